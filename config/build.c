@@ -1,0 +1,366 @@
+/* Loading: files and directories -> YAML documents -> one struct sg_cfg,
+ * then the policy resolver. Also the pieces both dialects share. */
+#include <dirent.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "config/build.h"
+#include "policy/resolve.h"
+
+/* ---- defaults (DESIGN §2, §3) ----------------------------------------- */
+
+void sg_keepalive_defaults(struct sg_keepalive *k)
+{
+	k->enabled = true;
+	k->time = SG_DUR_S(180);
+	k->interval = SG_DUR_S(180);
+	k->retries = 9;
+}
+
+void sg_frontend_http_defaults(struct sg_frontend_http *h)
+{
+	h->max_buffer_size = 2097152;
+	h->http1_max_headers = SG_UNSET;
+	h->http1_idle_timeout = SG_DUR_S(600);
+	h->http2_window_size = SG_UNSET;
+	h->http2_connection_window_size = SG_UNSET;
+	h->http2_frame_size = SG_UNSET;
+	h->http2_keepalive_interval = SG_DUR_UNSET;
+	h->http2_keepalive_timeout = SG_DUR_UNSET;
+}
+
+void sg_global_defaults(struct sg_global *g)
+{
+	g->admin_addr = "127.0.0.1:15000";
+	g->stats_addr = "0.0.0.0:15020";
+	g->readiness_addr = "0.0.0.0:15021";
+	g->connect_timeout = SG_DUR_S(10);
+	g->pool_idle_timeout = SG_DUR_S(90);
+	sg_keepalive_defaults(&g->keepalives);
+}
+
+/* ---- shared field parsers ---------------------------------------------- */
+
+int sg_f_keepalive(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
+{
+	static const struct sg_field fields[] = {
+		{ "enabled", sg_f_bool, offsetof(struct sg_keepalive, enabled) },
+		{ "time", sg_f_dur, offsetof(struct sg_keepalive, time) },
+		{ "interval", sg_f_dur, offsetof(struct sg_keepalive, interval) },
+		{ "retries", sg_f_u32, offsetof(struct sg_keepalive, retries) },
+		{ 0 },
+	};
+	/* `keepalives: {}` means "on, with the defaults". */
+	sg_keepalive_defaults(dst);
+	if (sg_node_is_null(n))
+		return 0;
+	return sg_parse_fields(c, n, fields, dst, path);
+}
+
+int sg_f_frontend_http(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
+{
+	static const struct sg_field fields[] = {
+#define F(key, fn, member) { key, fn, offsetof(struct sg_frontend_http, member) }
+		F("maxBufferSize", sg_f_i64, max_buffer_size),
+		F("http1MaxHeaders", sg_f_i64, http1_max_headers),
+		F("http1IdleTimeout", sg_f_dur, http1_idle_timeout),
+		F("http2WindowSize", sg_f_i64, http2_window_size),
+		F("http2ConnectionWindowSize", sg_f_i64, http2_connection_window_size),
+		F("http2FrameSize", sg_f_i64, http2_frame_size),
+		F("http2KeepaliveInterval", sg_f_dur, http2_keepalive_interval),
+		F("http2KeepaliveTimeout", sg_f_dur, http2_keepalive_timeout),
+#undef F
+		{ 0 },
+	};
+	sg_frontend_http_defaults(dst);
+	return sg_parse_fields(c, n, fields, dst, path);
+}
+
+int sg_f_retry(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
+{
+	static const struct sg_field fields[] = {
+		{ "attempts", sg_f_u32, offsetof(struct sg_retry, attempts) },
+		{ "backoff", sg_f_dur, offsetof(struct sg_retry, backoff) },
+		{ "codes", sg_f_codes, offsetof(struct sg_retry, codes) },
+		{ 0 },
+	};
+	struct sg_retry *r = dst;
+
+	memset(r, 0, sizeof(*r));
+	r->attempts = 1; /* a retry policy without attempts retries once */
+	r->backoff = SG_DUR_UNSET;
+	return sg_parse_fields(c, n, fields, r, path);
+}
+
+/* Standalone `path: {exact|pathPrefix|regex: ...}`. */
+int sg_parse_match_path(struct sg_pctx *c, const struct sg_node *n, struct sg_match *m,
+			const char *path)
+{
+	static const struct {
+		const char *key;
+		enum sg_path_kind kind;
+	} kinds[] = {
+		{ "exact", SG_PATH_EXACT },
+		{ "pathPrefix", SG_PATH_PREFIX },
+		{ "regex", SG_PATH_REGEX },
+	};
+
+	if (sg_need_map(c, n, path) == -1)
+		return -1;
+	if (sg_map_len(n) != 1)
+		return sg_expected(c, n, path, "a map with exactly one of exact, pathPrefix, regex");
+	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+		const struct sg_node *v = sg_map_get(n, kinds[i].key);
+
+		if (!v)
+			continue;
+		m->path_kind = kinds[i].kind;
+		if (sg_f_str(c, v, &m->path, sg_path_key(c, path, kinds[i].key)) == -1)
+			return -1;
+		if (!m->path || (kinds[i].kind != SG_PATH_REGEX && m->path[0] != '/'))
+			return sg_expected(c, v, sg_path_key(c, path, kinds[i].key),
+					   "a path starting with \"/\"");
+		return 0;
+	}
+	return sg_expected(c, n, path, "a map with exactly one of exact, pathPrefix, regex");
+}
+
+/* ---- model building ---------------------------------------------------- */
+
+struct sg_bind *sg_build_bind(struct sg_build *b, uint16_t port, enum sg_proto proto,
+			      const struct sg_node *at)
+{
+	struct sg_cfg *cfg = b->cfg;
+	struct sg_bind *bind;
+
+	for (size_t i = 0; i < cfg->nbinds; i++) {
+		bind = &cfg->binds[i];
+		if (bind->port != port)
+			continue;
+		if (bind->proto != proto) {
+			sg_diag_err(b->c.d, at,
+				    "port %u: listener protocol %s conflicts with %s listeners on "
+				    "the same port",
+				    port, proto == SG_PROTO_TCP ? "TCP" : "HTTP",
+				    bind->proto == SG_PROTO_TCP ? "TCP" : "HTTP");
+			return NULL;
+		}
+		return bind;
+	}
+	bind = sg_arena_push(&cfg->arena, &cfg->binds, &cfg->nbinds, &cfg->capbinds,
+			     sizeof(*bind));
+	if (!bind)
+		return NULL;
+	bind->port = port;
+	bind->proto = proto;
+	bind->key = sg_arena_printf(&cfg->arena, "bind/%u", port);
+	return bind;
+}
+
+struct sg_listener *sg_build_listener(struct sg_build *b, struct sg_bind *bind,
+				      const struct sg_node *at)
+{
+	struct sg_listener *l = sg_arena_push(&b->cfg->arena, &bind->listeners,
+					      &bind->nlisteners, &bind->caplisteners, sizeof(*l));
+
+	if (l)
+		l->at = at;
+	return l;
+}
+
+struct sg_policy *sg_build_policy(struct sg_build *b)
+{
+	struct sg_cfg *cfg = b->cfg;
+
+	return sg_arena_push(&cfg->arena, &cfg->policies, &cfg->npolicies, &cfg->cappolicies,
+			     sizeof(struct sg_policy));
+}
+
+/* ---- loading ------------------------------------------------------------ */
+
+static int is_k8s(const struct sg_node *doc)
+{
+	return sg_map_get(doc, "apiVersion") || sg_map_get(doc, "kind");
+}
+
+static int add_text(struct sg_build *b, const char *name, const char *text, size_t len)
+{
+	struct sg_node **docs = NULL;
+	size_t ndocs = 0, cap = 0;
+	int ret = 0;
+
+	if (sg_yaml_parse(b->c.a, name, text, len, &docs, &ndocs, &cap, b->c.d) == -1)
+		return -1;
+	for (size_t i = 0; i < ndocs; i++) {
+		if (docs[i]->kind != SG_NODE_MAP) {
+			sg_expected(&b->c, docs[i], "(document)",
+				    "a map (a Kubernetes resource or a standalone config)");
+			ret = -1;
+		} else if (is_k8s(docs[i])) {
+			ret |= sg_k8s_collect(b, docs[i]);
+		} else {
+			ret |= sg_standalone_parse(b, docs[i]);
+		}
+	}
+	return ret;
+}
+
+static int add_file(struct sg_build *b, const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	char *text = NULL;
+	size_t len = 0, cap = 0;
+	int ret;
+
+	if (!f) {
+		sg_diag_err(b->c.d, NULL, "%s: cannot open: %s", path, strerror(errno));
+		return -1;
+	}
+	for (;;) {
+		size_t got;
+
+		if (len + 4096 > cap) {
+			char *grown = realloc(text, cap ? cap * 2 : 8192);
+
+			if (!grown) {
+				free(text);
+				fclose(f);
+				sg_diag_err(b->c.d, NULL, "%s: out of memory", path);
+				return -1;
+			}
+			text = grown;
+			cap = cap ? cap * 2 : 8192;
+		}
+		got = fread(text + len, 1, cap - len, f);
+		len += got;
+		if (got == 0)
+			break;
+	}
+	fclose(f);
+	/* The text is copied into nodes; file names must outlive the tree. */
+	ret = add_text(b, sg_arena_strdup(b->c.a, path), text, len);
+	free(text);
+	return ret;
+}
+
+static int yaml_name(const struct dirent *e)
+{
+	size_t len = strlen(e->d_name);
+
+	if (e->d_name[0] == '.')
+		return 0; /* also skips Kubernetes ConfigMap's ..data links */
+	return (len > 5 && !strcmp(e->d_name + len - 5, ".yaml")) ||
+	       (len > 4 && !strcmp(e->d_name + len - 4, ".yml"));
+}
+
+static int add_dir(struct sg_build *b, const char *dir)
+{
+	struct dirent **list;
+	int n = scandir(dir, &list, yaml_name, alphasort), ret = 0;
+
+	if (n == -1) {
+		sg_diag_err(b->c.d, NULL, "%s: cannot read directory: %s", dir, strerror(errno));
+		return -1;
+	}
+	for (int i = 0; i < n; i++) {
+		char *path = sg_arena_printf(b->c.a, "%s/%s", dir, list[i]->d_name);
+
+		if (path && add_file(b, path) == -1)
+			ret = -1;
+		free(list[i]);
+	}
+	free(list);
+	return ret;
+}
+
+static int add_path(struct sg_build *b, const char *path)
+{
+	struct stat st;
+
+	if (strcmp(path, "-") == 0)
+		return add_file(b, "/dev/stdin");
+	if (stat(path, &st) == -1) {
+		sg_diag_err(b->c.d, NULL, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	return S_ISDIR(st.st_mode) ? add_dir(b, path) : add_file(b, path);
+}
+
+static struct sg_cfg *cfg_new(struct sg_build *b, struct sg_diag *d)
+{
+	struct sg_cfg *cfg = calloc(1, sizeof(*cfg));
+
+	if (!cfg) {
+		sg_diag_err(d, NULL, "out of memory");
+		return NULL;
+	}
+	sg_arena_init(&cfg->arena);
+	sg_global_defaults(&cfg->global);
+	sg_frontend_http_defaults(&cfg->default_fhttp);
+	memset(b, 0, sizeof(*b));
+	b->cfg = cfg;
+	b->c.a = &cfg->arena;
+	b->c.d = d;
+	return cfg;
+}
+
+/* Everything read: build the Kubernetes resources, then resolve. */
+static struct sg_cfg *finish(struct sg_build *b, int ret)
+{
+	if (ret == 0 && sg_k8s_build(b) == -1)
+		ret = -1;
+	if (ret == 0 && sg_resolve(b->cfg, b->c.d) == -1)
+		ret = -1;
+	if (ret == 0 && b->c.d->errors == 0)
+		return b->cfg;
+	sg_cfg_free(b->cfg);
+	return NULL;
+}
+
+struct sg_cfg *sg_cfg_load(const char *const *paths, size_t npaths, struct sg_diag *d)
+{
+	struct sg_build b;
+	int ret = 0;
+
+	if (!cfg_new(&b, d))
+		return NULL;
+	if (npaths == 0)
+		ret = add_text(&b, "(embedded default config)", sg_default_config,
+			       strlen(sg_default_config));
+	for (size_t i = 0; i < npaths; i++)
+		if (add_path(&b, paths[i]) == -1)
+			ret = -1;
+	return finish(&b, ret);
+}
+
+struct sg_cfg *sg_cfg_load_text(const char *name, const char *text, struct sg_diag *d)
+{
+	struct sg_build b;
+
+	if (!cfg_new(&b, d))
+		return NULL;
+	return finish(&b, add_text(&b, sg_arena_strdup(b.c.a, name), text, strlen(text)));
+}
+
+void sg_cfg_free(struct sg_cfg *cfg)
+{
+	if (!cfg)
+		return;
+	sg_arena_free(&cfg->arena);
+	free(cfg);
+}
+
+const char sg_default_config[] = "# splicegate's embedded default: :8080 -> 127.0.0.1:8000\n"
+				 "config:\n"
+				 "  adminAddr: 127.0.0.1:15000\n"
+				 "binds:\n"
+				 "- port: 8080\n"
+				 "  listeners:\n"
+				 "  - name: default\n"
+				 "    protocol: HTTP\n"
+				 "    routes:\n"
+				 "    - name: default\n"
+				 "      backends:\n"
+				 "      - host: 127.0.0.1:8000\n";

@@ -1,0 +1,279 @@
+/* Field tables and the scalar parsers both dialects share. Every error says
+ * where (file:line:col), which key, what was expected and what was found. */
+#include "config/fields.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config/duration.h"
+
+const char *sg_path_key(struct sg_pctx *c, const char *path, const char *key)
+{
+	if (!path || !*path)
+		return sg_arena_strdup(c->a, key);
+	return sg_arena_printf(c->a, "%s.%s", path, key);
+}
+
+const char *sg_path_idx(struct sg_pctx *c, const char *path, size_t i)
+{
+	return sg_arena_printf(c->a, "%s[%zu]", path ? path : "", i);
+}
+
+/* What a node looks like, for "got ..." in messages. */
+static const char *found(struct sg_pctx *c, const struct sg_node *n)
+{
+	if (n->kind == SG_NODE_SCALAR && !sg_node_is_null(n))
+		return sg_arena_printf(c->a, "\"%s\"", n->str);
+	return sg_node_kind_name(n);
+}
+
+int sg_expected(struct sg_pctx *c, const struct sg_node *n, const char *path,
+		const char *what)
+{
+	sg_diag_err(c->d, n, "%s: expected %s, got %s", path, what, found(c, n));
+	return -1;
+}
+
+int sg_need_map(struct sg_pctx *c, const struct sg_node *n, const char *path)
+{
+	return n->kind == SG_NODE_MAP ? 0 : sg_expected(c, n, path, "a map");
+}
+
+int sg_need_seq(struct sg_pctx *c, const struct sg_node *n, const char *path)
+{
+	return n->kind == SG_NODE_SEQ ? 0 : sg_expected(c, n, path, "a list");
+}
+
+static const struct sg_field *find_field(const struct sg_field *tbl, const char *key)
+{
+	for (; tbl->key; tbl++)
+		if (strcmp(tbl->key, key) == 0)
+			return tbl;
+	return NULL;
+}
+
+static void unknown_field(struct sg_pctx *c, const struct sg_node *key, const char *path,
+			  const struct sg_field *tbl)
+{
+	size_t len = 0;
+	char *list, *p;
+
+	for (const struct sg_field *f = tbl; f->key; f++)
+		len += strlen(f->key) + 2;
+	p = list = sg_arena_alloc(c->a, len + 1);
+	if (!list)
+		return;
+	for (const struct sg_field *f = tbl; f->key; f++)
+		p += sprintf(p, "%s%s", f == tbl ? "" : ", ", f->key);
+	sg_diag_err(c->d, key, "%s: unknown field \"%s\", expected one of: %s",
+		    path && *path ? path : "(top level)", key->str, list);
+}
+
+int sg_parse_fields(struct sg_pctx *c, const struct sg_node *map, const struct sg_field *tbl,
+		    void *obj, const char *path)
+{
+	int ret = 0;
+
+	if (sg_need_map(c, map, path) == -1)
+		return -1;
+	for (size_t i = 0; i < sg_map_len(map); i++) {
+		const struct sg_node *key = sg_map_key(map, i);
+		const struct sg_field *f = find_field(tbl, key->str);
+
+		if (!f) {
+			unknown_field(c, key, path, tbl);
+			ret = -1;
+			continue;
+		}
+		if (f->fn && f->fn(c, sg_map_val(map, i), (char *)obj + f->off,
+				   sg_path_key(c, path, f->key)) == -1)
+			ret = -1;
+	}
+	for (const struct sg_field *f = tbl; f->key; f++) {
+		if (f->required && !sg_map_get(map, f->key)) {
+			sg_diag_err(c->d, map, "%s: missing required field \"%s\"",
+				    path && *path ? path : "(top level)", f->key);
+			ret = -1;
+		}
+	}
+	return ret;
+}
+
+static int need_scalar(struct sg_pctx *c, const struct sg_node *n, const char *path,
+		       const char *what)
+{
+	if (n->kind != SG_NODE_SCALAR || sg_node_is_null(n))
+		return sg_expected(c, n, path, what);
+	return 0;
+}
+
+int sg_f_str(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
+{
+	if (n->kind != SG_NODE_SCALAR)
+		return sg_expected(c, n, path, "a string");
+	*(const char **)dst = sg_node_is_null(n) ? NULL : n->str;
+	return 0;
+}
+
+int sg_f_bool(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
+{
+	if (need_scalar(c, n, path, "true or false") == -1)
+		return -1;
+	if (!strcmp(n->str, "true") || !strcmp(n->str, "True"))
+		*(bool *)dst = true;
+	else if (!strcmp(n->str, "false") || !strcmp(n->str, "False"))
+		*(bool *)dst = false;
+	else
+		return sg_expected(c, n, path, "true or false");
+	return 0;
+}
+
+/* A non-negative decimal integer no larger than `max`. */
+static int parse_uint(struct sg_pctx *c, const struct sg_node *n, const char *path,
+		      uint64_t max, const char *what, uint64_t *out)
+{
+	char *end;
+	unsigned long long v;
+
+	if (need_scalar(c, n, path, what) == -1)
+		return -1;
+	if (!n->plain || n->str[0] < '0' || n->str[0] > '9')
+		return sg_expected(c, n, path, what);
+	errno = 0;
+	v = strtoull(n->str, &end, 10);
+	if (errno || *end || v > max)
+		return sg_expected(c, n, path, what);
+	*out = v;
+	return 0;
+}
+
+int sg_f_u32(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
+{
+	uint64_t v;
+
+	if (parse_uint(c, n, path, UINT32_MAX, "a whole number from 0 to 4294967295", &v) == -1)
+		return -1;
+	*(uint32_t *)dst = (uint32_t)v;
+	return 0;
+}
+
+int sg_f_i64(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
+{
+	uint64_t v;
+
+	if (parse_uint(c, n, path, INT64_MAX, "a non-negative whole number", &v) == -1)
+		return -1;
+	*(int64_t *)dst = (int64_t)v;
+	return 0;
+}
+
+int sg_f_port(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
+{
+	uint64_t v;
+
+	if (parse_uint(c, n, path, 65535, "a port number from 1 to 65535", &v) == -1)
+		return -1;
+	if (v == 0)
+		return sg_expected(c, n, path, "a port number from 1 to 65535");
+	*(uint16_t *)dst = (uint16_t)v;
+	return 0;
+}
+
+/* {secs: N, nanos: M}, the shape of a protobuf Duration (seed 003). */
+struct secs_nanos {
+	int64_t secs;
+	int64_t nanos;
+};
+
+static const struct sg_field secs_nanos_fields[] = {
+	{ "secs", sg_f_i64, offsetof(struct secs_nanos, secs), false },
+	{ "nanos", sg_f_i64, offsetof(struct secs_nanos, nanos), false },
+	{ 0 },
+};
+
+static int dur_from_map(struct sg_pctx *c, const struct sg_node *n, sg_dur *out,
+			const char *path)
+{
+	struct secs_nanos sn = { 0, 0 };
+
+	if (sg_parse_fields(c, n, secs_nanos_fields, &sn, path) == -1)
+		return -1;
+	if (sn.nanos > 999999999)
+		return sg_expected(c, sg_map_get(n, "nanos"), sg_path_key(c, path, "nanos"),
+				   "nanoseconds from 0 to 999999999");
+	if (sn.secs > INT64_MAX / 1000000000LL - 1)
+		return sg_expected(c, n, path, "a duration that fits in 292 years");
+	*out = sn.secs * 1000000000LL + sn.nanos;
+	return 0;
+}
+
+int sg_f_dur(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
+{
+	const char *what = "a duration such as \"500ms\" or \"1s\"";
+	char why[64];
+
+	if (n->kind == SG_NODE_MAP)
+		return dur_from_map(c, n, dst, path);
+	if (need_scalar(c, n, path, what) == -1)
+		return -1;
+	if (sg_dur_parse(n->str, dst, why, sizeof(why)) == -1) {
+		sg_diag_err(c->d, n, "%s: expected %s, got \"%s\" (%s)", path, what, n->str, why);
+		return -1;
+	}
+	return 0;
+}
+
+int sg_f_strs(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
+{
+	struct sg_strs *s = dst;
+	int ret = 0;
+
+	if (sg_need_seq(c, n, path) == -1)
+		return -1;
+	for (size_t i = 0; i < n->n; i++) {
+		const char **slot;
+
+		if (need_scalar(c, n->items[i], sg_path_idx(c, path, i), "a string") == -1) {
+			ret = -1;
+			continue;
+		}
+		slot = sg_arena_push(c->a, &s->v, &s->n, &s->cap, sizeof(*slot));
+		if (!slot)
+			return -1;
+		*slot = n->items[i]->str;
+	}
+	return ret;
+}
+
+int sg_f_codes(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
+{
+	struct sg_codes *codes = dst;
+	int ret = 0;
+
+	if (sg_need_seq(c, n, path) == -1)
+		return -1;
+	for (size_t i = 0; i < n->n; i++) {
+		uint64_t v;
+		uint16_t *slot;
+
+		if (parse_uint(c, n->items[i], sg_path_idx(c, path, i), 599,
+			       "an HTTP status code from 100 to 599", &v) == -1 ||
+		    (v < 100 && sg_expected(c, n->items[i], sg_path_idx(c, path, i),
+					    "an HTTP status code from 100 to 599"))) {
+			ret = -1;
+			continue;
+		}
+		slot = sg_arena_push(c->a, &codes->v, &codes->n, &codes->cap, sizeof(*slot));
+		if (!slot)
+			return -1;
+		*slot = (uint16_t)v;
+	}
+	return ret;
+}
+
+int sg_f_ignore(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
+{
+	return 0;
+}

@@ -1,0 +1,58 @@
+/* Table-driven parsing of YAML maps into C structs (nginx's ngx_command_t
+ * idea): each key names a parser and an offset. Shared by both dialects. */
+#ifndef SG_FIELDS_H
+#define SG_FIELDS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "config/arena.h"
+#include "config/cfg.h"
+#include "config/diag.h"
+#include "config/node.h"
+
+struct sg_pctx {
+	struct sg_arena *a;
+	struct sg_diag *d;
+	bool k8s; /* Kubernetes dialect: "0s" means "no timeout" */
+};
+
+/* A field parser: reads `n` into `dst`. `path` names the key for errors.
+ * Returns 0, or -1 after recording an error. */
+typedef int (*sg_field_fn)(struct sg_pctx *c, const struct sg_node *n, void *dst,
+			   const char *path);
+
+struct sg_field {
+	const char *key;
+	sg_field_fn fn; /* NULL: accepted and ignored (e.g. status:) */
+	size_t off;
+	bool required;
+};
+
+/* Walk `map` (error unless it is a map) and run each key's parser on `obj`.
+ * Unknown keys and missing required keys are errors. Returns 0 or -1. */
+int sg_parse_fields(struct sg_pctx *c, const struct sg_node *map, const struct sg_field *tbl,
+		    void *obj, const char *path);
+
+/* "path.key" / "path[i]" built in the arena. */
+const char *sg_path_key(struct sg_pctx *c, const char *path, const char *key);
+const char *sg_path_idx(struct sg_pctx *c, const char *path, size_t i);
+
+/* Errors in the one shape every config error has. */
+int sg_expected(struct sg_pctx *c, const struct sg_node *n, const char *path,
+		const char *what);
+int sg_need_map(struct sg_pctx *c, const struct sg_node *n, const char *path);
+int sg_need_seq(struct sg_pctx *c, const struct sg_node *n, const char *path);
+
+/* Scalar parsers (dst types in brackets). */
+int sg_f_str(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path);	 /* const char * */
+int sg_f_bool(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path);	 /* bool */
+int sg_f_u32(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path);	 /* uint32_t */
+int sg_f_i64(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path);	 /* int64_t, >= 0 */
+int sg_f_port(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path);	 /* uint16_t, 1..65535 */
+int sg_f_dur(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path);	 /* sg_dur */
+int sg_f_strs(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path);	 /* struct sg_strs */
+int sg_f_codes(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path); /* struct sg_codes */
+int sg_f_ignore(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path);
+
+#endif

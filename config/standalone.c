@@ -1,0 +1,577 @@
+/* The standalone dialect: agentgateway's local config file (config:,
+ * frontendPolicies:, binds:). Parsed straight into the model. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config/build.h"
+
+/* ---- config: ---------------------------------------------------------- */
+
+struct backend_globals {
+	sg_dur connect_timeout;
+	sg_dur pool_idle_timeout;
+	struct sg_keepalive keepalives;
+};
+
+static int f_backend_globals(struct sg_pctx *c, const struct sg_node *n, void *dst,
+			     const char *path)
+{
+	static const struct sg_field fields[] = {
+		{ "connectTimeout", sg_f_dur, offsetof(struct sg_global, connect_timeout) },
+		{ "poolIdleTimeout", sg_f_dur, offsetof(struct sg_global, pool_idle_timeout) },
+		{ "keepalives", sg_f_keepalive, offsetof(struct sg_global, keepalives) },
+		{ 0 },
+	};
+	return sg_parse_fields(c, n, fields, dst, path);
+}
+
+static const struct sg_field global_fields[] = {
+	{ "adminAddr", sg_f_str, offsetof(struct sg_global, admin_addr) },
+	{ "statsAddr", sg_f_str, offsetof(struct sg_global, stats_addr) },
+	{ "readinessAddr", sg_f_str, offsetof(struct sg_global, readiness_addr) },
+	{ "backend", f_backend_globals, 0 },
+	{ 0 },
+};
+
+/* ---- frontendPolicies: -------------------------------------------------- */
+
+struct frontend_policies {
+	bool has_http, has_tcp;
+	struct sg_frontend_http http;
+	struct sg_frontend_tcp tcp;
+};
+
+static int f_fp_http(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
+{
+	struct frontend_policies *fp = dst;
+
+	fp->has_http = true;
+	return sg_f_frontend_http(c, n, &fp->http, path);
+}
+
+static int f_fp_tcp(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
+{
+	static const struct sg_field fields[] = {
+		{ "keepalives", sg_f_keepalive, offsetof(struct sg_frontend_tcp, keepalives) },
+		{ 0 },
+	};
+	struct frontend_policies *fp = dst;
+
+	fp->has_tcp = true;
+	sg_keepalive_defaults(&fp->tcp.keepalives);
+	return sg_parse_fields(c, n, fields, &fp->tcp, path);
+}
+
+static const struct sg_field frontend_fields[] = {
+	{ "http", f_fp_http, 0 },
+	{ "tcp", f_fp_tcp, 0 },
+	{ 0 },
+};
+
+/* ---- routes ------------------------------------------------------------- */
+
+static int f_timeout(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
+{
+	static const struct sg_field fields[] = {
+		{ "requestTimeout", sg_f_dur, offsetof(struct sg_timeout, request) },
+		{ "backendRequestTimeout", sg_f_dur, offsetof(struct sg_timeout, backend_request) },
+		{ 0 },
+	};
+	struct sg_route *r = dst;
+
+	r->has_timeout = true;
+	return sg_parse_fields(c, n, fields, &r->timeout, path);
+}
+
+static int f_route_retry(struct sg_pctx *c, const struct sg_node *n, void *dst,
+			 const char *path)
+{
+	struct sg_route *r = dst;
+
+	r->has_retry = true;
+	return sg_f_retry(c, n, &r->retry, path);
+}
+
+static const struct sg_field route_policy_fields[] = {
+	{ "timeout", f_timeout, 0 },
+	{ "retry", f_route_retry, 0 },
+	{ 0 },
+};
+
+static int f_route_policies(struct sg_pctx *c, const struct sg_node *n, void *dst,
+			    const char *path)
+{
+	return sg_parse_fields(c, n, route_policy_fields, dst, path);
+}
+
+static int f_kv_value(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
+{
+	struct sg_kv_match *kv = dst;
+	const struct sg_node *exact = sg_map_get(n, "exact"), *regex = sg_map_get(n, "regex");
+
+	if (sg_need_map(c, n, path) == -1)
+		return -1;
+	if (sg_map_len(n) != 1 || (!exact && !regex))
+		return sg_expected(c, n, path, "a map with exactly one of exact, regex");
+	kv->regex = regex != NULL;
+	return sg_f_str(c, exact ? exact : regex, &kv->value,
+			sg_path_key(c, path, exact ? "exact" : "regex"));
+}
+
+static const struct sg_field kv_fields[] = {
+	{ "name", sg_f_str, offsetof(struct sg_kv_match, name), true },
+	{ "value", f_kv_value, 0, true },
+	{ 0 },
+};
+
+static int parse_kvs(struct sg_pctx *c, const struct sg_node *n, struct sg_kv_match **v,
+		     size_t *cnt, size_t *cap, const char *path)
+{
+	int ret = 0;
+
+	if (sg_need_seq(c, n, path) == -1)
+		return -1;
+	for (size_t i = 0; i < n->n; i++) {
+		struct sg_kv_match *kv = sg_arena_push(c->a, v, cnt, cap, sizeof(*kv));
+
+		if (!kv || sg_parse_fields(c, n->items[i], kv_fields, kv,
+					   sg_path_idx(c, path, i)) == -1)
+			ret = -1;
+	}
+	return ret;
+}
+
+static int f_headers(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
+{
+	struct sg_match *m = dst;
+
+	return parse_kvs(c, n, &m->headers, &m->nheaders, &m->capheaders, path);
+}
+
+static int f_query(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
+{
+	struct sg_match *m = dst;
+
+	return parse_kvs(c, n, &m->query, &m->nquery, &m->capquery, path);
+}
+
+static int f_path(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
+{
+	return sg_parse_match_path(c, n, dst, path);
+}
+
+static const struct sg_field match_fields[] = {
+	{ "path", f_path, 0 },
+	{ "method", sg_f_str, offsetof(struct sg_match, method) },
+	{ "headers", f_headers, 0 },
+	{ "query", f_query, 0 },
+	{ 0 },
+};
+
+static int f_matches(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
+{
+	struct sg_route *r = dst;
+	int ret = 0;
+
+	if (sg_need_seq(c, n, path) == -1)
+		return -1;
+	for (size_t i = 0; i < n->n; i++) {
+		struct sg_match *m =
+			sg_arena_push(c->a, &r->matches, &r->nmatches, &r->capmatches, sizeof(*m));
+
+		if (!m)
+			return -1;
+		m->path_kind = SG_PATH_PREFIX;
+		m->path = "/";
+		if (sg_parse_fields(c, n->items[i], match_fields, m, sg_path_idx(c, path, i)) ==
+		    -1)
+			ret = -1;
+	}
+	return ret;
+}
+
+/* ---- backends ----------------------------------------------------------- */
+
+static int f_backend_http(struct sg_pctx *c, const struct sg_node *n, void *dst,
+			  const char *path)
+{
+	static const struct sg_field fields[] = {
+		{ "requestTimeout", sg_f_dur, offsetof(struct sg_backend_http, request_timeout) },
+		{ 0 },
+	};
+	struct sg_backend_http *h = sg_arena_alloc(c->a, sizeof(*h));
+
+	if (!h)
+		return -1;
+	h->request_timeout = SG_DUR_UNSET;
+	*(struct sg_backend_http **)dst = h;
+	return sg_parse_fields(c, n, fields, h, path);
+}
+
+static int f_tcp_keepalives(struct sg_pctx *c, const struct sg_node *n, void *dst,
+			    const char *path)
+{
+	struct sg_backend_tcp *t = dst;
+
+	t->has_keepalives = true;
+	return sg_f_keepalive(c, n, &t->keepalives, path);
+}
+
+static int f_backend_tcp(struct sg_pctx *c, const struct sg_node *n, void *dst,
+			 const char *path)
+{
+	static const struct sg_field fields[] = {
+		{ "connectTimeout", sg_f_dur, offsetof(struct sg_backend_tcp, connect_timeout) },
+		{ "keepalives", f_tcp_keepalives, 0 },
+		{ 0 },
+	};
+	struct sg_backend_tcp *t = sg_arena_alloc(c->a, sizeof(*t));
+
+	if (!t)
+		return -1;
+	t->connect_timeout = SG_DUR_UNSET;
+	*(struct sg_backend_tcp **)dst = t;
+	return sg_parse_fields(c, n, fields, t, path);
+}
+
+static const struct sg_field backend_policy_fields[] = {
+	{ "http", f_backend_http, offsetof(struct sg_backend_ref, http) },
+	{ "tcp", f_backend_tcp, offsetof(struct sg_backend_ref, tcp) },
+	{ 0 },
+};
+
+static int f_backend_policies(struct sg_pctx *c, const struct sg_node *n, void *dst,
+			      const char *path)
+{
+	return sg_parse_fields(c, n, backend_policy_fields, dst, path);
+}
+
+static const struct sg_field backend_fields[] = {
+	{ "host", sg_f_str, offsetof(struct sg_backend_ref, host), true },
+	{ "weight", sg_f_u32, offsetof(struct sg_backend_ref, weight) },
+	{ "policies", f_backend_policies, 0 },
+	{ 0 },
+};
+
+/* "addr:port" or "[v6]:port" -> endpoint. */
+static int host_endpoint(struct sg_pctx *c, struct sg_backend_ref *br, const char *path)
+{
+	const char *colon = strrchr(br->host, ':');
+	const char *addr = br->host;
+	size_t alen;
+	char *end;
+	unsigned long port;
+	struct sg_endpoint *ep;
+
+	if (!colon || colon == br->host)
+		goto bad;
+	port = strtoul(colon + 1, &end, 10);
+	if (*end || port == 0 || port > 65535 || colon[1] == '\0')
+		goto bad;
+	alen = (size_t)(colon - addr);
+	if (addr[0] == '[') {
+		if (alen < 3 || addr[alen - 1] != ']')
+			goto bad;
+		addr++;
+		alen -= 2;
+	}
+	ep = sg_arena_push(c->a, &br->eps, &br->neps, &br->capeps, sizeof(*ep));
+	if (!ep)
+		return -1;
+	ep->addr = sg_arena_strndup(c->a, addr, alen);
+	ep->port = (uint16_t)port;
+	br->port = ep->port;
+	return 0;
+bad:
+	sg_diag_err(c->d, br->at, "%s.host: expected \"address:port\" such as \"127.0.0.1:8000\", got \"%s\"",
+		    path, br->host);
+	return -1;
+}
+
+static int f_backends(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
+{
+	struct sg_brefs *brefs = dst;
+	int ret = 0;
+
+	if (sg_need_seq(c, n, path) == -1)
+		return -1;
+	for (size_t i = 0; i < n->n; i++) {
+		struct sg_backend_ref *br = sg_arena_push(c->a, &brefs->v, &brefs->n, &brefs->cap, sizeof(*br));
+		const char *p = sg_path_idx(c, path, i);
+
+		if (!br)
+			return -1;
+		br->kind = SG_BREF_HOST;
+		br->weight = 1;
+		br->at = n->items[i];
+		if (sg_parse_fields(c, n->items[i], backend_fields, br, p) == -1 ||
+		    (br->host && host_endpoint(c, br, p) == -1))
+			ret = -1;
+	}
+	return ret;
+}
+
+static const struct sg_field route_fields[] = {
+	{ "name", sg_f_str, offsetof(struct sg_route, name) },
+	{ "hostnames", sg_f_strs, offsetof(struct sg_route, hostnames) },
+	{ "matches", f_matches, 0 },
+	{ "policies", f_route_policies, 0 },
+	{ "backends", f_backends, offsetof(struct sg_route, backends) },
+	{ 0 },
+};
+
+static const struct sg_field tcp_route_fields[] = {
+	{ "name", sg_f_str, offsetof(struct sg_tcp_route, name) },
+	{ "backends", f_backends, offsetof(struct sg_tcp_route, backends) },
+	{ 0 },
+};
+
+/* ---- binds / listeners -------------------------------------------------- */
+
+struct listener_in {
+	const char *name;
+	const char *protocol;
+	const char *hostname;
+	const struct sg_node *routes, *tcp_routes;
+};
+
+static int f_node(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
+{
+	*(const struct sg_node **)dst = n;
+	return 0;
+}
+
+static const struct sg_field listener_fields[] = {
+	{ "name", sg_f_str, offsetof(struct listener_in, name) },
+	{ "protocol", sg_f_str, offsetof(struct listener_in, protocol) },
+	{ "hostname", sg_f_str, offsetof(struct listener_in, hostname) },
+	{ "routes", f_node, offsetof(struct listener_in, routes) },
+	{ "tcpRoutes", f_node, offsetof(struct listener_in, tcp_routes) },
+	{ 0 },
+};
+
+struct bind_in {
+	uint16_t port;
+	const struct sg_node *listeners;
+};
+
+static const struct sg_field bind_fields[] = {
+	{ "port", sg_f_port, offsetof(struct bind_in, port), true },
+	{ "listeners", f_node, offsetof(struct bind_in, listeners), true },
+	{ 0 },
+};
+
+static int parse_routes(struct sg_build *b, struct sg_listener *l, const struct sg_node *n,
+			const char *path)
+{
+	struct sg_pctx *c = &b->c;
+	int ret = 0;
+
+	if (sg_need_seq(c, n, path) == -1)
+		return -1;
+	for (size_t i = 0; i < n->n; i++) {
+		struct sg_route *r =
+			sg_arena_push(c->a, &l->routes, &l->nroutes, &l->caproutes, sizeof(*r));
+
+		if (!r)
+			return -1;
+		r->at = n->items[i];
+		r->ns = "default";
+		if (sg_parse_fields(c, n->items[i], route_fields, r, sg_path_idx(c, path, i)) ==
+		    -1) {
+			ret = -1;
+			continue;
+		}
+		if (!r->name)
+			r->name = sg_arena_printf(c->a, "route%zu", i);
+		r->key = sg_arena_printf(c->a, "%s/%s", l->key, r->name);
+		if (r->nmatches == 0) {
+			struct sg_match *m = sg_arena_push(c->a, &r->matches, &r->nmatches,
+							   &r->capmatches, sizeof(*m));
+			if (!m)
+				return -1;
+			m->path_kind = SG_PATH_PREFIX;
+			m->path = "/";
+		}
+	}
+	return ret;
+}
+
+static int parse_tcp_routes(struct sg_build *b, struct sg_listener *l, const struct sg_node *n,
+			    const char *path)
+{
+	struct sg_pctx *c = &b->c;
+	int ret = 0;
+
+	if (sg_need_seq(c, n, path) == -1)
+		return -1;
+	for (size_t i = 0; i < n->n; i++) {
+		struct sg_tcp_route *r = sg_arena_push(c->a, &l->tcp_routes, &l->ntcp_routes,
+						       &l->captcp_routes, sizeof(*r));
+		if (!r)
+			return -1;
+		r->at = n->items[i];
+		r->ns = "default";
+		if (sg_parse_fields(c, n->items[i], tcp_route_fields, r,
+				    sg_path_idx(c, path, i)) == -1) {
+			ret = -1;
+			continue;
+		}
+		if (!r->name)
+			r->name = sg_arena_printf(c->a, "tcproute%zu", i);
+		r->key = sg_arena_printf(c->a, "%s/%s", l->key, r->name);
+	}
+	return ret;
+}
+
+static int parse_proto(struct sg_pctx *c, const struct sg_node *at, const char *s,
+		       enum sg_proto *out, const char *path)
+{
+	if (!s || !strcmp(s, "HTTP")) {
+		*out = SG_PROTO_HTTP;
+		return 0;
+	}
+	if (!strcmp(s, "TCP")) {
+		*out = SG_PROTO_TCP;
+		return 0;
+	}
+	return sg_expected(c, at, path, "HTTP or TCP");
+}
+
+static int parse_listener(struct sg_build *b, uint16_t port, const struct sg_node *n,
+			  size_t idx, const char *path)
+{
+	struct sg_pctx *c = &b->c;
+	struct listener_in in = { 0 };
+	enum sg_proto proto = SG_PROTO_HTTP;
+	struct sg_bind *bind;
+	struct sg_listener *l;
+	int ret = 0;
+
+	if (sg_parse_fields(c, n, listener_fields, &in, path) == -1)
+		return -1;
+	if (parse_proto(c, sg_map_get(n, "protocol"), in.protocol, &proto,
+			sg_path_key(c, path, "protocol")) == -1)
+		return -1;
+	bind = sg_build_bind(b, port, proto, n);
+	if (!bind || !(l = sg_build_listener(b, bind, n)))
+		return -1;
+	l->gw_ns = "default";
+	l->gw_name = "default";
+	l->name = in.name ? in.name : sg_arena_printf(c->a, "listener%zu", idx);
+	l->key = sg_arena_printf(c->a, "%s/%s", bind->key, l->name);
+	l->hostname = in.hostname ? in.hostname : "";
+	l->proto = proto;
+	l->port = port;
+	if (in.routes && proto == SG_PROTO_TCP) {
+		sg_diag_err(c->d, in.routes, "%s.routes: a TCP listener takes tcpRoutes", path);
+		ret = -1;
+	} else if (in.routes && parse_routes(b, l, in.routes, sg_path_key(c, path, "routes")))
+		ret = -1;
+	if (in.tcp_routes && proto == SG_PROTO_HTTP) {
+		sg_diag_err(c->d, in.tcp_routes, "%s.tcpRoutes: an HTTP listener takes routes",
+			    path);
+		ret = -1;
+	} else if (in.tcp_routes &&
+		   parse_tcp_routes(b, l, in.tcp_routes, sg_path_key(c, path, "tcpRoutes")))
+		ret = -1;
+	return ret;
+}
+
+static int parse_binds(struct sg_build *b, const struct sg_node *n)
+{
+	struct sg_pctx *c = &b->c;
+	int ret = 0;
+
+	if (sg_need_seq(c, n, "binds") == -1)
+		return -1;
+	for (size_t i = 0; i < n->n; i++) {
+		const char *path = sg_path_idx(c, "binds", i);
+		struct bind_in in = { 0 };
+
+		if (sg_parse_fields(c, n->items[i], bind_fields, &in, path) == -1) {
+			ret = -1;
+			continue;
+		}
+		path = sg_path_key(c, path, "listeners");
+		if (sg_need_seq(c, in.listeners, path) == -1) {
+			ret = -1;
+			continue;
+		}
+		for (size_t j = 0; j < in.listeners->n; j++)
+			if (parse_listener(b, in.port, in.listeners->items[j], j,
+					   sg_path_idx(c, path, j)) == -1)
+				ret = -1;
+	}
+	return ret;
+}
+
+/* Standalone frontendPolicies become policies aimed at the standalone
+ * gateway, keyed as agentgateway keys them ("frontend/http"). */
+static const struct sg_target standalone_gateway = {
+	.kind = SG_TARGET_GATEWAY,
+	.ns = "default",
+	.name = "default",
+};
+
+static int add_frontend_policies(struct sg_build *b, const struct frontend_policies *fp)
+{
+	struct sg_policy *p;
+
+	if (fp->has_http) {
+		if (!(p = sg_build_policy(b)))
+			return -1;
+		p->key = "frontend/http";
+		p->target = standalone_gateway;
+		p->kind = SG_POL_FRONTEND_HTTP;
+		p->u.fhttp = fp->http;
+	}
+	if (fp->has_tcp) {
+		if (!(p = sg_build_policy(b)))
+			return -1;
+		p->key = "frontend/tcp";
+		p->target = standalone_gateway;
+		p->kind = SG_POL_FRONTEND_TCP;
+		p->u.ftcp = fp->tcp;
+	}
+	return 0;
+}
+
+struct standalone_in {
+	const struct sg_node *config, *frontend, *binds;
+};
+
+static const struct sg_field top_fields[] = {
+	{ "config", f_node, offsetof(struct standalone_in, config) },
+	{ "frontendPolicies", f_node, offsetof(struct standalone_in, frontend) },
+	{ "binds", f_node, offsetof(struct standalone_in, binds) },
+	{ 0 },
+};
+
+int sg_standalone_parse(struct sg_build *b, const struct sg_node *doc)
+{
+	struct sg_pctx *c = &b->c;
+	struct standalone_in in = { 0 };
+	struct frontend_policies fp = { 0 };
+	int ret = 0;
+
+	if (b->nstandalone++) {
+		sg_diag_err(c->d, doc,
+			    "only one standalone document (config:/binds:) is allowed; the first "
+			    "one is already loaded");
+		return -1;
+	}
+	if (sg_parse_fields(c, doc, top_fields, &in, "") == -1)
+		return -1;
+	if (in.config && sg_parse_fields(c, in.config, global_fields, &b->cfg->global, "config"))
+		ret = -1;
+	sg_frontend_http_defaults(&fp.http);
+	if (in.frontend &&
+	    (sg_parse_fields(c, in.frontend, frontend_fields, &fp, "frontendPolicies") == -1 ||
+	     add_frontend_policies(b, &fp) == -1))
+		ret = -1;
+	if (in.binds && parse_binds(b, in.binds) == -1)
+		ret = -1;
+	return ret;
+}

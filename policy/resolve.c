@@ -1,0 +1,179 @@
+/* Precedence, most specific wins and takes the whole object:
+ *   Gateway < Gateway listener < HTTPRoute < HTTPRoute rule < route inline.
+ * A backend's own http.requestTimeout overrides the route's per-try
+ * timeout; its tcp settings override config.backend. Frontend policies
+ * attach per Gateway, or per listener with sectionName. */
+#include "policy/resolve.h"
+
+#include <string.h>
+
+static bool streq(const char *a, const char *b)
+{
+	return a && b && strcmp(a, b) == 0;
+}
+
+/* How specifically `p` targets listener `l` and route `r` (r may be NULL):
+ * 0 = not at all, higher = more specific. */
+static int route_rank(const struct sg_policy *p, const struct sg_listener *l,
+		      const struct sg_route *r)
+{
+	const struct sg_target *t = &p->target;
+
+	switch (t->kind) {
+	case SG_TARGET_GATEWAY:
+		if (!streq(t->ns, l->gw_ns) || !streq(t->name, l->gw_name))
+			return 0;
+		if (!t->section)
+			return 1;
+		return streq(t->section, l->name) ? 2 : 0;
+	case SG_TARGET_ROUTE:
+		if (!r || !streq(t->ns, r->hr_ns) || !streq(t->name, r->hr_name))
+			return 0;
+		if (!t->section)
+			return 3;
+		return streq(t->section, r->rule_name) ? 4 : 0;
+	default:
+		return 0;
+	}
+}
+
+/* Ties go to the policy listed first, so the result is deterministic. */
+static const struct sg_policy *best(const struct sg_cfg *cfg, enum sg_pol_kind kind,
+				    const struct sg_listener *l, const struct sg_route *r)
+{
+	const struct sg_policy *win = NULL;
+	int win_rank = 0;
+
+	for (size_t i = 0; i < cfg->npolicies; i++) {
+		const struct sg_policy *p = &cfg->policies[i];
+		int rank;
+
+		if (p->kind != kind)
+			continue;
+		rank = route_rank(p, l, r);
+		if (rank > win_rank) {
+			win = p;
+			win_rank = rank;
+		}
+	}
+	return win;
+}
+
+const struct sg_policy *sg_policy_for_route(const struct sg_cfg *cfg, enum sg_pol_kind kind,
+					    const struct sg_listener *l,
+					    const struct sg_route *r)
+{
+	return best(cfg, kind, l, r);
+}
+
+const struct sg_policy *sg_policy_for_listener(const struct sg_cfg *cfg, enum sg_pol_kind kind,
+					       const struct sg_listener *l)
+{
+	return best(cfg, kind, l, NULL);
+}
+
+const struct sg_policy *sg_policy_for_backend(const struct sg_cfg *cfg, enum sg_pol_kind kind,
+					      const struct sg_backend_ref *br)
+{
+	const struct sg_policy *win = NULL;
+
+	if (br->kind != SG_BREF_SERVICE)
+		return NULL;
+	for (size_t i = 0; i < cfg->npolicies; i++) {
+		const struct sg_policy *p = &cfg->policies[i];
+		const struct sg_target *t = &p->target;
+
+		if (p->kind != kind || t->kind != SG_TARGET_SERVICE ||
+		    !streq(t->ns, br->svc->ns) || !streq(t->name, br->svc->name))
+			continue;
+		if (t->port && t->port != br->port)
+			continue;
+		/* A port-specific policy beats one for the whole Service. */
+		if (!win || (t->port && !win->target.port))
+			win = p;
+	}
+	return win;
+}
+
+static void resolve_backend(const struct sg_cfg *cfg, struct sg_backend_ref *br)
+{
+	const struct sg_policy *tcp = sg_policy_for_backend(cfg, SG_POL_BACKEND_TCP, br);
+	const struct sg_policy *http = sg_policy_for_backend(cfg, SG_POL_BACKEND_HTTP, br);
+	const struct sg_backend_tcp *btcp = br->tcp ? br->tcp : tcp ? &tcp->u.btcp : NULL;
+	const struct sg_backend_http *bhttp = br->http ? br->http : http ? &http->u.bhttp : NULL;
+
+	br->eff_connect_timeout = cfg->global.connect_timeout;
+	br->eff_keepalive = cfg->global.keepalives;
+	br->eff_request_timeout = SG_DUR_UNSET;
+	if (btcp && btcp->connect_timeout != SG_DUR_UNSET)
+		br->eff_connect_timeout = btcp->connect_timeout;
+	if (btcp && btcp->has_keepalives)
+		br->eff_keepalive = btcp->keepalives;
+	if (bhttp)
+		br->eff_request_timeout = bhttp->request_timeout;
+}
+
+static void resolve_route(const struct sg_cfg *cfg, const struct sg_listener *l,
+			  struct sg_route *r)
+{
+	const struct sg_policy *tp = sg_policy_for_route(cfg, SG_POL_TIMEOUT, l, r);
+	const struct sg_policy *rp = sg_policy_for_route(cfg, SG_POL_RETRY, l, r);
+
+	r->eff_timeout.request = SG_DUR_UNSET;
+	r->eff_timeout.backend_request = SG_DUR_UNSET;
+	if (r->has_timeout)
+		r->eff_timeout = r->timeout;
+	else if (tp)
+		r->eff_timeout = tp->u.timeout;
+	r->eff_retry = r->has_retry ? &r->retry : rp ? &rp->u.retry : NULL;
+	if (r->eff_retry && r->eff_retry->attempts == 0)
+		r->eff_retry = NULL; /* attempts: 0 means "no retry" */
+	for (size_t i = 0; i < r->backends.n; i++)
+		resolve_backend(cfg, &r->backends.v[i]);
+}
+
+static void resolve_listener(struct sg_cfg *cfg, struct sg_listener *l)
+{
+	const struct sg_policy *fh = sg_policy_for_listener(cfg, SG_POL_FRONTEND_HTTP, l);
+	const struct sg_policy *ft = sg_policy_for_listener(cfg, SG_POL_FRONTEND_TCP, l);
+
+	l->fhttp = fh ? &fh->u.fhttp : &cfg->default_fhttp;
+	l->ftcp = ft ? &ft->u.ftcp : NULL;
+	for (size_t i = 0; i < l->nroutes; i++)
+		resolve_route(cfg, l, &l->routes[i]);
+	for (size_t i = 0; i < l->ntcp_routes; i++)
+		for (size_t j = 0; j < l->tcp_routes[i].backends.n; j++)
+			resolve_backend(cfg, &l->tcp_routes[i].backends.v[j]);
+}
+
+/* A policy is attached when at least one listener, route or backend of the
+ * config is one of its targets. */
+static void mark_attached(struct sg_cfg *cfg)
+{
+	for (size_t b = 0; b < cfg->nbinds; b++) {
+		for (size_t i = 0; i < cfg->binds[b].nlisteners; i++) {
+			const struct sg_listener *l = &cfg->binds[b].listeners[i];
+
+			for (size_t p = 0; p < cfg->npolicies; p++) {
+				struct sg_policy *pol = &cfg->policies[p];
+
+				if (route_rank(pol, l, NULL))
+					pol->attached = true;
+				for (size_t r = 0; r < l->nroutes && !pol->attached; r++)
+					pol->attached = route_rank(pol, l, &l->routes[r]) > 0;
+			}
+		}
+	}
+	for (size_t p = 0; p < cfg->npolicies; p++)
+		if (cfg->policies[p].target.kind == SG_TARGET_SERVICE)
+			cfg->policies[p].attached = true;
+}
+
+int sg_resolve(struct sg_cfg *cfg, struct sg_diag *d)
+{
+	for (size_t b = 0; b < cfg->nbinds; b++)
+		for (size_t i = 0; i < cfg->binds[b].nlisteners; i++)
+			resolve_listener(cfg, &cfg->binds[b].listeners[i]);
+	mark_attached(cfg);
+	return 0;
+}

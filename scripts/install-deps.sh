@@ -1,0 +1,25 @@
+#!/bin/sh
+# Installs what splicegate needs to build, test and benchmark, from Debian's
+# archive. Idempotent: packages already present are left alone.
+set -eu
+
+PKGS="build-essential pkg-config clang-14 llvm-14 clang-format bpftool
+libbpf-dev libelf-dev zlib1g-dev libnghttp2-dev node-llhttp libyaml-dev
+libcjson-dev libcmocka-dev
+curl jq python3 python3-httpbin python3-pycurl nghttp2-client iproute2
+procps"
+
+missing=""
+for p in $PKGS; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
+		missing="$missing $p"
+done
+
+if [ -n "$missing" ]; then
+	echo "install-deps: installing$missing"
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -qq
+	# shellcheck disable=SC2086
+	apt-get install -y -qq --no-install-recommends $missing >/dev/null
+fi
+echo "install-deps: all packages present"

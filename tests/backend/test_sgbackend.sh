@@ -1,0 +1,146 @@
+#!/bin/bash
+# Quick self-test of sgbackend.py using curl. Loopback only; every wait is
+# bounded. The last line is "N passed, N failed"; exit status 1 on failure.
+set -u
+
+HERE=$(cd "$(dirname "$0")" && pwd)
+PY=/usr/bin/python3
+TMP=$(mktemp -d /tmp/sgbackend-test.XXXXXX)
+PASS=0
+FAIL=0
+BPID=
+
+cleanup() {
+    if [ -n "$BPID" ] && kill -0 "$BPID" 2>/dev/null; then
+        kill "$BPID" 2>/dev/null
+    fi
+    rm -rf "$TMP"
+}
+trap cleanup EXIT
+
+ok()   { PASS=$((PASS + 1)); echo "ok   - $1"; }
+nok()  { FAIL=$((FAIL + 1)); echo "FAIL - $1${2:+: $2}"; }
+check() { # check NAME EXPECTED ACTUAL
+    if [ "$2" = "$3" ]; then ok "$1"; else nok "$1" "expected '$2', got '$3'"; fi
+}
+c() { curl -s --max-time 10 "$@"; }
+# jget FILE EXPR: print a Python expression over the parsed JSON document j.
+jget() {
+    "$PY" -c 'import json,sys; j=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$1" "$2" 2>/dev/null
+}
+
+# --- start the backend on a free port and wait (bounded) for readiness
+"$PY" "$HERE/sgbackend.py" --port 0 --name selftest \
+    --ready-file "$TMP/ready" 2>"$TMP/backend.log" &
+BPID=$!
+for _ in $(seq 100); do
+    [ -s "$TMP/ready" ] && break
+    sleep 0.1
+done
+if [ ! -s "$TMP/ready" ]; then
+    nok "backend ready" "no ready file after 10s"
+    cat "$TMP/backend.log"
+    echo "$PASS passed, $FAIL failed"
+    exit 1
+fi
+PORT=$(cat "$TMP/ready")
+B="http://127.0.0.1:$PORT"
+ok "backend ready on port $PORT"
+
+# --- echo JSON
+c -D "$TMP/h" -o "$TMP/echo.json" -H 'X-Test: one' -H 'x-test: two' "$B/echo/path?q=1"
+check "echo path"    "/echo/path?q=1" "$(jget "$TMP/echo.json" 'j["path"]')"
+check "echo method"  "GET"            "$(jget "$TMP/echo.json" 'j["method"]')"
+check "echo proto"   "HTTP/1.1"       "$(jget "$TMP/echo.json" 'j["proto"]')"
+check "echo host"    "127.0.0.1:$PORT" "$(jget "$TMP/echo.json" 'j["host"]')"
+check "echo pod"     "selftest"       "$(jget "$TMP/echo.json" 'j["pod"]')"
+check "echo headers" "['one', 'two']" "$(jget "$TMP/echo.json" 'j["headers"]["X-Test"]')"
+check "x-backend header" "1" "$(grep -ci '^x-backend: selftest' "$TMP/h")"
+
+# --- size=1000: byte count and pattern
+c -o "$TMP/size.bin" "$B/?size=1000"
+check "size=1000 bytes" "1000" "$(wc -c < "$TMP/size.bin" | tr -d ' ')"
+"$PY" -c 'import sys; sys.stdout.buffer.write(bytes(i % 251 for i in range(1000)))' > "$TMP/expect.bin"
+if cmp -s "$TMP/size.bin" "$TMP/expect.bin"; then ok "size=1000 pattern"; else nok "size=1000 pattern"; fi
+
+# --- HEAD: headers only
+HEADOUT=$(c -I "$B/?size=1234" | tr -d '\r' | grep -i '^content-length:')
+check "HEAD content-length" "Content-Length: 1234" "$HEADOUT"
+
+# --- responseCode + succeedAfter + /count
+U="selftest-$$-$RANDOM"
+CODES=
+for _ in 1 2 3 4; do
+    CODES="$CODES$(c -o /dev/null -w '%{http_code}' "$B/retry?uuid=$U&responseCode=503&succeedAfter=3") "
+done
+check "succeedAfter codes" "503 503 200 200 " "$CODES"
+c -o "$TMP/count.json" "$B/count?uuid=$U"
+check "count attempts" "4" "$(jget "$TMP/count.json" 'j["attempts"]')"
+
+# --- reset: curl error 52 (empty reply) or 56 (recv failure)
+c -o /dev/null "$B/?mode=reset"
+RC=$?
+if [ "$RC" = 52 ] || [ "$RC" = 56 ]; then ok "reset curl rc=$RC"; else nok "reset" "curl rc=$RC"; fi
+
+# --- reset only before succeedAfter
+U2="selftest-reset-$$-$RANDOM"
+c -o /dev/null "$B/?mode=reset&uuid=$U2&succeedAfter=2"; RC1=$?
+CODE2=$(c -o /dev/null -w '%{http_code}' "$B/?mode=reset&uuid=$U2&succeedAfter=2")
+if [ "$RC1" != 0 ] && [ "$CODE2" = 200 ]; then ok "reset then succeed"; else nok "reset then succeed" "rc1=$RC1 code2=$CODE2"; fi
+
+# --- close / closemid / stall (with client timeout)
+c -o /dev/null "$B/?mode=close"
+check "close curl rc" "52" "$?"
+c -o /dev/null "$B/?mode=closemid&size=1000"
+check "closemid curl rc" "18" "$?"
+curl -s --max-time 1 -o /dev/null "$B/?mode=stall&stall=5s"
+check "stall curl rc (timeout)" "28" "$?"
+
+# --- chunked response with trailer
+# (curl writes decoded trailers to the -D header dump)
+c -D "$TMP/ch.h" -o "$TMP/ch.dec" "$B/?mode=chunked&size=1000&chunk=300"
+check "chunked transfer-encoding" "1" "$(grep -ci '^transfer-encoding: chunked' "$TMP/ch.h")"
+check "chunked trailer present" "1" "$(grep -ci '^x-trailer: yes' "$TMP/ch.h")"
+if cmp -s "$TMP/ch.dec" "$TMP/expect.bin"; then ok "chunked body"; else nok "chunked body"; fi
+c --raw -o "$TMP/ch.raw" "$B/?mode=chunked&size=1000&chunk=300"
+check "chunked raw last chunk + trailer" "|0|x-trailer: yes||" \
+    "$(tail -c 22 "$TMP/ch.raw" | tr -d '\r' | tr '\n' '|')"
+
+# --- closedelim
+c -o "$TMP/cd.bin" "$B/?mode=closedelim&size=1000"
+if cmp -s "$TMP/cd.bin" "$TMP/expect.bin"; then ok "closedelim body"; else nok "closedelim body"; fi
+
+# --- upload: Content-Length and chunked, compared with sha256sum
+head -c 2000000 /dev/urandom > "$TMP/up.bin"
+WANT=$(sha256sum "$TMP/up.bin" | cut -d' ' -f1)
+c -o "$TMP/up1.json" --data-binary @"$TMP/up.bin" "$B/upload"
+check "upload sha256 (content-length)" "$WANT" "$(jget "$TMP/up1.json" 'j["sha256"]')"
+check "upload bytes" "2000000" "$(jget "$TMP/up1.json" 'j["bytes"]')"
+c -o "$TMP/up2.json" -H 'Transfer-Encoding: chunked' -H 'Expect: 100-continue' \
+    --data-binary @"$TMP/up.bin" "$B/upload"
+check "upload sha256 (chunked, 100-continue)" "$WANT" "$(jget "$TMP/up2.json" 'j["sha256"]')"
+
+# --- keep-alive: two requests over one connection
+NCONN=$(c -o /dev/null -o /dev/null -w '%{num_connects}\n' "$B/a" "$B/b" | tr '\n' ' ')
+check "keep-alive reuse" "1 0 " "$NCONN"
+
+# --- delay
+T=$(c -o /dev/null -w '%{time_total}' "$B/?delay=300ms")
+if "$PY" -c "import sys; sys.exit(0 if 0.3 <= float('$T') < 3 else 1)"; then ok "delay=300ms ($T s)"; else nok "delay=300ms" "took $T s"; fi
+
+# --- SIGTERM: clean exit 0 within a bounded time
+kill -TERM "$BPID"
+for _ in $(seq 50); do
+    kill -0 "$BPID" 2>/dev/null || break
+    sleep 0.1
+done
+if kill -0 "$BPID" 2>/dev/null; then
+    nok "SIGTERM exit" "still running after 5s"
+else
+    wait "$BPID"
+    check "SIGTERM exit status" "0" "$?"
+fi
+BPID=
+
+echo "$PASS passed, $FAIL failed"
+[ "$FAIL" -eq 0 ]

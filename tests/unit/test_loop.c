@@ -1,0 +1,529 @@
+/* Unit tests for user/loop.c: timer heap order, io dispatch, the close queue
+ * and how long a pass waits. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "user/loop.h"
+
+#define container_of(ptr, type, member) ((type *)((char *)(ptr)-offsetof(type, member)))
+
+#define MAX_FIRED 2048
+
+/* What timer callbacks saw, in firing order. */
+static struct {
+	int n;
+	int id[MAX_FIRED];
+	uint64_t due[MAX_FIRED];
+	uint64_t seq[MAX_FIRED];
+} fired;
+
+struct test_timer {
+	struct sg_timer t;
+	int id;
+	int count;
+};
+
+static void record_cb(struct sg_loop *loop, struct sg_timer *t)
+{
+	struct test_timer *tt = container_of(t, struct test_timer, t);
+
+	(void)loop;
+	assert_false(sg_timer_armed(t));
+	assert_true(fired.n < MAX_FIRED);
+	fired.id[fired.n] = tt->id;
+	fired.due[fired.n] = t->due;
+	fired.seq[fired.n] = t->seq;
+	fired.n++;
+	tt->count++;
+}
+
+static void init_timers(struct test_timer *tts, int n)
+{
+	for (int i = 0; i < n; i++) {
+		sg_timer_init(&tts[i].t, record_cb, NULL);
+		tts[i].id = i;
+		tts[i].count = 0;
+	}
+}
+
+static int setup(void **state)
+{
+	memset(&fired, 0, sizeof(fired));
+	*state = sg_loop_new();
+	return *state ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+	sg_loop_free(*state);
+	return 0;
+}
+
+/* Runs passes until `tt` fired or `max_passes` ran out. */
+static void run_until_fired(struct sg_loop *loop, const struct test_timer *tt, int max_passes)
+{
+	for (int i = 0; i < max_passes && tt->count == 0; i++)
+		assert_int_equal(sg_loop_run_once(loop, -1), 0);
+}
+
+static uint64_t real_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static void test_loop_timers_fire_in_deadline_order(void **state)
+{
+	static const int offs[] = { 9, 3, 7, 1, 5, 0, 8, 2, 6, 4 };
+	struct sg_loop *loop = *state;
+	struct test_timer tts[10];
+	uint64_t now = sg_loop_now(loop);
+
+	init_timers(tts, 10);
+	for (int i = 0; i < 10; i++)
+		sg_timer_arm(loop, &tts[i].t, now + (uint64_t)offs[i]);
+	for (int pass = 0; pass < 100 && fired.n < 10; pass++)
+		assert_int_equal(sg_loop_run_once(loop, -1), 0);
+	assert_int_equal(fired.n, 10);
+	for (int i = 0; i < 10; i++)
+		assert_int_equal(offs[fired.id[i]], i);
+}
+
+static void test_loop_equal_deadlines_fire_fifo(void **state)
+{
+	struct sg_loop *loop = *state;
+	struct test_timer tts[8];
+	uint64_t due = sg_loop_now(loop);
+
+	init_timers(tts, 8);
+	for (int i = 0; i < 8; i++)
+		sg_timer_arm(loop, &tts[i].t, due);
+	/* Re-arming counts as arming now: timer 2 moves behind the others. */
+	sg_timer_arm(loop, &tts[2].t, due);
+	assert_int_equal(sg_loop_run_once(loop, 0), 0);
+	assert_int_equal(fired.n, 8);
+	static const int want[] = { 0, 1, 3, 4, 5, 6, 7, 2 };
+	for (int i = 0; i < 8; i++)
+		assert_int_equal(fired.id[i], want[i]);
+}
+
+static uint32_t xorshift(uint32_t *s)
+{
+	*s ^= *s << 13;
+	*s ^= *s >> 17;
+	*s ^= *s << 5;
+	return *s;
+}
+
+enum { HEAP_N = 128, HEAP_OPS = 1000 };
+
+/* Fires everything still armed in one pass and checks it against the model. */
+static void check_fire_all(struct sg_loop *loop, struct test_timer *tts, const bool *armed,
+			   const uint64_t *due)
+{
+	int expect = 0;
+
+	for (int i = 0; i < HEAP_N; i++)
+		expect += armed[i];
+	fired.n = 0;
+	assert_int_equal(sg_loop_run_once(loop, 0), 0);
+	assert_int_equal(fired.n, expect);
+	for (int k = 1; k < fired.n; k++) {
+		assert_true(fired.due[k - 1] <= fired.due[k]);
+		if (fired.due[k - 1] == fired.due[k])
+			assert_true(fired.seq[k - 1] < fired.seq[k]);
+	}
+	for (int k = 0; k < fired.n; k++)
+		assert_int_equal(fired.due[k], due[fired.id[k]]);
+	for (int i = 0; i < HEAP_N; i++) {
+		assert_int_equal(tts[i].count, armed[i] ? 1 : 0);
+		assert_false(sg_timer_armed(&tts[i].t));
+	}
+}
+
+/* One round of random arm/stop/re-arm against a model. Deadlines are all
+ * <= now so a single pass fires everything; a small span forces ties. */
+static void heap_round(struct sg_loop *loop, uint32_t rng, uint64_t span)
+{
+	struct test_timer tts[HEAP_N];
+	bool armed[HEAP_N] = { false };
+	uint64_t due[HEAP_N], now = sg_loop_now(loop);
+
+	if (span > now)
+		span = now + 1;
+	init_timers(tts, HEAP_N);
+	for (int op = 0; op < HEAP_OPS; op++) {
+		int i = (int)(xorshift(&rng) % HEAP_N);
+
+		if (armed[i] && xorshift(&rng) % 2) {
+			sg_timer_stop(loop, &tts[i].t);
+			armed[i] = false;
+		} else {
+			/* Arms a stopped timer or re-arms an armed one in place. */
+			due[i] = now - xorshift(&rng) % span;
+			sg_timer_arm(loop, &tts[i].t, due[i]);
+			armed[i] = true;
+		}
+		assert_int_equal(sg_timer_armed(&tts[i].t), armed[i]);
+	}
+	check_fire_all(loop, tts, armed, due);
+}
+
+static void test_loop_stop_from_middle_keeps_heap_order(void **state)
+{
+	for (uint32_t r = 0; r < 16; r++)
+		heap_round(*state, 0x9e3779b9u * (r + 1), r % 2 ? 1000 : 16);
+}
+
+static void test_loop_rearmed_timer_fires_once_at_new_time(void **state)
+{
+	struct sg_loop *loop = *state;
+	struct test_timer tts[2];
+	uint64_t now = sg_loop_now(loop);
+
+	init_timers(tts, 2);
+	/* Later: the first deadline must not fire it. */
+	sg_timer_arm(loop, &tts[0].t, now + 5);
+	sg_timer_arm(loop, &tts[0].t, now + 40);
+	/* Earlier: the wait must follow the new heap top, not the old one. */
+	sg_timer_arm(loop, &tts[1].t, now + 100000);
+	sg_timer_arm(loop, &tts[1].t, now + 10);
+
+	run_until_fired(loop, &tts[1], 20);
+	assert_int_equal(tts[1].count, 1);
+	assert_int_equal(tts[0].count, 0);
+	assert_true(sg_loop_now(loop) < now + 1000);
+	run_until_fired(loop, &tts[0], 20);
+	assert_int_equal(tts[0].count, 1);
+	assert_true(sg_loop_now(loop) >= now + 40);
+	assert_int_equal(sg_loop_run_once(loop, 0), 0);
+	assert_int_equal(fired.n, 2);
+}
+
+static void rearm_now_cb(struct sg_loop *loop, struct sg_timer *t)
+{
+	record_cb(loop, t);
+	sg_timer_arm(loop, t, sg_loop_now(loop));
+}
+
+/* A timer re-arming itself for "now" fires once per pass instead of spinning. */
+static void test_loop_rearm_at_now_fires_once_per_pass(void **state)
+{
+	struct sg_loop *loop = *state;
+	struct test_timer tt = { .id = 0 };
+
+	sg_timer_init(&tt.t, rearm_now_cb, NULL);
+	sg_timer_arm(loop, &tt.t, sg_loop_now(loop));
+	assert_int_equal(sg_loop_run_once(loop, 0), 0);
+	assert_int_equal(tt.count, 1);
+	assert_int_equal(sg_loop_run_once(loop, -1), 0);
+	assert_int_equal(tt.count, 2);
+	sg_timer_stop(loop, &tt.t);
+	assert_false(sg_timer_armed(&tt.t));
+}
+
+/* ---- io ------------------------------------------------------------------ */
+
+struct conn {
+	struct sg_io io;
+	struct sg_closing closing;
+	struct sg_loop *loop;
+	struct conn *peer;
+	int wfd;
+	int calls;
+	uint32_t revents;
+	bool in_cb;
+	bool *closed;
+};
+
+static struct conn *conn_new(struct sg_loop *loop,
+			     void (*cb)(struct sg_loop *, struct sg_io *, uint32_t))
+{
+	struct conn *c = calloc(1, sizeof(*c));
+	int fds[2];
+
+	assert_non_null(c);
+	assert_int_equal(pipe2(fds, O_NONBLOCK | O_CLOEXEC), 0);
+	c->io.fd = fds[0];
+	c->io.cb = cb;
+	c->io.data = c;
+	c->wfd = fds[1];
+	c->loop = loop;
+	return c;
+}
+
+static void conn_poke(const struct conn *c)
+{
+	assert_int_equal(write(c->wfd, "x", 1), 1);
+}
+
+static void conn_free(struct sg_closing *cl)
+{
+	struct conn *c = container_of(cl, struct conn, closing);
+
+	if (c->closed)
+		*c->closed = true;
+	close(c->io.fd);
+	close(c->wfd);
+	free(c);
+}
+
+static void count_cb(struct sg_loop *loop, struct sg_io *io, uint32_t revents)
+{
+	struct conn *c = io->data;
+	char b;
+
+	(void)loop;
+	c->calls++;
+	c->revents = revents;
+	assert_int_equal(read(io->fd, &b, 1), 1);
+}
+
+static void test_loop_io_pipe_fires_epollin(void **state)
+{
+	struct sg_loop *loop = *state;
+	struct conn *c = conn_new(loop, count_cb);
+
+	assert_int_equal(sg_io_set(loop, &c->io, EPOLLIN), 0);
+	assert_int_equal(c->io.events, EPOLLIN);
+	assert_int_equal(sg_loop_run_once(loop, 0), 0);
+	assert_int_equal(c->calls, 0);
+	conn_poke(c);
+	assert_int_equal(sg_loop_run_once(loop, 1000), 0);
+	assert_int_equal(c->calls, 1);
+	assert_true(c->revents & EPOLLIN);
+	assert_int_equal(sg_io_set(loop, &c->io, 0), 0);
+	conn_free(&c->closing);
+}
+
+/* Whichever of two ready ios runs first unregisters the other and queues both
+ * owners for close: the other's pending event in the same batch is dropped. */
+static int kill_calls;
+
+static void kill_peer_cb(struct sg_loop *loop, struct sg_io *io, uint32_t revents)
+{
+	struct conn *c = io->data;
+
+	(void)revents;
+	kill_calls++;
+	assert_int_equal(sg_io_set(loop, &c->peer->io, 0), 0);
+	sg_loop_defer_close(loop, &c->peer->closing, conn_free);
+	assert_int_equal(sg_io_set(loop, io, 0), 0);
+	sg_loop_defer_close(loop, &c->closing, conn_free);
+	/* Queueing twice is harmless. */
+	sg_loop_defer_close(loop, &c->closing, conn_free);
+}
+
+static void test_loop_io_set_zero_stops_callbacks(void **state)
+{
+	struct sg_loop *loop = *state;
+	struct conn *a = conn_new(loop, count_cb);
+	struct conn *b, *d;
+	bool closed_b = false, closed_d = false;
+
+	/* Removed before the pass: no callback although data is waiting. */
+	assert_int_equal(sg_io_set(loop, &a->io, EPOLLIN), 0);
+	conn_poke(a);
+	assert_int_equal(sg_io_set(loop, &a->io, 0), 0);
+	assert_int_equal(sg_loop_run_once(loop, 0), 0);
+	assert_int_equal(a->calls, 0);
+	/* Removing after close() is tolerated. */
+	assert_int_equal(sg_io_set(loop, &a->io, EPOLLIN), 0);
+	close(a->io.fd);
+	assert_int_equal(sg_io_set(loop, &a->io, 0), 0);
+	close(a->wfd);
+	free(a);
+
+	b = conn_new(loop, kill_peer_cb);
+	d = conn_new(loop, kill_peer_cb);
+	b->peer = d;
+	d->peer = b;
+	b->closed = &closed_b;
+	d->closed = &closed_d;
+	assert_int_equal(sg_io_set(loop, &b->io, EPOLLIN), 0);
+	assert_int_equal(sg_io_set(loop, &d->io, EPOLLIN), 0);
+	conn_poke(b);
+	conn_poke(d);
+	kill_calls = 0;
+	/* Both are ready in one batch; only the first callback may run. */
+	assert_int_equal(sg_loop_run_once(loop, 1000), 0);
+	assert_int_equal(kill_calls, 1);
+	assert_true(closed_b);
+	assert_true(closed_d);
+}
+
+/* ---- close queue --------------------------------------------------------- */
+
+struct order {
+	struct sg_loop *loop;
+	struct sg_io io;
+	struct sg_timer timer;
+	struct sg_closing first;
+	struct sg_closing second;
+	int rfd, wfd;
+	bool in_io_cb;
+	int io_done, timer_done, first_done, second_done;
+};
+
+static void order_second(struct sg_closing *c)
+{
+	struct order *o = container_of(c, struct order, second);
+
+	assert_int_equal(o->first_done, 1);
+	o->second_done++;
+}
+
+static void order_first(struct sg_closing *c)
+{
+	struct order *o = container_of(c, struct order, first);
+
+	assert_false(o->in_io_cb);
+	assert_int_equal(o->io_done, 1);
+	assert_int_equal(o->timer_done, 1);
+	o->first_done++;
+	/* Queued from a closing fn: runs in the same drain. */
+	sg_loop_defer_close(o->loop, &o->second, order_second);
+}
+
+static void order_io_cb(struct sg_loop *loop, struct sg_io *io, uint32_t revents)
+{
+	struct order *o = io->data;
+
+	(void)revents;
+	o->in_io_cb = true;
+	sg_loop_defer_close(loop, &o->first, order_first);
+	assert_int_equal(o->first_done, 0);
+	assert_int_equal(sg_io_set(loop, io, 0), 0);
+	o->io_done++;
+	o->in_io_cb = false;
+}
+
+static void order_timer_cb(struct sg_loop *loop, struct sg_timer *t)
+{
+	struct order *o = t->data;
+
+	(void)loop;
+	assert_int_equal(o->first_done, 0);
+	o->timer_done++;
+}
+
+static void test_loop_close_queue_runs_after_callbacks(void **state)
+{
+	struct sg_loop *loop = *state;
+	struct order o = { .loop = loop };
+	int fds[2];
+
+	assert_int_equal(pipe2(fds, O_NONBLOCK | O_CLOEXEC), 0);
+	o.rfd = fds[0];
+	o.wfd = fds[1];
+	o.io = (struct sg_io){ .fd = o.rfd, .cb = order_io_cb, .data = &o };
+	sg_timer_init(&o.timer, order_timer_cb, &o);
+	sg_timer_arm(loop, &o.timer, sg_loop_now(loop));
+	assert_int_equal(sg_io_set(loop, &o.io, EPOLLIN), 0);
+	assert_int_equal(write(o.wfd, "x", 1), 1);
+
+	assert_int_equal(sg_loop_run_once(loop, 1000), 0);
+	assert_int_equal(o.io_done, 1);
+	assert_int_equal(o.timer_done, 1);
+	assert_int_equal(o.first_done, 1);
+	assert_int_equal(o.second_done, 1);
+	assert_false(o.first.queued);
+	close(o.rfd);
+	close(o.wfd);
+}
+
+/* ---- run / stop / waiting ------------------------------------------------ */
+
+static void stop_cb(struct sg_loop *loop, struct sg_timer *t)
+{
+	record_cb(loop, t);
+	sg_loop_stop(loop);
+}
+
+static void test_loop_stop_from_timer_ends_run(void **state)
+{
+	struct sg_loop *loop = *state;
+	struct test_timer tts[2];
+	uint64_t now = sg_loop_now(loop);
+
+	init_timers(tts, 2);
+	tts[0].t.cb = stop_cb;
+	sg_timer_arm(loop, &tts[0].t, now + 10);
+	/* Without the stop, run would sleep until this one. */
+	sg_timer_arm(loop, &tts[1].t, now + 100000);
+	assert_int_equal(sg_loop_run(loop), 0);
+	assert_int_equal(tts[0].count, 1);
+	assert_int_equal(tts[1].count, 0);
+	assert_true(sg_loop_now(loop) >= now + 10);
+	sg_timer_stop(loop, &tts[1].t);
+}
+
+static void test_loop_run_once_waits_until_next_timer(void **state)
+{
+	struct sg_loop *loop = *state;
+	struct test_timer tt;
+	uint64_t start, real_start, real;
+
+	init_timers(&tt, 1);
+	sg_loop_update_time(loop);
+	start = sg_loop_now(loop);
+	real_start = real_ms();
+	sg_timer_arm(loop, &tt.t, start + 50);
+	/* One pass: it must sleep long enough, not return early and spin. */
+	assert_int_equal(sg_loop_run_once(loop, -1), 0);
+	real = real_ms() - real_start;
+	assert_int_equal(tt.count, 1);
+	assert_true(sg_loop_now(loop) >= start + 50);
+	assert_true(real >= 49 && real < 1000);
+}
+
+static void test_loop_run_once_honours_max_wait(void **state)
+{
+	struct sg_loop *loop = *state;
+	struct test_timer tt;
+	uint64_t real_start, real;
+
+	init_timers(&tt, 1);
+	sg_timer_arm(loop, &tt.t, sg_loop_now(loop) + 100000);
+	real_start = real_ms();
+	assert_int_equal(sg_loop_run_once(loop, 20), 0);
+	real = real_ms() - real_start;
+	assert_int_equal(tt.count, 0);
+	assert_true(real >= 19 && real < 1000);
+	sg_timer_stop(loop, &tt.t);
+}
+
+#define LOOP_TEST(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		LOOP_TEST(test_loop_timers_fire_in_deadline_order),
+		LOOP_TEST(test_loop_equal_deadlines_fire_fifo),
+		LOOP_TEST(test_loop_stop_from_middle_keeps_heap_order),
+		LOOP_TEST(test_loop_rearmed_timer_fires_once_at_new_time),
+		LOOP_TEST(test_loop_rearm_at_now_fires_once_per_pass),
+		LOOP_TEST(test_loop_io_pipe_fires_epollin),
+		LOOP_TEST(test_loop_io_set_zero_stops_callbacks),
+		LOOP_TEST(test_loop_close_queue_runs_after_callbacks),
+		LOOP_TEST(test_loop_stop_from_timer_ends_run),
+		LOOP_TEST(test_loop_run_once_waits_until_next_timer),
+		LOOP_TEST(test_loop_run_once_honours_max_wait),
+	};
+
+	/* A broken loop would block in epoll_wait forever; fail instead. */
+	alarm(60);
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,367 @@
+/* The per-thread event loop: epoll, a cached monotonic clock, an intrusive
+ * (due, seq) min-heap of timers and a close queue. The contract is loop.h. */
+#include "user/loop.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/epoll.h>
+#include <time.h>
+#include <unistd.h>
+
+/* Events taken per epoll_wait; more simply wait for the next pass. */
+#define SG_LOOP_BATCH 64
+#define SG_HEAP_MIN_CAP 16
+
+struct sg_loop {
+	int epfd;
+	bool stop;
+	uint64_t now;
+	uint64_t timer_seq;
+	struct sg_timer **heap;
+	size_t heap_len;
+	size_t heap_cap;
+	/* FIFO so owners are released in the order they were queued. */
+	struct sg_closing *close_head;
+	struct sg_closing *close_tail;
+};
+
+/* ---- timer heap ---------------------------------------------------------- */
+
+static bool timer_before(const struct sg_timer *a, const struct sg_timer *b)
+{
+	if (a->due != b->due)
+		return a->due < b->due;
+	return a->seq < b->seq;
+}
+
+static void heap_place(struct sg_loop *loop, size_t idx, struct sg_timer *t)
+{
+	loop->heap[idx] = t;
+	t->heap_idx = idx;
+}
+
+/* Moves heap[idx] towards the root; returns where it stopped. */
+static size_t heap_sift_up(struct sg_loop *loop, size_t idx)
+{
+	struct sg_timer *t = loop->heap[idx];
+
+	while (idx > 0) {
+		size_t parent = (idx - 1) / 2;
+
+		if (!timer_before(t, loop->heap[parent]))
+			break;
+		heap_place(loop, idx, loop->heap[parent]);
+		idx = parent;
+	}
+	heap_place(loop, idx, t);
+	return idx;
+}
+
+static void heap_sift_down(struct sg_loop *loop, size_t idx)
+{
+	struct sg_timer *t = loop->heap[idx];
+
+	for (;;) {
+		size_t child = 2 * idx + 1;
+
+		if (child >= loop->heap_len)
+			break;
+		if (child + 1 < loop->heap_len &&
+		    timer_before(loop->heap[child + 1], loop->heap[child]))
+			child++;
+		if (!timer_before(loop->heap[child], t))
+			break;
+		heap_place(loop, idx, loop->heap[child]);
+		idx = child;
+	}
+	heap_place(loop, idx, t);
+}
+
+/* Restores order around an entry whose key changed in either direction. */
+static void heap_fix(struct sg_loop *loop, size_t idx)
+{
+	heap_sift_down(loop, heap_sift_up(loop, idx));
+}
+
+/* sg_timer_arm() returns void so that no caller on the data path has to handle
+ * a failure it could do nothing sensible about. The array only ever grows by
+ * doubling to a few KB per thousand timers; if realloc cannot find that, the
+ * process is out of memory and about to fail everywhere, so dying loudly here
+ * is more honest than limping on with a timer that silently never fires. */
+static void heap_reserve_one(struct sg_loop *loop)
+{
+	size_t cap = loop->heap_cap ? loop->heap_cap * 2 : SG_HEAP_MIN_CAP;
+	struct sg_timer **heap;
+
+	if (loop->heap_len < loop->heap_cap)
+		return;
+	heap = reallocarray(loop->heap, cap, sizeof(*heap));
+	if (!heap) {
+		fprintf(stderr, "splicegate: out of memory growing timer heap to %zu\n", cap);
+		abort();
+	}
+	loop->heap = heap;
+	loop->heap_cap = cap;
+}
+
+static void heap_remove(struct sg_loop *loop, struct sg_timer *t)
+{
+	size_t idx = t->heap_idx;
+	struct sg_timer *last = loop->heap[--loop->heap_len];
+
+	t->heap_idx = SIZE_MAX;
+	if (last == t)
+		return;
+	heap_place(loop, idx, last);
+	heap_fix(loop, idx);
+}
+
+/* ---- timers -------------------------------------------------------------- */
+
+void sg_timer_init(struct sg_timer *t, void (*cb)(struct sg_loop *, struct sg_timer *), void *data)
+{
+	t->due = 0;
+	t->seq = 0;
+	t->heap_idx = SIZE_MAX;
+	t->cb = cb;
+	t->data = data;
+}
+
+bool sg_timer_armed(const struct sg_timer *t)
+{
+	return t->heap_idx != SIZE_MAX;
+}
+
+/* Re-arming takes a fresh seq: it counts as being armed now for FIFO ties. */
+void sg_timer_arm(struct sg_loop *loop, struct sg_timer *t, uint64_t due)
+{
+	t->due = due;
+	t->seq = loop->timer_seq++;
+	if (sg_timer_armed(t)) {
+		heap_fix(loop, t->heap_idx);
+		return;
+	}
+	heap_reserve_one(loop);
+	heap_place(loop, loop->heap_len++, t);
+	heap_sift_up(loop, t->heap_idx);
+}
+
+void sg_timer_stop(struct sg_loop *loop, struct sg_timer *t)
+{
+	if (sg_timer_armed(t))
+		heap_remove(loop, t);
+}
+
+/* Fires every timer due by the cached `now` that was armed before this phase
+ * began. A callback re-arming itself (or another) at or before `now` would
+ * otherwise keep this loop spinning forever; instead such a timer waits for
+ * the next pass, whose epoll timeout is then 0. Since the heap is ordered, the
+ * first entry that may not fire ends the phase; anything behind it also runs
+ * on the next pass, still in (due, seq) order. */
+static void run_timers(struct sg_loop *loop)
+{
+	uint64_t seq_end = loop->timer_seq;
+
+	while (loop->heap_len > 0) {
+		struct sg_timer *t = loop->heap[0];
+
+		if (t->due > loop->now || t->seq >= seq_end)
+			break;
+		heap_remove(loop, t);
+		t->cb(loop, t);
+	}
+}
+
+/* ---- close queue --------------------------------------------------------- */
+
+/* `c` must start zeroed (owners are calloc'd); queueing twice is a no-op so
+ * every path that gives up on an owner may simply ask for its close. */
+void sg_loop_defer_close(struct sg_loop *loop, struct sg_closing *c,
+			 void (*fn)(struct sg_closing *c))
+{
+	if (c->queued)
+		return;
+	c->queued = true;
+	c->fn = fn;
+	c->next = NULL;
+	if (loop->close_tail)
+		loop->close_tail->next = c;
+	else
+		loop->close_head = c;
+	loop->close_tail = c;
+}
+
+/* `fn` usually frees the memory holding `c`, so nothing touches `c` after it.
+ * Closings queued by `fn` land on the tail and run in this same drain. */
+static void run_closing(struct sg_loop *loop)
+{
+	while (loop->close_head) {
+		struct sg_closing *c = loop->close_head;
+
+		loop->close_head = c->next;
+		if (!loop->close_head)
+			loop->close_tail = NULL;
+		c->next = NULL;
+		c->queued = false;
+		c->fn(c);
+	}
+}
+
+/* ---- loop ---------------------------------------------------------------- */
+
+uint64_t sg_loop_now(const struct sg_loop *loop)
+{
+	return loop->now;
+}
+
+void sg_loop_update_time(struct sg_loop *loop)
+{
+	struct timespec ts;
+
+	/* CLOCK_MONOTONIC with a valid pointer cannot fail. */
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	loop->now = (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+struct sg_loop *sg_loop_new(void)
+{
+	struct sg_loop *loop = calloc(1, sizeof(*loop));
+	int err;
+
+	if (!loop)
+		return NULL;
+	loop->epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (loop->epfd == -1) {
+		err = errno;
+		free(loop);
+		errno = err;
+		return NULL;
+	}
+	sg_loop_update_time(loop);
+	return loop;
+}
+
+/* Closings still queued are run so their owners are not leaked. Armed timers
+ * and registered ios are left alone: their owners may already be gone. */
+void sg_loop_free(struct sg_loop *loop)
+{
+	if (!loop)
+		return;
+	run_closing(loop);
+	close(loop->epfd);
+	free(loop->heap);
+	free(loop);
+}
+
+int sg_io_set(struct sg_loop *loop, struct sg_io *io, uint32_t events)
+{
+	struct epoll_event ev = { .events = events, .data.ptr = io };
+	int op = io->events ? EPOLL_CTL_MOD : EPOLL_CTL_ADD;
+
+	if (events == 0) {
+		if (io->events == 0)
+			return 0;
+		/* Closing an fd drops its registration, so DEL after close()
+		 * sees EBADF or ENOENT: the interest is gone either way. */
+		if (epoll_ctl(loop->epfd, EPOLL_CTL_DEL, io->fd, NULL) == -1 && errno != EBADF &&
+		    errno != ENOENT)
+			return -1;
+		io->events = 0;
+		return 0;
+	}
+	if (epoll_ctl(loop->epfd, op, io->fd, &ev) == -1)
+		return -1;
+	io->events = events;
+	return 0;
+}
+
+/* Timeout for epoll_wait from the earliest timer, capped by max_wait_ms. It is
+ * computed from the time cached at the end of the previous wait, so it can
+ * only be too long by the time the previous pass's callbacks took. */
+static int poll_timeout(const struct sg_loop *loop, int max_wait_ms)
+{
+	uint64_t wait;
+
+	if (loop->heap_len == 0)
+		return max_wait_ms < 0 ? -1 : max_wait_ms;
+	if (loop->heap[0]->due <= loop->now)
+		return 0;
+	wait = loop->heap[0]->due - loop->now;
+	if (wait > INT_MAX)
+		wait = INT_MAX;
+	if (max_wait_ms >= 0 && (uint64_t)max_wait_ms < wait)
+		wait = (uint64_t)max_wait_ms;
+	return (int)wait;
+}
+
+/* A signal must not stretch the wait: on EINTR the timeout is recomputed from
+ * a fresh clock and from what is left of max_wait_ms. */
+static int wait_events(struct sg_loop *loop, struct epoll_event *evs, int max_wait_ms)
+{
+	uint64_t start = loop->now;
+	int n;
+
+	for (;;) {
+		n = epoll_wait(loop->epfd, evs, SG_LOOP_BATCH, poll_timeout(loop, max_wait_ms));
+		if (n != -1 || errno != EINTR)
+			return n;
+		sg_loop_update_time(loop);
+		if (max_wait_ms > 0) {
+			uint64_t spent = loop->now - start;
+
+			max_wait_ms = spent >= (uint64_t)max_wait_ms ? 0 : max_wait_ms - (int)spent;
+		}
+	}
+}
+
+/* Owners of ios are released only from the close queue, which runs after
+ * this, so every io pointer in the batch is still valid memory even if an
+ * earlier callback unregistered it or queued its owner for close. Such an io
+ * has events == 0 and is skipped; an io whose interest changed only sees the
+ * events it still asks for (plus error/hangup, which epoll always reports). */
+static void dispatch_io(struct sg_loop *loop, const struct epoll_event *evs, int n)
+{
+	for (int i = 0; i < n; i++) {
+		struct sg_io *io = evs[i].data.ptr;
+		uint32_t revents = evs[i].events & (io->events | EPOLLERR | EPOLLHUP);
+
+		if (io->events == 0 || revents == 0)
+			continue;
+		io->cb(loop, io, revents);
+	}
+}
+
+int sg_loop_run_once(struct sg_loop *loop, int max_wait_ms)
+{
+	struct epoll_event evs[SG_LOOP_BATCH];
+	int n = wait_events(loop, evs, max_wait_ms);
+
+	if (n == -1)
+		return -1;
+	sg_loop_update_time(loop);
+	dispatch_io(loop, evs, n);
+	run_timers(loop);
+	run_closing(loop);
+	return 0;
+}
+
+/* The flag is cleared on return so the loop can be run again. */
+int sg_loop_run(struct sg_loop *loop)
+{
+	int ret = 0;
+
+	while (!loop->stop) {
+		ret = sg_loop_run_once(loop, -1);
+		if (ret == -1)
+			break;
+	}
+	loop->stop = false;
+	return ret;
+}
+
+void sg_loop_stop(struct sg_loop *loop)
+{
+	loop->stop = true;
+}

@@ -1,0 +1,69 @@
+/* The event loop: one per worker thread. epoll for I/O, a cached monotonic
+ * clock, an intrusive min-heap of timers and a close queue (libuv's shape).
+ * Each pass: next timeout -> epoll_wait -> I/O callbacks -> expired timers ->
+ * close queue. */
+#ifndef SG_LOOP_H
+#define SG_LOOP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct sg_loop;
+
+/* An fd watched by the loop. Owned by whoever embeds it; the loop only keeps
+ * a pointer while it is registered. */
+struct sg_io {
+	int fd;
+	uint32_t events; /* EPOLL* mask currently registered, 0 = not registered */
+	void (*cb)(struct sg_loop *loop, struct sg_io *io, uint32_t revents);
+	void *data;
+};
+
+/* A one-shot timer embedded in its owner. `due` is absolute loop time in ms;
+ * timers with equal `due` fire in the order they were armed. */
+struct sg_timer {
+	uint64_t due;
+	uint64_t seq;	  /* FIFO tie-break, set by sg_timer_arm */
+	size_t heap_idx;  /* position in the heap, SIZE_MAX when not armed */
+	void (*cb)(struct sg_loop *loop, struct sg_timer *t);
+	void *data;
+};
+
+/* Something whose memory may only be released after the current dispatch:
+ * mark it with sg_loop_defer_close() inside a callback and the loop calls
+ * `fn` once the pass's I/O and timer callbacks are done. */
+struct sg_closing {
+	struct sg_closing *next;
+	void (*fn)(struct sg_closing *c);
+	bool queued;
+};
+
+struct sg_loop *sg_loop_new(void);
+void sg_loop_free(struct sg_loop *loop);
+
+/* Cached monotonic time in ms, refreshed once per loop iteration. */
+uint64_t sg_loop_now(const struct sg_loop *loop);
+void sg_loop_update_time(struct sg_loop *loop);
+
+/* Register, change or remove interest. `events` 0 removes. Returns 0 or -1
+ * with errno set. */
+int sg_io_set(struct sg_loop *loop, struct sg_io *io, uint32_t events);
+
+void sg_timer_init(struct sg_timer *t, void (*cb)(struct sg_loop *, struct sg_timer *),
+		   void *data);
+/* (Re)arm at absolute time `due` (ms, loop clock). */
+void sg_timer_arm(struct sg_loop *loop, struct sg_timer *t, uint64_t due);
+void sg_timer_stop(struct sg_loop *loop, struct sg_timer *t);
+bool sg_timer_armed(const struct sg_timer *t);
+
+void sg_loop_defer_close(struct sg_loop *loop, struct sg_closing *c,
+			 void (*fn)(struct sg_closing *c));
+
+/* Run until sg_loop_stop(). Returns 0, or -1 if epoll_wait failed. */
+int sg_loop_run(struct sg_loop *loop);
+/* One pass, waiting at most `max_wait_ms` (-1 = until the next timer). */
+int sg_loop_run_once(struct sg_loop *loop, int max_wait_ms);
+void sg_loop_stop(struct sg_loop *loop);
+
+#endif
