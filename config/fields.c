@@ -26,6 +26,10 @@ static const char *found(struct sg_pctx *c, const struct sg_node *n)
 {
 	if (n->kind == SG_NODE_SCALAR && !sg_node_is_null(n))
 		return sg_arena_printf(c->a, "\"%s\"", n->str);
+	if (n->kind == SG_NODE_MAP && n->n == 0)
+		return "an empty map";
+	if (n->kind == SG_NODE_SEQ && n->n == 0)
+		return "an empty list";
 	return sg_node_kind_name(n);
 }
 
@@ -87,12 +91,15 @@ int sg_parse_fields(struct sg_pctx *c, const struct sg_node *map, const struct s
 			ret = -1;
 			continue;
 		}
+		/* A required key with no value is reported as missing below. */
+		if (f->required && sg_node_is_null(sg_map_val(map, i)))
+			continue;
 		if (f->fn && f->fn(c, sg_map_val(map, i), (char *)obj + f->off,
 				   sg_path_key(c, path, f->key)) == -1)
 			ret = -1;
 	}
 	for (const struct sg_field *f = tbl; f->key; f++) {
-		if (f->required && !sg_map_get(map, f->key)) {
+		if (f->required && sg_node_is_null(sg_map_get(map, f->key))) {
 			sg_diag_err(c->d, map, "%s: missing required field \"%s\"",
 				    path && *path ? path : "(top level)", f->key);
 			ret = -1;

@@ -30,7 +30,8 @@ struct sg_field {
 };
 
 /* Walk `map` (error unless it is a map) and run each key's parser on `obj`.
- * Unknown keys and missing required keys are errors. Returns 0 or -1. */
+ * Unknown keys and missing required keys are errors; a required key with a
+ * null value ("name:", "name: ~") counts as missing. Returns 0 or -1. */
 int sg_parse_fields(struct sg_pctx *c, const struct sg_node *map, const struct sg_field *tbl,
 		    void *obj, const char *path);
 

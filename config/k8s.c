@@ -624,6 +624,11 @@ static int f_hr_path(struct sg_pctx *c, const struct sg_node *n, void *dst, cons
 
 	if (sg_parse_fields(c, n, hr_path_fields, &in, path) == -1)
 		return -1;
+	/* "type: ~" / "value:" leave the Gateway API defaults in place. */
+	if (!in.type)
+		in.type = "PathPrefix";
+	if (!in.value)
+		in.value = "/";
 	if (!strcmp(in.type, "PathPrefix"))
 		m->path_kind = SG_PATH_PREFIX;
 	else if (!strcmp(in.type, "Exact"))
@@ -663,6 +668,8 @@ static int hr_kvs(struct sg_pctx *c, const struct sg_node *n, struct sg_kv_match
 
 		if (sg_parse_fields(c, n->items[i], hr_kv_fields, &in, p) == -1)
 			return -1;
+		if (!in.type)
+			in.type = "Exact";
 		if (strcmp(in.type, "Exact") && strcmp(in.type, "RegularExpression"))
 			return sg_expected(c, sg_map_get(n->items[i], "type"),
 					   sg_path_key(c, p, "type"), "Exact or RegularExpression");
@@ -888,9 +895,13 @@ static int build_tcproute(struct sg_build *b, const struct sg_res *r)
 
 	if (need_spec(c, r) == -1 || sg_parse_fields(c, r->spec, route_fields, &in, "spec") == -1)
 		return -1;
-	if (sg_need_seq(c, in.parents, "spec.parentRefs") == -1 || !in.rules ||
+	if (!in.rules) {
+		sg_diag_err(c->d, r->spec, "spec: missing required field \"rules\"");
+		return -1;
+	}
+	if (sg_need_seq(c, in.parents, "spec.parentRefs") == -1 ||
 	    sg_need_seq(c, in.rules, "spec.rules") == -1)
-		return in.rules ? -1 : sg_expected(c, r->spec, "spec.rules", "a list of rules");
+		return -1;
 	for (size_t p = 0; p < in.parents->n; p++) {
 		struct sg_listener *ls[SG_MAX_PARENT_LISTENERS];
 		size_t nls;
@@ -1126,21 +1137,22 @@ static int stamp_agp(struct sg_build *b, const struct sg_res *r, const struct ag
 	return 0;
 }
 
-/* Which sections a target kind can carry. */
+/* Which sections a target kind can carry. `kind` is the target's kind:
+ * node, the one the error points at. */
 static int check_target_fit(struct sg_pctx *c, const struct agp_in *in,
-			    const struct sg_target *t, const struct sg_node *at, const char *path)
+			    const struct sg_target *t, const struct sg_node *kind, const char *path)
 {
 	bool frontend = in->has_fhttp || in->has_ftcp;
 	bool traffic = in->has_timeout || in->has_retry;
 	bool backend = in->has_btcp || in->has_bhttp;
 
 	if (frontend && t->kind != SG_TARGET_GATEWAY)
-		return sg_expected(c, at, path, "a Gateway target for a frontend policy");
+		return sg_expected(c, kind, path, "Gateway (the target of a frontend policy)");
 	if (traffic && t->kind == SG_TARGET_SERVICE)
-		return sg_expected(c, at, path,
-				   "a Gateway or HTTPRoute target for a traffic policy");
+		return sg_expected(c, kind, path,
+				   "Gateway or HTTPRoute (the target of a traffic policy)");
 	if (backend && t->kind != SG_TARGET_SERVICE)
-		return sg_expected(c, at, path, "a Service target for a backend policy");
+		return sg_expected(c, kind, path, "Service (the target of a backend policy)");
 	return 0;
 }
 
@@ -1175,7 +1187,8 @@ static int agp_target(struct sg_build *b, const struct sg_res *r, const struct a
 		/* A Service's sectionName is its port name. */
 		t.section = NULL;
 	}
-	if (check_target_fit(c, in, &t, n, path) == -1)
+	if (check_target_fit(c, in, &t, sg_map_get(n, "kind"), sg_path_key(c, path, "kind")) ==
+	    -1)
 		return -1;
 	if (!target_exists(b, &t))
 		sg_diag_warn(c->d, n,

@@ -81,6 +81,8 @@ static int f_timeout(struct sg_pctx *c, const struct sg_node *n, void *dst, cons
 	struct sg_route *r = dst;
 
 	r->has_timeout = true;
+	r->timeout.request = SG_DUR_UNSET;
+	r->timeout.backend_request = SG_DUR_UNSET;
 	return sg_parse_fields(c, n, fields, &r->timeout, path);
 }
 
@@ -284,7 +286,7 @@ static int host_endpoint(struct sg_pctx *c, struct sg_backend_ref *br, const cha
 	br->port = ep->port;
 	return 0;
 bad:
-	sg_diag_err(c->d, br->at, "%s.host: expected \"address:port\" such as \"127.0.0.1:8000\", got \"%s\"",
+	sg_diag_err(c->d, sg_map_get(br->at, "host"), "%s.host: expected \"address:port\" such as \"127.0.0.1:8000\", got \"%s\"",
 		    path, br->host);
 	return -1;
 }

@@ -164,9 +164,15 @@ static void mark_attached(struct sg_cfg *cfg)
 			}
 		}
 	}
-	for (size_t p = 0; p < cfg->npolicies; p++)
-		if (cfg->policies[p].target.kind == SG_TARGET_SERVICE)
-			cfg->policies[p].attached = true;
+	for (size_t p = 0; p < cfg->npolicies; p++) {
+		struct sg_policy *pol = &cfg->policies[p];
+
+		if (pol->target.kind != SG_TARGET_SERVICE)
+			continue;
+		for (size_t s = 0; s < cfg->nservices && !pol->attached; s++)
+			pol->attached = streq(pol->target.ns, cfg->services[s].ns) &&
+					streq(pol->target.name, cfg->services[s].name);
+	}
 }
 
 int sg_resolve(struct sg_cfg *cfg, struct sg_diag *d)

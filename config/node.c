@@ -20,6 +20,10 @@ struct reader {
 	yaml_parser_t parser;
 	struct anchor *anchors;
 	size_t nanchors, capanchors;
+	/* Collections being read, outermost first: an alias to one of them
+	 * would make the tree a cycle. */
+	struct sg_node *open[SG_YAML_MAX_DEPTH + 1];
+	int nopen;
 };
 
 static struct sg_node *new_node(struct reader *r, enum sg_node_kind kind,
@@ -83,17 +87,45 @@ static int add_child(struct reader *r, struct sg_node *parent, struct sg_node *c
 	return 0;
 }
 
+/* Keys are strings, each at most once (YAML forbids repeats; the readers
+ * would otherwise see the first in lookups and the last in field tables). */
+static int check_keys(struct reader *r, const struct sg_node *n)
+{
+	for (size_t i = 0; i < n->n; i += 2) {
+		const struct sg_node *key = n->items[i];
+
+		if (key->kind != SG_NODE_SCALAR) {
+			sg_diag_err(r->d, key, "map keys must be plain strings");
+			return -1;
+		}
+		for (size_t j = 0; j < i; j += 2) {
+			const struct sg_node *first = n->items[j];
+
+			if (strcmp(first->str, key->str) == 0) {
+				sg_diag_err(r->d, key,
+					    "invalid YAML: duplicate key \"%s\" (first at %s:%u:%u)",
+					    key->str, first->file, first->line, first->col);
+				return -1;
+			}
+		}
+	}
+	return 0;
+}
+
 /* Reads children until the matching end event. Takes ownership of nothing:
  * every event it reads it deletes. */
 static struct sg_node *parse_collection(struct reader *r, struct sg_node *n,
 					yaml_event_type_t end, int depth)
 {
+	struct sg_node *ret = NULL;
+
+	r->open[r->nopen++] = n; /* depth <= SG_YAML_MAX_DEPTH: parse_node checked */
 	for (;;) {
 		yaml_event_t ev;
 		struct sg_node *child;
 
 		if (next_event(r, &ev) == -1)
-			return NULL;
+			goto out;
 		if (ev.type == end) {
 			yaml_event_delete(&ev);
 			break;
@@ -101,14 +133,34 @@ static struct sg_node *parse_collection(struct reader *r, struct sg_node *n,
 		child = parse_node(r, &ev, depth + 1);
 		yaml_event_delete(&ev);
 		if (!child || add_child(r, n, child) == -1)
-			return NULL;
+			goto out;
 	}
-	if (n->kind == SG_NODE_MAP) {
-		for (size_t i = 0; i < n->n; i += 2) {
-			if (n->items[i]->kind != SG_NODE_SCALAR) {
-				sg_diag_err(r->d, n->items[i], "map keys must be plain strings");
-				return NULL;
-			}
+	if (n->kind == SG_NODE_MAP && check_keys(r, n) == -1)
+		goto out;
+	ret = n;
+out:
+	r->nopen--;
+	return ret;
+}
+
+/* An alias shares the anchored node; one inside that node's own
+ * collection would make a cycle, which YAML loaders reject. */
+static struct sg_node *parse_alias(struct reader *r, const yaml_event_t *ev)
+{
+	const char *name = (const char *)ev->data.alias.anchor;
+	struct sg_node *n = find_anchor(r, name);
+	unsigned line = (unsigned)ev->start_mark.line + 1;
+	unsigned col = (unsigned)ev->start_mark.column + 1;
+
+	if (!n) {
+		sg_diag_err_at(r->d, r->file, line, col, "alias *%s names no anchor", name);
+		return NULL;
+	}
+	for (int i = 0; i < r->nopen; i++) {
+		if (r->open[i] == n) {
+			sg_diag_err_at(r->d, r->file, line, col,
+				       "alias *%s refers to a node that contains it", name);
+			return NULL;
 		}
 	}
 	return n;
@@ -142,12 +194,7 @@ static struct sg_node *parse_node(struct reader *r, yaml_event_t *ev, int depth)
 	case YAML_SCALAR_EVENT:
 		return parse_scalar(r, ev);
 	case YAML_ALIAS_EVENT:
-		n = find_anchor(r, (const char *)ev->data.alias.anchor);
-		if (!n)
-			sg_diag_err_at(r->d, r->file, (unsigned)ev->start_mark.line + 1,
-				       (unsigned)ev->start_mark.column + 1,
-				       "alias *%s names no anchor", ev->data.alias.anchor);
-		return n;
+		return parse_alias(r, ev);
 	case YAML_SEQUENCE_START_EVENT:
 		n = new_node(r, SG_NODE_SEQ, ev);
 		if (!n || remember_anchor(r, ev->data.sequence_start.anchor, n) == -1)

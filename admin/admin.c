@@ -1,0 +1,332 @@
+/* Admin endpoints over plain HTTP/1.1. Requests are small and rare, so each
+ * connection reads one request, gets one answer and is closed. */
+#include "admin/admin.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "admin/dump.h"
+#include "user/h1.h"
+#include "user/log.h"
+#include "user/net.h"
+
+#define ADMIN_MAX_REQUEST (4u << 20) /* POST /config bodies included */
+
+struct sg_admin {
+	struct sg_loop *loop;
+	struct sg_io listen_io;
+	struct sg_admin_ops ops;
+	struct admin_conn *conns; /* open connections, for stop */
+};
+
+/* One admin connection. Owned by its sg_admin; freed in the close queue. */
+struct admin_conn {
+	struct sg_admin *admin;
+	struct admin_conn *next, *prev;
+	struct sg_io io;
+	struct sg_closing closing;
+	char *in;
+	size_t in_len, in_cap;
+	char *out;
+	size_t out_len, out_off;
+	bool closed;
+};
+
+struct route {
+	const char *method;
+	const char *path;
+	void (*handle)(struct admin_conn *c, const struct sg_h1_req *req);
+};
+
+static void conn_free(struct sg_closing *cl)
+{
+	struct admin_conn *c = (struct admin_conn *)((char *)cl - offsetof(struct admin_conn, closing));
+
+	free(c->in);
+	free(c->out);
+	free(c);
+}
+
+static void conn_close(struct admin_conn *c)
+{
+	if (c->closed)
+		return;
+	c->closed = true;
+	sg_io_set(c->admin->loop, &c->io, 0);
+	close(c->io.fd);
+	if (c->prev)
+		c->prev->next = c->next;
+	else
+		c->admin->conns = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
+	sg_loop_defer_close(c->admin->loop, &c->closing, conn_free);
+}
+
+static void respond(struct admin_conn *c, int status, const char *reason, const char *ctype,
+		    const char *body, size_t body_len)
+{
+	int n;
+
+	free(c->out);
+	c->out = NULL;
+	n = asprintf(&c->out,
+		     "HTTP/1.1 %d %s\r\ncontent-type: %s\r\ncontent-length: %zu\r\n"
+		     "connection: close\r\n\r\n",
+		     status, reason, ctype, body_len);
+	if (n == -1) {
+		conn_close(c);
+		return;
+	}
+	c->out_len = (size_t)n;
+	if (body_len) {
+		char *grown = realloc(c->out, c->out_len + body_len);
+
+		if (!grown) {
+			conn_close(c);
+			return;
+		}
+		c->out = grown;
+		memcpy(c->out + c->out_len, body, body_len);
+		c->out_len += body_len;
+	}
+	c->out_off = 0;
+	sg_io_set(c->admin->loop, &c->io, EPOLLOUT);
+}
+
+static void respond_text(struct admin_conn *c, int status, const char *reason, const char *text)
+{
+	respond(c, status, reason, "text/plain", text, strlen(text));
+}
+
+static void handle_config_dump(struct admin_conn *c, const struct sg_h1_req *req)
+{
+	const struct sg_cfg *cfg = c->admin->ops.current(c->admin->ops.ctx);
+	char *json = cfg ? sg_dump_config(cfg) : NULL;
+
+	if (!json) {
+		respond_text(c, 500, "Internal Server Error", "config dump failed\n");
+		return;
+	}
+	respond(c, 200, "OK", "application/json", json, strlen(json));
+	free(json);
+}
+
+static void handle_quit(struct admin_conn *c, const struct sg_h1_req *req)
+{
+	respond_text(c, 200, "OK", "OK\n");
+	c->admin->ops.quit(c->admin->ops.ctx);
+}
+
+/* POST /logging?level=debug, as Envoy and agentgateway take it. */
+static void handle_logging(struct admin_conn *c, const struct sg_h1_req *req)
+{
+	const char *q = memchr(req->target.p, '?', req->target.len);
+	char level[16] = "", body[64];
+	size_t qlen;
+
+	if (q) {
+		qlen = req->target.len - (size_t)(q + 1 - req->target.p);
+		if (qlen > 6 && qlen - 6 < sizeof(level) && !strncmp(q + 1, "level=", 6))
+			memcpy(level, q + 7, qlen - 6);
+	}
+	if (level[0] && sg_log_set_level(level) == -1) {
+		respond_text(c, 400, "Bad Request",
+			     "unknown level; expected one of: error, warn, info, debug\n");
+		return;
+	}
+	snprintf(body, sizeof(body), "current log level is %s\n", sg_log_level_name());
+	respond_text(c, 200, "OK", body);
+}
+
+static const struct route routes[] = {
+	{ "GET", "/config_dump", handle_config_dump },
+	{ "POST", "/quitquitquit", handle_quit },
+	{ "POST", "/logging", handle_logging },
+};
+
+static bool span_is(const struct sg_h1_span *s, const char *lit)
+{
+	return s->len == strlen(lit) && memcmp(s->p, lit, s->len) == 0;
+}
+
+static void dispatch(struct admin_conn *c, const struct sg_h1_req *req)
+{
+	const char *q = memchr(req->target.p, '?', req->target.len);
+	struct sg_h1_span path = { req->target.p, q ? (size_t)(q - req->target.p) : req->target.len };
+	bool path_known = false;
+
+	for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
+		if (!span_is(&path, routes[i].path))
+			continue;
+		path_known = true;
+		if (span_is(&req->method, routes[i].method) ||
+		    (span_is(&req->method, "HEAD") && !strcmp(routes[i].method, "GET"))) {
+			routes[i].handle(c, req);
+			return;
+		}
+	}
+	if (path_known)
+		respond_text(c, 405, "Method Not Allowed", "method not allowed\n");
+	else
+		respond_text(c, 404, "Not Found", "not found\n");
+}
+
+static void on_readable(struct admin_conn *c)
+{
+	struct sg_h1_req req;
+	ssize_t n;
+
+	if (c->in_len == c->in_cap) {
+		size_t ncap = c->in_cap ? c->in_cap * 2 : 4096;
+		char *grown = ncap <= ADMIN_MAX_REQUEST ? realloc(c->in, ncap) : NULL;
+
+		if (!grown) {
+			respond_text(c, 413, "Payload Too Large", "request too large\n");
+			return;
+		}
+		c->in = grown;
+		c->in_cap = ncap;
+	}
+	n = read(c->io.fd, c->in + c->in_len, c->in_cap - c->in_len);
+	if (n == 0 || (n == -1 && errno != EAGAIN && errno != EINTR)) {
+		conn_close(c);
+		return;
+	}
+	if (n == -1)
+		return;
+	c->in_len += (size_t)n;
+	switch (sg_h1_parse_request(c->in, c->in_len, 100, &req)) {
+	case SG_H1_PARTIAL:
+		return;
+	case SG_H1_INVALID:
+		respond_text(c, 400, "Bad Request", "bad request\n");
+		return;
+	case SG_H1_TOO_LARGE:
+		respond_text(c, 431, "Request Header Fields Too Large", "too many headers\n");
+		return;
+	case SG_H1_DONE:
+		break;
+	}
+	if (req.content_length > 0 &&
+	    c->in_len < req.head_len + (size_t)req.content_length) {
+		if (req.head_len + (size_t)req.content_length > ADMIN_MAX_REQUEST)
+			respond_text(c, 413, "Payload Too Large", "request too large\n");
+		return;
+	}
+	dispatch(c, &req);
+}
+
+static void on_writable(struct admin_conn *c)
+{
+	ssize_t n = write(c->io.fd, c->out + c->out_off, c->out_len - c->out_off);
+
+	if (n == -1 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (n == -1) {
+		conn_close(c);
+		return;
+	}
+	c->out_off += (size_t)n;
+	if (c->out_off == c->out_len)
+		conn_close(c);
+}
+
+static void on_conn_io(struct sg_loop *loop, struct sg_io *io, uint32_t revents)
+{
+	struct admin_conn *c = io->data;
+
+	if (c->closed)
+		return;
+	if (c->out)
+		on_writable(c);
+	else if (revents & (EPOLLIN | EPOLLHUP | EPOLLERR))
+		on_readable(c);
+}
+
+static void on_accept(struct sg_loop *loop, struct sg_io *io, uint32_t revents)
+{
+	struct sg_admin *a = io->data;
+
+	for (;;) {
+		int fd = accept4(io->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		struct admin_conn *c;
+
+		if (fd == -1) {
+			if (errno != EAGAIN && errno != EINTR)
+				SG_WARN("admin: accept: %s", strerror(errno));
+			return;
+		}
+		c = calloc(1, sizeof(*c));
+		if (!c) {
+			close(fd);
+			continue;
+		}
+		c->admin = a;
+		c->io.fd = fd;
+		c->io.cb = on_conn_io;
+		c->io.data = c;
+		if (sg_io_set(loop, &c->io, EPOLLIN) == -1) {
+			close(fd);
+			free(c);
+			continue;
+		}
+		c->next = a->conns;
+		if (a->conns)
+			a->conns->prev = c;
+		a->conns = c;
+	}
+}
+
+struct sg_admin *sg_admin_start(struct sg_loop *loop, const char *addr,
+				const struct sg_admin_ops *ops, char *err, size_t errlen)
+{
+	struct sockaddr_storage ss;
+	socklen_t len;
+	struct sg_admin *a;
+	int fd;
+
+	if (sg_net_parse_addr(addr, &ss, &len) == -1) {
+		snprintf(err, errlen, "admin address \"%s\": expected ip:port", addr);
+		return NULL;
+	}
+	fd = sg_net_listen(&ss, len, false);
+	if (fd == -1) {
+		snprintf(err, errlen, "admin address %s: %s", addr, strerror(errno));
+		return NULL;
+	}
+	a = calloc(1, sizeof(*a));
+	if (!a) {
+		close(fd);
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	a->loop = loop;
+	a->ops = *ops;
+	a->listen_io.fd = fd;
+	a->listen_io.cb = on_accept;
+	a->listen_io.data = a;
+	if (sg_io_set(loop, &a->listen_io, EPOLLIN) == -1) {
+		snprintf(err, errlen, "admin: epoll: %s", strerror(errno));
+		close(fd);
+		free(a);
+		return NULL;
+	}
+	return a;
+}
+
+void sg_admin_stop(struct sg_admin *a)
+{
+	if (!a)
+		return;
+	while (a->conns)
+		conn_close(a->conns);
+	sg_io_set(a->loop, &a->listen_io, 0);
+	close(a->listen_io.fd);
+	free(a);
+}

@@ -1,0 +1,23 @@
+/* The running gateway: the config in force, its listening sockets, the
+ * admin server and the worker loop, wired together. */
+#ifndef SG_GATEWAY_H
+#define SG_GATEWAY_H
+
+#include <stddef.h>
+
+#include "config/cfg.h"
+
+struct sg_gateway_opts {
+	const char *const *config_paths; /* none: the embedded default */
+	size_t nconfig_paths;
+	const char *admin_addr; /* NULL: config's adminAddr */
+	const char *splice;	/* auto|sockmap|splice|copy */
+	int workers;		/* 0: one per core */
+};
+
+/* Load the config, bind every listener and the admin server, then run until
+ * SIGTERM/SIGINT or POST /quitquitquit. Returns the process exit code:
+ * 0 ok, 1 bad config, 2 runtime failure. */
+int sg_gateway_run(const struct sg_gateway_opts *opts);
+
+#endif

@@ -1,0 +1,143 @@
+/* splicegate's entry point: argv -> subcommand. Only wiring lives here. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config/cfg.h"
+#include "user/gateway.h"
+#include "user/log.h"
+
+#define SG_VERSION "0.1.0"
+#define SG_MAX_CONFIGS 64
+
+static const char usage[] =
+	"usage:\n"
+	"  splicegate [-c FILE|DIR]... [options]   run the gateway (no -c: the embedded\n"
+	"                                           default config: :8080 -> 127.0.0.1:8000)\n"
+	"  splicegate check -c FILE|DIR...         validate config, print errors, exit 0/1\n"
+	"  splicegate version\n"
+	"\n"
+	"options:\n"
+	"  -c, --config FILE|DIR   config file or directory of .yaml files (repeatable)\n"
+	"      --admin ADDR        admin address (default: config.adminAddr, 127.0.0.1:15000)\n"
+	"      --splice MODE       auto|sockmap|splice|copy: how body bytes move (default auto)\n"
+	"      --workers N         worker loops (default: one per core)\n"
+	"      --log-level LEVEL   error|warn|info|debug (default info)\n"
+	"  -h, --help              this text\n";
+
+struct cli {
+	const char *configs[SG_MAX_CONFIGS];
+	size_t nconfigs;
+	struct sg_gateway_opts gw;
+};
+
+static int parse_args(int argc, char **argv, struct cli *cli)
+{
+	static const struct option longopts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "admin", required_argument, NULL, 'a' },
+		{ "splice", required_argument, NULL, 's' },
+		{ "workers", required_argument, NULL, 'w' },
+		{ "log-level", required_argument, NULL, 'l' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	int opt;
+
+	while ((opt = getopt_long(argc, argv, "c:h", longopts, NULL)) != -1) {
+		switch (opt) {
+		case 'c':
+			if (cli->nconfigs == SG_MAX_CONFIGS) {
+				fprintf(stderr, "splicegate: at most %d -c options\n", SG_MAX_CONFIGS);
+				return -1;
+			}
+			cli->configs[cli->nconfigs++] = optarg;
+			break;
+		case 'a':
+			cli->gw.admin_addr = optarg;
+			break;
+		case 's':
+			if (strcmp(optarg, "auto") && strcmp(optarg, "sockmap") &&
+			    strcmp(optarg, "splice") && strcmp(optarg, "copy")) {
+				fprintf(stderr, "splicegate: --splice: expected auto, sockmap, "
+						"splice or copy, got \"%s\"\n",
+					optarg);
+				return -1;
+			}
+			cli->gw.splice = optarg;
+			break;
+		case 'w':
+			cli->gw.workers = atoi(optarg);
+			if (cli->gw.workers < 1 || cli->gw.workers > 256) {
+				fprintf(stderr, "splicegate: --workers: expected 1 to 256, got "
+						"\"%s\"\n",
+					optarg);
+				return -1;
+			}
+			break;
+		case 'l':
+			if (sg_log_set_level(optarg) == -1) {
+				fprintf(stderr, "splicegate: --log-level: expected error, warn, "
+						"info or debug, got \"%s\"\n",
+					optarg);
+				return -1;
+			}
+			break;
+		case 'h':
+			fputs(usage, stdout);
+			exit(0);
+		default:
+			fputs(usage, stderr);
+			return -1;
+		}
+	}
+	cli->gw.config_paths = cli->configs;
+	cli->gw.nconfig_paths = cli->nconfigs;
+	return 0;
+}
+
+static int cmd_check(const struct cli *cli)
+{
+	struct sg_diag d;
+	struct sg_cfg *cfg;
+
+	if (cli->nconfigs == 0) {
+		fprintf(stderr, "splicegate check: needs -c FILE|DIR\n");
+		return 1;
+	}
+	sg_diag_init(&d);
+	cfg = sg_cfg_load(cli->configs, cli->nconfigs, &d);
+	sg_diag_print(&d, stderr);
+	sg_diag_free(&d);
+	if (!cfg)
+		return 1;
+	sg_cfg_free(cfg);
+	printf("config ok\n");
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct cli cli = { .gw.splice = "auto" };
+	const char *cmd = argc > 1 && argv[1][0] != '-' ? argv[1] : NULL;
+
+	if (cmd && !strcmp(cmd, "version")) {
+		printf("splicegate %s\n", SG_VERSION);
+		return 0;
+	}
+	if (cmd && strcmp(cmd, "check") != 0) {
+		fprintf(stderr, "splicegate: unknown command \"%s\"\n%s", cmd, usage);
+		return 1;
+	}
+	if (parse_args(cmd ? argc - 1 : argc, cmd ? argv + 1 : argv, &cli) == -1)
+		return 1;
+	if (optind < (cmd ? argc - 1 : argc)) {
+		fprintf(stderr, "splicegate: unexpected argument \"%s\"\n%s",
+			(cmd ? argv + 1 : argv)[optind], usage);
+		return 1;
+	}
+	if (cmd)
+		return cmd_check(&cli);
+	return sg_gateway_run(&cli.gw);
+}
