@@ -79,6 +79,7 @@ unit: $(UNIT_BINS)
 	$(Q)scripts/run-unit.sh $(BUILD)/tests
 
 e2e: $(BUILD)/splicegate
+	$(Q)tests/backend/test_sgbackend.sh
 	$(Q)SG_BIN=$(abspath $(BUILD)/splicegate) tests/e2e/run.sh
 
 SAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \

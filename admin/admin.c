@@ -45,7 +45,8 @@ struct route {
 
 static void conn_free(struct sg_closing *cl)
 {
-	struct admin_conn *c = (struct admin_conn *)((char *)cl - offsetof(struct admin_conn, closing));
+	struct admin_conn *c =
+		(struct admin_conn *)((char *)cl - offsetof(struct admin_conn, closing));
 
 	free(c->in);
 	free(c->out);
@@ -158,7 +159,8 @@ static bool span_is(const struct sg_h1_span *s, const char *lit)
 static void dispatch(struct admin_conn *c, const struct sg_h1_req *req)
 {
 	const char *q = memchr(req->target.p, '?', req->target.len);
-	struct sg_h1_span path = { req->target.p, q ? (size_t)(q - req->target.p) : req->target.len };
+	struct sg_h1_span path = { req->target.p,
+				   q ? (size_t)(q - req->target.p) : req->target.len };
 	bool path_known = false;
 
 	for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
@@ -213,8 +215,7 @@ static void on_readable(struct admin_conn *c)
 	case SG_H1_DONE:
 		break;
 	}
-	if (req.content_length > 0 &&
-	    c->in_len < req.head_len + (size_t)req.content_length) {
+	if (req.content_length > 0 && c->in_len < req.head_len + (size_t)req.content_length) {
 		if (req.head_len + (size_t)req.content_length > ADMIN_MAX_REQUEST)
 			respond_text(c, 413, "Payload Too Large", "request too large\n");
 		return;

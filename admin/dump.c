@@ -108,9 +108,9 @@ static cJSON *backend_tcp(const struct sg_backend_tcp *t, const struct sg_global
 
 	cJSON_AddItemToObject(o, "keepalives",
 			      keepalive(t->has_keepalives ? &t->keepalives : &g->keepalives));
-	cJSON_AddItemToObject(o, "connectTimeout",
-			      dur(t->connect_timeout != SG_DUR_UNSET ? t->connect_timeout
-								     : g->connect_timeout));
+	cJSON_AddItemToObject(
+		o, "connectTimeout",
+		dur(t->connect_timeout != SG_DUR_UNSET ? t->connect_timeout : g->connect_timeout));
 	return o;
 }
 

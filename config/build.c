@@ -110,7 +110,8 @@ int sg_parse_match_path(struct sg_pctx *c, const struct sg_node *n, struct sg_ma
 	if (sg_need_map(c, n, path) == -1)
 		return -1;
 	if (sg_map_len(n) != 1)
-		return sg_expected(c, n, path, "a map with exactly one of exact, pathPrefix, regex");
+		return sg_expected(c, n, path,
+				   "a map with exactly one of exact, pathPrefix, regex");
 	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
 		const struct sg_node *v = sg_map_get(n, kinds[i].key);
 
@@ -149,8 +150,7 @@ struct sg_bind *sg_build_bind(struct sg_build *b, uint16_t port, enum sg_proto p
 		}
 		return bind;
 	}
-	bind = sg_arena_push(&cfg->arena, &cfg->binds, &cfg->nbinds, &cfg->capbinds,
-			     sizeof(*bind));
+	bind = sg_arena_push(&cfg->arena, &cfg->binds, &cfg->nbinds, &cfg->capbinds, sizeof(*bind));
 	if (!bind)
 		return NULL;
 	bind->port = port;
@@ -162,8 +162,8 @@ struct sg_bind *sg_build_bind(struct sg_build *b, uint16_t port, enum sg_proto p
 struct sg_listener *sg_build_listener(struct sg_build *b, struct sg_bind *bind,
 				      const struct sg_node *at)
 {
-	struct sg_listener *l = sg_arena_push(&b->cfg->arena, &bind->listeners,
-					      &bind->nlisteners, &bind->caplisteners, sizeof(*l));
+	struct sg_listener *l = sg_arena_push(&b->cfg->arena, &bind->listeners, &bind->nlisteners,
+					      &bind->caplisteners, sizeof(*l));
 
 	if (l)
 		l->at = at;

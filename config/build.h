@@ -32,8 +32,7 @@ struct sg_policy *sg_build_policy(struct sg_build *b);
 
 /* Shared field tables: keepalives {enabled, time, interval, retries}. */
 int sg_f_keepalive(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path);
-int sg_f_frontend_http(struct sg_pctx *c, const struct sg_node *n, void *dst,
-		       const char *path);
+int sg_f_frontend_http(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path);
 int sg_f_retry(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path);
 int sg_parse_match_path(struct sg_pctx *c, const struct sg_node *n, struct sg_match *m,
 			const char *path);

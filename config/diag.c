@@ -75,8 +75,7 @@ void sg_diag_warn(struct sg_diag *d, const struct sg_node *at, const char *fmt, 
 
 	d->warnings++;
 	va_start(ap, fmt);
-	vadd(d, at ? at->file : NULL, at ? at->line : 0, at ? at->col : 0, "warning: ", fmt,
-	     ap);
+	vadd(d, at ? at->file : NULL, at ? at->line : 0, at ? at->col : 0, "warning: ", fmt, ap);
 	va_end(ap);
 }
 

@@ -33,8 +33,7 @@ static const char *found(struct sg_pctx *c, const struct sg_node *n)
 	return sg_node_kind_name(n);
 }
 
-int sg_expected(struct sg_pctx *c, const struct sg_node *n, const char *path,
-		const char *what)
+int sg_expected(struct sg_pctx *c, const struct sg_node *n, const char *path, const char *what)
 {
 	sg_diag_err(c->d, n, "%s: expected %s, got %s", path, what, found(c, n));
 	return -1;
@@ -138,8 +137,8 @@ int sg_f_bool(struct sg_pctx *c, const struct sg_node *n, void *dst, const char 
 }
 
 /* A non-negative decimal integer no larger than `max`. */
-static int parse_uint(struct sg_pctx *c, const struct sg_node *n, const char *path,
-		      uint64_t max, const char *what, uint64_t *out)
+static int parse_uint(struct sg_pctx *c, const struct sg_node *n, const char *path, uint64_t max,
+		      const char *what, uint64_t *out)
 {
 	char *end;
 	unsigned long long v;
@@ -200,8 +199,7 @@ static const struct sg_field secs_nanos_fields[] = {
 	{ 0 },
 };
 
-static int dur_from_map(struct sg_pctx *c, const struct sg_node *n, sg_dur *out,
-			const char *path)
+static int dur_from_map(struct sg_pctx *c, const struct sg_node *n, sg_dur *out, const char *path)
 {
 	struct secs_nanos sn = { 0, 0 };
 
@@ -226,6 +224,9 @@ int sg_f_dur(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *
 	if (need_scalar(c, n, path, what) == -1)
 		return -1;
 	if (sg_dur_parse(n->str, dst, why, sizeof(why)) == -1) {
+		/* "not a number at all" is what "expected a duration" says. */
+		if (!strcmp(why, "expected number"))
+			return sg_expected(c, n, path, what);
 		sg_diag_err(c->d, n, "%s: expected %s, got \"%s\" (%s)", path, what, n->str, why);
 		return -1;
 	}

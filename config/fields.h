@@ -19,8 +19,7 @@ struct sg_pctx {
 
 /* A field parser: reads `n` into `dst`. `path` names the key for errors.
  * Returns 0, or -1 after recording an error. */
-typedef int (*sg_field_fn)(struct sg_pctx *c, const struct sg_node *n, void *dst,
-			   const char *path);
+typedef int (*sg_field_fn)(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path);
 
 struct sg_field {
 	const char *key;
@@ -40,20 +39,25 @@ const char *sg_path_key(struct sg_pctx *c, const char *path, const char *key);
 const char *sg_path_idx(struct sg_pctx *c, const char *path, size_t i);
 
 /* Errors in the one shape every config error has. */
-int sg_expected(struct sg_pctx *c, const struct sg_node *n, const char *path,
-		const char *what);
+int sg_expected(struct sg_pctx *c, const struct sg_node *n, const char *path, const char *what);
 int sg_need_map(struct sg_pctx *c, const struct sg_node *n, const char *path);
 int sg_need_seq(struct sg_pctx *c, const struct sg_node *n, const char *path);
 
 /* Scalar parsers (dst types in brackets). */
-int sg_f_str(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path);	 /* const char * */
-int sg_f_bool(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path);	 /* bool */
-int sg_f_u32(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path);	 /* uint32_t */
-int sg_f_i64(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path);	 /* int64_t, >= 0 */
-int sg_f_port(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path);	 /* uint16_t, 1..65535 */
-int sg_f_dur(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path);	 /* sg_dur */
-int sg_f_strs(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path);	 /* struct sg_strs */
-int sg_f_codes(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path); /* struct sg_codes */
+int sg_f_str(struct sg_pctx *c, const struct sg_node *n, void *dst,
+	     const char *path); /* const char * */
+int sg_f_bool(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path); /* bool */
+int sg_f_u32(struct sg_pctx *c, const struct sg_node *n, void *dst,
+	     const char *path); /* uint32_t */
+int sg_f_i64(struct sg_pctx *c, const struct sg_node *n, void *dst,
+	     const char *path); /* int64_t, >= 0 */
+int sg_f_port(struct sg_pctx *c, const struct sg_node *n, void *dst,
+	      const char *path); /* uint16_t, 1..65535 */
+int sg_f_dur(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path); /* sg_dur */
+int sg_f_strs(struct sg_pctx *c, const struct sg_node *n, void *dst,
+	      const char *path); /* struct sg_strs */
+int sg_f_codes(struct sg_pctx *c, const struct sg_node *n, void *dst,
+	       const char *path); /* struct sg_codes */
 int sg_f_ignore(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path);
 
 #endif

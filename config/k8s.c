@@ -20,9 +20,9 @@ static const char *const core_apis[] = { "v1", NULL };
 static const char *const slice_apis[] = { "discovery.k8s.io/v1", NULL };
 
 static const struct kind_info kinds[] = {
-	{ "Gateway", gw_apis },		  { "HTTPRoute", gw_apis },
-	{ "TCPRoute", tcp_apis },	  { "AgentgatewayPolicy", agw_apis },
-	{ "Service", core_apis },	  { "EndpointSlice", slice_apis },
+	{ "Gateway", gw_apis },	    { "HTTPRoute", gw_apis },
+	{ "TCPRoute", tcp_apis },   { "AgentgatewayPolicy", agw_apis },
+	{ "Service", core_apis },   { "EndpointSlice", slice_apis },
 	{ "Namespace", core_apis },
 };
 
@@ -82,9 +82,9 @@ static int check_kind(struct sg_pctx *c, const struct sg_node *doc, const struct
 		for (const char *const *api = kinds[i].apis; *api; api++)
 			if (strcmp(*api, in->api) == 0)
 				return 0;
-		return sg_expected(c, sg_map_get(doc, "apiVersion"), "apiVersion",
-				   sg_arena_printf(c->a, "\"%s\" for kind %s", kinds[i].apis[0],
-						   in->kind));
+		return sg_expected(
+			c, sg_map_get(doc, "apiVersion"), "apiVersion",
+			sg_arena_printf(c->a, "\"%s\" for kind %s", kinds[i].apis[0], in->kind));
 	}
 	return sg_expected(c, sg_map_get(doc, "kind"), "kind",
 			   "one of Gateway, HTTPRoute, TCPRoute, AgentgatewayPolicy, Service, "
@@ -152,8 +152,7 @@ static int need_spec(struct sg_pctx *c, const struct sg_res *r)
 /* ---- Service / EndpointSlice ------------------------------------------- */
 
 /* targetPort is a number or a container port name. */
-static int f_target_port(struct sg_pctx *c, const struct sg_node *n, void *dst,
-			 const char *path)
+static int f_target_port(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
 {
 	struct sg_service_port *p = dst;
 
@@ -587,8 +586,8 @@ static int build_brefs(struct sg_build *b, const struct sg_res *r, const struct 
 		br->svc = find_service(b->cfg, in.ns ? in.ns : r->ns, in.name);
 		if (!br->svc) {
 			sg_diag_err(c->d, sg_map_get(n->items[i], "name"),
-				    "%s.name: Service %s/%s is not defined", p, in.ns ? in.ns : r->ns,
-				    in.name);
+				    "%s.name: Service %s/%s is not defined", p,
+				    in.ns ? in.ns : r->ns, in.name);
 			return -1;
 		}
 		if (resolve_service(c, br) == -1) {
@@ -598,10 +597,11 @@ static int build_brefs(struct sg_build *b, const struct sg_res *r, const struct 
 			return -1;
 		}
 		if (br->neps == 0)
-			sg_diag_warn(c->d, n->items[i],
-				     "%s: Service %s/%s has no endpoints, clusterIP or externalName; "
-				     "requests to it get 500 \"no valid backends\"",
-				     p, br->svc->ns, br->svc->name);
+			sg_diag_warn(
+				c->d, n->items[i],
+				"%s: Service %s/%s has no endpoints, clusterIP or externalName; "
+				"requests to it get 500 \"no valid backends\"",
+				p, br->svc->ns, br->svc->name);
 	}
 	return 0;
 }
@@ -656,8 +656,8 @@ static const struct sg_field hr_kv_fields[] = {
 	{ 0 },
 };
 
-static int hr_kvs(struct sg_pctx *c, const struct sg_node *n, struct sg_kv_match **v,
-		  size_t *cnt, size_t *cap, const char *path)
+static int hr_kvs(struct sg_pctx *c, const struct sg_node *n, struct sg_kv_match **v, size_t *cnt,
+		  size_t *cap, const char *path)
 {
 	if (sg_need_seq(c, n, path) == -1)
 		return -1;
@@ -705,8 +705,7 @@ static const struct sg_field hr_match_fields[] = {
 	{ 0 },
 };
 
-static int f_k8s_timeouts(struct sg_pctx *c, const struct sg_node *n, void *dst,
-			  const char *path)
+static int f_k8s_timeouts(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
 {
 	static const struct sg_field fields[] = {
 		{ "request", sg_f_dur, offsetof(struct sg_timeout, request) },
@@ -866,8 +865,9 @@ static int build_httproute(struct sg_build *b, const struct sg_res *r)
 		struct sg_listener *ls[SG_MAX_PARENT_LISTENERS];
 		size_t nls;
 
-		if (parent_listeners(b, r, in.parents->items[p], sg_path_idx(c, "spec.parentRefs", p),
-				     SG_PROTO_HTTP, ls, &nls) == -1)
+		if (parent_listeners(b, r, in.parents->items[p],
+				     sg_path_idx(c, "spec.parentRefs", p), SG_PROTO_HTTP, ls,
+				     &nls) == -1)
 			return -1;
 		for (size_t k = 0; k < nls; k++)
 			for (size_t i = 0; i < nrules; i++)
@@ -906,8 +906,9 @@ static int build_tcproute(struct sg_build *b, const struct sg_res *r)
 		struct sg_listener *ls[SG_MAX_PARENT_LISTENERS];
 		size_t nls;
 
-		if (parent_listeners(b, r, in.parents->items[p], sg_path_idx(c, "spec.parentRefs", p),
-				     SG_PROTO_TCP, ls, &nls) == -1)
+		if (parent_listeners(b, r, in.parents->items[p],
+				     sg_path_idx(c, "spec.parentRefs", p), SG_PROTO_TCP, ls,
+				     &nls) == -1)
 			return -1;
 		for (size_t k = 0; k < nls; k++) {
 			for (size_t i = 0; i < in.rules->n; i++) {
@@ -915,7 +916,8 @@ static int build_tcproute(struct sg_build *b, const struct sg_res *r)
 				struct tcp_rule_in ti = { 0 };
 				struct sg_tcp_route *t;
 
-				if (sg_parse_fields(c, in.rules->items[i], tcp_rule_fields, &ti, rp))
+				if (sg_parse_fields(c, in.rules->items[i], tcp_rule_fields, &ti,
+						    rp))
 					return -1;
 				t = sg_arena_push(c->a, &ls[k]->tcp_routes, &ls[k]->ntcp_routes,
 						  &ls[k]->captcp_routes, sizeof(*t));
@@ -978,8 +980,7 @@ static int f_agp_fhttp(struct sg_pctx *c, const struct sg_node *n, void *dst, co
 }
 
 /* frontend.tcp.keepalive {retries, time, interval}: present = enabled. */
-static int f_k8s_keepalive(struct sg_pctx *c, const struct sg_node *n, void *dst,
-			   const char *path)
+static int f_k8s_keepalive(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
 {
 	static const struct sg_field fields[] = {
 		{ "retries", sg_f_u32, offsetof(struct sg_keepalive, retries) },
@@ -1012,8 +1013,7 @@ static const struct sg_field agp_frontend_fields[] = {
 	{ 0 },
 };
 
-static int f_agp_timeouts(struct sg_pctx *c, const struct sg_node *n, void *dst,
-			  const char *path)
+static int f_agp_timeouts(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
 {
 	struct agp_in *in = dst;
 
@@ -1100,8 +1100,8 @@ static int stamp_agp(struct sg_build *b, const struct sg_res *r, const struct ag
 {
 	size_t first = b->cfg->npolicies;
 
-#define ADD(flag, kind, group, what)                                                 \
-	if (in->flag && add_agp_policy(b, r, t, kind, group, what, at) == -1)        \
+#define ADD(flag, kind, group, what)                                                               \
+	if (in->flag && add_agp_policy(b, r, t, kind, group, what, at) == -1)                      \
 		return -1;
 	ADD(has_fhttp, SG_POL_FRONTEND_HTTP, "frontend", "frontend-http")
 	ADD(has_ftcp, SG_POL_FRONTEND_TCP, "frontend", "frontend-tcp")
@@ -1139,8 +1139,8 @@ static int stamp_agp(struct sg_build *b, const struct sg_res *r, const struct ag
 
 /* Which sections a target kind can carry. `kind` is the target's kind:
  * node, the one the error points at. */
-static int check_target_fit(struct sg_pctx *c, const struct agp_in *in,
-			    const struct sg_target *t, const struct sg_node *kind, const char *path)
+static int check_target_fit(struct sg_pctx *c, const struct agp_in *in, const struct sg_target *t,
+			    const struct sg_node *kind, const char *path)
 {
 	bool frontend = in->has_fhttp || in->has_ftcp;
 	bool traffic = in->has_timeout || in->has_retry;
@@ -1187,8 +1187,7 @@ static int agp_target(struct sg_build *b, const struct sg_res *r, const struct a
 		/* A Service's sectionName is its port name. */
 		t.section = NULL;
 	}
-	if (check_target_fit(c, in, &t, sg_map_get(n, "kind"), sg_path_key(c, path, "kind")) ==
-	    -1)
+	if (check_target_fit(c, in, &t, sg_map_get(n, "kind"), sg_path_key(c, path, "kind")) == -1)
 		return -1;
 	if (!target_exists(b, &t))
 		sg_diag_warn(c->d, n,

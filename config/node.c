@@ -26,8 +26,7 @@ struct reader {
 	int nopen;
 };
 
-static struct sg_node *new_node(struct reader *r, enum sg_node_kind kind,
-				const yaml_event_t *ev)
+static struct sg_node *new_node(struct reader *r, enum sg_node_kind kind, const yaml_event_t *ev)
 {
 	struct sg_node *n = sg_arena_alloc(r->a, sizeof(*n));
 
@@ -102,9 +101,10 @@ static int check_keys(struct reader *r, const struct sg_node *n)
 			const struct sg_node *first = n->items[j];
 
 			if (strcmp(first->str, key->str) == 0) {
-				sg_diag_err(r->d, key,
-					    "invalid YAML: duplicate key \"%s\" (first at %s:%u:%u)",
-					    key->str, first->file, first->line, first->col);
+				sg_diag_err(
+					r->d, key,
+					"invalid YAML: duplicate key \"%s\" (first at %s:%u:%u)",
+					key->str, first->file, first->line, first->col);
 				return -1;
 			}
 		}
@@ -114,8 +114,8 @@ static int check_keys(struct reader *r, const struct sg_node *n)
 
 /* Reads children until the matching end event. Takes ownership of nothing:
  * every event it reads it deletes. */
-static struct sg_node *parse_collection(struct reader *r, struct sg_node *n,
-					yaml_event_type_t end, int depth)
+static struct sg_node *parse_collection(struct reader *r, struct sg_node *n, yaml_event_type_t end,
+					int depth)
 {
 	struct sg_node *ret = NULL;
 
@@ -172,8 +172,8 @@ static struct sg_node *parse_scalar(struct reader *r, const yaml_event_t *ev)
 
 	if (!n)
 		return NULL;
-	n->str = sg_arena_strndup(r->a, (const char *)ev->data.scalar.value,
-				  ev->data.scalar.length);
+	n->str =
+		sg_arena_strndup(r->a, (const char *)ev->data.scalar.value, ev->data.scalar.length);
 	n->plain = ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
 	if (!n->str || remember_anchor(r, ev->data.scalar.anchor, n) == -1)
 		return NULL;

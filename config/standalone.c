@@ -86,8 +86,7 @@ static int f_timeout(struct sg_pctx *c, const struct sg_node *n, void *dst, cons
 	return sg_parse_fields(c, n, fields, &r->timeout, path);
 }
 
-static int f_route_retry(struct sg_pctx *c, const struct sg_node *n, void *dst,
-			 const char *path)
+static int f_route_retry(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
 {
 	struct sg_route *r = dst;
 
@@ -101,8 +100,7 @@ static const struct sg_field route_policy_fields[] = {
 	{ 0 },
 };
 
-static int f_route_policies(struct sg_pctx *c, const struct sg_node *n, void *dst,
-			    const char *path)
+static int f_route_policies(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
 {
 	return sg_parse_fields(c, n, route_policy_fields, dst, path);
 }
@@ -137,8 +135,8 @@ static int parse_kvs(struct sg_pctx *c, const struct sg_node *n, struct sg_kv_ma
 	for (size_t i = 0; i < n->n; i++) {
 		struct sg_kv_match *kv = sg_arena_push(c->a, v, cnt, cap, sizeof(*kv));
 
-		if (!kv || sg_parse_fields(c, n->items[i], kv_fields, kv,
-					   sg_path_idx(c, path, i)) == -1)
+		if (!kv ||
+		    sg_parse_fields(c, n->items[i], kv_fields, kv, sg_path_idx(c, path, i)) == -1)
 			ret = -1;
 	}
 	return ret;
@@ -186,8 +184,7 @@ static int f_matches(struct sg_pctx *c, const struct sg_node *n, void *dst, cons
 			return -1;
 		m->path_kind = SG_PATH_PREFIX;
 		m->path = "/";
-		if (sg_parse_fields(c, n->items[i], match_fields, m, sg_path_idx(c, path, i)) ==
-		    -1)
+		if (sg_parse_fields(c, n->items[i], match_fields, m, sg_path_idx(c, path, i)) == -1)
 			ret = -1;
 	}
 	return ret;
@@ -195,8 +192,7 @@ static int f_matches(struct sg_pctx *c, const struct sg_node *n, void *dst, cons
 
 /* ---- backends ----------------------------------------------------------- */
 
-static int f_backend_http(struct sg_pctx *c, const struct sg_node *n, void *dst,
-			  const char *path)
+static int f_backend_http(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
 {
 	static const struct sg_field fields[] = {
 		{ "requestTimeout", sg_f_dur, offsetof(struct sg_backend_http, request_timeout) },
@@ -211,8 +207,7 @@ static int f_backend_http(struct sg_pctx *c, const struct sg_node *n, void *dst,
 	return sg_parse_fields(c, n, fields, h, path);
 }
 
-static int f_tcp_keepalives(struct sg_pctx *c, const struct sg_node *n, void *dst,
-			    const char *path)
+static int f_tcp_keepalives(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
 {
 	struct sg_backend_tcp *t = dst;
 
@@ -220,8 +215,7 @@ static int f_tcp_keepalives(struct sg_pctx *c, const struct sg_node *n, void *ds
 	return sg_f_keepalive(c, n, &t->keepalives, path);
 }
 
-static int f_backend_tcp(struct sg_pctx *c, const struct sg_node *n, void *dst,
-			 const char *path)
+static int f_backend_tcp(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
 {
 	static const struct sg_field fields[] = {
 		{ "connectTimeout", sg_f_dur, offsetof(struct sg_backend_tcp, connect_timeout) },
@@ -286,7 +280,8 @@ static int host_endpoint(struct sg_pctx *c, struct sg_backend_ref *br, const cha
 	br->port = ep->port;
 	return 0;
 bad:
-	sg_diag_err(c->d, sg_map_get(br->at, "host"), "%s.host: expected \"address:port\" such as \"127.0.0.1:8000\", got \"%s\"",
+	sg_diag_err(c->d, sg_map_get(br->at, "host"),
+		    "%s.host: expected \"address:port\" such as \"127.0.0.1:8000\", got \"%s\"",
 		    path, br->host);
 	return -1;
 }
@@ -299,7 +294,8 @@ static int f_backends(struct sg_pctx *c, const struct sg_node *n, void *dst, con
 	if (sg_need_seq(c, n, path) == -1)
 		return -1;
 	for (size_t i = 0; i < n->n; i++) {
-		struct sg_backend_ref *br = sg_arena_push(c->a, &brefs->v, &brefs->n, &brefs->cap, sizeof(*br));
+		struct sg_backend_ref *br =
+			sg_arena_push(c->a, &brefs->v, &brefs->n, &brefs->cap, sizeof(*br));
 		const char *p = sg_path_idx(c, path, i);
 
 		if (!br)
@@ -415,8 +411,8 @@ static int parse_tcp_routes(struct sg_build *b, struct sg_listener *l, const str
 			return -1;
 		r->at = n->items[i];
 		r->ns = "default";
-		if (sg_parse_fields(c, n->items[i], tcp_route_fields, r,
-				    sg_path_idx(c, path, i)) == -1) {
+		if (sg_parse_fields(c, n->items[i], tcp_route_fields, r, sg_path_idx(c, path, i)) ==
+		    -1) {
 			ret = -1;
 			continue;
 		}
@@ -441,8 +437,8 @@ static int parse_proto(struct sg_pctx *c, const struct sg_node *at, const char *
 	return sg_expected(c, at, path, "HTTP or TCP");
 }
 
-static int parse_listener(struct sg_build *b, uint16_t port, const struct sg_node *n,
-			  size_t idx, const char *path)
+static int parse_listener(struct sg_build *b, uint16_t port, const struct sg_node *n, size_t idx,
+			  const char *path)
 {
 	struct sg_pctx *c = &b->c;
 	struct listener_in in = { 0 };

@@ -60,8 +60,7 @@ static const struct sg_policy *best(const struct sg_cfg *cfg, enum sg_pol_kind k
 }
 
 const struct sg_policy *sg_policy_for_route(const struct sg_cfg *cfg, enum sg_pol_kind kind,
-					    const struct sg_listener *l,
-					    const struct sg_route *r)
+					    const struct sg_listener *l, const struct sg_route *r)
 {
 	return best(cfg, kind, l, r);
 }
@@ -83,8 +82,8 @@ const struct sg_policy *sg_policy_for_backend(const struct sg_cfg *cfg, enum sg_
 		const struct sg_policy *p = &cfg->policies[i];
 		const struct sg_target *t = &p->target;
 
-		if (p->kind != kind || t->kind != SG_TARGET_SERVICE ||
-		    !streq(t->ns, br->svc->ns) || !streq(t->name, br->svc->name))
+		if (p->kind != kind || t->kind != SG_TARGET_SERVICE || !streq(t->ns, br->svc->ns) ||
+		    !streq(t->name, br->svc->name))
 			continue;
 		if (t->port && t->port != br->port)
 			continue;
@@ -113,8 +112,7 @@ static void resolve_backend(const struct sg_cfg *cfg, struct sg_backend_ref *br)
 		br->eff_request_timeout = bhttp->request_timeout;
 }
 
-static void resolve_route(const struct sg_cfg *cfg, const struct sg_listener *l,
-			  struct sg_route *r)
+static void resolve_route(const struct sg_cfg *cfg, const struct sg_listener *l, struct sg_route *r)
 {
 	const struct sg_policy *tp = sg_policy_for_route(cfg, SG_POL_TIMEOUT, l, r);
 	const struct sg_policy *rp = sg_policy_for_route(cfg, SG_POL_RETRY, l, r);

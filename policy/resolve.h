@@ -14,8 +14,7 @@ int sg_resolve(struct sg_cfg *cfg, struct sg_diag *d);
 /* The policy of `kind` most specific to a route rule, or NULL. Exposed for
  * tests: listener < route < rule, a Gateway without section lowest. */
 const struct sg_policy *sg_policy_for_route(const struct sg_cfg *cfg, enum sg_pol_kind kind,
-					    const struct sg_listener *l,
-					    const struct sg_route *r);
+					    const struct sg_listener *l, const struct sg_route *r);
 const struct sg_policy *sg_policy_for_listener(const struct sg_cfg *cfg, enum sg_pol_kind kind,
 					       const struct sg_listener *l);
 const struct sg_policy *sg_policy_for_backend(const struct sg_cfg *cfg, enum sg_pol_kind kind,

@@ -140,8 +140,8 @@ int sg_gateway_run(const struct sg_gateway_opts *opts)
 	}
 	if (bind_listeners(&g) == -1)
 		goto out;
-	g.admin = sg_admin_start(g.loop, opts->admin_addr ? opts->admin_addr
-							  : g.cfg->global.admin_addr,
+	g.admin = sg_admin_start(g.loop,
+				 opts->admin_addr ? opts->admin_addr : g.cfg->global.admin_addr,
 				 &ops, err, sizeof(err));
 	if (!g.admin) {
 		SG_ERR("%s", err);

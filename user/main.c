@@ -49,7 +49,8 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 		switch (opt) {
 		case 'c':
 			if (cli->nconfigs == SG_MAX_CONFIGS) {
-				fprintf(stderr, "splicegate: at most %d -c options\n", SG_MAX_CONFIGS);
+				fprintf(stderr, "splicegate: at most %d -c options\n",
+					SG_MAX_CONFIGS);
 				return -1;
 			}
 			cli->configs[cli->nconfigs++] = optarg;
@@ -60,8 +61,9 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 		case 's':
 			if (strcmp(optarg, "auto") && strcmp(optarg, "sockmap") &&
 			    strcmp(optarg, "splice") && strcmp(optarg, "copy")) {
-				fprintf(stderr, "splicegate: --splice: expected auto, sockmap, "
-						"splice or copy, got \"%s\"\n",
+				fprintf(stderr,
+					"splicegate: --splice: expected auto, sockmap, "
+					"splice or copy, got \"%s\"\n",
 					optarg);
 				return -1;
 			}
@@ -70,16 +72,18 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 		case 'w':
 			cli->gw.workers = atoi(optarg);
 			if (cli->gw.workers < 1 || cli->gw.workers > 256) {
-				fprintf(stderr, "splicegate: --workers: expected 1 to 256, got "
-						"\"%s\"\n",
+				fprintf(stderr,
+					"splicegate: --workers: expected 1 to 256, got "
+					"\"%s\"\n",
 					optarg);
 				return -1;
 			}
 			break;
 		case 'l':
 			if (sg_log_set_level(optarg) == -1) {
-				fprintf(stderr, "splicegate: --log-level: expected error, warn, "
-						"info or debug, got \"%s\"\n",
+				fprintf(stderr,
+					"splicegate: --log-level: expected error, warn, "
+					"info or debug, got \"%s\"\n",
 					optarg);
 				return -1;
 			}
