@@ -16,6 +16,9 @@
 #include "user/log.h"
 #include "user/loop.h"
 #include "user/net.h"
+#include "user/worker.h"
+
+#define SG_MAX_WORKERS 256
 
 /* Owns everything it points to. */
 struct gateway {
@@ -23,8 +26,8 @@ struct gateway {
 	struct sg_cfg *cfg;
 	struct sg_admin *admin;
 	struct sg_io signal_io;
-	int *listen_fds;
-	size_t nlisten;
+	struct sg_worker *workers[SG_MAX_WORKERS];
+	unsigned nworkers;
 };
 
 static const struct sg_cfg *current_cfg(void *ctx)
@@ -71,40 +74,44 @@ static int watch_signals(struct gateway *g)
 	return sg_io_set(g->loop, &g->signal_io, EPOLLIN);
 }
 
-static int bind_listeners(struct gateway *g)
+static unsigned worker_count(const struct sg_gateway_opts *opts)
 {
-	const struct sg_cfg *cfg = g->cfg;
+	long n = opts->workers > 0 ? opts->workers : sysconf(_SC_NPROCESSORS_ONLN);
 
-	g->listen_fds = calloc(cfg->nbinds + 1, sizeof(int));
-	if (!g->listen_fds)
+	return n < 1 ? 1 : n > SG_MAX_WORKERS ? SG_MAX_WORKERS : (unsigned)n;
+}
+
+static int start_workers(struct gateway *g, const struct sg_gateway_opts *opts)
+{
+	enum sg_relay_engine engine = SG_RELAY_SPLICE;
+	char err[256];
+
+	/* The kernel path (sockmap) arrives with the BPF work; until then
+	 * auto means splice(2). */
+	if (opts->splice && sg_relay_engine_parse(opts->splice, &engine) == -1) {
+		SG_ERR("--splice %s is not available in this build", opts->splice);
 		return -1;
-	for (size_t i = 0; i < cfg->nbinds; i++) {
-		struct sockaddr_storage ss;
-		socklen_t len;
-		char addr[32];
-		int fd;
-
-		snprintf(addr, sizeof(addr), "0.0.0.0:%u", cfg->binds[i].port);
-		if (sg_net_parse_addr(addr, &ss, &len) == -1)
-			return -1;
-		fd = sg_net_listen(&ss, len, true);
-		if (fd == -1) {
-			SG_ERR("listen %s: %s", addr, strerror(errno));
+	}
+	g->nworkers = worker_count(opts);
+	for (unsigned i = 0; i < g->nworkers; i++) {
+		g->workers[i] = sg_worker_start(g->cfg, engine, i, err, sizeof(err));
+		if (!g->workers[i]) {
+			SG_ERR("%s", err);
 			return -1;
 		}
-		g->listen_fds[g->nlisten++] = fd;
-		SG_INFO("listening on %s (%s)", addr,
-			cfg->binds[i].proto == SG_PROTO_TCP ? "tcp" : "http");
 	}
+	for (size_t i = 0; i < g->cfg->nbinds; i++)
+		SG_INFO("listening on 0.0.0.0:%u (%s)", g->cfg->binds[i].port,
+			g->cfg->binds[i].proto == SG_PROTO_TCP ? "tcp" : "http");
+	SG_INFO("%u workers, %s engine", g->nworkers, sg_relay_engine_name(engine));
 	return 0;
 }
 
 static void teardown(struct gateway *g)
 {
 	sg_admin_stop(g->admin);
-	for (size_t i = 0; i < g->nlisten; i++)
-		close(g->listen_fds[i]);
-	free(g->listen_fds);
+	for (unsigned i = 0; i < g->nworkers; i++)
+		sg_worker_stop(g->workers[i]);
 	if (g->signal_io.fd > 0)
 		close(g->signal_io.fd);
 	sg_loop_free(g->loop);
@@ -138,7 +145,7 @@ int sg_gateway_run(const struct sg_gateway_opts *opts)
 		SG_ERR("event loop: %s", strerror(errno));
 		goto out;
 	}
-	if (bind_listeners(&g) == -1)
+	if (start_workers(&g, opts) == -1)
 		goto out;
 	g.admin = sg_admin_start(g.loop,
 				 opts->admin_addr ? opts->admin_addr : g.cfg->global.admin_addr,

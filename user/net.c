@@ -5,10 +5,13 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#include "config/cfg.h"
 
 static int parse_port(const char *s, uint16_t *port)
 {
@@ -101,4 +104,36 @@ const char *sg_net_addr_str(const struct sockaddr_storage *ss, char *buf, size_t
 		snprintf(buf, len, "%s:%u", ip, ntohs(sin->sin_port));
 	}
 	return buf;
+}
+
+int sg_net_nodelay(int fd)
+{
+	int one = 1;
+
+	return setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+}
+
+static int secs(sg_dur d)
+{
+	int64_t s = (d + 999999999) / 1000000000;
+
+	return s < 1 ? 1 : s > 32767 ? 32767 : (int)s;
+}
+
+int sg_net_keepalive(int fd, const struct sg_keepalive *ka)
+{
+	int on = ka->enabled, idle, intvl, cnt;
+
+	if (setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &on, sizeof(on)) == -1)
+		return -1;
+	if (!on)
+		return 0;
+	idle = secs(ka->time);
+	intvl = secs(ka->interval);
+	cnt = ka->retries < 1 ? 1 : ka->retries > 127 ? 127 : (int)ka->retries;
+	if (setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof(idle)) == -1 ||
+	    setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &intvl, sizeof(intvl)) == -1 ||
+	    setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &cnt, sizeof(cnt)) == -1)
+		return -1;
+	return 0;
 }

@@ -14,6 +14,14 @@ int sg_net_parse_addr(const char *s, struct sockaddr_storage *ss, socklen_t *len
  * (and SO_REUSEPORT when `reuseport`). Returns the fd, or -1 with errno. */
 int sg_net_listen(const struct sockaddr_storage *ss, socklen_t len, bool reuseport);
 
+/* TCP_NODELAY on. Returns 0 or -1 with errno. */
+int sg_net_nodelay(int fd);
+
+/* SO_KEEPALIVE and TCP_KEEPIDLE/KEEPINTVL/KEEPCNT from a keepalive policy
+ * (times rounded up to whole seconds, at least 1). */
+struct sg_keepalive;
+int sg_net_keepalive(int fd, const struct sg_keepalive *ka);
+
 /* "ip:port" of `ss` into buf. */
 const char *sg_net_addr_str(const struct sockaddr_storage *ss, char *buf, size_t len);
 

@@ -1,0 +1,53 @@
+/* Error -> status/body mapping and retry eligibility. Pure. */
+#include "policy/failure.h"
+
+#include <stdio.h>
+#include <string.h>
+
+struct fail_info {
+	uint16_t status;
+	const char *text; /* followed by the cause when it ends in ": " */
+	bool retryable;
+};
+
+static const struct fail_info infos[] = {
+	[SG_FAIL_NO_ROUTE] = { 404, "route not found", false },
+	[SG_FAIL_NO_BACKEND] = { 500, "no valid backends", false },
+	[SG_FAIL_REQUEST_TIMEOUT] = { 504, "request timeout", false },
+	[SG_FAIL_ATTEMPT_TIMEOUT] = { 504, "upstream call timeout", true },
+	[SG_FAIL_CONNECT_TIMEOUT] = { 504, "upstream call timeout", true },
+	[SG_FAIL_CONNECT] = { 503, "upstream call failed: connect: %s", true },
+	[SG_FAIL_RESET] = { 503, "upstream call failed: reset: %s", true },
+	[SG_FAIL_CLOSED] = { 503, "upstream call failed: closed: %s", true },
+	[SG_FAIL_BAD_RESPONSE] = { 502, "upstream call failed: invalid response: %s", false },
+	[SG_FAIL_BAD_REQUEST] = { 400, "bad request", false },
+	[SG_FAIL_HEAD_TOO_LARGE] = { 431, "request header fields too large", false },
+};
+
+uint16_t sg_fail_status(enum sg_fail kind)
+{
+	return infos[kind].status;
+}
+
+const char *sg_fail_body(enum sg_fail kind, const char *cause, char *buf, size_t len)
+{
+	const char *text = infos[kind].text;
+	size_t n = strlen(text);
+	bool with_cause = n > 2 && text[n - 2] == ':' && text[n - 1] == ' ';
+
+	snprintf(buf, len, "%s%s", text, with_cause ? (cause ? cause : "unknown") : "");
+	return buf;
+}
+
+bool sg_fail_retryable(enum sg_fail kind)
+{
+	return infos[kind].retryable;
+}
+
+bool sg_retry_on_status(const struct sg_retry *r, uint16_t status)
+{
+	for (size_t i = 0; i < r->codes.n; i++)
+		if (r->codes.v[i] == status)
+			return true;
+	return false;
+}

@@ -1,0 +1,37 @@
+/* What the client sees when the gateway, not the backend, answers: the
+ * status and exact text/plain body of DESIGN §3, and which failures a retry
+ * policy may retry. */
+#ifndef SG_FAILURE_H
+#define SG_FAILURE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config/cfg.h"
+
+enum sg_fail {
+	SG_FAIL_NO_ROUTE,	 /* 404 route not found */
+	SG_FAIL_NO_BACKEND,	 /* 500 no valid backends */
+	SG_FAIL_REQUEST_TIMEOUT, /* 504 request timeout */
+	SG_FAIL_ATTEMPT_TIMEOUT, /* 504 upstream call timeout (per try) */
+	SG_FAIL_CONNECT_TIMEOUT, /* 504 upstream call timeout */
+	SG_FAIL_CONNECT,	 /* 503 upstream call failed: connect: <cause> */
+	SG_FAIL_RESET,		 /* 503 upstream call failed: reset: <cause> */
+	SG_FAIL_CLOSED,		 /* 503 upstream call failed: closed: <cause> */
+	SG_FAIL_BAD_RESPONSE,	 /* 502 upstream call failed: invalid response: <cause> */
+	SG_FAIL_BAD_REQUEST,	 /* 400 bad request */
+	SG_FAIL_HEAD_TOO_LARGE,	 /* 431 request header fields too large */
+};
+
+uint16_t sg_fail_status(enum sg_fail kind);
+/* The body (no trailing newline) into buf; `cause` completes the 503/502
+ * texts (e.g. strerror of the socket error). Returns buf. */
+const char *sg_fail_body(enum sg_fail kind, const char *cause, char *buf, size_t len);
+/* Connection failures and backend timeouts may be retried; the request
+ * timeout and the gateway's own 4xx never are. */
+bool sg_fail_retryable(enum sg_fail kind);
+/* A response status the route's retry policy lists. */
+bool sg_retry_on_status(const struct sg_retry *r, uint16_t status);
+
+#endif

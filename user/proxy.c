@@ -1,0 +1,1395 @@
+/* The HTTP/1.1 proxy state machine, one struct client per downstream
+ * connection. A request goes: head -> (small body buffered) -> attempts
+ * (pick endpoint, connect or reuse, send, wait for the response head) ->
+ * response head -> body relay -> next request or close.
+ *
+ * One timer per client folds its deadlines (idle, request, attempt,
+ * connect, backoff): it is armed at the earliest and the callback checks
+ * which one passed, so an early wake-up is harmless. */
+#include "user/proxy.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "policy/failure.h"
+#include "policy/route.h"
+#include "user/h1.h"
+#include "user/log.h"
+#include "user/net.h"
+
+#define PROXY_HEAD_MAX (64 * 1024)   /* request or response head */
+#define PROXY_REPLAY_MAX (64 * 1024) /* bodies kept for retries */
+#define PROXY_OUT_MAX (PROXY_HEAD_MAX + PROXY_REPLAY_MAX + 4096)
+#define PROXY_PUMP_SLICE (1u << 20)  /* bytes per pump run, for fairness */
+#define PROXY_DEFAULT_MAX_HEADERS 100
+
+enum client_state {
+	C_HEAD,	   /* waiting for a request head (idle timer runs) */
+	C_BODY,	   /* buffering a small request body */
+	C_ATTEMPT, /* request sent or being sent, waiting for a response head */
+	C_BACKOFF, /* between attempts */
+	C_RESP,	   /* relaying the response */
+	C_TUNNEL,  /* TCP route or upgraded connection: both ways until EOF */
+	C_DRAIN,   /* flushing a final response, then close */
+};
+
+/* A chunked body relayed as-is: the scanner finds where it ends. */
+struct chunk_relay {
+	struct sg_h1_chunked scan;
+	bool done;
+};
+
+/* One downstream connection. Owned by the worker's loop; freed in the
+ * close queue. Owns its upstream while an attempt or the response runs. */
+struct client {
+	struct sg_proxy_ctx *ctx;
+	struct client *next, *prev; /* ctx->clients */
+	const struct sg_bind *bind;
+	struct sg_io io;
+	struct sg_timer timer;
+	struct sg_closing closing;
+	enum client_state state;
+	bool closed;
+	char ip[80];
+
+	/* Bytes read from the client not yet consumed (head, body, pipelined). */
+	char *in;
+	size_t in_len, in_cap;
+	/* Bytes to the client that did not fit in the socket yet. */
+	char *out;
+	size_t out_len, out_off, out_cap;
+
+	/* Deadlines in loop ms, 0 = none. */
+	uint64_t idle_at, request_at, attempt_at, connect_at, backoff_at;
+
+	/* The request in flight. */
+	struct sg_h1_req req;
+	const struct sg_listener *listener;
+	const struct sg_route *route;
+	enum sg_h1_body req_body;
+	bool replayable;     /* body fully buffered in `in` */
+	size_t body_len;     /* buffered body bytes after the head */
+	bool client_close;   /* close after this response */
+	unsigned attempt;    /* 0 = first try */
+	uint64_t tried;	     /* endpoints tried, for sg_route_pick */
+	const struct sg_backend_ref *backend;
+	bool stale_retry_used;
+	bool is_head;
+
+	/* The backend side of the current attempt. */
+	struct sg_upstream *up;
+	bool up_connected;
+	bool up_sent;	     /* request head (and buffered body) fully written */
+	char *up_out;	     /* request head (+ body) being written */
+	size_t up_out_len, up_out_off;
+	char *up_in;	     /* response head being read */
+	size_t up_in_len, up_in_cap;
+	struct sg_h1_resp resp;
+	bool resp_keep_alive;
+	bool resp_started;   /* any response byte forwarded to the client */
+
+	/* Body relays. */
+	struct sg_pump req_pump, resp_pump;
+	bool req_pumping, req_done;
+	bool resp_pumping, resp_done;
+	struct chunk_relay req_chunks, resp_chunks;
+	enum sg_h1_body resp_body;
+};
+
+static void client_close(struct client *c);
+static void start_attempt(struct client *c);
+static void read_request_head(struct client *c);
+static void update_io(struct client *c);
+static void drive_response(struct client *c);
+static void drive_request_body(struct client *c);
+static void consume_request(struct client *c);
+static void start_upgraded_tunnel(struct client *c, size_t extra_len);
+
+/* ---- small helpers ------------------------------------------------------ */
+
+static uint64_t now(const struct client *c)
+{
+	return sg_loop_now(c->ctx->loop);
+}
+
+static uint64_t ms(sg_dur d)
+{
+	return sg_dur_to_ms_ceil(d);
+}
+
+static uint64_t next_random(struct sg_proxy_ctx *ctx)
+{
+	uint64_t x = ctx->rng ? ctx->rng : 0x9e3779b97f4a7c15ull;
+
+	x ^= x << 13;
+	x ^= x >> 7;
+	x ^= x << 17;
+	ctx->rng = x;
+	return x;
+}
+
+static int grow(char **buf, size_t *cap, size_t need)
+{
+	size_t ncap = *cap ? *cap : 4096;
+	char *grown;
+
+	if (need <= *cap)
+		return 0;
+	while (ncap < need)
+		ncap *= 2;
+	grown = realloc(*buf, ncap);
+	if (!grown)
+		return -1;
+	*buf = grown;
+	*cap = ncap;
+	return 0;
+}
+
+static void rearm_timer(struct client *c)
+{
+	uint64_t due = 0, cand[] = { c->idle_at, c->request_at, c->attempt_at, c->connect_at,
+				     c->backoff_at };
+
+	for (size_t i = 0; i < sizeof(cand) / sizeof(cand[0]); i++)
+		if (cand[i] && (!due || cand[i] < due))
+			due = cand[i];
+	if (due)
+		sg_timer_arm(c->ctx->loop, &c->timer, due);
+	else
+		sg_timer_stop(c->ctx->loop, &c->timer);
+}
+
+/* Queue bytes to the client and try to write them now. */
+static int client_write(struct client *c, const char *data, size_t len)
+{
+	ssize_t n = 0;
+
+	if (c->out_off == c->out_len) {
+		n = send(c->io.fd, data, len, MSG_NOSIGNAL);
+		if (n == -1 && errno != EAGAIN && errno != EINTR)
+			return -1;
+		if (n == -1)
+			n = 0;
+		if ((size_t)n == len)
+			return 0;
+	}
+	if (grow(&c->out, &c->out_cap, c->out_len + len - (size_t)n) == -1)
+		return -1;
+	memcpy(c->out + c->out_len, data + n, len - (size_t)n);
+	c->out_len += len - (size_t)n;
+	return 0;
+}
+
+/* 1 = all written, 0 = still pending, -1 = error. */
+static int client_flush(struct client *c)
+{
+	while (c->out_off < c->out_len) {
+		ssize_t n = send(c->io.fd, c->out + c->out_off, c->out_len - c->out_off,
+				 MSG_NOSIGNAL);
+
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1)
+			return errno == EAGAIN ? 0 : -1;
+		c->out_off += (size_t)n;
+	}
+	c->out_off = c->out_len = 0;
+	return 1;
+}
+
+static bool client_out_pending(const struct client *c)
+{
+	return c->out_off < c->out_len;
+}
+
+/* ---- the backend side of an attempt ------------------------------------ */
+
+static void drop_upstream(struct client *c)
+{
+	sg_upstream_close(c->up);
+	c->up = NULL;
+	c->up_connected = c->up_sent = false;
+	free(c->up_out);
+	c->up_out = NULL;
+	c->up_out_len = c->up_out_off = 0;
+	c->up_in_len = 0;
+	c->attempt_at = c->connect_at = 0;
+	if (c->req_pumping)
+		sg_pump_release(&c->req_pump);
+	c->req_pumping = false;
+}
+
+static void release_upstream(struct client *c)
+{
+	uint64_t idle_ms = ms(c->ctx->cfg->global.pool_idle_timeout);
+	struct sg_upstream *u = c->up;
+
+	c->up = NULL;
+	free(c->up_out);
+	c->up_out = NULL;
+	c->up_in_len = 0;
+	if (c->resp_keep_alive && c->req_done && idle_ms)
+		sg_pool_put(c->ctx->pool, u, idle_ms);
+	else
+		sg_upstream_close(u);
+}
+
+/* ---- responses the gateway makes itself -------------------------------- */
+
+static void send_simple(struct client *c, uint16_t status, const char *body, bool close)
+{
+	char buf[1024];
+	ssize_t n = sg_h1_write_simple(status, NULL, body, close, buf, sizeof(buf));
+
+	if (n < 0 || client_write(c, buf, (size_t)n) == -1) {
+		client_close(c);
+		return;
+	}
+	if (close)
+		c->client_close = true;
+}
+
+static const char *cause_text(int err)
+{
+	switch (err) {
+	case ECONNREFUSED:
+		return "connection refused";
+	case ECONNRESET:
+		return "connection reset by peer";
+	case EPIPE:
+		return "broken pipe";
+	case EHOSTUNREACH:
+		return "host unreachable";
+	case ENETUNREACH:
+		return "network unreachable";
+	case 0:
+		return "connection closed before response headers";
+	default:
+		return strerror(err);
+	}
+}
+
+/* The request is over from the client's point of view: it got a complete
+ * answer (or will after the flush). Prepare for the next one. */
+static void finish_request(struct client *c)
+{
+	c->request_at = c->attempt_at = c->connect_at = c->backoff_at = 0;
+	if (c->up)
+		release_upstream(c);
+	if (c->req_pumping)
+		sg_pump_release(&c->req_pump);
+	if (c->resp_pumping)
+		sg_pump_release(&c->resp_pump);
+	c->req_pumping = c->resp_pumping = false;
+	if (c->client_close || !c->req_done) {
+		c->state = C_DRAIN;
+		if (!client_out_pending(c))
+			client_close(c);
+		else
+			update_io(c);
+		return;
+	}
+	consume_request(c);
+	c->state = C_HEAD;
+	c->idle_at = now(c) + ms(c->listener ? c->listener->fhttp->http1_idle_timeout
+					     : c->ctx->cfg->default_fhttp.http1_idle_timeout);
+	rearm_timer(c);
+	update_io(c);
+	if (c->in_len)
+		read_request_head(c);
+}
+
+static void fail_request(struct client *c, enum sg_fail kind, int err)
+{
+	char body[256];
+
+	sg_fail_body(kind, cause_text(err), body, sizeof(body));
+	SG_DEBUG("%s: %u %s", c->ip, sg_fail_status(kind), body);
+	if (c->up)
+		drop_upstream(c);
+	if (c->resp_started) {
+		/* Part of a response went out: the only honest signal left. */
+		client_close(c);
+		return;
+	}
+	send_simple(c, sg_fail_status(kind), body, !c->req_done || c->client_close);
+	if (!c->closed)
+		finish_request(c);
+}
+
+/* ---- attempts ---------------------------------------------------------- */
+
+static const struct sg_retry *retry_policy(const struct client *c)
+{
+	return c->route ? c->route->eff_retry : NULL;
+}
+
+static bool may_retry(const struct client *c)
+{
+	const struct sg_retry *r = retry_policy(c);
+
+	return r && c->replayable && c->attempt < r->attempts;
+}
+
+/* Drop this try and start the next one after the policy's backoff. */
+static void retry(struct client *c)
+{
+	const struct sg_retry *r = retry_policy(c);
+	uint64_t backoff;
+
+	drop_upstream(c);
+	c->attempt++;
+	backoff = r->backoff == SG_DUR_UNSET ? 0 : ms(r->backoff);
+	if (backoff == 0) {
+		start_attempt(c);
+		return;
+	}
+	c->state = C_BACKOFF;
+	c->backoff_at = now(c) + backoff;
+	rearm_timer(c);
+	update_io(c);
+}
+
+/* One try failed: retry when the policy allows, else answer the client. */
+static void attempt_failed(struct client *c, enum sg_fail kind, int err)
+{
+	if (!sg_fail_retryable(kind) || !may_retry(c) || c->resp_started) {
+		fail_request(c, kind, err);
+		return;
+	}
+	retry(c);
+}
+
+static sg_dur attempt_timeout(const struct client *c)
+{
+	if (c->backend && c->backend->eff_request_timeout != SG_DUR_UNSET)
+		return c->backend->eff_request_timeout;
+	return c->route->eff_timeout.backend_request;
+}
+
+static int build_request_out(struct client *c)
+{
+	size_t cap = c->req.head_len + 1024 + c->body_len;
+	const struct sg_h1_span *upgrade = sg_h1_header(&c->req, "upgrade");
+	char extra[256] = "";
+	ssize_t n;
+
+	c->up_out = malloc(cap);
+	if (!c->up_out)
+		return -1;
+	/* Upgrade is hop-by-hop: it is dropped from the copied headers and
+	 * re-added here when the client asked for it. */
+	if (sg_h1_wants_upgrade(&c->req) && upgrade && upgrade->len < 200)
+		snprintf(extra, sizeof(extra), "connection: upgrade\r\nupgrade: %.*s\r\n",
+			 (int)upgrade->len, upgrade->p);
+	n = sg_h1_write_request(&c->req, c->ip, c->attempt, extra, c->up_out, cap);
+	if (n < 0)
+		return -1;
+	c->up_out_len = (size_t)n;
+	if (c->replayable && c->body_len) {
+		memcpy(c->up_out + c->up_out_len, c->in + c->req.head_len, c->body_len);
+		c->up_out_len += c->body_len;
+	}
+	c->up_out_off = 0;
+	return 0;
+}
+
+static void on_upstream_io(struct sg_loop *loop, struct sg_io *io, uint32_t revents);
+
+static void start_attempt(struct client *c)
+{
+	size_t bi, ei;
+	const struct sg_endpoint *ep;
+	struct sg_upstream *u;
+	char key[80];
+	int err = 0;
+	sg_dur per_try;
+
+	c->state = C_ATTEMPT;
+	c->backoff_at = 0;
+	if (!sg_route_pick(&c->route->backends, next_random(c->ctx), c->tried, &bi, &ei)) {
+		fail_request(c, SG_FAIL_NO_BACKEND, 0);
+		return;
+	}
+	if (bi * 8 + ei < 64)
+		c->tried |= 1ull << (bi * 8 + ei);
+	c->backend = &c->route->backends.v[bi];
+	ep = &c->backend->eps[ei];
+	per_try = attempt_timeout(c);
+	c->attempt_at = per_try > 0 ? now(c) + ms(per_try) : 0;
+	snprintf(key, sizeof(key), "%s:%u", ep->addr, ep->port);
+	u = sg_pool_take(c->ctx->pool, key);
+	if (!u) {
+		u = sg_upstream_connect(c->ctx->pool, ep, &c->backend->eff_keepalive, &err);
+		if (!u) {
+			attempt_failed(c, SG_FAIL_CONNECT, err);
+			return;
+		}
+		if (c->backend->eff_connect_timeout > 0)
+			c->connect_at = now(c) + ms(c->backend->eff_connect_timeout);
+	}
+	c->up = u;
+	c->up_connected = u->reused;
+	u->io.cb = on_upstream_io;
+	u->io.data = c;
+	if (build_request_out(c) == -1) {
+		fail_request(c, SG_FAIL_CONNECT, ENOMEM);
+		return;
+	}
+	rearm_timer(c);
+	update_io(c);
+}
+
+/* The request head (and buffered body) went out: stream any larger body. */
+static void request_sent(struct client *c)
+{
+	size_t early;
+
+	c->up_sent = true;
+	free(c->up_out);
+	c->up_out = NULL;
+	if (c->replayable || c->req_body == SG_H1_BODY_NONE) {
+		c->req_done = true;
+		return;
+	}
+	/* Body bytes that arrived with the head go first. */
+	early = c->in_len - c->req.head_len;
+	if (c->req_body == SG_H1_BODY_LENGTH) {
+		uint64_t len = (uint64_t)c->req.content_length;
+		size_t take = early < len ? early : (size_t)len;
+
+		sg_pump_init(&c->req_pump, c->ctx->engine, c->io.fd, c->up->fd, len);
+		if (take && sg_pump_prime(&c->req_pump, c->in + c->req.head_len, take) == -1) {
+			fail_request(c, SG_FAIL_BAD_REQUEST, 0);
+			return;
+		}
+		c->body_len = take;
+	} else {
+		sg_pump_init(&c->req_pump, SG_RELAY_COPY, c->io.fd, c->up->fd, 0);
+		memset(&c->req_chunks, 0, sizeof(c->req_chunks));
+		c->body_len = 0;
+	}
+	c->req_pumping = true;
+	drive_request_body(c);
+}
+
+static void write_upstream(struct client *c)
+{
+	while (c->up_out_off < c->up_out_len) {
+		ssize_t n = send(c->up->fd, c->up_out + c->up_out_off,
+				 c->up_out_len - c->up_out_off, MSG_NOSIGNAL);
+
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1 && errno == EAGAIN)
+			return;
+		if (n == -1) {
+			attempt_failed(c, errno == ECONNRESET ? SG_FAIL_RESET : SG_FAIL_CLOSED, errno);
+			return;
+		}
+		c->up_out_off += (size_t)n;
+	}
+	request_sent(c);
+}
+
+static void upstream_connected(struct client *c)
+{
+	int err = sg_upstream_connect_error(c->up);
+
+	if (err) {
+		attempt_failed(c, SG_FAIL_CONNECT, err);
+		return;
+	}
+	c->up_connected = true;
+	c->connect_at = 0;
+	rearm_timer(c);
+	write_upstream(c);
+}
+
+/* A reused connection that the backend had closed before sending anything:
+ * the pool lost a race, not the backend. Try once more, on a fresh
+ * connection, without counting an attempt. */
+static bool stale_reuse(struct client *c)
+{
+	if (!c->up->reused || c->up_in_len || c->stale_retry_used || !c->replayable)
+		return false;
+	c->stale_retry_used = true;
+	c->tried = 0;
+	drop_upstream(c);
+	start_attempt(c);
+	return true;
+}
+
+static bool is_retry_status(const struct client *c, uint16_t status)
+{
+	const struct sg_retry *r = retry_policy(c);
+
+	return r && sg_retry_on_status(r, status) && may_retry(c);
+}
+
+/* A complete response head from the backend. */
+static void got_response_head(struct client *c)
+{
+	char head[PROXY_HEAD_MAX + 256];
+	size_t extra_len;
+	ssize_t n;
+
+	if (c->resp.status >= 100 && c->resp.status < 200 && c->resp.status != 101) {
+		/* Interim: pass it on and keep waiting for the final head. */
+		if (client_write(c, c->up_in, c->resp.head_len) == -1) {
+			client_close(c);
+			return;
+		}
+		memmove(c->up_in, c->up_in + c->resp.head_len, c->up_in_len - c->resp.head_len);
+		c->up_in_len -= c->resp.head_len;
+		return;
+	}
+	if (is_retry_status(c, c->resp.status)) {
+		retry(c);
+		return;
+	}
+	c->request_at = c->attempt_at = 0;
+	rearm_timer(c);
+	c->resp_body = sg_h1_response_body(&c->resp, c->is_head);
+	c->resp_keep_alive = c->resp.keep_alive && c->resp_body != SG_H1_BODY_CLOSE;
+	if (c->resp_body == SG_H1_BODY_CLOSE || !c->req.keep_alive)
+		c->client_close = true;
+	n = sg_h1_write_response(&c->resp, c->client_close, NULL, head, sizeof(head));
+	if (n < 0 || client_write(c, head, (size_t)n) == -1) {
+		client_close(c);
+		return;
+	}
+	c->resp_started = true;
+	c->state = C_RESP;
+	extra_len = c->up_in_len - c->resp.head_len;
+	if (c->resp.status == 101) {
+		start_upgraded_tunnel(c, extra_len);
+		return;
+	}
+	switch (c->resp_body) {
+	case SG_H1_BODY_NONE:
+		c->resp_done = true;
+		break;
+	case SG_H1_BODY_LENGTH:
+		sg_pump_init(&c->resp_pump, c->ctx->engine, c->up->fd, c->io.fd,
+			     (uint64_t)c->resp.content_length);
+		break;
+	case SG_H1_BODY_CLOSE:
+		sg_pump_init(&c->resp_pump, c->ctx->engine, c->up->fd, c->io.fd, UINT64_MAX);
+		break;
+	case SG_H1_BODY_CHUNKED:
+		sg_pump_init(&c->resp_pump, SG_RELAY_COPY, c->up->fd, c->io.fd, 0);
+		memset(&c->resp_chunks, 0, sizeof(c->resp_chunks));
+		break;
+	}
+	if (c->resp_body != SG_H1_BODY_NONE) {
+		c->resp_pumping = true;
+		if (extra_len && c->resp_body != SG_H1_BODY_CHUNKED) {
+			uint64_t budget = c->resp_pump.budget;
+			size_t take = extra_len < budget ? extra_len : (size_t)budget;
+
+			if (sg_pump_prime(&c->resp_pump, c->up_in + c->resp.head_len, take) == -1) {
+				client_close(c);
+				return;
+			}
+		} else if (extra_len) {
+			bool done = false;
+			ssize_t used = sg_h1_chunked_scan(&c->resp_chunks.scan,
+							  c->up_in + c->resp.head_len, extra_len,
+							  &done);
+
+			if (used < 0) {
+				client_close(c);
+				return;
+			}
+			c->resp_pump.budget = (uint64_t)used;
+			if (used && sg_pump_prime(&c->resp_pump, c->up_in + c->resp.head_len,
+						  (size_t)used) == -1) {
+				client_close(c);
+				return;
+			}
+			c->resp_chunks.done = done;
+		}
+	}
+	c->up_in_len = 0;
+	drive_response(c);
+}
+
+static void read_upstream_head(struct client *c)
+{
+	for (;;) {
+		ssize_t n;
+
+		if (grow(&c->up_in, &c->up_in_cap, c->up_in_len + 4096) == -1) {
+			fail_request(c, SG_FAIL_BAD_RESPONSE, ENOMEM);
+			return;
+		}
+		n = recv(c->up->fd, c->up_in + c->up_in_len, c->up_in_cap - c->up_in_len, 0);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1 && errno == EAGAIN)
+			return;
+		if (n <= 0) {
+			int err = n == 0 ? 0 : errno;
+
+			if (stale_reuse(c))
+				return;
+			attempt_failed(c, err == ECONNRESET ? SG_FAIL_RESET : SG_FAIL_CLOSED, err);
+			return;
+		}
+		c->up_in_len += (size_t)n;
+		switch (sg_h1_parse_response(c->up_in, c->up_in_len, SG_H1_MAX_HEADERS, &c->resp)) {
+		case SG_H1_PARTIAL:
+			if (c->up_in_len > PROXY_HEAD_MAX) {
+				fail_request(c, SG_FAIL_BAD_RESPONSE, EMSGSIZE);
+				return;
+			}
+			continue;
+		case SG_H1_DONE:
+			got_response_head(c);
+			/* 1xx consumed: a final head may already be buffered. */
+			if (!c->closed && c->state == C_ATTEMPT && c->up && c->up_in_len)
+				continue;
+			return;
+		default:
+			fail_request(c, SG_FAIL_BAD_RESPONSE, EPROTO);
+			return;
+		}
+	}
+}
+
+/* ---- body relays ------------------------------------------------------- */
+
+/* One step of a chunked relay: flush what was scanned, then read and scan
+ * more. Bytes after the body's end are the next message's: they are put in
+ * `rest` (the client's input buffer for requests) or dropped. */
+static enum sg_pump_status chunked_run(struct sg_pump *p, struct chunk_relay *cr, char **rest,
+				       size_t *rest_len, size_t *rest_cap, int *side)
+{
+	char buf[16384];
+
+	for (int rounds = 0; rounds < 64; rounds++) {
+		enum sg_pump_status st = sg_pump_run(p, PROXY_PUMP_SLICE, side);
+		ssize_t n, used;
+		bool done = false;
+
+		if (st != SG_PUMP_DONE)
+			return st;
+		if (cr->done)
+			return SG_PUMP_DONE;
+		n = recv(p->src, buf, sizeof(buf), 0);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1 && errno == EAGAIN)
+			return SG_PUMP_WANT_READ;
+		if (n <= 0) {
+			*side = 0;
+			if (n == 0)
+				errno = EPIPE;
+			return n == 0 ? SG_PUMP_EOF : SG_PUMP_ERROR;
+		}
+		used = sg_h1_chunked_scan(&cr->scan, buf, (size_t)n, &done);
+		if (used < 0) {
+			*side = 0;
+			errno = EPROTO;
+			return SG_PUMP_ERROR;
+		}
+		cr->done = done;
+		p->budget = (uint64_t)used;
+		if (used && sg_pump_prime(p, buf, (size_t)used) == -1) {
+			*side = 1;
+			errno = ENOMEM;
+			return SG_PUMP_ERROR;
+		}
+		if (rest && (size_t)n > (size_t)used) {
+			if (grow(rest, rest_cap, *rest_len + (size_t)n - (size_t)used) == -1)
+				return SG_PUMP_ERROR;
+			memcpy(*rest + *rest_len, buf + used, (size_t)n - (size_t)used);
+			*rest_len += (size_t)n - (size_t)used;
+		}
+	}
+	return SG_PUMP_AGAIN;
+}
+
+static void response_done(struct client *c)
+{
+	c->resp_done = true;
+	if (c->req_pumping && !c->req_done) {
+		/* The backend answered before the upload finished: the rest of
+		 * the request body cannot be told apart from a next request. */
+		c->client_close = true;
+		c->resp_keep_alive = false;
+	}
+	if (c->state == C_RESP && client_out_pending(c)) {
+		update_io(c);
+		return;
+	}
+	finish_request(c);
+}
+
+static void drive_response(struct client *c)
+{
+	enum sg_pump_status st;
+	int side = 0;
+
+	if (c->closed || c->state != C_RESP)
+		return;
+	if (client_out_pending(c)) {
+		int f = client_flush(c);
+
+		if (f == -1) {
+			client_close(c);
+			return;
+		}
+		if (f == 0) {
+			update_io(c);
+			return;
+		}
+	}
+	if (c->resp_done || !c->resp_pumping) {
+		response_done(c);
+		return;
+	}
+	if (c->resp_body == SG_H1_BODY_CHUNKED)
+		st = chunked_run(&c->resp_pump, &c->resp_chunks, NULL, NULL, NULL, &side);
+	else
+		st = sg_pump_run(&c->resp_pump, PROXY_PUMP_SLICE, &side);
+	switch (st) {
+	case SG_PUMP_DONE:
+		c->resp_pumping = false;
+		sg_pump_release(&c->resp_pump);
+		response_done(c);
+		return;
+	case SG_PUMP_EOF:
+		if (c->resp_body == SG_H1_BODY_CLOSE) {
+			c->resp_keep_alive = false;
+			c->resp_pumping = false;
+			sg_pump_release(&c->resp_pump);
+			response_done(c);
+			return;
+		}
+		client_close(c); /* truncated body: the client must see it */
+		return;
+	case SG_PUMP_ERROR:
+		client_close(c);
+		return;
+	default:
+		update_io(c);
+		return;
+	}
+}
+
+static void drive_request_body(struct client *c)
+{
+	enum sg_pump_status st;
+	int side = 0;
+
+	if (c->closed || !c->req_pumping || c->req_done)
+		return;
+	if (c->req_body == SG_H1_BODY_CHUNKED) {
+		/* Leftovers after the body stay in `in` behind the head. */
+		size_t keep = c->req.head_len;
+
+		c->in_len = keep;
+		st = chunked_run(&c->req_pump, &c->req_chunks, &c->in, &c->in_len, &c->in_cap,
+				 &side);
+	} else {
+		st = sg_pump_run(&c->req_pump, PROXY_PUMP_SLICE, &side);
+	}
+	switch (st) {
+	case SG_PUMP_DONE:
+		c->req_done = true;
+		c->req_pumping = false;
+		sg_pump_release(&c->req_pump);
+		update_io(c);
+		return;
+	case SG_PUMP_EOF:
+	case SG_PUMP_ERROR:
+		if (side == 0 || c->resp_started) {
+			client_close(c);
+			return;
+		}
+		/* The backend stopped reading; its response may still come. */
+		c->req_pumping = false;
+		c->client_close = true;
+		update_io(c);
+		return;
+	default:
+		update_io(c);
+		return;
+	}
+}
+
+/* ---- the client side --------------------------------------------------- */
+
+static size_t max_headers(const struct client *c)
+{
+	const struct sg_frontend_http *h = c->bind->nlisteners ? c->bind->listeners[0].fhttp
+							       : &c->ctx->cfg->default_fhttp;
+
+	return h->http1_max_headers > 0 ? (size_t)h->http1_max_headers
+					: PROXY_DEFAULT_MAX_HEADERS;
+}
+
+/* The listener of this bind for `host`: exact hostname, then wildcard,
+ * then the catch-all "". */
+static const struct sg_listener *pick_listener(const struct sg_bind *b,
+					       const struct sg_h1_span *host)
+{
+	const struct sg_listener *any = NULL, *wild = NULL;
+	size_t hlen = 0;
+
+	if (host) {
+		const char *colon = memchr(host->p, ':', host->len);
+
+		hlen = colon ? (size_t)(colon - host->p) : host->len;
+	}
+	for (size_t i = 0; i < b->nlisteners; i++) {
+		const struct sg_listener *l = &b->listeners[i];
+		size_t ll = strlen(l->hostname);
+
+		if (ll == 0) {
+			if (!any)
+				any = l;
+		} else if (l->hostname[0] == '*' && host && hlen > ll - 1 &&
+			   !strncasecmp(host->p + hlen - (ll - 1), l->hostname + 1, ll - 1)) {
+			if (!wild)
+				wild = l;
+		} else if (host && ll == hlen && !strncasecmp(host->p, l->hostname, ll)) {
+			return l;
+		}
+	}
+	return wild ? wild : any;
+}
+
+static const char *header_lookup(void *ctx, const char *name, size_t *len)
+{
+	const struct sg_h1_span *v = sg_h1_header(ctx, name);
+
+	if (!v)
+		return NULL;
+	*len = v->len;
+	return v->p;
+}
+
+static const struct sg_route *route_request(struct client *c)
+{
+	const struct sg_h1_span *host = sg_h1_header(&c->req, "host");
+	const char *q = memchr(c->req.target.p, '?', c->req.target.len);
+	struct sg_route_input in = {
+		.host = host ? host->p : "",
+		.host_len = host ? host->len : 0,
+		.path = c->req.target.p,
+		.path_len = q ? (size_t)(q - c->req.target.p) : c->req.target.len,
+		.query = q ? q + 1 : "",
+		.query_len = q ? c->req.target.len - (size_t)(q + 1 - c->req.target.p) : 0,
+		.method = c->req.method.p,
+		.method_len = c->req.method.len,
+		.header = header_lookup,
+		.ctx = &c->req,
+	};
+
+	c->listener = pick_listener(c->bind, host);
+	if (!c->listener)
+		return NULL;
+	return sg_route_select(c->listener, &in);
+}
+
+/* A complete request head is in `in`. */
+static void got_request_head(struct client *c)
+{
+	const struct sg_timeout *t;
+
+	c->idle_at = 0;
+	c->attempt = 0;
+	c->tried = 0;
+	c->stale_retry_used = false;
+	c->resp_started = c->resp_done = c->req_done = false;
+	c->is_head = c->req.method.len == 4 && !memcmp(c->req.method.p, "HEAD", 4);
+	c->client_close = !c->req.keep_alive;
+	c->req_body = sg_h1_request_body(&c->req);
+	c->req_done = c->req_body == SG_H1_BODY_NONE;
+	c->route = route_request(c);
+	if (!c->route) {
+		fail_request(c, SG_FAIL_NO_ROUTE, 0);
+		return;
+	}
+	t = &c->route->eff_timeout;
+	c->request_at = t->request > 0 ? now(c) + ms(t->request) : 0;
+	rearm_timer(c);
+	c->replayable = c->req_body == SG_H1_BODY_NONE ||
+			(c->req_body == SG_H1_BODY_LENGTH &&
+			 c->req.content_length <= PROXY_REPLAY_MAX);
+	c->body_len = 0;
+	if (c->replayable && c->req_body == SG_H1_BODY_LENGTH) {
+		c->state = C_BODY;
+		read_request_head(c); /* reads the body into `in` */
+		return;
+	}
+	start_attempt(c);
+}
+
+/* Drop the finished request from `in`, keeping pipelined bytes. */
+static void consume_request(struct client *c)
+{
+	size_t used = c->req.head_len + c->body_len;
+
+	if (used > c->in_len)
+		used = c->in_len;
+	memmove(c->in, c->in + used, c->in_len - used);
+	c->in_len -= used;
+	c->req.head_len = 0;
+	c->body_len = 0;
+}
+
+static void try_parse(struct client *c)
+{
+	if (c->state == C_HEAD) {
+		switch (sg_h1_parse_request(c->in, c->in_len, max_headers(c), &c->req)) {
+		case SG_H1_PARTIAL:
+			if (c->in_len > PROXY_HEAD_MAX) {
+				c->req_done = false;
+				fail_request(c, SG_FAIL_HEAD_TOO_LARGE, 0);
+			}
+			return;
+		case SG_H1_INVALID:
+			c->req_done = false;
+			fail_request(c, SG_FAIL_BAD_REQUEST, 0);
+			return;
+		case SG_H1_TOO_LARGE:
+			c->req_done = false;
+			fail_request(c, SG_FAIL_HEAD_TOO_LARGE, 0);
+			return;
+		case SG_H1_DONE:
+			got_request_head(c);
+			return;
+		}
+	}
+	if (c->state == C_BODY) {
+		size_t have = c->in_len - c->req.head_len;
+
+		if (have < (size_t)c->req.content_length)
+			return;
+		c->body_len = (size_t)c->req.content_length;
+		c->req_done = true;
+		start_attempt(c);
+	}
+}
+
+static void read_request_head(struct client *c)
+{
+	if (c->state == C_HEAD && c->in_len && c->req.head_len == 0)
+		try_parse(c);
+	else if (c->state == C_BODY)
+		try_parse(c);
+	while (!c->closed && (c->state == C_HEAD || c->state == C_BODY)) {
+		ssize_t n;
+
+		if (grow(&c->in, &c->in_cap, c->in_len + 4096) == -1) {
+			client_close(c);
+			return;
+		}
+		n = recv(c->io.fd, c->in + c->in_len, c->in_cap - c->in_len, 0);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1 && errno == EAGAIN)
+			return;
+		if (n <= 0) {
+			client_close(c);
+			return;
+		}
+		c->in_len += (size_t)n;
+		try_parse(c);
+	}
+}
+
+/* ---- TCP routes -------------------------------------------------------- */
+
+static void drive_tunnel(struct client *c);
+
+static void on_tunnel_up(struct sg_loop *loop, struct sg_io *io, uint32_t revents)
+{
+	struct client *c = io->data;
+
+	if (!c->up_connected) {
+		int err = sg_upstream_connect_error(c->up);
+
+		if (err) {
+			client_close(c);
+			return;
+		}
+		c->up_connected = true;
+		c->connect_at = 0;
+		rearm_timer(c);
+	}
+	drive_tunnel(c);
+}
+
+static enum sg_pump_status tunnel_step(struct sg_pump *p, bool *done)
+{
+	int side;
+	enum sg_pump_status st;
+
+	if (*done)
+		return SG_PUMP_DONE;
+	st = sg_pump_run(p, PROXY_PUMP_SLICE, &side);
+	if (st == SG_PUMP_EOF) {
+		shutdown(p->dst, SHUT_WR); /* FIN carries on to the other side */
+		*done = true;
+	}
+	return st;
+}
+
+static void drive_tunnel(struct client *c)
+{
+	enum sg_pump_status a, b;
+
+	if (c->closed || !c->up_connected)
+		return;
+	if (client_out_pending(c) && client_flush(c) == -1) {
+		client_close(c);
+		return;
+	}
+	if (client_out_pending(c)) {
+		update_io(c);
+		return;
+	}
+	a = tunnel_step(&c->req_pump, &c->req_done);
+	b = tunnel_step(&c->resp_pump, &c->resp_done);
+	if (a == SG_PUMP_ERROR || b == SG_PUMP_ERROR || (c->req_done && c->resp_done)) {
+		client_close(c);
+		return;
+	}
+	update_io(c);
+}
+
+/* After 101 Switching Protocols both directions are opaque bytes until
+ * either side closes: the same relay as a TCP route. */
+static void start_upgraded_tunnel(struct client *c, size_t extra_len)
+{
+	size_t early = c->in_len - c->req.head_len;
+
+	c->state = C_TUNNEL;
+	c->client_close = true;
+	c->req_done = c->resp_done = false;
+	sg_pump_init(&c->req_pump, c->ctx->engine, c->io.fd, c->up->fd, UINT64_MAX);
+	sg_pump_init(&c->resp_pump, c->ctx->engine, c->up->fd, c->io.fd, UINT64_MAX);
+	c->req_pumping = c->resp_pumping = true;
+	if ((early && sg_pump_prime(&c->req_pump, c->in + c->req.head_len, early) == -1) ||
+	    (extra_len &&
+	     sg_pump_prime(&c->resp_pump, c->up_in + c->resp.head_len, extra_len) == -1)) {
+		client_close(c);
+		return;
+	}
+	c->in_len = c->req.head_len;
+	c->up_in_len = 0;
+	c->up->io.cb = on_tunnel_up;
+	drive_tunnel(c);
+}
+
+static void start_tunnel(struct client *c)
+{
+	const struct sg_listener *l = c->bind->nlisteners ? &c->bind->listeners[0] : NULL;
+	const struct sg_tcp_route *r = l && l->ntcp_routes ? &l->tcp_routes[0] : NULL;
+	size_t bi, ei;
+	int err;
+
+	c->state = C_TUNNEL;
+	c->listener = l;
+	if (!r || !sg_route_pick(&r->backends, next_random(c->ctx), 0, &bi, &ei)) {
+		client_close(c);
+		return;
+	}
+	c->backend = &r->backends.v[bi];
+	c->up = sg_upstream_connect(c->ctx->pool, &c->backend->eps[ei],
+				    &c->backend->eff_keepalive, &err);
+	if (!c->up) {
+		client_close(c);
+		return;
+	}
+	if (c->backend->eff_connect_timeout > 0)
+		c->connect_at = now(c) + ms(c->backend->eff_connect_timeout);
+	c->up->io.cb = on_tunnel_up;
+	c->up->io.data = c;
+	sg_pump_init(&c->req_pump, c->ctx->engine, c->io.fd, c->up->fd, UINT64_MAX);
+	sg_pump_init(&c->resp_pump, c->ctx->engine, c->up->fd, c->io.fd, UINT64_MAX);
+	c->req_pumping = c->resp_pumping = true;
+	rearm_timer(c);
+	update_io(c);
+}
+
+/* ---- events ------------------------------------------------------------ */
+
+/* Register what the current state waits for, on both sockets. */
+static void update_io(struct client *c)
+{
+	uint32_t cev = 0, uev = 0;
+	struct sg_loop *loop = c->ctx->loop;
+
+	if (c->closed)
+		return;
+	switch (c->state) {
+	case C_HEAD:
+	case C_BODY:
+		cev = EPOLLIN;
+		break;
+	case C_ATTEMPT:
+		if (!c->up)
+			break;
+		uev = !c->up_connected || c->up_out ? EPOLLOUT : EPOLLIN;
+		if (c->up_sent && c->req_pumping && !c->req_done) {
+			if (c->req_pump.pending)
+				uev |= EPOLLOUT;
+			else
+				cev |= EPOLLIN;
+		}
+		break;
+	case C_RESP:
+		if (client_out_pending(c) || (c->resp_pumping && c->resp_pump.pending))
+			cev |= EPOLLOUT;
+		else if (c->resp_pumping && c->up)
+			uev |= EPOLLIN;
+		if (c->req_pumping && !c->req_done && c->up) {
+			if (c->req_pump.pending)
+				uev |= EPOLLOUT;
+			else
+				cev |= EPOLLIN;
+		}
+		break;
+	case C_TUNNEL:
+		if (!c->up_connected) {
+			uev = EPOLLOUT;
+			break;
+		}
+		if (!c->req_done && c->req_pump.pending)
+			uev |= EPOLLOUT;
+		else if (!c->req_done)
+			cev |= EPOLLIN;
+		if (!c->resp_done && c->resp_pump.pending)
+			cev |= EPOLLOUT;
+		else if (!c->resp_done)
+			uev |= EPOLLIN;
+		if (client_out_pending(c))
+			cev |= EPOLLOUT;
+		break;
+	case C_BACKOFF:
+		break;
+	case C_DRAIN:
+		cev = EPOLLOUT;
+		break;
+	}
+	/* While nothing is read from the client, still hear it leave: an
+	 * attempt for a client that is gone is abandoned. (Only then: a
+	 * half-closed client stays RDHUP-readable, which would spin.) */
+	if (c->state == C_ATTEMPT || c->state == C_BACKOFF)
+		if (!(cev & EPOLLIN))
+			cev |= EPOLLRDHUP;
+	if (sg_io_set(loop, &c->io, cev) == -1) {
+		client_close(c);
+		return;
+	}
+	if (c->up && sg_io_set(loop, &c->up->io, uev) == -1)
+		client_close(c);
+}
+
+static void on_upstream_io(struct sg_loop *loop, struct sg_io *io, uint32_t revents)
+{
+	struct client *c = io->data;
+
+	if (c->closed || !c->up || io != &c->up->io)
+		return;
+	if (c->state == C_ATTEMPT) {
+		if (!c->up_connected) {
+			upstream_connected(c);
+			return;
+		}
+		if (c->up_out) {
+			write_upstream(c);
+			if (c->closed || c->state != C_ATTEMPT || c->up_out)
+				return;
+		}
+		if ((revents & EPOLLOUT) && c->req_pumping)
+			drive_request_body(c);
+		if (!c->closed && c->state == C_ATTEMPT &&
+		    (revents & (EPOLLIN | EPOLLHUP | EPOLLERR)))
+			read_upstream_head(c);
+		if (!c->closed && c->state == C_ATTEMPT)
+			update_io(c);
+		return;
+	}
+	if (c->state == C_RESP) {
+		if ((revents & EPOLLOUT) && c->req_pumping)
+			drive_request_body(c);
+		if (!c->closed)
+			drive_response(c);
+	}
+}
+
+static void on_client_io(struct sg_loop *loop, struct sg_io *io, uint32_t revents)
+{
+	struct client *c = io->data;
+
+	if (c->closed)
+		return;
+	switch (c->state) {
+	case C_HEAD:
+	case C_BODY:
+		read_request_head(c);
+		return;
+	case C_ATTEMPT:
+	case C_BACKOFF:
+		if (c->req_pumping && (revents & EPOLLIN)) {
+			drive_request_body(c);
+			return;
+		}
+		if (revents & (EPOLLRDHUP | EPOLLHUP | EPOLLERR))
+			client_close(c); /* client gave up: abandon the attempt */
+		return;
+	case C_RESP:
+		if ((revents & EPOLLIN) && c->req_pumping)
+			drive_request_body(c);
+		if (!c->closed)
+			drive_response(c);
+		return;
+	case C_TUNNEL:
+		drive_tunnel(c);
+		return;
+	case C_DRAIN:
+		if (client_flush(c) != 0)
+			client_close(c);
+		return;
+	}
+}
+
+static void on_client_timer(struct sg_loop *loop, struct sg_timer *t)
+{
+	struct client *c = t->data;
+	uint64_t n = now(c);
+
+	if (c->idle_at && n >= c->idle_at) {
+		client_close(c); /* idle: no response, as agentgateway does */
+		return;
+	}
+	if (c->request_at && n >= c->request_at) {
+		c->request_at = 0;
+		fail_request(c, SG_FAIL_REQUEST_TIMEOUT, 0);
+		return;
+	}
+	if (c->connect_at && n >= c->connect_at) {
+		c->connect_at = 0;
+		if (c->state == C_TUNNEL)
+			client_close(c);
+		else
+			attempt_failed(c, SG_FAIL_CONNECT_TIMEOUT, ETIMEDOUT);
+		return;
+	}
+	if (c->attempt_at && n >= c->attempt_at) {
+		c->attempt_at = 0;
+		attempt_failed(c, SG_FAIL_ATTEMPT_TIMEOUT, ETIMEDOUT);
+		return;
+	}
+	if (c->backoff_at && n >= c->backoff_at) {
+		c->backoff_at = 0;
+		start_attempt(c);
+		return;
+	}
+	rearm_timer(c);
+}
+
+/* ---- lifecycle ---------------------------------------------------------- */
+
+static void client_free(struct sg_closing *cl)
+{
+	struct client *c = (struct client *)((char *)cl - offsetof(struct client, closing));
+
+	free(c->in);
+	free(c->out);
+	free(c->up_out);
+	free(c->up_in);
+	free(c);
+}
+
+static void client_close(struct client *c)
+{
+	if (c->closed)
+		return;
+	c->closed = true;
+	sg_timer_stop(c->ctx->loop, &c->timer);
+	if (c->up)
+		sg_upstream_close(c->up);
+	c->up = NULL;
+	if (c->req_pumping)
+		sg_pump_release(&c->req_pump);
+	if (c->resp_pumping)
+		sg_pump_release(&c->resp_pump);
+	sg_io_set(c->ctx->loop, &c->io, 0);
+	close(c->io.fd);
+	c->ctx->live--;
+	if (c->prev)
+		c->prev->next = c->next;
+	else
+		c->ctx->clients = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
+	sg_loop_defer_close(c->ctx->loop, &c->closing, client_free);
+}
+
+void sg_proxy_accept(struct sg_proxy_ctx *ctx, const struct sg_bind *bind, int fd)
+{
+	struct client *c = calloc(1, sizeof(*c));
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+	const struct sg_listener *l = bind->nlisteners ? &bind->listeners[0] : NULL;
+
+	if (!c) {
+		close(fd);
+		return;
+	}
+	c->ctx = ctx;
+	c->bind = bind;
+	c->io.fd = fd;
+	c->io.cb = on_client_io;
+	c->io.data = c;
+	sg_timer_init(&c->timer, on_client_timer, c);
+	ctx->live++;
+	c->next = ctx->clients;
+	if (ctx->clients)
+		ctx->clients->prev = c;
+	ctx->clients = c;
+	if (getpeername(fd, (struct sockaddr *)&ss, &len) == 0) {
+		char buf[80], *colon;
+
+		sg_net_addr_str(&ss, buf, sizeof(buf));
+		colon = strrchr(buf, ':');
+		if (colon)
+			*colon = '\0';
+		snprintf(c->ip, sizeof(c->ip), "%s",
+			 buf[0] == '[' ? buf + 1 : buf);
+		if (c->ip[0] && c->ip[strlen(c->ip) - 1] == ']')
+			c->ip[strlen(c->ip) - 1] = '\0';
+	}
+	sg_net_nodelay(fd);
+	if (l && l->ftcp)
+		sg_net_keepalive(fd, &l->ftcp->keepalives);
+	if (bind->proto == SG_PROTO_TCP) {
+		start_tunnel(c);
+		return;
+	}
+	c->state = C_HEAD;
+	c->idle_at = now(c) + ms(l ? l->fhttp->http1_idle_timeout
+				   : ctx->cfg->default_fhttp.http1_idle_timeout);
+	rearm_timer(c);
+	update_io(c);
+}
+
+void sg_proxy_close_all(struct sg_proxy_ctx *ctx)
+{
+	while (ctx->clients)
+		client_close(ctx->clients);
+}

@@ -1,0 +1,33 @@
+/* Client connections on HTTP and TCP listeners: HTTP/1.1 proxying with
+ * routing, request and per-try timeouts, retries, backend pooling; TCP
+ * routes as whole-connection relays. */
+#ifndef SG_PROXY_H
+#define SG_PROXY_H
+
+#include <stdint.h>
+
+#include "config/cfg.h"
+#include "user/loop.h"
+#include "user/relay.h"
+#include "user/upstream.h"
+
+struct client;
+
+/* What a worker gives its connections. Owned by the worker. */
+struct sg_proxy_ctx {
+	struct sg_loop *loop;
+	struct sg_pool *pool;
+	const struct sg_cfg *cfg;
+	enum sg_relay_engine engine;
+	uint64_t rng; /* xorshift state for endpoint choice */
+	uint64_t live; /* open client connections */
+	struct client *clients; /* every open client, for shutdown */
+};
+
+/* Take ownership of an accepted, non-blocking socket `fd` on `bind`. On
+ * failure the socket is closed. */
+void sg_proxy_accept(struct sg_proxy_ctx *ctx, const struct sg_bind *bind, int fd);
+/* Close every client connection of ctx (at shutdown). */
+void sg_proxy_close_all(struct sg_proxy_ctx *ctx);
+
+#endif

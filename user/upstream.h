@@ -1,0 +1,50 @@
+/* Backend connections and the per-worker pool of idle keep-alive ones. */
+#ifndef SG_UPSTREAM_H
+#define SG_UPSTREAM_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "config/cfg.h"
+#include "user/loop.h"
+
+struct sg_pool;
+
+/* One connection to a backend endpoint. While in use, its owner sets
+ * io.cb/io.data; while idle in the pool, the pool does. Owned by whoever
+ * holds it (an attempt, or the pool); freed through sg_upstream_close. */
+struct sg_upstream {
+	int fd;
+	struct sg_io io;
+	struct sg_timer idle_timer;
+	struct sg_closing closing;
+	struct sg_pool *pool;
+	char key[80]; /* "addr:port" of the endpoint */
+	bool reused;  /* taken from the pool: may have been closed by the backend */
+	bool closed;
+	struct sg_upstream *next, *prev; /* idle list */
+};
+
+struct sg_pool *sg_pool_new(struct sg_loop *loop);
+/* Closes every idle connection. */
+void sg_pool_free(struct sg_pool *p);
+size_t sg_pool_idle_count(const struct sg_pool *p);
+
+/* An idle connection to `key` (most recently used first), or NULL. The
+ * caller owns it and must set io.cb/io.data before re-arming io. */
+struct sg_upstream *sg_pool_take(struct sg_pool *p, const char *key);
+/* Hand an idle, fully read connection back; closed after idle_ms or when
+ * the backend closes it. */
+void sg_pool_put(struct sg_pool *p, struct sg_upstream *u, uint64_t idle_ms);
+
+/* Start a non-blocking connect to ep with TCP_NODELAY and the keepalive
+ * policy applied. Returns the connection (writable when connected) or NULL
+ * with *err set to an errno value. */
+struct sg_upstream *sg_upstream_connect(struct sg_pool *p, const struct sg_endpoint *ep,
+					const struct sg_keepalive *ka, int *err);
+/* SO_ERROR of a connecting socket: 0 once connected. */
+int sg_upstream_connect_error(const struct sg_upstream *u);
+/* Close and free (after the current loop pass). Idempotent. */
+void sg_upstream_close(struct sg_upstream *u);
+
+#endif
