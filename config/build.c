@@ -118,9 +118,12 @@ int sg_parse_match_path(struct sg_pctx *c, const struct sg_node *n, struct sg_ma
 		if (!v)
 			continue;
 		m->path_kind = kinds[i].kind;
+		if (sg_node_is_null(v))
+			return sg_expected(c, v, sg_path_key(c, path, kinds[i].key),
+					   "a path starting with \"/\"");
 		if (sg_f_str(c, v, &m->path, sg_path_key(c, path, kinds[i].key)) == -1)
 			return -1;
-		if (!m->path || (kinds[i].kind != SG_PATH_REGEX && m->path[0] != '/'))
+		if (kinds[i].kind != SG_PATH_REGEX && m->path[0] != '/')
 			return sg_expected(c, v, sg_path_key(c, path, kinds[i].key),
 					   "a path starting with \"/\"");
 		return 0;

@@ -119,7 +119,9 @@ int sg_f_str(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *
 {
 	if (n->kind != SG_NODE_SCALAR)
 		return sg_expected(c, n, path, "a string");
-	*(const char **)dst = sg_node_is_null(n) ? NULL : n->str;
+	/* "key: ~" is "key" left out: a default set beforehand stays. */
+	if (!sg_node_is_null(n))
+		*(const char **)dst = n->str;
 	return 0;
 }
 

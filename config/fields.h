@@ -43,7 +43,8 @@ int sg_expected(struct sg_pctx *c, const struct sg_node *n, const char *path, co
 int sg_need_map(struct sg_pctx *c, const struct sg_node *n, const char *path);
 int sg_need_seq(struct sg_pctx *c, const struct sg_node *n, const char *path);
 
-/* Scalar parsers (dst types in brackets). */
+/* Scalar parsers (dst types in brackets). sg_f_str leaves dst alone on a
+ * null value, so a default stored there beforehand survives "key: ~". */
 int sg_f_str(struct sg_pctx *c, const struct sg_node *n, void *dst,
 	     const char *path); /* const char * */
 int sg_f_bool(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path); /* bool */

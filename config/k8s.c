@@ -624,11 +624,6 @@ static int f_hr_path(struct sg_pctx *c, const struct sg_node *n, void *dst, cons
 
 	if (sg_parse_fields(c, n, hr_path_fields, &in, path) == -1)
 		return -1;
-	/* "type: ~" / "value:" leave the Gateway API defaults in place. */
-	if (!in.type)
-		in.type = "PathPrefix";
-	if (!in.value)
-		in.value = "/";
 	if (!strcmp(in.type, "PathPrefix"))
 		m->path_kind = SG_PATH_PREFIX;
 	else if (!strcmp(in.type, "Exact"))
@@ -668,8 +663,6 @@ static int hr_kvs(struct sg_pctx *c, const struct sg_node *n, struct sg_kv_match
 
 		if (sg_parse_fields(c, n->items[i], hr_kv_fields, &in, p) == -1)
 			return -1;
-		if (!in.type)
-			in.type = "Exact";
 		if (strcmp(in.type, "Exact") && strcmp(in.type, "RegularExpression"))
 			return sg_expected(c, sg_map_get(n->items[i], "type"),
 					   sg_path_key(c, p, "type"), "Exact or RegularExpression");

@@ -1,0 +1,1616 @@
+/* Unit tests for the config loader (sg_cfg_load_text / sg_cfg_load): the
+ * seeds' resources in both dialects, defaults, keys, and every error the
+ * reader reports, checked line for line. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "config/cfg.h"
+#include "config/diag.h"
+
+#define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+#define SEC SG_DUR_S(1)
+#define MS SG_DUR_MS(1)
+
+/* ---- fixtures: the resources the seeds assume and the seeds' own ------- */
+
+#define GATEWAY                                                                                    \
+	"apiVersion: gateway.networking.k8s.io/v1\n"                                               \
+	"kind: Gateway\n"                                                                          \
+	"metadata:\n"                                                                              \
+	"  name: agentgateway-proxy\n"                                                             \
+	"  namespace: agentgateway-system\n"                                                       \
+	"spec:\n"                                                                                  \
+	"  gatewayClassName: agentgateway\n"                                                       \
+	"  listeners:\n"                                                                           \
+	"  - name: http\n"                                                                         \
+	"    port: 8080\n"                                                                         \
+	"    protocol: HTTP\n"
+
+#define HTTPBIN                                                                                    \
+	"apiVersion: v1\n"                                                                         \
+	"kind: Service\n"                                                                          \
+	"metadata:\n"                                                                              \
+	"  name: httpbin\n"                                                                        \
+	"  namespace: httpbin\n"                                                                   \
+	"spec:\n"                                                                                  \
+	"  clusterIP: 127.0.0.1\n"                                                                 \
+	"  ports:\n"                                                                               \
+	"  - name: http\n"                                                                         \
+	"    port: 8000\n"
+
+/* Seed 000, the namespace snippet filled in. */
+#define SEED000_ROUTE                                                                              \
+	"apiVersion: gateway.networking.k8s.io/v1\n"                                               \
+	"kind: HTTPRoute\n"                                                                        \
+	"metadata:\n"                                                                              \
+	"  name: idle-timeout\n"                                                                   \
+	"  namespace: httpbin\n"                                                                   \
+	"spec:\n"                                                                                  \
+	"  hostnames:\n"                                                                           \
+	"  - idle.example\n"                                                                       \
+	"  parentRefs:\n"                                                                          \
+	"  - name: agentgateway-proxy\n"                                                           \
+	"    namespace: agentgateway-system\n"                                                     \
+	"  rules:\n"                                                                               \
+	"  - matches: \n"                                                                          \
+	"    - path:\n"                                                                            \
+	"        type: PathPrefix\n"                                                               \
+	"        value: /headers\n"                                                                \
+	"    backendRefs:\n"                                                                       \
+	"    - kind: Service\n"                                                                    \
+	"      name: httpbin\n"                                                                    \
+	"      port: 8000\n"                                                                       \
+	"    name: timeout\n"
+
+#define SEED000_POLICY                                                                             \
+	"apiVersion: agentgateway.dev/v1alpha1\n"                                                  \
+	"kind: AgentgatewayPolicy\n"                                                               \
+	"metadata:\n"                                                                              \
+	"  name: idle-time\n"                                                                      \
+	"  namespace: agentgateway-system\n"                                                       \
+	"spec:\n"                                                                                  \
+	"  targetRefs:\n"                                                                          \
+	"    - kind: Gateway\n"                                                                    \
+	"      name: agentgateway-proxy\n"                                                         \
+	"      group: gateway.networking.k8s.io\n"                                                 \
+	"  frontend:\n"                                                                            \
+	"    http:\n"                                                                              \
+	"      http1IdleTimeout: 1s\n"
+
+/* Seed 002: both policies are named httpbin-keepalive, applied one at a
+ * time; both target a Gateway in namespace httpbin that does not exist. */
+#define SEED002_HEAD                                                                               \
+	"apiVersion: agentgateway.dev/v1alpha1\n"                                                  \
+	"kind: AgentgatewayPolicy\n"                                                               \
+	"metadata:\n"                                                                              \
+	"  name: httpbin-keepalive\n"                                                              \
+	"  namespace: httpbin\n"                                                                   \
+	"spec:\n"                                                                                  \
+	"  targetRefs:\n"                                                                          \
+	"  - kind: Gateway\n"                                                                      \
+	"    name: agentgateway-proxy\n"                                                           \
+	"    group: gateway.networking.k8s.io\n"
+
+#define SEED002_TCP                                                                                \
+	SEED002_HEAD "  frontend:\n"                                                               \
+		     "    tcp:\n"                                                                  \
+		     "      keepalive:\n"                                                          \
+		     "        retries: 3\n"                                                        \
+		     "        time: 30s\n"                                                         \
+		     "        interval: 5s\n"
+
+#define SEED002_HTTP                                                                               \
+	SEED002_HEAD "  frontend:\n"                                                               \
+		     "    http:\n"                                                                 \
+		     "      http2KeepaliveInterval: 5s\n"                                          \
+		     "      http2KeepaliveTimeout: 30s\n"
+
+#define SEED004_ROUTE                                                                              \
+	"apiVersion: gateway.networking.k8s.io/v1\n"                                               \
+	"kind: HTTPRoute\n"                                                                        \
+	"metadata:\n"                                                                              \
+	"  name: retry\n"                                                                          \
+	"  namespace: httpbin\n"                                                                   \
+	"spec:\n"                                                                                  \
+	"  hostnames:\n"                                                                           \
+	"  - retry.example\n"                                                                      \
+	"  parentRefs:\n"                                                                          \
+	"  - name: agentgateway-proxy\n"                                                           \
+	"    namespace: agentgateway-system\n"                                                     \
+	"  rules:\n"                                                                               \
+	"  - matches: \n"                                                                          \
+	"    - path:\n"                                                                            \
+	"        type: PathPrefix\n"                                                               \
+	"        value: /\n"                                                                       \
+	"    backendRefs:\n"                                                                       \
+	"    - name: httpbin\n"                                                                    \
+	"      port: 8000\n"                                                                       \
+	"    retry:\n"                                                                             \
+	"      attempts: 3\n"                                                                      \
+	"      backoff: 1s  \n"                                                                    \
+	"      codes: \n"                                                                          \
+	"      - 517\n"                                                                            \
+	"    timeouts:\n"                                                                          \
+	"      backendRequest: 5s \n"
+
+/* Seed 003's backend example, standalone dialect. */
+#define SEED003                                                                                    \
+	"# yaml-language-server: $schema=https://agentgateway.dev/schema/config\n"                 \
+	"binds:\n"                                                                                 \
+	"- port: 3000\n"                                                                           \
+	"  listeners:\n"                                                                           \
+	"  - routes:\n"                                                                            \
+	"    - backends:\n"                                                                        \
+	"      - host: localhost:8080\n"                                                           \
+	"        policies:\n"                                                                      \
+	"          http:\n"                                                                        \
+	"            requestTimeout: 1s\n"                                                         \
+	"          tcp:\n"                                                                         \
+	"            connectTimeout:\n"                                                            \
+	"              secs: 10\n"                                                                 \
+	"              nanos: 0\n"                                                                 \
+	"            # Required when setting tcp connection options; {} keeps keepalive "          \
+	"defaults\n"                                                                               \
+	"            keepalives: {}\n"
+
+#define SEED002_WARNING                                                                            \
+	"t.yaml:8:5: warning: spec.targetRefs[0]: Gateway httpbin/agentgateway-proxy is not "      \
+	"defined; policy httpbin/httpbin-keepalive has no effect until it is"
+
+/* ---- helpers ------------------------------------------------------------ */
+
+struct loaded {
+	struct sg_cfg *cfg;
+	struct sg_diag diag;
+};
+
+static int loaded_setup(void **state)
+{
+	struct loaded *l = calloc(1, sizeof(*l));
+
+	if (!l)
+		return -1;
+	sg_diag_init(&l->diag);
+	*state = l;
+	return 0;
+}
+
+static int loaded_teardown(void **state)
+{
+	struct loaded *l = *state;
+
+	sg_cfg_free(l->cfg);
+	sg_diag_free(&l->diag);
+	free(l);
+	return 0;
+}
+
+static void loaded_reset(struct loaded *l)
+{
+	sg_cfg_free(l->cfg);
+	l->cfg = NULL;
+	sg_diag_free(&l->diag);
+}
+
+static void print_diag(const struct sg_diag *d)
+{
+	for (size_t i = 0; i < d->n; i++)
+		print_message("  %s\n", d->lines[i]);
+}
+
+/* Loads `text` as t.yaml; it must load with `warnings` warnings. */
+static struct sg_cfg *load_ok(struct loaded *l, const char *text, size_t warnings)
+{
+	loaded_reset(l);
+	l->cfg = sg_cfg_load_text("t.yaml", text, &l->diag);
+	if (!l->cfg || l->diag.errors || l->diag.warnings != warnings || l->diag.n != warnings) {
+		print_diag(&l->diag);
+		fail_msg("load: cfg %p, %zu errors, %zu warnings (want %zu)", (void *)l->cfg,
+			 l->diag.errors, l->diag.warnings, warnings);
+	}
+	return l->cfg;
+}
+
+struct err_case {
+	const char *what;
+	const char *text;
+	const char *want; /* the one line */
+};
+
+/* Each text must fail to load with exactly one line, `want`. */
+static void expect_errors(struct loaded *l, const struct err_case *c, size_t n)
+{
+	int bad = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		loaded_reset(l);
+		l->cfg = sg_cfg_load_text("t.yaml", c[i].text, &l->diag);
+		if (!l->cfg && l->diag.n == 1 && l->diag.errors == 1 &&
+		    !strcmp(l->diag.lines[0], c[i].want))
+			continue;
+		print_message("%s: cfg %p, %zu lines, want \"%s\"\n", c[i].what, (void *)l->cfg,
+			      l->diag.n, c[i].want);
+		print_diag(&l->diag);
+		bad++;
+	}
+	if (bad)
+		fail_msg("%d of %zu cases", bad, n);
+}
+
+static struct sg_listener *find_listener(const struct sg_cfg *cfg, const char *key)
+{
+	for (size_t b = 0; b < cfg->nbinds; b++)
+		for (size_t i = 0; i < cfg->binds[b].nlisteners; i++)
+			if (!strcmp(cfg->binds[b].listeners[i].key, key))
+				return &cfg->binds[b].listeners[i];
+	fail_msg("no listener %s", key);
+	return NULL;
+}
+
+static struct sg_route *find_route(const struct sg_listener *l, const char *key)
+{
+	for (size_t i = 0; i < l->nroutes; i++)
+		if (!strcmp(l->routes[i].key, key))
+			return &l->routes[i];
+	fail_msg("no route %s in %s", key, l->key);
+	return NULL;
+}
+
+static const struct sg_policy *find_policy(const struct sg_cfg *cfg, const char *key)
+{
+	for (size_t i = 0; i < cfg->npolicies; i++)
+		if (!strcmp(cfg->policies[i].key, key))
+			return &cfg->policies[i];
+	fail_msg("no policy %s", key);
+	return NULL;
+}
+
+static const struct sg_bind *find_bind(const struct sg_cfg *cfg, uint16_t port)
+{
+	for (size_t b = 0; b < cfg->nbinds; b++)
+		if (cfg->binds[b].port == port)
+			return &cfg->binds[b];
+	fail_msg("no bind on port %u", port);
+	return NULL;
+}
+
+static void assert_frontend_defaults(const struct sg_frontend_http *h, sg_dur idle)
+{
+	assert_int_equal(h->max_buffer_size, 2097152);
+	assert_int_equal(h->http1_max_headers, SG_UNSET);
+	assert_int_equal(h->http1_idle_timeout, idle);
+	assert_int_equal(h->http2_window_size, SG_UNSET);
+	assert_int_equal(h->http2_connection_window_size, SG_UNSET);
+	assert_int_equal(h->http2_frame_size, SG_UNSET);
+}
+
+static void assert_keepalive(const struct sg_keepalive *k, bool enabled, sg_dur time,
+			     sg_dur interval, uint32_t retries)
+{
+	assert_int_equal(k->enabled, enabled);
+	assert_int_equal(k->time, time);
+	assert_int_equal(k->interval, interval);
+	assert_int_equal(k->retries, retries);
+}
+
+/* ---- the seeds ---------------------------------------------------------- */
+
+static void test_config_loads_seed_000(void **state)
+{
+	static const char text[] =
+		GATEWAY "---\n" HTTPBIN "---\n" SEED000_ROUTE "---\n" SEED000_POLICY;
+	struct loaded *l = *state;
+	struct sg_cfg *cfg = load_ok(l, text, 0);
+	struct sg_listener *ls = find_listener(cfg, "agentgateway-system/agentgateway-proxy.http");
+	struct sg_route *r = find_route(ls, "httpbin/idle-timeout.0.0.http");
+	const struct sg_policy *p =
+		find_policy(cfg, "frontend/agentgateway-system/idle-time:frontend-http:"
+				 "agentgateway-system/agentgateway-proxy");
+	const struct sg_backend_ref *br;
+
+	/* The Gateway listener. */
+	assert_int_equal(cfg->nbinds, 1);
+	assert_int_equal(cfg->binds[0].port, 8080);
+	assert_string_equal(cfg->binds[0].key, "bind/8080");
+	assert_int_equal(cfg->binds[0].proto, SG_PROTO_HTTP);
+	assert_string_equal(ls->gw_ns, "agentgateway-system");
+	assert_string_equal(ls->gw_name, "agentgateway-proxy");
+	assert_string_equal(ls->name, "http");
+	assert_string_equal(ls->hostname, "");
+	assert_int_equal(ls->port, 8080);
+	assert_int_equal(ls->nroutes, 1);
+
+	/* The route: one rule, one match. */
+	assert_string_equal(r->name, "idle-timeout");
+	assert_string_equal(r->ns, "httpbin");
+	assert_string_equal(r->rule_name, "timeout");
+	assert_int_equal(r->hostnames.n, 1);
+	assert_string_equal(r->hostnames.v[0], "idle.example");
+	assert_int_equal(r->nmatches, 1);
+	assert_int_equal(r->matches[0].path_kind, SG_PATH_PREFIX);
+	assert_string_equal(r->matches[0].path, "/headers");
+	assert_null(r->matches[0].method);
+	assert_false(r->has_timeout);
+	assert_false(r->has_retry);
+	assert_null(r->eff_retry);
+
+	/* Its backend: the httpbin Service's clusterIP on the service port. */
+	assert_int_equal(r->backends.n, 1);
+	br = &r->backends.v[0];
+	assert_int_equal(br->kind, SG_BREF_SERVICE);
+	assert_int_equal(br->weight, 1);
+	assert_int_equal(br->port, 8000);
+	assert_string_equal(br->svc->ns, "httpbin");
+	assert_string_equal(br->svc->name, "httpbin");
+	assert_string_equal(br->svc->hostname, "httpbin.httpbin.svc.cluster.local");
+	assert_int_equal(br->neps, 1);
+	assert_string_equal(br->eps[0].addr, "127.0.0.1");
+	assert_int_equal(br->eps[0].port, 8000);
+
+	/* The policy, aimed at the whole Gateway. */
+	assert_int_equal(cfg->npolicies, 1);
+	assert_int_equal(p->kind, SG_POL_FRONTEND_HTTP);
+	assert_string_equal(p->src_kind, "AgentgatewayPolicy");
+	assert_string_equal(p->src_name, "idle-time");
+	assert_string_equal(p->src_ns, "agentgateway-system");
+	assert_int_equal(p->target.kind, SG_TARGET_GATEWAY);
+	assert_string_equal(p->target.ns, "agentgateway-system");
+	assert_string_equal(p->target.name, "agentgateway-proxy");
+	assert_null(p->target.section);
+	assert_true(p->attached);
+	assert_frontend_defaults(&p->u.fhttp, SEC);
+	assert_int_equal(p->u.fhttp.http2_keepalive_interval, SG_DUR_UNSET);
+	assert_int_equal(p->u.fhttp.http2_keepalive_timeout, SG_DUR_UNSET);
+	assert_ptr_equal(ls->fhttp, &p->u.fhttp);
+	assert_null(ls->ftcp);
+}
+
+static void test_config_loads_seed_002_tcp_keepalive(void **state)
+{
+	static const char text[] = GATEWAY "---\n" SEED002_TCP;
+	struct loaded *l = *state;
+	struct sg_cfg *cfg = load_ok(l, SEED002_TCP, 1);
+	const struct sg_policy *p;
+
+	assert_string_equal(l->diag.lines[0], SEED002_WARNING);
+	p = find_policy(cfg, "frontend/httpbin/httpbin-keepalive:frontend-tcp:"
+			     "httpbin/agentgateway-proxy");
+	assert_int_equal(cfg->npolicies, 1);
+	assert_int_equal(p->kind, SG_POL_FRONTEND_TCP);
+	assert_string_equal(p->target.ns, "httpbin");
+	assert_false(p->attached);
+	assert_keepalive(&p->u.ftcp.keepalives, true, 30 * SEC, 5 * SEC, 3);
+
+	/* With the real Gateway in another namespace it still attaches to
+	 * nothing, and the listener keeps no keepalive. */
+	cfg = load_ok(l, text, 1);
+	assert_string_equal(l->diag.lines[0],
+			    "t.yaml:20:5: warning: spec.targetRefs[0]: Gateway "
+			    "httpbin/agentgateway-proxy is not defined; policy "
+			    "httpbin/httpbin-keepalive has no effect until it is");
+	assert_null(find_listener(cfg, "agentgateway-system/agentgateway-proxy.http")->ftcp);
+	assert_false(cfg->policies[0].attached);
+}
+
+static void test_config_loads_seed_002_http_keepalive(void **state)
+{
+	struct loaded *l = *state;
+	struct sg_cfg *cfg = load_ok(l, SEED002_HTTP, 1);
+	const struct sg_policy *p;
+
+	assert_string_equal(l->diag.lines[0], SEED002_WARNING);
+	p = find_policy(cfg, "frontend/httpbin/httpbin-keepalive:frontend-http:"
+			     "httpbin/agentgateway-proxy");
+	assert_int_equal(cfg->npolicies, 1);
+	assert_int_equal(p->kind, SG_POL_FRONTEND_HTTP);
+	assert_false(p->attached);
+	/* What was not written keeps its default (10m0s idle in the dump). */
+	assert_frontend_defaults(&p->u.fhttp, 600 * SEC);
+	assert_int_equal(p->u.fhttp.http2_keepalive_interval, 5 * SEC);
+	assert_int_equal(p->u.fhttp.http2_keepalive_timeout, 30 * SEC);
+}
+
+static void test_config_loads_seed_004_retry_route(void **state)
+{
+	static const char text[] = GATEWAY "---\n" HTTPBIN "---\n" SEED004_ROUTE;
+	struct loaded *l = *state;
+	struct sg_cfg *cfg = load_ok(l, text, 0);
+	struct sg_listener *ls = find_listener(cfg, "agentgateway-system/agentgateway-proxy.http");
+	struct sg_route *r = find_route(ls, "httpbin/retry.0.0.http");
+
+	assert_string_equal(r->name, "retry");
+	assert_null(r->rule_name);
+	assert_string_equal(r->hostnames.v[0], "retry.example");
+	assert_string_equal(r->matches[0].path, "/");
+	assert_true(r->has_timeout);
+	assert_int_equal(r->timeout.request, SG_DUR_UNSET);
+	assert_int_equal(r->timeout.backend_request, 5 * SEC);
+	assert_true(r->has_retry);
+	assert_int_equal(r->retry.attempts, 3);
+	assert_int_equal(r->retry.backoff, SEC);
+	assert_int_equal(r->retry.codes.n, 1);
+	assert_int_equal(r->retry.codes.v[0], 517);
+	/* Inline, so effective as written. */
+	assert_ptr_equal(r->eff_retry, &r->retry);
+	assert_int_equal(r->eff_timeout.request, SG_DUR_UNSET);
+	assert_int_equal(r->eff_timeout.backend_request, 5 * SEC);
+	assert_int_equal(r->backends.v[0].eps[0].port, 8000);
+	/* The listener has no policy: the default frontend. */
+	assert_ptr_equal(ls->fhttp, &cfg->default_fhttp);
+}
+
+static void test_config_loads_seed_003_standalone(void **state)
+{
+	struct loaded *l = *state;
+	struct sg_cfg *cfg = load_ok(l, SEED003, 0);
+	const struct sg_bind *bind = find_bind(cfg, 3000);
+	struct sg_listener *ls = find_listener(cfg, "bind/3000/listener0");
+	struct sg_route *r = find_route(ls, "bind/3000/listener0/route0");
+	const struct sg_backend_ref *br = &r->backends.v[0];
+
+	assert_string_equal(bind->key, "bind/3000");
+	assert_int_equal(bind->nlisteners, 1);
+	assert_int_equal(ls->proto, SG_PROTO_HTTP);
+	assert_string_equal(ls->name, "listener0");
+	assert_string_equal(r->name, "route0");
+	/* No matches written: everything. */
+	assert_int_equal(r->nmatches, 1);
+	assert_int_equal(r->matches[0].path_kind, SG_PATH_PREFIX);
+	assert_string_equal(r->matches[0].path, "/");
+
+	assert_int_equal(r->backends.n, 1);
+	assert_int_equal(br->kind, SG_BREF_HOST);
+	assert_string_equal(br->host, "localhost:8080");
+	assert_int_equal(br->port, 8080);
+	assert_int_equal(br->neps, 1);
+	assert_string_equal(br->eps[0].addr, "localhost");
+	assert_int_equal(br->eps[0].port, 8080);
+	assert_non_null(br->http);
+	assert_int_equal(br->http->request_timeout, SEC);
+	assert_non_null(br->tcp);
+	/* {secs: 10, nanos: 0} is 10s; keepalives: {} is on, with defaults. */
+	assert_int_equal(br->tcp->connect_timeout, 10 * SEC);
+	assert_true(br->tcp->has_keepalives);
+	assert_keepalive(&br->tcp->keepalives, true, 180 * SEC, 180 * SEC, 9);
+	assert_int_equal(br->eff_request_timeout, SEC);
+	assert_int_equal(br->eff_connect_timeout, 10 * SEC);
+	assert_int_equal(cfg->npolicies, 0);
+}
+
+static void test_config_mixes_dialects(void **state)
+{
+	/* Standalone first, then Kubernetes, in one multi-document text. */
+	static const char text[] =
+		"config:\n"
+		"  adminAddr: 127.0.0.1:15001\n"
+		"binds:\n"
+		"- port: 3000\n"
+		"  listeners:\n"
+		"  - name: local\n"
+		"    routes:\n"
+		"    - name: all\n"
+		"      backends:\n"
+		"      - host: 127.0.0.1:8000\n"
+		"---\n" GATEWAY "---\n" HTTPBIN "---\n" SEED004_ROUTE "---\n" SEED000_POLICY;
+	struct loaded *l = *state;
+	struct sg_cfg *cfg = load_ok(l, text, 0);
+	struct sg_listener *local = find_listener(cfg, "bind/3000/local");
+	struct sg_listener *gw = find_listener(cfg, "agentgateway-system/agentgateway-proxy.http");
+
+	assert_int_equal(cfg->nbinds, 2);
+	assert_string_equal(cfg->global.admin_addr, "127.0.0.1:15001");
+	find_route(local, "bind/3000/local/all");
+	find_route(gw, "httpbin/retry.0.0.http");
+	/* The Kubernetes policy does not reach the standalone listener. */
+	assert_int_equal(gw->fhttp->http1_idle_timeout, SEC);
+	assert_ptr_equal(local->fhttp, &cfg->default_fhttp);
+}
+
+/* ---- defaults and keys -------------------------------------------------- */
+
+static void test_config_applies_defaults(void **state)
+{
+	struct loaded *l = *state;
+	struct sg_cfg *cfg = load_ok(l, GATEWAY, 0);
+	struct sg_listener *ls = find_listener(cfg, "agentgateway-system/agentgateway-proxy.http");
+
+	assert_string_equal(cfg->global.admin_addr, "127.0.0.1:15000");
+	assert_string_equal(cfg->global.stats_addr, "0.0.0.0:15020");
+	assert_string_equal(cfg->global.readiness_addr, "0.0.0.0:15021");
+	assert_int_equal(cfg->global.connect_timeout, 10 * SEC);
+	assert_int_equal(cfg->global.pool_idle_timeout, 90 * SEC);
+	assert_keepalive(&cfg->global.keepalives, true, 180 * SEC, 180 * SEC, 9);
+	/* 2097152 bytes, 10m. */
+	assert_frontend_defaults(&cfg->default_fhttp, 10 * 60 * SEC);
+	assert_int_equal(cfg->default_fhttp.http2_keepalive_interval, SG_DUR_UNSET);
+	assert_int_equal(cfg->default_fhttp.http2_keepalive_timeout, SG_DUR_UNSET);
+	assert_ptr_equal(ls->fhttp, &cfg->default_fhttp);
+	assert_null(ls->ftcp);
+	assert_int_equal(cfg->npolicies, 0);
+	assert_int_equal(cfg->nservices, 0);
+}
+
+static void test_config_overrides_globals(void **state)
+{
+	static const char text[] =
+		"config:\n"
+		"  adminAddr: 127.0.0.1:16000\n"
+		"  statsAddr: 127.0.0.1:16020\n"
+		"  readinessAddr: 127.0.0.1:16021\n"
+		"  backend:\n"
+		"    connectTimeout: 1.5s\n"
+		"    poolIdleTimeout: 10m0s\n"
+		"    keepalives: {enabled: false, time: 1m, interval: 10s, retries: 2}\n";
+	struct loaded *l = *state;
+	struct sg_cfg *cfg = load_ok(l, text, 0);
+
+	assert_string_equal(cfg->global.admin_addr, "127.0.0.1:16000");
+	assert_string_equal(cfg->global.stats_addr, "127.0.0.1:16020");
+	assert_string_equal(cfg->global.readiness_addr, "127.0.0.1:16021");
+	assert_int_equal(cfg->global.connect_timeout, 1500 * MS);
+	assert_int_equal(cfg->global.pool_idle_timeout, 600 * SEC);
+	assert_keepalive(&cfg->global.keepalives, false, 60 * SEC, 10 * SEC, 2);
+	assert_int_equal(cfg->nbinds, 0);
+
+	/* Keepalive keys left out keep their defaults. */
+	cfg = load_ok(l, "config:\n  backend:\n    keepalives: {time: 30s}\n", 0);
+	assert_keepalive(&cfg->global.keepalives, true, 30 * SEC, 180 * SEC, 9);
+}
+
+static void test_config_loads_embedded_default(void **state)
+{
+	struct loaded *l = *state;
+	struct sg_cfg *cfg;
+	struct sg_listener *ls;
+	struct sg_route *r;
+
+	loaded_reset(l);
+	cfg = l->cfg = sg_cfg_load(NULL, 0, &l->diag);
+	assert_non_null(cfg);
+	assert_int_equal(l->diag.n, 0);
+	assert_int_equal(cfg->nbinds, 1);
+	assert_int_equal(cfg->binds[0].port, 8080);
+	ls = &cfg->binds[0].listeners[0];
+	assert_int_equal(ls->proto, SG_PROTO_HTTP);
+	assert_int_equal(ls->nroutes, 1);
+	r = &ls->routes[0];
+	assert_string_equal(r->matches[0].path, "/");
+	assert_string_equal(r->backends.v[0].eps[0].addr, "127.0.0.1");
+	assert_int_equal(r->backends.v[0].eps[0].port, 8000);
+	assert_string_equal(cfg->global.admin_addr, "127.0.0.1:15000");
+	assert_ptr_equal(ls->fhttp, &cfg->default_fhttp);
+}
+
+static void test_config_names_routes_and_listeners(void **state)
+{
+	/* Two listeners, a rule with two matches and a second rule: one route
+	 * per (rule, match, listener). */
+	static const char text[] =
+		"apiVersion: gateway.networking.k8s.io/v1\n"
+		"kind: Gateway\n"
+		"metadata: {name: gw, namespace: ns}\n"
+		"spec:\n"
+		"  listeners:\n"
+		"  - {name: http, port: 8080, protocol: HTTP}\n"
+		"  - {name: alt, port: 8081, protocol: HTTP, hostname: a.example}\n"
+		"---\n"
+		"apiVersion: v1\n"
+		"kind: Service\n"
+		"metadata: {name: svc, namespace: ns}\n"
+		"spec: {clusterIP: 10.0.0.1, ports: [{port: 80, targetPort: 8000}]}\n"
+		"---\n"
+		"apiVersion: gateway.networking.k8s.io/v1\n"
+		"kind: HTTPRoute\n"
+		"metadata: {name: r}\n"
+		"spec:\n"
+		"  parentRefs: [{name: gw, namespace: ns}]\n"
+		"  rules:\n"
+		"  - matches:\n"
+		"    - path: {type: Exact, value: /a}\n"
+		"    - path: {type: RegularExpression, value: '^/b'}\n"
+		"      method: POST\n"
+		"      headers: [{name: x, value: y}]\n"
+		"      queryParams: [{type: RegularExpression, name: q, value: z}]\n"
+		"    backendRefs: [{name: svc, namespace: ns, port: 80, weight: 3}]\n"
+		"  - name: second\n"
+		"---\n"
+		"binds:\n"
+		"- port: 9000\n"
+		"  listeners:\n"
+		"  - {name: l4, protocol: TCP, tcpRoutes: [{backends: [{host: "
+		"'[::1]:7'}]}]}\n"
+		"  - protocol: TCP\n"
+		"    tcpRoutes: [{name: named, backends: [{host: 127.0.0.1:7}]}]\n";
+	static const char *const http_keys[] = {
+		"default/r.0.0.http",
+		"default/r.0.1.http",
+		"default/r.1.0.http",
+	};
+	static const char *const alt_keys[] = {
+		"default/r.0.0.alt",
+		"default/r.0.1.alt",
+		"default/r.1.0.alt",
+	};
+	struct loaded *l = *state;
+	struct sg_cfg *cfg = load_ok(l, text, 0);
+	struct sg_listener *http = find_listener(cfg, "ns/gw.http");
+	struct sg_listener *alt = find_listener(cfg, "ns/gw.alt");
+	const struct sg_bind *tcp = find_bind(cfg, 9000);
+	const struct sg_route *r;
+
+	assert_int_equal(http->nroutes, ARRAY_LEN(http_keys));
+	for (size_t i = 0; i < ARRAY_LEN(http_keys); i++) {
+		assert_string_equal(http->routes[i].key, http_keys[i]);
+		assert_string_equal(alt->routes[i].key, alt_keys[i]);
+	}
+	assert_string_equal(alt->hostname, "a.example");
+	r = find_route(http, "default/r.0.1.http");
+	assert_int_equal(r->matches[0].path_kind, SG_PATH_REGEX);
+	assert_string_equal(r->matches[0].path, "^/b");
+	assert_string_equal(r->matches[0].method, "POST");
+	assert_int_equal(r->matches[0].nheaders, 1);
+	assert_false(r->matches[0].headers[0].regex);
+	assert_int_equal(r->matches[0].nquery, 1);
+	assert_true(r->matches[0].query[0].regex);
+	assert_int_equal(r->backends.v[0].weight, 3);
+	/* clusterIP with the target port. */
+	assert_string_equal(r->backends.v[0].eps[0].addr, "10.0.0.1");
+	assert_int_equal(r->backends.v[0].eps[0].port, 8000);
+	r = find_route(http, "default/r.0.0.http");
+	assert_int_equal(r->matches[0].path_kind, SG_PATH_EXACT);
+	r = find_route(http, "default/r.1.0.http");
+	assert_string_equal(r->rule_name, "second");
+	assert_int_equal(r->backends.n, 0);
+
+	assert_int_equal(tcp->proto, SG_PROTO_TCP);
+	assert_int_equal(tcp->nlisteners, 2);
+	assert_string_equal(tcp->listeners[0].key, "bind/9000/l4");
+	assert_string_equal(tcp->listeners[0].tcp_routes[0].key, "bind/9000/l4/tcproute0");
+	assert_string_equal(tcp->listeners[0].tcp_routes[0].backends.v[0].eps[0].addr, "::1");
+	assert_string_equal(tcp->listeners[1].key, "bind/9000/listener1");
+	assert_string_equal(tcp->listeners[1].tcp_routes[0].key, "bind/9000/listener1/named");
+}
+
+static void test_config_standalone_frontend_policies(void **state)
+{
+	static const char text[] =
+		"frontendPolicies:\n"
+		"  http: {maxBufferSize: 1024, http1MaxHeaders: 50,\n"
+		"         http1IdleTimeout: 2m, http2WindowSize: 65535,\n"
+		"         http2ConnectionWindowSize: 1048576, http2FrameSize: 16384,\n"
+		"         http2KeepaliveInterval: 5s, http2KeepaliveTimeout: 30s}\n"
+		"  tcp: {keepalives: {time: 30s, interval: 5s, retries: 3}}\n"
+		"binds:\n"
+		"- port: 8080\n"
+		"  listeners:\n"
+		"  - routes: [{backends: [{host: 127.0.0.1:8000}]}]\n";
+	struct loaded *l = *state;
+	struct sg_cfg *cfg = load_ok(l, text, 0);
+	const struct sg_policy *h = find_policy(cfg, "frontend/http");
+	const struct sg_policy *t = find_policy(cfg, "frontend/tcp");
+	struct sg_listener *ls = find_listener(cfg, "bind/8080/listener0");
+
+	assert_null(h->src_kind);
+	assert_null(t->src_kind);
+	assert_true(h->attached);
+	assert_int_equal(h->u.fhttp.max_buffer_size, 1024);
+	assert_int_equal(h->u.fhttp.http1_max_headers, 50);
+	assert_int_equal(h->u.fhttp.http1_idle_timeout, 120 * SEC);
+	assert_int_equal(h->u.fhttp.http2_window_size, 65535);
+	assert_int_equal(h->u.fhttp.http2_connection_window_size, 1048576);
+	assert_int_equal(h->u.fhttp.http2_frame_size, 16384);
+	assert_int_equal(h->u.fhttp.http2_keepalive_interval, 5 * SEC);
+	assert_int_equal(h->u.fhttp.http2_keepalive_timeout, 30 * SEC);
+	assert_keepalive(&t->u.ftcp.keepalives, true, 30 * SEC, 5 * SEC, 3);
+	assert_ptr_equal(ls->fhttp, &h->u.fhttp);
+	assert_ptr_equal(ls->ftcp, &t->u.ftcp);
+}
+
+/* ---- what loads, with or without a warning ------------------------------ */
+
+static void test_config_warns_policy_for_missing_gateway(void **state)
+{
+	static const char text[] = GATEWAY "---\n" SEED002_HTTP;
+	struct loaded *l = *state;
+	struct sg_cfg *cfg = load_ok(l, text, 1);
+
+	/* Accepted with a warning, not attached, and not applied to the
+	 * Gateway of the same name in another namespace. */
+	assert_string_equal(l->diag.lines[0],
+			    "t.yaml:20:5: warning: spec.targetRefs[0]: Gateway "
+			    "httpbin/agentgateway-proxy is not defined; policy "
+			    "httpbin/httpbin-keepalive has no effect until it is");
+	assert_int_equal(l->diag.errors, 0);
+	assert_false(cfg->policies[0].attached);
+	assert_ptr_equal(find_listener(cfg, "agentgateway-system/agentgateway-proxy.http")->fhttp,
+			 &cfg->default_fhttp);
+}
+
+static void test_config_warns_service_without_endpoints(void **state)
+{
+	static const char text[] =
+		GATEWAY "---\n"
+			"apiVersion: v1\n"
+			"kind: Service\n"
+			"metadata: {name: empty, namespace: agentgateway-system}\n"
+			"spec: {ports: [{port: 80}]}\n"
+			"---\n"
+			"apiVersion: gateway.networking.k8s.io/v1\n"
+			"kind: HTTPRoute\n"
+			"metadata: {name: r, namespace: agentgateway-system}\n"
+			"spec:\n"
+			"  parentRefs: [{name: agentgateway-proxy}]\n"
+			"  rules: [{backendRefs: [{name: empty, port: 80}]}]\n";
+	struct loaded *l = *state;
+	struct sg_cfg *cfg = load_ok(l, text, 1);
+
+	assert_string_equal(
+		l->diag.lines[0],
+		"t.yaml:23:26: warning: spec.rules[0].backendRefs[0]: Service "
+		"agentgateway-system/empty has no endpoints, clusterIP or externalName; "
+		"requests to it get 500 \"no valid backends\"");
+	assert_int_equal(find_listener(cfg, "agentgateway-system/agentgateway-proxy.http")
+				 ->routes[0]
+				 .backends.v[0]
+				 .neps,
+			 0);
+}
+
+static void test_config_resolves_endpoint_slices(void **state)
+{
+	static const char text[] =
+		"apiVersion: v1\n"
+		"kind: Service\n"
+		"metadata: {name: svc, namespace: ns}\n"
+		"spec:\n"
+		"  clusterIP: 10.0.0.1\n"
+		"  ports: [{name: web, port: 80, targetPort: http}]\n"
+		"---\n"
+		"apiVersion: discovery.k8s.io/v1\n"
+		"kind: EndpointSlice\n"
+		"metadata:\n"
+		"  name: svc-1\n"
+		"  namespace: ns\n"
+		"  labels: {kubernetes.io/service-name: svc}\n"
+		"addressType: IPv4\n"
+		"endpoints:\n"
+		"- addresses: [127.0.0.2, 127.0.0.3]\n"
+		"- addresses: [127.0.0.4]\n"
+		"  conditions: {ready: false}\n"
+		"ports: [{name: web, port: 8000}]\n"
+		"---\n"
+		"apiVersion: gateway.networking.k8s.io/v1\n"
+		"kind: Gateway\n"
+		"metadata: {name: gw, namespace: ns}\n"
+		"spec: {listeners: [{name: l, port: 8080, protocol: HTTP}]}\n"
+		"---\n"
+		"apiVersion: gateway.networking.k8s.io/v1\n"
+		"kind: HTTPRoute\n"
+		"metadata: {name: r, namespace: ns}\n"
+		"spec: {parentRefs: [{name: gw}], rules: [{backendRefs: [{name: svc, "
+		"port: 80}]}]}\n";
+	struct loaded *l = *state;
+	struct sg_cfg *cfg = load_ok(l, text, 0);
+	const struct sg_backend_ref *br = &find_listener(cfg, "ns/gw.l")->routes[0].backends.v[0];
+
+	/* Ready slice endpoints win over the clusterIP. */
+	assert_int_equal(br->neps, 2);
+	assert_string_equal(br->eps[0].addr, "127.0.0.2");
+	assert_int_equal(br->eps[0].port, 8000);
+	assert_string_equal(br->eps[1].addr, "127.0.0.3");
+}
+
+static void test_config_accepts_null_optional_fields(void **state)
+{
+	/* Null where a default exists is the default, never a crash. */
+	static const char text[] = GATEWAY "---\n" HTTPBIN "---\n"
+					   "apiVersion: gateway.networking.k8s.io/v1\n"
+					   "kind: HTTPRoute\n"
+					   "metadata: {name: r, namespace: httpbin, labels: ~}\n"
+					   "spec:\n"
+					   "  hostnames: []\n"
+					   "  parentRefs:\n"
+					   "  - {name: agentgateway-proxy, namespace: "
+					   "agentgateway-system, sectionName: ~}\n"
+					   "  rules:\n"
+					   "  - name: ~\n"
+					   "    matches:\n"
+					   "    - path: {type: ~, value: ~}\n"
+					   "      headers: [{type: ~, name: x, value: y}]\n"
+					   "    backendRefs: [{name: httpbin, port: 8000}]\n";
+	struct loaded *l = *state;
+	struct sg_cfg *cfg = load_ok(l, text, 0);
+	struct sg_route *r =
+		find_route(find_listener(cfg, "agentgateway-system/agentgateway-proxy.http"),
+			   "httpbin/r.0.0.http");
+
+	assert_int_equal(r->matches[0].path_kind, SG_PATH_PREFIX);
+	assert_string_equal(r->matches[0].path, "/");
+	assert_false(r->matches[0].headers[0].regex);
+	assert_null(r->rule_name);
+
+	/* The standalone addresses keep their defaults too. */
+	cfg = load_ok(l, "config: {adminAddr: ~, statsAddr: , readinessAddr: null}\n", 0);
+	assert_string_equal(cfg->global.admin_addr, "127.0.0.1:15000");
+	assert_string_equal(cfg->global.stats_addr, "0.0.0.0:15020");
+	assert_string_equal(cfg->global.readiness_addr, "0.0.0.0:15021");
+}
+
+static void test_config_loads_files_and_directories(void **state)
+{
+	char dir[] = "/tmp/sg-test-config-XXXXXX";
+	char path[4][128];
+	const char *paths[2];
+	struct loaded *l = *state;
+	struct sg_cfg *cfg;
+	FILE *f;
+
+	assert_non_null(mkdtemp(dir));
+	snprintf(path[0], sizeof(path[0]), "%s/b.yaml", dir);
+	snprintf(path[1], sizeof(path[1]), "%s/a.yml", dir);
+	snprintf(path[2], sizeof(path[2]), "%s/.hidden.yaml", dir);
+	snprintf(path[3], sizeof(path[3]), "%s/notes.txt", dir);
+	/* a.yml holds the Gateway b.yaml's route needs; the others are not
+	 * read (they would not load). */
+	f = fopen(path[0], "w");
+	assert_non_null(f);
+	fputs(HTTPBIN "---\n" SEED004_ROUTE, f);
+	fclose(f);
+	f = fopen(path[1], "w");
+	assert_non_null(f);
+	fputs(GATEWAY, f);
+	fclose(f);
+	for (int i = 2; i < 4; i++) {
+		f = fopen(path[i], "w");
+		assert_non_null(f);
+		fputs("not: [valid\n", f);
+		fclose(f);
+	}
+
+	loaded_reset(l);
+	paths[0] = dir;
+	cfg = l->cfg = sg_cfg_load(paths, 1, &l->diag);
+	print_diag(&l->diag);
+	assert_non_null(cfg);
+	assert_int_equal(l->diag.n, 0);
+	find_route(find_listener(cfg, "agentgateway-system/agentgateway-proxy.http"),
+		   "httpbin/retry.0.0.http");
+
+	/* Errors name the file they are in. */
+	loaded_reset(l);
+	paths[0] = path[1];
+	paths[1] = path[2];
+	assert_null(l->cfg = sg_cfg_load(paths, 2, &l->diag));
+	assert_int_equal(l->diag.n, 1);
+	{
+		char want[256];
+
+		snprintf(want, sizeof(want),
+			 "%s:2:1: invalid YAML: did not find expected ',' or ']' while parsing a "
+			 "flow sequence",
+			 path[2]);
+		assert_string_equal(l->diag.lines[0], want);
+		loaded_reset(l);
+		snprintf(path[3], sizeof(path[3]), "%s/missing.yaml", dir);
+		paths[0] = path[3];
+		assert_null(l->cfg = sg_cfg_load(paths, 1, &l->diag));
+		assert_int_equal(l->diag.n, 1);
+		snprintf(want, sizeof(want), "%s: No such file or directory", path[3]);
+		assert_string_equal(l->diag.lines[0], want);
+	}
+
+	unlink(path[0]);
+	unlink(path[1]);
+	unlink(path[2]);
+	snprintf(path[3], sizeof(path[3]), "%s/notes.txt", dir);
+	unlink(path[3]);
+	rmdir(dir);
+}
+
+/* ---- errors: one line each, file:line:col, key, expected, found --------- */
+
+/* The shortest Kubernetes base: Gateway gw and Service svc in ns; the
+ * document under test starts on line 16. */
+#define K8S_BASE                                                                                   \
+	"apiVersion: gateway.networking.k8s.io/v1\n"	 /* 1 */                                   \
+	"kind: Gateway\n"				 /* 2 */                                   \
+	"metadata: {name: gw, namespace: ns}\n"		 /* 3 */                                   \
+	"spec:\n"					 /* 4 */                                   \
+	"  listeners:\n"				 /* 5 */                                   \
+	"  - {name: http, port: 8080, protocol: HTTP}\n" /* 6 */                                   \
+	"---\n"						 /* 7 */                                   \
+	"apiVersion: v1\n"				 /* 8 */                                   \
+	"kind: Service\n"				 /* 9 */                                   \
+	"metadata: {name: svc, namespace: ns}\n"	 /* 10 */                                  \
+	"spec:\n"					 /* 11 */                                  \
+	"  clusterIP: 127.0.0.1\n"			 /* 12 */                                  \
+	"  ports:\n"					 /* 13 */                                  \
+	"  - {name: http, port: 8000}\n"		 /* 14 */                                  \
+	"---\n"						 /* 15 */
+
+/* An HTTPRoute head on lines 16-19. */
+#define ROUTE_HEAD                                                                                 \
+	"apiVersion: gateway.networking.k8s.io/v1\n" /* 16 */                                      \
+	"kind: HTTPRoute\n"			     /* 17 */                                      \
+	"metadata: {name: r, namespace: ns}\n"	     /* 18 */                                      \
+	"spec:\n"				     /* 19 */
+
+/* An AgentgatewayPolicy head on lines 16-19. */
+#define POLICY_HEAD                                                                                \
+	"apiVersion: agentgateway.dev/v1alpha1\n" /* 16 */                                         \
+	"kind: AgentgatewayPolicy\n"		  /* 17 */                                         \
+	"metadata: {name: p, namespace: ns}\n"	  /* 18 */                                         \
+	"spec:\n"				  /* 19 */
+
+static void test_config_rejects_unknown_keys(void **state)
+{
+	static const struct err_case cases[] = {
+		{ "standalone top level", "bogus: 1\n",
+		  "t.yaml:1:1: (top level): unknown field \"bogus\", expected one of: config, "
+		  "frontendPolicies, binds" },
+		{ "standalone bind", "binds:\n- port: 8080\n  bogus: 1\n  listeners: []\n",
+		  "t.yaml:3:3: binds[0]: unknown field \"bogus\", expected one of: port, "
+		  "listeners" },
+		{ "standalone config", "config:\n  adminAddress: x\n",
+		  "t.yaml:2:3: config: unknown field \"adminAddress\", expected one of: adminAddr, "
+		  "statsAddr, readinessAddr, backend" },
+		{ "standalone listener",
+		  "binds:\n- port: 8080\n  listeners:\n  - name: a\n    route: []\n",
+		  "t.yaml:5:5: binds[0].listeners[0]: unknown field \"route\", expected one of: "
+		  "name, "
+		  "protocol, hostname, routes, tcpRoutes" },
+		{ "standalone backend tcp policy",
+		  "binds:\n"
+		  "- port: 8080\n"
+		  "  listeners:\n"
+		  "  - routes:\n"
+		  "    - backends:\n"
+		  "      - host: 127.0.0.1:8000\n"
+		  "        policies: {tcp: {keepalive: {}}}\n",
+		  "t.yaml:7:26: binds[0].listeners[0].routes[0].backends[0].policies.tcp: unknown "
+		  "field \"keepalive\", expected one of: connectTimeout, keepalives" },
+		{ "standalone frontend http", "frontendPolicies:\n  http: {idleTimeout: 1s}\n",
+		  "t.yaml:2:10: frontendPolicies.http: unknown field \"idleTimeout\", expected one "
+		  "of: maxBufferSize, http1MaxHeaders, http1IdleTimeout, http2WindowSize, "
+		  "http2ConnectionWindowSize, http2FrameSize, http2KeepaliveInterval, "
+		  "http2KeepaliveTimeout" },
+		{ "kubernetes top level",
+		  "apiVersion: v1\nkind: Service\nmetadata: {name: a}\nspecs: {}\n",
+		  "t.yaml:4:1: (top level): unknown field \"specs\", expected one of: apiVersion, "
+		  "kind, metadata, spec, status, addressType, endpoints, ports" },
+		{ "kubernetes metadata",
+		  "apiVersion: v1\nkind: Service\nmetadata: {name: a, label: x}\n",
+		  "t.yaml:3:21: metadata: unknown field \"label\", expected one of: name, "
+		  "namespace, "
+		  "labels, annotations, uid, resourceVersion, generation, creationTimestamp, "
+		  "managedFields, ownerReferences, finalizers" },
+		{ "kubernetes Service spec",
+		  "apiVersion: v1\nkind: Service\nmetadata: {name: a}\nspec:\n  clusterIp: x\n",
+		  "t.yaml:5:3: spec: unknown field \"clusterIp\", expected one of: clusterIP, "
+		  "externalName, ports, clusterIPs, type, selector, sessionAffinity, ipFamilies, "
+		  "ipFamilyPolicy, internalTrafficPolicy" },
+		{ "kubernetes HTTPRoute rule",
+		  K8S_BASE ROUTE_HEAD "  parentRefs: [{name: gw}]\n"
+				      "  rules:\n"
+				      "  - timeout: {request: 1s}\n",
+		  "t.yaml:22:5: spec.rules[0]: unknown field \"timeout\", expected one of: name, "
+		  "matches, backendRefs, timeouts, retry, filters, sessionPersistence" },
+		{ "kubernetes policy traffic",
+		  K8S_BASE POLICY_HEAD "  targetRefs: [{kind: Gateway, name: gw}]\n"
+				       "  traffic: {timeout: {request: 1s}}\n",
+		  "t.yaml:21:13: spec.traffic: unknown field \"timeout\", expected one of: "
+		  "timeouts, "
+		  "retry" },
+		{ "kubernetes policy frontend tcp",
+		  K8S_BASE POLICY_HEAD "  targetRefs: [{kind: Gateway, name: gw}]\n"
+				       "  frontend: {tcp: {keepalives: {}}}\n",
+		  "t.yaml:21:20: spec.frontend.tcp: unknown field \"keepalives\", expected one of: "
+		  "keepalive" },
+	};
+
+	expect_errors(*state, cases, ARRAY_LEN(cases));
+}
+
+static void test_config_rejects_wrong_types(void **state)
+{
+	static const struct err_case cases[] = {
+		{ "map for a string", "config:\n  adminAddr: {a: b}\n",
+		  "t.yaml:2:14: config.adminAddr: expected a string, got a map" },
+		{ "list for a string", "config:\n  adminAddr: [a]\n",
+		  "t.yaml:2:14: config.adminAddr: expected a string, got a list" },
+		{ "map for a list", "binds:\n  port: 8080\n",
+		  "t.yaml:2:3: binds: expected a list, got a map" },
+		{ "scalar for a list", "binds: 8080\n",
+		  "t.yaml:1:8: binds: expected a list, got \"8080\"" },
+		{ "list for a map", "config: [a]\n",
+		  "t.yaml:1:9: config: expected a map, got a list" },
+		{ "empty map for a list", "binds: {}\n",
+		  "t.yaml:1:8: binds: expected a list, got an empty map" },
+		{ "map for a port", "binds:\n- port: {n: 1}\n  listeners: []\n",
+		  "t.yaml:2:9: binds[0].port: expected a port number from 1 to 65535, got a map" },
+		{ "port out of range", "binds:\n- port: 70000\n  listeners: []\n",
+		  "t.yaml:2:9: binds[0].port: expected a port number from 1 to 65535, got "
+		  "\"70000\"" },
+		{ "quoted port", "binds:\n- port: '8080'\n  listeners: []\n",
+		  "t.yaml:2:9: binds[0].port: expected a port number from 1 to 65535, got "
+		  "\"8080\"" },
+		{ "bool", "config:\n  backend:\n    keepalives: {enabled: yes}\n",
+		  "t.yaml:3:27: config.backend.keepalives.enabled: expected true or false, got "
+		  "\"yes\"" },
+		{ "document not a map", "- a\n",
+		  "t.yaml:1:1: (document): expected a map (a Kubernetes resource or a standalone "
+		  "config), got a list" },
+		{ "kubernetes map for a string",
+		  "apiVersion: v1\nkind: Service\nmetadata: {name: {a: b}}\n",
+		  "t.yaml:3:18: metadata.name: expected a string, got a map" },
+		{ "kubernetes map for a list",
+		  "apiVersion: gateway.networking.k8s.io/v1\n"
+		  "kind: Gateway\n"
+		  "metadata: {name: gw}\n"
+		  "spec:\n"
+		  "  listeners: {name: http}\n",
+		  "t.yaml:5:14: spec.listeners: expected a list, got a map" },
+		{ "kubernetes scalar for a list",
+		  K8S_BASE ROUTE_HEAD "  parentRefs: [{name: gw}]\n"
+				      "  hostnames: a.example\n",
+		  "t.yaml:21:14: spec.hostnames: expected a list, got \"a.example\"" },
+		{ "kubernetes retry attempts",
+		  K8S_BASE ROUTE_HEAD "  parentRefs: [{name: gw}]\n"
+				      "  rules: [{retry: {attempts: -1}}]\n",
+		  "t.yaml:21:30: spec.rules[0].retry.attempts: expected a whole number from 0 to "
+		  "4294967295, got \"-1\"" },
+	};
+
+	expect_errors(*state, cases, ARRAY_LEN(cases));
+}
+
+static void test_config_rejects_bad_durations(void **state)
+{
+	static const struct err_case cases[] = {
+		{ "standalone fast", "config:\n  backend:\n    connectTimeout: fast\n",
+		  "t.yaml:3:21: config.backend.connectTimeout: expected a duration such as "
+		  "\"500ms\" or \"1s\", got \"fast\"" },
+		{ "standalone negative", "config:\n  backend:\n    connectTimeout: -1s\n",
+		  "t.yaml:3:21: config.backend.connectTimeout: expected a duration such as "
+		  "\"500ms\" or \"1s\", got \"-1s\" (negative duration)" },
+		{ "standalone missing unit", "config:\n  backend:\n    poolIdleTimeout: 90\n",
+		  "t.yaml:3:22: config.backend.poolIdleTimeout: expected a duration such as "
+		  "\"500ms\" or \"1s\", got \"90\" (missing unit)" },
+		{ "standalone unknown unit", "config:\n  backend:\n    poolIdleTimeout: 1d\n",
+		  "t.yaml:3:22: config.backend.poolIdleTimeout: expected a duration such as "
+		  "\"500ms\" or \"1s\", got \"1d\" (unknown unit \"d\")" },
+		{ "standalone list", "config:\n  backend:\n    connectTimeout: [1s]\n",
+		  "t.yaml:3:21: config.backend.connectTimeout: expected a duration such as "
+		  "\"500ms\" or \"1s\", got a list" },
+		{ "standalone null", "config:\n  backend:\n    connectTimeout:\n",
+		  "t.yaml:3:20: config.backend.connectTimeout: expected a duration such as "
+		  "\"500ms\" or \"1s\", got null" },
+		{ "negative secs",
+		  "config:\n  backend:\n    connectTimeout: {secs: -1, nanos: 0}\n",
+		  "t.yaml:3:28: config.backend.connectTimeout.secs: expected a non-negative whole "
+		  "number, got \"-1\"" },
+		{ "nanos out of range",
+		  "config:\n  backend:\n    connectTimeout: {secs: 1, nanos: 1000000000}\n",
+		  "t.yaml:3:38: config.backend.connectTimeout.nanos: expected nanoseconds from 0 "
+		  "to "
+		  "999999999, got \"1000000000\"" },
+		{ "secs and something else",
+		  "config:\n  backend:\n    connectTimeout: {seconds: 1}\n",
+		  "t.yaml:3:22: config.backend.connectTimeout: unknown field \"seconds\", expected "
+		  "one of: secs, nanos" },
+		{ "route inline backoff",
+		  "binds:\n"
+		  "- port: 8080\n"
+		  "  listeners:\n"
+		  "  - routes:\n"
+		  "    - policies:\n"
+		  "        retry:\n"
+		  "          attempts: 2\n"
+		  "          backoff: fast\n"
+		  "      backends:\n"
+		  "      - host: 127.0.0.1:8000\n",
+		  "t.yaml:8:20: binds[0].listeners[0].routes[0].policies.retry.backoff: expected a "
+		  "duration such as \"500ms\" or \"1s\", got \"fast\"" },
+		{ "kubernetes fast",
+		  K8S_BASE ROUTE_HEAD "  parentRefs: [{name: gw}]\n"
+				      "  rules:\n"
+				      "  - timeouts: {request: fast}\n",
+		  "t.yaml:22:25: spec.rules[0].timeouts.request: expected a duration such as "
+		  "\"500ms\" or \"1s\", got \"fast\"" },
+		{ "kubernetes negative",
+		  K8S_BASE POLICY_HEAD "  targetRefs: [{kind: Gateway, name: gw}]\n"
+				       "  traffic:\n"
+				       "    timeouts: {backendRequest: -5s}\n",
+		  "t.yaml:22:32: spec.traffic.timeouts.backendRequest: expected a duration such as "
+		  "\"500ms\" or \"1s\", got \"-5s\" (negative duration)" },
+		{ "kubernetes keepalive",
+		  K8S_BASE POLICY_HEAD "  targetRefs: [{kind: Gateway, name: gw}]\n"
+				       "  frontend: {tcp: {keepalive: {time: soon}}}\n",
+		  "t.yaml:21:38: spec.frontend.tcp.keepalive.time: expected a duration such as "
+		  "\"500ms\" or \"1s\", got \"soon\"" },
+	};
+
+	expect_errors(*state, cases, ARRAY_LEN(cases));
+}
+
+static void test_config_rejects_missing_fields(void **state)
+{
+	static const struct err_case cases[] = {
+		{ "standalone port", "binds:\n- listeners: []\n",
+		  "t.yaml:2:3: binds[0]: missing required field \"port\"" },
+		{ "standalone null port", "binds:\n- port:\n  listeners: []\n",
+		  "t.yaml:2:3: binds[0]: missing required field \"port\"" },
+		{ "standalone listeners", "binds:\n- port: 8080\n",
+		  "t.yaml:2:3: binds[0]: missing required field \"listeners\"" },
+		{ "standalone host",
+		  "binds:\n- port: 8080\n  listeners:\n  - routes: [{backends: [{weight: 1}]}]\n",
+		  "t.yaml:4:26: binds[0].listeners[0].routes[0].backends[0]: missing required "
+		  "field "
+		  "\"host\"" },
+		{ "standalone null host",
+		  "binds:\n- port: 8080\n  listeners:\n  - routes: [{backends: [{host: ~}]}]\n",
+		  "t.yaml:4:26: binds[0].listeners[0].routes[0].backends[0]: missing required "
+		  "field "
+		  "\"host\"" },
+		{ "metadata.name", "apiVersion: v1\nkind: Service\nmetadata:\n  namespace: x\n",
+		  "t.yaml:4:3: metadata: missing required field \"name\"" },
+		{ "null metadata.name",
+		  "apiVersion: v1\nkind: Service\nmetadata:\n  name:\nspec: {}\n",
+		  "t.yaml:4:3: metadata: missing required field \"name\"" },
+		{ "metadata", "apiVersion: v1\nkind: Service\nspec: {}\n",
+		  "t.yaml:1:1: (top level): missing required field \"metadata\"" },
+		{ "null apiVersion", "apiVersion:\nkind: Service\nmetadata: {name: a}\n",
+		  "t.yaml:1:1: (top level): missing required field \"apiVersion\"" },
+		{ "null kind", "apiVersion: v1\nkind: ~\nmetadata: {name: a}\n",
+		  "t.yaml:1:1: (top level): missing required field \"kind\"" },
+		{ "spec", "apiVersion: v1\nkind: Service\nmetadata: {name: a, namespace: ns}\n",
+		  "t.yaml:1:1: Service ns/a: missing required field \"spec\"" },
+		{ "parentRefs",
+		  K8S_BASE ROUTE_HEAD "  rules: [{backendRefs: [{name: svc, port: 8000}]}]\n",
+		  "t.yaml:20:3: spec: missing required field \"parentRefs\"" },
+		{ "parentRef name", K8S_BASE ROUTE_HEAD "  parentRefs: [{namespace: ns}]\n",
+		  "t.yaml:20:16: spec.parentRefs[0]: missing required field \"name\"" },
+		{ "Gateway listener port",
+		  "apiVersion: gateway.networking.k8s.io/v1\n"
+		  "kind: Gateway\n"
+		  "metadata: {name: gw}\n"
+		  "spec:\n"
+		  "  listeners:\n"
+		  "  - name: http\n"
+		  "    protocol: HTTP\n",
+		  "t.yaml:6:5: spec.listeners[0]: missing required field \"port\"" },
+		{ "Gateway listener protocol",
+		  "apiVersion: gateway.networking.k8s.io/v1\n"
+		  "kind: Gateway\n"
+		  "metadata: {name: gw}\n"
+		  "spec:\n"
+		  "  listeners:\n"
+		  "  - name: http\n"
+		  "    port: 8080\n"
+		  "    protocol:\n",
+		  "t.yaml:6:5: spec.listeners[0]: missing required field \"protocol\"" },
+		{ "backendRef port",
+		  K8S_BASE ROUTE_HEAD "  parentRefs: [{name: gw}]\n"
+				      "  rules:\n"
+				      "  - backendRefs:\n"
+				      "    - name: svc\n",
+		  "t.yaml:23:7: spec.rules[0].backendRefs[0]: missing required field \"port\"" },
+		{ "Service port",
+		  "apiVersion: v1\nkind: Service\nmetadata: {name: a}\n"
+		  "spec: {ports: [{name: http}]}\n",
+		  "t.yaml:4:16: spec.ports[0]: missing required field \"port\"" },
+		{ "TCPRoute rules",
+		  K8S_BASE "apiVersion: gateway.networking.k8s.io/v1alpha2\n"
+			   "kind: TCPRoute\n"
+			   "metadata: {name: t, namespace: ns}\n"
+			   "spec:\n"
+			   "  parentRefs: [{name: gw}]\n",
+		  "t.yaml:20:3: spec: missing required field \"rules\"" },
+		{ "targetRefs",
+		  K8S_BASE POLICY_HEAD "  frontend:\n"
+				       "    http: {http1IdleTimeout: 1s}\n",
+		  "t.yaml:20:3: spec: missing required field \"targetRefs\"" },
+		{ "targetRef kind",
+		  K8S_BASE POLICY_HEAD "  targetRefs: [{name: gw}]\n"
+				       "  frontend: {http: {http1IdleTimeout: 1s}}\n",
+		  "t.yaml:20:16: spec.targetRefs[0]: missing required field \"kind\"" },
+		{ "header match value",
+		  "binds:\n- port: 8080\n  listeners:\n  - routes:\n"
+		  "    - matches: [{headers: [{name: x}]}]\n",
+		  "t.yaml:5:28: binds[0].listeners[0].routes[0].matches[0].headers[0]: missing "
+		  "required field \"value\"" },
+	};
+
+	expect_errors(*state, cases, ARRAY_LEN(cases));
+}
+
+static void test_config_rejects_dangling_refs(void **state)
+{
+	static const struct err_case cases[] = {
+		{ "parentRef to an unknown Gateway",
+		  K8S_BASE ROUTE_HEAD "  parentRefs:\n"
+				      "  - name: nogw\n"
+				      "  rules: [{backendRefs: [{name: svc, port: 8000}]}]\n",
+		  "t.yaml:21:11: spec.parentRefs[0].name: Gateway ns/nogw is not defined (routes "
+		  "attach only to Gateways in the config)" },
+		{ "parentRef to a Gateway in another namespace",
+		  K8S_BASE ROUTE_HEAD "  parentRefs:\n"
+				      "  - {name: gw, namespace: other}\n",
+		  "t.yaml:21:12: spec.parentRefs[0].name: Gateway other/gw is not defined (routes "
+		  "attach only to Gateways in the config)" },
+		{ "parentRef to an unknown listener",
+		  K8S_BASE ROUTE_HEAD "  parentRefs:\n"
+				      "  - {name: gw, sectionName: https}\n",
+		  "t.yaml:21:29: spec.parentRefs[0].sectionName: Gateway ns/gw has no HTTP "
+		  "listener "
+		  "named \"https\"" },
+		{ "parentRef kind",
+		  K8S_BASE ROUTE_HEAD "  parentRefs:\n"
+				      "  - {kind: Service, name: svc}\n",
+		  "t.yaml:21:12: spec.parentRefs[0].kind: expected Gateway, got \"Service\"" },
+		{ "backendRef to an unknown Service",
+		  K8S_BASE ROUTE_HEAD "  parentRefs: [{name: gw}]\n"
+				      "  rules:\n"
+				      "  - backendRefs:\n"
+				      "    - name: nosvc\n"
+				      "      port: 8000\n",
+		  "t.yaml:23:13: spec.rules[0].backendRefs[0].name: Service ns/nosvc is not "
+		  "defined" },
+		{ "backendRef to a Service without the port",
+		  K8S_BASE ROUTE_HEAD "  parentRefs: [{name: gw}]\n"
+				      "  rules:\n"
+				      "  - backendRefs:\n"
+				      "    - name: svc\n"
+				      "      port: 9000\n",
+		  "t.yaml:24:13: spec.rules[0].backendRefs[0].port: Service ns/svc has no port "
+		  "9000" },
+		{ "backendRef kind",
+		  K8S_BASE ROUTE_HEAD "  parentRefs: [{name: gw}]\n"
+				      "  rules:\n"
+				      "  - backendRefs:\n"
+				      "    - {kind: Backend, name: svc, port: 8000}\n",
+		  "t.yaml:23:14: spec.rules[0].backendRefs[0].kind: expected Service, got "
+		  "\"Backend\"" },
+		{ "EndpointSlice without its Service label",
+		  "apiVersion: discovery.k8s.io/v1\n"
+		  "kind: EndpointSlice\n"
+		  "metadata: {name: s, namespace: ns}\n"
+		  "endpoints: []\n",
+		  "t.yaml:3:11: EndpointSlice ns/s: metadata.labels needs "
+		  "\"kubernetes.io/service-name\" naming its Service" },
+		{ "EndpointSlice for an unknown Service",
+		  "apiVersion: discovery.k8s.io/v1\n"
+		  "kind: EndpointSlice\n"
+		  "metadata:\n"
+		  "  name: s\n"
+		  "  labels: {kubernetes.io/service-name: nosvc}\n",
+		  "t.yaml:5:40: EndpointSlice default/s: names Service default/nosvc, which is not "
+		  "defined" },
+	};
+
+	expect_errors(*state, cases, ARRAY_LEN(cases));
+}
+
+static void test_config_rejects_bad_resources(void **state)
+{
+	static const struct err_case cases[] = {
+		{ "unknown kind", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n",
+		  "t.yaml:2:7: kind: expected one of Gateway, HTTPRoute, TCPRoute, "
+		  "AgentgatewayPolicy, Service, EndpointSlice, Namespace, got \"ConfigMap\"" },
+		{ "wrong apiVersion",
+		  "apiVersion: gateway.networking.k8s.io/v1alpha2\n"
+		  "kind: Gateway\n"
+		  "metadata: {name: x}\n"
+		  "spec: {listeners: []}\n",
+		  "t.yaml:1:13: apiVersion: expected \"gateway.networking.k8s.io/v1\" for kind "
+		  "Gateway, got \"gateway.networking.k8s.io/v1alpha2\"" },
+		{ "policy apiVersion",
+		  "apiVersion: gateway.kgateway.dev/v1alpha1\n"
+		  "kind: AgentgatewayPolicy\n"
+		  "metadata: {name: x}\n",
+		  "t.yaml:1:13: apiVersion: expected \"agentgateway.dev/v1alpha1\" for kind "
+		  "AgentgatewayPolicy, got \"gateway.kgateway.dev/v1alpha1\"" },
+		{ "duplicate resource",
+		  K8S_BASE "apiVersion: v1\n"
+			   "kind: Service\n"
+			   "metadata: {name: svc, namespace: ns}\n"
+			   "spec: {}\n",
+		  "t.yaml:16:1: Service ns/svc is defined twice (first at t.yaml:8:1)" },
+		{ "duplicate in the default namespace",
+		  "apiVersion: v1\nkind: Service\nmetadata: {name: a}\nspec: {}\n"
+		  "---\n"
+		  "apiVersion: v1\nkind: Service\nmetadata: {name: a, namespace: default}\nspec: "
+		  "{}\n",
+		  "t.yaml:6:1: Service default/a is defined twice (first at t.yaml:1:1)" },
+		{ "TCP listener on an HTTP port",
+		  K8S_BASE "apiVersion: gateway.networking.k8s.io/v1\n"
+			   "kind: Gateway\n"
+			   "metadata: {name: tcp, namespace: ns}\n"
+			   "spec:\n"
+			   "  listeners:\n"
+			   "  - name: raw\n"
+			   "    port: 8080\n"
+			   "    protocol: TCP\n",
+		  "t.yaml:21:5: port 8080: listener protocol TCP conflicts with HTTP listeners on "
+		  "the same port" },
+		{ "standalone TCP listener on an HTTP port",
+		  "binds:\n- port: 8080\n  listeners:\n  - protocol: HTTP\n  - protocol: TCP\n",
+		  "t.yaml:5:5: port 8080: listener protocol TCP conflicts with HTTP listeners on "
+		  "the "
+		  "same port" },
+		{ "standalone and Gateway on one port",
+		  "binds:\n- port: 8080\n  listeners:\n  - protocol: TCP\n---\n"
+		  "apiVersion: gateway.networking.k8s.io/v1\n"
+		  "kind: Gateway\n"
+		  "metadata: {name: gw}\n"
+		  "spec: {listeners: [{name: http, port: 8080, protocol: HTTP}]}\n",
+		  "t.yaml:9:20: port 8080: listener protocol HTTP conflicts with TCP listeners on "
+		  "the same port" },
+		{ "HTTPS listener",
+		  "apiVersion: gateway.networking.k8s.io/v1\n"
+		  "kind: Gateway\n"
+		  "metadata: {name: gw}\n"
+		  "spec: {listeners: [{name: https, port: 443, protocol: HTTPS}]}\n",
+		  "t.yaml:4:55: spec.listeners[0].protocol: expected HTTP or TCP (TLS termination "
+		  "is "
+		  "not supported), got \"HTTPS\"" },
+		{ "standalone protocol", "binds:\n- port: 8080\n  listeners:\n  - protocol: UDP\n",
+		  "t.yaml:4:15: binds[0].listeners[0].protocol: expected HTTP or TCP, got "
+		  "\"UDP\"" },
+		{ "routes on a TCP listener",
+		  "binds:\n- port: 9000\n  listeners:\n  - protocol: TCP\n    routes: []\n",
+		  "t.yaml:5:13: binds[0].listeners[0].routes: a TCP listener takes tcpRoutes" },
+		{ "two standalone documents", "binds: []\n---\nconfig: {}\n",
+		  "t.yaml:3:1: only one standalone document (config:/binds:) is allowed; the first "
+		  "one is already loaded" },
+		{ "HTTPRoute filters",
+		  K8S_BASE ROUTE_HEAD "  parentRefs: [{name: gw}]\n"
+				      "  rules: [{filters: []}]\n",
+		  "t.yaml:21:21: spec.rules[0].filters: expected no filters (HTTPRoute filters are "
+		  "not supported yet), got an empty list" },
+		{ "HTTPRoute path type",
+		  K8S_BASE ROUTE_HEAD "  parentRefs: [{name: gw}]\n"
+				      "  rules: [{matches: [{path: {type: Prefix, value: /}}]}]\n",
+		  "t.yaml:21:36: spec.rules[0].matches[0].path.type: expected PathPrefix, Exact or "
+		  "RegularExpression, got \"Prefix\"" },
+		{ "standalone path without slash",
+		  "binds:\n- port: 8080\n  listeners:\n  - routes:\n"
+		  "    - matches: [{path: {pathPrefix: headers}}]\n",
+		  "t.yaml:5:37: binds[0].listeners[0].routes[0].matches[0].path.pathPrefix: "
+		  "expected "
+		  "a path starting with \"/\", got \"headers\"" },
+		{ "YAML syntax error", K8S_BASE ROUTE_HEAD "  parentRefs: [{name: gw}\n",
+		  "t.yaml:21:1: invalid YAML: did not find expected ',' or ']' while parsing a "
+		  "flow "
+		  "sequence" },
+		{ "YAML syntax error after a bad document", "bogus: 1\n---\na: b\n c: d\n",
+		  "t.yaml:4:3: invalid YAML: mapping values are not allowed in this context" },
+		{ "YAML duplicate key", "binds: []\nbinds: []\n",
+		  "t.yaml:2:1: invalid YAML: duplicate key \"binds\" (first at t.yaml:1:1)" },
+	};
+
+	expect_errors(*state, cases, ARRAY_LEN(cases));
+}
+
+static void test_config_rejects_null_match_values(void **state)
+{
+	/* No default to fall back on: a null here is an error. */
+	static const struct err_case cases[] = {
+		{ "null path",
+		  "binds:\n- port: 8080\n  listeners:\n  - routes:\n"
+		  "    - matches: [{path: {exact: ~}}]\n",
+		  "t.yaml:5:32: binds[0].listeners[0].routes[0].matches[0].path.exact: expected a "
+		  "path starting with \"/\", got null" },
+		{ "null header value",
+		  "binds:\n- port: 8080\n  listeners:\n  - routes:\n"
+		  "    - matches: [{headers: [{name: x, value: {exact: }}]}]\n",
+		  "t.yaml:5:53: binds[0].listeners[0].routes[0].matches[0].headers[0].value.exact: "
+		  "expected a string, got null" },
+		{ "null kubernetes header value",
+		  K8S_BASE ROUTE_HEAD "  parentRefs: [{name: gw}]\n"
+				      "  rules: [{matches: [{headers: [{name: x, value: ~}]}]}]\n",
+		  "t.yaml:21:33: spec.rules[0].matches[0].headers[0]: missing required field "
+		  "\"value\"" },
+	};
+
+	expect_errors(*state, cases, ARRAY_LEN(cases));
+}
+
+static void test_config_rejects_bad_hosts_and_codes(void **state)
+{
+	static const struct err_case cases[] = {
+		{ "nohost",
+		  "binds:\n"
+		  "- port: 8080\n"
+		  "  listeners:\n"
+		  "  - routes:\n"
+		  "    - backends:\n"
+		  "      - host: nohost\n",
+		  "t.yaml:6:15: binds[0].listeners[0].routes[0].backends[0].host: expected "
+		  "\"address:port\" such as \"127.0.0.1:8000\", got \"nohost\"" },
+		{ "no port",
+		  "binds:\n- port: 8080\n  listeners:\n  - routes: [{backends: [{host: 'a:'}]}]\n",
+		  "t.yaml:4:33: binds[0].listeners[0].routes[0].backends[0].host: expected "
+		  "\"address:port\" such as \"127.0.0.1:8000\", got \"a:\"" },
+		{ "port 0",
+		  "binds:\n- port: 8080\n  listeners:\n  - routes: [{backends: [{host: 'a:0'}]}]\n",
+		  "t.yaml:4:33: binds[0].listeners[0].routes[0].backends[0].host: expected "
+		  "\"address:port\" such as \"127.0.0.1:8000\", got \"a:0\"" },
+		{ "no address",
+		  "binds:\n- port: 8080\n  listeners:\n  - routes: [{backends: [{host: ':80'}]}]\n",
+		  "t.yaml:4:33: binds[0].listeners[0].routes[0].backends[0].host: expected "
+		  "\"address:port\" such as \"127.0.0.1:8000\", got \":80\"" },
+		{ "unclosed v6",
+		  "binds:\n- port: 8080\n  listeners:\n  - routes: [{backends: [{host: "
+		  "'[::1:80'}]}]\n",
+		  "t.yaml:4:33: binds[0].listeners[0].routes[0].backends[0].host: expected "
+		  "\"address:port\" such as \"127.0.0.1:8000\", got \"[::1:80\"" },
+		{ "status 42",
+		  "binds:\n"
+		  "- port: 8080\n"
+		  "  listeners:\n"
+		  "  - routes:\n"
+		  "    - policies:\n"
+		  "        retry: {codes: [503, 42]}\n"
+		  "      backends:\n"
+		  "      - host: 127.0.0.1:8000\n",
+		  "t.yaml:6:30: binds[0].listeners[0].routes[0].policies.retry.codes[1]: expected "
+		  "an "
+		  "HTTP status code from 100 to 599, got \"42\"" },
+		{ "status 600",
+		  "binds:\n- port: 8080\n  listeners:\n  - routes: [{policies: {retry: {codes: "
+		  "[600]}}}]\n",
+		  "t.yaml:4:42: binds[0].listeners[0].routes[0].policies.retry.codes[0]: expected "
+		  "an "
+		  "HTTP status code from 100 to 599, got \"600\"" },
+		{ "kubernetes status 42",
+		  K8S_BASE ROUTE_HEAD "  parentRefs: [{name: gw}]\n"
+				      "  rules:\n"
+				      "  - retry:\n"
+				      "      codes:\n"
+				      "      - 42\n",
+		  "t.yaml:24:9: spec.rules[0].retry.codes[0]: expected an HTTP status code from "
+		  "100 "
+		  "to 599, got \"42\"" },
+		{ "kubernetes policy status as text",
+		  K8S_BASE POLICY_HEAD "  targetRefs: [{kind: Gateway, name: gw}]\n"
+				       "  traffic: {retry: {codes: [Unavailable]}}\n",
+		  "t.yaml:21:29: spec.traffic.retry.codes[0]: expected an HTTP status code from "
+		  "100 "
+		  "to 599, got \"Unavailable\"" },
+	};
+
+	expect_errors(*state, cases, ARRAY_LEN(cases));
+}
+
+static void test_config_rejects_bad_policy_targets(void **state)
+{
+	static const struct err_case cases[] = {
+		{ "no targetRefs",
+		  K8S_BASE POLICY_HEAD "  frontend: {http: {http1IdleTimeout: 1s}}\n",
+		  "t.yaml:20:3: spec: missing required field \"targetRefs\"" },
+		{ "null targetRefs",
+		  K8S_BASE POLICY_HEAD "  targetRefs:\n"
+				       "  frontend: {http: {http1IdleTimeout: 1s}}\n",
+		  "t.yaml:20:3: spec: missing required field \"targetRefs\"" },
+		{ "empty targetRefs",
+		  K8S_BASE POLICY_HEAD "  targetRefs: []\n"
+				       "  frontend: {http: {http1IdleTimeout: 1s}}\n",
+		  "t.yaml:20:15: spec.targetRefs: expected at least one target, got an empty "
+		  "list" },
+		{ "targetRefs a map",
+		  K8S_BASE POLICY_HEAD "  targetRefs: {kind: Gateway, name: gw}\n"
+				       "  frontend: {http: {http1IdleTimeout: 1s}}\n",
+		  "t.yaml:20:15: spec.targetRefs: expected a list, got a map" },
+		{ "frontend policy on an HTTPRoute",
+		  K8S_BASE POLICY_HEAD "  targetRefs:\n"
+				       "  - kind: HTTPRoute\n"
+				       "    name: r\n"
+				       "  frontend:\n"
+				       "    http:\n"
+				       "      http1IdleTimeout: 1s\n",
+		  "t.yaml:21:11: spec.targetRefs[0].kind: expected Gateway (the target of a "
+		  "frontend "
+		  "policy), got \"HTTPRoute\"" },
+		{ "frontend policy on a Service",
+		  K8S_BASE POLICY_HEAD "  targetRefs: [{kind: Service, name: svc}]\n"
+				       "  frontend: {tcp: {keepalive: {}}}\n",
+		  "t.yaml:20:23: spec.targetRefs[0].kind: expected Gateway (the target of a "
+		  "frontend policy), got \"Service\"" },
+		{ "traffic policy on a Service",
+		  K8S_BASE POLICY_HEAD "  targetRefs: [{kind: Service, name: svc}]\n"
+				       "  traffic: {timeouts: {request: 1s}}\n",
+		  "t.yaml:20:23: spec.targetRefs[0].kind: expected Gateway or HTTPRoute (the "
+		  "target "
+		  "of a traffic policy), got \"Service\"" },
+		{ "backend policy on a Gateway",
+		  K8S_BASE POLICY_HEAD "  targetRefs: [{kind: Gateway, name: gw}]\n"
+				       "  backend: {http: {requestTimeout: 1s}}\n",
+		  "t.yaml:20:23: spec.targetRefs[0].kind: expected Service (the target of a "
+		  "backend "
+		  "policy), got \"Gateway\"" },
+		{ "unknown target kind",
+		  K8S_BASE POLICY_HEAD "  targetRefs: [{kind: ConfigMap, name: x}]\n"
+				       "  traffic: {timeouts: {request: 1s}}\n",
+		  "t.yaml:20:23: spec.targetRefs[0].kind: expected Gateway, HTTPRoute or Service, "
+		  "got \"ConfigMap\"" },
+		{ "no settings", K8S_BASE POLICY_HEAD "  targetRefs: [{kind: Gateway, name: gw}]\n",
+		  "t.yaml:20:3: spec: expected at least one of frontend, traffic, backend "
+		  "settings, "
+		  "got a map" },
+	};
+
+	expect_errors(*state, cases, ARRAY_LEN(cases));
+}
+
+static void test_config_reports_first_failing_kind_only(void **state)
+{
+	/* A broken Service stops the build before routes that use it, so one
+	 * mistake is one line, not a cascade. */
+	static const struct err_case cases[] = {
+		{ "bad Service, route to it",
+		  "apiVersion: v1\nkind: Service\nmetadata: {name: svc, namespace: ns}\n"
+		  "spec: {ports: [{port: 8000}], bogus: 1}\n"
+		  "---\n"
+		  "apiVersion: gateway.networking.k8s.io/v1\n"
+		  "kind: Gateway\n"
+		  "metadata: {name: gw, namespace: ns}\n"
+		  "spec: {listeners: [{name: http, port: 8080, protocol: HTTP}]}\n"
+		  "---\n"
+		  "apiVersion: gateway.networking.k8s.io/v1\n"
+		  "kind: HTTPRoute\n"
+		  "metadata: {name: r, namespace: ns}\n"
+		  "spec: {parentRefs: [{name: gw}], rules: [{backendRefs: [{name: svc, port: "
+		  "8000}]}]}\n",
+		  "t.yaml:4:31: spec: unknown field \"bogus\", expected one of: clusterIP, "
+		  "externalName, ports, clusterIPs, type, selector, sessionAffinity, ipFamilies, "
+		  "ipFamilyPolicy, internalTrafficPolicy" },
+	};
+
+	expect_errors(*state, cases, ARRAY_LEN(cases));
+}
+
+int main(void)
+{
+#define T(fn) cmocka_unit_test_setup_teardown(fn, loaded_setup, loaded_teardown)
+	const struct CMUnitTest tests[] = {
+		T(test_config_loads_seed_000),
+		T(test_config_loads_seed_002_tcp_keepalive),
+		T(test_config_loads_seed_002_http_keepalive),
+		T(test_config_loads_seed_004_retry_route),
+		T(test_config_loads_seed_003_standalone),
+		T(test_config_mixes_dialects),
+		T(test_config_applies_defaults),
+		T(test_config_overrides_globals),
+		T(test_config_loads_embedded_default),
+		T(test_config_names_routes_and_listeners),
+		T(test_config_standalone_frontend_policies),
+		T(test_config_warns_policy_for_missing_gateway),
+		T(test_config_warns_service_without_endpoints),
+		T(test_config_resolves_endpoint_slices),
+		T(test_config_accepts_null_optional_fields),
+		T(test_config_rejects_null_match_values),
+		T(test_config_loads_files_and_directories),
+		T(test_config_rejects_unknown_keys),
+		T(test_config_rejects_wrong_types),
+		T(test_config_rejects_bad_durations),
+		T(test_config_rejects_missing_fields),
+		T(test_config_rejects_dangling_refs),
+		T(test_config_rejects_bad_resources),
+		T(test_config_rejects_bad_hosts_and_codes),
+		T(test_config_rejects_bad_policy_targets),
+		T(test_config_reports_first_failing_kind_only),
+	};
+#undef T
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
