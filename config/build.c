@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 
 #include "config/build.h"
+#include "config/regex.h"
 #include "policy/resolve.h"
 
 /* ---- defaults (DESIGN §2, §3) ----------------------------------------- */
@@ -118,6 +119,8 @@ int sg_parse_match_path(struct sg_pctx *c, const struct sg_node *n, struct sg_ma
 		if (!v)
 			continue;
 		m->path_kind = kinds[i].kind;
+		m->re_at = v;
+		m->re_key = sg_path_key(c, path, kinds[i].key);
 		if (sg_node_is_null(v))
 			return sg_expected(c, v, sg_path_key(c, path, kinds[i].key),
 					   "a path starting with \"/\"");
@@ -314,6 +317,8 @@ static struct sg_cfg *finish(struct sg_build *b, int ret)
 {
 	if (ret == 0 && sg_k8s_build(b) == -1)
 		ret = -1;
+	if (ret == 0 && sg_regex_compile_all(b->cfg, b->c.d) < 0)
+		ret = -1;
 	if (ret == 0 && sg_resolve(b->cfg, b->c.d) == -1)
 		ret = -1;
 	if (ret == 0 && b->c.d->errors == 0)
@@ -351,6 +356,7 @@ void sg_cfg_free(struct sg_cfg *cfg)
 {
 	if (!cfg)
 		return;
+	sg_regex_free_all(cfg);
 	sg_arena_free(&cfg->arena);
 	free(cfg);
 }

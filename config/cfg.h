@@ -172,6 +172,11 @@ struct sg_kv_match {
 	const char *name;
 	const char *value;
 	bool regex;
+	/* When `regex`: the compiled value (config/regex), and where it was
+	 * written, for its error (set by the dialect parsers). */
+	const void *re;
+	const struct sg_node *re_at;
+	const char *re_key;
 };
 
 struct sg_match {
@@ -182,6 +187,10 @@ struct sg_match {
 	size_t nheaders, capheaders;
 	struct sg_kv_match *query;
 	size_t nquery, capquery;
+	/* SG_PATH_REGEX: as in struct sg_kv_match. */
+	const void *re;
+	const struct sg_node *re_at;
+	const char *re_key;
 };
 
 enum sg_bref_kind {
@@ -281,6 +290,10 @@ struct sg_cfg {
 	struct sg_service *services;
 	size_t nservices, capservices;
 	struct sg_frontend_http default_fhttp;
+	/* Every compiled regex of the tree (owned; the arena holds the
+	 * regex_t, regfree runs in sg_regex_free_all). */
+	void **regexes;
+	size_t nregexes, capregexes;
 };
 
 /* Defaults of DESIGN §2/§3. */

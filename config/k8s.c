@@ -637,6 +637,8 @@ static int f_hr_path(struct sg_pctx *c, const struct sg_node *n, void *dst, cons
 		return sg_expected(c, sg_map_get(n, "value"), sg_path_key(c, path, "value"),
 				   "a path starting with \"/\"");
 	m->path = in.value;
+	m->re_at = sg_map_get(n, "value");
+	m->re_key = sg_path_key(c, path, "value");
 	return 0;
 }
 
@@ -672,6 +674,8 @@ static int hr_kvs(struct sg_pctx *c, const struct sg_node *n, struct sg_kv_match
 		kv->name = in.name;
 		kv->value = in.value;
 		kv->regex = !strcmp(in.type, "RegularExpression");
+		kv->re_at = sg_map_get(n->items[i], "value");
+		kv->re_key = sg_path_key(c, p, "value");
 	}
 	return 0;
 }

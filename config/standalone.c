@@ -115,6 +115,8 @@ static int f_kv_value(struct sg_pctx *c, const struct sg_node *n, void *dst, con
 	if (sg_map_len(n) != 1 || (!exact && !regex))
 		return sg_expected(c, n, path, "a map with exactly one of exact, regex");
 	kv->regex = regex != NULL;
+	kv->re_at = exact ? exact : regex;
+	kv->re_key = sg_path_key(c, path, exact ? "exact" : "regex");
 	if (sg_node_is_null(exact ? exact : regex))
 		return sg_expected(c, exact ? exact : regex,
 				   sg_path_key(c, path, exact ? "exact" : "regex"), "a string");

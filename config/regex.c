@@ -1,0 +1,196 @@
+/* Config regexes: POSIX ERE through <regex.h> (this is the one module that
+ * includes it), compiled at load so the data path only runs regexec. */
+#include <errno.h>
+#include <regex.h>
+#include <string.h>
+
+#include "config/regex.h"
+
+/* regexec over a length-delimited value without copying it: request data
+ * is not NUL-terminated, and a copy could fail on the data path. */
+#ifndef REG_STARTEND
+#error "config/regex.c needs regexec's REG_STARTEND (glibc, the BSDs)"
+#endif
+
+#define RE_FLAGS (REG_EXTENDED | REG_NOSUB)
+
+/* What `re` holds after a failed compile: the match is remembered as done,
+ * so one shared by several routes (an HTTPRoute with several parents) is
+ * reported once. Such a config is never returned by the loader. */
+static const char failed;
+
+/* Skip a bracket expression starting at p[i] == '['; returns the index of
+ * its closing ']' (or the end). Backslash is literal inside brackets, and
+ * "[:alpha:]", "[.x.]", "[=x=]" may contain ']'. */
+static size_t skip_bracket(const char *p, size_t i)
+{
+	i++;
+	if (p[i] == '^')
+		i++;
+	if (p[i] == ']')
+		i++; /* a leading ']' is a member, not the end */
+	while (p[i] && p[i] != ']') {
+		char kind = p[i + 1];
+
+		if (p[i] == '[' && (kind == ':' || kind == '.' || kind == '=')) {
+			const char *end = p + i + 2;
+
+			while (*end && !(end[0] == kind && end[1] == ']'))
+				end++;
+			i = *end ? (size_t)(end - p) + 2 : (size_t)(end - p);
+			continue;
+		}
+		i++;
+	}
+	return i;
+}
+
+/* POSIX leaves an unmatched ')' to the implementation and glibc takes it
+ * as a literal; inside "^(...)$" it would close our group early and undo
+ * the anchoring ("a)|b" -> "^(a)|b)$" matches "ax"). So refuse it. */
+static bool parens_balanced(const char *p)
+{
+	size_t depth = 0;
+
+	for (size_t i = 0; p[i]; i++) {
+		if (p[i] == '\\' && p[i + 1])
+			i++;
+		else if (p[i] == '[')
+			i = skip_bracket(p, i);
+		else if (p[i] == '(')
+			depth++;
+		else if (p[i] == ')' && depth-- == 0)
+			return false;
+		if (!p[i])
+			break;
+	}
+	return true;
+}
+
+static int invalid(struct sg_diag *d, const char *pat, const struct sg_node *at, const char *key,
+		   const char *why)
+{
+	sg_diag_err(d, at, "%s: expected a valid regular expression, got \"%s\" (%s)",
+		    key ? key : "regex", pat, why);
+	return -EINVAL;
+}
+
+/* The user's pattern on its own, so errors describe what they wrote. */
+static int check(struct sg_diag *d, const char *pat, const struct sg_node *at, const char *key)
+{
+	regex_t tmp;
+	char why[128];
+	int err = regcomp(&tmp, pat, RE_FLAGS);
+
+	if (err) {
+		regerror(err, &tmp, why, sizeof(why));
+		return invalid(d, pat, at, key, why);
+	}
+	regfree(&tmp);
+	if (!parens_balanced(pat))
+		return invalid(d, pat, at, key, "Unmatched ) or \\)");
+	return 0;
+}
+
+static int compile(struct sg_cfg *cfg, struct sg_diag *d, const char *pat, const void **out,
+		   const struct sg_node *at, const char *key)
+{
+	void **slot;
+	regex_t *re;
+	char *anchored;
+	int err;
+
+	if (*out)
+		return 0;
+	*out = &failed;
+	if (!pat)
+		pat = "";
+	err = check(d, pat, at, key);
+	if (err)
+		return err;
+	/* Reserve the list slot first: once regcomp succeeds it must be
+	 * recorded, or its memory would leak. */
+	slot = sg_arena_push(&cfg->arena, &cfg->regexes, &cfg->nregexes, &cfg->capregexes,
+			     sizeof(*slot));
+	re = sg_arena_alloc(&cfg->arena, sizeof(*re));
+	anchored = sg_arena_printf(&cfg->arena, "^(%s)$", pat);
+	if (!slot || !re || !anchored) {
+		if (slot)
+			cfg->nregexes--;
+		sg_diag_err(d, at, "%s: out of memory", key ? key : "regex");
+		return -ENOMEM;
+	}
+	err = regcomp(re, anchored, RE_FLAGS);
+	if (err) {
+		char why[128];
+
+		cfg->nregexes--;
+		regerror(err, re, why, sizeof(why));
+		return invalid(d, pat, at, key, why);
+	}
+	*slot = re;
+	*out = re;
+	return 0;
+}
+
+/* Keeps the first error code but goes on, so that one load reports every
+ * bad expression. */
+static void keep(int *ret, int err)
+{
+	if (err && !*ret)
+		*ret = err;
+}
+
+static void compile_kvs(struct sg_cfg *cfg, struct sg_diag *d, struct sg_kv_match *kvs, size_t n,
+			int *ret)
+{
+	for (size_t i = 0; i < n; i++)
+		if (kvs[i].regex)
+			keep(ret, compile(cfg, d, kvs[i].value, &kvs[i].re, kvs[i].re_at,
+					  kvs[i].re_key));
+}
+
+static void compile_route(struct sg_cfg *cfg, struct sg_diag *d, struct sg_route *r, int *ret)
+{
+	for (size_t i = 0; i < r->nmatches; i++) {
+		struct sg_match *m = &r->matches[i];
+
+		if (m->path_kind == SG_PATH_REGEX)
+			keep(ret, compile(cfg, d, m->path, &m->re, m->re_at, m->re_key));
+		compile_kvs(cfg, d, m->headers, m->nheaders, ret);
+		compile_kvs(cfg, d, m->query, m->nquery, ret);
+	}
+}
+
+int sg_regex_compile_all(struct sg_cfg *cfg, struct sg_diag *d)
+{
+	int ret = 0;
+
+	for (size_t b = 0; b < cfg->nbinds; b++) {
+		struct sg_bind *bind = &cfg->binds[b];
+
+		for (size_t l = 0; l < bind->nlisteners; l++) {
+			struct sg_listener *lis = &bind->listeners[l];
+
+			for (size_t r = 0; r < lis->nroutes; r++)
+				compile_route(cfg, d, &lis->routes[r], &ret);
+		}
+	}
+	return ret;
+}
+
+void sg_regex_free_all(struct sg_cfg *cfg)
+{
+	for (size_t i = 0; i < cfg->nregexes; i++)
+		regfree(cfg->regexes[i]);
+	cfg->nregexes = 0;
+}
+
+bool sg_regex_match(const void *re, const char *s, size_t len)
+{
+	regmatch_t span = { .rm_so = 0, .rm_eo = (regoff_t)len };
+
+	if (!re || re == &failed)
+		return false;
+	return regexec(re, s ? s : "", 1, &span, REG_STARTEND) == 0;
+}

@@ -1,0 +1,324 @@
+/* Route selection over a const listener: hostname rank, then the best
+ * match (agentgateway's select_best_route order), and weighted picking of
+ * a backend endpoint for each attempt. */
+#include <string.h>
+#include <strings.h>
+
+#include "config/regex.h"
+#include "policy/route.h"
+
+/* Host ranks, higher is more specific; a wildcard ranks 2 + its suffix
+ * length so "*.a.example" beats "*.example". */
+#define HOST_NONE 0
+#define HOST_ANY 1
+#define HOST_WILDCARD 2
+#define HOST_EXACT SIZE_MAX
+
+/* How good a matching match is, compared field by field. */
+struct match_key {
+	unsigned kind; /* exact 3, prefix 2, regex 1 */
+	size_t path_len;
+	unsigned method;
+	size_t nheaders, nquery;
+};
+
+static bool ieq(const char *a, const char *b, size_t n)
+{
+	return strncasecmp(a, b, n) == 0;
+}
+
+static bool eq(const char *a, size_t alen, const char *b)
+{
+	return strlen(b) == alen && memcmp(a, b, alen) == 0;
+}
+
+/* "example.com:8080" -> "example.com", "[::1]:8080" -> "[::1]". */
+static size_t strip_port(const char *h, size_t len)
+{
+	const char *end;
+
+	if (len && h[0] == '[') {
+		end = memchr(h, ']', len);
+		return end ? (size_t)(end - h) + 1 : len;
+	}
+	end = memchr(h, ':', len);
+	return end ? (size_t)(end - h) : len;
+}
+
+/* "*.example.com" needs at least one label before ".example.com". */
+static size_t host_rank_one(const char *pat, const char *h, size_t hlen)
+{
+	size_t plen = strlen(pat);
+
+	if (pat[0] == '*') {
+		size_t slen = plen - 1;
+
+		if (hlen > slen && ieq(h + hlen - slen, pat + 1, slen))
+			return HOST_WILDCARD + slen;
+		return HOST_NONE;
+	}
+	return plen == hlen && ieq(h, pat, hlen) ? HOST_EXACT : HOST_NONE;
+}
+
+static size_t host_rank(const struct sg_route *r, const char *h, size_t hlen)
+{
+	size_t best = HOST_NONE;
+
+	if (r->hostnames.n == 0)
+		return HOST_ANY;
+	for (size_t i = 0; i < r->hostnames.n; i++) {
+		size_t rank = host_rank_one(r->hostnames.v[i], h, hlen);
+
+		if (rank > best)
+			best = rank;
+	}
+	return best;
+}
+
+/* Segment-wise: "/foo" (or "/foo/") matches "/foo", "/foo/", "/foo/bar",
+ * never "/foobar"; "/" matches every path. */
+static bool prefix_ok(const char *prefix, const char *path, size_t len)
+{
+	size_t plen = strlen(prefix);
+
+	while (plen && prefix[plen - 1] == '/')
+		plen--;
+	return len >= plen && memcmp(path, prefix, plen) == 0 && (len == plen || path[plen] == '/');
+}
+
+static bool path_ok(const struct sg_match *m, const char *path, size_t len)
+{
+	switch (m->path_kind) {
+	case SG_PATH_EXACT:
+		return eq(path, len, m->path);
+	case SG_PATH_PREFIX:
+		return prefix_ok(m->path, path, len);
+	case SG_PATH_REGEX:
+		return sg_regex_match(m->re, path, len);
+	}
+	return false;
+}
+
+static bool value_ok(const struct sg_kv_match *kv, const char *v, size_t len)
+{
+	if (!v)
+		return false;
+	if (kv->regex)
+		return sg_regex_match(kv->re, v, len);
+	return eq(v, len, kv->value);
+}
+
+/* The value of the first `name` parameter of a raw query ("" for a bare
+ * "name"), or NULL. Names compare byte for byte, undecoded. */
+static const char *query_get(const char *q, size_t qlen, const char *name, size_t *len)
+{
+	size_t nlen = strlen(name);
+	const char *end = q + qlen;
+
+	while (q && q < end) {
+		const char *amp = memchr(q, '&', (size_t)(end - q));
+		const char *stop = amp ? amp : end;
+		const char *equals = memchr(q, '=', (size_t)(stop - q));
+		const char *kend = equals ? equals : stop;
+
+		if ((size_t)(kend - q) == nlen && memcmp(q, name, nlen) == 0) {
+			const char *v = equals ? equals + 1 : stop;
+
+			*len = (size_t)(stop - v);
+			return v;
+		}
+		q = amp ? amp + 1 : NULL;
+	}
+	return NULL;
+}
+
+static bool headers_ok(const struct sg_match *m, const struct sg_route_input *in)
+{
+	for (size_t i = 0; i < m->nheaders; i++) {
+		const struct sg_kv_match *kv = &m->headers[i];
+		size_t len = 0;
+		const char *v = in->header ? in->header(in->ctx, kv->name, &len) : NULL;
+
+		if (!value_ok(kv, v, len))
+			return false;
+	}
+	return true;
+}
+
+static bool query_ok(const struct sg_match *m, const struct sg_route_input *in)
+{
+	for (size_t i = 0; i < m->nquery; i++) {
+		const struct sg_kv_match *kv = &m->query[i];
+		size_t len = 0;
+		const char *v = query_get(in->query, in->query_len, kv->name, &len);
+
+		if (!value_ok(kv, v, len))
+			return false;
+	}
+	return true;
+}
+
+static bool match_ok(const struct sg_match *m, const struct sg_route_input *in)
+{
+	if (!path_ok(m, in->path ? in->path : "", in->path ? in->path_len : 0))
+		return false;
+	if (m->method && (!in->method || !eq(in->method, in->method_len, m->method)))
+		return false;
+	return headers_ok(m, in) && query_ok(m, in);
+}
+
+static struct match_key match_key(const struct sg_match *m)
+{
+	static const unsigned kind[] = {
+		[SG_PATH_EXACT] = 3,
+		[SG_PATH_PREFIX] = 2,
+		[SG_PATH_REGEX] = 1,
+	};
+	struct match_key k = {
+		.kind = kind[m->path_kind],
+		.path_len = strlen(m->path),
+		.method = m->method != NULL,
+		.nheaders = m->nheaders,
+		.nquery = m->nquery,
+	};
+	return k;
+}
+
+/* > 0 when a is better than b. */
+static int key_cmp(const struct match_key *a, const struct match_key *b)
+{
+	if (a->kind != b->kind)
+		return a->kind > b->kind ? 1 : -1;
+	if (a->path_len != b->path_len)
+		return a->path_len > b->path_len ? 1 : -1;
+	if (a->method != b->method)
+		return a->method > b->method ? 1 : -1;
+	if (a->nheaders != b->nheaders)
+		return a->nheaders > b->nheaders ? 1 : -1;
+	if (a->nquery != b->nquery)
+		return a->nquery > b->nquery ? 1 : -1;
+	return 0;
+}
+
+/* The route's best matching match, into *best; false when none matches. */
+static bool route_best(const struct sg_route *r, const struct sg_route_input *in,
+		       struct match_key *best)
+{
+	bool found = false;
+
+	for (size_t i = 0; i < r->nmatches; i++) {
+		struct match_key k;
+
+		if (!match_ok(&r->matches[i], in))
+			continue;
+		k = match_key(&r->matches[i]);
+		if (!found || key_cmp(&k, best) > 0)
+			*best = k;
+		found = true;
+	}
+	return found;
+}
+
+/* Taking the maximum of (host rank, match key) over all routes is the same
+ * as agentgateway's walk from the most specific hostname down, stopping at
+ * the first rank with a match; strict '>' keeps the earlier route on ties. */
+const struct sg_route *sg_route_select(const struct sg_listener *l, const struct sg_route_input *in)
+{
+	const struct sg_route *best = NULL;
+	struct match_key best_key = { 0 };
+	size_t best_rank = HOST_NONE;
+	size_t hlen = in->host ? strip_port(in->host, in->host_len) : 0;
+
+	for (size_t i = 0; i < l->nroutes; i++) {
+		const struct sg_route *r = &l->routes[i];
+		size_t rank = host_rank(r, in->host ? in->host : "", hlen);
+		struct match_key k;
+
+		if (rank == HOST_NONE || rank < best_rank || !route_best(r, in, &k))
+			continue;
+		if (best && rank == best_rank && key_cmp(&k, &best_key) <= 0)
+			continue;
+		best = r;
+		best_rank = rank;
+		best_key = k;
+	}
+	return best;
+}
+
+/* ---- endpoint picking --------------------------------------------------- */
+
+static bool tried_ep(uint64_t tried, size_t bi, size_t ei)
+{
+	return (tried & SG_ROUTE_TRIED_BIT(bi, ei)) != 0;
+}
+
+/* Endpoints of backend bi still worth an attempt. */
+static size_t untried(const struct sg_backend_ref *br, size_t bi, uint64_t tried)
+{
+	size_t n = 0;
+
+	for (size_t ei = 0; ei < br->neps; ei++)
+		n += !tried_ep(tried, bi, ei);
+	return n;
+}
+
+/* Whether backend bi takes part in this draw. */
+static bool candidate(const struct sg_brefs *bs, size_t bi, uint64_t tried, bool fresh_only)
+{
+	const struct sg_backend_ref *br = &bs->v[bi];
+
+	if (br->weight == 0 || br->neps == 0)
+		return false;
+	return !fresh_only || untried(br, bi, tried) > 0;
+}
+
+static bool any_fresh(const struct sg_brefs *bs, uint64_t tried)
+{
+	for (size_t bi = 0; bi < bs->n; bi++)
+		if (candidate(bs, bi, tried, true))
+			return true;
+	return false;
+}
+
+/* The k-th endpoint of backend bi, counting only untried ones if asked. */
+static size_t nth_ep(const struct sg_backend_ref *br, size_t bi, uint64_t tried, bool fresh_only,
+		     size_t k)
+{
+	for (size_t ei = 0; ei < br->neps; ei++) {
+		if (fresh_only && tried_ep(tried, bi, ei))
+			continue;
+		if (k-- == 0)
+			return ei;
+	}
+	return 0; /* not reached: k < the count of such endpoints */
+}
+
+bool sg_route_pick(const struct sg_brefs *backends, uint64_t rnd, uint64_t tried, size_t *bi,
+		   size_t *ei)
+{
+	bool fresh_only = any_fresh(backends, tried);
+	const struct sg_backend_ref *br;
+	uint64_t total = 0, r;
+	size_t b, neps;
+
+	for (b = 0; b < backends->n; b++)
+		if (candidate(backends, b, tried, fresh_only))
+			total += backends->v[b].weight;
+	if (total == 0)
+		return false;
+	/* One draw for both choices: the remainder picks the backend, the
+	 * quotient (still uniform for a 64-bit rnd) the endpoint. */
+	r = rnd % total;
+	for (b = 0; b < backends->n; b++) {
+		if (!candidate(backends, b, tried, fresh_only))
+			continue;
+		if (r < backends->v[b].weight)
+			break;
+		r -= backends->v[b].weight;
+	}
+	br = &backends->v[b];
+	neps = fresh_only ? untried(br, b, tried) : br->neps;
+	*bi = b;
+	*ei = nth_ep(br, b, tried, fresh_only, (size_t)((rnd / total) % neps));
+	return true;
+}

@@ -1,0 +1,57 @@
+/* Route selection: which route of a listener serves a request (Gateway API
+ * / agentgateway precedence), and which backend endpoint an attempt uses. */
+#ifndef SG_ROUTE_H
+#define SG_ROUTE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config/cfg.h"
+
+/* A request as route matching sees it; every string is borrowed, none
+ * needs a NUL terminator. */
+struct sg_route_input {
+	const char *host; /* Host / :authority as received, ":port" allowed */
+	size_t host_len;
+	const char *path; /* request target path, without the query */
+	size_t path_len;
+	const char *query; /* raw query after '?', may be empty */
+	size_t query_len;
+	const char *method;
+	size_t method_len;
+	/* The value of header `name` (case-insensitive), its length in *len,
+	 * or NULL when absent. May be NULL itself: no headers. */
+	const char *(*header)(void *ctx, const char *name, size_t *len);
+	void *ctx;
+};
+
+/* The best route of listener `l` for the request, or NULL (-> 404).
+ * Hostnames first: a route listing the request host (case-insensitive,
+ * port ignored) beats one listing a wildcard "*.suffix" (longer suffix
+ * first) beats one listing none; a rank with no matching route falls
+ * through to the next. Within a rank, the best matching match: Exact path,
+ * then PathPrefix, then RegularExpression; longer path (or pattern); with
+ * a method; more headers; more query params; then config order. Pure: no
+ * allocation, no I/O. Regex matches need sg_regex_compile_all() to have
+ * run (the loader does); an uncompiled one matches nothing. */
+const struct sg_route *sg_route_select(const struct sg_listener *l,
+				       const struct sg_route_input *in);
+
+/* Bit of (backend bi, endpoint ei) in a `tried` mask; endpoints past the
+ * 8x8 that fit are never marked tried. */
+#define SG_ROUTE_TRIED_BIT(bi, ei)                                                                 \
+	(((bi) < 8 && (ei) < 8) ? (uint64_t)1 << ((bi)*8 + (ei)) : (uint64_t)0)
+
+/* Pick a backend of `backends` by weight (weight 0 or no endpoints: never
+ * picked), then one of its endpoints uniformly, both from `rnd` (a uniform
+ * 64-bit random number). Backends with an endpoint whose
+ * SG_ROUTE_TRIED_BIT is clear in `tried` are preferred, and within the
+ * backend its untried endpoints; when everything was tried, all are
+ * candidates again. Sets *bi (index into backends->v) and *ei (index into
+ * its eps). Returns false, leaving them alone, when no backend can be
+ * picked. */
+bool sg_route_pick(const struct sg_brefs *backends, uint64_t rnd, uint64_t tried, size_t *bi,
+		   size_t *ei);
+
+#endif

@@ -1,0 +1,754 @@
+/* Unit tests for policy/route (route selection, endpoint picking) and the
+ * config regexes it relies on, over configs loaded from YAML in both
+ * dialects so that the parsers' output is what gets matched. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <cmocka.h>
+
+#include "config/cfg.h"
+#include "policy/route.h"
+
+#define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+#define DRAWS 10000
+
+struct loaded {
+	struct sg_cfg *cfg;
+	struct sg_diag diag;
+};
+
+/* A request: `target` is path[?query], `headers` "name: value" lines. */
+struct req {
+	const char *host;
+	const char *method;
+	const char *target;
+	const char *headers;
+	const char *want; /* route (or HTTPRoute rule) name, NULL = 404 */
+};
+
+static int loaded_setup(void **state)
+{
+	struct loaded *l = calloc(1, sizeof(*l));
+
+	if (!l)
+		return -1;
+	sg_diag_init(&l->diag);
+	*state = l;
+	return 0;
+}
+
+static void loaded_reset(struct loaded *l)
+{
+	sg_cfg_free(l->cfg);
+	l->cfg = NULL;
+	sg_diag_free(&l->diag);
+}
+
+static int loaded_teardown(void **state)
+{
+	loaded_reset(*state);
+	free(*state);
+	return 0;
+}
+
+static void print_diag(const struct sg_diag *d)
+{
+	for (size_t i = 0; i < d->n; i++)
+		print_message("  %s\n", d->lines[i]);
+}
+
+/* The first listener of `text`, which must load cleanly as t.yaml. */
+static const struct sg_listener *load_listener(struct loaded *l, const char *text)
+{
+	loaded_reset(l);
+	l->cfg = sg_cfg_load_text("t.yaml", text, &l->diag);
+	if (!l->cfg || l->diag.n) {
+		print_diag(&l->diag);
+		fail_msg("load failed: %zu errors", l->diag.errors);
+	}
+	assert_true(l->cfg->nbinds > 0 && l->cfg->binds[0].nlisteners > 0);
+	return &l->cfg->binds[0].listeners[0];
+}
+
+/* The header lookup the data path provides: case-insensitive names. */
+static const char *lookup(void *ctx, const char *name, size_t *len)
+{
+	const char *line = ctx;
+	size_t nlen = strlen(name);
+
+	while (line && *line) {
+		const char *eol = strchr(line, '\n');
+		size_t llen = eol ? (size_t)(eol - line) : strlen(line);
+
+		if (llen > nlen + 1 && !strncasecmp(line, name, nlen) && line[nlen] == ':') {
+			const char *v = line + nlen + 1;
+
+			while (*v == ' ')
+				v++;
+			*len = (size_t)(line + llen - v);
+			return v;
+		}
+		line = eol ? eol + 1 : NULL;
+	}
+	return NULL;
+}
+
+static const char *select_name(const struct sg_listener *l, const struct req *r)
+{
+	const char *q = strchr(r->target, '?');
+	const char *method = r->method ? r->method : "GET";
+	struct sg_route_input in = {
+		.host = r->host,
+		.host_len = r->host ? strlen(r->host) : 0,
+		.path = r->target,
+		.path_len = q ? (size_t)(q - r->target) : strlen(r->target),
+		.query = q ? q + 1 : "",
+		.query_len = q ? strlen(q + 1) : 0,
+		.method = method,
+		.method_len = strlen(method),
+		.header = lookup,
+		.ctx = (void *)(uintptr_t)r->headers,
+	};
+	const struct sg_route *rt = sg_route_select(l, &in);
+
+	if (!rt)
+		return NULL;
+	return rt->rule_name ? rt->rule_name : rt->name;
+}
+
+static void expect_routes(struct loaded *l, const char *text, const struct req *c, size_t n)
+{
+	const struct sg_listener *lis = load_listener(l, text);
+	int bad = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		const char *got = select_name(lis, &c[i]);
+
+		if (got == c[i].want || (got && c[i].want && !strcmp(got, c[i].want)))
+			continue;
+		print_message("%s %s (host %s, headers \"%s\"): got %s, want %s\n",
+			      c[i].method ? c[i].method : "GET", c[i].target,
+			      c[i].host ? c[i].host : "-", c[i].headers ? c[i].headers : "",
+			      got ? got : "404", c[i].want ? c[i].want : "404");
+		bad++;
+	}
+	if (bad)
+		fail_msg("%d of %zu requests", bad, n);
+}
+
+/* ---- hostnames ---------------------------------------------------------- */
+
+static const char hosts_yaml[] = "binds:\n"
+				 "- port: 8080\n"
+				 "  listeners:\n"
+				 "  - protocol: HTTP\n"
+				 "    routes:\n"
+				 "    - name: any\n"
+				 "      backends: [{host: 127.0.0.1:8000}]\n"
+				 "    - name: wild\n"
+				 "      hostnames: ['*.example.com']\n"
+				 "      backends: [{host: 127.0.0.1:8000}]\n"
+				 "    - name: wild-api\n"
+				 "      hostnames: ['*.api.example.com']\n"
+				 "      backends: [{host: 127.0.0.1:8000}]\n"
+				 "    - name: exact\n"
+				 "      hostnames: [other.test, www.example.com]\n"
+				 "      matches: [{path: {pathPrefix: /app}}]\n"
+				 "      backends: [{host: 127.0.0.1:8000}]\n"
+				 "    - name: upper\n"
+				 "      hostnames: [Upper.Example.COM]\n"
+				 "      backends: [{host: 127.0.0.1:8000}]\n";
+
+static void test_route_hostname_precedence(void **state)
+{
+	static const struct req cases[] = {
+		{ "www.example.com", NULL, "/app", NULL, "exact" },
+		{ "a.example.com", NULL, "/app", NULL, "wild" },
+		{ "x.api.example.com", NULL, "/", NULL, "wild-api" },
+		{ "x.y.api.example.com", NULL, "/", NULL, "wild-api" },
+		/* One or more labels; the bare domain is not covered. */
+		{ "a.b.example.com", NULL, "/", NULL, "wild" },
+		{ "example.com", NULL, "/", NULL, "any" },
+		{ "api.example.com", NULL, "/", NULL, "wild" },
+		{ "unknown.test", NULL, "/", NULL, "any" },
+		{ "upper.example.com", NULL, "/", NULL, "upper" },
+		{ NULL, NULL, "/", NULL, "any" },
+		/* A hostname rank with no matching path falls through. */
+		{ "www.example.com", NULL, "/other", NULL, "wild" },
+		{ "other.test", NULL, "/other", NULL, "any" },
+		{ "other.test", NULL, "/app/x", NULL, "exact" },
+	};
+
+	expect_routes(*state, hosts_yaml, cases, ARRAY_LEN(cases));
+}
+
+static void test_route_hostname_ignores_port_and_case(void **state)
+{
+	static const struct req cases[] = {
+		{ "www.example.com:8080", NULL, "/app", NULL, "exact" },
+		{ "WWW.Example.Com:8080", NULL, "/app", NULL, "exact" },
+		{ "A.EXAMPLE.COM:443", NULL, "/", NULL, "wild" },
+		{ "[::1]:8080", NULL, "/", NULL, "any" },
+		{ "[::1]", NULL, "/", NULL, "any" },
+		{ "www.example.com.evil:80", NULL, "/app", NULL, "any" },
+	};
+
+	expect_routes(*state, hosts_yaml, cases, ARRAY_LEN(cases));
+}
+
+static void test_route_hostname_without_routes_is_404(void **state)
+{
+	static const char text[] = "binds:\n"
+				   "- port: 8080\n"
+				   "  listeners:\n"
+				   "  - protocol: HTTP\n"
+				   "    routes:\n"
+				   "    - name: only\n"
+				   "      hostnames: [a.test, '*.b.test']\n"
+				   "      backends: [{host: 127.0.0.1:8000}]\n";
+	static const struct req cases[] = {
+		{ "a.test", NULL, "/", NULL, "only" }, { "x.b.test", NULL, "/", NULL, "only" },
+		{ "b.test", NULL, "/", NULL, NULL },   { "xa.test", NULL, "/", NULL, NULL },
+		{ NULL, NULL, "/", NULL, NULL },
+	};
+
+	expect_routes(*state, text, cases, ARRAY_LEN(cases));
+}
+
+/* ---- paths -------------------------------------------------------------- */
+
+static void test_route_path_exact_before_prefix_longest_first(void **state)
+{
+	static const char text[] = "binds:\n"
+				   "- port: 8080\n"
+				   "  listeners:\n"
+				   "  - protocol: HTTP\n"
+				   "    routes:\n"
+				   "    - name: root\n"
+				   "      matches: [{path: {pathPrefix: /}}]\n"
+				   "      backends: [{host: 127.0.0.1:8000}]\n"
+				   "    - name: foo-re\n"
+				   "      matches: [{path: {regex: '/foo/[0-9]+'}}]\n"
+				   "      backends: [{host: 127.0.0.1:8000}]\n"
+				   "    - name: foo\n"
+				   "      matches: [{path: {pathPrefix: /foo}}]\n"
+				   "      backends: [{host: 127.0.0.1:8000}]\n"
+				   "    - name: foo-bar\n"
+				   "      matches: [{path: {pathPrefix: /foo/bar/}}]\n"
+				   "      backends: [{host: 127.0.0.1:8000}]\n"
+				   "    - name: foo-exact\n"
+				   "      matches: [{path: {exact: /foo}}]\n"
+				   "      backends: [{host: 127.0.0.1:8000}]\n";
+	static const struct req cases[] = {
+		{ NULL, NULL, "/foo", NULL, "foo-exact" },
+		{ NULL, NULL, "/foo/", NULL, "foo" },
+		{ NULL, NULL, "/foo/1", NULL, "foo" },
+		{ NULL, NULL, "/foo/bar", NULL, "foo-bar" },
+		{ NULL, NULL, "/foo/bar/", NULL, "foo-bar" },
+		{ NULL, NULL, "/foo/bar/baz", NULL, "foo-bar" },
+		{ NULL, NULL, "/", NULL, "root" },
+		{ NULL, NULL, "/x?foo", NULL, "root" },
+	};
+
+	expect_routes(*state, text, cases, ARRAY_LEN(cases));
+}
+
+static void test_route_path_prefix_is_segment_wise(void **state)
+{
+	static const char text[] = "binds:\n"
+				   "- port: 8080\n"
+				   "  listeners:\n"
+				   "  - protocol: HTTP\n"
+				   "    routes:\n"
+				   "    - name: foo\n"
+				   "      matches: [{path: {pathPrefix: /foo}}]\n"
+				   "      backends: [{host: 127.0.0.1:8000}]\n"
+				   "    - name: bar\n"
+				   "      matches: [{path: {pathPrefix: /bar/}}]\n"
+				   "      backends: [{host: 127.0.0.1:8000}]\n";
+	static const struct req cases[] = {
+		{ NULL, NULL, "/foo", NULL, "foo" },	 { NULL, NULL, "/foo/", NULL, "foo" },
+		{ NULL, NULL, "/foo/x/y", NULL, "foo" }, { NULL, NULL, "/foobar", NULL, NULL },
+		{ NULL, NULL, "/fo", NULL, NULL },	 { NULL, NULL, "/Foo", NULL, NULL },
+		{ NULL, NULL, "/bar", NULL, "bar" },	 { NULL, NULL, "/barn", NULL, NULL },
+		{ NULL, NULL, "/", NULL, NULL },
+	};
+
+	expect_routes(*state, text, cases, ARRAY_LEN(cases));
+}
+
+static void test_route_regex_is_anchored_and_last(void **state)
+{
+	static const char text[] = "binds:\n"
+				   "- port: 8080\n"
+				   "  listeners:\n"
+				   "  - protocol: HTTP\n"
+				   "    routes:\n"
+				   "    - name: item-any\n"
+				   "      matches: [{path: {regex: '/item/.*'}}]\n"
+				   "      backends: [{host: 127.0.0.1:8000}]\n"
+				   "    - name: item-num\n"
+				   "      matches: [{path: {regex: '/item/[0-9]+'}}]\n"
+				   "      backends: [{host: 127.0.0.1:8000}]\n"
+				   "    - name: item-42\n"
+				   "      matches: [{path: {exact: /item/42}}]\n"
+				   "      backends: [{host: 127.0.0.1:8000}]\n"
+				   "    - name: alt\n"
+				   "      matches: [{path: {regex: '/a|/b'}}]\n"
+				   "      backends: [{host: 127.0.0.1:8000}]\n";
+	static const struct req cases[] = {
+		/* The longer pattern first, as agentgateway orders regexes. */
+		{ NULL, NULL, "/item/7", NULL, "item-num" },
+		{ NULL, NULL, "/item/abc", NULL, "item-any" },
+		{ NULL, NULL, "/item/42", NULL, "item-42" },
+		{ NULL, NULL, "/item/7/x", NULL, "item-any" },
+		{ NULL, NULL, "/x/item/7", NULL, NULL },
+		/* The whole alternation is anchored, not just its ends. */
+		{ NULL, NULL, "/a", NULL, "alt" },
+		{ NULL, NULL, "/b", NULL, "alt" },
+		{ NULL, NULL, "/ab", NULL, NULL },
+		{ NULL, NULL, "/xb", NULL, NULL },
+		{ NULL, NULL, "/a?x=1", NULL, "alt" },
+		{ NULL, NULL, "/nothing", NULL, NULL },
+	};
+
+	expect_routes(*state, text, cases, ARRAY_LEN(cases));
+}
+
+/* ---- method, headers, query --------------------------------------------- */
+
+static const char kv_yaml[] =
+	"binds:\n"
+	"- port: 8080\n"
+	"  listeners:\n"
+	"  - protocol: HTTP\n"
+	"    routes:\n"
+	"    - name: plain\n"
+	"      matches: [{path: {pathPrefix: /api}}]\n"
+	"      backends: [{host: 127.0.0.1:8000}]\n"
+	"    - name: plain-again\n"
+	"      matches: [{path: {pathPrefix: /api}}]\n"
+	"      backends: [{host: 127.0.0.1:8000}]\n"
+	"    - name: get\n"
+	"      matches: [{path: {pathPrefix: /api}, method: GET}]\n"
+	"      backends: [{host: 127.0.0.1:8000}]\n"
+	"    - name: h1\n"
+	"      matches: [{path: {pathPrefix: /api},\n"
+	"                 headers: [{name: x-a, value: {exact: yes}}]}]\n"
+	"      backends: [{host: 127.0.0.1:8000}]\n"
+	"    - name: h2\n"
+	"      matches: [{path: {pathPrefix: /api},\n"
+	"                 headers: [{name: x-a, value: {exact: yes}},\n"
+	"                           {name: x-b, value: {regex: 'v[0-9]'}}]}]\n"
+	"      backends: [{host: 127.0.0.1:8000}]\n"
+	"    - name: get-h1\n"
+	"      matches: [{path: {pathPrefix: /api}, method: GET,\n"
+	"                 headers: [{name: x-a, value: {exact: yes}}]}]\n"
+	"      backends: [{host: 127.0.0.1:8000}]\n"
+	"    - name: q1\n"
+	"      matches: [{path: {pathPrefix: /api}, query: [{name: q, value: {exact: '1'}}]}]\n"
+	"      backends: [{host: 127.0.0.1:8000}]\n"
+	"    - name: q2\n"
+	"      matches: [{path: {pathPrefix: /api}, query: [{name: q, value: {exact: '1'}},\n"
+	"                                                  {name: r, value: {regex: '[0-9]'}}]}]\n"
+	"      backends: [{host: 127.0.0.1:8000}]\n";
+
+static void test_route_method_beats_headers_beat_query(void **state)
+{
+	static const struct req cases[] = {
+		{ NULL, "POST", "/api", NULL, "plain" },
+		{ NULL, "GET", "/api", NULL, "get" },
+		{ NULL, "get", "/api", NULL, "plain" },
+		{ NULL, "POST", "/api", "x-a: yes", "h1" },
+		{ NULL, "POST", "/api", "x-a: yes\nx-b: v7", "h2" },
+		{ NULL, "GET", "/api", "x-a: yes", "get-h1" },
+		{ NULL, "GET", "/api", "x-a: yes\nx-b: v7", "get-h1" },
+		{ NULL, "POST", "/api?q=1", "x-a: yes", "h1" },
+		{ NULL, "POST", "/api?q=1&r=2", "x-a: yes", "h1" },
+		{ NULL, "GET", "/api?q=1&r=2", NULL, "get" },
+	};
+
+	expect_routes(*state, kv_yaml, cases, ARRAY_LEN(cases));
+}
+
+static void test_route_header_matches(void **state)
+{
+	static const struct req cases[] = {
+		{ NULL, "POST", "/api", "X-A: yes", "h1" },
+		{ NULL, "POST", "/api", "x-a: YES", "plain" },
+		{ NULL, "POST", "/api", "x-a: yes!", "plain" },
+		{ NULL, "POST", "/api", "x-b: v7", "plain" },
+		{ NULL, "POST", "/api", "x-a: yes\nx-b: v7x", "h1" },
+		{ NULL, "POST", "/api", "x-a: yes\nx-b: xv7", "h1" },
+		{ NULL, "POST", "/api", "x-a: yes\nX-B: v0", "h2" },
+	};
+
+	expect_routes(*state, kv_yaml, cases, ARRAY_LEN(cases));
+}
+
+static void test_route_query_matches(void **state)
+{
+	static const struct req cases[] = {
+		{ NULL, "POST", "/api?q=1", NULL, "q1" },
+		{ NULL, "POST", "/api?r=2&q=1", NULL, "q2" },
+		{ NULL, "POST", "/api?q=1&r=22", NULL, "q1" },
+		{ NULL, "POST", "/api?q=1&r", NULL, "q1" },
+		/* The first q decides. */
+		{ NULL, "POST", "/api?q=2&q=1", NULL, "plain" },
+		{ NULL, "POST", "/api?q=1&q=2", NULL, "q1" },
+		{ NULL, "POST", "/api?qq=1&Q=1", NULL, "plain" },
+		{ NULL, "POST", "/api?q", NULL, "plain" },
+		{ NULL, "POST", "/api?x=1&q=1&", NULL, "q1" },
+	};
+
+	expect_routes(*state, kv_yaml, cases, ARRAY_LEN(cases));
+}
+
+static void test_route_ties_go_to_config_order(void **state)
+{
+	static const struct req cases[] = {
+		{ NULL, "POST", "/api/x", NULL, "plain" },
+		{ NULL, "POST", "/apix", NULL, NULL },
+	};
+
+	expect_routes(*state, kv_yaml, cases, ARRAY_LEN(cases));
+}
+
+/* ---- Kubernetes dialect --------------------------------------------------- */
+
+static const char k8s_yaml[] =
+	"apiVersion: gateway.networking.k8s.io/v1\n"
+	"kind: Gateway\n"
+	"metadata: {name: gw, namespace: ns}\n"
+	"spec: {listeners: [{name: http, port: 8080, protocol: HTTP}]}\n"
+	"---\n"
+	"apiVersion: gateway.networking.k8s.io/v1\n"
+	"kind: HTTPRoute\n"
+	"metadata: {name: any, namespace: ns}\n"
+	"spec:\n"
+	"  parentRefs: [{name: gw}]\n"
+	"  rules:\n"
+	"  - name: versioned\n"
+	"    matches: [{path: {type: RegularExpression, value: '/v[0-9]+/.*'}}]\n"
+	"  - name: env\n"
+	"    matches:\n"
+	"    - path: {type: PathPrefix, value: /}\n"
+	"      headers: [{name: x-env, type: RegularExpression, value: 'prod|canary'}]\n"
+	"      queryParams: [{name: debug, value: '1'}]\n"
+	"  - name: exact-first\n"
+	"    matches:\n"
+	"    - path: {type: RegularExpression, value: '/v1/.*'}\n"
+	"    - path: {type: Exact, value: /v1/status}\n"
+	"---\n"
+	"apiVersion: gateway.networking.k8s.io/v1\n"
+	"kind: HTTPRoute\n"
+	"metadata: {name: www, namespace: ns}\n"
+	"spec:\n"
+	"  parentRefs: [{name: gw}]\n"
+	"  hostnames: [www.example.com]\n"
+	"  rules: [{name: app, matches: [{path: {type: PathPrefix, value: /app}}]}]\n"
+	"---\n"
+	"apiVersion: gateway.networking.k8s.io/v1\n"
+	"kind: HTTPRoute\n"
+	"metadata: {name: wild, namespace: ns}\n"
+	"spec:\n"
+	"  parentRefs: [{name: gw}]\n"
+	"  hostnames: ['*.example.com']\n"
+	"  rules: [{name: wild-rule}]\n";
+
+static void test_route_kubernetes_dialect(void **state)
+{
+	static const struct req cases[] = {
+		{ "www.example.com", NULL, "/app/x", NULL, "app" },
+		{ "www.example.com", NULL, "/v1/x", NULL, "wild-rule" },
+		{ "b.example.com:80", NULL, "/", NULL, "wild-rule" },
+		{ "other.test", NULL, "/v1/x", NULL, "versioned" },
+		{ "other.test", NULL, "/v12/", NULL, "versioned" },
+		{ "other.test", NULL, "/v/x", NULL, NULL },
+		{ "other.test", NULL, "/x?debug=1", "x-env: prod", "env" },
+		{ "other.test", NULL, "/x?debug=1", "x-env: canary", "env" },
+		{ "other.test", NULL, "/x?debug=1", "x-env: prodx", NULL },
+		{ "other.test", NULL, "/x?debug=0", "x-env: prod", NULL },
+		{ "other.test", NULL, "/x", NULL, NULL },
+		/* A route's matches are ORed; its best one ranks it. */
+		{ "other.test", NULL, "/v1/status", NULL, "exact-first" },
+	};
+
+	expect_routes(*state, k8s_yaml, cases, ARRAY_LEN(cases));
+}
+
+/* ---- invalid regexes ------------------------------------------------------ */
+
+struct err_case {
+	const char *what;
+	const char *text;
+	const char *want; /* the one diagnostic line */
+};
+
+static void expect_load_error(struct loaded *l, const struct err_case *c, size_t n)
+{
+	int bad = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		loaded_reset(l);
+		l->cfg = sg_cfg_load_text("t.yaml", c[i].text, &l->diag);
+		if (!l->cfg && l->diag.n == 1 && l->diag.errors == 1 &&
+		    !strcmp(l->diag.lines[0], c[i].want))
+			continue;
+		print_message("%s: cfg %p, %zu lines, want \"%s\"\n", c[i].what, (void *)l->cfg,
+			      l->diag.n, c[i].want);
+		print_diag(&l->diag);
+		bad++;
+	}
+	if (bad)
+		fail_msg("%d of %zu cases", bad, n);
+}
+
+#define STANDALONE_ROUTE(match)                                                                    \
+	"binds:\n"                                                                                 \
+	"- port: 8080\n"                                                                           \
+	"  listeners:\n"                                                                           \
+	"  - protocol: HTTP\n"                                                                     \
+	"    routes:\n"                                                                            \
+	"    - backends: [{host: 127.0.0.1:8000}]\n"                                               \
+	"      matches: [" match "]\n"
+
+#define K8S_ROUTE(match)                                                                           \
+	"apiVersion: gateway.networking.k8s.io/v1\n"                                               \
+	"kind: Gateway\n"                                                                          \
+	"metadata: {name: gw}\n"                                                                   \
+	"spec: {listeners: [{name: a, port: 8080, protocol: HTTP},\n"                              \
+	"                   {name: b, port: 8081, protocol: HTTP}]}\n"                             \
+	"---\n"                                                                                    \
+	"apiVersion: gateway.networking.k8s.io/v1\n"                                               \
+	"kind: HTTPRoute\n"                                                                        \
+	"metadata: {name: r}\n"                                                                    \
+	"spec:\n"                                                                                  \
+	"  parentRefs: [{name: gw}]\n"                                                             \
+	"  rules: [{matches: [" match "]}]\n"
+
+#define PATH_KEY "binds[0].listeners[0].routes[0].matches[0].path"
+#define RULE_KEY "spec.rules[0].matches[0]"
+
+static void test_route_invalid_regex_is_a_load_error(void **state)
+{
+	/* One line per bad expression even when, as in K8S_ROUTE, the match
+	 * is shared by the routes of two listeners. */
+	static const struct err_case cases[] = {
+		{ "standalone path", STANDALONE_ROUTE("{path: {regex: '/a[b'}}"),
+		  "t.yaml:7:32: " PATH_KEY ".regex: expected a valid regular expression, got "
+		  "\"/a[b\" (Unmatched [, [^, [:, [., or [=)" },
+		{ "standalone header",
+		  STANDALONE_ROUTE("{headers: [{name: x, value: {regex: '(a'}}]}"),
+		  "t.yaml:7:53: binds[0].listeners[0].routes[0].matches[0].headers[0].value.regex: "
+		  "expected a valid regular expression, got \"(a\" (Unmatched ( or \\()" },
+		{ "standalone query",
+		  STANDALONE_ROUTE("{query: [{name: q, value: {regex: 'x{2,1}'}}]}"),
+		  "t.yaml:7:51: binds[0].listeners[0].routes[0].matches[0].query[0].value.regex: "
+		  "expected a valid regular expression, got \"x{2,1}\" (Invalid content of "
+		  "\\{\\})" },
+		/* glibc would take the ')' as a literal and unanchor the rest. */
+		{ "kubernetes path", K8S_ROUTE("{path: {type: RegularExpression, value: 'a)|b'}}"),
+		  "t.yaml:12:62: " RULE_KEY ".path.value: expected a valid regular expression, "
+		  "got \"a)|b\" (Unmatched ) or \\))" },
+		{ "kubernetes header",
+		  K8S_ROUTE("{headers: [{name: x, type: RegularExpression, value: '*a'}]}"),
+		  "t.yaml:12:75: " RULE_KEY ".headers[0].value: expected a valid regular "
+		  "expression, got \"*a\" (Invalid preceding regular expression)" },
+		{ "kubernetes query",
+		  K8S_ROUTE("{queryParams: [{name: q, type: RegularExpression, value: "
+			    "'[[:nope:]]'}]}"),
+		  "t.yaml:12:79: " RULE_KEY ".queryParams[0].value: expected a valid regular "
+		  "expression, got \"[[:nope:]]\" (Invalid character class name)" },
+	};
+
+	expect_load_error(*state, cases, ARRAY_LEN(cases));
+}
+
+static void test_route_valid_regex_edge_cases_load(void **state)
+{
+	static const char *const ok[] = {
+		STANDALONE_ROUTE("{path: {regex: '/[)]x'}}"),
+		STANDALONE_ROUTE("{path: {regex: '/\\)'}}"),
+		STANDALONE_ROUTE("{path: {regex: '/[]a]'}}"),
+		STANDALONE_ROUTE("{path: {regex: '/[[:alpha:]]+'}}"),
+		K8S_ROUTE("{path: {type: RegularExpression, value: '(/a|/b)(/c)?'}}"),
+	};
+
+	for (size_t i = 0; i < ARRAY_LEN(ok); i++)
+		load_listener(*state, ok[i]);
+}
+
+/* ---- endpoint picking ----------------------------------------------------- */
+
+/* splitmix64: a fixed, well-mixed sequence, so bounds are reproducible. */
+static uint64_t next_rnd(uint64_t *s)
+{
+	uint64_t z = (*s += 0x9e3779b97f4a7c15ull);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	return z ^ (z >> 31);
+}
+
+static const char weights_yaml[] = "binds:\n"
+				   "- port: 8080\n"
+				   "  listeners:\n"
+				   "  - protocol: HTTP\n"
+				   "    routes:\n"
+				   "    - backends:\n"
+				   "      - {host: 127.0.0.1:8001, weight: 1}\n"
+				   "      - {host: 127.0.0.1:8002, weight: 0}\n"
+				   "      - {host: 127.0.0.1:8003, weight: 3}\n"
+				   "    - backends:\n"
+				   "      - {host: 127.0.0.1:8001, weight: 0}\n"
+				   "    - backends: []\n";
+
+/* Draw DRAWS picks and count them per backend (at most 4). */
+static void count_picks(const struct sg_brefs *bs, uint64_t tried, size_t counts[4])
+{
+	uint64_t seed = 42;
+
+	memset(counts, 0, 4 * sizeof(counts[0]));
+	for (int i = 0; i < DRAWS; i++) {
+		size_t bi = 99, ei = 99;
+
+		assert_true(sg_route_pick(bs, next_rnd(&seed), tried, &bi, &ei));
+		assert_true(bi < bs->n && bi < 4);
+		assert_true(ei < bs->v[bi].neps);
+		counts[bi]++;
+	}
+}
+
+static void test_route_pick_follows_weights(void **state)
+{
+	const struct sg_listener *l = load_listener(*state, weights_yaml);
+	size_t counts[4];
+
+	count_picks(&l->routes[0].backends, 0, counts);
+	/* Expected 2500 / 0 / 7500; the bounds allow about 10 sigma. */
+	assert_in_range(counts[0], 2100, 2900);
+	assert_int_equal(counts[1], 0);
+	assert_in_range(counts[2], 7100, 7900);
+}
+
+static void test_route_pick_needs_a_weighted_endpoint(void **state)
+{
+	const struct sg_listener *l = load_listener(*state, weights_yaml);
+	size_t bi = 7, ei = 7;
+
+	assert_false(sg_route_pick(&l->routes[1].backends, 1, 0, &bi, &ei));
+	assert_false(sg_route_pick(&l->routes[2].backends, 1, 0, &bi, &ei));
+	assert_int_equal(bi, 7);
+	assert_int_equal(ei, 7);
+}
+
+static void test_route_pick_prefers_untried_backends(void **state)
+{
+	const struct sg_listener *l = load_listener(*state, weights_yaml);
+	const struct sg_brefs *bs = &l->routes[0].backends;
+	size_t counts[4];
+
+	/* The heavy backend failed: everything goes to the light one. */
+	count_picks(bs, SG_ROUTE_TRIED_BIT(2, 0), counts);
+	assert_int_equal(counts[0], DRAWS);
+	/* Everything tried: weights again, still never weight 0. */
+	count_picks(bs, SG_ROUTE_TRIED_BIT(0, 0) | SG_ROUTE_TRIED_BIT(2, 0), counts);
+	assert_in_range(counts[0], 2100, 2900);
+	assert_int_equal(counts[1], 0);
+	assert_in_range(counts[2], 7100, 7900);
+}
+
+static const char endpoints_yaml[] =
+	"apiVersion: v1\n"
+	"kind: Service\n"
+	"metadata: {name: svc, namespace: ns}\n"
+	"spec: {ports: [{name: web, port: 80, targetPort: 8000}]}\n"
+	"---\n"
+	"apiVersion: discovery.k8s.io/v1\n"
+	"kind: EndpointSlice\n"
+	"metadata:\n"
+	"  name: svc-1\n"
+	"  namespace: ns\n"
+	"  labels: {kubernetes.io/service-name: svc}\n"
+	"addressType: IPv4\n"
+	"endpoints: [{addresses: [127.0.0.2, 127.0.0.3, 127.0.0.4]}]\n"
+	"ports: [{name: web, port: 8000}]\n"
+	"---\n"
+	"apiVersion: gateway.networking.k8s.io/v1\n"
+	"kind: Gateway\n"
+	"metadata: {name: gw, namespace: ns}\n"
+	"spec: {listeners: [{name: l, port: 8080, protocol: HTTP}]}\n"
+	"---\n"
+	"apiVersion: gateway.networking.k8s.io/v1\n"
+	"kind: HTTPRoute\n"
+	"metadata: {name: r, namespace: ns}\n"
+	"spec: {parentRefs: [{name: gw}], rules: [{backendRefs: [{name: svc, "
+	"port: 80}]}]}\n";
+
+static void count_endpoints(const struct sg_brefs *bs, uint64_t tried, size_t counts[3])
+{
+	uint64_t seed = 7;
+
+	memset(counts, 0, 3 * sizeof(counts[0]));
+	for (int i = 0; i < DRAWS; i++) {
+		size_t bi = 99, ei = 99;
+
+		assert_true(sg_route_pick(bs, next_rnd(&seed), tried, &bi, &ei));
+		assert_int_equal(bi, 0);
+		assert_true(ei < 3);
+		counts[ei]++;
+	}
+}
+
+static void test_route_pick_spreads_and_avoids_tried_endpoints(void **state)
+{
+	const struct sg_listener *l = load_listener(*state, endpoints_yaml);
+	const struct sg_brefs *bs = &l->routes[0].backends;
+	size_t counts[3];
+
+	assert_int_equal(bs->n, 1);
+	assert_int_equal(bs->v[0].neps, 3);
+	count_endpoints(bs, 0, counts);
+	for (size_t i = 0; i < 3; i++)
+		assert_in_range(counts[i], 2900, 3800);
+	count_endpoints(bs, SG_ROUTE_TRIED_BIT(0, 0) | SG_ROUTE_TRIED_BIT(0, 2), counts);
+	assert_int_equal(counts[1], DRAWS);
+	count_endpoints(bs, SG_ROUTE_TRIED_BIT(0, 1), counts);
+	assert_int_equal(counts[1], 0);
+	assert_in_range(counts[0], 4500, 5500);
+	count_endpoints(bs, 0x7, counts);
+	for (size_t i = 0; i < 3; i++)
+		assert_in_range(counts[i], 2900, 3800);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+#define T(name) cmocka_unit_test_setup_teardown(name, loaded_setup, loaded_teardown)
+		T(test_route_hostname_precedence),
+		T(test_route_hostname_ignores_port_and_case),
+		T(test_route_hostname_without_routes_is_404),
+		T(test_route_path_exact_before_prefix_longest_first),
+		T(test_route_path_prefix_is_segment_wise),
+		T(test_route_regex_is_anchored_and_last),
+		T(test_route_method_beats_headers_beat_query),
+		T(test_route_header_matches),
+		T(test_route_query_matches),
+		T(test_route_ties_go_to_config_order),
+		T(test_route_kubernetes_dialect),
+		T(test_route_invalid_regex_is_a_load_error),
+		T(test_route_valid_regex_edge_cases_load),
+		T(test_route_pick_follows_weights),
+		T(test_route_pick_needs_a_weighted_endpoint),
+		T(test_route_pick_prefers_untried_backends),
+		T(test_route_pick_spreads_and_avoids_tried_endpoints),
+#undef T
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
