@@ -1,21 +1,55 @@
-/* The llhttp wrapper. Each call parses a head from the start of the buffer,
- * so every span llhttp reports arrives in one piece. */
+/* The llhttp wrapper, the chunked-body boundary scanner and the head writers.
+ * Each parse call starts at the head's first byte, so every span llhttp
+ * reports arrives in one piece. */
 #include "user/h1.h"
 
-#include <llhttp.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
+#include <llhttp.h>
+
+#define H1_BUG_ON(cond)                                                                            \
+	do {                                                                                       \
+		if (cond) {                                                                        \
+			fprintf(stderr, "%s:%d: BUG: %s\n", __FILE__, __LINE__, #cond);            \
+			abort();                                                                   \
+		}                                                                                  \
+	} while (0)
+
+#define H1_CHUNK_MAX (UINT64_C(1) << 62)
+#define H1_EXT_MAX 4096
+#define H1_TRAILERS_MAX 65536
+
+/* ---- head parsing --------------------------------------------------------- */
+
+/* What the callbacks fill, on the stack of one parse call; exactly one of
+ * req and resp is set. */
 struct h1_state {
 	struct sg_h1_req *req;
+	struct sg_h1_resp *resp;
+	struct sg_h1_header *headers;
+	size_t *nheaders;
 	size_t max_headers;
 	bool too_many;
-	bool in_value;
 };
 
 static struct h1_state *state(llhttp_t *p)
 {
 	return p->data;
+}
+
+static bool is_ows(char c)
+{
+	return c == ' ' || c == '\t';
+}
+
+static bool span_is(struct sg_h1_span s, const char *lit)
+{
+	return s.len == strlen(lit) && strncasecmp(s.p, lit, s.len) == 0;
 }
 
 static int on_method(llhttp_t *p, const char *at, size_t len)
@@ -30,39 +64,44 @@ static int on_url(llhttp_t *p, const char *at, size_t len)
 	return 0;
 }
 
+static int on_status(llhttp_t *p, const char *at, size_t len)
+{
+	state(p)->resp->reason = (struct sg_h1_span){ at, len };
+	return 0;
+}
+
 static int on_header_field(llhttp_t *p, const char *at, size_t len)
 {
 	struct h1_state *s = state(p);
-	struct sg_h1_req *req = s->req;
+	struct sg_h1_header *h;
 
-	if (req->nheaders >= s->max_headers) {
+	if (*s->nheaders >= s->max_headers) {
 		s->too_many = true;
 		return -1;
 	}
-	req->headers[req->nheaders].name = (struct sg_h1_span){ at, len };
-	req->headers[req->nheaders].value = (struct sg_h1_span){ at + len, 0 };
-	req->nheaders++;
+	h = &s->headers[(*s->nheaders)++];
+	h->name = (struct sg_h1_span){ at, len };
+	h->value = (struct sg_h1_span){ at + len, 0 };
 	return 0;
 }
 
+/* llhttp strips leading whitespace but keeps trailing whitespace, which is
+ * not part of a field value (RFC 9110 §5.5). */
 static int on_header_value(llhttp_t *p, const char *at, size_t len)
 {
-	struct sg_h1_req *req = state(p)->req;
+	struct h1_state *s = state(p);
 
-	if (req->nheaders)
-		req->headers[req->nheaders - 1].value = (struct sg_h1_span){ at, len };
+	while (len && is_ows(at[len - 1]))
+		len--;
+	if (*s->nheaders)
+		s->headers[*s->nheaders - 1].value = (struct sg_h1_span){ at, len };
 	return 0;
 }
 
+/* Stop at the end of the head so the body or a pipelined message is never
+ * parsed: the pause leaves llhttp_get_error_pos() just past the final LF. */
 static int on_headers_complete(llhttp_t *p)
 {
-	struct sg_h1_req *req = state(p)->req;
-
-	req->minor = p->http_minor;
-	req->keep_alive = llhttp_should_keep_alive(p);
-	req->chunked = (p->flags & F_CHUNKED) != 0;
-	if (p->flags & F_CONTENT_LENGTH)
-		req->content_length = (int64_t)p->content_length;
 	return HPE_PAUSED;
 }
 
@@ -74,35 +113,665 @@ static const llhttp_settings_t request_settings = {
 	.on_headers_complete = on_headers_complete,
 };
 
-enum sg_h1_result sg_h1_parse_request(const char *buf, size_t len, size_t max_headers,
-				      struct sg_h1_req *req)
-{
-	struct h1_state s = { .req = req };
-	llhttp_t parser;
-	llhttp_errno_t err;
+static const llhttp_settings_t response_settings = {
+	.on_status = on_status,
+	.on_header_field = on_header_field,
+	.on_header_value = on_header_value,
+	.on_headers_complete = on_headers_complete,
+};
 
-	memset(req, 0, sizeof(*req));
-	req->content_length = -1;
-	s.max_headers = max_headers < SG_H1_MAX_HEADERS ? max_headers : SG_H1_MAX_HEADERS;
-	llhttp_init(&parser, HTTP_REQUEST, &request_settings);
-	parser.data = &s;
-	err = llhttp_execute(&parser, buf, len);
+/* llhttp 8 in strict mode still accepts a bare LF in the request line and as
+ * the final line, and obs-fold; each is a smuggling vector when the backend
+ * reads the head differently, so every line ending of the head is checked. */
+static bool lines_strict(const char *buf, size_t len)
+{
+	for (size_t i = 0; i < len; i++) {
+		switch (buf[i]) {
+		case '\0':
+			return false;
+		case '\r':
+			if (i + 1 == len || buf[i + 1] != '\n')
+				return false;
+			break;
+		case '\n':
+			if (i == 0 || buf[i - 1] != '\r')
+				return false;
+			if (i + 1 < len && is_ows(buf[i + 1]))
+				return false;
+			break;
+		}
+	}
+	return true;
+}
+
+static const struct sg_h1_span *find(const struct sg_h1_header *h, size_t n, const char *name)
+{
+	for (size_t i = 0; i < n; i++)
+		if (span_is(h[i].name, name))
+			return &h[i].value;
+	return NULL;
+}
+
+static size_t count_headers(const struct sg_h1_header *h, size_t n, const char *name)
+{
+	size_t found = 0;
+
+	for (size_t i = 0; i < n; i++)
+		found += span_is(h[i].name, name);
+	return found;
+}
+
+static void init_parser(llhttp_t *p, llhttp_type_t type, const llhttp_settings_t *settings,
+			struct h1_state *s, size_t max_headers)
+{
+	s->max_headers = max_headers < SG_H1_MAX_HEADERS ? max_headers : SG_H1_MAX_HEADERS;
+	llhttp_init(p, type, settings);
+	p->data = s;
+}
+
+/* Runs llhttp over buf and checks what every head must satisfy. */
+static enum sg_h1_result run(llhttp_t *p, const char *buf, size_t len, size_t *head_len)
+{
+	llhttp_errno_t err = llhttp_execute(p, buf, len);
+
 	if (err == HPE_PAUSED) {
-		req->head_len = (size_t)(llhttp_get_error_pos(&parser) - buf);
+		*head_len = (size_t)(llhttp_get_error_pos(p) - buf);
+		if (p->http_major != 1 || !lines_strict(buf, *head_len))
+			return SG_H1_INVALID;
+		if ((p->flags & F_CONTENT_LENGTH) && p->content_length > (uint64_t)INT64_MAX)
+			return SG_H1_INVALID;
 		return SG_H1_DONE;
 	}
-	if (s.too_many)
+	if (state(p)->too_many)
 		return SG_H1_TOO_LARGE;
 	return err == HPE_OK ? SG_H1_PARTIAL : SG_H1_INVALID;
 }
 
+/* llhttp already refuses Content-Length beside Transfer-Encoding, duplicate
+ * Content-Length and "chunked" before another coding. It lets through a
+ * Transfer-Encoding without a final chunked (or an empty one) and
+ * Transfer-Encoding in HTTP/1.0, since it would only refuse those while
+ * reading the body, past our pause. */
+static bool request_framing_ok(const llhttp_t *p, const struct sg_h1_req *req)
+{
+	bool te = find(req->headers, req->nheaders, "transfer-encoding") != NULL;
+	size_t hosts = count_headers(req->headers, req->nheaders, "host");
+
+	if (te && (!(p->flags & F_CHUNKED) || (p->flags & F_CONTENT_LENGTH) || req->minor == 0))
+		return false;
+	/* Routing and the backend must agree on one Host (RFC 9112 §3.2). */
+	return hosts == 1 || (hosts == 0 && req->minor == 0);
+}
+
+enum sg_h1_result sg_h1_parse_request(const char *buf, size_t len, size_t max_headers,
+				      struct sg_h1_req *req)
+{
+	struct h1_state s = { .req = req, .headers = req->headers, .nheaders = &req->nheaders };
+	enum sg_h1_result rc;
+	llhttp_t parser;
+
+	memset(req, 0, sizeof(*req));
+	req->content_length = -1;
+	init_parser(&parser, HTTP_REQUEST, &request_settings, &s, max_headers);
+	rc = run(&parser, buf, len, &req->head_len);
+	if (rc != SG_H1_DONE)
+		return rc;
+	req->minor = parser.http_minor;
+	req->keep_alive = llhttp_should_keep_alive(&parser);
+	req->chunked = (parser.flags & F_CHUNKED) != 0;
+	if (parser.flags & F_CONTENT_LENGTH)
+		req->content_length = (int64_t)parser.content_length;
+	return request_framing_ok(&parser, req) ? SG_H1_DONE : SG_H1_INVALID;
+}
+
+/* Transfer-Encoding overrides Content-Length, and a backend that sends both,
+ * or chunks in HTTP/1.0, is not trusted to delimit the next response. */
+static void response_framing(const llhttp_t *p, struct sg_h1_resp *resp)
+{
+	bool te = find(resp->headers, resp->nheaders, "transfer-encoding") != NULL;
+
+	resp->chunked = te && (p->flags & F_CHUNKED);
+	resp->keep_alive = llhttp_should_keep_alive(p);
+	if ((p->flags & F_CONTENT_LENGTH) && !te)
+		resp->content_length = (int64_t)p->content_length;
+	if (te && ((p->flags & F_CONTENT_LENGTH) || resp->minor == 0))
+		resp->keep_alive = false;
+}
+
+enum sg_h1_result sg_h1_parse_response(const char *buf, size_t len, size_t max_headers,
+				       struct sg_h1_resp *resp)
+{
+	struct h1_state s = { .resp = resp, .headers = resp->headers, .nheaders = &resp->nheaders };
+	enum sg_h1_result rc;
+	llhttp_t parser;
+
+	memset(resp, 0, sizeof(*resp));
+	resp->content_length = -1;
+	init_parser(&parser, HTTP_RESPONSE, &response_settings, &s, max_headers);
+	/* The only lenient flag we set, and only for responses: it lets
+	 * Transfer-Encoding beside Content-Length through so that
+	 * response_framing() can follow RFC 9112 §6.3 instead of failing. */
+	llhttp_set_lenient_chunked_length(&parser, 1);
+	rc = run(&parser, buf, len, &resp->head_len);
+	if (rc != SG_H1_DONE)
+		return rc;
+	if (parser.status_code < 100 || parser.status_code > 599)
+		return SG_H1_INVALID;
+	resp->status = parser.status_code;
+	resp->minor = parser.http_minor;
+	response_framing(&parser, resp);
+	return SG_H1_DONE;
+}
+
 const struct sg_h1_span *sg_h1_header(const struct sg_h1_req *req, const char *name)
 {
-	size_t n = strlen(name);
+	return find(req->headers, req->nheaders, name);
+}
 
-	for (size_t i = 0; i < req->nheaders; i++)
-		if (req->headers[i].name.len == n &&
-		    strncasecmp(req->headers[i].name.p, name, n) == 0)
-			return &req->headers[i].value;
-	return NULL;
+const struct sg_h1_span *sg_h1_resp_header(const struct sg_h1_resp *resp, const char *name)
+{
+	return find(resp->headers, resp->nheaders, name);
+}
+
+/* ---- framing and header values ------------------------------------------- */
+
+static bool spans_equal(struct sg_h1_span a, struct sg_h1_span b)
+{
+	return a.len == b.len && strncasecmp(a.p, b.p, a.len) == 0;
+}
+
+/* Whether the comma-separated list p[0..len) has `token` (case-insensitive),
+ * skipping the empty elements RFC 9110 §5.6.1 allows. */
+static bool list_has_span(const char *p, size_t len, struct sg_h1_span token)
+{
+	const char *end = p + len;
+
+	while (p < end) {
+		const char *comma = memchr(p, ',', (size_t)(end - p));
+		const char *stop = comma ? comma : end;
+		struct sg_h1_span item;
+
+		while (p < stop && is_ows(*p))
+			p++;
+		item = (struct sg_h1_span){ p, (size_t)(stop - p) };
+		while (item.len && is_ows(item.p[item.len - 1]))
+			item.len--;
+		if (item.len && spans_equal(item, token))
+			return true;
+		p = comma ? comma + 1 : end;
+	}
+	return false;
+}
+
+static bool list_has(const char *p, size_t len, const char *token)
+{
+	return list_has_span(p, len, (struct sg_h1_span){ token, strlen(token) });
+}
+
+/* Whether any header `name` lists `token`. */
+static bool headers_list(const struct sg_h1_header *h, size_t n, const char *name,
+			 const char *token)
+{
+	for (size_t i = 0; i < n; i++)
+		if (span_is(h[i].name, name) && list_has(h[i].value.p, h[i].value.len, token))
+			return true;
+	return false;
+}
+
+enum sg_h1_body sg_h1_request_body(const struct sg_h1_req *req)
+{
+	if (req->chunked)
+		return SG_H1_BODY_CHUNKED;
+	return req->content_length > 0 ? SG_H1_BODY_LENGTH : SG_H1_BODY_NONE;
+}
+
+enum sg_h1_body sg_h1_response_body(const struct sg_h1_resp *resp, bool request_was_head)
+{
+	if (request_was_head || resp->status / 100 == 1 || resp->status == 204 ||
+	    resp->status == 304)
+		return SG_H1_BODY_NONE;
+	if (resp->chunked)
+		return SG_H1_BODY_CHUNKED;
+	/* A coding other than a final chunked cannot be delimited but by EOF. */
+	if (sg_h1_resp_header(resp, "transfer-encoding"))
+		return SG_H1_BODY_CLOSE;
+	if (resp->content_length >= 0)
+		return resp->content_length ? SG_H1_BODY_LENGTH : SG_H1_BODY_NONE;
+	return SG_H1_BODY_CLOSE;
+}
+
+enum sg_h1_body sg_h1_response_body_for(const struct sg_h1_resp *resp, const struct sg_h1_req *req)
+{
+	/* RFC 9110 §9.3.6: a client ignores framing headers in a 2xx to CONNECT. */
+	if (span_is(req->method, "CONNECT") && resp->status / 100 == 2)
+		return SG_H1_BODY_CLOSE;
+	return sg_h1_response_body(resp, span_is(req->method, "HEAD"));
+}
+
+bool sg_h1_wants_upgrade(const struct sg_h1_req *req)
+{
+	const struct sg_h1_span *up = sg_h1_header(req, "upgrade");
+
+	return up && up->len && headers_list(req->headers, req->nheaders, "connection", "upgrade");
+}
+
+bool sg_h1_expects_continue(const struct sg_h1_req *req)
+{
+	return req->minor >= 1 &&
+	       headers_list(req->headers, req->nheaders, "expect", "100-continue");
+}
+
+/* ---- chunked bodies ------------------------------------------------------- */
+
+/* Zero must stay the first state: a zeroed scanner is at the start of a body. */
+enum {
+	CH_SIZE_FIRST, /* first hex digit of a chunk-size */
+	CH_SIZE,       /* more hex digits */
+	CH_SIZE_BWS,   /* whitespace after the size: only ';' may follow */
+	CH_EXT,	       /* chunk extensions, up to CR */
+	CH_SIZE_LF,    /* LF ending the chunk-size line */
+	CH_DATA,       /* n bytes of data left */
+	CH_DATA_CR,    /* CRLF after the data */
+	CH_DATA_LF,
+	CH_TRAILER_START, /* a trailer line or the final CRLF */
+	CH_TRAILER_NAME,
+	CH_TRAILER_VALUE,
+	CH_TRAILER_LF,
+	CH_FINAL_LF,
+	CH_DONE,
+	CH_ERROR,
+};
+
+static int hex_value(unsigned char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* RFC 9110 §5.6.2 tchar. */
+static bool is_tchar(unsigned char c)
+{
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	       (c && strchr("!#$%&'*+-.^_`|~", c));
+}
+
+/* Control characters other than HTAB end a line or are refused; a bare LF in
+ * particular is read as a line end by some backends and not by others. */
+static bool is_ctl(unsigned char c)
+{
+	return (c < 0x20 && c != '\t') || c == 0x7f;
+}
+
+static int size_digit(struct sg_h1_chunked *st, unsigned char c)
+{
+	int d = hex_value(c);
+
+	if (d < 0 || st->n > (H1_CHUNK_MAX - (uint64_t)d) / 16)
+		return CH_ERROR;
+	st->n = st->n * 16 + (uint64_t)d;
+	return CH_SIZE;
+}
+
+/* The chunk-size line: size [BWS ";" extensions] CRLF. */
+static int size_line_byte(struct sg_h1_chunked *st, unsigned char c)
+{
+	if (st->state == CH_SIZE_FIRST)
+		return size_digit(st, c);
+	if (c == '\r' && st->state != CH_SIZE_BWS)
+		return CH_SIZE_LF;
+	if (++st->count > H1_EXT_MAX)
+		return CH_ERROR;
+	if (st->state == CH_EXT)
+		return is_ctl(c) ? CH_ERROR : CH_EXT;
+	if (c == ';')
+		return CH_EXT;
+	if (is_ows(c))
+		return CH_SIZE_BWS;
+	return st->state == CH_SIZE ? size_digit(st, c) : CH_ERROR;
+}
+
+/* Trailer field lines, then the final CRLF; obs-fold is refused. */
+static int trailer_byte(struct sg_h1_chunked *st, unsigned char c)
+{
+	if (++st->count > H1_TRAILERS_MAX)
+		return CH_ERROR;
+	switch (st->state) {
+	case CH_TRAILER_START:
+		if (c == '\r')
+			return CH_FINAL_LF;
+		return is_tchar(c) ? CH_TRAILER_NAME : CH_ERROR;
+	case CH_TRAILER_NAME:
+		if (c == ':')
+			return CH_TRAILER_VALUE;
+		return is_tchar(c) ? CH_TRAILER_NAME : CH_ERROR;
+	case CH_TRAILER_VALUE:
+		if (c == '\r')
+			return CH_TRAILER_LF;
+		return is_ctl(c) ? CH_ERROR : CH_TRAILER_VALUE;
+	case CH_TRAILER_LF:
+		return c == '\n' ? CH_TRAILER_START : CH_ERROR;
+	default: /* CH_FINAL_LF */
+		return c == '\n' ? CH_DONE : CH_ERROR;
+	}
+}
+
+/* One framing byte; chunk data never comes here. */
+static int framing_byte(struct sg_h1_chunked *st, unsigned char c)
+{
+	switch (st->state) {
+	case CH_SIZE_FIRST:
+	case CH_SIZE:
+	case CH_SIZE_BWS:
+	case CH_EXT:
+		return size_line_byte(st, c);
+	case CH_SIZE_LF:
+		if (c != '\n')
+			return CH_ERROR;
+		st->count = 0;
+		return st->n ? CH_DATA : CH_TRAILER_START;
+	case CH_DATA_CR:
+		return c == '\r' ? CH_DATA_LF : CH_ERROR;
+	case CH_DATA_LF:
+		if (c != '\n')
+			return CH_ERROR;
+		st->n = 0;
+		st->count = 0;
+		return CH_SIZE_FIRST;
+	default:
+		return trailer_byte(st, c);
+	}
+}
+
+ssize_t sg_h1_chunked_scan(struct sg_h1_chunked *st, const char *buf, size_t len, bool *done)
+{
+	size_t i = 0;
+
+	if (len > SSIZE_MAX)
+		len = SSIZE_MAX;
+	while (i < len && st->state != CH_DONE && st->state != CH_ERROR) {
+		if (st->state == CH_DATA) {
+			uint64_t n = len - i < st->n ? len - i : st->n;
+
+			sg_h1_chunked_skip(st, n);
+			i += (size_t)n;
+			continue;
+		}
+		st->state = (uint8_t)framing_byte(st, (unsigned char)buf[i++]);
+	}
+	*done = st->state == CH_DONE;
+	return st->state == CH_ERROR ? -1 : (ssize_t)i;
+}
+
+uint64_t sg_h1_chunked_data_left(const struct sg_h1_chunked *st)
+{
+	return st->state == CH_DATA ? st->n : 0;
+}
+
+void sg_h1_chunked_skip(struct sg_h1_chunked *st, uint64_t n)
+{
+	H1_BUG_ON(n > sg_h1_chunked_data_left(st));
+	st->n -= n;
+	if (st->state == CH_DATA && st->n == 0)
+		st->state = CH_DATA_CR;
+}
+
+/* ---- head writers --------------------------------------------------------- */
+
+/* A writer's view of the caller's buffer, on the writer's stack: once
+ * something does not fit, nothing more is written and the writer returns -1. */
+struct out {
+	char *p;
+	size_t len;
+	size_t cap;
+	bool full;
+};
+
+static void put(struct out *o, const char *s, size_t n)
+{
+	if (o->full || n > o->cap - o->len) {
+		o->full = true;
+		return;
+	}
+	if (n) /* s may be NULL for an empty span */
+		memcpy(o->p + o->len, s, n);
+	o->len += n;
+}
+
+static void put_str(struct out *o, const char *s)
+{
+	put(o, s, strlen(s));
+}
+
+static void put_span(struct out *o, struct sg_h1_span s)
+{
+	put(o, s.p, s.len);
+}
+
+static void put_uint(struct out *o, uint64_t v)
+{
+	char tmp[24];
+	int n = snprintf(tmp, sizeof(tmp), "%" PRIu64, v);
+
+	put(o, tmp, (size_t)n);
+}
+
+static void put_header(struct out *o, const struct sg_h1_header *h)
+{
+	put_span(o, h->name);
+	put(o, ": ", 2);
+	put_span(o, h->value);
+	put(o, "\r\n", 2);
+}
+
+static ssize_t finish(struct out *o)
+{
+	put(o, "\r\n", 2);
+	return o->full ? -1 : (ssize_t)o->len;
+}
+
+/* Whether a line of `extra` is field `name`, optionally listing `token`. */
+static bool extra_has(const char *extra, const char *name, const char *token)
+{
+	size_t nlen = strlen(name);
+
+	for (const char *line = extra; line && *line;) {
+		const char *eol = strstr(line, "\r\n");
+		const char *end = eol ? eol : line + strlen(line);
+		const char *colon = memchr(line, ':', (size_t)(end - line));
+
+		if (colon && (size_t)(colon - line) == nlen && strncasecmp(line, name, nlen) == 0 &&
+		    (!token || list_has(colon + 1, (size_t)(end - colon - 1), token)))
+			return true;
+		line = eol ? eol + 2 : NULL;
+	}
+	return false;
+}
+
+/* The received Upgrade goes on only when extra announces the upgrade without
+ * bringing its own Upgrade line. */
+static bool keeps_upgrade(const char *extra)
+{
+	return extra_has(extra, "connection", "upgrade") && !extra_has(extra, "upgrade", NULL);
+}
+
+struct hop_rules {
+	const struct sg_h1_header *headers; /* where Connection headers are */
+	size_t nheaders;
+	bool keep_upgrade;
+};
+
+static bool hop_by_hop(const struct hop_rules *r, struct sg_h1_span name)
+{
+	static const char *const fixed[] = { "connection", "keep-alive", "proxy-connection", "te" };
+	static const char *const framing[] = { "host", "content-length", "transfer-encoding" };
+
+	if (span_is(name, "upgrade"))
+		return !r->keep_upgrade;
+	for (size_t i = 0; i < sizeof(framing) / sizeof(framing[0]); i++)
+		if (span_is(name, framing[i]))
+			return false;
+	for (size_t i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++)
+		if (span_is(name, fixed[i]))
+			return true;
+	for (size_t i = 0; i < r->nheaders; i++) {
+		const struct sg_h1_header *h = &r->headers[i];
+
+		if (span_is(h->name, "connection") && list_has_span(h->value.p, h->value.len, name))
+			return true;
+	}
+	return false;
+}
+
+/* Received X-Forwarded-For values in order, then the client's address. */
+static void put_xff(struct out *o, const struct hop_rules *r, const char *client_ip)
+{
+	bool first = true;
+
+	for (size_t i = 0; i < r->nheaders; i++) {
+		const struct sg_h1_header *h = &r->headers[i];
+
+		if (!span_is(h->name, "x-forwarded-for") || !h->value.len || hop_by_hop(r, h->name))
+			continue;
+		put_str(o, first ? "X-Forwarded-For: " : ", ");
+		put_span(o, h->value);
+		first = false;
+	}
+	if (client_ip && *client_ip) {
+		put_str(o, first ? "X-Forwarded-For: " : ", ");
+		put_str(o, client_ip);
+		first = false;
+	}
+	if (!first)
+		put(o, "\r\n", 2);
+}
+
+ssize_t sg_h1_write_request(const struct sg_h1_req *req, const char *client_ip, unsigned attempt,
+			    const char *extra, char *out, size_t cap)
+{
+	struct hop_rules r = { req->headers, req->nheaders, keeps_upgrade(extra) };
+	struct out o = { .p = out, .cap = cap };
+
+	put_span(&o, req->method);
+	put(&o, " ", 1);
+	put_span(&o, req->target);
+	put_str(&o, " HTTP/1.1\r\n");
+	for (size_t i = 0; i < req->nheaders; i++) {
+		const struct sg_h1_header *h = &req->headers[i];
+
+		if (span_is(h->name, "x-forwarded-for") || hop_by_hop(&r, h->name))
+			continue;
+		/* the gateway's count is the one the backend must see */
+		if (attempt && span_is(h->name, "x-retry-attempt"))
+			continue;
+		put_header(&o, h);
+	}
+	put_xff(&o, &r, client_ip);
+	if (attempt) {
+		put_str(&o, "x-retry-attempt: ");
+		put_uint(&o, attempt);
+		put(&o, "\r\n", 2);
+	}
+	if (extra)
+		put_str(&o, extra);
+	return finish(&o);
+}
+
+ssize_t sg_h1_write_response(const struct sg_h1_resp *resp, bool close, const char *extra,
+			     char *out, size_t cap)
+{
+	struct hop_rules r = { resp->headers, resp->nheaders, keeps_upgrade(extra) };
+	bool te = sg_h1_resp_header(resp, "transfer-encoding") != NULL;
+	struct out o = { .p = out, .cap = cap };
+
+	put_str(&o, "HTTP/1.1 ");
+	put_uint(&o, resp->status);
+	put(&o, " ", 1);
+	put_span(&o, resp->reason);
+	put(&o, "\r\n", 2);
+	for (size_t i = 0; i < resp->nheaders; i++) {
+		const struct sg_h1_header *h = &resp->headers[i];
+
+		if (hop_by_hop(&r, h->name) || (te && span_is(h->name, "content-length")))
+			continue;
+		put_header(&o, h);
+	}
+	if (close)
+		put_str(&o, "connection: close\r\n");
+	if (extra)
+		put_str(&o, extra);
+	return finish(&o);
+}
+
+static const struct {
+	uint16_t status;
+	const char *reason;
+} reasons[] = {
+	{ 100, "Continue" },
+	{ 101, "Switching Protocols" },
+	{ 200, "OK" },
+	{ 201, "Created" },
+	{ 202, "Accepted" },
+	{ 204, "No Content" },
+	{ 206, "Partial Content" },
+	{ 301, "Moved Permanently" },
+	{ 302, "Found" },
+	{ 303, "See Other" },
+	{ 304, "Not Modified" },
+	{ 307, "Temporary Redirect" },
+	{ 308, "Permanent Redirect" },
+	{ 400, "Bad Request" },
+	{ 401, "Unauthorized" },
+	{ 403, "Forbidden" },
+	{ 404, "Not Found" },
+	{ 405, "Method Not Allowed" },
+	{ 408, "Request Timeout" },
+	{ 409, "Conflict" },
+	{ 411, "Length Required" },
+	{ 413, "Content Too Large" },
+	{ 414, "URI Too Long" },
+	{ 415, "Unsupported Media Type" },
+	{ 417, "Expectation Failed" },
+	{ 421, "Misdirected Request" },
+	{ 426, "Upgrade Required" },
+	{ 429, "Too Many Requests" },
+	{ 431, "Request Header Fields Too Large" },
+	{ 500, "Internal Server Error" },
+	{ 501, "Not Implemented" },
+	{ 502, "Bad Gateway" },
+	{ 503, "Service Unavailable" },
+	{ 504, "Gateway Timeout" },
+	{ 505, "HTTP Version Not Supported" },
+};
+
+static const char *reason_phrase(uint16_t status)
+{
+	for (size_t i = 0; i < sizeof(reasons) / sizeof(reasons[0]); i++)
+		if (reasons[i].status == status)
+			return reasons[i].reason;
+	return "Unknown";
+}
+
+ssize_t sg_h1_write_simple(uint16_t status, const char *reason, const char *body, bool close,
+			   char *out, size_t cap)
+{
+	struct out o = { .p = out, .cap = cap };
+	size_t body_len = body ? strlen(body) : 0;
+
+	put_str(&o, "HTTP/1.1 ");
+	put_uint(&o, status);
+	put(&o, " ", 1);
+	put_str(&o, reason ? reason : reason_phrase(status));
+	put_str(&o, "\r\ncontent-type: text/plain\r\ncontent-length: ");
+	put_uint(&o, body_len);
+	put(&o, "\r\n", 2);
+	if (close)
+		put_str(&o, "connection: close\r\n");
+	put(&o, "\r\n", 2);
+	put(&o, body, body_len);
+	return o.full ? -1 : (ssize_t)o.len;
 }

@@ -1,4 +1,5 @@
-/* HTTP/1.x codec: parses message heads into views over the caller's buffer.
+/* HTTP/1.x codec: parses message heads into views over the caller's buffer,
+ * finds where chunked bodies end and writes proxied heads into caller buffers.
  * No I/O and no allocation; the only module that includes llhttp.h. */
 #ifndef SG_H1_H
 #define SG_H1_H
@@ -6,6 +7,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #define SG_H1_MAX_HEADERS 256
 
@@ -15,6 +17,7 @@ struct sg_h1_span {
 	size_t len;
 };
 
+/* Values exclude leading and trailing whitespace. */
 struct sg_h1_header {
 	struct sg_h1_span name;
 	struct sg_h1_span value;
@@ -34,19 +37,137 @@ struct sg_h1_req {
 	size_t head_len; /* bytes of the head, including the blank line */
 };
 
+/* A parsed response head; spans point into the parser's buffer as above. */
+struct sg_h1_resp {
+	uint16_t status; /* 100..599 */
+	struct sg_h1_span reason;
+	uint8_t minor; /* HTTP/1.<minor> */
+	struct sg_h1_header headers[SG_H1_MAX_HEADERS];
+	size_t nheaders;
+	int64_t content_length; /* -1 = none, or overridden by Transfer-Encoding */
+	bool chunked;
+	/* The backend connection may carry another response afterwards. False
+	 * whenever the body could be close-delimited (so also for a HEAD
+	 * response without framing headers) or the framing headers conflict. */
+	bool keep_alive;
+	size_t head_len; /* bytes of the head, including the blank line */
+};
+
 enum sg_h1_result {
 	SG_H1_DONE = 1,	      /* head complete: head_len is set */
 	SG_H1_PARTIAL = 0,    /* need more bytes */
-	SG_H1_INVALID = -1,   /* malformed: 400 */
+	SG_H1_INVALID = -1,   /* malformed: 400 (502 for a response) */
 	SG_H1_TOO_LARGE = -2, /* more than max_headers headers: 431 */
 };
 
+/* How a body is delimited. */
+enum sg_h1_body {
+	SG_H1_BODY_NONE,
+	SG_H1_BODY_LENGTH,  /* content_length bytes */
+	SG_H1_BODY_CHUNKED, /* find the end with sg_h1_chunked_scan() */
+	SG_H1_BODY_CLOSE,   /* until EOF: the connection cannot be reused */
+};
+
 /* Parse the request head at the start of buf[0..len). `max_headers` bounds
- * the header count (at most SG_H1_MAX_HEADERS). */
+ * the header count (at most SG_H1_MAX_HEADERS). Bytes after head_len are not
+ * looked at (a body or a pipelined request). Strict: CRLF line endings only,
+ * no obs-fold, no NUL; HTTP/1.0 or 1.1; Transfer-Encoding only with a final
+ * "chunked", never beside Content-Length, never in HTTP/1.0; one
+ * Content-Length; exactly one Host in HTTP/1.1, at most one in HTTP/1.0.
+ * Anything else is SG_H1_INVALID. *req is overwritten either way. */
 enum sg_h1_result sg_h1_parse_request(const char *buf, size_t len, size_t max_headers,
 				      struct sg_h1_req *req);
 
-/* The value of header `name` (case-insensitive), or NULL. */
+/* Parse the response head at the start of buf[0..len), as above. A response
+ * with Transfer-Encoding and Content-Length follows Transfer-Encoding and gets
+ * keep_alive = false (RFC 9112 §6.3) instead of being refused. */
+enum sg_h1_result sg_h1_parse_response(const char *buf, size_t len, size_t max_headers,
+				       struct sg_h1_resp *resp);
+
+/* The value of header `name` (case-insensitive, first match), or NULL. */
 const struct sg_h1_span *sg_h1_header(const struct sg_h1_req *req, const char *name);
+const struct sg_h1_span *sg_h1_resp_header(const struct sg_h1_resp *resp, const char *name);
+
+/* Request body framing: chunked, Content-Length (0 -> NONE), else NONE. */
+enum sg_h1_body sg_h1_request_body(const struct sg_h1_req *req);
+
+/* How the response body is framed (RFC 9112 §6.3): none after a HEAD request
+ * or for 1xx, 204, 304; chunked; Content-Length (0 -> NONE); else until EOF,
+ * which also covers a Transfer-Encoding other than a final chunked and a 2xx
+ * to CONNECT (a tunnel) sent, as required, without framing headers. */
+enum sg_h1_body sg_h1_response_body(const struct sg_h1_resp *resp, bool request_was_head);
+
+/* As sg_h1_response_body() for the request `req` was answered with; a 2xx to
+ * CONNECT is SG_H1_BODY_CLOSE (a tunnel) whatever framing headers it has. */
+enum sg_h1_body sg_h1_response_body_for(const struct sg_h1_resp *resp, const struct sg_h1_req *req);
+
+/* The client asks to switch protocols: Connection lists "upgrade" and an
+ * Upgrade header is present. */
+bool sg_h1_wants_upgrade(const struct sg_h1_req *req);
+
+/* An HTTP/1.1 request with "Expect: 100-continue" (ignored in HTTP/1.0,
+ * RFC 9110 §10.1.1). */
+bool sg_h1_expects_continue(const struct sg_h1_req *req);
+
+/* Where a chunked body ends, fed in pieces of any size. Owned and embedded by
+ * the caller; zero-initialised means "at the start of a body". The fields are
+ * private to h1.c. */
+struct sg_h1_chunked {
+	uint64_t n;	/* chunk size being read, then data bytes left */
+	uint32_t count; /* bytes of the current extension or of the trailers */
+	uint8_t state;
+};
+
+/* Consume up to len bytes of a chunked body (framing, data, trailers). Returns
+ * how many bytes of buf belong to the body (<= len); *done is set once the
+ * CRLF ending the trailer section has been consumed, and the bytes after it
+ * belong to the next message. Returns -1, and keeps returning it, on malformed
+ * framing: bad hex, chunk size over 2^62, missing CRLF, bare LF, a chunk-size
+ * line (size and extensions) over 4 KiB, a trailer section over 64 KiB or a
+ * bad trailer line (no name, no colon, obs-fold, control characters). */
+ssize_t sg_h1_chunked_scan(struct sg_h1_chunked *st, const char *buf, size_t len, bool *done);
+
+/* Bytes of chunk data still expected in the current chunk: callers may move
+ * that many bytes without looking at them. 0 when inside framing. */
+uint64_t sg_h1_chunked_data_left(const struct sg_h1_chunked *st);
+
+/* Account for n bytes of chunk data moved without scanning. n must not exceed
+ * sg_h1_chunked_data_left(); more aborts (a caller bug). */
+void sg_h1_chunked_skip(struct sg_h1_chunked *st, uint64_t n);
+
+/* The writers below fill out[0..cap) and return the length written, or -1 if
+ * it does not fit (out's contents are then unspecified). Nothing is
+ * NUL-terminated. `extra`, when not NULL, is whole header lines each ending
+ * in CRLF, copied before the blank line.
+ *
+ * Hop-by-hop headers are dropped: Connection, Keep-Alive, Proxy-Connection,
+ * TE, every header named in a Connection header, and Upgrade unless `extra`
+ * lists "upgrade" in a Connection line and carries no Upgrade line itself
+ * (so an upgrade is forwarded either with the received Upgrade header or with
+ * the one in `extra`, never both). Host, Content-Length and Transfer-Encoding
+ * are never dropped because Connection names them: the body is forwarded
+ * as-is and must keep its framing. Trailer is kept. */
+
+/* Request head for a backend: "<method> <target> HTTP/1.1", the other
+ * headers in received order and case, then "X-Forwarded-For: <received
+ * values>, <client_ip>" (received ones are joined; client_ip NULL adds
+ * nothing), then "x-retry-attempt: <attempt>" when attempt > 0 (replacing
+ * any the client sent), then extra. No Host is added when none came. */
+ssize_t sg_h1_write_request(const struct sg_h1_req *req, const char *client_ip, unsigned attempt,
+			    const char *extra, char *out, size_t cap);
+
+/* Response head for the client: "HTTP/1.1 <status> <reason as received>",
+ * the other headers in order and case, "connection: close" when close is
+ * true, then extra. Content-Length is dropped when Transfer-Encoding is
+ * present (RFC 9112 §6.3). */
+ssize_t sg_h1_write_response(const struct sg_h1_resp *resp, bool close, const char *extra,
+			     char *out, size_t cap);
+
+/* A whole response made by the gateway: status line with `reason` or, when
+ * NULL, the standard reason phrase; "content-type: text/plain",
+ * "content-length", "connection: close" when close is true; then body (NULL
+ * for none). */
+ssize_t sg_h1_write_simple(uint16_t status, const char *reason, const char *body, bool close,
+			   char *out, size_t cap);
 
 #endif

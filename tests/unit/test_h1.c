@@ -1,0 +1,900 @@
+/* Unit tests for user/h1: head parsing (with the smuggling vectors it must
+ * refuse), body framing, the chunked boundary scanner and the head writers. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "user/h1.h"
+
+#define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+
+struct vector {
+	const char *name;
+	const char *head;
+	size_t len; /* 0 = strlen(head); set for heads holding a NUL */
+};
+
+#define WITH_NUL(name, head)                                                                       \
+	{                                                                                          \
+		name, head, sizeof(head) - 1                                                       \
+	}
+
+static size_t vector_len(const struct vector *v)
+{
+	return v->len ? v->len : strlen(v->head);
+}
+
+static void expect_span(struct sg_h1_span s, const char *want)
+{
+	if (s.len != strlen(want) || memcmp(s.p, want, s.len) != 0)
+		fail_msg("span \"%.*s\", want \"%s\"", (int)s.len, s.p, want);
+}
+
+static void expect_output(const char *out, ssize_t n, const char *want)
+{
+	if (n != (ssize_t)strlen(want) || memcmp(out, want, strlen(want)) != 0)
+		fail_msg("wrote %zd bytes:\n%.*s\nwant %zu bytes:\n%s", n, n > 0 ? (int)n : 0, out,
+			 strlen(want), want);
+}
+
+static enum sg_h1_result parse_req(const char *s, struct sg_h1_req *req)
+{
+	return sg_h1_parse_request(s, strlen(s), SG_H1_MAX_HEADERS, req);
+}
+
+static enum sg_h1_result parse_resp(const char *s, struct sg_h1_resp *resp)
+{
+	return sg_h1_parse_response(s, strlen(s), SG_H1_MAX_HEADERS, resp);
+}
+
+/* ---- request heads -------------------------------------------------------- */
+
+static const char sample_req[] = "POST /api/v1/items?q=1 HTTP/1.1\r\n"
+				 "Host: example.com\r\n"
+				 "User-Agent: test/1.0\r\n"
+				 "X-Spaces:   padded value  \r\n"
+				 "Empty:\r\n"
+				 "Content-Length: 5\r\n"
+				 "\r\n";
+
+static void test_h1_request_parses_head(void **unused)
+{
+	struct sg_h1_req req;
+	char buf[256];
+
+	snprintf(buf, sizeof(buf), "%shello", sample_req);
+	assert_int_equal(sg_h1_parse_request(buf, strlen(buf), 100, &req), SG_H1_DONE);
+	expect_span(req.method, "POST");
+	expect_span(req.target, "/api/v1/items?q=1");
+	assert_int_equal(req.minor, 1);
+	assert_int_equal(req.nheaders, 5);
+	expect_span(req.headers[0].name, "Host");
+	expect_span(req.headers[0].value, "example.com");
+	expect_span(req.headers[2].value, "padded value");
+	expect_span(req.headers[3].value, "");
+	expect_span(*sg_h1_header(&req, "user-agent"), "test/1.0");
+	assert_null(sg_h1_header(&req, "accept"));
+	assert_int_equal(req.content_length, 5);
+	assert_false(req.chunked);
+	assert_true(req.keep_alive);
+	assert_int_equal(req.head_len, strlen(sample_req));
+	assert_int_equal(sg_h1_request_body(&req), SG_H1_BODY_LENGTH);
+}
+
+static void test_h1_request_partial_at_every_split(void **unused)
+{
+	struct sg_h1_req req;
+	size_t len = strlen(sample_req);
+
+	for (size_t i = 0; i < len; i++)
+		if (sg_h1_parse_request(sample_req, i, 100, &req) != SG_H1_PARTIAL)
+			fail_msg("%zu of %zu bytes: not PARTIAL", i, len);
+	assert_int_equal(sg_h1_parse_request(sample_req, len, 100, &req), SG_H1_DONE);
+	assert_int_equal(req.head_len, len);
+}
+
+static void test_h1_request_pipelined_stops_at_first(void **unused)
+{
+	struct sg_h1_req req;
+	const char first[] = "GET /a HTTP/1.1\r\nHost: h\r\n\r\n";
+	const char both[] = "GET /a HTTP/1.1\r\nHost: h\r\n\r\nGET /b HTTP/1.1\r\nHost: h\r\n\r\n";
+
+	assert_int_equal(parse_req(both, &req), SG_H1_DONE);
+	assert_int_equal(req.head_len, strlen(first));
+	expect_span(req.target, "/a");
+	assert_int_equal(sg_h1_request_body(&req), SG_H1_BODY_NONE);
+	assert_int_equal(parse_req(both + req.head_len, &req), SG_H1_DONE);
+	expect_span(req.target, "/b");
+	assert_int_equal(req.head_len, strlen(both) - strlen(first));
+}
+
+/* RFC 9112 §2.2: empty lines before the request line are skipped, and
+ * count as bytes of the head. */
+static void test_h1_request_head_len_counts_leading_crlf(void **unused)
+{
+	struct sg_h1_req req;
+	assert_int_equal(parse_req("\r\nGET / HTTP/1.1\r\nHost: h\r\n\r\n", &req), SG_H1_DONE);
+	assert_int_equal(req.head_len, 29);
+}
+
+static void test_h1_request_too_many_headers(void **unused)
+{
+	struct sg_h1_req req;
+	const char three[] = "GET / HTTP/1.1\r\nHost: h\r\nA: 1\r\nB: 2\r\n\r\n";
+	const char four[] = "GET / HTTP/1.1\r\nHost: h\r\nA: 1\r\nB: 2\r\nC: 3\r\n\r\n";
+	char big[SG_H1_MAX_HEADERS * 8 + 64];
+	size_t n = (size_t)snprintf(big, sizeof(big), "GET / HTTP/1.1\r\nHost: h\r\n");
+
+	assert_int_equal(sg_h1_parse_request(three, strlen(three), 3, &req), SG_H1_DONE);
+	assert_int_equal(sg_h1_parse_request(four, strlen(four), 3, &req), SG_H1_TOO_LARGE);
+	/* Already too many before the head ends. */
+	assert_int_equal(sg_h1_parse_request(four, strlen(four) - 4, 3, &req), SG_H1_TOO_LARGE);
+	/* A larger max_headers is clamped to the array. */
+	for (int i = 0; i < SG_H1_MAX_HEADERS; i++)
+		n += (size_t)snprintf(big + n, sizeof(big) - n, "X: %d\r\n", i % 10);
+	n += (size_t)snprintf(big + n, sizeof(big) - n, "\r\n");
+	assert_int_equal(sg_h1_parse_request(big, n, 100000, &req), SG_H1_TOO_LARGE);
+}
+
+static const struct vector smuggling[] = {
+	{ "CL with TE", "POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 5\r\n"
+			"Transfer-Encoding: chunked\r\n\r\n" },
+	{ "TE with CL", "POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n"
+			"Content-Length: 5\r\n\r\n" },
+	{ "CL with TE gzip", "POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 5\r\n"
+			     "Transfer-Encoding: gzip\r\n\r\n" },
+	{ "differing CL", "POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 5\r\n"
+			  "Content-Length: 6\r\n\r\n" },
+	{ "CL list", "POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 5, 6\r\n\r\n" },
+	{ "CL negative", "POST / HTTP/1.1\r\nHost: h\r\nContent-Length: -1\r\n\r\n" },
+	{ "CL plus sign", "POST / HTTP/1.1\r\nHost: h\r\nContent-Length: +5\r\n\r\n" },
+	{ "CL empty", "POST / HTTP/1.1\r\nHost: h\r\nContent-Length:\r\n\r\n" },
+	{ "CL hex", "POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 0x5\r\n\r\n" },
+	{ "CL past int64", "POST / HTTP/1.1\r\nHost: h\r\n"
+			   "Content-Length: 18446744073709551615\r\n\r\n" },
+	{ "CL overflow", "POST / HTTP/1.1\r\nHost: h\r\n"
+			 "Content-Length: 99999999999999999999999\r\n\r\n" },
+	{ "TE gzip", "POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: gzip\r\n\r\n" },
+	{ "TE chunked, gzip", "POST / HTTP/1.1\r\nHost: h\r\n"
+			      "Transfer-Encoding: chunked, gzip\r\n\r\n" },
+	{ "TE chunked then gzip line",
+	  "POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n"
+	  "Transfer-Encoding: gzip\r\n\r\n" },
+	{ "TE chunked twice", "POST / HTTP/1.1\r\nHost: h\r\n"
+			      "Transfer-Encoding: chunked, chunked\r\n\r\n" },
+	{ "TE xchunked", "POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: xchunked\r\n\r\n" },
+	{ "TE chunkedx", "POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunkedx\r\n\r\n" },
+	{ "TE quoted", "POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: \"chunked\"\r\n\r\n" },
+	{ "TE with params",
+	  "POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked;q=1\r\n\r\n" },
+	{ "TE empty", "POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding:\r\n\r\n" },
+	{ "TE space before colon", "POST / HTTP/1.1\r\nHost: h\r\n"
+				   "Transfer-Encoding : chunked\r\n\r\n" },
+	{ "TE in HTTP/1.0", "POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n" },
+	{ "bare LF everywhere", "GET / HTTP/1.1\nHost: h\n\n" },
+	{ "bare LF after request line", "GET / HTTP/1.1\nHost: h\r\n\r\n" },
+	{ "bare LF in header line", "GET / HTTP/1.1\r\nHost: h\nX: y\r\n\r\n" },
+	{ "bare LF as last line", "GET / HTTP/1.1\r\nHost: h\r\n\n" },
+	{ "bare CR", "GET / HTTP/1.1\r\nHost: h\rX: y\r\n\r\n" },
+	{ "obs-fold space", "GET / HTTP/1.1\r\nHost: h\r\nX: a\r\n b\r\n\r\n" },
+	{ "obs-fold tab", "GET / HTTP/1.1\r\nHost: h\r\nX: a\r\n\tb\r\n\r\n" },
+	{ "obs-fold of TE", "POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding:\r\n chunked\r\n"
+			    "Content-Length: 3\r\n\r\n" },
+	{ "space before first header", "GET / HTTP/1.1\r\n Host: h\r\n\r\n" },
+	WITH_NUL("NUL in value", "GET / HTTP/1.1\r\nHost: h\r\nX: a\0b\r\n\r\n"),
+	WITH_NUL("NUL in name", "GET / HTTP/1.1\r\nHost: h\r\nX\0: ab\r\n\r\n"),
+	WITH_NUL("NUL in target", "GET /\0 HTTP/1.1\r\nHost: h\r\n\r\n"),
+	{ "control char in value", "GET / HTTP/1.1\r\nHost: h\r\nX: a\001b\r\n\r\n" },
+	{ "no colon", "GET / HTTP/1.1\r\nHost: h\r\nX\r\n\r\n" },
+	{ "HTTP/1.1 without Host", "GET / HTTP/1.1\r\nX: y\r\n\r\n" },
+	{ "two Hosts", "GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n" },
+	{ "two Hosts in HTTP/1.0", "GET / HTTP/1.0\r\nHost: a\r\nHost: b\r\n\r\n" },
+	{ "HTTP/2.0", "GET / HTTP/2.0\r\nHost: h\r\n\r\n" },
+	{ "HTTP/1.2", "GET / HTTP/1.2\r\nHost: h\r\n\r\n" },
+	{ "HTTP/0.9", "GET /\r\n\r\n" },
+	{ "space in target", "GET /a b HTTP/1.1\r\nHost: h\r\n\r\n" },
+	{ "lowercase method", "get / HTTP/1.1\r\nHost: h\r\n\r\n" },
+};
+
+static void test_h1_request_rejects_smuggling_vectors(void **unused)
+{
+	struct sg_h1_req req;
+	for (size_t i = 0; i < ARRAY_LEN(smuggling); i++) {
+		const struct vector *v = &smuggling[i];
+		enum sg_h1_result rc =
+			sg_h1_parse_request(v->head, vector_len(v), SG_H1_MAX_HEADERS, &req);
+
+		if (rc != SG_H1_INVALID)
+			fail_msg("%s: got %d, want SG_H1_INVALID", v->name, rc);
+	}
+}
+
+static const struct vector accepted[] = {
+	{ "gzip then chunked",
+	  "POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: gzip, chunked\r\n\r\n" },
+	{ "chunked any case", "POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: Chunked\r\n\r\n" },
+	{ "HTTP/1.0 without Host", "GET / HTTP/1.0\r\n\r\n" },
+	{ "obs-text in value", "GET / HTTP/1.1\r\nHost: h\r\nX: caf\xc3\xa9\r\n\r\n" },
+	{ "tab in value", "GET / HTTP/1.1\r\nHost: h\r\nX: a\tb\r\n\r\n" },
+	{ "CONNECT", "CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n" },
+	{ "absolute-form", "GET http://h/x HTTP/1.1\r\nHost: h\r\n\r\n" },
+};
+
+static void test_h1_request_accepts_valid_edges(void **unused)
+{
+	struct sg_h1_req req;
+	for (size_t i = 0; i < ARRAY_LEN(accepted); i++) {
+		const struct vector *v = &accepted[i];
+		enum sg_h1_result rc =
+			sg_h1_parse_request(v->head, vector_len(v), SG_H1_MAX_HEADERS, &req);
+
+		if (rc != SG_H1_DONE || req.head_len != vector_len(v))
+			fail_msg("%s: got %d, head_len %zu", v->name, rc, req.head_len);
+	}
+}
+
+static void test_h1_request_body_framing(void **unused)
+{
+	struct sg_h1_req req;
+	assert_int_equal(
+		parse_req("POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n", &req),
+		SG_H1_DONE);
+	assert_true(req.chunked);
+	assert_int_equal(req.content_length, -1);
+	assert_int_equal(sg_h1_request_body(&req), SG_H1_BODY_CHUNKED);
+	assert_int_equal(parse_req("POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 0\r\n\r\n", &req),
+			 SG_H1_DONE);
+	assert_int_equal(req.content_length, 0);
+	assert_int_equal(sg_h1_request_body(&req), SG_H1_BODY_NONE);
+	assert_int_equal(parse_req("POST / HTTP/1.1\r\nHost: h\r\n\r\n", &req), SG_H1_DONE);
+	assert_int_equal(req.content_length, -1);
+	assert_int_equal(sg_h1_request_body(&req), SG_H1_BODY_NONE);
+}
+
+static void test_h1_request_keep_alive(void **unused)
+{
+	struct sg_h1_req req;
+	assert_int_equal(parse_req("GET / HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n", &req),
+			 SG_H1_DONE);
+	assert_false(req.keep_alive);
+	assert_int_equal(parse_req("GET / HTTP/1.0\r\n\r\n", &req), SG_H1_DONE);
+	assert_int_equal(req.minor, 0);
+	assert_false(req.keep_alive);
+	assert_int_equal(parse_req("GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n", &req),
+			 SG_H1_DONE);
+	assert_true(req.keep_alive);
+}
+
+static void test_h1_request_upgrade_and_continue(void **unused)
+{
+	struct sg_h1_req req;
+	assert_int_equal(
+		parse_req("GET /ws HTTP/1.1\r\nHost: h\r\nConnection: keep-alive, Upgrade\r\n"
+			  "Upgrade: websocket\r\n\r\n",
+			  &req),
+		SG_H1_DONE);
+	assert_true(sg_h1_wants_upgrade(&req));
+	assert_int_equal(
+		parse_req("GET /ws HTTP/1.1\r\nHost: h\r\nUpgrade: websocket\r\n\r\n", &req),
+		SG_H1_DONE);
+	assert_false(sg_h1_wants_upgrade(&req));
+	assert_int_equal(
+		parse_req("GET /ws HTTP/1.1\r\nHost: h\r\nConnection: upgrade\r\n\r\n", &req),
+		SG_H1_DONE);
+	assert_false(sg_h1_wants_upgrade(&req));
+	assert_int_equal(parse_req("PUT / HTTP/1.1\r\nHost: h\r\nExpect: 100-Continue\r\n"
+				   "Content-Length: 3\r\n\r\n",
+				   &req),
+			 SG_H1_DONE);
+	assert_true(sg_h1_expects_continue(&req));
+	assert_int_equal(parse_req("PUT / HTTP/1.1\r\nHost: h\r\nContent-Length: 3\r\n\r\n", &req),
+			 SG_H1_DONE);
+	assert_false(sg_h1_expects_continue(&req));
+	assert_int_equal(parse_req("PUT / HTTP/1.0\r\nExpect: 100-continue\r\n"
+				   "Content-Length: 3\r\n\r\n",
+				   &req),
+			 SG_H1_DONE);
+	assert_false(sg_h1_expects_continue(&req));
+}
+
+/* ---- response heads ------------------------------------------------------- */
+
+static const char sample_resp[] = "HTTP/1.1 404 Not Found Here\r\n"
+				  "Content-Type: text/plain\r\n"
+				  "Content-Length: 9\r\n"
+				  "\r\n";
+
+static void test_h1_response_parses_head(void **unused)
+{
+	struct sg_h1_resp resp;
+	char buf[256];
+
+	snprintf(buf, sizeof(buf), "%snot found", sample_resp);
+	assert_int_equal(parse_resp(buf, &resp), SG_H1_DONE);
+	assert_int_equal(resp.status, 404);
+	expect_span(resp.reason, "Not Found Here");
+	assert_int_equal(resp.minor, 1);
+	assert_int_equal(resp.nheaders, 2);
+	expect_span(*sg_h1_resp_header(&resp, "content-type"), "text/plain");
+	assert_int_equal(resp.content_length, 9);
+	assert_false(resp.chunked);
+	assert_true(resp.keep_alive);
+	assert_int_equal(resp.head_len, strlen(sample_resp));
+
+	assert_int_equal(parse_resp("HTTP/1.1 204\r\n\r\n", &resp), SG_H1_DONE);
+	assert_int_equal(resp.status, 204);
+	assert_int_equal(resp.reason.len, 0);
+	assert_int_equal(parse_resp("HTTP/1.0 200 OK\r\n\r\nbody until close", &resp), SG_H1_DONE);
+	assert_int_equal(resp.minor, 0);
+	assert_false(resp.keep_alive);
+}
+
+static void test_h1_response_partial_at_every_split(void **unused)
+{
+	struct sg_h1_resp resp;
+	size_t len = strlen(sample_resp);
+
+	for (size_t i = 0; i < len; i++)
+		if (sg_h1_parse_response(sample_resp, i, 100, &resp) != SG_H1_PARTIAL)
+			fail_msg("%zu of %zu bytes: not PARTIAL", i, len);
+	assert_int_equal(sg_h1_parse_response(sample_resp, len, 100, &resp), SG_H1_DONE);
+	assert_int_equal(resp.head_len, len);
+}
+
+static void test_h1_response_cl_with_te_is_chunked_and_closes(void **unused)
+{
+	struct sg_h1_resp resp;
+	assert_int_equal(parse_resp("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n"
+				    "Transfer-Encoding: chunked\r\n\r\n",
+				    &resp),
+			 SG_H1_DONE);
+	assert_true(resp.chunked);
+	assert_false(resp.keep_alive);
+	assert_int_equal(resp.content_length, -1);
+	assert_int_equal(sg_h1_response_body(&resp, false), SG_H1_BODY_CHUNKED);
+
+	assert_int_equal(parse_resp("HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\n"
+				    "Content-Length: 5\r\n\r\n",
+				    &resp),
+			 SG_H1_DONE);
+	assert_false(resp.chunked);
+	assert_false(resp.keep_alive);
+	assert_int_equal(sg_h1_response_body(&resp, false), SG_H1_BODY_CLOSE);
+
+	assert_int_equal(parse_resp("HTTP/1.0 200 OK\r\nTransfer-Encoding: chunked\r\n"
+				    "Connection: keep-alive\r\n\r\n",
+				    &resp),
+			 SG_H1_DONE);
+	assert_true(resp.chunked);
+	assert_false(resp.keep_alive);
+}
+
+static const struct vector bad_responses[] = {
+	{ "status 99", "HTTP/1.1 099 Odd\r\n\r\n" },
+	{ "status 600", "HTTP/1.1 600 Odd\r\n\r\n" },
+	{ "two-digit status", "HTTP/1.1 20 OK\r\n\r\n" },
+	{ "differing CL", "HTTP/1.1 200 OK\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\n" },
+	{ "obs-fold", "HTTP/1.1 200 OK\r\nX: a\r\n b\r\n\r\n" },
+	{ "bare LF", "HTTP/1.1 200 OK\nX: a\r\n\r\n" },
+	{ "bare LF last line", "HTTP/1.1 200 OK\r\nX: a\r\n\n" },
+	WITH_NUL("NUL in value", "HTTP/1.1 200 OK\r\nX: a\0b\r\n\r\n"),
+	{ "HTTP/2.0", "HTTP/2.0 200 OK\r\n\r\n" },
+	{ "not HTTP", "ICY 200 OK\r\n\r\n" },
+};
+
+static void test_h1_response_rejects_malformed(void **unused)
+{
+	const char two[] = "HTTP/1.1 200 OK\r\nA: 1\r\nB: 2\r\n\r\n";
+	struct sg_h1_resp resp;
+	for (size_t i = 0; i < ARRAY_LEN(bad_responses); i++) {
+		const struct vector *v = &bad_responses[i];
+		enum sg_h1_result rc =
+			sg_h1_parse_response(v->head, vector_len(v), SG_H1_MAX_HEADERS, &resp);
+
+		if (rc != SG_H1_INVALID)
+			fail_msg("%s: got %d, want SG_H1_INVALID", v->name, rc);
+	}
+	assert_int_equal(sg_h1_parse_response(two, strlen(two), 1, &resp), SG_H1_TOO_LARGE);
+}
+
+struct framing_case {
+	const char *head;
+	bool head_request;
+	enum sg_h1_body want;
+};
+
+static const struct framing_case framing[] = {
+	{ "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n", true, SG_H1_BODY_NONE },
+	{ "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n", true, SG_H1_BODY_NONE },
+	{ "HTTP/1.1 200 OK\r\n\r\n", true, SG_H1_BODY_NONE },
+	{ "HTTP/1.1 100 Continue\r\n\r\n", false, SG_H1_BODY_NONE },
+	{ "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n\r\n", false,
+	  SG_H1_BODY_NONE },
+	{ "HTTP/1.1 204 No Content\r\nContent-Length: 10\r\n\r\n", false, SG_H1_BODY_NONE },
+	{ "HTTP/1.1 304 Not Modified\r\nContent-Length: 10\r\n\r\n", false, SG_H1_BODY_NONE },
+	{ "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n", false, SG_H1_BODY_LENGTH },
+	{ "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n", false, SG_H1_BODY_NONE },
+	{ "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n", false, SG_H1_BODY_CHUNKED },
+	{ "HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked\r\n\r\n", false,
+	  SG_H1_BODY_CHUNKED },
+	{ "HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\n\r\n", false, SG_H1_BODY_CLOSE },
+	{ "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked, gzip\r\n\r\n", false, SG_H1_BODY_CLOSE },
+	{ "HTTP/1.1 200 OK\r\n\r\n", false, SG_H1_BODY_CLOSE },
+	{ "HTTP/1.0 200 OK\r\n\r\n", false, SG_H1_BODY_CLOSE },
+};
+
+static void test_h1_response_body_framing_table(void **unused)
+{
+	struct sg_h1_resp resp;
+	for (size_t i = 0; i < ARRAY_LEN(framing); i++) {
+		const struct framing_case *c = &framing[i];
+		enum sg_h1_body got;
+
+		assert_int_equal(parse_resp(c->head, &resp), SG_H1_DONE);
+		got = sg_h1_response_body(&resp, c->head_request);
+		if (got != c->want)
+			fail_msg("%s(HEAD %d): got %d, want %d", c->head, c->head_request, got,
+				 c->want);
+	}
+	/* Without framing headers the body may run to EOF: no reuse. */
+	assert_int_equal(parse_resp("HTTP/1.1 200 OK\r\n\r\n", &resp), SG_H1_DONE);
+	assert_false(resp.keep_alive);
+}
+
+static void test_h1_response_body_for_request(void **unused)
+{
+	struct sg_h1_resp resp;
+	struct sg_h1_req connect, head;
+
+	assert_int_equal(parse_req("CONNECT h:443 HTTP/1.1\r\nHost: h:443\r\n\r\n", &connect),
+			 SG_H1_DONE);
+	assert_int_equal(parse_req("HEAD / HTTP/1.1\r\nHost: h\r\n\r\n", &head), SG_H1_DONE);
+	assert_int_equal(parse_resp("HTTP/1.1 200 Connection Established\r\n\r\n", &resp),
+			 SG_H1_DONE);
+	assert_int_equal(sg_h1_response_body_for(&resp, &connect), SG_H1_BODY_CLOSE);
+	assert_int_equal(parse_resp("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n", &resp),
+			 SG_H1_DONE);
+	assert_int_equal(sg_h1_response_body_for(&resp, &connect), SG_H1_BODY_CLOSE);
+	assert_int_equal(sg_h1_response_body_for(&resp, &head), SG_H1_BODY_NONE);
+	assert_int_equal(parse_resp("HTTP/1.1 407 Auth\r\nContent-Length: 5\r\n\r\n", &resp),
+			 SG_H1_DONE);
+	assert_int_equal(sg_h1_response_body_for(&resp, &connect), SG_H1_BODY_LENGTH);
+}
+
+/* ---- chunked bodies ------------------------------------------------------- */
+
+/* Body then the start of the next message. */
+static const char chunked_body[] = "5\r\nhello\r\n"
+				   "1A;name=value;q=\"quoted; \\\"x\"\r\n"
+				   "abcdefghijklmnopqrstuvwxyz\r\n"
+				   "000a  ;ext\r\n"
+				   "0123456789\r\n"
+				   "0\r\n"
+				   "Checksum: abc\r\n"
+				   "X-Trailer:\tvalue with spaces \r\n"
+				   "\r\n";
+static const char next_message[] = "GET /next HTTP/1.1\r\n";
+
+static uint64_t rng_state = 0x9e3779b97f4a7c15u;
+
+/* xorshift64: deterministic splits, so a failure reproduces. */
+static uint64_t rng(void)
+{
+	rng_state ^= rng_state << 13;
+	rng_state ^= rng_state >> 7;
+	rng_state ^= rng_state << 17;
+	return rng_state;
+}
+
+/* Feeds buf in pieces whose sizes come from `piece`; returns the body length
+ * found, or -1 on error. When use_skip, chunk data is moved with
+ * sg_h1_chunked_skip() as the splice engine would. */
+static ssize_t scan_in_pieces(const char *buf, size_t len, size_t (*piece)(void), bool use_skip)
+{
+	struct sg_h1_chunked st = { 0 };
+	size_t off = 0;
+	bool done = false;
+
+	while (off < len && !done) {
+		size_t n = piece();
+		uint64_t left = sg_h1_chunked_data_left(&st);
+		ssize_t got;
+
+		if (n > len - off)
+			n = len - off;
+		if (use_skip && left) {
+			n = n < left ? n : (size_t)left;
+			sg_h1_chunked_skip(&st, n);
+			off += n;
+			continue;
+		}
+		got = sg_h1_chunked_scan(&st, buf + off, n, &done);
+		if (got < 0)
+			return -1;
+		assert_true(got == (ssize_t)n || done);
+		off += (size_t)got;
+	}
+	return done ? (ssize_t)off : -2;
+}
+
+static size_t one(void)
+{
+	return 1;
+}
+
+static size_t random_piece(void)
+{
+	return (size_t)(rng() % 17);
+}
+
+static size_t everything(void)
+{
+	return SIZE_MAX;
+}
+
+static void test_h1_chunked_same_boundary_for_any_split(void **unused)
+{
+	char buf[sizeof(chunked_body) + sizeof(next_message)];
+	size_t body = strlen(chunked_body);
+	size_t len = (size_t)snprintf(buf, sizeof(buf), "%s%s", chunked_body, next_message);
+
+	assert_int_equal(scan_in_pieces(buf, len, everything, false), body);
+	assert_int_equal(scan_in_pieces(buf, len, one, false), body);
+	assert_int_equal(scan_in_pieces(buf, len, one, true), body);
+	for (int i = 0; i < 2000; i++) {
+		assert_int_equal(scan_in_pieces(buf, len, random_piece, false), body);
+		assert_int_equal(scan_in_pieces(buf, len, random_piece, true), body);
+	}
+}
+
+static void test_h1_chunked_stops_at_end_of_body(void **unused)
+{
+	struct sg_h1_chunked st = { 0 };
+	const char body[] = "3\r\nabc\r\n0\r\n\r\nNEXT";
+	bool done = false;
+
+	assert_int_equal(sg_h1_chunked_scan(&st, body, strlen(body), &done), strlen(body) - 4);
+	assert_true(done);
+	/* Once done, nothing more belongs to the body. */
+	assert_int_equal(sg_h1_chunked_scan(&st, "NEXT", 4, &done), 0);
+	assert_true(done);
+}
+
+static void test_h1_chunked_trailers(void **unused)
+{
+	const char body[] = "0\r\nA: 1\r\nB-c: two words\r\n\r\n";
+	struct sg_h1_chunked st = { 0 };
+	bool done = false;
+
+	assert_int_equal(sg_h1_chunked_scan(&st, body, strlen(body) - 1, &done), strlen(body) - 1);
+	assert_false(done);
+	assert_int_equal(sg_h1_chunked_scan(&st, "\n", 1, &done), 1);
+	assert_true(done);
+}
+
+static const struct vector bad_chunks[] = {
+	{ "no size", "\r\nabc\r\n0\r\n\r\n" },
+	{ "bad hex", "g\r\nabc\r\n0\r\n\r\n" },
+	{ "0x prefix", "0x3\r\nabc\r\n0\r\n\r\n" },
+	{ "negative", "-3\r\nabc\r\n0\r\n\r\n" },
+	{ "size over 2^62", "4000000000000001\r\n" },
+	{ "size overflowing 64 bits", "100000000000000000\r\n" },
+	{ "bare LF after size", "3\nabc\r\n0\r\n\r\n" },
+	{ "CR without LF after size", "3\rabc\r\n0\r\n\r\n" },
+	{ "whitespace then CRLF", "3 \r\nabc\r\n0\r\n\r\n" },
+	{ "missing CRLF after data", "3\r\nabcd\r\n0\r\n\r\n" },
+	{ "LF only after data", "3\r\nabc\n0\r\n\r\n" },
+	{ "bare LF in extension", "3;a\nb\r\nabc\r\n0\r\n\r\n" },
+	WITH_NUL("NUL in extension", "3;a\0\r\nabc\r\n0\r\n\r\n"),
+	{ "bare LF ends trailers", "0\r\nA: 1\r\n\n" },
+	{ "bare LF in trailer", "0\r\nA: 1\nB: 2\r\n\r\n" },
+	{ "obs-fold in trailers", "0\r\nA: 1\r\n 2\r\n\r\n" },
+	{ "trailer without name", "0\r\n: 1\r\n\r\n" },
+	{ "trailer without colon", "0\r\nA 1\r\n\r\n" },
+	{ "final CR without LF", "0\r\n\rX" },
+};
+
+static void test_h1_chunked_rejects_malformed(void **unused)
+{
+	for (size_t i = 0; i < ARRAY_LEN(bad_chunks); i++) {
+		const struct vector *v = &bad_chunks[i];
+		struct sg_h1_chunked st = { 0 };
+		bool done = false;
+
+		if (sg_h1_chunked_scan(&st, v->head, vector_len(v), &done) != -1)
+			fail_msg("%s: accepted", v->name);
+		/* The error sticks. */
+		assert_int_equal(sg_h1_chunked_scan(&st, "0\r\n\r\n", 5, &done), -1);
+	}
+}
+
+static void test_h1_chunked_bounds_extensions_and_trailers(void **unused)
+{
+	static char buf[80000];
+	struct sg_h1_chunked st = { 0 };
+	size_t n;
+	bool done;
+
+	/* 4 KiB of extension is fine; one byte more is not. */
+	n = (size_t)snprintf(buf, sizeof(buf), "1;");
+	memset(buf + n, 'e', 4095);
+	n += 4095;
+	n += (size_t)snprintf(buf + n, sizeof(buf) - n, "\r\nx\r\n0\r\n\r\n");
+	assert_int_equal(sg_h1_chunked_scan(&st, buf, n, &done), n);
+	assert_true(done);
+	memset(&st, 0, sizeof(st));
+	memmove(buf + 3, buf + 2, n - 2);
+	buf[2] = 'e';
+	assert_int_equal(sg_h1_chunked_scan(&st, buf, n + 1, &done), -1);
+
+	/* Trailers: 64 KiB, counted from the last chunk line's end. */
+	memset(&st, 0, sizeof(st));
+	n = (size_t)snprintf(buf, sizeof(buf), "0\r\nX: ");
+	memset(buf + n, 'v', 65536 - 7);
+	n += 65536 - 7;
+	n += (size_t)snprintf(buf + n, sizeof(buf) - n, "\r\n\r\n");
+	assert_int_equal(sg_h1_chunked_scan(&st, buf, n, &done), n);
+	assert_true(done);
+	memset(&st, 0, sizeof(st));
+	memmove(buf + 7, buf + 6, n - 6);
+	buf[6] = 'v';
+	assert_int_equal(sg_h1_chunked_scan(&st, buf, n + 1, &done), -1);
+
+	/* The largest chunk allowed still scans. */
+	memset(&st, 0, sizeof(st));
+	assert_int_equal(sg_h1_chunked_scan(&st, "4000000000000000\r\n", 18, &done), 18);
+	assert_int_equal(sg_h1_chunked_data_left(&st), UINT64_C(1) << 62);
+}
+
+static void test_h1_chunked_data_left_and_skip(void **unused)
+{
+	struct sg_h1_chunked st = { 0 };
+	bool done = false;
+
+	assert_int_equal(sg_h1_chunked_data_left(&st), 0);
+	assert_int_equal(sg_h1_chunked_scan(&st, "1f4\r", 4, &done), 4);
+	assert_int_equal(sg_h1_chunked_data_left(&st), 0);
+	assert_int_equal(sg_h1_chunked_scan(&st, "\nab", 3, &done), 3);
+	assert_int_equal(sg_h1_chunked_data_left(&st), 498);
+	sg_h1_chunked_skip(&st, 400);
+	assert_int_equal(sg_h1_chunked_data_left(&st), 98);
+	sg_h1_chunked_skip(&st, 0);
+	sg_h1_chunked_skip(&st, 98);
+	assert_int_equal(sg_h1_chunked_data_left(&st), 0);
+	assert_int_equal(sg_h1_chunked_scan(&st, "\r\n0\r\n\r\n", 7, &done), 7);
+	assert_true(done);
+}
+
+/* ---- head writers --------------------------------------------------------- */
+
+static const char proxied_req[] = "POST /up?x=1 HTTP/1.1\r\n"
+				  "host: Example.COM\r\n"
+				  "Connection: keep-alive, X-Hop, upgrade\r\n"
+				  "X-Hop: secret\r\n"
+				  "Keep-Alive: timeout=5\r\n"
+				  "Proxy-Connection: keep-alive\r\n"
+				  "TE: trailers\r\n"
+				  "Trailer: Checksum\r\n"
+				  "Upgrade: websocket\r\n"
+				  "X-Forwarded-For: 10.0.0.1\r\n"
+				  "Transfer-Encoding: chunked\r\n"
+				  "x-MiXeD-CaSe: Value\r\n"
+				  "X-Forwarded-For: 10.0.0.2\r\n"
+				  "\r\n";
+
+static void test_h1_write_request_drops_hop_by_hop(void **unused)
+{
+	struct sg_h1_req req;
+	char out[1024];
+	ssize_t n;
+
+	assert_int_equal(parse_req(proxied_req, &req), SG_H1_DONE);
+	n = sg_h1_write_request(&req, "192.0.2.7", 0, NULL, out, sizeof(out));
+	expect_output(out, n,
+		      "POST /up?x=1 HTTP/1.1\r\n"
+		      "host: Example.COM\r\n"
+		      "Trailer: Checksum\r\n"
+		      "Transfer-Encoding: chunked\r\n"
+		      "x-MiXeD-CaSe: Value\r\n"
+		      "X-Forwarded-For: 10.0.0.1, 10.0.0.2, 192.0.2.7\r\n"
+		      "\r\n");
+}
+
+static void test_h1_write_request_adds_xff_and_attempt(void **unused)
+{
+	struct sg_h1_req req;
+	char out[512];
+	ssize_t n;
+
+	assert_int_equal(
+		parse_req("GET / HTTP/1.0\r\nAccept: */*\r\nx-retry-attempt: 7\r\n\r\n", &req),
+		SG_H1_DONE);
+	n = sg_h1_write_request(&req, "2001:db8::1", 2, NULL, out, sizeof(out));
+	expect_output(out, n,
+		      "GET / HTTP/1.1\r\n"
+		      "Accept: */*\r\n"
+		      "X-Forwarded-For: 2001:db8::1\r\n"
+		      "x-retry-attempt: 2\r\n"
+		      "\r\n");
+	n = sg_h1_write_request(&req, NULL, 0, NULL, out, sizeof(out));
+	expect_output(out, n,
+		      "GET / HTTP/1.1\r\n"
+		      "Accept: */*\r\n"
+		      "x-retry-attempt: 7\r\n"
+		      "\r\n");
+}
+
+static void test_h1_write_request_connection_cannot_strip_framing(void **unused)
+{
+	struct sg_h1_req req;
+	char out[512];
+	ssize_t n;
+
+	assert_int_equal(parse_req("POST / HTTP/1.1\r\nHost: h\r\n"
+				   "Connection: Content-Length, host, x-forwarded-for\r\n"
+				   "X-Forwarded-For: 6.6.6.6\r\nContent-Length: 2\r\n\r\n",
+				   &req),
+			 SG_H1_DONE);
+	n = sg_h1_write_request(&req, "192.0.2.7", 0, NULL, out, sizeof(out));
+	expect_output(out, n,
+		      "POST / HTTP/1.1\r\n"
+		      "Host: h\r\n"
+		      "Content-Length: 2\r\n"
+		      "X-Forwarded-For: 192.0.2.7\r\n"
+		      "\r\n");
+}
+
+static void test_h1_write_request_upgrade(void **unused)
+{
+	struct sg_h1_req req;
+	const char ws[] = "GET /ws HTTP/1.1\r\nHost: h\r\nConnection: Upgrade\r\n"
+			  "Upgrade: websocket\r\nSec-WebSocket-Key: k\r\n\r\n";
+	char out[512];
+	ssize_t n;
+
+	assert_int_equal(parse_req(ws, &req), SG_H1_DONE);
+	n = sg_h1_write_request(&req, "192.0.2.7", 0,
+				"Connection: upgrade\r\nUpgrade: websocket\r\n", out, sizeof(out));
+	expect_output(out, n,
+		      "GET /ws HTTP/1.1\r\nHost: h\r\nSec-WebSocket-Key: k\r\n"
+		      "X-Forwarded-For: 192.0.2.7\r\n"
+		      "Connection: upgrade\r\nUpgrade: websocket\r\n\r\n");
+	n = sg_h1_write_request(&req, "192.0.2.7", 0, "Connection: upgrade\r\n", out, sizeof(out));
+	expect_output(
+		out, n,
+		"GET /ws HTTP/1.1\r\nHost: h\r\nUpgrade: websocket\r\nSec-WebSocket-Key: k\r\n"
+		"X-Forwarded-For: 192.0.2.7\r\n"
+		"Connection: upgrade\r\n\r\n");
+	n = sg_h1_write_request(&req, "192.0.2.7", 0, NULL, out, sizeof(out));
+	expect_output(out, n,
+		      "GET /ws HTTP/1.1\r\nHost: h\r\nSec-WebSocket-Key: k\r\n"
+		      "X-Forwarded-For: 192.0.2.7\r\n\r\n");
+}
+
+static void test_h1_write_request_too_small(void **unused)
+{
+	struct sg_h1_req req;
+	char out[1024];
+	ssize_t full;
+
+	assert_int_equal(parse_req(proxied_req, &req), SG_H1_DONE);
+	full = sg_h1_write_request(&req, "192.0.2.7", 3, "X-Extra: 1\r\n", out, sizeof(out));
+	assert_true(full > 0);
+	for (size_t cap = 0; cap < (size_t)full; cap++)
+		if (sg_h1_write_request(&req, "192.0.2.7", 3, "X-Extra: 1\r\n", out, cap) != -1)
+			fail_msg("cap %zu of %zd: fitted", cap, full);
+	assert_int_equal(
+		sg_h1_write_request(&req, "192.0.2.7", 3, "X-Extra: 1\r\n", out, (size_t)full),
+		full);
+	assert_int_equal(sg_h1_write_request(&req, "192.0.2.7", 3, NULL, NULL, 0), -1);
+}
+
+static void test_h1_write_response(void **unused)
+{
+	struct sg_h1_resp resp;
+	char out[512];
+	ssize_t n;
+
+	assert_int_equal(
+		parse_resp("HTTP/1.0 200 Fine Thanks\r\nServer: b\r\nConnection: keep-alive, "
+			   "X-Internal\r\nKeep-Alive: timeout=5\r\nX-Internal: 1\r\n"
+			   "content-length: 3\r\nSet-Cookie: a=1\r\nSet-Cookie: b=2\r\n\r\n",
+			   &resp),
+		SG_H1_DONE);
+	n = sg_h1_write_response(&resp, false, NULL, out, sizeof(out));
+	expect_output(out, n,
+		      "HTTP/1.1 200 Fine Thanks\r\nServer: b\r\ncontent-length: 3\r\n"
+		      "Set-Cookie: a=1\r\nSet-Cookie: b=2\r\n\r\n");
+	n = sg_h1_write_response(&resp, true, NULL, out, sizeof(out));
+	expect_output(out, n,
+		      "HTTP/1.1 200 Fine Thanks\r\nServer: b\r\ncontent-length: 3\r\n"
+		      "Set-Cookie: a=1\r\nSet-Cookie: b=2\r\nconnection: close\r\n\r\n");
+	for (size_t cap = 0; cap < (size_t)n; cap++)
+		assert_int_equal(sg_h1_write_response(&resp, true, NULL, out, cap), -1);
+
+	/* Both framing headers: Content-Length must not reach the client. */
+	assert_int_equal(parse_resp("HTTP/1.1 502 \r\nContent-Length: 5\r\n"
+				    "Transfer-Encoding: chunked\r\nTrailer: X\r\n\r\n",
+				    &resp),
+			 SG_H1_DONE);
+	n = sg_h1_write_response(&resp, true, NULL, out, sizeof(out));
+	expect_output(out, n,
+		      "HTTP/1.1 502 \r\nTransfer-Encoding: chunked\r\nTrailer: X\r\n"
+		      "connection: close\r\n\r\n");
+
+	assert_int_equal(parse_resp("HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\n"
+				    "Upgrade: websocket\r\nSec-WebSocket-Accept: a\r\n\r\n",
+				    &resp),
+			 SG_H1_DONE);
+	n = sg_h1_write_response(&resp, false, "Connection: upgrade\r\n", out, sizeof(out));
+	expect_output(out, n,
+		      "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
+		      "Sec-WebSocket-Accept: a\r\nConnection: upgrade\r\n\r\n");
+}
+
+static void test_h1_write_simple(void **unused)
+{
+	char out[256];
+	ssize_t n;
+
+	n = sg_h1_write_simple(504, NULL, "request timeout", false, out, sizeof(out));
+	expect_output(out, n,
+		      "HTTP/1.1 504 Gateway Timeout\r\ncontent-type: text/plain\r\n"
+		      "content-length: 15\r\n\r\nrequest timeout");
+	n = sg_h1_write_simple(400, NULL, NULL, true, out, sizeof(out));
+	expect_output(out, n,
+		      "HTTP/1.1 400 Bad Request\r\ncontent-type: text/plain\r\n"
+		      "content-length: 0\r\nconnection: close\r\n\r\n");
+	n = sg_h1_write_simple(503, "Busy", "upstream call failed: connect: refused", true, out,
+			       sizeof(out));
+	expect_output(out, n,
+		      "HTTP/1.1 503 Busy\r\ncontent-type: text/plain\r\ncontent-length: 38\r\n"
+		      "connection: close\r\n\r\nupstream call failed: connect: refused");
+	for (size_t cap = 0; cap < (size_t)n; cap++)
+		assert_int_equal(sg_h1_write_simple(503, "Busy",
+						    "upstream call failed: connect: refused", true,
+						    out, cap),
+				 -1);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_h1_request_parses_head),
+		cmocka_unit_test(test_h1_request_partial_at_every_split),
+		cmocka_unit_test(test_h1_request_pipelined_stops_at_first),
+		cmocka_unit_test(test_h1_request_head_len_counts_leading_crlf),
+		cmocka_unit_test(test_h1_request_too_many_headers),
+		cmocka_unit_test(test_h1_request_rejects_smuggling_vectors),
+		cmocka_unit_test(test_h1_request_accepts_valid_edges),
+		cmocka_unit_test(test_h1_request_body_framing),
+		cmocka_unit_test(test_h1_request_keep_alive),
+		cmocka_unit_test(test_h1_request_upgrade_and_continue),
+		cmocka_unit_test(test_h1_response_parses_head),
+		cmocka_unit_test(test_h1_response_partial_at_every_split),
+		cmocka_unit_test(test_h1_response_cl_with_te_is_chunked_and_closes),
+		cmocka_unit_test(test_h1_response_rejects_malformed),
+		cmocka_unit_test(test_h1_response_body_framing_table),
+		cmocka_unit_test(test_h1_response_body_for_request),
+		cmocka_unit_test(test_h1_chunked_same_boundary_for_any_split),
+		cmocka_unit_test(test_h1_chunked_stops_at_end_of_body),
+		cmocka_unit_test(test_h1_chunked_trailers),
+		cmocka_unit_test(test_h1_chunked_rejects_malformed),
+		cmocka_unit_test(test_h1_chunked_bounds_extensions_and_trailers),
+		cmocka_unit_test(test_h1_chunked_data_left_and_skip),
+		cmocka_unit_test(test_h1_write_request_drops_hop_by_hop),
+		cmocka_unit_test(test_h1_write_request_adds_xff_and_attempt),
+		cmocka_unit_test(test_h1_write_request_connection_cannot_strip_framing),
+		cmocka_unit_test(test_h1_write_request_upgrade),
+		cmocka_unit_test(test_h1_write_request_too_small),
+		cmocka_unit_test(test_h1_write_response),
+		cmocka_unit_test(test_h1_write_simple),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
