@@ -5,7 +5,7 @@
 set -eu
 bin=${1:?usage: run-demo.sh path/to/splicegate}
 
-python3 -m httpbin.core --host 127.0.0.1 --port 8000 >/tmp/splicegate-httpbin.log 2>&1 &
+/usr/bin/python3 -m httpbin.core --host 127.0.0.1 --port 8000 >/tmp/splicegate-httpbin.log 2>&1 &
 httpbin=$!
 trap 'kill $httpbin 2>/dev/null' EXIT INT TERM
 for _ in $(seq 100); do

@@ -88,7 +88,8 @@ static int start_workers(struct gateway *g, const struct sg_gateway_opts *opts)
 
 	/* The kernel path (sockmap) arrives with the BPF work; until then
 	 * auto means splice(2). */
-	if (opts->splice && sg_relay_engine_parse(opts->splice, &engine) == -1) {
+	if (opts->splice && strcmp(opts->splice, "auto") != 0 &&
+	    sg_relay_engine_parse(opts->splice, &engine) == -1) {
 		SG_ERR("--splice %s is not available in this build", opts->splice);
 		return -1;
 	}
