@@ -1,0 +1,316 @@
+/* The relay engines behind struct sg_pump: one generic loop (flush what is
+ * pending, then take more from src) over per-engine fill/flush/prime steps. */
+#include "user/relay.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/types.h>
+#include <unistd.h>
+
+#define SPLICE_FLAGS (SPLICE_F_MOVE | SPLICE_F_NONBLOCK)
+
+/* The steps an engine provides. Staged bytes (buffer or pipe) are `pending`;
+ * the generic loop does the accounting. A sockmap engine, whose bytes never
+ * pass through the pump, will need a whole-run hook here instead. */
+struct engine_ops {
+	const char *name;
+	/* Called with nothing pending; takes at most `budget` bytes from src.
+	 * Returns bytes taken, 0 at EOF, or -1 with errno. */
+	ssize_t (*fill)(struct sg_pump *p, uint64_t budget);
+	/* Writes some of the pending bytes to dst. Returns bytes written or -1. */
+	ssize_t (*flush)(struct sg_pump *p);
+	/* Stages caller bytes behind the pending ones. Returns how many it took
+	 * (fewer than len only if the stage filled up) or -1 with errno. */
+	ssize_t (*prime)(struct sg_pump *p, const void *data, size_t len);
+};
+
+static size_t min_size(uint64_t a, size_t b)
+{
+	return a < b ? (size_t)a : b;
+}
+
+/* ---- copy: read() into a buffer, send() out ----------------------------- */
+
+static int buf_setup(struct sg_pump *p)
+{
+	if (!p->buf)
+		p->buf = malloc(SG_RELAY_BUF_SIZE);
+	return p->buf ? 0 : -1;
+}
+
+static ssize_t copy_fill(struct sg_pump *p, uint64_t budget)
+{
+	ssize_t n;
+
+	if (buf_setup(p) == -1)
+		return -1;
+	p->off = 0;
+	do {
+		n = read(p->src, p->buf, min_size(budget, SG_RELAY_BUF_SIZE));
+	} while (n == -1 && errno == EINTR);
+	return n;
+}
+
+static ssize_t copy_flush(struct sg_pump *p)
+{
+	ssize_t n;
+
+	/* MSG_NOSIGNAL: a reset peer must give EPIPE, not kill the gateway. */
+	do {
+		n = send(p->dst, p->buf + p->off, p->pending, MSG_NOSIGNAL);
+	} while (n == -1 && errno == EINTR);
+	if (n > 0)
+		p->off += (size_t)n;
+	return n;
+}
+
+static ssize_t copy_prime(struct sg_pump *p, const void *data, size_t len)
+{
+	if (buf_setup(p) == -1)
+		return -1;
+	if (len > SG_RELAY_BUF_SIZE - p->pending) {
+		errno = ENOSPC;
+		return -1;
+	}
+	memmove(p->buf, p->buf + p->off, p->pending);
+	p->off = 0;
+	memcpy(p->buf + p->pending, data, len);
+	return (ssize_t)len;
+}
+
+/* ---- splice: src -> pipe -> dst, pages never copied to userspace -------- */
+
+static int pipe_setup(struct sg_pump *p)
+{
+	int fds[2], size;
+
+	if (p->pipe_cap)
+		return 0;
+	if (pipe2(fds, O_NONBLOCK | O_CLOEXEC) == -1)
+		return -1;
+	/* A bigger pipe moves more per syscall pair; the default still works
+	 * (F_SETPIPE_SZ fails past /proc/sys/fs/pipe-max-size or the user's
+	 * pipe memory limit). */
+	size = fcntl(fds[1], F_SETPIPE_SZ, SG_RELAY_PIPE_SIZE);
+	if (size == -1)
+		size = fcntl(fds[1], F_GETPIPE_SZ);
+	if (size <= 0) {
+		int err = size == -1 ? errno : EINVAL;
+
+		close(fds[0]);
+		close(fds[1]);
+		errno = err;
+		return -1;
+	}
+	p->pipe_rd = fds[0];
+	p->pipe_wr = fds[1];
+	p->pipe_cap = (size_t)size;
+	return 0;
+}
+
+static ssize_t splice_fill(struct sg_pump *p, uint64_t budget)
+{
+	ssize_t n;
+
+	if (pipe_setup(p) == -1)
+		return -1;
+	/* The pipe is empty here, so EAGAIN can only mean src has nothing. */
+	do {
+		n = splice(p->src, NULL, p->pipe_wr, NULL, min_size(budget, p->pipe_cap),
+			   SPLICE_FLAGS);
+	} while (n == -1 && errno == EINTR);
+	return n;
+}
+
+static ssize_t splice_flush(struct sg_pump *p)
+{
+	ssize_t n;
+
+	do {
+		n = splice(p->pipe_rd, NULL, p->dst, NULL, p->pending, SPLICE_FLAGS);
+	} while (n == -1 && errno == EINTR);
+	return n;
+}
+
+static ssize_t splice_prime(struct sg_pump *p, const void *data, size_t len)
+{
+	size_t done = 0;
+	ssize_t n;
+
+	if (pipe_setup(p) == -1)
+		return -1;
+	if (len > p->pipe_cap - p->pending) {
+		errno = ENOSPC;
+		return -1;
+	}
+	while (done < len) {
+		n = write(p->pipe_wr, (const char *)data + done, len - done);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1)
+			break;
+		done += (size_t)n;
+	}
+	if (done > 0)
+		return (ssize_t)done;
+	/* EAGAIN here means the pages already in the pipe used up its slots. */
+	if (errno == EAGAIN)
+		errno = ENOSPC;
+	return -1;
+}
+
+/* ---- the generic pump --------------------------------------------------- */
+
+static const struct engine_ops engines[] = {
+	[SG_RELAY_COPY] = { "copy", copy_fill, copy_flush, copy_prime },
+	[SG_RELAY_SPLICE] = { "splice", splice_fill, splice_flush, splice_prime },
+};
+
+#define NR_ENGINES (sizeof(engines) / sizeof(engines[0]))
+
+static const struct engine_ops *ops_of(enum sg_relay_engine e)
+{
+	return (unsigned int)e < NR_ENGINES ? &engines[e] : NULL;
+}
+
+void sg_pump_init(struct sg_pump *p, enum sg_relay_engine engine, int src, int dst, uint64_t budget)
+{
+	*p = (struct sg_pump){
+		.engine = engine,
+		.src = src,
+		.dst = dst,
+		.budget = budget,
+		.pipe_rd = -1,
+		.pipe_wr = -1,
+	};
+}
+
+static void take(struct sg_pump *p, size_t n)
+{
+	p->pending += n;
+	if (p->budget != UINT64_MAX)
+		p->budget -= n;
+}
+
+static enum sg_pump_status fail(int *err_side, int side)
+{
+	if (err_side)
+		*err_side = side;
+	return SG_PUMP_ERROR;
+}
+
+/* Drains what is staged. Returns -1 when it had to stop, with *st set. */
+static int flush_all(struct sg_pump *p, const struct engine_ops *ops, size_t *done,
+		     enum sg_pump_status *st, int *err_side)
+{
+	ssize_t n;
+
+	while (p->pending > 0) {
+		n = ops->flush(p);
+		if (n == -1) {
+			*st = errno == EAGAIN ? SG_PUMP_WANT_WRITE : fail(err_side, 1);
+			return -1;
+		}
+		if (n == 0) {
+			/* Cannot happen with bytes staged; refuse to spin. */
+			errno = EIO;
+			*st = fail(err_side, 1);
+			return -1;
+		}
+		p->pending -= (size_t)n;
+		p->moved += (uint64_t)n;
+		*done += (size_t)n;
+	}
+	return 0;
+}
+
+/* Reading only when nothing is staged keeps EAGAIN unambiguous (it is src
+ * that would block, never a full stage) and the order of bytes trivial. */
+enum sg_pump_status sg_pump_run(struct sg_pump *p, size_t max_bytes, int *err_side)
+{
+	const struct engine_ops *ops = ops_of(p->engine);
+	enum sg_pump_status st;
+	size_t done = 0;
+	ssize_t n;
+
+	if (!ops) {
+		errno = EINVAL;
+		return fail(err_side, 0);
+	}
+	for (;;) {
+		if (flush_all(p, ops, &done, &st, err_side) == -1)
+			return st;
+		if (p->budget == 0)
+			return SG_PUMP_DONE;
+		if (p->eof)
+			return SG_PUMP_EOF;
+		if (done >= max_bytes)
+			return SG_PUMP_AGAIN;
+		n = ops->fill(p, p->budget);
+		if (n == -1)
+			return errno == EAGAIN ? SG_PUMP_WANT_READ : fail(err_side, 0);
+		if (n == 0)
+			p->eof = true;
+		else
+			take(p, (size_t)n);
+	}
+}
+
+int sg_pump_prime(struct sg_pump *p, const void *data, size_t len)
+{
+	const struct engine_ops *ops = ops_of(p->engine);
+	ssize_t n;
+
+	if (!ops || (p->budget != UINT64_MAX && len > p->budget)) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (len == 0)
+		return 0;
+	n = ops->prime(p, data, len);
+	if (n == -1)
+		return -1;
+	take(p, (size_t)n);
+	if ((size_t)n < len) {
+		errno = ENOSPC;
+		return -1;
+	}
+	return 0;
+}
+
+void sg_pump_release(struct sg_pump *p)
+{
+	free(p->buf);
+	p->buf = NULL;
+	p->off = 0;
+	if (p->pipe_cap) {
+		close(p->pipe_rd);
+		close(p->pipe_wr);
+		p->pipe_cap = 0;
+	}
+	p->pipe_rd = -1;
+	p->pipe_wr = -1;
+	p->pending = 0;
+}
+
+const char *sg_relay_engine_name(enum sg_relay_engine e)
+{
+	const struct engine_ops *ops = ops_of(e);
+
+	return ops ? ops->name : "?";
+}
+
+int sg_relay_engine_parse(const char *s, enum sg_relay_engine *out)
+{
+	for (size_t i = 0; i < NR_ENGINES; i++) {
+		if (strcmp(s, engines[i].name) == 0) {
+			*out = (enum sg_relay_engine)i;
+			return 0;
+		}
+	}
+	errno = EINVAL;
+	return -1;
+}

@@ -1,0 +1,102 @@
+/* The relay: moves one direction of a proxied stream from a source socket to a
+ * destination socket, non-blocking and byte-budgeted. This is the splice-engine
+ * interface of DESIGN §5; `copy` and `splice` live here, `sockmap` plugs in later. */
+#ifndef SG_RELAY_H
+#define SG_RELAY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+enum sg_relay_engine {
+	SG_RELAY_COPY,	 /* read() into a 64 KiB buffer, send(MSG_NOSIGNAL) out */
+	SG_RELAY_SPLICE, /* splice(2) src -> pipe -> dst; no copy through userspace */
+};
+
+/* Bytes the copy engine can hold at once, and the pipe size the splice engine
+ * asks for (it keeps the default, usually 64 KiB, if the kernel refuses). */
+#define SG_RELAY_BUF_SIZE (64 * 1024)
+#define SG_RELAY_PIPE_SIZE (256 * 1024)
+
+/* One direction of a stream. Embedded in its owner (the connection), which
+ * also owns src and dst: the pump never closes them. Zero it, then call
+ * sg_pump_init(); call sg_pump_release() before freeing the owner.
+ *
+ * The owner may read the public fields at any time and may set `budget`
+ * between runs: that is how a chunked body is moved one chunk at a time (set
+ * budget to the chunk size, run until SG_PUMP_DONE, parse the next size line
+ * from src yourself; the pump never reads past the budget). */
+struct sg_pump {
+	enum sg_relay_engine engine;
+	int src, dst;
+	uint64_t budget; /* bytes still to take from src (or prime); UINT64_MAX = until EOF */
+	size_t pending;	 /* bytes taken from src or primed but not yet written to dst */
+	uint64_t moved;	 /* bytes written to dst, total */
+
+	/* Engine-private below: do not touch. */
+	bool eof;	      /* src returned 0; sticky */
+	unsigned char *buf;   /* copy: SG_RELAY_BUF_SIZE bytes once used, else NULL */
+	size_t off;	      /* copy: pending bytes start at buf + off */
+	int pipe_rd, pipe_wr; /* splice: valid only while pipe_cap != 0 */
+	size_t pipe_cap;      /* splice: pipe size in bytes, 0 = no pipe yet */
+};
+
+enum sg_pump_status {
+	SG_PUMP_DONE,	    /* budget reached and nothing pending */
+	SG_PUMP_EOF,	    /* src hit EOF and nothing pending; a finite budget may
+			     * be left over, the caller decides if that is an error */
+	SG_PUMP_WANT_READ,  /* src would block: arm EPOLLIN on src, run again */
+	SG_PUMP_WANT_WRITE, /* dst would block with bytes pending: arm EPOLLOUT on dst */
+	SG_PUMP_AGAIN,	    /* max_bytes moved this call: run again later, no event needed */
+	SG_PUMP_ERROR,	    /* errno set; *err_side says where: 0 src, 1 dst */
+};
+
+/* Sets up `p` (zeroed by the caller) to move from `src` to `dst` with the
+ * given budget. Allocates nothing: the buffer or pipe comes with first use.
+ * src and dst should be non-blocking sockets; they stay the caller's. */
+void sg_pump_init(struct sg_pump *p, enum sg_relay_engine engine, int src, int dst,
+		  uint64_t budget);
+
+/* Moves as much as it can now: flushes pending bytes, then alternates between
+ * taking at most `budget` bytes from src and writing them to dst. Stops after
+ * about `max_bytes` written in this call (SG_PUMP_AGAIN) so that one fast
+ * stream cannot starve the loop; SIZE_MAX means no limit. A call may write up
+ * to one buffer or pipe load beyond max_bytes. EINTR is retried.
+ *
+ * Pending bytes are always flushed before SG_PUMP_DONE or SG_PUMP_EOF. On
+ * SG_PUMP_ERROR, errno says why (a closed or reset dst gives EPIPE or
+ * ECONNRESET) and *err_side (may be NULL) is 0 for src, 1 for dst; the stream
+ * is then broken and the owner should close it. Failing to set up the buffer
+ * or pipe on first use (ENOMEM, EMFILE) also reports side 0.
+ *
+ * SIGPIPE: the copy engine sends with MSG_NOSIGNAL, but splice(2) into a
+ * socket has no such flag, so a process using SG_RELAY_SPLICE must ignore
+ * SIGPIPE (the gateway does, at start-up). */
+enum sg_pump_status sg_pump_run(struct sg_pump *p, size_t max_bytes, int *err_side);
+
+/* Queues `len` bytes the caller already read from src (body bytes that came
+ * with a request head, say) so they are written after whatever is pending and
+ * before anything still to be read from src. They count against the budget.
+ * The bytes are copied: the caller keeps `data`.
+ *
+ * Returns 0, or -1 with errno: EINVAL if len exceeds a finite budget, ENOSPC
+ * if the bytes do not fit (the copy buffer holds SG_RELAY_BUF_SIZE minus what
+ * is pending; the pipe holds its size minus what is pending, which is
+ * SG_RELAY_PIPE_SIZE or the kernel's default of 64 KiB, less only when the
+ * user's pipe memory limit is hit), ENOMEM or the pipe2() error on setup. On
+ * ENOSPC from the splice engine a prefix may already be queued (a pipe of
+ * spliced pages can hold fewer bytes than its size): close the stream. */
+int sg_pump_prime(struct sg_pump *p, const void *data, size_t len);
+
+/* Frees the buffer and closes the pipe; pending bytes are dropped. Safe to
+ * call twice, and on a pump that was only zeroed. */
+void sg_pump_release(struct sg_pump *p);
+
+/* "copy", "splice"; "?" for a value outside the enum. */
+const char *sg_relay_engine_name(enum sg_relay_engine e);
+
+/* Parses "copy" or "splice" into *out. Returns 0, or -1 with errno EINVAL
+ * (and *out untouched) for anything else. */
+int sg_relay_engine_parse(const char *s, enum sg_relay_engine *out);
+
+#endif
