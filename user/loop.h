@@ -24,8 +24,8 @@ struct sg_io {
  * timers with equal `due` fire in the order they were armed. */
 struct sg_timer {
 	uint64_t due;
-	uint64_t seq;	  /* FIFO tie-break, set by sg_timer_arm */
-	size_t heap_idx;  /* position in the heap, SIZE_MAX when not armed */
+	uint64_t seq;	 /* FIFO tie-break, set by sg_timer_arm */
+	size_t heap_idx; /* position in the heap, SIZE_MAX when not armed */
 	void (*cb)(struct sg_loop *loop, struct sg_timer *t);
 	void *data;
 };
@@ -50,8 +50,7 @@ void sg_loop_update_time(struct sg_loop *loop);
  * with errno set. */
 int sg_io_set(struct sg_loop *loop, struct sg_io *io, uint32_t events);
 
-void sg_timer_init(struct sg_timer *t, void (*cb)(struct sg_loop *, struct sg_timer *),
-		   void *data);
+void sg_timer_init(struct sg_timer *t, void (*cb)(struct sg_loop *, struct sg_timer *), void *data);
 /* (Re)arm at absolute time `due` (ms, loop clock). */
 void sg_timer_arm(struct sg_loop *loop, struct sg_timer *t, uint64_t due);
 void sg_timer_stop(struct sg_loop *loop, struct sg_timer *t);

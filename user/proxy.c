@@ -26,7 +26,7 @@
 #define PROXY_HEAD_MAX (64 * 1024)   /* request or response head */
 #define PROXY_REPLAY_MAX (64 * 1024) /* bodies kept for retries */
 #define PROXY_OUT_MAX (PROXY_HEAD_MAX + PROXY_REPLAY_MAX + 4096)
-#define PROXY_PUMP_SLICE (1u << 20)  /* bytes per pump run, for fairness */
+#define PROXY_PUMP_SLICE (1u << 20) /* bytes per pump run, for fairness */
 #define PROXY_DEFAULT_MAX_HEADERS 100
 
 enum client_state {
@@ -73,11 +73,11 @@ struct client {
 	const struct sg_listener *listener;
 	const struct sg_route *route;
 	enum sg_h1_body req_body;
-	bool replayable;     /* body fully buffered in `in` */
-	size_t body_len;     /* buffered body bytes after the head */
-	bool client_close;   /* close after this response */
-	unsigned attempt;    /* 0 = first try */
-	uint64_t tried;	     /* endpoints tried, for sg_route_pick */
+	bool replayable;   /* body fully buffered in `in` */
+	size_t body_len;   /* buffered body bytes after the head */
+	bool client_close; /* close after this response */
+	unsigned attempt;  /* 0 = first try */
+	uint64_t tried;	   /* endpoints tried, for sg_route_pick */
 	const struct sg_backend_ref *backend;
 	bool stale_retry_used;
 	bool is_head;
@@ -85,14 +85,14 @@ struct client {
 	/* The backend side of the current attempt. */
 	struct sg_upstream *up;
 	bool up_connected;
-	bool up_sent;	     /* request head (and buffered body) fully written */
-	char *up_out;	     /* request head (+ body) being written */
+	bool up_sent; /* request head (and buffered body) fully written */
+	char *up_out; /* request head (+ body) being written */
 	size_t up_out_len, up_out_off;
-	char *up_in;	     /* response head being read */
+	char *up_in; /* response head being read */
 	size_t up_in_len, up_in_cap;
 	struct sg_h1_resp resp;
 	bool resp_keep_alive;
-	bool resp_started;   /* any response byte forwarded to the client */
+	bool resp_started; /* any response byte forwarded to the client */
 
 	/* Body relays. */
 	struct sg_pump req_pump, resp_pump;
@@ -190,8 +190,8 @@ static int client_write(struct client *c, const char *data, size_t len)
 static int client_flush(struct client *c)
 {
 	while (c->out_off < c->out_len) {
-		ssize_t n = send(c->io.fd, c->out + c->out_off, c->out_len - c->out_off,
-				 MSG_NOSIGNAL);
+		ssize_t n =
+			send(c->io.fd, c->out + c->out_off, c->out_len - c->out_off, MSG_NOSIGNAL);
 
 		if (n == -1 && errno == EINTR)
 			continue;
@@ -490,7 +490,8 @@ static void write_upstream(struct client *c)
 		if (n == -1 && errno == EAGAIN)
 			return;
 		if (n == -1) {
-			attempt_failed(c, errno == ECONNRESET ? SG_FAIL_RESET : SG_FAIL_CLOSED, errno);
+			attempt_failed(c, errno == ECONNRESET ? SG_FAIL_RESET : SG_FAIL_CLOSED,
+				       errno);
 			return;
 		}
 		c->up_out_off += (size_t)n;
@@ -600,9 +601,9 @@ static void got_response_head(struct client *c)
 			}
 		} else if (extra_len) {
 			bool done = false;
-			ssize_t used = sg_h1_chunked_scan(&c->resp_chunks.scan,
-							  c->up_in + c->resp.head_len, extra_len,
-							  &done);
+			ssize_t used =
+				sg_h1_chunked_scan(&c->resp_chunks.scan,
+						   c->up_in + c->resp.head_len, extra_len, &done);
 
 			if (used < 0) {
 				client_close(c);
@@ -830,11 +831,10 @@ static void drive_request_body(struct client *c)
 
 static size_t max_headers(const struct client *c)
 {
-	const struct sg_frontend_http *h = c->bind->nlisteners ? c->bind->listeners[0].fhttp
-							       : &c->ctx->cfg->default_fhttp;
+	const struct sg_frontend_http *h =
+		c->bind->nlisteners ? c->bind->listeners[0].fhttp : &c->ctx->cfg->default_fhttp;
 
-	return h->http1_max_headers > 0 ? (size_t)h->http1_max_headers
-					: PROXY_DEFAULT_MAX_HEADERS;
+	return h->http1_max_headers > 0 ? (size_t)h->http1_max_headers : PROXY_DEFAULT_MAX_HEADERS;
 }
 
 /* The listener of this bind for `host`: exact hostname, then wildcard,
@@ -923,9 +923,9 @@ static void got_request_head(struct client *c)
 	t = &c->route->eff_timeout;
 	c->request_at = t->request > 0 ? now(c) + ms(t->request) : 0;
 	rearm_timer(c);
-	c->replayable = c->req_body == SG_H1_BODY_NONE ||
-			(c->req_body == SG_H1_BODY_LENGTH &&
-			 c->req.content_length <= PROXY_REPLAY_MAX);
+	c->replayable =
+		c->req_body == SG_H1_BODY_NONE ||
+		(c->req_body == SG_H1_BODY_LENGTH && c->req.content_length <= PROXY_REPLAY_MAX);
 	c->body_len = 0;
 	if (c->replayable && c->req_body == SG_H1_BODY_LENGTH) {
 		c->state = C_BODY;
@@ -1107,8 +1107,8 @@ static void start_tunnel(struct client *c)
 		return;
 	}
 	c->backend = &r->backends.v[bi];
-	c->up = sg_upstream_connect(c->ctx->pool, &c->backend->eps[ei],
-				    &c->backend->eff_keepalive, &err);
+	c->up = sg_upstream_connect(c->ctx->pool, &c->backend->eps[ei], &c->backend->eff_keepalive,
+				    &err);
 	if (!c->up) {
 		client_close(c);
 		return;
@@ -1369,8 +1369,7 @@ void sg_proxy_accept(struct sg_proxy_ctx *ctx, const struct sg_bind *bind, int f
 		colon = strrchr(buf, ':');
 		if (colon)
 			*colon = '\0';
-		snprintf(c->ip, sizeof(c->ip), "%s",
-			 buf[0] == '[' ? buf + 1 : buf);
+		snprintf(c->ip, sizeof(c->ip), "%s", buf[0] == '[' ? buf + 1 : buf);
 		if (c->ip[0] && c->ip[strlen(c->ip) - 1] == ']')
 			c->ip[strlen(c->ip) - 1] = '\0';
 	}

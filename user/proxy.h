@@ -19,8 +19,8 @@ struct sg_proxy_ctx {
 	struct sg_pool *pool;
 	const struct sg_cfg *cfg;
 	enum sg_relay_engine engine;
-	uint64_t rng; /* xorshift state for endpoint choice */
-	uint64_t live; /* open client connections */
+	uint64_t rng;		/* xorshift state for endpoint choice */
+	uint64_t live;		/* open client connections */
 	struct client *clients; /* every open client, for shutdown */
 };
 
