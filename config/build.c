@@ -213,42 +213,81 @@ static int add_text(struct sg_build *b, const char *name, const char *text, size
 	return ret;
 }
 
-static int add_file(struct sg_build *b, const char *path)
+/* The whole file into a malloc'd buffer. */
+static char *read_file(const char *path, size_t *len, struct sg_diag *d)
 {
 	FILE *f = fopen(path, "rb");
 	char *text = NULL;
-	size_t len = 0, cap = 0;
-	int ret;
+	size_t cap = 0;
 
+	*len = 0;
 	if (!f) {
-		sg_diag_err(b->c.d, NULL, "%s: cannot open: %s", path, strerror(errno));
-		return -1;
+		sg_diag_err(d, NULL, "%s: cannot open: %s", path, strerror(errno));
+		return NULL;
 	}
 	for (;;) {
 		size_t got;
 
-		if (len + 4096 > cap) {
+		if (*len + 4096 > cap) {
 			char *grown = realloc(text, cap ? cap * 2 : 8192);
 
 			if (!grown) {
 				free(text);
 				fclose(f);
-				sg_diag_err(b->c.d, NULL, "%s: out of memory", path);
-				return -1;
+				sg_diag_err(d, NULL, "%s: out of memory", path);
+				return NULL;
 			}
 			text = grown;
 			cap = cap ? cap * 2 : 8192;
 		}
-		got = fread(text + len, 1, cap - len, f);
-		len += got;
+		got = fread(text + *len, 1, cap - *len - 1, f);
+		*len += got;
 		if (got == 0)
 			break;
 	}
 	fclose(f);
-	/* The text is copied into nodes; file names must outlive the tree. */
-	ret = add_text(b, sg_arena_strdup(b->c.a, path), text, len);
-	free(text);
-	return ret;
+	text[*len] = '\0';
+	return text;
+}
+
+struct source_list {
+	struct sg_source *v;
+	size_t n, cap;
+};
+
+static int push_source(struct source_list *l, const char *name, char *text, size_t len)
+{
+	if (l->n == l->cap) {
+		size_t ncap = l->cap ? l->cap * 2 : 8;
+		struct sg_source *grown = realloc(l->v, ncap * sizeof(*grown));
+
+		if (!grown)
+			return -1;
+		l->v = grown;
+		l->cap = ncap;
+	}
+	l->v[l->n].name = strdup(name);
+	l->v[l->n].text = text;
+	l->v[l->n].len = len;
+	if (!l->v[l->n].name)
+		return -1;
+	l->n++;
+	return 0;
+}
+
+static int read_one(struct source_list *l, const char *path, struct sg_diag *d)
+{
+	size_t len;
+	char *text = read_file(strcmp(path, "-") ? path : "/dev/stdin", &len, d);
+
+	if (!text)
+		return -1;
+	if (push_source(l, path, text, len) == -1) {
+		free(text);
+		sg_diag_err(d, NULL, "%s: out of memory", path);
+		return -1;
+	}
+	return 0;
 }
 
 static int yaml_name(const struct dirent *e)
@@ -261,37 +300,67 @@ static int yaml_name(const struct dirent *e)
 	       (len > 4 && !strcmp(e->d_name + len - 4, ".yml"));
 }
 
-static int add_dir(struct sg_build *b, const char *dir)
+static int read_dir(struct source_list *l, const char *dir, struct sg_diag *d)
 {
 	struct dirent **list;
 	int n = scandir(dir, &list, yaml_name, alphasort), ret = 0;
 
 	if (n == -1) {
-		sg_diag_err(b->c.d, NULL, "%s: cannot read directory: %s", dir, strerror(errno));
+		sg_diag_err(d, NULL, "%s: cannot read directory: %s", dir, strerror(errno));
 		return -1;
 	}
 	for (int i = 0; i < n; i++) {
-		char *path = sg_arena_printf(b->c.a, "%s/%s", dir, list[i]->d_name);
+		char *path = NULL;
 
-		if (path && add_file(b, path) == -1)
+		if (asprintf(&path, "%s/%s", dir, list[i]->d_name) == -1 ||
+		    read_one(l, path, d) == -1)
 			ret = -1;
+		free(path);
 		free(list[i]);
 	}
 	free(list);
 	return ret;
 }
 
-static int add_path(struct sg_build *b, const char *path)
+int sg_sources_read(const char *const *paths, size_t npaths, struct sg_source **out,
+		    size_t *nout, struct sg_diag *d)
 {
-	struct stat st;
+	struct source_list l = { 0 };
+	int ret = 0;
 
-	if (strcmp(path, "-") == 0)
-		return add_file(b, "/dev/stdin");
-	if (stat(path, &st) == -1) {
-		sg_diag_err(b->c.d, NULL, "%s: %s", path, strerror(errno));
-		return -1;
+	if (npaths == 0) {
+		char *text = strdup(sg_default_config);
+
+		if (!text || push_source(&l, "(embedded default config)", text,
+					 strlen(sg_default_config)) == -1) {
+			free(text);
+			ret = -1;
+		}
 	}
-	return S_ISDIR(st.st_mode) ? add_dir(b, path) : add_file(b, path);
+	for (size_t i = 0; i < npaths; i++) {
+		struct stat st;
+
+		if (strcmp(paths[i], "-") != 0 && stat(paths[i], &st) == -1) {
+			sg_diag_err(d, NULL, "%s: %s", paths[i], strerror(errno));
+			ret = -1;
+		} else if (strcmp(paths[i], "-") != 0 && S_ISDIR(st.st_mode)) {
+			ret |= read_dir(&l, paths[i], d);
+		} else {
+			ret |= read_one(&l, paths[i], d);
+		}
+	}
+	*out = l.v;
+	*nout = l.n;
+	return ret ? -1 : 0;
+}
+
+void sg_sources_free(struct sg_source *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(s[i].name);
+		free(s[i].text);
+	}
+	free(s);
 }
 
 static struct sg_cfg *cfg_new(struct sg_build *b, struct sg_diag *d)
@@ -302,6 +371,7 @@ static struct sg_cfg *cfg_new(struct sg_build *b, struct sg_diag *d)
 		sg_diag_err(d, NULL, "out of memory");
 		return NULL;
 	}
+	cfg->refs = 1;
 	sg_arena_init(&cfg->arena);
 	sg_global_defaults(&cfg->global);
 	sg_frontend_http_defaults(&cfg->default_fhttp);
@@ -310,6 +380,23 @@ static struct sg_cfg *cfg_new(struct sg_build *b, struct sg_diag *d)
 	b->c.a = &cfg->arena;
 	b->c.d = d;
 	return cfg;
+}
+
+static int record_resources(struct sg_build *b)
+{
+	struct sg_cfg *cfg = b->cfg;
+
+	for (size_t i = 0; i < b->nres; i++) {
+		struct sg_res_id *id = sg_arena_push(&cfg->arena, &cfg->resources,
+						     &cfg->nresources, &cfg->capresources,
+						     sizeof(*id));
+		if (!id)
+			return -1;
+		id->kind = b->res[i].kind;
+		id->ns = b->res[i].ns;
+		id->name = b->res[i].name;
+	}
+	return 0;
 }
 
 /* Everything read: build the Kubernetes resources, then resolve. */
@@ -321,35 +408,133 @@ static struct sg_cfg *finish(struct sg_build *b, int ret)
 		ret = -1;
 	if (ret == 0 && sg_resolve(b->cfg, b->c.d) == -1)
 		ret = -1;
+	if (ret == 0 && record_resources(b) == -1)
+		ret = -1;
 	if (ret == 0 && b->c.d->errors == 0)
 		return b->cfg;
 	sg_cfg_free(b->cfg);
 	return NULL;
 }
 
-struct sg_cfg *sg_cfg_load(const char *const *paths, size_t npaths, struct sg_diag *d)
+struct sg_cfg *sg_cfg_build(const struct sg_cfg_input *in, struct sg_diag *d)
 {
 	struct sg_build b;
 	int ret = 0;
 
 	if (!cfg_new(&b, d))
 		return NULL;
-	if (npaths == 0)
-		ret = add_text(&b, "(embedded default config)", sg_default_config,
-			       strlen(sg_default_config));
-	for (size_t i = 0; i < npaths; i++)
-		if (add_path(&b, paths[i]) == -1)
+	b.deleted = in->deleted;
+	b.ndeleted = in->ndeleted;
+	for (size_t i = 0; i < in->nsrcs; i++) {
+		b.replace = i >= in->replace_from;
+		if (add_text(&b, sg_arena_strdup(b.c.a, in->srcs[i].name), in->srcs[i].text,
+			     in->srcs[i].len) == -1)
 			ret = -1;
+	}
 	return finish(&b, ret);
+}
+
+struct sg_cfg *sg_cfg_load(const char *const *paths, size_t npaths, struct sg_diag *d)
+{
+	struct sg_source *srcs;
+	size_t n;
+	struct sg_cfg *cfg = NULL;
+
+	if (sg_sources_read(paths, npaths, &srcs, &n, d) == 0) {
+		struct sg_cfg_input in = { .srcs = srcs, .nsrcs = n, .replace_from = n };
+
+		cfg = sg_cfg_build(&in, d);
+	}
+	sg_sources_free(srcs, n);
+	return cfg;
 }
 
 struct sg_cfg *sg_cfg_load_text(const char *name, const char *text, struct sg_diag *d)
 {
+	struct sg_source src = { strdup(name), strdup(text), strlen(text) };
+	struct sg_cfg_input in = { .srcs = &src, .nsrcs = 1, .replace_from = 1 };
+	struct sg_cfg *cfg = NULL;
+
+	if (src.name && src.text)
+		cfg = sg_cfg_build(&in, d);
+	else
+		sg_diag_err(d, NULL, "%s: out of memory", name);
+	free(src.name);
+	free(src.text);
+	return cfg;
+}
+
+int sg_cfg_identify(const char *name, const char *text, size_t len, struct sg_arena *a,
+		    struct sg_res_id **ids, size_t *n, struct sg_diag *d)
+{
 	struct sg_build b;
+	struct sg_node **docs = NULL;
+	size_t ndocs = 0, cap = 0, capids = 0;
+	int ret = 0;
 
 	if (!cfg_new(&b, d))
-		return NULL;
-	return finish(&b, add_text(&b, sg_arena_strdup(b.c.a, name), text, strlen(text)));
+		return -1;
+	b.replace = true;
+	if (sg_yaml_parse(b.c.a, sg_arena_strdup(b.c.a, name), text, len, &docs, &ndocs, &cap,
+			  d) == -1)
+		ret = -1;
+	for (size_t i = 0; ret == 0 && i < ndocs; i++) {
+		if (docs[i]->kind != SG_NODE_MAP || !is_k8s(docs[i])) {
+			sg_diag_err(d, docs[i],
+				    "apply and delete take Kubernetes resources (apiVersion, kind, "
+				    "metadata); change a standalone config in its file instead");
+			ret = -1;
+		} else if (sg_k8s_collect(&b, docs[i]) == -1) {
+			ret = -1;
+		}
+	}
+	*ids = NULL;
+	*n = 0;
+	for (size_t i = 0; ret == 0 && i < b.nres; i++) {
+		struct sg_res_id *id = sg_arena_push(a, ids, n, &capids, sizeof(*id));
+
+		if (!id) {
+			ret = -1;
+			break;
+		}
+		id->kind = sg_arena_strdup(a, b.res[i].kind);
+		id->ns = sg_arena_strdup(a, b.res[i].ns);
+		id->name = sg_arena_strdup(a, b.res[i].name);
+	}
+	sg_cfg_free(b.cfg);
+	return ret;
+}
+
+const char *sg_res_type(const char *kind)
+{
+	static const struct {
+		const char *kind, *type;
+	} types[] = {
+		{ "Gateway", "gateway.gateway.networking.k8s.io" },
+		{ "HTTPRoute", "httproute.gateway.networking.k8s.io" },
+		{ "TCPRoute", "tcproute.gateway.networking.k8s.io" },
+		{ "AgentgatewayPolicy", "agentgatewaypolicy.agentgateway.dev" },
+		{ "Service", "service" },
+		{ "EndpointSlice", "endpointslice.discovery.k8s.io" },
+		{ "Namespace", "namespace" },
+	};
+
+	for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++)
+		if (!strcmp(types[i].kind, kind))
+			return types[i].type;
+	return kind;
+}
+
+struct sg_cfg *sg_cfg_ref(struct sg_cfg *cfg)
+{
+	cfg->refs++;
+	return cfg;
+}
+
+void sg_cfg_unref(struct sg_cfg *cfg)
+{
+	if (cfg && --cfg->refs == 0)
+		sg_cfg_free(cfg);
 }
 
 void sg_cfg_free(struct sg_cfg *cfg)

@@ -280,7 +280,32 @@ struct sg_global {
 	struct sg_keepalive keepalives;
 };
 
+/* A Kubernetes resource's identity. */
+struct sg_res_id {
+	const char *kind, *ns, *name;
+};
+
+/* One text the config is built from (a file, or a body given to apply). */
+struct sg_source {
+	char *name;
+	char *text;
+	size_t len;
+};
+
+/* What a config is built from: sources in order, where a resource in a
+ * source at index >= replace_from replaces an earlier one of the same
+ * identity (apply), while duplicates before it are errors (files); and
+ * resources removed by delete. */
+struct sg_cfg_input {
+	const struct sg_source *srcs;
+	size_t nsrcs;
+	size_t replace_from;
+	const struct sg_res_id *deleted;
+	size_t ndeleted;
+};
+
 struct sg_cfg {
+	_Atomic int refs; /* sg_cfg_ref/unref: connections keep the tree they began on */
 	struct sg_arena arena;
 	struct sg_global global;
 	struct sg_bind *binds;
@@ -290,6 +315,9 @@ struct sg_cfg {
 	struct sg_service *services;
 	size_t nservices, capservices;
 	struct sg_frontend_http default_fhttp;
+	/* The Kubernetes resources in force, in load order. */
+	struct sg_res_id *resources;
+	size_t nresources, capresources;
 	/* Every compiled regex of the tree (owned; the arena holds the
 	 * regex_t, regfree runs in sg_regex_free_all). */
 	void **regexes;
@@ -309,6 +337,25 @@ struct sg_cfg *sg_cfg_load(const char *const *paths, size_t npaths, struct sg_di
 /* Same, from YAML text already in memory (the admin API, tests). */
 struct sg_cfg *sg_cfg_load_text(const char *name, const char *text, struct sg_diag *d);
 void sg_cfg_free(struct sg_cfg *cfg);
+/* Shared ownership across worker threads: a loaded config starts with one
+ * reference; the last unref frees it. */
+struct sg_cfg *sg_cfg_ref(struct sg_cfg *cfg);
+void sg_cfg_unref(struct sg_cfg *cfg);
+
+/* Build from sources (see struct sg_cfg_input). */
+struct sg_cfg *sg_cfg_build(const struct sg_cfg_input *in, struct sg_diag *d);
+/* Read files and directories (no paths: the embedded default config) into
+ * malloc'd sources, in load order. Returns 0 or -1 with reasons in d. */
+int sg_sources_read(const char *const *paths, size_t npaths, struct sg_source **out,
+		    size_t *nout, struct sg_diag *d);
+void sg_sources_free(struct sg_source *s, size_t n);
+/* The Kubernetes resources a text holds (for apply/delete), names in `a`.
+ * A standalone document is an error: apply takes resources only. */
+int sg_cfg_identify(const char *name, const char *text, size_t len, struct sg_arena *a,
+		    struct sg_res_id **ids, size_t *n, struct sg_diag *d);
+/* "httproute.gateway.networking.k8s.io" for kind HTTPRoute, as kubectl
+ * names resources. */
+const char *sg_res_type(const char *kind);
 
 extern const char sg_default_config[];
 

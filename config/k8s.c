@@ -105,11 +105,26 @@ int sg_k8s_collect(struct sg_build *b, const struct sg_node *doc)
 	if (check_kind(c, doc, &in) == -1 ||
 	    sg_parse_fields(c, in.metadata, meta_fields, &meta, "metadata") == -1)
 		return -1;
+	for (size_t i = 0; i < b->ndeleted; i++) {
+		const struct sg_res_id *d = &b->deleted[i];
+
+		if (!strcmp(d->kind, in.kind) && !strcmp(d->name, meta.name) &&
+		    !strcmp(d->ns, meta.ns ? meta.ns : "default"))
+			return 0;
+	}
 	for (size_t i = 0; i < b->nres; i++) {
-		const struct sg_res *o = &b->res[i];
+		struct sg_res *o = &b->res[i];
 
 		if (!strcmp(o->kind, in.kind) && !strcmp(o->name, meta.name) &&
 		    !strcmp(o->ns, meta.ns ? meta.ns : "default")) {
+			if (b->replace) {
+				o->api = in.api;
+				o->doc = doc;
+				o->spec = in.spec;
+				o->metadata = in.metadata;
+				o->labels = meta.labels;
+				return 0;
+			}
 			sg_diag_err(c->d, doc, "%s %s/%s is defined twice (first at %s:%u:%u)",
 				    in.kind, o->ns, o->name, o->doc->file, o->doc->line,
 				    o->doc->col);

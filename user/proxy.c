@@ -49,6 +49,7 @@ struct chunk_relay {
  * close queue. Owns its upstream while an attempt or the response runs. */
 struct client {
 	struct sg_proxy_ctx *ctx;
+	struct sg_cfg *cfg; /* the config this connection began on (a reference) */
 	struct client *next, *prev; /* ctx->clients */
 	const struct sg_bind *bind;
 	struct sg_io io;
@@ -227,7 +228,7 @@ static void drop_upstream(struct client *c)
 
 static void release_upstream(struct client *c)
 {
-	uint64_t idle_ms = ms(c->ctx->cfg->global.pool_idle_timeout);
+	uint64_t idle_ms = ms(c->cfg->global.pool_idle_timeout);
 	struct sg_upstream *u = c->up;
 
 	c->up = NULL;
@@ -298,7 +299,7 @@ static void finish_request(struct client *c)
 	consume_request(c);
 	c->state = C_HEAD;
 	c->idle_at = now(c) + ms(c->listener ? c->listener->fhttp->http1_idle_timeout
-					     : c->ctx->cfg->default_fhttp.http1_idle_timeout);
+					     : c->cfg->default_fhttp.http1_idle_timeout);
 	rearm_timer(c);
 	update_io(c);
 	if (c->in_len)
@@ -832,7 +833,7 @@ static void drive_request_body(struct client *c)
 static size_t max_headers(const struct client *c)
 {
 	const struct sg_frontend_http *h =
-		c->bind->nlisteners ? c->bind->listeners[0].fhttp : &c->ctx->cfg->default_fhttp;
+		c->bind->nlisteners ? c->bind->listeners[0].fhttp : &c->cfg->default_fhttp;
 
 	return h->http1_max_headers > 0 ? (size_t)h->http1_max_headers : PROXY_DEFAULT_MAX_HEADERS;
 }
@@ -1312,6 +1313,7 @@ static void client_free(struct sg_closing *cl)
 	free(c->out);
 	free(c->up_out);
 	free(c->up_in);
+	sg_cfg_unref(c->cfg);
 	free(c);
 }
 
@@ -1352,6 +1354,7 @@ void sg_proxy_accept(struct sg_proxy_ctx *ctx, const struct sg_bind *bind, int f
 		return;
 	}
 	c->ctx = ctx;
+	c->cfg = sg_cfg_ref(ctx->cfg);
 	c->bind = bind;
 	c->io.fd = fd;
 	c->io.cb = on_client_io;
@@ -1382,7 +1385,7 @@ void sg_proxy_accept(struct sg_proxy_ctx *ctx, const struct sg_bind *bind, int f
 	}
 	c->state = C_HEAD;
 	c->idle_at = now(c) + ms(l ? l->fhttp->http1_idle_timeout
-				   : ctx->cfg->default_fhttp.http1_idle_timeout);
+				   : c->cfg->default_fhttp.http1_idle_timeout);
 	rearm_timer(c);
 	update_io(c);
 }

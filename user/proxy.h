@@ -17,7 +17,7 @@ struct client;
 struct sg_proxy_ctx {
 	struct sg_loop *loop;
 	struct sg_pool *pool;
-	const struct sg_cfg *cfg;
+	struct sg_cfg *cfg; /* in force for new connections (a reference) */
 	enum sg_relay_engine engine;
 	uint64_t rng;		/* xorshift state for endpoint choice */
 	uint64_t live;		/* open client connections */

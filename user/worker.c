@@ -1,10 +1,11 @@
 /* A worker: thread + loop + listeners + pool. The main thread talks to it
- * only through an eventfd (stop), so no state is shared but the immutable
- * config. */
+ * through a mailbox (a mutex-guarded pointer) and an eventfd, so no mutable
+ * state is shared; configs are immutable and reference-counted. */
 #include "user/worker.h"
 
 #include <errno.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,9 +19,12 @@
 #include "user/net.h"
 #include "user/proxy.h"
 
+/* One listening socket, owned by its worker. */
 struct listen_sock {
+	struct listen_sock *next;
 	struct sg_io io;
-	const struct sg_bind *bind;
+	uint16_t port;
+	const struct sg_bind *bind; /* in w->ctx.cfg */
 	struct sg_worker *w;
 };
 
@@ -30,9 +34,11 @@ struct sg_worker {
 	pthread_t thread;
 	struct sg_loop *loop;
 	struct sg_proxy_ctx ctx;
-	struct sg_io stop_io;
+	struct sg_io wake_io;
 	struct listen_sock *socks;
-	size_t nsocks;
+	pthread_mutex_t lock;
+	struct sg_cfg *pending; /* guarded by lock */
+	atomic_bool stopping;
 };
 
 static void on_accept(struct sg_loop *loop, struct sg_io *io, uint32_t revents)
@@ -52,44 +58,104 @@ static void on_accept(struct sg_loop *loop, struct sg_io *io, uint32_t revents)
 	}
 }
 
-static void on_stop(struct sg_loop *loop, struct sg_io *io, uint32_t revents)
+static int open_sock(struct sg_worker *w, const struct sg_bind *b, char *err, size_t errlen)
 {
+	struct listen_sock *ls = calloc(1, sizeof(*ls));
+	struct sockaddr_storage ss;
+	socklen_t len;
+	char addr[32];
+
+	if (!ls) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	snprintf(addr, sizeof(addr), "0.0.0.0:%u", b->port);
+	sg_net_parse_addr(addr, &ss, &len);
+	ls->io.fd = sg_net_listen(&ss, len, true);
+	if (ls->io.fd == -1) {
+		snprintf(err, errlen, "listen %s: %s", addr, strerror(errno));
+		free(ls);
+		return -1;
+	}
+	ls->io.cb = on_accept;
+	ls->io.data = ls;
+	ls->port = b->port;
+	ls->bind = b;
+	ls->w = w;
+	if (sg_io_set(w->loop, &ls->io, EPOLLIN) == -1) {
+		snprintf(err, errlen, "epoll: %s", strerror(errno));
+		close(ls->io.fd);
+		free(ls);
+		return -1;
+	}
+	ls->next = w->socks;
+	w->socks = ls;
+	return 0;
+}
+
+static const struct sg_bind *bind_for(const struct sg_cfg *cfg, uint16_t port)
+{
+	for (size_t i = 0; i < cfg->nbinds; i++)
+		if (cfg->binds[i].port == port)
+			return &cfg->binds[i];
+	return NULL;
+}
+
+/* Make the listening sockets match `cfg`: keep ports that stay (so no
+ * connection in an accept queue is lost), close the ones that went, open
+ * the new ones. */
+static int reconcile(struct sg_worker *w, const struct sg_cfg *cfg, char *err, size_t errlen)
+{
+	struct listen_sock **pp = &w->socks;
+	int ret = 0;
+
+	while (*pp) {
+		struct listen_sock *ls = *pp;
+
+		ls->bind = bind_for(cfg, ls->port);
+		if (ls->bind) {
+			pp = &ls->next;
+			continue;
+		}
+		*pp = ls->next;
+		sg_io_set(w->loop, &ls->io, 0);
+		close(ls->io.fd);
+		free(ls);
+	}
+	for (size_t i = 0; i < cfg->nbinds; i++) {
+		bool have = false;
+
+		for (struct listen_sock *ls = w->socks; ls; ls = ls->next)
+			have |= ls->port == cfg->binds[i].port;
+		if (!have && open_sock(w, &cfg->binds[i], err, errlen) == -1)
+			ret = -1;
+	}
+	return ret;
+}
+
+static void on_wake(struct sg_loop *loop, struct sg_io *io, uint32_t revents)
+{
+	struct sg_worker *w = io->data;
+	struct sg_cfg *cfg;
+	char err[256];
 	uint64_t v;
 
 	if (read(io->fd, &v, sizeof(v)) == -1 && errno != EAGAIN)
-		SG_WARN("worker stop: %s", strerror(errno));
-	sg_loop_stop(loop);
-}
-
-static int bind_all(struct sg_worker *w, const struct sg_cfg *cfg, char *err, size_t errlen)
-{
-	w->socks = calloc(cfg->nbinds + 1, sizeof(*w->socks));
-	if (!w->socks)
-		return -1;
-	for (size_t i = 0; i < cfg->nbinds; i++) {
-		struct listen_sock *ls = &w->socks[w->nsocks];
-		struct sockaddr_storage ss;
-		socklen_t len;
-		char addr[32];
-
-		snprintf(addr, sizeof(addr), "0.0.0.0:%u", cfg->binds[i].port);
-		sg_net_parse_addr(addr, &ss, &len);
-		ls->io.fd = sg_net_listen(&ss, len, true);
-		if (ls->io.fd == -1) {
-			snprintf(err, errlen, "listen %s: %s", addr, strerror(errno));
-			return -1;
-		}
-		w->nsocks++;
-		ls->io.cb = on_accept;
-		ls->io.data = ls;
-		ls->bind = &cfg->binds[i];
-		ls->w = w;
-		if (sg_io_set(w->loop, &ls->io, EPOLLIN) == -1) {
-			snprintf(err, errlen, "epoll: %s", strerror(errno));
-			return -1;
-		}
+		SG_WARN("worker %u: wake: %s", w->index, strerror(errno));
+	if (atomic_load(&w->stopping)) {
+		sg_loop_stop(loop);
+		return;
 	}
-	return 0;
+	pthread_mutex_lock(&w->lock);
+	cfg = w->pending;
+	w->pending = NULL;
+	pthread_mutex_unlock(&w->lock);
+	if (!cfg)
+		return;
+	if (reconcile(w, cfg, err, sizeof(err)) == -1)
+		SG_ERR("worker %u: %s", w->index, err);
+	sg_cfg_unref(w->ctx.cfg);
+	w->ctx.cfg = cfg;
 }
 
 static void *worker_main(void *arg)
@@ -104,39 +170,54 @@ static void *worker_main(void *arg)
 static void worker_free(struct sg_worker *w)
 {
 	sg_proxy_close_all(&w->ctx);
-	for (size_t i = 0; i < w->nsocks; i++) {
-		sg_io_set(w->loop, &w->socks[i].io, 0);
-		close(w->socks[i].io.fd);
+	while (w->socks) {
+		struct listen_sock *ls = w->socks;
+
+		w->socks = ls->next;
+		sg_io_set(w->loop, &ls->io, 0);
+		close(ls->io.fd);
+		free(ls);
 	}
-	free(w->socks);
-	if (w->stop_io.fd > 0)
-		close(w->stop_io.fd);
+	if (w->wake_io.fd > 0)
+		close(w->wake_io.fd);
 	sg_pool_free(w->ctx.pool);
+	/* Closed clients are freed by the loop's close queue. */
 	sg_loop_free(w->loop);
+	sg_cfg_unref(w->pending);
+	sg_cfg_unref(w->ctx.cfg);
+	pthread_mutex_destroy(&w->lock);
 	free(w);
 }
 
-struct sg_worker *sg_worker_start(const struct sg_cfg *cfg, enum sg_relay_engine engine,
+struct sg_worker *sg_worker_start(struct sg_cfg *cfg, enum sg_relay_engine engine,
 				  unsigned index, char *err, size_t errlen)
 {
 	struct sg_worker *w = calloc(1, sizeof(*w));
 
-	if (!w || !(w->loop = sg_loop_new()) || !(w->ctx.pool = sg_pool_new(w->loop))) {
+	if (!w) {
+		snprintf(err, errlen, "worker %u: out of memory", index);
+		return NULL;
+	}
+	pthread_mutex_init(&w->lock, NULL);
+	w->index = index;
+	w->ctx.cfg = sg_cfg_ref(cfg);
+	w->loop = sg_loop_new();
+	w->ctx.pool = w->loop ? sg_pool_new(w->loop) : NULL;
+	if (!w->ctx.pool) {
 		snprintf(err, errlen, "worker %u: out of memory", index);
 		goto fail;
 	}
-	w->index = index;
 	w->ctx.loop = w->loop;
-	w->ctx.cfg = cfg;
 	w->ctx.engine = engine;
 	w->ctx.rng = 0x9e3779b97f4a7c15ull * (index + 1);
-	w->stop_io.fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-	w->stop_io.cb = on_stop;
-	if (w->stop_io.fd == -1 || sg_io_set(w->loop, &w->stop_io, EPOLLIN) == -1) {
+	w->wake_io.fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	w->wake_io.cb = on_wake;
+	w->wake_io.data = w;
+	if (w->wake_io.fd == -1 || sg_io_set(w->loop, &w->wake_io, EPOLLIN) == -1) {
 		snprintf(err, errlen, "worker %u: eventfd: %s", index, strerror(errno));
 		goto fail;
 	}
-	if (bind_all(w, cfg, err, errlen) == -1)
+	if (reconcile(w, cfg, err, errlen) == -1)
 		goto fail;
 	if (pthread_create(&w->thread, NULL, worker_main, w) != 0) {
 		snprintf(err, errlen, "worker %u: cannot start thread", index);
@@ -144,21 +225,41 @@ struct sg_worker *sg_worker_start(const struct sg_cfg *cfg, enum sg_relay_engine
 	}
 	return w;
 fail:
-	if (w && w->loop)
+	if (w->loop)
 		worker_free(w);
-	else
+	else {
+		sg_cfg_unref(w->ctx.cfg);
 		free(w);
+	}
 	return NULL;
+}
+
+static void wake(struct sg_worker *w)
+{
+	uint64_t one = 1;
+
+	if (write(w->wake_io.fd, &one, sizeof(one)) == -1)
+		SG_WARN("worker %u: wake: %s", w->index, strerror(errno));
+}
+
+void sg_worker_update(struct sg_worker *w, struct sg_cfg *cfg)
+{
+	struct sg_cfg *old;
+
+	pthread_mutex_lock(&w->lock);
+	old = w->pending;
+	w->pending = sg_cfg_ref(cfg);
+	pthread_mutex_unlock(&w->lock);
+	sg_cfg_unref(old);
+	wake(w);
 }
 
 void sg_worker_stop(struct sg_worker *w)
 {
-	uint64_t one = 1;
-
 	if (!w)
 		return;
-	if (write(w->stop_io.fd, &one, sizeof(one)) == -1)
-		SG_WARN("worker %u: stop: %s", w->index, strerror(errno));
+	atomic_store(&w->stopping, true);
+	wake(w);
 	pthread_join(w->thread, NULL);
 	worker_free(w);
 }

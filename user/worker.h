@@ -11,10 +11,14 @@
 
 struct sg_worker;
 
-/* Bind every listener of `cfg` and start serving on a new thread. The
- * config must outlive the worker. Returns NULL with a reason in err. */
-struct sg_worker *sg_worker_start(const struct sg_cfg *cfg, enum sg_relay_engine engine,
+/* Bind every listener of `cfg` and start serving on a new thread. Takes a
+ * reference to cfg. Returns NULL with a reason in err. */
+struct sg_worker *sg_worker_start(struct sg_cfg *cfg, enum sg_relay_engine engine,
 				  unsigned index, char *err, size_t errlen);
+/* Hand the worker a new config (it takes a reference): new connections use
+ * it, listeners are opened and closed to match, connections in flight keep
+ * the config they began on. Asynchronous; safe from another thread. */
+void sg_worker_update(struct sg_worker *w, struct sg_cfg *cfg);
 /* Stop accepting, close every connection, join the thread, free. */
 void sg_worker_stop(struct sg_worker *w);
 
