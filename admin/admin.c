@@ -145,10 +145,37 @@ static void handle_logging(struct admin_conn *c, const struct sg_h1_req *req)
 	respond_text(c, 200, "OK", body);
 }
 
+static void handle_change(struct admin_conn *c, const struct sg_h1_req *req, bool del)
+{
+	const char *body = c->in + req->head_len;
+	size_t len = req->content_length > 0 ? (size_t)req->content_length : 0;
+	char *answer = NULL;
+	int status = c->admin->ops.change(c->admin->ops.ctx, body, len, del, &answer);
+	const char *reason = status == 200   ? "OK"
+			     : status == 404 ? "Not Found"
+			     : status == 400 ? "Bad Request"
+					     : "Internal Server Error";
+
+	respond_text(c, status, reason, answer ? answer : "out of memory\n");
+	free(answer);
+}
+
+static void handle_apply(struct admin_conn *c, const struct sg_h1_req *req)
+{
+	handle_change(c, req, false);
+}
+
+static void handle_delete(struct admin_conn *c, const struct sg_h1_req *req)
+{
+	handle_change(c, req, true);
+}
+
 static const struct route routes[] = {
 	{ "GET", "/config_dump", handle_config_dump },
 	{ "POST", "/quitquitquit", handle_quit },
 	{ "POST", "/logging", handle_logging },
+	{ "POST", "/config", handle_apply },
+	{ "DELETE", "/config", handle_delete },
 };
 
 static bool span_is(const struct sg_h1_span *s, const char *lit)
@@ -214,6 +241,10 @@ static void on_readable(struct admin_conn *c)
 		return;
 	case SG_H1_DONE:
 		break;
+	}
+	if (req.chunked) {
+		respond_text(c, 411, "Length Required", "send a Content-Length body\n");
+		return;
 	}
 	if (req.content_length > 0 && c->in_len < req.head_len + (size_t)req.content_length) {
 		if (req.head_len + (size_t)req.content_length > ADMIN_MAX_REQUEST)

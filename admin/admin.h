@@ -3,6 +3,7 @@
 #ifndef SG_ADMIN_H
 #define SG_ADMIN_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "config/cfg.h"
@@ -16,6 +17,9 @@ struct sg_admin_ops {
 	const struct sg_cfg *(*current)(void *ctx);
 	/* POST /quitquitquit: begin shutting down. */
 	void (*quit)(void *ctx);
+	/* POST /config (apply) and DELETE /config (delete) with a YAML body:
+	 * returns the HTTP status and a malloc'd text/plain answer. */
+	int (*change)(void *ctx, const char *body, size_t len, bool del, char **answer);
 	void *ctx;
 };
 

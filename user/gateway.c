@@ -16,6 +16,7 @@
 #include "user/log.h"
 #include "user/loop.h"
 #include "user/net.h"
+#include "user/store.h"
 #include "user/worker.h"
 
 #define SG_MAX_WORKERS 256
@@ -23,7 +24,8 @@
 /* Owns everything it points to. */
 struct gateway {
 	struct sg_loop *loop;
-	struct sg_cfg *cfg;
+	struct sg_store *store;
+	struct sg_cfg *cfg; /* sg_store_current(store) */
 	struct sg_admin *admin;
 	struct sg_io signal_io;
 	struct sg_worker *workers[SG_MAX_WORKERS];
@@ -35,6 +37,55 @@ static const struct sg_cfg *current_cfg(void *ctx)
 	struct gateway *g = ctx;
 
 	return g->cfg;
+}
+
+/* Ports a new config adds must be free before it goes in force: bind a
+ * probe socket the way workers will (SO_REUSEPORT). */
+static int ports_available(void *ctx, const struct sg_cfg *old, const struct sg_cfg *cfg,
+			   struct sg_diag *d)
+{
+	for (size_t i = 0; i < cfg->nbinds; i++) {
+		struct sockaddr_storage ss;
+		socklen_t len;
+		char addr[32];
+		bool had = false;
+		int fd;
+
+		for (size_t j = 0; j < old->nbinds; j++)
+			had |= old->binds[j].port == cfg->binds[i].port;
+		if (had)
+			continue;
+		snprintf(addr, sizeof(addr), "0.0.0.0:%u", cfg->binds[i].port);
+		sg_net_parse_addr(addr, &ss, &len);
+		fd = sg_net_listen(&ss, len, true);
+		if (fd == -1) {
+			sg_diag_err(d, NULL, "listen %s: %s", addr, strerror(errno));
+			return -1;
+		}
+		close(fd);
+	}
+	return 0;
+}
+
+static int change(void *ctx, const char *body, size_t len, bool del, char **answer)
+{
+	struct gateway *g = ctx;
+	struct sg_diag d;
+	int rc;
+
+	sg_diag_init(&d);
+	rc = sg_store_change(g->store, body, len, del, ports_available, g, answer, &d);
+	if (rc < 0) {
+		*answer = sg_diag_join(&d);
+		sg_diag_free(&d);
+		return 400;
+	}
+	sg_diag_free(&d);
+	g->cfg = sg_store_current(g->store);
+	for (unsigned i = 0; i < g->nworkers; i++)
+		sg_worker_update(g->workers[i], g->cfg);
+	SG_INFO("config %s: %zu resources in force", del ? "delete" : "apply", g->cfg->nresources);
+	return rc == 0 ? 200 : 404;
 }
 
 static void quit(void *ctx)
@@ -116,31 +167,32 @@ static void teardown(struct gateway *g)
 	if (g->signal_io.fd > 0)
 		close(g->signal_io.fd);
 	sg_loop_free(g->loop);
-	sg_cfg_free(g->cfg);
+	sg_store_close(g->store);
 }
 
-static struct sg_cfg *load(const struct sg_gateway_opts *opts)
+static struct sg_store *load(const struct sg_gateway_opts *opts)
 {
 	struct sg_diag d;
-	struct sg_cfg *cfg;
+	struct sg_store *store;
 
 	sg_diag_init(&d);
-	cfg = sg_cfg_load(opts->config_paths, opts->nconfig_paths, &d);
+	store = sg_store_open(opts->config_paths, opts->nconfig_paths, &d);
 	sg_diag_print(&d, stderr);
 	sg_diag_free(&d);
-	return cfg;
+	return store;
 }
 
 int sg_gateway_run(const struct sg_gateway_opts *opts)
 {
 	struct gateway g = { 0 };
-	struct sg_admin_ops ops = { current_cfg, quit, &g };
+	struct sg_admin_ops ops = { current_cfg, quit, change, &g };
 	char err[256];
 	int ret = 2;
 
-	g.cfg = load(opts);
-	if (!g.cfg)
+	g.store = load(opts);
+	if (!g.store)
 		return 1;
+	g.cfg = sg_store_current(g.store);
 	g.loop = sg_loop_new();
 	if (!g.loop || watch_signals(&g) == -1) {
 		SG_ERR("event loop: %s", strerror(errno));

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "config/cfg.h"
+#include "user/ctl.h"
 #include "user/gateway.h"
 #include "user/log.h"
 
@@ -16,10 +17,15 @@ static const char usage[] =
 	"  splicegate [-c FILE|DIR]... [options]   run the gateway (no -c: the embedded\n"
 	"                                           default config: :8080 -> 127.0.0.1:8000)\n"
 	"  splicegate check -c FILE|DIR...         validate config, print errors, exit 0/1\n"
+	"  splicegate apply -f FILE|-              add or replace resources in the running gateway\n"
+	"  splicegate delete -f FILE|-             remove those resources from the running gateway\n"
+	"  splicegate delete KIND NAME [-n NS]     remove one resource, as kubectl delete does\n"
 	"  splicegate version\n"
 	"\n"
 	"options:\n"
 	"  -c, --config FILE|DIR   config file or directory of .yaml files (repeatable)\n"
+	"  -f, --filename FILE|-   (apply, delete) Kubernetes resources to send\n"
+	"  -n, --namespace NS      (delete KIND NAME) the resource's namespace (default \"default\")\n"
 	"      --admin ADDR        admin address (default: config.adminAddr, 127.0.0.1:15000)\n"
 	"      --splice MODE       auto|sockmap|splice|copy: how body bytes move (default auto)\n"
 	"      --workers N         worker loops (default: one per core)\n"
@@ -27,6 +33,8 @@ static const char usage[] =
 	"  -h, --help              this text\n";
 
 struct cli {
+	const char *file;
+	const char *ns;
 	const char *configs[SG_MAX_CONFIGS];
 	size_t nconfigs;
 	struct sg_gateway_opts gw;
@@ -36,6 +44,8 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 {
 	static const struct option longopts[] = {
 		{ "config", required_argument, NULL, 'c' },
+		{ "filename", required_argument, NULL, 'f' },
+		{ "namespace", required_argument, NULL, 'n' },
 		{ "admin", required_argument, NULL, 'a' },
 		{ "splice", required_argument, NULL, 's' },
 		{ "workers", required_argument, NULL, 'w' },
@@ -45,8 +55,14 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 	};
 	int opt;
 
-	while ((opt = getopt_long(argc, argv, "c:h", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "c:f:n:h", longopts, NULL)) != -1) {
 		switch (opt) {
+		case 'f':
+			cli->file = optarg;
+			break;
+		case 'n':
+			cli->ns = optarg;
+			break;
 		case 'c':
 			if (cli->nconfigs == SG_MAX_CONFIGS) {
 				fprintf(stderr, "splicegate: at most %d -c options\n",
@@ -121,24 +137,48 @@ static int cmd_check(const struct cli *cli)
 	return 0;
 }
 
+static const char *admin_addr(const struct cli *cli)
+{
+	return cli->gw.admin_addr ? cli->gw.admin_addr : "127.0.0.1:15000";
+}
+
+/* apply -f FILE | delete -f FILE | delete KIND NAME [-n NS] */
+static int cmd_change(const struct cli *cli, bool del, char **rest, int nrest)
+{
+	if (cli->file && nrest == 0)
+		return sg_ctl_send_file(admin_addr(cli), cli->file, del);
+	if (del && !cli->file && nrest == 2)
+		return sg_ctl_delete_named(admin_addr(cli), rest[0], rest[1], cli->ns);
+	fprintf(stderr, "splicegate %s: needs -f FILE|-%s\n", del ? "delete" : "apply",
+		del ? ", or KIND NAME [-n NS]" : "");
+	return 1;
+}
+
 int main(int argc, char **argv)
 {
 	struct cli cli = { .gw.splice = "auto" };
 	const char *cmd = argc > 1 && argv[1][0] != '-' ? argv[1] : NULL;
+	int nargs, nrest;
+	char **args, **rest;
 
 	if (cmd && !strcmp(cmd, "version")) {
 		printf("splicegate %s\n", SG_VERSION);
 		return 0;
 	}
-	if (cmd && strcmp(cmd, "check") != 0) {
+	if (cmd && strcmp(cmd, "check") && strcmp(cmd, "apply") && strcmp(cmd, "delete")) {
 		fprintf(stderr, "splicegate: unknown command \"%s\"\n%s", cmd, usage);
 		return 1;
 	}
-	if (parse_args(cmd ? argc - 1 : argc, cmd ? argv + 1 : argv, &cli) == -1)
+	nargs = cmd ? argc - 1 : argc;
+	args = cmd ? argv + 1 : argv;
+	if (parse_args(nargs, args, &cli) == -1)
 		return 1;
-	if (optind < (cmd ? argc - 1 : argc)) {
-		fprintf(stderr, "splicegate: unexpected argument \"%s\"\n%s",
-			(cmd ? argv + 1 : argv)[optind], usage);
+	rest = args + optind;
+	nrest = nargs - optind;
+	if (cmd && strcmp(cmd, "check"))
+		return cmd_change(&cli, !strcmp(cmd, "delete"), rest, nrest);
+	if (nrest > 0) {
+		fprintf(stderr, "splicegate: unexpected argument \"%s\"\n%s", rest[0], usage);
 		return 1;
 	}
 	if (cmd)

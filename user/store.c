@@ -1,0 +1,255 @@
+/* Apply and delete over immutable configs: every change rebuilds from the
+ * stored texts, so a config in force was always built whole, and checked,
+ * exactly like one loaded from files. */
+#include "user/store.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Owns its texts, its deleted identities (in `arena`) and a reference to
+ * the config in force. */
+struct sg_store {
+	struct sg_source *srcs;
+	size_t nsrcs, capsrcs;
+	size_t nfiles; /* srcs[0..nfiles) came from files: duplicates are errors */
+	struct sg_res_id *deleted;
+	size_t ndeleted, capdeleted;
+	struct sg_arena arena;
+	struct sg_cfg *cfg;
+	unsigned napplied;
+};
+
+struct sg_store *sg_store_open(const char *const *paths, size_t npaths, struct sg_diag *d)
+{
+	struct sg_store *s = calloc(1, sizeof(*s));
+	struct sg_cfg_input in = { 0 };
+
+	if (!s) {
+		sg_diag_err(d, NULL, "out of memory");
+		return NULL;
+	}
+	sg_arena_init(&s->arena);
+	if (sg_sources_read(paths, npaths, &s->srcs, &s->nsrcs, d) == -1) {
+		sg_store_close(s);
+		return NULL;
+	}
+	s->capsrcs = s->nfiles = s->nsrcs;
+	in.srcs = s->srcs;
+	in.nsrcs = in.replace_from = s->nsrcs;
+	s->cfg = sg_cfg_build(&in, d);
+	if (!s->cfg) {
+		sg_store_close(s);
+		return NULL;
+	}
+	return s;
+}
+
+void sg_store_close(struct sg_store *s)
+{
+	if (!s)
+		return;
+	sg_sources_free(s->srcs, s->nsrcs);
+	sg_arena_free(&s->arena);
+	sg_cfg_unref(s->cfg);
+	free(s);
+}
+
+struct sg_cfg *sg_store_current(const struct sg_store *s)
+{
+	return s->cfg;
+}
+
+static bool same(const struct sg_res_id *a, const struct sg_res_id *b)
+{
+	return !strcmp(a->kind, b->kind) && !strcmp(a->ns, b->ns) && !strcmp(a->name, b->name);
+}
+
+static bool in_config(const struct sg_cfg *cfg, const struct sg_res_id *id)
+{
+	for (size_t i = 0; i < cfg->nresources; i++)
+		if (same(&cfg->resources[i], id))
+			return true;
+	return false;
+}
+
+/* The deleted list a change leads to, in a fresh malloc'd array (NULL when
+ * empty): apply takes its resources off the list, delete adds them. */
+static struct sg_res_id *next_deleted(const struct sg_store *s, const struct sg_res_id *ids,
+				      size_t nids, bool del, size_t *n)
+{
+	struct sg_res_id *out = malloc((s->ndeleted + nids + 1) * sizeof(*out));
+
+	*n = 0;
+	if (!out)
+		return NULL;
+	for (size_t i = 0; i < s->ndeleted; i++) {
+		bool listed = false;
+
+		for (size_t j = 0; !del && j < nids; j++)
+			listed |= same(&s->deleted[i], &ids[j]);
+		if (!listed)
+			out[(*n)++] = s->deleted[i];
+	}
+	for (size_t j = 0; del && j < nids; j++)
+		if (in_config(s->cfg, &ids[j]))
+			out[(*n)++] = ids[j];
+	return out;
+}
+
+static int append_line(char **report, size_t *len, const char *line)
+{
+	size_t n = strlen(line);
+	char *grown = realloc(*report, *len + n + 2);
+
+	if (!grown)
+		return -1;
+	memcpy(grown + *len, line, n);
+	*len += n;
+	grown[(*len)++] = '\n';
+	grown[*len] = '\0';
+	*report = grown;
+	return 0;
+}
+
+static char *make_report(const struct sg_cfg *old, const struct sg_res_id *ids, size_t nids,
+			 bool del, int *missing)
+{
+	char *report = calloc(1, 1);
+	size_t len = 0;
+
+	*missing = 0;
+	for (size_t i = 0; report && i < nids; i++) {
+		const char *type = sg_res_type(ids[i].kind);
+		bool existed = in_config(old, &ids[i]);
+		char line[512];
+
+		if (del && !existed) {
+			(*missing)++;
+			snprintf(line, sizeof(line),
+				 "Error from server (NotFound): %s \"%s\" not found in namespace %s",
+				 type, ids[i].name, ids[i].ns);
+		} else {
+			snprintf(line, sizeof(line), "%s/%s %s", type, ids[i].name,
+				 del ? "deleted" : existed ? "configured" : "created");
+		}
+		if (append_line(&report, &len, line) == -1) {
+			free(report);
+			return NULL;
+		}
+	}
+	return report;
+}
+
+/* Commit: the applied body joins the sources, the deleted list is
+ * replaced, the new config goes in force. */
+static int commit(struct sg_store *s, struct sg_source *src, struct sg_res_id *deleted,
+		  size_t ndeleted, struct sg_cfg *cfg)
+{
+	if (src) {
+		if (s->nsrcs == s->capsrcs) {
+			size_t ncap = s->capsrcs ? s->capsrcs * 2 : 8;
+			struct sg_source *grown = realloc(s->srcs, ncap * sizeof(*grown));
+
+			if (!grown)
+				return -1;
+			s->srcs = grown;
+			s->capsrcs = ncap;
+		}
+		s->srcs[s->nsrcs++] = *src;
+	}
+	s->ndeleted = 0;
+	for (size_t i = 0; i < ndeleted; i++) {
+		struct sg_res_id *id = sg_arena_push(&s->arena, &s->deleted, &s->ndeleted,
+						     &s->capdeleted, sizeof(*id));
+		if (!id)
+			return -1;
+		id->kind = sg_arena_strdup(&s->arena, deleted[i].kind);
+		id->ns = sg_arena_strdup(&s->arena, deleted[i].ns);
+		id->name = sg_arena_strdup(&s->arena, deleted[i].name);
+	}
+	sg_cfg_unref(s->cfg);
+	s->cfg = cfg;
+	return 0;
+}
+
+static struct sg_cfg *build_with(const struct sg_store *s, const struct sg_source *extra,
+				 const struct sg_res_id *deleted, size_t ndeleted,
+				 struct sg_diag *d)
+{
+	struct sg_source *all = malloc((s->nsrcs + 1) * sizeof(*all));
+	struct sg_cfg_input in = { .replace_from = s->nfiles, .deleted = deleted,
+				   .ndeleted = ndeleted };
+	struct sg_cfg *cfg;
+
+	if (!all) {
+		sg_diag_err(d, NULL, "out of memory");
+		return NULL;
+	}
+	memcpy(all, s->srcs, s->nsrcs * sizeof(*all));
+	in.nsrcs = s->nsrcs;
+	if (extra)
+		all[in.nsrcs++] = *extra;
+	in.srcs = all;
+	cfg = sg_cfg_build(&in, d);
+	free(all);
+	return cfg;
+}
+
+int sg_store_change(struct sg_store *s, const char *body, size_t len, bool del,
+		    sg_store_check_fn check, void *check_ctx, char **report, struct sg_diag *d)
+{
+	struct sg_arena scratch;
+	struct sg_res_id *ids, *deleted = NULL;
+	size_t nids, ndeleted = 0;
+	struct sg_source src = { 0 };
+	struct sg_cfg *cfg = NULL;
+	int missing = 0, ret = -1;
+	char name[32];
+
+	*report = NULL;
+	sg_arena_init(&scratch);
+	snprintf(name, sizeof(name), "%s#%u", del ? "delete" : "apply", s->napplied + 1);
+	if (sg_cfg_identify(name, body, len, &scratch, &ids, &nids, d) == -1)
+		goto out;
+	if (nids == 0) {
+		sg_diag_err(d, NULL, "%s: no resources in the input", name);
+		goto out;
+	}
+	deleted = next_deleted(s, ids, nids, del, &ndeleted);
+	if (!del) {
+		src.name = strdup(name);
+		src.text = malloc(len + 1);
+		if (!src.name || !src.text) {
+			sg_diag_err(d, NULL, "out of memory");
+			goto out;
+		}
+		memcpy(src.text, body, len);
+		src.text[len] = '\0';
+		src.len = len;
+	}
+	cfg = build_with(s, del ? NULL : &src, deleted, ndeleted, d);
+	if (!cfg)
+		goto out;
+	if (check && check(check_ctx, s->cfg, cfg, d) == -1) {
+		sg_cfg_unref(cfg);
+		goto out;
+	}
+	*report = make_report(s->cfg, ids, nids, del, &missing);
+	if (!*report || commit(s, del ? NULL : &src, deleted, ndeleted, cfg) == -1) {
+		sg_diag_err(d, NULL, "out of memory");
+		sg_cfg_unref(cfg);
+		free(*report);
+		*report = NULL;
+		goto out;
+	}
+	s->napplied++;
+	src.name = src.text = NULL; /* the store owns them now */
+	ret = missing ? 1 : 0;
+out:
+	free(src.name);
+	free(src.text);
+	free(deleted);
+	sg_arena_free(&scratch);
+	return ret;
+}

@@ -1,0 +1,36 @@
+/* The config store of a running gateway: the texts its config was built
+ * from (files read at start, bodies applied since) and the resources
+ * deleted since. Apply and delete build a whole new config from them; a
+ * change that does not build leaves everything as it was. */
+#ifndef SG_STORE_H
+#define SG_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "config/cfg.h"
+
+struct sg_store;
+
+/* Read the files (none: the embedded default) and build the first config.
+ * Returns NULL with reasons in d. */
+struct sg_store *sg_store_open(const char *const *paths, size_t npaths, struct sg_diag *d);
+void sg_store_close(struct sg_store *s);
+
+/* The config in force (the store holds one reference). */
+struct sg_cfg *sg_store_current(const struct sg_store *s);
+
+/* A change as kubectl apply/delete would make it, from a YAML body of
+ * Kubernetes resources. On success the new config is in force and *report
+ * (malloc'd) has one line per resource ("httproute.gateway.networking.k8s.io/x
+ * created|configured|deleted"); returns 0, or 1 when some resource to delete
+ * did not exist (the others are deleted and the report says which). On
+ * failure nothing changes and -1 is returned with reasons in d. */
+typedef int (*sg_store_check_fn)(void *ctx, const struct sg_cfg *old, const struct sg_cfg *cfg,
+				 struct sg_diag *d);
+/* `check` (may be NULL) vets the new config before it goes in force: -1
+ * rejects the change (reasons in d). */
+int sg_store_change(struct sg_store *s, const char *body, size_t len, bool del,
+		    sg_store_check_fn check, void *check_ctx, char **report, struct sg_diag *d);
+
+#endif
