@@ -171,10 +171,8 @@ static void handle_delete(struct admin_conn *c, const struct sg_h1_req *req)
 }
 
 static const struct route routes[] = {
-	{ "GET", "/config_dump", handle_config_dump },
-	{ "POST", "/quitquitquit", handle_quit },
-	{ "POST", "/logging", handle_logging },
-	{ "POST", "/config", handle_apply },
+	{ "GET", "/config_dump", handle_config_dump }, { "POST", "/quitquitquit", handle_quit },
+	{ "POST", "/logging", handle_logging },	       { "POST", "/config", handle_apply },
 	{ "DELETE", "/config", handle_delete },
 };
 

@@ -322,8 +322,8 @@ static int read_dir(struct source_list *l, const char *dir, struct sg_diag *d)
 	return ret;
 }
 
-int sg_sources_read(const char *const *paths, size_t npaths, struct sg_source **out,
-		    size_t *nout, struct sg_diag *d)
+int sg_sources_read(const char *const *paths, size_t npaths, struct sg_source **out, size_t *nout,
+		    struct sg_diag *d)
 {
 	struct source_list l = { 0 };
 	int ret = 0;
@@ -387,9 +387,8 @@ static int record_resources(struct sg_build *b)
 	struct sg_cfg *cfg = b->cfg;
 
 	for (size_t i = 0; i < b->nres; i++) {
-		struct sg_res_id *id = sg_arena_push(&cfg->arena, &cfg->resources,
-						     &cfg->nresources, &cfg->capresources,
-						     sizeof(*id));
+		struct sg_res_id *id = sg_arena_push(&cfg->arena, &cfg->resources, &cfg->nresources,
+						     &cfg->capresources, sizeof(*id));
 		if (!id)
 			return -1;
 		id->kind = b->res[i].kind;
@@ -475,8 +474,8 @@ int sg_cfg_identify(const char *name, const char *text, size_t len, struct sg_ar
 	if (!cfg_new(&b, d))
 		return -1;
 	b.replace = true;
-	if (sg_yaml_parse(b.c.a, sg_arena_strdup(b.c.a, name), text, len, &docs, &ndocs, &cap,
-			  d) == -1)
+	if (sg_yaml_parse(b.c.a, sg_arena_strdup(b.c.a, name), text, len, &docs, &ndocs, &cap, d) ==
+	    -1)
 		ret = -1;
 	for (size_t i = 0; ret == 0 && i < ndocs; i++) {
 		if (docs[i]->kind != SG_NODE_MAP || !is_k8s(docs[i])) {

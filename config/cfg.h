@@ -346,8 +346,8 @@ void sg_cfg_unref(struct sg_cfg *cfg);
 struct sg_cfg *sg_cfg_build(const struct sg_cfg_input *in, struct sg_diag *d);
 /* Read files and directories (no paths: the embedded default config) into
  * malloc'd sources, in load order. Returns 0 or -1 with reasons in d. */
-int sg_sources_read(const char *const *paths, size_t npaths, struct sg_source **out,
-		    size_t *nout, struct sg_diag *d);
+int sg_sources_read(const char *const *paths, size_t npaths, struct sg_source **out, size_t *nout,
+		    struct sg_diag *d);
 void sg_sources_free(struct sg_source *s, size_t n);
 /* The Kubernetes resources a text holds (for apply/delete), names in `a`.
  * A standalone document is an error: apply takes resources only. */

@@ -183,8 +183,7 @@ static const struct kind_name *find_kind(const char *kind)
 	return NULL;
 }
 
-int sg_ctl_delete_named(const char *admin_addr, const char *kind, const char *name,
-			const char *ns)
+int sg_ctl_delete_named(const char *admin_addr, const char *kind, const char *name, const char *ns)
 {
 	const struct kind_name *k = find_kind(kind);
 	char body[512];

@@ -12,7 +12,6 @@ int sg_ctl_send_file(const char *admin_addr, const char *file, bool del);
 /* kubectl's `delete KIND NAME -n NS`: KIND as kubectl spells it
  * (httproute, HTTPRoute, agentgatewaypolicy, AgentgatewayPolicy, ...).
  * Returns the exit code as above. */
-int sg_ctl_delete_named(const char *admin_addr, const char *kind, const char *name,
-			const char *ns);
+int sg_ctl_delete_named(const char *admin_addr, const char *kind, const char *name, const char *ns);
 
 #endif

@@ -126,12 +126,15 @@ static char *make_report(const struct sg_cfg *old, const struct sg_res_id *ids, 
 
 		if (del && !existed) {
 			(*missing)++;
-			snprintf(line, sizeof(line),
-				 "Error from server (NotFound): %s \"%s\" not found in namespace %s",
-				 type, ids[i].name, ids[i].ns);
+			snprintf(
+				line, sizeof(line),
+				"Error from server (NotFound): %s \"%s\" not found in namespace %s",
+				type, ids[i].name, ids[i].ns);
 		} else {
 			snprintf(line, sizeof(line), "%s/%s %s", type, ids[i].name,
-				 del ? "deleted" : existed ? "configured" : "created");
+				 del	   ? "deleted"
+				 : existed ? "configured"
+					   : "created");
 		}
 		if (append_line(&report, &len, line) == -1) {
 			free(report);
@@ -178,7 +181,8 @@ static struct sg_cfg *build_with(const struct sg_store *s, const struct sg_sourc
 				 struct sg_diag *d)
 {
 	struct sg_source *all = malloc((s->nsrcs + 1) * sizeof(*all));
-	struct sg_cfg_input in = { .replace_from = s->nfiles, .deleted = deleted,
+	struct sg_cfg_input in = { .replace_from = s->nfiles,
+				   .deleted = deleted,
 				   .ndeleted = ndeleted };
 	struct sg_cfg *cfg;
 

@@ -189,8 +189,8 @@ static void worker_free(struct sg_worker *w)
 	free(w);
 }
 
-struct sg_worker *sg_worker_start(struct sg_cfg *cfg, enum sg_relay_engine engine,
-				  unsigned index, char *err, size_t errlen)
+struct sg_worker *sg_worker_start(struct sg_cfg *cfg, enum sg_relay_engine engine, unsigned index,
+				  char *err, size_t errlen)
 {
 	struct sg_worker *w = calloc(1, sizeof(*w));
 

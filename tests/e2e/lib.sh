@@ -138,21 +138,24 @@ wait_port() {
 }
 
 # start_engine ENGINE [-p PORT]... ARGS...: start_gateway --splice ENGINE
-# ARGS once the admin port, 8080 and every -p PORT are free, then checks that
-# the gateway it started is alive and its listeners are up.
+# ARGS once the admin port and the listener ports (every -p PORT, else 8080)
+# are free, then checks that the gateway it started is alive and listening.
+# On failure the gateway it started is stopped again.
 start_engine() {
-	local engine=$1 ports="8080" p
+	local engine=$1 ports="" p
 	shift
 	while [ "${1:-}" = -p ]; do
 		ports="$ports $2"
 		shift 2
 	done
+	ports=${ports:-8080}
 	wait_ports_free 15000 $ports || return 1
 	start_gateway --splice "$engine" "$@" || return 1
 	for p in $ports; do
 		if ! wait_port "$p" 5; then
 			echo "gateway ($engine) does not listen on :$p:"
 			cat "$WORK/gateway.log"
+			stop_gateway
 			return 1
 		fi
 	done
@@ -267,4 +270,161 @@ spec:
     port: $2
     targetPort: $2
 EOF2
+}
+
+# start_backend_at NAME HOST PORT: sgbackend bound to HOST:PORT (e.g. a
+# second loopback address, 127.0.0.2); waits until it listens.
+start_backend_at() {
+	local ready="$WORK/backend-$1.port"
+	/usr/bin/python3 "$REPO_DIR/tests/backend/sgbackend.py" --host "$2" --port "$3" \
+		--name "$1" --ready-file "$ready" >"$WORK/backend-$1.log" 2>&1 &
+	PIDS+=("$!")
+	for _ in $(seq 100); do
+		[ -s "$ready" ] && return 0
+		sleep 0.05
+	done
+	return 1
+}
+
+# echo_header NAME: the first value of request header NAME (any case) in the
+# last hcall's echo body, "" when absent.
+echo_header() {
+	jq -r --arg n "$(tr '[:upper:]' '[:lower:]' <<<"$1")" \
+		'[.headers | to_entries[] | select(.key | ascii_downcase == $n) | .value[0]][0] // ""' \
+		<<<"$H_BODY" 2>/dev/null
+}
+
+# sha256_of: SHA-256 (hex) of stdin; openssl is several times faster than
+# coreutils' sha256sum here, which matters for GiB-sized bodies.
+sha256_of() {
+	if command -v openssl >/dev/null; then
+		openssl dgst -sha256 -r | cut -d' ' -f1
+	else
+		sha256sum | cut -d' ' -f1
+	fi
+}
+
+# pattern N: sgbackend's size=N body on stdout (byte i = i % 251).
+pattern() {
+	/usr/bin/python3 -c '
+import sys
+piece = bytes(range(251)) * 4096
+full, rest = divmod(int(sys.argv[1]), len(piece))
+out = sys.stdout.buffer
+for _ in range(full):
+    out.write(piece)
+out.write(piece[:rest])
+' "$1"
+}
+
+# raw_http PORT METHODS [SECONDS]: sends stdin as is on one connection to
+# 127.0.0.1:PORT, then reads one response per request method in the
+# comma-separated METHODS (HEAD, 1xx, 204 and 304 have no body; chunked with
+# trailers, Content-Length, or up to EOF), then waits up to SECONDS (default
+# 2) for what follows. Prints JSON: {"responses": [{"status", "headers"
+# (lower-case names, last value), "body_len", "sha256", "body" (first 300
+# bytes), "trailers"}], "error": null or why reading stopped, "after":
+# "eof" | "open" | "reset" | "extra"}.
+raw_http() {
+	/usr/bin/python3 -c '
+import hashlib, json, signal, socket, sys
+port, methods = int(sys.argv[1]), [m for m in sys.argv[2].split(",") if m]
+wait_after = float(sys.argv[3])
+signal.alarm(60)
+s = socket.create_connection(("127.0.0.1", port), timeout=5)
+s.sendall(sys.stdin.buffer.read())
+buf, eof = b"", False
+def fill():
+    global buf, eof
+    if eof:
+        return False
+    d = s.recv(262144)
+    if not d:
+        eof = True
+        return False
+    buf += d
+    return True
+def readline():
+    global buf
+    while b"\r\n" not in buf:
+        if not fill():
+            raise EOFError("eof in a head")
+    i = buf.index(b"\r\n")
+    line, buf = buf[:i], buf[i + 2:]
+    return line
+def readn(n, h):
+    global buf
+    while n:
+        if not buf and not fill():
+            raise EOFError("eof in a body")
+        d = buf[:n]
+        buf = buf[len(d):]
+        n -= len(d)
+        h.update(d)
+def fields():
+    out = {}
+    while True:
+        line = readline()
+        if not line:
+            return out
+        k, _, v = line.decode("latin-1").partition(":")
+        out[k.strip().lower()] = v.strip()
+res, error = [], None
+try:
+    for m in methods:
+        while True:
+            parts = readline().decode("latin-1").split(" ", 2)
+            status = int(parts[1])
+            headers = fields()
+            if 100 <= status < 200 and status != 101:
+                continue
+            break
+        h, trailers, n0 = hashlib.sha256(), None, 0
+        first = b""
+        class Tee:
+            def update(self, d):
+                global first
+                if len(first) < 300:
+                    first += d[:300 - len(first)]
+                h.update(d)
+                self.n += len(d)
+        t = Tee()
+        t.n = 0
+        if m == "HEAD" or status in (204, 304) or 100 <= status < 200:
+            pass
+        elif "chunked" in headers.get("transfer-encoding", "").lower():
+            while True:
+                size = int(readline().split(b";")[0].strip(), 16)
+                if size == 0:
+                    trailers = fields()
+                    break
+                readn(size, t)
+                if readline() != b"":
+                    raise ValueError("bad chunk end")
+        elif "content-length" in headers:
+            readn(int(headers["content-length"]), t)
+        else:
+            while fill():
+                pass
+            d, buf = buf, b""
+            t.update(d)
+        res.append({"status": status, "headers": headers, "body_len": t.n,
+                    "sha256": h.hexdigest(), "body": first.decode("latin-1"),
+                    "trailers": trailers})
+except Exception as e:
+    error = "%s: %s" % (type(e).__name__, e)
+after = "eof" if eof else None
+if after is None:
+    if buf:
+        after = "extra"
+    else:
+        s.settimeout(float(wait_after))
+        try:
+            after = "extra" if s.recv(65536) else "eof"
+        except socket.timeout:
+            after = "open"
+        except ConnectionResetError:
+            after = "reset"
+print(json.dumps({"responses": res, "error": error, "after": after}))
+' "$1" "$2" "${3:-2}"
 }
