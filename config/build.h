@@ -20,7 +20,7 @@ struct sg_build {
 	struct sg_res *res; /* Kubernetes resources, in load order */
 	size_t nres, capres;
 	size_t nstandalone;
-	bool replace;		     /* duplicates replace (applied sources) */
+	bool replace;			 /* duplicates replace (applied sources) */
 	const struct sg_res_id *deleted; /* resources to leave out */
 	size_t ndeleted;
 };

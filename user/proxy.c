@@ -49,7 +49,7 @@ struct chunk_relay {
  * close queue. Owns its upstream while an attempt or the response runs. */
 struct client {
 	struct sg_proxy_ctx *ctx;
-	struct sg_cfg *cfg; /* the config this connection began on (a reference) */
+	struct sg_cfg *cfg;	    /* the config this connection began on (a reference) */
 	struct client *next, *prev; /* ctx->clients */
 	const struct sg_bind *bind;
 	struct sg_io io;
