@@ -73,7 +73,7 @@ $(BUILD)/tests/test_%: $(BUILD)/tests/unit/test_%.o $(BUILD)/libsg.a
 # ---- tests ---------------------------------------------------------------
 # `make test` is what CI runs: unit tests, the e2e suite, then both again
 # under AddressSanitizer + UndefinedBehaviorSanitizer in $(SANBUILD).
-test: unit e2e san
+test: check unit e2e san
 
 unit: $(UNIT_BINS)
 	$(Q)scripts/run-unit.sh $(BUILD)/tests

@@ -19,7 +19,7 @@ static const struct fail_info infos[] = {
 	[SG_FAIL_CONNECT] = { 503, "upstream call failed: connect: ", true },
 	[SG_FAIL_RESET] = { 503, "upstream call failed: reset: ", true },
 	[SG_FAIL_CLOSED] = { 503, "upstream call failed: closed: ", true },
-	[SG_FAIL_BAD_RESPONSE] = { 502, "upstream call failed: invalid response: ", false },
+	[SG_FAIL_BAD_RESPONSE] = { 503, "upstream call failed: invalid response: ", true },
 	[SG_FAIL_BAD_REQUEST] = { 400, "bad request", false },
 	[SG_FAIL_HEAD_TOO_LARGE] = { 431, "request header fields too large", false },
 };

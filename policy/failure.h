@@ -19,7 +19,7 @@ enum sg_fail {
 	SG_FAIL_CONNECT,	 /* 503 upstream call failed: connect: <cause> */
 	SG_FAIL_RESET,		 /* 503 upstream call failed: reset: <cause> */
 	SG_FAIL_CLOSED,		 /* 503 upstream call failed: closed: <cause> */
-	SG_FAIL_BAD_RESPONSE,	 /* 502 upstream call failed: invalid response: <cause> */
+	SG_FAIL_BAD_RESPONSE,	 /* 503 upstream call failed: invalid response: <cause> */
 	SG_FAIL_BAD_REQUEST,	 /* 400 bad request */
 	SG_FAIL_HEAD_TOO_LARGE,	 /* 431 request header fields too large */
 };

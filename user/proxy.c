@@ -37,6 +37,7 @@ enum client_state {
 	C_RESP,	   /* relaying the response */
 	C_TUNNEL,  /* TCP route or upgraded connection: both ways until EOF */
 	C_DRAIN,   /* flushing a final response, then close */
+	C_LINGER,  /* response sent and FIN too: dropping input until EOF */
 };
 
 /* A chunked body relayed as-is: the scanner finds where it ends. */
@@ -107,6 +108,7 @@ static void client_close(struct client *c);
 static void start_attempt(struct client *c);
 static void read_request_head(struct client *c);
 static void update_io(struct client *c);
+static void drain(struct client *c);
 static void drive_response(struct client *c);
 static void drive_request_body(struct client *c);
 static void consume_request(struct client *c);
@@ -276,6 +278,47 @@ static const char *cause_text(int err)
 	}
 }
 
+/* Closing after a final response: flush it, send FIN, then read and drop
+ * whatever the client still sends for a moment before closing. Closing a
+ * socket with unread input sends RST, which can destroy the response
+ * before the client reads it (the lingering close of HTTP servers). */
+#define PROXY_LINGER_MS 1000
+
+static void drain(struct client *c)
+{
+	char buf[4096];
+	int f = client_flush(c);
+
+	if (f == -1) {
+		client_close(c);
+		return;
+	}
+	if (f == 0) {
+		update_io(c);
+		return;
+	}
+	if (c->state != C_LINGER) {
+		c->state = C_LINGER;
+		shutdown(c->io.fd, SHUT_WR);
+		c->request_at = c->attempt_at = c->connect_at = c->backoff_at = 0;
+		c->idle_at = now(c) + PROXY_LINGER_MS;
+		rearm_timer(c);
+	}
+	for (int i = 0; i < 16; i++) {
+		ssize_t n = recv(c->io.fd, buf, sizeof(buf), 0);
+
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1 && errno == EAGAIN) {
+			update_io(c);
+			return;
+		}
+		if (n <= 0)
+			break;
+	}
+	client_close(c);
+}
+
 /* The request is over from the client's point of view: it got a complete
  * answer (or will after the flush). Prepare for the next one. */
 static void finish_request(struct client *c)
@@ -288,12 +331,10 @@ static void finish_request(struct client *c)
 	if (c->resp_pumping)
 		sg_pump_release(&c->resp_pump);
 	c->req_pumping = c->resp_pumping = false;
+	c->resp_started = c->resp_done = false;
 	if (c->client_close || !c->req_done) {
 		c->state = C_DRAIN;
-		if (!client_out_pending(c))
-			client_close(c);
-		else
-			update_io(c);
+		drain(c);
 		return;
 	}
 	consume_request(c);
@@ -381,6 +422,10 @@ static int build_request_out(struct client *c)
 	char extra[256] = "";
 	ssize_t n;
 
+	/* `in` may have moved (grown while the body arrived): re-point the
+	 * head's spans at it. Same bytes, same result. */
+	if (sg_h1_parse_request(c->in, c->in_len, SG_H1_MAX_HEADERS, &c->req) != SG_H1_DONE)
+		return -1;
 	c->up_out = malloc(cap);
 	if (!c->up_out)
 		return -1;
@@ -472,9 +517,29 @@ static void request_sent(struct client *c)
 		}
 		c->body_len = take;
 	} else {
+		bool done = false;
+		ssize_t used;
+
 		sg_pump_init(&c->req_pump, SG_RELAY_COPY, c->io.fd, c->up->fd, 0);
 		memset(&c->req_chunks, 0, sizeof(c->req_chunks));
 		c->body_len = 0;
+		used = sg_h1_chunked_scan(&c->req_chunks.scan, c->in + c->req.head_len, early,
+					  &done);
+		if (used < 0) {
+			fail_request(c, SG_FAIL_BAD_REQUEST, 0);
+			return;
+		}
+		c->req_pump.budget = (uint64_t)used;
+		if (used && sg_pump_prime(&c->req_pump, c->in + c->req.head_len, (size_t)used)) {
+			fail_request(c, SG_FAIL_BAD_REQUEST, 0);
+			return;
+		}
+		c->req_chunks.done = done;
+		/* What follows the body is the next request: keep it behind
+		 * the head, where consume_request expects it. */
+		memmove(c->in + c->req.head_len, c->in + c->req.head_len + used,
+			early - (size_t)used);
+		c->in_len -= (size_t)used;
 	}
 	c->req_pumping = true;
 	drive_request_body(c);
@@ -623,9 +688,34 @@ static void got_response_head(struct client *c)
 	drive_response(c);
 }
 
+/* Parse what is buffered. Returns true when more bytes are needed. */
+static bool parse_upstream_head(struct client *c)
+{
+	while (c->up_in_len) {
+		switch (sg_h1_parse_response(c->up_in, c->up_in_len, SG_H1_MAX_HEADERS, &c->resp)) {
+		case SG_H1_PARTIAL:
+			if (c->up_in_len <= PROXY_HEAD_MAX)
+				return true;
+			fail_request(c, SG_FAIL_BAD_RESPONSE, EMSGSIZE);
+			return false;
+		case SG_H1_DONE:
+			got_response_head(c);
+			/* A 1xx was passed on: the final head may follow in
+			 * the same buffer. */
+			if (c->closed || c->state != C_ATTEMPT || !c->up)
+				return false;
+			continue;
+		default:
+			attempt_failed(c, SG_FAIL_BAD_RESPONSE, EPROTO);
+			return false;
+		}
+	}
+	return true;
+}
+
 static void read_upstream_head(struct client *c)
 {
-	for (;;) {
+	while (!c->closed && c->state == C_ATTEMPT && c->up) {
 		ssize_t n;
 
 		if (grow(&c->up_in, &c->up_in_cap, c->up_in_len + 4096) == -1) {
@@ -646,23 +736,8 @@ static void read_upstream_head(struct client *c)
 			return;
 		}
 		c->up_in_len += (size_t)n;
-		switch (sg_h1_parse_response(c->up_in, c->up_in_len, SG_H1_MAX_HEADERS, &c->resp)) {
-		case SG_H1_PARTIAL:
-			if (c->up_in_len > PROXY_HEAD_MAX) {
-				fail_request(c, SG_FAIL_BAD_RESPONSE, EMSGSIZE);
-				return;
-			}
-			continue;
-		case SG_H1_DONE:
-			got_response_head(c);
-			/* 1xx consumed: a final head may already be buffered. */
-			if (!c->closed && c->state == C_ATTEMPT && c->up && c->up_in_len)
-				continue;
+		if (!parse_upstream_head(c))
 			return;
-		default:
-			fail_request(c, SG_FAIL_BAD_RESPONSE, EPROTO);
-			return;
-		}
 	}
 }
 
@@ -795,10 +870,7 @@ static void drive_request_body(struct client *c)
 	if (c->closed || !c->req_pumping || c->req_done)
 		return;
 	if (c->req_body == SG_H1_BODY_CHUNKED) {
-		/* Leftovers after the body stay in `in` behind the head. */
-		size_t keep = c->req.head_len;
-
-		c->in_len = keep;
+		/* Bytes after the body are appended to `in`, behind the head. */
 		st = chunked_run(&c->req_pump, &c->req_chunks, &c->in, &c->in_len, &c->in_cap,
 				 &side);
 	} else {
@@ -929,6 +1001,16 @@ static void got_request_head(struct client *c)
 		(c->req_body == SG_H1_BODY_LENGTH && c->req.content_length <= PROXY_REPLAY_MAX);
 	c->body_len = 0;
 	if (c->replayable && c->req_body == SG_H1_BODY_LENGTH) {
+		static const char cont[] = "HTTP/1.1 100 Continue\r\n\r\n";
+
+		/* The body is read here before any backend sees the request,
+		 * so the gateway itself tells a waiting client to send it. */
+		if (sg_h1_expects_continue(&c->req) &&
+		    c->in_len - c->req.head_len < (size_t)c->req.content_length &&
+		    client_write(c, cont, sizeof(cont) - 1) == -1) {
+			client_close(c);
+			return;
+		}
 		c->state = C_BODY;
 		read_request_head(c); /* reads the body into `in` */
 		return;
@@ -968,6 +1050,11 @@ static void try_parse(struct client *c)
 			fail_request(c, SG_FAIL_HEAD_TOO_LARGE, 0);
 			return;
 		case SG_H1_DONE:
+			if (c->req.head_len > PROXY_HEAD_MAX) {
+				c->req_done = false;
+				fail_request(c, SG_FAIL_HEAD_TOO_LARGE, 0);
+				return;
+			}
 			got_request_head(c);
 			return;
 		}
@@ -1184,6 +1271,9 @@ static void update_io(struct client *c)
 	case C_DRAIN:
 		cev = EPOLLOUT;
 		break;
+	case C_LINGER:
+		cev = EPOLLIN;
+		break;
 	}
 	/* While nothing is read from the client, still hear it leave: an
 	 * attempt for a client that is gone is abandoned. (Only then: a
@@ -1262,8 +1352,8 @@ static void on_client_io(struct sg_loop *loop, struct sg_io *io, uint32_t revent
 		drive_tunnel(c);
 		return;
 	case C_DRAIN:
-		if (client_flush(c) != 0)
-			client_close(c);
+	case C_LINGER:
+		drain(c);
 		return;
 	}
 }
