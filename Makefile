@@ -24,7 +24,7 @@ endif
 
 CPPFLAGS := -I. -I$(LLHTTP_INC) -I/usr/include/cjson -D_GNU_SOURCE
 CFLAGS   ?= -O2 -g
-CFLAGS   += -std=gnu11 $(WARN) -MMD -MP
+override CFLAGS += -std=gnu11 $(WARN) -MMD -MP
 LDLIBS   := -lyaml -lcjson -lnghttp2 -lbpf -lelf -lz -lm -lpthread
 
 # Everything but the entry point goes into one archive that the binary and

@@ -19,6 +19,10 @@ cleanup() {
 	for pid in "${PIDS[@]}"; do
 		wait "$pid" 2>/dev/null
 	done
+	if [ "$FAILS" -gt 0 ] && [ -s "$WORK/gateway.log" ]; then
+		echo "--- gateway log"
+		grep -m1 -A14 "ERROR: \|runtime error" "$WORK/gateway.log" || tail -30 "$WORK/gateway.log"
+	fi
 	rm -rf "$WORK"
 }
 trap cleanup EXIT
