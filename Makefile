@@ -43,7 +43,9 @@ endef
 OBJS      := $(call objs,$(BUILD))
 UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
 
-.PHONY: all test unit e2e san bench check format run clean deps
+.PHONY: all test unit unit-san e2e san bench check format run clean deps
+# Keep intermediate objects (test_*.o) so rebuilds stay incremental.
+.SECONDARY:
 all: $(BUILD)/splicegate $(UNIT_BINS)
 
 $(BUILD)/%.o: %.c
