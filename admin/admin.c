@@ -19,6 +19,7 @@
 
 struct sg_admin {
 	struct sg_loop *loop;
+	enum sg_admin_role role;
 	struct sg_io listen_io;
 	struct sg_admin_ops ops;
 	struct admin_conn *conns; /* open connections, for stop */
@@ -170,10 +171,48 @@ static void handle_delete(struct admin_conn *c, const struct sg_h1_req *req)
 	handle_change(c, req, true);
 }
 
-static const struct route routes[] = {
-	{ "GET", "/config_dump", handle_config_dump }, { "POST", "/quitquitquit", handle_quit },
-	{ "POST", "/logging", handle_logging },	       { "POST", "/config", handle_apply },
+static void handle_metrics(struct admin_conn *c, const struct sg_h1_req *req)
+{
+	char *text = c->admin->ops.metrics(c->admin->ops.ctx);
+
+	if (!text) {
+		respond_text(c, 500, "Internal Server Error", "metrics failed\n");
+		return;
+	}
+	respond(c, 200, "OK", "text/plain; version=0.0.4", text, strlen(text));
+	free(text);
+}
+
+/* Listeners are bound and the config loaded before this server starts. */
+static void handle_ready(struct admin_conn *c, const struct sg_h1_req *req)
+{
+	respond_text(c, 200, "OK", "ready\n");
+}
+
+static const struct route api_routes[] = {
+	{ "GET", "/config_dump", handle_config_dump },
+	{ "POST", "/quitquitquit", handle_quit },
+	{ "POST", "/logging", handle_logging },
+	{ "POST", "/config", handle_apply },
 	{ "DELETE", "/config", handle_delete },
+	{ "GET", "/metrics", handle_metrics },
+	{ NULL },
+};
+
+static const struct route stats_routes[] = {
+	{ "GET", "/metrics", handle_metrics },
+	{ NULL },
+};
+
+static const struct route ready_routes[] = {
+	{ "GET", "/healthz/ready", handle_ready },
+	{ NULL },
+};
+
+static const struct route *const role_routes[] = {
+	[SG_ADMIN_API] = api_routes,
+	[SG_ADMIN_STATS] = stats_routes,
+	[SG_ADMIN_READY] = ready_routes,
 };
 
 static bool span_is(const struct sg_h1_span *s, const char *lit)
@@ -186,9 +225,10 @@ static void dispatch(struct admin_conn *c, const struct sg_h1_req *req)
 	const char *q = memchr(req->target.p, '?', req->target.len);
 	struct sg_h1_span path = { req->target.p,
 				   q ? (size_t)(q - req->target.p) : req->target.len };
+	const struct route *routes = role_routes[c->admin->role];
 	bool path_known = false;
 
-	for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
+	for (size_t i = 0; routes[i].path; i++) {
 		if (!span_is(&path, routes[i].path))
 			continue;
 		path_known = true;
@@ -313,7 +353,7 @@ static void on_accept(struct sg_loop *loop, struct sg_io *io, uint32_t revents)
 	}
 }
 
-struct sg_admin *sg_admin_start(struct sg_loop *loop, const char *addr,
+struct sg_admin *sg_admin_start(struct sg_loop *loop, const char *addr, enum sg_admin_role role,
 				const struct sg_admin_ops *ops, char *err, size_t errlen)
 {
 	struct sockaddr_storage ss;
@@ -337,6 +377,7 @@ struct sg_admin *sg_admin_start(struct sg_loop *loop, const char *addr,
 		return NULL;
 	}
 	a->loop = loop;
+	a->role = role;
 	a->ops = *ops;
 	a->listen_io.fd = fd;
 	a->listen_io.cb = on_accept;

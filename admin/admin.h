@@ -20,12 +20,22 @@ struct sg_admin_ops {
 	/* POST /config (apply) and DELETE /config (delete) with a YAML body:
 	 * returns the HTTP status and a malloc'd text/plain answer. */
 	int (*change)(void *ctx, const char *body, size_t len, bool del, char **answer);
+	/* GET /metrics: Prometheus text, malloc'd. */
+	char *(*metrics)(void *ctx);
 	void *ctx;
 };
 
-/* Listen on `addr` and serve on `loop`. Returns NULL with a reason in
- * err[0..errlen) when the address is bad or cannot be bound. */
-struct sg_admin *sg_admin_start(struct sg_loop *loop, const char *addr,
+/* Which endpoints a listener serves: the admin API (loopback by default),
+ * /metrics (statsAddr, :15020), /healthz/ready (readinessAddr, :15021). */
+enum sg_admin_role {
+	SG_ADMIN_API,
+	SG_ADMIN_STATS,
+	SG_ADMIN_READY,
+};
+
+/* Listen on `addr` and serve `role` on `loop`. Returns NULL with a reason
+ * in err[0..errlen) when the address is bad or cannot be bound. */
+struct sg_admin *sg_admin_start(struct sg_loop *loop, const char *addr, enum sg_admin_role role,
 				const struct sg_admin_ops *ops, char *err, size_t errlen);
 /* Closes the listener and every open admin connection. */
 void sg_admin_stop(struct sg_admin *a);

@@ -453,6 +453,7 @@ static cJSON *global(const struct sg_global *g)
 	cJSON_AddStringToObject(o, "adminAddr", g->admin_addr);
 	cJSON_AddStringToObject(o, "statsAddr", g->stats_addr);
 	cJSON_AddStringToObject(o, "readinessAddr", g->readiness_addr);
+	cJSON_AddItemToObject(o, "connectionTerminationDeadline", dur(g->drain_timeout));
 	be = cJSON_AddObjectToObject(o, "backend");
 	cJSON_AddItemToObject(be, "keepalives", keepalive(&g->keepalives));
 	cJSON_AddItemToObject(be, "connectTimeout", dur(g->connect_timeout));

@@ -278,6 +278,7 @@ struct sg_global {
 	sg_dur connect_timeout;
 	sg_dur pool_idle_timeout;
 	struct sg_keepalive keepalives;
+	sg_dur drain_timeout; /* connectionTerminationDeadline */
 };
 
 /* A Kubernetes resource's identity. */

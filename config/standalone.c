@@ -30,6 +30,7 @@ static const struct sg_field global_fields[] = {
 	{ "adminAddr", sg_f_str, offsetof(struct sg_global, admin_addr) },
 	{ "statsAddr", sg_f_str, offsetof(struct sg_global, stats_addr) },
 	{ "readinessAddr", sg_f_str, offsetof(struct sg_global, readiness_addr) },
+	{ "connectionTerminationDeadline", sg_f_dur, offsetof(struct sg_global, drain_timeout) },
 	{ "backend", f_backend_globals, 0 },
 	{ 0 },
 };

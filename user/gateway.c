@@ -16,6 +16,7 @@
 #include "user/log.h"
 #include "user/loop.h"
 #include "user/net.h"
+#include "user/stats.h"
 #include "user/store.h"
 #include "user/worker.h"
 
@@ -26,7 +27,10 @@ struct gateway {
 	struct sg_loop *loop;
 	struct sg_store *store;
 	struct sg_cfg *cfg; /* sg_store_current(store) */
-	struct sg_admin *admin;
+	struct sg_admin *admin, *stats, *ready;
+	const struct sg_gateway_opts *opts;
+	uint64_t reloads_ok, reloads_failed;
+	bool quitting;
 	struct sg_io signal_io;
 	struct sg_worker *workers[SG_MAX_WORKERS];
 	unsigned nworkers;
@@ -75,6 +79,10 @@ static int change(void *ctx, const char *body, size_t len, bool del, char **answ
 
 	sg_diag_init(&d);
 	rc = sg_store_change(g->store, body, len, del, ports_available, g, answer, &d);
+	if (rc < 0)
+		g->reloads_failed++;
+	else
+		g->reloads_ok++;
 	if (rc < 0) {
 		*answer = sg_diag_join(&d);
 		sg_diag_free(&d);
@@ -88,12 +96,53 @@ static int change(void *ctx, const char *body, size_t len, bool del, char **answ
 	return rc == 0 ? 200 : 404;
 }
 
+static char *metrics(void *ctx)
+{
+	struct gateway *g = ctx;
+	struct sg_stats *all[SG_MAX_WORKERS];
+	struct sg_stats_extra x = { g->reloads_ok, g->reloads_failed, g->nworkers };
+
+	for (unsigned i = 0; i < g->nworkers; i++)
+		all[i] = sg_worker_stats(g->workers[i]);
+	return sg_stats_render(all, g->nworkers, &x);
+}
+
+/* SIGTERM and POST /quitquitquit: workers stop accepting and drain for up
+ * to connectionTerminationDeadline; the process exits when they are done. */
 static void quit(void *ctx)
 {
 	struct gateway *g = ctx;
+	uint64_t grace = sg_dur_to_ms_ceil(g->cfg->global.drain_timeout);
 
-	SG_INFO("shutting down");
+	if (g->quitting)
+		return;
+	g->quitting = true;
+	SG_INFO("draining (up to %llu ms), then shutting down", (unsigned long long)grace);
+	for (unsigned i = 0; i < g->nworkers; i++)
+		sg_worker_drain(g->workers[i], grace);
 	sg_loop_stop(g->loop);
+}
+
+/* SIGHUP: re-read the config files; a broken one keeps the config in force. */
+static void reload(struct gateway *g)
+{
+	struct sg_diag d;
+
+	sg_diag_init(&d);
+	if (sg_store_reload(g->store, g->opts->config_paths, g->opts->nconfig_paths,
+			    ports_available, g, &d) == -1) {
+		g->reloads_failed++;
+		SG_ERR("reload failed; the config in force is unchanged:");
+		sg_diag_print(&d, stderr);
+	} else {
+		g->reloads_ok++;
+		sg_diag_print(&d, stderr); /* warnings */
+		g->cfg = sg_store_current(g->store);
+		for (unsigned i = 0; i < g->nworkers; i++)
+			sg_worker_update(g->workers[i], g->cfg);
+		SG_INFO("reloaded: %zu binds, %zu policies", g->cfg->nbinds, g->cfg->npolicies);
+	}
+	sg_diag_free(&d);
 }
 
 static void on_signal(struct sg_loop *loop, struct sg_io *io, uint32_t revents)
@@ -103,6 +152,8 @@ static void on_signal(struct sg_loop *loop, struct sg_io *io, uint32_t revents)
 	while (read(io->fd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
 		if (si.ssi_signo == SIGTERM || si.ssi_signo == SIGINT)
 			quit(io->data);
+		else if (si.ssi_signo == SIGHUP)
+			reload(io->data);
 	}
 }
 
@@ -162,6 +213,8 @@ static int start_workers(struct gateway *g, const struct sg_gateway_opts *opts)
 static void teardown(struct gateway *g)
 {
 	sg_admin_stop(g->admin);
+	sg_admin_stop(g->stats);
+	sg_admin_stop(g->ready);
 	for (unsigned i = 0; i < g->nworkers; i++)
 		sg_worker_stop(g->workers[i]);
 	if (g->signal_io.fd > 0)
@@ -185,10 +238,11 @@ static struct sg_store *load(const struct sg_gateway_opts *opts)
 int sg_gateway_run(const struct sg_gateway_opts *opts)
 {
 	struct gateway g = { 0 };
-	struct sg_admin_ops ops = { current_cfg, quit, change, &g };
+	struct sg_admin_ops ops = { current_cfg, quit, change, metrics, &g };
 	char err[256];
 	int ret = 2;
 
+	g.opts = opts;
 	g.store = load(opts);
 	if (!g.store)
 		return 1;
@@ -202,8 +256,14 @@ int sg_gateway_run(const struct sg_gateway_opts *opts)
 		goto out;
 	g.admin = sg_admin_start(g.loop,
 				 opts->admin_addr ? opts->admin_addr : g.cfg->global.admin_addr,
-				 &ops, err, sizeof(err));
-	if (!g.admin) {
+				 SG_ADMIN_API, &ops, err, sizeof(err));
+	if (g.admin)
+		g.stats = sg_admin_start(g.loop, g.cfg->global.stats_addr, SG_ADMIN_STATS, &ops,
+					 err, sizeof(err));
+	if (g.stats)
+		g.ready = sg_admin_start(g.loop, g.cfg->global.readiness_addr, SG_ADMIN_READY, &ops,
+					 err, sizeof(err));
+	if (!g.admin || !g.stats || !g.ready) {
 		SG_ERR("%s", err);
 		goto out;
 	}

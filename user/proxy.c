@@ -154,6 +154,27 @@ static int grow(char **buf, size_t *cap, size_t need)
 	return 0;
 }
 
+static void stat(struct client *c, enum sg_stat which)
+{
+	sg_stats_add(c->ctx->stats, which, 1);
+}
+
+/* Release a pump, counting the bytes it moved once. */
+static void pump_done(struct client *c, struct sg_pump *p)
+{
+	sg_stats_add(c->ctx->stats,
+		     p->engine == SG_RELAY_SPLICE ? SG_STAT_BYTES_SPLICE : SG_STAT_BYTES_COPY,
+		     p->moved);
+	p->moved = 0;
+	sg_pump_release(p);
+}
+
+static void count_request(struct client *c, uint16_t status)
+{
+	sg_stats_request(c->ctx->stats, c->listener ? c->listener->key : c->bind->key,
+			 c->route ? c->route->key : "", status);
+}
+
 static void rearm_timer(struct client *c)
 {
 	uint64_t due = 0, cand[] = { c->idle_at, c->request_at, c->attempt_at, c->connect_at,
@@ -224,7 +245,7 @@ static void drop_upstream(struct client *c)
 	c->up_in_len = 0;
 	c->attempt_at = c->connect_at = 0;
 	if (c->req_pumping)
-		sg_pump_release(&c->req_pump);
+		pump_done(c, &c->req_pump);
 	c->req_pumping = false;
 }
 
@@ -327,12 +348,12 @@ static void finish_request(struct client *c)
 	if (c->up)
 		release_upstream(c);
 	if (c->req_pumping)
-		sg_pump_release(&c->req_pump);
+		pump_done(c, &c->req_pump);
 	if (c->resp_pumping)
-		sg_pump_release(&c->resp_pump);
+		pump_done(c, &c->resp_pump);
 	c->req_pumping = c->resp_pumping = false;
 	c->resp_started = c->resp_done = false;
-	if (c->client_close || !c->req_done) {
+	if (c->client_close || !c->req_done || c->ctx->draining) {
 		c->state = C_DRAIN;
 		drain(c);
 		return;
@@ -360,6 +381,7 @@ static void fail_request(struct client *c, enum sg_fail kind, int err)
 		client_close(c);
 		return;
 	}
+	count_request(c, sg_fail_status(kind));
 	send_simple(c, sg_fail_status(kind), body, !c->req_done || c->client_close);
 	if (!c->closed)
 		finish_request(c);
@@ -387,6 +409,7 @@ static void retry(struct client *c)
 
 	drop_upstream(c);
 	c->attempt++;
+	stat(c, SG_STAT_RETRIES);
 	backoff = r->backoff == SG_DUR_UNSET ? 0 : ms(r->backoff);
 	if (backoff == 0) {
 		start_attempt(c);
@@ -471,7 +494,10 @@ static void start_attempt(struct client *c)
 	c->attempt_at = per_try > 0 ? now(c) + ms(per_try) : 0;
 	snprintf(key, sizeof(key), "%s:%u", ep->addr, ep->port);
 	u = sg_pool_take(c->ctx->pool, key);
+	if (u)
+		stat(c, SG_STAT_POOL_REUSE);
 	if (!u) {
+		stat(c, SG_STAT_BACKEND_CONNECTS);
 		u = sg_upstream_connect(c->ctx->pool, ep, &c->backend->eff_keepalive, &err);
 		if (!u) {
 			attempt_failed(c, SG_FAIL_CONNECT, err);
@@ -625,7 +651,7 @@ static void got_response_head(struct client *c)
 	rearm_timer(c);
 	c->resp_body = sg_h1_response_body(&c->resp, c->is_head);
 	c->resp_keep_alive = c->resp.keep_alive && c->resp_body != SG_H1_BODY_CLOSE;
-	if (c->resp_body == SG_H1_BODY_CLOSE || !c->req.keep_alive)
+	if (c->resp_body == SG_H1_BODY_CLOSE || !c->req.keep_alive || c->ctx->draining)
 		c->client_close = true;
 	n = sg_h1_write_response(&c->resp, c->client_close, NULL, head, sizeof(head));
 	if (n < 0 || client_write(c, head, (size_t)n) == -1) {
@@ -633,6 +659,7 @@ static void got_response_head(struct client *c)
 		return;
 	}
 	c->resp_started = true;
+	count_request(c, c->resp.status);
 	c->state = C_RESP;
 	extra_len = c->up_in_len - c->resp.head_len;
 	if (c->resp.status == 101) {
@@ -840,14 +867,14 @@ static void drive_response(struct client *c)
 	switch (st) {
 	case SG_PUMP_DONE:
 		c->resp_pumping = false;
-		sg_pump_release(&c->resp_pump);
+		pump_done(c, &c->resp_pump);
 		response_done(c);
 		return;
 	case SG_PUMP_EOF:
 		if (c->resp_body == SG_H1_BODY_CLOSE) {
 			c->resp_keep_alive = false;
 			c->resp_pumping = false;
-			sg_pump_release(&c->resp_pump);
+			pump_done(c, &c->resp_pump);
 			response_done(c);
 			return;
 		}
@@ -880,7 +907,7 @@ static void drive_request_body(struct client *c)
 	case SG_PUMP_DONE:
 		c->req_done = true;
 		c->req_pumping = false;
-		sg_pump_release(&c->req_pump);
+		pump_done(c, &c->req_pump);
 		update_io(c);
 		return;
 	case SG_PUMP_EOF:
@@ -1364,16 +1391,20 @@ static void on_client_timer(struct sg_loop *loop, struct sg_timer *t)
 	uint64_t n = now(c);
 
 	if (c->idle_at && n >= c->idle_at) {
+		if (c->state == C_HEAD)
+			stat(c, SG_STAT_TIMEOUT_IDLE);
 		client_close(c); /* idle: no response, as agentgateway does */
 		return;
 	}
 	if (c->request_at && n >= c->request_at) {
 		c->request_at = 0;
+		stat(c, SG_STAT_TIMEOUT_REQUEST);
 		fail_request(c, SG_FAIL_REQUEST_TIMEOUT, 0);
 		return;
 	}
 	if (c->connect_at && n >= c->connect_at) {
 		c->connect_at = 0;
+		stat(c, SG_STAT_TIMEOUT_CONNECT);
 		if (c->state == C_TUNNEL)
 			client_close(c);
 		else
@@ -1382,6 +1413,7 @@ static void on_client_timer(struct sg_loop *loop, struct sg_timer *t)
 	}
 	if (c->attempt_at && n >= c->attempt_at) {
 		c->attempt_at = 0;
+		stat(c, SG_STAT_TIMEOUT_BACKEND);
 		attempt_failed(c, SG_FAIL_ATTEMPT_TIMEOUT, ETIMEDOUT);
 		return;
 	}
@@ -1417,12 +1449,13 @@ static void client_close(struct client *c)
 		sg_upstream_close(c->up);
 	c->up = NULL;
 	if (c->req_pumping)
-		sg_pump_release(&c->req_pump);
+		pump_done(c, &c->req_pump);
 	if (c->resp_pumping)
-		sg_pump_release(&c->resp_pump);
+		pump_done(c, &c->resp_pump);
 	sg_io_set(c->ctx->loop, &c->io, 0);
 	close(c->io.fd);
 	c->ctx->live--;
+	c->ctx->stats->active--;
 	if (c->prev)
 		c->prev->next = c->next;
 	else
@@ -1451,6 +1484,8 @@ void sg_proxy_accept(struct sg_proxy_ctx *ctx, const struct sg_bind *bind, int f
 	c->io.data = c;
 	sg_timer_init(&c->timer, on_client_timer, c);
 	ctx->live++;
+	ctx->stats->active++;
+	sg_stats_add(ctx->stats, SG_STAT_CONNECTIONS, 1);
 	c->next = ctx->clients;
 	if (ctx->clients)
 		ctx->clients->prev = c;
@@ -1484,4 +1519,19 @@ void sg_proxy_close_all(struct sg_proxy_ctx *ctx)
 {
 	while (ctx->clients)
 		client_close(ctx->clients);
+}
+
+/* Drain: close connections waiting for a request with nothing read yet;
+ * the others close after their current response (finish_request checks
+ * ctx->draining). */
+void sg_proxy_drain(struct sg_proxy_ctx *ctx)
+{
+	struct client *c = ctx->clients, *next;
+
+	ctx->draining = true;
+	for (; c; c = next) {
+		next = c->next;
+		if (c->state == C_HEAD && c->in_len == 0)
+			client_close(c);
+	}
 }

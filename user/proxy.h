@@ -9,6 +9,7 @@
 #include "config/cfg.h"
 #include "user/loop.h"
 #include "user/relay.h"
+#include "user/stats.h"
 #include "user/upstream.h"
 
 struct client;
@@ -22,11 +23,16 @@ struct sg_proxy_ctx {
 	uint64_t rng;		/* xorshift state for endpoint choice */
 	uint64_t live;		/* open client connections */
 	struct client *clients; /* every open client, for shutdown */
+	struct sg_stats *stats; /* the worker's counters */
+	bool draining;		/* finish what is in flight, keep nothing alive */
 };
 
 /* Take ownership of an accepted, non-blocking socket `fd` on `bind`. On
  * failure the socket is closed. */
 void sg_proxy_accept(struct sg_proxy_ctx *ctx, const struct sg_bind *bind, int fd);
+/* Graceful drain: idle keep-alive connections close now, busy ones after
+ * their response; ctx->live reaches 0 when all are done. */
+void sg_proxy_drain(struct sg_proxy_ctx *ctx);
 /* Close every client connection of ctx (at shutdown). */
 void sg_proxy_close_all(struct sg_proxy_ctx *ctx);
 

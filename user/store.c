@@ -200,6 +200,54 @@ static struct sg_cfg *build_with(const struct sg_store *s, const struct sg_sourc
 	return cfg;
 }
 
+int sg_store_reload(struct sg_store *s, const char *const *paths, size_t npaths,
+		    sg_store_check_fn check, void *check_ctx, struct sg_diag *d)
+{
+	struct sg_source *files, *all;
+	size_t nfiles, napplied = s->nsrcs - s->nfiles;
+	struct sg_cfg_input in = { .deleted = s->deleted, .ndeleted = s->ndeleted };
+	struct sg_cfg *cfg = NULL;
+
+	if (sg_sources_read(paths, npaths, &files, &nfiles, d) == -1) {
+		sg_sources_free(files, nfiles);
+		return -1;
+	}
+	/* New file texts in front of what was applied since. */
+	all = malloc((nfiles + napplied + 1) * sizeof(*all));
+	if (!all) {
+		sg_diag_err(d, NULL, "out of memory");
+		sg_sources_free(files, nfiles);
+		return -1;
+	}
+	memcpy(all, files, nfiles * sizeof(*all));
+	memcpy(all + nfiles, s->srcs + s->nfiles, napplied * sizeof(*all));
+	in.srcs = all;
+	in.nsrcs = nfiles + napplied;
+	in.replace_from = nfiles;
+	cfg = sg_cfg_build(&in, d);
+	if (cfg && check && check(check_ctx, s->cfg, cfg, d) == -1) {
+		sg_cfg_unref(cfg);
+		cfg = NULL;
+	}
+	if (!cfg) {
+		free(all);
+		sg_sources_free(files, nfiles);
+		return -1;
+	}
+	for (size_t i = 0; i < s->nfiles; i++) {
+		free(s->srcs[i].name);
+		free(s->srcs[i].text);
+	}
+	free(s->srcs);
+	free(files); /* the array only: its texts now live in `all` */
+	s->srcs = all;
+	s->nfiles = nfiles;
+	s->nsrcs = s->capsrcs = nfiles + napplied;
+	sg_cfg_unref(s->cfg);
+	s->cfg = cfg;
+	return 0;
+}
+
 int sg_store_change(struct sg_store *s, const char *body, size_t len, bool del,
 		    sg_store_check_fn check, void *check_ctx, char **report, struct sg_diag *d)
 {

@@ -39,6 +39,11 @@ struct sg_worker {
 	pthread_mutex_t lock;
 	struct sg_cfg *pending; /* guarded by lock */
 	atomic_bool stopping;
+	_Atomic uint64_t drain_ms; /* 0 = not draining */
+	bool drain_started;
+	uint64_t drain_deadline;
+	struct sg_timer drain_timer;
+	struct sg_stats stats;
 };
 
 static void on_accept(struct sg_loop *loop, struct sg_io *io, uint32_t revents)
@@ -133,6 +138,42 @@ static int reconcile(struct sg_worker *w, const struct sg_cfg *cfg, char *err, s
 	return ret;
 }
 
+static void close_listeners(struct sg_worker *w)
+{
+	while (w->socks) {
+		struct listen_sock *ls = w->socks;
+
+		w->socks = ls->next;
+		sg_io_set(w->loop, &ls->io, 0);
+		close(ls->io.fd);
+		free(ls);
+	}
+}
+
+/* Checked every 50 ms while draining: done when no client is left, or
+ * when the grace period ran out (then the rest are closed). */
+static void on_drain_tick(struct sg_loop *loop, struct sg_timer *t)
+{
+	struct sg_worker *w = t->data;
+
+	if (w->ctx.live == 0 || sg_loop_now(loop) >= w->drain_deadline) {
+		sg_proxy_close_all(&w->ctx);
+		sg_loop_stop(loop);
+		return;
+	}
+	sg_timer_arm(loop, t, sg_loop_now(loop) + 50);
+}
+
+static void start_drain(struct sg_worker *w, uint64_t grace_ms)
+{
+	w->drain_started = true;
+	close_listeners(w);
+	sg_proxy_drain(&w->ctx);
+	w->drain_deadline = sg_loop_now(w->loop) + grace_ms;
+	sg_timer_init(&w->drain_timer, on_drain_tick, w);
+	on_drain_tick(w->loop, &w->drain_timer);
+}
+
 static void on_wake(struct sg_loop *loop, struct sg_io *io, uint32_t revents)
 {
 	struct sg_worker *w = io->data;
@@ -146,6 +187,12 @@ static void on_wake(struct sg_loop *loop, struct sg_io *io, uint32_t revents)
 		sg_loop_stop(loop);
 		return;
 	}
+	if (atomic_load(&w->drain_ms) && !w->drain_started) {
+		start_drain(w, atomic_load(&w->drain_ms));
+		return;
+	}
+	if (w->drain_started)
+		return; /* a draining worker takes no new config */
 	pthread_mutex_lock(&w->lock);
 	cfg = w->pending;
 	w->pending = NULL;
@@ -170,14 +217,9 @@ static void *worker_main(void *arg)
 static void worker_free(struct sg_worker *w)
 {
 	sg_proxy_close_all(&w->ctx);
-	while (w->socks) {
-		struct listen_sock *ls = w->socks;
-
-		w->socks = ls->next;
-		sg_io_set(w->loop, &ls->io, 0);
-		close(ls->io.fd);
-		free(ls);
-	}
+	close_listeners(w);
+	if (w->drain_started)
+		sg_timer_stop(w->loop, &w->drain_timer);
 	if (w->wake_io.fd > 0)
 		close(w->wake_io.fd);
 	sg_pool_free(w->ctx.pool);
@@ -186,6 +228,7 @@ static void worker_free(struct sg_worker *w)
 	sg_cfg_unref(w->pending);
 	sg_cfg_unref(w->ctx.cfg);
 	pthread_mutex_destroy(&w->lock);
+	sg_stats_destroy(&w->stats);
 	free(w);
 }
 
@@ -199,6 +242,8 @@ struct sg_worker *sg_worker_start(struct sg_cfg *cfg, enum sg_relay_engine engin
 		return NULL;
 	}
 	pthread_mutex_init(&w->lock, NULL);
+	sg_stats_init(&w->stats);
+	w->ctx.stats = &w->stats;
 	w->index = index;
 	w->ctx.cfg = sg_cfg_ref(cfg);
 	w->loop = sg_loop_new();
@@ -229,6 +274,7 @@ fail:
 		worker_free(w);
 	else {
 		sg_cfg_unref(w->ctx.cfg);
+		sg_stats_destroy(&w->stats);
 		free(w);
 	}
 	return NULL;
@@ -254,11 +300,24 @@ void sg_worker_update(struct sg_worker *w, struct sg_cfg *cfg)
 	wake(w);
 }
 
+void sg_worker_drain(struct sg_worker *w, uint64_t grace_ms)
+{
+	atomic_store(&w->drain_ms, grace_ms ? grace_ms : 1);
+	wake(w);
+}
+
+struct sg_stats *sg_worker_stats(struct sg_worker *w)
+{
+	return &w->stats;
+}
+
 void sg_worker_stop(struct sg_worker *w)
 {
 	if (!w)
 		return;
-	atomic_store(&w->stopping, true);
+	/* A draining worker ends by itself; others are told to stop now. */
+	if (!atomic_load(&w->drain_ms))
+		atomic_store(&w->stopping, true);
 	wake(w);
 	pthread_join(w->thread, NULL);
 	worker_free(w);

@@ -19,7 +19,14 @@ struct sg_worker *sg_worker_start(struct sg_cfg *cfg, enum sg_relay_engine engin
  * it, listeners are opened and closed to match, connections in flight keep
  * the config they began on. Asynchronous; safe from another thread. */
 void sg_worker_update(struct sg_worker *w, struct sg_cfg *cfg);
-/* Stop accepting, close every connection, join the thread, free. */
+/* Graceful drain: stop accepting (listeners close, so new connections are
+ * refused), close idle keep-alive connections, let requests in flight
+ * finish; the thread ends when none are left or after `grace_ms`, when the
+ * rest are closed. Asynchronous; sg_worker_stop then waits for it. */
+void sg_worker_drain(struct sg_worker *w, uint64_t grace_ms);
+/* Stop (at once unless draining), close every connection, join, free. */
 void sg_worker_stop(struct sg_worker *w);
+/* The worker's counters (read from any thread). */
+struct sg_stats *sg_worker_stats(struct sg_worker *w);
 
 #endif
