@@ -1,0 +1,59 @@
+# Graceful drain: SIGTERM during a 1 GiB download lets it finish intact,
+# new connections are refused meanwhile, the gateway exits 0; readiness
+# answers "ready" and /metrics parses as Prometheus text before that.
+. "$(dirname "$0")/lib.sh"
+
+start_backend d
+cat >"$WORK/cfg.yaml" <<YAML
+binds:
+- port: 8080
+  listeners:
+  - routes:
+    - backends: [{host: 127.0.0.1:$BACKEND_PORT}]
+YAML
+start_gateway -c "$WORK/cfg.yaml" || exit 1
+
+[ "$(curl -s http://127.0.0.1:15021/healthz/ready)" = ready ] && pass "ready" || fail "not ready"
+curl -s -o /dev/null http://127.0.0.1:8080/warm
+curl -s http://127.0.0.1:15020/metrics >"$WORK/metrics"
+/usr/bin/python3 - "$WORK/metrics" <<'PY' && pass "metrics parse as Prometheus text" || fail "metrics: $(head -5 "$WORK/metrics")"
+import re, sys
+name = r"[a-zA-Z_:][a-zA-Z0-9_:]*"
+label = r'[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\\n]|\\[\\"n])*"'
+sample = re.compile(rf"^({name})(\{{{label}(?:,{label})*\}})? (-?[0-9.eE+]+|NaN|[+-]Inf)$")
+types, seen = {}, set()
+for line in open(sys.argv[1]).read().splitlines():
+    if line.startswith("# HELP "):
+        continue
+    m = re.match(rf"^# TYPE ({name}) (counter|gauge|histogram|summary|untyped)$", line)
+    if m:
+        assert m.group(1) not in types, "duplicate TYPE " + line
+        types[m.group(1)] = m.group(2); continue
+    m = sample.match(line)
+    assert m, "bad line: " + line
+    assert m.group(1) in types, "sample before TYPE: " + line
+    seen.add(m.group(1))
+assert 'splicegate_requests_total' in seen and 'splicegate_active_connections' in seen
+PY
+grep -q '^splicegate_requests_total{listener="bind/8080/listener0",route="bind/8080/listener0/route0",status="200",worker="[0-9]*"} 1$' "$WORK/metrics" &&
+	pass "request counted by listener, route, status" || fail "request count missing"
+
+want=$(/usr/bin/python3 -c "
+import hashlib; h = hashlib.sha256(); b = bytes(i % 251 for i in range(251 * 4096))
+n = 1 << 30
+while n >= len(b): h.update(b); n -= len(b)
+h.update(b[:n]); print(h.hexdigest())")
+curl -s --max-time 60 "http://127.0.0.1:8080/big?size=1073741824" | sha256sum | cut -d' ' -f1 >"$WORK/got" &
+dl=$!
+sleep 0.3
+kill -TERM "$GW_PID"
+sleep 0.2
+code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 http://127.0.0.1:8080/new)
+[ "$code" = 000 ] && pass "new connection refused while draining" || fail "new connection got $code"
+wait "$dl"
+[ "$(cat "$WORK/got")" = "$want" ] && pass "1 GiB download finished intact during drain" ||
+	fail "download sha $(cat "$WORK/got")"
+wait "$GW_PID"
+rc=$?
+[ "$rc" = 0 ] && pass "exit 0 after drain" || fail "exit $rc"
+finish
