@@ -186,6 +186,7 @@ static unsigned worker_count(const struct sg_gateway_opts *opts)
 static int start_workers(struct gateway *g, const struct sg_gateway_opts *opts)
 {
 	enum sg_relay_engine engine = SG_RELAY_SPLICE;
+	enum sg_access_log log = SG_ACCESS_LOG_TEXT;
 	char err[256];
 
 	/* The kernel path (sockmap) arrives with the BPF work; until then
@@ -195,9 +196,13 @@ static int start_workers(struct gateway *g, const struct sg_gateway_opts *opts)
 		SG_ERR("--splice %s is not available in this build", opts->splice);
 		return -1;
 	}
+	if (opts->access_log && !strcmp(opts->access_log, "json"))
+		log = SG_ACCESS_LOG_JSON;
+	else if (opts->access_log && !strcmp(opts->access_log, "off"))
+		log = SG_ACCESS_LOG_OFF;
 	g->nworkers = worker_count(opts);
 	for (unsigned i = 0; i < g->nworkers; i++) {
-		g->workers[i] = sg_worker_start(g->cfg, engine, i, err, sizeof(err));
+		g->workers[i] = sg_worker_start(g->cfg, engine, log, i, err, sizeof(err));
 		if (!g->workers[i]) {
 			SG_ERR("%s", err);
 			return -1;

@@ -13,6 +13,7 @@ struct sg_gateway_opts {
 	const char *admin_addr; /* NULL: config's adminAddr */
 	const char *splice;	/* auto|sockmap|splice|copy */
 	int workers;		/* 0: one per core */
+	const char *access_log; /* text|json|off */
 };
 
 /* Load the config, bind every listener and the admin server, then run until

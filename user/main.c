@@ -33,6 +33,7 @@ static const char usage[] =
 	"      --splice MODE       auto|sockmap|splice|copy: how body bytes move (default auto)\n"
 	"      --workers N         worker loops (default: one per core)\n"
 	"      --log-level LEVEL   error|warn|info|debug (default info)\n"
+	"      --access-log FMT    text|json|off: one line per request on stdout (default text)\n"
 	"  -h, --help              this text\n";
 
 struct cli {
@@ -53,6 +54,7 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 		{ "splice", required_argument, NULL, 's' },
 		{ "workers", required_argument, NULL, 'w' },
 		{ "log-level", required_argument, NULL, 'l' },
+		{ "access-log", required_argument, NULL, 'g' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -97,6 +99,17 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 					optarg);
 				return -1;
 			}
+			break;
+		case 'g':
+			if (strcmp(optarg, "text") && strcmp(optarg, "json") &&
+			    strcmp(optarg, "off")) {
+				fprintf(stderr,
+					"splicegate: --access-log: expected text, json or off, "
+					"got \"%s\"\n",
+					optarg);
+				return -1;
+			}
+			cli->gw.access_log = optarg;
 			break;
 		case 'l':
 			if (sg_log_set_level(optarg) == -1) {

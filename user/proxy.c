@@ -83,6 +83,11 @@ struct client {
 	const struct sg_backend_ref *backend;
 	bool stale_retry_used;
 	bool is_head;
+	bool logged;		      /* access log line written for this request */
+	uint64_t started;	      /* loop ms when the head was complete */
+	uint16_t status;	      /* what the client was answered, 0 = nothing yet */
+	uint64_t bytes_in, bytes_out; /* body bytes of this request / response */
+	char endpoint[80];	      /* last endpoint tried */
 
 	/* The backend side of the current attempt. */
 	struct sg_upstream *up;
@@ -162,6 +167,10 @@ static void stat(struct client *c, enum sg_stat which)
 /* Release a pump, counting the bytes it moved once. */
 static void pump_done(struct client *c, struct sg_pump *p)
 {
+	if (p == &c->req_pump)
+		c->bytes_in += p->moved;
+	else
+		c->bytes_out += p->moved;
 	sg_stats_add(c->ctx->stats,
 		     p->engine == SG_RELAY_SPLICE ? SG_STAT_BYTES_SPLICE : SG_STAT_BYTES_COPY,
 		     p->moved);
@@ -171,6 +180,7 @@ static void pump_done(struct client *c, struct sg_pump *p)
 
 static void count_request(struct client *c, uint16_t status)
 {
+	c->status = status;
 	sg_stats_request(c->ctx->stats, c->listener ? c->listener->key : c->bind->key,
 			 c->route ? c->route->key : "", status);
 }
@@ -299,6 +309,67 @@ static const char *cause_text(int err)
 	}
 }
 
+/* The request target for a log line: at most 1 KiB, with '"', '\\' and
+ * control bytes escaped so a JSON line stays JSON. */
+static void log_path(const struct client *c, char *out, size_t cap)
+{
+	size_t o = 0;
+
+	for (size_t i = 0; i < c->req.target.len && i < 1024 && o + 7 < cap; i++) {
+		unsigned char ch = (unsigned char)c->req.target.p[i];
+
+		if (ch == '"' || ch == '\\')
+			o += (size_t)snprintf(out + o, cap - o, "\\%c", ch);
+		else if (ch < 0x20 || ch == 0x7f)
+			o += (size_t)snprintf(out + o, cap - o, "\\u%04x", ch);
+		else
+			out[o++] = (char)ch;
+	}
+	out[o] = '\0';
+}
+
+/* One line per request on stdout, written with one write(2) so lines from
+ * several workers never interleave. */
+static void access_log(struct client *c)
+{
+	const char *m = c->req.method.p ? c->req.method.p : "";
+	int mlen = (int)c->req.method.len;
+	char path[1200];
+	char line[2048];
+	int n;
+
+	uint64_t in = c->bytes_in + (c->req_pumping ? c->req_pump.moved : 0);
+	uint64_t out = c->bytes_out + (c->resp_pumping ? c->resp_pump.moved : 0);
+
+	if (c->logged || c->ctx->access_log == SG_ACCESS_LOG_OFF || !c->started)
+		return;
+	c->logged = true;
+	log_path(c, path, sizeof(path));
+	if (c->ctx->access_log == SG_ACCESS_LOG_JSON)
+		n = snprintf(line, sizeof(line),
+			     "{\"listener\":\"%s\",\"route\":\"%s\",\"endpoint\":\"%s\","
+			     "\"method\":\"%.*s\",\"path\":\"%s\",\"status\":%u,"
+			     "\"attempts\":%u,\"duration_ms\":%llu,\"bytes_in\":%llu,"
+			     "\"bytes_out\":%llu,\"engine\":\"%s\"}\n",
+			     c->listener ? c->listener->key : "", c->route ? c->route->key : "",
+			     c->endpoint, mlen, m, path, c->status, c->attempt + 1,
+			     (unsigned long long)(now(c) - c->started), (unsigned long long)in,
+			     (unsigned long long)out, sg_relay_engine_name(c->ctx->engine));
+	else
+		n = snprintf(line, sizeof(line),
+			     "request listener=%s route=%s endpoint=%s http.method=%.*s "
+			     "http.path=%s http.status=%u attempts=%u duration=%llums "
+			     "bytes_in=%llu bytes_out=%llu engine=%s\n",
+			     c->listener ? c->listener->key : "-", c->route ? c->route->key : "-",
+			     c->endpoint[0] ? c->endpoint : "-", mlen, m, path, c->status,
+			     c->attempt + 1, (unsigned long long)(now(c) - c->started),
+			     (unsigned long long)in, (unsigned long long)out,
+			     sg_relay_engine_name(c->ctx->engine));
+	if (n > 0 && write(STDOUT_FILENO, line,
+			   (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1) == -1)
+		c->ctx->access_log = SG_ACCESS_LOG_OFF; /* stdout is gone: stop trying */
+}
+
 /* Closing after a final response: flush it, send FIN, then read and drop
  * whatever the client still sends for a moment before closing. Closing a
  * socket with unread input sends RST, which can destroy the response
@@ -352,6 +423,7 @@ static void finish_request(struct client *c)
 	if (c->resp_pumping)
 		pump_done(c, &c->resp_pump);
 	c->req_pumping = c->resp_pumping = false;
+	access_log(c);
 	c->resp_started = c->resp_done = false;
 	if (c->client_close || !c->req_done || c->ctx->draining) {
 		c->state = C_DRAIN;
@@ -490,6 +562,7 @@ static void start_attempt(struct client *c)
 		c->tried |= 1ull << (bi * 8 + ei);
 	c->backend = &c->route->backends.v[bi];
 	ep = &c->backend->eps[ei];
+	snprintf(c->endpoint, sizeof(c->endpoint), "%s:%u", ep->addr, ep->port);
 	per_try = attempt_timeout(c);
 	c->attempt_at = per_try > 0 ? now(c) + ms(per_try) : 0;
 	snprintf(key, sizeof(key), "%s:%u", ep->addr, ep->port);
@@ -524,6 +597,8 @@ static void request_sent(struct client *c)
 	size_t early;
 
 	c->up_sent = true;
+	if (c->replayable)
+		c->bytes_in = c->body_len;
 	free(c->up_out);
 	c->up_out = NULL;
 	if (c->replayable || c->req_body == SG_H1_BODY_NONE) {
@@ -1008,6 +1083,11 @@ static void got_request_head(struct client *c)
 
 	c->idle_at = 0;
 	c->attempt = 0;
+	c->started = now(c);
+	c->logged = false;
+	c->status = 0;
+	c->bytes_in = c->bytes_out = 0;
+	c->endpoint[0] = '\0';
 	c->tried = 0;
 	c->stale_retry_used = false;
 	c->resp_started = c->resp_done = c->req_done = false;
@@ -1443,6 +1523,8 @@ static void client_close(struct client *c)
 {
 	if (c->closed)
 		return;
+	if (c->state != C_HEAD && c->state != C_LINGER && c->state != C_TUNNEL)
+		access_log(c); /* a request cut short is logged with what it got */
 	c->closed = true;
 	sg_timer_stop(c->ctx->loop, &c->timer);
 	if (c->up)

@@ -14,6 +14,12 @@
 
 struct client;
 
+enum sg_access_log {
+	SG_ACCESS_LOG_TEXT, /* agentgateway-like key=value line */
+	SG_ACCESS_LOG_JSON,
+	SG_ACCESS_LOG_OFF,
+};
+
 /* What a worker gives its connections. Owned by the worker. */
 struct sg_proxy_ctx {
 	struct sg_loop *loop;
@@ -25,6 +31,7 @@ struct sg_proxy_ctx {
 	struct client *clients; /* every open client, for shutdown */
 	struct sg_stats *stats; /* the worker's counters */
 	bool draining;		/* finish what is in flight, keep nothing alive */
+	enum sg_access_log access_log;
 };
 
 /* Take ownership of an accepted, non-blocking socket `fd` on `bind`. On

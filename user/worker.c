@@ -232,8 +232,9 @@ static void worker_free(struct sg_worker *w)
 	free(w);
 }
 
-struct sg_worker *sg_worker_start(struct sg_cfg *cfg, enum sg_relay_engine engine, unsigned index,
-				  char *err, size_t errlen)
+struct sg_worker *sg_worker_start(struct sg_cfg *cfg, enum sg_relay_engine engine,
+				  enum sg_access_log access_log, unsigned index, char *err,
+				  size_t errlen)
 {
 	struct sg_worker *w = calloc(1, sizeof(*w));
 
@@ -254,6 +255,7 @@ struct sg_worker *sg_worker_start(struct sg_cfg *cfg, enum sg_relay_engine engin
 	}
 	w->ctx.loop = w->loop;
 	w->ctx.engine = engine;
+	w->ctx.access_log = access_log;
 	w->ctx.rng = 0x9e3779b97f4a7c15ull * (index + 1);
 	w->wake_io.fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	w->wake_io.cb = on_wake;

@@ -1,0 +1,47 @@
+# Access log: one line per request on stdout, JSON or text, with listener,
+# route, endpoint, method, path, status, attempts (retries counted),
+# duration, bytes and engine; --access-log off prints none.
+. "$(dirname "$0")/lib.sh"
+
+start_backend al
+cat >"$WORK/cfg.yaml" <<YAML
+binds:
+- port: 8080
+  listeners:
+  - name: web
+    routes:
+    - name: retried
+      matches: [{path: {pathPrefix: /r}}]
+      policies: {retry: {attempts: 2, codes: [500]}}
+      backends: [{host: 127.0.0.1:$BACKEND_PORT}]
+    - name: plain
+      backends: [{host: 127.0.0.1:$BACKEND_PORT}]
+YAML
+start_gateway -c "$WORK/cfg.yaml" --access-log json || exit 1
+curl -s -o /dev/null "http://127.0.0.1:8080/p?size=1234"
+curl -s -o /dev/null "http://127.0.0.1:8080/r?responseCode=500&succeedAfter=2&uuid=$$"
+curl -s -o /dev/null -H 'Host: x' 'http://127.0.0.1:8080/q"x'
+stop_gateway
+log="$WORK/gateway.log"
+line=$(grep '"path":"/p?size=1234"' "$log")
+[ "$(jq -c '[.listener,.route,.method,.status,.attempts,.bytes_out,.engine]' <<<"$line")" = '["bind/8080/web","bind/8080/web/plain","GET",200,1,1234,"splice"]' ] &&
+	pass "json line: listener, route, status, bytes, engine" || fail "json line: $line"
+[ "$(jq -r .endpoint <<<"$line")" = "127.0.0.1:$BACKEND_PORT" ] && pass "json line: endpoint" ||
+	fail "endpoint: $line"
+line=$(grep '"path":"/r?' "$log")
+[ "$(jq -c '[.status,.attempts]' <<<"$line")" = '[200,2]' ] && pass "json line counts the retry" ||
+	fail "retry line: $line"
+[ "$(grep -c '^{' "$log")" -ge 3 ] && jq -e . <(grep '^{' "$log") >/dev/null &&
+	pass "every line is valid JSON (a quote in the path is escaped)" || fail "invalid JSON lines"
+
+start_gateway -c "$WORK/cfg.yaml" || exit 1
+curl -s -o /dev/null "http://127.0.0.1:8080/t"
+stop_gateway
+grep -q '^request listener=bind/8080/web route=bind/8080/web/plain endpoint=127.0.0.1:[0-9]* http.method=GET http.path=/t http.status=200 attempts=1 duration=[0-9]*ms bytes_in=0 bytes_out=[0-9]* engine=splice$' "$WORK/gateway.log" &&
+	pass "text line (default)" || fail "text: $(grep '^request' "$WORK/gateway.log")"
+
+start_gateway -c "$WORK/cfg.yaml" --access-log off || exit 1
+curl -s -o /dev/null "http://127.0.0.1:8080/t"
+stop_gateway
+! grep -q '^request\|^{' "$WORK/gateway.log" && pass "--access-log off" || fail "lines with off"
+finish
