@@ -9,7 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/inotify.h>
 #include <sys/signalfd.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "admin/admin.h"
@@ -31,6 +33,8 @@ struct gateway {
 	const struct sg_gateway_opts *opts;
 	uint64_t reloads_ok, reloads_failed;
 	bool quitting;
+	struct sg_io watch_io;	  /* inotify on the config directories */
+	struct sg_timer debounce; /* a burst of file events, one reload */
 	struct sg_io signal_io;
 	struct sg_worker *workers[SG_MAX_WORKERS];
 	unsigned nworkers;
@@ -127,10 +131,14 @@ static void quit(void *ctx)
 static void reload(struct gateway *g)
 {
 	struct sg_diag d;
+	int rc;
 
 	sg_diag_init(&d);
-	if (sg_store_reload(g->store, g->opts->config_paths, g->opts->nconfig_paths,
-			    ports_available, g, &d) == -1) {
+	rc = sg_store_reload(g->store, g->opts->config_paths, g->opts->nconfig_paths,
+			     ports_available, g, &d);
+	if (rc == 1) {
+		SG_DEBUG("reload: config files unchanged");
+	} else if (rc == -1) {
 		g->reloads_failed++;
 		SG_ERR("reload failed; the config in force is unchanged:");
 		sg_diag_print(&d, stderr);
@@ -155,6 +163,58 @@ static void on_signal(struct sg_loop *loop, struct sg_io *io, uint32_t revents)
 		else if (si.ssi_signo == SIGHUP)
 			reload(io->data);
 	}
+}
+
+/* Editors and Kubernetes (ConfigMap volumes swap a `..data` symlink)
+ * replace files rather than write them, so the directory is watched, and a
+ * burst of events becomes one reload 200 ms after the last. */
+static void on_debounce(struct sg_loop *loop, struct sg_timer *t)
+{
+	reload(t->data);
+}
+
+static void on_watch(struct sg_loop *loop, struct sg_io *io, uint32_t revents)
+{
+	struct gateway *g = io->data;
+	char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+
+	while (read(io->fd, buf, sizeof(buf)) > 0)
+		;
+	sg_timer_arm(loop, &g->debounce, sg_loop_now(loop) + 200);
+}
+
+static int watch_configs(struct gateway *g)
+{
+	const uint32_t mask =
+		IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM | IN_CREATE | IN_DELETE | IN_ATTRIB;
+
+	if (g->opts->nconfig_paths == 0)
+		return 0;
+	g->watch_io.fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+	if (g->watch_io.fd == -1)
+		return -1;
+	for (size_t i = 0; i < g->opts->nconfig_paths; i++) {
+		const char *p = g->opts->config_paths[i];
+		struct stat st;
+		char dir[4096];
+
+		if (!strcmp(p, "-") || stat(p, &st) == -1)
+			continue;
+		snprintf(dir, sizeof(dir), "%s", p);
+		if (!S_ISDIR(st.st_mode)) {
+			char *slash = strrchr(dir, '/');
+
+			if (slash)
+				*slash = '\0';
+			else
+				snprintf(dir, sizeof(dir), ".");
+		}
+		if (inotify_add_watch(g->watch_io.fd, dir, mask) == -1)
+			SG_WARN("cannot watch %s: %s (SIGHUP still reloads)", dir, strerror(errno));
+	}
+	g->watch_io.cb = on_watch;
+	g->watch_io.data = g;
+	return sg_io_set(g->loop, &g->watch_io, EPOLLIN);
 }
 
 static int watch_signals(struct gateway *g)
@@ -224,6 +284,10 @@ static void teardown(struct gateway *g)
 		sg_worker_stop(g->workers[i]);
 	if (g->signal_io.fd > 0)
 		close(g->signal_io.fd);
+	if (g->loop)
+		sg_timer_stop(g->loop, &g->debounce);
+	if (g->watch_io.fd > 0)
+		close(g->watch_io.fd);
 	sg_loop_free(g->loop);
 	sg_store_close(g->store);
 }
@@ -248,6 +312,7 @@ int sg_gateway_run(const struct sg_gateway_opts *opts)
 	int ret = 2;
 
 	g.opts = opts;
+	sg_timer_init(&g.debounce, on_debounce, &g);
 	g.store = load(opts);
 	if (!g.store)
 		return 1;
@@ -259,6 +324,8 @@ int sg_gateway_run(const struct sg_gateway_opts *opts)
 	}
 	if (start_workers(&g, opts) == -1)
 		goto out;
+	if (watch_configs(&g) == -1)
+		SG_WARN("cannot watch config files: %s (SIGHUP still reloads)", strerror(errno));
 	g.admin = sg_admin_start(g.loop,
 				 opts->admin_addr ? opts->admin_addr : g.cfg->global.admin_addr,
 				 SG_ADMIN_API, &ops, err, sizeof(err));

@@ -200,6 +200,17 @@ static struct sg_cfg *build_with(const struct sg_store *s, const struct sg_sourc
 	return cfg;
 }
 
+static bool same_files(const struct sg_store *s, const struct sg_source *files, size_t n)
+{
+	if (n != s->nfiles)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(files[i].name, s->srcs[i].name) || files[i].len != s->srcs[i].len ||
+		    memcmp(files[i].text, s->srcs[i].text, files[i].len))
+			return false;
+	return true;
+}
+
 int sg_store_reload(struct sg_store *s, const char *const *paths, size_t npaths,
 		    sg_store_check_fn check, void *check_ctx, struct sg_diag *d)
 {
@@ -211,6 +222,10 @@ int sg_store_reload(struct sg_store *s, const char *const *paths, size_t npaths,
 	if (sg_sources_read(paths, npaths, &files, &nfiles, d) == -1) {
 		sg_sources_free(files, nfiles);
 		return -1;
+	}
+	if (same_files(s, files, nfiles)) {
+		sg_sources_free(files, nfiles);
+		return 1;
 	}
 	/* New file texts in front of what was applied since. */
 	all = malloc((nfiles + napplied + 1) * sizeof(*all));

@@ -34,8 +34,9 @@ int sg_store_change(struct sg_store *s, const char *body, size_t len, bool del,
 		    sg_store_check_fn check, void *check_ctx, char **report, struct sg_diag *d);
 
 /* Re-read the files the store was opened with and rebuild, keeping what
- * was applied and deleted since. On failure nothing changes (-1, reasons
- * in d). */
+ * was applied and deleted since. Returns 0 when a new config is in force,
+ * 1 when the files did not change (nothing rebuilt), -1 on failure with
+ * nothing changed (reasons in d). */
 int sg_store_reload(struct sg_store *s, const char *const *paths, size_t npaths,
 		    sg_store_check_fn check, void *check_ctx, struct sg_diag *d);
 
