@@ -57,4 +57,9 @@ YAML
 "$SG_BIN" check -c "$WORK/does-not-exist.yaml" >/dev/null 2>"$WORK/err"
 [ $? = 1 ] && grep -qF "does-not-exist.yaml: No such file or directory" "$WORK/err" &&
 	pass "missing file" || fail "missing file: $(cat "$WORK/err")"
+# The DaemonSet's ConfigMap carries a config the gateway accepts.
+sed -n '/gateway.yaml: |/,/^---/p' "$REPO_DIR/config/deploy/daemonset.yaml" | sed '1d;$d' |
+	sed 's/^    //' >"$WORK/cm.yaml"
+"$SG_BIN" check -c "$WORK/cm.yaml" >/dev/null 2>&1 && pass "deploy ConfigMap config is valid" ||
+	fail "deploy ConfigMap config rejected"
 finish
