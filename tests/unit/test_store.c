@@ -1,0 +1,209 @@
+/* Tests for user/store.c: apply and delete rebuild whole configs from the
+ * stored texts; a failed change leaves everything as it was. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "user/store.h"
+
+static const char base[] = "apiVersion: gateway.networking.k8s.io/v1\n"
+			   "kind: Gateway\n"
+			   "metadata: {name: gw, namespace: ns}\n"
+			   "spec:\n"
+			   "  listeners: [{name: http, port: 18080, protocol: HTTP}]\n"
+			   "---\n"
+			   "apiVersion: v1\n"
+			   "kind: Service\n"
+			   "metadata: {name: svc, namespace: ns}\n"
+			   "spec: {clusterIP: 127.0.0.1, ports: [{port: 9000}]}\n";
+
+static const char route_a[] = "apiVersion: gateway.networking.k8s.io/v1\n"
+			      "kind: HTTPRoute\n"
+			      "metadata: {name: r, namespace: ns}\n"
+			      "spec:\n"
+			      "  parentRefs: [{name: gw}]\n"
+			      "  hostnames: [a.example]\n"
+			      "  rules: [{backendRefs: [{name: svc, port: 9000}]}]\n";
+
+static const char route_b[] = "apiVersion: gateway.networking.k8s.io/v1\n"
+			      "kind: HTTPRoute\n"
+			      "metadata: {name: r, namespace: ns}\n"
+			      "spec:\n"
+			      "  parentRefs: [{name: gw}]\n"
+			      "  hostnames: [b.example]\n"
+			      "  rules: [{backendRefs: [{name: svc, port: 9000}]}]\n";
+
+struct fixture {
+	char path[64];
+	struct sg_store *store;
+};
+
+static int setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+	const char *paths[1];
+	struct sg_diag d;
+	FILE *fp;
+	int fd;
+
+	snprintf(f->path, sizeof(f->path), "/tmp/sg-store-XXXXXX");
+	fd = mkstemp(f->path);
+	assert_int_not_equal(fd, -1);
+	fp = fdopen(fd, "w");
+	fputs(base, fp);
+	fclose(fp);
+	paths[0] = f->path;
+	sg_diag_init(&d);
+	f->store = sg_store_open(paths, 1, &d);
+	sg_diag_free(&d);
+	assert_non_null(f->store);
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+
+	sg_store_close(f->store);
+	unlink(f->path);
+	free(f);
+	return 0;
+}
+
+/* The hostname of the one route in force, or NULL. */
+static const char *route_host(const struct sg_store *s)
+{
+	const struct sg_cfg *cfg = sg_store_current(s);
+	const struct sg_listener *l = &cfg->binds[0].listeners[0];
+
+	return l->nroutes ? l->routes[0].hostnames.v[0] : NULL;
+}
+
+static int change(struct sg_store *s, const char *text, bool del, char **report)
+{
+	struct sg_diag d;
+	int rc;
+
+	sg_diag_init(&d);
+	rc = sg_store_change(s, text, strlen(text), del, NULL, NULL, report, &d);
+	sg_diag_free(&d);
+	return rc;
+}
+
+static void test_store_apply_creates_then_configures(void **state)
+{
+	struct fixture *f = *state;
+	char *report;
+
+	assert_int_equal(change(f->store, route_a, false, &report), 0);
+	assert_string_equal(report, "httproute.gateway.networking.k8s.io/r created\n");
+	free(report);
+	assert_string_equal(route_host(f->store), "a.example");
+	assert_int_equal(change(f->store, route_b, false, &report), 0);
+	assert_string_equal(report, "httproute.gateway.networking.k8s.io/r configured\n");
+	free(report);
+	assert_string_equal(route_host(f->store), "b.example");
+}
+
+static void test_store_delete_then_reapply(void **state)
+{
+	struct fixture *f = *state;
+	char *report;
+
+	assert_int_equal(change(f->store, route_a, false, &report), 0);
+	free(report);
+	assert_int_equal(change(f->store, route_a, true, &report), 0);
+	assert_string_equal(report, "httproute.gateway.networking.k8s.io/r deleted\n");
+	free(report);
+	assert_null(route_host(f->store));
+	/* Deleting again: NotFound, and the route does not come back. */
+	assert_int_equal(change(f->store, route_a, true, &report), 1);
+	assert_non_null(strstr(report, "Error from server (NotFound)"));
+	free(report);
+	assert_null(route_host(f->store));
+	assert_int_equal(change(f->store, route_b, false, &report), 0);
+	assert_string_equal(report, "httproute.gateway.networking.k8s.io/r created\n");
+	free(report);
+	assert_string_equal(route_host(f->store), "b.example");
+}
+
+static void test_store_failed_change_keeps_config(void **state)
+{
+	struct fixture *f = *state;
+	const struct sg_cfg *before;
+	char *report;
+	struct sg_diag d;
+
+	assert_int_equal(change(f->store, route_a, false, &report), 0);
+	free(report);
+	before = sg_store_current(f->store);
+	sg_diag_init(&d);
+	assert_int_equal(
+		sg_store_change(f->store, "kind: HTTPRoute\n", 16, false, NULL, NULL, &report, &d),
+		-1);
+	assert_true(d.errors > 0);
+	sg_diag_free(&d);
+	assert_ptr_equal(sg_store_current(f->store), before);
+	/* Deleting the Service the route needs would leave a dangling ref. */
+	assert_int_equal(
+		change(f->store,
+		       "apiVersion: v1\nkind: Service\nmetadata: {name: svc, namespace: ns}\n",
+		       true, &report),
+		-1);
+	assert_ptr_equal(sg_store_current(f->store), before);
+	assert_string_equal(route_host(f->store), "a.example");
+}
+
+static void test_store_rejects_standalone(void **state)
+{
+	struct fixture *f = *state;
+	char *report;
+
+	assert_int_equal(change(f->store, "binds: []\n", false, &report), -1);
+	assert_null(report);
+}
+
+static void test_store_reload_keeps_applied(void **state)
+{
+	struct fixture *f = *state;
+	const char *paths[1] = { f->path };
+	char *report;
+	struct sg_diag d;
+	FILE *fp;
+
+	assert_int_equal(change(f->store, route_a, false, &report), 0);
+	free(report);
+	sg_diag_init(&d);
+	assert_int_equal(sg_store_reload(f->store, paths, 1, NULL, NULL, &d), 1);
+	fp = fopen(f->path, "a");
+	fputs("---\napiVersion: v1\nkind: Service\nmetadata: {name: other, namespace: ns}\n"
+	      "spec: {clusterIP: 127.0.0.2, ports: [{port: 9001}]}\n",
+	      fp);
+	fclose(fp);
+	assert_int_equal(sg_store_reload(f->store, paths, 1, NULL, NULL, &d), 0);
+	sg_diag_free(&d);
+	assert_int_equal(sg_store_current(f->store)->nservices, 2);
+	assert_string_equal(route_host(f->store), "a.example");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_store_apply_creates_then_configures, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_store_delete_then_reapply, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_store_failed_change_keeps_config, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_store_rejects_standalone, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_store_reload_keeps_applied, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
