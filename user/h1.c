@@ -12,6 +12,8 @@
 
 #include <llhttp.h>
 
+#include "policy/status.h"
+
 #define H1_BUG_ON(cond)                                                                            \
 	do {                                                                                       \
 		if (cond) {                                                                        \
@@ -707,53 +709,12 @@ ssize_t sg_h1_write_response(const struct sg_h1_resp *resp, bool close, const ch
 	return finish(&o);
 }
 
-static const struct {
-	uint16_t status;
-	const char *reason;
-} reasons[] = {
-	{ 100, "Continue" },
-	{ 101, "Switching Protocols" },
-	{ 200, "OK" },
-	{ 201, "Created" },
-	{ 202, "Accepted" },
-	{ 204, "No Content" },
-	{ 206, "Partial Content" },
-	{ 301, "Moved Permanently" },
-	{ 302, "Found" },
-	{ 303, "See Other" },
-	{ 304, "Not Modified" },
-	{ 307, "Temporary Redirect" },
-	{ 308, "Permanent Redirect" },
-	{ 400, "Bad Request" },
-	{ 401, "Unauthorized" },
-	{ 403, "Forbidden" },
-	{ 404, "Not Found" },
-	{ 405, "Method Not Allowed" },
-	{ 408, "Request Timeout" },
-	{ 409, "Conflict" },
-	{ 411, "Length Required" },
-	{ 413, "Content Too Large" },
-	{ 414, "URI Too Long" },
-	{ 415, "Unsupported Media Type" },
-	{ 417, "Expectation Failed" },
-	{ 421, "Misdirected Request" },
-	{ 426, "Upgrade Required" },
-	{ 429, "Too Many Requests" },
-	{ 431, "Request Header Fields Too Large" },
-	{ 500, "Internal Server Error" },
-	{ 501, "Not Implemented" },
-	{ 502, "Bad Gateway" },
-	{ 503, "Service Unavailable" },
-	{ 504, "Gateway Timeout" },
-	{ 505, "HTTP Version Not Supported" },
-};
-
+/* Canonical phrases, shared with config_dump's status codes. */
 static const char *reason_phrase(uint16_t status)
 {
-	for (size_t i = 0; i < sizeof(reasons) / sizeof(reasons[0]); i++)
-		if (reasons[i].status == status)
-			return reasons[i].reason;
-	return "Unknown";
+	const char *r = sg_status_reason(status);
+
+	return r ? r : "Unknown";
 }
 
 ssize_t sg_h1_write_simple(uint16_t status, const char *reason, const char *body, bool close,

@@ -242,6 +242,19 @@ static bool client_out_pending(const struct client *c)
 	return c->out_off < c->out_len;
 }
 
+/* True when nothing is queued for the client any more; otherwise the client
+ * was closed (write error) or waits for EPOLLOUT. */
+static bool flushed(struct client *c)
+{
+	int f = client_out_pending(c) ? client_flush(c) : 1;
+
+	if (f == -1)
+		client_close(c);
+	else if (f == 0)
+		update_io(c);
+	return f == 1;
+}
+
 /* ---- the backend side of an attempt ------------------------------------ */
 
 static void drop_upstream(struct client *c)
@@ -379,16 +392,9 @@ static void access_log(struct client *c)
 static void drain(struct client *c)
 {
 	char buf[4096];
-	int f = client_flush(c);
 
-	if (f == -1) {
-		client_close(c);
+	if (!flushed(c))
 		return;
-	}
-	if (f == 0) {
-		update_io(c);
-		return;
-	}
 	if (c->state != C_LINGER) {
 		c->state = C_LINGER;
 		shutdown(c->io.fd, SHUT_WR);
@@ -917,20 +923,8 @@ static void drive_response(struct client *c)
 	enum sg_pump_status st;
 	int side = 0;
 
-	if (c->closed || c->state != C_RESP)
+	if (c->closed || c->state != C_RESP || !flushed(c))
 		return;
-	if (client_out_pending(c)) {
-		int f = client_flush(c);
-
-		if (f == -1) {
-			client_close(c);
-			return;
-		}
-		if (f == 0) {
-			update_io(c);
-			return;
-		}
-	}
 	if (c->resp_done || !c->resp_pumping) {
 		response_done(c);
 		return;
