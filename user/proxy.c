@@ -83,11 +83,12 @@ struct client {
 	const struct sg_backend_ref *backend;
 	bool stale_retry_used;
 	bool is_head;
-	bool logged;		      /* access log line written for this request */
-	uint64_t started;	      /* loop ms when the head was complete */
-	uint16_t status;	      /* what the client was answered, 0 = nothing yet */
-	uint64_t bytes_in, bytes_out; /* body bytes of this request / response */
-	char endpoint[80];	      /* last endpoint tried */
+	bool logged;			  /* access log line written for this request */
+	uint64_t started;		  /* loop ms when the head was complete */
+	uint16_t status;		  /* what the client was answered, 0 = nothing yet */
+	uint64_t bytes_in, bytes_out;	  /* body bytes of this request / response */
+	char endpoint[80];		  /* last endpoint tried */
+	enum sg_relay_engine body_engine; /* what moved the response body */
 
 	/* The backend side of the current attempt. */
 	struct sg_upstream *up;
@@ -183,6 +184,16 @@ static void count_request(struct client *c, uint16_t status)
 	c->status = status;
 	sg_stats_request(c->ctx->stats, c->listener ? c->listener->key : c->bind->key,
 			 c->route ? c->route->key : "", status);
+}
+
+/* Small bodies go through the copy engine whatever the configured one:
+ * splice(2) needs a pipe pair per stream, which costs more than copying a
+ * few KiB (measured: W1 in `make bench`). */
+#define PROXY_SPLICE_MIN (64 * 1024)
+
+static enum sg_relay_engine engine_for(const struct client *c, uint64_t budget)
+{
+	return budget < PROXY_SPLICE_MIN ? SG_RELAY_COPY : c->ctx->engine;
 }
 
 static void rearm_timer(struct client *c)
@@ -367,7 +378,7 @@ static void access_log(struct client *c)
 			     c->listener ? c->listener->key : "", c->route ? c->route->key : "",
 			     c->endpoint, mlen, m, path, c->status, c->attempt + 1,
 			     (unsigned long long)(now(c) - c->started), (unsigned long long)in,
-			     (unsigned long long)out, sg_relay_engine_name(c->ctx->engine));
+			     (unsigned long long)out, sg_relay_engine_name(c->body_engine));
 	else
 		n = snprintf(line, sizeof(line),
 			     "request listener=%s route=%s endpoint=%s http.method=%.*s "
@@ -377,7 +388,7 @@ static void access_log(struct client *c)
 			     c->endpoint[0] ? c->endpoint : "-", mlen, m, path, c->status,
 			     c->attempt + 1, (unsigned long long)(now(c) - c->started),
 			     (unsigned long long)in, (unsigned long long)out,
-			     sg_relay_engine_name(c->ctx->engine));
+			     sg_relay_engine_name(c->body_engine));
 	if (n > 0 && write(STDOUT_FILENO, line,
 			   (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1) == -1)
 		c->ctx->access_log = SG_ACCESS_LOG_OFF; /* stdout is gone: stop trying */
@@ -617,7 +628,7 @@ static void request_sent(struct client *c)
 		uint64_t len = (uint64_t)c->req.content_length;
 		size_t take = early < len ? early : (size_t)len;
 
-		sg_pump_init(&c->req_pump, c->ctx->engine, c->io.fd, c->up->fd, len);
+		sg_pump_init(&c->req_pump, engine_for(c, len), c->io.fd, c->up->fd, len);
 		if (take && sg_pump_prime(&c->req_pump, c->in + c->req.head_len, take) == -1) {
 			fail_request(c, SG_FAIL_BAD_REQUEST, 0);
 			return;
@@ -752,13 +763,15 @@ static void got_response_head(struct client *c)
 		c->resp_done = true;
 		break;
 	case SG_H1_BODY_LENGTH:
-		sg_pump_init(&c->resp_pump, c->ctx->engine, c->up->fd, c->io.fd,
+		c->body_engine = engine_for(c, (uint64_t)c->resp.content_length);
+		sg_pump_init(&c->resp_pump, c->body_engine, c->up->fd, c->io.fd,
 			     (uint64_t)c->resp.content_length);
 		break;
 	case SG_H1_BODY_CLOSE:
 		sg_pump_init(&c->resp_pump, c->ctx->engine, c->up->fd, c->io.fd, UINT64_MAX);
 		break;
 	case SG_H1_BODY_CHUNKED:
+		c->body_engine = SG_RELAY_COPY; /* chunk framing is parsed here */
 		sg_pump_init(&c->resp_pump, SG_RELAY_COPY, c->up->fd, c->io.fd, 0);
 		memset(&c->resp_chunks, 0, sizeof(c->resp_chunks));
 		break;
@@ -1082,6 +1095,7 @@ static void got_request_head(struct client *c)
 	c->status = 0;
 	c->bytes_in = c->bytes_out = 0;
 	c->endpoint[0] = '\0';
+	c->body_engine = c->ctx->engine;
 	c->tried = 0;
 	c->stale_retry_used = false;
 	c->resp_started = c->resp_done = c->req_done = false;

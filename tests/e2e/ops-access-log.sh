@@ -21,13 +21,17 @@ start_gateway -c "$WORK/cfg.yaml" --access-log json || exit 1
 curl -s -o /dev/null "http://127.0.0.1:8080/p?size=1234"
 curl -s -o /dev/null "http://127.0.0.1:8080/r?responseCode=500&succeedAfter=2&uuid=$$"
 curl -s -o /dev/null -H 'Host: x' 'http://127.0.0.1:8080/q"x'
+curl -s -o /dev/null "http://127.0.0.1:8080/big?size=200000"
 stop_gateway
 log="$WORK/gateway.log"
 line=$(grep '"path":"/p?size=1234"' "$log")
-[ "$(jq -c '[.listener,.route,.method,.status,.attempts,.bytes_out,.engine]' <<<"$line")" = '["bind/8080/web","bind/8080/web/plain","GET",200,1,1234,"splice"]' ] &&
-	pass "json line: listener, route, status, bytes, engine" || fail "json line: $line"
+[ "$(jq -c '[.listener,.route,.method,.status,.attempts,.bytes_out,.engine]' <<<"$line")" = '["bind/8080/web","bind/8080/web/plain","GET",200,1,1234,"copy"]' ] &&
+	pass "json line: listener, route, status, bytes, engine (copy for a small body)" || fail "json line: $line"
 [ "$(jq -r .endpoint <<<"$line")" = "127.0.0.1:$BACKEND_PORT" ] && pass "json line: endpoint" ||
 	fail "endpoint: $line"
+line=$(grep '"path":"/big?size=200000"' "$log")
+[ "$(jq -c '[.bytes_out,.engine]' <<<"$line")" = '[200000,"splice"]' ] &&
+	pass "json line: a large body moved by splice(2)" || fail "big line: $line"
 line=$(grep '"path":"/r?' "$log")
 [ "$(jq -c '[.status,.attempts]' <<<"$line")" = '[200,2]' ] && pass "json line counts the retry" ||
 	fail "retry line: $line"
@@ -37,7 +41,7 @@ line=$(grep '"path":"/r?' "$log")
 start_gateway -c "$WORK/cfg.yaml" || exit 1
 curl -s -o /dev/null "http://127.0.0.1:8080/t"
 stop_gateway
-grep -q '^request listener=bind/8080/web route=bind/8080/web/plain endpoint=127.0.0.1:[0-9]* http.method=GET http.path=/t http.status=200 attempts=1 duration=[0-9]*ms bytes_in=0 bytes_out=[0-9]* engine=splice$' "$WORK/gateway.log" &&
+grep -q '^request listener=bind/8080/web route=bind/8080/web/plain endpoint=127.0.0.1:[0-9]* http.method=GET http.path=/t http.status=200 attempts=1 duration=[0-9]*ms bytes_in=0 bytes_out=[0-9]* engine=copy$' "$WORK/gateway.log" &&
 	pass "text line (default)" || fail "text: $(grep '^request' "$WORK/gateway.log")"
 
 start_gateway -c "$WORK/cfg.yaml" --access-log off || exit 1
