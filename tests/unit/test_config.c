@@ -962,7 +962,7 @@ static void test_config_rejects_unknown_keys(void **state)
 		  "listeners" },
 		{ "standalone config", "config:\n  adminAddress: x\n",
 		  "t.yaml:2:3: config: unknown field \"adminAddress\", expected one of: adminAddr, "
-		  "statsAddr, readinessAddr, backend" },
+		  "statsAddr, readinessAddr, connectionTerminationDeadline, backend" },
 		{ "standalone listener",
 		  "binds:\n- port: 8080\n  listeners:\n  - name: a\n    route: []\n",
 		  "t.yaml:5:5: binds[0].listeners[0]: unknown field \"route\", expected one of: "
