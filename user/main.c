@@ -7,6 +7,7 @@
 #include "config/cfg.h"
 #include "user/ctl.h"
 #include "user/gateway.h"
+#include "user/splice.h"
 #include "user/log.h"
 
 #define SG_VERSION "0.1.0"
@@ -22,6 +23,8 @@ static const char usage[] =
 	"  splicegate delete -f FILE|-             remove those resources from the running "
 	"gateway\n"
 	"  splicegate delete KIND NAME [-n NS]     remove one resource, as kubectl delete does\n"
+	"  splicegate bpf load|unload|status       the bundled BPF loader (pins under\n"
+	"                                           /sys/fs/bpf/splicegate)\n"
 	"  splicegate version\n"
 	"\n"
 	"options:\n"
@@ -181,6 +184,8 @@ int main(int argc, char **argv)
 		printf("splicegate %s\n", SG_VERSION);
 		return 0;
 	}
+	if (cmd && !strcmp(cmd, "bpf"))
+		return sg_splice_cli(argc - 2, argv + 2);
 	if (cmd && strcmp(cmd, "check") && strcmp(cmd, "apply") && strcmp(cmd, "delete")) {
 		fprintf(stderr, "splicegate: unknown command \"%s\"\n%s", cmd, usage);
 		return 1;
