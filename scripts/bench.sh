@@ -1,0 +1,856 @@
+#!/bin/bash
+# `make bench`: splicegate side by side with a direct connection, HAProxy and
+# nginx, on this machine, in one run; writes build/bench/results-<date>.md
+# and .csv and prints the table. What each row and workload means is in
+# README.md, "## Benchmarks".
+#
+# usage: scripts/bench.sh path/to/splicegate
+# knobs (environment), defaults in brackets:
+#   BENCH_ENGINES   splicegate engines, one row each ["copy splice"]
+#   BENCH_ROWS      rows to run [direct haproxy haproxy-splice nginx
+#                   splicegate-<engine>...]; also direct-2cpu
+#   BENCH_REPS      repetitions of every workload [3]
+#   BENCH_W1_SECS, BENCH_W2_SECS, BENCH_W5_SECS  [10, 5, 5]
+#   BENCH_PING_COUNT  round trips per W6 sample [10000]
+#   BENCH_PORT_BASE first of the loopback ports used [27000]
+set -eu
+
+SG_BIN=${1:?usage: scripts/bench.sh path/to/splicegate}
+HERE=$(cd "$(dirname "$0")" && pwd)
+ROOT=$(dirname "$HERE")
+OUT_DIR=$ROOT/build/bench
+
+# splicegate engines: adding sockmap is one word here. auto is left out
+# while it means splice (it would be a duplicate row).
+ENGINES=${BENCH_ENGINES:-copy splice}
+REPS=${BENCH_REPS:-3}
+W1_SECS=${BENCH_W1_SECS:-10}
+W2_SECS=${BENCH_W2_SECS:-5}
+W5_SECS=${BENCH_W5_SECS:-5}
+PING_COUNT=${BENCH_PING_COUNT:-10000}
+PORT_BASE=${BENCH_PORT_BASE:-27000}
+
+# Two cores, pinned the same way for every row: the proxy alone on one,
+# the load generators and the backends on the other. An optional row
+# "direct-2cpu" (BENCH_ROWS) puts the backends on the proxy's core instead;
+# on this VM it is slower than "direct" except for 8 streams, because a
+# wake-up across vCPUs is expensive, so it is not run by default.
+LOAD_CPU=0
+PROXY_CPU=1
+
+# Backends (started once, shared by every row).
+NGINX_PORT=$PORT_BASE
+SINK_PORT=$((PORT_BASE + 1))
+IPERF_PORT=$((PORT_BASE + 2))
+ECHO_PORT=$((PORT_BASE + 3))
+
+GIB=1073741824
+MIB128=134217728
+
+PKGS="wrk haproxy nginx libnginx-mod-stream iperf3 curl jq util-linux iproute2 gcc libc6-dev"
+NGINX_STREAM_MODULE=/usr/lib/nginx/modules/ngx_stream_module.so
+
+ROW=""
+REP=0
+PIDS=""       # every process this script started and has not stopped
+WORK=""       # temp dir, removed on exit
+PROXY_PID=""  # the proxy of the current row ("" for direct)
+BACKEND_PIDS=""
+FAILED=0
+
+log() {
+	printf '[bench %s] %s\n' "$(date +%T)" "$*" >&2
+}
+
+die() {
+	log "error: $*"
+	exit 1
+}
+
+# ---- processes -----------------------------------------------------------
+
+# spawn NAME CPU CMD...: CMD pinned to CPU, in the background, output in
+# $WORK/NAME.log; its pid (taskset execs, so the pid is CMD's) in SPAWNED.
+spawn() {
+	local name=$1 cpu=$2
+	shift 2
+	taskset -c "$cpu" "$@" >"$WORK/$name.log" 2>&1 </dev/null &
+	SPAWNED=$!
+	PIDS="$PIDS $SPAWNED"
+}
+
+# forget PID: reaped, so cleanup must not signal it (the pid may be reused).
+forget() {
+	PIDS=$(echo " $PIDS " | sed "s/ $1 / /; s/^ *//; s/ *$//")
+}
+
+# alive PID: running and not a zombie we have yet to reap.
+alive() {
+	local state
+	state=$(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | cut -d' ' -f1) || return 1
+	[ -n "$state" ] && [ "$state" != Z ]
+}
+
+# stop_pid PID: TERM, up to 5 s to exit, then KILL; reaped and forgotten.
+stop_pid() {
+	local pid=$1 i
+	kill -TERM "$pid" 2>/dev/null || true
+	for i in $(seq 50); do
+		alive "$pid" || break
+		sleep 0.1
+	done
+	kill -KILL "$pid" 2>/dev/null || true
+	wait "$pid" 2>/dev/null || true
+	forget "$pid"
+}
+
+cleanup() {
+	local pid
+	for pid in $PIDS; do
+		stop_pid "$pid"
+	done
+	case $WORK in
+	*/splicegate-bench.*) rm -rf "$WORK" ;;
+	esac
+}
+
+# listening PORT: something listens on PORT (checked without connecting:
+# a stray connection would disturb iperf3's server).
+listening() {
+	[ -n "$(ss -Htln "sport = :$1")" ]
+}
+
+# wait_listening PORT...: up to 10 s for all of them.
+wait_listening() {
+	local port i
+	for port in "$@"; do
+		for i in $(seq 100); do
+			listening "$port" && break
+			sleep 0.1
+		done
+		listening "$port" || return 1
+	done
+}
+
+# ---- setup ----------------------------------------------------------------
+
+# Debian packages for the comparison, installed here rather than in
+# install-deps.sh so CI does not pay for them. The package lists are
+# refreshed only when an install fails without them.
+install_tools() {
+	local missing="" p
+	for p in $PKGS; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
+			missing="$missing $p"
+	done
+	[ -z "$missing" ] && return 0
+	[ "$(id -u)" = 0 ] || die "missing packages:$missing (run as root, or install them)"
+	log "installing$missing"
+	export DEBIAN_FRONTEND=noninteractive
+	# shellcheck disable=SC2086
+	if ! apt-get install -y -qq --no-install-recommends $missing >/dev/null 2>&1; then
+		apt-get update -qq
+		apt-get install -y -qq --no-install-recommends $missing >/dev/null
+	fi
+}
+
+build_tool() {
+	local src=$HERE/bench/benchtool.c bin=$OUT_DIR/benchtool
+	if [ ! -x "$bin" ] || [ "$src" -nt "$bin" ]; then
+		cc -O2 -Wall -Wextra -D_GNU_SOURCE -pthread -o "$bin" "$src"
+	fi
+	BENCHTOOL=$bin
+}
+
+# The temp dir lives in tmpfs when there is room, so every row reads the
+# files from memory; 1.2 GiB of files plus slack.
+make_workdir() {
+	local base=/tmp
+	if [ -d /dev/shm ] && [ -w /dev/shm ] &&
+		[ "$(df --output=avail -BM /dev/shm | tail -1 | tr -dc 0-9)" -gt 2048 ]; then
+		base=/dev/shm
+	fi
+	WORK=$(mktemp -d "$base/splicegate-bench.XXXXXX")
+	WWW=$WORK/www
+	mkdir -p "$WWW"
+}
+
+# make_file NAME BYTES: fallocate is instant; dd where it is unsupported.
+make_file() {
+	fallocate -l "$2" "$WWW/$1" 2>/dev/null ||
+		dd if=/dev/zero of="$WWW/$1" bs=1M count=$(($2 >> 20)) status=none
+}
+
+make_files() {
+	printf '%0100d' 0 >"$WWW/100b"
+	printf '%064d' 0 >"$WWW/64b"
+	make_file 128m $MIB128
+	make_file 1g $GIB
+	cat "$WWW/128m" "$WWW/1g" >/dev/null # into the page cache, off the clock
+}
+
+# Every port from PORT_BASE to the last row's (see row_ports) must be free.
+check_ports() {
+	local last=$((PORT_BASE + 10 + 10 * ROW_SLOTS * REPS)) used
+	used=$(ss -Htln | awk '{ sub(/.*:/, "", $4); print $4 }' |
+		awk -v lo="$PORT_BASE" -v hi="$last" '$1 >= lo && $1 <= hi' | head -1)
+	[ -z "$used" ] || die "port $used is in use; set BENCH_PORT_BASE to a free range"
+}
+
+# The origin: nginx serving the files with sendfile, as fast as Debian's
+# nginx goes; keep-alive connections are never cut so that no proxy's
+# pool pays for reconnects.
+backend_nginx_conf() {
+	cat <<EOF
+daemon off;
+master_process off;
+worker_processes 1;
+pid $WORK/backend-nginx/nginx.pid;
+error_log $WORK/backend-nginx/error.log warn;
+events { worker_connections 4096; }
+http {
+	access_log off;
+	default_type application/octet-stream;
+	sendfile on;
+	tcp_nopush on;
+	keepalive_requests 1000000000;
+	keepalive_timeout 300s;
+	server {
+		listen 127.0.0.1:$NGINX_PORT;
+		root $WWW;
+	}
+}
+EOF
+}
+
+# Backends on the load generator's core. The upload sink is benchtool's
+# (nginx cannot discard a body before answering without writing it to a
+# file; see README); iperf3 and the echo server are the L4 backends.
+start_backends() {
+	mkdir -p "$WORK/backend-nginx"
+	backend_nginx_conf >"$WORK/backend-nginx/nginx.conf"
+	spawn backend-nginx $LOAD_CPU nginx -p "$WORK/backend-nginx" \
+		-c "$WORK/backend-nginx/nginx.conf" -e "$WORK/backend-nginx/error.log"
+	BACKEND_PIDS=$SPAWNED
+	spawn sink $LOAD_CPU "$BENCHTOOL" sink $SINK_PORT
+	BACKEND_PIDS="$BACKEND_PIDS $SPAWNED"
+	spawn iperf3-server $LOAD_CPU iperf3 -s -B 127.0.0.1 -p $IPERF_PORT
+	BACKEND_PIDS="$BACKEND_PIDS $SPAWNED"
+	spawn echo $LOAD_CPU "$BENCHTOOL" echo $ECHO_PORT
+	BACKEND_PIDS="$BACKEND_PIDS $SPAWNED"
+	wait_listening "$NGINX_PORT" "$SINK_PORT" "$IPERF_PORT" "$ECHO_PORT" ||
+		die "backends did not start; logs in $WORK"
+}
+
+# pin_backends CPU: move every backend thread to CPU.
+pin_backends() {
+	local pid
+	for pid in $BACKEND_PIDS; do
+		taskset -a -p -c "$1" "$pid" >/dev/null
+	done
+}
+
+check_backends() {
+	local pid
+	for pid in $BACKEND_PIDS; do
+		alive "$pid" || die "backend pid $pid exited; logs in $WORK"
+	done
+}
+
+# ---- proxies -------------------------------------------------------------
+
+# haproxy_conf EXTRA: HTTP keep-alive both sides, one thread; EXTRA is
+# "option splice-auto" or nothing. "http-reuse always" lets a new client
+# connection use an idle backend connection, as nginx's upstream keepalive
+# and splicegate's pool do (HAProxy's default "safe" opens a backend
+# connection for every client connection's first request).
+haproxy_conf() {
+	cat <<EOF
+global
+	nbthread 1
+	maxconn 4096
+defaults
+	mode http
+	timeout connect 5s
+	timeout client 120s
+	timeout server 120s
+	option http-keep-alive
+	http-reuse always
+	$1
+frontend http
+	bind 127.0.0.1:$FRONT_HTTP
+	use_backend sink if { path_beg /upload }
+	default_backend files
+backend files
+	server files 127.0.0.1:$NGINX_PORT
+backend sink
+	server sink 127.0.0.1:$SINK_PORT
+listen iperf
+	mode tcp
+	bind 127.0.0.1:$FRONT_IPERF
+	server iperf 127.0.0.1:$IPERF_PORT
+listen echo
+	mode tcp
+	bind 127.0.0.1:$FRONT_ECHO
+	server echo 127.0.0.1:$ECHO_PORT
+EOF
+}
+
+# nginx as a reverse proxy: upstream keepalive, bodies streamed both ways
+# (no spooling to temp files), 64 KiB buffers; stream module for L4.
+proxy_nginx_conf() {
+	cat <<EOF
+daemon off;
+master_process off;
+worker_processes 1;
+pid $1/nginx.pid;
+error_log $1/error.log warn;
+load_module $NGINX_STREAM_MODULE;
+events { worker_connections 4096; }
+http {
+	access_log off;
+	keepalive_requests 1000000000;
+	keepalive_timeout 300s;
+	client_max_body_size 0;
+	client_body_buffer_size 64k;
+	proxy_http_version 1.1;
+	proxy_set_header Connection "";
+	proxy_buffering off;
+	proxy_request_buffering off;
+	proxy_buffer_size 64k;
+	proxy_buffers 16 64k;
+	proxy_busy_buffers_size 128k;
+	upstream files {
+		server 127.0.0.1:$NGINX_PORT;
+		keepalive 64;
+		keepalive_requests 1000000000;
+	}
+	upstream sink {
+		server 127.0.0.1:$SINK_PORT;
+		keepalive 64;
+		keepalive_requests 1000000000;
+	}
+	server {
+		listen 127.0.0.1:$FRONT_HTTP;
+		location / { proxy_pass http://files; }
+		location /upload { proxy_pass http://sink; }
+	}
+}
+stream {
+	server { listen 127.0.0.1:$FRONT_IPERF; proxy_pass 127.0.0.1:$IPERF_PORT; }
+	server { listen 127.0.0.1:$FRONT_ECHO; proxy_pass 127.0.0.1:$ECHO_PORT; }
+}
+EOF
+}
+
+# splicegate, standalone dialect: the same routes; default policies. Its
+# stats and readiness listeners default to 0.0.0.0:15020/15021, which a
+# gateway of someone else's (an e2e run) may hold: they move to the row's
+# ports where the binary knows the keys (SG_GLOBAL_KEYS).
+splicegate_conf() {
+	if [ -n "$SG_GLOBAL_KEYS" ]; then
+		cat <<EOF
+config:
+  statsAddr: 127.0.0.1:$((ADMIN_PORT + 1))
+  readinessAddr: 127.0.0.1:$((ADMIN_PORT + 2))
+EOF
+	fi
+	cat <<EOF
+binds:
+- port: $FRONT_HTTP
+  listeners:
+  - name: http
+    protocol: HTTP
+    routes:
+    - name: upload
+      matches:
+      - path: {pathPrefix: /upload}
+      backends:
+      - host: 127.0.0.1:$SINK_PORT
+    - name: files
+      backends:
+      - host: 127.0.0.1:$NGINX_PORT
+- port: $FRONT_IPERF
+  listeners:
+  - name: iperf
+    protocol: TCP
+    tcpRoutes:
+    - name: iperf
+      backends:
+      - host: 127.0.0.1:$IPERF_PORT
+- port: $FRONT_ECHO
+  listeners:
+  - name: echo
+    protocol: TCP
+    tcpRoutes:
+    - name: echo
+      backends:
+      - host: 127.0.0.1:$ECHO_PORT
+EOF
+}
+
+# What this splicegate binary accepts (the script runs against whatever
+# the tree builds). HAProxy and nginx run without access logs, so
+# splicegate does too where it has the option.
+sg_probe() {
+	SG_QUIET="--log-level warn"
+	if "$SG_BIN" --help 2>&1 | grep -q -- --access-log; then
+		SG_QUIET="$SG_QUIET --access-log off"
+	fi
+	SG_GLOBAL_KEYS=1
+	row_ports 0
+	splicegate_conf >"$WORK/probe.yaml"
+	"$SG_BIN" check -c "$WORK/probe.yaml" >/dev/null 2>&1 || SG_GLOBAL_KEYS=""
+}
+
+# row_ports INDEX: each row and repetition gets its own front ports, so
+# TIME_WAIT sockets left by one never meet the next one's listeners.
+ROW_SLOTS=20
+row_ports() {
+	local base=$((PORT_BASE + 10 + 10 * ($1 + ROW_SLOTS * (REP - 1))))
+	FRONT_HTTP=$base
+	FRONT_IPERF=$((base + 1))
+	FRONT_ECHO=$((base + 2))
+	ADMIN_PORT=$((base + 3))
+}
+
+# start_proxy: the current ROW's proxy on PROXY_CPU (none for direct);
+# sets PROXY_PID and the URLs. Returns 1 if it does not come up.
+start_proxy() {
+	local dir=$WORK/$ROW
+	mkdir -p "$dir"
+	PROXY_PID=""
+	URL=http://127.0.0.1:$FRONT_HTTP
+	UPLOAD_URL=$URL/upload
+	case $ROW in
+	direct | direct-2cpu)
+		URL=http://127.0.0.1:$NGINX_PORT
+		UPLOAD_URL=http://127.0.0.1:$SINK_PORT/upload
+		FRONT_IPERF=$IPERF_PORT
+		FRONT_ECHO=$ECHO_PORT
+		return 0
+		;;
+	haproxy)
+		haproxy_conf "" >"$dir/haproxy.cfg"
+		spawn "$ROW" $PROXY_CPU haproxy -db -f "$dir/haproxy.cfg"
+		;;
+	haproxy-splice)
+		haproxy_conf "option splice-auto" >"$dir/haproxy.cfg"
+		spawn "$ROW" $PROXY_CPU haproxy -db -f "$dir/haproxy.cfg"
+		;;
+	nginx)
+		proxy_nginx_conf "$dir" >"$dir/nginx.conf"
+		spawn "$ROW" $PROXY_CPU nginx -p "$dir" -c "$dir/nginx.conf" -e "$dir/error.log"
+		;;
+	splicegate-*)
+		splicegate_conf >"$dir/splicegate.yaml"
+		# shellcheck disable=SC2086 # SG_QUIET is a word list
+		spawn "$ROW" $PROXY_CPU "$SG_BIN" -c "$dir/splicegate.yaml" \
+			--splice "${ROW#splicegate-}" --workers 1 \
+			--admin 127.0.0.1:$ADMIN_PORT $SG_QUIET
+		;;
+	*) die "unknown row $ROW" ;;
+	esac
+	PROXY_PID=$SPAWNED
+	wait_listening "$FRONT_HTTP" "$FRONT_IPERF" "$FRONT_ECHO" && alive "$PROXY_PID"
+}
+
+# Stops the row's proxy and keeps what it logged (warnings are findings).
+stop_proxy() {
+	[ -z "$PROXY_PID" ] || stop_pid "$PROXY_PID"
+	PROXY_PID=""
+	if [ -s "$WORK/$ROW.log" ]; then
+		mkdir -p "$LOG_DIR"
+		cat "$WORK/$ROW.log" >>"$LOG_DIR/$ROW.log"
+	fi
+	rm -f "$WORK/$ROW.log"
+}
+
+# ---- measuring -------------------------------------------------------------
+
+TICK=$(getconf CLK_TCK)
+
+# utime+stime of a whole process (every thread), in clock ticks.
+proc_ticks() {
+	if [ -z "$PROXY_PID" ]; then
+		echo 0
+		return
+	fi
+	sed 's/.*) //' "/proc/$PROXY_PID/stat" | awk '{ print $12 + $13 }'
+}
+
+# Busy ticks of the whole machine: user nice system irq softirq steal.
+machine_ticks() {
+	awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 + $9; exit }' /proc/stat
+}
+
+# Ticks of work that is not the benchmark's: everything the machine did
+# (tick accounting charges softirq to the task it interrupts, so it is
+# counted here and in the tasks) minus this script's process group and
+# minus kernel threads (they may be doing our loopback or sockmap work).
+# Our group's reaped children are in its cutime/cstime, so a curl that
+# starts and ends inside the window still counts as ours; wrk & co. run
+# under timeout (its own group) but are reaped before the window ends.
+foreign_ticks() {
+	local all
+	all=$(awk '/^cpu / { print $2 + $3 + $4 + $7 + $8; exit }' /proc/stat)
+	cat /proc/[0-9]*/stat 2>/dev/null | awk -v me="$MY_PGID" -v all="$all" '
+		{ sub(/^[0-9]+ \(.*\) /, "") }
+		$3 == me { ours += $12 + $13 + $14 + $15 }
+		int($7 / 2097152) % 2 == 1 { kthreads += $12 + $13 }  # PF_KTHREAD
+		END { print all - ours - kthreads }'
+}
+
+cpu_begin() {
+	CPU_P0=$(proc_ticks)
+	CPU_M0=$(machine_ticks)
+	CPU_F0=$(foreign_ticks)
+	CPU_T0=$(date +%s%N)
+}
+
+# cpu_end WORKLOAD UNITS LABEL: records CPU seconds per LABEL ("GB" or "1k
+# req") of the proxy process and of the machine over the measured window.
+cpu_end() {
+	local p1 m1 f1 t1
+	p1=$(proc_ticks)
+	m1=$(machine_ticks)
+	f1=$(foreign_ticks)
+	t1=$(date +%s%N)
+	if [ -n "$PROXY_PID" ]; then
+		record "$1" "proxy CPU s/$3" lower \
+			"$(awk -v d=$((p1 - CPU_P0)) -v t="$TICK" -v u="$2" 'BEGIN { printf "%.4f", d / t / u }')"
+	fi
+	record "$1" "machine CPU s/$3" lower \
+		"$(awk -v d=$((m1 - CPU_M0)) -v t="$TICK" -v u="$2" 'BEGIN { printf "%.4f", d / t / u }')"
+	# Other people's work during the sample and the sample's length: the
+	# report sums them up rather than tabulating them.
+	record "$1" "other CPU s" lower \
+		"$(awk -v d=$((f1 - CPU_F0)) -v t="$TICK" 'BEGIN { printf "%.2f", d / t }')"
+	record "$1" "window s" lower "$(awk -v ns=$((t1 - CPU_T0)) 'BEGIN { printf "%.2f", ns / 1e9 }')"
+}
+
+# record WORKLOAD METRIC BETTER VALUE: one sample into the raw CSV (no
+# commas in the labels).
+record() {
+	echo "$ROW,$1,$2,$3,$REP,$4" >>"$RAW"
+}
+
+# fail WORKLOAD MESSAGE: the sample is dropped and the failure listed.
+fail() {
+	log "FAIL $ROW / $1 / rep $REP: $2"
+	printf -- '- %s, %s, rep %s: %s\n' "$ROW" "$1" "$REP" "$2" >>"$FAILS"
+	FAILED=1
+}
+
+per_s() { # COUNT SECONDS
+	awk -v n="$1" -v s="$2" 'BEGIN { printf "%.3f", n / s }'
+}
+
+# run_wrk SECS PATH [ARGS...]: wrk on the load core with 64 connections;
+# fills WRK_<field> from wrk-summary.lua's line. Returns 1 (message in
+# WRK_ERR) on a non-2xx answer, a socket error or no request at all.
+# shellcheck disable=SC2154 # WRK_<field> are assigned through printf -v
+run_wrk() {
+	local secs=$1 url=$URL$2 out line kv
+	shift 2
+	WRK_ERR=""
+	if ! out=$(timeout $((secs + 30)) taskset -c $LOAD_CPU wrk -t1 -c64 -d"${secs}s" \
+		-s "$HERE/bench/wrk-summary.lua" "$@" "$url" 2>&1); then
+		WRK_ERR="wrk failed: $(echo "$out" | tail -1)"
+		return 1
+	fi
+	line=$(echo "$out" | grep '^SGBENCH ') || {
+		WRK_ERR="no summary from wrk: $(echo "$out" | tail -1)"
+		return 1
+	}
+	for kv in ${line#SGBENCH }; do
+		printf -v "WRK_${kv%%=*}" %s "${kv#*=}"
+	done
+	if [ "$WRK_requests" -eq 0 ] || [ "$WRK_status" -ne 0 ] ||
+		[ $((WRK_connect + WRK_read + WRK_write + WRK_timeout)) -ne 0 ]; then
+		WRK_ERR="wrk: ${line#SGBENCH }"
+		return 1
+	fi
+}
+
+# shellcheck disable=SC2154 # WRK_<field> are assigned through printf -v
+w1_keepalive() {
+	local wl="W1 GET 100 B keep-alive"
+	cpu_begin
+	run_wrk "$W1_SECS" /100b || {
+		fail "$wl" "$WRK_ERR"
+		return 0
+	}
+	cpu_end "$wl" "$(per_s "$WRK_requests" 1000)" "1k req"
+	record "$wl" "req/s" higher "$(per_s "$WRK_requests" "$(per_s "$WRK_duration_us" 1e6)")"
+	record "$wl" "p50 µs" lower "$WRK_p50_us"
+	record "$wl" "p99 µs" lower "$WRK_p99_us"
+}
+
+w2_new_conn() {
+	local wl="W2 GET 100 B new connection each"
+	cpu_begin
+	run_wrk "$W2_SECS" /100b -H "Connection: close" || {
+		fail "$wl" "$WRK_ERR"
+		return 0
+	}
+	cpu_end "$wl" "$(per_s "$WRK_requests" 1000)" "1k req"
+	record "$wl" "req/s" higher "$(per_s "$WRK_requests" "$(per_s "$WRK_duration_us" 1e6)")"
+}
+
+# check_curl OUTPUT CODE BYTES: curl's "-w '%{http_code} %{size} %{time}'"
+# line must show the expected status and byte count.
+check_curl() {
+	# shellcheck disable=SC2086 # split curl's three fields on purpose
+	set -- $1 "$2" "$3"
+	[ "$#" = 5 ] && [ "$1" = "$4" ] && [ "$2" = "$5" ]
+}
+
+w3_download_1() {
+	local wl="W3 download 1 GiB 1 stream" out
+	cpu_begin
+	out=$(taskset -c $LOAD_CPU curl -sS -o /dev/null --max-time 120 \
+		-w '%{http_code} %{size_download} %{time_total}' "$URL/1g" 2>&1) || true
+	if ! check_curl "$out" 200 $GIB; then
+		fail "$wl" "curl: $out"
+		return 0
+	fi
+	cpu_end "$wl" "$(per_s $GIB 1e9)" GB
+	record "$wl" "GB/s" higher "$(per_s $GIB "$(echo "$out" | cut -d' ' -f3)" | awk '{ printf "%.3f", $1 / 1e9 }')"
+}
+
+w3_download_8() {
+	local wl="W3 download 8 x 128 MiB" pids="" pid i t0 t1 out bad=""
+	cpu_begin
+	t0=$(date +%s%N)
+	for i in 1 2 3 4 5 6 7 8; do
+		spawn "curl8-$i" $LOAD_CPU curl -sS -o /dev/null --max-time 120 \
+			-w '%{http_code} %{size_download} %{time_total}' "$URL/128m"
+		pids="$pids $SPAWNED"
+	done
+	for pid in $pids; do
+		wait "$pid" || true
+		forget "$pid"
+	done
+	t1=$(date +%s%N)
+	for i in 1 2 3 4 5 6 7 8; do
+		out=$(cat "$WORK/curl8-$i.log")
+		check_curl "$out" 200 $MIB128 || bad="$bad [stream $i: $out]"
+	done
+	if [ -n "$bad" ]; then
+		fail "$wl" "curl:$bad"
+		return 0
+	fi
+	cpu_end "$wl" "$(per_s $((8 * MIB128)) 1e9)" GB
+	record "$wl" "GB/s" higher "$(awk -v b=$((8 * MIB128)) -v ns=$((t1 - t0)) 'BEGIN { printf "%.3f", b / ns }')"
+}
+
+# The sink answers with the number of body bytes it read: the whole
+# upload must have arrived, not just have been sent. "Expect:" is
+# dropped so that no proxy's 100-continue handling is on the clock.
+w4_upload() {
+	local wl="W4 upload 1 GiB" out body
+	cpu_begin
+	out=$(taskset -c $LOAD_CPU curl -sS -H 'Expect:' -T "$WWW/1g" --max-time 120 \
+		-o "$WORK/upload.body" -w '%{http_code} %{size_upload} %{time_total}' \
+		"$UPLOAD_URL" 2>&1) || true
+	body=$(cat "$WORK/upload.body" 2>/dev/null || true)
+	if ! check_curl "$out" 200 $GIB || [ "$body" != $GIB ]; then
+		fail "$wl" "curl: $out, sink read: ${body:-nothing}"
+		return 0
+	fi
+	cpu_end "$wl" "$(per_s $GIB 1e9)" GB
+	record "$wl" "GB/s" higher "$(per_s $GIB "$(echo "$out" | cut -d' ' -f3)" | awk '{ printf "%.3f", $1 / 1e9 }')"
+}
+
+w5_tunnel() {
+	local wl="W5 L4 tunnel iperf3 1 stream" json="$WORK/iperf3.json" err bytes secs
+	cpu_begin
+	timeout $((W5_SECS + 30)) taskset -c $LOAD_CPU iperf3 -c 127.0.0.1 -p "$FRONT_IPERF" \
+		-t "$W5_SECS" -J >"$json" 2>&1 || true
+	err=$(jq -r '.error // empty' "$json" 2>/dev/null) || err="unreadable iperf3 output: $(tail -1 "$json")"
+	bytes=$(jq -r '.end.sum_received.bytes // 0' "$json" 2>/dev/null) || bytes=0
+	secs=$(jq -r '.end.sum_received.seconds // 0' "$json" 2>/dev/null) || secs=0
+	if [ -n "$err" ] || [ "$bytes" = 0 ]; then
+		fail "$wl" "iperf3: ${err:-no bytes received}"
+		return 0
+	fi
+	cpu_end "$wl" "$(per_s "$bytes" 1e9)" GB
+	record "$wl" "GB/s" higher "$(awk -v b="$bytes" -v s="$secs" 'BEGIN { printf "%.3f", b / s / 1e9 }')"
+}
+
+# w6_pingpong KIND PORT CORES: 64-byte round trips on one connection
+# (KIND tcp: through the echo server; http: GET of the 64 B file), the
+# same client for every row; each answer is checked by the client. CORES
+# only names the placement in the workload's label.
+w6_pingpong() {
+	local wl out
+	case $1 in
+	tcp) wl="W6 ping-pong 64 B L4 ($3)" ;;
+	http) wl="W6 ping-pong 64 B HTTP keep-alive ($3)" ;;
+	esac
+	cpu_begin
+	if ! out=$(timeout 90 taskset -c $LOAD_CPU "$BENCHTOOL" ping "$1" "$2" "$PING_COUNT" 2>&1); then
+		fail "$wl" "benchtool ping: $out"
+		return 0
+	fi
+	cpu_end "$wl" "$(per_s "$PING_COUNT" 1000)" "1k req"
+	record "$wl" "p50 µs" lower "$(echo "$out" | cut -d' ' -f2)"
+	record "$wl" "p99 µs" lower "$(echo "$out" | cut -d' ' -f3)"
+}
+
+# after WORKLOAD: a proxy that died is a finding; it is recorded (with
+# its log's tail) and restarted so the rest of the row still runs.
+after() {
+	check_backends
+	[ -z "$PROXY_PID" ] || alive "$PROXY_PID" && return 0
+	local status=0
+	wait "$PROXY_PID" 2>/dev/null || status=$?
+	fail "$1" "proxy pid $PROXY_PID exited (wait status $status) during this workload; log: $(tail -3 "$WORK/$ROW.log" | tr '\n' ' ')"
+	forget "$PROXY_PID"
+	mkdir -p "$LOG_DIR"
+	cat "$WORK/$ROW.log" >>"$LOG_DIR/$ROW.log" 2>/dev/null || true
+	start_proxy || fail "$1" "proxy did not restart"
+}
+
+run_rep() {
+	w1_keepalive
+	after "W1"
+	w2_new_conn
+	after "W2"
+	w3_download_1
+	after "W3 1 stream"
+	w3_download_8
+	after "W3 8 streams"
+	w4_upload
+	after "W4"
+	w5_tunnel
+	after "W5"
+	w6_pingpong tcp "$FRONT_ECHO" "2 cores"
+	after "W6 L4"
+	w6_pingpong http "${URL##*:}" "2 cores"
+	after "W6 HTTP"
+	w6_one_core
+}
+
+# On this kind of VM a wake-up across vCPUs costs ~100 us (an idle vCPU
+# halts), which buries what a proxy adds to a round trip when it sits on
+# its own core. So W6 runs again with every process on the load core.
+w6_one_core() {
+	pin_backends $LOAD_CPU
+	[ -z "$PROXY_PID" ] || taskset -a -p -c $LOAD_CPU "$PROXY_PID" >/dev/null
+	w6_pingpong tcp "$FRONT_ECHO" "1 core"
+	after "W6 L4 1 core"
+	w6_pingpong http "${URL##*:}" "1 core"
+	after "W6 HTTP 1 core"
+	[ -z "$PROXY_PID" ] || taskset -a -p -c $PROXY_CPU "$PROXY_PID" >/dev/null
+	[ "$ROW" != direct-2cpu ] || pin_backends $PROXY_CPU
+}
+
+# run_row INDEX: one repetition of every workload through ROW's proxy,
+# started fresh.
+run_row() {
+	local out
+	row_ports "$1"
+	log "rep $REP/$REPS: $ROW"
+	case $ROW in
+	direct-2cpu) pin_backends $PROXY_CPU ;;
+	*) pin_backends $LOAD_CPU ;;
+	esac
+	if ! start_proxy; then
+		fail "start" "did not come up; log: $(tail -3 "$WORK/$ROW.log" 2>/dev/null | tr '\n' ' ')"
+		stop_proxy
+		return 0
+	fi
+	# One request through the HTTP path before the clock starts.
+	out=$(curl -sS -o /dev/null --max-time 10 -w '%{http_code} %{size_download}' "$URL/100b" 2>&1) || true
+	[ "$out" = "200 100" ] || fail "start" "first GET /100b: $out"
+	run_rep
+	stop_proxy
+}
+
+# background_cpu: percent of one CPU busy over 2 s while this script runs
+# nothing. Other work on the machine shows up in every row's numbers, so
+# the result records it, before and after the run.
+background_cpu() {
+	local m0 m1
+	m0=$(machine_ticks)
+	sleep 2
+	m1=$(machine_ticks)
+	awk -v d=$((m1 - m0)) -v t="$TICK" 'BEGIN { printf "%.0f", d / t / 2 * 100 }'
+}
+
+machine_info() {
+	echo "date=$(date -u '+%Y-%m-%d %H:%M UTC')"
+	echo "nproc=$(nproc)"
+	echo "kernel=$(uname -r)"
+	echo "cpu=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)"
+	echo "splicegate=$("$SG_BIN" version 2>&1 | head -1) ($(git -C "$ROOT" describe --always --dirty 2>/dev/null || echo unknown))"
+	echo "haproxy=$(haproxy -v | head -1 | cut -d' ' -f1-3)"
+	echo "nginx=$(nginx -v 2>&1 | cut -d' ' -f3)"
+	echo "wrk=$(wrk -v 2>&1 | head -1 | cut -d' ' -f1-2)"
+	echo "curl=$(curl --version | head -1 | cut -d' ' -f1-2)"
+	echo "iperf3=$(iperf3 --version | head -1 | cut -d' ' -f1-2)"
+	echo "reps=$REPS"
+	echo "w1_secs=$W1_SECS"
+	echo "w2_secs=$W2_SECS"
+	echo "w5_secs=$W5_SECS"
+	echo "ping_count=$PING_COUNT"
+}
+
+main() {
+	local start rows row i
+	start=$(date +%s)
+	[ -x "$SG_BIN" ] || die "no splicegate binary at $SG_BIN"
+	[ "$(nproc)" -ge 2 ] || die "needs 2 CPUs (proxy on one, load on the other)"
+	# HAProxy's maxconn 4096 needs ~8200 descriptors; Debian's default is 1024.
+	[ "$(ulimit -n)" -ge 16384 ] || ulimit -n 16384 ||
+		die "needs 16384 file descriptors (ulimit -n)"
+	trap cleanup EXIT
+	trap 'exit 130' INT TERM
+	install_tools
+	mkdir -p "$OUT_DIR"
+	build_tool
+	check_ports
+	make_workdir
+	sg_probe
+	MY_PGID=$(sed 's/.*) //' /proc/$$/stat | cut -d' ' -f3)
+	make_files
+	start_backends
+
+	RUN_ID=$(date +%Y%m%d-%H%M%S)
+	RAW=$OUT_DIR/results-$RUN_ID-raw.csv
+	LOG_DIR=$OUT_DIR/logs-$RUN_ID
+	FAILS=$WORK/failures
+	: >"$FAILS"
+	echo "row,workload,metric,better,rep,value" >"$RAW"
+	machine_info >"$WORK/machine"
+	BG_BEFORE=$(background_cpu)
+	[ "$BG_BEFORE" -lt 10 ] || log "warning: the machine is busy without us ($BG_BEFORE% of a CPU)"
+
+	rows="direct haproxy haproxy-splice nginx"
+	for row in $ENGINES; do
+		rows="$rows splicegate-$row"
+	done
+	# Repetitions go round all rows, so that the VM's slow phases (this
+	# machine's neighbours are not quiet) fall on every row alike.
+	for REP in $(seq "$REPS"); do
+		i=0
+		for ROW in ${BENCH_ROWS:-$rows}; do
+			run_row "$i"
+			i=$((i + 1))
+		done
+	done
+
+	echo "runtime_s=$(($(date +%s) - start))" >>"$WORK/machine"
+	echo "background=$BG_BEFORE% before, $(background_cpu)% after" >>"$WORK/machine"
+	/usr/bin/python3 "$HERE/bench/report.py" "$RAW" "$WORK/machine" "$FAILS" \
+		"$OUT_DIR/results-$RUN_ID.md" "$OUT_DIR/results-$RUN_ID.csv"
+	cat "$OUT_DIR/results-$RUN_ID.md"
+	log "written: $OUT_DIR/results-$RUN_ID.md, .csv, -raw.csv ($(($(date +%s) - start)) s)"
+	[ ! -d "$LOG_DIR" ] || log "proxy logs: $LOG_DIR"
+	[ "$FAILED" = 0 ] || log "some measurements failed: see Failures above"
+	return "$FAILED"
+}
+
+main

@@ -1,0 +1,192 @@
+"""Turns scripts/bench.sh's raw samples into the results table.
+
+usage: report.py RAW.csv MACHINE FAILURES OUT.md OUT.csv
+
+Per workload metric and row: median and min-max over the repetitions;
+for each splicegate row, the ratio of its median to direct's and to
+HAProxy's best row (the better of its splice and no-splice configs, per
+metric), checked against issue 7's targets.
+"""
+import csv
+import statistics
+import sys
+
+DIRECT = "direct"
+OTHER, WINDOW = "other CPU s", "window s"
+
+
+def load(path):
+    """(workload, metric) -> {"better": str, "rows": {row: [floats]}}, in file order."""
+    table, rows = {}, []
+    with open(path, newline="") as f:
+        for r in csv.DictReader(f):
+            key = (r["workload"], r["metric"])
+            entry = table.setdefault(key, {"better": r["better"], "rows": {}})
+            entry["rows"].setdefault(r["row"], []).append(float(r["value"]))
+            if r["row"] not in rows:
+                rows.append(r["row"])
+    return table, rows
+
+
+def summed(table, metric):
+    """Every sample of one metric, in file order across workloads and rows."""
+    return [v for (wl, m), e in table.items() if m == metric
+            for vals in e["rows"].values() for v in vals]
+
+
+def metric_rank(metric):
+    """Within a workload: throughput, latencies, then CPU."""
+    for i, prefix in enumerate(("req/s", "GB/s", "p50", "p99", "proxy CPU", "machine CPU")):
+        if metric.startswith(prefix):
+            return i
+    return 99
+
+
+def ordered(table):
+    """Workloads in the order they ran, metrics by metric_rank."""
+    workloads = list(dict.fromkeys(wl for wl, _ in table))
+    return sorted(table.items(), key=lambda kv: (workloads.index(kv[0][0]), metric_rank(kv[0][1])))
+
+
+def fmt(metric, v):
+    if v is None:
+        return "–"
+    if "GB/s" in metric:
+        return f"{v:.2f}"
+    if "CPU" in metric:
+        return f"{v:.3g}"
+    if "µs" in metric and v < 100:
+        return f"{v:.1f}"
+    return f"{v:.0f}"
+
+
+def stats(vals):
+    return statistics.median(vals), min(vals), max(vals)
+
+
+def best(entry, rows, prefix):
+    """The best median among rows starting with prefix, or None."""
+    meds = [statistics.median(v) for r, v in entry["rows"].items() if r.startswith(prefix)]
+    if not meds:
+        return None
+    return max(meds) if entry["better"] == "higher" else min(meds)
+
+
+def target(workload, metric, versus):
+    """Issue 7's target for a ratio (value, is_minimum), or None."""
+    if versus == "direct":
+        if metric == "GB/s":
+            return 0.8, True
+        return None
+    if metric.startswith("proxy CPU") and metric.endswith("/GB"):
+        return 0.5, False
+    if metric.startswith("machine CPU"):
+        return None
+    return (1.0, True) if metric in ("req/s", "GB/s") else (1.0, False)
+
+
+def ratio_cell(workload, metric, versus, r):
+    if r is None:
+        return "–"
+    t = target(workload, metric, versus)
+    mark = ""
+    if t:
+        ok = r >= t[0] if t[1] else r <= t[0]
+        mark = " ✓" if ok else " ✗"
+    return f"{r:.2f}{mark}"
+
+
+def main():
+    raw, machine_path, fails_path, out_md, out_csv = sys.argv[1:6]
+    table, rows = load(raw)
+    other = summed(table, OTHER)
+    window = summed(table, WINDOW)
+    table = {k: v for k, v in table.items() if k[1] not in (OTHER, WINDOW)}
+    machine = dict(line.rstrip("\n").split("=", 1) for line in open(machine_path) if "=" in line)
+    fails = open(fails_path).read().strip()
+    sg_rows = [r for r in rows if r.startswith("splicegate-")]
+    reps = machine.get("reps", "?")
+
+    out = []
+    out.append(f"### Results {machine['date']}\n")
+    out.append(
+        f"Machine: {machine['nproc']} CPUs ({machine['cpu']}), kernel {machine['kernel']}; "
+        f"{machine['splicegate']}, {machine['haproxy']}, {machine['nginx']}, "
+        f"{machine['wrk']}, {machine['curl']}, {machine['iperf3']}. "
+        f"{reps} repetitions; cells are median (min–max); GB = 10^9 bytes; "
+        f"run time {machine.get('runtime_s', '?')} s; CPU busy without the benchmark "
+        f"(other work on the machine, % of one CPU): {machine.get('background', '?')}.\n"
+    )
+    if window:
+        # Ticks are 10 ms: only samples of 1 s or more say something alone.
+        long = [(o, w) for o, w in zip(other, window) if w >= 1]
+        busy = sum(1 for o, w in long if o > 0.1 * w)
+        out.append(
+            f"Other work on the machine while measuring (CPU outside the benchmark's "
+            f"processes and kernel threads): {sum(other):.1f} CPU s in "
+            f"{sum(window):.0f} s of samples ({100 * sum(other) / sum(window):.0f} % of one "
+            f"CPU, ±3 % being this method's own noise); {busy} of {len(long)} samples of "
+            f"1 s or more had over 10 %.\n")
+    head = "| workload | metric | better | " + " | ".join(rows) + " |"
+    out.append(head)
+    out.append("|" + "---|" * (3 + len(rows)))
+    csv_rows = []
+    for (wl, metric), entry in ordered(table):
+        ref_direct = entry["rows"].get(DIRECT)
+        ref_direct = statistics.median(ref_direct) if ref_direct else None
+        ref_haproxy = best(entry, rows, "haproxy")
+        cells = []
+        for row in rows:
+            vals = entry["rows"].get(row)
+            if not vals:
+                cells.append("–" if row.startswith("direct") and "proxy CPU" in metric else "FAIL")
+                continue
+            med, lo, hi = stats(vals)
+            n = "" if str(len(vals)) == reps else f" n={len(vals)}"
+            cells.append(f"{fmt(metric, med)} ({fmt(metric, lo)}–{fmt(metric, hi)}){n}")
+            rd = med / ref_direct if ref_direct else None
+            rh = med / ref_haproxy if ref_haproxy else None
+            csv_rows.append([wl, metric, entry["better"], row, len(vals), med, lo, hi,
+                             "" if rd is None else f"{rd:.4f}", "" if rh is None else f"{rh:.4f}"])
+        out.append(f"| {wl} | {metric} | {entry['better']} | " + " | ".join(cells) + " |")
+
+    out.append("")
+    if sg_rows:
+        ratios(out, table, rows, sg_rows)
+    out.append("")
+    out.append("Failures: " + ("none." if not fails else "\n\n" + fails))
+    out.append("")
+    with open(out_md, "w") as f:
+        f.write("\n".join(out))
+    with open(out_csv, "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["workload", "metric", "better", "row", "n", "median", "min", "max",
+                    "ratio_vs_direct", "ratio_vs_haproxy_best"])
+        w.writerows(csv_rows)
+
+
+def ratios(out, table, rows, sg_rows):
+    out.append("Ratios of splicegate's medians to direct's and to HAProxy's best config "
+               "(per metric, the better of haproxy and haproxy-splice); ✓/✗ against "
+               "issue 7's targets (≥ HAProxy's best everywhere, proxy CPU/GB ≤ 0.5× "
+               "HAProxy's, bulk GB/s ≥ 0.8× direct).\n")
+    head = "| workload | metric | better | " + " | ".join(
+        f"{r} ÷ direct | {r} ÷ HAProxy best" for r in sg_rows) + " |"
+    out.append(head)
+    out.append("|" + "---|" * (3 + 2 * len(sg_rows)))
+    for (wl, metric), entry in ordered(table):
+        ref_direct = entry["rows"].get(DIRECT)
+        ref_direct = statistics.median(ref_direct) if ref_direct else None
+        ref_haproxy = best(entry, rows, "haproxy")
+        cells = []
+        for row in sg_rows:
+            vals = entry["rows"].get(row)
+            med = statistics.median(vals) if vals else None
+            rd = med / ref_direct if med is not None and ref_direct else None
+            rh = med / ref_haproxy if med is not None and ref_haproxy else None
+            cells += [ratio_cell(wl, metric, "direct", rd), ratio_cell(wl, metric, "haproxy", rh)]
+        out.append(f"| {wl} | {metric} | {entry['better']} | " + " | ".join(cells) + " |")
+
+
+if __name__ == "__main__":
+    main()
