@@ -209,6 +209,19 @@ static const struct route ready_routes[] = {
 	{ NULL },
 };
 
+static const char *const role_names[] = {
+	[SG_ADMIN_API] = "admin",
+	[SG_ADMIN_STATS] = "stats",
+	[SG_ADMIN_READY] = "readiness",
+};
+
+/* The standalone config key that sets each address. */
+static const char *const role_keys[] = {
+	[SG_ADMIN_API] = "adminAddr",
+	[SG_ADMIN_STATS] = "statsAddr",
+	[SG_ADMIN_READY] = "readinessAddr",
+};
+
 static const struct route *const role_routes[] = {
 	[SG_ADMIN_API] = api_routes,
 	[SG_ADMIN_STATS] = stats_routes,
@@ -362,12 +375,14 @@ struct sg_admin *sg_admin_start(struct sg_loop *loop, const char *addr, enum sg_
 	int fd;
 
 	if (sg_net_parse_addr(addr, &ss, &len) == -1) {
-		snprintf(err, errlen, "admin address \"%s\": expected ip:port", addr);
+		snprintf(err, errlen, "%s address \"%s\": expected ip:port", role_names[role],
+			 addr);
 		return NULL;
 	}
 	fd = sg_net_listen(&ss, len, false);
 	if (fd == -1) {
-		snprintf(err, errlen, "admin address %s: %s", addr, strerror(errno));
+		snprintf(err, errlen, "%s address %s: %s (config.%s)", role_names[role], addr,
+			 strerror(errno), role_keys[role]);
 		return NULL;
 	}
 	a = calloc(1, sizeof(*a));

@@ -125,8 +125,8 @@ def main():
             f"Other work on the machine while measuring (CPU outside the benchmark's "
             f"processes and kernel threads): {sum(other):.1f} CPU s in "
             f"{sum(window):.0f} s of samples ({100 * sum(other) / sum(window):.0f} % of one "
-            f"CPU, ±3 % being this method's own noise); {busy} of {len(long)} samples of "
-            f"1 s or more had over 10 %.\n")
+            f"CPU; a few % either way is this method's own error); {busy} of {len(long)} "
+            f"samples of 1 s or more had over 10 %.\n")
     head = "| workload | metric | better | " + " | ".join(rows) + " |"
     out.append(head)
     out.append("|" + "---|" * (3 + len(rows)))
