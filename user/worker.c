@@ -23,6 +23,7 @@
 struct listen_sock {
 	struct listen_sock *next;
 	struct sg_io io;
+	struct sg_timer pause; /* accept paused: out of fds or memory */
 	uint16_t port;
 	const struct sg_bind *bind; /* in w->ctx.cfg */
 	struct sg_worker *w;
@@ -46,6 +47,16 @@ struct sg_worker {
 	struct sg_stats stats;
 };
 
+#define WORKER_ACCEPT_PAUSE_MS 100
+
+static void on_resume(struct sg_loop *loop, struct sg_timer *t)
+{
+	struct listen_sock *ls = t->data;
+
+	if (sg_io_set(loop, &ls->io, EPOLLIN) == -1)
+		SG_ERR("listener :%u: epoll: %s", ls->port, strerror(errno));
+}
+
 static void on_accept(struct sg_loop *loop, struct sg_io *io, uint32_t revents)
 {
 	struct listen_sock *ls = io->data;
@@ -55,8 +66,17 @@ static void on_accept(struct sg_loop *loop, struct sg_io *io, uint32_t revents)
 		int fd = accept4(io->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 
 		if (fd == -1) {
-			if (errno == EMFILE || errno == ENFILE)
-				SG_WARN("accept: %s", strerror(errno));
+			int err = errno;
+
+			if (err != EMFILE && err != ENFILE && err != ENOBUFS && err != ENOMEM)
+				return;
+			/* The pending connection stays queued and the socket
+			 * stays readable: without a pause the loop would spin.
+			 * Existing connections keep working meanwhile. */
+			SG_WARN("accept on :%u: %s; pausing new connections for %d ms", ls->port,
+				strerror(err), WORKER_ACCEPT_PAUSE_MS);
+			sg_io_set(loop, io, 0);
+			sg_timer_arm(loop, &ls->pause, sg_loop_now(loop) + WORKER_ACCEPT_PAUSE_MS);
 			return;
 		}
 		sg_proxy_accept(&ls->w->ctx, ls->bind, fd);
@@ -84,6 +104,7 @@ static int open_sock(struct sg_worker *w, const struct sg_bind *b, char *err, si
 	}
 	ls->io.cb = on_accept;
 	ls->io.data = ls;
+	sg_timer_init(&ls->pause, on_resume, ls);
 	ls->port = b->port;
 	ls->bind = b;
 	ls->w = w;
@@ -123,6 +144,7 @@ static int reconcile(struct sg_worker *w, const struct sg_cfg *cfg, char *err, s
 			continue;
 		}
 		*pp = ls->next;
+		sg_timer_stop(w->loop, &ls->pause);
 		sg_io_set(w->loop, &ls->io, 0);
 		close(ls->io.fd);
 		free(ls);
@@ -144,6 +166,7 @@ static void close_listeners(struct sg_worker *w)
 		struct listen_sock *ls = w->socks;
 
 		w->socks = ls->next;
+		sg_timer_stop(w->loop, &ls->pause);
 		sg_io_set(w->loop, &ls->io, 0);
 		close(ls->io.fd);
 		free(ls);
