@@ -116,10 +116,38 @@ static uint64_t sum(struct sg_stats *const *all, size_t n, enum sg_stat which)
 	return t;
 }
 
-static void counter(FILE *f, const char *name, const char *help, const char *labels, uint64_t v)
+/* The worker counters, one table so each metric family gets its HELP and
+ * TYPE once, followed by its samples. */
+static const struct metric {
+	const char *name, *help, *labels;
+	enum sg_stat stat;
+} metrics[] = {
+	{ "splicegate_connections_total", "Client connections accepted.", "", SG_STAT_CONNECTIONS },
+	{ "splicegate_retries_total", "Attempts after the first.", "", SG_STAT_RETRIES },
+	{ "splicegate_timeouts_total", "Timeouts, by kind.", "{kind=\"request\"}",
+	  SG_STAT_TIMEOUT_REQUEST },
+	{ "splicegate_timeouts_total", NULL, "{kind=\"backend\"}", SG_STAT_TIMEOUT_BACKEND },
+	{ "splicegate_timeouts_total", NULL, "{kind=\"connect\"}", SG_STAT_TIMEOUT_CONNECT },
+	{ "splicegate_timeouts_total", NULL, "{kind=\"idle\"}", SG_STAT_TIMEOUT_IDLE },
+	{ "splicegate_backend_connects_total", "New backend connections.", "",
+	  SG_STAT_BACKEND_CONNECTS },
+	{ "splicegate_pool_reuse_total", "Requests sent on a pooled connection.", "",
+	  SG_STAT_POOL_REUSE },
+	{ "splicegate_body_bytes_total", "Body bytes moved, by engine.", "{engine=\"copy\"}",
+	  SG_STAT_BYTES_COPY },
+	{ "splicegate_body_bytes_total", NULL, "{engine=\"splice\"}", SG_STAT_BYTES_SPLICE },
+};
+
+static void render_counters(FILE *f, struct sg_stats *const *all, size_t n)
 {
-	fprintf(f, "# HELP %s %s\n# TYPE %s counter\n%s%s %llu\n", name, help, name, name, labels,
-		(unsigned long long)v);
+	for (size_t i = 0; i < sizeof(metrics) / sizeof(metrics[0]); i++) {
+		const struct metric *m = &metrics[i];
+
+		if (m->help)
+			fprintf(f, "# HELP %s %s\n# TYPE %s counter\n", m->name, m->help, m->name);
+		fprintf(f, "%s%s %llu\n", m->name, m->labels,
+			(unsigned long long)sum(all, n, m->stat));
+	}
 }
 
 char *sg_stats_render(struct sg_stats *const *all, size_t n, const struct sg_stats_extra *x)
@@ -132,32 +160,7 @@ char *sg_stats_render(struct sg_stats *const *all, size_t n, const struct sg_sta
 	if (!f)
 		return NULL;
 	render_requests(f, all, n);
-	counter(f, "splicegate_connections_total", "Client connections accepted.", "",
-		sum(all, n, SG_STAT_CONNECTIONS));
-	counter(f, "splicegate_retries_total", "Attempts after the first.", "",
-		sum(all, n, SG_STAT_RETRIES));
-	fputs("# HELP splicegate_timeouts_total Timeouts, by kind.\n"
-	      "# TYPE splicegate_timeouts_total counter\n",
-	      f);
-	fprintf(f, "splicegate_timeouts_total{kind=\"request\"} %llu\n",
-		(unsigned long long)sum(all, n, SG_STAT_TIMEOUT_REQUEST));
-	fprintf(f, "splicegate_timeouts_total{kind=\"backend\"} %llu\n",
-		(unsigned long long)sum(all, n, SG_STAT_TIMEOUT_BACKEND));
-	fprintf(f, "splicegate_timeouts_total{kind=\"connect\"} %llu\n",
-		(unsigned long long)sum(all, n, SG_STAT_TIMEOUT_CONNECT));
-	fprintf(f, "splicegate_timeouts_total{kind=\"idle\"} %llu\n",
-		(unsigned long long)sum(all, n, SG_STAT_TIMEOUT_IDLE));
-	counter(f, "splicegate_backend_connects_total", "New backend connections.", "",
-		sum(all, n, SG_STAT_BACKEND_CONNECTS));
-	counter(f, "splicegate_pool_reuse_total", "Requests sent on a pooled connection.", "",
-		sum(all, n, SG_STAT_POOL_REUSE));
-	fputs("# HELP splicegate_body_bytes_total Body bytes moved, by engine.\n"
-	      "# TYPE splicegate_body_bytes_total counter\n",
-	      f);
-	fprintf(f, "splicegate_body_bytes_total{engine=\"copy\"} %llu\n",
-		(unsigned long long)sum(all, n, SG_STAT_BYTES_COPY));
-	fprintf(f, "splicegate_body_bytes_total{engine=\"splice\"} %llu\n",
-		(unsigned long long)sum(all, n, SG_STAT_BYTES_SPLICE));
+	render_counters(f, all, n);
 	for (size_t w = 0; w < n; w++)
 		active += all[w]->active;
 	fprintf(f,
