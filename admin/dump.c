@@ -167,7 +167,7 @@ static cJSON *policy_body(const struct sg_policy *p, const struct sg_global *g)
 	return cJSON_CreateNull();
 }
 
-static cJSON *target(const struct sg_target *t, const struct sg_cfg *cfg)
+static cJSON *target(const struct sg_target *t)
 {
 	cJSON *o = cJSON_CreateObject(), *inner = cJSON_CreateObject();
 
@@ -200,7 +200,6 @@ static cJSON *target(const struct sg_target *t, const struct sg_cfg *cfg)
 		break;
 	}
 	}
-	(void)cfg;
 	return o;
 }
 
@@ -219,7 +218,7 @@ static cJSON *policy(const struct sg_policy *p, const struct sg_cfg *cfg)
 	} else {
 		cJSON_AddNullToObject(o, "name");
 	}
-	cJSON_AddItemToObject(o, "target", target(&p->target, cfg));
+	cJSON_AddItemToObject(o, "target", target(&p->target));
 	cJSON_AddItemToObject(o, "policy", policy_body(p, &cfg->global));
 	return o;
 }

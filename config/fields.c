@@ -268,10 +268,11 @@ int sg_f_codes(struct sg_pctx *c, const struct sg_node *n, void *dst, const char
 		uint64_t v;
 		uint16_t *slot;
 
-		if (parse_uint(c, n->items[i], sg_path_idx(c, path, i), 599,
-			       "an HTTP status code from 100 to 599", &v) == -1 ||
-		    (v < 100 && sg_expected(c, n->items[i], sg_path_idx(c, path, i),
-					    "an HTTP status code from 100 to 599"))) {
+		const char *what = "an HTTP status code from 100 to 599";
+		const char *p = sg_path_idx(c, path, i);
+
+		if (parse_uint(c, n->items[i], p, 599, what, &v) == -1 ||
+		    (v < 100 && sg_expected(c, n->items[i], p, what) == -1)) {
 			ret = -1;
 			continue;
 		}

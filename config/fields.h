@@ -14,7 +14,6 @@
 struct sg_pctx {
 	struct sg_arena *a;
 	struct sg_diag *d;
-	bool k8s; /* Kubernetes dialect: "0s" means "no timeout" */
 };
 
 /* A field parser: reads `n` into `dst`. `path` names the key for errors.

@@ -1272,6 +1272,14 @@ static void drive_tunnel(struct client *c)
 	update_io(c);
 }
 
+/* Both directions relayed until EOF, for TCP routes and upgrades alike. */
+static void tunnel_pumps(struct client *c)
+{
+	sg_pump_init(&c->req_pump, c->ctx->engine, c->io.fd, c->up->fd, UINT64_MAX);
+	sg_pump_init(&c->resp_pump, c->ctx->engine, c->up->fd, c->io.fd, UINT64_MAX);
+	c->req_pumping = c->resp_pumping = true;
+}
+
 /* After 101 Switching Protocols both directions are opaque bytes until
  * either side closes: the same relay as a TCP route. */
 static void start_upgraded_tunnel(struct client *c, size_t extra_len)
@@ -1281,9 +1289,7 @@ static void start_upgraded_tunnel(struct client *c, size_t extra_len)
 	c->state = C_TUNNEL;
 	c->client_close = true;
 	c->req_done = c->resp_done = false;
-	sg_pump_init(&c->req_pump, c->ctx->engine, c->io.fd, c->up->fd, UINT64_MAX);
-	sg_pump_init(&c->resp_pump, c->ctx->engine, c->up->fd, c->io.fd, UINT64_MAX);
-	c->req_pumping = c->resp_pumping = true;
+	tunnel_pumps(c);
 	if ((early && sg_pump_prime(&c->req_pump, c->in + c->req.head_len, early) == -1) ||
 	    (extra_len &&
 	     sg_pump_prime(&c->resp_pump, c->up_in + c->resp.head_len, extra_len) == -1)) {
@@ -1320,9 +1326,7 @@ static void start_tunnel(struct client *c)
 		c->connect_at = now(c) + ms(c->backend->eff_connect_timeout);
 	c->up->io.cb = on_tunnel_up;
 	c->up->io.data = c;
-	sg_pump_init(&c->req_pump, c->ctx->engine, c->io.fd, c->up->fd, UINT64_MAX);
-	sg_pump_init(&c->resp_pump, c->ctx->engine, c->up->fd, c->io.fd, UINT64_MAX);
-	c->req_pumping = c->resp_pumping = true;
+	tunnel_pumps(c);
 	rearm_timer(c);
 	update_io(c);
 }
@@ -1544,7 +1548,6 @@ static void client_close(struct client *c)
 		pump_done(c, &c->resp_pump);
 	sg_io_set(c->ctx->loop, &c->io, 0);
 	close(c->io.fd);
-	c->ctx->live--;
 	c->ctx->stats->active--;
 	if (c->prev)
 		c->prev->next = c->next;
@@ -1573,7 +1576,6 @@ void sg_proxy_accept(struct sg_proxy_ctx *ctx, const struct sg_bind *bind, int f
 	c->io.cb = on_client_io;
 	c->io.data = c;
 	sg_timer_init(&c->timer, on_client_timer, c);
-	ctx->live++;
 	ctx->stats->active++;
 	sg_stats_add(ctx->stats, SG_STAT_CONNECTIONS, 1);
 	c->next = ctx->clients;

@@ -27,7 +27,6 @@ struct sg_proxy_ctx {
 	struct sg_cfg *cfg; /* in force for new connections (a reference) */
 	enum sg_relay_engine engine;
 	uint64_t rng;		/* xorshift state for endpoint choice */
-	uint64_t live;		/* open client connections */
 	struct client *clients; /* every open client, for shutdown */
 	struct sg_stats *stats; /* the worker's counters */
 	bool draining;		/* finish what is in flight, keep nothing alive */
@@ -38,7 +37,7 @@ struct sg_proxy_ctx {
  * failure the socket is closed. */
 void sg_proxy_accept(struct sg_proxy_ctx *ctx, const struct sg_bind *bind, int fd);
 /* Graceful drain: idle keep-alive connections close now, busy ones after
- * their response; ctx->live reaches 0 when all are done. */
+ * their response; ctx->stats->active reaches 0 when all are done. */
 void sg_proxy_drain(struct sg_proxy_ctx *ctx);
 /* Close every client connection of ctx (at shutdown). */
 void sg_proxy_close_all(struct sg_proxy_ctx *ctx);

@@ -179,7 +179,7 @@ static void on_drain_tick(struct sg_loop *loop, struct sg_timer *t)
 {
 	struct sg_worker *w = t->data;
 
-	if (w->ctx.live == 0 || sg_loop_now(loop) >= w->drain_deadline) {
+	if (w->stats.active == 0 || sg_loop_now(loop) >= w->drain_deadline) {
 		sg_proxy_close_all(&w->ctx);
 		sg_loop_stop(loop);
 		return;
