@@ -46,6 +46,15 @@ Paths (matched on the last path segment, so a forwarded prefix such as
                 replies JSON {"uuid": U, "attempts": n}: the number of requests
                 with uuid=U seen so far (requests to /count are not counted).
                 All other parameters are ignored. 400 without uuid.
+    .../requests
+                replies JSON {"heads": H, "bad": B, "bytes": N, "last": [...]}:
+                what reached this backend so far, to show that a request a
+                gateway should have refused was never forwarded. H counts
+                request lines read (valid or not), B the requests refused as
+                malformed (answered 400), N the bytes received on all
+                connections, "last" the last 20 request lines (latin-1). A
+                request to /requests is not counted in H, N or "last".
+                Parameters are ignored.
     anything else: the echo described below.
 
 Default response body: the Gateway API conformance echo shape, as JSON with
@@ -105,8 +114,20 @@ first occurrence of a parameter wins; an invalid value gives 400):
       closedelim   no Content-Length and no chunking: headers with
                    "Connection: close", the body (size=N pattern, or the JSON
                    body without size), then close (FIN).
+      clte         (response smuggling) a response with both
+                   "Content-Length: L" and "Transfer-Encoding: chunked": the
+                   chunked body "hello" ("5\r\nhello\r\n0\r\n\r\n"), then
+                   SMUGGLED (a whole second response, status 299, header
+                   "x-smuggled: yes", body "smuggled"); L counts both. The
+                   connection stays open for the next request, so a reader
+                   that follows TE and reuses the connection takes SMUGGLED as
+                   the next response, and one that follows CL forwards it as
+                   body.
+      twocl        (response smuggling) a response with "Content-Length: 5"
+                   and "Content-Length: L" (L = 5 + len(SMUGGLED)), the body
+                   "hello" then SMUGGLED; the connection stays open.
                    Fault modes act only on failing attempts (see succeedAfter);
-                   chunked and closedelim always apply.
+                   chunked, closedelim, clte and twocl always apply.
     chunk=C          chunk size for mode=chunked (>= 1, default 100).
     stall=DUR        stall time for mode=stall (default 60s).
 
@@ -141,7 +162,12 @@ PATTERN_PIECE = PATTERN_MOD * 1024
 PATTERN = bytes(range(PATTERN_MOD)) * (PATTERN_PIECE // PATTERN_MOD + 1)
 GARBAGE = b"\x00\x01\x02\xffTHIS IS NOT HTTP\r\n\x7f\x80garbage\x00\r\n\r\n"
 FAULT_MODES = frozenset({"reset", "close", "closemid", "stall", "garbage"})
-MODES = FAULT_MODES | {"chunked", "closedelim"}
+SMUGGLE_MODES = frozenset({"clte", "twocl"})
+MODES = FAULT_MODES | SMUGGLE_MODES | {"chunked", "closedelim"}
+# The second response hidden in the clte and twocl bodies.
+SMUGGLED = (b"HTTP/1.1 299 Smuggled\r\nContent-Length: 8\r\nx-smuggled: yes\r\n"
+            b"\r\nsmuggled")
+TRAFFIC_LAST = 20
 DEFAULT_FAULT_SIZE = 1000
 DEFAULT_CHUNK = 100
 DEFAULT_STALL = 60.0
@@ -246,15 +272,60 @@ def json_body(obj):
 
 # ------------------------------------------------------------------ reading
 
+class Traffic:
+    """What reached the backend, for /requests; shared by all threads."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self.heads = 0
+        self.bad = 0
+        self.bytes = 0
+        self.last = []
+
+    def received(self, n):
+        with self._lock:
+            self.bytes += n
+
+    def head(self, line):
+        with self._lock:
+            self.heads += 1
+            self.last = (self.last + [line])[-TRAFFIC_LAST:]
+
+    def refused(self):
+        with self._lock:
+            self.bad += 1
+
+    def forget(self, line, nbytes):
+        """Take a /requests query itself back out of the counts."""
+        with self._lock:
+            self.heads -= 1
+            self.bytes -= nbytes
+            if self.last and self.last[-1] == line:
+                self.last.pop()
+
+    def snapshot(self):
+        with self._lock:
+            return {"heads": self.heads, "bad": self.bad, "bytes": self.bytes,
+                    "last": list(self.last)}
+
+
 class Reader:
     """Minimal buffered reader over a socket (no makefile refcount traps)."""
 
-    def __init__(self, sock):
+    def __init__(self, sock, traffic=None):
         self.sock = sock
         self.buf = bytearray()
+        self.traffic = traffic
+        self.consumed = 0           # bytes handed out by readline()
+
+    def _recv(self, limit):
+        data = self.sock.recv(limit)
+        if data and self.traffic is not None:
+            self.traffic.received(len(data))
+        return data
 
     def _fill(self):
-        data = self.sock.recv(RECV_SIZE)
+        data = self._recv(RECV_SIZE)
         if not data:
             return False
         self.buf += data
@@ -270,6 +341,7 @@ class Reader:
                     raise BadRequest("line too long")
                 line = bytes(self.buf[:i + 1])
                 del self.buf[:i + 1]
+                self.consumed += len(line)
                 return line
             if len(self.buf) > limit:
                 raise BadRequest("line too long")
@@ -285,7 +357,7 @@ class Reader:
             data = bytes(self.buf[:limit])
             del self.buf[:limit]
             return data
-        return self.sock.recv(min(limit, RECV_SIZE))
+        return self._recv(min(limit, RECV_SIZE))
 
     def read_exact(self, length, sink):
         """Feed exactly length bytes to sink (may be None)."""
@@ -310,6 +382,7 @@ class Request:
         self.keep_alive = True
         self.body_bytes = 0
         self.sha256 = None
+        self.head_bytes = 0             # bytes of the request line and headers
         split = urlsplit(target) if target != "*" else None
         self.path = split.path if split else "*"
         self.query = split.query if split else ""
@@ -384,14 +457,18 @@ def set_framing(req):
 
 def read_head(reader):
     """Read request line and headers; None on clean EOF."""
+    start = reader.consumed
     line = read_request_line(reader)
     if line is None:
         return None
+    if reader.traffic is not None:
+        reader.traffic.head(line)
     parts = line.split(" ")
     if len(parts) != 3 or not _TOKEN.fullmatch(parts[0]) or not parts[1] \
             or not _VERSION.fullmatch(parts[2]):
         raise BadRequest("malformed request line")
     req = Request(parts[0], parts[1], parts[2], read_header_lines(reader))
+    req.head_bytes = reader.consumed - start
     set_framing(req)
     return req
 
@@ -640,6 +717,29 @@ def handle_count(conn, ctx, req):
     return not close
 
 
+def handle_requests(conn, ctx, req):
+    ctx.traffic.forget("%s %s %s" % (req.method, req.target, req.version),
+                       req.head_bytes)
+    close = not req.keep_alive
+    send_fixed(conn, ctx, req, 200, json_body(ctx.traffic.snapshot()),
+               "application/json", close)
+    return not close
+
+
+def send_smuggling(conn, ctx, req, mode, status):
+    """A response whose framing headers disagree (modes clte and twocl)."""
+    if mode == "clte":
+        body = b"5\r\nhello\r\n0\r\n\r\n" + SMUGGLED
+        headers = [("Content-Length", str(len(body))),
+                   ("Transfer-Encoding", "chunked")]
+    else:
+        body = b"hello" + SMUGGLED
+        headers = [("Content-Length", "5"), ("Content-Length", str(len(body)))]
+    head = response_head(ctx, status, [("Content-Type", "text/plain")] + headers,
+                         False, req)
+    conn.sendall(head if req.method == "HEAD" else head + body)
+
+
 def run_fault(conn, ctx, req, mode, status, params):
     """Carry out a fault mode; the connection is always finished."""
     if mode == "reset":
@@ -661,6 +761,8 @@ def handle_request(conn, reader, ctx, req):
     read_body(conn, reader, req, hashing=(kind == "upload"))
     if kind == "count":
         return handle_count(conn, ctx, req)
+    if kind == "requests":
+        return handle_requests(conn, ctx, req)
     try:
         params = Params(req.query)
     except ValueError as exc:
@@ -680,6 +782,9 @@ def handle_request(conn, reader, ctx, req):
     if mode in FAULT_MODES:
         run_fault(conn, ctx, req, mode, status, params)
         return False
+    if mode in SMUGGLE_MODES:
+        send_smuggling(conn, ctx, req, mode, status)
+        return req.keep_alive
     if params.size is not None:
         body, ctype = PatternBody(params.size), "application/octet-stream"
     elif kind == "upload":
@@ -701,7 +806,7 @@ def handle_request(conn, reader, ctx, req):
 
 def serve_connection(conn, ctx):
     """Per-connection thread: serve requests until close."""
-    reader = Reader(conn)
+    reader = Reader(conn, ctx.traffic)
     graceful = True
     try:
         while True:
@@ -710,6 +815,7 @@ def serve_connection(conn, ctx):
                 break
     except BadRequest as exc:
         log(ctx, "400: %s" % exc)
+        ctx.traffic.refused()
         try:
             send_error(conn, ctx, 400, str(exc), True)
         except OSError:
@@ -735,6 +841,7 @@ class Context:
         self.name = name
         self.verbose = verbose
         self.counter = AttemptCounter()
+        self.traffic = Traffic()
 
 
 def make_listener(host, port):

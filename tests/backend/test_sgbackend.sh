@@ -128,6 +128,48 @@ check "keep-alive reuse" "1 0 " "$NCONN"
 T=$(c -o /dev/null -w '%{time_total}' "$B/?delay=300ms")
 if "$PY" -c "import sys; sys.exit(0 if 0.3 <= float('$T') < 3 else 1)"; then ok "delay=300ms ($T s)"; else nok "delay=300ms" "took $T s"; fi
 
+# --- /requests: what reached the backend (queries to /requests not counted)
+c -o "$TMP/r0.json" "$B/requests"
+c -o /dev/null "$B/seen/one?x=1"
+printf 'BROKEN\r\n\r\n' | "$PY" -c '
+import socket, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=5)
+s.sendall(sys.stdin.buffer.read())
+while s.recv(65536):
+    pass' "$PORT"
+c -o "$TMP/r1.json" "$B/requests"
+check "/requests heads" "2" "$(( $(jget "$TMP/r1.json" 'j["heads"]') - $(jget "$TMP/r0.json" 'j["heads"]') ))"
+check "/requests bad" "1" "$(( $(jget "$TMP/r1.json" 'j["bad"]') - $(jget "$TMP/r0.json" 'j["bad"]') ))"
+check "/requests last" "['GET /seen/one?x=1 HTTP/1.1', 'BROKEN']" "$(jget "$TMP/r1.json" 'j["last"][-2:]')"
+GOT=$(( $(jget "$TMP/r1.json" 'j["bytes"]') - $(jget "$TMP/r0.json" 'j["bytes"]') ))
+if [ "$GOT" -gt 50 ] && [ "$GOT" -lt 200 ]; then ok "/requests bytes ($GOT)"; else nok "/requests bytes" "$GOT"; fi
+c -o "$TMP/r2.json" "$B/requests"
+check "/requests does not count itself" "$(jget "$TMP/r1.json" 'j')" "$(jget "$TMP/r2.json" 'j')"
+
+# --- clte / twocl: framing headers that disagree, connection kept open
+RAW=$(printf 'GET /?mode=clte HTTP/1.1\r\nHost: x\r\n\r\n' | "$PY" -c '
+import socket, sys, time
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=2)
+s.sendall(sys.stdin.buffer.read())
+data = b""
+try:
+    while True:
+        d = s.recv(65536)
+        if not d:
+            break
+        data += d
+except socket.timeout:
+    data += b"<open>"
+sys.stdout.write(data.split(b"\r\n\r\n", 1)[1].decode())' "$PORT")
+check "clte body (chunked hello, smuggled response, still open)" \
+    "$(printf '5\r\nhello\r\n0\r\n\r\nHTTP/1.1 299 Smuggled\r\nContent-Length: 8\r\nx-smuggled: yes\r\n\r\nsmuggled<open>')" "$RAW"
+curl -s --max-time 5 -D "$TMP/clte.h" -o /dev/null "$B/?mode=clte"
+check "clte framing headers" "content-length: 84|transfer-encoding: chunked|" \
+    "$(grep -i '^content-length\|^transfer-encoding' "$TMP/clte.h" | tr -d '\r' | tr 'A-Z' 'a-z' | tr '\n' '|')"
+curl -s --max-time 5 -D "$TMP/twocl.h" -o /dev/null "$B/?mode=twocl"
+check "twocl framing headers" "content-length: 5|content-length: 74|" \
+    "$(grep -i '^content-length' "$TMP/twocl.h" | tr -d '\r' | tr 'A-Z' 'a-z' | tr '\n' '|')"
+
 # --- SIGTERM: clean exit 0 within a bounded time
 kill -TERM "$BPID"
 for _ in $(seq 50); do
