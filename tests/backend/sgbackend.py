@@ -102,6 +102,11 @@ first occurrence of a parameter wins; an invalid value gives 400):
       closemid     (fault) send headers with Content-Length N (size=N, default
                    1000) and the first N/2 (floor) pattern bytes, then close
                    cleanly (FIN).
+      headreset    (fault) send headers with Content-Length N (size=N, default
+                   1000) and no body, wait 300ms (so the head reaches the
+                   peer first), then close with RST.
+      midreset     (fault) like closemid, but wait 300ms after the first N/2
+                   bytes, then close with RST.
       stall        (fault) like closemid, but after the first N/2 bytes keep
                    the connection open, sending nothing, for stall=DUR (default
                    60s; ends early if the peer closes), then close (FIN).
@@ -161,7 +166,9 @@ PATTERN_PIECE = PATTERN_MOD * 1024
 # below PATTERN_MOD fits.
 PATTERN = bytes(range(PATTERN_MOD)) * (PATTERN_PIECE // PATTERN_MOD + 1)
 GARBAGE = b"\x00\x01\x02\xffTHIS IS NOT HTTP\r\n\x7f\x80garbage\x00\r\n\r\n"
-FAULT_MODES = frozenset({"reset", "close", "closemid", "stall", "garbage"})
+FAULT_MODES = frozenset({"reset", "close", "closemid", "stall", "garbage",
+                         "headreset", "midreset"})
+RESET_PAUSE = 0.3         # headreset/midreset: sent bytes arrive before the RST
 SMUGGLE_MODES = frozenset({"clte", "twocl"})
 MODES = FAULT_MODES | SMUGGLE_MODES | {"chunked", "closedelim"}
 # The second response hidden in the clte and twocl bodies.
@@ -574,13 +581,15 @@ def send_closedelim(conn, ctx, req, status, body, ctype):
         send_body(conn, body, 0, body.length)
 
 
-def send_partial(conn, ctx, req, status, size):
-    """Headers promising size bytes, then only the first half of them."""
+def send_partial(conn, ctx, req, status, size, length=None):
+    """Headers promising `length` bytes (default size), then only the first
+    size // 2 of them."""
+    length = size if length is None else length
     headers = [("Content-Type", "application/octet-stream"),
-               ("Content-Length", str(size))]
+               ("Content-Length", str(length))]
     conn.sendall(response_head(ctx, status, headers, False, req))
     if req.method != "HEAD":
-        send_body(conn, PatternBody(size), 0, size // 2)
+        send_body(conn, PatternBody(length), 0, size // 2)
 
 
 def send_error(conn, ctx, status, message, close, req=None):
@@ -743,6 +752,13 @@ def send_smuggling(conn, ctx, req, mode, status):
 def run_fault(conn, ctx, req, mode, status, params):
     """Carry out a fault mode; the connection is always finished."""
     if mode == "reset":
+        close_with_reset(conn)
+        return
+    if mode in ("headreset", "midreset"):
+        size = params.size if params.size is not None else DEFAULT_FAULT_SIZE
+        send_partial(conn, ctx, req, status, size if mode == "midreset" else 0,
+                     size)
+        time.sleep(RESET_PAUSE)
         close_with_reset(conn)
         return
     if mode == "garbage":

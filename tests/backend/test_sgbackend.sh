@@ -95,6 +95,14 @@ c -o /dev/null "$B/?mode=closemid&size=1000"
 check "closemid curl rc" "18" "$?"
 curl -s --max-time 1 -o /dev/null "$B/?mode=stall&stall=5s"
 check "stall curl rc (timeout)" "28" "$?"
+c -D "$TMP/hr.h" -o "$TMP/hr.bin" "$B/?mode=headreset&size=1000"
+RC=$?
+check "headreset: head, no body, then reset (rc $RC)" "200 0 56" \
+    "$(awk 'NR == 1 { print $2 }' "$TMP/hr.h") $(cat "$TMP/hr.bin" 2>/dev/null | wc -c) $RC"
+c -D "$TMP/mr.h" -o "$TMP/mr.bin" "$B/?mode=midreset&size=1000"
+RC=$?
+check "midreset: head, half the body, then reset (rc $RC)" "200 500 56" \
+    "$(awk 'NR == 1 { print $2 }' "$TMP/mr.h") $(wc -c <"$TMP/mr.bin") $RC"
 
 # --- chunked response with trailer
 # (curl writes decoded trailers to the -D header dump)
