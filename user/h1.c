@@ -171,6 +171,17 @@ static void init_parser(llhttp_t *p, llhttp_type_t type, const llhttp_settings_t
 	p->data = s;
 }
 
+/* A field name is a token, so never empty (RFC 9110 §5.1); llhttp 8 takes a
+ * line starting with ':' as a header with an empty name, which the writers
+ * would forward as ": value". */
+static bool names_ok(const struct h1_state *s)
+{
+	for (size_t i = 0; i < *s->nheaders; i++)
+		if (!s->headers[i].name.len)
+			return false;
+	return true;
+}
+
 /* Runs llhttp over buf and checks what every head must satisfy. */
 static enum sg_h1_result run(llhttp_t *p, const char *buf, size_t len, size_t *head_len)
 {
@@ -178,7 +189,7 @@ static enum sg_h1_result run(llhttp_t *p, const char *buf, size_t len, size_t *h
 
 	if (err == HPE_PAUSED) {
 		*head_len = (size_t)(llhttp_get_error_pos(p) - buf);
-		if (p->http_major != 1 || !lines_strict(buf, *head_len))
+		if (p->http_major != 1 || !lines_strict(buf, *head_len) || !names_ok(state(p)))
 			return SG_H1_INVALID;
 		if ((p->flags & F_CONTENT_LENGTH) && p->content_length > (uint64_t)INT64_MAX)
 			return SG_H1_INVALID;

@@ -191,6 +191,10 @@ static const struct vector smuggling[] = {
 	WITH_NUL("NUL in target", "GET /\0 HTTP/1.1\r\nHost: h\r\n\r\n"),
 	{ "control char in value", "GET / HTTP/1.1\r\nHost: h\r\nX: a\001b\r\n\r\n" },
 	{ "no colon", "GET / HTTP/1.1\r\nHost: h\r\nX\r\n\r\n" },
+	/* found by tests/fuzz/fuzz_h1_request: llhttp takes it as a header
+	 * with an empty name, which was forwarded as ": v" */
+	{ "empty name", "GET / HTTP/1.1\r\nHost: h\r\nX-Empty:\r\n:\t\tv\t\r\n\r\n" },
+	{ "empty name first", "GET / HTTP/1.1\r\n: v\r\nHost: h\r\n\r\n" },
 	{ "HTTP/1.1 without Host", "GET / HTTP/1.1\r\nX: y\r\n\r\n" },
 	{ "two Hosts", "GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n" },
 	{ "two Hosts in HTTP/1.0", "GET / HTTP/1.0\r\nHost: a\r\nHost: b\r\n\r\n" },
@@ -385,6 +389,8 @@ static const struct vector bad_responses[] = {
 	WITH_NUL("NUL in value", "HTTP/1.1 200 OK\r\nX: a\0b\r\n\r\n"),
 	{ "HTTP/2.0", "HTTP/2.0 200 OK\r\n\r\n" },
 	{ "not HTTP", "ICY 200 OK\r\n\r\n" },
+	/* found by tests/fuzz/fuzz_h1_response (reduced) */
+	{ "empty name", "HTTP/1.1 304 Not Modified\r\nETag: \"x\"\r\n:a 4g\"x-Length: 10\r\n\r\n" },
 };
 
 static void test_h1_response_rejects_malformed(void **unused)
