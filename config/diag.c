@@ -38,8 +38,11 @@ static void add_line(struct sg_diag *d, char *line)
 	d->lines[d->n++] = line;
 }
 
-static void vadd(struct sg_diag *d, const char *file, unsigned line, unsigned col,
-		 const char *level, const char *fmt, va_list ap)
+/* The attribute tells clang that fmt comes checked from the callers. */
+static __attribute__((format(printf, 6, 0))) void vadd(struct sg_diag *d, const char *file,
+						       unsigned line, unsigned col,
+						       const char *level, const char *fmt,
+						       va_list ap)
 {
 	char *msg = NULL, *full = NULL;
 

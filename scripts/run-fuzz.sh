@@ -1,0 +1,36 @@
+#!/bin/sh
+# Runs libFuzzer harnesses for a fixed time each and prints one closing line.
+#   run-fuzz.sh BUILD_DIR SECONDS TARGET...
+# Each TARGET (fuzz_<name>) starts from tests/fuzz/corpus/<name>/, which it
+# only reads: new inputs go to BUILD_DIR/corpus/<name>/ (listed first, so
+# libFuzzer writes there) and crashing inputs to BUILD_DIR/artifacts/. The
+# full log is BUILD_DIR/logs/<name>.log; its tail is printed on failure.
+set -u
+dir=$1
+secs=$2
+shift 2
+passed=0
+failed=0
+for t in "$@"; do
+	name=${t#fuzz_}
+	seeds=tests/fuzz/corpus/$name
+	scratch=$dir/corpus/$name
+	log=$dir/logs/$name.log
+	mkdir -p "$scratch" "$dir/artifacts" "$dir/logs"
+	# -timeout: one input taking 10 s is a hang; -rss_limit_mb: 2 GiB,
+	# since CI machines have little to spare.
+	if "$dir/$t" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 \
+		-print_final_stats=1 -artifact_prefix="$dir/artifacts/$name-" \
+		"$scratch" "$seeds" >"$log" 2>&1; then
+		passed=$((passed + 1))
+		runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log")
+		cov=$(grep -o 'cov: [0-9]*' "$log" | tail -n 1)
+		echo "fuzz: $name ok (${runs:-?} runs in ${secs} s, $cov)"
+	else
+		failed=$((failed + 1))
+		echo "FAILED: fuzz $name (log: $log; inputs: $dir/artifacts/$name-*)"
+		tail -n 40 "$log"
+	fi
+done
+echo "fuzz: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
