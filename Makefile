@@ -45,6 +45,7 @@ UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
 BPF_TEST_BINS := $(patsubst tests/bpf/%.c,$(BUILD)/tests/bpf/%,$(wildcard tests/bpf/test_*.c))
 
 .PHONY: all test unit unit-san e2e san bench check format run clean deps bpf-test
+.PHONY: fuzz fuzz-test
 # Keep intermediate objects (test_*.o) so rebuilds stay incremental.
 .SECONDARY:
 all: $(BUILD)/splicegate $(UNIT_BINS) $(BPF_TEST_BINS)
@@ -112,7 +113,7 @@ $(BUILD)/tests/test_%: $(BUILD)/tests/unit/test_%.o $(BUILD)/libsg.a
 # `make test` is what CI runs: unit tests, the BPF tests, the e2e suite, then
 # unit and e2e again under AddressSanitizer + UndefinedBehaviorSanitizer in
 # $(SANBUILD).
-test: check unit bpf-test e2e san
+test: check unit bpf-test e2e san fuzz-test
 
 unit: $(UNIT_BINS)
 	$(Q)scripts/run-unit.sh $(BUILD)/tests
@@ -145,9 +146,45 @@ unit-san: $(UNIT_BINS)
 bench: $(BUILD)/splicegate
 	$(Q)scripts/bench.sh $(abspath $(BUILD)/splicegate)
 
+# ---- fuzzing -------------------------------------------------------------
+# libFuzzer harnesses (tests/fuzz/fuzz_*.c) built with clang-14 and ASan+UBSan
+# in $(FUZZ_BUILD), from the modules they drive only (no BPF skeleton). Each
+# runs FUZZ_SECONDS over its seed corpus tests/fuzz/corpus/<target>/; what it
+# finds goes to $(FUZZ_BUILD)/corpus/ and crashing inputs to
+# $(FUZZ_BUILD)/artifacts/, never into the committed corpus.
+FUZZ_BUILD   ?= $(BUILD)/fuzz
+FUZZ_SECONDS ?= 60
+FUZZ_CFLAGS  := -O1 -g -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+FUZZ_SRCS    := $(wildcard config/*.c policy/*.c) admin/dump.c user/h1.c user/store.c
+FUZZ_OBJS    := $(patsubst %.c,$(FUZZ_BUILD)/%.o,$(FUZZ_SRCS)) \
+	$(patsubst $(LLHTTP_SRC)/%.c,$(FUZZ_BUILD)/llhttp/%.o,$(LLHTTP_SRCS))
+FUZZ_BINS    := $(patsubst tests/fuzz/%.c,$(FUZZ_BUILD)/%,$(wildcard tests/fuzz/fuzz_*.c))
+
+$(FUZZ_BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(if $(Q),@echo "  CC      $< (fuzz)")
+	$(Q)$(CLANG) $(CPPFLAGS) -std=gnu11 $(WARN) -MMD -MP $(FUZZ_CFLAGS) \
+		-fsanitize=fuzzer-no-link,address,undefined -c $< -o $@
+
+$(FUZZ_BUILD)/llhttp/%.o: $(LLHTTP_SRC)/%.c
+	@mkdir -p $(dir $@)
+	$(Q)$(CLANG) -I$(LLHTTP_INC) $(FUZZ_CFLAGS) -w \
+		-fsanitize=fuzzer-no-link,address,undefined -c $< -o $@
+
+$(FUZZ_BUILD)/fuzz_%: $(FUZZ_BUILD)/tests/fuzz/fuzz_%.o $(FUZZ_OBJS)
+	$(if $(Q),@echo "  LD      $@")
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer,address,undefined $^ $(LDLIBS) -o $@
+
+fuzz: $(FUZZ_BINS)
+	$(Q)scripts/run-fuzz.sh $(FUZZ_BUILD) $(FUZZ_SECONDS) $(notdir $(FUZZ_BINS))
+
+# What `make test` runs: each harness for 30 s.
+fuzz-test: $(FUZZ_BINS)
+	$(Q)scripts/run-fuzz.sh $(FUZZ_BUILD) 30 $(notdir $(FUZZ_BINS))
+
 # ---- style ---------------------------------------------------------------
 CHECK_SRCS := $(wildcard config/*.[ch] policy/*.[ch] admin/*.[ch] user/*.[ch] \
-	bpf/*.[ch] tests/unit/*.c tests/bpf/*.c)
+	bpf/*.[ch] tests/unit/*.c tests/bpf/*.c tests/fuzz/*.[ch])
 check:
 	$(Q)clang-format --dry-run --Werror $(CHECK_SRCS)
 	$(Q)for h in $(HEADERS); do \

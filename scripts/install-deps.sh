@@ -3,7 +3,7 @@
 # archive. Idempotent: packages already present are left alone.
 set -eu
 
-PKGS="build-essential pkg-config clang-14 llvm-14 clang-format bpftool
+PKGS="build-essential pkg-config clang-14 libclang-rt-14-dev llvm-14 clang-format bpftool
 libbpf-dev libelf-dev zlib1g-dev libnghttp2-dev node-llhttp libyaml-dev
 libcjson-dev libcmocka-dev
 curl jq python3 python3-httpbin python3-pycurl nghttp2-client iproute2
