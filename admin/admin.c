@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -23,6 +24,7 @@ struct sg_admin {
 	struct sg_io listen_io;
 	struct sg_admin_ops ops;
 	struct admin_conn *conns; /* open connections, for stop */
+	bool allow_remote;	  /* SG_ADMIN_API: serve non-loopback peers too */
 };
 
 /* One admin connection. Owned by its sg_admin; freed in the close queue. */
@@ -36,6 +38,7 @@ struct admin_conn {
 	char *out;
 	size_t out_len, out_off;
 	bool closed;
+	bool refused; /* a remote peer of the admin API: every request gets 403 */
 };
 
 struct route {
@@ -119,10 +122,18 @@ static void handle_config_dump(struct admin_conn *c, const struct sg_h1_req *req
 	free(json);
 }
 
+static void on_writable(struct admin_conn *c);
+
 static void handle_quit(struct admin_conn *c, const struct sg_h1_req *req)
 {
+	struct sg_admin *a = c->admin;
+
 	respond_text(c, 200, "OK", "OK\n");
-	c->admin->ops.quit(c->admin->ops.ctx);
+	/* quit() stops the loop, and teardown closes this connection before
+	 * the loop would have written the answer: write it now (a few bytes
+	 * into an empty socket buffer). */
+	on_writable(c);
+	a->ops.quit(a->ops.ctx);
 }
 
 /* POST /logging?level=debug, as Envoy and agentgateway take it. */
@@ -241,6 +252,12 @@ static void dispatch(struct admin_conn *c, const struct sg_h1_req *req)
 	const struct route *routes = role_routes[c->admin->role];
 	bool path_known = false;
 
+	if (c->refused) {
+		respond_text(c, 403, "Forbidden",
+			     "the admin API answers loopback clients only; start splicegate "
+			     "with --admin-allow-remote to allow others\n");
+		return;
+	}
 	for (size_t i = 0; routes[i].path; i++) {
 		if (!span_is(&path, routes[i].path))
 			continue;
@@ -332,12 +349,29 @@ static void on_conn_io(struct sg_loop *loop, struct sg_io *io, uint32_t revents)
 		on_readable(c);
 }
 
+/* 127.0.0.0/8, ::1, and 127.0.0.0/8 mapped into IPv6. */
+static bool is_loopback(const struct sockaddr_storage *ss)
+{
+	const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)ss;
+
+	if (ss->ss_family == AF_INET)
+		return (ntohl(((const struct sockaddr_in *)ss)->sin_addr.s_addr) >> 24) == 127;
+	if (ss->ss_family != AF_INET6)
+		return false;
+	if (IN6_IS_ADDR_LOOPBACK(&s6->sin6_addr))
+		return true;
+	return IN6_IS_ADDR_V4MAPPED(&s6->sin6_addr) && s6->sin6_addr.s6_addr[12] == 127;
+}
+
 static void on_accept(struct sg_loop *loop, struct sg_io *io, uint32_t revents)
 {
 	struct sg_admin *a = io->data;
 
 	for (;;) {
-		int fd = accept4(io->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		struct sockaddr_storage peer;
+		socklen_t plen = sizeof(peer);
+		int fd = accept4(io->fd, (struct sockaddr *)&peer, &plen,
+				 SOCK_NONBLOCK | SOCK_CLOEXEC);
 		struct admin_conn *c;
 
 		if (fd == -1) {
@@ -351,6 +385,9 @@ static void on_accept(struct sg_loop *loop, struct sg_io *io, uint32_t revents)
 			continue;
 		}
 		c->admin = a;
+		/* The request is still read, so that the peer gets a 403 with a
+		 * reason rather than a reset. */
+		c->refused = a->role == SG_ADMIN_API && !a->allow_remote && !is_loopback(&peer);
 		c->io.fd = fd;
 		c->io.cb = on_conn_io;
 		c->io.data = c;
@@ -404,6 +441,11 @@ struct sg_admin *sg_admin_start(struct sg_loop *loop, const char *addr, enum sg_
 		return NULL;
 	}
 	return a;
+}
+
+void sg_admin_allow_remote(struct sg_admin *a, bool allow)
+{
+	a->allow_remote = allow;
 }
 
 void sg_admin_stop(struct sg_admin *a)

@@ -37,6 +37,11 @@ enum sg_admin_role {
  * in err[0..errlen) when the address is bad or cannot be bound. */
 struct sg_admin *sg_admin_start(struct sg_loop *loop, const char *addr, enum sg_admin_role role,
 				const struct sg_admin_ops *ops, char *err, size_t errlen);
+/* The admin API (SG_ADMIN_API) answers every request from a peer outside
+ * 127.0.0.0/8 and ::1 with 403 unless allowed here (--admin-allow-remote):
+ * it can change the config and stop the gateway, and has no authentication.
+ * Stats and readiness serve everyone, as scrapers and probes are remote. */
+void sg_admin_allow_remote(struct sg_admin *a, bool allow);
 /* Closes the listener and every open admin connection. */
 void sg_admin_stop(struct sg_admin *a);
 

@@ -4,6 +4,7 @@
 #include "user/gateway.h"
 
 #include <errno.h>
+#include <linux/capability.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +19,7 @@
 #include "user/log.h"
 #include "user/loop.h"
 #include "user/net.h"
+#include "user/priv.h"
 #include "user/stats.h"
 #include "user/store.h"
 #include "user/worker.h"
@@ -243,6 +245,35 @@ static unsigned worker_count(const struct sg_gateway_opts *opts)
 	return n < 1 ? 1 : n > SG_MAX_WORKERS ? SG_MAX_WORKERS : (unsigned)n;
 }
 
+/* Least privilege (issue 8). What the running gateway still needs once its
+ * privileged setup is done: CAP_NET_BIND_SERVICE, because a reload or
+ * `apply` may add a listener below port 1024 (bound by the workers, in
+ * their own threads). Measured on 6.18 with kernel.unprivileged_bpf_disabled
+ * = 2: updates, lookups and deletes on BPF maps already open (pairing
+ * sockets in the sockmap, budgets, stats) need no capability; creating a
+ * map (a worker's ring buffer) needs CAP_BPF; loading the program needs
+ * CAP_BPF and CAP_NET_ADMIN. So BPF objects are opened above the drop, and
+ * an engine whose workers create rings must add CAP_BPF to `keep`. */
+static int drop_privileges(void)
+{
+	const uint64_t keep = SG_PRIV_CAP(CAP_NET_BIND_SERVICE);
+	struct sg_priv_caps now;
+	char err[160], names[256];
+	int rc;
+
+	rc = sg_priv_drop(keep, err, sizeof(err));
+	if (rc == 0 && (rc = sg_priv_read(&now)) < 0)
+		snprintf(err, sizeof(err), "reading them back: %s", strerror(-rc));
+	if (rc < 0) {
+		SG_ERR("dropping capabilities: %s", err);
+		return -1;
+	}
+	SG_INFO("capabilities: keeping %s, no_new_privs",
+		sg_priv_names(now.effective, names, sizeof(names)));
+	SG_DEBUG("capability bounding set: %s", sg_priv_names(now.bounding, names, sizeof(names)));
+	return 0;
+}
+
 static int start_workers(struct gateway *g, const struct sg_gateway_opts *opts)
 {
 	enum sg_relay_engine engine = SG_RELAY_SPLICE;
@@ -260,6 +291,10 @@ static int start_workers(struct gateway *g, const struct sg_gateway_opts *opts)
 		log = SG_ACCESS_LOG_JSON;
 	else if (opts->access_log && !strcmp(opts->access_log, "off"))
 		log = SG_ACCESS_LOG_OFF;
+	/* Capabilities belong to threads: drop them before the first worker
+	 * thread starts, so that every thread inherits the reduced sets. */
+	if (drop_privileges() == -1)
+		return -1;
 	g->nworkers = worker_count(opts);
 	for (unsigned i = 0; i < g->nworkers; i++) {
 		g->workers[i] = sg_worker_start(g->cfg, engine, log, i, err, sizeof(err));
@@ -329,6 +364,11 @@ int sg_gateway_run(const struct sg_gateway_opts *opts)
 	g.admin = sg_admin_start(g.loop,
 				 opts->admin_addr ? opts->admin_addr : g.cfg->global.admin_addr,
 				 SG_ADMIN_API, &ops, err, sizeof(err));
+	if (g.admin) {
+		sg_admin_allow_remote(g.admin, opts->admin_allow_remote);
+		if (opts->admin_allow_remote)
+			SG_WARN("admin API open to non-loopback clients (--admin-allow-remote)");
+	}
 	if (g.admin)
 		g.stats = sg_admin_start(g.loop, g.cfg->global.stats_addr, SG_ADMIN_STATS, &ops,
 					 err, sizeof(err));

@@ -3,6 +3,7 @@
 #ifndef SG_GATEWAY_H
 #define SG_GATEWAY_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "config/cfg.h"
@@ -14,6 +15,8 @@ struct sg_gateway_opts {
 	const char *splice;	/* auto|sockmap|splice|copy */
 	int workers;		/* 0: one per core */
 	const char *access_log; /* text|json|off */
+	/* Else the admin API answers 403 to non-loopback clients. */
+	bool admin_allow_remote;
 };
 
 /* Load the config, bind every listener and the admin server, then run until

@@ -33,6 +33,9 @@ static const char usage[] =
 	"  -n, --namespace NS      (delete KIND NAME) the resource's namespace (default "
 	"\"default\")\n"
 	"      --admin ADDR        admin address (default: config.adminAddr, 127.0.0.1:15000)\n"
+	"      --admin-allow-remote\n"
+	"                          serve the admin API to non-loopback clients too (default:\n"
+	"                          403; it can change the config and stop the gateway)\n"
 	"      --splice MODE       auto|sockmap|splice|copy: how body bytes move (default auto)\n"
 	"      --workers N         worker loops (default: one per core)\n"
 	"      --log-level LEVEL   error|warn|info|debug (default info)\n"
@@ -54,6 +57,7 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 		{ "filename", required_argument, NULL, 'f' },
 		{ "namespace", required_argument, NULL, 'n' },
 		{ "admin", required_argument, NULL, 'a' },
+		{ "admin-allow-remote", no_argument, NULL, 'R' },
 		{ "splice", required_argument, NULL, 's' },
 		{ "workers", required_argument, NULL, 'w' },
 		{ "log-level", required_argument, NULL, 'l' },
@@ -81,6 +85,9 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 			break;
 		case 'a':
 			cli->gw.admin_addr = optarg;
+			break;
+		case 'R':
+			cli->gw.admin_allow_remote = true;
 			break;
 		case 's':
 			if (strcmp(optarg, "auto") && strcmp(optarg, "sockmap") &&

@@ -1,0 +1,92 @@
+# Least privilege: started as root, every thread of a running gateway keeps
+# exactly CAP_NET_BIND_SERVICE (effective = permitted = bounding set; nothing
+# inheritable or ambient; no_new_privs), and still serves an HTTP route, a
+# TCP route and a listener on port 81 that a reload adds, in every engine.
+# Skipped (not failed) when not root.
+. "$(dirname "$0")/lib.sh"
+
+if [ "$(id -u)" != 0 ]; then
+	echo "  skipped: needs root"
+	finish
+fi
+
+# want_caps ENGINE: the /proc status mask the gateway keeps with ENGINE.
+# sockmap workers create a BPF ring buffer each in their own thread, which
+# needs CAP_BPF while kernel.unprivileged_bpf_disabled is set (user/gateway.c,
+# drop_privileges).
+want_caps() {
+	case $1 in
+	copy | splice | auto) echo 0000000000000400 ;;
+	sockmap) echo 0000008000000400 ;;
+	*) echo "unknown engine $1" ;;
+	esac
+}
+
+# caps_ok LABEL WANT: every task of the gateway has exactly WANT.
+caps_ok() {
+	local t got want bad="" n=0
+	want="CapInh:0000000000000000 CapPrm:$2 CapEff:$2 CapBnd:$2 CapAmb:0000000000000000 NoNewPrivs:1 "
+	for t in /proc/"$GW_PID"/task/*; do
+		got=$(awk '/^(Cap(Inh|Prm|Eff|Bnd|Amb)|NoNewPrivs):/ { printf "%s%s ", $1, $2 }' \
+			"$t/status")
+		n=$((n + 1))
+		[ "$got" = "$want" ] || bad="$bad [task ${t##*/}: $got]"
+	done
+	if [ -z "$bad" ] && [ "$n" -ge 3 ]; then
+		pass "$1: $n threads with $want"
+	else
+		fail "$1: want $want in every one of >= 3 threads, got $n threads;$bad"
+	fi
+}
+
+start_backend priv
+write_cfg() { # EXTRA_PORT...
+	cat >"$WORK/cfg/main.yaml" <<YAML
+binds:
+- port: 8080
+  listeners:
+  - routes:
+    - backends: [{host: 127.0.0.1:$BACKEND_PORT}]
+- port: 8081
+  listeners:
+  - protocol: TCP
+    tcpRoutes:
+    - backends: [{host: 127.0.0.1:$BACKEND_PORT}]
+YAML
+	for p in "$@"; do
+		cat >>"$WORK/cfg/main.yaml" <<YAML
+- port: $p
+  listeners:
+  - routes:
+    - backends: [{host: 127.0.0.1:$BACKEND_PORT}]
+YAML
+	done
+}
+mkdir -p "$WORK/cfg"
+
+for engine in $(engines); do
+	want=$(want_caps "$engine")
+	write_cfg
+	start_engine "$engine" -p 8080 -p 8081 -c "$WORK/cfg" --workers 2 || {
+		fail "$engine: gateway did not start"
+		continue
+	}
+	caps_ok "$engine: after start" "$want"
+	grep -q "capabilities: keeping cap_net_bind_service" "$WORK/gateway.log" &&
+		pass "$engine: the kept set is logged" || fail "$engine: no capabilities log line"
+	hcall "http://127.0.0.1:8080/status/200?engine=$engine"
+	expect "$engine: HTTP route" 200 "*"
+	hcall "http://127.0.0.1:8081/status/200?via=tcp"
+	expect "$engine: TCP route" 200 "*"
+	write_cfg 81
+	kill -HUP "$GW_PID"
+	if wait_port 81 5; then
+		hcall "http://127.0.0.1:81/status/200?port=81"
+		expect "$engine: listener on :81 added by a reload" 200 "*"
+	else
+		fail "$engine: :81 not listening after reload: $(tail -3 "$WORK/gateway.log")"
+	fi
+	caps_ok "$engine: after the reload" "$want"
+	stop_gateway
+done
+finish
