@@ -19,6 +19,17 @@ for obj in sg_verdict sg_verdict_link socks sock_state verdicts; do
 	[ -e "$pin/$obj" ] || fail "missing pin $obj"
 done
 pass "program, link and maps pinned"
+# Readable by root only: a sockmap and its state maps are the gateway's data
+# path, and whoever opens them can redirect or read its connections.
+modes=$(stat -c '%a %U' "$pin"/* | sort -u)
+[ "$modes" = "600 root" ] && pass "every pin is mode 0600, owned by root" || fail "pins: $modes"
+nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups "$@"; }
+out=$(nobody ls "$pin" 2>&1)
+[ $? -ne 0 ] && grep -q "Permission denied" <<<"$out" &&
+	pass "a non-root user cannot list the pin directory" || fail "nobody ls: $out"
+out=$(nobody cat "$pin/socks" 2>&1)
+[ $? -ne 0 ] && grep -q "Permission denied" <<<"$out" &&
+	pass "a non-root user cannot open a pinned map" || fail "nobody open: $out"
 out=$("$SG_BIN" bpf status 2>&1)
 grep -q "map socks *0 / [0-9]* entries" <<<"$out" && grep -q "redirect" <<<"$out" &&
 	pass "status lists map fill and verdict counters" || fail "status: $out"
