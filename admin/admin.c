@@ -194,6 +194,18 @@ static void handle_metrics(struct admin_conn *c, const struct sg_h1_req *req)
 	free(text);
 }
 
+static void handle_stats(struct admin_conn *c, const struct sg_h1_req *req)
+{
+	char *text = c->admin->ops.sockstats(c->admin->ops.ctx);
+
+	if (!text) {
+		respond_text(c, 500, "Internal Server Error", "stats failed\n");
+		return;
+	}
+	respond(c, 200, "OK", "application/json", text, strlen(text));
+	free(text);
+}
+
 /* Listeners are bound and the config loaded before this server starts. */
 static void handle_ready(struct admin_conn *c, const struct sg_h1_req *req)
 {
@@ -207,6 +219,7 @@ static const struct route api_routes[] = {
 	{ "POST", "/config", handle_apply },
 	{ "DELETE", "/config", handle_delete },
 	{ "GET", "/metrics", handle_metrics },
+	{ "GET", "/stats", handle_stats },
 	{ NULL },
 };
 

@@ -22,6 +22,8 @@ struct sg_admin_ops {
 	int (*change)(void *ctx, const char *body, size_t len, bool del, char **answer);
 	/* GET /metrics: Prometheus text, malloc'd. */
 	char *(*metrics)(void *ctx);
+	/* GET /stats: spliced sockets and BPF verdicts as JSON, malloc'd. */
+	char *(*sockstats)(void *ctx);
 	void *ctx;
 };
 

@@ -101,9 +101,10 @@ struct sg_verdict_count {
 };
 
 /* Posted to the socket's notification ring (sg_sock_ctl.ring) when it starts
- * passing bytes while it was redirecting: userspace, which watches only
- * EPOLLRDHUP on spliced sockets (fact 9), learns that it has bytes to read.
- * At most one event per socket until userspace acks. */
+ * passing bytes while it was redirecting (at most one event per socket until
+ * userspace acks), and when a redirected skb ends exactly at the budget's
+ * end (verdict SG_V_REDIRECT): a body that the kernel moved whole passes
+ * nothing, so without this event its end would go unnoticed. */
 struct sg_pass_event {
 	__u64 cookie;  /* the socket with bytes to read */
 	__u32 verdict; /* enum sg_verdict: why it passed */

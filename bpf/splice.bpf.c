@@ -253,6 +253,11 @@ int sg_verdict(struct __sk_buff *skb)
 		return pass(st, ctl, cookie, SG_V_REDIRECT_FAILED, len);
 	st->redirected += len;
 	st->flags &= ~SG_SF_PASSING;
+	/* A body that ends on an skb boundary passes nothing: say it is
+	 * complete, or a source that then waits (a backend after its
+	 * response) would leave userspace waiting too. */
+	if (off + len == ctl->end)
+		notify(ctl, cookie, SG_V_REDIRECT);
 	count(SG_V_REDIRECT, len);
 	return SK_PASS;
 }

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "admin/admin.h"
+#include "admin/sockstats.h"
 #include "user/log.h"
 #include "user/loop.h"
 #include "user/net.h"
@@ -40,6 +41,8 @@ struct gateway {
 	struct sg_io signal_io;
 	struct sg_worker *workers[SG_MAX_WORKERS];
 	unsigned nworkers;
+	struct sg_splice *splice; /* the BPF side, NULL without the sockmap engine */
+	const char *engine;	  /* the --splice mode in force */
 };
 
 static const struct sg_cfg *current_cfg(void *ctx)
@@ -106,11 +109,21 @@ static char *metrics(void *ctx)
 {
 	struct gateway *g = ctx;
 	struct sg_stats *all[SG_MAX_WORKERS];
-	struct sg_stats_extra x = { g->reloads_ok, g->reloads_failed, g->nworkers };
+	struct sg_stats_extra x = { g->reloads_ok, g->reloads_failed, g->nworkers, NULL };
+	struct sg_splice_counters verdicts;
 
+	if (g->splice && sg_splice_counters(g->splice, &verdicts) == 0)
+		x.verdicts = &verdicts;
 	for (unsigned i = 0; i < g->nworkers; i++)
 		all[i] = sg_worker_stats(g->workers[i]);
 	return sg_stats_render(all, g->nworkers, &x);
+}
+
+static char *sockstats(void *ctx)
+{
+	struct gateway *g = ctx;
+
+	return sg_sockstats_json(g->splice, g->engine);
 }
 
 /* SIGTERM and POST /quitquitquit: workers stop accepting and drain for up
@@ -254,9 +267,9 @@ static unsigned worker_count(const struct sg_gateway_opts *opts)
  * map (a worker's ring buffer) needs CAP_BPF; loading the program needs
  * CAP_BPF and CAP_NET_ADMIN. So BPF objects are opened above the drop, and
  * an engine whose workers create rings must add CAP_BPF to `keep`. */
-static int drop_privileges(void)
+static int drop_privileges(bool rings)
 {
-	const uint64_t keep = SG_PRIV_CAP(CAP_NET_BIND_SERVICE);
+	const uint64_t keep = SG_PRIV_CAP(CAP_NET_BIND_SERVICE) | (rings ? SG_PRIV_CAP(CAP_BPF) : 0);
 	struct sg_priv_caps now;
 	char err[160], names[256];
 	int rc;
@@ -274,30 +287,56 @@ static int drop_privileges(void)
 	return 0;
 }
 
+/* The engine for --splice MODE. sockmap and auto open the BPF side: the
+ * pinned objects of `splicegate bpf load` when there, else a private load.
+ * sockmap insists; auto falls back to splice(2), saying so once. */
+static int choose_engine(struct gateway *g, const char *mode, enum sg_relay_engine *engine)
+{
+	bool is_auto = !mode || !strcmp(mode, "auto");
+	char why[256];
+
+	g->engine = mode ? mode : "auto";
+	if (!is_auto && strcmp(mode, "sockmap") != 0) {
+		if (sg_relay_engine_parse(mode, engine) == 0)
+			return 0;
+		SG_ERR("--splice %s: not an engine", mode);
+		return -1;
+	}
+	g->splice = sg_splice_open(NULL, why, sizeof(why));
+	if (!g->splice) {
+		if (!is_auto) {
+			SG_ERR("--splice sockmap: the BPF program cannot be used: %s", why);
+			return -1;
+		}
+		SG_WARN("BPF sockmap not available (%s): splicing with splice(2)", why);
+		*engine = SG_RELAY_SPLICE;
+		return 0;
+	}
+	SG_INFO("BPF sockmap %s", sg_splice_describe(g->splice));
+	*engine = SG_RELAY_SOCKMAP;
+	return 0;
+}
+
 static int start_workers(struct gateway *g, const struct sg_gateway_opts *opts)
 {
 	enum sg_relay_engine engine = SG_RELAY_SPLICE;
 	enum sg_access_log log = SG_ACCESS_LOG_TEXT;
 	char err[256];
 
-	/* The kernel path (sockmap) arrives with the BPF work; until then
-	 * auto means splice(2). */
-	if (opts->splice && strcmp(opts->splice, "auto") != 0 &&
-	    sg_relay_engine_parse(opts->splice, &engine) == -1) {
-		SG_ERR("--splice %s is not available in this build", opts->splice);
+	if (choose_engine(g, opts->splice, &engine) == -1)
 		return -1;
-	}
 	if (opts->access_log && !strcmp(opts->access_log, "json"))
 		log = SG_ACCESS_LOG_JSON;
 	else if (opts->access_log && !strcmp(opts->access_log, "off"))
 		log = SG_ACCESS_LOG_OFF;
 	/* Capabilities belong to threads: drop them before the first worker
 	 * thread starts, so that every thread inherits the reduced sets. */
-	if (drop_privileges() == -1)
+	if (drop_privileges(g->splice != NULL) == -1)
 		return -1;
 	g->nworkers = worker_count(opts);
 	for (unsigned i = 0; i < g->nworkers; i++) {
-		g->workers[i] = sg_worker_start(g->cfg, engine, log, i, err, sizeof(err));
+		g->workers[i] = sg_worker_start(g->cfg, engine, g->splice, log, i, err,
+						sizeof(err));
 		if (!g->workers[i]) {
 			SG_ERR("%s", err);
 			return -1;
@@ -317,6 +356,7 @@ static void teardown(struct gateway *g)
 	sg_admin_stop(g->ready);
 	for (unsigned i = 0; i < g->nworkers; i++)
 		sg_worker_stop(g->workers[i]);
+	sg_splice_close(g->splice);
 	if (g->signal_io.fd > 0)
 		close(g->signal_io.fd);
 	if (g->loop)
@@ -342,7 +382,7 @@ static struct sg_store *load(const struct sg_gateway_opts *opts)
 int sg_gateway_run(const struct sg_gateway_opts *opts)
 {
 	struct gateway g = { 0 };
-	struct sg_admin_ops ops = { current_cfg, quit, change, metrics, &g };
+	struct sg_admin_ops ops = { current_cfg, quit, change, metrics, sockstats, &g };
 	char err[256];
 	int ret = 2;
 

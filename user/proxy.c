@@ -20,6 +20,8 @@
 #include "policy/failure.h"
 #include "policy/route.h"
 #include "user/h1.h"
+#include "user/h2.h"
+#include "user/h2proxy.h"
 #include "user/log.h"
 #include "user/net.h"
 
@@ -67,8 +69,11 @@ struct client {
 	char *out;
 	size_t out_len, out_off, out_cap;
 
-	/* Deadlines in loop ms, 0 = none. */
-	uint64_t idle_at, request_at, attempt_at, connect_at, backoff_at;
+	/* Deadlines in loop ms, 0 = none. kick_at: a sockmap pump waits
+	 * for the kernel to finish writing (SG_PUMP_WAIT). */
+	uint64_t idle_at, request_at, attempt_at, connect_at, backoff_at, kick_at;
+
+	struct sg_ksock ck; /* the client socket's sockmap counters */
 
 	/* The request in flight. */
 	struct sg_h1_req req;
@@ -119,6 +124,7 @@ static void drive_response(struct client *c);
 static void drive_request_body(struct client *c);
 static void consume_request(struct client *c);
 static void start_upgraded_tunnel(struct client *c, size_t extra_len);
+static void redrive(struct client *c);
 
 /* ---- small helpers ------------------------------------------------------ */
 
@@ -172,9 +178,13 @@ static void pump_done(struct client *c, struct sg_pump *p)
 		c->bytes_in += p->moved;
 	else
 		c->bytes_out += p->moved;
-	sg_stats_add(c->ctx->stats,
-		     p->engine == SG_RELAY_SPLICE ? SG_STAT_BYTES_SPLICE : SG_STAT_BYTES_COPY,
-		     p->moved);
+	static const enum sg_stat by_engine[] = {
+		[SG_RELAY_COPY] = SG_STAT_BYTES_COPY,
+		[SG_RELAY_SPLICE] = SG_STAT_BYTES_SPLICE,
+		[SG_RELAY_SOCKMAP] = SG_STAT_BYTES_SOCKMAP,
+	};
+
+	sg_stats_add(c->ctx->stats, by_engine[p->engine], p->moved);
 	p->moved = 0;
 	sg_pump_release(p);
 }
@@ -188,18 +198,61 @@ static void count_request(struct client *c, uint16_t status)
 
 /* Small bodies go through the copy engine whatever the configured one:
  * splice(2) needs a pipe pair per stream, which costs more than copying a
- * few KiB (measured: W1 in `make bench`). */
+ * few KiB (measured: W1 in `make bench`), and pairing sockets in the
+ * socket map costs a dozen map operations. */
 #define PROXY_SPLICE_MIN (64 * 1024)
 
-static enum sg_relay_engine engine_for(const struct client *c, uint64_t budget)
+/* Whether a stream of `budget` bytes (UINT64_MAX: a tunnel) between this
+ * client and its backend should go through the kernel. */
+static bool want_kernel(const struct client *c, uint64_t budget)
 {
-	return budget < PROXY_SPLICE_MIN ? SG_RELAY_COPY : c->ctx->engine;
+	if (!c->ctx->kmap || budget < PROXY_SPLICE_MIN)
+		return false;
+	return c->ctx->engine == SG_RELAY_SOCKMAP;
+}
+
+/* Sets up pump p to move `budget` bytes from src to dst (the client and
+ * its backend, either way), choosing the engine: once either socket is in
+ * the socket map everything is read with recv() (the sockmap engine when
+ * the pair is paired, copy after a failed pairing); otherwise the kernel
+ * path when wanted and pairing works, else splice(2) or copy. Chunked
+ * bodies never get a kernel budget: their framing is parsed here. */
+static enum sg_relay_engine init_pump(struct client *c, struct sg_pump *p, bool to_backend,
+				      uint64_t budget, bool chunked)
+{
+	struct sg_upstream *u = c->up;
+	int src = to_backend ? c->io.fd : u->fd, dst = to_backend ? u->fd : c->io.fd;
+	struct sg_ksock *ksrc = to_backend ? &c->ck : &u->k, *kdst = to_backend ? &u->k : &c->ck;
+	bool in_map = sg_ksock_kernel(&c->ck) || sg_ksock_kernel(&u->k);
+	enum sg_relay_engine e = budget < PROXY_SPLICE_MIN || chunked ? SG_RELAY_COPY
+								       : c->ctx->engine;
+
+	if (e == SG_RELAY_SOCKMAP)
+		e = SG_RELAY_SPLICE; /* when pairing is not wanted or fails */
+	if ((in_map || (!chunked && want_kernel(c, budget))) && !c->ck.failed && !u->k.failed) {
+		int rc = sg_sockmap_pair(c->ctx->kmap, &c->ck, c->io.fd, &c->io, &u->k, u->fd,
+					 &u->io);
+
+		if (rc == 0) {
+			sg_pump_init_sockmap(p, sg_sockmap_splice(c->ctx->kmap), src, ksrc, dst,
+					     kdst, chunked ? 0 : budget);
+			return SG_RELAY_SOCKMAP;
+		}
+		stat(c, SG_STAT_SOCKMAP_FALLBACKS);
+		SG_DEBUG("%s: sockmap pairing failed (%s): this connection stays in userspace",
+			 c->ip, strerror(-rc));
+		in_map = true;
+	}
+	if (in_map)
+		e = SG_RELAY_COPY;
+	sg_pump_init(p, e, src, dst, chunked ? 0 : budget);
+	return e;
 }
 
 static void rearm_timer(struct client *c)
 {
-	uint64_t due = 0, cand[] = { c->idle_at, c->request_at, c->attempt_at, c->connect_at,
-				     c->backoff_at };
+	uint64_t due = 0, cand[] = { c->idle_at,    c->request_at, c->attempt_at,
+				     c->connect_at, c->backoff_at, c->kick_at };
 
 	for (size_t i = 0; i < sizeof(cand) / sizeof(cand[0]); i++)
 		if (cand[i] && (!due || cand[i] < due))
@@ -217,6 +270,7 @@ static int client_write(struct client *c, const char *data, size_t len)
 
 	if (c->out_off == c->out_len) {
 		n = send(c->io.fd, data, len, MSG_NOSIGNAL);
+		sg_ksock_wrote(&c->ck, n);
 		if (n == -1 && errno != EAGAIN && errno != EINTR)
 			return -1;
 		if (n == -1)
@@ -238,6 +292,7 @@ static int client_flush(struct client *c)
 		ssize_t n =
 			send(c->io.fd, c->out + c->out_off, c->out_len - c->out_off, MSG_NOSIGNAL);
 
+		sg_ksock_wrote(&c->ck, n);
 		if (n == -1 && errno == EINTR)
 			continue;
 		if (n == -1)
@@ -416,6 +471,7 @@ static void drain(struct client *c)
 	for (int i = 0; i < 16; i++) {
 		ssize_t n = recv(c->io.fd, buf, sizeof(buf), 0);
 
+		sg_ksock_read(&c->ck, n);
 		if (n == -1 && errno == EINTR)
 			continue;
 		if (n == -1 && errno == EAGAIN) {
@@ -432,7 +488,7 @@ static void drain(struct client *c)
  * answer (or will after the flush). Prepare for the next one. */
 static void finish_request(struct client *c)
 {
-	c->request_at = c->attempt_at = c->connect_at = c->backoff_at = 0;
+	c->request_at = c->attempt_at = c->connect_at = c->backoff_at = c->kick_at = 0;
 	if (c->up)
 		release_upstream(c);
 	if (c->req_pumping)
@@ -628,7 +684,7 @@ static void request_sent(struct client *c)
 		uint64_t len = (uint64_t)c->req.content_length;
 		size_t take = early < len ? early : (size_t)len;
 
-		sg_pump_init(&c->req_pump, engine_for(c, len), c->io.fd, c->up->fd, len);
+		init_pump(c, &c->req_pump, true, len, false);
 		if (take && sg_pump_prime(&c->req_pump, c->in + c->req.head_len, take) == -1) {
 			fail_request(c, SG_FAIL_BAD_REQUEST, 0);
 			return;
@@ -638,7 +694,7 @@ static void request_sent(struct client *c)
 		bool done = false;
 		ssize_t used;
 
-		sg_pump_init(&c->req_pump, SG_RELAY_COPY, c->io.fd, c->up->fd, 0);
+		init_pump(c, &c->req_pump, true, 0, true);
 		memset(&c->req_chunks, 0, sizeof(c->req_chunks));
 		c->body_len = 0;
 		used = sg_h1_chunked_scan(&c->req_chunks.scan, c->in + c->req.head_len, early,
@@ -669,6 +725,7 @@ static void write_upstream(struct client *c)
 		ssize_t n = send(c->up->fd, c->up_out + c->up_out_off,
 				 c->up_out_len - c->up_out_off, MSG_NOSIGNAL);
 
+		sg_ksock_wrote(&c->up->k, n);
 		if (n == -1 && errno == EINTR)
 			continue;
 		if (n == -1 && errno == EAGAIN)
@@ -763,16 +820,15 @@ static void got_response_head(struct client *c)
 		c->resp_done = true;
 		break;
 	case SG_H1_BODY_LENGTH:
-		c->body_engine = engine_for(c, (uint64_t)c->resp.content_length);
-		sg_pump_init(&c->resp_pump, c->body_engine, c->up->fd, c->io.fd,
-			     (uint64_t)c->resp.content_length);
+		c->body_engine =
+			init_pump(c, &c->resp_pump, false, (uint64_t)c->resp.content_length, false);
 		break;
 	case SG_H1_BODY_CLOSE:
-		sg_pump_init(&c->resp_pump, c->ctx->engine, c->up->fd, c->io.fd, UINT64_MAX);
+		c->body_engine = init_pump(c, &c->resp_pump, false, UINT64_MAX, false);
 		break;
 	case SG_H1_BODY_CHUNKED:
-		c->body_engine = SG_RELAY_COPY; /* chunk framing is parsed here */
-		sg_pump_init(&c->resp_pump, SG_RELAY_COPY, c->up->fd, c->io.fd, 0);
+		/* chunk framing is parsed here */
+		c->body_engine = init_pump(c, &c->resp_pump, false, 0, true);
 		memset(&c->resp_chunks, 0, sizeof(c->resp_chunks));
 		break;
 	}
@@ -844,7 +900,7 @@ static void read_upstream_head(struct client *c)
 			return;
 		}
 		n = recv(c->up->fd, c->up_in + c->up_in_len, c->up_in_cap - c->up_in_len, 0);
-		if (n == -1 && errno == EINTR)
+		sg_ksock_read(&c->up->k, n);		if (n == -1 && errno == EINTR)
 			continue;
 		if (n == -1 && errno == EAGAIN)
 			return;
@@ -881,9 +937,7 @@ static enum sg_pump_status chunked_run(struct sg_pump *p, struct chunk_relay *cr
 			return st;
 		if (cr->done)
 			return SG_PUMP_DONE;
-		n = recv(p->src, buf, sizeof(buf), 0);
-		if (n == -1 && errno == EINTR)
-			continue;
+		n = sg_pump_recv(p, buf, sizeof(buf));
 		if (n == -1 && errno == EAGAIN)
 			return SG_PUMP_WANT_READ;
 		if (n <= 0) {
@@ -913,6 +967,37 @@ static enum sg_pump_status chunked_run(struct sg_pump *p, struct chunk_relay *cr
 		}
 	}
 	return SG_PUMP_AGAIN;
+}
+
+/* A sockmap pump waits for the kernel to finish writing its destination:
+ * poll again in a millisecond (the kernel's worker is that fast). */
+static void kick(struct client *c)
+{
+	c->kick_at = now(c) + 1;
+	rearm_timer(c);
+	update_io(c);
+}
+
+/* Bytes a sockmap pump read past the end of a body. A request's are the
+ * next pipelined request: they go behind the buffered ones. Returns -1 when
+ * they cannot be kept. */
+static int take_extra(struct client *c, struct sg_pump *p)
+{
+	const char *data;
+	size_t n = p->engine == SG_RELAY_SOCKMAP ? sg_pump_extra(p, &data) : 0;
+
+	if (!n)
+		return 0;
+	if (p == &c->resp_pump) {
+		/* The backend sent more than its response: never reuse it. */
+		c->resp_keep_alive = false;
+		return 0;
+	}
+	if (grow(&c->in, &c->in_cap, c->in_len + n) == -1)
+		return -1;
+	memcpy(c->in + c->in_len, data, n);
+	c->in_len += n;
+	return 0;
 }
 
 static void response_done(struct client *c)
@@ -949,6 +1034,7 @@ static void drive_response(struct client *c)
 	switch (st) {
 	case SG_PUMP_DONE:
 		c->resp_pumping = false;
+		take_extra(c, &c->resp_pump);
 		pump_done(c, &c->resp_pump);
 		response_done(c);
 		return;
@@ -964,6 +1050,9 @@ static void drive_response(struct client *c)
 		return;
 	case SG_PUMP_ERROR:
 		client_close(c);
+		return;
+	case SG_PUMP_WAIT:
+		kick(c);
 		return;
 	default:
 		update_io(c);
@@ -989,6 +1078,10 @@ static void drive_request_body(struct client *c)
 	case SG_PUMP_DONE:
 		c->req_done = true;
 		c->req_pumping = false;
+		if (take_extra(c, &c->req_pump) == -1) {
+			client_close(c);
+			return;
+		}
 		pump_done(c, &c->req_pump);
 		update_io(c);
 		return;
@@ -999,9 +1092,13 @@ static void drive_request_body(struct client *c)
 			return;
 		}
 		/* The backend stopped reading; its response may still come. */
+		pump_done(c, &c->req_pump);
 		c->req_pumping = false;
 		c->client_close = true;
 		update_io(c);
+		return;
+	case SG_PUMP_WAIT:
+		kick(c);
 		return;
 	default:
 		update_io(c);
@@ -1017,37 +1114,6 @@ static size_t max_headers(const struct client *c)
 		c->bind->nlisteners ? c->bind->listeners[0].fhttp : &c->cfg->default_fhttp;
 
 	return h->http1_max_headers > 0 ? (size_t)h->http1_max_headers : PROXY_DEFAULT_MAX_HEADERS;
-}
-
-/* The listener of this bind for `host`: exact hostname, then wildcard,
- * then the catch-all "". */
-static const struct sg_listener *pick_listener(const struct sg_bind *b,
-					       const struct sg_h1_span *host)
-{
-	const struct sg_listener *any = NULL, *wild = NULL;
-	size_t hlen = 0;
-
-	if (host) {
-		const char *colon = memchr(host->p, ':', host->len);
-
-		hlen = colon ? (size_t)(colon - host->p) : host->len;
-	}
-	for (size_t i = 0; i < b->nlisteners; i++) {
-		const struct sg_listener *l = &b->listeners[i];
-		size_t ll = strlen(l->hostname);
-
-		if (ll == 0) {
-			if (!any)
-				any = l;
-		} else if (l->hostname[0] == '*' && host && hlen > ll - 1 &&
-			   !strncasecmp(host->p + hlen - (ll - 1), l->hostname + 1, ll - 1)) {
-			if (!wild)
-				wild = l;
-		} else if (host && ll == hlen && !strncasecmp(host->p, l->hostname, ll)) {
-			return l;
-		}
-	}
-	return wild ? wild : any;
 }
 
 static const char *header_lookup(void *ctx, const char *name, size_t *len)
@@ -1077,16 +1143,38 @@ static const struct sg_route *route_request(struct client *c)
 		.ctx = &c->req,
 	};
 
-	c->listener = pick_listener(c->bind, host);
+	c->listener = sg_route_listener(c->bind, host ? host->p : NULL, host ? host->len : 0);
 	if (!c->listener)
 		return NULL;
 	return sg_route_select(c->listener, &in);
+}
+
+/* The client speaks HTTP/2 (the preface, or an h2c upgrade of `upgrade`):
+ * user/h2proxy.c takes the socket and the bytes read past that request's
+ * head, and this client goes away without closing it (close(-1) is a
+ * harmless EBADF). Only ever on a connection's first request, so no byte of
+ * it went through a body relay or the socket map. */
+static void switch_to_h2(struct client *c, const struct sg_h1_req *upgrade)
+{
+	size_t used = upgrade ? upgrade->head_len : 0;
+	int fd = c->io.fd;
+
+	sg_io_set(c->ctx->loop, &c->io, 0);
+	c->io.fd = -1;
+	sg_h2proxy_accept(c->ctx, c->cfg, c->bind, fd, c->ip, c->in + used, c->in_len - used,
+			  upgrade);
+	client_close(c);
 }
 
 /* A complete request head is in `in`. */
 static void got_request_head(struct client *c)
 {
 	const struct sg_timeout *t;
+
+	if (!c->started && sg_h2_upgrade_request(&c->req)) {
+		switch_to_h2(c, &c->req);
+		return;
+	}
 
 	c->idle_at = 0;
 	c->attempt = 0;
@@ -1148,6 +1236,16 @@ static void consume_request(struct client *c)
 
 static void try_parse(struct client *c)
 {
+	if (c->state == C_HEAD && !c->started) {
+		int h2 = sg_h2_preface(c->in, c->in_len);
+
+		if (h2 == 0)
+			return; /* so far a prefix of the HTTP/2 preface */
+		if (h2 == 1) {
+			switch_to_h2(c, NULL);
+			return;
+		}
+	}
 	if (c->state == C_HEAD) {
 		switch (sg_h1_parse_request(c->in, c->in_len, max_headers(c), &c->req)) {
 		case SG_H1_PARTIAL:
@@ -1215,6 +1313,7 @@ static void read_request_head(struct client *c)
 /* ---- TCP routes -------------------------------------------------------- */
 
 static void drive_tunnel(struct client *c);
+static void tunnel_pumps(struct client *c);
 
 static void on_tunnel_up(struct sg_loop *loop, struct sg_io *io, uint32_t revents)
 {
@@ -1230,6 +1329,7 @@ static void on_tunnel_up(struct sg_loop *loop, struct sg_io *io, uint32_t revent
 		c->up_connected = true;
 		c->connect_at = 0;
 		rearm_timer(c);
+		tunnel_pumps(c);
 	}
 	drive_tunnel(c);
 }
@@ -1269,14 +1369,18 @@ static void drive_tunnel(struct client *c)
 		client_close(c);
 		return;
 	}
-	update_io(c);
+	if (a == SG_PUMP_WAIT || b == SG_PUMP_WAIT)
+		kick(c);
+	else
+		update_io(c);
 }
 
-/* Both directions relayed until EOF, for TCP routes and upgrades alike. */
+/* Both directions relayed until EOF, for TCP routes and upgrades alike;
+ * the backend is connected. */
 static void tunnel_pumps(struct client *c)
 {
-	sg_pump_init(&c->req_pump, c->ctx->engine, c->io.fd, c->up->fd, UINT64_MAX);
-	sg_pump_init(&c->resp_pump, c->ctx->engine, c->up->fd, c->io.fd, UINT64_MAX);
+	c->body_engine = init_pump(c, &c->req_pump, true, UINT64_MAX, false);
+	init_pump(c, &c->resp_pump, false, UINT64_MAX, false);
 	c->req_pumping = c->resp_pumping = true;
 }
 
@@ -1326,7 +1430,6 @@ static void start_tunnel(struct client *c)
 		c->connect_at = now(c) + ms(c->backend->eff_connect_timeout);
 	c->up->io.cb = on_tunnel_up;
 	c->up->io.data = c;
-	tunnel_pumps(c);
 	rearm_timer(c);
 	update_io(c);
 }
@@ -1395,9 +1498,11 @@ static void update_io(struct client *c)
 		break;
 	}
 	/* While nothing is read from the client, still hear it leave: an
-	 * attempt for a client that is gone is abandoned. (Only then: a
-	 * half-closed client stays RDHUP-readable, which would spin.) */
-	if (c->state == C_ATTEMPT || c->state == C_BACKOFF)
+	 * attempt for a client that is gone is abandoned, and so is a
+	 * response whose backend went quiet mid-body (it may stay quiet for
+	 * ever, holding both sockets). (Only then: a half-closed client stays
+	 * RDHUP-readable, which would spin.) */
+	if (c->state == C_ATTEMPT || c->state == C_BACKOFF || (c->state == C_RESP && !cev))
 		if (!(cev & EPOLLIN))
 			cev |= EPOLLRDHUP;
 	if (sg_io_set(loop, &c->io, cev) == -1) {
@@ -1462,6 +1567,11 @@ static void on_client_io(struct sg_loop *loop, struct sg_io *io, uint32_t revent
 			client_close(c); /* client gave up: abandon the attempt */
 		return;
 	case C_RESP:
+		if (!c->req_pumping && io->events == EPOLLRDHUP &&
+		    (revents & (EPOLLRDHUP | EPOLLHUP | EPOLLERR))) {
+			client_close(c); /* gone while the backend is quiet */
+			return;
+		}
 		if ((revents & EPOLLIN) && c->req_pumping)
 			drive_request_body(c);
 		if (!c->closed)
@@ -1514,7 +1624,34 @@ static void on_client_timer(struct sg_loop *loop, struct sg_timer *t)
 		start_attempt(c);
 		return;
 	}
+	if (c->kick_at && n >= c->kick_at) {
+		c->kick_at = 0;
+		redrive(c);
+		if (c->closed)
+			return;
+	}
 	rearm_timer(c);
+}
+
+/* Runs whatever relays the state has, as an event on both sockets would. */
+static void redrive(struct client *c)
+{
+	switch (c->state) {
+	case C_ATTEMPT:
+	case C_BACKOFF:
+		drive_request_body(c);
+		return;
+	case C_RESP:
+		drive_request_body(c);
+		if (!c->closed)
+			drive_response(c);
+		return;
+	case C_TUNNEL:
+		drive_tunnel(c);
+		return;
+	default:
+		return;
+	}
 }
 
 /* ---- lifecycle ---------------------------------------------------------- */
@@ -1547,6 +1684,8 @@ static void client_close(struct client *c)
 	if (c->resp_pumping)
 		pump_done(c, &c->resp_pump);
 	sg_io_set(c->ctx->loop, &c->io, 0);
+	if (c->ctx->kmap)
+		sg_sockmap_forget(c->ctx->kmap, &c->ck, c->io.fd);
 	close(c->io.fd);
 	c->ctx->stats->active--;
 	if (c->prev)

@@ -13,6 +13,7 @@
 #include "user/upstream.h"
 
 struct client;
+struct h2conn;
 
 enum sg_access_log {
 	SG_ACCESS_LOG_TEXT, /* agentgateway-like key=value line */
@@ -25,9 +26,11 @@ struct sg_proxy_ctx {
 	struct sg_loop *loop;
 	struct sg_pool *pool;
 	struct sg_cfg *cfg; /* in force for new connections (a reference) */
-	enum sg_relay_engine engine;
+	enum sg_relay_engine engine; /* for bodies and tunnels; SOCKMAP needs kmap */
+	struct sg_sockmap *kmap;     /* the kernel path, NULL without BPF */
 	uint64_t rng;		/* xorshift state for endpoint choice */
 	struct client *clients; /* every open client, for shutdown */
+	struct h2conn *h2conns; /* HTTP/2 clients (user/h2proxy.c) */
 	struct sg_stats *stats; /* the worker's counters */
 	bool draining;		/* finish what is in flight, keep nothing alive */
 	enum sg_access_log access_log;

@@ -162,11 +162,193 @@ static ssize_t splice_prime(struct sg_pump *p, const void *data, size_t len)
 	return -1;
 }
 
+/* ---- sockmap: the kernel redirects, the pump steers ---------------------- */
+
+static enum sg_pump_status fail(int *err_side, int side);
+
+/* The drain barrier before writing to dst: 1 when nothing redirected to
+ * dst is still on its way, 0 not yet, -1 with errno. */
+static int dst_drained(struct sg_pump *p)
+{
+	int rc;
+
+	if (p->kdrained)
+		return 1;
+	rc = sg_splice_drained(p->ks, p->dst, p->kdst->written);
+	if (rc < 0) {
+		errno = -rc;
+		return -1;
+	}
+	p->kdrained = rc == 1;
+	return rc;
+}
+
+static uint64_t src_redirected(struct sg_pump *p)
+{
+	struct sg_splice_sock ss;
+
+	return sg_splice_sock(p->ks, p->src, &ss) ? 0 : ss.redirected;
+}
+
+/* The kernel stops holding the budget: count what it moved. */
+static void kernel_done(struct sg_pump *p)
+{
+	if (!p->kbudget)
+		return;
+	p->kbudget = false;
+	p->moved += src_redirected(p) - p->kredir;
+}
+
+/* Of n bytes just read at ksrc->consumed, how many belong to the body. */
+static uint64_t body_part(struct sg_pump *p, size_t n)
+{
+	uint64_t left = p->budget;
+
+	if (p->kbudget && p->budget != UINT64_MAX &&
+	    sg_splice_budget_left(p->ks, p->src, p->ksrc->consumed, &left))
+		left = p->budget;
+	if (left != UINT64_MAX)
+		p->budget = left;
+	return left < n ? left : n;
+}
+
+/* src has nothing to read now: hand the kernel the budget, or let it go on
+ * after the passed bytes forwarded since the last ack. Returns 0, or -1
+ * with errno when the stream is broken (EPROTO: corrupt source). */
+static int kernel_resume(struct sg_pump *p)
+{
+	int rc = 0;
+
+	if (!p->kbudget && p->budget >= SG_RELAY_KERNEL_MIN) {
+		p->kredir = src_redirected(p);
+		rc = sg_splice_set_budget(p->ks, p->src, p->ksrc->consumed, p->budget);
+		p->kbudget = rc == 0;
+	} else if (p->kbudget && p->ksrc->consumed != p->kacked) {
+		rc = sg_splice_ack(p->ks, p->src, p->ksrc->consumed);
+	} else {
+		return 0;
+	}
+	if (rc) {
+		errno = -rc;
+		return -1;
+	}
+	p->kacked = p->ksrc->consumed;
+	p->kdrained = false;
+	return 0;
+}
+
+static enum sg_pump_status kernel_run(struct sg_pump *p, size_t max_bytes, int *err_side)
+{
+	size_t done = 0;
+	ssize_t n;
+	int r;
+
+	for (;;) {
+		if (p->pending) {
+			r = dst_drained(p);
+			if (r == 0)
+				return SG_PUMP_WAIT;
+			if (r < 0)
+				return fail(err_side, errno == EPROTO ? 0 : 1);
+			n = copy_flush(p);
+			if (n == -1)
+				return errno == EAGAIN ? SG_PUMP_WANT_WRITE : fail(err_side, 1);
+			sg_ksock_wrote(p->kdst, n);
+			p->pending -= (size_t)n;
+			p->moved += (uint64_t)n;
+			done += (size_t)n;
+			continue;
+		}
+		if (p->budget == 0 || p->eof) {
+			/* Every byte of the body in dst's stream before the owner
+			 * writes to it or shuts it down. Bytes sent from here
+			 * are there already; the kernel's may not be. */
+			if (p->kbudget)
+				p->kdrained = false;
+			r = dst_drained(p);
+			if (r == 0)
+				return SG_PUMP_WAIT;
+			if (r < 0)
+				return fail(err_side, errno == EPROTO ? 0 : 1);
+			kernel_done(p);
+			return p->budget == 0 ? SG_PUMP_DONE : SG_PUMP_EOF;
+		}
+		if (done >= max_bytes)
+			return SG_PUMP_AGAIN;
+		if (buf_setup(p) == -1)
+			return fail(err_side, 0);
+		do {
+			n = recv(p->src, p->buf, SG_RELAY_BUF_SIZE, 0);
+		} while (n == -1 && errno == EINTR);
+		if (n > 0) {
+			uint64_t body = body_part(p, (size_t)n);
+
+			sg_ksock_read(p->ksrc, n);
+			p->off = 0;
+			p->pending = (size_t)body;
+			p->extra = (size_t)n - (size_t)body;
+			if (p->budget != UINT64_MAX)
+				p->budget -= body;
+			continue;
+		}
+		if (n == 0) {
+			p->eof = true;
+			continue;
+		}
+		if (errno != EAGAIN)
+			return fail(err_side, 0);
+		if (kernel_resume(p) == -1)
+			return fail(err_side, 0);
+		/* The kernel may have finished the body meanwhile (the ring
+		 * says so too; this saves the round trip). */
+		if (p->kbudget && p->budget != UINT64_MAX) {
+			uint64_t left;
+
+			if (sg_splice_budget_left(p->ks, p->src, p->ksrc->consumed, &left) == 0 &&
+			    left == 0) {
+				p->budget = 0;
+				continue;
+			}
+		}
+		return SG_PUMP_WANT_READ;
+	}
+}
+
+void sg_pump_init_sockmap(struct sg_pump *p, struct sg_splice *ks, int src, struct sg_ksock *ksrc,
+			  int dst, struct sg_ksock *kdst, uint64_t budget)
+{
+	sg_pump_init(p, SG_RELAY_SOCKMAP, src, dst, budget);
+	p->ks = ks;
+	p->ksrc = ksrc;
+	p->kdst = kdst;
+	p->kacked = ksrc->consumed;
+}
+
+size_t sg_pump_extra(const struct sg_pump *p, const char **data)
+{
+	*data = p->buf ? (const char *)p->buf + p->off + p->pending : NULL;
+	return p->buf ? p->extra : 0;
+}
+
+ssize_t sg_pump_recv(struct sg_pump *p, void *buf, size_t len)
+{
+	ssize_t n;
+
+	do {
+		n = recv(p->src, buf, len, 0);
+	} while (n == -1 && errno == EINTR);
+	if (p->engine == SG_RELAY_SOCKMAP)
+		sg_ksock_read(p->ksrc, n);
+	return n;
+}
+
 /* ---- the generic pump --------------------------------------------------- */
 
 static const struct engine_ops engines[] = {
 	[SG_RELAY_COPY] = { "copy", copy_fill, copy_flush, copy_prime },
 	[SG_RELAY_SPLICE] = { "splice", splice_fill, splice_flush, splice_prime },
+	/* Only prime and the name: kernel_run() does the rest. */
+	[SG_RELAY_SOCKMAP] = { "sockmap", NULL, NULL, copy_prime },
 };
 
 #define NR_ENGINES (sizeof(engines) / sizeof(engines[0]))
@@ -240,6 +422,8 @@ enum sg_pump_status sg_pump_run(struct sg_pump *p, size_t max_bytes, int *err_si
 		errno = EINVAL;
 		return fail(err_side, 0);
 	}
+	if (p->engine == SG_RELAY_SOCKMAP)
+		return kernel_run(p, max_bytes, err_side);
 	for (;;) {
 		if (flush_all(p, ops, &done, &st, err_side) == -1)
 			return st;
@@ -294,6 +478,9 @@ void sg_pump_release(struct sg_pump *p)
 	p->pipe_rd = -1;
 	p->pipe_wr = -1;
 	p->pending = 0;
+	p->extra = 0;
+	if (p->engine == SG_RELAY_SOCKMAP)
+		kernel_done(p);
 }
 
 const char *sg_relay_engine_name(enum sg_relay_engine e)

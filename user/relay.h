@@ -1,6 +1,7 @@
 /* The relay: moves one direction of a proxied stream from a source socket to a
  * destination socket, non-blocking and byte-budgeted. This is the splice-engine
- * interface of DESIGN §5; `copy` and `splice` live here, `sockmap` plugs in later. */
+ * interface of DESIGN §5: `copy`, `splice`, and `sockmap`, where the kernel
+ * moves the bytes and the pump only steers it (user/sockmap.h). */
 #ifndef SG_RELAY_H
 #define SG_RELAY_H
 
@@ -8,10 +9,19 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "user/sockmap.h"
+
 enum sg_relay_engine {
-	SG_RELAY_COPY,	 /* read() into a 64 KiB buffer, send(MSG_NOSIGNAL) out */
-	SG_RELAY_SPLICE, /* splice(2) src -> pipe -> dst; no copy through userspace */
+	SG_RELAY_COPY,	  /* read() into a 64 KiB buffer, send(MSG_NOSIGNAL) out */
+	SG_RELAY_SPLICE,  /* splice(2) src -> pipe -> dst; no copy through userspace */
+	SG_RELAY_SOCKMAP, /* both sockets paired in the BPF socket map: the verdict
+			   * redirects the budget's bytes; the pump forwards what
+			   * it passes (see sg_pump_init_sockmap) */
 };
+
+/* A sockmap pump hands the kernel budgets of at least this many bytes;
+ * smaller ones it moves itself (a budget costs three map operations). */
+#define SG_RELAY_KERNEL_MIN (16 * 1024)
 
 /* Bytes the copy engine can hold at once, and the pipe size the splice engine
  * asks for (it keeps the default, usually 64 KiB, if the kernel refuses). */
@@ -39,6 +49,13 @@ struct sg_pump {
 	size_t off;	      /* copy: pending bytes start at buf + off */
 	int pipe_rd, pipe_wr; /* splice: valid only while pipe_cap != 0 */
 	size_t pipe_cap;      /* splice: pipe size in bytes, 0 = no pipe yet */
+	struct sg_splice *ks; /* sockmap: the kernel side */
+	struct sg_ksock *ksrc, *kdst;
+	bool kbudget;	      /* sockmap: the kernel holds the budget */
+	bool kdrained;	      /* sockmap: dst drained since src last resumed */
+	uint64_t kacked;      /* sockmap: ksrc->consumed at the last ack */
+	uint64_t kredir;      /* sockmap: src's redirected count at the budget */
+	size_t extra;	      /* sockmap: bytes read past the budget, after pending */
 };
 
 enum sg_pump_status {
@@ -48,6 +65,8 @@ enum sg_pump_status {
 	SG_PUMP_WANT_READ,  /* src would block: arm EPOLLIN on src, run again */
 	SG_PUMP_WANT_WRITE, /* dst would block with bytes pending: arm EPOLLOUT on dst */
 	SG_PUMP_AGAIN,	    /* max_bytes moved this call: run again later, no event needed */
+	SG_PUMP_WAIT,	    /* sockmap: the kernel is still writing dst: run again in
+			     * about a millisecond (or on any event) */
 	SG_PUMP_ERROR,	    /* errno set; *err_side says where: 0 src, 1 dst */
 };
 
@@ -56,6 +75,27 @@ enum sg_pump_status {
  * src and dst should be non-blocking sockets; they stay the caller's. */
 void sg_pump_init(struct sg_pump *p, enum sg_relay_engine engine, int src, int dst,
 		  uint64_t budget);
+
+/* A sockmap pump: src and dst are paired (sg_sockmap_pair) and ksrc/kdst
+ * are their counters, which the pump keeps. Bytes the kernel passes are
+ * recv()'d and forwarded behind the drain barrier; at EAGAIN the pump gives
+ * the kernel the rest of the budget (when at least SG_RELAY_KERNEL_MIN) or
+ * acks what it forwarded, and reports SG_PUMP_WANT_READ: arm EPOLLIN on src
+ * (it fires for passed bytes only) and let the worker's ring call too. The
+ * skb that straddles the budget's end is read whole: its bytes past the
+ * body are kept (sg_pump_extra). SG_PUMP_DONE and SG_PUMP_EOF are reported
+ * only once every byte of the body is in dst's send stream, so the owner
+ * may then write to dst or shut it down. */
+void sg_pump_init_sockmap(struct sg_pump *p, struct sg_splice *ks, int src, struct sg_ksock *ksrc,
+			  int dst, struct sg_ksock *kdst, uint64_t budget);
+
+/* After SG_PUMP_DONE of a sockmap pump: the bytes it read past the budget
+ * (the next message's), valid until the pump is released or run again. */
+size_t sg_pump_extra(const struct sg_pump *p, const char **data);
+
+/* recv() from the pump's src for an owner that parses framing itself (a
+ * chunked relay), counted as the engine needs. */
+ssize_t sg_pump_recv(struct sg_pump *p, void *buf, size_t len);
 
 /* Moves as much as it can now: flushes pending bytes, then alternates between
  * taking at most `budget` bytes from src and writing them to dst. Stops after
@@ -92,10 +132,10 @@ int sg_pump_prime(struct sg_pump *p, const void *data, size_t len);
  * call twice, and on a pump that was only zeroed. */
 void sg_pump_release(struct sg_pump *p);
 
-/* "copy", "splice"; "?" for a value outside the enum. */
+/* "copy", "splice", "sockmap"; "?" for a value outside the enum. */
 const char *sg_relay_engine_name(enum sg_relay_engine e);
 
-/* Parses "copy" or "splice" into *out. Returns 0, or -1 with errno EINVAL
+/* Parses "copy", "splice" or "sockmap" into *out. Returns 0, or -1 with errno EINVAL
  * (and *out untouched) for anything else. */
 int sg_relay_engine_parse(const char *s, enum sg_relay_engine *out);
 

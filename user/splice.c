@@ -11,6 +11,7 @@
 #include <linux/tcp.h>
 #include <netinet/in.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,6 +50,9 @@ struct sg_splice {
 	uint64_t backlog; /* the loaded default limit, 0 if unknown */
 	char desc[PATH_MAX + 64];
 };
+
+/* Ring ids handed out by this process (see sg_splice_ring_open). */
+static _Atomic unsigned ring_seq;
 
 /* Owned by one consumer thread. */
 struct sg_splice_ring {
@@ -586,9 +590,10 @@ int sg_splice_budget_left(struct sg_splice *s, int fd, uint64_t consumed, uint64
 int sg_splice_drained(struct sg_splice *s, int fd_dst, uint64_t written)
 {
 	struct sg_sock_state src_st;
-	struct sg_sock_ctl dst_ctl, src_ctl;
+	struct sg_sock_ctl dst_ctl = { 0 }, src_ctl;
 	struct tcp_info ti;
 	uint64_t cookie;
+	bool peer_gone = false;
 	int rc;
 
 	rc = sg_splice_cookie(fd_dst, &cookie);
@@ -598,17 +603,23 @@ int sg_splice_drained(struct sg_splice *s, int fd_dst, uint64_t written)
 		rc = lookup(ctl_fd(s), dst_ctl.peer, &src_ctl);
 	if (!rc)
 		rc = lookup(state_fd(s), dst_ctl.peer, &src_st);
+	if (rc == -ENOENT && dst_ctl.peer) {
+		/* The peer closed (and was forgotten) after its last
+		 * redirects were drained: only our own writes count. */
+		peer_gone = true;
+		rc = 0;
+	}
 	if (!rc)
 		rc = tcp_info_of(fd_dst, &ti);
 	if (rc)
 		return rc;
-	if (src_st.flags & SG_SF_CORRUPT)
+	if (!peer_gone && (src_st.flags & SG_SF_CORRUPT))
 		return -EPROTO;
 	if (ti.tcpi_state != TCPS_ESTABLISHED && ti.tcpi_state != TCPS_CLOSE_WAIT)
 		return -EPIPE;
 	/* The source may have been re-targeted since: then none of its
 	 * redirects since are ours, and ours were drained before it moved. */
-	if (src_ctl.peer != cookie)
+	if (peer_gone || src_ctl.peer != cookie)
 		return stream_pos(&ti) >= dst_ctl.base + written;
 	return stream_pos(&ti) >= dst_ctl.base + written + (src_st.redirected - src_ctl.redir_base);
 }
@@ -756,10 +767,11 @@ struct sg_splice_ring *sg_splice_ring_open(struct sg_splice *s, char *err, size_
 		return NULL;
 	}
 	r->s = s;
-	/* A thread id is unique among live threads host-wide, so gateways
-	 * sharing pinned maps never collide; an entry left by a dead thread of
-	 * the same id is stale and replaced. */
-	r->id = (__u32)syscall(SYS_gettid);
+	/* The pid (at most 22 bits) and a per-process sequence number: unique
+	 * among live processes host-wide, so gateways sharing pinned maps never
+	 * collide; an entry left by a dead process of the same pid is stale
+	 * and replaced. */
+	r->id = ((__u32)getpid() << 8) | (atomic_fetch_add(&ring_seq, 1) & 0xffu);
 	r->map_fd = bpf_map_create(BPF_MAP_TYPE_RINGBUF, "sg_ring", 0, 0, SG_RING_BYTES, NULL);
 	if (r->map_fd < 0) {
 		rc = -errno;

@@ -205,11 +205,12 @@ const char *sg_splice_verdict_name(unsigned v);
 
 /* A notification ring for one consumer thread (a worker loop): the kernel
  * posts a socket's cookie when it starts passing bytes while it was
- * redirecting, at most once until you ack, so sockets can be watched with
- * EPOLLRDHUP only. Registered under the calling thread's id, so gateways
- * sharing pinned maps never see each other's events; SG_RING_BYTES (2 MiB)
- * holds one event per possible socket. Returns the ring (yours to close) or
- * NULL with errno and err set. */
+ * redirecting (at most once until you ack), and when it redirected the last
+ * byte of a budget. Registered under an id unique to this process (pid and
+ * a sequence number; up to 256 rings a process), so gateways sharing
+ * pinned maps never see each other's events; SG_RING_BYTES (2 MiB) holds
+ * one event per possible socket. Returns the ring (yours to close) or NULL
+ * with errno and err set. */
 struct sg_splice_ring *sg_splice_ring_open(struct sg_splice *s, char *err, size_t errlen);
 
 /* Epoll fd material: EPOLLIN when events are waiting. */

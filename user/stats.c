@@ -129,6 +129,7 @@ static const struct metric {
 	{ "splicegate_timeouts_total", NULL, "{kind=\"backend\"}", SG_STAT_TIMEOUT_BACKEND },
 	{ "splicegate_timeouts_total", NULL, "{kind=\"connect\"}", SG_STAT_TIMEOUT_CONNECT },
 	{ "splicegate_timeouts_total", NULL, "{kind=\"idle\"}", SG_STAT_TIMEOUT_IDLE },
+	{ "splicegate_timeouts_total", NULL, "{kind=\"h2_keepalive\"}", SG_STAT_TIMEOUT_H2_PING },
 	{ "splicegate_backend_connects_total", "New backend connections.", "",
 	  SG_STAT_BACKEND_CONNECTS },
 	{ "splicegate_pool_reuse_total", "Requests sent on a pooled connection.", "",
@@ -136,7 +137,29 @@ static const struct metric {
 	{ "splicegate_body_bytes_total", "Body bytes moved, by engine.", "{engine=\"copy\"}",
 	  SG_STAT_BYTES_COPY },
 	{ "splicegate_body_bytes_total", NULL, "{engine=\"splice\"}", SG_STAT_BYTES_SPLICE },
+	{ "splicegate_body_bytes_total", NULL, "{engine=\"sockmap\"}", SG_STAT_BYTES_SOCKMAP },
+	{ "splicegate_sockmap_fallbacks_total",
+	  "Connections kept in userspace because pairing their sockets failed.", "",
+	  SG_STAT_SOCKMAP_FALLBACKS },
 };
+
+/* The BPF verdict counters (shared by every process using the pinned
+ * maps), skbs and bytes by verdict. */
+static void render_verdicts(FILE *f, const struct sg_splice_counters *v)
+{
+	fputs("# HELP splicegate_bpf_verdicts_total Stream verdicts of the sockmap program, by "
+	      "verdict.\n# TYPE splicegate_bpf_verdicts_total counter\n",
+	      f);
+	for (unsigned i = 0; i < SG_V_MAX; i++)
+		fprintf(f, "splicegate_bpf_verdicts_total{verdict=\"%s\"} %llu\n",
+			sg_splice_verdict_name(i), (unsigned long long)v->skbs[i]);
+	fputs("# HELP splicegate_bpf_verdict_bytes_total Bytes of those verdicts.\n"
+	      "# TYPE splicegate_bpf_verdict_bytes_total counter\n",
+	      f);
+	for (unsigned i = 0; i < SG_V_MAX; i++)
+		fprintf(f, "splicegate_bpf_verdict_bytes_total{verdict=\"%s\"} %llu\n",
+			sg_splice_verdict_name(i), (unsigned long long)v->bytes[i]);
+}
 
 static void render_counters(FILE *f, struct sg_stats *const *all, size_t n)
 {
@@ -161,6 +184,8 @@ char *sg_stats_render(struct sg_stats *const *all, size_t n, const struct sg_sta
 		return NULL;
 	render_requests(f, all, n);
 	render_counters(f, all, n);
+	if (x->verdicts)
+		render_verdicts(f, x->verdicts);
 	for (size_t w = 0; w < n; w++)
 		active += all[w]->active;
 	fprintf(f,

@@ -7,6 +7,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "user/splice.h"
+
 enum sg_stat {
 	SG_STAT_CONNECTIONS,	  /* client connections accepted */
 	SG_STAT_RETRIES,	  /* attempts after the first */
@@ -14,10 +16,13 @@ enum sg_stat {
 	SG_STAT_TIMEOUT_BACKEND,  /* per-try timeouts */
 	SG_STAT_TIMEOUT_CONNECT,  /* connect timeouts */
 	SG_STAT_TIMEOUT_IDLE,	  /* connections closed by http1IdleTimeout */
+	SG_STAT_TIMEOUT_H2_PING,  /* h2 connections whose PING went unacked */
 	SG_STAT_BACKEND_CONNECTS, /* new backend connections */
 	SG_STAT_POOL_REUSE,	  /* requests sent on a pooled connection */
 	SG_STAT_BYTES_COPY,	  /* body bytes moved by the copy engine */
 	SG_STAT_BYTES_SPLICE,	  /* body bytes moved by splice(2) */
+	SG_STAT_BYTES_SOCKMAP,	  /* body bytes moved through the socket map */
+	SG_STAT_SOCKMAP_FALLBACKS, /* connections kept in userspace: pairing failed */
 	SG_STAT__COUNT,
 };
 
@@ -49,6 +54,7 @@ void sg_stats_request(struct sg_stats *s, const char *listener, const char *rout
 struct sg_stats_extra {
 	uint64_t reloads_ok, reloads_failed;
 	unsigned workers;
+	const struct sg_splice_counters *verdicts; /* NULL: BPF not in use */
 };
 char *sg_stats_render(struct sg_stats *const *all, size_t n, const struct sg_stats_extra *x);
 

@@ -19,6 +19,7 @@ struct sg_pool {
 	struct sg_loop *loop;
 	struct sg_upstream *idle; /* most recently used first */
 	size_t nidle;
+	struct sg_sockmap *kmap;
 };
 
 struct sg_pool *sg_pool_new(struct sg_loop *loop)
@@ -28,6 +29,11 @@ struct sg_pool *sg_pool_new(struct sg_loop *loop)
 	if (p)
 		p->loop = loop;
 	return p;
+}
+
+void sg_pool_set_sockmap(struct sg_pool *p, struct sg_sockmap *m)
+{
+	p->kmap = m;
 }
 
 static void unlink_idle(struct sg_pool *p, struct sg_upstream *u)
@@ -72,6 +78,8 @@ void sg_upstream_close(struct sg_upstream *u)
 	u->closed = true;
 	sg_timer_stop(u->pool->loop, &u->idle_timer);
 	sg_io_set(u->pool->loop, &u->io, 0);
+	if (u->pool->kmap)
+		sg_sockmap_forget(u->pool->kmap, &u->k, u->fd);
 	close(u->fd);
 	sg_loop_defer_close(u->pool->loop, &u->closing, free_upstream);
 }
@@ -112,6 +120,7 @@ void sg_pool_put(struct sg_pool *p, struct sg_upstream *u, uint64_t idle_ms)
 {
 	u->io.cb = on_idle_io;
 	u->io.data = u;
+	u->k.io = NULL; /* a late ring event is not the backend closing it */
 	if (sg_io_set(p->loop, &u->io, EPOLLIN | EPOLLRDHUP) == -1) {
 		sg_upstream_close(u);
 		return;

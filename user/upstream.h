@@ -7,6 +7,7 @@
 
 #include "config/cfg.h"
 #include "user/loop.h"
+#include "user/sockmap.h"
 
 struct sg_pool;
 
@@ -22,10 +23,14 @@ struct sg_upstream {
 	char key[80]; /* "addr:port" of the endpoint */
 	bool reused;  /* taken from the pool: may have been closed by the backend */
 	bool closed;
+	struct sg_ksock k;		 /* its sockmap counters */
 	struct sg_upstream *next, *prev; /* idle list */
 };
 
 struct sg_pool *sg_pool_new(struct sg_loop *loop);
+/* The worker's sockmap, which closing connections are forgotten in (NULL:
+ * none). */
+void sg_pool_set_sockmap(struct sg_pool *p, struct sg_sockmap *m);
 /* Closes every idle connection. */
 void sg_pool_free(struct sg_pool *p);
 size_t sg_pool_idle_count(const struct sg_pool *p);

@@ -16,6 +16,7 @@
 
 #include "user/log.h"
 #include "user/loop.h"
+#include "user/h2proxy.h"
 #include "user/net.h"
 #include "user/proxy.h"
 
@@ -181,6 +182,7 @@ static void on_drain_tick(struct sg_loop *loop, struct sg_timer *t)
 
 	if (w->stats.active == 0 || sg_loop_now(loop) >= w->drain_deadline) {
 		sg_proxy_close_all(&w->ctx);
+		sg_h2proxy_close_all(&w->ctx);
 		sg_loop_stop(loop);
 		return;
 	}
@@ -192,6 +194,7 @@ static void start_drain(struct sg_worker *w, uint64_t grace_ms)
 	w->drain_started = true;
 	close_listeners(w);
 	sg_proxy_drain(&w->ctx);
+	sg_h2proxy_drain(&w->ctx);
 	w->drain_deadline = sg_loop_now(w->loop) + grace_ms;
 	sg_timer_init(&w->drain_timer, on_drain_tick, w);
 	on_drain_tick(w->loop, &w->drain_timer);
@@ -240,12 +243,14 @@ static void *worker_main(void *arg)
 static void worker_free(struct sg_worker *w)
 {
 	sg_proxy_close_all(&w->ctx);
+	sg_h2proxy_close_all(&w->ctx);
 	close_listeners(w);
 	if (w->drain_started)
 		sg_timer_stop(w->loop, &w->drain_timer);
 	if (w->wake_io.fd > 0)
 		close(w->wake_io.fd);
 	sg_pool_free(w->ctx.pool);
+	sg_sockmap_free(w->ctx.kmap);
 	/* Closed clients are freed by the loop's close queue. */
 	sg_loop_free(w->loop);
 	sg_cfg_unref(w->pending);
@@ -256,8 +261,8 @@ static void worker_free(struct sg_worker *w)
 }
 
 struct sg_worker *sg_worker_start(struct sg_cfg *cfg, enum sg_relay_engine engine,
-				  enum sg_access_log access_log, unsigned index, char *err,
-				  size_t errlen)
+				  struct sg_splice *splice, enum sg_access_log access_log,
+				  unsigned index, char *err, size_t errlen)
 {
 	struct sg_worker *w = calloc(1, sizeof(*w));
 
@@ -278,6 +283,19 @@ struct sg_worker *sg_worker_start(struct sg_cfg *cfg, enum sg_relay_engine engin
 	}
 	w->ctx.loop = w->loop;
 	w->ctx.engine = engine;
+	if (splice) {
+		char why[200];
+
+		/* The ring is registered under the creating thread's id: a
+		 * worker thread id is what a ring is for, but any id unique
+		 * among live threads serves, and this one outlives the ring. */
+		w->ctx.kmap = sg_sockmap_new(splice, w->loop, why, sizeof(why));
+		if (!w->ctx.kmap) {
+			snprintf(err, errlen, "worker %u: sockmap: %s", index, why);
+			goto fail;
+		}
+		sg_pool_set_sockmap(w->ctx.pool, w->ctx.kmap);
+	}
 	w->ctx.access_log = access_log;
 	w->ctx.rng = 0x9e3779b97f4a7c15ull * (index + 1);
 	w->wake_io.fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
