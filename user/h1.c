@@ -171,14 +171,25 @@ static void init_parser(llhttp_t *p, llhttp_type_t type, const llhttp_settings_t
 	p->data = s;
 }
 
+static bool is_tchar(unsigned char c);
+
 /* A field name is a token, so never empty (RFC 9110 §5.1); llhttp 8 takes a
  * line starting with ':' as a header with an empty name, which the writers
- * would forward as ": value". */
+ * would forward as ": value". It also takes "X A: b" and "X-A : b" (space
+ * in the name or before the colon, which RFC 9112 §5.1 says to refuse with
+ * 400): a backend that reads "Transfer-Encoding : chunked" as framing would
+ * delimit the body differently from us. */
 static bool names_ok(const struct h1_state *s)
 {
-	for (size_t i = 0; i < *s->nheaders; i++)
-		if (!s->headers[i].name.len)
+	for (size_t i = 0; i < *s->nheaders; i++) {
+		const struct sg_h1_span *n = &s->headers[i].name;
+
+		if (!n->len)
 			return false;
+		for (size_t j = 0; j < n->len; j++)
+			if (!is_tchar((unsigned char)n->p[j]))
+				return false;
+	}
 	return true;
 }
 
@@ -207,10 +218,16 @@ static enum sg_h1_result run(llhttp_t *p, const char *buf, size_t len, size_t *h
  * reading the body, past our pause. */
 static bool request_framing_ok(const llhttp_t *p, const struct sg_h1_req *req)
 {
-	bool te = find(req->headers, req->nheaders, "transfer-encoding") != NULL;
+	const struct sg_h1_span *te = find(req->headers, req->nheaders, "transfer-encoding");
 	size_t hosts = count_headers(req->headers, req->nheaders, "host");
 
 	if (te && (!(p->flags & F_CHUNKED) || (p->flags & F_CONTENT_LENGTH) || req->minor == 0))
+		return false;
+	/* Only a plain "chunked": we decode no other coding, and a backend
+	 * that does not know "identity, chunked" or "gzip, chunked" may not
+	 * see chunks where we do (RFC 9112 §6.1 lets a server refuse them). */
+	if (te && (count_headers(req->headers, req->nheaders, "transfer-encoding") != 1 ||
+		   !span_is(*te, "chunked")))
 		return false;
 	/* Routing and the backend must agree on one Host (RFC 9112 §3.2). */
 	return hosts == 1 || (hosts == 0 && req->minor == 0);

@@ -71,9 +71,10 @@ enum sg_h1_body {
 /* Parse the request head at the start of buf[0..len). `max_headers` bounds
  * the header count (at most SG_H1_MAX_HEADERS). Bytes after head_len are not
  * looked at (a body or a pipelined request). Strict: CRLF line endings only,
- * no obs-fold, no NUL; HTTP/1.0 or 1.1; Transfer-Encoding only with a final
- * "chunked", never beside Content-Length, never in HTTP/1.0; one
- * Content-Length; exactly one Host in HTTP/1.1, at most one in HTTP/1.0.
+ * no obs-fold, no NUL, field names are tokens (no space before the colon);
+ * HTTP/1.0 or 1.1; Transfer-Encoding only as one "chunked" (no other
+ * coding, no second line), never beside Content-Length, never in HTTP/1.0;
+ * one Content-Length; exactly one Host in HTTP/1.1, at most one in HTTP/1.0.
  * Anything else is SG_H1_INVALID. *req is overwritten either way. */
 enum sg_h1_result sg_h1_parse_request(const char *buf, size_t len, size_t max_headers,
 				      struct sg_h1_req *req);

@@ -203,6 +203,26 @@ static const struct vector smuggling[] = {
 	{ "HTTP/0.9", "GET /\r\n\r\n" },
 	{ "space in target", "GET /a b HTTP/1.1\r\nHost: h\r\n\r\n" },
 	{ "lowercase method", "get / HTTP/1.1\r\nHost: h\r\n\r\n" },
+	/* found by tests/e2e/smuggle-*: llhttp took these names and the
+	 * writers forwarded them to a backend that may read them otherwise */
+	{ "space in name", "GET / HTTP/1.1\r\nHost: h\r\nX A: b\r\n\r\n" },
+	{ "space before colon", "GET / HTTP/1.1\r\nHost: h\r\nX-A : b\r\n\r\n" },
+	{ "tab before colon", "GET / HTTP/1.1\r\nHost: h\r\nX-A\t: b\r\n\r\n" },
+	{ "separator in name", "GET / HTTP/1.1\r\nHost: h\r\nX(A): b\r\n\r\n" },
+	/* Only a plain "chunked" is a request coding the gateway forwards:
+	 * a backend may not see chunks behind another coding. */
+	{ "TE gzip, chunked", "POST / HTTP/1.1\r\nHost: h\r\n"
+			      "Transfer-Encoding: gzip, chunked\r\n\r\n" },
+	{ "TE identity, chunked", "POST / HTTP/1.1\r\nHost: h\r\n"
+				  "Transfer-Encoding: identity, chunked\r\n\r\n" },
+	{ "TE chunked, identity", "POST / HTTP/1.1\r\nHost: h\r\n"
+				  "Transfer-Encoding: chunked, identity\r\n\r\n" },
+	{ "TE identity line then chunked line",
+	  "POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: identity\r\n"
+	  "Transfer-Encoding: chunked\r\n\r\n" },
+	{ "TE chunked on two lines", "POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n"
+				     "Transfer-Encoding: chunked\r\n\r\n" },
+	{ "TE , chunked", "POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: , chunked\r\n\r\n" },
 };
 
 static void test_h1_request_rejects_smuggling_vectors(void **unused)
@@ -219,8 +239,6 @@ static void test_h1_request_rejects_smuggling_vectors(void **unused)
 }
 
 static const struct vector accepted[] = {
-	{ "gzip then chunked",
-	  "POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: gzip, chunked\r\n\r\n" },
 	{ "chunked any case", "POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: Chunked\r\n\r\n" },
 	{ "HTTP/1.0 without Host", "GET / HTTP/1.0\r\n\r\n" },
 	{ "obs-text in value", "GET / HTTP/1.1\r\nHost: h\r\nX: caf\xc3\xa9\r\n\r\n" },
@@ -391,6 +409,9 @@ static const struct vector bad_responses[] = {
 	{ "not HTTP", "ICY 200 OK\r\n\r\n" },
 	/* found by tests/fuzz/fuzz_h1_response (reduced) */
 	{ "empty name", "HTTP/1.1 304 Not Modified\r\nETag: \"x\"\r\n:a 4g\"x-Length: 10\r\n\r\n" },
+	/* a cache behind the gateway may take "Content-Length : 5" as framing */
+	{ "space before colon", "HTTP/1.1 200 OK\r\nContent-Length : 5\r\n\r\n" },
+	{ "space in name", "HTTP/1.1 200 OK\r\nX A: b\r\n\r\n" },
 };
 
 static void test_h1_response_rejects_malformed(void **unused)
