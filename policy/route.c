@@ -245,6 +245,30 @@ const struct sg_route *sg_route_select(const struct sg_listener *l, const struct
 	return best;
 }
 
+const struct sg_listener *sg_route_listener(const struct sg_bind *b, const char *host,
+					    size_t host_len)
+{
+	const struct sg_listener *any = NULL, *wild = NULL;
+	size_t hlen = host ? strip_port(host, host_len) : 0;
+
+	for (size_t i = 0; i < b->nlisteners; i++) {
+		const struct sg_listener *l = &b->listeners[i];
+		size_t ll = strlen(l->hostname);
+
+		if (ll == 0) {
+			if (!any)
+				any = l;
+		} else if (l->hostname[0] == '*' && host && hlen > ll - 1 &&
+			   ieq(host + hlen - (ll - 1), l->hostname + 1, ll - 1)) {
+			if (!wild)
+				wild = l;
+		} else if (host && ll == hlen && ieq(host, l->hostname, ll)) {
+			return l;
+		}
+	}
+	return wild ? wild : any;
+}
+
 /* ---- endpoint picking --------------------------------------------------- */
 
 static bool tried_ep(uint64_t tried, size_t bi, size_t ei)

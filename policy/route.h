@@ -38,6 +38,14 @@ struct sg_route_input {
 const struct sg_route *sg_route_select(const struct sg_listener *l,
 				       const struct sg_route_input *in);
 
+/* The listener of bind `b` for a request to `host` (Host or :authority as
+ * received, host_len bytes, ":port" ignored; NULL when the request has
+ * none): a listener with that exact hostname (case-insensitive), else the
+ * first whose "*.suffix" wildcard matches it, else the first catch-all ""
+ * one; NULL when none fits. */
+const struct sg_listener *sg_route_listener(const struct sg_bind *b, const char *host,
+					    size_t host_len);
+
 /* Bit of (backend bi, endpoint ei) in a `tried` mask; endpoints past the
  * 8x8 that fit are never marked tried. */
 #define SG_ROUTE_TRIED_BIT(bi, ei)                                                                 \

@@ -726,6 +726,27 @@ static void test_route_pick_spreads_and_avoids_tried_endpoints(void **state)
 		assert_in_range(counts[i], 2900, 3800);
 }
 
+/* The listener for a Host / :authority: exact, then wildcard, then "". */
+static void test_route_listener_by_host(void **state)
+{
+	struct sg_listener ls[] = { { .hostname = "" },
+				    { .hostname = "*.example" },
+				    { .hostname = "a.example" },
+				    { .hostname = "*.b.example" } };
+	struct sg_bind b = { .listeners = ls, .nlisteners = 4 };
+	struct sg_bind none = { .listeners = ls + 2, .nlisteners = 1 };
+
+	assert_ptr_equal(sg_route_listener(&b, "A.Example:8080", 14), &ls[2]);
+	assert_ptr_equal(sg_route_listener(&b, "x.b.example", 11), &ls[1]); /* first wildcard */
+	assert_ptr_equal(sg_route_listener(&b, "example", 7), &ls[0]);
+	assert_ptr_equal(sg_route_listener(&b, ".example", 8), &ls[0]); /* needs a label */
+	assert_ptr_equal(sg_route_listener(&b, "[::1]:8080", 10), &ls[0]);
+	assert_ptr_equal(sg_route_listener(&b, NULL, 0), &ls[0]);
+	assert_ptr_equal(sg_route_listener(&none, "a.example", 9), &ls[2]);
+	assert_null(sg_route_listener(&none, "b.example", 9));
+	assert_null(sg_route_listener(&none, NULL, 0));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -748,6 +769,7 @@ int main(void)
 		T(test_route_pick_prefers_untried_backends),
 		T(test_route_pick_spreads_and_avoids_tried_endpoints),
 #undef T
+		cmocka_unit_test(test_route_listener_by_host),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

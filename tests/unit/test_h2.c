@@ -1,0 +1,588 @@
+/* Unit tests for user/h2: SETTINGS from a frontend policy, the request and
+ * response translations, the preface and upgrade checks, base64url, and a
+ * session driven with hand-made frames (no second HTTP/2 stack). */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "user/h1.h"
+#include "user/h2.h"
+
+#define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+
+static void expect_span(struct sg_h1_span s, const char *want)
+{
+	if (s.len != strlen(want) || memcmp(s.p, want, s.len) != 0)
+		fail_msg("span \"%.*s\", want \"%s\"", (int)s.len, s.p, want);
+}
+
+static struct sg_h2_field field(const char *name, const char *value)
+{
+	return (struct sg_h2_field){ name, strlen(name), value, strlen(value) };
+}
+
+static uint32_t setting(const struct sg_h2_settings *s, uint16_t id)
+{
+	for (size_t i = 0; i < s->n; i++)
+		if (s->v[i].id == id)
+			return s->v[i].value;
+	return UINT32_MAX; /* not sent */
+}
+
+/* ---- SETTINGS -------------------------------------------------------------- */
+
+static void test_h2_settings_defaults_send_only_max_streams(void **unused)
+{
+	struct sg_frontend_http h;
+	struct sg_h2_settings s;
+
+	sg_frontend_http_defaults(&h);
+	sg_h2_settings_from_policy(&h, &s);
+	assert_int_equal(s.n, 1);
+	assert_int_equal(setting(&s, SG_H2_SET_MAX_CONCURRENT_STREAMS), SG_H2_MAX_STREAMS);
+	assert_int_equal(setting(&s, SG_H2_SET_INITIAL_WINDOW_SIZE), UINT32_MAX);
+	assert_int_equal(setting(&s, SG_H2_SET_MAX_FRAME_SIZE), UINT32_MAX);
+	assert_int_equal(s.connection_window, 0);
+}
+
+static void test_h2_settings_from_policy(void **unused)
+{
+	struct sg_frontend_http h;
+	struct sg_h2_settings s;
+
+	sg_frontend_http_defaults(&h);
+	h.http2_window_size = 1048576;
+	h.http2_connection_window_size = 4194304;
+	h.http2_frame_size = 32768;
+	sg_h2_settings_from_policy(&h, &s);
+	assert_int_equal(s.n, 3);
+	assert_int_equal(setting(&s, SG_H2_SET_INITIAL_WINDOW_SIZE), 1048576);
+	assert_int_equal(setting(&s, SG_H2_SET_MAX_FRAME_SIZE), 32768);
+	assert_int_equal(s.connection_window, 4194304);
+}
+
+static void test_h2_settings_clamped_to_protocol_limits(void **unused)
+{
+	struct sg_frontend_http h;
+	struct sg_h2_settings s;
+
+	sg_frontend_http_defaults(&h);
+	h.http2_window_size = (int64_t)1 << 40;
+	h.http2_connection_window_size = 1000; /* below the initial 65535 */
+	h.http2_frame_size = 100;
+	sg_h2_settings_from_policy(&h, &s);
+	assert_int_equal(setting(&s, SG_H2_SET_INITIAL_WINDOW_SIZE), 0x7fffffff);
+	assert_int_equal(setting(&s, SG_H2_SET_MAX_FRAME_SIZE), 16384);
+	assert_int_equal(s.connection_window, 65535);
+	h.http2_frame_size = (int64_t)1 << 30;
+	h.http2_connection_window_size = (int64_t)1 << 40;
+	sg_h2_settings_from_policy(&h, &s);
+	assert_int_equal(setting(&s, SG_H2_SET_MAX_FRAME_SIZE), 16777215);
+	assert_int_equal(s.connection_window, 0x7fffffff);
+}
+
+/* ---- requests ---------------------------------------------------------------- */
+
+static void test_h2_request_head_to_http1(void **unused)
+{
+	struct sg_h2_field f[] = {
+		field(":method", "POST"),
+		field(":scheme", "http"),
+		field(":authority", "a.example:8080"),
+		field(":path", "/up?x=1"),
+		field("cookie", "a=1"),
+		field("content-length", "12"),
+		field("cookie", "b=2"),
+		field("x-forwarded-for", "10.0.0.1"),
+		field("accept", "*/*"),
+	};
+	struct sg_h1_req req;
+	char store[64], out[512];
+	ssize_t n;
+
+	assert_int_equal(sg_h2_request_head(f, ARRAY_LEN(f), store, sizeof(store), &req), 0);
+	expect_span(req.method, "POST");
+	expect_span(req.target, "/up?x=1");
+	assert_int_equal(req.content_length, 12);
+	assert_true(req.keep_alive);
+	expect_span(*sg_h1_header(&req, "host"), "a.example:8080");
+	expect_span(*sg_h1_header(&req, "cookie"), "a=1; b=2");
+	/* What an HTTP/1.1 backend receives for it, on a second attempt. */
+	n = sg_h1_write_request(&req, "127.0.0.1", 1, "transfer-encoding: chunked\r\n", out,
+				sizeof(out));
+	assert_true(n > 0);
+	assert_string_equal((out[n] = '\0', out), "POST /up?x=1 HTTP/1.1\r\n"
+						  "host: a.example:8080\r\n"
+						  "cookie: a=1; b=2\r\n"
+						  "content-length: 12\r\n"
+						  "accept: */*\r\n"
+						  "X-Forwarded-For: 10.0.0.1, 127.0.0.1\r\n"
+						  "x-retry-attempt: 1\r\n"
+						  "transfer-encoding: chunked\r\n"
+						  "\r\n");
+}
+
+static void test_h2_request_head_host_without_authority(void **unused)
+{
+	struct sg_h2_field with_host[] = { field(":method", "GET"), field(":path", "/"),
+					   field("host", "b.example") };
+	struct sg_h2_field both[] = { field(":method", "GET"), field(":path", "/"),
+				      field(":authority", "a.example"),
+				      field("host", "b.example") };
+	struct sg_h2_field none[] = { field(":method", "GET"), field(":path", "/") };
+	struct sg_h1_req req;
+	char store[16];
+
+	assert_int_equal(sg_h2_request_head(with_host, 3, store, sizeof(store), &req), 0);
+	expect_span(*sg_h1_header(&req, "host"), "b.example");
+	assert_int_equal(req.nheaders, 1);
+	/* :authority wins, and no second Host goes to the backend. */
+	assert_int_equal(sg_h2_request_head(both, 4, store, sizeof(store), &req), 0);
+	expect_span(*sg_h1_header(&req, "host"), "a.example");
+	assert_int_equal(req.nheaders, 1);
+	assert_int_equal(sg_h2_request_head(none, 2, store, sizeof(store), &req), 0);
+	assert_null(sg_h1_header(&req, "host"));
+	assert_int_equal(req.content_length, -1);
+}
+
+static void test_h2_request_head_rejects(void **unused)
+{
+	struct sg_h2_field no_path[] = { field(":method", "GET"), field(":authority", "a") };
+	struct sg_h2_field no_method[] = { field(":path", "/") };
+	struct sg_h2_field connect[] = { field(":method", "CONNECT"), field(":path", "a:443") };
+	struct sg_h2_field *many = calloc(SG_H1_MAX_HEADERS + 3, sizeof(*many));
+	struct sg_h1_req req;
+	char store[16];
+
+	assert_int_equal(sg_h2_request_head(no_path, 2, store, sizeof(store), &req), -EINVAL);
+	assert_int_equal(sg_h2_request_head(no_method, 1, store, sizeof(store), &req), -EINVAL);
+	assert_int_equal(sg_h2_request_head(connect, 2, store, sizeof(store), &req), -EINVAL);
+	assert_non_null(many);
+	many[0] = field(":method", "GET");
+	many[1] = field(":path", "/");
+	for (size_t i = 2; i < SG_H1_MAX_HEADERS + 2; i++)
+		many[i] = field("x", "y");
+	assert_int_equal(
+		sg_h2_request_head(many, SG_H1_MAX_HEADERS + 2, store, sizeof(store), &req), 0);
+	many[SG_H1_MAX_HEADERS + 2] = field("x", "y");
+	assert_int_equal(
+		sg_h2_request_head(many, SG_H1_MAX_HEADERS + 3, store, sizeof(store), &req),
+		-E2BIG);
+	free(many);
+}
+
+/* ---- responses --------------------------------------------------------------- */
+
+static void expect_fields(const struct sg_h2_field *f, ssize_t n, const char *const *want,
+			  size_t nwant)
+{
+	assert_int_equal(n, (ssize_t)nwant / 2);
+	for (size_t i = 0; i < nwant / 2; i++) {
+		if (f[i].name_len != strlen(want[2 * i]) ||
+		    memcmp(f[i].name, want[2 * i], f[i].name_len) ||
+		    f[i].value_len != strlen(want[2 * i + 1]) ||
+		    memcmp(f[i].value, want[2 * i + 1], f[i].value_len))
+			fail_msg("field %zu: \"%.*s: %.*s\", want \"%s: %s\"", i,
+				 (int)f[i].name_len, f[i].name, (int)f[i].value_len, f[i].value,
+				 want[2 * i], want[2 * i + 1]);
+	}
+}
+
+static void test_h2_response_fields_drop_hop_by_hop(void **unused)
+{
+	const char head[] = "HTTP/1.1 200 OK\r\n"
+			    "Content-Type: text/plain\r\n"
+			    "Connection: keep-alive, X-Hop\r\n"
+			    "Keep-Alive: timeout=5\r\n"
+			    "X-Hop: gone\r\n"
+			    "Proxy-Connection: close\r\n"
+			    "Upgrade: websocket\r\n"
+			    "TE: trailers\r\n"
+			    "Content-Length: 5\r\n"
+			    "Set-Cookie: a=1\r\n"
+			    "Set-Cookie: b=2\r\n"
+			    "\r\n";
+	static const char *const want[] = { ":status",	      "200", "content-type", "text/plain",
+					    "content-length", "5",   "set-cookie",   "a=1",
+					    "set-cookie",     "b=2" };
+	struct sg_h1_resp resp;
+	struct sg_h2_field f[16];
+	char store[256];
+	ssize_t n;
+
+	assert_int_equal(sg_h1_parse_response(head, strlen(head), 100, &resp), SG_H1_DONE);
+	n = sg_h2_response_fields(&resp, store, sizeof(store), f, ARRAY_LEN(f));
+	expect_fields(f, n, want, ARRAY_LEN(want));
+}
+
+static void test_h2_response_fields_chunked_loses_framing(void **unused)
+{
+	const char head[] = "HTTP/1.1 404 Not Found\r\n"
+			    "Transfer-Encoding: chunked\r\n"
+			    "Content-Length: 10\r\n"
+			    "X-Backend: b1\r\n"
+			    "\r\n";
+	static const char *const want[] = { ":status", "404", "x-backend", "b1" };
+	struct sg_h1_resp resp;
+	struct sg_h2_field f[8];
+	char store[64];
+
+	assert_int_equal(sg_h1_parse_response(head, strlen(head), 100, &resp), SG_H1_DONE);
+	expect_fields(f, sg_h2_response_fields(&resp, store, sizeof(store), f, ARRAY_LEN(f)), want,
+		      ARRAY_LEN(want));
+	/* Too small a store or field array is an error, not a truncation. */
+	assert_int_equal(sg_h2_response_fields(&resp, store, 8, f, ARRAY_LEN(f)), -1);
+	assert_int_equal(sg_h2_response_fields(&resp, store, sizeof(store), f, 1), -1);
+}
+
+/* ---- preface, upgrade, base64url --------------------------------------------- */
+
+static void test_h2_preface(void **unused)
+{
+	const char *p = SG_H2_PREFACE;
+
+	assert_int_equal(sg_h2_preface(p, SG_H2_PREFACE_LEN), 1);
+	assert_int_equal(sg_h2_preface("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n\0\0\0\4", 28), 1);
+	for (size_t i = 1; i < SG_H2_PREFACE_LEN; i++)
+		assert_int_equal(sg_h2_preface(p, i), 0);
+	assert_int_equal(sg_h2_preface("POST / HTTP/1.1\r\n", 17), -1);
+	assert_int_equal(sg_h2_preface("PUT", 3), -1);
+	assert_int_equal(sg_h2_preface("PRI * HTTP/1.1\r\n\r\n", 18), -1);
+}
+
+static void test_h2_upgrade_request(void **unused)
+{
+	static const struct {
+		const char *head;
+		bool want;
+	} cases[] = {
+		{ "GET / HTTP/1.1\r\nHost: h\r\nConnection: Upgrade, HTTP2-Settings\r\n"
+		  "Upgrade: h2c\r\nHTTP2-Settings: AAMAAABkAAQCAAAAAAIAAAAA\r\n\r\n",
+		  true },
+		{ "GET / HTTP/1.1\r\nHost: h\r\nConnection: upgrade\r\n"
+		  "Upgrade: websocket, H2C\r\nHTTP2-Settings: \r\n\r\n",
+		  true },
+		/* no HTTP2-Settings, or two */
+		{ "GET / HTTP/1.1\r\nHost: h\r\nConnection: Upgrade\r\nUpgrade: h2c\r\n\r\n",
+		  false },
+		{ "GET / HTTP/1.1\r\nHost: h\r\nConnection: Upgrade\r\nUpgrade: h2c\r\n"
+		  "HTTP2-Settings: \r\nHTTP2-Settings: \r\n\r\n",
+		  false },
+		/* Connection does not list upgrade */
+		{ "GET / HTTP/1.1\r\nHost: h\r\nUpgrade: h2c\r\nHTTP2-Settings: \r\n\r\n", false },
+		{ "GET / HTTP/1.1\r\nHost: h\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n"
+		  "HTTP2-Settings: \r\n\r\n",
+		  false },
+		/* a body stays HTTP/1.1 */
+		{ "POST / HTTP/1.1\r\nHost: h\r\nConnection: Upgrade\r\nUpgrade: h2c\r\n"
+		  "HTTP2-Settings: \r\nContent-Length: 3\r\n\r\n",
+		  false },
+		{ "GET / HTTP/1.0\r\nConnection: Upgrade\r\nUpgrade: h2c\r\n"
+		  "HTTP2-Settings: \r\n\r\n",
+		  false },
+	};
+	struct sg_h1_req req;
+
+	for (size_t i = 0; i < ARRAY_LEN(cases); i++) {
+		assert_int_equal(
+			sg_h1_parse_request(cases[i].head, strlen(cases[i].head), 100, &req),
+			SG_H1_DONE);
+		if (sg_h2_upgrade_request(&req) != cases[i].want)
+			fail_msg("case %zu: want %d", i, cases[i].want);
+	}
+}
+
+static void test_h2_base64url_decode(void **unused)
+{
+	uint8_t out[32];
+	/* curl's HTTP2-Settings: MAX_CONCURRENT_STREAMS 100, INITIAL_WINDOW
+	 * 33554432, ENABLE_PUSH 0. */
+	const uint8_t want[] = { 0, 3, 0, 0, 0, 100, 0, 4, 2, 0, 0, 0, 0, 2, 0, 0, 0, 0 };
+
+	assert_int_equal(sg_h2_base64url_decode("AAMAAABkAAQCAAAAAAIAAAAA", 24, out, sizeof(out)),
+			 18);
+	assert_memory_equal(out, want, sizeof(want));
+	assert_int_equal(sg_h2_base64url_decode("", 0, out, sizeof(out)), 0);
+	assert_int_equal(sg_h2_base64url_decode("-_8", 3, out, sizeof(out)), 2);
+	assert_int_equal(out[0], 0xfb);
+	assert_int_equal(out[1], 0xff);
+	assert_int_equal(sg_h2_base64url_decode("-_8=", 4, out, sizeof(out)), 2);
+	assert_int_equal(sg_h2_base64url_decode("+/8", 3, out, sizeof(out)),
+			 -1); /* base64, not url */
+	assert_int_equal(sg_h2_base64url_decode("AAAAA", 5, out, sizeof(out)), -1);
+	assert_int_equal(sg_h2_base64url_decode("AAAA", 4, out, 2), -1);
+}
+
+/* ---- a session ---------------------------------------------------------------- */
+
+struct probe {
+	int opened, heads, ends, closed, pings;
+	bool end_stream;
+	char fields[512];
+	char data[64];
+	size_t data_len;
+	const char *body; /* what the body callback serves */
+	size_t body_len, body_off;
+	int stream_obj;
+};
+
+static void *p_open(void *conn, int32_t id)
+{
+	struct probe *p = conn;
+
+	p->opened++;
+	return &p->stream_obj;
+}
+
+static int p_field(void *conn, void *stream, const struct sg_h2_field *f)
+{
+	struct probe *p = conn;
+	size_t n = strlen(p->fields);
+
+	snprintf(p->fields + n, sizeof(p->fields) - n, "%.*s=%.*s;", (int)f->name_len, f->name,
+		 (int)f->value_len, f->value);
+	return 0;
+}
+
+static int p_head(void *conn, void *stream, bool end_stream)
+{
+	struct probe *p = conn;
+
+	p->heads++;
+	p->end_stream = end_stream;
+	return 0;
+}
+
+static int p_data(void *conn, void *stream, const char *d, size_t len)
+{
+	struct probe *p = conn;
+
+	memcpy(p->data + p->data_len, d, len);
+	p->data_len += len;
+	return 0;
+}
+
+static int p_end(void *conn, void *stream)
+{
+	((struct probe *)conn)->ends++;
+	return 0;
+}
+
+static void p_closed(void *conn, void *stream, uint32_t code)
+{
+	((struct probe *)conn)->closed++;
+}
+
+static void p_ping_ack(void *conn)
+{
+	((struct probe *)conn)->pings++;
+}
+
+static ssize_t p_body(void *conn, void *stream, char *buf, size_t len, bool *eof)
+{
+	struct probe *p = conn;
+	size_t n = p->body_len - p->body_off;
+
+	if (n > len)
+		n = len;
+	memcpy(buf, p->body + p->body_off, n);
+	p->body_off += n;
+	*eof = p->body_off == p->body_len;
+	return (ssize_t)n;
+}
+
+static const struct sg_h2_callbacks probe_cb = {
+	p_open, p_field, p_head, p_data, p_end, p_closed, p_ping_ack, p_body,
+};
+
+/* One frame: 9-byte header (RFC 9113 §4.1), then the payload. */
+static size_t frame(uint8_t *out, uint8_t type, uint8_t flags, uint32_t stream, const void *payload,
+		    size_t len)
+{
+	out[0] = (uint8_t)(len >> 16);
+	out[1] = (uint8_t)(len >> 8);
+	out[2] = (uint8_t)len;
+	out[3] = type;
+	out[4] = flags;
+	out[5] = (uint8_t)(stream >> 24);
+	out[6] = (uint8_t)(stream >> 16);
+	out[7] = (uint8_t)(stream >> 8);
+	out[8] = (uint8_t)stream;
+	memcpy(out + 9, payload, len);
+	return 9 + len;
+}
+
+/* Everything the session has to send, concatenated. */
+static size_t drain_out(struct sg_h2_session *s, uint8_t *out, size_t cap)
+{
+	size_t len = 0;
+	const char *data;
+	ssize_t n;
+
+	while ((n = sg_h2_pending(s, &data)) > 0) {
+		assert_true(len + (size_t)n <= cap);
+		memcpy(out + len, data, (size_t)n);
+		len += (size_t)n;
+	}
+	assert_int_equal(n, 0);
+	return len;
+}
+
+/* The first frame of `type` on `stream` in out[0..len), or NULL. */
+static const uint8_t *find_frame(const uint8_t *out, size_t len, uint8_t type, uint32_t stream,
+				 size_t *plen)
+{
+	for (size_t i = 0; i + 9 <= len;) {
+		size_t n = (size_t)out[i] << 16 | (size_t)out[i + 1] << 8 | out[i + 2];
+		uint32_t id = (uint32_t)out[i + 5] << 24 | (uint32_t)out[i + 6] << 16 |
+			      (uint32_t)out[i + 7] << 8 | out[i + 8];
+
+		if (out[i + 3] == type && id == stream) {
+			*plen = n;
+			return out + i;
+		}
+		i += 9 + n;
+	}
+	return NULL;
+}
+
+static void test_h2_session_request_response_ping(void **unused)
+{
+	/* HPACK: indexed :method GET (2), :scheme http (6), :path / (4);
+	 * :authority (name index 1) literal "a.b", without indexing. */
+	static const uint8_t hpack[] = { 0x82, 0x86, 0x84, 0x01, 0x03, 'a', '.', 'b' };
+	static const uint8_t post[] = { 0x83, 0x86, 0x84, 0x01, 0x03, 'a', '.', 'b' };
+	struct sg_frontend_http h;
+	struct sg_h2_settings set;
+	struct sg_h2_session *s;
+	struct probe p = { .body = "hello", .body_len = 5 };
+	struct sg_h2_field resp[] = { field(":status", "200"), field("content-length", "5") };
+	uint8_t in[512], out[4096];
+	size_t n = 0, len, plen;
+	const uint8_t *f;
+
+	sg_frontend_http_defaults(&h);
+	h.http2_window_size = 1048576;
+	h.http2_frame_size = 32768;
+	sg_h2_settings_from_policy(&h, &set);
+	assert_int_equal(sg_h2_session_new(&probe_cb, &p, &set, &s), 0);
+
+	memcpy(in, SG_H2_PREFACE, SG_H2_PREFACE_LEN);
+	n = SG_H2_PREFACE_LEN;
+	n += frame(in + n, 0x4, 0, 0, NULL, 0);			/* SETTINGS */
+	n += frame(in + n, 0x1, 0x5, 1, hpack, sizeof(hpack));	/* HEADERS, END_STREAM */
+	n += frame(in + n, 0x1, 0x4, 3, post, sizeof(post));	/* HEADERS */
+	n += frame(in + n, 0x0, 0x1, 3, "body", 4);		/* DATA, END_STREAM */
+	n += frame(in + n, 0x6, 0x1, 0, "\0\0\0\0\0\0\0\0", 8); /* PING ACK */
+	assert_int_equal(sg_h2_recv(s, (const char *)in, n), 0);
+	assert_int_equal(p.opened, 2);
+	assert_int_equal(p.heads, 2);
+	assert_false(p.end_stream); /* the last head, stream 3, has a body */
+	assert_string_equal(p.fields, ":method=GET;:scheme=http;:path=/;:authority=a.b;"
+				      ":method=POST;:scheme=http;:path=/;:authority=a.b;");
+	assert_int_equal(p.data_len, 4);
+	assert_memory_equal(p.data, "body", 4);
+	assert_int_equal(p.ends, 1);
+	assert_int_equal(p.pings, 1);
+
+	assert_int_equal(sg_h2_respond(s, 1, resp, ARRAY_LEN(resp), true), 0);
+	assert_int_equal(sg_h2_ping(s), 0);
+	len = drain_out(s, out, sizeof(out));
+	/* Our SETTINGS come first and carry the policy's values. */
+	assert_true(len > 9 && out[3] == 0x4 && out[4] == 0);
+	f = find_frame(out, len, 0x4, 0, &plen);
+	assert_ptr_equal(f, out);
+	assert_int_equal(plen, 18);
+	assert_memory_equal(f + 9, "\0\3\0\0\0\x64\0\4\0\x10\0\0\0\5\0\0\x80\0", 18);
+	f = find_frame(out, len, 0x1, 1, &plen); /* HEADERS */
+	assert_non_null(f);
+	f = find_frame(out, len, 0x0, 1, &plen); /* DATA "hello", END_STREAM */
+	assert_non_null(f);
+	assert_int_equal(plen, 5);
+	assert_int_equal(f[4], 0x1);
+	assert_memory_equal(f + 9, "hello", 5);
+	assert_non_null(find_frame(out, len, 0x6, 0, &plen)); /* our PING */
+	assert_int_equal(p.closed, 1);			      /* stream 1 is over */
+	/* Consuming the body opens the windows again. */
+	assert_int_equal(sg_h2_consume(s, 3, 4), 0);
+	assert_int_equal(sg_h2_goaway(s, SG_H2_NO_ERROR, "bye"), 0);
+	len = drain_out(s, out, sizeof(out));
+	f = find_frame(out, len, 0x7, 0, &plen); /* GOAWAY: last stream 3, NO_ERROR, "bye" */
+	assert_non_null(f);
+	assert_memory_equal(f + 9, "\0\0\0\3\0\0\0\0bye", 11);
+	assert_true(sg_h2_alive(s)); /* stream 3 still waits for its answer */
+	sg_h2_session_free(s);
+}
+
+static void test_h2_session_bad_preface_fails(void **unused)
+{
+	struct sg_frontend_http h;
+	struct sg_h2_settings set;
+	struct sg_h2_session *s;
+	struct probe p = { 0 };
+	const char junk[] = "GET / HTTP/1.1\r\nHost: x\r\n\r\n";
+
+	sg_frontend_http_defaults(&h);
+	sg_h2_settings_from_policy(&h, &set);
+	assert_int_equal(sg_h2_session_new(&probe_cb, &p, &set, &s), 0);
+	assert_int_equal(sg_h2_recv(s, junk, strlen(junk)), -EPROTO);
+	assert_int_equal(p.opened, 0);
+	sg_h2_session_free(s);
+}
+
+static void test_h2_session_upgrade_makes_stream_1(void **unused)
+{
+	struct sg_frontend_http h;
+	struct sg_h2_settings set;
+	struct sg_h2_session *s;
+	struct probe p = { .body = "ok", .body_len = 2 };
+	struct sg_h2_field resp[] = { field(":status", "200") };
+	uint8_t in[64], out[1024];
+	size_t n, len, plen;
+	const uint8_t *f;
+
+	sg_frontend_http_defaults(&h);
+	sg_h2_settings_from_policy(&h, &set);
+	assert_int_equal(sg_h2_session_new(&probe_cb, &p, &set, &s), 0);
+	assert_int_equal(sg_h2_upgrade(s, "AAMAAABkAAQCAAAAAAIAAAAA", 24, false, &p.stream_obj), 0);
+	memcpy(in, SG_H2_PREFACE, SG_H2_PREFACE_LEN);
+	n = SG_H2_PREFACE_LEN + frame(in + SG_H2_PREFACE_LEN, 0x4, 0, 0, NULL, 0);
+	assert_int_equal(sg_h2_recv(s, (const char *)in, n), 0);
+	assert_int_equal(sg_h2_respond(s, 1, resp, 1, true), 0);
+	len = drain_out(s, out, sizeof(out));
+	f = find_frame(out, len, 0x0, 1, &plen);
+	assert_non_null(f); /* the body callback reached the upgraded stream */
+	assert_memory_equal(f + 9, "ok", 2);
+	assert_int_equal(p.closed, 1);
+	/* A bad HTTP2-Settings value is refused. */
+	assert_int_equal(sg_h2_upgrade(s, "A", 1, false, NULL), -EINVAL);
+	sg_h2_session_free(s);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_h2_settings_defaults_send_only_max_streams),
+		cmocka_unit_test(test_h2_settings_from_policy),
+		cmocka_unit_test(test_h2_settings_clamped_to_protocol_limits),
+		cmocka_unit_test(test_h2_request_head_to_http1),
+		cmocka_unit_test(test_h2_request_head_host_without_authority),
+		cmocka_unit_test(test_h2_request_head_rejects),
+		cmocka_unit_test(test_h2_response_fields_drop_hop_by_hop),
+		cmocka_unit_test(test_h2_response_fields_chunked_loses_framing),
+		cmocka_unit_test(test_h2_preface),
+		cmocka_unit_test(test_h2_upgrade_request),
+		cmocka_unit_test(test_h2_base64url_decode),
+		cmocka_unit_test(test_h2_session_request_response_ping),
+		cmocka_unit_test(test_h2_session_bad_preface_fails),
+		cmocka_unit_test(test_h2_session_upgrade_makes_stream_1),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

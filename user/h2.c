@@ -1,0 +1,567 @@
+/* The nghttp2 wrapper: a server session whose callbacks are translated into
+ * struct sg_h2_callbacks, plus the pure parts (SETTINGS from a policy, header
+ * translation, base64url). nghttp2 types stay in this file. */
+#include "user/h2.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <nghttp2/nghttp2.h>
+
+#define H2_MAX_WINDOW 0x7fffffffu
+#define H2_MIN_CONN_WINDOW 65535u
+#define H2_MIN_FRAME 16384u
+#define H2_MAX_FRAME 16777215u
+
+struct sg_h2_session {
+	nghttp2_session *ng;
+	const struct sg_h2_callbacks *cb;
+	void *conn;
+};
+
+/* ---- pure helpers ---------------------------------------------------------- */
+
+static uint32_t clamp(int64_t v, uint32_t lo, uint32_t hi)
+{
+	if (v < (int64_t)lo)
+		return lo;
+	if (v > (int64_t)hi)
+		return hi;
+	return (uint32_t)v;
+}
+
+void sg_h2_settings_from_policy(const struct sg_frontend_http *h, struct sg_h2_settings *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->v[out->n++] =
+		(struct sg_h2_setting){ SG_H2_SET_MAX_CONCURRENT_STREAMS, SG_H2_MAX_STREAMS };
+	if (h->http2_window_size != SG_UNSET)
+		out->v[out->n++] =
+			(struct sg_h2_setting){ SG_H2_SET_INITIAL_WINDOW_SIZE,
+						clamp(h->http2_window_size, 0, H2_MAX_WINDOW) };
+	if (h->http2_frame_size != SG_UNSET)
+		out->v[out->n++] = (struct sg_h2_setting){ SG_H2_SET_MAX_FRAME_SIZE,
+							   clamp(h->http2_frame_size, H2_MIN_FRAME,
+								 H2_MAX_FRAME) };
+	if (h->http2_connection_window_size != SG_UNSET)
+		out->connection_window =
+			clamp(h->http2_connection_window_size, H2_MIN_CONN_WINDOW, H2_MAX_WINDOW);
+}
+
+static bool field_is(const struct sg_h2_field *f, const char *lit)
+{
+	return f->name_len == strlen(lit) && memcmp(f->name, lit, f->name_len) == 0;
+}
+
+static struct sg_h1_span span(const char *p, size_t len)
+{
+	return (struct sg_h1_span){ p, len };
+}
+
+static int64_t parse_length(const char *p, size_t len)
+{
+	int64_t v = 0;
+
+	if (len == 0 || len > 18)
+		return -1;
+	for (size_t i = 0; i < len; i++) {
+		if (p[i] < '0' || p[i] > '9')
+			return -1;
+		v = v * 10 + (p[i] - '0');
+	}
+	return v;
+}
+
+/* Cookie fields joined with "; " into store; returns the length or -1. */
+static ssize_t join_cookies(const struct sg_h2_field *f, size_t n, char *store, size_t cap)
+{
+	size_t len = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		if (!field_is(&f[i], "cookie"))
+			continue;
+		if ((len ? 2 : 0) + f[i].value_len > cap - len)
+			return -1;
+		if (len) {
+			memcpy(store + len, "; ", 2);
+			len += 2;
+		}
+		memcpy(store + len, f[i].value, f[i].value_len);
+		len += f[i].value_len;
+	}
+	return (ssize_t)len;
+}
+
+static int add_header(struct sg_h1_req *req, struct sg_h1_span name, struct sg_h1_span value)
+{
+	if (req->nheaders == SG_H1_MAX_HEADERS)
+		return -E2BIG;
+	req->headers[req->nheaders++] = (struct sg_h1_header){ name, value };
+	return 0;
+}
+
+int sg_h2_request_head(const struct sg_h2_field *f, size_t n, char *store, size_t cap,
+		       struct sg_h1_req *req)
+{
+	const struct sg_h2_field *authority = NULL, *host = NULL;
+	bool cookie_done = false;
+	ssize_t cookie_len;
+	int err = 0;
+
+	memset(req, 0, sizeof(*req));
+	req->minor = 1;
+	req->content_length = -1;
+	req->keep_alive = true;
+	for (size_t i = 0; i < n; i++) {
+		if (field_is(&f[i], ":method"))
+			req->method = span(f[i].value, f[i].value_len);
+		else if (field_is(&f[i], ":path"))
+			req->target = span(f[i].value, f[i].value_len);
+		else if (field_is(&f[i], ":authority"))
+			authority = &f[i];
+		else if (field_is(&f[i], "host") && !host)
+			host = &f[i];
+	}
+	if (!req->method.len || !req->target.len || req->target.p[0] != '/')
+		return -EINVAL;
+	if (authority || host) {
+		const struct sg_h2_field *h = authority ? authority : host;
+
+		err = add_header(req, span("host", 4), span(h->value, h->value_len));
+	}
+	cookie_len = join_cookies(f, n, store, cap);
+	if (cookie_len < 0)
+		return -E2BIG;
+	for (size_t i = 0; i < n && !err; i++) {
+		const struct sg_h2_field *x = &f[i];
+
+		if (x->name_len && x->name[0] == ':')
+			continue;
+		if (field_is(x, "host"))
+			continue; /* already first, from :authority or itself */
+		if (field_is(x, "cookie")) {
+			if (!cookie_done)
+				err = add_header(req, span(x->name, x->name_len),
+						 span(store, (size_t)cookie_len));
+			cookie_done = true;
+			continue;
+		}
+		if (field_is(x, "content-length"))
+			req->content_length = parse_length(x->value, x->value_len);
+		err = add_header(req, span(x->name, x->name_len), span(x->value, x->value_len));
+	}
+	return err;
+}
+
+static bool span_eq(struct sg_h1_span s, const char *lit)
+{
+	return s.len == strlen(lit) && strncasecmp(s.p, lit, s.len) == 0;
+}
+
+/* Whether comma-separated list v contains token t (case-insensitive). */
+static bool list_has(struct sg_h1_span v, struct sg_h1_span t)
+{
+	size_t i = 0;
+
+	while (i < v.len) {
+		size_t start, end;
+
+		while (i < v.len && (v.p[i] == ' ' || v.p[i] == '\t' || v.p[i] == ','))
+			i++;
+		start = i;
+		while (i < v.len && v.p[i] != ',')
+			i++;
+		end = i;
+		while (end > start && (v.p[end - 1] == ' ' || v.p[end - 1] == '\t'))
+			end--;
+		if (end - start == t.len && end > start && !strncasecmp(v.p + start, t.p, t.len))
+			return true;
+	}
+	return false;
+}
+
+static bool connection_specific(const struct sg_h1_resp *resp, struct sg_h1_span name)
+{
+	static const char *const fixed[] = { "connection",	  "keep-alive", "proxy-connection",
+					     "transfer-encoding", "upgrade",	"te" };
+
+	for (size_t i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++)
+		if (span_eq(name, fixed[i]))
+			return true;
+	for (size_t i = 0; i < resp->nheaders; i++)
+		if (span_eq(resp->headers[i].name, "connection") &&
+		    list_has(resp->headers[i].value, name))
+			return true;
+	return false;
+}
+
+ssize_t sg_h2_response_fields(const struct sg_h1_resp *resp, char *store, size_t cap,
+			      struct sg_h2_field *out, size_t max)
+{
+	bool te = sg_h1_resp_header(resp, "transfer-encoding") != NULL;
+	size_t used = 0, n = 0;
+	int len;
+
+	if (max == 0 || cap < 4)
+		return -1;
+	len = snprintf(store, cap, "%03u", resp->status);
+	out[n++] = (struct sg_h2_field){ ":status", 7, store, (size_t)len };
+	used = (size_t)len;
+	for (size_t i = 0; i < resp->nheaders; i++) {
+		const struct sg_h1_header *h = &resp->headers[i];
+		char *name = store + used;
+
+		if (connection_specific(resp, h->name) ||
+		    (te && span_eq(h->name, "content-length")))
+			continue;
+		if (n == max || h->name.len > cap - used)
+			return -1;
+		for (size_t k = 0; k < h->name.len; k++) {
+			char c = h->name.p[k];
+
+			name[k] = c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
+		}
+		used += h->name.len;
+		out[n++] = (struct sg_h2_field){ name, h->name.len, h->value.p, h->value.len };
+	}
+	return (ssize_t)n;
+}
+
+int sg_h2_preface(const char *p, size_t len)
+{
+	size_t n = len < SG_H2_PREFACE_LEN ? len : SG_H2_PREFACE_LEN;
+
+	if (memcmp(p, SG_H2_PREFACE, n) != 0)
+		return -1;
+	return n == SG_H2_PREFACE_LEN ? 1 : 0;
+}
+
+bool sg_h2_upgrade_request(const struct sg_h1_req *req)
+{
+	const struct sg_h1_span *up = sg_h1_header(req, "upgrade");
+	size_t settings = 0;
+
+	if (req->minor != 1 || !up || !sg_h1_wants_upgrade(req) || !list_has(*up, span("h2c", 3)) ||
+	    sg_h1_request_body(req) != SG_H1_BODY_NONE)
+		return false;
+	for (size_t i = 0; i < req->nheaders; i++)
+		if (span_eq(req->headers[i].name, "http2-settings"))
+			settings++;
+	return settings == 1;
+}
+
+static int b64url_value(char c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (c >= '0' && c <= '9')
+		return c - '0' + 52;
+	if (c == '-')
+		return 62;
+	if (c == '_')
+		return 63;
+	return -1;
+}
+
+ssize_t sg_h2_base64url_decode(const char *in, size_t len, uint8_t *out, size_t cap)
+{
+	uint32_t acc = 0;
+	size_t bits = 0, n = 0;
+
+	while (len && in[len - 1] == '=')
+		len--;
+	if (len % 4 == 1)
+		return -1; /* 6 bits cannot end a byte */
+	for (size_t i = 0; i < len; i++) {
+		int v = b64url_value(in[i]);
+
+		if (v < 0)
+			return -1;
+		acc = (acc << 6) | (uint32_t)v;
+		bits += 6;
+		if (bits >= 8) {
+			bits -= 8;
+			if (n == cap)
+				return -1;
+			out[n++] = (uint8_t)(acc >> bits);
+		}
+	}
+	return (ssize_t)n;
+}
+
+/* ---- nghttp2 callbacks ----------------------------------------------------- */
+
+static void *stream_of(nghttp2_session *ng, int32_t id)
+{
+	return nghttp2_session_get_stream_user_data(ng, id);
+}
+
+static int on_begin_headers(nghttp2_session *ng, const nghttp2_frame *frame, void *user)
+{
+	struct sg_h2_session *s = user;
+	void *stream;
+
+	if (frame->hd.type != NGHTTP2_HEADERS || frame->headers.cat != NGHTTP2_HCAT_REQUEST)
+		return 0;
+	stream = s->cb->open(s->conn, frame->hd.stream_id);
+	if (!stream) {
+		nghttp2_submit_rst_stream(ng, NGHTTP2_FLAG_NONE, frame->hd.stream_id,
+					  NGHTTP2_REFUSED_STREAM);
+		return 0;
+	}
+	nghttp2_session_set_stream_user_data(ng, frame->hd.stream_id, stream);
+	return 0;
+}
+
+static int on_header(nghttp2_session *ng, const nghttp2_frame *frame, const uint8_t *name,
+		     size_t namelen, const uint8_t *value, size_t valuelen, uint8_t flags,
+		     void *user)
+{
+	struct sg_h2_session *s = user;
+	void *stream = stream_of(ng, frame->hd.stream_id);
+	struct sg_h2_field f = { (const char *)name, namelen, (const char *)value, valuelen };
+
+	/* Trailers are not passed on: an HTTP/1.1 backend gets a
+	 * Content-Length or chunked body without them. */
+	if (!stream || frame->hd.type != NGHTTP2_HEADERS ||
+	    frame->headers.cat != NGHTTP2_HCAT_REQUEST)
+		return 0;
+	return s->cb->field(s->conn, stream, &f) < 0 ? NGHTTP2_ERR_CALLBACK_FAILURE : 0;
+}
+
+static int on_frame_recv(nghttp2_session *ng, const nghttp2_frame *frame, void *user)
+{
+	struct sg_h2_session *s = user;
+	bool end = frame->hd.flags & NGHTTP2_FLAG_END_STREAM;
+	void *stream;
+	int rc = 0;
+
+	switch (frame->hd.type) {
+	case NGHTTP2_PING:
+		if (frame->hd.flags & NGHTTP2_FLAG_ACK)
+			s->cb->ping_ack(s->conn);
+		return 0;
+	case NGHTTP2_HEADERS:
+		stream = stream_of(ng, frame->hd.stream_id);
+		if (!stream)
+			return 0;
+		if (frame->headers.cat == NGHTTP2_HCAT_REQUEST)
+			rc = s->cb->head(s->conn, stream, end);
+		else if (end)
+			rc = s->cb->end(s->conn, stream);
+		break;
+	case NGHTTP2_DATA:
+		stream = stream_of(ng, frame->hd.stream_id);
+		if (stream && end)
+			rc = s->cb->end(s->conn, stream);
+		break;
+	default:
+		return 0;
+	}
+	return rc < 0 ? NGHTTP2_ERR_CALLBACK_FAILURE : 0;
+}
+
+static int on_data_chunk(nghttp2_session *ng, uint8_t flags, int32_t id, const uint8_t *data,
+			 size_t len, void *user)
+{
+	struct sg_h2_session *s = user;
+	void *stream = stream_of(ng, id);
+
+	if (!stream) {
+		/* Nobody will pass these on: give the window back now. */
+		nghttp2_session_consume(ng, id, len);
+		return 0;
+	}
+	return s->cb->data(s->conn, stream, (const char *)data, len) < 0
+		       ? NGHTTP2_ERR_CALLBACK_FAILURE
+		       : 0;
+}
+
+static int on_stream_close(nghttp2_session *ng, int32_t id, uint32_t code, void *user)
+{
+	struct sg_h2_session *s = user;
+	void *stream = stream_of(ng, id);
+
+	if (stream) {
+		nghttp2_session_set_stream_user_data(ng, id, NULL);
+		s->cb->closed(s->conn, stream, code);
+	}
+	return 0;
+}
+
+static ssize_t read_body(nghttp2_session *ng, int32_t id, uint8_t *buf, size_t len, uint32_t *flags,
+			 nghttp2_data_source *src, void *user)
+{
+	struct sg_h2_session *s = user;
+	void *stream = stream_of(ng, id);
+	bool eof = false;
+	ssize_t n;
+
+	if (!stream)
+		return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;
+	n = s->cb->body(s->conn, stream, (char *)buf, len, &eof);
+	if (n == -EAGAIN)
+		return NGHTTP2_ERR_DEFERRED;
+	if (n < 0)
+		return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;
+	if (eof)
+		*flags |= NGHTTP2_DATA_FLAG_EOF;
+	return n;
+}
+
+/* ---- the session ----------------------------------------------------------- */
+
+static int setup(struct sg_h2_session *s, const struct sg_h2_settings *set)
+{
+	nghttp2_session_callbacks *cbs;
+	nghttp2_option *opt;
+	nghttp2_settings_entry iv[sizeof(set->v) / sizeof(set->v[0])];
+	int rc;
+
+	if (nghttp2_session_callbacks_new(&cbs))
+		return -ENOMEM;
+	nghttp2_session_callbacks_set_on_begin_headers_callback(cbs, on_begin_headers);
+	nghttp2_session_callbacks_set_on_header_callback(cbs, on_header);
+	nghttp2_session_callbacks_set_on_frame_recv_callback(cbs, on_frame_recv);
+	nghttp2_session_callbacks_set_on_data_chunk_recv_callback(cbs, on_data_chunk);
+	nghttp2_session_callbacks_set_on_stream_close_callback(cbs, on_stream_close);
+	if (nghttp2_option_new(&opt)) {
+		nghttp2_session_callbacks_del(cbs);
+		return -ENOMEM;
+	}
+	/* Windows open only as far as bytes really left for the backend:
+	 * that is what bounds a stream's buffered request body. */
+	nghttp2_option_set_no_auto_window_update(opt, 1);
+	rc = nghttp2_session_server_new2(&s->ng, cbs, s, opt);
+	nghttp2_option_del(opt);
+	nghttp2_session_callbacks_del(cbs);
+	if (rc)
+		return -ENOMEM;
+	for (size_t i = 0; i < set->n; i++)
+		iv[i] = (nghttp2_settings_entry){ set->v[i].id, set->v[i].value };
+	if (nghttp2_submit_settings(s->ng, NGHTTP2_FLAG_NONE, iv, set->n))
+		return -ENOMEM;
+	if (set->connection_window &&
+	    nghttp2_session_set_local_window_size(s->ng, NGHTTP2_FLAG_NONE, 0,
+						  (int32_t)set->connection_window))
+		return -ENOMEM;
+	return 0;
+}
+
+int sg_h2_session_new(const struct sg_h2_callbacks *cb, void *conn,
+		      const struct sg_h2_settings *set, struct sg_h2_session **out)
+{
+	struct sg_h2_session *s = calloc(1, sizeof(*s));
+	int rc;
+
+	if (!s)
+		return -ENOMEM;
+	s->cb = cb;
+	s->conn = conn;
+	rc = setup(s, set);
+	if (rc) {
+		sg_h2_session_free(s);
+		return rc;
+	}
+	*out = s;
+	return 0;
+}
+
+void sg_h2_session_free(struct sg_h2_session *s)
+{
+	if (!s)
+		return;
+	nghttp2_session_del(s->ng);
+	free(s);
+}
+
+int sg_h2_upgrade(struct sg_h2_session *s, const char *settings, size_t len, bool head,
+		  void *stream)
+{
+	uint8_t payload[256];
+	ssize_t n = sg_h2_base64url_decode(settings, len, payload, sizeof(payload));
+
+	if (n < 0 || n % 6)
+		return -EINVAL;
+	/* A server session ignores upgrade2's stream_user_data. */
+	if (nghttp2_session_upgrade2(s->ng, payload, (size_t)n, head, NULL) ||
+	    nghttp2_session_set_stream_user_data(s->ng, 1, stream))
+		return -EINVAL;
+	return 0;
+}
+
+int sg_h2_recv(struct sg_h2_session *s, const char *p, size_t len)
+{
+	ssize_t n = nghttp2_session_mem_recv(s->ng, (const uint8_t *)p, len);
+
+	return n < 0 ? -EPROTO : 0;
+}
+
+ssize_t sg_h2_pending(struct sg_h2_session *s, const char **data)
+{
+	const uint8_t *p = NULL;
+	ssize_t n = nghttp2_session_mem_send(s->ng, &p);
+
+	*data = (const char *)p;
+	return n < 0 ? -EPROTO : n;
+}
+
+bool sg_h2_alive(struct sg_h2_session *s)
+{
+	return nghttp2_session_want_read(s->ng) || nghttp2_session_want_write(s->ng);
+}
+
+int sg_h2_respond(struct sg_h2_session *s, int32_t id, const struct sg_h2_field *f, size_t n,
+		  bool body)
+{
+	nghttp2_data_provider prd = { .read_callback = read_body };
+	nghttp2_nv *nv = calloc(n ? n : 1, sizeof(*nv));
+	int rc;
+
+	if (!nv)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++)
+		nv[i] = (nghttp2_nv){ (uint8_t *)(uintptr_t)f[i].name,
+				      (uint8_t *)(uintptr_t)f[i].value, f[i].name_len,
+				      f[i].value_len, NGHTTP2_NV_FLAG_NONE };
+	rc = nghttp2_submit_response(s->ng, id, nv, n, body ? &prd : NULL);
+	free(nv);
+	return rc ? -EINVAL : 0;
+}
+
+int sg_h2_resume(struct sg_h2_session *s, int32_t id)
+{
+	return nghttp2_session_resume_data(s->ng, id) ? -EINVAL : 0;
+}
+
+int sg_h2_reset(struct sg_h2_session *s, int32_t id, uint32_t code)
+{
+	return nghttp2_submit_rst_stream(s->ng, NGHTTP2_FLAG_NONE, id, code) ? -EINVAL : 0;
+}
+
+int sg_h2_consume(struct sg_h2_session *s, int32_t id, size_t n)
+{
+	if (!n)
+		return 0;
+	return nghttp2_session_consume(s->ng, id, n) ? -EINVAL : 0;
+}
+
+int sg_h2_ping(struct sg_h2_session *s)
+{
+	return nghttp2_submit_ping(s->ng, NGHTTP2_FLAG_NONE, NULL) ? -ENOMEM : 0;
+}
+
+int sg_h2_goaway(struct sg_h2_session *s, uint32_t code, const char *why)
+{
+	int32_t last = nghttp2_session_get_last_proc_stream_id(s->ng);
+
+	return nghttp2_submit_goaway(s->ng, NGHTTP2_FLAG_NONE, last, code, (const uint8_t *)why,
+				     why ? strlen(why) : 0)
+		       ? -EINVAL
+		       : 0;
+}

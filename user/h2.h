@@ -1,0 +1,188 @@
+/* HTTP/2 codec: an nghttp2 server session behind a small callback API, the
+ * SETTINGS a frontend policy asks for, and the translations between HTTP/2
+ * header lists and HTTP/1 heads. No I/O; the only module that includes
+ * nghttp2.h. */
+#ifndef SG_H2_H
+#define SG_H2_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "config/cfg.h"
+#include "user/h1.h"
+
+/* The client connection preface (RFC 9113 §3.4). */
+#define SG_H2_PREFACE "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"
+#define SG_H2_PREFACE_LEN 24
+
+/* Error codes of RST_STREAM and GOAWAY (RFC 9113 §7). */
+#define SG_H2_NO_ERROR 0x0
+#define SG_H2_PROTOCOL_ERROR 0x1
+#define SG_H2_INTERNAL_ERROR 0x2
+#define SG_H2_REFUSED_STREAM 0x7
+#define SG_H2_CANCEL 0x8
+
+/* SETTINGS identifiers (RFC 9113 §6.5.2). */
+enum sg_h2_setting_id {
+	SG_H2_SET_MAX_CONCURRENT_STREAMS = 0x3,
+	SG_H2_SET_INITIAL_WINDOW_SIZE = 0x4,
+	SG_H2_SET_MAX_FRAME_SIZE = 0x5,
+};
+
+/* Streams one connection may have open at once. */
+#define SG_H2_MAX_STREAMS 100
+
+struct sg_h2_setting {
+	uint16_t id;
+	uint32_t value;
+};
+
+/* What the gateway announces when a connection starts. */
+struct sg_h2_settings {
+	struct sg_h2_setting v[3];
+	size_t n;
+	/* Connection-level receive window; 0 = the protocol's 65535. */
+	uint32_t connection_window;
+};
+
+/* The SETTINGS for frontend policy `h`: MAX_CONCURRENT_STREAMS always,
+ * INITIAL_WINDOW_SIZE from http2WindowSize and MAX_FRAME_SIZE from
+ * http2FrameSize when set, and the connection window from
+ * http2ConnectionWindowSize. Unset values keep the protocol defaults (and are
+ * not sent); set ones are clamped to what the protocol allows (windows at
+ * most 2^31-1, the connection window at least 65535, frames 16384..2^24-1). */
+void sg_h2_settings_from_policy(const struct sg_frontend_http *h, struct sg_h2_settings *out);
+
+/* One header field; not NUL-terminated. */
+struct sg_h2_field {
+	const char *name;
+	size_t name_len;
+	const char *value;
+	size_t value_len;
+};
+
+/* The request head an HTTP/1.1 backend gets for an HTTP/2 request whose
+ * fields are f[0..n): method and target from :method and :path; Host from
+ * :authority (a received host field is used only when :authority is
+ * absent); Cookie fields joined with "; " into one (RFC 9113 §8.2.3),
+ * written to store[0..cap); every other regular field as received. Spans
+ * of *req point into the fields and store. content_length is set from a
+ * content-length field (-1 when none or unparsable); keep_alive is true;
+ * head_len is 0. Returns 0, -EINVAL without :method or :path (or with a
+ * :path that does not start with '/'), -E2BIG for more than
+ * SG_H1_MAX_HEADERS fields or a store too small. */
+int sg_h2_request_head(const struct sg_h2_field *f, size_t n, char *store, size_t cap,
+		       struct sg_h1_req *req);
+
+/* The response head for an HTTP/2 client: ":status" (its digits written to
+ * store), then the backend's fields in order with names lowercased into
+ * store. Dropped: Connection and every field it names, Keep-Alive,
+ * Proxy-Connection, Transfer-Encoding, Upgrade, TE (connection-specific
+ * fields are malformed in HTTP/2, RFC 9113 §8.2.2), and Content-Length when
+ * Transfer-Encoding was present. Returns the number of fields written to
+ * out[0..max), or -1 when out or store is too small. */
+ssize_t sg_h2_response_fields(const struct sg_h1_resp *resp, char *store, size_t cap,
+			      struct sg_h2_field *out, size_t max);
+
+/* Whether p[0..len), the first bytes of a connection, are the client
+ * preface: 1 = all of it is there, 0 = a proper prefix of it (wait for
+ * more), -1 = not HTTP/2. */
+int sg_h2_preface(const char *p, size_t len);
+
+/* An HTTP/1.1 request the gateway upgrades to h2c (RFC 7540 §3.2):
+ * Connection lists "upgrade", Upgrade lists "h2c", exactly one
+ * HTTP2-Settings header, and no body (a body would have to be read before
+ * the switch, which the gateway does not do: such a request stays
+ * HTTP/1.1). */
+bool sg_h2_upgrade_request(const struct sg_h1_req *req);
+
+/* Decode base64url without padding (the HTTP2-Settings header, RFC 7540
+ * §3.2.1; '=' padding is tolerated) into out[0..cap). Returns the decoded
+ * length or -1 on a bad character, a bad length or a short out. */
+ssize_t sg_h2_base64url_decode(const char *in, size_t len, uint8_t *out, size_t cap);
+
+/* ---- the session ---------------------------------------------------------- */
+
+struct sg_h2_session;
+
+/* How a session reports what it received. `conn` is the pointer given to
+ * sg_h2_session_new; `stream` is what `open` returned for that stream. A
+ * callback returning a negative value makes the session fail as a whole
+ * (sg_h2_recv/sg_h2_pending then return an error). */
+struct sg_h2_callbacks {
+	/* The client opened stream `id`. Return the caller's object for it,
+	 * or NULL to refuse the stream (it is reset). */
+	void *(*open)(void *conn, int32_t id);
+	/* One field of the request head, pseudo-headers first; names are
+	 * lowercase (nghttp2 checked the field). */
+	int (*field)(void *conn, void *stream, const struct sg_h2_field *f);
+	/* The request head is complete; end_stream: no body follows. */
+	int (*head)(void *conn, void *stream, bool end_stream);
+	/* Request body bytes. They count against the flow-control windows
+	 * until given back with sg_h2_consume. */
+	int (*data)(void *conn, void *stream, const char *p, size_t len);
+	/* The request body ended (END_STREAM after a body; trailers are
+	 * dropped). */
+	int (*end)(void *conn, void *stream);
+	/* The stream is gone (response sent, or reset by either side). The
+	 * session never mentions `stream` again. */
+	void (*closed)(void *conn, void *stream, uint32_t error_code);
+	/* The client acknowledged our PING. */
+	void (*ping_ack)(void *conn);
+	/* Response body for a stream answered with body = true: copy up to
+	 * len bytes to buf and return how many, setting *eof after the last
+	 * one; return -EAGAIN when nothing is there yet (call sg_h2_resume
+	 * once there is), another negative errno to reset the stream. */
+	ssize_t (*body)(void *conn, void *stream, char *buf, size_t len, bool *eof);
+};
+
+/* A server session that sends the SETTINGS of `s` (and the connection
+ * window) first. Flow control is manual: received DATA keeps the windows
+ * shut until sg_h2_consume. Returns 0 and *out (owned by the caller, freed
+ * with sg_h2_session_free), or -ENOMEM. */
+int sg_h2_session_new(const struct sg_h2_callbacks *cb, void *conn, const struct sg_h2_settings *s,
+		      struct sg_h2_session **out);
+void sg_h2_session_free(struct sg_h2_session *s);
+
+/* Take over an HTTP/1.1 request that asked for "Upgrade: h2c": `settings`
+ * is its HTTP2-Settings value (base64url); the request becomes stream 1,
+ * half-closed by the client, with `stream` as its object. The caller then
+ * answers it like any stream. Returns 0, -EINVAL for bad settings. */
+int sg_h2_upgrade(struct sg_h2_session *s, const char *settings, size_t len, bool head,
+		  void *stream);
+
+/* Feed bytes read from the client. Returns 0, or -EPROTO when the session
+ * cannot go on (bad preface, a callback failed, out of memory); frames
+ * telling the client why (GOAWAY) may still be pending. */
+int sg_h2_recv(struct sg_h2_session *s, const char *p, size_t len);
+/* The next bytes to write to the client: returns their length and *data
+ * (valid until the next call into the session), 0 when nothing is pending,
+ * or -EPROTO. Body callbacks run from here. */
+ssize_t sg_h2_pending(struct sg_h2_session *s, const char **data);
+/* False once the session is over: GOAWAY went both ways or was sent with
+ * no stream left, or a fatal error, and nothing is left to write. */
+bool sg_h2_alive(struct sg_h2_session *s);
+
+/* Answer stream `id` with fields f[0..n) (":status" first); body: DATA
+ * frames follow from the body callback, else the stream ends with the
+ * HEADERS. Returns 0 or a negative errno. */
+int sg_h2_respond(struct sg_h2_session *s, int32_t id, const struct sg_h2_field *f, size_t n,
+		  bool body);
+/* The body callback has bytes again for stream `id`. */
+int sg_h2_resume(struct sg_h2_session *s, int32_t id);
+/* RST_STREAM with `code`. */
+int sg_h2_reset(struct sg_h2_session *s, int32_t id, uint32_t code);
+/* `n` request body bytes of stream `id` were passed on: open the windows by
+ * that much. Works on a stream that is already closed (connection window
+ * only). */
+int sg_h2_consume(struct sg_h2_session *s, int32_t id, size_t n);
+/* Send a PING (the ack comes to the ping_ack callback). */
+int sg_h2_ping(struct sg_h2_session *s);
+/* GOAWAY with `code` and debug text `why` (may be NULL), naming the last
+ * stream the session processed: streams already open finish, new ones are
+ * refused. */
+int sg_h2_goaway(struct sg_h2_session *s, uint32_t code, const char *why);
+
+#endif

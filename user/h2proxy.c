@@ -1,0 +1,1633 @@
+/* HTTP/2 client connections: one struct h2conn per connection (socket,
+ * session, PING keepalive and idle deadlines), one struct h2stream per
+ * stream. A stream goes: head -> (small body buffered for replay) ->
+ * attempts (pick endpoint, connect or reuse, send, wait for the response
+ * head) -> response HEADERS -> body relayed as DATA -> closed by the
+ * session. Attempts behave as the HTTP/1 proxy's (user/proxy.c): the same
+ * timeouts, retry rules, stale-reuse retry and failure answers.
+ *
+ * Re-entry: session callbacks run inside sg_h2_recv/sg_h2_pending, where the
+ * session must not be driven again; `busy` defers flushing and closing the
+ * connection until the session returns. Streams and connections are freed
+ * from the loop's close queue, never inside a callback. */
+#include "user/h2proxy.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "policy/failure.h"
+#include "policy/route.h"
+#include "user/h2.h"
+#include "user/log.h"
+#include "user/net.h"
+
+#define H2P_HEAD_MAX (64 * 1024)   /* request fields, or a response head */
+#define H2P_REPLAY_MAX (64 * 1024) /* bodies kept for retries */
+#define H2P_READ_CHUNK 16384
+#define H2P_DEFAULT_PING_TIMEOUT_MS 20000 /* hyper's, which agentgateway uses */
+#define H2P_MAX_RESPONSE_FIELDS (SG_H1_MAX_HEADERS + 1)
+
+static const char upgrade_101[] = "HTTP/1.1 101 Switching Protocols\r\n"
+				  "Connection: Upgrade\r\nUpgrade: h2c\r\n\r\n";
+
+/* One HTTP/2 client connection. Owned by the worker's loop (listed in
+ * ctx->h2conns); freed in the close queue. Owns its streams. */
+struct h2conn {
+	struct sg_proxy_ctx *ctx;
+	struct sg_cfg *cfg; /* the config the connection began on (a reference) */
+	const struct sg_bind *bind;
+	const struct sg_frontend_http *fhttp; /* SETTINGS, keepalive, buffers */
+	struct h2conn *next, *prev;
+	struct sg_io io;
+	struct sg_timer timer;
+	struct sg_closing closing;
+	struct sg_h2_session *h2;
+	char ip[80];
+	bool closed;
+	int busy;	   /* inside the session: flush and close wait */
+	bool flush_wanted; /* asked for while busy */
+	bool close_wanted; /* asked for while busy */
+
+	/* Bytes for the client that did not fit in the socket yet. */
+	char *out;
+	size_t out_len, out_off, out_cap;
+
+	struct h2stream *streams;
+	size_t nstreams;
+
+	/* Deadlines in loop ms, 0 = none. */
+	uint64_t rx_at;	  /* last bytes from the client */
+	uint64_t pong_by; /* the PING in flight must be acked by then */
+	uint64_t idle_at; /* no stream open since a while */
+	uint64_t ping_ms, pong_ms, idle_ms;
+	size_t max_buffer; /* response bytes buffered per stream */
+};
+
+enum stream_state {
+	S_HEAD,	   /* receiving the request head */
+	S_BODY,	   /* buffering a small request body, for replay */
+	S_ATTEMPT, /* a try connects, sends, or waits for the response head */
+	S_BACKOFF, /* between tries */
+	S_RESP,	   /* relaying the response body */
+	S_DONE,	   /* answered (or reset); waiting for the session to close it */
+};
+
+/* Where a request field sits in h2stream.hbuf (offsets: hbuf may move). */
+struct field_pos {
+	uint32_t name, name_len, value, value_len;
+};
+
+/* One stream. Owned by its connection; freed in the close queue. Owns its
+ * upstream while an attempt or the response body runs. */
+struct h2stream {
+	struct h2conn *conn;
+	struct h2stream *next, *prev;
+	int32_t id;
+	enum stream_state state;
+	bool closed;
+	struct sg_timer timer;
+	struct sg_closing closing;
+
+	/* The request head: fields packed in hbuf, then the HTTP/1 view the
+	 * backend gets (spans into hbuf and store). */
+	char *hbuf, *store;
+	size_t hbuf_len, hbuf_cap;
+	struct field_pos *pos;
+	size_t npos, pos_cap;
+	bool head_too_large;
+	struct sg_h1_req req;
+	bool is_head;
+
+	/* The request body: the whole of it when replayable, else the bytes
+	 * not yet written to the backend (from body_off). */
+	char *body;
+	size_t body_len, body_off, body_cap;
+	size_t unconsumed; /* received, not yet given back to flow control */
+	bool req_end;	   /* the client ended its side */
+	bool replayable;   /* body complete in `body`, sent with the head */
+	bool streaming;	   /* body written to the backend as it arrives */
+	bool chunked_up;   /* ... as chunks (the client sent no content-length) */
+	bool req_sent;	   /* the whole request is with the backend */
+	char frame[24];	   /* chunk framing being written */
+	size_t frame_len, frame_off;
+	uint64_t chunk_left; /* body bytes left in the current chunk */
+	bool last_chunk_sent;
+
+	/* Routing and attempts, as in user/proxy.c. */
+	const struct sg_listener *listener;
+	const struct sg_route *route;
+	const struct sg_backend_ref *backend;
+	unsigned attempt;
+	uint64_t tried;
+	bool stale_retry_used;
+	char endpoint[80];
+	uint64_t started, request_at, attempt_at, connect_at, backoff_at;
+
+	/* The backend side of the current attempt. */
+	struct sg_upstream *up;
+	bool up_connected;
+	char *up_out; /* request head (+ replayable body) being written */
+	size_t up_out_len, up_out_off;
+	char *up_in; /* response head being read */
+	size_t up_in_len, up_in_cap;
+	struct sg_h1_resp resp;
+
+	/* The response. */
+	uint16_t status;
+	bool resp_started; /* HEADERS submitted */
+	enum sg_h1_body resp_body;
+	uint64_t resp_left; /* SG_H1_BODY_LENGTH */
+	struct sg_h1_chunked chunks;
+	bool resp_keep_alive;
+	bool resp_eof; /* every body byte is in rbuf */
+	bool deferred; /* the session waits for body bytes */
+	char *rbuf;    /* decoded body bytes not yet taken by the session */
+	size_t rbuf_off, rbuf_len, rbuf_cap;
+
+	uint64_t bytes_in, bytes_out;
+	bool logged;
+};
+
+static void conn_close(struct h2conn *c);
+static void conn_flush(struct h2conn *c);
+static void conn_rearm(struct h2conn *c);
+static void start_attempt(struct h2stream *s);
+static void update_up_io(struct h2stream *s);
+static void write_body(struct h2stream *s);
+
+/* ---- small helpers ------------------------------------------------------- */
+
+static uint64_t now(const struct h2conn *c)
+{
+	return sg_loop_now(c->ctx->loop);
+}
+
+static uint64_t ms(sg_dur d)
+{
+	return sg_dur_to_ms_ceil(d);
+}
+
+static void stat(struct h2conn *c, enum sg_stat which)
+{
+	sg_stats_add(c->ctx->stats, which, 1);
+}
+
+static uint64_t next_random(struct sg_proxy_ctx *ctx)
+{
+	uint64_t x = ctx->rng ? ctx->rng : 0x9e3779b97f4a7c15ull;
+
+	x ^= x << 13;
+	x ^= x >> 7;
+	x ^= x << 17;
+	ctx->rng = x;
+	return x;
+}
+
+/* Room for `more` bytes after the first `len` of *buf. */
+static int reserve(char **buf, size_t len, size_t *cap, size_t more)
+{
+	size_t ncap = *cap ? *cap : 4096;
+	char *grown;
+
+	if (len + more <= *cap)
+		return 0;
+	while (ncap < len + more)
+		ncap *= 2;
+	grown = realloc(*buf, ncap);
+	if (!grown)
+		return -1;
+	*buf = grown;
+	*cap = ncap;
+	return 0;
+}
+
+/* Append n bytes to a buffer whose live part is [*off, *len) (off NULL:
+ * from 0): the dead front is reclaimed before growing. */
+static int append(char **buf, size_t *off, size_t *len, size_t *cap, const char *p, size_t n)
+{
+	if (off && *off && *len + n > *cap) {
+		memmove(*buf, *buf + *off, *len - *off);
+		*len -= *off;
+		*off = 0;
+	}
+	if (reserve(buf, *len, cap, n) == -1)
+		return -1;
+	if (n)
+		memcpy(*buf + *len, p, n);
+	*len += n;
+	return 0;
+}
+
+static const char *cause_text(int err)
+{
+	switch (err) {
+	case ECONNREFUSED:
+		return "connection refused";
+	case ECONNRESET:
+		return "connection reset by peer";
+	case EPIPE:
+		return "broken pipe";
+	case EHOSTUNREACH:
+		return "host unreachable";
+	case ENETUNREACH:
+		return "network unreachable";
+	case 0:
+		return "connection closed before response headers";
+	default:
+		return strerror(err);
+	}
+}
+
+static void stream_rearm(struct h2stream *s)
+{
+	uint64_t due = 0, cand[] = { s->request_at, s->attempt_at, s->connect_at, s->backoff_at };
+
+	for (size_t i = 0; i < sizeof(cand) / sizeof(cand[0]); i++)
+		if (cand[i] && (!due || cand[i] < due))
+			due = cand[i];
+	if (due)
+		sg_timer_arm(s->conn->ctx->loop, &s->timer, due);
+	else
+		sg_timer_stop(s->conn->ctx->loop, &s->timer);
+}
+
+/* ---- access log ---------------------------------------------------------- */
+
+/* The request target for a log line, escaped as user/proxy.c does. */
+static void log_path(const struct h2stream *s, char *out, size_t cap)
+{
+	size_t o = 0;
+
+	for (size_t i = 0; i < s->req.target.len && i < 1024 && o + 7 < cap; i++) {
+		unsigned char ch = (unsigned char)s->req.target.p[i];
+
+		if (ch == '"' || ch == '\\')
+			o += (size_t)snprintf(out + o, cap - o, "\\%c", ch);
+		else if (ch < 0x20 || ch == 0x7f)
+			o += (size_t)snprintf(out + o, cap - o, "\\u%04x", ch);
+		else
+			out[o++] = (char)ch;
+	}
+	out[o] = '\0';
+}
+
+/* One line per stream that got as far as a request, in the HTTP/1 proxy's
+ * format (the copy engine moved the body: DATA frames are built here). */
+static void access_log(struct h2stream *s)
+{
+	struct sg_proxy_ctx *ctx = s->conn->ctx;
+	const char *l = s->listener ? s->listener->key : "", *r = s->route ? s->route->key : "";
+	unsigned long long dur = now(s->conn) - s->started;
+	int mlen = (int)s->req.method.len;
+	const char *m = s->req.method.p ? s->req.method.p : "";
+	char path[1200], line[2048];
+	int n;
+
+	if (s->logged || ctx->access_log == SG_ACCESS_LOG_OFF || !s->started)
+		return;
+	s->logged = true;
+	log_path(s, path, sizeof(path));
+	if (ctx->access_log == SG_ACCESS_LOG_JSON)
+		n = snprintf(line, sizeof(line),
+			     "{\"listener\":\"%s\",\"route\":\"%s\",\"endpoint\":\"%s\","
+			     "\"method\":\"%.*s\",\"path\":\"%s\",\"status\":%u,"
+			     "\"attempts\":%u,\"duration_ms\":%llu,\"bytes_in\":%llu,"
+			     "\"bytes_out\":%llu,\"engine\":\"copy\"}\n",
+			     l, r, s->endpoint, mlen, m, path, s->status, s->attempt + 1, dur,
+			     (unsigned long long)s->bytes_in, (unsigned long long)s->bytes_out);
+	else
+		n = snprintf(line, sizeof(line),
+			     "request listener=%s route=%s endpoint=%s http.method=%.*s "
+			     "http.path=%s http.status=%u attempts=%u duration=%llums "
+			     "bytes_in=%llu bytes_out=%llu engine=copy\n",
+			     *l ? l : "-", *r ? r : "-", s->endpoint[0] ? s->endpoint : "-", mlen,
+			     m, path, s->status, s->attempt + 1, dur,
+			     (unsigned long long)s->bytes_in, (unsigned long long)s->bytes_out);
+	if (n > 0 && write(STDOUT_FILENO, line,
+			   (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1) == -1)
+		ctx->access_log = SG_ACCESS_LOG_OFF; /* stdout is gone: stop trying */
+}
+
+/* ---- stream lifecycle ------------------------------------------------------ */
+
+static void stream_free(struct sg_closing *cl)
+{
+	struct h2stream *s = (struct h2stream *)((char *)cl - offsetof(struct h2stream, closing));
+
+	free(s->hbuf);
+	free(s->store);
+	free(s->pos);
+	free(s->body);
+	free(s->up_out);
+	free(s->up_in);
+	free(s->rbuf);
+	free(s);
+}
+
+static void count_request(struct h2stream *s, uint16_t status)
+{
+	struct h2conn *c = s->conn;
+
+	s->status = status;
+	sg_stats_request(c->ctx->stats, s->listener ? s->listener->key : c->bind->key,
+			 s->route ? s->route->key : "", status);
+}
+
+static void drop_upstream(struct h2stream *s)
+{
+	sg_upstream_close(s->up);
+	s->up = NULL;
+	s->up_connected = false;
+	free(s->up_out);
+	s->up_out = NULL;
+	s->up_out_len = s->up_out_off = 0;
+	s->up_in_len = 0;
+	s->attempt_at = s->connect_at = 0;
+}
+
+/* The stream is gone from the session (or the connection closes): log it,
+ * let go of the backend and of the flow-control bytes it held. */
+static void stream_close(struct h2stream *s, bool give_back)
+{
+	struct h2conn *c = s->conn;
+
+	if (s->closed)
+		return;
+	s->closed = true;
+	access_log(s);
+	sg_timer_stop(c->ctx->loop, &s->timer);
+	drop_upstream(s);
+	if (give_back && s->unconsumed)
+		sg_h2_consume(c->h2, s->id, s->unconsumed);
+	if (s->prev)
+		s->prev->next = s->next;
+	else
+		c->streams = s->next;
+	if (s->next)
+		s->next->prev = s->prev;
+	if (--c->nstreams == 0 && c->idle_ms) {
+		c->idle_at = now(c) + c->idle_ms;
+		conn_rearm(c);
+	}
+	sg_loop_defer_close(c->ctx->loop, &s->closing, stream_free);
+}
+
+static void on_stream_timer(struct sg_loop *loop, struct sg_timer *t);
+
+static struct h2stream *stream_new(struct h2conn *c, int32_t id)
+{
+	struct h2stream *s = calloc(1, sizeof(*s));
+
+	if (!s)
+		return NULL;
+	s->conn = c;
+	s->id = id;
+	s->state = S_HEAD;
+	sg_timer_init(&s->timer, on_stream_timer, s);
+	s->next = c->streams;
+	if (c->streams)
+		c->streams->prev = s;
+	c->streams = s;
+	c->nstreams++;
+	c->idle_at = 0;
+	return s;
+}
+
+/* Give `n` request body bytes back to flow control: the client may send
+ * that many more. */
+static void give_back(struct h2stream *s, size_t n)
+{
+	if (n > s->unconsumed)
+		n = s->unconsumed;
+	s->unconsumed -= n;
+	sg_h2_consume(s->conn->h2, s->id, n);
+}
+
+/* ---- answers --------------------------------------------------------------- */
+
+/* Submit the response head; `body`: DATA follows from rbuf. */
+static int respond(struct h2stream *s, const struct sg_h2_field *f, size_t n, bool body)
+{
+	if (sg_h2_respond(s->conn->h2, s->id, f, n, body) < 0)
+		return -1;
+	s->resp_started = true;
+	return 0;
+}
+
+/* The stream is over for us: the session sends what is queued, then
+ * closes it. */
+static void stream_done(struct h2stream *s)
+{
+	s->state = S_DONE;
+	s->request_at = s->attempt_at = s->connect_at = s->backoff_at = 0;
+	stream_rearm(s);
+	/* Body bytes still coming go nowhere: let the client send them. */
+	if (!s->replayable && s->body_len > s->body_off)
+		give_back(s, s->body_len - s->body_off);
+	s->body_len = s->body_off = 0;
+}
+
+static void reset_stream(struct h2stream *s, uint32_t code)
+{
+	drop_upstream(s);
+	sg_h2_reset(s->conn->h2, s->id, code);
+	stream_done(s);
+}
+
+/* A response made by the gateway: DESIGN §3's status and text/plain body. */
+static void fail(struct h2stream *s, enum sg_fail kind, int err)
+{
+	char body[256], len[24], status[8];
+	uint16_t code = sg_fail_status(kind);
+	struct sg_h2_field f[3];
+
+	sg_fail_body(kind, cause_text(err), body, sizeof(body));
+	SG_DEBUG("%s: h2 stream %d: %u %s", s->conn->ip, s->id, code, body);
+	drop_upstream(s);
+	if (s->resp_started) {
+		/* Part of a response went out: the only honest signal left. */
+		reset_stream(s, SG_H2_INTERNAL_ERROR);
+		return;
+	}
+	snprintf(status, sizeof(status), "%u", code);
+	snprintf(len, sizeof(len), "%zu", strlen(body));
+	f[0] = (struct sg_h2_field){ ":status", 7, status, strlen(status) };
+	f[1] = (struct sg_h2_field){ "content-type", 12, "text/plain", 10 };
+	f[2] = (struct sg_h2_field){ "content-length", 14, len, strlen(len) };
+	s->rbuf_off = s->rbuf_len = 0;
+	if (append(&s->rbuf, NULL, &s->rbuf_len, &s->rbuf_cap, body, strlen(body)) == -1 ||
+	    respond(s, f, 3, true) == -1) {
+		reset_stream(s, SG_H2_INTERNAL_ERROR);
+		return;
+	}
+	s->resp_eof = true;
+	count_request(s, code);
+	stream_done(s);
+}
+
+/* ---- attempts (user/proxy.c's rules) ----------------------------------------- */
+
+static const struct sg_retry *retry_policy(const struct h2stream *s)
+{
+	return s->route ? s->route->eff_retry : NULL;
+}
+
+static bool may_retry(const struct h2stream *s)
+{
+	const struct sg_retry *r = retry_policy(s);
+
+	return r && s->replayable && s->attempt < r->attempts;
+}
+
+static void retry(struct h2stream *s)
+{
+	const struct sg_retry *r = retry_policy(s);
+	uint64_t backoff;
+
+	drop_upstream(s);
+	s->attempt++;
+	stat(s->conn, SG_STAT_RETRIES);
+	backoff = r->backoff == SG_DUR_UNSET ? 0 : ms(r->backoff);
+	if (backoff == 0) {
+		start_attempt(s);
+		return;
+	}
+	s->state = S_BACKOFF;
+	s->backoff_at = now(s->conn) + backoff;
+	stream_rearm(s);
+}
+
+static void attempt_failed(struct h2stream *s, enum sg_fail kind, int err)
+{
+	if (!sg_fail_retryable(kind) || !may_retry(s) || s->resp_started) {
+		fail(s, kind, err);
+		return;
+	}
+	retry(s);
+}
+
+static sg_dur attempt_timeout(const struct h2stream *s)
+{
+	if (s->backend && s->backend->eff_request_timeout != SG_DUR_UNSET)
+		return s->backend->eff_request_timeout;
+	return s->route->eff_timeout.backend_request;
+}
+
+/* The request head for this try (+ the replayable body). */
+static int build_request_out(struct h2stream *s)
+{
+	const char *extra = s->chunked_up ? "transfer-encoding: chunked\r\n" : NULL;
+	size_t cap =
+		2 * s->hbuf_len + 4 * s->req.nheaders + 1024 + (s->replayable ? s->body_len : 0);
+	ssize_t n;
+
+	s->up_out = malloc(cap);
+	if (!s->up_out)
+		return -1;
+	n = sg_h1_write_request(&s->req, s->conn->ip, s->attempt, extra, s->up_out, cap);
+	if (n < 0)
+		return -1;
+	s->up_out_len = (size_t)n;
+	if (s->replayable && s->body_len) {
+		memcpy(s->up_out + s->up_out_len, s->body, s->body_len);
+		s->up_out_len += s->body_len;
+	}
+	s->up_out_off = 0;
+	return 0;
+}
+
+static void on_up_io(struct sg_loop *loop, struct sg_io *io, uint32_t revents);
+
+static void start_attempt(struct h2stream *s)
+{
+	struct h2conn *c = s->conn;
+	const struct sg_endpoint *ep;
+	struct sg_upstream *u;
+	size_t bi, ei;
+	char key[80];
+	int err = 0;
+	sg_dur per_try;
+
+	s->state = S_ATTEMPT;
+	s->backoff_at = 0;
+	if (!sg_route_pick(&s->route->backends, next_random(c->ctx), s->tried, &bi, &ei)) {
+		fail(s, SG_FAIL_NO_BACKEND, 0);
+		return;
+	}
+	s->tried |= SG_ROUTE_TRIED_BIT(bi, ei);
+	s->backend = &s->route->backends.v[bi];
+	ep = &s->backend->eps[ei];
+	snprintf(s->endpoint, sizeof(s->endpoint), "%s:%u", ep->addr, ep->port);
+	per_try = attempt_timeout(s);
+	s->attempt_at = per_try > 0 ? now(c) + ms(per_try) : 0;
+	snprintf(key, sizeof(key), "%s:%u", ep->addr, ep->port);
+	u = sg_pool_take(c->ctx->pool, key);
+	if (u) {
+		stat(c, SG_STAT_POOL_REUSE);
+	} else {
+		stat(c, SG_STAT_BACKEND_CONNECTS);
+		u = sg_upstream_connect(c->ctx->pool, ep, &s->backend->eff_keepalive, &err);
+		if (!u) {
+			attempt_failed(s, SG_FAIL_CONNECT, err);
+			return;
+		}
+		if (s->backend->eff_connect_timeout > 0)
+			s->connect_at = now(c) + ms(s->backend->eff_connect_timeout);
+	}
+	s->up = u;
+	s->up_connected = u->reused;
+	u->io.cb = on_up_io;
+	u->io.data = s;
+	if (build_request_out(s) == -1) {
+		fail(s, SG_FAIL_CONNECT, ENOMEM);
+		return;
+	}
+	stream_rearm(s);
+	update_up_io(s);
+}
+
+/* The head (and a replayable body) is with the backend. */
+static void head_sent(struct h2stream *s)
+{
+	free(s->up_out);
+	s->up_out = NULL;
+	s->up_out_len = s->up_out_off = 0;
+	if (!s->streaming) {
+		s->req_sent = true;
+		return;
+	}
+	write_body(s);
+}
+
+static void write_head(struct h2stream *s)
+{
+	while (s->up_out_off < s->up_out_len) {
+		ssize_t n = send(s->up->fd, s->up_out + s->up_out_off,
+				 s->up_out_len - s->up_out_off, MSG_NOSIGNAL);
+
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1 && errno == EAGAIN)
+			return;
+		if (n == -1) {
+			attempt_failed(s, errno == ECONNRESET ? SG_FAIL_RESET : SG_FAIL_CLOSED,
+				       errno);
+			return;
+		}
+		s->up_out_off += (size_t)n;
+	}
+	head_sent(s);
+}
+
+/* Next bytes of a streamed body: chunk framing or body bytes. */
+static void next_body_piece(struct h2stream *s, const char **p, size_t *n, bool *is_body)
+{
+	size_t avail = s->body_len - s->body_off;
+
+	*is_body = false;
+	*n = 0;
+	if (s->frame_off < s->frame_len) {
+		*p = s->frame + s->frame_off;
+		*n = s->frame_len - s->frame_off;
+		return;
+	}
+	if (s->chunked_up && !s->chunk_left && avail) {
+		/* Everything buffered goes as one chunk. */
+		s->frame_len = (size_t)snprintf(s->frame, sizeof(s->frame), "%zx\r\n", avail);
+		s->frame_off = 0;
+		s->chunk_left = avail;
+		*p = s->frame;
+		*n = s->frame_len;
+		return;
+	}
+	if (s->chunked_up && !avail && s->req_end && !s->last_chunk_sent) {
+		memcpy(s->frame, "0\r\n\r\n", 5);
+		s->frame_len = 5;
+		s->frame_off = 0;
+		s->last_chunk_sent = true;
+		*p = s->frame;
+		*n = 5;
+		return;
+	}
+	if (avail) {
+		*p = s->body + s->body_off;
+		*n = s->chunked_up && s->chunk_left < avail ? (size_t)s->chunk_left : avail;
+		*is_body = true;
+	}
+}
+
+static void body_written(struct h2stream *s, size_t n)
+{
+	s->body_off += n;
+	s->bytes_in += n;
+	give_back(s, n);
+	if (s->chunked_up) {
+		s->chunk_left -= n;
+		if (!s->chunk_left) {
+			memcpy(s->frame, "\r\n", 2);
+			s->frame_len = 2;
+			s->frame_off = 0;
+		}
+	}
+	if (s->body_off == s->body_len)
+		s->body_off = s->body_len = 0;
+}
+
+/* Write what is buffered of a streamed body; the client's DATA keeps
+ * coming as the backend takes it (flow control is given back here). */
+static void write_body(struct h2stream *s)
+{
+	for (;;) {
+		const char *p;
+		size_t n;
+		bool is_body;
+		ssize_t w;
+
+		next_body_piece(s, &p, &n, &is_body);
+		if (!n)
+			break;
+		w = send(s->up->fd, p, n, MSG_NOSIGNAL);
+		if (w == -1 && errno == EINTR)
+			continue;
+		if (w == -1 && errno == EAGAIN)
+			return;
+		if (w == -1) {
+			/* The backend stopped reading: its answer may still come. */
+			s->streaming = false;
+			return;
+		}
+		if (is_body)
+			body_written(s, (size_t)w);
+		else
+			s->frame_off += (size_t)w;
+	}
+	if (s->req_end && (!s->chunked_up || s->last_chunk_sent))
+		s->req_sent = true;
+}
+
+static void upstream_connected(struct h2stream *s)
+{
+	int err = sg_upstream_connect_error(s->up);
+
+	if (err) {
+		attempt_failed(s, SG_FAIL_CONNECT, err);
+		return;
+	}
+	s->up_connected = true;
+	s->connect_at = 0;
+	stream_rearm(s);
+	write_head(s);
+}
+
+/* A reused connection that the backend had closed before answering: the
+ * pool lost a race. Once more on a fresh connection, not counted. */
+static bool stale_reuse(struct h2stream *s)
+{
+	if (!s->up->reused || s->up_in_len || s->stale_retry_used || !s->replayable)
+		return false;
+	s->stale_retry_used = true;
+	s->tried = 0;
+	drop_upstream(s);
+	start_attempt(s);
+	return true;
+}
+
+/* ---- the response ------------------------------------------------------------ */
+
+static void response_complete(struct h2stream *s)
+{
+	uint64_t idle_ms = ms(s->conn->cfg->global.pool_idle_timeout);
+	struct sg_upstream *u = s->up;
+
+	s->resp_eof = true;
+	if (u) {
+		s->up = NULL;
+		if (s->resp_keep_alive && s->req_sent && idle_ms)
+			sg_pool_put(s->conn->ctx->pool, u, idle_ms);
+		else
+			sg_upstream_close(u);
+	}
+	if (s->deferred) {
+		s->deferred = false;
+		sg_h2_resume(s->conn->h2, s->id);
+	}
+	stream_done(s);
+}
+
+/* Decoded body bytes for the session. */
+static int body_bytes(struct h2stream *s, const char *p, size_t n)
+{
+	if (append(&s->rbuf, &s->rbuf_off, &s->rbuf_len, &s->rbuf_cap, p, n) == -1)
+		return -1;
+	if (n && s->deferred) {
+		s->deferred = false;
+		sg_h2_resume(s->conn->h2, s->id);
+	}
+	return 0;
+}
+
+/* Chunked framing off, data on. Returns -1 on bad framing. */
+static int dechunk(struct h2stream *s, const char *p, size_t n, bool *done)
+{
+	size_t i = 0;
+
+	*done = false;
+	while (i < n && !*done) {
+		uint64_t left = sg_h1_chunked_data_left(&s->chunks);
+		ssize_t used;
+
+		if (left) {
+			size_t take = n - i < left ? n - i : (size_t)left;
+
+			if (body_bytes(s, p + i, take) == -1)
+				return -1;
+			sg_h1_chunked_skip(&s->chunks, take);
+			i += take;
+			continue;
+		}
+		/* Framing goes byte by byte so data never passes the scanner. */
+		used = sg_h1_chunked_scan(&s->chunks, p + i, 1, done);
+		if (used < 0)
+			return -1;
+		i += (size_t)used;
+	}
+	if (i < n)
+		s->resp_keep_alive = false; /* bytes after the body: not reusable */
+	return 0;
+}
+
+/* Response body bytes as read from the backend. */
+static void body_in(struct h2stream *s, const char *p, size_t n)
+{
+	bool done = false;
+	size_t take;
+
+	switch (s->resp_body) {
+	case SG_H1_BODY_LENGTH:
+		take = n < s->resp_left ? n : (size_t)s->resp_left;
+		if (body_bytes(s, p, take) == -1) {
+			reset_stream(s, SG_H2_INTERNAL_ERROR);
+			return;
+		}
+		s->resp_left -= take;
+		if (take < n)
+			s->resp_keep_alive = false;
+		done = s->resp_left == 0;
+		break;
+	case SG_H1_BODY_CHUNKED:
+		if (dechunk(s, p, n, &done) == -1) {
+			reset_stream(s, SG_H2_INTERNAL_ERROR);
+			return;
+		}
+		break;
+	case SG_H1_BODY_CLOSE:
+		if (body_bytes(s, p, n) == -1) {
+			reset_stream(s, SG_H2_INTERNAL_ERROR);
+			return;
+		}
+		break;
+	case SG_H1_BODY_NONE:
+		done = true;
+		break;
+	}
+	if (done)
+		response_complete(s);
+}
+
+static bool is_retry_status(const struct h2stream *s, uint16_t status)
+{
+	const struct sg_retry *r = retry_policy(s);
+
+	return r && sg_retry_on_status(r, status) && may_retry(s);
+}
+
+/* A complete final response head from the backend: HEADERS to the client. */
+static void got_response_head(struct h2stream *s)
+{
+	struct sg_h2_field f[H2P_MAX_RESPONSE_FIELDS];
+	char *store;
+	size_t extra;
+	ssize_t n;
+
+	if (is_retry_status(s, s->resp.status)) {
+		retry(s);
+		return;
+	}
+	s->request_at = s->attempt_at = 0;
+	stream_rearm(s);
+	s->resp_body = sg_h1_response_body(&s->resp, s->is_head);
+	s->resp_keep_alive = s->resp.keep_alive && s->resp_body != SG_H1_BODY_CLOSE;
+	s->resp_left = s->resp_body == SG_H1_BODY_LENGTH ? (uint64_t)s->resp.content_length : 0;
+	memset(&s->chunks, 0, sizeof(s->chunks));
+	store = malloc(s->resp.head_len + 8);
+	n = store ? sg_h2_response_fields(&s->resp, store, s->resp.head_len + 8, f,
+					  H2P_MAX_RESPONSE_FIELDS)
+		  : -1;
+	if (n < 0 || respond(s, f, (size_t)n, s->resp_body != SG_H1_BODY_NONE) == -1) {
+		free(store);
+		fail(s, SG_FAIL_BAD_RESPONSE, n < 0 ? EMSGSIZE : ENOMEM);
+		return;
+	}
+	free(store);
+	count_request(s, s->resp.status);
+	s->state = S_RESP;
+	extra = s->up_in_len - s->resp.head_len;
+	s->up_in_len = 0;
+	body_in(s, s->up_in + s->resp.head_len, extra);
+}
+
+/* Parse the buffered response head(s). */
+static void parse_response_head(struct h2stream *s)
+{
+	while (s->up_in_len && s->state == S_ATTEMPT && !s->closed) {
+		switch (sg_h1_parse_response(s->up_in, s->up_in_len, SG_H1_MAX_HEADERS, &s->resp)) {
+		case SG_H1_PARTIAL:
+			if (s->up_in_len > H2P_HEAD_MAX)
+				fail(s, SG_FAIL_BAD_RESPONSE, EMSGSIZE);
+			return;
+		case SG_H1_DONE:
+			break;
+		default:
+			attempt_failed(s, SG_FAIL_BAD_RESPONSE, EPROTO);
+			return;
+		}
+		if (s->resp.status == 101) {
+			/* No HTTP/2 stream can become a tunnel this way. */
+			attempt_failed(s, SG_FAIL_BAD_RESPONSE, EPROTO);
+			return;
+		}
+		if (s->resp.status >= 200) {
+			got_response_head(s);
+			return;
+		}
+		/* Interim (100 Continue, 103): the gateway already took the
+		 * body, and an h2 client needs none of them. */
+		memmove(s->up_in, s->up_in + s->resp.head_len, s->up_in_len - s->resp.head_len);
+		s->up_in_len -= s->resp.head_len;
+	}
+}
+
+static void read_response_head(struct h2stream *s)
+{
+	while (!s->closed && s->state == S_ATTEMPT && s->up) {
+		ssize_t n;
+
+		if (reserve(&s->up_in, s->up_in_len, &s->up_in_cap, 4096) == -1) {
+			fail(s, SG_FAIL_BAD_RESPONSE, ENOMEM);
+			return;
+		}
+		n = recv(s->up->fd, s->up_in + s->up_in_len, s->up_in_cap - s->up_in_len, 0);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1 && errno == EAGAIN)
+			return;
+		if (n <= 0) {
+			int err = n == 0 ? 0 : errno;
+
+			if (stale_reuse(s))
+				return;
+			attempt_failed(s, err == ECONNRESET ? SG_FAIL_RESET : SG_FAIL_CLOSED, err);
+			return;
+		}
+		s->up_in_len += (size_t)n;
+		parse_response_head(s);
+	}
+}
+
+static size_t buffered(const struct h2stream *s)
+{
+	return s->rbuf_len - s->rbuf_off;
+}
+
+/* Body bytes from the backend, while the stream's buffer has room. */
+static void read_response_body(struct h2stream *s)
+{
+	char buf[H2P_READ_CHUNK];
+
+	while (!s->closed && s->state == S_RESP && s->up && buffered(s) < s->conn->max_buffer) {
+		ssize_t n = recv(s->up->fd, buf, sizeof(buf), 0);
+
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1 && errno == EAGAIN)
+			return;
+		if (n == 0 && s->resp_body == SG_H1_BODY_CLOSE) {
+			s->resp_keep_alive = false;
+			response_complete(s);
+			return;
+		}
+		if (n <= 0) {
+			/* Truncated: the client must see it. */
+			reset_stream(s, SG_H2_INTERNAL_ERROR);
+			return;
+		}
+		body_in(s, buf, (size_t)n);
+	}
+}
+
+/* ---- backend events ------------------------------------------------------------ */
+
+static bool body_to_write(const struct h2stream *s)
+{
+	return s->streaming && !s->up_out &&
+	       (s->frame_off < s->frame_len || s->body_len > s->body_off ||
+		(s->req_end && s->chunked_up && !s->last_chunk_sent));
+}
+
+/* Register what the stream waits for on its backend socket. */
+static void update_up_io(struct h2stream *s)
+{
+	uint32_t ev = 0;
+
+	if (s->closed || !s->up)
+		return;
+	if (!s->up_connected || s->up_out) {
+		ev = EPOLLOUT;
+	} else {
+		if (body_to_write(s))
+			ev |= EPOLLOUT;
+		if (s->state == S_ATTEMPT ||
+		    (s->state == S_RESP && buffered(s) < s->conn->max_buffer))
+			ev |= EPOLLIN;
+	}
+	if (sg_io_set(s->conn->ctx->loop, &s->up->io, ev) == -1)
+		reset_stream(s, SG_H2_INTERNAL_ERROR);
+}
+
+static void on_up_io(struct sg_loop *loop, struct sg_io *io, uint32_t revents)
+{
+	struct h2stream *s = io->data;
+	struct h2conn *c = s->conn;
+
+	if (s->closed || !s->up || io != &s->up->io)
+		return;
+	if (s->state == S_ATTEMPT && !s->up_connected) {
+		upstream_connected(s);
+	} else {
+		if (s->up_out)
+			write_head(s);
+		if (s->up && !s->up_out && (revents & EPOLLOUT) && body_to_write(s))
+			write_body(s);
+		if (s->up && s->state == S_ATTEMPT && (revents & (EPOLLIN | EPOLLHUP | EPOLLERR)))
+			read_response_head(s);
+		if (s->up && s->state == S_RESP && (revents & (EPOLLIN | EPOLLHUP | EPOLLERR)))
+			read_response_body(s);
+	}
+	update_up_io(s);
+	conn_flush(c);
+}
+
+static void on_stream_timer(struct sg_loop *loop, struct sg_timer *t)
+{
+	struct h2stream *s = t->data;
+	struct h2conn *c = s->conn;
+	uint64_t n = now(c);
+
+	if (s->closed)
+		return;
+	if (s->request_at && n >= s->request_at) {
+		s->request_at = 0;
+		stat(c, SG_STAT_TIMEOUT_REQUEST);
+		fail(s, SG_FAIL_REQUEST_TIMEOUT, 0);
+	} else if (s->connect_at && n >= s->connect_at) {
+		s->connect_at = 0;
+		stat(c, SG_STAT_TIMEOUT_CONNECT);
+		attempt_failed(s, SG_FAIL_CONNECT_TIMEOUT, ETIMEDOUT);
+	} else if (s->attempt_at && n >= s->attempt_at) {
+		s->attempt_at = 0;
+		stat(c, SG_STAT_TIMEOUT_BACKEND);
+		attempt_failed(s, SG_FAIL_ATTEMPT_TIMEOUT, ETIMEDOUT);
+	} else if (s->backoff_at && n >= s->backoff_at) {
+		s->backoff_at = 0;
+		start_attempt(s);
+	} else {
+		stream_rearm(s);
+	}
+	if (!s->closed)
+		update_up_io(s);
+	conn_flush(c);
+}
+
+/* ---- requests ------------------------------------------------------------------ */
+
+static const char *field_lookup(void *ctx, const char *name, size_t *len)
+{
+	const struct sg_h1_span *v = sg_h1_header(ctx, name);
+
+	if (!v)
+		return NULL;
+	*len = v->len;
+	return v->p;
+}
+
+static const struct sg_route *route_request(struct h2stream *s)
+{
+	const struct sg_h1_span *host = sg_h1_header(&s->req, "host");
+	const char *q = memchr(s->req.target.p, '?', s->req.target.len);
+	struct sg_route_input in = {
+		.host = host ? host->p : "",
+		.host_len = host ? host->len : 0,
+		.path = s->req.target.p,
+		.path_len = q ? (size_t)(q - s->req.target.p) : s->req.target.len,
+		.query = q ? q + 1 : "",
+		.query_len = q ? s->req.target.len - (size_t)(q + 1 - s->req.target.p) : 0,
+		.method = s->req.method.p,
+		.method_len = s->req.method.len,
+		.header = field_lookup,
+		.ctx = &s->req,
+	};
+
+	s->listener = sg_route_listener(s->conn->bind, host ? host->p : NULL, host ? host->len : 0);
+	if (!s->listener)
+		return NULL;
+	return sg_route_select(s->listener, &in);
+}
+
+/* The request head is complete in s->req: route it and start. */
+static void got_request(struct h2stream *s)
+{
+	struct h2conn *c = s->conn;
+	const struct sg_timeout *t;
+
+	s->started = now(c);
+	s->is_head = s->req.method.len == 4 && !memcmp(s->req.method.p, "HEAD", 4);
+	s->route = route_request(s);
+	if (!s->route) {
+		fail(s, SG_FAIL_NO_ROUTE, 0);
+		return;
+	}
+	t = &s->route->eff_timeout;
+	s->request_at = t->request > 0 ? now(c) + ms(t->request) : 0;
+	stream_rearm(s);
+	if (s->req_end) {
+		s->replayable = true;
+		start_attempt(s);
+	} else if (s->req.content_length >= 0 && s->req.content_length <= H2P_REPLAY_MAX) {
+		s->replayable = true;
+		s->state = S_BODY; /* the attempt starts at END_STREAM */
+	} else {
+		s->streaming = true;
+		s->chunked_up = s->req.content_length < 0;
+		start_attempt(s);
+	}
+}
+
+/* The fields as the pure translator takes them, then the HTTP/1 view. */
+static int build_request(struct h2stream *s)
+{
+	struct sg_h2_field *f = calloc(s->npos ? s->npos : 1, sizeof(*f));
+	int rc;
+
+	if (!f)
+		return -ENOMEM;
+	for (size_t i = 0; i < s->npos; i++)
+		f[i] = (struct sg_h2_field){ s->hbuf + s->pos[i].name, s->pos[i].name_len,
+					     s->hbuf + s->pos[i].value, s->pos[i].value_len };
+	s->store = malloc(s->hbuf_len + 1);
+	rc = s->store ? sg_h2_request_head(f, s->npos, s->store, s->hbuf_len + 1, &s->req)
+		      : -ENOMEM;
+	free(f);
+	return rc;
+}
+
+/* Every field is in: answer a bad head, else proxy the request. */
+static void head_complete(struct h2stream *s)
+{
+	int rc = s->head_too_large ? -E2BIG : build_request(s);
+
+	if (rc == -E2BIG || rc == -ENOMEM) {
+		fail(s, SG_FAIL_HEAD_TOO_LARGE, 0);
+		return;
+	}
+	if (rc < 0) {
+		fail(s, SG_FAIL_BAD_REQUEST, 0);
+		return;
+	}
+	got_request(s);
+}
+
+static int add_field(struct h2stream *s, const char *name, size_t nlen, const char *value,
+		     size_t vlen)
+{
+	struct field_pos fp = { (uint32_t)s->hbuf_len, (uint32_t)nlen,
+				(uint32_t)(s->hbuf_len + nlen), (uint32_t)vlen };
+
+	if (s->head_too_large || s->hbuf_len + nlen + vlen > H2P_HEAD_MAX ||
+	    s->npos >= SG_H1_MAX_HEADERS + 4) {
+		s->head_too_large = true;
+		return 0;
+	}
+	if (s->npos == s->pos_cap) {
+		size_t ncap = s->pos_cap ? s->pos_cap * 2 : 16;
+		struct field_pos *grown = realloc(s->pos, ncap * sizeof(*grown));
+
+		if (!grown)
+			return -1;
+		s->pos = grown;
+		s->pos_cap = ncap;
+	}
+	if (append(&s->hbuf, NULL, &s->hbuf_len, &s->hbuf_cap, name, nlen) == -1 ||
+	    append(&s->hbuf, NULL, &s->hbuf_len, &s->hbuf_cap, value, vlen) == -1)
+		return -1;
+	s->pos[s->npos++] = fp;
+	return 0;
+}
+
+/* ---- session callbacks ------------------------------------------------------------ */
+
+static void *cb_open(void *conn, int32_t id)
+{
+	struct h2conn *c = conn;
+
+	return c->closed ? NULL : stream_new(c, id);
+}
+
+static int cb_field(void *conn, void *stream, const struct sg_h2_field *f)
+{
+	struct h2stream *s = stream;
+
+	return add_field(s, f->name, f->name_len, f->value, f->value_len);
+}
+
+static int cb_head(void *conn, void *stream, bool end_stream)
+{
+	struct h2stream *s = stream;
+
+	s->req_end = end_stream;
+	head_complete(s);
+	return 0;
+}
+
+static int cb_data(void *conn, void *stream, const char *p, size_t len)
+{
+	struct h2stream *s = stream;
+
+	s->unconsumed += len;
+	if (s->state == S_DONE || s->state == S_HEAD || (!s->replayable && !s->streaming)) {
+		give_back(s, len); /* nobody wants them */
+		return 0;
+	}
+	if (append(&s->body, &s->body_off, &s->body_len, &s->body_cap, p, len) == -1) {
+		reset_stream(s, SG_H2_INTERNAL_ERROR);
+		return 0;
+	}
+	if (s->replayable) {
+		/* Kept here for replay, bounded by H2P_REPLAY_MAX. */
+		s->bytes_in += len;
+		give_back(s, len);
+		return 0;
+	}
+	if (s->up && s->up_connected && !s->up_out)
+		write_body(s);
+	update_up_io(s);
+	return 0;
+}
+
+static int cb_end(void *conn, void *stream)
+{
+	struct h2stream *s = stream;
+
+	s->req_end = true;
+	if (s->state == S_BODY) {
+		start_attempt(s);
+		return 0;
+	}
+	if (s->streaming && s->up && s->up_connected && !s->up_out)
+		write_body(s);
+	update_up_io(s);
+	return 0;
+}
+
+static void cb_closed(void *conn, void *stream, uint32_t code)
+{
+	stream_close(stream, true);
+}
+
+static void cb_ping_ack(void *conn)
+{
+	struct h2conn *c = conn;
+
+	c->pong_by = 0;
+	conn_rearm(c);
+}
+
+static ssize_t cb_body(void *conn, void *stream, char *buf, size_t len, bool *eof)
+{
+	struct h2stream *s = stream;
+	size_t n = buffered(s);
+
+	if (!n && !s->resp_eof) {
+		s->deferred = true;
+		return -EAGAIN;
+	}
+	if (n > len)
+		n = len;
+	memcpy(buf, s->rbuf + s->rbuf_off, n);
+	s->rbuf_off += n;
+	s->bytes_out += n;
+	if (s->rbuf_off == s->rbuf_len)
+		s->rbuf_off = s->rbuf_len = 0;
+	*eof = s->resp_eof && !buffered(s);
+	/* Room again: the backend may be read once more. */
+	if (s->up && s->state == S_RESP)
+		update_up_io(s);
+	return (ssize_t)n;
+}
+
+static const struct sg_h2_callbacks callbacks = {
+	.open = cb_open,
+	.field = cb_field,
+	.head = cb_head,
+	.data = cb_data,
+	.end = cb_end,
+	.closed = cb_closed,
+	.ping_ack = cb_ping_ack,
+	.body = cb_body,
+};
+
+/* ---- the connection ---------------------------------------------------------------- */
+
+static void conn_free(struct sg_closing *cl)
+{
+	struct h2conn *c = (struct h2conn *)((char *)cl - offsetof(struct h2conn, closing));
+
+	sg_h2_session_free(c->h2);
+	free(c->out);
+	sg_cfg_unref(c->cfg);
+	free(c);
+}
+
+static void conn_close(struct h2conn *c)
+{
+	if (c->closed)
+		return;
+	if (c->busy) {
+		c->close_wanted = true;
+		return;
+	}
+	c->closed = true;
+	sg_timer_stop(c->ctx->loop, &c->timer);
+	while (c->streams)
+		stream_close(c->streams, false);
+	sg_io_set(c->ctx->loop, &c->io, 0);
+	close(c->io.fd);
+	c->ctx->stats->active--;
+	if (c->prev)
+		c->prev->next = c->next;
+	else
+		c->ctx->h2conns = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
+	sg_loop_defer_close(c->ctx->loop, &c->closing, conn_free);
+}
+
+static void conn_update_io(struct h2conn *c)
+{
+	uint32_t ev = EPOLLIN;
+
+	if (c->out_off < c->out_len)
+		ev |= EPOLLOUT;
+	if (sg_io_set(c->ctx->loop, &c->io, ev) == -1)
+		conn_close(c);
+}
+
+/* Write what the session has for the client; close the connection once the
+ * session is over and everything is out. */
+static void conn_flush(struct h2conn *c)
+{
+	bool failed = false;
+
+	if (c->closed)
+		return;
+	if (c->busy) {
+		c->flush_wanted = true;
+		return;
+	}
+	c->busy++;
+	while (!failed) {
+		const char *data = NULL;
+		ssize_t n, w;
+
+		if (c->out_off < c->out_len) {
+			w = send(c->io.fd, c->out + c->out_off, c->out_len - c->out_off,
+				 MSG_NOSIGNAL);
+			if (w == -1 && errno == EINTR)
+				continue;
+			if (w == -1 && errno == EAGAIN)
+				break;
+			if (w == -1) {
+				failed = true;
+				break;
+			}
+			c->out_off += (size_t)w;
+			continue;
+		}
+		c->out_off = c->out_len = 0;
+		n = sg_h2_pending(c->h2, &data);
+		if (n <= 0) {
+			failed = n < 0;
+			break;
+		}
+		w = send(c->io.fd, data, (size_t)n, MSG_NOSIGNAL);
+		if (w == -1 && errno != EAGAIN && errno != EINTR) {
+			failed = true;
+			break;
+		}
+		if (w == -1)
+			w = 0;
+		/* The session's bytes live until its next call: keep the rest. */
+		if (w < n && append(&c->out, NULL, &c->out_len, &c->out_cap, data + w,
+				    (size_t)(n - w)) == -1)
+			failed = true;
+	}
+	c->busy--;
+	c->flush_wanted = false;
+	if (failed || c->close_wanted || (!sg_h2_alive(c->h2) && c->out_off == c->out_len)) {
+		c->close_wanted = false;
+		conn_close(c);
+		return;
+	}
+	conn_update_io(c);
+}
+
+/* Bytes from the client into the session. Returns -1 when the connection
+ * is over: closed already, or to be closed after a final flush (the
+ * session may have queued a GOAWAY saying why). */
+static int conn_feed(struct h2conn *c, const char *p, size_t len)
+{
+	int rc;
+
+	c->rx_at = now(c);
+	c->busy++;
+	rc = sg_h2_recv(c->h2, p, len);
+	c->busy--;
+	if (c->close_wanted) {
+		c->close_wanted = false;
+		conn_close(c);
+		return -1;
+	}
+	if (rc < 0) {
+		conn_flush(c);
+		conn_close(c);
+		return -1;
+	}
+	return 0;
+}
+
+static void conn_read(struct h2conn *c)
+{
+	char buf[H2P_READ_CHUNK];
+
+	for (int i = 0; i < 16 && !c->closed; i++) {
+		ssize_t n = recv(c->io.fd, buf, sizeof(buf), 0);
+
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1 && errno == EAGAIN)
+			break;
+		if (n <= 0) {
+			conn_close(c);
+			return;
+		}
+		if (conn_feed(c, buf, (size_t)n) == -1)
+			return;
+	}
+	conn_flush(c);
+}
+
+static void on_conn_io(struct sg_loop *loop, struct sg_io *io, uint32_t revents)
+{
+	struct h2conn *c = io->data;
+
+	if (c->closed)
+		return;
+	if (revents & (EPOLLIN | EPOLLHUP | EPOLLERR))
+		conn_read(c);
+	else
+		conn_flush(c);
+}
+
+static void conn_rearm(struct h2conn *c)
+{
+	uint64_t due = c->pong_by ? c->pong_by : 0;
+
+	if (!c->pong_by && c->ping_ms)
+		due = c->rx_at + c->ping_ms;
+	if (c->idle_at && (!due || c->idle_at < due))
+		due = c->idle_at;
+	if (due)
+		sg_timer_arm(c->ctx->loop, &c->timer, due);
+	else
+		sg_timer_stop(c->ctx->loop, &c->timer);
+}
+
+/* Say why, write what can be written, and close. */
+static void conn_goaway_close(struct h2conn *c, const char *why)
+{
+	sg_h2_goaway(c->h2, SG_H2_NO_ERROR, why);
+	conn_flush(c);
+	if (!c->closed) {
+		shutdown(c->io.fd, SHUT_WR);
+		conn_close(c);
+	}
+}
+
+/* PING keepalive and idle: the deadlines move lazily (rx_at), so an early
+ * wake-up just re-arms. */
+static void on_conn_timer(struct sg_loop *loop, struct sg_timer *t)
+{
+	struct h2conn *c = t->data;
+	uint64_t n = now(c);
+
+	if (c->closed)
+		return;
+	if (c->pong_by && n >= c->pong_by) {
+		stat(c, SG_STAT_TIMEOUT_H2_PING);
+		conn_goaway_close(c, "keepalive timeout");
+		return;
+	}
+	if (c->idle_at && n >= c->idle_at && !c->nstreams) {
+		stat(c, SG_STAT_TIMEOUT_IDLE);
+		conn_goaway_close(c, "idle timeout");
+		return;
+	}
+	if (c->ping_ms && !c->pong_by && n >= c->rx_at + c->ping_ms) {
+		if (sg_h2_ping(c->h2) < 0) {
+			conn_close(c);
+			return;
+		}
+		c->pong_by = n + c->pong_ms;
+		conn_flush(c);
+		if (c->closed)
+			return;
+	}
+	conn_rearm(c);
+}
+
+/* Stream 1 from the HTTP/1.1 request that asked for the upgrade. Names are
+ * lowercased: HTTP/2 fields are, and the translator compares exactly. */
+static int upgrade_fields(struct h2stream *s, const struct sg_h1_req *r)
+{
+	const struct sg_h1_span *host = sg_h1_header(r, "host");
+
+	if (add_field(s, ":method", 7, r->method.p, r->method.len) == -1 ||
+	    add_field(s, ":path", 5, r->target.p, r->target.len) == -1 ||
+	    (host && add_field(s, ":authority", 10, host->p, host->len) == -1))
+		return -1;
+	for (size_t i = 0; i < r->nheaders; i++) {
+		const struct sg_h1_header *h = &r->headers[i];
+		char name[256];
+
+		if (h->name.len >= sizeof(name)) {
+			s->head_too_large = true;
+			continue;
+		}
+		for (size_t k = 0; k < h->name.len; k++) {
+			char ch = h->name.p[k];
+
+			name[k] = ch >= 'A' && ch <= 'Z' ? (char)(ch - 'A' + 'a') : ch;
+		}
+		if (h->name.len == 4 && !memcmp(name, "host", 4))
+			continue; /* it is :authority */
+		if (add_field(s, name, h->name.len, h->value.p, h->value.len) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+static int start_upgrade(struct h2conn *c, const struct sg_h1_req *r)
+{
+	const struct sg_h1_span *settings = sg_h1_header(r, "http2-settings");
+	struct h2stream *s;
+	bool head = r->method.len == 4 && !memcmp(r->method.p, "HEAD", 4);
+
+	if (append(&c->out, NULL, &c->out_len, &c->out_cap, upgrade_101, sizeof(upgrade_101) - 1) ==
+	    -1)
+		return -1;
+	s = stream_new(c, 1);
+	if (!s)
+		return -1;
+	s->req_end = true;
+	if (upgrade_fields(s, r) == -1 ||
+	    sg_h2_upgrade(c->h2, settings->p, settings->len, head, s) < 0) {
+		stream_close(s, false);
+		return -1;
+	}
+	head_complete(s);
+	return 0;
+}
+
+static void conn_setup(struct h2conn *c)
+{
+	const struct sg_frontend_http *h = c->fhttp;
+
+	c->ping_ms = h->http2_keepalive_interval > 0 ? ms(h->http2_keepalive_interval) : 0;
+	c->pong_ms = h->http2_keepalive_timeout > 0 ? ms(h->http2_keepalive_timeout)
+						    : H2P_DEFAULT_PING_TIMEOUT_MS;
+	c->idle_ms = h->http1_idle_timeout > 0 ? ms(h->http1_idle_timeout) : 0;
+	c->max_buffer = h->max_buffer_size > 0 ? (size_t)h->max_buffer_size : 2097152;
+	c->rx_at = now(c);
+	c->idle_at = c->idle_ms ? now(c) + c->idle_ms : 0;
+}
+
+void sg_h2proxy_accept(struct sg_proxy_ctx *ctx, struct sg_cfg *cfg, const struct sg_bind *bind,
+		       int fd, const char *ip, const char *in, size_t len,
+		       const struct sg_h1_req *upgrade)
+{
+	struct h2conn *c = calloc(1, sizeof(*c));
+	struct sg_h2_settings set;
+
+	if (!c) {
+		close(fd);
+		return;
+	}
+	c->ctx = ctx;
+	c->cfg = sg_cfg_ref(cfg);
+	c->bind = bind;
+	c->fhttp = bind->nlisteners ? bind->listeners[0].fhttp : &cfg->default_fhttp;
+	c->io.fd = fd;
+	c->io.cb = on_conn_io;
+	c->io.data = c;
+	snprintf(c->ip, sizeof(c->ip), "%s", ip);
+	sg_timer_init(&c->timer, on_conn_timer, c);
+	ctx->stats->active++;
+	c->next = ctx->h2conns;
+	if (ctx->h2conns)
+		ctx->h2conns->prev = c;
+	ctx->h2conns = c;
+	conn_setup(c);
+	sg_h2_settings_from_policy(c->fhttp, &set);
+	if (sg_h2_session_new(&callbacks, c, &set, &c->h2) < 0 ||
+	    (upgrade && start_upgrade(c, upgrade) < 0)) {
+		conn_close(c);
+		return;
+	}
+	if (ctx->draining)
+		sg_h2_goaway(c->h2, SG_H2_NO_ERROR, NULL);
+	conn_rearm(c);
+	if (len && conn_feed(c, in, len) == -1)
+		return;
+	conn_flush(c);
+}
+
+void sg_h2proxy_drain(struct sg_proxy_ctx *ctx)
+{
+	struct h2conn *c = ctx->h2conns, *next;
+
+	for (; c; c = next) {
+		next = c->next;
+		sg_h2_goaway(c->h2, SG_H2_NO_ERROR, NULL);
+		conn_flush(c);
+	}
+}
+
+void sg_h2proxy_close_all(struct sg_proxy_ctx *ctx)
+{
+	while (ctx->h2conns)
+		conn_close(ctx->h2conns);
+}

@@ -1,0 +1,33 @@
+/* HTTP/2 client connections (h2c, by prior knowledge or by an HTTP/1.1
+ * "Upgrade: h2c"): every stream is proxied to an HTTP/1.1 backend with the
+ * HTTP/1 proxy's routing, timeouts, retries, pool, failure answers, access
+ * log and counters; PING keepalive and SETTINGS from the frontend policy. */
+#ifndef SG_H2PROXY_H
+#define SG_H2PROXY_H
+
+#include <stddef.h>
+
+#include "config/cfg.h"
+#include "user/h1.h"
+#include "user/proxy.h"
+
+/* Take over client socket `fd` of `bind` (a listener of `cfg`, of which the
+ * connection takes a reference) from the HTTP/1 proxy, which found it
+ * speaking HTTP/2. in[0..len) are the bytes already read and not consumed:
+ * the client preface and what followed, or, when `upgrade` is the request
+ * that asked for h2c, whatever came after its head. That request (no body)
+ * is answered "101 Switching Protocols" and served as stream 1; its spans
+ * are copied before this returns, as are `in` and `ip` (the client's
+ * address, for X-Forwarded-For). The connection counts in
+ * ctx->stats->active. On failure the socket is closed. */
+void sg_h2proxy_accept(struct sg_proxy_ctx *ctx, struct sg_cfg *cfg, const struct sg_bind *bind,
+		       int fd, const char *ip, const char *in, size_t len,
+		       const struct sg_h1_req *upgrade);
+
+/* Graceful drain: GOAWAY on every HTTP/2 connection of ctx; open streams
+ * finish, then each connection closes. */
+void sg_h2proxy_drain(struct sg_proxy_ctx *ctx);
+/* Close every HTTP/2 connection of ctx now (at shutdown). */
+void sg_h2proxy_close_all(struct sg_proxy_ctx *ctx);
+
+#endif
