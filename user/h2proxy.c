@@ -256,6 +256,26 @@ static void stream_rearm(struct h2stream *s)
 		sg_timer_stop(s->conn->ctx->loop, &s->timer);
 }
 
+/* Bytes on a backend socket. Each one is counted in its sockmap state: a
+ * pooled connection may sit in the socket map since an HTTP/1 body was
+ * spliced on it, and then the kernel path needs the counts (user/sockmap.h);
+ * such a socket is only ever read with recv(), as here. */
+static ssize_t up_send(struct h2stream *s, const char *p, size_t n)
+{
+	ssize_t w = send(s->up->fd, p, n, MSG_NOSIGNAL);
+
+	sg_ksock_wrote(&s->up->k, w);
+	return w;
+}
+
+static ssize_t up_recv(struct h2stream *s, char *p, size_t n)
+{
+	ssize_t r = recv(s->up->fd, p, n, 0);
+
+	sg_ksock_read(&s->up->k, r);
+	return r;
+}
+
 /* ---- access log ---------------------------------------------------------- */
 
 /* The request target for a log line, escaped as user/proxy.c does. */
@@ -607,8 +627,7 @@ static void head_sent(struct h2stream *s)
 static void write_head(struct h2stream *s)
 {
 	while (s->up_out_off < s->up_out_len) {
-		ssize_t n = send(s->up->fd, s->up_out + s->up_out_off,
-				 s->up_out_len - s->up_out_off, MSG_NOSIGNAL);
+		ssize_t n = up_send(s, s->up_out + s->up_out_off, s->up_out_len - s->up_out_off);
 
 		if (n == -1 && errno == EINTR)
 			continue;
@@ -691,7 +710,7 @@ static void write_body(struct h2stream *s)
 		next_body_piece(s, &p, &n, &is_body);
 		if (!n)
 			break;
-		w = send(s->up->fd, p, n, MSG_NOSIGNAL);
+		w = up_send(s, p, n);
 		if (w == -1 && errno == EINTR)
 			continue;
 		if (w == -1 && errno == EAGAIN)
@@ -921,7 +940,7 @@ static void read_response_head(struct h2stream *s)
 			fail(s, SG_FAIL_BAD_RESPONSE, ENOMEM);
 			return;
 		}
-		n = recv(s->up->fd, s->up_in + s->up_in_len, s->up_in_cap - s->up_in_len, 0);
+		n = up_recv(s, s->up_in + s->up_in_len, s->up_in_cap - s->up_in_len);
 		if (n == -1 && errno == EINTR)
 			continue;
 		if (n == -1 && errno == EAGAIN)
@@ -950,7 +969,7 @@ static void read_response_body(struct h2stream *s)
 	char buf[H2P_READ_CHUNK];
 
 	while (!s->closed && s->state == S_RESP && s->up && buffered(s) < s->conn->max_buffer) {
-		ssize_t n = recv(s->up->fd, buf, sizeof(buf), 0);
+		ssize_t n = up_recv(s, buf, sizeof(buf));
 
 		if (n == -1 && errno == EINTR)
 			continue;

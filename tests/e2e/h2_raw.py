@@ -1,0 +1,139 @@
+#!/usr/bin/python3
+"""A raw HTTP/2 client for the h2-* e2e scenarios: frames written by hand on a
+plain socket (standard library only; Debian's /usr/bin/python3), so a test can
+behave as no real client would: never acknowledge a PING, never open a
+flow-control window.
+
+    h2_raw.py keepalive PORT SECONDS (--ack | --silent)
+        Sends the preface and an empty SETTINGS. --ack then acknowledges the
+        gateway's SETTINGS and every PING; --silent sends nothing more. Reads
+        for at most SECONDS. Prints JSON: {"pings": [seconds since start...],
+        "goaway": {"at", "last_stream", "error", "debug"} or null,
+        "eof_at": seconds or null}.
+
+    h2_raw.py stall PORT PATH SECONDS
+        Sends the preface, SETTINGS with INITIAL_WINDOW_SIZE 0 (no DATA may
+        come), a GET for PATH, then for SECONDS acknowledges SETTINGS and
+        PINGs but opens no window. Prints JSON: {"status": the :status byte
+        seen in the HEADERS block (HPACK static index, or null),
+        "data_bytes": DATA payload bytes received, "eof_at": ...}.
+"""
+
+import json
+import socket
+import struct
+import sys
+import time
+
+PREFACE = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"
+DATA, HEADERS, RST_STREAM, SETTINGS, PING, GOAWAY, WINDOW_UPDATE = 0, 1, 3, 4, 6, 7, 8
+ACK, END_STREAM, END_HEADERS = 0x1, 0x1, 0x4
+
+
+def frame(ftype, flags, stream, payload=b""):
+    return struct.pack(">I", len(payload))[1:] + bytes([ftype, flags]) + \
+        struct.pack(">I", stream) + payload
+
+
+def literal(name, value):
+    """HPACK literal field without indexing, new name, no Huffman."""
+    def string(s):
+        b = s.encode()
+        assert len(b) < 127
+        return bytes([len(b)]) + b
+    return b"\x00" + string(name) + string(value)
+
+
+class Conn:
+    def __init__(self, port):
+        self.sock = socket.create_connection(("127.0.0.1", port), timeout=5)
+        self.buf = b""
+        self.t0 = time.monotonic()
+
+    def now(self):
+        return round(time.monotonic() - self.t0, 3)
+
+    def send(self, data):
+        self.sock.sendall(data)
+
+    def frames(self, until):
+        """Yield (type, flags, stream, payload) until `until` (monotonic);
+        yields None once at EOF."""
+        while True:
+            while len(self.buf) >= 9:
+                n = struct.unpack(">I", b"\0" + self.buf[:3])[0]
+                if len(self.buf) < 9 + n:
+                    break
+                hd, self.buf = self.buf[:9 + n], self.buf[9 + n:]
+                yield hd[3], hd[4], struct.unpack(">I", hd[5:9])[0] & 0x7fffffff, hd[9:]
+            left = until - time.monotonic()
+            if left <= 0:
+                return
+            self.sock.settimeout(left)
+            try:
+                d = self.sock.recv(65536)
+            except socket.timeout:
+                return
+            except ConnectionResetError:
+                d = b""
+            if not d:
+                yield None
+                return
+            self.buf += d
+
+
+def keepalive(port, seconds, ack):
+    c = Conn(port)
+    c.send(PREFACE + frame(SETTINGS, 0, 0))
+    out = {"pings": [], "goaway": None, "eof_at": None}
+    for f in c.frames(c.t0 + seconds):
+        if f is None:
+            out["eof_at"] = c.now()
+            break
+        ftype, flags, _, payload = f
+        if ftype == PING and not flags & ACK:
+            out["pings"].append(c.now())
+            if ack:
+                c.send(frame(PING, ACK, 0, payload))
+        elif ftype == SETTINGS and not flags & ACK and ack:
+            c.send(frame(SETTINGS, ACK, 0))
+        elif ftype == GOAWAY:
+            last, err = struct.unpack(">II", payload[:8])
+            out["goaway"] = {"at": c.now(), "last_stream": last, "error": err,
+                             "debug": payload[8:].decode("latin-1")}
+    print(json.dumps(out))
+
+
+def stall(port, path, seconds):
+    c = Conn(port)
+    block = b"\x82\x86" + literal(":path", path) + literal(":authority", "127.0.0.1")
+    c.send(PREFACE + frame(SETTINGS, 0, 0, struct.pack(">HI", 4, 0)) +
+           frame(HEADERS, END_STREAM | END_HEADERS, 1, block))
+    out = {"status": None, "data_bytes": 0, "eof_at": None}
+    for f in c.frames(c.t0 + seconds):
+        if f is None:
+            out["eof_at"] = c.now()
+            break
+        ftype, flags, stream, payload = f
+        if ftype == PING and not flags & ACK:
+            c.send(frame(PING, ACK, 0, payload))
+        elif ftype == SETTINGS and not flags & ACK:
+            c.send(frame(SETTINGS, ACK, 0))
+        elif ftype == HEADERS and stream == 1 and payload:
+            out["status"] = payload[0]
+        elif ftype == DATA and stream == 1:
+            out["data_bytes"] += len(payload)
+    print(json.dumps(out))
+
+
+def main(argv):
+    if argv[1] == "keepalive":
+        keepalive(int(argv[2]), float(argv[3]), argv[4] == "--ack")
+    elif argv[1] == "stall":
+        stall(int(argv[2]), argv[3], float(argv[4]))
+    else:
+        sys.exit("usage: see the docstring")
+
+
+if __name__ == "__main__":
+    main(sys.argv)
