@@ -2,6 +2,8 @@
  * includes it), compiled at load so the data path only runs regexec. */
 #include <errno.h>
 #include <regex.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -62,6 +64,105 @@ static bool parens_balanced(const char *p)
 	return true;
 }
 
+/* glibc's regcomp copies an atom once per repetition it may take ("x+" is
+ * "xx*", "x{1,3}" is "x(x(x)?)?") before it builds its automaton, so
+ * stacked or nested repetitions grow exponentially: "a+" with 20 more '+'
+ * takes seconds and hundreds of MiB, a few more take the machine down.
+ * Patterns are refused when that expansion exceeds REGEX_MAX_COST atoms;
+ * "a{1,2000}" alone compiles in ~50 ms and 32 MiB. */
+#define REGEX_MAX_COST 2000
+#define REGEX_MAX_NEST 32
+
+static uint64_t cost_clamp(uint64_t v)
+{
+	return v > REGEX_MAX_COST ? REGEX_MAX_COST + 1 : v;
+}
+
+/* The copies "{n}", "{n,}", "{,m}" or "{n,m}" at p[i] == '{' make of the
+ * atom before it (at least 1), with *end at its '}'; 0 when p[i] starts no
+ * bound (glibc then reads '{' as a literal or reports the syntax). */
+static uint64_t bound_copies(const char *p, size_t i, size_t *end)
+{
+	uint64_t n = 0, m = 0;
+	bool comma = false;
+
+	for (i++; p[i] != '}'; i++) {
+		if (p[i] == ',' && !comma)
+			comma = true;
+		else if (p[i] >= '0' && p[i] <= '9' && comma)
+			m = cost_clamp(m * 10 + (uint64_t)(p[i] - '0'));
+		else if (p[i] >= '0' && p[i] <= '9')
+			n = cost_clamp(n * 10 + (uint64_t)(p[i] - '0'));
+		else
+			return 0;
+	}
+	*end = i;
+	return m > n ? m : n ? n : 1;
+}
+
+/* An upper bound on the atoms regcomp expands `p` into, clamped just past
+ * REGEX_MAX_COST. Alternatives add, repetitions multiply what they repeat. */
+static uint64_t regex_cost(const char *p)
+{
+	struct {
+		uint64_t total; /* complete atoms of the group so far */
+		uint64_t last;	/* the atom a repetition would apply to */
+	} g[REGEX_MAX_NEST + 1] = { 0 };
+	size_t depth = 0, end;
+	uint64_t sum = 0;
+
+	for (size_t i = 0; p[i]; i++) {
+		uint64_t atom = 1, times = 0;
+
+		switch (p[i]) {
+		case '(':
+			if (++depth > REGEX_MAX_NEST)
+				return REGEX_MAX_COST + 1;
+			g[depth].total = g[depth].last = 0;
+			continue;
+		case ')':
+			if (!depth)
+				break; /* a literal, refused by parens_balanced() */
+			atom = cost_clamp(g[depth].total + g[depth].last + 1);
+			depth--;
+			break;
+		case '|':
+			g[depth].total = cost_clamp(g[depth].total + g[depth].last);
+			g[depth].last = 0;
+			continue;
+		case '*':
+		case '?':
+			continue; /* a loop or an alternative: no copy */
+		case '+':
+			times = 2;
+			break;
+		case '{':
+			times = bound_copies(p, i, &end);
+			if (times)
+				i = end;
+			break;
+		case '\\':
+			if (p[i + 1])
+				i++;
+			break;
+		case '[':
+			i = skip_bracket(p, i);
+			break;
+		}
+		if (times) {
+			g[depth].last = cost_clamp(g[depth].last * times);
+		} else {
+			g[depth].total = cost_clamp(g[depth].total + g[depth].last);
+			g[depth].last = atom;
+		}
+		if (!p[i])
+			break;
+	}
+	for (size_t k = 0; k <= depth; k++)
+		sum = cost_clamp(sum + g[k].total + g[k].last);
+	return sum;
+}
+
 static int invalid(struct sg_diag *d, const char *pat, const struct sg_node *at, const char *key,
 		   const char *why)
 {
@@ -75,8 +176,14 @@ static int check(struct sg_diag *d, const char *pat, const struct sg_node *at, c
 {
 	regex_t tmp;
 	char why[128];
-	int err = regcomp(&tmp, pat, RE_FLAGS);
+	int err;
 
+	if (regex_cost(pat) > REGEX_MAX_COST) {
+		snprintf(why, sizeof(why), "repetitions expand it past %d elements",
+			 REGEX_MAX_COST);
+		return invalid(d, pat, at, key, why);
+	}
+	err = regcomp(&tmp, pat, RE_FLAGS);
 	if (err) {
 		regerror(err, &tmp, why, sizeof(why));
 		return invalid(d, pat, at, key, why);

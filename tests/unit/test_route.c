@@ -564,6 +564,21 @@ static void test_route_invalid_regex_is_a_load_error(void **state)
 			    "'[[:nope:]]'}]}"),
 		  "t.yaml:12:79: " RULE_KEY ".queryParams[0].value: expected a valid regular "
 		  "expression, got \"[[:nope:]]\" (Invalid character class name)" },
+		/* Found by tests/fuzz/fuzz_config: each '+' doubles what glibc's
+		 * regcomp builds; the input it found had dozens and took 2 GiB. */
+		{ "stacked repetitions", STANDALONE_ROUTE("{path: {regex: '1s++0+++++++++++'}}"),
+		  "t.yaml:7:32: " PATH_KEY ".regex: expected a valid regular expression, got "
+		  "\"1s++0+++++++++++\" (repetitions expand it past 2000 "
+		  "elements)" },
+		{ "nested repetitions",
+		  STANDALONE_ROUTE("{path: {regex: '(((((((((((a+)+)+)+)+)+)+)+)+)+)+)+'}}"),
+		  "t.yaml:7:32: " PATH_KEY ".regex: expected a valid regular expression, got "
+		  "\"(((((((((((a+)+)+)+)+)+)+)+)+)+)+)+\" (repetitions expand it past 2000 "
+		  "elements)" },
+		{ "bounds multiply",
+		  K8S_ROUTE("{path: {type: RegularExpression, value: '(/a{1,100}){1,100}'}}"),
+		  "t.yaml:12:62: " RULE_KEY ".path.value: expected a valid regular expression, "
+		  "got \"(/a{1,100}){1,100}\" (repetitions expand it past 2000 elements)" },
 	};
 
 	expect_load_error(*state, cases, ARRAY_LEN(cases));
@@ -577,6 +592,10 @@ static void test_route_valid_regex_edge_cases_load(void **state)
 		STANDALONE_ROUTE("{path: {regex: '/[]a]'}}"),
 		STANDALONE_ROUTE("{path: {regex: '/[[:alpha:]]+'}}"),
 		K8S_ROUTE("{path: {type: RegularExpression, value: '(/a|/b)(/c)?'}}"),
+		/* within the expansion bound */
+		STANDALONE_ROUTE("{path: {regex: '/a{1,1999}'}}"), /* exactly 2000 */
+		STANDALONE_ROUTE("{path: {regex: '/v[0-9]+/[a-z0-9-]{1,64}(/[a-z]+)*/?'}}"),
+		STANDALONE_ROUTE("{path: {regex: '/x{2}{3}{4}a+b+\\{[a-z]{,9}'}}"),
 	};
 
 	for (size_t i = 0; i < ARRAY_LEN(ok); i++)
