@@ -287,18 +287,25 @@ static int drop_privileges(bool rings)
 	return 0;
 }
 
-/* The engine for --splice MODE. sockmap and auto open the BPF side: the
- * pinned objects of `splicegate bpf load` when there, else a private load.
- * sockmap insists; auto falls back to splice(2), saying so once. */
-static int choose_engine(struct gateway *g, const char *mode, enum sg_relay_engine *engine)
+/* The engines for --splice MODE, for bodies and for tunnels. sockmap and
+ * auto open the BPF side: the pinned objects of `splicegate bpf load` when
+ * there, else a private load. sockmap insists and splices everything in the
+ * kernel. auto uses the kernel for tunnels (TCP routes, upgrades), where it
+ * wins on latency and proxy CPU, and splice(2) for HTTP bodies, which a
+ * lone bulk stream moves faster (README "Benchmarks"); without BPF it falls
+ * back to splice(2), saying so once. */
+static int choose_engine(struct gateway *g, const char *mode, enum sg_relay_engine *engine,
+			 enum sg_relay_engine *tunnel)
 {
 	bool is_auto = !mode || !strcmp(mode, "auto");
 	char why[256];
 
 	g->engine = mode ? mode : "auto";
 	if (!is_auto && strcmp(mode, "sockmap") != 0) {
-		if (sg_relay_engine_parse(mode, engine) == 0)
+		if (sg_relay_engine_parse(mode, engine) == 0) {
+			*tunnel = *engine;
 			return 0;
+		}
 		SG_ERR("--splice %s: not an engine", mode);
 		return -1;
 	}
@@ -309,21 +316,22 @@ static int choose_engine(struct gateway *g, const char *mode, enum sg_relay_engi
 			return -1;
 		}
 		SG_WARN("BPF sockmap not available (%s): splicing with splice(2)", why);
-		*engine = SG_RELAY_SPLICE;
+		*engine = *tunnel = SG_RELAY_SPLICE;
 		return 0;
 	}
 	SG_INFO("BPF sockmap %s", sg_splice_describe(g->splice));
-	*engine = SG_RELAY_SOCKMAP;
+	*engine = is_auto ? SG_RELAY_SPLICE : SG_RELAY_SOCKMAP;
+	*tunnel = SG_RELAY_SOCKMAP;
 	return 0;
 }
 
 static int start_workers(struct gateway *g, const struct sg_gateway_opts *opts)
 {
-	enum sg_relay_engine engine = SG_RELAY_SPLICE;
+	enum sg_relay_engine engine = SG_RELAY_SPLICE, tunnel = SG_RELAY_SPLICE;
 	enum sg_access_log log = SG_ACCESS_LOG_TEXT;
 	char err[256];
 
-	if (choose_engine(g, opts->splice, &engine) == -1)
+	if (choose_engine(g, opts->splice, &engine, &tunnel) == -1)
 		return -1;
 	if (opts->access_log && !strcmp(opts->access_log, "json"))
 		log = SG_ACCESS_LOG_JSON;
@@ -335,8 +343,8 @@ static int start_workers(struct gateway *g, const struct sg_gateway_opts *opts)
 		return -1;
 	g->nworkers = worker_count(opts);
 	for (unsigned i = 0; i < g->nworkers; i++) {
-		g->workers[i] = sg_worker_start(g->cfg, engine, g->splice, log, i, err,
-						sizeof(err));
+		g->workers[i] =
+			sg_worker_start(g->cfg, engine, tunnel, g->splice, log, i, err, sizeof(err));
 		if (!g->workers[i]) {
 			SG_ERR("%s", err);
 			return -1;
@@ -345,7 +353,8 @@ static int start_workers(struct gateway *g, const struct sg_gateway_opts *opts)
 	for (size_t i = 0; i < g->cfg->nbinds; i++)
 		SG_INFO("listening on 0.0.0.0:%u (%s)", g->cfg->binds[i].port,
 			g->cfg->binds[i].proto == SG_PROTO_TCP ? "tcp" : "http");
-	SG_INFO("%u workers, %s engine", g->nworkers, sg_relay_engine_name(engine));
+	SG_INFO("%u workers, %s engine for bodies, %s for tunnels", g->nworkers,
+		sg_relay_engine_name(engine), sg_relay_engine_name(tunnel));
 	return 0;
 }
 

@@ -202,34 +202,35 @@ static void count_request(struct client *c, uint16_t status)
  * socket map costs a dozen map operations. */
 #define PROXY_SPLICE_MIN (64 * 1024)
 
-/* Whether a stream of `budget` bytes (UINT64_MAX: a tunnel) between this
- * client and its backend should go through the kernel. */
-static bool want_kernel(const struct client *c, uint64_t budget)
-{
-	if (!c->ctx->kmap || budget < PROXY_SPLICE_MIN)
-		return false;
-	return c->ctx->engine == SG_RELAY_SOCKMAP;
-}
+/* What a pump moves. */
+enum stream_kind {
+	S_BODY,	   /* a body of known length, or close-delimited */
+	S_CHUNKED, /* chunked framing, parsed here */
+	S_TUNNEL,  /* a TCP route or an upgraded connection, until EOF */
+};
 
 /* Sets up pump p to move `budget` bytes from src to dst (the client and
  * its backend, either way), choosing the engine: once either socket is in
  * the socket map everything is read with recv() (the sockmap engine when
- * the pair is paired, copy after a failed pairing); otherwise the kernel
- * path when wanted and pairing works, else splice(2) or copy. Chunked
- * bodies never get a kernel budget: their framing is parsed here. */
+ * the pair is paired, copy after a failed pairing); otherwise the engine
+ * the worker uses for this kind of stream, falling back to splice(2) when
+ * that is sockmap and pairing fails. Chunked bodies never get a kernel
+ * budget: their framing is parsed here. */
 static enum sg_relay_engine init_pump(struct client *c, struct sg_pump *p, bool to_backend,
-				      uint64_t budget, bool chunked)
+				      uint64_t budget, enum stream_kind kind)
 {
 	struct sg_upstream *u = c->up;
 	int src = to_backend ? c->io.fd : u->fd, dst = to_backend ? u->fd : c->io.fd;
 	struct sg_ksock *ksrc = to_backend ? &c->ck : &u->k, *kdst = to_backend ? &u->k : &c->ck;
 	bool in_map = sg_ksock_kernel(&c->ck) || sg_ksock_kernel(&u->k);
-	enum sg_relay_engine e = budget < PROXY_SPLICE_MIN || chunked ? SG_RELAY_COPY
-								       : c->ctx->engine;
+	bool chunked = kind == S_CHUNKED;
+	enum sg_relay_engine e = kind == S_TUNNEL ? c->ctx->tunnel_engine : c->ctx->engine;
 
-	if (e == SG_RELAY_SOCKMAP)
-		e = SG_RELAY_SPLICE; /* when pairing is not wanted or fails */
-	if ((in_map || (!chunked && want_kernel(c, budget))) && !c->ck.failed && !u->k.failed) {
+	if (budget < PROXY_SPLICE_MIN || chunked)
+		e = SG_RELAY_COPY;
+	if (!c->ctx->kmap && e == SG_RELAY_SOCKMAP)
+		e = SG_RELAY_SPLICE;
+	if ((in_map || e == SG_RELAY_SOCKMAP) && !c->ck.failed && !u->k.failed) {
 		int rc = sg_sockmap_pair(c->ctx->kmap, &c->ck, c->io.fd, &c->io, &u->k, u->fd,
 					 &u->io);
 
@@ -245,6 +246,8 @@ static enum sg_relay_engine init_pump(struct client *c, struct sg_pump *p, bool 
 	}
 	if (in_map)
 		e = SG_RELAY_COPY;
+	else if (e == SG_RELAY_SOCKMAP)
+		e = SG_RELAY_SPLICE;
 	sg_pump_init(p, e, src, dst, chunked ? 0 : budget);
 	return e;
 }
@@ -684,7 +687,7 @@ static void request_sent(struct client *c)
 		uint64_t len = (uint64_t)c->req.content_length;
 		size_t take = early < len ? early : (size_t)len;
 
-		init_pump(c, &c->req_pump, true, len, false);
+		init_pump(c, &c->req_pump, true, len, S_BODY);
 		if (take && sg_pump_prime(&c->req_pump, c->in + c->req.head_len, take) == -1) {
 			fail_request(c, SG_FAIL_BAD_REQUEST, 0);
 			return;
@@ -694,7 +697,7 @@ static void request_sent(struct client *c)
 		bool done = false;
 		ssize_t used;
 
-		init_pump(c, &c->req_pump, true, 0, true);
+		init_pump(c, &c->req_pump, true, 0, S_CHUNKED);
 		memset(&c->req_chunks, 0, sizeof(c->req_chunks));
 		c->body_len = 0;
 		used = sg_h1_chunked_scan(&c->req_chunks.scan, c->in + c->req.head_len, early,
@@ -821,14 +824,14 @@ static void got_response_head(struct client *c)
 		break;
 	case SG_H1_BODY_LENGTH:
 		c->body_engine =
-			init_pump(c, &c->resp_pump, false, (uint64_t)c->resp.content_length, false);
+			init_pump(c, &c->resp_pump, false, (uint64_t)c->resp.content_length, S_BODY);
 		break;
 	case SG_H1_BODY_CLOSE:
-		c->body_engine = init_pump(c, &c->resp_pump, false, UINT64_MAX, false);
+		c->body_engine = init_pump(c, &c->resp_pump, false, UINT64_MAX, S_BODY);
 		break;
 	case SG_H1_BODY_CHUNKED:
 		/* chunk framing is parsed here */
-		c->body_engine = init_pump(c, &c->resp_pump, false, 0, true);
+		c->body_engine = init_pump(c, &c->resp_pump, false, 0, S_CHUNKED);
 		memset(&c->resp_chunks, 0, sizeof(c->resp_chunks));
 		break;
 	}
@@ -900,7 +903,8 @@ static void read_upstream_head(struct client *c)
 			return;
 		}
 		n = recv(c->up->fd, c->up_in + c->up_in_len, c->up_in_cap - c->up_in_len, 0);
-		sg_ksock_read(&c->up->k, n);		if (n == -1 && errno == EINTR)
+		sg_ksock_read(&c->up->k, n);
+		if (n == -1 && errno == EINTR)
 			continue;
 		if (n == -1 && errno == EAGAIN)
 			return;
@@ -1166,6 +1170,17 @@ static void switch_to_h2(struct client *c, const struct sg_h1_req *upgrade)
 	client_close(c);
 }
 
+/* Whether the chunked body bytes that arrived with the head are well framed
+ * so far; the rest is checked as it is relayed. */
+static bool chunked_prefix_ok(const struct client *c)
+{
+	struct sg_h1_chunked scan = { 0 };
+	bool done;
+
+	return sg_h1_chunked_scan(&scan, c->in + c->req.head_len, c->in_len - c->req.head_len,
+				  &done) >= 0;
+}
+
 /* A complete request head is in `in`. */
 static void got_request_head(struct client *c)
 {
@@ -1216,6 +1231,13 @@ static void got_request_head(struct client *c)
 		}
 		c->state = C_BODY;
 		read_request_head(c); /* reads the body into `in` */
+		return;
+	}
+	/* Chunk framing that came with the head is checked before a backend
+	 * sees the request: a malformed body is refused, not half forwarded. */
+	if (c->req_body == SG_H1_BODY_CHUNKED && !chunked_prefix_ok(c)) {
+		c->req_done = false;
+		fail_request(c, SG_FAIL_BAD_REQUEST, 0);
 		return;
 	}
 	start_attempt(c);
@@ -1297,6 +1319,7 @@ static void read_request_head(struct client *c)
 			return;
 		}
 		n = recv(c->io.fd, c->in + c->in_len, c->in_cap - c->in_len, 0);
+		sg_ksock_read(&c->ck, n);
 		if (n == -1 && errno == EINTR)
 			continue;
 		if (n == -1 && errno == EAGAIN)
@@ -1379,8 +1402,8 @@ static void drive_tunnel(struct client *c)
  * the backend is connected. */
 static void tunnel_pumps(struct client *c)
 {
-	c->body_engine = init_pump(c, &c->req_pump, true, UINT64_MAX, false);
-	init_pump(c, &c->resp_pump, false, UINT64_MAX, false);
+	c->body_engine = init_pump(c, &c->req_pump, true, UINT64_MAX, S_TUNNEL);
+	init_pump(c, &c->resp_pump, false, UINT64_MAX, S_TUNNEL);
 	c->req_pumping = c->resp_pumping = true;
 }
 

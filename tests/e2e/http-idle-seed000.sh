@@ -10,7 +10,7 @@ wait_http http://127.0.0.1:8000/get 15 || { echo "httpbin did not start"; exit 1
 seed_yaml seeds/base.yaml >"$WORK/base.yaml"
 seed_yaml seeds/000-idle.yaml >"$WORK/000.yaml"
 
-for engine in ${SG_SPLICE:-copy splice}; do
+for engine in $(engines); do
 	start_gateway -c "$WORK" --splice "$engine" || exit 1
 	out=$(/usr/bin/python3 seeds/000_idle_timeout.py 2>&1)
 	if [ "$out" = "$(cat seeds/000.expected.txt)" ]; then

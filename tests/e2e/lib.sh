@@ -104,10 +104,11 @@ finish() {
 
 # ---- helpers for the http-* and tcp-* scenarios ---------------------------
 
-# engines: the splice engines a scenario runs in: $SG_SPLICE, default
-# "copy splice".
+# engines: the splice engines a scenario runs in, one gateway each:
+# SG_SPLICE if set, else all three (sockmap loads the BPF program privately;
+# the suite runs as root).
 engines() {
-	echo "${SG_SPLICE:-copy splice}"
+	echo "${SG_SPLICE:-copy splice sockmap}"
 }
 
 # port_listening PORT: something listens on 127.0.0.1:PORT or *:PORT.

@@ -48,6 +48,7 @@ sleep 0.3
 /usr/bin/python3 - "$WORK/load.out" <<'PY' &
 import http.client, sys, time
 ok = bad = 0
+errors = []
 end = time.time() + 9.5
 conn = http.client.HTTPConnection("127.0.0.1", 18081, timeout=5)
 while time.time() < end and ok + bad < 100000:
@@ -55,16 +56,18 @@ while time.time() < end and ok + bad < 100000:
         conn.request("GET", "/load")
         r = conn.getresponse(); r.read()
         ok += r.status == 200; bad += r.status != 200
-    except Exception:
+    except Exception as e:
         bad += 1
+        errors.append("keep-alive: %r" % e)
         conn = http.client.HTTPConnection("127.0.0.1", 18081, timeout=5)
     try:
         c2 = http.client.HTTPConnection("127.0.0.1", 18081, timeout=5)
         c2.request("GET", "/new"); r = c2.getresponse(); r.read(); c2.close()
         ok += r.status == 200; bad += r.status != 200
-    except Exception:
+    except Exception as e:
         bad += 1
-open(sys.argv[1], "w").write(f"{ok} {bad}\n")
+        errors.append("new connection: %r" % e)
+open(sys.argv[1], "w").write(f"{ok} {bad}\n" + "\n".join(errors[:5]) + "\n")
 PY
 load=$!
 for i in $(seq 50); do
@@ -78,6 +81,7 @@ for i in $(seq 50); do
 done
 wait "$load"
 read -r ok bad <"$WORK/load.out"
+[ "$bad" = 0 ] || sed 1d "$WORK/load.out"
 [ "$bad" = 0 ] && [ "$ok" -gt 100 ] && pass "50 reloads under load: $ok requests, 0 failed" ||
 	fail "under reloads: $ok ok, $bad failed"
 n=$(grep -c "reload failed" "$WORK/gateway.log")

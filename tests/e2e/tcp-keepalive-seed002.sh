@@ -41,7 +41,7 @@ keepalive_secs() {
 			print t }'
 }
 
-for engine in ${SG_SPLICE:-copy splice}; do
+for engine in $(engines); do
 	start_gateway -c "$WORK" --splice "$engine" || exit 1
 	# A client that keeps its connection (and so the backend's) open.
 	/usr/bin/python3 - <<'PY' &
