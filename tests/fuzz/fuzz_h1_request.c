@@ -51,15 +51,20 @@ static void check_prefix(const struct sg_h1_req *req, const char *buf)
 static void check_written(const struct sg_h1_req *req)
 {
 	static struct sg_h1_req again;
-	size_t cap = req->head_len + 256;
-	char *out = malloc(cap);
+	const struct sg_h1_span *upgrade = sg_h1_header(req, "upgrade");
+	size_t cap = req->head_len + 512;
+	char *out = malloc(cap), extra[256] = "";
 	ssize_t n;
 
 	FUZZ_CHECK(out);
-	n = sg_h1_write_request(req, "192.0.2.1", 2, NULL, out, cap);
+	/* As user/proxy.c builds it for an upgrade. */
+	if (sg_h1_wants_upgrade(req) && upgrade->len < 200)
+		snprintf(extra, sizeof(extra), "connection: upgrade\r\nupgrade: %.*s\r\n",
+			 (int)upgrade->len, upgrade->p);
+	n = sg_h1_write_request(req, "192.0.2.1", 2, extra, out, cap);
 	FUZZ_CHECK(n > 0 && (size_t)n <= cap);
 	/* A short buffer is refused, never overrun. */
-	FUZZ_CHECK(sg_h1_write_request(req, "192.0.2.1", 2, NULL, out, (size_t)n - 1) == -1);
+	FUZZ_CHECK(sg_h1_write_request(req, "192.0.2.1", 2, extra, out, (size_t)n - 1) == -1);
 	/* An HTTP/1.0 request may come without Host and is forwarded without
 	 * one (h1.h); every other head must parse again. */
 	if (req->minor == 0 && !sg_h1_header(req, "host")) {
@@ -73,6 +78,7 @@ static void check_written(const struct sg_h1_req *req)
 	FUZZ_CHECK(again.chunked == req->chunked);
 	FUZZ_CHECK(again.content_length == req->content_length);
 	FUZZ_CHECK(sg_h1_request_body(&again) == sg_h1_request_body(req));
+	FUZZ_CHECK(sg_h1_wants_upgrade(&again) == (extra[0] != '\0'));
 	free(out);
 }
 
@@ -88,7 +94,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (rc != SG_H1_DONE)
 		return 0;
 	check_parsed(&req, buf, size);
-	(void)sg_h1_wants_upgrade(&req);
 	(void)sg_h1_expects_continue(&req);
 	check_prefix(&req, buf);
 	check_written(&req);
