@@ -7,11 +7,20 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/socket.h>
 
 #include "user/log.h"
 
 /* Chains stay short up to tens of thousands of spliced sockets a worker. */
 #define SOCKMAP_BUCKETS 4096
+
+/* SO_RCVBUF of a spliced socket (the kernel doubles it for its overhead).
+ * The verdict takes every skb off the receive queue at once, so receive
+ * autotuning sees a fast reader and grows the buffer to tcp_rmem's maximum
+ * (32 MiB here); the bytes passed to userspace are charged to that buffer,
+ * so without a fixed size a stalled peer lets that much pile up per
+ * connection before the window closes. Redirected bytes never wait in it. */
+#define SOCKMAP_RCVBUF (1 << 20)
 
 struct sg_sockmap {
 	struct sg_splice *s;
@@ -139,9 +148,13 @@ static int enter(struct sg_sockmap *m, struct sg_ksock *k, int fd, struct sg_io 
 	int rc;
 
 	if (!k->in_map) {
+		int rcvbuf = SOCKMAP_RCVBUF;
+
 		rc = sg_splice_cookie(fd, &k->cookie);
 		if (rc)
 			return rc;
+		if (setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf)) == -1)
+			return -errno;
 	}
 	*side = (struct sg_splice_side){
 		.fd = fd,
