@@ -250,7 +250,7 @@ static void stream_rearm(struct h2stream *s)
 	for (size_t i = 0; i < sizeof(cand) / sizeof(cand[0]); i++)
 		if (cand[i] && (!due || cand[i] < due))
 			due = cand[i];
-	if (due)
+	if (due && !s->closed)
 		sg_timer_arm(s->conn->ctx->loop, &s->timer, due);
 	else
 		sg_timer_stop(s->conn->ctx->loop, &s->timer);
@@ -390,7 +390,7 @@ static void stream_close(struct h2stream *s, bool give_back)
 		c->streams = s->next;
 	if (s->next)
 		s->next->prev = s->prev;
-	if (--c->nstreams == 0 && c->idle_ms) {
+	if (--c->nstreams == 0 && c->idle_ms && !c->closed) {
 		c->idle_at = now(c) + c->idle_ms;
 		conn_rearm(c);
 	}
@@ -1330,9 +1330,9 @@ static void conn_close(struct h2conn *c)
 		return;
 	}
 	c->closed = true;
-	sg_timer_stop(c->ctx->loop, &c->timer);
 	while (c->streams)
 		stream_close(c->streams, false);
+	sg_timer_stop(c->ctx->loop, &c->timer);
 	sg_io_set(c->ctx->loop, &c->io, 0);
 	close(c->io.fd);
 	c->ctx->stats->active--;
@@ -1474,6 +1474,9 @@ static void on_conn_io(struct sg_loop *loop, struct sg_io *io, uint32_t revents)
 static void conn_rearm(struct h2conn *c)
 {
 	uint64_t due = c->pong_by ? c->pong_by : 0;
+
+	if (c->closed)
+		return;
 
 	if (!c->pong_by && c->ping_ms)
 		due = c->rx_at + c->ping_ms;

@@ -414,7 +414,8 @@ static size_t frame(uint8_t *out, uint8_t type, uint8_t flags, uint32_t stream, 
 	out[6] = (uint8_t)(stream >> 16);
 	out[7] = (uint8_t)(stream >> 8);
 	out[8] = (uint8_t)stream;
-	memcpy(out + 9, payload, len);
+	if (len) /* payload may be NULL */
+		memcpy(out + 9, payload, len);
 	return 9 + len;
 }
 
