@@ -58,101 +58,10 @@ PROXY_PID=""  # the proxy of the current row ("" for direct)
 BACKEND_PIDS=""
 FAILED=0
 
-log() {
-	printf '[bench %s] %s\n' "$(date +%T)" "$*" >&2
-}
-
-die() {
-	log "error: $*"
-	exit 1
-}
-
-# ---- processes -----------------------------------------------------------
-
-# spawn NAME CPU CMD...: CMD pinned to CPU, in the background, output in
-# $WORK/NAME.log; its pid (taskset execs, so the pid is CMD's) in SPAWNED.
-spawn() {
-	local name=$1 cpu=$2
-	shift 2
-	taskset -c "$cpu" "$@" >"$WORK/$name.log" 2>&1 </dev/null &
-	SPAWNED=$!
-	PIDS="$PIDS $SPAWNED"
-}
-
-# forget PID: reaped, so cleanup must not signal it (the pid may be reused).
-forget() {
-	PIDS=$(echo " $PIDS " | sed "s/ $1 / /; s/^ *//; s/ *$//")
-}
-
-# alive PID: running and not a zombie we have yet to reap.
-alive() {
-	local state
-	state=$(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | cut -d' ' -f1) || return 1
-	[ -n "$state" ] && [ "$state" != Z ]
-}
-
-# stop_pid PID: TERM, up to 5 s to exit, then KILL; reaped and forgotten.
-stop_pid() {
-	local pid=$1 i
-	kill -TERM "$pid" 2>/dev/null || true
-	for i in $(seq 50); do
-		alive "$pid" || break
-		sleep 0.1
-	done
-	kill -KILL "$pid" 2>/dev/null || true
-	wait "$pid" 2>/dev/null || true
-	forget "$pid"
-}
-
-cleanup() {
-	local pid
-	for pid in $PIDS; do
-		stop_pid "$pid"
-	done
-	case $WORK in
-	*/splicegate-bench.*) rm -rf "$WORK" ;;
-	esac
-}
-
-# listening PORT: something listens on PORT (checked without connecting:
-# a stray connection would disturb iperf3's server).
-listening() {
-	[ -n "$(ss -Htln "sport = :$1")" ]
-}
-
-# wait_listening PORT...: up to 10 s for all of them.
-wait_listening() {
-	local port i
-	for port in "$@"; do
-		for i in $(seq 100); do
-			listening "$port" && break
-			sleep 0.1
-		done
-		listening "$port" || return 1
-	done
-}
+# Process, port, package and origin helpers shared with scripts/load.sh.
+. "$HERE/lib-bench.sh"
 
 # ---- setup ----------------------------------------------------------------
-
-# Debian packages for the comparison, installed here rather than in
-# install-deps.sh so CI does not pay for them. The package lists are
-# refreshed only when an install fails without them.
-install_tools() {
-	local missing="" p
-	for p in $PKGS; do
-		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
-			missing="$missing $p"
-	done
-	[ -z "$missing" ] && return 0
-	[ "$(id -u)" = 0 ] || die "missing packages:$missing (run as root, or install them)"
-	log "installing$missing"
-	export DEBIAN_FRONTEND=noninteractive
-	# shellcheck disable=SC2086
-	if ! apt-get install -y -qq --no-install-recommends $missing >/dev/null 2>&1; then
-		apt-get update -qq
-		apt-get install -y -qq --no-install-recommends $missing >/dev/null
-	fi
-}
 
 build_tool() {
 	local src=$HERE/bench/benchtool.c bin=$OUT_DIR/benchtool
@@ -195,32 +104,6 @@ check_ports() {
 	used=$(ss -Htln | awk '{ sub(/.*:/, "", $4); print $4 }' |
 		awk -v lo="$PORT_BASE" -v hi="$last" '$1 >= lo && $1 <= hi' | head -1)
 	[ -z "$used" ] || die "port $used is in use; set BENCH_PORT_BASE to a free range"
-}
-
-# The origin: nginx serving the files with sendfile, as fast as Debian's
-# nginx goes; keep-alive connections are never cut so that no proxy's
-# pool pays for reconnects.
-backend_nginx_conf() {
-	cat <<EOF
-daemon off;
-master_process off;
-worker_processes 1;
-pid $WORK/backend-nginx/nginx.pid;
-error_log $WORK/backend-nginx/error.log warn;
-events { worker_connections 4096; }
-http {
-	access_log off;
-	default_type application/octet-stream;
-	sendfile on;
-	tcp_nopush on;
-	keepalive_requests 1000000000;
-	keepalive_timeout 300s;
-	server {
-		listen 127.0.0.1:$NGINX_PORT;
-		root $WWW;
-	}
-}
-EOF
 }
 
 # Backends on the load generator's core. The upload sink is benchtool's

@@ -1,0 +1,190 @@
+#!/bin/bash
+# `make load`: for every engine, opens and holds LOAD_CONNS (10,000)
+# concurrent keep-alive connections through a gateway in front of nginx,
+# checks that each one answers a request (twice: right away and after an
+# idle pause), reports the gateway's RSS per idle connection, then pushes
+# LOAD_REQUESTS (1,000,000) requests through it and fails on any error
+# (a status other than 200, a wrong body length, a socket error, a closed
+# connection, a request over 10 s). Prints a markdown table and a closing
+# line, and writes the table to <build>/load/results-<date>.md. Not part of
+# `make test`; tests/e2e/load-connections.sh is its small version there.
+#
+# usage: scripts/load.sh path/to/splicegate [path/to/loadtool]
+# knobs (environment), defaults in brackets:
+#   LOAD_ENGINES    splicegate engines, one run each ["copy splice sockmap"]
+#   LOAD_CONNS      connections held [10000]
+#   LOAD_REQUESTS   requests pushed per engine [1000000]
+#   LOAD_CONC       connections that carry those requests, one request in
+#                   flight on each [64]
+#   LOAD_IDLE_MS    idle pause before the second round and RSS reading [3000]
+#   LOAD_DEADLINE_S bound for one engine's whole run [600]
+#   LOAD_PORT_BASE  first of the loopback ports used [28000]
+set -eu
+
+SG_BIN=${1:?usage: scripts/load.sh path/to/splicegate [path/to/loadtool]}
+HERE=$(cd "$(dirname "$0")" && pwd)
+ROOT=$(dirname "$HERE")
+OUT_DIR=$(cd "$(dirname "$SG_BIN")" && pwd)/load
+LOADTOOL=${2:-$OUT_DIR/loadtool}
+
+ENGINES=${LOAD_ENGINES:-copy splice sockmap}
+CONNS=${LOAD_CONNS:-10000}
+REQUESTS=${LOAD_REQUESTS:-1000000}
+CONC=${LOAD_CONC:-64}
+IDLE_MS=${LOAD_IDLE_MS:-3000}
+DEADLINE_S=${LOAD_DEADLINE_S:-600}
+PORT_BASE=${LOAD_PORT_BASE:-28000}
+NGINX_PORT=$PORT_BASE
+
+LOG_TAG=load
+PKGS="nginx gcc libc6-dev curl iproute2 util-linux"
+PIDS=""
+WORK=""
+FAILED=""
+ROWS=""
+
+. "$HERE/lib-bench.sh"
+
+# Each gateway holds CONNS client sockets plus its backend pool and a few
+# of its own; the client holds CONNS. Both inherit this shell's limit.
+raise_nofile() {
+	local need=$((CONNS + 2048)) hard
+	hard=$(ulimit -Hn)
+	[ "$hard" = unlimited ] || [ "$hard" -ge "$need" ] ||
+		die "RLIMIT_NOFILE hard limit $hard < $need; raise it (ulimit -Hn as root)"
+	ulimit -n "$hard"
+}
+
+build_loadtool() {
+	local src=$ROOT/tests/load/loadtool.c
+	mkdir -p "$(dirname "$LOADTOOL")"
+	if [ ! -x "$LOADTOOL" ] || [ "$src" -nt "$LOADTOOL" ]; then
+		cc -O2 -Wall -Wextra -D_GNU_SOURCE -o "$LOADTOOL" "$src"
+	fi
+}
+
+# gateway_conf PORT ADMIN_PORT: one HTTP route to nginx; stats and
+# readiness on ports of this run (their 0.0.0.0 defaults may be taken by
+# another gateway on this host); idle backend connections go after 2 s, so
+# the fd count can be seen back at its baseline.
+gateway_conf() {
+	cat <<EOF
+config:
+  adminAddr: 127.0.0.1:$2
+  statsAddr: 127.0.0.1:$(($2 + 1))
+  readinessAddr: 127.0.0.1:$(($2 + 2))
+  backend: {poolIdleTimeout: 2s}
+binds:
+- port: $1
+  listeners:
+  - name: http
+    routes:
+    - name: files
+      backends:
+      - host: 127.0.0.1:$NGINX_PORT
+EOF
+}
+
+fds_of() {
+	ls "/proc/$1/fd" 2>/dev/null | wc -l
+}
+
+# field NAME: NAME's value in the RESULT line of $WORK/hold.out.
+field() {
+	sed -n 's/^RESULT.* '"$1"'=\([^ ]*\).*/\1/p' "$WORK/hold.out"
+}
+
+# run_engine ENGINE INDEX: one gateway, the hold-and-push client, checks.
+run_engine() {
+	local engine=$1 i=$2 port admin gw rc base fds_after=0 why="" t
+	port=$((PORT_BASE + 10 + 10 * i))
+	admin=$((port + 1))
+	gateway_conf "$port" "$admin" >"$WORK/$engine.yaml"
+	spawn "gateway-$engine" "0-$(($(nproc) - 1))" "$SG_BIN" -c "$WORK/$engine.yaml" \
+		--splice "$engine" --access-log off
+	gw=$SPAWNED
+	wait_listening "$port" "$admin" && alive "$gw" ||
+		die "gateway ($engine) did not start: $(tail -5 "$WORK/gateway-$engine.log")"
+	curl -sf -o /dev/null --max-time 5 "http://127.0.0.1:$port/100b" ||
+		die "gateway ($engine) does not serve /100b"
+	log "$engine: holding $CONNS connections, then $REQUESTS requests over $CONC of them"
+	set +e
+	timeout $((DEADLINE_S + 30)) "$LOADTOOL" hold --port "$port" --conns "$CONNS" \
+		--requests "$REQUESTS" --conc "$CONC" --path /100b --body-len 100 --pid "$gw" \
+		--idle-ms "$IDLE_MS" --deadline-s "$DEADLINE_S" >"$WORK/hold.out" 2>"$WORK/hold.err"
+	rc=$?
+	set -e
+	sed 's/^/    /' "$WORK/hold.out" >&2
+	head -5 "$WORK/hold.err" | sed 's/^/    client: /' >&2
+	# The clients are gone: every socket they had must be closed, and the
+	# idle backend connections too after poolIdleTimeout.
+	base=$(field fds_base)
+	base=${base:-0}
+	for t in $(seq 100); do
+		fds_after=$(fds_of "$gw")
+		[ "$fds_after" -le "$base" ] && break
+		sleep 0.1
+	done
+	grep -q '^RESULT' "$WORK/hold.out" || why="$why no result from the client;"
+	[ "$rc" = 0 ] || why="$why client exit $rc;"
+	[ "$(field errors)" = 0 ] || why="$why $(field errors) errors;"
+	[ "$fds_after" -le "$base" ] ||
+		why="$why gateway fds $fds_after > baseline $base 10 s after the clients left;"
+	alive "$gw" || why="$why the gateway exited;"
+	grep -q "ERROR\|runtime error\|Sanitizer" "$WORK/gateway-$engine.log" &&
+		why="$why the gateway logged errors;"
+	stop_pid "$gw"
+	ROWS="$ROWS$(awk -v e="$engine" -v c="$CONNS" -v r="$REQUESTS" -v fa="$fds_after" \
+		-v why="${why:-ok}" '/^RESULT/ {
+			for (i = 2; i <= NF; i++) { split($i, kv, "="); f[kv[1]] = kv[2] }
+			printf "| %s | %s / %s | %s | %s / %s | %s | %s | %s | %.1f → %.1f MiB | %.1f KiB | %s → %s → %s | %s |\n",
+				e, f["held"], c, f["answered"], f["ok"], r, f["errors"], f["push_s"],
+				f["rps"], f["rss_base_kb"] / 1024, f["rss_idle_kb"] / 1024,
+				f["rss_per_conn_b"] / 1024, f["fds_base"], f["fds_idle"], fa, why
+			seen = 1 }
+		END { if (!seen) printf "| %s | – | – | – | – | – | – | – | – | – | %s |\n", e, why }' \
+		"$WORK/hold.out")
+"
+	[ -z "$why" ] || FAILED="$FAILED $engine"
+}
+
+main() {
+	local i=0 table
+	trap cleanup EXIT
+	trap 'exit 130' INT TERM
+	[ -x "$SG_BIN" ] || die "no gateway binary at $SG_BIN"
+	install_tools
+	raise_nofile
+	build_loadtool
+	WORK=$(mktemp -d /tmp/splicegate-load.XXXXXX)
+	WWW=$WORK/www
+	mkdir -p "$WWW" "$WORK/backend-nginx" "$OUT_DIR"
+	printf '%0100d' 0 >"$WWW/100b"
+	backend_nginx_conf >"$WORK/backend-nginx/nginx.conf"
+	spawn backend-nginx "0-$(($(nproc) - 1))" nginx -p "$WORK/backend-nginx" \
+		-c "$WORK/backend-nginx/nginx.conf" -e "$WORK/backend-nginx/error.log"
+	wait_listening "$NGINX_PORT" || die "nginx did not start: $(cat "$WORK/backend-nginx.log")"
+	log "gateway $("$SG_BIN" version), nginx on :$NGINX_PORT, RLIMIT_NOFILE $(ulimit -n)"
+	for engine in $ENGINES; do
+		run_engine "$engine" "$i"
+		i=$((i + 1))
+	done
+	table="| engine | connections held | answered (2 rounds) | requests ok | errors | push s | req/s | gateway RSS before → idle | RSS per idle connection | gateway fds before → idle → after | result |
+|---|---|---|---|---|---|---|---|---|---|---|
+$ROWS"
+	{
+		echo "# make load, $(date '+%Y-%m-%d %H:%M'), $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null)"
+		echo
+		echo "$table"
+	} >"$OUT_DIR/results-$(date +%Y%m%d-%H%M%S).md"
+	echo
+	echo "$table"
+	echo
+	if [ -n "$FAILED" ]; then
+		echo "load: FAILED for$FAILED ($CONNS connections, $REQUESTS requests per engine)"
+		exit 1
+	fi
+	echo "load: passed for $ENGINES: $CONNS connections held and answered, $REQUESTS requests each, 0 errors"
+}
+
+main
