@@ -534,6 +534,16 @@ int sg_h2_respond(struct sg_h2_session *s, int32_t id, const struct sg_h2_field 
 	return rc ? -EINVAL : 0;
 }
 
+int sg_h2_continue(struct sg_h2_session *s, int32_t id)
+{
+	static uint8_t name[] = ":status", value[] = "100";
+	nghttp2_nv nv = { name, value, 7, 3, NGHTTP2_NV_FLAG_NONE };
+
+	return nghttp2_submit_headers(s->ng, NGHTTP2_FLAG_NONE, id, NULL, &nv, 1, NULL) < 0
+		       ? -EINVAL
+		       : 0;
+}
+
 int sg_h2_resume(struct sg_h2_session *s, int32_t id)
 {
 	return nghttp2_session_resume_data(s->ng, id) ? -EINVAL : 0;

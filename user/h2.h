@@ -170,6 +170,9 @@ bool sg_h2_alive(struct sg_h2_session *s);
  * HEADERS. Returns 0 or a negative errno. */
 int sg_h2_respond(struct sg_h2_session *s, int32_t id, const struct sg_h2_field *f, size_t n,
 		  bool body);
+/* An interim "100 Continue" on stream `id` (its final answer comes later):
+ * for a client that waits for it before sending a body. */
+int sg_h2_continue(struct sg_h2_session *s, int32_t id);
 /* The body callback has bytes again for stream `id`. */
 int sg_h2_resume(struct sg_h2_session *s, int32_t id);
 /* RST_STREAM with `code`. */

@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -1107,6 +1108,13 @@ static const struct sg_route *route_request(struct h2stream *s)
 	return sg_route_select(s->listener, &in);
 }
 
+static bool expects_continue(const struct h2stream *s)
+{
+	const struct sg_h1_span *e = sg_h1_header(&s->req, "expect");
+
+	return e && e->len == 12 && !strncasecmp(e->p, "100-continue", 12);
+}
+
 /* The request head is complete in s->req: route it and start. */
 static void got_request(struct h2stream *s)
 {
@@ -1123,6 +1131,11 @@ static void got_request(struct h2stream *s)
 	t = &s->route->eff_timeout;
 	s->request_at = t->request > 0 ? now(c) + ms(t->request) : 0;
 	stream_rearm(s);
+	/* The body may be read here before any backend sees the request, so
+	 * the gateway itself tells a waiting client to send it (a backend's
+	 * own 100 is dropped: interim answers are not passed on). */
+	if (!s->req_end && expects_continue(s))
+		sg_h2_continue(c->h2, s->id);
 	if (s->req_end) {
 		s->replayable = true;
 		start_attempt(s);

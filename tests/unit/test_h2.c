@@ -494,6 +494,7 @@ static void test_h2_session_request_response_ping(void **unused)
 
 	assert_int_equal(sg_h2_respond(s, 1, resp, ARRAY_LEN(resp), true), 0);
 	assert_int_equal(sg_h2_ping(s), 0);
+	assert_int_equal(sg_h2_continue(s, 3), 0);
 	len = drain_out(s, out, sizeof(out));
 	/* Our SETTINGS come first and carry the policy's values. */
 	assert_true(len > 9 && out[3] == 0x4 && out[4] == 0);
@@ -509,7 +510,10 @@ static void test_h2_session_request_response_ping(void **unused)
 	assert_int_equal(f[4], 0x1);
 	assert_memory_equal(f + 9, "hello", 5);
 	assert_non_null(find_frame(out, len, 0x6, 0, &plen)); /* our PING */
-	assert_int_equal(p.closed, 1);			      /* stream 1 is over */
+	f = find_frame(out, len, 0x1, 3, &plen);	      /* 100 Continue */
+	assert_non_null(f);
+	assert_int_equal(f[4], 0x4);   /* END_HEADERS, and the stream goes on */
+	assert_int_equal(p.closed, 1); /* stream 1 is over */
 	/* Consuming the body opens the windows again. */
 	assert_int_equal(sg_h2_consume(s, 3, 4), 0);
 	assert_int_equal(sg_h2_goaway(s, SG_H2_NO_ERROR, "bye"), 0);
