@@ -23,16 +23,9 @@ for engine in $(engines); do
 		continue
 	fi
 	py_checks "$GW_PID" "$FAULT" <<'PY'
-import subprocess
 from faultlib import *
 
 GW_PID, FAULT = sys.argv[1], sys.argv[2]
-
-def upstreams():
-    out = subprocess.run(["ss", "-Htanp", "( dport = :%s )" % FAULT],
-                         capture_output=True, text=True).stdout
-    return sum(1 for l in out.splitlines()
-               if "pid=%s," % GW_PID in l and "TIME-WAIT" not in l)
 
 def main():
     others = GoodLoop()
@@ -52,7 +45,7 @@ def main():
         err = good_once(70000)
         report(err is None, "%d bytes: during the stall a good request on another "
                "connection gets 200 and its exact body%s" % (size, "" if err is None else ": " + err))
-        n = upstreams()
+        n = upstreams(GW_PID, FAULT)
         report(n == 1, "%d bytes: during the stall the gateway holds one connection to "
                "the stalled backend (has %d)" % (size, n))
         r = c.response()

@@ -10,8 +10,10 @@ faultlib.sh turns them into the suite's pass/fail lines.
 """
 
 import hashlib
+import json
 import socket
 import struct
+import subprocess
 import sys
 import threading
 import time
@@ -263,6 +265,131 @@ def expect_response(name, resp, status, body, after=None, after_ok=("eof",)):
     if after is not None and after not in after_ok:
         why.append("then %s (want %s)" % (after, " or ".join(after_ok)))
     return report(not why, name + ("" if not why else ": " + "; ".join(why)))
+
+
+def upstreams(gw_pid, port):
+    """The gateway's TCP sockets to 127.0.0.1:port, in any state but
+    TIME-WAIT (read with ss, by the gateway's pid)."""
+    out = subprocess.run(["ss", "-Htanp", "( dport = :%s )" % port],
+                         capture_output=True, text=True).stdout
+    return sum(1 for line in out.splitlines()
+               if "pid=%s," % gw_pid in line and "TIME-WAIT" not in line)
+
+
+def wait_upstreams(gw_pid, port, want, seconds):
+    """Poll until upstreams() == want; returns (final count, seconds taken)."""
+    t0 = time.monotonic()
+    while True:
+        n = upstreams(gw_pid, port)
+        took = time.monotonic() - t0
+        if n == want or took >= seconds:
+            return n, took
+        time.sleep(0.05)
+
+
+# ---- request smuggling and bad input --------------------------------------
+
+BAD_REQUEST = b"bad request"
+TOO_LARGE = b"request header fields too large"
+# Put in a body: if a gateway forwarded the outer request and the backend
+# read the body differently, the backend would see this as a request too.
+INNER = b"GET /smuggled HTTP/1.1\r\nHost: x\r\n\r\n"
+
+
+def metric(name):
+    """The sum of every sample of `name` on :15020/metrics."""
+    c = Conn(15020)
+    try:
+        r = get(c, "/metrics")
+    finally:
+        c.close()
+    total = 0
+    for line in r.body.decode().splitlines():
+        if line.split("{")[0].split(" ")[0] == name:
+            total += float(line.rsplit(" ", 1)[1])
+    return total
+
+
+def backend_traffic(port):
+    """sgbackend's /requests: {"heads", "bad", "bytes", "last"}."""
+    c = Conn(port)
+    try:
+        return json.loads(get(c, "/requests").body)
+    finally:
+        c.close()
+
+
+def send_raw(raw, pause_after=None):
+    """A fresh connection with raw written as is (in two writes, pause
+    between, when pause_after is an offset); returns the connection."""
+    c = Conn()
+    try:
+        if pause_after is None:
+            c.send(raw)
+        else:
+            c.send(raw[:pause_after])
+            time.sleep(0.3)
+            c.send(raw[pause_after:])
+    except OSError:
+        pass                    # the gateway may have answered and closed
+    return c
+
+
+def refused(name, raw, backend, status=400, body=None, pause_after=None):
+    """raw gets status with its exact text/plain body and "connection:
+    close", the connection then closes, and not one byte reaches the
+    backend."""
+    want = body if body is not None else (BAD_REQUEST if status == 400 else TOO_LARGE)
+    t0 = backend_traffic(backend)
+    c = send_raw(raw, pause_after)
+    r = c.response()
+    after = c.after(2.0)
+    c.close()
+    time.sleep(0.1)             # anything forwarded would be there by now
+    t1 = backend_traffic(backend)
+    why = []
+    if (r.status, r.body) != (status, want) or not r.complete:
+        why.append("got %r %r (want %d %r)" % (r, r.body[:80], status, want))
+    elif (r.header("connection") or "").lower() != "close":
+        why.append("no connection: close")
+    if after not in ("eof", "reset"):
+        why.append("then the connection was %s (want closed)" % after)
+    if t1["heads"] != t0["heads"] or t1["bytes"] != t0["bytes"]:
+        why.append("the backend saw %d request line(s) (%r), %d bytes" % (
+            t1["heads"] - t0["heads"], t1["last"][-1:], t1["bytes"] - t0["bytes"]))
+    return report(not why, "%s -> %d %r, closed, nothing forwarded%s" % (
+        name, status, want.decode(), "" if not why else ": " + "; ".join(why)))
+
+
+def forwarded(name, raw, backend, heads=1):
+    """The control: raw is a valid request; it gets a 200 and the backend
+    sees exactly `heads` request lines (so the counter would see a forward)."""
+    t0 = backend_traffic(backend)
+    c = send_raw(raw)
+    r = c.response()
+    c.close()
+    time.sleep(0.1)
+    t1 = backend_traffic(backend)
+    seen = t1["heads"] - t0["heads"]
+    return report(r.status == 200 and r.complete and seen == heads,
+                  "%s -> 200 and the backend saw %d request line(s) (got %r, %d)"
+                  % (name, heads, r, seen))
+
+
+def smuggle_main(vectors, controls=()):
+    """Run a smuggle-* scenario: argv[1] is the backend's port; vectors are
+    (name, raw[, status]) tuples; controls are valid requests that must be
+    forwarded. Ends with a good request on a fresh connection."""
+    backend = int(sys.argv[1])
+    forwarded("a valid request (control)", b"GET /ok HTTP/1.1\r\nHost: x\r\n\r\n", backend)
+    for name, raw in controls:
+        forwarded(name, raw, backend)
+    for v in vectors:
+        refused(v[0], v[1], backend, *v[2:])
+    c = Conn()
+    r = get(c, "/ok")
+    c.close()
+    report(r.status == 200 and r.complete, "the gateway keeps serving other clients (%r)" % r)
 
 
 def main_guard(fn):

@@ -123,3 +123,33 @@ py_checks() {
 	done <<<"$out"
 	[ "$rc" = 0 ] || fail "python scenario exited $rc"
 }
+
+# smuggle_scenario: the body of a smuggle-* scenario. Starts an sgbackend
+# behind a catch-all route and, in every engine, runs the Python on stdin
+# (which calls faultlib.smuggle_main) with the backend's port as argv[1].
+smuggle_scenario() {
+	local script engine
+	script=$(cat)
+	start_backend echo
+	mkdir -p "$WORK/smuggle"
+	cat >"$WORK/smuggle/config.yaml" <<YAML
+binds:
+- port: 8080
+  listeners:
+  - name: http
+    protocol: HTTP
+    routes:
+    - name: echo
+      backends: [{host: 127.0.0.1:$BACKEND_PORT}]
+YAML
+	for engine in $(engines); do
+		echo "-- engine $engine"
+		if ! start_engine "$engine" -c "$WORK/smuggle" --workers 1 --access-log off; then
+			fail "gateway ($engine) did not start"
+			continue
+		fi
+		py_checks "$BACKEND_PORT" <<<"$script"
+		stop_gateway
+	done
+	finish
+}

@@ -1,4 +1,4 @@
-# HTTP bad requests: a malformed head gets 400, a head over the size limit or with more than http1MaxHeaders (default 100) headers gets 431, Content-Length with Transfer-Encoding gets 400, each closing the connection, and the gateway keeps serving other clients.
+# HTTP bad requests: a malformed head gets 400 "bad request", a head over the size limit or with more than http1MaxHeaders (default 100) headers gets 431 "request header fields too large", Content-Length with Transfer-Encoding gets 400, each closing the connection without the backend seeing a byte of it, and the gateway keeps serving other clients. (More vectors: smuggle-*.sh.)
 . "$(dirname "$0")/lib.sh"
 
 start_backend echo
@@ -45,13 +45,27 @@ headers() {
 		printf 'X-H%d: %d\r\n' "$i" "$i"
 	done
 }
-# rejected NAME STATUS: the last raw_http got STATUS and then the connection
-# closed (FIN, or RST when the gateway left part of the request unread).
+# seen: request lines and bytes that reached the backend (sgbackend's
+# /requests); sent PORT METHODS...: raw_http, after noting seen in a file.
+seen() {
+	local s
+	s=$(curl -s --max-time 5 "http://127.0.0.1:$B/requests" | jq -c '[.heads, .bytes]')
+	echo "${s:-no answer from the backend at $(date +%s%N)}" # never equal twice
+}
+sent() {
+	seen >"$WORK/seen"
+	raw_http "$@"
+}
+# rejected NAME STATUS: the last `sent` got STATUS with its exact body and
+# then the connection closed (FIN, or RST when the gateway left part of the
+# request unread), and the backend received nothing since.
 rejected() {
-	local got
-	got=$(jq -r '"\(.responses[0].status) \(.after)"' <<<"$RAW" 2>/dev/null)
-	[ "$got" = "$2 reset" ] && got="$2 eof"
-	check "$1 -> $2, connection closed" "$got" "$2 eof"
+	local got want=bad\ request
+	[ "$2" = 431 ] && want="request header fields too large"
+	got=$(jq -r '"\(.responses[0].status) \(.after) \(.responses[0].body)"' <<<"$RAW" 2>/dev/null)
+	[ "$got" = "$2 reset $want" ] && got="$2 eof $want"
+	check "$1 -> $2 \"$want\", connection closed" "$got" "$2 eof $want"
+	check "$1: the backend received nothing" "$(seen)" "$(cat "$WORK/seen")"
 }
 good() {
 	hcall http://127.0.0.1:8080/ok
@@ -61,31 +75,31 @@ good() {
 for engine in $(engines); do
 	echo "-- engine $engine"
 	if start_engine "$engine" -c "$WORK/k8s"; then
-		RAW=$(printf 'THIS IS NOT HTTP\r\n\r\n' | raw_http 8080 GET)
+		RAW=$(printf 'THIS IS NOT HTTP\r\n\r\n' | sent 8080 GET)
 		rejected "malformed request line" 400
-		RAW=$(printf 'GET / HTTP/1.1\r\nHost: x\r\nNo colon here\r\n\r\n' | raw_http 8080 GET)
+		RAW=$(printf 'GET / HTTP/1.1\r\nHost: x\r\nNo colon here\r\n\r\n' | sent 8080 GET)
 		rejected "malformed header line" 400
-		RAW=$(printf 'GET /\r\n\r\n' | raw_http 8080 GET)
+		RAW=$(printf 'GET /\r\n\r\n' | sent 8080 GET)
 		rejected "request line without version" 400
 		good "a normal request after malformed ones"
 
-		RAW=$({ printf 'GET /ok HTTP/1.1\r\nHost: x\r\n'; headers 100; printf '\r\n'; } | raw_http 8080 GET 0.3)
+		RAW=$({ printf 'GET /ok HTTP/1.1\r\nHost: x\r\n'; headers 100; printf '\r\n'; } | sent 8080 GET 0.3)
 		check "100 header lines (the default http1MaxHeaders) -> 200" "$(jq -r '.responses[0].status' <<<"$RAW")" 200
-		RAW=$({ printf 'GET /ok HTTP/1.1\r\nHost: x\r\n'; headers 101; printf '\r\n'; } | raw_http 8080 GET)
+		RAW=$({ printf 'GET /ok HTTP/1.1\r\nHost: x\r\n'; headers 101; printf '\r\n'; } | sent 8080 GET)
 		rejected "101 header lines" 431
-		RAW=$({ printf 'GET /ok HTTP/1.1\r\nHost: x\r\nX-Big: '; head -c 61440 /dev/zero | tr '\0' a; printf '\r\n\r\n'; } | raw_http 8080 GET 0.3)
+		RAW=$({ printf 'GET /ok HTTP/1.1\r\nHost: x\r\nX-Big: '; head -c 61440 /dev/zero | tr '\0' a; printf '\r\n\r\n'; } | sent 8080 GET 0.3)
 		check "a 60 KiB header (head under 64 KiB) -> 200" "$(jq -r '.responses[0].status' <<<"$RAW")" 200
-		RAW=$({ printf 'GET /ok HTTP/1.1\r\nHost: x\r\nX-Big: '; head -c 71680 /dev/zero | tr '\0' a; printf '\r\n\r\n'; } | raw_http 8080 GET)
+		RAW=$({ printf 'GET /ok HTTP/1.1\r\nHost: x\r\nX-Big: '; head -c 71680 /dev/zero | tr '\0' a; printf '\r\n\r\n'; } | sent 8080 GET)
 		rejected "a 70 KiB header" 431
-		RAW=$(printf 'POST /upload HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n' | raw_http 8080 POST)
+		RAW=$(printf 'POST /upload HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n' | sent 8080 POST)
 		rejected "Content-Length with Transfer-Encoding" 400
-		RAW=$(printf 'POST /upload HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\nhello!' | raw_http 8080 POST)
+		RAW=$(printf 'POST /upload HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\nhello!' | sent 8080 POST)
 		rejected "two different Content-Lengths" 400
-		RAW=$(printf 'POST /upload HTTP/1.1\r\nHost: x\r\nContent-Length: -1\r\n\r\n' | raw_http 8080 POST)
+		RAW=$(printf 'POST /upload HTTP/1.1\r\nHost: x\r\nContent-Length: -1\r\n\r\n' | sent 8080 POST)
 		rejected "negative Content-Length" 400
 		# A bad request after a good one on the same connection: the good
 		# one is answered, then 400 and close.
-		RAW=$(printf 'GET /ok HTTP/1.1\r\nHost: x\r\n\r\nBROKEN\r\n\r\n' | raw_http 8080 GET,GET)
+		RAW=$(printf 'GET /ok HTTP/1.1\r\nHost: x\r\n\r\nBROKEN\r\n\r\n' | sent 8080 GET,GET)
 		check "good then malformed on one connection -> 200, 400, closed" \
 			"$(jq -r '"\(.responses[0].status) \(.responses[1].status) \(.after)"' <<<"$RAW")" "200 400 eof"
 		good "the gateway keeps serving other clients"
@@ -96,9 +110,9 @@ for engine in $(engines); do
 
 	echo "-- engine $engine: frontendPolicies.http.http1MaxHeaders 10"
 	if start_engine "$engine" -c "$WORK/standalone"; then
-		RAW=$({ printf 'GET /ok HTTP/1.1\r\nHost: x\r\n'; headers 10; printf '\r\n'; } | raw_http 8080 GET 0.3)
+		RAW=$({ printf 'GET /ok HTTP/1.1\r\nHost: x\r\n'; headers 10; printf '\r\n'; } | sent 8080 GET 0.3)
 		check "10 header lines with http1MaxHeaders 10 -> 200" "$(jq -r '.responses[0].status' <<<"$RAW")" 200
-		RAW=$({ printf 'GET /ok HTTP/1.1\r\nHost: x\r\n'; headers 11; printf '\r\n'; } | raw_http 8080 GET)
+		RAW=$({ printf 'GET /ok HTTP/1.1\r\nHost: x\r\n'; headers 11; printf '\r\n'; } | sent 8080 GET)
 		rejected "11 header lines with http1MaxHeaders 10" 431
 		good "a normal request afterwards"
 		stop_gateway
