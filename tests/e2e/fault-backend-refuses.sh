@@ -38,7 +38,7 @@ def main():
 
 main_guard(main)
 PY
-	fault_leaks "refused"
+	fault_leaks "refused" "$DEAD"
 	stop_gateway
 done
 finish

@@ -83,16 +83,17 @@ fault_start() {
 	[ "$ACTIVE0" = 0 ] || echo "  note: $ACTIVE0 active connections at the start"
 }
 
-# fault_leaks NAME: after at most 5 s of settling, the gateway has as many
-# fds as at the start (+-2: the pool may hold a connection or two to the good
-# backend that another client left), the active-connections gauge is back
-# at its baseline and no socket to the fault backend is left open.
+# fault_leaks NAME [PORT]: after at most 5 s of settling, the gateway has as
+# many fds as at the start (+-2: the pool may hold a connection or two to the
+# good backend that another client left), the active-connections gauge is
+# back at its baseline and no socket to the fault backend (or to PORT) is
+# left open.
 fault_leaks() {
-	local fds active socks
+	local fds active socks port=${2:-$FAULT}
 	for _ in $(seq 50); do
 		fds=$(gw_fds)
 		active=$(gw_active)
-		socks=$(backend_socks "$FAULT")
+		socks=$(backend_socks "$port")
 		[ "$active" = "$ACTIVE0" ] && [ "$socks" = 0 ] &&
 			[ "$fds" -le $((FD0 + 2)) ] && [ "$fds" -ge $((FD0 - 2)) ] && break
 		sleep 0.1
@@ -104,7 +105,7 @@ fault_leaks() {
 		ls -l "/proc/$GW_PID/fd" | tail -n +2 | sed 's/^/    /'
 	fi
 	check "$1: active connections back to the baseline" "$active" "$ACTIVE0"
-	check "$1: no connection to the fault backend left open" "$socks" 0
+	check "$1: no connection to the fault backend left open (:$port)" "$socks" 0
 }
 
 # py_checks ARGS...: runs a Python scenario body from stdin (faultlib.py
