@@ -1,6 +1,7 @@
 /* Error -> status/body mapping and retry eligibility. Pure. */
 #include "policy/failure.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -37,6 +38,26 @@ const char *sg_fail_body(enum sg_fail kind, const char *cause, char *buf, size_t
 
 	snprintf(buf, len, "%s%s", text, with_cause ? (cause ? cause : "unknown") : "");
 	return buf;
+}
+
+const char *sg_fail_cause(int err)
+{
+	switch (err) {
+	case ECONNREFUSED:
+		return "connection refused";
+	case ECONNRESET:
+		return "connection reset by peer";
+	case EPIPE:
+		return "broken pipe";
+	case EHOSTUNREACH:
+		return "host unreachable";
+	case ENETUNREACH:
+		return "network unreachable";
+	case 0:
+		return "connection closed before response headers";
+	default:
+		return strerror(err);
+	}
 }
 
 bool sg_fail_retryable(enum sg_fail kind)

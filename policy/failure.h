@@ -28,6 +28,9 @@ uint16_t sg_fail_status(enum sg_fail kind);
 /* The body (no trailing newline) into buf; `cause` completes the 503/502
  * texts (e.g. strerror of the socket error). Returns buf. */
 const char *sg_fail_body(enum sg_fail kind, const char *cause, char *buf, size_t len);
+/* The cause a 503 body names for socket error `err` (0: the backend closed
+ * before response headers): a short fixed text, or strerror's. */
+const char *sg_fail_cause(int err);
 /* Connection failures and backend timeouts may be retried; the request
  * timeout and the gateway's own 4xx never are. */
 bool sg_fail_retryable(enum sg_fail kind);

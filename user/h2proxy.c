@@ -224,26 +224,6 @@ static int append(char **buf, size_t *off, size_t *len, size_t *cap, const char 
 	return 0;
 }
 
-static const char *cause_text(int err)
-{
-	switch (err) {
-	case ECONNREFUSED:
-		return "connection refused";
-	case ECONNRESET:
-		return "connection reset by peer";
-	case EPIPE:
-		return "broken pipe";
-	case EHOSTUNREACH:
-		return "host unreachable";
-	case ENETUNREACH:
-		return "network unreachable";
-	case 0:
-		return "connection closed before response headers";
-	default:
-		return strerror(err);
-	}
-}
-
 static void stream_rearm(struct h2stream *s)
 {
 	uint64_t due = 0, cand[] = { s->request_at, s->attempt_at, s->connect_at, s->backoff_at };
@@ -467,7 +447,7 @@ static void fail(struct h2stream *s, enum sg_fail kind, int err)
 	uint16_t code = sg_fail_status(kind);
 	struct sg_h2_field f[3];
 
-	sg_fail_body(kind, cause_text(err), body, sizeof(body));
+	sg_fail_body(kind, sg_fail_cause(err), body, sizeof(body));
 	SG_DEBUG("%s: h2 stream %d: %u %s", s->conn->ip, s->id, code, body);
 	drop_upstream(s);
 	if (s->resp_started) {

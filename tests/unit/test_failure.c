@@ -1,5 +1,6 @@
 /* Tests for policy/failure.c: the gateway's own answers are byte-exact and
  * only the failures DESIGN §3 names are retryable. */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -63,12 +64,26 @@ static void test_failure_retry_on_listed_status_only(void **state)
 	assert_false(sg_retry_on_status(&r, 503));
 }
 
+static void test_failure_cause_texts(void **state)
+{
+	char buf[128];
+
+	assert_string_equal(sg_fail_cause(ECONNREFUSED), "connection refused");
+	assert_string_equal(sg_fail_cause(ECONNRESET), "connection reset by peer");
+	assert_string_equal(sg_fail_cause(0), "connection closed before response headers");
+	assert_string_equal(sg_fail_cause(ETIMEDOUT), strerror(ETIMEDOUT));
+	assert_string_equal(
+		sg_fail_body(SG_FAIL_CONNECT, sg_fail_cause(ECONNREFUSED), buf, sizeof(buf)),
+		"upstream call failed: connect: connection refused");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_failure_statuses_and_bodies),
 		cmocka_unit_test(test_failure_body_truncates_safely),
 		cmocka_unit_test(test_failure_retry_on_listed_status_only),
+		cmocka_unit_test(test_failure_cause_texts),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
