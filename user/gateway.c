@@ -265,8 +265,9 @@ static unsigned worker_count(const struct sg_gateway_opts *opts)
  * = 2: updates, lookups and deletes on BPF maps already open (pairing
  * sockets in the sockmap, budgets, stats) need no capability; creating a
  * map (a worker's ring buffer) needs CAP_BPF; loading the program needs
- * CAP_BPF and CAP_NET_ADMIN. So BPF objects are opened above the drop, and
- * an engine whose workers create rings must add CAP_BPF to `keep`. */
+ * CAP_BPF, CAP_NET_ADMIN and CAP_PERFMON (EACCES without it). So BPF objects
+ * are opened above the drop, and an engine whose workers create rings must
+ * add CAP_BPF to `keep`. */
 static int drop_privileges(bool rings)
 {
 	const uint64_t keep = SG_PRIV_CAP(CAP_NET_BIND_SERVICE) | (rings ? SG_PRIV_CAP(CAP_BPF) : 0);
