@@ -270,7 +270,8 @@ static unsigned worker_count(const struct sg_gateway_opts *opts)
  * add CAP_BPF to `keep`. */
 static int drop_privileges(bool rings)
 {
-	const uint64_t keep = SG_PRIV_CAP(CAP_NET_BIND_SERVICE) | (rings ? SG_PRIV_CAP(CAP_BPF) : 0);
+	const uint64_t keep =
+		SG_PRIV_CAP(CAP_NET_BIND_SERVICE) | (rings ? SG_PRIV_CAP(CAP_BPF) : 0);
 	struct sg_priv_caps now;
 	char err[160], names[256];
 	int rc;
@@ -299,6 +300,7 @@ static int choose_engine(struct gateway *g, const char *mode, enum sg_relay_engi
 			 enum sg_relay_engine *tunnel)
 {
 	bool is_auto = !mode || !strcmp(mode, "auto");
+	struct sg_splice_opts sopts = { 0 };
 	char why[256];
 
 	g->engine = mode ? mode : "auto";
@@ -310,7 +312,11 @@ static int choose_engine(struct gateway *g, const char *mode, enum sg_relay_engi
 		SG_ERR("--splice %s: not an engine", mode);
 		return -1;
 	}
-	g->splice = sg_splice_open(NULL, why, sizeof(why));
+	/* SG_SOCKMAP_MAX_SOCKS: a smaller socket map for a private load, so
+	 * tests can fill it (fallback per connection, DESIGN §5 fact 10). */
+	if (getenv("SG_SOCKMAP_MAX_SOCKS"))
+		sopts.max_socks = (uint32_t)strtoul(getenv("SG_SOCKMAP_MAX_SOCKS"), NULL, 10);
+	g->splice = sg_splice_open(&sopts, why, sizeof(why));
 	if (!g->splice) {
 		if (!is_auto) {
 			SG_ERR("--splice sockmap: the BPF program cannot be used: %s", why);
@@ -344,8 +350,8 @@ static int start_workers(struct gateway *g, const struct sg_gateway_opts *opts)
 		return -1;
 	g->nworkers = worker_count(opts);
 	for (unsigned i = 0; i < g->nworkers; i++) {
-		g->workers[i] =
-			sg_worker_start(g->cfg, engine, tunnel, g->splice, log, i, err, sizeof(err));
+		g->workers[i] = sg_worker_start(g->cfg, engine, tunnel, g->splice, log, i, err,
+						sizeof(err));
 		if (!g->workers[i]) {
 			SG_ERR("%s", err);
 			return -1;

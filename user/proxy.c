@@ -371,26 +371,6 @@ static void send_simple(struct client *c, uint16_t status, const char *body, boo
 		c->client_close = true;
 }
 
-static const char *cause_text(int err)
-{
-	switch (err) {
-	case ECONNREFUSED:
-		return "connection refused";
-	case ECONNRESET:
-		return "connection reset by peer";
-	case EPIPE:
-		return "broken pipe";
-	case EHOSTUNREACH:
-		return "host unreachable";
-	case ENETUNREACH:
-		return "network unreachable";
-	case 0:
-		return "connection closed before response headers";
-	default:
-		return strerror(err);
-	}
-}
-
 /* The request target for a log line: at most 1 KiB, with '"', '\\' and
  * control bytes escaped so a JSON line stays JSON. */
 static void log_path(const struct client *c, char *out, size_t cap)
@@ -520,7 +500,7 @@ static void fail_request(struct client *c, enum sg_fail kind, int err)
 {
 	char body[256];
 
-	sg_fail_body(kind, cause_text(err), body, sizeof(body));
+	sg_fail_body(kind, sg_fail_cause(err), body, sizeof(body));
 	SG_DEBUG("%s: %u %s", c->ip, sg_fail_status(kind), body);
 	if (c->up)
 		drop_upstream(c);
@@ -823,8 +803,8 @@ static void got_response_head(struct client *c)
 		c->resp_done = true;
 		break;
 	case SG_H1_BODY_LENGTH:
-		c->body_engine =
-			init_pump(c, &c->resp_pump, false, (uint64_t)c->resp.content_length, S_BODY);
+		c->body_engine = init_pump(c, &c->resp_pump, false,
+					   (uint64_t)c->resp.content_length, S_BODY);
 		break;
 	case SG_H1_BODY_CLOSE:
 		c->body_engine = init_pump(c, &c->resp_pump, false, UINT64_MAX, S_BODY);
@@ -1053,6 +1033,9 @@ static void drive_response(struct client *c)
 		client_close(c); /* truncated body: the client must see it */
 		return;
 	case SG_PUMP_ERROR:
+		SG_DEBUG("%s: response body (%s): %s side: %s", c->ip,
+			 sg_relay_engine_name(c->resp_pump.engine), side ? "client" : "backend",
+			 strerror(errno));
 		client_close(c);
 		return;
 	case SG_PUMP_WAIT:
@@ -1091,6 +1074,17 @@ static void drive_request_body(struct client *c)
 		return;
 	case SG_PUMP_EOF:
 	case SG_PUMP_ERROR:
+		if (st == SG_PUMP_ERROR)
+			SG_DEBUG("%s: request body (%s): %s side: %s", c->ip,
+				 sg_relay_engine_name(c->req_pump.engine),
+				 side ? "backend" : "client", strerror(errno));
+		if (st == SG_PUMP_ERROR && side == 0 && errno == EPROTO && !c->resp_started) {
+			/* Bad chunk framing after the head: the client gets
+			 * its 400, the backend never sees the rest. */
+			c->req_done = false;
+			fail_request(c, SG_FAIL_BAD_REQUEST, 0);
+			return;
+		}
 		if (side == 0 || c->resp_started) {
 			client_close(c);
 			return;

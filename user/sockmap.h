@@ -30,13 +30,13 @@
 /* Per socket, embedded in its owner (client connection or backend
  * connection) and zeroed with it. */
 struct sg_ksock {
-	uint64_t cookie;      /* valid once in_map */
-	uint64_t peer;	      /* cookie of the socket it was last paired with */
-	uint64_t consumed;    /* bytes recv()'d since first paired (before: since open) */
-	uint64_t written;     /* bytes written since last paired */
-	bool in_map;	      /* in the socket map: forget before close */
-	bool failed;	      /* pairing failed once: plain recv/send from now on */
-	struct sg_io *io;     /* where ring events for it go */
+	uint64_t cookie;       /* valid once in_map */
+	uint64_t peer;	       /* cookie of the socket it was last paired with */
+	uint64_t consumed;     /* bytes recv()'d since first paired (before: since open) */
+	uint64_t written;      /* bytes written since last paired */
+	bool in_map;	       /* in the socket map: forget before close */
+	bool failed;	       /* pairing failed once: plain recv/send from now on */
+	struct sg_io *io;      /* where ring events for it go */
 	struct sg_ksock *next; /* hash chain */
 };
 

@@ -230,11 +230,17 @@ fail:
 	return rc;
 }
 
-static int load_private(struct sg_splice *s, uint64_t backlog, char *err, size_t errlen)
+static int load_private(struct sg_splice *s, uint64_t backlog, uint32_t max_socks, char *err,
+			size_t errlen)
 {
 	int rc;
 
 	s->skel->rodata->sg_backlog_limit = backlog ? backlog : SG_BACKLOG_DEFAULT;
+	if (max_socks) {
+		bpf_map__set_max_entries(s->skel->maps.socks, max_socks);
+		bpf_map__set_max_entries(s->skel->maps.sock_state, max_socks);
+		bpf_map__set_max_entries(s->skel->maps.sock_ctl, max_socks);
+	}
 	rc = splice_bpf__load(s->skel);
 	if (rc) {
 		errf(err, errlen, "loading the BPF program failed: %s%s", strerror(-rc),
@@ -286,7 +292,8 @@ struct sg_splice *sg_splice_open(const struct sg_splice_opts *opts, char *err, s
 	if (is_pinned(dir))
 		rc = open_pinned(s, dir, err, errlen);
 	else
-		rc = load_private(s, opts ? opts->backlog : 0, err, errlen);
+		rc = load_private(s, opts ? opts->backlog : 0, opts ? opts->max_socks : 0, err,
+				  errlen);
 	if (rc)
 		goto destroy_skel;
 	return s;

@@ -64,6 +64,7 @@ struct sg_splice_ring;
 struct sg_splice_opts {
 	const char *pin_dir; /* NULL: SG_SPLICE_PIN_DIR; "": never use pinned objects */
 	uint64_t backlog;    /* bytes, for a private load; 0: SG_BACKLOG_DEFAULT */
+	uint32_t max_socks;  /* map entries, for a private load; 0: SG_MAX_SOCKS */
 };
 
 /* Opens the kernel side: the objects pinned under opts->pin_dir when they are

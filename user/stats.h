@@ -10,18 +10,18 @@
 #include "user/splice.h"
 
 enum sg_stat {
-	SG_STAT_CONNECTIONS,	  /* client connections accepted */
-	SG_STAT_RETRIES,	  /* attempts after the first */
-	SG_STAT_TIMEOUT_REQUEST,  /* 504 request timeout */
-	SG_STAT_TIMEOUT_BACKEND,  /* per-try timeouts */
-	SG_STAT_TIMEOUT_CONNECT,  /* connect timeouts */
-	SG_STAT_TIMEOUT_IDLE,	  /* connections closed by http1IdleTimeout */
-	SG_STAT_TIMEOUT_H2_PING,  /* h2 connections whose PING went unacked */
-	SG_STAT_BACKEND_CONNECTS, /* new backend connections */
-	SG_STAT_POOL_REUSE,	  /* requests sent on a pooled connection */
-	SG_STAT_BYTES_COPY,	  /* body bytes moved by the copy engine */
-	SG_STAT_BYTES_SPLICE,	  /* body bytes moved by splice(2) */
-	SG_STAT_BYTES_SOCKMAP,	  /* body bytes moved through the socket map */
+	SG_STAT_CONNECTIONS,	   /* client connections accepted */
+	SG_STAT_RETRIES,	   /* attempts after the first */
+	SG_STAT_TIMEOUT_REQUEST,   /* 504 request timeout */
+	SG_STAT_TIMEOUT_BACKEND,   /* per-try timeouts */
+	SG_STAT_TIMEOUT_CONNECT,   /* connect timeouts */
+	SG_STAT_TIMEOUT_IDLE,	   /* connections closed by http1IdleTimeout */
+	SG_STAT_TIMEOUT_H2_PING,   /* h2 connections whose PING went unacked */
+	SG_STAT_BACKEND_CONNECTS,  /* new backend connections */
+	SG_STAT_POOL_REUSE,	   /* requests sent on a pooled connection */
+	SG_STAT_BYTES_COPY,	   /* body bytes moved by the copy engine */
+	SG_STAT_BYTES_SPLICE,	   /* body bytes moved by splice(2) */
+	SG_STAT_BYTES_SOCKMAP,	   /* body bytes moved through the socket map */
 	SG_STAT_SOCKMAP_FALLBACKS, /* connections kept in userspace: pairing failed */
 	SG_STAT__COUNT,
 };

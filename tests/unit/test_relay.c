@@ -723,13 +723,16 @@ static void test_relay_engine_names(void **state)
 	assert_int_equal(e, SG_RELAY_COPY);
 	assert_int_equal(sg_relay_engine_parse("splice", &e), 0);
 	assert_int_equal(e, SG_RELAY_SPLICE);
+	assert_int_equal(sg_relay_engine_parse("sockmap", &e), 0);
+	assert_int_equal(e, SG_RELAY_SOCKMAP);
 	errno = 0;
-	assert_int_equal(sg_relay_engine_parse("sockmap", &e), -1);
+	assert_int_equal(sg_relay_engine_parse("auto", &e), -1);
 	assert_int_equal(errno, EINVAL);
 	assert_int_equal(sg_relay_engine_parse("", &e), -1);
-	assert_int_equal(e, SG_RELAY_SPLICE);
+	assert_int_equal(e, SG_RELAY_SOCKMAP);
 	assert_string_equal(sg_relay_engine_name(SG_RELAY_COPY), "copy");
 	assert_string_equal(sg_relay_engine_name(SG_RELAY_SPLICE), "splice");
+	assert_string_equal(sg_relay_engine_name(SG_RELAY_SOCKMAP), "sockmap");
 	assert_string_equal(sg_relay_engine_name((enum sg_relay_engine)42), "?");
 }
 
