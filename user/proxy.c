@@ -987,6 +987,14 @@ static int take_extra(struct client *c, struct sg_pump *p)
 static void response_done(struct client *c)
 {
 	c->resp_done = true;
+	if (c->req_pumping && !c->req_done && c->req_pump.engine == SG_RELAY_SOCKMAP) {
+		/* The kernel may have moved the whole upload already, its
+		 * ring event still queued: look before calling it unfinished.
+		 * Waiting for the drain barrier, the kick brings us back. */
+		drive_request_body(c);
+		if (c->closed || (c->req_pumping && !c->req_done && c->kick_at))
+			return;
+	}
 	if (c->req_pumping && !c->req_done) {
 		/* The backend answered before the upload finished: the rest of
 		 * the request body cannot be told apart from a next request. */
