@@ -237,6 +237,17 @@ static int kernel_resume(struct sg_pump *p)
 	return 0;
 }
 
+/* recv() says EOF once the psock's ready queue is empty and the FIN is in,
+ * but the bytes passed just before the FIN may still sit in the psock's
+ * backlog (when the receive buffer was full, the psock worker moves them
+ * later): the passed count says whether all of them have been read. */
+static bool kernel_behind(struct sg_pump *p)
+{
+	struct sg_splice_sock ss;
+
+	return sg_splice_sock(p->ks, p->src, &ss) == 0 && ss.passed > p->ksrc->consumed;
+}
+
 static enum sg_pump_status kernel_run(struct sg_pump *p, size_t max_bytes, int *err_side)
 {
 	size_t done = 0;
@@ -292,6 +303,8 @@ static enum sg_pump_status kernel_run(struct sg_pump *p, size_t max_bytes, int *
 			continue;
 		}
 		if (n == 0) {
+			if (kernel_behind(p))
+				return SG_PUMP_WAIT;
 			p->eof = true;
 			continue;
 		}
