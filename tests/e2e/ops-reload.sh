@@ -56,6 +56,8 @@ while time.time() < end and ok + bad < 100000:
         conn.request("GET", "/load")
         r = conn.getresponse(); r.read()
         ok += r.status == 200; bad += r.status != 200
+        if r.status != 200:
+            errors.append("keep-alive: status %d" % r.status)
     except Exception as e:
         bad += 1
         errors.append("keep-alive: %r" % e)
@@ -64,6 +66,8 @@ while time.time() < end and ok + bad < 100000:
         c2 = http.client.HTTPConnection("127.0.0.1", 18081, timeout=5)
         c2.request("GET", "/new"); r = c2.getresponse(); r.read(); c2.close()
         ok += r.status == 200; bad += r.status != 200
+        if r.status != 200:
+            errors.append("new connection: status %d" % r.status)
     except Exception as e:
         bad += 1
         errors.append("new connection: %r" % e)
