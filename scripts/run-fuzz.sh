@@ -17,10 +17,16 @@ for t in "$@"; do
 	scratch=$dir/corpus/$name
 	log=$dir/logs/$name.log
 	mkdir -p "$scratch" "$dir/artifacts" "$dir/logs"
+	# Keywords the mutator splices in: tests/fuzz/<dict>.dict.
+	case $name in
+	config | apply) dict=-dict=tests/fuzz/config.dict ;;
+	h1_*) dict=-dict=tests/fuzz/h1.dict ;;
+	*) dict= ;;
+	esac
 	# -timeout: one input taking 10 s is a hang; -rss_limit_mb: 2 GiB,
 	# since CI machines have little to spare.
 	if "$dir/$t" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 \
-		-print_final_stats=1 -artifact_prefix="$dir/artifacts/$name-" \
+		-print_final_stats=1 -artifact_prefix="$dir/artifacts/$name-" $dict \
 		"$scratch" "$seeds" >"$log" 2>&1; then
 		passed=$((passed + 1))
 		runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log")
