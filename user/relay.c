@@ -241,6 +241,11 @@ static int kernel_resume(struct sg_pump *p)
  * but the bytes passed just before the FIN may still sit in the psock's
  * backlog (when the receive buffer was full, the psock worker moves them
  * later): the passed count says whether all of them have been read. */
+/* How many SG_PUMP_WAITs (a millisecond or more each) an EOF waits for
+ * passed bytes to show up before it is believed anyway, so that a count
+ * the kernel never makes good cannot hold a stream open. */
+#define KEOF_WAITS 500
+
 static bool kernel_behind(struct sg_pump *p)
 {
 	struct sg_splice_sock ss;
@@ -303,7 +308,7 @@ static enum sg_pump_status kernel_run(struct sg_pump *p, size_t max_bytes, int *
 			continue;
 		}
 		if (n == 0) {
-			if (kernel_behind(p))
+			if (kernel_behind(p) && p->kwaits++ < KEOF_WAITS)
 				return SG_PUMP_WAIT;
 			p->eof = true;
 			continue;

@@ -56,6 +56,7 @@ struct sg_pump {
 	uint64_t kacked; /* sockmap: ksrc->consumed at the last ack */
 	uint64_t kredir; /* sockmap: src's redirected count at the budget */
 	size_t extra;	 /* sockmap: bytes read past the budget, after pending */
+	unsigned kwaits; /* sockmap: waits at EOF for passed bytes (KEOF_WAITS) */
 };
 
 enum sg_pump_status {
