@@ -304,7 +304,13 @@ static int choose_engine(struct gateway *g, const char *mode, enum sg_relay_engi
 	char why[256];
 
 	g->engine = mode ? mode : "auto";
-	if (!is_auto && strcmp(mode, "sockmap") != 0) {
+	/* auto is splice(2) until the sockmap engine keeps every byte under
+	 * concurrent bidirectional load (README "Kernel splicing"). */
+	if (is_auto) {
+		*engine = *tunnel = SG_RELAY_SPLICE;
+		return 0;
+	}
+	if (strcmp(mode, "sockmap") != 0) {
 		if (sg_relay_engine_parse(mode, engine) == 0) {
 			*tunnel = *engine;
 			return 0;
