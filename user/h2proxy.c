@@ -259,59 +259,30 @@ static ssize_t up_recv(struct h2stream *s, char *p, size_t n)
 
 /* ---- access log ---------------------------------------------------------- */
 
-/* The request target for a log line, escaped as user/proxy.c does. */
-static void log_path(const struct h2stream *s, char *out, size_t cap)
-{
-	size_t o = 0;
-
-	for (size_t i = 0; i < s->req.target.len && i < 1024 && o + 7 < cap; i++) {
-		unsigned char ch = (unsigned char)s->req.target.p[i];
-
-		if (ch == '"' || ch == '\\')
-			o += (size_t)snprintf(out + o, cap - o, "\\%c", ch);
-		else if (ch < 0x20 || ch == 0x7f)
-			o += (size_t)snprintf(out + o, cap - o, "\\u%04x", ch);
-		else
-			out[o++] = (char)ch;
-	}
-	out[o] = '\0';
-}
-
 /* One line per stream that got as far as a request, in the HTTP/1 proxy's
  * format (the copy engine moved the body: DATA frames are built here). */
 static void access_log(struct h2stream *s)
 {
-	struct sg_proxy_ctx *ctx = s->conn->ctx;
-	const char *l = s->listener ? s->listener->key : "", *r = s->route ? s->route->key : "";
-	unsigned long long dur = now(s->conn) - s->started;
-	int mlen = (int)s->req.method.len;
-	const char *m = s->req.method.p ? s->req.method.p : "";
-	char path[1200], line[2048];
-	int n;
+	struct sg_access_entry e = {
+		.listener = s->listener ? s->listener->key : NULL,
+		.route = s->route ? s->route->key : NULL,
+		.endpoint = s->endpoint,
+		.method = s->req.method.p,
+		.method_len = s->req.method.len,
+		.target = s->req.target.p,
+		.target_len = s->req.target.len,
+		.status = s->status,
+		.attempts = s->attempt + 1,
+		.duration_ms = now(s->conn) - s->started,
+		.bytes_in = s->bytes_in,
+		.bytes_out = s->bytes_out,
+		.engine = SG_RELAY_COPY,
+	};
 
-	if (s->logged || ctx->access_log == SG_ACCESS_LOG_OFF || !s->started)
+	if (s->logged || s->conn->ctx->access_log == SG_ACCESS_LOG_OFF || !s->started)
 		return;
 	s->logged = true;
-	log_path(s, path, sizeof(path));
-	if (ctx->access_log == SG_ACCESS_LOG_JSON)
-		n = snprintf(line, sizeof(line),
-			     "{\"listener\":\"%s\",\"route\":\"%s\",\"endpoint\":\"%s\","
-			     "\"method\":\"%.*s\",\"path\":\"%s\",\"status\":%u,"
-			     "\"attempts\":%u,\"duration_ms\":%llu,\"bytes_in\":%llu,"
-			     "\"bytes_out\":%llu,\"engine\":\"copy\"}\n",
-			     l, r, s->endpoint, mlen, m, path, s->status, s->attempt + 1, dur,
-			     (unsigned long long)s->bytes_in, (unsigned long long)s->bytes_out);
-	else
-		n = snprintf(line, sizeof(line),
-			     "request listener=%s route=%s endpoint=%s http.method=%.*s "
-			     "http.path=%s http.status=%u attempts=%u duration=%llums "
-			     "bytes_in=%llu bytes_out=%llu engine=copy\n",
-			     *l ? l : "-", *r ? r : "-", s->endpoint[0] ? s->endpoint : "-", mlen,
-			     m, path, s->status, s->attempt + 1, dur,
-			     (unsigned long long)s->bytes_in, (unsigned long long)s->bytes_out);
-	if (n > 0 && write(STDOUT_FILENO, line,
-			   (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1) == -1)
-		ctx->access_log = SG_ACCESS_LOG_OFF; /* stdout is gone: stop trying */
+	sg_proxy_access_log(s->conn->ctx, &e);
 }
 
 /* ---- stream lifecycle ------------------------------------------------------ */

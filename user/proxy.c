@@ -202,29 +202,20 @@ static void count_request(struct client *c, uint16_t status)
  * socket map costs a dozen map operations. */
 #define PROXY_SPLICE_MIN (64 * 1024)
 
-/* What a pump moves. */
-enum stream_kind {
-	S_BODY,	   /* a body of known length, or close-delimited */
-	S_CHUNKED, /* chunked framing, parsed here */
-	S_TUNNEL,  /* a TCP route or an upgraded connection, until EOF */
-};
-
 /* Sets up pump p to move `budget` bytes from src to dst (the client and
  * its backend, either way), choosing the engine: once either socket is in
  * the socket map everything is read with recv() (the sockmap engine when
- * the pair is paired, copy after a failed pairing); otherwise the engine
- * the worker uses for this kind of stream, falling back to splice(2) when
- * that is sockmap and pairing fails. Chunked bodies never get a kernel
+ * the pair is paired, copy after a failed pairing); otherwise the worker's
+ * engine, falling back to splice(2) when that is sockmap and pairing fails. Chunked bodies never get a kernel
  * budget: their framing is parsed here. */
 static enum sg_relay_engine init_pump(struct client *c, struct sg_pump *p, bool to_backend,
-				      uint64_t budget, enum stream_kind kind)
+				      uint64_t budget, bool chunked)
 {
 	struct sg_upstream *u = c->up;
 	int src = to_backend ? c->io.fd : u->fd, dst = to_backend ? u->fd : c->io.fd;
 	struct sg_ksock *ksrc = to_backend ? &c->ck : &u->k, *kdst = to_backend ? &u->k : &c->ck;
 	bool in_map = sg_ksock_kernel(&c->ck) || sg_ksock_kernel(&u->k);
-	bool chunked = kind == S_CHUNKED;
-	enum sg_relay_engine e = kind == S_TUNNEL ? c->ctx->tunnel_engine : c->ctx->engine;
+	enum sg_relay_engine e = c->ctx->engine;
 
 	if (budget < PROXY_SPLICE_MIN || chunked)
 		e = SG_RELAY_COPY;
@@ -373,12 +364,12 @@ static void send_simple(struct client *c, uint16_t status, const char *body, boo
 
 /* The request target for a log line: at most 1 KiB, with '"', '\\' and
  * control bytes escaped so a JSON line stays JSON. */
-static void log_path(const struct client *c, char *out, size_t cap)
+static void log_path(const char *target, size_t len, char *out, size_t cap)
 {
 	size_t o = 0;
 
-	for (size_t i = 0; i < c->req.target.len && i < 1024 && o + 7 < cap; i++) {
-		unsigned char ch = (unsigned char)c->req.target.p[i];
+	for (size_t i = 0; i < len && i < 1024 && o + 7 < cap; i++) {
+		unsigned char ch = (unsigned char)target[i];
 
 		if (ch == '"' || ch == '\\')
 			o += (size_t)snprintf(out + o, cap - o, "\\%c", ch);
@@ -390,46 +381,63 @@ static void log_path(const struct client *c, char *out, size_t cap)
 	out[o] = '\0';
 }
 
-/* One line per request on stdout, written with one write(2) so lines from
- * several workers never interleave. */
-static void access_log(struct client *c)
+void sg_proxy_access_log(struct sg_proxy_ctx *ctx, const struct sg_access_entry *e)
 {
-	const char *m = c->req.method.p ? c->req.method.p : "";
-	int mlen = (int)c->req.method.len;
+	const char *l = e->listener ? e->listener : "", *r = e->route ? e->route : "";
+	const char *m = e->method ? e->method : "";
+	int mlen = (int)e->method_len;
 	char path[1200];
 	char line[2048];
 	int n;
 
-	uint64_t in = c->bytes_in + (c->req_pumping ? c->req_pump.moved : 0);
-	uint64_t out = c->bytes_out + (c->resp_pumping ? c->resp_pump.moved : 0);
-
-	if (c->logged || c->ctx->access_log == SG_ACCESS_LOG_OFF || !c->started)
+	if (ctx->access_log == SG_ACCESS_LOG_OFF)
 		return;
-	c->logged = true;
-	log_path(c, path, sizeof(path));
-	if (c->ctx->access_log == SG_ACCESS_LOG_JSON)
+	log_path(e->target, e->target_len, path, sizeof(path));
+	if (ctx->access_log == SG_ACCESS_LOG_JSON)
 		n = snprintf(line, sizeof(line),
 			     "{\"listener\":\"%s\",\"route\":\"%s\",\"endpoint\":\"%s\","
 			     "\"method\":\"%.*s\",\"path\":\"%s\",\"status\":%u,"
 			     "\"attempts\":%u,\"duration_ms\":%llu,\"bytes_in\":%llu,"
 			     "\"bytes_out\":%llu,\"engine\":\"%s\"}\n",
-			     c->listener ? c->listener->key : "", c->route ? c->route->key : "",
-			     c->endpoint, mlen, m, path, c->status, c->attempt + 1,
-			     (unsigned long long)(now(c) - c->started), (unsigned long long)in,
-			     (unsigned long long)out, sg_relay_engine_name(c->body_engine));
+			     l, r, e->endpoint, mlen, m, path, e->status, e->attempts,
+			     (unsigned long long)e->duration_ms, (unsigned long long)e->bytes_in,
+			     (unsigned long long)e->bytes_out, sg_relay_engine_name(e->engine));
 	else
 		n = snprintf(line, sizeof(line),
 			     "request listener=%s route=%s endpoint=%s http.method=%.*s "
 			     "http.path=%s http.status=%u attempts=%u duration=%llums "
 			     "bytes_in=%llu bytes_out=%llu engine=%s\n",
-			     c->listener ? c->listener->key : "-", c->route ? c->route->key : "-",
-			     c->endpoint[0] ? c->endpoint : "-", mlen, m, path, c->status,
-			     c->attempt + 1, (unsigned long long)(now(c) - c->started),
-			     (unsigned long long)in, (unsigned long long)out,
-			     sg_relay_engine_name(c->body_engine));
+			     *l ? l : "-", *r ? r : "-", e->endpoint[0] ? e->endpoint : "-", mlen,
+			     m, path, e->status, e->attempts, (unsigned long long)e->duration_ms,
+			     (unsigned long long)e->bytes_in, (unsigned long long)e->bytes_out,
+			     sg_relay_engine_name(e->engine));
 	if (n > 0 && write(STDOUT_FILENO, line,
 			   (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1) == -1)
-		c->ctx->access_log = SG_ACCESS_LOG_OFF; /* stdout is gone: stop trying */
+		ctx->access_log = SG_ACCESS_LOG_OFF; /* stdout is gone: stop trying */
+}
+
+static void access_log(struct client *c)
+{
+	struct sg_access_entry e = {
+		.listener = c->listener ? c->listener->key : NULL,
+		.route = c->route ? c->route->key : NULL,
+		.endpoint = c->endpoint,
+		.method = c->req.method.p,
+		.method_len = c->req.method.len,
+		.target = c->req.target.p,
+		.target_len = c->req.target.len,
+		.status = c->status,
+		.attempts = c->attempt + 1,
+		.duration_ms = now(c) - c->started,
+		.bytes_in = c->bytes_in + (c->req_pumping ? c->req_pump.moved : 0),
+		.bytes_out = c->bytes_out + (c->resp_pumping ? c->resp_pump.moved : 0),
+		.engine = c->body_engine,
+	};
+
+	if (c->logged || c->ctx->access_log == SG_ACCESS_LOG_OFF || !c->started)
+		return;
+	c->logged = true;
+	sg_proxy_access_log(c->ctx, &e);
 }
 
 /* Closing after a final response: flush it, send FIN, then read and drop
@@ -667,7 +675,7 @@ static void request_sent(struct client *c)
 		uint64_t len = (uint64_t)c->req.content_length;
 		size_t take = early < len ? early : (size_t)len;
 
-		init_pump(c, &c->req_pump, true, len, S_BODY);
+		init_pump(c, &c->req_pump, true, len, false);
 		if (take && sg_pump_prime(&c->req_pump, c->in + c->req.head_len, take) == -1) {
 			fail_request(c, SG_FAIL_BAD_REQUEST, 0);
 			return;
@@ -677,7 +685,7 @@ static void request_sent(struct client *c)
 		bool done = false;
 		ssize_t used;
 
-		init_pump(c, &c->req_pump, true, 0, S_CHUNKED);
+		init_pump(c, &c->req_pump, true, 0, true);
 		memset(&c->req_chunks, 0, sizeof(c->req_chunks));
 		c->body_len = 0;
 		used = sg_h1_chunked_scan(&c->req_chunks.scan, c->in + c->req.head_len, early,
@@ -803,15 +811,15 @@ static void got_response_head(struct client *c)
 		c->resp_done = true;
 		break;
 	case SG_H1_BODY_LENGTH:
-		c->body_engine = init_pump(c, &c->resp_pump, false,
-					   (uint64_t)c->resp.content_length, S_BODY);
+		c->body_engine =
+			init_pump(c, &c->resp_pump, false, (uint64_t)c->resp.content_length, false);
 		break;
 	case SG_H1_BODY_CLOSE:
-		c->body_engine = init_pump(c, &c->resp_pump, false, UINT64_MAX, S_BODY);
+		c->body_engine = init_pump(c, &c->resp_pump, false, UINT64_MAX, false);
 		break;
 	case SG_H1_BODY_CHUNKED:
 		/* chunk framing is parsed here */
-		c->body_engine = init_pump(c, &c->resp_pump, false, 0, S_CHUNKED);
+		c->body_engine = init_pump(c, &c->resp_pump, false, 0, true);
 		memset(&c->resp_chunks, 0, sizeof(c->resp_chunks));
 		break;
 	}
@@ -1404,8 +1412,8 @@ static void drive_tunnel(struct client *c)
  * the backend is connected. */
 static void tunnel_pumps(struct client *c)
 {
-	c->body_engine = init_pump(c, &c->req_pump, true, UINT64_MAX, S_TUNNEL);
-	init_pump(c, &c->resp_pump, false, UINT64_MAX, S_TUNNEL);
+	c->body_engine = init_pump(c, &c->req_pump, true, UINT64_MAX, false);
+	init_pump(c, &c->resp_pump, false, UINT64_MAX, false);
 	c->req_pumping = c->resp_pumping = true;
 }
 

@@ -25,15 +25,14 @@ enum sg_access_log {
 struct sg_proxy_ctx {
 	struct sg_loop *loop;
 	struct sg_pool *pool;
-	struct sg_cfg *cfg;		    /* in force for new connections (a reference) */
-	enum sg_relay_engine engine;	    /* for bodies of 64 KiB and more */
-	enum sg_relay_engine tunnel_engine; /* for TCP routes and upgrades */
-	struct sg_sockmap *kmap;	    /* the kernel path, NULL without BPF */
-	uint64_t rng;			    /* xorshift state for endpoint choice */
-	struct client *clients;		    /* every open client, for shutdown */
-	struct h2conn *h2conns;		    /* HTTP/2 clients (user/h2proxy.c) */
-	struct sg_stats *stats;		    /* the worker's counters */
-	bool draining;			    /* finish what is in flight, keep nothing alive */
+	struct sg_cfg *cfg;	     /* in force for new connections (a reference) */
+	enum sg_relay_engine engine; /* for bodies of 64 KiB and more and tunnels */
+	struct sg_sockmap *kmap;     /* the kernel path, NULL without BPF */
+	uint64_t rng;		     /* xorshift state for endpoint choice */
+	struct client *clients;	     /* every open client, for shutdown */
+	struct h2conn *h2conns;	     /* HTTP/2 clients (user/h2proxy.c) */
+	struct sg_stats *stats;	     /* the worker's counters */
+	bool draining;		     /* finish what is in flight, keep nothing alive */
 	enum sg_access_log access_log;
 };
 
@@ -45,5 +44,22 @@ void sg_proxy_accept(struct sg_proxy_ctx *ctx, const struct sg_bind *bind, int f
 void sg_proxy_drain(struct sg_proxy_ctx *ctx);
 /* Close every client connection of ctx (at shutdown). */
 void sg_proxy_close_all(struct sg_proxy_ctx *ctx);
+
+/* One request as the access log shows it; NULL listener/route print as
+ * "-" (text) or "" (JSON), an empty endpoint as "-" (text). */
+struct sg_access_entry {
+	const char *listener, *route, *endpoint;
+	const char *method, *target; /* not NUL-terminated */
+	size_t method_len, target_len;
+	uint16_t status;
+	unsigned attempts;
+	uint64_t duration_ms, bytes_in, bytes_out;
+	enum sg_relay_engine engine;
+};
+
+/* Writes e's line to stdout (text or JSON, as ctx->access_log says) with
+ * one write(2), so lines from several workers never interleave; stops
+ * logging for good when stdout is gone. HTTP/1 and HTTP/2 share it. */
+void sg_proxy_access_log(struct sg_proxy_ctx *ctx, const struct sg_access_entry *e);
 
 #endif
