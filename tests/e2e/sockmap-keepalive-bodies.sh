@@ -62,6 +62,13 @@ if start_engine sockmap -c "$WORK/gw.yaml" --workers 2; then
 	done
 	[ "$left" = 0 ] && pass "state map empty once clients and pooled connections are gone" ||
 		fail "state map still holds $left sockets: $(stats_field .sockets)"
+	# /metrics reads the same verdict counters, later: at least as many.
+	m_redir=$(curl -s http://127.0.0.1:15020/metrics |
+		awk '/^splicegate_bpf_verdict_bytes_total\{verdict="redirect"\}/ {print $2}')
+	s_redir=$(jq -r '.verdicts.redirect.bytes' <<<"$after")
+	[ -n "$m_redir" ] && [ "$m_redir" -gt 0 ] && [ "$m_redir" -ge "$s_redir" ] &&
+		pass "/metrics exports the verdict counters ($m_redir bytes redirected)" ||
+		fail "/metrics redirect bytes '$m_redir', /stats said $s_redir"
 	fallbacks=$(curl -s http://127.0.0.1:15020/metrics | awk '/^splicegate_sockmap_fallbacks_total/ {print $2}')
 	[ "$fallbacks" = 0 ] && pass "no connection fell back to userspace" ||
 		fail "$fallbacks connections fell back to userspace"
