@@ -87,7 +87,7 @@ enum sg_verdict {
 	SG_V_NO_PEER,	      /* passed: the peer is not in the socket map */
 	SG_V_BACKLOG,	      /* passed: the peer's backlog is at the limit */
 	SG_V_REDIRECT_FAILED, /* passed: bpf_sk_redirect_hash() refused */
-	SG_V_EMPTY,	      /* passed: zero-length skb (a bare FIN) */
+	SG_V_EMPTY,	      /* dropped: zero-length skb (a bare FIN; no bytes) */
 	SG_V_DUPLICATE,	      /* dropped: every byte of it was seen before */
 	SG_V_CORRUPT,	      /* passed with SG_SF_CORRUPT: its duplicate head stayed */
 	SG_V_TRIMMED,	      /* not a verdict: duplicate bytes cut off the head of an

@@ -207,15 +207,24 @@ int sg_verdict(struct __sk_buff *skb)
 	__s64 backlog;
 	int dup;
 
+	st = bpf_map_lookup_elem(&sock_state, &cookie);
+	if (st)
+		st->last_ns = bpf_ktime_get_coarse_ns();
+	if (len == 0) {
+		/* A bare FIN: TCP has already recorded it, the skb carries no
+		 * byte. Passed, it would be queued behind the socket's pending
+		 * redirects whenever those wait, and the psock worker takes
+		 * delivering zero bytes for a broken pipe: EPIPE on the socket
+		 * and every later redirect to it dropped. Dropping it loses
+		 * nothing (fact 2 is about bytes). */
+		count(SG_V_EMPTY, 0);
+		return SK_DROP;
+	}
 	/* A socket without state was never paired (or is closing): pass. One
 	 * with state but no control entry stays in the map after a failed
 	 * pairing (fact 6) and is read by userspace: dedup it all the same. */
-	st = bpf_map_lookup_elem(&sock_state, &cookie);
 	if (!st)
 		return count(SG_V_NO_STATE, len);
-	st->last_ns = bpf_ktime_get_coarse_ns();
-	if (len == 0)
-		return count(SG_V_EMPTY, 0);
 	dup = dedup(skb, st, &len);
 	if (dup > 0) {
 		/* Every byte already went on: dropping loses nothing, unlike

@@ -914,6 +914,53 @@ static void test_splice_peer_closes_midstream(struct sg_splice *s)
 	sg_splice_ring_close(ring);
 }
 
+/* A bare FIN arriving while redirected bytes still wait in the socket's
+ * own psock queue (its reader is slow, so its send buffer is full) is a
+ * zero-length skb: passed, it is queued behind them, and the psock worker
+ * treats sending zero bytes as a broken pipe: it sets EPIPE on the socket
+ * and stops transmitting, so every byte redirected to it afterwards is
+ * dropped. The verdict must never queue an empty skb. */
+static void test_splice_fin_behind_backlog(struct sg_splice *s)
+{
+	enum { PART = 1 << 20 };
+	int small = 16384, soerr = -1;
+	socklen_t len = sizeof(soerr);
+	struct stream w = { 0 }, r = { 0 };
+	unsigned char c;
+	struct quad q;
+
+	REQUIRE(quad_open(&q) == 0, "sockets");
+	/* A small send buffer on gw_a: redirected bytes pile up in its psock
+	 * queue as soon as A stops reading. */
+	setsockopt(q.gw_a, SOL_SOCKET, SO_SNDBUF, &small, sizeof(small));
+	setsockopt(q.a, SOL_SOCKET, SO_RCVBUF, &small, sizeof(small));
+	REQUIRE(pair(s, &q, SG_SPLICE_ALL, SG_SPLICE_ALL, NULL) == 0, "pair");
+	w.fd = q.b, w.seed = 21, w.total = PART;
+	stream_start(&w, writer_main);
+	stream_join(&w);
+	REQUIRE(w.done == PART, "B wrote %" PRIu64 " (%s)", w.done, strerror(w.err));
+	sleep_ms(50);
+	/* A half-closes while gw_a's queue is full of B's bytes. */
+	CHECK(shutdown(q.a, SHUT_WR) == 0, "shutdown A");
+	sleep_ms(50);
+	/* Now A reads it all, and B sends as much again. */
+	w = (struct stream){ .fd = q.b, .seed = 21, .total = 2 * PART, .done = PART };
+	r = (struct stream){ .fd = q.a, .seed = 21, .total = 2 * PART };
+	stream_start(&r, reader_main);
+	sleep_ms(200);
+	stream_start(&w, writer_main);
+	stream_join(&w);
+	stream_join(&r);
+	CHECK(r.done == 2 * PART && r.bad_at == UINT64_MAX,
+	      "A got %" PRIu64 " of %d, bad at %" PRIu64 " (%s)", r.done, 2 * PART, r.bad_at,
+	      strerror(r.err));
+	CHECK(getsockopt(q.gw_a, SOL_SOCKET, SO_ERROR, &soerr, &len) == 0 && soerr == 0,
+	      "gw_a has error %s", strerror(soerr));
+	CHECK(recv(q.gw_a, &c, 1, MSG_DONTWAIT) == 0, "gw_a does not read EOF: %s",
+	      strerror(errno));
+	quad_close(s, &q);
+}
+
 /* Reads len bytes into buf, whatever they are. */
 struct sink {
 	int fd;
@@ -1229,6 +1276,7 @@ static const struct test tests[] = {
 	T(test_splice_budget_back_to_back, 60),
 	T(test_splice_repair_moves_client, 10),
 	T(test_splice_peer_closes_midstream, 30),
+	T(test_splice_fin_behind_backlog, 30),
 	T(test_splice_stalled_reader_is_bounded, 60),
 	T(test_splice_stalled_reader_ring, 60),
 	T(test_splice_stats_and_forget, 10),
