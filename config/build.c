@@ -291,14 +291,19 @@ static int read_one(struct source_list *l, const char *path, struct sg_diag *d)
 	return 0;
 }
 
+bool sg_sources_wanted(const char *name)
+{
+	size_t len = strlen(name);
+
+	if (name[0] == '.')
+		return false; /* also skips Kubernetes ConfigMap's ..data links */
+	return (len > 5 && !strcmp(name + len - 5, ".yaml")) ||
+	       (len > 4 && !strcmp(name + len - 4, ".yml"));
+}
+
 static int yaml_name(const struct dirent *e)
 {
-	size_t len = strlen(e->d_name);
-
-	if (e->d_name[0] == '.')
-		return 0; /* also skips Kubernetes ConfigMap's ..data links */
-	return (len > 5 && !strcmp(e->d_name + len - 5, ".yaml")) ||
-	       (len > 4 && !strcmp(e->d_name + len - 4, ".yml"));
+	return sg_sources_wanted(e->d_name);
 }
 
 static int read_dir(struct source_list *l, const char *dir, struct sg_diag *d)

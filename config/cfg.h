@@ -350,6 +350,9 @@ struct sg_cfg *sg_cfg_build(const struct sg_cfg_input *in, struct sg_diag *d);
 int sg_sources_read(const char *const *paths, size_t npaths, struct sg_source **out, size_t *nout,
 		    struct sg_diag *d);
 void sg_sources_free(struct sg_source *s, size_t n);
+/* Whether sg_sources_read reads a directory entry of this name (*.yaml and
+ * *.yml, no dot files). */
+bool sg_sources_wanted(const char *name);
 /* The Kubernetes resources a text holds (for apply/delete), names in `a`.
  * A standalone document is an error: apply takes resources only. */
 int sg_cfg_identify(const char *name, const char *text, size_t len, struct sg_arena *a,

@@ -10,9 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
-#include <sys/inotify.h>
 #include <sys/signalfd.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "admin/admin.h"
@@ -23,6 +21,7 @@
 #include "user/priv.h"
 #include "user/stats.h"
 #include "user/store.h"
+#include "user/watch.h"
 #include "user/worker.h"
 
 #define SG_MAX_WORKERS 256
@@ -36,8 +35,7 @@ struct gateway {
 	const struct sg_gateway_opts *opts;
 	uint64_t reloads_ok, reloads_failed;
 	bool quitting;
-	struct sg_io watch_io;	  /* inotify on the config directories */
-	struct sg_timer debounce; /* a burst of file events, one reload */
+	struct sg_watch *watch; /* the config files, NULL without -c */
 	struct sg_io signal_io;
 	struct sg_worker *workers[SG_MAX_WORKERS];
 	unsigned nworkers;
@@ -181,55 +179,20 @@ static void on_signal(struct sg_loop *loop, struct sg_io *io, uint32_t revents)
 }
 
 /* Editors and Kubernetes (ConfigMap volumes swap a `..data` symlink)
- * replace files rather than write them, so the directory is watched, and a
- * burst of events becomes one reload 200 ms after the last. */
-static void on_debounce(struct sg_loop *loop, struct sg_timer *t)
+ * replace files rather than write them, so the directories are watched, and
+ * a burst of events becomes one reload 200 ms after the last (later if a
+ * config file is still being written: user/watch.h). */
+static void on_files_changed(void *ctx)
 {
-	reload(t->data);
-}
-
-static void on_watch(struct sg_loop *loop, struct sg_io *io, uint32_t revents)
-{
-	struct gateway *g = io->data;
-	char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
-
-	while (read(io->fd, buf, sizeof(buf)) > 0)
-		;
-	sg_timer_arm(loop, &g->debounce, sg_loop_now(loop) + 200);
+	reload(ctx);
 }
 
 static int watch_configs(struct gateway *g)
 {
-	const uint32_t mask =
-		IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM | IN_CREATE | IN_DELETE | IN_ATTRIB;
-
 	if (g->opts->nconfig_paths == 0)
 		return 0;
-	g->watch_io.fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
-	if (g->watch_io.fd == -1)
-		return -1;
-	for (size_t i = 0; i < g->opts->nconfig_paths; i++) {
-		const char *p = g->opts->config_paths[i];
-		struct stat st;
-		char dir[4096];
-
-		if (!strcmp(p, "-") || stat(p, &st) == -1)
-			continue;
-		snprintf(dir, sizeof(dir), "%s", p);
-		if (!S_ISDIR(st.st_mode)) {
-			char *slash = strrchr(dir, '/');
-
-			if (slash)
-				*slash = '\0';
-			else
-				snprintf(dir, sizeof(dir), ".");
-		}
-		if (inotify_add_watch(g->watch_io.fd, dir, mask) == -1)
-			SG_WARN("cannot watch %s: %s (SIGHUP still reloads)", dir, strerror(errno));
-	}
-	g->watch_io.cb = on_watch;
-	g->watch_io.data = g;
-	return sg_io_set(g->loop, &g->watch_io, EPOLLIN);
+	return sg_watch_start(g->loop, g->opts->config_paths, g->opts->nconfig_paths, 200,
+			      on_files_changed, g, &g->watch);
 }
 
 static int watch_signals(struct gateway *g)
@@ -364,10 +327,7 @@ static void teardown(struct gateway *g)
 	sg_splice_close(g->splice);
 	if (g->signal_io.fd > 0)
 		close(g->signal_io.fd);
-	if (g->loop)
-		sg_timer_stop(g->loop, &g->debounce);
-	if (g->watch_io.fd > 0)
-		close(g->watch_io.fd);
+	sg_watch_stop(g->watch);
 	sg_loop_free(g->loop);
 	sg_store_close(g->store);
 }
@@ -389,10 +349,9 @@ int sg_gateway_run(const struct sg_gateway_opts *opts)
 	struct gateway g = { 0 };
 	struct sg_admin_ops ops = { current_cfg, quit, change, metrics, sockstats, &g };
 	char err[256];
-	int ret = 2;
+	int ret = 2, rc;
 
 	g.opts = opts;
-	sg_timer_init(&g.debounce, on_debounce, &g);
 	g.store = load(opts);
 	if (!g.store)
 		return 1;
@@ -404,8 +363,9 @@ int sg_gateway_run(const struct sg_gateway_opts *opts)
 	}
 	if (start_workers(&g, opts) == -1)
 		goto out;
-	if (watch_configs(&g) == -1)
-		SG_WARN("cannot watch config files: %s (SIGHUP still reloads)", strerror(errno));
+	rc = watch_configs(&g);
+	if (rc < 0)
+		SG_WARN("cannot watch config files: %s (SIGHUP still reloads)", strerror(-rc));
 	g.admin = sg_admin_start(g.loop,
 				 opts->admin_addr ? opts->admin_addr : g.cfg->global.admin_addr,
 				 SG_ADMIN_API, &ops, err, sizeof(err));

@@ -1,6 +1,7 @@
 # A watched config directory reloads by itself: a file written in place, a
 # file replaced by rename, and a Kubernetes ConfigMap-style `..data` symlink
-# swap each take effect within a few seconds; no change, no reload.
+# swap each take effect within a few seconds; a file being written is read
+# only once closed; no change, no reload.
 . "$(dirname "$0")/lib.sh"
 
 start_backend w
@@ -45,6 +46,35 @@ until_code /three 200 && pass "file written in place reloads" || fail "/three $(
 route /four >"$WORK/cm/.gw.yaml.tmp"
 mv "$WORK/cm/.gw.yaml.tmp" "$WORK/cm/gw.yaml"
 until_code /four 200 && pass "file replaced by rename reloads" || fail "/four $(code /four)"
+
+# Written in place slowly: truncated, then filled 0.6 s later, while the
+# watch's timer from the write before runs out. A reload in between would
+# read an empty file and put a config with no listener in force.
+route /five >"$WORK/cm/gw.yaml"
+refused=$(/usr/bin/python3 - "$WORK/cm/gw.yaml" <<'PY'
+import socket, sys, time
+path = sys.argv[1]
+text = open(path).read().replace("/five", "/six")
+time.sleep(0.05)
+f = open(path, "w")  # truncated, held open
+refused = 0
+end = time.time() + 0.6
+while time.time() < end:
+    try:
+        socket.create_connection(("127.0.0.1", 8080), timeout=1).close()
+    except OSError:
+        refused += 1
+    time.sleep(0.02)
+f.write(text)
+f.close()
+print(refused)
+PY
+)
+[ "$refused" = 0 ] && pass "a file being written is not read half-written" ||
+	fail "listener gone while gw.yaml was being written ($refused connections refused)"
+until_code /six 200 && pass "it reloads once closed" || fail "/six $(code /six)"
+grep -q "gw.yaml is being written; reloading once it is closed" "$WORK/gateway.log" &&
+	pass "the wait is logged" || fail "no log of the wait"
 
 n=$(grep -c "reloaded" "$WORK/gateway.log")
 touch "$WORK/cm/gw.yaml"

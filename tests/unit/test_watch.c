@@ -1,0 +1,225 @@
+/* Unit tests for user/watch.c: a burst of changes is one callback, and a
+ * config file being written in place (truncated, not yet closed) holds the
+ * callback back until it is closed, so a reload never reads it half-written
+ * (ops-reload lost its listener to an empty file read mid-write). */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "user/loop.h"
+#include "user/watch.h"
+
+#define SETTLE_MS 50
+
+struct fixture {
+	char dir[64];
+	char path[96]; /* dir/gw.yaml */
+	struct sg_loop *loop;
+	struct sg_watch *watch;
+	int calls;
+};
+
+static void count_call(void *ctx)
+{
+	struct fixture *f = ctx;
+
+	f->calls++;
+}
+
+static void write_file(const char *path, const char *text)
+{
+	FILE *fp = fopen(path, "w");
+
+	assert_non_null(fp);
+	fputs(text, fp);
+	assert_int_equal(fclose(fp), 0);
+}
+
+static uint64_t real_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* Runs the loop for `ms` of real time. */
+static void run_for(struct fixture *f, uint64_t ms)
+{
+	uint64_t end = real_ms() + ms;
+
+	for (uint64_t now = real_ms(); now < end; now = real_ms())
+		assert_int_equal(sg_loop_run_once(f->loop, (int)(end - now)), 0);
+}
+
+static void start(struct fixture *f, const char *path)
+{
+	const char *paths[1] = { path };
+
+	assert_int_equal(sg_watch_start(f->loop, paths, 1, SETTLE_MS, count_call, f, &f->watch), 0);
+	assert_non_null(f->watch);
+}
+
+static int setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+
+	snprintf(f->dir, sizeof(f->dir), "/tmp/sg-watch-XXXXXX");
+	assert_non_null(mkdtemp(f->dir));
+	snprintf(f->path, sizeof(f->path), "%s/gw.yaml", f->dir);
+	write_file(f->path, "binds: []\n");
+	f->loop = sg_loop_new();
+	assert_non_null(f->loop);
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+	char cmd[128];
+
+	sg_watch_stop(f->watch);
+	sg_loop_free(f->loop);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", f->dir);
+	assert_int_equal(system(cmd), 0);
+	free(f);
+	return 0;
+}
+
+static void test_watch_burst_is_one_call(void **state)
+{
+	struct fixture *f = *state;
+
+	start(f, f->dir);
+	for (int i = 0; i < 5; i++)
+		write_file(f->path, "binds: []\n");
+	run_for(f, SETTLE_MS * 4);
+	assert_int_equal(f->calls, 1);
+	run_for(f, SETTLE_MS * 2);
+	assert_int_equal(f->calls, 1);
+}
+
+/* The shape of the ops-reload flake: a complete write arms the timer, the
+ * next write truncates the file and stalls past the settle time. */
+static void test_watch_waits_for_file_being_written(void **state)
+{
+	struct fixture *f = *state;
+	int fd;
+
+	start(f, f->dir);
+	write_file(f->path, "binds: []\n");
+	fd = open(f->path, O_WRONLY | O_TRUNC);
+	assert_int_not_equal(fd, -1);
+	run_for(f, SETTLE_MS * 4);
+	assert_int_equal(f->calls, 0);
+	assert_int_equal(write(fd, "binds: []\n", 10), 10);
+	run_for(f, SETTLE_MS * 4);
+	assert_int_equal(f->calls, 0);
+	close(fd);
+	run_for(f, SETTLE_MS * 4);
+	assert_int_equal(f->calls, 1);
+}
+
+/* An editor's swap file (no config name) written and held open does not
+ * hold a reload back. */
+static void test_watch_ignores_other_files_being_written(void **state)
+{
+	struct fixture *f = *state;
+	char swp[128];
+	int fd;
+
+	snprintf(swp, sizeof(swp), "%s/.gw.yaml.swp", f->dir);
+	start(f, f->dir);
+	fd = open(swp, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	assert_int_not_equal(fd, -1);
+	assert_int_equal(write(fd, "x", 1), 1);
+	write_file(f->path, "binds: []\n");
+	assert_int_equal(write(fd, "y", 1), 1);
+	run_for(f, SETTLE_MS * 4);
+	close(fd);
+	assert_int_equal(f->calls, 1);
+}
+
+/* -c FILE: only that file being written holds the reload back, not another
+ * YAML file in its directory. */
+static void test_watch_file_path_waits_for_that_file_only(void **state)
+{
+	struct fixture *f = *state;
+	char other[128];
+	int fd;
+
+	snprintf(other, sizeof(other), "%s/other.yaml", f->dir);
+	start(f, f->path);
+	fd = open(other, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	assert_int_not_equal(fd, -1);
+	assert_int_equal(write(fd, "x", 1), 1);
+	write_file(f->path, "binds: []\n");
+	run_for(f, SETTLE_MS * 4);
+	assert_int_equal(f->calls, 1);
+	close(fd);
+
+	fd = open(f->path, O_WRONLY | O_TRUNC);
+	assert_int_not_equal(fd, -1);
+	run_for(f, SETTLE_MS * 4);
+	assert_int_equal(f->calls, 1);
+	close(fd);
+	run_for(f, SETTLE_MS * 4);
+	assert_int_equal(f->calls, 2);
+}
+
+/* A file being written that is then removed or renamed away no longer
+ * holds the reload back. */
+static void test_watch_removed_writer_releases(void **state)
+{
+	struct fixture *f = *state;
+	int fd;
+
+	start(f, f->dir);
+	fd = open(f->path, O_WRONLY | O_TRUNC);
+	assert_int_not_equal(fd, -1);
+	run_for(f, SETTLE_MS * 4);
+	assert_int_equal(f->calls, 0);
+	assert_int_equal(unlink(f->path), 0);
+	run_for(f, SETTLE_MS * 4);
+	assert_int_equal(f->calls, 1);
+	close(fd);
+}
+
+/* "-" and paths that do not exist are skipped, not errors. */
+static void test_watch_skips_stdin_and_missing(void **state)
+{
+	struct fixture *f = *state;
+	const char *paths[3] = { "-", "/nonexistent/sg-watch/gw.yaml", f->dir };
+
+	assert_int_equal(sg_watch_start(f->loop, paths, 3, SETTLE_MS, count_call, f, &f->watch), 0);
+	write_file(f->path, "binds: []\n");
+	run_for(f, SETTLE_MS * 4);
+	assert_int_equal(f->calls, 1);
+}
+
+#define WATCH_TEST(t) cmocka_unit_test_setup_teardown(t, setup, teardown)
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		WATCH_TEST(test_watch_burst_is_one_call),
+		WATCH_TEST(test_watch_waits_for_file_being_written),
+		WATCH_TEST(test_watch_ignores_other_files_being_written),
+		WATCH_TEST(test_watch_file_path_waits_for_that_file_only),
+		WATCH_TEST(test_watch_removed_writer_releases),
+		WATCH_TEST(test_watch_skips_stdin_and_missing),
+	};
+
+	alarm(60);
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
