@@ -151,6 +151,9 @@ static void reload(struct gateway *g)
 			     ports_available, g, &d);
 	if (rc == 1) {
 		SG_DEBUG("reload: config files unchanged");
+	} else if (rc == 2) {
+		SG_INFO("reload: the config files are still the ones that failed above; "
+			"the config in force is unchanged");
 	} else if (rc == -1) {
 		g->reloads_failed++;
 		SG_ERR("reload failed; the config in force is unchanged:");

@@ -18,7 +18,19 @@ struct sg_store {
 	struct sg_arena arena;
 	struct sg_cfg *cfg;
 	unsigned napplied;
+	/* The file texts of the last reload that did not build, so that the
+	 * same files read again (the watch after SIGHUP) are not rebuilt and
+	 * reported twice; forgotten once anything goes in force. */
+	struct sg_source *failed;
+	size_t nfailed;
 };
+
+static void forget_failed(struct sg_store *s)
+{
+	sg_sources_free(s->failed, s->nfailed);
+	s->failed = NULL;
+	s->nfailed = 0;
+}
 
 struct sg_store *sg_store_open(const char *const *paths, size_t npaths, struct sg_diag *d)
 {
@@ -50,6 +62,7 @@ void sg_store_close(struct sg_store *s)
 	if (!s)
 		return;
 	sg_sources_free(s->srcs, s->nsrcs);
+	forget_failed(s);
 	sg_arena_free(&s->arena);
 	sg_cfg_unref(s->cfg);
 	free(s);
@@ -173,6 +186,7 @@ static int commit(struct sg_store *s, struct sg_source *src, struct sg_res_id *d
 	}
 	sg_cfg_unref(s->cfg);
 	s->cfg = cfg;
+	forget_failed(s); /* the applied texts changed: those files may build now */
 	return 0;
 }
 
@@ -200,13 +214,13 @@ static struct sg_cfg *build_with(const struct sg_store *s, const struct sg_sourc
 	return cfg;
 }
 
-static bool same_files(const struct sg_store *s, const struct sg_source *files, size_t n)
+static bool same_files(const struct sg_source *a, size_t na, const struct sg_source *b, size_t nb)
 {
-	if (n != s->nfiles)
+	if (na != nb)
 		return false;
-	for (size_t i = 0; i < n; i++)
-		if (strcmp(files[i].name, s->srcs[i].name) || files[i].len != s->srcs[i].len ||
-		    memcmp(files[i].text, s->srcs[i].text, files[i].len))
+	for (size_t i = 0; i < na; i++)
+		if (strcmp(a[i].name, b[i].name) || a[i].len != b[i].len ||
+		    memcmp(a[i].text, b[i].text, a[i].len))
 			return false;
 	return true;
 }
@@ -223,9 +237,14 @@ int sg_store_reload(struct sg_store *s, const char *const *paths, size_t npaths,
 		sg_sources_free(files, nfiles);
 		return -1;
 	}
-	if (same_files(s, files, nfiles)) {
+	if (same_files(s->srcs, s->nfiles, files, nfiles)) {
 		sg_sources_free(files, nfiles);
+		forget_failed(s);
 		return 1;
+	}
+	if (s->failed && same_files(s->failed, s->nfailed, files, nfiles)) {
+		sg_sources_free(files, nfiles);
+		return 2;
 	}
 	/* New file texts in front of what was applied since. */
 	all = malloc((nfiles + napplied + 1) * sizeof(*all));
@@ -240,11 +259,17 @@ int sg_store_reload(struct sg_store *s, const char *const *paths, size_t npaths,
 	in.nsrcs = nfiles + napplied;
 	in.replace_from = nfiles;
 	cfg = sg_cfg_build(&in, d);
-	if (cfg && check && check(check_ctx, s->cfg, cfg, d) == -1) {
-		sg_cfg_unref(cfg);
-		cfg = NULL;
-	}
 	if (!cfg) {
+		free(all);
+		forget_failed(s);
+		s->failed = files;
+		s->nfailed = nfiles;
+		return -1;
+	}
+	/* A failed check (a port in use) may pass later on the same files:
+	 * not remembered. */
+	if (check && check(check_ctx, s->cfg, cfg, d) == -1) {
+		sg_cfg_unref(cfg);
 		free(all);
 		sg_sources_free(files, nfiles);
 		return -1;
@@ -260,6 +285,7 @@ int sg_store_reload(struct sg_store *s, const char *const *paths, size_t npaths,
 	s->nsrcs = s->capsrcs = nfiles + napplied;
 	sg_cfg_unref(s->cfg);
 	s->cfg = cfg;
+	forget_failed(s);
 	return 0;
 }
 

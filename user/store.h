@@ -35,8 +35,10 @@ int sg_store_change(struct sg_store *s, const char *body, size_t len, bool del,
 
 /* Re-read the files the store was opened with and rebuild, keeping what
  * was applied and deleted since. Returns 0 when a new config is in force,
- * 1 when the files did not change (nothing rebuilt), -1 on failure with
- * nothing changed (reasons in d). */
+ * 1 when the files did not change (nothing rebuilt), 2 when they are the
+ * very texts whose build failed last time, with nothing applied since
+ * (nothing rebuilt, nothing reported again), -1 on failure with nothing
+ * changed (reasons in d). */
 int sg_store_reload(struct sg_store *s, const char *const *paths, size_t npaths,
 		    sg_store_check_fn check, void *check_ctx, struct sg_diag *d);
 

@@ -193,6 +193,78 @@ static void test_store_reload_keeps_applied(void **state)
 	assert_string_equal(route_host(f->store), "a.example");
 }
 
+static void write_text(const char *path, const char *text)
+{
+	FILE *fp = fopen(path, "w");
+
+	assert_non_null(fp);
+	fputs(text, fp);
+	fclose(fp);
+}
+
+static int check_reject(void *ctx, const struct sg_cfg *old, const struct sg_cfg *cfg,
+			struct sg_diag *d)
+{
+	sg_diag_err(d, NULL, "port in use");
+	return -1;
+}
+
+/* sg_store_reload of the fixture's file, with a diag of its own; a failure
+ * must come with at least one error. */
+static int reload(struct fixture *f, sg_store_check_fn check)
+{
+	const char *paths[1] = { f->path };
+	struct sg_diag d;
+	int rc;
+
+	sg_diag_init(&d);
+	rc = sg_store_reload(f->store, paths, 1, check, NULL, &d);
+	if (rc == -1)
+		assert_true(d.errors > 0);
+	else
+		assert_int_equal(d.errors, 0);
+	sg_diag_free(&d);
+	return rc;
+}
+
+/* The same broken files read twice (SIGHUP, then the file watch) fail and
+ * are reported once; a different broken text, an apply in between, or a
+ * rejection by the check (which may pass later) make it build again. */
+static void test_store_reload_same_broken_files_once(void **state)
+{
+	struct fixture *f = *state;
+	char *report;
+	FILE *fp;
+
+	write_text(f->path, "binds: [\n");
+	assert_int_equal(reload(f, NULL), -1);
+	assert_int_equal(reload(f, NULL), 2);
+	write_text(f->path, "binds: [[\n");
+	assert_int_equal(reload(f, NULL), -1);
+	assert_int_equal(reload(f, NULL), 2);
+	assert_int_equal(change(f->store, route_a, false, &report), 0);
+	free(report);
+	assert_int_equal(reload(f, NULL), -1);
+
+	/* Back to the files in force: unchanged, and the failure forgotten. */
+	write_text(f->path, base);
+	assert_int_equal(reload(f, NULL), 1);
+	write_text(f->path, "binds: [[\n");
+	assert_int_equal(reload(f, NULL), -1);
+
+	/* Valid files a check rejects are tried again. */
+	write_text(f->path, base);
+	fp = fopen(f->path, "a");
+	fputs("---\napiVersion: v1\nkind: Service\nmetadata: {name: other, namespace: ns}\n"
+	      "spec: {clusterIP: 127.0.0.2, ports: [{port: 9001}]}\n",
+	      fp);
+	fclose(fp);
+	assert_int_equal(reload(f, check_reject), -1);
+	assert_int_equal(reload(f, check_reject), -1);
+	assert_int_equal(reload(f, NULL), 0);
+	assert_int_equal(sg_store_current(f->store)->nservices, 2);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -203,6 +275,8 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_store_rejects_standalone, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_store_reload_keeps_applied, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_store_reload_same_broken_files_once, setup,
+						teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
