@@ -25,6 +25,7 @@ struct listen_sock {
 	struct listen_sock *next;
 	struct sg_io io;
 	struct sg_timer pause; /* accept paused: out of fds or memory */
+	struct sg_closing closing;
 	uint16_t port;
 	const struct sg_bind *bind; /* in w->ctx.cfg */
 	struct sg_worker *w;
@@ -120,6 +121,22 @@ static int open_sock(struct sg_worker *w, const struct sg_bind *b, char *err, si
 	return 0;
 }
 
+static void free_sock(struct sg_closing *cl)
+{
+	free((char *)cl - offsetof(struct listen_sock, closing));
+}
+
+/* Listeners are closed from inside on_wake (reload, drain), and the batch
+ * being dispatched may still hold an accept event for this one: its memory
+ * goes back through the loop's close queue, after the batch. */
+static void close_sock(struct sg_worker *w, struct listen_sock *ls)
+{
+	sg_timer_stop(w->loop, &ls->pause);
+	sg_io_set(w->loop, &ls->io, 0);
+	close(ls->io.fd);
+	sg_loop_defer_close(w->loop, &ls->closing, free_sock);
+}
+
 static const struct sg_bind *bind_for(const struct sg_cfg *cfg, uint16_t port)
 {
 	for (size_t i = 0; i < cfg->nbinds; i++)
@@ -145,10 +162,7 @@ static int reconcile(struct sg_worker *w, const struct sg_cfg *cfg, char *err, s
 			continue;
 		}
 		*pp = ls->next;
-		sg_timer_stop(w->loop, &ls->pause);
-		sg_io_set(w->loop, &ls->io, 0);
-		close(ls->io.fd);
-		free(ls);
+		close_sock(w, ls);
 	}
 	for (size_t i = 0; i < cfg->nbinds; i++) {
 		bool have = false;
@@ -167,10 +181,7 @@ static void close_listeners(struct sg_worker *w)
 		struct listen_sock *ls = w->socks;
 
 		w->socks = ls->next;
-		sg_timer_stop(w->loop, &ls->pause);
-		sg_io_set(w->loop, &ls->io, 0);
-		close(ls->io.fd);
-		free(ls);
+		close_sock(w, ls);
 	}
 }
 
