@@ -50,8 +50,8 @@ static const struct sg_cfg *current_cfg(void *ctx)
 	return g->cfg;
 }
 
-/* Ports a new config adds must be free before it goes in force: bind a
- * probe socket the way workers will (SO_REUSEPORT). */
+/* Ports a new config adds must be free before it goes in force: a probe
+ * binds the way workers will (SO_REUSEPORT), never listening (net.h). */
 static int ports_available(void *ctx, const struct sg_cfg *old, const struct sg_cfg *cfg,
 			   struct sg_diag *d)
 {
@@ -60,7 +60,7 @@ static int ports_available(void *ctx, const struct sg_cfg *old, const struct sg_
 		socklen_t len;
 		char addr[32];
 		bool had = false;
-		int fd;
+		int rc;
 
 		for (size_t j = 0; j < old->nbinds; j++)
 			had |= old->binds[j].port == cfg->binds[i].port;
@@ -68,12 +68,11 @@ static int ports_available(void *ctx, const struct sg_cfg *old, const struct sg_
 			continue;
 		snprintf(addr, sizeof(addr), "0.0.0.0:%u", cfg->binds[i].port);
 		sg_net_parse_addr(addr, &ss, &len);
-		fd = sg_net_listen(&ss, len, true);
-		if (fd == -1) {
-			sg_diag_err(d, NULL, "listen %s: %s", addr, strerror(errno));
+		rc = sg_net_probe(&ss, len);
+		if (rc < 0) {
+			sg_diag_err(d, NULL, "listen %s: %s", addr, strerror(-rc));
 			return -1;
 		}
-		close(fd);
 	}
 	return 0;
 }

@@ -14,6 +14,13 @@ int sg_net_parse_addr(const char *s, struct sockaddr_storage *ss, socklen_t *len
  * (and SO_REUSEPORT when `reuseport`). Returns the fd, or -1 with errno. */
 int sg_net_listen(const struct sockaddr_storage *ss, socklen_t len, bool reuseport);
 
+/* Whether sg_net_listen(ss, len, true) could take this address now: binds
+ * a socket with the same options and closes it, without listen(). A probe
+ * that listened would join the SO_REUSEPORT group of the port's live
+ * listeners for a moment and take connections, which its close would reset.
+ * Returns 0, or -errno (-EADDRINUSE: someone else's listener). */
+int sg_net_probe(const struct sockaddr_storage *ss, socklen_t len);
+
 /* TCP_NODELAY on. Returns 0 or -1 with errno. */
 int sg_net_nodelay(int fd);
 

@@ -2,8 +2,11 @@
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <errno.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -91,12 +94,103 @@ static void test_net_listen_reuseport(void **state)
 	close(a);
 }
 
+/* A listening socket on `spec` ("0.0.0.0:0" picks a port); *ss gets its
+ * address as a probe would take it, on 0.0.0.0. */
+static int listen_on(const char *spec, bool reuseport, struct sockaddr_storage *ss, socklen_t *len)
+{
+	struct sockaddr_in got;
+	socklen_t glen = sizeof(got);
+	char addr[32];
+	int fd;
+
+	assert_int_equal(sg_net_parse_addr(spec, ss, len), 0);
+	fd = sg_net_listen(ss, *len, reuseport);
+	assert_int_not_equal(fd, -1);
+	assert_int_equal(getsockname(fd, (struct sockaddr *)&got, &glen), 0);
+	snprintf(addr, sizeof(addr), "0.0.0.0:%u", ntohs(got.sin_port));
+	assert_int_equal(sg_net_parse_addr(addr, ss, len), 0);
+	return fd;
+}
+
+static void test_net_probe_finds_busy_port(void **state)
+{
+	struct sockaddr_storage ss;
+	socklen_t len;
+	int fd;
+
+	fd = listen_on("0.0.0.0:0", false, &ss, &len); /* someone else's listener */
+	assert_int_equal(sg_net_probe(&ss, len), -EADDRINUSE);
+	close(fd);
+	assert_int_equal(sg_net_probe(&ss, len), 0);
+	fd = listen_on("0.0.0.0:0", true, &ss, &len); /* our workers' */
+	assert_int_equal(sg_net_probe(&ss, len), 0);
+	close(fd);
+}
+
+struct prober {
+	struct sockaddr_storage ss;
+	socklen_t len;
+	atomic_bool stop;
+	unsigned n, failed;
+};
+
+static void *probe_loop(void *arg)
+{
+	struct prober *p = arg;
+
+	while (!atomic_load(&p->stop)) {
+		p->failed += sg_net_probe(&p->ss, p->len) != 0;
+		p->n++;
+	}
+	return NULL;
+}
+
+/* Probes of a port that workers listen on (a reload re-adding a port they
+ * have not closed yet) take none of its connections: each one connected
+ * while probes run is accepted by the live listener. (A probe that listened
+ * took up to 10% of them, refused or reset, in 4 runs of 6.) */
+static void test_net_probe_takes_no_connections(void **state)
+{
+	struct prober p = { .n = 0 };
+	struct sockaddr_in to;
+	pthread_t t;
+	int lfd, accepted = 0, refused = 0;
+
+	lfd = listen_on("0.0.0.0:0", true, &p.ss, &p.len);
+	memcpy(&to, &p.ss, sizeof(to));
+	to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(pthread_create(&t, NULL, probe_loop, &p), 0);
+	for (int i = 0; i < 1000; i++) {
+		int c = socket(AF_INET, SOCK_STREAM, 0), a;
+
+		refused += connect(c, (struct sockaddr *)&to, sizeof(to)) == -1;
+		while ((a = accept(lfd, NULL, NULL)) != -1) {
+			accepted++;
+			close(a);
+		}
+		close(c);
+	}
+	atomic_store(&p.stop, true);
+	pthread_join(t, NULL);
+	for (int a; (a = accept(lfd, NULL, NULL)) != -1;) {
+		accepted++;
+		close(a);
+	}
+	close(lfd);
+	assert_true(p.n > 0);
+	assert_int_equal(p.failed, 0);
+	assert_int_equal(refused, 0);
+	assert_int_equal(accepted, 1000);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_net_parses_addresses),
 		cmocka_unit_test(test_net_keepalive_options_read_back),
 		cmocka_unit_test(test_net_listen_reuseport),
+		cmocka_unit_test(test_net_probe_finds_busy_port),
+		cmocka_unit_test(test_net_probe_takes_no_connections),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
