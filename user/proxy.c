@@ -88,6 +88,7 @@ struct client {
 	const struct sg_backend_ref *backend;
 	bool stale_retry_used;
 	bool is_head;
+	bool is_connect; /* CONNECT: a 2xx turns the connection into a tunnel */
 	bool logged;			  /* access log line written for this request */
 	uint64_t started;		  /* loop ms when the head was complete */
 	uint16_t status;		  /* what the client was answered, 0 = nothing yet */
@@ -255,6 +256,27 @@ static void rearm_timer(struct client *c)
 		sg_timer_arm(c->ctx->loop, &c->timer, due);
 	else
 		sg_timer_stop(c->ctx->loop, &c->timer);
+}
+
+/* A sockmap pump waits for the kernel to finish writing its destination:
+ * poll again in a millisecond (the kernel's worker is that fast). */
+static void kick(struct client *c)
+{
+	c->kick_at = now(c) + 1;
+	rearm_timer(c);
+	update_io(c);
+}
+
+/* A head read got EOF from socket fd (counters k): true when bytes passed
+ * before the FIN are still on their way (sg_ksock_eof): a kick reads
+ * again. False when the EOF is real, or when the bytes stopped coming
+ * (errno ECONNABORTED): the caller closes either way. */
+static bool early_eof(struct client *c, struct sg_ksock *k, int fd)
+{
+	if (!c->ctx->kmap || sg_ksock_eof(sg_sockmap_splice(c->ctx->kmap), k, fd) != 1)
+		return false;
+	kick(c);
+	return true;
 }
 
 /* Queue bytes to the client and try to write them now. */
@@ -771,6 +793,7 @@ static void got_response_head(struct client *c)
 {
 	char head[PROXY_HEAD_MAX + 256];
 	size_t extra_len;
+	bool tunnel;
 	ssize_t n;
 
 	if (c->resp.status >= 100 && c->resp.status < 200 && c->resp.status != 101) {
@@ -789,11 +812,13 @@ static void got_response_head(struct client *c)
 	}
 	c->request_at = c->attempt_at = 0;
 	rearm_timer(c);
-	c->resp_body = sg_h1_response_body(&c->resp, c->is_head);
+	tunnel = c->resp.status == 101 || (c->is_connect && c->resp.status / 100 == 2);
+	/* RFC 9110 §9.3.6: framing headers in a 2xx to CONNECT mean nothing. */
+	c->resp_body = tunnel ? SG_H1_BODY_NONE : sg_h1_response_body(&c->resp, c->is_head);
 	c->resp_keep_alive = c->resp.keep_alive && c->resp_body != SG_H1_BODY_CLOSE;
 	if (c->resp_body == SG_H1_BODY_CLOSE || !c->req.keep_alive || c->ctx->draining)
 		c->client_close = true;
-	n = sg_h1_write_response(&c->resp, c->client_close, NULL, head, sizeof(head));
+	n = sg_h1_write_response(&c->resp, c->client_close && !tunnel, NULL, head, sizeof(head));
 	if (n < 0 || client_write(c, head, (size_t)n) == -1) {
 		client_close(c);
 		return;
@@ -802,7 +827,7 @@ static void got_response_head(struct client *c)
 	count_request(c, c->resp.status);
 	c->state = C_RESP;
 	extra_len = c->up_in_len - c->resp.head_len;
-	if (c->resp.status == 101) {
+	if (tunnel) {
 		start_upgraded_tunnel(c, extra_len);
 		return;
 	}
@@ -896,6 +921,8 @@ static void read_upstream_head(struct client *c)
 			continue;
 		if (n == -1 && errno == EAGAIN)
 			return;
+		if (n == 0 && early_eof(c, &c->up->k, c->up->fd))
+			return;
 		if (n <= 0) {
 			int err = n == 0 ? 0 : errno;
 
@@ -932,6 +959,8 @@ static enum sg_pump_status chunked_run(struct sg_pump *p, struct chunk_relay *cr
 		n = sg_pump_recv(p, buf, sizeof(buf));
 		if (n == -1 && errno == EAGAIN)
 			return SG_PUMP_WANT_READ;
+		if (n == -1 && errno == EINPROGRESS)
+			return SG_PUMP_WAIT;
 		if (n <= 0) {
 			*side = 0;
 			if (n == 0)
@@ -959,15 +988,6 @@ static enum sg_pump_status chunked_run(struct sg_pump *p, struct chunk_relay *cr
 		}
 	}
 	return SG_PUMP_AGAIN;
-}
-
-/* A sockmap pump waits for the kernel to finish writing its destination:
- * poll again in a millisecond (the kernel's worker is that fast). */
-static void kick(struct client *c)
-{
-	c->kick_at = now(c) + 1;
-	rearm_timer(c);
-	update_io(c);
 }
 
 /* Bytes a sockmap pump read past the end of a body. A request's are the
@@ -1157,6 +1177,13 @@ static const struct sg_route *route_request(struct client *c)
 		.ctx = &c->req,
 	};
 
+	if (c->is_connect) {
+		/* An authority-form target has no path: routes see "/". */
+		in.path = "/";
+		in.path_len = 1;
+		in.query = "";
+		in.query_len = 0;
+	}
 	c->listener = sg_route_listener(c->bind, host ? host->p : NULL, host ? host->len : 0);
 	if (!c->listener)
 		return NULL;
@@ -1213,7 +1240,10 @@ static void got_request_head(struct client *c)
 	c->stale_retry_used = false;
 	c->resp_started = c->resp_done = c->req_done = false;
 	c->is_head = c->req.method.len == 4 && !memcmp(c->req.method.p, "HEAD", 4);
-	c->client_close = !c->req.keep_alive;
+	c->is_connect = c->req.method.len == 7 && !memcmp(c->req.method.p, "CONNECT", 7);
+	/* Bytes after a CONNECT head are the tunnel's, never a next request:
+	 * unless a 2xx opens the tunnel, the connection ends with the answer. */
+	c->client_close = !c->req.keep_alive || c->is_connect;
 	c->req_body = sg_h1_request_body(&c->req);
 	c->req_done = c->req_body == SG_H1_BODY_NONE;
 	c->route = route_request(c);
@@ -1333,6 +1363,8 @@ static void read_request_head(struct client *c)
 		if (n == -1 && errno == EINTR)
 			continue;
 		if (n == -1 && errno == EAGAIN)
+			return;
+		if (n == 0 && early_eof(c, &c->ck, c->io.fd))
 			return;
 		if (n <= 0) {
 			client_close(c);
@@ -1538,6 +1570,12 @@ static void update_io(struct client *c)
 	if (c->state == C_ATTEMPT || c->state == C_BACKOFF || (c->state == C_RESP && !cev))
 		if (!(cev & EPOLLIN))
 			cev |= EPOLLRDHUP;
+	/* A socket that read EOF with passed bytes still on their way is read
+	 * again on the kick timer: at EOF it is readable for ever. */
+	if (c->ck.eof_wait)
+		cev &= ~(uint32_t)(EPOLLIN | EPOLLRDHUP);
+	if (c->up && c->up->k.eof_wait)
+		uev &= ~(uint32_t)(EPOLLIN | EPOLLRDHUP);
 	if (sg_io_set(loop, &c->io, cev) == -1) {
 		client_close(c);
 		return;
@@ -1670,7 +1708,15 @@ static void on_client_timer(struct sg_loop *loop, struct sg_timer *t)
 static void redrive(struct client *c)
 {
 	switch (c->state) {
+	case C_HEAD:
+	case C_BODY:
+		read_request_head(c);
+		return;
 	case C_ATTEMPT:
+		drive_request_body(c);
+		if (!c->closed && c->state == C_ATTEMPT && c->up && c->up->k.eof_wait)
+			read_upstream_head(c);
+		return;
 	case C_BACKOFF:
 		drive_request_body(c);
 		return;

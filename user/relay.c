@@ -237,22 +237,6 @@ static int kernel_resume(struct sg_pump *p)
 	return 0;
 }
 
-/* recv() says EOF once the psock's ready queue is empty and the FIN is in,
- * but the bytes passed just before the FIN may still sit in the psock's
- * backlog (when the receive buffer was full, the psock worker moves them
- * later): the passed count says whether all of them have been read. */
-/* How many SG_PUMP_WAITs (a millisecond or more each) an EOF waits for
- * passed bytes to show up before it is believed anyway, so that a count
- * the kernel never makes good cannot hold a stream open. */
-#define KEOF_WAITS 500
-
-static bool kernel_behind(struct sg_pump *p)
-{
-	struct sg_splice_sock ss;
-
-	return sg_splice_sock(p->ks, p->src, &ss) == 0 && ss.passed > p->ksrc->consumed;
-}
-
 static enum sg_pump_status kernel_run(struct sg_pump *p, size_t max_bytes, int *err_side)
 {
 	size_t done = 0;
@@ -299,6 +283,7 @@ static enum sg_pump_status kernel_run(struct sg_pump *p, size_t max_bytes, int *
 		if (n > 0) {
 			uint64_t body = body_part(p, (size_t)n);
 
+
 			sg_ksock_read(p->ksrc, n);
 			p->off = 0;
 			p->pending = (size_t)body;
@@ -308,8 +293,11 @@ static enum sg_pump_status kernel_run(struct sg_pump *p, size_t max_bytes, int *
 			continue;
 		}
 		if (n == 0) {
-			if (kernel_behind(p) && p->kwaits++ < KEOF_WAITS)
+			r = sg_ksock_eof(p->ks, p->ksrc, p->src);
+			if (r == 1)
 				return SG_PUMP_WAIT;
+			if (r == -1)
+				return fail(err_side, 0);
 			p->eof = true;
 			continue;
 		}
@@ -355,8 +343,17 @@ ssize_t sg_pump_recv(struct sg_pump *p, void *buf, size_t len)
 	do {
 		n = recv(p->src, buf, len, 0);
 	} while (n == -1 && errno == EINTR);
-	if (p->engine == SG_RELAY_SOCKMAP)
-		sg_ksock_read(p->ksrc, n);
+	if (p->engine != SG_RELAY_SOCKMAP)
+		return n;
+	sg_ksock_read(p->ksrc, n);
+	if (n == 0) {
+		int r = sg_ksock_eof(p->ks, p->ksrc, p->src);
+
+		if (r == 1)
+			errno = EINPROGRESS;
+		if (r != 0)
+			return -1;
+	}
 	return n;
 }
 

@@ -56,7 +56,6 @@ struct sg_pump {
 	uint64_t kacked; /* sockmap: ksrc->consumed at the last ack */
 	uint64_t kredir; /* sockmap: src's redirected count at the budget */
 	size_t extra;	 /* sockmap: bytes read past the budget, after pending */
-	unsigned kwaits; /* sockmap: waits at EOF for passed bytes (KEOF_WAITS) */
 };
 
 enum sg_pump_status {
@@ -95,7 +94,10 @@ void sg_pump_init_sockmap(struct sg_pump *p, struct sg_splice *ks, int src, stru
 size_t sg_pump_extra(const struct sg_pump *p, const char **data);
 
 /* recv() from the pump's src for an owner that parses framing itself (a
- * chunked relay), counted as the engine needs. */
+ * chunked relay), counted as the engine needs. For a sockmap pump, an EOF
+ * read while passed bytes are still on their way is -1 with EINPROGRESS
+ * (run again after a millisecond, as for SG_PUMP_WAIT), and -1 with
+ * ECONNABORTED once they stopped coming. */
 ssize_t sg_pump_recv(struct sg_pump *p, void *buf, size_t len);
 
 /* Moves as much as it can now: flushes pending bytes, then alternates between

@@ -3,11 +3,13 @@
 #include "user/sockmap.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
+#include <time.h>
 
 #include "user/log.h"
 
@@ -204,6 +206,35 @@ int sg_sockmap_pair(struct sg_sockmap *m, struct sg_ksock *a, int fa, struct sg_
 	b->peer = a->cookie;
 	a->written = b->written = 0;
 	return 0;
+}
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+int sg_ksock_eof(struct sg_splice *s, struct sg_ksock *k, int fd)
+{
+	struct sg_splice_sock ss;
+
+	if (!k->in_map || sg_splice_sock(s, fd, &ss) != 0 || ss.passed <= k->consumed) {
+		k->eof_wait = false;
+		return 0;
+	}
+	if (!k->eof_wait) {
+		k->eof_wait = true;
+		k->eof_since = now_ms();
+	} else if (now_ms() - k->eof_since >= SG_SOCKMAP_EOF_WAIT_MS) {
+		SG_WARN("sockmap: %" PRIu64 " passed bytes never arrived after EOF: resetting",
+			ss.passed - k->consumed);
+		k->eof_wait = false;
+		errno = ECONNABORTED;
+		return -1;
+	}
+	return 1;
 }
 
 void sg_sockmap_forget(struct sg_sockmap *m, struct sg_ksock *k, int fd)

@@ -36,6 +36,8 @@ struct sg_ksock {
 	uint64_t written;      /* bytes written since last paired */
 	bool in_map;	       /* in the socket map: forget before close */
 	bool failed;	       /* pairing failed once: plain recv/send from now on */
+	bool eof_wait;	       /* read EOF with passed bytes on their way (sg_ksock_eof) */
+	uint64_t eof_since;    /* CLOCK_MONOTONIC ms of the first such EOF */
 	struct sg_io *io;      /* where ring events for it go */
 	struct sg_ksock *next; /* hash chain */
 };
@@ -43,8 +45,10 @@ struct sg_ksock {
 /* Counts bytes read from (or written to) a socket; n may be -1 or 0. */
 static inline void sg_ksock_read(struct sg_ksock *k, ssize_t n)
 {
-	if (n > 0)
+	if (n > 0) {
 		k->consumed += (uint64_t)n;
+		k->eof_wait = false;
+	}
 }
 
 static inline void sg_ksock_wrote(struct sg_ksock *k, ssize_t n)
@@ -85,6 +89,20 @@ bool sg_sockmap_paired(const struct sg_ksock *a, const struct sg_ksock *b);
 /* Drops the socket's map entries and ring routing; call right before
  * close(fd). Harmless for a socket never paired. */
 void sg_sockmap_forget(struct sg_sockmap *m, struct sg_ksock *k, int fd);
+
+/* recv() read EOF (0) from k's socket. It says so once the FIN is in and
+ * the psock's ready queue is empty, but bytes the verdict passed just
+ * before the FIN may still wait in the psock's backlog (its worker moves
+ * them when the queue ahead of them drains): an EOF is real only once
+ * every passed byte was read. Returns 0 when it is real; 1 when bytes are
+ * still on their way: read again after a kick (k->eof_wait is set, and the
+ * socket must not be watched for EPOLLIN or EPOLLRDHUP meanwhile: at EOF
+ * they fire for ever); -1 with errno ECONNABORTED when none came for
+ * SG_SOCKMAP_EOF_WAIT_MS: the stream is broken, reset it rather than let
+ * a clean close hide missing bytes. */
+int sg_ksock_eof(struct sg_splice *s, struct sg_ksock *k, int fd);
+
+#define SG_SOCKMAP_EOF_WAIT_MS 5000
 
 /* Paired sockets of this worker right now. */
 size_t sg_sockmap_count(const struct sg_sockmap *m);
