@@ -1,6 +1,8 @@
 # The seeds' own workflow with `splicegate apply -f-` in place of
-# `kubectl apply -f-`: each jq query returns the seed's JSON, cleanups
-# delete what was applied, a rejected change leaves the config in force.
+# `kubectl apply -f-` (and `-n httpbin` where the seed passes it): each jq
+# query returns the seed's JSON, every cleanup command deletes what was
+# applied or says NotFound, `delete -f-` removes what a file added, a
+# rejected change leaves the config in force.
 . "$(dirname "$0")/lib.sh"
 
 seed_yaml seeds/base.yaml >"$WORK/base.yaml"
@@ -15,8 +17,8 @@ expect_out() {
 	[ "$got" = "$want" ] && pass "$name" || fail "$name: got '$got'"
 }
 
-# Seed 000.
-out=$(seed_yaml seeds/000-idle.yaml | "$SG_BIN" apply -f- 2>&1)
+# Seed 000 (its step 1 says `kubectl apply -n httpbin -f-`).
+out=$(seed_yaml seeds/000-idle.yaml | "$SG_BIN" apply -n httpbin -f- 2>&1)
 [ "$out" = "httproute.gateway.networking.k8s.io/idle-timeout created
 agentgatewaypolicy.agentgateway.dev/idle-time created" ] && pass "seed 000 apply output" ||
 	fail "seed 000 apply said: $out"
@@ -47,6 +49,17 @@ json_equal "seed 002 HTTP jq after apply" \
 	"$(cat seeds/002-http.expected.json)"
 "$SG_BIN" delete AgentgatewayPolicy httpbin-keepalive -n httpbin >/dev/null
 
+# `delete -f-`: what a file applied, removed by the same file; a second
+# time, NotFound and exit 1.
+"$SG_BIN" apply -f- <seeds/002-tcp.yaml >/dev/null
+expect_out "delete -f- removes what apply -f- added" \
+	"agentgatewaypolicy.agentgateway.dev/httpbin-keepalive deleted" \
+	"$SG_BIN" delete -f- <seeds/002-tcp.yaml
+"$SG_BIN" delete -f- <seeds/002-tcp.yaml >"$WORK/out" 2>&1
+rc=$?
+[ $rc = 1 ] && grep -qF 'Error from server (NotFound): agentgatewaypolicy.agentgateway.dev "httpbin-keepalive" not found' "$WORK/out" &&
+	pass "delete -f- of what is gone: NotFound, exit 1" || fail "rc=$rc $(cat "$WORK/out")"
+
 # Seed 004, and its cleanup as written (two of its deletes name nothing).
 "$SG_BIN" apply -f- <seeds/004-retry.yaml >/dev/null
 json_equal "seed 004 jq after apply" \
@@ -58,6 +71,12 @@ expect_out "seed 004 cleanup: route" "httproute.gateway.networking.k8s.io/retry 
 rc=$?
 [ $rc = 1 ] && grep -qF 'Error from server (NotFound): agentgatewaypolicy.agentgateway.dev "retry" not found' "$WORK/out" &&
 	pass "deleting what does not exist: NotFound, exit 1" || fail "rc=$rc $(cat "$WORK/out")"
+"$SG_BIN" delete AgentgatewayPolicy retry -n agentgateway-system >"$WORK/out" 2>&1
+rc=$?
+[ $rc = 1 ] && grep -qF 'Error from server (NotFound): agentgatewaypolicy.agentgateway.dev "retry" not found' "$WORK/out" &&
+	pass "seed 004's last cleanup: NotFound, exit 1" || fail "rc=$rc $(cat "$WORK/out")"
+[ "$(dump | jq -c '[.policies, [.binds[].listeners[].routes | keys[]]]')" = '[[],[]]' ] &&
+	pass "nothing left after seed 004's cleanup" || fail "left: $(dump | jq -c '.policies')"
 
 # A rejected change: exit 1, a precise error, the config in force unchanged.
 before=$(dump)
