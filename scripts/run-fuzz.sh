@@ -21,6 +21,7 @@ for t in "$@"; do
 	case $name in
 	config | apply) dict=-dict=tests/fuzz/config.dict ;;
 	h1_*) dict=-dict=tests/fuzz/h1.dict ;;
+	h2_*) dict=-dict=tests/fuzz/h2.dict ;;
 	*) dict= ;;
 	esac
 	# -timeout: one input taking 10 s is a hang; -rss_limit_mb: 2 GiB,
