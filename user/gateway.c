@@ -254,46 +254,57 @@ static int drop_privileges(bool rings)
 	return 0;
 }
 
-/* The engine for --splice MODE. auto is splice(2) until the sockmap engine
- * keeps every byte under concurrent bidirectional load (README "Kernel
- * splicing"). sockmap opens the BPF side (the objects `splicegate bpf load`
- * pinned, else a private load) and refuses to start without it. */
-static int choose_engine(struct gateway *g, const char *mode, enum sg_relay_engine *engine)
+/* The engines for --splice MODE, for HTTP bodies and for tunnels (TCP
+ * routes, 101 and CONNECT). sockmap and auto open the BPF side: the objects
+ * `splicegate bpf load` pinned, else a private load. sockmap insists and
+ * splices everything in the kernel. auto uses the kernel for tunnels, where
+ * it wins on proxy CPU, latency and many streams at once, and splice(2) for
+ * HTTP bodies, which a lone bulk stream moves faster (README "Kernel
+ * splicing", "Benchmarks"); without BPF it is splice(2) for both, said
+ * once. */
+static int choose_engine(struct gateway *g, const char *mode, enum sg_relay_engine *engine,
+			 enum sg_relay_engine *tunnel)
 {
+	bool is_auto = !mode || !strcmp(mode, "auto");
 	struct sg_splice_opts sopts = { 0 };
 	char why[256];
 
 	g->engine = mode ? mode : "auto";
-	if (!mode || !strcmp(mode, "auto")) {
-		*engine = SG_RELAY_SPLICE;
-		return 0;
+	*engine = *tunnel = SG_RELAY_SPLICE;
+	if (!is_auto) {
+		if (sg_relay_engine_parse(mode, engine) == -1) {
+			SG_ERR("--splice %s: not an engine", mode);
+			return -1;
+		}
+		*tunnel = *engine;
+		if (*engine != SG_RELAY_SOCKMAP)
+			return 0;
 	}
-	if (sg_relay_engine_parse(mode, engine) == -1) {
-		SG_ERR("--splice %s: not an engine", mode);
-		return -1;
-	}
-	if (*engine != SG_RELAY_SOCKMAP)
-		return 0;
 	/* SG_SOCKMAP_MAX_SOCKS: a smaller socket map for a private load, so
 	 * tests can fill it (fallback per connection, DESIGN §5 fact 10). */
 	if (getenv("SG_SOCKMAP_MAX_SOCKS"))
 		sopts.max_socks = (uint32_t)strtoul(getenv("SG_SOCKMAP_MAX_SOCKS"), NULL, 10);
 	g->splice = sg_splice_open(&sopts, why, sizeof(why));
-	if (!g->splice) {
+	if (!g->splice && !is_auto) {
 		SG_ERR("--splice sockmap: the BPF program cannot be used: %s", why);
 		return -1;
 	}
+	if (!g->splice) {
+		SG_WARN("BPF sockmap not available (%s): splicing with splice(2)", why);
+		return 0;
+	}
 	SG_INFO("BPF sockmap %s", sg_splice_describe(g->splice));
+	*tunnel = SG_RELAY_SOCKMAP;
 	return 0;
 }
 
 static int start_workers(struct gateway *g, const struct sg_gateway_opts *opts)
 {
-	enum sg_relay_engine engine = SG_RELAY_SPLICE;
+	enum sg_relay_engine engine = SG_RELAY_SPLICE, tunnel = SG_RELAY_SPLICE;
 	enum sg_access_log log = SG_ACCESS_LOG_TEXT;
 	char err[256];
 
-	if (choose_engine(g, opts->splice, &engine) == -1)
+	if (choose_engine(g, opts->splice, &engine, &tunnel) == -1)
 		return -1;
 	if (opts->access_log && !strcmp(opts->access_log, "json"))
 		log = SG_ACCESS_LOG_JSON;
@@ -306,7 +317,7 @@ static int start_workers(struct gateway *g, const struct sg_gateway_opts *opts)
 	g->nworkers = worker_count(opts);
 	for (unsigned i = 0; i < g->nworkers; i++) {
 		g->workers[i] =
-			sg_worker_start(g->cfg, engine, g->splice, log, i, err, sizeof(err));
+			sg_worker_start(g->cfg, engine, tunnel, g->splice, log, i, err, sizeof(err));
 		if (!g->workers[i]) {
 			SG_ERR("%s", err);
 			return -1;
@@ -315,7 +326,8 @@ static int start_workers(struct gateway *g, const struct sg_gateway_opts *opts)
 	for (size_t i = 0; i < g->cfg->nbinds; i++)
 		SG_INFO("listening on 0.0.0.0:%u (%s)", g->cfg->binds[i].port,
 			g->cfg->binds[i].proto == SG_PROTO_TCP ? "tcp" : "http");
-	SG_INFO("%u workers, %s engine", g->nworkers, sg_relay_engine_name(engine));
+	SG_INFO("%u workers, %s engine for bodies, %s for tunnels", g->nworkers,
+		sg_relay_engine_name(engine), sg_relay_engine_name(tunnel));
 	return 0;
 }
 

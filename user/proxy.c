@@ -212,13 +212,14 @@ static void count_request(struct client *c, uint16_t status)
 static enum sg_relay_engine init_pump(struct client *c, struct sg_pump *p, bool to_backend,
 				      uint64_t budget, bool chunked)
 {
+	bool tunnel = c->state == C_TUNNEL;
 	struct sg_upstream *u = c->up;
 	int src = to_backend ? c->io.fd : u->fd, dst = to_backend ? u->fd : c->io.fd;
 	struct sg_ksock *ksrc = to_backend ? &c->ck : &u->k, *kdst = to_backend ? &u->k : &c->ck;
 	bool in_map = sg_ksock_kernel(&c->ck) || sg_ksock_kernel(&u->k);
-	enum sg_relay_engine e = c->ctx->engine;
+	enum sg_relay_engine e = tunnel ? c->ctx->tunnel : c->ctx->engine;
 
-	if (budget < PROXY_SPLICE_MIN || chunked)
+	if ((budget < PROXY_SPLICE_MIN && !tunnel) || chunked)
 		e = SG_RELAY_COPY;
 	if (!c->ctx->kmap && e == SG_RELAY_SOCKMAP)
 		e = SG_RELAY_SPLICE;

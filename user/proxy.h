@@ -26,7 +26,8 @@ struct sg_proxy_ctx {
 	struct sg_loop *loop;
 	struct sg_pool *pool;
 	struct sg_cfg *cfg;	     /* in force for new connections (a reference) */
-	enum sg_relay_engine engine; /* for bodies of 64 KiB and more and tunnels */
+	enum sg_relay_engine engine; /* for bodies of 64 KiB and more */
+	enum sg_relay_engine tunnel; /* for TCP routes and tunnels (101, CONNECT) */
 	struct sg_sockmap *kmap;     /* the kernel path, NULL without BPF */
 	uint64_t rng;		     /* xorshift state for endpoint choice */
 	struct client *clients;	     /* every open client, for shutdown */

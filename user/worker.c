@@ -272,7 +272,7 @@ static void worker_free(struct sg_worker *w)
 }
 
 struct sg_worker *sg_worker_start(struct sg_cfg *cfg, enum sg_relay_engine engine,
-				  struct sg_splice *splice, enum sg_access_log access_log,
+				  enum sg_relay_engine tunnel, struct sg_splice *splice, enum sg_access_log access_log,
 				  unsigned index, char *err, size_t errlen)
 {
 	struct sg_worker *w = calloc(1, sizeof(*w));
@@ -294,6 +294,7 @@ struct sg_worker *sg_worker_start(struct sg_cfg *cfg, enum sg_relay_engine engin
 	}
 	w->ctx.loop = w->loop;
 	w->ctx.engine = engine;
+	w->ctx.tunnel = tunnel;
 	if (splice) {
 		char why[200];
 
