@@ -105,12 +105,11 @@ finish() {
 # ---- helpers for the http-* and tcp-* scenarios ---------------------------
 
 # engines: the splice engines a scenario runs in, one gateway each:
-# SG_SPLICE if set, else copy and splice. SG_SPLICE=sockmap runs the suite
-# through the kernel path, which still loses bytes now and then under
-# concurrent bidirectional bulk load (tcp-route's 64 MiB both ways): see
-# README "Kernel splicing"; the sockmap-* scenarios always run it.
+# SG_SPLICE if set (one or more words), else all three. Scenarios that start
+# a gateway without --splice run `auto` (tests/e2e/splice-auto.sh checks
+# what it picks).
 engines() {
-	echo "${SG_SPLICE:-copy splice}"
+	echo "${SG_SPLICE:-copy splice sockmap}"
 }
 
 # port_listening PORT: something listens on 127.0.0.1:PORT or *:PORT.
