@@ -230,13 +230,11 @@ static unsigned worker_count(const struct sg_gateway_opts *opts)
  * = 2: updates, lookups and deletes on BPF maps already open (pairing
  * sockets in the sockmap, budgets, stats) need no capability; creating a
  * map (a worker's ring buffer) needs CAP_BPF; loading the program needs
- * CAP_BPF, CAP_NET_ADMIN and CAP_PERFMON (EACCES without it). So BPF objects
- * are opened above the drop, and an engine whose workers create rings must
- * add CAP_BPF to `keep`. */
-static int drop_privileges(bool rings)
+ * CAP_BPF, CAP_NET_ADMIN and CAP_PERFMON (EACCES without it). So the BPF
+ * objects and every worker's ring are opened before the drop. */
+static int drop_privileges(void)
 {
-	const uint64_t keep =
-		SG_PRIV_CAP(CAP_NET_BIND_SERVICE) | (rings ? SG_PRIV_CAP(CAP_BPF) : 0);
+	const uint64_t keep = SG_PRIV_CAP(CAP_NET_BIND_SERVICE);
 	struct sg_priv_caps now;
 	char err[160], names[256];
 	int rc;
@@ -302,6 +300,7 @@ static int start_workers(struct gateway *g, const struct sg_gateway_opts *opts)
 {
 	enum sg_relay_engine engine = SG_RELAY_SPLICE, tunnel = SG_RELAY_SPLICE;
 	enum sg_access_log log = SG_ACCESS_LOG_TEXT;
+	struct sg_splice_ring *rings[SG_MAX_WORKERS] = { 0 };
 	char err[256];
 
 	if (choose_engine(g, opts->splice, &engine, &tunnel) == -1)
@@ -310,16 +309,32 @@ static int start_workers(struct gateway *g, const struct sg_gateway_opts *opts)
 		log = SG_ACCESS_LOG_JSON;
 	else if (opts->access_log && !strcmp(opts->access_log, "off"))
 		log = SG_ACCESS_LOG_OFF;
+	g->nworkers = worker_count(opts);
+	/* Creating a ring buffer needs CAP_BPF (while
+	 * kernel.unprivileged_bpf_disabled is set); using it does not. */
+	for (unsigned i = 0; g->splice && i < g->nworkers; i++) {
+		rings[i] = sg_splice_ring_open(g->splice, err, sizeof(err));
+		if (!rings[i]) {
+			SG_ERR("worker %u: %s", i, err);
+			while (i--)
+				sg_splice_ring_close(rings[i]);
+			return -1;
+		}
+	}
 	/* Capabilities belong to threads: drop them before the first worker
 	 * thread starts, so that every thread inherits the reduced sets. */
-	if (drop_privileges(g->splice != NULL) == -1)
+	if (drop_privileges() == -1) {
+		for (unsigned i = 0; i < g->nworkers; i++)
+			sg_splice_ring_close(rings[i]);
 		return -1;
-	g->nworkers = worker_count(opts);
+	}
 	for (unsigned i = 0; i < g->nworkers; i++) {
-		g->workers[i] =
-			sg_worker_start(g->cfg, engine, tunnel, g->splice, log, i, err, sizeof(err));
+		g->workers[i] = sg_worker_start(g->cfg, engine, tunnel, g->splice, rings[i], log, i,
+						err, sizeof(err));
 		if (!g->workers[i]) {
 			SG_ERR("%s", err);
+			while (++i < g->nworkers)
+				sg_splice_ring_close(rings[i]);
 			return -1;
 		}
 	}

@@ -90,22 +90,19 @@ static void on_ring(struct sg_loop *loop, struct sg_io *io, uint32_t revents)
 		SG_WARN("sockmap: reading the notification ring: %s", strerror(-rc));
 }
 
-struct sg_sockmap *sg_sockmap_new(struct sg_splice *s, struct sg_loop *loop, char *err,
-				  size_t errlen)
+struct sg_sockmap *sg_sockmap_new(struct sg_splice *s, struct sg_splice_ring *ring,
+				  struct sg_loop *loop, char *err, size_t errlen)
 {
 	struct sg_sockmap *m = calloc(1, sizeof(*m));
 
 	if (!m) {
 		snprintf(err, errlen, "out of memory");
+		sg_splice_ring_close(ring);
 		return NULL;
 	}
 	m->s = s;
 	m->loop = loop;
-	m->ring = sg_splice_ring_open(s, err, errlen);
-	if (!m->ring) {
-		free(m);
-		return NULL;
-	}
+	m->ring = ring;
 	m->ring_io.fd = sg_splice_ring_fd(m->ring);
 	m->ring_io.cb = on_ring;
 	m->ring_io.data = m;

@@ -67,10 +67,12 @@ static inline bool sg_ksock_kernel(const struct sg_ksock *k)
 struct sg_sockmap;
 
 /* The worker's view over a shared struct sg_splice (which the caller keeps
- * open longer): opens a notification ring and watches it on `loop`.
- * Returns NULL with a reason in err. */
-struct sg_sockmap *sg_sockmap_new(struct sg_splice *s, struct sg_loop *loop, char *err,
-				  size_t errlen);
+ * open longer), with its notification ring (sg_splice_ring_open, which
+ * needs CAP_BPF, so the gateway opens the rings before it drops its
+ * capabilities): watches the ring on `loop` and owns it from now on, even
+ * on failure. Returns NULL with a reason in err. */
+struct sg_sockmap *sg_sockmap_new(struct sg_splice *s, struct sg_splice_ring *ring,
+				  struct sg_loop *loop, char *err, size_t errlen);
 void sg_sockmap_free(struct sg_sockmap *m);
 struct sg_splice *sg_sockmap_splice(const struct sg_sockmap *m);
 

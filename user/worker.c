@@ -272,13 +272,15 @@ static void worker_free(struct sg_worker *w)
 }
 
 struct sg_worker *sg_worker_start(struct sg_cfg *cfg, enum sg_relay_engine engine,
-				  enum sg_relay_engine tunnel, struct sg_splice *splice, enum sg_access_log access_log,
+				  enum sg_relay_engine tunnel, struct sg_splice *splice,
+				  struct sg_splice_ring *ring, enum sg_access_log access_log,
 				  unsigned index, char *err, size_t errlen)
 {
 	struct sg_worker *w = calloc(1, sizeof(*w));
 
 	if (!w) {
 		snprintf(err, errlen, "worker %u: out of memory", index);
+		sg_splice_ring_close(ring);
 		return NULL;
 	}
 	pthread_mutex_init(&w->lock, NULL);
@@ -290,6 +292,7 @@ struct sg_worker *sg_worker_start(struct sg_cfg *cfg, enum sg_relay_engine engin
 	w->ctx.pool = w->loop ? sg_pool_new(w->loop) : NULL;
 	if (!w->ctx.pool) {
 		snprintf(err, errlen, "worker %u: out of memory", index);
+		sg_splice_ring_close(ring);
 		goto fail;
 	}
 	w->ctx.loop = w->loop;
@@ -298,10 +301,7 @@ struct sg_worker *sg_worker_start(struct sg_cfg *cfg, enum sg_relay_engine engin
 	if (splice) {
 		char why[200];
 
-		/* The ring is registered under the creating thread's id: a
-		 * worker thread id is what a ring is for, but any id unique
-		 * among live threads serves, and this one outlives the ring. */
-		w->ctx.kmap = sg_sockmap_new(splice, w->loop, why, sizeof(why));
+		w->ctx.kmap = sg_sockmap_new(splice, ring, w->loop, why, sizeof(why));
 		if (!w->ctx.kmap) {
 			snprintf(err, errlen, "worker %u: sockmap: %s", index, why);
 			goto fail;
