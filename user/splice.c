@@ -262,11 +262,22 @@ static int load_private(struct sg_splice *s, uint64_t backlog, uint32_t max_sock
 	return 0;
 }
 
-static bool is_pinned(const char *dir)
+/* 1 when the link is pinned under dir, 0 when not, -errno when that cannot
+ * be told (EACCES: the pin directory is root's, mode 0700). */
+static int pinned(const char *dir)
 {
 	char path[PATH_MAX];
 
-	return *dir && !pin_path(path, sizeof(path), dir, LINK_PIN) && access(path, F_OK) == 0;
+	if (!*dir || pin_path(path, sizeof(path), dir, LINK_PIN))
+		return 0;
+	if (access(path, F_OK) == 0)
+		return 1;
+	return errno == ENOENT || errno == ENOTDIR ? 0 : -errno;
+}
+
+static bool is_pinned(const char *dir)
+{
+	return pinned(dir) == 1;
 }
 
 struct sg_splice *sg_splice_open(const struct sg_splice_opts *opts, char *err, size_t errlen)
@@ -1002,8 +1013,15 @@ static int cli_status(const struct cli_opts *o)
 	struct sg_splice *s;
 	char err[256];
 	size_t n;
+	int rc;
 
-	if (!is_pinned(o->dir)) {
+	rc = pinned(o->dir);
+	if (rc < 0) {
+		fprintf(stderr, "splicegate bpf: cannot look under %s: %s%s\n", o->dir,
+			strerror(-rc), rc == -EACCES ? " (the pins are root's: run as root)" : "");
+		return 2;
+	}
+	if (rc == 0) {
 		printf("not loaded (nothing pinned at %s)\n", o->dir);
 		return 0;
 	}

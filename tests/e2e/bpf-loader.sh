@@ -30,6 +30,10 @@ out=$(nobody ls "$pin" 2>&1)
 out=$(nobody cat "$pin/socks" 2>&1)
 [ $? -ne 0 ] && grep -q "Permission denied" <<<"$out" &&
 	pass "a non-root user cannot open a pinned map" || fail "nobody open: $out"
+out=$(nobody "$SG_BIN" bpf status 2>&1)
+[ $? -eq 2 ] && grep -q "Permission denied (the pins are root's: run as root)" <<<"$out" &&
+	pass "status as a non-root user says it cannot look, not 'not loaded'" ||
+	fail "nobody status: $out"
 out=$("$SG_BIN" bpf status 2>&1)
 grep -q "map socks *0 / [0-9]* entries" <<<"$out" && grep -q "redirect" <<<"$out" &&
 	pass "status lists map fill and verdict counters" || fail "status: $out"
