@@ -298,17 +298,19 @@ static int choose_engine(struct gateway *g, const char *mode, enum sg_relay_engi
 
 static int start_workers(struct gateway *g, const struct sg_gateway_opts *opts)
 {
-	enum sg_relay_engine engine = SG_RELAY_SPLICE, tunnel = SG_RELAY_SPLICE;
-	enum sg_access_log log = SG_ACCESS_LOG_TEXT;
+	struct sg_proxy_opts po = {
+		.access_log = SG_ACCESS_LOG_TEXT,
+		.tunnel_idle_ms = opts->tunnel_idle_ms,
+	};
 	struct sg_splice_ring *rings[SG_MAX_WORKERS] = { 0 };
 	char err[256];
 
-	if (choose_engine(g, opts->splice, &engine, &tunnel) == -1)
+	if (choose_engine(g, opts->splice, &po.engine, &po.tunnel) == -1)
 		return -1;
 	if (opts->access_log && !strcmp(opts->access_log, "json"))
-		log = SG_ACCESS_LOG_JSON;
+		po.access_log = SG_ACCESS_LOG_JSON;
 	else if (opts->access_log && !strcmp(opts->access_log, "off"))
-		log = SG_ACCESS_LOG_OFF;
+		po.access_log = SG_ACCESS_LOG_OFF;
 	g->nworkers = worker_count(opts);
 	/* Creating a ring buffer needs CAP_BPF (while
 	 * kernel.unprivileged_bpf_disabled is set); using it does not. */
@@ -329,8 +331,8 @@ static int start_workers(struct gateway *g, const struct sg_gateway_opts *opts)
 		return -1;
 	}
 	for (unsigned i = 0; i < g->nworkers; i++) {
-		g->workers[i] = sg_worker_start(g->cfg, engine, tunnel, g->splice, rings[i], log, i,
-						err, sizeof(err));
+		g->workers[i] =
+			sg_worker_start(g->cfg, &po, g->splice, rings[i], i, err, sizeof(err));
 		if (!g->workers[i]) {
 			SG_ERR("%s", err);
 			while (++i < g->nworkers)
@@ -342,7 +344,7 @@ static int start_workers(struct gateway *g, const struct sg_gateway_opts *opts)
 		SG_INFO("listening on 0.0.0.0:%u (%s)", g->cfg->binds[i].port,
 			g->cfg->binds[i].proto == SG_PROTO_TCP ? "tcp" : "http");
 	SG_INFO("%u workers, %s engine for bodies, %s for tunnels", g->nworkers,
-		sg_relay_engine_name(engine), sg_relay_engine_name(tunnel));
+		sg_relay_engine_name(po.engine), sg_relay_engine_name(po.tunnel));
 	return 0;
 }
 

@@ -17,6 +17,7 @@ struct sg_gateway_opts {
 	const char *access_log; /* text|json|off */
 	/* Else the admin API answers 403 to non-loopback clients. */
 	bool admin_allow_remote;
+	uint64_t tunnel_idle_ms; /* 0: tunnels never idle out */
 };
 
 /* Load the config, bind every listener and the admin server, then run until

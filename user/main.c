@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "config/cfg.h"
+#include "config/duration.h"
 #include "user/ctl.h"
 #include "user/gateway.h"
 #include "user/splice.h"
@@ -38,6 +39,10 @@ static const char usage[] =
 	"                          403; it can change the config and stop the gateway)\n"
 	"      --splice MODE       auto|sockmap|splice|copy: how body bytes move (default auto)\n"
 	"      --workers N         worker loops (default: one per core)\n"
+	"      --tunnel-idle-timeout DUR\n"
+	"                          close a TCP-route or tunnel (101, CONNECT) connection\n"
+	"                          when no byte moved either way for DUR (Go syntax,\n"
+	"                          e.g. 5m; default: never)\n"
 	"      --log-level LEVEL   error|warn|info|debug (default info)\n"
 	"      --access-log FMT    text|json|off: one line per request on stdout (default text)\n"
 	"  -h, --help              this text\n";
@@ -62,6 +67,7 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 		{ "workers", required_argument, NULL, 'w' },
 		{ "log-level", required_argument, NULL, 'l' },
 		{ "access-log", required_argument, NULL, 'g' },
+		{ "tunnel-idle-timeout", required_argument, NULL, 'T' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -110,6 +116,19 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 				return -1;
 			}
 			break;
+		case 'T': {
+			char why[160] = "expected a positive duration";
+			sg_dur d = 0;
+
+			if (sg_dur_parse(optarg, &d, why, sizeof(why)) == -1 || d <= 0) {
+				/* why: the parser's reason, else the initial one */
+				fprintf(stderr, "splicegate: --tunnel-idle-timeout: %s, got \"%s\"\n",
+					why, optarg);
+				return -1;
+			}
+			cli->gw.tunnel_idle_ms = sg_dur_to_ms_ceil(d);
+			break;
+		}
 		case 'g':
 			if (strcmp(optarg, "text") && strcmp(optarg, "json") &&
 			    strcmp(optarg, "off")) {

@@ -75,6 +75,10 @@ struct client {
 
 	struct sg_ksock ck; /* the client socket's sockmap counters */
 
+	/* A tunnel's activity as userspace sees it (--tunnel-idle-timeout):
+	 * when the pumps' byte counts last changed (drive_tunnel). */
+	uint64_t active_at, moved_seen;
+
 	/* The request in flight. */
 	struct sg_h1_req req;
 	const struct sg_listener *listener;
@@ -1431,6 +1435,10 @@ static void drive_tunnel(struct client *c)
 	}
 	a = tunnel_step(&c->req_pump, &c->req_done);
 	b = tunnel_step(&c->resp_pump, &c->resp_done);
+	if (c->req_pump.moved + c->resp_pump.moved != c->moved_seen) {
+		c->moved_seen = c->req_pump.moved + c->resp_pump.moved;
+		c->active_at = now(c);
+	}
 	if (a == SG_PUMP_ERROR || b == SG_PUMP_ERROR || (c->req_done && c->resp_done)) {
 		client_close(c);
 		return;
@@ -1448,6 +1456,33 @@ static void tunnel_pumps(struct client *c)
 	c->body_engine = init_pump(c, &c->req_pump, true, UINT64_MAX, false);
 	init_pump(c, &c->resp_pump, false, UINT64_MAX, false);
 	c->req_pumping = c->resp_pumping = true;
+	c->active_at = now(c);
+	c->moved_seen = 0;
+	if (c->ctx->tunnel_idle_ms) {
+		c->idle_at = now(c) + c->ctx->tunnel_idle_ms;
+		rearm_timer(c);
+	}
+}
+
+/* Milliseconds since a byte last moved through the tunnel either way: what
+ * the pumps moved in userspace (drive_tunnel), and for sockets in the socket map the
+ * kernel's last-activity stamp (every skb the verdict sees, redirected or
+ * passed), so a stream the kernel moves alone is not idle. */
+static uint64_t tunnel_idle(struct client *c)
+{
+	uint64_t idle = now(c) - c->active_at;
+	struct sg_splice_sock ss;
+
+	if (!c->ctx->kmap)
+		return idle;
+	if (c->ck.in_map && sg_splice_sock(sg_sockmap_splice(c->ctx->kmap), c->io.fd, &ss) == 0 &&
+	    ss.idle_ns / 1000000 < idle)
+		idle = ss.idle_ns / 1000000;
+	if (c->up && c->up->k.in_map &&
+	    sg_splice_sock(sg_sockmap_splice(c->ctx->kmap), c->up->fd, &ss) == 0 &&
+	    ss.idle_ns / 1000000 < idle)
+		idle = ss.idle_ns / 1000000;
+	return idle;
 }
 
 /* After 101 Switching Protocols both directions are opaque bytes until
@@ -1664,6 +1699,17 @@ static void on_client_timer(struct sg_loop *loop, struct sg_timer *t)
 	struct client *c = t->data;
 	uint64_t n = now(c);
 
+	if (c->idle_at && n >= c->idle_at && c->state == C_TUNNEL) {
+		uint64_t idle = tunnel_idle(c), limit = c->ctx->tunnel_idle_ms;
+
+		if (idle < limit) {
+			c->idle_at = n + (limit - idle);
+		} else {
+			stat(c, SG_STAT_TIMEOUT_IDLE);
+			client_close(c);
+			return;
+		}
+	}
 	if (c->idle_at && n >= c->idle_at) {
 		if (c->state == C_HEAD)
 			stat(c, SG_STAT_TIMEOUT_IDLE);

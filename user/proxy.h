@@ -21,6 +21,16 @@ enum sg_access_log {
 	SG_ACCESS_LOG_OFF,
 };
 
+/* How the gateway was started, the same for every worker. */
+struct sg_proxy_opts {
+	enum sg_relay_engine engine; /* for bodies of 64 KiB and more */
+	enum sg_relay_engine tunnel; /* for TCP routes and tunnels (101, CONNECT) */
+	enum sg_access_log access_log;
+	/* A tunnel with no byte moving either way for this long is closed; 0:
+	 * never. Spliced bytes count by the kernel's last-activity stamps. */
+	uint64_t tunnel_idle_ms;
+};
+
 /* What a worker gives its connections. Owned by the worker. */
 struct sg_proxy_ctx {
 	struct sg_loop *loop;
@@ -28,6 +38,7 @@ struct sg_proxy_ctx {
 	struct sg_cfg *cfg;	     /* in force for new connections (a reference) */
 	enum sg_relay_engine engine; /* for bodies of 64 KiB and more */
 	enum sg_relay_engine tunnel; /* for TCP routes and tunnels (101, CONNECT) */
+	uint64_t tunnel_idle_ms;     /* see struct sg_proxy_opts */
 	struct sg_sockmap *kmap;     /* the kernel path, NULL without BPF */
 	uint64_t rng;		     /* xorshift state for endpoint choice */
 	struct client *clients;	     /* every open client, for shutdown */

@@ -271,9 +271,8 @@ static void worker_free(struct sg_worker *w)
 	free(w);
 }
 
-struct sg_worker *sg_worker_start(struct sg_cfg *cfg, enum sg_relay_engine engine,
-				  enum sg_relay_engine tunnel, struct sg_splice *splice,
-				  struct sg_splice_ring *ring, enum sg_access_log access_log,
+struct sg_worker *sg_worker_start(struct sg_cfg *cfg, const struct sg_proxy_opts *opts,
+				  struct sg_splice *splice, struct sg_splice_ring *ring,
 				  unsigned index, char *err, size_t errlen)
 {
 	struct sg_worker *w = calloc(1, sizeof(*w));
@@ -296,8 +295,9 @@ struct sg_worker *sg_worker_start(struct sg_cfg *cfg, enum sg_relay_engine engin
 		goto fail;
 	}
 	w->ctx.loop = w->loop;
-	w->ctx.engine = engine;
-	w->ctx.tunnel = tunnel;
+	w->ctx.engine = opts->engine;
+	w->ctx.tunnel = opts->tunnel;
+	w->ctx.tunnel_idle_ms = opts->tunnel_idle_ms;
 	if (splice) {
 		char why[200];
 
@@ -308,7 +308,7 @@ struct sg_worker *sg_worker_start(struct sg_cfg *cfg, enum sg_relay_engine engin
 		}
 		sg_pool_set_sockmap(w->ctx.pool, w->ctx.kmap);
 	}
-	w->ctx.access_log = access_log;
+	w->ctx.access_log = opts->access_log;
 	w->ctx.rng = 0x9e3779b97f4a7c15ull * (index + 1);
 	w->wake_io.fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	w->wake_io.cb = on_wake;

@@ -16,12 +16,10 @@ struct sg_worker;
  * reference to cfg. With `splice` (the BPF side, kept open by the caller
  * until the worker stops) and `ring` (its notification ring, which the
  * worker owns from now on, even on failure) the worker pairs sockets in the
- * socket map for the sockmap engine; SG_RELAY_SOCKMAP needs them. `engine` moves HTTP
- * bodies, `tunnel` TCP routes and tunnels. Returns NULL with a reason in
- * err. */
-struct sg_worker *sg_worker_start(struct sg_cfg *cfg, enum sg_relay_engine engine,
-				  enum sg_relay_engine tunnel, struct sg_splice *splice,
-				  struct sg_splice_ring *ring, enum sg_access_log access_log,
+ * socket map for the sockmap engine; SG_RELAY_SOCKMAP needs them. Returns
+ * NULL with a reason in err. */
+struct sg_worker *sg_worker_start(struct sg_cfg *cfg, const struct sg_proxy_opts *opts,
+				  struct sg_splice *splice, struct sg_splice_ring *ring,
 				  unsigned index, char *err, size_t errlen);
 /* Hand the worker a new config (it takes a reference): new connections use
  * it, listeners are opened and closed to match, connections in flight keep
