@@ -6,7 +6,7 @@
 #
 # usage: scripts/bench.sh path/to/splicegate
 # knobs (environment), defaults in brackets:
-#   BENCH_ENGINES   splicegate engines, one row each ["copy splice sockmap"]
+#   BENCH_ENGINES   splicegate engines, one row each ["copy splice sockmap auto"]
 #   BENCH_ROWS      rows to run [direct haproxy haproxy-splice nginx
 #                   splicegate-<engine>...]; also direct-2cpu
 #   BENCH_REPS      repetitions of every workload [3]
@@ -20,9 +20,9 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(dirname "$HERE")
 OUT_DIR=$ROOT/build/bench
 
-# splicegate engines, one row each. auto is left out while it means
-# splice(2) (README "Kernel splicing"): it would be a duplicate row.
-ENGINES=${BENCH_ENGINES:-copy splice sockmap}
+# splicegate engines, one row each. auto is splice(2) for HTTP bodies and
+# sockmap for the L4 tunnel (README "Kernel splicing").
+ENGINES=${BENCH_ENGINES:-copy splice sockmap auto}
 REPS=${BENCH_REPS:-3}
 W1_SECS=${BENCH_W1_SECS:-10}
 W2_SECS=${BENCH_W2_SECS:-5}

@@ -139,15 +139,51 @@ static void quit(void *ctx)
 	sg_loop_stop(g->loop);
 }
 
-/* SIGHUP: re-read the config files; a broken one keeps the config in force. */
+/* Reads the config files, unless one is being written (then the watch
+ * calls again once it is closed). Returns 0 with the texts, 1 when the
+ * read is put off, -1 when reading failed (reasons in d). What was read
+ * while a file changed may be torn, so it is put off too. */
+static int read_files(struct gateway *g, struct sg_source **files, size_t *nfiles,
+		      struct sg_diag *d)
+{
+	uint64_t mark = 0;
+	int rc;
+
+	*files = NULL;
+	*nfiles = 0;
+	if (g->watch && !sg_watch_settled(g->watch, &mark)) {
+		sg_watch_request(g->watch);
+		return 1;
+	}
+	rc = sg_sources_read(g->opts->config_paths, g->opts->nconfig_paths, files, nfiles, d);
+	if (g->watch && sg_watch_changed(g->watch, mark)) {
+		SG_DEBUG("reload: config files changed while read; reading again once settled");
+		sg_sources_free(*files, *nfiles);
+		*files = NULL;
+		*nfiles = 0;
+		sg_watch_request(g->watch);
+		return 1;
+	}
+	return rc;
+}
+
+/* SIGHUP and the watch: re-read the config files; a broken one keeps the
+ * config in force. */
 static void reload(struct gateway *g)
 {
+	struct sg_source *files;
+	size_t nfiles;
 	struct sg_diag d;
 	int rc;
 
 	sg_diag_init(&d);
-	rc = sg_store_reload(g->store, g->opts->config_paths, g->opts->nconfig_paths,
-			     ports_available, g, &d);
+	rc = read_files(g, &files, &nfiles, &d);
+	if (rc == 0)
+		rc = sg_store_reload_sources(g->store, files, nfiles, ports_available, g, &d);
+	else if (rc == -1)
+		sg_sources_free(files, nfiles);
+	else
+		rc = 3; /* put off */
 	if (rc == 1) {
 		SG_DEBUG("reload: config files unchanged");
 	} else if (rc == 2) {
@@ -157,7 +193,7 @@ static void reload(struct gateway *g)
 		g->reloads_failed++;
 		SG_ERR("reload failed; the config in force is unchanged:");
 		sg_diag_print(&d, stderr);
-	} else {
+	} else if (rc == 0) {
 		g->reloads_ok++;
 		sg_diag_print(&d, stderr); /* warnings */
 		g->cfg = sg_store_current(g->store);

@@ -228,15 +228,24 @@ static bool same_files(const struct sg_source *a, size_t na, const struct sg_sou
 int sg_store_reload(struct sg_store *s, const char *const *paths, size_t npaths,
 		    sg_store_check_fn check, void *check_ctx, struct sg_diag *d)
 {
-	struct sg_source *files, *all;
-	size_t nfiles, napplied = s->nsrcs - s->nfiles;
-	struct sg_cfg_input in = { .deleted = s->deleted, .ndeleted = s->ndeleted };
-	struct sg_cfg *cfg = NULL;
+	struct sg_source *files;
+	size_t nfiles;
 
 	if (sg_sources_read(paths, npaths, &files, &nfiles, d) == -1) {
 		sg_sources_free(files, nfiles);
 		return -1;
 	}
+	return sg_store_reload_sources(s, files, nfiles, check, check_ctx, d);
+}
+
+int sg_store_reload_sources(struct sg_store *s, struct sg_source *files, size_t nfiles,
+			    sg_store_check_fn check, void *check_ctx, struct sg_diag *d)
+{
+	struct sg_source *all;
+	size_t napplied = s->nsrcs - s->nfiles;
+	struct sg_cfg_input in = { .deleted = s->deleted, .ndeleted = s->ndeleted };
+	struct sg_cfg *cfg = NULL;
+
 	if (same_files(s->srcs, s->nfiles, files, nfiles)) {
 		sg_sources_free(files, nfiles);
 		forget_failed(s);

@@ -41,5 +41,9 @@ int sg_store_change(struct sg_store *s, const char *body, size_t len, bool del,
  * changed (reasons in d). */
 int sg_store_reload(struct sg_store *s, const char *const *paths, size_t npaths,
 		    sg_store_check_fn check, void *check_ctx, struct sg_diag *d);
+/* The same from file texts the caller read (sg_sources_read), which the
+ * store takes over whatever it returns. */
+int sg_store_reload_sources(struct sg_store *s, struct sg_source *files, size_t nfiles,
+			    sg_store_check_fn check, void *check_ctx, struct sg_diag *d);
 
 #endif

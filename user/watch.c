@@ -43,7 +43,9 @@ struct sg_watch {
 	size_t ntargets;
 	struct writing *writing;
 	size_t nwriting;
-	bool told; /* the wait for a writer was logged */
+	uint64_t gen;	/* changes seen so far */
+	bool requested; /* sg_watch_request: call fn once settled */
+	bool told;	/* the wait for a writer was logged */
 };
 
 static bool is_config(const struct sg_watch *w, int wd, const char *name)
@@ -98,6 +100,8 @@ static void mark_writing(struct sg_watch *w, int wd, const char *name)
 	w->writing[w->nwriting++].path = path;
 }
 
+/* A reload asked for while files were being written runs once the last
+ * of them is closed, without the settle time. */
 static void unmark_writing(struct sg_watch *w, int wd, const char *name)
 {
 	char *path;
@@ -111,6 +115,8 @@ static void unmark_writing(struct sg_watch *w, int wd, const char *name)
 		return;
 	free(w->writing[i].path);
 	w->writing[i] = w->writing[--w->nwriting];
+	if (w->requested && w->nwriting == 0)
+		sg_timer_arm(w->loop, &w->settle, sg_loop_now(w->loop));
 }
 
 static void forget_writing(struct sg_watch *w)
@@ -126,6 +132,7 @@ static void on_event(struct sg_watch *w, const struct inotify_event *ev)
 	/* Events were lost: which writers are still open is unknown. */
 	if (ev->mask & IN_Q_OVERFLOW) {
 		forget_writing(w);
+		w->gen++;
 		sg_timer_arm(w->loop, &w->settle, sg_loop_now(w->loop) + w->settle_ms);
 		return;
 	}
@@ -135,18 +142,20 @@ static void on_event(struct sg_watch *w, const struct inotify_event *ev)
 			return; /* some other file written, e.g. an editor's swap file */
 		mark_writing(w, ev->wd, ev->name);
 	}
+	w->gen++;
+	sg_timer_arm(w->loop, &w->settle, sg_loop_now(w->loop) + w->settle_ms);
 	if (config && (ev->mask & (IN_CLOSE_WRITE | IN_DELETE | IN_MOVED_FROM)))
 		unmark_writing(w, ev->wd, ev->name);
-	sg_timer_arm(w->loop, &w->settle, sg_loop_now(w->loop) + w->settle_ms);
 }
 
-static void on_io(struct sg_loop *loop, struct sg_io *io, uint32_t revents)
+/* Every event the kernel queued so far: it queues them inside the writer's
+ * own syscalls, so after this the watch knows of every write done. */
+static void drain(struct sg_watch *w)
 {
-	struct sg_watch *w = io->data;
 	char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
 	ssize_t n;
 
-	while ((n = read(io->fd, buf, sizeof(buf))) > 0) {
+	while ((n = read(w->io.fd, buf, sizeof(buf))) > 0) {
 		for (char *p = buf; p < buf + n;) {
 			const struct inotify_event *ev = (const struct inotify_event *)p;
 
@@ -156,24 +165,50 @@ static void on_io(struct sg_loop *loop, struct sg_io *io, uint32_t revents)
 	}
 }
 
+static void on_io(struct sg_loop *loop, struct sg_io *io, uint32_t revents)
+{
+	drain(io->data);
+}
+
 /* A file still being written is waited for: its IN_CLOSE_WRITE arms the
  * timer again. A writer that never closes (or truncate(2) by path, which
- * raises IN_MODIFY with no close) holds the watch back; SIGHUP still
- * reloads at once. */
+ * raises IN_MODIFY with no close) holds reloads back, SIGHUP's too, until
+ * another event: the log says which file. */
 static void on_settle(struct sg_loop *loop, struct sg_timer *t)
 {
 	struct sg_watch *w = t->data;
 
 	if (w->nwriting) {
 		if (!w->told)
-			SG_INFO("config file %s is being written; reloading once it is closed "
-				"(SIGHUP reloads now)",
+			SG_INFO("config file %s is being written; reloading once it is closed",
 				w->writing[0].path);
 		w->told = true;
 		return;
 	}
 	w->told = false;
+	w->requested = false;
 	w->fn(w->ctx);
+}
+
+void sg_watch_request(struct sg_watch *w)
+{
+	w->requested = true;
+	drain(w);
+	if (w->nwriting == 0)
+		sg_timer_arm(w->loop, &w->settle, sg_loop_now(w->loop));
+}
+
+bool sg_watch_settled(struct sg_watch *w, uint64_t *gen)
+{
+	drain(w);
+	*gen = w->gen;
+	return w->nwriting == 0;
+}
+
+bool sg_watch_changed(struct sg_watch *w, uint64_t gen)
+{
+	drain(w);
+	return w->gen != gen || w->nwriting;
 }
 
 /* dir and name of one config path; name NULL for a directory. Returns 0,

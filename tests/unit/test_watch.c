@@ -61,12 +61,17 @@ static void run_for(struct fixture *f, uint64_t ms)
 		assert_int_equal(sg_loop_run_once(f->loop, (int)(end - now)), 0);
 }
 
-static void start(struct fixture *f, const char *path)
+static void start_settle(struct fixture *f, const char *path, uint64_t settle_ms)
 {
 	const char *paths[1] = { path };
 
-	assert_int_equal(sg_watch_start(f->loop, paths, 1, SETTLE_MS, count_call, f, &f->watch), 0);
+	assert_int_equal(sg_watch_start(f->loop, paths, 1, settle_ms, count_call, f, &f->watch), 0);
 	assert_non_null(f->watch);
+}
+
+static void start(struct fixture *f, const char *path)
+{
+	start_settle(f, path, SETTLE_MS);
 }
 
 static int setup(void **state)
@@ -207,6 +212,54 @@ static void test_watch_skips_stdin_and_missing(void **state)
 	assert_int_equal(f->calls, 1);
 }
 
+/* SIGHUP while a file is being written: the reload runs once it is closed,
+ * without waiting the settle time (1 s here). */
+static void test_watch_request_waits_for_writer(void **state)
+{
+	struct fixture *f = *state;
+	uint64_t mark;
+	int fd;
+
+	start_settle(f, f->dir, 1000);
+	fd = open(f->path, O_WRONLY | O_TRUNC);
+	assert_int_not_equal(fd, -1);
+	assert_false(sg_watch_settled(f->watch, &mark));
+	sg_watch_request(f->watch);
+	run_for(f, 200);
+	assert_int_equal(f->calls, 0);
+	assert_int_equal(write(fd, "binds: []\n", 10), 10);
+	close(fd);
+	run_for(f, 300);
+	assert_int_equal(f->calls, 1);
+	assert_true(sg_watch_settled(f->watch, &mark));
+
+	/* Nothing being written: the next pass. */
+	sg_watch_request(f->watch);
+	run_for(f, 100);
+	assert_int_equal(f->calls, 2);
+}
+
+/* A change made while the files were read (here: between the two calls)
+ * is seen, the write being complete or not. */
+static void test_watch_changed_since_mark(void **state)
+{
+	struct fixture *f = *state;
+	uint64_t mark;
+	int fd;
+
+	start(f, f->dir);
+	assert_true(sg_watch_settled(f->watch, &mark));
+	assert_false(sg_watch_changed(f->watch, mark));
+	write_file(f->path, "binds: []\n");
+	assert_true(sg_watch_changed(f->watch, mark));
+	assert_true(sg_watch_settled(f->watch, &mark));
+	assert_false(sg_watch_changed(f->watch, mark));
+	fd = open(f->path, O_WRONLY | O_TRUNC);
+	assert_int_not_equal(fd, -1);
+	assert_true(sg_watch_changed(f->watch, mark));
+	close(fd);
+}
+
 #define WATCH_TEST(t) cmocka_unit_test_setup_teardown(t, setup, teardown)
 
 int main(void)
@@ -218,6 +271,8 @@ int main(void)
 		WATCH_TEST(test_watch_file_path_waits_for_that_file_only),
 		WATCH_TEST(test_watch_removed_writer_releases),
 		WATCH_TEST(test_watch_skips_stdin_and_missing),
+		WATCH_TEST(test_watch_request_waits_for_writer),
+		WATCH_TEST(test_watch_changed_since_mark),
 	};
 
 	alarm(60);
