@@ -5,25 +5,8 @@
 # and no fd is left behind.
 . "$(dirname "$0")/lib.sh"
 
-cat >"$WORK/echo.py" <<'PY'
-import socket, sys, threading
-def serve(c):
-    with c:
-        while True:
-            d = c.recv(262144)
-            if not d:
-                break
-            c.sendall(d)
-l = socket.socket()
-l.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-l.bind(("127.0.0.1", int(sys.argv[1])))
-l.listen(16)
-while True:
-    c, _ = l.accept()
-    threading.Thread(target=serve, args=(c,), daemon=True).start()
-PY
 E=$(free_port)
-/usr/bin/python3 "$WORK/echo.py" "$E" &
+/usr/bin/python3 "$E2E_DIR/echo_server.py" "$E" &
 PIDS+=("$!")
 wait_port "$E" 10 || { fail "echo backend did not start"; finish; }
 cat >"$WORK/gw.yaml" <<YAML

@@ -54,29 +54,7 @@ while True:
     threading.Thread(target=serve, args=(c,), daemon=True).start()
 PY
 
-# Echo target: echoes, and after the client's FIN sends "<eof>" and closes.
-cat >"$WORK/echo.py" <<'PY'
-import socket, sys, threading
-def serve(c):
-    try:
-        while True:
-            d = c.recv(262144)
-            if not d:
-                break
-            c.sendall(d)
-        c.sendall(b"<eof>")
-        c.shutdown(socket.SHUT_WR)
-    except OSError:
-        pass
-    c.close()
-l = socket.socket()
-l.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-l.bind(("127.0.0.1", int(sys.argv[1])))
-l.listen(64)
-while True:
-    c, _ = l.accept()
-    threading.Thread(target=serve, args=(c,), daemon=True).start()
-PY
+# The target behind the proxy: tests/e2e/echo_server.py --eof.
 
 # client.py GW TARGET SIZE N: N tunnels at once; each sends CONNECT with
 # its first 100 bytes right behind the head, reads the 200, sends the rest
@@ -152,7 +130,7 @@ FWD=$(free_port)
 ECHO=$(free_port)
 /usr/bin/python3 "$WORK/fwd.py" "$FWD" &
 PIDS+=("$!")
-/usr/bin/python3 "$WORK/echo.py" "$ECHO" &
+/usr/bin/python3 "$E2E_DIR/echo_server.py" "$ECHO" --eof &
 PIDS+=("$!")
 wait_port "$FWD" 10 && wait_port "$ECHO" 10 || { fail "backends did not start"; finish; }
 start_httpbin || { fail "httpbin did not start"; finish; }

@@ -1,23 +1,6 @@
 # --splice auto (the default): with BPF, TCP routes and tunnels go through the kernel (sockmap) and HTTP bodies of 64 KiB and more through splice(2), as /metrics' body bytes by engine show; without BPF (an unprivileged gateway) it says so once in the log and moves everything with splice(2).
 . "$(dirname "$0")/lib.sh"
 
-cat >"$WORK/echo.py" <<'PY'
-import socket, sys, threading
-def serve(c):
-    with c:
-        while True:
-            d = c.recv(262144)
-            if not d:
-                break
-            c.sendall(d)
-l = socket.socket()
-l.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-l.bind(("127.0.0.1", int(sys.argv[1])))
-l.listen(16)
-while True:
-    c, _ = l.accept()
-    threading.Thread(target=serve, args=(c,), daemon=True).start()
-PY
 # echo_once PORT SIZE: sends SIZE bytes, half-closes, prints the count read back.
 cat >"$WORK/echo_once.py" <<'PY'
 import socket, sys, threading
@@ -40,7 +23,7 @@ PY
 
 E=$(free_port)
 TP=$(free_port)
-/usr/bin/python3 "$WORK/echo.py" "$E" &
+/usr/bin/python3 "$E2E_DIR/echo_server.py" "$E" &
 PIDS+=("$!")
 start_backend web || { fail "backend did not start"; finish; }
 wait_port "$E" 10 || { fail "echo backend did not start"; finish; }

@@ -1,25 +1,8 @@
 # --tunnel-idle-timeout: a TCP-route connection with no byte moving either way for the timeout is closed (counted as an idle timeout in /metrics); one that trickles a few bytes now and then, and one whose backend streams for three times the timeout while the kernel (sockmap) moves every byte without userspace seeing it, stay open. In every engine; a bad value is refused at start.
 . "$(dirname "$0")/lib.sh"
 
-# echo.py PORT: echoes. pace.py PORT: sends 64 KiB every 100 ms, 30 times,
-# then closes.
-cat >"$WORK/echo.py" <<'PY'
-import socket, sys, threading
-def serve(c):
-    with c:
-        while True:
-            d = c.recv(65536)
-            if not d:
-                break
-            c.sendall(d)
-l = socket.socket()
-l.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-l.bind(("127.0.0.1", int(sys.argv[1])))
-l.listen(16)
-while True:
-    c, _ = l.accept()
-    threading.Thread(target=serve, args=(c,), daemon=True).start()
-PY
+# pace.py PORT: sends 64 KiB every 100 ms, 30 times, then closes (the echo
+# backend is tests/e2e/echo_server.py).
 cat >"$WORK/pace.py" <<'PY'
 import socket, sys, threading, time
 def serve(c):
@@ -84,7 +67,7 @@ E=$(free_port)
 P=$(free_port)
 T1=$(free_port)
 T2=$(free_port)
-/usr/bin/python3 "$WORK/echo.py" "$E" &
+/usr/bin/python3 "$E2E_DIR/echo_server.py" "$E" &
 PIDS+=("$!")
 /usr/bin/python3 "$WORK/pace.py" "$P" &
 PIDS+=("$!")
