@@ -10,20 +10,114 @@ SEEDS_DIR=${SEEDS_DIR:-$REPO_DIR/../shared/seeds}
 WORK=$(mktemp -d /tmp/sg-e2e.XXXXXX)
 cd "$E2E_DIR" || exit 1
 PIDS=()
+GW_PIDS=()
 FAILS=0
 
+# A sanitized build (SG_SANITIZED=1, `make san`): every splicegate process
+# the scenario runs (gateways, check, apply) writes its AddressSanitizer and
+# LeakSanitizer report to $SAN_DIR/report.<pid> rather than to a log the
+# scenario deletes, and any such file fails the scenario (san_check). Both
+# variables name the same file: with clang the runtimes are one and
+# UBSAN_OPTIONS is parsed last. With gcc, libubsan is a library of its own
+# that ignores log_path next to libasan and prints to stderr: san_check
+# also reads each gateway's own log for that. The directory is
+# world-writable for gateways that run as another user (ops-privilege).
+# Options already in the environment are kept; log_path is always ours.
+SAN_DIR=
+if [ -n "${SG_SANITIZED:-}" ]; then
+	SAN_DIR=$WORK/san
+	mkdir -m 1777 "$SAN_DIR"
+	export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1${ASAN_OPTIONS:+:$ASAN_OPTIONS}:log_path=$SAN_DIR/report"
+	export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1${UBSAN_OPTIONS:+:$UBSAN_OPTIONS}:log_path=$SAN_DIR/report"
+fi
+
+# san_check [PID]: fails the scenario for each sanitizer report (of PID, or
+# of any process) not yet shown, printing it: the report files, and the
+# reports in gateway logs (gateway.<pid>.log, see start_gateway).
+SAN_PATTERN='runtime error: |==[0-9]+==ERROR: [A-Za-z]+Sanitizer|^SUMMARY: [A-Za-z]+Sanitizer'
+san_check() {
+	local f pid which=${1:-*}
+	[ -n "$SAN_DIR" ] || return 0
+	# $which unquoted: "*" is a glob here (a pid is digits).
+	for f in "$SAN_DIR"/report.$which "$WORK"/gateway.$which.log; do
+		[ -f "$f" ] || continue
+		pid=${f#"$WORK"/gateway.}
+		pid=${pid%.log}
+		if [ "$pid" != "$f" ]; then
+			grep -Eq "$SAN_PATTERN" "$f" || continue
+			fail "sanitizer report in the log of gateway pid $pid:"
+			grep -E -m1 -B2 -A30 "$SAN_PATTERN" "$f" | sed 's/^/    /'
+		else
+			fail "sanitizer report from splicegate pid ${f##*.}:"
+			sed 's/^/    /' "$f"
+		fi
+		mv "$f" "$f.shown"
+	done
+}
+
+# running PID: PID is a live child of this shell. (A pid the scenario has
+# already waited for may belong to some other process by now.)
+running() {
+	local st
+	st=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+	st=${st##*) } # state, then the parent's pid
+	[ "${st%% *}" != Z ] && st=${st#* } && [ "${st%% *}" = "$$" ]
+}
+
+# stop_pid PID: stops a gateway as an operator does, SIGTERM, and waits
+# for it: it drains for up to connectionTerminationDeadline (10 s unless a
+# scenario sets it), then exits 0, after LeakSanitizer's scan in a
+# sanitized build. Fails the scenario when it needs more than 60 s (it is
+# then killed), exits with another status, or left a sanitizer report.
+stop_pid() {
+	local pid=$1 rc i p left=() when="when stopped with SIGTERM"
+	if running "$pid"; then
+		kill -TERM "$pid"
+	else
+		when="before SIGTERM"
+	fi
+	for ((i = 0; i < 1200; i++)); do
+		running "$pid" || break
+		sleep 0.05
+	done
+	if running "$pid"; then
+		fail "gateway (pid $pid) still running 60 s after SIGTERM: killed"
+		kill -KILL "$pid" 2>/dev/null
+	fi
+	wait "$pid" 2>/dev/null
+	rc=$?
+	for p in "${GW_PIDS[@]}"; do
+		[ "$p" = "$pid" ] || left+=("$p")
+	done
+	GW_PIDS=("${left[@]}")
+	# 127: the scenario waited for it already (and checked its status).
+	if [ "$rc" != 0 ] && [ "$rc" != 127 ]; then
+		fail "gateway (pid $pid) exit status $rc $when (want 0)"
+	fi
+	san_check "$pid"
+}
+
 cleanup() {
+	local pid rc=$?
+	for pid in "${GW_PIDS[@]}"; do
+		running "$pid" && stop_pid "$pid"
+	done
 	for pid in "${PIDS[@]}"; do
-		kill "$pid" 2>/dev/null
+		running "$pid" && kill "$pid"
 	done
 	for pid in "${PIDS[@]}"; do
 		wait "$pid" 2>/dev/null
 	done
+	san_check
 	if [ "$FAILS" -gt 0 ] && [ -s "$WORK/gateway.log" ]; then
 		echo "--- gateway log"
 		grep -m1 -A14 "ERROR: \|runtime error" "$WORK/gateway.log" || tail -30 "$WORK/gateway.log"
 	fi
 	rm -rf "$WORK"
+	# A failure found here (a report, a bad exit status) fails the
+	# scenario even though it had called finish already.
+	[ "$FAILS" -gt 0 ] && [ "$rc" = 0 ] && exit 1
+	exit "$rc"
 }
 trap cleanup EXIT
 
@@ -48,10 +142,16 @@ wait_http() {
 }
 
 # start_gateway ARGS...: runs splicegate in the background, waits for admin.
+# Its output goes to $WORK/gateway.log, a new file for each gateway, also
+# linked as gateway.<pid>.log so that san_check finds each one's.
 start_gateway() {
+	rm -f "$WORK/gateway.log"
+	: >"$WORK/gateway.log"
 	"$SG_BIN" "$@" >"$WORK/gateway.log" 2>&1 &
 	GW_PID=$!
+	ln "$WORK/gateway.log" "$WORK/gateway.$GW_PID.log"
 	PIDS+=("$GW_PID")
+	GW_PIDS+=("$GW_PID")
 	if ! wait_http http://127.0.0.1:15000/config_dump 10; then
 		echo "gateway did not come up:"
 		cat "$WORK/gateway.log"
@@ -59,9 +159,9 @@ start_gateway() {
 	fi
 }
 
+# stop_gateway: stop_pid for the last gateway started.
 stop_gateway() {
-	kill "$GW_PID" 2>/dev/null
-	wait "$GW_PID" 2>/dev/null
+	stop_pid "$GW_PID"
 }
 
 # start_backend NAME: the project's scriptable backend on a free port;
