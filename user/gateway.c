@@ -140,9 +140,10 @@ static void quit(void *ctx)
 }
 
 /* Reads the config files, unless one is being written (then the watch
- * calls again once it is closed). Returns 0 with the texts, 1 when the
- * read is put off, -1 when reading failed (reasons in d). What was read
- * while a file changed may be torn, so it is put off too. */
+ * calls again once it is closed); no writer gets in while they are read
+ * (user/watch.h). Returns 0 with the texts, 1 when the read is put off,
+ * -1 when reading failed (reasons in d). What was read while a file was
+ * created or renamed into place may be torn, so it is put off too. */
 static int read_files(struct gateway *g, struct sg_source **files, size_t *nfiles,
 		      struct sg_diag *d)
 {
@@ -151,12 +152,12 @@ static int read_files(struct gateway *g, struct sg_source **files, size_t *nfile
 
 	*files = NULL;
 	*nfiles = 0;
-	if (g->watch && !sg_watch_settled(g->watch, &mark)) {
+	if (g->watch && sg_watch_begin_read(g->watch, &mark) < 0) {
 		sg_watch_request(g->watch);
 		return 1;
 	}
 	rc = sg_sources_read(g->opts->config_paths, g->opts->nconfig_paths, files, nfiles, d);
-	if (g->watch && sg_watch_changed(g->watch, mark)) {
+	if (g->watch && sg_watch_end_read(g->watch, mark)) {
 		SG_DEBUG("reload: config files changed while read; reading again once settled");
 		sg_sources_free(*files, *nfiles);
 		*files = NULL;

@@ -1,9 +1,13 @@
-/* The config watch: inotify on the config directories, a settle timer, and
- * the set of config files being written in place, which holds the reload
- * back until they are closed. The contract is watch.h. */
+/* The config watch: inotify on the config directories, a settle timer, the
+ * set of config files being written in place, which holds the reload back
+ * until they are closed, and read leases that keep writers out while the
+ * files are read. The contract is watch.h. */
 #include "user/watch.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -46,7 +50,15 @@ struct sg_watch {
 	uint64_t gen;	/* changes seen so far */
 	bool requested; /* sg_watch_request: call fn once settled */
 	bool told;	/* the wait for a writer was logged */
+	int *leases;	/* fds holding a read lease, between begin and end */
+	size_t nleases;
+	char *busy; /* the file whose lease was refused last, else NULL */
 };
+
+/* A writer that opened a file but has not written yet (or whose IN_MODIFY
+ * is still to come) is only seen by a refused lease: no event will say
+ * when it is done, so the watch tries again this often. */
+#define WATCH_BUSY_RETRY_MS 100
 
 static bool is_config(const struct sg_watch *w, int wd, const char *name)
 {
@@ -111,10 +123,10 @@ static void unmark_writing(struct sg_watch *w, int wd, const char *name)
 		return;
 	i = find_writing(w, wd, path);
 	free(path);
-	if (i == w->nwriting)
-		return;
-	free(w->writing[i].path);
-	w->writing[i] = w->writing[--w->nwriting];
+	if (i < w->nwriting) {
+		free(w->writing[i].path);
+		w->writing[i] = w->writing[--w->nwriting];
+	}
 	if (w->requested && w->nwriting == 0)
 		sg_timer_arm(w->loop, &w->settle, sg_loop_now(w->loop));
 }
@@ -185,7 +197,6 @@ static void on_settle(struct sg_loop *loop, struct sg_timer *t)
 		w->told = true;
 		return;
 	}
-	w->told = false;
 	w->requested = false;
 	w->fn(w->ctx);
 }
@@ -194,21 +205,120 @@ void sg_watch_request(struct sg_watch *w)
 {
 	w->requested = true;
 	drain(w);
-	if (w->nwriting == 0)
-		sg_timer_arm(w->loop, &w->settle, sg_loop_now(w->loop));
+	if (w->nwriting)
+		return; /* its IN_CLOSE_WRITE arms the timer */
+	sg_timer_arm(w->loop, &w->settle,
+		     sg_loop_now(w->loop) + (w->busy ? WATCH_BUSY_RETRY_MS : 0));
 }
 
-bool sg_watch_settled(struct sg_watch *w, uint64_t *gen)
+static void release(struct sg_watch *w)
 {
-	drain(w);
-	*gen = w->gen;
-	return w->nwriting == 0;
+	while (w->nleases) {
+		int fd = w->leases[--w->nleases];
+
+		fcntl(fd, F_SETLEASE, F_UNLCK);
+		close(fd);
+	}
 }
 
-bool sg_watch_changed(struct sg_watch *w, uint64_t gen)
+/* A read lease on `path`: 0 (taken, or none to be had: then the events
+ * alone guard it), -EAGAIN when some process has the file open for
+ * writing, -ENOMEM. */
+static int lease(struct sg_watch *w, const char *path)
 {
+	int *grown, fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+
+	if (fd == -1)
+		return 0; /* gone or unreadable: the read reports it */
+	if (fcntl(fd, F_SETLEASE, F_RDLCK) == -1) {
+		int err = errno;
+
+		close(fd);
+		if (err != EAGAIN) {
+			/* EACCES: not the file's owner (CAP_LEASE is not
+			 * kept); EINVAL: leases disabled. */
+			SG_DEBUG("config file %s: no read lease: %s", path, strerror(err));
+			return 0;
+		}
+		if (!w->busy || strcmp(w->busy, path)) {
+			free(w->busy);
+			w->busy = strdup(path);
+			SG_INFO("config file %s is open for writing; reloading once it is closed",
+				path);
+		}
+		return -EAGAIN;
+	}
+	grown = realloc(w->leases, (w->nleases + 1) * sizeof(*grown));
+	if (!grown) {
+		fcntl(fd, F_SETLEASE, F_UNLCK);
+		close(fd);
+		return -ENOMEM;
+	}
+	w->leases = grown;
+	w->leases[w->nleases++] = fd;
+	return 0;
+}
+
+static int lease_target(struct sg_watch *w, const struct target *t)
+{
+	struct dirent **list;
+	char *path;
+	int n, rc = 0;
+
+	if (t->name) {
+		if (asprintf(&path, "%s/%s", t->dir, t->name) == -1)
+			return -ENOMEM;
+		rc = lease(w, path);
+		free(path);
+		return rc;
+	}
+	n = scandir(t->dir, &list, NULL, alphasort);
+	for (int i = 0; i < n; i++) {
+		if (rc == 0 && sg_sources_wanted(list[i]->d_name)) {
+			if (asprintf(&path, "%s/%s", t->dir, list[i]->d_name) == -1) {
+				rc = -ENOMEM;
+			} else {
+				rc = lease(w, path);
+				free(path);
+			}
+		}
+		free(list[i]);
+	}
+	if (n >= 0)
+		free(list);
+	return rc;
+}
+
+/* Leases first: from then on no process can open a config file for
+ * writing (its open waits for sg_watch_end_read), and the events drained
+ * after them cover every write that came before. */
+int sg_watch_begin_read(struct sg_watch *w, uint64_t *mark)
+{
+	int rc = 0;
+
+	for (size_t i = 0; i < w->ntargets && rc == 0; i++)
+		rc = lease_target(w, &w->targets[i]);
 	drain(w);
-	return w->gen != gen || w->nwriting;
+	if (rc == 0 && w->nwriting)
+		rc = -EAGAIN;
+	if (rc < 0) {
+		release(w);
+		return rc;
+	}
+	free(w->busy);
+	w->busy = NULL;
+	w->told = false;
+	*mark = w->gen;
+	return 0;
+}
+
+/* A file created or renamed into place while the files were read (which
+ * leases do not hold back) shows as an event. */
+bool sg_watch_end_read(struct sg_watch *w, uint64_t mark)
+{
+	release(w);
+	drain(w);
+	return w->gen != mark || w->nwriting;
 }
 
 /* dir and name of one config path; name NULL for a directory. Returns 0,
@@ -280,6 +390,10 @@ int sg_watch_start(struct sg_loop *loop, const char *const *paths, size_t npaths
 	sg_timer_init(&w->settle, on_settle, w);
 	w->io.cb = on_io;
 	w->io.data = w;
+	/* A writer opening a file this process holds a lease on makes the
+	 * kernel send SIGIO, whose default action ends the process. The
+	 * lease goes at once anyway (sg_watch_end_read). */
+	signal(SIGIO, SIG_IGN);
 	w->io.fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
 	if (w->io.fd == -1) {
 		rc = -errno;
@@ -305,6 +419,9 @@ void sg_watch_stop(struct sg_watch *w)
 	sg_timer_stop(w->loop, &w->settle);
 	sg_io_set(w->loop, &w->io, 0);
 	close(w->io.fd);
+	release(w);
+	free(w->leases);
+	free(w->busy);
 	forget_writing(w);
 	free(w->writing);
 	for (size_t i = 0; i < w->ntargets; i++) {

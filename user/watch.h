@@ -24,19 +24,23 @@ typedef void (*sg_watch_fn)(void *ctx);
 int sg_watch_start(struct sg_loop *loop, const char *const *paths, size_t npaths,
 		   uint64_t settle_ms, sg_watch_fn fn, void *ctx, struct sg_watch **out);
 
-/* A reload is asked for (SIGHUP): fn(ctx) is called from the loop's next
- * pass, or, while a config file is being written, as soon as the last one
- * is closed. */
+/* A reload is asked for (SIGHUP, or a read put off): fn(ctx) is called
+ * from the loop's next pass; while a config file is being written, as
+ * soon as the last one is closed. */
 void sg_watch_request(struct sg_watch *w);
 
-/* For the reload itself, which reads the files: sg_watch_settled() before
- * reading says whether none is being written (false: do not read now, ask
- * again with sg_watch_request) and takes a mark in *gen;
- * sg_watch_changed(w, mark) after reading says whether anything changed
- * meanwhile, so that what was read may be torn (read again once settled).
- * Both first take in every event already queued. */
-bool sg_watch_settled(struct sg_watch *w, uint64_t *gen);
-bool sg_watch_changed(struct sg_watch *w, uint64_t gen);
+/* Around the reload's reading of the config files. sg_watch_begin_read()
+ * returns -EAGAIN when a config file is being written or open for writing
+ * (do not read; sg_watch_request() to be called again once it is closed),
+ * else 0 with a mark, and until sg_watch_end_read() it holds a read lease
+ * on each config file, so no process can open one for writing meanwhile
+ * (its open waits). Where a lease cannot be had (a file of another owner:
+ * CAP_LEASE is not kept) only the events guard it. sg_watch_end_read()
+ * drops the leases and says whether anything changed since the mark (a
+ * file created or renamed into place meanwhile): then what was read may
+ * be torn, read again. The watch ignores SIGIO, the lease-break signal. */
+int sg_watch_begin_read(struct sg_watch *w, uint64_t *mark);
+bool sg_watch_end_read(struct sg_watch *w, uint64_t mark);
 
 /* Stops watching and frees w (NULL is fine). Call it from the loop's thread,
  * outside w's own callback. */

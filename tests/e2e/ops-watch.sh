@@ -48,15 +48,18 @@ mv "$WORK/cm/.gw.yaml.tmp" "$WORK/cm/gw.yaml"
 until_code /four 200 && pass "file replaced by rename reloads" || fail "/four $(code /four)"
 
 # Written in place slowly: truncated, then filled 0.6 s later, while the
-# watch's timer from the write before runs out. A reload in between would
-# read an empty file and put a config with no listener in force.
+# watch's timer from the write before runs out and a SIGHUP comes. A reload
+# in between would read an empty file and put a config with no listener in
+# force.
 route /five >"$WORK/cm/gw.yaml"
-refused=$(/usr/bin/python3 - "$WORK/cm/gw.yaml" <<'PY'
-import socket, sys, time
+refused=$(/usr/bin/python3 - "$WORK/cm/gw.yaml" "$GW_PID" <<'PY'
+import os, signal, socket, sys, time
 path = sys.argv[1]
 text = open(path).read().replace("/five", "/six")
 time.sleep(0.05)
 f = open(path, "w")  # truncated, held open
+time.sleep(0.05)
+os.kill(int(sys.argv[2]), signal.SIGHUP)
 refused = 0
 end = time.time() + 0.6
 while time.time() < end:
@@ -70,7 +73,7 @@ f.close()
 print(refused)
 PY
 )
-[ "$refused" = 0 ] && pass "a file being written is not read half-written" ||
+[ "$refused" = 0 ] && pass "a file being written is not read half-written (watch, SIGHUP)" ||
 	fail "listener gone while gw.yaml was being written ($refused connections refused)"
 until_code /six 200 && pass "it reloads once closed" || fail "/six $(code /six)"
 grep -q "gw.yaml is being written; reloading once it is closed" "$WORK/gateway.log" &&
