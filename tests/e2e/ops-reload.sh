@@ -133,6 +133,7 @@ PY
 	sleep 0.2
 	want_reports=1
 	in_force=bind/18081
+	changes=2 # reloads that put a new config in force so far
 	wrong=""
 	tries=50 # once wrong, polled no more: the run ends in time
 	for i in $(seq 50); do
@@ -143,11 +144,13 @@ PY
 		esac
 		kill -HUP "$GW_PID"
 		sleep 0.15
+		prev=$in_force
 		case $((i % 3)) in
 		0) want_reports=$((want_reports + 1)) ;;
 		1) in_force=bind/18081 ;;
 		2) in_force=bind/18081,bind/18082 ;;
 		esac
+		[ "$in_force" != "$prev" ] && changes=$((changes + 1))
 		settled "$want_reports" "$in_force" "$tries" || {
 			wrong="$wrong $i"
 			tries=1
@@ -179,6 +182,13 @@ PY
 		fail "$engine: broken config reported $n times, want 17"
 	[ "$(binds)" = bind/18081,bind/18082 ] && pass "$engine: config_dump after reloads" ||
 		fail "$engine: config_dump after reloads: $(binds)"
+	curl -s http://127.0.0.1:15020/metrics >"$WORK/metrics"
+	/usr/bin/python3 "$E2E_DIR/prom_strict.py" "$WORK/metrics" splicegate_requests_total \
+		splicegate_config_reloads_total >"$WORK/why" &&
+		pass "$engine: metrics after the load parse (strict)" || fail "$engine: $(cat "$WORK/why")"
+	got=$(grep '^splicegate_config_reloads_total' "$WORK/metrics" | tr '\n' ' ')
+	check "$engine: reloads counted by result" "$got" \
+		"splicegate_config_reloads_total{result=\"ok\"} $changes splicegate_config_reloads_total{result=\"failed\"} 17 "
 	stop_gateway
 done
 finish
