@@ -260,6 +260,10 @@ int sg_io_set(struct sg_loop *loop, struct sg_io *io, uint32_t events)
 	struct epoll_event ev = { .events = events, .data.ptr = io };
 	int op = io->events ? EPOLL_CTL_MOD : EPOLL_CTL_ADD;
 
+	/* Level-triggered: registering the same mask again changes nothing
+	 * (and callers re-derive their masks after every step). */
+	if (events == io->events)
+		return 0;
 	if (events == 0) {
 		if (io->events == 0)
 			return 0;

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "policy/failure.h"
@@ -284,26 +285,44 @@ static bool early_eof(struct client *c, struct sg_ksock *k, int fd)
 	return true;
 }
 
-/* Queue bytes to the client and try to write them now. */
-static int client_write(struct client *c, const char *data, size_t len)
+/* Queue bytes to the client and try to write them now, in one sendmsg()
+ * (a response head and a small body that came with it: one segment). */
+static int client_writev(struct client *c, const struct iovec *iov, size_t cnt)
 {
-	ssize_t n = 0;
+	size_t total = 0, sent = 0;
+	ssize_t n;
 
+	for (size_t i = 0; i < cnt; i++)
+		total += iov[i].iov_len;
 	if (c->out_off == c->out_len) {
-		n = send(c->io.fd, data, len, MSG_NOSIGNAL);
+		struct msghdr m = { .msg_iov = (void *)(uintptr_t)iov, .msg_iovlen = cnt };
+
+		n = sendmsg(c->io.fd, &m, MSG_NOSIGNAL);
 		sg_ksock_wrote(&c->ck, n);
 		if (n == -1 && errno != EAGAIN && errno != EINTR)
 			return -1;
-		if (n == -1)
-			n = 0;
-		if ((size_t)n == len)
+		sent = n > 0 ? (size_t)n : 0;
+		if (sent == total)
 			return 0;
 	}
-	if (grow(&c->out, &c->out_cap, c->out_len + len - (size_t)n) == -1)
+	if (grow(&c->out, &c->out_cap, c->out_len + total - sent) == -1)
 		return -1;
-	memcpy(c->out + c->out_len, data + n, len - (size_t)n);
-	c->out_len += len - (size_t)n;
+	for (size_t i = 0; i < cnt; i++) {
+		size_t skip = sent < iov[i].iov_len ? sent : iov[i].iov_len;
+
+		memcpy(c->out + c->out_len, (const char *)iov[i].iov_base + skip,
+		       iov[i].iov_len - skip);
+		c->out_len += iov[i].iov_len - skip;
+		sent -= skip;
+	}
 	return 0;
+}
+
+static int client_write(struct client *c, const char *data, size_t len)
+{
+	struct iovec v = { .iov_base = (void *)(uintptr_t)data, .iov_len = len };
+
+	return client_writev(c, &v, 1);
 }
 
 /* 1 = all written, 0 = still pending, -1 = error. */
@@ -633,6 +652,7 @@ static int build_request_out(struct client *c)
 }
 
 static void on_upstream_io(struct sg_loop *loop, struct sg_io *io, uint32_t revents);
+static void write_upstream(struct client *c);
 
 static void start_attempt(struct client *c)
 {
@@ -679,7 +699,12 @@ static void start_attempt(struct client *c)
 		return;
 	}
 	rearm_timer(c);
-	update_io(c);
+	/* A pooled connection takes the request now, a new one once it is
+	 * connected (EPOLLOUT). */
+	if (c->up_connected)
+		write_upstream(c);
+	if (!c->closed)
+		update_io(c);
 }
 
 /* The request head (and buffered body) went out: stream any larger body. */
@@ -797,7 +822,8 @@ static bool is_retry_status(const struct client *c, uint16_t status)
 static void got_response_head(struct client *c)
 {
 	char head[PROXY_HEAD_MAX + 256];
-	size_t extra_len;
+	size_t extra_len, whole = 0;
+	struct iovec iov[2];
 	bool tunnel;
 	ssize_t n;
 
@@ -824,14 +850,29 @@ static void got_response_head(struct client *c)
 	if (c->resp_body == SG_H1_BODY_CLOSE || !c->req.keep_alive || c->ctx->draining)
 		c->client_close = true;
 	n = sg_h1_write_response(&c->resp, c->client_close && !tunnel, NULL, head, sizeof(head));
-	if (n < 0 || client_write(c, head, (size_t)n) == -1) {
+	/* A small body that came whole with the head leaves with it. */
+	if (c->resp_body == SG_H1_BODY_LENGTH && c->resp.content_length < PROXY_SPLICE_MIN &&
+	    c->up_in_len - c->resp.head_len >= (size_t)c->resp.content_length)
+		whole = (size_t)c->resp.content_length;
+	iov[0] = (struct iovec){ .iov_base = head, .iov_len = n > 0 ? (size_t)n : 0 };
+	iov[1] = (struct iovec){ .iov_base = c->up_in + c->resp.head_len, .iov_len = whole };
+	if (n < 0 || client_writev(c, iov, 2) == -1) {
 		client_close(c);
 		return;
 	}
 	c->resp_started = true;
 	count_request(c, c->resp.status);
 	c->state = C_RESP;
-	extra_len = c->up_in_len - c->resp.head_len;
+	extra_len = c->up_in_len - c->resp.head_len - whole;
+	if (whole) {
+		c->bytes_out += whole;
+		sg_stats_add(c->ctx->stats, SG_STAT_BYTES_COPY, whole);
+		c->body_engine = SG_RELAY_COPY;
+		c->resp_body = SG_H1_BODY_NONE;
+		if (extra_len)
+			c->resp_keep_alive = false; /* more than its response */
+		extra_len = 0;
+	}
 	if (tunnel) {
 		start_upgraded_tunnel(c, extra_len);
 		return;
@@ -1553,7 +1594,9 @@ static void update_io(struct client *c)
 	case C_ATTEMPT:
 		if (!c->up)
 			break;
-		uev = !c->up_connected || c->up_out ? EPOLLOUT : EPOLLIN;
+		/* EPOLLRDHUP too: the mask a pooled connection keeps, so that
+		 * taking it from the pool and giving it back cost nothing. */
+		uev = !c->up_connected || c->up_out ? EPOLLOUT : EPOLLIN | EPOLLRDHUP;
 		if (c->up_sent && c->req_pumping && !c->req_done) {
 			if (c->req_pump.pending)
 				uev |= EPOLLOUT;
@@ -1565,7 +1608,7 @@ static void update_io(struct client *c)
 		if (client_out_pending(c) || (c->resp_pumping && c->resp_pump.pending))
 			cev |= EPOLLOUT;
 		else if (c->resp_pumping && c->up)
-			uev |= EPOLLIN;
+			uev |= EPOLLIN | EPOLLRDHUP;
 		if (c->req_pumping && !c->req_done && c->up) {
 			if (c->req_pump.pending)
 				uev |= EPOLLOUT;

@@ -109,7 +109,9 @@ struct sg_upstream *sg_pool_take(struct sg_pool *p, const char *key)
 			continue;
 		unlink_idle(p, u);
 		sg_timer_stop(p->loop, &u->idle_timer);
-		sg_io_set(p->loop, &u->io, 0);
+		/* It stays registered (EPOLLIN | EPOLLRDHUP, what the new owner
+		 * waits for too): the owner sets io.cb before the loop runs
+		 * again, and a request costs no epoll_ctl here. */
 		u->reused = true;
 		return u;
 	}

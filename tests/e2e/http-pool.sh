@@ -115,11 +115,15 @@ for engine in $(engines); do
 	check "5 sequential requests (5 client connections) answered" "$codes" "200 200 200 200 200 "
 	check "5 sequential requests share one backend connection" "$(upstream_conns "$B")" 1
 
+	# Slow enough that the three overlap even on a busy machine.
 	for i in 1 2 3; do
-		curl -s -o /dev/null --max-time 5 "$G/par?delay=500ms" &
+		curl -s -o /dev/null --max-time 5 "$G/par?delay=1500ms" &
 		PIDS+=("$!")
 	done
-	sleep 0.25
+	for _ in $(seq 20); do
+		[ "$(upstream_conns "$B")" = 3 ] && break
+		sleep 0.05
+	done
 	check "3 concurrent slow requests use 3 backend connections" "$(upstream_conns "$B")" 3
 	wait "${PIDS[@]: -3}" 2>/dev/null
 	for i in 1 2 3 4 5; do
