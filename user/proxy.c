@@ -62,6 +62,9 @@ struct client {
 	enum client_state state;
 	bool closed;
 	char ip[80];
+	/* EPOLLIN left registered while the client is not read (update_io),
+	 * and whether pipelined bytes made us narrow it to EPOLLRDHUP. */
+	bool lazy_in, narrowed;
 
 	/* Bytes read from the client not yet consumed (head, body, pipelined). */
 	char *in;
@@ -1649,6 +1652,16 @@ static void update_io(struct client *c)
 	if (c->state == C_ATTEMPT || c->state == C_BACKOFF || (c->state == C_RESP && !cev))
 		if (!(cev & EPOLLIN))
 			cev |= EPOLLRDHUP;
+	/* While its request is served the client is watched with EPOLLRDHUP
+	 * alone (pipelined bytes must not wake us), between requests with
+	 * EPOLLIN: switching costs two epoll_ctl a request, so EPOLLIN stays
+	 * until it fires (client_woke_lazily), which a client that waits for
+	 * its response never makes it do. */
+	if (cev & EPOLLIN)
+		c->narrowed = false;
+	c->lazy_in = cev == EPOLLRDHUP && !c->narrowed && c->io.events == EPOLLIN;
+	if (c->lazy_in)
+		cev = EPOLLIN;
 	/* A socket that read EOF with passed bytes still on their way is read
 	 * again on the kick timer: at EOF it is readable for ever. */
 	if (c->ck.eof_wait)
@@ -1696,12 +1709,33 @@ static void on_upstream_io(struct sg_loop *loop, struct sg_io *io, uint32_t reve
 	}
 }
 
+/* EPOLLIN fired while it was only left registered (update_io): the client
+ * is gone (EOF or an error: reported as EPOLLRDHUP, as the narrow mask
+ * would have), or sent bytes ahead of its response (pipelining): narrow
+ * to EPOLLRDHUP now and drop the event. Returns the events to handle. */
+static uint32_t client_woke_lazily(struct client *c, uint32_t revents)
+{
+	char b;
+	ssize_t n = recv(c->io.fd, &b, 1, MSG_PEEK | MSG_DONTWAIT);
+
+	if (n == 0 || (n == -1 && errno != EAGAIN && errno != EINTR))
+		return (revents & ~(uint32_t)EPOLLIN) | EPOLLRDHUP;
+	c->narrowed = true;
+	update_io(c);
+	return revents & ~(uint32_t)EPOLLIN;
+}
+
 static void on_client_io(struct sg_loop *loop, struct sg_io *io, uint32_t revents)
 {
 	struct client *c = io->data;
 
 	if (c->closed)
 		return;
+	if (c->lazy_in && (revents & EPOLLIN)) {
+		revents = client_woke_lazily(c, revents);
+		if (!revents)
+			return;
+	}
 	switch (c->state) {
 	case C_HEAD:
 	case C_BODY:
@@ -1717,7 +1751,7 @@ static void on_client_io(struct sg_loop *loop, struct sg_io *io, uint32_t revent
 			client_close(c); /* client gave up: abandon the attempt */
 		return;
 	case C_RESP:
-		if (!c->req_pumping && io->events == EPOLLRDHUP &&
+		if (!c->req_pumping && (io->events == EPOLLRDHUP || c->lazy_in) &&
 		    (revents & (EPOLLRDHUP | EPOLLHUP | EPOLLERR))) {
 			client_close(c); /* gone while the backend is quiet */
 			return;
