@@ -122,8 +122,9 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 
 			if (sg_dur_parse(optarg, &d, why, sizeof(why)) == -1 || d <= 0) {
 				/* why: the parser's reason, else the initial one */
-				fprintf(stderr, "splicegate: --tunnel-idle-timeout: %s, got \"%s\"\n",
-					why, optarg);
+				fprintf(stderr,
+					"splicegate: --tunnel-idle-timeout: %s, got \"%s\"\n", why,
+					optarg);
 				return -1;
 			}
 			cli->gw.tunnel_idle_ms = sg_dur_to_ms_ceil(d);

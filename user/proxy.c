@@ -96,7 +96,7 @@ struct client {
 	const struct sg_backend_ref *backend;
 	bool stale_retry_used;
 	bool is_head;
-	bool is_connect; /* CONNECT: a 2xx turns the connection into a tunnel */
+	bool is_connect;		  /* CONNECT: a 2xx turns the connection into a tunnel */
 	bool logged;			  /* access log line written for this request */
 	uint64_t started;		  /* loop ms when the head was complete */
 	uint16_t status;		  /* what the client was answered, 0 = nothing yet */

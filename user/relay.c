@@ -283,7 +283,6 @@ static enum sg_pump_status kernel_run(struct sg_pump *p, size_t max_bytes, int *
 		if (n > 0) {
 			uint64_t body = body_part(p, (size_t)n);
 
-
 			sg_ksock_read(p->ksrc, n);
 			p->off = 0;
 			p->pending = (size_t)body;
