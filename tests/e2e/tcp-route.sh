@@ -3,39 +3,10 @@
 
 # Echo backend: echoes everything; after the client's FIN it sends "<eof>"
 # and closes, so the client sees its FIN arrived and gets the backend's FIN.
-cat >"$WORK/echo.py" <<'PY'
-import os, socket, sys, threading
-def serve(c):
-    try:
-        while True:
-            d = c.recv(262144)
-            if not d:
-                break
-            c.sendall(d)
-        c.sendall(b"<eof>")
-        c.shutdown(socket.SHUT_WR)
-    except OSError:
-        pass
-    finally:
-        c.close()
-l = socket.socket()
-l.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-l.bind(("127.0.0.1", 0))
-l.listen(64)
-with open(sys.argv[1] + ".tmp", "w") as f:
-    f.write("%d\n" % l.getsockname()[1])
-os.rename(sys.argv[1] + ".tmp", sys.argv[1])
-while True:
-    c, _ = l.accept()
-    threading.Thread(target=serve, args=(c,), daemon=True).start()
-PY
-/usr/bin/python3 "$WORK/echo.py" "$WORK/echo.port" &
+E=$(free_port)
+/usr/bin/python3 "$E2E_DIR/echo_server.py" "$E" --eof &
 PIDS+=("$!")
-for _ in $(seq 100); do
-	[ -s "$WORK/echo.port" ] && break
-	sleep 0.05
-done
-E=$(cat "$WORK/echo.port")
+wait_port "$E" 10 || { fail "echo backend did not start"; finish; }
 TP=$(free_port)      # the gateway's TCP listener
 DEAD=$(free_port)    # nothing listens here
 
