@@ -731,6 +731,7 @@ static void request_sent(struct client *c)
 		size_t take = early < len ? early : (size_t)len;
 
 		init_pump(c, &c->req_pump, true, len, false);
+		c->req_pumping = true; /* from here a failure releases the pump */
 		if (take && sg_pump_prime(&c->req_pump, c->in + c->req.head_len, take) == -1) {
 			fail_request(c, SG_FAIL_BAD_REQUEST, 0);
 			return;
@@ -741,6 +742,7 @@ static void request_sent(struct client *c)
 		ssize_t used;
 
 		init_pump(c, &c->req_pump, true, 0, true);
+		c->req_pumping = true;
 		memset(&c->req_chunks, 0, sizeof(c->req_chunks));
 		c->body_len = 0;
 		used = sg_h1_chunked_scan(&c->req_chunks.scan, c->in + c->req.head_len, early,

@@ -36,8 +36,10 @@ static size_t min_size(uint64_t a, size_t b)
 
 static int buf_setup(struct sg_pump *p)
 {
-	if (!p->buf)
+	if (!p->buf) {
 		p->buf = malloc(SG_RELAY_BUF_SIZE);
+		p->buf_cap = p->buf ? SG_RELAY_BUF_SIZE : 0;
+	}
 	return p->buf ? 0 : -1;
 }
 
@@ -71,12 +73,18 @@ static ssize_t copy_prime(struct sg_pump *p, const void *data, size_t len)
 {
 	if (buf_setup(p) == -1)
 		return -1;
-	if (len > SG_RELAY_BUF_SIZE - p->pending) {
-		errno = ENOSPC;
-		return -1;
-	}
 	memmove(p->buf, p->buf + p->off, p->pending);
 	p->off = 0;
+	/* Body bytes that came with a head can outgrow one buffer (a client's
+	 * input buffer grows with the bodies it buffered before). */
+	if (len > p->buf_cap - p->pending) {
+		unsigned char *grown = realloc(p->buf, p->pending + len);
+
+		if (!grown)
+			return -1;
+		p->buf = grown;
+		p->buf_cap = p->pending + len;
+	}
 	memcpy(p->buf + p->pending, data, len);
 	return (ssize_t)len;
 }
@@ -483,6 +491,7 @@ void sg_pump_release(struct sg_pump *p)
 {
 	free(p->buf);
 	p->buf = NULL;
+	p->buf_cap = 0;
 	p->off = 0;
 	if (p->pipe_cap) {
 		close(p->pipe_rd);

@@ -45,7 +45,8 @@ struct sg_pump {
 
 	/* Engine-private below: do not touch. */
 	bool eof;	      /* src returned 0; sticky */
-	unsigned char *buf;   /* copy: SG_RELAY_BUF_SIZE bytes once used, else NULL */
+	unsigned char *buf;   /* copy: buf_cap bytes once used, else NULL */
+	size_t buf_cap;	      /* copy: SG_RELAY_BUF_SIZE, more after a large prime */
 	size_t off;	      /* copy: pending bytes start at buf + off */
 	int pipe_rd, pipe_wr; /* splice: valid only while pipe_cap != 0 */
 	size_t pipe_cap;      /* splice: pipe size in bytes, 0 = no pipe yet */
@@ -123,8 +124,8 @@ enum sg_pump_status sg_pump_run(struct sg_pump *p, size_t max_bytes, int *err_si
  * The bytes are copied: the caller keeps `data`.
  *
  * Returns 0, or -1 with errno: EINVAL if len exceeds a finite budget, ENOSPC
- * if the bytes do not fit (the copy buffer holds SG_RELAY_BUF_SIZE minus what
- * is pending; the pipe holds its size minus what is pending, which is
+ * if the bytes do not fit (the copy buffer grows to hold them; the pipe
+ * holds its size minus what is pending, which is
  * SG_RELAY_PIPE_SIZE or the kernel's default of 64 KiB, less only when the
  * user's pipe memory limit is hit), ENOMEM or the pipe2() error on setup. On
  * ENOSPC from the splice engine a prefix may already be queued (a pipe of
