@@ -355,26 +355,20 @@ static int start_workers(struct gateway *g, const struct sg_gateway_opts *opts)
 		rings[i] = sg_splice_ring_open(g->splice, err, sizeof(err));
 		if (!rings[i]) {
 			SG_ERR("worker %u: %s", i, err);
-			while (i--)
-				sg_splice_ring_close(rings[i]);
-			return -1;
+			goto close_rings;
 		}
 	}
 	/* Capabilities belong to threads: drop them before the first worker
 	 * thread starts, so that every thread inherits the reduced sets. */
-	if (drop_privileges() == -1) {
-		for (unsigned i = 0; i < g->nworkers; i++)
-			sg_splice_ring_close(rings[i]);
-		return -1;
-	}
+	if (drop_privileges() == -1)
+		goto close_rings;
 	for (unsigned i = 0; i < g->nworkers; i++) {
 		g->workers[i] =
 			sg_worker_start(g->cfg, &po, g->splice, rings[i], i, err, sizeof(err));
+		rings[i] = NULL; /* the worker's now, even when it failed */
 		if (!g->workers[i]) {
 			SG_ERR("%s", err);
-			while (++i < g->nworkers)
-				sg_splice_ring_close(rings[i]);
-			return -1;
+			goto close_rings;
 		}
 	}
 	for (size_t i = 0; i < g->cfg->nbinds; i++)
@@ -383,6 +377,11 @@ static int start_workers(struct gateway *g, const struct sg_gateway_opts *opts)
 	SG_INFO("%u workers, %s engine for bodies, %s for tunnels", g->nworkers,
 		sg_relay_engine_name(po.engine), sg_relay_engine_name(po.tunnel));
 	return 0;
+
+close_rings:
+	for (unsigned i = 0; i < g->nworkers; i++)
+		sg_splice_ring_close(rings[i]); /* NULL: not opened, or given away */
+	return -1;
 }
 
 static void teardown(struct gateway *g)

@@ -180,20 +180,26 @@ static void stat(struct client *c, enum sg_stat which)
 	sg_stats_add(c->ctx->stats, which, 1);
 }
 
-/* Release a pump, counting the bytes it moved once. */
-static void pump_done(struct client *c, struct sg_pump *p)
+/* Body bytes moved to the backend (`in`) or to the client by `engine`. */
+static void count_body(struct client *c, bool in, enum sg_relay_engine engine, uint64_t n)
 {
-	if (p == &c->req_pump)
-		c->bytes_in += p->moved;
-	else
-		c->bytes_out += p->moved;
 	static const enum sg_stat by_engine[] = {
 		[SG_RELAY_COPY] = SG_STAT_BYTES_COPY,
 		[SG_RELAY_SPLICE] = SG_STAT_BYTES_SPLICE,
 		[SG_RELAY_SOCKMAP] = SG_STAT_BYTES_SOCKMAP,
 	};
 
-	sg_stats_add(c->ctx->stats, by_engine[p->engine], p->moved);
+	if (in)
+		c->bytes_in += n;
+	else
+		c->bytes_out += n;
+	sg_stats_add(c->ctx->stats, by_engine[engine], n);
+}
+
+/* Release a pump, counting the bytes it moved once. */
+static void pump_done(struct client *c, struct sg_pump *p)
+{
+	count_body(c, p == &c->req_pump, p->engine, p->moved);
 	p->moved = 0;
 	sg_pump_release(p);
 }
@@ -870,8 +876,7 @@ static void got_response_head(struct client *c)
 	c->state = C_RESP;
 	extra_len = c->up_in_len - c->resp.head_len - whole;
 	if (whole) {
-		c->bytes_out += whole;
-		sg_stats_add(c->ctx->stats, SG_STAT_BYTES_COPY, whole);
+		count_body(c, false, SG_RELAY_COPY, whole);
 		c->body_engine = SG_RELAY_COPY;
 		c->resp_body = SG_H1_BODY_NONE;
 		if (extra_len)
@@ -1514,21 +1519,22 @@ static void tunnel_pumps(struct client *c)
  * the pumps moved in userspace (drive_tunnel), and for sockets in the socket map the
  * kernel's last-activity stamp (every skb the verdict sees, redirected or
  * passed), so a stream the kernel moves alone is not idle. */
-static uint64_t tunnel_idle(struct client *c)
+static uint64_t kernel_idle(struct client *c, const struct sg_ksock *k, int fd, uint64_t idle)
 {
-	uint64_t idle = now(c) - c->active_at;
 	struct sg_splice_sock ss;
 
-	if (!c->ctx->kmap)
-		return idle;
-	if (c->ck.in_map && sg_splice_sock(sg_sockmap_splice(c->ctx->kmap), c->io.fd, &ss) == 0 &&
+	if (c->ctx->kmap && k->in_map &&
+	    sg_splice_sock(sg_sockmap_splice(c->ctx->kmap), fd, &ss) == 0 &&
 	    ss.idle_ns / 1000000 < idle)
-		idle = ss.idle_ns / 1000000;
-	if (c->up && c->up->k.in_map &&
-	    sg_splice_sock(sg_sockmap_splice(c->ctx->kmap), c->up->fd, &ss) == 0 &&
-	    ss.idle_ns / 1000000 < idle)
-		idle = ss.idle_ns / 1000000;
+		return ss.idle_ns / 1000000;
 	return idle;
+}
+
+static uint64_t tunnel_idle(struct client *c)
+{
+	uint64_t idle = kernel_idle(c, &c->ck, c->io.fd, now(c) - c->active_at);
+
+	return c->up ? kernel_idle(c, &c->up->k, c->up->fd, idle) : idle;
 }
 
 /* After 101 Switching Protocols both directions are opaque bytes until
