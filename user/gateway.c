@@ -292,27 +292,27 @@ static int drop_privileges(void)
 /* The engines for --splice MODE, for HTTP bodies and for tunnels (TCP
  * routes, 101 and CONNECT). sockmap and auto open the BPF side: the objects
  * `splicegate bpf load` pinned, else a private load. sockmap insists and
- * splices everything in the kernel. auto uses the kernel for tunnels, where
- * it wins on proxy CPU, latency and many streams at once, and splice(2) for
- * HTTP bodies, which a lone bulk stream moves faster (README "Kernel
- * splicing", "Benchmarks"); without BPF it is splice(2) for both, said
- * once. */
-static int choose_engine(struct gateway *g, const char *mode, enum sg_relay_engine *engine,
-			 enum sg_relay_engine *tunnel)
+ * splices everything in the kernel. auto moves HTTP bodies and bulk tunnels
+ * with splice(2), which a lone bulk stream runs through fastest and at the
+ * least proxy CPU, and moves a tunnel into the socket map once it looks
+ * interactive, where the kernel cuts the latency of every exchange
+ * (README "Kernel splicing", "Benchmarks"); without BPF it is splice(2)
+ * for both, said once. */
+static int choose_engine(struct gateway *g, const char *mode, struct sg_proxy_opts *po)
 {
 	bool is_auto = !mode || !strcmp(mode, "auto");
 	struct sg_splice_opts sopts = { 0 };
 	char why[256];
 
 	g->engine = mode ? mode : "auto";
-	*engine = *tunnel = SG_RELAY_SPLICE;
+	po->engine = po->tunnel = SG_RELAY_SPLICE;
 	if (!is_auto) {
-		if (sg_relay_engine_parse(mode, engine) == -1) {
+		if (sg_relay_engine_parse(mode, &po->engine) == -1) {
 			SG_ERR("--splice %s: not an engine", mode);
 			return -1;
 		}
-		*tunnel = *engine;
-		if (*engine != SG_RELAY_SOCKMAP)
+		po->tunnel = po->engine;
+		if (po->engine != SG_RELAY_SOCKMAP)
 			return 0;
 	}
 	/* SG_SOCKMAP_MAX_SOCKS: a smaller socket map for a private load, so
@@ -329,7 +329,7 @@ static int choose_engine(struct gateway *g, const char *mode, enum sg_relay_engi
 		return 0;
 	}
 	SG_INFO("BPF sockmap %s", sg_splice_describe(g->splice));
-	*tunnel = SG_RELAY_SOCKMAP;
+	po->tunnel_promote = is_auto;
 	return 0;
 }
 
@@ -342,7 +342,7 @@ static int start_workers(struct gateway *g, const struct sg_gateway_opts *opts)
 	struct sg_splice_ring *rings[SG_MAX_WORKERS] = { 0 };
 	char err[256];
 
-	if (choose_engine(g, opts->splice, &po.engine, &po.tunnel) == -1)
+	if (choose_engine(g, opts->splice, &po) == -1)
 		return -1;
 	if (opts->access_log && !strcmp(opts->access_log, "json"))
 		po.access_log = SG_ACCESS_LOG_JSON;
@@ -374,8 +374,9 @@ static int start_workers(struct gateway *g, const struct sg_gateway_opts *opts)
 	for (size_t i = 0; i < g->cfg->nbinds; i++)
 		SG_INFO("listening on 0.0.0.0:%u (%s)", g->cfg->binds[i].port,
 			g->cfg->binds[i].proto == SG_PROTO_TCP ? "tcp" : "http");
-	SG_INFO("%u workers, %s engine for bodies, %s for tunnels", g->nworkers,
-		sg_relay_engine_name(po.engine), sg_relay_engine_name(po.tunnel));
+	SG_INFO("%u workers, %s engine for bodies, %s for tunnels%s", g->nworkers,
+		sg_relay_engine_name(po.engine), sg_relay_engine_name(po.tunnel),
+		po.tunnel_promote ? " (sockmap once interactive)" : "");
 	return 0;
 
 close_rings:

@@ -82,6 +82,12 @@ struct client {
 	/* A tunnel's activity as userspace sees it (--tunnel-idle-timeout):
 	 * when the pumps' byte counts last changed (drive_tunnel). */
 	uint64_t active_at, moved_seen;
+	/* auto: the tunnel's exchanges so far (count_turn), and whether it
+	 * moved into the socket map. turn_dir: 0 none yet, 1 to the backend,
+	 * 2 to the client. */
+	unsigned turns, turn_dir;
+	uint64_t turn_bytes;
+	bool promoted;
 
 	/* The request in flight. */
 	struct sg_h1_req req;
@@ -233,6 +239,8 @@ static enum sg_relay_engine init_pump(struct client *c, struct sg_pump *p, bool 
 	bool in_map = sg_ksock_kernel(&c->ck) || sg_ksock_kernel(&u->k);
 	enum sg_relay_engine e = tunnel ? c->ctx->tunnel : c->ctx->engine;
 
+	if (tunnel && c->promoted)
+		e = SG_RELAY_SOCKMAP;
 	if ((budget < PROXY_SPLICE_MIN && !tunnel) || chunked)
 		e = SG_RELAY_COPY;
 	if (!c->ctx->kmap && e == SG_RELAY_SOCKMAP)
@@ -1470,8 +1478,49 @@ static enum sg_pump_status tunnel_step(struct sg_pump *p, bool *done)
 	return st;
 }
 
+/* auto: a tunnel starts on splice(2), which moves a bulk stream fastest
+ * and at the least CPU, and moves into the socket map once it looks
+ * interactive: small messages, each direction answering the other (a
+ * request/response protocol, a shell, a WebSocket), where the kernel path
+ * saves two wake-ups of the proxy per exchange (W6 in the README's
+ * benchmarks). PROXY_TURNS bursts in a row of at most PROXY_TURN_BYTES,
+ * each in the other direction than the one before, make it interactive; a
+ * bigger burst starts the count again. Once in the map a socket stays
+ * there (DESIGN §5 fact 6), so a tunnel never moves back. */
+#define PROXY_TURNS 4
+#define PROXY_TURN_BYTES (16 * 1024)
+
+/* n bytes just moved in direction dir (1 to the backend, 2 to the client). */
+static void count_turn(struct client *c, unsigned dir, uint64_t n)
+{
+	if (!n)
+		return;
+	if (dir != c->turn_dir) {
+		c->turns = c->turn_dir && c->turn_bytes <= PROXY_TURN_BYTES ? c->turns + 1 : 0;
+		c->turn_dir = dir;
+		c->turn_bytes = 0;
+	}
+	c->turn_bytes += n;
+	if (c->turn_bytes > PROXY_TURN_BYTES)
+		c->turns = 0;
+}
+
+/* Both pumps are idle (nothing staged, both sources drained): close their
+ * pipes and pair the sockets; bytes that arrive meanwhile wait in the
+ * receive queues and go through the verdict once paired. */
+static void promote_tunnel(struct client *c)
+{
+	c->promoted = true;
+	pump_done(c, &c->req_pump);
+	pump_done(c, &c->resp_pump);
+	tunnel_pumps(c);
+	SG_DEBUG("%s: interactive tunnel: %s from now on", c->ip,
+		 sg_relay_engine_name(c->body_engine));
+}
+
 static void drive_tunnel(struct client *c)
 {
+	uint64_t to_backend = c->req_pump.moved, to_client = c->resp_pump.moved;
 	enum sg_pump_status a, b;
 
 	if (c->closed || !c->up_connected)
@@ -1493,6 +1542,15 @@ static void drive_tunnel(struct client *c)
 	if (a == SG_PUMP_ERROR || b == SG_PUMP_ERROR || (c->req_done && c->resp_done)) {
 		client_close(c);
 		return;
+	}
+	if (c->ctx->tunnel_promote && !c->promoted) {
+		count_turn(c, 1, c->req_pump.moved - to_backend);
+		count_turn(c, 2, c->resp_pump.moved - to_client);
+		if (c->turns >= PROXY_TURNS && a == SG_PUMP_WANT_READ && b == SG_PUMP_WANT_READ) {
+			promote_tunnel(c);
+			drive_tunnel(c);
+			return;
+		}
 	}
 	if (a == SG_PUMP_WAIT || b == SG_PUMP_WAIT)
 		kick(c);

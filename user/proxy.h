@@ -25,6 +25,9 @@ enum sg_access_log {
 struct sg_proxy_opts {
 	enum sg_relay_engine engine; /* for bodies of 64 KiB and more */
 	enum sg_relay_engine tunnel; /* for TCP routes and tunnels (101, CONNECT) */
+	/* auto: a tunnel starts on `tunnel` (splice(2)) and moves into the
+	 * socket map once its traffic looks interactive (user/proxy.c). */
+	bool tunnel_promote;
 	enum sg_access_log access_log;
 	/* A tunnel with no byte moving either way for this long is closed; 0:
 	 * never. Spliced bytes count by the kernel's last-activity stamps. */
@@ -38,6 +41,7 @@ struct sg_proxy_ctx {
 	struct sg_cfg *cfg;	     /* in force for new connections (a reference) */
 	enum sg_relay_engine engine; /* for bodies of 64 KiB and more */
 	enum sg_relay_engine tunnel; /* for TCP routes and tunnels (101, CONNECT) */
+	bool tunnel_promote;	     /* see struct sg_proxy_opts */
 	uint64_t tunnel_idle_ms;     /* see struct sg_proxy_opts */
 	struct sg_sockmap *kmap;     /* the kernel path, NULL without BPF */
 	uint64_t rng;		     /* xorshift state for endpoint choice */

@@ -297,6 +297,7 @@ struct sg_worker *sg_worker_start(struct sg_cfg *cfg, const struct sg_proxy_opts
 	w->ctx.loop = w->loop;
 	w->ctx.engine = opts->engine;
 	w->ctx.tunnel = opts->tunnel;
+	w->ctx.tunnel_promote = opts->tunnel_promote && splice;
 	w->ctx.tunnel_idle_ms = opts->tunnel_idle_ms;
 	if (splice) {
 		char why[200];

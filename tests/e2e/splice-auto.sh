@@ -1,32 +1,59 @@
-# --splice auto (the default): with BPF, TCP routes and tunnels go through the kernel (sockmap) and HTTP bodies of 64 KiB and more through splice(2), as /metrics' body bytes by engine show; without BPF (an unprivileged gateway) it says so once in the log and moves everything with splice(2).
+# --splice auto (the default): with BPF, HTTP bodies of 64 KiB and more and bulk tunnels move through splice(2), and a tunnel whose traffic turns interactive (small messages answered in turn) moves into the kernel (sockmap), as /metrics' body bytes by engine show; without BPF (an unprivileged gateway) it says so once in the log and moves everything with splice(2).
 . "$(dirname "$0")/lib.sh"
 
-# echo_once PORT SIZE: sends SIZE bytes, half-closes, prints the count read back.
-cat >"$WORK/echo_once.py" <<'PY'
+# tunnel.py oneway PORT SIZE: sends SIZE bytes to the counting backend,
+# half-closes, prints the count it answers.
+# tunnel.py pingpong PORT N SIZE: N round trips of 64 B through the echo
+# backend, then SIZE bytes echoed on the same connection; prints the bytes
+# received (N * 64 + SIZE), or what was wrong.
+cat >"$WORK/tunnel.py" <<'PY'
 import socket, sys, threading
-s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=10)
-data = b"x" * int(sys.argv[2])
-def send():
-    s.sendall(data)
+mode, port = sys.argv[1], int(sys.argv[2])
+s = socket.create_connection(("127.0.0.1", port), timeout=10)
+s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+def recv_exact(n):
+    got = b""
+    while len(got) < n:
+        d = s.recv(n - len(got))
+        if not d:
+            break
+        got += d
+    return got
+if mode == "oneway":
+    s.sendall(b"x" * int(sys.argv[3]))
     s.shutdown(socket.SHUT_WR)
-t = threading.Thread(target=send)
+    print(recv_exact(64).decode())
+    sys.exit(0)
+n, size, total = int(sys.argv[3]), int(sys.argv[4]), 0
+for i in range(n):
+    msg = bytes([65 + i % 26]) * 64
+    s.sendall(msg)
+    got = recv_exact(64)
+    if got != msg:
+        print("round trip %d: got %r" % (i, got[:16]))
+        sys.exit(1)
+    total += len(got)
+data = bytes(range(256)) * (size // 256)
+t = threading.Thread(target=s.sendall, args=(data,))
 t.start()
-got = 0
-while True:
-    d = s.recv(262144)
-    if not d:
-        break
-    got += len(d)
+got = recv_exact(len(data))
 t.join()
-print(got)
+if got != data:
+    print("bulk: %d of %d bytes, equal: %s" % (len(got), len(data), got == data[:len(got)]))
+    sys.exit(1)
+print(total + len(got))
 PY
 
 E=$(free_port)
+C=$(free_port)
 TP=$(free_port)
+TC=$(free_port)
 /usr/bin/python3 "$E2E_DIR/echo_server.py" "$E" &
 PIDS+=("$!")
+/usr/bin/python3 "$E2E_DIR/echo_server.py" "$C" --count &
+PIDS+=("$!")
 start_backend web || { fail "backend did not start"; finish; }
-wait_port "$E" 10 || { fail "echo backend did not start"; finish; }
+wait_port "$E" 10 && wait_port "$C" 10 || { fail "echo backends did not start"; finish; }
 chmod 755 "$WORK"
 cat >"$WORK/config.yaml" <<YAML
 binds:
@@ -46,6 +73,14 @@ binds:
     - name: echo
       backends:
       - host: 127.0.0.1:$E
+- port: $TC
+  listeners:
+  - name: count
+    protocol: TCP
+    tcpRoutes:
+    - name: count
+      backends:
+      - host: 127.0.0.1:$C
 YAML
 chmod 644 "$WORK/config.yaml"
 
@@ -55,21 +90,47 @@ bytes() {
 		awk -v e="$1" '$1 == "splicegate_body_bytes_total{engine=\"" e "\"}" { print $2 }'
 }
 
-# traffic: one 1 MiB download and 4 MiB each way through the TCP route.
+# The traffic: a 1 MiB download; 8 MiB one way through a TCP route; 100
+# round trips of 64 B through another, then 4 MiB each way on that same
+# connection.
+PINGS=100
+BULK=$((4 << 20))
+ONEWAY=$((8 << 20))
+PING_BYTES=$((PINGS * 128 + 2 * BULK))
 traffic() {
 	local size
 	size=$(curl -s -o /dev/null -w '%{size_download}' "http://127.0.0.1:8080/get?size=1048576")
 	check "$1: 1 MiB download" "$size" 1048576
-	check "$1: 4 MiB each way through the TCP route" \
-		"$(/usr/bin/python3 "$WORK/echo_once.py" "$TP" $((4 << 20)))" $((4 << 20))
+	check "$1: 8 MiB one way through a TCP route" \
+		"$(/usr/bin/python3 "$WORK/tunnel.py" oneway "$TC" "$ONEWAY")" "$ONEWAY"
+	check "$1: ping-pong, then 4 MiB each way on the same tunnel" \
+		"$(/usr/bin/python3 "$WORK/tunnel.py" pingpong "$TP" "$PINGS" "$BULK")" $((PING_BYTES / 2))
 }
 
-if start_gateway -c "$WORK" && wait_port 8080 5 && wait_port "$TP" 5; then
+if start_gateway -c "$WORK" && wait_port 8080 5 && wait_port "$TP" 5 && wait_port "$TC" 5; then
 	traffic "auto with BPF"
-	check "auto with BPF: the TCP route went through the kernel" "$(bytes sockmap)" $((8 << 20))
-	check "auto with BPF: the body went through splice(2)" "$(bytes splice)" 1048576
+	# Metrics count a tunnel's bytes when it ends; the client has gone.
+	for _ in $(seq 50); do
+		[ "$(($(bytes splice) + $(bytes sockmap)))" -ge $((1048576 + ONEWAY + 7 + PING_BYTES)) ] &&
+			break
+		sleep 0.1
+	done
+	spliced=$(bytes splice)
+	kernel=$(bytes sockmap)
+	check "auto with BPF: every byte counted once" "$((spliced + kernel))" \
+		$((1048576 + ONEWAY + 7 + PING_BYTES))
+	# The first round trips go through splice(2) (a few hundred bytes);
+	# the rest of the interactive tunnel, its bulk part too, through the
+	# kernel.
+	if [ "$kernel" -ge $((PING_BYTES - 1000)) ] && [ "$kernel" -le "$PING_BYTES" ]; then
+		pass "auto with BPF: the interactive tunnel moved into the kernel ($kernel of $PING_BYTES bytes)"
+	else
+		fail "auto with BPF: the interactive tunnel moved $kernel of its $PING_BYTES bytes through the kernel"
+	fi
+	check "auto with BPF: the body and the one-way tunnel through splice(2), with the first round trips" \
+		"$((spliced - (PING_BYTES - kernel)))" $((1048576 + ONEWAY + 7))
 	check "auto with BPF: the log says which engine does what" \
-		"$(grep -c 'splice engine for bodies, sockmap for tunnels' "$WORK/gateway.log")" 1
+		"$(grep -c 'splice engine for bodies, splice for tunnels (sockmap once interactive)' "$WORK/gateway.log")" 1
 	stop_gateway
 else
 	fail "gateway (auto) did not start"
@@ -81,10 +142,15 @@ setpriv --reuid=65534 --regid=65534 --clear-groups \
 	"$SG_BIN" -c "$WORK" >"$WORK/unpriv.log" 2>&1 &
 GW_PID=$!
 PIDS+=("$GW_PID")
-if wait_http http://127.0.0.1:15000/config_dump 10 && wait_port "$TP" 5; then
+if wait_http http://127.0.0.1:15000/config_dump 10 && wait_port "$TP" 5 && wait_port "$TC" 5; then
 	traffic "auto without BPF"
-	check "auto without BPF: the TCP route went through splice(2)" "$(bytes sockmap)" 0
-	check "auto without BPF: everything through splice(2)" "$(bytes splice)" $((1048576 + (8 << 20)))
+	for _ in $(seq 50); do
+		[ "$(bytes splice)" -ge $((1048576 + ONEWAY + 7 + PING_BYTES)) ] && break
+		sleep 0.1
+	done
+	check "auto without BPF: nothing through the kernel" "$(bytes sockmap)" 0
+	check "auto without BPF: everything through splice(2)" "$(bytes splice)" \
+		$((1048576 + ONEWAY + 7 + PING_BYTES))
 	check "auto without BPF: said once" \
 		"$(grep -c 'BPF sockmap not available' "$WORK/unpriv.log")" 1
 	stop_gateway
