@@ -10,6 +10,8 @@
 #   BENCH_ROWS      rows to run [direct haproxy haproxy-splice nginx
 #                   splicegate-<engine>...]; also direct-2cpu
 #   BENCH_REPS      repetitions of every workload [3]
+#   BENCH_WORKLOADS workloads to run [W1 W2 W3 W4 W5 W6]; W3 is both
+#                   downloads, W6 every ping-pong variant
 #   BENCH_W1_SECS, BENCH_W2_SECS, BENCH_W5_SECS  [10, 5, 5]
 #   BENCH_PING_COUNT  round trips per W6 sample [10000]
 #   BENCH_PORT_BASE first of the loopback ports used [27000]
@@ -21,9 +23,11 @@ ROOT=$(dirname "$HERE")
 OUT_DIR=$ROOT/build/bench
 
 # splicegate engines, one row each. auto is splice(2) for HTTP bodies and
-# sockmap for the L4 tunnel (README "Kernel splicing").
+# tunnels, and sockmap for a tunnel once it looks interactive (README
+# "Kernel splicing").
 ENGINES=${BENCH_ENGINES:-copy splice sockmap auto}
 REPS=${BENCH_REPS:-3}
+WORKLOADS=${BENCH_WORKLOADS:-W1 W2 W3 W4 W5 W6}
 W1_SECS=${BENCH_W1_SECS:-10}
 W2_SECS=${BENCH_W2_SECS:-5}
 W5_SECS=${BENCH_W5_SECS:-5}
@@ -596,19 +600,36 @@ after() {
 	start_proxy || fail "$1" "proxy did not restart"
 }
 
+# wants W: BENCH_WORKLOADS names workload W.
+wants() {
+	case " $WORKLOADS " in *" $1 "*) return 0 ;; esac
+	return 1
+}
+
 run_rep() {
-	w1_keepalive
-	after "W1"
-	w2_new_conn
-	after "W2"
-	w3_download_1
-	after "W3 1 stream"
-	w3_download_8
-	after "W3 8 streams"
-	w4_upload
-	after "W4"
-	w5_tunnel
-	after "W5"
+	if wants W1; then
+		w1_keepalive
+		after "W1"
+	fi
+	if wants W2; then
+		w2_new_conn
+		after "W2"
+	fi
+	if wants W3; then
+		w3_download_1
+		after "W3 1 stream"
+		w3_download_8
+		after "W3 8 streams"
+	fi
+	if wants W4; then
+		w4_upload
+		after "W4"
+	fi
+	if wants W5; then
+		w5_tunnel
+		after "W5"
+	fi
+	wants W6 || return 0
 	w6_pingpong tcp "$FRONT_ECHO" "2 cores"
 	after "W6 L4"
 	w6_pingpong http "${URL##*:}" "2 cores"
