@@ -78,6 +78,10 @@ int sg_net_listen(const struct sockaddr_storage *ss, socklen_t len, bool reusepo
 		goto fail;
 	if (reuseport && setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) == -1)
 		goto fail;
+	/* Accepted sockets are clones of the listener and inherit it: one
+	 * setsockopt here instead of one per connection. */
+	if (setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)) == -1)
+		goto fail;
 	if (bind(fd, (const struct sockaddr *)ss, len) == -1 || listen(fd, 1024) == -1)
 		goto fail;
 	return fd;

@@ -5,6 +5,7 @@
 #define SG_PROXY_H
 
 #include <stdint.h>
+#include <sys/socket.h>
 
 #include "config/cfg.h"
 #include "user/loop.h"
@@ -52,9 +53,11 @@ struct sg_proxy_ctx {
 	enum sg_access_log access_log;
 };
 
-/* Take ownership of an accepted, non-blocking socket `fd` on `bind`. On
- * failure the socket is closed. */
-void sg_proxy_accept(struct sg_proxy_ctx *ctx, const struct sg_bind *bind, int fd);
+/* Take ownership of an accepted, non-blocking socket `fd` on `bind`, from
+ * `peer` (as accept4() gave it). On failure the socket is closed. The
+ * listener set TCP_NODELAY, which the socket inherits. */
+void sg_proxy_accept(struct sg_proxy_ctx *ctx, const struct sg_bind *bind, int fd,
+		     const struct sockaddr_storage *peer);
 /* Graceful drain: idle keep-alive connections close now, busy ones after
  * their response; ctx->stats->active reaches 0 when all are done. */
 void sg_proxy_drain(struct sg_proxy_ctx *ctx);

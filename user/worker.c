@@ -11,6 +11,8 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -65,7 +67,10 @@ static void on_accept(struct sg_loop *loop, struct sg_io *io, uint32_t revents)
 
 	/* Bounded per wake-up so one busy listener cannot starve the rest. */
 	for (int i = 0; i < 64; i++) {
-		int fd = accept4(io->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		struct sockaddr_storage peer;
+		socklen_t plen = sizeof(peer);
+		int fd = accept4(io->fd, (struct sockaddr *)&peer, &plen,
+				 SOCK_NONBLOCK | SOCK_CLOEXEC);
 
 		if (fd == -1) {
 			int err = errno;
@@ -81,7 +86,7 @@ static void on_accept(struct sg_loop *loop, struct sg_io *io, uint32_t revents)
 			sg_timer_arm(loop, &ls->pause, sg_loop_now(loop) + WORKER_ACCEPT_PAUSE_MS);
 			return;
 		}
-		sg_proxy_accept(&ls->w->ctx, ls->bind, fd);
+		sg_proxy_accept(&ls->w->ctx, ls->bind, fd, &peer);
 	}
 }
 
@@ -103,6 +108,25 @@ static int open_sock(struct sg_worker *w, const struct sg_bind *b, char *err, si
 		snprintf(err, errlen, "listen %s: %s", addr, strerror(errno));
 		free(ls);
 		return -1;
+	}
+	/* HTTP clients speak first. TCP_DEFER_ACCEPT queues a connection for
+	 * accept() only once its first bytes are in: one wake-up of this
+	 * worker per new connection instead of two (the handshake's last
+	 * ACK, then the request), which the client's CPU pays for on this
+	 * kind of VM (README "Benchmarks", W2). A client that sends nothing
+	 * is accepted after about a second all the same (the kernel resends
+	 * its SYN-ACK once), and its idle timeout runs from then.
+	 * TCP_QUICKACK off: a request's ACK rides on the response instead
+	 * of a segment of its own during the kernel's quick-ack start
+	 * (HAProxy does the same for its HTTP listeners); a client that
+	 * writes one request in two small pieces with Nagle on waits for the
+	 * delayed ACK (40 ms) before its second. Accepted sockets inherit
+	 * both. */
+	if (b->proto == SG_PROTO_HTTP) {
+		int defer_s = 1, off = 0;
+
+		setsockopt(ls->io.fd, IPPROTO_TCP, TCP_DEFER_ACCEPT, &defer_s, sizeof(defer_s));
+		setsockopt(ls->io.fd, IPPROTO_TCP, TCP_QUICKACK, &off, sizeof(off));
 	}
 	ls->io.cb = on_accept;
 	ls->io.data = ls;

@@ -91,6 +91,17 @@ static void test_net_listen_reuseport(void **state)
 	close(b);
 	b = sg_net_listen(&ss, len, false); /* without REUSEPORT: in use */
 	assert_int_equal(b, -1);
+	/* A connection accepted from it has TCP_NODELAY already. */
+	b = socket(AF_INET, SOCK_STREAM, 0);
+	assert_int_equal(connect(b, (struct sockaddr *)&got, glen), 0);
+	{
+		int acc = accept(a, NULL, NULL);
+
+		assert_int_not_equal(acc, -1);
+		assert_int_equal(getint(acc, IPPROTO_TCP, TCP_NODELAY), 1);
+		close(acc);
+	}
+	close(b);
 	close(a);
 }
 
