@@ -2,17 +2,7 @@
 . "$(dirname "$0")/lib.sh"
 
 start_backend up || { fail "backend did not start"; finish; }
-cat >"$WORK/config.yaml" <<YAML
-binds:
-- port: 8080
-  listeners:
-  - name: http
-    protocol: HTTP
-    routes:
-    - name: up
-      backends:
-      - host: 127.0.0.1:$BACKEND_PORT
-YAML
+one_route_config up
 
 # Two uploads on one connection, each head and body in one write; prints
 # the status and the byte count the backend reports for each.

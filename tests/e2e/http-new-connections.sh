@@ -2,17 +2,7 @@
 . "$(dirname "$0")/lib.sh"
 
 start_backend web || { fail "backend did not start"; finish; }
-cat >"$WORK/config.yaml" <<YAML
-binds:
-- port: 8080
-  listeners:
-  - name: http
-    protocol: HTTP
-    routes:
-    - name: web
-      backends:
-      - host: 127.0.0.1:$BACKEND_PORT
-YAML
+one_route_config web
 
 # segments.py N: N requests, each on a new connection with "Connection:
 # close" in one write; prints, per request, "STATUS BODYLEN SEGS_IN" where

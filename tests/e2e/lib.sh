@@ -212,6 +212,22 @@ engines() {
 	echo "${SG_SPLICE:-copy splice sockmap}"
 }
 
+# one_route_config NAME: $WORK/config.yaml with an HTTP listener on 8080
+# whose one route, NAME, goes to the backend at $BACKEND_PORT.
+one_route_config() {
+	cat >"$WORK/config.yaml" <<YAML
+binds:
+- port: 8080
+  listeners:
+  - name: http
+    protocol: HTTP
+    routes:
+    - name: $1
+      backends:
+      - host: 127.0.0.1:$BACKEND_PORT
+YAML
+}
+
 # port_listening PORT: something listens on 127.0.0.1:PORT or *:PORT.
 port_listening() {
 	ss -Htln "( sport = :$1 )" | grep -q .
