@@ -264,6 +264,10 @@ int sg_io_set(struct sg_loop *loop, struct sg_io *io, uint32_t events)
 	 * (and callers re-derive their masks after every step). */
 	if (events == io->events)
 		return 0;
+	if (io->fd < 0) {
+		io->events = events; /* registered by sg_io_attach() */
+		return 0;
+	}
 	if (events == 0) {
 		if (io->events == 0)
 			return 0;
@@ -278,6 +282,18 @@ int sg_io_set(struct sg_loop *loop, struct sg_io *io, uint32_t events)
 	if (epoll_ctl(loop->epfd, op, io->fd, &ev) == -1)
 		return -1;
 	io->events = events;
+	return 0;
+}
+
+int sg_io_attach(struct sg_loop *loop, struct sg_io *io, int fd)
+{
+	struct epoll_event ev = { .events = io->events, .data.ptr = io };
+
+	io->fd = fd;
+	if (io->events && epoll_ctl(loop->epfd, EPOLL_CTL_ADD, fd, &ev) == -1) {
+		io->events = 0;
+		return -1;
+	}
 	return 0;
 }
 

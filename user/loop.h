@@ -47,8 +47,12 @@ uint64_t sg_loop_now(const struct sg_loop *loop);
 void sg_loop_update_time(struct sg_loop *loop);
 
 /* Register, change or remove interest. `events` 0 removes. Returns 0 or -1
- * with errno set. */
+ * with errno set. An io whose fd is -1 (its socket does not exist yet: a
+ * backend connection waiting for its name) only records the mask. */
 int sg_io_set(struct sg_loop *loop, struct sg_io *io, uint32_t events);
+/* The io's fd exists now: registers the mask recorded meanwhile. Returns 0
+ * or -1 with errno (nothing registered then). */
+int sg_io_attach(struct sg_loop *loop, struct sg_io *io, int fd);
 
 void sg_timer_init(struct sg_timer *t, void (*cb)(struct sg_loop *, struct sg_timer *), void *data);
 /* (Re)arm at absolute time `due` (ms, loop clock). */

@@ -1,7 +1,9 @@
-/* Backend connections. Endpoints are IP literals or DNS names; names are
- * resolved with getaddrinfo at connect time, which blocks the worker for the
- * lookup (acceptable for /etc/hosts and local resolvers; an async resolver
- * is future work). */
+/* Backend connections. Endpoints are IP literals or DNS names. A name is
+ * looked up for every new connection by the worker's resolver thread
+ * (user/dns.h), so a slow name server holds only the connections that need
+ * it; until the answer the connection has no socket (fd -1), its io records
+ * the owner's mask, and a failed lookup reaches the owner as a failed
+ * connect. */
 #include "user/upstream.h"
 
 #include <errno.h>
@@ -13,6 +15,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "user/dns.h"
 #include "user/net.h"
 
 struct sg_pool {
@@ -20,6 +23,7 @@ struct sg_pool {
 	struct sg_upstream *idle; /* most recently used first */
 	size_t nidle;
 	struct sg_sockmap *kmap;
+	struct sg_dns *dns; /* on the first name */
 };
 
 struct sg_pool *sg_pool_new(struct sg_loop *loop)
@@ -58,6 +62,7 @@ void sg_pool_free(struct sg_pool *p)
 		unlink_idle(p, u);
 		sg_upstream_close(u);
 	}
+	sg_dns_free(p->dns);
 	free(p);
 }
 
@@ -77,10 +82,17 @@ void sg_upstream_close(struct sg_upstream *u)
 		return;
 	u->closed = true;
 	sg_timer_stop(u->pool->loop, &u->idle_timer);
+	if (u->dns) {
+		sg_dns_cancel(u->pool->dns, u->dns);
+		free(u->dns);
+		u->dns = NULL;
+	}
 	sg_io_set(u->pool->loop, &u->io, 0);
-	if (u->pool->kmap)
-		sg_sockmap_forget(u->pool->kmap, &u->k, u->fd);
-	close(u->fd);
+	if (u->fd >= 0) {
+		if (u->pool->kmap)
+			sg_sockmap_forget(u->pool->kmap, &u->k, u->fd);
+		close(u->fd);
+	}
 	sg_loop_defer_close(u->pool->loop, &u->closing, free_upstream);
 }
 
@@ -136,21 +148,56 @@ void sg_pool_put(struct sg_pool *p, struct sg_upstream *u, uint64_t idle_ms)
 	sg_timer_arm(p->loop, &u->idle_timer, sg_loop_now(p->loop) + (idle_ms ? idle_ms : 1));
 }
 
-static int resolve(const struct sg_endpoint *ep, struct sockaddr_storage *ss, socklen_t *len)
+/* An IP literal, without asking any resolver: 0, or -1 for a name. */
+static int numeric(const struct sg_endpoint *ep, struct sockaddr_storage *ss, socklen_t *len)
 {
-	struct addrinfo hints = { .ai_socktype = SOCK_STREAM }, *res;
+	struct addrinfo hints = { .ai_socktype = SOCK_STREAM,
+				  .ai_flags = AI_NUMERICHOST | AI_NUMERICSERV };
+	struct addrinfo *res;
 	char port[8];
-	int rc;
 
 	snprintf(port, sizeof(port), "%u", ep->port);
-	hints.ai_flags = AI_NUMERICSERV;
-	rc = getaddrinfo(ep->addr, port, &hints, &res);
-	if (rc != 0)
-		return rc == EAI_SYSTEM ? errno : EHOSTUNREACH;
+	if (getaddrinfo(ep->addr, port, &hints, &res) != 0)
+		return -1;
 	memcpy(ss, res->ai_addr, res->ai_addrlen);
 	*len = res->ai_addrlen;
 	freeaddrinfo(res);
 	return 0;
+}
+
+/* The socket and the non-blocking connect. Returns 0 or an errno value. */
+static int open_socket(struct sg_upstream *u, const struct sockaddr_storage *ss, socklen_t len)
+{
+	int fd = socket(ss->ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+
+	if (fd == -1)
+		return errno;
+	sg_net_nodelay(fd);
+	sg_net_keepalive(fd, &u->ka);
+	if (connect(fd, (const struct sockaddr *)ss, len) == -1 && errno != EINPROGRESS) {
+		int err = errno;
+
+		close(fd);
+		return err;
+	}
+	u->fd = fd;
+	return 0;
+}
+
+/* The name's answer, on the loop: connect, and let the owner's events
+ * through; a failure reaches the owner as a connect that failed. */
+static void on_resolved(struct sg_dns_query *q)
+{
+	struct sg_upstream *u = q->data;
+	struct sg_loop *loop = u->pool->loop;
+
+	u->dns = NULL;
+	u->err = q->err ? q->err : open_socket(u, &q->addr, q->addrlen);
+	free(q);
+	if (!u->err && sg_io_attach(loop, &u->io, u->fd) == -1)
+		u->err = errno;
+	if (u->err && u->io.cb)
+		u->io.cb(loop, &u->io, EPOLLOUT | EPOLLERR);
 }
 
 struct sg_upstream *sg_upstream_connect(struct sg_pool *p, const struct sg_endpoint *ep,
@@ -158,35 +205,42 @@ struct sg_upstream *sg_upstream_connect(struct sg_pool *p, const struct sg_endpo
 {
 	struct sockaddr_storage ss;
 	socklen_t len = 0;
-	struct sg_upstream *u;
-	int fd;
+	struct sg_upstream *u = calloc(1, sizeof(*u));
 
-	*err = resolve(ep, &ss, &len);
-	if (*err)
-		return NULL;
-	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd == -1) {
-		*err = errno;
-		return NULL;
-	}
-	sg_net_nodelay(fd);
-	sg_net_keepalive(fd, ka);
-	if (connect(fd, (struct sockaddr *)&ss, len) == -1 && errno != EINPROGRESS) {
-		*err = errno;
-		close(fd);
-		return NULL;
-	}
-	u = calloc(1, sizeof(*u));
 	if (!u) {
 		*err = ENOMEM;
-		close(fd);
 		return NULL;
 	}
-	u->fd = fd;
-	u->io.fd = fd;
+	u->fd = -1;
 	u->pool = p;
+	u->ka = *ka;
 	snprintf(u->key, sizeof(u->key), "%s:%u", ep->addr, ep->port);
 	sg_timer_init(&u->idle_timer, on_idle_timeout, u);
+	if (numeric(ep, &ss, &len) == 0) {
+		*err = open_socket(u, &ss, len);
+	} else {
+		u->dns = calloc(1, sizeof(*u->dns));
+		if (!p->dns)
+			p->dns = sg_dns_new(p->loop);
+		*err = u->dns && p->dns ? 0 : ENOMEM;
+		if (!*err) {
+			snprintf(u->dns->host, sizeof(u->dns->host), "%s", ep->addr);
+			u->dns->port = ep->port;
+			u->dns->done = on_resolved;
+			u->dns->data = u;
+			if (sg_dns_query(p->dns, u->dns) == -1)
+				*err = errno;
+		}
+		if (*err) {
+			free(u->dns);
+			u->dns = NULL;
+		}
+	}
+	if (*err) {
+		free(u);
+		return NULL;
+	}
+	u->io.fd = u->fd;
 	return u;
 }
 
@@ -195,6 +249,8 @@ int sg_upstream_connect_error(const struct sg_upstream *u)
 	int e = 0;
 	socklen_t len = sizeof(e);
 
+	if (u->err || u->fd < 0)
+		return u->err ? u->err : EINPROGRESS;
 	if (getsockopt(u->fd, SOL_SOCKET, SO_ERROR, &e, &len) == -1)
 		return errno;
 	return e;

@@ -10,12 +10,13 @@
 #include "user/sockmap.h"
 
 struct sg_pool;
+struct sg_dns_query;
 
 /* One connection to a backend endpoint. While in use, its owner sets
  * io.cb/io.data; while idle in the pool, the pool does. Owned by whoever
  * holds it (an attempt, or the pool); freed through sg_upstream_close. */
 struct sg_upstream {
-	int fd;
+	int fd; /* -1 while its name is being looked up */
 	struct sg_io io;
 	struct sg_timer idle_timer;
 	struct sg_closing closing;
@@ -24,6 +25,9 @@ struct sg_upstream {
 	bool reused;  /* taken from the pool: may have been closed by the backend */
 	bool closed;
 	struct sg_ksock k;		 /* its sockmap counters */
+	struct sg_keepalive ka;		 /* applied to the socket */
+	struct sg_dns_query *dns;	 /* the name's lookup under way, or NULL */
+	int err;			 /* the lookup, or the connect after it, failed */
 	struct sg_upstream *next, *prev; /* idle list */
 };
 
@@ -44,10 +48,14 @@ void sg_pool_put(struct sg_pool *p, struct sg_upstream *u, uint64_t idle_ms);
 
 /* Start a non-blocking connect to ep with TCP_NODELAY and the keepalive
  * policy applied. Returns the connection (writable when connected) or NULL
- * with *err set to an errno value. */
+ * with *err set to an errno value. For a name the connect starts once the
+ * worker's resolver answers: the owner sets io.cb/io.data and its mask as
+ * usual, and a failed lookup (EHOSTUNREACH for a name that does not
+ * resolve) comes as an event whose sg_upstream_connect_error() says so. */
 struct sg_upstream *sg_upstream_connect(struct sg_pool *p, const struct sg_endpoint *ep,
 					const struct sg_keepalive *ka, int *err);
-/* SO_ERROR of a connecting socket: 0 once connected. */
+/* SO_ERROR of a connecting socket: 0 once connected; the lookup's error
+ * for a name that did not resolve; EINPROGRESS while it is looked up. */
 int sg_upstream_connect_error(const struct sg_upstream *u);
 /* Close and free (after the current loop pass). Idempotent. */
 void sg_upstream_close(struct sg_upstream *u);
