@@ -17,6 +17,7 @@
 #include "user/net.h"
 
 #define ADMIN_MAX_REQUEST (4u << 20) /* POST /config bodies included */
+#define ADMIN_MAX_HEADERS 100
 
 struct sg_admin {
 	struct sg_loop *loop;
@@ -289,7 +290,8 @@ static void dispatch(struct admin_conn *c, const struct sg_h1_req *req)
 
 static void on_readable(struct admin_conn *c)
 {
-	struct sg_h1_req req;
+	struct sg_h1_header slots[ADMIN_MAX_HEADERS];
+	struct sg_h1_req req = { .headers = slots, .headers_cap = ADMIN_MAX_HEADERS };
 	ssize_t n;
 
 	if (c->in_len == c->in_cap) {
@@ -311,7 +313,7 @@ static void on_readable(struct admin_conn *c)
 	if (n == -1)
 		return;
 	c->in_len += (size_t)n;
-	switch (sg_h1_parse_request(c->in, c->in_len, 100, &req)) {
+	switch (sg_h1_parse_request(c->in, c->in_len, ADMIN_MAX_HEADERS, &req)) {
 	case SG_H1_PARTIAL:
 		return;
 	case SG_H1_INVALID:

@@ -164,9 +164,11 @@ static size_t count_headers(const struct sg_h1_header *h, size_t n, const char *
 }
 
 static void init_parser(llhttp_t *p, llhttp_type_t type, const llhttp_settings_t *settings,
-			struct h1_state *s, size_t max_headers)
+			struct h1_state *s, size_t max_headers, size_t headers_cap)
 {
 	s->max_headers = max_headers < SG_H1_MAX_HEADERS ? max_headers : SG_H1_MAX_HEADERS;
+	if (s->max_headers > headers_cap)
+		s->max_headers = headers_cap;
 	llhttp_init(p, type, settings);
 	p->data = s;
 }
@@ -240,9 +242,12 @@ enum sg_h1_result sg_h1_parse_request(const char *buf, size_t len, size_t max_he
 	enum sg_h1_result rc;
 	llhttp_t parser;
 
-	memset(req, 0, sizeof(*req));
-	req->content_length = -1;
-	init_parser(&parser, HTTP_REQUEST, &request_settings, &s, max_headers);
+	*req = (struct sg_h1_req){
+		.headers = req->headers,
+		.headers_cap = req->headers_cap,
+		.content_length = -1,
+	};
+	init_parser(&parser, HTTP_REQUEST, &request_settings, &s, max_headers, req->headers_cap);
 	rc = run(&parser, buf, len, &req->head_len);
 	if (rc != SG_H1_DONE)
 		return rc;
@@ -275,9 +280,12 @@ enum sg_h1_result sg_h1_parse_response(const char *buf, size_t len, size_t max_h
 	enum sg_h1_result rc;
 	llhttp_t parser;
 
-	memset(resp, 0, sizeof(*resp));
-	resp->content_length = -1;
-	init_parser(&parser, HTTP_RESPONSE, &response_settings, &s, max_headers);
+	*resp = (struct sg_h1_resp){
+		.headers = resp->headers,
+		.headers_cap = resp->headers_cap,
+		.content_length = -1,
+	};
+	init_parser(&parser, HTTP_RESPONSE, &response_settings, &s, max_headers, resp->headers_cap);
 	/* The only lenient flag we set, and only for responses: it lets
 	 * Transfer-Encoding beside Content-Length through so that
 	 * response_framing() can follow RFC 9112 §6.3 instead of failing. */

@@ -1,6 +1,7 @@
 /* HTTP/1.x codec: parses message heads into views over the caller's buffer,
  * finds where chunked bodies end and writes proxied heads into caller buffers.
- * No I/O and no allocation; the only module that includes llhttp.h. */
+ * No I/O and no allocation (header slots are the caller's); the only module
+ * that includes llhttp.h. */
 #ifndef SG_H1_H
 #define SG_H1_H
 
@@ -24,26 +25,32 @@ struct sg_h1_header {
 };
 
 /* A parsed request head. Spans point into the buffer given to the parser
- * and stay valid while that buffer is unchanged. */
+ * and stay valid while that buffer is unchanged. The caller owns the header
+ * slots headers[0..headers_cap) and sets both fields before parsing (the
+ * parsers keep them); NULL and 0 are a valid view of a head without headers,
+ * which every reader below accepts. */
 struct sg_h1_req {
 	struct sg_h1_span method;
 	struct sg_h1_span target;
 	uint8_t minor; /* HTTP/1.<minor> */
-	struct sg_h1_header headers[SG_H1_MAX_HEADERS];
-	size_t nheaders;
+	struct sg_h1_header *headers;
+	size_t headers_cap;
+	size_t nheaders;	/* used slots, <= headers_cap */
 	int64_t content_length; /* -1 = none */
 	bool chunked;
 	bool keep_alive;
 	size_t head_len; /* bytes of the head, including the blank line */
 };
 
-/* A parsed response head; spans point into the parser's buffer as above. */
+/* A parsed response head; spans point into the parser's buffer and header
+ * slots are the caller's, as above. */
 struct sg_h1_resp {
 	uint16_t status; /* 100..599 */
 	struct sg_h1_span reason;
 	uint8_t minor; /* HTTP/1.<minor> */
-	struct sg_h1_header headers[SG_H1_MAX_HEADERS];
-	size_t nheaders;
+	struct sg_h1_header *headers;
+	size_t headers_cap;
+	size_t nheaders;	/* used slots, <= headers_cap */
 	int64_t content_length; /* -1 = none, or overridden by Transfer-Encoding */
 	bool chunked;
 	/* The backend connection may carry another response afterwards. False
@@ -68,14 +75,16 @@ enum sg_h1_body {
 	SG_H1_BODY_CLOSE,   /* until EOF: the connection cannot be reused */
 };
 
-/* Parse the request head at the start of buf[0..len). `max_headers` bounds
- * the header count (at most SG_H1_MAX_HEADERS). Bytes after head_len are not
+/* Parse the request head at the start of buf[0..len). The header count is
+ * bounded by the smallest of `max_headers`, SG_H1_MAX_HEADERS and
+ * req->headers_cap; past it the result is SG_H1_TOO_LARGE. Bytes after head_len are not
  * looked at (a body or a pipelined request). Strict: CRLF line endings only,
  * no obs-fold, no NUL, field names are tokens (no space before the colon);
  * HTTP/1.0 or 1.1; Transfer-Encoding only as one "chunked" (no other
  * coding, no second line), never beside Content-Length, never in HTTP/1.0;
  * one Content-Length; exactly one Host in HTTP/1.1, at most one in HTTP/1.0.
- * Anything else is SG_H1_INVALID. *req is overwritten either way. */
+ * Anything else is SG_H1_INVALID. *req is overwritten either way, except
+ * headers and headers_cap, which are kept. */
 enum sg_h1_result sg_h1_parse_request(const char *buf, size_t len, size_t max_headers,
 				      struct sg_h1_req *req);
 

@@ -97,7 +97,7 @@ static ssize_t join_cookies(const struct sg_h2_field *f, size_t n, char *store, 
 
 static int add_header(struct sg_h1_req *req, struct sg_h1_span name, struct sg_h1_span value)
 {
-	if (req->nheaders == SG_H1_MAX_HEADERS)
+	if (req->nheaders == SG_H1_MAX_HEADERS || req->nheaders == req->headers_cap)
 		return -E2BIG;
 	req->headers[req->nheaders++] = (struct sg_h1_header){ name, value };
 	return 0;
@@ -111,10 +111,13 @@ int sg_h2_request_head(const struct sg_h2_field *f, size_t n, char *store, size_
 	ssize_t cookie_len;
 	int err = 0;
 
-	memset(req, 0, sizeof(*req));
-	req->minor = 1;
-	req->content_length = -1;
-	req->keep_alive = true;
+	*req = (struct sg_h1_req){
+		.headers = req->headers,
+		.headers_cap = req->headers_cap,
+		.minor = 1,
+		.content_length = -1,
+		.keep_alive = true,
+	};
 	for (size_t i = 0; i < n; i++) {
 		if (field_is(&f[i], ":method"))
 			req->method = span(f[i].value, f[i].value_len);

@@ -70,9 +70,10 @@ struct sg_h2_field {
  * written to store[0..cap); every other regular field as received. Spans
  * of *req point into the fields and store. content_length is set from a
  * content-length field (-1 when none or unparsable); keep_alive is true;
- * head_len is 0. Returns 0, -EINVAL without :method or :path (or with a
- * :path that does not start with '/'), -E2BIG for more than
- * SG_H1_MAX_HEADERS fields or a store too small. */
+ * head_len is 0. The header slots are the caller's (req->headers and
+ * req->headers_cap, kept). Returns 0, -EINVAL without :method or :path (or
+ * with a :path that does not start with '/'), -E2BIG for more fields than
+ * SG_H1_MAX_HEADERS or req->headers_cap, or a store too small. */
 int sg_h2_request_head(const struct sg_h2_field *f, size_t n, char *store, size_t cap,
 		       struct sg_h1_req *req);
 

@@ -103,6 +103,10 @@ struct h2stream {
 	bool head_too_large;
 	struct sg_h1_req req;
 	bool is_head;
+	/* Header slots of req and resp. A stream lives for one request, so
+	 * they are not worth allocating apart (user/proxy.c does, for idle
+	 * keep-alive connections). */
+	struct sg_h1_header req_slots[SG_H1_MAX_HEADERS], resp_slots[SG_H1_MAX_HEADERS];
 
 	/* The request body: the whole of it when replayable, else the bytes
 	 * not yet written to the backend (from body_off). */
@@ -360,6 +364,10 @@ static struct h2stream *stream_new(struct h2conn *c, int32_t id)
 	s->conn = c;
 	s->id = id;
 	s->state = S_HEAD;
+	s->req.headers = s->req_slots;
+	s->req.headers_cap = SG_H1_MAX_HEADERS;
+	s->resp.headers = s->resp_slots;
+	s->resp.headers_cap = SG_H1_MAX_HEADERS;
 	sg_timer_init(&s->timer, on_stream_timer, s);
 	s->next = c->streams;
 	if (c->streams)

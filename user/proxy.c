@@ -89,7 +89,9 @@ struct client {
 	uint64_t turn_bytes;
 	bool promoted;
 
-	/* The request in flight. */
+	/* The request in flight. Its header slots, and the response's, exist
+	 * only from the first byte of a head until the connection waits idle
+	 * again (alloc_slots). */
 	struct sg_h1_req req;
 	const struct sg_listener *listener;
 	const struct sg_route *route;
@@ -179,6 +181,36 @@ static int grow(char **buf, size_t *cap, size_t need)
 	*buf = grown;
 	*cap = ncap;
 	return 0;
+}
+
+/* Header slots for a head about to be parsed, kept while its request is in
+ * flight. An idle keep-alive connection holds none: 256 slots are 8 KiB, and
+ * they were most of what an idle connection cost. Not zeroed: the parser
+ * writes a slot before counting it. */
+static int alloc_slots(struct sg_h1_header **slots, size_t *cap, size_t n)
+{
+	if (*slots)
+		return 0;
+	*slots = malloc(n * sizeof(**slots));
+	if (!*slots)
+		return -1;
+	*cap = n;
+	return 0;
+}
+
+/* Free header slots; the head they belonged to then reads as one without
+ * headers. */
+static void free_slots(struct sg_h1_header **slots, size_t *cap, size_t *used)
+{
+	free(*slots);
+	*slots = NULL;
+	*cap = *used = 0;
+}
+
+static void free_all_slots(struct client *c)
+{
+	free_slots(&c->req.headers, &c->req.headers_cap, &c->req.nheaders);
+	free_slots(&c->resp.headers, &c->resp.headers_cap, &c->resp.nheaders);
 }
 
 static void stat(struct client *c, enum sg_stat which)
@@ -580,6 +612,11 @@ static void finish_request(struct client *c)
 		return;
 	}
 	consume_request(c);
+	/* Pipelined bytes are the next head, which keeps the request's slots;
+	 * nothing buffered means the connection waits idle without any. */
+	free_slots(&c->resp.headers, &c->resp.headers_cap, &c->resp.nheaders);
+	if (!c->in_len)
+		free_slots(&c->req.headers, &c->req.headers_cap, &c->req.nheaders);
 	c->state = C_HEAD;
 	c->idle_at = now(c) + ms(c->listener ? c->listener->fhttp->http1_idle_timeout
 					     : c->cfg->default_fhttp.http1_idle_timeout);
@@ -978,6 +1015,10 @@ static void got_response_head(struct client *c)
 static bool parse_upstream_head(struct client *c)
 {
 	while (c->up_in_len) {
+		if (alloc_slots(&c->resp.headers, &c->resp.headers_cap, SG_H1_MAX_HEADERS) == -1) {
+			fail_request(c, SG_FAIL_BAD_RESPONSE, ENOMEM);
+			return false;
+		}
 		switch (sg_h1_parse_response(c->up_in, c->up_in_len, SG_H1_MAX_HEADERS, &c->resp)) {
 		case SG_H1_PARTIAL:
 			if (c->up_in_len <= PROXY_HEAD_MAX)
@@ -1239,8 +1280,12 @@ static size_t max_headers(const struct client *c)
 {
 	const struct sg_frontend_http *h =
 		c->bind->nlisteners ? c->bind->listeners[0].fhttp : &c->cfg->default_fhttp;
+	size_t n = PROXY_DEFAULT_MAX_HEADERS;
 
-	return h->http1_max_headers > 0 ? (size_t)h->http1_max_headers : PROXY_DEFAULT_MAX_HEADERS;
+	/* The codec never takes more: no slot is allocated past it. */
+	if (h->http1_max_headers > 0)
+		n = (size_t)h->http1_max_headers;
+	return n < SG_H1_MAX_HEADERS ? n : SG_H1_MAX_HEADERS;
 }
 
 static const char *header_lookup(void *ctx, const char *name, size_t *len)
@@ -1402,6 +1447,10 @@ static void try_parse(struct client *c)
 		}
 	}
 	if (c->state == C_HEAD) {
+		if (alloc_slots(&c->req.headers, &c->req.headers_cap, max_headers(c)) == -1) {
+			client_close(c);
+			return;
+		}
 		switch (sg_h1_parse_request(c->in, c->in_len, max_headers(c), &c->req)) {
 		case SG_H1_PARTIAL:
 			if (c->in_len > PROXY_HEAD_MAX) {
@@ -1642,6 +1691,7 @@ static void start_upgraded_tunnel(struct client *c, size_t extra_len)
 	}
 	c->in_len = c->req.head_len;
 	c->up_in_len = 0;
+	free_all_slots(c); /* a tunnel reads no header again */
 	c->up->io.cb = on_tunnel_up;
 	drive_tunnel(c);
 }
@@ -1962,6 +2012,7 @@ static void client_free(struct sg_closing *cl)
 	free(c->out);
 	free(c->up_out);
 	free(c->up_in);
+	free_all_slots(c);
 	sg_cfg_unref(c->cfg);
 	free(c);
 }

@@ -40,7 +40,8 @@ static void check_parsed(const struct sg_h1_req *req, const char *buf, size_t le
 /* The head alone parses the same; one byte less is not a head yet. */
 static void check_prefix(const struct sg_h1_req *req, const char *buf)
 {
-	static struct sg_h1_req again;
+	static struct sg_h1_header slots[SG_H1_MAX_HEADERS];
+	static struct sg_h1_req again = { .headers = slots, .headers_cap = SG_H1_MAX_HEADERS };
 
 	FUZZ_CHECK(sg_h1_parse_request(buf, req->head_len, MAX_HEADERS, &again) == SG_H1_DONE);
 	FUZZ_CHECK(again.head_len == req->head_len);
@@ -50,7 +51,8 @@ static void check_prefix(const struct sg_h1_req *req, const char *buf)
 
 static void check_written(const struct sg_h1_req *req)
 {
-	static struct sg_h1_req again;
+	static struct sg_h1_header slots[SG_H1_MAX_HEADERS];
+	static struct sg_h1_req again = { .headers = slots, .headers_cap = SG_H1_MAX_HEADERS };
 	const struct sg_h1_span *upgrade = sg_h1_header(req, "upgrade");
 	size_t cap = req->head_len + 512;
 	char *out = malloc(cap), extra[256] = "";
@@ -84,8 +86,9 @@ static void check_written(const struct sg_h1_req *req)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	/* Static: the struct is large, and the parser overwrites it anyway. */
-	static struct sg_h1_req req;
+	/* Static: the slots are 8 KiB, and the parser overwrites them anyway. */
+	static struct sg_h1_header slots[SG_H1_MAX_HEADERS];
+	static struct sg_h1_req req = { .headers = slots, .headers_cap = SG_H1_MAX_HEADERS };
 	const char *buf = (const char *)data;
 	enum sg_h1_result rc = sg_h1_parse_request(buf, size, MAX_HEADERS, &req);
 

@@ -39,7 +39,8 @@ static void check_parsed(const struct sg_h1_resp *resp, const char *buf, size_t 
 
 static void check_prefix(const struct sg_h1_resp *resp, const char *buf)
 {
-	static struct sg_h1_resp again;
+	static struct sg_h1_header slots[SG_H1_MAX_HEADERS];
+	static struct sg_h1_resp again = { .headers = slots, .headers_cap = SG_H1_MAX_HEADERS };
 
 	FUZZ_CHECK(sg_h1_parse_response(buf, resp->head_len, MAX_HEADERS, &again) == SG_H1_DONE);
 	FUZZ_CHECK(again.head_len == resp->head_len);
@@ -49,7 +50,8 @@ static void check_prefix(const struct sg_h1_resp *resp, const char *buf)
 
 static void check_written(const struct sg_h1_resp *resp, bool close)
 {
-	static struct sg_h1_resp again;
+	static struct sg_h1_header slots[SG_H1_MAX_HEADERS];
+	static struct sg_h1_resp again = { .headers = slots, .headers_cap = SG_H1_MAX_HEADERS };
 	size_t cap = resp->head_len + 256;
 	char *out = malloc(cap);
 	ssize_t n;
@@ -73,7 +75,8 @@ static void check_written(const struct sg_h1_resp *resp, bool close)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static struct sg_h1_resp resp;
+	static struct sg_h1_header slots[SG_H1_MAX_HEADERS];
+	static struct sg_h1_resp resp = { .headers = slots, .headers_cap = SG_H1_MAX_HEADERS };
 	const char *buf = (const char *)data;
 	enum sg_h1_result rc = sg_h1_parse_response(buf, size, MAX_HEADERS, &resp);
 

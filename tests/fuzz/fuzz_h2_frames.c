@@ -173,7 +173,8 @@ static void answer(struct stream *s)
 /* What h2proxy does with a complete head: translate it to HTTP/1. */
 static void translate(struct stream *s)
 {
-	static struct sg_h1_req req; /* large; the translator overwrites it */
+	static struct sg_h1_header slots[SG_H1_MAX_HEADERS];
+	static struct sg_h1_req req = { .headers = slots, .headers_cap = SG_H1_MAX_HEADERS };
 	char *store = malloc(s->hbuf_len + 1);
 	int rc;
 

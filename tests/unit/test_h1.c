@@ -24,6 +24,10 @@ struct vector {
 		name, head, sizeof(head) - 1                                                       \
 	}
 
+/* Header slots for the heads under test: one request and one response at a
+ * time, with room for as many headers as the codec ever takes. */
+static struct sg_h1_header req_slots[SG_H1_MAX_HEADERS], resp_slots[SG_H1_MAX_HEADERS];
+
 static size_t vector_len(const struct vector *v)
 {
 	return v->len ? v->len : strlen(v->head);
@@ -64,7 +68,7 @@ static const char sample_req[] = "POST /api/v1/items?q=1 HTTP/1.1\r\n"
 
 static void test_h1_request_parses_head(void **unused)
 {
-	struct sg_h1_req req;
+	struct sg_h1_req req = { .headers = req_slots, .headers_cap = SG_H1_MAX_HEADERS };
 	char buf[256];
 
 	snprintf(buf, sizeof(buf), "%shello", sample_req);
@@ -88,7 +92,7 @@ static void test_h1_request_parses_head(void **unused)
 
 static void test_h1_request_partial_at_every_split(void **unused)
 {
-	struct sg_h1_req req;
+	struct sg_h1_req req = { .headers = req_slots, .headers_cap = SG_H1_MAX_HEADERS };
 	size_t len = strlen(sample_req);
 
 	for (size_t i = 0; i < len; i++)
@@ -100,7 +104,7 @@ static void test_h1_request_partial_at_every_split(void **unused)
 
 static void test_h1_request_pipelined_stops_at_first(void **unused)
 {
-	struct sg_h1_req req;
+	struct sg_h1_req req = { .headers = req_slots, .headers_cap = SG_H1_MAX_HEADERS };
 	const char first[] = "GET /a HTTP/1.1\r\nHost: h\r\n\r\n";
 	const char both[] = "GET /a HTTP/1.1\r\nHost: h\r\n\r\nGET /b HTTP/1.1\r\nHost: h\r\n\r\n";
 
@@ -117,14 +121,14 @@ static void test_h1_request_pipelined_stops_at_first(void **unused)
  * count as bytes of the head. */
 static void test_h1_request_head_len_counts_leading_crlf(void **unused)
 {
-	struct sg_h1_req req;
+	struct sg_h1_req req = { .headers = req_slots, .headers_cap = SG_H1_MAX_HEADERS };
 	assert_int_equal(parse_req("\r\nGET / HTTP/1.1\r\nHost: h\r\n\r\n", &req), SG_H1_DONE);
 	assert_int_equal(req.head_len, 29);
 }
 
 static void test_h1_request_too_many_headers(void **unused)
 {
-	struct sg_h1_req req;
+	struct sg_h1_req req = { .headers = req_slots, .headers_cap = SG_H1_MAX_HEADERS };
 	const char three[] = "GET / HTTP/1.1\r\nHost: h\r\nA: 1\r\nB: 2\r\n\r\n";
 	const char four[] = "GET / HTTP/1.1\r\nHost: h\r\nA: 1\r\nB: 2\r\nC: 3\r\n\r\n";
 	char big[SG_H1_MAX_HEADERS * 8 + 64];
@@ -139,6 +143,49 @@ static void test_h1_request_too_many_headers(void **unused)
 		n += (size_t)snprintf(big + n, sizeof(big) - n, "X: %d\r\n", i % 10);
 	n += (size_t)snprintf(big + n, sizeof(big) - n, "\r\n");
 	assert_int_equal(sg_h1_parse_request(big, n, 100000, &req), SG_H1_TOO_LARGE);
+}
+
+/* The caller's slots bound the count too, below max_headers, and parsing
+ * keeps them. */
+static void test_h1_request_stops_at_headers_cap(void **unused)
+{
+	struct sg_h1_header two[2];
+	struct sg_h1_req req = { .headers = two, .headers_cap = 2 };
+	const char ok[] = "GET / HTTP/1.1\r\nHost: h\r\nA: 1\r\n\r\n";
+	const char over[] = "GET / HTTP/1.1\r\nHost: h\r\nA: 1\r\nB: 2\r\n\r\n";
+
+	assert_int_equal(parse_req(ok, &req), SG_H1_DONE);
+	assert_ptr_equal(req.headers, two);
+	assert_int_equal(req.headers_cap, 2);
+	expect_span(req.headers[1].value, "1");
+	assert_int_equal(parse_req(over, &req), SG_H1_TOO_LARGE);
+	assert_ptr_equal(req.headers, two);
+	assert_int_equal(req.headers_cap, 2);
+}
+
+/* No slots at all: a head without headers parses, one with a header is too
+ * large, and every reader takes the empty view. */
+static void test_h1_without_slots(void **unused)
+{
+	struct sg_h1_req req = { 0 };
+	struct sg_h1_resp resp = { 0 };
+	char out[256];
+	ssize_t n;
+
+	assert_int_equal(parse_req("GET / HTTP/1.0\r\n\r\n", &req), SG_H1_DONE);
+	assert_null(req.headers);
+	assert_int_equal(req.nheaders, 0);
+	assert_null(sg_h1_header(&req, "host"));
+	assert_false(sg_h1_wants_upgrade(&req));
+	assert_false(sg_h1_expects_continue(&req));
+	n = sg_h1_write_request(&req, NULL, 0, NULL, out, sizeof(out));
+	expect_output(out, n, "GET / HTTP/1.1\r\n\r\n");
+	assert_int_equal(parse_req("GET / HTTP/1.1\r\nHost: h\r\n\r\n", &req), SG_H1_TOO_LARGE);
+	assert_int_equal(parse_resp("HTTP/1.1 204 No Content\r\n\r\n", &resp), SG_H1_DONE);
+	assert_null(sg_h1_resp_header(&resp, "content-length"));
+	assert_int_equal(sg_h1_response_body(&resp, false), SG_H1_BODY_NONE);
+	n = sg_h1_write_response(&resp, true, NULL, out, sizeof(out));
+	expect_output(out, n, "HTTP/1.1 204 No Content\r\nconnection: close\r\n\r\n");
 }
 
 static const struct vector smuggling[] = {
@@ -227,7 +274,7 @@ static const struct vector smuggling[] = {
 
 static void test_h1_request_rejects_smuggling_vectors(void **unused)
 {
-	struct sg_h1_req req;
+	struct sg_h1_req req = { .headers = req_slots, .headers_cap = SG_H1_MAX_HEADERS };
 	for (size_t i = 0; i < ARRAY_LEN(smuggling); i++) {
 		const struct vector *v = &smuggling[i];
 		enum sg_h1_result rc =
@@ -249,7 +296,7 @@ static const struct vector accepted[] = {
 
 static void test_h1_request_accepts_valid_edges(void **unused)
 {
-	struct sg_h1_req req;
+	struct sg_h1_req req = { .headers = req_slots, .headers_cap = SG_H1_MAX_HEADERS };
 	for (size_t i = 0; i < ARRAY_LEN(accepted); i++) {
 		const struct vector *v = &accepted[i];
 		enum sg_h1_result rc =
@@ -262,7 +309,7 @@ static void test_h1_request_accepts_valid_edges(void **unused)
 
 static void test_h1_request_body_framing(void **unused)
 {
-	struct sg_h1_req req;
+	struct sg_h1_req req = { .headers = req_slots, .headers_cap = SG_H1_MAX_HEADERS };
 	assert_int_equal(
 		parse_req("POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n", &req),
 		SG_H1_DONE);
@@ -280,7 +327,7 @@ static void test_h1_request_body_framing(void **unused)
 
 static void test_h1_request_keep_alive(void **unused)
 {
-	struct sg_h1_req req;
+	struct sg_h1_req req = { .headers = req_slots, .headers_cap = SG_H1_MAX_HEADERS };
 	assert_int_equal(parse_req("GET / HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n", &req),
 			 SG_H1_DONE);
 	assert_false(req.keep_alive);
@@ -294,7 +341,7 @@ static void test_h1_request_keep_alive(void **unused)
 
 static void test_h1_request_upgrade_and_continue(void **unused)
 {
-	struct sg_h1_req req;
+	struct sg_h1_req req = { .headers = req_slots, .headers_cap = SG_H1_MAX_HEADERS };
 	assert_int_equal(
 		parse_req("GET /ws HTTP/1.1\r\nHost: h\r\nConnection: keep-alive, Upgrade\r\n"
 			  "Upgrade: websocket\r\n\r\n",
@@ -333,7 +380,7 @@ static const char sample_resp[] = "HTTP/1.1 404 Not Found Here\r\n"
 
 static void test_h1_response_parses_head(void **unused)
 {
-	struct sg_h1_resp resp;
+	struct sg_h1_resp resp = { .headers = resp_slots, .headers_cap = SG_H1_MAX_HEADERS };
 	char buf[256];
 
 	snprintf(buf, sizeof(buf), "%snot found", sample_resp);
@@ -358,7 +405,7 @@ static void test_h1_response_parses_head(void **unused)
 
 static void test_h1_response_partial_at_every_split(void **unused)
 {
-	struct sg_h1_resp resp;
+	struct sg_h1_resp resp = { .headers = resp_slots, .headers_cap = SG_H1_MAX_HEADERS };
 	size_t len = strlen(sample_resp);
 
 	for (size_t i = 0; i < len; i++)
@@ -370,7 +417,7 @@ static void test_h1_response_partial_at_every_split(void **unused)
 
 static void test_h1_response_cl_with_te_is_chunked_and_closes(void **unused)
 {
-	struct sg_h1_resp resp;
+	struct sg_h1_resp resp = { .headers = resp_slots, .headers_cap = SG_H1_MAX_HEADERS };
 	assert_int_equal(parse_resp("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n"
 				    "Transfer-Encoding: chunked\r\n\r\n",
 				    &resp),
@@ -417,7 +464,7 @@ static const struct vector bad_responses[] = {
 static void test_h1_response_rejects_malformed(void **unused)
 {
 	const char two[] = "HTTP/1.1 200 OK\r\nA: 1\r\nB: 2\r\n\r\n";
-	struct sg_h1_resp resp;
+	struct sg_h1_resp resp = { .headers = resp_slots, .headers_cap = SG_H1_MAX_HEADERS };
 	for (size_t i = 0; i < ARRAY_LEN(bad_responses); i++) {
 		const struct vector *v = &bad_responses[i];
 		enum sg_h1_result rc =
@@ -457,7 +504,7 @@ static const struct framing_case framing[] = {
 
 static void test_h1_response_body_framing_table(void **unused)
 {
-	struct sg_h1_resp resp;
+	struct sg_h1_resp resp = { .headers = resp_slots, .headers_cap = SG_H1_MAX_HEADERS };
 	for (size_t i = 0; i < ARRAY_LEN(framing); i++) {
 		const struct framing_case *c = &framing[i];
 		enum sg_h1_body got;
@@ -475,8 +522,10 @@ static void test_h1_response_body_framing_table(void **unused)
 
 static void test_h1_response_body_for_request(void **unused)
 {
-	struct sg_h1_resp resp;
-	struct sg_h1_req connect, head;
+	struct sg_h1_resp resp = { .headers = resp_slots, .headers_cap = SG_H1_MAX_HEADERS };
+	struct sg_h1_header connect_slots[1], head_slots[1];
+	struct sg_h1_req connect = { .headers = connect_slots, .headers_cap = 1 };
+	struct sg_h1_req head = { .headers = head_slots, .headers_cap = 1 };
 
 	assert_int_equal(parse_req("CONNECT h:443 HTTP/1.1\r\nHost: h:443\r\n\r\n", &connect),
 			 SG_H1_DONE);
@@ -716,7 +765,7 @@ static const char proxied_req[] = "POST /up?x=1 HTTP/1.1\r\n"
 
 static void test_h1_write_request_drops_hop_by_hop(void **unused)
 {
-	struct sg_h1_req req;
+	struct sg_h1_req req = { .headers = req_slots, .headers_cap = SG_H1_MAX_HEADERS };
 	char out[1024];
 	ssize_t n;
 
@@ -734,7 +783,7 @@ static void test_h1_write_request_drops_hop_by_hop(void **unused)
 
 static void test_h1_write_request_adds_xff_and_attempt(void **unused)
 {
-	struct sg_h1_req req;
+	struct sg_h1_req req = { .headers = req_slots, .headers_cap = SG_H1_MAX_HEADERS };
 	char out[512];
 	ssize_t n;
 
@@ -758,7 +807,7 @@ static void test_h1_write_request_adds_xff_and_attempt(void **unused)
 
 static void test_h1_write_request_connection_cannot_strip_framing(void **unused)
 {
-	struct sg_h1_req req;
+	struct sg_h1_req req = { .headers = req_slots, .headers_cap = SG_H1_MAX_HEADERS };
 	char out[512];
 	ssize_t n;
 
@@ -778,7 +827,7 @@ static void test_h1_write_request_connection_cannot_strip_framing(void **unused)
 
 static void test_h1_write_request_upgrade(void **unused)
 {
-	struct sg_h1_req req;
+	struct sg_h1_req req = { .headers = req_slots, .headers_cap = SG_H1_MAX_HEADERS };
 	const char ws[] = "GET /ws HTTP/1.1\r\nHost: h\r\nConnection: Upgrade\r\n"
 			  "Upgrade: websocket\r\nSec-WebSocket-Key: k\r\n\r\n";
 	char out[512];
@@ -805,7 +854,7 @@ static void test_h1_write_request_upgrade(void **unused)
 
 static void test_h1_write_request_too_small(void **unused)
 {
-	struct sg_h1_req req;
+	struct sg_h1_req req = { .headers = req_slots, .headers_cap = SG_H1_MAX_HEADERS };
 	char out[1024];
 	ssize_t full;
 
@@ -823,7 +872,7 @@ static void test_h1_write_request_too_small(void **unused)
 
 static void test_h1_write_response(void **unused)
 {
-	struct sg_h1_resp resp;
+	struct sg_h1_resp resp = { .headers = resp_slots, .headers_cap = SG_H1_MAX_HEADERS };
 	char out[512];
 	ssize_t n;
 
@@ -897,6 +946,8 @@ int main(void)
 		cmocka_unit_test(test_h1_request_pipelined_stops_at_first),
 		cmocka_unit_test(test_h1_request_head_len_counts_leading_crlf),
 		cmocka_unit_test(test_h1_request_too_many_headers),
+		cmocka_unit_test(test_h1_request_stops_at_headers_cap),
+		cmocka_unit_test(test_h1_without_slots),
 		cmocka_unit_test(test_h1_request_rejects_smuggling_vectors),
 		cmocka_unit_test(test_h1_request_accepts_valid_edges),
 		cmocka_unit_test(test_h1_request_body_framing),

@@ -16,6 +16,10 @@
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
+/* Header slots for the heads under test: one request and one response at a
+ * time, with room for as many headers as the codec ever takes. */
+static struct sg_h1_header req_slots[SG_H1_MAX_HEADERS], resp_slots[SG_H1_MAX_HEADERS];
+
 static void expect_span(struct sg_h1_span s, const char *want)
 {
 	if (s.len != strlen(want) || memcmp(s.p, want, s.len) != 0)
@@ -102,7 +106,7 @@ static void test_h2_request_head_to_http1(void **unused)
 		field("x-forwarded-for", "10.0.0.1"),
 		field("accept", "*/*"),
 	};
-	struct sg_h1_req req;
+	struct sg_h1_req req = { .headers = req_slots, .headers_cap = SG_H1_MAX_HEADERS };
 	char store[64], out[512];
 	ssize_t n;
 
@@ -136,7 +140,7 @@ static void test_h2_request_head_host_without_authority(void **unused)
 				      field(":authority", "a.example"),
 				      field("host", "b.example") };
 	struct sg_h2_field none[] = { field(":method", "GET"), field(":path", "/") };
-	struct sg_h1_req req;
+	struct sg_h1_req req = { .headers = req_slots, .headers_cap = SG_H1_MAX_HEADERS };
 	char store[16];
 
 	assert_int_equal(sg_h2_request_head(with_host, 3, store, sizeof(store), &req), 0);
@@ -157,7 +161,7 @@ static void test_h2_request_head_rejects(void **unused)
 	struct sg_h2_field no_method[] = { field(":path", "/") };
 	struct sg_h2_field connect[] = { field(":method", "CONNECT"), field(":path", "a:443") };
 	struct sg_h2_field *many = calloc(SG_H1_MAX_HEADERS + 3, sizeof(*many));
-	struct sg_h1_req req;
+	struct sg_h1_req req = { .headers = req_slots, .headers_cap = SG_H1_MAX_HEADERS };
 	char store[16];
 
 	assert_int_equal(sg_h2_request_head(no_path, 2, store, sizeof(store), &req), -EINVAL);
@@ -175,6 +179,22 @@ static void test_h2_request_head_rejects(void **unused)
 		sg_h2_request_head(many, SG_H1_MAX_HEADERS + 3, store, sizeof(store), &req),
 		-E2BIG);
 	free(many);
+}
+
+/* The caller's slots bound the fields too. */
+static void test_h2_request_head_stops_at_headers_cap(void **unused)
+{
+	struct sg_h2_field f[] = { field(":method", "GET"), field(":path", "/"),
+				   field(":authority", "a"), field("x", "1") };
+	struct sg_h1_header one[1];
+	struct sg_h1_req req = { .headers = one, .headers_cap = 1 };
+	char store[16];
+
+	assert_int_equal(sg_h2_request_head(f, 3, store, sizeof(store), &req), 0);
+	assert_ptr_equal(req.headers, one);
+	expect_span(req.headers[0].value, "a");
+	assert_int_equal(sg_h2_request_head(f, 4, store, sizeof(store), &req), -E2BIG);
+	assert_ptr_equal(req.headers, one);
 }
 
 /* ---- responses --------------------------------------------------------------- */
@@ -211,7 +231,7 @@ static void test_h2_response_fields_drop_hop_by_hop(void **unused)
 	static const char *const want[] = { ":status",	      "200", "content-type", "text/plain",
 					    "content-length", "5",   "set-cookie",   "a=1",
 					    "set-cookie",     "b=2" };
-	struct sg_h1_resp resp;
+	struct sg_h1_resp resp = { .headers = resp_slots, .headers_cap = SG_H1_MAX_HEADERS };
 	struct sg_h2_field f[16];
 	char store[256];
 	ssize_t n;
@@ -229,7 +249,7 @@ static void test_h2_response_fields_chunked_loses_framing(void **unused)
 			    "X-Backend: b1\r\n"
 			    "\r\n";
 	static const char *const want[] = { ":status", "404", "x-backend", "b1" };
-	struct sg_h1_resp resp;
+	struct sg_h1_resp resp = { .headers = resp_slots, .headers_cap = SG_H1_MAX_HEADERS };
 	struct sg_h2_field f[8];
 	char store[64];
 
@@ -287,7 +307,7 @@ static void test_h2_upgrade_request(void **unused)
 		  "HTTP2-Settings: \r\n\r\n",
 		  false },
 	};
-	struct sg_h1_req req;
+	struct sg_h1_req req = { .headers = req_slots, .headers_cap = SG_H1_MAX_HEADERS };
 
 	for (size_t i = 0; i < ARRAY_LEN(cases); i++) {
 		assert_int_equal(
@@ -579,6 +599,7 @@ int main(void)
 		cmocka_unit_test(test_h2_request_head_to_http1),
 		cmocka_unit_test(test_h2_request_head_host_without_authority),
 		cmocka_unit_test(test_h2_request_head_rejects),
+		cmocka_unit_test(test_h2_request_head_stops_at_headers_cap),
 		cmocka_unit_test(test_h2_response_fields_drop_hop_by_hop),
 		cmocka_unit_test(test_h2_response_fields_chunked_loses_framing),
 		cmocka_unit_test(test_h2_preface),
