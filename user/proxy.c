@@ -213,6 +213,21 @@ static void free_all_slots(struct client *c)
 	free_slots(&c->resp.headers, &c->resp.headers_cap, &c->resp.nheaders);
 }
 
+/* Grow the client's input buffer. A complete request head (head_len != 0)
+ * sits at its start and c->req's spans point into it: when the buffer moves
+ * they are re-pointed (same bytes, same result), as the access log reads the
+ * method and target after the body grew the buffer. */
+static int grow_in(struct client *c, size_t need)
+{
+	if (need <= c->in_cap)
+		return 0;
+	if (grow(&c->in, &c->in_cap, need) == -1)
+		return -1;
+	if (c->req.head_len)
+		sg_h1_parse_request(c->in, c->in_len, SG_H1_MAX_HEADERS, &c->req);
+	return 0;
+}
+
 static void stat(struct client *c, enum sg_stat which)
 {
 	sg_stats_add(c->ctx->stats, which, 1);
@@ -1075,9 +1090,9 @@ static void read_upstream_head(struct client *c)
 
 /* One step of a chunked relay: flush what was scanned, then read and scan
  * more. Bytes after the body's end are the next message's: they are put in
- * `rest` (the client's input buffer for requests) or dropped. */
-static enum sg_pump_status chunked_run(struct sg_pump *p, struct chunk_relay *cr, char **rest,
-				       size_t *rest_len, size_t *rest_cap, int *side)
+ * the input buffer of `keep` (the client, for requests) or dropped (NULL). */
+static enum sg_pump_status chunked_run(struct sg_pump *p, struct chunk_relay *cr,
+				       struct client *keep, int *side)
 {
 	char buf[16384];
 
@@ -1114,11 +1129,11 @@ static enum sg_pump_status chunked_run(struct sg_pump *p, struct chunk_relay *cr
 			errno = ENOMEM;
 			return SG_PUMP_ERROR;
 		}
-		if (rest && (size_t)n > (size_t)used) {
-			if (grow(rest, rest_cap, *rest_len + (size_t)n - (size_t)used) == -1)
+		if (keep && (size_t)n > (size_t)used) {
+			if (grow_in(keep, keep->in_len + (size_t)n - (size_t)used) == -1)
 				return SG_PUMP_ERROR;
-			memcpy(*rest + *rest_len, buf + used, (size_t)n - (size_t)used);
-			*rest_len += (size_t)n - (size_t)used;
+			memcpy(keep->in + keep->in_len, buf + used, (size_t)n - (size_t)used);
+			keep->in_len += (size_t)n - (size_t)used;
 		}
 	}
 	return SG_PUMP_AGAIN;
@@ -1139,7 +1154,7 @@ static int take_extra(struct client *c, struct sg_pump *p)
 		c->resp_keep_alive = false;
 		return 0;
 	}
-	if (grow(&c->in, &c->in_cap, c->in_len + n) == -1)
+	if (grow_in(c, c->in_len + n) == -1)
 		return -1;
 	memcpy(c->in + c->in_len, data, n);
 	c->in_len += n;
@@ -1182,7 +1197,7 @@ static void drive_response(struct client *c)
 		return;
 	}
 	if (c->resp_body == SG_H1_BODY_CHUNKED)
-		st = chunked_run(&c->resp_pump, &c->resp_chunks, NULL, NULL, NULL, &side);
+		st = chunked_run(&c->resp_pump, &c->resp_chunks, NULL, &side);
 	else
 		st = sg_pump_run(&c->resp_pump, PROXY_PUMP_SLICE, &side);
 	switch (st) {
@@ -1226,8 +1241,7 @@ static void drive_request_body(struct client *c)
 		return;
 	if (c->req_body == SG_H1_BODY_CHUNKED) {
 		/* Bytes after the body are appended to `in`, behind the head. */
-		st = chunked_run(&c->req_pump, &c->req_chunks, &c->in, &c->in_len, &c->in_cap,
-				 &side);
+		st = chunked_run(&c->req_pump, &c->req_chunks, c, &side);
 	} else {
 		st = sg_pump_run(&c->req_pump, PROXY_PUMP_SLICE, &side);
 	}
@@ -1496,7 +1510,7 @@ static void read_request_head(struct client *c)
 	while (!c->closed && (c->state == C_HEAD || c->state == C_BODY)) {
 		ssize_t n;
 
-		if (grow(&c->in, &c->in_cap, c->in_len + 4096) == -1) {
+		if (grow_in(c, c->in_len + 4096) == -1) {
 			client_close(c);
 			return;
 		}
