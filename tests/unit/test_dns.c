@@ -3,12 +3,14 @@
  * resolver with lookups queued or under way. Names come from /etc/hosts
  * ("localhost"), so no name server is involved. */
 #include <arpa/inet.h>
+#include <errno.h>
 #include <netinet/in.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
 
@@ -42,6 +44,36 @@ static void run_until(struct sg_loop *loop, int want)
 		sg_loop_run_once(loop, 50);
 }
 
+/* Each test gets a loop and a resolver on it (a test may free the
+ * resolver itself and set it to NULL). */
+struct fixture {
+	struct sg_loop *loop;
+	struct sg_dns *dns;
+};
+
+static int setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+
+	if (!f)
+		return -1;
+	f->loop = sg_loop_new();
+	f->dns = sg_dns_new(f->loop);
+	answered = 0;
+	*state = f;
+	return f->loop && f->dns ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+
+	sg_dns_free(f->dns);
+	sg_loop_free(f->loop);
+	free(f);
+	return 0;
+}
+
 static uint16_t port_of(const struct sg_dns_query *q)
 {
 	if (q->addr.ss_family == AF_INET)
@@ -51,18 +83,15 @@ static uint16_t port_of(const struct sg_dns_query *q)
 
 static void test_dns_answers_on_the_loop(void **state)
 {
-	struct sg_loop *loop = sg_loop_new();
-	struct sg_dns *d = sg_dns_new(loop);
+	struct fixture *f = *state;
 	struct sg_dns_query q[3];
 
-	(void)state;
-	answered = 0;
 	for (int i = 0; i < 3; i++) {
 		init_query(&q[i], "localhost", (uint16_t)(8080 + i));
-		assert_int_equal(sg_dns_query(d, &q[i]), 0);
+		assert_int_equal(sg_dns_query(f->dns, &q[i]), 0);
 	}
 	assert_int_equal(answered, 0); /* never from inside sg_dns_query */
-	run_until(loop, 3);
+	run_until(f->loop, 3);
 	assert_int_equal(answered, 3);
 	for (int i = 0; i < 3; i++) {
 		assert_int_equal(q[i].err, 0);
@@ -71,76 +100,64 @@ static void test_dns_answers_on_the_loop(void **state)
 		assert_int_equal(port_of(&q[i]), 8080 + i);
 	}
 	/* Nothing more comes. */
-	sg_loop_run_once(loop, 100);
+	sg_loop_run_once(f->loop, 100);
 	assert_int_equal(answered, 3);
-	sg_dns_free(d);
-	sg_loop_free(loop);
 }
 
 static void test_dns_cancelled_is_not_answered(void **state)
 {
-	struct sg_loop *loop = sg_loop_new();
-	struct sg_dns *d = sg_dns_new(loop);
+	struct fixture *f = *state;
 	struct sg_dns_query gone, kept;
 
-	(void)state;
-	answered = 0;
 	init_query(&gone, "localhost", 1);
 	init_query(&kept, "localhost", 2);
-	assert_int_equal(sg_dns_query(d, &gone), 0);
-	assert_int_equal(sg_dns_query(d, &kept), 0);
-	sg_dns_cancel(d, &gone);
+	assert_int_equal(sg_dns_query(f->dns, &gone), 0);
+	assert_int_equal(sg_dns_query(f->dns, &kept), 0);
+	sg_dns_cancel(f->dns, &gone);
 	memset(&gone, 0xa5, sizeof(gone)); /* the caller's memory again */
-	run_until(loop, 1);
+	run_until(f->loop, 1);
 	assert_int_equal(answered, 1);
 	assert_int_equal(kept.err, 0);
 	assert_int_equal(port_of(&kept), 2);
-	sg_loop_run_once(loop, 100);
+	sg_loop_run_once(f->loop, 100);
 	assert_int_equal(answered, 1);
-	sg_dns_free(d);
-	sg_loop_free(loop);
 }
 
 static void test_dns_free_with_lookups_pending(void **state)
 {
-	struct sg_loop *loop = sg_loop_new();
-	struct sg_dns *d = sg_dns_new(loop);
+	struct fixture *f = *state;
 	struct sg_dns_query q[8];
 
-	(void)state;
-	answered = 0;
 	for (int i = 0; i < 8; i++) {
 		init_query(&q[i], "localhost", 80);
-		assert_int_equal(sg_dns_query(d, &q[i]), 0);
+		assert_int_equal(sg_dns_query(f->dns, &q[i]), 0);
 	}
-	sg_dns_free(d); /* the thread may be inside getaddrinfo */
-	sg_loop_run_once(loop, 100);
+	sg_dns_free(f->dns); /* the thread may be inside getaddrinfo */
+	f->dns = NULL;
+	sg_loop_run_once(f->loop, 100);
 	assert_int_equal(answered, 0);
-	sg_loop_free(loop);
-	sg_dns_free(NULL);
 }
 
 static void test_dns_host_too_long(void **state)
 {
-	struct sg_loop *loop = sg_loop_new();
-	struct sg_dns *d = sg_dns_new(loop);
+	struct fixture *f = *state;
 	struct sg_dns_query q;
 
-	(void)state;
 	memset(&q, 'a', sizeof(q));
 	q.done = count_answer;
-	assert_int_equal(sg_dns_query(d, &q), -1);
-	sg_dns_free(d);
-	sg_loop_free(loop);
+	assert_int_equal(sg_dns_query(f->dns, &q), -1);
+	assert_int_equal(errno, ENAMETOOLONG);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_dns_answers_on_the_loop),
-		cmocka_unit_test(test_dns_cancelled_is_not_answered),
-		cmocka_unit_test(test_dns_free_with_lookups_pending),
-		cmocka_unit_test(test_dns_host_too_long),
+		cmocka_unit_test_setup_teardown(test_dns_answers_on_the_loop, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_dns_cancelled_is_not_answered, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_dns_free_with_lookups_pending, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_dns_host_too_long, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
