@@ -109,21 +109,25 @@ int sg_net_probe(const struct sockaddr_storage *ss, socklen_t len)
 	return ret;
 }
 
+const char *sg_net_ip_str(const struct sockaddr_storage *ss, char *buf, size_t len)
+{
+	const void *addr = ss->ss_family == AF_INET6
+				   ? (const void *)&((const struct sockaddr_in6 *)ss)->sin6_addr
+				   : (const void *)&((const struct sockaddr_in *)ss)->sin_addr;
+
+	if (!inet_ntop(ss->ss_family == AF_INET6 ? AF_INET6 : AF_INET, addr, buf, (socklen_t)len))
+		snprintf(buf, len, "?");
+	return buf;
+}
+
 const char *sg_net_addr_str(const struct sockaddr_storage *ss, char *buf, size_t len)
 {
-	char ip[INET6_ADDRSTRLEN] = "?";
+	char ip[INET6_ADDRSTRLEN];
+	uint16_t port = ss->ss_family == AF_INET6 ? ((const struct sockaddr_in6 *)ss)->sin6_port
+						  : ((const struct sockaddr_in *)ss)->sin_port;
 
-	if (ss->ss_family == AF_INET6) {
-		const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)ss;
-
-		inet_ntop(AF_INET6, &sin6->sin6_addr, ip, sizeof(ip));
-		snprintf(buf, len, "[%s]:%u", ip, ntohs(sin6->sin6_port));
-	} else {
-		const struct sockaddr_in *sin = (const struct sockaddr_in *)ss;
-
-		inet_ntop(AF_INET, &sin->sin_addr, ip, sizeof(ip));
-		snprintf(buf, len, "%s:%u", ip, ntohs(sin->sin_port));
-	}
+	sg_net_ip_str(ss, ip, sizeof(ip));
+	snprintf(buf, len, ss->ss_family == AF_INET6 ? "[%s]:%u" : "%s:%u", ip, ntohs(port));
 	return buf;
 }
 

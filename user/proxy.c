@@ -2065,7 +2065,6 @@ void sg_proxy_accept(struct sg_proxy_ctx *ctx, const struct sg_bind *bind, int f
 {
 	struct client *c = calloc(1, sizeof(*c));
 	const struct sg_listener *l = bind->nlisteners ? &bind->listeners[0] : NULL;
-	char buf[80], *colon;
 
 	if (!c) {
 		close(fd);
@@ -2084,13 +2083,7 @@ void sg_proxy_accept(struct sg_proxy_ctx *ctx, const struct sg_bind *bind, int f
 	if (ctx->clients)
 		ctx->clients->prev = c;
 	ctx->clients = c;
-	sg_net_addr_str(peer, buf, sizeof(buf));
-	colon = strrchr(buf, ':');
-	if (colon)
-		*colon = '\0';
-	snprintf(c->ip, sizeof(c->ip), "%s", buf[0] == '[' ? buf + 1 : buf);
-	if (c->ip[0] && c->ip[strlen(c->ip) - 1] == ']')
-		c->ip[strlen(c->ip) - 1] = '\0';
+	sg_net_ip_str(peer, c->ip, sizeof(c->ip));
 	if (l && l->ftcp)
 		sg_net_keepalive(fd, &l->ftcp->keepalives);
 	if (bind->proto == SG_PROTO_TCP) {

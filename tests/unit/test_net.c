@@ -20,12 +20,12 @@
 static void test_net_parses_addresses(void **state)
 {
 	static const struct {
-		const char *in, *out;
+		const char *in, *out, *ip;
 	} ok[] = {
-		{ "127.0.0.1:15000", "127.0.0.1:15000" },
-		{ "0.0.0.0:8080", "0.0.0.0:8080" },
-		{ ":8080", "0.0.0.0:8080" },
-		{ "[::1]:15000", "[::1]:15000" },
+		{ "127.0.0.1:15000", "127.0.0.1:15000", "127.0.0.1" },
+		{ "0.0.0.0:8080", "0.0.0.0:8080", "0.0.0.0" },
+		{ ":8080", "0.0.0.0:8080", "0.0.0.0" },
+		{ "[::1]:15000", "[::1]:15000", "::1" },
 	};
 	static const char *const bad[] = { "127.0.0.1",	   "127.0.0.1:", "127.0.0.1:70000",
 					   "localhost:80", "[::1:80",	 "1.2.3.4:8x" };
@@ -36,7 +36,9 @@ static void test_net_parses_addresses(void **state)
 	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
 		assert_int_equal(sg_net_parse_addr(ok[i].in, &ss, &len), 0);
 		assert_string_equal(sg_net_addr_str(&ss, buf, sizeof(buf)), ok[i].out);
+		assert_string_equal(sg_net_ip_str(&ss, buf, sizeof(buf)), ok[i].ip);
 	}
+	assert_string_equal(sg_net_ip_str(&ss, buf, 3), "?"); /* ::1 needs 4 */
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		assert_int_equal(sg_net_parse_addr(bad[i], &ss, &len), -1);
 }
