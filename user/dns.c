@@ -66,9 +66,10 @@ static void release(struct shared *sh)
 	free(sh);
 }
 
-static int lookup(const char *host, uint16_t port, struct sockaddr_storage *ss, socklen_t *len)
+int sg_dns_lookup(const char *host, uint16_t port, int flags, struct sockaddr_storage *ss,
+		  socklen_t *len)
 {
-	struct addrinfo hints = { .ai_socktype = SOCK_STREAM, .ai_flags = AI_NUMERICSERV };
+	struct addrinfo hints = { .ai_socktype = SOCK_STREAM, .ai_flags = AI_NUMERICSERV | flags };
 	struct addrinfo *res;
 	char serv[8];
 	int rc;
@@ -111,7 +112,7 @@ static void *resolver(void *arg)
 		/* q may be cancelled and freed while we look: only the copies
 		 * are used until the lock is back and busy still names it. */
 		pthread_mutex_unlock(&sh->lock);
-		err = lookup(host, port, &ss, &len);
+		err = sg_dns_lookup(host, port, 0, &ss, &len);
 		pthread_mutex_lock(&sh->lock);
 		if (sh->busy != q)
 			continue;

@@ -32,6 +32,13 @@ struct sg_dns_query {
 	struct sg_dns_query *next; /* private */
 };
 
+/* getaddrinfo() for a TCP connect to host:port, blocking: the first
+ * address into *ss. `flags` adds AI_* flags (AI_NUMERICHOST: IP literals
+ * only, which never asks a resolver). Returns 0 or an errno value
+ * (EHOSTUNREACH when host does not resolve). */
+int sg_dns_lookup(const char *host, uint16_t port, int flags, struct sockaddr_storage *ss,
+		  socklen_t *len);
+
 /* A resolver for the loop's thread. NULL only when out of memory. */
 struct sg_dns *sg_dns_new(struct sg_loop *loop);
 /* Queued lookups are dropped (no callback). A lookup under way finishes in

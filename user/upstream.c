@@ -148,23 +148,6 @@ void sg_pool_put(struct sg_pool *p, struct sg_upstream *u, uint64_t idle_ms)
 	sg_timer_arm(p->loop, &u->idle_timer, sg_loop_now(p->loop) + (idle_ms ? idle_ms : 1));
 }
 
-/* An IP literal, without asking any resolver: 0, or -1 for a name. */
-static int numeric(const struct sg_endpoint *ep, struct sockaddr_storage *ss, socklen_t *len)
-{
-	struct addrinfo hints = { .ai_socktype = SOCK_STREAM,
-				  .ai_flags = AI_NUMERICHOST | AI_NUMERICSERV };
-	struct addrinfo *res;
-	char port[8];
-
-	snprintf(port, sizeof(port), "%u", ep->port);
-	if (getaddrinfo(ep->addr, port, &hints, &res) != 0)
-		return -1;
-	memcpy(ss, res->ai_addr, res->ai_addrlen);
-	*len = res->ai_addrlen;
-	freeaddrinfo(res);
-	return 0;
-}
-
 /* The socket and the non-blocking connect. Returns 0 or an errno value. */
 static int open_socket(struct sg_upstream *u, const struct sockaddr_storage *ss, socklen_t len)
 {
@@ -200,6 +183,34 @@ static void on_resolved(struct sg_dns_query *q)
 		u->io.cb(loop, &u->io, EPOLLOUT | EPOLLERR);
 }
 
+/* Hands ep's name to the worker's resolver; on_resolved connects. Returns 0
+ * or an errno value. */
+static int start_lookup(struct sg_upstream *u, const struct sg_endpoint *ep)
+{
+	struct sg_pool *p = u->pool;
+
+	if (!p->dns)
+		p->dns = sg_dns_new(p->loop);
+	u->dns = calloc(1, sizeof(*u->dns));
+	if (!p->dns || !u->dns) {
+		free(u->dns);
+		u->dns = NULL;
+		return ENOMEM;
+	}
+	snprintf(u->dns->host, sizeof(u->dns->host), "%s", ep->addr);
+	u->dns->port = ep->port;
+	u->dns->done = on_resolved;
+	u->dns->data = u;
+	if (sg_dns_query(p->dns, u->dns) == -1) {
+		int err = errno;
+
+		free(u->dns);
+		u->dns = NULL;
+		return err;
+	}
+	return 0;
+}
+
 struct sg_upstream *sg_upstream_connect(struct sg_pool *p, const struct sg_endpoint *ep,
 					const struct sg_keepalive *ka, int *err)
 {
@@ -216,26 +227,11 @@ struct sg_upstream *sg_upstream_connect(struct sg_pool *p, const struct sg_endpo
 	u->ka = *ka;
 	snprintf(u->key, sizeof(u->key), "%s:%u", ep->addr, ep->port);
 	sg_timer_init(&u->idle_timer, on_idle_timeout, u);
-	if (numeric(ep, &ss, &len) == 0) {
+	/* An IP literal connects now; a name once the resolver answers. */
+	if (sg_dns_lookup(ep->addr, ep->port, AI_NUMERICHOST, &ss, &len) == 0)
 		*err = open_socket(u, &ss, len);
-	} else {
-		u->dns = calloc(1, sizeof(*u->dns));
-		if (!p->dns)
-			p->dns = sg_dns_new(p->loop);
-		*err = u->dns && p->dns ? 0 : ENOMEM;
-		if (!*err) {
-			snprintf(u->dns->host, sizeof(u->dns->host), "%s", ep->addr);
-			u->dns->port = ep->port;
-			u->dns->done = on_resolved;
-			u->dns->data = u;
-			if (sg_dns_query(p->dns, u->dns) == -1)
-				*err = errno;
-		}
-		if (*err) {
-			free(u->dns);
-			u->dns = NULL;
-		}
-	}
+	else
+		*err = start_lookup(u, ep);
 	if (*err) {
 		free(u);
 		return NULL;
