@@ -1,4 +1,4 @@
-# A connection per request, as the client sees it on the wire: the gateway takes a new HTTP connection only once its first bytes are in (TCP_DEFER_ACCEPT; a client that stays silent is taken about a second later all the same); a request's ACK rides on its response (no quick ACK); and to a client that said "Connection: close" the response and the FIN arrive in one segment, so the client's socket receives two segments in all (SYN-ACK, response+FIN; four before). A client that pipelined bytes behind its "Connection: close" request still gets its whole response (lingering close, never a reset). In every engine.
+# A connection per request, as the client sees it on the wire: the gateway takes a new HTTP connection only once its first bytes are in (TCP_DEFER_ACCEPT; a client that stays silent is taken about a second later all the same); a request's ACK rides on its response (no quick ACK); and to a client that said "Connection: close" the response and the FIN arrive in one segment, so the client's socket receives two segments in all (SYN-ACK, response+FIN; four before). Such a client is let go as soon as its response is out, without waiting for its FIN; one that pipelined bytes behind its "Connection: close" request still gets its whole response (lingering close, never a reset). In every engine.
 . "$(dirname "$0")/lib.sh"
 
 start_backend web || { fail "backend did not start"; finish; }
@@ -46,17 +46,40 @@ head, _, body = data.partition(b"\r\n\r\n")
 print(head.split(b" ")[1].decode() if head else "-", len(body), end)
 PY
 
-# silent.py: connects and sends nothing; prints the gateway's open
-# connection count after 0.5 s, then whether it counted this one within
-# 0.7-4 s (the kernel resends its SYN-ACK after 1 s and then hands the
-# connection over), then sends a request and prints its status.
-cat >"$WORK/silent.py" <<'PY'
-import socket, time, urllib.request
+# gwstat.py: active(), the gateway's open client connections (/metrics).
+cat >"$WORK/gwstat.py" <<'PY'
+import urllib.request
 def active():
     text = urllib.request.urlopen("http://127.0.0.1:15000/metrics", timeout=5).read().decode()
     for line in text.splitlines():
         if line.startswith("splicegate_active_connections "):
             return int(line.split()[1])
+PY
+
+# held.py: "Connection: close", reads the response to EOF and keeps its
+# socket open; prints whether the gateway let go of the connection within
+# 0.3 s (a lingering close would hold it until the client's FIN, or 1 s).
+cat >"$WORK/held.py" <<'PY'
+import socket, time
+from gwstat import active
+s = socket.create_connection(("127.0.0.1", 8080), timeout=10)
+s.sendall(b"GET /get?size=100 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+while s.recv(65536):
+    pass
+t0 = time.monotonic()
+while active() != 0 and time.monotonic() - t0 < 0.3:
+    time.sleep(0.02)
+print("released" if active() == 0 else "held")
+s.close()
+PY
+
+# silent.py: connects and sends nothing; prints the gateway's open
+# connection count after 0.5 s, then whether it counted this one within
+# 0.7-4 s (the kernel resends its SYN-ACK after 1 s and then hands the
+# connection over), then sends a request and prints its status.
+cat >"$WORK/silent.py" <<'PY'
+import socket, time
+from gwstat import active
 t0 = time.monotonic()
 s = socket.create_connection(("127.0.0.1", 8080), timeout=10)
 time.sleep(0.5)
@@ -85,6 +108,8 @@ for engine in $(engines); do
 	check "$engine: never more than 3" "$(awk '$3 > 3' <<<"$out" | wc -l)" 0
 	check "$engine: pipelined bytes behind Connection: close: the whole response, no reset" \
 		"$(/usr/bin/python3 "$WORK/pipelined.py")" "200 100 eof"
+	check "$engine: a client that said Connection: close is let go at once, its socket still open" \
+		"$(/usr/bin/python3 "$WORK/held.py")" released
 	check "$engine: a silent connection is taken only after about a second, then served" \
 		"$(/usr/bin/python3 "$WORK/silent.py" | tr '\n' ' ')" "0 taken 200 "
 	stop_gateway
