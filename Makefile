@@ -33,6 +33,12 @@ LIB_SRCS := $(wildcard config/*.c policy/*.c admin/*.c user/*.c)
 # EXCLUDE: sources to leave out of a build (work in progress elsewhere).
 LIB_SRCS := $(filter-out user/main.c $(EXCLUDE),$(LIB_SRCS))
 LLHTTP_SRCS := $(wildcard $(LLHTTP_SRC)/*.c)
+# llhttp ships as C sources (Debian's node-llhttp); without them the archive
+# would link without a parser. Say so instead of archiving what is there.
+ifeq ($(LLHTTP_SRCS),)
+LLHTTP_MISSING = $(error llhttp sources not found in $(LLHTTP_SRC) (package node-llhttp): \
+	run `make deps` (scripts/install-deps.sh) or set LLHTTP_SRC)
+endif
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 HEADERS  := $(wildcard config/*.h policy/*.h admin/*.h user/*.h)
 
@@ -45,10 +51,8 @@ OBJS      := $(call objs,$(BUILD))
 UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
 BPF_TEST_BINS := $(patsubst tests/bpf/%.c,$(BUILD)/tests/bpf/%,$(wildcard tests/bpf/test_*.c))
 
-.PHONY: all test unit unit-san e2e san bench check format run clean deps bpf-test
-.PHONY: fuzz fuzz-test
-# Keep intermediate objects (test_*.o) so rebuilds stay incremental.
-.SECONDARY:
+.PHONY: all test unit unit-san e2e san bench check format run clean deps bpf-test build-twice
+.PHONY: fuzz fuzz-test test-all
 all: $(BUILD)/splicegate $(UNIT_BINS) $(BPF_TEST_BINS)
 
 $(BUILD)/%.o: %.c
@@ -93,9 +97,20 @@ $(BUILD)/bpf/%.skel.h: $(BUILD)/bpf/%.bpf.o
 $(BUILD)/user/splice.o: $(BUILD)/bpf/splice.skel.h
 $(BUILD)/user/splice.o: CPPFLAGS += -I$(BUILD)
 
-$(BUILD)/libsg.a: $(OBJS)
+# The archive also depends on the list of its members: when that list
+# changes (llhttp installed after a first build, a source added or left
+# out), the archive is made again even if every member is older than it.
+$(BUILD)/libsg.members: FORCE
+	@mkdir -p $(dir $@)
+	$(LLHTTP_MISSING)
+	@echo '$(sort $(OBJS))' | cmp -s - $@ || echo '$(sort $(OBJS))' > $@
+
+$(BUILD)/libsg.a: $(OBJS) $(BUILD)/libsg.members
 	$(if $(Q),@echo "  AR      $@")
-	$(Q)rm -f $@ && ar rcs $@ $^
+	$(Q)rm -f $@ && ar rcs $@ $(OBJS)
+
+.PHONY: FORCE
+FORCE:
 
 $(BUILD)/splicegate: $(BUILD)/user/main.o $(BUILD)/libsg.a
 	$(if $(Q),@echo "  LD      $@")
@@ -111,10 +126,24 @@ $(BUILD)/tests/test_%: $(BUILD)/tests/unit/test_%.o $(BUILD)/libsg.a
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LDLIBS) -lcmocka -o $@
 
 # ---- tests ---------------------------------------------------------------
-# `make test` is what CI runs: unit tests, the BPF tests, the e2e suite, then
-# unit and e2e again under AddressSanitizer + UndefinedBehaviorSanitizer in
-# $(SANBUILD).
-test: check unit bpf-test e2e san fuzz-test
+# `make test` is what CI runs (.ci/run runs exactly that): it installs what it
+# needs from Debian's archive (scripts/install-deps.sh, a no-op once done),
+# then, in a make started afresh so that the source lists see what was just
+# installed: unit tests, the BPF tests, the e2e suite, then unit and e2e
+# again under AddressSanitizer + UndefinedBehaviorSanitizer in $(SANBUILD),
+# and the fuzzers for 30 s each.
+test:
+	$(Q)scripts/install-deps.sh
+	$(Q)$(MAKE) --no-print-directory test-all
+
+test-all: build-twice check unit bpf-test e2e san fuzz-test
+
+# The build must mend itself: a first build that could not see the llhttp
+# sources (here: LLHTTP_SRC pointing at an empty directory, as before
+# node-llhttp is installed) and a second one with them must link, with no
+# `make clean` between (tests/build/build-twice.sh).
+build-twice:
+	$(Q)tests/build/build-twice.sh
 
 unit: $(UNIT_BINS)
 	$(Q)scripts/run-unit.sh $(BUILD)/tests
@@ -215,10 +244,22 @@ format:
 deps:
 	$(Q)scripts/install-deps.sh
 
-run: deps $(BUILD)/splicegate
+# Like `test`: dependencies first, then a make that sees them.
+run:
+	$(Q)scripts/install-deps.sh
+	$(Q)$(MAKE) --no-print-directory $(BUILD)/splicegate
 	$(Q)scripts/run-demo.sh $(abspath $(BUILD)/splicegate)
 
 clean:
 	rm -rf $(BUILD) $(SANBUILD)
+
+# Keep the objects that only a test binary names (tests/**/test_*.o) so
+# rebuilds stay incremental. Named one by one: a catch-all `.SECONDARY:`
+# makes every object intermediate, and make then never rebuilds an archive
+# for an object that is missing but whose source is older than the archive.
+.SECONDARY: $(BUILD)/bpf/splice.bpf.o \
+	$(patsubst %,$(BUILD)/tests/unit/%.o,$(basename $(notdir $(UNIT_SRCS)))) \
+	$(patsubst tests/bpf/%.c,$(BUILD)/tests/bpf/%.o,$(wildcard tests/bpf/test_*.c)) \
+	$(patsubst tests/fuzz/%.c,$(FUZZ_BUILD)/tests/fuzz/%.o,$(wildcard tests/fuzz/fuzz_*.c))
 
 -include $(shell find $(BUILD) $(SANBUILD) -name '*.d' 2>/dev/null)
