@@ -1556,7 +1556,7 @@ static int start_upgrade(struct h2conn *c, const struct sg_h1_req *r)
 	return 0;
 }
 
-static void conn_setup(struct h2conn *c)
+static void conn_setup(struct h2conn *c, uint64_t born)
 {
 	const struct sg_frontend_http *h = c->fhttp;
 
@@ -1566,12 +1566,12 @@ static void conn_setup(struct h2conn *c)
 	c->idle_ms = h->http1_idle_timeout > 0 ? ms(h->http1_idle_timeout) : 0;
 	c->max_buffer = h->max_buffer_size > 0 ? (size_t)h->max_buffer_size : 2097152;
 	c->rx_at = now(c);
-	c->idle_at = c->idle_ms ? now(c) + c->idle_ms : 0;
+	c->idle_at = c->idle_ms ? born + c->idle_ms : 0;
 }
 
 void sg_h2proxy_accept(struct sg_proxy_ctx *ctx, struct sg_cfg *cfg, const struct sg_bind *bind,
 		       int fd, const char *ip, const char *in, size_t len,
-		       const struct sg_h1_req *upgrade)
+		       const struct sg_h1_req *upgrade, uint64_t born)
 {
 	struct h2conn *c = calloc(1, sizeof(*c));
 	struct sg_h2_settings set;
@@ -1594,7 +1594,7 @@ void sg_h2proxy_accept(struct sg_proxy_ctx *ctx, struct sg_cfg *cfg, const struc
 	if (ctx->h2conns)
 		ctx->h2conns->prev = c;
 	ctx->h2conns = c;
-	conn_setup(c);
+	conn_setup(c, born);
 	sg_h2_settings_from_policy(c->fhttp, &set);
 	if (sg_h2_session_new(&callbacks, c, &set, &c->h2) < 0 ||
 	    (upgrade && start_upgrade(c, upgrade) < 0)) {

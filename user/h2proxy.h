@@ -6,6 +6,7 @@
 #define SG_H2PROXY_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "config/cfg.h"
 #include "user/h1.h"
@@ -18,11 +19,13 @@
  * that asked for h2c, whatever came after its head. That request (no body)
  * is answered "101 Switching Protocols" and served as stream 1; its spans
  * are copied before this returns, as are `in` and `ip` (the client's
- * address, for X-Forwarded-For). The connection counts in
+ * address, for X-Forwarded-For). `born` is when the client connected
+ * (loop milliseconds): the idle timeout of a connection that opens no
+ * stream counts from then. The connection counts in
  * ctx->stats->active. On failure the socket is closed. */
 void sg_h2proxy_accept(struct sg_proxy_ctx *ctx, struct sg_cfg *cfg, const struct sg_bind *bind,
 		       int fd, const char *ip, const char *in, size_t len,
-		       const struct sg_h1_req *upgrade);
+		       const struct sg_h1_req *upgrade, uint64_t born);
 
 /* Graceful drain: GOAWAY on every HTTP/2 connection of ctx; open streams
  * finish, then each connection closes. */

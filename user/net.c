@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -129,6 +130,22 @@ const char *sg_net_addr_str(const struct sockaddr_storage *ss, char *buf, size_t
 	sg_net_ip_str(ss, ip, sizeof(ip));
 	snprintf(buf, len, ss->ss_family == AF_INET6 ? "[%s]:%u" : "%s:%u", ip, ntohs(port));
 	return buf;
+}
+
+uint64_t sg_net_accept_age_ms(int fd)
+{
+	struct tcp_info ti;
+	socklen_t len = sizeof(ti);
+
+	if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len) == -1 ||
+	    len < offsetof(struct tcp_info, tcpi_rttvar))
+		return 0;
+	return ti.tcpi_rtt / 1000 + ti.tcpi_last_ack_recv;
+}
+
+int sg_net_defer_accept(int fd, int secs)
+{
+	return setsockopt(fd, IPPROTO_TCP, TCP_DEFER_ACCEPT, &secs, sizeof(secs));
 }
 
 int sg_net_nodelay(int fd)

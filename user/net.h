@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/socket.h>
 
 /* "127.0.0.1:15000", "[::1]:15000", "0.0.0.0:8080", ":8080" (all IPv4
@@ -20,6 +21,20 @@ int sg_net_listen(const struct sockaddr_storage *ss, socklen_t len, bool reusepo
  * listeners for a moment and take connections, which its close would reset.
  * Returns 0, or -errno (-EADDRINUSE: someone else's listener). */
 int sg_net_probe(const struct sockaddr_storage *ss, socklen_t len);
+
+/* How long ago, in ms, the client's side of a just-accepted connection
+ * was established, as the kernel saw it: the first round-trip sample (from
+ * our SYN-ACK to the ACK or data that completed the handshake, which under
+ * TCP_DEFER_ACCEPT spans the whole time the kernel held the connection)
+ * plus the time since that segment (the accept queue). 0 when TCP_INFO
+ * cannot be read. Timers that a user counts from connect() start this
+ * much in the past. */
+uint64_t sg_net_accept_age_ms(int fd);
+
+/* TCP_DEFER_ACCEPT on a listening socket: `secs` > 0 lets the kernel
+ * hold a new connection up to about that long until its first bytes
+ * arrive; 0 turns it off. Returns 0 or -1 with errno. */
+int sg_net_defer_accept(int fd, int secs);
 
 /* TCP_NODELAY on. Returns 0 or -1 with errno. */
 int sg_net_nodelay(int fd);

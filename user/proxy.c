@@ -76,6 +76,7 @@ struct client {
 	/* Deadlines in loop ms, 0 = none. kick_at: a sockmap pump waits
 	 * for the kernel to finish writing (SG_PUMP_WAIT). */
 	uint64_t idle_at, request_at, attempt_at, connect_at, backoff_at, kick_at;
+	uint64_t born; /* when the client's connection was established */
 
 	struct sg_ksock ck; /* the client socket's sockmap counters */
 
@@ -1355,7 +1356,7 @@ static void switch_to_h2(struct client *c, const struct sg_h1_req *upgrade)
 	sg_io_set(c->ctx->loop, &c->io, 0);
 	c->io.fd = -1;
 	sg_h2proxy_accept(c->ctx, c->cfg, c->bind, fd, c->ip, c->in + used, c->in_len - used,
-			  upgrade);
+			  upgrade, c->born);
 	client_close(c);
 }
 
@@ -2090,9 +2091,12 @@ void sg_proxy_accept(struct sg_proxy_ctx *ctx, const struct sg_bind *bind, int f
 		start_tunnel(c);
 		return;
 	}
+	/* The idle timeout counts from the client's connect: the kernel may
+	 * have held the connection a while (deferred accept, accept queue). */
 	c->state = C_HEAD;
-	c->idle_at = now(c) + ms(l ? l->fhttp->http1_idle_timeout
-				   : c->cfg->default_fhttp.http1_idle_timeout);
+	c->born = now(c) - sg_net_accept_age_ms(fd);
+	c->idle_at = c->born + ms(l ? l->fhttp->http1_idle_timeout
+				    : c->cfg->default_fhttp.http1_idle_timeout);
 	rearm_timer(c);
 	update_io(c);
 }

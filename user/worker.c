@@ -90,6 +90,30 @@ static void on_accept(struct sg_loop *loop, struct sg_io *io, uint32_t revents)
 	}
 }
 
+/* HTTP clients speak first. TCP_DEFER_ACCEPT queues a connection for
+ * accept() only once its first bytes are in: one wake-up of this worker
+ * per new connection instead of two (the handshake's last ACK, then the
+ * request), which the client's CPU pays for on this kind of VM (README
+ * "Benchmarks", W2). A client that sends nothing is handed over after
+ * about a second all the same (the kernel resends its SYN-ACK once), and
+ * sg_proxy_accept counts its idle time from its connect, not from then
+ * (sg_net_accept_age_ms). That only holds while every idle timeout on the
+ * port is at least that second: a shorter one would fire late, so such a
+ * port accepts at once. */
+#define WORKER_DEFER_S 1
+
+static void set_defer(struct listen_sock *ls)
+{
+	const struct sg_bind *b = ls->bind;
+	bool defer = b->proto == SG_PROTO_HTTP;
+
+	for (size_t i = 0; i < b->nlisteners; i++)
+		defer &= b->listeners[i].fhttp->http1_idle_timeout >= SG_DUR_S(WORKER_DEFER_S);
+	if (b->proto == SG_PROTO_HTTP &&
+	    sg_net_defer_accept(ls->io.fd, defer ? WORKER_DEFER_S : 0) == -1)
+		SG_WARN("listener :%u: TCP_DEFER_ACCEPT: %s", ls->port, strerror(errno));
+}
+
 static int open_sock(struct sg_worker *w, const struct sg_bind *b, char *err, size_t errlen)
 {
 	struct listen_sock *ls = calloc(1, sizeof(*ls));
@@ -109,23 +133,15 @@ static int open_sock(struct sg_worker *w, const struct sg_bind *b, char *err, si
 		free(ls);
 		return -1;
 	}
-	/* HTTP clients speak first. TCP_DEFER_ACCEPT queues a connection for
-	 * accept() only once its first bytes are in: one wake-up of this
-	 * worker per new connection instead of two (the handshake's last
-	 * ACK, then the request), which the client's CPU pays for on this
-	 * kind of VM (README "Benchmarks", W2). A client that sends nothing
-	 * is accepted after about a second all the same (the kernel resends
-	 * its SYN-ACK once), and its idle timeout runs from then.
-	 * TCP_QUICKACK off: a request's ACK rides on the response instead
+	/* TCP_QUICKACK off: a request's ACK rides on the response instead
 	 * of a segment of its own during the kernel's quick-ack start
 	 * (HAProxy does the same for its HTTP listeners); a client that
 	 * writes one request in two small pieces with Nagle on waits for the
 	 * delayed ACK (40 ms) before its second. Accepted sockets inherit
-	 * both. */
+	 * it. TCP_DEFER_ACCEPT: set_defer, on every config. */
 	if (b->proto == SG_PROTO_HTTP) {
-		int defer_s = 1, off = 0;
+		int off = 0;
 
-		setsockopt(ls->io.fd, IPPROTO_TCP, TCP_DEFER_ACCEPT, &defer_s, sizeof(defer_s));
 		setsockopt(ls->io.fd, IPPROTO_TCP, TCP_QUICKACK, &off, sizeof(off));
 	}
 	ls->io.cb = on_accept;
@@ -134,6 +150,7 @@ static int open_sock(struct sg_worker *w, const struct sg_bind *b, char *err, si
 	ls->port = b->port;
 	ls->bind = b;
 	ls->w = w;
+	set_defer(ls);
 	if (sg_io_set(w->loop, &ls->io, EPOLLIN) == -1) {
 		snprintf(err, errlen, "epoll: %s", strerror(errno));
 		close(ls->io.fd);
@@ -182,6 +199,7 @@ static int reconcile(struct sg_worker *w, const struct sg_cfg *cfg, char *err, s
 
 		ls->bind = bind_for(cfg, ls->port);
 		if (ls->bind) {
+			set_defer(ls);
 			pp = &ls->next;
 			continue;
 		}
