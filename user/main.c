@@ -31,6 +31,8 @@ static const char usage[] =
 	"options:\n"
 	"  -c, --config FILE|DIR   config file or directory of .yaml files (repeatable)\n"
 	"  -f, --filename FILE|-   (apply, delete) Kubernetes resources to send\n"
+	"      --server-side       (apply) accepted as kubectl does; apply always replaces\n"
+	"                          whole resources\n"
 	"  -n, --namespace NS      (delete KIND NAME) the resource's namespace (default "
 	"\"default\")\n"
 	"      --admin ADDR        admin address (default: config.adminAddr, 127.0.0.1:15000)\n"
@@ -60,6 +62,7 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 	static const struct option longopts[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "filename", required_argument, NULL, 'f' },
+		{ "server-side", no_argument, NULL, 'S' },
 		{ "namespace", required_argument, NULL, 'n' },
 		{ "admin", required_argument, NULL, 'a' },
 		{ "admin-allow-remote", no_argument, NULL, 'R' },
@@ -80,6 +83,8 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 			break;
 		case 'n':
 			cli->ns = optarg;
+			break;
+		case 'S':
 			break;
 		case 'c':
 			if (cli->nconfigs == SG_MAX_CONFIGS) {
@@ -188,9 +193,31 @@ static const char *admin_addr(const struct cli *cli)
 	return cli->gw.admin_addr ? cli->gw.admin_addr : "127.0.0.1:15000";
 }
 
+/* A guide's first step installs the Gateway API CRDs from a release URL
+ * (kubectl apply --server-side -f https://.../experimental-install.yaml).
+ * Here the kinds are built in: say so and succeed. Other URLs are not
+ * fetched: the admin API takes what the client sends. */
+static int apply_url(const char *url, bool del)
+{
+	if (strstr(url, "gateway-api") || strstr(url, "gateway.networking.k8s.io")) {
+		printf("the Gateway API kinds (Gateway, HTTPRoute, TCPRoute, ReferenceGrant, ...) "
+		       "are built into splicegate: nothing to %s from %s\n",
+		       del ? "delete" : "install", url);
+		return 0;
+	}
+	fprintf(stderr,
+		"splicegate %s: -f takes a file or -, not a URL; fetch it first: "
+		"curl -sL '%s' | splicegate %s -f-\n",
+		del ? "delete" : "apply", url, del ? "delete" : "apply");
+	return 1;
+}
+
 /* apply -f FILE | delete -f FILE | delete KIND NAME [-n NS] */
 static int cmd_change(const struct cli *cli, bool del, char **rest, int nrest)
 {
+	if (cli->file && nrest == 0 &&
+	    (!strncmp(cli->file, "http://", 7) || !strncmp(cli->file, "https://", 8)))
+		return apply_url(cli->file, del);
 	if (cli->file && nrest == 0)
 		return sg_ctl_send_file(admin_addr(cli), cli->file, del);
 	if (del && !cli->file && nrest == 2)

@@ -97,4 +97,11 @@ rc=$?
 [ "$(dump)" = "$before" ] && pass "config unchanged after a rejected apply" || fail "config changed"
 curl -s -o /dev/null -w '%{http_code}' http://localhost:15000/config_dump | grep -q 200 &&
 	pass "gateway still serving" || fail "admin gone"
+# Seed 004's first step installs the Gateway API CRDs; here they are built in.
+url=https://github.com/kubernetes-sigs/gateway-api/releases/download/v1.5.0/experimental-install.yaml
+expect_out "seed 004 CRD install step: built in, exit 0" \
+	"the Gateway API kinds (Gateway, HTTPRoute, TCPRoute, ReferenceGrant, ...) are built into splicegate: nothing to install from $url" \
+	"$SG_BIN" apply --server-side -f "$url"
+"$SG_BIN" apply -f https://example.com/other.yaml 2>/dev/null && fail "apply of another URL succeeded" ||
+	pass "apply of another URL: exit 1, says to fetch it first"
 finish
