@@ -244,11 +244,12 @@ format:
 deps:
 	$(Q)scripts/install-deps.sh
 
-# Like `test`: dependencies first, then a make that sees them.
+# Like `test`: dependencies first, then a make that sees them. CONFIG=FILE
+# runs the gateway on that config instead of the embedded default.
 run:
 	$(Q)scripts/install-deps.sh
 	$(Q)$(MAKE) --no-print-directory $(BUILD)/splicegate
-	$(Q)scripts/run-demo.sh $(abspath $(BUILD)/splicegate)
+	$(Q)scripts/run-demo.sh $(abspath $(BUILD)/splicegate) $(if $(CONFIG),-c $(CONFIG))
 
 clean:
 	rm -rf $(BUILD) $(SANBUILD)

@@ -5,8 +5,8 @@
 # rejected change leaves the config in force.
 . "$(dirname "$0")/lib.sh"
 
-seed_yaml seeds/base.yaml >"$WORK/base.yaml"
-start_gateway -c "$WORK/base.yaml" || exit 1
+# README's "Follow agentgateway's guides" starts on this file.
+start_gateway -c "$REPO_DIR/config/examples/gateway-api.yaml" || exit 1
 dump() { curl -s http://localhost:15000/config_dump; }
 
 # expect_out NAME WANT CMD...: the command's stdout+stderr is exactly WANT.
