@@ -23,6 +23,8 @@ static const struct fail_info infos[] = {
 	[SG_FAIL_BAD_RESPONSE] = { 503, "upstream call failed: invalid response: ", true },
 	[SG_FAIL_BAD_REQUEST] = { 400, "bad request", false },
 	[SG_FAIL_HEAD_TOO_LARGE] = { 431, "request header fields too large", false },
+	[SG_FAIL_HEAD_TIMEOUT] = { 408, "request header timeout", false },
+	[SG_FAIL_BODY_TIMEOUT] = { 408, "request body timeout", false },
 };
 
 uint16_t sg_fail_status(enum sg_fail kind)

@@ -22,6 +22,8 @@ enum sg_fail {
 	SG_FAIL_BAD_RESPONSE,	 /* 503 upstream call failed: invalid response: <cause> */
 	SG_FAIL_BAD_REQUEST,	 /* 400 bad request */
 	SG_FAIL_HEAD_TOO_LARGE,	 /* 431 request header fields too large */
+	SG_FAIL_HEAD_TIMEOUT,	 /* 408 request header timeout */
+	SG_FAIL_BODY_TIMEOUT,	 /* 408 request body timeout */
 };
 
 uint16_t sg_fail_status(enum sg_fail kind);

@@ -19,6 +19,7 @@
 #include "user/loop.h"
 #include "user/net.h"
 #include "user/priv.h"
+#include "user/srclimit.h"
 #include "user/stats.h"
 #include "user/store.h"
 #include "user/watch.h"
@@ -39,8 +40,9 @@ struct gateway {
 	struct sg_io signal_io;
 	struct sg_worker *workers[SG_MAX_WORKERS];
 	unsigned nworkers;
-	struct sg_splice *splice; /* the BPF side, NULL without the sockmap engine */
-	const char *engine;	  /* the --splice mode in force */
+	struct sg_splice *splice;     /* the BPF side, NULL without the sockmap engine */
+	const char *engine;	      /* the --splice mode in force */
+	struct sg_srclimit *srclimit; /* --max-connections-per-source, NULL: none */
 };
 
 static const struct sg_cfg *current_cfg(void *ctx)
@@ -338,6 +340,9 @@ static int start_workers(struct gateway *g, const struct sg_gateway_opts *opts)
 	struct sg_proxy_opts po = {
 		.access_log = SG_ACCESS_LOG_TEXT,
 		.tunnel_idle_ms = opts->tunnel_idle_ms,
+		.head_timeout_ms = opts->head_timeout_ms,
+		.body_idle_ms = opts->body_idle_ms,
+		.srclimit = g->srclimit,
 	};
 	struct sg_splice_ring *rings[SG_MAX_WORKERS] = { 0 };
 	char err[256];
@@ -398,6 +403,7 @@ static void teardown(struct gateway *g)
 	sg_watch_stop(g->watch);
 	sg_loop_free(g->loop);
 	sg_store_close(g->store);
+	sg_srclimit_free(g->srclimit);
 }
 
 static struct sg_store *load(const struct sg_gateway_opts *opts)
@@ -424,6 +430,10 @@ int sg_gateway_run(const struct sg_gateway_opts *opts)
 	if (!g.store)
 		return 1;
 	g.cfg = sg_store_current(g.store);
+	if (opts->max_per_source && !(g.srclimit = sg_srclimit_new(opts->max_per_source))) {
+		SG_ERR("out of memory");
+		goto out;
+	}
 	g.loop = sg_loop_new();
 	if (!g.loop || watch_signals(&g) == -1) {
 		SG_ERR("event loop: %s", strerror(errno));

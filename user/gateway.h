@@ -18,6 +18,10 @@ struct sg_gateway_opts {
 	/* Else the admin API answers 403 to non-loopback clients. */
 	bool admin_allow_remote;
 	uint64_t tunnel_idle_ms; /* 0: tunnels never idle out */
+	uint64_t
+		head_timeout_ms; /* a request head must be complete this soon after its first byte */
+	uint64_t body_idle_ms;	 /* a body relay with no byte moving this long is cut */
+	unsigned max_per_source; /* open connections per client address; 0: no limit */
 };
 
 /* Load the config, bind every listener and the admin server, then run until

@@ -1307,6 +1307,8 @@ static void conn_close(struct h2conn *c)
 	sg_timer_stop(c->ctx->loop, &c->timer);
 	sg_io_set(c->ctx->loop, &c->io, 0);
 	close(c->io.fd);
+	if (c->ctx->srclimit)
+		sg_srclimit_release(c->ctx->srclimit, c->ip);
 	c->ctx->stats->active--;
 	if (c->prev)
 		c->prev->next = c->next;
@@ -1578,6 +1580,8 @@ void sg_h2proxy_accept(struct sg_proxy_ctx *ctx, struct sg_cfg *cfg, const struc
 
 	if (!c) {
 		close(fd);
+		if (ctx->srclimit)
+			sg_srclimit_release(ctx->srclimit, ip);
 		return;
 	}
 	c->ctx = ctx;

@@ -45,6 +45,16 @@ static const char usage[] =
 	"                          close a TCP-route or tunnel (101, CONNECT) connection\n"
 	"                          when no byte moved either way for DUR (Go syntax,\n"
 	"                          e.g. 5m; default: never)\n"
+	"      --request-head-timeout DUR\n"
+	"                          answer 408 and close when a request head is not\n"
+	"                          complete DUR after its first byte (default 10s; 0: never)\n"
+	"      --body-idle-timeout DUR\n"
+	"                          cut a request whose body (either way) moved no byte\n"
+	"                          for DUR: 408 if nothing was answered yet, else both\n"
+	"                          sides closed (default 5m; 0: never)\n"
+	"      --max-connections-per-source N\n"
+	"                          close new connections from an address that already\n"
+	"                          has N open, unread (default: no limit)\n"
 	"      --log-level LEVEL   error|warn|info|debug (default info)\n"
 	"      --access-log FMT    text|json|off: one line per request on stdout (default text)\n"
 	"  -h, --help              this text\n";
@@ -56,6 +66,20 @@ struct cli {
 	size_t nconfigs;
 	struct sg_gateway_opts gw;
 };
+
+/* A duration option that may be 0 (off): into milliseconds. */
+static int parse_timeout(const char *name, const char *arg, uint64_t *out)
+{
+	char why[160] = "expected a duration such as 10s or 0";
+	sg_dur d = 0;
+
+	if (sg_dur_parse(arg, &d, why, sizeof(why)) == -1 || d < 0) {
+		fprintf(stderr, "splicegate: %s: %s, got \"%s\"\n", name, why, arg);
+		return -1;
+	}
+	*out = sg_dur_to_ms_ceil(d);
+	return 0;
+}
 
 static int parse_args(int argc, char **argv, struct cli *cli)
 {
@@ -71,6 +95,9 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 		{ "log-level", required_argument, NULL, 'l' },
 		{ "access-log", required_argument, NULL, 'g' },
 		{ "tunnel-idle-timeout", required_argument, NULL, 'T' },
+		{ "request-head-timeout", required_argument, NULL, 'H' },
+		{ "body-idle-timeout", required_argument, NULL, 'B' },
+		{ "max-connections-per-source", required_argument, NULL, 'M' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -133,6 +160,29 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 				return -1;
 			}
 			cli->gw.tunnel_idle_ms = sg_dur_to_ms_ceil(d);
+			break;
+		}
+		case 'H':
+		case 'B':
+			if (parse_timeout(opt == 'H' ? "--request-head-timeout"
+						     : "--body-idle-timeout",
+					  optarg,
+					  opt == 'H' ? &cli->gw.head_timeout_ms
+						     : &cli->gw.body_idle_ms) == -1)
+				return -1;
+			break;
+		case 'M': {
+			char *end;
+			long n = strtol(optarg, &end, 10);
+
+			if (*end || end == optarg || n < 1 || n > 1000000) {
+				fprintf(stderr,
+					"splicegate: --max-connections-per-source: expected 1 "
+					"to 1000000, got \"%s\"\n",
+					optarg);
+				return -1;
+			}
+			cli->gw.max_per_source = (unsigned)n;
 			break;
 		}
 		case 'g':
@@ -229,7 +279,11 @@ static int cmd_change(const struct cli *cli, bool del, char **rest, int nrest)
 
 int main(int argc, char **argv)
 {
-	struct cli cli = { .gw.splice = "auto" };
+	struct cli cli = {
+		.gw.splice = "auto",
+		.gw.head_timeout_ms = 10000,
+		.gw.body_idle_ms = 300000,
+	};
 	const char *cmd = argc > 1 && argv[1][0] != '-' ? argv[1] : NULL;
 	int nargs, nrest;
 	char **args, **rest;

@@ -10,6 +10,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -61,6 +62,7 @@ struct client {
 	struct sg_closing closing;
 	enum client_state state;
 	bool closed;
+	bool src_held; /* counted in ctx->srclimit */
 	char ip[80];
 	/* EPOLLIN left registered while the client is not read (update_io),
 	 * and whether pipelined bytes made us narrow it to EPOLLRDHUP. */
@@ -76,12 +78,17 @@ struct client {
 	/* Deadlines in loop ms, 0 = none. kick_at: a sockmap pump waits
 	 * for the kernel to finish writing (SG_PUMP_WAIT). */
 	uint64_t idle_at, request_at, attempt_at, connect_at, backoff_at, kick_at;
+	/* head_at: the head that began arriving must be complete by then
+	 * (--request-head-timeout). body_at: when to check that a body is
+	 * still moving (--body-idle-timeout); active_at says when it last did. */
+	uint64_t head_at, body_at;
 	uint64_t born; /* when the client's connection was established */
 
 	struct sg_ksock ck; /* the client socket's sockmap counters */
 
-	/* A tunnel's activity as userspace sees it (--tunnel-idle-timeout):
-	 * when the pumps' byte counts last changed (drive_tunnel). */
+	/* A tunnel's or a request's activity as userspace sees it
+	 * (--tunnel-idle-timeout, --body-idle-timeout): when the byte counts
+	 * last changed (drive_tunnel, body_idle). */
 	uint64_t active_at, moved_seen;
 	/* auto: the tunnel's exchanges so far (count_turn), and whether it
 	 * moved into the socket map. turn_dir: 0 none yet, 1 to the backend,
@@ -143,6 +150,8 @@ static void drive_request_body(struct client *c);
 static void consume_request(struct client *c);
 static void start_upgraded_tunnel(struct client *c, size_t extra_len);
 static void redrive(struct client *c);
+static void watch_body(struct client *c);
+static void note_progress(struct client *c);
 
 /* ---- small helpers ------------------------------------------------------ */
 
@@ -317,8 +326,8 @@ static enum sg_relay_engine init_pump(struct client *c, struct sg_pump *p, bool 
 
 static void rearm_timer(struct client *c)
 {
-	uint64_t due = 0, cand[] = { c->idle_at,    c->request_at, c->attempt_at,
-				     c->connect_at, c->backoff_at, c->kick_at };
+	uint64_t due = 0, cand[] = { c->idle_at,    c->request_at, c->attempt_at, c->connect_at,
+				     c->backoff_at, c->kick_at,	   c->head_at,	  c->body_at };
 
 	for (size_t i = 0; i < sizeof(cand) / sizeof(cand[0]); i++)
 		if (cand[i] && (!due || cand[i] < due))
@@ -589,6 +598,7 @@ static void drain(struct client *c)
 		c->state = C_LINGER;
 		shutdown(c->io.fd, SHUT_WR);
 		c->request_at = c->attempt_at = c->connect_at = c->backoff_at = 0;
+		c->head_at = c->body_at = 0;
 		c->idle_at = now(c) + PROXY_LINGER_MS;
 		rearm_timer(c);
 	}
@@ -613,6 +623,7 @@ static void drain(struct client *c)
 static void finish_request(struct client *c)
 {
 	c->request_at = c->attempt_at = c->connect_at = c->backoff_at = c->kick_at = 0;
+	c->head_at = c->body_at = 0;
 	if (c->up)
 		release_upstream(c);
 	if (c->req_pumping)
@@ -1355,6 +1366,7 @@ static void switch_to_h2(struct client *c, const struct sg_h1_req *upgrade)
 
 	sg_io_set(c->ctx->loop, &c->io, 0);
 	c->io.fd = -1;
+	c->src_held = false; /* the HTTP/2 connection releases it */
 	sg_h2proxy_accept(c->ctx, c->cfg, c->bind, fd, c->ip, c->in + used, c->in_len - used,
 			  upgrade, c->born);
 	client_close(c);
@@ -1381,7 +1393,7 @@ static void got_request_head(struct client *c)
 		return;
 	}
 
-	c->idle_at = 0;
+	c->idle_at = c->head_at = 0;
 	c->attempt = 0;
 	c->started = now(c);
 	c->logged = false;
@@ -1406,6 +1418,7 @@ static void got_request_head(struct client *c)
 	}
 	t = &c->route->eff_timeout;
 	c->request_at = t->request > 0 ? now(c) + ms(t->request) : 0;
+	watch_body(c);
 	rearm_timer(c);
 	c->replayable =
 		c->req_body == SG_H1_BODY_NONE ||
@@ -1451,6 +1464,10 @@ static void consume_request(struct client *c)
 
 static void try_parse(struct client *c)
 {
+	if (c->state == C_HEAD && !c->head_at && c->ctx->head_timeout_ms) {
+		c->head_at = now(c) + c->ctx->head_timeout_ms;
+		rearm_timer(c);
+	}
 	if (c->state == C_HEAD && !c->started) {
 		int h2 = sg_h2_preface(c->in, c->in_len);
 
@@ -1658,6 +1675,7 @@ static void tunnel_pumps(struct client *c)
 	c->body_engine = init_pump(c, &c->req_pump, true, UINT64_MAX, false);
 	init_pump(c, &c->resp_pump, false, UINT64_MAX, false);
 	c->req_pumping = c->resp_pumping = true;
+	c->body_at = 0; /* a tunnel has --tunnel-idle-timeout instead */
 	c->active_at = now(c);
 	c->moved_seen = 0;
 	if (c->ctx->tunnel_idle_ms) {
@@ -1686,6 +1704,66 @@ static uint64_t tunnel_idle(struct client *c)
 	uint64_t idle = kernel_idle(c, &c->ck, c->io.fd, now(c) - c->active_at);
 
 	return c->up ? kernel_idle(c, &c->up->k, c->up->fd, idle) : idle;
+}
+
+/* ---- body progress (--body-idle-timeout) ------------------------------- */
+
+/* Bytes this request has read or written so far, either way; it only
+ * matters whether it changed. */
+static uint64_t body_progress(const struct client *c)
+{
+	return c->in_len + c->up_in_len + c->out_off + c->req_pump.moved + c->req_pump.pending +
+	       c->resp_pump.moved + c->resp_pump.pending;
+}
+
+/* A body is on its way in either direction. Waiting for a backend's
+ * connect or response head is bounded by the connect and request
+ * timeouts instead. */
+static bool body_flowing(const struct client *c)
+{
+	return c->state == C_BODY || c->state == C_RESP || c->req_pumping;
+}
+
+/* Starts watching the request that just began. */
+static void watch_body(struct client *c)
+{
+	c->body_at = c->ctx->body_idle_ms ? now(c) + c->ctx->body_idle_ms : 0;
+	c->active_at = now(c);
+	c->moved_seen = body_progress(c);
+}
+
+/* After each I/O event: a body that moved was active now, so the
+ * deadline counts from its last byte, not from the last check. */
+static void note_progress(struct client *c)
+{
+	uint64_t p;
+
+	if (c->closed || !c->body_at)
+		return;
+	p = body_progress(c);
+	if (p != c->moved_seen) {
+		c->moved_seen = p;
+		c->active_at = now(c);
+	}
+}
+
+/* The body deadline passed: true when the request stalled for the whole
+ * limit (counting bytes the kernel moved alone), else the deadline moves
+ * to limit after the last byte. */
+static bool body_stalled(struct client *c)
+{
+	uint64_t limit = c->ctx->body_idle_ms, idle = 0, p = body_progress(c);
+
+	if (p != c->moved_seen || !body_flowing(c)) {
+		c->moved_seen = p;
+		c->active_at = now(c);
+	} else {
+		idle = tunnel_idle(c);
+	}
+	if (idle >= limit)
+		return true;
+	c->body_at = now(c) + (limit - idle);
+	return false;
 }
 
 /* After 101 Switching Protocols both directions are opaque bytes until
@@ -1836,12 +1914,8 @@ static void update_io(struct client *c)
 		client_close(c);
 }
 
-static void on_upstream_io(struct sg_loop *loop, struct sg_io *io, uint32_t revents)
+static void upstream_io(struct client *c, uint32_t revents)
 {
-	struct client *c = io->data;
-
-	if (c->closed || !c->up || io != &c->up->io)
-		return;
 	if (c->state == C_ATTEMPT) {
 		if (!c->up_connected) {
 			upstream_connected(c);
@@ -1869,6 +1943,16 @@ static void on_upstream_io(struct sg_loop *loop, struct sg_io *io, uint32_t reve
 	}
 }
 
+static void on_upstream_io(struct sg_loop *loop, struct sg_io *io, uint32_t revents)
+{
+	struct client *c = io->data;
+
+	if (c->closed || !c->up || io != &c->up->io)
+		return;
+	upstream_io(c, revents);
+	note_progress(c);
+}
+
 /* EPOLLIN fired while it was only left registered (update_io): the client
  * is gone (EOF or an error: reported as EPOLLRDHUP, as the narrow mask
  * would have), or sent bytes ahead of its response (pipelining): narrow
@@ -1885,12 +1969,8 @@ static uint32_t client_woke_lazily(struct client *c, uint32_t revents)
 	return revents & ~(uint32_t)EPOLLIN;
 }
 
-static void on_client_io(struct sg_loop *loop, struct sg_io *io, uint32_t revents)
+static void client_io(struct client *c, struct sg_io *io, uint32_t revents)
 {
-	struct client *c = io->data;
-
-	if (c->closed)
-		return;
 	if (c->lazy_in && (revents & EPOLLIN)) {
 		revents = client_woke_lazily(c, revents);
 		if (!revents)
@@ -1931,6 +2011,16 @@ static void on_client_io(struct sg_loop *loop, struct sg_io *io, uint32_t revent
 	}
 }
 
+static void on_client_io(struct sg_loop *loop, struct sg_io *io, uint32_t revents)
+{
+	struct client *c = io->data;
+
+	if (c->closed)
+		return;
+	client_io(c, io, revents);
+	note_progress(c);
+}
+
 static void on_client_timer(struct sg_loop *loop, struct sg_timer *t)
 {
 	struct client *c = t->data;
@@ -1951,6 +2041,24 @@ static void on_client_timer(struct sg_loop *loop, struct sg_timer *t)
 		if (c->state == C_HEAD)
 			stat(c, SG_STAT_TIMEOUT_IDLE);
 		client_close(c); /* idle: no response, as agentgateway does */
+		return;
+	}
+	if (c->head_at && n >= c->head_at) {
+		c->head_at = 0;
+		if (c->state == C_HEAD) {
+			stat(c, SG_STAT_TIMEOUT_HEAD);
+			c->req_done = false;
+			fail_request(c, SG_FAIL_HEAD_TIMEOUT, 0);
+			return;
+		}
+	}
+	if (c->body_at && n >= c->body_at && body_stalled(c)) {
+		c->body_at = 0;
+		stat(c, SG_STAT_TIMEOUT_BODY);
+		SG_DEBUG("%s: no body byte moved for %" PRIu64 " ms: request cut", c->ip,
+			 c->ctx->body_idle_ms);
+		c->req_done = false;
+		fail_request(c, SG_FAIL_BODY_TIMEOUT, 0); /* closes when the response began */
 		return;
 	}
 	if (c->request_at && n >= c->request_at) {
@@ -2051,6 +2159,8 @@ static void client_close(struct client *c)
 	if (c->ctx->kmap)
 		sg_sockmap_forget(c->ctx->kmap, &c->ck, c->io.fd);
 	close(c->io.fd);
+	if (c->src_held)
+		sg_srclimit_release(c->ctx->srclimit, c->ip);
 	c->ctx->stats->active--;
 	if (c->prev)
 		c->prev->next = c->next;
@@ -2064,13 +2174,26 @@ static void client_close(struct client *c)
 void sg_proxy_accept(struct sg_proxy_ctx *ctx, const struct sg_bind *bind, int fd,
 		     const struct sockaddr_storage *peer)
 {
-	struct client *c = calloc(1, sizeof(*c));
+	struct client *c;
 	const struct sg_listener *l = bind->nlisteners ? &bind->listeners[0] : NULL;
+	char ip[80];
 
-	if (!c) {
+	sg_net_ip_str(peer, ip, sizeof(ip));
+	if (ctx->srclimit && !sg_srclimit_take(ctx->srclimit, ip)) {
+		/* Closed unread: the reset tells the client at once. */
+		sg_stats_add(ctx->stats, SG_STAT_REFUSED_SOURCE, 1);
+		SG_DEBUG("%s: over --max-connections-per-source, closed", ip);
 		close(fd);
 		return;
 	}
+	c = calloc(1, sizeof(*c));
+	if (!c) {
+		close(fd);
+		if (ctx->srclimit)
+			sg_srclimit_release(ctx->srclimit, ip);
+		return;
+	}
+	c->src_held = ctx->srclimit != NULL;
 	c->ctx = ctx;
 	c->cfg = sg_cfg_ref(ctx->cfg);
 	c->bind = bind;
@@ -2084,7 +2207,7 @@ void sg_proxy_accept(struct sg_proxy_ctx *ctx, const struct sg_bind *bind, int f
 	if (ctx->clients)
 		ctx->clients->prev = c;
 	ctx->clients = c;
-	sg_net_ip_str(peer, c->ip, sizeof(c->ip));
+	memcpy(c->ip, ip, sizeof(c->ip));
 	if (l && l->ftcp)
 		sg_net_keepalive(fd, &l->ftcp->keepalives);
 	if (bind->proto == SG_PROTO_TCP) {

@@ -12,6 +12,7 @@
 #include "user/relay.h"
 #include "user/stats.h"
 #include "user/upstream.h"
+#include "user/srclimit.h"
 
 struct client;
 struct h2conn;
@@ -33,23 +34,36 @@ struct sg_proxy_opts {
 	/* A tunnel with no byte moving either way for this long is closed; 0:
 	 * never. Spliced bytes count by the kernel's last-activity stamps. */
 	uint64_t tunnel_idle_ms;
+	/* A request head whose first byte came this long ago and is still
+	 * incomplete is answered 408 (slowloris); 0: never. */
+	uint64_t head_timeout_ms;
+	/* A request in flight whose body (either way) moved no byte for this
+	 * long is cut: 408 when nothing was answered yet, else both sides
+	 * closed. Spliced bytes count by the kernel's stamps; 0: never. */
+	uint64_t body_idle_ms;
+	/* Open client connections per address (shared by every worker); NULL:
+	 * no limit. */
+	struct sg_srclimit *srclimit;
 };
 
 /* What a worker gives its connections. Owned by the worker. */
 struct sg_proxy_ctx {
 	struct sg_loop *loop;
 	struct sg_pool *pool;
-	struct sg_cfg *cfg;	     /* in force for new connections (a reference) */
-	enum sg_relay_engine engine; /* for bodies of 64 KiB and more */
-	enum sg_relay_engine tunnel; /* for TCP routes and tunnels (101, CONNECT) */
-	bool tunnel_promote;	     /* see struct sg_proxy_opts */
-	uint64_t tunnel_idle_ms;     /* see struct sg_proxy_opts */
-	struct sg_sockmap *kmap;     /* the kernel path, NULL without BPF */
-	uint64_t rng;		     /* xorshift state for endpoint choice */
-	struct client *clients;	     /* every open client, for shutdown */
-	struct h2conn *h2conns;	     /* HTTP/2 clients (user/h2proxy.c) */
-	struct sg_stats *stats;	     /* the worker's counters */
-	bool draining;		     /* finish what is in flight, keep nothing alive */
+	struct sg_cfg *cfg;	      /* in force for new connections (a reference) */
+	enum sg_relay_engine engine;  /* for bodies of 64 KiB and more */
+	enum sg_relay_engine tunnel;  /* for TCP routes and tunnels (101, CONNECT) */
+	bool tunnel_promote;	      /* see struct sg_proxy_opts */
+	uint64_t tunnel_idle_ms;      /* see struct sg_proxy_opts */
+	uint64_t head_timeout_ms;     /* see struct sg_proxy_opts */
+	uint64_t body_idle_ms;	      /* see struct sg_proxy_opts */
+	struct sg_srclimit *srclimit; /* see struct sg_proxy_opts */
+	struct sg_sockmap *kmap;      /* the kernel path, NULL without BPF */
+	uint64_t rng;		      /* xorshift state for endpoint choice */
+	struct client *clients;	      /* every open client, for shutdown */
+	struct h2conn *h2conns;	      /* HTTP/2 clients (user/h2proxy.c) */
+	struct sg_stats *stats;	      /* the worker's counters */
+	bool draining;		      /* finish what is in flight, keep nothing alive */
 	enum sg_access_log access_log;
 };
 
