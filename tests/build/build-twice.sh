@@ -21,23 +21,25 @@ mkdir "$work/empty" "$work/part"
 cp "$llhttp/llhttp.c" "$work/part/"
 mk() { make -C "$work/src" -j2 --no-print-directory build/splicegate "$@" >"$work/out" 2>&1; }
 
-if mk LLHTTP_SRC="$work/empty"; then
-	bad "a build without llhttp sources succeeded"
-elif grep -q "llhttp sources not found in $work/empty (package node-llhttp)" "$work/out"; then
-	ok "no llhttp sources: the build stops and names the package"
-else
-	bad "no llhttp sources: unexpected output: $(tail -3 "$work/out")"
-fi
+# fails_with NAME PATTERN MAKE-ARGS...: the build fails and says PATTERN.
+fails_with() {
+	local name=$1 pattern=$2
+	shift 2
+	if mk "$@"; then
+		bad "$name: the build succeeded"
+	elif grep -q "$pattern" "$work/out"; then
+		ok "$name"
+	else
+		bad "$name: unexpected output: $(tail -3 "$work/out")"
+	fi
+}
 
+fails_with "no llhttp sources: the build stops and names the package" \
+	"llhttp sources not found in $work/empty (package node-llhttp)" LLHTTP_SRC="$work/empty"
 # Part of llhttp: the archive is made with what is there and the link fails,
 # as it did when make started before node-llhttp was installed.
-if mk LLHTTP_SRC="$work/part"; then
-	bad "a build with part of llhttp linked"
-elif grep -q "undefined reference to .llhttp_" "$work/out"; then
-	ok "part of llhttp: the link fails"
-else
-	bad "part of llhttp: unexpected output: $(tail -3 "$work/out")"
-fi
+fails_with "part of llhttp: the link fails" "undefined reference to .llhttp_" \
+	LLHTTP_SRC="$work/part"
 
 for pass in second third; do
 	if mk LLHTTP_SRC="$llhttp" && "$work/src/build/splicegate" version >/dev/null; then
