@@ -618,6 +618,29 @@ static void drain(struct client *c)
 	client_close(c);
 }
 
+/* Between requests a keep-alive connection keeps no buffer it does not
+ * need (nginx frees its buffers while a connection waits too): the next
+ * read allocates again, and only when bytes are there (EPOLLIN). What an
+ * idle connection costs is then the struct and the kernel's socket. */
+static void release_idle_buffers(struct client *c)
+{
+	if (!c->in_len) {
+		free(c->in);
+		c->in = NULL;
+		c->in_cap = 0;
+	}
+	if (!c->up_in_len) {
+		free(c->up_in);
+		c->up_in = NULL;
+		c->up_in_cap = 0;
+	}
+	if (c->out_off == c->out_len) {
+		free(c->out);
+		c->out = NULL;
+		c->out_len = c->out_off = c->out_cap = 0;
+	}
+}
+
 /* The request is over from the client's point of view: it got a complete
  * answer (or will after the flush). Prepare for the next one. */
 static void finish_request(struct client *c)
@@ -644,6 +667,7 @@ static void finish_request(struct client *c)
 	free_slots(&c->resp.headers, &c->resp.headers_cap, &c->resp.nheaders);
 	if (!c->in_len)
 		free_slots(&c->req.headers, &c->req.headers_cap, &c->req.nheaders);
+	release_idle_buffers(c);
 	c->state = C_HEAD;
 	c->idle_at = now(c) + ms(c->listener ? c->listener->fhttp->http1_idle_timeout
 					     : c->cfg->default_fhttp.http1_idle_timeout);
