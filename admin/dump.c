@@ -297,6 +297,8 @@ static cJSON *backend_ref(const struct sg_backend_ref *br, const struct sg_cfg *
 		cJSON_AddStringToObject(svc, "name", name);
 		cJSON_AddNumberToObject(svc, "port", br->port);
 		cJSON_AddItemToObject(o, "service", svc);
+	} else if (br->kind == SG_BREF_INVALID) {
+		cJSON_AddItemToObject(o, "invalid", cJSON_CreateObject());
 	} else {
 		cJSON_AddStringToObject(o, "host", br->host);
 	}

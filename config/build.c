@@ -400,6 +400,8 @@ static int record_resources(struct sg_build *b)
 		id->kind = b->res[i].kind;
 		id->ns = b->res[i].ns;
 		id->name = b->res[i].name;
+		id->doc = b->res[i].doc;
+		id->status = &b->res[i].status;
 	}
 	return 0;
 }
@@ -522,6 +524,7 @@ const char *sg_res_type(const char *kind)
 		{ "Service", "service" },
 		{ "EndpointSlice", "endpointslice.discovery.k8s.io" },
 		{ "Namespace", "namespace" },
+		{ "ReferenceGrant", "referencegrant.gateway.networking.k8s.io" },
 	};
 
 	for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++)

@@ -12,6 +12,7 @@ struct sg_res {
 	const char *api, *kind, *ns, *name;
 	const struct sg_node *doc, *spec, *metadata;
 	const struct sg_node *labels;
+	struct sg_res_status status;
 };
 
 struct sg_build {
@@ -44,5 +45,9 @@ int sg_parse_match_path(struct sg_pctx *c, const struct sg_node *n, struct sg_ma
 int sg_standalone_parse(struct sg_build *b, const struct sg_node *doc);
 int sg_k8s_collect(struct sg_build *b, const struct sg_node *doc);
 int sg_k8s_build(struct sg_build *b);
+/* Whether a LabelSelector (matchLabels, matchExpressions) selects
+ * namespace `ns`, by the labels of its Namespace resource in `b` (plus
+ * kubernetes.io/metadata.name). Exposed for tests. */
+bool sg_k8s_selector_matches(const struct sg_build *b, const struct sg_node *sel, const char *ns);
 
 #endif

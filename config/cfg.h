@@ -196,6 +196,8 @@ struct sg_match {
 enum sg_bref_kind {
 	SG_BREF_HOST,	 /* "addr:port" from the standalone dialect */
 	SG_BREF_SERVICE, /* a Service port */
+	SG_BREF_INVALID, /* a Kubernetes backendRef that does not resolve:
+			  * its share of the weight gets 500 (Gateway API) */
 };
 
 /* A route's backend with what the data path needs, resolved at load. */
@@ -244,6 +246,16 @@ struct sg_tcp_route {
 	const struct sg_node *at;
 };
 
+/* Who may attach routes to a Gateway listener (allowedRoutes). */
+enum sg_from {
+	SG_FROM_SAME, /* the Gateway's namespace (the Gateway API default) */
+	SG_FROM_ALL,
+	SG_FROM_SELECTOR, /* namespaces whose labels match `selector` */
+};
+
+#define SG_KIND_HTTPROUTE 1u
+#define SG_KIND_TCPROUTE 2u
+
 struct sg_listener {
 	const char *key;
 	const char *gw_name, *gw_ns;
@@ -259,6 +271,13 @@ struct sg_listener {
 	 * after resolve: defaults when nothing is attached). */
 	const struct sg_frontend_http *fhttp;
 	const struct sg_frontend_tcp *ftcp; /* NULL = keepalive not set */
+	/* allowedRoutes (Kubernetes dialect; standalone listeners allow all
+	 * their inline routes). */
+	enum sg_from from;
+	const struct sg_node *selector; /* LabelSelector, SG_FROM_SELECTOR */
+	unsigned kinds;			/* SG_KIND_* the listener accepts */
+	bool invalid_kinds;		/* allowedRoutes.kinds named one it cannot */
+	uint32_t attached_routes;	/* route resources attached (status) */
 	const struct sg_node *at;
 };
 
@@ -281,9 +300,37 @@ struct sg_global {
 	sg_dur drain_timeout; /* connectionTerminationDeadline */
 };
 
-/* A Kubernetes resource's identity. */
+/* A Gateway API condition, as `status.conditions[]` prints it. */
+struct sg_condition {
+	const char *type; /* Accepted, ResolvedRefs, Programmed */
+	bool status;
+	const char *reason;
+	const char *message;
+};
+
+/* One parentRef of a route as its status shows it. */
+struct sg_parent_status {
+	const char *kind;		 /* Gateway (policies: their target's kind) */
+	const char *ns, *name, *section; /* the Gateway and listener as written */
+	uint16_t port;			 /* 0 = not given */
+	struct sg_condition accepted, resolved;
+};
+
+/* What the Gateway API status of a resource says, filled while building:
+ * routes have parents; an AgentgatewayPolicy has one ancestor per target
+ * (the parents array again, with `accepted` only). */
+struct sg_res_status {
+	struct sg_parent_status *parents;
+	size_t nparents, capparents;
+	struct sg_condition resolved; /* routes: ResolvedRefs for every parent */
+};
+
+/* A Kubernetes resource's identity. In cfg->resources also its document
+ * (in the config's arena) and status; NULL elsewhere. */
 struct sg_res_id {
 	const char *kind, *ns, *name;
+	const struct sg_node *doc;
+	const struct sg_res_status *status;
 };
 
 /* One text the config is built from (a file, or a body given to apply). */

@@ -6,7 +6,8 @@
 
 #include "config/build.h"
 
-#define GW_API "gateway.networking.k8s.io/"
+#define GW_API_GROUP "gateway.networking.k8s.io"
+#define GW_API GW_API_GROUP "/"
 
 struct kind_info {
 	const char *kind;
@@ -14,6 +15,7 @@ struct kind_info {
 };
 
 static const char *const gw_apis[] = { GW_API "v1", GW_API "v1beta1", NULL };
+static const char *const grant_apis[] = { GW_API "v1beta1", GW_API "v1", NULL };
 static const char *const tcp_apis[] = { GW_API "v1alpha2", NULL };
 static const char *const agw_apis[] = { "agentgateway.dev/v1alpha1", NULL };
 static const char *const core_apis[] = { "v1", NULL };
@@ -23,7 +25,7 @@ static const struct kind_info kinds[] = {
 	{ "Gateway", gw_apis },	    { "HTTPRoute", gw_apis },
 	{ "TCPRoute", tcp_apis },   { "AgentgatewayPolicy", agw_apis },
 	{ "Service", core_apis },   { "EndpointSlice", slice_apis },
-	{ "Namespace", core_apis },
+	{ "Namespace", core_apis }, { "ReferenceGrant", grant_apis },
 };
 
 /* ---- collecting -------------------------------------------------------- */
@@ -88,7 +90,7 @@ static int check_kind(struct sg_pctx *c, const struct sg_node *doc, const struct
 	}
 	return sg_expected(c, sg_map_get(doc, "kind"), "kind",
 			   "one of Gateway, HTTPRoute, TCPRoute, AgentgatewayPolicy, Service, "
-			   "EndpointSlice, Namespace");
+			   "EndpointSlice, Namespace, ReferenceGrant");
 }
 
 /* `endpoints`/`ports` are accepted at the top level for EndpointSlice and
@@ -176,12 +178,27 @@ static int f_target_port(struct sg_pctx *c, const struct sg_node *n, void *dst, 
 	return sg_f_str(c, n, &p->target_port_name, path);
 }
 
+/* kubernetes.io/h2c asks for HTTP/2 without TLS to the backend, which the
+ * gateway does not speak yet: refused rather than sent HTTP/1.1. */
+static int f_app_protocol(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
+{
+	const char *v = NULL;
+
+	if (sg_f_str(c, n, &v, path) == -1)
+		return -1;
+	if (v && (!strcmp(v, "kubernetes.io/h2c") || !strcmp(v, "kubernetes.io/wss")))
+		return sg_expected(c, n, path,
+				   "no appProtocol \"kubernetes.io/h2c\" or \"kubernetes.io/wss\" "
+				   "(h2c and TLS backends are not supported yet)");
+	return 0;
+}
+
 static const struct sg_field svc_port_fields[] = {
 	{ "name", sg_f_str, offsetof(struct sg_service_port, name) },
 	{ "port", sg_f_port, offsetof(struct sg_service_port, port), true },
 	{ "targetPort", f_target_port, 0 },
 	{ "protocol", NULL, 0 },
-	{ "appProtocol", NULL, 0 },
+	{ "appProtocol", f_app_protocol, 0 },
 	{ "nodePort", NULL, 0 },
 	{ 0 },
 };
@@ -220,7 +237,7 @@ static const struct sg_field svc_fields[] = {
 	{ 0 },
 };
 
-static int build_service(struct sg_build *b, const struct sg_res *r)
+static int build_service(struct sg_build *b, struct sg_res *r)
 {
 	struct sg_cfg *cfg = b->cfg;
 	struct sg_service *s;
@@ -315,7 +332,7 @@ static int add_slice_eps(struct sg_build *b, struct sg_service *s, const struct 
 	return 0;
 }
 
-static int build_slice(struct sg_build *b, const struct sg_res *r)
+static int build_slice(struct sg_build *b, struct sg_res *r)
 {
 	struct sg_pctx *c = &b->c;
 	const struct sg_node *svc_label = sg_map_get(r->labels, "kubernetes.io/service-name");
@@ -323,7 +340,7 @@ static int build_slice(struct sg_build *b, const struct sg_res *r)
 	const struct sg_node *pn = sg_map_get(r->doc, "ports");
 	struct slice_port ports[64];
 	size_t nports = 0;
-	struct sg_service *s;
+	struct sg_service *s, unused = { 0 };
 
 	if (!svc_label || svc_label->kind != SG_NODE_SCALAR) {
 		sg_diag_err(c->d, r->metadata,
@@ -334,10 +351,12 @@ static int build_slice(struct sg_build *b, const struct sg_res *r)
 	}
 	s = find_service(b->cfg, r->ns, svc_label->str);
 	if (!s) {
-		sg_diag_err(c->d, svc_label,
-			    "EndpointSlice %s/%s: names Service %s/%s, which is not defined", r->ns,
-			    r->name, r->ns, svc_label->str);
-		return -1;
+		/* Resources arrive in any order: used once the Service is. */
+		sg_diag_warn(c->d, svc_label,
+			     "EndpointSlice %s/%s: names Service %s/%s, which is not defined; "
+			     "unused until it is",
+			     r->ns, r->name, r->ns, svc_label->str);
+		s = &unused; /* still checked field by field */
 	}
 	if (pn && sg_need_seq(c, pn, "ports") == -1)
 		return -1;
@@ -360,7 +379,7 @@ static int build_slice(struct sg_build *b, const struct sg_res *r)
 struct gw_listener_in {
 	const char *name, *protocol, *hostname;
 	uint16_t port;
-	const struct sg_node *tls;
+	const struct sg_node *tls, *allowed;
 };
 
 static const struct sg_field gw_listener_fields[] = {
@@ -369,9 +388,17 @@ static const struct sg_field gw_listener_fields[] = {
 	{ "protocol", sg_f_str, offsetof(struct gw_listener_in, protocol), true },
 	{ "hostname", sg_f_str, offsetof(struct gw_listener_in, hostname) },
 	{ "tls", f_node, offsetof(struct gw_listener_in, tls) },
-	{ "allowedRoutes", NULL, 0 },
+	{ "allowedRoutes", f_node, offsetof(struct gw_listener_in, allowed) },
 	{ 0 },
 };
+
+/* Fields the gateway cannot honour are refused, never read and dropped. */
+static int f_unsupported(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
+{
+	return sg_expected(c, n, path,
+			   "nothing here (splicegate listens on the host's addresses and has no "
+			   "infrastructure or parametersRef to apply)");
+}
 
 struct gw_in {
 	const struct sg_node *listeners;
@@ -380,10 +407,153 @@ struct gw_in {
 static const struct sg_field gw_fields[] = {
 	{ "gatewayClassName", NULL, 0 },
 	{ "listeners", f_node, offsetof(struct gw_in, listeners), true },
-	{ "addresses", NULL, 0 },
-	{ "infrastructure", NULL, 0 },
+	{ "addresses", f_unsupported, 0 },
+	{ "infrastructure", f_unsupported, 0 },
 	{ 0 },
 };
+
+/* LabelSelector: matchLabels and matchExpressions (In, NotIn, Exists,
+ * DoesNotExist), checked here, evaluated by selector_matches. */
+struct expr_in {
+	const char *key, *op;
+	struct sg_strs values;
+};
+
+static const struct sg_field expr_fields[] = {
+	{ "key", sg_f_str, offsetof(struct expr_in, key), true },
+	{ "operator", sg_f_str, offsetof(struct expr_in, op), true },
+	{ "values", sg_f_strs, offsetof(struct expr_in, values) },
+	{ 0 },
+};
+
+static int f_match_labels(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
+{
+	if (sg_need_map(c, n, path) == -1)
+		return -1;
+	for (size_t i = 0; i < sg_map_len(n); i++) {
+		const struct sg_node *v = sg_map_val(n, i);
+
+		if (v->kind != SG_NODE_SCALAR)
+			return sg_expected(c, v, sg_path_key(c, path, sg_map_key(n, i)->str),
+					   "a label value (string)");
+	}
+	return 0;
+}
+
+static int f_match_exprs(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
+{
+	if (sg_need_seq(c, n, path) == -1)
+		return -1;
+	for (size_t i = 0; i < n->n; i++) {
+		const char *p = sg_path_idx(c, path, i);
+		struct expr_in in = { 0 };
+
+		if (sg_parse_fields(c, n->items[i], expr_fields, &in, p) == -1)
+			return -1;
+		if (strcmp(in.op, "In") && strcmp(in.op, "NotIn") && strcmp(in.op, "Exists") &&
+		    strcmp(in.op, "DoesNotExist"))
+			return sg_expected(c, sg_map_get(n->items[i], "operator"),
+					   sg_path_key(c, p, "operator"),
+					   "In, NotIn, Exists or DoesNotExist");
+	}
+	return 0;
+}
+
+static const struct sg_field selector_fields[] = {
+	{ "matchLabels", f_match_labels, 0 },
+	{ "matchExpressions", f_match_exprs, 0 },
+	{ 0 },
+};
+
+struct ns_in {
+	const char *from;
+	const struct sg_node *selector;
+};
+
+static const struct sg_field ns_fields[] = {
+	{ "from", sg_f_str, offsetof(struct ns_in, from) },
+	{ "selector", f_node, offsetof(struct ns_in, selector) },
+	{ 0 },
+};
+
+struct allowed_in {
+	const struct sg_node *namespaces, *kinds;
+};
+
+static const struct sg_field allowed_fields[] = {
+	{ "namespaces", f_node, offsetof(struct allowed_in, namespaces) },
+	{ "kinds", f_node, offsetof(struct allowed_in, kinds) },
+	{ 0 },
+};
+
+struct rgk_in {
+	const char *group, *kind;
+};
+
+static const struct sg_field rgk_fields[] = {
+	{ "group", sg_f_str, offsetof(struct rgk_in, group) },
+	{ "kind", sg_f_str, offsetof(struct rgk_in, kind), true },
+	{ 0 },
+};
+
+/* allowedRoutes of listener `l` (protocol already set). Kinds the listener
+ * cannot serve leave it with ResolvedRefs False (InvalidRouteKinds). */
+static int parse_allowed(struct sg_pctx *c, struct sg_listener *l, const struct sg_node *n,
+			 const char *path)
+{
+	unsigned proto_kind = l->proto == SG_PROTO_HTTP ? SG_KIND_HTTPROUTE : SG_KIND_TCPROUTE;
+	struct allowed_in in = { 0 };
+	struct ns_in ns = { "Same", NULL };
+	int unused;
+
+	l->from = SG_FROM_SAME;
+	l->kinds = proto_kind;
+	if (!n || sg_node_is_null(n))
+		return 0;
+	if (sg_parse_fields(c, n, allowed_fields, &in, path) == -1)
+		return -1;
+	if (in.namespaces) {
+		const char *np = sg_path_key(c, path, "namespaces");
+
+		if (sg_parse_fields(c, in.namespaces, ns_fields, &ns, np) == -1)
+			return -1;
+		if (!strcmp(ns.from, "All"))
+			l->from = SG_FROM_ALL;
+		else if (!strcmp(ns.from, "Selector"))
+			l->from = SG_FROM_SELECTOR;
+		else if (strcmp(ns.from, "Same") != 0)
+			return sg_expected(c, sg_map_get(in.namespaces, "from"),
+					   sg_path_key(c, np, "from"), "Same, All or Selector");
+		if (l->from == SG_FROM_SELECTOR && !ns.selector)
+			return sg_expected(c, in.namespaces, np,
+					   "a selector when from is Selector");
+		if (ns.selector && sg_parse_fields(c, ns.selector, selector_fields, &unused,
+						   sg_path_key(c, np, "selector")) == -1)
+			return -1;
+		l->selector = ns.selector;
+	}
+	if (!in.kinds)
+		return 0;
+	if (sg_need_seq(c, in.kinds, sg_path_key(c, path, "kinds")) == -1)
+		return -1;
+	l->kinds = 0;
+	for (size_t i = 0; i < in.kinds->n; i++) {
+		struct rgk_in k = { GW_API_GROUP, NULL };
+
+		if (sg_parse_fields(c, in.kinds->items[i], rgk_fields, &k,
+				    sg_path_idx(c, sg_path_key(c, path, "kinds"), i)) == -1)
+			return -1;
+		if (strcmp(k.group, GW_API_GROUP) != 0)
+			l->invalid_kinds = true;
+		else if (!strcmp(k.kind, "HTTPRoute") && proto_kind == SG_KIND_HTTPROUTE)
+			l->kinds |= SG_KIND_HTTPROUTE;
+		else if (!strcmp(k.kind, "TCPRoute") && proto_kind == SG_KIND_TCPROUTE)
+			l->kinds |= SG_KIND_TCPROUTE;
+		else
+			l->invalid_kinds = true;
+	}
+	return 0;
+}
 
 static int build_gw_listener(struct sg_build *b, const struct sg_res *r, const struct sg_node *n,
 			     const char *path)
@@ -416,10 +586,10 @@ static int build_gw_listener(struct sg_build *b, const struct sg_res *r, const s
 	l->port = in.port;
 	l->hostname = in.hostname ? in.hostname : "";
 	l->proto = proto;
-	return 0;
+	return parse_allowed(c, l, in.allowed, sg_path_key(c, path, "allowedRoutes"));
 }
 
-static int build_gateway(struct sg_build *b, const struct sg_res *r)
+static int build_gateway(struct sg_build *b, struct sg_res *r)
 {
 	struct sg_pctx *c = &b->c;
 	struct gw_in in = { 0 };
@@ -475,45 +645,217 @@ static const struct sg_field parent_fields[] = {
 
 #define SG_MAX_PARENT_LISTENERS 64
 
-/* The listeners a parentRef selects, filtered to protocol `proto`. */
-static int parent_listeners(struct sg_build *b, const struct sg_res *r, const struct sg_node *n,
-			    const char *path, enum sg_proto proto, struct sg_listener **out,
-			    size_t *nout)
+static void cond_set(struct sg_condition *cd, const char *type, bool ok, const char *reason,
+		     const char *message)
+{
+	cd->type = type;
+	cd->status = ok;
+	cd->reason = reason;
+	cd->message = message;
+}
+
+/* A Namespace's label `key` (kubernetes.io/metadata.name is implicit, as
+ * the API server sets it), or NULL. Namespaces are cluster-scoped: only
+ * the name counts. */
+static const char *ns_label(const struct sg_build *b, const char *ns, const char *key)
+{
+	if (!strcmp(key, "kubernetes.io/metadata.name"))
+		return ns;
+	for (size_t i = 0; i < b->nres; i++) {
+		const struct sg_node *v;
+
+		if (strcmp(b->res[i].kind, "Namespace") || strcmp(b->res[i].name, ns))
+			continue;
+		v = sg_map_get(b->res[i].labels, key);
+		return v && v->kind == SG_NODE_SCALAR ? v->str : NULL;
+	}
+	return NULL;
+}
+
+static bool str_in(const struct sg_node *seq, const char *v)
+{
+	for (size_t i = 0; seq && seq->kind == SG_NODE_SEQ && i < seq->n; i++)
+		if (seq->items[i]->kind == SG_NODE_SCALAR && !strcmp(seq->items[i]->str, v))
+			return true;
+	return false;
+}
+
+/* A LabelSelector (checked by parse_allowed) against namespace `ns`. */
+bool sg_k8s_selector_matches(const struct sg_build *b, const struct sg_node *sel, const char *ns)
+{
+	const struct sg_node *ml = sg_map_get(sel, "matchLabels");
+	const struct sg_node *me = sg_map_get(sel, "matchExpressions");
+
+	for (size_t i = 0; ml && ml->kind == SG_NODE_MAP && i < sg_map_len(ml); i++) {
+		const char *v = ns_label(b, ns, sg_map_key(ml, i)->str);
+
+		if (!v || strcmp(v, sg_map_val(ml, i)->str) != 0)
+			return false;
+	}
+	for (size_t i = 0; me && me->kind == SG_NODE_SEQ && i < me->n; i++) {
+		const struct sg_node *key = sg_map_get(me->items[i], "key");
+		const struct sg_node *op = sg_map_get(me->items[i], "operator");
+		const struct sg_node *vals = sg_map_get(me->items[i], "values");
+		const char *v = ns_label(b, ns, key->str);
+		bool ok;
+
+		if (!strcmp(op->str, "In"))
+			ok = v && str_in(vals, v);
+		else if (!strcmp(op->str, "NotIn"))
+			ok = !v || !str_in(vals, v);
+		else if (!strcmp(op->str, "Exists"))
+			ok = v != NULL;
+		else
+			ok = v == NULL;
+		if (!ok)
+			return false;
+	}
+	return true;
+}
+
+static bool ns_allowed(const struct sg_build *b, const struct sg_listener *l, const char *ns)
+{
+	switch (l->from) {
+	case SG_FROM_ALL:
+		return true;
+	case SG_FROM_SELECTOR:
+		return sg_k8s_selector_matches(b, l->selector, ns);
+	case SG_FROM_SAME:
+		break;
+	}
+	return !strcmp(l->gw_ns, ns);
+}
+
+/* Whether hostname a ("*.x" wildcard or exact) and b can both match one
+ * host (case-insensitive). */
+static bool host_overlap(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+
+	if (a[0] == '*' && b[0] == '*')
+		return la >= lb ? !strcasecmp(a + la - (lb - 1), b + 1)
+				: !strcasecmp(b + lb - (la - 1), a + 1);
+	if (a[0] == '*')
+		return lb > la - 1 && !strcasecmp(b + lb - (la - 1), a + 1);
+	if (b[0] == '*')
+		return la > lb - 1 && !strcasecmp(a + la - (lb - 1), b + 1);
+	return !strcasecmp(a, b);
+}
+
+static bool hosts_intersect(const struct sg_listener *l, const struct sg_strs *hosts)
+{
+	if (!l->hostname[0] || hosts->n == 0)
+		return true;
+	for (size_t i = 0; i < hosts->n; i++)
+		if (host_overlap(l->hostname, hosts->v[i]))
+			return true;
+	return false;
+}
+
+static const char *kind_name(unsigned kind)
+{
+	return kind == SG_KIND_HTTPROUTE ? "HTTPRoute" : "TCPRoute";
+}
+
+/* Why no listener of a parentRef took the route, as the condition's
+ * message and a warning. */
+static void parent_refused(struct sg_build *b, const struct sg_res *r, struct sg_parent_status *ps,
+			   const struct sg_node *at, const char *path, const char *reason,
+			   const char *why)
+{
+	cond_set(&ps->accepted, "Accepted", false, reason, why);
+	sg_diag_warn(b->c.d, at, "%s %s/%s: %s: not attached (%s): %s", r->kind, r->ns, r->name,
+		     path, reason, why);
+}
+
+/* The listeners parentRef `n` of route `r` (kind SG_KIND_*) attaches to,
+ * with that parent's Accepted condition in a new entry of r->status. A
+ * reference problem (no such Gateway or listener, a listener that does
+ * not allow the route) attaches to nothing and says why; only a malformed
+ * parentRef is an error (-1). */
+static int attach_parent(struct sg_build *b, struct sg_res *r, const struct sg_node *n,
+			 const char *path, unsigned kind, const struct sg_strs *hosts,
+			 struct sg_listener **out, size_t *nout)
 {
 	struct sg_pctx *c = &b->c;
 	struct parent_in in = { 0 };
 	struct sg_listener *all[SG_MAX_PARENT_LISTENERS];
-	size_t nall;
+	struct sg_parent_status *ps;
+	size_t nall, matched = 0, not_allowed = 0, section_port = 0;
+	const char *gw;
 
 	*nout = 0;
 	if (sg_parse_fields(c, n, parent_fields, &in, path) == -1)
 		return -1;
-	if (in.kind && strcmp(in.kind, "Gateway") != 0)
-		return sg_expected(c, sg_map_get(n, "kind"), sg_path_key(c, path, "kind"),
-				   "Gateway");
+	if ((in.kind && strcmp(in.kind, "Gateway") != 0) ||
+	    (in.group && strcmp(in.group, GW_API_GROUP) != 0))
+		return sg_expected(c, sg_map_get(n, in.kind ? "kind" : "group"),
+				   sg_path_key(c, path, in.kind ? "kind" : "group"),
+				   "a Gateway (group " GW_API_GROUP ")");
 	if (!in.ns)
 		in.ns = r->ns;
-	if (!find_res(b, "Gateway", in.ns, in.name)) {
-		sg_diag_err(c->d, sg_map_get(n, "name"),
-			    "%s.name: Gateway %s/%s is not defined (routes attach only to "
-			    "Gateways in the config)",
-			    path, in.ns, in.name);
+	ps = sg_arena_push(c->a, &r->status.parents, &r->status.nparents, &r->status.capparents,
+			   sizeof(*ps));
+	if (!ps)
 		return -1;
+	ps->kind = "Gateway";
+	ps->ns = in.ns;
+	ps->name = in.name;
+	ps->section = in.section;
+	ps->port = in.port;
+	gw = sg_arena_printf(c->a, "Gateway %s/%s", in.ns, in.name);
+	if (!find_res(b, "Gateway", in.ns, in.name)) {
+		parent_refused(b, r, ps, sg_map_get(n, "name"), path, "NoMatchingParent",
+			       sg_arena_printf(c->a, "%s is not defined", gw));
+		return 0;
 	}
 	nall = gw_listeners(b->cfg, in.ns, in.name, all, SG_MAX_PARENT_LISTENERS);
 	for (size_t i = 0; i < nall; i++) {
-		if (in.section && strcmp(all[i]->name, in.section) != 0)
+		struct sg_listener *l = all[i];
+
+		if (in.section && strcmp(l->name, in.section) != 0)
 			continue;
-		if (in.port && all[i]->port != in.port)
+		section_port++;
+		if (in.port && l->port != in.port)
 			continue;
-		if (all[i]->proto == proto)
-			out[(*nout)++] = all[i];
+		matched++;
+		if (!(l->kinds & kind) || !ns_allowed(b, l, r->ns)) {
+			not_allowed++;
+			continue;
+		}
+		if (hosts_intersect(l, hosts))
+			out[(*nout)++] = l;
 	}
-	if (in.section && *nout == 0) {
-		sg_diag_err(c->d, sg_map_get(n, "sectionName"),
-			    "%s.sectionName: Gateway %s/%s has no %s listener named \"%s\"", path,
-			    in.ns, in.name, proto == SG_PROTO_HTTP ? "HTTP" : "TCP", in.section);
-		return -1;
+	if (*nout) {
+		cond_set(&ps->accepted, "Accepted", true, "Accepted", "attached");
+		return 0;
+	}
+	if (matched == 0) {
+		const char *why;
+
+		if (in.section && section_port)
+			why = sg_arena_printf(c->a, "%s: listener \"%s\" is not on port %u", gw,
+					      in.section, in.port);
+		else if (in.section)
+			why = sg_arena_printf(c->a, "%s has no listener named \"%s\"", gw,
+					      in.section);
+		else if (in.port)
+			why = sg_arena_printf(c->a, "%s has no listener on port %u", gw, in.port);
+		else
+			why = sg_arena_printf(c->a, "%s has no listeners", gw);
+		parent_refused(b, r, ps, n, path, "NoMatchingParent", why);
+	} else if (not_allowed) {
+		parent_refused(b, r, ps, n, path, "NotAllowedByListeners",
+			       sg_arena_printf(c->a,
+					       "no listener of %s allows a %s from namespace %s "
+					       "(allowedRoutes)",
+					       gw, kind_name(kind), r->ns));
+	} else {
+		parent_refused(b, r, ps, n, path, "NoMatchingListenerHostname",
+			       sg_arena_printf(c->a,
+					       "no listener hostname of %s intersects the route's "
+					       "hostnames",
+					       gw));
 	}
 	return 0;
 }
@@ -570,7 +912,116 @@ static int resolve_service(struct sg_pctx *c, struct sg_backend_ref *br)
 	return 0;
 }
 
-static int build_brefs(struct sg_build *b, const struct sg_res *r, const struct sg_node *n,
+struct grant_ref_in {
+	const char *group, *kind, *ns, *name;
+};
+
+static const struct sg_field grant_from_fields[] = {
+	{ "group", sg_f_str, offsetof(struct grant_ref_in, group) },
+	{ "kind", sg_f_str, offsetof(struct grant_ref_in, kind), true },
+	{ "namespace", sg_f_str, offsetof(struct grant_ref_in, ns), true },
+	{ 0 },
+};
+
+static const struct sg_field grant_to_fields[] = {
+	{ "group", sg_f_str, offsetof(struct grant_ref_in, group) },
+	{ "kind", sg_f_str, offsetof(struct grant_ref_in, kind), true },
+	{ "name", sg_f_str, offsetof(struct grant_ref_in, name) },
+	{ 0 },
+};
+
+struct grant_in {
+	const struct sg_node *from, *to;
+};
+
+static const struct sg_field grant_fields[] = {
+	{ "from", f_node, offsetof(struct grant_in, from), true },
+	{ "to", f_node, offsetof(struct grant_in, to), true },
+	{ 0 },
+};
+
+/* ReferenceGrant: spec.from[] {group, kind, namespace}, spec.to[] {group,
+ * kind, name?}; checked once here, read by grant_allows ("" or no group
+ * is the core group). */
+static int build_grant(struct sg_build *b, struct sg_res *r)
+{
+	struct sg_pctx *c = &b->c;
+	struct grant_in in = { 0 };
+
+	if (need_spec(c, r) == -1 || sg_parse_fields(c, r->spec, grant_fields, &in, "spec") == -1)
+		return -1;
+	for (int k = 0; k < 2; k++) {
+		const struct sg_node *seq = k ? in.to : in.from;
+		const char *p = k ? "spec.to" : "spec.from";
+
+		if (sg_need_seq(c, seq, p) == -1)
+			return -1;
+		for (size_t i = 0; i < seq->n; i++) {
+			struct grant_ref_in g = { 0 };
+
+			if (sg_parse_fields(c, seq->items[i],
+					    k ? grant_to_fields : grant_from_fields, &g,
+					    sg_path_idx(c, p, i)) == -1)
+				return -1;
+		}
+	}
+	return 0;
+}
+
+static bool node_is(const struct sg_node *n, const char *v)
+{
+	if (!n || sg_node_is_null(n))
+		return !v[0];
+	return n->kind == SG_NODE_SCALAR && !strcmp(n->str, v);
+}
+
+/* Whether a ReferenceGrant in namespace `to_ns` lets a `from_kind` in
+ * `from_ns` refer to Service `name`. */
+static bool grant_allows(const struct sg_build *b, const char *from_kind, const char *from_ns,
+			 const char *to_ns, const char *name)
+{
+	for (size_t i = 0; i < b->nres; i++) {
+		const struct sg_res *g = &b->res[i];
+		const struct sg_node *from, *to;
+		bool from_ok = false, to_ok = false;
+
+		if (strcmp(g->kind, "ReferenceGrant") || strcmp(g->ns, to_ns) || !g->spec)
+			continue;
+		from = sg_map_get(g->spec, "from");
+		to = sg_map_get(g->spec, "to");
+		for (size_t j = 0; from && from->kind == SG_NODE_SEQ && j < from->n; j++)
+			from_ok |= node_is(sg_map_get(from->items[j], "group"), GW_API_GROUP) &&
+				   node_is(sg_map_get(from->items[j], "kind"), from_kind) &&
+				   node_is(sg_map_get(from->items[j], "namespace"), from_ns);
+		for (size_t j = 0; to && to->kind == SG_NODE_SEQ && j < to->n; j++) {
+			const struct sg_node *tn = sg_map_get(to->items[j], "name");
+
+			to_ok |= (node_is(sg_map_get(to->items[j], "group"), "") ||
+				  node_is(sg_map_get(to->items[j], "group"), "core")) &&
+				 node_is(sg_map_get(to->items[j], "kind"), "Service") &&
+				 (!tn || sg_node_is_null(tn) || node_is(tn, name));
+		}
+		if (from_ok && to_ok)
+			return true;
+	}
+	return false;
+}
+
+/* backendRef `p` of route `r` does not resolve: it stays, weighted, and
+ * its share of requests gets 500; the route's ResolvedRefs says why. */
+static void bref_invalid(struct sg_build *b, struct sg_res *r, struct sg_backend_ref *br,
+			 const char *path, const char *reason, const char *why)
+{
+	br->kind = SG_BREF_INVALID;
+	br->svc = NULL;
+	br->neps = 0;
+	if (r->status.resolved.status)
+		cond_set(&r->status.resolved, "ResolvedRefs", false, reason, why);
+	sg_diag_warn(b->c.d, br->at, "%s %s/%s: %s: %s (%s); requests it would serve get 500",
+		     r->kind, r->ns, r->name, path, why, reason);
+}
+
+static int build_brefs(struct sg_build *b, struct sg_res *r, const struct sg_node *n,
 		       const char *path, struct sg_brefs *out)
 {
 	struct sg_pctx *c = &b->c;
@@ -581,16 +1032,10 @@ static int build_brefs(struct sg_build *b, const struct sg_res *r, const struct 
 		const char *p = sg_path_idx(c, path, i);
 		struct bref_in in = { .weight = 1 };
 		struct sg_backend_ref *br;
+		const char *ns;
 
 		if (sg_parse_fields(c, n->items[i], bref_fields, &in, p) == -1)
 			return -1;
-		if (in.kind && strcmp(in.kind, "Service") != 0)
-			return sg_expected(c, sg_map_get(n->items[i], "kind"),
-					   sg_path_key(c, p, "kind"), "Service");
-		if (!in.port) {
-			sg_diag_err(c->d, n->items[i], "%s: missing required field \"port\"", p);
-			return -1;
-		}
 		br = sg_arena_push(c->a, &out->v, &out->n, &out->cap, sizeof(*br));
 		if (!br)
 			return -1;
@@ -598,18 +1043,39 @@ static int build_brefs(struct sg_build *b, const struct sg_res *r, const struct 
 		br->weight = in.weight;
 		br->port = in.port;
 		br->at = n->items[i];
-		br->svc = find_service(b->cfg, in.ns ? in.ns : r->ns, in.name);
-		if (!br->svc) {
-			sg_diag_err(c->d, sg_map_get(n->items[i], "name"),
-				    "%s.name: Service %s/%s is not defined", p,
-				    in.ns ? in.ns : r->ns, in.name);
+		ns = in.ns ? in.ns : r->ns;
+		if ((in.kind && strcmp(in.kind, "Service") != 0) ||
+		    (in.group && in.group[0] && strcmp(in.group, "core") != 0)) {
+			bref_invalid(b, r, br, p, "InvalidKind",
+				     sg_arena_printf(c->a, "kind %s%s%s is not supported (Service)",
+						     in.group ? in.group : "", in.group ? "/" : "",
+						     in.kind ? in.kind : "Service"));
+			continue;
+		}
+		if (!in.port) {
+			sg_diag_err(c->d, n->items[i], "%s: missing required field \"port\"", p);
 			return -1;
 		}
+		if (strcmp(ns, r->ns) != 0 && !grant_allows(b, r->kind, r->ns, ns, in.name)) {
+			bref_invalid(b, r, br, p, "RefNotPermitted",
+				     sg_arena_printf(c->a,
+						     "Service %s/%s is in another namespace and no "
+						     "ReferenceGrant in %s allows it",
+						     ns, in.name, ns));
+			continue;
+		}
+		br->svc = find_service(b->cfg, ns, in.name);
+		if (!br->svc) {
+			bref_invalid(b, r, br, p, "BackendNotFound",
+				     sg_arena_printf(c->a, "Service %s/%s is not defined", ns,
+						     in.name));
+			continue;
+		}
 		if (resolve_service(c, br) == -1) {
-			sg_diag_err(c->d, sg_map_get(n->items[i], "port"),
-				    "%s.port: Service %s/%s has no port %u", p, br->svc->ns,
-				    br->svc->name, in.port);
-			return -1;
+			bref_invalid(b, r, br, p, "BackendNotFound",
+				     sg_arena_printf(c->a, "Service %s/%s has no port %u", ns,
+						     in.name, in.port));
+			continue;
 		}
 		if (br->neps == 0)
 			sg_diag_warn(
@@ -759,7 +1225,7 @@ struct rule_built {
 	size_t nmatches, capmatches;
 };
 
-static int build_rule(struct sg_build *b, const struct sg_res *r, const struct sg_node *n,
+static int build_rule(struct sg_build *b, struct sg_res *r, const struct sg_node *n,
 		      const char *path, struct rule_built *rb)
 {
 	struct sg_pctx *c = &b->c;
@@ -853,40 +1319,83 @@ static const struct sg_field route_fields[] = {
 	{ 0 },
 };
 
-static int build_httproute(struct sg_build *b, const struct sg_res *r)
+/* Attach route `r` to the listeners of every parentRef (each listener
+ * once, however many parentRefs select it); `add` puts the route's
+ * routes on one listener. */
+static int attach_route(struct sg_build *b, struct sg_res *r, const struct route_in *in,
+			unsigned kind,
+			int (*add)(struct sg_build *, struct sg_res *, void *, struct sg_listener *),
+			void *ctx)
+{
+	struct sg_pctx *c = &b->c;
+	struct sg_listener **seen = NULL;
+	size_t nseen = 0, capseen = 0;
+
+	for (size_t p = 0; p < in->parents->n; p++) {
+		struct sg_listener *ls[SG_MAX_PARENT_LISTENERS];
+		size_t nls;
+
+		if (attach_parent(b, r, in->parents->items[p], sg_path_idx(c, "spec.parentRefs", p),
+				  kind, &in->hostnames, ls, &nls) == -1)
+			return -1;
+		for (size_t k = 0; k < nls; k++) {
+			struct sg_listener **slot;
+			bool dup = false;
+
+			for (size_t i = 0; i < nseen; i++)
+				dup |= seen[i] == ls[k];
+			if (dup)
+				continue;
+			slot = sg_arena_push(c->a, &seen, &nseen, &capseen, sizeof(*slot));
+			if (!slot || add(b, r, ctx, ls[k]) == -1)
+				return -1;
+			*slot = ls[k];
+			ls[k]->attached_routes++;
+		}
+	}
+	for (size_t p = 0; p < r->status.nparents; p++)
+		r->status.parents[p].resolved = r->status.resolved;
+	return 0;
+}
+
+struct hr_built {
+	struct route_in *in;
+	struct rule_built *rules;
+	size_t nrules;
+};
+
+static int add_hr_listener(struct sg_build *b, struct sg_res *r, void *ctx, struct sg_listener *l)
+{
+	struct hr_built *hb = ctx;
+
+	for (size_t i = 0; i < hb->nrules; i++)
+		if (add_rule_routes(b, r, &hb->in->hostnames, i, &hb->rules[i], l) == -1)
+			return -1;
+	return 0;
+}
+
+static int build_httproute(struct sg_build *b, struct sg_res *r)
 {
 	struct sg_pctx *c = &b->c;
 	struct route_in in = { 0 };
-	struct rule_built *rules;
-	size_t nrules;
+	struct hr_built hb = { &in, NULL, 0 };
 
+	cond_set(&r->status.resolved, "ResolvedRefs", true, "ResolvedRefs", "resolved");
 	if (need_spec(c, r) == -1 || sg_parse_fields(c, r->spec, route_fields, &in, "spec") == -1)
 		return -1;
 	if (sg_need_seq(c, in.parents, "spec.parentRefs") == -1 ||
 	    (in.rules && sg_need_seq(c, in.rules, "spec.rules") == -1))
 		return -1;
-	nrules = in.rules ? in.rules->n : 0;
-	rules = sg_arena_alloc(c->a, (nrules ? nrules : 1) * sizeof(*rules));
-	if (!rules)
+	hb.nrules = in.rules ? in.rules->n : 0;
+	hb.rules = sg_arena_alloc(c->a, (hb.nrules ? hb.nrules : 1) * sizeof(*hb.rules));
+	if (!hb.rules)
 		return -1;
-	for (size_t i = 0; i < nrules; i++)
+	memset(hb.rules, 0, (hb.nrules ? hb.nrules : 1) * sizeof(*hb.rules));
+	for (size_t i = 0; i < hb.nrules; i++)
 		if (build_rule(b, r, in.rules->items[i], sg_path_idx(c, "spec.rules", i),
-			       &rules[i]) == -1)
+			       &hb.rules[i]) == -1)
 			return -1;
-	for (size_t p = 0; p < in.parents->n; p++) {
-		struct sg_listener *ls[SG_MAX_PARENT_LISTENERS];
-		size_t nls;
-
-		if (parent_listeners(b, r, in.parents->items[p],
-				     sg_path_idx(c, "spec.parentRefs", p), SG_PROTO_HTTP, ls,
-				     &nls) == -1)
-			return -1;
-		for (size_t k = 0; k < nls; k++)
-			for (size_t i = 0; i < nrules; i++)
-				if (add_rule_routes(b, r, &in.hostnames, i, &rules[i], ls[k]) == -1)
-					return -1;
-	}
-	return 0;
+	return attach_route(b, r, &in, SG_KIND_HTTPROUTE, add_hr_listener, &hb);
 }
 
 struct tcp_rule_in {
@@ -900,11 +1409,36 @@ static const struct sg_field tcp_rule_fields[] = {
 	{ 0 },
 };
 
-static int build_tcproute(struct sg_build *b, const struct sg_res *r)
+struct tcp_built {
+	struct sg_brefs *brefs;
+	size_t nrules;
+};
+
+static int add_tcp_listener(struct sg_build *b, struct sg_res *r, void *ctx, struct sg_listener *l)
+{
+	struct tcp_built *tb = ctx;
+
+	for (size_t i = 0; i < tb->nrules; i++) {
+		struct sg_tcp_route *t = sg_arena_push(b->c.a, &l->tcp_routes, &l->ntcp_routes,
+						       &l->captcp_routes, sizeof(*t));
+		if (!t)
+			return -1;
+		t->key = sg_arena_printf(b->c.a, "%s/%s.%zu.%s", r->ns, r->name, i, l->name);
+		t->name = r->name;
+		t->ns = r->ns;
+		t->at = r->doc;
+		t->backends = tb->brefs[i];
+	}
+	return 0;
+}
+
+static int build_tcproute(struct sg_build *b, struct sg_res *r)
 {
 	struct sg_pctx *c = &b->c;
 	struct route_in in = { 0 };
+	struct tcp_built tb = { 0 };
 
+	cond_set(&r->status.resolved, "ResolvedRefs", true, "ResolvedRefs", "resolved");
 	if (need_spec(c, r) == -1 || sg_parse_fields(c, r->spec, route_fields, &in, "spec") == -1)
 		return -1;
 	if (!in.rules) {
@@ -914,39 +1448,21 @@ static int build_tcproute(struct sg_build *b, const struct sg_res *r)
 	if (sg_need_seq(c, in.parents, "spec.parentRefs") == -1 ||
 	    sg_need_seq(c, in.rules, "spec.rules") == -1)
 		return -1;
-	for (size_t p = 0; p < in.parents->n; p++) {
-		struct sg_listener *ls[SG_MAX_PARENT_LISTENERS];
-		size_t nls;
+	tb.nrules = in.rules->n;
+	tb.brefs = sg_arena_alloc(c->a, (tb.nrules ? tb.nrules : 1) * sizeof(*tb.brefs));
+	if (!tb.brefs)
+		return -1;
+	memset(tb.brefs, 0, (tb.nrules ? tb.nrules : 1) * sizeof(*tb.brefs));
+	for (size_t i = 0; i < tb.nrules; i++) {
+		const char *rp = sg_path_idx(c, "spec.rules", i);
+		struct tcp_rule_in ti = { 0 };
 
-		if (parent_listeners(b, r, in.parents->items[p],
-				     sg_path_idx(c, "spec.parentRefs", p), SG_PROTO_TCP, ls,
-				     &nls) == -1)
+		if (sg_parse_fields(c, in.rules->items[i], tcp_rule_fields, &ti, rp) == -1 ||
+		    build_brefs(b, r, ti.brefs, sg_path_key(c, rp, "backendRefs"), &tb.brefs[i]) ==
+			    -1)
 			return -1;
-		for (size_t k = 0; k < nls; k++) {
-			for (size_t i = 0; i < in.rules->n; i++) {
-				const char *rp = sg_path_idx(c, "spec.rules", i);
-				struct tcp_rule_in ti = { 0 };
-				struct sg_tcp_route *t;
-
-				if (sg_parse_fields(c, in.rules->items[i], tcp_rule_fields, &ti,
-						    rp))
-					return -1;
-				t = sg_arena_push(c->a, &ls[k]->tcp_routes, &ls[k]->ntcp_routes,
-						  &ls[k]->captcp_routes, sizeof(*t));
-				if (!t)
-					return -1;
-				t->key = sg_arena_printf(c->a, "%s/%s.%zu.%s", r->ns, r->name, i,
-							 ls[k]->name);
-				t->name = r->name;
-				t->ns = r->ns;
-				t->at = r->doc;
-				if (build_brefs(b, r, ti.brefs, sg_path_key(c, rp, "backendRefs"),
-						&t->backends) == -1)
-					return -1;
-			}
-		}
 	}
-	return 0;
+	return attach_route(b, r, &in, SG_KIND_TCPROUTE, add_tcp_listener, &tb);
 }
 
 /* ---- AgentgatewayPolicy ------------------------------------------------- */
@@ -1175,12 +1691,13 @@ static bool target_exists(const struct sg_build *b, const struct sg_target *t)
 	return find_res(b, kind_names[t->kind], t->ns, t->name) != NULL;
 }
 
-static int agp_target(struct sg_build *b, const struct sg_res *r, const struct agp_in *in,
+static int agp_target(struct sg_build *b, struct sg_res *r, const struct agp_in *in,
 		      const struct sg_node *n, const char *path)
 {
 	struct sg_pctx *c = &b->c;
 	struct target_in ti = { 0 };
 	struct sg_target t = { .ns = r->ns };
+	struct sg_parent_status *ps;
 
 	if (sg_parse_fields(c, n, target_fields, &ti, path) == -1)
 		return -1;
@@ -1201,14 +1718,28 @@ static int agp_target(struct sg_build *b, const struct sg_res *r, const struct a
 	}
 	if (check_target_fit(c, in, &t, sg_map_get(n, "kind"), sg_path_key(c, path, "kind")) == -1)
 		return -1;
-	if (!target_exists(b, &t))
-		sg_diag_warn(c->d, n,
-			     "%s: %s %s/%s is not defined; policy %s/%s has no effect until it is",
-			     path, ti.kind, t.ns, t.name, r->ns, r->name);
+	ps = sg_arena_push(c->a, &r->status.parents, &r->status.nparents, &r->status.capparents,
+			   sizeof(*ps));
+	if (!ps)
+		return -1;
+	ps->kind = ti.kind;
+	ps->ns = t.ns;
+	ps->name = t.name;
+	ps->section = ti.section;
+	if (!target_exists(b, &t)) {
+		const char *why = sg_arena_printf(c->a, "%s %s/%s is not defined", ti.kind, t.ns,
+						  t.name);
+
+		cond_set(&ps->accepted, "Accepted", false, "TargetNotFound", why);
+		sg_diag_warn(c->d, n, "%s: %s; policy %s/%s has no effect until it is", path, why,
+			     r->ns, r->name);
+	} else {
+		cond_set(&ps->accepted, "Accepted", true, "Accepted", "attached");
+	}
 	return stamp_agp(b, r, in, &t, n);
 }
 
-static int build_agp(struct sg_build *b, const struct sg_res *r)
+static int build_agp(struct sg_build *b, struct sg_res *r)
 {
 	struct sg_pctx *c = &b->c;
 	struct agp_in in = { 0 };
@@ -1240,7 +1771,7 @@ static int build_agp(struct sg_build *b, const struct sg_res *r)
 /* ---- the build, in dependency order ------------------------------------ */
 
 static int build_kind(struct sg_build *b, const char *kind,
-		      int (*fn)(struct sg_build *, const struct sg_res *))
+		      int (*fn)(struct sg_build *, struct sg_res *))
 {
 	int ret = 0;
 
@@ -1255,6 +1786,7 @@ int sg_k8s_build(struct sg_build *b)
 	if (build_kind(b, "Service", build_service) == -1 ||
 	    build_kind(b, "EndpointSlice", build_slice) == -1 ||
 	    build_kind(b, "Gateway", build_gateway) == -1 ||
+	    build_kind(b, "ReferenceGrant", build_grant) == -1 ||
 	    build_kind(b, "HTTPRoute", build_httproute) == -1 ||
 	    build_kind(b, "TCPRoute", build_tcproute) == -1 ||
 	    build_kind(b, "AgentgatewayPolicy", build_agp) == -1)

@@ -260,7 +260,8 @@ const struct sg_listener *sg_route_listener(const struct sg_bind *b, const char 
 				any = l;
 		} else if (l->hostname[0] == '*' && host && hlen > ll - 1 &&
 			   ieq(host + hlen - (ll - 1), l->hostname + 1, ll - 1)) {
-			if (!wild)
+			/* The longest wildcard is the most specific. */
+			if (!wild || ll > strlen(wild->hostname))
 				wild = l;
 		} else if (host && ll == hlen && ieq(host, l->hostname, ll)) {
 			return l;
@@ -291,7 +292,11 @@ static bool candidate(const struct sg_brefs *bs, size_t bi, uint64_t tried, bool
 {
 	const struct sg_backend_ref *br = &bs->v[bi];
 
-	if (br->weight == 0 || br->neps == 0)
+	if (br->weight == 0)
+		return false;
+	if (br->kind == SG_BREF_INVALID)
+		return true; /* drawn for its share, answered 500 */
+	if (br->neps == 0)
 		return false;
 	return !fresh_only || untried(br, bi, tried) > 0;
 }
@@ -341,6 +346,8 @@ bool sg_route_pick(const struct sg_brefs *backends, uint64_t rnd, uint64_t tried
 		r -= backends->v[b].weight;
 	}
 	br = &backends->v[b];
+	if (br->kind == SG_BREF_INVALID)
+		return false;
 	neps = fresh_only ? untried(br, b, tried) : br->neps;
 	*bi = b;
 	*ei = nth_ep(br, b, tried, fresh_only, (size_t)((rnd / total) % neps));

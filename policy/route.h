@@ -41,8 +41,9 @@ const struct sg_route *sg_route_select(const struct sg_listener *l,
 /* The listener of bind `b` for a request to `host` (Host or :authority as
  * received, host_len bytes, ":port" ignored; NULL when the request has
  * none): a listener with that exact hostname (case-insensitive), else the
- * first whose "*.suffix" wildcard matches it, else the first catch-all ""
- * one; NULL when none fits. */
+ * one with the longest "*.suffix" wildcard that matches it (the first of
+ * equal ones), else the first catch-all "" one; NULL when none fits. The
+ * request is then matched against that listener's routes only. */
 const struct sg_listener *sg_route_listener(const struct sg_bind *b, const char *host,
 					    size_t host_len);
 
@@ -52,7 +53,9 @@ const struct sg_listener *sg_route_listener(const struct sg_bind *b, const char 
 	(((bi) < 8 && (ei) < 8) ? (uint64_t)1 << ((bi)*8 + (ei)) : (uint64_t)0)
 
 /* Pick a backend of `backends` by weight (weight 0 or no endpoints: never
- * picked), then one of its endpoints uniformly, both from `rnd` (a uniform
+ * picked; an SG_BREF_INVALID one is drawn for its weight, and then false
+ * is returned: its share of requests gets 500, as the Gateway API asks),
+ * then one of its endpoints uniformly, both from `rnd` (a uniform
  * 64-bit random number). Backends with an endpoint whose
  * SG_ROUTE_TRIED_BIT is clear in `tried` are preferred, and within the
  * backend its untried endpoints; when everything was tried, all are
