@@ -372,6 +372,7 @@ spec:
   - name: http
     port: 8080
     protocol: HTTP
+    allowedRoutes: {namespaces: {from: All}}
 EOF2
 }
 

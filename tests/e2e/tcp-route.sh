@@ -82,6 +82,7 @@ spec:
   - name: tcp
     port: $TP
     protocol: TCP
+    allowedRoutes: {namespaces: {from: All}}
 ---
 apiVersion: v1
 kind: Service

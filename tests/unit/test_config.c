@@ -33,7 +33,8 @@
 	"  listeners:\n"                                                                           \
 	"  - name: http\n"                                                                         \
 	"    port: 8080\n"                                                                         \
-	"    protocol: HTTP\n"
+	"    protocol: HTTP\n"                                                                     \
+	"    allowedRoutes: {namespaces: {from: All}}\n"
 
 #define HTTPBIN                                                                                    \
 	"apiVersion: v1\n"                                                                         \
@@ -394,7 +395,7 @@ static void test_config_loads_seed_002_tcp_keepalive(void **state)
 	 * nothing, and the listener keeps no keepalive. */
 	cfg = load_ok(l, text, 1);
 	assert_string_equal(l->diag.lines[0],
-			    "t.yaml:20:5: warning: spec.targetRefs[0]: Gateway "
+			    "t.yaml:21:5: warning: spec.targetRefs[0]: Gateway "
 			    "httpbin/agentgateway-proxy is not defined; policy "
 			    "httpbin/httpbin-keepalive has no effect until it is");
 	assert_null(find_listener(cfg, "agentgateway-system/agentgateway-proxy.http")->ftcp);
@@ -600,8 +601,9 @@ static void test_config_names_routes_and_listeners(void **state)
 		"metadata: {name: gw, namespace: ns}\n"
 		"spec:\n"
 		"  listeners:\n"
-		"  - {name: http, port: 8080, protocol: HTTP}\n"
-		"  - {name: alt, port: 8081, protocol: HTTP, hostname: a.example}\n"
+		"  - {name: http, port: 8080, protocol: HTTP, allowedRoutes: {namespaces: {from: All}}}\n"
+		"  - {name: alt, port: 8081, protocol: HTTP, hostname: a.example,\n"
+		"     allowedRoutes: {namespaces: {from: All}}}\n"
 		"---\n"
 		"apiVersion: v1\n"
 		"kind: Service\n"
@@ -629,7 +631,14 @@ static void test_config_names_routes_and_listeners(void **state)
 		"  - {name: l4, protocol: TCP, tcpRoutes: [{backends: [{host: "
 		"'[::1]:7'}]}]}\n"
 		"  - protocol: TCP\n"
-		"    tcpRoutes: [{name: named, backends: [{host: 127.0.0.1:7}]}]\n";
+		"    tcpRoutes: [{name: named, backends: [{host: 127.0.0.1:7}]}]\n"
+		"---\n"
+		"apiVersion: gateway.networking.k8s.io/v1beta1\n"
+		"kind: ReferenceGrant\n"
+		"metadata: {name: from-default, namespace: ns}\n"
+		"spec:\n"
+		"  from: [{group: gateway.networking.k8s.io, kind: HTTPRoute, namespace: default}]\n"
+		"  to: [{group: '', kind: Service}]\n";
 	static const char *const http_keys[] = {
 		"default/r.0.0.http",
 		"default/r.0.1.http",
@@ -726,7 +735,7 @@ static void test_config_warns_policy_for_missing_gateway(void **state)
 	/* Accepted with a warning, not attached, and not applied to the
 	 * Gateway of the same name in another namespace. */
 	assert_string_equal(l->diag.lines[0],
-			    "t.yaml:20:5: warning: spec.targetRefs[0]: Gateway "
+			    "t.yaml:21:5: warning: spec.targetRefs[0]: Gateway "
 			    "httpbin/agentgateway-proxy is not defined; policy "
 			    "httpbin/httpbin-keepalive has no effect until it is");
 	assert_int_equal(l->diag.errors, 0);
@@ -755,7 +764,7 @@ static void test_config_warns_service_without_endpoints(void **state)
 
 	assert_string_equal(
 		l->diag.lines[0],
-		"t.yaml:23:26: warning: spec.rules[0].backendRefs[0]: Service "
+		"t.yaml:24:26: warning: spec.rules[0].backendRefs[0]: Service "
 		"agentgateway-system/empty has no endpoints, clusterIP or externalName; "
 		"requests to it get 500 \"no valid backends\"");
 	assert_int_equal(find_listener(cfg, "agentgateway-system/agentgateway-proxy.http")
@@ -1233,71 +1242,268 @@ static void test_config_rejects_missing_fields(void **state)
 	expect_errors(*state, cases, ARRAY_LEN(cases));
 }
 
-static void test_config_rejects_dangling_refs(void **state)
+/* A condition of resource kind ns/name: parent `pi`'s Accepted (or its
+ * ResolvedRefs when `resolved`). */
+static const struct sg_condition *res_cond(const struct sg_cfg *cfg, const char *kind,
+					   const char *ns, const char *name, size_t pi,
+					   bool resolved)
 {
-	static const struct err_case cases[] = {
+	for (size_t i = 0; i < cfg->nresources; i++) {
+		const struct sg_res_id *id = &cfg->resources[i];
+
+		if (strcmp(id->kind, kind) || strcmp(id->ns, ns) || strcmp(id->name, name))
+			continue;
+		if (!id->status || pi >= id->status->nparents)
+			fail_msg("%s %s/%s has no parent %zu", kind, ns, name, pi);
+		return resolved ? &id->status->parents[pi].resolved
+				: &id->status->parents[pi].accepted;
+	}
+	fail_msg("no %s %s/%s", kind, ns, name);
+	return NULL;
+}
+
+struct ref_case {
+	const char *what;
+	const char *text;
+	const char *want; /* the one warning */
+	bool resolved;	  /* which condition: ResolvedRefs, else Accepted */
+	const char *reason;
+};
+
+/* Reference problems accept the route (the rest of the file applies),
+ * with one warning and the Gateway API condition and reason. */
+static void test_config_dangling_refs_set_conditions(void **state)
+{
+	static const struct ref_case cases[] = {
 		{ "parentRef to an unknown Gateway",
 		  K8S_BASE ROUTE_HEAD "  parentRefs:\n"
 				      "  - name: nogw\n"
 				      "  rules: [{backendRefs: [{name: svc, port: 8000}]}]\n",
-		  "t.yaml:21:11: spec.parentRefs[0].name: Gateway ns/nogw is not defined (routes "
-		  "attach only to Gateways in the config)" },
+		  "t.yaml:21:11: warning: HTTPRoute ns/r: spec.parentRefs[0]: not attached "
+		  "(NoMatchingParent): Gateway ns/nogw is not defined",
+		  false, "NoMatchingParent" },
 		{ "parentRef to a Gateway in another namespace",
 		  K8S_BASE ROUTE_HEAD "  parentRefs:\n"
 				      "  - {name: gw, namespace: other}\n",
-		  "t.yaml:21:12: spec.parentRefs[0].name: Gateway other/gw is not defined (routes "
-		  "attach only to Gateways in the config)" },
+		  "t.yaml:21:12: warning: HTTPRoute ns/r: spec.parentRefs[0]: not attached "
+		  "(NoMatchingParent): Gateway other/gw is not defined",
+		  false, "NoMatchingParent" },
 		{ "parentRef to an unknown listener",
 		  K8S_BASE ROUTE_HEAD "  parentRefs:\n"
 				      "  - {name: gw, sectionName: https}\n",
-		  "t.yaml:21:29: spec.parentRefs[0].sectionName: Gateway ns/gw has no HTTP "
-		  "listener "
-		  "named \"https\"" },
-		{ "parentRef kind",
+		  "t.yaml:21:5: warning: HTTPRoute ns/r: spec.parentRefs[0]: not attached "
+		  "(NoMatchingParent): Gateway ns/gw has no listener named \"https\"",
+		  false, "NoMatchingParent" },
+		{ "parentRef to a listener on another port",
 		  K8S_BASE ROUTE_HEAD "  parentRefs:\n"
-				      "  - {kind: Service, name: svc}\n",
-		  "t.yaml:21:12: spec.parentRefs[0].kind: expected Gateway, got \"Service\"" },
+				      "  - {name: gw, sectionName: http, port: 9090}\n",
+		  "t.yaml:21:5: warning: HTTPRoute ns/r: spec.parentRefs[0]: not attached "
+		  "(NoMatchingParent): Gateway ns/gw: listener \"http\" is not on port 9090",
+		  false, "NoMatchingParent" },
+		{ "route from another namespace, listener allows Same",
+		  K8S_BASE "apiVersion: gateway.networking.k8s.io/v1\n"
+			   "kind: HTTPRoute\n"
+			   "metadata: {name: r, namespace: b}\n"
+			   "spec:\n"
+			   "  parentRefs: [{name: gw, namespace: ns}]\n",
+		  "t.yaml:20:16: warning: HTTPRoute b/r: spec.parentRefs[0]: not attached "
+		  "(NotAllowedByListeners): no listener of Gateway ns/gw allows a HTTPRoute from "
+		  "namespace b (allowedRoutes)",
+		  false, "NotAllowedByListeners" },
+		{ "route hostnames outside the listener's",
+		  "apiVersion: gateway.networking.k8s.io/v1\n"
+		  "kind: Gateway\n"
+		  "metadata: {name: gw, namespace: ns}\n"
+		  "spec: {listeners: [{name: h, port: 8080, protocol: HTTP, hostname: '*.a.example'}]}\n"
+		  "---\n"
+		  "apiVersion: gateway.networking.k8s.io/v1\n"
+		  "kind: HTTPRoute\n"
+		  "metadata: {name: r, namespace: ns}\n"
+		  "spec: {parentRefs: [{name: gw}], hostnames: [b.example, '*.example.org']}\n",
+		  "t.yaml:9:21: warning: HTTPRoute ns/r: spec.parentRefs[0]: not attached "
+		  "(NoMatchingListenerHostname): no listener hostname of Gateway ns/gw intersects "
+		  "the route's hostnames",
+		  false, "NoMatchingListenerHostname" },
 		{ "backendRef to an unknown Service",
 		  K8S_BASE ROUTE_HEAD "  parentRefs: [{name: gw}]\n"
 				      "  rules:\n"
 				      "  - backendRefs:\n"
 				      "    - name: nosvc\n"
 				      "      port: 8000\n",
-		  "t.yaml:23:13: spec.rules[0].backendRefs[0].name: Service ns/nosvc is not "
-		  "defined" },
+		  "t.yaml:23:7: warning: HTTPRoute ns/r: spec.rules[0].backendRefs[0]: Service "
+		  "ns/nosvc is not defined (BackendNotFound); requests it would serve get 500",
+		  true, "BackendNotFound" },
 		{ "backendRef to a Service without the port",
 		  K8S_BASE ROUTE_HEAD "  parentRefs: [{name: gw}]\n"
 				      "  rules:\n"
 				      "  - backendRefs:\n"
 				      "    - name: svc\n"
 				      "      port: 9000\n",
-		  "t.yaml:24:13: spec.rules[0].backendRefs[0].port: Service ns/svc has no port "
-		  "9000" },
+		  "t.yaml:23:7: warning: HTTPRoute ns/r: spec.rules[0].backendRefs[0]: Service "
+		  "ns/svc has no port 9000 (BackendNotFound); requests it would serve get 500",
+		  true, "BackendNotFound" },
 		{ "backendRef kind",
 		  K8S_BASE ROUTE_HEAD "  parentRefs: [{name: gw}]\n"
 				      "  rules:\n"
 				      "  - backendRefs:\n"
 				      "    - {kind: Backend, name: svc, port: 8000}\n",
-		  "t.yaml:23:14: spec.rules[0].backendRefs[0].kind: expected Service, got "
-		  "\"Backend\"" },
-		{ "EndpointSlice without its Service label",
-		  "apiVersion: discovery.k8s.io/v1\n"
-		  "kind: EndpointSlice\n"
-		  "metadata: {name: s, namespace: ns}\n"
-		  "endpoints: []\n",
-		  "t.yaml:3:11: EndpointSlice ns/s: metadata.labels needs "
-		  "\"kubernetes.io/service-name\" naming its Service" },
-		{ "EndpointSlice for an unknown Service",
-		  "apiVersion: discovery.k8s.io/v1\n"
-		  "kind: EndpointSlice\n"
-		  "metadata:\n"
-		  "  name: s\n"
-		  "  labels: {kubernetes.io/service-name: nosvc}\n",
-		  "t.yaml:5:40: EndpointSlice default/s: names Service default/nosvc, which is not "
-		  "defined" },
+		  "t.yaml:23:7: warning: HTTPRoute ns/r: spec.rules[0].backendRefs[0]: kind "
+		  "Backend is not supported (Service) (InvalidKind); requests it would serve get "
+		  "500",
+		  true, "InvalidKind" },
+		{ "backendRef to another namespace without a ReferenceGrant",
+		  K8S_BASE ROUTE_HEAD "  parentRefs: [{name: gw}]\n"
+				      "  rules: [{backendRefs: [{name: s2, namespace: b, port: 80}]}]\n"
+				      "---\n"
+				      "apiVersion: v1\n"
+				      "kind: Service\n"
+				      "metadata: {name: s2, namespace: b}\n"
+				      "spec: {clusterIP: 127.0.0.2, ports: [{port: 80}]}\n",
+		  "t.yaml:21:26: warning: HTTPRoute ns/r: spec.rules[0].backendRefs[0]: Service "
+		  "b/s2 is in another namespace and no ReferenceGrant in b allows it "
+		  "(RefNotPermitted); requests it would serve get 500",
+		  true, "RefNotPermitted" },
+		{ "a ReferenceGrant for another Service name",
+		  K8S_BASE ROUTE_HEAD "  parentRefs: [{name: gw}]\n"
+				      "  rules: [{backendRefs: [{name: s2, namespace: b, port: 80}]}]\n"
+				      "---\n"
+				      "apiVersion: v1\n"
+				      "kind: Service\n"
+				      "metadata: {name: s2, namespace: b}\n"
+				      "spec: {clusterIP: 127.0.0.2, ports: [{port: 80}]}\n"
+				      "---\n"
+				      "apiVersion: gateway.networking.k8s.io/v1beta1\n"
+				      "kind: ReferenceGrant\n"
+				      "metadata: {name: g, namespace: b}\n"
+				      "spec:\n"
+				      "  from: [{group: gateway.networking.k8s.io, kind: HTTPRoute, "
+				      "namespace: ns}]\n"
+				      "  to: [{group: '', kind: Service, name: other}]\n",
+		  "t.yaml:21:26: warning: HTTPRoute ns/r: spec.rules[0].backendRefs[0]: Service "
+		  "b/s2 is in another namespace and no ReferenceGrant in b allows it "
+		  "(RefNotPermitted); requests it would serve get 500",
+		  true, "RefNotPermitted" },
 	};
+	struct loaded *l = *state;
 
-	expect_errors(*state, cases, ARRAY_LEN(cases));
+	for (size_t i = 0; i < ARRAY_LEN(cases); i++) {
+		const struct sg_condition *cd;
+		const char *ns = strstr(cases[i].text, "namespace: b}\nspec:\n  parentRefs") ? "b"
+											    : "ns";
+
+		print_message("case: %s\n", cases[i].what);
+		load_ok(l, cases[i].text, 1);
+		assert_string_equal(l->diag.lines[0], cases[i].want);
+		cd = res_cond(l->cfg, "HTTPRoute", ns, "r", 0, cases[i].resolved);
+		assert_false(cd->status);
+		assert_string_equal(cd->reason, cases[i].reason);
+	}
+}
+
+/* With a ReferenceGrant (any name, or this Service's), a backendRef to
+ * another namespace resolves; allowedRoutes Selector takes routes from
+ * namespaces whose labels match, and only those. */
+static void test_config_grants_and_selectors(void **state)
+{
+	static const char text[] =
+		"apiVersion: gateway.networking.k8s.io/v1\n"
+		"kind: Gateway\n"
+		"metadata: {name: gw, namespace: infra}\n"
+		"spec:\n"
+		"  listeners:\n"
+		"  - name: http\n"
+		"    port: 8080\n"
+		"    protocol: HTTP\n"
+		"    allowedRoutes:\n"
+		"      namespaces:\n"
+		"        from: Selector\n"
+		"        selector:\n"
+		"          matchLabels: {team: web}\n"
+		"          matchExpressions: [{key: env, operator: NotIn, values: [dev]}]\n"
+		"---\n"
+		"apiVersion: v1\n"
+		"kind: Namespace\n"
+		"metadata: {name: web, labels: {team: web}}\n"
+		"---\n"
+		"apiVersion: v1\n"
+		"kind: Namespace\n"
+		"metadata: {name: webdev, labels: {team: web, env: dev}}\n"
+		"---\n"
+		"apiVersion: v1\n"
+		"kind: Service\n"
+		"metadata: {name: s, namespace: back}\n"
+		"spec: {clusterIP: 127.0.0.2, ports: [{port: 80}]}\n"
+		"---\n"
+		"apiVersion: gateway.networking.k8s.io/v1beta1\n"
+		"kind: ReferenceGrant\n"
+		"metadata: {name: g, namespace: back}\n"
+		"spec:\n"
+		"  from:\n"
+		"  - {group: gateway.networking.k8s.io, kind: HTTPRoute, namespace: web}\n"
+		"  - {group: gateway.networking.k8s.io, kind: HTTPRoute, namespace: webdev}\n"
+		"  to: [{group: '', kind: Service, name: s}]\n"
+		"---\n"
+		"apiVersion: gateway.networking.k8s.io/v1\n"
+		"kind: HTTPRoute\n"
+		"metadata: {name: r, namespace: web}\n"
+		"spec:\n"
+		"  parentRefs: [{name: gw, namespace: infra}]\n"
+		"  rules: [{backendRefs: [{name: s, namespace: back, port: 80}]}]\n"
+		"---\n"
+		"apiVersion: gateway.networking.k8s.io/v1\n"
+		"kind: HTTPRoute\n"
+		"metadata: {name: r, namespace: webdev}\n"
+		"spec:\n"
+		"  parentRefs: [{name: gw, namespace: infra}]\n"
+		"  rules: [{backendRefs: [{name: s, namespace: back, port: 80}]}]\n";
+	struct loaded *l = *state;
+	const struct sg_cfg *cfg = load_ok(l, text, 1);
+	const struct sg_listener *ls = find_listener(cfg, "infra/gw.http");
+	const struct sg_condition *cd;
+
+	assert_int_equal(ls->nroutes, 1);
+	assert_string_equal(ls->routes[0].ns, "web");
+	assert_int_equal(ls->routes[0].backends.v[0].kind, SG_BREF_SERVICE);
+	assert_string_equal(ls->routes[0].backends.v[0].eps[0].addr, "127.0.0.2");
+	assert_int_equal(ls->attached_routes, 1);
+	cd = res_cond(cfg, "HTTPRoute", "web", "r", 0, false);
+	assert_true(cd->status);
+	assert_string_equal(cd->reason, "Accepted");
+	cd = res_cond(cfg, "HTTPRoute", "web", "r", 0, true);
+	assert_true(cd->status);
+	assert_string_equal(cd->reason, "ResolvedRefs");
+	cd = res_cond(cfg, "HTTPRoute", "webdev", "r", 0, false);
+	assert_false(cd->status);
+	assert_string_equal(cd->reason, "NotAllowedByListeners");
+}
+
+/* allowedRoutes.kinds: a TCPRoute kind on an HTTP listener is invalid
+ * (ResolvedRefs False there), and an HTTPRoute is not allowed. */
+static void test_config_allowed_kinds(void **state)
+{
+	static const char text[] =
+		"apiVersion: gateway.networking.k8s.io/v1\n"
+		"kind: Gateway\n"
+		"metadata: {name: gw, namespace: ns}\n"
+		"spec:\n"
+		"  listeners:\n"
+		"  - {name: http, port: 8080, protocol: HTTP,\n"
+		"     allowedRoutes: {kinds: [{kind: TCPRoute}]}}\n"
+		"---\n"
+		"apiVersion: gateway.networking.k8s.io/v1\n"
+		"kind: HTTPRoute\n"
+		"metadata: {name: r, namespace: ns}\n"
+		"spec: {parentRefs: [{name: gw}]}\n";
+	struct loaded *l = *state;
+	const struct sg_cfg *cfg = load_ok(l, text, 1);
+	const struct sg_listener *ls = find_listener(cfg, "ns/gw.http");
+	const struct sg_condition *cd = res_cond(cfg, "HTTPRoute", "ns", "r", 0, false);
+
+	assert_true(ls->invalid_kinds);
+	assert_int_equal(ls->kinds, 0);
+	assert_int_equal(ls->nroutes, 0);
+	assert_false(cd->status);
+	assert_string_equal(cd->reason, "NotAllowedByListeners");
 }
 
 static void test_config_rejects_bad_resources(void **state)
@@ -1305,7 +1511,7 @@ static void test_config_rejects_bad_resources(void **state)
 	static const struct err_case cases[] = {
 		{ "unknown kind", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n",
 		  "t.yaml:2:7: kind: expected one of Gateway, HTTPRoute, TCPRoute, "
-		  "AgentgatewayPolicy, Service, EndpointSlice, Namespace, got \"ConfigMap\"" },
+		  "AgentgatewayPolicy, Service, EndpointSlice, Namespace, ReferenceGrant, got \"ConfigMap\"" },
 		{ "wrong apiVersion",
 		  "apiVersion: gateway.networking.k8s.io/v1alpha2\n"
 		  "kind: Gateway\n"
@@ -1604,7 +1810,9 @@ int main(void)
 		T(test_config_rejects_wrong_types),
 		T(test_config_rejects_bad_durations),
 		T(test_config_rejects_missing_fields),
-		T(test_config_rejects_dangling_refs),
+		T(test_config_dangling_refs_set_conditions),
+		T(test_config_grants_and_selectors),
+		T(test_config_allowed_kinds),
 		T(test_config_rejects_bad_resources),
 		T(test_config_rejects_bad_hosts_and_codes),
 		T(test_config_rejects_bad_policy_targets),

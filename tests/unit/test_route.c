@@ -745,6 +745,58 @@ static void test_route_pick_spreads_and_avoids_tried_endpoints(void **state)
 		assert_in_range(counts[i], 2900, 3800);
 }
 
+/* Listener isolation: the most specific listener hostname wins, whatever
+ * the order the listeners are written in (exact over wildcard, longer
+ * wildcard over shorter, then the catch-all). */
+static void test_route_listener_most_specific(void **state)
+{
+	struct sg_listener ls[] = { { .hostname = "*.example.com" },
+				    { .hostname = "*.foo.example.com" },
+				    { .hostname = "bar.foo.example.com" },
+				    { .hostname = "" } };
+	struct sg_listener rev[] = { { .hostname = "" },
+				     { .hostname = "bar.foo.example.com" },
+				     { .hostname = "*.foo.example.com" },
+				     { .hostname = "*.example.com" } };
+	struct sg_bind b = { .listeners = ls, .nlisteners = 4 };
+	struct sg_bind r = { .listeners = rev, .nlisteners = 4 };
+	struct sg_bind wild = { .listeners = ls, .nlisteners = 2 };
+
+	assert_ptr_equal(sg_route_listener(&b, "bar.foo.example.com", 19), &ls[2]);
+	assert_ptr_equal(sg_route_listener(&b, "baz.foo.example.com", 19), &ls[1]);
+	assert_ptr_equal(sg_route_listener(&b, "x.example.com:80", 16), &ls[0]);
+	assert_ptr_equal(sg_route_listener(&b, "foo.example.com", 15), &ls[0]);
+	assert_ptr_equal(sg_route_listener(&b, "example.com", 11), &ls[3]);
+	assert_ptr_equal(sg_route_listener(&r, "bar.foo.example.com", 19), &rev[1]);
+	assert_ptr_equal(sg_route_listener(&r, "baz.foo.example.com", 19), &rev[2]);
+	assert_ptr_equal(sg_route_listener(&r, "x.example.com", 13), &rev[3]);
+	assert_ptr_equal(sg_route_listener(&wild, "a.b.foo.example.com", 19), &ls[1]);
+	assert_null(sg_route_listener(&wild, "example.org", 11));
+}
+
+/* An invalid backendRef keeps its share of the weight: a draw that lands
+ * on it picks nothing (the caller answers 500). */
+static void test_route_pick_invalid_backend_by_weight(void **state)
+{
+	struct sg_endpoint ep = { "127.0.0.1", 80 };
+	struct sg_backend_ref v[] = {
+		{ .kind = SG_BREF_INVALID, .weight = 1 },
+		{ .kind = SG_BREF_SERVICE, .weight = 3, .eps = &ep, .neps = 1 },
+	};
+	struct sg_brefs bs = { v, 2, 2 };
+	size_t bi = 9, ei = 9, fails = 0;
+
+	for (uint64_t rnd = 0; rnd < 4000; rnd++) {
+		if (!sg_route_pick(&bs, rnd * 0x9e3779b97f4a7c15ull, 0, &bi, &ei))
+			fails++;
+		else
+			assert_int_equal(bi, 1);
+	}
+	assert_in_range(fails, 800, 1200);
+	bs.n = 1;
+	assert_false(sg_route_pick(&bs, 12345, 0, &bi, &ei));
+}
+
 /* The listener for a Host / :authority: exact, then wildcard, then "". */
 static void test_route_listener_by_host(void **state)
 {
@@ -756,7 +808,8 @@ static void test_route_listener_by_host(void **state)
 	struct sg_bind none = { .listeners = ls + 2, .nlisteners = 1 };
 
 	assert_ptr_equal(sg_route_listener(&b, "A.Example:8080", 14), &ls[2]);
-	assert_ptr_equal(sg_route_listener(&b, "x.b.example", 11), &ls[1]); /* first wildcard */
+	assert_ptr_equal(sg_route_listener(&b, "x.b.example", 11), &ls[3]); /* longest wildcard */
+	assert_ptr_equal(sg_route_listener(&b, "x.c.example", 11), &ls[1]);
 	assert_ptr_equal(sg_route_listener(&b, "example", 7), &ls[0]);
 	assert_ptr_equal(sg_route_listener(&b, ".example", 8), &ls[0]); /* needs a label */
 	assert_ptr_equal(sg_route_listener(&b, "[::1]:8080", 10), &ls[0]);
@@ -789,6 +842,8 @@ int main(void)
 		T(test_route_pick_spreads_and_avoids_tried_endpoints),
 #undef T
 		cmocka_unit_test(test_route_listener_by_host),
+		cmocka_unit_test(test_route_listener_most_specific),
+		cmocka_unit_test(test_route_pick_invalid_backend_by_weight),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -151,14 +151,43 @@ static void test_store_failed_change_keeps_config(void **state)
 	assert_true(d.errors > 0);
 	sg_diag_free(&d);
 	assert_ptr_equal(sg_store_current(f->store), before);
-	/* Deleting the Service the route needs would leave a dangling ref. */
-	assert_int_equal(
-		change(f->store,
-		       "apiVersion: v1\nkind: Service\nmetadata: {name: svc, namespace: ns}\n",
-		       true, &report),
-		-1);
+	/* An unknown field rejects the whole body: nothing of it applies. */
+	assert_int_equal(change(f->store,
+				"apiVersion: v1\nkind: Service\nmetadata: {name: s2, namespace: "
+				"ns}\nspec: {ports: [{port: 1}]}\n---\n"
+				"apiVersion: v1\nkind: Service\nmetadata: {name: s3, namespace: "
+				"ns}\nspec: {portz: []}\n",
+				false, &report),
+			 -1);
 	assert_ptr_equal(sg_store_current(f->store), before);
 	assert_string_equal(route_host(f->store), "a.example");
+}
+
+/* Deleting the Service a route needs leaves the route in force with an
+ * invalid backendRef (500), never the old backend; applying the Service
+ * again makes it resolve. */
+static void test_store_dangling_ref_converges(void **state)
+{
+	static const char svc[] = "apiVersion: v1\nkind: Service\nmetadata: {name: svc, "
+				  "namespace: ns}\nspec: {clusterIP: 127.0.0.9, ports: [{port: "
+				  "9000}]}\n";
+	struct fixture *f = *state;
+	const struct sg_route *rt;
+	char *report;
+
+	assert_int_equal(change(f->store, route_a, false, &report), 0);
+	free(report);
+	assert_int_equal(change(f->store, svc, true, &report), 0);
+	free(report);
+	rt = &sg_store_current(f->store)->binds[0].listeners[0].routes[0];
+	assert_int_equal(rt->backends.n, 1);
+	assert_int_equal(rt->backends.v[0].kind, SG_BREF_INVALID);
+	assert_int_equal(rt->backends.v[0].neps, 0);
+	assert_int_equal(change(f->store, svc, false, &report), 0);
+	free(report);
+	rt = &sg_store_current(f->store)->binds[0].listeners[0].routes[0];
+	assert_int_equal(rt->backends.v[0].kind, SG_BREF_SERVICE);
+	assert_string_equal(rt->backends.v[0].eps[0].addr, "127.0.0.9");
 }
 
 static void test_store_rejects_standalone(void **state)
@@ -273,6 +302,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_store_delete_then_reapply, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_store_failed_change_keeps_config, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_store_dangling_ref_converges, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_store_rejects_standalone, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_store_reload_keeps_applied, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_store_reload_same_broken_files_once, setup,
