@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "admin/dump.h"
+#include "admin/get.h"
 #include "user/h1.h"
 #include "user/log.h"
 #include "user/net.h"
@@ -123,6 +124,52 @@ static void handle_config_dump(struct admin_conn *c, const struct sg_h1_req *req
 	free(json);
 }
 
+/* The value of query parameter `key` of the request target, copied into
+ * buf (percent-decoding is not needed: kinds, names and namespaces are
+ * DNS labels); NULL when absent or empty. */
+static const char *query_param(const struct sg_h1_req *req, const char *key, char *buf,
+			       size_t cap)
+{
+	const char *q = memchr(req->target.p, '?', req->target.len);
+	const char *end = req->target.p + req->target.len;
+	size_t klen = strlen(key);
+
+	while (q && q < end) {
+		const char *p = q + 1, *amp = memchr(p, '&', (size_t)(end - p));
+		const char *stop = amp ? amp : end;
+
+		if ((size_t)(stop - p) > klen && !strncmp(p, key, klen) && p[klen] == '=') {
+			size_t n = (size_t)(stop - p) - klen - 1;
+
+			if (n == 0 || n >= cap)
+				return NULL;
+			memcpy(buf, p + klen + 1, n);
+			buf[n] = '\0';
+			return buf;
+		}
+		q = amp;
+	}
+	return NULL;
+}
+
+/* GET /resources?kind=HTTPRoute&name=r&namespace=ns (each optional). */
+static void handle_resources(struct admin_conn *c, const struct sg_h1_req *req)
+{
+	const struct sg_cfg *cfg = c->admin->ops.current(c->admin->ops.ctx);
+	char kind[64], name[256], ns[256];
+	char *json = cfg ? sg_get_resources(cfg, query_param(req, "kind", kind, sizeof(kind)),
+					    query_param(req, "name", name, sizeof(name)),
+					    query_param(req, "namespace", ns, sizeof(ns)))
+			 : NULL;
+
+	if (!json) {
+		respond_text(c, 500, "Internal Server Error", "resources failed\n");
+		return;
+	}
+	respond(c, 200, "OK", "application/json", json, strlen(json));
+	free(json);
+}
+
 static void on_writable(struct admin_conn *c);
 
 static void handle_quit(struct admin_conn *c, const struct sg_h1_req *req)
@@ -215,6 +262,7 @@ static void handle_ready(struct admin_conn *c, const struct sg_h1_req *req)
 
 static const struct route api_routes[] = {
 	{ "GET", "/config_dump", handle_config_dump },
+	{ "GET", "/resources", handle_resources },
 	{ "POST", "/quitquitquit", handle_quit },
 	{ "POST", "/logging", handle_logging },
 	{ "POST", "/config", handle_apply },

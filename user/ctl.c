@@ -2,6 +2,7 @@
  * request, Connection: close, read to EOF. */
 #include "user/ctl.h"
 
+#include <cJSON.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -53,12 +54,12 @@ static int write_all(int fd, const char *p, size_t len)
 }
 
 /* Returns the HTTP status (and the body, malloc'd), or -1. */
-static int request(const char *addr, const char *method, const char *body, size_t len,
-		   char **answer)
+static int request(const char *addr, const char *method, const char *path, const char *body,
+		   size_t len, char **answer)
 {
 	struct sockaddr_storage ss;
 	socklen_t sslen;
-	char head[256];
+	char head[1024];
 	size_t rlen;
 	FILE *f;
 	char *resp, *sep;
@@ -78,9 +79,9 @@ static int request(const char *addr, const char *method, const char *body, size_
 		return -1;
 	}
 	snprintf(head, sizeof(head),
-		 "%s /config HTTP/1.1\r\nHost: %s\r\nContent-Type: application/yaml\r\n"
+		 "%s %s HTTP/1.1\r\nHost: %s\r\nContent-Type: application/yaml\r\n"
 		 "Content-Length: %zu\r\nConnection: close\r\n\r\n",
-		 method, addr, len);
+		 method, path, addr, len);
 	f = fdopen(fd, "r");
 	if (!f || write_all(fd, head, strlen(head)) == -1 || write_all(fd, body, len) == -1) {
 		fprintf(stderr, "splicegate: sending to %s: %s\n", addr, strerror(errno));
@@ -111,13 +112,21 @@ static int request(const char *addr, const char *method, const char *body, size_
 static int send_body(const char *addr, const char *body, size_t len, bool del)
 {
 	char *answer;
-	int status = request(addr, del ? "DELETE" : "POST", body, len, &answer);
+	int status = request(addr, del ? "DELETE" : "POST", "/config", body, len, &answer);
+	char *line, *save = NULL;
 
 	if (status < 0) {
 		free(answer);
 		return 2;
 	}
-	fputs(answer ? answer : "", status == 200 ? stdout : stderr);
+	/* Warnings (a route accepted with a reference that does not
+	 * resolve) go to stderr, as kubectl prints the server's warnings. */
+	for (line = strtok_r(answer ? answer : (char[]){ 0 }, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save))
+		fprintf(status == 200 && !strstr(line, ": warning: ") && strncmp(line, "warning: ", 9)
+			? stdout
+			: stderr, "%s\n",
+			line);
 	free(answer);
 	return status == 200 ? 0 : 1;
 }
@@ -162,6 +171,9 @@ static const struct kind_name kind_names[] = {
 	{ "service|services|svc", "v1", "Service" },
 	{ "endpointslice|endpointslices|endpointslice.discovery.k8s.io", "discovery.k8s.io/v1",
 	  "EndpointSlice" },
+	{ "referencegrant|referencegrants|refgrant|referencegrant.gateway.networking.k8s.io",
+	  "gateway.networking.k8s.io/v1beta1", "ReferenceGrant" },
+	{ "namespace|namespaces|ns", "v1", "Namespace" },
 };
 
 static const struct kind_name *find_kind(const char *kind)
@@ -201,4 +213,352 @@ int sg_ctl_delete_named(const char *admin_addr, const char *kind, const char *na
 		return 1;
 	}
 	return send_body(admin_addr, body, (size_t)n, true);
+}
+
+/* ---- get ------------------------------------------------------------------ */
+
+static bool plain_ok(const char *s)
+{
+	static const char *const special[] = { "true", "false", "null", "yes", "no",
+					       "on",   "off",   "y",    "n",   "~" };
+	size_t len = strlen(s);
+	bool numeric = true;
+
+	if (len == 0 || s[0] == ' ' || s[len - 1] == ' ' || s[len - 1] == ':' ||
+	    strstr(s, ": ") || strstr(s, " #"))
+		return false;
+	if (!((s[0] >= 'a' && s[0] <= 'z') || (s[0] >= 'A' && s[0] <= 'Z') ||
+	      (s[0] >= '0' && s[0] <= '9') || s[0] == '/' || s[0] == '.'))
+		return false;
+	for (const char *p = s; *p; p++) {
+		if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 ._/:-",
+			    *p))
+			return false;
+		numeric &= (*p >= '0' && *p <= '9') || *p == '.' || *p == '-';
+	}
+	for (size_t i = 0; i < sizeof(special) / sizeof(special[0]); i++)
+		if (!strcasecmp(s, special[i]))
+			return false;
+	return !numeric;
+}
+
+static void yaml_scalar(FILE *f, const cJSON *v)
+{
+	if (cJSON_IsString(v) && plain_ok(v->valuestring)) {
+		fprintf(f, "%s\n", v->valuestring);
+	} else if (cJSON_IsArray(v) || cJSON_IsObject(v)) {
+		fputs(cJSON_IsArray(v) ? "[]\n" : "{}\n", f);
+	} else {
+		char *s = cJSON_PrintUnformatted(v); /* JSON strings are YAML strings */
+
+		fprintf(f, "%s\n", s ? s : "null");
+		free(s);
+	}
+}
+
+static bool yaml_block(const cJSON *v)
+{
+	return (cJSON_IsArray(v) || cJSON_IsObject(v)) && v->child;
+}
+
+static void yaml_value(FILE *f, const cJSON *v, int indent);
+
+/* A map's entries at `indent`; the first one without indentation when it
+ * follows a "- " on the same line. */
+static void yaml_map(FILE *f, const cJSON *o, int indent, bool first_inline)
+{
+	for (const cJSON *c = o->child; c; c = c->next) {
+		if (!(first_inline && c == o->child))
+			fprintf(f, "%*s", indent, "");
+		fprintf(f, "%s:", c->string);
+		if (yaml_block(c)) {
+			fputc('\n', f);
+			yaml_value(f, c, cJSON_IsArray(c) ? indent : indent + 2);
+		} else {
+			fputc(' ', f);
+			yaml_scalar(f, c);
+		}
+	}
+}
+
+static void yaml_value(FILE *f, const cJSON *v, int indent)
+{
+	if (cJSON_IsObject(v)) {
+		yaml_map(f, v, indent, false);
+		return;
+	}
+	for (const cJSON *c = v->child; c; c = c->next) {
+		fprintf(f, "%*s- ", indent, "");
+		if (cJSON_IsObject(c) && c->child)
+			yaml_map(f, c, indent + 2, true);
+		else
+			yaml_scalar(f, c);
+	}
+}
+
+static const char *jstr(const cJSON *o, const char *path)
+{
+	char key[64];
+
+	while (o && *path) {
+		const char *dot = strchr(path, '.');
+		size_t n = dot ? (size_t)(dot - path) : strlen(path);
+
+		if (n >= sizeof(key))
+			return NULL;
+		memcpy(key, path, n);
+		key[n] = '\0';
+		o = cJSON_GetObjectItemCaseSensitive(o, key);
+		path += n + (dot ? 1 : 0);
+	}
+	return cJSON_IsString(o) ? o->valuestring : NULL;
+}
+
+/* The condition `type` of a conditions array, or NULL. */
+static const cJSON *find_cond(const cJSON *conds, const char *type)
+{
+	const cJSON *c;
+
+	cJSON_ArrayForEach(c, conds)
+	{
+		const char *t = jstr(c, "type");
+
+		if (t && !strcmp(t, type))
+			return c;
+	}
+	return NULL;
+}
+
+struct route_summary {
+	const char *accepted, *resolved, *reason;
+};
+
+/* Over every parent (routes) or ancestor (policies): True only when all
+ * are; the first False reason. */
+static struct route_summary summarize(const cJSON *item, const char *list)
+{
+	struct route_summary s = { "", "", "" };
+	const cJSON *st = cJSON_GetObjectItemCaseSensitive(item, "status");
+	const cJSON *p;
+
+	cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(st, list))
+	{
+		const cJSON *conds = cJSON_GetObjectItemCaseSensitive(p, "conditions");
+		const char *types[] = { "Accepted", "ResolvedRefs" };
+		const char **dst[] = { &s.accepted, &s.resolved };
+
+		for (int i = 0; i < 2; i++) {
+			const cJSON *c = find_cond(conds, types[i]);
+			const char *v = c ? jstr(c, "status") : NULL;
+
+			if (!v)
+				continue;
+			if (!**dst[i] || !strcmp(v, "False"))
+				*dst[i] = v;
+			if (!strcmp(v, "False") && !s.reason[0])
+				s.reason = jstr(c, "reason") ? jstr(c, "reason") : "";
+		}
+	}
+	return s;
+}
+
+#define GET_MAX_COLS 7
+
+struct table {
+	const char *head[GET_MAX_COLS];
+	size_t ncols;
+	char **cells; /* rows * ncols, malloc'd strings */
+	size_t nrows;
+};
+
+static int table_row(struct table *t, const char *const *vals)
+{
+	char **grown = realloc(t->cells, (t->nrows + 1) * t->ncols * sizeof(*grown));
+
+	if (!grown)
+		return -1;
+	t->cells = grown;
+	for (size_t i = 0; i < t->ncols; i++)
+		grown[t->nrows * t->ncols + i] = strdup(vals[i] ? vals[i] : "");
+	t->nrows++;
+	return 0;
+}
+
+static void table_print(struct table *t)
+{
+	size_t w[GET_MAX_COLS];
+
+	for (size_t c = 0; c < t->ncols; c++) {
+		w[c] = strlen(t->head[c]);
+		for (size_t r = 0; r < t->nrows; r++) {
+			const char *s = t->cells[r * t->ncols + c];
+			size_t n = s ? strlen(s) : 0;
+
+			w[c] = n > w[c] ? n : w[c];
+		}
+	}
+	for (size_t r = 0; r <= t->nrows; r++) {
+		for (size_t c = 0; c < t->ncols; c++) {
+			const char *s = r ? t->cells[(r - 1) * t->ncols + c] : t->head[c];
+
+			if (c + 1 < t->ncols)
+				printf("%-*s   ", (int)w[c], s ? s : "");
+			else
+				printf("%s\n", s ? s : "");
+		}
+	}
+	for (size_t i = 0; i < t->nrows * t->ncols; i++)
+		free(t->cells[i]);
+	free(t->cells);
+}
+
+/* kubectl's columns for the kind (AGE left out), NAMESPACE first with -A. */
+static void print_table(const char *kind, const cJSON *items, bool all_ns)
+{
+	struct table t = { { 0 } };
+	const cJSON *it;
+	size_t base = 0;
+
+	if (all_ns)
+		t.head[base++] = "NAMESPACE";
+	t.head[base] = "NAME";
+	t.ncols = base + 1;
+	if (!strcmp(kind, "Gateway")) {
+		t.head[t.ncols++] = "CLASS";
+		t.head[t.ncols++] = "ADDRESS";
+		t.head[t.ncols++] = "PROGRAMMED";
+	} else if (!strcmp(kind, "HTTPRoute") || !strcmp(kind, "TCPRoute")) {
+		if (!strcmp(kind, "HTTPRoute"))
+			t.head[t.ncols++] = "HOSTNAMES";
+		t.head[t.ncols++] = "ACCEPTED";
+		t.head[t.ncols++] = "RESOLVEDREFS";
+		t.head[t.ncols++] = "REASON";
+	} else if (!strcmp(kind, "AgentgatewayPolicy")) {
+		t.head[t.ncols++] = "ACCEPTED";
+		t.head[t.ncols++] = "REASON";
+	}
+	cJSON_ArrayForEach(it, items)
+	{
+		const char *v[GET_MAX_COLS] = { 0 };
+		size_t n = 0;
+		char *hosts = NULL;
+
+		if (all_ns)
+			v[n++] = jstr(it, "metadata.namespace");
+		v[n++] = jstr(it, "metadata.name");
+		if (!strcmp(kind, "Gateway")) {
+			const cJSON *c = find_cond(
+				cJSON_GetObjectItemCaseSensitive(
+					cJSON_GetObjectItemCaseSensitive(it, "status"), "conditions"),
+				"Programmed");
+
+			v[n++] = jstr(it, "spec.gatewayClassName");
+			v[n++] = "";
+			v[n++] = c ? jstr(c, "status") : "Unknown";
+		} else if (!strcmp(kind, "HTTPRoute") || !strcmp(kind, "TCPRoute")) {
+			struct route_summary s = summarize(it, "parents");
+
+			if (!strcmp(kind, "HTTPRoute")) {
+				const cJSON *h = cJSON_GetObjectItemCaseSensitive(
+					cJSON_GetObjectItemCaseSensitive(it, "spec"), "hostnames");
+
+				hosts = h ? cJSON_PrintUnformatted(h) : NULL;
+				v[n++] = hosts;
+			}
+			v[n++] = s.accepted;
+			v[n++] = s.resolved;
+			v[n++] = s.reason;
+		} else if (!strcmp(kind, "AgentgatewayPolicy")) {
+			struct route_summary s = summarize(it, "ancestors");
+
+			v[n++] = s.accepted;
+			v[n++] = s.reason;
+		}
+		table_row(&t, v);
+		free(hosts);
+	}
+	table_print(&t);
+}
+
+static void url_part(char *buf, size_t cap, const char *key, const char *val)
+{
+	size_t len = strlen(buf);
+
+	if (val)
+		snprintf(buf + len, cap - len, "%s%s=%s", strchr(buf, '?') ? "&" : "?", key, val);
+}
+
+int sg_ctl_get(const char *admin_addr, const char *kind, const char *name, const char *ns,
+	       bool all_ns, const char *output)
+{
+	const struct kind_name *k = find_kind(kind);
+	bool cluster = k && !strcmp(k->kind, "Namespace");
+	char path[768] = "/resources", *answer = NULL;
+	const char *plural;
+	cJSON *list, *items;
+	int status;
+
+	if (!k) {
+		fprintf(stderr, "error: the server doesn't have a resource type \"%s\"\n", kind);
+		return 1;
+	}
+	if (output && strcmp(output, "yaml") && strcmp(output, "json")) {
+		fprintf(stderr, "error: unable to match a printer suitable for the output format "
+				"\"%s\", allowed formats are: json,yaml\n",
+			output);
+		return 1;
+	}
+	if (!ns)
+		ns = "default";
+	if (strlen(kind) + strlen(ns) + (name ? strlen(name) : 0) > 600) {
+		fprintf(stderr, "error: name too long\n");
+		return 1;
+	}
+	url_part(path, sizeof(path), "kind", k->kind);
+	url_part(path, sizeof(path), "name", name);
+	url_part(path, sizeof(path), "namespace", all_ns || cluster ? NULL : ns);
+	status = request(admin_addr, "GET", path, "", 0, &answer);
+	if (status != 200) {
+		if (status > 0)
+			fprintf(stderr, "splicegate: GET %s: %d %s", path, status,
+				answer ? answer : "\n");
+		free(answer);
+		return status < 0 ? 2 : 1;
+	}
+	list = answer ? cJSON_Parse(answer) : NULL;
+	free(answer);
+	items = cJSON_GetObjectItemCaseSensitive(list, "items");
+	if (!cJSON_IsArray(items)) {
+		fprintf(stderr, "splicegate: the gateway's answer is not a resource list\n");
+		cJSON_Delete(list);
+		return 2;
+	}
+	plural = strchr(k->names, '|') + 1; /* the second spelling is the plural */
+	if (name && !items->child) {
+		fprintf(stderr, "Error from server (NotFound): %.*s \"%s\" not found\n",
+			(int)strcspn(plural, "|"), plural, name);
+		cJSON_Delete(list);
+		return 1;
+	}
+	if (!items->child && !output) {
+		if (all_ns || cluster)
+			fprintf(stderr, "No resources found\n");
+		else
+			fprintf(stderr, "No resources found in %s namespace.\n", ns);
+	} else if (output) {
+		const cJSON *one = name ? items->child : list;
+
+		if (!strcmp(output, "json")) {
+			char *s = cJSON_Print(one);
+
+			printf("%s\n", s ? s : "");
+			free(s);
+		} else {
+			yaml_value(stdout, one, 0);
+		}
+	} else {
+		print_table(k->kind, items, all_ns);
+	}
+	cJSON_Delete(list);
+	return 0;
 }

@@ -24,6 +24,9 @@ static const char usage[] =
 	"  splicegate delete -f FILE|-             remove those resources from the running "
 	"gateway\n"
 	"  splicegate delete KIND NAME [-n NS]     remove one resource, as kubectl delete does\n"
+	"  splicegate get KIND [NAME] [-n NS|-A] [-o yaml|json]\n"
+	"                                           the resources in force with their Gateway\n"
+	"                                           API status (default: a table)\n"
 	"  splicegate bpf load|unload|status       the bundled BPF loader (pins under\n"
 	"                                           /sys/fs/bpf/splicegate)\n"
 	"  splicegate version\n"
@@ -33,8 +36,10 @@ static const char usage[] =
 	"  -f, --filename FILE|-   (apply, delete) Kubernetes resources to send\n"
 	"      --server-side       (apply) accepted as kubectl does; apply always replaces\n"
 	"                          whole resources\n"
-	"  -n, --namespace NS      (delete KIND NAME) the resource's namespace (default "
+	"  -n, --namespace NS      (delete KIND NAME, get) the resource's namespace (default "
 	"\"default\")\n"
+	"  -A, --all-namespaces    (get) every namespace\n"
+	"  -o, --output FMT        (get) yaml or json\n"
 	"      --admin ADDR        admin address (default: config.adminAddr, 127.0.0.1:15000)\n"
 	"      --admin-allow-remote\n"
 	"                          serve the admin API to non-loopback clients too (default:\n"
@@ -62,6 +67,8 @@ static const char usage[] =
 struct cli {
 	const char *file;
 	const char *ns;
+	const char *output;
+	bool all_ns;
 	const char *configs[SG_MAX_CONFIGS];
 	size_t nconfigs;
 	struct sg_gateway_opts gw;
@@ -88,6 +95,8 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 		{ "filename", required_argument, NULL, 'f' },
 		{ "server-side", no_argument, NULL, 'S' },
 		{ "namespace", required_argument, NULL, 'n' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "all-namespaces", no_argument, NULL, 'A' },
 		{ "admin", required_argument, NULL, 'a' },
 		{ "admin-allow-remote", no_argument, NULL, 'R' },
 		{ "splice", required_argument, NULL, 's' },
@@ -103,13 +112,19 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 	};
 	int opt;
 
-	while ((opt = getopt_long(argc, argv, "c:f:n:h", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "c:f:n:o:Ah", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'f':
 			cli->file = optarg;
 			break;
 		case 'n':
 			cli->ns = optarg;
+			break;
+		case 'o':
+			cli->output = optarg;
+			break;
+		case 'A':
+			cli->all_ns = true;
 			break;
 		case 'S':
 			break;
@@ -294,7 +309,8 @@ int main(int argc, char **argv)
 	}
 	if (cmd && !strcmp(cmd, "bpf"))
 		return sg_splice_cli(argc - 2, argv + 2);
-	if (cmd && strcmp(cmd, "check") && strcmp(cmd, "apply") && strcmp(cmd, "delete")) {
+	if (cmd && strcmp(cmd, "check") && strcmp(cmd, "apply") && strcmp(cmd, "delete") &&
+	    strcmp(cmd, "get")) {
 		fprintf(stderr, "splicegate: unknown command \"%s\"\n%s", cmd, usage);
 		return 1;
 	}
@@ -304,6 +320,14 @@ int main(int argc, char **argv)
 		return 1;
 	rest = args + optind;
 	nrest = nargs - optind;
+	if (cmd && !strcmp(cmd, "get")) {
+		if (nrest < 1 || nrest > 2) {
+			fprintf(stderr, "splicegate get: needs KIND [NAME]\n");
+			return 1;
+		}
+		return sg_ctl_get(admin_addr(&cli), rest[0], nrest == 2 ? rest[1] : NULL, cli.ns,
+				  cli.all_ns, cli.output);
+	}
 	if (cmd && strcmp(cmd, "check"))
 		return cmd_change(&cli, !strcmp(cmd, "delete"), rest, nrest);
 	if (nrest > 0) {

@@ -3,6 +3,8 @@
  * exactly like one loaded from files. */
 #include "user/store.h"
 
+#include "config/node.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -78,12 +80,51 @@ static bool same(const struct sg_res_id *a, const struct sg_res_id *b)
 	return !strcmp(a->kind, b->kind) && !strcmp(a->ns, b->ns) && !strcmp(a->name, b->name);
 }
 
-static bool in_config(const struct sg_cfg *cfg, const struct sg_res_id *id)
+static const struct sg_res_id *in_cfg(const struct sg_cfg *cfg, const struct sg_res_id *id)
 {
 	for (size_t i = 0; i < cfg->nresources; i++)
 		if (same(&cfg->resources[i], id))
-			return true;
-	return false;
+			return &cfg->resources[i];
+	return NULL;
+}
+
+static bool in_config(const struct sg_cfg *cfg, const struct sg_res_id *id)
+{
+	return in_cfg(cfg, id) != NULL;
+}
+
+/* Same YAML content, wherever and however it was written (a `status:` is
+ * never applied, so it does not count). */
+static bool node_equal(const struct sg_node *a, const struct sg_node *b, bool top)
+{
+	size_t na = 0, nb = 0;
+
+	if (!a || !b)
+		return a == b;
+	if (a->kind != b->kind)
+		return false;
+	if (a->kind == SG_NODE_SCALAR)
+		return sg_node_is_null(a) == sg_node_is_null(b) && !strcmp(a->str, b->str);
+	if (a->kind == SG_NODE_SEQ) {
+		if (a->n != b->n)
+			return false;
+		for (size_t i = 0; i < a->n; i++)
+			if (!node_equal(a->items[i], b->items[i], false))
+				return false;
+		return true;
+	}
+	for (size_t i = 0; i < sg_map_len(a); i++) {
+		const char *key = sg_map_key(a, i)->str;
+
+		if (top && !strcmp(key, "status"))
+			continue;
+		na++;
+		if (!node_equal(sg_map_val(a, i), sg_map_get(b, key), false))
+			return false;
+	}
+	for (size_t i = 0; i < sg_map_len(b); i++)
+		nb += !(top && !strcmp(sg_map_key(b, i)->str, "status"));
+	return na == nb;
 }
 
 /* The deleted list a change leads to, in a fresh malloc'd array (NULL when
@@ -125,8 +166,8 @@ static int append_line(char **report, size_t *len, const char *line)
 	return 0;
 }
 
-static char *make_report(const struct sg_cfg *old, const struct sg_res_id *ids, size_t nids,
-			 bool del, int *missing)
+static char *make_report(const struct sg_cfg *old, const struct sg_cfg *cfg,
+			 const struct sg_res_id *ids, size_t nids, bool del, int *missing)
 {
 	char *report = calloc(1, 1);
 	size_t len = 0;
@@ -134,7 +175,8 @@ static char *make_report(const struct sg_cfg *old, const struct sg_res_id *ids, 
 	*missing = 0;
 	for (size_t i = 0; report && i < nids; i++) {
 		const char *type = sg_res_type(ids[i].kind);
-		bool existed = in_config(old, &ids[i]);
+		const struct sg_res_id *was = in_cfg(old, &ids[i]), *now = in_cfg(cfg, &ids[i]);
+		bool existed = was != NULL;
 		char line[512];
 
 		if (del && !existed) {
@@ -145,9 +187,10 @@ static char *make_report(const struct sg_cfg *old, const struct sg_res_id *ids, 
 				type, ids[i].name, ids[i].ns);
 		} else {
 			snprintf(line, sizeof(line), "%s/%s %s", type, ids[i].name,
-				 del	   ? "deleted"
-				 : existed ? "configured"
-					   : "created");
+				 del	    ? "deleted"
+				 : !existed ? "created"
+				 : now && node_equal(was->doc, now->doc, true) ? "unchanged"
+									      : "configured");
 		}
 		if (append_line(&report, &len, line) == -1) {
 			free(report);
@@ -337,7 +380,7 @@ int sg_store_change(struct sg_store *s, const char *body, size_t len, bool del,
 		sg_cfg_unref(cfg);
 		goto out;
 	}
-	*report = make_report(s->cfg, ids, nids, del, &missing);
+	*report = make_report(s->cfg, cfg, ids, nids, del, &missing);
 	if (!*report || commit(s, del ? NULL : &src, deleted, ndeleted, cfg) == -1) {
 		sg_diag_err(d, NULL, "out of memory");
 		sg_cfg_unref(cfg);

@@ -110,6 +110,24 @@ static void test_store_apply_creates_then_configures(void **state)
 	assert_string_equal(report, "httproute.gateway.networking.k8s.io/r configured\n");
 	free(report);
 	assert_string_equal(route_host(f->store), "b.example");
+	/* The same content again (differently written, with a status) is
+	 * unchanged, as kubectl says. */
+	assert_int_equal(change(f->store, route_b, false, &report), 0);
+	assert_string_equal(report, "httproute.gateway.networking.k8s.io/r unchanged\n");
+	free(report);
+	assert_int_equal(change(f->store,
+				"kind: HTTPRoute\n"
+				"apiVersion: gateway.networking.k8s.io/v1\n"
+				"metadata:\n  namespace: ns\n  name: r\n"
+				"status: {parents: []}\n"
+				"spec:\n"
+				"  hostnames: [\"b.example\"]\n"
+				"  parentRefs:\n  - name: gw\n"
+				"  rules: [{backendRefs: [{name: svc, port: 9000}]}]\n",
+				false, &report),
+			 0);
+	assert_string_equal(report, "httproute.gateway.networking.k8s.io/r unchanged\n");
+	free(report);
 }
 
 static void test_store_delete_then_reapply(void **state)
