@@ -584,6 +584,8 @@ static void head_sent(struct h2stream *s)
 	write_body(s);
 }
 
+static bool stale_reuse(struct h2stream *s);
+
 static void write_head(struct h2stream *s)
 {
 	while (s->up_out_off < s->up_out_len) {
@@ -594,8 +596,11 @@ static void write_head(struct h2stream *s)
 		if (n == -1 && errno == EAGAIN)
 			return;
 		if (n == -1) {
-			attempt_failed(s, errno == ECONNRESET ? SG_FAIL_RESET : SG_FAIL_CLOSED,
-				       errno);
+			int err = errno;
+
+			if (stale_reuse(s))
+				return;
+			attempt_failed(s, err == ECONNRESET ? SG_FAIL_RESET : SG_FAIL_CLOSED, err);
 			return;
 		}
 		s->up_out_off += (size_t)n;
@@ -703,11 +708,13 @@ static void upstream_connected(struct h2stream *s)
 	write_head(s);
 }
 
-/* A reused connection that the backend had closed before answering: the
- * pool lost a race. Once more on a fresh connection, not counted. */
+/* A reused connection whose write failed before the backend took a byte
+ * (one already closed when taken is skipped by sg_pool_take): the backend
+ * cannot have the request. Once more on a fresh connection, not counted.
+ * A request it may have read is an attempt like any other. */
 static bool stale_reuse(struct h2stream *s)
 {
-	if (!s->up->reused || s->up_in_len || s->stale_retry_used || !s->replayable)
+	if (!s->up->reused || s->up_out_off || s->stale_retry_used || !s->replayable)
 		return false;
 	s->stale_retry_used = true;
 	s->tried = 0;
@@ -908,8 +915,6 @@ static void read_response_head(struct h2stream *s)
 		if (n <= 0) {
 			int err = n == 0 ? 0 : errno;
 
-			if (stale_reuse(s))
-				return;
 			attempt_failed(s, err == ECONNRESET ? SG_FAIL_RESET : SG_FAIL_CLOSED, err);
 			return;
 		}

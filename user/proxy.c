@@ -891,6 +891,8 @@ static void request_sent(struct client *c)
 	drive_request_body(c);
 }
 
+static bool stale_reuse(struct client *c);
+
 static void write_upstream(struct client *c)
 {
 	while (c->up_out_off < c->up_out_len) {
@@ -903,8 +905,11 @@ static void write_upstream(struct client *c)
 		if (n == -1 && errno == EAGAIN)
 			return;
 		if (n == -1) {
-			attempt_failed(c, errno == ECONNRESET ? SG_FAIL_RESET : SG_FAIL_CLOSED,
-				       errno);
+			int err = errno;
+
+			if (stale_reuse(c))
+				return;
+			attempt_failed(c, err == ECONNRESET ? SG_FAIL_RESET : SG_FAIL_CLOSED, err);
 			return;
 		}
 		c->up_out_off += (size_t)n;
@@ -926,12 +931,15 @@ static void upstream_connected(struct client *c)
 	write_upstream(c);
 }
 
-/* A reused connection that the backend had closed before sending anything:
- * the pool lost a race, not the backend. Try once more, on a fresh
- * connection, without counting an attempt. */
+/* A reused connection whose write failed before the backend took a byte:
+ * the backend cannot have received the request (a connection already
+ * closed when taken never gets here: sg_pool_take skips it). Try once
+ * more, on a fresh connection, without counting an attempt. A request the
+ * backend may have read, then reset or closed, is an attempt like any
+ * other (Gateway API HTTPRouteRetryConnectionError). */
 static bool stale_reuse(struct client *c)
 {
-	if (!c->up->reused || c->up_in_len || c->stale_retry_used || !c->replayable)
+	if (!c->up->reused || c->up_out_off || c->stale_retry_used || !c->replayable)
 		return false;
 	c->stale_retry_used = true;
 	c->tried = 0;
@@ -1111,8 +1119,6 @@ static void read_upstream_head(struct client *c)
 		if (n <= 0) {
 			int err = n == 0 ? 0 : errno;
 
-			if (stale_reuse(c))
-				return;
 			attempt_failed(c, err == ECONNRESET ? SG_FAIL_RESET : SG_FAIL_CLOSED, err);
 			return;
 		}

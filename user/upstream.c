@@ -114,13 +114,30 @@ static void on_idle_timeout(struct sg_loop *loop, struct sg_timer *t)
 	sg_upstream_close(u);
 }
 
+/* The backend closed (FIN or RST waiting) or spoke out of turn, and the
+ * loop has not told the pool yet. */
+static bool peer_gone(const struct sg_upstream *u)
+{
+	char b;
+	ssize_t n = recv(u->fd, &b, 1, MSG_PEEK | MSG_DONTWAIT);
+
+	return n >= 0 || (errno != EAGAIN && errno != EINTR);
+}
+
 struct sg_upstream *sg_pool_take(struct sg_pool *p, const char *key)
 {
-	for (struct sg_upstream *u = p->idle; u; u = u->next) {
+	struct sg_upstream *next;
+
+	for (struct sg_upstream *u = p->idle; u; u = next) {
+		next = u->next;
 		if (strcmp(u->key, key) != 0)
 			continue;
 		unlink_idle(p, u);
 		sg_timer_stop(p->loop, &u->idle_timer);
+		if (peer_gone(u)) {
+			sg_upstream_close(u);
+			continue;
+		}
 		/* It stays registered (EPOLLIN | EPOLLRDHUP, what the new owner
 		 * waits for too): the owner sets io.cb before the loop runs
 		 * again, and a request costs no epoll_ctl here. */

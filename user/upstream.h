@@ -39,8 +39,10 @@ void sg_pool_set_sockmap(struct sg_pool *p, struct sg_sockmap *m);
 void sg_pool_free(struct sg_pool *p);
 size_t sg_pool_idle_count(const struct sg_pool *p);
 
-/* An idle connection to `key` (most recently used first), or NULL. The
- * caller owns it and must set io.cb/io.data before re-arming io. */
+/* An idle connection to `key` (most recently used first), or NULL. One
+ * the backend already closed (its FIN or RST is waiting) is closed and
+ * skipped: a request written there would be lost unseen. The caller owns
+ * it and must set io.cb/io.data before re-arming io. */
 struct sg_upstream *sg_pool_take(struct sg_pool *p, const char *key);
 /* Hand an idle, fully read connection back; closed after idle_ms or when
  * the backend closes it. */
