@@ -462,7 +462,7 @@ static void print_table(const char *kind, const cJSON *items, bool all_ns)
 				const cJSON *h = cJSON_GetObjectItemCaseSensitive(
 					cJSON_GetObjectItemCaseSensitive(it, "spec"), "hostnames");
 
-				hosts = h ? cJSON_PrintUnformatted(h) : NULL;
+				hosts = cJSON_IsArray(h) ? cJSON_PrintUnformatted(h) : NULL;
 				v[n++] = hosts;
 			}
 			v[n++] = s.accepted;

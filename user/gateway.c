@@ -96,17 +96,6 @@ static int change(void *ctx, const char *body, size_t len, bool del, char **answ
 		sg_diag_free(&d);
 		return 400;
 	}
-	if (d.warnings && *answer) {
-		/* After the resource lines: what was accepted but does not
-		 * resolve (the client prints these on stderr). */
-		char *warn = sg_diag_join(&d), *both = NULL;
-
-		if (warn && asprintf(&both, "%s%s", *answer, warn) != -1) {
-			free(*answer);
-			*answer = both;
-		}
-		free(warn);
-	}
 	sg_diag_free(&d);
 	g->cfg = sg_store_current(g->store);
 	for (unsigned i = 0; i < g->nworkers; i++)

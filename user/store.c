@@ -381,6 +381,18 @@ int sg_store_change(struct sg_store *s, const char *body, size_t len, bool del,
 		goto out;
 	}
 	*report = make_report(s->cfg, cfg, ids, nids, del, &missing);
+	/* After the resource lines, the warnings about what this body holds
+	 * (a reference that does not resolve yet): the client prints them
+	 * on stderr, as kubectl prints the server's warnings. */
+	for (size_t i = 0; *report && i < d->n; i++) {
+		size_t nlen = strlen(name), rlen = strlen(*report);
+
+		if (!strncmp(d->lines[i], name, nlen) && d->lines[i][nlen] == ':' &&
+		    append_line(report, &rlen, d->lines[i]) == -1) {
+			free(*report);
+			*report = NULL;
+		}
+	}
 	if (!*report || commit(s, del ? NULL : &src, deleted, ndeleted, cfg) == -1) {
 		sg_diag_err(d, NULL, "out of memory");
 		sg_cfg_unref(cfg);

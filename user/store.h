@@ -23,7 +23,8 @@ struct sg_cfg *sg_store_current(const struct sg_store *s);
 /* A change as kubectl apply/delete would make it, from a YAML body of
  * Kubernetes resources. On success the new config is in force and *report
  * (malloc'd) has one line per resource ("httproute.gateway.networking.k8s.io/x
- * created|configured|deleted"); returns 0, or 1 when some resource to delete
+ * created|configured|unchanged|deleted"), then the warnings located in the
+ * body (a reference that does not resolve: accepted all the same); returns 0, or 1 when some resource to delete
  * did not exist (the others are deleted and the report says which). On
  * failure nothing changes and -1 is returned with reasons in d. */
 typedef int (*sg_store_check_fn)(void *ctx, const struct sg_cfg *old, const struct sg_cfg *cfg,

@@ -1,0 +1,110 @@
+# Cross-namespace backendRefs (HTTPRoute and TCPRoute) need a ReferenceGrant in the Service's namespace: without one the route is accepted with ResolvedRefs False/RefNotPermitted and its requests get 500 "no valid backends" (a TCP connection is closed); a grant for the route's kind and namespace (any Service, or that one by name) lets the traffic through; a grant in the wrong namespace, for another kind or another name does not; deleting the grant closes it again (Gateway API ReferenceGrant, HTTPRouteReferenceGrant).
+. "$(dirname "$0")/lib.sh"
+
+start_backend echo
+B=$BACKEND_PORT
+TP=$(free_port)
+cat >"$WORK/base.yaml" <<YAML
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: gw, namespace: infra}
+spec:
+  gatewayClassName: splicegate
+  listeners:
+  - {name: http, port: 8080, protocol: HTTP, allowedRoutes: {namespaces: {from: All}}}
+  - {name: tcp, port: $TP, protocol: TCP, allowedRoutes: {namespaces: {from: All}}}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: echo, namespace: back}
+spec: {clusterIP: 127.0.0.1, ports: [{name: http, port: $B}]}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: r, namespace: web}
+spec:
+  parentRefs: [{name: gw, namespace: infra, sectionName: http}]
+  rules: [{backendRefs: [{name: echo, namespace: back, port: $B}]}]
+---
+apiVersion: gateway.networking.k8s.io/v1alpha2
+kind: TCPRoute
+metadata: {name: t, namespace: web}
+spec:
+  parentRefs: [{name: gw, namespace: infra, sectionName: tcp}]
+  rules: [{backendRefs: [{name: echo, namespace: back, port: $B}]}]
+YAML
+
+# grant NS KIND [NAME]: a ReferenceGrant in NS from KIND in namespace web.
+grant() {
+	cat <<YAML
+apiVersion: gateway.networking.k8s.io/v1beta1
+kind: ReferenceGrant
+metadata: {name: from-web, namespace: $1}
+spec:
+  from: [{group: gateway.networking.k8s.io, kind: $2, namespace: web}]
+  to: [{group: "", kind: Service${3:+, name: $3}}]
+YAML
+}
+
+# resolved KIND NAME: "status reason" of the route's ResolvedRefs.
+resolved() {
+	"$SG_BIN" get "$1" "$2" -n web -o json |
+		jq -r '.status.parents[0].conditions[] | select(.type == "ResolvedRefs") | "\(.status) \(.reason)"'
+}
+
+# http_expect NAME CODE BODY: one request through the HTTP listener.
+http_expect() {
+	hcall http://127.0.0.1:8080/get
+	expect "$1" "$2" "$3"
+}
+
+# tcp_status: the status curl sees through the TCP route (000: closed).
+tcp_status() {
+	curl -s -o /dev/null -w '%{http_code}' --max-time 5 "http://127.0.0.1:$TP/get"
+}
+
+"$SG_BIN" check -c "$WORK/base.yaml" >"$WORK/check.out" 2>&1
+check "check accepts the file (exit 0)" "$?" 0
+check "check warns RefNotPermitted for both routes" \
+	"$(grep -c 'RefNotPermitted' "$WORK/check.out")" 2
+
+start_engine copy -p 8080 -p "$TP" -c "$WORK/base.yaml" || { fail "gateway did not start"; finish; }
+http_expect "no grant: HTTPRoute to another namespace -> 500" 500 "no valid backends"
+check "no grant: TCPRoute connection closed" "$(tcp_status)" 000
+check "no grant: get httproute shows ResolvedRefs False RefNotPermitted" \
+	"$(resolved httproute r)" "False RefNotPermitted"
+check "no grant: get tcproute shows ResolvedRefs False RefNotPermitted" \
+	"$(resolved tcproute t)" "False RefNotPermitted"
+check "get httproute table" "$("$SG_BIN" get httproute -n web)" \
+	"NAME   HOSTNAMES   ACCEPTED   RESOLVEDREFS   REASON
+r                  True       False          RefNotPermitted"
+
+grant web HTTPRoute | "$SG_BIN" apply -f- >/dev/null
+http_expect "grant in the route's own namespace does not count -> 500" 500 "no valid backends"
+grant back TCPRoute | "$SG_BIN" apply -f- >/dev/null
+http_expect "grant for TCPRoute only: HTTPRoute still 500" 500 "no valid backends"
+check "grant for TCPRoute: the TCP route connects" "$(tcp_status)" 200
+check "grant for TCPRoute: get tcproute ResolvedRefs True" "$(resolved tcproute t)" \
+	"True ResolvedRefs"
+grant back HTTPRoute other | "$SG_BIN" apply -f- >/dev/null
+http_expect "grant naming another Service -> 500" 500 "no valid backends"
+check "TCPRoute lost its grant (same name, replaced) -> closed" "$(tcp_status)" 000
+
+out=$(grant back HTTPRoute echo | "$SG_BIN" apply -f- 2>/dev/null)
+check "apply grant says configured" "$out" \
+	"referencegrant.gateway.networking.k8s.io/from-web configured"
+http_expect "grant for this Service -> 200 from the backend" 200 '{*'
+check "grant: get httproute ResolvedRefs True" "$(resolved httproute r)" "True ResolvedRefs"
+out=$(grant back HTTPRoute echo | "$SG_BIN" apply -f- 2>&1)
+check "the same grant again: unchanged (and no warning)" "$out" \
+	"referencegrant.gateway.networking.k8s.io/from-web unchanged"
+
+grant back HTTPRoute | "$SG_BIN" apply -f- >/dev/null
+http_expect "grant for every Service -> 200" 200 '{*'
+"$SG_BIN" delete referencegrant from-web -n back >/dev/null
+http_expect "grant deleted -> 500 again" 500 "no valid backends"
+check "grant deleted: ResolvedRefs False RefNotPermitted" "$(resolved httproute r)" \
+	"False RefNotPermitted"
+stop_gateway
+san_check
+finish
