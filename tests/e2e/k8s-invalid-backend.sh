@@ -1,0 +1,128 @@
+# Reference problems accept the resource instead of refusing the file (Kubernetes dialect): a backendRef to a missing Service or port, or of an unknown kind, gets ResolvedRefs False (BackendNotFound, InvalidKind) and 500 "no valid backends" for its share of the weight (about half with 1:1 next to a valid one); a parentRef to a missing listener leaves that route unattached (Accepted False, NoMatchingParent) while the Gateway and the rest of the file apply; apply and check print the warnings and exit 0; a malformed file still changes nothing (HTTPRouteInvalidBackendRefUnknownKind, HTTPRouteWeight, HTTPRouteInvalidParentRefSectionNameNotMatchingPort).
+. "$(dirname "$0")/lib.sh"
+
+start_backend echo
+B=$BACKEND_PORT
+cat >"$WORK/base.yaml" <<YAML
+apiVersion: v1
+kind: Service
+metadata: {name: echo, namespace: e2e}
+spec: {clusterIP: 127.0.0.1, ports: [{name: http, port: $B}]}
+YAML
+cat >"$WORK/app.yaml" <<YAML
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: gw, namespace: e2e}
+spec:
+  gatewayClassName: splicegate
+  listeners: [{name: http, port: 8080, protocol: HTTP}]
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: routes, namespace: e2e}
+spec:
+  parentRefs: [{name: gw}]
+  rules:
+  - matches: [{path: {type: PathPrefix, value: /missing-svc}}]
+    backendRefs: [{name: nosuch, port: 80}]
+  - matches: [{path: {type: PathPrefix, value: /missing-port}}]
+    backendRefs: [{name: echo, port: 1}]
+  - matches: [{path: {type: PathPrefix, value: /bad-kind}}]
+    backendRefs: [{group: example.com, kind: Backend, name: echo, port: $B}]
+  - matches: [{path: {type: PathPrefix, value: /weighted}}]
+    backendRefs: [{name: nosuch, port: 80, weight: 1}, {name: echo, port: $B, weight: 1}]
+  - matches: [{path: {type: PathPrefix, value: /good}}]
+    backendRefs: [{name: echo, port: $B}]
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: lost, namespace: e2e}
+spec:
+  parentRefs: [{name: gw, sectionName: http, port: 8081}]
+  rules:
+  - matches: [{path: {type: PathPrefix, value: /lost}}]
+    backendRefs: [{name: echo, port: $B}]
+YAML
+
+# cond ROUTE TYPE: "status reason" of the route's first parent's condition.
+cond() {
+	"$SG_BIN" get httproute "$1" -n e2e -o json |
+		jq -r --arg t "$2" '.status.parents[0].conditions[] | select(.type == $t) | "\(.status) \(.reason)"'
+}
+
+"$SG_BIN" check -c "$WORK/base.yaml" -c "$WORK/app.yaml" >"$WORK/check.out" 2>&1
+check "check: references do not reject the file (exit 0)" "$?" 0
+check "check: one warning per problem" "$(grep -c ': warning: ' "$WORK/check.out")" 5
+grep -q 'app.yaml:15:.*Service e2e/nosuch is not defined (BackendNotFound)' "$WORK/check.out" &&
+	pass "check: the warning names file:line, the Service and the reason" ||
+	fail "check said: $(cat "$WORK/check.out")"
+
+# No listener yet: the Gateway comes with the applied file.
+wait_ports_free 15000 8080 && start_gateway --splice copy -c "$WORK/base.yaml" ||
+	{ fail "gateway did not start"; finish; }
+"$SG_BIN" apply -f "$WORK/app.yaml" >"$WORK/apply.out" 2>"$WORK/apply.err"
+check "apply: exit 0" "$?" 0
+wait_port 8080 5 || fail "the applied Gateway does not listen on :8080"
+check "apply: every resource created (stdout)" "$(cat "$WORK/apply.out")" \
+	"gateway.gateway.networking.k8s.io/gw created
+httproute.gateway.networking.k8s.io/routes created
+httproute.gateway.networking.k8s.io/lost created"
+check "apply: the warnings on stderr" "$(grep -c 'warning: ' "$WORK/apply.err")" 5
+grep -q 'HTTPRoute e2e/lost: spec.parentRefs\[0\]: not attached (NoMatchingParent): Gateway e2e/gw: listener "http" is not on port 8081' "$WORK/apply.err" &&
+	pass "apply: the sectionName/port warning names the real cause" ||
+	fail "apply said: $(cat "$WORK/apply.err")"
+
+hcall http://127.0.0.1:8080/missing-svc
+expect "missing Service -> 500" 500 "no valid backends"
+hcall http://127.0.0.1:8080/missing-port
+expect "missing Service port -> 500" 500 "no valid backends"
+hcall http://127.0.0.1:8080/bad-kind
+expect "unknown backendRef kind -> 500" 500 "no valid backends"
+hcall http://127.0.0.1:8080/good
+expect "a valid rule of the same route -> 200" 200 '{*'
+hcall http://127.0.0.1:8080/lost
+expect "route whose parent listener does not match -> not attached (404)" 404 "route not found"
+check "get: routes ResolvedRefs False BackendNotFound (the first problem)" \
+	"$(cond routes ResolvedRefs)" "False BackendNotFound"
+check "get: routes Accepted True" "$(cond routes Accepted)" "True Accepted"
+check "get: lost Accepted False NoMatchingParent" "$(cond lost Accepted)" \
+	"False NoMatchingParent"
+check "get gateway: created from the same file, Programmed" \
+	"$("$SG_BIN" get gateway -n e2e)" "NAME   CLASS        ADDRESS   PROGRAMMED
+gw     splicegate             True"
+
+ok=0 bad=0 other=0
+for _ in $(seq 200); do
+	case $(curl -s -o /dev/null -w '%{http_code}' --max-time 5 http://127.0.0.1:8080/weighted) in
+	200) ok=$((ok + 1)) ;;
+	500) bad=$((bad + 1)) ;;
+	*) other=$((other + 1)) ;;
+	esac
+done
+check "weighted 1:1 with an invalid backendRef: only 200 and 500" "$other" 0
+[ $bad -ge 60 ] && [ $bad -le 140 ] && pass "weighted 1:1: $bad of 200 got 500" ||
+	fail "weighted 1:1: $bad of 200 got 500 (want 60..140)"
+
+# InvalidKind alone on a route of its own.
+"$SG_BIN" apply -f- >/dev/null 2>&1 <<YAML
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: kind, namespace: e2e}
+spec:
+  parentRefs: [{name: gw}]
+  rules: [{backendRefs: [{kind: ConfigMap, name: echo, port: $B}]}]
+YAML
+check "get: unknown kind -> ResolvedRefs False InvalidKind" "$(cond kind ResolvedRefs)" \
+	"False InvalidKind"
+
+# A malformed body still changes nothing.
+before=$(curl -s http://127.0.0.1:15000/config_dump)
+printf 'apiVersion: v1\nkind: Service\nmetadata: {name: nosuch, namespace: e2e}\nspec: {ports: [{port: 80}], bogus: 1}\n' |
+	"$SG_BIN" apply -f- >"$WORK/bad.out" 2>&1
+check "unknown field: apply exits 1" "$?" 1
+grep -q '^apply#[0-9]*:4:.*bogus' "$WORK/bad.out" && pass "unknown field: error with file:line:col" ||
+	fail "unknown field said: $(cat "$WORK/bad.out")"
+check "unknown field: config unchanged" "$(curl -s http://127.0.0.1:15000/config_dump)" "$before"
+stop_gateway
+san_check
+finish
