@@ -398,14 +398,20 @@ static void table_print(struct table *t)
 		}
 	}
 	for (size_t r = 0; r <= t->nrows; r++) {
-		for (size_t c = 0; c < t->ncols; c++) {
-			const char *s = r ? t->cells[(r - 1) * t->ncols + c] : t->head[c];
+		char line[4096];
+		size_t len = 0;
 
-			if (c + 1 < t->ncols)
-				printf("%-*s   ", (int)w[c], s ? s : "");
-			else
-				printf("%s\n", s ? s : "");
+		for (size_t c = 0; c < t->ncols && len < sizeof(line); c++) {
+			const char *s = r ? t->cells[(r - 1) * t->ncols + c] : t->head[c];
+			int n = snprintf(line + len, sizeof(line) - len, "%-*s   ",
+					 c + 1 < t->ncols ? (int)w[c] : 0, s ? s : "");
+
+			len += n > 0 ? (size_t)n : 0;
 		}
+		len = len < sizeof(line) ? len : sizeof(line) - 1;
+		while (len && line[len - 1] == ' ')
+			len--; /* no trailing blanks (an empty last column) */
+		printf("%.*s\n", (int)len, line);
 	}
 	for (size_t i = 0; i < t->nrows * t->ncols; i++)
 		free(t->cells[i]);

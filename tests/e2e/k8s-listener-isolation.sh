@@ -1,0 +1,67 @@
+# Listener isolation: with listeners *.example.com, *.foo.example.com and bar.foo.example.com on one port, a request goes to the most specific listener whose hostname matches its Host (exact over wildcard, longer wildcard over shorter, whatever their order) and is matched only against that listener's routes: a path another listener's route would take gets 404 (Gateway API GatewayHTTPListenerIsolation).
+. "$(dirname "$0")/lib.sh"
+
+start_backend one
+ONE=$BACKEND_PORT
+start_backend two
+TWO=$BACKEND_PORT
+route() { # NAME SECTION PATH PORT
+	cat <<YAML
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: $1, namespace: e2e}
+spec:
+  parentRefs: [{name: gw, sectionName: $2}]
+  rules:
+  - matches: [{path: {type: PathPrefix, value: $3}}]
+    backendRefs: [{name: s$4, port: $4}]
+YAML
+}
+{
+	cat <<YAML
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: gw, namespace: e2e}
+spec:
+  gatewayClassName: splicegate
+  listeners:
+  - {name: wild, port: 8080, protocol: HTTP, hostname: "*.example.com"}
+  - {name: foowild, port: 8080, protocol: HTTP, hostname: "*.foo.example.com"}
+  - {name: exact, port: 8080, protocol: HTTP, hostname: bar.foo.example.com}
+YAML
+	service_yaml "s$ONE" "$ONE"
+	service_yaml "s$TWO" "$TWO"
+	route r-wild wild / "$ONE"
+	route r-foo foowild /foo "$TWO"
+	route r-exact exact /exact "$ONE"
+} >"$WORK/gw.yaml"
+
+# at HOST PATH: "status backend" ("-" when no backend answered).
+at() {
+	local out
+	out=$(curl -s -D - -o /dev/null --max-time 5 -H "Host: $1" "http://127.0.0.1:8080$2" | tr -d '\r')
+	echo "$(awk 'NR == 1 { print $2 }' <<<"$out") $(awk -F': ' 'tolower($1) == "x-backend" { b = $2 } END { print b ? b : "-" }' <<<"$out")"
+}
+
+start_engine copy -c "$WORK/gw.yaml" || { fail "gateway did not start"; finish; }
+check "a.example.com / -> *.example.com's route" "$(at a.example.com /)" "200 one"
+check "baz.foo.example.com /foo -> *.foo.example.com's route, not the shorter wildcard's" \
+	"$(at baz.foo.example.com /foo)" "200 two"
+check "baz.foo.example.com / -> 404: *.example.com's / route is not its listener's" \
+	"$(at baz.foo.example.com /)" "404 -"
+check "bar.foo.example.com /exact -> the exact listener's route" \
+	"$(at bar.foo.example.com /exact)" "200 one"
+check "bar.foo.example.com /foo -> 404: the wildcard listeners' routes do not apply" \
+	"$(at bar.foo.example.com /foo)" "404 -"
+check "BAZ.Foo.Example.COM:8080 /foo -> case and port ignored" \
+	"$(at BAZ.Foo.Example.COM:8080 /foo)" "200 two"
+check "example.com (no listener matches) -> 404" "$(at example.com /)" "404 -"
+check "get: all three routes accepted" "$("$SG_BIN" get httproute -n e2e)" \
+	"NAME      HOSTNAMES   ACCEPTED   RESOLVEDREFS   REASON
+r-wild                True       True
+r-foo                 True       True
+r-exact               True       True"
+stop_gateway
+san_check
+finish
