@@ -26,8 +26,8 @@ json_equal "seed 000 jq after apply" \
 	"$(dump | jq '[.policies[] | select(.policy.frontend != null and .policy.frontend.hTTP != null and .policy.frontend.hTTP.http1IdleTimeout != null)] | .[0]')" \
 	"$(cat seeds/000.expected.json)"
 out=$(seed_yaml seeds/000-idle.yaml | "$SG_BIN" apply -f- 2>&1)
-[ "$out" = "httproute.gateway.networking.k8s.io/idle-timeout configured
-agentgatewaypolicy.agentgateway.dev/idle-time configured" ] && pass "re-apply says configured" ||
+[ "$out" = "httproute.gateway.networking.k8s.io/idle-timeout unchanged
+agentgatewaypolicy.agentgateway.dev/idle-time unchanged" ] && pass "re-apply of the same resources says unchanged" ||
 	fail "re-apply said: $out"
 expect_out "seed 000 cleanup: route" "httproute.gateway.networking.k8s.io/idle-timeout deleted" \
 	"$SG_BIN" delete httproute idle-timeout -n httpbin
