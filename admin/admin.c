@@ -127,8 +127,7 @@ static void handle_config_dump(struct admin_conn *c, const struct sg_h1_req *req
 /* The value of query parameter `key` of the request target, copied into
  * buf (percent-decoding is not needed: kinds, names and namespaces are
  * DNS labels); NULL when absent or empty. */
-static const char *query_param(const struct sg_h1_req *req, const char *key, char *buf,
-			       size_t cap)
+static const char *query_param(const struct sg_h1_req *req, const char *key, char *buf, size_t cap)
 {
 	const char *q = memchr(req->target.p, '?', req->target.len);
 	const char *end = req->target.p + req->target.len;

@@ -145,7 +145,8 @@ static cJSON *listener_status(const struct sg_listener *l)
 			continue;
 		gk = cJSON_CreateObject();
 		cJSON_AddStringToObject(gk, "group", "gateway.networking.k8s.io");
-		cJSON_AddStringToObject(gk, "kind", k == SG_KIND_HTTPROUTE ? "HTTPRoute" : "TCPRoute");
+		cJSON_AddStringToObject(gk, "kind",
+					k == SG_KIND_HTTPROUTE ? "HTTPRoute" : "TCPRoute");
 		cJSON_AddItemToArray(kinds, gk);
 	}
 	cJSON_AddNumberToObject(o, "attachedRoutes", l->attached_routes);
@@ -198,8 +199,7 @@ static cJSON *resource(const struct sg_cfg *cfg, const struct sg_res_id *id)
 	return o;
 }
 
-char *sg_get_resources(const struct sg_cfg *cfg, const char *kind, const char *name,
-		       const char *ns)
+char *sg_get_resources(const struct sg_cfg *cfg, const char *kind, const char *name, const char *ns)
 {
 	cJSON *list = cJSON_CreateObject(), *items;
 	char *out;
@@ -210,7 +210,8 @@ char *sg_get_resources(const struct sg_cfg *cfg, const char *kind, const char *n
 	for (size_t i = 0; i < cfg->nresources; i++) {
 		const struct sg_res_id *id = &cfg->resources[i];
 
-		if (!id->doc || (kind && strcmp(id->kind, kind)) || (name && strcmp(id->name, name)))
+		if (!id->doc || (kind && strcmp(id->kind, kind)) ||
+		    (name && strcmp(id->name, name)))
 			continue;
 		if (ns && strcmp(id->kind, "Namespace") != 0 && strcmp(id->ns, ns) != 0)
 			continue;

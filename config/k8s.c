@@ -1066,9 +1066,9 @@ static int build_brefs(struct sg_build *b, struct sg_res *r, const struct sg_nod
 		}
 		br->svc = find_service(b->cfg, ns, in.name);
 		if (!br->svc) {
-			bref_invalid(b, r, br, p, "BackendNotFound",
-				     sg_arena_printf(c->a, "Service %s/%s is not defined", ns,
-						     in.name));
+			bref_invalid(
+				b, r, br, p, "BackendNotFound",
+				sg_arena_printf(c->a, "Service %s/%s is not defined", ns, in.name));
 			continue;
 		}
 		if (resolve_service(c, br) == -1) {
@@ -1322,10 +1322,10 @@ static const struct sg_field route_fields[] = {
 /* Attach route `r` to the listeners of every parentRef (each listener
  * once, however many parentRefs select it); `add` puts the route's
  * routes on one listener. */
-static int attach_route(struct sg_build *b, struct sg_res *r, const struct route_in *in,
-			unsigned kind,
-			int (*add)(struct sg_build *, struct sg_res *, void *, struct sg_listener *),
-			void *ctx)
+static int
+attach_route(struct sg_build *b, struct sg_res *r, const struct route_in *in, unsigned kind,
+	     int (*add)(struct sg_build *, struct sg_res *, void *, struct sg_listener *),
+	     void *ctx)
 {
 	struct sg_pctx *c = &b->c;
 	struct sg_listener **seen = NULL;
@@ -1727,8 +1727,8 @@ static int agp_target(struct sg_build *b, struct sg_res *r, const struct agp_in 
 	ps->name = t.name;
 	ps->section = ti.section;
 	if (!target_exists(b, &t)) {
-		const char *why = sg_arena_printf(c->a, "%s %s/%s is not defined", ti.kind, t.ns,
-						  t.name);
+		const char *why =
+			sg_arena_printf(c->a, "%s %s/%s is not defined", ti.kind, t.ns, t.name);
 
 		cond_set(&ps->accepted, "Accepted", false, "TargetNotFound", why);
 		sg_diag_warn(c->d, n, "%s: %s; policy %s/%s has no effect until it is", path, why,

@@ -123,10 +123,11 @@ static int send_body(const char *addr, const char *body, size_t len, bool del)
 	 * resolve) go to stderr, as kubectl prints the server's warnings. */
 	for (line = strtok_r(answer ? answer : (char[]){ 0 }, "\n", &save); line;
 	     line = strtok_r(NULL, "\n", &save))
-		fprintf(status == 200 && !strstr(line, ": warning: ") && strncmp(line, "warning: ", 9)
-			? stdout
-			: stderr, "%s\n",
-			line);
+		fprintf(status == 200 && !strstr(line, ": warning: ") &&
+					strncmp(line, "warning: ", 9)
+				? stdout
+				: stderr,
+			"%s\n", line);
 	free(answer);
 	return status == 200 ? 0 : 1;
 }
@@ -220,12 +221,12 @@ int sg_ctl_delete_named(const char *admin_addr, const char *kind, const char *na
 static bool plain_ok(const char *s)
 {
 	static const char *const special[] = { "true", "false", "null", "yes", "no",
-					       "on",   "off",   "y",    "n",   "~" };
+					       "on",   "off",	"y",	"n",   "~" };
 	size_t len = strlen(s);
 	bool numeric = true;
 
-	if (len == 0 || s[0] == ' ' || s[len - 1] == ' ' || s[len - 1] == ':' ||
-	    strstr(s, ": ") || strstr(s, " #"))
+	if (len == 0 || s[0] == ' ' || s[len - 1] == ' ' || s[len - 1] == ':' || strstr(s, ": ") ||
+	    strstr(s, " #"))
 		return false;
 	if (!((s[0] >= 'a' && s[0] <= 'z') || (s[0] >= 'A' && s[0] <= 'Z') ||
 	      (s[0] >= '0' && s[0] <= '9') || s[0] == '/' || s[0] == '.'))
@@ -453,10 +454,11 @@ static void print_table(const char *kind, const cJSON *items, bool all_ns)
 			v[n++] = jstr(it, "metadata.namespace");
 		v[n++] = jstr(it, "metadata.name");
 		if (!strcmp(kind, "Gateway")) {
-			const cJSON *c = find_cond(
-				cJSON_GetObjectItemCaseSensitive(
-					cJSON_GetObjectItemCaseSensitive(it, "status"), "conditions"),
-				"Programmed");
+			const cJSON *c =
+				find_cond(cJSON_GetObjectItemCaseSensitive(
+						  cJSON_GetObjectItemCaseSensitive(it, "status"),
+						  "conditions"),
+					  "Programmed");
 
 			v[n++] = jstr(it, "spec.gatewayClassName");
 			v[n++] = "";
@@ -509,8 +511,9 @@ int sg_ctl_get(const char *admin_addr, const char *kind, const char *name, const
 		return 1;
 	}
 	if (output && strcmp(output, "yaml") && strcmp(output, "json")) {
-		fprintf(stderr, "error: unable to match a printer suitable for the output format "
-				"\"%s\", allowed formats are: json,yaml\n",
+		fprintf(stderr,
+			"error: unable to match a printer suitable for the output format "
+			"\"%s\", allowed formats are: json,yaml\n",
 			output);
 		return 1;
 	}

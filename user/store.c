@@ -166,6 +166,17 @@ static int append_line(char **report, size_t *len, const char *line)
 	return 0;
 }
 
+/* What kubectl apply says of a resource: before (`was`, NULL when new)
+ * and after. */
+static const char *applied_verb(const struct sg_res_id *was, const struct sg_res_id *now)
+{
+	if (!was)
+		return "created";
+	if (now && node_equal(was->doc, now->doc, true))
+		return "unchanged";
+	return "configured";
+}
+
 static char *make_report(const struct sg_cfg *old, const struct sg_cfg *cfg,
 			 const struct sg_res_id *ids, size_t nids, bool del, int *missing)
 {
@@ -175,7 +186,7 @@ static char *make_report(const struct sg_cfg *old, const struct sg_cfg *cfg,
 	*missing = 0;
 	for (size_t i = 0; report && i < nids; i++) {
 		const char *type = sg_res_type(ids[i].kind);
-		const struct sg_res_id *was = in_cfg(old, &ids[i]), *now = in_cfg(cfg, &ids[i]);
+		const struct sg_res_id *was = in_cfg(old, &ids[i]);
 		bool existed = was != NULL;
 		char line[512];
 
@@ -187,10 +198,7 @@ static char *make_report(const struct sg_cfg *old, const struct sg_cfg *cfg,
 				type, ids[i].name, ids[i].ns);
 		} else {
 			snprintf(line, sizeof(line), "%s/%s %s", type, ids[i].name,
-				 del	    ? "deleted"
-				 : !existed ? "created"
-				 : now && node_equal(was->doc, now->doc, true) ? "unchanged"
-									      : "configured");
+				 del ? "deleted" : applied_verb(was, in_cfg(cfg, &ids[i])));
 		}
 		if (append_line(&report, &len, line) == -1) {
 			free(report);

@@ -601,7 +601,8 @@ static void test_config_names_routes_and_listeners(void **state)
 		"metadata: {name: gw, namespace: ns}\n"
 		"spec:\n"
 		"  listeners:\n"
-		"  - {name: http, port: 8080, protocol: HTTP, allowedRoutes: {namespaces: {from: All}}}\n"
+		"  - {name: http, port: 8080, protocol: HTTP, allowedRoutes: {namespaces: {from: "
+		"All}}}\n"
 		"  - {name: alt, port: 8081, protocol: HTTP, hostname: a.example,\n"
 		"     allowedRoutes: {namespaces: {from: All}}}\n"
 		"---\n"
@@ -637,7 +638,8 @@ static void test_config_names_routes_and_listeners(void **state)
 		"kind: ReferenceGrant\n"
 		"metadata: {name: from-default, namespace: ns}\n"
 		"spec:\n"
-		"  from: [{group: gateway.networking.k8s.io, kind: HTTPRoute, namespace: default}]\n"
+		"  from: [{group: gateway.networking.k8s.io, kind: HTTPRoute, namespace: "
+		"default}]\n"
 		"  to: [{group: '', kind: Service}]\n";
 	static const char *const http_keys[] = {
 		"default/r.0.0.http",
@@ -1314,7 +1316,8 @@ static void test_config_dangling_refs_set_conditions(void **state)
 		  "apiVersion: gateway.networking.k8s.io/v1\n"
 		  "kind: Gateway\n"
 		  "metadata: {name: gw, namespace: ns}\n"
-		  "spec: {listeners: [{name: h, port: 8080, protocol: HTTP, hostname: '*.a.example'}]}\n"
+		  "spec: {listeners: [{name: h, port: 8080, protocol: HTTP, hostname: "
+		  "'*.a.example'}]}\n"
 		  "---\n"
 		  "apiVersion: gateway.networking.k8s.io/v1\n"
 		  "kind: HTTPRoute\n"
@@ -1352,33 +1355,35 @@ static void test_config_dangling_refs_set_conditions(void **state)
 		  "500",
 		  true, "InvalidKind" },
 		{ "backendRef to another namespace without a ReferenceGrant",
-		  K8S_BASE ROUTE_HEAD "  parentRefs: [{name: gw}]\n"
-				      "  rules: [{backendRefs: [{name: s2, namespace: b, port: 80}]}]\n"
-				      "---\n"
-				      "apiVersion: v1\n"
-				      "kind: Service\n"
-				      "metadata: {name: s2, namespace: b}\n"
-				      "spec: {clusterIP: 127.0.0.2, ports: [{port: 80}]}\n",
+		  K8S_BASE ROUTE_HEAD
+		  "  parentRefs: [{name: gw}]\n"
+		  "  rules: [{backendRefs: [{name: s2, namespace: b, port: 80}]}]\n"
+		  "---\n"
+		  "apiVersion: v1\n"
+		  "kind: Service\n"
+		  "metadata: {name: s2, namespace: b}\n"
+		  "spec: {clusterIP: 127.0.0.2, ports: [{port: 80}]}\n",
 		  "t.yaml:21:26: warning: HTTPRoute ns/r: spec.rules[0].backendRefs[0]: Service "
 		  "b/s2 is in another namespace and no ReferenceGrant in b allows it "
 		  "(RefNotPermitted); requests it would serve get 500",
 		  true, "RefNotPermitted" },
 		{ "a ReferenceGrant for another Service name",
-		  K8S_BASE ROUTE_HEAD "  parentRefs: [{name: gw}]\n"
-				      "  rules: [{backendRefs: [{name: s2, namespace: b, port: 80}]}]\n"
-				      "---\n"
-				      "apiVersion: v1\n"
-				      "kind: Service\n"
-				      "metadata: {name: s2, namespace: b}\n"
-				      "spec: {clusterIP: 127.0.0.2, ports: [{port: 80}]}\n"
-				      "---\n"
-				      "apiVersion: gateway.networking.k8s.io/v1beta1\n"
-				      "kind: ReferenceGrant\n"
-				      "metadata: {name: g, namespace: b}\n"
-				      "spec:\n"
-				      "  from: [{group: gateway.networking.k8s.io, kind: HTTPRoute, "
-				      "namespace: ns}]\n"
-				      "  to: [{group: '', kind: Service, name: other}]\n",
+		  K8S_BASE ROUTE_HEAD
+		  "  parentRefs: [{name: gw}]\n"
+		  "  rules: [{backendRefs: [{name: s2, namespace: b, port: 80}]}]\n"
+		  "---\n"
+		  "apiVersion: v1\n"
+		  "kind: Service\n"
+		  "metadata: {name: s2, namespace: b}\n"
+		  "spec: {clusterIP: 127.0.0.2, ports: [{port: 80}]}\n"
+		  "---\n"
+		  "apiVersion: gateway.networking.k8s.io/v1beta1\n"
+		  "kind: ReferenceGrant\n"
+		  "metadata: {name: g, namespace: b}\n"
+		  "spec:\n"
+		  "  from: [{group: gateway.networking.k8s.io, kind: HTTPRoute, "
+		  "namespace: ns}]\n"
+		  "  to: [{group: '', kind: Service, name: other}]\n",
 		  "t.yaml:21:26: warning: HTTPRoute ns/r: spec.rules[0].backendRefs[0]: Service "
 		  "b/s2 is in another namespace and no ReferenceGrant in b allows it "
 		  "(RefNotPermitted); requests it would serve get 500",
@@ -1388,8 +1393,8 @@ static void test_config_dangling_refs_set_conditions(void **state)
 
 	for (size_t i = 0; i < ARRAY_LEN(cases); i++) {
 		const struct sg_condition *cd;
-		const char *ns = strstr(cases[i].text, "namespace: b}\nspec:\n  parentRefs") ? "b"
-											    : "ns";
+		const char *ns =
+			strstr(cases[i].text, "namespace: b}\nspec:\n  parentRefs") ? "b" : "ns";
 
 		print_message("case: %s\n", cases[i].what);
 		load_ok(l, cases[i].text, 1);
@@ -1481,19 +1486,18 @@ static void test_config_grants_and_selectors(void **state)
  * (ResolvedRefs False there), and an HTTPRoute is not allowed. */
 static void test_config_allowed_kinds(void **state)
 {
-	static const char text[] =
-		"apiVersion: gateway.networking.k8s.io/v1\n"
-		"kind: Gateway\n"
-		"metadata: {name: gw, namespace: ns}\n"
-		"spec:\n"
-		"  listeners:\n"
-		"  - {name: http, port: 8080, protocol: HTTP,\n"
-		"     allowedRoutes: {kinds: [{kind: TCPRoute}]}}\n"
-		"---\n"
-		"apiVersion: gateway.networking.k8s.io/v1\n"
-		"kind: HTTPRoute\n"
-		"metadata: {name: r, namespace: ns}\n"
-		"spec: {parentRefs: [{name: gw}]}\n";
+	static const char text[] = "apiVersion: gateway.networking.k8s.io/v1\n"
+				   "kind: Gateway\n"
+				   "metadata: {name: gw, namespace: ns}\n"
+				   "spec:\n"
+				   "  listeners:\n"
+				   "  - {name: http, port: 8080, protocol: HTTP,\n"
+				   "     allowedRoutes: {kinds: [{kind: TCPRoute}]}}\n"
+				   "---\n"
+				   "apiVersion: gateway.networking.k8s.io/v1\n"
+				   "kind: HTTPRoute\n"
+				   "metadata: {name: r, namespace: ns}\n"
+				   "spec: {parentRefs: [{name: gw}]}\n";
 	struct loaded *l = *state;
 	const struct sg_cfg *cfg = load_ok(l, text, 1);
 	const struct sg_listener *ls = find_listener(cfg, "ns/gw.http");
@@ -1511,7 +1515,8 @@ static void test_config_rejects_bad_resources(void **state)
 	static const struct err_case cases[] = {
 		{ "unknown kind", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n",
 		  "t.yaml:2:7: kind: expected one of Gateway, HTTPRoute, TCPRoute, "
-		  "AgentgatewayPolicy, Service, EndpointSlice, Namespace, ReferenceGrant, got \"ConfigMap\"" },
+		  "AgentgatewayPolicy, Service, EndpointSlice, Namespace, ReferenceGrant, got "
+		  "\"ConfigMap\"" },
 		{ "wrong apiVersion",
 		  "apiVersion: gateway.networking.k8s.io/v1alpha2\n"
 		  "kind: Gateway\n"
@@ -1602,6 +1607,39 @@ static void test_config_rejects_bad_resources(void **state)
 		  "t.yaml:4:3: invalid YAML: mapping values are not allowed in this context" },
 		{ "YAML duplicate key", "binds: []\nbinds: []\n",
 		  "t.yaml:2:1: invalid YAML: duplicate key \"binds\" (first at t.yaml:1:1)" },
+		{ "Gateway infrastructure (parametersRef)",
+		  "apiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata: {name: gw}\n"
+		  "spec:\n  listeners: [{name: http, port: 8080, protocol: HTTP}]\n"
+		  "  infrastructure: {parametersRef: {group: g, kind: K, name: n}}\n",
+		  "t.yaml:6:19: spec.infrastructure: expected nothing here (splicegate listens on "
+		  "the host's addresses and has no infrastructure or parametersRef to apply), got "
+		  "a "
+		  "map" },
+		{ "Gateway addresses",
+		  "apiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata: {name: gw}\n"
+		  "spec:\n  listeners: [{name: http, port: 8080, protocol: HTTP}]\n"
+		  "  addresses: [{value: 10.0.0.1}]\n",
+		  "t.yaml:6:14: spec.addresses: expected nothing here (splicegate listens on the "
+		  "host's addresses and has no infrastructure or parametersRef to apply), got a "
+		  "list" },
+		{ "Service appProtocol h2c",
+		  "apiVersion: v1\nkind: Service\nmetadata: {name: s}\n"
+		  "spec:\n  ports: [{port: 80, appProtocol: kubernetes.io/h2c}]\n",
+		  "t.yaml:5:35: spec.ports[0].appProtocol: expected no appProtocol "
+		  "\"kubernetes.io/h2c\" or \"kubernetes.io/wss\" (h2c and TLS backends are not "
+		  "supported yet), got \"kubernetes.io/h2c\"" },
+		{ "allowedRoutes from",
+		  "apiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata: {name: gw}\n"
+		  "spec:\n  listeners: [{name: http, port: 8080, protocol: HTTP,\n"
+		  "    allowedRoutes: {namespaces: {from: Some}}}]\n",
+		  "t.yaml:6:40: spec.listeners[0].allowedRoutes.namespaces.from: expected Same, "
+		  "All "
+		  "or Selector, got \"Some\"" },
+		{ "ReferenceGrant without to",
+		  "apiVersion: gateway.networking.k8s.io/v1beta1\nkind: ReferenceGrant\n"
+		  "metadata: {name: g}\nspec:\n  from: [{group: '', kind: HTTPRoute, namespace: "
+		  "a}]\n",
+		  "t.yaml:5:3: spec: missing required field \"to\"" },
 	};
 
 	expect_errors(*state, cases, ARRAY_LEN(cases));
