@@ -115,6 +115,28 @@ YAML
 check "get: unknown kind -> ResolvedRefs False InvalidKind" "$(cond kind ResolvedRefs)" \
 	"False InvalidKind"
 
+# get -o yaml: the condition and reason as kubectl prints them.
+"$SG_BIN" get httproute lost -n e2e -o yaml >"$WORK/lost.yaml"
+grep -A3 -- '- type: Accepted' "$WORK/lost.yaml" | tr -d ' ' | head -3 | tr '\n' ' ' >"$WORK/lost.cond"
+check "get -o yaml: Accepted False NoMatchingParent" "$(cat "$WORK/lost.cond")" \
+	'-type:Accepted status:"False" reason:NoMatchingParent '
+
+# An AgentgatewayPolicy whose target does not exist: accepted, no effect,
+# and get says why.
+"$SG_BIN" apply -f- >/dev/null 2>"$WORK/policy.err" <<YAML
+apiVersion: agentgateway.dev/v1alpha1
+kind: AgentgatewayPolicy
+metadata: {name: p, namespace: e2e}
+spec:
+  targetRefs: [{group: gateway.networking.k8s.io, kind: HTTPRoute, name: nowhere}]
+  traffic: {timeouts: {request: 1s}}
+YAML
+check "policy for a missing route: get says Accepted False TargetNotFound" \
+	"$("$SG_BIN" get agentgatewaypolicy -n e2e)" "NAME   ACCEPTED   REASON
+p      False      TargetNotFound"
+grep -q 'HTTPRoute e2e/nowhere is not defined' "$WORK/policy.err" &&
+	pass "policy for a missing route: apply warns" || fail "policy apply said: $(cat "$WORK/policy.err")"
+
 # A malformed body still changes nothing.
 before=$(curl -s http://127.0.0.1:15000/config_dump)
 printf 'apiVersion: v1\nkind: Service\nmetadata: {name: nosuch, namespace: e2e}\nspec: {ports: [{port: 80}], bogus: 1}\n' |
