@@ -787,11 +787,12 @@ static int attach_parent(struct sg_build *b, struct sg_res *r, const struct sg_n
 	*nout = 0;
 	if (sg_parse_fields(c, n, parent_fields, &in, path) == -1)
 		return -1;
-	if ((in.kind && strcmp(in.kind, "Gateway") != 0) ||
-	    (in.group && strcmp(in.group, GW_API_GROUP) != 0))
-		return sg_expected(c, sg_map_get(n, in.kind ? "kind" : "group"),
-				   sg_path_key(c, path, in.kind ? "kind" : "group"),
-				   "a Gateway (group " GW_API_GROUP ")");
+	if (in.kind && strcmp(in.kind, "Gateway") != 0)
+		return sg_expected(c, sg_map_get(n, "kind"), sg_path_key(c, path, "kind"),
+				   "Gateway");
+	if (in.group && strcmp(in.group, GW_API_GROUP) != 0)
+		return sg_expected(c, sg_map_get(n, "group"), sg_path_key(c, path, "group"),
+				   GW_API_GROUP);
 	if (!in.ns)
 		in.ns = r->ns;
 	ps = sg_arena_push(c->a, &r->status.parents, &r->status.nparents, &r->status.capparents,

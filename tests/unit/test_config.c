@@ -1635,6 +1635,10 @@ static void test_config_rejects_bad_resources(void **state)
 		  "t.yaml:6:40: spec.listeners[0].allowedRoutes.namespaces.from: expected Same, "
 		  "All "
 		  "or Selector, got \"Some\"" },
+		{ "parentRef kind",
+		  K8S_BASE ROUTE_HEAD "  parentRefs:\n"
+				      "  - {kind: Service, name: svc}\n",
+		  "t.yaml:21:12: spec.parentRefs[0].kind: expected Gateway, got \"Service\"" },
 		{ "ReferenceGrant without to",
 		  "apiVersion: gateway.networking.k8s.io/v1beta1\nkind: ReferenceGrant\n"
 		  "metadata: {name: g}\nspec:\n  from: [{group: '', kind: HTTPRoute, namespace: "
