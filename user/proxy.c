@@ -1413,11 +1413,37 @@ static bool chunked_prefix_ok(const struct client *c)
 				  &done) >= 0;
 }
 
+/* Each request on a kept-alive connection is served by the config in force
+ * when its head arrives, on the bind of the same port: a route that became
+ * invalid since, or a ReferenceGrant that was revoked, answers as the new
+ * config says, never from the old one. With its port gone from the new
+ * config the connection keeps the config it has. Nothing of the previous
+ * request's config is kept (listener, route, backend). */
+static void follow_config(struct client *c)
+{
+	struct sg_cfg *now = c->ctx->cfg;
+
+	if (now == c->cfg)
+		return;
+	for (size_t i = 0; i < now->nbinds; i++) {
+		if (now->binds[i].port != c->bind->port || now->binds[i].proto != c->bind->proto)
+			continue;
+		c->listener = NULL;
+		c->route = NULL;
+		c->backend = NULL;
+		c->bind = &now->binds[i];
+		sg_cfg_unref(c->cfg);
+		c->cfg = sg_cfg_ref(now);
+		return;
+	}
+}
+
 /* A complete request head is in `in`. */
 static void got_request_head(struct client *c)
 {
 	const struct sg_timeout *t;
 
+	follow_config(c);
 	if (!c->started && sg_h2_upgrade_request(&c->req)) {
 		switch_to_h2(c, &c->req);
 		return;

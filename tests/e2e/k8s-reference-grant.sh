@@ -1,4 +1,4 @@
-# Cross-namespace backendRefs (HTTPRoute and TCPRoute) need a ReferenceGrant in the Service's namespace: without one the route is accepted with ResolvedRefs False/RefNotPermitted and its requests get 500 "no valid backends" (a TCP connection is closed); a grant for the route's kind and namespace (any Service, or that one by name) lets the traffic through; a grant in the wrong namespace, for another kind or another name does not; deleting the grant closes it again (Gateway API ReferenceGrant, HTTPRouteReferenceGrant).
+# Cross-namespace backendRefs (HTTPRoute and TCPRoute) need a ReferenceGrant in the Service's namespace: without one the route is accepted with ResolvedRefs False/RefNotPermitted and its requests get 500 "no valid backends" (a TCP connection is closed); a grant for the route's kind and namespace (any Service, or that one by name) lets the traffic through; a grant in the wrong namespace, for another kind or another name does not; deleting the grant closes it again, also for the next request on a connection kept alive across the deletion (Gateway API ReferenceGrant, HTTPRouteReferenceGrant).
 . "$(dirname "$0")/lib.sh"
 
 start_backend echo
@@ -101,7 +101,24 @@ check "the same grant again: unchanged (and no warning)" "$out" \
 
 grant back HTTPRoute | "$SG_BIN" apply -f- >/dev/null
 http_expect "grant for every Service -> 200" 200 '{*'
-"$SG_BIN" delete referencegrant from-web -n back >/dev/null
+# A client keeping its connection alive across the revocation: its next
+# request is refused too (the same connection: same local port).
+cat >"$WORK/keepalive.py" <<'PY'
+import http.client, subprocess, sys
+c = http.client.HTTPConnection("127.0.0.1", 8080, timeout=5)
+c.request("GET", "/get")
+r = c.getresponse()
+r.read()
+before = c.sock.getsockname()[1]
+subprocess.run(sys.argv[1:], check=True, stdout=subprocess.DEVNULL)
+c.request("GET", "/get")
+r2 = c.getresponse()
+body = r2.read().decode()
+print(r.status, r2.status, body, "same" if c.sock.getsockname()[1] == before else "new")
+PY
+check "grant deleted while a client keeps its connection: its next request -> 500" \
+	"$(/usr/bin/python3 "$WORK/keepalive.py" "$SG_BIN" delete referencegrant from-web -n back)" \
+	"200 500 no valid backends same"
 http_expect "grant deleted -> 500 again" 500 "no valid backends"
 check "grant deleted: ResolvedRefs False RefNotPermitted" "$(resolved httproute r)" \
 	"False RefNotPermitted"
