@@ -124,6 +124,8 @@ struct h2stream {
 	bool last_chunk_sent;
 
 	/* Routing and attempts, as in user/proxy.c. */
+	struct sg_cfg *cfg; /* the config in force when the head came, when
+			     * it is not the connection's (a reference) */
 	const struct sg_listener *listener;
 	const struct sg_route *route;
 	const struct sg_backend_ref *backend;
@@ -302,6 +304,7 @@ static void stream_free(struct sg_closing *cl)
 	free(s->up_out);
 	free(s->up_in);
 	free(s->rbuf);
+	sg_cfg_unref(s->cfg);
 	free(s);
 }
 
@@ -1049,6 +1052,28 @@ static const char *field_lookup(void *ctx, const char *name, size_t *len)
 	return v->p;
 }
 
+/* The bind a stream is routed on: of the config in force when its head
+ * came (same port), so that a route that became invalid, or a revoked
+ * ReferenceGrant, holds for new streams of a long-lived connection too;
+ * the connection's own when the port is gone from it. Streams in flight
+ * keep theirs. */
+static const struct sg_bind *stream_bind(struct h2stream *s)
+{
+	struct h2conn *c = s->conn;
+	struct sg_cfg *now = s->cfg ? s->cfg : c->ctx->cfg;
+
+	if (now == c->cfg)
+		return c->bind;
+	for (size_t i = 0; i < now->nbinds; i++) {
+		if (now->binds[i].port != c->bind->port || now->binds[i].proto != c->bind->proto)
+			continue;
+		if (!s->cfg)
+			s->cfg = sg_cfg_ref(now);
+		return &now->binds[i];
+	}
+	return c->bind;
+}
+
 static const struct sg_route *route_request(struct h2stream *s)
 {
 	const struct sg_h1_span *host = sg_h1_header(&s->req, "host");
@@ -1066,7 +1091,8 @@ static const struct sg_route *route_request(struct h2stream *s)
 		.ctx = &s->req,
 	};
 
-	s->listener = sg_route_listener(s->conn->bind, host ? host->p : NULL, host ? host->len : 0);
+	s->listener =
+		sg_route_listener(stream_bind(s), host ? host->p : NULL, host ? host->len : 0);
 	if (!s->listener)
 		return NULL;
 	return sg_route_select(s->listener, &in);

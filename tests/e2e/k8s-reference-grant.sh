@@ -1,4 +1,4 @@
-# Cross-namespace backendRefs (HTTPRoute and TCPRoute) need a ReferenceGrant in the Service's namespace: without one the route is accepted with ResolvedRefs False/RefNotPermitted and its requests get 500 "no valid backends" (a TCP connection is closed); a grant for the route's kind and namespace (any Service, or that one by name) lets the traffic through; a grant in the wrong namespace, for another kind or another name does not; deleting the grant closes it again, also for the next request on a connection kept alive across the deletion (Gateway API ReferenceGrant, HTTPRouteReferenceGrant).
+# Cross-namespace backendRefs (HTTPRoute and TCPRoute) need a ReferenceGrant in the Service's namespace: without one the route is accepted with ResolvedRefs False/RefNotPermitted and its requests get 500 "no valid backends" (a TCP connection is closed); a grant for the route's kind and namespace (any Service, or that one by name) lets the traffic through; a grant in the wrong namespace, for another kind or another name does not; deleting the grant closes it again, also for the next request on an HTTP/1 connection kept alive across the deletion and the next stream of an HTTP/2 connection (Gateway API ReferenceGrant, HTTPRouteReferenceGrant).
 . "$(dirname "$0")/lib.sh"
 
 start_backend echo
@@ -120,6 +120,35 @@ check "grant deleted while a client keeps its connection: its next request -> 50
 	"$(/usr/bin/python3 "$WORK/keepalive.py" "$SG_BIN" delete referencegrant from-web -n back)" \
 	"200 500 no valid backends same"
 http_expect "grant deleted -> 500 again" 500 "no valid backends"
+
+# The same over one HTTP/2 connection: a stream opened after the grant is
+# deleted is refused (500), while the connection lives on.
+cat >"$WORK/h2keep.py" <<'PY'
+import subprocess, sys, time
+sys.path.insert(0, sys.argv[1])
+import h2_raw as h
+c = h.Conn(8080)
+c.send(h.PREFACE + h.frame(h.SETTINGS, 0, 0))
+def get(stream):
+    block = b"\x82\x86" + h.literal(":path", "/get") + h.literal(":authority", "gw")
+    c.send(h.frame(h.HEADERS, h.END_STREAM | h.END_HEADERS, stream, block))
+    for f in c.frames(time.monotonic() + 5):
+        if f is None:
+            return "eof"
+        t, flags, sid, payload = f
+        if t == h.SETTINGS and not flags & h.ACK:
+            c.send(h.frame(h.SETTINGS, h.ACK, 0))
+        if t == h.HEADERS and sid == stream:
+            return {0x88: "200", 0x8e: "500"}.get(payload[0], hex(payload[0]))
+    return "timeout"
+first = get(1)
+subprocess.run(sys.argv[2:], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+print(first, get(3))
+PY
+grant back HTTPRoute | "$SG_BIN" apply -f- >/dev/null
+check "h2: grant deleted between two streams of one connection: 200, then 500" \
+	"$(/usr/bin/python3 "$WORK/h2keep.py" "$E2E_DIR" "$SG_BIN" delete referencegrant from-web -n back)" \
+	"200 500"
 check "grant deleted: ResolvedRefs False RefNotPermitted" "$(resolved httproute r)" \
 	"False RefNotPermitted"
 stop_gateway
