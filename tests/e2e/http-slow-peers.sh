@@ -180,4 +180,51 @@ PY
 	fail "per-source cap: $out"
 n=$(curl -s http://127.0.0.1:15020/metrics | awk '/^splicegate_connections_refused_total\{reason="per_source"\}/{print $2}')
 [ "$n" = 1 ] && pass "refused connection counted" || fail "per_source counter: '$n'"
+# HTTP/2 connections count the same and give their place back when they
+# close: three held h2c connections, a fourth refused; once they are gone,
+# exactly three new ones fit again (no leak, no double release).
+out=$(/usr/bin/python3 - <<'PY'
+import socket, time
+PREFACE = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n" + bytes([0, 0, 0, 4, 0, 0, 0, 0, 0])
+def opened(n, preface):
+    conns = []
+    for _ in range(n):
+        s = socket.create_connection(("127.0.0.1", 8080))
+        s.sendall(PREFACE if preface else b"GET /x HTTP/1.1\r\nHost: a\r\n")
+        conns.append(s)
+    time.sleep(0.3)
+    return conns
+def refused(s):
+    s.settimeout(3)
+    try:
+        while True:
+            d = s.recv(4096)
+            if not d:
+                return "closed"
+            if not d.startswith(bytes([0, 0])):  # not an h2 frame: HTTP/1 bytes
+                return "answered"
+            if len(d) >= 9 and d[3] == 4:  # the server's SETTINGS: it took us
+                return "taken"
+    except (ConnectionResetError, BrokenPipeError):
+        return "closed"
+    except socket.timeout:
+        return "hung"
+h2 = opened(3, True)
+fourth = refused(opened(1, True)[0])
+for s in h2:
+    s.close()
+time.sleep(0.5)
+again = opened(3, False)
+fourth_again = refused(opened(1, False)[0])
+served = []
+for s in again:
+    s.settimeout(3)
+    s.sendall(b"\r\n")
+    served.append(s.recv(4096).split(b"\r\n")[0].decode())
+print("h2 4th:", fourth, "| after close, 4th:", fourth_again, "| the three:", ", ".join(served))
+PY
+)
+[ "$out" = "h2 4th: closed | after close, 4th: closed | the three: HTTP/1.1 200 OK, HTTP/1.1 200 OK, HTTP/1.1 200 OK" ] &&
+	pass "HTTP/2 connections count against the cap and give their place back" ||
+	fail "per-source cap over HTTP/2: $out"
 finish
