@@ -74,6 +74,11 @@ static cJSON *frontend_http(const struct sg_frontend_http *h)
 	cJSON_AddItemToObject(o, "http2FrameSize", opt_int(h->http2_frame_size));
 	cJSON_AddItemToObject(o, "http2KeepaliveInterval", dur(h->http2_keepalive_interval));
 	cJSON_AddItemToObject(o, "http2KeepaliveTimeout", dur(h->http2_keepalive_timeout));
+	/* Newer than the dumps the guides show: printed only when set, so
+	 * theirs stay byte for byte. */
+	if (h->max_connection_duration != SG_DUR_UNSET)
+		cJSON_AddItemToObject(o, "maxConnectionDuration",
+				      dur(h->max_connection_duration));
 	return o;
 }
 

@@ -30,6 +30,7 @@ void sg_frontend_http_defaults(struct sg_frontend_http *h)
 	h->http2_frame_size = SG_UNSET;
 	h->http2_keepalive_interval = SG_DUR_UNSET;
 	h->http2_keepalive_timeout = SG_DUR_UNSET;
+	h->max_connection_duration = SG_DUR_UNSET;
 }
 
 void sg_global_defaults(struct sg_global *g)
@@ -73,6 +74,7 @@ int sg_f_frontend_http(struct sg_pctx *c, const struct sg_node *n, void *dst, co
 		F("http2FrameSize", sg_f_i64, http2_frame_size),
 		F("http2KeepaliveInterval", sg_f_dur, http2_keepalive_interval),
 		F("http2KeepaliveTimeout", sg_f_dur, http2_keepalive_timeout),
+		F("maxConnectionDuration", sg_f_dur, max_connection_duration),
 #undef F
 		{ 0 },
 	};

@@ -54,6 +54,9 @@ struct sg_frontend_http {
 	int64_t http2_frame_size;	      /* SG_UNSET */
 	sg_dur http2_keepalive_interval;      /* SG_DUR_UNSET */
 	sg_dur http2_keepalive_timeout;	      /* SG_DUR_UNSET */
+	/* A client connection older than this is closed after its current
+	 * response (HTTP/1 "Connection: close"); SG_DUR_UNSET: never. */
+	sg_dur max_connection_duration;
 };
 
 struct sg_frontend_tcp {

@@ -641,6 +641,38 @@ static void release_idle_buffers(struct client *c)
 	}
 }
 
+/* The frontend settings this connection's requests follow. */
+static const struct sg_frontend_http *fhttp(const struct client *c)
+{
+	if (c->listener)
+		return c->listener->fhttp;
+	return c->bind->nlisteners ? c->bind->listeners[0].fhttp : &c->cfg->default_fhttp;
+}
+
+/* maxConnectionDuration in ms, 0: none. */
+static uint64_t max_age(const struct client *c)
+{
+	sg_dur d = fhttp(c)->max_connection_duration;
+
+	return d > 0 ? ms(d) : 0;
+}
+
+/* Older than maxConnectionDuration: its current response is its last. */
+static bool too_old(const struct client *c)
+{
+	return max_age(c) && now(c) - c->born >= max_age(c);
+}
+
+/* The connection waits for a head: http1IdleTimeout counts from `since`
+ * (the connect, or the end of the last response), and a connection that
+ * reaches maxConnectionDuration meanwhile is closed then. */
+static void wait_idle(struct client *c, uint64_t since)
+{
+	c->idle_at = since + ms(fhttp(c)->http1_idle_timeout);
+	if (max_age(c) && c->born + max_age(c) < c->idle_at)
+		c->idle_at = c->born + max_age(c);
+}
+
 /* The request is over from the client's point of view: it got a complete
  * answer (or will after the flush). Prepare for the next one. */
 static void finish_request(struct client *c)
@@ -656,7 +688,7 @@ static void finish_request(struct client *c)
 	c->req_pumping = c->resp_pumping = false;
 	access_log(c);
 	c->resp_started = c->resp_done = false;
-	if (c->client_close || !c->req_done || c->ctx->draining) {
+	if (c->client_close || !c->req_done || c->ctx->draining || too_old(c)) {
 		c->state = C_DRAIN;
 		drain(c);
 		return;
@@ -669,8 +701,7 @@ static void finish_request(struct client *c)
 		free_slots(&c->req.headers, &c->req.headers_cap, &c->req.nheaders);
 	release_idle_buffers(c);
 	c->state = C_HEAD;
-	c->idle_at = now(c) + ms(c->listener ? c->listener->fhttp->http1_idle_timeout
-					     : c->cfg->default_fhttp.http1_idle_timeout);
+	wait_idle(c, now(c));
 	rearm_timer(c);
 	update_io(c);
 	if (c->in_len)
@@ -691,6 +722,8 @@ static void fail_request(struct client *c, enum sg_fail kind, int err)
 		return;
 	}
 	count_request(c, sg_fail_status(kind));
+	if (too_old(c))
+		c->client_close = true;
 	send_simple(c, sg_fail_status(kind), body, !c->req_done || c->client_close);
 	if (!c->closed)
 		finish_request(c);
@@ -984,7 +1017,8 @@ static void got_response_head(struct client *c)
 	/* RFC 9110 §9.3.6: framing headers in a 2xx to CONNECT mean nothing. */
 	c->resp_body = tunnel ? SG_H1_BODY_NONE : sg_h1_response_body(&c->resp, c->is_head);
 	c->resp_keep_alive = c->resp.keep_alive && c->resp_body != SG_H1_BODY_CLOSE;
-	if (c->resp_body == SG_H1_BODY_CLOSE || !c->req.keep_alive || c->ctx->draining)
+	if (c->resp_body == SG_H1_BODY_CLOSE || !c->req.keep_alive || c->ctx->draining ||
+	    too_old(c))
 		c->client_close = true;
 	n = sg_h1_write_response(&c->resp, c->client_close && !tunnel, NULL, head, sizeof(head));
 	/* A small body that came whole with the head leaves with it. */
@@ -2094,7 +2128,7 @@ static void on_client_timer(struct sg_loop *loop, struct sg_timer *t)
 		}
 	}
 	if (c->idle_at && n >= c->idle_at) {
-		if (c->state == C_HEAD)
+		if (c->state == C_HEAD && !too_old(c))
 			stat(c, SG_STAT_TIMEOUT_IDLE);
 		client_close(c); /* idle: no response, as agentgateway does */
 		return;
@@ -2274,8 +2308,7 @@ void sg_proxy_accept(struct sg_proxy_ctx *ctx, const struct sg_bind *bind, int f
 	 * have held the connection a while (deferred accept, accept queue). */
 	c->state = C_HEAD;
 	c->born = now(c) - sg_net_accept_age_ms(fd);
-	c->idle_at = c->born + ms(l ? l->fhttp->http1_idle_timeout
-				    : c->cfg->default_fhttp.http1_idle_timeout);
+	wait_idle(c, c->born);
 	rearm_timer(c);
 	update_io(c);
 }
