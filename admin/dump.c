@@ -77,8 +77,7 @@ static cJSON *frontend_http(const struct sg_frontend_http *h)
 	/* Newer than the dumps the guides show: printed only when set, so
 	 * theirs stay byte for byte. */
 	if (h->max_connection_duration != SG_DUR_UNSET)
-		cJSON_AddItemToObject(o, "maxConnectionDuration",
-				      dur(h->max_connection_duration));
+		cJSON_AddItemToObject(o, "maxConnectionDuration", dur(h->max_connection_duration));
 	return o;
 }
 
