@@ -1,5 +1,8 @@
 /* Admin endpoints over plain HTTP/1.1. Requests are small and rare, so each
- * connection reads one request, gets one answer and is closed. */
+ * connection reads one request, gets one answer and is closed. Every
+ * listener (admin, stats, readiness) bounds what a client can hold: the
+ * head's size, the time to send the request and to take the answer, and
+ * the number of connections open at once. */
 #include "admin/admin.h"
 
 #include <errno.h>
@@ -17,8 +20,14 @@
 #include "user/log.h"
 #include "user/net.h"
 
-#define ADMIN_MAX_REQUEST (4u << 20) /* POST /config bodies included */
+#define ADMIN_MAX_HEAD (16u << 10) /* request line and headers */
 #define ADMIN_MAX_HEADERS 100
+/* The request, head and body, must be in this long after the accept, and
+ * the answer must make progress this often: a client that sends nothing,
+ * trickles its head or stops reading is cut. */
+#define ADMIN_TIMEOUT_MS 10000
+/* Connections open at once per listener; beyond it new ones are reset. */
+#define ADMIN_MAX_CONNS 128
 
 struct sg_admin {
 	struct sg_loop *loop;
@@ -26,7 +35,10 @@ struct sg_admin {
 	struct sg_io listen_io;
 	struct sg_admin_ops ops;
 	struct admin_conn *conns; /* open connections, for stop */
-	bool allow_remote;	  /* SG_ADMIN_API: serve non-loopback peers too */
+	unsigned nconns;
+	bool allow_remote; /* SG_ADMIN_API: serve non-loopback peers too */
+	bool full_told;	   /* the cap was logged; again once below it */
+	char *addr;	   /* as given, for the log */
 };
 
 /* One admin connection. Owned by its sg_admin; freed in the close queue. */
@@ -34,6 +46,7 @@ struct admin_conn {
 	struct sg_admin *admin;
 	struct admin_conn *next, *prev;
 	struct sg_io io;
+	struct sg_timer timer; /* ADMIN_TIMEOUT_MS */
 	struct sg_closing closing;
 	char *in;
 	size_t in_len, in_cap;
@@ -64,8 +77,11 @@ static void conn_close(struct admin_conn *c)
 	if (c->closed)
 		return;
 	c->closed = true;
+	sg_timer_stop(c->admin->loop, &c->timer);
 	sg_io_set(c->admin->loop, &c->io, 0);
 	close(c->io.fd);
+	if (--c->admin->nconns < ADMIN_MAX_CONNS / 2)
+		c->admin->full_told = false; /* a new flood is logged again */
 	if (c->prev)
 		c->prev->next = c->next;
 	else
@@ -104,6 +120,7 @@ static void respond(struct admin_conn *c, int status, const char *reason, const 
 	}
 	c->out_off = 0;
 	sg_io_set(c->admin->loop, &c->io, EPOLLOUT);
+	sg_timer_arm(c->admin->loop, &c->timer, sg_loop_now(c->admin->loop) + ADMIN_TIMEOUT_MS);
 }
 
 static void respond_text(struct admin_conn *c, int status, const char *reason, const char *text)
@@ -335,6 +352,49 @@ static void dispatch(struct admin_conn *c, const struct sg_h1_req *req)
 		respond_text(c, 404, "Not Found", "not found\n");
 }
 
+/* The input buffer grows to the head limit while the head is incomplete,
+ * and to the whole request once the head says how long its body is. */
+static int grow_input(struct admin_conn *c, size_t want)
+{
+	size_t ncap = c->in_cap ? c->in_cap : 4096;
+	char *grown;
+
+	while (ncap < want)
+		ncap *= 2;
+	grown = realloc(c->in, ncap);
+	if (!grown)
+		return -1;
+	c->in = grown;
+	c->in_cap = ncap;
+	return 0;
+}
+
+/* What the head allows: 0 when the whole request is in (dispatched), 1 to
+ * read on, -1 when it was answered with an error. */
+static int check_request(struct admin_conn *c, const struct sg_h1_req *req)
+{
+	size_t max_body = c->admin->role == SG_ADMIN_API ? SG_CFG_MAX_TEXT : 0;
+	size_t body = req->content_length > 0 ? (size_t)req->content_length : 0;
+
+	if (req->chunked) {
+		respond_text(c, 411, "Length Required", "send a Content-Length body\n");
+		return -1;
+	}
+	if (body > max_body) {
+		respond_text(c, 413, "Payload Too Large",
+			     max_body ? "request body too large: 4 MiB at most\n"
+				      : "this endpoint takes no request body\n");
+		return -1;
+	}
+	if (c->in_len >= req->head_len + body)
+		return 0;
+	if (c->in_cap < req->head_len + body && grow_input(c, req->head_len + body) == -1) {
+		respond_text(c, 500, "Internal Server Error", "out of memory\n");
+		return -1;
+	}
+	return 1;
+}
+
 static void on_readable(struct admin_conn *c)
 {
 	struct sg_h1_header slots[ADMIN_MAX_HEADERS];
@@ -342,15 +402,17 @@ static void on_readable(struct admin_conn *c)
 	ssize_t n;
 
 	if (c->in_len == c->in_cap) {
-		size_t ncap = c->in_cap ? c->in_cap * 2 : 4096;
-		char *grown = ncap <= ADMIN_MAX_REQUEST ? realloc(c->in, ncap) : NULL;
-
-		if (!grown) {
-			respond_text(c, 413, "Payload Too Large", "request too large\n");
+		/* Only an incomplete head gets here full: check_request made
+		 * room for a body the head announced. */
+		if (c->in_cap >= ADMIN_MAX_HEAD) {
+			respond_text(c, 431, "Request Header Fields Too Large",
+				     "request head too large: 16 KiB at most\n");
 			return;
 		}
-		c->in = grown;
-		c->in_cap = ncap;
+		if (grow_input(c, c->in_cap ? c->in_cap * 2 : 4096) == -1) {
+			conn_close(c);
+			return;
+		}
 	}
 	n = read(c->io.fd, c->in + c->in_len, c->in_cap - c->in_len);
 	if (n == 0 || (n == -1 && errno != EAGAIN && errno != EINTR)) {
@@ -372,16 +434,8 @@ static void on_readable(struct admin_conn *c)
 	case SG_H1_DONE:
 		break;
 	}
-	if (req.chunked) {
-		respond_text(c, 411, "Length Required", "send a Content-Length body\n");
-		return;
-	}
-	if (req.content_length > 0 && c->in_len < req.head_len + (size_t)req.content_length) {
-		if (req.head_len + (size_t)req.content_length > ADMIN_MAX_REQUEST)
-			respond_text(c, 413, "Payload Too Large", "request too large\n");
-		return;
-	}
-	dispatch(c, &req);
+	if (check_request(c, &req) == 0)
+		dispatch(c, &req);
 }
 
 static void on_writable(struct admin_conn *c)
@@ -397,6 +451,21 @@ static void on_writable(struct admin_conn *c)
 	c->out_off += (size_t)n;
 	if (c->out_off == c->out_len)
 		conn_close(c);
+	else
+		sg_timer_arm(c->admin->loop, &c->timer,
+			     sg_loop_now(c->admin->loop) + ADMIN_TIMEOUT_MS);
+}
+
+/* The request did not come in time (408 if some of it did), or the
+ * answer made no progress for ADMIN_TIMEOUT_MS. */
+static void on_timeout(struct sg_loop *loop, struct sg_timer *t)
+{
+	struct admin_conn *c = t->data;
+
+	if (c->out || c->in_len == 0)
+		conn_close(c);
+	else
+		respond_text(c, 408, "Request Timeout", "request timeout\n");
 }
 
 static void on_conn_io(struct sg_loop *loop, struct sg_io *io, uint32_t revents)
@@ -425,6 +494,20 @@ static bool is_loopback(const struct sockaddr_storage *ss)
 	return IN6_IS_ADDR_V4MAPPED(&s6->sin6_addr) && s6->sin6_addr.s6_addr[12] == 127;
 }
 
+/* Over the cap: a reset at once, so that the client sees a refusal rather
+ * than a connection that never answers. */
+static void refuse(struct sg_admin *a, int fd)
+{
+	struct linger lg = { .l_onoff = 1, .l_linger = 0 };
+
+	setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+	close(fd);
+	if (!a->full_told)
+		SG_WARN("%s listener %s: %d connections open, refusing new ones until some close",
+			role_names[a->role], a->addr, ADMIN_MAX_CONNS);
+	a->full_told = true;
+}
+
 static void on_accept(struct sg_loop *loop, struct sg_io *io, uint32_t revents)
 {
 	struct sg_admin *a = io->data;
@@ -440,6 +523,10 @@ static void on_accept(struct sg_loop *loop, struct sg_io *io, uint32_t revents)
 			if (errno != EAGAIN && errno != EINTR)
 				SG_WARN("admin: accept: %s", strerror(errno));
 			return;
+		}
+		if (a->nconns >= ADMIN_MAX_CONNS) {
+			refuse(a, fd);
+			continue;
 		}
 		c = calloc(1, sizeof(*c));
 		if (!c) {
@@ -458,6 +545,9 @@ static void on_accept(struct sg_loop *loop, struct sg_io *io, uint32_t revents)
 			free(c);
 			continue;
 		}
+		sg_timer_init(&c->timer, on_timeout, c);
+		sg_timer_arm(loop, &c->timer, sg_loop_now(loop) + ADMIN_TIMEOUT_MS);
+		a->nconns++;
 		c->next = a->conns;
 		if (a->conns)
 			a->conns->prev = c;
@@ -490,6 +580,13 @@ struct sg_admin *sg_admin_start(struct sg_loop *loop, const char *addr, enum sg_
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
+	a->addr = strdup(addr);
+	if (!a->addr) {
+		close(fd);
+		free(a);
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
 	a->loop = loop;
 	a->role = role;
 	a->ops = *ops;
@@ -499,6 +596,7 @@ struct sg_admin *sg_admin_start(struct sg_loop *loop, const char *addr, enum sg_
 	if (sg_io_set(loop, &a->listen_io, EPOLLIN) == -1) {
 		snprintf(err, errlen, "admin: epoll: %s", strerror(errno));
 		close(fd);
+		free(a->addr);
 		free(a);
 		return NULL;
 	}
@@ -518,5 +616,6 @@ void sg_admin_stop(struct sg_admin *a)
 		conn_close(a->conns);
 	sg_io_set(a->loop, &a->listen_io, 0);
 	close(a->listen_io.fd);
+	free(a->addr);
 	free(a);
 }

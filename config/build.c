@@ -2,9 +2,12 @@
  * then the policy resolver. Also the pieces both dialects share. */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "config/build.h"
 #include "config/regex.h"
@@ -216,40 +219,88 @@ static int add_text(struct sg_build *b, const char *name, const char *text, size
 	return ret;
 }
 
-/* The whole file into a malloc'd buffer. */
-static char *read_file(const char *path, size_t *len, struct sg_diag *d)
+static const char *file_type(mode_t mode)
 {
-	FILE *f = fopen(path, "rb");
-	char *text = NULL;
-	size_t cap = 0;
+	return S_ISFIFO(mode)	? "a FIFO"
+	       : S_ISCHR(mode)	? "a character device"
+	       : S_ISBLK(mode)	? "a block device"
+	       : S_ISSOCK(mode) ? "a socket"
+	       : S_ISDIR(mode)	? "a directory"
+				: "not a regular file";
+}
+
+/* Up to SG_CFG_MAX_TEXT + 1 bytes of fd into a malloc'd, NUL-terminated
+ * buffer: one byte more than allowed says the text is too large. */
+static char *read_fd(int fd, size_t *len)
+{
+	size_t cap = 8192;
+	char *text = malloc(cap);
 
 	*len = 0;
-	if (!f) {
+	while (text) {
+		ssize_t got;
+
+		if (*len + 1 == cap) {
+			char *grown = cap > SG_CFG_MAX_TEXT ? NULL : realloc(text, cap * 2);
+
+			if (!grown)
+				break; /* full: SG_CFG_MAX_TEXT + 1 bytes read */
+			text = grown;
+			cap *= 2;
+		}
+		got = read(fd, text + *len, cap - 1 - *len);
+		if (got == -1 && errno == EINTR)
+			continue;
+		if (got == -1) {
+			free(text);
+			return NULL;
+		}
+		if (got == 0)
+			break;
+		*len += (size_t)got;
+	}
+	if (text)
+		text[*len] = '\0';
+	return text;
+}
+
+/* The whole file into a malloc'd buffer. Only a regular file is read ("-",
+ * standard input, may be a pipe): a FIFO named *.yaml would block check and
+ * the reload until some writer came, a link to /dev/zero would never end;
+ * and SG_CFG_MAX_TEXT bytes at most. The open does not wait for a FIFO's
+ * writer (O_NONBLOCK, which does nothing to a regular file's reads). */
+static char *read_file(const char *path, size_t *len, struct sg_diag *d)
+{
+	bool is_stdin = !strcmp(path, "-");
+	int fd = is_stdin ? dup(STDIN_FILENO) : open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	struct stat st;
+	char *text = NULL;
+
+	*len = 0;
+	if (fd == -1) {
 		sg_diag_err(d, NULL, "%s: cannot open: %s", path, strerror(errno));
 		return NULL;
 	}
-	for (;;) {
-		size_t got;
-
-		if (*len + 4096 > cap) {
-			char *grown = realloc(text, cap ? cap * 2 : 8192);
-
-			if (!grown) {
-				free(text);
-				fclose(f);
-				sg_diag_err(d, NULL, "%s: out of memory", path);
-				return NULL;
-			}
-			text = grown;
-			cap = cap ? cap * 2 : 8192;
-		}
-		got = fread(text + *len, 1, cap - *len - 1, f);
-		*len += got;
-		if (got == 0)
-			break;
+	if (fstat(fd, &st) == -1) {
+		sg_diag_err(d, NULL, "%s: cannot read: %s", path, strerror(errno));
+	} else if (!is_stdin && !S_ISREG(st.st_mode)) {
+		sg_diag_err(d, NULL,
+			    "%s: %s, not a regular file: config is read from regular files only",
+			    path, file_type(st.st_mode));
+	} else if (!is_stdin && st.st_size > SG_CFG_MAX_TEXT) {
+		sg_diag_err(
+			d, NULL,
+			"%s: %lld bytes, more than the %d bytes (%d MiB) a config text may have",
+			path, (long long)st.st_size, SG_CFG_MAX_TEXT, SG_CFG_MAX_TEXT >> 20);
+	} else if (!(text = read_fd(fd, len))) {
+		sg_diag_err(d, NULL, "%s: cannot read: %s", path, strerror(errno));
+	} else if (*len > SG_CFG_MAX_TEXT) {
+		sg_diag_err(d, NULL, "%s: more than the %d bytes (%d MiB) a config text may have",
+			    path, SG_CFG_MAX_TEXT, SG_CFG_MAX_TEXT >> 20);
+		free(text);
+		text = NULL;
 	}
-	fclose(f);
-	text[*len] = '\0';
+	close(fd);
 	return text;
 }
 
@@ -281,7 +332,7 @@ static int push_source(struct source_list *l, const char *name, char *text, size
 static int read_one(struct source_list *l, const char *path, struct sg_diag *d)
 {
 	size_t len;
-	char *text = read_file(strcmp(path, "-") ? path : "/dev/stdin", &len, d);
+	char *text = read_file(path, &len, d);
 
 	if (!text)
 		return -1;

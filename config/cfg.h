@@ -336,6 +336,9 @@ struct sg_res_id {
 	const struct sg_res_status *status;
 };
 
+/* The largest config text: one file, or one POST /config body (4 MiB). */
+#define SG_CFG_MAX_TEXT (4 << 20)
+
 /* One text the config is built from (a file, or a body given to apply). */
 struct sg_source {
 	char *name;
@@ -396,7 +399,10 @@ void sg_cfg_unref(struct sg_cfg *cfg);
 /* Build from sources (see struct sg_cfg_input). */
 struct sg_cfg *sg_cfg_build(const struct sg_cfg_input *in, struct sg_diag *d);
 /* Read files and directories (no paths: the embedded default config) into
- * malloc'd sources, in load order. Returns 0 or -1 with reasons in d. */
+ * malloc'd sources, in load order. Only regular files are read ("-" is
+ * standard input), SG_CFG_MAX_TEXT bytes each at most: anything else (a
+ * FIFO, a link to a device) is an error naming it, and never waited for.
+ * Returns 0 or -1 with reasons in d. */
 int sg_sources_read(const char *const *paths, size_t npaths, struct sg_source **out, size_t *nout,
 		    struct sg_diag *d);
 void sg_sources_free(struct sg_source *s, size_t n);

@@ -45,10 +45,14 @@ static __attribute__((format(printf, 6, 0))) void vadd(struct sg_diag *d, const 
 						       va_list ap)
 {
 	char *msg = NULL, *full = NULL;
+	int r;
 
+	if (d->n >= SG_DIAG_MAX_LINES) {
+		d->dropped++;
+		return;
+	}
 	if (vasprintf(&msg, fmt, ap) == -1)
 		return;
-	int r;
 
 	if (file && line)
 		r = asprintf(&full, "%s:%u:%u: %s%s", file, line, col, level, msg);
@@ -93,15 +97,19 @@ void sg_diag_err_at(struct sg_diag *d, const char *file, unsigned line, unsigned
 	va_end(ap);
 }
 
+#define DROPPED_FMT "... and %zu more errors or warnings\n"
+
 void sg_diag_print(const struct sg_diag *d, FILE *out)
 {
 	for (size_t i = 0; i < d->n; i++)
 		fprintf(out, "%s\n", d->lines[i]);
+	if (d->dropped)
+		fprintf(out, DROPPED_FMT, d->dropped);
 }
 
 char *sg_diag_join(const struct sg_diag *d)
 {
-	size_t len = 1;
+	size_t len = 1 + sizeof(DROPPED_FMT) + 20;
 	char *s, *p;
 
 	for (size_t i = 0; i < d->n; i++)
@@ -112,6 +120,8 @@ char *sg_diag_join(const struct sg_diag *d)
 	p = s;
 	for (size_t i = 0; i < d->n; i++)
 		p += sprintf(p, "%s\n", d->lines[i]);
+	if (d->dropped)
+		p += sprintf(p, DROPPED_FMT, d->dropped);
 	*p = '\0';
 	return s;
 }

@@ -8,10 +8,16 @@
 
 struct sg_node;
 
+/* At most this many lines are kept; the rest are counted (`dropped`) and
+ * printed as one closing line, so a text with 100,000 wrong keys costs
+ * 100 messages, not 100,000. */
+#define SG_DIAG_MAX_LINES 100
+
 struct sg_diag {
 	char **lines; /* owned, malloc'd */
 	size_t n, cap;
 	size_t errors, warnings;
+	size_t dropped; /* errors and warnings past SG_DIAG_MAX_LINES */
 };
 
 void sg_diag_init(struct sg_diag *d);
@@ -27,8 +33,10 @@ void sg_diag_warn(struct sg_diag *d, const struct sg_node *at, const char *fmt, 
 void sg_diag_err_at(struct sg_diag *d, const char *file, unsigned line, unsigned col,
 		    const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 
+/* Every line kept, then "... and N more errors or warnings" if some were
+ * dropped. */
 void sg_diag_print(const struct sg_diag *d, FILE *out);
-/* All lines joined with '\n', malloc'd (for the admin API's answers). */
+/* The same joined with '\n', malloc'd (for the admin API's answers). */
 char *sg_diag_join(const struct sg_diag *d);
 
 #endif

@@ -58,6 +58,9 @@ int sg_f_strs(struct sg_pctx *c, const struct sg_node *n, void *dst,
 	      const char *path); /* struct sg_strs */
 int sg_f_codes(struct sg_pctx *c, const struct sg_node *n, void *dst,
 	       const char *path); /* struct sg_codes */
+/* const char *: a host name or IPv4 address (config/hostname.h); null
+ * leaves dst alone as sg_f_str does. */
+int sg_f_hostname(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path);
 int sg_f_ignore(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path);
 
 #endif

@@ -225,7 +225,7 @@ static int f_svc_ports(struct sg_pctx *c, const struct sg_node *n, void *dst, co
 
 static const struct sg_field svc_fields[] = {
 	{ "clusterIP", sg_f_str, offsetof(struct sg_service, cluster_ip) },
-	{ "externalName", sg_f_str, offsetof(struct sg_service, external_name) },
+	{ "externalName", sg_f_hostname, offsetof(struct sg_service, external_name) },
 	{ "ports", f_svc_ports, 0 },
 	{ "clusterIPs", NULL, 0 },
 	{ "type", NULL, 0 },

@@ -3,10 +3,10 @@
  * rest of config/ sees plain trees (an alias shares the anchored node). */
 #include "config/node.h"
 
+#include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <yaml.h>
-
-#define SG_YAML_MAX_DEPTH 64
 
 struct anchor {
 	const char *name;
@@ -24,15 +24,31 @@ struct reader {
 	 * would make the tree a cycle. */
 	struct sg_node *open[SG_YAML_MAX_DEPTH + 1];
 	int nopen;
+	size_t written; /* nodes the text spells out */
+	size_t aliased; /* nodes its aliases add (SG_YAML_MAX_ALIASED) */
 };
+
+static bool too_many(const struct reader *r)
+{
+	return r->written + r->aliased > SG_YAML_MAX_NODES;
+}
 
 static struct sg_node *new_node(struct reader *r, enum sg_node_kind kind, const yaml_event_t *ev)
 {
-	struct sg_node *n = sg_arena_alloc(r->a, sizeof(*n));
+	struct sg_node *n;
 
+	if (++r->written, too_many(r)) {
+		sg_diag_err_at(r->d, r->file, (unsigned)ev->start_mark.line + 1,
+			       (unsigned)ev->start_mark.column + 1,
+			       "YAML too large: more than %d nodes (aliases expanded) in one text",
+			       SG_YAML_MAX_NODES);
+		return NULL;
+	}
+	n = sg_arena_alloc(r->a, sizeof(*n));
 	if (!n)
 		return NULL;
 	n->kind = kind;
+	n->weight = 1;
 	n->file = r->file;
 	n->line = (unsigned)ev->start_mark.line + 1;
 	n->col = (unsigned)ev->start_mark.column + 1;
@@ -86,30 +102,59 @@ static int add_child(struct reader *r, struct sg_node *parent, struct sg_node *c
 	return 0;
 }
 
+static int duplicate_key(struct reader *r, const struct sg_node *first, const struct sg_node *key)
+{
+	sg_diag_err(r->d, key, "invalid YAML: duplicate key \"%s\" (first at %s:%u:%u)", key->str,
+		    first->file, first->line, first->col);
+	return -1;
+}
+
+/* FNV-1a. */
+static size_t hash_str(const char *s)
+{
+	uint64_t h = 14695981039346656037ull;
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ull;
+	return (size_t)h;
+}
+
 /* Keys are strings, each at most once (YAML forbids repeats; the readers
- * would otherwise see the first in lookups and the last in field tables). */
+ * would otherwise see the first in lookups and the last in field tables).
+ * An open-addressing set of the keys seen, so that a map of 100,000 keys
+ * costs 100,000 probes, not 5 billion comparisons. */
 static int check_keys(struct reader *r, const struct sg_node *n)
 {
-	for (size_t i = 0; i < n->n; i += 2) {
+	const struct sg_node *small[64], **set = small;
+	size_t cap = 64, nkeys = n->n / 2;
+	int ret = 0;
+
+	while (cap < 2 * nkeys)
+		cap *= 2;
+	if (cap > 64 && !(set = calloc(cap, sizeof(*set))))
+		return -1; /* sg_yaml_parse reports the lack of memory */
+	if (set == small)
+		memset(small, 0, sizeof(small));
+	for (size_t i = 0; i < n->n && ret == 0; i += 2) {
 		const struct sg_node *key = n->items[i];
+		size_t h;
 
 		if (key->kind != SG_NODE_SCALAR) {
 			sg_diag_err(r->d, key, "map keys must be plain strings");
-			return -1;
+			ret = -1;
+			break;
 		}
-		for (size_t j = 0; j < i; j += 2) {
-			const struct sg_node *first = n->items[j];
-
-			if (strcmp(first->str, key->str) == 0) {
-				sg_diag_err(
-					r->d, key,
-					"invalid YAML: duplicate key \"%s\" (first at %s:%u:%u)",
-					key->str, first->file, first->line, first->col);
-				return -1;
+		for (h = hash_str(key->str) & (cap - 1); set[h]; h = (h + 1) & (cap - 1)) {
+			if (strcmp(set[h]->str, key->str) == 0) {
+				ret = duplicate_key(r, set[h], key);
+				break;
 			}
 		}
+		set[h] = key;
 	}
-	return 0;
+	if (set != small)
+		free(set);
+	return ret;
 }
 
 /* Reads children until the matching end event. Takes ownership of nothing:
@@ -134,6 +179,7 @@ static struct sg_node *parse_collection(struct reader *r, struct sg_node *n, yam
 		yaml_event_delete(&ev);
 		if (!child || add_child(r, n, child) == -1)
 			goto out;
+		n->weight += child->weight; /* <= SG_YAML_MAX_NODES: counted as read */
 	}
 	if (n->kind == SG_NODE_MAP && check_keys(r, n) == -1)
 		goto out;
@@ -162,6 +208,23 @@ static struct sg_node *parse_alias(struct reader *r, const yaml_event_t *ev)
 				       "alias *%s refers to a node that contains it", name);
 			return NULL;
 		}
+	}
+	/* n is closed (not open above), so its weight is final. */
+	r->aliased += n->weight;
+	if (r->aliased > r->written + SG_YAML_MAX_ALIASED) {
+		sg_diag_err_at(
+			r->d, r->file, line, col,
+			"alias *%s: aliases expand this YAML by %zu nodes, more than the %zu "
+			"nodes it spells out plus %d (an alias bomb?); write the repeated "
+			"parts out",
+			name, r->aliased, r->written, SG_YAML_MAX_ALIASED);
+		return NULL;
+	}
+	if (too_many(r)) {
+		sg_diag_err_at(r->d, r->file, line, col,
+			       "YAML too large: more than %d nodes (aliases expanded) in one text",
+			       SG_YAML_MAX_NODES);
+		return NULL;
 	}
 	return n;
 }

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "config/build.h"
+#include "config/hostname.h"
 
 /* ---- config: ---------------------------------------------------------- */
 
@@ -272,9 +273,18 @@ static int host_endpoint(struct sg_pctx *c, struct sg_backend_ref *br, const cha
 	if (*end || port == 0 || port > 65535 || colon[1] == '\0')
 		goto bad;
 	alen = (size_t)(colon - addr);
+	if (addr[0] == '[' && (alen < 3 || addr[alen - 1] != ']'))
+		goto bad;
+	if (!sg_host_addr_valid(addr, alen)) {
+		sg_diag_err(
+			c->d, sg_map_get(br->at, "host"),
+			"%s.host: \"%.*s\" is not a host name (RFC 1123), an IPv4 address or an "
+			"IPv6 address in brackets; expected \"address:port\" such as "
+			"\"127.0.0.1:8000\", \"web.internal:8080\" or \"[::1]:8000\"",
+			path, (int)alen, addr);
+		return -1;
+	}
 	if (addr[0] == '[') {
-		if (alen < 3 || addr[alen - 1] != ']')
-			goto bad;
 		addr++;
 		alen -= 2;
 	}

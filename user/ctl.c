@@ -4,6 +4,7 @@
 
 #include <cJSON.h>
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,9 +12,12 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "config/cfg.h"
 #include "user/net.h"
 
-static char *slurp(FILE *f, size_t *len)
+/* All of f, or its first max + 1 bytes when it is longer (then *len says
+ * so). NULL when out of memory. */
+static char *slurp(FILE *f, size_t max, size_t *len)
 {
 	size_t cap = 8192;
 	char *buf = malloc(cap);
@@ -23,7 +27,7 @@ static char *slurp(FILE *f, size_t *len)
 		size_t got = fread(buf + *len, 1, cap - *len, f);
 
 		*len += got;
-		if (got == 0)
+		if (got == 0 || *len > max)
 			return buf;
 		if (*len == cap) {
 			char *grown = realloc(buf, cap * 2);
@@ -91,7 +95,7 @@ static int request(const char *addr, const char *method, const char *path, const
 			close(fd);
 		return -1;
 	}
-	resp = slurp(f, &rlen);
+	resp = slurp(f, SIZE_MAX - 1, &rlen);
 	fclose(f);
 	if (!resp)
 		return -1;
@@ -143,11 +147,19 @@ int sg_ctl_send_file(const char *admin_addr, const char *file, bool del)
 		fprintf(stderr, "splicegate: %s: %s\n", file, strerror(errno));
 		return 1;
 	}
-	body = slurp(f, &len);
+	/* A link to /dev/zero would be read until memory ran out. */
+	body = slurp(f, SG_CFG_MAX_TEXT, &len);
 	if (f != stdin)
 		fclose(f);
 	if (!body) {
 		fprintf(stderr, "splicegate: %s: cannot read\n", file);
+		return 1;
+	}
+	if (len > SG_CFG_MAX_TEXT) {
+		fprintf(stderr,
+			"splicegate: %s: more than the %d bytes (%d MiB) the admin API takes\n",
+			file, SG_CFG_MAX_TEXT, SG_CFG_MAX_TEXT >> 20);
+		free(body);
 		return 1;
 	}
 	rc = send_body(admin_addr, body, len, del);

@@ -79,14 +79,65 @@ static int ports_available(void *ctx, const struct sg_cfg *old, const struct sg_
 	return 0;
 }
 
+/* "8080, 9090": the ports of cfg's binds, for the log. */
+static const char *ports_of(const struct sg_cfg *cfg, char *buf, size_t len)
+{
+	size_t used = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < cfg->nbinds && used < len; i++)
+		used += (size_t)snprintf(buf + used, len - used, "%s%u", i ? ", " : "",
+					 cfg->binds[i].port);
+	return buf;
+}
+
+/* A config with no listener is valid (a gateway may start empty and be
+ * given its Gateways with apply), but one that takes the place of a
+ * config with listeners stops all traffic: an emptied ConfigMap, a file
+ * truncated by mistake. */
+static bool closes_every_listener(const struct sg_cfg *old, const struct sg_cfg *cfg)
+{
+	return old->nbinds > 0 && cfg->nbinds == 0;
+}
+
+/* Vets every new config before it goes in force (reload, apply, delete). */
+static int vet(void *ctx, const struct sg_cfg *old, const struct sg_cfg *cfg, struct sg_diag *d)
+{
+	struct gateway *g = ctx;
+	char ports[256];
+
+	if (g->opts->refuse_empty_reload && closes_every_listener(old, cfg)) {
+		sg_diag_err(d, NULL,
+			    "the new config has no listeners: it would close every listener "
+			    "(ports %s); refused (--refuse-empty-reload)",
+			    ports_of(old, ports, sizeof(ports)));
+		return -1;
+	}
+	return ports_available(ctx, old, cfg, d);
+}
+
+/* After a change went in force. */
+static void warn_if_empty(const struct gateway *g, const struct sg_cfg *old, const char *what)
+{
+	char ports[256];
+
+	if (closes_every_listener(old, g->cfg))
+		SG_WARN("%s: the new config has no listeners: every listener is closed (ports %s) "
+			"and no traffic is served; start splicegate with --refuse-empty-reload "
+			"to refuse such a change",
+			what, ports_of(old, ports, sizeof(ports)));
+}
+
 static int change(void *ctx, const char *body, size_t len, bool del, char **answer)
 {
 	struct gateway *g = ctx;
 	struct sg_diag d;
 	int rc;
 
+	struct sg_cfg *old = sg_cfg_ref(g->cfg);
+
 	sg_diag_init(&d);
-	rc = sg_store_change(g->store, body, len, del, ports_available, g, answer, &d);
+	rc = sg_store_change(g->store, body, len, del, vet, g, answer, &d);
 	if (rc < 0)
 		g->reloads_failed++;
 	else
@@ -94,6 +145,7 @@ static int change(void *ctx, const char *body, size_t len, bool del, char **answ
 	if (rc < 0) {
 		*answer = sg_diag_join(&d);
 		sg_diag_free(&d);
+		sg_cfg_unref(old);
 		return 400;
 	}
 	sg_diag_free(&d);
@@ -101,6 +153,8 @@ static int change(void *ctx, const char *body, size_t len, bool del, char **answ
 	for (unsigned i = 0; i < g->nworkers; i++)
 		sg_worker_update(g->workers[i], g->cfg);
 	SG_INFO("config %s: %zu resources in force", del ? "delete" : "apply", g->cfg->nresources);
+	warn_if_empty(g, old, del ? "config delete" : "config apply");
+	sg_cfg_unref(old);
 	return rc == 0 ? 200 : 404;
 }
 
@@ -177,12 +231,13 @@ static void reload(struct gateway *g)
 	struct sg_source *files;
 	size_t nfiles;
 	struct sg_diag d;
+	struct sg_cfg *old = sg_cfg_ref(g->cfg);
 	int rc;
 
 	sg_diag_init(&d);
 	rc = read_files(g, &files, &nfiles, &d);
 	if (rc == 0)
-		rc = sg_store_reload_sources(g->store, files, nfiles, ports_available, g, &d);
+		rc = sg_store_reload_sources(g->store, files, nfiles, vet, g, &d);
 	else if (rc == -1)
 		sg_sources_free(files, nfiles);
 	else
@@ -203,8 +258,10 @@ static void reload(struct gateway *g)
 		for (unsigned i = 0; i < g->nworkers; i++)
 			sg_worker_update(g->workers[i], g->cfg);
 		SG_INFO("reloaded: %zu binds, %zu policies", g->cfg->nbinds, g->cfg->npolicies);
+		warn_if_empty(g, old, "reload");
 	}
 	sg_diag_free(&d);
+	sg_cfg_unref(old);
 }
 
 static void on_signal(struct sg_loop *loop, struct sg_io *io, uint32_t revents)

@@ -22,6 +22,9 @@ struct sg_gateway_opts {
 		head_timeout_ms; /* a request head must be complete this soon after its first byte */
 	uint64_t body_idle_ms;	 /* a body relay with no byte moving this long is cut */
 	unsigned max_per_source; /* open connections per client address; 0: no limit */
+	/* A reload, apply or delete that would leave no listener while some
+	 * are open is refused (else it goes in force with a warning). */
+	bool refuse_empty_reload;
 };
 
 /* Load the config, bind every listener and the admin server, then run until

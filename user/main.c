@@ -60,6 +60,10 @@ static const char usage[] =
 	"      --max-connections-per-source N\n"
 	"                          close new connections from an address that already\n"
 	"                          has N open, unread (default: no limit)\n"
+	"      --refuse-empty-reload\n"
+	"                          refuse a reload, apply or delete that would leave no\n"
+	"                          listener while some are open (default: it goes in\n"
+	"                          force, with a warning)\n"
 	"      --log-level LEVEL   error|warn|info|debug (default info)\n"
 	"      --access-log FMT    text|json|off: one line per request on stdout (default text)\n"
 	"  -h, --help              this text\n";
@@ -107,6 +111,7 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 		{ "request-head-timeout", required_argument, NULL, 'H' },
 		{ "body-idle-timeout", required_argument, NULL, 'B' },
 		{ "max-connections-per-source", required_argument, NULL, 'M' },
+		{ "refuse-empty-reload", no_argument, NULL, 'E' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -141,6 +146,9 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 			break;
 		case 'R':
 			cli->gw.admin_allow_remote = true;
+			break;
+		case 'E':
+			cli->gw.refuse_empty_reload = true;
 			break;
 		case 's':
 			if (strcmp(optarg, "auto") && strcmp(optarg, "sockmap") &&
@@ -248,6 +256,12 @@ static int cmd_check(const struct cli *cli)
 	sg_diag_free(&d);
 	if (!cfg)
 		return 1;
+	/* Valid, but as a reload it would stop all traffic. */
+	if (cfg->nbinds == 0)
+		fprintf(stderr, "warning: this config has no listeners: a gateway reloading it "
+				"closes every "
+				"listener and serves no traffic (unless started with "
+				"--refuse-empty-reload, which refuses such a reload)\n");
 	sg_cfg_free(cfg);
 	printf("config ok\n");
 	return 0;
