@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "config/cfg.h"
@@ -962,6 +963,152 @@ static void test_config_loads_files_and_directories(void **state)
 	"metadata: {name: p, namespace: ns}\n"	  /* 18 */                                         \
 	"spec:\n"				  /* 19 */
 
+/* Only regular files are read, SG_CFG_MAX_TEXT bytes at most: a FIFO named
+ * *.yaml used to block the load until a writer came, a link to /dev/zero
+ * to be read until memory ran out. alarm() turns a block into a failure. */
+static void test_config_reads_regular_files_only(void **state)
+{
+	static const struct {
+		const char *name, *what;
+	} cases[] = {
+		/* in the order a directory is read */
+		{ "dir.yaml", "a directory" },
+		{ "fifo.yaml", "a FIFO" },
+		{ "zero.yaml", "a character device" },
+	};
+	char dir[] = "/tmp/sg-test-config-XXXXXX";
+	char path[4][128], want[1024];
+	const char *paths[1] = { dir };
+	struct loaded *l = *state;
+	FILE *f;
+
+	assert_non_null(mkdtemp(dir));
+	for (size_t i = 0; i < ARRAY_LEN(cases); i++)
+		snprintf(path[i], sizeof(path[i]), "%s/%s", dir, cases[i].name);
+	snprintf(path[3], sizeof(path[3]), "%s/big.yaml", dir);
+	assert_int_equal(mkdir(path[0], 0700), 0);
+	assert_int_equal(mkfifo(path[1], 0600), 0);
+	assert_int_equal(symlink("/dev/zero", path[2]), 0);
+
+	alarm(10);
+	for (size_t i = 1; i < 3; i++) { /* a directory given with -c is read as one */
+		loaded_reset(l);
+		paths[0] = path[i];
+		assert_null(l->cfg = sg_cfg_load(paths, 1, &l->diag));
+		snprintf(want, sizeof(want),
+			 "%s: %s, not a regular file: config is read from regular files only",
+			 path[i], cases[i].what);
+		assert_int_equal(l->diag.n, 1);
+		assert_string_equal(l->diag.lines[0], want);
+	}
+	/* In a directory, each is named; none is waited for. */
+	loaded_reset(l);
+	paths[0] = dir;
+	assert_null(l->cfg = sg_cfg_load(paths, 1, &l->diag));
+	assert_int_equal(l->diag.n, 3);
+	for (size_t i = 0; i < ARRAY_LEN(cases); i++) {
+		snprintf(want, sizeof(want),
+			 "%s: %s, not a regular file: config is read from regular files only",
+			 path[i], cases[i].what);
+		assert_string_equal(l->diag.lines[i], want);
+	}
+	alarm(0);
+
+	/* One byte over 4 MiB. */
+	f = fopen(path[3], "w");
+	assert_non_null(f);
+	for (int i = 0; i < SG_CFG_MAX_TEXT; i++)
+		fputc('#', f);
+	fputs("\n", f);
+	fclose(f);
+	loaded_reset(l);
+	paths[0] = path[3];
+	assert_null(l->cfg = sg_cfg_load(paths, 1, &l->diag));
+	snprintf(want, sizeof(want),
+		 "%s: 4194305 bytes, more than the 4194304 bytes (4 MiB) a config text may have",
+		 path[3]);
+	assert_int_equal(l->diag.n, 1);
+	assert_string_equal(l->diag.lines[0], want);
+	/* 4 MiB is fine. */
+	assert_int_equal(truncate(path[3], SG_CFG_MAX_TEXT), 0);
+	loaded_reset(l);
+	l->cfg = sg_cfg_load(paths, 1, &l->diag);
+	print_diag(&l->diag);
+	assert_non_null(l->cfg);
+
+	for (size_t i = 0; i < 4; i++)
+		(i == 0 ? rmdir : unlink)(path[i]);
+	rmdir(dir);
+}
+
+/* 100,000 unknown keys: 100 lines and a count of the rest, quickly (the
+ * pairwise check for repeated keys took 16 s). */
+static void test_config_reports_many_unknown_keys(void **state)
+{
+	char *text = malloc(100000 * 16 + 32), *p = text, *joined;
+	struct loaded *l = *state;
+	struct timespec t0, t1;
+
+	assert_non_null(text);
+	p += sprintf(p, "binds: []\n");
+	for (int i = 0; i < 100000; i++)
+		p += sprintf(p, "k%d: 1\n", i);
+	loaded_reset(l);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	assert_null(l->cfg = sg_cfg_load_text("t.yaml", text, &l->diag));
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	if ((double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9 > 3.0)
+		fail_msg("100,000 unknown keys took %ld s", (long)(t1.tv_sec - t0.tv_sec));
+	assert_int_equal(l->diag.errors, 100000);
+	assert_int_equal(l->diag.n, SG_DIAG_MAX_LINES);
+	assert_int_equal(l->diag.dropped, 100000 - SG_DIAG_MAX_LINES);
+	assert_string_equal(l->diag.lines[0],
+			    "t.yaml:2:1: (top level): unknown field \"k0\", expected one of: "
+			    "config, frontendPolicies, binds");
+	joined = sg_diag_join(&l->diag);
+	assert_non_null(joined);
+	assert_non_null(strstr(joined, "unknown field \"k99\""));
+	assert_null(strstr(joined, "unknown field \"k100\""));
+	assert_string_equal(joined + strlen(joined) - 38,
+			    "... and 99900 more errors or warnings\n");
+	free(joined);
+	free(text);
+}
+
+/* A 3 KB HTTPRoute whose rules, matches and headers are aliases made a
+ * config of 1,000,000 header matches (+323 MB in the running gateway). */
+static void test_config_rejects_alias_bomb_route(void **state)
+{
+	const char *head = K8S_BASE ROUTE_HEAD "  parentRefs: [{name: gw}]\n" /* 20 */
+					       "  rules:\n"		      /* 21 */
+					       "  - &R\n"		      /* 22 */
+					       "    backendRefs: [{name: svc, port: 8000}]\n"
+					       "    matches:\n"
+					       "    - &M\n" /* 25 */
+					       "      path: {type: PathPrefix, value: /}\n"
+					       "      headers:\n"
+					       "      - &H {name: x, value: y}\n"; /* 28 */
+	char text[8192], *p = text;
+	struct loaded *l = *state;
+
+	p += sprintf(p, "%s", head);
+	for (int i = 0; i < 99; i++)
+		p += sprintf(p, "      - *H\n"); /* 29..127 */
+	for (int i = 0; i < 99; i++)
+		p += sprintf(p, "    - *M\n"); /* 128..226 */
+	for (int i = 0; i < 99; i++)
+		p += sprintf(p, "  - *R\n");
+	loaded_reset(l);
+	assert_null(l->cfg = sg_cfg_load_text("t.yaml", text, &l->diag));
+	assert_int_equal(l->diag.n, 1);
+	/* the 19th *M: 99 * 5 (*H) + 19 * 509 (*M) = 10166 > 88 + 10000 */
+	assert_string_equal(
+		l->diag.lines[0],
+		"t.yaml:146:7: alias *M: aliases expand this YAML by 10166 nodes, more "
+		"than the 88 nodes it spells out plus 10000 (an alias bomb?); write the "
+		"repeated parts out");
+}
+
 static void test_config_rejects_unknown_keys(void **state)
 {
 	static const struct err_case cases[] = {
@@ -1702,6 +1849,33 @@ static void test_config_rejects_bad_hosts_and_codes(void **state)
 		  "'[::1:80'}]}]\n",
 		  "t.yaml:4:33: binds[0].listeners[0].routes[0].backends[0].host: expected "
 		  "\"address:port\" such as \"127.0.0.1:8000\", got \"[::1:80\"" },
+#define BAD_HOST(what, host)                                                                       \
+	{ what,                                                                                    \
+	  "binds:\n- port: 8080\n  listeners:\n  - routes: [{backends: [{host: '" host             \
+	  ":80'}]}]\n",                                                                            \
+	  "t.yaml:4:33: binds[0].listeners[0].routes[0].backends[0].host: \"" host                 \
+	  "\" is not a host name (RFC 1123), an IPv4 address or an IPv6 address in brackets; "     \
+	  "expected \"address:port\" such as \"127.0.0.1:8000\", \"web.internal:8080\" or "        \
+	  "\"[::1]:8000\"" }
+		BAD_HOST("space", "a b"),
+		BAD_HOST("underscore", "a_b"),
+		BAD_HOST("leading dash", "-a.example"),
+		BAD_HOST("trailing dash", "a-.example"),
+		BAD_HOST("empty label", "a..example"),
+		BAD_HOST("numeric last label", "1.2.3"),
+		BAD_HOST("IPv4 out of range", "1.2.3.256"),
+		BAD_HOST("IPv6 without brackets", "::1"),
+		BAD_HOST("bad IPv6", "[::g]"),
+		BAD_HOST("label of 64",
+			 "a234567890123456789012345678901234567890123456789012345678901234"),
+		BAD_HOST("slash", "a/b"),
+		BAD_HOST("at", "u@a"),
+#undef BAD_HOST
+		{ "externalName with a space",
+		  "apiVersion: v1\nkind: Service\nmetadata: {name: s}\nspec:\n"
+		  "  externalName: a b.example\n",
+		  "t.yaml:5:17: spec.externalName: expected a host name (RFC 1123) or an IPv4 "
+		  "address, got \"a b.example\"" },
 		{ "status 42",
 		  "binds:\n"
 		  "- port: 8080\n"
@@ -1738,6 +1912,36 @@ static void test_config_rejects_bad_hosts_and_codes(void **state)
 	};
 
 	expect_errors(*state, cases, ARRAY_LEN(cases));
+}
+
+static void test_config_accepts_good_hosts(void **state)
+{
+	static const char *const hosts[] = {
+		"127.0.0.1:8000",
+		"localhost:80",
+		"web.internal:8080",
+		"a-b.example.:80",
+		"x1.example:1",
+		"1a:80",
+		"[::1]:8000",
+		"[fe80::1%eth0]:80",
+		"[2001:db8::1]:443",
+		"a23456789012345678901234567890123456789012345678901234567890123.example:80",
+	};
+	struct loaded *l = *state;
+	char text[512];
+
+	for (size_t i = 0; i < ARRAY_LEN(hosts); i++) {
+		snprintf(text, sizeof(text),
+			 "binds:\n- port: 8080\n  listeners:\n  - routes: [{backends: [{host: "
+			 "'%s'}]}]\n",
+			 hosts[i]);
+		load_ok(l, text, 0);
+	}
+	load_ok(l,
+		"apiVersion: v1\nkind: Service\nmetadata: {name: s}\nspec:\n"
+		"  externalName: web.example.com\n  ports: [{port: 80}]\n",
+		0);
 }
 
 static void test_config_rejects_bad_policy_targets(void **state)
@@ -1848,6 +2052,9 @@ int main(void)
 		T(test_config_accepts_null_optional_fields),
 		T(test_config_rejects_null_match_values),
 		T(test_config_loads_files_and_directories),
+		T(test_config_reads_regular_files_only),
+		T(test_config_reports_many_unknown_keys),
+		T(test_config_rejects_alias_bomb_route),
 		T(test_config_rejects_unknown_keys),
 		T(test_config_rejects_wrong_types),
 		T(test_config_rejects_bad_durations),
@@ -1857,6 +2064,7 @@ int main(void)
 		T(test_config_allowed_kinds),
 		T(test_config_rejects_bad_resources),
 		T(test_config_rejects_bad_hosts_and_codes),
+		T(test_config_accepts_good_hosts),
 		T(test_config_rejects_bad_policy_targets),
 		T(test_config_reports_first_failing_kind_only),
 	};

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <cmocka.h>
 
 #include "config/arena.h"
@@ -570,6 +571,131 @@ static void test_yaml_map_lookups(void **state)
 	assert_null(sg_map_get(NULL, "a"));
 }
 
+/* A malloc'd text: `head`, then `item` n times, then `tail`. */
+static char *repeat(const char *head, const char *item, size_t n, const char *tail)
+{
+	size_t hl = strlen(head), il = strlen(item), tl = strlen(tail);
+	char *text = malloc(hl + il * n + tl + 1), *p = text;
+
+	assert_non_null(text);
+	memcpy(p, head, hl);
+	p += hl;
+	for (size_t i = 0; i < n; i++, p += il)
+		memcpy(p, item, il);
+	memcpy(p, tail, tl + 1);
+	return text;
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void test_yaml_weighs_expanded_nodes(void **state)
+{
+	struct yfix *f = *state;
+
+	/* root 1 + a: key 1 + [1, 2] 3 + b: key 1 + [*x, *x] 1 + 2 * 3 */
+	parse_ok(f, "a: &x [1, 2]\nb: [*x, *x]\n", 1);
+	assert_int_equal(f->docs[0]->weight, 13);
+	assert_int_equal(sg_map_get(f->docs[0], "a")->weight, 3);
+	assert_int_equal(sg_map_get(f->docs[0], "b")->weight, 7);
+}
+
+/* The classic "billion laughs": 10^9 nodes from a few hundred bytes, every
+ * reader of the tree walking them. Refused at the alias that takes the
+ * aliases past the nodes written plus SG_YAML_MAX_ALIASED: the 8th *c
+ * (110 + 10 * 111 + 8 * 1111 = 10108 > 19 + 10000). */
+static void test_yaml_rejects_alias_bomb(void **state)
+{
+	static const char bomb[] = "a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]\n"
+				   "b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\n"
+				   "c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\n"
+				   "d: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]\n"
+				   "e: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d, *d]\n"
+				   "f: &f [*e, *e, *e, *e, *e, *e, *e, *e, *e, *e]\n"
+				   "g: &g [*f, *f, *f, *f, *f, *f, *f, *f, *f, *f]\n"
+				   "h: &h [*g, *g, *g, *g, *g, *g, *g, *g, *g, *g]\n"
+				   "i: &i [*h, *h, *h, *h, *h, *h, *h, *h, *h, *h]\n";
+	struct yfix *f = *state;
+
+	parse_fails(f, bomb,
+		    "y.yaml:4:36: alias *c: aliases expand this YAML by 10108 nodes, more than "
+		    "the 19 nodes it spells out plus 10000 (an alias bomb?); write the repeated "
+		    "parts out");
+}
+
+/* Aliases may add up to the nodes written plus 10000: [*x] * 101 adds
+ * 10100 nodes to 104 written, one more alias is one too many. */
+static void test_yaml_bounds_alias_expansion(void **state)
+{
+	char *x = repeat("a: &x [", "0, ", 98, "0]\n"); /* 99 scalars: weight 100 */
+	char *ok = repeat(x, "", 0, "b: [*x");
+	char *text;
+	struct yfix *f = *state;
+
+	text = repeat(ok, ", *x", 100, "]\n");
+	parse_ok(f, text, 1);
+	assert_int_equal(f->docs[0]->weight, 104 + 101 * 100);
+	free(text);
+
+	yfix_reset(f);
+	text = repeat(ok, ", *x", 101, "]\n");
+	parse_fails(f, text,
+		    "y.yaml:2:409: alias *x: aliases expand this YAML by 10200 nodes, more than "
+		    "the 104 nodes it spells out plus 10000 (an alias bomb?); write the repeated "
+		    "parts out");
+	free(text);
+	free(ok);
+	free(x);
+}
+
+/* SG_YAML_MAX_NODES in one text, aliases or not. */
+static void test_yaml_rejects_too_many_nodes(void **state)
+{
+	/* A list of 999,999 scalars: 1,000,000 nodes. */
+	char *text = repeat("[", "0,", 999998, "0]");
+	struct yfix *f = *state;
+
+	parse_ok(f, text, 1);
+	assert_int_equal(f->docs[0]->weight, 1000000);
+	free(text);
+
+	yfix_reset(f);
+	text = repeat("[", "0,", 999999, "0]");
+	parse_fails(f, text,
+		    "y.yaml:1:2000000: YAML too large: more than 1000000 nodes (aliases expanded) "
+		    "in one text");
+	free(text);
+}
+
+/* Repeated keys are found with a set, not by comparing every pair: 100,000
+ * keys took 16 s with the pairwise check. */
+static void test_yaml_checks_big_maps_in_linear_time(void **state)
+{
+	char *keys = malloc(100000 * 16 + 16), *p = keys;
+	struct yfix *f = *state;
+	double t0;
+
+	assert_non_null(keys);
+	for (int i = 0; i < 100000; i++)
+		p += sprintf(p, "k%d: %d\n", i, i);
+	t0 = now_s();
+	parse_ok(f, keys, 1);
+	if (now_s() - t0 > 3.0)
+		fail_msg("100,000 keys took %.1f s", now_s() - t0);
+	assert_int_equal(sg_map_len(f->docs[0]), 100000);
+
+	yfix_reset(f);
+	strcpy(p, "k5: again\n");
+	parse_fails(f, keys,
+		    "y.yaml:100001:1: invalid YAML: duplicate key \"k5\" (first at y.yaml:6:1)");
+	free(keys);
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, yfix_setup, yfix_teardown)
@@ -591,6 +717,11 @@ int main(void)
 		T(test_yaml_rejects_deep_nesting),
 		T(test_yaml_tells_null_from_strings),
 		T(test_yaml_map_lookups),
+		T(test_yaml_weighs_expanded_nodes),
+		T(test_yaml_rejects_alias_bomb),
+		T(test_yaml_bounds_alias_expansion),
+		T(test_yaml_rejects_too_many_nodes),
+		T(test_yaml_checks_big_maps_in_linear_time),
 	};
 #undef T
 
