@@ -255,7 +255,8 @@ static struct sg_cfg *build_with(const struct sg_store *s, const struct sg_sourc
 		sg_diag_err(d, NULL, "out of memory");
 		return NULL;
 	}
-	memcpy(all, s->srcs, s->nsrcs * sizeof(*all));
+	if (s->nsrcs) /* srcs is NULL for a gateway started on an empty directory */
+		memcpy(all, s->srcs, s->nsrcs * sizeof(*all));
 	in.nsrcs = s->nsrcs;
 	if (extra)
 		all[in.nsrcs++] = *extra;
@@ -313,8 +314,10 @@ int sg_store_reload_sources(struct sg_store *s, struct sg_source *files, size_t 
 		sg_sources_free(files, nfiles);
 		return -1;
 	}
-	memcpy(all, files, nfiles * sizeof(*all));
-	memcpy(all + nfiles, s->srcs + s->nfiles, napplied * sizeof(*all));
+	if (nfiles) /* NULL for an empty directory */
+		memcpy(all, files, nfiles * sizeof(*all));
+	if (napplied)
+		memcpy(all + nfiles, s->srcs + s->nfiles, napplied * sizeof(*all));
 	in.srcs = all;
 	in.nsrcs = nfiles + napplied;
 	in.replace_from = nfiles;
