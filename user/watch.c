@@ -227,9 +227,14 @@ static void release(struct sg_watch *w)
 static int lease(struct sg_watch *w, const char *path)
 {
 	int *grown, fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	struct stat st;
 
 	if (fd == -1)
 		return 0; /* gone or unreadable: the read reports it */
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
+		close(fd); /* a FIFO or a device: the read refuses it */
+		return 0;
+	}
 	if (fcntl(fd, F_SETLEASE, F_RDLCK) == -1) {
 		int err = errno;
 
