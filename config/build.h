@@ -20,6 +20,10 @@ struct sg_build {
 	struct sg_pctx c;
 	struct sg_res *res; /* Kubernetes resources, in load order */
 	size_t nres, capres;
+	/* res by kind, namespace and name: an open-addressing table of
+	 * index + 1 (0: empty), in the arena; k8s.c keeps it. */
+	size_t *res_slots;
+	size_t res_cap;
 	size_t nstandalone;
 	bool replace;			 /* duplicates replace (applied sources) */
 	const struct sg_res_id *deleted; /* resources to leave out */

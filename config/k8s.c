@@ -1,6 +1,7 @@
 /* The Kubernetes dialect: Gateway, HTTPRoute, TCPRoute, AgentgatewayPolicy,
  * Service and EndpointSlice, resolved on one host. Resources are collected
  * first (any order, any file), then built in dependency order. */
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -93,6 +94,67 @@ static int check_kind(struct sg_pctx *c, const struct sg_node *doc, const struct
 			   "EndpointSlice, Namespace, ReferenceGrant");
 }
 
+/* ---- the resource index: identities looked up in constant time, so that
+ * 10,000 resources are not compared pairwise ----------------------------- */
+
+static size_t res_hash(const char *kind, const char *ns, const char *name)
+{
+	const char *parts[] = { kind, ns, name };
+	uint64_t h = 14695981039346656037ull; /* FNV-1a over the three, 0-separated */
+
+	for (size_t i = 0; i < 3; i++) {
+		for (const char *p = parts[i]; *p; p++)
+			h = (h ^ (unsigned char)*p) * 1099511628211ull;
+		h *= 1099511628211ull;
+	}
+	return (size_t)h;
+}
+
+static struct sg_res *res_find(const struct sg_build *b, const char *kind, const char *ns,
+			       const char *name)
+{
+	size_t mask = b->res_cap - 1;
+
+	if (!b->res_cap)
+		return NULL;
+	for (size_t h = res_hash(kind, ns, name) & mask; b->res_slots[h]; h = (h + 1) & mask) {
+		struct sg_res *r = &b->res[b->res_slots[h] - 1];
+
+		if (!strcmp(r->kind, kind) && !strcmp(r->ns, ns) && !strcmp(r->name, name))
+			return r;
+	}
+	return NULL;
+}
+
+static void res_slot(size_t *slots, size_t cap, const struct sg_res *r, size_t i)
+{
+	size_t h = res_hash(r->kind, r->ns, r->name) & (cap - 1);
+
+	while (slots[h])
+		h = (h + 1) & (cap - 1);
+	slots[h] = i + 1;
+}
+
+/* Index b->res[i] (not there yet). The table stays at most half full; a
+ * grown one is a new arena block (the old one stays until the build is
+ * freed: the sizes add up to twice the last). Returns 0 or -1 (memory). */
+static int res_index(struct sg_build *b, size_t i)
+{
+	if (2 * b->nres > b->res_cap) {
+		size_t cap = b->res_cap ? 2 * b->res_cap : 64;
+		size_t *slots = sg_arena_alloc(b->c.a, cap * sizeof(*slots));
+
+		if (!slots)
+			return -1;
+		for (size_t j = 0; j < i; j++)
+			res_slot(slots, cap, &b->res[j], j);
+		b->res_slots = slots;
+		b->res_cap = cap;
+	}
+	res_slot(b->res_slots, b->res_cap, &b->res[i], i);
+	return 0;
+}
+
 /* `endpoints`/`ports` are accepted at the top level for EndpointSlice and
  * read there when it is built. */
 int sg_k8s_collect(struct sg_build *b, const struct sg_node *doc)
@@ -100,7 +162,7 @@ int sg_k8s_collect(struct sg_build *b, const struct sg_node *doc)
 	struct sg_pctx *c = &b->c;
 	struct doc_in in = { 0 };
 	struct meta_in meta = { 0 };
-	struct sg_res *r;
+	struct sg_res *r, *o;
 
 	if (sg_parse_fields(c, doc, doc_fields, &in, "") == -1)
 		return -1;
@@ -114,24 +176,19 @@ int sg_k8s_collect(struct sg_build *b, const struct sg_node *doc)
 		    !strcmp(d->ns, meta.ns ? meta.ns : "default"))
 			return 0;
 	}
-	for (size_t i = 0; i < b->nres; i++) {
-		struct sg_res *o = &b->res[i];
-
-		if (!strcmp(o->kind, in.kind) && !strcmp(o->name, meta.name) &&
-		    !strcmp(o->ns, meta.ns ? meta.ns : "default")) {
-			if (b->replace) {
-				o->api = in.api;
-				o->doc = doc;
-				o->spec = in.spec;
-				o->metadata = in.metadata;
-				o->labels = meta.labels;
-				return 0;
-			}
-			sg_diag_err(c->d, doc, "%s %s/%s is defined twice (first at %s:%u:%u)",
-				    in.kind, o->ns, o->name, o->doc->file, o->doc->line,
-				    o->doc->col);
-			return -1;
-		}
+	o = res_find(b, in.kind, meta.ns ? meta.ns : "default", meta.name);
+	if (o && b->replace) {
+		o->api = in.api;
+		o->doc = doc;
+		o->spec = in.spec;
+		o->metadata = in.metadata;
+		o->labels = meta.labels;
+		return 0;
+	}
+	if (o) {
+		sg_diag_err(c->d, doc, "%s %s/%s is defined twice (first at %s:%u:%u)", in.kind,
+			    o->ns, o->name, o->doc->file, o->doc->line, o->doc->col);
+		return -1;
 	}
 	r = sg_arena_push(c->a, &b->res, &b->nres, &b->capres, sizeof(*r));
 	if (!r)
@@ -144,17 +201,13 @@ int sg_k8s_collect(struct sg_build *b, const struct sg_node *doc)
 	r->spec = in.spec;
 	r->metadata = in.metadata;
 	r->labels = meta.labels;
-	return 0;
+	return res_index(b, b->nres - 1);
 }
 
 static const struct sg_res *find_res(const struct sg_build *b, const char *kind, const char *ns,
 				     const char *name)
 {
-	for (size_t i = 0; i < b->nres; i++)
-		if (!strcmp(b->res[i].kind, kind) && !strcmp(b->res[i].ns, ns) &&
-		    !strcmp(b->res[i].name, name))
-			return &b->res[i];
-	return NULL;
+	return res_find(b, kind, ns, name);
 }
 
 static int need_spec(struct sg_pctx *c, const struct sg_res *r)
