@@ -1,5 +1,6 @@
 /* The admin server (default 127.0.0.1:15000): config_dump, quitquitquit,
- * logging. One request per connection, answered from the loop it runs on. */
+ * logging; and the stats and readiness listeners. One request per
+ * connection, answered from the loop it runs on, within fixed bounds. */
 #ifndef SG_ADMIN_H
 #define SG_ADMIN_H
 
@@ -35,8 +36,12 @@ enum sg_admin_role {
 	SG_ADMIN_READY,
 };
 
-/* Listen on `addr` and serve `role` on `loop`. Returns NULL with a reason
- * in err[0..errlen) when the address is bad or cannot be bound. */
+/* Listen on `addr` and serve `role` on `loop`. Each connection carries one
+ * request: a head of 16 KiB at most (431), a body only for the admin API
+ * and of SG_CFG_MAX_TEXT at most (413), all of it within 10 s of the accept
+ * (else closed; 408 if part came), and an answer that must move every
+ * 10 s; past 128 open connections new ones are reset. Returns NULL with a
+ * reason in err[0..errlen) when the address is bad or cannot be bound. */
 struct sg_admin *sg_admin_start(struct sg_loop *loop, const char *addr, enum sg_admin_role role,
 				const struct sg_admin_ops *ops, char *err, size_t errlen);
 /* The admin API (SG_ADMIN_API) answers every request from a peer outside
