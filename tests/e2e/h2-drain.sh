@@ -28,7 +28,7 @@ for engine in $(engines); do
 	kill -TERM "$GW_PID"
 	wait "$GW_PID"
 	rc=$?
-	took=$(echo "$(date +%s.%N) - $t0" | bc)
+	took=$(awk -v a="$(date +%s.%N)" -v b="$t0" 'BEGIN{printf "%.3f", a - b}')
 	wait "$busy" "$idle"
 	check "gateway exit status" "$rc" 0
 	if time_in "$took" 0.8 3; then
