@@ -463,6 +463,7 @@ static cJSON *global(const struct sg_global *g)
 	cJSON_AddItemToObject(be, "keepalives", keepalive(&g->keepalives));
 	cJSON_AddItemToObject(be, "connectTimeout", dur(g->connect_timeout));
 	cJSON_AddItemToObject(be, "poolIdleTimeout", dur(g->pool_idle_timeout));
+	cJSON_AddItemToObject(be, "poolMaxSize", opt_int(g->pool_max_size));
 	return o;
 }
 

@@ -43,6 +43,7 @@ void sg_global_defaults(struct sg_global *g)
 	g->readiness_addr = "0.0.0.0:15021";
 	g->connect_timeout = SG_DUR_S(10);
 	g->pool_idle_timeout = SG_DUR_S(90);
+	g->pool_max_size = SG_UNSET;
 	g->drain_timeout = SG_DUR_S(10);
 	sg_keepalive_defaults(&g->keepalives);
 }

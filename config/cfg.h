@@ -299,6 +299,9 @@ struct sg_global {
 	const char *readiness_addr;
 	sg_dur connect_timeout;
 	sg_dur pool_idle_timeout;
+	/* Idle connections kept per endpoint (poolMaxSize); SG_UNSET: any
+	 * number. More may be open; the rest close when they go idle. */
+	int64_t pool_max_size;
 	struct sg_keepalive keepalives;
 	sg_dur drain_timeout; /* connectionTerminationDeadline */
 };

@@ -15,12 +15,23 @@ struct backend_globals {
 	struct sg_keepalive keepalives;
 };
 
+/* An integer that may be null (agentgateway's Option). */
+static int f_opt_i64(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
+{
+	if (sg_node_is_null(n)) {
+		*(int64_t *)dst = SG_UNSET;
+		return 0;
+	}
+	return sg_f_i64(c, n, dst, path);
+}
+
 static int f_backend_globals(struct sg_pctx *c, const struct sg_node *n, void *dst,
 			     const char *path)
 {
 	static const struct sg_field fields[] = {
 		{ "connectTimeout", sg_f_dur, offsetof(struct sg_global, connect_timeout) },
 		{ "poolIdleTimeout", sg_f_dur, offsetof(struct sg_global, pool_idle_timeout) },
+		{ "poolMaxSize", f_opt_i64, offsetof(struct sg_global, pool_max_size) },
 		{ "keepalives", sg_f_keepalive, offsetof(struct sg_global, keepalives) },
 		{ 0 },
 	};

@@ -737,7 +737,8 @@ static void response_complete(struct h2stream *s)
 	if (u) {
 		s->up = NULL;
 		if (s->resp_keep_alive && s->req_sent && idle_ms)
-			sg_pool_put(s->conn->ctx->pool, u, idle_ms);
+			sg_pool_put(s->conn->ctx->pool, u, idle_ms,
+				    s->conn->cfg->global.pool_max_size);
 		else
 			sg_upstream_close(u);
 	}

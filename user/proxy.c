@@ -464,7 +464,7 @@ static void release_upstream(struct client *c)
 	c->up_out = NULL;
 	c->up_in_len = 0;
 	if (c->resp_keep_alive && c->req_done && idle_ms)
-		sg_pool_put(c->ctx->pool, u, idle_ms);
+		sg_pool_put(c->ctx->pool, u, idle_ms, c->cfg->global.pool_max_size);
 	else
 		sg_upstream_close(u);
 }

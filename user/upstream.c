@@ -147,8 +147,18 @@ struct sg_upstream *sg_pool_take(struct sg_pool *p, const char *key)
 	return NULL;
 }
 
-void sg_pool_put(struct sg_pool *p, struct sg_upstream *u, uint64_t idle_ms)
+void sg_pool_put(struct sg_pool *p, struct sg_upstream *u, uint64_t idle_ms, int64_t max_idle)
 {
+	if (max_idle >= 0) {
+		int64_t same = 0;
+
+		for (struct sg_upstream *o = p->idle; o && same < max_idle; o = o->next)
+			same += !strcmp(o->key, u->key);
+		if (same >= max_idle) {
+			sg_upstream_close(u);
+			return;
+		}
+	}
 	u->io.cb = on_idle_io;
 	u->io.data = u;
 	u->k.io = NULL; /* a late ring event is not the backend closing it */

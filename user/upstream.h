@@ -45,8 +45,9 @@ size_t sg_pool_idle_count(const struct sg_pool *p);
  * it and must set io.cb/io.data before re-arming io. */
 struct sg_upstream *sg_pool_take(struct sg_pool *p, const char *key);
 /* Hand an idle, fully read connection back; closed after idle_ms or when
- * the backend closes it. */
-void sg_pool_put(struct sg_pool *p, struct sg_upstream *u, uint64_t idle_ms);
+ * the backend closes it. max_idle >= 0 (poolMaxSize): when the pool holds
+ * that many idle connections to u's endpoint already, u is closed instead. */
+void sg_pool_put(struct sg_pool *p, struct sg_upstream *u, uint64_t idle_ms, int64_t max_idle);
 
 /* Start a non-blocking connect to ep with TCP_NODELAY and the keepalive
  * policy applied. Returns the connection (writable when connected) or NULL
