@@ -65,6 +65,7 @@ struct h2conn {
 	uint64_t rx_at;	  /* last bytes from the client */
 	uint64_t pong_by; /* the PING in flight must be acked by then */
 	uint64_t idle_at; /* no stream open since a while */
+	uint64_t age_at;  /* maxConnectionDuration: GOAWAY then, 0 = none or sent */
 	uint64_t ping_ms, pong_ms, idle_ms;
 	size_t max_buffer; /* response bytes buffered per stream */
 };
@@ -1488,6 +1489,8 @@ static void conn_rearm(struct h2conn *c)
 		due = c->rx_at + c->ping_ms;
 	if (c->idle_at && (!due || c->idle_at < due))
 		due = c->idle_at;
+	if (c->age_at && (!due || c->age_at < due))
+		due = c->age_at;
 	if (due)
 		sg_timer_arm(c->ctx->loop, &c->timer, due);
 	else
@@ -1523,6 +1526,15 @@ static void on_conn_timer(struct sg_loop *loop, struct sg_timer *t)
 		stat(c, SG_STAT_TIMEOUT_IDLE);
 		conn_goaway_close(c, "idle timeout");
 		return;
+	}
+	if (c->age_at && n >= c->age_at) {
+		/* Old enough: no new stream; those open finish, then the
+		 * connection closes (sg_h2_alive turns false). */
+		c->age_at = 0;
+		sg_h2_goaway(c->h2, SG_H2_NO_ERROR, "max connection duration");
+		conn_flush(c);
+		if (c->closed)
+			return;
 	}
 	if (c->ping_ms && !c->pong_by && n >= c->rx_at + c->ping_ms) {
 		if (sg_h2_ping(c->h2) < 0) {
@@ -1601,6 +1613,7 @@ static void conn_setup(struct h2conn *c, uint64_t born)
 	c->max_buffer = h->max_buffer_size > 0 ? (size_t)h->max_buffer_size : 2097152;
 	c->rx_at = now(c);
 	c->idle_at = c->idle_ms ? born + c->idle_ms : 0;
+	c->age_at = h->max_connection_duration > 0 ? born + ms(h->max_connection_duration) : 0;
 }
 
 void sg_h2proxy_accept(struct sg_proxy_ctx *ctx, struct sg_cfg *cfg, const struct sg_bind *bind,

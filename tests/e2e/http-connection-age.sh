@@ -1,4 +1,4 @@
-# frontendPolicies.http.maxConnectionDuration 1s (agentgateway's key), every engine: a busy keep-alive HTTP/1 connection sending one request after another (each answered after 20 ms) gets whole responses, the first one answered after 1 s carries "Connection: close" and the connection ends right after it (no truncation, no reset); a connection left waiting after one response is closed 1 s after its connect although http1IdleTimeout is 10 min; config_dump shows the key; a config without it dumps the guides' frontend object unchanged.
+# frontendPolicies.http.maxConnectionDuration 1s (agentgateway's key), every engine: a busy keep-alive HTTP/1 connection sending one request after another (each answered after 20 ms) gets whole responses, the first one answered after 1 s carries "Connection: close" and the connection ends right after it (no truncation, no reset); a connection left waiting after one response is closed 1 s after its connect although http1IdleTimeout is 10 min; config_dump shows the key; a config without it dumps the guides' frontend object unchanged. HTTP/2 (h2c): a connection with a stream in flight at 1 s gets GOAWAY (NO_ERROR) and its stream still completes with 200; an idle one gets GOAWAY and is closed at 1 s.
 . "$(dirname "$0")/lib.sh"
 
 start_backend age
@@ -82,6 +82,22 @@ for engine in $(engines); do
 		fail "[$engine] waiting connection: $out"
 	stop_gateway
 done
+
+# HTTP/2: GOAWAY at the age, open streams finish.
+start_gateway -c "$WORK/config.yaml" || exit 1
+timeout 10 nghttp -v "http://127.0.0.1:8080/slow?delay=1500ms" >"$WORK/busy" 2>&1 &
+busy=$!
+/usr/bin/python3 "$E2E_DIR/h2_raw.py" keepalive 8080 4 --ack >"$WORK/idle"
+wait "$busy"
+grep -A2 'recv GOAWAY frame' "$WORK/busy" | grep -q 'error_code=NO_ERROR' && pass "h2 busy connection: GOAWAY" ||
+	fail "h2 busy connection: no GOAWAY: $(tail -5 "$WORK/busy")"
+grep -q ':status: 200' "$WORK/busy" && pass "h2 busy connection: its stream completed with 200" ||
+	fail "h2 busy connection: $(tail -5 "$WORK/busy")"
+got=$(jq -r '"\(.goaway.error) \(.goaway.at) \(.eof_at)"' "$WORK/idle")
+read -r err at eof <<<"$got"
+[ "$err" = 0 ] && awk "BEGIN{exit !($at >= 0.9 && $at <= 1.3 && $eof <= 1.5)}" &&
+	pass "h2 idle connection: GOAWAY at ${at}s, closed at ${eof}s" || fail "h2 idle connection: $got"
+stop_gateway
 
 start_gateway -c "$WORK/config.yaml" || exit 1
 got=$(curl -s http://127.0.0.1:15000/config_dump |
