@@ -66,8 +66,7 @@ static void release(struct shared *sh)
 	free(sh);
 }
 
-int sg_dns_lookup(const char *host, uint16_t port, int flags, struct sockaddr_storage *ss,
-		  socklen_t *len)
+int sg_dns_lookup(const char *host, uint16_t port, int flags, struct sg_dns_addrs *out)
 {
 	struct addrinfo hints = { .ai_socktype = SOCK_STREAM, .ai_flags = AI_NUMERICSERV | flags };
 	struct addrinfo *res;
@@ -80,10 +79,15 @@ int sg_dns_lookup(const char *host, uint16_t port, int flags, struct sockaddr_st
 		return errno;
 	if (rc != 0)
 		return EHOSTUNREACH;
-	memcpy(ss, res->ai_addr, res->ai_addrlen);
-	*len = res->ai_addrlen;
+	out->n = 0;
+	for (struct addrinfo *a = res; a && out->n < SG_DNS_MAX_ADDRS; a = a->ai_next) {
+		if (a->ai_addrlen > sizeof(out->ss[0]))
+			continue;
+		memcpy(&out->ss[out->n], a->ai_addr, a->ai_addrlen);
+		out->len[out->n++] = a->ai_addrlen;
+	}
 	freeaddrinfo(res);
-	return 0;
+	return out->n ? 0 : EHOSTUNREACH;
 }
 
 static void *resolver(void *arg)
@@ -94,8 +98,7 @@ static void *resolver(void *arg)
 	pthread_mutex_lock(&sh->lock);
 	for (;;) {
 		struct sg_dns_query *q;
-		struct sockaddr_storage ss = { 0 };
-		socklen_t len = 0;
+		struct sg_dns_addrs addrs = { 0 };
 		char host[sizeof(q->host)];
 		uint16_t port;
 		int err;
@@ -112,14 +115,13 @@ static void *resolver(void *arg)
 		/* q may be cancelled and freed while we look: only the copies
 		 * are used until the lock is back and busy still names it. */
 		pthread_mutex_unlock(&sh->lock);
-		err = sg_dns_lookup(host, port, 0, &ss, &len);
+		err = sg_dns_lookup(host, port, 0, &addrs);
 		pthread_mutex_lock(&sh->lock);
 		if (sh->busy != q)
 			continue;
 		sh->busy = NULL;
 		q->err = err;
-		q->addr = ss;
-		q->addrlen = len;
+		q->addrs = addrs;
 		push(&sh->answered, q);
 		/* The counter cannot overflow here; a failed write would only
 		 * mean that the loop has a wake-up pending already. */

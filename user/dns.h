@@ -15,6 +15,16 @@
 
 struct sg_dns;
 
+/* The addresses a name resolved to, in getaddrinfo()'s order (RFC 6724:
+ * ::1 before 127.0.0.1 for "localhost" on a stock Debian), at most
+ * SG_DNS_MAX_ADDRS of them. */
+#define SG_DNS_MAX_ADDRS 4
+struct sg_dns_addrs {
+	unsigned n;
+	socklen_t len[SG_DNS_MAX_ADDRS];
+	struct sockaddr_storage ss[SG_DNS_MAX_ADDRS];
+};
+
 /* One lookup, owned by the caller, which keeps it alive until its callback
  * has run or it was cancelled. */
 struct sg_dns_query {
@@ -23,21 +33,19 @@ struct sg_dns_query {
 	void (*done)(struct sg_dns_query *q); /* on the loop, once */
 	void *data;
 
-	/* The answer, valid in done(): err 0 and the first address, or an
-	 * errno value (EHOSTUNREACH: the name does not resolve). */
+	/* The answer, valid in done(): err 0 and the addresses (at least
+	 * one), or an errno value (EHOSTUNREACH: the name does not resolve). */
 	int err;
-	struct sockaddr_storage addr;
-	socklen_t addrlen;
+	struct sg_dns_addrs addrs;
 
 	struct sg_dns_query *next; /* private */
 };
 
-/* getaddrinfo() for a TCP connect to host:port, blocking: the first
- * address into *ss. `flags` adds AI_* flags (AI_NUMERICHOST: IP literals
- * only, which never asks a resolver). Returns 0 or an errno value
+/* getaddrinfo() for a TCP connect to host:port, blocking: the addresses
+ * into *out. `flags` adds AI_* flags (AI_NUMERICHOST: IP literals only,
+ * which never asks a resolver). Returns 0 (out->n >= 1) or an errno value
  * (EHOSTUNREACH when host does not resolve). */
-int sg_dns_lookup(const char *host, uint16_t port, int flags, struct sockaddr_storage *ss,
-		  socklen_t *len);
+int sg_dns_lookup(const char *host, uint16_t port, int flags, struct sg_dns_addrs *out);
 
 /* A resolver for the loop's thread. NULL only when out of memory. */
 struct sg_dns *sg_dns_new(struct sg_loop *loop);

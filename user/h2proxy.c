@@ -702,6 +702,8 @@ static void upstream_connected(struct h2stream *s)
 {
 	int err = sg_upstream_connect_error(s->up);
 
+	if (err == EINPROGRESS)
+		return; /* the name's next address */
 	if (err) {
 		attempt_failed(s, SG_FAIL_CONNECT, err);
 		return;

@@ -954,6 +954,8 @@ static void upstream_connected(struct client *c)
 {
 	int err = sg_upstream_connect_error(c->up);
 
+	if (err == EINPROGRESS)
+		return; /* the name's next address */
 	if (err) {
 		attempt_failed(c, SG_FAIL_CONNECT, err);
 		return;
@@ -1651,6 +1653,8 @@ static void on_tunnel_up(struct sg_loop *loop, struct sg_io *io, uint32_t revent
 	if (!c->up_connected) {
 		int err = sg_upstream_connect_error(c->up);
 
+		if (err == EINPROGRESS)
+			return; /* the name's next address */
 		if (err) {
 			client_close(c);
 			return;

@@ -87,6 +87,8 @@ void sg_upstream_close(struct sg_upstream *u)
 		free(u->dns);
 		u->dns = NULL;
 	}
+	free(u->alt);
+	u->alt = NULL;
 	sg_io_set(u->pool->loop, &u->io, 0);
 	if (u->fd >= 0) {
 		if (u->pool->kmap)
@@ -194,6 +196,29 @@ static int open_socket(struct sg_upstream *u, const struct sockaddr_storage *ss,
 	return 0;
 }
 
+/* Connects to the first of a's addresses that takes a socket and a
+ * non-blocking connect; the ones after it are kept for
+ * sg_upstream_connect_error to try when that connect fails. Returns 0 or
+ * the last errno value. */
+static int connect_addrs(struct sg_upstream *u, const struct sg_dns_addrs *a, unsigned from)
+{
+	int err = EHOSTUNREACH;
+
+	for (unsigned i = from; i < a->n; i++) {
+		err = open_socket(u, &a->ss[i], a->len[i]);
+		if (err)
+			continue;
+		if (i + 1 < a->n && a != u->alt) {
+			u->alt = malloc(sizeof(*u->alt));
+			if (u->alt)
+				*u->alt = *a;
+		}
+		u->alt_next = i + 1;
+		return 0;
+	}
+	return err;
+}
+
 /* The name's answer, on the loop: connect, and let the owner's events
  * through; a failure reaches the owner as a connect that failed. */
 static void on_resolved(struct sg_dns_query *q)
@@ -202,7 +227,7 @@ static void on_resolved(struct sg_dns_query *q)
 	struct sg_loop *loop = u->pool->loop;
 
 	u->dns = NULL;
-	u->err = q->err ? q->err : open_socket(u, &q->addr, q->addrlen);
+	u->err = q->err ? q->err : connect_addrs(u, &q->addrs, 0);
 	free(q);
 	if (!u->err && sg_io_attach(loop, &u->io, u->fd) == -1)
 		u->err = errno;
@@ -241,8 +266,7 @@ static int start_lookup(struct sg_upstream *u, const struct sg_endpoint *ep)
 struct sg_upstream *sg_upstream_connect(struct sg_pool *p, const struct sg_endpoint *ep,
 					const struct sg_keepalive *ka, int *err)
 {
-	struct sockaddr_storage ss;
-	socklen_t len = 0;
+	struct sg_dns_addrs addrs;
 	struct sg_upstream *u = calloc(1, sizeof(*u));
 
 	if (!u) {
@@ -255,8 +279,8 @@ struct sg_upstream *sg_upstream_connect(struct sg_pool *p, const struct sg_endpo
 	snprintf(u->key, sizeof(u->key), "%s:%u", ep->addr, ep->port);
 	sg_timer_init(&u->idle_timer, on_idle_timeout, u);
 	/* An IP literal connects now; a name once the resolver answers. */
-	if (sg_dns_lookup(ep->addr, ep->port, AI_NUMERICHOST, &ss, &len) == 0)
-		*err = open_socket(u, &ss, len);
+	if (sg_dns_lookup(ep->addr, ep->port, AI_NUMERICHOST, &addrs) == 0)
+		*err = connect_addrs(u, &addrs, 0);
 	else
 		*err = start_lookup(u, ep);
 	if (*err) {
@@ -267,7 +291,7 @@ struct sg_upstream *sg_upstream_connect(struct sg_pool *p, const struct sg_endpo
 	return u;
 }
 
-int sg_upstream_connect_error(const struct sg_upstream *u)
+int sg_upstream_connect_error(struct sg_upstream *u)
 {
 	int e = 0;
 	socklen_t len = sizeof(e);
@@ -275,6 +299,22 @@ int sg_upstream_connect_error(const struct sg_upstream *u)
 	if (u->err || u->fd < 0)
 		return u->err ? u->err : EINPROGRESS;
 	if (getsockopt(u->fd, SOL_SOCKET, SO_ERROR, &e, &len) == -1)
-		return errno;
+		e = errno;
+	/* That address refused: the name's next one, as curl and browsers
+	 * do ("localhost" is ::1 first, a backend may listen on 127.0.0.1
+	 * only). The connect timeout covers them all. */
+	while (e && u->alt && u->alt_next < u->alt->n) {
+		close(u->fd);
+		u->fd = -1;
+		if (connect_addrs(u, u->alt, u->alt_next) != 0)
+			break;
+		if (sg_io_attach(u->pool->loop, &u->io, u->fd) == -1)
+			return errno;
+		return EINPROGRESS;
+	}
+	if (!e) {
+		free(u->alt);
+		u->alt = NULL;
+	}
 	return e;
 }

@@ -11,6 +11,7 @@
 
 struct sg_pool;
 struct sg_dns_query;
+struct sg_dns_addrs;
 
 /* One connection to a backend endpoint. While in use, its owner sets
  * io.cb/io.data; while idle in the pool, the pool does. Owned by whoever
@@ -28,6 +29,8 @@ struct sg_upstream {
 	struct sg_keepalive ka;		 /* applied to the socket */
 	struct sg_dns_query *dns;	 /* the name's lookup under way, or NULL */
 	int err;			 /* the lookup, or the connect after it, failed */
+	struct sg_dns_addrs *alt;	 /* the name's other addresses while connecting */
+	unsigned alt_next;		 /* the one to try next */
 	struct sg_upstream *next, *prev; /* idle list */
 };
 
@@ -58,8 +61,10 @@ void sg_pool_put(struct sg_pool *p, struct sg_upstream *u, uint64_t idle_ms, int
 struct sg_upstream *sg_upstream_connect(struct sg_pool *p, const struct sg_endpoint *ep,
 					const struct sg_keepalive *ka, int *err);
 /* SO_ERROR of a connecting socket: 0 once connected; the lookup's error
- * for a name that did not resolve; EINPROGRESS while it is looked up. */
-int sg_upstream_connect_error(const struct sg_upstream *u);
+ * for a name that did not resolve; EINPROGRESS while it is looked up, or
+ * when that address failed and the name's next one is being connected
+ * (the owner waits for the next event as before). */
+int sg_upstream_connect_error(struct sg_upstream *u);
 /* Close and free (after the current loop pass). Idempotent. */
 void sg_upstream_close(struct sg_upstream *u);
 

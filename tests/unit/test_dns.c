@@ -76,9 +76,9 @@ static int teardown(void **state)
 
 static uint16_t port_of(const struct sg_dns_query *q)
 {
-	if (q->addr.ss_family == AF_INET)
-		return ntohs(((const struct sockaddr_in *)&q->addr)->sin_port);
-	return ntohs(((const struct sockaddr_in6 *)&q->addr)->sin6_port);
+	if (q->addrs.ss[0].ss_family == AF_INET)
+		return ntohs(((const struct sockaddr_in *)&q->addrs.ss[0])->sin_port);
+	return ntohs(((const struct sockaddr_in6 *)&q->addrs.ss[0])->sin6_port);
 }
 
 static void test_dns_answers_on_the_loop(void **state)
@@ -95,8 +95,9 @@ static void test_dns_answers_on_the_loop(void **state)
 	assert_int_equal(answered, 3);
 	for (int i = 0; i < 3; i++) {
 		assert_int_equal(q[i].err, 0);
-		assert_true(q[i].addr.ss_family == AF_INET || q[i].addr.ss_family == AF_INET6);
-		assert_true(q[i].addrlen > 0);
+		assert_true(q[i].addrs.ss[0].ss_family == AF_INET ||
+			    q[i].addrs.ss[0].ss_family == AF_INET6);
+		assert_true(q[i].addrs.n >= 1 && q[i].addrs.len[0] > 0);
 		assert_int_equal(port_of(&q[i]), 8080 + i);
 	}
 	/* Nothing more comes. */
