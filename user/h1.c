@@ -3,6 +3,7 @@
  * reports arrives in one piece. */
 #include "user/h1.h"
 
+#include <ctype.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <stdio.h>
@@ -54,18 +55,6 @@ static bool span_is(struct sg_h1_span s, const char *lit)
 	return s.len == strlen(lit) && strncasecmp(s.p, lit, s.len) == 0;
 }
 
-static int on_method(llhttp_t *p, const char *at, size_t len)
-{
-	state(p)->req->method = (struct sg_h1_span){ at, len };
-	return 0;
-}
-
-static int on_url(llhttp_t *p, const char *at, size_t len)
-{
-	state(p)->req->target = (struct sg_h1_span){ at, len };
-	return 0;
-}
-
 static int on_status(llhttp_t *p, const char *at, size_t len)
 {
 	state(p)->resp->reason = (struct sg_h1_span){ at, len };
@@ -107,9 +96,8 @@ static int on_headers_complete(llhttp_t *p)
 	return HPE_PAUSED;
 }
 
+/* The request line is ours (request_line()); llhttp reads the fields. */
 static const llhttp_settings_t request_settings = {
-	.on_method = on_method,
-	.on_url = on_url,
 	.on_header_field = on_header_field,
 	.on_header_value = on_header_value,
 	.on_headers_complete = on_headers_complete,
@@ -195,10 +183,11 @@ static bool names_ok(const struct h1_state *s)
 	return true;
 }
 
-/* Runs llhttp over buf and checks what every head must satisfy. */
-static enum sg_h1_result run(llhttp_t *p, const char *buf, size_t len, size_t *head_len)
+/* Runs llhttp over buf[from..len) and checks what every head must satisfy. */
+static enum sg_h1_result run(llhttp_t *p, const char *buf, size_t from, size_t len,
+			     size_t *head_len)
 {
-	llhttp_errno_t err = llhttp_execute(p, buf, len);
+	llhttp_errno_t err = llhttp_execute(p, buf + from, len - from);
 
 	if (err == HPE_PAUSED) {
 		*head_len = (size_t)(llhttp_get_error_pos(p) - buf);
@@ -235,28 +224,226 @@ static bool request_framing_ok(const llhttp_t *p, const struct sg_h1_req *req)
 	return hosts == 1 || (hosts == 0 && req->minor == 0);
 }
 
+/* ---- request line and authority ------------------------------------------ */
+
+static bool is_digit(unsigned char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+static bool is_hex(unsigned char c)
+{
+	return is_digit(c) || ((c | 0x20) >= 'a' && (c | 0x20) <= 'f');
+}
+
+/* RFC 3986 reg-name and IPv4address: unreserved, pct-encoded, sub-delims. */
+static size_t reg_name_len(const char *p, size_t len)
+{
+	size_t i = 0;
+
+	while (i < len) {
+		unsigned char c = (unsigned char)p[i];
+
+		if (c == '%' && i + 2 < len && is_hex((unsigned char)p[i + 1]) &&
+		    is_hex((unsigned char)p[i + 2])) {
+			i += 3;
+			continue;
+		}
+		if (!((c < 0x80 && isalnum(c)) || (c && strchr("-._~!$&'()*+,;=", c))))
+			break;
+		i++;
+	}
+	return i;
+}
+
+/* IP-literal: "[" IPv6address or IPvFuture "]"; only its alphabet is
+ * checked, the address itself is the backend's to read. */
+static size_t ip_literal_len(const char *p, size_t len)
+{
+	size_t i = 1;
+
+	while (i < len &&
+	       (is_hex((unsigned char)p[i]) || p[i] == ':' || p[i] == '.' || (p[i] | 0x20) == 'v'))
+		i++;
+	return i > 1 && i < len && p[i] == ']' ? i + 1 : 0;
+}
+
+bool sg_h1_authority_valid(const char *p, size_t len, bool need_port)
+{
+	size_t host = len && p[0] == '[' ? ip_literal_len(p, len) : reg_name_len(p, len);
+	size_t port;
+
+	if (!host)
+		return false;
+	if (host == len)
+		return !need_port;
+	if (p[host] != ':')
+		return false;
+	port = len - host - 1;
+	for (size_t i = host + 1; i < len; i++)
+		if (!is_digit((unsigned char)p[i]))
+			return false;
+	return port <= 5 && (port || !need_port);
+}
+
+/* Any token is a method (RFC 9110 §9.1), but methods are case-sensitive:
+ * "head" or "Connect" is refused, as a backend that reads it as HEAD or
+ * CONNECT would frame its response otherwise than we do. */
+static bool method_ok(struct sg_h1_span m)
+{
+	static const char *const standard[] = { "GET",	   "HEAD",    "POST",  "PUT",  "DELETE",
+						"CONNECT", "OPTIONS", "TRACE", "PATCH" };
+
+	for (size_t i = 0; i < sizeof(standard) / sizeof(standard[0]); i++)
+		if (span_is(m, standard[i]) && memcmp(m.p, standard[i], m.len) != 0)
+			return false;
+	return true;
+}
+
+/* "<method> SP <target> SP HTTP/1.<0|1> CRLF" (RFC 9112 §3): the method is
+ * any token (extension methods included), the target any run of visible
+ * bytes, so a TAB, another control character or a second space in it is
+ * refused. Sets method, target and minor; *line_len includes the CRLF. */
+static enum sg_h1_result request_line(const char *buf, size_t len, struct sg_h1_req *req,
+				      size_t *line_len)
+{
+	static const char version[] = "HTTP/1.";
+	size_t i = 0, start;
+
+	/* RFC 9112 §2.2: empty lines before the request line are skipped */
+	while (i + 1 < len && buf[i] == '\r' && buf[i + 1] == '\n')
+		i += 2;
+	for (start = i; i < len && is_tchar((unsigned char)buf[i]); i++)
+		;
+	if (i == len)
+		return SG_H1_PARTIAL;
+	if (i == start || buf[i] != ' ')
+		return SG_H1_INVALID;
+	req->method = (struct sg_h1_span){ buf + start, i - start };
+	if (!method_ok(req->method))
+		return SG_H1_INVALID;
+	start = ++i;
+	while (i < len && (unsigned char)buf[i] > ' ' && buf[i] != 0x7f)
+		i++;
+	if (i == len)
+		return SG_H1_PARTIAL;
+	if (i == start || buf[i] != ' ')
+		return SG_H1_INVALID;
+	req->target = (struct sg_h1_span){ buf + start, i - start };
+	start = ++i;
+	/* "HTTP/1.", the minor digit, CRLF: checked as far as it has come */
+	for (; i < len && i - start < 10; i++) {
+		size_t k = i - start;
+		bool ok = k < 7	   ? buf[i] == version[k]
+			  : k == 7 ? buf[i] == '0' || buf[i] == '1'
+				   : buf[i] == "\r\n"[k - 8];
+
+		if (!ok)
+			return SG_H1_INVALID;
+	}
+	if (i - start < 10)
+		return SG_H1_PARTIAL;
+	req->minor = (uint8_t)(buf[start + 7] - '0');
+	*line_len = i;
+	return SG_H1_DONE;
+}
+
+/* The request-target forms of RFC 9112 §3.2. An absolute-form target
+ * ("http://a.example:8080/p?q", scheme http or https) leaves its authority
+ * in *authority and the origin-form rest in req->target ("/" when the path
+ * is empty; "http://a?q", with no path before the query, is refused as it
+ * has no origin-form in the buffer). */
+static bool target_form(struct sg_h1_req *req, struct sg_h1_span *authority)
+{
+	struct sg_h1_span t = req->target;
+	size_t skip, end;
+
+	if (span_is(req->method, "CONNECT"))
+		return sg_h1_authority_valid(t.p, t.len, true);
+	if (t.len == 1 && t.p[0] == '*')
+		return span_is(req->method, "OPTIONS");
+	if (t.p[0] == '/')
+		return true;
+	if (t.len > 7 && !strncasecmp(t.p, "http://", 7))
+		skip = 7;
+	else if (t.len > 8 && !strncasecmp(t.p, "https://", 8))
+		skip = 8;
+	else
+		return false;
+	for (end = skip; end < t.len && t.p[end] != '/' && t.p[end] != '?'; end++)
+		;
+	*authority = (struct sg_h1_span){ t.p + skip, end - skip };
+	if (!sg_h1_authority_valid(authority->p, authority->len, false))
+		return false;
+	if (end < t.len && t.p[end] == '?')
+		return false;
+	req->target = end < t.len ? (struct sg_h1_span){ t.p + end, t.len - end }
+				  : (struct sg_h1_span){ "/", 1 };
+	return true;
+}
+
+/* The one Host the request is routed by and forwarded with (RFC 9112
+ * §3.2): an absolute-form target's authority replaces the received value
+ * (or becomes the Host of an HTTP/1.0 request that had none); then the
+ * value must be empty or a uri-host with an optional port (RFC 9110 §7.2),
+ * so "x/admin", "x y", "x, y" and "a@x" are refused. */
+static enum sg_h1_result host_rules(struct sg_h1_req *req, size_t max_headers,
+				    struct sg_h1_span authority)
+{
+	struct sg_h1_header *h = NULL;
+
+	for (size_t i = 0; i < req->nheaders; i++)
+		if (span_is(req->headers[i].name, "host"))
+			h = &req->headers[i];
+	if (authority.p && !h) {
+		if (req->nheaders >= max_headers)
+			return SG_H1_TOO_LARGE;
+		h = &req->headers[req->nheaders++];
+		h->name = (struct sg_h1_span){ "Host", 4 };
+	}
+	if (authority.p)
+		h->value = authority;
+	if (h && h->value.len && !sg_h1_authority_valid(h->value.p, h->value.len, false))
+		return SG_H1_INVALID;
+	return SG_H1_DONE;
+}
+
 enum sg_h1_result sg_h1_parse_request(const char *buf, size_t len, size_t max_headers,
 				      struct sg_h1_req *req)
 {
 	struct h1_state s = { .req = req, .headers = req->headers, .nheaders = &req->nheaders };
+	struct sg_h1_span authority = { NULL, 0 };
 	enum sg_h1_result rc;
 	llhttp_t parser;
+	size_t line_len;
+	char line[24];
 
 	*req = (struct sg_h1_req){
 		.headers = req->headers,
 		.headers_cap = req->headers_cap,
 		.content_length = -1,
 	};
-	init_parser(&parser, HTTP_REQUEST, &request_settings, &s, max_headers, req->headers_cap);
-	rc = run(&parser, buf, len, &req->head_len);
+	rc = request_line(buf, len, req, &line_len);
 	if (rc != SG_H1_DONE)
 		return rc;
-	req->minor = parser.http_minor;
+	if (!target_form(req, &authority))
+		return SG_H1_INVALID;
+	init_parser(&parser, HTTP_REQUEST, &request_settings, &s, max_headers, req->headers_cap);
+	/* llhttp knows a fixed list of methods and its own target rules, both
+	 * checked above: it reads a stand-in line, then the fields in buf. */
+	snprintf(line, sizeof(line), "GET / HTTP/1.%u\r\n", req->minor);
+	if (llhttp_execute(&parser, line, strlen(line)) != HPE_OK)
+		return SG_H1_INVALID;
+	rc = run(&parser, buf, line_len, len, &req->head_len);
+	if (rc != SG_H1_DONE)
+		return rc;
 	req->keep_alive = llhttp_should_keep_alive(&parser);
 	req->chunked = (parser.flags & F_CHUNKED) != 0;
 	if (parser.flags & F_CONTENT_LENGTH)
 		req->content_length = (int64_t)parser.content_length;
-	return request_framing_ok(&parser, req) ? SG_H1_DONE : SG_H1_INVALID;
+	if (!request_framing_ok(&parser, req))
+		return SG_H1_INVALID;
+	return host_rules(req, s.max_headers, authority);
 }
 
 /* Transfer-Encoding overrides Content-Length, and a backend that sends both,
@@ -290,7 +477,7 @@ enum sg_h1_result sg_h1_parse_response(const char *buf, size_t len, size_t max_h
 	 * Transfer-Encoding beside Content-Length through so that
 	 * response_framing() can follow RFC 9112 §6.3 instead of failing. */
 	llhttp_set_lenient_chunked_length(&parser, 1);
-	rc = run(&parser, buf, len, &resp->head_len);
+	rc = run(&parser, buf, 0, len, &resp->head_len);
 	if (rc != SG_H1_DONE)
 		return rc;
 	if (parser.status_code < 100 || parser.status_code > 599)
@@ -643,19 +830,45 @@ struct hop_rules {
 	bool keep_upgrade;
 };
 
+static const char *const hop_fixed[] = { "connection", "keep-alive", "proxy-connection", "te",
+					 "http2-settings" };
+static const char *const hop_framing[] = { "host", "content-length", "transfer-encoding" };
+
+static bool in_list(struct sg_h1_span name, const char *const *list, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (span_is(name, list[i]))
+			return true;
+	return false;
+}
+
+#define IN_LIST(name, list) in_list(name, list, sizeof(list) / sizeof(list[0]))
+
+/* "Content_Length", "Transfer_encoding", "Keep_Alive"...: nginx drops
+ * names with '_' (underscores_in_headers off) because a backend may fold
+ * '_' into '-' and take them for the real header. */
+static bool underscore_alias(struct sg_h1_span name)
+{
+	char folded[32];
+
+	if (!memchr(name.p, '_', name.len) || name.len > sizeof(folded))
+		return false;
+	for (size_t i = 0; i < name.len; i++)
+		folded[i] = name.p[i] == '_' ? '-' : name.p[i];
+	name.p = folded;
+	return IN_LIST(name, hop_fixed) || IN_LIST(name, hop_framing) || span_is(name, "upgrade");
+}
+
 static bool hop_by_hop(const struct hop_rules *r, struct sg_h1_span name)
 {
-	static const char *const fixed[] = { "connection", "keep-alive", "proxy-connection", "te" };
-	static const char *const framing[] = { "host", "content-length", "transfer-encoding" };
-
+	if (underscore_alias(name))
+		return true;
 	if (span_is(name, "upgrade"))
 		return !r->keep_upgrade;
-	for (size_t i = 0; i < sizeof(framing) / sizeof(framing[0]); i++)
-		if (span_is(name, framing[i]))
-			return false;
-	for (size_t i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++)
-		if (span_is(name, fixed[i]))
-			return true;
+	if (IN_LIST(name, hop_framing))
+		return false;
+	if (IN_LIST(name, hop_fixed))
+		return true;
 	for (size_t i = 0; i < r->nheaders; i++) {
 		const struct sg_h1_header *h = &r->headers[i];
 
@@ -771,4 +984,40 @@ ssize_t sg_h1_write_simple(uint16_t status, const char *reason, const char *body
 	put(&o, "\r\n", 2);
 	put(&o, body, body_len);
 	return o.full ? -1 : (ssize_t)o.len;
+}
+
+size_t sg_h1_upgrade_offer(const struct sg_h1_req *req, char *out, size_t cap)
+{
+	const struct sg_h1_span *up = sg_h1_header(req, "upgrade");
+	struct out o = { .p = out, .cap = cap ? cap - 1 : 0 };
+	const char *p, *end;
+	bool any = false;
+
+	if (!cap || !sg_h1_wants_upgrade(req))
+		goto none;
+	put_str(&o, "connection: upgrade\r\nupgrade: ");
+	for (p = up->p, end = up->p + up->len; p < end;) {
+		const char *comma = memchr(p, ',', (size_t)(end - p));
+		struct sg_h1_span item = { p, (size_t)((comma ? comma : end) - p) };
+
+		while (item.len && is_ows(*item.p))
+			item.p++, item.len--;
+		while (item.len && is_ows(item.p[item.len - 1]))
+			item.len--;
+		p = comma ? comma + 1 : end;
+		if (!item.len || span_is(item, "h2c"))
+			continue;
+		put_str(&o, any ? ", " : "");
+		put_span(&o, item);
+		any = true;
+	}
+	put_str(&o, "\r\n");
+	if (!any || o.full)
+		goto none;
+	out[o.len] = '\0';
+	return o.len;
+none:
+	if (cap)
+		out[0] = '\0';
+	return 0;
 }

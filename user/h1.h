@@ -80,11 +80,18 @@ enum sg_h1_body {
  * req->headers_cap; past it the result is SG_H1_TOO_LARGE. Bytes after head_len are not
  * looked at (a body or a pipelined request). Strict: CRLF line endings only,
  * no obs-fold, no NUL, field names are tokens (no space before the colon);
- * HTTP/1.0 or 1.1; Transfer-Encoding only as one "chunked" (no other
- * coding, no second line), never beside Content-Length, never in HTTP/1.0;
- * one Content-Length; exactly one Host in HTTP/1.1, at most one in HTTP/1.0.
- * Anything else is SG_H1_INVALID. *req is overwritten either way, except
- * headers and headers_cap, which are kept. */
+ * the method is any token; the target has no control character or space
+ * and is origin-form, "*" (OPTIONS only), authority-form host:port (CONNECT
+ * only) or absolute-form http(s)://authority[/path]; HTTP/1.0 or 1.1;
+ * Transfer-Encoding only as one "chunked" (no other coding, no second line),
+ * never beside Content-Length, never in HTTP/1.0; one Content-Length;
+ * exactly one Host in HTTP/1.1, at most one in HTTP/1.0, empty or a valid
+ * uri-host[:port]. An absolute-form target is read as RFC 9112 §3.2.2 says:
+ * target becomes its origin-form part ("/" when its path is empty, a span
+ * that is not in buf) and its authority replaces the Host value (or is added
+ * as a "Host" header to an HTTP/1.0 request without one). Anything else is
+ * SG_H1_INVALID. *req is overwritten either way, except headers and
+ * headers_cap, which are kept. */
 enum sg_h1_result sg_h1_parse_request(const char *buf, size_t len, size_t max_headers,
 				      struct sg_h1_req *req);
 
@@ -110,6 +117,19 @@ enum sg_h1_body sg_h1_response_body(const struct sg_h1_resp *resp, bool request_
 /* As sg_h1_response_body() for the request `req` was answered with; a 2xx to
  * CONNECT is SG_H1_BODY_CLOSE (a tunnel) whatever framing headers it has. */
 enum sg_h1_body sg_h1_response_body_for(const struct sg_h1_resp *resp, const struct sg_h1_req *req);
+
+/* Whether p[0..len) is an RFC 3986 uri-host with an optional ":port" (up
+ * to 5 digits; required when need_port): a reg-name or IPv4 address
+ * (unreserved, pct-encoded, sub-delims) or an IP-literal in brackets. No
+ * userinfo, path, space or comma list. */
+bool sg_h1_authority_valid(const char *p, size_t len, bool need_port);
+
+/* The upgrade to offer a backend for `req`: "connection: upgrade\r\n" and
+ * "upgrade: <protocols>\r\n" with the protocols the client asked for, less
+ * h2c (HTTP/2 is the gateway's to take, never a backend's). Written to
+ * out[0..cap) and NUL-terminated; returns its length, 0 when nothing is to
+ * be offered (no upgrade asked, only h2c, or it does not fit). */
+size_t sg_h1_upgrade_offer(const struct sg_h1_req *req, char *out, size_t cap);
 
 /* The client asks to switch protocols: Connection lists "upgrade" and an
  * Upgrade header is present. */
@@ -151,7 +171,10 @@ void sg_h1_chunked_skip(struct sg_h1_chunked *st, uint64_t n);
  * in CRLF, copied before the blank line.
  *
  * Hop-by-hop headers are dropped: Connection, Keep-Alive, Proxy-Connection,
- * TE, every header named in a Connection header, and Upgrade unless `extra`
+ * TE, HTTP2-Settings, every header named in a Connection header, every name
+ * with '_' that reads as one of those or as Content-Length,
+ * Transfer-Encoding or Upgrade once '_' is '-' ("Content_Length": a backend
+ * that folds '_' into '-' would read it as framing), and Upgrade unless `extra`
  * lists "upgrade" in a Connection line and carries no Upgrade line itself
  * (so an upgrade is forwarded either with the received Upgrade header or with
  * the one in `extra`, never both). Host, Content-Length and Transfer-Encoding

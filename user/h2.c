@@ -103,6 +103,14 @@ static int add_header(struct sg_h1_req *req, struct sg_h1_span name, struct sg_h
 	return 0;
 }
 
+/* :path is origin-form, or "*" for OPTIONS (RFC 9113 §8.3.1). */
+static bool target_ok(const struct sg_h1_req *req)
+{
+	if (req->target.len == 1 && req->target.p[0] == '*')
+		return req->method.len == 7 && !memcmp(req->method.p, "OPTIONS", 7);
+	return req->target.p[0] == '/';
+}
+
 int sg_h2_request_head(const struct sg_h2_field *f, size_t n, char *store, size_t cap,
 		       struct sg_h1_req *req)
 {
@@ -128,10 +136,14 @@ int sg_h2_request_head(const struct sg_h2_field *f, size_t n, char *store, size_
 		else if (field_is(&f[i], "host") && !host)
 			host = &f[i];
 	}
-	if (!req->method.len || !req->target.len || req->target.p[0] != '/')
+	if (!req->method.len || !req->target.len || !target_ok(req))
 		return -EINVAL;
 	if (authority || host) {
 		const struct sg_h2_field *h = authority ? authority : host;
+
+		/* the same Host rules as for HTTP/1 (RFC 9113 §8.3.1) */
+		if (h->value_len && !sg_h1_authority_valid(h->value, h->value_len, false))
+			return -EINVAL;
 
 		err = add_header(req, span("host", 4), span(h->value, h->value_len));
 	}

@@ -112,10 +112,11 @@ struct client {
 	const struct sg_backend_ref *backend;
 	bool stale_retry_used;
 	bool is_head;
-	bool is_connect;		  /* CONNECT: a 2xx turns the connection into a tunnel */
-	bool logged;			  /* access log line written for this request */
-	uint64_t started;		  /* loop ms when the head was complete */
-	uint16_t status;		  /* what the client was answered, 0 = nothing yet */
+	bool is_connect;   /* CONNECT: a 2xx turns the connection into a tunnel */
+	bool upgrade_sent; /* this attempt offered the backend an upgrade: a 101 may come */
+	bool logged;	   /* access log line written for this request */
+	uint64_t started;  /* loop ms when the head was complete */
+	uint16_t status;   /* what the client was answered, 0 = nothing yet */
 	uint64_t bytes_in, bytes_out;	  /* body bytes of this request / response */
 	char endpoint[80];		  /* last endpoint tried */
 	enum sg_relay_engine body_engine; /* what moved the response body */
@@ -783,8 +784,7 @@ static sg_dur attempt_timeout(const struct client *c)
 static int build_request_out(struct client *c)
 {
 	size_t cap = c->req.head_len + 1024 + c->body_len;
-	const struct sg_h1_span *upgrade = sg_h1_header(&c->req, "upgrade");
-	char extra[256] = "";
+	char extra[256];
 	ssize_t n;
 
 	/* `in` may have moved (grown while the body arrived): re-point the
@@ -795,10 +795,9 @@ static int build_request_out(struct client *c)
 	if (!c->up_out)
 		return -1;
 	/* Upgrade is hop-by-hop: it is dropped from the copied headers and
-	 * re-added here when the client asked for it. */
-	if (sg_h1_wants_upgrade(&c->req) && upgrade && upgrade->len < 200)
-		snprintf(extra, sizeof(extra), "connection: upgrade\r\nupgrade: %.*s\r\n",
-			 (int)upgrade->len, upgrade->p);
+	 * re-added here when the client asked for it (less h2c). Only then is
+	 * a 101 an answer. */
+	c->upgrade_sent = sg_h1_upgrade_offer(&c->req, extra, sizeof(extra)) > 0;
 	n = sg_h1_write_request(&c->req, c->ip, c->attempt, extra, c->up_out, cap);
 	if (n < 0)
 		return -1;
@@ -999,9 +998,17 @@ static void got_response_head(struct client *c)
 	bool tunnel, last;
 	ssize_t n;
 
+	if (c->resp.status == 101 && !c->upgrade_sent) {
+		/* A tunnel nobody asked for would carry the client's next
+		 * bytes to the backend unparsed: an invalid response. */
+		SG_WARN("%s: backend sent 101 to a request without Upgrade", c->ip);
+		attempt_failed(c, SG_FAIL_BAD_RESPONSE, EPROTO);
+		return;
+	}
 	if (c->resp.status >= 100 && c->resp.status < 200 && c->resp.status != 101) {
-		/* Interim: pass it on and keep waiting for the final head. */
-		if (client_write(c, c->up_in, c->resp.head_len) == -1) {
+		/* Interim: pass it on (an HTTP/1.0 client knows none, RFC 9110
+		 * §15.2) and keep waiting for the final head. */
+		if (c->req.minor && client_write(c, c->up_in, c->resp.head_len) == -1) {
 			client_close(c);
 			return;
 		}
@@ -1036,7 +1043,11 @@ static void got_response_head(struct client *c)
 		(c->resp_body == SG_H1_BODY_LENGTH && whole == (size_t)c->resp.content_length));
 	iov[0] = (struct iovec){ .iov_base = head, .iov_len = n > 0 ? (size_t)n : 0 };
 	iov[1] = (struct iovec){ .iov_base = c->up_in + c->resp.head_len, .iov_len = whole };
-	if (n < 0 || client_writev(c, iov, 2, last ? MSG_MORE : 0) == -1) {
+	if (n < 0) {
+		fail_request(c, SG_FAIL_BAD_RESPONSE, EMSGSIZE);
+		return;
+	}
+	if (client_writev(c, iov, 2, last ? MSG_MORE : 0) == -1) {
 		client_close(c);
 		return;
 	}
@@ -1106,6 +1117,14 @@ static void got_response_head(struct client *c)
 	drive_response(c);
 }
 
+/* A response head over PROXY_HEAD_MAX: the attempt failed with an invalid
+ * response (503), in the log as such. */
+static void response_too_large(struct client *c)
+{
+	SG_WARN("%s: backend response head over %d KiB", c->ip, PROXY_HEAD_MAX / 1024);
+	fail_request(c, SG_FAIL_BAD_RESPONSE, EMSGSIZE);
+}
+
 /* Parse what is buffered. Returns true when more bytes are needed. */
 static bool parse_upstream_head(struct client *c)
 {
@@ -1118,9 +1137,13 @@ static bool parse_upstream_head(struct client *c)
 		case SG_H1_PARTIAL:
 			if (c->up_in_len <= PROXY_HEAD_MAX)
 				return true;
-			fail_request(c, SG_FAIL_BAD_RESPONSE, EMSGSIZE);
+			response_too_large(c);
 			return false;
 		case SG_H1_DONE:
+			if (c->resp.head_len > PROXY_HEAD_MAX) {
+				response_too_large(c);
+				return false;
+			}
 			got_response_head(c);
 			/* A 1xx was passed on: the final head may follow in
 			 * the same buffer. */
