@@ -270,6 +270,33 @@ static const struct vector smuggling[] = {
 	{ "TE chunked on two lines", "POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n"
 				     "Transfer-Encoding: chunked\r\n\r\n" },
 	{ "TE , chunked", "POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: , chunked\r\n\r\n" },
+	/* issue 15: RFC 9112 §3.2 and RFC 9110 §7.2 want 400 for these */
+	{ "Host with a path", "GET / HTTP/1.1\r\nHost: x/admin\r\n\r\n" },
+	{ "Host list", "GET / HTTP/1.1\r\nHost: x, y\r\n\r\n" },
+	{ "Host with a space", "GET / HTTP/1.1\r\nHost: x y\r\n\r\n" },
+	{ "Host with userinfo", "GET / HTTP/1.1\r\nHost: a@x\r\n\r\n" },
+	{ "Host with a query", "GET / HTTP/1.1\r\nHost: x?y\r\n\r\n" },
+	{ "Host port not digits", "GET / HTTP/1.1\r\nHost: x:8o\r\n\r\n" },
+	{ "Host port too long", "GET / HTTP/1.1\r\nHost: x:123456\r\n\r\n" },
+	{ "Host two colons", "GET / HTTP/1.1\r\nHost: x:1:2\r\n\r\n" },
+	{ "Host bad IP-literal", "GET / HTTP/1.1\r\nHost: [::1\r\n\r\n" },
+	{ "Host port only", "GET / HTTP/1.1\r\nHost: :80\r\n\r\n" },
+	{ "Host bad pct-encoding", "GET / HTTP/1.1\r\nHost: x%zz\r\n\r\n" },
+	{ "Host obs-text", "GET / HTTP/1.1\r\nHost: caf\xc3\xa9\r\n\r\n" },
+	{ "TAB in target", "GET /a\tb HTTP/1.1\r\nHost: h\r\n\r\n" },
+	{ "CTL in target", "GET /a\001b HTTP/1.1\r\nHost: h\r\n\r\n" },
+	{ "DEL in target", "GET /a\177b HTTP/1.1\r\nHost: h\r\n\r\n" },
+	{ "TAB before version", "GET /\tHTTP/1.1\r\nHost: h\r\n\r\n" },
+	{ "two spaces", "GET  / HTTP/1.1\r\nHost: h\r\n\r\n" },
+	{ "relative target", "GET a/b HTTP/1.1\r\nHost: h\r\n\r\n" },
+	{ "* with GET", "GET * HTTP/1.1\r\nHost: h\r\n\r\n" },
+	{ "absolute-form ftp", "GET ftp://h/x HTTP/1.1\r\nHost: h\r\n\r\n" },
+	{ "absolute-form userinfo", "GET http://a@h/x HTTP/1.1\r\nHost: h\r\n\r\n" },
+	{ "absolute-form empty authority", "GET http:///x HTTP/1.1\r\nHost: h\r\n\r\n" },
+	{ "CONNECT without port", "CONNECT h HTTP/1.1\r\nHost: h\r\n\r\n" },
+	{ "CONNECT origin-form", "CONNECT / HTTP/1.1\r\nHost: h\r\n\r\n" },
+	{ "head in lower case", "head / HTTP/1.1\r\nHost: h\r\n\r\n" },
+	{ "Connect in mixed case", "Connect h:1 HTTP/1.1\r\nHost: h\r\n\r\n" },
 };
 
 static void test_h1_request_rejects_smuggling_vectors(void **unused)
@@ -292,6 +319,16 @@ static const struct vector accepted[] = {
 	{ "tab in value", "GET / HTTP/1.1\r\nHost: h\r\nX: a\tb\r\n\r\n" },
 	{ "CONNECT", "CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n" },
 	{ "absolute-form", "GET http://h/x HTTP/1.1\r\nHost: h\r\n\r\n" },
+	/* issue 15: valid requests that were refused */
+	{ "Content-Length with trailing OWS", "POST / HTTP/1.1\r\nHost: h\r\n"
+					      "Content-Length: 5 \r\n\r\n" },
+	{ "extension method", "PURGEX / HTTP/1.1\r\nHost: h\r\n\r\n" },
+	{ "OPTIONS *", "OPTIONS * HTTP/1.1\r\nHost: h\r\n\r\n" },
+	{ "Host IPv6 literal", "GET / HTTP/1.1\r\nHost: [2001:db8::1]:8080\r\n\r\n" },
+	{ "Host pct-encoded, sub-delims", "GET / HTTP/1.1\r\nHost: a%2Db!$&'()*+,;=\r\n\r\n" },
+	{ "Host empty", "GET / HTTP/1.1\r\nHost:\r\n\r\n" },
+	{ "Host empty port", "GET / HTTP/1.1\r\nHost: h:\r\n\r\n" },
+	{ "obs-text in target", "GET /caf\xc3\xa9 HTTP/1.1\r\nHost: h\r\n\r\n" },
 };
 
 static void test_h1_request_accepts_valid_edges(void **unused)
@@ -938,6 +975,112 @@ static void test_h1_write_simple(void **unused)
 				 -1);
 }
 
+/* RFC 9112 §3.2.2: the authority of an absolute-form target replaces Host,
+ * and the backend gets the origin-form with that Host. */
+static void test_h1_request_absolute_form_replaces_host(void **unused)
+{
+	struct sg_h1_req req = { .headers = req_slots, .headers_cap = SG_H1_MAX_HEADERS };
+	char out[512];
+	ssize_t n;
+
+	assert_int_equal(parse_req("GET HTTP://a.example:8080/p?q=1 HTTP/1.1\r\nHost: other\r\n"
+				   "X: y\r\n\r\n",
+				   &req),
+			 SG_H1_DONE);
+	expect_span(req.target, "/p?q=1");
+	expect_span(*sg_h1_header(&req, "host"), "a.example:8080");
+	n = sg_h1_write_request(&req, NULL, 0, NULL, out, sizeof(out));
+	expect_output(out, n, "GET /p?q=1 HTTP/1.1\r\nHost: a.example:8080\r\nX: y\r\n\r\n");
+
+	assert_int_equal(parse_req("GET https://[::1] HTTP/1.0\r\n\r\n", &req), SG_H1_DONE);
+	expect_span(req.target, "/");
+	expect_span(*sg_h1_header(&req, "host"), "[::1]");
+	n = sg_h1_write_request(&req, NULL, 0, NULL, out, sizeof(out));
+	expect_output(out, n, "GET / HTTP/1.1\r\nHost: [::1]\r\n\r\n");
+}
+
+static void test_h1_request_extension_method_and_asterisk(void **unused)
+{
+	struct sg_h1_req req = { .headers = req_slots, .headers_cap = SG_H1_MAX_HEADERS };
+	char out[256];
+	ssize_t n;
+
+	assert_int_equal(parse_req("\r\nPURGEX /a HTTP/1.1\r\nHost: h\r\n\r\n", &req), SG_H1_DONE);
+	expect_span(req.method, "PURGEX");
+	expect_span(req.target, "/a");
+	assert_int_equal(parse_req("OPTIONS * HTTP/1.1\r\nHost: h\r\n\r\n", &req), SG_H1_DONE);
+	n = sg_h1_write_request(&req, NULL, 0, NULL, out, sizeof(out));
+	expect_output(out, n, "OPTIONS * HTTP/1.1\r\nHost: h\r\n\r\n");
+	assert_int_equal(parse_req("POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 5 \r\n\r\n",
+				   &req),
+			 SG_H1_DONE);
+	assert_int_equal(req.content_length, 5);
+}
+
+/* A request line is PARTIAL until its CRLF, and a bad byte in it is
+ * refused before the line is whole. */
+static void test_h1_request_line_in_pieces(void **unused)
+{
+	struct sg_h1_req req = { .headers = req_slots, .headers_cap = SG_H1_MAX_HEADERS };
+	const char *whole = "PURGEX /a HTTP/1.1\r\nHost: h\r\n\r\n";
+
+	for (size_t i = 0; i < strlen(whole); i++)
+		if (sg_h1_parse_request(whole, i, SG_H1_MAX_HEADERS, &req) != SG_H1_PARTIAL)
+			fail_msg("prefix of %zu bytes: not PARTIAL", i);
+	assert_int_equal(sg_h1_parse_request("GET /\t", 6, SG_H1_MAX_HEADERS, &req), SG_H1_INVALID);
+	assert_int_equal(sg_h1_parse_request("GET / HTTP/2", 12, SG_H1_MAX_HEADERS, &req),
+			 SG_H1_INVALID);
+}
+
+/* nginx's underscores_in_headers off, for the names that matter: a
+ * backend folding '_' into '-' must not see framing or hop-by-hop fields. */
+static void test_h1_write_request_drops_underscore_aliases(void **unused)
+{
+	struct sg_h1_req req = { .headers = req_slots, .headers_cap = SG_H1_MAX_HEADERS };
+	char out[512];
+	ssize_t n;
+
+	assert_int_equal(parse_req("POST / HTTP/1.1\r\nHost: h\r\nContent_Length: 40\r\n"
+				   "Transfer_Encoding: chunked\r\nkeep_alive: 1\r\nProxy_Connection: x\r\n"
+				   "Up_grade: x\r\nUpgrade_: y\r\nUPGRADE: websocket\r\n"
+				   "HTTP2-Settings: AAMAAABkAAQAAP__\r\nX_Ok: 1\r\nContent-Length: 0\r\n\r\n",
+				   &req),
+			 SG_H1_DONE);
+	n = sg_h1_write_request(&req, NULL, 0, NULL, out, sizeof(out));
+	expect_output(out, n,
+		      "POST / HTTP/1.1\r\nHost: h\r\nUp_grade: x\r\nUpgrade_: y\r\nX_Ok: 1\r\n"
+		      "Content-Length: 0\r\n\r\n");
+}
+
+/* h2c is the gateway's to take: never offered to a backend. */
+static void test_h1_upgrade_offer_drops_h2c(void **unused)
+{
+	struct sg_h1_req req = { .headers = req_slots, .headers_cap = SG_H1_MAX_HEADERS };
+	char out[256], small[20];
+	ssize_t n;
+
+	assert_int_equal(parse_req("GET / HTTP/1.1\r\nHost: h\r\nConnection: Upgrade, "
+				   "HTTP2-Settings\r\nUpgrade: h2c\r\nHTTP2-Settings: AAA\r\n\r\n",
+				   &req),
+			 SG_H1_DONE);
+	assert_int_equal(sg_h1_upgrade_offer(&req, out, sizeof(out)), 0);
+	assert_string_equal(out, "");
+	n = sg_h1_write_request(&req, NULL, 0, out, out + 64, sizeof(out) - 64);
+	expect_output(out + 64, n, "GET / HTTP/1.1\r\nHost: h\r\n\r\n");
+
+	assert_int_equal(parse_req("GET / HTTP/1.1\r\nHost: h\r\nConnection: upgrade\r\n"
+				   "Upgrade: H2C, websocket ,foo/2\r\n\r\n",
+				   &req),
+			 SG_H1_DONE);
+	assert_int_equal(sg_h1_upgrade_offer(&req, out, sizeof(out)),
+			 strlen("connection: upgrade\r\nupgrade: websocket, foo/2\r\n"));
+	assert_string_equal(out, "connection: upgrade\r\nupgrade: websocket, foo/2\r\n");
+	assert_int_equal(sg_h1_upgrade_offer(&req, small, sizeof(small)), 0);
+	assert_int_equal(parse_req("GET / HTTP/1.1\r\nHost: h\r\nUpgrade: websocket\r\n\r\n", &req),
+			 SG_H1_DONE);
+	assert_int_equal(sg_h1_upgrade_offer(&req, out, sizeof(out)), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -972,6 +1115,11 @@ int main(void)
 		cmocka_unit_test(test_h1_write_request_too_small),
 		cmocka_unit_test(test_h1_write_response),
 		cmocka_unit_test(test_h1_write_simple),
+		cmocka_unit_test(test_h1_request_absolute_form_replaces_host),
+		cmocka_unit_test(test_h1_request_extension_method_and_asterisk),
+		cmocka_unit_test(test_h1_request_line_in_pieces),
+		cmocka_unit_test(test_h1_write_request_drops_underscore_aliases),
+		cmocka_unit_test(test_h1_upgrade_offer_drops_h2c),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
