@@ -181,6 +181,32 @@ static void test_h2_request_head_rejects(void **unused)
 	free(many);
 }
 
+/* issue 15: :authority (or host) follows the HTTP/1 Host rules; :path "*"
+ * is valid for OPTIONS only. */
+static void test_h2_request_head_host_rules_and_asterisk(void **unused)
+{
+	static const char *const bad[] = { "x/admin", "x, y", "x y", "a@x", "x:8o" };
+	struct sg_h1_req req = { .headers = req_slots, .headers_cap = SG_H1_MAX_HEADERS };
+	char store[16];
+
+	for (size_t i = 0; i < ARRAY_LEN(bad); i++) {
+		struct sg_h2_field a[] = { field(":method", "GET"), field(":path", "/"),
+					   field(":authority", bad[i]) };
+		struct sg_h2_field h[] = { field(":method", "GET"), field(":path", "/"),
+					   field("host", bad[i]) };
+
+		if (sg_h2_request_head(a, 3, store, sizeof(store), &req) != -EINVAL ||
+		    sg_h2_request_head(h, 3, store, sizeof(store), &req) != -EINVAL)
+			fail_msg("Host \"%s\" was taken", bad[i]);
+	}
+	struct sg_h2_field star[] = { field(":method", "OPTIONS"), field(":path", "*"),
+				      field(":authority", "[::1]:80") };
+	assert_int_equal(sg_h2_request_head(star, 3, store, sizeof(store), &req), 0);
+	expect_span(req.target, "*");
+	star[0] = field(":method", "GET");
+	assert_int_equal(sg_h2_request_head(star, 3, store, sizeof(store), &req), -EINVAL);
+}
+
 /* The caller's slots bound the fields too. */
 static void test_h2_request_head_stops_at_headers_cap(void **unused)
 {
@@ -599,6 +625,7 @@ int main(void)
 		cmocka_unit_test(test_h2_request_head_to_http1),
 		cmocka_unit_test(test_h2_request_head_host_without_authority),
 		cmocka_unit_test(test_h2_request_head_rejects),
+		cmocka_unit_test(test_h2_request_head_host_rules_and_asterisk),
 		cmocka_unit_test(test_h2_request_head_stops_at_headers_cap),
 		cmocka_unit_test(test_h2_response_fields_drop_hop_by_hop),
 		cmocka_unit_test(test_h2_response_fields_chunked_loses_framing),
