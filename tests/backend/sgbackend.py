@@ -131,8 +131,17 @@ first occurrence of a parameter wins; an invalid value gives 400):
       twocl        (response smuggling) a response with "Content-Length: 5"
                    and "Content-Length: L" (L = 5 + len(SMUGGLED)), the body
                    "hello" then SMUGGLED; the connection stays open.
+      switch101    (edge) "101 Switching Protocols" (Upgrade: websocket)
+                   whatever the request asked, then the connection goes on
+                   reading HTTP requests, so /requests counts any request a
+                   gateway tunnels after the 101.
+      bighead      (edge) a 200 whose head carries "x-big: " and size=N
+                   (default 70000) bytes of 'a', body "ok".
+      early103     (edge) "103 Early Hints" with a Link header, then the
+                   normal response.
                    Fault modes act only on failing attempts (see succeedAfter);
-                   chunked, closedelim, clte and twocl always apply.
+                   chunked, closedelim, clte, twocl and the edge modes always
+                   apply.
     chunk=C          chunk size for mode=chunked (>= 1, default 100).
     stall=DUR        stall time for mode=stall (default 60s).
 
@@ -170,7 +179,12 @@ FAULT_MODES = frozenset({"reset", "close", "closemid", "stall", "garbage",
                          "headreset", "midreset"})
 RESET_PAUSE = 0.3         # headreset/midreset: sent bytes arrive before the RST
 SMUGGLE_MODES = frozenset({"clte", "twocl"})
-MODES = FAULT_MODES | SMUGGLE_MODES | {"chunked", "closedelim"}
+EDGE_MODES = frozenset({"switch101", "bighead", "early103"})
+MODES = FAULT_MODES | SMUGGLE_MODES | EDGE_MODES | {"chunked", "closedelim"}
+SWITCH_101 = (b"HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\n"
+              b"Upgrade: websocket\r\n\r\n")
+EARLY_103 = b"HTTP/1.1 103 Early Hints\r\nLink: </style.css>; rel=preload\r\n\r\n"
+DEFAULT_BIGHEAD = 70000
 # The second response hidden in the clte and twocl bodies.
 SMUGGLED = (b"HTTP/1.1 299 Smuggled\r\nContent-Length: 8\r\nx-smuggled: yes\r\n"
             b"\r\nsmuggled")
@@ -801,6 +815,17 @@ def handle_request(conn, reader, ctx, req):
     if mode in SMUGGLE_MODES:
         send_smuggling(conn, ctx, req, mode, status)
         return req.keep_alive
+    if mode == "switch101":
+        conn.sendall(SWITCH_101)
+        return True
+    if mode == "bighead":
+        size = params.size if params.size is not None else DEFAULT_BIGHEAD
+        conn.sendall(response_head(ctx, status, [("x-big", "a" * size),
+                                                 ("Content-Length", "2")],
+                                   not req.keep_alive, req) + b"ok")
+        return req.keep_alive
+    if mode == "early103":
+        conn.sendall(EARLY_103)
     if params.size is not None:
         body, ctype = PatternBody(params.size), "application/octet-stream"
     elif kind == "upload":
