@@ -1095,6 +1095,9 @@ static const struct sg_route *route_request(struct h2stream *s)
 		.ctx = &s->req,
 	};
 
+	/* OPTIONS * is about the server as a whole: routes see "/" */
+	if (s->req.target.len == 1 && s->req.target.p[0] == '*')
+		in.path = "/";
 	s->listener =
 		sg_route_listener(stream_bind(s), host ? host->p : NULL, host ? host->len : 0);
 	if (!s->listener)

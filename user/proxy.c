@@ -1430,8 +1430,9 @@ static const struct sg_route *route_request(struct client *c)
 		.ctx = &c->req,
 	};
 
-	if (c->is_connect) {
-		/* An authority-form target has no path: routes see "/". */
+	if (c->is_connect || (c->req.target.len == 1 && c->req.target.p[0] == '*')) {
+		/* An authority-form target, or the asterisk-form of OPTIONS *
+		 * (the server as a whole), has no path: routes see "/". */
 		in.path = "/";
 		in.path_len = 1;
 		in.query = "";
