@@ -1011,9 +1011,9 @@ static void test_h1_request_extension_method_and_asterisk(void **unused)
 	assert_int_equal(parse_req("OPTIONS * HTTP/1.1\r\nHost: h\r\n\r\n", &req), SG_H1_DONE);
 	n = sg_h1_write_request(&req, NULL, 0, NULL, out, sizeof(out));
 	expect_output(out, n, "OPTIONS * HTTP/1.1\r\nHost: h\r\n\r\n");
-	assert_int_equal(parse_req("POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 5 \r\n\r\n",
-				   &req),
-			 SG_H1_DONE);
+	assert_int_equal(
+		parse_req("POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 5 \r\n\r\n", &req),
+		SG_H1_DONE);
 	assert_int_equal(req.content_length, 5);
 }
 
@@ -1040,12 +1040,14 @@ static void test_h1_write_request_drops_underscore_aliases(void **unused)
 	char out[512];
 	ssize_t n;
 
-	assert_int_equal(parse_req("POST / HTTP/1.1\r\nHost: h\r\nContent_Length: 40\r\n"
-				   "Transfer_Encoding: chunked\r\nkeep_alive: 1\r\nProxy_Connection: x\r\n"
-				   "Up_grade: x\r\nUpgrade_: y\r\nUPGRADE: websocket\r\n"
-				   "HTTP2-Settings: AAMAAABkAAQAAP__\r\nX_Ok: 1\r\nContent-Length: 0\r\n\r\n",
-				   &req),
-			 SG_H1_DONE);
+	assert_int_equal(
+		parse_req(
+			"POST / HTTP/1.1\r\nHost: h\r\nContent_Length: 40\r\n"
+			"Transfer_Encoding: chunked\r\nkeep_alive: 1\r\nProxy_Connection: x\r\n"
+			"Up_grade: x\r\nUpgrade_: y\r\nUPGRADE: websocket\r\n"
+			"HTTP2-Settings: AAMAAABkAAQAAP__\r\nX_Ok: 1\r\nContent-Length: 0\r\n\r\n",
+			&req),
+		SG_H1_DONE);
 	n = sg_h1_write_request(&req, NULL, 0, NULL, out, sizeof(out));
 	expect_output(out, n,
 		      "POST / HTTP/1.1\r\nHost: h\r\nUp_grade: x\r\nUpgrade_: y\r\nX_Ok: 1\r\n"
