@@ -874,6 +874,13 @@ static void got_response_head(struct h2stream *s)
 	body_in(s, s->up_in + s->resp.head_len, extra);
 }
 
+/* A response head over H2P_HEAD_MAX: 503 invalid response, logged. */
+static void response_too_large(struct h2stream *s)
+{
+	SG_WARN("%s: backend response head over %d KiB", s->conn->ip, H2P_HEAD_MAX / 1024);
+	fail(s, SG_FAIL_BAD_RESPONSE, EMSGSIZE);
+}
+
 /* Parse the buffered response head(s). */
 static void parse_response_head(struct h2stream *s)
 {
@@ -881,12 +888,17 @@ static void parse_response_head(struct h2stream *s)
 		switch (sg_h1_parse_response(s->up_in, s->up_in_len, SG_H1_MAX_HEADERS, &s->resp)) {
 		case SG_H1_PARTIAL:
 			if (s->up_in_len > H2P_HEAD_MAX)
-				fail(s, SG_FAIL_BAD_RESPONSE, EMSGSIZE);
+				response_too_large(s);
 			return;
 		case SG_H1_DONE:
 			break;
 		default:
 			attempt_failed(s, SG_FAIL_BAD_RESPONSE, EPROTO);
+			return;
+		}
+		if (s->resp.head_len > H2P_HEAD_MAX) {
+			/* whole in one read, but over the limit all the same */
+			response_too_large(s);
 			return;
 		}
 		if (s->resp.status == 101) {

@@ -113,6 +113,11 @@ def h2_checks():
         report(ok and t1["heads"] == t0["heads"],
                "HTTP/2 :authority %r -> 400 %r, nothing forwarded (got %d %r, %d heads)"
                % (host, BAD_REQUEST.decode(), code, body[:60], t1["heads"] - t0["heads"]))
+    want = b"upstream call failed: invalid response: Message too long"
+    for size in (70000, 200000):
+        code, body = h2("-G", "-d", "mode=bighead", "-d", "size=%d" % size)
+        report((code, body) == (503, want), "HTTP/2: a response head of %d bytes -> 503 %r (got %d %r)"
+               % (size, want.decode(), code, body[:80]))
     code, body = h2("-X", "OPTIONS", "--request-target", "*")
     e = json.loads(body) if code == 200 else {}
     report(code == 200 and e.get("method") == "OPTIONS" and e.get("path") == "*",
