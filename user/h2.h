@@ -23,6 +23,7 @@
 #define SG_H2_INTERNAL_ERROR 0x2
 #define SG_H2_REFUSED_STREAM 0x7
 #define SG_H2_CANCEL 0x8
+#define SG_H2_ENHANCE_YOUR_CALM 0xb
 
 /* SETTINGS identifiers (RFC 9113 §6.5.2). */
 enum sg_h2_setting_id {

