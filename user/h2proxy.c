@@ -30,6 +30,9 @@
 #define H2P_HEAD_MAX (64 * 1024)   /* request fields, or a response head */
 #define H2P_REPLAY_MAX (64 * 1024) /* bodies kept for retries */
 #define H2P_READ_CHUNK 16384
+/* Response bytes one connection's streams may buffer together, in
+ * maxBufferSize units (2 MiB by default: 8 MiB a connection). */
+#define H2P_CONN_BUDGET 4
 #define H2P_DEFAULT_PING_TIMEOUT_MS 20000 /* hyper's, which agentgateway uses */
 #define H2P_MAX_RESPONSE_FIELDS (SG_H1_MAX_HEADERS + 1)
 
@@ -68,6 +71,11 @@ struct h2conn {
 	uint64_t age_at;  /* maxConnectionDuration: GOAWAY then, 0 = none or sent */
 	uint64_t ping_ms, pong_ms, idle_ms;
 	size_t max_buffer; /* response bytes buffered per stream */
+	/* Response bytes buffered by all its streams, and the most they may
+	 * hold together (H2P_CONN_BUDGET streams' worth): past it no backend
+	 * of this connection is read until the client takes some. */
+	size_t buffered, budget;
+	bool over_budget;
 
 	/* Rapid reset (CVE-2023-44487): streams the client reset before their
 	 * answer, in the window that began at reset_window. */
@@ -173,6 +181,8 @@ static void conn_flush(struct h2conn *c);
 static void conn_rearm(struct h2conn *c);
 static void start_attempt(struct h2stream *s);
 static void update_up_io(struct h2stream *s);
+static size_t buffered(const struct h2stream *s);
+static void rebudget(struct h2stream *s, size_t before);
 static void write_body(struct h2stream *s);
 
 /* ---- small helpers ------------------------------------------------------- */
@@ -346,6 +356,12 @@ static void stream_close(struct h2stream *s, bool give_back)
 	if (s->closed)
 		return;
 	s->closed = true;
+	if (buffered(s)) {
+		size_t before = buffered(s);
+
+		s->rbuf_off = s->rbuf_len = 0;
+		rebudget(s, before);
+	}
 	access_log(s);
 	sg_timer_stop(c->ctx->loop, &s->timer);
 	drop_upstream(s);
@@ -436,6 +452,7 @@ static void fail(struct h2stream *s, enum sg_fail kind, int err)
 	char body[256], len[24], status[8];
 	uint16_t code = sg_fail_status(kind);
 	struct sg_h2_field f[3];
+	size_t before;
 
 	sg_fail_body(kind, sg_fail_cause(err), body, sizeof(body));
 	SG_DEBUG("%s: h2 stream %d: %u %s", s->conn->ip, s->id, code, body);
@@ -450,7 +467,9 @@ static void fail(struct h2stream *s, enum sg_fail kind, int err)
 	f[0] = (struct sg_h2_field){ ":status", 7, status, strlen(status) };
 	f[1] = (struct sg_h2_field){ "content-type", 12, "text/plain", 10 };
 	f[2] = (struct sg_h2_field){ "content-length", 14, len, strlen(len) };
+	before = buffered(s);
 	s->rbuf_off = s->rbuf_len = 0;
+	rebudget(s, before);
 	if (append(&s->rbuf, NULL, &s->rbuf_len, &s->rbuf_cap, body, strlen(body)) == -1 ||
 	    respond(s, f, 3, true) == -1) {
 		reset_stream(s, SG_H2_INTERNAL_ERROR);
@@ -769,8 +788,11 @@ static void response_complete(struct h2stream *s)
 /* Decoded body bytes for the session. */
 static int body_bytes(struct h2stream *s, const char *p, size_t n)
 {
+	size_t before = buffered(s);
+
 	if (append(&s->rbuf, &s->rbuf_off, &s->rbuf_len, &s->rbuf_cap, p, n) == -1)
 		return -1;
+	rebudget(s, before);
 	if (n && s->deferred) {
 		s->deferred = false;
 		sg_h2_resume(s->conn->h2, s->id);
@@ -961,12 +983,42 @@ static size_t buffered(const struct h2stream *s)
 	return s->rbuf_len - s->rbuf_off;
 }
 
+/* A stream's buffer changed from `before` bytes: the connection's total
+ * follows, and when it falls back under the budget every stream that
+ * stopped reading its backend for it reads again. */
+static void rebudget(struct h2stream *s, size_t before)
+{
+	struct h2conn *c = s->conn;
+
+	c->buffered = c->buffered - before + buffered(s);
+	if (c->buffered >= c->budget) {
+		c->over_budget = true;
+		return;
+	}
+	if (c->over_budget) {
+		c->over_budget = false;
+		for (struct h2stream *o = c->streams; o; o = o->next)
+			if (o != s && o->state == S_RESP)
+				update_up_io(o);
+	}
+}
+
+/* The stream may take more response bytes from its backend. Over the
+ * connection's budget a stream with less than a read's worth buffered
+ * still may: a client reading one stream while the others' windows stay
+ * shut is served (each stream holds at most two reads past the budget). */
+static bool room(const struct h2stream *s)
+{
+	return buffered(s) < s->conn->max_buffer &&
+	       (s->conn->buffered < s->conn->budget || buffered(s) < H2P_READ_CHUNK);
+}
+
 /* Body bytes from the backend, while the stream's buffer has room. */
 static void read_response_body(struct h2stream *s)
 {
 	char buf[H2P_READ_CHUNK];
 
-	while (!s->closed && s->state == S_RESP && s->up && buffered(s) < s->conn->max_buffer) {
+	while (!s->closed && s->state == S_RESP && s->up && room(s)) {
 		ssize_t n = up_recv(s, buf, sizeof(buf));
 
 		if (n == -1 && errno == EINTR)
@@ -1008,8 +1060,7 @@ static void update_up_io(struct h2stream *s)
 	} else {
 		if (body_to_write(s))
 			ev |= EPOLLOUT;
-		if (s->state == S_ATTEMPT ||
-		    (s->state == S_RESP && buffered(s) < s->conn->max_buffer))
+		if (s->state == S_ATTEMPT || (s->state == S_RESP && room(s)))
 			ev |= EPOLLIN;
 	}
 	if (sg_io_set(s->conn->ctx->loop, &s->up->io, ev) == -1)
@@ -1336,7 +1387,7 @@ static void cb_ping_ack(void *conn)
 static ssize_t cb_body(void *conn, void *stream, char *buf, size_t len, bool *eof)
 {
 	struct h2stream *s = stream;
-	size_t n = buffered(s);
+	size_t n = buffered(s), before = n;
 
 	if (!n && !s->resp_eof) {
 		s->deferred = true;
@@ -1350,6 +1401,7 @@ static ssize_t cb_body(void *conn, void *stream, char *buf, size_t len, bool *eo
 	if (s->rbuf_off == s->rbuf_len)
 		s->rbuf_off = s->rbuf_len = 0;
 	*eof = s->resp_eof && !buffered(s);
+	rebudget(s, before);
 	/* Room again: the backend may be read once more. */
 	if (s->up && s->state == S_RESP)
 		update_up_io(s);
@@ -1678,6 +1730,7 @@ static void conn_setup(struct h2conn *c, uint64_t born)
 						    : H2P_DEFAULT_PING_TIMEOUT_MS;
 	c->idle_ms = h->http1_idle_timeout > 0 ? ms(h->http1_idle_timeout) : 0;
 	c->max_buffer = h->max_buffer_size > 0 ? (size_t)h->max_buffer_size : 2097152;
+	c->budget = H2P_CONN_BUDGET * c->max_buffer;
 	c->rx_at = now(c);
 	c->idle_at = c->idle_ms ? born + c->idle_ms : 0;
 	c->age_at = h->max_connection_duration > 0 ? born + ms(h->max_connection_duration) : 0;

@@ -19,6 +19,10 @@ flow-control window.
         "goaway": {"at", "last_stream", "error", "debug"} or null,
         "eof": true|false}.
 
+    h2_raw.py stallmany PORT PATH STREAMS SECONDS
+        Like stall, with STREAMS GETs for PATH at once; prints the DATA
+        payload bytes received over all of them as {"data_bytes": N}.
+
     h2_raw.py stall PORT PATH SECONDS
         Sends the preface, SETTINGS with INITIAL_WINDOW_SIZE 0 (no DATA may
         come), a GET for PATH, then for SECONDS acknowledges SETTINGS and
@@ -166,8 +170,30 @@ def rapid_reset(port, path, pairs):
     print(json.dumps(out))
 
 
+def stall_many(port, path, streams, seconds):
+    c = Conn(port)
+    block = b"\x82\x86" + literal(":path", path) + literal(":authority", "127.0.0.1")
+    heads = b"".join(frame(HEADERS, END_STREAM | END_HEADERS, 1 + 2 * i, block)
+                     for i in range(streams))
+    c.send(PREFACE + frame(SETTINGS, 0, 0, struct.pack(">HI", 4, 0)) + heads)
+    got = 0
+    for f in c.frames(c.t0 + seconds):
+        if f is None:
+            break
+        ftype, flags, _, payload = f
+        if ftype == PING and not flags & ACK:
+            c.send(frame(PING, ACK, 0, payload))
+        elif ftype == SETTINGS and not flags & ACK:
+            c.send(frame(SETTINGS, ACK, 0))
+        elif ftype == DATA:
+            got += len(payload)
+    print(json.dumps({"data_bytes": got}))
+
+
 def main(argv):
-    if argv[1] == "rapidreset":
+    if argv[1] == "stallmany":
+        stall_many(int(argv[2]), argv[3], int(argv[4]), float(argv[5]))
+    elif argv[1] == "rapidreset":
         rapid_reset(int(argv[2]), argv[3], int(argv[4]))
     elif argv[1] == "keepalive":
         keepalive(int(argv[2]), float(argv[3]), argv[4] == "--ack")
