@@ -563,10 +563,11 @@ static void start_attempt(struct h2stream *s)
 	int err = 0;
 	sg_dur per_try;
 
-	/* Inside the session (the client's bytes being read), a new
-	 * stream's first attempt waits until they all are: a stream reset
-	 * in the same read is never dialled for (rapid reset). */
-	if (c->busy && s->attempt == 0 && s->state != S_ATTEMPT) {
+	/* Inside the session (the client's bytes being read), a new whole
+	 * request's first attempt waits until they all are: a stream reset
+	 * in the same read is never dialled for (rapid reset). A streamed
+	 * body starts at once, as its DATA follows. */
+	if (c->busy && s->attempt == 0 && s->state != S_ATTEMPT && s->req_end && !s->streaming) {
 		s->start_pending = c->starts_pending = true;
 		return;
 	}
