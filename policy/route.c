@@ -353,3 +353,14 @@ bool sg_route_pick(const struct sg_brefs *backends, uint64_t rnd, uint64_t tried
 	*ei = nth_ep(br, b, tried, fresh_only, (size_t)((rnd / total) % neps));
 	return true;
 }
+
+uint64_t sg_route_random(uint64_t *state)
+{
+	uint64_t x = *state ? *state : 0x9e3779b97f4a7c15ull;
+
+	x ^= x << 13;
+	x ^= x >> 7;
+	x ^= x << 17;
+	*state = x;
+	return x;
+}

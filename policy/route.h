@@ -52,6 +52,10 @@ const struct sg_listener *sg_route_listener(const struct sg_bind *b, const char 
 #define SG_ROUTE_TRIED_BIT(bi, ei)                                                                 \
 	(((bi) < 8 && (ei) < 8) ? (uint64_t)1 << ((bi)*8 + (ei)) : (uint64_t)0)
 
+/* The next number of the xorshift64 sequence kept in *state (0 counts as an
+ * arbitrary non-zero seed): cheap, and uniform enough for sg_route_pick. */
+uint64_t sg_route_random(uint64_t *state);
+
 /* Pick a backend of `backends` by weight (weight 0 or no endpoints: never
  * picked; an SG_BREF_INVALID one is drawn for its weight, and then false
  * is returned: its share of requests gets 500, as the Gateway API asks),

@@ -23,6 +23,7 @@
 
 #include "policy/failure.h"
 #include "policy/route.h"
+#include "user/attempt.h"
 #include "user/h2.h"
 #include "user/log.h"
 #include "user/net.h"
@@ -87,8 +88,7 @@ struct h2conn {
 enum stream_state {
 	S_HEAD,	   /* receiving the request head */
 	S_BODY,	   /* buffering a small request body, for replay */
-	S_ATTEMPT, /* a try connects, sends, or waits for the response head */
-	S_BACKOFF, /* between tries */
+	S_ATTEMPT, /* tries: backoff, connect, send, wait for the response head */
 	S_RESP,	   /* relaying the response body */
 	S_DONE,	   /* answered (or reset); waiting for the session to close it */
 };
@@ -130,7 +130,6 @@ struct h2stream {
 	size_t body_len, body_off, body_cap;
 	size_t unconsumed; /* received, not yet given back to flow control */
 	bool req_end;	   /* the client ended its side */
-	bool replayable;   /* body complete in `body`, sent with the head */
 	bool streaming;	   /* body written to the backend as it arrives */
 	bool chunked_up;   /* ... as chunks (the client sent no content-length) */
 	bool req_sent;	   /* the whole request is with the backend */
@@ -139,21 +138,16 @@ struct h2stream {
 	uint64_t chunk_left; /* body bytes left in the current chunk */
 	bool last_chunk_sent;
 
-	/* Routing and attempts, as in user/proxy.c. */
 	struct sg_cfg *cfg; /* the config in force when the head came, when
 			     * it is not the connection's (a reference) */
 	const struct sg_listener *listener;
-	const struct sg_route *route;
-	const struct sg_backend_ref *backend;
-	unsigned attempt;
-	uint64_t tried;
-	bool stale_retry_used;
-	char endpoint[80];
-	uint64_t started, request_at, attempt_at, connect_at, backoff_at;
+	uint64_t started;
+	/* Its tries (route, endpoint, deadlines, the backend connection
+	 * at.up; at.replayable: the body is whole in `body`, sent with the
+	 * head). */
+	struct sg_attempt at;
 
-	/* The backend side of the current attempt. */
-	struct sg_upstream *up;
-	bool up_connected;
+	/* This try's bytes on at.up. */
 	char *up_out; /* request head (+ replayable body) being written */
 	size_t up_out_len, up_out_off;
 	char *up_in; /* response head being read */
@@ -180,6 +174,8 @@ static void conn_close(struct h2conn *c);
 static void conn_flush(struct h2conn *c);
 static void conn_rearm(struct h2conn *c);
 static void start_attempt(struct h2stream *s);
+static void fail(struct h2stream *s, enum sg_fail kind, int err);
+static const struct sg_attempt_ops attempt_ops;
 static void update_up_io(struct h2stream *s);
 static size_t buffered(const struct h2stream *s);
 static void rebudget(struct h2stream *s, size_t before);
@@ -200,17 +196,6 @@ static uint64_t ms(sg_dur d)
 static void stat(struct h2conn *c, enum sg_stat which)
 {
 	sg_stats_add(c->ctx->stats, which, 1);
-}
-
-static uint64_t next_random(struct sg_proxy_ctx *ctx)
-{
-	uint64_t x = ctx->rng ? ctx->rng : 0x9e3779b97f4a7c15ull;
-
-	x ^= x << 13;
-	x ^= x >> 7;
-	x ^= x << 17;
-	ctx->rng = x;
-	return x;
 }
 
 /* Room for `more` bytes after the first `len` of *buf. */
@@ -250,11 +235,8 @@ static int append(char **buf, size_t *off, size_t *len, size_t *cap, const char 
 
 static void stream_rearm(struct h2stream *s)
 {
-	uint64_t due = 0, cand[] = { s->request_at, s->attempt_at, s->connect_at, s->backoff_at };
+	uint64_t due = sg_attempt_due(&s->at);
 
-	for (size_t i = 0; i < sizeof(cand) / sizeof(cand[0]); i++)
-		if (cand[i] && (!due || cand[i] < due))
-			due = cand[i];
 	if (due && !s->closed)
 		sg_timer_arm(s->conn->ctx->loop, &s->timer, due);
 	else
@@ -267,17 +249,17 @@ static void stream_rearm(struct h2stream *s)
  * such a socket is only ever read with recv(), as here. */
 static ssize_t up_send(struct h2stream *s, const char *p, size_t n)
 {
-	ssize_t w = send(s->up->fd, p, n, MSG_NOSIGNAL);
+	ssize_t w = send(s->at.up->fd, p, n, MSG_NOSIGNAL);
 
-	sg_ksock_wrote(&s->up->k, w);
+	sg_ksock_wrote(&s->at.up->k, w);
 	return w;
 }
 
 static ssize_t up_recv(struct h2stream *s, char *p, size_t n)
 {
-	ssize_t r = recv(s->up->fd, p, n, 0);
+	ssize_t r = recv(s->at.up->fd, p, n, 0);
 
-	sg_ksock_read(&s->up->k, r);
+	sg_ksock_read(&s->at.up->k, r);
 	return r;
 }
 
@@ -289,14 +271,14 @@ static void access_log(struct h2stream *s)
 {
 	struct sg_access_entry e = {
 		.listener = s->listener ? s->listener->key : NULL,
-		.route = s->route ? s->route->key : NULL,
-		.endpoint = s->endpoint,
+		.route = s->at.route ? s->at.route->key : NULL,
+		.endpoint = s->at.endpoint,
 		.method = s->req.method.p,
 		.method_len = s->req.method.len,
 		.target = s->req.target.p,
 		.target_len = s->req.target.len,
 		.status = s->status,
-		.attempts = s->attempt + 1,
+		.attempts = s->at.n + 1,
 		.duration_ms = now(s->conn) - s->started,
 		.bytes_in = s->bytes_in,
 		.bytes_out = s->bytes_out,
@@ -332,19 +314,18 @@ static void count_request(struct h2stream *s, uint16_t status)
 
 	s->status = status;
 	sg_stats_request(c->ctx->stats, s->listener ? s->listener->key : c->bind->key,
-			 s->route ? s->route->key : "", status);
+			 s->at.route ? s->at.route->key : "", status);
 }
 
-static void drop_upstream(struct h2stream *s)
+/* The attempt closed its backend connection: this try's bytes go too. */
+static void on_dropped(struct sg_attempt *a)
 {
-	sg_upstream_close(s->up);
-	s->up = NULL;
-	s->up_connected = false;
+	struct h2stream *s = a->owner;
+
 	free(s->up_out);
 	s->up_out = NULL;
 	s->up_out_len = s->up_out_off = 0;
 	s->up_in_len = 0;
-	s->attempt_at = s->connect_at = 0;
 }
 
 /* The stream is gone from the session (or the connection closes): log it,
@@ -364,7 +345,7 @@ static void stream_close(struct h2stream *s, bool give_back)
 	}
 	access_log(s);
 	sg_timer_stop(c->ctx->loop, &s->timer);
-	drop_upstream(s);
+	sg_attempt_drop(&s->at);
 	if (give_back && s->unconsumed)
 		sg_h2_consume(c->h2, s->id, s->unconsumed);
 	if (s->prev)
@@ -396,6 +377,8 @@ static struct h2stream *stream_new(struct h2conn *c, int32_t id)
 	s->resp.headers = s->resp_slots;
 	s->resp.headers_cap = SG_H1_MAX_HEADERS;
 	sg_timer_init(&s->timer, on_stream_timer, s);
+	sg_attempt_init(&s->at, &attempt_ops, s, c->ctx->loop, c->ctx->pool, c->ctx->stats,
+			&c->ctx->rng);
 	s->next = c->streams;
 	if (c->streams)
 		c->streams->prev = s;
@@ -431,17 +414,17 @@ static int respond(struct h2stream *s, const struct sg_h2_field *f, size_t n, bo
 static void stream_done(struct h2stream *s)
 {
 	s->state = S_DONE;
-	s->request_at = s->attempt_at = s->connect_at = s->backoff_at = 0;
+	s->at.request_at = s->at.try_at = s->at.connect_at = s->at.backoff_at = 0;
 	stream_rearm(s);
 	/* Body bytes still coming go nowhere: let the client send them. */
-	if (!s->replayable && s->body_len > s->body_off)
+	if (!s->at.replayable && s->body_len > s->body_off)
 		give_back(s, s->body_len - s->body_off);
 	s->body_len = s->body_off = 0;
 }
 
 static void reset_stream(struct h2stream *s, uint32_t code)
 {
-	drop_upstream(s);
+	sg_attempt_drop(&s->at);
 	sg_h2_reset(s->conn->h2, s->id, code);
 	stream_done(s);
 }
@@ -456,7 +439,7 @@ static void fail(struct h2stream *s, enum sg_fail kind, int err)
 
 	sg_fail_body(kind, sg_fail_cause(err), body, sizeof(body));
 	SG_DEBUG("%s: h2 stream %d: %u %s", s->conn->ip, s->id, code, body);
-	drop_upstream(s);
+	sg_attempt_drop(&s->at);
 	if (s->resp_started) {
 		/* Part of a response went out: the only honest signal left. */
 		reset_stream(s, SG_H2_INTERNAL_ERROR);
@@ -480,70 +463,22 @@ static void fail(struct h2stream *s, enum sg_fail kind, int err)
 	stream_done(s);
 }
 
-/* ---- attempts (user/proxy.c's rules) ----------------------------------------- */
-
-static const struct sg_retry *retry_policy(const struct h2stream *s)
-{
-	return s->route ? s->route->eff_retry : NULL;
-}
-
-static bool may_retry(const struct h2stream *s)
-{
-	const struct sg_retry *r = retry_policy(s);
-
-	return r && s->replayable && s->attempt < r->attempts;
-}
-
-static void retry(struct h2stream *s)
-{
-	const struct sg_retry *r = retry_policy(s);
-	uint64_t backoff;
-
-	drop_upstream(s);
-	s->attempt++;
-	stat(s->conn, SG_STAT_RETRIES);
-	backoff = r->backoff == SG_DUR_UNSET ? 0 : ms(r->backoff);
-	if (backoff == 0) {
-		start_attempt(s);
-		return;
-	}
-	s->state = S_BACKOFF;
-	s->backoff_at = now(s->conn) + backoff;
-	stream_rearm(s);
-}
-
-static void attempt_failed(struct h2stream *s, enum sg_fail kind, int err)
-{
-	if (!sg_fail_retryable(kind) || !may_retry(s) || s->resp_started) {
-		fail(s, kind, err);
-		return;
-	}
-	retry(s);
-}
-
-static sg_dur attempt_timeout(const struct h2stream *s)
-{
-	if (s->backend && s->backend->eff_request_timeout != SG_DUR_UNSET)
-		return s->backend->eff_request_timeout;
-	return s->route->eff_timeout.backend_request;
-}
-
 /* The request head for this try (+ the replayable body). */
 static int build_request_out(struct h2stream *s)
 {
 	const char *extra = s->chunked_up ? "transfer-encoding: chunked\r\n" : NULL;
 	size_t cap =
-		2 * s->hbuf_len + 4 * s->req.nheaders + 1024 + (s->replayable ? s->body_len : 0);
+		2 * s->hbuf_len + 4 * s->req.nheaders + 1024 + (s->at.replayable ? s->body_len : 0);
 	ssize_t n;
 
 	s->up_out = malloc(cap);
 	if (!s->up_out)
 		return -1;
-	n = sg_h1_write_request(&s->req, s->conn->ip, s->attempt, extra, s->up_out, cap);
+	n = sg_h1_write_request(&s->req, s->conn->ip, s->at.n, extra, s->up_out, cap);
 	if (n < 0)
 		return -1;
 	s->up_out_len = (size_t)n;
-	if (s->replayable && s->body_len) {
+	if (s->at.replayable && s->body_len) {
 		memcpy(s->up_out + s->up_out_len, s->body, s->body_len);
 		s->up_out_len += s->body_len;
 	}
@@ -552,61 +487,60 @@ static int build_request_out(struct h2stream *s)
 }
 
 static void on_up_io(struct sg_loop *loop, struct sg_io *io, uint32_t revents);
+static void write_head(struct h2stream *s);
 
-static void start_attempt(struct h2stream *s)
+/* ---- attempts (user/attempt.c) ------------------------------------------------ */
+
+/* The attempt's connection is ready: this try's copy of the request goes
+ * out on it. */
+static void on_send(struct sg_attempt *a)
 {
-	struct h2conn *c = s->conn;
-	const struct sg_endpoint *ep;
-	struct sg_upstream *u;
-	size_t bi, ei;
-	char key[80];
-	int err = 0;
-	sg_dur per_try;
+	struct h2stream *s = a->owner;
 
-	/* Inside the session (the client's bytes being read), a new whole
-	 * request's first attempt waits until they all are: a stream reset
-	 * in the same read is never dialled for (rapid reset). A streamed
-	 * body starts at once, as its DATA follows. */
-	if (c->busy && s->attempt == 0 && s->state != S_ATTEMPT && s->req_end && !s->streaming) {
-		s->start_pending = c->starts_pending = true;
-		return;
-	}
-	s->state = S_ATTEMPT;
-	s->backoff_at = 0;
-	if (!sg_route_pick(&s->route->backends, next_random(c->ctx), s->tried, &bi, &ei)) {
-		fail(s, SG_FAIL_NO_BACKEND, 0);
-		return;
-	}
-	s->tried |= SG_ROUTE_TRIED_BIT(bi, ei);
-	s->backend = &s->route->backends.v[bi];
-	ep = &s->backend->eps[ei];
-	snprintf(s->endpoint, sizeof(s->endpoint), "%s:%u", ep->addr, ep->port);
-	per_try = attempt_timeout(s);
-	s->attempt_at = per_try > 0 ? now(c) + ms(per_try) : 0;
-	snprintf(key, sizeof(key), "%s:%u", ep->addr, ep->port);
-	u = sg_pool_take(c->ctx->pool, key);
-	if (u) {
-		stat(c, SG_STAT_POOL_REUSE);
-	} else {
-		stat(c, SG_STAT_BACKEND_CONNECTS);
-		u = sg_upstream_connect(c->ctx->pool, ep, &s->backend->eff_keepalive, &err);
-		if (!u) {
-			attempt_failed(s, SG_FAIL_CONNECT, err);
-			return;
-		}
-		if (s->backend->eff_connect_timeout > 0)
-			s->connect_at = now(c) + ms(s->backend->eff_connect_timeout);
-	}
-	s->up = u;
-	s->up_connected = u->reused;
-	u->io.cb = on_up_io;
-	u->io.data = s;
 	if (build_request_out(s) == -1) {
 		fail(s, SG_FAIL_CONNECT, ENOMEM);
 		return;
 	}
 	stream_rearm(s);
+	write_head(s);
 	update_up_io(s);
+}
+
+static void on_fail(struct sg_attempt *a, enum sg_fail kind, int err)
+{
+	fail(a->owner, kind, err);
+}
+
+static void on_wait(struct sg_attempt *a)
+{
+	struct h2stream *s = a->owner;
+
+	stream_rearm(s);
+	update_up_io(s);
+}
+
+static const struct sg_attempt_ops attempt_ops = {
+	.send = on_send,
+	.fail = on_fail,
+	.dropped = on_dropped,
+	.wait = on_wait,
+	.on_io = on_up_io,
+};
+
+static void start_attempt(struct h2stream *s)
+{
+	struct h2conn *c = s->conn;
+
+	/* Inside the session (the client's bytes being read), a new whole
+	 * request's first attempt waits until they all are: a stream reset
+	 * in the same read is never dialled for (rapid reset). A streamed
+	 * body starts at once, as its DATA follows. */
+	if (c->busy && s->state != S_ATTEMPT && s->req_end && !s->streaming) {
+		s->start_pending = c->starts_pending = true;
+		return;
+	}
+	s->state = S_ATTEMPT;
+	sg_attempt_start(&s->at);
 }
 
 /* The head (and a replayable body) is with the backend. */
@@ -622,8 +556,6 @@ static void head_sent(struct h2stream *s)
 	write_body(s);
 }
 
-static bool stale_reuse(struct h2stream *s);
-
 static void write_head(struct h2stream *s)
 {
 	while (s->up_out_off < s->up_out_len) {
@@ -634,11 +566,7 @@ static void write_head(struct h2stream *s)
 		if (n == -1 && errno == EAGAIN)
 			return;
 		if (n == -1) {
-			int err = errno;
-
-			if (stale_reuse(s))
-				return;
-			attempt_failed(s, err == ECONNRESET ? SG_FAIL_RESET : SG_FAIL_CLOSED, err);
+			sg_attempt_write_failed(&s->at, errno, s->up_out_off > 0);
 			return;
 		}
 		s->up_out_off += (size_t)n;
@@ -732,53 +660,12 @@ static void write_body(struct h2stream *s)
 		s->req_sent = true;
 }
 
-static void upstream_connected(struct h2stream *s)
-{
-	int err = sg_upstream_connect_error(s->up);
-
-	if (err == EINPROGRESS)
-		return; /* the name's next address */
-	if (err) {
-		attempt_failed(s, SG_FAIL_CONNECT, err);
-		return;
-	}
-	s->up_connected = true;
-	s->connect_at = 0;
-	stream_rearm(s);
-	write_head(s);
-}
-
-/* A reused connection whose write failed before the backend took a byte
- * (one already closed when taken is skipped by sg_pool_take): the backend
- * cannot have the request. Once more on a fresh connection, not counted.
- * A request it may have read is an attempt like any other. */
-static bool stale_reuse(struct h2stream *s)
-{
-	if (!s->up->reused || s->up_out_off || s->stale_retry_used || !s->replayable)
-		return false;
-	s->stale_retry_used = true;
-	s->tried = 0;
-	drop_upstream(s);
-	start_attempt(s);
-	return true;
-}
-
 /* ---- the response ------------------------------------------------------------ */
 
 static void response_complete(struct h2stream *s)
 {
-	uint64_t idle_ms = ms(s->conn->cfg->global.pool_idle_timeout);
-	struct sg_upstream *u = s->up;
-
 	s->resp_eof = true;
-	if (u) {
-		s->up = NULL;
-		if (s->resp_keep_alive && s->req_sent && idle_ms)
-			sg_pool_put(s->conn->ctx->pool, u, idle_ms,
-				    s->conn->cfg->global.pool_max_size);
-		else
-			sg_upstream_close(u);
-	}
+	sg_attempt_release(&s->at, s->resp_keep_alive && s->req_sent, &s->conn->cfg->global);
 	if (s->deferred) {
 		s->deferred = false;
 		sg_h2_resume(s->conn->h2, s->id);
@@ -869,13 +756,6 @@ static void body_in(struct h2stream *s, const char *p, size_t n)
 		response_complete(s);
 }
 
-static bool is_retry_status(const struct h2stream *s, uint16_t status)
-{
-	const struct sg_retry *r = retry_policy(s);
-
-	return r && sg_retry_on_status(r, status) && may_retry(s);
-}
-
 /* A complete final response head from the backend: HEADERS to the client. */
 static void got_response_head(struct h2stream *s)
 {
@@ -884,11 +764,8 @@ static void got_response_head(struct h2stream *s)
 	size_t extra;
 	ssize_t n;
 
-	if (is_retry_status(s, s->resp.status)) {
-		retry(s);
+	if (sg_attempt_took_status(&s->at, s->resp.status))
 		return;
-	}
-	s->request_at = s->attempt_at = 0;
 	stream_rearm(s);
 	s->resp_body = sg_h1_response_body(&s->resp, s->is_head);
 	s->resp_keep_alive = s->resp.keep_alive && s->resp_body != SG_H1_BODY_CLOSE;
@@ -930,7 +807,7 @@ static void parse_response_head(struct h2stream *s)
 		case SG_H1_DONE:
 			break;
 		default:
-			attempt_failed(s, SG_FAIL_BAD_RESPONSE, EPROTO);
+			sg_attempt_failed(&s->at, SG_FAIL_BAD_RESPONSE, EPROTO);
 			return;
 		}
 		if (s->resp.head_len > H2P_HEAD_MAX) {
@@ -940,7 +817,7 @@ static void parse_response_head(struct h2stream *s)
 		}
 		if (s->resp.status == 101) {
 			/* No HTTP/2 stream can become a tunnel this way. */
-			attempt_failed(s, SG_FAIL_BAD_RESPONSE, EPROTO);
+			sg_attempt_failed(&s->at, SG_FAIL_BAD_RESPONSE, EPROTO);
 			return;
 		}
 		if (s->resp.status >= 200) {
@@ -956,7 +833,7 @@ static void parse_response_head(struct h2stream *s)
 
 static void read_response_head(struct h2stream *s)
 {
-	while (!s->closed && s->state == S_ATTEMPT && s->up) {
+	while (!s->closed && s->state == S_ATTEMPT && s->at.up) {
 		ssize_t n;
 
 		if (reserve(&s->up_in, s->up_in_len, &s->up_in_cap, 4096) == -1) {
@@ -969,9 +846,7 @@ static void read_response_head(struct h2stream *s)
 		if (n == -1 && errno == EAGAIN)
 			return;
 		if (n <= 0) {
-			int err = n == 0 ? 0 : errno;
-
-			attempt_failed(s, err == ECONNRESET ? SG_FAIL_RESET : SG_FAIL_CLOSED, err);
+			sg_attempt_read_failed(&s->at, n == 0 ? 0 : errno);
 			return;
 		}
 		s->up_in_len += (size_t)n;
@@ -1019,7 +894,7 @@ static void read_response_body(struct h2stream *s)
 {
 	char buf[H2P_READ_CHUNK];
 
-	while (!s->closed && s->state == S_RESP && s->up && room(s)) {
+	while (!s->closed && s->state == S_RESP && s->at.up && room(s)) {
 		ssize_t n = up_recv(s, buf, sizeof(buf));
 
 		if (n == -1 && errno == EINTR)
@@ -1054,9 +929,9 @@ static void update_up_io(struct h2stream *s)
 {
 	uint32_t ev = 0;
 
-	if (s->closed || !s->up)
+	if (s->closed || !s->at.up)
 		return;
-	if (!s->up_connected || s->up_out) {
+	if (!s->at.connected || s->up_out) {
 		ev = EPOLLOUT;
 	} else {
 		if (body_to_write(s))
@@ -1064,7 +939,7 @@ static void update_up_io(struct h2stream *s)
 		if (s->state == S_ATTEMPT || (s->state == S_RESP && room(s)))
 			ev |= EPOLLIN;
 	}
-	if (sg_io_set(s->conn->ctx->loop, &s->up->io, ev) == -1)
+	if (sg_io_set(s->conn->ctx->loop, &s->at.up->io, ev) == -1)
 		reset_stream(s, SG_H2_INTERNAL_ERROR);
 }
 
@@ -1073,18 +948,19 @@ static void on_up_io(struct sg_loop *loop, struct sg_io *io, uint32_t revents)
 	struct h2stream *s = io->data;
 	struct h2conn *c = s->conn;
 
-	if (s->closed || !s->up || io != &s->up->io)
+	if (s->closed || !s->at.up || io != &s->at.up->io)
 		return;
-	if (s->state == S_ATTEMPT && !s->up_connected) {
-		upstream_connected(s);
+	if (s->state == S_ATTEMPT && !s->at.connected) {
+		sg_attempt_connected(&s->at);
 	} else {
 		if (s->up_out)
 			write_head(s);
-		if (s->up && !s->up_out && (revents & EPOLLOUT) && body_to_write(s))
+		if (s->at.up && !s->up_out && (revents & EPOLLOUT) && body_to_write(s))
 			write_body(s);
-		if (s->up && s->state == S_ATTEMPT && (revents & (EPOLLIN | EPOLLHUP | EPOLLERR)))
+		if (s->at.up && s->state == S_ATTEMPT &&
+		    (revents & (EPOLLIN | EPOLLHUP | EPOLLERR)))
 			read_response_head(s);
-		if (s->up && s->state == S_RESP && (revents & (EPOLLIN | EPOLLHUP | EPOLLERR)))
+		if (s->at.up && s->state == S_RESP && (revents & (EPOLLIN | EPOLLHUP | EPOLLERR)))
 			read_response_body(s);
 	}
 	update_up_io(s);
@@ -1099,24 +975,8 @@ static void on_stream_timer(struct sg_loop *loop, struct sg_timer *t)
 
 	if (s->closed)
 		return;
-	if (s->request_at && n >= s->request_at) {
-		s->request_at = 0;
-		stat(c, SG_STAT_TIMEOUT_REQUEST);
-		fail(s, SG_FAIL_REQUEST_TIMEOUT, 0);
-	} else if (s->connect_at && n >= s->connect_at) {
-		s->connect_at = 0;
-		stat(c, SG_STAT_TIMEOUT_CONNECT);
-		attempt_failed(s, SG_FAIL_CONNECT_TIMEOUT, ETIMEDOUT);
-	} else if (s->attempt_at && n >= s->attempt_at) {
-		s->attempt_at = 0;
-		stat(c, SG_STAT_TIMEOUT_BACKEND);
-		attempt_failed(s, SG_FAIL_ATTEMPT_TIMEOUT, ETIMEDOUT);
-	} else if (s->backoff_at && n >= s->backoff_at) {
-		s->backoff_at = 0;
-		start_attempt(s);
-	} else {
+	if (!sg_attempt_expire(&s->at, n))
 		stream_rearm(s);
-	}
 	if (!s->closed)
 		update_up_io(s);
 	conn_flush(c);
@@ -1194,17 +1054,20 @@ static bool expects_continue(const struct h2stream *s)
 static void got_request(struct h2stream *s)
 {
 	struct h2conn *c = s->conn;
-	const struct sg_timeout *t;
+	const struct sg_route *route;
 
 	s->started = now(c);
 	s->is_head = s->req.method.len == 4 && !memcmp(s->req.method.p, "HEAD", 4);
-	s->route = route_request(s);
-	if (!s->route) {
+	route = route_request(s);
+	/* A body that ends with the head, or small enough to wait for, is
+	 * whole before the first try: it can be sent again. */
+	sg_attempt_begin(&s->at, route,
+			 s->req_end || (s->req.content_length >= 0 &&
+					s->req.content_length <= H2P_REPLAY_MAX));
+	if (!route) {
 		fail(s, SG_FAIL_NO_ROUTE, 0);
 		return;
 	}
-	t = &s->route->eff_timeout;
-	s->request_at = t->request > 0 ? now(c) + ms(t->request) : 0;
 	stream_rearm(s);
 	/* The body may be read here before any backend sees the request, so
 	 * the gateway itself tells a waiting client to send it (a backend's
@@ -1212,10 +1075,8 @@ static void got_request(struct h2stream *s)
 	if (!s->req_end && expects_continue(s))
 		sg_h2_continue(c->h2, s->id);
 	if (s->req_end) {
-		s->replayable = true;
 		start_attempt(s);
-	} else if (s->req.content_length >= 0 && s->req.content_length <= H2P_REPLAY_MAX) {
-		s->replayable = true;
+	} else if (s->at.replayable) {
 		s->state = S_BODY; /* the attempt starts at END_STREAM */
 	} else {
 		s->streaming = true;
@@ -1315,7 +1176,7 @@ static int cb_data(void *conn, void *stream, const char *p, size_t len)
 	struct h2stream *s = stream;
 
 	s->unconsumed += len;
-	if (s->state == S_DONE || s->state == S_HEAD || (!s->replayable && !s->streaming)) {
+	if (s->state == S_DONE || s->state == S_HEAD || (!s->at.replayable && !s->streaming)) {
 		give_back(s, len); /* nobody wants them */
 		return 0;
 	}
@@ -1323,13 +1184,13 @@ static int cb_data(void *conn, void *stream, const char *p, size_t len)
 		reset_stream(s, SG_H2_INTERNAL_ERROR);
 		return 0;
 	}
-	if (s->replayable) {
+	if (s->at.replayable) {
 		/* Kept here for replay, bounded by H2P_REPLAY_MAX. */
 		s->bytes_in += len;
 		give_back(s, len);
 		return 0;
 	}
-	if (s->up && s->up_connected && !s->up_out)
+	if (s->at.up && s->at.connected && !s->up_out)
 		write_body(s);
 	update_up_io(s);
 	return 0;
@@ -1344,7 +1205,7 @@ static int cb_end(void *conn, void *stream)
 		start_attempt(s);
 		return 0;
 	}
-	if (s->streaming && s->up && s->up_connected && !s->up_out)
+	if (s->streaming && s->at.up && s->at.connected && !s->up_out)
 		write_body(s);
 	update_up_io(s);
 	return 0;
@@ -1404,7 +1265,7 @@ static ssize_t cb_body(void *conn, void *stream, char *buf, size_t len, bool *eo
 	*eof = s->resp_eof && !buffered(s);
 	rebudget(s, before);
 	/* Room again: the backend may be read once more. */
-	if (s->up && s->state == S_RESP)
+	if (s->at.up && s->state == S_RESP)
 		update_up_io(s);
 	return (ssize_t)n;
 }

@@ -21,6 +21,7 @@
 
 #include "policy/failure.h"
 #include "policy/route.h"
+#include "user/attempt.h"
 #include "user/h1.h"
 #include "user/h2.h"
 #include "user/h2proxy.h"
@@ -36,8 +37,7 @@
 enum client_state {
 	C_HEAD,	   /* waiting for a request head (idle timer runs) */
 	C_BODY,	   /* buffering a small request body */
-	C_ATTEMPT, /* request sent or being sent, waiting for a response head */
-	C_BACKOFF, /* between attempts */
+	C_ATTEMPT, /* tries: backoff, connect, request sent, waiting for a response head */
 	C_RESP,	   /* relaying the response */
 	C_TUNNEL,  /* TCP route or upgraded connection: both ways until EOF */
 	C_DRAIN,   /* flushing a final response, then close */
@@ -75,9 +75,10 @@ struct client {
 	char *out;
 	size_t out_len, out_off, out_cap;
 
-	/* Deadlines in loop ms, 0 = none. kick_at: a sockmap pump waits
-	 * for the kernel to finish writing (SG_PUMP_WAIT). */
-	uint64_t idle_at, request_at, attempt_at, connect_at, backoff_at, kick_at;
+	/* Deadlines in loop ms, 0 = none (the request's own are in `at`).
+	 * kick_at: a sockmap pump waits for the kernel to finish writing
+	 * (SG_PUMP_WAIT). */
+	uint64_t idle_at, kick_at;
 	/* head_at: the head that began arriving must be complete by then
 	 * (--request-head-timeout). body_at: when to check that a body is
 	 * still moving (--body-idle-timeout); active_at says when it last did. */
@@ -102,15 +103,9 @@ struct client {
 	 * again (alloc_slots). */
 	struct sg_h1_req req;
 	const struct sg_listener *listener;
-	const struct sg_route *route;
 	enum sg_h1_body req_body;
-	bool replayable;   /* body fully buffered in `in` */
 	size_t body_len;   /* buffered body bytes after the head */
 	bool client_close; /* close after this response */
-	unsigned attempt;  /* 0 = first try */
-	uint64_t tried;	   /* endpoints tried, for sg_route_pick */
-	const struct sg_backend_ref *backend;
-	bool stale_retry_used;
 	bool is_head;
 	bool is_connect;   /* CONNECT: a 2xx turns the connection into a tunnel */
 	bool upgrade_sent; /* this attempt offered the backend an upgrade: a 101 may come */
@@ -118,12 +113,12 @@ struct client {
 	uint64_t started;  /* loop ms when the head was complete */
 	uint16_t status;   /* what the client was answered, 0 = nothing yet */
 	uint64_t bytes_in, bytes_out;	  /* body bytes of this request / response */
-	char endpoint[80];		  /* last endpoint tried */
 	enum sg_relay_engine body_engine; /* what moved the response body */
 
-	/* The backend side of the current attempt. */
-	struct sg_upstream *up;
-	bool up_connected;
+	/* Its tries (route, endpoint, deadlines, the backend connection
+	 * at.up; at.replayable: the body is whole in `in`). A TCP route's
+	 * tunnel keeps its backend connection there too. */
+	struct sg_attempt at;
 	bool up_sent; /* request head (and buffered body) fully written */
 	char *up_out; /* request head (+ body) being written */
 	size_t up_out_len, up_out_off;
@@ -143,6 +138,7 @@ struct client {
 
 static void client_close(struct client *c);
 static void start_attempt(struct client *c);
+static void fail_request(struct client *c, enum sg_fail kind, int err);
 static void read_request_head(struct client *c);
 static void update_io(struct client *c);
 static void drain(struct client *c);
@@ -164,17 +160,6 @@ static uint64_t now(const struct client *c)
 static uint64_t ms(sg_dur d)
 {
 	return sg_dur_to_ms_ceil(d);
-}
-
-static uint64_t next_random(struct sg_proxy_ctx *ctx)
-{
-	uint64_t x = ctx->rng ? ctx->rng : 0x9e3779b97f4a7c15ull;
-
-	x ^= x << 13;
-	x ^= x >> 7;
-	x ^= x << 17;
-	ctx->rng = x;
-	return x;
 }
 
 static int grow(char **buf, size_t *cap, size_t need)
@@ -272,7 +257,7 @@ static void count_request(struct client *c, uint16_t status)
 {
 	c->status = status;
 	sg_stats_request(c->ctx->stats, c->listener ? c->listener->key : c->bind->key,
-			 c->route ? c->route->key : "", status);
+			 c->at.route ? c->at.route->key : "", status);
 }
 
 /* Small bodies go through the copy engine whatever the configured one:
@@ -291,7 +276,7 @@ static enum sg_relay_engine init_pump(struct client *c, struct sg_pump *p, bool 
 				      uint64_t budget, bool chunked)
 {
 	bool tunnel = c->state == C_TUNNEL;
-	struct sg_upstream *u = c->up;
+	struct sg_upstream *u = c->at.up;
 	int src = to_backend ? c->io.fd : u->fd, dst = to_backend ? u->fd : c->io.fd;
 	struct sg_ksock *ksrc = to_backend ? &c->ck : &u->k, *kdst = to_backend ? &u->k : &c->ck;
 	bool in_map = sg_ksock_kernel(&c->ck) || sg_ksock_kernel(&u->k);
@@ -327,8 +312,8 @@ static enum sg_relay_engine init_pump(struct client *c, struct sg_pump *p, bool 
 
 static void rearm_timer(struct client *c)
 {
-	uint64_t due = 0, cand[] = { c->idle_at,    c->request_at, c->attempt_at, c->connect_at,
-				     c->backoff_at, c->kick_at,	   c->head_at,	  c->body_at };
+	uint64_t due = 0, cand[] = { c->idle_at, sg_attempt_due(&c->at), c->kick_at, c->head_at,
+				     c->body_at };
 
 	for (size_t i = 0; i < sizeof(cand) / sizeof(cand[0]); i++)
 		if (cand[i] && (!due || cand[i] < due))
@@ -440,16 +425,17 @@ static bool flushed(struct client *c)
 
 /* ---- the backend side of an attempt ------------------------------------ */
 
-static void drop_upstream(struct client *c)
+/* The attempt closed its backend connection: what this try wrote and read
+ * there, and a request body relay to it, go too. */
+static void on_dropped(struct sg_attempt *a)
 {
-	sg_upstream_close(c->up);
-	c->up = NULL;
-	c->up_connected = c->up_sent = false;
+	struct client *c = a->owner;
+
+	c->up_sent = false;
 	free(c->up_out);
 	c->up_out = NULL;
 	c->up_out_len = c->up_out_off = 0;
 	c->up_in_len = 0;
-	c->attempt_at = c->connect_at = 0;
 	if (c->req_pumping)
 		pump_done(c, &c->req_pump);
 	c->req_pumping = false;
@@ -457,17 +443,10 @@ static void drop_upstream(struct client *c)
 
 static void release_upstream(struct client *c)
 {
-	uint64_t idle_ms = ms(c->cfg->global.pool_idle_timeout);
-	struct sg_upstream *u = c->up;
-
-	c->up = NULL;
 	free(c->up_out);
 	c->up_out = NULL;
 	c->up_in_len = 0;
-	if (c->resp_keep_alive && c->req_done && idle_ms)
-		sg_pool_put(c->ctx->pool, u, idle_ms, c->cfg->global.pool_max_size);
-	else
-		sg_upstream_close(u);
+	sg_attempt_release(&c->at, c->resp_keep_alive && c->req_done, &c->cfg->global);
 }
 
 /* ---- responses the gateway makes itself -------------------------------- */
@@ -543,14 +522,14 @@ static void access_log(struct client *c)
 {
 	struct sg_access_entry e = {
 		.listener = c->listener ? c->listener->key : NULL,
-		.route = c->route ? c->route->key : NULL,
-		.endpoint = c->endpoint,
+		.route = c->at.route ? c->at.route->key : NULL,
+		.endpoint = c->at.endpoint,
 		.method = c->req.method.p,
 		.method_len = c->req.method.len,
 		.target = c->req.target.p,
 		.target_len = c->req.target.len,
 		.status = c->status,
-		.attempts = c->attempt + 1,
+		.attempts = c->at.n + 1,
 		.duration_ms = now(c) - c->started,
 		.bytes_in = c->bytes_in + (c->req_pumping ? c->req_pump.moved : 0),
 		.bytes_out = c->bytes_out + (c->resp_pumping ? c->resp_pump.moved : 0),
@@ -598,7 +577,7 @@ static void drain(struct client *c)
 		}
 		c->state = C_LINGER;
 		shutdown(c->io.fd, SHUT_WR);
-		c->request_at = c->attempt_at = c->connect_at = c->backoff_at = 0;
+		c->at.request_at = c->at.try_at = c->at.connect_at = c->at.backoff_at = 0;
 		c->head_at = c->body_at = 0;
 		c->idle_at = now(c) + PROXY_LINGER_MS;
 		rearm_timer(c);
@@ -678,9 +657,9 @@ static void wait_idle(struct client *c, uint64_t since)
  * answer (or will after the flush). Prepare for the next one. */
 static void finish_request(struct client *c)
 {
-	c->request_at = c->attempt_at = c->connect_at = c->backoff_at = c->kick_at = 0;
-	c->head_at = c->body_at = 0;
-	if (c->up)
+	c->at.request_at = c->at.try_at = c->at.connect_at = c->at.backoff_at = 0;
+	c->kick_at = c->head_at = c->body_at = 0;
+	if (c->at.up)
 		release_upstream(c);
 	if (c->req_pumping)
 		pump_done(c, &c->req_pump);
@@ -715,8 +694,7 @@ static void fail_request(struct client *c, enum sg_fail kind, int err)
 
 	sg_fail_body(kind, sg_fail_cause(err), body, sizeof(body));
 	SG_DEBUG("%s: %u %s", c->ip, sg_fail_status(kind), body);
-	if (c->up)
-		drop_upstream(c);
+	sg_attempt_drop(&c->at);
 	if (c->resp_started) {
 		/* Part of a response went out: the only honest signal left. */
 		client_close(c);
@@ -731,55 +709,6 @@ static void fail_request(struct client *c, enum sg_fail kind, int err)
 }
 
 /* ---- attempts ---------------------------------------------------------- */
-
-static const struct sg_retry *retry_policy(const struct client *c)
-{
-	return c->route ? c->route->eff_retry : NULL;
-}
-
-static bool may_retry(const struct client *c)
-{
-	const struct sg_retry *r = retry_policy(c);
-
-	return r && c->replayable && c->attempt < r->attempts;
-}
-
-/* Drop this try and start the next one after the policy's backoff. */
-static void retry(struct client *c)
-{
-	const struct sg_retry *r = retry_policy(c);
-	uint64_t backoff;
-
-	drop_upstream(c);
-	c->attempt++;
-	stat(c, SG_STAT_RETRIES);
-	backoff = r->backoff == SG_DUR_UNSET ? 0 : ms(r->backoff);
-	if (backoff == 0) {
-		start_attempt(c);
-		return;
-	}
-	c->state = C_BACKOFF;
-	c->backoff_at = now(c) + backoff;
-	rearm_timer(c);
-	update_io(c);
-}
-
-/* One try failed: retry when the policy allows, else answer the client. */
-static void attempt_failed(struct client *c, enum sg_fail kind, int err)
-{
-	if (!sg_fail_retryable(kind) || !may_retry(c) || c->resp_started) {
-		fail_request(c, kind, err);
-		return;
-	}
-	retry(c);
-}
-
-static sg_dur attempt_timeout(const struct client *c)
-{
-	if (c->backend && c->backend->eff_request_timeout != SG_DUR_UNSET)
-		return c->backend->eff_request_timeout;
-	return c->route->eff_timeout.backend_request;
-}
 
 static int build_request_out(struct client *c)
 {
@@ -798,11 +727,11 @@ static int build_request_out(struct client *c)
 	 * re-added here when the client asked for it (less h2c). Only then is
 	 * a 101 an answer. */
 	c->upgrade_sent = sg_h1_upgrade_offer(&c->req, extra, sizeof(extra)) > 0;
-	n = sg_h1_write_request(&c->req, c->ip, c->attempt, extra, c->up_out, cap);
+	n = sg_h1_write_request(&c->req, c->ip, c->at.n, extra, c->up_out, cap);
 	if (n < 0)
 		return -1;
 	c->up_out_len = (size_t)n;
-	if (c->replayable && c->body_len) {
+	if (c->at.replayable && c->body_len) {
 		memcpy(c->up_out + c->up_out_len, c->in + c->req.head_len, c->body_len);
 		c->up_out_len += c->body_len;
 	}
@@ -813,57 +742,47 @@ static int build_request_out(struct client *c)
 static void on_upstream_io(struct sg_loop *loop, struct sg_io *io, uint32_t revents);
 static void write_upstream(struct client *c);
 
-static void start_attempt(struct client *c)
+/* The attempt's connection is ready: this try's copy of the request goes
+ * out on it. */
+static void on_send(struct sg_attempt *a)
 {
-	size_t bi, ei;
-	const struct sg_endpoint *ep;
-	struct sg_upstream *u;
-	char key[80];
-	int err = 0;
-	sg_dur per_try;
+	struct client *c = a->owner;
 
-	c->state = C_ATTEMPT;
-	c->backoff_at = 0;
-	if (!sg_route_pick(&c->route->backends, next_random(c->ctx), c->tried, &bi, &ei)) {
-		fail_request(c, SG_FAIL_NO_BACKEND, 0);
-		return;
-	}
-	if (bi * 8 + ei < 64)
-		c->tried |= 1ull << (bi * 8 + ei);
-	c->backend = &c->route->backends.v[bi];
-	ep = &c->backend->eps[ei];
-	snprintf(c->endpoint, sizeof(c->endpoint), "%s:%u", ep->addr, ep->port);
-	per_try = attempt_timeout(c);
-	c->attempt_at = per_try > 0 ? now(c) + ms(per_try) : 0;
-	snprintf(key, sizeof(key), "%s:%u", ep->addr, ep->port);
-	u = sg_pool_take(c->ctx->pool, key);
-	if (u)
-		stat(c, SG_STAT_POOL_REUSE);
-	if (!u) {
-		stat(c, SG_STAT_BACKEND_CONNECTS);
-		u = sg_upstream_connect(c->ctx->pool, ep, &c->backend->eff_keepalive, &err);
-		if (!u) {
-			attempt_failed(c, SG_FAIL_CONNECT, err);
-			return;
-		}
-		if (c->backend->eff_connect_timeout > 0)
-			c->connect_at = now(c) + ms(c->backend->eff_connect_timeout);
-	}
-	c->up = u;
-	c->up_connected = u->reused;
-	u->io.cb = on_upstream_io;
-	u->io.data = c;
 	if (build_request_out(c) == -1) {
 		fail_request(c, SG_FAIL_CONNECT, ENOMEM);
 		return;
 	}
 	rearm_timer(c);
-	/* A pooled connection takes the request now, a new one once it is
-	 * connected (EPOLLOUT). */
-	if (c->up_connected)
-		write_upstream(c);
+	write_upstream(c);
 	if (!c->closed)
 		update_io(c);
+}
+
+static void on_fail(struct sg_attempt *a, enum sg_fail kind, int err)
+{
+	fail_request(a->owner, kind, err);
+}
+
+static void on_wait(struct sg_attempt *a)
+{
+	struct client *c = a->owner;
+
+	rearm_timer(c);
+	update_io(c);
+}
+
+static const struct sg_attempt_ops attempt_ops = {
+	.send = on_send,
+	.fail = on_fail,
+	.dropped = on_dropped,
+	.wait = on_wait,
+	.on_io = on_upstream_io,
+};
+
+static void start_attempt(struct client *c)
+{
+	c->state = C_ATTEMPT;
+	sg_attempt_start(&c->at);
 }
 
 /* The request head (and buffered body) went out: stream any larger body. */
@@ -872,11 +791,11 @@ static void request_sent(struct client *c)
 	size_t early;
 
 	c->up_sent = true;
-	if (c->replayable)
+	if (c->at.replayable)
 		c->bytes_in = c->body_len;
 	free(c->up_out);
 	c->up_out = NULL;
-	if (c->replayable || c->req_body == SG_H1_BODY_NONE) {
+	if (c->at.replayable || c->req_body == SG_H1_BODY_NONE) {
 		c->req_done = true;
 		return;
 	}
@@ -923,70 +842,24 @@ static void request_sent(struct client *c)
 	drive_request_body(c);
 }
 
-static bool stale_reuse(struct client *c);
-
 static void write_upstream(struct client *c)
 {
 	while (c->up_out_off < c->up_out_len) {
-		ssize_t n = send(c->up->fd, c->up_out + c->up_out_off,
+		ssize_t n = send(c->at.up->fd, c->up_out + c->up_out_off,
 				 c->up_out_len - c->up_out_off, MSG_NOSIGNAL);
 
-		sg_ksock_wrote(&c->up->k, n);
+		sg_ksock_wrote(&c->at.up->k, n);
 		if (n == -1 && errno == EINTR)
 			continue;
 		if (n == -1 && errno == EAGAIN)
 			return;
 		if (n == -1) {
-			int err = errno;
-
-			if (stale_reuse(c))
-				return;
-			attempt_failed(c, err == ECONNRESET ? SG_FAIL_RESET : SG_FAIL_CLOSED, err);
+			sg_attempt_write_failed(&c->at, errno, c->up_out_off > 0);
 			return;
 		}
 		c->up_out_off += (size_t)n;
 	}
 	request_sent(c);
-}
-
-static void upstream_connected(struct client *c)
-{
-	int err = sg_upstream_connect_error(c->up);
-
-	if (err == EINPROGRESS)
-		return; /* the name's next address */
-	if (err) {
-		attempt_failed(c, SG_FAIL_CONNECT, err);
-		return;
-	}
-	c->up_connected = true;
-	c->connect_at = 0;
-	rearm_timer(c);
-	write_upstream(c);
-}
-
-/* A reused connection whose write failed before the backend took a byte:
- * the backend cannot have received the request (a connection already
- * closed when taken never gets here: sg_pool_take skips it). Try once
- * more, on a fresh connection, without counting an attempt. A request the
- * backend may have read, then reset or closed, is an attempt like any
- * other (Gateway API HTTPRouteRetryConnectionError). */
-static bool stale_reuse(struct client *c)
-{
-	if (!c->up->reused || c->up_out_off || c->stale_retry_used || !c->replayable)
-		return false;
-	c->stale_retry_used = true;
-	c->tried = 0;
-	drop_upstream(c);
-	start_attempt(c);
-	return true;
-}
-
-static bool is_retry_status(const struct client *c, uint16_t status)
-{
-	const struct sg_retry *r = retry_policy(c);
-
-	return r && sg_retry_on_status(r, status) && may_retry(c);
 }
 
 /* A complete response head from the backend. */
@@ -1002,7 +875,7 @@ static void got_response_head(struct client *c)
 		/* A tunnel nobody asked for would carry the client's next
 		 * bytes to the backend unparsed: an invalid response. */
 		SG_WARN("%s: backend sent 101 to a request without Upgrade", c->ip);
-		attempt_failed(c, SG_FAIL_BAD_RESPONSE, EPROTO);
+		sg_attempt_failed(&c->at, SG_FAIL_BAD_RESPONSE, EPROTO);
 		return;
 	}
 	if (c->resp.status >= 100 && c->resp.status < 200 && c->resp.status != 101) {
@@ -1016,11 +889,8 @@ static void got_response_head(struct client *c)
 		c->up_in_len -= c->resp.head_len;
 		return;
 	}
-	if (is_retry_status(c, c->resp.status)) {
-		retry(c);
+	if (sg_attempt_took_status(&c->at, c->resp.status))
 		return;
-	}
-	c->request_at = c->attempt_at = 0;
 	rearm_timer(c);
 	tunnel = c->resp.status == 101 || (c->is_connect && c->resp.status / 100 == 2);
 	/* RFC 9110 §9.3.6: framing headers in a 2xx to CONNECT mean nothing. */
@@ -1147,11 +1017,11 @@ static bool parse_upstream_head(struct client *c)
 			got_response_head(c);
 			/* A 1xx was passed on: the final head may follow in
 			 * the same buffer. */
-			if (c->closed || c->state != C_ATTEMPT || !c->up)
+			if (c->closed || c->state != C_ATTEMPT || !c->at.up)
 				return false;
 			continue;
 		default:
-			attempt_failed(c, SG_FAIL_BAD_RESPONSE, EPROTO);
+			sg_attempt_failed(&c->at, SG_FAIL_BAD_RESPONSE, EPROTO);
 			return false;
 		}
 	}
@@ -1160,25 +1030,23 @@ static bool parse_upstream_head(struct client *c)
 
 static void read_upstream_head(struct client *c)
 {
-	while (!c->closed && c->state == C_ATTEMPT && c->up) {
+	while (!c->closed && c->state == C_ATTEMPT && c->at.up) {
 		ssize_t n;
 
 		if (grow(&c->up_in, &c->up_in_cap, c->up_in_len + 4096) == -1) {
 			fail_request(c, SG_FAIL_BAD_RESPONSE, ENOMEM);
 			return;
 		}
-		n = recv(c->up->fd, c->up_in + c->up_in_len, c->up_in_cap - c->up_in_len, 0);
-		sg_ksock_read(&c->up->k, n);
+		n = recv(c->at.up->fd, c->up_in + c->up_in_len, c->up_in_cap - c->up_in_len, 0);
+		sg_ksock_read(&c->at.up->k, n);
 		if (n == -1 && errno == EINTR)
 			continue;
 		if (n == -1 && errno == EAGAIN)
 			return;
-		if (n == 0 && early_eof(c, &c->up->k, c->up->fd))
+		if (n == 0 && early_eof(c, &c->at.up->k, c->at.up->fd))
 			return;
 		if (n <= 0) {
-			int err = n == 0 ? 0 : errno;
-
-			attempt_failed(c, err == ECONNRESET ? SG_FAIL_RESET : SG_FAIL_CLOSED, err);
+			sg_attempt_read_failed(&c->at, n == 0 ? 0 : errno);
 			return;
 		}
 		c->up_in_len += (size_t)n;
@@ -1489,8 +1357,8 @@ static void follow_config(struct client *c)
 		if (now->binds[i].port != c->bind->port || now->binds[i].proto != c->bind->proto)
 			continue;
 		c->listener = NULL;
-		c->route = NULL;
-		c->backend = NULL;
+		c->at.route = NULL;
+		c->at.backend = NULL;
 		c->bind = &now->binds[i];
 		sg_cfg_unref(c->cfg);
 		c->cfg = sg_cfg_ref(now);
@@ -1501,7 +1369,7 @@ static void follow_config(struct client *c)
 /* A complete request head is in `in`. */
 static void got_request_head(struct client *c)
 {
-	const struct sg_timeout *t;
+	const struct sg_route *route;
 
 	follow_config(c);
 	if (!c->started && sg_h2_upgrade_request(&c->req)) {
@@ -1510,15 +1378,11 @@ static void got_request_head(struct client *c)
 	}
 
 	c->idle_at = c->head_at = 0;
-	c->attempt = 0;
 	c->started = now(c);
 	c->logged = false;
 	c->status = 0;
 	c->bytes_in = c->bytes_out = 0;
-	c->endpoint[0] = '\0';
 	c->body_engine = c->ctx->engine;
-	c->tried = 0;
-	c->stale_retry_used = false;
 	c->resp_started = c->resp_done = c->req_done = false;
 	c->is_head = c->req.method.len == 4 && !memcmp(c->req.method.p, "HEAD", 4);
 	c->is_connect = c->req.method.len == 7 && !memcmp(c->req.method.p, "CONNECT", 7);
@@ -1527,20 +1391,21 @@ static void got_request_head(struct client *c)
 	c->client_close = !c->req.keep_alive || c->is_connect;
 	c->req_body = sg_h1_request_body(&c->req);
 	c->req_done = c->req_body == SG_H1_BODY_NONE;
-	c->route = route_request(c);
-	if (!c->route) {
+	route = route_request(c);
+	/* A body small enough is read whole before the first try: it can be
+	 * sent again. */
+	sg_attempt_begin(&c->at, route,
+			 c->req_body == SG_H1_BODY_NONE ||
+				 (c->req_body == SG_H1_BODY_LENGTH &&
+				  c->req.content_length <= PROXY_REPLAY_MAX));
+	if (!route) {
 		fail_request(c, SG_FAIL_NO_ROUTE, 0);
 		return;
 	}
-	t = &c->route->eff_timeout;
-	c->request_at = t->request > 0 ? now(c) + ms(t->request) : 0;
 	watch_body(c);
 	rearm_timer(c);
-	c->replayable =
-		c->req_body == SG_H1_BODY_NONE ||
-		(c->req_body == SG_H1_BODY_LENGTH && c->req.content_length <= PROXY_REPLAY_MAX);
 	c->body_len = 0;
-	if (c->replayable && c->req_body == SG_H1_BODY_LENGTH) {
+	if (c->at.replayable && c->req_body == SG_H1_BODY_LENGTH) {
 		static const char cont[] = "HTTP/1.1 100 Continue\r\n\r\n";
 
 		/* The body is read here before any backend sees the request,
@@ -1674,8 +1539,8 @@ static void on_tunnel_up(struct sg_loop *loop, struct sg_io *io, uint32_t revent
 {
 	struct client *c = io->data;
 
-	if (!c->up_connected) {
-		int err = sg_upstream_connect_error(c->up);
+	if (!c->at.connected) {
+		int err = sg_upstream_connect_error(c->at.up);
 
 		if (err == EINPROGRESS)
 			return; /* the name's next address */
@@ -1683,8 +1548,8 @@ static void on_tunnel_up(struct sg_loop *loop, struct sg_io *io, uint32_t revent
 			client_close(c);
 			return;
 		}
-		c->up_connected = true;
-		c->connect_at = 0;
+		c->at.connected = true;
+		c->at.connect_at = 0;
 		rearm_timer(c);
 		tunnel_pumps(c);
 	}
@@ -1751,7 +1616,7 @@ static void drive_tunnel(struct client *c)
 	uint64_t to_backend = c->req_pump.moved, to_client = c->resp_pump.moved;
 	enum sg_pump_status a, b;
 
-	if (c->closed || !c->up_connected)
+	if (c->closed || !c->at.connected)
 		return;
 	if (client_out_pending(c) && client_flush(c) == -1) {
 		client_close(c);
@@ -1821,7 +1686,7 @@ static uint64_t tunnel_idle(struct client *c)
 {
 	uint64_t idle = kernel_idle(c, &c->ck, c->io.fd, now(c) - c->active_at);
 
-	return c->up ? kernel_idle(c, &c->up->k, c->up->fd, idle) : idle;
+	return c->at.up ? kernel_idle(c, &c->at.up->k, c->at.up->fd, idle) : idle;
 }
 
 /* ---- body progress (--body-idle-timeout) ------------------------------- */
@@ -1903,7 +1768,7 @@ static void start_upgraded_tunnel(struct client *c, size_t extra_len)
 	c->in_len = c->req.head_len;
 	c->up_in_len = 0;
 	free_all_slots(c); /* a tunnel reads no header again */
-	c->up->io.cb = on_tunnel_up;
+	c->at.up->io.cb = on_tunnel_up;
 	drive_tunnel(c);
 }
 
@@ -1916,21 +1781,21 @@ static void start_tunnel(struct client *c)
 
 	c->state = C_TUNNEL;
 	c->listener = l;
-	if (!r || !sg_route_pick(&r->backends, next_random(c->ctx), 0, &bi, &ei)) {
+	if (!r || !sg_route_pick(&r->backends, sg_route_random(&c->ctx->rng), 0, &bi, &ei)) {
 		client_close(c);
 		return;
 	}
-	c->backend = &r->backends.v[bi];
-	c->up = sg_upstream_connect(c->ctx->pool, &c->backend->eps[ei], &c->backend->eff_keepalive,
-				    &err);
-	if (!c->up) {
+	c->at.backend = &r->backends.v[bi];
+	c->at.up = sg_upstream_connect(c->ctx->pool, &c->at.backend->eps[ei],
+				       &c->at.backend->eff_keepalive, &err);
+	if (!c->at.up) {
 		client_close(c);
 		return;
 	}
-	if (c->backend->eff_connect_timeout > 0)
-		c->connect_at = now(c) + ms(c->backend->eff_connect_timeout);
-	c->up->io.cb = on_tunnel_up;
-	c->up->io.data = c;
+	if (c->at.backend->eff_connect_timeout > 0)
+		c->at.connect_at = now(c) + ms(c->at.backend->eff_connect_timeout);
+	c->at.up->io.cb = on_tunnel_up;
+	c->at.up->io.data = c;
 	rearm_timer(c);
 	update_io(c);
 }
@@ -1951,11 +1816,11 @@ static void update_io(struct client *c)
 		cev = EPOLLIN;
 		break;
 	case C_ATTEMPT:
-		if (!c->up)
+		if (!c->at.up)
 			break;
 		/* EPOLLRDHUP too: the mask a pooled connection keeps, so that
 		 * taking it from the pool and giving it back cost nothing. */
-		uev = !c->up_connected || c->up_out ? EPOLLOUT : EPOLLIN | EPOLLRDHUP;
+		uev = !c->at.connected || c->up_out ? EPOLLOUT : EPOLLIN | EPOLLRDHUP;
 		if (c->up_sent && c->req_pumping && !c->req_done) {
 			if (c->req_pump.pending)
 				uev |= EPOLLOUT;
@@ -1966,9 +1831,9 @@ static void update_io(struct client *c)
 	case C_RESP:
 		if (client_out_pending(c) || (c->resp_pumping && c->resp_pump.pending))
 			cev |= EPOLLOUT;
-		else if (c->resp_pumping && c->up)
+		else if (c->resp_pumping && c->at.up)
 			uev |= EPOLLIN | EPOLLRDHUP;
-		if (c->req_pumping && !c->req_done && c->up) {
+		if (c->req_pumping && !c->req_done && c->at.up) {
 			if (c->req_pump.pending)
 				uev |= EPOLLOUT;
 			else
@@ -1976,7 +1841,7 @@ static void update_io(struct client *c)
 		}
 		break;
 	case C_TUNNEL:
-		if (!c->up_connected) {
+		if (!c->at.connected) {
 			uev = EPOLLOUT;
 			break;
 		}
@@ -1991,8 +1856,6 @@ static void update_io(struct client *c)
 		if (client_out_pending(c))
 			cev |= EPOLLOUT;
 		break;
-	case C_BACKOFF:
-		break;
 	case C_DRAIN:
 		cev = EPOLLOUT;
 		break;
@@ -2005,7 +1868,7 @@ static void update_io(struct client *c)
 	 * response whose backend went quiet mid-body (it may stay quiet for
 	 * ever, holding both sockets). (Only then: a half-closed client stays
 	 * RDHUP-readable, which would spin.) */
-	if (c->state == C_ATTEMPT || c->state == C_BACKOFF || (c->state == C_RESP && !cev))
+	if (c->state == C_ATTEMPT || (c->state == C_RESP && !cev))
 		if (!(cev & EPOLLIN))
 			cev |= EPOLLRDHUP;
 	/* While its request is served the client is watched with EPOLLRDHUP
@@ -2022,21 +1885,21 @@ static void update_io(struct client *c)
 	 * again on the kick timer: at EOF it is readable for ever. */
 	if (c->ck.eof_wait)
 		cev &= ~(uint32_t)(EPOLLIN | EPOLLRDHUP);
-	if (c->up && c->up->k.eof_wait)
+	if (c->at.up && c->at.up->k.eof_wait)
 		uev &= ~(uint32_t)(EPOLLIN | EPOLLRDHUP);
 	if (sg_io_set(loop, &c->io, cev) == -1) {
 		client_close(c);
 		return;
 	}
-	if (c->up && sg_io_set(loop, &c->up->io, uev) == -1)
+	if (c->at.up && sg_io_set(loop, &c->at.up->io, uev) == -1)
 		client_close(c);
 }
 
 static void upstream_io(struct client *c, uint32_t revents)
 {
 	if (c->state == C_ATTEMPT) {
-		if (!c->up_connected) {
-			upstream_connected(c);
+		if (!c->at.connected) {
+			sg_attempt_connected(&c->at);
 			return;
 		}
 		if (c->up_out) {
@@ -2065,7 +1928,7 @@ static void on_upstream_io(struct sg_loop *loop, struct sg_io *io, uint32_t reve
 {
 	struct client *c = io->data;
 
-	if (c->closed || !c->up || io != &c->up->io)
+	if (c->closed || !c->at.up || io != &c->at.up->io)
 		return;
 	upstream_io(c, revents);
 	note_progress(c);
@@ -2100,7 +1963,6 @@ static void client_io(struct client *c, struct sg_io *io, uint32_t revents)
 		read_request_head(c);
 		return;
 	case C_ATTEMPT:
-	case C_BACKOFF:
 		if (c->req_pumping && (revents & EPOLLIN)) {
 			drive_request_body(c);
 			return;
@@ -2179,32 +2041,13 @@ static void on_client_timer(struct sg_loop *loop, struct sg_timer *t)
 		fail_request(c, SG_FAIL_BODY_TIMEOUT, 0); /* closes when the response began */
 		return;
 	}
-	if (c->request_at && n >= c->request_at) {
-		c->request_at = 0;
-		stat(c, SG_STAT_TIMEOUT_REQUEST);
-		fail_request(c, SG_FAIL_REQUEST_TIMEOUT, 0);
-		return;
-	}
-	if (c->connect_at && n >= c->connect_at) {
-		c->connect_at = 0;
+	if (c->state == C_TUNNEL && c->at.connect_at && n >= c->at.connect_at) {
 		stat(c, SG_STAT_TIMEOUT_CONNECT);
-		if (c->state == C_TUNNEL)
-			client_close(c);
-		else
-			attempt_failed(c, SG_FAIL_CONNECT_TIMEOUT, ETIMEDOUT);
+		client_close(c);
 		return;
 	}
-	if (c->attempt_at && n >= c->attempt_at) {
-		c->attempt_at = 0;
-		stat(c, SG_STAT_TIMEOUT_BACKEND);
-		attempt_failed(c, SG_FAIL_ATTEMPT_TIMEOUT, ETIMEDOUT);
+	if (c->state != C_TUNNEL && sg_attempt_expire(&c->at, n))
 		return;
-	}
-	if (c->backoff_at && n >= c->backoff_at) {
-		c->backoff_at = 0;
-		start_attempt(c);
-		return;
-	}
 	if (c->kick_at && n >= c->kick_at) {
 		c->kick_at = 0;
 		redrive(c);
@@ -2224,11 +2067,8 @@ static void redrive(struct client *c)
 		return;
 	case C_ATTEMPT:
 		drive_request_body(c);
-		if (!c->closed && c->state == C_ATTEMPT && c->up && c->up->k.eof_wait)
+		if (!c->closed && c->state == C_ATTEMPT && c->at.up && c->at.up->k.eof_wait)
 			read_upstream_head(c);
-		return;
-	case C_BACKOFF:
-		drive_request_body(c);
 		return;
 	case C_RESP:
 		drive_request_body(c);
@@ -2266,9 +2106,7 @@ static void client_close(struct client *c)
 		access_log(c); /* a request cut short is logged with what it got */
 	c->closed = true;
 	sg_timer_stop(c->ctx->loop, &c->timer);
-	if (c->up)
-		sg_upstream_close(c->up);
-	c->up = NULL;
+	sg_attempt_end(&c->at);
 	if (c->req_pumping)
 		pump_done(c, &c->req_pump);
 	if (c->resp_pumping)
@@ -2319,6 +2157,7 @@ void sg_proxy_accept(struct sg_proxy_ctx *ctx, const struct sg_bind *bind, int f
 	c->io.cb = on_client_io;
 	c->io.data = c;
 	sg_timer_init(&c->timer, on_client_timer, c);
+	sg_attempt_init(&c->at, &attempt_ops, c, ctx->loop, ctx->pool, ctx->stats, &ctx->rng);
 	ctx->stats->active++;
 	sg_stats_add(ctx->stats, SG_STAT_CONNECTIONS, 1);
 	c->next = ctx->clients;

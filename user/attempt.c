@@ -1,0 +1,265 @@
+/* The attempt engine (user/attempt.h): the retry, deadline and endpoint
+ * rules of a request, written once for every frontend. It never touches a
+ * byte of the request: the owner writes and reads a->up. */
+#include "user/attempt.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "config/duration.h"
+#include "policy/route.h"
+
+static uint64_t now(const struct sg_attempt *a)
+{
+	return sg_loop_now(a->loop);
+}
+
+static uint64_t ms(sg_dur d)
+{
+	return sg_dur_to_ms_ceil(d);
+}
+
+static void count(struct sg_attempt *a, enum sg_stat which)
+{
+	sg_stats_add(a->stats, which, 1);
+}
+
+/* The backend's own request timeout (a BackendTrafficPolicy or the
+ * backend's policies) beats the route's per-try one. */
+static sg_dur try_timeout(const struct sg_attempt *a)
+{
+	if (a->backend && a->backend->eff_request_timeout != SG_DUR_UNSET)
+		return a->backend->eff_request_timeout;
+	return a->route->eff_timeout.backend_request;
+}
+
+static bool may_retry(const struct sg_attempt *a)
+{
+	const struct sg_retry *r = a->route ? a->route->eff_retry : NULL;
+
+	return r && a->replayable && !a->answered && a->n < r->attempts;
+}
+
+void sg_attempt_init(struct sg_attempt *a, const struct sg_attempt_ops *ops, void *owner,
+		     struct sg_loop *loop, struct sg_pool *pool, struct sg_stats *stats,
+		     uint64_t *rng)
+{
+	memset(a, 0, sizeof(*a));
+	a->ops = ops;
+	a->owner = owner;
+	a->loop = loop;
+	a->pool = pool;
+	a->stats = stats;
+	a->rng = rng;
+}
+
+void sg_attempt_begin(struct sg_attempt *a, const struct sg_route *route, bool replayable)
+{
+	sg_dur whole = route ? route->eff_timeout.request : 0;
+
+	a->route = route;
+	a->replayable = replayable;
+	a->answered = false;
+	a->n = 0;
+	a->tried = 0;
+	a->stale_retry_used = false;
+	a->backend = NULL;
+	a->endpoint[0] = '\0';
+	a->try_at = a->connect_at = a->backoff_at = 0;
+	a->request_at = whole > 0 ? now(a) + ms(whole) : 0;
+}
+
+void sg_attempt_drop(struct sg_attempt *a)
+{
+	bool had = a->up != NULL;
+
+	sg_upstream_close(a->up);
+	a->up = NULL;
+	a->connected = false;
+	a->try_at = a->connect_at = 0;
+	if (had && a->ops->dropped)
+		a->ops->dropped(a);
+}
+
+void sg_attempt_release(struct sg_attempt *a, bool reusable, const struct sg_global *g)
+{
+	uint64_t idle_ms = ms(g->pool_idle_timeout);
+	struct sg_upstream *u = a->up;
+
+	a->up = NULL;
+	a->connected = false;
+	if (!u)
+		return;
+	if (reusable && idle_ms)
+		sg_pool_put(a->pool, u, idle_ms, g->pool_max_size);
+	else
+		sg_upstream_close(u);
+}
+
+void sg_attempt_end(struct sg_attempt *a)
+{
+	sg_upstream_close(a->up);
+	a->up = NULL;
+	a->connected = false;
+	a->request_at = a->try_at = a->connect_at = a->backoff_at = 0;
+}
+
+/* No try follows: the owner answers. */
+static void give_up(struct sg_attempt *a, enum sg_fail kind, int err)
+{
+	sg_attempt_drop(a);
+	a->request_at = a->try_at = a->connect_at = a->backoff_at = 0;
+	a->ops->fail(a, kind, err);
+}
+
+/* Drop this try and begin the next after the policy's backoff. */
+static void retry(struct sg_attempt *a)
+{
+	const struct sg_retry *r = a->route->eff_retry;
+	uint64_t backoff = r->backoff == SG_DUR_UNSET ? 0 : ms(r->backoff);
+
+	sg_attempt_drop(a);
+	a->n++;
+	count(a, SG_STAT_RETRIES);
+	if (backoff == 0) {
+		sg_attempt_start(a);
+		return;
+	}
+	a->backoff_at = now(a) + backoff;
+	a->ops->wait(a);
+}
+
+void sg_attempt_start(struct sg_attempt *a)
+{
+	const struct sg_endpoint *ep;
+	struct sg_upstream *u;
+	sg_dur per_try;
+	size_t bi, ei;
+	int err = 0;
+
+	a->backoff_at = 0;
+	if (!sg_route_pick(&a->route->backends, sg_route_random(a->rng), a->tried, &bi, &ei)) {
+		give_up(a, SG_FAIL_NO_BACKEND, 0);
+		return;
+	}
+	a->tried |= SG_ROUTE_TRIED_BIT(bi, ei);
+	a->backend = &a->route->backends.v[bi];
+	ep = &a->backend->eps[ei];
+	snprintf(a->endpoint, sizeof(a->endpoint), "%s:%u", ep->addr, ep->port);
+	per_try = try_timeout(a);
+	a->try_at = per_try > 0 ? now(a) + ms(per_try) : 0;
+	u = sg_pool_take(a->pool, a->endpoint);
+	if (u) {
+		count(a, SG_STAT_POOL_REUSE);
+	} else {
+		count(a, SG_STAT_BACKEND_CONNECTS);
+		u = sg_upstream_connect(a->pool, ep, &a->backend->eff_keepalive, &err);
+		if (!u) {
+			sg_attempt_failed(a, SG_FAIL_CONNECT, err);
+			return;
+		}
+		if (a->backend->eff_connect_timeout > 0)
+			a->connect_at = now(a) + ms(a->backend->eff_connect_timeout);
+	}
+	a->up = u;
+	a->connected = u->reused;
+	u->io.cb = a->ops->on_io;
+	u->io.data = a->owner;
+	if (a->connected)
+		a->ops->send(a);
+	else
+		a->ops->wait(a);
+}
+
+void sg_attempt_connected(struct sg_attempt *a)
+{
+	int err = sg_upstream_connect_error(a->up);
+
+	if (err == EINPROGRESS)
+		return; /* the name's next address */
+	if (err) {
+		sg_attempt_failed(a, SG_FAIL_CONNECT, err);
+		return;
+	}
+	a->connected = true;
+	a->connect_at = 0;
+	a->ops->send(a);
+}
+
+void sg_attempt_failed(struct sg_attempt *a, enum sg_fail kind, int err)
+{
+	if (!sg_fail_retryable(kind) || !may_retry(a)) {
+		give_up(a, kind, err);
+		return;
+	}
+	retry(a);
+}
+
+void sg_attempt_write_failed(struct sg_attempt *a, int err, bool taken)
+{
+	/* A request the backend may have read, then reset or closed, is a
+	 * try like any other (Gateway API HTTPRouteRetryConnectionError). */
+	if (a->up->reused && !taken && !a->stale_retry_used && a->replayable) {
+		a->stale_retry_used = true;
+		a->tried = 0;
+		sg_attempt_drop(a);
+		sg_attempt_start(a);
+		return;
+	}
+	sg_attempt_failed(a, err == ECONNRESET ? SG_FAIL_RESET : SG_FAIL_CLOSED, err);
+}
+
+void sg_attempt_read_failed(struct sg_attempt *a, int err)
+{
+	sg_attempt_failed(a, err == ECONNRESET ? SG_FAIL_RESET : SG_FAIL_CLOSED, err);
+}
+
+bool sg_attempt_took_status(struct sg_attempt *a, uint16_t status)
+{
+	const struct sg_retry *r = a->route->eff_retry;
+
+	if (r && sg_retry_on_status(r, status) && may_retry(a)) {
+		retry(a);
+		return true;
+	}
+	a->answered = true;
+	a->request_at = a->try_at = 0;
+	return false;
+}
+
+uint64_t sg_attempt_due(const struct sg_attempt *a)
+{
+	uint64_t due = 0, cand[] = { a->request_at, a->try_at, a->connect_at, a->backoff_at };
+
+	for (size_t i = 0; i < sizeof(cand) / sizeof(cand[0]); i++)
+		if (cand[i] && (!due || cand[i] < due))
+			due = cand[i];
+	return due;
+}
+
+bool sg_attempt_expire(struct sg_attempt *a, uint64_t t)
+{
+	if (a->request_at && t >= a->request_at) {
+		count(a, SG_STAT_TIMEOUT_REQUEST);
+		give_up(a, SG_FAIL_REQUEST_TIMEOUT, 0);
+		return true;
+	}
+	if (a->connect_at && t >= a->connect_at) {
+		a->connect_at = 0;
+		count(a, SG_STAT_TIMEOUT_CONNECT);
+		sg_attempt_failed(a, SG_FAIL_CONNECT_TIMEOUT, ETIMEDOUT);
+		return true;
+	}
+	if (a->try_at && t >= a->try_at) {
+		a->try_at = 0;
+		count(a, SG_STAT_TIMEOUT_BACKEND);
+		sg_attempt_failed(a, SG_FAIL_ATTEMPT_TIMEOUT, ETIMEDOUT);
+		return true;
+	}
+	if (a->backoff_at && t >= a->backoff_at) {
+		sg_attempt_start(a);
+		return true;
+	}
+	return false;
+}

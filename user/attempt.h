@@ -1,0 +1,132 @@
+/* The attempt engine: one request's tries at its route's backends, the
+ * same for an HTTP/1 connection (user/proxy.c) and an HTTP/2 stream
+ * (user/h2proxy.c). It picks an endpoint (untried ones first), connects or
+ * reuses a pooled connection, keeps the request, per-try and connect
+ * deadlines and the backoff between tries, and decides retries (the
+ * route's retry policy; the one free retry of a stale pooled connection).
+ *
+ * The owner speaks the protocol. It embeds one struct sg_attempt, calls in
+ * when something happened (connected, a write or read failed, a response
+ * status came, its timer fired) and is called back through struct
+ * sg_attempt_ops: "send the request on a->up", "no try is left: answer the
+ * client", "wait" (refresh timer and I/O mask). Every callback may be made
+ * from inside any sg_attempt_* call except sg_attempt_due/_release. */
+#ifndef SG_ATTEMPT_H
+#define SG_ATTEMPT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "config/cfg.h"
+#include "policy/failure.h"
+#include "user/loop.h"
+#include "user/stats.h"
+#include "user/upstream.h"
+
+struct sg_attempt;
+
+struct sg_attempt_ops {
+	/* a->up is connected (or was taken from the pool): write the
+	 * request on it, from its first byte. */
+	void (*send)(struct sg_attempt *a);
+	/* No try is left: answer the client with `kind` (policy/failure.h),
+	 * err the errno behind it (0: none). a->up is gone already. */
+	void (*fail)(struct sg_attempt *a, enum sg_fail kind, int err);
+	/* a->up was closed: forget what was kept of this try (request bytes
+	 * being written, a body relay to it). */
+	void (*dropped)(struct sg_attempt *a);
+	/* The deadlines or a->up changed and nothing else was called:
+	 * refresh the timer (sg_attempt_due) and the I/O masks. */
+	void (*wait)(struct sg_attempt *a);
+	/* Installed as a->up's I/O callback, with the owner as its data. */
+	void (*on_io)(struct sg_loop *loop, struct sg_io *io, uint32_t revents);
+};
+
+struct sg_attempt {
+	const struct sg_attempt_ops *ops;
+	void *owner;
+	struct sg_loop *loop;
+	struct sg_pool *pool;
+	struct sg_stats *stats;
+	uint64_t *rng; /* the worker's xorshift state, for endpoint choice */
+
+	/* The request. */
+	const struct sg_route *route; /* NULL until routed */
+	bool replayable;	      /* it can be sent again (its body is in hand) */
+	bool answered;		      /* its response head was taken: no more tries */
+
+	/* Its tries. */
+	unsigned n;	/* tries before the current one: 0 during the first */
+	uint64_t tried; /* SG_ROUTE_TRIED_BIT of each endpoint tried */
+	bool stale_retry_used;
+	const struct sg_backend_ref *backend; /* of the current (or last) try */
+	char endpoint[80];		      /* "addr:port" of the current (or last) try */
+	/* Deadlines in loop ms, 0 = none. */
+	uint64_t request_at, try_at, connect_at, backoff_at;
+
+	/* The current try's backend connection, or NULL. */
+	struct sg_upstream *up;
+	bool connected;
+};
+
+/* Ready `a` for its owner's first request; nothing runs yet. */
+void sg_attempt_init(struct sg_attempt *a, const struct sg_attempt_ops *ops, void *owner,
+		     struct sg_loop *loop, struct sg_pool *pool, struct sg_stats *stats,
+		     uint64_t *rng);
+
+/* A new request, routed to `route` (NULL: it has none, and is answered
+ * without a try): forgets the last request's tries and arms the route's
+ * request deadline. a->up must be NULL. */
+void sg_attempt_begin(struct sg_attempt *a, const struct sg_route *route, bool replayable);
+
+/* Start a try: pick an endpoint, take a pooled connection (then ops->send
+ * at once) or start a connect (ops->wait; call sg_attempt_connected when
+ * a->up turns writable). No endpoint: ops->fail(SG_FAIL_NO_BACKEND). */
+void sg_attempt_start(struct sg_attempt *a);
+
+/* a->up became writable while !a->connected: on success ops->send, on a
+ * failed connect the try failed; nothing while the name's next address is
+ * being tried. */
+void sg_attempt_connected(struct sg_attempt *a);
+
+/* The current try failed: the next one starts (at once, or after the
+ * policy's backoff: ops->wait) when the policy allows it, the request is
+ * replayable and not answered; else ops->fail(kind, err). */
+void sg_attempt_failed(struct sg_attempt *a, enum sg_fail kind, int err);
+
+/* Writing the request to a->up failed with errno `err`; `taken`: the
+ * backend took some of its bytes. A pooled connection the backend closed
+ * before taking any byte cannot have the request: the try is made again on
+ * a fresh connection, once, without counting. Else the try failed. */
+void sg_attempt_write_failed(struct sg_attempt *a, int err, bool taken);
+
+/* Reading the response head from a->up got EOF (err 0) or errno `err`. */
+void sg_attempt_read_failed(struct sg_attempt *a, int err);
+
+/* A final response head with `status` came. Returns true when the policy
+ * retries on it (the try was dropped and the next one begun, as by
+ * sg_attempt_failed); false when it is the answer: the request and per-try
+ * deadlines are cleared and no try follows. */
+bool sg_attempt_took_status(struct sg_attempt *a, uint16_t status);
+
+/* The earliest deadline (loop ms), 0 when none. */
+uint64_t sg_attempt_due(const struct sg_attempt *a);
+
+/* The owner's timer fired at `now`: handles the deadline that passed (the
+ * request deadline: ops->fail(SG_FAIL_REQUEST_TIMEOUT); connect or per-try:
+ * the try failed; backoff: the next try starts) and returns true; false
+ * when none of them passed. Counts the timeout in stats. */
+bool sg_attempt_expire(struct sg_attempt *a, uint64_t now);
+
+/* Close a->up (if any) and clear the try's deadlines; ops->dropped. */
+void sg_attempt_drop(struct sg_attempt *a);
+
+/* The response is over: a->up goes back to the pool when `reusable` and
+ * the pool keeps idle connections (global poolIdleTimeout, poolMaxSize),
+ * else it is closed. a->up is NULL afterwards; ops->dropped is not called. */
+void sg_attempt_release(struct sg_attempt *a, bool reusable, const struct sg_global *g);
+
+/* Stop everything: no callback follows. */
+void sg_attempt_end(struct sg_attempt *a);
+
+#endif
