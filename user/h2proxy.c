@@ -24,6 +24,7 @@
 #include "policy/failure.h"
 #include "policy/route.h"
 #include "user/attempt.h"
+#include "user/h1backend.h"
 #include "user/h2.h"
 #include "user/log.h"
 #include "user/net.h"
@@ -147,12 +148,7 @@ struct h2stream {
 	 * head). */
 	struct sg_attempt at;
 
-	/* This try's bytes on at.up. */
-	char *up_out; /* request head (+ replayable body) being written */
-	size_t up_out_len, up_out_off;
-	char *up_in; /* response head being read */
-	size_t up_in_len, up_in_cap;
-	struct sg_h1_resp resp;
+	struct sg_h1backend bx; /* this try's request and response head on at.up */
 
 	/* The response. */
 	uint16_t status;
@@ -301,8 +297,7 @@ static void stream_free(struct sg_closing *cl)
 	free(s->store);
 	free(s->pos);
 	free(s->body);
-	free(s->up_out);
-	free(s->up_in);
+	sg_h1backend_free(&s->bx);
 	free(s->rbuf);
 	sg_cfg_unref(s->cfg);
 	free(s);
@@ -322,10 +317,7 @@ static void on_dropped(struct sg_attempt *a)
 {
 	struct h2stream *s = a->owner;
 
-	free(s->up_out);
-	s->up_out = NULL;
-	s->up_out_len = s->up_out_off = 0;
-	s->up_in_len = 0;
+	sg_h1backend_reset(&s->bx);
 }
 
 /* The stream is gone from the session (or the connection closes): log it,
@@ -374,8 +366,8 @@ static struct h2stream *stream_new(struct h2conn *c, int32_t id)
 	s->state = S_HEAD;
 	s->req.headers = s->req_slots;
 	s->req.headers_cap = SG_H1_MAX_HEADERS;
-	s->resp.headers = s->resp_slots;
-	s->resp.headers_cap = SG_H1_MAX_HEADERS;
+	s->bx.resp.headers = s->resp_slots;
+	s->bx.resp.headers_cap = SG_H1_MAX_HEADERS;
 	sg_timer_init(&s->timer, on_stream_timer, s);
 	sg_attempt_init(&s->at, &attempt_ops, s, c->ctx->loop, c->ctx->pool, c->ctx->stats,
 			&c->ctx->rng);
@@ -467,23 +459,9 @@ static void fail(struct h2stream *s, enum sg_fail kind, int err)
 static int build_request_out(struct h2stream *s)
 {
 	const char *extra = s->chunked_up ? "transfer-encoding: chunked\r\n" : NULL;
-	size_t cap =
-		2 * s->hbuf_len + 4 * s->req.nheaders + 1024 + (s->at.replayable ? s->body_len : 0);
-	ssize_t n;
 
-	s->up_out = malloc(cap);
-	if (!s->up_out)
-		return -1;
-	n = sg_h1_write_request(&s->req, s->conn->ip, s->at.n, extra, s->up_out, cap);
-	if (n < 0)
-		return -1;
-	s->up_out_len = (size_t)n;
-	if (s->at.replayable && s->body_len) {
-		memcpy(s->up_out + s->up_out_len, s->body, s->body_len);
-		s->up_out_len += s->body_len;
-	}
-	s->up_out_off = 0;
-	return 0;
+	return sg_h1backend_build(&s->bx, &s->req, s->conn->ip, s->at.n, extra, s->body,
+				  s->at.replayable ? s->body_len : 0);
 }
 
 static void on_up_io(struct sg_loop *loop, struct sg_io *io, uint32_t revents);
@@ -497,7 +475,7 @@ static void on_send(struct sg_attempt *a)
 {
 	struct h2stream *s = a->owner;
 
-	if (build_request_out(s) == -1) {
+	if (build_request_out(s) < 0) {
 		fail(s, SG_FAIL_CONNECT, ENOMEM);
 		return;
 	}
@@ -546,9 +524,9 @@ static void start_attempt(struct h2stream *s)
 /* The head (and a replayable body) is with the backend. */
 static void head_sent(struct h2stream *s)
 {
-	free(s->up_out);
-	s->up_out = NULL;
-	s->up_out_len = s->up_out_off = 0;
+	free(s->bx.out);
+	s->bx.out = NULL;
+	s->bx.out_len = s->bx.out_off = 0;
 	if (!s->streaming) {
 		s->req_sent = true;
 		return;
@@ -558,20 +536,12 @@ static void head_sent(struct h2stream *s)
 
 static void write_head(struct h2stream *s)
 {
-	while (s->up_out_off < s->up_out_len) {
-		ssize_t n = up_send(s, s->up_out + s->up_out_off, s->up_out_len - s->up_out_off);
+	int rc = sg_h1backend_send(&s->bx, s->at.up);
 
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n == -1 && errno == EAGAIN)
-			return;
-		if (n == -1) {
-			sg_attempt_write_failed(&s->at, errno, s->up_out_off > 0);
-			return;
-		}
-		s->up_out_off += (size_t)n;
-	}
-	head_sent(s);
+	if (rc < 0)
+		sg_attempt_write_failed(&s->at, -rc, s->bx.out_off > 0);
+	else if (rc == 1)
+		head_sent(s);
 }
 
 /* Next bytes of a streamed body: chunk framing or body bytes. */
@@ -764,15 +734,15 @@ static void got_response_head(struct h2stream *s)
 	size_t extra;
 	ssize_t n;
 
-	if (sg_attempt_took_status(&s->at, s->resp.status))
+	if (sg_attempt_took_status(&s->at, s->bx.resp.status))
 		return;
 	stream_rearm(s);
-	s->resp_body = sg_h1_response_body(&s->resp, s->is_head);
-	s->resp_keep_alive = s->resp.keep_alive && s->resp_body != SG_H1_BODY_CLOSE;
-	s->resp_left = s->resp_body == SG_H1_BODY_LENGTH ? (uint64_t)s->resp.content_length : 0;
+	s->resp_body = sg_h1_response_body(&s->bx.resp, s->is_head);
+	s->resp_keep_alive = s->bx.resp.keep_alive && s->resp_body != SG_H1_BODY_CLOSE;
+	s->resp_left = s->resp_body == SG_H1_BODY_LENGTH ? (uint64_t)s->bx.resp.content_length : 0;
 	memset(&s->chunks, 0, sizeof(s->chunks));
-	store = malloc(s->resp.head_len + 8);
-	n = store ? sg_h2_response_fields(&s->resp, store, s->resp.head_len + 8, f,
+	store = malloc(s->bx.resp.head_len + 8);
+	n = store ? sg_h2_response_fields(&s->bx.resp, store, s->bx.resp.head_len + 8, f,
 					  H2P_MAX_RESPONSE_FIELDS)
 		  : -1;
 	if (n < 0 || respond(s, f, (size_t)n, s->resp_body != SG_H1_BODY_NONE) == -1) {
@@ -781,11 +751,11 @@ static void got_response_head(struct h2stream *s)
 		return;
 	}
 	free(store);
-	count_request(s, s->resp.status);
+	count_request(s, s->bx.resp.status);
 	s->state = S_RESP;
-	extra = s->up_in_len - s->resp.head_len;
-	s->up_in_len = 0;
-	body_in(s, s->up_in + s->resp.head_len, extra);
+	extra = s->bx.in_len - s->bx.resp.head_len;
+	s->bx.in_len = 0;
+	body_in(s, s->bx.in + s->bx.resp.head_len, extra);
 }
 
 /* A response head over H2P_HEAD_MAX: 503 invalid response, logged. */
@@ -795,62 +765,42 @@ static void response_too_large(struct h2stream *s)
 	fail(s, SG_FAIL_BAD_RESPONSE, EMSGSIZE);
 }
 
-/* Parse the buffered response head(s). */
-static void parse_response_head(struct h2stream *s)
+/* The response head(s) from the backend, as far as they came. */
+static void read_response_head(struct h2stream *s)
 {
-	while (s->up_in_len && s->state == S_ATTEMPT && !s->closed) {
-		switch (sg_h1_parse_response(s->up_in, s->up_in_len, SG_H1_MAX_HEADERS, &s->resp)) {
-		case SG_H1_PARTIAL:
-			if (s->up_in_len > H2P_HEAD_MAX)
-				response_too_large(s);
+	while (!s->closed && s->state == S_ATTEMPT && s->at.up) {
+		int err;
+
+		switch (sg_h1backend_recv_head(&s->bx, s->at.up, H2P_HEAD_MAX, &err)) {
+		case SG_H1BACKEND_MORE:
 			return;
-		case SG_H1_DONE:
+		case SG_H1BACKEND_HEAD:
 			break;
-		default:
+		case SG_H1BACKEND_EOF:
+			sg_attempt_read_failed(&s->at, err);
+			return;
+		case SG_H1BACKEND_INVALID:
 			sg_attempt_failed(&s->at, SG_FAIL_BAD_RESPONSE, EPROTO);
 			return;
-		}
-		if (s->resp.head_len > H2P_HEAD_MAX) {
-			/* whole in one read, but over the limit all the same */
+		case SG_H1BACKEND_TOO_LARGE:
 			response_too_large(s);
 			return;
+		case SG_H1BACKEND_NOMEM:
+			fail(s, SG_FAIL_BAD_RESPONSE, ENOMEM);
+			return;
 		}
-		if (s->resp.status == 101) {
+		if (s->bx.resp.status == 101) {
 			/* No HTTP/2 stream can become a tunnel this way. */
 			sg_attempt_failed(&s->at, SG_FAIL_BAD_RESPONSE, EPROTO);
 			return;
 		}
-		if (s->resp.status >= 200) {
+		if (s->bx.resp.status >= 200) {
 			got_response_head(s);
 			return;
 		}
 		/* Interim (100 Continue, 103): the gateway already took the
 		 * body, and an h2 client needs none of them. */
-		memmove(s->up_in, s->up_in + s->resp.head_len, s->up_in_len - s->resp.head_len);
-		s->up_in_len -= s->resp.head_len;
-	}
-}
-
-static void read_response_head(struct h2stream *s)
-{
-	while (!s->closed && s->state == S_ATTEMPT && s->at.up) {
-		ssize_t n;
-
-		if (reserve(&s->up_in, s->up_in_len, &s->up_in_cap, 4096) == -1) {
-			fail(s, SG_FAIL_BAD_RESPONSE, ENOMEM);
-			return;
-		}
-		n = up_recv(s, s->up_in + s->up_in_len, s->up_in_cap - s->up_in_len);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n == -1 && errno == EAGAIN)
-			return;
-		if (n <= 0) {
-			sg_attempt_read_failed(&s->at, n == 0 ? 0 : errno);
-			return;
-		}
-		s->up_in_len += (size_t)n;
-		parse_response_head(s);
+		sg_h1backend_skip_head(&s->bx);
 	}
 }
 
@@ -919,7 +869,7 @@ static void read_response_body(struct h2stream *s)
 
 static bool body_to_write(const struct h2stream *s)
 {
-	return s->streaming && !s->up_out &&
+	return s->streaming && !s->bx.out &&
 	       (s->frame_off < s->frame_len || s->body_len > s->body_off ||
 		(s->req_end && s->chunked_up && !s->last_chunk_sent));
 }
@@ -931,7 +881,7 @@ static void update_up_io(struct h2stream *s)
 
 	if (s->closed || !s->at.up)
 		return;
-	if (!s->at.connected || s->up_out) {
+	if (!s->at.connected || s->bx.out) {
 		ev = EPOLLOUT;
 	} else {
 		if (body_to_write(s))
@@ -953,9 +903,9 @@ static void on_up_io(struct sg_loop *loop, struct sg_io *io, uint32_t revents)
 	if (s->state == S_ATTEMPT && !s->at.connected) {
 		sg_attempt_connected(&s->at);
 	} else {
-		if (s->up_out)
+		if (s->bx.out)
 			write_head(s);
-		if (s->at.up && !s->up_out && (revents & EPOLLOUT) && body_to_write(s))
+		if (s->at.up && !s->bx.out && (revents & EPOLLOUT) && body_to_write(s))
 			write_body(s);
 		if (s->at.up && s->state == S_ATTEMPT &&
 		    (revents & (EPOLLIN | EPOLLHUP | EPOLLERR)))
@@ -1190,7 +1140,7 @@ static int cb_data(void *conn, void *stream, const char *p, size_t len)
 		give_back(s, len);
 		return 0;
 	}
-	if (s->at.up && s->at.connected && !s->up_out)
+	if (s->at.up && s->at.connected && !s->bx.out)
 		write_body(s);
 	update_up_io(s);
 	return 0;
@@ -1205,7 +1155,7 @@ static int cb_end(void *conn, void *stream)
 		start_attempt(s);
 		return 0;
 	}
-	if (s->streaming && s->at.up && s->at.connected && !s->up_out)
+	if (s->streaming && s->at.up && s->at.connected && !s->bx.out)
 		write_body(s);
 	update_up_io(s);
 	return 0;

@@ -23,6 +23,7 @@
 #include "policy/route.h"
 #include "user/attempt.h"
 #include "user/h1.h"
+#include "user/h1backend.h"
 #include "user/h2.h"
 #include "user/h2proxy.h"
 #include "user/log.h"
@@ -119,12 +120,8 @@ struct client {
 	 * at.up; at.replayable: the body is whole in `in`). A TCP route's
 	 * tunnel keeps its backend connection there too. */
 	struct sg_attempt at;
-	bool up_sent; /* request head (and buffered body) fully written */
-	char *up_out; /* request head (+ body) being written */
-	size_t up_out_len, up_out_off;
-	char *up_in; /* response head being read */
-	size_t up_in_len, up_in_cap;
-	struct sg_h1_resp resp;
+	bool up_sent;		/* request head (and buffered body) fully written */
+	struct sg_h1backend bx; /* this try's request and response head on at.up */
 	bool resp_keep_alive;
 	bool resp_started; /* any response byte forwarded to the client */
 
@@ -206,7 +203,7 @@ static void free_slots(struct sg_h1_header **slots, size_t *cap, size_t *used)
 static void free_all_slots(struct client *c)
 {
 	free_slots(&c->req.headers, &c->req.headers_cap, &c->req.nheaders);
-	free_slots(&c->resp.headers, &c->resp.headers_cap, &c->resp.nheaders);
+	free_slots(&c->bx.resp.headers, &c->bx.resp.headers_cap, &c->bx.resp.nheaders);
 }
 
 /* Grow the client's input buffer. A complete request head (head_len != 0)
@@ -432,10 +429,7 @@ static void on_dropped(struct sg_attempt *a)
 	struct client *c = a->owner;
 
 	c->up_sent = false;
-	free(c->up_out);
-	c->up_out = NULL;
-	c->up_out_len = c->up_out_off = 0;
-	c->up_in_len = 0;
+	sg_h1backend_reset(&c->bx);
 	if (c->req_pumping)
 		pump_done(c, &c->req_pump);
 	c->req_pumping = false;
@@ -443,9 +437,7 @@ static void on_dropped(struct sg_attempt *a)
 
 static void release_upstream(struct client *c)
 {
-	free(c->up_out);
-	c->up_out = NULL;
-	c->up_in_len = 0;
+	sg_h1backend_reset(&c->bx);
 	sg_attempt_release(&c->at, c->resp_keep_alive && c->req_done, &c->cfg->global);
 }
 
@@ -609,10 +601,10 @@ static void release_idle_buffers(struct client *c)
 		c->in = NULL;
 		c->in_cap = 0;
 	}
-	if (!c->up_in_len) {
-		free(c->up_in);
-		c->up_in = NULL;
-		c->up_in_cap = 0;
+	if (!c->bx.in_len) {
+		free(c->bx.in);
+		c->bx.in = NULL;
+		c->bx.in_cap = 0;
 	}
 	if (c->out_off == c->out_len) {
 		free(c->out);
@@ -676,7 +668,7 @@ static void finish_request(struct client *c)
 	consume_request(c);
 	/* Pipelined bytes are the next head, which keeps the request's slots;
 	 * nothing buffered means the connection waits idle without any. */
-	free_slots(&c->resp.headers, &c->resp.headers_cap, &c->resp.nheaders);
+	free_slots(&c->bx.resp.headers, &c->bx.resp.headers_cap, &c->bx.resp.nheaders);
 	if (!c->in_len)
 		free_slots(&c->req.headers, &c->req.headers_cap, &c->req.nheaders);
 	release_idle_buffers(c);
@@ -712,31 +704,18 @@ static void fail_request(struct client *c, enum sg_fail kind, int err)
 
 static int build_request_out(struct client *c)
 {
-	size_t cap = c->req.head_len + 1024 + c->body_len;
 	char extra[256];
-	ssize_t n;
 
 	/* `in` may have moved (grown while the body arrived): re-point the
 	 * head's spans at it. Same bytes, same result. */
 	if (sg_h1_parse_request(c->in, c->in_len, SG_H1_MAX_HEADERS, &c->req) != SG_H1_DONE)
 		return -1;
-	c->up_out = malloc(cap);
-	if (!c->up_out)
-		return -1;
 	/* Upgrade is hop-by-hop: it is dropped from the copied headers and
 	 * re-added here when the client asked for it (less h2c). Only then is
 	 * a 101 an answer. */
 	c->upgrade_sent = sg_h1_upgrade_offer(&c->req, extra, sizeof(extra)) > 0;
-	n = sg_h1_write_request(&c->req, c->ip, c->at.n, extra, c->up_out, cap);
-	if (n < 0)
-		return -1;
-	c->up_out_len = (size_t)n;
-	if (c->at.replayable && c->body_len) {
-		memcpy(c->up_out + c->up_out_len, c->in + c->req.head_len, c->body_len);
-		c->up_out_len += c->body_len;
-	}
-	c->up_out_off = 0;
-	return 0;
+	return sg_h1backend_build(&c->bx, &c->req, c->ip, c->at.n, extra, c->in + c->req.head_len,
+				  c->at.replayable ? c->body_len : 0);
 }
 
 static void on_upstream_io(struct sg_loop *loop, struct sg_io *io, uint32_t revents);
@@ -748,7 +727,7 @@ static void on_send(struct sg_attempt *a)
 {
 	struct client *c = a->owner;
 
-	if (build_request_out(c) == -1) {
+	if (build_request_out(c) < 0) {
 		fail_request(c, SG_FAIL_CONNECT, ENOMEM);
 		return;
 	}
@@ -793,8 +772,6 @@ static void request_sent(struct client *c)
 	c->up_sent = true;
 	if (c->at.replayable)
 		c->bytes_in = c->body_len;
-	free(c->up_out);
-	c->up_out = NULL;
 	if (c->at.replayable || c->req_body == SG_H1_BODY_NONE) {
 		c->req_done = true;
 		return;
@@ -844,22 +821,12 @@ static void request_sent(struct client *c)
 
 static void write_upstream(struct client *c)
 {
-	while (c->up_out_off < c->up_out_len) {
-		ssize_t n = send(c->at.up->fd, c->up_out + c->up_out_off,
-				 c->up_out_len - c->up_out_off, MSG_NOSIGNAL);
+	int rc = sg_h1backend_send(&c->bx, c->at.up);
 
-		sg_ksock_wrote(&c->at.up->k, n);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n == -1 && errno == EAGAIN)
-			return;
-		if (n == -1) {
-			sg_attempt_write_failed(&c->at, errno, c->up_out_off > 0);
-			return;
-		}
-		c->up_out_off += (size_t)n;
-	}
-	request_sent(c);
+	if (rc < 0)
+		sg_attempt_write_failed(&c->at, -rc, c->bx.out_off > 0);
+	else if (rc == 1)
+		request_sent(c);
 }
 
 /* A complete response head from the backend. */
@@ -871,48 +838,47 @@ static void got_response_head(struct client *c)
 	bool tunnel, last;
 	ssize_t n;
 
-	if (c->resp.status == 101 && !c->upgrade_sent) {
+	if (c->bx.resp.status == 101 && !c->upgrade_sent) {
 		/* A tunnel nobody asked for would carry the client's next
 		 * bytes to the backend unparsed: an invalid response. */
 		SG_WARN("%s: backend sent 101 to a request without Upgrade", c->ip);
 		sg_attempt_failed(&c->at, SG_FAIL_BAD_RESPONSE, EPROTO);
 		return;
 	}
-	if (c->resp.status >= 100 && c->resp.status < 200 && c->resp.status != 101) {
+	if (c->bx.resp.status >= 100 && c->bx.resp.status < 200 && c->bx.resp.status != 101) {
 		/* Interim: pass it on (an HTTP/1.0 client knows none, RFC 9110
 		 * §15.2) and keep waiting for the final head. */
-		if (c->req.minor && client_write(c, c->up_in, c->resp.head_len) == -1) {
+		if (c->req.minor && client_write(c, c->bx.in, c->bx.resp.head_len) == -1) {
 			client_close(c);
 			return;
 		}
-		memmove(c->up_in, c->up_in + c->resp.head_len, c->up_in_len - c->resp.head_len);
-		c->up_in_len -= c->resp.head_len;
+		sg_h1backend_skip_head(&c->bx);
 		return;
 	}
-	if (sg_attempt_took_status(&c->at, c->resp.status))
+	if (sg_attempt_took_status(&c->at, c->bx.resp.status))
 		return;
 	rearm_timer(c);
-	tunnel = c->resp.status == 101 || (c->is_connect && c->resp.status / 100 == 2);
+	tunnel = c->bx.resp.status == 101 || (c->is_connect && c->bx.resp.status / 100 == 2);
 	/* RFC 9110 §9.3.6: framing headers in a 2xx to CONNECT mean nothing. */
-	c->resp_body = tunnel ? SG_H1_BODY_NONE : sg_h1_response_body(&c->resp, c->is_head);
-	c->resp_keep_alive = c->resp.keep_alive && c->resp_body != SG_H1_BODY_CLOSE;
+	c->resp_body = tunnel ? SG_H1_BODY_NONE : sg_h1_response_body(&c->bx.resp, c->is_head);
+	c->resp_keep_alive = c->bx.resp.keep_alive && c->resp_body != SG_H1_BODY_CLOSE;
 	if (c->resp_body == SG_H1_BODY_CLOSE || !c->req.keep_alive || c->ctx->draining ||
 	    too_old(c))
 		c->client_close = true;
-	n = sg_h1_write_response(&c->resp, c->client_close && !tunnel, NULL, head, sizeof(head));
+	n = sg_h1_write_response(&c->bx.resp, c->client_close && !tunnel, NULL, head, sizeof(head));
 	/* A small body that came whole with the head leaves with it. */
-	if (c->resp_body == SG_H1_BODY_LENGTH && c->resp.content_length < PROXY_SPLICE_MIN &&
-	    c->up_in_len - c->resp.head_len >= (size_t)c->resp.content_length)
-		whole = (size_t)c->resp.content_length;
+	if (c->resp_body == SG_H1_BODY_LENGTH && c->bx.resp.content_length < PROXY_SPLICE_MIN &&
+	    c->bx.in_len - c->bx.resp.head_len >= (size_t)c->bx.resp.content_length)
+		whole = (size_t)c->bx.resp.content_length;
 	/* The whole response in this write, and the connection closes after
 	 * it with nothing more to read: MSG_MORE holds the segment back for
 	 * the few microseconds until drain() sends the FIN, which the kernel
 	 * then adds to it (one segment to the client instead of two). */
 	last = c->client_close && c->req_done && !tunnel &&
 	       (c->resp_body == SG_H1_BODY_NONE ||
-		(c->resp_body == SG_H1_BODY_LENGTH && whole == (size_t)c->resp.content_length));
+		(c->resp_body == SG_H1_BODY_LENGTH && whole == (size_t)c->bx.resp.content_length));
 	iov[0] = (struct iovec){ .iov_base = head, .iov_len = n > 0 ? (size_t)n : 0 };
-	iov[1] = (struct iovec){ .iov_base = c->up_in + c->resp.head_len, .iov_len = whole };
+	iov[1] = (struct iovec){ .iov_base = c->bx.in + c->bx.resp.head_len, .iov_len = whole };
 	if (n < 0) {
 		fail_request(c, SG_FAIL_BAD_RESPONSE, EMSGSIZE);
 		return;
@@ -922,9 +888,9 @@ static void got_response_head(struct client *c)
 		return;
 	}
 	c->resp_started = true;
-	count_request(c, c->resp.status);
+	count_request(c, c->bx.resp.status);
 	c->state = C_RESP;
-	extra_len = c->up_in_len - c->resp.head_len - whole;
+	extra_len = c->bx.in_len - c->bx.resp.head_len - whole;
 	if (whole) {
 		count_body(c, false, SG_RELAY_COPY, whole);
 		c->body_engine = SG_RELAY_COPY;
@@ -942,8 +908,8 @@ static void got_response_head(struct client *c)
 		c->resp_done = true;
 		break;
 	case SG_H1_BODY_LENGTH:
-		c->body_engine =
-			init_pump(c, &c->resp_pump, false, (uint64_t)c->resp.content_length, false);
+		c->body_engine = init_pump(c, &c->resp_pump, false,
+					   (uint64_t)c->bx.resp.content_length, false);
 		break;
 	case SG_H1_BODY_CLOSE:
 		c->body_engine = init_pump(c, &c->resp_pump, false, UINT64_MAX, false);
@@ -960,22 +926,23 @@ static void got_response_head(struct client *c)
 			uint64_t budget = c->resp_pump.budget;
 			size_t take = extra_len < budget ? extra_len : (size_t)budget;
 
-			if (sg_pump_prime(&c->resp_pump, c->up_in + c->resp.head_len, take) == -1) {
+			if (sg_pump_prime(&c->resp_pump, c->bx.in + c->bx.resp.head_len, take) ==
+			    -1) {
 				client_close(c);
 				return;
 			}
 		} else if (extra_len) {
 			bool done = false;
-			ssize_t used =
-				sg_h1_chunked_scan(&c->resp_chunks.scan,
-						   c->up_in + c->resp.head_len, extra_len, &done);
+			ssize_t used = sg_h1_chunked_scan(&c->resp_chunks.scan,
+							  c->bx.in + c->bx.resp.head_len, extra_len,
+							  &done);
 
 			if (used < 0) {
 				client_close(c);
 				return;
 			}
 			c->resp_pump.budget = (uint64_t)used;
-			if (used && sg_pump_prime(&c->resp_pump, c->up_in + c->resp.head_len,
+			if (used && sg_pump_prime(&c->resp_pump, c->bx.in + c->bx.resp.head_len,
 						  (size_t)used) == -1) {
 				client_close(c);
 				return;
@@ -983,7 +950,7 @@ static void got_response_head(struct client *c)
 			c->resp_chunks.done = done;
 		}
 	}
-	c->up_in_len = 0;
+	c->bx.in_len = 0;
 	drive_response(c);
 }
 
@@ -995,63 +962,39 @@ static void response_too_large(struct client *c)
 	fail_request(c, SG_FAIL_BAD_RESPONSE, EMSGSIZE);
 }
 
-/* Parse what is buffered. Returns true when more bytes are needed. */
-static bool parse_upstream_head(struct client *c)
-{
-	while (c->up_in_len) {
-		if (alloc_slots(&c->resp.headers, &c->resp.headers_cap, SG_H1_MAX_HEADERS) == -1) {
-			fail_request(c, SG_FAIL_BAD_RESPONSE, ENOMEM);
-			return false;
-		}
-		switch (sg_h1_parse_response(c->up_in, c->up_in_len, SG_H1_MAX_HEADERS, &c->resp)) {
-		case SG_H1_PARTIAL:
-			if (c->up_in_len <= PROXY_HEAD_MAX)
-				return true;
-			response_too_large(c);
-			return false;
-		case SG_H1_DONE:
-			if (c->resp.head_len > PROXY_HEAD_MAX) {
-				response_too_large(c);
-				return false;
-			}
-			got_response_head(c);
-			/* A 1xx was passed on: the final head may follow in
-			 * the same buffer. */
-			if (c->closed || c->state != C_ATTEMPT || !c->at.up)
-				return false;
-			continue;
-		default:
-			sg_attempt_failed(&c->at, SG_FAIL_BAD_RESPONSE, EPROTO);
-			return false;
-		}
-	}
-	return true;
-}
-
 static void read_upstream_head(struct client *c)
 {
 	while (!c->closed && c->state == C_ATTEMPT && c->at.up) {
-		ssize_t n;
+		int err;
 
-		if (grow(&c->up_in, &c->up_in_cap, c->up_in_len + 4096) == -1) {
+		if (alloc_slots(&c->bx.resp.headers, &c->bx.resp.headers_cap, SG_H1_MAX_HEADERS) ==
+		    -1) {
 			fail_request(c, SG_FAIL_BAD_RESPONSE, ENOMEM);
 			return;
 		}
-		n = recv(c->at.up->fd, c->up_in + c->up_in_len, c->up_in_cap - c->up_in_len, 0);
-		sg_ksock_read(&c->at.up->k, n);
-		if (n == -1 && errno == EINTR)
+		switch (sg_h1backend_recv_head(&c->bx, c->at.up, PROXY_HEAD_MAX, &err)) {
+		case SG_H1BACKEND_MORE:
+			return;
+		case SG_H1BACKEND_HEAD:
+			/* After a 1xx passed on, the loop reads the next head,
+			 * which may be in hand already. */
+			got_response_head(c);
 			continue;
-		if (n == -1 && errno == EAGAIN)
+		case SG_H1BACKEND_EOF:
+			if (!err && early_eof(c, &c->at.up->k, c->at.up->fd))
+				return;
+			sg_attempt_read_failed(&c->at, err);
 			return;
-		if (n == 0 && early_eof(c, &c->at.up->k, c->at.up->fd))
+		case SG_H1BACKEND_INVALID:
+			sg_attempt_failed(&c->at, SG_FAIL_BAD_RESPONSE, EPROTO);
 			return;
-		if (n <= 0) {
-			sg_attempt_read_failed(&c->at, n == 0 ? 0 : errno);
+		case SG_H1BACKEND_TOO_LARGE:
+			response_too_large(c);
+			return;
+		case SG_H1BACKEND_NOMEM:
+			fail_request(c, SG_FAIL_BAD_RESPONSE, ENOMEM);
 			return;
 		}
-		c->up_in_len += (size_t)n;
-		if (!parse_upstream_head(c))
-			return;
 	}
 }
 
@@ -1695,7 +1638,7 @@ static uint64_t tunnel_idle(struct client *c)
  * matters whether it changed. */
 static uint64_t body_progress(const struct client *c)
 {
-	return c->in_len + c->up_in_len + c->out_off + c->req_pump.moved + c->req_pump.pending +
+	return c->in_len + c->bx.in_len + c->out_off + c->req_pump.moved + c->req_pump.pending +
 	       c->resp_pump.moved + c->resp_pump.pending;
 }
 
@@ -1761,12 +1704,12 @@ static void start_upgraded_tunnel(struct client *c, size_t extra_len)
 	tunnel_pumps(c);
 	if ((early && sg_pump_prime(&c->req_pump, c->in + c->req.head_len, early) == -1) ||
 	    (extra_len &&
-	     sg_pump_prime(&c->resp_pump, c->up_in + c->resp.head_len, extra_len) == -1)) {
+	     sg_pump_prime(&c->resp_pump, c->bx.in + c->bx.resp.head_len, extra_len) == -1)) {
 		client_close(c);
 		return;
 	}
 	c->in_len = c->req.head_len;
-	c->up_in_len = 0;
+	c->bx.in_len = 0;
 	free_all_slots(c); /* a tunnel reads no header again */
 	c->at.up->io.cb = on_tunnel_up;
 	drive_tunnel(c);
@@ -1820,7 +1763,7 @@ static void update_io(struct client *c)
 			break;
 		/* EPOLLRDHUP too: the mask a pooled connection keeps, so that
 		 * taking it from the pool and giving it back cost nothing. */
-		uev = !c->at.connected || c->up_out ? EPOLLOUT : EPOLLIN | EPOLLRDHUP;
+		uev = !c->at.connected || c->bx.out ? EPOLLOUT : EPOLLIN | EPOLLRDHUP;
 		if (c->up_sent && c->req_pumping && !c->req_done) {
 			if (c->req_pump.pending)
 				uev |= EPOLLOUT;
@@ -1902,9 +1845,9 @@ static void upstream_io(struct client *c, uint32_t revents)
 			sg_attempt_connected(&c->at);
 			return;
 		}
-		if (c->up_out) {
+		if (c->bx.out) {
 			write_upstream(c);
-			if (c->closed || c->state != C_ATTEMPT || c->up_out)
+			if (c->closed || c->state != C_ATTEMPT || c->bx.out)
 				return;
 		}
 		if ((revents & EPOLLOUT) && c->req_pumping)
@@ -2091,8 +2034,7 @@ static void client_free(struct sg_closing *cl)
 
 	free(c->in);
 	free(c->out);
-	free(c->up_out);
-	free(c->up_in);
+	sg_h1backend_free(&c->bx);
 	free_all_slots(c);
 	sg_cfg_unref(c->cfg);
 	free(c);

@@ -1,0 +1,68 @@
+/* The HTTP/1.1 side of one exchange with a backend, for every frontend
+ * (user/proxy.c, user/h2proxy.c): this try's request head (and a body kept
+ * whole for replay) built and written to the backend connection, then the
+ * response head read and parsed there. What follows the head (the body) is
+ * the frontend's to relay: its first bytes are left in `in` after the head.
+ * The request body streamed after the head, the response body and the
+ * decisions on a response (interim, 101, retry) are the frontend's. */
+#ifndef SG_H1BACKEND_H
+#define SG_H1BACKEND_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "user/h1.h"
+#include "user/upstream.h"
+
+struct sg_h1backend {
+	/* The request as this try writes it; out_off bytes are written. */
+	char *out;
+	size_t out_len, out_off;
+	/* Bytes read from the backend since the last head taken: the
+	 * response head being read, then what followed it. */
+	char *in;
+	size_t in_len, in_cap;
+	/* The head parsed from `in`; the owner provides its header slots. */
+	struct sg_h1_resp resp;
+};
+
+/* Build this try's request in x->out: `req`'s head as sg_h1_write_request
+ * writes it (client_ip, attempt, extra), then body[0..body_len) when the
+ * body is sent whole with it. Replaces a previous one. Returns 0 or
+ * -ENOMEM / -EMSGSIZE (the head did not fit). */
+int sg_h1backend_build(struct sg_h1backend *x, const struct sg_h1_req *req, const char *client_ip,
+		       unsigned attempt, const char *extra, const char *body, size_t body_len);
+
+/* Write what is left of x->out to u. Returns 1 when all of it is written
+ * (x->out is freed), 0 when u's socket is full (wait for EPOLLOUT), or a
+ * negative errno (x->out_off says whether the backend took any byte). */
+int sg_h1backend_send(struct sg_h1backend *x, struct sg_upstream *u);
+
+enum sg_h1backend_head {
+	SG_H1BACKEND_MORE,	/* no complete head yet: wait for EPOLLIN */
+	SG_H1BACKEND_HEAD,	/* x->resp is a head (1xx or final) at the start of x->in */
+	SG_H1BACKEND_EOF,	/* the backend closed (*err 0) or failed (*err) first */
+	SG_H1BACKEND_INVALID,	/* not an HTTP/1 response head */
+	SG_H1BACKEND_TOO_LARGE, /* the head is over max bytes */
+	SG_H1BACKEND_NOMEM,
+};
+
+/* The next response head: parsed from the bytes in hand, else read from u
+ * (until a head is complete or the socket is empty) and parsed. A head of
+ * more than `max` bytes is refused. After SG_H1BACKEND_HEAD the owner
+ * either takes the head with sg_h1backend_skip_head (an interim one) or
+ * relays it and the x->in_len - x->resp.head_len bytes after it. */
+enum sg_h1backend_head sg_h1backend_recv_head(struct sg_h1backend *x, struct sg_upstream *u,
+					      size_t max, int *err);
+
+/* Drop the head just parsed from x->in, keeping the bytes after it. */
+void sg_h1backend_skip_head(struct sg_h1backend *x);
+
+/* Forget this try's bytes (the connection is gone or done); buffers stay
+ * allocated for the next try, except x->out. */
+void sg_h1backend_reset(struct sg_h1backend *x);
+
+/* Free the buffers. */
+void sg_h1backend_free(struct sg_h1backend *x);
+
+#endif
