@@ -357,7 +357,7 @@ static int drop_privileges(void)
  * interactive, where the kernel cuts the latency of every exchange
  * (README "Kernel splicing", "Benchmarks"); without BPF it is splice(2)
  * for both, said once. */
-static int choose_engine(struct gateway *g, const char *mode, struct sg_proxy_opts *po)
+static int choose_engine(struct gateway *g, const char *mode, struct sg_frontend_opts *po)
 {
 	bool is_auto = !mode || !strcmp(mode, "auto");
 	struct sg_splice_opts sopts = { 0 };
@@ -394,7 +394,7 @@ static int choose_engine(struct gateway *g, const char *mode, struct sg_proxy_op
 
 static int start_workers(struct gateway *g, const struct sg_gateway_opts *opts)
 {
-	struct sg_proxy_opts po = {
+	struct sg_frontend_opts po = {
 		.access_log = SG_ACCESS_LOG_TEXT,
 		.tunnel_idle_ms = opts->tunnel_idle_ms,
 		.head_timeout_ms = opts->head_timeout_ms,

@@ -44,7 +44,7 @@ static const char upgrade_101[] = "HTTP/1.1 101 Switching Protocols\r\n"
 /* One HTTP/2 client connection. Owned by the worker's loop (listed in
  * ctx->h2conns); freed in the close queue. Owns its streams. */
 struct h2conn {
-	struct sg_proxy_ctx *ctx;
+	struct sg_frontend *ctx;
 	struct sg_cfg *cfg; /* the config the connection began on (a reference) */
 	const struct sg_bind *bind;
 	const struct sg_frontend_http *fhttp; /* SETTINGS, keepalive, buffers */
@@ -284,7 +284,7 @@ static void access_log(struct h2stream *s)
 	if (s->logged || s->conn->ctx->access_log == SG_ACCESS_LOG_OFF || !s->started)
 		return;
 	s->logged = true;
-	sg_proxy_access_log(s->conn->ctx, &e);
+	sg_frontend_log(s->conn->ctx, &e);
 }
 
 /* ---- stream lifecycle ------------------------------------------------------ */
@@ -1548,7 +1548,7 @@ static void conn_setup(struct h2conn *c, uint64_t born)
 	c->age_at = h->max_connection_duration > 0 ? born + ms(h->max_connection_duration) : 0;
 }
 
-void sg_h2proxy_accept(struct sg_proxy_ctx *ctx, struct sg_cfg *cfg, const struct sg_bind *bind,
+void sg_h2proxy_accept(struct sg_frontend *ctx, struct sg_cfg *cfg, const struct sg_bind *bind,
 		       int fd, const char *ip, const char *in, size_t len,
 		       const struct sg_h1_req *upgrade, uint64_t born)
 {
@@ -1590,7 +1590,7 @@ void sg_h2proxy_accept(struct sg_proxy_ctx *ctx, struct sg_cfg *cfg, const struc
 	conn_flush(c);
 }
 
-void sg_h2proxy_drain(struct sg_proxy_ctx *ctx)
+void sg_h2proxy_drain(struct sg_frontend *ctx)
 {
 	struct h2conn *c = ctx->h2conns, *next;
 
@@ -1601,7 +1601,7 @@ void sg_h2proxy_drain(struct sg_proxy_ctx *ctx)
 	}
 }
 
-void sg_h2proxy_close_all(struct sg_proxy_ctx *ctx)
+void sg_h2proxy_close_all(struct sg_frontend *ctx)
 {
 	while (ctx->h2conns)
 		conn_close(ctx->h2conns);

@@ -10,7 +10,7 @@
 
 #include "config/cfg.h"
 #include "user/h1.h"
-#include "user/proxy.h"
+#include "user/frontend.h"
 
 /* Take over client socket `fd` of `bind` (a listener of `cfg`, of which the
  * connection takes a reference) from the HTTP/1 proxy, which found it
@@ -24,14 +24,14 @@
  * (loop milliseconds): the idle timeout of a connection that opens no
  * stream counts from then. The connection counts in
  * ctx->stats->active. On failure the socket is closed. */
-void sg_h2proxy_accept(struct sg_proxy_ctx *ctx, struct sg_cfg *cfg, const struct sg_bind *bind,
+void sg_h2proxy_accept(struct sg_frontend *ctx, struct sg_cfg *cfg, const struct sg_bind *bind,
 		       int fd, const char *ip, const char *in, size_t len,
 		       const struct sg_h1_req *upgrade, uint64_t born);
 
 /* Graceful drain: GOAWAY on every HTTP/2 connection of ctx; open streams
  * finish, then each connection closes. */
-void sg_h2proxy_drain(struct sg_proxy_ctx *ctx);
+void sg_h2proxy_drain(struct sg_frontend *ctx);
 /* Close every HTTP/2 connection of ctx now (at shutdown). */
-void sg_h2proxy_close_all(struct sg_proxy_ctx *ctx);
+void sg_h2proxy_close_all(struct sg_frontend *ctx);
 
 #endif

@@ -54,7 +54,7 @@ struct chunk_relay {
 /* One downstream connection. Owned by the worker's loop; freed in the
  * close queue. Owns its upstream while an attempt or the response runs. */
 struct client {
-	struct sg_proxy_ctx *ctx;
+	struct sg_frontend *ctx;
 	struct sg_cfg *cfg;	    /* the config this connection began on (a reference) */
 	struct client *next, *prev; /* ctx->clients */
 	const struct sg_bind *bind;
@@ -456,60 +456,6 @@ static void send_simple(struct client *c, uint16_t status, const char *body, boo
 		c->client_close = true;
 }
 
-/* The request target for a log line: at most 1 KiB, with '"', '\\' and
- * control bytes escaped so a JSON line stays JSON. */
-static void log_path(const char *target, size_t len, char *out, size_t cap)
-{
-	size_t o = 0;
-
-	for (size_t i = 0; i < len && i < 1024 && o + 7 < cap; i++) {
-		unsigned char ch = (unsigned char)target[i];
-
-		if (ch == '"' || ch == '\\')
-			o += (size_t)snprintf(out + o, cap - o, "\\%c", ch);
-		else if (ch < 0x20 || ch == 0x7f)
-			o += (size_t)snprintf(out + o, cap - o, "\\u%04x", ch);
-		else
-			out[o++] = (char)ch;
-	}
-	out[o] = '\0';
-}
-
-void sg_proxy_access_log(struct sg_proxy_ctx *ctx, const struct sg_access_entry *e)
-{
-	const char *l = e->listener ? e->listener : "", *r = e->route ? e->route : "";
-	const char *m = e->method ? e->method : "";
-	int mlen = (int)e->method_len;
-	char path[1200];
-	char line[2048];
-	int n;
-
-	if (ctx->access_log == SG_ACCESS_LOG_OFF)
-		return;
-	log_path(e->target, e->target_len, path, sizeof(path));
-	if (ctx->access_log == SG_ACCESS_LOG_JSON)
-		n = snprintf(line, sizeof(line),
-			     "{\"listener\":\"%s\",\"route\":\"%s\",\"endpoint\":\"%s\","
-			     "\"method\":\"%.*s\",\"path\":\"%s\",\"status\":%u,"
-			     "\"attempts\":%u,\"duration_ms\":%llu,\"bytes_in\":%llu,"
-			     "\"bytes_out\":%llu,\"engine\":\"%s\"}\n",
-			     l, r, e->endpoint, mlen, m, path, e->status, e->attempts,
-			     (unsigned long long)e->duration_ms, (unsigned long long)e->bytes_in,
-			     (unsigned long long)e->bytes_out, sg_relay_engine_name(e->engine));
-	else
-		n = snprintf(line, sizeof(line),
-			     "request listener=%s route=%s endpoint=%s http.method=%.*s "
-			     "http.path=%s http.status=%u attempts=%u duration=%llums "
-			     "bytes_in=%llu bytes_out=%llu engine=%s\n",
-			     *l ? l : "-", *r ? r : "-", e->endpoint[0] ? e->endpoint : "-", mlen,
-			     m, path, e->status, e->attempts, (unsigned long long)e->duration_ms,
-			     (unsigned long long)e->bytes_in, (unsigned long long)e->bytes_out,
-			     sg_relay_engine_name(e->engine));
-	if (n > 0 && write(STDOUT_FILENO, line,
-			   (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1) == -1)
-		ctx->access_log = SG_ACCESS_LOG_OFF; /* stdout is gone: stop trying */
-}
-
 static void access_log(struct client *c)
 {
 	struct sg_access_entry e = {
@@ -531,7 +477,7 @@ static void access_log(struct client *c)
 	if (c->logged || c->ctx->access_log == SG_ACCESS_LOG_OFF || !c->started)
 		return;
 	c->logged = true;
-	sg_proxy_access_log(c->ctx, &e);
+	sg_frontend_log(c->ctx, &e);
 }
 
 /* Closing after a final response: flush it, send FIN, then read and drop
@@ -2069,7 +2015,7 @@ static void client_close(struct client *c)
 	sg_loop_defer_close(c->ctx->loop, &c->closing, client_free);
 }
 
-void sg_proxy_accept(struct sg_proxy_ctx *ctx, const struct sg_bind *bind, int fd,
+void sg_proxy_accept(struct sg_frontend *ctx, const struct sg_bind *bind, int fd,
 		     const struct sockaddr_storage *peer)
 {
 	struct client *c;
@@ -2122,7 +2068,7 @@ void sg_proxy_accept(struct sg_proxy_ctx *ctx, const struct sg_bind *bind, int f
 	update_io(c);
 }
 
-void sg_proxy_close_all(struct sg_proxy_ctx *ctx)
+void sg_proxy_close_all(struct sg_frontend *ctx)
 {
 	while (ctx->clients)
 		client_close(ctx->clients);
@@ -2131,7 +2077,7 @@ void sg_proxy_close_all(struct sg_proxy_ctx *ctx)
 /* Drain: close connections waiting for a request with nothing read yet;
  * the others close after their current response (finish_request checks
  * ctx->draining). */
-void sg_proxy_drain(struct sg_proxy_ctx *ctx)
+void sg_proxy_drain(struct sg_frontend *ctx)
 {
 	struct client *c = ctx->clients, *next;
 

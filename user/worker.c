@@ -38,7 +38,7 @@ struct sg_worker {
 	unsigned index;
 	pthread_t thread;
 	struct sg_loop *loop;
-	struct sg_proxy_ctx ctx;
+	struct sg_frontend ctx;
 	struct sg_io wake_io;
 	struct listen_sock *socks;
 	pthread_mutex_t lock;
@@ -313,7 +313,7 @@ static void worker_free(struct sg_worker *w)
 	free(w);
 }
 
-struct sg_worker *sg_worker_start(struct sg_cfg *cfg, const struct sg_proxy_opts *opts,
+struct sg_worker *sg_worker_start(struct sg_cfg *cfg, const struct sg_frontend_opts *opts,
 				  struct sg_splice *splice, struct sg_splice_ring *ring,
 				  unsigned index, char *err, size_t errlen)
 {

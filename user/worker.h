@@ -18,7 +18,7 @@ struct sg_worker;
  * worker owns from now on, even on failure) the worker pairs sockets in the
  * socket map for the sockmap engine; SG_RELAY_SOCKMAP needs them. Returns
  * NULL with a reason in err. */
-struct sg_worker *sg_worker_start(struct sg_cfg *cfg, const struct sg_proxy_opts *opts,
+struct sg_worker *sg_worker_start(struct sg_cfg *cfg, const struct sg_frontend_opts *opts,
 				  struct sg_splice *splice, struct sg_splice_ring *ring,
 				  unsigned index, char *err, size_t errlen);
 /* Hand the worker a new config (it takes a reference): new connections use

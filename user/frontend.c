@@ -1,0 +1,60 @@
+/* The access log (user/frontend.h): one line per request, text or JSON,
+ * for HTTP/1 and HTTP/2 alike. */
+#include "user/frontend.h"
+
+#include <stdio.h>
+#include <unistd.h>
+
+/* The request target for a log line: at most 1 KiB, with '"', '\\' and
+ * control bytes escaped so a JSON line stays JSON. */
+static void log_path(const char *target, size_t len, char *out, size_t cap)
+{
+	size_t o = 0;
+
+	for (size_t i = 0; i < len && i < 1024 && o + 7 < cap; i++) {
+		unsigned char ch = (unsigned char)target[i];
+
+		if (ch == '"' || ch == '\\')
+			o += (size_t)snprintf(out + o, cap - o, "\\%c", ch);
+		else if (ch < 0x20 || ch == 0x7f)
+			o += (size_t)snprintf(out + o, cap - o, "\\u%04x", ch);
+		else
+			out[o++] = (char)ch;
+	}
+	out[o] = '\0';
+}
+
+void sg_frontend_log(struct sg_frontend *ctx, const struct sg_access_entry *e)
+{
+	const char *l = e->listener ? e->listener : "", *r = e->route ? e->route : "";
+	const char *m = e->method ? e->method : "";
+	int mlen = (int)e->method_len;
+	char path[1200];
+	char line[2048];
+	int n;
+
+	if (ctx->access_log == SG_ACCESS_LOG_OFF)
+		return;
+	log_path(e->target, e->target_len, path, sizeof(path));
+	if (ctx->access_log == SG_ACCESS_LOG_JSON)
+		n = snprintf(line, sizeof(line),
+			     "{\"listener\":\"%s\",\"route\":\"%s\",\"endpoint\":\"%s\","
+			     "\"method\":\"%.*s\",\"path\":\"%s\",\"status\":%u,"
+			     "\"attempts\":%u,\"duration_ms\":%llu,\"bytes_in\":%llu,"
+			     "\"bytes_out\":%llu,\"engine\":\"%s\"}\n",
+			     l, r, e->endpoint, mlen, m, path, e->status, e->attempts,
+			     (unsigned long long)e->duration_ms, (unsigned long long)e->bytes_in,
+			     (unsigned long long)e->bytes_out, sg_relay_engine_name(e->engine));
+	else
+		n = snprintf(line, sizeof(line),
+			     "request listener=%s route=%s endpoint=%s http.method=%.*s "
+			     "http.path=%s http.status=%u attempts=%u duration=%llums "
+			     "bytes_in=%llu bytes_out=%llu engine=%s\n",
+			     *l ? l : "-", *r ? r : "-", e->endpoint[0] ? e->endpoint : "-", mlen,
+			     m, path, e->status, e->attempts, (unsigned long long)e->duration_ms,
+			     (unsigned long long)e->bytes_in, (unsigned long long)e->bytes_out,
+			     sg_relay_engine_name(e->engine));
+	if (n > 0 && write(STDOUT_FILENO, line,
+			   (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1) == -1)
+		ctx->access_log = SG_ACCESS_LOG_OFF; /* stdout is gone: stop trying */
+}

@@ -1,0 +1,90 @@
+/* What every client connection of a worker shares, whichever protocol it
+ * speaks (user/proxy.c: HTTP/1 and TCP, user/h2proxy.c: HTTP/2): the
+ * worker's context (loop, backend pool, config in force, counters, engine
+ * choice, limits) and the access log line each request leaves. */
+#ifndef SG_FRONTEND_H
+#define SG_FRONTEND_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config/cfg.h"
+#include "user/loop.h"
+#include "user/relay.h"
+#include "user/sockmap.h"
+#include "user/srclimit.h"
+#include "user/stats.h"
+#include "user/upstream.h"
+
+struct client;
+struct h2conn;
+
+enum sg_access_log {
+	SG_ACCESS_LOG_TEXT, /* agentgateway-like key=value line */
+	SG_ACCESS_LOG_JSON,
+	SG_ACCESS_LOG_OFF,
+};
+
+/* How the gateway was started, the same for every worker. */
+struct sg_frontend_opts {
+	enum sg_relay_engine engine; /* for bodies of 64 KiB and more */
+	enum sg_relay_engine tunnel; /* for TCP routes and tunnels (101, CONNECT) */
+	/* auto: a tunnel starts on `tunnel` (splice(2)) and moves into the
+	 * socket map once its traffic looks interactive (user/proxy.c). */
+	bool tunnel_promote;
+	enum sg_access_log access_log;
+	/* A tunnel with no byte moving either way for this long is closed; 0:
+	 * never. Spliced bytes count by the kernel's last-activity stamps. */
+	uint64_t tunnel_idle_ms;
+	/* A request head whose first byte came this long ago and is still
+	 * incomplete is answered 408 (slowloris); 0: never. */
+	uint64_t head_timeout_ms;
+	/* A request in flight whose body (either way) moved no byte for this
+	 * long is cut: 408 when nothing was answered yet, else both sides
+	 * closed. Spliced bytes count by the kernel's stamps; 0: never. */
+	uint64_t body_idle_ms;
+	/* Open client connections per address (shared by every worker); NULL:
+	 * no limit. */
+	struct sg_srclimit *srclimit;
+};
+
+/* What a worker gives its client connections. Owned by the worker. */
+struct sg_frontend {
+	struct sg_loop *loop;
+	struct sg_pool *pool;
+	struct sg_cfg *cfg;	      /* in force for new connections (a reference) */
+	enum sg_relay_engine engine;  /* for bodies of 64 KiB and more */
+	enum sg_relay_engine tunnel;  /* for TCP routes and tunnels (101, CONNECT) */
+	bool tunnel_promote;	      /* see struct sg_frontend_opts */
+	uint64_t tunnel_idle_ms;      /* see struct sg_frontend_opts */
+	uint64_t head_timeout_ms;     /* see struct sg_frontend_opts */
+	uint64_t body_idle_ms;	      /* see struct sg_frontend_opts */
+	struct sg_srclimit *srclimit; /* see struct sg_frontend_opts */
+	struct sg_sockmap *kmap;      /* the kernel path, NULL without BPF */
+	uint64_t rng;		      /* xorshift state for endpoint choice */
+	struct client *clients;	      /* every open client, for shutdown */
+	struct h2conn *h2conns;	      /* HTTP/2 clients (user/h2proxy.c) */
+	struct sg_stats *stats;	      /* the worker's counters */
+	bool draining;		      /* finish what is in flight, keep nothing alive */
+	enum sg_access_log access_log;
+};
+
+/* One request as the access log shows it; NULL listener/route print as
+ * "-" (text) or "" (JSON), an empty endpoint as "-" (text). */
+struct sg_access_entry {
+	const char *listener, *route, *endpoint;
+	const char *method, *target; /* not NUL-terminated */
+	size_t method_len, target_len;
+	uint16_t status;
+	unsigned attempts;
+	uint64_t duration_ms, bytes_in, bytes_out;
+	enum sg_relay_engine engine;
+};
+
+/* Writes e's line to stdout (text or JSON, as ctx->access_log says) with
+ * one write(2), so lines from several workers never interleave; stops
+ * logging for good when stdout is gone. HTTP/1 and HTTP/2 share it. */
+void sg_frontend_log(struct sg_frontend *ctx, const struct sg_access_entry *e);
+
+#endif
