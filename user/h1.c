@@ -745,6 +745,36 @@ void sg_h1_chunked_skip(struct sg_h1_chunked *st, uint64_t n)
 		st->state = CH_DATA_CR;
 }
 
+ssize_t sg_h1_chunked_decode(struct sg_h1_chunked *st, const char *buf, size_t len,
+			     struct sg_h1_span *data, bool *done)
+{
+	uint64_t left = sg_h1_chunked_data_left(st);
+	size_t i = 0;
+
+	*done = false;
+	data->p = buf;
+	data->len = 0;
+	if (left) {
+		data->len = len < left ? len : (size_t)left;
+		sg_h1_chunked_skip(st, data->len);
+		return (ssize_t)data->len;
+	}
+	/* Framing goes byte by byte, so that data never passes the scanner. */
+	while (i < len && !*done && !sg_h1_chunked_data_left(st)) {
+		ssize_t used = sg_h1_chunked_scan(st, buf + i, 1, done);
+
+		if (used < 0)
+			return -1;
+		i += (size_t)used;
+	}
+	return (ssize_t)i;
+}
+
+size_t sg_h1_chunk_size_line(size_t n, char out[static SG_H1_CHUNK_LINE])
+{
+	return (size_t)snprintf(out, SG_H1_CHUNK_LINE, "%zx\r\n", n);
+}
+
 /* ---- head writers --------------------------------------------------------- */
 
 /* A writer's view of the caller's buffer, on the writer's stack: once

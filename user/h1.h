@@ -165,6 +165,21 @@ uint64_t sg_h1_chunked_data_left(const struct sg_h1_chunked *st);
  * sg_h1_chunked_data_left(); more aborts (a caller bug). */
 void sg_h1_chunked_skip(struct sg_h1_chunked *st, uint64_t n);
 
+/* Decode the next piece of a chunked body from buf[0..len): framing (sizes,
+ * extensions, CRLFs, trailers) is consumed and dropped, chunk data comes out
+ * in *data, a span of buf (empty when the piece was framing). Returns the
+ * bytes of buf consumed, or -1 on malformed framing as sg_h1_chunked_scan;
+ * call again with the rest. *done once the body ended: bytes after it are
+ * not the body's. */
+ssize_t sg_h1_chunked_decode(struct sg_h1_chunked *st, const char *buf, size_t len,
+			     struct sg_h1_span *data, bool *done);
+
+/* The size line that opens a chunk of n data bytes ("<hex>\r\n"), for
+ * encoding a body as chunks: then the data, then "\r\n"; a body ends with
+ * "0\r\n\r\n". Returns its length. */
+#define SG_H1_CHUNK_LINE 20
+size_t sg_h1_chunk_size_line(size_t n, char out[static SG_H1_CHUNK_LINE]);
+
 /* The writers below fill out[0..cap) and return the length written, or -1 if
  * it does not fit (out's contents are then unspecified). Nothing is
  * NUL-terminated. `extra`, when not NULL, is whole header lines each ending

@@ -558,7 +558,7 @@ static void next_body_piece(struct h2stream *s, const char **p, size_t *n, bool 
 	}
 	if (s->chunked_up && !s->chunk_left && avail) {
 		/* Everything buffered goes as one chunk. */
-		s->frame_len = (size_t)snprintf(s->frame, sizeof(s->frame), "%zx\r\n", avail);
+		s->frame_len = sg_h1_chunk_size_line(avail, s->frame);
 		s->frame_off = 0;
 		s->chunk_left = avail;
 		*p = s->frame;
@@ -665,21 +665,10 @@ static int dechunk(struct h2stream *s, const char *p, size_t n, bool *done)
 
 	*done = false;
 	while (i < n && !*done) {
-		uint64_t left = sg_h1_chunked_data_left(&s->chunks);
-		ssize_t used;
+		struct sg_h1_span data;
+		ssize_t used = sg_h1_chunked_decode(&s->chunks, p + i, n - i, &data, done);
 
-		if (left) {
-			size_t take = n - i < left ? n - i : (size_t)left;
-
-			if (body_bytes(s, p + i, take) == -1)
-				return -1;
-			sg_h1_chunked_skip(&s->chunks, take);
-			i += take;
-			continue;
-		}
-		/* Framing goes byte by byte so data never passes the scanner. */
-		used = sg_h1_chunked_scan(&s->chunks, p + i, 1, done);
-		if (used < 0)
+		if (used < 0 || (data.len && body_bytes(s, data.p, data.len) == -1))
 			return -1;
 		i += (size_t)used;
 	}

@@ -764,6 +764,57 @@ static void test_h1_chunked_bounds_extensions_and_trailers(void **unused)
 	assert_int_equal(sg_h1_chunked_data_left(&st), UINT64_C(1) << 62);
 }
 
+/* Decoding yields exactly the data bytes, whatever the pieces the body
+ * comes in, stops at the end of the body and refuses bad framing. */
+static void decode_in_pieces(const char *body, size_t piece, char *out, size_t *out_len,
+			     size_t *consumed, bool *done)
+{
+	struct sg_h1_chunked st = { 0 };
+	size_t len = strlen(body), i = 0;
+
+	*out_len = 0;
+	*done = false;
+	while (i < len && !*done) {
+		size_t n = len - i < piece ? len - i : piece, j = 0;
+
+		while (j < n && !*done) {
+			struct sg_h1_span d;
+			ssize_t used = sg_h1_chunked_decode(&st, body + i + j, n - j, &d, done);
+
+			assert_true(used > 0);
+			memcpy(out + *out_len, d.p, d.len);
+			*out_len += d.len;
+			j += (size_t)used;
+		}
+		i += j;
+	}
+	*consumed = i;
+}
+
+static void test_h1_chunked_decode(void **state)
+{
+	static const char body[] = "5;ext=1\r\nhello\r\n1a\r\nabcdefghijklmnopqrstuvwxyz\r\n"
+				   "0\r\nX-T: 1\r\n\r\nGET / HTTP/1.1\r\n";
+	char out[64], line[SG_H1_CHUNK_LINE];
+	struct sg_h1_chunked st = { 0 };
+	struct sg_h1_span d;
+	size_t out_len, consumed;
+	bool done;
+
+	(void)state;
+	for (size_t piece = 1; piece <= sizeof(body); piece++) {
+		decode_in_pieces(body, piece, out, &out_len, &consumed, &done);
+		assert_true(done);
+		assert_int_equal(out_len, 31);
+		assert_memory_equal(out, "helloabcdefghijklmnopqrstuvwxyz", 31);
+		assert_int_equal(consumed, strlen(body) - strlen("GET / HTTP/1.1\r\n"));
+	}
+	assert_int_equal(sg_h1_chunked_decode(&st, "zz\r\n", 4, &d, &done), -1);
+	assert_int_equal(sg_h1_chunk_size_line(26, line), 4);
+	assert_memory_equal(line, "1a\r\n", 4);
+	assert_int_equal(sg_h1_chunk_size_line(0, line), 3);
+}
+
 static void test_h1_chunked_data_left_and_skip(void **unused)
 {
 	struct sg_h1_chunked st = { 0 };
@@ -1110,6 +1161,7 @@ int main(void)
 		cmocka_unit_test(test_h1_chunked_rejects_malformed),
 		cmocka_unit_test(test_h1_chunked_bounds_extensions_and_trailers),
 		cmocka_unit_test(test_h1_chunked_data_left_and_skip),
+		cmocka_unit_test(test_h1_chunked_decode),
 		cmocka_unit_test(test_h1_write_request_drops_hop_by_hop),
 		cmocka_unit_test(test_h1_write_request_adds_xff_and_attempt),
 		cmocka_unit_test(test_h1_write_request_connection_cannot_strip_framing),
