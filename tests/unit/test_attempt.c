@@ -1,0 +1,416 @@
+/* Unit tests for user/attempt.c, the attempt engine, on a real loop with
+ * real loopback sockets: endpoint choice, connect failures, retries on a
+ * status, the per-try and request deadlines, backoff cut by the request
+ * deadline, and the free retry of a stale pooled connection. The owner
+ * here records what the engine asks of it instead of speaking HTTP. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "config/cfg.h"
+#include "config/diag.h"
+#include "user/attempt.h"
+#include "user/loop.h"
+#include "user/stats.h"
+#include "user/upstream.h"
+
+#define MAX_TRIES 8
+
+/* The engine's owner: what it was asked to do, in order. */
+struct owner {
+	struct sg_attempt at;
+	struct sg_timer timer;
+	int sends, waits, drops, fails;
+	enum sg_fail kind;
+	char tried[MAX_TRIES][80]; /* endpoint of each try that reached a socket */
+	uint64_t failed_at;
+};
+
+struct env {
+	struct sg_loop *loop;
+	struct sg_pool *pool;
+	struct sg_stats stats;
+	uint64_t rng;
+	struct sg_cfg *cfg;
+	struct owner o;
+	int listener, closed[2]; /* a listening socket; two bound, not listening */
+	uint16_t port, closed_port[2];
+};
+
+static void rearm(struct owner *o)
+{
+	uint64_t due = sg_attempt_due(&o->at);
+
+	if (due)
+		sg_timer_arm(o->at.loop, &o->timer, due);
+	else
+		sg_timer_stop(o->at.loop, &o->timer);
+}
+
+static void on_send(struct sg_attempt *a)
+{
+	struct owner *o = a->owner;
+
+	if (o->sends < MAX_TRIES)
+		snprintf(o->tried[o->sends], sizeof(o->tried[0]), "%s", a->endpoint);
+	o->sends++;
+	sg_io_set(a->loop, &a->up->io, 0); /* nothing is written: the test decides */
+	rearm(o);
+}
+
+static void on_fail(struct sg_attempt *a, enum sg_fail kind, int err)
+{
+	struct owner *o = a->owner;
+
+	(void)err;
+	o->fails++;
+	o->kind = kind;
+	o->failed_at = sg_loop_now(a->loop);
+	rearm(o);
+}
+
+static void on_dropped(struct sg_attempt *a)
+{
+	((struct owner *)a->owner)->drops++;
+}
+
+static void on_wait(struct sg_attempt *a)
+{
+	struct owner *o = a->owner;
+
+	o->waits++;
+	if (a->up && !a->connected)
+		sg_io_set(a->loop, &a->up->io, EPOLLOUT);
+	rearm(o);
+}
+
+static void on_io(struct sg_loop *loop, struct sg_io *io, uint32_t revents)
+{
+	struct owner *o = io->data;
+
+	(void)loop;
+	(void)revents;
+	if (!o->at.connected)
+		sg_attempt_connected(&o->at);
+}
+
+static void on_timer(struct sg_loop *loop, struct sg_timer *t)
+{
+	struct owner *o = t->data;
+
+	if (!sg_attempt_expire(&o->at, sg_loop_now(loop)))
+		rearm(o);
+}
+
+static const struct sg_attempt_ops ops = {
+	.send = on_send,
+	.fail = on_fail,
+	.dropped = on_dropped,
+	.wait = on_wait,
+	.on_io = on_io,
+};
+
+static int bound_socket(uint16_t *port, bool listening)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t len = sizeof(a);
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	assert_true(fd >= 0);
+	assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	if (listening)
+		assert_int_equal(listen(fd, 16), 0);
+	assert_int_equal(getsockname(fd, (struct sockaddr *)&a, &len), 0);
+	*port = ntohs(a.sin_port);
+	return fd;
+}
+
+static int setup(void **state)
+{
+	struct env *e = calloc(1, sizeof(*e));
+
+	assert_non_null(e);
+	e->loop = sg_loop_new();
+	e->pool = sg_pool_new(e->loop);
+	assert_non_null(e->pool);
+	sg_stats_init(&e->stats);
+	e->listener = bound_socket(&e->port, true);
+	e->closed[0] = bound_socket(&e->closed_port[0], false);
+	e->closed[1] = bound_socket(&e->closed_port[1], false);
+	*state = e;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct env *e = *state;
+
+	sg_attempt_end(&e->o.at);
+	sg_timer_stop(e->loop, &e->o.timer);
+	sg_loop_run_once(e->loop, 0); /* the close queue */
+	sg_pool_free(e->pool);
+	sg_loop_free(e->loop);
+	sg_stats_destroy(&e->stats);
+	sg_cfg_unref(e->cfg);
+	close(e->listener);
+	close(e->closed[0]);
+	close(e->closed[1]);
+	free(e);
+	return 0;
+}
+
+/* A standalone config of one route with `policies` (YAML lines at the
+ * route's policies: indent, may be "") and the backends `hosts`; the owner
+ * begins a request on it. */
+static void begin(struct env *e, const char *policies, const char *hosts)
+{
+	char text[2048];
+	struct sg_diag d;
+
+	if (e->cfg) { /* the test's previous request */
+		sg_attempt_end(&e->o.at);
+		sg_timer_stop(e->loop, &e->o.timer);
+		sg_cfg_unref(e->cfg);
+	}
+	sg_diag_init(&d);
+
+	snprintf(text, sizeof(text),
+		 "binds:\n"
+		 "- port: 8080\n"
+		 "  listeners:\n"
+		 "  - protocol: HTTP\n"
+		 "    routes:\n"
+		 "    - name: r\n"
+		 "%s"
+		 "      backends:\n"
+		 "%s",
+		 policies, hosts);
+	e->cfg = sg_cfg_load_text("t.yaml", text, &d);
+	if (!e->cfg)
+		fail_msg("config: %s", d.n ? d.lines[0] : "?");
+	sg_diag_free(&d);
+	memset(&e->o, 0, sizeof(e->o));
+	sg_timer_init(&e->o.timer, on_timer, &e->o);
+	sg_attempt_init(&e->o.at, &ops, &e->o, e->loop, e->pool, &e->stats, &e->rng);
+	sg_attempt_begin(&e->o.at, &e->cfg->binds[0].listeners[0].routes[0], true);
+	rearm(&e->o);
+}
+
+/* Run the loop until `done` or 3 s pass. */
+#define RUN_UNTIL(e, done)                                                                         \
+	do {                                                                                       \
+		for (int i_ = 0; i_ < 300 && !(done); i_++)                                        \
+			sg_loop_run_once((e)->loop, 10);                                           \
+	} while (0)
+
+static uint64_t counter(struct env *e, enum sg_stat which)
+{
+	return e->stats.counters[which];
+}
+
+static void test_attempt_connects_then_sends(void **state)
+{
+	struct env *e = *state;
+	char hosts[128], want[32];
+
+	snprintf(hosts, sizeof(hosts), "      - host: 127.0.0.1:%u\n", e->port);
+	begin(e, "", hosts);
+	sg_attempt_start(&e->o.at);
+	assert_int_equal(e->o.sends, 0); /* connecting */
+	assert_non_null(e->o.at.up);
+	RUN_UNTIL(e, e->o.sends);
+	assert_int_equal(e->o.sends, 1);
+	assert_int_equal(e->o.fails, 0);
+	snprintf(want, sizeof(want), "127.0.0.1:%u", e->port);
+	assert_string_equal(e->o.tried[0], want);
+	assert_int_equal(e->o.at.n, 0);
+	assert_int_equal(counter(e, SG_STAT_BACKEND_CONNECTS), 1);
+	/* The answer: no deadline and no try follows. */
+	assert_false(sg_attempt_took_status(&e->o.at, 200));
+	assert_int_equal(sg_attempt_due(&e->o.at), 0);
+}
+
+/* Two endpoints that refuse, one retry: each is tried once (the untried
+ * one first), then the client is answered with the connect failure. */
+static void test_attempt_connect_refused_tries_the_other_endpoint(void **state)
+{
+	struct env *e = *state;
+	char hosts[256];
+
+	snprintf(hosts, sizeof(hosts),
+		 "      - host: 127.0.0.1:%u\n"
+		 "      - host: 127.0.0.1:%u\n",
+		 e->closed_port[0], e->closed_port[1]);
+	begin(e, "      policies:\n        retry:\n          attempts: 1\n          codes: [503]\n",
+	      hosts);
+	for (int round = 0; round < 8; round++) {
+		char first[80] = "";
+
+		e->o.fails = e->o.drops = 0;
+		e->o.at.n = 0;
+		e->o.at.tried = 0;
+		sg_attempt_start(&e->o.at);
+		snprintf(first, sizeof(first), "%s", e->o.at.endpoint);
+		RUN_UNTIL(e, e->o.fails);
+		assert_int_equal(e->o.fails, 1);
+		assert_int_equal(e->o.kind, SG_FAIL_CONNECT);
+		assert_int_equal(e->o.at.n, 1);
+		assert_string_not_equal(e->o.at.endpoint, first);
+		assert_null(e->o.at.up);
+	}
+	assert_int_equal(e->o.sends, 0);
+	assert_int_equal(counter(e, SG_STAT_RETRIES), 8);
+}
+
+/* A listed status is retried while attempts last; then it is the answer. */
+static void test_attempt_retries_a_listed_status(void **state)
+{
+	struct env *e = *state;
+	char hosts[128];
+
+	snprintf(hosts, sizeof(hosts), "      - host: 127.0.0.1:%u\n", e->port);
+	begin(e, "      policies:\n        retry:\n          attempts: 2\n          codes: [500]\n",
+	      hosts);
+	sg_attempt_start(&e->o.at);
+	RUN_UNTIL(e, e->o.sends == 1);
+	assert_false(sg_attempt_took_status(&e->o.at, 503)); /* not listed */
+	begin(e, "      policies:\n        retry:\n          attempts: 2\n          codes: [500]\n",
+	      hosts);
+	sg_attempt_start(&e->o.at);
+	RUN_UNTIL(e, e->o.sends == 1);
+	assert_true(sg_attempt_took_status(&e->o.at, 500));
+	assert_int_equal(e->o.at.n, 1);
+	RUN_UNTIL(e, e->o.sends == 2);
+	assert_true(sg_attempt_took_status(&e->o.at, 500));
+	RUN_UNTIL(e, e->o.sends == 3);
+	assert_int_equal(e->o.at.n, 2);
+	assert_false(sg_attempt_took_status(&e->o.at, 500)); /* attempts spent */
+	assert_int_equal(e->o.fails, 0);
+	/* A request whose body could not be kept is never sent twice. */
+	begin(e, "      policies:\n        retry:\n          attempts: 2\n          codes: [500]\n",
+	      hosts);
+	e->o.at.replayable = false;
+	sg_attempt_start(&e->o.at);
+	RUN_UNTIL(e, e->o.sends == 1);
+	assert_false(sg_attempt_took_status(&e->o.at, 500));
+}
+
+/* A silent backend: each try ends at the per-try timeout, the last one
+ * answers 504 after about two of them. */
+static void test_attempt_per_try_timeout(void **state)
+{
+	struct env *e = *state;
+	char hosts[128];
+	uint64_t t0;
+
+	snprintf(hosts, sizeof(hosts), "      - host: 127.0.0.1:%u\n", e->port);
+	begin(e,
+	      "      policies:\n        timeout:\n          backendRequestTimeout: 100ms\n"
+	      "        retry:\n          attempts: 1\n          codes: [503]\n",
+	      hosts);
+	t0 = sg_loop_now(e->loop);
+	sg_attempt_start(&e->o.at);
+	RUN_UNTIL(e, e->o.fails);
+	assert_int_equal(e->o.fails, 1);
+	assert_int_equal(e->o.kind, SG_FAIL_ATTEMPT_TIMEOUT);
+	assert_int_equal(e->o.sends, 2);
+	assert_int_equal(counter(e, SG_STAT_TIMEOUT_BACKEND), 2);
+	assert_in_range(e->o.failed_at - t0, 190, 1500);
+}
+
+/* The request deadline is one budget over every try and backoff: a 1 s
+ * backoff after a retried status is cut at 300 ms by it. */
+static void test_attempt_backoff_cut_by_request_deadline(void **state)
+{
+	struct env *e = *state;
+	char hosts[128];
+	uint64_t t0;
+
+	snprintf(hosts, sizeof(hosts), "      - host: 127.0.0.1:%u\n", e->port);
+	begin(e,
+	      "      policies:\n        timeout:\n          requestTimeout: 300ms\n"
+	      "        retry:\n          attempts: 3\n          backoff: 1s\n          codes: "
+	      "[500]\n",
+	      hosts);
+	t0 = sg_loop_now(e->loop);
+	sg_attempt_start(&e->o.at);
+	RUN_UNTIL(e, e->o.sends == 1);
+	assert_true(sg_attempt_took_status(&e->o.at, 500));
+	assert_null(e->o.at.up); /* backing off */
+	assert_true(e->o.at.backoff_at > e->o.at.request_at);
+	RUN_UNTIL(e, e->o.fails);
+	assert_int_equal(e->o.kind, SG_FAIL_REQUEST_TIMEOUT);
+	assert_int_equal(e->o.sends, 1);
+	assert_in_range(e->o.failed_at - t0, 290, 900);
+	assert_int_equal(counter(e, SG_STAT_TIMEOUT_REQUEST), 1);
+}
+
+/* A pooled connection that fails before the backend took a byte is tried
+ * again on a fresh one, once, without counting a try; a second such
+ * failure is an ordinary one. */
+static void test_attempt_stale_pooled_connection(void **state)
+{
+	struct env *e = *state;
+	char hosts[128];
+
+	snprintf(hosts, sizeof(hosts), "      - host: 127.0.0.1:%u\n", e->port);
+	begin(e, "", hosts);
+	sg_attempt_start(&e->o.at);
+	RUN_UNTIL(e, e->o.sends == 1);
+	e->o.at.up->reused = true; /* as if taken from the pool */
+	sg_attempt_write_failed(&e->o.at, EPIPE, false);
+	assert_int_equal(e->o.fails, 0);
+	assert_int_equal(e->o.at.n, 0);
+	assert_true(e->o.at.stale_retry_used);
+	RUN_UNTIL(e, e->o.sends == 2);
+	e->o.at.up->reused = true;
+	sg_attempt_write_failed(&e->o.at, ECONNRESET, false);
+	assert_int_equal(e->o.fails, 1);
+	assert_int_equal(e->o.kind, SG_FAIL_RESET);
+	assert_int_equal(counter(e, SG_STAT_RETRIES), 0);
+}
+
+/* A route whose only backend has no endpoint: answered without a try. */
+static void test_attempt_no_endpoint(void **state)
+{
+	struct env *e = *state;
+	char hosts[128];
+
+	snprintf(hosts, sizeof(hosts), "      - host: 127.0.0.1:%u\n        weight: 0\n", e->port);
+	begin(e, "", hosts);
+	sg_attempt_start(&e->o.at);
+	assert_int_equal(e->o.fails, 1);
+	assert_int_equal(e->o.kind, SG_FAIL_NO_BACKEND);
+	assert_int_equal(counter(e, SG_STAT_BACKEND_CONNECTS), 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_attempt_connects_then_sends, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_attempt_connect_refused_tries_the_other_endpoint, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_attempt_retries_a_listed_status, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_attempt_per_try_timeout, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_attempt_backoff_cut_by_request_deadline, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_attempt_stale_pooled_connection, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_attempt_no_endpoint, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
