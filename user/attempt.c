@@ -127,7 +127,8 @@ static void retry(struct sg_attempt *a)
 		return;
 	}
 	a->backoff_at = now(a) + backoff;
-	a->ops->wait(a);
+	if (a->ops->wait)
+		a->ops->wait(a);
 }
 
 void sg_attempt_start(struct sg_attempt *a)
@@ -168,7 +169,7 @@ void sg_attempt_start(struct sg_attempt *a)
 	u->io.data = a->owner;
 	if (a->connected)
 		a->ops->send(a);
-	else
+	else if (a->ops->wait)
 		a->ops->wait(a);
 }
 

@@ -36,7 +36,8 @@ struct sg_attempt_ops {
 	 * being written, a body relay to it). */
 	void (*dropped)(struct sg_attempt *a);
 	/* The deadlines or a->up changed and nothing else was called:
-	 * refresh the timer (sg_attempt_due) and the I/O masks. */
+	 * refresh the timer (sg_attempt_due) and the I/O masks. NULL for an
+	 * owner that refreshes both at the end of every dispatch anyway. */
 	void (*wait)(struct sg_attempt *a);
 	/* Installed as a->up's I/O callback, with the owner as its data. */
 	void (*on_io)(struct sg_loop *loop, struct sg_io *io, uint32_t revents);

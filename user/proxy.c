@@ -138,6 +138,7 @@ static void start_attempt(struct client *c);
 static void fail_request(struct client *c, enum sg_fail kind, int err);
 static void read_request_head(struct client *c);
 static void update_io(struct client *c);
+static void settle(struct client *c);
 static void drain(struct client *c);
 static void drive_response(struct client *c);
 static void drive_request_body(struct client *c);
@@ -326,8 +327,6 @@ static void rearm_timer(struct client *c)
 static void kick(struct client *c)
 {
 	c->kick_at = now(c) + 1;
-	rearm_timer(c);
-	update_io(c);
 }
 
 /* A head read got EOF from socket fd (counters k): true when bytes passed
@@ -415,8 +414,6 @@ static bool flushed(struct client *c)
 
 	if (f == -1)
 		client_close(c);
-	else if (f == 0)
-		update_io(c);
 	return f == 1;
 }
 
@@ -518,7 +515,6 @@ static void drain(struct client *c)
 		c->at.request_at = c->at.try_at = c->at.connect_at = c->at.backoff_at = 0;
 		c->head_at = c->body_at = 0;
 		c->idle_at = now(c) + PROXY_LINGER_MS;
-		rearm_timer(c);
 	}
 	for (int i = 0; i < 16; i++) {
 		ssize_t n = recv(c->io.fd, buf, sizeof(buf), 0);
@@ -526,10 +522,8 @@ static void drain(struct client *c)
 		sg_ksock_read(&c->ck, n);
 		if (n == -1 && errno == EINTR)
 			continue;
-		if (n == -1 && errno == EAGAIN) {
-			update_io(c);
+		if (n == -1 && errno == EAGAIN)
 			return;
-		}
 		if (n <= 0)
 			break;
 	}
@@ -620,8 +614,6 @@ static void finish_request(struct client *c)
 	release_idle_buffers(c);
 	c->state = C_HEAD;
 	wait_idle(c, now(c));
-	rearm_timer(c);
-	update_io(c);
 	if (c->in_len)
 		read_request_head(c);
 }
@@ -677,10 +669,7 @@ static void on_send(struct sg_attempt *a)
 		fail_request(c, SG_FAIL_CONNECT, ENOMEM);
 		return;
 	}
-	rearm_timer(c);
 	write_upstream(c);
-	if (!c->closed)
-		update_io(c);
 }
 
 static void on_fail(struct sg_attempt *a, enum sg_fail kind, int err)
@@ -688,19 +677,11 @@ static void on_fail(struct sg_attempt *a, enum sg_fail kind, int err)
 	fail_request(a->owner, kind, err);
 }
 
-static void on_wait(struct sg_attempt *a)
-{
-	struct client *c = a->owner;
-
-	rearm_timer(c);
-	update_io(c);
-}
-
 static const struct sg_attempt_ops attempt_ops = {
 	.send = on_send,
 	.fail = on_fail,
 	.dropped = on_dropped,
-	.wait = on_wait,
+	.wait = NULL, /* every dispatch ends in settle() */
 	.on_io = on_upstream_io,
 };
 
@@ -803,7 +784,6 @@ static void got_response_head(struct client *c)
 	}
 	if (sg_attempt_took_status(&c->at, c->bx.resp.status))
 		return;
-	rearm_timer(c);
 	tunnel = c->bx.resp.status == 101 || (c->is_connect && c->bx.resp.status / 100 == 2);
 	/* RFC 9110 §9.3.6: framing headers in a 2xx to CONNECT mean nothing. */
 	c->resp_body = tunnel ? SG_H1_BODY_NONE : sg_h1_response_body(&c->bx.resp, c->is_head);
@@ -1036,10 +1016,8 @@ static void response_done(struct client *c)
 		c->client_close = true;
 		c->resp_keep_alive = false;
 	}
-	if (c->state == C_RESP && client_out_pending(c)) {
-		update_io(c);
-		return;
-	}
+	if (c->state == C_RESP && client_out_pending(c))
+		return; /* EPOLLOUT brings us back */
 	finish_request(c);
 }
 
@@ -1085,7 +1063,6 @@ static void drive_response(struct client *c)
 		kick(c);
 		return;
 	default:
-		update_io(c);
 		return;
 	}
 }
@@ -1112,7 +1089,6 @@ static void drive_request_body(struct client *c)
 			return;
 		}
 		pump_done(c, &c->req_pump);
-		update_io(c);
 		return;
 	case SG_PUMP_EOF:
 	case SG_PUMP_ERROR:
@@ -1135,13 +1111,11 @@ static void drive_request_body(struct client *c)
 		pump_done(c, &c->req_pump);
 		c->req_pumping = false;
 		c->client_close = true;
-		update_io(c);
 		return;
 	case SG_PUMP_WAIT:
 		kick(c);
 		return;
 	default:
-		update_io(c);
 		return;
 	}
 }
@@ -1292,7 +1266,6 @@ static void got_request_head(struct client *c)
 		return;
 	}
 	watch_body(c);
-	rearm_timer(c);
 	c->body_len = 0;
 	if (c->at.replayable && c->req_body == SG_H1_BODY_LENGTH) {
 		static const char cont[] = "HTTP/1.1 100 Continue\r\n\r\n";
@@ -1336,7 +1309,6 @@ static void try_parse(struct client *c)
 {
 	if (c->state == C_HEAD && !c->head_at && c->ctx->head_timeout_ms) {
 		c->head_at = now(c) + c->ctx->head_timeout_ms;
-		rearm_timer(c);
 	}
 	if (c->state == C_HEAD && !c->started) {
 		int h2 = sg_h2_preface(c->in, c->in_len);
@@ -1439,10 +1411,10 @@ static void on_tunnel_up(struct sg_loop *loop, struct sg_io *io, uint32_t revent
 		}
 		c->at.connected = true;
 		c->at.connect_at = 0;
-		rearm_timer(c);
 		tunnel_pumps(c);
 	}
 	drive_tunnel(c);
+	settle(c);
 }
 
 static enum sg_pump_status tunnel_step(struct sg_pump *p, bool *done)
@@ -1511,10 +1483,8 @@ static void drive_tunnel(struct client *c)
 		client_close(c);
 		return;
 	}
-	if (client_out_pending(c)) {
-		update_io(c);
+	if (client_out_pending(c))
 		return;
-	}
 	a = tunnel_step(&c->req_pump, &c->req_done);
 	b = tunnel_step(&c->resp_pump, &c->resp_done);
 	if (c->req_pump.moved + c->resp_pump.moved != c->moved_seen) {
@@ -1536,8 +1506,6 @@ static void drive_tunnel(struct client *c)
 	}
 	if (a == SG_PUMP_WAIT || b == SG_PUMP_WAIT)
 		kick(c);
-	else
-		update_io(c);
 }
 
 /* Both directions relayed until EOF, for TCP routes and upgrades alike;
@@ -1552,7 +1520,6 @@ static void tunnel_pumps(struct client *c)
 	c->moved_seen = 0;
 	if (c->ctx->tunnel_idle_ms) {
 		c->idle_at = now(c) + c->ctx->tunnel_idle_ms;
-		rearm_timer(c);
 	}
 }
 
@@ -1685,8 +1652,6 @@ static void start_tunnel(struct client *c)
 		c->at.connect_at = now(c) + ms(c->at.backend->eff_connect_timeout);
 	c->at.up->io.cb = on_tunnel_up;
 	c->at.up->io.data = c;
-	rearm_timer(c);
-	update_io(c);
 }
 
 /* ---- events ------------------------------------------------------------ */
@@ -1784,6 +1749,18 @@ static void update_io(struct client *c)
 		client_close(c);
 }
 
+/* The end of every dispatch (an event on either socket, the timer, the
+ * accept): the timer is armed at the earliest deadline and each socket
+ * registered for what the state now waits for. Nothing in between does
+ * either. */
+static void settle(struct client *c)
+{
+	if (c->closed)
+		return;
+	rearm_timer(c);
+	update_io(c);
+}
+
 static void upstream_io(struct client *c, uint32_t revents)
 {
 	if (c->state == C_ATTEMPT) {
@@ -1801,8 +1778,6 @@ static void upstream_io(struct client *c, uint32_t revents)
 		if (!c->closed && c->state == C_ATTEMPT &&
 		    (revents & (EPOLLIN | EPOLLHUP | EPOLLERR)))
 			read_upstream_head(c);
-		if (!c->closed && c->state == C_ATTEMPT)
-			update_io(c);
 		return;
 	}
 	if (c->state == C_RESP) {
@@ -1821,6 +1796,7 @@ static void on_upstream_io(struct sg_loop *loop, struct sg_io *io, uint32_t reve
 		return;
 	upstream_io(c, revents);
 	note_progress(c);
+	settle(c);
 }
 
 /* EPOLLIN fired while it was only left registered (update_io): the client
@@ -1835,7 +1811,6 @@ static uint32_t client_woke_lazily(struct client *c, uint32_t revents)
 	if (n == 0 || (n == -1 && errno != EAGAIN && errno != EINTR))
 		return (revents & ~(uint32_t)EPOLLIN) | EPOLLRDHUP;
 	c->narrowed = true;
-	update_io(c);
 	return revents & ~(uint32_t)EPOLLIN;
 }
 
@@ -1888,11 +1863,12 @@ static void on_client_io(struct sg_loop *loop, struct sg_io *io, uint32_t revent
 		return;
 	client_io(c, io, revents);
 	note_progress(c);
+	settle(c);
 }
 
-static void on_client_timer(struct sg_loop *loop, struct sg_timer *t)
+/* The client's timer: the first deadline that passed acts. */
+static void timer_fired(struct client *c)
 {
-	struct client *c = t->data;
 	uint64_t n = now(c);
 
 	if (c->idle_at && n >= c->idle_at && c->state == C_TUNNEL) {
@@ -1940,10 +1916,15 @@ static void on_client_timer(struct sg_loop *loop, struct sg_timer *t)
 	if (c->kick_at && n >= c->kick_at) {
 		c->kick_at = 0;
 		redrive(c);
-		if (c->closed)
-			return;
 	}
-	rearm_timer(c);
+}
+
+static void on_client_timer(struct sg_loop *loop, struct sg_timer *t)
+{
+	struct client *c = t->data;
+
+	timer_fired(c);
+	settle(c);
 }
 
 /* Runs whatever relays the state has, as an event on both sockets would. */
@@ -2057,15 +2038,15 @@ void sg_proxy_accept(struct sg_frontend *ctx, const struct sg_bind *bind, int fd
 		sg_net_keepalive(fd, &l->ftcp->keepalives);
 	if (bind->proto == SG_PROTO_TCP) {
 		start_tunnel(c);
-		return;
+	} else {
+		/* The idle timeout counts from the client's connect: the kernel
+		 * may have held the connection a while (deferred accept, the
+		 * accept queue). */
+		c->state = C_HEAD;
+		c->born = now(c) - sg_net_accept_age_ms(fd);
+		wait_idle(c, c->born);
 	}
-	/* The idle timeout counts from the client's connect: the kernel may
-	 * have held the connection a while (deferred accept, accept queue). */
-	c->state = C_HEAD;
-	c->born = now(c) - sg_net_accept_age_ms(fd);
-	wait_idle(c, c->born);
-	rearm_timer(c);
-	update_io(c);
+	settle(c);
 }
 
 void sg_proxy_close_all(struct sg_frontend *ctx)
