@@ -41,7 +41,7 @@ enum client_state {
 	C_ATTEMPT, /* tries: backoff, connect, request sent, waiting for a response head */
 	C_RESP,	   /* relaying the response */
 	C_TUNNEL,  /* TCP route or upgraded connection: both ways until EOF */
-	C_DRAIN,   /* flushing a final response, then close */
+	C_CLOSING, /* flushing a final response, then the lingering close */
 	C_LINGER,  /* response sent and FIN too: dropping input until EOF */
 };
 
@@ -139,7 +139,7 @@ static void fail_request(struct client *c, enum sg_fail kind, int err);
 static void read_request_head(struct client *c);
 static void update_io(struct client *c);
 static void settle(struct client *c);
-static void drain(struct client *c);
+static void close_lingering(struct client *c);
 static void drive_response(struct client *c);
 static void drive_request_body(struct client *c);
 static void consume_request(struct client *c);
@@ -491,11 +491,11 @@ static void access_log(struct client *c)
  * benchmarks) saves a wake-up and three syscalls that way. */
 static bool said_last(const struct client *c)
 {
-	return !c->req.keep_alive && c->req_done && c->state == C_DRAIN &&
+	return !c->req.keep_alive && c->req_done && c->state == C_CLOSING &&
 	       c->in_len <= c->req.head_len + c->body_len;
 }
 
-static void drain(struct client *c)
+static void close_lingering(struct client *c)
 {
 	char buf[4096];
 
@@ -601,8 +601,8 @@ static void finish_request(struct client *c)
 	access_log(c);
 	c->resp_started = c->resp_done = false;
 	if (c->client_close || !c->req_done || c->ctx->draining || too_old(c)) {
-		c->state = C_DRAIN;
-		drain(c);
+		c->state = C_CLOSING;
+		close_lingering(c);
 		return;
 	}
 	consume_request(c);
@@ -798,7 +798,7 @@ static void got_response_head(struct client *c)
 		whole = (size_t)c->bx.resp.content_length;
 	/* The whole response in this write, and the connection closes after
 	 * it with nothing more to read: MSG_MORE holds the segment back for
-	 * the few microseconds until drain() sends the FIN, which the kernel
+	 * the few microseconds until close_lingering() sends the FIN, which the kernel
 	 * then adds to it (one segment to the client instead of two). */
 	last = c->client_close && c->req_done && !tunnel &&
 	       (c->resp_body == SG_H1_BODY_NONE ||
@@ -1710,7 +1710,7 @@ static void update_io(struct client *c)
 		if (client_out_pending(c))
 			cev |= EPOLLOUT;
 		break;
-	case C_DRAIN:
+	case C_CLOSING:
 		cev = EPOLLOUT;
 		break;
 	case C_LINGER:
@@ -1848,9 +1848,9 @@ static void client_io(struct client *c, struct sg_io *io, uint32_t revents)
 	case C_TUNNEL:
 		drive_tunnel(c);
 		return;
-	case C_DRAIN:
+	case C_CLOSING:
 	case C_LINGER:
-		drain(c);
+		close_lingering(c);
 		return;
 	}
 }
