@@ -1,6 +1,6 @@
 /* The attempt engine (user/attempt.h): the retry, deadline and endpoint
  * rules of a request, written once for every frontend. It never touches a
- * byte of the request: the owner writes and reads a->up. */
+ * byte of the request: the owner writes and reads a->conn. */
 #include "user/attempt.h"
 
 #include <errno.h>
@@ -72,10 +72,10 @@ void sg_attempt_begin(struct sg_attempt *a, const struct sg_route *route, bool r
 
 void sg_attempt_drop(struct sg_attempt *a)
 {
-	bool had = a->up != NULL;
+	bool had = a->conn != NULL;
 
-	sg_upstream_close(a->up);
-	a->up = NULL;
+	sg_backend_close(a->conn);
+	a->conn = NULL;
 	a->connected = false;
 	a->try_at = a->connect_at = 0;
 	if (had && a->ops->dropped)
@@ -85,22 +85,22 @@ void sg_attempt_drop(struct sg_attempt *a)
 void sg_attempt_release(struct sg_attempt *a, bool reusable, const struct sg_global *g)
 {
 	uint64_t idle_ms = ms(g->pool_idle_timeout);
-	struct sg_upstream *u = a->up;
+	struct sg_backend_conn *u = a->conn;
 
-	a->up = NULL;
+	a->conn = NULL;
 	a->connected = false;
 	if (!u)
 		return;
 	if (reusable && idle_ms)
 		sg_pool_put(a->pool, u, idle_ms, g->pool_max_size);
 	else
-		sg_upstream_close(u);
+		sg_backend_close(u);
 }
 
 void sg_attempt_end(struct sg_attempt *a)
 {
-	sg_upstream_close(a->up);
-	a->up = NULL;
+	sg_backend_close(a->conn);
+	a->conn = NULL;
 	a->connected = false;
 	a->request_at = a->try_at = a->connect_at = a->backoff_at = 0;
 }
@@ -134,7 +134,7 @@ static void retry(struct sg_attempt *a)
 void sg_attempt_start(struct sg_attempt *a)
 {
 	const struct sg_endpoint *ep;
-	struct sg_upstream *u;
+	struct sg_backend_conn *u;
 	sg_dur per_try;
 	size_t bi, ei;
 	int err = 0;
@@ -155,7 +155,7 @@ void sg_attempt_start(struct sg_attempt *a)
 		count(a, SG_STAT_POOL_REUSE);
 	} else {
 		count(a, SG_STAT_BACKEND_CONNECTS);
-		u = sg_upstream_connect(a->pool, ep, &a->backend->eff_keepalive, &err);
+		u = sg_backend_connect(a->pool, ep, &a->backend->eff_keepalive, &err);
 		if (!u) {
 			sg_attempt_failed(a, SG_FAIL_CONNECT, err);
 			return;
@@ -163,7 +163,7 @@ void sg_attempt_start(struct sg_attempt *a)
 		if (a->backend->eff_connect_timeout > 0)
 			a->connect_at = now(a) + ms(a->backend->eff_connect_timeout);
 	}
-	a->up = u;
+	a->conn = u;
 	a->connected = u->reused;
 	u->io.cb = a->ops->on_io;
 	u->io.data = a->owner;
@@ -175,7 +175,7 @@ void sg_attempt_start(struct sg_attempt *a)
 
 void sg_attempt_connected(struct sg_attempt *a)
 {
-	int err = sg_upstream_connect_error(a->up);
+	int err = sg_backend_connect_error(a->conn);
 
 	if (err == EINPROGRESS)
 		return; /* the name's next address */
@@ -201,7 +201,7 @@ void sg_attempt_write_failed(struct sg_attempt *a, int err, bool taken)
 {
 	/* A request the backend may have read, then reset or closed, is a
 	 * try like any other (Gateway API HTTPRouteRetryConnectionError). */
-	if (a->up->reused && !taken && !a->stale_retry_used && a->replayable) {
+	if (a->conn->reused && !taken && !a->stale_retry_used && a->replayable) {
 		a->stale_retry_used = true;
 		a->tried = 0;
 		sg_attempt_drop(a);

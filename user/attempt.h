@@ -8,7 +8,7 @@
  * The owner speaks the protocol. It embeds one struct sg_attempt, calls in
  * when something happened (connected, a write or read failed, a response
  * status came, its timer fired) and is called back through struct
- * sg_attempt_ops: "send the request on a->up", "no try is left: answer the
+ * sg_attempt_ops: "send the request on a->conn", "no try is left: answer the
  * client", "wait" (refresh timer and I/O mask). Every callback may be made
  * from inside any sg_attempt_* call except sg_attempt_due/_release. */
 #ifndef SG_ATTEMPT_H
@@ -21,25 +21,25 @@
 #include "policy/failure.h"
 #include "user/loop.h"
 #include "user/stats.h"
-#include "user/upstream.h"
+#include "user/backend.h"
 
 struct sg_attempt;
 
 struct sg_attempt_ops {
-	/* a->up is connected (or was taken from the pool): write the
+	/* a->conn is connected (or was taken from the pool): write the
 	 * request on it, from its first byte. */
 	void (*send)(struct sg_attempt *a);
 	/* No try is left: answer the client with `kind` (policy/failure.h),
-	 * err the errno behind it (0: none). a->up is gone already. */
+	 * err the errno behind it (0: none). a->conn is gone already. */
 	void (*fail)(struct sg_attempt *a, enum sg_fail kind, int err);
-	/* a->up was closed: forget what was kept of this try (request bytes
+	/* a->conn was closed: forget what was kept of this try (request bytes
 	 * being written, a body relay to it). */
 	void (*dropped)(struct sg_attempt *a);
-	/* The deadlines or a->up changed and nothing else was called:
+	/* The deadlines or a->conn changed and nothing else was called:
 	 * refresh the timer (sg_attempt_due) and the I/O masks. NULL for an
 	 * owner that refreshes both at the end of every dispatch anyway. */
 	void (*wait)(struct sg_attempt *a);
-	/* Installed as a->up's I/O callback, with the owner as its data. */
+	/* Installed as a->conn's I/O callback, with the owner as its data. */
 	void (*on_io)(struct sg_loop *loop, struct sg_io *io, uint32_t revents);
 };
 
@@ -66,7 +66,7 @@ struct sg_attempt {
 	uint64_t request_at, try_at, connect_at, backoff_at;
 
 	/* The current try's backend connection, or NULL. */
-	struct sg_upstream *up;
+	struct sg_backend_conn *conn;
 	bool connected;
 };
 
@@ -77,15 +77,15 @@ void sg_attempt_init(struct sg_attempt *a, const struct sg_attempt_ops *ops, voi
 
 /* A new request, routed to `route` (NULL: it has none, and is answered
  * without a try): forgets the last request's tries and arms the route's
- * request deadline. a->up must be NULL. */
+ * request deadline. a->conn must be NULL. */
 void sg_attempt_begin(struct sg_attempt *a, const struct sg_route *route, bool replayable);
 
 /* Start a try: pick an endpoint, take a pooled connection (then ops->send
  * at once) or start a connect (ops->wait; call sg_attempt_connected when
- * a->up turns writable). No endpoint: ops->fail(SG_FAIL_NO_BACKEND). */
+ * a->conn turns writable). No endpoint: ops->fail(SG_FAIL_NO_BACKEND). */
 void sg_attempt_start(struct sg_attempt *a);
 
-/* a->up became writable while !a->connected: on success ops->send, on a
+/* a->conn became writable while !a->connected: on success ops->send, on a
  * failed connect the try failed; nothing while the name's next address is
  * being tried. */
 void sg_attempt_connected(struct sg_attempt *a);
@@ -95,13 +95,13 @@ void sg_attempt_connected(struct sg_attempt *a);
  * replayable and not answered; else ops->fail(kind, err). */
 void sg_attempt_failed(struct sg_attempt *a, enum sg_fail kind, int err);
 
-/* Writing the request to a->up failed with errno `err`; `taken`: the
+/* Writing the request to a->conn failed with errno `err`; `taken`: the
  * backend took some of its bytes. A pooled connection the backend closed
  * before taking any byte cannot have the request: the try is made again on
  * a fresh connection, once, without counting. Else the try failed. */
 void sg_attempt_write_failed(struct sg_attempt *a, int err, bool taken);
 
-/* Reading the response head from a->up got EOF (err 0) or errno `err`. */
+/* Reading the response head from a->conn got EOF (err 0) or errno `err`. */
 void sg_attempt_read_failed(struct sg_attempt *a, int err);
 
 /* A final response head with `status` came. Returns true when the policy
@@ -119,12 +119,12 @@ uint64_t sg_attempt_due(const struct sg_attempt *a);
  * when none of them passed. Counts the timeout in stats. */
 bool sg_attempt_expire(struct sg_attempt *a, uint64_t now);
 
-/* Close a->up (if any) and clear the try's deadlines; ops->dropped. */
+/* Close a->conn (if any) and clear the try's deadlines; ops->dropped. */
 void sg_attempt_drop(struct sg_attempt *a);
 
-/* The response is over: a->up goes back to the pool when `reusable` and
+/* The response is over: a->conn goes back to the pool when `reusable` and
  * the pool keeps idle connections (global poolIdleTimeout, poolMaxSize),
- * else it is closed. a->up is NULL afterwards; ops->dropped is not called. */
+ * else it is closed. a->conn is NULL afterwards; ops->dropped is not called. */
 void sg_attempt_release(struct sg_attempt *a, bool reusable, const struct sg_global *g);
 
 /* Stop everything: no callback follows. */

@@ -15,7 +15,7 @@
 #include "user/sockmap.h"
 #include "user/srclimit.h"
 #include "user/stats.h"
-#include "user/upstream.h"
+#include "user/backend.h"
 
 struct client;
 struct h2conn;

@@ -42,7 +42,7 @@ int sg_h1backend_build(struct sg_h1backend *x, const struct sg_h1_req *req, cons
 	return 0;
 }
 
-int sg_h1backend_send(struct sg_h1backend *x, struct sg_upstream *u)
+int sg_h1backend_send(struct sg_h1backend *x, struct sg_backend_conn *u)
 {
 	while (x->out_off < x->out_len) {
 		ssize_t n = send(u->fd, x->out + x->out_off, x->out_len - x->out_off, MSG_NOSIGNAL);
@@ -94,7 +94,7 @@ static int reserve(struct sg_h1backend *x, size_t more)
 	return 0;
 }
 
-enum sg_h1backend_head sg_h1backend_recv_head(struct sg_h1backend *x, struct sg_upstream *u,
+enum sg_h1backend_head sg_h1backend_recv_head(struct sg_h1backend *x, struct sg_backend_conn *u,
 					      size_t max, int *err)
 {
 	enum sg_h1backend_head r = parse(x, max);

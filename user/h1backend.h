@@ -12,7 +12,7 @@
 #include <stddef.h>
 
 #include "user/h1.h"
-#include "user/upstream.h"
+#include "user/backend.h"
 
 struct sg_h1backend {
 	/* The request as this try writes it; out_off bytes are written. */
@@ -36,7 +36,7 @@ int sg_h1backend_build(struct sg_h1backend *x, const struct sg_h1_req *req, cons
 /* Write what is left of x->out to u. Returns 1 when all of it is written
  * (x->out is freed), 0 when u's socket is full (wait for EPOLLOUT), or a
  * negative errno (x->out_off says whether the backend took any byte). */
-int sg_h1backend_send(struct sg_h1backend *x, struct sg_upstream *u);
+int sg_h1backend_send(struct sg_h1backend *x, struct sg_backend_conn *u);
 
 enum sg_h1backend_head {
 	SG_H1BACKEND_MORE,	/* no complete head yet: wait for EPOLLIN */
@@ -52,7 +52,7 @@ enum sg_h1backend_head {
  * more than `max` bytes is refused. After SG_H1BACKEND_HEAD the owner
  * either takes the head with sg_h1backend_skip_head (an interim one) or
  * relays it and the x->in_len - x->resp.head_len bytes after it. */
-enum sg_h1backend_head sg_h1backend_recv_head(struct sg_h1backend *x, struct sg_upstream *u,
+enum sg_h1backend_head sg_h1backend_recv_head(struct sg_h1backend *x, struct sg_backend_conn *u,
 					      size_t max, int *err);
 
 /* Drop the head just parsed from x->in, keeping the bytes after it. */

@@ -100,7 +100,7 @@ struct field_pos {
 };
 
 /* One stream. Owned by its connection; freed in the close queue. Owns its
- * upstream while an attempt or the response body runs. */
+ * backend connection while an attempt or the response body runs. */
 struct h2stream {
 	struct h2conn *conn;
 	struct h2stream *next, *prev;
@@ -144,11 +144,11 @@ struct h2stream {
 	const struct sg_listener *listener;
 	uint64_t started;
 	/* Its tries (route, endpoint, deadlines, the backend connection
-	 * at.up; at.replayable: the body is whole in `body`, sent with the
+	 * at.conn; at.replayable: the body is whole in `body`, sent with the
 	 * head). */
 	struct sg_attempt at;
 
-	struct sg_h1backend bx; /* this try's request and response head on at.up */
+	struct sg_h1backend bx; /* this try's request and response head on at.conn */
 
 	/* The response. */
 	uint16_t status;
@@ -172,7 +172,7 @@ static void conn_rearm(struct h2conn *c);
 static void start_attempt(struct h2stream *s);
 static void fail(struct h2stream *s, enum sg_fail kind, int err);
 static const struct sg_attempt_ops attempt_ops;
-static void update_up_io(struct h2stream *s);
+static void update_backend_io(struct h2stream *s);
 static size_t buffered(const struct h2stream *s);
 static void rebudget(struct h2stream *s, size_t before);
 static void write_body(struct h2stream *s);
@@ -243,19 +243,19 @@ static void stream_rearm(struct h2stream *s)
  * pooled connection may sit in the socket map since an HTTP/1 body was
  * spliced on it, and then the kernel path needs the counts (user/sockmap.h);
  * such a socket is only ever read with recv(), as here. */
-static ssize_t up_send(struct h2stream *s, const char *p, size_t n)
+static ssize_t backend_send(struct h2stream *s, const char *p, size_t n)
 {
-	ssize_t w = send(s->at.up->fd, p, n, MSG_NOSIGNAL);
+	ssize_t w = send(s->at.conn->fd, p, n, MSG_NOSIGNAL);
 
-	sg_ksock_wrote(&s->at.up->k, w);
+	sg_ksock_wrote(&s->at.conn->k, w);
 	return w;
 }
 
-static ssize_t up_recv(struct h2stream *s, char *p, size_t n)
+static ssize_t backend_recv(struct h2stream *s, char *p, size_t n)
 {
-	ssize_t r = recv(s->at.up->fd, p, n, 0);
+	ssize_t r = recv(s->at.conn->fd, p, n, 0);
 
-	sg_ksock_read(&s->at.up->k, r);
+	sg_ksock_read(&s->at.conn->k, r);
 	return r;
 }
 
@@ -464,7 +464,7 @@ static int build_request_out(struct h2stream *s)
 				  s->at.replayable ? s->body_len : 0);
 }
 
-static void on_up_io(struct sg_loop *loop, struct sg_io *io, uint32_t revents);
+static void on_backend_io(struct sg_loop *loop, struct sg_io *io, uint32_t revents);
 static void write_head(struct h2stream *s);
 
 /* ---- attempts (user/attempt.c) ------------------------------------------------ */
@@ -481,7 +481,7 @@ static void on_send(struct sg_attempt *a)
 	}
 	stream_rearm(s);
 	write_head(s);
-	update_up_io(s);
+	update_backend_io(s);
 }
 
 static void on_fail(struct sg_attempt *a, enum sg_fail kind, int err)
@@ -494,7 +494,7 @@ static void on_wait(struct sg_attempt *a)
 	struct h2stream *s = a->owner;
 
 	stream_rearm(s);
-	update_up_io(s);
+	update_backend_io(s);
 }
 
 static const struct sg_attempt_ops attempt_ops = {
@@ -502,7 +502,7 @@ static const struct sg_attempt_ops attempt_ops = {
 	.fail = on_fail,
 	.dropped = on_dropped,
 	.wait = on_wait,
-	.on_io = on_up_io,
+	.on_io = on_backend_io,
 };
 
 static void start_attempt(struct h2stream *s)
@@ -536,7 +536,7 @@ static void head_sent(struct h2stream *s)
 
 static void write_head(struct h2stream *s)
 {
-	int rc = sg_h1backend_send(&s->bx, s->at.up);
+	int rc = sg_h1backend_send(&s->bx, s->at.conn);
 
 	if (rc < 0)
 		sg_attempt_write_failed(&s->at, -rc, s->bx.out_off > 0);
@@ -611,7 +611,7 @@ static void write_body(struct h2stream *s)
 		next_body_piece(s, &p, &n, &is_body);
 		if (!n)
 			break;
-		w = up_send(s, p, n);
+		w = backend_send(s, p, n);
 		if (w == -1 && errno == EINTR)
 			continue;
 		if (w == -1 && errno == EAGAIN)
@@ -757,10 +757,10 @@ static void response_too_large(struct h2stream *s)
 /* The response head(s) from the backend, as far as they came. */
 static void read_response_head(struct h2stream *s)
 {
-	while (!s->closed && s->state == S_ATTEMPT && s->at.up) {
+	while (!s->closed && s->state == S_ATTEMPT && s->at.conn) {
 		int err;
 
-		switch (sg_h1backend_recv_head(&s->bx, s->at.up, H2P_HEAD_MAX, &err)) {
+		switch (sg_h1backend_recv_head(&s->bx, s->at.conn, H2P_HEAD_MAX, &err)) {
 		case SG_H1BACKEND_MORE:
 			return;
 		case SG_H1BACKEND_HEAD:
@@ -814,7 +814,7 @@ static void rebudget(struct h2stream *s, size_t before)
 		c->over_budget = false;
 		for (struct h2stream *o = c->streams; o; o = o->next)
 			if (o != s && o->state == S_RESP)
-				update_up_io(o);
+				update_backend_io(o);
 	}
 }
 
@@ -833,8 +833,8 @@ static void read_response_body(struct h2stream *s)
 {
 	char buf[H2P_READ_CHUNK];
 
-	while (!s->closed && s->state == S_RESP && s->at.up && room(s)) {
-		ssize_t n = up_recv(s, buf, sizeof(buf));
+	while (!s->closed && s->state == S_RESP && s->at.conn && room(s)) {
+		ssize_t n = backend_recv(s, buf, sizeof(buf));
 
 		if (n == -1 && errno == EINTR)
 			continue;
@@ -864,11 +864,11 @@ static bool body_to_write(const struct h2stream *s)
 }
 
 /* Register what the stream waits for on its backend socket. */
-static void update_up_io(struct h2stream *s)
+static void update_backend_io(struct h2stream *s)
 {
 	uint32_t ev = 0;
 
-	if (s->closed || !s->at.up)
+	if (s->closed || !s->at.conn)
 		return;
 	if (!s->at.connected || s->bx.out) {
 		ev = EPOLLOUT;
@@ -878,31 +878,31 @@ static void update_up_io(struct h2stream *s)
 		if (s->state == S_ATTEMPT || (s->state == S_RESP && room(s)))
 			ev |= EPOLLIN;
 	}
-	if (sg_io_set(s->conn->ctx->loop, &s->at.up->io, ev) == -1)
+	if (sg_io_set(s->conn->ctx->loop, &s->at.conn->io, ev) == -1)
 		reset_stream(s, SG_H2_INTERNAL_ERROR);
 }
 
-static void on_up_io(struct sg_loop *loop, struct sg_io *io, uint32_t revents)
+static void on_backend_io(struct sg_loop *loop, struct sg_io *io, uint32_t revents)
 {
 	struct h2stream *s = io->data;
 	struct h2conn *c = s->conn;
 
-	if (s->closed || !s->at.up || io != &s->at.up->io)
+	if (s->closed || !s->at.conn || io != &s->at.conn->io)
 		return;
 	if (s->state == S_ATTEMPT && !s->at.connected) {
 		sg_attempt_connected(&s->at);
 	} else {
 		if (s->bx.out)
 			write_head(s);
-		if (s->at.up && !s->bx.out && (revents & EPOLLOUT) && body_to_write(s))
+		if (s->at.conn && !s->bx.out && (revents & EPOLLOUT) && body_to_write(s))
 			write_body(s);
-		if (s->at.up && s->state == S_ATTEMPT &&
+		if (s->at.conn && s->state == S_ATTEMPT &&
 		    (revents & (EPOLLIN | EPOLLHUP | EPOLLERR)))
 			read_response_head(s);
-		if (s->at.up && s->state == S_RESP && (revents & (EPOLLIN | EPOLLHUP | EPOLLERR)))
+		if (s->at.conn && s->state == S_RESP && (revents & (EPOLLIN | EPOLLHUP | EPOLLERR)))
 			read_response_body(s);
 	}
-	update_up_io(s);
+	update_backend_io(s);
 	conn_flush(c);
 }
 
@@ -917,7 +917,7 @@ static void on_stream_timer(struct sg_loop *loop, struct sg_timer *t)
 	if (!sg_attempt_expire(&s->at, n))
 		stream_rearm(s);
 	if (!s->closed)
-		update_up_io(s);
+		update_backend_io(s);
 	conn_flush(c);
 }
 
@@ -1129,9 +1129,9 @@ static int cb_data(void *conn, void *stream, const char *p, size_t len)
 		give_back(s, len);
 		return 0;
 	}
-	if (s->at.up && s->at.connected && !s->bx.out)
+	if (s->at.conn && s->at.connected && !s->bx.out)
 		write_body(s);
-	update_up_io(s);
+	update_backend_io(s);
 	return 0;
 }
 
@@ -1144,9 +1144,9 @@ static int cb_end(void *conn, void *stream)
 		start_attempt(s);
 		return 0;
 	}
-	if (s->streaming && s->at.up && s->at.connected && !s->bx.out)
+	if (s->streaming && s->at.conn && s->at.connected && !s->bx.out)
 		write_body(s);
-	update_up_io(s);
+	update_backend_io(s);
 	return 0;
 }
 
@@ -1204,8 +1204,8 @@ static ssize_t cb_body(void *conn, void *stream, char *buf, size_t len, bool *eo
 	*eof = s->resp_eof && !buffered(s);
 	rebudget(s, before);
 	/* Room again: the backend may be read once more. */
-	if (s->at.up && s->state == S_RESP)
-		update_up_io(s);
+	if (s->at.conn && s->state == S_RESP)
+		update_backend_io(s);
 	return (ssize_t)n;
 }
 

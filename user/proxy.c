@@ -52,7 +52,8 @@ struct chunk_relay {
 };
 
 /* One downstream connection. Owned by the worker's loop; freed in the
- * close queue. Owns its upstream while an attempt or the response runs. */
+ * close queue. Owns its backend connection while an attempt or the response
+ * runs. */
 struct client {
 	struct sg_frontend *ctx;
 	struct sg_cfg *cfg;	    /* the config this connection began on (a reference) */
@@ -117,11 +118,11 @@ struct client {
 	enum sg_relay_engine body_engine; /* what moved the response body */
 
 	/* Its tries (route, endpoint, deadlines, the backend connection
-	 * at.up; at.replayable: the body is whole in `in`). A TCP route's
+	 * at.conn; at.replayable: the body is whole in `in`). A TCP route's
 	 * tunnel keeps its backend connection there too. */
 	struct sg_attempt at;
-	bool up_sent;		/* request head (and buffered body) fully written */
-	struct sg_h1backend bx; /* this try's request and response head on at.up */
+	bool request_written;	/* request head (and buffered body) fully written */
+	struct sg_h1backend bx; /* this try's request and response head on at.conn */
 	bool resp_keep_alive;
 	bool resp_started; /* any response byte forwarded to the client */
 
@@ -274,7 +275,7 @@ static enum sg_relay_engine init_pump(struct client *c, struct sg_pump *p, bool 
 				      uint64_t budget, bool chunked)
 {
 	bool tunnel = c->state == C_TUNNEL;
-	struct sg_upstream *u = c->at.up;
+	struct sg_backend_conn *u = c->at.conn;
 	int src = to_backend ? c->io.fd : u->fd, dst = to_backend ? u->fd : c->io.fd;
 	struct sg_ksock *ksrc = to_backend ? &c->ck : &u->k, *kdst = to_backend ? &u->k : &c->ck;
 	bool in_map = sg_ksock_kernel(&c->ck) || sg_ksock_kernel(&u->k);
@@ -425,14 +426,14 @@ static void on_dropped(struct sg_attempt *a)
 {
 	struct client *c = a->owner;
 
-	c->up_sent = false;
+	c->request_written = false;
 	sg_h1backend_reset(&c->bx);
 	if (c->req_pumping)
 		pump_done(c, &c->req_pump);
 	c->req_pumping = false;
 }
 
-static void release_upstream(struct client *c)
+static void release_backend(struct client *c)
 {
 	sg_h1backend_reset(&c->bx);
 	sg_attempt_release(&c->at, c->resp_keep_alive && c->req_done, &c->cfg->global);
@@ -591,8 +592,8 @@ static void finish_request(struct client *c)
 {
 	c->at.request_at = c->at.try_at = c->at.connect_at = c->at.backoff_at = 0;
 	c->kick_at = c->head_at = c->body_at = 0;
-	if (c->at.up)
-		release_upstream(c);
+	if (c->at.conn)
+		release_backend(c);
 	if (c->req_pumping)
 		pump_done(c, &c->req_pump);
 	if (c->resp_pumping)
@@ -656,8 +657,8 @@ static int build_request_out(struct client *c)
 				  c->at.replayable ? c->body_len : 0);
 }
 
-static void on_upstream_io(struct sg_loop *loop, struct sg_io *io, uint32_t revents);
-static void write_upstream(struct client *c);
+static void on_backend_io(struct sg_loop *loop, struct sg_io *io, uint32_t revents);
+static void write_backend(struct client *c);
 
 /* The attempt's connection is ready: this try's copy of the request goes
  * out on it. */
@@ -669,7 +670,7 @@ static void on_send(struct sg_attempt *a)
 		fail_request(c, SG_FAIL_CONNECT, ENOMEM);
 		return;
 	}
-	write_upstream(c);
+	write_backend(c);
 }
 
 static void on_fail(struct sg_attempt *a, enum sg_fail kind, int err)
@@ -682,7 +683,7 @@ static const struct sg_attempt_ops attempt_ops = {
 	.fail = on_fail,
 	.dropped = on_dropped,
 	.wait = NULL, /* every dispatch ends in settle() */
-	.on_io = on_upstream_io,
+	.on_io = on_backend_io,
 };
 
 static void start_attempt(struct client *c)
@@ -696,7 +697,7 @@ static void request_sent(struct client *c)
 {
 	size_t early;
 
-	c->up_sent = true;
+	c->request_written = true;
 	if (c->at.replayable)
 		c->bytes_in = c->body_len;
 	if (c->at.replayable || c->req_body == SG_H1_BODY_NONE) {
@@ -746,9 +747,9 @@ static void request_sent(struct client *c)
 	drive_request_body(c);
 }
 
-static void write_upstream(struct client *c)
+static void write_backend(struct client *c)
 {
-	int rc = sg_h1backend_send(&c->bx, c->at.up);
+	int rc = sg_h1backend_send(&c->bx, c->at.conn);
 
 	if (rc < 0)
 		sg_attempt_write_failed(&c->at, -rc, c->bx.out_off > 0);
@@ -888,9 +889,9 @@ static void response_too_large(struct client *c)
 	fail_request(c, SG_FAIL_BAD_RESPONSE, EMSGSIZE);
 }
 
-static void read_upstream_head(struct client *c)
+static void read_backend_head(struct client *c)
 {
-	while (!c->closed && c->state == C_ATTEMPT && c->at.up) {
+	while (!c->closed && c->state == C_ATTEMPT && c->at.conn) {
 		int err;
 
 		if (alloc_slots(&c->bx.resp.headers, &c->bx.resp.headers_cap, SG_H1_MAX_HEADERS) ==
@@ -898,7 +899,7 @@ static void read_upstream_head(struct client *c)
 			fail_request(c, SG_FAIL_BAD_RESPONSE, ENOMEM);
 			return;
 		}
-		switch (sg_h1backend_recv_head(&c->bx, c->at.up, PROXY_HEAD_MAX, &err)) {
+		switch (sg_h1backend_recv_head(&c->bx, c->at.conn, PROXY_HEAD_MAX, &err)) {
 		case SG_H1BACKEND_MORE:
 			return;
 		case SG_H1BACKEND_HEAD:
@@ -907,7 +908,7 @@ static void read_upstream_head(struct client *c)
 			got_response_head(c);
 			continue;
 		case SG_H1BACKEND_EOF:
-			if (!err && early_eof(c, &c->at.up->k, c->at.up->fd))
+			if (!err && early_eof(c, &c->at.conn->k, c->at.conn->fd))
 				return;
 			sg_attempt_read_failed(&c->at, err);
 			return;
@@ -1401,7 +1402,7 @@ static void on_tunnel_up(struct sg_loop *loop, struct sg_io *io, uint32_t revent
 	struct client *c = io->data;
 
 	if (!c->at.connected) {
-		int err = sg_upstream_connect_error(c->at.up);
+		int err = sg_backend_connect_error(c->at.conn);
 
 		if (err == EINPROGRESS)
 			return; /* the name's next address */
@@ -1542,7 +1543,7 @@ static uint64_t tunnel_idle(struct client *c)
 {
 	uint64_t idle = kernel_idle(c, &c->ck, c->io.fd, now(c) - c->active_at);
 
-	return c->at.up ? kernel_idle(c, &c->at.up->k, c->at.up->fd, idle) : idle;
+	return c->at.conn ? kernel_idle(c, &c->at.conn->k, c->at.conn->fd, idle) : idle;
 }
 
 /* ---- body progress (--body-idle-timeout) ------------------------------- */
@@ -1624,7 +1625,7 @@ static void start_upgraded_tunnel(struct client *c, size_t extra_len)
 	c->in_len = c->req.head_len;
 	c->bx.in_len = 0;
 	free_all_slots(c); /* a tunnel reads no header again */
-	c->at.up->io.cb = on_tunnel_up;
+	c->at.conn->io.cb = on_tunnel_up;
 	drive_tunnel(c);
 }
 
@@ -1642,16 +1643,16 @@ static void start_tunnel(struct client *c)
 		return;
 	}
 	c->at.backend = &r->backends.v[bi];
-	c->at.up = sg_upstream_connect(c->ctx->pool, &c->at.backend->eps[ei],
-				       &c->at.backend->eff_keepalive, &err);
-	if (!c->at.up) {
+	c->at.conn = sg_backend_connect(c->ctx->pool, &c->at.backend->eps[ei],
+					&c->at.backend->eff_keepalive, &err);
+	if (!c->at.conn) {
 		client_close(c);
 		return;
 	}
 	if (c->at.backend->eff_connect_timeout > 0)
 		c->at.connect_at = now(c) + ms(c->at.backend->eff_connect_timeout);
-	c->at.up->io.cb = on_tunnel_up;
-	c->at.up->io.data = c;
+	c->at.conn->io.cb = on_tunnel_up;
+	c->at.conn->io.data = c;
 }
 
 /* ---- events ------------------------------------------------------------ */
@@ -1670,12 +1671,12 @@ static void update_io(struct client *c)
 		cev = EPOLLIN;
 		break;
 	case C_ATTEMPT:
-		if (!c->at.up)
+		if (!c->at.conn)
 			break;
 		/* EPOLLRDHUP too: the mask a pooled connection keeps, so that
 		 * taking it from the pool and giving it back cost nothing. */
 		uev = !c->at.connected || c->bx.out ? EPOLLOUT : EPOLLIN | EPOLLRDHUP;
-		if (c->up_sent && c->req_pumping && !c->req_done) {
+		if (c->request_written && c->req_pumping && !c->req_done) {
 			if (c->req_pump.pending)
 				uev |= EPOLLOUT;
 			else
@@ -1685,9 +1686,9 @@ static void update_io(struct client *c)
 	case C_RESP:
 		if (client_out_pending(c) || (c->resp_pumping && c->resp_pump.pending))
 			cev |= EPOLLOUT;
-		else if (c->resp_pumping && c->at.up)
+		else if (c->resp_pumping && c->at.conn)
 			uev |= EPOLLIN | EPOLLRDHUP;
-		if (c->req_pumping && !c->req_done && c->at.up) {
+		if (c->req_pumping && !c->req_done && c->at.conn) {
 			if (c->req_pump.pending)
 				uev |= EPOLLOUT;
 			else
@@ -1739,13 +1740,13 @@ static void update_io(struct client *c)
 	 * again on the kick timer: at EOF it is readable for ever. */
 	if (c->ck.eof_wait)
 		cev &= ~(uint32_t)(EPOLLIN | EPOLLRDHUP);
-	if (c->at.up && c->at.up->k.eof_wait)
+	if (c->at.conn && c->at.conn->k.eof_wait)
 		uev &= ~(uint32_t)(EPOLLIN | EPOLLRDHUP);
 	if (sg_io_set(loop, &c->io, cev) == -1) {
 		client_close(c);
 		return;
 	}
-	if (c->at.up && sg_io_set(loop, &c->at.up->io, uev) == -1)
+	if (c->at.conn && sg_io_set(loop, &c->at.conn->io, uev) == -1)
 		client_close(c);
 }
 
@@ -1761,7 +1762,7 @@ static void settle(struct client *c)
 	update_io(c);
 }
 
-static void upstream_io(struct client *c, uint32_t revents)
+static void backend_io(struct client *c, uint32_t revents)
 {
 	if (c->state == C_ATTEMPT) {
 		if (!c->at.connected) {
@@ -1769,7 +1770,7 @@ static void upstream_io(struct client *c, uint32_t revents)
 			return;
 		}
 		if (c->bx.out) {
-			write_upstream(c);
+			write_backend(c);
 			if (c->closed || c->state != C_ATTEMPT || c->bx.out)
 				return;
 		}
@@ -1777,7 +1778,7 @@ static void upstream_io(struct client *c, uint32_t revents)
 			drive_request_body(c);
 		if (!c->closed && c->state == C_ATTEMPT &&
 		    (revents & (EPOLLIN | EPOLLHUP | EPOLLERR)))
-			read_upstream_head(c);
+			read_backend_head(c);
 		return;
 	}
 	if (c->state == C_RESP) {
@@ -1788,13 +1789,13 @@ static void upstream_io(struct client *c, uint32_t revents)
 	}
 }
 
-static void on_upstream_io(struct sg_loop *loop, struct sg_io *io, uint32_t revents)
+static void on_backend_io(struct sg_loop *loop, struct sg_io *io, uint32_t revents)
 {
 	struct client *c = io->data;
 
-	if (c->closed || !c->at.up || io != &c->at.up->io)
+	if (c->closed || !c->at.conn || io != &c->at.conn->io)
 		return;
-	upstream_io(c, revents);
+	backend_io(c, revents);
 	note_progress(c);
 	settle(c);
 }
@@ -1937,8 +1938,8 @@ static void redrive(struct client *c)
 		return;
 	case C_ATTEMPT:
 		drive_request_body(c);
-		if (!c->closed && c->state == C_ATTEMPT && c->at.up && c->at.up->k.eof_wait)
-			read_upstream_head(c);
+		if (!c->closed && c->state == C_ATTEMPT && c->at.conn && c->at.conn->k.eof_wait)
+			read_backend_head(c);
 		return;
 	case C_RESP:
 		drive_request_body(c);

@@ -24,7 +24,7 @@
 #include "user/attempt.h"
 #include "user/loop.h"
 #include "user/stats.h"
-#include "user/upstream.h"
+#include "user/backend.h"
 
 #define MAX_TRIES 8
 
@@ -66,7 +66,7 @@ static void on_send(struct sg_attempt *a)
 	if (o->sends < MAX_TRIES)
 		snprintf(o->tried[o->sends], sizeof(o->tried[0]), "%s", a->endpoint);
 	o->sends++;
-	sg_io_set(a->loop, &a->up->io, 0); /* nothing is written: the test decides */
+	sg_io_set(a->loop, &a->conn->io, 0); /* nothing is written: the test decides */
 	rearm(o);
 }
 
@@ -91,8 +91,8 @@ static void on_wait(struct sg_attempt *a)
 	struct owner *o = a->owner;
 
 	o->waits++;
-	if (a->up && !a->connected)
-		sg_io_set(a->loop, &a->up->io, EPOLLOUT);
+	if (a->conn && !a->connected)
+		sg_io_set(a->loop, &a->conn->io, EPOLLOUT);
 	rearm(o);
 }
 
@@ -229,7 +229,7 @@ static void test_attempt_connects_then_sends(void **state)
 	begin(e, "", hosts);
 	sg_attempt_start(&e->o.at);
 	assert_int_equal(e->o.sends, 0); /* connecting */
-	assert_non_null(e->o.at.up);
+	assert_non_null(e->o.at.conn);
 	RUN_UNTIL(e, e->o.sends);
 	assert_int_equal(e->o.sends, 1);
 	assert_int_equal(e->o.fails, 0);
@@ -268,7 +268,7 @@ static void test_attempt_connect_refused_tries_the_other_endpoint(void **state)
 		assert_int_equal(e->o.kind, SG_FAIL_CONNECT);
 		assert_int_equal(e->o.at.n, 1);
 		assert_string_not_equal(e->o.at.endpoint, first);
-		assert_null(e->o.at.up);
+		assert_null(e->o.at.conn);
 	}
 	assert_int_equal(e->o.sends, 0);
 	assert_int_equal(counter(e, SG_STAT_RETRIES), 8);
@@ -348,7 +348,7 @@ static void test_attempt_backoff_cut_by_request_deadline(void **state)
 	sg_attempt_start(&e->o.at);
 	RUN_UNTIL(e, e->o.sends == 1);
 	assert_true(sg_attempt_took_status(&e->o.at, 500));
-	assert_null(e->o.at.up); /* backing off */
+	assert_null(e->o.at.conn); /* backing off */
 	assert_true(e->o.at.backoff_at > e->o.at.request_at);
 	RUN_UNTIL(e, e->o.fails);
 	assert_int_equal(e->o.kind, SG_FAIL_REQUEST_TIMEOUT);
@@ -369,13 +369,13 @@ static void test_attempt_stale_pooled_connection(void **state)
 	begin(e, "", hosts);
 	sg_attempt_start(&e->o.at);
 	RUN_UNTIL(e, e->o.sends == 1);
-	e->o.at.up->reused = true; /* as if taken from the pool */
+	e->o.at.conn->reused = true; /* as if taken from the pool */
 	sg_attempt_write_failed(&e->o.at, EPIPE, false);
 	assert_int_equal(e->o.fails, 0);
 	assert_int_equal(e->o.at.n, 0);
 	assert_true(e->o.at.stale_retry_used);
 	RUN_UNTIL(e, e->o.sends == 2);
-	e->o.at.up->reused = true;
+	e->o.at.conn->reused = true;
 	sg_attempt_write_failed(&e->o.at, ECONNRESET, false);
 	assert_int_equal(e->o.fails, 1);
 	assert_int_equal(e->o.kind, SG_FAIL_RESET);

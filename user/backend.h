@@ -1,6 +1,6 @@
 /* Backend connections and the per-worker pool of idle keep-alive ones. */
-#ifndef SG_UPSTREAM_H
-#define SG_UPSTREAM_H
+#ifndef SG_BACKEND_H
+#define SG_BACKEND_H
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -15,8 +15,8 @@ struct sg_dns_addrs;
 
 /* One connection to a backend endpoint. While in use, its owner sets
  * io.cb/io.data; while idle in the pool, the pool does. Owned by whoever
- * holds it (an attempt, or the pool); freed through sg_upstream_close. */
-struct sg_upstream {
+ * holds it (an attempt, or the pool); freed through sg_backend_close. */
+struct sg_backend_conn {
 	int fd; /* -1 while its name is being looked up */
 	struct sg_io io;
 	struct sg_timer idle_timer;
@@ -25,13 +25,13 @@ struct sg_upstream {
 	char key[80]; /* "addr:port" of the endpoint */
 	bool reused;  /* taken from the pool: may have been closed by the backend */
 	bool closed;
-	struct sg_ksock k;		 /* its sockmap counters */
-	struct sg_keepalive ka;		 /* applied to the socket */
-	struct sg_dns_query *dns;	 /* the name's lookup under way, or NULL */
-	int err;			 /* the lookup, or the connect after it, failed */
-	struct sg_dns_addrs *alt;	 /* the name's other addresses while connecting */
-	unsigned alt_next;		 /* the one to try next */
-	struct sg_upstream *next, *prev; /* idle list */
+	struct sg_ksock k;		     /* its sockmap counters */
+	struct sg_keepalive ka;		     /* applied to the socket */
+	struct sg_dns_query *dns;	     /* the name's lookup under way, or NULL */
+	int err;			     /* the lookup, or the connect after it, failed */
+	struct sg_dns_addrs *alt;	     /* the name's other addresses while connecting */
+	unsigned alt_next;		     /* the one to try next */
+	struct sg_backend_conn *next, *prev; /* idle list */
 };
 
 struct sg_pool *sg_pool_new(struct sg_loop *loop);
@@ -46,26 +46,26 @@ size_t sg_pool_idle_count(const struct sg_pool *p);
  * the backend already closed (its FIN or RST is waiting) is closed and
  * skipped: a request written there would be lost unseen. The caller owns
  * it and must set io.cb/io.data before re-arming io. */
-struct sg_upstream *sg_pool_take(struct sg_pool *p, const char *key);
+struct sg_backend_conn *sg_pool_take(struct sg_pool *p, const char *key);
 /* Hand an idle, fully read connection back; closed after idle_ms or when
  * the backend closes it. max_idle >= 0 (poolMaxSize): when the pool holds
  * that many idle connections to u's endpoint already, u is closed instead. */
-void sg_pool_put(struct sg_pool *p, struct sg_upstream *u, uint64_t idle_ms, int64_t max_idle);
+void sg_pool_put(struct sg_pool *p, struct sg_backend_conn *u, uint64_t idle_ms, int64_t max_idle);
 
 /* Start a non-blocking connect to ep with TCP_NODELAY and the keepalive
  * policy applied. Returns the connection (writable when connected) or NULL
  * with *err set to an errno value. For a name the connect starts once the
  * worker's resolver answers: the owner sets io.cb/io.data and its mask as
  * usual, and a failed lookup (EHOSTUNREACH for a name that does not
- * resolve) comes as an event whose sg_upstream_connect_error() says so. */
-struct sg_upstream *sg_upstream_connect(struct sg_pool *p, const struct sg_endpoint *ep,
-					const struct sg_keepalive *ka, int *err);
+ * resolve) comes as an event whose sg_backend_connect_error() says so. */
+struct sg_backend_conn *sg_backend_connect(struct sg_pool *p, const struct sg_endpoint *ep,
+					   const struct sg_keepalive *ka, int *err);
 /* SO_ERROR of a connecting socket: 0 once connected; the lookup's error
  * for a name that did not resolve; EINPROGRESS while it is looked up, or
  * when that address failed and the name's next one is being connected
  * (the owner waits for the next event as before). */
-int sg_upstream_connect_error(struct sg_upstream *u);
+int sg_backend_connect_error(struct sg_backend_conn *u);
 /* Close and free (after the current loop pass). Idempotent. */
-void sg_upstream_close(struct sg_upstream *u);
+void sg_backend_close(struct sg_backend_conn *u);
 
 #endif

@@ -4,7 +4,7 @@
  * it; until the answer the connection has no socket (fd -1), its io records
  * the owner's mask, and a failed lookup reaches the owner as a failed
  * connect. */
-#include "user/upstream.h"
+#include "user/backend.h"
 
 #include <errno.h>
 #include <netdb.h>
@@ -20,7 +20,7 @@
 
 struct sg_pool {
 	struct sg_loop *loop;
-	struct sg_upstream *idle; /* most recently used first */
+	struct sg_backend_conn *idle; /* most recently used first */
 	size_t nidle;
 	struct sg_sockmap *kmap;
 	struct sg_dns *dns; /* on the first name */
@@ -40,7 +40,7 @@ void sg_pool_set_sockmap(struct sg_pool *p, struct sg_sockmap *m)
 	p->kmap = m;
 }
 
-static void unlink_idle(struct sg_pool *p, struct sg_upstream *u)
+static void unlink_idle(struct sg_pool *p, struct sg_backend_conn *u)
 {
 	if (u->prev)
 		u->prev->next = u->next;
@@ -57,10 +57,10 @@ void sg_pool_free(struct sg_pool *p)
 	if (!p)
 		return;
 	while (p->idle) {
-		struct sg_upstream *u = p->idle;
+		struct sg_backend_conn *u = p->idle;
 
 		unlink_idle(p, u);
-		sg_upstream_close(u);
+		sg_backend_close(u);
 	}
 	sg_dns_free(p->dns);
 	free(p);
@@ -71,12 +71,12 @@ size_t sg_pool_idle_count(const struct sg_pool *p)
 	return p->nidle;
 }
 
-static void free_upstream(struct sg_closing *c)
+static void free_conn(struct sg_closing *c)
 {
-	free((char *)c - offsetof(struct sg_upstream, closing));
+	free((char *)c - offsetof(struct sg_backend_conn, closing));
 }
 
-void sg_upstream_close(struct sg_upstream *u)
+void sg_backend_close(struct sg_backend_conn *u)
 {
 	if (!u || u->closed)
 		return;
@@ -95,30 +95,30 @@ void sg_upstream_close(struct sg_upstream *u)
 			sg_sockmap_forget(u->pool->kmap, &u->k, u->fd);
 		close(u->fd);
 	}
-	sg_loop_defer_close(u->pool->loop, &u->closing, free_upstream);
+	sg_loop_defer_close(u->pool->loop, &u->closing, free_conn);
 }
 
 /* Anything readable on an idle connection is the backend closing it (or
  * speaking out of turn): either way it cannot be reused. */
 static void on_idle_io(struct sg_loop *loop, struct sg_io *io, uint32_t revents)
 {
-	struct sg_upstream *u = io->data;
+	struct sg_backend_conn *u = io->data;
 
 	unlink_idle(u->pool, u);
-	sg_upstream_close(u);
+	sg_backend_close(u);
 }
 
 static void on_idle_timeout(struct sg_loop *loop, struct sg_timer *t)
 {
-	struct sg_upstream *u = t->data;
+	struct sg_backend_conn *u = t->data;
 
 	unlink_idle(u->pool, u);
-	sg_upstream_close(u);
+	sg_backend_close(u);
 }
 
 /* The backend closed (FIN or RST waiting) or spoke out of turn, and the
  * loop has not told the pool yet. */
-static bool peer_gone(const struct sg_upstream *u)
+static bool peer_gone(const struct sg_backend_conn *u)
 {
 	char b;
 	ssize_t n = recv(u->fd, &b, 1, MSG_PEEK | MSG_DONTWAIT);
@@ -126,18 +126,18 @@ static bool peer_gone(const struct sg_upstream *u)
 	return n >= 0 || (errno != EAGAIN && errno != EINTR);
 }
 
-struct sg_upstream *sg_pool_take(struct sg_pool *p, const char *key)
+struct sg_backend_conn *sg_pool_take(struct sg_pool *p, const char *key)
 {
-	struct sg_upstream *next;
+	struct sg_backend_conn *next;
 
-	for (struct sg_upstream *u = p->idle; u; u = next) {
+	for (struct sg_backend_conn *u = p->idle; u; u = next) {
 		next = u->next;
 		if (strcmp(u->key, key) != 0)
 			continue;
 		unlink_idle(p, u);
 		sg_timer_stop(p->loop, &u->idle_timer);
 		if (peer_gone(u)) {
-			sg_upstream_close(u);
+			sg_backend_close(u);
 			continue;
 		}
 		/* It stays registered (EPOLLIN | EPOLLRDHUP, what the new owner
@@ -149,15 +149,15 @@ struct sg_upstream *sg_pool_take(struct sg_pool *p, const char *key)
 	return NULL;
 }
 
-void sg_pool_put(struct sg_pool *p, struct sg_upstream *u, uint64_t idle_ms, int64_t max_idle)
+void sg_pool_put(struct sg_pool *p, struct sg_backend_conn *u, uint64_t idle_ms, int64_t max_idle)
 {
 	if (max_idle >= 0) {
 		int64_t same = 0;
 
-		for (struct sg_upstream *o = p->idle; o && same < max_idle; o = o->next)
+		for (struct sg_backend_conn *o = p->idle; o && same < max_idle; o = o->next)
 			same += !strcmp(o->key, u->key);
 		if (same >= max_idle) {
-			sg_upstream_close(u);
+			sg_backend_close(u);
 			return;
 		}
 	}
@@ -165,7 +165,7 @@ void sg_pool_put(struct sg_pool *p, struct sg_upstream *u, uint64_t idle_ms, int
 	u->io.data = u;
 	u->k.io = NULL; /* a late ring event is not the backend closing it */
 	if (sg_io_set(p->loop, &u->io, EPOLLIN | EPOLLRDHUP) == -1) {
-		sg_upstream_close(u);
+		sg_backend_close(u);
 		return;
 	}
 	u->next = p->idle;
@@ -178,7 +178,7 @@ void sg_pool_put(struct sg_pool *p, struct sg_upstream *u, uint64_t idle_ms, int
 }
 
 /* The socket and the non-blocking connect. Returns 0 or an errno value. */
-static int open_socket(struct sg_upstream *u, const struct sockaddr_storage *ss, socklen_t len)
+static int open_socket(struct sg_backend_conn *u, const struct sockaddr_storage *ss, socklen_t len)
 {
 	int fd = socket(ss->ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 
@@ -198,9 +198,9 @@ static int open_socket(struct sg_upstream *u, const struct sockaddr_storage *ss,
 
 /* Connects to the first of a's addresses that takes a socket and a
  * non-blocking connect; the ones after it are kept for
- * sg_upstream_connect_error to try when that connect fails. Returns 0 or
+ * sg_backend_connect_error to try when that connect fails. Returns 0 or
  * the last errno value. */
-static int connect_addrs(struct sg_upstream *u, const struct sg_dns_addrs *a, unsigned from)
+static int connect_addrs(struct sg_backend_conn *u, const struct sg_dns_addrs *a, unsigned from)
 {
 	int err = EHOSTUNREACH;
 
@@ -223,7 +223,7 @@ static int connect_addrs(struct sg_upstream *u, const struct sg_dns_addrs *a, un
  * through; a failure reaches the owner as a connect that failed. */
 static void on_resolved(struct sg_dns_query *q)
 {
-	struct sg_upstream *u = q->data;
+	struct sg_backend_conn *u = q->data;
 	struct sg_loop *loop = u->pool->loop;
 
 	u->dns = NULL;
@@ -237,7 +237,7 @@ static void on_resolved(struct sg_dns_query *q)
 
 /* Hands ep's name to the worker's resolver; on_resolved connects. Returns 0
  * or an errno value. */
-static int start_lookup(struct sg_upstream *u, const struct sg_endpoint *ep)
+static int start_lookup(struct sg_backend_conn *u, const struct sg_endpoint *ep)
 {
 	struct sg_pool *p = u->pool;
 
@@ -263,11 +263,11 @@ static int start_lookup(struct sg_upstream *u, const struct sg_endpoint *ep)
 	return 0;
 }
 
-struct sg_upstream *sg_upstream_connect(struct sg_pool *p, const struct sg_endpoint *ep,
-					const struct sg_keepalive *ka, int *err)
+struct sg_backend_conn *sg_backend_connect(struct sg_pool *p, const struct sg_endpoint *ep,
+					   const struct sg_keepalive *ka, int *err)
 {
 	struct sg_dns_addrs addrs;
-	struct sg_upstream *u = calloc(1, sizeof(*u));
+	struct sg_backend_conn *u = calloc(1, sizeof(*u));
 
 	if (!u) {
 		*err = ENOMEM;
@@ -291,7 +291,7 @@ struct sg_upstream *sg_upstream_connect(struct sg_pool *p, const struct sg_endpo
 	return u;
 }
 
-int sg_upstream_connect_error(struct sg_upstream *u)
+int sg_backend_connect_error(struct sg_backend_conn *u)
 {
 	int e = 0;
 	socklen_t len = sizeof(e);
