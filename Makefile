@@ -236,7 +236,9 @@ check:
 		echo "#include \"$$h\"" | $(CC) $(CPPFLAGS) -std=gnu11 $(WARN) -Werror \
 			-fsyntax-only -x c - || { echo "header does not compile alone: $$h"; exit 1; }; \
 	done
-	@echo "check: format and self-contained headers ok"
+	$(Q)scripts/check-deps.sh
+	$(Q)tests/build/check-deps.sh >/dev/null || tests/build/check-deps.sh
+	@echo "check: format, self-contained headers and include direction ok"
 
 format:
 	$(Q)clang-format -i $(CHECK_SRCS)

@@ -11,7 +11,7 @@
 
 #include "config/build.h"
 #include "config/regex.h"
-#include "policy/resolve.h"
+#include "config/resolve.h"
 
 /* ---- defaults (DESIGN §2, §3) ----------------------------------------- */
 

@@ -12,7 +12,7 @@
 
 #include "config/cfg.h"
 #include "config/diag.h"
-#include "policy/resolve.h"
+#include "config/resolve.h"
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 #define SEC SG_DUR_S(1)

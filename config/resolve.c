@@ -3,7 +3,7 @@
  * A backend's own http.requestTimeout overrides the route's per-try
  * timeout; its tcp settings override config.backend. Frontend policies
  * attach per Gateway, or per listener with sectionName. */
-#include "policy/resolve.h"
+#include "config/resolve.h"
 
 #include <string.h>
 
