@@ -51,6 +51,13 @@ struct chunk_relay {
 	bool done;
 };
 
+/* The pumps of a request's bodies (or of a tunnel) and the chunk scanners
+ * of chunked ones. */
+struct relays {
+	struct sg_pump req, resp;
+	struct chunk_relay req_chunks, resp_chunks;
+};
+
 /* One downstream connection. Owned by the worker's loop; freed in the
  * close queue. Owns its backend connection while an attempt or the response
  * runs. */
@@ -64,8 +71,8 @@ struct client {
 	struct sg_closing closing;
 	enum client_state state;
 	bool closed;
-	bool src_held; /* counted in ctx->srclimit */
-	char ip[80];
+	bool src_held;		   /* counted in ctx->srclimit */
+	char ip[INET6_ADDRSTRLEN]; /* the client's address, as text */
 	/* EPOLLIN left registered while the client is not read (update_io),
 	 * and whether pipelined bytes made us narrow it to EPOLLRDHUP. */
 	bool lazy_in, narrowed;
@@ -126,11 +133,11 @@ struct client {
 	bool resp_keep_alive;
 	bool resp_started; /* any response byte forwarded to the client */
 
-	/* Body relays. */
-	struct sg_pump req_pump, resp_pump;
+	/* Body relays, allocated by the first body that is relayed and freed
+	 * with the request: an idle connection holds none. */
+	struct relays *rl;
 	bool req_pumping, req_done;
 	bool resp_pumping, resp_done;
-	struct chunk_relay req_chunks, resp_chunks;
 	enum sg_h1_body resp_body;
 };
 
@@ -223,6 +230,15 @@ static int grow_in(struct client *c, size_t need)
 	return 0;
 }
 
+/* The request's relays exist (allocated on first use). False when out of
+ * memory. */
+static bool relays(struct client *c)
+{
+	if (!c->rl)
+		c->rl = calloc(1, sizeof(*c->rl));
+	return c->rl != NULL;
+}
+
 static void stat(struct client *c, enum sg_stat which)
 {
 	sg_stats_add(c->ctx->stats, which, 1);
@@ -247,7 +263,7 @@ static void count_body(struct client *c, bool in, enum sg_relay_engine engine, u
 /* Release a pump, counting the bytes it moved once. */
 static void pump_done(struct client *c, struct sg_pump *p)
 {
-	count_body(c, p == &c->req_pump, p->engine, p->moved);
+	count_body(c, p == &c->rl->req, p->engine, p->moved);
 	p->moved = 0;
 	sg_pump_release(p);
 }
@@ -429,7 +445,7 @@ static void on_dropped(struct sg_attempt *a)
 	c->request_written = false;
 	sg_h1backend_reset(&c->bx);
 	if (c->req_pumping)
-		pump_done(c, &c->req_pump);
+		pump_done(c, &c->rl->req);
 	c->req_pumping = false;
 }
 
@@ -467,8 +483,8 @@ static void access_log(struct client *c)
 		.status = c->status,
 		.attempts = c->at.n + 1,
 		.duration_ms = now(c) - c->started,
-		.bytes_in = c->bytes_in + (c->req_pumping ? c->req_pump.moved : 0),
-		.bytes_out = c->bytes_out + (c->resp_pumping ? c->resp_pump.moved : 0),
+		.bytes_in = c->bytes_in + (c->req_pumping ? c->rl->req.moved : 0),
+		.bytes_out = c->bytes_out + (c->resp_pumping ? c->rl->resp.moved : 0),
 		.engine = c->body_engine,
 	};
 
@@ -552,6 +568,8 @@ static void release_idle_buffers(struct client *c)
 		c->out = NULL;
 		c->out_len = c->out_off = c->out_cap = 0;
 	}
+	free(c->rl); /* its pumps are done (finish_request) */
+	c->rl = NULL;
 }
 
 /* The frontend settings this connection's requests follow. */
@@ -595,9 +613,9 @@ static void finish_request(struct client *c)
 	if (c->at.conn)
 		release_backend(c);
 	if (c->req_pumping)
-		pump_done(c, &c->req_pump);
+		pump_done(c, &c->rl->req);
 	if (c->resp_pumping)
-		pump_done(c, &c->resp_pump);
+		pump_done(c, &c->rl->resp);
 	c->req_pumping = c->resp_pumping = false;
 	access_log(c);
 	c->resp_started = c->resp_done = false;
@@ -704,15 +722,19 @@ static void request_sent(struct client *c)
 		c->req_done = true;
 		return;
 	}
+	if (!relays(c)) {
+		fail_request(c, SG_FAIL_CONNECT, ENOMEM);
+		return;
+	}
 	/* Body bytes that arrived with the head go first. */
 	early = c->in_len - c->req.head_len;
 	if (c->req_body == SG_H1_BODY_LENGTH) {
 		uint64_t len = (uint64_t)c->req.content_length;
 		size_t take = early < len ? early : (size_t)len;
 
-		init_pump(c, &c->req_pump, true, len, false);
+		init_pump(c, &c->rl->req, true, len, false);
 		c->req_pumping = true; /* from here a failure releases the pump */
-		if (take && sg_pump_prime(&c->req_pump, c->in + c->req.head_len, take) == -1) {
+		if (take && sg_pump_prime(&c->rl->req, c->in + c->req.head_len, take) == -1) {
 			fail_request(c, SG_FAIL_BAD_REQUEST, 0);
 			return;
 		}
@@ -721,22 +743,22 @@ static void request_sent(struct client *c)
 		bool done = false;
 		ssize_t used;
 
-		init_pump(c, &c->req_pump, true, 0, true);
+		init_pump(c, &c->rl->req, true, 0, true);
 		c->req_pumping = true;
-		memset(&c->req_chunks, 0, sizeof(c->req_chunks));
+		memset(&c->rl->req_chunks, 0, sizeof(c->rl->req_chunks));
 		c->body_len = 0;
-		used = sg_h1_chunked_scan(&c->req_chunks.scan, c->in + c->req.head_len, early,
+		used = sg_h1_chunked_scan(&c->rl->req_chunks.scan, c->in + c->req.head_len, early,
 					  &done);
 		if (used < 0) {
 			fail_request(c, SG_FAIL_BAD_REQUEST, 0);
 			return;
 		}
-		c->req_pump.budget = (uint64_t)used;
-		if (used && sg_pump_prime(&c->req_pump, c->in + c->req.head_len, (size_t)used)) {
+		c->rl->req.budget = (uint64_t)used;
+		if (used && sg_pump_prime(&c->rl->req, c->in + c->req.head_len, (size_t)used)) {
 			fail_request(c, SG_FAIL_BAD_REQUEST, 0);
 			return;
 		}
-		c->req_chunks.done = done;
+		c->rl->req_chunks.done = done;
 		/* What follows the body is the next request: keep it behind
 		 * the head, where consume_request expects it. */
 		memmove(c->in + c->req.head_len, c->in + c->req.head_len + used,
@@ -830,37 +852,41 @@ static void got_response_head(struct client *c)
 		start_upgraded_tunnel(c, extra_len);
 		return;
 	}
+	if (c->resp_body != SG_H1_BODY_NONE && !relays(c)) {
+		client_close(c);
+		return;
+	}
 	switch (c->resp_body) {
 	case SG_H1_BODY_NONE:
 		c->resp_done = true;
 		break;
 	case SG_H1_BODY_LENGTH:
-		c->body_engine = init_pump(c, &c->resp_pump, false,
+		c->body_engine = init_pump(c, &c->rl->resp, false,
 					   (uint64_t)c->bx.resp.content_length, false);
 		break;
 	case SG_H1_BODY_CLOSE:
-		c->body_engine = init_pump(c, &c->resp_pump, false, UINT64_MAX, false);
+		c->body_engine = init_pump(c, &c->rl->resp, false, UINT64_MAX, false);
 		break;
 	case SG_H1_BODY_CHUNKED:
 		/* chunk framing is parsed here */
-		c->body_engine = init_pump(c, &c->resp_pump, false, 0, true);
-		memset(&c->resp_chunks, 0, sizeof(c->resp_chunks));
+		c->body_engine = init_pump(c, &c->rl->resp, false, 0, true);
+		memset(&c->rl->resp_chunks, 0, sizeof(c->rl->resp_chunks));
 		break;
 	}
 	if (c->resp_body != SG_H1_BODY_NONE) {
 		c->resp_pumping = true;
 		if (extra_len && c->resp_body != SG_H1_BODY_CHUNKED) {
-			uint64_t budget = c->resp_pump.budget;
+			uint64_t budget = c->rl->resp.budget;
 			size_t take = extra_len < budget ? extra_len : (size_t)budget;
 
-			if (sg_pump_prime(&c->resp_pump, c->bx.in + c->bx.resp.head_len, take) ==
+			if (sg_pump_prime(&c->rl->resp, c->bx.in + c->bx.resp.head_len, take) ==
 			    -1) {
 				client_close(c);
 				return;
 			}
 		} else if (extra_len) {
 			bool done = false;
-			ssize_t used = sg_h1_chunked_scan(&c->resp_chunks.scan,
+			ssize_t used = sg_h1_chunked_scan(&c->rl->resp_chunks.scan,
 							  c->bx.in + c->bx.resp.head_len, extra_len,
 							  &done);
 
@@ -868,13 +894,13 @@ static void got_response_head(struct client *c)
 				client_close(c);
 				return;
 			}
-			c->resp_pump.budget = (uint64_t)used;
-			if (used && sg_pump_prime(&c->resp_pump, c->bx.in + c->bx.resp.head_len,
+			c->rl->resp.budget = (uint64_t)used;
+			if (used && sg_pump_prime(&c->rl->resp, c->bx.in + c->bx.resp.head_len,
 						  (size_t)used) == -1) {
 				client_close(c);
 				return;
 			}
-			c->resp_chunks.done = done;
+			c->rl->resp_chunks.done = done;
 		}
 	}
 	c->bx.in_len = 0;
@@ -988,7 +1014,7 @@ static int take_extra(struct client *c, struct sg_pump *p)
 
 	if (!n)
 		return 0;
-	if (p == &c->resp_pump) {
+	if (p == &c->rl->resp) {
 		/* The backend sent more than its response: never reuse it. */
 		c->resp_keep_alive = false;
 		return 0;
@@ -1003,7 +1029,7 @@ static int take_extra(struct client *c, struct sg_pump *p)
 static void response_done(struct client *c)
 {
 	c->resp_done = true;
-	if (c->req_pumping && !c->req_done && c->req_pump.engine == SG_RELAY_SOCKMAP) {
+	if (c->req_pumping && !c->req_done && c->rl->req.engine == SG_RELAY_SOCKMAP) {
 		/* The kernel may have moved the whole upload already, its
 		 * ring event still queued: look before calling it unfinished.
 		 * Waiting for the drain barrier, the kick brings us back. */
@@ -1034,21 +1060,21 @@ static void drive_response(struct client *c)
 		return;
 	}
 	if (c->resp_body == SG_H1_BODY_CHUNKED)
-		st = chunked_run(&c->resp_pump, &c->resp_chunks, NULL, &side);
+		st = chunked_run(&c->rl->resp, &c->rl->resp_chunks, NULL, &side);
 	else
-		st = sg_pump_run(&c->resp_pump, PROXY_PUMP_SLICE, &side);
+		st = sg_pump_run(&c->rl->resp, PROXY_PUMP_SLICE, &side);
 	switch (st) {
 	case SG_PUMP_DONE:
 		c->resp_pumping = false;
-		take_extra(c, &c->resp_pump);
-		pump_done(c, &c->resp_pump);
+		take_extra(c, &c->rl->resp);
+		pump_done(c, &c->rl->resp);
 		response_done(c);
 		return;
 	case SG_PUMP_EOF:
 		if (c->resp_body == SG_H1_BODY_CLOSE) {
 			c->resp_keep_alive = false;
 			c->resp_pumping = false;
-			pump_done(c, &c->resp_pump);
+			pump_done(c, &c->rl->resp);
 			response_done(c);
 			return;
 		}
@@ -1056,7 +1082,7 @@ static void drive_response(struct client *c)
 		return;
 	case SG_PUMP_ERROR:
 		SG_DEBUG("%s: response body (%s): %s side: %s", c->ip,
-			 sg_relay_engine_name(c->resp_pump.engine), side ? "client" : "backend",
+			 sg_relay_engine_name(c->rl->resp.engine), side ? "client" : "backend",
 			 strerror(errno));
 		client_close(c);
 		return;
@@ -1077,25 +1103,25 @@ static void drive_request_body(struct client *c)
 		return;
 	if (c->req_body == SG_H1_BODY_CHUNKED) {
 		/* Bytes after the body are appended to `in`, behind the head. */
-		st = chunked_run(&c->req_pump, &c->req_chunks, c, &side);
+		st = chunked_run(&c->rl->req, &c->rl->req_chunks, c, &side);
 	} else {
-		st = sg_pump_run(&c->req_pump, PROXY_PUMP_SLICE, &side);
+		st = sg_pump_run(&c->rl->req, PROXY_PUMP_SLICE, &side);
 	}
 	switch (st) {
 	case SG_PUMP_DONE:
 		c->req_done = true;
 		c->req_pumping = false;
-		if (take_extra(c, &c->req_pump) == -1) {
+		if (take_extra(c, &c->rl->req) == -1) {
 			client_close(c);
 			return;
 		}
-		pump_done(c, &c->req_pump);
+		pump_done(c, &c->rl->req);
 		return;
 	case SG_PUMP_EOF:
 	case SG_PUMP_ERROR:
 		if (st == SG_PUMP_ERROR)
 			SG_DEBUG("%s: request body (%s): %s side: %s", c->ip,
-				 sg_relay_engine_name(c->req_pump.engine),
+				 sg_relay_engine_name(c->rl->req.engine),
 				 side ? "backend" : "client", strerror(errno));
 		if (st == SG_PUMP_ERROR && side == 0 && errno == EPROTO && !c->resp_started) {
 			/* Bad chunk framing after the head: the client gets
@@ -1109,7 +1135,7 @@ static void drive_request_body(struct client *c)
 			return;
 		}
 		/* The backend stopped reading; its response may still come. */
-		pump_done(c, &c->req_pump);
+		pump_done(c, &c->rl->req);
 		c->req_pumping = false;
 		c->client_close = true;
 		return;
@@ -1466,8 +1492,8 @@ static void count_turn(struct client *c, unsigned dir, uint64_t n)
 static void promote_tunnel(struct client *c)
 {
 	c->promoted = true;
-	pump_done(c, &c->req_pump);
-	pump_done(c, &c->resp_pump);
+	pump_done(c, &c->rl->req);
+	pump_done(c, &c->rl->resp);
 	tunnel_pumps(c);
 	SG_DEBUG("%s: interactive tunnel: %s from now on", c->ip,
 		 sg_relay_engine_name(c->body_engine));
@@ -1475,7 +1501,7 @@ static void promote_tunnel(struct client *c)
 
 static void drive_tunnel(struct client *c)
 {
-	uint64_t to_backend = c->req_pump.moved, to_client = c->resp_pump.moved;
+	uint64_t to_backend = c->rl->req.moved, to_client = c->rl->resp.moved;
 	enum sg_pump_status a, b;
 
 	if (c->closed || !c->at.connected)
@@ -1486,10 +1512,10 @@ static void drive_tunnel(struct client *c)
 	}
 	if (client_out_pending(c))
 		return;
-	a = tunnel_step(&c->req_pump, &c->req_done);
-	b = tunnel_step(&c->resp_pump, &c->resp_done);
-	if (c->req_pump.moved + c->resp_pump.moved != c->moved_seen) {
-		c->moved_seen = c->req_pump.moved + c->resp_pump.moved;
+	a = tunnel_step(&c->rl->req, &c->req_done);
+	b = tunnel_step(&c->rl->resp, &c->resp_done);
+	if (c->rl->req.moved + c->rl->resp.moved != c->moved_seen) {
+		c->moved_seen = c->rl->req.moved + c->rl->resp.moved;
 		c->active_at = now(c);
 	}
 	if (a == SG_PUMP_ERROR || b == SG_PUMP_ERROR || (c->req_done && c->resp_done)) {
@@ -1497,8 +1523,8 @@ static void drive_tunnel(struct client *c)
 		return;
 	}
 	if (c->ctx->tunnel_promote && !c->promoted) {
-		count_turn(c, 1, c->req_pump.moved - to_backend);
-		count_turn(c, 2, c->resp_pump.moved - to_client);
+		count_turn(c, 1, c->rl->req.moved - to_backend);
+		count_turn(c, 2, c->rl->resp.moved - to_client);
 		if (c->turns >= PROXY_TURNS && a == SG_PUMP_WANT_READ && b == SG_PUMP_WANT_READ) {
 			promote_tunnel(c);
 			drive_tunnel(c);
@@ -1513,8 +1539,12 @@ static void drive_tunnel(struct client *c)
  * the backend is connected. */
 static void tunnel_pumps(struct client *c)
 {
-	c->body_engine = init_pump(c, &c->req_pump, true, UINT64_MAX, false);
-	init_pump(c, &c->resp_pump, false, UINT64_MAX, false);
+	if (!relays(c)) {
+		client_close(c);
+		return;
+	}
+	c->body_engine = init_pump(c, &c->rl->req, true, UINT64_MAX, false);
+	init_pump(c, &c->rl->resp, false, UINT64_MAX, false);
 	c->req_pumping = c->resp_pumping = true;
 	c->body_at = 0; /* a tunnel has --tunnel-idle-timeout instead */
 	c->active_at = now(c);
@@ -1552,8 +1582,10 @@ static uint64_t tunnel_idle(struct client *c)
  * matters whether it changed. */
 static uint64_t body_progress(const struct client *c)
 {
-	return c->in_len + c->bx.in_len + c->out_off + c->req_pump.moved + c->req_pump.pending +
-	       c->resp_pump.moved + c->resp_pump.pending;
+	const struct relays *r = c->rl;
+
+	return c->in_len + c->bx.in_len + c->out_off +
+	       (r ? r->req.moved + r->req.pending + r->resp.moved + r->resp.pending : 0);
 }
 
 /* A body is on its way in either direction. Waiting for a backend's
@@ -1616,9 +1648,11 @@ static void start_upgraded_tunnel(struct client *c, size_t extra_len)
 	c->client_close = true;
 	c->req_done = c->resp_done = false;
 	tunnel_pumps(c);
-	if ((early && sg_pump_prime(&c->req_pump, c->in + c->req.head_len, early) == -1) ||
+	if (c->closed)
+		return;
+	if ((early && sg_pump_prime(&c->rl->req, c->in + c->req.head_len, early) == -1) ||
 	    (extra_len &&
-	     sg_pump_prime(&c->resp_pump, c->bx.in + c->bx.resp.head_len, extra_len) == -1)) {
+	     sg_pump_prime(&c->rl->resp, c->bx.in + c->bx.resp.head_len, extra_len) == -1)) {
 		client_close(c);
 		return;
 	}
@@ -1677,19 +1711,19 @@ static void update_io(struct client *c)
 		 * taking it from the pool and giving it back cost nothing. */
 		uev = !c->at.connected || c->bx.out ? EPOLLOUT : EPOLLIN | EPOLLRDHUP;
 		if (c->request_written && c->req_pumping && !c->req_done) {
-			if (c->req_pump.pending)
+			if (c->rl->req.pending)
 				uev |= EPOLLOUT;
 			else
 				cev |= EPOLLIN;
 		}
 		break;
 	case C_RESP:
-		if (client_out_pending(c) || (c->resp_pumping && c->resp_pump.pending))
+		if (client_out_pending(c) || (c->resp_pumping && c->rl->resp.pending))
 			cev |= EPOLLOUT;
 		else if (c->resp_pumping && c->at.conn)
 			uev |= EPOLLIN | EPOLLRDHUP;
 		if (c->req_pumping && !c->req_done && c->at.conn) {
-			if (c->req_pump.pending)
+			if (c->rl->req.pending)
 				uev |= EPOLLOUT;
 			else
 				cev |= EPOLLIN;
@@ -1700,11 +1734,11 @@ static void update_io(struct client *c)
 			uev = EPOLLOUT;
 			break;
 		}
-		if (!c->req_done && c->req_pump.pending)
+		if (!c->req_done && c->rl->req.pending)
 			uev |= EPOLLOUT;
 		else if (!c->req_done)
 			cev |= EPOLLIN;
-		if (!c->resp_done && c->resp_pump.pending)
+		if (!c->resp_done && c->rl->resp.pending)
 			cev |= EPOLLOUT;
 		else if (!c->resp_done)
 			uev |= EPOLLIN;
@@ -1964,6 +1998,7 @@ static void client_free(struct sg_closing *cl)
 	free(c->out);
 	sg_h1backend_free(&c->bx);
 	free_all_slots(c);
+	free(c->rl);
 	sg_cfg_unref(c->cfg);
 	free(c);
 }
@@ -1978,9 +2013,9 @@ static void client_close(struct client *c)
 	sg_timer_stop(c->ctx->loop, &c->timer);
 	sg_attempt_end(&c->at);
 	if (c->req_pumping)
-		pump_done(c, &c->req_pump);
+		pump_done(c, &c->rl->req);
 	if (c->resp_pumping)
-		pump_done(c, &c->resp_pump);
+		pump_done(c, &c->rl->resp);
 	sg_io_set(c->ctx->loop, &c->io, 0);
 	if (c->ctx->kmap)
 		sg_sockmap_forget(c->ctx->kmap, &c->ck, c->io.fd);
@@ -2002,7 +2037,7 @@ void sg_proxy_accept(struct sg_frontend *ctx, const struct sg_bind *bind, int fd
 {
 	struct client *c;
 	const struct sg_listener *l = bind->nlisteners ? &bind->listeners[0] : NULL;
-	char ip[80];
+	char ip[INET6_ADDRSTRLEN]; /* the client's address, as text */
 
 	sg_net_ip_str(peer, ip, sizeof(ip));
 	if (ctx->srclimit && !sg_srclimit_take(ctx->srclimit, ip)) {
