@@ -51,11 +51,27 @@ struct chunk_relay {
 	bool done;
 };
 
-/* The pumps of a request's bodies (or of a tunnel) and the chunk scanners
- * of chunked ones. */
-struct relays {
-	struct sg_pump req, resp;
+/* What a connection holds only while a request is in flight (from the
+ * first byte of its head until the connection waits idle again) or while
+ * it is a tunnel: an idle keep-alive connection holds none of it. */
+struct request {
+	/* The head, parsed in the client's `in`. Its header slots, and the
+	 * response's, are allocated with it (alloc_slots). */
+	struct sg_h1_req req;
+	/* Its tries (route, endpoint, deadlines, the backend connection
+	 * at.conn; at.replayable: the body is whole in `in`). A TCP route's
+	 * tunnel keeps its backend connection there too. */
+	struct sg_attempt at;
+	struct sg_h1backend bx; /* this try's request and response head on at.conn */
+	/* Body relays and the chunk scanners of chunked bodies. */
+	struct sg_pump req_pump, resp_pump;
 	struct chunk_relay req_chunks, resp_chunks;
+	/* auto: the tunnel's exchanges so far (count_turn), and whether it
+	 * moved into the socket map. turn_dir: 0 none yet, 1 to the backend,
+	 * 2 to the client. */
+	unsigned turns, turn_dir;
+	uint64_t turn_bytes;
+	bool promoted;
 };
 
 /* One downstream connection. Owned by the worker's loop; freed in the
@@ -100,17 +116,8 @@ struct client {
 	 * (--tunnel-idle-timeout, --body-idle-timeout): when the byte counts
 	 * last changed (drive_tunnel, body_idle). */
 	uint64_t active_at, moved_seen;
-	/* auto: the tunnel's exchanges so far (count_turn), and whether it
-	 * moved into the socket map. turn_dir: 0 none yet, 1 to the backend,
-	 * 2 to the client. */
-	unsigned turns, turn_dir;
-	uint64_t turn_bytes;
-	bool promoted;
-
-	/* The request in flight. Its header slots, and the response's, exist
-	 * only from the first byte of a head until the connection waits idle
-	 * again (alloc_slots). */
-	struct sg_h1_req req;
+	/* The request in flight, NULL while the connection waits idle. */
+	struct request *r;
 	const struct sg_listener *listener;
 	enum sg_h1_body req_body;
 	size_t body_len;   /* buffered body bytes after the head */
@@ -124,18 +131,10 @@ struct client {
 	uint64_t bytes_in, bytes_out;	  /* body bytes of this request / response */
 	enum sg_relay_engine body_engine; /* what moved the response body */
 
-	/* Its tries (route, endpoint, deadlines, the backend connection
-	 * at.conn; at.replayable: the body is whole in `in`). A TCP route's
-	 * tunnel keeps its backend connection there too. */
-	struct sg_attempt at;
-	bool request_written;	/* request head (and buffered body) fully written */
-	struct sg_h1backend bx; /* this try's request and response head on at.conn */
+	bool request_written; /* request head (and buffered body) fully written */
 	bool resp_keep_alive;
 	bool resp_started; /* any response byte forwarded to the client */
 
-	/* Body relays, allocated by the first body that is relayed and freed
-	 * with the request: an idle connection holds none. */
-	struct relays *rl;
 	bool req_pumping, req_done;
 	bool resp_pumping, resp_done;
 	enum sg_h1_body resp_body;
@@ -211,12 +210,43 @@ static void free_slots(struct sg_h1_header **slots, size_t *cap, size_t *used)
 
 static void free_all_slots(struct client *c)
 {
-	free_slots(&c->req.headers, &c->req.headers_cap, &c->req.nheaders);
-	free_slots(&c->bx.resp.headers, &c->bx.resp.headers_cap, &c->bx.resp.nheaders);
+	free_slots(&c->r->req.headers, &c->r->req.headers_cap, &c->r->req.nheaders);
+	free_slots(&c->r->bx.resp.headers, &c->r->bx.resp.headers_cap, &c->r->bx.resp.nheaders);
+}
+
+static const struct sg_attempt_ops attempt_ops;
+
+/* The connection's request state, allocated with the first byte of a head
+ * (or when a TCP route's tunnel starts). False when out of memory. */
+static bool request_new(struct client *c)
+{
+	struct sg_frontend *f = c->ctx;
+
+	if (c->r)
+		return true;
+	c->r = calloc(1, sizeof(*c->r));
+	if (!c->r)
+		return false;
+	sg_attempt_init(&c->r->at, &attempt_ops, c, f->loop, f->pool, f->stats, &f->rng);
+	return true;
+}
+
+/* The connection waits idle (or is gone): its request state goes, with the
+ * header slots and the backend exchange's buffers. Its backend connection
+ * and relays are already released. */
+static void request_free(struct client *c)
+{
+	if (!c->r)
+		return;
+	sg_attempt_end(&c->r->at);
+	free_all_slots(c);
+	sg_h1backend_free(&c->r->bx);
+	free(c->r);
+	c->r = NULL;
 }
 
 /* Grow the client's input buffer. A complete request head (head_len != 0)
- * sits at its start and c->req's spans point into it: when the buffer moves
+ * sits at its start and c->r->req's spans point into it: when the buffer moves
  * they are re-pointed (same bytes, same result), as the access log reads the
  * method and target after the body grew the buffer. */
 static int grow_in(struct client *c, size_t need)
@@ -225,18 +255,9 @@ static int grow_in(struct client *c, size_t need)
 		return 0;
 	if (grow(&c->in, &c->in_cap, need) == -1)
 		return -1;
-	if (c->req.head_len)
-		sg_h1_parse_request(c->in, c->in_len, SG_H1_MAX_HEADERS, &c->req);
+	if (c->r && c->r->req.head_len)
+		sg_h1_parse_request(c->in, c->in_len, SG_H1_MAX_HEADERS, &c->r->req);
 	return 0;
-}
-
-/* The request's relays exist (allocated on first use). False when out of
- * memory. */
-static bool relays(struct client *c)
-{
-	if (!c->rl)
-		c->rl = calloc(1, sizeof(*c->rl));
-	return c->rl != NULL;
 }
 
 static void stat(struct client *c, enum sg_stat which)
@@ -263,7 +284,7 @@ static void count_body(struct client *c, bool in, enum sg_relay_engine engine, u
 /* Release a pump, counting the bytes it moved once. */
 static void pump_done(struct client *c, struct sg_pump *p)
 {
-	count_body(c, p == &c->rl->req, p->engine, p->moved);
+	count_body(c, p == &c->r->req_pump, p->engine, p->moved);
 	p->moved = 0;
 	sg_pump_release(p);
 }
@@ -272,7 +293,7 @@ static void count_request(struct client *c, uint16_t status)
 {
 	c->status = status;
 	sg_stats_request(c->ctx->stats, c->listener ? c->listener->key : c->bind->key,
-			 c->at.route ? c->at.route->key : "", status);
+			 c->r->at.route ? c->r->at.route->key : "", status);
 }
 
 /* Small bodies go through the copy engine whatever the configured one:
@@ -291,13 +312,13 @@ static enum sg_relay_engine init_pump(struct client *c, struct sg_pump *p, bool 
 				      uint64_t budget, bool chunked)
 {
 	bool tunnel = c->state == C_TUNNEL;
-	struct sg_backend_conn *u = c->at.conn;
+	struct sg_backend_conn *u = c->r->at.conn;
 	int src = to_backend ? c->io.fd : u->fd, dst = to_backend ? u->fd : c->io.fd;
 	struct sg_ksock *ksrc = to_backend ? &c->ck : &u->k, *kdst = to_backend ? &u->k : &c->ck;
 	bool in_map = sg_ksock_kernel(&c->ck) || sg_ksock_kernel(&u->k);
 	enum sg_relay_engine e = tunnel ? c->ctx->tunnel : c->ctx->engine;
 
-	if (tunnel && c->promoted)
+	if (tunnel && c->r->promoted)
 		e = SG_RELAY_SOCKMAP;
 	if ((budget < PROXY_SPLICE_MIN && !tunnel) || chunked)
 		e = SG_RELAY_COPY;
@@ -327,8 +348,8 @@ static enum sg_relay_engine init_pump(struct client *c, struct sg_pump *p, bool 
 
 static void rearm_timer(struct client *c)
 {
-	uint64_t due = 0, cand[] = { c->idle_at, sg_attempt_due(&c->at), c->kick_at, c->head_at,
-				     c->body_at };
+	uint64_t due = 0, cand[] = { c->idle_at, c->r ? sg_attempt_due(&c->r->at) : 0, c->kick_at,
+				     c->head_at, c->body_at };
 
 	for (size_t i = 0; i < sizeof(cand) / sizeof(cand[0]); i++)
 		if (cand[i] && (!due || cand[i] < due))
@@ -443,16 +464,16 @@ static void on_dropped(struct sg_attempt *a)
 	struct client *c = a->owner;
 
 	c->request_written = false;
-	sg_h1backend_reset(&c->bx);
+	sg_h1backend_reset(&c->r->bx);
 	if (c->req_pumping)
-		pump_done(c, &c->rl->req);
+		pump_done(c, &c->r->req_pump);
 	c->req_pumping = false;
 }
 
 static void release_backend(struct client *c)
 {
-	sg_h1backend_reset(&c->bx);
-	sg_attempt_release(&c->at, c->resp_keep_alive && c->req_done, &c->cfg->global);
+	sg_h1backend_reset(&c->r->bx);
+	sg_attempt_release(&c->r->at, c->resp_keep_alive && c->req_done, &c->cfg->global);
 }
 
 /* ---- responses the gateway makes itself -------------------------------- */
@@ -472,24 +493,25 @@ static void send_simple(struct client *c, uint16_t status, const char *body, boo
 
 static void access_log(struct client *c)
 {
-	struct sg_access_entry e = {
+	struct sg_access_entry e;
+
+	if (!c->r || c->logged || c->ctx->access_log == SG_ACCESS_LOG_OFF || !c->started)
+		return;
+	e = (struct sg_access_entry){
 		.listener = c->listener ? c->listener->key : NULL,
-		.route = c->at.route ? c->at.route->key : NULL,
-		.endpoint = c->at.endpoint,
-		.method = c->req.method.p,
-		.method_len = c->req.method.len,
-		.target = c->req.target.p,
-		.target_len = c->req.target.len,
+		.route = c->r->at.route ? c->r->at.route->key : NULL,
+		.endpoint = c->r->at.endpoint,
+		.method = c->r->req.method.p,
+		.method_len = c->r->req.method.len,
+		.target = c->r->req.target.p,
+		.target_len = c->r->req.target.len,
 		.status = c->status,
-		.attempts = c->at.n + 1,
+		.attempts = c->r->at.n + 1,
 		.duration_ms = now(c) - c->started,
-		.bytes_in = c->bytes_in + (c->req_pumping ? c->rl->req.moved : 0),
-		.bytes_out = c->bytes_out + (c->resp_pumping ? c->rl->resp.moved : 0),
+		.bytes_in = c->bytes_in + (c->req_pumping ? c->r->req_pump.moved : 0),
+		.bytes_out = c->bytes_out + (c->resp_pumping ? c->r->resp_pump.moved : 0),
 		.engine = c->body_engine,
 	};
-
-	if (c->logged || c->ctx->access_log == SG_ACCESS_LOG_OFF || !c->started)
-		return;
 	c->logged = true;
 	sg_frontend_log(c->ctx, &e);
 }
@@ -508,8 +530,8 @@ static void access_log(struct client *c)
  * benchmarks) saves a wake-up and three syscalls that way. */
 static bool said_last(const struct client *c)
 {
-	return !c->req.keep_alive && c->req_done && c->state == C_CLOSING &&
-	       c->in_len <= c->req.head_len + c->body_len;
+	return !c->r->req.keep_alive && c->req_done && c->state == C_CLOSING &&
+	       c->in_len <= c->r->req.head_len + c->body_len;
 }
 
 static void close_lingering(struct client *c)
@@ -529,7 +551,8 @@ static void close_lingering(struct client *c)
 		}
 		c->state = C_LINGER;
 		shutdown(c->io.fd, SHUT_WR);
-		c->at.request_at = c->at.try_at = c->at.connect_at = c->at.backoff_at = 0;
+		c->r->at.request_at = c->r->at.try_at = c->r->at.connect_at = c->r->at.backoff_at =
+			0;
 		c->head_at = c->body_at = 0;
 		c->idle_at = now(c) + PROXY_LINGER_MS;
 	}
@@ -558,18 +581,15 @@ static void release_idle_buffers(struct client *c)
 		c->in = NULL;
 		c->in_cap = 0;
 	}
-	if (!c->bx.in_len) {
-		free(c->bx.in);
-		c->bx.in = NULL;
-		c->bx.in_cap = 0;
-	}
+	if (!c->in_len)
+		request_free(c); /* nothing pipelined: no request until bytes come */
+	else if (!c->r->bx.in_len)
+		sg_h1backend_free(&c->r->bx);
 	if (c->out_off == c->out_len) {
 		free(c->out);
 		c->out = NULL;
 		c->out_len = c->out_off = c->out_cap = 0;
 	}
-	free(c->rl); /* its pumps are done (finish_request) */
-	c->rl = NULL;
 }
 
 /* The frontend settings this connection's requests follow. */
@@ -608,14 +628,14 @@ static void wait_idle(struct client *c, uint64_t since)
  * answer (or will after the flush). Prepare for the next one. */
 static void finish_request(struct client *c)
 {
-	c->at.request_at = c->at.try_at = c->at.connect_at = c->at.backoff_at = 0;
+	c->r->at.request_at = c->r->at.try_at = c->r->at.connect_at = c->r->at.backoff_at = 0;
 	c->kick_at = c->head_at = c->body_at = 0;
-	if (c->at.conn)
+	if (c->r->at.conn)
 		release_backend(c);
 	if (c->req_pumping)
-		pump_done(c, &c->rl->req);
+		pump_done(c, &c->r->req_pump);
 	if (c->resp_pumping)
-		pump_done(c, &c->rl->resp);
+		pump_done(c, &c->r->resp_pump);
 	c->req_pumping = c->resp_pumping = false;
 	access_log(c);
 	c->resp_started = c->resp_done = false;
@@ -627,9 +647,9 @@ static void finish_request(struct client *c)
 	consume_request(c);
 	/* Pipelined bytes are the next head, which keeps the request's slots;
 	 * nothing buffered means the connection waits idle without any. */
-	free_slots(&c->bx.resp.headers, &c->bx.resp.headers_cap, &c->bx.resp.nheaders);
+	free_slots(&c->r->bx.resp.headers, &c->r->bx.resp.headers_cap, &c->r->bx.resp.nheaders);
 	if (!c->in_len)
-		free_slots(&c->req.headers, &c->req.headers_cap, &c->req.nheaders);
+		free_slots(&c->r->req.headers, &c->r->req.headers_cap, &c->r->req.nheaders);
 	release_idle_buffers(c);
 	c->state = C_HEAD;
 	wait_idle(c, now(c));
@@ -643,7 +663,8 @@ static void fail_request(struct client *c, enum sg_fail kind, int err)
 
 	sg_fail_body(kind, sg_fail_cause(err), body, sizeof(body));
 	SG_DEBUG("%s: %u %s", c->ip, sg_fail_status(kind), body);
-	sg_attempt_drop(&c->at);
+	if (c->r)
+		sg_attempt_drop(&c->r->at);
 	if (c->resp_started) {
 		/* Part of a response went out: the only honest signal left. */
 		client_close(c);
@@ -665,14 +686,15 @@ static int build_request_out(struct client *c)
 
 	/* `in` may have moved (grown while the body arrived): re-point the
 	 * head's spans at it. Same bytes, same result. */
-	if (sg_h1_parse_request(c->in, c->in_len, SG_H1_MAX_HEADERS, &c->req) != SG_H1_DONE)
+	if (sg_h1_parse_request(c->in, c->in_len, SG_H1_MAX_HEADERS, &c->r->req) != SG_H1_DONE)
 		return -1;
 	/* Upgrade is hop-by-hop: it is dropped from the copied headers and
 	 * re-added here when the client asked for it (less h2c). Only then is
 	 * a 101 an answer. */
-	c->upgrade_sent = sg_h1_upgrade_offer(&c->req, extra, sizeof(extra)) > 0;
-	return sg_h1backend_build(&c->bx, &c->req, c->ip, c->at.n, extra, c->in + c->req.head_len,
-				  c->at.replayable ? c->body_len : 0);
+	c->upgrade_sent = sg_h1_upgrade_offer(&c->r->req, extra, sizeof(extra)) > 0;
+	return sg_h1backend_build(&c->r->bx, &c->r->req, c->ip, c->r->at.n, extra,
+				  c->in + c->r->req.head_len,
+				  c->r->at.replayable ? c->body_len : 0);
 }
 
 static void on_backend_io(struct sg_loop *loop, struct sg_io *io, uint32_t revents);
@@ -707,7 +729,7 @@ static const struct sg_attempt_ops attempt_ops = {
 static void start_attempt(struct client *c)
 {
 	c->state = C_ATTEMPT;
-	sg_attempt_start(&c->at);
+	sg_attempt_start(&c->r->at);
 }
 
 /* The request head (and buffered body) went out: stream any larger body. */
@@ -716,25 +738,22 @@ static void request_sent(struct client *c)
 	size_t early;
 
 	c->request_written = true;
-	if (c->at.replayable)
+	if (c->r->at.replayable)
 		c->bytes_in = c->body_len;
-	if (c->at.replayable || c->req_body == SG_H1_BODY_NONE) {
+	if (c->r->at.replayable || c->req_body == SG_H1_BODY_NONE) {
 		c->req_done = true;
 		return;
 	}
-	if (!relays(c)) {
-		fail_request(c, SG_FAIL_CONNECT, ENOMEM);
-		return;
-	}
 	/* Body bytes that arrived with the head go first. */
-	early = c->in_len - c->req.head_len;
+	early = c->in_len - c->r->req.head_len;
 	if (c->req_body == SG_H1_BODY_LENGTH) {
-		uint64_t len = (uint64_t)c->req.content_length;
+		uint64_t len = (uint64_t)c->r->req.content_length;
 		size_t take = early < len ? early : (size_t)len;
 
-		init_pump(c, &c->rl->req, true, len, false);
+		init_pump(c, &c->r->req_pump, true, len, false);
 		c->req_pumping = true; /* from here a failure releases the pump */
-		if (take && sg_pump_prime(&c->rl->req, c->in + c->req.head_len, take) == -1) {
+		if (take &&
+		    sg_pump_prime(&c->r->req_pump, c->in + c->r->req.head_len, take) == -1) {
 			fail_request(c, SG_FAIL_BAD_REQUEST, 0);
 			return;
 		}
@@ -743,25 +762,26 @@ static void request_sent(struct client *c)
 		bool done = false;
 		ssize_t used;
 
-		init_pump(c, &c->rl->req, true, 0, true);
+		init_pump(c, &c->r->req_pump, true, 0, true);
 		c->req_pumping = true;
-		memset(&c->rl->req_chunks, 0, sizeof(c->rl->req_chunks));
+		memset(&c->r->req_chunks, 0, sizeof(c->r->req_chunks));
 		c->body_len = 0;
-		used = sg_h1_chunked_scan(&c->rl->req_chunks.scan, c->in + c->req.head_len, early,
+		used = sg_h1_chunked_scan(&c->r->req_chunks.scan, c->in + c->r->req.head_len, early,
 					  &done);
 		if (used < 0) {
 			fail_request(c, SG_FAIL_BAD_REQUEST, 0);
 			return;
 		}
-		c->rl->req.budget = (uint64_t)used;
-		if (used && sg_pump_prime(&c->rl->req, c->in + c->req.head_len, (size_t)used)) {
+		c->r->req_pump.budget = (uint64_t)used;
+		if (used &&
+		    sg_pump_prime(&c->r->req_pump, c->in + c->r->req.head_len, (size_t)used)) {
 			fail_request(c, SG_FAIL_BAD_REQUEST, 0);
 			return;
 		}
-		c->rl->req_chunks.done = done;
+		c->r->req_chunks.done = done;
 		/* What follows the body is the next request: keep it behind
 		 * the head, where consume_request expects it. */
-		memmove(c->in + c->req.head_len, c->in + c->req.head_len + used,
+		memmove(c->in + c->r->req.head_len, c->in + c->r->req.head_len + used,
 			early - (size_t)used);
 		c->in_len -= (size_t)used;
 	}
@@ -771,10 +791,10 @@ static void request_sent(struct client *c)
 
 static void write_backend(struct client *c)
 {
-	int rc = sg_h1backend_send(&c->bx, c->at.conn);
+	int rc = sg_h1backend_send(&c->r->bx, c->r->at.conn);
 
 	if (rc < 0)
-		sg_attempt_write_failed(&c->at, -rc, c->bx.out_off > 0);
+		sg_attempt_write_failed(&c->r->at, -rc, c->r->bx.out_off > 0);
 	else if (rc == 1)
 		request_sent(c);
 }
@@ -788,46 +808,49 @@ static void got_response_head(struct client *c)
 	bool tunnel, last;
 	ssize_t n;
 
-	if (c->bx.resp.status == 101 && !c->upgrade_sent) {
+	if (c->r->bx.resp.status == 101 && !c->upgrade_sent) {
 		/* A tunnel nobody asked for would carry the client's next
 		 * bytes to the backend unparsed: an invalid response. */
 		SG_WARN("%s: backend sent 101 to a request without Upgrade", c->ip);
-		sg_attempt_failed(&c->at, SG_FAIL_BAD_RESPONSE, EPROTO);
+		sg_attempt_failed(&c->r->at, SG_FAIL_BAD_RESPONSE, EPROTO);
 		return;
 	}
-	if (c->bx.resp.status >= 100 && c->bx.resp.status < 200 && c->bx.resp.status != 101) {
+	if (c->r->bx.resp.status >= 100 && c->r->bx.resp.status < 200 &&
+	    c->r->bx.resp.status != 101) {
 		/* Interim: pass it on (an HTTP/1.0 client knows none, RFC 9110
 		 * §15.2) and keep waiting for the final head. */
-		if (c->req.minor && client_write(c, c->bx.in, c->bx.resp.head_len) == -1) {
+		if (c->r->req.minor && client_write(c, c->r->bx.in, c->r->bx.resp.head_len) == -1) {
 			client_close(c);
 			return;
 		}
-		sg_h1backend_skip_head(&c->bx);
+		sg_h1backend_skip_head(&c->r->bx);
 		return;
 	}
-	if (sg_attempt_took_status(&c->at, c->bx.resp.status))
+	if (sg_attempt_took_status(&c->r->at, c->r->bx.resp.status))
 		return;
-	tunnel = c->bx.resp.status == 101 || (c->is_connect && c->bx.resp.status / 100 == 2);
+	tunnel = c->r->bx.resp.status == 101 || (c->is_connect && c->r->bx.resp.status / 100 == 2);
 	/* RFC 9110 §9.3.6: framing headers in a 2xx to CONNECT mean nothing. */
-	c->resp_body = tunnel ? SG_H1_BODY_NONE : sg_h1_response_body(&c->bx.resp, c->is_head);
-	c->resp_keep_alive = c->bx.resp.keep_alive && c->resp_body != SG_H1_BODY_CLOSE;
-	if (c->resp_body == SG_H1_BODY_CLOSE || !c->req.keep_alive || c->ctx->draining ||
+	c->resp_body = tunnel ? SG_H1_BODY_NONE : sg_h1_response_body(&c->r->bx.resp, c->is_head);
+	c->resp_keep_alive = c->r->bx.resp.keep_alive && c->resp_body != SG_H1_BODY_CLOSE;
+	if (c->resp_body == SG_H1_BODY_CLOSE || !c->r->req.keep_alive || c->ctx->draining ||
 	    too_old(c))
 		c->client_close = true;
-	n = sg_h1_write_response(&c->bx.resp, c->client_close && !tunnel, NULL, head, sizeof(head));
+	n = sg_h1_write_response(&c->r->bx.resp, c->client_close && !tunnel, NULL, head,
+				 sizeof(head));
 	/* A small body that came whole with the head leaves with it. */
-	if (c->resp_body == SG_H1_BODY_LENGTH && c->bx.resp.content_length < PROXY_SPLICE_MIN &&
-	    c->bx.in_len - c->bx.resp.head_len >= (size_t)c->bx.resp.content_length)
-		whole = (size_t)c->bx.resp.content_length;
+	if (c->resp_body == SG_H1_BODY_LENGTH && c->r->bx.resp.content_length < PROXY_SPLICE_MIN &&
+	    c->r->bx.in_len - c->r->bx.resp.head_len >= (size_t)c->r->bx.resp.content_length)
+		whole = (size_t)c->r->bx.resp.content_length;
 	/* The whole response in this write, and the connection closes after
 	 * it with nothing more to read: MSG_MORE holds the segment back for
 	 * the few microseconds until close_lingering() sends the FIN, which the kernel
 	 * then adds to it (one segment to the client instead of two). */
 	last = c->client_close && c->req_done && !tunnel &&
-	       (c->resp_body == SG_H1_BODY_NONE ||
-		(c->resp_body == SG_H1_BODY_LENGTH && whole == (size_t)c->bx.resp.content_length));
+	       (c->resp_body == SG_H1_BODY_NONE || (c->resp_body == SG_H1_BODY_LENGTH &&
+						    whole == (size_t)c->r->bx.resp.content_length));
 	iov[0] = (struct iovec){ .iov_base = head, .iov_len = n > 0 ? (size_t)n : 0 };
-	iov[1] = (struct iovec){ .iov_base = c->bx.in + c->bx.resp.head_len, .iov_len = whole };
+	iov[1] = (struct iovec){ .iov_base = c->r->bx.in + c->r->bx.resp.head_len,
+				 .iov_len = whole };
 	if (n < 0) {
 		fail_request(c, SG_FAIL_BAD_RESPONSE, EMSGSIZE);
 		return;
@@ -837,9 +860,9 @@ static void got_response_head(struct client *c)
 		return;
 	}
 	c->resp_started = true;
-	count_request(c, c->bx.resp.status);
+	count_request(c, c->r->bx.resp.status);
 	c->state = C_RESP;
-	extra_len = c->bx.in_len - c->bx.resp.head_len - whole;
+	extra_len = c->r->bx.in_len - c->r->bx.resp.head_len - whole;
 	if (whole) {
 		count_body(c, false, SG_RELAY_COPY, whole);
 		c->body_engine = SG_RELAY_COPY;
@@ -852,58 +875,55 @@ static void got_response_head(struct client *c)
 		start_upgraded_tunnel(c, extra_len);
 		return;
 	}
-	if (c->resp_body != SG_H1_BODY_NONE && !relays(c)) {
-		client_close(c);
-		return;
-	}
 	switch (c->resp_body) {
 	case SG_H1_BODY_NONE:
 		c->resp_done = true;
 		break;
 	case SG_H1_BODY_LENGTH:
-		c->body_engine = init_pump(c, &c->rl->resp, false,
-					   (uint64_t)c->bx.resp.content_length, false);
+		c->body_engine = init_pump(c, &c->r->resp_pump, false,
+					   (uint64_t)c->r->bx.resp.content_length, false);
 		break;
 	case SG_H1_BODY_CLOSE:
-		c->body_engine = init_pump(c, &c->rl->resp, false, UINT64_MAX, false);
+		c->body_engine = init_pump(c, &c->r->resp_pump, false, UINT64_MAX, false);
 		break;
 	case SG_H1_BODY_CHUNKED:
 		/* chunk framing is parsed here */
-		c->body_engine = init_pump(c, &c->rl->resp, false, 0, true);
-		memset(&c->rl->resp_chunks, 0, sizeof(c->rl->resp_chunks));
+		c->body_engine = init_pump(c, &c->r->resp_pump, false, 0, true);
+		memset(&c->r->resp_chunks, 0, sizeof(c->r->resp_chunks));
 		break;
 	}
 	if (c->resp_body != SG_H1_BODY_NONE) {
 		c->resp_pumping = true;
 		if (extra_len && c->resp_body != SG_H1_BODY_CHUNKED) {
-			uint64_t budget = c->rl->resp.budget;
+			uint64_t budget = c->r->resp_pump.budget;
 			size_t take = extra_len < budget ? extra_len : (size_t)budget;
 
-			if (sg_pump_prime(&c->rl->resp, c->bx.in + c->bx.resp.head_len, take) ==
-			    -1) {
+			if (sg_pump_prime(&c->r->resp_pump, c->r->bx.in + c->r->bx.resp.head_len,
+					  take) == -1) {
 				client_close(c);
 				return;
 			}
 		} else if (extra_len) {
 			bool done = false;
-			ssize_t used = sg_h1_chunked_scan(&c->rl->resp_chunks.scan,
-							  c->bx.in + c->bx.resp.head_len, extra_len,
-							  &done);
+			ssize_t used = sg_h1_chunked_scan(&c->r->resp_chunks.scan,
+							  c->r->bx.in + c->r->bx.resp.head_len,
+							  extra_len, &done);
 
 			if (used < 0) {
 				client_close(c);
 				return;
 			}
-			c->rl->resp.budget = (uint64_t)used;
-			if (used && sg_pump_prime(&c->rl->resp, c->bx.in + c->bx.resp.head_len,
-						  (size_t)used) == -1) {
+			c->r->resp_pump.budget = (uint64_t)used;
+			if (used &&
+			    sg_pump_prime(&c->r->resp_pump, c->r->bx.in + c->r->bx.resp.head_len,
+					  (size_t)used) == -1) {
 				client_close(c);
 				return;
 			}
-			c->rl->resp_chunks.done = done;
+			c->r->resp_chunks.done = done;
 		}
 	}
-	c->bx.in_len = 0;
+	c->r->bx.in_len = 0;
 	drive_response(c);
 }
 
@@ -917,15 +937,15 @@ static void response_too_large(struct client *c)
 
 static void read_backend_head(struct client *c)
 {
-	while (!c->closed && c->state == C_ATTEMPT && c->at.conn) {
+	while (!c->closed && c->state == C_ATTEMPT && c->r->at.conn) {
 		int err;
 
-		if (alloc_slots(&c->bx.resp.headers, &c->bx.resp.headers_cap, SG_H1_MAX_HEADERS) ==
-		    -1) {
+		if (alloc_slots(&c->r->bx.resp.headers, &c->r->bx.resp.headers_cap,
+				SG_H1_MAX_HEADERS) == -1) {
 			fail_request(c, SG_FAIL_BAD_RESPONSE, ENOMEM);
 			return;
 		}
-		switch (sg_h1backend_recv_head(&c->bx, c->at.conn, PROXY_HEAD_MAX, &err)) {
+		switch (sg_h1backend_recv_head(&c->r->bx, c->r->at.conn, PROXY_HEAD_MAX, &err)) {
 		case SG_H1BACKEND_MORE:
 			return;
 		case SG_H1BACKEND_HEAD:
@@ -934,12 +954,12 @@ static void read_backend_head(struct client *c)
 			got_response_head(c);
 			continue;
 		case SG_H1BACKEND_EOF:
-			if (!err && early_eof(c, &c->at.conn->k, c->at.conn->fd))
+			if (!err && early_eof(c, &c->r->at.conn->k, c->r->at.conn->fd))
 				return;
-			sg_attempt_read_failed(&c->at, err);
+			sg_attempt_read_failed(&c->r->at, err);
 			return;
 		case SG_H1BACKEND_INVALID:
-			sg_attempt_failed(&c->at, SG_FAIL_BAD_RESPONSE, EPROTO);
+			sg_attempt_failed(&c->r->at, SG_FAIL_BAD_RESPONSE, EPROTO);
 			return;
 		case SG_H1BACKEND_TOO_LARGE:
 			response_too_large(c);
@@ -1014,7 +1034,7 @@ static int take_extra(struct client *c, struct sg_pump *p)
 
 	if (!n)
 		return 0;
-	if (p == &c->rl->resp) {
+	if (p == &c->r->resp_pump) {
 		/* The backend sent more than its response: never reuse it. */
 		c->resp_keep_alive = false;
 		return 0;
@@ -1029,7 +1049,7 @@ static int take_extra(struct client *c, struct sg_pump *p)
 static void response_done(struct client *c)
 {
 	c->resp_done = true;
-	if (c->req_pumping && !c->req_done && c->rl->req.engine == SG_RELAY_SOCKMAP) {
+	if (c->req_pumping && !c->req_done && c->r->req_pump.engine == SG_RELAY_SOCKMAP) {
 		/* The kernel may have moved the whole upload already, its
 		 * ring event still queued: look before calling it unfinished.
 		 * Waiting for the drain barrier, the kick brings us back. */
@@ -1060,21 +1080,21 @@ static void drive_response(struct client *c)
 		return;
 	}
 	if (c->resp_body == SG_H1_BODY_CHUNKED)
-		st = chunked_run(&c->rl->resp, &c->rl->resp_chunks, NULL, &side);
+		st = chunked_run(&c->r->resp_pump, &c->r->resp_chunks, NULL, &side);
 	else
-		st = sg_pump_run(&c->rl->resp, PROXY_PUMP_SLICE, &side);
+		st = sg_pump_run(&c->r->resp_pump, PROXY_PUMP_SLICE, &side);
 	switch (st) {
 	case SG_PUMP_DONE:
 		c->resp_pumping = false;
-		take_extra(c, &c->rl->resp);
-		pump_done(c, &c->rl->resp);
+		take_extra(c, &c->r->resp_pump);
+		pump_done(c, &c->r->resp_pump);
 		response_done(c);
 		return;
 	case SG_PUMP_EOF:
 		if (c->resp_body == SG_H1_BODY_CLOSE) {
 			c->resp_keep_alive = false;
 			c->resp_pumping = false;
-			pump_done(c, &c->rl->resp);
+			pump_done(c, &c->r->resp_pump);
 			response_done(c);
 			return;
 		}
@@ -1082,7 +1102,7 @@ static void drive_response(struct client *c)
 		return;
 	case SG_PUMP_ERROR:
 		SG_DEBUG("%s: response body (%s): %s side: %s", c->ip,
-			 sg_relay_engine_name(c->rl->resp.engine), side ? "client" : "backend",
+			 sg_relay_engine_name(c->r->resp_pump.engine), side ? "client" : "backend",
 			 strerror(errno));
 		client_close(c);
 		return;
@@ -1103,25 +1123,25 @@ static void drive_request_body(struct client *c)
 		return;
 	if (c->req_body == SG_H1_BODY_CHUNKED) {
 		/* Bytes after the body are appended to `in`, behind the head. */
-		st = chunked_run(&c->rl->req, &c->rl->req_chunks, c, &side);
+		st = chunked_run(&c->r->req_pump, &c->r->req_chunks, c, &side);
 	} else {
-		st = sg_pump_run(&c->rl->req, PROXY_PUMP_SLICE, &side);
+		st = sg_pump_run(&c->r->req_pump, PROXY_PUMP_SLICE, &side);
 	}
 	switch (st) {
 	case SG_PUMP_DONE:
 		c->req_done = true;
 		c->req_pumping = false;
-		if (take_extra(c, &c->rl->req) == -1) {
+		if (take_extra(c, &c->r->req_pump) == -1) {
 			client_close(c);
 			return;
 		}
-		pump_done(c, &c->rl->req);
+		pump_done(c, &c->r->req_pump);
 		return;
 	case SG_PUMP_EOF:
 	case SG_PUMP_ERROR:
 		if (st == SG_PUMP_ERROR)
 			SG_DEBUG("%s: request body (%s): %s side: %s", c->ip,
-				 sg_relay_engine_name(c->rl->req.engine),
+				 sg_relay_engine_name(c->r->req_pump.engine),
 				 side ? "backend" : "client", strerror(errno));
 		if (st == SG_PUMP_ERROR && side == 0 && errno == EPROTO && !c->resp_started) {
 			/* Bad chunk framing after the head: the client gets
@@ -1135,7 +1155,7 @@ static void drive_request_body(struct client *c)
 			return;
 		}
 		/* The backend stopped reading; its response may still come. */
-		pump_done(c, &c->rl->req);
+		pump_done(c, &c->r->req_pump);
 		c->req_pumping = false;
 		c->client_close = true;
 		return;
@@ -1173,22 +1193,22 @@ static const char *header_lookup(void *ctx, const char *name, size_t *len)
 
 static const struct sg_route *route_request(struct client *c)
 {
-	const struct sg_h1_span *host = sg_h1_header(&c->req, "host");
-	const char *q = memchr(c->req.target.p, '?', c->req.target.len);
+	const struct sg_h1_span *host = sg_h1_header(&c->r->req, "host");
+	const char *q = memchr(c->r->req.target.p, '?', c->r->req.target.len);
 	struct sg_route_input in = {
 		.host = host ? host->p : "",
 		.host_len = host ? host->len : 0,
-		.path = c->req.target.p,
-		.path_len = q ? (size_t)(q - c->req.target.p) : c->req.target.len,
+		.path = c->r->req.target.p,
+		.path_len = q ? (size_t)(q - c->r->req.target.p) : c->r->req.target.len,
 		.query = q ? q + 1 : "",
-		.query_len = q ? c->req.target.len - (size_t)(q + 1 - c->req.target.p) : 0,
-		.method = c->req.method.p,
-		.method_len = c->req.method.len,
+		.query_len = q ? c->r->req.target.len - (size_t)(q + 1 - c->r->req.target.p) : 0,
+		.method = c->r->req.method.p,
+		.method_len = c->r->req.method.len,
 		.header = header_lookup,
-		.ctx = &c->req,
+		.ctx = &c->r->req,
 	};
 
-	if (c->is_connect || (c->req.target.len == 1 && c->req.target.p[0] == '*')) {
+	if (c->is_connect || (c->r->req.target.len == 1 && c->r->req.target.p[0] == '*')) {
 		/* An authority-form target, or the asterisk-form of OPTIONS *
 		 * (the server as a whole), has no path: routes see "/". */
 		in.path = "/";
@@ -1227,7 +1247,7 @@ static bool chunked_prefix_ok(const struct client *c)
 	struct sg_h1_chunked scan = { 0 };
 	bool done;
 
-	return sg_h1_chunked_scan(&scan, c->in + c->req.head_len, c->in_len - c->req.head_len,
+	return sg_h1_chunked_scan(&scan, c->in + c->r->req.head_len, c->in_len - c->r->req.head_len,
 				  &done) >= 0;
 }
 
@@ -1247,8 +1267,8 @@ static void follow_config(struct client *c)
 		if (now->binds[i].port != c->bind->port || now->binds[i].proto != c->bind->proto)
 			continue;
 		c->listener = NULL;
-		c->at.route = NULL;
-		c->at.backend = NULL;
+		c->r->at.route = NULL;
+		c->r->at.backend = NULL;
 		c->bind = &now->binds[i];
 		sg_cfg_unref(c->cfg);
 		c->cfg = sg_cfg_ref(now);
@@ -1262,8 +1282,8 @@ static void got_request_head(struct client *c)
 	const struct sg_route *route;
 
 	follow_config(c);
-	if (!c->started && sg_h2_upgrade_request(&c->req)) {
-		switch_to_h2(c, &c->req);
+	if (!c->started && sg_h2_upgrade_request(&c->r->req)) {
+		switch_to_h2(c, &c->r->req);
 		return;
 	}
 
@@ -1274,33 +1294,33 @@ static void got_request_head(struct client *c)
 	c->bytes_in = c->bytes_out = 0;
 	c->body_engine = c->ctx->engine;
 	c->resp_started = c->resp_done = c->req_done = false;
-	c->is_head = c->req.method.len == 4 && !memcmp(c->req.method.p, "HEAD", 4);
-	c->is_connect = c->req.method.len == 7 && !memcmp(c->req.method.p, "CONNECT", 7);
+	c->is_head = c->r->req.method.len == 4 && !memcmp(c->r->req.method.p, "HEAD", 4);
+	c->is_connect = c->r->req.method.len == 7 && !memcmp(c->r->req.method.p, "CONNECT", 7);
 	/* Bytes after a CONNECT head are the tunnel's, never a next request:
 	 * unless a 2xx opens the tunnel, the connection ends with the answer. */
-	c->client_close = !c->req.keep_alive || c->is_connect;
-	c->req_body = sg_h1_request_body(&c->req);
+	c->client_close = !c->r->req.keep_alive || c->is_connect;
+	c->req_body = sg_h1_request_body(&c->r->req);
 	c->req_done = c->req_body == SG_H1_BODY_NONE;
 	route = route_request(c);
 	/* A body small enough is read whole before the first try: it can be
 	 * sent again. */
-	sg_attempt_begin(&c->at, route,
+	sg_attempt_begin(&c->r->at, route,
 			 c->req_body == SG_H1_BODY_NONE ||
 				 (c->req_body == SG_H1_BODY_LENGTH &&
-				  c->req.content_length <= PROXY_REPLAY_MAX));
+				  c->r->req.content_length <= PROXY_REPLAY_MAX));
 	if (!route) {
 		fail_request(c, SG_FAIL_NO_ROUTE, 0);
 		return;
 	}
 	watch_body(c);
 	c->body_len = 0;
-	if (c->at.replayable && c->req_body == SG_H1_BODY_LENGTH) {
+	if (c->r->at.replayable && c->req_body == SG_H1_BODY_LENGTH) {
 		static const char cont[] = "HTTP/1.1 100 Continue\r\n\r\n";
 
 		/* The body is read here before any backend sees the request,
 		 * so the gateway itself tells a waiting client to send it. */
-		if (sg_h1_expects_continue(&c->req) &&
-		    c->in_len - c->req.head_len < (size_t)c->req.content_length &&
+		if (sg_h1_expects_continue(&c->r->req) &&
+		    c->in_len - c->r->req.head_len < (size_t)c->r->req.content_length &&
 		    client_write(c, cont, sizeof(cont) - 1) == -1) {
 			client_close(c);
 			return;
@@ -1322,13 +1342,13 @@ static void got_request_head(struct client *c)
 /* Drop the finished request from `in`, keeping pipelined bytes. */
 static void consume_request(struct client *c)
 {
-	size_t used = c->req.head_len + c->body_len;
+	size_t used = c->r->req.head_len + c->body_len;
 
 	if (used > c->in_len)
 		used = c->in_len;
 	memmove(c->in, c->in + used, c->in_len - used);
 	c->in_len -= used;
-	c->req.head_len = 0;
+	c->r->req.head_len = 0;
 	c->body_len = 0;
 }
 
@@ -1348,11 +1368,11 @@ static void try_parse(struct client *c)
 		}
 	}
 	if (c->state == C_HEAD) {
-		if (alloc_slots(&c->req.headers, &c->req.headers_cap, max_headers(c)) == -1) {
+		if (alloc_slots(&c->r->req.headers, &c->r->req.headers_cap, max_headers(c)) == -1) {
 			client_close(c);
 			return;
 		}
-		switch (sg_h1_parse_request(c->in, c->in_len, max_headers(c), &c->req)) {
+		switch (sg_h1_parse_request(c->in, c->in_len, max_headers(c), &c->r->req)) {
 		case SG_H1_PARTIAL:
 			if (c->in_len > PROXY_HEAD_MAX) {
 				c->req_done = false;
@@ -1368,7 +1388,7 @@ static void try_parse(struct client *c)
 			fail_request(c, SG_FAIL_HEAD_TOO_LARGE, 0);
 			return;
 		case SG_H1_DONE:
-			if (c->req.head_len > PROXY_HEAD_MAX) {
+			if (c->r->req.head_len > PROXY_HEAD_MAX) {
 				c->req_done = false;
 				fail_request(c, SG_FAIL_HEAD_TOO_LARGE, 0);
 				return;
@@ -1378,11 +1398,11 @@ static void try_parse(struct client *c)
 		}
 	}
 	if (c->state == C_BODY) {
-		size_t have = c->in_len - c->req.head_len;
+		size_t have = c->in_len - c->r->req.head_len;
 
-		if (have < (size_t)c->req.content_length)
+		if (have < (size_t)c->r->req.content_length)
 			return;
-		c->body_len = (size_t)c->req.content_length;
+		c->body_len = (size_t)c->r->req.content_length;
 		c->req_done = true;
 		start_attempt(c);
 	}
@@ -1390,7 +1410,11 @@ static void try_parse(struct client *c)
 
 static void read_request_head(struct client *c)
 {
-	if (c->state == C_HEAD && c->in_len && c->req.head_len == 0)
+	if (!request_new(c)) {
+		client_close(c);
+		return;
+	}
+	if (c->state == C_HEAD && c->in_len && c->r->req.head_len == 0)
 		try_parse(c);
 	else if (c->state == C_BODY)
 		try_parse(c);
@@ -1427,8 +1451,8 @@ static void on_tunnel_up(struct sg_loop *loop, struct sg_io *io, uint32_t revent
 {
 	struct client *c = io->data;
 
-	if (!c->at.connected) {
-		int err = sg_backend_connect_error(c->at.conn);
+	if (!c->r->at.connected) {
+		int err = sg_backend_connect_error(c->r->at.conn);
 
 		if (err == EINPROGRESS)
 			return; /* the name's next address */
@@ -1436,8 +1460,8 @@ static void on_tunnel_up(struct sg_loop *loop, struct sg_io *io, uint32_t revent
 			client_close(c);
 			return;
 		}
-		c->at.connected = true;
-		c->at.connect_at = 0;
+		c->r->at.connected = true;
+		c->r->at.connect_at = 0;
 		tunnel_pumps(c);
 	}
 	drive_tunnel(c);
@@ -1476,14 +1500,16 @@ static void count_turn(struct client *c, unsigned dir, uint64_t n)
 {
 	if (!n)
 		return;
-	if (dir != c->turn_dir) {
-		c->turns = c->turn_dir && c->turn_bytes <= PROXY_TURN_BYTES ? c->turns + 1 : 0;
-		c->turn_dir = dir;
-		c->turn_bytes = 0;
+	if (dir != c->r->turn_dir) {
+		c->r->turns = c->r->turn_dir && c->r->turn_bytes <= PROXY_TURN_BYTES
+				      ? c->r->turns + 1
+				      : 0;
+		c->r->turn_dir = dir;
+		c->r->turn_bytes = 0;
 	}
-	c->turn_bytes += n;
-	if (c->turn_bytes > PROXY_TURN_BYTES)
-		c->turns = 0;
+	c->r->turn_bytes += n;
+	if (c->r->turn_bytes > PROXY_TURN_BYTES)
+		c->r->turns = 0;
 }
 
 /* Both pumps are idle (nothing staged, both sources drained): close their
@@ -1491,9 +1517,9 @@ static void count_turn(struct client *c, unsigned dir, uint64_t n)
  * receive queues and go through the verdict once paired. */
 static void promote_tunnel(struct client *c)
 {
-	c->promoted = true;
-	pump_done(c, &c->rl->req);
-	pump_done(c, &c->rl->resp);
+	c->r->promoted = true;
+	pump_done(c, &c->r->req_pump);
+	pump_done(c, &c->r->resp_pump);
 	tunnel_pumps(c);
 	SG_DEBUG("%s: interactive tunnel: %s from now on", c->ip,
 		 sg_relay_engine_name(c->body_engine));
@@ -1501,10 +1527,10 @@ static void promote_tunnel(struct client *c)
 
 static void drive_tunnel(struct client *c)
 {
-	uint64_t to_backend = c->rl->req.moved, to_client = c->rl->resp.moved;
+	uint64_t to_backend = c->r->req_pump.moved, to_client = c->r->resp_pump.moved;
 	enum sg_pump_status a, b;
 
-	if (c->closed || !c->at.connected)
+	if (c->closed || !c->r->at.connected)
 		return;
 	if (client_out_pending(c) && client_flush(c) == -1) {
 		client_close(c);
@@ -1512,20 +1538,21 @@ static void drive_tunnel(struct client *c)
 	}
 	if (client_out_pending(c))
 		return;
-	a = tunnel_step(&c->rl->req, &c->req_done);
-	b = tunnel_step(&c->rl->resp, &c->resp_done);
-	if (c->rl->req.moved + c->rl->resp.moved != c->moved_seen) {
-		c->moved_seen = c->rl->req.moved + c->rl->resp.moved;
+	a = tunnel_step(&c->r->req_pump, &c->req_done);
+	b = tunnel_step(&c->r->resp_pump, &c->resp_done);
+	if (c->r->req_pump.moved + c->r->resp_pump.moved != c->moved_seen) {
+		c->moved_seen = c->r->req_pump.moved + c->r->resp_pump.moved;
 		c->active_at = now(c);
 	}
 	if (a == SG_PUMP_ERROR || b == SG_PUMP_ERROR || (c->req_done && c->resp_done)) {
 		client_close(c);
 		return;
 	}
-	if (c->ctx->tunnel_promote && !c->promoted) {
-		count_turn(c, 1, c->rl->req.moved - to_backend);
-		count_turn(c, 2, c->rl->resp.moved - to_client);
-		if (c->turns >= PROXY_TURNS && a == SG_PUMP_WANT_READ && b == SG_PUMP_WANT_READ) {
+	if (c->ctx->tunnel_promote && !c->r->promoted) {
+		count_turn(c, 1, c->r->req_pump.moved - to_backend);
+		count_turn(c, 2, c->r->resp_pump.moved - to_client);
+		if (c->r->turns >= PROXY_TURNS && a == SG_PUMP_WANT_READ &&
+		    b == SG_PUMP_WANT_READ) {
 			promote_tunnel(c);
 			drive_tunnel(c);
 			return;
@@ -1539,12 +1566,8 @@ static void drive_tunnel(struct client *c)
  * the backend is connected. */
 static void tunnel_pumps(struct client *c)
 {
-	if (!relays(c)) {
-		client_close(c);
-		return;
-	}
-	c->body_engine = init_pump(c, &c->rl->req, true, UINT64_MAX, false);
-	init_pump(c, &c->rl->resp, false, UINT64_MAX, false);
+	c->body_engine = init_pump(c, &c->r->req_pump, true, UINT64_MAX, false);
+	init_pump(c, &c->r->resp_pump, false, UINT64_MAX, false);
 	c->req_pumping = c->resp_pumping = true;
 	c->body_at = 0; /* a tunnel has --tunnel-idle-timeout instead */
 	c->active_at = now(c);
@@ -1573,7 +1596,7 @@ static uint64_t tunnel_idle(struct client *c)
 {
 	uint64_t idle = kernel_idle(c, &c->ck, c->io.fd, now(c) - c->active_at);
 
-	return c->at.conn ? kernel_idle(c, &c->at.conn->k, c->at.conn->fd, idle) : idle;
+	return c->r->at.conn ? kernel_idle(c, &c->r->at.conn->k, c->r->at.conn->fd, idle) : idle;
 }
 
 /* ---- body progress (--body-idle-timeout) ------------------------------- */
@@ -1582,10 +1605,12 @@ static uint64_t tunnel_idle(struct client *c)
  * matters whether it changed. */
 static uint64_t body_progress(const struct client *c)
 {
-	const struct relays *r = c->rl;
+	const struct request *r = c->r;
 
-	return c->in_len + c->bx.in_len + c->out_off +
-	       (r ? r->req.moved + r->req.pending + r->resp.moved + r->resp.pending : 0);
+	return c->in_len + c->out_off +
+	       (r ? r->bx.in_len + r->req_pump.moved + r->req_pump.pending + r->resp_pump.moved +
+				r->resp_pump.pending
+		  : 0);
 }
 
 /* A body is on its way in either direction. Waiting for a backend's
@@ -1642,7 +1667,7 @@ static bool body_stalled(struct client *c)
  * either side closes: the same relay as a TCP route. */
 static void start_upgraded_tunnel(struct client *c, size_t extra_len)
 {
-	size_t early = c->in_len - c->req.head_len;
+	size_t early = c->in_len - c->r->req.head_len;
 
 	c->state = C_TUNNEL;
 	c->client_close = true;
@@ -1650,16 +1675,16 @@ static void start_upgraded_tunnel(struct client *c, size_t extra_len)
 	tunnel_pumps(c);
 	if (c->closed)
 		return;
-	if ((early && sg_pump_prime(&c->rl->req, c->in + c->req.head_len, early) == -1) ||
-	    (extra_len &&
-	     sg_pump_prime(&c->rl->resp, c->bx.in + c->bx.resp.head_len, extra_len) == -1)) {
+	if ((early && sg_pump_prime(&c->r->req_pump, c->in + c->r->req.head_len, early) == -1) ||
+	    (extra_len && sg_pump_prime(&c->r->resp_pump, c->r->bx.in + c->r->bx.resp.head_len,
+					extra_len) == -1)) {
 		client_close(c);
 		return;
 	}
-	c->in_len = c->req.head_len;
-	c->bx.in_len = 0;
+	c->in_len = c->r->req.head_len;
+	c->r->bx.in_len = 0;
 	free_all_slots(c); /* a tunnel reads no header again */
-	c->at.conn->io.cb = on_tunnel_up;
+	c->r->at.conn->io.cb = on_tunnel_up;
 	drive_tunnel(c);
 }
 
@@ -1672,21 +1697,25 @@ static void start_tunnel(struct client *c)
 
 	c->state = C_TUNNEL;
 	c->listener = l;
+	if (!request_new(c)) {
+		client_close(c);
+		return;
+	}
 	if (!r || !sg_route_pick(&r->backends, sg_route_random(&c->ctx->rng), 0, &bi, &ei)) {
 		client_close(c);
 		return;
 	}
-	c->at.backend = &r->backends.v[bi];
-	c->at.conn = sg_backend_connect(c->ctx->pool, &c->at.backend->eps[ei],
-					&c->at.backend->eff_keepalive, &err);
-	if (!c->at.conn) {
+	c->r->at.backend = &r->backends.v[bi];
+	c->r->at.conn = sg_backend_connect(c->ctx->pool, &c->r->at.backend->eps[ei],
+					   &c->r->at.backend->eff_keepalive, &err);
+	if (!c->r->at.conn) {
 		client_close(c);
 		return;
 	}
-	if (c->at.backend->eff_connect_timeout > 0)
-		c->at.connect_at = now(c) + ms(c->at.backend->eff_connect_timeout);
-	c->at.conn->io.cb = on_tunnel_up;
-	c->at.conn->io.data = c;
+	if (c->r->at.backend->eff_connect_timeout > 0)
+		c->r->at.connect_at = now(c) + ms(c->r->at.backend->eff_connect_timeout);
+	c->r->at.conn->io.cb = on_tunnel_up;
+	c->r->at.conn->io.data = c;
 }
 
 /* ---- events ------------------------------------------------------------ */
@@ -1705,40 +1734,40 @@ static void update_io(struct client *c)
 		cev = EPOLLIN;
 		break;
 	case C_ATTEMPT:
-		if (!c->at.conn)
+		if (!c->r->at.conn)
 			break;
 		/* EPOLLRDHUP too: the mask a pooled connection keeps, so that
 		 * taking it from the pool and giving it back cost nothing. */
-		uev = !c->at.connected || c->bx.out ? EPOLLOUT : EPOLLIN | EPOLLRDHUP;
+		uev = !c->r->at.connected || c->r->bx.out ? EPOLLOUT : EPOLLIN | EPOLLRDHUP;
 		if (c->request_written && c->req_pumping && !c->req_done) {
-			if (c->rl->req.pending)
+			if (c->r->req_pump.pending)
 				uev |= EPOLLOUT;
 			else
 				cev |= EPOLLIN;
 		}
 		break;
 	case C_RESP:
-		if (client_out_pending(c) || (c->resp_pumping && c->rl->resp.pending))
+		if (client_out_pending(c) || (c->resp_pumping && c->r->resp_pump.pending))
 			cev |= EPOLLOUT;
-		else if (c->resp_pumping && c->at.conn)
+		else if (c->resp_pumping && c->r->at.conn)
 			uev |= EPOLLIN | EPOLLRDHUP;
-		if (c->req_pumping && !c->req_done && c->at.conn) {
-			if (c->rl->req.pending)
+		if (c->req_pumping && !c->req_done && c->r->at.conn) {
+			if (c->r->req_pump.pending)
 				uev |= EPOLLOUT;
 			else
 				cev |= EPOLLIN;
 		}
 		break;
 	case C_TUNNEL:
-		if (!c->at.connected) {
+		if (!c->r->at.connected) {
 			uev = EPOLLOUT;
 			break;
 		}
-		if (!c->req_done && c->rl->req.pending)
+		if (!c->req_done && c->r->req_pump.pending)
 			uev |= EPOLLOUT;
 		else if (!c->req_done)
 			cev |= EPOLLIN;
-		if (!c->resp_done && c->rl->resp.pending)
+		if (!c->resp_done && c->r->resp_pump.pending)
 			cev |= EPOLLOUT;
 		else if (!c->resp_done)
 			uev |= EPOLLIN;
@@ -1774,13 +1803,13 @@ static void update_io(struct client *c)
 	 * again on the kick timer: at EOF it is readable for ever. */
 	if (c->ck.eof_wait)
 		cev &= ~(uint32_t)(EPOLLIN | EPOLLRDHUP);
-	if (c->at.conn && c->at.conn->k.eof_wait)
+	if (c->r && c->r->at.conn && c->r->at.conn->k.eof_wait)
 		uev &= ~(uint32_t)(EPOLLIN | EPOLLRDHUP);
 	if (sg_io_set(loop, &c->io, cev) == -1) {
 		client_close(c);
 		return;
 	}
-	if (c->at.conn && sg_io_set(loop, &c->at.conn->io, uev) == -1)
+	if (c->r && c->r->at.conn && sg_io_set(loop, &c->r->at.conn->io, uev) == -1)
 		client_close(c);
 }
 
@@ -1799,13 +1828,13 @@ static void settle(struct client *c)
 static void backend_io(struct client *c, uint32_t revents)
 {
 	if (c->state == C_ATTEMPT) {
-		if (!c->at.connected) {
-			sg_attempt_connected(&c->at);
+		if (!c->r->at.connected) {
+			sg_attempt_connected(&c->r->at);
 			return;
 		}
-		if (c->bx.out) {
+		if (c->r->bx.out) {
 			write_backend(c);
-			if (c->closed || c->state != C_ATTEMPT || c->bx.out)
+			if (c->closed || c->state != C_ATTEMPT || c->r->bx.out)
 				return;
 		}
 		if ((revents & EPOLLOUT) && c->req_pumping)
@@ -1827,7 +1856,7 @@ static void on_backend_io(struct sg_loop *loop, struct sg_io *io, uint32_t reven
 {
 	struct client *c = io->data;
 
-	if (c->closed || !c->at.conn || io != &c->at.conn->io)
+	if (c->closed || !c->r || !c->r->at.conn || io != &c->r->at.conn->io)
 		return;
 	backend_io(c, revents);
 	note_progress(c);
@@ -1941,12 +1970,12 @@ static void timer_fired(struct client *c)
 		fail_request(c, SG_FAIL_BODY_TIMEOUT, 0); /* closes when the response began */
 		return;
 	}
-	if (c->state == C_TUNNEL && c->at.connect_at && n >= c->at.connect_at) {
+	if (c->state == C_TUNNEL && c->r->at.connect_at && n >= c->r->at.connect_at) {
 		stat(c, SG_STAT_TIMEOUT_CONNECT);
 		client_close(c);
 		return;
 	}
-	if (c->state != C_TUNNEL && sg_attempt_expire(&c->at, n))
+	if (c->state != C_TUNNEL && c->r && sg_attempt_expire(&c->r->at, n))
 		return;
 	if (c->kick_at && n >= c->kick_at) {
 		c->kick_at = 0;
@@ -1972,7 +2001,8 @@ static void redrive(struct client *c)
 		return;
 	case C_ATTEMPT:
 		drive_request_body(c);
-		if (!c->closed && c->state == C_ATTEMPT && c->at.conn && c->at.conn->k.eof_wait)
+		if (!c->closed && c->state == C_ATTEMPT && c->r->at.conn &&
+		    c->r->at.conn->k.eof_wait)
 			read_backend_head(c);
 		return;
 	case C_RESP:
@@ -1996,9 +2026,7 @@ static void client_free(struct sg_closing *cl)
 
 	free(c->in);
 	free(c->out);
-	sg_h1backend_free(&c->bx);
-	free_all_slots(c);
-	free(c->rl);
+	request_free(c);
 	sg_cfg_unref(c->cfg);
 	free(c);
 }
@@ -2011,11 +2039,12 @@ static void client_close(struct client *c)
 		access_log(c); /* a request cut short is logged with what it got */
 	c->closed = true;
 	sg_timer_stop(c->ctx->loop, &c->timer);
-	sg_attempt_end(&c->at);
+	if (c->r)
+		sg_attempt_end(&c->r->at);
 	if (c->req_pumping)
-		pump_done(c, &c->rl->req);
+		pump_done(c, &c->r->req_pump);
 	if (c->resp_pumping)
-		pump_done(c, &c->rl->resp);
+		pump_done(c, &c->r->resp_pump);
 	sg_io_set(c->ctx->loop, &c->io, 0);
 	if (c->ctx->kmap)
 		sg_sockmap_forget(c->ctx->kmap, &c->ck, c->io.fd);
@@ -2062,7 +2091,6 @@ void sg_proxy_accept(struct sg_frontend *ctx, const struct sg_bind *bind, int fd
 	c->io.cb = on_client_io;
 	c->io.data = c;
 	sg_timer_init(&c->timer, on_client_timer, c);
-	sg_attempt_init(&c->at, &attempt_ops, c, ctx->loop, ctx->pool, ctx->stats, &ctx->rng);
 	ctx->stats->active++;
 	sg_stats_add(ctx->stats, SG_STAT_CONNECTIONS, 1);
 	c->next = ctx->clients;
