@@ -47,6 +47,10 @@ struct sg_frontend_opts {
 	/* Open client connections per address (shared by every worker); NULL:
 	 * no limit. */
 	struct sg_srclimit *srclimit;
+	/* HTTP/2 streams reset before their answer, per address over
+	 * SG_H2P_SOURCE_RESET_WINDOW_MS (shared by every worker); NULL: not
+	 * counted per address. */
+	struct sg_srcrate *resets;
 };
 
 /* What a worker gives its client connections. Owned by the worker. */
@@ -61,6 +65,7 @@ struct sg_frontend {
 	uint64_t head_timeout_ms;     /* see struct sg_frontend_opts */
 	uint64_t body_idle_ms;	      /* see struct sg_frontend_opts */
 	struct sg_srclimit *srclimit; /* see struct sg_frontend_opts */
+	struct sg_srcrate *resets;    /* see struct sg_frontend_opts */
 	struct sg_sockmap *kmap;      /* the kernel path, NULL without BPF */
 	uint64_t rng;		      /* xorshift state for endpoint choice */
 	struct client *clients;	      /* every open client, for shutdown */

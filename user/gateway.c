@@ -15,6 +15,7 @@
 
 #include "admin/admin.h"
 #include "admin/sockstats.h"
+#include "user/h2proxy.h"
 #include "user/log.h"
 #include "user/loop.h"
 #include "user/net.h"
@@ -43,6 +44,7 @@ struct gateway {
 	struct sg_splice *splice;     /* the BPF side, NULL without the sockmap engine */
 	const char *engine;	      /* the --splice mode in force */
 	struct sg_srclimit *srclimit; /* --max-connections-per-source, NULL: none */
+	struct sg_srcrate *resets;    /* HTTP/2 resets per address (user/h2proxy.c) */
 };
 
 static const struct sg_cfg *current_cfg(void *ctx)
@@ -400,6 +402,7 @@ static int start_workers(struct gateway *g, const struct sg_gateway_opts *opts)
 		.head_timeout_ms = opts->head_timeout_ms,
 		.body_idle_ms = opts->body_idle_ms,
 		.srclimit = g->srclimit,
+		.resets = g->resets,
 	};
 	struct sg_splice_ring *rings[SG_MAX_WORKERS] = { 0 };
 	char err[256];
@@ -461,6 +464,7 @@ static void teardown(struct gateway *g)
 	sg_loop_free(g->loop);
 	sg_store_close(g->store);
 	sg_srclimit_free(g->srclimit);
+	sg_srcrate_free(g->resets);
 }
 
 static struct sg_store *load(const struct sg_gateway_opts *opts)
@@ -488,6 +492,11 @@ int sg_gateway_run(const struct sg_gateway_opts *opts)
 		return 1;
 	g.cfg = sg_store_current(g.store);
 	if (opts->max_per_source && !(g.srclimit = sg_srclimit_new(opts->max_per_source))) {
+		SG_ERR("out of memory");
+		goto out;
+	}
+	g.resets = sg_srcrate_new(SG_H2P_SOURCE_RESET_WINDOW_MS, SG_H2P_SOURCE_RESET_SOURCES);
+	if (!g.resets) {
 		SG_ERR("out of memory");
 		goto out;
 	}

@@ -83,7 +83,7 @@ struct h2conn {
 	 * answer, in the window that began at reset_window. */
 	uint64_t reset_window;
 	unsigned resets;
-	bool starts_pending; /* a stream waits for its first attempt (conn_feed) */
+	bool starts_pending; /* a stream waits for its first attempt (start_waiting) */
 };
 
 enum stream_state {
@@ -107,7 +107,7 @@ struct h2stream {
 	int32_t id;
 	enum stream_state state;
 	bool closed;
-	bool start_pending; /* its first attempt waits for the end of the input */
+	bool start_pending; /* its first attempt waits: for the end of the input, or a dial */
 	struct sg_timer timer;
 	struct sg_closing closing;
 
@@ -505,6 +505,22 @@ static const struct sg_attempt_ops attempt_ops = {
 	.on_io = on_backend_io,
 };
 
+/* Backend connects one client connection may have in progress at once:
+ * past it, a stream's first attempt waits until one of them ends (a
+ * connection, or a reset or timeout), so a client cannot make the gateway
+ * dial a backend for each of its 100 streams at once and then reset them
+ * (rapid reset). Pooled connections are taken without a connect. */
+#define H2P_MAX_DIALS 16
+
+static unsigned dials(const struct h2conn *c)
+{
+	unsigned n = 0;
+
+	for (const struct h2stream *s = c->streams; s; s = s->next)
+		n += s->at.conn && !s->at.connected;
+	return n;
+}
+
 static void start_attempt(struct h2stream *s)
 {
 	struct h2conn *c = s->conn;
@@ -512,13 +528,34 @@ static void start_attempt(struct h2stream *s)
 	/* Inside the session (the client's bytes being read), a new whole
 	 * request's first attempt waits until they all are: a stream reset
 	 * in the same read is never dialled for (rapid reset). A streamed
-	 * body starts at once, as its DATA follows. */
-	if (c->busy && s->state != S_ATTEMPT && s->req_end && !s->streaming) {
+	 * body waits only for a dial: its DATA is kept meanwhile, within the
+	 * stream's flow-control window. */
+	s->state = S_ATTEMPT;
+	if ((c->busy && s->req_end && !s->streaming) || dials(c) >= H2P_MAX_DIALS) {
 		s->start_pending = c->starts_pending = true;
 		return;
 	}
-	s->state = S_ATTEMPT;
 	sg_attempt_start(&s->at);
+}
+
+/* Start the first attempts that waited (start_attempt), while the dials
+ * allow; not inside the session. */
+static void start_waiting(struct h2conn *c)
+{
+	struct h2stream *s, *next;
+
+	if (!c->starts_pending || c->busy || c->close_wanted || c->closed)
+		return;
+	c->starts_pending = false;
+	for (s = c->streams; s && !c->closed && !c->starts_pending; s = next) {
+		next = s->next;
+		if (s->start_pending && !s->closed) {
+			s->start_pending = false;
+			start_attempt(s); /* may wait again, for a dial */
+			if (!s->closed)
+				update_backend_io(s);
+		}
+	}
 }
 
 /* The head (and a replayable body) is with the backend. */
@@ -903,6 +940,7 @@ static void on_backend_io(struct sg_loop *loop, struct sg_io *io, uint32_t reven
 			read_response_body(s);
 	}
 	update_backend_io(s);
+	start_waiting(c);
 	conn_flush(c);
 }
 
@@ -918,6 +956,7 @@ static void on_stream_timer(struct sg_loop *loop, struct sg_timer *t)
 		stream_rearm(s);
 	if (!s->closed)
 		update_backend_io(s);
+	start_waiting(c);
 	conn_flush(c);
 }
 
@@ -1152,8 +1191,38 @@ static int cb_end(void *conn, void *stream)
 
 /* More resets than this in a second before an answer, from one
  * connection, is an attack (legitimate clients cancel a few streams, not
- * hundreds): the connection gets GOAWAY(ENHANCE_YOUR_CALM) and closes. */
+ * hundreds): the connection gets GOAWAY(ENHANCE_YOUR_CALM) and closes. An
+ * attacker that reconnects is counted by its address too
+ * (SG_H2P_MAX_SOURCE_RESETS). */
 #define H2P_MAX_RESETS_PER_S 100
+
+static void calm_down(struct h2conn *c)
+{
+	stat(c, SG_STAT_H2_RESET_FLOOD);
+	sg_h2_goaway(c->h2, SG_H2_ENHANCE_YOUR_CALM, "too many resets");
+	c->close_wanted = true; /* after the session returns */
+}
+
+/* A stream was reset by the client before its answer. */
+static void count_reset(struct h2conn *c)
+{
+	if (c->close_wanted)
+		return;
+	if (now(c) - c->reset_window >= 1000) {
+		c->reset_window = now(c);
+		c->resets = 0;
+	}
+	if (++c->resets > H2P_MAX_RESETS_PER_S) {
+		SG_WARN("%s: over %d streams reset in a second: GOAWAY (rapid reset)", c->ip,
+			H2P_MAX_RESETS_PER_S);
+		calm_down(c);
+	} else if (c->ctx->resets &&
+		   sg_srcrate_add(c->ctx->resets, c->ip, now(c)) > SG_H2P_MAX_SOURCE_RESETS) {
+		SG_WARN("%s: this address reset over %d streams in %d s: GOAWAY (rapid reset)",
+			c->ip, SG_H2P_MAX_SOURCE_RESETS, SG_H2P_SOURCE_RESET_WINDOW_MS / 1000);
+		calm_down(c);
+	}
+}
 
 static void cb_closed(void *conn, void *stream, uint32_t code)
 {
@@ -1162,19 +1231,8 @@ static void cb_closed(void *conn, void *stream, uint32_t code)
 	bool unanswered = s->state != S_RESP && s->state != S_DONE;
 
 	stream_close(s, true);
-	if (code == SG_H2_NO_ERROR || !unanswered)
-		return;
-	if (now(c) - c->reset_window >= 1000) {
-		c->reset_window = now(c);
-		c->resets = 0;
-	}
-	if (++c->resets == H2P_MAX_RESETS_PER_S + 1) {
-		stat(c, SG_STAT_H2_RESET_FLOOD);
-		SG_WARN("%s: over %d streams reset in a second: GOAWAY (rapid reset)", c->ip,
-			H2P_MAX_RESETS_PER_S);
-		sg_h2_goaway(c->h2, SG_H2_ENHANCE_YOUR_CALM, "too many resets");
-		c->close_wanted = true; /* after the session returns */
-	}
+	if (code != SG_H2_NO_ERROR && unanswered)
+		count_reset(c);
 }
 
 static void cb_ping_ack(void *conn)
@@ -1338,26 +1396,14 @@ static int conn_feed(struct h2conn *c, const char *p, size_t len)
 	c->busy++;
 	rc = sg_h2_recv(c->h2, p, len);
 	c->busy--;
-	if (rc >= 0 && !c->close_wanted && c->starts_pending) {
-		struct h2stream *s, *next;
-
-		c->starts_pending = false;
-		for (s = c->streams; s && !c->closed; s = next) {
-			next = s->next;
-			if (s->start_pending && !s->closed) {
-				s->start_pending = false;
-				start_attempt(s);
-			}
-		}
+	if (rc >= 0) {
+		start_waiting(c);
 		if (c->closed)
 			return -1;
 	}
-	if (c->close_wanted) {
-		c->close_wanted = false;
-		conn_close(c);
-		return -1;
-	}
-	if (rc < 0) {
+	/* Closing: what the session queued last (a GOAWAY saying why) goes
+	 * out first. */
+	if (c->close_wanted || rc < 0) {
 		conn_flush(c);
 		conn_close(c);
 		return -1;

@@ -12,6 +12,15 @@
 #include "user/h1.h"
 #include "user/frontend.h"
 
+/* Rapid reset (CVE-2023-44487) across reconnects: an address whose
+ * connections reset more than SG_H2P_MAX_SOURCE_RESETS streams before their
+ * answer within SG_H2P_SOURCE_RESET_WINDOW_MS has each of its connections
+ * sent GOAWAY at its next such reset; SG_H2P_SOURCE_RESET_SOURCES addresses
+ * are followed at once (struct sg_frontend.resets). */
+#define SG_H2P_SOURCE_RESET_WINDOW_MS 10000
+#define SG_H2P_MAX_SOURCE_RESETS 200
+#define SG_H2P_SOURCE_RESET_SOURCES 65536
+
 /* Take over client socket `fd` of `bind` (a listener of `cfg`, of which the
  * connection takes a reference) from the HTTP/1 proxy, which found it
  * speaking HTTP/2. in[0..len) are the bytes already read and not consumed:

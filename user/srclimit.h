@@ -1,10 +1,16 @@
-/* Open client connections per source address, shared by every worker, for
- * --max-connections-per-source: one client cannot take the whole fd
- * table. */
+/* Per-source-address tables shared by every worker:
+ *   struct sg_srclimit: open client connections per address, for
+ *     --max-connections-per-source (one client cannot take the whole fd
+ *     table);
+ *   struct sg_srcrate: events per address in a fixed window, for bounds
+ *     that must hold across reconnects (HTTP/2 rapid reset: a client that
+ *     reconnects starts a new connection's count, not its address's). */
 #ifndef SG_SRCLIMIT_H
 #define SG_SRCLIMIT_H
 
 #include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 
 struct sg_srclimit;
 
@@ -22,5 +28,21 @@ bool sg_srclimit_take(struct sg_srclimit *s, const char *ip);
 void sg_srclimit_release(struct sg_srclimit *s, const char *ip);
 /* Connections now open from `ip` (for tests and /stats). */
 unsigned sg_srclimit_count(struct sg_srclimit *s, const char *ip);
+
+struct sg_srcrate;
+
+/* A table counting events per address over windows of `window_ms`, for at
+ * most `max_sources` addresses at once (past that, an address whose window
+ * is over makes room, else the new address is not counted: the table
+ * never grows beyond its bound). Returns NULL when out of memory.
+ * Owned by the caller; thread-safe. */
+struct sg_srcrate *sg_srcrate_new(uint64_t window_ms, size_t max_sources);
+void sg_srcrate_free(struct sg_srcrate *r);
+
+/* One event from `ip` at `now_ms` (a monotonic clock shared by the
+ * callers). Returns how many events `ip` had in its current window,
+ * counting this one; a window starts with an address's first event after
+ * the last window ended. 0 when the address could not be counted. */
+unsigned sg_srcrate_add(struct sg_srcrate *r, const char *ip, uint64_t now_ms);
 
 #endif

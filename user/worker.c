@@ -344,6 +344,7 @@ struct sg_worker *sg_worker_start(struct sg_cfg *cfg, const struct sg_frontend_o
 	w->ctx.head_timeout_ms = opts->head_timeout_ms;
 	w->ctx.body_idle_ms = opts->body_idle_ms;
 	w->ctx.srclimit = opts->srclimit;
+	w->ctx.resets = opts->resets;
 	if (splice) {
 		char why[200];
 

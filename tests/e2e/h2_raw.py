@@ -19,6 +19,14 @@ flow-control window.
         "goaway": {"at", "last_stream", "error", "debug"} or null,
         "eof": true|false}.
 
+    h2_raw.py resetreconnect PORT PATH CONNS PAIRS [SOURCE]
+        A rapid-reset attacker that reconnects: CONNS connections one after
+        another (from address SOURCE, default 127.0.0.1), each sending the
+        preface, PAIRS HEADERS+RST_STREAM pairs in one write and a PING, then
+        reading until the PING's ACK, a GOAWAY or EOF (2 s at most) before
+        it closes. Prints one JSON list, an object per connection:
+        {"goaway": the GOAWAY's error code or null, "acked": true|false}.
+
     h2_raw.py stallmany PORT PATH STREAMS SECONDS
         Like stall, with STREAMS GETs for PATH at once; prints the DATA
         payload bytes received over all of them as {"data_bytes": N}.
@@ -57,8 +65,9 @@ def literal(name, value):
 
 
 class Conn:
-    def __init__(self, port):
-        self.sock = socket.create_connection(("127.0.0.1", port), timeout=5)
+    def __init__(self, port, source="127.0.0.1"):
+        self.sock = socket.create_connection(("127.0.0.1", port), timeout=5,
+                                             source_address=(source, 0))
         self.buf = b""
         self.t0 = time.monotonic()
 
@@ -170,6 +179,35 @@ def rapid_reset(port, path, pairs):
     print(json.dumps(out))
 
 
+def reset_reconnect(port, path, conns, pairs, source):
+    block = b"\x82\x86" + literal(":path", path) + literal(":authority", "127.0.0.1")
+    out = []
+    for _ in range(conns):
+        c = Conn(port, source)
+        batch = PREFACE + frame(SETTINGS, 0, 0)
+        for i in range(pairs):
+            batch += frame(HEADERS, END_STREAM | END_HEADERS, 1 + 2 * i, block)
+            batch += frame(RST_STREAM, 0, 1 + 2 * i, struct.pack(">I", 8))
+        got = {"goaway": None, "acked": False}
+        try:
+            c.send(batch + frame(PING, 0, 0, b"resetrec"))
+            for f in c.frames(time.monotonic() + 2):
+                if f is None:
+                    break
+                ftype, flags, _, payload = f
+                if ftype == GOAWAY:
+                    got["goaway"] = struct.unpack(">II", payload[:8])[1]
+                    break
+                if ftype == PING and flags & ACK:
+                    got["acked"] = True
+                    break
+        except OSError:
+            pass
+        c.sock.close()
+        out.append(got)
+    print(json.dumps(out))
+
+
 def stall_many(port, path, streams, seconds):
     c = Conn(port)
     block = b"\x82\x86" + literal(":path", path) + literal(":authority", "127.0.0.1")
@@ -193,6 +231,9 @@ def stall_many(port, path, streams, seconds):
 def main(argv):
     if argv[1] == "stallmany":
         stall_many(int(argv[2]), argv[3], int(argv[4]), float(argv[5]))
+    elif argv[1] == "resetreconnect":
+        reset_reconnect(int(argv[2]), argv[3], int(argv[4]), int(argv[5]),
+                        argv[6] if len(argv) > 6 else "127.0.0.1")
     elif argv[1] == "rapidreset":
         rapid_reset(int(argv[2]), argv[3], int(argv[4]))
     elif argv[1] == "keepalive":

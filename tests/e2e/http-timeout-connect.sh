@@ -1,35 +1,7 @@
 # HTTP connect timeout: a backend whose SYNs are dropped gives 504 "upstream call timeout" once the configured connectTimeout ({secs, nanos} per backend, global config.backend.connectTimeout, AgentgatewayPolicy backend.tcp.connectTimeout) has passed.
 . "$(dirname "$0")/lib.sh"
 
-# The blackhole, on loopback: a listener with backlog 0 that never accepts,
-# its accept queue filled by its own idle connections. Linux drops SYNs to a
-# listener whose accept queue is full, so connect() just waits.
-cat >"$WORK/blackhole.py" <<'PY'
-import os, socket, sys, time
-l = socket.socket()
-l.bind(("127.0.0.1", 0))
-l.listen(0)
-port = l.getsockname()[1]
-held = []
-for _ in range(2):
-    s = socket.socket()
-    s.setblocking(False)
-    s.connect_ex(("127.0.0.1", port))
-    held.append(s)
-time.sleep(0.2)
-tmp = sys.argv[1] + ".tmp"
-with open(tmp, "w") as f:
-    f.write("%d\n" % port)
-os.rename(tmp, sys.argv[1])
-time.sleep(3600)
-PY
-/usr/bin/python3 "$WORK/blackhole.py" "$WORK/blackhole.port" &
-PIDS+=("$!")
-for _ in $(seq 100); do
-	[ -s "$WORK/blackhole.port" ] && break
-	sleep 0.05
-done
-BH=$(cat "$WORK/blackhole.port" 2>/dev/null)
+start_blackhole
 [ -n "$BH" ] || { fail "blackhole listener did not start"; finish; }
 
 # The trick must hold on this kernel: a direct connect must not complete.

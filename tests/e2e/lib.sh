@@ -409,6 +409,18 @@ start_backend_at() {
 	return 1
 }
 
+# start_blackhole: a loopback listener whose connects never complete
+# (tests/e2e/blackhole.py); sets BH to its port, "" when it did not start.
+start_blackhole() {
+	/usr/bin/python3 "$E2E_DIR/blackhole.py" "$WORK/blackhole.port" &
+	PIDS+=("$!")
+	for _ in $(seq 100); do
+		[ -s "$WORK/blackhole.port" ] && break
+		sleep 0.05
+	done
+	BH=$(cat "$WORK/blackhole.port" 2>/dev/null)
+}
+
 # echo_header NAME: the first value of request header NAME (any case) in the
 # last hcall's echo body, "" when absent.
 echo_header() {

@@ -1,4 +1,4 @@
-/* user/srclimit.c: per-source connection counts. */
+/* user/srclimit.c: per-source connection counts and event rates. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -55,12 +55,56 @@ static void test_srclimit_many_sources_share_buckets(void **state)
 	sg_srclimit_free(s);
 }
 
+static void test_srcrate_counts_per_address_per_window(void **state)
+{
+	struct sg_srcrate *r = sg_srcrate_new(10000, 16);
+
+	assert_non_null(r);
+	for (unsigned i = 1; i <= 5; i++)
+		assert_int_equal(sg_srcrate_add(r, "10.0.0.1", 1000 + i), i);
+	assert_int_equal(sg_srcrate_add(r, "10.0.0.2", 1100), 1);
+	/* The window began at the address's first event (1001): the last ms
+	 * of it still counts, the next starts a new one. */
+	assert_int_equal(sg_srcrate_add(r, "10.0.0.1", 11000), 6);
+	assert_int_equal(sg_srcrate_add(r, "10.0.0.1", 11001), 1);
+	assert_int_equal(sg_srcrate_add(r, "10.0.0.1", 11002), 2);
+	/* A caller whose cached clock lags the last one's stays in the window. */
+	assert_int_equal(sg_srcrate_add(r, "10.0.0.1", 10990), 3);
+	sg_srcrate_free(r);
+}
+
+static void test_srcrate_bounded_table_makes_room_from_ended_windows(void **state)
+{
+	struct sg_srcrate *r = sg_srcrate_new(2000, 3);
+
+	assert_int_equal(sg_srcrate_add(r, "a", 5000), 1);
+	assert_int_equal(sg_srcrate_add(r, "b", 5000), 1);
+	assert_int_equal(sg_srcrate_add(r, "c", 6500), 1);
+	/* Full, and every window still running (swept at 6600): "d" is not
+	 * counted, the others still are. */
+	assert_int_equal(sg_srcrate_add(r, "d", 6600), 0);
+	assert_int_equal(sg_srcrate_add(r, "a", 6700), 2);
+	/* No second sweep within a second of the last. */
+	assert_int_equal(sg_srcrate_add(r, "d", 7100), 0);
+	/* a's and b's windows are over at 7000: the sweep at 7700 makes room
+	 * for d, and c (window until 8500) keeps its count. */
+	assert_int_equal(sg_srcrate_add(r, "d", 7700), 1);
+	assert_int_equal(sg_srcrate_add(r, "c", 7800), 2);
+	assert_int_equal(sg_srcrate_add(r, "e", 7900), 1);
+	assert_int_equal(sg_srcrate_add(r, "f", 8000), 0); /* full again */
+	assert_int_equal(sg_srcrate_add(r, "f", 8800), 1); /* c swept */
+	assert_int_equal(sg_srcrate_add(r, "d", 8900), 2);
+	sg_srcrate_free(r); /* LeakSanitizer: every entry freed */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_srclimit_caps_each_source_alone),
 		cmocka_unit_test(test_srclimit_release_lets_one_more_in),
 		cmocka_unit_test(test_srclimit_many_sources_share_buckets),
+		cmocka_unit_test(test_srcrate_counts_per_address_per_window),
+		cmocka_unit_test(test_srcrate_bounded_table_makes_room_from_ended_windows),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
