@@ -28,11 +28,11 @@
 #include "user/h2proxy.h"
 #include "user/log.h"
 #include "user/net.h"
+#include "user/tunnel.h"
 
 #define PROXY_HEAD_MAX (64 * 1024)   /* request or response head */
 #define PROXY_REPLAY_MAX (64 * 1024) /* bodies kept for retries */
 #define PROXY_OUT_MAX (PROXY_HEAD_MAX + PROXY_REPLAY_MAX + 4096)
-#define PROXY_PUMP_SLICE (1u << 20) /* bytes per pump run, for fairness */
 #define PROXY_DEFAULT_MAX_HEADERS 100
 
 enum client_state {
@@ -66,12 +66,9 @@ struct request {
 	/* Body relays and the chunk scanners of chunked bodies. */
 	struct sg_pump req_pump, resp_pump;
 	struct chunk_relay req_chunks, resp_chunks;
-	/* auto: the tunnel's exchanges so far (count_turn), and whether it
-	 * moved into the socket map. turn_dir: 0 none yet, 1 to the backend,
-	 * 2 to the client. */
-	unsigned turns, turn_dir;
-	uint64_t turn_bytes;
-	bool promoted;
+	/* A TCP route, or the connection after a 101 or a CONNECT's 2xx:
+	 * req_pump up and resp_pump down. */
+	struct sg_tunnel tunnel;
 };
 
 /* One downstream connection. Owned by the worker's loop; freed in the
@@ -112,9 +109,9 @@ struct client {
 
 	struct sg_ksock ck; /* the client socket's sockmap counters */
 
-	/* A tunnel's or a request's activity as userspace sees it
-	 * (--tunnel-idle-timeout, --body-idle-timeout): when the byte counts
-	 * last changed (drive_tunnel, body_idle). */
+	/* A request's body activity as userspace sees it
+	 * (--body-idle-timeout): when the byte counts last changed
+	 * (note_progress). A tunnel keeps its own (struct sg_tunnel). */
 	uint64_t active_at, moved_seen;
 	/* The request in flight, NULL while the connection waits idle. */
 	struct request *r;
@@ -318,7 +315,7 @@ static enum sg_relay_engine init_pump(struct client *c, struct sg_pump *p, bool 
 	bool in_map = sg_ksock_kernel(&c->ck) || sg_ksock_kernel(&u->k);
 	enum sg_relay_engine e = tunnel ? c->ctx->tunnel : c->ctx->engine;
 
-	if (tunnel && c->r->promoted)
+	if (tunnel && c->r->tunnel.promoted)
 		e = SG_RELAY_SOCKMAP;
 	if ((budget < PROXY_SPLICE_MIN && !tunnel) || chunked)
 		e = SG_RELAY_COPY;
@@ -982,7 +979,7 @@ static enum sg_pump_status chunked_run(struct sg_pump *p, struct chunk_relay *cr
 	char buf[16384];
 
 	for (int rounds = 0; rounds < 64; rounds++) {
-		enum sg_pump_status st = sg_pump_run(p, PROXY_PUMP_SLICE, side);
+		enum sg_pump_status st = sg_pump_run(p, SG_PUMP_SLICE, side);
 		ssize_t n, used;
 		bool done = false;
 
@@ -1082,7 +1079,7 @@ static void drive_response(struct client *c)
 	if (c->resp_body == SG_H1_BODY_CHUNKED)
 		st = chunked_run(&c->r->resp_pump, &c->r->resp_chunks, NULL, &side);
 	else
-		st = sg_pump_run(&c->r->resp_pump, PROXY_PUMP_SLICE, &side);
+		st = sg_pump_run(&c->r->resp_pump, SG_PUMP_SLICE, &side);
 	switch (st) {
 	case SG_PUMP_DONE:
 		c->resp_pumping = false;
@@ -1125,7 +1122,7 @@ static void drive_request_body(struct client *c)
 		/* Bytes after the body are appended to `in`, behind the head. */
 		st = chunked_run(&c->r->req_pump, &c->r->req_chunks, c, &side);
 	} else {
-		st = sg_pump_run(&c->r->req_pump, PROXY_PUMP_SLICE, &side);
+		st = sg_pump_run(&c->r->req_pump, SG_PUMP_SLICE, &side);
 	}
 	switch (st) {
 	case SG_PUMP_DONE:
@@ -1446,6 +1443,7 @@ static void read_request_head(struct client *c)
 
 static void drive_tunnel(struct client *c);
 static void tunnel_pumps(struct client *c);
+static void begin_tunnel(struct client *c);
 
 static void on_tunnel_up(struct sg_loop *loop, struct sg_io *io, uint32_t revents)
 {
@@ -1462,62 +1460,16 @@ static void on_tunnel_up(struct sg_loop *loop, struct sg_io *io, uint32_t revent
 		}
 		c->r->at.connected = true;
 		c->r->at.connect_at = 0;
-		tunnel_pumps(c);
+		begin_tunnel(c);
 	}
 	drive_tunnel(c);
 	settle(c);
 }
 
-static enum sg_pump_status tunnel_step(struct sg_pump *p, bool *done)
-{
-	int side;
-	enum sg_pump_status st;
-
-	if (*done)
-		return SG_PUMP_DONE;
-	st = sg_pump_run(p, PROXY_PUMP_SLICE, &side);
-	if (st == SG_PUMP_EOF) {
-		shutdown(p->dst, SHUT_WR); /* FIN carries on to the other side */
-		*done = true;
-	}
-	return st;
-}
-
-/* auto: a tunnel starts on splice(2), which moves a bulk stream fastest
- * and at the least CPU, and moves into the socket map once it looks
- * interactive: small messages, each direction answering the other (a
- * request/response protocol, a shell, a WebSocket), where the kernel path
- * saves two wake-ups of the proxy per exchange (W6 in the README's
- * benchmarks). PROXY_TURNS bursts in a row of at most PROXY_TURN_BYTES,
- * each in the other direction than the one before, make it interactive; a
- * bigger burst starts the count again. Once in the map a socket stays
- * there (DESIGN §5 fact 6), so a tunnel never moves back. */
-#define PROXY_TURNS 4
-#define PROXY_TURN_BYTES (16 * 1024)
-
-/* n bytes just moved in direction dir (1 to the backend, 2 to the client). */
-static void count_turn(struct client *c, unsigned dir, uint64_t n)
-{
-	if (!n)
-		return;
-	if (dir != c->r->turn_dir) {
-		c->r->turns = c->r->turn_dir && c->r->turn_bytes <= PROXY_TURN_BYTES
-				      ? c->r->turns + 1
-				      : 0;
-		c->r->turn_dir = dir;
-		c->r->turn_bytes = 0;
-	}
-	c->r->turn_bytes += n;
-	if (c->r->turn_bytes > PROXY_TURN_BYTES)
-		c->r->turns = 0;
-}
-
-/* Both pumps are idle (nothing staged, both sources drained): close their
- * pipes and pair the sockets; bytes that arrive meanwhile wait in the
- * receive queues and go through the verdict once paired. */
+/* Both pumps are idle: close their pipes and pair the sockets (init_pump
+ * chooses the socket map for a promoted tunnel). */
 static void promote_tunnel(struct client *c)
 {
-	c->r->promoted = true;
 	pump_done(c, &c->r->req_pump);
 	pump_done(c, &c->r->resp_pump);
 	tunnel_pumps(c);
@@ -1527,9 +1479,6 @@ static void promote_tunnel(struct client *c)
 
 static void drive_tunnel(struct client *c)
 {
-	uint64_t to_backend = c->r->req_pump.moved, to_client = c->r->resp_pump.moved;
-	enum sg_pump_status a, b;
-
 	if (c->closed || !c->r->at.connected)
 		return;
 	if (client_out_pending(c) && client_flush(c) == -1) {
@@ -1538,49 +1487,47 @@ static void drive_tunnel(struct client *c)
 	}
 	if (client_out_pending(c))
 		return;
-	a = tunnel_step(&c->r->req_pump, &c->req_done);
-	b = tunnel_step(&c->r->resp_pump, &c->resp_done);
-	if (c->r->req_pump.moved + c->r->resp_pump.moved != c->moved_seen) {
-		c->moved_seen = c->r->req_pump.moved + c->r->resp_pump.moved;
-		c->active_at = now(c);
-	}
-	if (a == SG_PUMP_ERROR || b == SG_PUMP_ERROR || (c->req_done && c->resp_done)) {
+	switch (sg_tunnel_run(&c->r->tunnel, now(c))) {
+	case SG_TUNNEL_OPEN:
+		return;
+	case SG_TUNNEL_KICK:
+		kick(c);
+		return;
+	case SG_TUNNEL_PROMOTE:
+		promote_tunnel(c);
+		drive_tunnel(c);
+		return;
+	case SG_TUNNEL_DONE:
+	case SG_TUNNEL_ERROR:
 		client_close(c);
 		return;
 	}
-	if (c->ctx->tunnel_promote && !c->r->promoted) {
-		count_turn(c, 1, c->r->req_pump.moved - to_backend);
-		count_turn(c, 2, c->r->resp_pump.moved - to_client);
-		if (c->r->turns >= PROXY_TURNS && a == SG_PUMP_WANT_READ &&
-		    b == SG_PUMP_WANT_READ) {
-			promote_tunnel(c);
-			drive_tunnel(c);
-			return;
-		}
-	}
-	if (a == SG_PUMP_WAIT || b == SG_PUMP_WAIT)
-		kick(c);
 }
 
-/* Both directions relayed until EOF, for TCP routes and upgrades alike;
- * the backend is connected. */
+/* A tunnel's two pumps (a promoted one's on the socket map). */
 static void tunnel_pumps(struct client *c)
 {
 	c->body_engine = init_pump(c, &c->r->req_pump, true, UINT64_MAX, false);
 	init_pump(c, &c->r->resp_pump, false, UINT64_MAX, false);
 	c->req_pumping = c->resp_pumping = true;
-	c->body_at = 0; /* a tunnel has --tunnel-idle-timeout instead */
-	c->active_at = now(c);
-	c->moved_seen = 0;
-	if (c->ctx->tunnel_idle_ms) {
-		c->idle_at = now(c) + c->ctx->tunnel_idle_ms;
-	}
 }
 
-/* Milliseconds since a byte last moved through the tunnel either way: what
- * the pumps moved in userspace (drive_tunnel), and for sockets in the socket map the
- * kernel's last-activity stamp (every skb the verdict sees, redirected or
- * passed), so a stream the kernel moves alone is not idle. */
+/* The backend is connected: both directions relayed until EOF, for TCP
+ * routes and upgrades alike. */
+static void begin_tunnel(struct client *c)
+{
+	tunnel_pumps(c);
+	sg_tunnel_begin(&c->r->tunnel, &c->r->req_pump, &c->r->resp_pump, c->ctx->tunnel_promote,
+			now(c));
+	c->body_at = 0; /* a tunnel has --tunnel-idle-timeout instead */
+	if (c->ctx->tunnel_idle_ms)
+		c->idle_at = now(c) + c->ctx->tunnel_idle_ms;
+}
+
+/* Milliseconds since a byte last moved, `idle` as userspace saw it: for
+ * sockets in the socket map the kernel's last-activity stamp (every skb
+ * the verdict sees, redirected or passed) may be later, so a stream the
+ * kernel moves alone is not idle. */
 static uint64_t kernel_idle(struct client *c, const struct sg_ksock *k, int fd, uint64_t idle)
 {
 	struct sg_splice_sock ss;
@@ -1592,9 +1539,9 @@ static uint64_t kernel_idle(struct client *c, const struct sg_ksock *k, int fd, 
 	return idle;
 }
 
-static uint64_t tunnel_idle(struct client *c)
+static uint64_t quiet_ms(struct client *c, uint64_t since)
 {
-	uint64_t idle = kernel_idle(c, &c->ck, c->io.fd, now(c) - c->active_at);
+	uint64_t idle = kernel_idle(c, &c->ck, c->io.fd, now(c) - since);
 
 	return c->r->at.conn ? kernel_idle(c, &c->r->at.conn->k, c->r->at.conn->fd, idle) : idle;
 }
@@ -1655,7 +1602,7 @@ static bool body_stalled(struct client *c)
 		c->moved_seen = p;
 		c->active_at = now(c);
 	} else {
-		idle = tunnel_idle(c);
+		idle = quiet_ms(c, c->active_at);
 	}
 	if (idle >= limit)
 		return true;
@@ -1671,8 +1618,7 @@ static void start_upgraded_tunnel(struct client *c, size_t extra_len)
 
 	c->state = C_TUNNEL;
 	c->client_close = true;
-	c->req_done = c->resp_done = false;
-	tunnel_pumps(c);
+	begin_tunnel(c);
 	if (c->closed)
 		return;
 	if ((early && sg_pump_prime(&c->r->req_pump, c->in + c->r->req.head_len, early) == -1) ||
@@ -1763,14 +1709,7 @@ static void update_io(struct client *c)
 			uev = EPOLLOUT;
 			break;
 		}
-		if (!c->req_done && c->r->req_pump.pending)
-			uev |= EPOLLOUT;
-		else if (!c->req_done)
-			cev |= EPOLLIN;
-		if (!c->resp_done && c->r->resp_pump.pending)
-			cev |= EPOLLOUT;
-		else if (!c->resp_done)
-			uev |= EPOLLIN;
+		sg_tunnel_events(&c->r->tunnel, &cev, &uev);
 		if (client_out_pending(c))
 			cev |= EPOLLOUT;
 		break;
@@ -1936,7 +1875,7 @@ static void timer_fired(struct client *c)
 	uint64_t n = now(c);
 
 	if (c->idle_at && n >= c->idle_at && c->state == C_TUNNEL) {
-		uint64_t idle = tunnel_idle(c), limit = c->ctx->tunnel_idle_ms;
+		uint64_t idle = quiet_ms(c, c->r->tunnel.active_at), limit = c->ctx->tunnel_idle_ms;
 
 		if (idle < limit) {
 			c->idle_at = n + (limit - idle);

@@ -118,6 +118,10 @@ ssize_t sg_pump_recv(struct sg_pump *p, void *buf, size_t len);
  * SIGPIPE (the gateway does, at start-up). */
 enum sg_pump_status sg_pump_run(struct sg_pump *p, size_t max_bytes, int *err_side);
 
+/* The max_bytes every relay of the gateway passes to sg_pump_run: a fast
+ * stream yields to the loop after about this much. */
+#define SG_PUMP_SLICE (1u << 20)
+
 /* Queues `len` bytes the caller already read from src (body bytes that came
  * with a request head, say) so they are written after whatever is pending and
  * before anything still to be read from src. They count against the budget.
