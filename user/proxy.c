@@ -9,6 +9,7 @@
 #include "user/proxy.h"
 
 #include <arpa/inet.h>
+#include <assert.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -43,6 +44,29 @@ enum client_state {
 	C_TUNNEL,  /* TCP route or upgraded connection: both ways until EOF */
 	C_CLOSING, /* flushing a final response, then the lingering close */
 	C_LINGER,  /* response sent and FIN too: dropping input until EOF */
+};
+
+/* The states a connection may go to from each one (enter):
+ *
+ *   accept -> HEAD, or TUNNEL for a TCP route
+ *   HEAD -> BODY     a small body is read whole first (replay)
+ *   HEAD, BODY -> ATTEMPT
+ *   ATTEMPT -> RESP  a response head came
+ *   RESP -> TUNNEL   it was a 101, or a CONNECT's 2xx
+ *   any but LINGER -> HEAD or CLOSING   answered (by a backend or the
+ *                    gateway): the next request, or the lingering close
+ *   CLOSING -> LINGER                   the answer is out, then a FIN
+ *
+ * A tunnel and a lingering connection only ever close. */
+#define TO(s) (1u << (s))
+static const unsigned next_states[] = {
+	[C_HEAD] = TO(C_BODY) | TO(C_ATTEMPT) | TO(C_HEAD) | TO(C_CLOSING),
+	[C_BODY] = TO(C_ATTEMPT) | TO(C_HEAD) | TO(C_CLOSING),
+	[C_ATTEMPT] = TO(C_RESP) | TO(C_HEAD) | TO(C_CLOSING),
+	[C_RESP] = TO(C_TUNNEL) | TO(C_HEAD) | TO(C_CLOSING),
+	[C_TUNNEL] = 0,
+	[C_CLOSING] = TO(C_LINGER),
+	[C_LINGER] = 0,
 };
 
 /* A chunked body relayed as-is: the scanner finds where it ends. */
@@ -452,6 +476,15 @@ static bool flushed(struct client *c)
 	return f == 1;
 }
 
+/* The one place a connection changes state. What a state waits for (its
+ * sockets' events, its timer) is not set here but derived from it at the
+ * end of the dispatch (settle). */
+static void enter(struct client *c, enum client_state next)
+{
+	assert(next_states[c->state] & TO(next));
+	c->state = next;
+}
+
 /* ---- the backend side of an attempt ------------------------------------ */
 
 /* The attempt closed its backend connection: what this try wrote and read
@@ -546,7 +579,7 @@ static void close_lingering(struct client *c)
 				return;
 			}
 		}
-		c->state = C_LINGER;
+		enter(c, C_LINGER);
 		shutdown(c->io.fd, SHUT_WR);
 		c->r->at.request_at = c->r->at.try_at = c->r->at.connect_at = c->r->at.backoff_at =
 			0;
@@ -637,7 +670,7 @@ static void finish_request(struct client *c)
 	access_log(c);
 	c->resp_started = c->resp_done = false;
 	if (c->client_close || !c->req_done || c->ctx->draining || too_old(c)) {
-		c->state = C_CLOSING;
+		enter(c, C_CLOSING);
 		close_lingering(c);
 		return;
 	}
@@ -648,7 +681,7 @@ static void finish_request(struct client *c)
 	if (!c->in_len)
 		free_slots(&c->r->req.headers, &c->r->req.headers_cap, &c->r->req.nheaders);
 	release_idle_buffers(c);
-	c->state = C_HEAD;
+	enter(c, C_HEAD);
 	wait_idle(c, now(c));
 	if (c->in_len)
 		read_request_head(c);
@@ -725,7 +758,7 @@ static const struct sg_attempt_ops attempt_ops = {
 
 static void start_attempt(struct client *c)
 {
-	c->state = C_ATTEMPT;
+	enter(c, C_ATTEMPT);
 	sg_attempt_start(&c->r->at);
 }
 
@@ -858,7 +891,7 @@ static void got_response_head(struct client *c)
 	}
 	c->resp_started = true;
 	count_request(c, c->r->bx.resp.status);
-	c->state = C_RESP;
+	enter(c, C_RESP);
 	extra_len = c->r->bx.in_len - c->r->bx.resp.head_len - whole;
 	if (whole) {
 		count_body(c, false, SG_RELAY_COPY, whole);
@@ -1322,7 +1355,7 @@ static void got_request_head(struct client *c)
 			client_close(c);
 			return;
 		}
-		c->state = C_BODY;
+		enter(c, C_BODY);
 		read_request_head(c); /* reads the body into `in` */
 		return;
 	}
@@ -1616,7 +1649,7 @@ static void start_upgraded_tunnel(struct client *c, size_t extra_len)
 {
 	size_t early = c->in_len - c->r->req.head_len;
 
-	c->state = C_TUNNEL;
+	enter(c, C_TUNNEL);
 	c->client_close = true;
 	begin_tunnel(c);
 	if (c->closed)
@@ -1641,7 +1674,7 @@ static void start_tunnel(struct client *c)
 	size_t bi, ei;
 	int err;
 
-	c->state = C_TUNNEL;
+	c->state = C_TUNNEL; /* its first state (sg_proxy_accept) */
 	c->listener = l;
 	if (!request_new(c)) {
 		client_close(c);
@@ -2045,7 +2078,7 @@ void sg_proxy_accept(struct sg_frontend *ctx, const struct sg_bind *bind, int fd
 		/* The idle timeout counts from the client's connect: the kernel
 		 * may have held the connection a while (deferred accept, the
 		 * accept queue). */
-		c->state = C_HEAD;
+		c->state = C_HEAD; /* its first state */
 		c->born = now(c) - sg_net_accept_age_ms(fd);
 		wait_idle(c, c->born);
 	}
