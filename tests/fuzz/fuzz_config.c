@@ -10,6 +10,7 @@
 #include <cJSON.h>
 
 #include "admin/dump.h"
+#include "config/build.h"
 #include "config/cfg.h"
 #include "tests/fuzz/fuzz.h"
 
