@@ -30,10 +30,8 @@ declare -A WRAPPERS=(
 	[gelf.h]=""
 	[openssl/ssl.h]=""
 	[liburing.h]=""
-	# cJSON is going behind user/json.c; the admin views and `splicegate
-	# get` still include it until they move. No other file may.
-	[cJSON.h]="user/json.c admin/dump.c admin/get.c user/ctl.c"
-	[cjson/cJSON.h]="user/json.c admin/sockstats.c"
+	[cJSON.h]="user/json.c"
+	[cjson/cJSON.h]="user/json.c"
 )
 WIRING="user/gateway.c user/worker.c user/main.c"
 
