@@ -3,160 +3,159 @@
  * key/name/target/policy and the hTTP/tCP variant names, nulls kept. */
 #include "admin/dump.h"
 
-#include <cJSON.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "config/duration.h"
 #include "policy/status.h"
+#include "user/json.h"
 
-static cJSON *dur(sg_dur d)
+static struct sg_json *dur(sg_dur d)
 {
 	char buf[SG_DUR_STRLEN];
 
 	if (d == SG_DUR_UNSET)
-		return cJSON_CreateNull();
-	return cJSON_CreateString(sg_dur_format(d, buf));
+		return sg_json_null();
+	return sg_json_string(sg_dur_format(d, buf));
 }
 
-static cJSON *opt_int(int64_t v)
+static struct sg_json *opt_int(int64_t v)
 {
-	return v == SG_UNSET ? cJSON_CreateNull() : cJSON_CreateNumber((double)v);
+	return v == SG_UNSET ? sg_json_null() : sg_json_number((double)v);
 }
 
-static cJSON *str_or_null(const char *s)
+static struct sg_json *str_or_null(const char *s)
 {
-	return s ? cJSON_CreateString(s) : cJSON_CreateNull();
+	return s ? sg_json_string(s) : sg_json_null();
 }
 
-static cJSON *status_code(uint16_t code)
+static struct sg_json *status_code(uint16_t code)
 {
 	const char *reason = sg_status_reason(code);
 	char buf[64];
 
 	snprintf(buf, sizeof(buf), "%u %s", code, reason ? reason : "<unknown status code>");
-	return cJSON_CreateString(buf);
+	return sg_json_string(buf);
 }
 
-static cJSON *strs(const struct sg_strs *s)
+static struct sg_json *strs(const struct sg_strs *s)
 {
-	cJSON *arr = cJSON_CreateArray();
+	struct sg_json *arr = sg_json_array();
 
 	for (size_t i = 0; i < s->n; i++)
-		cJSON_AddItemToArray(arr, cJSON_CreateString(s->v[i]));
+		sg_json_push(arr, sg_json_string(s->v[i]));
 	return arr;
 }
 
 /* ---- policies ---------------------------------------------------------- */
 
-static cJSON *keepalive(const struct sg_keepalive *k)
+static struct sg_json *keepalive(const struct sg_keepalive *k)
 {
-	cJSON *o = cJSON_CreateObject();
+	struct sg_json *o = sg_json_object();
 
-	cJSON_AddBoolToObject(o, "enabled", k->enabled);
-	cJSON_AddItemToObject(o, "time", dur(k->time));
-	cJSON_AddItemToObject(o, "interval", dur(k->interval));
-	cJSON_AddNumberToObject(o, "retries", k->retries);
+	sg_json_add_bool(o, "enabled", k->enabled);
+	sg_json_add(o, "time", dur(k->time));
+	sg_json_add(o, "interval", dur(k->interval));
+	sg_json_add_num(o, "retries", k->retries);
 	return o;
 }
 
-static cJSON *frontend_http(const struct sg_frontend_http *h)
+static struct sg_json *frontend_http(const struct sg_frontend_http *h)
 {
-	cJSON *o = cJSON_CreateObject();
+	struct sg_json *o = sg_json_object();
 
-	cJSON_AddNumberToObject(o, "maxBufferSize", (double)h->max_buffer_size);
-	cJSON_AddItemToObject(o, "http1MaxHeaders", opt_int(h->http1_max_headers));
-	cJSON_AddItemToObject(o, "http1IdleTimeout", dur(h->http1_idle_timeout));
-	cJSON_AddItemToObject(o, "http2WindowSize", opt_int(h->http2_window_size));
-	cJSON_AddItemToObject(o, "http2ConnectionWindowSize",
-			      opt_int(h->http2_connection_window_size));
-	cJSON_AddItemToObject(o, "http2FrameSize", opt_int(h->http2_frame_size));
-	cJSON_AddItemToObject(o, "http2KeepaliveInterval", dur(h->http2_keepalive_interval));
-	cJSON_AddItemToObject(o, "http2KeepaliveTimeout", dur(h->http2_keepalive_timeout));
+	sg_json_add_num(o, "maxBufferSize", (double)h->max_buffer_size);
+	sg_json_add(o, "http1MaxHeaders", opt_int(h->http1_max_headers));
+	sg_json_add(o, "http1IdleTimeout", dur(h->http1_idle_timeout));
+	sg_json_add(o, "http2WindowSize", opt_int(h->http2_window_size));
+	sg_json_add(o, "http2ConnectionWindowSize", opt_int(h->http2_connection_window_size));
+	sg_json_add(o, "http2FrameSize", opt_int(h->http2_frame_size));
+	sg_json_add(o, "http2KeepaliveInterval", dur(h->http2_keepalive_interval));
+	sg_json_add(o, "http2KeepaliveTimeout", dur(h->http2_keepalive_timeout));
 	/* Newer than the dumps the guides show: printed only when set, so
 	 * theirs stay byte for byte. */
 	if (h->max_connection_duration != SG_DUR_UNSET)
-		cJSON_AddItemToObject(o, "maxConnectionDuration", dur(h->max_connection_duration));
+		sg_json_add(o, "maxConnectionDuration", dur(h->max_connection_duration));
 	return o;
 }
 
 /* Timeouts print only what is set (agentgateway skips None). */
-static cJSON *timeout(const struct sg_timeout *t)
+static struct sg_json *timeout(const struct sg_timeout *t)
 {
-	cJSON *o = cJSON_CreateObject();
+	struct sg_json *o = sg_json_object();
 
 	if (t->request != SG_DUR_UNSET)
-		cJSON_AddItemToObject(o, "requestTimeout", dur(t->request));
+		sg_json_add(o, "requestTimeout", dur(t->request));
 	if (t->backend_request != SG_DUR_UNSET)
-		cJSON_AddItemToObject(o, "backendRequestTimeout", dur(t->backend_request));
+		sg_json_add(o, "backendRequestTimeout", dur(t->backend_request));
 	return o;
 }
 
-static cJSON *retry(const struct sg_retry *r)
+static struct sg_json *retry(const struct sg_retry *r)
 {
-	cJSON *o = cJSON_CreateObject(), *codes = cJSON_CreateArray();
+	struct sg_json *o = sg_json_object(), *codes = sg_json_array();
 
-	cJSON_AddNumberToObject(o, "attempts", r->attempts);
+	sg_json_add_num(o, "attempts", r->attempts);
 	if (r->backoff != SG_DUR_UNSET)
-		cJSON_AddItemToObject(o, "backoff", dur(r->backoff));
+		sg_json_add(o, "backoff", dur(r->backoff));
 	for (size_t i = 0; i < r->codes.n; i++)
-		cJSON_AddItemToArray(codes, status_code(r->codes.v[i]));
-	cJSON_AddItemToObject(o, "codes", codes);
+		sg_json_push(codes, status_code(r->codes.v[i]));
+	sg_json_add(o, "codes", codes);
 	return o;
 }
 
-static cJSON *backend_tcp(const struct sg_backend_tcp *t, const struct sg_global *g)
+static struct sg_json *backend_tcp(const struct sg_backend_tcp *t, const struct sg_global *g)
 {
-	cJSON *o = cJSON_CreateObject();
+	struct sg_json *o = sg_json_object();
 
-	cJSON_AddItemToObject(o, "keepalives",
-			      keepalive(t->has_keepalives ? &t->keepalives : &g->keepalives));
-	cJSON_AddItemToObject(
+	sg_json_add(o, "keepalives",
+		    keepalive(t->has_keepalives ? &t->keepalives : &g->keepalives));
+	sg_json_add(
 		o, "connectTimeout",
 		dur(t->connect_timeout != SG_DUR_UNSET ? t->connect_timeout : g->connect_timeout));
 	return o;
 }
 
-static cJSON *backend_http(const struct sg_backend_http *h)
+static struct sg_json *backend_http(const struct sg_backend_http *h)
 {
-	cJSON *o = cJSON_CreateObject();
+	struct sg_json *o = sg_json_object();
 
-	cJSON_AddNullToObject(o, "version");
+	sg_json_add_null(o, "version");
 	if (h->request_timeout != SG_DUR_UNSET)
-		cJSON_AddItemToObject(o, "requestTimeout", dur(h->request_timeout));
+		sg_json_add(o, "requestTimeout", dur(h->request_timeout));
 	return o;
 }
 
 /* {"frontend": {"hTTP": ...}} and friends: one variant inside one group. */
-static cJSON *variant(const char *group, const char *name, cJSON *inner)
+static struct sg_json *variant(const char *group, const char *name, struct sg_json *inner)
 {
-	cJSON *outer = cJSON_CreateObject(), *mid = cJSON_CreateObject();
+	struct sg_json *outer = sg_json_object(), *mid = sg_json_object();
 
-	cJSON_AddItemToObject(mid, name, inner);
-	cJSON_AddItemToObject(outer, group, mid);
+	sg_json_add(mid, name, inner);
+	sg_json_add(outer, group, mid);
 	return outer;
 }
 
-static cJSON *traffic(const char *name, cJSON *inner)
+static struct sg_json *traffic(const char *name, struct sg_json *inner)
 {
-	cJSON *outer = cJSON_CreateObject(), *mid = cJSON_CreateObject();
+	struct sg_json *outer = sg_json_object(), *mid = sg_json_object();
 
-	cJSON_AddStringToObject(mid, "phase", "route");
-	cJSON_AddItemToObject(mid, name, inner);
-	cJSON_AddItemToObject(outer, "traffic", mid);
+	sg_json_add_str(mid, "phase", "route");
+	sg_json_add(mid, name, inner);
+	sg_json_add(outer, "traffic", mid);
 	return outer;
 }
 
-static cJSON *policy_body(const struct sg_policy *p, const struct sg_global *g)
+static struct sg_json *policy_body(const struct sg_policy *p, const struct sg_global *g)
 {
 	switch (p->kind) {
 	case SG_POL_FRONTEND_HTTP:
 		return variant("frontend", "hTTP", frontend_http(&p->u.fhttp));
 	case SG_POL_FRONTEND_TCP: {
-		cJSON *tcp = cJSON_CreateObject();
+		struct sg_json *tcp = sg_json_object();
 
-		cJSON_AddItemToObject(tcp, "keepalives", keepalive(&p->u.ftcp.keepalives));
+		sg_json_add(tcp, "keepalives", keepalive(&p->u.ftcp.keepalives));
 		return variant("frontend", "tCP", tcp);
 	}
 	case SG_POL_TIMEOUT:
@@ -168,62 +167,62 @@ static cJSON *policy_body(const struct sg_policy *p, const struct sg_global *g)
 	case SG_POL_BACKEND_HTTP:
 		return variant("backend", "http", backend_http(&p->u.bhttp));
 	}
-	return cJSON_CreateNull();
+	return sg_json_null();
 }
 
-static cJSON *target(const struct sg_target *t)
+static struct sg_json *target(const struct sg_target *t)
 {
-	cJSON *o = cJSON_CreateObject(), *inner = cJSON_CreateObject();
+	struct sg_json *o = sg_json_object(), *inner = sg_json_object();
 
 	switch (t->kind) {
 	case SG_TARGET_GATEWAY:
-		cJSON_AddStringToObject(inner, "gatewayName", t->name);
-		cJSON_AddStringToObject(inner, "gatewayNamespace", t->ns);
-		cJSON_AddItemToObject(inner, "listenerName", str_or_null(t->section));
-		cJSON_AddItemToObject(o, "gateway", inner);
+		sg_json_add_str(inner, "gatewayName", t->name);
+		sg_json_add_str(inner, "gatewayNamespace", t->ns);
+		sg_json_add(inner, "listenerName", str_or_null(t->section));
+		sg_json_add(o, "gateway", inner);
 		break;
 	case SG_TARGET_ROUTE:
-		cJSON_AddStringToObject(inner, "name", t->name);
-		cJSON_AddStringToObject(inner, "namespace", t->ns);
+		sg_json_add_str(inner, "name", t->name);
+		sg_json_add_str(inner, "namespace", t->ns);
 		if (t->section)
-			cJSON_AddStringToObject(inner, "ruleName", t->section);
-		cJSON_AddStringToObject(inner, "kind", "HTTPRoute");
-		cJSON_AddItemToObject(o, "route", inner);
+			sg_json_add_str(inner, "ruleName", t->section);
+		sg_json_add_str(inner, "kind", "HTTPRoute");
+		sg_json_add(o, "route", inner);
 		break;
 	case SG_TARGET_SERVICE: {
-		cJSON *svc = cJSON_CreateObject();
+		struct sg_json *svc = sg_json_object();
 		char host[512];
 
 		snprintf(host, sizeof(host), "%s.%s.svc.cluster.local", t->name, t->ns);
-		cJSON_AddStringToObject(svc, "hostname", host);
-		cJSON_AddStringToObject(svc, "namespace", t->ns);
+		sg_json_add_str(svc, "hostname", host);
+		sg_json_add_str(svc, "namespace", t->ns);
 		if (t->port)
-			cJSON_AddNumberToObject(svc, "port", t->port);
-		cJSON_AddItemToObject(inner, "service", svc);
-		cJSON_AddItemToObject(o, "backend", inner);
+			sg_json_add_num(svc, "port", t->port);
+		sg_json_add(inner, "service", svc);
+		sg_json_add(o, "backend", inner);
 		break;
 	}
 	}
 	return o;
 }
 
-static cJSON *policy(const struct sg_policy *p, const struct sg_cfg *cfg)
+static struct sg_json *policy(const struct sg_policy *p, const struct sg_cfg *cfg)
 {
-	cJSON *o = cJSON_CreateObject();
+	struct sg_json *o = sg_json_object();
 
-	cJSON_AddStringToObject(o, "key", p->key);
+	sg_json_add_str(o, "key", p->key);
 	if (p->src_kind) {
-		cJSON *name = cJSON_CreateObject();
+		struct sg_json *name = sg_json_object();
 
-		cJSON_AddStringToObject(name, "kind", p->src_kind);
-		cJSON_AddStringToObject(name, "name", p->src_name);
-		cJSON_AddStringToObject(name, "namespace", p->src_ns);
-		cJSON_AddItemToObject(o, "name", name);
+		sg_json_add_str(name, "kind", p->src_kind);
+		sg_json_add_str(name, "name", p->src_name);
+		sg_json_add_str(name, "namespace", p->src_ns);
+		sg_json_add(o, "name", name);
 	} else {
-		cJSON_AddNullToObject(o, "name");
+		sg_json_add_null(o, "name");
 	}
-	cJSON_AddItemToObject(o, "target", target(&p->target));
-	cJSON_AddItemToObject(o, "policy", policy_body(p, &cfg->global));
+	sg_json_add(o, "target", target(&p->target));
+	sg_json_add(o, "policy", policy_body(p, &cfg->global));
 	return o;
 }
 
@@ -235,10 +234,10 @@ static int policy_cmp(const void *a, const void *b)
 }
 
 /* Sorted by key, as agentgateway's store sorts them. */
-static cJSON *policies(const struct sg_cfg *cfg)
+static struct sg_json *policies(const struct sg_cfg *cfg)
 {
 	const struct sg_policy **sorted = calloc(cfg->npolicies + 1, sizeof(*sorted));
-	cJSON *arr = cJSON_CreateArray();
+	struct sg_json *arr = sg_json_array();
 
 	if (!sorted)
 		return arr;
@@ -246,249 +245,248 @@ static cJSON *policies(const struct sg_cfg *cfg)
 		sorted[i] = &cfg->policies[i];
 	qsort(sorted, cfg->npolicies, sizeof(*sorted), policy_cmp);
 	for (size_t i = 0; i < cfg->npolicies; i++)
-		cJSON_AddItemToArray(arr, policy(sorted[i], cfg));
+		sg_json_push(arr, policy(sorted[i], cfg));
 	free(sorted);
 	return arr;
 }
 
 /* ---- routes ------------------------------------------------------------- */
 
-static cJSON *kv_matches(const struct sg_kv_match *kv, size_t n)
+static struct sg_json *kv_matches(const struct sg_kv_match *kv, size_t n)
 {
-	cJSON *arr = cJSON_CreateArray();
+	struct sg_json *arr = sg_json_array();
 
 	for (size_t i = 0; i < n; i++) {
-		cJSON *o = cJSON_CreateObject(), *v = cJSON_CreateObject();
+		struct sg_json *o = sg_json_object(), *v = sg_json_object();
 
-		cJSON_AddStringToObject(o, "name", kv[i].name);
-		cJSON_AddStringToObject(v, kv[i].regex ? "regex" : "exact", kv[i].value);
-		cJSON_AddItemToObject(o, "value", v);
-		cJSON_AddItemToArray(arr, o);
+		sg_json_add_str(o, "name", kv[i].name);
+		sg_json_add_str(v, kv[i].regex ? "regex" : "exact", kv[i].value);
+		sg_json_add(o, "value", v);
+		sg_json_push(arr, o);
 	}
 	return arr;
 }
 
-static cJSON *match(const struct sg_match *m)
+static struct sg_json *match(const struct sg_match *m)
 {
 	static const char *const path_keys[] = {
 		[SG_PATH_PREFIX] = "pathPrefix",
 		[SG_PATH_EXACT] = "exact",
 		[SG_PATH_REGEX] = "regex",
 	};
-	cJSON *o = cJSON_CreateObject(), *path = cJSON_CreateObject();
+	struct sg_json *o = sg_json_object(), *path = sg_json_object();
 
 	if (m->nheaders)
-		cJSON_AddItemToObject(o, "headers", kv_matches(m->headers, m->nheaders));
-	cJSON_AddStringToObject(path, path_keys[m->path_kind], m->path);
-	cJSON_AddItemToObject(o, "path", path);
+		sg_json_add(o, "headers", kv_matches(m->headers, m->nheaders));
+	sg_json_add_str(path, path_keys[m->path_kind], m->path);
+	sg_json_add(o, "path", path);
 	if (m->method)
-		cJSON_AddStringToObject(o, "method", m->method);
+		sg_json_add_str(o, "method", m->method);
 	if (m->nquery)
-		cJSON_AddItemToObject(o, "query", kv_matches(m->query, m->nquery));
+		sg_json_add(o, "query", kv_matches(m->query, m->nquery));
 	return o;
 }
 
-static cJSON *backend_ref(const struct sg_backend_ref *br, const struct sg_cfg *cfg)
+static struct sg_json *backend_ref(const struct sg_backend_ref *br, const struct sg_cfg *cfg)
 {
-	cJSON *o = cJSON_CreateObject();
+	struct sg_json *o = sg_json_object();
 
-	cJSON_AddNumberToObject(o, "weight", br->weight);
+	sg_json_add_num(o, "weight", br->weight);
 	if (br->kind == SG_BREF_SERVICE) {
-		cJSON *svc = cJSON_CreateObject();
+		struct sg_json *svc = sg_json_object();
 		char name[512];
 
 		snprintf(name, sizeof(name), "%s/%s", br->svc->ns, br->svc->hostname);
-		cJSON_AddStringToObject(svc, "name", name);
-		cJSON_AddNumberToObject(svc, "port", br->port);
-		cJSON_AddItemToObject(o, "service", svc);
+		sg_json_add_str(svc, "name", name);
+		sg_json_add_num(svc, "port", br->port);
+		sg_json_add(o, "service", svc);
 	} else if (br->kind == SG_BREF_INVALID) {
-		cJSON_AddItemToObject(o, "invalid", cJSON_CreateObject());
+		sg_json_add(o, "invalid", sg_json_object());
 	} else {
-		cJSON_AddStringToObject(o, "host", br->host);
+		sg_json_add_str(o, "host", br->host);
 	}
 	if (br->http || br->tcp) {
-		cJSON *inl = cJSON_CreateArray(), *p;
+		struct sg_json *inl = sg_json_array(), *p;
 
 		if (br->http) {
-			p = cJSON_CreateObject();
-			cJSON_AddItemToObject(p, "http", backend_http(br->http));
-			cJSON_AddItemToArray(inl, p);
+			p = sg_json_object();
+			sg_json_add(p, "http", backend_http(br->http));
+			sg_json_push(inl, p);
 		}
 		if (br->tcp) {
-			p = cJSON_CreateObject();
-			cJSON_AddItemToObject(p, "tcp", backend_tcp(br->tcp, &cfg->global));
-			cJSON_AddItemToArray(inl, p);
+			p = sg_json_object();
+			sg_json_add(p, "tcp", backend_tcp(br->tcp, &cfg->global));
+			sg_json_push(inl, p);
 		}
-		cJSON_AddItemToObject(o, "inlinePolicies", inl);
+		sg_json_add(o, "inlinePolicies", inl);
 	}
 	return o;
 }
 
-static cJSON *backend_refs(const struct sg_brefs *brefs, const struct sg_cfg *cfg)
+static struct sg_json *backend_refs(const struct sg_brefs *brefs, const struct sg_cfg *cfg)
 {
-	cJSON *arr = cJSON_CreateArray();
+	struct sg_json *arr = sg_json_array();
 
 	for (size_t i = 0; i < brefs->n; i++)
-		cJSON_AddItemToArray(arr, backend_ref(&brefs->v[i], cfg));
+		sg_json_push(arr, backend_ref(&brefs->v[i], cfg));
 	return arr;
 }
 
-static cJSON *route(const struct sg_route *r, const struct sg_cfg *cfg)
+static struct sg_json *route(const struct sg_route *r, const struct sg_cfg *cfg)
 {
-	cJSON *o = cJSON_CreateObject(), *arr;
+	struct sg_json *o = sg_json_object(), *arr;
 
-	cJSON_AddStringToObject(o, "key", r->key);
-	cJSON_AddStringToObject(o, "name", r->name);
-	cJSON_AddStringToObject(o, "namespace", r->ns);
+	sg_json_add_str(o, "key", r->key);
+	sg_json_add_str(o, "name", r->name);
+	sg_json_add_str(o, "namespace", r->ns);
 	if (r->rule_name)
-		cJSON_AddStringToObject(o, "ruleName", r->rule_name);
+		sg_json_add_str(o, "ruleName", r->rule_name);
 	if (r->hostnames.n)
-		cJSON_AddItemToObject(o, "hostnames", strs(&r->hostnames));
-	arr = cJSON_AddArrayToObject(o, "matches");
+		sg_json_add(o, "hostnames", strs(&r->hostnames));
+	arr = sg_json_add_array(o, "matches");
 	for (size_t i = 0; i < r->nmatches; i++)
-		cJSON_AddItemToArray(arr, match(&r->matches[i]));
+		sg_json_push(arr, match(&r->matches[i]));
 	if (r->backends.n)
-		cJSON_AddItemToObject(o, "backends", backend_refs(&r->backends, cfg));
+		sg_json_add(o, "backends", backend_refs(&r->backends, cfg));
 	if (r->has_timeout || r->has_retry) {
-		cJSON *inl = cJSON_AddArrayToObject(o, "inlinePolicies"), *p;
+		struct sg_json *inl = sg_json_add_array(o, "inlinePolicies"), *p;
 
 		if (r->has_timeout) {
-			p = cJSON_CreateObject();
-			cJSON_AddItemToObject(p, "timeout", timeout(&r->timeout));
-			cJSON_AddItemToArray(inl, p);
+			p = sg_json_object();
+			sg_json_add(p, "timeout", timeout(&r->timeout));
+			sg_json_push(inl, p);
 		}
 		if (r->has_retry) {
-			p = cJSON_CreateObject();
-			cJSON_AddItemToObject(p, "retry", retry(&r->retry));
-			cJSON_AddItemToArray(inl, p);
+			p = sg_json_object();
+			sg_json_add(p, "retry", retry(&r->retry));
+			sg_json_push(inl, p);
 		}
 	}
 	return o;
 }
 
-static cJSON *tcp_route(const struct sg_tcp_route *r, const struct sg_cfg *cfg)
+static struct sg_json *tcp_route(const struct sg_tcp_route *r, const struct sg_cfg *cfg)
 {
-	cJSON *o = cJSON_CreateObject();
+	struct sg_json *o = sg_json_object();
 
-	cJSON_AddStringToObject(o, "key", r->key);
-	cJSON_AddStringToObject(o, "name", r->name);
-	cJSON_AddStringToObject(o, "namespace", r->ns);
+	sg_json_add_str(o, "key", r->key);
+	sg_json_add_str(o, "name", r->name);
+	sg_json_add_str(o, "namespace", r->ns);
 	if (r->backends.n)
-		cJSON_AddItemToObject(o, "backends", backend_refs(&r->backends, cfg));
+		sg_json_add(o, "backends", backend_refs(&r->backends, cfg));
 	return o;
 }
 
-static cJSON *listener(const struct sg_listener *l, const struct sg_cfg *cfg)
+static struct sg_json *listener(const struct sg_listener *l, const struct sg_cfg *cfg)
 {
-	cJSON *o = cJSON_CreateObject(), *routes, *tcp;
+	struct sg_json *o = sg_json_object(), *routes, *tcp;
 
-	cJSON_AddStringToObject(o, "key", l->key);
-	cJSON_AddStringToObject(o, "gatewayName", l->gw_name);
-	cJSON_AddStringToObject(o, "gatewayNamespace", l->gw_ns);
-	cJSON_AddStringToObject(o, "listenerName", l->name);
-	cJSON_AddStringToObject(o, "hostname", l->hostname);
-	cJSON_AddStringToObject(o, "protocol", l->proto == SG_PROTO_TCP ? "TCP" : "HTTP");
-	routes = cJSON_AddObjectToObject(o, "routes");
+	sg_json_add_str(o, "key", l->key);
+	sg_json_add_str(o, "gatewayName", l->gw_name);
+	sg_json_add_str(o, "gatewayNamespace", l->gw_ns);
+	sg_json_add_str(o, "listenerName", l->name);
+	sg_json_add_str(o, "hostname", l->hostname);
+	sg_json_add_str(o, "protocol", l->proto == SG_PROTO_TCP ? "TCP" : "HTTP");
+	routes = sg_json_add_object(o, "routes");
 	for (size_t i = 0; i < l->nroutes; i++)
-		cJSON_AddItemToObject(routes, l->routes[i].key, route(&l->routes[i], cfg));
-	tcp = cJSON_AddObjectToObject(o, "tcpRoutes");
+		sg_json_add(routes, l->routes[i].key, route(&l->routes[i], cfg));
+	tcp = sg_json_add_object(o, "tcpRoutes");
 	for (size_t i = 0; i < l->ntcp_routes; i++)
-		cJSON_AddItemToObject(tcp, l->tcp_routes[i].key, tcp_route(&l->tcp_routes[i], cfg));
+		sg_json_add(tcp, l->tcp_routes[i].key, tcp_route(&l->tcp_routes[i], cfg));
 	return o;
 }
 
-static cJSON *binds(const struct sg_cfg *cfg)
+static struct sg_json *binds(const struct sg_cfg *cfg)
 {
-	cJSON *arr = cJSON_CreateArray();
+	struct sg_json *arr = sg_json_array();
 
 	for (size_t i = 0; i < cfg->nbinds; i++) {
 		const struct sg_bind *b = &cfg->binds[i];
-		cJSON *o = cJSON_CreateObject(), *ls;
+		struct sg_json *o = sg_json_object(), *ls;
 		char addr[32];
 
 		snprintf(addr, sizeof(addr), "0.0.0.0:%u", b->port);
-		cJSON_AddStringToObject(o, "key", b->key);
-		cJSON_AddStringToObject(o, "address", addr);
-		cJSON_AddStringToObject(o, "protocol", b->proto == SG_PROTO_TCP ? "tcp" : "http");
-		ls = cJSON_AddObjectToObject(o, "listeners");
+		sg_json_add_str(o, "key", b->key);
+		sg_json_add_str(o, "address", addr);
+		sg_json_add_str(o, "protocol", b->proto == SG_PROTO_TCP ? "tcp" : "http");
+		ls = sg_json_add_object(o, "listeners");
 		for (size_t j = 0; j < b->nlisteners; j++)
-			cJSON_AddItemToObject(ls, b->listeners[j].key,
-					      listener(&b->listeners[j], cfg));
-		cJSON_AddItemToArray(arr, o);
+			sg_json_add(ls, b->listeners[j].key, listener(&b->listeners[j], cfg));
+		sg_json_push(arr, o);
 	}
 	return arr;
 }
 
 /* ---- services, global config -------------------------------------------- */
 
-static cJSON *service(const struct sg_service *s)
+static struct sg_json *service(const struct sg_service *s)
 {
-	cJSON *o = cJSON_CreateObject(), *ports, *vips = cJSON_CreateArray(), *eps;
+	struct sg_json *o = sg_json_object(), *ports, *vips = sg_json_array(), *eps;
 
-	cJSON_AddStringToObject(o, "name", s->name);
-	cJSON_AddStringToObject(o, "namespace", s->ns);
-	cJSON_AddStringToObject(o, "hostname", s->hostname);
+	sg_json_add_str(o, "name", s->name);
+	sg_json_add_str(o, "namespace", s->ns);
+	sg_json_add_str(o, "hostname", s->hostname);
 	if (s->cluster_ip)
-		cJSON_AddItemToArray(vips, cJSON_CreateString(s->cluster_ip));
-	cJSON_AddItemToObject(o, "vips", vips);
-	ports = cJSON_AddObjectToObject(o, "ports");
+		sg_json_push(vips, sg_json_string(s->cluster_ip));
+	sg_json_add(o, "vips", vips);
+	ports = sg_json_add_object(o, "ports");
 	for (size_t i = 0; i < s->nports; i++) {
 		char key[8];
 
 		snprintf(key, sizeof(key), "%u", s->ports[i].port);
-		cJSON_AddNumberToObject(ports, key, s->ports[i].target_port);
+		sg_json_add_num(ports, key, s->ports[i].target_port);
 	}
 	if (s->external_name)
-		cJSON_AddStringToObject(o, "externalName", s->external_name);
-	eps = cJSON_AddArrayToObject(o, "endpoints");
+		sg_json_add_str(o, "externalName", s->external_name);
+	eps = sg_json_add_array(o, "endpoints");
 	for (size_t i = 0; i < s->nslice_eps; i++) {
-		cJSON *ep = cJSON_CreateObject();
+		struct sg_json *ep = sg_json_object();
 
-		cJSON_AddStringToObject(ep, "address", s->slice_eps[i].addr);
-		cJSON_AddNumberToObject(ep, "port", s->slice_eps[i].port);
-		cJSON_AddItemToArray(eps, ep);
+		sg_json_add_str(ep, "address", s->slice_eps[i].addr);
+		sg_json_add_num(ep, "port", s->slice_eps[i].port);
+		sg_json_push(eps, ep);
 	}
 	return o;
 }
 
-static cJSON *global(const struct sg_global *g)
+static struct sg_json *global(const struct sg_global *g)
 {
-	cJSON *o = cJSON_CreateObject(), *be;
+	struct sg_json *o = sg_json_object(), *be;
 
-	cJSON_AddStringToObject(o, "adminAddr", g->admin_addr);
-	cJSON_AddStringToObject(o, "statsAddr", g->stats_addr);
-	cJSON_AddStringToObject(o, "readinessAddr", g->readiness_addr);
-	cJSON_AddItemToObject(o, "connectionTerminationDeadline", dur(g->drain_timeout));
-	be = cJSON_AddObjectToObject(o, "backend");
-	cJSON_AddItemToObject(be, "keepalives", keepalive(&g->keepalives));
-	cJSON_AddItemToObject(be, "connectTimeout", dur(g->connect_timeout));
-	cJSON_AddItemToObject(be, "poolIdleTimeout", dur(g->pool_idle_timeout));
-	cJSON_AddItemToObject(be, "poolMaxSize", opt_int(g->pool_max_size));
+	sg_json_add_str(o, "adminAddr", g->admin_addr);
+	sg_json_add_str(o, "statsAddr", g->stats_addr);
+	sg_json_add_str(o, "readinessAddr", g->readiness_addr);
+	sg_json_add(o, "connectionTerminationDeadline", dur(g->drain_timeout));
+	be = sg_json_add_object(o, "backend");
+	sg_json_add(be, "keepalives", keepalive(&g->keepalives));
+	sg_json_add(be, "connectTimeout", dur(g->connect_timeout));
+	sg_json_add(be, "poolIdleTimeout", dur(g->pool_idle_timeout));
+	sg_json_add(be, "poolMaxSize", opt_int(g->pool_max_size));
 	return o;
 }
 
 /* Standalone host backends, listed once each as agentgateway lists its
  * opaque backends. */
-static void host_backends(const struct sg_brefs *brefs, const char *route_key, cJSON *arr)
+static void host_backends(const struct sg_brefs *brefs, const char *route_key, struct sg_json *arr)
 {
 	for (size_t i = 0; i < brefs->n; i++) {
-		cJSON *o, *inner;
+		struct sg_json *o, *inner;
 		char name[512];
 
 		if (brefs->v[i].kind != SG_BREF_HOST)
 			continue;
-		o = cJSON_CreateObject();
-		inner = cJSON_AddObjectToObject(o, "host");
+		o = sg_json_object();
+		inner = sg_json_add_object(o, "host");
 		snprintf(name, sizeof(name), "%s/backend%zu", route_key, i);
-		cJSON_AddStringToObject(inner, "name", name);
-		cJSON_AddStringToObject(inner, "target", brefs->v[i].host);
-		cJSON_AddItemToArray(arr, o);
+		sg_json_add_str(inner, "name", name);
+		sg_json_add_str(inner, "target", brefs->v[i].host);
+		sg_json_push(arr, o);
 	}
 }
 
-static cJSON *backends(const struct sg_cfg *cfg)
+static struct sg_json *backends(const struct sg_cfg *cfg)
 {
-	cJSON *arr = cJSON_CreateArray();
+	struct sg_json *arr = sg_json_array();
 
 	for (size_t b = 0; b < cfg->nbinds; b++) {
 		for (size_t i = 0; i < cfg->binds[b].nlisteners; i++) {
@@ -504,119 +502,37 @@ static cJSON *backends(const struct sg_cfg *cfg)
 	return arr;
 }
 
-static cJSON *dump_json(const struct sg_cfg *cfg)
+static struct sg_json *dump_json(const struct sg_cfg *cfg)
 {
-	cJSON *root = cJSON_CreateObject(), *svcs;
+	struct sg_json *root = sg_json_object(), *svcs;
 
-	cJSON_AddItemToObject(root, "binds", binds(cfg));
-	cJSON_AddItemToObject(root, "policies", policies(cfg));
-	cJSON_AddItemToObject(root, "backends", backends(cfg));
-	svcs = cJSON_AddArrayToObject(root, "services");
+	sg_json_add(root, "binds", binds(cfg));
+	sg_json_add(root, "policies", policies(cfg));
+	sg_json_add(root, "backends", backends(cfg));
+	svcs = sg_json_add_array(root, "services");
 	for (size_t i = 0; i < cfg->nservices; i++)
-		cJSON_AddItemToArray(svcs, service(&cfg->services[i]));
-	cJSON_AddArrayToObject(root, "workloads");
-	cJSON_AddItemToObject(root, "config", global(&cfg->global));
+		sg_json_push(svcs, service(&cfg->services[i]));
+	sg_json_add_array(root, "workloads");
+	sg_json_add(root, "config", global(&cfg->global));
 	return root;
 }
 
-/* serde_json's pretty layout, which agentgateway prints: two-space indent,
- * one item per line, "key": value, empty containers as [] and {}. cJSON's
- * own pretty printer differs (tabs, "[{" on one line), so only leaves are
- * printed by cJSON, which gets escaping and number format right. */
-struct out {
-	char *buf;
-	size_t len, cap;
-	bool failed;
-};
-
-static void put(struct out *o, const char *s, size_t n)
-{
-	if (o->failed)
-		return;
-	if (o->len + n + 1 > o->cap) {
-		size_t ncap = o->cap ? o->cap * 2 : 4096;
-		char *grown;
-
-		while (ncap < o->len + n + 1)
-			ncap *= 2;
-		grown = realloc(o->buf, ncap);
-		if (!grown) {
-			o->failed = true;
-			return;
-		}
-		o->buf = grown;
-		o->cap = ncap;
-	}
-	memcpy(o->buf + o->len, s, n);
-	o->len += n;
-	o->buf[o->len] = '\0';
-}
-
-static void puts_(struct out *o, const char *s)
-{
-	put(o, s, strlen(s));
-}
-
-static void indent(struct out *o, int depth)
-{
-	for (int i = 0; i < depth; i++)
-		put(o, "  ", 2);
-}
-
-static void leaf(struct out *o, const cJSON *item)
-{
-	char *s = cJSON_PrintUnformatted(item);
-
-	if (!s) {
-		o->failed = true;
-		return;
-	}
-	puts_(o, s);
-	cJSON_free(s);
-}
-
-static void render(struct out *o, const cJSON *item, int depth)
-{
-	bool obj = cJSON_IsObject(item);
-
-	if (!obj && !cJSON_IsArray(item)) {
-		leaf(o, item);
-		return;
-	}
-	if (!item->child) {
-		puts_(o, obj ? "{}" : "[]");
-		return;
-	}
-	puts_(o, obj ? "{\n" : "[\n");
-	for (const cJSON *c = item->child; c; c = c->next) {
-		indent(o, depth + 1);
-		if (obj) {
-			cJSON *key = cJSON_CreateString(c->string);
-
-			leaf(o, key);
-			cJSON_Delete(key);
-			puts_(o, ": ");
-		}
-		render(o, c, depth + 1);
-		puts_(o, c->next ? ",\n" : "\n");
-	}
-	indent(o, depth);
-	puts_(o, obj ? "}" : "]");
-}
-
+/* serde_json's pretty layout, which agentgateway prints, and a newline. */
 char *sg_dump_config(const struct sg_cfg *cfg)
 {
-	cJSON *root = dump_json(cfg);
-	struct out o = { 0 };
+	struct sg_json *root = dump_json(cfg);
+	char *json = sg_json_print(root, SG_JSON_INDENT), *grown;
+	size_t len;
 
-	if (!root)
+	sg_json_free(root);
+	if (!json)
 		return NULL;
-	render(&o, root, 0);
-	puts_(&o, "\n");
-	cJSON_Delete(root);
-	if (o.failed) {
-		free(o.buf);
+	len = strlen(json);
+	grown = realloc(json, len + 2);
+	if (!grown) {
+		free(json);
 		return NULL;
 	}
-	return o.buf;
+	memcpy(grown + len, "\n", 2);
+	return grown;
 }

@@ -3,109 +3,109 @@
  * in its struct sg_res_status (and, for Gateways, its listeners). */
 #include "admin/get.h"
 
-#include <cJSON.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "config/node.h"
+#include "user/json.h"
 
 #define CONTROLLER "splicegate.dev/gateway-controller"
 
 /* A plain scalar as YAML's core schema reads it: integers and booleans
  * keep their type, null stays null, everything else is a string. */
-static cJSON *scalar_json(const struct sg_node *n)
+static struct sg_json *scalar_json(const struct sg_node *n)
 {
 	const char *s = n->str;
 	char *end;
 
 	if (!n->plain)
-		return cJSON_CreateString(s);
+		return sg_json_string(s);
 	if (sg_node_is_null(n))
-		return cJSON_CreateNull();
+		return sg_json_null();
 	if (!strcmp(s, "true") || !strcmp(s, "false"))
-		return cJSON_CreateBool(!strcmp(s, "true"));
+		return sg_json_bool(!strcmp(s, "true"));
 	if ((s[0] >= '0' && s[0] <= '9') || (s[0] == '-' && s[1] >= '0' && s[1] <= '9')) {
 		long long v = strtoll(s, &end, 10);
 
 		if (*end == '\0' && (s[0] != '0' || s[1] == '\0'))
-			return cJSON_CreateNumber((double)v);
+			return sg_json_number((double)v);
 	}
-	return cJSON_CreateString(s);
+	return sg_json_string(s);
 }
 
-static cJSON *node_json(const struct sg_node *n)
+static struct sg_json *node_json(const struct sg_node *n)
 {
-	cJSON *o;
+	struct sg_json *o;
 
 	switch (n->kind) {
 	case SG_NODE_SCALAR:
 		return scalar_json(n);
 	case SG_NODE_SEQ:
-		o = cJSON_CreateArray();
+		o = sg_json_array();
 		for (size_t i = 0; i < n->n; i++)
-			cJSON_AddItemToArray(o, node_json(n->items[i]));
+			sg_json_push(o, node_json(n->items[i]));
 		return o;
 	case SG_NODE_MAP:
 		break;
 	}
-	o = cJSON_CreateObject();
+	o = sg_json_object();
 	for (size_t i = 0; i < sg_map_len(n); i++) {
 		const char *key = sg_map_key(n, i)->str;
 
-		cJSON_DeleteItemFromObjectCaseSensitive(o, key);
-		cJSON_AddItemToObject(o, key, node_json(sg_map_val(n, i)));
+		sg_json_remove(o, key);
+		sg_json_add(o, key, node_json(sg_map_val(n, i)));
 	}
 	return o;
 }
 
-static cJSON *condition(const struct sg_condition *cd)
+static struct sg_json *condition(const struct sg_condition *cd)
 {
-	cJSON *o = cJSON_CreateObject();
+	struct sg_json *o = sg_json_object();
 
-	cJSON_AddStringToObject(o, "type", cd->type);
-	cJSON_AddStringToObject(o, "status", cd->status ? "True" : "False");
-	cJSON_AddStringToObject(o, "reason", cd->reason);
-	cJSON_AddStringToObject(o, "message", cd->message ? cd->message : "");
+	sg_json_add_str(o, "type", cd->type);
+	sg_json_add_str(o, "status", cd->status ? "True" : "False");
+	sg_json_add_str(o, "reason", cd->reason);
+	sg_json_add_str(o, "message", cd->message ? cd->message : "");
 	return o;
 }
 
-static void add_condition(cJSON *arr, const char *type, bool ok, const char *reason,
+static void add_condition(struct sg_json *arr, const char *type, bool ok, const char *reason,
 			  const char *message)
 {
 	struct sg_condition cd = { type, ok, reason, message };
 
-	cJSON_AddItemToArray(arr, condition(&cd));
+	sg_json_push(arr, condition(&cd));
 }
 
-static cJSON *ref(const char *group, const struct sg_parent_status *ps)
+static struct sg_json *ref(const char *group, const struct sg_parent_status *ps)
 {
-	cJSON *o = cJSON_CreateObject();
+	struct sg_json *o = sg_json_object();
 
-	cJSON_AddStringToObject(o, "group", group);
-	cJSON_AddStringToObject(o, "kind", ps->kind);
-	cJSON_AddStringToObject(o, "namespace", ps->ns);
-	cJSON_AddStringToObject(o, "name", ps->name);
+	sg_json_add_str(o, "group", group);
+	sg_json_add_str(o, "kind", ps->kind);
+	sg_json_add_str(o, "namespace", ps->ns);
+	sg_json_add_str(o, "name", ps->name);
 	if (ps->section)
-		cJSON_AddStringToObject(o, "sectionName", ps->section);
+		sg_json_add_str(o, "sectionName", ps->section);
 	if (ps->port)
-		cJSON_AddNumberToObject(o, "port", ps->port);
+		sg_json_add_num(o, "port", ps->port);
 	return o;
 }
 
-static cJSON *route_status(const struct sg_res_status *st)
+static struct sg_json *route_status(const struct sg_res_status *st)
 {
-	cJSON *o = cJSON_CreateObject(), *parents = cJSON_AddArrayToObject(o, "parents");
+	struct sg_json *o = sg_json_object(), *parents = sg_json_add_array(o, "parents");
 
 	for (size_t i = 0; i < st->nparents; i++) {
 		const struct sg_parent_status *ps = &st->parents[i];
-		cJSON *p = cJSON_CreateObject(), *conds;
+		struct sg_json *p = sg_json_object(), *conds;
 
-		cJSON_AddItemToObject(p, "parentRef", ref("gateway.networking.k8s.io", ps));
-		cJSON_AddStringToObject(p, "controllerName", CONTROLLER);
-		conds = cJSON_AddArrayToObject(p, "conditions");
-		cJSON_AddItemToArray(conds, condition(&ps->accepted));
-		cJSON_AddItemToArray(conds, condition(&ps->resolved));
-		cJSON_AddItemToArray(parents, p);
+		sg_json_add(p, "parentRef", ref("gateway.networking.k8s.io", ps));
+		sg_json_add_str(p, "controllerName", CONTROLLER);
+		conds = sg_json_add_array(p, "conditions");
+		sg_json_push(conds, condition(&ps->accepted));
+		sg_json_push(conds, condition(&ps->resolved));
+		sg_json_push(parents, p);
 	}
 	return o;
 }
@@ -115,42 +115,40 @@ static const char *target_group(const char *kind)
 	return !strcmp(kind, "Service") ? "" : "gateway.networking.k8s.io";
 }
 
-static cJSON *policy_status(const struct sg_res_status *st)
+static struct sg_json *policy_status(const struct sg_res_status *st)
 {
-	cJSON *o = cJSON_CreateObject(), *ancestors = cJSON_AddArrayToObject(o, "ancestors");
+	struct sg_json *o = sg_json_object(), *ancestors = sg_json_add_array(o, "ancestors");
 
 	for (size_t i = 0; i < st->nparents; i++) {
 		const struct sg_parent_status *ps = &st->parents[i];
-		cJSON *p = cJSON_CreateObject();
+		struct sg_json *p = sg_json_object();
 
-		cJSON_AddItemToObject(p, "ancestorRef", ref(target_group(ps->kind), ps));
-		cJSON_AddStringToObject(p, "controllerName", CONTROLLER);
-		cJSON_AddItemToArray(cJSON_AddArrayToObject(p, "conditions"),
-				     condition(&ps->accepted));
-		cJSON_AddItemToArray(ancestors, p);
+		sg_json_add(p, "ancestorRef", ref(target_group(ps->kind), ps));
+		sg_json_add_str(p, "controllerName", CONTROLLER);
+		sg_json_push(sg_json_add_array(p, "conditions"), condition(&ps->accepted));
+		sg_json_push(ancestors, p);
 	}
 	return o;
 }
 
-static cJSON *listener_status(const struct sg_listener *l)
+static struct sg_json *listener_status(const struct sg_listener *l)
 {
-	cJSON *o = cJSON_CreateObject(), *kinds, *conds;
+	struct sg_json *o = sg_json_object(), *kinds, *conds;
 
-	cJSON_AddStringToObject(o, "name", l->name);
-	kinds = cJSON_AddArrayToObject(o, "supportedKinds");
+	sg_json_add_str(o, "name", l->name);
+	kinds = sg_json_add_array(o, "supportedKinds");
 	for (unsigned k = SG_KIND_HTTPROUTE; k <= SG_KIND_TCPROUTE; k <<= 1) {
-		cJSON *gk;
+		struct sg_json *gk;
 
 		if (!(l->kinds & k))
 			continue;
-		gk = cJSON_CreateObject();
-		cJSON_AddStringToObject(gk, "group", "gateway.networking.k8s.io");
-		cJSON_AddStringToObject(gk, "kind",
-					k == SG_KIND_HTTPROUTE ? "HTTPRoute" : "TCPRoute");
-		cJSON_AddItemToArray(kinds, gk);
+		gk = sg_json_object();
+		sg_json_add_str(gk, "group", "gateway.networking.k8s.io");
+		sg_json_add_str(gk, "kind", k == SG_KIND_HTTPROUTE ? "HTTPRoute" : "TCPRoute");
+		sg_json_push(kinds, gk);
 	}
-	cJSON_AddNumberToObject(o, "attachedRoutes", l->attached_routes);
-	conds = cJSON_AddArrayToObject(o, "conditions");
+	sg_json_add_num(o, "attachedRoutes", l->attached_routes);
+	conds = sg_json_add_array(o, "conditions");
 	add_condition(conds, "Accepted", true, "Accepted", "listener accepted");
 	add_condition(conds, "Programmed", true, "Programmed", "listening");
 	if (l->invalid_kinds)
@@ -163,50 +161,50 @@ static cJSON *listener_status(const struct sg_listener *l)
 	return o;
 }
 
-static cJSON *gateway_status(const struct sg_cfg *cfg, const struct sg_res_id *id)
+static struct sg_json *gateway_status(const struct sg_cfg *cfg, const struct sg_res_id *id)
 {
-	cJSON *o = cJSON_CreateObject(), *conds, *ls;
+	struct sg_json *o = sg_json_object(), *conds, *ls;
 
-	conds = cJSON_AddArrayToObject(o, "conditions");
+	conds = sg_json_add_array(o, "conditions");
 	add_condition(conds, "Accepted", true, "Accepted", "gateway accepted");
 	add_condition(conds, "Programmed", true, "Programmed", "listening on the host");
-	ls = cJSON_AddArrayToObject(o, "listeners");
+	ls = sg_json_add_array(o, "listeners");
 	for (size_t b = 0; b < cfg->nbinds; b++)
 		for (size_t i = 0; i < cfg->binds[b].nlisteners; i++) {
 			const struct sg_listener *l = &cfg->binds[b].listeners[i];
 
 			if (l->gw_ns && !strcmp(l->gw_ns, id->ns) && !strcmp(l->gw_name, id->name))
-				cJSON_AddItemToArray(ls, listener_status(l));
+				sg_json_push(ls, listener_status(l));
 		}
 	return o;
 }
 
-static cJSON *resource(const struct sg_cfg *cfg, const struct sg_res_id *id)
+static struct sg_json *resource(const struct sg_cfg *cfg, const struct sg_res_id *id)
 {
-	cJSON *o = node_json(id->doc), *meta;
+	struct sg_json *o = node_json(id->doc), *meta;
 
-	meta = cJSON_GetObjectItemCaseSensitive(o, "metadata");
-	if (cJSON_IsObject(meta) && strcmp(id->kind, "Namespace") != 0 &&
-	    !cJSON_GetObjectItemCaseSensitive(meta, "namespace"))
-		cJSON_AddStringToObject(meta, "namespace", id->ns);
-	cJSON_DeleteItemFromObjectCaseSensitive(o, "status");
+	meta = sg_json_get(o, "metadata");
+	if (sg_json_type(meta) == SG_JSON_OBJECT && strcmp(id->kind, "Namespace") != 0 &&
+	    !sg_json_get(meta, "namespace"))
+		sg_json_add_str(meta, "namespace", id->ns);
+	sg_json_remove(o, "status");
 	if (!strcmp(id->kind, "Gateway"))
-		cJSON_AddItemToObject(o, "status", gateway_status(cfg, id));
+		sg_json_add(o, "status", gateway_status(cfg, id));
 	else if ((!strcmp(id->kind, "HTTPRoute") || !strcmp(id->kind, "TCPRoute")) && id->status)
-		cJSON_AddItemToObject(o, "status", route_status(id->status));
+		sg_json_add(o, "status", route_status(id->status));
 	else if (!strcmp(id->kind, "AgentgatewayPolicy") && id->status)
-		cJSON_AddItemToObject(o, "status", policy_status(id->status));
+		sg_json_add(o, "status", policy_status(id->status));
 	return o;
 }
 
 char *sg_get_resources(const struct sg_cfg *cfg, const char *kind, const char *name, const char *ns)
 {
-	cJSON *list = cJSON_CreateObject(), *items;
+	struct sg_json *list = sg_json_object(), *items;
 	char *out;
 
-	cJSON_AddStringToObject(list, "apiVersion", "v1");
-	items = cJSON_AddArrayToObject(list, "items");
-	cJSON_AddStringToObject(list, "kind", "List");
+	sg_json_add_str(list, "apiVersion", "v1");
+	items = sg_json_add_array(list, "items");
+	sg_json_add_str(list, "kind", "List");
 	for (size_t i = 0; i < cfg->nresources; i++) {
 		const struct sg_res_id *id = &cfg->resources[i];
 
@@ -215,9 +213,9 @@ char *sg_get_resources(const struct sg_cfg *cfg, const char *kind, const char *n
 			continue;
 		if (ns && strcmp(id->kind, "Namespace") != 0 && strcmp(id->ns, ns) != 0)
 			continue;
-		cJSON_AddItemToArray(items, resource(cfg, id));
+		sg_json_push(items, resource(cfg, id));
 	}
-	out = cJSON_Print(list);
-	cJSON_Delete(list);
+	out = sg_json_print(list, SG_JSON_TABS);
+	sg_json_free(list);
 	return out;
 }

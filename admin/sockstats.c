@@ -1,73 +1,73 @@
-/* GET /stats: one batch lookup over the state map, rendered with cJSON. */
+/* GET /stats: one batch lookup over the state map, rendered as JSON. */
 #include "admin/sockstats.h"
 
 #include <stdlib.h>
 
-#include <cjson/cJSON.h>
+#include "user/json.h"
 
 /* Enough for every socket the map can hold. */
 #define SOCKSTATS_MAX SG_MAX_SOCKS
 
-static cJSON *socket_json(const struct sg_splice_sock *k)
+static struct sg_json *socket_json(const struct sg_splice_sock *k)
 {
-	cJSON *o = cJSON_CreateObject();
+	struct sg_json *o = sg_json_object();
 
 	if (!o)
 		return NULL;
-	cJSON_AddNumberToObject(o, "cookie", (double)k->cookie);
-	cJSON_AddNumberToObject(o, "bytes", (double)k->bytes);
-	cJSON_AddNumberToObject(o, "redirected", (double)k->redirected);
-	cJSON_AddNumberToObject(o, "passed", (double)k->passed);
-	cJSON_AddNumberToObject(o, "idleMs", (double)(k->idle_ns / 1000000u));
-	cJSON_AddBoolToObject(o, "passing", k->passing);
+	sg_json_add_num(o, "cookie", (double)k->cookie);
+	sg_json_add_num(o, "bytes", (double)k->bytes);
+	sg_json_add_num(o, "redirected", (double)k->redirected);
+	sg_json_add_num(o, "passed", (double)k->passed);
+	sg_json_add_num(o, "idleMs", (double)(k->idle_ns / 1000000u));
+	sg_json_add_bool(o, "passing", k->passing);
 	if (k->corrupt)
-		cJSON_AddBoolToObject(o, "corrupt", true);
+		sg_json_add_bool(o, "corrupt", true);
 	return o;
 }
 
-static cJSON *verdicts_json(struct sg_splice *s)
+static struct sg_json *verdicts_json(struct sg_splice *s)
 {
 	struct sg_splice_counters c;
-	cJSON *o = cJSON_CreateObject();
+	struct sg_json *o = sg_json_object();
 
 	if (!o || sg_splice_counters(s, &c))
 		return o;
 	for (unsigned v = 0; v < SG_V_MAX; v++) {
-		cJSON *e = cJSON_AddObjectToObject(o, sg_splice_verdict_name(v));
+		struct sg_json *e = sg_json_add_object(o, sg_splice_verdict_name(v));
 
 		if (!e)
 			break;
-		cJSON_AddNumberToObject(e, "skbs", (double)c.skbs[v]);
-		cJSON_AddNumberToObject(e, "bytes", (double)c.bytes[v]);
+		sg_json_add_num(e, "skbs", (double)c.skbs[v]);
+		sg_json_add_num(e, "bytes", (double)c.bytes[v]);
 	}
 	return o;
 }
 
 char *sg_sockstats_json(struct sg_splice *s, const char *engine)
 {
-	cJSON *doc = cJSON_CreateObject(), *arr;
+	struct sg_json *doc = sg_json_object(), *arr;
 	struct sg_splice_sock *socks = NULL;
 	ssize_t n = 0;
 	char *out;
 
 	if (!doc)
 		return NULL;
-	cJSON_AddStringToObject(doc, "engine", engine);
-	cJSON_AddStringToObject(doc, "bpf", s ? sg_splice_describe(s) : "not in use");
+	sg_json_add_str(doc, "engine", engine);
+	sg_json_add_str(doc, "bpf", s ? sg_splice_describe(s) : "not in use");
 	if (s) {
 		socks = malloc(SOCKSTATS_MAX * sizeof(*socks));
 		n = socks ? sg_splice_stats(s, socks, SOCKSTATS_MAX) : -1;
 		if (n < 0)
 			n = 0;
 	}
-	cJSON_AddNumberToObject(doc, "splicedSockets", (double)n);
-	arr = cJSON_AddArrayToObject(doc, "sockets");
+	sg_json_add_num(doc, "splicedSockets", (double)n);
+	arr = sg_json_add_array(doc, "sockets");
 	for (ssize_t i = 0; arr && i < n; i++)
-		cJSON_AddItemToArray(arr, socket_json(&socks[i]));
+		sg_json_push(arr, socket_json(&socks[i]));
 	free(socks);
 	if (s)
-		cJSON_AddItemToObject(doc, "verdicts", verdicts_json(s));
-	out = cJSON_Print(doc);
-	cJSON_Delete(doc);
+		sg_json_add(doc, "verdicts", verdicts_json(s));
+	out = sg_json_print(doc, SG_JSON_TABS);
+	sg_json_free(doc);
 	return out;
 }

@@ -1,5 +1,7 @@
 /* Loading: files and directories -> YAML documents -> one struct sg_cfg,
- * then the policy resolver. Also the pieces both dialects share. */
+ * then the regexes and the policy resolver. Only orchestrates: the
+ * dialects (k8s.c, standalone.c) fill a struct sg_draft through the shared
+ * field tables (fields.c), never calling back here. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -10,186 +12,12 @@
 #include <unistd.h>
 
 #include "config/build.h"
+#include "config/draft.h"
+#include "config/fields.h"
+#include "config/k8s.h"
 #include "config/regex.h"
 #include "config/resolve.h"
-
-/* ---- defaults (DESIGN §2, §3) ----------------------------------------- */
-
-void sg_keepalive_defaults(struct sg_keepalive *k)
-{
-	k->enabled = true;
-	k->time = SG_DUR_S(180);
-	k->interval = SG_DUR_S(180);
-	k->retries = 9;
-}
-
-void sg_frontend_http_defaults(struct sg_frontend_http *h)
-{
-	h->max_buffer_size = 2097152;
-	h->http1_max_headers = SG_UNSET;
-	h->http1_idle_timeout = SG_DUR_S(600);
-	h->http2_window_size = SG_UNSET;
-	h->http2_connection_window_size = SG_UNSET;
-	h->http2_frame_size = SG_UNSET;
-	h->http2_keepalive_interval = SG_DUR_UNSET;
-	h->http2_keepalive_timeout = SG_DUR_UNSET;
-	h->max_connection_duration = SG_DUR_UNSET;
-}
-
-void sg_global_defaults(struct sg_global *g)
-{
-	g->admin_addr = "127.0.0.1:15000";
-	g->stats_addr = "0.0.0.0:15020";
-	g->readiness_addr = "0.0.0.0:15021";
-	g->connect_timeout = SG_DUR_S(10);
-	g->pool_idle_timeout = SG_DUR_S(90);
-	g->pool_max_size = SG_UNSET;
-	g->drain_timeout = SG_DUR_S(10);
-	sg_keepalive_defaults(&g->keepalives);
-}
-
-/* ---- shared field parsers ---------------------------------------------- */
-
-int sg_f_keepalive(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
-{
-	static const struct sg_field fields[] = {
-		{ "enabled", sg_f_bool, offsetof(struct sg_keepalive, enabled) },
-		{ "time", sg_f_dur, offsetof(struct sg_keepalive, time) },
-		{ "interval", sg_f_dur, offsetof(struct sg_keepalive, interval) },
-		{ "retries", sg_f_u32, offsetof(struct sg_keepalive, retries) },
-		{ 0 },
-	};
-	/* `keepalives: {}` means "on, with the defaults". */
-	sg_keepalive_defaults(dst);
-	if (sg_node_is_null(n))
-		return 0;
-	return sg_parse_fields(c, n, fields, dst, path);
-}
-
-int sg_f_frontend_http(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
-{
-	static const struct sg_field fields[] = {
-#define F(key, fn, member) { key, fn, offsetof(struct sg_frontend_http, member) }
-		F("maxBufferSize", sg_f_i64, max_buffer_size),
-		F("http1MaxHeaders", sg_f_i64, http1_max_headers),
-		F("http1IdleTimeout", sg_f_dur, http1_idle_timeout),
-		F("http2WindowSize", sg_f_i64, http2_window_size),
-		F("http2ConnectionWindowSize", sg_f_i64, http2_connection_window_size),
-		F("http2FrameSize", sg_f_i64, http2_frame_size),
-		F("http2KeepaliveInterval", sg_f_dur, http2_keepalive_interval),
-		F("http2KeepaliveTimeout", sg_f_dur, http2_keepalive_timeout),
-		F("maxConnectionDuration", sg_f_dur, max_connection_duration),
-#undef F
-		{ 0 },
-	};
-	sg_frontend_http_defaults(dst);
-	return sg_parse_fields(c, n, fields, dst, path);
-}
-
-int sg_f_retry(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
-{
-	static const struct sg_field fields[] = {
-		{ "attempts", sg_f_u32, offsetof(struct sg_retry, attempts) },
-		{ "backoff", sg_f_dur, offsetof(struct sg_retry, backoff) },
-		{ "codes", sg_f_codes, offsetof(struct sg_retry, codes) },
-		{ 0 },
-	};
-	struct sg_retry *r = dst;
-
-	memset(r, 0, sizeof(*r));
-	r->attempts = 1; /* a retry policy without attempts retries once */
-	r->backoff = SG_DUR_UNSET;
-	return sg_parse_fields(c, n, fields, r, path);
-}
-
-/* Standalone `path: {exact|pathPrefix|regex: ...}`. */
-int sg_parse_match_path(struct sg_pctx *c, const struct sg_node *n, struct sg_match *m,
-			const char *path)
-{
-	static const struct {
-		const char *key;
-		enum sg_path_kind kind;
-	} kinds[] = {
-		{ "exact", SG_PATH_EXACT },
-		{ "pathPrefix", SG_PATH_PREFIX },
-		{ "regex", SG_PATH_REGEX },
-	};
-
-	if (sg_need_map(c, n, path) == -1)
-		return -1;
-	if (sg_map_len(n) != 1)
-		return sg_expected(c, n, path,
-				   "a map with exactly one of exact, pathPrefix, regex");
-	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
-		const struct sg_node *v = sg_map_get(n, kinds[i].key);
-
-		if (!v)
-			continue;
-		m->path_kind = kinds[i].kind;
-		m->re_at = v;
-		m->re_key = sg_path_key(c, path, kinds[i].key);
-		if (sg_node_is_null(v))
-			return sg_expected(c, v, sg_path_key(c, path, kinds[i].key),
-					   "a path starting with \"/\"");
-		if (sg_f_str(c, v, &m->path, sg_path_key(c, path, kinds[i].key)) == -1)
-			return -1;
-		if (kinds[i].kind != SG_PATH_REGEX && m->path[0] != '/')
-			return sg_expected(c, v, sg_path_key(c, path, kinds[i].key),
-					   "a path starting with \"/\"");
-		return 0;
-	}
-	return sg_expected(c, n, path, "a map with exactly one of exact, pathPrefix, regex");
-}
-
-/* ---- model building ---------------------------------------------------- */
-
-struct sg_bind *sg_build_bind(struct sg_build *b, uint16_t port, enum sg_proto proto,
-			      const struct sg_node *at)
-{
-	struct sg_cfg *cfg = b->cfg;
-	struct sg_bind *bind;
-
-	for (size_t i = 0; i < cfg->nbinds; i++) {
-		bind = &cfg->binds[i];
-		if (bind->port != port)
-			continue;
-		if (bind->proto != proto) {
-			sg_diag_err(b->c.d, at,
-				    "port %u: listener protocol %s conflicts with %s listeners on "
-				    "the same port",
-				    port, proto == SG_PROTO_TCP ? "TCP" : "HTTP",
-				    bind->proto == SG_PROTO_TCP ? "TCP" : "HTTP");
-			return NULL;
-		}
-		return bind;
-	}
-	bind = sg_arena_push(&cfg->arena, &cfg->binds, &cfg->nbinds, &cfg->capbinds, sizeof(*bind));
-	if (!bind)
-		return NULL;
-	bind->port = port;
-	bind->proto = proto;
-	bind->key = sg_arena_printf(&cfg->arena, "bind/%u", port);
-	return bind;
-}
-
-struct sg_listener *sg_build_listener(struct sg_build *b, struct sg_bind *bind,
-				      const struct sg_node *at)
-{
-	struct sg_listener *l = sg_arena_push(&b->cfg->arena, &bind->listeners, &bind->nlisteners,
-					      &bind->caplisteners, sizeof(*l));
-
-	if (l)
-		l->at = at;
-	return l;
-}
-
-struct sg_policy *sg_build_policy(struct sg_build *b)
-{
-	struct sg_cfg *cfg = b->cfg;
-
-	return sg_arena_push(&cfg->arena, &cfg->policies, &cfg->npolicies, &cfg->cappolicies,
-			     sizeof(struct sg_policy));
-}
+#include "config/standalone.h"
 
 /* ---- loading ------------------------------------------------------------ */
 
@@ -198,7 +26,7 @@ static int is_k8s(const struct sg_node *doc)
 	return sg_map_get(doc, "apiVersion") || sg_map_get(doc, "kind");
 }
 
-static int add_text(struct sg_build *b, const char *name, const char *text, size_t len)
+static int add_text(struct sg_draft *b, const char *name, const char *text, size_t len)
 {
 	struct sg_node **docs = NULL;
 	size_t ndocs = 0, cap = 0;
@@ -423,7 +251,7 @@ void sg_sources_free(struct sg_source *s, size_t n)
 	free(s);
 }
 
-static struct sg_cfg *cfg_new(struct sg_build *b, struct sg_diag *d)
+static struct sg_cfg *cfg_new(struct sg_draft *b, struct sg_diag *d)
 {
 	struct sg_cfg *cfg = calloc(1, sizeof(*cfg));
 
@@ -442,7 +270,7 @@ static struct sg_cfg *cfg_new(struct sg_build *b, struct sg_diag *d)
 	return cfg;
 }
 
-static int record_resources(struct sg_build *b)
+static int record_resources(struct sg_draft *b)
 {
 	struct sg_cfg *cfg = b->cfg;
 
@@ -461,7 +289,7 @@ static int record_resources(struct sg_build *b)
 }
 
 /* Everything read: build the Kubernetes resources, then resolve. */
-static struct sg_cfg *finish(struct sg_build *b, int ret)
+static struct sg_cfg *finish(struct sg_draft *b, int ret)
 {
 	if (ret == 0 && sg_k8s_build(b) == -1)
 		ret = -1;
@@ -479,7 +307,7 @@ static struct sg_cfg *finish(struct sg_build *b, int ret)
 
 struct sg_cfg *sg_cfg_build(const struct sg_cfg_input *in, struct sg_diag *d)
 {
-	struct sg_build b;
+	struct sg_draft b;
 	int ret = 0;
 
 	if (!cfg_new(&b, d))
@@ -528,7 +356,7 @@ struct sg_cfg *sg_cfg_load_text(const char *name, const char *text, struct sg_di
 int sg_cfg_identify(const char *name, const char *text, size_t len, struct sg_arena *a,
 		    struct sg_res_id **ids, size_t *n, struct sg_diag *d)
 {
-	struct sg_build b;
+	struct sg_draft b;
 	struct sg_node **docs = NULL;
 	size_t ndocs = 0, cap = 0, capids = 0;
 	int ret = 0;
@@ -564,48 +392,6 @@ int sg_cfg_identify(const char *name, const char *text, size_t len, struct sg_ar
 	}
 	sg_cfg_free(b.cfg);
 	return ret;
-}
-
-const char *sg_res_type(const char *kind)
-{
-	static const struct {
-		const char *kind, *type;
-	} types[] = {
-		{ "Gateway", "gateway.gateway.networking.k8s.io" },
-		{ "HTTPRoute", "httproute.gateway.networking.k8s.io" },
-		{ "TCPRoute", "tcproute.gateway.networking.k8s.io" },
-		{ "AgentgatewayPolicy", "agentgatewaypolicy.agentgateway.dev" },
-		{ "Service", "service" },
-		{ "EndpointSlice", "endpointslice.discovery.k8s.io" },
-		{ "Namespace", "namespace" },
-		{ "ReferenceGrant", "referencegrant.gateway.networking.k8s.io" },
-	};
-
-	for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++)
-		if (!strcmp(types[i].kind, kind))
-			return types[i].type;
-	return kind;
-}
-
-struct sg_cfg *sg_cfg_ref(struct sg_cfg *cfg)
-{
-	cfg->refs++;
-	return cfg;
-}
-
-void sg_cfg_unref(struct sg_cfg *cfg)
-{
-	if (cfg && --cfg->refs == 0)
-		sg_cfg_free(cfg);
-}
-
-void sg_cfg_free(struct sg_cfg *cfg)
-{
-	if (!cfg)
-		return;
-	sg_regex_free_all(cfg);
-	sg_arena_free(&cfg->arena);
-	free(cfg);
 }
 
 const char sg_default_config[] = "# splicegate's embedded default: :8080 -> 127.0.0.1:8000\n"

@@ -1,57 +1,46 @@
-/* Internal to config/: what the two dialect readers share while they build
- * one struct sg_cfg. Not for user/ or admin/. */
+/* Loading: files, directories and texts -> YAML documents -> the dialect
+ * of each (config/standalone.h, config/k8s.h) -> regexes and resolved
+ * policies -> one checked struct sg_cfg. Only orchestrates. */
 #ifndef SG_CONFIG_BUILD_H
 #define SG_CONFIG_BUILD_H
 
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "config/arena.h"
 #include "config/cfg.h"
-#include "config/fields.h"
-#include "config/node.h"
+#include "config/diag.h"
 
-/* A Kubernetes resource's identity, for duplicates and references. */
-struct sg_res {
-	const char *api, *kind, *ns, *name;
-	const struct sg_node *doc, *spec, *metadata;
-	const struct sg_node *labels;
-	struct sg_res_status status;
-};
+/* Load every path (file or directory of .yaml/.yml files, sorted), or the
+ * embedded default config when npaths is 0. Returns the checked, resolved
+ * config (one reference, the caller's: sg_cfg_unref or sg_cfg_free), or
+ * NULL with the reasons in `d` (warnings may be there either way). */
+struct sg_cfg *sg_cfg_load(const char *const *paths, size_t npaths, struct sg_diag *d);
+/* Same, from YAML text already in memory (the admin API, tests). */
+struct sg_cfg *sg_cfg_load_text(const char *name, const char *text, struct sg_diag *d);
 
-struct sg_build {
-	struct sg_cfg *cfg;
-	struct sg_pctx c;
-	struct sg_res *res; /* Kubernetes resources, in load order */
-	size_t nres, capres;
-	/* res by kind, namespace and name: an open-addressing table of
-	 * index + 1 (0: empty), in the arena; k8s.c keeps it. */
-	size_t *res_slots;
-	size_t res_cap;
-	size_t nstandalone;
-	bool replace;			 /* duplicates replace (applied sources) */
-	const struct sg_res_id *deleted; /* resources to leave out */
-	size_t ndeleted;
-};
+/* Build from sources (see struct sg_cfg_input), which stay the caller's.
+ * Returns as sg_cfg_load does. */
+struct sg_cfg *sg_cfg_build(const struct sg_cfg_input *in, struct sg_diag *d);
+/* Read files and directories (no paths: the embedded default config) into
+ * malloc'd sources, in load order. Only regular files are read ("-" is
+ * standard input), SG_CFG_MAX_TEXT bytes each at most: anything else (a
+ * FIFO, a link to a device) is an error naming it, and never waited for.
+ * Returns 0 or -1 with reasons in d; either way *out is the caller's, for
+ * sg_sources_free. */
+int sg_sources_read(const char *const *paths, size_t npaths, struct sg_source **out, size_t *nout,
+		    struct sg_diag *d);
+void sg_sources_free(struct sg_source *s, size_t n);
+/* Whether sg_sources_read reads a directory entry of this name (*.yaml and
+ * *.yml, no dot files). */
+bool sg_sources_wanted(const char *name);
+/* The Kubernetes resources a text holds (for apply/delete), names in `a`.
+ * A standalone document is an error: apply takes resources only. Returns
+ * 0, or -1 with the reasons in d. */
+int sg_cfg_identify(const char *name, const char *text, size_t len, struct sg_arena *a,
+		    struct sg_res_id **ids, size_t *n, struct sg_diag *d);
 
-/* The bind on `port`, created on first use. A port is HTTP or TCP, never
- * both: a second protocol is an error at `at`. Returns NULL on error. */
-struct sg_bind *sg_build_bind(struct sg_build *b, uint16_t port, enum sg_proto proto,
-			      const struct sg_node *at);
-struct sg_listener *sg_build_listener(struct sg_build *b, struct sg_bind *bind,
-				      const struct sg_node *at);
-struct sg_policy *sg_build_policy(struct sg_build *b);
-
-/* Shared field tables: keepalives {enabled, time, interval, retries}. */
-int sg_f_keepalive(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path);
-int sg_f_frontend_http(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path);
-int sg_f_retry(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path);
-int sg_parse_match_path(struct sg_pctx *c, const struct sg_node *n, struct sg_match *m,
-			const char *path);
-
-/* The dialects. */
-int sg_standalone_parse(struct sg_build *b, const struct sg_node *doc);
-int sg_k8s_collect(struct sg_build *b, const struct sg_node *doc);
-int sg_k8s_build(struct sg_build *b);
-/* Whether a LabelSelector (matchLabels, matchExpressions) selects
- * namespace `ns`, by the labels of its Namespace resource in `b` (plus
- * kubernetes.io/metadata.name). Exposed for tests. */
-bool sg_k8s_selector_matches(const struct sg_build *b, const struct sg_node *sel, const char *ns);
+/* The config used when no path is given: :8080 -> 127.0.0.1:8000. */
+extern const char sg_default_config[];
 
 #endif

@@ -1,6 +1,7 @@
 /* The configuration model: what both dialects parse into. Immutable once
- * sg_cfg_load() returns it; everything hangs off one arena and is released
- * with sg_cfg_free(). Reload builds a whole new struct sg_cfg. */
+ * sg_cfg_load() (config/build.h) returns it; everything hangs off one arena
+ * and is released with sg_cfg_free(). Reload builds a whole new struct
+ * sg_cfg. */
 #ifndef SG_CFG_H
 #define SG_CFG_H
 
@@ -376,50 +377,20 @@ struct sg_cfg {
 	struct sg_res_id *resources;
 	size_t nresources, capresources;
 	/* Every compiled regex of the tree (owned; the arena holds the
-	 * regex_t, regfree runs in sg_regex_free_all). */
+	 * regex_t, regfree runs in sg_cfg_free). */
 	void **regexes;
 	size_t nregexes, capregexes;
 };
 
-/* Defaults of DESIGN §2/§3. */
-void sg_frontend_http_defaults(struct sg_frontend_http *h);
-void sg_keepalive_defaults(struct sg_keepalive *k);
-void sg_global_defaults(struct sg_global *g);
-
-/* Load every path (file or directory of .yaml/.yml files, sorted), or the
- * embedded default config when npaths is 0. Returns the checked, resolved
- * config, or NULL with the reasons in `d` (warnings may be there either
- * way). */
-struct sg_cfg *sg_cfg_load(const char *const *paths, size_t npaths, struct sg_diag *d);
-/* Same, from YAML text already in memory (the admin API, tests). */
-struct sg_cfg *sg_cfg_load_text(const char *name, const char *text, struct sg_diag *d);
+/* Release cfg and everything it holds (NULL is fine). */
 void sg_cfg_free(struct sg_cfg *cfg);
 /* Shared ownership across worker threads: a loaded config starts with one
  * reference; the last unref frees it. */
 struct sg_cfg *sg_cfg_ref(struct sg_cfg *cfg);
 void sg_cfg_unref(struct sg_cfg *cfg);
 
-/* Build from sources (see struct sg_cfg_input). */
-struct sg_cfg *sg_cfg_build(const struct sg_cfg_input *in, struct sg_diag *d);
-/* Read files and directories (no paths: the embedded default config) into
- * malloc'd sources, in load order. Only regular files are read ("-" is
- * standard input), SG_CFG_MAX_TEXT bytes each at most: anything else (a
- * FIFO, a link to a device) is an error naming it, and never waited for.
- * Returns 0 or -1 with reasons in d. */
-int sg_sources_read(const char *const *paths, size_t npaths, struct sg_source **out, size_t *nout,
-		    struct sg_diag *d);
-void sg_sources_free(struct sg_source *s, size_t n);
-/* Whether sg_sources_read reads a directory entry of this name (*.yaml and
- * *.yml, no dot files). */
-bool sg_sources_wanted(const char *name);
-/* The Kubernetes resources a text holds (for apply/delete), names in `a`.
- * A standalone document is an error: apply takes resources only. */
-int sg_cfg_identify(const char *name, const char *text, size_t len, struct sg_arena *a,
-		    struct sg_res_id **ids, size_t *n, struct sg_diag *d);
 /* "httproute.gateway.networking.k8s.io" for kind HTTPRoute, as kubectl
  * names resources. */
 const char *sg_res_type(const char *kind);
-
-extern const char sg_default_config[];
 
 #endif

@@ -303,3 +303,131 @@ int sg_f_ignore(struct sg_pctx *c, const struct sg_node *n, void *dst, const cha
 {
 	return 0;
 }
+
+/* ---- defaults (DESIGN §2, §3) ----------------------------------------- */
+
+void sg_keepalive_defaults(struct sg_keepalive *k)
+{
+	k->enabled = true;
+	k->time = SG_DUR_S(180);
+	k->interval = SG_DUR_S(180);
+	k->retries = 9;
+}
+
+void sg_frontend_http_defaults(struct sg_frontend_http *h)
+{
+	h->max_buffer_size = 2097152;
+	h->http1_max_headers = SG_UNSET;
+	h->http1_idle_timeout = SG_DUR_S(600);
+	h->http2_window_size = SG_UNSET;
+	h->http2_connection_window_size = SG_UNSET;
+	h->http2_frame_size = SG_UNSET;
+	h->http2_keepalive_interval = SG_DUR_UNSET;
+	h->http2_keepalive_timeout = SG_DUR_UNSET;
+	h->max_connection_duration = SG_DUR_UNSET;
+}
+
+void sg_global_defaults(struct sg_global *g)
+{
+	g->admin_addr = "127.0.0.1:15000";
+	g->stats_addr = "0.0.0.0:15020";
+	g->readiness_addr = "0.0.0.0:15021";
+	g->connect_timeout = SG_DUR_S(10);
+	g->pool_idle_timeout = SG_DUR_S(90);
+	g->pool_max_size = SG_UNSET;
+	g->drain_timeout = SG_DUR_S(10);
+	sg_keepalive_defaults(&g->keepalives);
+}
+
+/* ---- field tables both dialects share ---------------------------------- */
+
+int sg_f_keepalive(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
+{
+	static const struct sg_field fields[] = {
+		{ "enabled", sg_f_bool, offsetof(struct sg_keepalive, enabled) },
+		{ "time", sg_f_dur, offsetof(struct sg_keepalive, time) },
+		{ "interval", sg_f_dur, offsetof(struct sg_keepalive, interval) },
+		{ "retries", sg_f_u32, offsetof(struct sg_keepalive, retries) },
+		{ 0 },
+	};
+	/* `keepalives: {}` means "on, with the defaults". */
+	sg_keepalive_defaults(dst);
+	if (sg_node_is_null(n))
+		return 0;
+	return sg_parse_fields(c, n, fields, dst, path);
+}
+
+int sg_f_frontend_http(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
+{
+	static const struct sg_field fields[] = {
+#define F(key, fn, member) { key, fn, offsetof(struct sg_frontend_http, member) }
+		F("maxBufferSize", sg_f_i64, max_buffer_size),
+		F("http1MaxHeaders", sg_f_i64, http1_max_headers),
+		F("http1IdleTimeout", sg_f_dur, http1_idle_timeout),
+		F("http2WindowSize", sg_f_i64, http2_window_size),
+		F("http2ConnectionWindowSize", sg_f_i64, http2_connection_window_size),
+		F("http2FrameSize", sg_f_i64, http2_frame_size),
+		F("http2KeepaliveInterval", sg_f_dur, http2_keepalive_interval),
+		F("http2KeepaliveTimeout", sg_f_dur, http2_keepalive_timeout),
+		F("maxConnectionDuration", sg_f_dur, max_connection_duration),
+#undef F
+		{ 0 },
+	};
+	sg_frontend_http_defaults(dst);
+	return sg_parse_fields(c, n, fields, dst, path);
+}
+
+int sg_f_retry(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
+{
+	static const struct sg_field fields[] = {
+		{ "attempts", sg_f_u32, offsetof(struct sg_retry, attempts) },
+		{ "backoff", sg_f_dur, offsetof(struct sg_retry, backoff) },
+		{ "codes", sg_f_codes, offsetof(struct sg_retry, codes) },
+		{ 0 },
+	};
+	struct sg_retry *r = dst;
+
+	memset(r, 0, sizeof(*r));
+	r->attempts = 1; /* a retry policy without attempts retries once */
+	r->backoff = SG_DUR_UNSET;
+	return sg_parse_fields(c, n, fields, r, path);
+}
+
+/* Standalone `path: {exact|pathPrefix|regex: ...}`. */
+int sg_parse_match_path(struct sg_pctx *c, const struct sg_node *n, struct sg_match *m,
+			const char *path)
+{
+	static const struct {
+		const char *key;
+		enum sg_path_kind kind;
+	} kinds[] = {
+		{ "exact", SG_PATH_EXACT },
+		{ "pathPrefix", SG_PATH_PREFIX },
+		{ "regex", SG_PATH_REGEX },
+	};
+
+	if (sg_need_map(c, n, path) == -1)
+		return -1;
+	if (sg_map_len(n) != 1)
+		return sg_expected(c, n, path,
+				   "a map with exactly one of exact, pathPrefix, regex");
+	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+		const struct sg_node *v = sg_map_get(n, kinds[i].key);
+
+		if (!v)
+			continue;
+		m->path_kind = kinds[i].kind;
+		m->re_at = v;
+		m->re_key = sg_path_key(c, path, kinds[i].key);
+		if (sg_node_is_null(v))
+			return sg_expected(c, v, sg_path_key(c, path, kinds[i].key),
+					   "a path starting with \"/\"");
+		if (sg_f_str(c, v, &m->path, sg_path_key(c, path, kinds[i].key)) == -1)
+			return -1;
+		if (kinds[i].kind != SG_PATH_REGEX && m->path[0] != '/')
+			return sg_expected(c, v, sg_path_key(c, path, kinds[i].key),
+					   "a path starting with \"/\"");
+		return 0;
+	}
+	return sg_expected(c, n, path, "a map with exactly one of exact, pathPrefix, regex");
+}

@@ -1,5 +1,6 @@
 /* Table-driven parsing of YAML maps into C structs (nginx's ngx_command_t
- * idea): each key names a parser and an offset. Shared by both dialects. */
+ * idea): each key names a parser and an offset. Shared by both dialects,
+ * with the tables and defaults they have in common. */
 #ifndef SG_FIELDS_H
 #define SG_FIELDS_H
 
@@ -62,5 +63,22 @@ int sg_f_codes(struct sg_pctx *c, const struct sg_node *n, void *dst,
  * leaves dst alone as sg_f_str does. */
 int sg_f_hostname(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path);
 int sg_f_ignore(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path);
+
+/* Defaults of DESIGN §2/§3, which the tables below start from. */
+void sg_frontend_http_defaults(struct sg_frontend_http *h);
+void sg_keepalive_defaults(struct sg_keepalive *k);
+void sg_global_defaults(struct sg_global *g);
+
+/* Tables both dialects use: keepalives {enabled, time, interval, retries}
+ * (struct sg_keepalive; null: on, with the defaults), frontend HTTP
+ * options (struct sg_frontend_http), retry {attempts, backoff, codes}
+ * (struct sg_retry). */
+int sg_f_keepalive(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path);
+int sg_f_frontend_http(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path);
+int sg_f_retry(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path);
+/* Standalone `path: {exact|pathPrefix|regex: ...}` into m. Returns 0 or
+ * -1 after recording an error. */
+int sg_parse_match_path(struct sg_pctx *c, const struct sg_node *n, struct sg_match *m,
+			const char *path);
 
 #endif

@@ -5,7 +5,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "config/build.h"
+#include "config/draft.h"
+#include "config/fields.h"
+#include "config/k8s.h"
 
 #define GW_API_GROUP "gateway.networking.k8s.io"
 #define GW_API GW_API_GROUP "/"
@@ -110,7 +112,7 @@ static size_t res_hash(const char *kind, const char *ns, const char *name)
 	return (size_t)h;
 }
 
-static struct sg_res *res_find(const struct sg_build *b, const char *kind, const char *ns,
+static struct sg_res *res_find(const struct sg_draft *b, const char *kind, const char *ns,
 			       const char *name)
 {
 	size_t mask = b->res_cap - 1;
@@ -138,7 +140,7 @@ static void res_slot(size_t *slots, size_t cap, const struct sg_res *r, size_t i
 /* Index b->res[i] (not there yet). The table stays at most half full; a
  * grown one is a new arena block (the old one stays until the build is
  * freed: the sizes add up to twice the last). Returns 0 or -1 (memory). */
-static int res_index(struct sg_build *b, size_t i)
+static int res_index(struct sg_draft *b, size_t i)
 {
 	if (2 * b->nres > b->res_cap) {
 		size_t cap = b->res_cap ? 2 * b->res_cap : 64;
@@ -157,7 +159,7 @@ static int res_index(struct sg_build *b, size_t i)
 
 /* `endpoints`/`ports` are accepted at the top level for EndpointSlice and
  * read there when it is built. */
-int sg_k8s_collect(struct sg_build *b, const struct sg_node *doc)
+int sg_k8s_collect(struct sg_draft *b, const struct sg_node *doc)
 {
 	struct sg_pctx *c = &b->c;
 	struct doc_in in = { 0 };
@@ -204,7 +206,7 @@ int sg_k8s_collect(struct sg_build *b, const struct sg_node *doc)
 	return res_index(b, b->nres - 1);
 }
 
-static const struct sg_res *find_res(const struct sg_build *b, const char *kind, const char *ns,
+static const struct sg_res *find_res(const struct sg_draft *b, const char *kind, const char *ns,
 				     const char *name)
 {
 	return res_find(b, kind, ns, name);
@@ -290,7 +292,7 @@ static const struct sg_field svc_fields[] = {
 	{ 0 },
 };
 
-static int build_service(struct sg_build *b, struct sg_res *r)
+static int build_service(struct sg_draft *b, struct sg_res *r)
 {
 	struct sg_cfg *cfg = b->cfg;
 	struct sg_service *s;
@@ -356,7 +358,7 @@ static bool ep_ready(const struct slice_ep *ep)
 	return !ready || ready->kind != SG_NODE_SCALAR || strcmp(ready->str, "false") != 0;
 }
 
-static int add_slice_eps(struct sg_build *b, struct sg_service *s, const struct sg_node *eps,
+static int add_slice_eps(struct sg_draft *b, struct sg_service *s, const struct sg_node *eps,
 			 const struct slice_port *ports, size_t nports)
 {
 	struct sg_pctx *c = &b->c;
@@ -385,7 +387,7 @@ static int add_slice_eps(struct sg_build *b, struct sg_service *s, const struct 
 	return 0;
 }
 
-static int build_slice(struct sg_build *b, struct sg_res *r)
+static int build_slice(struct sg_draft *b, struct sg_res *r)
 {
 	struct sg_pctx *c = &b->c;
 	const struct sg_node *svc_label = sg_map_get(r->labels, "kubernetes.io/service-name");
@@ -608,7 +610,7 @@ static int parse_allowed(struct sg_pctx *c, struct sg_listener *l, const struct 
 	return 0;
 }
 
-static int build_gw_listener(struct sg_build *b, const struct sg_res *r, const struct sg_node *n,
+static int build_gw_listener(struct sg_draft *b, const struct sg_res *r, const struct sg_node *n,
 			     const char *path)
 {
 	struct sg_pctx *c = &b->c;
@@ -629,8 +631,8 @@ static int build_gw_listener(struct sg_build *b, const struct sg_res *r, const s
 	if (in.tls)
 		return sg_expected(c, in.tls, sg_path_key(c, path, "tls"),
 				   "no tls section (TLS termination is not supported)");
-	bind = sg_build_bind(b, in.port, proto, n);
-	if (!bind || !(l = sg_build_listener(b, bind, n)))
+	bind = sg_draft_bind(b, in.port, proto, n);
+	if (!bind || !(l = sg_draft_listener(b, bind, n)))
 		return -1;
 	l->gw_ns = r->ns;
 	l->gw_name = r->name;
@@ -642,7 +644,7 @@ static int build_gw_listener(struct sg_build *b, const struct sg_res *r, const s
 	return parse_allowed(c, l, in.allowed, sg_path_key(c, path, "allowedRoutes"));
 }
 
-static int build_gateway(struct sg_build *b, struct sg_res *r)
+static int build_gateway(struct sg_draft *b, struct sg_res *r)
 {
 	struct sg_pctx *c = &b->c;
 	struct gw_in in = { 0 };
@@ -710,7 +712,7 @@ static void cond_set(struct sg_condition *cd, const char *type, bool ok, const c
 /* A Namespace's label `key` (kubernetes.io/metadata.name is implicit, as
  * the API server sets it), or NULL. Namespaces are cluster-scoped: only
  * the name counts. */
-static const char *ns_label(const struct sg_build *b, const char *ns, const char *key)
+static const char *ns_label(const struct sg_draft *b, const char *ns, const char *key)
 {
 	if (!strcmp(key, "kubernetes.io/metadata.name"))
 		return ns;
@@ -734,7 +736,7 @@ static bool str_in(const struct sg_node *seq, const char *v)
 }
 
 /* A LabelSelector (checked by parse_allowed) against namespace `ns`. */
-bool sg_k8s_selector_matches(const struct sg_build *b, const struct sg_node *sel, const char *ns)
+bool sg_k8s_selector_matches(const struct sg_draft *b, const struct sg_node *sel, const char *ns)
 {
 	const struct sg_node *ml = sg_map_get(sel, "matchLabels");
 	const struct sg_node *me = sg_map_get(sel, "matchExpressions");
@@ -766,7 +768,7 @@ bool sg_k8s_selector_matches(const struct sg_build *b, const struct sg_node *sel
 	return true;
 }
 
-static bool ns_allowed(const struct sg_build *b, const struct sg_listener *l, const char *ns)
+static bool ns_allowed(const struct sg_draft *b, const struct sg_listener *l, const char *ns)
 {
 	switch (l->from) {
 	case SG_FROM_ALL:
@@ -812,7 +814,7 @@ static const char *kind_name(unsigned kind)
 
 /* Why no listener of a parentRef took the route, as the condition's
  * message and a warning. */
-static void parent_refused(struct sg_build *b, const struct sg_res *r, struct sg_parent_status *ps,
+static void parent_refused(struct sg_draft *b, const struct sg_res *r, struct sg_parent_status *ps,
 			   const struct sg_node *at, const char *path, const char *reason,
 			   const char *why)
 {
@@ -826,7 +828,7 @@ static void parent_refused(struct sg_build *b, const struct sg_res *r, struct sg
  * reference problem (no such Gateway or listener, a listener that does
  * not allow the route) attaches to nothing and says why; only a malformed
  * parentRef is an error (-1). */
-static int attach_parent(struct sg_build *b, struct sg_res *r, const struct sg_node *n,
+static int attach_parent(struct sg_draft *b, struct sg_res *r, const struct sg_node *n,
 			 const char *path, unsigned kind, const struct sg_strs *hosts,
 			 struct sg_listener **out, size_t *nout)
 {
@@ -997,7 +999,7 @@ static const struct sg_field grant_fields[] = {
 /* ReferenceGrant: spec.from[] {group, kind, namespace}, spec.to[] {group,
  * kind, name?}; checked once here, read by grant_allows ("" or no group
  * is the core group). */
-static int build_grant(struct sg_build *b, struct sg_res *r)
+static int build_grant(struct sg_draft *b, struct sg_res *r)
 {
 	struct sg_pctx *c = &b->c;
 	struct grant_in in = { 0 };
@@ -1031,7 +1033,7 @@ static bool node_is(const struct sg_node *n, const char *v)
 
 /* Whether a ReferenceGrant in namespace `to_ns` lets a `from_kind` in
  * `from_ns` refer to Service `name`. */
-static bool grant_allows(const struct sg_build *b, const char *from_kind, const char *from_ns,
+static bool grant_allows(const struct sg_draft *b, const char *from_kind, const char *from_ns,
 			 const char *to_ns, const char *name)
 {
 	for (size_t i = 0; i < b->nres; i++) {
@@ -1063,7 +1065,7 @@ static bool grant_allows(const struct sg_build *b, const char *from_kind, const 
 
 /* backendRef `p` of route `r` does not resolve: it stays, weighted, and
  * its share of requests gets 500; the route's ResolvedRefs says why. */
-static void bref_invalid(struct sg_build *b, struct sg_res *r, struct sg_backend_ref *br,
+static void bref_invalid(struct sg_draft *b, struct sg_res *r, struct sg_backend_ref *br,
 			 const char *path, const char *reason, const char *why)
 {
 	br->kind = SG_BREF_INVALID;
@@ -1075,7 +1077,7 @@ static void bref_invalid(struct sg_build *b, struct sg_res *r, struct sg_backend
 		     r->kind, r->ns, r->name, path, why, reason);
 }
 
-static int build_brefs(struct sg_build *b, struct sg_res *r, const struct sg_node *n,
+static int build_brefs(struct sg_draft *b, struct sg_res *r, const struct sg_node *n,
 		       const char *path, struct sg_brefs *out)
 {
 	struct sg_pctx *c = &b->c;
@@ -1279,7 +1281,7 @@ struct rule_built {
 	size_t nmatches, capmatches;
 };
 
-static int build_rule(struct sg_build *b, struct sg_res *r, const struct sg_node *n,
+static int build_rule(struct sg_draft *b, struct sg_res *r, const struct sg_node *n,
 		      const char *path, struct rule_built *rb)
 {
 	struct sg_pctx *c = &b->c;
@@ -1331,7 +1333,7 @@ static int build_rule(struct sg_build *b, struct sg_res *r, const struct sg_node
 	return 0;
 }
 
-static int add_rule_routes(struct sg_build *b, const struct sg_res *r, struct sg_strs *hosts,
+static int add_rule_routes(struct sg_draft *b, const struct sg_res *r, struct sg_strs *hosts,
 			   size_t ri, const struct rule_built *rb, struct sg_listener *l)
 {
 	struct sg_pctx *c = &b->c;
@@ -1377,8 +1379,8 @@ static const struct sg_field route_fields[] = {
  * once, however many parentRefs select it); `add` puts the route's
  * routes on one listener. */
 static int
-attach_route(struct sg_build *b, struct sg_res *r, const struct route_in *in, unsigned kind,
-	     int (*add)(struct sg_build *, struct sg_res *, void *, struct sg_listener *),
+attach_route(struct sg_draft *b, struct sg_res *r, const struct route_in *in, unsigned kind,
+	     int (*add)(struct sg_draft *, struct sg_res *, void *, struct sg_listener *),
 	     void *ctx)
 {
 	struct sg_pctx *c = &b->c;
@@ -1418,7 +1420,7 @@ struct hr_built {
 	size_t nrules;
 };
 
-static int add_hr_listener(struct sg_build *b, struct sg_res *r, void *ctx, struct sg_listener *l)
+static int add_hr_listener(struct sg_draft *b, struct sg_res *r, void *ctx, struct sg_listener *l)
 {
 	struct hr_built *hb = ctx;
 
@@ -1428,7 +1430,7 @@ static int add_hr_listener(struct sg_build *b, struct sg_res *r, void *ctx, stru
 	return 0;
 }
 
-static int build_httproute(struct sg_build *b, struct sg_res *r)
+static int build_httproute(struct sg_draft *b, struct sg_res *r)
 {
 	struct sg_pctx *c = &b->c;
 	struct route_in in = { 0 };
@@ -1468,7 +1470,7 @@ struct tcp_built {
 	size_t nrules;
 };
 
-static int add_tcp_listener(struct sg_build *b, struct sg_res *r, void *ctx, struct sg_listener *l)
+static int add_tcp_listener(struct sg_draft *b, struct sg_res *r, void *ctx, struct sg_listener *l)
 {
 	struct tcp_built *tb = ctx;
 
@@ -1486,7 +1488,7 @@ static int add_tcp_listener(struct sg_build *b, struct sg_res *r, void *ctx, str
 	return 0;
 }
 
-static int build_tcproute(struct sg_build *b, struct sg_res *r)
+static int build_tcproute(struct sg_draft *b, struct sg_res *r)
 {
 	struct sg_pctx *c = &b->c;
 	struct route_in in = { 0 };
@@ -1658,11 +1660,11 @@ static const char *target_ref(struct sg_pctx *c, const struct sg_target *t)
 	return sg_arena_printf(c->a, "%s/%s", t->ns, t->name);
 }
 
-static int add_agp_policy(struct sg_build *b, const struct sg_res *r, const struct sg_target *t,
+static int add_agp_policy(struct sg_draft *b, const struct sg_res *r, const struct sg_target *t,
 			  enum sg_pol_kind kind, const char *group, const char *what,
 			  const struct sg_node *at)
 {
-	struct sg_policy *p = sg_build_policy(b);
+	struct sg_policy *p = sg_draft_policy(b);
 
 	if (!p)
 		return -1;
@@ -1677,7 +1679,7 @@ static int add_agp_policy(struct sg_build *b, const struct sg_res *r, const stru
 	return 0;
 }
 
-static int stamp_agp(struct sg_build *b, const struct sg_res *r, const struct agp_in *in,
+static int stamp_agp(struct sg_draft *b, const struct sg_res *r, const struct agp_in *in,
 		     const struct sg_target *t, const struct sg_node *at)
 {
 	size_t first = b->cfg->npolicies;
@@ -1738,14 +1740,14 @@ static int check_target_fit(struct sg_pctx *c, const struct agp_in *in, const st
 	return 0;
 }
 
-static bool target_exists(const struct sg_build *b, const struct sg_target *t)
+static bool target_exists(const struct sg_draft *b, const struct sg_target *t)
 {
 	static const char *const kind_names[] = { "Gateway", "HTTPRoute", "Service" };
 
 	return find_res(b, kind_names[t->kind], t->ns, t->name) != NULL;
 }
 
-static int agp_target(struct sg_build *b, struct sg_res *r, const struct agp_in *in,
+static int agp_target(struct sg_draft *b, struct sg_res *r, const struct agp_in *in,
 		      const struct sg_node *n, const char *path)
 {
 	struct sg_pctx *c = &b->c;
@@ -1793,7 +1795,7 @@ static int agp_target(struct sg_build *b, struct sg_res *r, const struct agp_in 
 	return stamp_agp(b, r, in, &t, n);
 }
 
-static int build_agp(struct sg_build *b, struct sg_res *r)
+static int build_agp(struct sg_draft *b, struct sg_res *r)
 {
 	struct sg_pctx *c = &b->c;
 	struct agp_in in = { 0 };
@@ -1824,8 +1826,8 @@ static int build_agp(struct sg_build *b, struct sg_res *r)
 
 /* ---- the build, in dependency order ------------------------------------ */
 
-static int build_kind(struct sg_build *b, const char *kind,
-		      int (*fn)(struct sg_build *, struct sg_res *))
+static int build_kind(struct sg_draft *b, const char *kind,
+		      int (*fn)(struct sg_draft *, struct sg_res *))
 {
 	int ret = 0;
 
@@ -1835,7 +1837,7 @@ static int build_kind(struct sg_build *b, const char *kind,
 	return ret;
 }
 
-int sg_k8s_build(struct sg_build *b)
+int sg_k8s_build(struct sg_draft *b)
 {
 	if (build_kind(b, "Service", build_service) == -1 ||
 	    build_kind(b, "EndpointSlice", build_slice) == -1 ||

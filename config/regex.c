@@ -1,5 +1,6 @@
-/* Config regexes: POSIX ERE through <regex.h> (this is the one module that
- * includes it), compiled at load so the data path only runs regexec. */
+/* Config regexes: POSIX ERE through <regex.h>, compiled at load so the data
+ * path only runs regexec. What this module compiles, sg_cfg_free() frees
+ * (config/cfg.c, the one other file that includes <regex.h>). */
 #include <errno.h>
 #include <regex.h>
 #include <stdint.h>
@@ -279,13 +280,6 @@ int sg_regex_compile_all(struct sg_cfg *cfg, struct sg_diag *d)
 		}
 	}
 	return ret;
-}
-
-void sg_regex_free_all(struct sg_cfg *cfg)
-{
-	for (size_t i = 0; i < cfg->nregexes; i++)
-		regfree(cfg->regexes[i]);
-	cfg->nregexes = 0;
 }
 
 /* regexec wants a C string. REG_STARTEND would avoid the copy, but

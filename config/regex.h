@@ -13,14 +13,11 @@
  * header and query matches with `regex` set) into their `re` fields,
  * anchored so that a match is a match of the whole value, as the Gateway
  * API's RegularExpression is. A match shared by several routes is compiled
- * once. The compiled forms are owned by cfg until sg_regex_free_all().
+ * once. The compiled forms are owned by cfg (cfg->regexes, released by
+ * sg_cfg_free()).
  * Returns 0; -EINVAL after one error in `d` per invalid expression (at its
  * re_at, named by its re_key); -ENOMEM after "out of memory" in `d`. */
 int sg_regex_compile_all(struct sg_cfg *cfg, struct sg_diag *d);
-
-/* Release what sg_regex_compile_all() compiled. Safe on a config that
- * compiled nothing, and twice. Must run before cfg's arena is freed. */
-void sg_regex_free_all(struct sg_cfg *cfg);
 
 /* Whether `re` (a `re` field filled by sg_regex_compile_all) matches all of
  * s[0..len). `s` need not be NUL-terminated and may hold NUL bytes. A NULL

@@ -4,7 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "config/build.h"
+#include "config/draft.h"
+#include "config/fields.h"
+#include "config/standalone.h"
 #include "config/hostname.h"
 
 /* ---- config: ---------------------------------------------------------- */
@@ -387,7 +389,7 @@ static const struct sg_field bind_fields[] = {
 	{ 0 },
 };
 
-static int parse_routes(struct sg_build *b, struct sg_listener *l, const struct sg_node *n,
+static int parse_routes(struct sg_draft *b, struct sg_listener *l, const struct sg_node *n,
 			const char *path)
 {
 	struct sg_pctx *c = &b->c;
@@ -423,7 +425,7 @@ static int parse_routes(struct sg_build *b, struct sg_listener *l, const struct 
 	return ret;
 }
 
-static int parse_tcp_routes(struct sg_build *b, struct sg_listener *l, const struct sg_node *n,
+static int parse_tcp_routes(struct sg_draft *b, struct sg_listener *l, const struct sg_node *n,
 			    const char *path)
 {
 	struct sg_pctx *c = &b->c;
@@ -464,7 +466,7 @@ static int parse_proto(struct sg_pctx *c, const struct sg_node *at, const char *
 	return sg_expected(c, at, path, "HTTP or TCP");
 }
 
-static int parse_listener(struct sg_build *b, uint16_t port, const struct sg_node *n, size_t idx,
+static int parse_listener(struct sg_draft *b, uint16_t port, const struct sg_node *n, size_t idx,
 			  const char *path)
 {
 	struct sg_pctx *c = &b->c;
@@ -479,8 +481,8 @@ static int parse_listener(struct sg_build *b, uint16_t port, const struct sg_nod
 	if (parse_proto(c, sg_map_get(n, "protocol"), in.protocol, &proto,
 			sg_path_key(c, path, "protocol")) == -1)
 		return -1;
-	bind = sg_build_bind(b, port, proto, n);
-	if (!bind || !(l = sg_build_listener(b, bind, n)))
+	bind = sg_draft_bind(b, port, proto, n);
+	if (!bind || !(l = sg_draft_listener(b, bind, n)))
 		return -1;
 	l->gw_ns = "default";
 	l->gw_name = "default";
@@ -504,7 +506,7 @@ static int parse_listener(struct sg_build *b, uint16_t port, const struct sg_nod
 	return ret;
 }
 
-static int parse_binds(struct sg_build *b, const struct sg_node *n)
+static int parse_binds(struct sg_draft *b, const struct sg_node *n)
 {
 	struct sg_pctx *c = &b->c;
 	int ret = 0;
@@ -540,12 +542,12 @@ static const struct sg_target standalone_gateway = {
 	.name = "default",
 };
 
-static int add_frontend_policies(struct sg_build *b, const struct frontend_policies *fp)
+static int add_frontend_policies(struct sg_draft *b, const struct frontend_policies *fp)
 {
 	struct sg_policy *p;
 
 	if (fp->has_http) {
-		if (!(p = sg_build_policy(b)))
+		if (!(p = sg_draft_policy(b)))
 			return -1;
 		p->key = "frontend/http";
 		p->target = standalone_gateway;
@@ -553,7 +555,7 @@ static int add_frontend_policies(struct sg_build *b, const struct frontend_polic
 		p->u.fhttp = fp->http;
 	}
 	if (fp->has_tcp) {
-		if (!(p = sg_build_policy(b)))
+		if (!(p = sg_draft_policy(b)))
 			return -1;
 		p->key = "frontend/tcp";
 		p->target = standalone_gateway;
@@ -574,7 +576,7 @@ static const struct sg_field top_fields[] = {
 	{ 0 },
 };
 
-int sg_standalone_parse(struct sg_build *b, const struct sg_node *doc)
+int sg_standalone_parse(struct sg_draft *b, const struct sg_node *doc)
 {
 	struct sg_pctx *c = &b->c;
 	struct standalone_in in = { 0 };

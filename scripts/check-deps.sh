@@ -1,6 +1,7 @@
 #!/bin/bash
-# `make check`: the include graph goes one way, and each library is
-# included only by the modules that wrap it (README "Architecture").
+# `make check`: the include graph goes one way, each library is included
+# only by the module that wraps it, and modules keep their shape
+# (README "Architecture", STYLE "The shape of the tree").
 #
 #   config/  may include config/
 #   policy/  may include config/ policy/
@@ -10,8 +11,13 @@
 #   bpf/     may include bpf/; user/ may include bpf/sg_abi.h, the ABI they
 #            share, and user/splice.c the generated skeleton
 #
+#   every .c in config/ policy/ user/ admin/ has a .h of the same stem
+#   (entry points without one are listed in NO_HEADER); a stem names one
+#   module in the whole tree; and no project header names a library's type
+#   (cJSON, yaml_*, nghttp2_*, llhttp_*, bpf_*): those stay in the wrapper.
+#
 # usage: scripts/check-deps.sh [tree]  (default: this checkout)
-# Prints every include that breaks a rule as file:line, then a closing line.
+# Prints every break of a rule as file:line (or file:), then a closing line.
 set -u
 cd "${1:-$(dirname "$0")/..}" || exit 1
 
@@ -30,12 +36,14 @@ declare -A WRAPPERS=(
 	[gelf.h]=""
 	[openssl/ssl.h]=""
 	[liburing.h]=""
-	# cJSON is not behind one wrapper yet: the admin views build JSON
-	# with it and `splicegate get` reads it. No other file may.
-	[cJSON.h]="admin/dump.c admin/get.c user/ctl.c"
-	[cjson/cJSON.h]="admin/sockstats.c"
+	[cJSON.h]="user/json.c"
+	[cjson/cJSON.h]="user/json.c"
 )
 WIRING="user/gateway.c user/worker.c user/main.c"
+# Sources that are not modules and so have no header: entry points.
+NO_HEADER="user/main.c"
+# A library's names, as they would appear in a header that leaked one.
+LIB_NAMES='cJSON|yaml_\w+|nghttp2_\w+|llhttp_\w+|bpf_\w+'
 
 allowed_layers() {
 	case $1 in
@@ -83,6 +91,40 @@ for f in $files; do
 			bad=$((bad + 1))
 		fi
 	done < <(grep -n '^#include' "$f")
+done
+
+# One module = one .c + one .h with the same stem.
+for f in $(ls config/*.c policy/*.c user/*.c admin/*.c 2>/dev/null); do
+	[[ -f ${f%.c}.h || " $NO_HEADER " == *" $f "* ]] && continue
+	echo "$f: no ${f%.c}.h: a module is a .c and a .h of the same stem (an entry point goes in NO_HEADER)"
+	bad=$((bad + 1))
+done
+
+# A stem is unique in the whole tree: config/x.c and user/x.c would be two
+# modules with one name.
+while read -r stem dirs; do
+	echo "${dirs// /\/$stem, }/$stem: one stem in two directories: rename one module"
+	bad=$((bad + 1))
+done < <(for f in $files; do
+	b=${f##*/}
+	echo "${b%.[ch]} ${f%%/*}"
+done | sort -u | awk '{ d[$1] = d[$1] ? d[$1] " " $2 : $2; c[$1]++ }
+	END { for (s in d) if (c[s] > 1) print s, d[s] }' | sort)
+
+# A library's types stay in its wrapper's .c: a project header that names
+# one (outside comments and #include lines) makes every includer depend on
+# the library.
+for h in $(ls config/*.h policy/*.h user/*.h admin/*.h bpf/*.h 2>/dev/null); do
+	while IFS=: read -r line name; do
+		echo "$h:$line: \"$name\" is a library's type: keep it in the wrapper's .c, behind a type of ours"
+		bad=$((bad + 1))
+	done < <(perl -0777 -ne 's{/\*.*?\*/}{"\n" x ($& =~ tr/\n//)}gse; s{//[^\n]*}{}g;
+		my $n = 0;
+		for my $l (split /\n/, $_, -1) {
+			$n++;
+			next if $l =~ /^\s*#\s*include/; # the rule above covers those
+			print "$n:$1\n" while $l =~ /\b('"$LIB_NAMES"')\b/g;
+		}' "$h")
 done
 echo "check-deps: $n files, $bad violations"
 [ "$bad" -eq 0 ]

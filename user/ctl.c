@@ -2,7 +2,6 @@
  * request, Connection: close, read to EOF. */
 #include "user/ctl.h"
 
-#include <cJSON.h>
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -13,6 +12,7 @@
 #include <unistd.h>
 
 #include "config/cfg.h"
+#include "user/json.h"
 #include "user/net.h"
 
 /* All of f, or its first max + 1 bytes when it is longer (then *len says
@@ -255,38 +255,40 @@ static bool plain_ok(const char *s)
 	return !numeric;
 }
 
-static void yaml_scalar(FILE *f, const cJSON *v)
+static void yaml_scalar(FILE *f, const struct sg_json *v)
 {
-	if (cJSON_IsString(v) && plain_ok(v->valuestring)) {
-		fprintf(f, "%s\n", v->valuestring);
-	} else if (cJSON_IsArray(v) || cJSON_IsObject(v)) {
-		fputs(cJSON_IsArray(v) ? "[]\n" : "{}\n", f);
+	enum sg_json_type type = sg_json_type(v);
+
+	if (type == SG_JSON_STRING && plain_ok(sg_json_str(v))) {
+		fprintf(f, "%s\n", sg_json_str(v));
+	} else if (type == SG_JSON_ARRAY || type == SG_JSON_OBJECT) {
+		fputs(type == SG_JSON_ARRAY ? "[]\n" : "{}\n", f);
 	} else {
-		char *s = cJSON_PrintUnformatted(v); /* JSON strings are YAML strings */
+		char *s = sg_json_print(v, SG_JSON_COMPACT); /* JSON strings are YAML strings */
 
 		fprintf(f, "%s\n", s ? s : "null");
 		free(s);
 	}
 }
 
-static bool yaml_block(const cJSON *v)
+static bool yaml_block(const struct sg_json *v)
 {
-	return (cJSON_IsArray(v) || cJSON_IsObject(v)) && v->child;
+	return sg_json_first(v) != NULL; /* a non-empty array or object */
 }
 
-static void yaml_value(FILE *f, const cJSON *v, int indent);
+static void yaml_value(FILE *f, const struct sg_json *v, int indent);
 
 /* A map's entries at `indent`; the first one without indentation when it
  * follows a "- " on the same line. */
-static void yaml_map(FILE *f, const cJSON *o, int indent, bool first_inline)
+static void yaml_map(FILE *f, const struct sg_json *o, int indent, bool first_inline)
 {
-	for (const cJSON *c = o->child; c; c = c->next) {
-		if (!(first_inline && c == o->child))
+	for (const struct sg_json *c = sg_json_first(o); c; c = sg_json_next(c)) {
+		if (!(first_inline && c == sg_json_first(o)))
 			fprintf(f, "%*s", indent, "");
-		fprintf(f, "%s:", c->string);
+		fprintf(f, "%s:", sg_json_key(c));
 		if (yaml_block(c)) {
 			fputc('\n', f);
-			yaml_value(f, c, cJSON_IsArray(c) ? indent : indent + 2);
+			yaml_value(f, c, sg_json_type(c) == SG_JSON_ARRAY ? indent : indent + 2);
 		} else {
 			fputc(' ', f);
 			yaml_scalar(f, c);
@@ -294,22 +296,22 @@ static void yaml_map(FILE *f, const cJSON *o, int indent, bool first_inline)
 	}
 }
 
-static void yaml_value(FILE *f, const cJSON *v, int indent)
+static void yaml_value(FILE *f, const struct sg_json *v, int indent)
 {
-	if (cJSON_IsObject(v)) {
+	if (sg_json_type(v) == SG_JSON_OBJECT) {
 		yaml_map(f, v, indent, false);
 		return;
 	}
-	for (const cJSON *c = v->child; c; c = c->next) {
+	for (const struct sg_json *c = sg_json_first(v); c; c = sg_json_next(c)) {
 		fprintf(f, "%*s- ", indent, "");
-		if (cJSON_IsObject(c) && c->child)
+		if (sg_json_type(c) == SG_JSON_OBJECT && sg_json_first(c))
 			yaml_map(f, c, indent + 2, true);
 		else
 			yaml_scalar(f, c);
 	}
 }
 
-static const char *jstr(const cJSON *o, const char *path)
+static const char *jstr(const struct sg_json *o, const char *path)
 {
 	char key[64];
 
@@ -321,19 +323,16 @@ static const char *jstr(const cJSON *o, const char *path)
 			return NULL;
 		memcpy(key, path, n);
 		key[n] = '\0';
-		o = cJSON_GetObjectItemCaseSensitive(o, key);
+		o = sg_json_get(o, key);
 		path += n + (dot ? 1 : 0);
 	}
-	return cJSON_IsString(o) ? o->valuestring : NULL;
+	return sg_json_str(o);
 }
 
 /* The condition `type` of a conditions array, or NULL. */
-static const cJSON *find_cond(const cJSON *conds, const char *type)
+static const struct sg_json *find_cond(const struct sg_json *conds, const char *type)
 {
-	const cJSON *c;
-
-	cJSON_ArrayForEach(c, conds)
-	{
+	for (const struct sg_json *c = sg_json_first(conds); c; c = sg_json_next(c)) {
 		const char *t = jstr(c, "type");
 
 		if (t && !strcmp(t, type))
@@ -348,20 +347,19 @@ struct route_summary {
 
 /* Over every parent (routes) or ancestor (policies): True only when all
  * are; the first False reason. */
-static struct route_summary summarize(const cJSON *item, const char *list)
+static struct route_summary summarize(const struct sg_json *item, const char *list)
 {
 	struct route_summary s = { "", "", "" };
-	const cJSON *st = cJSON_GetObjectItemCaseSensitive(item, "status");
-	const cJSON *p;
+	const struct sg_json *st = sg_json_get(item, "status");
 
-	cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(st, list))
-	{
-		const cJSON *conds = cJSON_GetObjectItemCaseSensitive(p, "conditions");
+	for (const struct sg_json *p = sg_json_first(sg_json_get(st, list)); p;
+	     p = sg_json_next(p)) {
+		const struct sg_json *conds = sg_json_get(p, "conditions");
 		const char *types[] = { "Accepted", "ResolvedRefs" };
 		const char **dst[] = { &s.accepted, &s.resolved };
 
 		for (int i = 0; i < 2; i++) {
-			const cJSON *c = find_cond(conds, types[i]);
+			const struct sg_json *c = find_cond(conds, types[i]);
 			const char *v = c ? jstr(c, "status") : NULL;
 
 			if (!v)
@@ -432,10 +430,9 @@ static void table_print(struct table *t)
 }
 
 /* kubectl's columns for the kind (AGE left out), NAMESPACE first with -A. */
-static void print_table(const char *kind, const cJSON *items, bool all_ns)
+static void print_table(const char *kind, const struct sg_json *items, bool all_ns)
 {
 	struct table t = { { 0 } };
-	const cJSON *it;
 	size_t base = 0;
 
 	if (all_ns)
@@ -456,8 +453,7 @@ static void print_table(const char *kind, const cJSON *items, bool all_ns)
 		t.head[t.ncols++] = "ACCEPTED";
 		t.head[t.ncols++] = "REASON";
 	}
-	cJSON_ArrayForEach(it, items)
-	{
+	for (const struct sg_json *it = sg_json_first(items); it; it = sg_json_next(it)) {
 		const char *v[GET_MAX_COLS] = { 0 };
 		size_t n = 0;
 		char *hosts = NULL;
@@ -466,11 +462,8 @@ static void print_table(const char *kind, const cJSON *items, bool all_ns)
 			v[n++] = jstr(it, "metadata.namespace");
 		v[n++] = jstr(it, "metadata.name");
 		if (!strcmp(kind, "Gateway")) {
-			const cJSON *c =
-				find_cond(cJSON_GetObjectItemCaseSensitive(
-						  cJSON_GetObjectItemCaseSensitive(it, "status"),
-						  "conditions"),
-					  "Programmed");
+			const struct sg_json *c = find_cond(
+				sg_json_get(sg_json_get(it, "status"), "conditions"), "Programmed");
 
 			v[n++] = jstr(it, "spec.gatewayClassName");
 			v[n++] = "";
@@ -479,10 +472,12 @@ static void print_table(const char *kind, const cJSON *items, bool all_ns)
 			struct route_summary s = summarize(it, "parents");
 
 			if (!strcmp(kind, "HTTPRoute")) {
-				const cJSON *h = cJSON_GetObjectItemCaseSensitive(
-					cJSON_GetObjectItemCaseSensitive(it, "spec"), "hostnames");
+				const struct sg_json *h =
+					sg_json_get(sg_json_get(it, "spec"), "hostnames");
 
-				hosts = cJSON_IsArray(h) ? cJSON_PrintUnformatted(h) : NULL;
+				hosts = sg_json_type(h) == SG_JSON_ARRAY
+						? sg_json_print(h, SG_JSON_COMPACT)
+						: NULL;
 				v[n++] = hosts;
 			}
 			v[n++] = s.accepted;
@@ -515,7 +510,7 @@ int sg_ctl_get(const char *admin_addr, const char *kind, const char *name, const
 	bool cluster = k && !strcmp(k->kind, "Namespace");
 	char path[768] = "/resources", *answer = NULL;
 	const char *plural;
-	cJSON *list, *items;
+	struct sg_json *list, *items;
 	int status;
 
 	if (!k) {
@@ -546,31 +541,31 @@ int sg_ctl_get(const char *admin_addr, const char *kind, const char *name, const
 		free(answer);
 		return status < 0 ? 2 : 1;
 	}
-	list = answer ? cJSON_Parse(answer) : NULL;
+	list = answer ? sg_json_parse(answer) : NULL;
 	free(answer);
-	items = cJSON_GetObjectItemCaseSensitive(list, "items");
-	if (!cJSON_IsArray(items)) {
+	items = sg_json_get(list, "items");
+	if (sg_json_type(items) != SG_JSON_ARRAY) {
 		fprintf(stderr, "splicegate: the gateway's answer is not a resource list\n");
-		cJSON_Delete(list);
+		sg_json_free(list);
 		return 2;
 	}
 	plural = strchr(k->names, '|') + 1; /* the second spelling is the plural */
-	if (name && !items->child) {
+	if (name && !sg_json_first(items)) {
 		fprintf(stderr, "Error from server (NotFound): %.*s \"%s\" not found\n",
 			(int)strcspn(plural, "|"), plural, name);
-		cJSON_Delete(list);
+		sg_json_free(list);
 		return 1;
 	}
-	if (!items->child && !output) {
+	if (!sg_json_first(items) && !output) {
 		if (all_ns || cluster)
 			fprintf(stderr, "No resources found\n");
 		else
 			fprintf(stderr, "No resources found in %s namespace.\n", ns);
 	} else if (output) {
-		const cJSON *one = name ? items->child : list;
+		const struct sg_json *one = name ? sg_json_first(items) : list;
 
 		if (!strcmp(output, "json")) {
-			char *s = cJSON_Print(one);
+			char *s = sg_json_print(one, SG_JSON_TABS);
 
 			printf("%s\n", s ? s : "");
 			free(s);
@@ -580,6 +575,6 @@ int sg_ctl_get(const char *admin_addr, const char *kind, const char *name, const
 	} else {
 		print_table(k->kind, items, all_ns);
 	}
-	cJSON_Delete(list);
+	sg_json_free(list);
 	return 0;
 }

@@ -13,6 +13,7 @@
 #include <sys/signalfd.h>
 #include <unistd.h>
 
+#include "config/build.h"
 #include "admin/admin.h"
 #include "admin/sockstats.h"
 #include "user/h2proxy.h"

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "config/build.h"
 #include "config/cfg.h"
 #include "config/duration.h"
 #include "user/ctl.h"

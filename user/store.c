@@ -3,6 +3,7 @@
  * exactly like one loaded from files. */
 #include "user/store.h"
 
+#include "config/build.h"
 #include "config/node.h"
 
 #include <stdio.h>

@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "config/build.h"
 #include "config/cfg.h"
 #include "user/log.h"
 

@@ -7,11 +7,11 @@
  * text expands to is bounded (config/node.h). */
 #include <string.h>
 
-#include <cJSON.h>
-
 #include "admin/dump.h"
+#include "config/build.h"
 #include "config/cfg.h"
 #include "tests/fuzz/fuzz.h"
+#include "user/json.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -29,13 +29,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	cfg = sg_cfg_build(&in, &d);
 	if (cfg) {
 		char *json = sg_dump_config(cfg);
-		cJSON *root;
+		struct sg_json *root;
 
 		FUZZ_CHECK(d.errors == 0);
 		FUZZ_CHECK(json);
-		root = cJSON_Parse(json);
+		root = sg_json_parse(json);
 		FUZZ_CHECK(root);
-		cJSON_Delete(root);
+		sg_json_free(root);
 		free(json);
 		sg_cfg_free(cfg);
 	} else {

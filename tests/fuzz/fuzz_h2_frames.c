@@ -16,6 +16,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "config/fields.h"
 #include "tests/fuzz/fuzz.h"
 #include "user/h2.h"
 

@@ -19,6 +19,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "config/build.h"
 #include "config/cfg.h"
 #include "config/diag.h"
 #include "user/attempt.h"

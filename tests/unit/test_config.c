@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "config/build.h"
 #include "config/cfg.h"
 #include "config/diag.h"
 

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "config/fields.h"
 #include "user/h1.h"
 #include "user/h2.h"
 

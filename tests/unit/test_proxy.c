@@ -20,6 +20,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "config/build.h"
 #include "config/cfg.h"
 #include "config/diag.h"
 #include "user/backend.h"

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "config/build.h"
 #include "config/cfg.h"
 #include "config/diag.h"
 #include "config/resolve.h"

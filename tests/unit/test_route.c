@@ -10,6 +10,7 @@
 #include <strings.h>
 #include <cmocka.h>
 
+#include "config/build.h"
 #include "config/cfg.h"
 #include "policy/route.h"
 

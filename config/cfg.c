@@ -1,0 +1,59 @@
+/* The configuration model's lifetime: shared references, release, and
+ * kubectl's names for the resource kinds. */
+#include "config/cfg.h"
+
+#include <regex.h>
+#include <stdlib.h>
+#include <string.h>
+
+const char *sg_res_type(const char *kind)
+{
+	static const struct {
+		const char *kind, *type;
+	} types[] = {
+		{ "Gateway", "gateway.gateway.networking.k8s.io" },
+		{ "HTTPRoute", "httproute.gateway.networking.k8s.io" },
+		{ "TCPRoute", "tcproute.gateway.networking.k8s.io" },
+		{ "AgentgatewayPolicy", "agentgatewaypolicy.agentgateway.dev" },
+		{ "Service", "service" },
+		{ "EndpointSlice", "endpointslice.discovery.k8s.io" },
+		{ "Namespace", "namespace" },
+		{ "ReferenceGrant", "referencegrant.gateway.networking.k8s.io" },
+	};
+
+	for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++)
+		if (!strcmp(types[i].kind, kind))
+			return types[i].type;
+	return kind;
+}
+
+struct sg_cfg *sg_cfg_ref(struct sg_cfg *cfg)
+{
+	cfg->refs++;
+	return cfg;
+}
+
+void sg_cfg_unref(struct sg_cfg *cfg)
+{
+	if (cfg && --cfg->refs == 0)
+		sg_cfg_free(cfg);
+}
+
+/* The compiled regexes config/regex.c left in cfg->regexes. Released here,
+ * not by a call into regex.c, so that the model does not depend back on a
+ * module that depends on it. */
+static void free_regexes(struct sg_cfg *cfg)
+{
+	for (size_t i = 0; i < cfg->nregexes; i++)
+		regfree(cfg->regexes[i]);
+	cfg->nregexes = 0;
+}
+
+void sg_cfg_free(struct sg_cfg *cfg)
+{
+	if (!cfg)
+		return;
+	free_regexes(cfg);
+	sg_arena_free(&cfg->arena);
+	free(cfg);
+}

@@ -1,0 +1,50 @@
+/* Internal to config/: a config being built, which both dialect readers
+ * (config/standalone.c, config/k8s.c) fill and config/build.c starts and
+ * finishes. Not for user/ or admin/. */
+#ifndef SG_CONFIG_DRAFT_H
+#define SG_CONFIG_DRAFT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config/cfg.h"
+#include "config/fields.h"
+#include "config/node.h"
+
+/* A Kubernetes resource's identity, for duplicates and references. */
+struct sg_res {
+	const char *api, *kind, *ns, *name;
+	const struct sg_node *doc, *spec, *metadata;
+	const struct sg_node *labels;
+	struct sg_res_status status;
+};
+
+/* Owned by config/build.c for one build; everything it points to lives in
+ * cfg's arena. */
+struct sg_draft {
+	struct sg_cfg *cfg;
+	struct sg_pctx c;
+	struct sg_res *res; /* Kubernetes resources, in load order */
+	size_t nres, capres;
+	/* res by kind, namespace and name: an open-addressing table of
+	 * index + 1 (0: empty), in the arena; k8s.c keeps it. */
+	size_t *res_slots;
+	size_t res_cap;
+	size_t nstandalone;
+	bool replace;			 /* duplicates replace (applied sources) */
+	const struct sg_res_id *deleted; /* resources to leave out */
+	size_t ndeleted;
+};
+
+/* The bind on `port`, created on first use. A port is HTTP or TCP, never
+ * both: a second protocol is an error at `at`. Returns NULL on error. */
+struct sg_bind *sg_draft_bind(struct sg_draft *b, uint16_t port, enum sg_proto proto,
+			      const struct sg_node *at);
+/* A new zeroed listener on `bind`, or NULL when out of memory. */
+struct sg_listener *sg_draft_listener(struct sg_draft *b, struct sg_bind *bind,
+				      const struct sg_node *at);
+/* A new zeroed policy, or NULL when out of memory. */
+struct sg_policy *sg_draft_policy(struct sg_draft *b);
+
+#endif
