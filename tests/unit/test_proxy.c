@@ -623,6 +623,29 @@ static void test_proxy_large_body_streamed(void **state)
 	free(body);
 }
 
+/* RFC 9112 §9.6: a backend that answers before the upload ended makes the
+ * rest of the body impossible to tell from a next request, so the response
+ * says connection: close and the connection ends after it. */
+static void test_proxy_answer_before_upload_ended_closes(void **state)
+{
+	struct env *e = *state;
+	char head[128];
+	char *body = pattern(LARGE);
+
+	start(e, "");
+	snprintf(head, sizeof(head), "PUT /big HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n",
+		 LARGE);
+	say(e->client.fd, head);
+	feed(e, e->client.fd, body, 4096);
+	HEAD_AT(e, 0);
+	say(e->be[0].fd, "HTTP/1.1 413 Content Too Large\r\nContent-Length: 3\r\n\r\nbig");
+	UNTIL(e, e->client.eof);
+	assert_string_equal(e->client.in, "HTTP/1.1 413 Content Too Large\r\nContent-Length: 3\r\n"
+					  "connection: close\r\n\r\nbig");
+	assert_false(e->client.reset);
+	free(body);
+}
+
 /* ---- responses ----------------------------------------------------------- */
 
 /* A chunked response is relayed byte for byte (extensions, trailer), in
@@ -1426,6 +1449,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_proxy_chunked_body_relayed_exact, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_proxy_large_body_streamed, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_proxy_answer_before_upload_ended_closes, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_proxy_chunked_response_relayed_exact, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_proxy_response_body_in_pieces, setup,
