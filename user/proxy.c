@@ -829,6 +829,21 @@ static void write_backend(struct client *c)
 		request_sent(c);
 }
 
+/* The backend answers before the request body all went to it (RFC 9112
+ * §9.6): the rest of the body cannot be told apart from a next request, so
+ * this response is the connection's last and must say so in its head
+ * (response_done would close it all the same, unannounced). The kernel may
+ * have moved the whole upload already, its ring event still queued: look
+ * first, as response_done does. The caller checks c->closed and c->state. */
+static bool upload_unfinished(struct client *c)
+{
+	if (c->req_done)
+		return false;
+	if (c->req_pumping && c->r->req_pump.engine == SG_RELAY_SOCKMAP)
+		drive_request_body(c);
+	return !c->closed && !c->req_done;
+}
+
 /* A complete response head from the backend. */
 static void got_response_head(struct client *c)
 {
@@ -863,8 +878,10 @@ static void got_response_head(struct client *c)
 	c->resp_body = tunnel ? SG_H1_BODY_NONE : sg_h1_response_body(&c->r->bx.resp, c->is_head);
 	c->resp_keep_alive = c->r->bx.resp.keep_alive && c->resp_body != SG_H1_BODY_CLOSE;
 	if (c->resp_body == SG_H1_BODY_CLOSE || !c->r->req.keep_alive || c->ctx->draining ||
-	    too_old(c))
+	    too_old(c) || (!tunnel && upload_unfinished(c)))
 		c->client_close = true;
+	if (c->closed || c->state != C_ATTEMPT)
+		return;
 	n = sg_h1_write_response(&c->r->bx.resp, c->client_close && !tunnel, NULL, head,
 				 sizeof(head));
 	/* A small body that came whole with the head leaves with it. */
