@@ -586,6 +586,11 @@ static void close_lingering(struct client *c)
 		c->head_at = c->body_at = 0;
 		c->idle_at = now(c) + PROXY_LINGER_MS;
 	}
+	/* Drop what the client still sends, 64 KiB per wake-up so that one
+	 * client cannot hold the loop, until its EOF or PROXY_LINGER_MS
+	 * (idle_at). Closing with its bytes unread would reset the
+	 * connection, which can destroy the answer before the client reads
+	 * it. */
 	for (int i = 0; i < 16; i++) {
 		ssize_t n = recv(c->io.fd, buf, sizeof(buf), 0);
 
@@ -594,10 +599,11 @@ static void close_lingering(struct client *c)
 			continue;
 		if (n == -1 && errno == EAGAIN)
 			return;
-		if (n <= 0)
-			break;
+		if (n <= 0) {
+			client_close(c);
+			return;
+		}
 	}
-	client_close(c);
 }
 
 /* Between requests a keep-alive connection keeps no buffer it does not
