@@ -48,7 +48,7 @@ struct h2conn {
 	struct sg_cfg *cfg; /* the config the connection began on (a reference) */
 	const struct sg_bind *bind;
 	const struct sg_frontend_http *fhttp; /* SETTINGS, keepalive, buffers */
-	struct h2conn *next, *prev;
+	struct sg_list link;		      /* in ctx->h2conns */
 	struct sg_io io;
 	struct sg_timer timer;
 	struct sg_closing closing;
@@ -63,7 +63,7 @@ struct h2conn {
 	char *out;
 	size_t out_len, out_off, out_cap;
 
-	struct h2stream *streams;
+	struct sg_list streams; /* h2stream.link, newest first */
 	size_t nstreams;
 
 	/* Deadlines in loop ms, 0 = none. */
@@ -103,7 +103,7 @@ struct field_pos {
  * backend connection while an attempt or the response body runs. */
 struct h2stream {
 	struct h2conn *conn;
-	struct h2stream *next, *prev;
+	struct sg_list link; /* in conn->streams */
 	int32_t id;
 	enum stream_state state;
 	bool closed;
@@ -340,12 +340,7 @@ static void stream_close(struct h2stream *s, bool give_back)
 	sg_attempt_drop(&s->at);
 	if (give_back && s->unconsumed)
 		sg_h2_consume(c->h2, s->id, s->unconsumed);
-	if (s->prev)
-		s->prev->next = s->next;
-	else
-		c->streams = s->next;
-	if (s->next)
-		s->next->prev = s->prev;
+	sg_list_remove(&s->link);
 	if (--c->nstreams == 0 && c->idle_ms && !c->closed) {
 		c->idle_at = now(c) + c->idle_ms;
 		conn_rearm(c);
@@ -371,10 +366,7 @@ static struct h2stream *stream_new(struct h2conn *c, int32_t id)
 	sg_timer_init(&s->timer, on_stream_timer, s);
 	sg_attempt_init(&s->at, &attempt_ops, s, c->ctx->loop, c->ctx->pool, c->ctx->stats,
 			&c->ctx->rng);
-	s->next = c->streams;
-	if (c->streams)
-		c->streams->prev = s;
-	c->streams = s;
+	sg_list_insert_head(&c->streams, &s->link);
 	c->nstreams++;
 	c->idle_at = 0;
 	return s;
@@ -514,10 +506,14 @@ static const struct sg_attempt_ops attempt_ops = {
 
 static unsigned dials(const struct h2conn *c)
 {
+	struct sg_list *l;
 	unsigned n = 0;
 
-	for (const struct h2stream *s = c->streams; s; s = s->next)
+	SG_LIST_FOR_EACH(l, &c->streams) {
+		const struct h2stream *s = SG_LIST_ENTRY(l, const struct h2stream, link);
+
 		n += s->at.conn && !s->at.connected;
+	}
 	return n;
 }
 
@@ -542,13 +538,16 @@ static void start_attempt(struct h2stream *s)
  * allow; not inside the session. */
 static void start_waiting(struct h2conn *c)
 {
-	struct h2stream *s, *next;
+	struct sg_list *l, *tmp;
 
 	if (!c->starts_pending || c->busy || c->close_wanted || c->closed)
 		return;
 	c->starts_pending = false;
-	for (s = c->streams; s && !c->closed && !c->starts_pending; s = next) {
-		next = s->next;
+	SG_LIST_FOR_EACH_SAFE(l, tmp, &c->streams) {
+		struct h2stream *s = SG_LIST_ENTRY(l, struct h2stream, link);
+
+		if (c->closed || c->starts_pending)
+			break;
 		if (s->start_pending && !s->closed) {
 			s->start_pending = false;
 			start_attempt(s); /* may wait again, for a dial */
@@ -848,10 +847,15 @@ static void rebudget(struct h2stream *s, size_t before)
 		return;
 	}
 	if (c->over_budget) {
+		struct sg_list *l;
+
 		c->over_budget = false;
-		for (struct h2stream *o = c->streams; o; o = o->next)
+		SG_LIST_FOR_EACH(l, &c->streams) {
+			struct h2stream *o = SG_LIST_ENTRY(l, struct h2stream, link);
+
 			if (o != s && o->state == S_RESP)
 				update_backend_io(o);
+		}
 	}
 }
 
@@ -1299,20 +1303,16 @@ static void conn_close(struct h2conn *c)
 		return;
 	}
 	c->closed = true;
-	while (c->streams)
-		stream_close(c->streams, false);
+	while (!sg_list_empty(&c->streams))
+		stream_close(SG_LIST_ENTRY(sg_list_first(&c->streams), struct h2stream, link),
+			     false);
 	sg_timer_stop(c->ctx->loop, &c->timer);
 	sg_io_set(c->ctx->loop, &c->io, 0);
 	close(c->io.fd);
 	if (c->ctx->srclimit)
 		sg_srclimit_release(c->ctx->srclimit, c->ip);
 	c->ctx->stats->active--;
-	if (c->prev)
-		c->prev->next = c->next;
-	else
-		c->ctx->h2conns = c->next;
-	if (c->next)
-		c->next->prev = c->prev;
+	sg_list_remove(&c->link);
 	sg_loop_defer_close(c->ctx->loop, &c->closing, conn_free);
 }
 
@@ -1605,11 +1605,9 @@ void sg_h2proxy_accept(struct sg_frontend *ctx, struct sg_cfg *cfg, const struct
 	c->io.data = c;
 	snprintf(c->ip, sizeof(c->ip), "%s", ip);
 	sg_timer_init(&c->timer, on_conn_timer, c);
+	sg_list_init(&c->streams);
 	ctx->stats->active++;
-	c->next = ctx->h2conns;
-	if (ctx->h2conns)
-		ctx->h2conns->prev = c;
-	ctx->h2conns = c;
+	sg_list_insert_head(&ctx->h2conns, &c->link);
 	conn_setup(c, born);
 	sg_h2_settings_from_policy(c->fhttp, &set);
 	if (sg_h2_session_new(&callbacks, c, &set, &c->h2) < 0 ||
@@ -1627,10 +1625,12 @@ void sg_h2proxy_accept(struct sg_frontend *ctx, struct sg_cfg *cfg, const struct
 
 void sg_h2proxy_drain(struct sg_frontend *ctx)
 {
-	struct h2conn *c = ctx->h2conns, *next;
+	struct sg_list *l, *tmp;
 
-	for (; c; c = next) {
-		next = c->next;
+	/* A connection whose flush fails closes, leaving the list. */
+	SG_LIST_FOR_EACH_SAFE(l, tmp, &ctx->h2conns) {
+		struct h2conn *c = SG_LIST_ENTRY(l, struct h2conn, link);
+
 		sg_h2_goaway(c->h2, SG_H2_NO_ERROR, NULL);
 		conn_flush(c);
 	}
@@ -1638,6 +1638,6 @@ void sg_h2proxy_drain(struct sg_frontend *ctx)
 
 void sg_h2proxy_close_all(struct sg_frontend *ctx)
 {
-	while (ctx->h2conns)
-		conn_close(ctx->h2conns);
+	while (!sg_list_empty(&ctx->h2conns))
+		conn_close(SG_LIST_ENTRY(sg_list_first(&ctx->h2conns), struct h2conn, link));
 }
