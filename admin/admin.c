@@ -16,7 +16,9 @@
 
 #include "admin/dump.h"
 #include "admin/get.h"
+#include "user/buf.h"
 #include "user/h1.h"
+#include "user/list.h"
 #include "user/log.h"
 #include "user/net.h"
 
@@ -34,7 +36,7 @@ struct sg_admin {
 	enum sg_admin_role role;
 	struct sg_io listen_io;
 	struct sg_admin_ops ops;
-	struct admin_conn *conns; /* open connections, for stop */
+	struct sg_list conns; /* open connections (admin_conn.link), for stop */
 	unsigned nconns;
 	bool allow_remote; /* SG_ADMIN_API: serve non-loopback peers too */
 	bool full_told;	   /* the cap was logged; again once below it */
@@ -44,14 +46,12 @@ struct sg_admin {
 /* One admin connection. Owned by its sg_admin; freed in the close queue. */
 struct admin_conn {
 	struct sg_admin *admin;
-	struct admin_conn *next, *prev;
+	struct sg_list link; /* in admin->conns */
 	struct sg_io io;
 	struct sg_timer timer; /* ADMIN_TIMEOUT_MS */
 	struct sg_closing closing;
-	char *in;
-	size_t in_len, in_cap;
-	char *out;
-	size_t out_len, out_off;
+	struct sg_buf in;  /* the request, from its first byte */
+	struct sg_buf out; /* the answer not yet written; set once answering */
 	bool closed;
 	bool refused; /* a remote peer of the admin API: every request gets 403 */
 };
@@ -67,8 +67,8 @@ static void conn_free(struct sg_closing *cl)
 	struct admin_conn *c =
 		(struct admin_conn *)((char *)cl - offsetof(struct admin_conn, closing));
 
-	free(c->in);
-	free(c->out);
+	sg_buf_free(&c->in);
+	sg_buf_free(&c->out);
 	free(c);
 }
 
@@ -82,43 +82,25 @@ static void conn_close(struct admin_conn *c)
 	close(c->io.fd);
 	if (--c->admin->nconns < ADMIN_MAX_CONNS / 2)
 		c->admin->full_told = false; /* a new flood is logged again */
-	if (c->prev)
-		c->prev->next = c->next;
-	else
-		c->admin->conns = c->next;
-	if (c->next)
-		c->next->prev = c->prev;
+	sg_list_remove(&c->link);
 	sg_loop_defer_close(c->admin->loop, &c->closing, conn_free);
 }
 
 static void respond(struct admin_conn *c, int status, const char *reason, const char *ctype,
 		    const char *body, size_t body_len)
 {
-	int n;
+	char head[256];
+	int n = snprintf(head, sizeof(head),
+			 "HTTP/1.1 %d %s\r\ncontent-type: %s\r\ncontent-length: %zu\r\n"
+			 "connection: close\r\n\r\n",
+			 status, reason, ctype, body_len);
 
-	free(c->out);
-	c->out = NULL;
-	n = asprintf(&c->out,
-		     "HTTP/1.1 %d %s\r\ncontent-type: %s\r\ncontent-length: %zu\r\n"
-		     "connection: close\r\n\r\n",
-		     status, reason, ctype, body_len);
-	if (n == -1) {
+	sg_buf_reset(&c->out);
+	if (n < 0 || (size_t)n >= sizeof(head) || sg_buf_append(&c->out, head, (size_t)n) < 0 ||
+	    sg_buf_append(&c->out, body, body_len) < 0) {
 		conn_close(c);
 		return;
 	}
-	c->out_len = (size_t)n;
-	if (body_len) {
-		char *grown = realloc(c->out, c->out_len + body_len);
-
-		if (!grown) {
-			conn_close(c);
-			return;
-		}
-		c->out = grown;
-		memcpy(c->out + c->out_len, body, body_len);
-		c->out_len += body_len;
-	}
-	c->out_off = 0;
 	sg_io_set(c->admin->loop, &c->io, EPOLLOUT);
 	sg_timer_arm(c->admin->loop, &c->timer, sg_loop_now(c->admin->loop) + ADMIN_TIMEOUT_MS);
 }
@@ -223,7 +205,7 @@ static void handle_logging(struct admin_conn *c, const struct sg_h1_req *req)
 
 static void handle_change(struct admin_conn *c, const struct sg_h1_req *req, bool del)
 {
-	const char *body = c->in + req->head_len;
+	const char *body = c->in.data + req->head_len;
 	size_t len = req->content_length > 0 ? (size_t)req->content_length : 0;
 	char *answer = NULL;
 	int status = c->admin->ops.change(c->admin->ops.ctx, body, len, del, &answer);
@@ -352,25 +334,11 @@ static void dispatch(struct admin_conn *c, const struct sg_h1_req *req)
 		respond_text(c, 404, "Not Found", "not found\n");
 }
 
-/* The input buffer grows to the head limit while the head is incomplete,
- * and to the whole request once the head says how long its body is. */
-static int grow_input(struct admin_conn *c, size_t want)
-{
-	size_t ncap = c->in_cap ? c->in_cap : 4096;
-	char *grown;
-
-	while (ncap < want)
-		ncap *= 2;
-	grown = realloc(c->in, ncap);
-	if (!grown)
-		return -1;
-	c->in = grown;
-	c->in_cap = ncap;
-	return 0;
-}
-
 /* What the head allows: 0 when the whole request is in (dispatched), 1 to
- * read on, -1 when it was answered with an error. */
+ * read on, -1 when it was answered with an error. The input buffer grows
+ * (doubling from 4 KiB) to the head limit while the head is incomplete
+ * (on_readable), and here to the whole request once the head says how
+ * long its body is. */
 static int check_request(struct admin_conn *c, const struct sg_h1_req *req)
 {
 	size_t max_body = c->admin->role == SG_ADMIN_API ? SG_CFG_MAX_TEXT : 0;
@@ -386,9 +354,9 @@ static int check_request(struct admin_conn *c, const struct sg_h1_req *req)
 				      : "this endpoint takes no request body\n");
 		return -1;
 	}
-	if (c->in_len >= req->head_len + body)
+	if (c->in.len >= req->head_len + body)
 		return 0;
-	if (c->in_cap < req->head_len + body && grow_input(c, req->head_len + body) == -1) {
+	if (sg_buf_reserve(&c->in, req->head_len + body - c->in.len) < 0) {
 		respond_text(c, 500, "Internal Server Error", "out of memory\n");
 		return -1;
 	}
@@ -401,28 +369,28 @@ static void on_readable(struct admin_conn *c)
 	struct sg_h1_req req = { .headers = slots, .headers_cap = ADMIN_MAX_HEADERS };
 	ssize_t n;
 
-	if (c->in_len == c->in_cap) {
+	if (!sg_buf_room(&c->in)) {
 		/* Only an incomplete head gets here full: check_request made
 		 * room for a body the head announced. */
-		if (c->in_cap >= ADMIN_MAX_HEAD) {
+		if (c->in.cap >= ADMIN_MAX_HEAD) {
 			respond_text(c, 431, "Request Header Fields Too Large",
 				     "request head too large: 16 KiB at most\n");
 			return;
 		}
-		if (grow_input(c, c->in_cap ? c->in_cap * 2 : 4096) == -1) {
+		if (sg_buf_reserve(&c->in, 1) < 0) {
 			conn_close(c);
 			return;
 		}
 	}
-	n = read(c->io.fd, c->in + c->in_len, c->in_cap - c->in_len);
+	n = read(c->io.fd, sg_buf_tail(&c->in), sg_buf_room(&c->in));
 	if (n == 0 || (n == -1 && errno != EAGAIN && errno != EINTR)) {
 		conn_close(c);
 		return;
 	}
 	if (n == -1)
 		return;
-	c->in_len += (size_t)n;
-	switch (sg_h1_parse_request(c->in, c->in_len, ADMIN_MAX_HEADERS, &req)) {
+	sg_buf_commit(&c->in, (size_t)n);
+	switch (sg_h1_parse_request(c->in.data, c->in.len, ADMIN_MAX_HEADERS, &req)) {
 	case SG_H1_PARTIAL:
 		return;
 	case SG_H1_INVALID:
@@ -440,7 +408,7 @@ static void on_readable(struct admin_conn *c)
 
 static void on_writable(struct admin_conn *c)
 {
-	ssize_t n = write(c->io.fd, c->out + c->out_off, c->out_len - c->out_off);
+	ssize_t n = write(c->io.fd, sg_buf_data(&c->out), c->out.len);
 
 	if (n == -1 && (errno == EAGAIN || errno == EINTR))
 		return;
@@ -448,8 +416,8 @@ static void on_writable(struct admin_conn *c)
 		conn_close(c);
 		return;
 	}
-	c->out_off += (size_t)n;
-	if (c->out_off == c->out_len)
+	sg_buf_consume(&c->out, (size_t)n);
+	if (!c->out.len)
 		conn_close(c);
 	else
 		sg_timer_arm(c->admin->loop, &c->timer,
@@ -462,7 +430,7 @@ static void on_timeout(struct sg_loop *loop, struct sg_timer *t)
 {
 	struct admin_conn *c = t->data;
 
-	if (c->out || c->in_len == 0)
+	if (c->out.len || c->in.len == 0)
 		conn_close(c);
 	else
 		respond_text(c, 408, "Request Timeout", "request timeout\n");
@@ -474,7 +442,7 @@ static void on_conn_io(struct sg_loop *loop, struct sg_io *io, uint32_t revents)
 
 	if (c->closed)
 		return;
-	if (c->out)
+	if (c->out.len)
 		on_writable(c);
 	else if (revents & (EPOLLIN | EPOLLHUP | EPOLLERR))
 		on_readable(c);
@@ -534,6 +502,7 @@ static void on_accept(struct sg_loop *loop, struct sg_io *io, uint32_t revents)
 			continue;
 		}
 		c->admin = a;
+		sg_list_init(&c->link);
 		/* The request is still read, so that the peer gets a 403 with a
 		 * reason rather than a reset. */
 		c->refused = a->role == SG_ADMIN_API && !a->allow_remote && !is_loopback(&peer);
@@ -548,10 +517,7 @@ static void on_accept(struct sg_loop *loop, struct sg_io *io, uint32_t revents)
 		sg_timer_init(&c->timer, on_timeout, c);
 		sg_timer_arm(loop, &c->timer, sg_loop_now(loop) + ADMIN_TIMEOUT_MS);
 		a->nconns++;
-		c->next = a->conns;
-		if (a->conns)
-			a->conns->prev = c;
-		a->conns = c;
+		sg_list_insert_head(&a->conns, &c->link);
 	}
 }
 
@@ -588,6 +554,7 @@ struct sg_admin *sg_admin_start(struct sg_loop *loop, const char *addr, enum sg_
 		return NULL;
 	}
 	a->loop = loop;
+	sg_list_init(&a->conns);
 	a->role = role;
 	a->ops = *ops;
 	a->listen_io.fd = fd;
@@ -612,8 +579,8 @@ void sg_admin_stop(struct sg_admin *a)
 {
 	if (!a)
 		return;
-	while (a->conns)
-		conn_close(a->conns);
+	while (!sg_list_empty(&a->conns))
+		conn_close(SG_LIST_ENTRY(sg_list_first(&a->conns), struct admin_conn, link));
 	sg_io_set(a->loop, &a->listen_io, 0);
 	close(a->listen_io.fd);
 	free(a->addr);

@@ -20,7 +20,7 @@
 
 struct sg_pool {
 	struct sg_loop *loop;
-	struct sg_backend_conn *idle; /* most recently used first */
+	struct sg_list idle; /* sg_backend_conn.idle, most recently used first */
 	size_t nidle;
 	struct sg_sockmap *kmap;
 	struct sg_dns *dns; /* on the first name */
@@ -30,8 +30,10 @@ struct sg_pool *sg_pool_new(struct sg_loop *loop)
 {
 	struct sg_pool *p = calloc(1, sizeof(*p));
 
-	if (p)
+	if (p) {
 		p->loop = loop;
+		sg_list_init(&p->idle);
+	}
 	return p;
 }
 
@@ -42,13 +44,7 @@ void sg_pool_set_sockmap(struct sg_pool *p, struct sg_sockmap *m)
 
 static void unlink_idle(struct sg_pool *p, struct sg_backend_conn *u)
 {
-	if (u->prev)
-		u->prev->next = u->next;
-	else
-		p->idle = u->next;
-	if (u->next)
-		u->next->prev = u->prev;
-	u->next = u->prev = NULL;
+	sg_list_remove(&u->idle);
 	p->nidle--;
 }
 
@@ -56,8 +52,9 @@ void sg_pool_free(struct sg_pool *p)
 {
 	if (!p)
 		return;
-	while (p->idle) {
-		struct sg_backend_conn *u = p->idle;
+	while (!sg_list_empty(&p->idle)) {
+		struct sg_backend_conn *u =
+			SG_LIST_ENTRY(sg_list_first(&p->idle), struct sg_backend_conn, idle);
 
 		unlink_idle(p, u);
 		sg_backend_close(u);
@@ -128,10 +125,11 @@ static bool peer_gone(const struct sg_backend_conn *u)
 
 struct sg_backend_conn *sg_pool_take(struct sg_pool *p, const char *key)
 {
-	struct sg_backend_conn *next;
+	struct sg_list *l, *tmp;
 
-	for (struct sg_backend_conn *u = p->idle; u; u = next) {
-		next = u->next;
+	SG_LIST_FOR_EACH_SAFE(l, tmp, &p->idle) {
+		struct sg_backend_conn *u = SG_LIST_ENTRY(l, struct sg_backend_conn, idle);
+
 		if (strcmp(u->key, key) != 0)
 			continue;
 		unlink_idle(p, u);
@@ -153,9 +151,14 @@ void sg_pool_put(struct sg_pool *p, struct sg_backend_conn *u, uint64_t idle_ms,
 {
 	if (max_idle >= 0) {
 		int64_t same = 0;
+		struct sg_list *l;
 
-		for (struct sg_backend_conn *o = p->idle; o && same < max_idle; o = o->next)
-			same += !strcmp(o->key, u->key);
+		SG_LIST_FOR_EACH(l, &p->idle) {
+			if (same >= max_idle)
+				break;
+			same += !strcmp(SG_LIST_ENTRY(l, struct sg_backend_conn, idle)->key,
+					u->key);
+		}
 		if (same >= max_idle) {
 			sg_backend_close(u);
 			return;
@@ -168,11 +171,7 @@ void sg_pool_put(struct sg_pool *p, struct sg_backend_conn *u, uint64_t idle_ms,
 		sg_backend_close(u);
 		return;
 	}
-	u->next = p->idle;
-	u->prev = NULL;
-	if (p->idle)
-		p->idle->prev = u;
-	p->idle = u;
+	sg_list_insert_head(&p->idle, &u->idle);
 	p->nidle++;
 	sg_timer_arm(p->loop, &u->idle_timer, sg_loop_now(p->loop) + (idle_ms ? idle_ms : 1));
 }
@@ -275,6 +274,7 @@ struct sg_backend_conn *sg_backend_connect(struct sg_pool *p, const struct sg_en
 	}
 	u->fd = -1;
 	u->pool = p;
+	sg_list_init(&u->idle);
 	u->ka = *ka;
 	snprintf(u->key, sizeof(u->key), "%s:%u", ep->addr, ep->port);
 	sg_timer_init(&u->idle_timer, on_idle_timeout, u);

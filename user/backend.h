@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "config/cfg.h"
+#include "user/list.h"
 #include "user/loop.h"
 #include "user/sockmap.h"
 
@@ -25,13 +26,13 @@ struct sg_backend_conn {
 	char key[80]; /* "addr:port" of the endpoint */
 	bool reused;  /* taken from the pool: may have been closed by the backend */
 	bool closed;
-	struct sg_ksock k;		     /* its sockmap counters */
-	struct sg_keepalive ka;		     /* applied to the socket */
-	struct sg_dns_query *dns;	     /* the name's lookup under way, or NULL */
-	int err;			     /* the lookup, or the connect after it, failed */
-	struct sg_dns_addrs *alt;	     /* the name's other addresses while connecting */
-	unsigned alt_next;		     /* the one to try next */
-	struct sg_backend_conn *next, *prev; /* idle list */
+	struct sg_ksock k;	  /* its sockmap counters */
+	struct sg_keepalive ka;	  /* applied to the socket */
+	struct sg_dns_query *dns; /* the name's lookup under way, or NULL */
+	int err;		  /* the lookup, or the connect after it, failed */
+	struct sg_dns_addrs *alt; /* the name's other addresses while connecting */
+	unsigned alt_next;	  /* the one to try next */
+	struct sg_list idle;	  /* in the pool's idle list */
 };
 
 struct sg_pool *sg_pool_new(struct sg_loop *loop);

@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "config/cfg.h"
+#include "user/list.h"
 #include "user/loop.h"
 #include "user/relay.h"
 #include "user/sockmap.h"
@@ -69,7 +70,7 @@ struct sg_frontend {
 	struct sg_sockmap *kmap;      /* the kernel path, NULL without BPF */
 	uint64_t rng;		      /* xorshift state for endpoint choice */
 	struct client *clients;	      /* every open client, for shutdown */
-	struct h2conn *h2conns;	      /* HTTP/2 clients (user/h2proxy.c) */
+	struct sg_list h2conns;	      /* HTTP/2 clients (user/h2proxy.c); sg_list_init it */
 	struct sg_stats *stats;	      /* the worker's counters */
 	bool draining;		      /* finish what is in flight, keep nothing alive */
 	enum sg_access_log access_log;

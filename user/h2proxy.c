@@ -24,6 +24,7 @@
 #include "policy/failure.h"
 #include "policy/route.h"
 #include "user/attempt.h"
+#include "user/buf.h"
 #include "user/h1backend.h"
 #include "user/h2.h"
 #include "user/log.h"
@@ -48,7 +49,7 @@ struct h2conn {
 	struct sg_cfg *cfg; /* the config the connection began on (a reference) */
 	const struct sg_bind *bind;
 	const struct sg_frontend_http *fhttp; /* SETTINGS, keepalive, buffers */
-	struct h2conn *next, *prev;
+	struct sg_list link;		      /* in ctx->h2conns */
 	struct sg_io io;
 	struct sg_timer timer;
 	struct sg_closing closing;
@@ -59,11 +60,9 @@ struct h2conn {
 	bool flush_wanted; /* asked for while busy */
 	bool close_wanted; /* asked for while busy */
 
-	/* Bytes for the client that did not fit in the socket yet. */
-	char *out;
-	size_t out_len, out_off, out_cap;
+	struct sg_buf out; /* bytes for the client that did not fit in the socket yet */
 
-	struct h2stream *streams;
+	struct sg_list streams; /* h2stream.link, newest first */
 	size_t nstreams;
 
 	/* Deadlines in loop ms, 0 = none. */
@@ -94,7 +93,8 @@ enum stream_state {
 	S_DONE,	   /* answered (or reset); waiting for the session to close it */
 };
 
-/* Where a request field sits in h2stream.hbuf (offsets: hbuf may move). */
+/* Where a request field sits in h2stream.hbuf (offsets: its bytes may
+ * move). */
 struct field_pos {
 	uint32_t name, name_len, value, value_len;
 };
@@ -103,7 +103,7 @@ struct field_pos {
  * backend connection while an attempt or the response body runs. */
 struct h2stream {
 	struct h2conn *conn;
-	struct h2stream *next, *prev;
+	struct sg_list link; /* in conn->streams */
 	int32_t id;
 	enum stream_state state;
 	bool closed;
@@ -113,8 +113,8 @@ struct h2stream {
 
 	/* The request head: fields packed in hbuf, then the HTTP/1 view the
 	 * backend gets (spans into hbuf and store). */
-	char *hbuf, *store;
-	size_t hbuf_len, hbuf_cap;
+	struct sg_buf hbuf;
+	char *store;
 	struct field_pos *pos;
 	size_t npos, pos_cap;
 	bool head_too_large;
@@ -126,9 +126,8 @@ struct h2stream {
 	struct sg_h1_header req_slots[SG_H1_MAX_HEADERS], resp_slots[SG_H1_MAX_HEADERS];
 
 	/* The request body: the whole of it when replayable, else the bytes
-	 * not yet written to the backend (from body_off). */
-	char *body;
-	size_t body_len, body_off, body_cap;
+	 * not yet written to the backend. */
+	struct sg_buf body;
 	size_t unconsumed; /* received, not yet given back to flow control */
 	bool req_end;	   /* the client ended its side */
 	bool streaming;	   /* body written to the backend as it arrives */
@@ -157,10 +156,9 @@ struct h2stream {
 	uint64_t resp_left; /* SG_H1_BODY_LENGTH */
 	struct sg_h1_chunked chunks;
 	bool resp_keep_alive;
-	bool resp_eof; /* every body byte is in rbuf */
-	bool deferred; /* the session waits for body bytes */
-	char *rbuf;    /* decoded body bytes not yet taken by the session */
-	size_t rbuf_off, rbuf_len, rbuf_cap;
+	bool resp_eof;	    /* every body byte is in rbuf */
+	bool deferred;	    /* the session waits for body bytes */
+	struct sg_buf rbuf; /* decoded body bytes not yet taken by the session */
 
 	uint64_t bytes_in, bytes_out;
 	bool logged;
@@ -192,41 +190,6 @@ static uint64_t ms(sg_dur d)
 static void stat(struct h2conn *c, enum sg_stat which)
 {
 	sg_stats_add(c->ctx->stats, which, 1);
-}
-
-/* Room for `more` bytes after the first `len` of *buf. */
-static int reserve(char **buf, size_t len, size_t *cap, size_t more)
-{
-	size_t ncap = *cap ? *cap : 4096;
-	char *grown;
-
-	if (len + more <= *cap)
-		return 0;
-	while (ncap < len + more)
-		ncap *= 2;
-	grown = realloc(*buf, ncap);
-	if (!grown)
-		return -1;
-	*buf = grown;
-	*cap = ncap;
-	return 0;
-}
-
-/* Append n bytes to a buffer whose live part is [*off, *len) (off NULL:
- * from 0): the dead front is reclaimed before growing. */
-static int append(char **buf, size_t *off, size_t *len, size_t *cap, const char *p, size_t n)
-{
-	if (off && *off && *len + n > *cap) {
-		memmove(*buf, *buf + *off, *len - *off);
-		*len -= *off;
-		*off = 0;
-	}
-	if (reserve(buf, *len, cap, n) == -1)
-		return -1;
-	if (n)
-		memcpy(*buf + *len, p, n);
-	*len += n;
-	return 0;
 }
 
 static void stream_rearm(struct h2stream *s)
@@ -293,12 +256,12 @@ static void stream_free(struct sg_closing *cl)
 {
 	struct h2stream *s = (struct h2stream *)((char *)cl - offsetof(struct h2stream, closing));
 
-	free(s->hbuf);
+	sg_buf_free(&s->hbuf);
 	free(s->store);
 	free(s->pos);
-	free(s->body);
+	sg_buf_free(&s->body);
 	sg_h1backend_free(&s->bx);
-	free(s->rbuf);
+	sg_buf_free(&s->rbuf);
 	sg_cfg_unref(s->cfg);
 	free(s);
 }
@@ -332,7 +295,7 @@ static void stream_close(struct h2stream *s, bool give_back)
 	if (buffered(s)) {
 		size_t before = buffered(s);
 
-		s->rbuf_off = s->rbuf_len = 0;
+		sg_buf_reset(&s->rbuf);
 		rebudget(s, before);
 	}
 	access_log(s);
@@ -340,12 +303,7 @@ static void stream_close(struct h2stream *s, bool give_back)
 	sg_attempt_drop(&s->at);
 	if (give_back && s->unconsumed)
 		sg_h2_consume(c->h2, s->id, s->unconsumed);
-	if (s->prev)
-		s->prev->next = s->next;
-	else
-		c->streams = s->next;
-	if (s->next)
-		s->next->prev = s->prev;
+	sg_list_remove(&s->link);
 	if (--c->nstreams == 0 && c->idle_ms && !c->closed) {
 		c->idle_at = now(c) + c->idle_ms;
 		conn_rearm(c);
@@ -371,10 +329,7 @@ static struct h2stream *stream_new(struct h2conn *c, int32_t id)
 	sg_timer_init(&s->timer, on_stream_timer, s);
 	sg_attempt_init(&s->at, &attempt_ops, s, c->ctx->loop, c->ctx->pool, c->ctx->stats,
 			&c->ctx->rng);
-	s->next = c->streams;
-	if (c->streams)
-		c->streams->prev = s;
-	c->streams = s;
+	sg_list_insert_head(&c->streams, &s->link);
 	c->nstreams++;
 	c->idle_at = 0;
 	return s;
@@ -409,9 +364,9 @@ static void stream_done(struct h2stream *s)
 	s->at.request_at = s->at.try_at = s->at.connect_at = s->at.backoff_at = 0;
 	stream_rearm(s);
 	/* Body bytes still coming go nowhere: let the client send them. */
-	if (!s->at.replayable && s->body_len > s->body_off)
-		give_back(s, s->body_len - s->body_off);
-	s->body_len = s->body_off = 0;
+	if (!s->at.replayable && s->body.len)
+		give_back(s, s->body.len);
+	sg_buf_reset(&s->body);
 }
 
 static void reset_stream(struct h2stream *s, uint32_t code)
@@ -443,10 +398,9 @@ static void fail(struct h2stream *s, enum sg_fail kind, int err)
 	f[1] = (struct sg_h2_field){ "content-type", 12, "text/plain", 10 };
 	f[2] = (struct sg_h2_field){ "content-length", 14, len, strlen(len) };
 	before = buffered(s);
-	s->rbuf_off = s->rbuf_len = 0;
+	sg_buf_reset(&s->rbuf);
 	rebudget(s, before);
-	if (append(&s->rbuf, NULL, &s->rbuf_len, &s->rbuf_cap, body, strlen(body)) == -1 ||
-	    respond(s, f, 3, true) == -1) {
+	if (sg_buf_append(&s->rbuf, body, strlen(body)) < 0 || respond(s, f, 3, true) == -1) {
 		reset_stream(s, SG_H2_INTERNAL_ERROR);
 		return;
 	}
@@ -460,8 +414,8 @@ static int build_request_out(struct h2stream *s)
 {
 	const char *extra = s->chunked_up ? "transfer-encoding: chunked\r\n" : NULL;
 
-	return sg_h1backend_build(&s->bx, &s->req, s->conn->ip, s->at.n, extra, s->body,
-				  s->at.replayable ? s->body_len : 0);
+	return sg_h1backend_build(&s->bx, &s->req, s->conn->ip, s->at.n, extra,
+				  sg_buf_data(&s->body), s->at.replayable ? s->body.len : 0);
 }
 
 static void on_backend_io(struct sg_loop *loop, struct sg_io *io, uint32_t revents);
@@ -514,10 +468,14 @@ static const struct sg_attempt_ops attempt_ops = {
 
 static unsigned dials(const struct h2conn *c)
 {
+	struct sg_list *l;
 	unsigned n = 0;
 
-	for (const struct h2stream *s = c->streams; s; s = s->next)
+	SG_LIST_FOR_EACH(l, &c->streams) {
+		const struct h2stream *s = SG_LIST_ENTRY(l, const struct h2stream, link);
+
 		n += s->at.conn && !s->at.connected;
+	}
 	return n;
 }
 
@@ -542,13 +500,16 @@ static void start_attempt(struct h2stream *s)
  * allow; not inside the session. */
 static void start_waiting(struct h2conn *c)
 {
-	struct h2stream *s, *next;
+	struct sg_list *l, *tmp;
 
 	if (!c->starts_pending || c->busy || c->close_wanted || c->closed)
 		return;
 	c->starts_pending = false;
-	for (s = c->streams; s && !c->closed && !c->starts_pending; s = next) {
-		next = s->next;
+	SG_LIST_FOR_EACH_SAFE(l, tmp, &c->streams) {
+		struct h2stream *s = SG_LIST_ENTRY(l, struct h2stream, link);
+
+		if (c->closed || c->starts_pending)
+			break;
 		if (s->start_pending && !s->closed) {
 			s->start_pending = false;
 			start_attempt(s); /* may wait again, for a dial */
@@ -584,7 +545,7 @@ static void write_head(struct h2stream *s)
 /* Next bytes of a streamed body: chunk framing or body bytes. */
 static void next_body_piece(struct h2stream *s, const char **p, size_t *n, bool *is_body)
 {
-	size_t avail = s->body_len - s->body_off;
+	size_t avail = s->body.len;
 
 	*is_body = false;
 	*n = 0;
@@ -612,7 +573,7 @@ static void next_body_piece(struct h2stream *s, const char **p, size_t *n, bool 
 		return;
 	}
 	if (avail) {
-		*p = s->body + s->body_off;
+		*p = sg_buf_data(&s->body);
 		*n = s->chunked_up && s->chunk_left < avail ? (size_t)s->chunk_left : avail;
 		*is_body = true;
 	}
@@ -620,7 +581,7 @@ static void next_body_piece(struct h2stream *s, const char **p, size_t *n, bool 
 
 static void body_written(struct h2stream *s, size_t n)
 {
-	s->body_off += n;
+	sg_buf_consume(&s->body, n);
 	s->bytes_in += n;
 	give_back(s, n);
 	if (s->chunked_up) {
@@ -631,8 +592,6 @@ static void body_written(struct h2stream *s, size_t n)
 			s->frame_off = 0;
 		}
 	}
-	if (s->body_off == s->body_len)
-		s->body_off = s->body_len = 0;
 }
 
 /* Write what is buffered of a streamed body; the client's DATA keeps
@@ -685,7 +644,7 @@ static int body_bytes(struct h2stream *s, const char *p, size_t n)
 {
 	size_t before = buffered(s);
 
-	if (append(&s->rbuf, &s->rbuf_off, &s->rbuf_len, &s->rbuf_cap, p, n) == -1)
+	if (sg_buf_append(&s->rbuf, p, n) < 0)
 		return -1;
 	rebudget(s, before);
 	if (n && s->deferred) {
@@ -832,7 +791,7 @@ static void read_response_head(struct h2stream *s)
 
 static size_t buffered(const struct h2stream *s)
 {
-	return s->rbuf_len - s->rbuf_off;
+	return s->rbuf.len;
 }
 
 /* A stream's buffer changed from `before` bytes: the connection's total
@@ -848,10 +807,15 @@ static void rebudget(struct h2stream *s, size_t before)
 		return;
 	}
 	if (c->over_budget) {
+		struct sg_list *l;
+
 		c->over_budget = false;
-		for (struct h2stream *o = c->streams; o; o = o->next)
+		SG_LIST_FOR_EACH(l, &c->streams) {
+			struct h2stream *o = SG_LIST_ENTRY(l, struct h2stream, link);
+
 			if (o != s && o->state == S_RESP)
 				update_backend_io(o);
+		}
 	}
 }
 
@@ -896,7 +860,7 @@ static void read_response_body(struct h2stream *s)
 static bool body_to_write(const struct h2stream *s)
 {
 	return s->streaming && !s->bx.out &&
-	       (s->frame_off < s->frame_len || s->body_len > s->body_off ||
+	       (s->frame_off < s->frame_len || s->body.len ||
 		(s->req_end && s->chunked_up && !s->last_chunk_sent));
 }
 
@@ -1072,10 +1036,10 @@ static int build_request(struct h2stream *s)
 	if (!f)
 		return -ENOMEM;
 	for (size_t i = 0; i < s->npos; i++)
-		f[i] = (struct sg_h2_field){ s->hbuf + s->pos[i].name, s->pos[i].name_len,
-					     s->hbuf + s->pos[i].value, s->pos[i].value_len };
-	s->store = malloc(s->hbuf_len + 1);
-	rc = s->store ? sg_h2_request_head(f, s->npos, s->store, s->hbuf_len + 1, &s->req)
+		f[i] = (struct sg_h2_field){ s->hbuf.data + s->pos[i].name, s->pos[i].name_len,
+					     s->hbuf.data + s->pos[i].value, s->pos[i].value_len };
+	s->store = malloc(s->hbuf.len + 1);
+	rc = s->store ? sg_h2_request_head(f, s->npos, s->store, s->hbuf.len + 1, &s->req)
 		      : -ENOMEM;
 	free(f);
 	return rc;
@@ -1100,10 +1064,10 @@ static void head_complete(struct h2stream *s)
 static int add_field(struct h2stream *s, const char *name, size_t nlen, const char *value,
 		     size_t vlen)
 {
-	struct field_pos fp = { (uint32_t)s->hbuf_len, (uint32_t)nlen,
-				(uint32_t)(s->hbuf_len + nlen), (uint32_t)vlen };
+	struct field_pos fp = { (uint32_t)s->hbuf.len, (uint32_t)nlen,
+				(uint32_t)(s->hbuf.len + nlen), (uint32_t)vlen };
 
-	if (s->head_too_large || s->hbuf_len + nlen + vlen > H2P_HEAD_MAX ||
+	if (s->head_too_large || s->hbuf.len + nlen + vlen > H2P_HEAD_MAX ||
 	    s->npos >= SG_H1_MAX_HEADERS + 4) {
 		s->head_too_large = true;
 		return 0;
@@ -1117,8 +1081,7 @@ static int add_field(struct h2stream *s, const char *name, size_t nlen, const ch
 		s->pos = grown;
 		s->pos_cap = ncap;
 	}
-	if (append(&s->hbuf, NULL, &s->hbuf_len, &s->hbuf_cap, name, nlen) == -1 ||
-	    append(&s->hbuf, NULL, &s->hbuf_len, &s->hbuf_cap, value, vlen) == -1)
+	if (sg_buf_append(&s->hbuf, name, nlen) < 0 || sg_buf_append(&s->hbuf, value, vlen) < 0)
 		return -1;
 	s->pos[s->npos++] = fp;
 	return 0;
@@ -1158,7 +1121,7 @@ static int cb_data(void *conn, void *stream, const char *p, size_t len)
 		give_back(s, len); /* nobody wants them */
 		return 0;
 	}
-	if (append(&s->body, &s->body_off, &s->body_len, &s->body_cap, p, len) == -1) {
+	if (sg_buf_append(&s->body, p, len) < 0) {
 		reset_stream(s, SG_H2_INTERNAL_ERROR);
 		return 0;
 	}
@@ -1254,11 +1217,10 @@ static ssize_t cb_body(void *conn, void *stream, char *buf, size_t len, bool *eo
 	}
 	if (n > len)
 		n = len;
-	memcpy(buf, s->rbuf + s->rbuf_off, n);
-	s->rbuf_off += n;
+	if (n) /* none yet at the end of an empty body: rbuf may be unallocated */
+		memcpy(buf, sg_buf_data(&s->rbuf), n);
+	sg_buf_consume(&s->rbuf, n);
 	s->bytes_out += n;
-	if (s->rbuf_off == s->rbuf_len)
-		s->rbuf_off = s->rbuf_len = 0;
 	*eof = s->resp_eof && !buffered(s);
 	rebudget(s, before);
 	/* Room again: the backend may be read once more. */
@@ -1285,7 +1247,7 @@ static void conn_free(struct sg_closing *cl)
 	struct h2conn *c = (struct h2conn *)((char *)cl - offsetof(struct h2conn, closing));
 
 	sg_h2_session_free(c->h2);
-	free(c->out);
+	sg_buf_free(&c->out);
 	sg_cfg_unref(c->cfg);
 	free(c);
 }
@@ -1299,20 +1261,16 @@ static void conn_close(struct h2conn *c)
 		return;
 	}
 	c->closed = true;
-	while (c->streams)
-		stream_close(c->streams, false);
+	while (!sg_list_empty(&c->streams))
+		stream_close(SG_LIST_ENTRY(sg_list_first(&c->streams), struct h2stream, link),
+			     false);
 	sg_timer_stop(c->ctx->loop, &c->timer);
 	sg_io_set(c->ctx->loop, &c->io, 0);
 	close(c->io.fd);
 	if (c->ctx->srclimit)
 		sg_srclimit_release(c->ctx->srclimit, c->ip);
 	c->ctx->stats->active--;
-	if (c->prev)
-		c->prev->next = c->next;
-	else
-		c->ctx->h2conns = c->next;
-	if (c->next)
-		c->next->prev = c->prev;
+	sg_list_remove(&c->link);
 	sg_loop_defer_close(c->ctx->loop, &c->closing, conn_free);
 }
 
@@ -1320,7 +1278,7 @@ static void conn_update_io(struct h2conn *c)
 {
 	uint32_t ev = EPOLLIN;
 
-	if (c->out_off < c->out_len)
+	if (c->out.len)
 		ev |= EPOLLOUT;
 	if (sg_io_set(c->ctx->loop, &c->io, ev) == -1)
 		conn_close(c);
@@ -1343,9 +1301,8 @@ static void conn_flush(struct h2conn *c)
 		const char *data = NULL;
 		ssize_t n, w;
 
-		if (c->out_off < c->out_len) {
-			w = send(c->io.fd, c->out + c->out_off, c->out_len - c->out_off,
-				 MSG_NOSIGNAL);
+		if (c->out.len) {
+			w = send(c->io.fd, sg_buf_data(&c->out), c->out.len, MSG_NOSIGNAL);
 			if (w == -1 && errno == EINTR)
 				continue;
 			if (w == -1 && errno == EAGAIN)
@@ -1354,10 +1311,9 @@ static void conn_flush(struct h2conn *c)
 				failed = true;
 				break;
 			}
-			c->out_off += (size_t)w;
+			sg_buf_consume(&c->out, (size_t)w);
 			continue;
 		}
-		c->out_off = c->out_len = 0;
 		n = sg_h2_pending(c->h2, &data);
 		if (n <= 0) {
 			failed = n < 0;
@@ -1371,13 +1327,12 @@ static void conn_flush(struct h2conn *c)
 		if (w == -1)
 			w = 0;
 		/* The session's bytes live until its next call: keep the rest. */
-		if (w < n && append(&c->out, NULL, &c->out_len, &c->out_cap, data + w,
-				    (size_t)(n - w)) == -1)
+		if (w < n && sg_buf_append(&c->out, data + w, (size_t)(n - w)) < 0)
 			failed = true;
 	}
 	c->busy--;
 	c->flush_wanted = false;
-	if (failed || c->close_wanted || (!sg_h2_alive(c->h2) && c->out_off == c->out_len)) {
+	if (failed || c->close_wanted || (!sg_h2_alive(c->h2) && !c->out.len)) {
 		c->close_wanted = false;
 		conn_close(c);
 		return;
@@ -1552,8 +1507,7 @@ static int start_upgrade(struct h2conn *c, const struct sg_h1_req *r)
 	struct h2stream *s;
 	bool head = r->method.len == 4 && !memcmp(r->method.p, "HEAD", 4);
 
-	if (append(&c->out, NULL, &c->out_len, &c->out_cap, upgrade_101, sizeof(upgrade_101) - 1) ==
-	    -1)
+	if (sg_buf_append(&c->out, upgrade_101, sizeof(upgrade_101) - 1) < 0)
 		return -1;
 	s = stream_new(c, 1);
 	if (!s)
@@ -1605,11 +1559,9 @@ void sg_h2proxy_accept(struct sg_frontend *ctx, struct sg_cfg *cfg, const struct
 	c->io.data = c;
 	snprintf(c->ip, sizeof(c->ip), "%s", ip);
 	sg_timer_init(&c->timer, on_conn_timer, c);
+	sg_list_init(&c->streams);
 	ctx->stats->active++;
-	c->next = ctx->h2conns;
-	if (ctx->h2conns)
-		ctx->h2conns->prev = c;
-	ctx->h2conns = c;
+	sg_list_insert_head(&ctx->h2conns, &c->link);
 	conn_setup(c, born);
 	sg_h2_settings_from_policy(c->fhttp, &set);
 	if (sg_h2_session_new(&callbacks, c, &set, &c->h2) < 0 ||
@@ -1627,10 +1579,12 @@ void sg_h2proxy_accept(struct sg_frontend *ctx, struct sg_cfg *cfg, const struct
 
 void sg_h2proxy_drain(struct sg_frontend *ctx)
 {
-	struct h2conn *c = ctx->h2conns, *next;
+	struct sg_list *l, *tmp;
 
-	for (; c; c = next) {
-		next = c->next;
+	/* A connection whose flush fails closes, leaving the list. */
+	SG_LIST_FOR_EACH_SAFE(l, tmp, &ctx->h2conns) {
+		struct h2conn *c = SG_LIST_ENTRY(l, struct h2conn, link);
+
 		sg_h2_goaway(c->h2, SG_H2_NO_ERROR, NULL);
 		conn_flush(c);
 	}
@@ -1638,6 +1592,6 @@ void sg_h2proxy_drain(struct sg_frontend *ctx)
 
 void sg_h2proxy_close_all(struct sg_frontend *ctx)
 {
-	while (ctx->h2conns)
-		conn_close(ctx->h2conns);
+	while (!sg_list_empty(&ctx->h2conns))
+		conn_close(SG_LIST_ENTRY(sg_list_first(&ctx->h2conns), struct h2conn, link));
 }

@@ -9,6 +9,8 @@
 
 #include <cJSON.h>
 
+#include "user/buf.h"
+
 /* cJSON's allocation hooks are never changed (only this file could), so
  * what it prints is malloc'd and callers free() it. */
 
@@ -142,32 +144,14 @@ struct sg_json *sg_json_parse(const char *text)
  * differs (tabs, "[{" on one line), so only leaves and keys are printed by
  * cJSON, which gets escaping and the number format right. */
 struct buf {
-	char *p;
-	size_t len, cap;
-	bool failed;
+	struct sg_buf out;
+	bool failed; /* out of memory: `out` is incomplete */
 };
 
 static void put(struct buf *b, const char *s, size_t n)
 {
-	if (b->failed)
-		return;
-	if (b->len + n + 1 > b->cap) {
-		size_t ncap = b->cap ? b->cap * 2 : 4096;
-		char *grown;
-
-		while (ncap < b->len + n + 1)
-			ncap *= 2;
-		grown = realloc(b->p, ncap);
-		if (!grown) {
-			b->failed = true;
-			return;
-		}
-		b->p = grown;
-		b->cap = ncap;
-	}
-	memcpy(b->p + b->len, s, n);
-	b->len += n;
-	b->p[b->len] = '\0';
+	if (!b->failed && sg_buf_append(&b->out, s, n) < 0)
+		b->failed = true;
 }
 
 static void put_str(struct buf *b, const char *s)
@@ -237,11 +221,12 @@ static char *print_indent(const cJSON *item)
 	struct buf b = { 0 };
 
 	render(&b, item, 0);
-	if (b.failed || !b.p) {
-		free(b.p);
+	put(&b, "", 1); /* the terminating NUL */
+	if (b.failed) {
+		sg_buf_free(&b.out);
 		return NULL;
 	}
-	return b.p;
+	return b.out.data; /* never consumed from: the allocation starts with it */
 }
 
 char *sg_json_print(const struct sg_json *v, enum sg_json_style style)
