@@ -69,7 +69,7 @@ struct sg_frontend {
 	struct sg_srcrate *resets;    /* see struct sg_frontend_opts */
 	struct sg_sockmap *kmap;      /* the kernel path, NULL without BPF */
 	uint64_t rng;		      /* xorshift state for endpoint choice */
-	struct client *clients;	      /* every open client, for shutdown */
+	struct sg_list clients;	      /* HTTP/1 and TCP clients (user/proxy.c); sg_list_init it */
 	struct sg_list h2conns;	      /* HTTP/2 clients (user/h2proxy.c); sg_list_init it */
 	struct sg_stats *stats;	      /* the worker's counters */
 	bool draining;		      /* finish what is in flight, keep nothing alive */

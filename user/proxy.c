@@ -23,6 +23,7 @@
 #include "policy/failure.h"
 #include "policy/route.h"
 #include "user/attempt.h"
+#include "user/buf.h"
 #include "user/h1.h"
 #include "user/h1backend.h"
 #include "user/h2.h"
@@ -100,8 +101,8 @@ struct request {
  * runs. */
 struct client {
 	struct sg_frontend *ctx;
-	struct sg_cfg *cfg;	    /* the config this connection began on (a reference) */
-	struct client *next, *prev; /* ctx->clients */
+	struct sg_cfg *cfg;  /* the config this connection began on (a reference) */
+	struct sg_list link; /* in ctx->clients */
 	const struct sg_bind *bind;
 	struct sg_io io;
 	struct sg_timer timer;
@@ -118,8 +119,7 @@ struct client {
 	char *in;
 	size_t in_len, in_cap;
 	/* Bytes to the client that did not fit in the socket yet. */
-	char *out;
-	size_t out_len, out_off, out_cap;
+	struct sg_buf out;
 
 	/* Deadlines in loop ms, 0 = none (the request's own are in `at`).
 	 * kick_at: a sockmap pump waits for the kernel to finish writing
@@ -411,7 +411,7 @@ static int client_writev(struct client *c, const struct iovec *iov, size_t cnt, 
 
 	for (size_t i = 0; i < cnt; i++)
 		total += iov[i].iov_len;
-	if (c->out_off == c->out_len) {
+	if (!c->out.len) {
 		struct msghdr m = { .msg_iov = (void *)(uintptr_t)iov, .msg_iovlen = cnt };
 
 		n = sendmsg(c->io.fd, &m, MSG_NOSIGNAL | flags);
@@ -422,14 +422,12 @@ static int client_writev(struct client *c, const struct iovec *iov, size_t cnt, 
 		if (sent == total)
 			return 0;
 	}
-	if (grow(&c->out, &c->out_cap, c->out_len + total - sent) == -1)
+	if (sg_buf_reserve(&c->out, total - sent) < 0)
 		return -1;
 	for (size_t i = 0; i < cnt; i++) {
 		size_t skip = sent < iov[i].iov_len ? sent : iov[i].iov_len;
 
-		memcpy(c->out + c->out_len, (const char *)iov[i].iov_base + skip,
-		       iov[i].iov_len - skip);
-		c->out_len += iov[i].iov_len - skip;
+		sg_buf_append(&c->out, (const char *)iov[i].iov_base + skip, iov[i].iov_len - skip);
 		sent -= skip;
 	}
 	return 0;
@@ -445,24 +443,22 @@ static int client_write(struct client *c, const char *data, size_t len)
 /* 1 = all written, 0 = still pending, -1 = error. */
 static int client_flush(struct client *c)
 {
-	while (c->out_off < c->out_len) {
-		ssize_t n =
-			send(c->io.fd, c->out + c->out_off, c->out_len - c->out_off, MSG_NOSIGNAL);
+	while (c->out.len) {
+		ssize_t n = send(c->io.fd, sg_buf_data(&c->out), c->out.len, MSG_NOSIGNAL);
 
 		sg_ksock_wrote(&c->ck, n);
 		if (n == -1 && errno == EINTR)
 			continue;
 		if (n == -1)
 			return errno == EAGAIN ? 0 : -1;
-		c->out_off += (size_t)n;
+		sg_buf_consume(&c->out, (size_t)n);
 	}
-	c->out_off = c->out_len = 0;
 	return 1;
 }
 
 static bool client_out_pending(const struct client *c)
 {
-	return c->out_off < c->out_len;
+	return c->out.len > 0;
 }
 
 /* True when nothing is queued for the client any more; otherwise the client
@@ -621,11 +617,8 @@ static void release_idle_buffers(struct client *c)
 		request_free(c); /* nothing pipelined: no request until bytes come */
 	else if (!c->r->bx.in_len)
 		sg_h1backend_free(&c->r->bx);
-	if (c->out_off == c->out_len) {
-		free(c->out);
-		c->out = NULL;
-		c->out_len = c->out_off = c->out_cap = 0;
-	}
+	if (!c->out.len)
+		sg_buf_free(&c->out);
 }
 
 /* The frontend settings this connection's requests follow. */
@@ -1610,7 +1603,7 @@ static uint64_t body_progress(const struct client *c)
 {
 	const struct request *r = c->r;
 
-	return c->in_len + c->out_off +
+	return c->in_len + c->out.off +
 	       (r ? r->bx.in_len + r->req_pump.moved + r->req_pump.pending + r->resp_pump.moved +
 				r->resp_pump.pending
 		  : 0);
@@ -2020,7 +2013,7 @@ static void client_free(struct sg_closing *cl)
 	struct client *c = (struct client *)((char *)cl - offsetof(struct client, closing));
 
 	free(c->in);
-	free(c->out);
+	sg_buf_free(&c->out);
 	request_free(c);
 	sg_cfg_unref(c->cfg);
 	free(c);
@@ -2047,12 +2040,7 @@ static void client_close(struct client *c)
 	if (c->src_held)
 		sg_srclimit_release(c->ctx->srclimit, c->ip);
 	c->ctx->stats->active--;
-	if (c->prev)
-		c->prev->next = c->next;
-	else
-		c->ctx->clients = c->next;
-	if (c->next)
-		c->next->prev = c->prev;
+	sg_list_remove(&c->link);
 	sg_loop_defer_close(c->ctx->loop, &c->closing, client_free);
 }
 
@@ -2088,10 +2076,7 @@ void sg_proxy_accept(struct sg_frontend *ctx, const struct sg_bind *bind, int fd
 	sg_timer_init(&c->timer, on_client_timer, c);
 	ctx->stats->active++;
 	sg_stats_add(ctx->stats, SG_STAT_CONNECTIONS, 1);
-	c->next = ctx->clients;
-	if (ctx->clients)
-		ctx->clients->prev = c;
-	ctx->clients = c;
+	sg_list_insert_head(&ctx->clients, &c->link);
 	memcpy(c->ip, ip, sizeof(c->ip));
 	if (l && l->ftcp)
 		sg_net_keepalive(fd, &l->ftcp->keepalives);
@@ -2110,8 +2095,8 @@ void sg_proxy_accept(struct sg_frontend *ctx, const struct sg_bind *bind, int fd
 
 void sg_proxy_close_all(struct sg_frontend *ctx)
 {
-	while (ctx->clients)
-		client_close(ctx->clients);
+	while (!sg_list_empty(&ctx->clients))
+		client_close(SG_LIST_ENTRY(sg_list_first(&ctx->clients), struct client, link));
 }
 
 /* Drain: close connections waiting for a request with nothing read yet;
@@ -2119,11 +2104,12 @@ void sg_proxy_close_all(struct sg_frontend *ctx)
  * ctx->draining). */
 void sg_proxy_drain(struct sg_frontend *ctx)
 {
-	struct client *c = ctx->clients, *next;
+	struct sg_list *l, *tmp;
 
 	ctx->draining = true;
-	for (; c; c = next) {
-		next = c->next;
+	SG_LIST_FOR_EACH_SAFE(l, tmp, &ctx->clients) {
+		struct client *c = SG_LIST_ENTRY(l, struct client, link);
+
 		if (c->state == C_HEAD && c->in_len == 0)
 			client_close(c);
 	}

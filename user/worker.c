@@ -326,6 +326,7 @@ struct sg_worker *sg_worker_start(struct sg_cfg *cfg, const struct sg_frontend_o
 	}
 	pthread_mutex_init(&w->lock, NULL);
 	sg_stats_init(&w->stats);
+	sg_list_init(&w->ctx.clients);
 	sg_list_init(&w->ctx.h2conns);
 	w->ctx.stats = &w->stats;
 	w->index = index;

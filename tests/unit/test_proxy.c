@@ -83,6 +83,7 @@ static int setup(void **state)
 	e->f.engine = e->f.tunnel = SG_RELAY_COPY;
 	e->f.stats = &e->stats;
 	e->f.access_log = SG_ACCESS_LOG_OFF;
+	sg_list_init(&e->f.clients);
 	sg_list_init(&e->f.h2conns);
 	e->listener = loopback(true, &e->port);
 	e->refused = loopback(false, &e->refused_port);
