@@ -9,6 +9,8 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "loopback.h"
+
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
@@ -123,21 +125,6 @@ static const struct sg_attempt_ops ops = {
 	.on_io = on_io,
 };
 
-static int bound_socket(uint16_t *port, bool listening)
-{
-	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-	socklen_t len = sizeof(a);
-	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-
-	assert_true(fd >= 0);
-	assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
-	if (listening)
-		assert_int_equal(listen(fd, 16), 0);
-	assert_int_equal(getsockname(fd, (struct sockaddr *)&a, &len), 0);
-	*port = ntohs(a.sin_port);
-	return fd;
-}
-
 static int setup(void **state)
 {
 	struct env *e = calloc(1, sizeof(*e));
@@ -147,9 +134,9 @@ static int setup(void **state)
 	e->pool = sg_pool_new(e->loop);
 	assert_non_null(e->pool);
 	sg_stats_init(&e->stats);
-	e->listener = bound_socket(&e->port, true);
-	e->closed[0] = bound_socket(&e->closed_port[0], false);
-	e->closed[1] = bound_socket(&e->closed_port[1], false);
+	e->listener = test_loopback(true, 0, &e->port);
+	e->closed[0] = test_loopback(false, 0, &e->closed_port[0]);
+	e->closed[1] = test_loopback(false, 0, &e->closed_port[1]);
 	*state = e;
 	return 0;
 }

@@ -10,6 +10,8 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "loopback.h"
+
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -55,22 +57,6 @@ struct env {
 	int nbe;
 };
 
-/* A loopback TCP socket on a port of the kernel's choice. */
-static int loopback(bool listening, uint16_t *port)
-{
-	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-	socklen_t len = sizeof(a);
-	int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-
-	assert_true(fd >= 0);
-	assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
-	if (listening)
-		assert_int_equal(listen(fd, 16), 0);
-	assert_int_equal(getsockname(fd, (struct sockaddr *)&a, &len), 0);
-	*port = ntohs(a.sin_port);
-	return fd;
-}
-
 static int setup(void **state)
 {
 	struct env *e = calloc(1, sizeof(*e));
@@ -85,8 +71,8 @@ static int setup(void **state)
 	e->f.access_log = SG_ACCESS_LOG_OFF;
 	sg_list_init(&e->f.clients);
 	sg_list_init(&e->f.h2conns);
-	e->listener = loopback(true, &e->port);
-	e->refused = loopback(false, &e->refused_port);
+	e->listener = test_loopback(true, SOCK_NONBLOCK, &e->port);
+	e->refused = test_loopback(false, SOCK_NONBLOCK, &e->refused_port);
 	e->client.fd = -1;
 	e->saved_stdout = e->log_pipe = -1;
 	*state = e;
