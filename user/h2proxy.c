@@ -6,6 +6,12 @@
  * session. Attempts behave as the HTTP/1 proxy's (user/proxy.c): the same
  * timeouts, retry rules, stale-reuse retry and failure answers.
  *
+ * About 1,650 lines: the session's callbacks, a stream's request head
+ * translated to HTTP/1 for the backend, both body directions as DATA
+ * frames with flow control, and the connection's budgets (buffered bytes,
+ * resets, dials) are one job here: they share the session's re-entry
+ * rules below.
+ *
  * Re-entry: session callbacks run inside sg_h2_recv/sg_h2_pending, where the
  * session must not be driven again; `busy` defers flushing and closing the
  * connection until the session returns. Streams and connections are freed
