@@ -197,6 +197,123 @@ struct sg_match {
 	const char *re_key;
 };
 
+/* ---- route filters (HTTPRoute filters, agentgateway route policies) --- */
+
+/* A header name and value as the config wrote them (case kept). */
+struct sg_header_kv {
+	const char *name;
+	const char *value;
+};
+
+struct sg_header_kvs {
+	struct sg_header_kv *v;
+	size_t n, cap;
+};
+
+/* requestHeaderModifier / responseHeaderModifier. Applied as agentgateway
+ * does: add (a new field line, existing ones kept), then set (replaces every
+ * line of that name), then remove; names case-insensitive. The Kubernetes
+ * dialect keeps the first of entries whose names are equal (Gateway API)
+ * and merges a rule's several modifiers of one side into one. */
+struct sg_hdrmod {
+	struct sg_header_kvs add, set;
+	struct sg_strs remove;
+};
+
+/* agentgateway's HostRedirect: {"full": "h:p"} | {"host": h} | {"port": p}
+ * | "auto" | "none". */
+enum sg_authority_kind {
+	SG_AUTHORITY_UNSET, /* not given: the request's authority */
+	SG_AUTHORITY_FULL,
+	SG_AUTHORITY_HOST,
+	SG_AUTHORITY_PORT,
+	SG_AUTHORITY_AUTO,
+	SG_AUTHORITY_NONE,
+};
+
+struct sg_authority {
+	enum sg_authority_kind kind;
+	const char *value; /* FULL, HOST */
+	uint16_t port;	   /* PORT */
+};
+
+/* agentgateway's PathRedirect: {"full": p} | {"prefix": p}. */
+enum sg_pathmod_kind {
+	SG_PATHMOD_UNSET,
+	SG_PATHMOD_FULL,
+	SG_PATHMOD_PREFIX, /* replaces the matched PathPrefix */
+};
+
+struct sg_pathmod {
+	enum sg_pathmod_kind kind;
+	const char *value; /* Kubernetes: trailing '/' trimmed, as agentgateway */
+};
+
+struct sg_redirect {
+	const char *scheme; /* "http", "https", NULL = the request's */
+	struct sg_authority authority;
+	struct sg_pathmod path;
+	uint16_t status; /* 0 = not given (302 at run time, not dumped) */
+};
+
+struct sg_rewrite {
+	struct sg_authority authority;
+	struct sg_pathmod path;
+};
+
+struct sg_direct {
+	uint16_t status;
+	const char *body; /* bytes as configured (dumped base64); may be NULL */
+	size_t body_len;
+};
+
+/* A copy of the request sent to `backend` for a `percentage` (0..1) of
+ * requests; its answer is discarded. The backend is resolved like a
+ * route's (eps filled). */
+struct sg_mirror {
+	struct sg_backend_ref *backend;
+	double percentage;
+};
+
+struct sg_mirrors {
+	struct sg_mirror *v;
+	size_t n, cap;
+};
+
+struct sg_cors {
+	bool allow_credentials;
+	struct sg_strs allow_headers, allow_methods, allow_origins, expose_headers;
+	sg_dur max_age; /* SG_DUR_UNSET = not given (dumped null) */
+};
+
+enum sg_filter_kind {
+	SG_FILTER_REQUEST_HEADERS,
+	SG_FILTER_RESPONSE_HEADERS,
+	SG_FILTER_REDIRECT,
+	SG_FILTER_REWRITE,
+	SG_FILTER_MIRROR,
+	SG_FILTER_DIRECT,
+	SG_FILTER_CORS,
+	SG_FILTER_KINDS,
+};
+
+/* The filters of a route (all kinds) or of one of its backends (header
+ * modifiers, redirect, mirrors). NULL / 0 = not configured. */
+struct sg_filters {
+	const struct sg_hdrmod *request_headers, *response_headers;
+	const struct sg_redirect *redirect;
+	const struct sg_rewrite *rewrite;
+	struct sg_mirrors mirrors;
+	const struct sg_direct *direct;
+	const struct sg_cors *cors;
+	/* The order config_dump lists them in `inlinePolicies`, before
+	 * timeout and retry, as agentgateway does: its fixed order in the
+	 * standalone dialect, its HTTPRoute translation order in Kubernetes
+	 * (filters.order[0..norder) are enum sg_filter_kind values). */
+	uint8_t order[SG_FILTER_KINDS];
+	uint8_t norder;
+};
+
 enum sg_bref_kind {
 	SG_BREF_HOST,	 /* "addr:port" from the standalone dialect */
 	SG_BREF_SERVICE, /* a Service port */
@@ -219,6 +336,10 @@ struct sg_backend_ref {
 	sg_dur eff_connect_timeout;
 	struct sg_keepalive eff_keepalive;
 	sg_dur eff_request_timeout; /* backend http.requestTimeout or SG_DUR_UNSET */
+	/* backendRef filters / backend policies: header modifiers, redirect,
+	 * mirrors (applied after the route's, for the try this backend
+	 * serves). */
+	struct sg_filters filters;
 	const struct sg_node *at;
 };
 
@@ -237,6 +358,7 @@ struct sg_route {
 	bool has_timeout, has_retry;
 	struct sg_timeout timeout;
 	struct sg_retry retry;
+	struct sg_filters filters;
 	/* Effective, filled by policy/ resolve. */
 	struct sg_timeout eff_timeout;
 	const struct sg_retry *eff_retry; /* NULL = no retries */
