@@ -65,8 +65,8 @@ void sg_header_edit_reset(struct sg_header_edit *e);
 
 /* What a filter plan needs to know of the request. */
 struct sg_filter_input {
-	const char *scheme;	 /* "http" (the listener's) */
-	uint16_t listener_port;	 /* for a redirect without scheme or port */
+	const char *scheme;	/* "http" (the listener's) */
+	uint16_t listener_port; /* for a redirect without scheme or port */
 	struct sg_filter_span method;
 	struct sg_filter_span target; /* origin-form path with its query */
 	struct sg_filter_span host;   /* Host / :authority as received; may be empty */
