@@ -20,6 +20,7 @@ struct match_key {
 	size_t path_len;
 	unsigned method;
 	size_t nheaders, nquery;
+	const struct sg_match *m; /* the match itself (not compared) */
 };
 
 static bool ieq(const char *a, const char *b, size_t n)
@@ -180,6 +181,7 @@ static struct match_key match_key(const struct sg_match *m)
 		.method = m->method != NULL,
 		.nheaders = m->nheaders,
 		.nquery = m->nquery,
+		.m = m,
 	};
 	return k;
 }
@@ -224,6 +226,13 @@ static bool route_best(const struct sg_route *r, const struct sg_route_input *in
  * the first rank with a match; strict '>' keeps the earlier route on ties. */
 const struct sg_route *sg_route_select(const struct sg_listener *l, const struct sg_route_input *in)
 {
+	return sg_route_select_match(l, in, NULL);
+}
+
+const struct sg_route *sg_route_select_match(const struct sg_listener *l,
+					     const struct sg_route_input *in,
+					     const struct sg_match **matched)
+{
 	const struct sg_route *best = NULL;
 	struct match_key best_key = { 0 };
 	size_t best_rank = HOST_NONE;
@@ -242,6 +251,8 @@ const struct sg_route *sg_route_select(const struct sg_listener *l, const struct
 		best_rank = rank;
 		best_key = k;
 	}
+	if (matched)
+		*matched = best ? best_key.m : NULL;
 	return best;
 }
 

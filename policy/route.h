@@ -38,6 +38,13 @@ struct sg_route_input {
 const struct sg_route *sg_route_select(const struct sg_listener *l,
 				       const struct sg_route_input *in);
 
+/* As sg_route_select, also telling which of the route's matches chose it
+ * (*matched, NULL when no route did): a ReplacePrefixMatch filter rewrites
+ * the prefix of that match. */
+const struct sg_route *sg_route_select_match(const struct sg_listener *l,
+					     const struct sg_route_input *in,
+					     const struct sg_match **matched);
+
 /* The listener of bind `b` for a request to `host` (Host or :authority as
  * received, host_len bytes, ":port" ignored; NULL when the request has
  * none): a listener with that exact hostname (case-insensitive), else the

@@ -258,6 +258,53 @@ static void test_route_path_exact_before_prefix_longest_first(void **state)
 	expect_routes(*state, text, cases, ARRAY_LEN(cases));
 }
 
+/* The match that chose the route is the best of its matches: a prefix
+ * rewrite replaces that match's prefix. */
+static void test_route_select_reports_the_best_match(void **state)
+{
+	static const char text[] =
+		"binds:\n"
+		"- port: 8080\n"
+		"  listeners:\n"
+		"  - protocol: HTTP\n"
+		"    routes:\n"
+		"    - name: api\n"
+		"      matches: [{path: {pathPrefix: /api}}, {path: {pathPrefix: /api/v1}},\n"
+		"                {path: {exact: /api/v1/x}}]\n"
+		"      backends: [{host: 127.0.0.1:8000}]\n";
+	static const struct {
+		const char *target, *want;
+	} cases[] = {
+		{ "/api/v2", "/api" },
+		{ "/api/v1/y", "/api/v1" },
+		{ "/api/v1/x", "/api/v1/x" },
+		{ "/other", NULL },
+	};
+	const struct sg_listener *l = load_listener(*state, text);
+
+	for (size_t i = 0; i < ARRAY_LEN(cases); i++) {
+		struct sg_route_input in = {
+			.host = "",
+			.path = cases[i].target,
+			.path_len = strlen(cases[i].target),
+			.query = "",
+			.method = "GET",
+			.method_len = 3,
+		};
+		const struct sg_match *m = NULL;
+		const struct sg_route *r = sg_route_select_match(l, &in, &m);
+
+		if (!cases[i].want) {
+			assert_null(r);
+			assert_null(m);
+			continue;
+		}
+		assert_non_null(r);
+		assert_non_null(m);
+		assert_string_equal(m->path, cases[i].want);
+	}
+}
+
 static void test_route_path_prefix_is_segment_wise(void **state)
 {
 	static const char text[] = "binds:\n"
@@ -828,6 +875,7 @@ int main(void)
 		T(test_route_hostname_ignores_port_and_case),
 		T(test_route_hostname_without_routes_is_404),
 		T(test_route_path_exact_before_prefix_longest_first),
+		T(test_route_select_reports_the_best_match),
 		T(test_route_path_prefix_is_segment_wise),
 		T(test_route_regex_is_anchored_and_last),
 		T(test_route_method_beats_headers_beat_query),
