@@ -908,15 +908,40 @@ static bool hop_by_hop(const struct hop_rules *r, struct sg_h1_span name)
 	return false;
 }
 
+/* Whether the edit drops a received header. Those the gateway owns stay:
+ * their fate is decided above (hop-by-hop) or by the edit's own fields
+ * (Host), and the body's framing is never touched. */
+static bool edit_drops(const struct sg_h1_edit *e, struct sg_h1_span name)
+{
+	if (!e || !e->drops || IN_LIST(name, hop_framing))
+		return false;
+	return e->drops(e->arg, name.p, name.len);
+}
+
+/* The edit's lines, except those naming a header the gateway owns. */
+static void put_added(struct out *o, const struct sg_h1_edit *e)
+{
+	for (size_t i = 0; e && i < e->nadd; i++) {
+		struct sg_h1_span name = e->add[i].name;
+
+		if (IN_LIST(name, hop_fixed) || IN_LIST(name, hop_framing) ||
+		    span_is(name, "upgrade") || underscore_alias(name))
+			continue;
+		put_header(o, &e->add[i]);
+	}
+}
+
 /* Received X-Forwarded-For values in order, then the client's address. */
-static void put_xff(struct out *o, const struct hop_rules *r, const char *client_ip)
+static void put_xff(struct out *o, const struct hop_rules *r, const struct sg_h1_edit *e,
+		    const char *client_ip)
 {
 	bool first = true;
 
 	for (size_t i = 0; i < r->nheaders; i++) {
 		const struct sg_h1_header *h = &r->headers[i];
 
-		if (!span_is(h->name, "x-forwarded-for") || !h->value.len || hop_by_hop(r, h->name))
+		if (!span_is(h->name, "x-forwarded-for") || !h->value.len ||
+		    hop_by_hop(r, h->name) || edit_drops(e, h->name))
 			continue;
 		put_str(o, first ? "X-Forwarded-For: " : ", ");
 		put_span(o, h->value);
@@ -934,29 +959,46 @@ static void put_xff(struct out *o, const struct hop_rules *r, const char *client
 ssize_t sg_h1_write_request(const struct sg_h1_req *req, const char *client_ip, unsigned attempt,
 			    const char *extra, char *out, size_t cap)
 {
+	return sg_h1_write_request_edit(req, NULL, client_ip, attempt, extra, out, cap);
+}
+
+ssize_t sg_h1_write_request_edit(const struct sg_h1_req *req, const struct sg_h1_edit *edit,
+				 const char *client_ip, unsigned attempt, const char *extra,
+				 char *out, size_t cap)
+{
 	struct hop_rules r = { req->headers, req->nheaders, keeps_upgrade(extra) };
 	struct out o = { .p = out, .cap = cap };
+	bool new_host = edit && edit->host.p;
 
 	put_span(&o, req->method);
 	put(&o, " ", 1);
-	put_span(&o, req->target);
+	put_span(&o, edit && edit->target.p ? edit->target : req->target);
 	put_str(&o, " HTTP/1.1\r\n");
 	for (size_t i = 0; i < req->nheaders; i++) {
 		const struct sg_h1_header *h = &req->headers[i];
 
-		if (span_is(h->name, "x-forwarded-for") || hop_by_hop(&r, h->name))
+		if (span_is(h->name, "x-forwarded-for") || hop_by_hop(&r, h->name) ||
+		    edit_drops(edit, h->name))
 			continue;
 		/* the gateway's count is the one the backend must see */
 		if (attempt && span_is(h->name, "x-retry-attempt"))
 			continue;
+		if (new_host && span_is(h->name, "host")) {
+			put_header(&o, &(struct sg_h1_header){ h->name, edit->host });
+			new_host = false;
+			continue;
+		}
 		put_header(&o, h);
 	}
-	put_xff(&o, &r, client_ip);
+	if (new_host)
+		put_header(&o, &(struct sg_h1_header){ { "Host", 4 }, edit->host });
+	put_xff(&o, &r, edit, client_ip);
 	if (attempt) {
 		put_str(&o, "x-retry-attempt: ");
 		put_uint(&o, attempt);
 		put(&o, "\r\n", 2);
 	}
+	put_added(&o, edit);
 	if (extra)
 		put_str(&o, extra);
 	return finish(&o);
@@ -964,6 +1006,12 @@ ssize_t sg_h1_write_request(const struct sg_h1_req *req, const char *client_ip, 
 
 ssize_t sg_h1_write_response(const struct sg_h1_resp *resp, bool close, const char *extra,
 			     char *out, size_t cap)
+{
+	return sg_h1_write_response_edit(resp, NULL, close, extra, out, cap);
+}
+
+ssize_t sg_h1_write_response_edit(const struct sg_h1_resp *resp, const struct sg_h1_edit *edit,
+				  bool close, const char *extra, char *out, size_t cap)
 {
 	struct hop_rules r = { resp->headers, resp->nheaders, keeps_upgrade(extra) };
 	bool te = sg_h1_resp_header(resp, "transfer-encoding") != NULL;
@@ -977,12 +1025,14 @@ ssize_t sg_h1_write_response(const struct sg_h1_resp *resp, bool close, const ch
 	for (size_t i = 0; i < resp->nheaders; i++) {
 		const struct sg_h1_header *h = &resp->headers[i];
 
-		if (hop_by_hop(&r, h->name) || (te && span_is(h->name, "content-length")))
+		if (hop_by_hop(&r, h->name) || (te && span_is(h->name, "content-length")) ||
+		    edit_drops(edit, h->name))
 			continue;
 		put_header(&o, h);
 	}
 	if (close)
 		put_str(&o, "connection: close\r\n");
+	put_added(&o, edit);
 	if (extra)
 		put_str(&o, extra);
 	return finish(&o);
@@ -1013,6 +1063,27 @@ ssize_t sg_h1_write_simple(uint16_t status, const char *reason, const char *body
 		put_str(&o, "connection: close\r\n");
 	put(&o, "\r\n", 2);
 	put(&o, body, body_len);
+	return o.full ? -1 : (ssize_t)o.len;
+}
+
+ssize_t sg_h1_write_answer(uint16_t status, const struct sg_h1_edit *edit, const char *body,
+			   size_t len, bool close, char *out, size_t cap)
+{
+	struct out o = { .p = out, .cap = cap };
+
+	put_str(&o, "HTTP/1.1 ");
+	put_uint(&o, status);
+	put(&o, " ", 1);
+	put_str(&o, reason_phrase(status));
+	put(&o, "\r\n", 2);
+	put_added(&o, edit);
+	put_str(&o, "content-length: ");
+	put_uint(&o, len);
+	put(&o, "\r\n", 2);
+	if (close)
+		put_str(&o, "connection: close\r\n");
+	put(&o, "\r\n", 2);
+	put(&o, body, len);
 	return o.full ? -1 : (ssize_t)o.len;
 }
 

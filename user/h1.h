@@ -204,12 +204,47 @@ size_t sg_h1_chunk_size_line(size_t n, char out[static SG_H1_CHUNK_LINE]);
 ssize_t sg_h1_write_request(const struct sg_h1_req *req, const char *client_ip, unsigned attempt,
 			    const char *extra, char *out, size_t cap);
 
+/* What a route's filters (user/filter.c) change in a head as it is
+ * written. Headers the gateway owns are neither dropped nor added through
+ * it: the hop-by-hop ones above, Host (changed only through `host`),
+ * Content-Length and Transfer-Encoding (a body keeps its framing). */
+struct sg_h1_edit {
+	struct sg_h1_span target; /* requests: p NULL = as received */
+	struct sg_h1_span host;	  /* requests: the Host value, p NULL = as received */
+	/* Whether a received header is not written (NULL: none is). */
+	bool (*drops)(const void *arg, const char *name, size_t len);
+	const void *arg;
+	/* Lines written after the received headers, before `extra`. */
+	const struct sg_h1_header *add;
+	size_t nadd;
+};
+
+/* sg_h1_write_request with a route's edit (NULL = none): the target and
+ * Host replaced (a Host is added where none came), received headers it
+ * drops left out (X-Forwarded-For too: then only client_ip is sent), its
+ * lines added. */
+ssize_t sg_h1_write_request_edit(const struct sg_h1_req *req, const struct sg_h1_edit *edit,
+				 const char *client_ip, unsigned attempt, const char *extra,
+				 char *out, size_t cap);
+
 /* Response head for the client: "HTTP/1.1 <status> <reason as received>",
  * the other headers in order and case, "connection: close" when close is
  * true, then extra. Content-Length is dropped when Transfer-Encoding is
  * present (RFC 9112 §6.3). */
 ssize_t sg_h1_write_response(const struct sg_h1_resp *resp, bool close, const char *extra,
 			     char *out, size_t cap);
+
+/* sg_h1_write_response with a route's edit (NULL = none): received
+ * headers it drops left out, its lines added before `extra`. */
+ssize_t sg_h1_write_response_edit(const struct sg_h1_resp *resp, const struct sg_h1_edit *edit,
+				  bool close, const char *extra, char *out, size_t cap);
+
+/* A whole answer a route's filter makes (redirect, direct response, CORS
+ * preflight): the status line with the standard reason phrase, the edit's
+ * lines (a Location among them), "content-length", "connection: close"
+ * when close is true, then body[0..len). No Content-Type is added. */
+ssize_t sg_h1_write_answer(uint16_t status, const struct sg_h1_edit *edit, const char *body,
+			   size_t len, bool close, char *out, size_t cap);
 
 /* A whole response made by the gateway: status line with `reason` or, when
  * NULL, the standard reason phrase; "content-type: text/plain",

@@ -1001,6 +1001,90 @@ static void test_h1_write_response(void **unused)
 		      "Sec-WebSocket-Accept: a\r\nConnection: upgrade\r\n\r\n");
 }
 
+/* A drop predicate over a NULL-terminated list of names. */
+static bool drops_listed(const void *arg, const char *name, size_t len)
+{
+	for (const char *const *n = arg; *n; n++)
+		if (strlen(*n) == len && !strncasecmp(*n, name, len))
+			return true;
+	return false;
+}
+
+static void test_h1_write_request_edit(void **unused)
+{
+	static const char *const dropped[] = { "x-gone", "content-length", "x-forwarded-for",
+					       NULL };
+	static const struct sg_h1_header add[] = {
+		{ { "X-Added", 7 }, { "a", 1 } },
+		{ { "Transfer-Encoding", 17 }, { "gzip", 4 } }, /* framing: never added */
+		{ { "Connection", 10 }, { "close", 5 } },	/* hop-by-hop: never added */
+		{ { "X-Added", 7 }, { "b", 1 } },
+	};
+	struct sg_h1_edit edit = {
+		.target = { "/new?q=1", 8 },
+		.host = { "rewritten.example", 17 },
+		.drops = drops_listed,
+		.arg = dropped,
+		.add = add,
+		.nadd = 4,
+	};
+	struct sg_h1_req req = { .headers = req_slots, .headers_cap = SG_H1_MAX_HEADERS };
+	char out[512];
+	ssize_t n;
+
+	assert_int_equal(parse_req("POST /old?q=1 HTTP/1.1\r\nX-Gone: 1\r\nhost: h:81\r\n"
+				   "X-FORWARDED-FOR: 6.6.6.6\r\nContent-Length: 2\r\n"
+				   "x-gone: 2\r\nX-Kept: k\r\n\r\n",
+				   &req),
+			 SG_H1_DONE);
+	n = sg_h1_write_request_edit(&req, &edit, "192.0.2.7", 0, NULL, out, sizeof(out));
+	expect_output(out, n,
+		      "POST /new?q=1 HTTP/1.1\r\n"
+		      "host: rewritten.example\r\n"
+		      "Content-Length: 2\r\n"
+		      "X-Kept: k\r\n"
+		      "X-Forwarded-For: 192.0.2.7\r\n"
+		      "X-Added: a\r\nX-Added: b\r\n\r\n");
+
+	/* No Host came (HTTP/1.0): the edit's is added. */
+	assert_int_equal(parse_req("GET / HTTP/1.0\r\n\r\n", &req), SG_H1_DONE);
+	edit.nadd = 0;
+	n = sg_h1_write_request_edit(&req, &edit, NULL, 0, NULL, out, sizeof(out));
+	expect_output(out, n, "GET /new?q=1 HTTP/1.1\r\nHost: rewritten.example\r\n\r\n");
+}
+
+static void test_h1_write_response_edit_and_answer(void **unused)
+{
+	static const char *const dropped[] = { "server", "transfer-encoding", NULL };
+	static const struct sg_h1_header add[] = {
+		{ { "location", 8 }, { "https://example.org/x", 21 } },
+		{ { "Content-Length", 14 }, { "9", 1 } }, /* framing: never added */
+	};
+	struct sg_h1_edit edit = { .drops = drops_listed, .arg = dropped, .add = add, .nadd = 2 };
+	struct sg_h1_resp resp = { .headers = resp_slots, .headers_cap = SG_H1_MAX_HEADERS };
+	char out[512];
+	ssize_t n;
+
+	assert_int_equal(parse_resp("HTTP/1.1 200 OK\r\nServer: b\r\nTransfer-Encoding: "
+				    "chunked\r\nX-Kept: 1\r\n\r\n",
+				    &resp),
+			 SG_H1_DONE);
+	n = sg_h1_write_response_edit(&resp, &edit, true, NULL, out, sizeof(out));
+	expect_output(out, n,
+		      "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nX-Kept: 1\r\n"
+		      "connection: close\r\nlocation: https://example.org/x\r\n\r\n");
+
+	n = sg_h1_write_answer(301, &edit, NULL, 0, false, out, sizeof(out));
+	expect_output(out, n,
+		      "HTTP/1.1 301 Moved Permanently\r\nlocation: https://example.org/x\r\n"
+		      "content-length: 0\r\n\r\n");
+	n = sg_h1_write_answer(200, NULL, "hello!", 6, true, out, sizeof(out));
+	expect_output(out, n,
+		      "HTTP/1.1 200 OK\r\ncontent-length: 6\r\nconnection: close\r\n\r\nhello!");
+	for (size_t cap = 0; cap < (size_t)n; cap++)
+		assert_int_equal(sg_h1_write_answer(200, NULL, "hello!", 6, true, out, cap), -1);
+}
+
 static void test_h1_write_simple(void **unused)
 {
 	char out[256];
@@ -1169,6 +1253,8 @@ int main(void)
 		cmocka_unit_test(test_h1_write_request_too_small),
 		cmocka_unit_test(test_h1_write_response),
 		cmocka_unit_test(test_h1_write_simple),
+		cmocka_unit_test(test_h1_write_request_edit),
+		cmocka_unit_test(test_h1_write_response_edit_and_answer),
 		cmocka_unit_test(test_h1_request_absolute_form_replaces_host),
 		cmocka_unit_test(test_h1_request_extension_method_and_asterisk),
 		cmocka_unit_test(test_h1_request_line_in_pieces),
