@@ -206,43 +206,117 @@ static bool connection_specific(const struct sg_h1_resp *resp, struct sg_h1_span
 	for (size_t i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++)
 		if (span_eq(name, fixed[i]))
 			return true;
-	for (size_t i = 0; i < resp->nheaders; i++)
+	for (size_t i = 0; resp && i < resp->nheaders; i++)
 		if (span_eq(resp->headers[i].name, "connection") &&
 		    list_has(resp->headers[i].value, name))
 			return true;
 	return false;
 }
 
-ssize_t sg_h2_response_fields(const struct sg_h1_resp *resp, char *store, size_t cap,
-			      struct sg_h2_field *out, size_t max)
+/* Fields being written to out[0..max), their names lowercased into
+ * store[0..cap). */
+struct fields {
+	char *store;
+	size_t cap, used;
+	struct sg_h2_field *out;
+	size_t max, n;
+	bool full;
+};
+
+static void add_field(struct fields *f, struct sg_h1_span name, const char *value, size_t len)
 {
-	bool te = sg_h1_resp_header(resp, "transfer-encoding") != NULL;
-	size_t used = 0, n = 0;
+	char *lower = f->store + f->used;
+
+	if (f->n == f->max || name.len > f->cap - f->used) {
+		f->full = true;
+		return;
+	}
+	for (size_t k = 0; k < name.len; k++) {
+		char c = name.p[k];
+
+		lower[k] = c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
+	}
+	f->used += name.len;
+	f->out[f->n++] = (struct sg_h2_field){ lower, name.len, value, len };
+}
+
+/* ":status" with its digits in store. */
+static void add_status(struct fields *f, uint16_t status)
+{
 	int len;
 
-	if (max == 0 || cap < 4)
-		return -1;
-	len = snprintf(store, cap, "%03u", resp->status);
-	out[n++] = (struct sg_h2_field){ ":status", 7, store, (size_t)len };
-	used = (size_t)len;
-	for (size_t i = 0; i < resp->nheaders; i++) {
+	if (f->max == 0 || f->cap < 4) {
+		f->full = true;
+		return;
+	}
+	len = snprintf(f->store, f->cap, "%03u", status);
+	f->out[f->n++] = (struct sg_h2_field){ ":status", 7, f->store, (size_t)len };
+	f->used = (size_t)len;
+}
+
+/* A route filter's added lines, except connection-specific and framing
+ * ones (the gateway's own). */
+static void add_edit(struct fields *f, const struct sg_h1_edit *e)
+{
+	for (size_t i = 0; e && i < e->nadd; i++) {
+		struct sg_h1_span name = e->add[i].name;
+
+		if (connection_specific(NULL, name) || span_eq(name, "content-length") ||
+		    span_eq(name, "host"))
+			continue;
+		add_field(f, name, e->add[i].value.p, e->add[i].value.len);
+	}
+}
+
+static bool edit_drops(const struct sg_h1_edit *e, struct sg_h1_span name)
+{
+	return e && e->drops && !span_eq(name, "content-length") &&
+	       e->drops(e->arg, name.p, name.len);
+}
+
+static ssize_t fields_done(const struct fields *f)
+{
+	return f->full ? -1 : (ssize_t)f->n;
+}
+
+ssize_t sg_h2_response_fields(const struct sg_h1_resp *resp, const struct sg_h1_edit *edit,
+			      char *store, size_t cap, struct sg_h2_field *out, size_t max)
+{
+	bool te = sg_h1_resp_header(resp, "transfer-encoding") != NULL;
+	struct fields f = { .store = store, .cap = cap, .out = out, .max = max };
+
+	add_status(&f, resp->status);
+	for (size_t i = 0; i < resp->nheaders && !f.full; i++) {
 		const struct sg_h1_header *h = &resp->headers[i];
-		char *name = store + used;
 
 		if (connection_specific(resp, h->name) ||
-		    (te && span_eq(h->name, "content-length")))
+		    (te && span_eq(h->name, "content-length")) || edit_drops(edit, h->name))
 			continue;
-		if (n == max || h->name.len > cap - used)
-			return -1;
-		for (size_t k = 0; k < h->name.len; k++) {
-			char c = h->name.p[k];
-
-			name[k] = c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
-		}
-		used += h->name.len;
-		out[n++] = (struct sg_h2_field){ name, h->name.len, h->value.p, h->value.len };
+		add_field(&f, h->name, h->value.p, h->value.len);
 	}
-	return (ssize_t)n;
+	add_edit(&f, edit);
+	return fields_done(&f);
+}
+
+ssize_t sg_h2_answer_fields(uint16_t status, const struct sg_h1_edit *edit, size_t body_len,
+			    char *store, size_t cap, struct sg_h2_field *out, size_t max)
+{
+	struct fields f = { .store = store, .cap = cap, .out = out, .max = max };
+	static const struct sg_h1_span content_length = { "content-length", 14 };
+
+	add_status(&f, status);
+	add_edit(&f, edit);
+	if (!f.full) {
+		/* the digits go to store after the names already there */
+		char *digits = store + f.used;
+		int len = snprintf(digits, cap - f.used, "%zu", body_len);
+
+		if (len < 0 || (size_t)len >= cap - f.used)
+			return -1;
+		f.used += (size_t)len;
+		add_field(&f, content_length, digits, (size_t)len);
+	}
+	return fields_done(&f);
 }
 
 int sg_h2_preface(const char *p, size_t len)

@@ -84,10 +84,19 @@ int sg_h2_request_head(const struct sg_h2_field *f, size_t n, char *store, size_
  * store. Dropped: Connection and every field it names, Keep-Alive,
  * Proxy-Connection, Transfer-Encoding, Upgrade, TE (connection-specific
  * fields are malformed in HTTP/2, RFC 9113 §8.2.2), and Content-Length when
- * Transfer-Encoding was present. Returns the number of fields written to
+ * Transfer-Encoding was present. A route filter's edit (NULL = none) leaves
+ * out received fields it drops and adds its lines at the end, as
+ * sg_h1_write_response_edit does. Returns the number of fields written to
  * out[0..max), or -1 when out or store is too small. */
-ssize_t sg_h2_response_fields(const struct sg_h1_resp *resp, char *store, size_t cap,
-			      struct sg_h2_field *out, size_t max);
+ssize_t sg_h2_response_fields(const struct sg_h1_resp *resp, const struct sg_h1_edit *edit,
+			      char *store, size_t cap, struct sg_h2_field *out, size_t max);
+
+/* The fields of a route filter's answer (redirect, direct response, CORS
+ * preflight): ":status", the edit's lines (names lowercased into store),
+ * then "content-length: <body_len>" (its digits in store too). Returns the
+ * number of fields or -1 as above. */
+ssize_t sg_h2_answer_fields(uint16_t status, const struct sg_h1_edit *edit, size_t body_len,
+			    char *store, size_t cap, struct sg_h2_field *out, size_t max);
 
 /* Whether p[0..len), the first bytes of a connection, are the client
  * preface: 1 = all of it is there, 0 = a proper prefix of it (wait for

@@ -733,7 +733,7 @@ static void got_response_head(struct h2stream *s)
 	s->resp_left = s->resp_body == SG_H1_BODY_LENGTH ? (uint64_t)s->bx.resp.content_length : 0;
 	memset(&s->chunks, 0, sizeof(s->chunks));
 	store = malloc(s->bx.resp.head_len + 8);
-	n = store ? sg_h2_response_fields(&s->bx.resp, store, s->bx.resp.head_len + 8, f,
+	n = store ? sg_h2_response_fields(&s->bx.resp, NULL, store, s->bx.resp.head_len + 8, f,
 					  H2P_MAX_RESPONSE_FIELDS)
 		  : -1;
 	if (n < 0 || respond(s, f, (size_t)n, s->resp_body != SG_H1_BODY_NONE) == -1) {

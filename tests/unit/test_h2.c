@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <cmocka.h>
 
 #include "config/fields.h"
@@ -264,7 +265,7 @@ static void test_h2_response_fields_drop_hop_by_hop(void **unused)
 	ssize_t n;
 
 	assert_int_equal(sg_h1_parse_response(head, strlen(head), 100, &resp), SG_H1_DONE);
-	n = sg_h2_response_fields(&resp, store, sizeof(store), f, ARRAY_LEN(f));
+	n = sg_h2_response_fields(&resp, NULL, store, sizeof(store), f, ARRAY_LEN(f));
 	expect_fields(f, n, want, ARRAY_LEN(want));
 }
 
@@ -281,11 +282,53 @@ static void test_h2_response_fields_chunked_loses_framing(void **unused)
 	char store[64];
 
 	assert_int_equal(sg_h1_parse_response(head, strlen(head), 100, &resp), SG_H1_DONE);
-	expect_fields(f, sg_h2_response_fields(&resp, store, sizeof(store), f, ARRAY_LEN(f)), want,
-		      ARRAY_LEN(want));
+	expect_fields(f, sg_h2_response_fields(&resp, NULL, store, sizeof(store), f, ARRAY_LEN(f)),
+		      want, ARRAY_LEN(want));
 	/* Too small a store or field array is an error, not a truncation. */
-	assert_int_equal(sg_h2_response_fields(&resp, store, 8, f, ARRAY_LEN(f)), -1);
-	assert_int_equal(sg_h2_response_fields(&resp, store, sizeof(store), f, 1), -1);
+	assert_int_equal(sg_h2_response_fields(&resp, NULL, store, 8, f, ARRAY_LEN(f)), -1);
+	assert_int_equal(sg_h2_response_fields(&resp, NULL, store, sizeof(store), f, 1), -1);
+}
+
+static bool drops_server(const void *arg, const char *name, size_t len)
+{
+	(void)arg;
+	return (len == 6 && !strncasecmp(name, "server", 6)) ||
+	       (len == 14 && !strncasecmp(name, "content-length", 14));
+}
+
+/* A route filter's edit: dropped fields go, added ones come lowercased at
+ * the end; framing and connection-specific ones can be neither. */
+static void test_h2_response_fields_edit_and_answer(void **unused)
+{
+	const char head[] =
+		"HTTP/1.1 200 OK\r\nServer: b\r\nContent-Length: 2\r\nX-Kept: k\r\n\r\n";
+	static const struct sg_h1_header add[] = {
+		{ { "X-Header-Set", 12 }, { "v", 1 } },
+		{ { "Connection", 10 }, { "close", 5 } },
+		{ { "Location", 8 }, { "https://example.org/", 20 } },
+	};
+	static const char *const want[] = {
+		":status", "200",      "content-length",      "2", "x-kept", "k", "x-header-set",
+		"v",	   "location", "https://example.org/"
+	};
+	static const char *const answer[] = { ":status",	"302",
+					      "x-header-set",	"v",
+					      "location",	"https://example.org/",
+					      "content-length", "17" };
+	struct sg_h1_edit edit = { .drops = drops_server, .add = add, .nadd = 3 };
+	struct sg_h1_resp resp = { .headers = resp_slots, .headers_cap = SG_H1_MAX_HEADERS };
+	struct sg_h2_field f[16];
+	char store[256];
+
+	assert_int_equal(sg_h1_parse_response(head, strlen(head), 100, &resp), SG_H1_DONE);
+	expect_fields(f, sg_h2_response_fields(&resp, &edit, store, sizeof(store), f, ARRAY_LEN(f)),
+		      want, ARRAY_LEN(want));
+	expect_fields(f, sg_h2_answer_fields(302, &edit, 17, store, sizeof(store), f, ARRAY_LEN(f)),
+		      answer, ARRAY_LEN(answer));
+	for (size_t cap = 0; cap < 3 + 12 + 8 + 14 + 2; cap++)
+		assert_int_equal(sg_h2_answer_fields(302, &edit, 17, store, cap, f, ARRAY_LEN(f)),
+				 -1);
+	assert_int_equal(sg_h2_answer_fields(302, &edit, 17, store, sizeof(store), f, 3), -1);
 }
 
 /* ---- preface, upgrade, base64url --------------------------------------------- */
@@ -630,6 +673,7 @@ int main(void)
 		cmocka_unit_test(test_h2_request_head_stops_at_headers_cap),
 		cmocka_unit_test(test_h2_response_fields_drop_hop_by_hop),
 		cmocka_unit_test(test_h2_response_fields_chunked_loses_framing),
+		cmocka_unit_test(test_h2_response_fields_edit_and_answer),
 		cmocka_unit_test(test_h2_preface),
 		cmocka_unit_test(test_h2_upgrade_request),
 		cmocka_unit_test(test_h2_base64url_decode),
