@@ -144,4 +144,22 @@ ssize_t sg_filter_rewrite_path(const struct sg_pathmod *pm, const struct sg_matc
 ssize_t sg_filter_redirect_location(const struct sg_redirect *r, const struct sg_filter_input *in,
 				    char *out, size_t cap);
 
+/* ---- for the frontends: plans over HTTP/1 heads (user/h1.h) ------------ */
+
+struct sg_h1_req;
+struct sg_h1_edit;
+
+/* The input for a plan of `req` (HTTP/1 or an HTTP/2 stream's request as
+ * user/h2.c makes it), chosen by match on a listener of listener_port.
+ * Borrows req's spans: make it again whenever they move. */
+void sg_filter_input_init(struct sg_filter_input *in, const struct sg_h1_req *req,
+			  const struct sg_match *match, uint16_t listener_port);
+
+/* The plan's edit of the request head a backend gets. */
+void sg_filter_request_edit(const struct sg_filter_plan *p, struct sg_h1_edit *e);
+
+/* The plan's edit of the response head (and, for a local answer, its
+ * lines: a redirect's Location among them). */
+void sg_filter_response_edit(const struct sg_filter_plan *p, struct sg_h1_edit *e);
+
 #endif
