@@ -1,0 +1,258 @@
+# HTTPRoute filters as the Gateway API conformance suite checks them (HTTPRouteRequestHeaderModifier, HTTPRouteBackendRequestHeaderModifier, HTTPRouteResponseHeaderModifier, HTTPRouteRedirectPath/HostAndStatus/Port/Scheme/PortAndScheme on an 8080 listener, HTTPRouteRewritePath, HTTPRouteRewriteHost), translated to one host: the echo backend reports what it received; redirects reach no backend. Invalid filter combinations (RequestRedirect with URLRewrite, ReplacePrefixMatch without a PathPrefix match, an unknown filter type) leave the rule not Accepted while the route's other rules and routes serve; config_dump prints HTTPRoute filters as agentgateway does (API-server defaults applied).
+. "$(dirname "$0")/lib.sh"
+
+start_backend v1
+V1=$BACKEND_PORT
+start_backend v2
+V2=$BACKEND_PORT
+
+{
+	gateway_yaml
+	service_yaml v1 "$V1"
+	service_yaml v2 "$V2"
+	cat <<YAML
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: headers, namespace: e2e}
+spec:
+  parentRefs: [{name: agentgateway-proxy, namespace: agentgateway-system}]
+  rules:
+  - matches: [{path: {type: PathPrefix, value: /set}}]
+    filters:
+    - type: RequestHeaderModifier
+      requestHeaderModifier: {set: [{name: X-Header-Set, value: set-overwrites-values}]}
+    backendRefs: [{name: v1, port: $V1}]
+  - matches: [{path: {type: PathPrefix, value: /add}}]
+    filters:
+    - type: RequestHeaderModifier
+      requestHeaderModifier: {add: [{name: X-Header-Add, value: add-appends-values}]}
+    backendRefs: [{name: v1, port: $V1}]
+  - matches: [{path: {type: PathPrefix, value: /remove}}]
+    filters:
+    - type: RequestHeaderModifier
+      requestHeaderModifier: {remove: [X-Header-Remove]}
+    backendRefs: [{name: v1, port: $V1}]
+  - matches: [{path: {type: PathPrefix, value: /multiple}}]
+    filters:
+    - type: RequestHeaderModifier
+      requestHeaderModifier:
+        set: [{name: X-Header-Set-1, value: header-set-1}, {name: X-Header-Set-2, value: header-set-2}]
+        add:
+        - {name: X-Header-Add-1, value: header-add-1}
+        - {name: X-Header-Add-2, value: header-add-2}
+        - {name: X-Header-Add-3, value: header-add-3}
+        remove: [X-Header-Remove-1, X-Header-Remove-2]
+    backendRefs: [{name: v1, port: $V1}]
+  - matches: [{path: {type: PathPrefix, value: /case-insensitivity}}]
+    filters:
+    - type: RequestHeaderModifier
+      requestHeaderModifier:
+        set: [{name: X-Header-Set, value: header-set}, {name: x-header-set, value: second-ignored}]
+        add: [{name: X-Header-Add, value: header-add}]
+        remove: [X-Header-Remove]
+    backendRefs: [{name: v1, port: $V1}]
+  - matches: [{path: {type: PathPrefix, value: /backend-filter}}]
+    backendRefs:
+    - name: v2
+      port: $V2
+      filters:
+      - type: RequestHeaderModifier
+        requestHeaderModifier: {set: [{name: X-Header-Set, value: from-backend-ref}]}
+  - matches: [{path: {type: PathPrefix, value: /response}}]
+    filters:
+    - type: ResponseHeaderModifier
+      responseHeaderModifier:
+        add: [{name: X-Header-Add, value: header-add}, {name: X-Mixedcase-ADD-1, value: m}]
+        set: [{name: X-Header-Set, value: header-set}]
+        remove: [X-Header-Remove]
+    backendRefs: [{name: v1, port: $V1}]
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: redirects, namespace: e2e}
+spec:
+  parentRefs: [{name: agentgateway-proxy, namespace: agentgateway-system}]
+  rules:
+  - matches: [{path: {type: PathPrefix, value: /original-prefix}}]
+    filters:
+    - type: RequestRedirect
+      requestRedirect: {path: {type: ReplacePrefixMatch, replacePrefixMatch: /replacement-prefix}}
+  - matches: [{path: {type: PathPrefix, value: /full}}]
+    filters:
+    - type: RequestRedirect
+      requestRedirect: {path: {type: ReplaceFullPath, replaceFullPath: /full-path-replacement}}
+  - matches: [{path: {type: PathPrefix, value: /host-and-status}}]
+    filters:
+    - type: RequestRedirect
+      requestRedirect: {hostname: example.org, statusCode: 301}
+  - matches: [{path: {type: PathPrefix, value: /port-and-host}}]
+    filters:
+    - type: RequestRedirect
+      requestRedirect: {hostname: example.org, port: 8083}
+  - matches: [{path: {type: PathPrefix, value: /scheme-and-host}}]
+    filters:
+    - type: RequestRedirect
+      requestRedirect: {scheme: https, hostname: example.org}
+  - matches: [{path: {type: PathPrefix, value: /scheme-nil-and-port-nil}}]
+    filters:
+    - type: RequestRedirect
+      requestRedirect: {hostname: example.org}
+  - matches: [{path: {type: PathPrefix, value: /scheme-nil-and-port-80}}]
+    filters:
+    - type: RequestRedirect
+      requestRedirect: {hostname: example.org, port: 80}
+  - matches: [{path: {type: PathPrefix, value: /scheme-https-and-port-nil}}]
+    filters:
+    - type: RequestRedirect
+      requestRedirect: {scheme: https, hostname: example.org}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: rewrites, namespace: e2e}
+spec:
+  parentRefs: [{name: agentgateway-proxy, namespace: agentgateway-system}]
+  rules:
+  - matches: [{path: {type: PathPrefix, value: /prefix/one}}]
+    filters:
+    - type: URLRewrite
+      urlRewrite: {path: {type: ReplacePrefixMatch, replacePrefixMatch: /one}}
+    backendRefs: [{name: v1, port: $V1}]
+  - matches: [{path: {type: PathPrefix, value: /strip-prefix}}]
+    filters:
+    - type: URLRewrite
+      urlRewrite: {path: {type: ReplacePrefixMatch, replacePrefixMatch: /}}
+    backendRefs: [{name: v1, port: $V1}]
+  - matches: [{path: {type: PathPrefix, value: /full/one}}]
+    filters:
+    - type: URLRewrite
+      urlRewrite: {path: {type: ReplaceFullPath, replaceFullPath: /one}}
+    backendRefs: [{name: v1, port: $V1}]
+  - matches: [{path: {type: PathPrefix, value: /rewrite-host}}]
+    filters:
+    - type: URLRewrite
+      urlRewrite: {hostname: one.example.org}
+    backendRefs: [{name: v2, port: $V2}]
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: invalid, namespace: e2e}
+spec:
+  parentRefs: [{name: agentgateway-proxy, namespace: agentgateway-system}]
+  rules:
+  - name: redirect-and-rewrite
+    matches: [{path: {type: PathPrefix, value: /bad-combination}}]
+    filters:
+    - {type: RequestRedirect, requestRedirect: {hostname: example.org}}
+    - {type: URLRewrite, urlRewrite: {hostname: example.org}}
+  - name: prefix-without-prefix-match
+    matches: [{path: {type: Exact, value: /bad-prefix}}]
+    filters:
+    - type: URLRewrite
+      urlRewrite: {path: {type: ReplacePrefixMatch, replacePrefixMatch: /x}}
+    backendRefs: [{name: v1, port: $V1}]
+  - name: unknown-type
+    matches: [{path: {type: PathPrefix, value: /bad-type}}]
+    filters:
+    - {type: Frobnicate}
+    backendRefs: [{name: v1, port: $V1}]
+  - name: good
+    matches: [{path: {type: PathPrefix, value: /still-good}}]
+    backendRefs: [{name: v1, port: $V1}]
+YAML
+} >"$WORK/cfg.yaml"
+
+# header NAME: response header NAME of the last hcall, "" when absent.
+header() {
+	tr -d '\r' <"$H_HEADERS" | awk -v n="$(tr '[:upper:]' '[:lower:]' <<<"$1")" '
+		{ i = index($0, ":"); if (i && tolower(substr($0, 1, i - 1)) == n) {
+			v = substr($0, i + 1); sub(/^ */, "", v); out = out (out == "" ? "" : ",") v } }
+		END { print out }'
+}
+
+# seen NAME: the request header values the backend saw, joined with ",".
+seen() {
+	jq -r --arg n "$(tr '[:upper:]' '[:lower:]' <<<"$1")" \
+		'[.headers | to_entries[] | select(.key | ascii_downcase == $n) | .value[]] | join(",")' \
+		<<<"$H_BODY" 2>/dev/null
+}
+
+if ! start_engine auto -c "$WORK/cfg.yaml"; then
+	fail "gateway did not start"
+	finish
+fi
+u=http://127.0.0.1:8080
+
+hcall -H 'Some-Other-Header: val' "$u/set"
+check "set adds" "$(seen X-Header-Set)/$(seen Some-Other-Header)" "set-overwrites-values/val"
+hcall -H 'X-Header-Set: some-other-value' "$u/set"
+check "set overwrites" "$(seen X-Header-Set)" "set-overwrites-values"
+hcall "$u/add"
+check "add" "$(seen X-Header-Add)" "add-appends-values"
+hcall -H 'X-Header-Add: some-other-value' "$u/add"
+check "add appends" "$(seen X-Header-Add)" "some-other-value,add-appends-values"
+hcall -H 'X-Header-Remove: val' "$u/remove"
+check "remove" "$(seen X-Header-Remove)" ""
+hcall -H 'X-Header-Set-2: set-val-2' -H 'X-Header-Add-2: add-val-2' -H 'X-Header-Remove-2: remove-val-2' \
+	-H 'Another-Header: another-header-val' "$u/multiple"
+check "multiple" \
+	"$(seen X-Header-Set-1)|$(seen X-Header-Set-2)|$(seen X-Header-Add-1)|$(seen X-Header-Add-2)|$(seen X-Header-Add-3)|$(seen Another-Header)|$(seen X-Header-Remove-1)$(seen X-Header-Remove-2)" \
+	"header-set-1|header-set-2|header-add-1|add-val-2,header-add-2|header-add-3|another-header-val|"
+hcall -H 'x-header-set: original-val-set' -H 'x-header-add: original-val-add' \
+	-H 'x-header-remove: original-val-remove' "$u/case-insensitivity"
+check "case-insensitivity (first of equal names wins)" \
+	"$(seen X-Header-Set)|$(seen X-Header-Add)|$(seen X-Header-Remove)" \
+	"header-set|original-val-add,header-add|"
+hcall -H 'X-Header-Set: client' "$u/backend-filter"
+check "backendRef filter" "$(jq -r .pod <<<"$H_BODY") $(seen X-Header-Set)" "v2 from-backend-ref"
+hcall -H 'X-Echo-Set-Header: X-Header-Set: some-other-value' -H 'X-Echo-Set-Header: X-Header-Remove: val' \
+	"$u/response"
+check "response header modifier" \
+	"$(header X-Header-Set)|$(header X-Header-Add)|$(header X-Mixedcase-ADD-1)|$(header X-Header-Remove)" \
+	"header-set|header-add|m|"
+
+# redirect PATH WANT-STATUS WANT-LOCATION
+redirect() {
+	hcall "$u$1"
+	check "redirect $1" "$H_CODE $(header location) $(header x-backend)" "$2 $3 "
+}
+redirect /original-prefix/lemon 302 http://127.0.0.1:8080/replacement-prefix/lemon
+redirect /full/path/original 302 http://127.0.0.1:8080/full-path-replacement
+redirect /host-and-status 301 http://example.org:8080/host-and-status
+redirect /port-and-host 302 http://example.org:8083/port-and-host
+redirect /scheme-and-host 302 https://example.org/scheme-and-host
+redirect /scheme-nil-and-port-nil 302 http://example.org:8080/scheme-nil-and-port-nil
+redirect /scheme-nil-and-port-80 302 http://example.org/scheme-nil-and-port-80
+redirect /scheme-https-and-port-nil 302 https://example.org/scheme-https-and-port-nil
+
+hcall "$u/prefix/one/two"
+check "rewrite prefix" "$(jq -r .path <<<"$H_BODY")" /one/two
+hcall "$u/strip-prefix/three"
+check "rewrite strip prefix" "$(jq -r .path <<<"$H_BODY")" /three
+hcall "$u/strip-prefix"
+check "rewrite strip whole prefix" "$(jq -r .path <<<"$H_BODY")" /
+hcall "$u/full/one/two"
+check "rewrite full path" "$(jq -r .path <<<"$H_BODY")" /one
+hcall "$u/rewrite-host/x"
+check "rewrite host" "$(jq -r '.host + " " + .pod' <<<"$H_BODY")" "one.example.org v2"
+
+accepted() {
+	"$SG_BIN" get httproute invalid -n e2e -o json |
+		jq -r '.status.parents[0].conditions[] | select(.type == "Accepted") | "\(.status) \(.reason)"'
+}
+check "invalid filters: route not Accepted" "$(accepted | cut -d' ' -f1)" False
+hcall "$u/bad-combination"
+check "invalid rule does not serve" "$H_CODE" 404
+hcall "$u/still-good"
+check "a valid rule of the same route serves" "$H_CODE $(jq -r .pod <<<"$H_BODY")" "200 v1"
+
+got=$(curl -s http://127.0.0.1:15000/config_dump |
+	jq -c '[.binds[].listeners[].routes[] | select(.name == "headers" or .name == "redirects") | .inlinePolicies // empty | .[]] | .[0:2] + .[-2:]')
+json_equal "config_dump HTTPRoute filters" "$got" '[
+  {"requestHeaderModifier": {"set": {"X-Header-Set": "set-overwrites-values"}}},
+  {"requestHeaderModifier": {"add": {"X-Header-Add": "add-appends-values"}}},
+  {"requestRedirect": {"authority": {"full": "example.org:80"}, "status": 302}},
+  {"requestRedirect": {"scheme": "https", "authority": {"host": "example.org"}, "status": 302}}
+]'
+stop_gateway
+finish
