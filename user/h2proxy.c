@@ -131,6 +131,7 @@ struct h2stream {
 	 * request and its response; `match` chose the route. */
 	struct sg_filter_plan plan;
 	const struct sg_match *match;
+	bool mirrored; /* the route's mirrors were sent, and the first try's backend's */
 	/* Header slots of req and resp. A stream lives for one request, so
 	 * they are not worth allocating apart (user/proxy.c does, for idle
 	 * keep-alive connections). */
@@ -465,6 +466,25 @@ static int build_request_out(struct h2stream *s)
 				  sg_buf_data(&s->body), s->at.replayable ? s->body.len : 0);
 }
 
+/* Copies of the request, as the filters so far left it, to `mirrors`. */
+static void mirror(struct h2stream *s, const struct sg_mirrors *mirrors)
+{
+	struct sg_h1_edit edit;
+	struct sg_mirror_request r = {
+		.req = &s->req,
+		.edit = &edit,
+		.client_ip = s->conn->ip,
+		.body = sg_buf_data(&s->body),
+		.body_len = s->at.replayable ? s->body.len : 0,
+		.body_whole = s->at.replayable,
+	};
+
+	if (!mirrors->n)
+		return;
+	sg_filter_request_edit(&s->plan, &edit);
+	sg_mirroring_send(s->conn->ctx->mirroring, mirrors, &r, &s->conn->ctx->rng);
+}
+
 /* Go on after a filter plan: true to forward the request; false when the
  * plan answered it (or could not be made, and the request failed). */
 static bool follow_plan(struct h2stream *s, enum sg_filter_result res)
@@ -509,6 +529,10 @@ static void on_send(struct sg_attempt *a)
 
 	if (!plan(s, NULL))
 		return;
+	if (!s->mirrored) {
+		s->mirrored = true;
+		mirror(s, &a->backend->filters.mirrors);
+	}
 	if (build_request_out(s) < 0) {
 		fail(s, SG_FAIL_CONNECT, ENOMEM);
 		return;
@@ -573,6 +597,8 @@ static void start_attempt(struct h2stream *s)
 		s->start_pending = c->starts_pending = true;
 		return;
 	}
+	if (!s->mirrored)
+		mirror(s, &s->at.route->filters.mirrors);
 	sg_attempt_start(&s->at);
 }
 

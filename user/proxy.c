@@ -103,6 +103,7 @@ struct request {
 	 * request and its response; `match` chose the route. */
 	struct sg_filter_plan plan;
 	const struct sg_match *match;
+	bool mirrored; /* the first try's backend's mirrors were sent */
 	/* Body relays and the chunk scanners of chunked bodies. */
 	struct sg_pump req_pump, resp_pump;
 	struct chunk_relay req_chunks, resp_chunks;
@@ -691,6 +692,7 @@ static void finish_request(struct client *c)
 	}
 	consume_request(c);
 	sg_filter_plan_reset(&c->r->plan);
+	c->r->mirrored = false;
 	/* Pipelined bytes are the next head, which keeps the request's slots;
 	 * nothing buffered means the connection waits idle without any. */
 	free_slots(&c->r->bx.resp.headers, &c->r->bx.resp.headers_cap, &c->r->bx.resp.nheaders);
@@ -755,14 +757,19 @@ static void send_answer(struct client *c)
 
 /* ---- attempts ---------------------------------------------------------- */
 
+/* `in` may have moved (grown while the body arrived): re-point the head's
+ * spans at it. Same bytes, same result. */
+static bool head_again(struct client *c)
+{
+	return sg_h1_parse_request(c->in, c->in_len, SG_H1_MAX_HEADERS, &c->r->req) == SG_H1_DONE;
+}
+
 static int build_request_out(struct client *c)
 {
 	struct sg_h1_edit edit;
 	char extra[256];
 
-	/* `in` may have moved (grown while the body arrived): re-point the
-	 * head's spans at it. Same bytes, same result. */
-	if (sg_h1_parse_request(c->in, c->in_len, SG_H1_MAX_HEADERS, &c->r->req) != SG_H1_DONE)
+	if (!head_again(c))
 		return -1;
 	/* Upgrade is hop-by-hop: it is dropped from the copied headers and
 	 * re-added here when the client asked for it (less h2c). Only then is
@@ -772,6 +779,25 @@ static int build_request_out(struct client *c)
 	return sg_h1backend_build(&c->r->bx, &c->r->req, &edit, c->ip, c->r->at.n, extra,
 				  c->in + c->r->req.head_len,
 				  c->r->at.replayable ? c->body_len : 0);
+}
+
+/* Copies of the request, as the filters so far left it, to `mirrors`. */
+static void mirror(struct client *c, const struct sg_mirrors *mirrors)
+{
+	struct sg_h1_edit edit;
+	struct sg_mirror_request r = {
+		.req = &c->r->req,
+		.edit = &edit,
+		.client_ip = c->ip,
+		.body = c->in + c->r->req.head_len,
+		.body_len = c->r->at.replayable ? c->body_len : 0,
+		.body_whole = c->r->at.replayable || c->req_body == SG_H1_BODY_NONE,
+	};
+
+	if (!mirrors->n)
+		return;
+	sg_filter_request_edit(&c->r->plan, &edit);
+	sg_mirroring_send(c->ctx->mirroring, mirrors, &r, &c->ctx->rng);
 }
 
 static void filter_input(struct client *c, struct sg_filter_input *in)
@@ -809,15 +835,17 @@ static void on_send(struct sg_attempt *a)
 	struct client *c = a->owner;
 	struct sg_filter_input in;
 
-	/* `in` may have moved since the head was parsed: the spans the plan
-	 * is made from are taken again (build_request_out does the same). */
-	if (sg_h1_parse_request(c->in, c->in_len, SG_H1_MAX_HEADERS, &c->r->req) != SG_H1_DONE) {
+	if (!head_again(c)) {
 		fail_request(c, SG_FAIL_CONNECT, EINVAL);
 		return;
 	}
 	filter_input(c, &in);
 	if (!follow_plan(c, sg_filter_plan_backend(&c->r->plan, &a->backend->filters, &in)))
 		return;
+	if (!c->r->mirrored) {
+		c->r->mirrored = true;
+		mirror(c, &a->backend->filters.mirrors);
+	}
 	if (build_request_out(c) < 0) {
 		fail_request(c, SG_FAIL_CONNECT, ENOMEM);
 		return;
@@ -841,6 +869,8 @@ static const struct sg_attempt_ops attempt_ops = {
 static void start_attempt(struct client *c)
 {
 	enter(c, C_ATTEMPT);
+	if (c->r->at.route->filters.mirrors.n && head_again(c))
+		mirror(c, &c->r->at.route->filters.mirrors);
 	sg_attempt_start(&c->r->at);
 }
 
