@@ -1,8 +1,12 @@
-# Route filters in the standalone dialect (issue 19), in every engine, for HTTP/1.1 and HTTP/2 (prior knowledge) clients: requestHeaderModifier (add appends to a received value, set overwrites, remove drops, host lifted to the Host), responseHeaderModifier (on a backend's response and on the gateway's own answers), urlRewrite (prefix and full path, hostname), requestRedirect (scheme, host, path prefix, port, status; no backend reached), directResponse (exact body and status, no backend reached), CORS (preflight answered by the gateway, allowed simple request gets the CORS response headers, unknown origin gets none), backend-level requestHeaderModifier; config_dump prints them as agentgateway does.
+# Route filters in the standalone dialect (issue 19), in every engine, for HTTP/1.1 and HTTP/2 (prior knowledge) clients: requestHeaderModifier (add appends to a received value, set overwrites, remove drops, host lifted to the Host), responseHeaderModifier (on a backend's response and on the gateway's own answers), urlRewrite (prefix and full path, hostname), requestRedirect (scheme, host, path prefix, port, status; no backend reached), directResponse (exact body and status, no backend reached), CORS (preflight answered by the gateway, allowed simple request gets the CORS response headers, unknown origin gets none), requestMirror (the mirror backend gets the copy with its body; a mirror that hangs or refuses changes neither status nor timing; copies counted in /metrics), backend-level requestHeaderModifier; config_dump prints them as agentgateway does.
 . "$(dirname "$0")/lib.sh"
 
 start_backend echo
 ECHO=$BACKEND_PORT
+start_backend shadow
+SHADOW=$BACKEND_PORT
+start_blackhole
+REFUSED=$(free_port)
 
 cat >"$WORK/config.yaml" <<YAML
 binds:
@@ -66,6 +70,21 @@ binds:
           exposeHeaders: [x-exposed]
           allowCredentials: true
           maxAge: 100s
+      backends: [{host: 127.0.0.1:$ECHO}]
+    - name: mirror
+      matches: [{path: {pathPrefix: /mirror}}]
+      policies:
+        requestMirror: {backend: {host: 127.0.0.1:$SHADOW}, percentage: 1.0}
+      backends: [{host: 127.0.0.1:$ECHO}]
+    - name: mirror-hangs
+      matches: [{path: {pathPrefix: /hangs}}]
+      policies:
+        requestMirror: {backend: {host: 127.0.0.1:$BH}, percentage: 1}
+      backends: [{host: 127.0.0.1:$ECHO}]
+    - name: mirror-refused
+      matches: [{path: {pathPrefix: /refused}}]
+      policies:
+        requestMirror: {backend: {host: 127.0.0.1:$REFUSED}, percentage: 1}
       backends: [{host: 127.0.0.1:$ECHO}]
     - name: backend-filters
       matches: [{path: {pathPrefix: /backend}}]
@@ -147,6 +166,22 @@ filters() {
 	check "$l: CORS unknown origin gets no CORS headers" \
 		"$H_CODE|$(header x-backend)|$(header access-control-allow-origin)" "200|echo|"
 
+	local uuid n
+	uuid=$(new_uuid)
+	hcall "$@" --data-binary 'mirrored body' "$u/mirror/upload?uuid=$uuid"
+	check "$l: mirrored request answered by the main backend" \
+		"$H_CODE $(header x-backend) $(jq -r .bytes <<<"$H_BODY")" "200 echo 13"
+	for _ in $(seq 50); do
+		n=$(backend_count "$SHADOW" "$uuid")
+		[ "$n" = 1 ] && break
+		sleep 0.1
+	done
+	check "$l: the mirror backend got the copy, body and all" "$n" 1
+	for p in hangs refused; do
+		hcall "$@" "$u/$p/x"
+		expect "$l: a mirror that $p changes nothing" 200 '*' 0 1
+	done
+
 	hcall "$@" -H 'X-Route: from-client' "$u/backend"
 	check "$l: backend modifier applies after the route's" \
 		"$(echo_values X-Backend)/$(echo_values X-Route)" "b/"
@@ -163,6 +198,16 @@ for engine in $(engines); do
 done
 
 start_gateway -c "$WORK/config.yaml"
+hcall http://127.0.0.1:8080/mirror/x
+hcall http://127.0.0.1:8080/refused/x
+for _ in $(seq 50); do
+	metrics=$(curl -s http://127.0.0.1:15020/metrics)
+	grep -q 'splicegate_mirror_requests_total{result="failed"} 1' <<<"$metrics" && break
+	sleep 0.1
+done
+check "mirror copies counted by result" \
+	"$(grep '^splicegate_mirror_requests_total' <<<"$metrics" | tr '\n' ' ')" \
+	'splicegate_mirror_requests_total{result="sent"} 1 splicegate_mirror_requests_total{result="failed"} 1 splicegate_mirror_requests_total{result="dropped"} 0 '
 got=$(curl -s http://127.0.0.1:15000/config_dump |
 	jq -c '[.binds[].listeners[].routes[] | {(.name): .inlinePolicies}] | add')
 json_equal "config_dump inlinePolicies as agentgateway prints them" "$got" '{
@@ -182,6 +227,9 @@ json_equal "config_dump inlinePolicies as agentgateway prints them" "$got" '{
   "cors": [{"cors": {"allowCredentials": true, "allowHeaders": ["x-custom"],
     "allowMethods": ["GET", "POST"], "allowOrigins": ["https://example.com"],
     "exposeHeaders": ["x-exposed"], "maxAge": "100"}}],
+  "mirror": [{"requestMirror": [{"backend": {"inlineBackend": "127.0.0.1:'"$SHADOW"'"}, "percentage": 1.0}]}],
+  "mirror-hangs": [{"requestMirror": [{"backend": {"inlineBackend": "127.0.0.1:'"$BH"'"}, "percentage": 1.0}]}],
+  "mirror-refused": [{"requestMirror": [{"backend": {"inlineBackend": "127.0.0.1:'"$REFUSED"'"}, "percentage": 1.0}]}],
   "backend-filters": [{"requestHeaderModifier": {"add": {"X-Route": "r"}}}]
 }'
 stop_gateway
