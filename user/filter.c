@@ -268,6 +268,20 @@ static void put_authority(struct out *o, struct sg_h1_span host, uint16_t port, 
 	}
 }
 
+/* A "host:port" authority as given, less a port that is the scheme's
+ * default (Gateway API: "SHOULD NOT" write it). */
+static void put_full(struct out *o, struct sg_h1_span a, const char *scheme)
+{
+	struct sg_h1_span host = host_part(a);
+	char digits[8];
+
+	snprintf(digits, sizeof(digits), ":%u", default_port(scheme));
+	if (a.len == host.len + strlen(digits) && !memcmp(a.p + host.len, digits, strlen(digits)))
+		put(o, host.p, host.len);
+	else
+		put(o, a.p, a.len);
+}
+
 ssize_t sg_filter_redirect_location(const struct sg_redirect *r, const struct sg_filter_input *in,
 				    char *out, size_t cap)
 {
@@ -283,7 +297,7 @@ ssize_t sg_filter_redirect_location(const struct sg_redirect *r, const struct sg
 	puts_(&o, "://");
 	switch (r->authority.kind) {
 	case SG_AUTHORITY_FULL:
-		puts_(&o, r->authority.value);
+		put_full(&o, span_of(r->authority.value), scheme);
 		break;
 	case SG_AUTHORITY_HOST:
 		put_authority(&o, span_of(r->authority.value), port, scheme);

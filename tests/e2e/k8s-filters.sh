@@ -1,4 +1,4 @@
-# HTTPRoute filters as the Gateway API conformance suite checks them (HTTPRouteRequestHeaderModifier, HTTPRouteBackendRequestHeaderModifier, HTTPRouteResponseHeaderModifier, HTTPRouteRedirectPath/HostAndStatus/Port/Scheme/PortAndScheme on an 8080 listener, HTTPRouteRewritePath, HTTPRouteRewriteHost), translated to one host: the echo backend reports what it received; redirects reach no backend. Invalid filter combinations (RequestRedirect with URLRewrite, ReplacePrefixMatch without a PathPrefix match, an unknown filter type) leave the rule not Accepted while the route's other rules and routes serve; config_dump prints HTTPRoute filters as agentgateway does (API-server defaults applied).
+# HTTPRoute filters as the Gateway API conformance suite checks them (HTTPRouteRequestHeaderModifier, HTTPRouteBackendRequestHeaderModifier, HTTPRouteResponseHeaderModifier, HTTPRouteRedirectPath/HostAndStatus/Port/Scheme/PortAndScheme on an 8080 listener, HTTPRouteRewritePath, HTTPRouteRewriteHost), translated to one host: the echo backend reports what it received; redirects reach no backend. What the API server's validation refuses (RequestRedirect with URLRewrite or with backendRefs, ReplacePrefixMatch without one PathPrefix match, an unknown type, a second URLRewrite, a body of another type) and ExtensionRef are refused by check and apply with the reason, the running config serving on; config_dump prints HTTPRoute filters as agentgateway does (API-server defaults applied).
 . "$(dirname "$0")/lib.sh"
 
 start_backend v1
@@ -133,32 +133,6 @@ spec:
     - type: URLRewrite
       urlRewrite: {hostname: one.example.org}
     backendRefs: [{name: v2, port: $V2}]
----
-apiVersion: gateway.networking.k8s.io/v1
-kind: HTTPRoute
-metadata: {name: invalid, namespace: e2e}
-spec:
-  parentRefs: [{name: agentgateway-proxy, namespace: agentgateway-system}]
-  rules:
-  - name: redirect-and-rewrite
-    matches: [{path: {type: PathPrefix, value: /bad-combination}}]
-    filters:
-    - {type: RequestRedirect, requestRedirect: {hostname: example.org}}
-    - {type: URLRewrite, urlRewrite: {hostname: example.org}}
-  - name: prefix-without-prefix-match
-    matches: [{path: {type: Exact, value: /bad-prefix}}]
-    filters:
-    - type: URLRewrite
-      urlRewrite: {path: {type: ReplacePrefixMatch, replacePrefixMatch: /x}}
-    backendRefs: [{name: v1, port: $V1}]
-  - name: unknown-type
-    matches: [{path: {type: PathPrefix, value: /bad-type}}]
-    filters:
-    - {type: Frobnicate}
-    backendRefs: [{name: v1, port: $V1}]
-  - name: good
-    matches: [{path: {type: PathPrefix, value: /still-good}}]
-    backendRefs: [{name: v1, port: $V1}]
 YAML
 } >"$WORK/cfg.yaml"
 
@@ -236,15 +210,54 @@ check "rewrite full path" "$(jq -r .path <<<"$H_BODY")" /one
 hcall "$u/rewrite-host/x"
 check "rewrite host" "$(jq -r '.host + " " + .pod' <<<"$H_BODY")" "one.example.org v2"
 
-accepted() {
-	"$SG_BIN" get httproute invalid -n e2e -o json |
-		jq -r '.status.parents[0].conditions[] | select(.type == "Accepted") | "\(.status) \(.reason)"'
+# refused NAME FILTERS-YAML WANT: an HTTPRoute rule with these filters (and
+# a backendRef unless the YAML says "nobackend") is refused by check, exit
+# 1, with an error naming WANT; and by apply, which leaves the running
+# config serving.
+refused() {
+	local refs="backendRefs: [{name: v1, port: $V1}]"
+	case $2 in *nobackend*) refs="" ;; esac
+	{
+		gateway_yaml
+		service_yaml v1 "$V1"
+		cat <<YAML
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: bad, namespace: e2e}
+spec:
+  parentRefs: [{name: agentgateway-proxy, namespace: agentgateway-system}]
+  rules:
+  - matches: [{path: {type: Exact, value: /bad}}]
+    filters: ${2/nobackend/}
+    $refs
+YAML
+	} >"$WORK/bad.yaml"
+	"$SG_BIN" check -c "$WORK/bad.yaml" >/dev/null 2>"$WORK/err"
+	check "refused: $1 (exit status)" "$?" 1
+	check "refused: $1 (says why)" "$(grep -c -- "$3" "$WORK/err")" 1
+	"$SG_BIN" apply -f "$WORK/bad.yaml" >/dev/null 2>&1
+	hcall "$u/bad"
+	check "refused: $1 (not in force after apply)" "$H_CODE" 404
+	hcall "$u/set"
+	check "refused: $1 (the running config still serves)" "$H_CODE" 200
 }
-check "invalid filters: route not Accepted" "$(accepted | cut -d' ' -f1)" False
-hcall "$u/bad-combination"
-check "invalid rule does not serve" "$H_CODE" 404
-hcall "$u/still-good"
-check "a valid rule of the same route serves" "$H_CODE $(jq -r .pod <<<"$H_BODY")" "200 v1"
+refused "RequestRedirect with URLRewrite" \
+	'[{type: RequestRedirect, requestRedirect: {hostname: a}}, {type: URLRewrite, urlRewrite: {hostname: b}}] nobackend' \
+	"cannot be combined"
+refused "RequestRedirect with backendRefs" \
+	'[{type: RequestRedirect, requestRedirect: {hostname: a}}]' "has no backendRefs"
+refused "ReplacePrefixMatch on an Exact match" \
+	'[{type: URLRewrite, urlRewrite: {path: {type: ReplacePrefixMatch, replacePrefixMatch: /x}}}]' \
+	"exactly one match, of type PathPrefix"
+refused "an unknown type" '[{type: Frobnicate}]' '"Frobnicate" is not supported'
+refused "ExtensionRef" '[{type: ExtensionRef, extensionRef: {group: g, kind: k, name: n}}]' \
+	'"ExtensionRef" is not supported'
+refused "a second URLRewrite" \
+	'[{type: URLRewrite, urlRewrite: {hostname: a}}, {type: URLRewrite, urlRewrite: {hostname: b}}]' \
+	"a second URLRewrite filter"
+refused "a body of another type" '[{type: URLRewrite, requestRedirect: {hostname: a}}]' \
+	"has type and urlRewrite, and nothing else"
 
 got=$(curl -s http://127.0.0.1:15000/config_dump |
 	jq -c '[.binds[].listeners[].routes[] | select(.name == "headers" or .name == "redirects") | .inlinePolicies // empty | .[]] | .[0:2] + .[-2:]')

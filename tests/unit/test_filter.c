@@ -149,7 +149,8 @@ static void expect_redirects(const struct redirect_case *c, size_t n)
 
 /* HTTPRouteRedirect{Path,HostAndStatus,Port,Scheme} and the whole
  * HTTPRouteRedirectPortAndScheme matrix for HTTP listeners on 80 and 8080
- * (a Kubernetes hostname with a port is the "full" authority). */
+ * (a Kubernetes hostname with a port is the "full" authority, whose
+ * default port is not written either). */
 static void test_filter_redirect_locations(void **unused)
 {
 	static const struct redirect_case cases[] = {
@@ -164,10 +165,10 @@ static void test_filter_redirect_locations(void **unused)
 		  "https://example.org/s?q=1" },
 		/* listener 80 */
 		{ NULL, "example.org", 0, 80, NULL, NULL, "/a", "http://example.org/a" },
-		{ NULL, "example.org", 80, 80, NULL, NULL, "/a", "http://example.org:80/a" },
+		{ NULL, "example.org", 80, 80, NULL, NULL, "/a", "http://example.org/a" },
 		{ NULL, "example.org", 8080, 80, NULL, NULL, "/a", "http://example.org:8080/a" },
 		{ "https", "example.org", 0, 80, NULL, NULL, "/a", "https://example.org/a" },
-		{ "https", "example.org", 443, 80, NULL, NULL, "/a", "https://example.org:443/a" },
+		{ "https", "example.org", 443, 80, NULL, NULL, "/a", "https://example.org/a" },
 		{ "https", "example.org", 8443, 80, NULL, NULL, "/a",
 		  "https://example.org:8443/a" },
 		/* listener 8080 */
