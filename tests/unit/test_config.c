@@ -1794,11 +1794,50 @@ static void test_config_rejects_bad_resources(void **state)
 		{ "two standalone documents", "binds: []\n---\nconfig: {}\n",
 		  "t.yaml:3:1: only one standalone document (config:/binds:) is allowed; the first "
 		  "one is already loaded" },
-		{ "HTTPRoute filters",
+		{ "HTTPRoute filter of an unknown type",
 		  K8S_BASE ROUTE_HEAD "  parentRefs: [{name: gw}]\n"
-				      "  rules: [{filters: []}]\n",
-		  "t.yaml:21:21: spec.rules[0].filters: expected no filters (HTTPRoute filters are "
-		  "not supported yet), got an empty list" },
+				      "  rules: [{filters: [{type: ExtensionRef}]}]\n",
+		  "t.yaml:21:29: spec.rules[0].filters[0].type: \"ExtensionRef\" is not supported: "
+		  "expected RequestHeaderModifier, ResponseHeaderModifier, RequestRedirect, "
+		  "URLRewrite, RequestMirror or CORS" },
+		{ "HTTPRoute redirect and rewrite",
+		  K8S_BASE ROUTE_HEAD
+		  "  parentRefs: [{name: gw}]\n"
+		  "  rules: [{filters: [{type: RequestRedirect, requestRedirect: {}},\n"
+		  "    {type: URLRewrite, urlRewrite: {}}]}]\n",
+		  "t.yaml:21:21: spec.rules[0].filters: RequestRedirect and URLRewrite cannot be "
+		  "combined" },
+		{ "HTTPRoute redirect status",
+		  K8S_BASE ROUTE_HEAD
+		  "  parentRefs: [{name: gw}]\n"
+		  "  rules: [{filters: [{type: RequestRedirect, requestRedirect: "
+		  "{statusCode: 305}}]}]\n",
+		  "t.yaml:21:76: spec.rules[0].filters[0].requestRedirect.statusCode: expected "
+		  "301, "
+		  "302, 303, 307 or 308, got \"305\"" },
+		{ "standalone redirect status",
+		  "binds:\n- port: 8080\n  listeners:\n  - routes:\n"
+		  "    - policies: {requestRedirect: {status: 200}}\n",
+		  "t.yaml:5:44: binds[0].listeners[0].routes[0].policies.requestRedirect.status: "
+		  "200 "
+		  "is not a redirect status (300-399)" },
+		{ "standalone directResponse CEL",
+		  "binds:\n- port: 8080\n  listeners:\n  - routes:\n"
+		  "    - policies: {directResponse: {status: 200, bodyExpression: x}}\n",
+		  "t.yaml:5:64: binds[0].listeners[0].routes[0].policies.directResponse."
+		  "bodyExpression: CEL expressions are not supported (use body)" },
+		{ "standalone mirror percentage",
+		  "binds:\n- port: 8080\n  listeners:\n  - routes:\n"
+		  "    - policies: {requestMirror: {backend: {host: 127.0.0.1:9}, percentage: "
+		  "50}}\n",
+		  "t.yaml:5:76: binds[0].listeners[0].routes[0].policies.requestMirror.percentage: "
+		  "expected a number from 0 to 1, got \"50\"" },
+		{ "standalone authority",
+		  "binds:\n- port: 8080\n  listeners:\n  - routes:\n"
+		  "    - policies: {urlRewrite: {authority: {host: a, port: 1}}}\n",
+		  "t.yaml:5:42: binds[0].listeners[0].routes[0].policies.urlRewrite.authority: "
+		  "expected one of {full: host:port}, {host: name}, {port: n}, auto, none, got a "
+		  "map" },
 		{ "HTTPRoute path type",
 		  K8S_BASE ROUTE_HEAD "  parentRefs: [{name: gw}]\n"
 				      "  rules: [{matches: [{path: {type: Prefix, value: /}}]}]\n",
