@@ -137,156 +137,6 @@ static struct sg_json *variant(const char *group, const char *name, struct sg_js
 	return outer;
 }
 
-static struct sg_json *traffic(const char *name, struct sg_json *inner)
-{
-	struct sg_json *outer = sg_json_object(), *mid = sg_json_object();
-
-	sg_json_add_str(mid, "phase", "route");
-	sg_json_add(mid, name, inner);
-	sg_json_add(outer, "traffic", mid);
-	return outer;
-}
-
-static struct sg_json *policy_body(const struct sg_policy *p, const struct sg_global *g)
-{
-	switch (p->kind) {
-	case SG_POL_FRONTEND_HTTP:
-		return variant("frontend", "hTTP", frontend_http(&p->u.fhttp));
-	case SG_POL_FRONTEND_TCP: {
-		struct sg_json *tcp = sg_json_object();
-
-		sg_json_add(tcp, "keepalives", keepalive(&p->u.ftcp.keepalives));
-		return variant("frontend", "tCP", tcp);
-	}
-	case SG_POL_TIMEOUT:
-		return traffic("timeout", timeout(&p->u.timeout));
-	case SG_POL_RETRY:
-		return traffic("retry", retry(&p->u.retry));
-	case SG_POL_BACKEND_TCP:
-		return variant("backend", "tcp", backend_tcp(&p->u.btcp, g));
-	case SG_POL_BACKEND_HTTP:
-		return variant("backend", "http", backend_http(&p->u.bhttp));
-	}
-	return sg_json_null();
-}
-
-static struct sg_json *target(const struct sg_target *t)
-{
-	struct sg_json *o = sg_json_object(), *inner = sg_json_object();
-
-	switch (t->kind) {
-	case SG_TARGET_GATEWAY:
-		sg_json_add_str(inner, "gatewayName", t->name);
-		sg_json_add_str(inner, "gatewayNamespace", t->ns);
-		sg_json_add(inner, "listenerName", str_or_null(t->section));
-		sg_json_add(o, "gateway", inner);
-		break;
-	case SG_TARGET_ROUTE:
-		sg_json_add_str(inner, "name", t->name);
-		sg_json_add_str(inner, "namespace", t->ns);
-		if (t->section)
-			sg_json_add_str(inner, "ruleName", t->section);
-		sg_json_add_str(inner, "kind", "HTTPRoute");
-		sg_json_add(o, "route", inner);
-		break;
-	case SG_TARGET_SERVICE: {
-		struct sg_json *svc = sg_json_object();
-		char host[512];
-
-		snprintf(host, sizeof(host), "%s.%s.svc.cluster.local", t->name, t->ns);
-		sg_json_add_str(svc, "hostname", host);
-		sg_json_add_str(svc, "namespace", t->ns);
-		if (t->port)
-			sg_json_add_num(svc, "port", t->port);
-		sg_json_add(inner, "service", svc);
-		sg_json_add(o, "backend", inner);
-		break;
-	}
-	}
-	return o;
-}
-
-static struct sg_json *policy(const struct sg_policy *p, const struct sg_cfg *cfg)
-{
-	struct sg_json *o = sg_json_object();
-
-	sg_json_add_str(o, "key", p->key);
-	if (p->src_kind) {
-		struct sg_json *name = sg_json_object();
-
-		sg_json_add_str(name, "kind", p->src_kind);
-		sg_json_add_str(name, "name", p->src_name);
-		sg_json_add_str(name, "namespace", p->src_ns);
-		sg_json_add(o, "name", name);
-	} else {
-		sg_json_add_null(o, "name");
-	}
-	sg_json_add(o, "target", target(&p->target));
-	sg_json_add(o, "policy", policy_body(p, &cfg->global));
-	return o;
-}
-
-static int policy_cmp(const void *a, const void *b)
-{
-	const struct sg_policy *const *pa = a, *const *pb = b;
-
-	return strcmp((*pa)->key, (*pb)->key);
-}
-
-/* Sorted by key, as agentgateway's store sorts them. */
-static struct sg_json *policies(const struct sg_cfg *cfg)
-{
-	const struct sg_policy **sorted = calloc(cfg->npolicies + 1, sizeof(*sorted));
-	struct sg_json *arr = sg_json_array();
-
-	if (!sorted)
-		return arr;
-	for (size_t i = 0; i < cfg->npolicies; i++)
-		sorted[i] = &cfg->policies[i];
-	qsort(sorted, cfg->npolicies, sizeof(*sorted), policy_cmp);
-	for (size_t i = 0; i < cfg->npolicies; i++)
-		sg_json_push(arr, policy(sorted[i], cfg));
-	free(sorted);
-	return arr;
-}
-
-/* ---- routes ------------------------------------------------------------- */
-
-static struct sg_json *kv_matches(const struct sg_kv_match *kv, size_t n)
-{
-	struct sg_json *arr = sg_json_array();
-
-	for (size_t i = 0; i < n; i++) {
-		struct sg_json *o = sg_json_object(), *v = sg_json_object();
-
-		sg_json_add_str(o, "name", kv[i].name);
-		sg_json_add_str(v, kv[i].regex ? "regex" : "exact", kv[i].value);
-		sg_json_add(o, "value", v);
-		sg_json_push(arr, o);
-	}
-	return arr;
-}
-
-static struct sg_json *match(const struct sg_match *m)
-{
-	static const char *const path_keys[] = {
-		[SG_PATH_PREFIX] = "pathPrefix",
-		[SG_PATH_EXACT] = "exact",
-		[SG_PATH_REGEX] = "regex",
-	};
-	struct sg_json *o = sg_json_object(), *path = sg_json_object();
-
-	if (m->nheaders)
-		sg_json_add(o, "headers", kv_matches(m->headers, m->nheaders));
-	sg_json_add_str(path, path_keys[m->path_kind], m->path);
-	sg_json_add(o, "path", path);
-	if (m->method)
-		sg_json_add_str(o, "method", m->method);
-	if (m->nquery)
-		sg_json_add(o, "query", kv_matches(m->query, m->nquery));
-	return o;
-}
-
 /* ---- route filters, as agentgateway prints them ----------------------- */
 
 static struct sg_json *header_map(const struct sg_header_kvs *kvs)
@@ -506,6 +356,164 @@ static void push_filters(struct sg_json *inl, const struct sg_filters *f)
 		}
 		sg_json_push(inl, p);
 	}
+}
+
+static struct sg_json *traffic(const char *name, struct sg_json *inner)
+{
+	struct sg_json *outer = sg_json_object(), *mid = sg_json_object();
+
+	sg_json_add_str(mid, "phase", "route");
+	sg_json_add(mid, name, inner);
+	sg_json_add(outer, "traffic", mid);
+	return outer;
+}
+
+static struct sg_json *policy_body(const struct sg_policy *p, const struct sg_global *g)
+{
+	switch (p->kind) {
+	case SG_POL_FRONTEND_HTTP:
+		return variant("frontend", "hTTP", frontend_http(&p->u.fhttp));
+	case SG_POL_FRONTEND_TCP: {
+		struct sg_json *tcp = sg_json_object();
+
+		sg_json_add(tcp, "keepalives", keepalive(&p->u.ftcp.keepalives));
+		return variant("frontend", "tCP", tcp);
+	}
+	case SG_POL_TIMEOUT:
+		return traffic("timeout", timeout(&p->u.timeout));
+	case SG_POL_RETRY:
+		return traffic("retry", retry(&p->u.retry));
+	case SG_POL_BACKEND_TCP:
+		return variant("backend", "tcp", backend_tcp(&p->u.btcp, g));
+	case SG_POL_BACKEND_HTTP:
+		return variant("backend", "http", backend_http(&p->u.bhttp));
+	case SG_POL_REQUEST_HEADERS:
+		return traffic("requestHeaderModifier", hdrmod(p->u.hdrmod));
+	case SG_POL_RESPONSE_HEADERS:
+		return traffic("responseHeaderModifier", hdrmod(p->u.hdrmod));
+	case SG_POL_CORS:
+		return traffic("cors", cors(p->u.cors));
+	case SG_POL_DIRECT:
+		return traffic("directResponse", direct(p->u.direct));
+	}
+	return sg_json_null();
+}
+
+static struct sg_json *target(const struct sg_target *t)
+{
+	struct sg_json *o = sg_json_object(), *inner = sg_json_object();
+
+	switch (t->kind) {
+	case SG_TARGET_GATEWAY:
+		sg_json_add_str(inner, "gatewayName", t->name);
+		sg_json_add_str(inner, "gatewayNamespace", t->ns);
+		sg_json_add(inner, "listenerName", str_or_null(t->section));
+		sg_json_add(o, "gateway", inner);
+		break;
+	case SG_TARGET_ROUTE:
+		sg_json_add_str(inner, "name", t->name);
+		sg_json_add_str(inner, "namespace", t->ns);
+		if (t->section)
+			sg_json_add_str(inner, "ruleName", t->section);
+		sg_json_add_str(inner, "kind", "HTTPRoute");
+		sg_json_add(o, "route", inner);
+		break;
+	case SG_TARGET_SERVICE: {
+		struct sg_json *svc = sg_json_object();
+		char host[512];
+
+		snprintf(host, sizeof(host), "%s.%s.svc.cluster.local", t->name, t->ns);
+		sg_json_add_str(svc, "hostname", host);
+		sg_json_add_str(svc, "namespace", t->ns);
+		if (t->port)
+			sg_json_add_num(svc, "port", t->port);
+		sg_json_add(inner, "service", svc);
+		sg_json_add(o, "backend", inner);
+		break;
+	}
+	}
+	return o;
+}
+
+static struct sg_json *policy(const struct sg_policy *p, const struct sg_cfg *cfg)
+{
+	struct sg_json *o = sg_json_object();
+
+	sg_json_add_str(o, "key", p->key);
+	if (p->src_kind) {
+		struct sg_json *name = sg_json_object();
+
+		sg_json_add_str(name, "kind", p->src_kind);
+		sg_json_add_str(name, "name", p->src_name);
+		sg_json_add_str(name, "namespace", p->src_ns);
+		sg_json_add(o, "name", name);
+	} else {
+		sg_json_add_null(o, "name");
+	}
+	sg_json_add(o, "target", target(&p->target));
+	sg_json_add(o, "policy", policy_body(p, &cfg->global));
+	return o;
+}
+
+static int policy_cmp(const void *a, const void *b)
+{
+	const struct sg_policy *const *pa = a, *const *pb = b;
+
+	return strcmp((*pa)->key, (*pb)->key);
+}
+
+/* Sorted by key, as agentgateway's store sorts them. */
+static struct sg_json *policies(const struct sg_cfg *cfg)
+{
+	const struct sg_policy **sorted = calloc(cfg->npolicies + 1, sizeof(*sorted));
+	struct sg_json *arr = sg_json_array();
+
+	if (!sorted)
+		return arr;
+	for (size_t i = 0; i < cfg->npolicies; i++)
+		sorted[i] = &cfg->policies[i];
+	qsort(sorted, cfg->npolicies, sizeof(*sorted), policy_cmp);
+	for (size_t i = 0; i < cfg->npolicies; i++)
+		sg_json_push(arr, policy(sorted[i], cfg));
+	free(sorted);
+	return arr;
+}
+
+/* ---- routes ------------------------------------------------------------- */
+
+static struct sg_json *kv_matches(const struct sg_kv_match *kv, size_t n)
+{
+	struct sg_json *arr = sg_json_array();
+
+	for (size_t i = 0; i < n; i++) {
+		struct sg_json *o = sg_json_object(), *v = sg_json_object();
+
+		sg_json_add_str(o, "name", kv[i].name);
+		sg_json_add_str(v, kv[i].regex ? "regex" : "exact", kv[i].value);
+		sg_json_add(o, "value", v);
+		sg_json_push(arr, o);
+	}
+	return arr;
+}
+
+static struct sg_json *match(const struct sg_match *m)
+{
+	static const char *const path_keys[] = {
+		[SG_PATH_PREFIX] = "pathPrefix",
+		[SG_PATH_EXACT] = "exact",
+		[SG_PATH_REGEX] = "regex",
+	};
+	struct sg_json *o = sg_json_object(), *path = sg_json_object();
+
+	if (m->nheaders)
+		sg_json_add(o, "headers", kv_matches(m->headers, m->nheaders));
+	sg_json_add_str(path, path_keys[m->path_kind], m->path);
+	sg_json_add(o, "path", path);
+	if (m->method)
+		sg_json_add_str(o, "method", m->method);
+	if (m->nquery)
+		sg_json_add(o, "query", kv_matches(m->query, m->nquery));
+	return o;
 }
 
 static struct sg_json *backend_ref(const struct sg_backend_ref *br, const struct sg_cfg *cfg)

@@ -71,9 +71,8 @@ static const struct sg_field hdrmod_fields[] = {
 	{ 0 },
 };
 
-/* Merged into *m (allocated on first use). */
-static int hdrmod(struct sg_pctx *c, const struct sg_node *n, const char *path,
-		  struct sg_hdrmod **m)
+int sg_hr_header_filter(struct sg_pctx *c, const struct sg_node *n, const char *path,
+			struct sg_hdrmod **m)
 {
 	if (!*m && !(*m = sg_arena_alloc(c->a, sizeof(**m))))
 		return -1;
@@ -286,7 +285,8 @@ static const struct sg_field cors_fields[] = {
 	{ 0 },
 };
 
-static int cors(struct sg_pctx *c, const struct sg_node *n, const char *path, struct sg_filters *f)
+int sg_hr_cors(struct sg_pctx *c, const struct sg_node *n, const char *path,
+	       const struct sg_cors **out)
 {
 	struct sg_cors *cr = sg_arena_alloc(c->a, sizeof(*cr));
 	const struct sg_node *age = n->kind == SG_NODE_MAP ? sg_map_get(n, "maxAge") : NULL;
@@ -297,7 +297,7 @@ static int cors(struct sg_pctx *c, const struct sg_node *n, const char *path, st
 	if (age && sg_f_u32(c, age, &secs, sg_path_key(c, path, "maxAge")) == -1)
 		return -1;
 	cr->max_age = SG_DUR_S(secs);
-	f->cors = cr;
+	*out = cr;
 	return 0;
 }
 
@@ -371,9 +371,9 @@ static int one_filter(struct sg_pctx *c, const struct kind *k, const struct sg_n
 
 	switch (k->kind) {
 	case SG_FILTER_REQUEST_HEADERS:
-		return hdrmod(c, body, p, &mods->request);
+		return sg_hr_header_filter(c, body, p, &mods->request);
 	case SG_FILTER_RESPONSE_HEADERS:
-		return hdrmod(c, body, p, &mods->response);
+		return sg_hr_header_filter(c, body, p, &mods->response);
 	case SG_FILTER_REDIRECT:
 		return redirect(c, body, p, rule, f);
 	case SG_FILTER_REWRITE:
@@ -381,7 +381,7 @@ static int one_filter(struct sg_pctx *c, const struct kind *k, const struct sg_n
 	case SG_FILTER_MIRROR:
 		return mirror(c, body, p, rule, f);
 	case SG_FILTER_CORS:
-		return cors(c, body, p, f);
+		return sg_hr_cors(c, body, p, &f->cors);
 	default:
 		return -1;
 	}

@@ -36,6 +36,14 @@ struct sg_hr_rule {
 	void *ctx;
 };
 
+/* An HTTPHeaderFilter {set, add, remove} merged into *m (allocated on
+ * first use), and an HTTPCORSFilter into *out: for AgentgatewayPolicy's
+ * traffic.headerModifiers and traffic.cors, which take the same shapes. */
+int sg_hr_header_filter(struct sg_pctx *c, const struct sg_node *n, const char *path,
+			struct sg_hdrmod **m);
+int sg_hr_cors(struct sg_pctx *c, const struct sg_node *n, const char *path,
+	       const struct sg_cors **out);
+
 /* Translate `filters` (a sequence at `path`) into out. Returns 0 or -1
  * after recording an error. */
 int sg_hr_filters(struct sg_pctx *c, const struct sg_node *filters, const char *path,

@@ -1600,6 +1600,10 @@ static const struct sg_field target_fields[] = {
 struct agp_in {
 	const struct sg_node *targets, *frontend, *traffic, *backend;
 	bool has_fhttp, has_ftcp, has_timeout, has_retry, has_btcp, has_bhttp;
+	/* traffic filters */
+	struct sg_hdrmod *req_headers, *resp_headers;
+	const struct sg_cors *cors;
+	struct sg_direct *direct;
 	struct sg_frontend_http fhttp;
 	struct sg_frontend_tcp ftcp;
 	struct sg_timeout timeout;
@@ -1674,9 +1678,71 @@ static int f_agp_retry(struct sg_pctx *c, const struct sg_node *n, void *dst, co
 	return sg_f_retry(c, n, &in->retry, path);
 }
 
+/* traffic.headerModifiers {request, response}: HTTPHeaderFilters. */
+static int f_agp_request_headers(struct sg_pctx *c, const struct sg_node *n, void *dst,
+				 const char *path)
+{
+	return sg_hr_header_filter(c, n, path, &((struct agp_in *)dst)->req_headers);
+}
+
+static int f_agp_response_headers(struct sg_pctx *c, const struct sg_node *n, void *dst,
+				  const char *path)
+{
+	return sg_hr_header_filter(c, n, path, &((struct agp_in *)dst)->resp_headers);
+}
+
+static int f_agp_header_modifiers(struct sg_pctx *c, const struct sg_node *n, void *dst,
+				  const char *path)
+{
+	static const struct sg_field fields[] = {
+		{ "request", f_agp_request_headers, 0 },
+		{ "response", f_agp_response_headers, 0 },
+		{ 0 },
+	};
+	return sg_parse_fields(c, n, fields, dst, path);
+}
+
+static int f_agp_cors(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
+{
+	return sg_hr_cors(c, n, path, &((struct agp_in *)dst)->cors);
+}
+
+static int f_direct_status(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
+{
+	uint32_t v = 0;
+
+	if (sg_f_u32(c, n, &v, path) == -1)
+		return -1;
+	if (v < 200 || v > 599)
+		return sg_expected(c, n, path, "a status from 200 to 599");
+	*(uint16_t *)dst = (uint16_t)v;
+	return 0;
+}
+
+/* traffic.directResponse {status, body}; CEL (bodyExpression, headers,
+ * conditional) is refused by the field table as an unknown key. */
+static int f_agp_direct(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
+{
+	static const struct sg_field fields[] = {
+		{ "status", f_direct_status, offsetof(struct sg_direct, status), true },
+		{ "body", sg_f_str, offsetof(struct sg_direct, body) },
+		{ 0 },
+	};
+	struct agp_in *in = dst;
+
+	in->direct = sg_arena_alloc(c->a, sizeof(*in->direct));
+	if (!in->direct || sg_parse_fields(c, n, fields, in->direct, path) == -1)
+		return -1;
+	in->direct->body_len = in->direct->body ? strlen(in->direct->body) : 0;
+	return 0;
+}
+
 static const struct sg_field agp_traffic_fields[] = {
 	{ "timeouts", f_agp_timeouts, 0 },
 	{ "retry", f_agp_retry, 0 },
+	{ "headerModifiers", f_agp_header_modifiers, 0 },
+	{ "cors", f_agp_cors, 0 },
+	{ "directResponse", f_agp_direct, 0 },
 	{ 0 },
 };
 
@@ -1754,6 +1820,10 @@ static int stamp_agp(struct sg_draft *b, const struct sg_res *r, const struct ag
 	ADD(has_retry, SG_POL_RETRY, "traffic", "retry")
 	ADD(has_btcp, SG_POL_BACKEND_TCP, "backend", "backend-tcp")
 	ADD(has_bhttp, SG_POL_BACKEND_HTTP, "backend", "backend-http")
+	ADD(req_headers, SG_POL_REQUEST_HEADERS, "traffic", "header-modifier")
+	ADD(resp_headers, SG_POL_RESPONSE_HEADERS, "traffic", "resp-header-modifier")
+	ADD(cors, SG_POL_CORS, "traffic", "cors")
+	ADD(direct, SG_POL_DIRECT, "traffic", "direct-response")
 #undef ADD
 	for (size_t i = first; i < b->cfg->npolicies; i++) {
 		struct sg_policy *p = &b->cfg->policies[i];
@@ -1777,6 +1847,18 @@ static int stamp_agp(struct sg_draft *b, const struct sg_res *r, const struct ag
 		case SG_POL_BACKEND_HTTP:
 			p->u.bhttp = in->bhttp;
 			break;
+		case SG_POL_REQUEST_HEADERS:
+			p->u.hdrmod = in->req_headers;
+			break;
+		case SG_POL_RESPONSE_HEADERS:
+			p->u.hdrmod = in->resp_headers;
+			break;
+		case SG_POL_CORS:
+			p->u.cors = in->cors;
+			break;
+		case SG_POL_DIRECT:
+			p->u.direct = in->direct;
+			break;
 		}
 	}
 	return 0;
@@ -1788,7 +1870,8 @@ static int check_target_fit(struct sg_pctx *c, const struct agp_in *in, const st
 			    const struct sg_node *kind, const char *path)
 {
 	bool frontend = in->has_fhttp || in->has_ftcp;
-	bool traffic = in->has_timeout || in->has_retry;
+	bool traffic = in->has_timeout || in->has_retry || in->req_headers || in->resp_headers ||
+		       in->cors || in->direct;
 	bool backend = in->has_btcp || in->has_bhttp;
 
 	if (frontend && t->kind != SG_TARGET_GATEWAY)
@@ -1875,7 +1958,7 @@ static int build_agp(struct sg_draft *b, struct sg_res *r)
 	if (in.targets->n == 0)
 		return sg_expected(c, in.targets, "spec.targetRefs", "at least one target");
 	if (!in.has_fhttp && !in.has_ftcp && !in.has_timeout && !in.has_retry && !in.has_btcp &&
-	    !in.has_bhttp)
+	    !in.has_bhttp && !in.req_headers && !in.resp_headers && !in.cors && !in.direct)
 		return sg_expected(c, r->spec, "spec",
 				   "at least one of frontend, traffic, backend settings");
 	for (size_t i = 0; i < in.targets->n; i++)

@@ -512,7 +512,7 @@ static bool plan(struct h2stream *s, const struct sg_route *route)
 
 	sg_filter_input_init(&in, &s->req, s->match, s->conn->bind->port);
 	if (route)
-		return follow_plan(s, sg_filter_plan_request(&s->plan, &route->filters, &in));
+		return follow_plan(s, sg_filter_plan_request(&s->plan, &route->eff_filters, &in));
 	return follow_plan(s, sg_filter_plan_backend(&s->plan, &s->at.backend->filters, &in));
 }
 
@@ -598,7 +598,7 @@ static void start_attempt(struct h2stream *s)
 		return;
 	}
 	if (!s->mirrored)
-		mirror(s, &s->at.route->filters.mirrors);
+		mirror(s, &s->at.route->eff_filters.mirrors);
 	sg_attempt_start(&s->at);
 }
 

@@ -869,8 +869,8 @@ static const struct sg_attempt_ops attempt_ops = {
 static void start_attempt(struct client *c)
 {
 	enter(c, C_ATTEMPT);
-	if (c->r->at.route->filters.mirrors.n && head_again(c))
-		mirror(c, &c->r->at.route->filters.mirrors);
+	if (c->r->at.route->eff_filters.mirrors.n && head_again(c))
+		mirror(c, &c->r->at.route->eff_filters.mirrors);
 	sg_attempt_start(&c->r->at);
 }
 
@@ -1475,7 +1475,7 @@ static void got_request_head(struct client *c)
 		return;
 	}
 	filter_input(c, &in);
-	if (!follow_plan(c, sg_filter_plan_request(&c->r->plan, &route->filters, &in)))
+	if (!follow_plan(c, sg_filter_plan_request(&c->r->plan, &route->eff_filters, &in)))
 		return;
 	watch_body(c);
 	c->body_len = 0;

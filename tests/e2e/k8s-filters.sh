@@ -1,4 +1,4 @@
-# HTTPRoute filters as the Gateway API conformance suite checks them (HTTPRouteRequestHeaderModifier, HTTPRouteBackendRequestHeaderModifier, HTTPRouteResponseHeaderModifier, HTTPRouteRedirectPath/HostAndStatus/Port/Scheme/PortAndScheme on an 8080 listener, HTTPRouteRewritePath, HTTPRouteRewriteHost), translated to one host: the echo backend reports what it received; redirects reach no backend. What the API server's validation refuses (RequestRedirect with URLRewrite or with backendRefs, ReplacePrefixMatch without one PathPrefix match, an unknown type, a second URLRewrite, a body of another type) and ExtensionRef are refused by check and apply with the reason, the running config serving on; config_dump prints HTTPRoute filters as agentgateway does (API-server defaults applied).
+# HTTPRoute filters as the Gateway API conformance suite checks them (HTTPRouteRequestHeaderModifier, HTTPRouteBackendRequestHeaderModifier, HTTPRouteResponseHeaderModifier, HTTPRouteRedirectPath/HostAndStatus/Port/Scheme/PortAndScheme on an 8080 listener, HTTPRouteRewritePath, HTTPRouteRewriteHost), translated to one host: the echo backend reports what it received; redirects reach no backend. What the API server's validation refuses (RequestRedirect with URLRewrite or with backendRefs, ReplacePrefixMatch without one PathPrefix match, an unknown type, a second URLRewrite, a body of another type) and ExtensionRef are refused by check and apply with the reason, the running config serving on; config_dump prints HTTPRoute filters as agentgateway does (API-server defaults applied). AgentgatewayPolicy traffic.headerModifiers and directResponse apply where a route has no filter of that kind, and dump as agentgateway's traffic policies.
 . "$(dirname "$0")/lib.sh"
 
 start_backend v1
@@ -133,6 +133,33 @@ spec:
     - type: URLRewrite
       urlRewrite: {hostname: one.example.org}
     backendRefs: [{name: v2, port: $V2}]
+---
+apiVersion: agentgateway.dev/v1alpha1
+kind: AgentgatewayPolicy
+metadata: {name: gw-headers, namespace: agentgateway-system}
+spec:
+  targetRefs: [{group: gateway.networking.k8s.io, kind: Gateway, name: agentgateway-proxy}]
+  traffic:
+    headerModifiers:
+      request: {add: [{name: X-Policy, value: gateway}]}
+      response: {set: [{name: X-Policy-Resp, value: gateway}]}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: maintenance, namespace: e2e}
+spec:
+  parentRefs: [{name: agentgateway-proxy, namespace: agentgateway-system}]
+  rules:
+  - matches: [{path: {type: PathPrefix, value: /maintenance}}]
+    backendRefs: [{name: v1, port: $V1}]
+---
+apiVersion: agentgateway.dev/v1alpha1
+kind: AgentgatewayPolicy
+metadata: {name: down, namespace: e2e}
+spec:
+  targetRefs: [{group: gateway.networking.k8s.io, kind: HTTPRoute, name: maintenance}]
+  traffic:
+    directResponse: {status: 503, body: "down for maintenance"}
 YAML
 } >"$WORK/cfg.yaml"
 
@@ -184,6 +211,25 @@ hcall -H 'X-Echo-Set-Header: X-Header-Set: some-other-value' -H 'X-Echo-Set-Head
 check "response header modifier" \
 	"$(header X-Header-Set)|$(header X-Header-Add)|$(header X-Mixedcase-ADD-1)|$(header X-Header-Remove)" \
 	"header-set|header-add|m|"
+
+# AgentgatewayPolicy traffic filters: a route's own filter of a kind beats
+# the policy's.
+hcall "$u/rewrite-host/x"
+check "policy headerModifiers on a route without its own" \
+	"$(seen X-Policy) $(header X-Policy-Resp)" "gateway gateway"
+hcall "$u/set"
+check "the route's RequestHeaderModifier beats the policy's" \
+	"$(seen X-Policy)|$(seen X-Header-Set)|$(header X-Policy-Resp)" \
+	"|set-overwrites-values|gateway"
+hcall "$u/maintenance"
+check "policy directResponse" "$H_CODE $H_BODY $(header x-backend)" "503 down for maintenance "
+got=$(curl -s http://127.0.0.1:15000/config_dump |
+	jq -c '[.policies[] | select(.name.name == "gw-headers" or .name.name == "down") | .policy]')
+json_equal "config_dump AgentgatewayPolicy traffic filters" "$got" '[
+  {"traffic": {"phase": "route", "requestHeaderModifier": {"add": {"X-Policy": "gateway"}}}},
+  {"traffic": {"phase": "route", "responseHeaderModifier": {"set": {"X-Policy-Resp": "gateway"}}}},
+  {"traffic": {"phase": "route", "directResponse": {"body": "ZG93biBmb3IgbWFpbnRlbmFuY2U=", "status": 503}}}
+]'
 
 # redirect PATH WANT-STATUS WANT-LOCATION
 redirect() {
