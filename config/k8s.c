@@ -7,6 +7,7 @@
 
 #include "config/draft.h"
 #include "config/fields.h"
+#include "config/filters.h"
 #include "config/hrfilter.h"
 #include "config/k8s.h"
 
@@ -1603,7 +1604,7 @@ struct agp_in {
 	/* traffic filters */
 	struct sg_hdrmod *req_headers, *resp_headers;
 	const struct sg_cors *cors;
-	struct sg_direct *direct;
+	const struct sg_direct *direct;
 	struct sg_frontend_http fhttp;
 	struct sg_frontend_tcp ftcp;
 	struct sg_timeout timeout;
@@ -1707,34 +1708,15 @@ static int f_agp_cors(struct sg_pctx *c, const struct sg_node *n, void *dst, con
 	return sg_hr_cors(c, n, path, &((struct agp_in *)dst)->cors);
 }
 
-static int f_direct_status(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
-{
-	uint32_t v = 0;
-
-	if (sg_f_u32(c, n, &v, path) == -1)
-		return -1;
-	if (v < 200 || v > 599)
-		return sg_expected(c, n, path, "a status from 200 to 599");
-	*(uint16_t *)dst = (uint16_t)v;
-	return 0;
-}
-
-/* traffic.directResponse {status, body}; CEL (bodyExpression, headers,
- * conditional) is refused by the field table as an unknown key. */
+/* traffic.directResponse {status, body}: the standalone shape (CEL is
+ * refused by name). */
 static int f_agp_direct(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
 {
-	static const struct sg_field fields[] = {
-		{ "status", f_direct_status, offsetof(struct sg_direct, status), true },
-		{ "body", sg_f_str, offsetof(struct sg_direct, body) },
-		{ 0 },
-	};
-	struct agp_in *in = dst;
+	struct sg_filters parsed = { 0 };
+	int rc = sg_f_direct_response(c, n, &parsed, path);
 
-	in->direct = sg_arena_alloc(c->a, sizeof(*in->direct));
-	if (!in->direct || sg_parse_fields(c, n, fields, in->direct, path) == -1)
-		return -1;
-	in->direct->body_len = in->direct->body ? strlen(in->direct->body) : 0;
-	return 0;
+	((struct agp_in *)dst)->direct = parsed.direct;
+	return rc;
 }
 
 static const struct sg_field agp_traffic_fields[] = {

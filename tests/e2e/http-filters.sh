@@ -96,23 +96,6 @@ binds:
           requestHeaderModifier: {add: {X-Backend: b}, remove: [X-Route]}
 YAML
 
-# header NAME: the value of response header NAME of the last hcall ("" when
-# absent; several joined with ",").
-header() {
-	tr -d '\r' <"$H_HEADERS" | awk -v n="$(tr '[:upper:]' '[:lower:]' <<<"$1")" '
-		{ i = index($0, ":"); if (i && tolower(substr($0, 1, i - 1)) == n) {
-			v = substr($0, i + 1); sub(/^ */, "", v); out = out (out == "" ? "" : ",") v } }
-		END { print out }'
-}
-
-# echo_values NAME: every value of request header NAME the backend saw,
-# joined with "," (Gateway API conformance compares them so).
-echo_values() {
-	jq -r --arg n "$(tr '[:upper:]' '[:lower:]' <<<"$1")" \
-		'[.headers | to_entries[] | select(.key | ascii_downcase == $n) | .value[]] | join(",")' \
-		<<<"$H_BODY" 2>/dev/null
-}
-
 # filters LABEL CURL-ARGS...: every filter once through a client.
 filters() {
 	local l=$1 u=http://127.0.0.1:8080
@@ -125,11 +108,11 @@ filters() {
 	check "$l: set overwrites" "$(echo_values X-Header-Set)" "set-overwrites-values"
 	check "$l: remove drops, others kept" "$(echo_values X-Header-Remove)/$(echo_values X-Kept)" "/k"
 	check "$l: response add, set, remove" \
-		"$(header X-Resp-Add)/$(header X-Header-Set)/$(header Server)/$(header x-backend)" \
+		"$(resp_header X-Resp-Add)/$(resp_header X-Header-Set)/$(resp_header Server)/$(resp_header x-backend)" \
 		"resp-added/resp-set//echo"
 
 	hcall "$@" -H 'X-Echo-Set-Header: X-Header-Set: from-backend' "$u/headers/b"
-	check "$l: response set replaces the backend's value" "$(header X-Header-Set)" "resp-set"
+	check "$l: response set replaces the backend's value" "$(resp_header X-Header-Set)" "resp-set"
 
 	hcall "$@" "$u/host/x"
 	check "$l: requestHeaderModifier set host becomes the Host" "$(jq -r .host <<<"$H_BODY")" \
@@ -142,35 +125,35 @@ filters() {
 	check "$l: urlRewrite full path" "$(jq -r .path <<<"$H_BODY")" "/one"
 
 	hcall "$@" "$u/old/api/users?x=1"
-	check "$l: redirect status and Location" "$H_CODE $(header location)" \
+	check "$l: redirect status and Location" "$H_CODE $(resp_header location)" \
 		"301 https://example.org/new/api/users?x=1"
 	hcall "$@" "$u/port/p"
-	check "$l: port redirect keeps the scheme, default status 302" "$H_CODE $(header location)" \
+	check "$l: port redirect keeps the scheme, default status 302" "$H_CODE $(resp_header location)" \
 		"302 http://127.0.0.1:8083/port/p"
 
 	hcall "$@" "$u/direct"
 	check "$l: directResponse status, body, response modifier" \
-		"$H_CODE $H_BODY $(header X-Direct) $(header content-length)" "418 hello! yes 6"
+		"$H_CODE $H_BODY $(resp_header X-Direct) $(resp_header content-length)" "418 hello! yes 6"
 
 	hcall "$@" -X OPTIONS -H 'Origin: https://example.com' \
 		-H 'Access-Control-Request-Method: POST' -H 'Access-Control-Request-Headers: x-custom' \
 		"$u/cors"
 	check "$l: CORS preflight answered by the gateway" \
-		"$H_CODE|$(header access-control-allow-origin)|$(header access-control-allow-methods)|$(header access-control-allow-headers)|$(header access-control-max-age)|$(header access-control-allow-credentials)|$(header x-backend)" \
+		"$H_CODE|$(resp_header access-control-allow-origin)|$(resp_header access-control-allow-methods)|$(resp_header access-control-allow-headers)|$(resp_header access-control-max-age)|$(resp_header access-control-allow-credentials)|$(resp_header x-backend)" \
 		"200|https://example.com|GET,POST|x-custom|100|true|"
 	hcall "$@" -H 'Origin: https://example.com' "$u/cors"
 	check "$l: CORS simple request forwarded with CORS headers" \
-		"$H_CODE|$(header x-backend)|$(header access-control-allow-origin)|$(header access-control-expose-headers)" \
+		"$H_CODE|$(resp_header x-backend)|$(resp_header access-control-allow-origin)|$(resp_header access-control-expose-headers)" \
 		"200|echo|https://example.com|x-exposed"
 	hcall "$@" -H 'Origin: https://evil.example' "$u/cors"
 	check "$l: CORS unknown origin gets no CORS headers" \
-		"$H_CODE|$(header x-backend)|$(header access-control-allow-origin)" "200|echo|"
+		"$H_CODE|$(resp_header x-backend)|$(resp_header access-control-allow-origin)" "200|echo|"
 
 	local uuid n
 	uuid=$(new_uuid)
 	hcall "$@" --data-binary 'mirrored body' "$u/mirror/upload?uuid=$uuid"
 	check "$l: mirrored request answered by the main backend" \
-		"$H_CODE $(header x-backend) $(jq -r .bytes <<<"$H_BODY")" "200 echo 13"
+		"$H_CODE $(resp_header x-backend) $(jq -r .bytes <<<"$H_BODY")" "200 echo 13"
 	for _ in $(seq 50); do
 		n=$(backend_count "$SHADOW" "$uuid")
 		[ "$n" = 1 ] && break

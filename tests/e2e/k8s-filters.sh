@@ -163,21 +163,6 @@ spec:
 YAML
 } >"$WORK/cfg.yaml"
 
-# header NAME: response header NAME of the last hcall, "" when absent.
-header() {
-	tr -d '\r' <"$H_HEADERS" | awk -v n="$(tr '[:upper:]' '[:lower:]' <<<"$1")" '
-		{ i = index($0, ":"); if (i && tolower(substr($0, 1, i - 1)) == n) {
-			v = substr($0, i + 1); sub(/^ */, "", v); out = out (out == "" ? "" : ",") v } }
-		END { print out }'
-}
-
-# seen NAME: the request header values the backend saw, joined with ",".
-seen() {
-	jq -r --arg n "$(tr '[:upper:]' '[:lower:]' <<<"$1")" \
-		'[.headers | to_entries[] | select(.key | ascii_downcase == $n) | .value[]] | join(",")' \
-		<<<"$H_BODY" 2>/dev/null
-}
-
 if ! start_engine auto -c "$WORK/cfg.yaml"; then
 	fail "gateway did not start"
 	finish
@@ -185,44 +170,44 @@ fi
 u=http://127.0.0.1:8080
 
 hcall -H 'Some-Other-Header: val' "$u/set"
-check "set adds" "$(seen X-Header-Set)/$(seen Some-Other-Header)" "set-overwrites-values/val"
+check "set adds" "$(echo_values X-Header-Set)/$(echo_values Some-Other-Header)" "set-overwrites-values/val"
 hcall -H 'X-Header-Set: some-other-value' "$u/set"
-check "set overwrites" "$(seen X-Header-Set)" "set-overwrites-values"
+check "set overwrites" "$(echo_values X-Header-Set)" "set-overwrites-values"
 hcall "$u/add"
-check "add" "$(seen X-Header-Add)" "add-appends-values"
+check "add" "$(echo_values X-Header-Add)" "add-appends-values"
 hcall -H 'X-Header-Add: some-other-value' "$u/add"
-check "add appends" "$(seen X-Header-Add)" "some-other-value,add-appends-values"
+check "add appends" "$(echo_values X-Header-Add)" "some-other-value,add-appends-values"
 hcall -H 'X-Header-Remove: val' "$u/remove"
-check "remove" "$(seen X-Header-Remove)" ""
+check "remove" "$(echo_values X-Header-Remove)" ""
 hcall -H 'X-Header-Set-2: set-val-2' -H 'X-Header-Add-2: add-val-2' -H 'X-Header-Remove-2: remove-val-2' \
 	-H 'Another-Header: another-header-val' "$u/multiple"
 check "multiple" \
-	"$(seen X-Header-Set-1)|$(seen X-Header-Set-2)|$(seen X-Header-Add-1)|$(seen X-Header-Add-2)|$(seen X-Header-Add-3)|$(seen Another-Header)|$(seen X-Header-Remove-1)$(seen X-Header-Remove-2)" \
+	"$(echo_values X-Header-Set-1)|$(echo_values X-Header-Set-2)|$(echo_values X-Header-Add-1)|$(echo_values X-Header-Add-2)|$(echo_values X-Header-Add-3)|$(echo_values Another-Header)|$(echo_values X-Header-Remove-1)$(echo_values X-Header-Remove-2)" \
 	"header-set-1|header-set-2|header-add-1|add-val-2,header-add-2|header-add-3|another-header-val|"
 hcall -H 'x-header-set: original-val-set' -H 'x-header-add: original-val-add' \
 	-H 'x-header-remove: original-val-remove' "$u/case-insensitivity"
 check "case-insensitivity (first of equal names wins)" \
-	"$(seen X-Header-Set)|$(seen X-Header-Add)|$(seen X-Header-Remove)" \
+	"$(echo_values X-Header-Set)|$(echo_values X-Header-Add)|$(echo_values X-Header-Remove)" \
 	"header-set|original-val-add,header-add|"
 hcall -H 'X-Header-Set: client' "$u/backend-filter"
-check "backendRef filter" "$(jq -r .pod <<<"$H_BODY") $(seen X-Header-Set)" "v2 from-backend-ref"
+check "backendRef filter" "$(jq -r .pod <<<"$H_BODY") $(echo_values X-Header-Set)" "v2 from-backend-ref"
 hcall -H 'X-Echo-Set-Header: X-Header-Set: some-other-value' -H 'X-Echo-Set-Header: X-Header-Remove: val' \
 	"$u/response"
 check "response header modifier" \
-	"$(header X-Header-Set)|$(header X-Header-Add)|$(header X-Mixedcase-ADD-1)|$(header X-Header-Remove)" \
+	"$(resp_header X-Header-Set)|$(resp_header X-Header-Add)|$(resp_header X-Mixedcase-ADD-1)|$(resp_header X-Header-Remove)" \
 	"header-set|header-add|m|"
 
 # AgentgatewayPolicy traffic filters: a route's own filter of a kind beats
 # the policy's.
 hcall "$u/rewrite-host/x"
 check "policy headerModifiers on a route without its own" \
-	"$(seen X-Policy) $(header X-Policy-Resp)" "gateway gateway"
+	"$(echo_values X-Policy) $(resp_header X-Policy-Resp)" "gateway gateway"
 hcall "$u/set"
 check "the route's RequestHeaderModifier beats the policy's" \
-	"$(seen X-Policy)|$(seen X-Header-Set)|$(header X-Policy-Resp)" \
+	"$(echo_values X-Policy)|$(echo_values X-Header-Set)|$(resp_header X-Policy-Resp)" \
 	"|set-overwrites-values|gateway"
 hcall "$u/maintenance"
-check "policy directResponse" "$H_CODE $H_BODY $(header x-backend)" "503 down for maintenance "
+check "policy directResponse" "$H_CODE $H_BODY $(resp_header x-backend)" "503 down for maintenance "
 got=$(curl -s http://127.0.0.1:15000/config_dump |
 	jq -c '[.policies[] | select(.name.name == "gw-headers" or .name.name == "down") | .policy]')
 json_equal "config_dump AgentgatewayPolicy traffic filters" "$got" '[
@@ -234,7 +219,7 @@ json_equal "config_dump AgentgatewayPolicy traffic filters" "$got" '[
 # redirect PATH WANT-STATUS WANT-LOCATION
 redirect() {
 	hcall "$u$1"
-	check "redirect $1" "$H_CODE $(header location) $(header x-backend)" "$2 $3 "
+	check "redirect $1" "$H_CODE $(resp_header location) $(resp_header x-backend)" "$2 $3 "
 }
 redirect /original-prefix/lemon 302 http://127.0.0.1:8080/replacement-prefix/lemon
 redirect /full/path/original 302 http://127.0.0.1:8080/full-path-replacement
