@@ -137,6 +137,227 @@ static struct sg_json *variant(const char *group, const char *name, struct sg_js
 	return outer;
 }
 
+/* ---- route filters, as agentgateway prints them ----------------------- */
+
+static struct sg_json *header_map(const struct sg_header_kvs *kvs)
+{
+	struct sg_json *o = sg_json_object();
+
+	for (size_t i = 0; i < kvs->n; i++)
+		sg_json_add_str(o, kvs->v[i].name, kvs->v[i].value);
+	return o;
+}
+
+static struct sg_json *hdrmod(const struct sg_hdrmod *m)
+{
+	struct sg_json *o = sg_json_object();
+
+	if (m->add.n)
+		sg_json_add(o, "add", header_map(&m->add));
+	if (m->set.n)
+		sg_json_add(o, "set", header_map(&m->set));
+	if (m->remove.n)
+		sg_json_add(o, "remove", strs(&m->remove));
+	return o;
+}
+
+static void add_authority(struct sg_json *o, const struct sg_authority *a)
+{
+	struct sg_json *v;
+
+	switch (a->kind) {
+	case SG_AUTHORITY_UNSET:
+		return;
+	case SG_AUTHORITY_AUTO:
+	case SG_AUTHORITY_NONE:
+		sg_json_add_str(o, "authority", a->kind == SG_AUTHORITY_AUTO ? "auto" : "none");
+		return;
+	case SG_AUTHORITY_PORT:
+		v = sg_json_add_object(o, "authority");
+		sg_json_add_num(v, "port", a->port);
+		return;
+	default:
+		v = sg_json_add_object(o, "authority");
+		sg_json_add_str(v, a->kind == SG_AUTHORITY_FULL ? "full" : "host", a->value);
+		return;
+	}
+}
+
+static void add_pathmod(struct sg_json *o, const struct sg_pathmod *p)
+{
+	if (p->kind == SG_PATHMOD_UNSET)
+		return;
+	sg_json_add_str(sg_json_add_object(o, "path"),
+			p->kind == SG_PATHMOD_FULL ? "full" : "prefix", p->value);
+}
+
+static struct sg_json *redirect(const struct sg_redirect *r)
+{
+	struct sg_json *o = sg_json_object();
+
+	if (r->scheme)
+		sg_json_add_str(o, "scheme", r->scheme);
+	add_authority(o, &r->authority);
+	add_pathmod(o, &r->path);
+	if (r->status)
+		sg_json_add_num(o, "status", r->status);
+	return o;
+}
+
+static struct sg_json *rewrite(const struct sg_rewrite *rw)
+{
+	struct sg_json *o = sg_json_object();
+
+	add_authority(o, &rw->authority);
+	add_pathmod(o, &rw->path);
+	return o;
+}
+
+/* RFC 4648 base64 with padding (serde_base64). */
+static struct sg_json *base64(const char *p, size_t len)
+{
+	static const char abc[] =
+		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	char *out = malloc(4 * ((len + 2) / 3) + 1), *o = out;
+	struct sg_json *v;
+
+	if (!out)
+		return NULL;
+	for (size_t i = 0; i < len; i += 3) {
+		uint32_t n = (uint32_t)(unsigned char)p[i] << 16;
+
+		if (i + 1 < len)
+			n |= (uint32_t)(unsigned char)p[i + 1] << 8;
+		if (i + 2 < len)
+			n |= (unsigned char)p[i + 2];
+		*o++ = abc[n >> 18 & 63];
+		*o++ = abc[n >> 12 & 63];
+		*o++ = i + 1 < len ? abc[n >> 6 & 63] : '=';
+		*o++ = i + 2 < len ? abc[n & 63] : '=';
+	}
+	*o = '\0';
+	v = sg_json_string(out);
+	free(out);
+	return v;
+}
+
+static struct sg_json *direct(const struct sg_direct *d)
+{
+	struct sg_json *o = sg_json_object();
+
+	if (d->body_len)
+		sg_json_add(o, "body", base64(d->body, d->body_len));
+	sg_json_add_num(o, "status", d->status);
+	return o;
+}
+
+static struct sg_json *mirror_backend(const struct sg_backend_ref *br)
+{
+	struct sg_json *o = sg_json_object(), *svc;
+	char name[512];
+
+	switch (br->kind) {
+	case SG_BREF_SERVICE:
+		svc = sg_json_add_object(o, "service");
+		snprintf(name, sizeof(name), "%s/%s", br->svc->ns, br->svc->hostname);
+		sg_json_add_str(svc, "name", name);
+		sg_json_add_num(svc, "port", br->port);
+		return o;
+	case SG_BREF_INVALID:
+		sg_json_free(o);
+		return sg_json_string("invalid");
+	default:
+		sg_json_add_str(o, "inlineBackend", br->host);
+		return o;
+	}
+}
+
+static struct sg_json *mirrors(const struct sg_mirrors *ms)
+{
+	struct sg_json *arr = sg_json_array();
+
+	for (size_t i = 0; i < ms->n; i++) {
+		struct sg_json *o = sg_json_object();
+
+		sg_json_add(o, "backend", mirror_backend(ms->v[i].backend));
+		sg_json_add(o, "percentage", sg_json_float(ms->v[i].percentage));
+		sg_json_push(arr, o);
+	}
+	return arr;
+}
+
+/* A list, or ["*"] when it holds "*". */
+static struct sg_json *cors_list(const struct sg_strs *l)
+{
+	for (size_t i = 0; i < l->n; i++) {
+		if (!strcmp(l->v[i], "*")) {
+			struct sg_json *star = sg_json_array();
+
+			sg_json_push(star, sg_json_string("*"));
+			return star;
+		}
+	}
+	return strs(l);
+}
+
+static struct sg_json *cors(const struct sg_cors *c)
+{
+	struct sg_json *o = sg_json_object();
+	char age[24];
+
+	sg_json_add_bool(o, "allowCredentials", c->allow_credentials);
+	if (c->allow_headers.n)
+		sg_json_add(o, "allowHeaders", cors_list(&c->allow_headers));
+	if (c->allow_methods.n)
+		sg_json_add(o, "allowMethods", cors_list(&c->allow_methods));
+	if (c->allow_origins.n)
+		sg_json_add(o, "allowOrigins", cors_list(&c->allow_origins));
+	if (c->expose_headers.n)
+		sg_json_add(o, "exposeHeaders", cors_list(&c->expose_headers));
+	if (c->max_age == SG_DUR_UNSET) {
+		sg_json_add_null(o, "maxAge");
+	} else {
+		snprintf(age, sizeof(age), "%llu", (unsigned long long)(c->max_age / 1000000000));
+		sg_json_add_str(o, "maxAge", age);
+	}
+	return o;
+}
+
+/* One inlinePolicies entry per filter of f, in f's order. */
+static void push_filters(struct sg_json *inl, const struct sg_filters *f)
+{
+	for (size_t i = 0; i < f->norder; i++) {
+		struct sg_json *p = sg_json_object();
+
+		switch ((enum sg_filter_kind)f->order[i]) {
+		case SG_FILTER_REQUEST_HEADERS:
+			sg_json_add(p, "requestHeaderModifier", hdrmod(f->request_headers));
+			break;
+		case SG_FILTER_RESPONSE_HEADERS:
+			sg_json_add(p, "responseHeaderModifier", hdrmod(f->response_headers));
+			break;
+		case SG_FILTER_REDIRECT:
+			sg_json_add(p, "requestRedirect", redirect(f->redirect));
+			break;
+		case SG_FILTER_REWRITE:
+			sg_json_add(p, "urlRewrite", rewrite(f->rewrite));
+			break;
+		case SG_FILTER_MIRROR:
+			sg_json_add(p, "requestMirror", mirrors(&f->mirrors));
+			break;
+		case SG_FILTER_DIRECT:
+			sg_json_add(p, "directResponse", direct(f->direct));
+			break;
+		case SG_FILTER_CORS:
+			sg_json_add(p, "cors", cors(f->cors));
+			break;
+		case SG_FILTER_KINDS:
+			break;
+		}
+		sg_json_push(inl, p);
+	}
+}
+
 static struct sg_json *traffic(const char *name, struct sg_json *inner)
 {
 	struct sg_json *outer = sg_json_object(), *mid = sg_json_object();
@@ -166,6 +387,14 @@ static struct sg_json *policy_body(const struct sg_policy *p, const struct sg_gl
 		return variant("backend", "tcp", backend_tcp(&p->u.btcp, g));
 	case SG_POL_BACKEND_HTTP:
 		return variant("backend", "http", backend_http(&p->u.bhttp));
+	case SG_POL_REQUEST_HEADERS:
+		return traffic("requestHeaderModifier", hdrmod(p->u.hdrmod));
+	case SG_POL_RESPONSE_HEADERS:
+		return traffic("responseHeaderModifier", hdrmod(p->u.hdrmod));
+	case SG_POL_CORS:
+		return traffic("cors", cors(p->u.cors));
+	case SG_POL_DIRECT:
+		return traffic("directResponse", direct(p->u.direct));
 	}
 	return sg_json_null();
 }
@@ -305,7 +534,7 @@ static struct sg_json *backend_ref(const struct sg_backend_ref *br, const struct
 	} else {
 		sg_json_add_str(o, "host", br->host);
 	}
-	if (br->http || br->tcp) {
+	if (br->http || br->tcp || br->filters.norder) {
 		struct sg_json *inl = sg_json_array(), *p;
 
 		if (br->http) {
@@ -318,6 +547,7 @@ static struct sg_json *backend_ref(const struct sg_backend_ref *br, const struct
 			sg_json_add(p, "tcp", backend_tcp(br->tcp, &cfg->global));
 			sg_json_push(inl, p);
 		}
+		push_filters(inl, &br->filters);
 		sg_json_add(o, "inlinePolicies", inl);
 	}
 	return o;
@@ -348,9 +578,10 @@ static struct sg_json *route(const struct sg_route *r, const struct sg_cfg *cfg)
 		sg_json_push(arr, match(&r->matches[i]));
 	if (r->backends.n)
 		sg_json_add(o, "backends", backend_refs(&r->backends, cfg));
-	if (r->has_timeout || r->has_retry) {
+	if (r->has_timeout || r->has_retry || r->filters.norder) {
 		struct sg_json *inl = sg_json_add_array(o, "inlinePolicies"), *p;
 
+		push_filters(inl, &r->filters);
 		if (r->has_timeout) {
 			p = sg_json_object();
 			sg_json_add(p, "timeout", timeout(&r->timeout));

@@ -98,6 +98,11 @@ enum sg_pol_kind {
 	SG_POL_RETRY,
 	SG_POL_BACKEND_TCP,
 	SG_POL_BACKEND_HTTP,
+	/* AgentgatewayPolicy traffic filters (route phase) */
+	SG_POL_REQUEST_HEADERS,
+	SG_POL_RESPONSE_HEADERS,
+	SG_POL_CORS,
+	SG_POL_DIRECT,
 };
 
 enum sg_target_kind {
@@ -128,6 +133,9 @@ struct sg_policy {
 		struct sg_retry retry;
 		struct sg_backend_tcp btcp;
 		struct sg_backend_http bhttp;
+		const struct sg_hdrmod *hdrmod;
+		const struct sg_cors *cors;
+		const struct sg_direct *direct;
 	} u;
 	bool attached; /* its target exists */
 	const struct sg_node *at;
@@ -360,6 +368,7 @@ struct sg_route {
 	struct sg_retry retry;
 	struct sg_filters filters;
 	/* Effective, filled by policy/ resolve. */
+	struct sg_filters eff_filters; /* inline ones, else AgentgatewayPolicy's */
 	struct sg_timeout eff_timeout;
 	const struct sg_retry *eff_retry; /* NULL = no retries */
 	const struct sg_node *at;

@@ -7,6 +7,8 @@
 
 #include "config/draft.h"
 #include "config/fields.h"
+#include "config/filters.h"
+#include "config/hrfilter.h"
 #include "config/k8s.h"
 
 #define GW_API_GROUP "gateway.networking.k8s.io"
@@ -920,6 +922,7 @@ struct bref_in {
 	const char *group, *kind, *name, *ns;
 	uint16_t port;
 	uint32_t weight;
+	const struct sg_node *filters;
 };
 
 static const struct sg_field bref_fields[] = {
@@ -929,6 +932,7 @@ static const struct sg_field bref_fields[] = {
 	{ "namespace", sg_f_str, offsetof(struct bref_in, ns) },
 	{ "port", sg_f_port, offsetof(struct bref_in, port) },
 	{ "weight", sg_f_u32, offsetof(struct bref_in, weight) },
+	{ "filters", f_node, offsetof(struct bref_in, filters) },
 	{ 0 },
 };
 
@@ -1077,8 +1081,85 @@ static void bref_invalid(struct sg_draft *b, struct sg_res *r, struct sg_backend
 		     r->kind, r->ns, r->name, path, why, reason);
 }
 
+/* backendRef n of route r into br (in: what it says): an unresolved one
+ * is marked invalid (not an error). Returns 0 or -1. */
+static int build_bref(struct sg_draft *b, struct sg_res *r, const struct sg_node *n, const char *p,
+		      struct sg_backend_ref *br, struct bref_in *in)
+{
+	struct sg_pctx *c = &b->c;
+	const char *ns;
+
+	if (sg_parse_fields(c, n, bref_fields, in, p) == -1)
+		return -1;
+	br->kind = SG_BREF_SERVICE;
+	br->weight = in->weight;
+	br->port = in->port;
+	br->at = n;
+	ns = in->ns ? in->ns : r->ns;
+	if ((in->kind && strcmp(in->kind, "Service") != 0) ||
+	    (in->group && in->group[0] && strcmp(in->group, "core") != 0)) {
+		bref_invalid(b, r, br, p, "InvalidKind",
+			     sg_arena_printf(c->a, "kind %s%s%s is not supported (Service)",
+					     in->group ? in->group : "", in->group ? "/" : "",
+					     in->kind ? in->kind : "Service"));
+		return 0;
+	}
+	if (!in->port) {
+		sg_diag_err(c->d, n, "%s: missing required field \"port\"", p);
+		return -1;
+	}
+	if (strcmp(ns, r->ns) != 0 && !grant_allows(b, r->kind, r->ns, ns, in->name)) {
+		bref_invalid(b, r, br, p, "RefNotPermitted",
+			     sg_arena_printf(c->a,
+					     "Service %s/%s is in another namespace and no "
+					     "ReferenceGrant in %s allows it",
+					     ns, in->name, ns));
+		return 0;
+	}
+	br->svc = find_service(b->cfg, ns, in->name);
+	if (!br->svc) {
+		bref_invalid(b, r, br, p, "BackendNotFound",
+			     sg_arena_printf(c->a, "Service %s/%s is not defined", ns, in->name));
+		return 0;
+	}
+	if (resolve_service(c, br) == -1) {
+		bref_invalid(b, r, br, p, "BackendNotFound",
+			     sg_arena_printf(c->a, "Service %s/%s has no port %u", ns, in->name,
+					     in->port));
+		return 0;
+	}
+	if (br->neps == 0)
+		sg_diag_warn(c->d, n,
+			     "%s: Service %s/%s has no endpoints, clusterIP or externalName; "
+			     "requests to it get 500 \"no valid backends\"",
+			     p, br->svc->ns, br->svc->name);
+	return 0;
+}
+
+/* The route a mirror's backendRef belongs to. */
+struct mirror_ctx {
+	struct sg_draft *b;
+	struct sg_res *r;
+};
+
+static int resolve_mirror(void *ctx, const struct sg_node *n, const char *path,
+			  struct sg_backend_ref *br)
+{
+	struct mirror_ctx *m = ctx;
+	struct bref_in in = { .weight = 1 };
+
+	if (build_bref(m->b, m->r, n, path, br, &in) == -1)
+		return -1;
+	if (in.filters)
+		return sg_expected(&m->b->c, in.filters, sg_path_key(&m->b->c, path, "filters"),
+				   "no filters on a mirror's backendRef");
+	return 0;
+}
+
+/* A route's backendRefs; `rule` (HTTPRoute rules only, else NULL) is
+ * what their filters are read against. */
 static int build_brefs(struct sg_draft *b, struct sg_res *r, const struct sg_node *n,
-		       const char *path, struct sg_brefs *out)
+		       const char *path, struct sg_brefs *out, const struct sg_hr_rule *rule)
 {
 	struct sg_pctx *c = &b->c;
 
@@ -1087,58 +1168,17 @@ static int build_brefs(struct sg_draft *b, struct sg_res *r, const struct sg_nod
 	for (size_t i = 0; i < n->n; i++) {
 		const char *p = sg_path_idx(c, path, i);
 		struct bref_in in = { .weight = 1 };
-		struct sg_backend_ref *br;
-		const char *ns;
+		struct sg_backend_ref *br =
+			sg_arena_push(c->a, &out->v, &out->n, &out->cap, sizeof(*br));
 
-		if (sg_parse_fields(c, n->items[i], bref_fields, &in, p) == -1)
+		if (!br || build_bref(b, r, n->items[i], p, br, &in) == -1)
 			return -1;
-		br = sg_arena_push(c->a, &out->v, &out->n, &out->cap, sizeof(*br));
-		if (!br)
+		if (in.filters && !rule)
+			return sg_expected(c, in.filters, sg_path_key(c, p, "filters"),
+					   "no filters (a TCPRoute backendRef has none)");
+		if (in.filters &&
+		    sg_hr_filters(c, in.filters, sg_path_key(c, p, "filters"), rule, &br->filters))
 			return -1;
-		br->kind = SG_BREF_SERVICE;
-		br->weight = in.weight;
-		br->port = in.port;
-		br->at = n->items[i];
-		ns = in.ns ? in.ns : r->ns;
-		if ((in.kind && strcmp(in.kind, "Service") != 0) ||
-		    (in.group && in.group[0] && strcmp(in.group, "core") != 0)) {
-			bref_invalid(b, r, br, p, "InvalidKind",
-				     sg_arena_printf(c->a, "kind %s%s%s is not supported (Service)",
-						     in.group ? in.group : "", in.group ? "/" : "",
-						     in.kind ? in.kind : "Service"));
-			continue;
-		}
-		if (!in.port) {
-			sg_diag_err(c->d, n->items[i], "%s: missing required field \"port\"", p);
-			return -1;
-		}
-		if (strcmp(ns, r->ns) != 0 && !grant_allows(b, r->kind, r->ns, ns, in.name)) {
-			bref_invalid(b, r, br, p, "RefNotPermitted",
-				     sg_arena_printf(c->a,
-						     "Service %s/%s is in another namespace and no "
-						     "ReferenceGrant in %s allows it",
-						     ns, in.name, ns));
-			continue;
-		}
-		br->svc = find_service(b->cfg, ns, in.name);
-		if (!br->svc) {
-			bref_invalid(
-				b, r, br, p, "BackendNotFound",
-				sg_arena_printf(c->a, "Service %s/%s is not defined", ns, in.name));
-			continue;
-		}
-		if (resolve_service(c, br) == -1) {
-			bref_invalid(b, r, br, p, "BackendNotFound",
-				     sg_arena_printf(c->a, "Service %s/%s has no port %u", ns,
-						     in.name, in.port));
-			continue;
-		}
-		if (br->neps == 0)
-			sg_diag_warn(
-				c->d, n->items[i],
-				"%s: Service %s/%s has no endpoints, clusterIP or externalName; "
-				"requests to it get 500 \"no valid backends\"",
-				p, br->svc->ns, br->svc->name);
 	}
 	return 0;
 }
@@ -1279,7 +1319,34 @@ struct rule_built {
 	struct sg_retry retry;
 	struct sg_match *matches;
 	size_t nmatches, capmatches;
+	struct sg_filters filters;
 };
+
+/* A rule's backendRefs and filters, read against its matches. */
+static int rule_refs_and_filters(struct sg_draft *b, struct sg_res *r, const char *path,
+				 struct rule_built *rb)
+{
+	struct sg_pctx *c = &b->c;
+	struct mirror_ctx mc = { b, r };
+	struct sg_hr_rule rule = {
+		.matches = rb->matches,
+		.nmatches = rb->nmatches,
+		.has_backends =
+			rb->in.brefs && rb->in.brefs->kind == SG_NODE_SEQ && rb->in.brefs->n,
+		.backend_level = true,
+		.resolve = resolve_mirror,
+		.ctx = &mc,
+	};
+
+	if (rb->in.brefs &&
+	    build_brefs(b, r, rb->in.brefs, sg_path_key(c, path, "backendRefs"), &rb->brefs, &rule))
+		return -1;
+	rule.backend_level = false;
+	if (rb->in.filters &&
+	    sg_hr_filters(c, rb->in.filters, sg_path_key(c, path, "filters"), &rule, &rb->filters))
+		return -1;
+	return 0;
+}
 
 static int build_rule(struct sg_draft *b, struct sg_res *r, const struct sg_node *n,
 		      const char *path, struct rule_built *rb)
@@ -1287,12 +1354,6 @@ static int build_rule(struct sg_draft *b, struct sg_res *r, const struct sg_node
 	struct sg_pctx *c = &b->c;
 
 	if (sg_parse_fields(c, n, rule_fields, &rb->in, path) == -1)
-		return -1;
-	if (rb->in.filters)
-		return sg_expected(c, rb->in.filters, sg_path_key(c, path, "filters"),
-				   "no filters (HTTPRoute filters are not supported yet)");
-	if (rb->in.brefs &&
-	    build_brefs(b, r, rb->in.brefs, sg_path_key(c, path, "backendRefs"), &rb->brefs))
 		return -1;
 	if (rb->in.timeouts) {
 		rb->has_timeout = true;
@@ -1330,7 +1391,7 @@ static int build_rule(struct sg_draft *b, struct sg_res *r, const struct sg_node
 		m->path_kind = SG_PATH_PREFIX;
 		m->path = "/";
 	}
-	return 0;
+	return rule_refs_and_filters(b, r, path, rb);
 }
 
 static int add_rule_routes(struct sg_draft *b, const struct sg_res *r, struct sg_strs *hosts,
@@ -1358,6 +1419,7 @@ static int add_rule_routes(struct sg_draft *b, const struct sg_res *r, struct sg
 		rt->timeout = rb->timeout;
 		rt->has_retry = rb->has_retry;
 		rt->retry = rb->retry;
+		rt->filters = rb->filters;
 		rt->at = r->doc;
 	}
 	return 0;
@@ -1514,8 +1576,8 @@ static int build_tcproute(struct sg_draft *b, struct sg_res *r)
 		struct tcp_rule_in ti = { 0 };
 
 		if (sg_parse_fields(c, in.rules->items[i], tcp_rule_fields, &ti, rp) == -1 ||
-		    build_brefs(b, r, ti.brefs, sg_path_key(c, rp, "backendRefs"), &tb.brefs[i]) ==
-			    -1)
+		    build_brefs(b, r, ti.brefs, sg_path_key(c, rp, "backendRefs"), &tb.brefs[i],
+				NULL) == -1)
 			return -1;
 	}
 	return attach_route(b, r, &in, SG_KIND_TCPROUTE, add_tcp_listener, &tb);
@@ -1539,6 +1601,10 @@ static const struct sg_field target_fields[] = {
 struct agp_in {
 	const struct sg_node *targets, *frontend, *traffic, *backend;
 	bool has_fhttp, has_ftcp, has_timeout, has_retry, has_btcp, has_bhttp;
+	/* traffic filters */
+	struct sg_hdrmod *req_headers, *resp_headers;
+	const struct sg_cors *cors;
+	const struct sg_direct *direct;
 	struct sg_frontend_http fhttp;
 	struct sg_frontend_tcp ftcp;
 	struct sg_timeout timeout;
@@ -1613,9 +1679,52 @@ static int f_agp_retry(struct sg_pctx *c, const struct sg_node *n, void *dst, co
 	return sg_f_retry(c, n, &in->retry, path);
 }
 
+/* traffic.headerModifiers {request, response}: HTTPHeaderFilters. */
+static int f_agp_request_headers(struct sg_pctx *c, const struct sg_node *n, void *dst,
+				 const char *path)
+{
+	return sg_hr_header_filter(c, n, path, &((struct agp_in *)dst)->req_headers);
+}
+
+static int f_agp_response_headers(struct sg_pctx *c, const struct sg_node *n, void *dst,
+				  const char *path)
+{
+	return sg_hr_header_filter(c, n, path, &((struct agp_in *)dst)->resp_headers);
+}
+
+static int f_agp_header_modifiers(struct sg_pctx *c, const struct sg_node *n, void *dst,
+				  const char *path)
+{
+	static const struct sg_field fields[] = {
+		{ "request", f_agp_request_headers, 0 },
+		{ "response", f_agp_response_headers, 0 },
+		{ 0 },
+	};
+	return sg_parse_fields(c, n, fields, dst, path);
+}
+
+static int f_agp_cors(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
+{
+	return sg_hr_cors(c, n, path, &((struct agp_in *)dst)->cors);
+}
+
+/* traffic.directResponse {status, body}: the standalone shape (CEL is
+ * refused by name). */
+static int f_agp_direct(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
+{
+	struct sg_filters parsed = { 0 };
+	int rc = sg_f_direct_response(c, n, &parsed, path);
+
+	((struct agp_in *)dst)->direct = parsed.direct;
+	return rc;
+}
+
 static const struct sg_field agp_traffic_fields[] = {
 	{ "timeouts", f_agp_timeouts, 0 },
 	{ "retry", f_agp_retry, 0 },
+	{ "headerModifiers", f_agp_header_modifiers, 0 },
+	{ "cors", f_agp_cors, 0 },
+	{ "directResponse", f_agp_direct, 0 },
 	{ 0 },
 };
 
@@ -1693,6 +1802,10 @@ static int stamp_agp(struct sg_draft *b, const struct sg_res *r, const struct ag
 	ADD(has_retry, SG_POL_RETRY, "traffic", "retry")
 	ADD(has_btcp, SG_POL_BACKEND_TCP, "backend", "backend-tcp")
 	ADD(has_bhttp, SG_POL_BACKEND_HTTP, "backend", "backend-http")
+	ADD(req_headers, SG_POL_REQUEST_HEADERS, "traffic", "header-modifier")
+	ADD(resp_headers, SG_POL_RESPONSE_HEADERS, "traffic", "resp-header-modifier")
+	ADD(cors, SG_POL_CORS, "traffic", "cors")
+	ADD(direct, SG_POL_DIRECT, "traffic", "direct-response")
 #undef ADD
 	for (size_t i = first; i < b->cfg->npolicies; i++) {
 		struct sg_policy *p = &b->cfg->policies[i];
@@ -1716,6 +1829,18 @@ static int stamp_agp(struct sg_draft *b, const struct sg_res *r, const struct ag
 		case SG_POL_BACKEND_HTTP:
 			p->u.bhttp = in->bhttp;
 			break;
+		case SG_POL_REQUEST_HEADERS:
+			p->u.hdrmod = in->req_headers;
+			break;
+		case SG_POL_RESPONSE_HEADERS:
+			p->u.hdrmod = in->resp_headers;
+			break;
+		case SG_POL_CORS:
+			p->u.cors = in->cors;
+			break;
+		case SG_POL_DIRECT:
+			p->u.direct = in->direct;
+			break;
 		}
 	}
 	return 0;
@@ -1727,7 +1852,8 @@ static int check_target_fit(struct sg_pctx *c, const struct agp_in *in, const st
 			    const struct sg_node *kind, const char *path)
 {
 	bool frontend = in->has_fhttp || in->has_ftcp;
-	bool traffic = in->has_timeout || in->has_retry;
+	bool traffic = in->has_timeout || in->has_retry || in->req_headers || in->resp_headers ||
+		       in->cors || in->direct;
 	bool backend = in->has_btcp || in->has_bhttp;
 
 	if (frontend && t->kind != SG_TARGET_GATEWAY)
@@ -1814,7 +1940,7 @@ static int build_agp(struct sg_draft *b, struct sg_res *r)
 	if (in.targets->n == 0)
 		return sg_expected(c, in.targets, "spec.targetRefs", "at least one target");
 	if (!in.has_fhttp && !in.has_ftcp && !in.has_timeout && !in.has_retry && !in.has_btcp &&
-	    !in.has_bhttp)
+	    !in.has_bhttp && !in.req_headers && !in.resp_headers && !in.cors && !in.direct)
 		return sg_expected(c, r->spec, "spec",
 				   "at least one of frontend, traffic, backend settings");
 	for (size_t i = 0; i < in.targets->n; i++)

@@ -112,6 +112,27 @@ static void resolve_backend(const struct sg_cfg *cfg, struct sg_backend_ref *br)
 		br->eff_request_timeout = bhttp->request_timeout;
 }
 
+/* The route's own filters, and for each kind it has not, the most specific
+ * AgentgatewayPolicy's (agentgateway: inline filters are the most specific
+ * attachment). */
+static void resolve_filters(const struct sg_cfg *cfg, const struct sg_listener *l,
+			    struct sg_route *r)
+{
+	const struct sg_policy *p;
+
+	r->eff_filters = r->filters;
+	if (!r->filters.request_headers &&
+	    (p = sg_policy_for_route(cfg, SG_POL_REQUEST_HEADERS, l, r)))
+		r->eff_filters.request_headers = p->u.hdrmod;
+	if (!r->filters.response_headers &&
+	    (p = sg_policy_for_route(cfg, SG_POL_RESPONSE_HEADERS, l, r)))
+		r->eff_filters.response_headers = p->u.hdrmod;
+	if (!r->filters.cors && (p = sg_policy_for_route(cfg, SG_POL_CORS, l, r)))
+		r->eff_filters.cors = p->u.cors;
+	if (!r->filters.direct && (p = sg_policy_for_route(cfg, SG_POL_DIRECT, l, r)))
+		r->eff_filters.direct = p->u.direct;
+}
+
 static void resolve_route(const struct sg_cfg *cfg, const struct sg_listener *l, struct sg_route *r)
 {
 	const struct sg_policy *tp = sg_policy_for_route(cfg, SG_POL_TIMEOUT, l, r);
@@ -124,6 +145,7 @@ static void resolve_route(const struct sg_cfg *cfg, const struct sg_listener *l,
 	else if (tp)
 		r->eff_timeout = tp->u.timeout;
 	r->eff_retry = r->has_retry ? &r->retry : rp ? &rp->u.retry : NULL;
+	resolve_filters(cfg, l, r);
 	if (r->eff_retry && r->eff_retry->attempts == 0)
 		r->eff_retry = NULL; /* attempts: 0 means "no retry" */
 	for (size_t i = 0; i < r->backends.n; i++)

@@ -6,6 +6,7 @@
 
 #include "config/draft.h"
 #include "config/fields.h"
+#include "config/filters.h"
 #include "config/standalone.h"
 #include "config/hostname.h"
 
@@ -109,9 +110,73 @@ static int f_route_retry(struct sg_pctx *c, const struct sg_node *n, void *dst, 
 	return sg_f_retry(c, n, &r->retry, path);
 }
 
+static int host_endpoint(struct sg_pctx *c, struct sg_backend_ref *br, const char *path);
+
+static int f_mirror_backend(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
+{
+	static const struct sg_field fields[] = {
+		{ "host", sg_f_str, offsetof(struct sg_backend_ref, host), true },
+		{ 0 },
+	};
+	struct sg_backend_ref *br = sg_arena_alloc(c->a, sizeof(*br));
+
+	if (!br)
+		return -1;
+	br->kind = SG_BREF_HOST;
+	br->weight = 1;
+	br->at = n;
+	*(struct sg_backend_ref **)dst = br;
+	if (n->kind == SG_NODE_MAP && sg_map_len(n) == 1 && !sg_map_get(n, "host")) {
+		sg_diag_err(c->d, n, "%s: only {host: \"address:port\"} is supported here", path);
+		return -1;
+	}
+	if (sg_parse_fields(c, n, fields, br, path) == -1)
+		return -1;
+	return host_endpoint(c, br, path);
+}
+
+static int f_fraction(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
+{
+	char *end;
+	double v;
+
+	if (n->kind != SG_NODE_SCALAR || sg_node_is_null(n))
+		return sg_expected(c, n, path, "a number from 0 to 1");
+	v = strtod(n->str, &end);
+	if (*end || end == n->str || !(v >= 0 && v <= 1))
+		return sg_expected(c, n, path, "a number from 0 to 1");
+	*(double *)dst = v;
+	return 0;
+}
+
+/* requestMirror {backend: {host}, percentage}: one mirror. */
+static int f_request_mirror(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
+{
+	static const struct sg_field fields[] = {
+		{ "backend", f_mirror_backend, offsetof(struct sg_mirror, backend), true },
+		{ "percentage", f_fraction, offsetof(struct sg_mirror, percentage), true },
+		{ 0 },
+	};
+	struct sg_mirrors *ms = &((struct sg_filters *)dst)->mirrors;
+	struct sg_mirror *m = sg_arena_push(c->a, &ms->v, &ms->n, &ms->cap, sizeof(*m));
+
+	if (!m)
+		return -1;
+	return sg_parse_fields(c, n, fields, m, path);
+}
+
+#define FILTERS(type) offsetof(type, filters)
+
 static const struct sg_field route_policy_fields[] = {
 	{ "timeout", f_timeout, 0 },
 	{ "retry", f_route_retry, 0 },
+	{ "requestHeaderModifier", sg_f_request_headers, FILTERS(struct sg_route) },
+	{ "responseHeaderModifier", sg_f_response_headers, FILTERS(struct sg_route) },
+	{ "requestRedirect", sg_f_request_redirect, FILTERS(struct sg_route) },
+	{ "urlRewrite", sg_f_url_rewrite, FILTERS(struct sg_route) },
+	{ "requestMirror", f_request_mirror, FILTERS(struct sg_route) },
+	{ "directResponse", sg_f_direct_response, FILTERS(struct sg_route) },
+	{ "cors", sg_f_cors, FILTERS(struct sg_route) },
 	{ 0 },
 };
 
@@ -254,6 +319,9 @@ static int f_backend_tcp(struct sg_pctx *c, const struct sg_node *n, void *dst, 
 static const struct sg_field backend_policy_fields[] = {
 	{ "http", f_backend_http, offsetof(struct sg_backend_ref, http) },
 	{ "tcp", f_backend_tcp, offsetof(struct sg_backend_ref, tcp) },
+	{ "requestHeaderModifier", sg_f_request_headers, FILTERS(struct sg_backend_ref) },
+	{ "responseHeaderModifier", sg_f_response_headers, FILTERS(struct sg_backend_ref) },
+	{ "requestRedirect", sg_f_request_redirect, FILTERS(struct sg_backend_ref) },
 	{ 0 },
 };
 
@@ -335,6 +403,7 @@ static int f_backends(struct sg_pctx *c, const struct sg_node *n, void *dst, con
 		if (sg_parse_fields(c, n->items[i], backend_fields, br, p) == -1 ||
 		    (br->host && host_endpoint(c, br, p) == -1))
 			ret = -1;
+		sg_filters_standalone_order(&br->filters);
 	}
 	return ret;
 }
@@ -410,6 +479,7 @@ static int parse_routes(struct sg_draft *b, struct sg_listener *l, const struct 
 			ret = -1;
 			continue;
 		}
+		sg_filters_standalone_order(&r->filters);
 		if (!r->name)
 			r->name = sg_arena_printf(c->a, "route%zu", i);
 		r->key = sg_arena_printf(c->a, "%s/%s", l->key, r->name);

@@ -24,6 +24,8 @@ enum sg_fail {
 	SG_FAIL_HEAD_TOO_LARGE,	 /* 431 request header fields too large */
 	SG_FAIL_HEAD_TIMEOUT,	 /* 408 request header timeout */
 	SG_FAIL_BODY_TIMEOUT,	 /* 408 request body timeout */
+	SG_FAIL_FILTER,		 /* 500 invalid filter configuration: a route
+				  * filter cannot apply to this request */
 };
 
 uint16_t sg_fail_status(enum sg_fail kind);

@@ -8,7 +8,9 @@
 # knobs (environment), defaults in brackets:
 #   BENCH_ENGINES   splicegate engines, one row each ["copy splice sockmap auto"]
 #   BENCH_ROWS      rows to run [direct haproxy haproxy-splice nginx
-#                   splicegate-<engine>...]; also direct-2cpu
+#                   splicegate-<engine>...]; also direct-2cpu, and
+#                   splicegate-<engine>-filters (a RequestHeaderModifier
+#                   adding one header and removing one on every route)
 #   BENCH_REPS      repetitions of every workload [3]
 #   BENCH_WORKLOADS workloads to run [W1 W2 W3 W4 W5 W6]; W3 is both
 #                   downloads, W6 every ping-pong variant
@@ -233,8 +235,13 @@ EOF
 # splicegate, standalone dialect: the same routes; default policies. Its
 # stats and readiness listeners default to 0.0.0.0:15020/15021, which a
 # gateway of someone else's (an e2e run) may hold: they move to the row's
-# ports where the binary knows the keys (SG_GLOBAL_KEYS).
+# ports where the binary knows the keys (SG_GLOBAL_KEYS). With "filters",
+# every HTTP route adds one request header and removes one (the issue 19
+# overhead check).
 splicegate_conf() {
+	local policies=""
+	[ "${1:-}" != filters ] ||
+		policies="      policies: {requestHeaderModifier: {add: {x-bench: \"1\"}, remove: [user-agent]}}"
 	if [ -n "$SG_GLOBAL_KEYS" ]; then
 		cat <<EOF
 config:
@@ -252,9 +259,11 @@ binds:
     - name: upload
       matches:
       - path: {pathPrefix: /upload}
+$policies
       backends:
       - host: 127.0.0.1:$SINK_PORT
     - name: files
+$policies
       backends:
       - host: 127.0.0.1:$NGINX_PORT
 - port: $FRONT_IPERF
@@ -301,6 +310,13 @@ row_ports() {
 	ADMIN_PORT=$((base + 3))
 }
 
+# spawn_splicegate DIR ENGINE[-filters]: the row's gateway on its config.
+spawn_splicegate() {
+	# shellcheck disable=SC2086 # SG_QUIET is a word list
+	spawn "$ROW" $PROXY_CPU "$SG_BIN" -c "$1/splicegate.yaml" --splice "${2%-filters}" \
+		--workers 1 --admin 127.0.0.1:$ADMIN_PORT $SG_QUIET
+}
+
 # start_proxy: the current ROW's proxy on PROXY_CPU (none for direct);
 # sets PROXY_PID and the URLs. Returns 1 if it does not come up.
 start_proxy() {
@@ -329,12 +345,13 @@ start_proxy() {
 		proxy_nginx_conf "$dir" >"$dir/nginx.conf"
 		spawn "$ROW" $PROXY_CPU nginx -p "$dir" -c "$dir/nginx.conf" -e "$dir/error.log"
 		;;
+	splicegate-*-filters)
+		splicegate_conf filters >"$dir/splicegate.yaml"
+		spawn_splicegate "$dir" "${ROW#splicegate-}"
+		;;
 	splicegate-*)
 		splicegate_conf >"$dir/splicegate.yaml"
-		# shellcheck disable=SC2086 # SG_QUIET is a word list
-		spawn "$ROW" $PROXY_CPU "$SG_BIN" -c "$dir/splicegate.yaml" \
-			--splice "${ROW#splicegate-}" --workers 1 \
-			--admin 127.0.0.1:$ADMIN_PORT $SG_QUIET
+		spawn_splicegate "$dir" "${ROW#splicegate-}"
 		;;
 	*) die "unknown row $ROW" ;;
 	esac

@@ -21,12 +21,7 @@
 #include <sys/types.h>
 
 #include "config/cfg.h"
-
-/* A span of bytes, not NUL-terminated. */
-struct sg_filter_span {
-	const char *p;
-	size_t len;
-};
+#include "user/h1.h"
 
 /* Header edits accumulated from header modifiers (and CORS): a received
  * header whose name (case-insensitive) is in drop is not forwarded; the
@@ -34,11 +29,9 @@ struct sg_filter_span {
  * the config (or from the plan's own storage) and stay valid while the
  * plan does. Zero-initialised = no edit. */
 struct sg_header_edit {
-	struct sg_filter_span *drop;
+	struct sg_h1_span *drop;
 	size_t ndrop, capdrop;
-	struct sg_filter_kv {
-		struct sg_filter_span name, value;
-	} * add;
+	struct sg_h1_header *add;
 	size_t nadd, capadd;
 };
 
@@ -67,9 +60,9 @@ void sg_header_edit_reset(struct sg_header_edit *e);
 struct sg_filter_input {
 	const char *scheme;	/* "http" (the listener's) */
 	uint16_t listener_port; /* for a redirect without scheme or port */
-	struct sg_filter_span method;
-	struct sg_filter_span target; /* origin-form path with its query */
-	struct sg_filter_span host;   /* Host / :authority as received; may be empty */
+	struct sg_h1_span method;
+	struct sg_h1_span target; /* origin-form path with its query */
+	struct sg_h1_span host;	  /* Host / :authority as received; may be empty */
 	/* The route match that chose the route (ReplacePrefixMatch needs its
 	 * PathPrefix); NULL reads as PathPrefix "/". */
 	const struct sg_match *match;
@@ -82,19 +75,22 @@ struct sg_filter_input {
  * the request. */
 struct sg_filter_plan {
 	/* Forwarding: the target and Host to send (p NULL = as received),
-	 * then the header edits of the request and of the response. */
-	struct sg_filter_span target, host;
+	 * then the header edits of the request and of the response (for a
+	 * local answer, its lines: a redirect's Location first). */
+	struct sg_h1_span target, host;
 	struct sg_header_edit request, response;
-	/* The route's request edit, kept to rebuild `request` for each try's
-	 * backend. */
-	struct sg_header_edit route_request, route_response;
-	/* Answering locally: status != 0. location (redirect) or body
-	 * (directResponse, borrowed from the config) and the response edit
-	 * (CORS preflight headers, responseHeaderModifier) make the answer. */
+	/* Answering locally: status != 0, with body (directResponse,
+	 * borrowed from the config) and the response edit. */
 	uint16_t status;
-	struct sg_filter_span location, body;
-	/* Storage the spans above may point into. */
-	char *owned[4];
+	struct sg_h1_span body;
+	/* What the route's filters made, kept to add each try's backend's:
+	 * its edits, its Host, the CORS lines the response gets last, and a
+	 * redirect's Location. */
+	struct sg_header_edit route_request, route_response, cors;
+	struct sg_h1_span route_host, location;
+	/* Storage the spans above may point into (freed by reset). */
+	char **owned;
+	size_t nowned, capowned;
 };
 
 enum sg_filter_result {
@@ -143,5 +139,20 @@ ssize_t sg_filter_rewrite_path(const struct sg_pathmod *pm, const struct sg_matc
  * written). */
 ssize_t sg_filter_redirect_location(const struct sg_redirect *r, const struct sg_filter_input *in,
 				    char *out, size_t cap);
+
+/* ---- for the frontends: plans over HTTP/1 heads (user/h1.h) ------------ */
+
+/* The input for a plan of `req` (HTTP/1 or an HTTP/2 stream's request as
+ * user/h2.c makes it), chosen by match on a listener of listener_port.
+ * Borrows req's spans: make it again whenever they move. */
+void sg_filter_input_init(struct sg_filter_input *in, struct sg_h1_req *req,
+			  const struct sg_match *match, uint16_t listener_port);
+
+/* The plan's edit of the request head a backend gets. */
+void sg_filter_request_edit(const struct sg_filter_plan *p, struct sg_h1_edit *e);
+
+/* The plan's edit of the response head (and, for a local answer, its
+ * lines: a redirect's Location among them). */
+void sg_filter_response_edit(const struct sg_filter_plan *p, struct sg_h1_edit *e);
 
 #endif

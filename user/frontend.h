@@ -12,6 +12,7 @@
 #include "config/cfg.h"
 #include "user/list.h"
 #include "user/loop.h"
+#include "user/mirror.h"
 #include "user/relay.h"
 #include "user/sockmap.h"
 #include "user/srclimit.h"
@@ -58,21 +59,22 @@ struct sg_frontend_opts {
 struct sg_frontend {
 	struct sg_loop *loop;
 	struct sg_pool *pool;
-	struct sg_cfg *cfg;	      /* in force for new connections (a reference) */
-	enum sg_relay_engine engine;  /* for bodies of 64 KiB and more */
-	enum sg_relay_engine tunnel;  /* for TCP routes and tunnels (101, CONNECT) */
-	bool tunnel_promote;	      /* see struct sg_frontend_opts */
-	uint64_t tunnel_idle_ms;      /* see struct sg_frontend_opts */
-	uint64_t head_timeout_ms;     /* see struct sg_frontend_opts */
-	uint64_t body_idle_ms;	      /* see struct sg_frontend_opts */
-	struct sg_srclimit *srclimit; /* see struct sg_frontend_opts */
-	struct sg_srcrate *resets;    /* see struct sg_frontend_opts */
-	struct sg_sockmap *kmap;      /* the kernel path, NULL without BPF */
-	uint64_t rng;		      /* xorshift state for endpoint choice */
-	struct sg_list clients;	      /* HTTP/1 and TCP clients (user/proxy.c); sg_list_init it */
-	struct sg_list h2conns;	      /* HTTP/2 clients (user/h2proxy.c); sg_list_init it */
-	struct sg_stats *stats;	      /* the worker's counters */
-	bool draining;		      /* finish what is in flight, keep nothing alive */
+	struct sg_cfg *cfg;		/* in force for new connections (a reference) */
+	enum sg_relay_engine engine;	/* for bodies of 64 KiB and more */
+	enum sg_relay_engine tunnel;	/* for TCP routes and tunnels (101, CONNECT) */
+	bool tunnel_promote;		/* see struct sg_frontend_opts */
+	uint64_t tunnel_idle_ms;	/* see struct sg_frontend_opts */
+	uint64_t head_timeout_ms;	/* see struct sg_frontend_opts */
+	uint64_t body_idle_ms;		/* see struct sg_frontend_opts */
+	struct sg_srclimit *srclimit;	/* see struct sg_frontend_opts */
+	struct sg_srcrate *resets;	/* see struct sg_frontend_opts */
+	struct sg_sockmap *kmap;	/* the kernel path, NULL without BPF */
+	uint64_t rng;			/* xorshift state for endpoint choice */
+	struct sg_list clients;		/* HTTP/1 and TCP clients (user/proxy.c); sg_list_init it */
+	struct sg_list h2conns;		/* HTTP/2 clients (user/h2proxy.c); sg_list_init it */
+	struct sg_stats *stats;		/* the worker's counters */
+	struct sg_mirroring *mirroring; /* RequestMirror copies; NULL: none are sent */
+	bool draining;			/* finish what is in flight, keep nothing alive */
 	enum sg_access_log access_log;
 };
 

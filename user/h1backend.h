@@ -26,12 +26,14 @@ struct sg_h1backend {
 	struct sg_h1_resp resp;
 };
 
-/* Build this try's request in x->out: `req`'s head as sg_h1_write_request
- * writes it (client_ip, attempt, extra), then body[0..body_len) when the
+/* Build this try's request in x->out: `req`'s head as
+ * sg_h1_write_request_edit writes it (the route filters' edit, client_ip,
+ * attempt, extra), then body[0..body_len) when the
  * body is sent whole with it. Replaces a previous one. Returns 0 or
  * -ENOMEM / -EMSGSIZE (the head did not fit). */
-int sg_h1backend_build(struct sg_h1backend *x, const struct sg_h1_req *req, const char *client_ip,
-		       unsigned attempt, const char *extra, const char *body, size_t body_len);
+int sg_h1backend_build(struct sg_h1backend *x, const struct sg_h1_req *req,
+		       const struct sg_h1_edit *edit, const char *client_ip, unsigned attempt,
+		       const char *extra, const char *body, size_t body_len);
 
 /* Write what is left of x->out to u. Returns 1 when all of it is written
  * (x->out is freed), 0 when u's socket is full (wait for EPOLLOUT), or a

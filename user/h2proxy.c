@@ -31,6 +31,7 @@
 #include "policy/route.h"
 #include "user/attempt.h"
 #include "user/buf.h"
+#include "user/filter.h"
 #include "user/h1backend.h"
 #include "user/h2.h"
 #include "user/log.h"
@@ -126,6 +127,11 @@ struct h2stream {
 	bool head_too_large;
 	struct sg_h1_req req;
 	bool is_head;
+	/* What the route's filters (and this try's backend's) make of the
+	 * request and its response; `match` chose the route. */
+	struct sg_filter_plan plan;
+	const struct sg_match *match;
+	bool mirrored; /* the route's mirrors were sent, and the first try's backend's */
 	/* Header slots of req and resp. A stream lives for one request, so
 	 * they are not worth allocating apart (user/proxy.c does, for idle
 	 * keep-alive connections). */
@@ -267,6 +273,7 @@ static void stream_free(struct sg_closing *cl)
 	free(s->pos);
 	sg_buf_free(&s->body);
 	sg_h1backend_free(&s->bx);
+	sg_filter_plan_reset(&s->plan);
 	sg_buf_free(&s->rbuf);
 	sg_cfg_unref(s->cfg);
 	free(s);
@@ -382,13 +389,55 @@ static void reset_stream(struct h2stream *s, uint32_t code)
 	stream_done(s);
 }
 
+/* A whole response the gateway makes: fields f[0..n) then body[0..len). */
+static void answer(struct h2stream *s, uint16_t code, const struct sg_h2_field *f, size_t n,
+		   const char *body, size_t len)
+{
+	size_t before = buffered(s);
+
+	sg_buf_reset(&s->rbuf);
+	rebudget(s, before);
+	if ((len && sg_buf_append(&s->rbuf, body, len) < 0) || respond(s, f, n, len > 0) == -1) {
+		reset_stream(s, SG_H2_INTERNAL_ERROR);
+		return;
+	}
+	s->resp_eof = true;
+	count_request(s, code);
+	stream_done(s);
+}
+
+/* A route filter's own answer (redirect, direct response, CORS
+ * preflight): no backend sees the request. */
+static void send_answer(struct h2stream *s)
+{
+	struct sg_h2_field f[H2P_MAX_RESPONSE_FIELDS];
+	const struct sg_filter_plan *p = &s->plan;
+	struct sg_h1_edit edit;
+	size_t cap = 64;
+	char *store;
+	ssize_t n;
+
+	sg_attempt_drop(&s->at);
+	sg_filter_response_edit(p, &edit);
+	for (size_t i = 0; i < edit.nadd; i++)
+		cap += edit.add[i].name.len;
+	store = malloc(cap);
+	n = store ? sg_h2_answer_fields(p->status, &edit, p->body.len, store, cap, f,
+					H2P_MAX_RESPONSE_FIELDS)
+		  : -1;
+	if (n < 0)
+		reset_stream(s, SG_H2_INTERNAL_ERROR);
+	else
+		answer(s, p->status, f, (size_t)n, p->body.p, p->body.len);
+	free(store);
+}
+
 /* A response made by the gateway: DESIGN §3's status and text/plain body. */
 static void fail(struct h2stream *s, enum sg_fail kind, int err)
 {
 	char body[256], len[24], status[8];
 	uint16_t code = sg_fail_status(kind);
 	struct sg_h2_field f[3];
-	size_t before;
 
 	sg_fail_body(kind, sg_fail_cause(err), body, sizeof(body));
 	SG_DEBUG("%s: h2 stream %d: %u %s", s->conn->ip, s->id, code, body);
@@ -403,25 +452,68 @@ static void fail(struct h2stream *s, enum sg_fail kind, int err)
 	f[0] = (struct sg_h2_field){ ":status", 7, status, strlen(status) };
 	f[1] = (struct sg_h2_field){ "content-type", 12, "text/plain", 10 };
 	f[2] = (struct sg_h2_field){ "content-length", 14, len, strlen(len) };
-	before = buffered(s);
-	sg_buf_reset(&s->rbuf);
-	rebudget(s, before);
-	if (sg_buf_append(&s->rbuf, body, strlen(body)) < 0 || respond(s, f, 3, true) == -1) {
-		reset_stream(s, SG_H2_INTERNAL_ERROR);
-		return;
-	}
-	s->resp_eof = true;
-	count_request(s, code);
-	stream_done(s);
+	answer(s, code, f, 3, body, strlen(body));
 }
 
 /* The request head for this try (+ the replayable body). */
 static int build_request_out(struct h2stream *s)
 {
 	const char *extra = s->chunked_up ? "transfer-encoding: chunked\r\n" : NULL;
+	struct sg_h1_edit edit;
 
-	return sg_h1backend_build(&s->bx, &s->req, s->conn->ip, s->at.n, extra,
+	sg_filter_request_edit(&s->plan, &edit);
+	return sg_h1backend_build(&s->bx, &s->req, &edit, s->conn->ip, s->at.n, extra,
 				  sg_buf_data(&s->body), s->at.replayable ? s->body.len : 0);
+}
+
+/* Copies of the request, as the filters so far left it, to `mirrors`. */
+static void mirror(struct h2stream *s, const struct sg_mirrors *mirrors)
+{
+	struct sg_h1_edit edit;
+	struct sg_mirror_request r = {
+		.req = &s->req,
+		.edit = &edit,
+		.client_ip = s->conn->ip,
+		.body = sg_buf_data(&s->body),
+		.body_len = s->at.replayable ? s->body.len : 0,
+		.body_whole = s->at.replayable,
+	};
+
+	if (!mirrors->n)
+		return;
+	sg_filter_request_edit(&s->plan, &edit);
+	sg_mirroring_send(s->conn->ctx->mirroring, mirrors, &r, &s->conn->ctx->rng);
+}
+
+/* Go on after a filter plan: true to forward the request; false when the
+ * plan answered it (or could not be made, and the request failed). */
+static bool follow_plan(struct h2stream *s, enum sg_filter_result res)
+{
+	switch (res) {
+	case SG_FILTER_FORWARD:
+		return true;
+	case SG_FILTER_ANSWER:
+		send_answer(s);
+		return false;
+	case SG_FILTER_FAILED:
+		fail(s, SG_FAIL_FILTER, 0);
+		return false;
+	case SG_FILTER_NOMEM:
+		break;
+	}
+	fail(s, SG_FAIL_CONNECT, ENOMEM);
+	return false;
+}
+
+/* A plan of the route's filters (the route) or of this try's backend's. */
+static bool plan(struct h2stream *s, const struct sg_route *route)
+{
+	struct sg_filter_input in;
+
+	sg_filter_input_init(&in, &s->req, s->match, s->conn->bind->port);
+	if (route)
+		return follow_plan(s, sg_filter_plan_request(&s->plan, &route->eff_filters, &in));
+	return follow_plan(s, sg_filter_plan_backend(&s->plan, &s->at.backend->filters, &in));
 }
 
 static void on_backend_io(struct sg_loop *loop, struct sg_io *io, uint32_t revents);
@@ -435,6 +527,12 @@ static void on_send(struct sg_attempt *a)
 {
 	struct h2stream *s = a->owner;
 
+	if (!plan(s, NULL))
+		return;
+	if (!s->mirrored) {
+		s->mirrored = true;
+		mirror(s, &a->backend->filters.mirrors);
+	}
 	if (build_request_out(s) < 0) {
 		fail(s, SG_FAIL_CONNECT, ENOMEM);
 		return;
@@ -499,6 +597,8 @@ static void start_attempt(struct h2stream *s)
 		s->start_pending = c->starts_pending = true;
 		return;
 	}
+	if (!s->mirrored)
+		mirror(s, &s->at.route->eff_filters.mirrors);
 	sg_attempt_start(&s->at);
 }
 
@@ -721,8 +821,9 @@ static void body_in(struct h2stream *s, const char *p, size_t n)
 static void got_response_head(struct h2stream *s)
 {
 	struct sg_h2_field f[H2P_MAX_RESPONSE_FIELDS];
+	size_t extra, cap = s->bx.resp.head_len + 8;
+	struct sg_h1_edit edit;
 	char *store;
-	size_t extra;
 	ssize_t n;
 
 	if (sg_attempt_took_status(&s->at, s->bx.resp.status))
@@ -732,8 +833,11 @@ static void got_response_head(struct h2stream *s)
 	s->resp_keep_alive = s->bx.resp.keep_alive && s->resp_body != SG_H1_BODY_CLOSE;
 	s->resp_left = s->resp_body == SG_H1_BODY_LENGTH ? (uint64_t)s->bx.resp.content_length : 0;
 	memset(&s->chunks, 0, sizeof(s->chunks));
-	store = malloc(s->bx.resp.head_len + 8);
-	n = store ? sg_h2_response_fields(&s->bx.resp, NULL, store, s->bx.resp.head_len + 8, f,
+	sg_filter_response_edit(&s->plan, &edit);
+	for (size_t i = 0; i < edit.nadd; i++)
+		cap += edit.add[i].name.len;
+	store = malloc(cap);
+	n = store ? sg_h2_response_fields(&s->bx.resp, &edit, store, cap, f,
 					  H2P_MAX_RESPONSE_FIELDS)
 		  : -1;
 	if (n < 0 || respond(s, f, (size_t)n, s->resp_body != SG_H1_BODY_NONE) == -1) {
@@ -988,7 +1092,7 @@ static const struct sg_route *route_request(struct h2stream *s)
 		sg_route_listener(stream_bind(s), host ? host->p : NULL, host ? host->len : 0);
 	if (!s->listener)
 		return NULL;
-	return sg_route_select(s->listener, &in);
+	return sg_route_select_match(s->listener, &in, &s->match);
 }
 
 static bool expects_continue(const struct h2stream *s)
@@ -1016,6 +1120,8 @@ static void got_request(struct h2stream *s)
 		fail(s, SG_FAIL_NO_ROUTE, 0);
 		return;
 	}
+	if (!plan(s, route))
+		return;
 	stream_rearm(s);
 	/* The body may be read here before any backend sees the request, so
 	 * the gateway itself tells a waiting client to send it (a backend's

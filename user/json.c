@@ -4,6 +4,7 @@
 #include "user/json.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -47,6 +48,22 @@ struct sg_json *sg_json_string(const char *s)
 struct sg_json *sg_json_number(double v)
 {
 	return out(cJSON_CreateNumber(v));
+}
+
+struct sg_json *sg_json_float(double v)
+{
+	char text[40];
+
+	if (v != v || v - v != 0) /* NaN, infinities */
+		return sg_json_null();
+	for (int digits = 1; digits <= 17; digits++) {
+		snprintf(text, sizeof(text), "%.*g", digits, v);
+		if (strtod(text, NULL) == v)
+			break;
+	}
+	if (!strpbrk(text, ".e"))
+		strcat(text, ".0");
+	return out(cJSON_CreateRaw(text));
 }
 
 struct sg_json *sg_json_bool(bool v)

@@ -36,6 +36,10 @@ struct sg_json *sg_json_object(void);
 struct sg_json *sg_json_array(void);
 struct sg_json *sg_json_string(const char *s);
 struct sg_json *sg_json_number(double v);
+/* A floating-point number printed as serde_json prints an f64: the
+ * shortest digits that read back the same double, with ".0" when they
+ * would read as an integer (1.0, 0.5, 0.35). */
+struct sg_json *sg_json_float(double v);
 struct sg_json *sg_json_bool(bool v);
 struct sg_json *sg_json_null(void);
 

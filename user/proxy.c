@@ -34,6 +34,7 @@
 #include "policy/route.h"
 #include "user/attempt.h"
 #include "user/buf.h"
+#include "user/filter.h"
 #include "user/h1.h"
 #include "user/h1backend.h"
 #include "user/h2.h"
@@ -98,6 +99,11 @@ struct request {
 	 * tunnel keeps its backend connection there too. */
 	struct sg_attempt at;
 	struct sg_h1backend bx; /* this try's request and response head on at.conn */
+	/* What the route's filters (and this try's backend's) make of the
+	 * request and its response; `match` chose the route. */
+	struct sg_filter_plan plan;
+	const struct sg_match *match;
+	bool mirrored; /* the first try's backend's mirrors were sent */
 	/* Body relays and the chunk scanners of chunked bodies. */
 	struct sg_pump req_pump, resp_pump;
 	struct chunk_relay req_chunks, resp_chunks;
@@ -272,6 +278,7 @@ static void request_free(struct client *c)
 	sg_attempt_end(&c->r->at);
 	free_all_slots(c);
 	sg_h1backend_free(&c->r->bx);
+	sg_filter_plan_reset(&c->r->plan);
 	free(c->r);
 	c->r = NULL;
 }
@@ -684,6 +691,8 @@ static void finish_request(struct client *c)
 		return;
 	}
 	consume_request(c);
+	sg_filter_plan_reset(&c->r->plan);
+	c->r->mirrored = false;
 	/* Pipelined bytes are the next head, which keeps the request's slots;
 	 * nothing buffered means the connection waits idle without any. */
 	free_slots(&c->r->bx.resp.headers, &c->r->bx.resp.headers_cap, &c->r->bx.resp.nheaders);
@@ -717,23 +726,103 @@ static void fail_request(struct client *c, enum sg_fail kind, int err)
 		finish_request(c);
 }
 
+/* A route filter's own answer (redirect, direct response, CORS
+ * preflight): no backend sees the request. */
+static void send_answer(struct client *c)
+{
+	const struct sg_filter_plan *p = &c->r->plan;
+	bool close = !c->req_done || c->client_close || too_old(c);
+	struct sg_h1_edit edit;
+	struct sg_buf head = { 0 };
+	size_t cap = 1024 + p->body.len;
+	ssize_t n = -1;
+
+	sg_attempt_drop(&c->r->at);
+	sg_filter_response_edit(p, &edit);
+	for (int i = 0; i < 4 && n == -1; i++, cap *= 4)
+		if (sg_buf_reserve(&head, cap) == 0)
+			n = sg_h1_write_answer(p->status, &edit, p->body.p, p->body.len, close,
+					       sg_buf_tail(&head), cap);
+	count_request(c, p->status);
+	if (n < 0 || client_write(c, sg_buf_tail(&head), (size_t)n) == -1) {
+		sg_buf_free(&head);
+		client_close(c);
+		return;
+	}
+	sg_buf_free(&head);
+	if (close)
+		c->client_close = true;
+	finish_request(c);
+}
+
 /* ---- attempts ---------------------------------------------------------- */
+
+/* `in` may have moved (grown while the body arrived): re-point the head's
+ * spans at it. Same bytes, same result. */
+static bool head_again(struct client *c)
+{
+	return sg_h1_parse_request(c->in, c->in_len, SG_H1_MAX_HEADERS, &c->r->req) == SG_H1_DONE;
+}
 
 static int build_request_out(struct client *c)
 {
+	struct sg_h1_edit edit;
 	char extra[256];
 
-	/* `in` may have moved (grown while the body arrived): re-point the
-	 * head's spans at it. Same bytes, same result. */
-	if (sg_h1_parse_request(c->in, c->in_len, SG_H1_MAX_HEADERS, &c->r->req) != SG_H1_DONE)
+	if (!head_again(c))
 		return -1;
 	/* Upgrade is hop-by-hop: it is dropped from the copied headers and
 	 * re-added here when the client asked for it (less h2c). Only then is
 	 * a 101 an answer. */
 	c->upgrade_sent = sg_h1_upgrade_offer(&c->r->req, extra, sizeof(extra)) > 0;
-	return sg_h1backend_build(&c->r->bx, &c->r->req, c->ip, c->r->at.n, extra,
+	sg_filter_request_edit(&c->r->plan, &edit);
+	return sg_h1backend_build(&c->r->bx, &c->r->req, &edit, c->ip, c->r->at.n, extra,
 				  c->in + c->r->req.head_len,
 				  c->r->at.replayable ? c->body_len : 0);
+}
+
+/* Copies of the request, as the filters so far left it, to `mirrors`. */
+static void mirror(struct client *c, const struct sg_mirrors *mirrors)
+{
+	struct sg_h1_edit edit;
+	struct sg_mirror_request r = {
+		.req = &c->r->req,
+		.edit = &edit,
+		.client_ip = c->ip,
+		.body = c->in + c->r->req.head_len,
+		.body_len = c->r->at.replayable ? c->body_len : 0,
+		.body_whole = c->r->at.replayable || c->req_body == SG_H1_BODY_NONE,
+	};
+
+	if (!mirrors->n)
+		return;
+	sg_filter_request_edit(&c->r->plan, &edit);
+	sg_mirroring_send(c->ctx->mirroring, mirrors, &r, &c->ctx->rng);
+}
+
+static void filter_input(struct client *c, struct sg_filter_input *in)
+{
+	sg_filter_input_init(in, &c->r->req, c->r->match, c->bind->port);
+}
+
+/* Go on after a filter plan: true to forward the request; false when the
+ * plan answered it (or could not be made, and the request failed). */
+static bool follow_plan(struct client *c, enum sg_filter_result res)
+{
+	switch (res) {
+	case SG_FILTER_FORWARD:
+		return true;
+	case SG_FILTER_ANSWER:
+		send_answer(c);
+		return false;
+	case SG_FILTER_FAILED:
+		fail_request(c, SG_FAIL_FILTER, 0);
+		return false;
+	case SG_FILTER_NOMEM:
+		break;
+	}
+	fail_request(c, SG_FAIL_CONNECT, ENOMEM);
+	return false;
 }
 
 static void on_backend_io(struct sg_loop *loop, struct sg_io *io, uint32_t revents);
@@ -744,7 +833,19 @@ static void write_backend(struct client *c);
 static void on_send(struct sg_attempt *a)
 {
 	struct client *c = a->owner;
+	struct sg_filter_input in;
 
+	if (!head_again(c)) {
+		fail_request(c, SG_FAIL_CONNECT, EINVAL);
+		return;
+	}
+	filter_input(c, &in);
+	if (!follow_plan(c, sg_filter_plan_backend(&c->r->plan, &a->backend->filters, &in)))
+		return;
+	if (!c->r->mirrored) {
+		c->r->mirrored = true;
+		mirror(c, &a->backend->filters.mirrors);
+	}
 	if (build_request_out(c) < 0) {
 		fail_request(c, SG_FAIL_CONNECT, ENOMEM);
 		return;
@@ -768,6 +869,8 @@ static const struct sg_attempt_ops attempt_ops = {
 static void start_attempt(struct client *c)
 {
 	enter(c, C_ATTEMPT);
+	if (c->r->at.route->eff_filters.mirrors.n && head_again(c))
+		mirror(c, &c->r->at.route->eff_filters.mirrors);
 	sg_attempt_start(&c->r->at);
 }
 
@@ -857,6 +960,7 @@ static bool upload_unfinished(struct client *c)
 static void got_response_head(struct client *c)
 {
 	char head[PROXY_HEAD_MAX + 256];
+	struct sg_h1_edit edit;
 	size_t extra_len, whole = 0;
 	struct iovec iov[2];
 	bool tunnel, last;
@@ -891,8 +995,9 @@ static void got_response_head(struct client *c)
 		c->client_close = true;
 	if (c->closed || c->state != C_ATTEMPT)
 		return;
-	n = sg_h1_write_response(&c->r->bx.resp, c->client_close && !tunnel, NULL, head,
-				 sizeof(head));
+	sg_filter_response_edit(&c->r->plan, &edit);
+	n = sg_h1_write_response_edit(&c->r->bx.resp, &edit, c->client_close && !tunnel, NULL, head,
+				      sizeof(head));
 	/* A small body that came whole with the head leaves with it. */
 	if (c->resp_body == SG_H1_BODY_LENGTH && c->r->bx.resp.content_length < PROXY_SPLICE_MIN &&
 	    c->r->bx.in_len - c->r->bx.resp.head_len >= (size_t)c->r->bx.resp.content_length)
@@ -1275,7 +1380,7 @@ static const struct sg_route *route_request(struct client *c)
 	c->listener = sg_route_listener(c->bind, host ? host->p : NULL, host ? host->len : 0);
 	if (!c->listener)
 		return NULL;
-	return sg_route_select(c->listener, &in);
+	return sg_route_select_match(c->listener, &in, &c->r->match);
 }
 
 /* The client speaks HTTP/2 (the preface, or an h2c upgrade of `upgrade`):
@@ -1336,6 +1441,7 @@ static void follow_config(struct client *c)
 static void got_request_head(struct client *c)
 {
 	const struct sg_route *route;
+	struct sg_filter_input in;
 
 	follow_config(c);
 	if (!c->started && sg_h2_upgrade_request(&c->r->req)) {
@@ -1368,6 +1474,9 @@ static void got_request_head(struct client *c)
 		fail_request(c, SG_FAIL_NO_ROUTE, 0);
 		return;
 	}
+	filter_input(c, &in);
+	if (!follow_plan(c, sg_filter_plan_request(&c->r->plan, &route->eff_filters, &in)))
+		return;
 	watch_body(c);
 	c->body_len = 0;
 	if (c->r->at.replayable && c->req_body == SG_H1_BODY_LENGTH) {

@@ -147,6 +147,12 @@ static const struct metric {
 	{ "splicegate_sockmap_fallbacks_total",
 	  "Connections kept in userspace because pairing their sockets failed.", "",
 	  SG_STAT_SOCKMAP_FALLBACKS },
+	{ "splicegate_mirror_requests_total",
+	  "Request copies for RequestMirror filters, by result.", "{result=\"sent\"}",
+	  SG_STAT_MIRROR_SENT },
+	{ "splicegate_mirror_requests_total", NULL, "{result=\"failed\"}", SG_STAT_MIRROR_FAILED },
+	{ "splicegate_mirror_requests_total", NULL, "{result=\"dropped\"}",
+	  SG_STAT_MIRROR_DROPPED },
 };
 
 /* The BPF verdict counters (shared by every process using the pinned

@@ -27,6 +27,9 @@ enum sg_stat {
 	SG_STAT_BYTES_SPLICE,	   /* body bytes moved by splice(2) */
 	SG_STAT_BYTES_SOCKMAP,	   /* body bytes moved through the socket map */
 	SG_STAT_SOCKMAP_FALLBACKS, /* connections kept in userspace: pairing failed */
+	SG_STAT_MIRROR_SENT,	   /* mirror copies written whole (user/mirror.c) */
+	SG_STAT_MIRROR_FAILED,	   /* ... whose connect or write failed, or timed out */
+	SG_STAT_MIRROR_DROPPED,	   /* ... not sent: over a bound */
 	SG_STAT__COUNT,
 };
 

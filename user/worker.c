@@ -18,6 +18,7 @@
 
 #include "user/log.h"
 #include "user/loop.h"
+#include "user/mirror.h"
 #include "user/h2proxy.h"
 #include "user/net.h"
 #include "user/proxy.h"
@@ -302,6 +303,7 @@ static void worker_free(struct sg_worker *w)
 		sg_timer_stop(w->loop, &w->drain_timer);
 	if (w->wake_io.fd > 0)
 		close(w->wake_io.fd);
+	sg_mirroring_free(w->ctx.mirroring);
 	sg_pool_free(w->ctx.pool);
 	sg_sockmap_free(w->ctx.kmap);
 	/* Closed clients are freed by the loop's close queue. */
@@ -333,7 +335,8 @@ struct sg_worker *sg_worker_start(struct sg_cfg *cfg, const struct sg_frontend_o
 	w->ctx.cfg = sg_cfg_ref(cfg);
 	w->loop = sg_loop_new();
 	w->ctx.pool = w->loop ? sg_pool_new(w->loop) : NULL;
-	if (!w->ctx.pool) {
+	w->ctx.mirroring = w->ctx.pool ? sg_mirroring_new(w->loop, w->ctx.pool, &w->stats) : NULL;
+	if (!w->ctx.mirroring) {
 		snprintf(err, errlen, "worker %u: out of memory", index);
 		sg_splice_ring_close(ring);
 		goto fail;

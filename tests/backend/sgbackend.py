@@ -33,7 +33,10 @@ Connection handling:
     400 and the connection is closed. "Expect: 100-continue" on an HTTP/1.1
     request with a body makes the server send "HTTP/1.1 100 Continue" before
     reading the body. Every response (but not the interim 100) carries
-    "x-backend: NAME". HEAD gets the same headers as GET (including
+    "x-backend: NAME", then one header per "X-Echo-Set-Header: Name: value"
+    request header (the Gateway API conformance echo's way of having the
+    backend set response headers; Content-Length-framed responses only).
+    HEAD gets the same headers as GET (including
     Content-Length) and no body. Status 204 and 304 responses have no body
     and no Content-Length.
 
@@ -542,6 +545,12 @@ def response_head(ctx, status, headers, close=False, req=None):
              "Server: sgbackend",
              "x-backend: " + ctx.name]
     lines.extend("%s: %s" % kv for kv in headers)
+    for hname, wanted in req.headers if req is not None else []:
+        if hname.lower() != "x-echo-set-header":
+            continue
+        name, sep, value = wanted.partition(":")
+        if sep and name.strip():
+            lines.append("%s: %s" % (name.strip(), value.strip()))
     if close:
         lines.append("Connection: close")
     elif req is not None and req.version == "HTTP/1.0":

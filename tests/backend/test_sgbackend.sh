@@ -57,6 +57,12 @@ check "echo pod"     "selftest"       "$(jget "$TMP/echo.json" 'j["pod"]')"
 check "echo headers" "['one', 'two']" "$(jget "$TMP/echo.json" 'j["headers"]["X-Test"]')"
 check "x-backend header" "1" "$(grep -ci '^x-backend: selftest' "$TMP/h")"
 
+# --- X-Echo-Set-Header: response headers the request asks for
+c -D "$TMP/set.h" -o /dev/null -H "X-Echo-Set-Header: X-Header-Set: one" \
+    -H "X-Echo-Set-Header: x-other: two words" "$B/set"
+check "X-Echo-Set-Header sets response headers" "X-Header-Set: one|x-other: two words" \
+    "$(grep -iE '^(x-header-set|x-other):' "$TMP/set.h" | tr -d '\r' | paste -sd'|')"
+
 # --- size=1000: byte count and pattern
 c -o "$TMP/size.bin" "$B/?size=1000"
 check "size=1000 bytes" "1000" "$(wc -c < "$TMP/size.bin" | tr -d ' ')"

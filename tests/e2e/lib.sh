@@ -421,6 +421,24 @@ start_blackhole() {
 	BH=$(cat "$WORK/blackhole.port" 2>/dev/null)
 }
 
+# resp_header NAME: the values of response header NAME (any case) of the
+# last hcall, joined with ","; "" when absent.
+resp_header() {
+	tr -d '\r' <"$H_HEADERS" | awk -v n="$(tr '[:upper:]' '[:lower:]' <<<"$1")" '
+		{ i = index($0, ":"); if (i && tolower(substr($0, 1, i - 1)) == n) {
+			v = substr($0, i + 1); sub(/^ */, "", v); out = out (out == "" ? "" : ",") v } }
+		END { print out }'
+}
+
+# echo_values NAME: every value of request header NAME (any case) the
+# backend echoed in the last hcall, joined with "," (as the Gateway API
+# conformance suite compares them).
+echo_values() {
+	jq -r --arg n "$(tr '[:upper:]' '[:lower:]' <<<"$1")" \
+		'[.headers | to_entries[] | select(.key | ascii_downcase == $n) | .value[]] | join(",")' \
+		<<<"$H_BODY" 2>/dev/null
+}
+
 # echo_header NAME: the first value of request header NAME (any case) in the
 # last hcall's echo body, "" when absent.
 echo_header() {

@@ -3,22 +3,66 @@
 # one closing line: "e2e: N passed, N failed". Each scenario runs in a
 # network namespace of its own (a fresh loopback, no other listeners), so the
 # fixed ports the scenarios use never meet another gateway on this host, and
-# several suites (the sanitizer build's, a developer's) may run at once.
+# several scenarios (and several suites: the sanitizer build's, a
+# developer's) may run at once.
 # SG_E2E_ONLY=PATTERN runs the scenarios whose name contains PATTERN.
+# SG_E2E_JOBS=N runs N scenarios at a time [2]; each one's output is printed
+# whole when it ends.
 set -u
 dir=$(cd "$(dirname "$0")" && pwd)
+jobs=${SG_E2E_JOBS:-2}
+out=$(mktemp -d /tmp/sg-e2e.XXXXXX)
+trap 'rm -rf "$out"' EXIT
 passed=0
 failed=0
-for t in "$dir"/*-*.sh; do
-	name=$(basename "$t" .sh)
-	case $name in *"${SG_E2E_ONLY:-}"*) ;; *) continue ;; esac
-	echo "== $name"
-	if timeout 300 unshare --net sh -c 'ip link set lo up && exec bash "$0"' "$t"; then
+
+# run NAME: one scenario in its own namespace, output to $out/NAME.log,
+# status to $out/NAME.rc.
+run() {
+	timeout 300 unshare --net sh -c 'ip link set lo up && exec bash "$0"' "$dir/$1.sh" \
+		>"$out/$1.log" 2>&1
+	echo $? >"$out/$1.rc"
+}
+
+# report NAME: print a finished scenario and count it.
+report() {
+	echo "== $1"
+	cat "$out/$1.log"
+	if [ "$(cat "$out/$1.rc")" = 0 ]; then
 		passed=$((passed + 1))
 	else
 		failed=$((failed + 1))
-		echo "FAILED: $name"
+		echo "FAILED: $1"
 	fi
+}
+
+names=()
+for t in "$dir"/*-*.sh; do
+	name=$(basename "$t" .sh)
+	case $name in *"${SG_E2E_ONLY:-}"*) names+=("$name") ;; esac
+done
+
+declare -A pid_of
+running=()
+next=0
+while [ "$next" -lt "${#names[@]}" ] || [ "${#running[@]}" -gt 0 ]; do
+	while [ "${#running[@]}" -lt "$jobs" ] && [ "$next" -lt "${#names[@]}" ]; do
+		run "${names[$next]}" &
+		pid_of[${names[$next]}]=$!
+		running+=("${names[$next]}")
+		next=$((next + 1))
+	done
+	wait -n
+	still=()
+	for name in "${running[@]}"; do
+		if kill -0 "${pid_of[$name]}" 2>/dev/null; then
+			still+=("$name")
+		else
+			wait "${pid_of[$name]}"
+			report "$name"
+		fi
+	done
+	running=("${still[@]}")
 done
 echo "e2e: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -33,6 +33,7 @@ static void test_failure_statuses_and_bodies(void **state)
 		  "upstream call failed: invalid response: Protocol error", true },
 		{ SG_FAIL_BAD_REQUEST, NULL, 400, "bad request", false },
 		{ SG_FAIL_HEAD_TOO_LARGE, NULL, 431, "request header fields too large", false },
+		{ SG_FAIL_FILTER, NULL, 500, "invalid filter configuration", false },
 	};
 	char buf[128];
 

@@ -1,0 +1,303 @@
+/* Route filters in the standalone dialect (config/filters.h). */
+#include "config/filters.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+/* ---- header modifiers -------------------------------------------------- */
+
+/* {name: value, ...} into kvs. */
+static int f_header_map(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
+{
+	struct sg_header_kvs *kvs = dst;
+	int ret = 0;
+
+	if (sg_need_map(c, n, path) == -1)
+		return -1;
+	if (sg_map_len(n) > SG_FILTER_MAX_HEADERS) {
+		sg_diag_err(c->d, n, "%s: %zu headers, at most %d", path, sg_map_len(n),
+			    SG_FILTER_MAX_HEADERS);
+		return -1;
+	}
+	for (size_t i = 0; i < sg_map_len(n); i++) {
+		const struct sg_node *v = sg_map_val(n, i);
+		const char *name = sg_map_key(n, i)->str;
+		struct sg_header_kv *kv;
+
+		if (v->kind != SG_NODE_SCALAR || sg_node_is_null(v)) {
+			ret = sg_expected(c, v, sg_path_key(c, path, name), "a string");
+			continue;
+		}
+		kv = sg_arena_push(c->a, &kvs->v, &kvs->n, &kvs->cap, sizeof(*kv));
+		if (!kv)
+			return -1;
+		*kv = (struct sg_header_kv){ name, v->str };
+	}
+	return ret;
+}
+
+static int f_header_names(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
+{
+	if (n->kind == SG_NODE_SEQ && n->n > SG_FILTER_MAX_HEADERS) {
+		sg_diag_err(c->d, n, "%s: %zu headers, at most %d", path, n->n,
+			    SG_FILTER_MAX_HEADERS);
+		return -1;
+	}
+	return sg_f_strs(c, n, dst, path);
+}
+
+static const struct sg_field hdrmod_fields[] = {
+	{ "add", f_header_map, offsetof(struct sg_hdrmod, add) },
+	{ "set", f_header_map, offsetof(struct sg_hdrmod, set) },
+	{ "remove", f_header_names, offsetof(struct sg_hdrmod, remove) },
+	{ 0 },
+};
+
+static int hdrmod(struct sg_pctx *c, const struct sg_node *n, const struct sg_hdrmod **out,
+		  const char *path)
+{
+	struct sg_hdrmod *m = sg_arena_alloc(c->a, sizeof(*m));
+
+	if (!m)
+		return -1;
+	*out = m;
+	return sg_parse_fields(c, n, hdrmod_fields, m, path);
+}
+
+int sg_f_request_headers(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
+{
+	struct sg_filters *f = dst;
+
+	return hdrmod(c, n, &f->request_headers, path);
+}
+
+int sg_f_response_headers(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
+{
+	struct sg_filters *f = dst;
+
+	return hdrmod(c, n, &f->response_headers, path);
+}
+
+/* ---- authority and path ------------------------------------------------ */
+
+static int f_scheme(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
+{
+	const char **scheme = dst;
+
+	if (sg_f_str(c, n, dst, path) == -1)
+		return -1;
+	if (*scheme && strcmp(*scheme, "http") != 0 && strcmp(*scheme, "https") != 0) {
+		sg_diag_err(c->d, n, "%s: \"%s\" is not a scheme: expected http or https", path,
+			    *scheme);
+		return -1;
+	}
+	return 0;
+}
+
+/* {full: "h:p"} | {host: h} | {port: p} | auto | none */
+static int f_authority(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
+{
+	static const struct sg_field fields[] = {
+		{ "full", sg_f_str, offsetof(struct sg_authority, value) },
+		{ "host", sg_f_str, offsetof(struct sg_authority, value) },
+		{ "port", sg_f_port, offsetof(struct sg_authority, port) },
+		{ 0 },
+	};
+	struct sg_authority *a = dst;
+	const char *key;
+
+	if (n->kind == SG_NODE_SCALAR && !strcmp(n->str, "auto")) {
+		a->kind = SG_AUTHORITY_AUTO;
+		return 0;
+	}
+	if (n->kind == SG_NODE_SCALAR && !strcmp(n->str, "none")) {
+		a->kind = SG_AUTHORITY_NONE;
+		return 0;
+	}
+	if (n->kind != SG_NODE_MAP || sg_map_len(n) != 1)
+		return sg_expected(c, n, path,
+				   "one of {full: host:port}, {host: name}, {port: n}, auto, none");
+	if (sg_parse_fields(c, n, fields, a, path) == -1)
+		return -1;
+	key = sg_map_key(n, 0)->str;
+	a->kind = !strcmp(key, "full")	 ? SG_AUTHORITY_FULL
+		  : !strcmp(key, "host") ? SG_AUTHORITY_HOST
+					 : SG_AUTHORITY_PORT;
+	return 0;
+}
+
+/* {full: /p} | {prefix: /p} */
+static int f_pathmod(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
+{
+	static const struct sg_field fields[] = {
+		{ "full", sg_f_str, offsetof(struct sg_pathmod, value) },
+		{ "prefix", sg_f_str, offsetof(struct sg_pathmod, value) },
+		{ 0 },
+	};
+	struct sg_pathmod *p = dst;
+
+	if (n->kind != SG_NODE_MAP || sg_map_len(n) != 1)
+		return sg_expected(c, n, path, "one of {full: /path}, {prefix: /path}");
+	if (sg_parse_fields(c, n, fields, p, path) == -1)
+		return -1;
+	if (!p->value) {
+		p->value = "";
+	} else if (*p->value && *p->value != '/') {
+		sg_diag_err(c->d, sg_map_val(n, 0),
+			    "%s: \"%s\" is not a path: it must start with /", path, p->value);
+		return -1;
+	}
+	p->kind = !strcmp(sg_map_key(n, 0)->str, "full") ? SG_PATHMOD_FULL : SG_PATHMOD_PREFIX;
+	return 0;
+}
+
+static int f_redirect_status(struct sg_pctx *c, const struct sg_node *n, void *dst,
+			     const char *path)
+{
+	uint32_t v = 0;
+
+	if (sg_f_u32(c, n, &v, path) == -1)
+		return -1;
+	if (v < 300 || v > 399) {
+		sg_diag_err(c->d, n, "%s: %u is not a redirect status (300-399)", path, v);
+		return -1;
+	}
+	*(uint16_t *)dst = (uint16_t)v;
+	return 0;
+}
+
+int sg_f_request_redirect(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
+{
+	static const struct sg_field fields[] = {
+		{ "scheme", f_scheme, offsetof(struct sg_redirect, scheme) },
+		{ "authority", f_authority, offsetof(struct sg_redirect, authority) },
+		{ "path", f_pathmod, offsetof(struct sg_redirect, path) },
+		{ "status", f_redirect_status, offsetof(struct sg_redirect, status) },
+		{ 0 },
+	};
+	struct sg_filters *f = dst;
+	struct sg_redirect *r = sg_arena_alloc(c->a, sizeof(*r));
+
+	if (!r)
+		return -1;
+	f->redirect = r;
+	return sg_parse_fields(c, n, fields, r, path);
+}
+
+int sg_f_url_rewrite(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
+{
+	static const struct sg_field fields[] = {
+		{ "authority", f_authority, offsetof(struct sg_rewrite, authority) },
+		{ "path", f_pathmod, offsetof(struct sg_rewrite, path) },
+		{ 0 },
+	};
+	struct sg_filters *f = dst;
+	struct sg_rewrite *rw = sg_arena_alloc(c->a, sizeof(*rw));
+
+	if (!rw)
+		return -1;
+	f->rewrite = rw;
+	return sg_parse_fields(c, n, fields, rw, path);
+}
+
+/* ---- direct response and CORS ------------------------------------------ */
+
+static int f_status(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
+{
+	uint32_t v = 0;
+
+	if (sg_f_u32(c, n, &v, path) == -1)
+		return -1;
+	if (v < 200 || v > 599) {
+		sg_diag_err(c->d, n, "%s: %u is not a final status (200-599)", path, v);
+		return -1;
+	}
+	*(uint16_t *)dst = (uint16_t)v;
+	return 0;
+}
+
+static int f_unsupported_cel(struct sg_pctx *c, const struct sg_node *n, void *dst,
+			     const char *path)
+{
+	(void)dst;
+	sg_diag_err(c->d, n, "%s: CEL expressions are not supported (use body)", path);
+	return -1;
+}
+
+int sg_f_direct_response(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
+{
+	static const struct sg_field fields[] = {
+		{ "body", sg_f_str, offsetof(struct sg_direct, body) },
+		{ "status", f_status, offsetof(struct sg_direct, status), true },
+		{ "bodyExpression", f_unsupported_cel, 0 },
+		{ "headers", f_unsupported_cel, 0 },
+		{ 0 },
+	};
+	struct sg_filters *f = dst;
+	struct sg_direct *d = sg_arena_alloc(c->a, sizeof(*d));
+
+	if (!d)
+		return -1;
+	f->direct = d;
+	if (sg_parse_fields(c, n, fields, d, path) == -1)
+		return -1;
+	d->body_len = d->body ? strlen(d->body) : 0;
+	return 0;
+}
+
+int sg_f_cors(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
+{
+	static const struct sg_field fields[] = {
+		{ "allowCredentials", sg_f_bool, offsetof(struct sg_cors, allow_credentials) },
+		{ "allowHeaders", f_header_names, offsetof(struct sg_cors, allow_headers) },
+		{ "allowMethods", sg_f_strs, offsetof(struct sg_cors, allow_methods) },
+		{ "allowOrigins", sg_f_strs, offsetof(struct sg_cors, allow_origins) },
+		{ "exposeHeaders", f_header_names, offsetof(struct sg_cors, expose_headers) },
+		{ "maxAge", sg_f_dur, offsetof(struct sg_cors, max_age) },
+		{ 0 },
+	};
+	struct sg_filters *f = dst;
+	struct sg_cors *cors = sg_arena_alloc(c->a, sizeof(*cors));
+
+	if (!cors)
+		return -1;
+	cors->max_age = SG_DUR_UNSET;
+	f->cors = cors;
+	return sg_parse_fields(c, n, fields, cors, path);
+}
+
+/* ---- order ------------------------------------------------------------- */
+
+void sg_filters_list(struct sg_filters *f, enum sg_filter_kind kind)
+{
+	for (size_t i = 0; i < f->norder; i++)
+		if (f->order[i] == kind)
+			return;
+	f->order[f->norder++] = (uint8_t)kind;
+}
+
+bool sg_filters_any(const struct sg_filters *f)
+{
+	return f->request_headers || f->response_headers || f->redirect || f->rewrite ||
+	       f->mirrors.n || f->direct || f->cors;
+}
+
+void sg_filters_standalone_order(struct sg_filters *f)
+{
+	f->norder = 0;
+	if (f->request_headers)
+		sg_filters_list(f, SG_FILTER_REQUEST_HEADERS);
+	if (f->response_headers)
+		sg_filters_list(f, SG_FILTER_RESPONSE_HEADERS);
+	if (f->redirect)
+		sg_filters_list(f, SG_FILTER_REDIRECT);
+	if (f->rewrite)
+		sg_filters_list(f, SG_FILTER_REWRITE);
+	if (f->mirrors.n)
+		sg_filters_list(f, SG_FILTER_MIRROR);
+	if (f->direct)
+		sg_filters_list(f, SG_FILTER_DIRECT);
+	if (f->cors)
+		sg_filters_list(f, SG_FILTER_CORS);
+}

@@ -1,0 +1,36 @@
+/* Route filters in the configuration (struct sg_filters, config/cfg.h):
+ * the standalone dialect's route and backend `policies` keys
+ * requestHeaderModifier, responseHeaderModifier, requestRedirect,
+ * urlRewrite, directResponse and cors, in agentgateway's shapes, and the
+ * pieces the Kubernetes dialect's translation of HTTPRoute filters shares
+ * (config/k8s.c). requestMirror needs a backend resolved by the dialect:
+ * config/standalone.c parses it. */
+#ifndef SG_FILTERS_H
+#define SG_FILTERS_H
+
+#include "config/cfg.h"
+#include "config/fields.h"
+
+/* Header lists longer than this are refused (Gateway API allows 16). */
+#define SG_FILTER_MAX_HEADERS 64
+
+/* Field parsers whose dst is a struct sg_filters. */
+int sg_f_request_headers(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path);
+int sg_f_response_headers(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path);
+int sg_f_request_redirect(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path);
+int sg_f_url_rewrite(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path);
+int sg_f_direct_response(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path);
+int sg_f_cors(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path);
+
+/* Note that f has a filter of `kind` (config_dump lists them in this
+ * order); a kind already listed stays where it is. */
+void sg_filters_list(struct sg_filters *f, enum sg_filter_kind kind);
+
+/* The standalone dialect's order, agentgateway's fixed one, for the
+ * filters f has. */
+void sg_filters_standalone_order(struct sg_filters *f);
+
+/* Whether f has any filter. */
+bool sg_filters_any(const struct sg_filters *f);
+
+#endif

@@ -1,0 +1,444 @@
+/* user/filter.c: path rewriting and redirect Locations by the Gateway API
+ * spec tables and conformance cases, header edit composition, CORS, and
+ * whole plans over parsed HTTP/1 heads. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <cmocka.h>
+
+#include "config/duration.h"
+#include "user/filter.h"
+#include "user/h1.h"
+
+#define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+
+static struct sg_match prefix_match(const char *p)
+{
+	return (struct sg_match){ .path_kind = SG_PATH_PREFIX, .path = p };
+}
+
+/* ---- paths ----------------------------------------------------------------- */
+
+struct path_case {
+	const char *match; /* PathPrefix; NULL: an Exact match on the path */
+	enum sg_pathmod_kind kind;
+	const char *value, *in, *out; /* out NULL: cannot apply */
+};
+
+static void expect_paths(const struct path_case *c, size_t n)
+{
+	int bad = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		struct sg_match m = c[i].match ? prefix_match(c[i].match)
+					       : (struct sg_match){ .path_kind = SG_PATH_EXACT,
+								    .path = c[i].in };
+		struct sg_pathmod pm = { c[i].kind, c[i].value };
+		char out[256];
+		ssize_t len =
+			sg_filter_rewrite_path(&pm, &m, c[i].in, strlen(c[i].in), out, sizeof(out));
+		const char *got = len >= 0 ? out : NULL;
+
+		if (got == c[i].out || (got && c[i].out && !strcmp(got, c[i].out)))
+			continue;
+		print_message("match %s, %s %s, %s: got %s, want %s\n", c[i].match,
+			      c[i].kind == SG_PATHMOD_FULL ? "full" : "prefix", c[i].value, c[i].in,
+			      got ? got : "(error)", c[i].out ? c[i].out : "(error)");
+		bad++;
+	}
+	assert_int_equal(bad, 0);
+}
+
+/* HTTPPathModifier's table in the Gateway API spec, every row. */
+static void test_filter_prefix_rewrite_spec_table(void **unused)
+{
+	static const struct path_case cases[] = {
+		{ "/foo", SG_PATHMOD_PREFIX, "/xyz", "/foo/bar", "/xyz/bar" },
+		{ "/foo", SG_PATHMOD_PREFIX, "/xyz/", "/foo/bar", "/xyz/bar" },
+		{ "/foo/", SG_PATHMOD_PREFIX, "/xyz", "/foo/bar", "/xyz/bar" },
+		{ "/foo/", SG_PATHMOD_PREFIX, "/xyz/", "/foo/bar", "/xyz/bar" },
+		{ "/foo", SG_PATHMOD_PREFIX, "/xyz", "/foo", "/xyz" },
+		{ "/foo", SG_PATHMOD_PREFIX, "/xyz", "/foo/", "/xyz/" },
+		{ "/foo", SG_PATHMOD_PREFIX, "", "/foo/bar", "/bar" },
+		{ "/foo", SG_PATHMOD_PREFIX, "", "/foo/", "/" },
+		{ "/foo", SG_PATHMOD_PREFIX, "", "/foo", "/" },
+		{ "/foo", SG_PATHMOD_PREFIX, "/", "/foo/", "/" },
+		{ "/foo", SG_PATHMOD_PREFIX, "/", "/foo", "/" },
+	};
+
+	(void)unused;
+	expect_paths(cases, ARRAY_LEN(cases));
+}
+
+/* agentgateway's rewrite tests, and what cannot apply. */
+static void test_filter_prefix_rewrite_edges(void **unused)
+{
+	static const struct path_case cases[] = {
+		{ "/api", SG_PATHMOD_PREFIX, "/v1", "/api/users/123", "/v1/users/123" },
+		{ "/api", SG_PATHMOD_PREFIX, "/v1", "/api", "/v1" },
+		{ "/api/", SG_PATHMOD_PREFIX, "/v1/", "/api/users", "/v1/users" },
+		{ "/api/", SG_PATHMOD_PREFIX, "/v1/", "/api", "/v1/" },
+		{ "/api", SG_PATHMOD_PREFIX, "/", "/api/users", "/users" },
+		{ "/api", SG_PATHMOD_PREFIX, "", "/api?debug=true", "/?debug=true" },
+		{ "/api", SG_PATHMOD_PREFIX, "/v1", "/api/x?a=%2F&b", "/v1/x?a=%2F&b" },
+		{ "/", SG_PATHMOD_PREFIX, "/v1", "/x/y", "/v1/x/y" },
+		{ "/api", SG_PATHMOD_PREFIX, "/v1", "/apiary", NULL },
+		{ "/api", SG_PATHMOD_PREFIX, "/v1", "/api%2Fv1", NULL },
+		{ NULL, SG_PATHMOD_PREFIX, "/v1", "/exact", NULL },
+		{ NULL, SG_PATHMOD_FULL, "/new-exact", "/exact?q", "/new-exact?q" },
+		{ "/full/one", SG_PATHMOD_FULL, "/one", "/full/one/two", "/one" },
+		{ "/full/one", SG_PATHMOD_FULL, "", "/full/one/two", "/" },
+	};
+
+	(void)unused;
+	expect_paths(cases, ARRAY_LEN(cases));
+}
+
+/* ---- redirects --------------------------------------------------------------- */
+
+struct redirect_case {
+	const char *scheme, *hostname;
+	uint16_t port;
+	uint16_t listener;
+	const char *match, *path_prefix, *in, *want;
+};
+
+static void expect_redirects(const struct redirect_case *c, size_t n)
+{
+	int bad = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		struct sg_match m = prefix_match(c[i].match ? c[i].match : "/");
+		struct sg_redirect r = { .scheme = c[i].scheme };
+		char full[64];
+		struct sg_filter_input in = {
+			.scheme = "http",
+			.listener_port = c[i].listener,
+			.target = { c[i].in, strlen(c[i].in) },
+			.host = { "test.com:8080", 13 },
+			.match = &m,
+		};
+		char out[256];
+
+		if (c[i].hostname && c[i].port) {
+			r.authority.kind = SG_AUTHORITY_FULL;
+			snprintf(full, sizeof(full), "%s:%u", c[i].hostname, c[i].port);
+			r.authority.value = full;
+		} else if (c[i].hostname) {
+			r.authority = (struct sg_authority){ SG_AUTHORITY_HOST, c[i].hostname, 0 };
+		} else if (c[i].port) {
+			r.authority = (struct sg_authority){ SG_AUTHORITY_PORT, NULL, c[i].port };
+		}
+		if (c[i].path_prefix)
+			r.path = (struct sg_pathmod){ SG_PATHMOD_PREFIX, c[i].path_prefix };
+		if (sg_filter_redirect_location(&r, &in, out, sizeof(out)) < 0)
+			strcpy(out, "(error)");
+		if (!strcmp(out, c[i].want))
+			continue;
+		print_message("case %zu (%s): got %s, want %s\n", i, c[i].in, out, c[i].want);
+		bad++;
+	}
+	assert_int_equal(bad, 0);
+}
+
+/* HTTPRouteRedirect{Path,HostAndStatus,Port,Scheme} and the whole
+ * HTTPRouteRedirectPortAndScheme matrix for HTTP listeners on 80 and 8080
+ * (a Kubernetes hostname with a port is the "full" authority, whose
+ * default port is not written either). */
+static void test_filter_redirect_locations(void **unused)
+{
+	static const struct redirect_case cases[] = {
+		{ NULL, NULL, 0, 8080, "/original-prefix", "/replacement-prefix",
+		  "/original-prefix/lemon", "http://test.com:8080/replacement-prefix/lemon" },
+		{ NULL, "example.org", 0, 8080, NULL, NULL, "/hostname-redirect",
+		  "http://example.org:8080/hostname-redirect" },
+		{ NULL, NULL, 8083, 8080, NULL, NULL, "/port", "http://test.com:8083/port" },
+		{ NULL, "example.org", 8083, 8080, NULL, NULL, "/p", "http://example.org:8083/p" },
+		{ "https", NULL, 0, 8080, NULL, NULL, "/scheme", "https://test.com/scheme" },
+		{ "https", "example.org", 0, 8080, NULL, NULL, "/s?q=1",
+		  "https://example.org/s?q=1" },
+		/* listener 80 */
+		{ NULL, "example.org", 0, 80, NULL, NULL, "/a", "http://example.org/a" },
+		{ NULL, "example.org", 80, 80, NULL, NULL, "/a", "http://example.org/a" },
+		{ NULL, "example.org", 8080, 80, NULL, NULL, "/a", "http://example.org:8080/a" },
+		{ "https", "example.org", 0, 80, NULL, NULL, "/a", "https://example.org/a" },
+		{ "https", "example.org", 443, 80, NULL, NULL, "/a", "https://example.org/a" },
+		{ "https", "example.org", 8443, 80, NULL, NULL, "/a",
+		  "https://example.org:8443/a" },
+		/* listener 8080 */
+		{ NULL, "example.org", 0, 8080, NULL, NULL, "/a", "http://example.org:8080/a" },
+		{ "https", "example.org", 0, 8080, NULL, NULL, "/a", "https://example.org/a" },
+		/* port only: the scheme's default is not written */
+		{ NULL, NULL, 80, 8080, NULL, NULL, "/a", "http://test.com/a" },
+		{ "https", NULL, 8443, 8080, NULL, NULL, "/a", "https://test.com:8443/a" },
+		{ "https", NULL, 443, 8080, NULL, NULL, "/a", "https://test.com/a" },
+		{ NULL, NULL, 0, 8080, "/api", "/v1", "/apiary", "(error)" },
+	};
+
+	(void)unused;
+	expect_redirects(cases, ARRAY_LEN(cases));
+}
+
+/* ---- header edits -------------------------------------------------------------- */
+
+static struct sg_header_kv kv(const char *n, const char *v)
+{
+	return (struct sg_header_kv){ n, v };
+}
+
+/* "name=value;..." of e's added lines, and "!name;..." of its drops. */
+static const char *show(const struct sg_header_edit *e, char *buf, size_t cap)
+{
+	size_t len = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < e->ndrop; i++)
+		len += (size_t)snprintf(buf + len, cap - len, "!%.*s;", (int)e->drop[i].len,
+					e->drop[i].p);
+	for (size_t i = 0; i < e->nadd; i++)
+		len += (size_t)snprintf(buf + len, cap - len, "%.*s=%.*s;", (int)e->add[i].name.len,
+					e->add[i].name.p, (int)e->add[i].value.len,
+					e->add[i].value.p);
+	return buf;
+}
+
+static void test_filter_header_edit_order_and_composition(void **unused)
+{
+	struct sg_header_kv route_add[] = { kv("X-A", "1"), kv("X-B", "2"), kv("Host", "h") };
+	struct sg_header_kv route_set[] = { kv("x-b", "3") };
+	const char *route_remove[] = { "X-C", "host" };
+	struct sg_hdrmod route = { .add = { route_add, 3, 3 },
+				   .set = { route_set, 1, 1 },
+				   .remove = { route_remove, 2, 2 } };
+	const char *backend_remove[] = { "x-a" };
+	struct sg_header_kv backend_add[] = { kv("X-D", "4") };
+	struct sg_hdrmod backend = { .add = { backend_add, 1, 1 },
+				     .remove = { backend_remove, 1, 1 } };
+	struct sg_header_edit e = { 0 };
+	char buf[512];
+
+	(void)unused;
+	/* add, then set (replaces the added X-B too), then remove; host is
+	 * never a header edit. */
+	assert_int_equal(sg_header_edit_apply(&e, &route), 0);
+	assert_string_equal(show(&e, buf, sizeof(buf)), "!x-b;!X-C;X-A=1;x-b=3;");
+	assert_true(sg_header_edit_drops(&e, "X-B", 3));
+	assert_true(sg_header_edit_drops(&e, "x-c", 3));
+	assert_false(sg_header_edit_drops(&e, "x-a", 3));
+	assert_false(sg_header_edit_drops(&e, "host", 4));
+	/* The backend's after the route's: its remove takes the route's add. */
+	assert_int_equal(sg_header_edit_apply(&e, &backend), 0);
+	assert_string_equal(show(&e, buf, sizeof(buf)), "!x-b;!X-C;!x-a;x-b=3;X-D=4;");
+	assert_int_equal(sg_header_edit_render(&e, buf, sizeof(buf)), 16);
+	assert_string_equal(buf, "x-b: 3\r\nX-D: 4\r\n");
+	assert_int_equal(sg_header_edit_render(&e, buf, 16), -1);
+	sg_header_edit_reset(&e);
+	assert_int_equal(e.nadd + e.ndrop, 0);
+}
+
+/* ---- whole plans over parsed heads ------------------------------------------- */
+
+struct head {
+	struct sg_h1_header slots[32];
+	struct sg_h1_req req;
+	struct sg_filter_input in;
+};
+
+static void parse(struct head *h, const char *text, const struct sg_match *m)
+{
+	h->req = (struct sg_h1_req){ .headers = h->slots, .headers_cap = 32 };
+	assert_int_equal(sg_h1_parse_request(text, strlen(text), 32, &h->req), SG_H1_DONE);
+	sg_filter_input_init(&h->in, &h->req, m, 8080);
+}
+
+/* The request head a backend gets with the plan's edit. */
+static const char *forwarded(struct head *h, const struct sg_filter_plan *p, char *out, size_t cap)
+{
+	struct sg_h1_edit e;
+	ssize_t n;
+
+	sg_filter_request_edit(p, &e);
+	n = sg_h1_write_request_edit(&h->req, &e, NULL, 0, NULL, out, cap - 1);
+	assert_true(n > 0);
+	out[n] = '\0';
+	return out;
+}
+
+static void test_filter_plan_modifies_rewrites_and_lifts_host(void **unused)
+{
+	struct sg_header_kv add[] = { kv("X-Header-Add", "add-appends-values") };
+	struct sg_header_kv set[] = { kv("host", "lifted.example") };
+	struct sg_hdrmod mod = { .add = { add, 1, 1 }, .set = { set, 1, 1 } };
+	struct sg_rewrite rw = { .path = { SG_PATHMOD_PREFIX, "/one" } };
+	struct sg_filters f = { .request_headers = &mod, .rewrite = &rw };
+	struct sg_match m = prefix_match("/prefix/one");
+	struct sg_filter_plan p = { 0 };
+	struct head h;
+	char out[512];
+
+	(void)unused;
+	parse(&h, "GET /prefix/one/two?q=1 HTTP/1.1\r\nHost: a:8080\r\nX-Header-Add: v\r\n\r\n",
+	      &m);
+	assert_int_equal(sg_filter_plan_request(&p, &f, &h.in), SG_FILTER_FORWARD);
+	assert_int_equal(sg_filter_plan_backend(&p, NULL, &h.in), SG_FILTER_FORWARD);
+	assert_string_equal(forwarded(&h, &p, out, sizeof(out)),
+			    "GET /one/two?q=1 HTTP/1.1\r\nHost: lifted.example\r\n"
+			    "X-Header-Add: v\r\nX-Header-Add: add-appends-values\r\n\r\n");
+	sg_filter_plan_reset(&p);
+
+	/* urlRewrite's hostname beats the lifted Host (it comes after). */
+	rw.authority = (struct sg_authority){ SG_AUTHORITY_HOST, "one.example.org", 0 };
+	assert_int_equal(sg_filter_plan_request(&p, &f, &h.in), SG_FILTER_FORWARD);
+	assert_string_equal(forwarded(&h, &p, out, sizeof(out)),
+			    "GET /one/two?q=1 HTTP/1.1\r\nHost: one.example.org\r\n"
+			    "X-Header-Add: v\r\nX-Header-Add: add-appends-values\r\n\r\n");
+	sg_filter_plan_reset(&p);
+
+	/* A prefix rewrite on a route its match does not fit: 500. */
+	m = (struct sg_match){ .path_kind = SG_PATH_EXACT, .path = "/prefix/one/two" };
+	assert_int_equal(sg_filter_plan_request(&p, &f, &h.in), SG_FILTER_FAILED);
+	sg_filter_plan_reset(&p);
+}
+
+static void test_filter_plan_answers_redirect_and_direct(void **unused)
+{
+	struct sg_header_kv radd[] = { kv("X-Resp", "r") };
+	struct sg_hdrmod resp = { .add = { radd, 1, 1 } };
+	struct sg_redirect r = { .scheme = "https",
+				 .authority = { SG_AUTHORITY_HOST, "example.org", 0 },
+				 .status = 301 };
+	struct sg_direct d = { 418, "hello!", 6 };
+	struct sg_filters f = { .redirect = &r, .direct = &d, .response_headers = &resp };
+	struct sg_filter_plan p = { 0 };
+	struct sg_h1_edit e;
+	struct head h;
+	char out[512];
+	ssize_t n;
+
+	(void)unused;
+	parse(&h, "GET /old?x=1 HTTP/1.1\r\nHost: a\r\n\r\n", NULL);
+	/* The redirect wins over the direct response (it comes first). */
+	assert_int_equal(sg_filter_plan_request(&p, &f, &h.in), SG_FILTER_ANSWER);
+	assert_int_equal(p.status, 301);
+	sg_filter_response_edit(&p, &e);
+	n = sg_h1_write_answer(p.status, &e, p.body.p, p.body.len, false, out, sizeof(out) - 1);
+	assert_true(n > 0);
+	out[n] = '\0';
+	assert_string_equal(out, "HTTP/1.1 301 Moved Permanently\r\n"
+				 "location: https://example.org/old?x=1\r\nX-Resp: r\r\n"
+				 "content-length: 0\r\n\r\n");
+	sg_filter_plan_reset(&p);
+
+	f.redirect = NULL;
+	assert_int_equal(sg_filter_plan_request(&p, &f, &h.in), SG_FILTER_ANSWER);
+	assert_int_equal(p.status, 418);
+	assert_int_equal(p.body.len, 6);
+	assert_memory_equal(p.body.p, "hello!", 6);
+	sg_filter_plan_reset(&p);
+
+	/* A backend's redirect answers the try it is chosen for. */
+	f.direct = NULL;
+	r.status = 0;
+	assert_int_equal(sg_filter_plan_request(&p, &f, &h.in), SG_FILTER_FORWARD);
+	f.redirect = &r;
+	assert_int_equal(sg_filter_plan_backend(&p, &f, &h.in), SG_FILTER_ANSWER);
+	assert_int_equal(p.status, 302);
+	sg_filter_plan_reset(&p);
+}
+
+/* "name: value|..." of the response lines a plan gives. */
+static const char *response_lines(const struct sg_filter_plan *p, char *buf, size_t cap)
+{
+	size_t len = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < p->response.nadd; i++)
+		len += (size_t)snprintf(buf + len, cap - len, "%.*s: %.*s|",
+					(int)p->response.add[i].name.len, p->response.add[i].name.p,
+					(int)p->response.add[i].value.len,
+					p->response.add[i].value.p);
+	return buf;
+}
+
+static void test_filter_cors(void **unused)
+{
+	const char *origins[] = { "https://example.com", "https://*.example.org" };
+	const char *methods[] = { "GET", "POST" };
+	const char *headers[] = { "x-custom" };
+	const char *expose[] = { "x-exposed" };
+	struct sg_cors c = { .allow_credentials = true,
+			     .allow_origins = { origins, 2, 2 },
+			     .allow_methods = { methods, 2, 2 },
+			     .allow_headers = { headers, 1, 1 },
+			     .expose_headers = { expose, 1, 1 },
+			     .max_age = SG_DUR_S(100) };
+	struct sg_header_kv radd[] = { kv("X-Resp", "r") };
+	struct sg_hdrmod resp = { .add = { radd, 1, 1 } };
+	struct sg_filters f = { .cors = &c };
+	struct sg_filters backend = { .response_headers = &resp };
+	struct sg_filter_plan p = { 0 };
+	struct head h;
+	char buf[1024];
+
+	(void)unused;
+	parse(&h,
+	      "OPTIONS /c HTTP/1.1\r\nHost: a\r\nOrigin: https://example.com\r\n"
+	      "Access-Control-Request-Method: POST\r\n\r\n",
+	      NULL);
+	assert_int_equal(sg_filter_plan_request(&p, &f, &h.in), SG_FILTER_ANSWER);
+	assert_int_equal(p.status, 200);
+	assert_string_equal(response_lines(&p, buf, sizeof(buf)),
+			    "access-control-allow-origin: https://example.com|"
+			    "access-control-allow-credentials: true|"
+			    "access-control-allow-methods: GET,POST|"
+			    "access-control-allow-headers: x-custom|"
+			    "access-control-max-age: 100|");
+	sg_filter_plan_reset(&p);
+
+	/* An origin not allowed: the preflight is answered, without lines. */
+	parse(&h,
+	      "OPTIONS /c HTTP/1.1\r\nHost: a\r\nOrigin: https://evil.example\r\n"
+	      "Access-Control-Request-Method: POST\r\n\r\n",
+	      NULL);
+	assert_int_equal(sg_filter_plan_request(&p, &f, &h.in), SG_FILTER_ANSWER);
+	assert_string_equal(response_lines(&p, buf, sizeof(buf)), "");
+	sg_filter_plan_reset(&p);
+
+	/* An actual request from a wildcard-allowed origin: forwarded, its
+	 * CORS lines after the backend's response modifier. */
+	parse(&h, "GET /c HTTP/1.1\r\nHost: a\r\nOrigin: https://app.example.org\r\n\r\n", NULL);
+	assert_int_equal(sg_filter_plan_request(&p, &f, &h.in), SG_FILTER_FORWARD);
+	assert_int_equal(sg_filter_plan_backend(&p, &backend, &h.in), SG_FILTER_FORWARD);
+	assert_string_equal(response_lines(&p, buf, sizeof(buf)),
+			    "X-Resp: r|access-control-allow-origin: https://app.example.org|"
+			    "access-control-allow-credentials: true|"
+			    "access-control-expose-headers: x-exposed|");
+	sg_filter_plan_reset(&p);
+
+	/* No Origin, or "*.example.org" asked by example.org itself: nothing. */
+	parse(&h, "GET /c HTTP/1.1\r\nHost: a\r\nOrigin: https://example.org\r\n\r\n", NULL);
+	assert_int_equal(sg_filter_plan_request(&p, &f, &h.in), SG_FILTER_FORWARD);
+	assert_string_equal(response_lines(&p, buf, sizeof(buf)), "");
+	sg_filter_plan_reset(&p);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_filter_prefix_rewrite_spec_table),
+		cmocka_unit_test(test_filter_prefix_rewrite_edges),
+		cmocka_unit_test(test_filter_redirect_locations),
+		cmocka_unit_test(test_filter_header_edit_order_and_composition),
+		cmocka_unit_test(test_filter_plan_modifies_rewrites_and_lifts_host),
+		cmocka_unit_test(test_filter_plan_answers_redirect_and_direct),
+		cmocka_unit_test(test_filter_cors),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
