@@ -395,6 +395,11 @@ static struct sg_json *policy_body(const struct sg_policy *p, const struct sg_gl
 		return traffic("cors", cors(p->u.cors));
 	case SG_POL_DIRECT:
 		return traffic("directResponse", direct(p->u.direct));
+	case SG_POL_HOST_REWRITE:
+		return traffic("hostRewrite",
+			       sg_json_string(p->u.rewrite->authority.kind == SG_AUTHORITY_AUTO
+						      ? "auto"
+						      : "none"));
 	}
 	return sg_json_null();
 }

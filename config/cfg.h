@@ -103,6 +103,7 @@ enum sg_pol_kind {
 	SG_POL_RESPONSE_HEADERS,
 	SG_POL_CORS,
 	SG_POL_DIRECT,
+	SG_POL_HOST_REWRITE, /* hostRewrite {mode: Auto|None} */
 };
 
 enum sg_target_kind {
@@ -136,6 +137,7 @@ struct sg_policy {
 		const struct sg_hdrmod *hdrmod;
 		const struct sg_cors *cors;
 		const struct sg_direct *direct;
+		const struct sg_rewrite *rewrite;
 	} u;
 	bool attached; /* its target exists */
 	const struct sg_node *at;

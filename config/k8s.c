@@ -1605,6 +1605,7 @@ struct agp_in {
 	struct sg_hdrmod *req_headers, *resp_headers;
 	const struct sg_cors *cors;
 	const struct sg_direct *direct;
+	const struct sg_rewrite *host_rewrite;
 	struct sg_frontend_http fhttp;
 	struct sg_frontend_tcp ftcp;
 	struct sg_timeout timeout;
@@ -1719,12 +1720,35 @@ static int f_agp_direct(struct sg_pctx *c, const struct sg_node *n, void *dst, c
 	return rc;
 }
 
+/* traffic.hostRewrite {mode: Auto|None}: the Host a backend gets is its
+ * own host name (Auto) or the request's (None). */
+static int f_agp_host_rewrite(struct sg_pctx *c, const struct sg_node *n, void *dst,
+			      const char *path)
+{
+	static const struct sg_field fields[] = {
+		{ "mode", sg_f_str, 0, true },
+		{ 0 },
+	};
+	const char *mode = NULL;
+	struct sg_rewrite *rw = sg_arena_alloc(c->a, sizeof(*rw));
+
+	if (!rw || sg_parse_fields(c, n, fields, &mode, path) == -1)
+		return -1;
+	if (strcmp(mode, "Auto") && strcmp(mode, "None"))
+		return sg_expected(c, sg_map_get(n, "mode"), sg_path_key(c, path, "mode"),
+				   "Auto or None");
+	rw->authority.kind = strcmp(mode, "Auto") ? SG_AUTHORITY_NONE : SG_AUTHORITY_AUTO;
+	((struct agp_in *)dst)->host_rewrite = rw;
+	return 0;
+}
+
 static const struct sg_field agp_traffic_fields[] = {
 	{ "timeouts", f_agp_timeouts, 0 },
 	{ "retry", f_agp_retry, 0 },
 	{ "headerModifiers", f_agp_header_modifiers, 0 },
 	{ "cors", f_agp_cors, 0 },
 	{ "directResponse", f_agp_direct, 0 },
+	{ "hostRewrite", f_agp_host_rewrite, 0 },
 	{ 0 },
 };
 
@@ -1806,6 +1830,7 @@ static int stamp_agp(struct sg_draft *b, const struct sg_res *r, const struct ag
 	ADD(resp_headers, SG_POL_RESPONSE_HEADERS, "traffic", "resp-header-modifier")
 	ADD(cors, SG_POL_CORS, "traffic", "cors")
 	ADD(direct, SG_POL_DIRECT, "traffic", "direct-response")
+	ADD(host_rewrite, SG_POL_HOST_REWRITE, "traffic", "hostname-rewrite")
 #undef ADD
 	for (size_t i = first; i < b->cfg->npolicies; i++) {
 		struct sg_policy *p = &b->cfg->policies[i];
@@ -1841,6 +1866,9 @@ static int stamp_agp(struct sg_draft *b, const struct sg_res *r, const struct ag
 		case SG_POL_DIRECT:
 			p->u.direct = in->direct;
 			break;
+		case SG_POL_HOST_REWRITE:
+			p->u.rewrite = in->host_rewrite;
+			break;
 		}
 	}
 	return 0;
@@ -1853,7 +1881,7 @@ static int check_target_fit(struct sg_pctx *c, const struct agp_in *in, const st
 {
 	bool frontend = in->has_fhttp || in->has_ftcp;
 	bool traffic = in->has_timeout || in->has_retry || in->req_headers || in->resp_headers ||
-		       in->cors || in->direct;
+		       in->cors || in->direct || in->host_rewrite;
 	bool backend = in->has_btcp || in->has_bhttp;
 
 	if (frontend && t->kind != SG_TARGET_GATEWAY)
@@ -1940,7 +1968,8 @@ static int build_agp(struct sg_draft *b, struct sg_res *r)
 	if (in.targets->n == 0)
 		return sg_expected(c, in.targets, "spec.targetRefs", "at least one target");
 	if (!in.has_fhttp && !in.has_ftcp && !in.has_timeout && !in.has_retry && !in.has_btcp &&
-	    !in.has_bhttp && !in.req_headers && !in.resp_headers && !in.cors && !in.direct)
+	    !in.has_bhttp && !in.req_headers && !in.resp_headers && !in.cors && !in.direct &&
+	    !in.host_rewrite)
 		return sg_expected(c, r->spec, "spec",
 				   "at least one of frontend, traffic, backend settings");
 	for (size_t i = 0; i < in.targets->n; i++)

@@ -131,6 +131,8 @@ static void resolve_filters(const struct sg_cfg *cfg, const struct sg_listener *
 		r->eff_filters.cors = p->u.cors;
 	if (!r->filters.direct && (p = sg_policy_for_route(cfg, SG_POL_DIRECT, l, r)))
 		r->eff_filters.direct = p->u.direct;
+	if (!r->filters.rewrite && (p = sg_policy_for_route(cfg, SG_POL_HOST_REWRITE, l, r)))
+		r->eff_filters.rewrite = p->u.rewrite;
 }
 
 static void resolve_route(const struct sg_cfg *cfg, const struct sg_listener *l, struct sg_route *r)

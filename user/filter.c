@@ -402,6 +402,9 @@ static enum sg_filter_result rewrite(struct sg_filter_plan *p, const struct sg_r
 		p->target = (struct sg_h1_span){ buf, (size_t)n };
 	}
 	switch (rw->authority.kind) {
+	case SG_AUTHORITY_AUTO:
+		p->auto_host = true;
+		break;
 	case SG_AUTHORITY_FULL:
 	case SG_AUTHORITY_HOST:
 		p->host = span_of(rw->authority.value);
@@ -637,6 +640,8 @@ enum sg_filter_result sg_filter_plan_backend(struct sg_filter_plan *p, const str
 	const char *host;
 
 	p->host = p->route_host;
+	if (p->auto_host && in->backend_host.len)
+		p->host = in->backend_host;
 	if (f && f->request_headers && (host = lifted_host(f->request_headers)))
 		p->host = span_of(host);
 	if (f && f->redirect)
@@ -671,6 +676,18 @@ void sg_filter_input_init(struct sg_filter_input *in, struct sg_h1_req *req,
 		.header = lookup,
 		.ctx = req,
 	};
+}
+
+struct sg_h1_span sg_filter_backend_host(const struct sg_backend_ref *br)
+{
+	switch (br->kind) {
+	case SG_BREF_HOST:
+		return host_part(span_of(br->host));
+	case SG_BREF_SERVICE:
+		return span_of(br->svc->hostname);
+	default:
+		return (struct sg_h1_span){ "", 0 };
+	}
 }
 
 static bool drops(const void *arg, const char *name, size_t len)

@@ -66,6 +66,9 @@ struct sg_filter_input {
 	/* The route match that chose the route (ReplacePrefixMatch needs its
 	 * PathPrefix); NULL reads as PathPrefix "/". */
 	const struct sg_match *match;
+	/* The host name of the try's backend (sg_filter_plan_backend: an
+	 * "auto" authority rewrite sends it as the Host); may be empty. */
+	struct sg_h1_span backend_host;
 	/* The value of a request header (case-insensitive), or NULL. */
 	const char *(*header)(void *ctx, const char *name, size_t *len);
 	void *ctx;
@@ -88,6 +91,7 @@ struct sg_filter_plan {
 	 * redirect's Location. */
 	struct sg_header_edit route_request, route_response, cors;
 	struct sg_h1_span route_host, location;
+	bool auto_host; /* the route's rewrite: the backend's own host name */
 	/* Storage the spans above may point into (freed by reset). */
 	char **owned;
 	size_t nowned, capowned;
@@ -147,6 +151,10 @@ ssize_t sg_filter_redirect_location(const struct sg_redirect *r, const struct sg
  * Borrows req's spans: make it again whenever they move. */
 void sg_filter_input_init(struct sg_filter_input *in, struct sg_h1_req *req,
 			  const struct sg_match *match, uint16_t listener_port);
+
+/* The host name of backend br (without port; a Service's DNS name), for
+ * in->backend_host. */
+struct sg_h1_span sg_filter_backend_host(const struct sg_backend_ref *br);
 
 /* The plan's edit of the request head a backend gets. */
 void sg_filter_request_edit(const struct sg_filter_plan *p, struct sg_h1_edit *e);

@@ -840,6 +840,7 @@ static void on_send(struct sg_attempt *a)
 		return;
 	}
 	filter_input(c, &in);
+	in.backend_host = sg_filter_backend_host(a->backend);
 	if (!follow_plan(c, sg_filter_plan_backend(&c->r->plan, &a->backend->filters, &in)))
 		return;
 	if (!c->r->mirrored) {

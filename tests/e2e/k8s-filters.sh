@@ -1,15 +1,21 @@
-# HTTPRoute filters as the Gateway API conformance suite checks them (HTTPRouteRequestHeaderModifier, HTTPRouteBackendRequestHeaderModifier, HTTPRouteResponseHeaderModifier, HTTPRouteRedirectPath/HostAndStatus/Port/Scheme/PortAndScheme on an 8080 listener, HTTPRouteRewritePath, HTTPRouteRewriteHost), translated to one host: the echo backend reports what it received; redirects reach no backend. What the API server's validation refuses (RequestRedirect with URLRewrite or with backendRefs, ReplacePrefixMatch without one PathPrefix match, an unknown type, a second URLRewrite, a body of another type) and ExtensionRef are refused by check and apply with the reason, the running config serving on; config_dump prints HTTPRoute filters as agentgateway does (API-server defaults applied). AgentgatewayPolicy traffic.headerModifiers and directResponse apply where a route has no filter of that kind, and dump as agentgateway's traffic policies.
+# HTTPRoute filters as the Gateway API conformance suite checks them (HTTPRouteRequestHeaderModifier, HTTPRouteBackendRequestHeaderModifier, HTTPRouteResponseHeaderModifier, HTTPRouteRedirectPath/HostAndStatus/Port/Scheme/PortAndScheme on an 8080 listener, HTTPRouteRewritePath, HTTPRouteRewriteHost), translated to one host: the echo backend reports what it received; redirects reach no backend. What the API server's validation refuses (RequestRedirect with URLRewrite or with backendRefs, ReplacePrefixMatch without one PathPrefix match, an unknown type, a second URLRewrite, a body of another type) and ExtensionRef are refused by check and apply with the reason, the running config serving on; config_dump prints HTTPRoute filters as agentgateway does (API-server defaults applied). RequestMirror to two Services, one at a fraction (HTTPRouteRequestMultipleMirrors, percentage within binomial bounds). AgentgatewayPolicy traffic.headerModifiers, directResponse and hostRewrite apply where a route has no filter of that kind, and dump as agentgateway's traffic policies.
 . "$(dirname "$0")/lib.sh"
 
 start_backend v1
 V1=$BACKEND_PORT
 start_backend v2
 V2=$BACKEND_PORT
+start_backend m1
+M1=$BACKEND_PORT
+start_backend m2
+M2=$BACKEND_PORT
 
 {
 	gateway_yaml
 	service_yaml v1 "$V1"
 	service_yaml v2 "$V2"
+	service_yaml m1 "$M1"
+	service_yaml m2 "$M2"
 	cat <<YAML
 ---
 apiVersion: gateway.networking.k8s.io/v1
@@ -134,6 +140,30 @@ spec:
       urlRewrite: {hostname: one.example.org}
     backendRefs: [{name: v2, port: $V2}]
 ---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: mirrors, namespace: e2e}
+spec:
+  parentRefs: [{name: agentgateway-proxy, namespace: agentgateway-system}]
+  rules:
+  - matches: [{path: {type: PathPrefix, value: /mirror}}]
+    filters:
+    - type: RequestMirror
+      requestMirror: {backendRef: {name: m1, port: $M1}}
+    - type: RequestMirror
+      requestMirror: {backendRef: {name: m2, port: $M2}, fraction: {numerator: 1, denominator: 2}}
+    backendRefs: [{name: v1, port: $V1}]
+  - matches: [{path: {type: PathPrefix, value: /auto-host}}]
+    backendRefs: [{name: v2, port: $V2}]
+---
+apiVersion: agentgateway.dev/v1alpha1
+kind: AgentgatewayPolicy
+metadata: {name: auto-host, namespace: e2e}
+spec:
+  targetRefs: [{group: gateway.networking.k8s.io, kind: HTTPRoute, name: mirrors}]
+  traffic:
+    hostRewrite: {mode: Auto}
+---
 apiVersion: agentgateway.dev/v1alpha1
 kind: AgentgatewayPolicy
 metadata: {name: gw-headers, namespace: agentgateway-system}
@@ -215,6 +245,42 @@ json_equal "config_dump AgentgatewayPolicy traffic filters" "$got" '[
   {"traffic": {"phase": "route", "responseHeaderModifier": {"set": {"X-Policy-Resp": "gateway"}}}},
   {"traffic": {"phase": "route", "directResponse": {"body": "ZG93biBmb3IgbWFpbnRlbmFuY2U=", "status": 503}}}
 ]'
+got=$(curl -s http://127.0.0.1:15000/config_dump |
+	jq -c '[.policies[] | select(.name.name == "auto-host") | .policy]')
+json_equal "config_dump hostRewrite" "$got" '[{"traffic": {"phase": "route", "hostRewrite": "auto"}}]'
+got=$(curl -s http://127.0.0.1:15000/config_dump |
+	jq -c '[.binds[].listeners[].routes[] | select(.name == "mirrors") | .inlinePolicies // empty][0]')
+json_equal "config_dump RequestMirror" "$got" '[{"requestMirror": [
+  {"backend": {"service": {"name": "e2e/m1.e2e.svc.cluster.local", "port": '"$M1"'}}, "percentage": 1.0},
+  {"backend": {"service": {"name": "e2e/m2.e2e.svc.cluster.local", "port": '"$M2"'}}, "percentage": 0.5}]}]'
+
+# HTTPRouteRequestMultipleMirrors and a fraction: every request to m1, about
+# half to m2 (200 requests: 100 +- 3 binomial standard deviations), the
+# main response from v1 each time.
+uuid=$(new_uuid)
+ok=0
+for _ in $(seq 200); do
+	hcall "$u/mirror?uuid=$uuid"
+	[ "$H_CODE $(jq -r .pod <<<"$H_BODY")" = "200 v1" ] && ok=$((ok + 1))
+done
+check "mirrored requests answered by v1" "$ok" 200
+for _ in $(seq 50); do
+	[ "$(backend_count "$M1" "$uuid")" = 200 ] && break
+	sleep 0.1
+done
+check "every request mirrored to m1" "$(backend_count "$M1" "$uuid")" 200
+n=$(backend_count "$M2" "$uuid")
+if [ "$n" -ge 79 ] && [ "$n" -le 121 ]; then
+	pass "half of them mirrored to m2 ($n of 200)"
+else
+	fail "fraction 1/2 mirrored $n of 200 to m2 (want 79..121)"
+fi
+hcall "$u/auto-host/x"
+check "hostRewrite Auto: the backend's host name as Host" "$(jq -r .host <<<"$H_BODY")" \
+	"v2.e2e.svc.cluster.local"
+hcall "$u/set"
+check "hostRewrite on another route changes nothing there" "$(jq -r .host <<<"$H_BODY")" \
+	"127.0.0.1:8080"
 
 # redirect PATH WANT-STATUS WANT-LOCATION
 redirect() {
