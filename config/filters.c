@@ -7,6 +7,41 @@
 
 /* ---- header modifiers -------------------------------------------------- */
 
+static bool tchar(unsigned char ch)
+{
+	return (ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+	       (ch && strchr("!#$%&'*+-.^_`|~", ch));
+}
+
+int sg_check_header(struct sg_pctx *c, const struct sg_node *at, const char *path, const char *name,
+		    const char *value)
+{
+	const char *p = name;
+
+	while (*p && tchar((unsigned char)*p))
+		p++;
+	if (!*name || *p) {
+		sg_diag_err(c->d, at,
+			    "%s: \"%s\" is not a header name (a token: letters, digits, "
+			    "!#$%%&'*+-.^_`|~)",
+			    path, name);
+		return -1;
+	}
+	for (p = value; p && *p; p++) {
+		if ((unsigned char)*p < 0x20 && *p != '\t') {
+			sg_diag_err(c->d, at, "%s: the value of %s has a control character", path,
+				    name);
+			return -1;
+		}
+		if (*p == 0x7f) {
+			sg_diag_err(c->d, at, "%s: the value of %s has a control character", path,
+				    name);
+			return -1;
+		}
+	}
+	return 0;
+}
+
 /* {name: value, ...} into kvs. */
 static int f_header_map(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
 {
@@ -29,6 +64,10 @@ static int f_header_map(struct sg_pctx *c, const struct sg_node *n, void *dst, c
 			ret = sg_expected(c, v, sg_path_key(c, path, name), "a string");
 			continue;
 		}
+		if (sg_check_header(c, v, path, name, v->str) == -1) {
+			ret = -1;
+			continue;
+		}
 		kv = sg_arena_push(c->a, &kvs->v, &kvs->n, &kvs->cap, sizeof(*kv));
 		if (!kv)
 			return -1;
@@ -44,7 +83,12 @@ static int f_header_names(struct sg_pctx *c, const struct sg_node *n, void *dst,
 			    SG_FILTER_MAX_HEADERS);
 		return -1;
 	}
-	return sg_f_strs(c, n, dst, path);
+	if (sg_f_strs(c, n, dst, path) == -1)
+		return -1;
+	for (size_t i = 0; i < n->n; i++)
+		if (sg_check_header(c, n->items[i], path, n->items[i]->str, NULL) == -1)
+			return -1;
+	return 0;
 }
 
 static const struct sg_field hdrmod_fields[] = {

@@ -22,6 +22,13 @@ int sg_f_url_rewrite(struct sg_pctx *c, const struct sg_node *n, void *dst, cons
 int sg_f_direct_response(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path);
 int sg_f_cors(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path);
 
+/* A header a filter writes: `name` must be an RFC 9110 token and `value`
+ * free of control characters other than tab (a CR or LF would split the
+ * head it is written into). NULL value: a name alone (remove lists).
+ * Returns 0, or -1 after recording an error at `at`. */
+int sg_check_header(struct sg_pctx *c, const struct sg_node *at, const char *path, const char *name,
+		    const char *value);
+
 /* Note that f has a filter of `kind` (config_dump lists them in this
  * order); a kind already listed stays where it is. */
 void sg_filters_list(struct sg_filters *f, enum sg_filter_kind kind);

@@ -432,6 +432,11 @@ static enum sg_filter_result redirect(struct sg_filter_plan *p, const struct sg_
 	ssize_t n;
 	char *buf;
 
+	/* Without a Host (HTTP/1.0) only a redirect naming its host has one. */
+	if (!now.host.len && r->authority.kind != SG_AUTHORITY_FULL &&
+	    r->authority.kind != SG_AUTHORITY_HOST)
+		return SG_FILTER_FAILED;
+
 	if (r->authority.value)
 		cap += strlen(r->authority.value);
 	if (r->path.value)
@@ -534,6 +539,7 @@ static enum sg_filter_result cors(struct sg_filter_plan *p, const struct sg_cors
 
 	if (!origin.p)
 		return SG_FILTER_FORWARD;
+	p->preflight = preflight;
 	if (!origin_allowed(c, origin)) {
 		if (!preflight)
 			return SG_FILTER_FORWARD;
@@ -544,11 +550,11 @@ static enum sg_filter_result cors(struct sg_filter_plan *p, const struct sg_cors
 	rc |= cors_line(p, "access-control-allow-origin", origin);
 	if (c->allow_credentials)
 		rc |= cors_line(p, "access-control-allow-credentials", span_of("true"));
-	if (!preflight) {
-		rc |= cors_line(p, "access-control-expose-headers",
-				cors_list(p, c, &c->expose_headers, span_of("*")));
+	/* On preflights too: Gateway API's CORS conformance expects it. */
+	rc |= cors_line(p, "access-control-expose-headers",
+			cors_list(p, c, &c->expose_headers, span_of("*")));
+	if (!preflight)
 		return rc ? SG_FILTER_NOMEM : SG_FILTER_FORWARD;
-	}
 	method.p = keep(p, method.p, method.len);
 	rc |= cors_line(p, "access-control-allow-methods",
 			cors_list(p, c, &c->allow_methods, method));
@@ -570,13 +576,28 @@ static enum sg_filter_result cors(struct sg_filter_plan *p, const struct sg_cors
 
 /* ---- the plan ---------------------------------------------------------- */
 
+/* The CORS lines, replacing any lines or received fields of their names. */
+static int add_cors(struct sg_header_edit *e, const struct sg_header_edit *cors)
+{
+	for (size_t i = 0; i < cors->nadd; i++) {
+		unadd(e, cors->add[i].name);
+		if (push_drop(e, cors->add[i].name) < 0)
+			return -ENOMEM;
+	}
+	return edit_append(e, cors);
+}
+
 /* The edits of one try: the route's, then the backend's modifiers (b may
- * be NULL); the response's Location first (an answer) and CORS lines last. */
+ * be NULL); the response's Location first (an answer) and CORS lines last.
+ * A preflight's answer has the CORS lines alone (agentgateway answers it
+ * before response modifiers are chosen). */
 static int build_edits(struct sg_filter_plan *p, const struct sg_filters *b)
 {
 	if (sg_header_edit_copy(&p->request, &p->route_request) < 0)
 		return -ENOMEM;
 	p->response.ndrop = p->response.nadd = 0;
+	if (p->preflight && p->status)
+		return add_cors(&p->response, &p->cors);
 	if (p->location.p && push_add(&p->response, span_of("location"), p->location) < 0)
 		return -ENOMEM;
 	if (edit_append(&p->response, &p->route_response) < 0)
@@ -585,7 +606,7 @@ static int build_edits(struct sg_filter_plan *p, const struct sg_filters *b)
 		return -ENOMEM;
 	if (b && b->response_headers && sg_header_edit_apply(&p->response, b->response_headers) < 0)
 		return -ENOMEM;
-	return edit_append(&p->response, &p->cors);
+	return add_cors(&p->response, &p->cors);
 }
 
 /* A plan's result with its edits built (b: the backend's filters). */

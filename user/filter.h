@@ -92,6 +92,7 @@ struct sg_filter_plan {
 	struct sg_header_edit route_request, route_response, cors;
 	struct sg_h1_span route_host, location;
 	bool auto_host; /* the route's rewrite: the backend's own host name */
+	bool preflight; /* a CORS preflight (its answer has the CORS lines alone) */
 	/* Storage the spans above may point into (freed by reset). */
 	char **owned;
 	size_t nowned, capowned;

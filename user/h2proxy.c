@@ -428,7 +428,7 @@ static void send_answer(struct h2stream *s)
 	if (n < 0)
 		reset_stream(s, SG_H2_INTERNAL_ERROR);
 	else
-		answer(s, p->status, f, (size_t)n, p->body.p, p->body.len);
+		answer(s, p->status, f, (size_t)n, p->body.p, s->is_head ? 0 : p->body.len);
 	free(store);
 }
 

@@ -744,6 +744,10 @@ static void send_answer(struct client *c)
 			n = sg_h1_write_answer(p->status, &edit, p->body.p, p->body.len, close,
 					       sg_buf_tail(&head), cap);
 	count_request(c, p->status);
+	/* A HEAD request gets the head alone (its Content-Length says what a
+	 * GET would get). */
+	if (n >= 0 && c->is_head)
+		n -= (ssize_t)p->body.len;
 	if (n < 0 || client_write(c, sg_buf_tail(&head), (size_t)n) == -1) {
 		sg_buf_free(&head);
 		client_close(c);
@@ -752,7 +756,8 @@ static void send_answer(struct client *c)
 	sg_buf_free(&head);
 	if (close)
 		c->client_close = true;
-	finish_request(c);
+	if (!c->closed)
+		finish_request(c);
 }
 
 /* ---- attempts ---------------------------------------------------------- */
@@ -1604,6 +1609,13 @@ static void read_request_head(struct client *c)
 			return;
 		}
 		c->in_len += (size_t)n;
+		/* A request answered inside this loop (by the gateway: a filter's
+		 * answer, a 404) may have released the request state while the
+		 * connection waits for the next head, which just came. */
+		if (!request_new(c)) {
+			client_close(c);
+			return;
+		}
 		try_parse(c);
 	}
 }

@@ -135,6 +135,19 @@ filters() {
 	check "$l: directResponse status, body, response modifier" \
 		"$H_CODE $H_BODY $(resp_header X-Direct) $(resp_header content-length)" "418 hello! yes 6"
 
+	# Two HEADs on one connection: body bytes after the first would spoil
+	# the second (HTTP/1), or be a DATA frame nghttp counts (h2; curl
+	# 7.88 sends no second HEAD on a reused h2 connection).
+	if [ "${1:-}" = --http2-prior-knowledge ]; then
+		check "$l: directResponse to HEAD: the head alone" \
+			"$(timeout 5 nghttp -n -s -H ':method: HEAD' "$u/direct" "$u/direct/2" |
+				awk '$5 == 418 { print $5, $6 }' | tr '\n' ' ')" "418 0 418 0 "
+	else
+		check "$l: directResponse to HEAD: the head alone" \
+			"$(curl -sI --max-time 5 "$@" "$u/direct" "$u/direct" | tr -d '\r' |
+				grep -cE '^HTTP/[0-9.]+ 418|^content-length: 6$|hello')" 4
+	fi
+
 	hcall "$@" -X OPTIONS -H 'Origin: https://example.com' \
 		-H 'Access-Control-Request-Method: POST' -H 'Access-Control-Request-Headers: x-custom' \
 		"$u/cors"

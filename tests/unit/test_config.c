@@ -1832,6 +1832,19 @@ static void test_config_rejects_bad_resources(void **state)
 		  "50}}\n",
 		  "t.yaml:5:76: binds[0].listeners[0].routes[0].policies.requestMirror.percentage: "
 		  "expected a number from 0 to 1, got \"50\"" },
+		{ "standalone header value with CR LF",
+		  "binds:\n- port: 8080\n  listeners:\n  - routes:\n"
+		  "    - policies: {requestHeaderModifier: {add: {x-a: \"1\\r\\nx-b: 2\"}}}\n",
+		  "t.yaml:5:53: "
+		  "binds[0].listeners[0].routes[0].policies.requestHeaderModifier.add: "
+		  "the value of x-a has a control character" },
+		{ "HTTPRoute header name not a token",
+		  K8S_BASE ROUTE_HEAD
+		  "  parentRefs: [{name: gw}]\n"
+		  "  rules: [{filters: [{type: RequestHeaderModifier, "
+		  "requestHeaderModifier: {set: [{name: \"a b\", value: v}]}}]}]\n",
+		  "t.yaml:21:82: spec.rules[0].filters[0].requestHeaderModifier.set[0]: \"a b\" is "
+		  "not a header name (a token: letters, digits, !#$%&'*+-.^_`|~)" },
 		{ "standalone authority",
 		  "binds:\n- port: 8080\n  listeners:\n  - routes:\n"
 		  "    - policies: {urlRewrite: {authority: {host: a, port: 1}}}\n",
