@@ -6,7 +6,8 @@
 # systemd), serves a request with the packaged config, reloads on SIGHUP
 # and drains on SIGTERM; an edited conffile survives a reinstall and a
 # remove; `dpkg --purge` leaves no file named splicegate behind. Prints
-# "deb: N passed, N failed". Installs lintian when it is missing.
+# "deb: N passed, N failed". Installs what it uses (lintian, systemd-analyze,
+# man, curl, python3, ip) from Debian's archive when it is missing.
 #
 # Everything runs in a network namespace of its own, so the packaged ports
 # (8080, 15000, 15020, 15021, and the backend's 8000) never meet another
@@ -33,11 +34,17 @@ if [ "${1:-}" != --in-netns ]; then
 		echo "deb-check: a splicegate is already installed here; not touching it" >&2
 		exit 1
 	fi
-	if ! command -v lintian >/dev/null; then
-		echo "deb-check: installing lintian"
+	missing=""
+	for p in lintian systemd man-db curl python3 iproute2; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
+			missing="$missing $p"
+	done
+	if [ -n "$missing" ]; then
+		echo "deb-check: installing$missing"
 		apt-get update -qq
-		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends lintian \
-			>/dev/null
+		# shellcheck disable=SC2086
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+			$missing >/dev/null
 	fi
 	exec unshare --net bash -c 'ip link set lo up && exec "$0" --in-netns "$1"' "$0" \
 		"$(realpath "$deb")"

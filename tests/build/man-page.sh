@@ -19,7 +19,7 @@ bad() { failed=$((failed + 1)); echo "FAIL: $*"; }
 # --help's words, one a line, its section lines named as man names them
 # (the first line is the page's NAME, "usage:" its SYNOPSIS).
 "$bin" --help | sed -e '1s/^/NAME /' -e 's/^usage:$/SYNOPSIS/' -e 's/^\([a-z ]*\):$/\U\1/' |
-	tr -s ' \n' '\n\n' | sed '/^$/d' >"$work/help.words"
+	tr ' ' '\n' | sed '/^$/d' >"$work/help.words"
 
 # render LOCALE PAGE: the page as `man` prints it to a pipe, 80 columns.
 render() {
@@ -29,7 +29,7 @@ render() {
 # agree LOCALE PAGE: the rendered words, from NAME up to FILES (what the
 # generator adds after --help's text), are --help's.
 agree() {
-	render "$1" "$2" | sed -n '/^NAME$/,/^FILES$/p' | sed '$d' | tr -s ' \n' '\n\n' |
+	render "$1" "$2" | sed -n '/^NAME$/,/^FILES$/p' | sed '$d' | tr ' ' '\n' |
 		sed '/^$/d' >"$work/man.words"
 	if cmp -s "$work/help.words" "$work/man.words"; then
 		return 0
