@@ -51,15 +51,10 @@ if [ "${1:-}" != --in-netns ]; then
 fi
 deb=$2
 
-passed=0
-failed=0
-ok() { passed=$((passed + 1)); echo "ok: $*"; }
-bad() { failed=$((failed + 1)); echo "FAIL: $*"; }
+name=deb
+. "$root/tests/build/lib.sh"
 # check NAME GOT WANT
 check() { [ "$2" = "$3" ] && ok "$1" || bad "$1: got \"$2\", want \"$3\""; }
-
-work=$(mktemp -d /tmp/sg-deb-check.XXXXXX)
-chmod 755 "$work"
 pids=()
 cleanup() {
 	local p
@@ -218,5 +213,4 @@ leftovers >"$work/after"
 check "no file named splicegate left in /etc /usr /var (dpkg's log aside)" \
 	"$(comm -13 "$work/before" "$work/after" | tr '\n' ' ')" ""
 
-echo "deb: $passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+finish

@@ -9,12 +9,8 @@ set -u
 bin=${1:?usage: tests/build/man-page.sh path/to/splicegate path/to/splicegate.8}
 page=${2:?usage: tests/build/man-page.sh path/to/splicegate path/to/splicegate.8}
 root=$(cd "$(dirname "$0")/../.." && pwd)
-work=$(mktemp -d /tmp/sg-man-page.XXXXXX)
-trap 'rm -rf "$work"' EXIT
-passed=0
-failed=0
-ok() { passed=$((passed + 1)); echo "ok: $*"; }
-bad() { failed=$((failed + 1)); echo "FAIL: $*"; }
+name=man
+. "$root/tests/build/lib.sh"
 
 # --help's words, one a line, its section lines named as man names them
 # (the first line is the page's NAME, "usage:" its SYNOPSIS).
@@ -81,5 +77,4 @@ else
 	bad "generator failed without naming the line: $(cat "$work/fake.err")"
 fi
 
-echo "man: $passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+finish
