@@ -4,7 +4,7 @@
 # verify`; the unit's ExecStart, run by hand as the unit runs it (a user
 # with no name, the unit's capabilities, no_new_privs; PID 1 here is not
 # systemd), serves a request with the packaged config, reloads on SIGHUP
-# and drains on SIGTERM; an edited conffile survives a reinstall and a
+# and drains on SIGTERM; an edited conffile survives an upgrade and a
 # remove; `dpkg --purge` leaves no file named splicegate behind. Prints
 # "deb: N passed, N failed". Installs what it uses (lintian, systemd-analyze,
 # man, curl, python3, ip) from Debian's archive when it is missing.
@@ -190,9 +190,16 @@ else
 fi
 
 # ---- conffile, remove, purge ----------------------------------------------
+# An upgrade: the same files repacked as version+next, over the installed
+# one (the maintainer scripts' upgrade path), with the config edited.
 echo "# edited by deb-check" >>/etc/splicegate/gateway.yaml
-dpkg -i "$deb" >"$work/dpkg-i2" 2>&1 || bad "dpkg -i again: $(tail -3 "$work/dpkg-i2")"
-check "reinstalling keeps an edited conffile" "$(tail -1 /etc/splicegate/gateway.yaml)" \
+dpkg-deb -R "$deb" "$work/next"
+sed -i "s/^Version: .*/Version: $version+next/" "$work/next/DEBIAN/control"
+dpkg-deb -b "$work/next" "$work/next.deb" >/dev/null
+dpkg -i "$work/next.deb" >"$work/dpkg-i2" 2>&1 || bad "upgrade: $(tail -3 "$work/dpkg-i2")"
+check "an upgrade to $version+next installs" "$(dpkg-query -W -f='${Version} ${Status}' splicegate)" \
+	"$version+next install ok installed"
+check "the upgrade keeps the edited conffile" "$(tail -1 /etc/splicegate/gateway.yaml)" \
 	"# edited by deb-check"
 dpkg -L splicegate >"$work/files"
 dpkg -r splicegate >"$work/dpkg-r" 2>&1 || bad "dpkg -r: $(tail -3 "$work/dpkg-r")"
