@@ -52,6 +52,7 @@ UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
 BPF_TEST_BINS := $(patsubst tests/bpf/%.c,$(BUILD)/tests/bpf/%,$(wildcard tests/bpf/test_*.c))
 
 .PHONY: all test unit unit-san e2e san bench check format run clean deps bpf-test build-twice
+.PHONY: man man-test deb
 .PHONY: fuzz fuzz-test test-all
 all: $(BUILD)/splicegate $(UNIT_BINS) $(BPF_TEST_BINS)
 
@@ -116,6 +117,14 @@ $(BUILD)/splicegate: $(BUILD)/user/main.o $(BUILD)/libsg.a
 	$(if $(Q),@echo "  LD      $@")
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
+# splicegate(8) is made from what the binary's --help prints, so the two
+# cannot disagree (scripts/man-page.sh; the layout it reads is described in
+# user/main.c). `man -l build/splicegate.8` shows it.
+man: $(BUILD)/splicegate.8
+$(BUILD)/splicegate.8: $(BUILD)/splicegate scripts/man-page.sh
+	$(if $(Q),@echo "  MAN     $@")
+	$(Q)scripts/man-page.sh $< > $@.tmp && mv $@.tmp $@
+
 $(BUILD)/tests/bpf/test_%: $(BUILD)/tests/bpf/test_%.o $(BUILD)/libsg.a
 	$(if $(Q),@echo "  LD      $@")
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LDLIBS) -o $@
@@ -136,7 +145,7 @@ test:
 	$(Q)scripts/install-deps.sh
 	$(Q)$(MAKE) --no-print-directory test-all
 
-test-all: build-twice check unit bpf-test e2e san fuzz-test
+test-all: build-twice check man-test unit bpf-test e2e san fuzz-test
 
 # The build must mend itself: a first build that could not see the llhttp
 # sources (here: LLHTTP_SRC pointing at an empty directory, as before
@@ -147,6 +156,10 @@ build-twice:
 
 unit: $(UNIT_BINS)
 	$(Q)scripts/run-unit.sh $(BUILD)/tests
+
+# `man splicegate` and `splicegate --help` agree (a few seconds; man-db).
+man-test: $(BUILD)/splicegate $(BUILD)/splicegate.8
+	$(Q)tests/build/man-page.sh $(BUILD)/splicegate $(BUILD)/splicegate.8
 
 # The BPF tests load the program and splice real loopback sockets: root only
 # (they print "skipped" otherwise). About 20 s, most of it 4.5 GiB of traffic;
@@ -246,6 +259,14 @@ format:
 
 deps:
 	$(Q)scripts/install-deps.sh
+
+# build/deb/splicegate_<version>_<arch>.deb, built by dpkg-buildpackage from
+# a copy of the tracked tree with scripts/debian/ as its debian/; installs
+# dpkg-dev and the package's Build-Depends (debhelper among them) first.
+# scripts/deb-check.sh installs, verifies, serves and purges it; neither is
+# part of `make test`.
+deb:
+	$(Q)scripts/deb-build.sh $(abspath $(BUILD))/deb
 
 # Like `test`: dependencies first, then a make that sees them. CONFIG=FILE
 # runs the gateway on that config instead of the embedded default.

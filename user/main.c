@@ -12,9 +12,18 @@
 #include "user/splice.h"
 #include "user/log.h"
 
+/* The one version: `splicegate version`, the man page and the Debian
+ * package (scripts/deb-build.sh reads it from this line) all take it here. */
 #define SG_VERSION "0.1.0"
 #define SG_MAX_CONFIGS 64
 
+/* --help prints about, then usage; scripts/man-page.sh makes splicegate(8)
+ * from that output: the first line is the page's NAME, each "word:" line a
+ * section, each line indented less than 10 columns an entry (its term ends
+ * at the first two spaces) and deeper lines continue an entry's text.
+ * tests/build/man-page.sh checks that `man` shows the same words. */
+static const char about[] =
+	"splicegate - HTTP and TCP host gateway with in-kernel splicing (BPF sockmap)\n\n";
 static const char usage[] =
 	"usage:\n"
 	"  splicegate [-c FILE|DIR]... [options]   run the gateway (no -c: the embedded\n"
@@ -230,6 +239,7 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 			}
 			break;
 		case 'h':
+			fputs(about, stdout);
 			fputs(usage, stdout);
 			exit(0);
 		default:

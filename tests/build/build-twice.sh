@@ -8,12 +8,8 @@
 set -u
 root=$(cd "$(dirname "$0")/../.." && pwd)
 llhttp=${LLHTTP_SRC:-/usr/share/llhttp}
-work=$(mktemp -d /tmp/sg-build-twice.XXXXXX)
-trap 'rm -rf "$work"' EXIT
-passed=0
-failed=0
-ok() { passed=$((passed + 1)); echo "ok: $*"; }
-bad() { failed=$((failed + 1)); echo "FAIL: $*"; }
+name=build
+. "$root/tests/build/lib.sh"
 
 # The tree as it is checked out (tracked files, with their current content).
 (cd "$root" && git ls-files -z | xargs -0 tar cf -) | (mkdir "$work/src" && cd "$work/src" && tar xf -)
@@ -53,5 +49,4 @@ if nm "$work/src/build/splicegate" | grep -q " T llhttp_execute"; then
 else
 	bad "llhttp_execute is not in the binary"
 fi
-echo "build: $passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+finish

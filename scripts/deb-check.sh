@@ -1,0 +1,223 @@
+#!/bin/bash
+# Verifies the package `make deb` built, on this machine, as root: lintian
+# reports no error; `dpkg -i` installs it; the unit passes `systemd-analyze
+# verify`; the unit's ExecStart, run by hand as the unit runs it (a user
+# with no name, the unit's capabilities, no_new_privs; PID 1 here is not
+# systemd), serves a request with the packaged config, reloads on SIGHUP
+# and drains on SIGTERM; an edited conffile survives an upgrade and a
+# remove; `dpkg --purge` leaves no file named splicegate behind. Prints
+# "deb: N passed, N failed". Installs what it uses (lintian, systemd-analyze,
+# man, curl, python3, ip) from Debian's archive when it is missing.
+#
+# Everything runs in a network namespace of its own, so the packaged ports
+# (8080, 15000, 15020, 15021, and the backend's 8000) never meet another
+# gateway on this host. The tests use build/splicegate, never
+# /usr/bin/splicegate; the script refuses to run if a splicegate is already
+# installed, and purges the package and stops what it started on exit.
+# usage: scripts/deb-check.sh [path/to/splicegate_VERSION_ARCH.deb]
+set -u
+root=$(cd "$(dirname "$0")/.." && pwd)
+
+if [ "${1:-}" != --in-netns ]; then
+	deb=${1:-$(ls -t "$root"/build/deb/splicegate_*_"$(dpkg --print-architecture)".deb 2>/dev/null |
+		head -1)}
+	if [ -z "$deb" ] || [ ! -f "$deb" ]; then
+		echo "deb-check: no package; run make deb first, or name the .deb" >&2
+		exit 1
+	fi
+	if [ "$(id -u)" != 0 ]; then
+		echo "deb-check: needs root (dpkg -i)" >&2
+		exit 1
+	fi
+	if dpkg-query -W -f='${Status}' splicegate 2>/dev/null | grep -q 'ok installed\|config-files' ||
+		[ -e /usr/bin/splicegate ]; then
+		echo "deb-check: a splicegate is already installed here; not touching it" >&2
+		exit 1
+	fi
+	missing=""
+	for p in lintian systemd man-db curl python3 iproute2; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
+			missing="$missing $p"
+	done
+	if [ -n "$missing" ]; then
+		echo "deb-check: installing$missing"
+		apt-get update -qq
+		# shellcheck disable=SC2086
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+			$missing >/dev/null
+	fi
+	exec unshare --net bash -c 'ip link set lo up && exec "$0" --in-netns "$1"' "$0" \
+		"$(realpath "$deb")"
+fi
+deb=$2
+
+name=deb
+. "$root/tests/build/lib.sh"
+# check NAME GOT WANT
+check() { [ "$2" = "$3" ] && ok "$1" || bad "$1: got \"$2\", want \"$3\""; }
+pids=()
+cleanup() {
+	local p
+	for p in "${pids[@]}"; do
+		kill "$p" 2>/dev/null && wait "$p" 2>/dev/null
+	done
+	if dpkg-query -W -f='${Status}' splicegate 2>/dev/null | grep -q 'installed\|config-files'; then
+		dpkg --purge splicegate >/dev/null
+	fi
+	rm -rf "$work"
+}
+trap cleanup EXIT
+
+# Files named splicegate outside the build trees: before the install and
+# after the purge they must be the same. (/lib is /usr/lib on Debian 12.)
+leftovers() {
+	find /etc /usr /var $([ -L /lib ] || echo /lib) -xdev -name '*splicegate*' -not -path '/var/log/*' \
+		2>/dev/null | sort
+}
+leftovers >"$work/before"
+
+# ---- lintian ------------------------------------------------------------
+lintian --display-info --pedantic "$deb" >"$work/lintian" 2>&1
+errors=$(grep -c '^E: ' "$work/lintian")
+check "lintian: no error ($(grep -c '^W: ' "$work/lintian") warnings, $(grep -c '^[IP]: ' "$work/lintian") info/pedantic)" \
+	"$errors" 0
+sed -n 's/^\([EWIP]: .*\)/    \1/p' "$work/lintian"
+
+# ---- install ------------------------------------------------------------
+version=$(dpkg-deb -f "$deb" Version)
+if dpkg -i "$deb" >"$work/dpkg-i" 2>&1; then
+	ok "dpkg -i installs $(basename "$deb")"
+else
+	bad "dpkg -i: $(tail -5 "$work/dpkg-i")"
+fi
+check "the package is installed" "$(dpkg-query -W -f='${Status}' splicegate)" \
+	"install ok installed"
+check "splicegate version says the package's version" "$(splicegate version)" \
+	"splicegate $version"
+check "/etc/splicegate/gateway.yaml is a conffile" \
+	"$(dpkg-query -W -f='${Conffiles}' splicegate | awk '{ print $1 }')" \
+	/etc/splicegate/gateway.yaml
+check "splicegate check accepts the packaged config" \
+	"$(splicegate check -c /etc/splicegate 2>&1)" "config ok"
+# 200 columns: the NAME line on one line, and man-db keeps no cat page of
+# a width other than 80 (as root it would write /var/cache/man/cat8/, a
+# cache man-db expires itself, which the leftover check below would see).
+help_name=$(splicegate --help | head -1)
+MANWIDTH=200 man -P cat splicegate 2>/dev/null | grep -qF -- "$help_name" &&
+	ok "man splicegate shows the installed page (its NAME is --help's first line)" ||
+	bad "man splicegate: no page, or its NAME is not \"$help_name\""
+
+# verify also runs `man splicegate(8)` for Documentation=; MANWIDTH as above.
+unit=/lib/systemd/system/splicegate.service
+if MANWIDTH=200 systemd-analyze verify "$unit" >"$work/verify" 2>&1; then
+	ok "systemd-analyze verify $unit$( [ -s "$work/verify" ] && echo ": $(tr '\n' ' ' <"$work/verify")")"
+else
+	bad "systemd-analyze verify: $(cat "$work/verify")"
+fi
+
+# ---- the unit's ExecStart, as the unit runs it ----------------------------
+# A uid from systemd's DynamicUser range with no passwd entry, the unit's
+# ambient capabilities and bounding set, no_new_privs. Not emulated: the
+# unit's mount and syscall sandboxing (ProtectSystem= and the like).
+unit_val() { sed -n "s/^$1=//p" "$unit"; }
+caps=$(unit_val AmbientCapabilities | tr 'A-Z' 'a-z' | sed 's/cap_/+/g; s/ /,/g')
+bounding=$(unit_val CapabilityBoundingSet | tr 'A-Z' 'a-z' | sed 's/cap_/+/g; s/ /,/g')
+check "the unit runs a dynamic user with no_new_privs" \
+	"$(unit_val DynamicUser) $(unit_val NoNewPrivileges)" "yes yes"
+read -r -a exec_start <<<"$(unit_val ExecStart)"
+check "the unit runs the packaged binary on the packaged config" \
+	"${exec_start[0]} ${exec_start[1]} ${exec_start[2]}" "/usr/bin/splicegate -c /etc/splicegate"
+uid=61234
+getent passwd "$uid" >/dev/null && bad "uid $uid has a passwd entry"
+
+# A backend where the packaged config points: 127.0.0.1:8000.
+mkdir "$work/www"
+echo "served through splicegate $version" >"$work/www/hello.txt"
+python3 -m http.server --bind 127.0.0.1 --directory "$work/www" 8000 \
+	>"$work/backend.log" 2>&1 &
+pids+=($!)
+for _ in $(seq 100); do
+	curl -s --max-time 1 -o /dev/null http://127.0.0.1:8000/hello.txt && break
+	sleep 0.1
+done
+
+setpriv --reuid="$uid" --regid="$uid" --clear-groups --no-new-privs \
+	--bounding-set=-all,"$bounding" --inh-caps="$caps" --ambient-caps="$caps" \
+	"${exec_start[@]}" >"$work/gateway.out" 2>"$work/gateway.err" &
+gw=$!
+pids+=("$gw")
+
+ready=
+for _ in $(seq 100); do
+	[ "$(curl -s --max-time 1 http://127.0.0.1:15021/healthz/ready)" = ready ] && ready=1 && break
+	kill -0 "$gw" 2>/dev/null || break
+	sleep 0.1
+done
+if [ -n "$ready" ]; then
+	ok "the gateway is ready on :15021 (uid $uid, caps $caps)"
+else
+	bad "the gateway is not ready: $(tail -5 "$work/gateway.err")"
+fi
+check "the gateway runs as uid $uid" "$(awk '/^Uid:/ { print $2 }' "/proc/$gw/status" 2>/dev/null)" \
+	"$uid"
+check "GET :8080/hello.txt is the backend's file, through the gateway" \
+	"$(curl -s --max-time 5 -w ' %{http_code}' http://127.0.0.1:8080/hello.txt)" \
+	"served through splicegate $version
+ 200"
+grep -q '"status":200' "$work/gateway.out" &&
+	ok "the request is in the JSON access log on stdout (--access-log json)" ||
+	bad "no JSON access-log line with status 200: $(tail -2 "$work/gateway.out")"
+curl -s --max-time 5 http://127.0.0.1:15020/metrics | grep -q '^splicegate_requests_total{' &&
+	ok "/metrics on :15020 counts the request" || bad "/metrics has no splicegate_requests_total"
+
+# ExecReload: kill -HUP $MAINPID; the gateway serves on after it.
+kill -HUP "$gw"
+sleep 0.5
+check "after SIGHUP (systemctl reload) it still serves" \
+	"$(curl -s --max-time 5 -o /dev/null -w '%{http_code}' http://127.0.0.1:8080/hello.txt)" 200
+# KillSignal=SIGTERM drains and exits 0 within TimeoutStopSec.
+kill -TERM "$gw"
+stop=$(unit_val TimeoutStopSec)
+for _ in $(seq $((stop * 10))); do
+	kill -0 "$gw" 2>/dev/null || break
+	sleep 0.1
+done
+if kill -0 "$gw" 2>/dev/null; then
+	bad "SIGTERM: still running after TimeoutStopSec=${stop}s"
+else
+	wait "$gw"
+	check "SIGTERM (systemctl stop): exits 0 within ${stop}s" "$?" 0
+fi
+
+# ---- conffile, remove, purge ----------------------------------------------
+# An upgrade: the same files repacked as version+next, over the installed
+# one (the maintainer scripts' upgrade path), with the config edited.
+echo "# edited by deb-check" >>/etc/splicegate/gateway.yaml
+dpkg-deb -R "$deb" "$work/next"
+sed -i "s/^Version: .*/Version: $version+next/" "$work/next/DEBIAN/control"
+dpkg-deb -b "$work/next" "$work/next.deb" >/dev/null
+dpkg -i "$work/next.deb" >"$work/dpkg-i2" 2>&1 || bad "upgrade: $(tail -3 "$work/dpkg-i2")"
+check "an upgrade to $version+next installs" "$(dpkg-query -W -f='${Version} ${Status}' splicegate)" \
+	"$version+next install ok installed"
+check "the upgrade keeps the edited conffile" "$(tail -1 /etc/splicegate/gateway.yaml)" \
+	"# edited by deb-check"
+dpkg -L splicegate >"$work/files"
+dpkg -r splicegate >"$work/dpkg-r" 2>&1 || bad "dpkg -r: $(tail -3 "$work/dpkg-r")"
+check "dpkg -r removes the binary, keeps the edited config" \
+	"$([ -e /usr/bin/splicegate ] && echo binary) $(tail -1 /etc/splicegate/gateway.yaml 2>&1)" \
+	" # edited by deb-check"
+if dpkg --purge splicegate >"$work/dpkg-purge" 2>&1; then
+	ok "dpkg --purge"
+else
+	bad "dpkg --purge: $(tail -3 "$work/dpkg-purge")"
+fi
+check "after the purge dpkg knows no splicegate" \
+	"$(dpkg-query -W -f='${Status}' splicegate 2>/dev/null)" ""
+left=$(grep -E '^/(etc|lib|usr/bin|usr/share/(man|doc))/.*splicegate' "$work/files" |
+	while read -r f; do [ -e "$f" ] && echo "$f"; done)
+check "every file the package had is gone" "$left" ""
+leftovers >"$work/after"
+check "no file named splicegate left in /etc /usr /var (dpkg's log aside)" \
+	"$(comm -13 "$work/before" "$work/after" | tr '\n' ' ')" ""
+
+finish
