@@ -23,6 +23,13 @@ for engine in $(engines); do
 	busy=$!
 	/usr/bin/python3 "$E2E_DIR/h2_raw.py" keepalive 8080 10 --ack >"$WORK/idle" &
 	idle=$!
+	# Both connections open before SIGTERM (python may start slowly on a
+	# busy machine): bounded wait for the gateway to count them.
+	for _ in $(seq 50); do
+		curl -s --max-time 1 http://127.0.0.1:15020/metrics |
+			grep -q '^splicegate_active_connections 2$' && break
+		sleep 0.1
+	done
 	sleep 0.5
 	t0=$(date +%s.%N)
 	kill -TERM "$GW_PID"
