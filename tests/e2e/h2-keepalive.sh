@@ -47,7 +47,7 @@ for engine in $(engines); do
 		check "silent client: GOAWAY saying why" \
 			"$(jq -r '.goaway | "\(.error) \(.debug)"' <<<"$out")" "0 keepalive timeout"
 		eof=$(jq -r .eof_at <<<"$out")
-		if [ "$eof" != null ] && time_in "$eof" 2 3; then
+		if [ "$eof" != null ] && time_in "$eof" 1.9 3; then
 			pass "silent client disconnected at ${eof}s (interval+timeout = 2s, +1s)"
 		else
 			fail "silent client: disconnected at '$eof' s, want 2 <= t < 3 ($out)"
@@ -71,7 +71,9 @@ for engine in $(engines); do
 			"$(jq -c '[.pings, .goaway, .eof_at]' <<<"$out")" "[[],null,null]"
 		out=$(raw keepalive 8080 4 --ack)
 		eof=$(jq -r .eof_at <<<"$out")
-		if [ "$eof" != null ] && time_in "$eof" 2 2.9 &&
+		# From 1.9 s: the gateway's timer starts at its accept, a little
+		# before the client's clock does (1.999 s was seen).
+		if [ "$eof" != null ] && time_in "$eof" 1.9 2.9 &&
 			[ "$(jq -r .goaway.debug <<<"$out")" = "idle timeout" ]; then
 			pass "no stream for http1IdleTimeout 2s: GOAWAY and close at ${eof}s"
 		else

@@ -1,4 +1,4 @@
-# HTTPRoute filters as the Gateway API conformance suite checks them (HTTPRouteRequestHeaderModifier, HTTPRouteBackendRequestHeaderModifier, HTTPRouteResponseHeaderModifier, HTTPRouteRedirectPath/HostAndStatus/Port/Scheme/PortAndScheme on an 8080 listener, HTTPRouteRewritePath, HTTPRouteRewriteHost), translated to one host: the echo backend reports what it received; redirects reach no backend. What the API server's validation refuses (RequestRedirect with URLRewrite or with backendRefs, ReplacePrefixMatch without one PathPrefix match, an unknown type, a second URLRewrite, a body of another type) and ExtensionRef are refused by check and apply with the reason, the running config serving on; config_dump prints HTTPRoute filters as agentgateway does (API-server defaults applied). RequestMirror to two Services, one at a fraction (HTTPRouteRequestMultipleMirrors, percentage within binomial bounds). AgentgatewayPolicy traffic.headerModifiers, directResponse and hostRewrite apply where a route has no filter of that kind, and dump as agentgateway's traffic policies.
+# HTTPRoute filters as the Gateway API conformance suite checks them (HTTPRouteRequestHeaderModifier, HTTPRouteBackendRequestHeaderModifier, HTTPRouteResponseHeaderModifier, HTTPRouteRedirectPath/HostAndStatus/Port/Scheme/PortAndScheme on an 8080 listener, HTTPRouteRewritePath, HTTPRouteRewriteHost), translated to one host: the echo backend reports what it received; redirects reach no backend. What the API server's validation refuses (RequestRedirect with URLRewrite or with backendRefs, ReplacePrefixMatch without one PathPrefix match, an unknown type, a second URLRewrite, a body of another type) and ExtensionRef are refused by check and apply with the reason, the running config serving on; config_dump prints HTTPRoute filters as agentgateway does (API-server defaults applied). CORS (HTTPRouteCORS: wildcard origins, default maxAge); RequestMirror to two Services, one at a fraction (HTTPRouteRequestMultipleMirrors, percentage within binomial bounds). AgentgatewayPolicy traffic.headerModifiers, directResponse and hostRewrite apply where a route has no filter of that kind, and dump as agentgateway's traffic policies.
 . "$(dirname "$0")/lib.sh"
 
 start_backend v1
@@ -156,6 +156,23 @@ spec:
   - matches: [{path: {type: PathPrefix, value: /auto-host}}]
     backendRefs: [{name: v2, port: $V2}]
 ---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: cors, namespace: e2e}
+spec:
+  parentRefs: [{name: agentgateway-proxy, namespace: agentgateway-system}]
+  rules:
+  - matches: [{path: {type: PathPrefix, value: /cors}}]
+    filters:
+    - type: CORS
+      cors:
+        allowOrigins: ["https://www.foo.com", "https://*.bar.com"]
+        allowMethods: [GET, OPTIONS]
+        allowHeaders: [x-header-1]
+        exposeHeaders: [x-header-3]
+        allowCredentials: true
+    backendRefs: [{name: v1, port: $V1}]
+---
 apiVersion: agentgateway.dev/v1alpha1
 kind: AgentgatewayPolicy
 metadata: {name: auto-host, namespace: e2e}
@@ -281,6 +298,21 @@ check "hostRewrite Auto: the backend's host name as Host" "$(jq -r .host <<<"$H_
 hcall "$u/set"
 check "hostRewrite on another route changes nothing there" "$(jq -r .host <<<"$H_BODY")" \
 	"127.0.0.1:8080"
+
+# HTTPRouteCORS: a preflight from an allowed (wildcard) origin is answered by
+# the gateway with the API server's default max-age 5; another origin's
+# preflight gets no CORS headers.
+hcall -X OPTIONS -H 'Origin: https://app.bar.com' -H 'Access-Control-Request-Method: GET' \
+	"$u/cors"
+check "CORS preflight" \
+	"$H_CODE|$(resp_header access-control-allow-origin)|$(resp_header access-control-allow-methods)|$(resp_header access-control-allow-headers)|$(resp_header access-control-expose-headers)|$(resp_header access-control-max-age)|$(resp_header access-control-allow-credentials)|$(resp_header x-backend)" \
+	"200|https://app.bar.com|GET,OPTIONS|x-header-1|x-header-3|5|true|"
+hcall -X OPTIONS -H 'Origin: https://foo.com' -H 'Access-Control-Request-Method: GET' "$u/cors"
+check "CORS preflight from another origin" "$H_CODE|$(resp_header access-control-allow-origin)" "200|"
+hcall -H 'Origin: https://www.foo.com' "$u/cors"
+check "CORS actual request" \
+	"$H_CODE|$(resp_header x-backend)|$(resp_header access-control-allow-origin)|$(resp_header access-control-expose-headers)" \
+	"200|v1|https://www.foo.com|x-header-3"
 
 # redirect PATH WANT-STATUS WANT-LOCATION
 redirect() {
