@@ -1,6 +1,7 @@
 /* Route filters in the standalone dialect (config/filters.h). */
 #include "config/filters.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -290,6 +291,25 @@ int sg_f_direct_response(struct sg_pctx *c, const struct sg_node *n, void *dst, 
 	return 0;
 }
 
+static int lowercase(struct sg_pctx *c, struct sg_strs *l)
+{
+	for (size_t i = 0; i < l->n; i++) {
+		char *s = sg_arena_strdup(c->a, l->v[i]);
+
+		if (!s)
+			return -1;
+		for (char *p = s; *p; p++)
+			*p = (char)tolower((unsigned char)*p);
+		l->v[i] = s;
+	}
+	return 0;
+}
+
+int sg_cors_lowercase(struct sg_pctx *c, struct sg_cors *cors)
+{
+	return lowercase(c, &cors->allow_headers) | lowercase(c, &cors->expose_headers);
+}
+
 int sg_f_cors(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
 {
 	static const struct sg_field fields[] = {
@@ -308,7 +328,9 @@ int sg_f_cors(struct sg_pctx *c, const struct sg_node *n, void *dst, const char 
 		return -1;
 	cors->max_age = SG_DUR_UNSET;
 	f->cors = cors;
-	return sg_parse_fields(c, n, fields, cors, path);
+	if (sg_parse_fields(c, n, fields, cors, path) == -1)
+		return -1;
+	return sg_cors_lowercase(c, cors);
 }
 
 /* ---- order ------------------------------------------------------------- */

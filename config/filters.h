@@ -29,6 +29,10 @@ int sg_f_cors(struct sg_pctx *c, const struct sg_node *n, void *dst, const char 
 int sg_check_header(struct sg_pctx *c, const struct sg_node *at, const char *path, const char *name,
 		    const char *value);
 
+/* CORS header lists as agentgateway keeps them: names lowercased (its
+ * HeaderName), in the arena. Returns 0 or -1 (out of memory). */
+int sg_cors_lowercase(struct sg_pctx *c, struct sg_cors *cors);
+
 /* Note that f has a filter of `kind` (config_dump lists them in this
  * order); a kind already listed stays where it is. */
 void sg_filters_list(struct sg_filters *f, enum sg_filter_kind kind);

@@ -309,7 +309,7 @@ int sg_hr_cors(struct sg_pctx *c, const struct sg_node *n, const char *path,
 		return -1;
 	cr->max_age = SG_DUR_S(secs);
 	*out = cr;
-	return 0;
+	return sg_cors_lowercase(c, cr);
 }
 
 /* ---- the filter list --------------------------------------------------- */

@@ -66,7 +66,7 @@ binds:
         cors:
           allowOrigins: ["https://example.com"]
           allowMethods: [GET, POST]
-          allowHeaders: [x-custom]
+          allowHeaders: [X-Custom]
           exposeHeaders: [x-exposed]
           allowCredentials: true
           maxAge: 100s
