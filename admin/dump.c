@@ -251,17 +251,25 @@ static struct sg_json *direct(const struct sg_direct *d)
 	return o;
 }
 
+/* {"name": "ns/hostname", "port": p} of a Service backend. */
+static struct sg_json *service_ref(const struct sg_backend_ref *br)
+{
+	struct sg_json *svc = sg_json_object();
+	char name[512];
+
+	snprintf(name, sizeof(name), "%s/%s", br->svc->ns, br->svc->hostname);
+	sg_json_add_str(svc, "name", name);
+	sg_json_add_num(svc, "port", br->port);
+	return svc;
+}
+
 static struct sg_json *mirror_backend(const struct sg_backend_ref *br)
 {
-	struct sg_json *o = sg_json_object(), *svc;
-	char name[512];
+	struct sg_json *o = sg_json_object();
 
 	switch (br->kind) {
 	case SG_BREF_SERVICE:
-		svc = sg_json_add_object(o, "service");
-		snprintf(name, sizeof(name), "%s/%s", br->svc->ns, br->svc->hostname);
-		sg_json_add_str(svc, "name", name);
-		sg_json_add_num(svc, "port", br->port);
+		sg_json_add(o, "service", service_ref(br));
 		return o;
 	case SG_BREF_INVALID:
 		sg_json_free(o);
@@ -527,13 +535,7 @@ static struct sg_json *backend_ref(const struct sg_backend_ref *br, const struct
 
 	sg_json_add_num(o, "weight", br->weight);
 	if (br->kind == SG_BREF_SERVICE) {
-		struct sg_json *svc = sg_json_object();
-		char name[512];
-
-		snprintf(name, sizeof(name), "%s/%s", br->svc->ns, br->svc->hostname);
-		sg_json_add_str(svc, "name", name);
-		sg_json_add_num(svc, "port", br->port);
-		sg_json_add(o, "service", svc);
+		sg_json_add(o, "service", service_ref(br));
 	} else if (br->kind == SG_BREF_INVALID) {
 		sg_json_add(o, "invalid", sg_json_object());
 	} else {

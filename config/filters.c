@@ -29,12 +29,7 @@ int sg_check_header(struct sg_pctx *c, const struct sg_node *at, const char *pat
 		return -1;
 	}
 	for (p = value; p && *p; p++) {
-		if ((unsigned char)*p < 0x20 && *p != '\t') {
-			sg_diag_err(c->d, at, "%s: the value of %s has a control character", path,
-				    name);
-			return -1;
-		}
-		if (*p == 0x7f) {
+		if (((unsigned char)*p < 0x20 && *p != '\t') || *p == 0x7f) {
 			sg_diag_err(c->d, at, "%s: the value of %s has a control character", path,
 				    name);
 			return -1;
@@ -77,7 +72,7 @@ static int f_header_map(struct sg_pctx *c, const struct sg_node *n, void *dst, c
 	return ret;
 }
 
-static int f_header_names(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
+int sg_f_header_names(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
 {
 	if (n->kind == SG_NODE_SEQ && n->n > SG_FILTER_MAX_HEADERS) {
 		sg_diag_err(c->d, n, "%s: %zu headers, at most %d", path, n->n,
@@ -95,7 +90,7 @@ static int f_header_names(struct sg_pctx *c, const struct sg_node *n, void *dst,
 static const struct sg_field hdrmod_fields[] = {
 	{ "add", f_header_map, offsetof(struct sg_hdrmod, add) },
 	{ "set", f_header_map, offsetof(struct sg_hdrmod, set) },
-	{ "remove", f_header_names, offsetof(struct sg_hdrmod, remove) },
+	{ "remove", sg_f_header_names, offsetof(struct sg_hdrmod, remove) },
 	{ 0 },
 };
 
@@ -314,10 +309,10 @@ int sg_f_cors(struct sg_pctx *c, const struct sg_node *n, void *dst, const char 
 {
 	static const struct sg_field fields[] = {
 		{ "allowCredentials", sg_f_bool, offsetof(struct sg_cors, allow_credentials) },
-		{ "allowHeaders", f_header_names, offsetof(struct sg_cors, allow_headers) },
+		{ "allowHeaders", sg_f_header_names, offsetof(struct sg_cors, allow_headers) },
 		{ "allowMethods", sg_f_strs, offsetof(struct sg_cors, allow_methods) },
 		{ "allowOrigins", sg_f_strs, offsetof(struct sg_cors, allow_origins) },
-		{ "exposeHeaders", f_header_names, offsetof(struct sg_cors, expose_headers) },
+		{ "exposeHeaders", sg_f_header_names, offsetof(struct sg_cors, expose_headers) },
 		{ "maxAge", sg_f_dur, offsetof(struct sg_cors, max_age) },
 		{ 0 },
 	};

@@ -33,6 +33,10 @@ int sg_check_header(struct sg_pctx *c, const struct sg_node *at, const char *pat
  * HeaderName), in the arena. Returns 0 or -1 (out of memory). */
 int sg_cors_lowercase(struct sg_pctx *c, struct sg_cors *cors);
 
+/* A list of header names (struct sg_strs): tokens, at most
+ * SG_FILTER_MAX_HEADERS of them. */
+int sg_f_header_names(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path);
+
 /* Note that f has a filter of `kind` (config_dump lists them in this
  * order); a kind already listed stays where it is. */
 void sg_filters_list(struct sg_filters *f, enum sg_filter_kind kind);

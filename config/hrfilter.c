@@ -65,20 +65,10 @@ static int f_headers(struct sg_pctx *c, const struct sg_node *n, void *dst, cons
 	return 0;
 }
 
-static int f_names(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
-{
-	if (sg_f_strs(c, n, dst, path) == -1)
-		return -1;
-	for (size_t i = 0; i < n->n; i++)
-		if (sg_check_header(c, n->items[i], path, n->items[i]->str, NULL) == -1)
-			return -1;
-	return 0;
-}
-
 static const struct sg_field hdrmod_fields[] = {
 	{ "add", f_headers, offsetof(struct sg_hdrmod, add) },
 	{ "set", f_headers, offsetof(struct sg_hdrmod, set) },
-	{ "remove", f_names, offsetof(struct sg_hdrmod, remove) },
+	{ "remove", sg_f_header_names, offsetof(struct sg_hdrmod, remove) },
 	{ 0 },
 };
 

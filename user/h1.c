@@ -1004,6 +1004,21 @@ ssize_t sg_h1_write_request_edit(const struct sg_h1_req *req, const struct sg_h1
 	return finish(&o);
 }
 
+size_t sg_h1_request_room(const struct sg_h1_req *req, const struct sg_h1_edit *edit,
+			  const char *extra)
+{
+	size_t n = req->method.len + req->target.len + (extra ? strlen(extra) : 0) + 1024;
+
+	for (size_t i = 0; i < req->nheaders; i++)
+		n += req->headers[i].name.len + req->headers[i].value.len + 4;
+	if (!edit)
+		return n;
+	n += edit->target.len + edit->host.len + 8;
+	for (size_t i = 0; i < edit->nadd; i++)
+		n += edit->add[i].name.len + edit->add[i].value.len + 4;
+	return n;
+}
+
 ssize_t sg_h1_write_response(const struct sg_h1_resp *resp, bool close, const char *extra,
 			     char *out, size_t cap)
 {

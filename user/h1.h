@@ -227,6 +227,13 @@ ssize_t sg_h1_write_request_edit(const struct sg_h1_req *req, const struct sg_h1
 				 const char *client_ip, unsigned attempt, const char *extra,
 				 char *out, size_t cap);
 
+/* Bytes that are always enough for sg_h1_write_request_edit(req, edit,
+ * client_ip, attempt, extra): req's head, the edit's target, Host and
+ * lines, extra, and room for what the gateway adds (X-Forwarded-For's
+ * client address, x-retry-attempt). */
+size_t sg_h1_request_room(const struct sg_h1_req *req, const struct sg_h1_edit *edit,
+			  const char *extra);
+
 /* Response head for the client: "HTTP/1.1 <status> <reason as received>",
  * the other headers in order and case, "connection: close" when close is
  * true, then extra. Content-Length is dropped when Transfer-Encoding is

@@ -13,31 +13,12 @@
 
 #define H1BACKEND_READ 4096 /* bytes asked of each recv() of a head */
 
-/* The bytes edit may add to a head. */
-static size_t edit_size(const struct sg_h1_edit *e)
-{
-	size_t n = 0;
-
-	if (!e)
-		return 0;
-	n = e->target.len + e->host.len + 8;
-	for (size_t i = 0; i < e->nadd; i++)
-		n += e->add[i].name.len + e->add[i].value.len + 4;
-	return n;
-}
-
 int sg_h1backend_build(struct sg_h1backend *x, const struct sg_h1_req *req,
 		       const struct sg_h1_edit *edit, const char *client_ip, unsigned attempt,
 		       const char *extra, const char *body, size_t body_len)
 {
-	/* What the head holds, plus room for what the gateway adds
-	 * (forwarding headers, x-retry-attempt, the filters' edit, extra). */
-	size_t cap = req->method.len + req->target.len + (extra ? strlen(extra) : 0) + 1024 +
-		     edit_size(edit) + body_len;
+	size_t cap = sg_h1_request_room(req, edit, extra) + body_len;
 	ssize_t n;
-
-	for (size_t i = 0; i < req->nheaders; i++)
-		cap += req->headers[i].name.len + req->headers[i].value.len + 4;
 
 	free(x->out);
 	x->out_len = x->out_off = 0;

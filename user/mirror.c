@@ -153,17 +153,10 @@ static void on_io(struct sg_loop *loop, struct sg_io *io, uint32_t revents)
  * mirror to close after answering, then the body. */
 static char *copy_bytes(const struct sg_mirror_request *r, size_t *len)
 {
-	size_t cap =
-		r->req->method.len + r->req->target.len + sizeof(MIRROR_EXTRA) + 1024 + r->body_len;
+	size_t cap = sg_h1_request_room(r->req, r->edit, MIRROR_EXTRA) + r->body_len;
 	ssize_t n;
 	char *out;
 
-	if (r->edit)
-		cap += r->edit->target.len + r->edit->host.len;
-	for (size_t i = 0; r->edit && i < r->edit->nadd; i++)
-		cap += r->edit->add[i].name.len + r->edit->add[i].value.len + 4;
-	for (size_t i = 0; i < r->req->nheaders; i++)
-		cap += r->req->headers[i].name.len + r->req->headers[i].value.len + 4;
 	out = malloc(cap);
 	if (!out)
 		return NULL;

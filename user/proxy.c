@@ -769,13 +769,11 @@ static bool head_again(struct client *c)
 	return sg_h1_parse_request(c->in, c->in_len, SG_H1_MAX_HEADERS, &c->r->req) == SG_H1_DONE;
 }
 
+/* This try's request, from the head head_again() re-pointed. */
 static int build_request_out(struct client *c)
 {
 	struct sg_h1_edit edit;
 	char extra[256];
-
-	if (!head_again(c))
-		return -1;
 	/* Upgrade is hop-by-hop: it is dropped from the copied headers and
 	 * re-added here when the client asked for it (less h2c). Only then is
 	 * a 101 an answer. */
