@@ -19,6 +19,7 @@ for engine in $(engines); do
 		fail "gateway ($engine) did not start"
 		continue
 	fi
+	t_busy=$(date +%s.%N)
 	timeout 20 nghttp -v "http://127.0.0.1:8080/slow?delay=1500ms" >"$WORK/busy" 2>&1 &
 	busy=$!
 	/usr/bin/python3 "$E2E_DIR/h2_raw.py" keepalive 8080 10 --ack >"$WORK/idle" &
@@ -30,18 +31,24 @@ for engine in $(engines); do
 			grep -q '^splicegate_active_connections 2$' && break
 		sleep 0.1
 	done
-	sleep 0.5
+	# SIGTERM 0.5 s into the busy stream (its answer comes at 1.5 s), and
+	# at least 0.3 s after both connections are open.
+	sleep "$(awk -v a="$(date +%s.%N)" -v b="$t_busy" 'BEGIN { r = 0.5 - (a - b); printf "%.3f", r > 0.3 ? r : 0.3 }')"
 	t0=$(date +%s.%N)
 	kill -TERM "$GW_PID"
 	wait "$GW_PID"
 	rc=$?
-	took=$(awk -v a="$(date +%s.%N)" -v b="$t0" 'BEGIN{printf "%.3f", a - b}')
+	t_end=$(date +%s.%N)
+	took=$(awk -v a="$t_end" -v b="$t0" 'BEGIN{printf "%.3f", a - b}')
+	since_busy=$(awk -v a="$t_end" -v b="$t_busy" 'BEGIN{printf "%.3f", a - b}')
 	wait "$busy" "$idle"
 	check "gateway exit status" "$rc" 0
-	if time_in "$took" 0.8 3; then
-		pass "exited ${took}s after SIGTERM, once the stream in flight was done"
+	# Not before the stream in flight is done: 1.3 s after it began is
+	# 0.8 s after a SIGTERM sent at 0.5 s.
+	if time_in "$since_busy" 1.3 3.5 && time_in "$took" 0 3; then
+		pass "exited ${took}s after SIGTERM (${since_busy}s into the stream), once the stream in flight was done"
 	else
-		fail "exited ${took}s after SIGTERM (want 0.8 <= t < 3)"
+		fail "exited ${took}s after SIGTERM, ${since_busy}s into the stream (want >= 1.3 s into it, < 3 s after SIGTERM)"
 	fi
 	grep -q 'recv GOAWAY frame' "$WORK/busy" && pass "busy connection: GOAWAY" ||
 		fail "busy connection: no GOAWAY: $(tail -5 "$WORK/busy")"
