@@ -57,8 +57,10 @@ for engine in $(engines); do
 		fail "busy connection: stream not answered: $(tail -5 "$WORK/busy")"
 	check "idle connection: GOAWAY, then closed" "$(jq -r '"\(.goaway.error) \(.eof_at != null)"' "$WORK/idle")" \
 		"0 true"
-	eof=$(jq -r .eof_at "$WORK/idle")
-	time_in "$eof" 0.1 1.2 && pass "idle connection closed at once (${eof}s)" ||
-		fail "idle connection closed at ${eof}s, want right after SIGTERM at ~0.5s"
+	# Closed after SIGTERM and within 0.7 s of it, by the clocks of both
+	# (the client's own start is no reference on a busy machine).
+	eof=$(awk -v a="$(jq -r .eof_wall "$WORK/idle")" -v b="$t0" 'BEGIN{printf "%.3f", a - b}')
+	time_in "$eof" 0 0.7 && pass "idle connection closed at once (${eof}s after SIGTERM)" ||
+		fail "idle connection closed ${eof}s after SIGTERM, want 0 <= t < 0.7"
 done
 finish

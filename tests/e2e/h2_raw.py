@@ -9,7 +9,7 @@ flow-control window.
         gateway's SETTINGS and every PING; --silent sends nothing more. Reads
         for at most SECONDS. Prints JSON: {"pings": [seconds since start...],
         "goaway": {"at", "last_stream", "error", "debug"} or null,
-        "eof_at": seconds or null}.
+        "eof_at": seconds or null, and "eof_wall": time.time() at the close}.
 
     h2_raw.py rapidreset PORT PATH PAIRS
         Rapid reset (CVE-2023-44487): sends the preface, then up to PAIRS
@@ -110,6 +110,7 @@ def keepalive(port, seconds, ack):
     for f in c.frames(c.t0 + seconds):
         if f is None:
             out["eof_at"] = c.now()
+            out["eof_wall"] = time.time()
             break
         ftype, flags, _, payload = f
         if ftype == PING and not flags & ACK:
