@@ -33,7 +33,7 @@ for engine in $(engines); do
 	done
 	# SIGTERM 0.5 s into the busy stream (its answer comes at 1.5 s), and
 	# at least 0.3 s after both connections are open.
-	sleep "$(awk -v a="$(date +%s.%N)" -v b="$t_busy" 'BEGIN { r = 0.5 - (a - b); printf "%.3f", r > 0.3 ? r : 0.3 }')"
+	sleep "$(awk -v a="$(date +%s.%N)" -v b="$t_busy" 'BEGIN { r = 0.5 - (a - b); printf "%.3f", (r > 0.3 ? r : 0.3) }')"
 	t0=$(date +%s.%N)
 	kill -TERM "$GW_PID"
 	wait "$GW_PID"
