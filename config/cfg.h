@@ -85,8 +85,17 @@ struct sg_backend_tcp {
 	sg_dur connect_timeout; /* SG_DUR_UNSET */
 };
 
+/* The HTTP version spoken to a backend (agentgateway's backend
+ * `http.version`). */
+enum sg_http_version {
+	SG_HTTP_VERSION_UNSET, /* HTTP/1.1, unless a Service port asks for h2c */
+	SG_HTTP_VERSION_1_1,
+	SG_HTTP_VERSION_2, /* h2c: prior knowledge, without TLS */
+};
+
 struct sg_backend_http {
 	sg_dur request_timeout; /* SG_DUR_UNSET */
+	enum sg_http_version version;
 };
 
 /* ---- policies, as agentgateway lists them ------------------------------ */
@@ -155,6 +164,7 @@ struct sg_service_port {
 	uint16_t port;
 	uint16_t target_port;
 	const char *target_port_name; /* named targetPort, resolved per slice */
+	bool h2c;		      /* appProtocol kubernetes.io/h2c */
 };
 
 struct sg_service {
@@ -346,6 +356,8 @@ struct sg_backend_ref {
 	sg_dur eff_connect_timeout;
 	struct sg_keepalive eff_keepalive;
 	sg_dur eff_request_timeout; /* backend http.requestTimeout or SG_DUR_UNSET */
+	bool h2c;		    /* its Service port's appProtocol is kubernetes.io/h2c */
+	bool eff_h2;		    /* spoken to in HTTP/2 (h2c, prior knowledge) */
 	/* backendRef filters / backend policies: header modifiers, redirect,
 	 * mirrors (applied after the route's, for the try this backend
 	 * serves). */

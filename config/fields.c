@@ -241,6 +241,28 @@ int sg_f_dur(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *
 	return 0;
 }
 
+int sg_f_http_version(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
+{
+	static const struct {
+		const char *name;
+		enum sg_http_version v;
+	} names[] = {
+		{ "HTTP/1.1", SG_HTTP_VERSION_1_1 }, { "1.1", SG_HTTP_VERSION_1_1 },
+		{ "HTTP/2.0", SG_HTTP_VERSION_2 },   { "HTTP/2", SG_HTTP_VERSION_2 },
+		{ "2.0", SG_HTTP_VERSION_2 },	     { "2", SG_HTTP_VERSION_2 },
+	};
+	const char *what = "\"HTTP/1.1\" or \"HTTP/2.0\"";
+
+	if (need_scalar(c, n, path, what) == -1)
+		return -1;
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (!strcmp(n->str, names[i].name)) {
+			*(enum sg_http_version *)dst = names[i].v;
+			return 0;
+		}
+	return sg_expected(c, n, path, what);
+}
+
 int sg_f_strs(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
 {
 	struct sg_strs *s = dst;

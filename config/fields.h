@@ -63,6 +63,9 @@ int sg_f_codes(struct sg_pctx *c, const struct sg_node *n, void *dst,
  * leaves dst alone as sg_f_str does. */
 int sg_f_hostname(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path);
 int sg_f_ignore(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path);
+/* enum sg_http_version: agentgateway's "HTTP/1.1" or "HTTP/2.0" (also
+ * "1.1", "2", "2.0"). */
+int sg_f_http_version(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path);
 
 /* Defaults of DESIGN §2/§3, which the tables below start from. */
 void sg_frontend_http_defaults(struct sg_frontend_http *h);

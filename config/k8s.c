@@ -235,18 +235,22 @@ static int f_target_port(struct sg_pctx *c, const struct sg_node *n, void *dst, 
 	return sg_f_str(c, n, &p->target_port_name, path);
 }
 
-/* kubernetes.io/h2c asks for HTTP/2 without TLS to the backend, which the
- * gateway does not speak yet: refused rather than sent HTTP/1.1. */
+/* kubernetes.io/h2c asks for HTTP/2 without TLS to the backend (Gateway
+ * API's HTTPRouteBackendProtocolH2C). kubernetes.io/wss asks for TLS, which
+ * the gateway does not speak to backends yet: refused rather than sent
+ * cleartext. */
 static int f_app_protocol(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
 {
+	struct sg_service_port *p = dst;
 	const char *v = NULL;
 
 	if (sg_f_str(c, n, &v, path) == -1)
 		return -1;
-	if (v && (!strcmp(v, "kubernetes.io/h2c") || !strcmp(v, "kubernetes.io/wss")))
+	if (v && !strcmp(v, "kubernetes.io/wss"))
 		return sg_expected(c, n, path,
-				   "no appProtocol \"kubernetes.io/h2c\" or \"kubernetes.io/wss\" "
-				   "(h2c and TLS backends are not supported yet)");
+				   "no appProtocol \"kubernetes.io/wss\" "
+				   "(TLS to backends is not supported yet)");
+	p->h2c = v && !strcmp(v, "kubernetes.io/h2c");
 	return 0;
 }
 
@@ -949,6 +953,7 @@ static int resolve_service(struct sg_pctx *c, struct sg_backend_ref *br)
 			sp = &s->ports[i];
 	if (!sp)
 		return -1;
+	br->h2c = sp->h2c;
 	for (size_t i = 0; i < s->nslice_eps; i++) {
 		const struct sg_slice_ep *se = &s->slice_eps[i];
 
@@ -1771,6 +1776,7 @@ static int f_agp_bhttp(struct sg_pctx *c, const struct sg_node *n, void *dst, co
 {
 	static const struct sg_field fields[] = {
 		{ "requestTimeout", sg_f_dur, offsetof(struct sg_backend_http, request_timeout) },
+		{ "version", sg_f_http_version, offsetof(struct sg_backend_http, version) },
 		{ 0 },
 	};
 	struct agp_in *in = dst;

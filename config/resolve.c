@@ -110,6 +110,11 @@ static void resolve_backend(const struct sg_cfg *cfg, struct sg_backend_ref *br)
 		br->eff_keepalive = btcp->keepalives;
 	if (bhttp)
 		br->eff_request_timeout = bhttp->request_timeout;
+	/* agentgateway: the backend's http.version beats the appProtocol. */
+	if (bhttp && bhttp->version != SG_HTTP_VERSION_UNSET)
+		br->eff_h2 = bhttp->version == SG_HTTP_VERSION_2;
+	else
+		br->eff_h2 = br->h2c;
 }
 
 /* The route's own filters, and for each kind it has not, the most specific

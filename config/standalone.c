@@ -281,6 +281,7 @@ static int f_backend_http(struct sg_pctx *c, const struct sg_node *n, void *dst,
 {
 	static const struct sg_field fields[] = {
 		{ "requestTimeout", sg_f_dur, offsetof(struct sg_backend_http, request_timeout) },
+		{ "version", sg_f_http_version, offsetof(struct sg_backend_http, version) },
 		{ 0 },
 	};
 	struct sg_backend_http *h = sg_arena_alloc(c->a, sizeof(*h));

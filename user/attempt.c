@@ -42,23 +42,26 @@ static bool may_retry(const struct sg_attempt *a)
 }
 
 void sg_attempt_init(struct sg_attempt *a, const struct sg_attempt_ops *ops, void *owner,
-		     struct sg_loop *loop, struct sg_pool *pool, struct sg_stats *stats,
-		     uint64_t *rng)
+		     struct sg_loop *loop, struct sg_pool *pool, struct sg_h2b_pool *h2pool,
+		     struct sg_stats *stats, uint64_t *rng)
 {
 	memset(a, 0, sizeof(*a));
 	a->ops = ops;
 	a->owner = owner;
 	a->loop = loop;
 	a->pool = pool;
+	a->h2pool = h2pool;
 	a->stats = stats;
 	a->rng = rng;
 }
 
-void sg_attempt_begin(struct sg_attempt *a, const struct sg_route *route, bool replayable)
+void sg_attempt_begin(struct sg_attempt *a, const struct sg_route *route, bool replayable,
+		      const struct sg_global *g)
 {
 	sg_dur whole = route ? route->eff_timeout.request : 0;
 
 	a->route = route;
+	a->global = g;
 	a->replayable = replayable;
 	a->answered = false;
 	a->n = 0;
@@ -72,10 +75,12 @@ void sg_attempt_begin(struct sg_attempt *a, const struct sg_route *route, bool r
 
 void sg_attempt_drop(struct sg_attempt *a)
 {
-	bool had = a->conn != NULL;
+	bool had = a->conn || a->h2;
 
 	sg_backend_close(a->conn);
 	a->conn = NULL;
+	sg_h2b_close(a->h2);
+	a->h2 = NULL;
 	a->connected = false;
 	a->try_at = a->connect_at = 0;
 	if (had && a->ops->dropped)
@@ -87,6 +92,8 @@ void sg_attempt_release(struct sg_attempt *a, bool reusable, const struct sg_glo
 	uint64_t idle_ms = ms(g->pool_idle_timeout);
 	struct sg_backend_conn *u = a->conn;
 
+	sg_h2b_close(a->h2); /* the stream ended: its connection stays shared */
+	a->h2 = NULL;
 	a->conn = NULL;
 	a->connected = false;
 	if (!u)
@@ -101,6 +108,8 @@ void sg_attempt_end(struct sg_attempt *a)
 {
 	sg_backend_close(a->conn);
 	a->conn = NULL;
+	sg_h2b_close(a->h2);
+	a->h2 = NULL;
 	a->connected = false;
 	a->request_at = a->try_at = a->connect_at = a->backoff_at = 0;
 }
@@ -131,6 +140,115 @@ static void retry(struct sg_attempt *a)
 		a->ops->wait(a);
 }
 
+/* The request surely did not reach the backend's application (a stale
+ * pooled connection, a refused stream): it is sent again, once per request,
+ * without counting as a try. Returns false when it cannot be. */
+static bool replay_uncounted(struct sg_attempt *a)
+{
+	if (a->stale_retry_used || !a->replayable || a->answered)
+		return false;
+	a->stale_retry_used = true;
+	a->tried = 0;
+	sg_attempt_drop(a);
+	sg_attempt_start(a);
+	return true;
+}
+
+/* ---- an HTTP/2 backend's stream: user/h2backend.h's callbacks ------------ */
+
+static void h2_ready(void *data)
+{
+	struct sg_attempt *a = data;
+
+	a->connected = true;
+	a->connect_at = 0;
+	a->ops->send(a);
+}
+
+static void h2_failed(void *data, enum sg_h2b_failure why, int err)
+{
+	struct sg_attempt *a = data;
+
+	switch (why) {
+	case SG_H2B_CONNECT:
+		sg_attempt_failed(a, SG_FAIL_CONNECT, err);
+		return;
+	case SG_H2B_REFUSED:
+		/* Not processed (RFC 9113 §8.7): sent again on another
+		 * connection once without counting, as a stale pooled HTTP/1
+		 * connection's request is. */
+		if (!replay_uncounted(a))
+			sg_attempt_failed(a, SG_FAIL_RESET, err);
+		return;
+	case SG_H2B_RESET:
+		sg_attempt_read_failed(a, err);
+		return;
+	case SG_H2B_INVALID:
+		sg_attempt_failed(a, SG_FAIL_BAD_RESPONSE, err);
+		return;
+	}
+}
+
+static void h2_head(void *data, const struct sg_h1_resp *resp)
+{
+	struct sg_attempt *a = data;
+
+	a->ops->h2_head(a, resp);
+}
+
+static void h2_data(void *data, const char *p, size_t n)
+{
+	struct sg_attempt *a = data;
+
+	a->ops->h2_data(a, p, n);
+}
+
+static void h2_end(void *data, const struct sg_h2_field *t, size_t n, int err)
+{
+	struct sg_attempt *a = data;
+
+	a->ops->h2_end(a, t, n, err);
+}
+
+static ssize_t h2_body(void *data, char *buf, size_t len, bool *eof)
+{
+	struct sg_attempt *a = data;
+
+	return a->ops->h2_body(a, buf, len, eof);
+}
+
+static const struct sg_h2b_ops h2_ops = {
+	.ready = h2_ready,
+	.failed = h2_failed,
+	.head = h2_head,
+	.data = h2_data,
+	.end = h2_end,
+	.body = h2_body,
+};
+
+static void start_h2(struct sg_attempt *a, const struct sg_endpoint *ep)
+{
+	uint64_t idle_ms = a->global ? ms(a->global->pool_idle_timeout) : 0;
+	bool ready = false, reused = false;
+	int err = 0;
+
+	a->h2 = sg_h2b_open(a->h2pool, ep, a->endpoint, &a->backend->eff_keepalive, idle_ms,
+			    &h2_ops, a, &ready, &reused, &err);
+	if (!a->h2) {
+		sg_attempt_failed(a, SG_FAIL_CONNECT, err);
+		return;
+	}
+	count(a, reused ? SG_STAT_POOL_REUSE : SG_STAT_BACKEND_CONNECTS);
+	if (ready) {
+		h2_ready(a);
+		return;
+	}
+	if (a->backend->eff_connect_timeout > 0)
+		a->connect_at = now(a) + ms(a->backend->eff_connect_timeout);
+	if (a->ops->wait)
+		a->ops->wait(a);
+}
+
 void sg_attempt_start(struct sg_attempt *a)
 {
 	const struct sg_endpoint *ep;
@@ -150,6 +268,10 @@ void sg_attempt_start(struct sg_attempt *a)
 	snprintf(a->endpoint, sizeof(a->endpoint), "%s:%u", ep->addr, ep->port);
 	per_try = try_timeout(a);
 	a->try_at = per_try > 0 ? now(a) + ms(per_try) : 0;
+	if (a->backend->eff_h2 && a->h2pool) {
+		start_h2(a, ep);
+		return;
+	}
 	u = sg_pool_take(a->pool, a->endpoint);
 	if (u) {
 		count(a, SG_STAT_POOL_REUSE);
@@ -201,13 +323,8 @@ void sg_attempt_write_failed(struct sg_attempt *a, int err, bool taken)
 {
 	/* A request the backend may have read, then reset or closed, is a
 	 * try like any other (Gateway API HTTPRouteRetryConnectionError). */
-	if (a->conn->reused && !taken && !a->stale_retry_used && a->replayable) {
-		a->stale_retry_used = true;
-		a->tried = 0;
-		sg_attempt_drop(a);
-		sg_attempt_start(a);
+	if (a->conn->reused && !taken && replay_uncounted(a))
 		return;
-	}
 	sg_attempt_failed(a, err == ECONNRESET ? SG_FAIL_RESET : SG_FAIL_CLOSED, err);
 }
 

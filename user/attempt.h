@@ -22,6 +22,7 @@
 #include "user/loop.h"
 #include "user/stats.h"
 #include "user/backend.h"
+#include "user/h2backend.h"
 
 struct sg_attempt;
 
@@ -41,6 +42,14 @@ struct sg_attempt_ops {
 	void (*wait)(struct sg_attempt *a);
 	/* Installed as a->conn's I/O callback, with the owner as its data. */
 	void (*on_io)(struct sg_loop *loop, struct sg_io *io, uint32_t revents);
+
+	/* An HTTP/2 backend's response on a->h2 (user/h2backend.h, whose
+	 * callbacks of the same names these are). A response head's retry
+	 * decision is the owner's as for HTTP/1 (sg_attempt_took_status). */
+	void (*h2_head)(struct sg_attempt *a, const struct sg_h1_resp *resp);
+	void (*h2_data)(struct sg_attempt *a, const char *p, size_t n);
+	void (*h2_end)(struct sg_attempt *a, const struct sg_h2_field *t, size_t n, int err);
+	ssize_t (*h2_body)(struct sg_attempt *a, char *buf, size_t len, bool *eof);
 };
 
 struct sg_attempt {
@@ -48,11 +57,13 @@ struct sg_attempt {
 	void *owner;
 	struct sg_loop *loop;
 	struct sg_pool *pool;
+	struct sg_h2b_pool *h2pool;
 	struct sg_stats *stats;
 	uint64_t *rng; /* the worker's xorshift state, for endpoint choice */
 
 	/* The request. */
 	const struct sg_route *route; /* NULL until routed */
+	const struct sg_global *global; /* pool settings of its config */
 	bool replayable;	      /* it can be sent again (its body is in hand) */
 	bool answered;		      /* its response head was taken: no more tries */
 
@@ -65,24 +76,33 @@ struct sg_attempt {
 	/* Deadlines in loop ms, 0 = none. */
 	uint64_t request_at, try_at, connect_at, backoff_at;
 
-	/* The current try's backend connection, or NULL. */
+	/* The current try's backend connection (HTTP/1), or its stream on a
+	 * shared connection (HTTP/2, the backend's eff_h2); NULL between
+	 * tries. a->conn's bytes are the owner's to write and read; a->h2
+	 * speaks through ops->h2_*. */
 	struct sg_backend_conn *conn;
+	struct sg_h2b_stream *h2;
 	bool connected;
 };
 
 /* Ready `a` for its owner's first request; nothing runs yet. */
 void sg_attempt_init(struct sg_attempt *a, const struct sg_attempt_ops *ops, void *owner,
-		     struct sg_loop *loop, struct sg_pool *pool, struct sg_stats *stats,
-		     uint64_t *rng);
+		     struct sg_loop *loop, struct sg_pool *pool, struct sg_h2b_pool *h2pool,
+		     struct sg_stats *stats, uint64_t *rng);
 
 /* A new request, routed to `route` (NULL: it has none, and is answered
  * without a try): forgets the last request's tries and arms the route's
- * request deadline. a->conn must be NULL. */
-void sg_attempt_begin(struct sg_attempt *a, const struct sg_route *route, bool replayable);
+ * request deadline; g: the config's global settings (the pools'). a->conn
+ * and a->h2 must be NULL. */
+void sg_attempt_begin(struct sg_attempt *a, const struct sg_route *route, bool replayable,
+		      const struct sg_global *g);
 
 /* Start a try: pick an endpoint, take a pooled connection (then ops->send
  * at once) or start a connect (ops->wait; call sg_attempt_connected when
- * a->conn turns writable). No endpoint: ops->fail(SG_FAIL_NO_BACKEND). */
+ * a->conn turns writable). For an HTTP/2 backend, open a stream on a
+ * connection with room or a new one: ops->send once that is up (its
+ * failures come in by themselves). No endpoint:
+ * ops->fail(SG_FAIL_NO_BACKEND). */
 void sg_attempt_start(struct sg_attempt *a);
 
 /* a->conn became writable while !a->connected: on success ops->send, on a

@@ -18,6 +18,7 @@
 #include "user/srclimit.h"
 #include "user/stats.h"
 #include "user/backend.h"
+#include "user/h2backend.h"
 
 struct client;
 struct h2conn;
@@ -59,6 +60,7 @@ struct sg_frontend_opts {
 struct sg_frontend {
 	struct sg_loop *loop;
 	struct sg_pool *pool;
+	struct sg_h2b_pool *h2pool;	/* HTTP/2 backends' shared connections */
 	struct sg_cfg *cfg;		/* in force for new connections (a reference) */
 	enum sg_relay_engine engine;	/* for bodies of 64 KiB and more */
 	enum sg_relay_engine tunnel;	/* for TCP routes and tunnels (101, CONNECT) */

@@ -446,13 +446,39 @@ enum sg_h1_result sg_h1_parse_request(const char *buf, size_t len, size_t max_he
 	return host_rules(req, s.max_headers, authority);
 }
 
+/* Whether the last coding of the last Transfer-Encoding field is
+ * "chunked". The field's value is compared without its surrounding
+ * whitespace (RFC 9110 §5.5), as the head writers copy it: llhttp's own
+ * flag misses "chunked" followed by a tab, which the client would then read
+ * as chunks where the gateway saw a body delimited by the close. */
+static bool final_chunked(const struct sg_h1_header *h, size_t n)
+{
+	const struct sg_h1_span *v = NULL;
+	size_t start, end;
+
+	for (size_t i = 0; i < n; i++)
+		if (span_is(h[i].name, "transfer-encoding"))
+			v = &h[i].value;
+	if (!v)
+		return false;
+	end = v->len;
+	while (end && (v->p[end - 1] == ' ' || v->p[end - 1] == '\t'))
+		end--;
+	start = end;
+	while (start && v->p[start - 1] != ',')
+		start--;
+	while (start < end && (v->p[start] == ' ' || v->p[start] == '\t'))
+		start++;
+	return end - start == 7 && !strncasecmp(v->p + start, "chunked", 7);
+}
+
 /* Transfer-Encoding overrides Content-Length, and a backend that sends both,
  * or chunks in HTTP/1.0, is not trusted to delimit the next response. */
 static void response_framing(const llhttp_t *p, struct sg_h1_resp *resp)
 {
 	bool te = find(resp->headers, resp->nheaders, "transfer-encoding") != NULL;
 
-	resp->chunked = te && (p->flags & F_CHUNKED);
+	resp->chunked = te && final_chunked(resp->headers, resp->nheaders);
 	resp->keep_alive = llhttp_should_keep_alive(p);
 	if ((p->flags & F_CONTENT_LENGTH) && !te)
 		resp->content_length = (int64_t)p->content_length;

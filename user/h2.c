@@ -20,6 +20,7 @@ struct sg_h2_session {
 	nghttp2_session *ng;
 	const struct sg_h2_callbacks *cb;
 	void *conn;
+	bool client; /* to a backend */
 };
 
 /* ---- pure helpers ---------------------------------------------------------- */
@@ -198,7 +199,9 @@ static bool list_has(struct sg_h1_span v, struct sg_h1_span t)
 	return false;
 }
 
-static bool connection_specific(const struct sg_h1_resp *resp, struct sg_h1_span name)
+/* A field that means something only on one HTTP/1 connection; h[0..n) are
+ * the head's headers, whose Connection field may name more. */
+static bool connection_specific(const struct sg_h1_header *h, size_t n, struct sg_h1_span name)
 {
 	static const char *const fixed[] = { "connection",	  "keep-alive", "proxy-connection",
 					     "transfer-encoding", "upgrade",	"te" };
@@ -206,9 +209,8 @@ static bool connection_specific(const struct sg_h1_resp *resp, struct sg_h1_span
 	for (size_t i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++)
 		if (span_eq(name, fixed[i]))
 			return true;
-	for (size_t i = 0; resp && i < resp->nheaders; i++)
-		if (span_eq(resp->headers[i].name, "connection") &&
-		    list_has(resp->headers[i].value, name))
+	for (size_t i = 0; i < n; i++)
+		if (span_eq(h[i].name, "connection") && list_has(h[i].value, name))
 			return true;
 	return false;
 }
@@ -261,7 +263,7 @@ static void add_edit(struct fields *f, const struct sg_h1_edit *e)
 	for (size_t i = 0; e && i < e->nadd; i++) {
 		struct sg_h1_span name = e->add[i].name;
 
-		if (connection_specific(NULL, name) || span_eq(name, "content-length") ||
+		if (connection_specific(NULL, 0, name) || span_eq(name, "content-length") ||
 		    span_eq(name, "host"))
 			continue;
 		add_field(f, name, e->add[i].value.p, e->add[i].value.len);
@@ -289,12 +291,41 @@ ssize_t sg_h2_response_fields(const struct sg_h1_resp *resp, const struct sg_h1_
 	for (size_t i = 0; i < resp->nheaders && !f.full; i++) {
 		const struct sg_h1_header *h = &resp->headers[i];
 
-		if (connection_specific(resp, h->name) ||
+		if (connection_specific(resp->headers, resp->nheaders, h->name) ||
 		    (te && span_eq(h->name, "content-length")) || edit_drops(edit, h->name))
 			continue;
 		add_field(&f, h->name, h->value.p, h->value.len);
 	}
 	add_edit(&f, edit);
+	return fields_done(&f);
+}
+
+ssize_t sg_h2_request_fields(const struct sg_h1_req *req, char *store, size_t cap,
+			     struct sg_h2_field *out, size_t max)
+{
+	struct fields f = { .store = store, .cap = cap, .out = out, .max = max };
+	const struct sg_h1_span *host = sg_h1_header(req, "host");
+
+	if (max < 4) 
+		return -1;
+	out[f.n++] = (struct sg_h2_field){ ":method", 7, req->method.p, req->method.len };
+	out[f.n++] = (struct sg_h2_field){ ":scheme", 7, "http", 4 };
+	if (host)
+		out[f.n++] = (struct sg_h2_field){ ":authority", 10, host->p, host->len };
+	out[f.n++] = (struct sg_h2_field){ ":path", 5, req->target.p, req->target.len };
+	for (size_t i = 0; i < req->nheaders && !f.full; i++) {
+		const struct sg_h1_header *h = &req->headers[i];
+
+		if (span_eq(h->name, "te") && h->value.len == 8 &&
+		    !strncasecmp(h->value.p, "trailers", 8)) {
+			add_field(&f, h->name, h->value.p, h->value.len);
+			continue;
+		}
+		if (connection_specific(req->headers, req->nheaders, h->name) ||
+		    span_eq(h->name, "host"))
+			continue;
+		add_field(&f, h->name, h->value.p, h->value.len);
+	}
 	return fields_done(&f);
 }
 
@@ -395,7 +426,8 @@ static int on_begin_headers(nghttp2_session *ng, const nghttp2_frame *frame, voi
 	struct sg_h2_session *s = user;
 	void *stream;
 
-	if (frame->hd.type != NGHTTP2_HEADERS || frame->headers.cat != NGHTTP2_HCAT_REQUEST)
+	if (s->client || frame->hd.type != NGHTTP2_HEADERS ||
+	    frame->headers.cat != NGHTTP2_HCAT_REQUEST)
 		return 0;
 	stream = s->cb->open(s->conn, frame->hd.stream_id);
 	if (!stream) {
@@ -415,10 +447,10 @@ static int on_header(nghttp2_session *ng, const nghttp2_frame *frame, const uint
 	void *stream = stream_of(ng, frame->hd.stream_id);
 	struct sg_h2_field f = { (const char *)name, namelen, (const char *)value, valuelen };
 
-	/* Trailers are not passed on: an HTTP/1.1 backend gets a
-	 * Content-Length or chunked body without them. */
+	/* A server passes no request trailers on: an HTTP/1.1 backend gets
+	 * a Content-Length or chunked body without them. */
 	if (!stream || frame->hd.type != NGHTTP2_HEADERS ||
-	    frame->headers.cat != NGHTTP2_HCAT_REQUEST)
+	    (!s->client && frame->headers.cat != NGHTTP2_HCAT_REQUEST))
 		return 0;
 	return s->cb->field(s->conn, stream, &f) < 0 ? NGHTTP2_ERR_CALLBACK_FAILURE : 0;
 }
@@ -439,7 +471,7 @@ static int on_frame_recv(nghttp2_session *ng, const nghttp2_frame *frame, void *
 		stream = stream_of(ng, frame->hd.stream_id);
 		if (!stream)
 			return 0;
-		if (frame->headers.cat == NGHTTP2_HCAT_REQUEST)
+		if (s->client || frame->headers.cat == NGHTTP2_HCAT_REQUEST)
 			rc = s->cb->head(s->conn, stream, end);
 		else if (end)
 			rc = s->cb->end(s->conn, stream);
@@ -449,6 +481,11 @@ static int on_frame_recv(nghttp2_session *ng, const nghttp2_frame *frame, void *
 		if (stream && end)
 			rc = s->cb->end(s->conn, stream);
 		break;
+	case NGHTTP2_GOAWAY:
+		if (s->cb->goaway)
+			s->cb->goaway(s->conn, frame->goaway.last_stream_id,
+				      frame->goaway.error_code);
+		return 0;
 	default:
 		return 0;
 	}
@@ -498,8 +535,11 @@ static ssize_t read_body(nghttp2_session *ng, int32_t id, uint8_t *buf, size_t l
 		return NGHTTP2_ERR_DEFERRED;
 	if (n < 0)
 		return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;
-	if (eof)
+	if (eof) {
 		*flags |= NGHTTP2_DATA_FLAG_EOF;
+		if (s->cb->trailers && s->cb->trailers(s->conn, stream, id) == 1)
+			*flags |= NGHTTP2_DATA_FLAG_NO_END_STREAM;
+	}
 	return n;
 }
 
@@ -509,7 +549,8 @@ static int setup(struct sg_h2_session *s, const struct sg_h2_settings *set)
 {
 	nghttp2_session_callbacks *cbs;
 	nghttp2_option *opt;
-	nghttp2_settings_entry iv[sizeof(set->v) / sizeof(set->v[0])];
+	nghttp2_settings_entry iv[sizeof(set->v) / sizeof(set->v[0]) + 1];
+	size_t niv = 0;
 	int rc;
 
 	if (nghttp2_session_callbacks_new(&cbs))
@@ -526,14 +567,19 @@ static int setup(struct sg_h2_session *s, const struct sg_h2_settings *set)
 	/* Windows open only as far as bytes really left for the backend:
 	 * that is what bounds a stream's buffered request body. */
 	nghttp2_option_set_no_auto_window_update(opt, 1);
-	rc = nghttp2_session_server_new2(&s->ng, cbs, s, opt);
+	if (s->client)
+		rc = nghttp2_session_client_new2(&s->ng, cbs, s, opt);
+	else
+		rc = nghttp2_session_server_new2(&s->ng, cbs, s, opt);
 	nghttp2_option_del(opt);
 	nghttp2_session_callbacks_del(cbs);
 	if (rc)
 		return -ENOMEM;
 	for (size_t i = 0; i < set->n; i++)
-		iv[i] = (nghttp2_settings_entry){ set->v[i].id, set->v[i].value };
-	if (nghttp2_submit_settings(s->ng, NGHTTP2_FLAG_NONE, iv, set->n))
+		iv[niv++] = (nghttp2_settings_entry){ set->v[i].id, set->v[i].value };
+	if (s->client) /* a backend pushes nothing */
+		iv[niv++] = (nghttp2_settings_entry){ NGHTTP2_SETTINGS_ENABLE_PUSH, 0 };
+	if (nghttp2_submit_settings(s->ng, NGHTTP2_FLAG_NONE, iv, niv))
 		return -ENOMEM;
 	if (set->connection_window &&
 	    nghttp2_session_set_local_window_size(s->ng, NGHTTP2_FLAG_NONE, 0,
@@ -542,8 +588,8 @@ static int setup(struct sg_h2_session *s, const struct sg_h2_settings *set)
 	return 0;
 }
 
-int sg_h2_session_new(const struct sg_h2_callbacks *cb, void *conn,
-		      const struct sg_h2_settings *set, struct sg_h2_session **out)
+static int session_new(const struct sg_h2_callbacks *cb, void *conn,
+		       const struct sg_h2_settings *set, bool client, struct sg_h2_session **out)
 {
 	struct sg_h2_session *s = calloc(1, sizeof(*s));
 	int rc;
@@ -552,6 +598,7 @@ int sg_h2_session_new(const struct sg_h2_callbacks *cb, void *conn,
 		return -ENOMEM;
 	s->cb = cb;
 	s->conn = conn;
+	s->client = client;
 	rc = setup(s, set);
 	if (rc) {
 		sg_h2_session_free(s);
@@ -559,6 +606,18 @@ int sg_h2_session_new(const struct sg_h2_callbacks *cb, void *conn,
 	}
 	*out = s;
 	return 0;
+}
+
+int sg_h2_session_new(const struct sg_h2_callbacks *cb, void *conn,
+		      const struct sg_h2_settings *set, struct sg_h2_session **out)
+{
+	return session_new(cb, conn, set, false, out);
+}
+
+int sg_h2_client_new(const struct sg_h2_callbacks *cb, void *conn,
+		     const struct sg_h2_settings *set, struct sg_h2_session **out)
+{
+	return session_new(cb, conn, set, true, out);
 }
 
 void sg_h2_session_free(struct sg_h2_session *s)
@@ -605,20 +664,72 @@ bool sg_h2_alive(struct sg_h2_session *s)
 	return nghttp2_session_want_read(s->ng) || nghttp2_session_want_write(s->ng);
 }
 
+/* nghttp2's view of fields f[0..n), malloc'd (NULL: out of memory). */
+static nghttp2_nv *to_nv(const struct sg_h2_field *f, size_t n)
+{
+	nghttp2_nv *nv = calloc(n ? n : 1, sizeof(*nv));
+
+	for (size_t i = 0; nv && i < n; i++)
+		nv[i] = (nghttp2_nv){ (uint8_t *)(uintptr_t)f[i].name,
+				      (uint8_t *)(uintptr_t)f[i].value, f[i].name_len,
+				      f[i].value_len, NGHTTP2_NV_FLAG_NONE };
+	return nv;
+}
+
 int sg_h2_respond(struct sg_h2_session *s, int32_t id, const struct sg_h2_field *f, size_t n,
 		  bool body)
 {
 	nghttp2_data_provider prd = { .read_callback = read_body };
-	nghttp2_nv *nv = calloc(n ? n : 1, sizeof(*nv));
+	nghttp2_nv *nv = to_nv(f, n);
 	int rc;
 
 	if (!nv)
 		return -ENOMEM;
-	for (size_t i = 0; i < n; i++)
-		nv[i] = (nghttp2_nv){ (uint8_t *)(uintptr_t)f[i].name,
-				      (uint8_t *)(uintptr_t)f[i].value, f[i].name_len,
-				      f[i].value_len, NGHTTP2_NV_FLAG_NONE };
 	rc = nghttp2_submit_response(s->ng, id, nv, n, body ? &prd : NULL);
+	free(nv);
+	return rc ? -EINVAL : 0;
+}
+
+int32_t sg_h2_request(struct sg_h2_session *s, const struct sg_h2_field *f, size_t n, bool body,
+		      void *stream)
+{
+	nghttp2_data_provider prd = { .read_callback = read_body };
+	nghttp2_nv *nv;
+	int32_t id;
+
+	if (!nghttp2_session_check_request_allowed(s->ng))
+		return -EAGAIN;
+	nv = to_nv(f, n);
+	if (!nv)
+		return -ENOMEM;
+	id = nghttp2_submit_request(s->ng, NULL, nv, n, body ? &prd : NULL, stream);
+	free(nv);
+	if (id == NGHTTP2_ERR_STREAM_ID_NOT_AVAILABLE)
+		return -EAGAIN;
+	return id < 0 ? -EINVAL : id;
+}
+
+uint32_t sg_h2_max_streams(struct sg_h2_session *s)
+{
+	if (!nghttp2_session_check_request_allowed(s->ng))
+		return 0;
+	return nghttp2_session_get_remote_settings(s->ng, NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS);
+}
+
+void sg_h2_detach(struct sg_h2_session *s, int32_t id)
+{
+	if (id > 0)
+		nghttp2_session_set_stream_user_data(s->ng, id, NULL);
+}
+
+int sg_h2_trailers(struct sg_h2_session *s, int32_t id, const struct sg_h2_field *f, size_t n)
+{
+	nghttp2_nv *nv = to_nv(f, n);
+	int rc;
+
+	if (!nv)
+		return -ENOMEM;
+	rc = nghttp2_submit_trailer(s->ng, id, nv, n);
 	free(nv);
 	return rc ? -EINVAL : 0;
 }

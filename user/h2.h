@@ -1,7 +1,7 @@
-/* HTTP/2 codec: an nghttp2 server session behind a small callback API, the
- * SETTINGS a frontend policy asks for, and the translations between HTTP/2
- * header lists and HTTP/1 heads. No I/O; the only module that includes
- * nghttp2.h. */
+/* HTTP/2 codec: an nghttp2 session (server for clients, client for
+ * backends) behind a small callback API, the SETTINGS a frontend policy asks
+ * for, and the translations between HTTP/2 header lists and HTTP/1 heads.
+ * No I/O; the only module that includes nghttp2.h. */
 #ifndef SG_H2_H
 #define SG_H2_H
 
@@ -91,6 +91,17 @@ int sg_h2_request_head(const struct sg_h2_field *f, size_t n, char *store, size_
 ssize_t sg_h2_response_fields(const struct sg_h1_resp *resp, const struct sg_h1_edit *edit,
 			      char *store, size_t cap, struct sg_h2_field *out, size_t max);
 
+/* The request an HTTP/2 backend gets for the HTTP/1 head `req` (as the
+ * gateway writes it for an HTTP/1 backend, edits applied): :method,
+ * :scheme "http", :authority from Host, :path from the target, then every
+ * field but Host and the connection-specific ones (Connection and what it
+ * names, Keep-Alive, Proxy-Connection, Transfer-Encoding, Upgrade, and TE
+ * unless it is "trailers"), names lowercased into store. Values point into
+ * req. Returns the number of fields written to out[0..max), or -1 when out
+ * or store is too small. */
+ssize_t sg_h2_request_fields(const struct sg_h1_req *req, char *store, size_t cap,
+			     struct sg_h2_field *out, size_t max);
+
 /* The fields of a route filter's answer (redirect, direct response, CORS
  * preflight): ":status", the edit's lines (names lowercased into store),
  * then "content-length: <body_len>" (its digits in store too). Returns the
@@ -124,19 +135,22 @@ struct sg_h2_session;
  * callback returning a negative value makes the session fail as a whole
  * (sg_h2_recv/sg_h2_pending then return an error). */
 struct sg_h2_callbacks {
-	/* The client opened stream `id`. Return the caller's object for it,
-	 * or NULL to refuse the stream (it is reset). */
+	/* Server: the client opened stream `id`. Return the caller's object
+	 * for it, or NULL to refuse the stream (it is reset). Unused by a
+	 * client session (its streams are opened by sg_h2_request). */
 	void *(*open)(void *conn, int32_t id);
-	/* One field of the request head, pseudo-headers first; names are
-	 * lowercase (nghttp2 checked the field). */
+	/* One field of a head, pseudo-headers first; names are lowercase
+	 * (nghttp2 checked the field). A server passes the request head's
+	 * only (request trailers are dropped); a client passes every HEADERS
+	 * frame's: interim heads, the final head, then trailers. */
 	int (*field)(void *conn, void *stream, const struct sg_h2_field *f);
-	/* The request head is complete; end_stream: no body follows. */
+	/* The head whose fields were just passed is complete; end_stream: no
+	 * body follows (for a client, after trailers too). */
 	int (*head)(void *conn, void *stream, bool end_stream);
-	/* Request body bytes. They count against the flow-control windows
+	/* Body bytes received. They count against the flow-control windows
 	 * until given back with sg_h2_consume. */
 	int (*data)(void *conn, void *stream, const char *p, size_t len);
-	/* The request body ended (END_STREAM after a body; trailers are
-	 * dropped). */
+	/* The peer ended its side with DATA (END_STREAM after a body). */
 	int (*end)(void *conn, void *stream);
 	/* The stream is gone (response sent, or reset by either side). The
 	 * session never mentions `stream` again. */
@@ -148,6 +162,13 @@ struct sg_h2_callbacks {
 	 * one; return -EAGAIN when nothing is there yet (call sg_h2_resume
 	 * once there is), another negative errno to reset the stream. */
 	ssize_t (*body)(void *conn, void *stream, char *buf, size_t len, bool *eof);
+	/* Optional: the body callback just set *eof for stream `id`. Return 1
+	 * after submitting trailers for it (sg_h2_trailers), which then end
+	 * the stream instead of the last DATA frame; 0 for none. */
+	int (*trailers)(void *conn, void *stream, int32_t id);
+	/* Optional (a client's): the peer sent GOAWAY; streams above
+	 * last_id were not processed (they close with REFUSED_STREAM). */
+	void (*goaway)(void *conn, int32_t last_id, uint32_t code);
 };
 
 /* A server session that sends the SETTINGS of `s` (and the connection
@@ -157,6 +178,27 @@ struct sg_h2_callbacks {
 int sg_h2_session_new(const struct sg_h2_callbacks *cb, void *conn, const struct sg_h2_settings *s,
 		      struct sg_h2_session **out);
 void sg_h2_session_free(struct sg_h2_session *s);
+
+/* A client session (to a backend): its first bytes out are the connection
+ * preface and the SETTINGS of `s` (push disabled). Flow control is manual as
+ * for a server session. */
+int sg_h2_client_new(const struct sg_h2_callbacks *cb, void *conn, const struct sg_h2_settings *s,
+		     struct sg_h2_session **out);
+
+/* Client: open a stream with request fields f[0..n) (pseudo-headers
+ * first) and `stream` as its object; body: DATA frames follow from the body
+ * callback, else the request ends with the HEADERS. Returns the stream id
+ * (> 0) or a negative errno (-EAGAIN: the peer's stream limit or a GOAWAY
+ * leaves no room on this connection). */
+int32_t sg_h2_request(struct sg_h2_session *s, const struct sg_h2_field *f, size_t n, bool body,
+		      void *stream);
+/* Client: the peer's SETTINGS_MAX_CONCURRENT_STREAMS (unlimited until its
+ * SETTINGS came), 0 once no stream may be opened (a GOAWAY). */
+uint32_t sg_h2_max_streams(struct sg_h2_session *s);
+/* Forget `stream` for stream `id`: no callback names it again. */
+void sg_h2_detach(struct sg_h2_session *s, int32_t id);
+/* Trailers f[0..n) ending stream `id`; only from the trailers callback. */
+int sg_h2_trailers(struct sg_h2_session *s, int32_t id, const struct sg_h2_field *f, size_t n);
 
 /* Take over an HTTP/1.1 request that asked for "Upgrade: h2c": `settings`
  * is its HTTP2-Settings value (base64url); the request becomes stream 1,

@@ -340,7 +340,8 @@ static struct h2stream *stream_new(struct h2conn *c, int32_t id)
 	s->bx.resp.headers = s->resp_slots;
 	s->bx.resp.headers_cap = SG_H1_MAX_HEADERS;
 	sg_timer_init(&s->timer, on_stream_timer, s);
-	sg_attempt_init(&s->at, &attempt_ops, s, c->ctx->loop, c->ctx->pool, c->ctx->stats,
+	sg_attempt_init(&s->at, &attempt_ops, s, c->ctx->loop, c->ctx->pool, c->ctx->h2pool,
+			c->ctx->stats,
 			&c->ctx->rng);
 	sg_list_insert_head(&c->streams, &s->link);
 	c->nstreams++;
@@ -1116,7 +1117,8 @@ static void got_request(struct h2stream *s)
 	 * whole before the first try: it can be sent again. */
 	sg_attempt_begin(&s->at, route,
 			 s->req_end || (s->req.content_length >= 0 &&
-					s->req.content_length <= H2P_REPLAY_MAX));
+					s->req.content_length <= H2P_REPLAY_MAX),
+			 &(s->cfg ? s->cfg : c->cfg)->global);
 	if (!route) {
 		fail(s, SG_FAIL_NO_ROUTE, 0);
 		return;

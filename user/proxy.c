@@ -110,6 +110,18 @@ struct request {
 	/* A TCP route, or the connection after a 101 or a CONNECT's 2xx:
 	 * req_pump up and resp_pump down. */
 	struct sg_tunnel tunnel;
+	/* An HTTP/2 backend (at.h2). The response comes from its frames
+	 * (h2_resp), written chunked when it has no length (h2_chunked);
+	 * h2_unconsumed body bytes are passed on but not yet given back to
+	 * its flow control (the client's socket had not taken them all). A
+	 * body not whole in hand streams from `in` after the head, read from
+	 * the client as the backend's window allows: h2_up_left bytes of a
+	 * Content-Length body, or h2_up_chunks decodes it; h2_up_wait: the
+	 * client has nothing more yet. A replayed body is sent from h2_up_off. */
+	bool h2_resp, h2_chunked, h2_up_wait;
+	size_t h2_unconsumed, h2_up_off;
+	uint64_t h2_up_left;
+	struct sg_h1_chunked h2_up_chunks;
 };
 
 /* One downstream connection. Owned by the worker's loop; freed in the
@@ -185,6 +197,7 @@ static void update_io(struct client *c);
 static void settle(struct client *c);
 static void close_lingering(struct client *c);
 static void drive_response(struct client *c);
+static void h2_flushed(struct client *c);
 static void drive_request_body(struct client *c);
 static void consume_request(struct client *c);
 static void start_upgraded_tunnel(struct client *c, size_t extra_len);
@@ -264,7 +277,8 @@ static bool request_new(struct client *c)
 	c->r = calloc(1, sizeof(*c->r));
 	if (!c->r)
 		return false;
-	sg_attempt_init(&c->r->at, &attempt_ops, c, f->loop, f->pool, f->stats, &f->rng);
+	sg_attempt_init(&c->r->at, &attempt_ops, c, f->loop, f->pool, f->h2pool, f->stats,
+			&f->rng);
 	return true;
 }
 
@@ -507,6 +521,8 @@ static void on_dropped(struct sg_attempt *a)
 	struct client *c = a->owner;
 
 	c->request_written = false;
+	c->r->h2_up_wait = false;
+	c->r->h2_unconsumed = 0;
 	sg_h1backend_reset(&c->r->bx);
 	if (c->req_pumping)
 		pump_done(c, &c->r->req_pump);
@@ -676,8 +692,10 @@ static void finish_request(struct client *c)
 {
 	c->r->at.request_at = c->r->at.try_at = c->r->at.connect_at = c->r->at.backoff_at = 0;
 	c->kick_at = c->head_at = c->body_at = 0;
-	if (c->r->at.conn)
+	if (c->r->at.conn || c->r->at.h2)
 		release_backend(c);
+	c->r->h2_resp = c->r->h2_chunked = c->r->h2_up_wait = false;
+	c->r->h2_unconsumed = 0;
 	if (c->req_pumping)
 		pump_done(c, &c->r->req_pump);
 	if (c->resp_pumping)
@@ -830,6 +848,11 @@ static bool follow_plan(struct client *c, enum sg_filter_result res)
 
 static void on_backend_io(struct sg_loop *loop, struct sg_io *io, uint32_t revents);
 static void write_backend(struct client *c);
+static void send_h2(struct client *c);
+static void h2_head(struct sg_attempt *a, const struct sg_h1_resp *resp);
+static void h2_data(struct sg_attempt *a, const char *p, size_t n);
+static void h2_end(struct sg_attempt *a, const struct sg_h2_field *t, size_t n, int err);
+static ssize_t h2_body(struct sg_attempt *a, char *buf, size_t len, bool *eof);
 
 /* The attempt's connection is ready: this try's copy of the request goes
  * out on it. */
@@ -850,6 +873,10 @@ static void on_send(struct sg_attempt *a)
 		c->r->mirrored = true;
 		mirror(c, &a->backend->filters.mirrors);
 	}
+	if (a->h2) {
+		send_h2(c);
+		return;
+	}
 	if (build_request_out(c) < 0) {
 		fail_request(c, SG_FAIL_CONNECT, ENOMEM);
 		return;
@@ -868,6 +895,10 @@ static const struct sg_attempt_ops attempt_ops = {
 	.dropped = on_dropped,
 	.wait = NULL, /* every dispatch ends in settle() */
 	.on_io = on_backend_io,
+	.h2_head = h2_head,
+	.h2_data = h2_data,
+	.h2_end = h2_end,
+	.h2_body = h2_body,
 };
 
 static void start_attempt(struct client *c)
@@ -1240,6 +1271,10 @@ static void drive_response(struct client *c)
 
 	if (c->closed || c->state != C_RESP || !flushed(c))
 		return;
+	if (c->r->h2_resp) {
+		h2_flushed(c);
+		return;
+	}
 	if (c->resp_done || !c->resp_pumping) {
 		response_done(c);
 		return;
@@ -1330,6 +1365,255 @@ static void drive_request_body(struct client *c)
 	default:
 		return;
 	}
+}
+
+/* ---- an HTTP/2 backend (user/h2backend.c) ------------------------------ */
+
+/* This try's request on the attempt's stream: the head as an HTTP/1
+ * backend would get it (without an upgrade offer: Upgrade is HTTP/1's),
+ * the body from `in`. */
+static void send_h2(struct client *c)
+{
+	struct request *r = c->r;
+	struct sg_h1_edit edit;
+	int rc;
+
+	c->upgrade_sent = false;
+	r->h2_up_off = 0;
+	r->h2_up_wait = false;
+	if (!r->at.replayable && c->req_body == SG_H1_BODY_LENGTH)
+		r->h2_up_left = (uint64_t)r->req.content_length;
+	memset(&r->h2_up_chunks, 0, sizeof(r->h2_up_chunks));
+	sg_filter_request_edit(&r->plan, &edit);
+	rc = sg_h2b_send(r->at.h2, &r->req, &edit, c->ip, r->at.n, NULL,
+			 c->req_body != SG_H1_BODY_NONE);
+	if (rc < 0) {
+		fail_request(c, SG_FAIL_CONNECT, -rc);
+		return;
+	}
+	c->request_written = true;
+	if (r->at.replayable) {
+		c->bytes_in = c->body_len;
+		c->req_done = true;
+	}
+	settle(c);
+}
+
+/* Take n body bytes from `in` after the head (the rest moves up). */
+static void take_in(struct client *c, size_t n)
+{
+	size_t head = c->r->req.head_len;
+
+	memmove(c->in + head, c->in + head + n, c->in_len - head - n);
+	c->in_len -= n;
+}
+
+/* The streamed request body's next bytes: from `in` after the head, read
+ * from the client when that is empty. */
+static ssize_t h2_upload(struct client *c, char *buf, size_t len, bool *eof)
+{
+	struct request *r = c->r;
+
+	for (int rounds = 0; rounds < 64; rounds++) {
+		size_t head = r->req.head_len, avail = c->in_len - head;
+		ssize_t n;
+
+		if (avail && c->req_body == SG_H1_BODY_LENGTH) {
+			size_t take = avail < len ? avail : len;
+
+			if (take > r->h2_up_left)
+				take = (size_t)r->h2_up_left;
+			memcpy(buf, c->in + head, take);
+			take_in(c, take);
+			r->h2_up_left -= take;
+			count_body(c, true, SG_RELAY_COPY, take);
+			*eof = c->req_done = r->h2_up_left == 0;
+			return (ssize_t)take;
+		}
+		if (avail) {
+			struct sg_h1_span d;
+			bool done = false;
+			ssize_t used = sg_h1_chunked_decode(&r->h2_up_chunks, c->in + head,
+							    avail < len ? avail : len, &d, &done);
+
+			if (used < 0) {
+				fail_request(c, SG_FAIL_BAD_REQUEST, 0);
+				return -EPROTO;
+			}
+			/* d points into what is taken: copy it out first. */
+			memcpy(buf, d.p, d.len);
+			take_in(c, (size_t)used);
+			count_body(c, true, SG_RELAY_COPY, d.len);
+			*eof = c->req_done = done;
+			if (d.len || done)
+				return (ssize_t)d.len;
+			if (used)
+				continue;
+		}
+		if (grow_in(c, c->in_len + 16384) == -1)
+			return -ENOMEM;
+		n = recv(c->io.fd, c->in + c->in_len, 16384, MSG_DONTWAIT);
+		if (n > 0) {
+			c->in_len += (size_t)n;
+			continue;
+		}
+		if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
+			r->h2_up_wait = true;
+			return -EAGAIN;
+		}
+		client_close(c); /* gone before its body ended */
+		return -EPIPE;
+	}
+	r->h2_up_wait = true; /* enough for one call: the next event resumes */
+	return -EAGAIN;
+}
+
+static ssize_t h2_body(struct sg_attempt *a, char *buf, size_t len, bool *eof)
+{
+	struct client *c = a->owner;
+	struct request *r = c->r;
+	size_t n;
+
+	if (!r->at.replayable)
+		return h2_upload(c, buf, len, eof);
+	n = c->body_len - r->h2_up_off;
+	if (n > len)
+		n = len;
+	memcpy(buf, c->in + r->req.head_len + r->h2_up_off, n);
+	r->h2_up_off += n;
+	*eof = r->h2_up_off == c->body_len;
+	return (ssize_t)n;
+}
+
+/* The client's socket took every byte passed on: the backend may send as
+ * many more; at the end of the response, the request is done. */
+static void h2_flushed(struct client *c)
+{
+	if (c->r->h2_unconsumed) {
+		sg_h2b_consume(c->r->at.h2, c->r->h2_unconsumed);
+		c->r->h2_unconsumed = 0;
+	}
+	if (c->resp_done)
+		response_done(c);
+}
+
+static void h2_head(struct sg_attempt *a, const struct sg_h1_resp *resp)
+{
+	struct client *c = a->owner;
+	struct request *r = c->r;
+	char head[PROXY_HEAD_MAX + 256];
+	static const char chunked[] = "Transfer-Encoding: chunked\r\n";
+	struct sg_h1_edit edit;
+	ssize_t n;
+
+	if (resp->status < 200) {
+		/* Interim: passed on to an HTTP/1.1 client (RFC 9110 §15.2). */
+		n = sg_h1_write_response_edit(resp, NULL, false, NULL, head, sizeof(head));
+		if (r->req.minor && n > 0 && client_write(c, head, (size_t)n) == -1)
+			client_close(c);
+		settle(c);
+		return;
+	}
+	if (sg_attempt_took_status(a, resp->status)) {
+		settle(c);
+		return;
+	}
+	if (c->is_head || resp->status == 204 || resp->status == 304)
+		c->resp_body = SG_H1_BODY_NONE;
+	else if (resp->content_length >= 0)
+		c->resp_body = SG_H1_BODY_LENGTH;
+	else if (r->req.minor)
+		c->resp_body = SG_H1_BODY_CHUNKED;
+	else
+		c->resp_body = SG_H1_BODY_CLOSE;
+	r->h2_chunked = c->resp_body == SG_H1_BODY_CHUNKED;
+	if (c->resp_body == SG_H1_BODY_CLOSE || !r->req.keep_alive || c->ctx->draining ||
+	    too_old(c) || !c->req_done)
+		c->client_close = true;
+	sg_filter_response_edit(&r->plan, &edit);
+	n = sg_h1_write_response_edit(resp, &edit, c->client_close, r->h2_chunked ? chunked : NULL,
+				      head, sizeof(head));
+	if (n < 0) {
+		fail_request(c, SG_FAIL_BAD_RESPONSE, EMSGSIZE);
+		settle(c);
+		return;
+	}
+	if (client_write(c, head, (size_t)n) == -1) {
+		client_close(c);
+		return;
+	}
+	r->h2_resp = true;
+	c->resp_started = true;
+	c->body_engine = SG_RELAY_COPY;
+	count_request(c, resp->status);
+	enter(c, C_RESP);
+	settle(c);
+}
+
+static void h2_data(struct sg_attempt *a, const char *p, size_t n)
+{
+	struct client *c = a->owner;
+	struct request *r = c->r;
+	char line[SG_H1_CHUNK_LINE];
+	struct iovec iov[3] = {
+		{ line, 0 },
+		{ (void *)(uintptr_t)p, n },
+		{ (void *)(uintptr_t) "\r\n", 0 },
+	};
+
+	if (c->closed || c->resp_body == SG_H1_BODY_NONE) {
+		sg_h2b_consume(a->h2, n);
+		return;
+	}
+	if (r->h2_chunked) {
+		iov[0].iov_len = sg_h1_chunk_size_line(n, line);
+		iov[2].iov_len = 2;
+	}
+	if (client_writev(c, iov, 3, 0) == -1) {
+		client_close(c);
+		return;
+	}
+	count_body(c, false, SG_RELAY_COPY, n);
+	r->h2_unconsumed += n;
+	if (!client_out_pending(c))
+		h2_flushed(c);
+	settle(c);
+}
+
+/* The response's end: the last chunk with the trailers (an HTTP/1.1
+ * chunked body carries them, RFC 9112 §7.1.2); trailers of a body with a
+ * length have no place and are dropped. Cut after its head (err): the
+ * client must see it cut. */
+static void h2_end(struct sg_attempt *a, const struct sg_h2_field *t, size_t n, int err)
+{
+	struct client *c = a->owner;
+	struct sg_buf end = { 0 };
+	int rc = 0;
+
+	if (err) {
+		client_close(c);
+		return;
+	}
+	if (c->r->h2_chunked) {
+		rc |= sg_buf_append(&end, "0\r\n", 3);
+		for (size_t i = 0; i < n; i++) {
+			rc |= sg_buf_append(&end, t[i].name, t[i].name_len);
+			rc |= sg_buf_append(&end, ": ", 2);
+			rc |= sg_buf_append(&end, t[i].value, t[i].value_len);
+			rc |= sg_buf_append(&end, "\r\n", 2);
+		}
+		rc |= sg_buf_append(&end, "\r\n", 2);
+		if (rc || client_write(c, sg_buf_data(&end), end.len) == -1) {
+			sg_buf_free(&end);
+			client_close(c);
+			return;
+		}
+		sg_buf_free(&end);
+	}
+	c->resp_done = true;
+	if (!client_out_pending(c))
+		h2_flushed(c);
+	settle(c);
 }
 
 /* ---- the client side --------------------------------------------------- */
@@ -1473,7 +1757,8 @@ static void got_request_head(struct client *c)
 	sg_attempt_begin(&c->r->at, route,
 			 c->req_body == SG_H1_BODY_NONE ||
 				 (c->req_body == SG_H1_BODY_LENGTH &&
-				  c->r->req.content_length <= PROXY_REPLAY_MAX));
+				  c->r->req.content_length <= PROXY_REPLAY_MAX),
+			 &c->cfg->global);
 	if (!route) {
 		fail_request(c, SG_FAIL_NO_ROUTE, 0);
 		return;
@@ -1859,6 +2144,8 @@ static void update_io(struct client *c)
 		cev = EPOLLIN;
 		break;
 	case C_ATTEMPT:
+		if (c->r->h2_up_wait)
+			cev |= EPOLLIN;
 		if (!c->r->at.conn)
 			break;
 		/* EPOLLRDHUP too: the mask a pooled connection keeps, so that
@@ -1872,6 +2159,8 @@ static void update_io(struct client *c)
 		}
 		break;
 	case C_RESP:
+		if (c->r->h2_up_wait)
+			cev |= EPOLLIN;
 		if (client_out_pending(c) || (c->resp_pumping && c->r->resp_pump.pending))
 			cev |= EPOLLOUT;
 		else if (c->resp_pumping && c->r->at.conn)
@@ -2009,6 +2298,11 @@ static void client_io(struct client *c, struct sg_io *io, uint32_t revents)
 		read_request_head(c);
 		return;
 	case C_ATTEMPT:
+		if (c->r->h2_up_wait && (revents & EPOLLIN)) {
+			c->r->h2_up_wait = false;
+			sg_h2b_resume(c->r->at.h2);
+			return;
+		}
 		if (c->req_pumping && (revents & EPOLLIN)) {
 			drive_request_body(c);
 			return;
@@ -2017,6 +2311,12 @@ static void client_io(struct client *c, struct sg_io *io, uint32_t revents)
 			client_close(c); /* client gave up: abandon the attempt */
 		return;
 	case C_RESP:
+		if (c->r->h2_up_wait && (revents & EPOLLIN)) {
+			c->r->h2_up_wait = false;
+			sg_h2b_resume(c->r->at.h2);
+			if (c->closed)
+				return;
+		}
 		if (!c->req_pumping && (io->events == EPOLLRDHUP || c->lazy_in) &&
 		    (revents & (EPOLLRDHUP | EPOLLHUP | EPOLLERR))) {
 			client_close(c); /* gone while the backend is quiet */

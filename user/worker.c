@@ -304,6 +304,7 @@ static void worker_free(struct sg_worker *w)
 	if (w->wake_io.fd > 0)
 		close(w->wake_io.fd);
 	sg_mirroring_free(w->ctx.mirroring);
+	sg_h2b_pool_free(w->ctx.h2pool);
 	sg_pool_free(w->ctx.pool);
 	sg_sockmap_free(w->ctx.kmap);
 	/* Closed clients are freed by the loop's close queue. */
@@ -335,8 +336,9 @@ struct sg_worker *sg_worker_start(struct sg_cfg *cfg, const struct sg_frontend_o
 	w->ctx.cfg = sg_cfg_ref(cfg);
 	w->loop = sg_loop_new();
 	w->ctx.pool = w->loop ? sg_pool_new(w->loop) : NULL;
+	w->ctx.h2pool = w->ctx.pool ? sg_h2b_pool_new(w->loop, w->ctx.pool) : NULL;
 	w->ctx.mirroring = w->ctx.pool ? sg_mirroring_new(w->loop, w->ctx.pool, &w->stats) : NULL;
-	if (!w->ctx.mirroring) {
+	if (!w->ctx.mirroring || !w->ctx.h2pool) {
 		snprintf(err, errlen, "worker %u: out of memory", index);
 		sg_splice_ring_close(ring);
 		goto fail;

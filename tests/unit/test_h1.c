@@ -535,6 +535,11 @@ static const struct framing_case framing[] = {
 	  SG_H1_BODY_CHUNKED },
 	{ "HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\n\r\n", false, SG_H1_BODY_CLOSE },
 	{ "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked, gzip\r\n\r\n", false, SG_H1_BODY_CLOSE },
+	/* Whitespace around the value is not part of it (RFC 9110 §5.5):
+	 * the writers drop it, so the client reads chunks here too (found by
+	 * fuzz_h1_response). */
+	{ "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\t\r\n\r\n", false, SG_H1_BODY_CHUNKED },
+	{ "HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip,chunked \r\n\r\n", false, SG_H1_BODY_CHUNKED },
 	{ "HTTP/1.1 200 OK\r\n\r\n", false, SG_H1_BODY_CLOSE },
 	{ "HTTP/1.0 200 OK\r\n\r\n", false, SG_H1_BODY_CLOSE },
 };

@@ -1,0 +1,736 @@
+/* HTTP/2 to backends (user/h2backend.h): connections shared by the
+ * worker's requests to one endpoint, each an nghttp2 client session over a
+ * backend socket (user/backend.c connects it), and the streams on them.
+ *
+ * Re-entry: the session's callbacks run inside sg_h2_recv and
+ * sg_h2_pending and call the owners, which may call back in (send, consume,
+ * close a stream). `busy` defers flushing and closing the connection until
+ * the session returns; streams and connections are freed from the loop's
+ * close queue, never inside a callback. */
+#include "user/h2backend.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "policy/status.h"
+#include "user/buf.h"
+#include "user/list.h"
+#include "user/log.h"
+
+#define H2B_STREAM_WINDOW (256 * 1024)	     /* response bytes a stream may have in flight */
+#define H2B_CONN_WINDOW (16 * 1024 * 1024)   /* ... all streams of a connection */
+#define H2B_HEAD_MAX (64 * 1024)	     /* a response head or trailers, as HTTP/1 text */
+#define H2B_REQ_FIELDS (SG_H1_MAX_HEADERS + 4)
+#define H2B_READ_CHUNK 16384
+
+struct sg_h2b_pool {
+	struct sg_loop *loop;
+	struct sg_pool *tcp;
+	struct sg_list conns; /* h2b_conn.link, newest first */
+	size_t nconns;
+};
+
+struct h2b_conn {
+	struct sg_h2b_pool *pool;
+	struct sg_list link;
+	char key[80];
+	struct sg_backend_conn *sock;
+	struct sg_h2_session *h2;
+	struct sg_list streams; /* sg_h2b_stream.link: waiting or open */
+	size_t nstreams;
+	bool connected;
+	bool draining; /* GOAWAY came or the session failed: no new stream */
+	bool closed;
+	int busy;
+	bool flush_wanted, close_wanted;
+	struct sg_buf out; /* bytes for the backend that did not fit in its socket */
+	struct sg_timer idle;
+	uint64_t idle_ms;
+	struct sg_closing closing;
+};
+
+struct sg_h2b_stream {
+	struct h2b_conn *conn; /* NULL once its connection is gone */
+	struct sg_list link;
+	struct sg_loop *loop;
+	int32_t id; /* 0 until sent */
+	const struct sg_h2b_ops *ops;
+	void *data;
+	bool told; /* failed or end was called: nothing more to say */
+	bool final; /* the final response head came: what follows is body, trailers */
+	bool ended; /* the backend ended the stream */
+	bool sent_all; /* ... and we ended ours */
+	bool gone;  /* the owner closed it */
+	/* The head (or trailers) being received, as HTTP/1 header lines. */
+	struct sg_buf head;
+	uint16_t status;
+	bool bad; /* a field that cannot be an HTTP/1 header line */
+	struct sg_closing closing;
+};
+
+static void conn_flush(struct h2b_conn *c);
+static void conn_close(struct h2b_conn *c, int err);
+static void conn_rearm(struct h2b_conn *c);
+
+/* ---- streams --------------------------------------------------------------- */
+
+static void stream_free(struct sg_closing *cl)
+{
+	struct sg_h2b_stream *s =
+		(struct sg_h2b_stream *)((char *)cl - offsetof(struct sg_h2b_stream, closing));
+
+	sg_buf_free(&s->head);
+	free(s);
+}
+
+/* Take s off its connection (the session forgets it too). */
+static void stream_detach(struct sg_h2b_stream *s)
+{
+	struct h2b_conn *c = s->conn;
+
+	if (!c)
+		return;
+	if (s->id > 0 && c->h2)
+		sg_h2_detach(c->h2, s->id);
+	sg_list_remove(&s->link);
+	c->nstreams--;
+	s->conn = NULL;
+	conn_rearm(c);
+}
+
+/* Tell the owner the try failed, once. */
+static void stream_fail(struct sg_h2b_stream *s, enum sg_h2b_failure why, int err)
+{
+	if (s->told || s->gone)
+		return;
+	s->told = true;
+	if (s->final)
+		s->ops->end(s->data, NULL, 0, err ? err : EPIPE);
+	else
+		s->ops->failed(s->data, why, err);
+}
+
+void sg_h2b_close(struct sg_h2b_stream *s)
+{
+	struct h2b_conn *c;
+
+	if (!s || s->gone)
+		return;
+	s->gone = true;
+	c = s->conn;
+	/* A stream ended both ways closes by itself; else it is cancelled
+	 * (the response came before the whole request went, or the owner
+	 * gave up). */
+	if (c && s->id > 0 && !(s->ended && s->sent_all) && c->h2) {
+		sg_h2_reset(c->h2, s->id, SG_H2_CANCEL);
+		conn_flush(c);
+	}
+	stream_detach(s);
+	sg_loop_defer_close(s->loop, &s->closing, stream_free);
+}
+
+void sg_h2b_resume(struct sg_h2b_stream *s)
+{
+	if (s && s->conn && s->id > 0 && !s->ended) {
+		sg_h2_resume(s->conn->h2, s->id);
+		conn_flush(s->conn);
+	}
+}
+
+void sg_h2b_consume(struct sg_h2b_stream *s, size_t n)
+{
+	if (s && s->conn && s->id > 0 && n) {
+		sg_h2_consume(s->conn->h2, s->id, n);
+		conn_flush(s->conn);
+	}
+}
+
+int sg_h2b_send(struct sg_h2b_stream *s, const struct sg_h1_req *req,
+		const struct sg_h1_edit *edit, const char *client_ip, unsigned attempt,
+		const char *extra, bool body)
+{
+	size_t room = sg_h1_request_room(req, edit, extra);
+	struct sg_h2_field *f = NULL;
+	struct sg_h1_header *slots = NULL;
+	struct sg_h1_req out = { 0 };
+	char *text = malloc(room), *store = NULL;
+	ssize_t len, n = -1;
+	int32_t id = -ENOMEM;
+
+	if (!s->conn)
+		return -EPIPE;
+	/* The head an HTTP/1 backend would get (the route's edits, the
+	 * forwarding fields), parsed back: its fields are what HTTP/2 sends. */
+	slots = calloc(SG_H1_MAX_HEADERS, sizeof(*slots));
+	f = calloc(H2B_REQ_FIELDS, sizeof(*f));
+	store = malloc(room);
+	if (!text || !slots || !f || !store)
+		goto out;
+	len = sg_h1_write_request_edit(req, edit, client_ip, attempt, extra, text, room);
+	out.headers = slots;
+	out.headers_cap = SG_H1_MAX_HEADERS;
+	if (len < 0 || sg_h1_parse_request(text, (size_t)len, SG_H1_MAX_HEADERS, &out) !=
+			       SG_H1_DONE) {
+		id = -EINVAL;
+		goto out;
+	}
+	n = sg_h2_request_fields(&out, store, room, f, H2B_REQ_FIELDS);
+	if (n < 0) {
+		id = -EMSGSIZE;
+		goto out;
+	}
+	id = sg_h2_request(s->conn->h2, f, (size_t)n, body, s);
+	if (id > 0) {
+		s->id = id;
+		s->sent_all = !body;
+		conn_flush(s->conn);
+	}
+out:
+	free(text);
+	free(store);
+	free(f);
+	free(slots);
+	return id > 0 ? 0 : id;
+}
+
+/* ---- the session's callbacks ------------------------------------------------ */
+
+static int cb_field(void *conn, void *stream, const struct sg_h2_field *f)
+{
+	struct sg_h2b_stream *s = stream;
+	char *line;
+
+	(void)conn;
+	if (s->gone)
+		return 0;
+	if (f->name_len == 7 && !memcmp(f->name, ":status", 7)) {
+		unsigned v = 0;
+
+		for (size_t i = 0; i < f->value_len; i++)
+			v = v * 10 + (unsigned)(f->value[i] - '0');
+		s->status = f->value_len == 3 ? (uint16_t)v : 0;
+		return 0;
+	}
+	if (f->name_len && f->name[0] == ':')
+		return 0; /* nghttp2 refuses any other pseudo-header in a response */
+	if (s->head.len + f->name_len + f->value_len + 4 > H2B_HEAD_MAX ||
+	    sg_buf_reserve(&s->head, f->name_len + f->value_len + 4)) {
+		s->bad = true;
+		return 0;
+	}
+	line = sg_buf_tail(&s->head);
+	memcpy(line, f->name, f->name_len);
+	memcpy(line + f->name_len, ": ", 2);
+	memcpy(line + f->name_len + 2, f->value, f->value_len);
+	memcpy(line + f->name_len + 2 + f->value_len, "\r\n", 2);
+	sg_buf_commit(&s->head, f->name_len + f->value_len + 4);
+	return 0;
+}
+
+/* A response head in s->head: parsed as HTTP/1 and given to the owner. */
+static void take_head(struct sg_h2b_stream *s)
+{
+	struct sg_h1_header *slots = calloc(SG_H1_MAX_HEADERS, sizeof(*slots));
+	struct sg_h1_resp resp = { .headers = slots, .headers_cap = SG_H1_MAX_HEADERS };
+	struct sg_buf text = { 0 };
+	const char *reason = sg_status_reason(s->status);
+	char status[96];
+	int n = snprintf(status, sizeof(status), "HTTP/1.1 %03u %s\r\n", s->status,
+			 reason ? reason : "");
+
+	if (!slots || s->bad || s->status < 100 || sg_buf_append(&text, status, (size_t)n) ||
+	    sg_buf_append(&text, sg_buf_data(&s->head), s->head.len) ||
+	    sg_buf_append(&text, "\r\n", 2) ||
+	    sg_h1_parse_response(sg_buf_data(&text), text.len, SG_H1_MAX_HEADERS, &resp) !=
+		    SG_H1_DONE) {
+		free(slots);
+		sg_buf_free(&text);
+		stream_fail(s, SG_H2B_INVALID, EPROTO);
+		return;
+	}
+	if (s->status >= 200)
+		s->final = true;
+	s->ops->head(s->data, &resp);
+	free(slots);
+	sg_buf_free(&text);
+}
+
+/* Trailers in s->head: split back into fields for the owner. */
+static void take_trailers(struct sg_h2b_stream *s)
+{
+	struct sg_h2_field t[64];
+	size_t n = 0;
+	char *p = sg_buf_data(&s->head), *end = p + s->head.len;
+
+	while (p && p < end && n < sizeof(t) / sizeof(t[0])) {
+		char *colon = memchr(p, ':', (size_t)(end - p));
+		char *eol = memchr(p, '\r', (size_t)(end - p));
+
+		if (!colon || !eol || colon > eol)
+			break;
+		t[n++] = (struct sg_h2_field){ p, (size_t)(colon - p), colon + 2,
+					       (size_t)(eol - colon - 2) };
+		p = eol + 2;
+	}
+	s->told = true;
+	s->ops->end(s->data, t, n, 0);
+}
+
+static int cb_head(void *conn, void *stream, bool end_stream)
+{
+	struct sg_h2b_stream *s = stream;
+
+	(void)conn;
+	if (s->gone || s->told)
+		return 0;
+	if (end_stream)
+		s->ended = true;
+	if (!s->final) {
+		take_head(s);
+		if (!s->gone && !s->told && s->final && end_stream) {
+			s->told = true;
+			s->ops->end(s->data, NULL, 0, 0);
+		}
+	} else if (end_stream) {
+		take_trailers(s);
+	}
+	sg_buf_reset(&s->head);
+	s->status = 0;
+	s->bad = false;
+	return 0;
+}
+
+static int cb_data(void *conn, void *stream, const char *p, size_t len)
+{
+	struct h2b_conn *c = conn;
+	struct sg_h2b_stream *s = stream;
+
+	if (s->gone || s->told || !s->final) {
+		/* Nobody passes these on: give the window back now. */
+		sg_h2_consume(c->h2, s->id, len);
+		return 0;
+	}
+	s->ops->data(s->data, p, len);
+	return 0;
+}
+
+static int cb_end(void *conn, void *stream)
+{
+	struct sg_h2b_stream *s = stream;
+
+	(void)conn;
+	s->ended = true;
+	if (s->gone || s->told)
+		return 0;
+	if (!s->final) {
+		stream_fail(s, SG_H2B_INVALID, EPROTO); /* DATA without a head */
+		return 0;
+	}
+	s->told = true;
+	s->ops->end(s->data, NULL, 0, 0);
+	return 0;
+}
+
+static void cb_closed(void *conn, void *stream, uint32_t code)
+{
+	struct sg_h2b_stream *s = stream;
+
+	(void)conn;
+	s->ended = true;
+	if (s->gone || s->told) {
+		stream_detach(s);
+		return;
+	}
+	stream_detach(s);
+	if (code == SG_H2_REFUSED_STREAM && !s->final)
+		stream_fail(s, SG_H2B_REFUSED, ECONNREFUSED);
+	else
+		stream_fail(s, SG_H2B_RESET, ECONNRESET);
+}
+
+static ssize_t cb_body(void *conn, void *stream, char *buf, size_t len, bool *eof)
+{
+	struct sg_h2b_stream *s = stream;
+	ssize_t n;
+
+	(void)conn;
+	if (s->gone)
+		return -ECANCELED;
+	n = s->ops->body(s->data, buf, len, eof);
+	if (n >= 0 && *eof)
+		s->sent_all = true;
+	return n;
+}
+
+static void cb_ping_ack(void *conn)
+{
+	(void)conn;
+}
+
+static void cb_goaway(void *conn, int32_t last_id, uint32_t code)
+{
+	struct h2b_conn *c = conn;
+
+	SG_DEBUG("backend %s: GOAWAY last stream %d code %u", c->key, last_id, code);
+	/* Streams above last_id close with REFUSED_STREAM (the session does
+	 * that); the rest finish. No new stream goes here. */
+	c->draining = true;
+}
+
+static const struct sg_h2_callbacks callbacks = {
+	.field = cb_field,
+	.head = cb_head,
+	.data = cb_data,
+	.end = cb_end,
+	.closed = cb_closed,
+	.ping_ack = cb_ping_ack,
+	.body = cb_body,
+	.goaway = cb_goaway,
+};
+
+/* ---- connections ------------------------------------------------------------ */
+
+static void conn_free(struct sg_closing *cl)
+{
+	struct h2b_conn *c = (struct h2b_conn *)((char *)cl - offsetof(struct h2b_conn, closing));
+
+	sg_h2_session_free(c->h2);
+	sg_buf_free(&c->out);
+	free(c);
+}
+
+/* Close the connection; its streams fail with err. */
+static void conn_close(struct h2b_conn *c, int err)
+{
+	struct sg_list *pos, *tmp;
+
+	if (c->closed)
+		return;
+	c->draining = true;
+	if (c->busy) {
+		c->close_wanted = true;
+		return;
+	}
+	c->closed = true;
+	sg_list_remove(&c->link);
+	c->pool->nconns--;
+	sg_timer_stop(c->pool->loop, &c->idle);
+	c->busy++; /* owners called below may call back in */
+	SG_LIST_FOR_EACH_SAFE(pos, tmp, &c->streams)
+	{
+		struct sg_h2b_stream *s = SG_LIST_ENTRY(pos, struct sg_h2b_stream, link);
+		bool started = s->id > 0;
+
+		stream_detach(s);
+		if (!c->connected)
+			stream_fail(s, SG_H2B_CONNECT, err);
+		else
+			stream_fail(s, started ? SG_H2B_RESET : SG_H2B_REFUSED, err);
+	}
+	c->busy--;
+	sg_backend_close(c->sock);
+	c->sock = NULL;
+	sg_loop_defer_close(c->pool->loop, &c->closing, conn_free);
+}
+
+static void conn_update_io(struct h2b_conn *c)
+{
+	uint32_t ev = EPOLLIN | EPOLLRDHUP;
+
+	if (c->closed || !c->sock)
+		return;
+	if (!c->connected || c->out.len)
+		ev |= EPOLLOUT;
+	sg_io_set(c->pool->loop, &c->sock->io, ev);
+}
+
+/* Write what the session has for the backend; keep what the socket does not
+ * take. */
+static void conn_flush(struct h2b_conn *c)
+{
+	if (c->closed)
+		return;
+	if (c->busy) {
+		c->flush_wanted = true;
+		return;
+	}
+	if (!c->connected)
+		return;
+	c->busy++;
+	for (;;) {
+		const char *p;
+		ssize_t n;
+
+		while (c->out.len) {
+			ssize_t w = send(c->sock->fd, sg_buf_data(&c->out), c->out.len,
+					 MSG_NOSIGNAL | MSG_DONTWAIT);
+
+			if (w < 0 && errno == EINTR)
+				continue;
+			if (w < 0 && errno == EAGAIN)
+				goto done;
+			if (w < 0) {
+				c->busy--;
+				conn_close(c, errno);
+				return;
+			}
+			sg_buf_consume(&c->out, (size_t)w);
+		}
+		n = sg_h2_pending(c->h2, &p);
+		if (n < 0) {
+			c->busy--;
+			conn_close(c, EPROTO);
+			return;
+		}
+		if (n == 0)
+			break;
+		if (sg_buf_append(&c->out, p, (size_t)n)) {
+			c->busy--;
+			conn_close(c, ENOMEM);
+			return;
+		}
+	}
+done:
+	c->busy--;
+	c->flush_wanted = false;
+	if (c->close_wanted) {
+		c->close_wanted = false;
+		conn_close(c, EPIPE);
+		return;
+	}
+	if (!sg_h2_alive(c->h2) && !c->out.len) {
+		conn_close(c, EPIPE);
+		return;
+	}
+	conn_update_io(c);
+}
+
+/* After the session ran callbacks: what they deferred. */
+static void conn_settle(struct h2b_conn *c)
+{
+	if (c->close_wanted) {
+		c->close_wanted = false;
+		conn_close(c, EPIPE);
+		return;
+	}
+	conn_flush(c);
+}
+
+static void on_idle(struct sg_loop *loop, struct sg_timer *t)
+{
+	struct h2b_conn *c = t->data;
+
+	(void)loop;
+	if (!c->nstreams)
+		conn_close(c, 0);
+}
+
+/* The idle timer runs while no stream is open. */
+static void conn_rearm(struct h2b_conn *c)
+{
+	if (c->closed)
+		return;
+	if (c->nstreams) {
+		sg_timer_stop(c->pool->loop, &c->idle);
+		return;
+	}
+	if (!c->connected || c->draining || !c->idle_ms) {
+		/* A connect nobody waits for, or a drained connection. */
+		c->close_wanted = true;
+		if (!c->busy)
+			conn_settle(c);
+		return;
+	}
+	sg_timer_arm(c->pool->loop, &c->idle, sg_loop_now(c->pool->loop) + c->idle_ms);
+}
+
+static void conn_connected(struct h2b_conn *c)
+{
+	struct sg_list *pos, *tmp;
+	int err = sg_backend_connect_error(c->sock);
+
+	if (err == EINPROGRESS)
+		return; /* the name's next address */
+	if (err) {
+		conn_close(c, err);
+		return;
+	}
+	c->connected = true;
+	c->busy++;
+	SG_LIST_FOR_EACH_SAFE(pos, tmp, &c->streams)
+	{
+		struct sg_h2b_stream *s = SG_LIST_ENTRY(pos, struct sg_h2b_stream, link);
+
+		if (!s->gone && !s->told)
+			s->ops->ready(s->data);
+	}
+	c->busy--;
+	conn_settle(c);
+}
+
+static void conn_read(struct h2b_conn *c)
+{
+	char buf[H2B_READ_CHUNK];
+
+	for (int rounds = 0; rounds < 16 && !c->closed; rounds++) {
+		ssize_t n = recv(c->sock->fd, buf, sizeof(buf), MSG_DONTWAIT);
+		int rc;
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno == EAGAIN)
+			return;
+		if (n <= 0) {
+			conn_close(c, n == 0 ? EPIPE : errno);
+			return;
+		}
+		c->busy++;
+		rc = sg_h2_recv(c->h2, buf, (size_t)n);
+		c->busy--;
+		if (rc < 0) {
+			SG_DEBUG("backend %s: HTTP/2 session failed", c->key);
+			c->draining = true;
+			conn_flush(c); /* the GOAWAY saying why */
+			conn_close(c, EPROTO);
+			return;
+		}
+		conn_settle(c);
+	}
+}
+
+static void on_io(struct sg_loop *loop, struct sg_io *io, uint32_t revents)
+{
+	struct h2b_conn *c = io->data;
+
+	(void)loop;
+	if (c->closed)
+		return;
+	if (!c->connected) {
+		conn_connected(c);
+		if (c->closed || !c->connected)
+			return;
+	}
+	if (revents & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR))
+		conn_read(c);
+	if (!c->closed)
+		conn_flush(c);
+}
+
+static struct h2b_conn *conn_new(struct sg_h2b_pool *p, const struct sg_endpoint *ep,
+				 const char *key, const struct sg_keepalive *ka, int *err)
+{
+	struct sg_h2_settings set = {
+		.v = { { SG_H2_SET_INITIAL_WINDOW_SIZE, H2B_STREAM_WINDOW } },
+		.n = 1,
+		.connection_window = H2B_CONN_WINDOW,
+	};
+	struct h2b_conn *c = calloc(1, sizeof(*c));
+
+	if (!c) {
+		*err = ENOMEM;
+		return NULL;
+	}
+	c->pool = p;
+	snprintf(c->key, sizeof(c->key), "%s", key);
+	sg_list_init(&c->streams);
+	sg_timer_init(&c->idle, on_idle, c);
+	if (sg_h2_client_new(&callbacks, c, &set, &c->h2)) {
+		free(c);
+		*err = ENOMEM;
+		return NULL;
+	}
+	c->sock = sg_backend_connect(p->tcp, ep, ka, err);
+	if (!c->sock) {
+		sg_h2_session_free(c->h2);
+		free(c);
+		return NULL;
+	}
+	c->sock->io.cb = on_io;
+	c->sock->io.data = c;
+	sg_io_set(p->loop, &c->sock->io, EPOLLOUT);
+	sg_list_insert_head(&p->conns, &c->link);
+	p->nconns++;
+	return c;
+}
+
+/* A connection to key that takes one more stream. */
+static struct h2b_conn *conn_with_room(struct sg_h2b_pool *p, const char *key)
+{
+	struct sg_list *pos;
+
+	SG_LIST_FOR_EACH(pos, &p->conns)
+	{
+		struct h2b_conn *c = SG_LIST_ENTRY(pos, struct h2b_conn, link);
+
+		if (c->closed || c->draining || strcmp(c->key, key) != 0)
+			continue;
+		if (c->nstreams < sg_h2_max_streams(c->h2))
+			return c;
+	}
+	return NULL;
+}
+
+struct sg_h2b_stream *sg_h2b_open(struct sg_h2b_pool *p, const struct sg_endpoint *ep,
+				  const char *key, const struct sg_keepalive *ka, uint64_t idle_ms,
+				  const struct sg_h2b_ops *ops, void *data, bool *ready,
+				  bool *reused, int *err)
+{
+	struct sg_h2b_stream *s = calloc(1, sizeof(*s));
+	struct h2b_conn *c;
+
+	if (!s) {
+		*err = ENOMEM;
+		return NULL;
+	}
+	c = conn_with_room(p, key);
+	*reused = c != NULL;
+	if (!c)
+		c = conn_new(p, ep, key, ka, err);
+	if (!c) {
+		free(s);
+		return NULL;
+	}
+	c->idle_ms = idle_ms;
+	s->conn = c;
+	s->loop = p->loop;
+	s->ops = ops;
+	s->data = data;
+	sg_list_insert_tail(&c->streams, &s->link);
+	c->nstreams++;
+	sg_timer_stop(p->loop, &c->idle);
+	*ready = c->connected;
+	return s;
+}
+
+/* ---- the pool --------------------------------------------------------------- */
+
+struct sg_h2b_pool *sg_h2b_pool_new(struct sg_loop *loop, struct sg_pool *tcp)
+{
+	struct sg_h2b_pool *p = calloc(1, sizeof(*p));
+
+	if (!p)
+		return NULL;
+	p->loop = loop;
+	p->tcp = tcp;
+	sg_list_init(&p->conns);
+	return p;
+}
+
+void sg_h2b_pool_free(struct sg_h2b_pool *p)
+{
+	if (!p)
+		return;
+	while (!sg_list_empty(&p->conns))
+		conn_close(SG_LIST_ENTRY(sg_list_first(&p->conns), struct h2b_conn, link), ECANCELED);
+	free(p);
+}
+
+size_t sg_h2b_pool_conns(const struct sg_h2b_pool *p)
+{
+	return p ? p->nconns : 0;
+}

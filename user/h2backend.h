@@ -1,0 +1,94 @@
+/* The HTTP/2 side of an exchange with a backend (h2c: cleartext, prior
+ * knowledge), for every frontend (user/proxy.c, user/h2proxy.c), beside
+ * the HTTP/1 one (user/h1backend.c). Per worker, requests to one endpoint
+ * share a multiplexed connection (a second one opens when the peer's
+ * SETTINGS_MAX_CONCURRENT_STREAMS is reached); a GOAWAY from the backend
+ * drains its connection; idle connections close after poolIdleTimeout.
+ *
+ * One request is one struct sg_h2b_stream. Its owner (the attempt engine,
+ * user/attempt.c) is told when the connection is ready for the request and
+ * when the try failed before a response head; the response (interim heads,
+ * the final head as an HTTP/1 view, body bytes, trailers) goes to the
+ * frontend's callbacks. Flow control: the backend's window for a stream
+ * reopens only as the frontend reports bytes passed on (sg_h2b_consume),
+ * which bounds what a slow client makes the gateway buffer. */
+#ifndef SG_H2BACKEND_H
+#define SG_H2BACKEND_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "config/cfg.h"
+#include "user/backend.h"
+#include "user/h1.h"
+#include "user/h2.h"
+#include "user/loop.h"
+
+struct sg_h2b_pool;
+struct sg_h2b_stream;
+
+/* Why a try failed before its response head. */
+enum sg_h2b_failure {
+	SG_H2B_CONNECT, /* the connection could not be made (err) */
+	SG_H2B_REFUSED, /* the backend did not process the request: REFUSED_STREAM,
+			 * or above a GOAWAY's last stream: safe to send again */
+	SG_H2B_RESET,	/* the stream was reset or the connection lost (err) */
+	SG_H2B_INVALID, /* the response head is not a valid HTTP response */
+};
+
+struct sg_h2b_ops {
+	/* The connection is up: send the request (sg_h2b_send). */
+	void (*ready)(void *data);
+	/* No response head will come on this stream. */
+	void (*failed)(void *data, enum sg_h2b_failure why, int err);
+	/* A response head (interim 1xx, then the final one), as an HTTP/1
+	 * head whose framing is the frames' (content_length as the backend
+	 * said, never chunked). Valid during the call. */
+	void (*head)(void *data, const struct sg_h1_resp *resp);
+	/* Response body bytes; give them back with sg_h2b_consume once passed
+	 * on. */
+	void (*data)(void *data, const char *p, size_t n);
+	/* The response ended: trailers t[0..n) (n 0: none), err 0; or it was
+	 * cut after its head (err: ECONNRESET for a reset stream, EPIPE for a
+	 * lost connection). Valid during the call. */
+	void (*end)(void *data, const struct sg_h2_field *t, size_t n, int err);
+	/* Request body: copy up to len bytes to buf, setting *eof after the
+	 * last; -EAGAIN when none is there yet (then sg_h2b_resume). */
+	ssize_t (*body)(void *data, char *buf, size_t len, bool *eof);
+};
+
+struct sg_h2b_pool *sg_h2b_pool_new(struct sg_loop *loop, struct sg_pool *tcp);
+/* Closes every connection; streams still open are failed first. */
+void sg_h2b_pool_free(struct sg_h2b_pool *p);
+/* Connections open, and streams open on them (for /stats and tests). */
+size_t sg_h2b_pool_conns(const struct sg_h2b_pool *p);
+
+/* A stream to endpoint `ep` ("addr:port" in key) on a connection with room,
+ * else on a new one (*reused false). *ready: the connection is up, send at
+ * once; else ops->ready (or ops->failed) comes later. idle_ms: the
+ * connection closes after this long without a stream (0: as soon as it has
+ * none). NULL with *err on failure. */
+struct sg_h2b_stream *sg_h2b_open(struct sg_h2b_pool *p, const struct sg_endpoint *ep,
+				  const char *key, const struct sg_keepalive *ka, uint64_t idle_ms,
+				  const struct sg_h2b_ops *ops, void *data, bool *ready,
+				  bool *reused, int *err);
+
+/* Send the request: `req` as the gateway writes it to an HTTP/1 backend
+ * (edit, client_ip, attempt, extra as in sg_h1_write_request_edit),
+ * translated to HTTP/2; body: DATA from ops->body follows. Returns 0 or a
+ * negative errno (the stream is unusable: close it). */
+int sg_h2b_send(struct sg_h2b_stream *s, const struct sg_h1_req *req,
+		const struct sg_h1_edit *edit, const char *client_ip, unsigned attempt,
+		const char *extra, bool body);
+/* ops->body has bytes (or the end) again. */
+void sg_h2b_resume(struct sg_h2b_stream *s);
+/* n response body bytes were passed on: the backend may send that many
+ * more. */
+void sg_h2b_consume(struct sg_h2b_stream *s, size_t n);
+/* The owner is done with s: a stream not ended is reset (CANCEL). No
+ * callback follows; s is freed. NULL is ignored. */
+void sg_h2b_close(struct sg_h2b_stream *s);
+
+#endif
