@@ -172,6 +172,16 @@ struct h2stream {
 	bool deferred;	    /* the session waits for body bytes */
 	struct sg_buf rbuf; /* decoded body bytes not yet taken by the session */
 
+	/* An HTTP/2 backend (at.h2): its response is relayed from frames
+	 * (rbuf as for HTTP/1, its window given back as the client takes the
+	 * bytes), its trailers passed on at the end (trailers: fields and
+	 * their bytes, one allocation). The body goes from `body` (a replay
+	 * from up_off); up_wait: the backend waits for more of it. */
+	bool h2_resp, up_wait;
+	size_t up_off;
+	struct sg_h2_field *trailers;
+	size_t ntrailers;
+
 	uint64_t bytes_in, bytes_out;
 	bool logged;
 };
@@ -275,6 +285,7 @@ static void stream_free(struct sg_closing *cl)
 	sg_h1backend_free(&s->bx);
 	sg_filter_plan_reset(&s->plan);
 	sg_buf_free(&s->rbuf);
+	free(s->trailers);
 	sg_cfg_unref(s->cfg);
 	free(s);
 }
@@ -294,6 +305,8 @@ static void on_dropped(struct sg_attempt *a)
 	struct h2stream *s = a->owner;
 
 	sg_h1backend_reset(&s->bx);
+	s->up_off = 0;
+	s->up_wait = false;
 }
 
 /* The stream is gone from the session (or the connection closes): log it,
@@ -520,6 +533,11 @@ static bool plan(struct h2stream *s, const struct sg_route *route)
 
 static void on_backend_io(struct sg_loop *loop, struct sg_io *io, uint32_t revents);
 static void write_head(struct h2stream *s);
+static void send_h2(struct h2stream *s);
+static void h2_head(struct sg_attempt *a, const struct sg_h1_resp *resp);
+static void h2_data(struct sg_attempt *a, const char *p, size_t n);
+static void h2_end(struct sg_attempt *a, const struct sg_h2_field *t, size_t n, int err);
+static ssize_t h2_body(struct sg_attempt *a, char *buf, size_t len, bool *eof);
 
 /* ---- attempts (user/attempt.c) ------------------------------------------------ */
 
@@ -534,6 +552,10 @@ static void on_send(struct sg_attempt *a)
 	if (!s->mirrored) {
 		s->mirrored = true;
 		mirror(s, &a->backend->filters.mirrors);
+	}
+	if (a->h2) {
+		send_h2(s);
+		return;
 	}
 	if (build_request_out(s) < 0) {
 		fail(s, SG_FAIL_CONNECT, ENOMEM);
@@ -563,6 +585,10 @@ static const struct sg_attempt_ops attempt_ops = {
 	.dropped = on_dropped,
 	.wait = on_wait,
 	.on_io = on_backend_io,
+	.h2_head = h2_head,
+	.h2_data = h2_data,
+	.h2_end = h2_end,
+	.h2_body = h2_body,
 };
 
 /* Backend connects one client connection may have in progress at once:
@@ -580,7 +606,7 @@ static unsigned dials(const struct h2conn *c)
 	SG_LIST_FOR_EACH(l, &c->streams) {
 		const struct h2stream *s = SG_LIST_ENTRY(l, const struct h2stream, link);
 
-		n += s->at.conn && !s->at.connected;
+		n += (s->at.conn || s->at.h2) && !s->at.connected;
 	}
 	return n;
 }
@@ -967,6 +993,140 @@ static void read_response_body(struct h2stream *s)
 	}
 }
 
+/* ---- an HTTP/2 backend (user/h2backend.c) -------------------------------------- */
+
+/* This try's request on the attempt's stream; the body follows from
+ * `body` through h2_body. */
+static void send_h2(struct h2stream *s)
+{
+	struct sg_h1_edit edit;
+	int rc;
+
+	s->up_off = 0;
+	s->up_wait = false;
+	sg_filter_request_edit(&s->plan, &edit);
+	rc = sg_h2b_send(s->at.h2, &s->req, &edit, s->conn->ip, s->at.n, NULL,
+			 !s->req_end || s->body.len > 0);
+	if (rc < 0) {
+		fail(s, SG_FAIL_CONNECT, -rc);
+		return;
+	}
+	stream_rearm(s);
+	conn_flush(s->conn);
+}
+
+static ssize_t h2_body(struct sg_attempt *a, char *buf, size_t len, bool *eof)
+{
+	struct h2stream *s = a->owner;
+	size_t n;
+
+	if (a->replayable) {
+		n = s->body.len - s->up_off;
+		if (n > len)
+			n = len;
+		if (n)
+			memcpy(buf, sg_buf_data(&s->body) + s->up_off, n);
+		s->up_off += n;
+		*eof = s->up_off == s->body.len;
+		s->req_sent = *eof;
+		return (ssize_t)n;
+	}
+	n = s->body.len < len ? s->body.len : len;
+	if (!n && !s->req_end) {
+		s->up_wait = true;
+		return -EAGAIN;
+	}
+	if (n) {
+		memcpy(buf, sg_buf_data(&s->body), n);
+		sg_buf_consume(&s->body, n);
+		s->bytes_in += n;
+		give_back(s, n);
+	}
+	*eof = s->req_end && !s->body.len;
+	s->req_sent = *eof;
+	return (ssize_t)n;
+}
+
+static void h2_head(struct sg_attempt *a, const struct sg_h1_resp *resp)
+{
+	struct h2stream *s = a->owner;
+	struct sg_h2_field f[H2P_MAX_RESPONSE_FIELDS];
+	size_t cap = resp->head_len + 8;
+	struct sg_h1_edit edit;
+	bool body;
+	char *store;
+	ssize_t n;
+
+	/* Interim heads are dropped, as from an HTTP/1 backend. */
+	if (resp->status < 200 || sg_attempt_took_status(a, resp->status))
+		goto out;
+	stream_rearm(s);
+	sg_filter_response_edit(&s->plan, &edit);
+	for (size_t i = 0; i < edit.nadd; i++)
+		cap += edit.add[i].name.len;
+	store = malloc(cap);
+	n = store ? sg_h2_response_fields(resp, &edit, store, cap, f, H2P_MAX_RESPONSE_FIELDS)
+		  : -1;
+	body = !s->is_head && resp->status != 204 && resp->status != 304;
+	if (n < 0 || respond(s, f, (size_t)n, body) == -1) {
+		free(store);
+		fail(s, SG_FAIL_BAD_RESPONSE, n < 0 ? EMSGSIZE : ENOMEM);
+		goto out;
+	}
+	free(store);
+	count_request(s, resp->status);
+	s->h2_resp = true;
+	s->state = S_RESP;
+out:
+	conn_flush(s->conn);
+}
+
+static void h2_data(struct sg_attempt *a, const char *p, size_t n)
+{
+	struct h2stream *s = a->owner;
+
+	if (s->closed || s->state != S_RESP || body_bytes(s, p, n) == -1) {
+		sg_h2b_consume(a->h2, n);
+		return;
+	}
+	conn_flush(s->conn);
+}
+
+/* Trailers t[0..n) copied into one allocation: the fields, then their
+ * bytes. */
+static int keep_trailers(struct h2stream *s, const struct sg_h2_field *t, size_t n)
+{
+	size_t bytes = n * sizeof(*t);
+	char *p;
+
+	for (size_t i = 0; i < n; i++)
+		bytes += t[i].name_len + t[i].value_len;
+	s->trailers = malloc(bytes ? bytes : 1);
+	if (!s->trailers)
+		return -1;
+	p = (char *)(s->trailers + n);
+	for (size_t i = 0; i < n; i++) {
+		memcpy(p, t[i].name, t[i].name_len);
+		memcpy(p + t[i].name_len, t[i].value, t[i].value_len);
+		s->trailers[i] = (struct sg_h2_field){ p, t[i].name_len, p + t[i].name_len,
+						       t[i].value_len };
+		p += t[i].name_len + t[i].value_len;
+	}
+	s->ntrailers = n;
+	return 0;
+}
+
+static void h2_end(struct sg_attempt *a, const struct sg_h2_field *t, size_t n, int err)
+{
+	struct h2stream *s = a->owner;
+
+	if (err || (n && keep_trailers(s, t, n) == -1))
+		reset_stream(s, SG_H2_INTERNAL_ERROR);
+	else if (s->state == S_RESP)
+		response_complete(s);
+	conn_flush(s->conn);
+}
+
 /* ---- backend events ------------------------------------------------------------ */
 
 static bool body_to_write(const struct h2stream *s)
@@ -1246,6 +1406,10 @@ static int cb_data(void *conn, void *stream, const char *p, size_t len)
 		give_back(s, len);
 		return 0;
 	}
+	if (s->up_wait) {
+		s->up_wait = false;
+		sg_h2b_resume(s->at.h2);
+	}
 	if (s->at.conn && s->at.connected && !s->bx.out)
 		write_body(s);
 	update_backend_io(s);
@@ -1260,6 +1424,10 @@ static int cb_end(void *conn, void *stream)
 	if (s->state == S_BODY) {
 		start_attempt(s);
 		return 0;
+	}
+	if (s->up_wait) {
+		s->up_wait = false;
+		sg_h2b_resume(s->at.h2);
 	}
 	if (s->streaming && s->at.conn && s->at.connected && !s->bx.out)
 		write_body(s);
@@ -1338,13 +1506,27 @@ static ssize_t cb_body(void *conn, void *stream, char *buf, size_t len, bool *eo
 	s->bytes_out += n;
 	*eof = s->resp_eof && !buffered(s);
 	rebudget(s, before);
+	if (s->h2_resp)
+		sg_h2b_consume(s->at.h2, n); /* the backend may send as many more */
 	/* Room again: the backend may be read once more. */
 	if (s->at.conn && s->state == S_RESP)
 		update_backend_io(s);
 	return (ssize_t)n;
 }
 
+/* The body ended: trailers from an HTTP/2 backend end the stream. */
+static int cb_trailers(void *conn, void *stream, int32_t id)
+{
+	struct h2conn *c = conn;
+	struct h2stream *s = stream;
+
+	if (!s->ntrailers)
+		return 0;
+	return sg_h2_trailers(c->h2, id, s->trailers, s->ntrailers) == 0;
+}
+
 static const struct sg_h2_callbacks callbacks = {
+	.trailers = cb_trailers,
 	.open = cb_open,
 	.field = cb_field,
 	.head = cb_head,
