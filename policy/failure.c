@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 struct fail_info {
 	uint16_t status;
@@ -74,4 +75,71 @@ bool sg_retry_on_status(const struct sg_retry *r, uint16_t status)
 		if (r->codes.v[i] == status)
 			return true;
 	return false;
+}
+
+bool sg_grpc_request(const char *v, size_t len)
+{
+	size_t end = 0;
+
+	if (!v)
+		return false;
+	while (end < len && v[end] != ';')
+		end++;
+	while (len && end && (v[end - 1] == ' ' || v[end - 1] == '\t'))
+		end--;
+	while (end && (*v == ' ' || *v == '\t')) {
+		v++;
+		end--;
+	}
+	if (end < 16 || strncasecmp(v, "application/grpc", 16) != 0)
+		return false;
+	return end == 16 || (v[16] == '+' && end > 17);
+}
+
+unsigned sg_fail_grpc_status(enum sg_fail kind)
+{
+	if (kind == SG_FAIL_NO_BACKEND)
+		return 14;
+	switch (sg_fail_status(kind)) {
+	case 400:
+		return 13;
+	case 401:
+	case 407:
+		return 16;
+	case 403:
+		return 7;
+	case 404:
+		return 12;
+	case 429:
+	case 502:
+	case 503:
+	case 504:
+		return 14;
+	default:
+		return 2;
+	}
+}
+
+const char *sg_grpc_message(const char *msg, char *out, size_t cap)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	size_t n = 0;
+
+	for (; *msg; msg++) {
+		unsigned char c = (unsigned char)*msg;
+		bool esc = c < 0x20 || c >= 0x7f || c == ' ' || c == '%';
+
+		if (n + (esc ? 3 : 1) >= cap)
+			break;
+		if (esc) {
+			out[n++] = '%';
+			out[n++] = hex[c >> 4];
+			out[n++] = hex[c & 15];
+		} else {
+			out[n++] = (char)c;
+		}
+	}
+	if (cap)
+		out[n] = '\0';
+	return out;
 }

@@ -38,6 +38,23 @@ const char *sg_fail_cause(int err);
 /* Connection failures and backend timeouts may be retried; the request
  * timeout and the gateway's own 4xx never are. */
 bool sg_fail_retryable(enum sg_fail kind);
+/* gRPC callers get the gateway's failures as gRPC statuses (agentgateway's
+ * into_response_with_grpc): HTTP 200, content-type application/grpc,
+ * grpc-status and a percent-encoded grpc-message, no body. */
+
+/* A gRPC request: its Content-Type (v[0..len), NULL: none) is
+ * application/grpc or application/grpc+<subtype>, parameters aside. */
+bool sg_grpc_request(const char *v, size_t len);
+/* The grpc-status for failure `kind`: gRPC's HTTP-to-status table over
+ * its HTTP status (400 INTERNAL 13, 404 UNIMPLEMENTED 12, 503 and 504
+ * UNAVAILABLE 14, others UNKNOWN 2), except that no valid backend is
+ * UNAVAILABLE too (Gateway API's 500 is for HTTP callers). */
+unsigned sg_fail_grpc_status(enum sg_fail kind);
+/* msg percent-encoded as grpc-message (controls, space, '%' and every
+ * non-ASCII byte as %XX) into out[0..cap), NUL-terminated, cut at a whole
+ * escape when cap is short. Returns out. */
+const char *sg_grpc_message(const char *msg, char *out, size_t cap);
+
 /* A response status the route's retry policy lists. */
 bool sg_retry_on_status(const struct sg_retry *r, uint16_t status);
 

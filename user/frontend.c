@@ -3,6 +3,7 @@
 #include "user/frontend.h"
 
 #include <stdio.h>
+#include <string.h>
 #include <unistd.h>
 
 /* The request target for a log line: at most 1 KiB, with '"', '\\' and
@@ -57,4 +58,19 @@ void sg_frontend_log(struct sg_frontend *ctx, const struct sg_access_entry *e)
 	if (n > 0 && write(STDOUT_FILENO, line,
 			   (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1) == -1)
 		ctx->access_log = SG_ACCESS_LOG_OFF; /* stdout is gone: stop trying */
+}
+
+void sg_grpc_failure(enum sg_fail kind, int err, struct sg_grpc_failure *g, struct sg_h1_edit *edit)
+{
+	char body[512];
+
+	sg_fail_body(kind, sg_fail_cause(err), body, sizeof(body));
+	snprintf(g->status, sizeof(g->status), "%u", sg_fail_grpc_status(kind));
+	sg_grpc_message(body, g->msg, sizeof(g->msg));
+	g->add[0] = (struct sg_h1_header){ { "content-type", 12 }, { "application/grpc", 16 } };
+	g->add[1] = (struct sg_h1_header){ { "grpc-status", 11 }, { g->status, strlen(g->status) } };
+	g->add[2] = (struct sg_h1_header){ { "grpc-message", 12 }, { g->msg, strlen(g->msg) } };
+	memset(edit, 0, sizeof(*edit));
+	edit->add = g->add;
+	edit->nadd = 3;
 }

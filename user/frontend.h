@@ -10,6 +10,8 @@
 #include <stdint.h>
 
 #include "config/cfg.h"
+#include "policy/failure.h"
+#include "user/h1.h"
 #include "user/list.h"
 #include "user/loop.h"
 #include "user/mirror.h"
@@ -96,5 +98,17 @@ struct sg_access_entry {
  * one write(2), so lines from several workers never interleave; stops
  * logging for good when stdout is gone. HTTP/1 and HTTP/2 share it. */
 void sg_frontend_log(struct sg_frontend *ctx, const struct sg_access_entry *e);
+
+/* The gateway's failure `kind` (err: its cause) answered to a gRPC request
+ * (policy/failure.h's sg_grpc_request): a 200 without body whose lines,
+ * content-type application/grpc, grpc-status and grpc-message, are
+ * edit->add (the bytes live in g). Both frontends write it as their own
+ * answers (sg_h1_write_answer, sg_h2_answer_fields). */
+struct sg_grpc_failure {
+	struct sg_h1_header add[3];
+	char status[8];
+	char msg[768];
+};
+void sg_grpc_failure(enum sg_fail kind, int err, struct sg_grpc_failure *g, struct sg_h1_edit *edit);
 
 #endif

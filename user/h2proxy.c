@@ -446,6 +446,31 @@ static void send_answer(struct h2stream *s)
 	free(store);
 }
 
+static bool grpc_request(const struct h2stream *s)
+{
+	const struct sg_h1_span *ct =
+		s->req.method.len ? sg_h1_header(&s->req, "content-type") : NULL;
+
+	return ct && sg_grpc_request(ct->p, ct->len);
+}
+
+/* A failure as a gRPC caller sees it (sg_grpc_failure): HEADERS alone. */
+static void send_grpc_failure(struct h2stream *s, enum sg_fail kind, int err)
+{
+	struct sg_h2_field f[8];
+	struct sg_grpc_failure g;
+	struct sg_h1_edit edit;
+	char store[128];
+	ssize_t n;
+
+	sg_grpc_failure(kind, err, &g, &edit);
+	n = sg_h2_answer_fields(200, &edit, 0, store, sizeof(store), f, 8);
+	if (n < 0)
+		reset_stream(s, SG_H2_INTERNAL_ERROR);
+	else
+		answer(s, 200, f, (size_t)n, NULL, 0);
+}
+
 /* A response made by the gateway: DESIGN §3's status and text/plain body. */
 static void fail(struct h2stream *s, enum sg_fail kind, int err)
 {
@@ -459,6 +484,10 @@ static void fail(struct h2stream *s, enum sg_fail kind, int err)
 	if (s->resp_started) {
 		/* Part of a response went out: the only honest signal left. */
 		reset_stream(s, SG_H2_INTERNAL_ERROR);
+		return;
+	}
+	if (grpc_request(s)) {
+		send_grpc_failure(s, kind, err);
 		return;
 	}
 	snprintf(status, sizeof(status), "%u", code);

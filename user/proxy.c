@@ -723,6 +723,35 @@ static void finish_request(struct client *c)
 		read_request_head(c);
 }
 
+static bool grpc_request(const struct client *c)
+{
+	const struct sg_h1_span *ct =
+		c->r && c->r->req.head_len ? sg_h1_header(&c->r->req, "content-type") : NULL;
+
+	return ct && sg_grpc_request(ct->p, ct->len);
+}
+
+/* A failure as a gRPC caller sees it (sg_grpc_failure). */
+static void send_grpc_failure(struct client *c, enum sg_fail kind, int err)
+{
+	bool close = !c->req_done || c->client_close;
+	struct sg_grpc_failure g;
+	struct sg_h1_edit edit;
+	char buf[2048];
+	ssize_t n;
+
+	sg_grpc_failure(kind, err, &g, &edit);
+	n = sg_h1_write_answer(200, &edit, NULL, 0, close, buf, sizeof(buf));
+	count_request(c, 200);
+	if (n < 0 || client_write(c, buf, (size_t)n) == -1) {
+		client_close(c);
+		return;
+	}
+	if (close)
+		c->client_close = true;
+	finish_request(c);
+}
+
 static void fail_request(struct client *c, enum sg_fail kind, int err)
 {
 	char body[256];
@@ -736,9 +765,13 @@ static void fail_request(struct client *c, enum sg_fail kind, int err)
 		client_close(c);
 		return;
 	}
-	count_request(c, sg_fail_status(kind));
 	if (too_old(c))
 		c->client_close = true;
+	if (grpc_request(c)) {
+		send_grpc_failure(c, kind, err);
+		return;
+	}
+	count_request(c, sg_fail_status(kind));
 	send_simple(c, sg_fail_status(kind), body, !c->req_done || c->client_close);
 	if (!c->closed)
 		finish_request(c);
