@@ -124,9 +124,9 @@ static struct sg_json *backend_http(const struct sg_backend_http *h)
 	if (h->version == SG_HTTP_VERSION_UNSET)
 		sg_json_add_null(o, "version");
 	else
-		sg_json_add(o, "version", sg_json_string(h->version == SG_HTTP_VERSION_2
-								 ? "HTTP/2.0"
-								 : "HTTP/1.1"));
+		sg_json_add(
+			o, "version",
+			sg_json_string(h->version == SG_HTTP_VERSION_2 ? "HTTP/2.0" : "HTTP/1.1"));
 	if (h->request_timeout != SG_DUR_UNSET)
 		sg_json_add(o, "requestTimeout", dur(h->request_timeout));
 	return o;

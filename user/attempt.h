@@ -62,10 +62,10 @@ struct sg_attempt {
 	uint64_t *rng; /* the worker's xorshift state, for endpoint choice */
 
 	/* The request. */
-	const struct sg_route *route; /* NULL until routed */
+	const struct sg_route *route;	/* NULL until routed */
 	const struct sg_global *global; /* pool settings of its config */
-	bool replayable;	      /* it can be sent again (its body is in hand) */
-	bool answered;		      /* its response head was taken: no more tries */
+	bool replayable;		/* it can be sent again (its body is in hand) */
+	bool answered;			/* its response head was taken: no more tries */
 
 	/* Its tries. */
 	unsigned n;	/* tries before the current one: 0 during the first */

@@ -68,7 +68,8 @@ void sg_grpc_failure(enum sg_fail kind, int err, struct sg_grpc_failure *g, stru
 	snprintf(g->status, sizeof(g->status), "%u", sg_fail_grpc_status(kind));
 	sg_grpc_message(body, g->msg, sizeof(g->msg));
 	g->add[0] = (struct sg_h1_header){ { "content-type", 12 }, { "application/grpc", 16 } };
-	g->add[1] = (struct sg_h1_header){ { "grpc-status", 11 }, { g->status, strlen(g->status) } };
+	g->add[1] =
+		(struct sg_h1_header){ { "grpc-status", 11 }, { g->status, strlen(g->status) } };
 	g->add[2] = (struct sg_h1_header){ { "grpc-message", 12 }, { g->msg, strlen(g->msg) } };
 	memset(edit, 0, sizeof(*edit));
 	edit->add = g->add;

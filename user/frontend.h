@@ -109,6 +109,7 @@ struct sg_grpc_failure {
 	char status[8];
 	char msg[768];
 };
-void sg_grpc_failure(enum sg_fail kind, int err, struct sg_grpc_failure *g, struct sg_h1_edit *edit);
+void sg_grpc_failure(enum sg_fail kind, int err, struct sg_grpc_failure *g,
+		     struct sg_h1_edit *edit);
 
 #endif

@@ -560,8 +560,7 @@ static bool list_has(const char *p, size_t len, const char *token)
 }
 
 /* Whether any header `name` lists `token`. */
-static bool headers_list(const struct sg_h1_header *h, size_t n, const char *name,
-			 const char *token)
+bool sg_h1_headers_list(const struct sg_h1_header *h, size_t n, const char *name, const char *token)
 {
 	for (size_t i = 0; i < n; i++)
 		if (span_is(h[i].name, name) && list_has(h[i].value.p, h[i].value.len, token))
@@ -603,13 +602,14 @@ bool sg_h1_wants_upgrade(const struct sg_h1_req *req)
 {
 	const struct sg_h1_span *up = sg_h1_header(req, "upgrade");
 
-	return up && up->len && headers_list(req->headers, req->nheaders, "connection", "upgrade");
+	return up && up->len &&
+	       sg_h1_headers_list(req->headers, req->nheaders, "connection", "upgrade");
 }
 
 bool sg_h1_expects_continue(const struct sg_h1_req *req)
 {
 	return req->minor >= 1 &&
-	       headers_list(req->headers, req->nheaders, "expect", "100-continue");
+	       sg_h1_headers_list(req->headers, req->nheaders, "expect", "100-continue");
 }
 
 /* ---- chunked bodies ------------------------------------------------------- */

@@ -101,6 +101,11 @@ enum sg_h1_result sg_h1_parse_request(const char *buf, size_t len, size_t max_he
 enum sg_h1_result sg_h1_parse_response(const char *buf, size_t len, size_t max_headers,
 				       struct sg_h1_resp *resp);
 
+/* Whether any of the headers h[0..n) named `name` lists `token` in its
+ * comma-separated value (case-insensitive). */
+bool sg_h1_headers_list(const struct sg_h1_header *h, size_t n, const char *name,
+			const char *token);
+
 /* The value of header `name` (case-insensitive, first match), or NULL. */
 const struct sg_h1_span *sg_h1_header(const struct sg_h1_req *req, const char *name);
 const struct sg_h1_span *sg_h1_resp_header(const struct sg_h1_resp *resp, const char *name);

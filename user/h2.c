@@ -306,7 +306,7 @@ ssize_t sg_h2_request_fields(const struct sg_h1_req *req, char *store, size_t ca
 	struct fields f = { .store = store, .cap = cap, .out = out, .max = max };
 	const struct sg_h1_span *host = sg_h1_header(req, "host");
 
-	if (max < 4) 
+	if (max < 4)
 		return -1;
 	out[f.n++] = (struct sg_h2_field){ ":method", 7, req->method.p, req->method.len };
 	out[f.n++] = (struct sg_h2_field){ ":scheme", 7, "http", 4 };
@@ -614,8 +614,8 @@ int sg_h2_session_new(const struct sg_h2_callbacks *cb, void *conn,
 	return session_new(cb, conn, set, false, out);
 }
 
-int sg_h2_client_new(const struct sg_h2_callbacks *cb, void *conn,
-		     const struct sg_h2_settings *set, struct sg_h2_session **out)
+int sg_h2_client_new(const struct sg_h2_callbacks *cb, void *conn, const struct sg_h2_settings *set,
+		     struct sg_h2_session **out)
 {
 	return session_new(cb, conn, set, true, out);
 }

@@ -22,9 +22,9 @@
 #include "user/list.h"
 #include "user/log.h"
 
-#define H2B_STREAM_WINDOW (256 * 1024)	     /* response bytes a stream may have in flight */
-#define H2B_CONN_WINDOW (16 * 1024 * 1024)   /* ... all streams of a connection */
-#define H2B_HEAD_MAX (64 * 1024)	     /* a response head or trailers, as HTTP/1 text */
+#define H2B_STREAM_WINDOW (256 * 1024)	   /* response bytes a stream may have in flight */
+#define H2B_CONN_WINDOW (16 * 1024 * 1024) /* ... all streams of a connection */
+#define H2B_HEAD_MAX (64 * 1024)	   /* a response head or trailers, as HTTP/1 text */
 #define H2B_REQ_FIELDS (SG_H1_MAX_HEADERS + 4)
 #define H2B_READ_CHUNK 16384
 
@@ -61,11 +61,11 @@ struct sg_h2b_stream {
 	int32_t id; /* 0 until sent */
 	const struct sg_h2b_ops *ops;
 	void *data;
-	bool told; /* failed or end was called: nothing more to say */
-	bool final; /* the final response head came: what follows is body, trailers */
-	bool ended; /* the backend ended the stream */
+	bool told;     /* failed or end was called: nothing more to say */
+	bool final;    /* the final response head came: what follows is body, trailers */
+	bool ended;    /* the backend ended the stream */
 	bool sent_all; /* ... and we ended ours */
-	bool gone;  /* the owner closed it */
+	bool gone;     /* the owner closed it */
 	/* The head (or trailers) being received, as HTTP/1 header lines. */
 	struct sg_buf head;
 	uint16_t status;
@@ -150,9 +150,8 @@ void sg_h2b_consume(struct sg_h2b_stream *s, size_t n)
 	}
 }
 
-int sg_h2b_send(struct sg_h2b_stream *s, const struct sg_h1_req *req,
-		const struct sg_h1_edit *edit, const char *client_ip, unsigned attempt,
-		const char *extra, bool body)
+int sg_h2b_send(struct sg_h2b_stream *s, const struct sg_h1_req *req, const struct sg_h1_edit *edit,
+		const char *client_ip, unsigned attempt, const char *extra, bool body)
 {
 	size_t room = sg_h1_request_room(req, edit, extra);
 	struct sg_h2_field *f = NULL;
@@ -174,16 +173,20 @@ int sg_h2b_send(struct sg_h2b_stream *s, const struct sg_h1_req *req,
 	len = sg_h1_write_request_edit(req, edit, client_ip, attempt, extra, text, room);
 	out.headers = slots;
 	out.headers_cap = SG_H1_MAX_HEADERS;
-	if (len < 0 || sg_h1_parse_request(text, (size_t)len, SG_H1_MAX_HEADERS, &out) !=
-			       SG_H1_DONE) {
+	if (len < 0 ||
+	    sg_h1_parse_request(text, (size_t)len, SG_H1_MAX_HEADERS, &out) != SG_H1_DONE) {
 		id = -EINVAL;
 		goto out;
 	}
 	n = sg_h2_request_fields(&out, store, room, f, H2B_REQ_FIELDS);
-	if (n < 0) {
+	if (n < 0 || (size_t)n == H2B_REQ_FIELDS) {
 		id = -EMSGSIZE;
 		goto out;
 	}
+	/* TE is HTTP/1's hop-by-hop field, which the HTTP/1 head leaves out;
+	 * "trailers" in it is end to end in HTTP/2 (gRPC servers ask for it). */
+	if (sg_h1_headers_list(req->headers, req->nheaders, "te", "trailers"))
+		f[n++] = (struct sg_h2_field){ "te", 2, "trailers", 8 };
 	id = sg_h2_request(s->conn->h2, f, (size_t)n, body, s);
 	if (id > 0) {
 		s->id = id;
@@ -421,8 +424,7 @@ static void conn_close(struct h2b_conn *c, int err)
 	c->pool->nconns--;
 	sg_timer_stop(c->pool->loop, &c->idle);
 	c->busy++; /* owners called below may call back in */
-	SG_LIST_FOR_EACH_SAFE(pos, tmp, &c->streams)
-	{
+	SG_LIST_FOR_EACH_SAFE(pos, tmp, &c->streams) {
 		struct sg_h2b_stream *s = SG_LIST_ENTRY(pos, struct sg_h2b_stream, link);
 		bool started = s->id > 0;
 
@@ -562,8 +564,7 @@ static void conn_connected(struct h2b_conn *c)
 	}
 	c->connected = true;
 	c->busy++;
-	SG_LIST_FOR_EACH_SAFE(pos, tmp, &c->streams)
-	{
+	SG_LIST_FOR_EACH_SAFE(pos, tmp, &c->streams) {
 		struct sg_h2b_stream *s = SG_LIST_ENTRY(pos, struct sg_h2b_stream, link);
 
 		if (!s->gone && !s->told)
@@ -663,8 +664,7 @@ static struct h2b_conn *conn_with_room(struct sg_h2b_pool *p, const char *key)
 {
 	struct sg_list *pos;
 
-	SG_LIST_FOR_EACH(pos, &p->conns)
-	{
+	SG_LIST_FOR_EACH(pos, &p->conns) {
 		struct h2b_conn *c = SG_LIST_ENTRY(pos, struct h2b_conn, link);
 
 		if (c->closed || c->draining || strcmp(c->key, key) != 0)
@@ -726,7 +726,8 @@ void sg_h2b_pool_free(struct sg_h2b_pool *p)
 	if (!p)
 		return;
 	while (!sg_list_empty(&p->conns))
-		conn_close(SG_LIST_ENTRY(sg_list_first(&p->conns), struct h2b_conn, link), ECANCELED);
+		conn_close(SG_LIST_ENTRY(sg_list_first(&p->conns), struct h2b_conn, link),
+			   ECANCELED);
 	free(p);
 }
 

@@ -79,9 +79,8 @@ struct sg_h2b_stream *sg_h2b_open(struct sg_h2b_pool *p, const struct sg_endpoin
  * (edit, client_ip, attempt, extra as in sg_h1_write_request_edit),
  * translated to HTTP/2; body: DATA from ops->body follows. Returns 0 or a
  * negative errno (the stream is unusable: close it). */
-int sg_h2b_send(struct sg_h2b_stream *s, const struct sg_h1_req *req,
-		const struct sg_h1_edit *edit, const char *client_ip, unsigned attempt,
-		const char *extra, bool body);
+int sg_h2b_send(struct sg_h2b_stream *s, const struct sg_h1_req *req, const struct sg_h1_edit *edit,
+		const char *client_ip, unsigned attempt, const char *extra, bool body);
 /* ops->body has bytes (or the end) again. */
 void sg_h2b_resume(struct sg_h2b_stream *s);
 /* n response body bytes were passed on: the backend may send that many

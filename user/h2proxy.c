@@ -354,8 +354,7 @@ static struct h2stream *stream_new(struct h2conn *c, int32_t id)
 	s->bx.resp.headers_cap = SG_H1_MAX_HEADERS;
 	sg_timer_init(&s->timer, on_stream_timer, s);
 	sg_attempt_init(&s->at, &attempt_ops, s, c->ctx->loop, c->ctx->pool, c->ctx->h2pool,
-			c->ctx->stats,
-			&c->ctx->rng);
+			c->ctx->stats, &c->ctx->rng);
 	sg_list_insert_head(&c->streams, &s->link);
 	c->nstreams++;
 	c->idle_at = 0;
@@ -1094,8 +1093,7 @@ static void h2_head(struct sg_attempt *a, const struct sg_h1_resp *resp)
 	for (size_t i = 0; i < edit.nadd; i++)
 		cap += edit.add[i].name.len;
 	store = malloc(cap);
-	n = store ? sg_h2_response_fields(resp, &edit, store, cap, f, H2P_MAX_RESPONSE_FIELDS)
-		  : -1;
+	n = store ? sg_h2_response_fields(resp, &edit, store, cap, f, H2P_MAX_RESPONSE_FIELDS) : -1;
 	body = !s->is_head && resp->status != 204 && resp->status != 304;
 	if (n < 0 || respond(s, f, (size_t)n, body) == -1) {
 		free(store);
@@ -1137,8 +1135,8 @@ static int keep_trailers(struct h2stream *s, const struct sg_h2_field *t, size_t
 	for (size_t i = 0; i < n; i++) {
 		memcpy(p, t[i].name, t[i].name_len);
 		memcpy(p + t[i].name_len, t[i].value, t[i].value_len);
-		s->trailers[i] = (struct sg_h2_field){ p, t[i].name_len, p + t[i].name_len,
-						       t[i].value_len };
+		s->trailers[i] =
+			(struct sg_h2_field){ p, t[i].name_len, p + t[i].name_len, t[i].value_len };
 		p += t[i].name_len + t[i].value_len;
 	}
 	s->ntrailers = n;

@@ -277,8 +277,7 @@ static bool request_new(struct client *c)
 	c->r = calloc(1, sizeof(*c->r));
 	if (!c->r)
 		return false;
-	sg_attempt_init(&c->r->at, &attempt_ops, c, f->loop, f->pool, f->h2pool, f->stats,
-			&f->rng);
+	sg_attempt_init(&c->r->at, &attempt_ops, c, f->loop, f->pool, f->h2pool, f->stats, &f->rng);
 	return true;
 }
 

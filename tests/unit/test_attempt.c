@@ -192,8 +192,7 @@ static void begin(struct env *e, const char *policies, const char *hosts)
 	memset(&e->o, 0, sizeof(e->o));
 	sg_timer_init(&e->o.timer, on_timer, &e->o);
 	sg_attempt_init(&e->o.at, &ops, &e->o, e->loop, e->pool, NULL, &e->stats, &e->rng);
-	sg_attempt_begin(&e->o.at, &e->cfg->binds[0].listeners[0].routes[0], true,
-			 &e->cfg->global);
+	sg_attempt_begin(&e->o.at, &e->cfg->binds[0].listeners[0].routes[0], true, &e->cfg->global);
 	rearm(&e->o);
 }
 

@@ -736,6 +736,59 @@ static void test_config_standalone_frontend_policies(void **state)
 	assert_ptr_equal(ls->ftcp, &t->u.ftcp);
 }
 
+/* Which backends get HTTP/2: a standalone backend's http.version, a
+ * Service port's appProtocol kubernetes.io/h2c, and the version beating the
+ * appProtocol (agentgateway's precedence); a bad version is refused. */
+static void test_config_backend_http_version(void **state)
+{
+	static const char standalone[] =
+		"binds:\n"
+		"- port: 8080\n"
+		"  listeners:\n"
+		"  - routes:\n"
+		"    - name: two\n"
+		"      backends:\n"
+		"      - {host: 127.0.0.1:8000, policies: {http: {version: HTTP/2.0}}}\n"
+		"      - {host: 127.0.0.1:8001, policies: {http: {version: \"1.1\"}}}\n"
+		"      - {host: 127.0.0.1:8002}\n";
+	static const char k8s[] =
+		"apiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\n"
+		"metadata: {name: gw, namespace: ns}\n"
+		"spec:\n  gatewayClassName: agentgateway\n"
+		"  listeners: [{name: http, port: 8080, protocol: HTTP}]\n"
+		"---\napiVersion: v1\nkind: Service\nmetadata: {name: g, namespace: ns}\n"
+		"spec:\n  clusterIP: 10.0.0.1\n"
+		"  ports: [{port: 80, appProtocol: kubernetes.io/h2c}, {port: 81}]\n"
+		"---\napiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\n"
+		"metadata: {name: r, namespace: ns}\n"
+		"spec:\n  parentRefs: [{name: gw}]\n"
+		"  rules: [{backendRefs: [{name: g, port: 80}, {name: g, port: 81}]}]\n";
+	static const struct err_case bad[] = {
+		{ "version 3",
+		  "binds:\n- port: 8080\n  listeners:\n  - routes:\n    - backends:\n"
+		  "      - {host: 127.0.0.1:8000, policies: {http: {version: HTTP/3}}}\n",
+		  "t.yaml:6:59: binds[0].listeners[0].routes[0].backends[0].policies.http.version: "
+		  "expected \"HTTP/1.1\" or \"HTTP/2.0\", got \"HTTP/3\"" },
+	};
+	struct loaded *l = *state;
+	struct sg_cfg *cfg = load_ok(l, standalone, 0);
+	const struct sg_brefs *b = &cfg->binds[0].listeners[0].routes[0].backends;
+
+	assert_int_equal(b->n, 3);
+	assert_true(b->v[0].eff_h2);
+	assert_int_equal(b->v[0].http->version, SG_HTTP_VERSION_2);
+	assert_false(b->v[1].eff_h2);
+	assert_int_equal(b->v[1].http->version, SG_HTTP_VERSION_1_1);
+	assert_false(b->v[2].eff_h2);
+	cfg = load_ok(l, k8s, 0);
+	b = &cfg->binds[0].listeners[0].routes[0].backends;
+	assert_int_equal(b->n, 2);
+	assert_true(b->v[0].h2c);
+	assert_true(b->v[0].eff_h2);
+	assert_false(b->v[1].eff_h2);
+	expect_errors(l, bad, sizeof(bad) / sizeof(bad[0]));
+}
+
 /* ---- what loads, with or without a warning ------------------------------ */
 
 static void test_config_warns_policy_for_missing_gateway(void **state)
@@ -1885,12 +1938,12 @@ static void test_config_rejects_bad_resources(void **state)
 		  "t.yaml:6:14: spec.addresses: expected nothing here (splicegate listens on the "
 		  "host's addresses and has no infrastructure or parametersRef to apply), got a "
 		  "list" },
-		{ "Service appProtocol h2c",
+		{ "Service appProtocol wss",
 		  "apiVersion: v1\nkind: Service\nmetadata: {name: s}\n"
-		  "spec:\n  ports: [{port: 80, appProtocol: kubernetes.io/h2c}]\n",
+		  "spec:\n  ports: [{port: 80, appProtocol: kubernetes.io/wss}]\n",
 		  "t.yaml:5:35: spec.ports[0].appProtocol: expected no appProtocol "
-		  "\"kubernetes.io/h2c\" or \"kubernetes.io/wss\" (h2c and TLS backends are not "
-		  "supported yet), got \"kubernetes.io/h2c\"" },
+		  "\"kubernetes.io/wss\" (TLS to backends is not supported yet), got "
+		  "\"kubernetes.io/wss\"" },
 		{ "allowedRoutes from",
 		  "apiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata: {name: gw}\n"
 		  "spec:\n  listeners: [{name: http, port: 8080, protocol: HTTP,\n"
@@ -2162,6 +2215,7 @@ int main(void)
 		T(test_config_loads_embedded_default),
 		T(test_config_names_routes_and_listeners),
 		T(test_config_standalone_frontend_policies),
+		T(test_config_backend_http_version),
 		T(test_config_warns_policy_for_missing_gateway),
 		T(test_config_warns_service_without_endpoints),
 		T(test_config_resolves_endpoint_slices),

@@ -539,7 +539,8 @@ static const struct framing_case framing[] = {
 	 * the writers drop it, so the client reads chunks here too (found by
 	 * fuzz_h1_response). */
 	{ "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\t\r\n\r\n", false, SG_H1_BODY_CHUNKED },
-	{ "HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip,chunked \r\n\r\n", false, SG_H1_BODY_CHUNKED },
+	{ "HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip,chunked \r\n\r\n", false,
+	  SG_H1_BODY_CHUNKED },
 	{ "HTTP/1.1 200 OK\r\n\r\n", false, SG_H1_BODY_CLOSE },
 	{ "HTTP/1.0 200 OK\r\n\r\n", false, SG_H1_BODY_CLOSE },
 };

@@ -1,0 +1,688 @@
+/* Unit tests for user/h2backend.c, HTTP/2 to backends, on a real loop with
+ * real loopback sockets. The backend is an HTTP/2 server made of the
+ * gateway's own server session (user/h2.c over nghttp2) on the same loop:
+ * it records each stream's request and answers by its path. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include "loopback.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "user/backend.h"
+#include "user/buf.h"
+#include "user/h1.h"
+#include "user/h2.h"
+#include "user/h2backend.h"
+#include "user/loop.h"
+
+#define MAX_CONNS 8
+#define MAX_STREAMS 16
+
+/* ---- the backend -------------------------------------------------------- */
+
+struct sstream {
+	struct sconn *conn;
+	int32_t id;
+	char method[16], path[64], authority[64], te[16];
+	bool has_connection_header;
+	struct sg_buf body;
+	bool ended;
+	uint32_t closed_code;
+	bool closed;
+	/* the answer */
+	const char *resp;
+	size_t resp_len, resp_off;
+};
+
+struct sconn {
+	struct server *srv;
+	int fd;
+	struct sg_io io;
+	struct sg_h2_session *h2;
+};
+
+struct server {
+	struct sg_loop *loop;
+	int lfd;
+	uint16_t port;
+	struct sg_io lio;
+	struct sconn conns[MAX_CONNS];
+	size_t nconns;
+	struct sstream *streams[MAX_STREAMS];
+	size_t nstreams;
+	uint32_t max_streams; /* SETTINGS_MAX_CONCURRENT_STREAMS announced */
+};
+
+static const char big_body[] = "0123456789abcdef";
+
+static void sconn_flush(struct sconn *c)
+{
+	const char *p;
+	ssize_t n;
+
+	while ((n = sg_h2_pending(c->h2, &p)) > 0)
+		assert_int_equal(send(c->fd, p, (size_t)n, MSG_NOSIGNAL), n);
+}
+
+static void *s_open(void *conn, int32_t id)
+{
+	struct sconn *c = conn;
+	struct sstream *s = calloc(1, sizeof(*s));
+
+	assert_true(c->srv->nstreams < MAX_STREAMS);
+	s->conn = c;
+	s->id = id;
+	c->srv->streams[c->srv->nstreams++] = s;
+	return s;
+}
+
+static void copy_value(char *dst, size_t cap, const struct sg_h2_field *f)
+{
+	size_t n = f->value_len < cap - 1 ? f->value_len : cap - 1;
+
+	memcpy(dst, f->value, n);
+	dst[n] = '\0';
+}
+
+static int s_field(void *conn, void *stream, const struct sg_h2_field *f)
+{
+	struct sstream *s = stream;
+
+	(void)conn;
+	if (f->name_len == 7 && !memcmp(f->name, ":method", 7))
+		copy_value(s->method, sizeof(s->method), f);
+	else if (f->name_len == 5 && !memcmp(f->name, ":path", 5))
+		copy_value(s->path, sizeof(s->path), f);
+	else if (f->name_len == 10 && !memcmp(f->name, ":authority", 10))
+		copy_value(s->authority, sizeof(s->authority), f);
+	else if (f->name_len == 2 && !memcmp(f->name, "te", 2))
+		copy_value(s->te, sizeof(s->te), f);
+	return 0;
+}
+
+/* Answer by path: /hold waits; /refuse resets with REFUSED_STREAM;
+ * /goaway answers after a GOAWAY; /trailers answers with trailers; else
+ * 200 with "hello" and a content-length. */
+static void s_answer(struct sstream *s)
+{
+	struct sconn *c = s->conn;
+	struct sg_h2_field f[2] = { { ":status", 7, "200", 3 }, { "content-length", 14, "5", 1 } };
+
+	if (!strcmp(s->path, "/hold"))
+		return;
+	if (!strcmp(s->path, "/refuse")) {
+		sg_h2_reset(c->h2, s->id, SG_H2_REFUSED_STREAM);
+		return;
+	}
+	if (!strcmp(s->path, "/goaway"))
+		sg_h2_goaway(c->h2, SG_H2_NO_ERROR, NULL);
+	if (!strcmp(s->path, "/trailers")) {
+		s->resp = big_body;
+		s->resp_len = strlen(big_body);
+		assert_int_equal(sg_h2_respond(c->h2, s->id, f, 1, true), 0);
+		return;
+	}
+	s->resp = "hello";
+	s->resp_len = 5;
+	assert_int_equal(sg_h2_respond(c->h2, s->id, f, 2, true), 0);
+}
+
+static int s_head(void *conn, void *stream, bool end)
+{
+	struct sstream *s = stream;
+
+	(void)conn;
+	s->ended = end;
+	if (end)
+		s_answer(s);
+	return 0;
+}
+
+static int s_data(void *conn, void *stream, const char *p, size_t len)
+{
+	struct sconn *c = conn;
+	struct sstream *s = stream;
+
+	assert_int_equal(sg_buf_append(&s->body, p, len), 0);
+	sg_h2_consume(c->h2, s->id, len);
+	return 0;
+}
+
+static int s_end(void *conn, void *stream)
+{
+	struct sstream *s = stream;
+
+	(void)conn;
+	s->ended = true;
+	s_answer(s);
+	return 0;
+}
+
+static void s_closed(void *conn, void *stream, uint32_t code)
+{
+	struct sstream *s = stream;
+
+	(void)conn;
+	s->closed = true;
+	s->closed_code = code;
+}
+
+static void s_ping_ack(void *conn)
+{
+	(void)conn;
+}
+
+static ssize_t s_body(void *conn, void *stream, char *buf, size_t len, bool *eof)
+{
+	struct sstream *s = stream;
+	size_t n = s->resp_len - s->resp_off;
+
+	(void)conn;
+	if (n > len)
+		n = len;
+	memcpy(buf, s->resp + s->resp_off, n);
+	s->resp_off += n;
+	*eof = s->resp_off == s->resp_len;
+	return (ssize_t)n;
+}
+
+static int s_trailers(void *conn, void *stream, int32_t id)
+{
+	struct sconn *c = conn;
+	struct sstream *s = stream;
+	struct sg_h2_field t[2] = { { "grpc-status", 11, "0", 1 }, { "x-two", 5, "two", 3 } };
+
+	if (strcmp(s->path, "/trailers") != 0)
+		return 0;
+	assert_int_equal(sg_h2_trailers(c->h2, id, t, 2), 0);
+	return 1;
+}
+
+static const struct sg_h2_callbacks server_cb = {
+	.open = s_open,
+	.field = s_field,
+	.head = s_head,
+	.data = s_data,
+	.end = s_end,
+	.closed = s_closed,
+	.ping_ack = s_ping_ack,
+	.body = s_body,
+	.trailers = s_trailers,
+};
+
+static void on_sconn(struct sg_loop *loop, struct sg_io *io, uint32_t revents)
+{
+	struct sconn *c = io->data;
+	char buf[65536];
+	ssize_t n = recv(c->fd, buf, sizeof(buf), MSG_DONTWAIT);
+
+	(void)revents;
+	if (n <= 0) {
+		sg_io_set(loop, io, 0);
+		close(c->fd);
+		c->fd = -1;
+		return;
+	}
+	assert_int_equal(sg_h2_recv(c->h2, buf, (size_t)n), 0);
+	sconn_flush(c);
+}
+
+static void on_accept(struct sg_loop *loop, struct sg_io *io, uint32_t revents)
+{
+	struct server *srv = io->data;
+	struct sg_h2_settings set = { .n = 0 };
+	struct sconn *c;
+	int fd = accept4(srv->lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+
+	(void)revents;
+	if (fd < 0)
+		return;
+	assert_true(srv->nconns < MAX_CONNS);
+	c = &srv->conns[srv->nconns++];
+	c->srv = srv;
+	c->fd = fd;
+	if (srv->max_streams)
+		set.v[set.n++] = (struct sg_h2_setting){ SG_H2_SET_MAX_CONCURRENT_STREAMS,
+							 srv->max_streams };
+	assert_int_equal(sg_h2_session_new(&server_cb, c, &set, &c->h2), 0);
+	c->io.cb = on_sconn;
+	c->io.data = c;
+	assert_int_equal(sg_io_attach(loop, &c->io, fd), 0);
+	assert_int_equal(sg_io_set(loop, &c->io, EPOLLIN), 0);
+	sconn_flush(c);
+}
+
+static void server_free(struct server *srv)
+{
+	for (size_t i = 0; i < srv->nconns; i++) {
+		if (srv->conns[i].fd >= 0) {
+			sg_io_set(srv->loop, &srv->conns[i].io, 0);
+			close(srv->conns[i].fd);
+		}
+		sg_h2_session_free(srv->conns[i].h2);
+	}
+	for (size_t i = 0; i < srv->nstreams; i++) {
+		sg_buf_free(&srv->streams[i]->body);
+		free(srv->streams[i]);
+	}
+	sg_io_set(srv->loop, &srv->lio, 0);
+	close(srv->lfd);
+}
+
+/* ---- the gateway's side: one owner per stream ---------------------------- */
+
+struct owner {
+	struct sg_h2b_stream *s;
+	int ready, failed, heads, ends;
+	enum sg_h2b_failure why;
+	int err;
+	uint16_t status;
+	int64_t content_length;
+	struct sg_buf data;
+	char trailers[256];
+	const char *body; /* request body */
+	size_t body_off;
+};
+
+static void o_ready(void *data)
+{
+	struct owner *o = data;
+
+	o->ready++;
+}
+
+static void o_failed(void *data, enum sg_h2b_failure why, int err)
+{
+	struct owner *o = data;
+
+	o->failed++;
+	o->why = why;
+	o->err = err;
+}
+
+static void o_head(void *data, const struct sg_h1_resp *resp)
+{
+	struct owner *o = data;
+
+	o->heads++;
+	o->status = resp->status;
+	o->content_length = resp->content_length;
+}
+
+static void o_data(void *data, const char *p, size_t n)
+{
+	struct owner *o = data;
+
+	assert_int_equal(sg_buf_append(&o->data, p, n), 0);
+	sg_h2b_consume(o->s, n);
+}
+
+static void o_end(void *data, const struct sg_h2_field *t, size_t n, int err)
+{
+	struct owner *o = data;
+	size_t used = 0;
+
+	o->ends++;
+	o->err = err;
+	for (size_t i = 0; i < n; i++)
+		used += (size_t)snprintf(o->trailers + used, sizeof(o->trailers) - used,
+					 "%.*s=%.*s;", (int)t[i].name_len, t[i].name,
+					 (int)t[i].value_len, t[i].value);
+}
+
+static ssize_t o_body(void *data, char *buf, size_t len, bool *eof)
+{
+	struct owner *o = data;
+	size_t n = strlen(o->body) - o->body_off;
+
+	if (n > len)
+		n = len;
+	memcpy(buf, o->body + o->body_off, n);
+	o->body_off += n;
+	*eof = o->body_off == strlen(o->body);
+	return (ssize_t)n;
+}
+
+static const struct sg_h2b_ops owner_ops = {
+	.ready = o_ready,
+	.failed = o_failed,
+	.head = o_head,
+	.data = o_data,
+	.end = o_end,
+	.body = o_body,
+};
+
+struct env {
+	struct sg_loop *loop;
+	struct sg_pool *pool;
+	struct sg_h2b_pool *h2;
+	struct server srv;
+	struct sg_endpoint ep;
+	char key[32];
+	struct sg_keepalive ka;
+};
+
+static int setup(void **state)
+{
+	struct env *e = calloc(1, sizeof(*e));
+
+	e->loop = sg_loop_new();
+	e->pool = sg_pool_new(e->loop);
+	e->h2 = sg_h2b_pool_new(e->loop, e->pool);
+	e->srv.loop = e->loop;
+	e->srv.lfd = test_loopback(true, SOCK_NONBLOCK, &e->srv.port);
+	e->srv.lio.cb = on_accept;
+	e->srv.lio.data = &e->srv;
+	assert_int_equal(sg_io_attach(e->loop, &e->srv.lio, e->srv.lfd), 0);
+	assert_int_equal(sg_io_set(e->loop, &e->srv.lio, EPOLLIN), 0);
+	e->ep.addr = "127.0.0.1";
+	e->ep.port = e->srv.port;
+	snprintf(e->key, sizeof(e->key), "127.0.0.1:%u", e->srv.port);
+	*state = e;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct env *e = *state;
+
+	sg_h2b_pool_free(e->h2);
+	sg_pool_free(e->pool);
+	server_free(&e->srv);
+	sg_loop_run_once(e->loop, 0);
+	sg_loop_free(e->loop);
+	free(e);
+	return 0;
+}
+
+/* Run the loop until cond holds (at most 2 s). */
+#define RUN_UNTIL(e, cond)                                                                         \
+	do {                                                                                       \
+		for (int i_ = 0; i_ < 400 && !(cond); i_++)                                        \
+			sg_loop_run_once((e)->loop, 5);                                            \
+		assert_true(cond);                                                                 \
+	} while (0)
+
+static void open_stream(struct env *e, struct owner *o, uint64_t idle_ms, bool *reused)
+{
+	bool ready = false, r = false;
+	int err = 0;
+
+	o->s = sg_h2b_open(e->h2, &e->ep, e->key, &e->ka, idle_ms, &owner_ops, o, &ready, &r, &err);
+	assert_non_null(o->s);
+	if (ready)
+		o->ready++;
+	if (reused)
+		*reused = r;
+}
+
+/* A request head as a frontend has it: parsed HTTP/1. */
+static void parse_req(const char *text, struct sg_h1_req *req, struct sg_h1_header *slots)
+{
+	req->headers = slots;
+	req->headers_cap = 32;
+	assert_int_equal(sg_h1_parse_request(text, strlen(text), 32, req), SG_H1_DONE);
+}
+
+static void send_get(struct owner *o, const char *path)
+{
+	char text[256];
+	static struct sg_h1_header slots[32];
+	struct sg_h1_req req = { 0 };
+
+	snprintf(text, sizeof(text),
+		 "GET %s HTTP/1.1\r\nHost: example.test\r\nConnection: keep-alive, x-hop\r\n"
+		 "X-Hop: 1\r\nTE: trailers\r\nX-Keep: yes\r\n\r\n",
+		 path);
+	parse_req(text, &req, slots);
+	assert_int_equal(sg_h2b_send(o->s, &req, NULL, "192.0.2.1", 0, NULL, false), 0);
+}
+
+static void cleanup(struct owner *o)
+{
+	sg_h2b_close(o->s);
+	sg_buf_free(&o->data);
+}
+
+/* One request: the backend sees an HTTP/2 request translated from the
+ * HTTP/1 head (authority from Host, connection-specific fields dropped, TE:
+ * trailers kept, the body); the owner gets the head, the body, the end. */
+static void test_request_response(void **state)
+{
+	struct env *e = *state;
+	static struct sg_h1_header slots[32];
+	struct sg_h1_req req = { 0 };
+	struct owner o = { .body = "the request body" };
+	bool reused = true;
+
+	open_stream(e, &o, 1000, &reused);
+	assert_false(reused);
+	RUN_UNTIL(e, o.ready == 1);
+	parse_req("POST /up?q=1 HTTP/1.1\r\nHost: example.test:8080\r\nContent-Length: 16\r\n\r\n",
+		  &req, slots);
+	assert_int_equal(sg_h2b_send(o.s, &req, NULL, "192.0.2.1", 0, NULL, true), 0);
+	RUN_UNTIL(e, o.ends == 1);
+	assert_int_equal(e->srv.nconns, 1);
+	assert_int_equal(e->srv.nstreams, 1);
+	assert_string_equal(e->srv.streams[0]->method, "POST");
+	assert_string_equal(e->srv.streams[0]->path, "/up?q=1");
+	assert_string_equal(e->srv.streams[0]->authority, "example.test:8080");
+	assert_int_equal(e->srv.streams[0]->body.len, 16);
+	assert_memory_equal(sg_buf_data(&e->srv.streams[0]->body), "the request body", 16);
+	assert_int_equal(o.heads, 1);
+	assert_int_equal(o.status, 200);
+	assert_int_equal(o.content_length, 5);
+	assert_int_equal(o.data.len, 5);
+	assert_memory_equal(sg_buf_data(&o.data), "hello", 5);
+	assert_int_equal(o.err, 0);
+	assert_int_equal(o.failed, 0);
+	cleanup(&o);
+}
+
+/* Trailers come to the owner's end; TE: trailers reached the backend. */
+static void test_trailers(void **state)
+{
+	struct env *e = *state;
+	struct owner o = { 0 };
+
+	open_stream(e, &o, 1000, NULL);
+	RUN_UNTIL(e, o.ready == 1);
+	send_get(&o, "/trailers");
+	RUN_UNTIL(e, o.ends == 1);
+	assert_string_equal(e->srv.streams[0]->te, "trailers");
+	assert_int_equal(o.content_length, -1);
+	assert_int_equal(o.data.len, strlen(big_body));
+	assert_string_equal(o.trailers, "grpc-status=0;x-two=two;");
+	cleanup(&o);
+}
+
+/* Three requests to one endpoint share one connection; after their ends
+ * a fourth still does (reused). */
+static void test_multiplexed(void **state)
+{
+	struct env *e = *state;
+	struct owner o[4] = { 0 };
+	bool reused = false;
+
+	for (int i = 0; i < 3; i++)
+		open_stream(e, &o[i], 1000, NULL);
+	RUN_UNTIL(e, o[0].ready && o[1].ready && o[2].ready);
+	for (int i = 0; i < 3; i++)
+		send_get(&o[i], "/x");
+	RUN_UNTIL(e, o[0].ends && o[1].ends && o[2].ends);
+	assert_int_equal(e->srv.nconns, 1);
+	assert_int_equal(e->srv.nstreams, 3);
+	assert_int_equal(sg_h2b_pool_conns(e->h2), 1);
+	for (int i = 0; i < 3; i++)
+		cleanup(&o[i]);
+	open_stream(e, &o[3], 1000, &reused);
+	assert_true(reused);
+	assert_int_equal(o[3].ready, 1); /* up already: send at once */
+	send_get(&o[3], "/x");
+	RUN_UNTIL(e, o[3].ends == 1);
+	assert_int_equal(e->srv.nconns, 1);
+	cleanup(&o[3]);
+}
+
+/* A backend that allows one stream at a time: a second request while the
+ * first is held opens a second connection. */
+static void test_stream_limit_opens_another(void **state)
+{
+	struct env *e = *state;
+	struct owner a = { 0 }, b = { 0 };
+	bool reused = true;
+
+	e->srv.max_streams = 1;
+	open_stream(e, &a, 1000, NULL);
+	RUN_UNTIL(e, a.ready == 1);
+	send_get(&a, "/hold");
+	RUN_UNTIL(e, e->srv.nstreams == 1); /* and the backend's SETTINGS came */
+	open_stream(e, &b, 1000, &reused);
+	assert_false(reused);
+	RUN_UNTIL(e, b.ready == 1);
+	send_get(&b, "/x");
+	RUN_UNTIL(e, b.ends == 1);
+	assert_int_equal(e->srv.nconns, 2);
+	assert_int_equal(sg_h2b_pool_conns(e->h2), 2);
+	cleanup(&a);
+	cleanup(&b);
+}
+
+/* REFUSED_STREAM from the backend: the owner is told the request was not
+ * processed (safe to send again). */
+static void test_refused(void **state)
+{
+	struct env *e = *state;
+	struct owner o = { 0 };
+
+	open_stream(e, &o, 1000, NULL);
+	RUN_UNTIL(e, o.ready == 1);
+	send_get(&o, "/refuse");
+	RUN_UNTIL(e, o.failed == 1);
+	assert_int_equal(o.why, SG_H2B_REFUSED);
+	assert_int_equal(o.heads, 0);
+	cleanup(&o);
+}
+
+/* A GOAWAY drains the connection: its stream finishes, the next request
+ * goes on a new connection. */
+static void test_goaway_drains(void **state)
+{
+	struct env *e = *state;
+	struct owner a = { 0 }, b = { 0 };
+	bool reused = true;
+
+	open_stream(e, &a, 1000, NULL);
+	RUN_UNTIL(e, a.ready == 1);
+	send_get(&a, "/goaway");
+	RUN_UNTIL(e, a.ends == 1);
+	assert_int_equal(a.status, 200);
+	assert_int_equal(a.err, 0);
+	cleanup(&a);
+	open_stream(e, &b, 1000, &reused);
+	assert_false(reused);
+	RUN_UNTIL(e, b.ready == 1);
+	send_get(&b, "/x");
+	RUN_UNTIL(e, b.ends == 1);
+	assert_int_equal(e->srv.nconns, 2);
+	cleanup(&b);
+}
+
+/* Closing a stream before its response cancels it at the backend. */
+static void test_close_cancels(void **state)
+{
+	struct env *e = *state;
+	struct owner o = { 0 };
+
+	open_stream(e, &o, 1000, NULL);
+	RUN_UNTIL(e, o.ready == 1);
+	send_get(&o, "/hold");
+	RUN_UNTIL(e, e->srv.nstreams == 1);
+	sg_h2b_close(o.s);
+	o.s = NULL;
+	RUN_UNTIL(e, e->srv.streams[0]->closed);
+	assert_int_equal(e->srv.streams[0]->closed_code, SG_H2_CANCEL);
+	assert_int_equal(o.failed + o.ends, 0); /* no callback after close */
+	cleanup(&o);
+}
+
+/* A connection lost mid-response: the response is cut (end with an
+ * error); lost before it: the try failed as reset. */
+static void test_connection_lost(void **state)
+{
+	struct env *e = *state;
+	struct owner o = { 0 };
+
+	open_stream(e, &o, 1000, NULL);
+	RUN_UNTIL(e, o.ready == 1);
+	send_get(&o, "/hold");
+	RUN_UNTIL(e, e->srv.nstreams == 1);
+	shutdown(e->srv.conns[0].fd, SHUT_RDWR);
+	RUN_UNTIL(e, o.failed == 1);
+	assert_int_equal(o.why, SG_H2B_RESET);
+	assert_int_equal(sg_h2b_pool_conns(e->h2), 0);
+	cleanup(&o);
+}
+
+/* Nothing listens: the try failed to connect. */
+static void test_connect_refused(void **state)
+{
+	struct env *e = *state;
+	struct owner o = { 0 };
+	uint16_t port;
+	int fd = test_loopback(false, 0, &port);
+
+	e->ep.port = port;
+	snprintf(e->key, sizeof(e->key), "127.0.0.1:%u", port);
+	open_stream(e, &o, 1000, NULL);
+	RUN_UNTIL(e, o.failed == 1);
+	assert_int_equal(o.why, SG_H2B_CONNECT);
+	assert_int_equal(o.err, ECONNREFUSED);
+	assert_int_equal(o.ready, 0);
+	cleanup(&o);
+	close(fd);
+}
+
+/* An idle connection closes after idle_ms without a stream. */
+static void test_idle_close(void **state)
+{
+	struct env *e = *state;
+	struct owner o = { 0 };
+
+	open_stream(e, &o, 50, NULL);
+	RUN_UNTIL(e, o.ready == 1);
+	send_get(&o, "/x");
+	RUN_UNTIL(e, o.ends == 1);
+	cleanup(&o);
+	assert_int_equal(sg_h2b_pool_conns(e->h2), 1);
+	RUN_UNTIL(e, sg_h2b_pool_conns(e->h2) == 0);
+	RUN_UNTIL(e, e->srv.conns[0].fd == -1); /* the backend saw it close */
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_request_response, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_trailers, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_multiplexed, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_stream_limit_opens_another, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_goaway_drains, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_close_cancels, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_connection_lost, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_connect_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_idle_close, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
