@@ -49,6 +49,9 @@ struct sg_frontend_opts {
 	 * long is cut: 408 when nothing was answered yet, else both sides
 	 * closed. Spliced bytes count by the kernel's stamps; 0: never. */
 	uint64_t body_idle_ms;
+	/* HTTP/2 backends' PING keepalive interval and ack timeout (ms; 0
+	 * interval: none). */
+	uint64_t backend_ping_ms, backend_pong_ms;
 	/* Open client connections per address (shared by every worker); NULL:
 	 * no limit. */
 	struct sg_srclimit *srclimit;

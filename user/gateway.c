@@ -402,6 +402,8 @@ static int start_workers(struct gateway *g, const struct sg_gateway_opts *opts)
 		.tunnel_idle_ms = opts->tunnel_idle_ms,
 		.head_timeout_ms = opts->head_timeout_ms,
 		.body_idle_ms = opts->body_idle_ms,
+		.backend_ping_ms = opts->backend_ping_ms,
+		.backend_pong_ms = opts->backend_pong_ms,
 		.srclimit = g->srclimit,
 		.resets = g->resets,
 	};

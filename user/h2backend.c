@@ -10,6 +10,7 @@
 #include "user/h2backend.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,6 +34,8 @@ struct sg_h2b_pool {
 	struct sg_pool *tcp;
 	struct sg_list conns; /* h2b_conn.link, newest first */
 	size_t nconns;
+	uint64_t ping_ms, pong_ms; /* keepalive, 0: off */
+	struct sg_stats *stats;
 };
 
 struct h2b_conn {
@@ -51,6 +54,10 @@ struct h2b_conn {
 	struct sg_buf out; /* bytes for the backend that did not fit in its socket */
 	struct sg_timer idle;
 	uint64_t idle_ms;
+	/* PING keepalive: the last bytes from the backend, and when the PING
+	 * in flight must be acked (0: none in flight). */
+	struct sg_timer ka;
+	uint64_t rx_at, pong_by;
 	struct sg_closing closing;
 };
 
@@ -372,7 +379,9 @@ static ssize_t cb_body(void *conn, void *stream, char *buf, size_t len, bool *eo
 
 static void cb_ping_ack(void *conn)
 {
-	(void)conn;
+	struct h2b_conn *c = conn;
+
+	c->pong_by = 0;
 }
 
 static void cb_goaway(void *conn, int32_t last_id, uint32_t code)
@@ -423,6 +432,7 @@ static void conn_close(struct h2b_conn *c, int err)
 	sg_list_remove(&c->link);
 	c->pool->nconns--;
 	sg_timer_stop(c->pool->loop, &c->idle);
+	sg_timer_stop(c->pool->loop, &c->ka);
 	c->busy++; /* owners called below may call back in */
 	SG_LIST_FOR_EACH_SAFE(pos, tmp, &c->streams) {
 		struct sg_h2b_stream *s = SG_LIST_ENTRY(pos, struct sg_h2b_stream, link);
@@ -551,6 +561,34 @@ static void conn_rearm(struct h2b_conn *c)
 	sg_timer_arm(c->pool->loop, &c->idle, sg_loop_now(c->pool->loop) + c->idle_ms);
 }
 
+/* The keepalive timer: a PING after ping_ms of silence, the close when
+ * its ack is late. */
+static void on_keepalive(struct sg_loop *loop, struct sg_timer *t)
+{
+	struct h2b_conn *c = t->data;
+	struct sg_h2b_pool *p = c->pool;
+	uint64_t now = sg_loop_now(loop);
+
+	if (c->closed)
+		return;
+	if (c->pong_by && now >= c->pong_by) {
+		SG_DEBUG("backend %s: PING not acked in %" PRIu64 " ms: closed", c->key,
+			 p->pong_ms);
+		if (p->stats)
+			sg_stats_add(p->stats, SG_STAT_TIMEOUT_H2_PING, 1);
+		conn_close(c, ETIMEDOUT);
+		return;
+	}
+	if (!c->pong_by && now >= c->rx_at + p->ping_ms) {
+		sg_h2_ping(c->h2);
+		c->pong_by = now + p->pong_ms;
+		conn_flush(c);
+		if (c->closed)
+			return;
+	}
+	sg_timer_arm(loop, &c->ka, c->pong_by ? c->pong_by : c->rx_at + p->ping_ms);
+}
+
 static void conn_connected(struct h2b_conn *c)
 {
 	struct sg_list *pos, *tmp;
@@ -563,6 +601,9 @@ static void conn_connected(struct h2b_conn *c)
 		return;
 	}
 	c->connected = true;
+	c->rx_at = sg_loop_now(c->pool->loop);
+	if (c->pool->ping_ms)
+		sg_timer_arm(c->pool->loop, &c->ka, c->rx_at + c->pool->ping_ms);
 	c->busy++;
 	SG_LIST_FOR_EACH_SAFE(pos, tmp, &c->streams) {
 		struct sg_h2b_stream *s = SG_LIST_ENTRY(pos, struct sg_h2b_stream, link);
@@ -590,6 +631,7 @@ static void conn_read(struct h2b_conn *c)
 			conn_close(c, n == 0 ? EPIPE : errno);
 			return;
 		}
+		c->rx_at = sg_loop_now(c->pool->loop);
 		c->busy++;
 		rc = sg_h2_recv(c->h2, buf, (size_t)n);
 		c->busy--;
@@ -640,6 +682,7 @@ static struct h2b_conn *conn_new(struct sg_h2b_pool *p, const struct sg_endpoint
 	snprintf(c->key, sizeof(c->key), "%s", key);
 	sg_list_init(&c->streams);
 	sg_timer_init(&c->idle, on_idle, c);
+	sg_timer_init(&c->ka, on_keepalive, c);
 	if (sg_h2_client_new(&callbacks, c, &set, &c->h2)) {
 		free(c);
 		*err = ENOMEM;
@@ -729,6 +772,14 @@ void sg_h2b_pool_free(struct sg_h2b_pool *p)
 		conn_close(SG_LIST_ENTRY(sg_list_first(&p->conns), struct h2b_conn, link),
 			   ECANCELED);
 	free(p);
+}
+
+void sg_h2b_pool_keepalive(struct sg_h2b_pool *p, uint64_t interval_ms, uint64_t timeout_ms,
+			   struct sg_stats *stats)
+{
+	p->ping_ms = interval_ms;
+	p->pong_ms = timeout_ms;
+	p->stats = stats;
 }
 
 size_t sg_h2b_pool_conns(const struct sg_h2b_pool *p)

@@ -25,6 +25,7 @@
 #include "user/h1.h"
 #include "user/h2.h"
 #include "user/loop.h"
+#include "user/stats.h"
 
 struct sg_h2b_pool;
 struct sg_h2b_stream;
@@ -60,6 +61,12 @@ struct sg_h2b_ops {
 };
 
 struct sg_h2b_pool *sg_h2b_pool_new(struct sg_loop *loop, struct sg_pool *tcp);
+/* PING keepalive (off by default): a connection that received nothing for
+ * interval_ms is sent a PING, and closed when the ack does not come within
+ * timeout_ms (a connection an L4 balancer dropped silently), counted in
+ * stats as SG_STAT_TIMEOUT_H2_PING. interval_ms 0: none. */
+void sg_h2b_pool_keepalive(struct sg_h2b_pool *p, uint64_t interval_ms, uint64_t timeout_ms,
+			   struct sg_stats *stats);
 /* Closes every connection; streams still open are failed first. */
 void sg_h2b_pool_free(struct sg_h2b_pool *p);
 /* Connections open, and streams open on them (for /stats and tests). */

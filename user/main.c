@@ -67,6 +67,12 @@ static const char usage[] =
 	"                          cut a request whose body (either way) moved no byte\n"
 	"                          for DUR: 408 if nothing was answered yet, else both\n"
 	"                          sides closed (default 5m; 0: never)\n"
+	"      --backend-h2-keepalive-interval DUR\n"
+	"                          PING an HTTP/2 backend connection that sent nothing\n"
+	"                          for DUR (default: never; 0: never)\n"
+	"      --backend-h2-keepalive-timeout DUR\n"
+	"                          close it when the PING's ack is not back within DUR\n"
+	"                          (default 20s)\n"
 	"      --max-connections-per-source N\n"
 	"                          close new connections from an address that already\n"
 	"                          has N open, unread (default: no limit)\n"
@@ -121,6 +127,8 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 		{ "request-head-timeout", required_argument, NULL, 'H' },
 		{ "body-idle-timeout", required_argument, NULL, 'B' },
 		{ "max-connections-per-source", required_argument, NULL, 'M' },
+		{ "backend-h2-keepalive-interval", required_argument, NULL, 'P' },
+		{ "backend-h2-keepalive-timeout", required_argument, NULL, 'Q' },
 		{ "refuse-empty-reload", no_argument, NULL, 'E' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
@@ -202,6 +210,15 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 					  optarg,
 					  opt == 'H' ? &cli->gw.head_timeout_ms
 						     : &cli->gw.body_idle_ms) == -1)
+				return -1;
+			break;
+		case 'P':
+		case 'Q':
+			if (parse_timeout(opt == 'P' ? "--backend-h2-keepalive-interval"
+						     : "--backend-h2-keepalive-timeout",
+					  optarg,
+					  opt == 'P' ? &cli->gw.backend_ping_ms
+						     : &cli->gw.backend_pong_ms) == -1)
 				return -1;
 			break;
 		case 'M': {
@@ -323,6 +340,7 @@ int main(int argc, char **argv)
 		.gw.splice = "auto",
 		.gw.head_timeout_ms = 10000,
 		.gw.body_idle_ms = 300000,
+		.gw.backend_pong_ms = 20000,
 	};
 	const char *cmd = argc > 1 && argv[1][0] != '-' ? argv[1] : NULL;
 	int nargs, nrest;

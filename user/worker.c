@@ -350,6 +350,8 @@ struct sg_worker *sg_worker_start(struct sg_cfg *cfg, const struct sg_frontend_o
 	w->ctx.tunnel_idle_ms = opts->tunnel_idle_ms;
 	w->ctx.head_timeout_ms = opts->head_timeout_ms;
 	w->ctx.body_idle_ms = opts->body_idle_ms;
+	sg_h2b_pool_keepalive(w->ctx.h2pool, opts->backend_ping_ms, opts->backend_pong_ms,
+			      &w->stats);
 	w->ctx.srclimit = opts->srclimit;
 	w->ctx.resets = opts->resets;
 	if (splice) {

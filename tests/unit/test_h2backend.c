@@ -24,6 +24,7 @@
 #include "user/h2.h"
 #include "user/h2backend.h"
 #include "user/loop.h"
+#include "user/stats.h"
 
 #define MAX_CONNS 8
 #define MAX_STREAMS 16
@@ -669,6 +670,37 @@ static void test_idle_close(void **state)
 	RUN_UNTIL(e, e->srv.conns[0].fd == -1); /* the backend saw it close */
 }
 
+/* PING keepalive: a backend that acks stays connected past several
+ * intervals; one that stops reading is closed once the ack is late, and
+ * counted. */
+static void test_keepalive(void **state)
+{
+	struct env *e = *state;
+	struct sg_stats stats;
+	struct owner o = { 0 };
+	uint64_t t0;
+
+	sg_stats_init(&stats);
+	sg_h2b_pool_keepalive(e->h2, 30, 100, &stats);
+	open_stream(e, &o, 10000, NULL);
+	RUN_UNTIL(e, o.ready == 1);
+	send_get(&o, "/x");
+	RUN_UNTIL(e, o.ends == 1);
+	cleanup(&o);
+	t0 = sg_loop_now(e->loop);
+	RUN_UNTIL(e, sg_loop_now(e->loop) >= t0 + 200); /* six intervals, acked */
+	assert_int_equal(sg_h2b_pool_conns(e->h2), 1);
+	assert_int_equal(stats.counters[SG_STAT_TIMEOUT_H2_PING], 0);
+	/* The backend goes silent: no read, no ack. */
+	sg_io_set(e->loop, &e->srv.conns[0].io, 0);
+	t0 = sg_loop_now(e->loop);
+	RUN_UNTIL(e, sg_h2b_pool_conns(e->h2) == 0);
+	assert_true(sg_loop_now(e->loop) - t0 >= 100);
+	assert_true(sg_loop_now(e->loop) - t0 < 1000);
+	assert_int_equal(stats.counters[SG_STAT_TIMEOUT_H2_PING], 1);
+	sg_stats_destroy(&stats);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -682,6 +714,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_connection_lost, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_connect_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_idle_close, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_keepalive, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
