@@ -12,8 +12,10 @@
 #                   splicegate-<engine>-filters (a RequestHeaderModifier
 #                   adding one header and removing one on every route)
 #   BENCH_REPS      repetitions of every workload [3]
-#   BENCH_WORKLOADS workloads to run [W1 W2 W3 W4 W5 W6]; W3 is both
-#                   downloads, W6 every ping-pong variant
+#   BENCH_WORKLOADS workloads to run [W1 W2 W3 W4 W5 W6 W7]; W3 is both
+#                   downloads, W6 every ping-pong variant, W7 h2c to an h2c
+#                   backend
+#   BENCH_W7_REQS   requests per W7 sample [200000]
 #   BENCH_W1_SECS, BENCH_W2_SECS, BENCH_W5_SECS  [10, 5, 5]
 #   BENCH_PING_COUNT  round trips per W6 sample [10000]
 #   BENCH_PORT_BASE first of the loopback ports used [27000]
@@ -29,7 +31,8 @@ OUT_DIR=$ROOT/build/bench
 # "Kernel splicing").
 ENGINES=${BENCH_ENGINES:-copy splice sockmap auto}
 REPS=${BENCH_REPS:-3}
-WORKLOADS=${BENCH_WORKLOADS:-W1 W2 W3 W4 W5 W6}
+WORKLOADS=${BENCH_WORKLOADS:-W1 W2 W3 W4 W5 W6 W7}
+W7_REQS=${BENCH_W7_REQS:-200000}
 W1_SECS=${BENCH_W1_SECS:-10}
 W2_SECS=${BENCH_W2_SECS:-5}
 W5_SECS=${BENCH_W5_SECS:-5}
@@ -49,11 +52,13 @@ NGINX_PORT=$PORT_BASE
 SINK_PORT=$((PORT_BASE + 1))
 IPERF_PORT=$((PORT_BASE + 2))
 ECHO_PORT=$((PORT_BASE + 3))
+H2_PORT=$((PORT_BASE + 4)) # nghttpd: the h2c backend of W7
 
 GIB=1073741824
 MIB128=134217728
 
-PKGS="wrk haproxy nginx libnginx-mod-stream iperf3 curl jq util-linux iproute2 gcc libc6-dev"
+PKGS="wrk haproxy nginx libnginx-mod-stream iperf3 curl jq util-linux iproute2 gcc libc6-dev
+nghttp2-client nghttp2-server"
 NGINX_STREAM_MODULE=/usr/lib/nginx/modules/ngx_stream_module.so
 
 ROW=""
@@ -127,7 +132,10 @@ start_backends() {
 	BACKEND_PIDS="$BACKEND_PIDS $SPAWNED"
 	spawn echo $LOAD_CPU "$BENCHTOOL" echo $ECHO_PORT
 	BACKEND_PIDS="$BACKEND_PIDS $SPAWNED"
-	wait_listening "$NGINX_PORT" "$SINK_PORT" "$IPERF_PORT" "$ECHO_PORT" ||
+	# One worker, as the other backends; it serves the same files.
+	spawn nghttpd $LOAD_CPU nghttpd --no-tls -a 127.0.0.1 -n 1 -d "$WWW" $H2_PORT
+	BACKEND_PIDS="$BACKEND_PIDS $SPAWNED"
+	wait_listening "$NGINX_PORT" "$SINK_PORT" "$IPERF_PORT" "$ECHO_PORT" "$H2_PORT" ||
 		die "backends did not start; logs in $WORK"
 }
 
@@ -182,6 +190,11 @@ listen echo
 	mode tcp
 	bind 127.0.0.1:$FRONT_ECHO
 	server echo 127.0.0.1:$ECHO_PORT
+frontend h2c
+	bind 127.0.0.1:$FRONT_H2 proto h2
+	default_backend h2c
+backend h2c
+	server h2c 127.0.0.1:$H2_PORT proto h2
 EOF
 }
 
@@ -223,6 +236,17 @@ http {
 		listen 127.0.0.1:$FRONT_HTTP;
 		location / { proxy_pass http://files; }
 		location /upload { proxy_pass http://sink; }
+	}
+	# W7: h2c in, h2c out (nginx speaks HTTP/2 to a backend only through
+	# its gRPC module, which forwards any request).
+	upstream h2c {
+		server 127.0.0.1:$H2_PORT;
+		keepalive 64;
+	}
+	server {
+		listen 127.0.0.1:$FRONT_H2 http2;
+		http2_max_concurrent_streams 128;
+		location / { grpc_pass grpc://h2c; }
 	}
 }
 stream {
@@ -266,6 +290,15 @@ $policies
 $policies
       backends:
       - host: 127.0.0.1:$NGINX_PORT
+- port: $FRONT_H2
+  listeners:
+  - name: h2c
+    protocol: HTTP
+    routes:
+    - name: h2c
+      backends:
+      - host: 127.0.0.1:$H2_PORT
+        policies: {http: {version: HTTP/2.0}}
 - port: $FRONT_IPERF
   listeners:
   - name: iperf
@@ -308,6 +341,7 @@ row_ports() {
 	FRONT_IPERF=$((base + 1))
 	FRONT_ECHO=$((base + 2))
 	ADMIN_PORT=$((base + 3))
+	FRONT_H2=$((base + 6))
 }
 
 # spawn_splicegate DIR ENGINE[-filters]: the row's gateway on its config.
@@ -325,10 +359,12 @@ start_proxy() {
 	PROXY_PID=""
 	URL=http://127.0.0.1:$FRONT_HTTP
 	UPLOAD_URL=$URL/upload
+	H2_URL=http://127.0.0.1:$FRONT_H2
 	case $ROW in
 	direct | direct-2cpu)
 		URL=http://127.0.0.1:$NGINX_PORT
 		UPLOAD_URL=http://127.0.0.1:$SINK_PORT/upload
+		H2_URL=http://127.0.0.1:$H2_PORT
 		FRONT_IPERF=$IPERF_PORT
 		FRONT_ECHO=$ECHO_PORT
 		return 0
@@ -356,7 +392,7 @@ start_proxy() {
 	*) die "unknown row $ROW" ;;
 	esac
 	PROXY_PID=$SPAWNED
-	wait_listening "$FRONT_HTTP" "$FRONT_IPERF" "$FRONT_ECHO" && alive "$PROXY_PID"
+	wait_listening "$FRONT_HTTP" "$FRONT_IPERF" "$FRONT_ECHO" "$FRONT_H2" && alive "$PROXY_PID"
 }
 
 # Stops the row's proxy and keeps what it logged (warnings are findings).
@@ -603,6 +639,27 @@ w6_pingpong() {
 	record "$wl" "p99 µs" lower "$(echo "$out" | cut -d' ' -f3)"
 }
 
+# W7: h2load, 64 streams over 4 h2c connections, small responses, to an
+# h2c backend (nghttpd) through the proxy; every response must be a 2xx.
+# Latency percentiles come from h2load's per-request log.
+w7_h2c() {
+	local wl="W7 h2c GET 100 B 4 conns x 16 streams" out log=$WORK/h2load.log secs
+	cpu_begin
+	out=$(timeout 120 taskset -c $LOAD_CPU h2load -n "$W7_REQS" -c 4 -m 16 \
+		--log-file "$log" "$H2_URL/100b" 2>&1) || true
+	if ! echo "$out" | grep -q "^requests: $W7_REQS total, $W7_REQS started, $W7_REQS done, $W7_REQS succeeded, 0 failed, 0 errored, 0 timeout" ||
+		! echo "$out" | grep -q "^status codes: $W7_REQS 2xx"; then
+		fail "$wl" "h2load: $(echo "$out" | grep -E '^(requests|status codes):' | tr '\n' ' ')"
+		return 0
+	fi
+	cpu_end "$wl" "$(per_s "$W7_REQS" 1000)" "1k req"
+	secs=$(echo "$out" | awk '/^finished in/ { v = $3; sub(/,$/, "", v)
+		if (v ~ /ms$/) { sub(/ms$/, "", v); v /= 1000 } else sub(/s$/, "", v); print v }')
+	record "$wl" "req/s" higher "$(per_s "$W7_REQS" "$secs")"
+	record "$wl" "p50 µs" lower "$(cut -f3 "$log" | sort -n | awk '{ v[NR] = $1 } END { print v[int(NR * 0.50)] }')"
+	record "$wl" "p99 µs" lower "$(cut -f3 "$log" | sort -n | awk '{ v[NR] = $1 } END { print v[int(NR * 0.99)] }')"
+}
+
 # after WORKLOAD: a proxy that died is a finding; it is recorded (with
 # its log's tail) and restarted so the rest of the row still runs.
 after() {
@@ -645,6 +702,10 @@ run_rep() {
 	if wants W5; then
 		w5_tunnel
 		after "W5"
+	fi
+	if wants W7; then
+		w7_h2c
+		after "W7"
 	fi
 	wants W6 || return 0
 	w6_pingpong tcp "$FRONT_ECHO" "2 cores"

@@ -28,6 +28,7 @@
 #define H2B_HEAD_MAX (64 * 1024)	   /* a response head or trailers, as HTTP/1 text */
 #define H2B_REQ_FIELDS (SG_H1_MAX_HEADERS + 4)
 #define H2B_READ_CHUNK 16384
+#define H2B_FLUSH_BATCH (64 * 1024) /* session bytes gathered for one send */
 
 struct sg_h2b_pool {
 	struct sg_loop *loop;
@@ -58,6 +59,9 @@ struct h2b_conn {
 	 * in flight must be acked (0: none in flight). */
 	struct sg_timer ka;
 	uint64_t rx_at, pong_by;
+	/* A flush after the loop's pass (flush_later): the requests and
+	 * window updates of a pass leave in one write. */
+	struct sg_closing later;
 	struct sg_closing closing;
 };
 
@@ -81,6 +85,7 @@ struct sg_h2b_stream {
 };
 
 static void conn_flush(struct h2b_conn *c);
+static void flush_later(struct h2b_conn *c);
 static void conn_close(struct h2b_conn *c, int err);
 static void conn_rearm(struct h2b_conn *c);
 
@@ -135,7 +140,7 @@ void sg_h2b_close(struct sg_h2b_stream *s)
 	 * gave up). */
 	if (c && s->id > 0 && !(s->ended && s->sent_all) && c->h2) {
 		sg_h2_reset(c->h2, s->id, SG_H2_CANCEL);
-		conn_flush(c);
+		flush_later(c);
 	}
 	stream_detach(s);
 	sg_loop_defer_close(s->loop, &s->closing, stream_free);
@@ -145,7 +150,7 @@ void sg_h2b_resume(struct sg_h2b_stream *s)
 {
 	if (s && s->conn && s->id > 0 && !s->ended) {
 		sg_h2_resume(s->conn->h2, s->id);
-		conn_flush(s->conn);
+		flush_later(s->conn);
 	}
 }
 
@@ -153,7 +158,7 @@ void sg_h2b_consume(struct sg_h2b_stream *s, size_t n)
 {
 	if (s && s->conn && s->id > 0 && n) {
 		sg_h2_consume(s->conn->h2, s->id, n);
-		conn_flush(s->conn);
+		flush_later(s->conn);
 	}
 }
 
@@ -198,7 +203,7 @@ int sg_h2b_send(struct sg_h2b_stream *s, const struct sg_h1_req *req, const stru
 	if (id > 0) {
 		s->id = id;
 		s->sent_all = !body;
-		conn_flush(s->conn);
+		flush_later(s->conn);
 	}
 out:
 	free(text);
@@ -475,39 +480,39 @@ static void conn_flush(struct h2b_conn *c)
 		return;
 	c->busy++;
 	for (;;) {
-		const char *p;
-		ssize_t n;
+		bool more = true;
+		ssize_t w;
 
-		while (c->out.len) {
-			ssize_t w = send(c->sock->fd, sg_buf_data(&c->out), c->out.len,
-					 MSG_NOSIGNAL | MSG_DONTWAIT);
+		/* The session hands out a frame at a time: gathered, they leave
+		 * in one write (the requests of a pass in one segment). */
+		while (more && c->out.len < H2B_FLUSH_BATCH) {
+			const char *p;
+			ssize_t n = sg_h2_pending(c->h2, &p);
 
-			if (w < 0 && errno == EINTR)
-				continue;
-			if (w < 0 && errno == EAGAIN)
-				goto done;
-			if (w < 0) {
+			if (n < 0 || (n > 0 && sg_buf_append(&c->out, p, (size_t)n))) {
 				c->busy--;
-				conn_close(c, errno);
+				conn_close(c, n < 0 ? EPROTO : ENOMEM);
 				return;
 			}
-			sg_buf_consume(&c->out, (size_t)w);
+			more = n > 0;
 		}
-		n = sg_h2_pending(c->h2, &p);
-		if (n < 0) {
-			c->busy--;
-			conn_close(c, EPROTO);
-			return;
-		}
-		if (n == 0)
+		if (!c->out.len)
 			break;
-		if (sg_buf_append(&c->out, p, (size_t)n)) {
+		w = send(c->sock->fd, sg_buf_data(&c->out), c->out.len,
+			 MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0 && errno == EAGAIN)
+			break;
+		if (w < 0) {
 			c->busy--;
-			conn_close(c, ENOMEM);
+			conn_close(c, errno);
 			return;
 		}
+		sg_buf_consume(&c->out, (size_t)w);
+		if (c->out.len)
+			break; /* the socket is full: EPOLLOUT */
 	}
-done:
 	c->busy--;
 	c->flush_wanted = false;
 	if (c->close_wanted) {
@@ -520,6 +525,20 @@ done:
 		return;
 	}
 	conn_update_io(c);
+}
+
+static void on_flush_later(struct sg_closing *cl)
+{
+	conn_flush((struct h2b_conn *)((char *)cl - offsetof(struct h2b_conn, later)));
+}
+
+/* Flush once the loop's pass is over (its close queue runs after the
+ * pass's callbacks, and before the connection's own free, which is queued
+ * after it or checks `closed`). */
+static void flush_later(struct h2b_conn *c)
+{
+	if (!c->closed)
+		sg_loop_defer_close(c->pool->loop, &c->later, on_flush_later);
 }
 
 /* After the session ran callbacks: what they deferred. */

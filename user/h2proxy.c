@@ -40,6 +40,7 @@
 #define H2P_HEAD_MAX (64 * 1024)   /* request fields, or a response head */
 #define H2P_REPLAY_MAX (64 * 1024) /* bodies kept for retries */
 #define H2P_READ_CHUNK 16384
+#define H2P_FLUSH_BATCH (64 * 1024) /* session bytes gathered for one send */
 /* Response bytes one connection's streams may buffer together, in
  * maxBufferSize units (2 MiB by default: 8 MiB a connection). */
 #define H2P_CONN_BUDGET 4
@@ -60,6 +61,9 @@ struct h2conn {
 	struct sg_io io;
 	struct sg_timer timer;
 	struct sg_closing closing;
+	/* A flush after the loop's pass (flush_later): the answers an HTTP/2
+	 * backend's frames make in one pass leave in one write. */
+	struct sg_closing later;
 	struct sg_h2_session *h2;
 	char ip[80];
 	bool closed;
@@ -188,6 +192,7 @@ struct h2stream {
 
 static void conn_close(struct h2conn *c);
 static void conn_flush(struct h2conn *c);
+static void flush_later(struct h2conn *c);
 static void conn_rearm(struct h2conn *c);
 static void start_attempt(struct h2stream *s);
 static void fail(struct h2stream *s, enum sg_fail kind, int err);
@@ -1040,7 +1045,7 @@ static void send_h2(struct h2stream *s)
 		return;
 	}
 	stream_rearm(s);
-	conn_flush(s->conn);
+	flush_later(s->conn);
 }
 
 static ssize_t h2_body(struct sg_attempt *a, char *buf, size_t len, bool *eof)
@@ -1105,7 +1110,7 @@ static void h2_head(struct sg_attempt *a, const struct sg_h1_resp *resp)
 	s->h2_resp = true;
 	s->state = S_RESP;
 out:
-	conn_flush(s->conn);
+	flush_later(s->conn);
 }
 
 static void h2_data(struct sg_attempt *a, const char *p, size_t n)
@@ -1116,7 +1121,7 @@ static void h2_data(struct sg_attempt *a, const char *p, size_t n)
 		sg_h2b_consume(a->h2, n);
 		return;
 	}
-	conn_flush(s->conn);
+	flush_later(s->conn);
 }
 
 /* Trailers t[0..n) copied into one allocation: the fields, then their
@@ -1151,7 +1156,7 @@ static void h2_end(struct sg_attempt *a, const struct sg_h2_field *t, size_t n, 
 		reset_stream(s, SG_H2_INTERNAL_ERROR);
 	else if (s->state == S_RESP)
 		response_complete(s);
-	conn_flush(s->conn);
+	flush_later(s->conn);
 }
 
 /* ---- backend events ------------------------------------------------------------ */
@@ -1598,6 +1603,23 @@ static void conn_close(struct h2conn *c)
 	sg_loop_defer_close(c->ctx->loop, &c->closing, conn_free);
 }
 
+static void on_flush_later(struct sg_closing *cl)
+{
+	struct h2conn *c = (struct h2conn *)((char *)cl - offsetof(struct h2conn, later));
+
+	if (!c->closed)
+		conn_flush(c);
+}
+
+/* Flush once the loop's pass is over: its close queue runs after the
+ * pass's callbacks (and a connection closed meanwhile is skipped; its free
+ * is queued after this). */
+static void flush_later(struct h2conn *c)
+{
+	if (!c->closed)
+		sg_loop_defer_close(c->ctx->loop, &c->later, on_flush_later);
+}
+
 static void conn_update_io(struct h2conn *c)
 {
 	uint32_t ev = EPOLLIN;
@@ -1622,37 +1644,36 @@ static void conn_flush(struct h2conn *c)
 	}
 	c->busy++;
 	while (!failed) {
-		const char *data = NULL;
-		ssize_t n, w;
+		bool more = true;
+		ssize_t w;
 
-		if (c->out.len) {
-			w = send(c->io.fd, sg_buf_data(&c->out), c->out.len, MSG_NOSIGNAL);
-			if (w == -1 && errno == EINTR)
-				continue;
-			if (w == -1 && errno == EAGAIN)
-				break;
-			if (w == -1) {
+		/* The session hands out a frame at a time: they are gathered
+		 * (up to H2P_FLUSH_BATCH) and written together, so that the
+		 * answers of one pass leave in one segment, not one each. */
+		while (more && c->out.len < H2P_FLUSH_BATCH) {
+			const char *data = NULL;
+			ssize_t n = sg_h2_pending(c->h2, &data);
+
+			if (n < 0)
 				failed = true;
-				break;
-			}
-			sg_buf_consume(&c->out, (size_t)w);
+			more = n > 0;
+			if (n > 0 && sg_buf_append(&c->out, data, (size_t)n) < 0)
+				failed = true;
+		}
+		if (failed || !c->out.len)
+			break;
+		w = send(c->io.fd, sg_buf_data(&c->out), c->out.len, MSG_NOSIGNAL);
+		if (w == -1 && errno == EINTR)
 			continue;
-		}
-		n = sg_h2_pending(c->h2, &data);
-		if (n <= 0) {
-			failed = n < 0;
+		if (w == -1 && errno == EAGAIN)
 			break;
-		}
-		w = send(c->io.fd, data, (size_t)n, MSG_NOSIGNAL);
-		if (w == -1 && errno != EAGAIN && errno != EINTR) {
+		if (w == -1) {
 			failed = true;
 			break;
 		}
-		if (w == -1)
-			w = 0;
-		/* The session's bytes live until its next call: keep the rest. */
-		if (w < n && sg_buf_append(&c->out, data + w, (size_t)(n - w)) < 0)
-			failed = true;
+		sg_buf_consume(&c->out, (size_t)w);
+		if (c->out.len)
+			break; /* the socket is full: EPOLLOUT */
 	}
 	c->busy--;
 	c->flush_wanted = false;
