@@ -1074,6 +1074,7 @@ static ssize_t h2_body(struct sg_attempt *a, char *buf, size_t len, bool *eof)
 		sg_buf_consume(&s->body, n);
 		s->bytes_in += n;
 		give_back(s, n);
+		flush_later(s->conn); /* the client's WINDOW_UPDATE */
 	}
 	*eof = s->req_end && !s->body.len;
 	s->req_sent = *eof;
