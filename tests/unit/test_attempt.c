@@ -192,7 +192,8 @@ static void begin(struct env *e, const char *policies, const char *hosts)
 	memset(&e->o, 0, sizeof(e->o));
 	sg_timer_init(&e->o.timer, on_timer, &e->o);
 	sg_attempt_init(&e->o.at, &ops, &e->o, e->loop, e->pool, &e->stats, &e->rng);
-	sg_attempt_begin(&e->o.at, &e->cfg->binds[0].listeners[0].routes[0], true);
+	sg_attempt_begin(&e->o.at, e->cfg->binds[0].listeners[0].key,
+			 &e->cfg->binds[0].listeners[0].routes[0], true);
 	rearm(&e->o);
 }
 
