@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "config/duration.h"
 #include "policy/route.h"
@@ -100,12 +101,22 @@ void sg_attempt_begin(struct sg_attempt *a, const char *listener, const struct s
 	a->request_at = whole > 0 ? now(a) + ms(whole) : 0;
 }
 
+/* A request begins at the loop's pass time (when the head's last bytes
+ * were in) but ends at the clock's: the gateway's own answers (a 404, a
+ * refused connect's 503) begin and end within one pass, and a response's
+ * last write is part of its duration. One vDSO read per request. */
 void sg_attempt_over(struct sg_attempt *a, uint64_t request_bytes, uint64_t response_bytes)
 {
+	struct timespec ts;
+	uint64_t end;
+
 	if (!a->in_flight)
 		return;
-	sg_stats_request_over(a->series, now_ns(a) - a->begun_ns, request_bytes, response_bytes,
-			      a->n);
+	/* CLOCK_MONOTONIC with a valid pointer cannot fail. */
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	end = (uint64_t)ts.tv_sec * 1000000000 + (uint64_t)ts.tv_nsec;
+	sg_stats_request_over(a->series, end > a->begun_ns ? end - a->begun_ns : 0, request_bytes,
+			      response_bytes, a->n);
 	leave(a);
 }
 
