@@ -1,7 +1,9 @@
 #!/bin/bash
 # `make bench`: splicegate side by side with a direct connection, HAProxy and
 # nginx, on this machine, in one run; writes build/bench/results-<date>.md
-# and .csv and prints the table. What each row and workload means is in
+# and .csv, a chart of the ratios to direct and to HAProxy's best per
+# workload in results-<date>.svg (scripts/plot.sh bench), and prints the
+# table. What each row and workload means is in
 # README.md, "## Benchmarks".
 #
 # usage: scripts/bench.sh path/to/splicegate
@@ -58,7 +60,7 @@ GIB=1073741824
 MIB128=134217728
 
 PKGS="wrk haproxy nginx libnginx-mod-stream iperf3 curl jq util-linux iproute2 gcc libc6-dev
-nghttp2-client nghttp2-server"
+nghttp2-client nghttp2-server gnuplot-nox"
 NGINX_STREAM_MODULE=/usr/lib/nginx/modules/ngx_stream_module.so
 
 ROW=""
@@ -829,7 +831,9 @@ main() {
 	/usr/bin/python3 "$HERE/bench/report.py" "$RAW" "$WORK/machine" "$FAILS" \
 		"$OUT_DIR/results-$RUN_ID.md" "$OUT_DIR/results-$RUN_ID.csv"
 	cat "$OUT_DIR/results-$RUN_ID.md"
-	log "written: $OUT_DIR/results-$RUN_ID.md, .csv, -raw.csv ($(($(date +%s) - start)) s)"
+	"$HERE/plot.sh" bench "$OUT_DIR/results-$RUN_ID.csv" "$OUT_DIR/results-$RUN_ID.svg" >&2 ||
+		log "warning: no chart of the ratios (scripts/plot.sh failed)"
+	log "written: $OUT_DIR/results-$RUN_ID.md, .csv, -raw.csv, .svg ($(($(date +%s) - start)) s)"
 	[ ! -d "$LOG_DIR" ] || log "proxy logs: $LOG_DIR"
 	[ "$FAILED" = 0 ] || log "some measurements failed: see Failures above"
 	return "$FAILED"

@@ -6,8 +6,11 @@
 # LOAD_REQUESTS (1,000,000) requests through it and fails on any error
 # (a status other than 200, a wrong body length, a socket error, a closed
 # connection, a request over 10 s). Prints a markdown table and a closing
-# line, and writes the table to <build>/load/results-<date>.md. Not part of
-# `make test`; tests/e2e/load-connections.sh is its small version there.
+# line, and writes the table to <build>/load/results-<date>.md; the
+# gateway's RSS and open fds, sampled every half second over each engine's
+# run, go to results-<date>-samples.txt and are drawn in results-<date>.svg
+# (scripts/plot.sh load). Not part of `make test`;
+# tests/e2e/load-connections.sh is its small version there.
 #
 # usage: scripts/load.sh path/to/splicegate [path/to/loadtool]
 # knobs (environment), defaults in brackets:
@@ -37,7 +40,7 @@ PORT_BASE=${LOAD_PORT_BASE:-28000}
 NGINX_PORT=$PORT_BASE
 
 LOG_TAG=load
-PKGS="nginx gcc libc6-dev curl iproute2 util-linux"
+PKGS="nginx gcc libc6-dev curl iproute2 util-linux gnuplot-nox"
 PIDS=""
 WORK=""
 FAILED=""
@@ -89,6 +92,22 @@ fds_of() {
 	ls "/proc/$1/fd" 2>/dev/null | wc -l
 }
 
+# sample PID ENGINE: while PID lives, every 0.5 s a line "ENGINE SECONDS
+# RSS_KB FDS" on stdout: seconds since the sampling began, PID's resident
+# memory and open file descriptors.
+sample() {
+	local pid=$1 engine=$2 t0 ms rss fds
+	t0=$(date +%s%N)
+	while alive "$pid"; do
+		rss=$(awk '/^VmRSS:/ { print $2 }' "/proc/$pid/status" 2>/dev/null) || break
+		fds=$(fds_of "$pid")
+		ms=$((($(date +%s%N) - t0) / 1000000))
+		[ -z "$rss" ] || printf '%s %d.%03d %s %s\n' "$engine" $((ms / 1000)) $((ms % 1000)) \
+			"$rss" "$fds"
+		sleep 0.5
+	done
+}
+
 # field NAME: NAME's value in the RESULT line of $WORK/hold.out.
 field() {
 	sed -n 's/^RESULT.* '"$1"'=\([^ ]*\).*/\1/p' "$WORK/hold.out"
@@ -96,13 +115,16 @@ field() {
 
 # run_engine ENGINE INDEX: one gateway, the hold-and-push client, checks.
 run_engine() {
-	local engine=$1 i=$2 port admin gw rc base fds_after=0 why="" t
+	local engine=$1 i=$2 port admin gw rc base fds_after=0 why="" t sampler
 	port=$((PORT_BASE + 10 + 10 * i))
 	admin=$((port + 1))
 	gateway_conf "$port" "$admin" >"$WORK/$engine.yaml"
 	spawn "gateway-$engine" "0-$(($(nproc) - 1))" "$SG_BIN" -c "$WORK/$engine.yaml" \
 		--splice "$engine" --access-log off
 	gw=$SPAWNED
+	sample "$gw" "$engine" >>"$SAMPLES" &
+	sampler=$!
+	PIDS="$PIDS $sampler"
 	wait_listening "$port" "$admin" && alive "$gw" ||
 		die "gateway ($engine) did not start: $(tail -5 "$WORK/gateway-$engine.log")"
 	curl -sf -o /dev/null --max-time 5 "http://127.0.0.1:$port/100b" ||
@@ -134,6 +156,8 @@ run_engine() {
 	grep -q "ERROR\|runtime error\|Sanitizer" "$WORK/gateway-$engine.log" &&
 		why="$why the gateway logged errors;"
 	stop_pid "$gw"
+	wait "$sampler" 2>/dev/null || true # it stops with the gateway
+	forget "$sampler"
 	ROWS="$ROWS$(awk -v e="$engine" -v c="$CONNS" -v r="$REQUESTS" -v fa="$fds_after" \
 		-v why="${why:-ok}" '/^RESULT/ {
 			for (i = 2; i <= NF; i++) { split($i, kv, "="); f[kv[1]] = kv[2] }
@@ -149,7 +173,7 @@ run_engine() {
 }
 
 main() {
-	local i=0 table
+	local i=0 table run_id
 	trap cleanup EXIT
 	trap 'exit 130' INT TERM
 	[ -x "$SG_BIN" ] || die "no gateway binary at $SG_BIN"
@@ -159,6 +183,9 @@ main() {
 	WORK=$(mktemp -d /tmp/splicegate-load.XXXXXX)
 	WWW=$WORK/www
 	mkdir -p "$WWW" "$WORK/backend-nginx" "$OUT_DIR"
+	run_id=$(date +%Y%m%d-%H%M%S)
+	SAMPLES=$OUT_DIR/results-$run_id-samples.txt
+	: >"$SAMPLES"
 	printf '%0100d' 0 >"$WWW/100b"
 	backend_nginx_conf >"$WORK/backend-nginx/nginx.conf"
 	spawn backend-nginx "0-$(($(nproc) - 1))" nginx -p "$WORK/backend-nginx" \
@@ -176,10 +203,13 @@ $ROWS"
 		echo "# make load, $(date '+%Y-%m-%d %H:%M'), $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null)"
 		echo
 		echo "$table"
-	} >"$OUT_DIR/results-$(date +%Y%m%d-%H%M%S).md"
+	} >"$OUT_DIR/results-$run_id.md"
 	echo
 	echo "$table"
 	echo
+	"$HERE/plot.sh" load "$SAMPLES" "$OUT_DIR/results-$run_id.svg" >&2 ||
+		log "warning: no chart of RSS and fds (scripts/plot.sh failed)"
+	log "written: $OUT_DIR/results-$run_id.md, -samples.txt, .svg"
 	if [ -n "$FAILED" ]; then
 		echo "load: FAILED for$FAILED ($CONNS connections, $REQUESTS requests per engine)"
 		exit 1

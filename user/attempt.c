@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "config/duration.h"
 #include "policy/route.h"
@@ -23,6 +24,29 @@ static uint64_t ms(sg_dur d)
 static void count(struct sg_attempt *a, enum sg_stat which)
 {
 	sg_stats_add(a->stats, which, 1);
+}
+
+static uint64_t now_ns(const struct sg_attempt *a)
+{
+	return sg_loop_now_ns(a->loop);
+}
+
+/* The current try is over (response head, or failed): its duration. */
+static void try_over(struct sg_attempt *a)
+{
+	if (!a->try_ns)
+		return;
+	sg_stats_observe(a->series, SG_HIST_ATTEMPT, now_ns(a) - a->try_ns);
+	a->try_ns = 0;
+}
+
+/* The request stops counting as active. */
+static void leave(struct sg_attempt *a)
+{
+	if (!a->in_flight)
+		return;
+	a->in_flight = false;
+	sg_stats_requests_active(a->stats, -1);
 }
 
 /* The backend's own request timeout (a BackendTrafficPolicy or the
@@ -55,11 +79,17 @@ void sg_attempt_init(struct sg_attempt *a, const struct sg_attempt_ops *ops, voi
 	a->rng = rng;
 }
 
-void sg_attempt_begin(struct sg_attempt *a, const struct sg_route *route, bool replayable,
-		      const struct sg_global *g)
+void sg_attempt_begin(struct sg_attempt *a, const char *listener, const struct sg_route *route,
+		      bool replayable, const struct sg_global *g)
 {
 	sg_dur whole = route ? route->eff_timeout.request : 0;
 
+	leave(a); /* the last request, if nothing said it was over */
+	a->series = sg_stats_series(a->stats, listener, route ? route->key : "");
+	a->begun_ns = now_ns(a);
+	a->try_ns = a->connect_ns = 0;
+	a->in_flight = true;
+	sg_stats_requests_active(a->stats, 1);
 	a->route = route;
 	a->global = g;
 	a->replayable = replayable;
@@ -73,9 +103,30 @@ void sg_attempt_begin(struct sg_attempt *a, const struct sg_route *route, bool r
 	a->request_at = whole > 0 ? now(a) + ms(whole) : 0;
 }
 
+/* A request begins at the loop's pass time (when the head's last bytes
+ * were in) but ends at the clock's: the gateway's own answers (a 404, a
+ * refused connect's 503) begin and end within one pass, and a response's
+ * last write is part of its duration. One vDSO read per request. */
+void sg_attempt_over(struct sg_attempt *a, uint64_t request_bytes, uint64_t response_bytes)
+{
+	struct timespec ts;
+	uint64_t end;
+
+	if (!a->in_flight)
+		return;
+	/* CLOCK_MONOTONIC with a valid pointer cannot fail. */
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	end = (uint64_t)ts.tv_sec * 1000000000 + (uint64_t)ts.tv_nsec;
+	sg_stats_request_over(a->series, end > a->begun_ns ? end - a->begun_ns : 0, request_bytes,
+			      response_bytes, a->n);
+	leave(a);
+}
+
 void sg_attempt_drop(struct sg_attempt *a)
 {
 	bool had = a->conn || a->h2;
+
+	a->try_ns = a->connect_ns = 0; /* an abandoned try is not timed */
 
 	sg_backend_close(a->conn);
 	a->conn = NULL;
@@ -106,6 +157,8 @@ void sg_attempt_release(struct sg_attempt *a, bool reusable, const struct sg_glo
 
 void sg_attempt_end(struct sg_attempt *a)
 {
+	leave(a);
+	a->try_ns = a->connect_ns = 0;
 	sg_backend_close(a->conn);
 	a->conn = NULL;
 	sg_h2b_close(a->h2);
@@ -259,6 +312,7 @@ void sg_attempt_start(struct sg_attempt *a)
 
 	a->backoff_at = 0;
 	if (!sg_route_pick(&a->route->backends, sg_route_random(a->rng), a->tried, &bi, &ei)) {
+		sg_stats_failure(a->stats, SG_FAIL_NO_BACKEND);
 		give_up(a, SG_FAIL_NO_BACKEND, 0);
 		return;
 	}
@@ -268,6 +322,7 @@ void sg_attempt_start(struct sg_attempt *a)
 	snprintf(a->endpoint, sizeof(a->endpoint), "%s:%u", ep->addr, ep->port);
 	per_try = try_timeout(a);
 	a->try_at = per_try > 0 ? now(a) + ms(per_try) : 0;
+	a->try_ns = now_ns(a);
 	if (a->backend->eff_h2 && a->h2pool) {
 		start_h2(a, ep);
 		return;
@@ -277,6 +332,7 @@ void sg_attempt_start(struct sg_attempt *a)
 		count(a, SG_STAT_POOL_REUSE);
 	} else {
 		count(a, SG_STAT_BACKEND_CONNECTS);
+		a->connect_ns = a->try_ns;
 		u = sg_backend_connect(a->pool, ep, &a->backend->eff_keepalive, &err);
 		if (!u) {
 			sg_attempt_failed(a, SG_FAIL_CONNECT, err);
@@ -307,11 +363,16 @@ void sg_attempt_connected(struct sg_attempt *a)
 	}
 	a->connected = true;
 	a->connect_at = 0;
+	if (a->connect_ns)
+		sg_stats_observe(a->series, SG_HIST_CONNECT, now_ns(a) - a->connect_ns);
+	a->connect_ns = 0;
 	a->ops->send(a);
 }
 
 void sg_attempt_failed(struct sg_attempt *a, enum sg_fail kind, int err)
 {
+	try_over(a);
+	sg_stats_failure(a->stats, kind);
 	if (!sg_fail_retryable(kind) || !may_retry(a)) {
 		give_up(a, kind, err);
 		return;
@@ -337,6 +398,7 @@ bool sg_attempt_took_status(struct sg_attempt *a, uint16_t status)
 {
 	const struct sg_retry *r = a->route->eff_retry;
 
+	try_over(a);
 	if (r && sg_retry_on_status(r, status) && may_retry(a)) {
 		retry(a);
 		return true;
@@ -360,6 +422,8 @@ bool sg_attempt_expire(struct sg_attempt *a, uint64_t t)
 {
 	if (a->request_at && t >= a->request_at) {
 		count(a, SG_STAT_TIMEOUT_REQUEST);
+		try_over(a);
+		sg_stats_failure(a->stats, SG_FAIL_REQUEST_TIMEOUT);
 		give_up(a, SG_FAIL_REQUEST_TIMEOUT, 0);
 		return true;
 	}

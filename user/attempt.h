@@ -83,6 +83,13 @@ struct sg_attempt {
 	struct sg_backend_conn *conn;
 	struct sg_h2b_stream *h2;
 	bool connected;
+
+	/* Metrics: the request's (listener, route) series; loop ns when the
+	 * request, the current try and its connect began (0: none running);
+	 * whether the request counts in the active requests gauge. */
+	struct sg_series *series;
+	uint64_t begun_ns, try_ns, connect_ns;
+	bool in_flight;
 };
 
 /* Ready `a` for its owner's first request; nothing runs yet. */
@@ -90,12 +97,20 @@ void sg_attempt_init(struct sg_attempt *a, const struct sg_attempt_ops *ops, voi
 		     struct sg_loop *loop, struct sg_pool *pool, struct sg_h2b_pool *h2pool,
 		     struct sg_stats *stats, uint64_t *rng);
 
-/* A new request, routed to `route` (NULL: it has none, and is answered
- * without a try): forgets the last request's tries and arms the route's
- * request deadline; g: the config's global settings (the pools'). a->conn
- * and a->h2 must be NULL. */
-void sg_attempt_begin(struct sg_attempt *a, const struct sg_route *route, bool replayable,
-		      const struct sg_global *g);
+/* A new request on `listener` (the key its metrics are labelled with),
+ * routed to `route` (NULL: it has none, and is answered without a try):
+ * forgets the last request's tries, arms the route's request deadline and
+ * counts the request as active until sg_attempt_over or sg_attempt_end; g:
+ * the config's global settings (the pools'). a->conn and a->h2 must be
+ * NULL. */
+void sg_attempt_begin(struct sg_attempt *a, const char *listener, const struct sg_route *route,
+		      bool replayable, const struct sg_global *g);
+
+/* The request is over (its access log point): its duration since
+ * sg_attempt_begin, its body bytes each way and its retries go to its
+ * (listener, route) series, and it stops counting as active. Once per
+ * request: later calls do nothing. */
+void sg_attempt_over(struct sg_attempt *a, uint64_t request_bytes, uint64_t response_bytes);
 
 /* Start a try: pick an endpoint, take a pooled connection (then ops->send
  * at once) or start a connect (ops->wait; call sg_attempt_connected when
@@ -147,7 +162,8 @@ void sg_attempt_drop(struct sg_attempt *a);
  * else it is closed. a->conn is NULL afterwards; ops->dropped is not called. */
 void sg_attempt_release(struct sg_attempt *a, bool reusable, const struct sg_global *g);
 
-/* Stop everything: no callback follows. */
+/* Stop everything: no callback follows; a request not over yet stops
+ * counting as active (without a duration). */
 void sg_attempt_end(struct sg_attempt *a);
 
 #endif

@@ -34,6 +34,8 @@ void sg_frontend_log(struct sg_frontend *ctx, const struct sg_access_entry *e)
 	char line[2048];
 	int n;
 
+	if (e->at)
+		sg_attempt_over(e->at, e->bytes_in, e->bytes_out);
 	if (ctx->access_log == SG_ACCESS_LOG_OFF)
 		return;
 	log_path(e->target, e->target_len, path, sizeof(path));

@@ -20,6 +20,7 @@
 #include "user/srclimit.h"
 #include "user/stats.h"
 #include "user/backend.h"
+#include "user/attempt.h"
 #include "user/h2backend.h"
 
 struct client;
@@ -95,11 +96,14 @@ struct sg_access_entry {
 	unsigned attempts;
 	uint64_t duration_ms, bytes_in, bytes_out;
 	enum sg_relay_engine engine;
+	struct sg_attempt *at; /* the request's, for its metrics; NULL: none */
 };
 
-/* Writes e's line to stdout (text or JSON, as ctx->access_log says) with
- * one write(2), so lines from several workers never interleave; stops
- * logging for good when stdout is gone. HTTP/1 and HTTP/2 share it. */
+/* The request is over: its metrics are observed (sg_attempt_over on e->at,
+ * whether or not lines are logged), then e's line goes to stdout (text or
+ * JSON, as ctx->access_log says) with one write(2), so lines from several
+ * workers never interleave; logging stops for good when stdout is gone.
+ * HTTP/1 and HTTP/2 share it. */
 void sg_frontend_log(struct sg_frontend *ctx, const struct sg_access_entry *e);
 
 /* The gateway's failure `kind` (err: its cause) answered to a gRPC request

@@ -269,9 +269,10 @@ static void access_log(struct h2stream *s)
 		.bytes_in = s->bytes_in,
 		.bytes_out = s->bytes_out,
 		.engine = SG_RELAY_COPY,
+		.at = &s->at,
 	};
 
-	if (s->logged || s->conn->ctx->access_log == SG_ACCESS_LOG_OFF || !s->started)
+	if (s->logged || !s->started)
 		return;
 	s->logged = true;
 	sg_frontend_log(s->conn->ctx, &e);
@@ -1308,7 +1309,7 @@ static void got_request(struct h2stream *s)
 	route = route_request(s);
 	/* A body that ends with the head, or small enough to wait for, is
 	 * whole before the first try: it can be sent again. */
-	sg_attempt_begin(&s->at, route,
+	sg_attempt_begin(&s->at, s->listener ? s->listener->key : c->bind->key, route,
 			 s->req_end || (s->req.content_length >= 0 &&
 					s->req.content_length <= H2P_REPLAY_MAX),
 			 &(s->cfg ? s->cfg : c->cfg)->global);

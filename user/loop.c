@@ -18,6 +18,7 @@ struct sg_loop {
 	int epfd;
 	bool stop;
 	uint64_t now;
+	uint64_t now_ns; /* the same reading, whole (durations in /metrics) */
 	uint64_t timer_seq;
 	struct sg_timer **heap;
 	size_t heap_len;
@@ -216,13 +217,19 @@ uint64_t sg_loop_now(const struct sg_loop *loop)
 	return loop->now;
 }
 
+uint64_t sg_loop_now_ns(const struct sg_loop *loop)
+{
+	return loop->now_ns;
+}
+
 void sg_loop_update_time(struct sg_loop *loop)
 {
 	struct timespec ts;
 
 	/* CLOCK_MONOTONIC with a valid pointer cannot fail. */
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	loop->now = (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+	loop->now_ns = (uint64_t)ts.tv_sec * 1000000000 + (uint64_t)ts.tv_nsec;
+	loop->now = loop->now_ns / 1000000;
 }
 
 struct sg_loop *sg_loop_new(void)

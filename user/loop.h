@@ -44,6 +44,8 @@ void sg_loop_free(struct sg_loop *loop);
 
 /* Cached monotonic time in ms, refreshed once per loop iteration. */
 uint64_t sg_loop_now(const struct sg_loop *loop);
+/* The same cached reading in ns (for durations finer than a ms). */
+uint64_t sg_loop_now_ns(const struct sg_loop *loop);
 void sg_loop_update_time(struct sg_loop *loop);
 
 /* Register, change or remove interest. `events` 0 removes. Returns 0 or -1

@@ -553,7 +553,7 @@ static void access_log(struct client *c)
 {
 	struct sg_access_entry e;
 
-	if (!c->r || c->logged || c->ctx->access_log == SG_ACCESS_LOG_OFF || !c->started)
+	if (!c->r || c->logged || !c->started)
 		return;
 	e = (struct sg_access_entry){
 		.listener = c->listener ? c->listener->key : NULL,
@@ -569,6 +569,7 @@ static void access_log(struct client *c)
 		.bytes_in = c->bytes_in + (c->req_pumping ? c->r->req_pump.moved : 0),
 		.bytes_out = c->bytes_out + (c->resp_pumping ? c->r->resp_pump.moved : 0),
 		.engine = c->body_engine,
+		.at = &c->r->at,
 	};
 	c->logged = true;
 	sg_frontend_log(c->ctx, &e);
@@ -1786,7 +1787,7 @@ static void got_request_head(struct client *c)
 	route = route_request(c);
 	/* A body small enough is read whole before the first try: it can be
 	 * sent again. */
-	sg_attempt_begin(&c->r->at, route,
+	sg_attempt_begin(&c->r->at, c->listener ? c->listener->key : c->bind->key, route,
 			 c->req_body == SG_H1_BODY_NONE ||
 				 (c->req_body == SG_H1_BODY_LENGTH &&
 				  c->r->req.content_length <= PROXY_REPLAY_MAX),

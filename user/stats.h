@@ -1,12 +1,15 @@
-/* Counters for /metrics: each worker owns one struct sg_stats and bumps
- * it on its own thread; the admin thread reads them all when scraped. */
+/* Counters and histograms for /metrics: each worker owns one struct
+ * sg_stats and bumps it on its own thread; the admin thread reads them all
+ * when scraped. */
 #ifndef SG_STATS_H
 #define SG_STATS_H
 
 #include <pthread.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
+#include "policy/failure.h"
 #include "user/splice.h"
 
 enum sg_stat {
@@ -33,6 +36,55 @@ enum sg_stat {
 	SG_STAT__COUNT,
 };
 
+/* Duration histograms, kept per (listener, route) series. Bucket bounds are
+ * agentgateway's (its telemetry/metrics.rs), so are the metric names. */
+enum sg_hist_kind {
+	SG_HIST_REQUEST, /* request head complete -> request over (its log line) */
+	SG_HIST_CONNECT, /* backend connect started -> socket writable */
+	SG_HIST_ATTEMPT, /* one try: started -> response head, or failed */
+	SG_HIST__COUNT,
+};
+
+/* Bucket slots: the most finite bounds a histogram has (14), plus +Inf. */
+#define SG_HIST_SLOTS 15
+
+/* One histogram. n[i] counts observations in bucket i alone (rendered
+ * cumulative); the slot after the last finite bound is +Inf. */
+struct sg_hist {
+	_Atomic uint64_t n[SG_HIST_SLOTS];
+	_Atomic uint64_t sum_ns;
+};
+
+/* (listener, route) series a worker keeps; the routes of the config, so
+ * bounded, and capped all the same: a pair past the cap (route churn over
+ * many reloads) is counted in the overflow series, labelled "_other". */
+#define SG_STATS_SERIES 256
+
+/* What one (listener, route) pair has done. Claimed and written by its
+ * worker only; `used` is set (release) once the labels are in, and the
+ * labels never change after that, so a scrape reads it without a lock. */
+enum sg_series_counter {
+	SG_SERIES_REQUEST_BYTES,  /* request body bytes, client to backend */
+	SG_SERIES_RESPONSE_BYTES, /* response body bytes, backend to client */
+	SG_SERIES_RETRIES,	  /* tries after the first, counted when a request is over */
+	SG_SERIES__COUNT,
+};
+
+struct sg_series {
+	_Atomic bool used;
+	uint32_t hash;
+	char *listener, *route; /* owned; NULL in the overflow series */
+	struct sg_hist hist[SG_HIST__COUNT];
+	_Atomic uint64_t counters[SG_SERIES__COUNT];
+};
+
+/* Counted failure kinds: every enum sg_fail value. */
+#define SG_STATS_FAIL_KINDS (SG_FAIL_FILTER + 1)
+
+/* Request counters kept per worker in its (listener, route, status) table;
+ * past this many entries new pairs count as ("_other", "_other"). */
+#define SG_STATS_REQS_MAX 4096
+
 /* One (listener, route, status) request counter; strings owned. */
 struct sg_stat_req {
 	char *listener, *route;
@@ -40,13 +92,22 @@ struct sg_stat_req {
 	uint64_t count;
 };
 
-/* Owned by a worker. `counters` are atomics; `reqs` is guarded by `lock`. */
+/* Owned by a worker. `counters`, `failures`, `requests_active` and the
+ * series are atomics with one writer (the worker); `reqs` is guarded by
+ * `lock`. */
 struct sg_stats {
 	_Atomic uint64_t counters[SG_STAT__COUNT];
-	_Atomic int64_t active; /* open client connections */
+	_Atomic int64_t active;		 /* open client connections */
+	_Atomic int64_t requests_active; /* requests begun and not over */
+	/* Tries that ended without a response, and requests given up before
+	 * a try could start, by failure kind (user/attempt.c). */
+	_Atomic uint64_t failures[SG_STATS_FAIL_KINDS];
 	pthread_mutex_t lock;
 	struct sg_stat_req *reqs;
 	size_t nreqs, capreqs;
+	/* Hashed by (listener, route), linear probing; the last one is the
+	 * overflow series. */
+	struct sg_series series[SG_STATS_SERIES + 1];
 };
 
 void sg_stats_init(struct sg_stats *s);
@@ -55,6 +116,23 @@ void sg_stats_add(struct sg_stats *s, enum sg_stat which, uint64_t n);
 /* Count one answered request. An allocation failure loses the count, never
  * the request. */
 void sg_stats_request(struct sg_stats *s, const char *listener, const char *route, uint16_t status);
+
+/* The series of (listener, route) in s (NULL counts as ""), claimed on
+ * first use with copies of both labels. Only s's worker may call it. When
+ * SG_STATS_SERIES pairs are taken, or a copy fails, it is the overflow
+ * series. Never NULL; the series lives as long as s. */
+struct sg_series *sg_stats_series(struct sg_stats *s, const char *listener, const char *route);
+/* One observation of `ns` nanoseconds into se's histogram `h`; no lock, no
+ * allocation. Only the owning worker may call it. */
+void sg_stats_observe(struct sg_series *se, enum sg_hist_kind h, uint64_t ns);
+/* A request of se is over after `ns`: its duration, its body bytes each
+ * way and the retries it took. Only the owning worker may call it. */
+void sg_stats_request_over(struct sg_series *se, uint64_t ns, uint64_t request_bytes,
+			   uint64_t response_bytes, unsigned retries);
+/* The active requests gauge moves by `delta` (+1 begun, -1 over). */
+void sg_stats_requests_active(struct sg_stats *s, int delta);
+/* One failure of `kind` (see struct sg_stats). */
+void sg_stats_failure(struct sg_stats *s, enum sg_fail kind);
 
 /* Prometheus text exposition of several workers' stats plus the gateway's
  * own gauges, malloc'd. */

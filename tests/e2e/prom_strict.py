@@ -10,7 +10,9 @@ metric and label names valid, no label name twice, none starting with __;
 only the \\\\, \\" and \\n escapes in label values (\\\\ and \\n in HELP);
 values Go floats, optional integer timestamps; no series twice; every
 family typed; counters neither negative nor NaN; histogram buckets carry
-le, are cumulative, end with +Inf and agree with _count.
+le (a float, one bucket per value), are cumulative, end with +Inf and agree
+with _count; every histogram series has _bucket, _sum and _count samples,
+and no _sum or _count without buckets.
 """
 import math
 import re
@@ -157,9 +159,22 @@ def check(text, wanted):
         for (name, labels), v in values.items():
             if name == fam + "_bucket":
                 rest = tuple(kv for kv in labels if kv[0] != "le")
-                groups.setdefault(rest, []).append((parse_float(dict(labels)["le"]), v))
+                try:
+                    le = parse_float(dict(labels)["le"])
+                except Bad as e:
+                    raise Bad("%s%s: le: %s" % (fam, rest, e))
+                groups.setdefault(rest, []).append((le, v))
+        for suffix in ("_sum", "_count"):
+            for name, labels in values:
+                if name == fam + suffix and labels not in groups:
+                    raise Bad("%s%s: %s without buckets" % (fam, labels, suffix))
         for rest, buckets in groups.items():
             buckets.sort()
+            les = [le for le, _ in buckets]
+            if len(set(les)) != len(les):
+                raise Bad("%s%s: two buckets with the same le" % (fam, rest))
+            if (fam + "_sum", rest) not in values:
+                raise Bad("%s%s: no _sum" % (fam, rest))
             if buckets[-1][0] != math.inf:
                 raise Bad("%s%s: no +Inf bucket" % (fam, rest))
             if any(a[1] > b[1] for a, b in zip(buckets, buckets[1:])):

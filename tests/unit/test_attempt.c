@@ -192,7 +192,8 @@ static void begin(struct env *e, const char *policies, const char *hosts)
 	memset(&e->o, 0, sizeof(e->o));
 	sg_timer_init(&e->o.timer, on_timer, &e->o);
 	sg_attempt_init(&e->o.at, &ops, &e->o, e->loop, e->pool, NULL, &e->stats, &e->rng);
-	sg_attempt_begin(&e->o.at, &e->cfg->binds[0].listeners[0].routes[0], true, &e->cfg->global);
+	sg_attempt_begin(&e->o.at, e->cfg->binds[0].listeners[0].key,
+			 &e->cfg->binds[0].listeners[0].routes[0], true, &e->cfg->global);
 	rearm(&e->o);
 }
 
@@ -230,6 +231,54 @@ static void test_attempt_connects_then_sends(void **state)
 	assert_int_equal(sg_attempt_due(&e->o.at), 0);
 }
 
+static uint64_t observed(const struct sg_series *se, enum sg_hist_kind h)
+{
+	uint64_t n = 0;
+
+	for (size_t i = 0; i < SG_HIST_SLOTS; i++)
+		n += se->hist[h].n[i];
+	return n;
+}
+
+/* A request's metrics: its listener and route's series, the connect and
+ * the try timed, then the request, its bytes and retries once it is over
+ * (once only); the active requests gauge follows it. */
+static void test_attempt_times_the_request(void **state)
+{
+	struct env *e = *state;
+	struct sg_series *se;
+	char hosts[128];
+
+	snprintf(hosts, sizeof(hosts), "      - host: 127.0.0.1:%u\n", e->port);
+	begin(e, "", hosts);
+	se = e->o.at.series;
+	assert_ptr_equal(se, sg_stats_series(&e->stats, e->cfg->binds[0].listeners[0].key,
+					     e->cfg->binds[0].listeners[0].routes[0].key));
+	assert_int_equal(e->stats.requests_active, 1);
+	sg_attempt_start(&e->o.at);
+	RUN_UNTIL(e, e->o.sends);
+	assert_int_equal(observed(se, SG_HIST_CONNECT), 1);
+	assert_int_equal(observed(se, SG_HIST_ATTEMPT), 0);
+	assert_false(sg_attempt_took_status(&e->o.at, 200));
+	assert_int_equal(observed(se, SG_HIST_ATTEMPT), 1);
+	assert_int_equal(observed(se, SG_HIST_REQUEST), 0);
+	sg_attempt_over(&e->o.at, 10, 20);
+	sg_attempt_over(&e->o.at, 10, 20);
+	assert_int_equal(observed(se, SG_HIST_REQUEST), 1);
+	assert_int_equal(se->counters[SG_SERIES_REQUEST_BYTES], 10);
+	assert_int_equal(se->counters[SG_SERIES_RESPONSE_BYTES], 20);
+	assert_int_equal(se->counters[SG_SERIES_RETRIES], 0);
+	assert_int_equal(e->stats.requests_active, 0);
+	/* A request that ends without being over leaves the gauge too. */
+	sg_attempt_begin(&e->o.at, "l", &e->cfg->binds[0].listeners[0].routes[0], true,
+			 &e->cfg->global);
+	assert_int_equal(e->stats.requests_active, 1);
+	sg_attempt_end(&e->o.at);
+	assert_int_equal(e->stats.requests_active, 0);
+	assert_int_equal(
+		observed(sg_stats_series(&e->stats, "l", e->o.at.route->key), SG_HIST_REQUEST), 0);
+}
+
 /* Two endpoints that refuse, one retry: each is tried once (the untried
  * one first), then the client is answered with the connect failure. */
 static void test_attempt_connect_refused_tries_the_other_endpoint(void **state)
@@ -260,6 +309,10 @@ static void test_attempt_connect_refused_tries_the_other_endpoint(void **state)
 	}
 	assert_int_equal(e->o.sends, 0);
 	assert_int_equal(counter(e, SG_STAT_RETRIES), 8);
+	/* Every refused try is a failure of kind connect, and was timed. */
+	assert_int_equal(e->stats.failures[SG_FAIL_CONNECT], 16);
+	assert_int_equal(observed(e->o.at.series, SG_HIST_ATTEMPT), 16);
+	assert_int_equal(observed(e->o.at.series, SG_HIST_CONNECT), 0);
 }
 
 /* A listed status is retried while attempts last; then it is the answer. */
@@ -388,6 +441,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_attempt_connects_then_sends, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_attempt_times_the_request, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 			test_attempt_connect_refused_tries_the_other_endpoint, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_attempt_retries_a_listed_status, setup,

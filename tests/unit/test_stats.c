@@ -1,0 +1,413 @@
+/* Tests for user/stats.c: histogram bucketing, the (listener, route) series
+ * and their cap, and the exact Prometheus text of a known set of
+ * observations, summed over workers. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "user/stats.h"
+
+#define MS 1000000ull
+
+struct env {
+	struct sg_stats w[2];
+	struct sg_stats *all[2];
+	struct sg_stats_extra x;
+};
+
+static int setup(void **state)
+{
+	struct env *e = calloc(1, sizeof(*e));
+
+	assert_non_null(e);
+	for (size_t i = 0; i < 2; i++) {
+		sg_stats_init(&e->w[i]);
+		e->all[i] = &e->w[i];
+	}
+	e->x.workers = 2;
+	*state = e;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct env *e = *state;
+
+	sg_stats_destroy(&e->w[0]);
+	sg_stats_destroy(&e->w[1]);
+	free(e);
+	return 0;
+}
+
+/* The lines of `text` from "# HELP <family> " to the next family's HELP,
+ * malloc'd; fails the test when the family is missing. */
+static char *family(const char *text, const char *name)
+{
+	char head[160];
+	const char *at, *end;
+	char *out;
+
+	snprintf(head, sizeof(head), "# HELP %s ", name);
+	at = strstr(text, head);
+	assert_non_null(at);
+	end = strstr(at + strlen(head), "# HELP ");
+	if (!end)
+		end = at + strlen(at);
+	out = strndup(at, (size_t)(end - at));
+	assert_non_null(out);
+	return out;
+}
+
+static char *render(struct env *e)
+{
+	char *text = sg_stats_render(e->all, 2, &e->x);
+
+	assert_non_null(text);
+	return text;
+}
+
+static void test_stats_buckets_by_upper_bound(void **state)
+{
+	struct env *e = *state;
+	struct sg_series *se = sg_stats_series(&e->w[0], "l", "r");
+	const struct sg_hist *h = &se->hist[SG_HIST_REQUEST];
+
+	/* A bound is inclusive (Prometheus' le): 1 ms is in the 0.001 bucket,
+	 * one ns more is in the next; past 80 s is +Inf (slot 14). */
+	sg_stats_observe(se, SG_HIST_REQUEST, 0);
+	sg_stats_observe(se, SG_HIST_REQUEST, 1 * MS);
+	sg_stats_observe(se, SG_HIST_REQUEST, 1 * MS + 1);
+	sg_stats_observe(se, SG_HIST_REQUEST, 80000 * MS);
+	sg_stats_observe(se, SG_HIST_REQUEST, 80000 * MS + 1);
+	assert_int_equal(h->n[0], 2);
+	assert_int_equal(h->n[1], 1);
+	assert_int_equal(h->n[13], 1);
+	assert_int_equal(h->n[14], 1);
+	assert_int_equal(h->sum_ns, 2 * MS + 1 + 160000 * MS + 1);
+	/* The connect histogram has its own bounds: 0.5 ms, then 1.5 ms,
+	 * and +Inf past 8 s is slot 10. */
+	sg_stats_observe(se, SG_HIST_CONNECT, MS / 2);
+	sg_stats_observe(se, SG_HIST_CONNECT, MS);
+	sg_stats_observe(se, SG_HIST_CONNECT, 9000 * MS);
+	assert_int_equal(se->hist[SG_HIST_CONNECT].n[0], 1);
+	assert_int_equal(se->hist[SG_HIST_CONNECT].n[1], 1);
+	assert_int_equal(se->hist[SG_HIST_CONNECT].n[10], 1);
+}
+
+static void test_stats_series_found_again(void **state)
+{
+	struct env *e = *state;
+	struct sg_series *a = sg_stats_series(&e->w[0], "l", "r");
+
+	assert_ptr_equal(sg_stats_series(&e->w[0], "l", "r"), a);
+	assert_ptr_not_equal(sg_stats_series(&e->w[0], "l", "r2"), a);
+	assert_ptr_not_equal(sg_stats_series(&e->w[0], "lr", ""),
+			     sg_stats_series(&e->w[0], "l", "r"));
+	/* NULL labels are "". */
+	assert_ptr_equal(sg_stats_series(&e->w[0], NULL, NULL), sg_stats_series(&e->w[0], "", ""));
+	assert_string_equal(a->listener, "l");
+	assert_string_equal(a->route, "r");
+}
+
+/* The exact text of the request duration histogram: series of both
+ * workers with the same labels are summed, series are sorted by labels,
+ * buckets are cumulative, +Inf equals _count, _sum is in seconds. */
+static void test_stats_renders_histogram_exactly(void **state)
+{
+	struct env *e = *state;
+	struct sg_series *a0 = sg_stats_series(&e->w[0], "bind/80/l", "bind/80/l/b");
+	struct sg_series *a1 = sg_stats_series(&e->w[1], "bind/80/l", "bind/80/l/b");
+	struct sg_series *b0 = sg_stats_series(&e->w[0], "bind/80/l", "bind/80/l/a");
+	char *text, *fam;
+
+	sg_stats_request_over(a0, 3 * MS, 10, 100, 0);	 /* le 0.005 */
+	sg_stats_request_over(a1, 200 * MS, 0, 50, 2);	 /* le 0.25 */
+	sg_stats_request_over(a1, 100000 * MS, 5, 0, 1); /* +Inf */
+	sg_stats_request_over(b0, 1 * MS, 0, 0, 0);	 /* le 0.001 */
+	text = render(e);
+	fam = family(text, "agentgateway_request_duration_seconds");
+	assert_string_equal(
+		fam,
+		"# HELP agentgateway_request_duration_seconds Duration of HTTP requests, from the "
+		"complete request head to the end of the response, by listener and route.\n"
+		"# TYPE agentgateway_request_duration_seconds histogram\n"
+		"agentgateway_request_duration_seconds_bucket{listener=\"bind/80/l\",route=\"bind/"
+		"80/"
+		"l/a\",le=\"0.001\"} 1\n"
+		"agentgateway_request_duration_seconds_bucket{listener=\"bind/80/l\",route=\"bind/"
+		"80/"
+		"l/a\",le=\"0.005\"} 1\n"
+		"agentgateway_request_duration_seconds_bucket{listener=\"bind/80/l\",route=\"bind/"
+		"80/"
+		"l/a\",le=\"0.01\"} 1\n"
+		"agentgateway_request_duration_seconds_bucket{listener=\"bind/80/l\",route=\"bind/"
+		"80/"
+		"l/a\",le=\"0.025\"} 1\n"
+		"agentgateway_request_duration_seconds_bucket{listener=\"bind/80/l\",route=\"bind/"
+		"80/"
+		"l/a\",le=\"0.05\"} 1\n"
+		"agentgateway_request_duration_seconds_bucket{listener=\"bind/80/l\",route=\"bind/"
+		"80/"
+		"l/a\",le=\"0.1\"} 1\n"
+		"agentgateway_request_duration_seconds_bucket{listener=\"bind/80/l\",route=\"bind/"
+		"80/"
+		"l/a\",le=\"0.25\"} 1\n"
+		"agentgateway_request_duration_seconds_bucket{listener=\"bind/80/l\",route=\"bind/"
+		"80/"
+		"l/a\",le=\"0.5\"} 1\n"
+		"agentgateway_request_duration_seconds_bucket{listener=\"bind/80/l\",route=\"bind/"
+		"80/"
+		"l/a\",le=\"1.0\"} 1\n"
+		"agentgateway_request_duration_seconds_bucket{listener=\"bind/80/l\",route=\"bind/"
+		"80/"
+		"l/a\",le=\"2.5\"} 1\n"
+		"agentgateway_request_duration_seconds_bucket{listener=\"bind/80/l\",route=\"bind/"
+		"80/"
+		"l/a\",le=\"5.0\"} 1\n"
+		"agentgateway_request_duration_seconds_bucket{listener=\"bind/80/l\",route=\"bind/"
+		"80/"
+		"l/a\",le=\"10.0\"} 1\n"
+		"agentgateway_request_duration_seconds_bucket{listener=\"bind/80/l\",route=\"bind/"
+		"80/"
+		"l/a\",le=\"30.0\"} 1\n"
+		"agentgateway_request_duration_seconds_bucket{listener=\"bind/80/l\",route=\"bind/"
+		"80/"
+		"l/a\",le=\"80.0\"} 1\n"
+		"agentgateway_request_duration_seconds_bucket{listener=\"bind/80/l\",route=\"bind/"
+		"80/"
+		"l/a\",le=\"+Inf\"} 1\n"
+		"agentgateway_request_duration_seconds_sum{listener=\"bind/80/l\",route=\"bind/80/"
+		"l/"
+		"a\"} 0.001000000\n"
+		"agentgateway_request_duration_seconds_count{listener=\"bind/80/l\",route=\"bind/"
+		"80/"
+		"l/a\"} 1\n"
+		"agentgateway_request_duration_seconds_bucket{listener=\"bind/80/l\",route=\"bind/"
+		"80/"
+		"l/b\",le=\"0.001\"} 0\n"
+		"agentgateway_request_duration_seconds_bucket{listener=\"bind/80/l\",route=\"bind/"
+		"80/"
+		"l/b\",le=\"0.005\"} 1\n"
+		"agentgateway_request_duration_seconds_bucket{listener=\"bind/80/l\",route=\"bind/"
+		"80/"
+		"l/b\",le=\"0.01\"} 1\n"
+		"agentgateway_request_duration_seconds_bucket{listener=\"bind/80/l\",route=\"bind/"
+		"80/"
+		"l/b\",le=\"0.025\"} 1\n"
+		"agentgateway_request_duration_seconds_bucket{listener=\"bind/80/l\",route=\"bind/"
+		"80/"
+		"l/b\",le=\"0.05\"} 1\n"
+		"agentgateway_request_duration_seconds_bucket{listener=\"bind/80/l\",route=\"bind/"
+		"80/"
+		"l/b\",le=\"0.1\"} 1\n"
+		"agentgateway_request_duration_seconds_bucket{listener=\"bind/80/l\",route=\"bind/"
+		"80/"
+		"l/b\",le=\"0.25\"} 2\n"
+		"agentgateway_request_duration_seconds_bucket{listener=\"bind/80/l\",route=\"bind/"
+		"80/"
+		"l/b\",le=\"0.5\"} 2\n"
+		"agentgateway_request_duration_seconds_bucket{listener=\"bind/80/l\",route=\"bind/"
+		"80/"
+		"l/b\",le=\"1.0\"} 2\n"
+		"agentgateway_request_duration_seconds_bucket{listener=\"bind/80/l\",route=\"bind/"
+		"80/"
+		"l/b\",le=\"2.5\"} 2\n"
+		"agentgateway_request_duration_seconds_bucket{listener=\"bind/80/l\",route=\"bind/"
+		"80/"
+		"l/b\",le=\"5.0\"} 2\n"
+		"agentgateway_request_duration_seconds_bucket{listener=\"bind/80/l\",route=\"bind/"
+		"80/"
+		"l/b\",le=\"10.0\"} 2\n"
+		"agentgateway_request_duration_seconds_bucket{listener=\"bind/80/l\",route=\"bind/"
+		"80/"
+		"l/b\",le=\"30.0\"} 2\n"
+		"agentgateway_request_duration_seconds_bucket{listener=\"bind/80/l\",route=\"bind/"
+		"80/"
+		"l/b\",le=\"80.0\"} 2\n"
+		"agentgateway_request_duration_seconds_bucket{listener=\"bind/80/l\",route=\"bind/"
+		"80/"
+		"l/b\",le=\"+Inf\"} 3\n"
+		"agentgateway_request_duration_seconds_sum{listener=\"bind/80/l\",route=\"bind/80/"
+		"l/"
+		"b\"} 100.203000000\n"
+		"agentgateway_request_duration_seconds_count{listener=\"bind/80/l\",route=\"bind/"
+		"80/"
+		"l/b\"} 3\n");
+	free(fam);
+	/* The per-series counters, summed the same way. */
+	assert_non_null(strstr(text, "splicegate_request_bytes_total{listener=\"bind/80/l\","
+				     "route=\"bind/80/l/b\"} 15\n"));
+	assert_non_null(strstr(text, "agentgateway_response_bytes_total{listener=\"bind/80/l\","
+				     "route=\"bind/80/l/b\"} 150\n"));
+	assert_non_null(strstr(text, "agentgateway_retries_total{listener=\"bind/80/l\","
+				     "route=\"bind/80/l/b\"} 3\n"));
+	free(text);
+}
+
+/* The connect and per-try histograms carry agentgateway's constant labels
+ * and their own bounds. */
+static void test_stats_renders_connect_and_attempt(void **state)
+{
+	struct env *e = *state;
+	struct sg_series *se = sg_stats_series(&e->w[1], "l", "r");
+	char *text, *fam;
+
+	sg_stats_observe(se, SG_HIST_CONNECT, 2 * MS);
+	sg_stats_observe(se, SG_HIST_ATTEMPT, 30 * MS);
+	text = render(e);
+	fam = family(text, "agentgateway_upstream_connect_duration_seconds");
+	assert_non_null(strstr(fam, "# TYPE agentgateway_upstream_connect_duration_seconds "
+				    "histogram\n"));
+	assert_non_null(strstr(fam, "_bucket{listener=\"l\",route=\"r\",transport=\"plaintext\","
+				    "le=\"0.0015\"} 0\n"));
+	assert_non_null(strstr(fam, "_bucket{listener=\"l\",route=\"r\",transport=\"plaintext\","
+				    "le=\"0.0043\"} 1\n"));
+	assert_non_null(strstr(fam, "_bucket{listener=\"l\",route=\"r\",transport=\"plaintext\","
+				    "le=\"8.0\"} 1\n"));
+	assert_non_null(strstr(fam, "_sum{listener=\"l\",route=\"r\",transport=\"plaintext\"} "
+				    "0.002000000\n"));
+	free(fam);
+	fam = family(text, "agentgateway_upstream_call_duration_seconds");
+	assert_non_null(strstr(fam, "_bucket{listener=\"l\",route=\"r\",kind=\"Primary\","
+				    "subtype=\"Http\",le=\"0.025\"} 0\n"));
+	assert_non_null(strstr(fam, "_bucket{listener=\"l\",route=\"r\",kind=\"Primary\","
+				    "subtype=\"Http\",le=\"0.05\"} 1\n"));
+	assert_non_null(strstr(fam, "_count{listener=\"l\",route=\"r\",kind=\"Primary\","
+				    "subtype=\"Http\"} 1\n"));
+	free(fam);
+	free(text);
+}
+
+static void test_stats_label_values_escaped(void **state)
+{
+	struct env *e = *state;
+	char *text;
+
+	sg_stats_request_over(sg_stats_series(&e->w[0], "a\"b", "c\\d\ne"), MS, 0, 0, 0);
+	text = render(e);
+	assert_non_null(strstr(text, "agentgateway_request_duration_seconds_count{listener="
+				     "\"a\\\"b\",route=\"c\\\\d\\ne\"} 1\n"));
+	free(text);
+}
+
+/* Past SG_STATS_SERIES pairs a worker counts in the overflow series,
+ * which is rendered as "_other" once it has counted something. */
+static void test_stats_series_capped(void **state)
+{
+	struct env *e = *state;
+	struct sg_series *other;
+	char name[32], *text;
+
+	text = render(e);
+	assert_null(strstr(text, "_other"));
+	free(text);
+	for (int i = 0; i < SG_STATS_SERIES; i++) {
+		snprintf(name, sizeof(name), "r%d", i);
+		assert_ptr_not_equal(sg_stats_series(&e->w[0], "l", name),
+				     &e->w[0].series[SG_STATS_SERIES]);
+	}
+	other = sg_stats_series(&e->w[0], "l", "one too many");
+	assert_ptr_equal(other, &e->w[0].series[SG_STATS_SERIES]);
+	/* Pairs already there are still found. */
+	assert_ptr_not_equal(sg_stats_series(&e->w[0], "l", "r7"), other);
+	sg_stats_request_over(other, 2 * MS, 0, 0, 0);
+	text = render(e);
+	assert_non_null(strstr(text, "agentgateway_request_duration_seconds_count{listener="
+				     "\"_other\",route=\"_other\"} 1\n"));
+	free(text);
+}
+
+/* splicegate_requests_total keeps its worker label; agentgateway's name
+ * sums over workers. */
+static void test_stats_requests_summed_for_agentgateway(void **state)
+{
+	struct env *e = *state;
+	char *text;
+
+	sg_stats_request(&e->w[0], "l", "r", 200);
+	sg_stats_request(&e->w[1], "l", "r", 200);
+	sg_stats_request(&e->w[1], "l", "r", 200);
+	sg_stats_request(&e->w[1], "l", "", 404);
+	text = render(e);
+	assert_non_null(strstr(text, "splicegate_requests_total{listener=\"l\",route=\"r\","
+				     "status=\"200\",worker=\"0\"} 1\n"));
+	assert_non_null(strstr(text, "splicegate_requests_total{listener=\"l\",route=\"r\","
+				     "status=\"200\",worker=\"1\"} 2\n"));
+	assert_non_null(strstr(text, "# TYPE agentgateway_requests_total counter\n"
+				     "agentgateway_requests_total{listener=\"l\",route=\"\","
+				     "status=\"404\"} 1\n"
+				     "agentgateway_requests_total{listener=\"l\",route=\"r\","
+				     "status=\"200\"} 3\n"));
+	free(text);
+}
+
+/* Past SG_STATS_REQS_MAX (listener, route, status) entries a worker counts
+ * new pairs as ("_other", "_other") with their status. */
+static void test_stats_requests_capped(void **state)
+{
+	struct env *e = *state;
+	char name[32], *text;
+
+	for (int i = 0; i < SG_STATS_REQS_MAX; i++) {
+		snprintf(name, sizeof(name), "r%d", i);
+		sg_stats_request(&e->w[0], "l", name, 200);
+	}
+	sg_stats_request(&e->w[0], "l", "late", 200);
+	sg_stats_request(&e->w[0], "l", "later", 200);
+	sg_stats_request(&e->w[0], "l", "r3", 200);
+	text = render(e);
+	assert_non_null(strstr(text, "agentgateway_requests_total{listener=\"_other\",route="
+				     "\"_other\",status=\"200\"} 2\n"));
+	assert_non_null(strstr(text, "agentgateway_requests_total{listener=\"l\",route=\"r3\","
+				     "status=\"200\"} 2\n"));
+	assert_null(strstr(text, "late"));
+	free(text);
+}
+
+static void test_stats_active_requests_and_failures(void **state)
+{
+	struct env *e = *state;
+	char *text;
+
+	sg_stats_requests_active(&e->w[0], 1);
+	sg_stats_requests_active(&e->w[0], 1);
+	sg_stats_requests_active(&e->w[1], 1);
+	sg_stats_requests_active(&e->w[0], -1);
+	sg_stats_failure(&e->w[0], SG_FAIL_CONNECT);
+	sg_stats_failure(&e->w[1], SG_FAIL_CONNECT);
+	sg_stats_failure(&e->w[1], SG_FAIL_ATTEMPT_TIMEOUT);
+	text = render(e);
+	assert_non_null(strstr(text, "# TYPE splicegate_active_requests gauge\n"
+				     "splicegate_active_requests 2\n"));
+	assert_non_null(strstr(text, "splicegate_attempt_failures_total{kind=\"connect\"} 2\n"));
+	assert_non_null(
+		strstr(text, "splicegate_attempt_failures_total{kind=\"attempt_timeout\"} 1\n"));
+	assert_non_null(strstr(text, "splicegate_attempt_failures_total{kind=\"reset\"} 0\n"));
+	free(text);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_stats_buckets_by_upper_bound, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_stats_series_found_again, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_stats_renders_histogram_exactly, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_stats_renders_connect_and_attempt, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_stats_label_values_escaped, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_stats_series_capped, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_stats_requests_summed_for_agentgateway, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_stats_requests_capped, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_stats_active_requests_and_failures, setup,
+						teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
