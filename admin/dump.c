@@ -653,9 +653,10 @@ static struct sg_json *binds(const struct sg_cfg *cfg)
 		snprintf(addr, sizeof(addr), "0.0.0.0:%u", b->port);
 		sg_json_add_str(o, "key", b->key);
 		sg_json_add_str(o, "address", addr);
-		sg_json_add_str(o, "protocol", b->proto == SG_PROTO_TCP	  ? "tcp"
-					       : b->proto == SG_PROTO_TLS ? "tls"
-									  : "http");
+		sg_json_add_str(o, "protocol",
+				b->proto == SG_PROTO_TCP   ? "tcp"
+				: b->proto == SG_PROTO_TLS ? "tls"
+							   : "http");
 		ls = sg_json_add_object(o, "listeners");
 		for (size_t j = 0; j < b->nlisteners; j++)
 			sg_json_add(ls, b->listeners[j].key, listener(&b->listeners[j], cfg));

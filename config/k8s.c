@@ -28,11 +28,15 @@ static const char *const core_apis[] = { "v1", NULL };
 static const char *const slice_apis[] = { "discovery.k8s.io/v1", NULL };
 
 static const struct kind_info kinds[] = {
-	{ "Gateway", gw_apis },	    { "HTTPRoute", gw_apis },
-	{ "TCPRoute", tcp_apis },   { "TLSRoute", tls_apis },
+	{ "Gateway", gw_apis },
+	{ "HTTPRoute", gw_apis },
+	{ "TCPRoute", tcp_apis },
+	{ "TLSRoute", tls_apis },
 	{ "AgentgatewayPolicy", agw_apis },
-	{ "Service", core_apis },   { "EndpointSlice", slice_apis },
-	{ "Namespace", core_apis }, { "ReferenceGrant", grant_apis },
+	{ "Service", core_apis },
+	{ "EndpointSlice", slice_apis },
+	{ "Namespace", core_apis },
+	{ "ReferenceGrant", grant_apis },
 };
 
 /* ---- collecting -------------------------------------------------------- */
@@ -560,7 +564,7 @@ static const struct sg_field rgk_fields[] = {
 static int parse_allowed(struct sg_pctx *c, struct sg_listener *l, const struct sg_node *n,
 			 const char *path)
 {
-	unsigned proto_kind = l->proto == SG_PROTO_HTTP	  ? SG_KIND_HTTPROUTE
+	unsigned proto_kind = l->proto == SG_PROTO_HTTP	 ? SG_KIND_HTTPROUTE
 			      : l->proto == SG_PROTO_TLS ? SG_KIND_TLSROUTE
 							 : SG_KIND_TCPROUTE;
 	struct allowed_in in = { 0 };
@@ -860,7 +864,6 @@ static bool hosts_intersect(const struct sg_listener *l, const struct sg_strs *h
 			return true;
 	return false;
 }
-
 
 /* Why no listener of a parentRef took the route, as the condition's
  * message and a warning. */
@@ -1222,8 +1225,9 @@ static int build_brefs(struct sg_draft *b, struct sg_res *r, const struct sg_nod
 		if (!br || build_bref(b, r, n->items[i], p, br, &in) == -1)
 			return -1;
 		if (in.filters && !rule)
-			return sg_expected(c, in.filters, sg_path_key(c, p, "filters"),
-					   "no filters (a TCPRoute or TLSRoute backendRef has none)");
+			return sg_expected(
+				c, in.filters, sg_path_key(c, p, "filters"),
+				"no filters (a TCPRoute or TLSRoute backendRef has none)");
 		if (in.filters &&
 		    sg_hr_filters(c, in.filters, sg_path_key(c, p, "filters"), rule, &br->filters))
 			return -1;

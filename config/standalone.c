@@ -521,10 +521,11 @@ static int parse_tcp_routes(struct sg_draft *b, struct sg_listener *l, const str
 			r->name = sg_arena_printf(c->a, "tcproute%zu", i);
 		r->key = sg_arena_printf(c->a, "%s/%s", l->key, r->name);
 		if (r->hostnames.n && l->proto != SG_PROTO_TLS) {
-			sg_diag_err(c->d, sg_map_get(n->items[i], "hostnames"),
-				    "%s.hostnames: only a TLS listener routes by host name (SNI); a "
-				    "TCP listener's route takes every connection",
-				    sg_path_idx(c, path, i));
+			sg_diag_err(
+				c->d, sg_map_get(n->items[i], "hostnames"),
+				"%s.hostnames: only a TLS listener routes by host name (SNI); a "
+				"TCP listener's route takes every connection",
+				sg_path_idx(c, path, i));
 			ret = -1;
 		}
 	}

@@ -77,8 +77,7 @@ static void hand_over(struct hello_wait *w, const struct sg_listener *l,
 	int one = 1;
 
 	/* The tunnel's engines wake on any byte again. */
-	if (w->lowat &&
-	    setsockopt(w->io.fd, SOL_SOCKET, SO_RCVLOWAT, &one, sizeof(one)) == -1) {
+	if (w->lowat && setsockopt(w->io.fd, SOL_SOCKET, SO_RCVLOWAT, &one, sizeof(one)) == -1) {
 		refuse(w, SG_STAT_TLS_BAD_HELLO, strerror(errno), NULL);
 		return;
 	}
