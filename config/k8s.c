@@ -649,8 +649,13 @@ static int gw_listener_tls(struct sg_pctx *c, const struct sg_node *n, const cha
 				   "no tls section (TLS termination is not supported; "
 				   "protocol TLS with tls.mode Passthrough is)");
 	}
-	if (!tls)
-		return sg_expected(c, n, tp, "tls: {mode: Passthrough} on a TLS listener");
+	if (!tls) {
+		sg_diag_err(c->d, n,
+			    "%s: a TLS listener needs tls: {mode: Passthrough} (TLS termination "
+			    "is not supported)",
+			    path);
+		return -1;
+	}
 	if (sg_parse_fields(c, tls, gw_tls_fields, &in, tp) == -1)
 		return -1;
 	if (strcmp(in.mode, "Passthrough") != 0)
