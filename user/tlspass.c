@@ -83,6 +83,10 @@ static void hand_over(struct hello_wait *w, const struct sg_listener *l,
 	}
 	if (l->ftcp)
 		sg_net_keepalive(w->io.fd, &l->ftcp->keepalives);
+	/* Out of epoll and off the timer before the tunnel registers the
+	 * same socket with an io of its own. */
+	sg_io_set(w->ctx->loop, &w->io, 0);
+	sg_timer_stop(w->ctx->loop, &w->timer);
 	sg_proxy_tunnel(w->ctx, w->cfg, w->bind, l, r, w->io.fd, w->ip, w->src_held);
 	finish(w, true);
 }
