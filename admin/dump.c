@@ -615,6 +615,8 @@ static struct sg_json *tcp_route(const struct sg_tcp_route *r, const struct sg_c
 	sg_json_add_str(o, "key", r->key);
 	sg_json_add_str(o, "name", r->name);
 	sg_json_add_str(o, "namespace", r->ns);
+	if (r->hostnames.n)
+		sg_json_add(o, "hostnames", strs(&r->hostnames));
 	if (r->backends.n)
 		sg_json_add(o, "backends", backend_refs(&r->backends, cfg));
 	return o;
@@ -629,7 +631,12 @@ static struct sg_json *listener(const struct sg_listener *l, const struct sg_cfg
 	sg_json_add_str(o, "gatewayNamespace", l->gw_ns);
 	sg_json_add_str(o, "listenerName", l->name);
 	sg_json_add_str(o, "hostname", l->hostname);
-	sg_json_add_str(o, "protocol", l->proto == SG_PROTO_TCP ? "TCP" : "HTTP");
+	/* agentgateway's ListenerProtocol::TLS(Option<ServerTLSConfig>): a
+	 * passthrough listener has no TLS config of its own. */
+	if (l->proto == SG_PROTO_TLS)
+		sg_json_add_null(sg_json_add_object(o, "protocol"), "TLS");
+	else
+		sg_json_add_str(o, "protocol", sg_proto_name(l->proto));
 	routes = sg_json_add_object(o, "routes");
 	for (size_t i = 0; i < l->nroutes; i++)
 		sg_json_add(routes, l->routes[i].key, route(&l->routes[i], cfg));
@@ -651,7 +658,10 @@ static struct sg_json *binds(const struct sg_cfg *cfg)
 		snprintf(addr, sizeof(addr), "0.0.0.0:%u", b->port);
 		sg_json_add_str(o, "key", b->key);
 		sg_json_add_str(o, "address", addr);
-		sg_json_add_str(o, "protocol", b->proto == SG_PROTO_TCP ? "tcp" : "http");
+		sg_json_add_str(o, "protocol",
+				b->proto == SG_PROTO_TCP   ? "tcp"
+				: b->proto == SG_PROTO_TLS ? "tls"
+							   : "http");
 		ls = sg_json_add_object(o, "listeners");
 		for (size_t j = 0; j < b->nlisteners; j++)
 			sg_json_add(ls, b->listeners[j].key, listener(&b->listeners[j], cfg));

@@ -137,14 +137,14 @@ static struct sg_json *listener_status(const struct sg_listener *l)
 
 	sg_json_add_str(o, "name", l->name);
 	kinds = sg_json_add_array(o, "supportedKinds");
-	for (unsigned k = SG_KIND_HTTPROUTE; k <= SG_KIND_TCPROUTE; k <<= 1) {
+	for (unsigned k = SG_KIND_HTTPROUTE; k <= SG_KIND_TLSROUTE; k <<= 1) {
 		struct sg_json *gk;
 
 		if (!(l->kinds & k))
 			continue;
 		gk = sg_json_object();
 		sg_json_add_str(gk, "group", "gateway.networking.k8s.io");
-		sg_json_add_str(gk, "kind", k == SG_KIND_HTTPROUTE ? "HTTPRoute" : "TCPRoute");
+		sg_json_add_str(gk, "kind", sg_route_kind_name(k));
 		sg_json_push(kinds, gk);
 	}
 	sg_json_add_num(o, "attachedRoutes", l->attached_routes);
@@ -155,7 +155,9 @@ static struct sg_json *listener_status(const struct sg_listener *l)
 		add_condition(conds, "ResolvedRefs", false, "InvalidRouteKinds",
 			      l->proto == SG_PROTO_HTTP
 				      ? "allowedRoutes.kinds: an HTTP listener takes HTTPRoute only"
-				      : "allowedRoutes.kinds: a TCP listener takes TCPRoute only");
+			      : l->proto == SG_PROTO_TCP
+				      ? "allowedRoutes.kinds: a TCP listener takes TCPRoute only"
+				      : "allowedRoutes.kinds: a TLS listener takes TLSRoute only");
 	else
 		add_condition(conds, "ResolvedRefs", true, "ResolvedRefs", "resolved");
 	return o;
@@ -190,7 +192,9 @@ static struct sg_json *resource(const struct sg_cfg *cfg, const struct sg_res_id
 	sg_json_remove(o, "status");
 	if (!strcmp(id->kind, "Gateway"))
 		sg_json_add(o, "status", gateway_status(cfg, id));
-	else if ((!strcmp(id->kind, "HTTPRoute") || !strcmp(id->kind, "TCPRoute")) && id->status)
+	else if ((!strcmp(id->kind, "HTTPRoute") || !strcmp(id->kind, "TCPRoute") ||
+		  !strcmp(id->kind, "TLSRoute")) &&
+		 id->status)
 		sg_json_add(o, "status", route_status(id->status));
 	else if (!strcmp(id->kind, "AgentgatewayPolicy") && id->status)
 		sg_json_add(o, "status", policy_status(id->status));

@@ -14,6 +14,7 @@ const char *sg_res_type(const char *kind)
 		{ "Gateway", "gateway.gateway.networking.k8s.io" },
 		{ "HTTPRoute", "httproute.gateway.networking.k8s.io" },
 		{ "TCPRoute", "tcproute.gateway.networking.k8s.io" },
+		{ "TLSRoute", "tlsroute.gateway.networking.k8s.io" },
 		{ "AgentgatewayPolicy", "agentgatewaypolicy.agentgateway.dev" },
 		{ "Service", "service" },
 		{ "EndpointSlice", "endpointslice.discovery.k8s.io" },
@@ -25,6 +26,30 @@ const char *sg_res_type(const char *kind)
 		if (!strcmp(types[i].kind, kind))
 			return types[i].type;
 	return kind;
+}
+
+const char *sg_proto_name(enum sg_proto proto)
+{
+	switch (proto) {
+	case SG_PROTO_TCP:
+		return "TCP";
+	case SG_PROTO_TLS:
+		return "TLS";
+	case SG_PROTO_HTTP:
+		break;
+	}
+	return "HTTP";
+}
+
+const char *sg_route_kind_name(unsigned kind)
+{
+	switch (kind) {
+	case SG_KIND_TCPROUTE:
+		return "TCPRoute";
+	case SG_KIND_TLSROUTE:
+		return "TLSRoute";
+	}
+	return "HTTPRoute";
 }
 
 struct sg_cfg *sg_cfg_ref(struct sg_cfg *cfg)

@@ -35,6 +35,7 @@ struct sg_brefs {
 enum sg_proto {
 	SG_PROTO_HTTP,
 	SG_PROTO_TCP,
+	SG_PROTO_TLS, /* TLS passthrough: routed by the ClientHello's SNI, never decrypted */
 };
 
 /* TCP keepalive probes (SO_KEEPALIVE, TCP_KEEPIDLE/INTVL/CNT). */
@@ -388,9 +389,14 @@ struct sg_route {
 	const struct sg_node *at;
 };
 
+/* A route of a TCP listener (TCPRoute, standalone tcpRoutes) or of a TLS
+ * passthrough listener (TLSRoute, standalone tcpRoutes with hostnames). */
 struct sg_tcp_route {
 	const char *key;
 	const char *name, *ns;
+	/* SNI names it serves (exact or "*.suffix"), TLS listeners only; none:
+	 * any name the listener takes. */
+	struct sg_strs hostnames;
 	struct sg_brefs backends;
 	const struct sg_node *at;
 };
@@ -404,6 +410,7 @@ enum sg_from {
 
 #define SG_KIND_HTTPROUTE 1u
 #define SG_KIND_TCPROUTE 2u
+#define SG_KIND_TLSROUTE 4u
 
 struct sg_listener {
 	const char *key;
@@ -533,6 +540,12 @@ void sg_cfg_free(struct sg_cfg *cfg);
  * reference; the last unref frees it. */
 struct sg_cfg *sg_cfg_ref(struct sg_cfg *cfg);
 void sg_cfg_unref(struct sg_cfg *cfg);
+
+/* A listener protocol as the config spells it: "HTTP", "TCP", "TLS". */
+const char *sg_proto_name(enum sg_proto proto);
+
+/* The route kind SG_KIND_* as the Gateway API names it ("TLSRoute"). */
+const char *sg_route_kind_name(unsigned kind);
 
 /* "httproute.gateway.networking.k8s.io" for kind HTTPRoute, as kubectl
  * names resources. */

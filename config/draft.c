@@ -16,8 +16,7 @@ struct sg_bind *sg_draft_bind(struct sg_draft *b, uint16_t port, enum sg_proto p
 			sg_diag_err(b->c.d, at,
 				    "port %u: listener protocol %s conflicts with %s listeners on "
 				    "the same port",
-				    port, proto == SG_PROTO_TCP ? "TCP" : "HTTP",
-				    bind->proto == SG_PROTO_TCP ? "TCP" : "HTTP");
+				    port, sg_proto_name(proto), sg_proto_name(bind->proto));
 			return NULL;
 		}
 		return bind;

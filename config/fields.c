@@ -321,6 +321,20 @@ int sg_f_hostname(struct sg_pctx *c, const struct sg_node *n, void *dst, const c
 	return 0;
 }
 
+int sg_f_sni_names(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
+{
+	const struct sg_strs *v = dst;
+
+	if (sg_f_strs(c, n, dst, path) == -1)
+		return -1;
+	for (size_t i = 0; i < v->n; i++)
+		if (!sg_sni_name_valid(v->v[i], strlen(v->v[i])))
+			return sg_expected(c, n->items[i], sg_path_idx(c, path, i),
+					   "a host name such as \"app.example.com\" or "
+					   "\"*.example.com\" (no IP address, no trailing dot)");
+	return 0;
+}
+
 int sg_f_ignore(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
 {
 	return 0;

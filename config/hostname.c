@@ -95,3 +95,14 @@ bool sg_host_addr_valid(const char *s, size_t len)
 	buf[alen] = '\0';
 	return inet_pton(AF_INET6, buf, &a) == 1;
 }
+
+bool sg_sni_name_valid(const char *s, size_t len)
+{
+	if (len >= 2 && s[0] == '*' && s[1] == '.') {
+		s += 2;
+		len -= 2;
+	}
+	if (len == 0 || s[len - 1] == '.' || ipv4_valid(s, len))
+		return false;
+	return sg_hostname_valid(s, len);
+}

@@ -14,6 +14,11 @@
  * an address) or a dotted-quad IPv4 address. */
 bool sg_hostname_valid(const char *s, size_t len);
 
+/* Whether s[0..len) is a name a TLS route can serve by SNI: a host name as
+ * above without the trailing dot, optionally behind a "*." wildcard label,
+ * never an IP address (RFC 6066 §3 keeps those out of SNI). */
+bool sg_sni_name_valid(const char *s, size_t len);
+
 /* Whether s[0..len) is what goes before ":port" in a backend `host`: a
  * host name or IPv4 address as above, or an IPv6 address in brackets
  * ("[::1]", "[fe80::1%eth0]"). */

@@ -1,4 +1,4 @@
-/* The Kubernetes dialect: Gateway, HTTPRoute, TCPRoute, AgentgatewayPolicy,
+/* The Kubernetes dialect: Gateway, HTTPRoute, TCPRoute, TLSRoute, AgentgatewayPolicy,
  * Service and EndpointSlice, resolved on one host. Resources are collected
  * first (any order, any file), then built in dependency order. */
 #include <stdint.h>
@@ -22,15 +22,21 @@ struct kind_info {
 static const char *const gw_apis[] = { GW_API "v1", GW_API "v1beta1", NULL };
 static const char *const grant_apis[] = { GW_API "v1beta1", GW_API "v1", NULL };
 static const char *const tcp_apis[] = { GW_API "v1alpha2", NULL };
+static const char *const tls_apis[] = { GW_API "v1", GW_API "v1alpha3", GW_API "v1alpha2", NULL };
 static const char *const agw_apis[] = { "agentgateway.dev/v1alpha1", NULL };
 static const char *const core_apis[] = { "v1", NULL };
 static const char *const slice_apis[] = { "discovery.k8s.io/v1", NULL };
 
 static const struct kind_info kinds[] = {
-	{ "Gateway", gw_apis },	    { "HTTPRoute", gw_apis },
-	{ "TCPRoute", tcp_apis },   { "AgentgatewayPolicy", agw_apis },
-	{ "Service", core_apis },   { "EndpointSlice", slice_apis },
-	{ "Namespace", core_apis }, { "ReferenceGrant", grant_apis },
+	{ "Gateway", gw_apis },
+	{ "HTTPRoute", gw_apis },
+	{ "TCPRoute", tcp_apis },
+	{ "TLSRoute", tls_apis },
+	{ "AgentgatewayPolicy", agw_apis },
+	{ "Service", core_apis },
+	{ "EndpointSlice", slice_apis },
+	{ "Namespace", core_apis },
+	{ "ReferenceGrant", grant_apis },
 };
 
 /* ---- collecting -------------------------------------------------------- */
@@ -94,8 +100,8 @@ static int check_kind(struct sg_pctx *c, const struct sg_node *doc, const struct
 			sg_arena_printf(c->a, "\"%s\" for kind %s", kinds[i].apis[0], in->kind));
 	}
 	return sg_expected(c, sg_map_get(doc, "kind"), "kind",
-			   "one of Gateway, HTTPRoute, TCPRoute, AgentgatewayPolicy, Service, "
-			   "EndpointSlice, Namespace, ReferenceGrant");
+			   "one of Gateway, HTTPRoute, TCPRoute, TLSRoute, AgentgatewayPolicy, "
+			   "Service, EndpointSlice, Namespace, ReferenceGrant");
 }
 
 /* ---- the resource index: identities looked up in constant time, so that
@@ -562,7 +568,9 @@ static const struct sg_field rgk_fields[] = {
 static int parse_allowed(struct sg_pctx *c, struct sg_listener *l, const struct sg_node *n,
 			 const char *path)
 {
-	unsigned proto_kind = l->proto == SG_PROTO_HTTP ? SG_KIND_HTTPROUTE : SG_KIND_TCPROUTE;
+	unsigned proto_kind = l->proto == SG_PROTO_HTTP	 ? SG_KIND_HTTPROUTE
+			      : l->proto == SG_PROTO_TLS ? SG_KIND_TLSROUTE
+							 : SG_KIND_TCPROUTE;
 	struct allowed_in in = { 0 };
 	struct ns_in ns = { "Same", NULL };
 	int unused;
@@ -610,9 +618,61 @@ static int parse_allowed(struct sg_pctx *c, struct sg_listener *l, const struct 
 			l->kinds |= SG_KIND_HTTPROUTE;
 		else if (!strcmp(k.kind, "TCPRoute") && proto_kind == SG_KIND_TCPROUTE)
 			l->kinds |= SG_KIND_TCPROUTE;
+		else if (!strcmp(k.kind, "TLSRoute") && proto_kind == SG_KIND_TLSROUTE)
+			l->kinds |= SG_KIND_TLSROUTE;
 		else
 			l->invalid_kinds = true;
 	}
+	return 0;
+}
+
+struct gw_tls_in {
+	const char *mode;
+	const struct sg_node *certs, *options;
+};
+
+static const struct sg_field gw_tls_fields[] = {
+	{ "mode", sg_f_str, offsetof(struct gw_tls_in, mode) },
+	{ "certificateRefs", f_node, offsetof(struct gw_tls_in, certs) },
+	{ "options", f_node, offsetof(struct gw_tls_in, options) },
+	{ 0 },
+};
+
+/* A listener's `tls`: only `protocol: TLS` with `mode: Passthrough` is
+ * served (no certificate: the gateway never decrypts). */
+static int gw_listener_tls(struct sg_pctx *c, const struct sg_node *n, const char *protocol,
+			   const struct sg_node *tls, const char *path)
+{
+	struct gw_tls_in in = { "Terminate", NULL, NULL }; /* the Gateway API default mode */
+	const char *tp = sg_path_key(c, path, "tls");
+
+	if (strcmp(protocol, "TLS") != 0) {
+		if (!tls)
+			return 0;
+		return sg_expected(c, tls, tp,
+				   "no tls section (TLS termination is not supported; "
+				   "protocol TLS with tls.mode Passthrough is)");
+	}
+	if (!tls) {
+		sg_diag_err(c->d, n,
+			    "%s: a TLS listener needs tls: {mode: Passthrough} (TLS termination "
+			    "is not supported)",
+			    path);
+		return -1;
+	}
+	if (sg_parse_fields(c, tls, gw_tls_fields, &in, tp) == -1)
+		return -1;
+	if (strcmp(in.mode, "Passthrough") != 0)
+		return sg_expected(c, sg_map_get(tls, "mode") ? sg_map_get(tls, "mode") : tls,
+				   sg_path_key(c, tp, "mode"),
+				   "Passthrough (TLS termination is not supported)");
+	if (in.certs && !(in.certs->kind == SG_NODE_SEQ && in.certs->n == 0))
+		return sg_expected(c, in.certs, sg_path_key(c, tp, "certificateRefs"),
+				   "no certificateRefs with mode Passthrough (the backend holds "
+				   "the certificate)");
+	if (in.options)
+		return sg_expected(c, in.options, sg_path_key(c, tp, "options"),
+				   "no options (none applies to TLS passthrough)");
 	return 0;
 }
 
@@ -631,12 +691,13 @@ static int build_gw_listener(struct sg_draft *b, const struct sg_res *r, const s
 		proto = SG_PROTO_HTTP;
 	else if (!strcmp(in.protocol, "TCP"))
 		proto = SG_PROTO_TCP;
+	else if (!strcmp(in.protocol, "TLS"))
+		proto = SG_PROTO_TLS;
 	else
 		return sg_expected(c, sg_map_get(n, "protocol"), sg_path_key(c, path, "protocol"),
-				   "HTTP or TCP (TLS termination is not supported)");
-	if (in.tls)
-		return sg_expected(c, in.tls, sg_path_key(c, path, "tls"),
-				   "no tls section (TLS termination is not supported)");
+				   "HTTP, TCP or TLS (HTTPS termination is not supported)");
+	if (gw_listener_tls(c, n, in.protocol, in.tls, path) == -1)
+		return -1;
 	bind = sg_draft_bind(b, in.port, proto, n);
 	if (!bind || !(l = sg_draft_listener(b, bind, n)))
 		return -1;
@@ -813,11 +874,6 @@ static bool hosts_intersect(const struct sg_listener *l, const struct sg_strs *h
 	return false;
 }
 
-static const char *kind_name(unsigned kind)
-{
-	return kind == SG_KIND_HTTPROUTE ? "HTTPRoute" : "TCPRoute";
-}
-
 /* Why no listener of a parentRef took the route, as the condition's
  * message and a warning. */
 static void parent_refused(struct sg_draft *b, const struct sg_res *r, struct sg_parent_status *ps,
@@ -911,7 +967,7 @@ static int attach_parent(struct sg_draft *b, struct sg_res *r, const struct sg_n
 			       sg_arena_printf(c->a,
 					       "no listener of %s allows a %s from namespace %s "
 					       "(allowedRoutes)",
-					       gw, kind_name(kind), r->ns));
+					       gw, sg_route_kind_name(kind), r->ns));
 	} else {
 		parent_refused(b, r, ps, n, path, "NoMatchingListenerHostname",
 			       sg_arena_printf(c->a,
@@ -1179,8 +1235,9 @@ static int build_brefs(struct sg_draft *b, struct sg_res *r, const struct sg_nod
 		if (!br || build_bref(b, r, n->items[i], p, br, &in) == -1)
 			return -1;
 		if (in.filters && !rule)
-			return sg_expected(c, in.filters, sg_path_key(c, p, "filters"),
-					   "no filters (a TCPRoute backendRef has none)");
+			return sg_expected(
+				c, in.filters, sg_path_key(c, p, "filters"),
+				"no filters (a TCPRoute or TLSRoute backendRef has none)");
 		if (in.filters &&
 		    sg_hr_filters(c, in.filters, sg_path_key(c, p, "filters"), rule, &br->filters))
 			return -1;
@@ -1535,6 +1592,7 @@ static const struct sg_field tcp_rule_fields[] = {
 struct tcp_built {
 	struct sg_brefs *brefs;
 	size_t nrules;
+	const struct sg_strs *hostnames; /* TLSRoute; NULL for a TCPRoute */
 };
 
 static int add_tcp_listener(struct sg_draft *b, struct sg_res *r, void *ctx, struct sg_listener *l)
@@ -1551,6 +1609,8 @@ static int add_tcp_listener(struct sg_draft *b, struct sg_res *r, void *ctx, str
 		t->ns = r->ns;
 		t->at = r->doc;
 		t->backends = tb->brefs[i];
+		if (tb->hostnames)
+			t->hostnames = *tb->hostnames;
 	}
 	return 0;
 }
@@ -1586,6 +1646,45 @@ static int build_tcproute(struct sg_draft *b, struct sg_res *r)
 			return -1;
 	}
 	return attach_route(b, r, &in, SG_KIND_TCPROUTE, add_tcp_listener, &tb);
+}
+
+static const struct sg_field tls_route_fields[] = {
+	{ "parentRefs", f_node, offsetof(struct route_in, parents), true },
+	{ "hostnames", sg_f_sni_names, offsetof(struct route_in, hostnames) },
+	{ "rules", f_node, offsetof(struct route_in, rules), true },
+	{ 0 },
+};
+
+/* TLSRoute (v1, v1alpha3, v1alpha2): SNI hostnames and one rule of
+ * backendRefs, attached to TLS passthrough listeners only. */
+static int build_tlsroute(struct sg_draft *b, struct sg_res *r)
+{
+	struct sg_pctx *c = &b->c;
+	struct route_in in = { 0 };
+	struct tcp_rule_in ti = { 0 };
+	struct tcp_built tb = { .nrules = 1, .hostnames = &in.hostnames };
+	const char *rp;
+
+	cond_set(&r->status.resolved, "ResolvedRefs", true, "ResolvedRefs", "resolved");
+	if (need_spec(c, r) == -1 ||
+	    sg_parse_fields(c, r->spec, tls_route_fields, &in, "spec") == -1)
+		return -1;
+	if (sg_need_seq(c, in.parents, "spec.parentRefs") == -1 ||
+	    sg_need_seq(c, in.rules, "spec.rules") == -1)
+		return -1;
+	if (in.rules->n != 1)
+		return sg_expected(c, in.rules, "spec.rules",
+				   "exactly one rule (a TLSRoute rule has no matches to choose "
+				   "between several)");
+	tb.brefs = sg_arena_alloc(c->a, sizeof(*tb.brefs));
+	if (!tb.brefs)
+		return -1;
+	memset(tb.brefs, 0, sizeof(*tb.brefs));
+	rp = sg_path_idx(c, "spec.rules", 0);
+	if (sg_parse_fields(c, in.rules->items[0], tcp_rule_fields, &ti, rp) == -1 ||
+	    build_brefs(b, r, ti.brefs, sg_path_key(c, rp, "backendRefs"), tb.brefs, NULL) == -1)
+		return -1;
+	return attach_route(b, r, &in, SG_KIND_TLSROUTE, add_tcp_listener, &tb);
 }
 
 /* ---- AgentgatewayPolicy ------------------------------------------------- */
@@ -2006,6 +2105,7 @@ int sg_k8s_build(struct sg_draft *b)
 	    build_kind(b, "ReferenceGrant", build_grant) == -1 ||
 	    build_kind(b, "HTTPRoute", build_httproute) == -1 ||
 	    build_kind(b, "TCPRoute", build_tcproute) == -1 ||
+	    build_kind(b, "TLSRoute", build_tlsroute) == -1 ||
 	    build_kind(b, "AgentgatewayPolicy", build_agp) == -1)
 		return -1;
 	return 0;

@@ -420,6 +420,7 @@ static const struct sg_field route_fields[] = {
 
 static const struct sg_field tcp_route_fields[] = {
 	{ "name", sg_f_str, offsetof(struct sg_tcp_route, name) },
+	{ "hostnames", sg_f_sni_names, offsetof(struct sg_tcp_route, hostnames) },
 	{ "backends", f_backends, offsetof(struct sg_tcp_route, backends) },
 	{ 0 },
 };
@@ -430,7 +431,7 @@ struct listener_in {
 	const char *name;
 	const char *protocol;
 	const char *hostname;
-	const struct sg_node *routes, *tcp_routes;
+	const struct sg_node *routes, *tcp_routes, *tls;
 };
 
 static int f_node(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
@@ -445,6 +446,7 @@ static const struct sg_field listener_fields[] = {
 	{ "hostname", sg_f_str, offsetof(struct listener_in, hostname) },
 	{ "routes", f_node, offsetof(struct listener_in, routes) },
 	{ "tcpRoutes", f_node, offsetof(struct listener_in, tcp_routes) },
+	{ "tls", f_node, offsetof(struct listener_in, tls) },
 	{ 0 },
 };
 
@@ -519,6 +521,14 @@ static int parse_tcp_routes(struct sg_draft *b, struct sg_listener *l, const str
 		if (!r->name)
 			r->name = sg_arena_printf(c->a, "tcproute%zu", i);
 		r->key = sg_arena_printf(c->a, "%s/%s", l->key, r->name);
+		if (r->hostnames.n && l->proto != SG_PROTO_TLS) {
+			sg_diag_err(
+				c->d, sg_map_get(n->items[i], "hostnames"),
+				"%s.hostnames: only a TLS listener routes by host name (SNI); a "
+				"TCP listener's route takes every connection",
+				sg_path_idx(c, path, i));
+			ret = -1;
+		}
 	}
 	return ret;
 }
@@ -534,7 +544,12 @@ static int parse_proto(struct sg_pctx *c, const struct sg_node *at, const char *
 		*out = SG_PROTO_TCP;
 		return 0;
 	}
-	return sg_expected(c, at, path, "HTTP or TCP");
+	if (!strcmp(s, "TLS")) {
+		*out = SG_PROTO_TLS;
+		return 0;
+	}
+	return sg_expected(c, at, path,
+			   "HTTP, TCP or TLS (passthrough; HTTPS termination is not supported)");
 }
 
 static int parse_listener(struct sg_draft *b, uint16_t port, const struct sg_node *n, size_t idx,
@@ -552,6 +567,12 @@ static int parse_listener(struct sg_draft *b, uint16_t port, const struct sg_nod
 	if (parse_proto(c, sg_map_get(n, "protocol"), in.protocol, &proto,
 			sg_path_key(c, path, "protocol")) == -1)
 		return -1;
+	/* A TLS listener without `tls` passes connections through by SNI;
+	 * with it, agentgateway would terminate them. */
+	if (in.tls)
+		return sg_expected(c, in.tls, sg_path_key(c, path, "tls"),
+				   "no tls section (TLS termination is not supported; a TLS "
+				   "listener without one passes connections through by SNI)");
 	bind = sg_draft_bind(b, port, proto, n);
 	if (!bind || !(l = sg_draft_listener(b, bind, n)))
 		return -1;
@@ -562,8 +583,9 @@ static int parse_listener(struct sg_draft *b, uint16_t port, const struct sg_nod
 	l->hostname = in.hostname ? in.hostname : "";
 	l->proto = proto;
 	l->port = port;
-	if (in.routes && proto == SG_PROTO_TCP) {
-		sg_diag_err(c->d, in.routes, "%s.routes: a TCP listener takes tcpRoutes", path);
+	if (in.routes && proto != SG_PROTO_HTTP) {
+		sg_diag_err(c->d, in.routes, "%s.routes: a %s listener takes tcpRoutes", path,
+			    sg_proto_name(proto));
 		ret = -1;
 	} else if (in.routes && parse_routes(b, l, in.routes, sg_path_key(c, path, "routes")))
 		ret = -1;

@@ -281,6 +281,38 @@ const struct sg_listener *sg_route_listener(const struct sg_bind *b, const char 
 	return wild ? wild : any;
 }
 
+const struct sg_tcp_route *sg_route_tls(const struct sg_listener *l, const char *sni)
+{
+	const struct sg_tcp_route *best = NULL;
+	size_t best_rank = HOST_NONE, slen = strlen(sni);
+
+	for (size_t i = 0; i < l->ntcp_routes; i++) {
+		const struct sg_tcp_route *r = &l->tcp_routes[i];
+		size_t rank = r->hostnames.n ? HOST_NONE : HOST_ANY;
+
+		for (size_t j = 0; j < r->hostnames.n; j++) {
+			size_t one = host_rank_one(r->hostnames.v[j], sni, slen);
+
+			if (one > rank)
+				rank = one;
+		}
+		if (rank > best_rank) {
+			best = r;
+			best_rank = rank;
+		}
+	}
+	return best;
+}
+
+const struct sg_tcp_route *sg_route_sni(const struct sg_bind *b, const char *sni,
+					const struct sg_listener **listener)
+{
+	const struct sg_listener *l = sni ? sg_route_listener(b, sni, strlen(sni)) : NULL;
+
+	*listener = l;
+	return l ? sg_route_tls(l, sni) : NULL;
+}
+
 /* ---- endpoint picking --------------------------------------------------- */
 
 static bool tried_ep(uint64_t tried, size_t bi, size_t ei)

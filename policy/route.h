@@ -54,6 +54,21 @@ const struct sg_route *sg_route_select_match(const struct sg_listener *l,
 const struct sg_listener *sg_route_listener(const struct sg_bind *b, const char *host,
 					    size_t host_len);
 
+/* The route of TLS passthrough listener `l` for a ClientHello naming
+ * `sni` (NUL-terminated): a route listing that exact name
+ * (case-insensitive) beats one listing a "*.suffix" wildcard that matches
+ * it (at least one label before the suffix; the longest suffix first)
+ * beats one listing no names; equal ranks go to the first in config
+ * order. NULL when no route takes the name. Pure. */
+const struct sg_tcp_route *sg_route_tls(const struct sg_listener *l, const char *sni);
+
+/* The listener of TLS bind `b` for `sni` (as sg_route_listener picks one
+ * for a Host), in *listener (NULL when none takes it), and that
+ * listener's route for it (sg_route_tls). A connection without SNI
+ * (sni NULL) has neither: it cannot be routed by name. */
+const struct sg_tcp_route *sg_route_sni(const struct sg_bind *b, const char *sni,
+					const struct sg_listener **listener);
+
 /* Bit of (backend bi, endpoint ei) in a `tried` mask; endpoints past the
  * 8x8 that fit are never marked tried. */
 #define SG_ROUTE_TRIED_BIT(bi, ei)                                                                 \

@@ -179,6 +179,8 @@ static const struct kind_name kind_names[] = {
 	  "gateway.networking.k8s.io/v1", "HTTPRoute" },
 	{ "tcproute|tcproutes|tcproute.gateway.networking.k8s.io",
 	  "gateway.networking.k8s.io/v1alpha2", "TCPRoute" },
+	{ "tlsroute|tlsroutes|tlsroute.gateway.networking.k8s.io", "gateway.networking.k8s.io/v1",
+	  "TLSRoute" },
 	{ "agentgatewaypolicy|agentgatewaypolicies|agentgatewaypolicy.agentgateway.dev",
 	  "agentgateway.dev/v1alpha1", "AgentgatewayPolicy" },
 	{ "service|services|svc", "v1", "Service" },
@@ -443,8 +445,9 @@ static void print_table(const char *kind, const struct sg_json *items, bool all_
 		t.head[t.ncols++] = "CLASS";
 		t.head[t.ncols++] = "ADDRESS";
 		t.head[t.ncols++] = "PROGRAMMED";
-	} else if (!strcmp(kind, "HTTPRoute") || !strcmp(kind, "TCPRoute")) {
-		if (!strcmp(kind, "HTTPRoute"))
+	} else if (!strcmp(kind, "HTTPRoute") || !strcmp(kind, "TCPRoute") ||
+		   !strcmp(kind, "TLSRoute")) {
+		if (strcmp(kind, "TCPRoute") != 0)
 			t.head[t.ncols++] = "HOSTNAMES";
 		t.head[t.ncols++] = "ACCEPTED";
 		t.head[t.ncols++] = "RESOLVEDREFS";
@@ -468,10 +471,11 @@ static void print_table(const char *kind, const struct sg_json *items, bool all_
 			v[n++] = jstr(it, "spec.gatewayClassName");
 			v[n++] = "";
 			v[n++] = c ? jstr(c, "status") : "Unknown";
-		} else if (!strcmp(kind, "HTTPRoute") || !strcmp(kind, "TCPRoute")) {
+		} else if (!strcmp(kind, "HTTPRoute") || !strcmp(kind, "TCPRoute") ||
+			   !strcmp(kind, "TLSRoute")) {
 			struct route_summary s = summarize(it, "parents");
 
-			if (!strcmp(kind, "HTTPRoute")) {
+			if (strcmp(kind, "TCPRoute") != 0) {
 				const struct sg_json *h =
 					sg_json_get(sg_json_get(it, "spec"), "hostnames");
 

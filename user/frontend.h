@@ -80,6 +80,8 @@ struct sg_frontend {
 	uint64_t rng;			/* xorshift state for endpoint choice */
 	struct sg_list clients;		/* HTTP/1 and TCP clients (user/proxy.c); sg_list_init it */
 	struct sg_list h2conns;		/* HTTP/2 clients (user/h2proxy.c); sg_list_init it */
+	struct sg_list hellos;		/* TLS passthrough clients before their route
+					 * (user/tlspass.c); sg_list_init it */
 	struct sg_stats *stats;		/* the worker's counters */
 	struct sg_mirroring *mirroring; /* RequestMirror copies; NULL: none are sent */
 	bool draining;			/* finish what is in flight, keep nothing alive */

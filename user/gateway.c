@@ -441,7 +441,7 @@ static int start_workers(struct gateway *g, const struct sg_gateway_opts *opts)
 	}
 	for (size_t i = 0; i < g->cfg->nbinds; i++)
 		SG_INFO("listening on 0.0.0.0:%u (%s)", g->cfg->binds[i].port,
-			g->cfg->binds[i].proto == SG_PROTO_TCP ? "tcp" : "http");
+			sg_proto_name(g->cfg->binds[i].proto));
 	SG_INFO("%u workers, %s engine for bodies, %s for tunnels%s", g->nworkers,
 		sg_relay_engine_name(po.engine), sg_relay_engine_name(po.tunnel),
 		po.tunnel_promote ? " (sockmap once interactive)" : "");

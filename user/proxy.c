@@ -2131,10 +2131,11 @@ static void start_upgraded_tunnel(struct client *c, size_t extra_len)
 	drive_tunnel(c);
 }
 
-static void start_tunnel(struct client *c)
+/* Route r of listener l (a TCP listener's first, or the one TLS
+ * passthrough chose by SNI; NULL: none) to one of its backends. */
+static void start_tunnel(struct client *c, const struct sg_listener *l,
+			 const struct sg_tcp_route *r)
 {
-	const struct sg_listener *l = c->bind->nlisteners ? &c->bind->listeners[0] : NULL;
-	const struct sg_tcp_route *r = l && l->ntcp_routes ? &l->tcp_routes[0] : NULL;
 	size_t bi, ei;
 	int err;
 
@@ -2507,6 +2508,46 @@ static void client_close(struct client *c)
 	sg_loop_defer_close(c->ctx->loop, &c->closing, client_free);
 }
 
+/* A client connection on fd, owning fd, the cfg reference and the
+ * per-source hold; NULL (all three released) when out of memory. */
+static struct client *client_new(struct sg_frontend *ctx, struct sg_cfg *cfg,
+				 const struct sg_bind *bind, int fd, const char *ip, bool src_held)
+{
+	struct client *c = calloc(1, sizeof(*c));
+
+	if (!c) {
+		close(fd);
+		if (src_held)
+			sg_srclimit_release(ctx->srclimit, ip);
+		sg_cfg_unref(cfg);
+		return NULL;
+	}
+	c->src_held = src_held;
+	c->ctx = ctx;
+	c->cfg = cfg;
+	c->bind = bind;
+	c->io.fd = fd;
+	c->io.cb = on_client_io;
+	c->io.data = c;
+	sg_timer_init(&c->timer, on_client_timer, c);
+	ctx->stats->active++;
+	sg_list_insert_head(&ctx->clients, &c->link);
+	snprintf(c->ip, sizeof(c->ip), "%s", ip);
+	return c;
+}
+
+void sg_proxy_tunnel(struct sg_frontend *ctx, struct sg_cfg *cfg, const struct sg_bind *bind,
+		     const struct sg_listener *l, const struct sg_tcp_route *r, int fd,
+		     const char *ip, bool src_held)
+{
+	struct client *c = client_new(ctx, cfg, bind, fd, ip, src_held);
+
+	if (!c)
+		return;
+	start_tunnel(c, l, r);
+	settle(c);
+}
+
 void sg_proxy_accept(struct sg_frontend *ctx, const struct sg_bind *bind, int fd,
 		     const struct sockaddr_storage *peer)
 {
@@ -2522,29 +2563,14 @@ void sg_proxy_accept(struct sg_frontend *ctx, const struct sg_bind *bind, int fd
 		close(fd);
 		return;
 	}
-	c = calloc(1, sizeof(*c));
-	if (!c) {
-		close(fd);
-		if (ctx->srclimit)
-			sg_srclimit_release(ctx->srclimit, ip);
+	c = client_new(ctx, sg_cfg_ref(ctx->cfg), bind, fd, ip, ctx->srclimit != NULL);
+	if (!c)
 		return;
-	}
-	c->src_held = ctx->srclimit != NULL;
-	c->ctx = ctx;
-	c->cfg = sg_cfg_ref(ctx->cfg);
-	c->bind = bind;
-	c->io.fd = fd;
-	c->io.cb = on_client_io;
-	c->io.data = c;
-	sg_timer_init(&c->timer, on_client_timer, c);
-	ctx->stats->active++;
 	sg_stats_add(ctx->stats, SG_STAT_CONNECTIONS, 1);
-	sg_list_insert_head(&ctx->clients, &c->link);
-	memcpy(c->ip, ip, sizeof(c->ip));
 	if (l && l->ftcp)
 		sg_net_keepalive(fd, &l->ftcp->keepalives);
 	if (bind->proto == SG_PROTO_TCP) {
-		start_tunnel(c);
+		start_tunnel(c, l, l && l->ntcp_routes ? &l->tcp_routes[0] : NULL);
 	} else {
 		/* The idle timeout counts from the client's connect: the kernel
 		 * may have held the connection a while (deferred accept, the

@@ -4,6 +4,7 @@
 #ifndef SG_PROXY_H
 #define SG_PROXY_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <sys/socket.h>
 
@@ -15,6 +16,15 @@
  * listener set TCP_NODELAY, which the socket inherits. */
 void sg_proxy_accept(struct sg_frontend *ctx, const struct sg_bind *bind, int fd,
 		     const struct sockaddr_storage *peer);
+/* Take a TLS passthrough connection whose route user/tlspass.c chose by
+ * SNI: fd (its ClientHello still unread in the socket), a reference to
+ * `cfg`, which bind, l and r belong to, and, when src_held, the hold on
+ * --max-connections-per-source for `ip`; all owned here afterwards
+ * (released on failure). It connects a backend of r and relays both
+ * ways, from the hello on, exactly like a TCP route. */
+void sg_proxy_tunnel(struct sg_frontend *ctx, struct sg_cfg *cfg, const struct sg_bind *bind,
+		     const struct sg_listener *l, const struct sg_tcp_route *r, int fd,
+		     const char *ip, bool src_held);
 /* Graceful drain: idle keep-alive connections close now, busy ones after
  * their response; ctx->stats->active reaches 0 when all are done. */
 void sg_proxy_drain(struct sg_frontend *ctx);

@@ -24,6 +24,10 @@ enum sg_stat {
 	SG_STAT_TIMEOUT_BODY,	   /* body relays cut: no byte moved in time */
 	SG_STAT_REFUSED_SOURCE,	   /* connections over --max-connections-per-source */
 	SG_STAT_H2_RESET_FLOOD,	   /* h2 connections closed for resetting too many streams */
+	SG_STAT_TLS_NO_SNI,	   /* TLS passthrough: ClientHello without SNI, closed */
+	SG_STAT_TLS_NO_ROUTE,	   /* ... SNI that no route takes, closed */
+	SG_STAT_TLS_BAD_HELLO,	   /* ... not a (whole) ClientHello, or over 16 KiB, closed */
+	SG_STAT_TIMEOUT_TLS_HELLO, /* ... no ClientHello within the timeout, closed */
 	SG_STAT_BACKEND_CONNECTS,  /* new backend connections */
 	SG_STAT_POOL_REUSE,	   /* requests sent on a pooled connection */
 	SG_STAT_BYTES_COPY,	   /* body bytes moved by the copy engine */

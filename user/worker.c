@@ -22,6 +22,7 @@
 #include "user/h2proxy.h"
 #include "user/net.h"
 #include "user/proxy.h"
+#include "user/tlspass.h"
 
 /* One listening socket, owned by its worker. */
 struct listen_sock {
@@ -87,7 +88,10 @@ static void on_accept(struct sg_loop *loop, struct sg_io *io, uint32_t revents)
 			sg_timer_arm(loop, &ls->pause, sg_loop_now(loop) + WORKER_ACCEPT_PAUSE_MS);
 			return;
 		}
-		sg_proxy_accept(&ls->w->ctx, ls->bind, fd, &peer);
+		if (ls->bind->proto == SG_PROTO_TLS)
+			sg_tlspass_accept(&ls->w->ctx, ls->bind, fd, &peer);
+		else
+			sg_proxy_accept(&ls->w->ctx, ls->bind, fd, &peer);
 	}
 }
 
@@ -100,17 +104,22 @@ static void on_accept(struct sg_loop *loop, struct sg_io *io, uint32_t revents)
  * sg_proxy_accept counts its idle time from its connect, not from then
  * (sg_net_accept_age_ms). That only holds while every idle timeout on the
  * port is at least that second: a shorter one would fire late, so such a
- * port accepts at once. */
+ * port accepts at once. TLS clients speak first too (the ClientHello);
+ * there the bound is the hello timeout (user/tlspass.c). */
 #define WORKER_DEFER_S 1
 
 static void set_defer(struct listen_sock *ls)
 {
 	const struct sg_bind *b = ls->bind;
+	uint64_t hello_ms = ls->w->ctx.head_timeout_ms;
 	bool defer = b->proto == SG_PROTO_HTTP;
 
 	for (size_t i = 0; i < b->nlisteners; i++)
-		defer &= b->listeners[i].fhttp->http1_idle_timeout >= SG_DUR_S(WORKER_DEFER_S);
-	if (b->proto == SG_PROTO_HTTP &&
+		defer &= b->proto == SG_PROTO_HTTP &&
+			 b->listeners[i].fhttp->http1_idle_timeout >= SG_DUR_S(WORKER_DEFER_S);
+	if (b->proto == SG_PROTO_TLS)
+		defer = hello_ms == 0 || hello_ms >= WORKER_DEFER_S * 1000;
+	if (b->proto != SG_PROTO_TCP &&
 	    sg_net_defer_accept(ls->io.fd, defer ? WORKER_DEFER_S : 0) == -1)
 		SG_WARN("listener :%u: TCP_DEFER_ACCEPT: %s", ls->port, strerror(errno));
 }
@@ -237,6 +246,7 @@ static void on_drain_tick(struct sg_loop *loop, struct sg_timer *t)
 	if (w->stats.active == 0 || sg_loop_now(loop) >= w->drain_deadline) {
 		sg_proxy_close_all(&w->ctx);
 		sg_h2proxy_close_all(&w->ctx);
+		sg_tlspass_close_all(&w->ctx);
 		sg_loop_stop(loop);
 		return;
 	}
@@ -298,6 +308,7 @@ static void worker_free(struct sg_worker *w)
 {
 	sg_proxy_close_all(&w->ctx);
 	sg_h2proxy_close_all(&w->ctx);
+	sg_tlspass_close_all(&w->ctx);
 	close_listeners(w);
 	if (w->drain_started)
 		sg_timer_stop(w->loop, &w->drain_timer);
@@ -331,6 +342,7 @@ struct sg_worker *sg_worker_start(struct sg_cfg *cfg, const struct sg_frontend_o
 	sg_stats_init(&w->stats);
 	sg_list_init(&w->ctx.clients);
 	sg_list_init(&w->ctx.h2conns);
+	sg_list_init(&w->ctx.hellos);
 	w->ctx.stats = &w->stats;
 	w->index = index;
 	w->ctx.cfg = sg_cfg_ref(cfg);

@@ -1243,7 +1243,7 @@ static void test_config_rejects_unknown_keys(void **state)
 		  "binds:\n- port: 8080\n  listeners:\n  - name: a\n    route: []\n",
 		  "t.yaml:5:5: binds[0].listeners[0]: unknown field \"route\", expected one of: "
 		  "name, "
-		  "protocol, hostname, routes, tcpRoutes" },
+		  "protocol, hostname, routes, tcpRoutes, tls" },
 		{ "standalone backend tcp policy",
 		  "binds:\n"
 		  "- port: 8080\n"
@@ -1778,7 +1778,7 @@ static void test_config_rejects_bad_resources(void **state)
 {
 	static const struct err_case cases[] = {
 		{ "unknown kind", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n",
-		  "t.yaml:2:7: kind: expected one of Gateway, HTTPRoute, TCPRoute, "
+		  "t.yaml:2:7: kind: expected one of Gateway, HTTPRoute, TCPRoute, TLSRoute, "
 		  "AgentgatewayPolicy, Service, EndpointSlice, Namespace, ReferenceGrant, got "
 		  "\"ConfigMap\"" },
 		{ "wrong apiVersion",
@@ -1835,12 +1835,98 @@ static void test_config_rejects_bad_resources(void **state)
 		  "kind: Gateway\n"
 		  "metadata: {name: gw}\n"
 		  "spec: {listeners: [{name: https, port: 443, protocol: HTTPS}]}\n",
-		  "t.yaml:4:55: spec.listeners[0].protocol: expected HTTP or TCP (TLS termination "
-		  "is "
-		  "not supported), got \"HTTPS\"" },
+		  "t.yaml:4:55: spec.listeners[0].protocol: expected HTTP, TCP or TLS (HTTPS "
+		  "termination is not supported), got \"HTTPS\"" },
+		{ "TLS listener in Terminate mode",
+		  "apiVersion: gateway.networking.k8s.io/v1\n"
+		  "kind: Gateway\n"
+		  "metadata: {name: gw}\n"
+		  "spec:\n"
+		  "  listeners:\n"
+		  "  - {name: t, port: 443, protocol: TLS, tls: {mode: Terminate}}\n",
+		  "t.yaml:6:53: spec.listeners[0].tls.mode: expected Passthrough (TLS termination "
+		  "is not supported), got \"Terminate\"" },
+		{ "TLS listener without tls",
+		  "apiVersion: gateway.networking.k8s.io/v1\n"
+		  "kind: Gateway\n"
+		  "metadata: {name: gw}\n"
+		  "spec:\n"
+		  "  listeners:\n"
+		  "  - {name: t, port: 443, protocol: TLS}\n",
+		  "t.yaml:6:5: spec.listeners[0]: a TLS listener needs tls: {mode: Passthrough} "
+		  "(TLS termination is not supported)" },
+		{ "passthrough with a certificate",
+		  "apiVersion: gateway.networking.k8s.io/v1\n"
+		  "kind: Gateway\n"
+		  "metadata: {name: gw}\n"
+		  "spec:\n"
+		  "  listeners:\n"
+		  "  - name: t\n"
+		  "    port: 443\n"
+		  "    protocol: TLS\n"
+		  "    tls: {mode: Passthrough, certificateRefs: [{name: c}]}\n",
+		  "t.yaml:9:47: spec.listeners[0].tls.certificateRefs: expected no certificateRefs "
+		  "with mode Passthrough (the backend holds the certificate), got a list" },
+		{ "tls on an HTTP listener",
+		  "apiVersion: gateway.networking.k8s.io/v1\n"
+		  "kind: Gateway\n"
+		  "metadata: {name: gw}\n"
+		  "spec:\n"
+		  "  listeners:\n"
+		  "  - {name: h, port: 80, protocol: HTTP, tls: {mode: Passthrough}}\n",
+		  "t.yaml:6:46: spec.listeners[0].tls: expected no tls section (TLS termination is "
+		  "not supported; protocol TLS with tls.mode Passthrough is), got a map" },
+		{ "TLSRoute with two rules",
+		  "apiVersion: gateway.networking.k8s.io/v1alpha2\n"
+		  "kind: TLSRoute\n"
+		  "metadata: {name: r}\n"
+		  "spec:\n"
+		  "  parentRefs: [{name: gw}]\n"
+		  "  rules: [{backendRefs: [{name: s, port: 1}]}, {backendRefs: [{name: s, port: "
+		  "2}]}]\n",
+		  "t.yaml:6:10: spec.rules: expected exactly one rule (a TLSRoute rule has no "
+		  "matches to choose between several), got a list" },
+		{ "TLSRoute with an IP hostname",
+		  "apiVersion: gateway.networking.k8s.io/v1\n"
+		  "kind: TLSRoute\n"
+		  "metadata: {name: r}\n"
+		  "spec:\n"
+		  "  parentRefs: [{name: gw}]\n"
+		  "  hostnames: [10.0.0.1]\n"
+		  "  rules: [{backendRefs: [{name: s, port: 1}]}]\n",
+		  "t.yaml:6:15: spec.hostnames[0]: expected a host name such as "
+		  "\"app.example.com\" "
+		  "or \"*.example.com\" (no IP address, no trailing dot), got \"10.0.0.1\"" },
+		{ "TLSRoute without rules",
+		  "apiVersion: gateway.networking.k8s.io/v1\n"
+		  "kind: TLSRoute\n"
+		  "metadata: {name: r}\n"
+		  "spec:\n"
+		  "  parentRefs: [{name: gw}]\n"
+		  "  hostnames: [a.example]\n",
+		  "t.yaml:5:3: spec: missing required field \"rules\"" },
+		{ "standalone hostnames on a TCP route",
+		  "binds:\n- port: 9000\n  listeners:\n  - protocol: TCP\n    tcpRoutes:\n"
+		  "    - hostnames: [a.example]\n      backends: [{host: '127.0.0.1:1'}]\n",
+		  "t.yaml:6:18: binds[0].listeners[0].tcpRoutes[0].hostnames: only a TLS listener "
+		  "routes by host name (SNI); a TCP listener's route takes every connection" },
+		{ "standalone wildcard not first",
+		  "binds:\n- port: 9000\n  listeners:\n  - protocol: TLS\n    tcpRoutes:\n"
+		  "    - hostnames: ['a.*.example']\n      backends: [{host: '127.0.0.1:1'}]\n",
+		  "t.yaml:6:19: binds[0].listeners[0].tcpRoutes[0].hostnames[0]: expected a host "
+		  "name such as \"app.example.com\" or \"*.example.com\" (no IP address, no "
+		  "trailing "
+		  "dot), got \"a.*.example\"" },
+		{ "standalone TLS listener with tls",
+		  "binds:\n- port: 9000\n  listeners:\n  - protocol: TLS\n    tls: {cert: c.pem}\n"
+		  "    tcpRoutes: []\n",
+		  "t.yaml:5:10: binds[0].listeners[0].tls: expected no tls section (TLS "
+		  "termination "
+		  "is not supported; a TLS listener without one passes connections through by "
+		  "SNI), got a map" },
 		{ "standalone protocol", "binds:\n- port: 8080\n  listeners:\n  - protocol: UDP\n",
-		  "t.yaml:4:15: binds[0].listeners[0].protocol: expected HTTP or TCP, got "
-		  "\"UDP\"" },
+		  "t.yaml:4:15: binds[0].listeners[0].protocol: expected HTTP, TCP or TLS "
+		  "(passthrough; HTTPS termination is not supported), got \"UDP\"" },
 		{ "routes on a TCP listener",
 		  "binds:\n- port: 9000\n  listeners:\n  - protocol: TCP\n    routes: []\n",
 		  "t.yaml:5:13: binds[0].listeners[0].routes: a TCP listener takes tcpRoutes" },

@@ -867,6 +867,139 @@ static void test_route_listener_by_host(void **state)
 	assert_null(sg_route_listener(&none, NULL, 0));
 }
 
+/* ---- TLS passthrough: the route by SNI ---------------------------------- */
+
+static const char *tls_yaml = "binds:\n"
+			      "- port: 8443\n"
+			      "  listeners:\n"
+			      "  - protocol: TLS\n"
+			      "    tcpRoutes:\n"
+			      "    - name: wide\n"
+			      "      hostnames: ['*.example.com']\n"
+			      "      backends: [{host: '127.0.0.1:1'}]\n"
+			      "    - name: exact\n"
+			      "      hostnames: [a.example.com, other.example]\n"
+			      "      backends: [{host: '127.0.0.1:2'}]\n"
+			      "    - name: narrow\n"
+			      "      hostnames: ['*.b.example.com']\n"
+			      "      backends: [{host: '127.0.0.1:3'}]\n"
+			      "    - name: any\n"
+			      "      backends: [{host: '127.0.0.1:4'}]\n"
+			      "    - name: any2\n"
+			      "      backends: [{host: '127.0.0.1:5'}]\n";
+
+static const char *tls_route_name(const struct sg_listener *l, const char *sni)
+{
+	const struct sg_tcp_route *r = sg_route_tls(l, sni);
+
+	return r ? r->name : NULL;
+}
+
+/* Exact name, then the longest matching wildcard, then a route without
+ * names (the first of them); names compare case-insensitively. */
+static void test_route_tls_sni_precedence(void **state)
+{
+	const struct sg_listener *l = load_listener(*state, tls_yaml);
+
+	assert_int_equal(l->proto, SG_PROTO_TLS);
+	assert_string_equal(tls_route_name(l, "a.example.com"), "exact");
+	assert_string_equal(tls_route_name(l, "A.EXAMPLE.com"), "exact");
+	assert_string_equal(tls_route_name(l, "other.example"), "exact");
+	assert_string_equal(tls_route_name(l, "c.example.com"), "wide");
+	assert_string_equal(tls_route_name(l, "x.y.example.com"), "wide");
+	assert_string_equal(tls_route_name(l, "x.b.example.com"), "narrow");
+	assert_string_equal(tls_route_name(l, "b.example.com"), "wide");
+	assert_string_equal(tls_route_name(l, "example.com"), "any"); /* "*." needs a label */
+	assert_string_equal(tls_route_name(l, "unknown.test"), "any");
+}
+
+/* Without a catch-all route an unknown name has no route; without SNI a
+ * connection has neither listener nor route. */
+static void test_route_tls_unknown_name_and_no_sni(void **state)
+{
+	const char *yaml = "binds:\n"
+			   "- port: 8443\n"
+			   "  listeners:\n"
+			   "  - protocol: TLS\n"
+			   "    tcpRoutes:\n"
+			   "    - name: a\n"
+			   "      hostnames: [a.example]\n"
+			   "      backends: [{host: '127.0.0.1:1'}]\n";
+	const struct sg_listener *l = load_listener(*state, yaml), *got = l;
+	const struct sg_bind *b = &((struct loaded *)*state)->cfg->binds[0];
+
+	assert_null(tls_route_name(l, "b.example"));
+	assert_null(tls_route_name(l, "xa.example"));
+	assert_non_null(sg_route_sni(b, "a.example", &got));
+	assert_ptr_equal(got, l);
+	assert_null(sg_route_sni(b, "b.example", &got));
+	assert_ptr_equal(got, l);
+	assert_null(sg_route_sni(b, NULL, &got));
+	assert_null(got);
+}
+
+/* Kubernetes: TLS listeners on one port chosen by their hostname first,
+ * then the TLSRoute by its hostnames; a TLSRoute whose hostnames miss a
+ * listener's does not attach there. */
+static void test_route_tls_kubernetes_listeners(void **state)
+{
+	const char *yaml = "apiVersion: gateway.networking.k8s.io/v1\n"
+			   "kind: Gateway\n"
+			   "metadata: {name: gw, namespace: default}\n"
+			   "spec:\n"
+			   "  gatewayClassName: agentgateway\n"
+			   "  listeners:\n"
+			   "  - {name: one, port: 8443, protocol: TLS, hostname: one.example,\n"
+			   "     tls: {mode: Passthrough}}\n"
+			   "  - {name: wild, port: 8443, protocol: TLS, hostname: '*.example',\n"
+			   "     tls: {mode: Passthrough}}\n"
+			   "---\n"
+			   "apiVersion: v1\n"
+			   "kind: Service\n"
+			   "metadata: {name: s, namespace: default}\n"
+			   "spec: {clusterIP: 127.0.0.1, ports: [{port: 443, targetPort: 9443}]}\n"
+			   "---\n"
+			   "apiVersion: gateway.networking.k8s.io/v1alpha2\n"
+			   "kind: TLSRoute\n"
+			   "metadata: {name: r1, namespace: default}\n"
+			   "spec:\n"
+			   "  parentRefs: [{name: gw}]\n"
+			   "  hostnames: [one.example, two.example]\n"
+			   "  rules: [{backendRefs: [{name: s, port: 443}]}]\n"
+			   "---\n"
+			   "apiVersion: gateway.networking.k8s.io/v1\n"
+			   "kind: TLSRoute\n"
+			   "metadata: {name: r2, namespace: default}\n"
+			   "spec:\n"
+			   "  parentRefs: [{name: gw, sectionName: wild}]\n"
+			   "  hostnames: ['*.example']\n"
+			   "  rules: [{backendRefs: [{name: s, port: 443, weight: 3}]}]\n";
+	const struct sg_listener *l;
+	const struct sg_tcp_route *r;
+	const struct sg_bind *b;
+
+	load_listener(*state, yaml);
+	b = &((struct loaded *)*state)->cfg->binds[0];
+	assert_int_equal(b->proto, SG_PROTO_TLS);
+	assert_int_equal(b->nlisteners, 2);
+	/* r1 attaches to both (two.example is under *.example), r2 to wild. */
+	assert_int_equal(b->listeners[0].ntcp_routes, 1);
+	assert_int_equal(b->listeners[1].ntcp_routes, 2);
+	r = sg_route_sni(b, "one.example", &l);
+	assert_ptr_equal(l, &b->listeners[0]);
+	assert_string_equal(r->name, "r1");
+	assert_int_equal(r->backends.v[0].eps[0].port, 9443);
+	r = sg_route_sni(b, "two.example", &l);
+	assert_ptr_equal(l, &b->listeners[1]);
+	assert_string_equal(r->name, "r1");
+	r = sg_route_sni(b, "three.example", &l);
+	assert_ptr_equal(l, &b->listeners[1]);
+	assert_string_equal(r->name, "r2");
+	assert_int_equal(r->backends.v[0].weight, 3);
+	assert_null(sg_route_sni(b, "one.other", &l));
+	assert_null(l);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -889,6 +1022,9 @@ int main(void)
 		T(test_route_pick_needs_a_weighted_endpoint),
 		T(test_route_pick_prefers_untried_backends),
 		T(test_route_pick_spreads_and_avoids_tried_endpoints),
+		T(test_route_tls_sni_precedence),
+		T(test_route_tls_unknown_name_and_no_sni),
+		T(test_route_tls_kubernetes_listeners),
 #undef T
 		cmocka_unit_test(test_route_listener_by_host),
 		cmocka_unit_test(test_route_listener_most_specific),

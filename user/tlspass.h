@@ -1,0 +1,30 @@
+/* TLS passthrough: a connection on a TLS listener waits here for its
+ * ClientHello, read with MSG_PEEK only (user/tlshello.c parses it), and is
+ * routed by its SNI; the chosen route's connection then goes to the TCP
+ * tunnel of user/proxy.c, bytes untouched, exactly as a TCP route's. */
+#ifndef SG_TLSPASS_H
+#define SG_TLSPASS_H
+
+#include <sys/socket.h>
+
+#include "config/cfg.h"
+#include "user/frontend.h"
+
+/* The ClientHello must be in within this long of the client's connect
+ * when --request-head-timeout is 0 (agentgateway's handshakeTimeout
+ * default); otherwise that timeout bounds it. */
+#define SG_TLSPASS_HELLO_TIMEOUT_MS 15000
+
+/* Take ownership of an accepted, non-blocking socket `fd` on TLS bind
+ * `bind` (of ctx->cfg), from `peer`. It is closed when over
+ * --max-connections-per-source, when its ClientHello is malformed, has no
+ * SNI, names no route, or is not in within the timeout (each counted in
+ * /metrics); otherwise it becomes a tunnel to the route's backend. */
+void sg_tlspass_accept(struct sg_frontend *ctx, const struct sg_bind *bind, int fd,
+		       const struct sockaddr_storage *peer);
+
+/* Close every connection of ctx still waiting for its ClientHello (at
+ * shutdown, or when a drain's grace period ends). */
+void sg_tlspass_close_all(struct sg_frontend *ctx);
+
+#endif
