@@ -135,6 +135,9 @@ struct client {
 	struct sg_io io;
 	struct sg_timer timer;
 	struct sg_closing closing;
+	/* A write after the loop's pass (client_queue): a response from an
+	 * HTTP/2 backend's frames leaves in one segment. */
+	struct sg_closing later;
 	enum client_state state;
 	bool closed;
 	bool src_held;		   /* counted in ctx->srclimit */
@@ -1432,6 +1435,28 @@ static void send_h2(struct client *c)
 	settle(c);
 }
 
+static void on_client_later(struct sg_closing *cl)
+{
+	struct client *c = (struct client *)((char *)cl - offsetof(struct client, later));
+
+	if (c->closed || !c->r)
+		return; /* a closed client's free is queued after this */
+	drive_response(c);
+	settle(c);
+}
+
+/* Queue bytes for the client, written once the loop's pass is over (its
+ * close queue runs after the pass's callbacks): the head, body and last
+ * chunk an HTTP/2 backend's frames bring in one read go in one write. */
+static int client_queue(struct client *c, const struct iovec *iov, size_t cnt)
+{
+	for (size_t i = 0; i < cnt; i++)
+		if (sg_buf_append(&c->out, iov[i].iov_base, iov[i].iov_len) < 0)
+			return -1;
+	sg_loop_defer_close(c->ctx->loop, &c->later, on_client_later);
+	return 0;
+}
+
 /* Take n body bytes from `in` after the head (the rest moves up). */
 static void take_in(struct client *c, size_t n)
 {
@@ -1571,7 +1596,7 @@ static void h2_head(struct sg_attempt *a, const struct sg_h1_resp *resp)
 		settle(c);
 		return;
 	}
-	if (client_write(c, head, (size_t)n) == -1) {
+	if (client_queue(c, &(struct iovec){ head, (size_t)n }, 1) == -1) {
 		client_close(c);
 		return;
 	}
@@ -1602,7 +1627,7 @@ static void h2_data(struct sg_attempt *a, const char *p, size_t n)
 		iov[0].iov_len = sg_h1_chunk_size_line(n, line);
 		iov[2].iov_len = 2;
 	}
-	if (client_writev(c, iov, 3, 0) == -1) {
+	if (client_queue(c, iov, 3) == -1) {
 		client_close(c);
 		return;
 	}
@@ -1636,7 +1661,7 @@ static void h2_end(struct sg_attempt *a, const struct sg_h2_field *t, size_t n, 
 			rc |= sg_buf_append(&end, "\r\n", 2);
 		}
 		rc |= sg_buf_append(&end, "\r\n", 2);
-		if (rc || client_write(c, sg_buf_data(&end), end.len) == -1) {
+		if (rc || client_queue(c, &(struct iovec){ sg_buf_data(&end), end.len }, 1) == -1) {
 			sg_buf_free(&end);
 			client_close(c);
 			return;
@@ -2195,7 +2220,9 @@ static void update_io(struct client *c)
 	case C_RESP:
 		if (c->r->h2_up_wait)
 			cev |= EPOLLIN;
-		if (client_out_pending(c) || (c->resp_pumping && c->r->resp_pump.pending))
+		/* Bytes queued for after the pass need no EPOLLOUT yet. */
+		if ((client_out_pending(c) && !c->later.queued) ||
+		    (c->resp_pumping && c->r->resp_pump.pending))
 			cev |= EPOLLOUT;
 		else if (c->resp_pumping && c->r->at.conn)
 			uev |= EPOLLIN | EPOLLRDHUP;
