@@ -591,8 +591,8 @@ class Conn(asyncio.Protocol):
             self.b.log("connection %d: GOAWAY from the peer, finishing %d streams"
                        % (self.serial, len(self.streams)))
             return
-        self.b.log("connection %d: GOAWAY from the peer (error %s)"
-                   % (self.serial, ev.error_code))
+        self.b.log("connection %d: GOAWAY from the peer (%s), closing"
+                   % (self.serial, getattr(ev.error_code, "name", ev.error_code)))
         for st in list(self.streams.values()):
             if st.task is not None and not st.task.done():
                 st.task.cancel()
