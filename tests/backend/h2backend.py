@@ -46,12 +46,15 @@ Connections:
 
 Paths (matched on the last path segment, so /prefix/stats works too):
     .../stats   JSON {"connections": N, "open": O, "streams": M,
-                "http1_connections": H, "refused": R, "goaways": G,
-                "errors": E}: HTTP/2 connections that sent the preface (ever),
-                those still open, request streams received on them (every
-                path, /stats too), connections without the preface, streams
-                refused (RST_STREAM REFUSED_STREAM) after our GOAWAY, GOAWAYs
-                we sent, and bugs (exceptions) seen.
+                "peak_streams": P, "http1_connections": H, "refused": R,
+                "goaways": G, "errors": E}: HTTP/2 connections that sent the
+                preface (ever), those still open, request streams received on
+                them (every path, /stats too), the most streams in flight on
+                one connection at once, connections without the preface
+                (but for those that asked for /stats or /count),
+                streams refused (RST_STREAM REFUSED_STREAM) because of our
+                GOAWAY (goaway=refuse's own stream included), GOAWAYs we
+                sent, and bugs (exceptions) seen.
     .../count?uuid=U
                 JSON {"uuid": U, "attempts": n}: requests with uuid=U seen.
     gRPC:       path /echo.Echo/<anything> or a content-type starting with
@@ -269,8 +272,8 @@ class Backend:
         self.counts = {}
         self.serial = 0
         self.stats = {"connections": 0, "open": 0, "streams": 0,
-                      "http1_connections": 0, "refused": 0, "goaways": 0,
-                      "errors": 0}
+                      "peak_streams": 0, "http1_connections": 0, "refused": 0,
+                      "goaways": 0, "errors": 0}
 
     def log(self, msg):
         try:
@@ -424,7 +427,6 @@ class Conn(asyncio.Protocol):
         n = min(len(self.buf), len(PREFACE))
         if self.buf[:n] != PREFACE[:n]:
             self.mode = "h1"
-            self.b.stats["http1_connections"] += 1
             data, self.buf = self.buf, b""
             self.h1_input(data)
             return
@@ -486,6 +488,8 @@ class Conn(asyncio.Protocol):
                            b"h2backend speaks HTTP/2 only (prior knowledge)\n", head)
 
     def h1_answer(self, version, status, ctype, body, head):
+        if status != 200:
+            self.b.stats["http1_connections"] += 1
         out = ("%s %d %s\r\ncontent-type: %s\r\ncontent-length: %d\r\n"
                "x-backend-name: %s\r\nconnection: close\r\n\r\n"
                % (version, status, {200: "OK", 400: "Bad Request",
@@ -579,6 +583,10 @@ class Conn(asyncio.Protocol):
             self.refuse(sid)
             return
         self.streams[sid] = Stream(sid, ev.headers)
+        # h2's own count, the one SETTINGS_MAX_CONCURRENT_STREAMS limits.
+        n = self.h2.open_inbound_streams
+        if n > self.b.stats["peak_streams"]:
+            self.b.stats["peak_streams"] = n
 
     def on_peer_goaway(self, ev):
         if self.h2.state_machine.state == ConnectionState.CLOSED and \
