@@ -205,13 +205,16 @@ suite() {
 	check "$c: 4 MiB download byte-exact" "$(download "$c" "$G/dl?size=4194304")" \
 		"200 4194304 $SUM4M"
 
+	# (curl -I reads no body whatever comes, and writes the head to -o.)
 	if [ "$c" = nghttp ]; then
 		call "$c" "$G/head?size=4194304" -H ':method: HEAD'
+		check "$c: HEAD: status, content-length of the GET, no body" \
+			"$H_CODE $(resp_header content-length) $(stat -c %s "$WORK/body")" "200 4194304 0"
 	else
 		call "$c" -I "$G/head?size=4194304"
+		check "$c: HEAD: status, content-length of the GET" \
+			"$H_CODE $(resp_header content-length)" "200 4194304"
 	fi
-	check "$c: HEAD: status, content-length of the GET, no body" \
-		"$H_CODE $(resp_header content-length) $(stat -c %s "$WORK/body")" "200 4194304 0"
 
 	call "$c" "$G/nocontent?status=204"
 	check "$c: 204 passed through, no body" "$H_CODE $(stat -c %s "$WORK/body")" "204 0"
@@ -228,7 +231,7 @@ suite() {
 		;;
 	nghttp)
 		# curl does not show HTTP/2 trailers; nghttp -v does.
-		out=$(timeout 20 nghttp -v "$G/trailers?trailers=1&size=100000" 2>&1)
+		out=$(timeout 20 nghttp -n -v "$G/trailers?trailers=1&size=100000" 2>&1)
 		if grep -q '^\[ *[0-9.]*\] recv (stream_id=[0-9]*) x-trailer-two: two' <<<"$out" &&
 			grep -q '^\[ *[0-9.]*\] recv (stream_id=[0-9]*) x-trailer-one: 1' <<<"$out"; then
 			pass "$c: HTTP/2 client: response trailers x-trailer-one, x-trailer-two arrive"
@@ -305,10 +308,11 @@ sys.stdout.write(head.split(b"\r\n")[0].decode() + "\n" + body.decode())
 
 	c1=$(h2stats "$H2B" connections)
 	s1=$(h2stats "$H2B" streams)
-	if [ "$c1" -gt "$c0" ] 2>/dev/null && [ "$((s1 - s0))" -ge 30 ]; then
+	# 29 requests went to h2b since c0 and s0 were read.
+	if [ "$c1" -gt "$c0" ] 2>/dev/null && [ "$((s1 - s0))" -ge 29 ]; then
 		pass "h2b saw the HTTP/2 client preface: $((c1 - c0)) connections, $((s1 - s0)) streams"
 	else
-		fail "h2b /stats: connections $c0 -> $c1, streams $s0 -> $s1 (want more connections, >= 30 streams)"
+		fail "h2b /stats: connections $c0 -> $c1, streams $s0 -> $s1 (want more connections, >= 29 streams)"
 	fi
 	check "h2b: no HTTP/1 connection reached it" "$(h2stats "$H2B" http1_connections)" 0
 
@@ -349,8 +353,7 @@ for engine in $(engines); do
 	ncall "$G/echo/nghttp"
 	echo_ok "nghttp: appProtocol h2c: GET over HTTP/2" GET /echo/nghttp 127.0.0.1:8080 k8s
 	hcall -I "$G/head?size=1000"
-	check "h1: appProtocol h2c: HEAD" "$H_CODE $(resp_header content-length) $(stat -c %s "$WORK/body")" \
-		"200 1000 0"
+	check "h1: appProtocol h2c: HEAD" "$H_CODE $(resp_header content-length)" "200 1000"
 	c1=$(h2stats "$K8S" connections)
 	if [ "$c1" -gt "$c0" ] 2>/dev/null; then
 		pass "appProtocol h2c: the backend saw the HTTP/2 client preface ($((c1 - c0)) connections)"
