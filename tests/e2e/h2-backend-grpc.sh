@@ -137,7 +137,7 @@ for engine in $(engines); do
 		"$(r '"\(.status) \(.messages | join(",")) trailers_only=\(.trailers_only) \(.trailers | map(.[0] + "=" + .[1]) | join(",")) error=\(.error)"')" \
 		"200 hello,world trailers_only=false grpc-status=0,grpc-message=OK error=null"
 	check "unary: content-type application/grpc and x-backend-name from the backend" \
-		"$(r '[.headers[] | select(.[0] == "content-type" or .[0] == "x-backend-name") | .[1]] | join(",")')" \
+		"$(r '[(.headers[] | select(.[0] == "content-type") | .[1]), (.headers[] | select(.[0] == "x-backend-name") | .[1])] | join(",")')" \
 		"application/grpc,grpc"
 
 	grpc /echo.Echo/Echo -H 'content-type: application/grpc+proto' proto
