@@ -36,6 +36,9 @@ binds:
 YAML
 
 G=http://127.0.0.1:8080
+# (h2load --h1 counts a response whose status line has no reason phrase,
+# "HTTP/1.1 200 \r\n", as failed: an HTTP/2 answer turned into HTTP/1.1
+# needs one, e.g. "200 OK".)
 
 # load NAME ARGS...: h2load ARGS (its output in $WORK/h2load.out); passes
 # when every request it made succeeded with a 2xx status.
@@ -88,27 +91,16 @@ for engine in $(engines); do
 	check "the backend saw no HTTP/1" "$(h2stats "$P" http1_connections)" 0
 
 	# Every response of 100 parallel streams checked byte by byte.
-	mkdir -p "$WORK/par"
-	rm -f "$WORK/par/"*
-	args=()
+	paths=()
 	for i in $(seq 1 100); do
-		args+=(-o "$WORK/par/$i" "$G/par/$i?size=$((1000 + i * 997))")
+		paths+=("/par/$i?size=$((1000 + i * 997))")
 	done
-	timeout 60 curl -s --http2-prior-knowledge --parallel --parallel-max 100 "${args[@]}"
-	bad=$(/usr/bin/python3 -c '
-import os, sys
-piece = bytes(range(251)) * 500
-bad = []
-for i in range(1, 101):
-    try:
-        data = open(os.path.join(sys.argv[1], str(i)), "rb").read()
-    except OSError:
-        data = None
-    if data != piece[:1000 + i * 997]:
-        bad.append(str(i))
-print(" ".join(bad))' "$WORK/par")
-	check "100 parallel downloads (one client connection, 1 KB .. 100 KB) byte-exact" "$bad" ""
-
+	bad=$(timeout 90 /usr/bin/python3 "$E2E_DIR/h2_multiget.py" --port 8080 "${paths[@]}" |
+		jq -r 'if length != 100 then "answers: \(length)" else
+			[.[] | select(.status != 200 or .pattern != true or .error != null) | .path] |
+			if length == 0 then "none" else join(" ") end end')
+	check "100 parallel streams on one client connection (1 KB .. 100 KB): each body byte-exact" \
+		"$bad" none
 	# SETTINGS_MAX_CONCURRENT_STREAMS 10: more connections, never more streams.
 	n0=$(h2stats "$N" connections)
 	load "h2load -n 500 -c 2 -m 50 to a backend allowing 10 streams" -n 500 -c 2 -m 50 "$G/narrow/x?delay=20ms"
@@ -141,12 +133,10 @@ print(" ".join(bad))' "$WORK/par")
 	done
 	urls+=("$G/churn/goaway?goaway=1")
 	g0=$(h2stats "$P" goaways)
-	c0=$(h2stats "$P" connections)
+	r0=$(h2stats "$P" refused)
 	load "h2load -n 2000 -c 4 -m 25 with a GOAWAY every 50th request" -n 2000 -c 4 -m 25 "${urls[@]}"
-	g1=$(($(h2stats "$P" goaways) - g0))
-	at_least "the backend sent GOAWAYs under load" "$g1" 20
-	at_least "and the gateway opened new connections after them" "$(($(h2stats "$P" connections) - c0))" "$g1"
-	echo "  (streams refused after a GOAWAY and retried: $(h2stats "$P" refused))"
+	at_least "the backend sent GOAWAYs under load" "$(($(h2stats "$P" goaways) - g0))" 20
+	echo "  (streams above a last-stream-id, refused and retried: $(($(h2stats "$P" refused) - r0)))"
 
 	# A stream above last-stream-id was never processed: retried on a new
 	# connection (as a connection failure), with or without a retry policy.
@@ -154,19 +144,19 @@ print(" ".join(bad))' "$WORK/par")
 		u=$(new_uuid)
 		hcall "$G/$route/refused?goaway=refuse&uuid=$u&succeedAfter=2"
 		expect "$route: stream refused by GOAWAY (last-stream-id below it) -> retried -> 200" 200 \
-			'{*"attempt": 2,*'
+			'{*"attempt": 2}*'
 		check "$route: tried twice" "$(backend_count "$P" "$u")" 2
 	done
 
 	# Retries on codes, as for HTTP/1 backends.
 	u=$(new_uuid)
 	hcall "$G/retry/codes?uuid=$u&succeedAfter=2&status=503"
-	expect "retry codes [503]: 503 then 200 -> 200" 200 '{*"attempt": 2,*'
+	expect "retry codes [503]: 503 then 200 -> 200" 200 '{*"attempt": 2}*'
 	check "retry codes [503]: the second try carries x-retry-attempt: 1" \
 		"$(jq -r '[.headers[] | select(.[0] == "x-retry-attempt") | .[1]] | join(",")' <<<"$H_BODY")" 1
 	u=$(new_uuid)
 	hcall "$G/retry/codes?uuid=$u&status=503"
-	expect "retry codes [503] attempts 2, always 503 -> the last 503" 503 '{*"attempt": 3,*'
+	expect "retry codes [503] attempts 2, always 503 -> the last 503" 503 '{*"attempt": 3}*'
 	check "always 503: tried 3 times" "$(backend_count "$P" "$u")" 3
 	u=$(new_uuid)
 	head -c 10240 /dev/urandom >"$WORK/small.bin"
