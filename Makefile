@@ -169,6 +169,7 @@ bpf-test: $(BPF_TEST_BINS)
 
 e2e: $(BUILD)/splicegate
 	$(Q)tests/backend/test_sgbackend.sh
+	$(Q)tests/backend/test_h2backend.sh
 	$(Q)SG_BIN=$(abspath $(BUILD)/splicegate) tests/e2e/run.sh
 
 SAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \

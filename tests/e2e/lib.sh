@@ -581,3 +581,60 @@ if after is None:
 print(json.dumps({"responses": res, "error": error, "after": after}))
 ' "$1" "$2" "${3:-2}"
 }
+
+# ---- helpers for the h2-backend-* scenarios ---------------------------------
+
+# start_h2backend NAME [ARGS...]: tests/backend/h2backend.py (HTTP/2 prior
+# knowledge only; ARGS such as --max-streams 10) on a free port; sets
+# H2B_PORT, "" when it did not start. Log: $WORK/h2backend-NAME.log.
+start_h2backend() {
+	local name=$1 ready="$WORK/h2backend-$1.port"
+	shift
+	/usr/bin/python3 "$REPO_DIR/tests/backend/h2backend.py" --port 0 --name "$name" \
+		--ready-file "$ready" "$@" >"$WORK/h2backend-$name.log" 2>&1 &
+	PIDS+=("$!")
+	for _ in $(seq 100); do
+		[ -s "$ready" ] && break
+		sleep 0.05
+	done
+	H2B_PORT=$(cat "$ready" 2>/dev/null)
+	[ -n "$H2B_PORT" ]
+}
+
+# h2stats PORT FIELD: FIELD of h2backend's /stats (connections, open,
+# streams, http1_connections, refused, goaways, errors), asked in HTTP/1.1,
+# so that asking adds no HTTP/2 connection or stream to the counts.
+h2stats() {
+	curl -s --max-time 5 "http://127.0.0.1:$1/stats" | jq -r ".$2"
+}
+
+# h2backend_clean NAME PORT: h2backend NAME logged no exception (its /stats
+# "errors" is 0 and its log has no "BUG:" line); the log's tail otherwise.
+h2backend_clean() {
+	local errors
+	errors=$(h2stats "$2" errors)
+	if [ "$errors" = 0 ] && ! grep -q 'BUG:' "$WORK/h2backend-$1.log"; then
+		pass "h2backend $1: no exception in its log"
+	else
+		fail "h2backend $1: errors '$errors':"
+		grep -A12 'BUG:' "$WORK/h2backend-$1.log" | head -40 | sed 's/^/    /'
+	fi
+}
+
+# ncall URL [NGHTTP-ARGS...]: one request with nghttp (HTTP/2 prior
+# knowledge); sets H_CODE (000 when none), H_BODY (also $WORK/body) and
+# H_HEADERS (the response head as "name: value" lines, :status included; no
+# trailers: nghttp's HAR file does not have them).
+ncall() {
+	local url=$1
+	shift
+	rm -f "$WORK/ng.har"
+	timeout 30 nghttp --har="$WORK/ng.har" "$@" "$url" >"$WORK/body" 2>"$WORK/ng.err"
+	H_HEADERS=$WORK/headers
+	jq -r '.log.entries[0].response.headers[] | "\(.name): \(.value)"' "$WORK/ng.har" \
+		>"$H_HEADERS" 2>/dev/null
+	H_CODE=$(jq -r '.log.entries[0].response.status // empty' "$WORK/ng.har" 2>/dev/null)
+	H_CODE=${H_CODE:-000}
+	H_TIME=
+	H_BODY=$(tr -d '\0' <"$WORK/body")
+}
