@@ -242,11 +242,11 @@ static void h2_failed(void *data, enum sg_h2b_failure why, int err)
 	}
 }
 
-static void h2_head(void *data, const struct sg_h1_resp *resp)
+static void h2_head(void *data, const struct sg_h1_resp *resp, bool end)
 {
 	struct sg_attempt *a = data;
 
-	a->ops->h2_head(a, resp);
+	a->ops->h2_head(a, resp, end);
 }
 
 static void h2_data(void *data, const char *p, size_t n)

@@ -46,7 +46,7 @@ struct sg_attempt_ops {
 	/* An HTTP/2 backend's response on a->h2 (user/h2backend.h, whose
 	 * callbacks of the same names these are). A response head's retry
 	 * decision is the owner's as for HTTP/1 (sg_attempt_took_status). */
-	void (*h2_head)(struct sg_attempt *a, const struct sg_h1_resp *resp);
+	void (*h2_head)(struct sg_attempt *a, const struct sg_h1_resp *resp, bool end);
 	void (*h2_data)(struct sg_attempt *a, const char *p, size_t n);
 	void (*h2_end)(struct sg_attempt *a, const struct sg_h2_field *t, size_t n, int err);
 	ssize_t (*h2_body)(struct sg_attempt *a, char *buf, size_t len, bool *eof);

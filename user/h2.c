@@ -481,6 +481,10 @@ static int on_frame_recv(nghttp2_session *ng, const nghttp2_frame *frame, void *
 		if (stream && end)
 			rc = s->cb->end(s->conn, stream);
 		break;
+	case NGHTTP2_SETTINGS:
+		if (!(frame->hd.flags & NGHTTP2_FLAG_ACK) && s->cb->settings)
+			s->cb->settings(s->conn);
+		return 0;
 	case NGHTTP2_GOAWAY:
 		if (s->cb->goaway)
 			s->cb->goaway(s->conn, frame->goaway.last_stream_id,

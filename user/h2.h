@@ -169,6 +169,8 @@ struct sg_h2_callbacks {
 	/* Optional (a client's): the peer sent GOAWAY; streams above
 	 * last_id were not processed (they close with REFUSED_STREAM). */
 	void (*goaway)(void *conn, int32_t last_id, uint32_t code);
+	/* Optional: the peer's SETTINGS (not an ack) came and are in force. */
+	void (*settings)(void *conn);
 };
 
 /* A server session that sends the SETTINGS of `s` (and the connection

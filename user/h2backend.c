@@ -47,7 +47,12 @@ struct h2b_conn {
 	struct sg_h2_session *h2;
 	struct sg_list streams; /* sg_h2b_stream.link: waiting or open */
 	size_t nstreams;
+	/* Where it goes, for the streams its limit leaves out (move_stream). */
+	char addr[64];
+	struct sg_endpoint ep;
+	struct sg_keepalive keepalive;
 	bool connected;
+	bool ready; /* the backend's SETTINGS came: its stream limit is known */
 	bool draining; /* GOAWAY came or the session failed: no new stream */
 	bool closed;
 	int busy;
@@ -73,6 +78,7 @@ struct sg_h2b_stream {
 	const struct sg_h2b_ops *ops;
 	void *data;
 	bool told;     /* failed or end was called: nothing more to say */
+	bool readied;  /* ready was called (or the opener was told it is) */
 	bool final;    /* the final response head came: what follows is body, trailers */
 	bool ended;    /* the backend ended the stream */
 	bool sent_all; /* ... and we ended ours */
@@ -248,7 +254,7 @@ static int cb_field(void *conn, void *stream, const struct sg_h2_field *f)
 }
 
 /* A response head in s->head: parsed as HTTP/1 and given to the owner. */
-static void take_head(struct sg_h2b_stream *s)
+static void take_head(struct sg_h2b_stream *s, bool end)
 {
 	struct sg_h1_header *slots = calloc(SG_H1_MAX_HEADERS, sizeof(*slots));
 	struct sg_h1_resp resp = { .headers = slots, .headers_cap = SG_H1_MAX_HEADERS };
@@ -270,7 +276,7 @@ static void take_head(struct sg_h2b_stream *s)
 	}
 	if (s->status >= 200)
 		s->final = true;
-	s->ops->head(s->data, &resp);
+	s->ops->head(s->data, &resp, end && s->final);
 	free(slots);
 	sg_buf_free(&text);
 }
@@ -306,7 +312,7 @@ static int cb_head(void *conn, void *stream, bool end_stream)
 	if (end_stream)
 		s->ended = true;
 	if (!s->final) {
-		take_head(s);
+		take_head(s, end_stream);
 		if (!s->gone && !s->told && s->final && end_stream) {
 			s->told = true;
 			s->ops->end(s->data, NULL, 0, 0);
@@ -399,7 +405,70 @@ static void cb_goaway(void *conn, int32_t last_id, uint32_t code)
 	c->draining = true;
 }
 
+static struct h2b_conn *conn_new(struct sg_h2b_pool *p, const struct sg_endpoint *ep,
+				 const char *key, const struct sg_keepalive *ka, int *err);
+static struct h2b_conn *conn_with_room(struct sg_h2b_pool *p, const char *key);
+
+/* Put s, not yet sent, on a connection with room: one that is up (s is
+ * ready at once) or one that waits for its SETTINGS. */
+static void move_stream(struct h2b_conn *from, struct sg_h2b_stream *s)
+{
+	struct h2b_conn *to;
+	int err = 0;
+
+	stream_detach(s);
+	to = conn_with_room(from->pool, from->key);
+	if (!to)
+		to = conn_new(from->pool, &from->ep, from->key, &from->keepalive, &err);
+	if (!to) {
+		stream_fail(s, SG_H2B_CONNECT, err);
+		return;
+	}
+	to->idle_ms = from->idle_ms;
+	s->conn = to;
+	sg_list_insert_tail(&to->streams, &s->link);
+	to->nstreams++;
+	sg_timer_stop(to->pool->loop, &to->idle);
+	if (to->ready) {
+		s->readied = true;
+		s->ops->ready(s->data);
+	}
+}
+
+/* The backend's SETTINGS: the connection is ready. As many waiting
+ * streams as its SETTINGS_MAX_CONCURRENT_STREAMS allows are sent here;
+ * the others go to another connection (a new one if none has room), so a
+ * burst of requests to a new endpoint spreads as a burst to a known one
+ * does. */
+static void cb_settings(void *conn)
+{
+	struct h2b_conn *c = conn;
+	struct sg_list *pos, *tmp;
+	uint32_t room;
+
+	if (c->ready)
+		return;
+	c->ready = true;
+	room = sg_h2_max_streams(c->h2);
+	SG_LIST_FOR_EACH_SAFE(pos, tmp, &c->streams) {
+		struct sg_h2b_stream *s = SG_LIST_ENTRY(pos, struct sg_h2b_stream, link);
+
+		if (s->gone || s->told || s->readied) {
+			room -= room && s->readied;
+			continue;
+		}
+		if (!room) {
+			move_stream(c, s);
+			continue;
+		}
+		room--;
+		s->readied = true;
+		s->ops->ready(s->data);
+	}
+}
+
 static const struct sg_h2_callbacks callbacks = {
+	.settings = cb_settings,
 	.field = cb_field,
 	.head = cb_head,
 	.data = cb_data,
@@ -444,7 +513,7 @@ static void conn_close(struct h2b_conn *c, int err)
 		bool started = s->id > 0;
 
 		stream_detach(s);
-		if (!c->connected)
+		if (!c->ready)
 			stream_fail(s, SG_H2B_CONNECT, err);
 		else
 			stream_fail(s, started ? SG_H2B_RESET : SG_H2B_REFUSED, err);
@@ -610,7 +679,6 @@ static void on_keepalive(struct sg_loop *loop, struct sg_timer *t)
 
 static void conn_connected(struct h2b_conn *c)
 {
-	struct sg_list *pos, *tmp;
 	int err = sg_backend_connect_error(c->sock);
 
 	if (err == EINPROGRESS)
@@ -619,19 +687,13 @@ static void conn_connected(struct h2b_conn *c)
 		conn_close(c, err);
 		return;
 	}
+	/* The preface and our SETTINGS go now; the streams wait for the
+	 * backend's SETTINGS (cb_settings), which say how many it takes. */
 	c->connected = true;
 	c->rx_at = sg_loop_now(c->pool->loop);
 	if (c->pool->ping_ms)
 		sg_timer_arm(c->pool->loop, &c->ka, c->rx_at + c->pool->ping_ms);
-	c->busy++;
-	SG_LIST_FOR_EACH_SAFE(pos, tmp, &c->streams) {
-		struct sg_h2b_stream *s = SG_LIST_ENTRY(pos, struct sg_h2b_stream, link);
-
-		if (!s->gone && !s->told)
-			s->ops->ready(s->data);
-	}
-	c->busy--;
-	conn_settle(c);
+	conn_flush(c);
 }
 
 static void conn_read(struct h2b_conn *c)
@@ -699,6 +761,10 @@ static struct h2b_conn *conn_new(struct sg_h2b_pool *p, const struct sg_endpoint
 	}
 	c->pool = p;
 	snprintf(c->key, sizeof(c->key), "%s", key);
+	snprintf(c->addr, sizeof(c->addr), "%s", ep->addr);
+	c->ep = *ep;
+	c->ep.addr = c->addr;
+	c->keepalive = *ka;
 	sg_list_init(&c->streams);
 	sg_timer_init(&c->idle, on_idle, c);
 	sg_timer_init(&c->ka, on_keepalive, c);
@@ -731,6 +797,8 @@ static struct h2b_conn *conn_with_room(struct sg_h2b_pool *p, const char *key)
 
 		if (c->closed || c->draining || strcmp(c->key, key) != 0)
 			continue;
+		/* Before its SETTINGS the limit is the protocol's (none): the
+		 * streams are spread when they come (cb_settings). */
 		if (c->nstreams < sg_h2_max_streams(c->h2))
 			return c;
 	}
@@ -765,7 +833,7 @@ struct sg_h2b_stream *sg_h2b_open(struct sg_h2b_pool *p, const struct sg_endpoin
 	sg_list_insert_tail(&c->streams, &s->link);
 	c->nstreams++;
 	sg_timer_stop(p->loop, &c->idle);
-	*ready = c->connected;
+	*ready = s->readied = c->ready;
 	return s;
 }
 

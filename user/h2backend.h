@@ -46,8 +46,9 @@ struct sg_h2b_ops {
 	void (*failed)(void *data, enum sg_h2b_failure why, int err);
 	/* A response head (interim 1xx, then the final one), as an HTTP/1
 	 * head whose framing is the frames' (content_length as the backend
-	 * said, never chunked). Valid during the call. */
-	void (*head)(void *data, const struct sg_h1_resp *resp);
+	 * said, never chunked); end: the stream ended with it (no body, no
+	 * trailers: gRPC's trailers-only answer). Valid during the call. */
+	void (*head)(void *data, const struct sg_h1_resp *resp, bool end);
 	/* Response body bytes; give them back with sg_h2b_consume once passed
 	 * on. */
 	void (*data)(void *data, const char *p, size_t n);

@@ -568,7 +568,7 @@ static bool plan(struct h2stream *s, const struct sg_route *route)
 static void on_backend_io(struct sg_loop *loop, struct sg_io *io, uint32_t revents);
 static void write_head(struct h2stream *s);
 static void send_h2(struct h2stream *s);
-static void h2_head(struct sg_attempt *a, const struct sg_h1_resp *resp);
+static void h2_head(struct sg_attempt *a, const struct sg_h1_resp *resp, bool end);
 static void h2_data(struct sg_attempt *a, const char *p, size_t n);
 static void h2_end(struct sg_attempt *a, const struct sg_h2_field *t, size_t n, int err);
 static ssize_t h2_body(struct sg_attempt *a, char *buf, size_t len, bool *eof);
@@ -1082,7 +1082,7 @@ static ssize_t h2_body(struct sg_attempt *a, char *buf, size_t len, bool *eof)
 	return (ssize_t)n;
 }
 
-static void h2_head(struct sg_attempt *a, const struct sg_h1_resp *resp)
+static void h2_head(struct sg_attempt *a, const struct sg_h1_resp *resp, bool end)
 {
 	struct h2stream *s = a->owner;
 	struct sg_h2_field f[H2P_MAX_RESPONSE_FIELDS];
@@ -1101,7 +1101,9 @@ static void h2_head(struct sg_attempt *a, const struct sg_h1_resp *resp)
 		cap += edit.add[i].name.len;
 	store = malloc(cap);
 	n = store ? sg_h2_response_fields(resp, &edit, store, cap, f, H2P_MAX_RESPONSE_FIELDS) : -1;
-	body = !s->is_head && resp->status != 204 && resp->status != 304;
+	/* A head that ends the stream is answered so: a gRPC client reads
+	 * grpc-status in a trailers-only answer only when nothing follows. */
+	body = !end && !s->is_head && resp->status != 204 && resp->status != 304;
 	if (n < 0 || respond(s, f, (size_t)n, body) == -1) {
 		free(store);
 		fail(s, SG_FAIL_BAD_RESPONSE, n < 0 ? EMSGSIZE : ENOMEM);

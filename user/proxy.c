@@ -25,6 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
@@ -885,7 +886,7 @@ static bool follow_plan(struct client *c, enum sg_filter_result res)
 static void on_backend_io(struct sg_loop *loop, struct sg_io *io, uint32_t revents);
 static void write_backend(struct client *c);
 static void send_h2(struct client *c);
-static void h2_head(struct sg_attempt *a, const struct sg_h1_resp *resp);
+static void h2_head(struct sg_attempt *a, const struct sg_h1_resp *resp, bool end);
 static void h2_data(struct sg_attempt *a, const char *p, size_t n);
 static void h2_end(struct sg_attempt *a, const struct sg_h2_field *t, size_t n, int err);
 static ssize_t h2_body(struct sg_attempt *a, char *buf, size_t len, bool *eof);
@@ -1555,12 +1556,28 @@ static void h2_flushed(struct client *c)
 		response_done(c);
 }
 
-static void h2_head(struct sg_attempt *a, const struct sg_h1_resp *resp)
+/* resp without its Content-Length (the body goes chunked instead), in
+ * `out` with header slots `slots`. */
+static void without_length(const struct sg_h1_resp *resp, struct sg_h1_resp *out,
+			   struct sg_h1_header *slots)
+{
+	*out = *resp;
+	out->headers = slots;
+	out->nheaders = 0;
+	out->content_length = -1;
+	for (size_t i = 0; i < resp->nheaders; i++)
+		if (resp->headers[i].name.len != 14 ||
+		    strncasecmp(resp->headers[i].name.p, "content-length", 14))
+			slots[out->nheaders++] = resp->headers[i];
+}
+
+static void h2_head(struct sg_attempt *a, const struct sg_h1_resp *resp, bool end)
 {
 	struct client *c = a->owner;
 	struct request *r = c->r;
 	char head[PROXY_HEAD_MAX + 256];
 	static const char chunked[] = "Transfer-Encoding: chunked\r\n";
+	static const char zero_length[] = "Content-Length: 0\r\n";
 	struct sg_h1_edit edit;
 	ssize_t n;
 
@@ -1576,21 +1593,37 @@ static void h2_head(struct sg_attempt *a, const struct sg_h1_resp *resp)
 		settle(c);
 		return;
 	}
-	if (c->is_head || resp->status == 204 || resp->status == 304)
+	/* The framing the client gets: none for a head that ended the stream
+	 * (a Content-Length 0 said if the backend gave none), the backend's
+	 * length, else chunks; chunks too for a client that asked for
+	 * trailers (TE: trailers), which only they can carry. */
+	bool bodyless = c->is_head || resp->status == 204 || resp->status == 304;
+	bool te_trailers = r->req.minor &&
+			   sg_h1_headers_list(r->req.headers, r->req.nheaders, "te", "trailers");
+	struct sg_h1_header slots[SG_H1_MAX_HEADERS];
+	struct sg_h1_resp chunked_resp;
+	const char *extra = NULL;
+
+	sg_filter_response_edit(&r->plan, &edit);
+	if (bodyless || (end && resp->content_length <= 0)) {
 		c->resp_body = SG_H1_BODY_NONE;
-	else if (resp->content_length >= 0)
+		if (!bodyless && resp->content_length < 0)
+			extra = zero_length;
+	} else if (resp->content_length >= 0 && !(te_trailers && !end)) {
 		c->resp_body = SG_H1_BODY_LENGTH;
-	else if (r->req.minor)
+	} else if (r->req.minor) {
 		c->resp_body = SG_H1_BODY_CHUNKED;
-	else
+		extra = chunked;
+		without_length(resp, &chunked_resp, slots);
+		resp = &chunked_resp;
+	} else {
 		c->resp_body = SG_H1_BODY_CLOSE;
+	}
 	r->h2_chunked = c->resp_body == SG_H1_BODY_CHUNKED;
 	if (c->resp_body == SG_H1_BODY_CLOSE || !r->req.keep_alive || c->ctx->draining ||
 	    too_old(c) || !c->req_done)
 		c->client_close = true;
-	sg_filter_response_edit(&r->plan, &edit);
-	n = sg_h1_write_response_edit(resp, &edit, c->client_close, r->h2_chunked ? chunked : NULL,
-				      head, sizeof(head));
+	n = sg_h1_write_response_edit(resp, &edit, c->client_close, extra, head, sizeof(head));
 	if (n < 0) {
 		fail_request(c, SG_FAIL_BAD_RESPONSE, EMSGSIZE);
 		settle(c);

@@ -285,6 +285,7 @@ static void server_free(struct server *srv)
 struct owner {
 	struct sg_h2b_stream *s;
 	int ready, failed, heads, ends;
+	bool head_end;
 	enum sg_h2b_failure why;
 	int err;
 	uint16_t status;
@@ -311,11 +312,12 @@ static void o_failed(void *data, enum sg_h2b_failure why, int err)
 	o->err = err;
 }
 
-static void o_head(void *data, const struct sg_h1_resp *resp)
+static void o_head(void *data, const struct sg_h1_resp *resp, bool end)
 {
 	struct owner *o = data;
 
 	o->heads++;
+	o->head_end = end;
 	o->status = resp->status;
 	o->content_length = resp->content_length;
 }
