@@ -97,6 +97,7 @@ void sg_attempt_begin(struct sg_attempt *a, const char *listener, const struct s
 	a->n = 0;
 	a->tried = 0;
 	a->stale_retry_used = false;
+	a->refused = 0;
 	a->backend = NULL;
 	a->endpoint[0] = '\0';
 	a->try_at = a->connect_at = a->backoff_at = 0;
@@ -228,10 +229,17 @@ static void h2_failed(void *data, enum sg_h2b_failure why, int err)
 		return;
 	case SG_H2B_REFUSED:
 		/* Not processed (RFC 9113 §8.7): sent again on another
-		 * connection once without counting, as a stale pooled HTTP/1
-		 * connection's request is. */
-		if (!replay_uncounted(a))
-			sg_attempt_failed(a, SG_FAIL_RESET, err);
+		 * connection without counting as a try, up to
+		 * SG_ATTEMPT_MAX_REFUSED times (backends that drain one
+		 * connection after another can refuse a stream twice). */
+		if (a->refused < SG_ATTEMPT_MAX_REFUSED && a->replayable && !a->answered) {
+			a->refused++;
+			a->tried = 0;
+			sg_attempt_drop(a);
+			sg_attempt_start(a);
+			return;
+		}
+		sg_attempt_failed(a, SG_FAIL_RESET, err);
 		return;
 	case SG_H2B_RESET:
 		sg_attempt_read_failed(a, err);
@@ -270,7 +278,15 @@ static ssize_t h2_body(void *data, char *buf, size_t len, bool *eof)
 	return a->ops->h2_body(a, buf, len, eof);
 }
 
+static size_t h2_trailers(void *data, const struct sg_h2_field **t)
+{
+	struct sg_attempt *a = data;
+
+	return a->ops->h2_trailers ? a->ops->h2_trailers(a, t) : 0;
+}
+
 static const struct sg_h2b_ops h2_ops = {
+	.trailers = h2_trailers,
 	.ready = h2_ready,
 	.failed = h2_failed,
 	.head = h2_head,

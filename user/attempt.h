@@ -26,6 +26,10 @@
 
 struct sg_attempt;
 
+/* An HTTP/2 backend's refused streams (not processed) sent again, per
+ * request, without counting as tries. */
+#define SG_ATTEMPT_MAX_REFUSED 5
+
 struct sg_attempt_ops {
 	/* a->conn is connected (or was taken from the pool): write the
 	 * request on it, from its first byte. */
@@ -50,6 +54,7 @@ struct sg_attempt_ops {
 	void (*h2_data)(struct sg_attempt *a, const char *p, size_t n);
 	void (*h2_end)(struct sg_attempt *a, const struct sg_h2_field *t, size_t n, int err);
 	ssize_t (*h2_body)(struct sg_attempt *a, char *buf, size_t len, bool *eof);
+	size_t (*h2_trailers)(struct sg_attempt *a, const struct sg_h2_field **t); /* NULL: none */
 };
 
 struct sg_attempt {
@@ -71,6 +76,7 @@ struct sg_attempt {
 	unsigned n;	/* tries before the current one: 0 during the first */
 	uint64_t tried; /* SG_ROUTE_TRIED_BIT of each endpoint tried */
 	bool stale_retry_used;
+	unsigned refused;		      /* streams an HTTP/2 backend refused, sent again */
 	const struct sg_backend_ref *backend; /* of the current (or last) try */
 	char endpoint[80];		      /* "addr:port" of the current (or last) try */
 	/* Deadlines in loop ms, 0 = none. */

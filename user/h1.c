@@ -774,6 +774,20 @@ void sg_h1_chunked_skip(struct sg_h1_chunked *st, uint64_t n)
 ssize_t sg_h1_chunked_decode(struct sg_h1_chunked *st, const char *buf, size_t len,
 			     struct sg_h1_span *data, bool *done)
 {
+	return sg_h1_chunked_decode_trailers(st, buf, len, data, done, NULL);
+}
+
+/* A trailer line's byte: the state before it was in a trailer line, or at
+ * a line's start with anything but the final CR. */
+static bool trailer_line_byte(uint8_t before, uint8_t after)
+{
+	return (before >= CH_TRAILER_NAME && before <= CH_TRAILER_LF) ||
+	       (before == CH_TRAILER_START && after != CH_FINAL_LF && after != CH_ERROR);
+}
+
+ssize_t sg_h1_chunked_decode_trailers(struct sg_h1_chunked *st, const char *buf, size_t len,
+				      struct sg_h1_span *data, bool *done, struct sg_buf *trailers)
+{
 	uint64_t left = sg_h1_chunked_data_left(st);
 	size_t i = 0;
 
@@ -787,9 +801,13 @@ ssize_t sg_h1_chunked_decode(struct sg_h1_chunked *st, const char *buf, size_t l
 	}
 	/* Framing goes byte by byte, so that data never passes the scanner. */
 	while (i < len && !*done && !sg_h1_chunked_data_left(st)) {
+		uint8_t before = st->state;
 		ssize_t used = sg_h1_chunked_scan(st, buf + i, 1, done);
 
 		if (used < 0)
+			return -1;
+		if (trailers && used && trailer_line_byte(before, st->state) &&
+		    sg_buf_append(trailers, buf + i, 1) < 0)
 			return -1;
 		i += (size_t)used;
 	}

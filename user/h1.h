@@ -10,6 +10,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "user/buf.h"
+
 #define SG_H1_MAX_HEADERS 256
 
 /* A span of the caller's buffer (not NUL-terminated). */
@@ -184,6 +186,12 @@ ssize_t sg_h1_chunked_decode(struct sg_h1_chunked *st, const char *buf, size_t l
  * "0\r\n\r\n". Returns its length. */
 #define SG_H1_CHUNK_LINE 20
 size_t sg_h1_chunk_size_line(size_t n, char out[static SG_H1_CHUNK_LINE]);
+
+/* sg_h1_chunked_decode that also appends the trailer section's field lines
+ * ("name: value\r\n" each, as received; the final CRLF not) to
+ * `trailers` (NULL: dropped). Returns -1 too when trailers cannot grow. */
+ssize_t sg_h1_chunked_decode_trailers(struct sg_h1_chunked *st, const char *buf, size_t len,
+				      struct sg_h1_span *data, bool *done, struct sg_buf *trailers);
 
 /* The writers below fill out[0..cap) and return the length written, or -1 if
  * it does not fit (out's contents are then unspecified). Nothing is

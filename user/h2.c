@@ -3,6 +3,7 @@
  * translation, base64url). nghttp2 types stay in this file. */
 #include "user/h2.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -329,6 +330,34 @@ ssize_t sg_h2_request_fields(const struct sg_h1_req *req, char *store, size_t ca
 	return fields_done(&f);
 }
 
+ssize_t sg_h2_fields_from_lines(char *lines, size_t len, struct sg_h2_field *out, size_t max)
+{
+	char *p = lines, *end = lines + len;
+	size_t n = 0;
+
+	while (p < end && n < max) {
+		char *eol = memchr(p, '\n', (size_t)(end - p));
+		char *colon = memchr(p, ':', (size_t)(end - p));
+		char *v, *ve;
+
+		if (!eol)
+			eol = end;
+		if (!colon || colon > eol)
+			return -1;
+		for (char *q = p; q < colon; q++)
+			*q = (char)tolower((unsigned char)*q);
+		v = colon + 1;
+		ve = eol > p && eol[-1] == '\r' ? eol - 1 : eol;
+		while (v < ve && (*v == ' ' || *v == '\t'))
+			v++;
+		while (ve > v && (ve[-1] == ' ' || ve[-1] == '\t'))
+			ve--;
+		out[n++] = (struct sg_h2_field){ p, (size_t)(colon - p), v, (size_t)(ve - v) };
+		p = eol + 1;
+	}
+	return (ssize_t)n;
+}
+
 ssize_t sg_h2_answer_fields(uint16_t status, const struct sg_h1_edit *edit, size_t body_len,
 			    char *store, size_t cap, struct sg_h2_field *out, size_t max)
 {
@@ -447,11 +476,13 @@ static int on_header(nghttp2_session *ng, const nghttp2_frame *frame, const uint
 	void *stream = stream_of(ng, frame->hd.stream_id);
 	struct sg_h2_field f = { (const char *)name, namelen, (const char *)value, valuelen };
 
-	/* A server passes no request trailers on: an HTTP/1.1 backend gets
-	 * a Content-Length or chunked body without them. */
-	if (!stream || frame->hd.type != NGHTTP2_HEADERS ||
-	    (!s->client && frame->headers.cat != NGHTTP2_HCAT_REQUEST))
+	if (!stream || frame->hd.type != NGHTTP2_HEADERS)
 		return 0;
+	/* A server's request trailers go to their own callback, if any. */
+	if (!s->client && frame->headers.cat != NGHTTP2_HCAT_REQUEST)
+		return s->cb->trailer && s->cb->trailer(s->conn, stream, &f) < 0
+			       ? NGHTTP2_ERR_CALLBACK_FAILURE
+			       : 0;
 	return s->cb->field(s->conn, stream, &f) < 0 ? NGHTTP2_ERR_CALLBACK_FAILURE : 0;
 }
 
@@ -494,6 +525,18 @@ static int on_frame_recv(nghttp2_session *ng, const nghttp2_frame *frame, void *
 		return 0;
 	}
 	return rc < 0 ? NGHTTP2_ERR_CALLBACK_FAILURE : 0;
+}
+
+static int on_frame_not_send(nghttp2_session *ng, const nghttp2_frame *frame, int err, void *user)
+{
+	struct sg_h2_session *s = user;
+
+	(void)ng;
+	(void)err;
+	if (s->client && frame->hd.type == NGHTTP2_HEADERS &&
+	    frame->headers.cat == NGHTTP2_HCAT_REQUEST && s->cb->not_sent)
+		s->cb->not_sent(s->conn, frame->hd.stream_id);
+	return 0;
 }
 
 static int on_data_chunk(nghttp2_session *ng, uint8_t flags, int32_t id, const uint8_t *data,
@@ -564,6 +607,7 @@ static int setup(struct sg_h2_session *s, const struct sg_h2_settings *set)
 	nghttp2_session_callbacks_set_on_frame_recv_callback(cbs, on_frame_recv);
 	nghttp2_session_callbacks_set_on_data_chunk_recv_callback(cbs, on_data_chunk);
 	nghttp2_session_callbacks_set_on_stream_close_callback(cbs, on_stream_close);
+	nghttp2_session_callbacks_set_on_frame_not_send_callback(cbs, on_frame_not_send);
 	if (nghttp2_option_new(&opt)) {
 		nghttp2_session_callbacks_del(cbs);
 		return -ENOMEM;

@@ -102,6 +102,12 @@ ssize_t sg_h2_response_fields(const struct sg_h1_resp *resp, const struct sg_h1_
 ssize_t sg_h2_request_fields(const struct sg_h1_req *req, char *store, size_t cap,
 			     struct sg_h2_field *out, size_t max);
 
+/* Header lines "name: value\r\n" in lines[0..len) as fields: names
+ * lowercased in place (HTTP/2 wants them so), values without the
+ * whitespace around them. Returns the number written to out[0..max)
+ * (further lines are left out), or -1 on a line without a colon. */
+ssize_t sg_h2_fields_from_lines(char *lines, size_t len, struct sg_h2_field *out, size_t max);
+
 /* The fields of a route filter's answer (redirect, direct response, CORS
  * preflight): ":status", the edit's lines (names lowercased into store),
  * then "content-length: <body_len>" (its digits in store too). Returns the
@@ -171,6 +177,12 @@ struct sg_h2_callbacks {
 	void (*goaway)(void *conn, int32_t last_id, uint32_t code);
 	/* Optional: the peer's SETTINGS (not an ack) came and are in force. */
 	void (*settings)(void *conn);
+	/* Optional (a client's): the request of stream `id` was never sent
+	 * (a GOAWAY came first): no callback names its stream; it was not
+	 * processed. */
+	void (*not_sent)(void *conn, int32_t id);
+	/* Optional (a server's): one field of the request's trailers. */
+	int (*trailer)(void *conn, void *stream, const struct sg_h2_field *f);
 };
 
 /* A server session that sends the SETTINGS of `s` (and the connection

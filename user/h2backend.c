@@ -52,7 +52,7 @@ struct h2b_conn {
 	struct sg_endpoint ep;
 	struct sg_keepalive keepalive;
 	bool connected;
-	bool ready; /* the backend's SETTINGS came: its stream limit is known */
+	bool ready;    /* the backend's SETTINGS came: its stream limit is known */
 	bool draining; /* GOAWAY came or the session failed: no new stream */
 	bool closed;
 	int busy;
@@ -285,21 +285,12 @@ static void take_head(struct sg_h2b_stream *s, bool end)
 static void take_trailers(struct sg_h2b_stream *s)
 {
 	struct sg_h2_field t[64];
-	size_t n = 0;
-	char *p = sg_buf_data(&s->head), *end = p + s->head.len;
+	ssize_t n = s->head.len ? sg_h2_fields_from_lines(sg_buf_data(&s->head), s->head.len, t,
+							  sizeof(t) / sizeof(t[0]))
+				: 0;
 
-	while (p && p < end && n < sizeof(t) / sizeof(t[0])) {
-		char *colon = memchr(p, ':', (size_t)(end - p));
-		char *eol = memchr(p, '\r', (size_t)(end - p));
-
-		if (!colon || !eol || colon > eol)
-			break;
-		t[n++] = (struct sg_h2_field){ p, (size_t)(colon - p), colon + 2,
-					       (size_t)(eol - colon - 2) };
-		p = eol + 2;
-	}
 	s->told = true;
-	s->ops->end(s->data, t, n, 0);
+	s->ops->end(s->data, t, n > 0 ? (size_t)n : 0, 0);
 }
 
 static int cb_head(void *conn, void *stream, bool end_stream)
@@ -374,6 +365,22 @@ static void cb_closed(void *conn, void *stream, uint32_t code)
 		stream_fail(s, SG_H2B_RESET, ECONNRESET);
 }
 
+/* A request that never left (a GOAWAY came first): not processed. */
+static void cb_not_sent(void *conn, int32_t id)
+{
+	struct h2b_conn *c = conn;
+	struct sg_list *pos;
+
+	SG_LIST_FOR_EACH(pos, &c->streams) {
+		struct sg_h2b_stream *s = SG_LIST_ENTRY(pos, struct sg_h2b_stream, link);
+
+		if (s->id == id) {
+			cb_closed(conn, s, SG_H2_REFUSED_STREAM);
+			return;
+		}
+	}
+}
+
 static ssize_t cb_body(void *conn, void *stream, char *buf, size_t len, bool *eof)
 {
 	struct sg_h2b_stream *s = stream;
@@ -386,6 +393,17 @@ static ssize_t cb_body(void *conn, void *stream, char *buf, size_t len, bool *eo
 	if (n >= 0 && *eof)
 		s->sent_all = true;
 	return n;
+}
+
+/* The request body ended: its trailers, if the owner has any, end it. */
+static int cb_req_trailers(void *conn, void *stream, int32_t id)
+{
+	struct h2b_conn *c = conn;
+	struct sg_h2b_stream *s = stream;
+	const struct sg_h2_field *t = NULL;
+	size_t n = s->gone || !s->ops->trailers ? 0 : s->ops->trailers(s->data, &t);
+
+	return n && sg_h2_trailers(c->h2, id, t, n) == 0;
 }
 
 static void cb_ping_ack(void *conn)
@@ -469,6 +487,8 @@ static void cb_settings(void *conn)
 
 static const struct sg_h2_callbacks callbacks = {
 	.settings = cb_settings,
+	.not_sent = cb_not_sent,
+	.trailers = cb_req_trailers,
 	.field = cb_field,
 	.head = cb_head,
 	.data = cb_data,

@@ -59,6 +59,9 @@ struct sg_h2b_ops {
 	/* Request body: copy up to len bytes to buf, setting *eof after the
 	 * last; -EAGAIN when none is there yet (then sg_h2b_resume). */
 	ssize_t (*body)(void *data, char *buf, size_t len, bool *eof);
+	/* Optional: the request's trailers, asked for once its body ended;
+	 * returns their number and *t (0: none). */
+	size_t (*trailers)(void *data, const struct sg_h2_field **t);
 };
 
 struct sg_h2b_pool *sg_h2b_pool_new(struct sg_loop *loop, struct sg_pool *tcp);

@@ -183,6 +183,15 @@ struct h2stream {
 	 * from up_off); up_wait: the backend waits for more of it. */
 	bool h2_resp, up_wait;
 	size_t up_off;
+	/* A streamed body sent to an HTTP/2 backend is kept (retained) while
+	 * it fits H2P_REPLAY_MAX, so a try can be made again as for a whole
+	 * body; up_high: the bytes sent on some try (counted, given back). */
+	bool retain;
+	size_t up_high;
+	/* The request's trailers (an HTTP/2 backend gets them): as lines,
+	 * then as fields into them. */
+	struct sg_buf req_tlines, rtlines_parsed;
+	struct sg_h2_field req_trailers[32];
 	struct sg_h2_field *trailers;
 	size_t ntrailers;
 
@@ -292,6 +301,8 @@ static void stream_free(struct sg_closing *cl)
 	sg_filter_plan_reset(&s->plan);
 	sg_buf_free(&s->rbuf);
 	free(s->trailers);
+	sg_buf_free(&s->req_tlines);
+	sg_buf_free(&s->rtlines_parsed);
 	sg_cfg_unref(s->cfg);
 	free(s);
 }
@@ -572,6 +583,8 @@ static void h2_head(struct sg_attempt *a, const struct sg_h1_resp *resp, bool en
 static void h2_data(struct sg_attempt *a, const char *p, size_t n);
 static void h2_end(struct sg_attempt *a, const struct sg_h2_field *t, size_t n, int err);
 static ssize_t h2_body(struct sg_attempt *a, char *buf, size_t len, bool *eof);
+static size_t h2_trailers(struct sg_attempt *a, const struct sg_h2_field **t);
+static void stop_retaining(struct h2stream *s);
 
 /* ---- attempts (user/attempt.c) ------------------------------------------------ */
 
@@ -602,7 +615,12 @@ static void on_send(struct sg_attempt *a)
 
 static void on_fail(struct sg_attempt *a, enum sg_fail kind, int err)
 {
-	fail(a->owner, kind, err);
+	struct h2stream *s = a->owner;
+
+	fail(s, kind, err);
+	/* An HTTP/2 backend's failure comes from its connection's events,
+	 * outside this connection's dispatch: the answer needs a flush. */
+	flush_later(s->conn);
 }
 
 static void on_wait(struct sg_attempt *a)
@@ -623,6 +641,7 @@ static const struct sg_attempt_ops attempt_ops = {
 	.h2_data = h2_data,
 	.h2_end = h2_end,
 	.h2_body = h2_body,
+	.h2_trailers = h2_trailers,
 };
 
 /* Backend connects one client connection may have in progress at once:
@@ -1029,6 +1048,36 @@ static void read_response_body(struct h2stream *s)
 
 /* ---- an HTTP/2 backend (user/h2backend.c) -------------------------------------- */
 
+static size_t h2_trailers(struct sg_attempt *a, const struct sg_h2_field **t)
+{
+	struct h2stream *s = a->owner;
+	struct sg_buf copy = { 0 };
+	ssize_t n;
+
+	if (!s->req_tlines.len)
+		return 0;
+	/* Parsed from a copy: a retry sends them again. */
+	sg_buf_free(&s->rtlines_parsed);
+	if (sg_buf_append(&copy, sg_buf_data(&s->req_tlines), s->req_tlines.len) < 0)
+		return 0;
+	s->rtlines_parsed = copy;
+	n = sg_h2_fields_from_lines(sg_buf_data(&s->rtlines_parsed), s->rtlines_parsed.len,
+				    s->req_trailers,
+				    sizeof(s->req_trailers) / sizeof(s->req_trailers[0]));
+	*t = s->req_trailers;
+	return n > 0 ? (size_t)n : 0;
+}
+
+/* Every backend of the route speaks HTTP/2: a retained body can be sent
+ * again to any of them. */
+static bool all_h2(const struct sg_route *route)
+{
+	for (size_t i = 0; i < route->backends.n; i++)
+		if (!route->backends.v[i].eff_h2)
+			return false;
+	return true;
+}
+
 /* This try's request on the attempt's stream; the body follows from
  * `body` through h2_body. */
 static void send_h2(struct h2stream *s)
@@ -1038,6 +1087,14 @@ static void send_h2(struct h2stream *s)
 
 	s->up_off = 0;
 	s->up_wait = false;
+	/* A streamed body's first try keeps what it sends, while that fits
+	 * the replay bound, so that a retry (on a listed status, a refused
+	 * stream) can send it again; gRPC requests carry no length. */
+	if (!s->at.replayable && s->at.n == 0 && !s->at.stale_retry_used && all_h2(s->at.route) &&
+	    s->body.len <= H2P_REPLAY_MAX) {
+		s->retain = true;
+		s->at.replayable = true;
+	}
 	sg_filter_request_edit(&s->plan, &edit);
 	rc = sg_h2b_send(s->at.h2, &s->req, &edit, s->conn->ip, s->at.n, NULL,
 			 !s->req_end || s->body.len > 0);
@@ -1049,12 +1106,23 @@ static void send_h2(struct h2stream *s)
 	flush_later(s->conn);
 }
 
+/* The streamed body outgrew the replay bound: tries are over with this
+ * one, and what it sent is let go. */
+static void stop_retaining(struct h2stream *s)
+{
+	s->retain = false;
+	s->at.replayable = false;
+	sg_buf_consume(&s->body, s->up_off);
+	s->up_high -= s->up_off;
+	s->up_off = 0;
+}
+
 static ssize_t h2_body(struct sg_attempt *a, char *buf, size_t len, bool *eof)
 {
 	struct h2stream *s = a->owner;
 	size_t n;
 
-	if (a->replayable) {
+	if (a->replayable && !s->retain) {
 		n = s->body.len - s->up_off;
 		if (n > len)
 			n = len;
@@ -1065,19 +1133,28 @@ static ssize_t h2_body(struct sg_attempt *a, char *buf, size_t len, bool *eof)
 		s->req_sent = *eof;
 		return (ssize_t)n;
 	}
-	n = s->body.len < len ? s->body.len : len;
+	/* Streamed: from up_off, as the client's DATA comes. */
+	n = s->body.len - s->up_off < len ? s->body.len - s->up_off : len;
 	if (!n && !s->req_end) {
 		s->up_wait = true;
 		return -EAGAIN;
 	}
 	if (n) {
-		memcpy(buf, sg_buf_data(&s->body), n);
-		sg_buf_consume(&s->body, n);
-		s->bytes_in += n;
-		give_back(s, n);
-		flush_later(s->conn); /* the client's WINDOW_UPDATE */
+		memcpy(buf, sg_buf_data(&s->body) + s->up_off, n);
+		s->up_off += n;
+		if (s->up_off > s->up_high) {
+			s->bytes_in += s->up_off - s->up_high;
+			give_back(s, s->up_off - s->up_high);
+			s->up_high = s->up_off;
+			flush_later(s->conn); /* the client's WINDOW_UPDATE */
+		}
+		if (!s->retain) {
+			sg_buf_consume(&s->body, s->up_off);
+			s->up_high -= s->up_off;
+			s->up_off = 0;
+		}
 	}
-	*eof = s->req_end && !s->body.len;
+	*eof = s->req_end && s->up_off == s->body.len;
 	s->req_sent = *eof;
 	return (ssize_t)n;
 }
@@ -1436,12 +1513,14 @@ static int cb_data(void *conn, void *stream, const char *p, size_t len)
 		reset_stream(s, SG_H2_INTERNAL_ERROR);
 		return 0;
 	}
-	if (s->at.replayable) {
+	if (s->at.replayable && !s->retain) {
 		/* Kept here for replay, bounded by H2P_REPLAY_MAX. */
 		s->bytes_in += len;
 		give_back(s, len);
 		return 0;
 	}
+	if (s->retain && s->body.len > H2P_REPLAY_MAX)
+		stop_retaining(s);
 	if (s->up_wait) {
 		s->up_wait = false;
 		sg_h2b_resume(s->at.h2);
@@ -1561,7 +1640,24 @@ static int cb_trailers(void *conn, void *stream, int32_t id)
 	return sg_h2_trailers(c->h2, id, s->trailers, s->ntrailers) == 0;
 }
 
+/* A request trailer field, kept for an HTTP/2 backend (64 KiB at most). */
+static int cb_trailer(void *conn, void *stream, const struct sg_h2_field *f)
+{
+	struct h2stream *s = stream;
+
+	(void)conn;
+	if (s->req_tlines.len + f->name_len + f->value_len + 4 > H2P_HEAD_MAX)
+		return 0;
+	if (sg_buf_append(&s->req_tlines, f->name, f->name_len) < 0 ||
+	    sg_buf_append(&s->req_tlines, ": ", 2) < 0 ||
+	    sg_buf_append(&s->req_tlines, f->value, f->value_len) < 0 ||
+	    sg_buf_append(&s->req_tlines, "\r\n", 2) < 0)
+		return -1;
+	return 0;
+}
+
 static const struct sg_h2_callbacks callbacks = {
+	.trailer = cb_trailer,
 	.trailers = cb_trailers,
 	.open = cb_open,
 	.field = cb_field,

@@ -123,6 +123,10 @@ struct request {
 	size_t h2_unconsumed, h2_up_off;
 	uint64_t h2_up_left;
 	struct sg_h1_chunked h2_up_chunks;
+	/* The chunked body's trailer lines (an HTTP/2 backend gets them),
+	 * and fields parsed from a copy. */
+	struct sg_buf h2_tlines, h2_tparsed;
+	struct sg_h2_field h2_trailers[32];
 };
 
 /* One downstream connection. Owned by the worker's loop; freed in the
@@ -296,6 +300,8 @@ static void request_free(struct client *c)
 	free_all_slots(c);
 	sg_h1backend_free(&c->r->bx);
 	sg_filter_plan_reset(&c->r->plan);
+	sg_buf_free(&c->r->h2_tlines);
+	sg_buf_free(&c->r->h2_tparsed);
 	free(c->r);
 	c->r = NULL;
 }
@@ -890,6 +896,7 @@ static void h2_head(struct sg_attempt *a, const struct sg_h1_resp *resp, bool en
 static void h2_data(struct sg_attempt *a, const char *p, size_t n);
 static void h2_end(struct sg_attempt *a, const struct sg_h2_field *t, size_t n, int err);
 static ssize_t h2_body(struct sg_attempt *a, char *buf, size_t len, bool *eof);
+static size_t h2_trailers(struct sg_attempt *a, const struct sg_h2_field **t);
 
 /* The attempt's connection is ready: this try's copy of the request goes
  * out on it. */
@@ -923,7 +930,10 @@ static void on_send(struct sg_attempt *a)
 
 static void on_fail(struct sg_attempt *a, enum sg_fail kind, int err)
 {
-	fail_request(a->owner, kind, err);
+	struct client *c = a->owner;
+
+	fail_request(c, kind, err);
+	settle(c); /* an HTTP/2 backend's failure comes outside our dispatch */
 }
 
 static const struct sg_attempt_ops attempt_ops = {
@@ -936,6 +946,7 @@ static const struct sg_attempt_ops attempt_ops = {
 	.h2_data = h2_data,
 	.h2_end = h2_end,
 	.h2_body = h2_body,
+	.h2_trailers = h2_trailers,
 };
 
 static void start_attempt(struct client *c)
@@ -1421,6 +1432,7 @@ static void send_h2(struct client *c)
 	if (!r->at.replayable && c->req_body == SG_H1_BODY_LENGTH)
 		r->h2_up_left = (uint64_t)r->req.content_length;
 	memset(&r->h2_up_chunks, 0, sizeof(r->h2_up_chunks));
+	sg_buf_reset(&r->h2_tlines);
 	sg_filter_request_edit(&r->plan, &edit);
 	rc = sg_h2b_send(r->at.h2, &r->req, &edit, c->ip, r->at.n, NULL,
 			 c->req_body != SG_H1_BODY_NONE);
@@ -1492,8 +1504,9 @@ static ssize_t h2_upload(struct client *c, char *buf, size_t len, bool *eof)
 		if (avail) {
 			struct sg_h1_span d;
 			bool done = false;
-			ssize_t used = sg_h1_chunked_decode(&r->h2_up_chunks, c->in + head,
-							    avail < len ? avail : len, &d, &done);
+			ssize_t used = sg_h1_chunked_decode_trailers(&r->h2_up_chunks, c->in + head,
+								     avail < len ? avail : len, &d,
+								     &done, &r->h2_tlines);
 
 			if (used < 0) {
 				fail_request(c, SG_FAIL_BAD_REQUEST, 0);
@@ -1525,6 +1538,22 @@ static ssize_t h2_upload(struct client *c, char *buf, size_t len, bool *eof)
 	}
 	r->h2_up_wait = true; /* enough for one call: the next event resumes */
 	return -EAGAIN;
+}
+
+static size_t h2_trailers(struct sg_attempt *a, const struct sg_h2_field **t)
+{
+	struct request *r = ((struct client *)a->owner)->r;
+	ssize_t n;
+
+	if (!r->h2_tlines.len)
+		return 0;
+	sg_buf_reset(&r->h2_tparsed);
+	if (sg_buf_append(&r->h2_tparsed, sg_buf_data(&r->h2_tlines), r->h2_tlines.len) < 0)
+		return 0;
+	n = sg_h2_fields_from_lines(sg_buf_data(&r->h2_tparsed), r->h2_tparsed.len, r->h2_trailers,
+				    sizeof(r->h2_trailers) / sizeof(r->h2_trailers[0]));
+	*t = r->h2_trailers;
+	return n > 0 ? (size_t)n : 0;
 }
 
 static ssize_t h2_body(struct sg_attempt *a, char *buf, size_t len, bool *eof)
