@@ -172,22 +172,22 @@ int sg_h2b_send(struct sg_h2b_stream *s, const struct sg_h1_req *req, const stru
 		const char *client_ip, unsigned attempt, const char *extra, bool body)
 {
 	size_t room = sg_h1_request_room(req, edit, extra);
-	struct sg_h2_field *f = NULL;
-	struct sg_h1_header *slots = NULL;
+	struct sg_h2_field f[H2B_REQ_FIELDS];
+	struct sg_h1_header slots[SG_H1_MAX_HEADERS];
 	struct sg_h1_req out = { 0 };
-	char *text = malloc(room), *store = NULL;
+	char *text = malloc(2 * room), *store;
 	ssize_t len, n = -1;
 	int32_t id = -ENOMEM;
 
-	if (!s->conn)
+	if (!s->conn) {
+		free(text);
 		return -EPIPE;
+	}
 	/* The head an HTTP/1 backend would get (the route's edits, the
 	 * forwarding fields), parsed back: its fields are what HTTP/2 sends. */
-	slots = calloc(SG_H1_MAX_HEADERS, sizeof(*slots));
-	f = calloc(H2B_REQ_FIELDS, sizeof(*f));
-	store = malloc(room);
-	if (!text || !slots || !f || !store)
+	if (!text)
 		goto out;
+	store = text + room; /* the lowercased names */
 	len = sg_h1_write_request_edit(req, edit, client_ip, attempt, extra, text, room);
 	out.headers = slots;
 	out.headers_cap = SG_H1_MAX_HEADERS;
@@ -213,9 +213,6 @@ int sg_h2b_send(struct sg_h2b_stream *s, const struct sg_h1_req *req, const stru
 	}
 out:
 	free(text);
-	free(store);
-	free(f);
-	free(slots);
 	return id > 0 ? 0 : id;
 }
 
@@ -256,7 +253,7 @@ static int cb_field(void *conn, void *stream, const struct sg_h2_field *f)
 /* A response head in s->head: parsed as HTTP/1 and given to the owner. */
 static void take_head(struct sg_h2b_stream *s, bool end)
 {
-	struct sg_h1_header *slots = calloc(SG_H1_MAX_HEADERS, sizeof(*slots));
+	struct sg_h1_header slots[SG_H1_MAX_HEADERS];
 	struct sg_h1_resp resp = { .headers = slots, .headers_cap = SG_H1_MAX_HEADERS };
 	struct sg_buf text = { 0 };
 	const char *reason = sg_status_reason(s->status);
@@ -264,12 +261,11 @@ static void take_head(struct sg_h2b_stream *s, bool end)
 	int n = snprintf(status, sizeof(status), "HTTP/1.1 %03u %s\r\n", s->status,
 			 reason ? reason : "");
 
-	if (!slots || s->bad || s->status < 100 || sg_buf_append(&text, status, (size_t)n) ||
+	if (s->bad || s->status < 100 || sg_buf_append(&text, status, (size_t)n) ||
 	    sg_buf_append(&text, sg_buf_data(&s->head), s->head.len) ||
 	    sg_buf_append(&text, "\r\n", 2) ||
 	    sg_h1_parse_response(sg_buf_data(&text), text.len, SG_H1_MAX_HEADERS, &resp) !=
 		    SG_H1_DONE) {
-		free(slots);
 		sg_buf_free(&text);
 		stream_fail(s, SG_H2B_INVALID, EPROTO);
 		return;
@@ -277,7 +273,6 @@ static void take_head(struct sg_h2b_stream *s, bool end)
 	if (s->status >= 200)
 		s->final = true;
 	s->ops->head(s->data, &resp, end && s->final);
-	free(slots);
 	sg_buf_free(&text);
 }
 
