@@ -140,7 +140,7 @@ $(BUILD)/tests/test_%: $(BUILD)/tests/unit/test_%.o $(BUILD)/libsg.a
 # then, in a make started afresh so that the source lists see what was just
 # installed: unit tests, the BPF tests, the e2e suite, then unit and e2e
 # again under AddressSanitizer + UndefinedBehaviorSanitizer in $(SANBUILD),
-# and the fuzzers for 30 s each.
+# and the fuzzers for 30 s each, two at a time.
 test:
 	$(Q)scripts/install-deps.sh
 	$(Q)$(MAKE) --no-print-directory test-all
