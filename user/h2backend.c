@@ -83,6 +83,10 @@ struct sg_h2b_stream {
 	bool ended;    /* the backend ended the stream */
 	bool sent_all; /* ... and we ended ours */
 	bool gone;     /* the owner closed it */
+	/* Body bytes given to the owner and not yet given back (consumed):
+	 * given back to the connection's window when the stream leaves it,
+	 * whatever the owner still holds. */
+	size_t held;
 	/* The head (or trailers) being received, as HTTP/1 header lines. */
 	struct sg_buf head;
 	uint16_t status;
@@ -113,6 +117,11 @@ static void stream_detach(struct sg_h2b_stream *s)
 
 	if (!c)
 		return;
+	if (s->held && s->id > 0 && c->h2) {
+		sg_h2_consume(c->h2, s->id, s->held);
+		flush_later(c);
+	}
+	s->held = 0;
 	if (s->id > 0 && c->h2)
 		sg_h2_detach(c->h2, s->id);
 	sg_list_remove(&s->link);
@@ -162,7 +171,10 @@ void sg_h2b_resume(struct sg_h2b_stream *s)
 
 void sg_h2b_consume(struct sg_h2b_stream *s, size_t n)
 {
+	if (s && n > s->held)
+		n = s->held;
 	if (s && s->conn && s->id > 0 && n) {
+		s->held -= n;
 		sg_h2_consume(s->conn->h2, s->id, n);
 		flush_later(s->conn);
 	}
@@ -322,6 +334,7 @@ static int cb_data(void *conn, void *stream, const char *p, size_t len)
 		sg_h2_consume(c->h2, s->id, len);
 		return 0;
 	}
+	s->held += len;
 	s->ops->data(s->data, p, len);
 	return 0;
 }

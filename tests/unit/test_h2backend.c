@@ -27,7 +27,7 @@
 #include "user/stats.h"
 
 #define MAX_CONNS 8
-#define MAX_STREAMS 16
+#define MAX_STREAMS 128
 
 /* ---- the backend -------------------------------------------------------- */
 
@@ -127,6 +127,14 @@ static void s_answer(struct sstream *s)
 	}
 	if (!strcmp(s->path, "/goaway"))
 		sg_h2_goaway(c->h2, SG_H2_NO_ERROR, NULL);
+	if (!strcmp(s->path, "/200k")) {
+		static char k200[200 * 1024];
+
+		s->resp = k200;
+		s->resp_len = sizeof(k200);
+		assert_int_equal(sg_h2_respond(c->h2, s->id, f, 1, true), 0);
+		return;
+	}
 	if (!strcmp(s->path, "/trailers")) {
 		s->resp = big_body;
 		s->resp_len = strlen(big_body);
@@ -286,6 +294,8 @@ struct owner {
 	struct sg_h2b_stream *s;
 	int ready, failed, heads, ends;
 	bool head_end;
+	bool keep; /* data is held, never given back (consumed) */
+	size_t kept;
 	enum sg_h2b_failure why;
 	int err;
 	uint16_t status;
@@ -326,6 +336,10 @@ static void o_data(void *data, const char *p, size_t n)
 {
 	struct owner *o = data;
 
+	if (o->keep) { /* a frontend still holding them when the stream ends */
+		o->kept += n;
+		return;
+	}
 	assert_int_equal(sg_buf_append(&o->data, p, n), 0);
 	sg_h2b_consume(o->s, n);
 }
@@ -672,6 +686,27 @@ static void test_idle_close(void **state)
 	RUN_UNTIL(e, e->srv.conns[0].fd == -1); /* the backend saw it close */
 }
 
+/* Bytes an owner still holds when its stream ends go back to the
+ * connection's window: 100 responses of 200 KiB (each within a stream's
+ * window), 20 MiB in all, more than the 16 MiB connection window, all
+ * arrive on one connection. */
+static void test_window_returned_at_close(void **state)
+{
+	struct env *e = *state;
+
+	for (int i = 0; i < 100; i++) {
+		struct owner o = { .keep = true };
+
+		open_stream(e, &o, 1000, NULL);
+		RUN_UNTIL(e, o.ready == 1);
+		send_get(&o, "/200k");
+		RUN_UNTIL(e, o.ends == 1);
+		assert_int_equal(o.kept, 200 * 1024);
+		cleanup(&o);
+	}
+	assert_int_equal(e->srv.nconns, 1);
+}
+
 /* PING keepalive: a backend that acks stays connected past several
  * intervals; one that stops reading is closed once the ack is late, and
  * counted. */
@@ -717,6 +752,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_connect_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_idle_close, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_keepalive, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_window_returned_at_close, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
