@@ -28,7 +28,7 @@ struct sg_attempt;
 
 /* An HTTP/2 backend's refused streams (not processed) sent again, per
  * request, without counting as tries. */
-#define SG_ATTEMPT_MAX_REFUSED 5
+#define SG_ATTEMPT_MAX_REFUSED 16
 
 struct sg_attempt_ops {
 	/* a->conn is connected (or was taken from the pool): write the

@@ -52,8 +52,10 @@ struct h2b_conn {
 	struct sg_endpoint ep;
 	struct sg_keepalive keepalive;
 	bool connected;
-	bool ready;    /* the backend's SETTINGS came: its stream limit is known */
-	bool draining; /* GOAWAY came or the session failed: no new stream */
+	bool ready;	     /* the backend's SETTINGS came: its stream limit is known */
+	bool draining;	     /* GOAWAY came or the session failed: no new stream */
+	int32_t goaway_last; /* the GOAWAY's last stream: those above were not processed */
+	bool goaway;
 	bool closed;
 	int busy;
 	bool flush_wanted, close_wanted;
@@ -429,6 +431,8 @@ static void cb_goaway(void *conn, int32_t last_id, uint32_t code)
 	/* Streams above last_id close with REFUSED_STREAM (the session does
 	 * that); the rest finish. No new stream goes here. */
 	c->draining = true;
+	c->goaway = true;
+	c->goaway_last = last_id;
 }
 
 static struct h2b_conn *conn_new(struct sg_h2b_pool *p, const struct sg_endpoint *ep,
@@ -540,11 +544,13 @@ static void conn_close(struct h2b_conn *c, int err)
 		struct sg_h2b_stream *s = SG_LIST_ENTRY(pos, struct sg_h2b_stream, link);
 		bool started = s->id > 0;
 
+		bool unprocessed = !started || (c->goaway && s->id > c->goaway_last);
+
 		stream_detach(s);
 		if (!c->ready)
 			stream_fail(s, SG_H2B_CONNECT, err);
 		else
-			stream_fail(s, started ? SG_H2B_RESET : SG_H2B_REFUSED, err);
+			stream_fail(s, unprocessed ? SG_H2B_REFUSED : SG_H2B_RESET, err);
 	}
 	c->busy--;
 	sg_backend_close(c->sock);

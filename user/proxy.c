@@ -1530,13 +1530,17 @@ static ssize_t h2_upload(struct client *c, char *buf, size_t len, bool *eof)
 			continue;
 		}
 		if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
+			/* The backend's flush asks, outside our dispatch: the
+			 * client's mask must say EPOLLIN now. */
 			r->h2_up_wait = true;
+			settle(c);
 			return -EAGAIN;
 		}
 		client_close(c); /* gone before its body ended */
 		return -EPIPE;
 	}
 	r->h2_up_wait = true; /* enough for one call: the next event resumes */
+	settle(c);
 	return -EAGAIN;
 }
 
