@@ -202,6 +202,7 @@ struct h2stream {
 static void conn_close(struct h2conn *c);
 static void conn_flush(struct h2conn *c);
 static void flush_later(struct h2conn *c);
+static void start_waiting(struct h2conn *c);
 static void conn_rearm(struct h2conn *c);
 static void start_attempt(struct h2stream *s);
 static void fail(struct h2stream *s, enum sg_fail kind, int err);
@@ -616,11 +617,14 @@ static void on_send(struct sg_attempt *a)
 static void on_fail(struct sg_attempt *a, enum sg_fail kind, int err)
 {
 	struct h2stream *s = a->owner;
+	struct h2conn *c = s->conn;
 
 	fail(s, kind, err);
 	/* An HTTP/2 backend's failure comes from its connection's events,
-	 * outside this connection's dispatch: the answer needs a flush. */
-	flush_later(s->conn);
+	 * outside this connection's dispatch: the answer needs a flush, and
+	 * a dial that ended lets waiting streams start. */
+	start_waiting(c);
+	flush_later(c);
 }
 
 static void on_wait(struct sg_attempt *a)
@@ -1103,6 +1107,9 @@ static void send_h2(struct h2stream *s)
 		return;
 	}
 	stream_rearm(s);
+	/* A connection that came up ends a dial: streams that waited for
+	 * the dials to drop (start_attempt) may start now. */
+	start_waiting(s->conn);
 	flush_later(s->conn);
 }
 
