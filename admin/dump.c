@@ -80,6 +80,44 @@ static struct sg_json *frontend_http(const struct sg_frontend_http *h)
 	return o;
 }
 
+static const char *tls_version_name(enum sg_tls_version v)
+{
+	return v == SG_TLS_1_3 ? "TLS_V1_3" : "TLS_V1_2";
+}
+
+/* agentgateway's frontend::TLS: alpn is an Option<Vec<Vec<u8>>>, which
+ * serde prints as lists of byte values; the rest only when set. */
+static struct sg_json *frontend_tls(const struct sg_frontend_tls *t)
+{
+	struct sg_json *o = sg_json_object();
+
+	sg_json_add(o, "handshakeTimeout", dur(t->handshake_timeout));
+	if (t->has_alpn) {
+		struct sg_json *alpn = sg_json_add_array(o, "alpn");
+
+		for (size_t i = 0; i < t->alpn.n; i++) {
+			struct sg_json *bytes = sg_json_array();
+
+			for (const char *c = t->alpn.v[i]; *c; c++)
+				sg_json_push(bytes, sg_json_number((unsigned char)*c));
+			sg_json_push(alpn, bytes);
+		}
+	} else {
+		sg_json_add_null(o, "alpn");
+	}
+	if (t->min_version)
+		sg_json_add_str(o, "minVersion", tls_version_name(t->min_version));
+	if (t->max_version)
+		sg_json_add_str(o, "maxVersion", tls_version_name(t->max_version));
+	if (t->suites.names.n) {
+		struct sg_json *a = sg_json_add_array(o, "cipherSuites");
+
+		for (size_t i = 0; i < t->suites.names.n; i++)
+			sg_json_push(a, sg_json_string(t->suites.names.v[i]));
+	}
+	return o;
+}
+
 /* Timeouts print only what is set (agentgateway skips None). */
 static struct sg_json *timeout(const struct sg_timeout *t)
 {
@@ -392,6 +430,8 @@ static struct sg_json *policy_body(const struct sg_policy *p, const struct sg_gl
 		sg_json_add(tcp, "keepalives", keepalive(&p->u.ftcp.keepalives));
 		return variant("frontend", "tCP", tcp);
 	}
+	case SG_POL_FRONTEND_TLS:
+		return variant("frontend", "tLS", frontend_tls(&p->u.ftls));
 	case SG_POL_TIMEOUT:
 		return traffic("timeout", timeout(&p->u.timeout));
 	case SG_POL_RETRY:
@@ -633,9 +673,14 @@ static struct sg_json *listener(const struct sg_listener *l, const struct sg_cfg
 	sg_json_add_str(o, "hostname", l->hostname);
 	/* agentgateway's ListenerProtocol::TLS(Option<ServerTLSConfig>): a
 	 * passthrough listener has no TLS config of its own. */
-	if (l->proto == SG_PROTO_TLS)
+	if (l->proto == SG_PROTO_TLS) {
 		sg_json_add_null(sg_json_add_object(o, "protocol"), "TLS");
-	else
+	} else if (l->proto == SG_PROTO_HTTPS) {
+		/* ServerTLSConfig prints only where its certificate comes from. */
+		struct sg_json *https = sg_json_add_object(sg_json_add_object(o, "protocol"), "HTTPS");
+
+		sg_json_add_str(https, "certificateSource", "Static");
+	} else
 		sg_json_add_str(o, "protocol", sg_proto_name(l->proto));
 	routes = sg_json_add_object(o, "routes");
 	for (size_t i = 0; i < l->nroutes; i++)
@@ -660,7 +705,7 @@ static struct sg_json *binds(const struct sg_cfg *cfg)
 		sg_json_add_str(o, "address", addr);
 		sg_json_add_str(o, "protocol",
 				b->proto == SG_PROTO_TCP   ? "tcp"
-				: b->proto == SG_PROTO_TLS ? "tls"
+				: b->proto == SG_PROTO_TLS || b->proto == SG_PROTO_HTTPS ? "tls"
 							   : "http");
 		ls = sg_json_add_object(o, "listeners");
 		for (size_t j = 0; j < b->nlisteners; j++)

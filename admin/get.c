@@ -150,10 +150,16 @@ static struct sg_json *listener_status(const struct sg_listener *l)
 	sg_json_add_num(o, "attachedRoutes", l->attached_routes);
 	conds = sg_json_add_array(o, "conditions");
 	add_condition(conds, "Accepted", true, "Accepted", "listener accepted");
-	add_condition(conds, "Programmed", true, "Programmed", "listening");
-	if (l->invalid_kinds)
+	if (l->tls_reason)
+		add_condition(conds, "Programmed", false, "Invalid",
+			      "no certificate: the listener serves no connection");
+	else
+		add_condition(conds, "Programmed", true, "Programmed", "listening");
+	if (l->tls_reason)
+		add_condition(conds, "ResolvedRefs", false, l->tls_reason, l->tls_message);
+	else if (l->invalid_kinds)
 		add_condition(conds, "ResolvedRefs", false, "InvalidRouteKinds",
-			      l->proto == SG_PROTO_HTTP
+			      l->proto == SG_PROTO_HTTP || l->proto == SG_PROTO_HTTPS
 				      ? "allowedRoutes.kinds: an HTTP listener takes HTTPRoute only"
 			      : l->proto == SG_PROTO_TCP
 				      ? "allowedRoutes.kinds: a TCP listener takes TCPRoute only"

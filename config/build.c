@@ -13,6 +13,7 @@
 
 #include "config/build.h"
 #include "config/draft.h"
+#include "config/tlsconf.h"
 #include "config/fields.h"
 #include "config/k8s.h"
 #include "config/regex.h"
@@ -263,6 +264,7 @@ static struct sg_cfg *cfg_new(struct sg_draft *b, struct sg_diag *d)
 	sg_arena_init(&cfg->arena);
 	sg_global_defaults(&cfg->global);
 	sg_frontend_http_defaults(&cfg->default_fhttp);
+	sg_frontend_tls_defaults(&cfg->default_ftls);
 	memset(b, 0, sizeof(*b));
 	b->cfg = cfg;
 	b->c.a = &cfg->arena;

@@ -35,6 +35,8 @@ const char *sg_proto_name(enum sg_proto proto)
 		return "TCP";
 	case SG_PROTO_TLS:
 		return "TLS";
+	case SG_PROTO_HTTPS:
+		return "HTTPS";
 	case SG_PROTO_HTTP:
 		break;
 	}

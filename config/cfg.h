@@ -36,6 +36,7 @@ enum sg_proto {
 	SG_PROTO_HTTP,
 	SG_PROTO_TCP,
 	SG_PROTO_TLS, /* TLS passthrough: routed by the ClientHello's SNI, never decrypted */
+	SG_PROTO_HTTPS, /* TLS terminated here, then HTTP/1.1 or HTTP/2 (ALPN) */
 };
 
 /* TCP keepalive probes (SO_KEEPALIVE, TCP_KEEPIDLE/INTVL/CNT). */
@@ -63,6 +64,47 @@ struct sg_frontend_http {
 
 struct sg_frontend_tcp {
 	struct sg_keepalive keepalives;
+};
+
+/* A TLS protocol version bound; SG_TLS_UNSET = the library's choice
+ * (TLS 1.2 is the floor whatever is asked). */
+enum sg_tls_version {
+	SG_TLS_UNSET,
+	SG_TLS_1_2,
+	SG_TLS_1_3,
+};
+
+/* Cipher suites named in config, in the order given, as the TLS library
+ * names them: TLS 1.3 suites and TLS 1.2 ones apart (`names` keeps the
+ * IANA names, for the dump). n == 0: the library's defaults. */
+struct sg_tls_suites {
+	const char *tls13, *tls12; /* "A:B" lists; "" = none of that version */
+	struct sg_strs names;
+};
+
+/* frontendPolicies.tls (agentgateway's frontend::TLS): the handshake of
+ * every HTTPS listener of the gateway. */
+struct sg_frontend_tls {
+	sg_dur handshake_timeout; /* default 15 s */
+	bool has_alpn;
+	struct sg_strs alpn; /* offered in order; default h2, http/1.1 */
+	enum sg_tls_version min_version, max_version;
+	struct sg_tls_suites suites;
+};
+
+/* The serving certificate of an HTTPS listener: from files (standalone
+ * `tls: {cert, key, root}`) or a kubernetes.io/tls Secret. The PEM bytes
+ * are read when the config is, so a file that changes later is only seen
+ * by the next reload. */
+struct sg_tls_cert {
+	const char *cert_path, *key_path, *root_path; /* NULL: from a Secret / none */
+	const char *secret;			      /* "ns/name", Kubernetes */
+	const char *cert_pem, *key_pem, *root_pem;    /* root: client CA (mTLS), or NULL */
+	size_t cert_len, key_len, root_len;
+	/* The listener's own bounds (standalone minTLSVersion, ...); the
+	 * frontend policy's apply where these are unset. */
+	enum sg_tls_version min_version, max_version;
+	struct sg_tls_suites suites;
 };
 
 /* Route timeouts. SG_DUR_UNSET = not set; 0 = explicitly no timeout. */
@@ -104,6 +146,7 @@ struct sg_backend_http {
 enum sg_pol_kind {
 	SG_POL_FRONTEND_HTTP,
 	SG_POL_FRONTEND_TCP,
+	SG_POL_FRONTEND_TLS,
 	SG_POL_TIMEOUT,
 	SG_POL_RETRY,
 	SG_POL_BACKEND_TCP,
@@ -140,6 +183,7 @@ struct sg_policy {
 	union {
 		struct sg_frontend_http fhttp;
 		struct sg_frontend_tcp ftcp;
+		struct sg_frontend_tls ftls;
 		struct sg_timeout timeout;
 		struct sg_retry retry;
 		struct sg_backend_tcp btcp;
@@ -427,6 +471,12 @@ struct sg_listener {
 	 * after resolve: defaults when nothing is attached). */
 	const struct sg_frontend_http *fhttp;
 	const struct sg_frontend_tcp *ftcp; /* NULL = keepalive not set */
+	const struct sg_frontend_tls *ftls; /* never NULL after resolve */
+	const struct sg_tls_cert *tls;	    /* HTTPS listeners; NULL otherwise */
+	/* An HTTPS listener whose certificateRefs do not resolve: its
+	 * ResolvedRefs False reason and message (tls is NULL then, and the
+	 * listener serves nothing). NULL = resolved. */
+	const char *tls_reason, *tls_message;
 	/* allowedRoutes (Kubernetes dialect; standalone listeners allow all
 	 * their inline routes). */
 	enum sg_from from;
@@ -525,6 +575,7 @@ struct sg_cfg {
 	struct sg_service *services;
 	size_t nservices, capservices;
 	struct sg_frontend_http default_fhttp;
+	struct sg_frontend_tls default_ftls;
 	/* The Kubernetes resources in force, in load order. */
 	struct sg_res_id *resources;
 	size_t nresources, capresources;

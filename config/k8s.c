@@ -10,6 +10,7 @@
 #include "config/filters.h"
 #include "config/hrfilter.h"
 #include "config/k8s.h"
+#include "config/tlsconf.h"
 
 #define GW_API_GROUP "gateway.networking.k8s.io"
 #define GW_API GW_API_GROUP "/"
@@ -37,6 +38,7 @@ static const struct kind_info kinds[] = {
 	{ "EndpointSlice", slice_apis },
 	{ "Namespace", core_apis },
 	{ "ReferenceGrant", grant_apis },
+	{ "Secret", core_apis },
 };
 
 /* ---- collecting -------------------------------------------------------- */
@@ -80,8 +82,13 @@ static const struct sg_field doc_fields[] = {
 	{ "metadata", f_node, offsetof(struct doc_in, metadata), true },
 	{ "spec", f_node, offsetof(struct doc_in, spec) },
 	{ "status", NULL, 0 },
-	/* EndpointSlice keeps its content at the top level. */
+	/* EndpointSlice and Secret keep their content at the top level
+	 * (a Secret's is read where a listener refers to it). */
 	{ "addressType", NULL, 0 },
+	{ "type", NULL, 0 },
+	{ "data", NULL, 0 },
+	{ "stringData", NULL, 0 },
+	{ "immutable", NULL, 0 },
 	{ "endpoints", NULL, 0 },
 	{ "ports", NULL, 0 },
 	{ 0 },
@@ -101,7 +108,7 @@ static int check_kind(struct sg_pctx *c, const struct sg_node *doc, const struct
 	}
 	return sg_expected(c, sg_map_get(doc, "kind"), "kind",
 			   "one of Gateway, HTTPRoute, TCPRoute, TLSRoute, AgentgatewayPolicy, "
-			   "Service, EndpointSlice, Namespace, ReferenceGrant");
+			   "Service, EndpointSlice, Namespace, ReferenceGrant, Secret");
 }
 
 /* ---- the resource index: identities looked up in constant time, so that
@@ -568,7 +575,8 @@ static const struct sg_field rgk_fields[] = {
 static int parse_allowed(struct sg_pctx *c, struct sg_listener *l, const struct sg_node *n,
 			 const char *path)
 {
-	unsigned proto_kind = l->proto == SG_PROTO_HTTP	 ? SG_KIND_HTTPROUTE
+	unsigned proto_kind = l->proto == SG_PROTO_HTTP || l->proto == SG_PROTO_HTTPS
+				      ? SG_KIND_HTTPROUTE
 			      : l->proto == SG_PROTO_TLS ? SG_KIND_TLSROUTE
 							 : SG_KIND_TCPROUTE;
 	struct allowed_in in = { 0 };
@@ -638,41 +646,143 @@ static const struct sg_field gw_tls_fields[] = {
 	{ 0 },
 };
 
-/* A listener's `tls`: only `protocol: TLS` with `mode: Passthrough` is
- * served (no certificate: the gateway never decrypts). */
-static int gw_listener_tls(struct sg_pctx *c, const struct sg_node *n, const char *protocol,
-			   const struct sg_node *tls, const char *path)
+struct cert_ref_in {
+	const char *group, *kind, *name, *ns;
+};
+
+static const struct sg_field cert_ref_fields[] = {
+	{ "group", sg_f_str, offsetof(struct cert_ref_in, group) },
+	{ "kind", sg_f_str, offsetof(struct cert_ref_in, kind) },
+	{ "name", sg_f_str, offsetof(struct cert_ref_in, name), true },
+	{ "namespace", sg_f_str, offsetof(struct cert_ref_in, ns) },
+	{ 0 },
+};
+
+static bool grant_allows(const struct sg_draft *b, const char *from_kind, const char *from_ns,
+			 const char *to_kind, const char *to_ns, const char *name);
+static bool node_is(const struct sg_node *n, const char *v);
+
+/* One key of a Secret: data (base64) or stringData (text). */
+static const char *secret_key(struct sg_draft *b, const struct sg_res *s, const char *key,
+			      size_t *len)
 {
+	const struct sg_node *data = sg_map_get(s->doc, "data");
+	const struct sg_node *text = sg_map_get(s->doc, "stringData");
+	const struct sg_node *v;
+
+	if (text && text->kind == SG_NODE_MAP && (v = sg_map_get(text, key)) &&
+	    v->kind == SG_NODE_SCALAR) {
+		*len = strlen(v->str);
+		return v->str;
+	}
+	if (data && data->kind == SG_NODE_MAP && (v = sg_map_get(data, key)) &&
+	    v->kind == SG_NODE_SCALAR)
+		return sg_base64_decode(b->c.a, v->str, len);
+	return NULL;
+}
+
+/* Listener `l` of Gateway `gw` serves the certificate of its first
+ * certificateRef (a Secret of type kubernetes.io/tls, in another namespace
+ * only with a ReferenceGrant); one that does not resolve leaves the
+ * listener with ResolvedRefs False, as the Gateway API asks. */
+static int resolve_cert(struct sg_draft *b, const struct sg_res *gw, struct sg_listener *l,
+			const struct sg_node *certs, const char *path)
+{
+	struct sg_pctx *c = &b->c;
+	struct cert_ref_in in = { "", "Secret", NULL, NULL };
+	const struct sg_res *s;
+	const struct sg_node *type;
+	struct sg_tls_cert *t;
+
+	if (!certs || certs->kind != SG_NODE_SEQ || certs->n == 0)
+		return sg_expected(c, certs, path,
+				   "certificateRefs with at least one Secret (mode Terminate)");
+	for (size_t i = 0; i < certs->n; i++)
+		if (sg_parse_fields(c, certs->items[i], cert_ref_fields,
+				    i ? &(struct cert_ref_in){ 0 } : &in,
+				    sg_path_idx(c, path, i)) == -1)
+			return -1;
+	if (!in.ns)
+		in.ns = gw->ns;
+	if ((strcmp(in.group, "") && strcmp(in.group, "core")) || strcmp(in.kind, "Secret")) {
+		l->tls_reason = "InvalidCertificateRef";
+		l->tls_message = sg_arena_printf(c->a, "certificateRefs[0]: kind %s/%s is not a "
+						       "Secret", in.group, in.kind);
+		return 0;
+	}
+	if (strcmp(in.ns, gw->ns) && !grant_allows(b, "Gateway", gw->ns, "Secret", in.ns, in.name)) {
+		l->tls_reason = "RefNotPermitted";
+		l->tls_message = sg_arena_printf(c->a, "Secret %s/%s: no ReferenceGrant in %s "
+						       "allows it",
+						 in.ns, in.name, in.ns);
+		return 0;
+	}
+	s = res_find(b, "Secret", in.ns, in.name);
+	type = s ? sg_map_get(s->doc, "type") : NULL;
+	t = sg_arena_alloc(c->a, sizeof(*t));
+	if (!t)
+		return -1;
+	memset(t, 0, sizeof(*t));
+	t->secret = sg_arena_printf(c->a, "%s/%s", in.ns, in.name);
+	l->tls_reason = "InvalidCertificateRef";
+	if (!s)
+		l->tls_message = sg_arena_printf(c->a, "Secret %s not found", t->secret);
+	else if (!node_is(type, "kubernetes.io/tls"))
+		l->tls_message = sg_arena_printf(c->a, "Secret %s: type is not kubernetes.io/tls",
+						 t->secret);
+	else if (!(t->cert_pem = secret_key(b, s, "tls.crt", &t->cert_len)) ||
+		 !(t->key_pem = secret_key(b, s, "tls.key", &t->key_len)))
+		l->tls_message = sg_arena_printf(c->a, "Secret %s: tls.crt and tls.key must be "
+						       "base64 PEM data",
+						 t->secret);
+	else
+		l->tls_reason = NULL;
+	if (!l->tls_reason)
+		l->tls = t;
+	return 0;
+}
+
+/* A listener's `tls`: `protocol: HTTPS` terminates (mode Terminate, the
+ * default) with the certificate of a Secret; `protocol: TLS` passes
+ * through (mode Passthrough: no certificate, the gateway never decrypts). */
+static int gw_listener_tls(struct sg_draft *b, const struct sg_res *gw, struct sg_listener *l,
+			   const struct sg_node *n, const struct sg_node *tls, const char *path)
+{
+	struct sg_pctx *c = &b->c;
 	struct gw_tls_in in = { "Terminate", NULL, NULL }; /* the Gateway API default mode */
 	const char *tp = sg_path_key(c, path, "tls");
+	bool pass = l->proto == SG_PROTO_TLS;
 
-	if (strcmp(protocol, "TLS") != 0) {
+	if (l->proto != SG_PROTO_TLS && l->proto != SG_PROTO_HTTPS) {
 		if (!tls)
 			return 0;
-		return sg_expected(c, tls, tp,
-				   "no tls section (TLS termination is not supported; "
-				   "protocol TLS with tls.mode Passthrough is)");
+		return sg_expected(c, tls, tp, "no tls section (an HTTP or TCP listener)");
 	}
 	if (!tls) {
 		sg_diag_err(c->d, n,
-			    "%s: a TLS listener needs tls: {mode: Passthrough} (TLS termination "
-			    "is not supported)",
+			    pass ? "%s: a TLS listener needs tls: {mode: Passthrough}"
+				 : "%s: an HTTPS listener needs tls: {certificateRefs: [...]}",
 			    path);
 		return -1;
 	}
 	if (sg_parse_fields(c, tls, gw_tls_fields, &in, tp) == -1)
 		return -1;
-	if (strcmp(in.mode, "Passthrough") != 0)
+	if (strcmp(in.mode, pass ? "Passthrough" : "Terminate") != 0)
 		return sg_expected(c, sg_map_get(tls, "mode") ? sg_map_get(tls, "mode") : tls,
 				   sg_path_key(c, tp, "mode"),
-				   "Passthrough (TLS termination is not supported)");
+				   pass ? "Passthrough (a TLS listener that terminates is not "
+					  "supported; use protocol HTTPS)"
+					: "Terminate (protocol TLS passes through)");
+	if (in.options)
+		return sg_expected(c, in.options, sg_path_key(c, tp, "options"),
+				   "no options (TLS settings come from an AgentgatewayPolicy's "
+				   "frontend.tls)");
+	if (!pass)
+		return resolve_cert(b, gw, l, in.certs, sg_path_key(c, tp, "certificateRefs"));
 	if (in.certs && !(in.certs->kind == SG_NODE_SEQ && in.certs->n == 0))
 		return sg_expected(c, in.certs, sg_path_key(c, tp, "certificateRefs"),
 				   "no certificateRefs with mode Passthrough (the backend holds "
 				   "the certificate)");
-	if (in.options)
-		return sg_expected(c, in.options, sg_path_key(c, tp, "options"),
-				   "no options (none applies to TLS passthrough)");
 	return 0;
 }
 
@@ -693,11 +803,11 @@ static int build_gw_listener(struct sg_draft *b, const struct sg_res *r, const s
 		proto = SG_PROTO_TCP;
 	else if (!strcmp(in.protocol, "TLS"))
 		proto = SG_PROTO_TLS;
+	else if (!strcmp(in.protocol, "HTTPS"))
+		proto = SG_PROTO_HTTPS;
 	else
 		return sg_expected(c, sg_map_get(n, "protocol"), sg_path_key(c, path, "protocol"),
-				   "HTTP, TCP or TLS (HTTPS termination is not supported)");
-	if (gw_listener_tls(c, n, in.protocol, in.tls, path) == -1)
-		return -1;
+				   "HTTP, HTTPS, TCP or TLS");
 	bind = sg_draft_bind(b, in.port, proto, n);
 	if (!bind || !(l = sg_draft_listener(b, bind, n)))
 		return -1;
@@ -708,6 +818,8 @@ static int build_gw_listener(struct sg_draft *b, const struct sg_res *r, const s
 	l->port = in.port;
 	l->hostname = in.hostname ? in.hostname : "";
 	l->proto = proto;
+	if (gw_listener_tls(b, r, l, n, in.tls, path) == -1)
+		return -1;
 	return parse_allowed(c, l, in.allowed, sg_path_key(c, path, "allowedRoutes"));
 }
 
@@ -1097,9 +1209,9 @@ static bool node_is(const struct sg_node *n, const char *v)
 }
 
 /* Whether a ReferenceGrant in namespace `to_ns` lets a `from_kind` in
- * `from_ns` refer to Service `name`. */
+ * `from_ns` refer to `to_kind` (core group: Service, Secret) `name`. */
 static bool grant_allows(const struct sg_draft *b, const char *from_kind, const char *from_ns,
-			 const char *to_ns, const char *name)
+			 const char *to_kind, const char *to_ns, const char *name)
 {
 	for (size_t i = 0; i < b->nres; i++) {
 		const struct sg_res *g = &b->res[i];
@@ -1119,7 +1231,7 @@ static bool grant_allows(const struct sg_draft *b, const char *from_kind, const 
 
 			to_ok |= (node_is(sg_map_get(to->items[j], "group"), "") ||
 				  node_is(sg_map_get(to->items[j], "group"), "core")) &&
-				 node_is(sg_map_get(to->items[j], "kind"), "Service") &&
+				 node_is(sg_map_get(to->items[j], "kind"), to_kind) &&
 				 (!tn || sg_node_is_null(tn) || node_is(tn, name));
 		}
 		if (from_ok && to_ok)
@@ -1169,7 +1281,7 @@ static int build_bref(struct sg_draft *b, struct sg_res *r, const struct sg_node
 		sg_diag_err(c->d, n, "%s: missing required field \"port\"", p);
 		return -1;
 	}
-	if (strcmp(ns, r->ns) != 0 && !grant_allows(b, r->kind, r->ns, ns, in->name)) {
+	if (strcmp(ns, r->ns) != 0 && !grant_allows(b, r->kind, r->ns, "Service", ns, in->name)) {
 		bref_invalid(b, r, br, p, "RefNotPermitted",
 			     sg_arena_printf(c->a,
 					     "Service %s/%s is in another namespace and no "
@@ -1704,7 +1816,7 @@ static const struct sg_field target_fields[] = {
 /* The policy's content, parsed once and stamped onto every target. */
 struct agp_in {
 	const struct sg_node *targets, *frontend, *traffic, *backend;
-	bool has_fhttp, has_ftcp, has_timeout, has_retry, has_btcp, has_bhttp;
+	bool has_fhttp, has_ftcp, has_ftls, has_timeout, has_retry, has_btcp, has_bhttp;
 	/* traffic filters */
 	struct sg_hdrmod *req_headers, *resp_headers;
 	const struct sg_cors *cors;
@@ -1712,6 +1824,7 @@ struct agp_in {
 	const struct sg_rewrite *host_rewrite;
 	struct sg_frontend_http fhttp;
 	struct sg_frontend_tcp ftcp;
+	struct sg_frontend_tls ftls;
 	struct sg_timeout timeout;
 	struct sg_retry retry;
 	struct sg_backend_tcp btcp;
@@ -1762,9 +1875,18 @@ static int f_agp_ftcp(struct sg_pctx *c, const struct sg_node *n, void *dst, con
 	return sg_parse_fields(c, n, fields, &in->ftcp, path);
 }
 
+static int f_agp_ftls(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
+{
+	struct agp_in *in = dst;
+
+	in->has_ftls = true;
+	return sg_f_frontend_tls_k8s(c, n, &in->ftls, path);
+}
+
 static const struct sg_field agp_frontend_fields[] = {
 	{ "http", f_agp_fhttp, 0 },
 	{ "tcp", f_agp_ftcp, 0 },
+	{ "tls", f_agp_ftls, 0 },
 	{ 0 },
 };
 
@@ -1927,6 +2049,7 @@ static int stamp_agp(struct sg_draft *b, const struct sg_res *r, const struct ag
 		return -1;
 	ADD(has_fhttp, SG_POL_FRONTEND_HTTP, "frontend", "frontend-http")
 	ADD(has_ftcp, SG_POL_FRONTEND_TCP, "frontend", "frontend-tcp")
+	ADD(has_ftls, SG_POL_FRONTEND_TLS, "frontend", "frontend-tls")
 	ADD(has_timeout, SG_POL_TIMEOUT, "traffic", "timeout")
 	ADD(has_retry, SG_POL_RETRY, "traffic", "retry")
 	ADD(has_btcp, SG_POL_BACKEND_TCP, "backend", "backend-tcp")
@@ -1946,6 +2069,9 @@ static int stamp_agp(struct sg_draft *b, const struct sg_res *r, const struct ag
 			break;
 		case SG_POL_FRONTEND_TCP:
 			p->u.ftcp = in->ftcp;
+			break;
+		case SG_POL_FRONTEND_TLS:
+			p->u.ftls = in->ftls;
 			break;
 		case SG_POL_TIMEOUT:
 			p->u.timeout = in->timeout;
@@ -1984,7 +2110,7 @@ static int stamp_agp(struct sg_draft *b, const struct sg_res *r, const struct ag
 static int check_target_fit(struct sg_pctx *c, const struct agp_in *in, const struct sg_target *t,
 			    const struct sg_node *kind, const char *path)
 {
-	bool frontend = in->has_fhttp || in->has_ftcp;
+	bool frontend = in->has_fhttp || in->has_ftcp || in->has_ftls;
 	bool traffic = in->has_timeout || in->has_retry || in->req_headers || in->resp_headers ||
 		       in->cors || in->direct || in->host_rewrite;
 	bool backend = in->has_btcp || in->has_bhttp;
@@ -2072,7 +2198,7 @@ static int build_agp(struct sg_draft *b, struct sg_res *r)
 		return -1;
 	if (in.targets->n == 0)
 		return sg_expected(c, in.targets, "spec.targetRefs", "at least one target");
-	if (!in.has_fhttp && !in.has_ftcp && !in.has_timeout && !in.has_retry && !in.has_btcp &&
+	if (!in.has_fhttp && !in.has_ftcp && !in.has_ftls && !in.has_timeout && !in.has_retry && !in.has_btcp &&
 	    !in.has_bhttp && !in.req_headers && !in.resp_headers && !in.cors && !in.direct &&
 	    !in.host_rewrite)
 		return sg_expected(c, r->spec, "spec",

@@ -163,9 +163,11 @@ static void resolve_listener(struct sg_cfg *cfg, struct sg_listener *l)
 {
 	const struct sg_policy *fh = sg_policy_for_listener(cfg, SG_POL_FRONTEND_HTTP, l);
 	const struct sg_policy *ft = sg_policy_for_listener(cfg, SG_POL_FRONTEND_TCP, l);
+	const struct sg_policy *fs = sg_policy_for_listener(cfg, SG_POL_FRONTEND_TLS, l);
 
 	l->fhttp = fh ? &fh->u.fhttp : &cfg->default_fhttp;
 	l->ftcp = ft ? &ft->u.ftcp : NULL;
+	l->ftls = fs ? &fs->u.ftls : &cfg->default_ftls;
 	for (size_t i = 0; i < l->nroutes; i++)
 		resolve_route(cfg, l, &l->routes[i]);
 	for (size_t i = 0; i < l->ntcp_routes; i++)

@@ -9,6 +9,7 @@
 #include "config/filters.h"
 #include "config/standalone.h"
 #include "config/hostname.h"
+#include "config/tlsconf.h"
 
 /* ---- config: ---------------------------------------------------------- */
 
@@ -53,9 +54,10 @@ static const struct sg_field global_fields[] = {
 /* ---- frontendPolicies: -------------------------------------------------- */
 
 struct frontend_policies {
-	bool has_http, has_tcp;
+	bool has_http, has_tcp, has_tls;
 	struct sg_frontend_http http;
 	struct sg_frontend_tcp tcp;
+	struct sg_frontend_tls tls;
 };
 
 static int f_fp_http(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
@@ -79,9 +81,18 @@ static int f_fp_tcp(struct sg_pctx *c, const struct sg_node *n, void *dst, const
 	return sg_parse_fields(c, n, fields, &fp->tcp, path);
 }
 
+static int f_fp_tls(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
+{
+	struct frontend_policies *fp = dst;
+
+	fp->has_tls = true;
+	return sg_f_frontend_tls(c, n, &fp->tls, path);
+}
+
 static const struct sg_field frontend_fields[] = {
 	{ "http", f_fp_http, 0 },
 	{ "tcp", f_fp_tcp, 0 },
+	{ "tls", f_fp_tls, 0 },
 	{ 0 },
 };
 
@@ -548,8 +559,11 @@ static int parse_proto(struct sg_pctx *c, const struct sg_node *at, const char *
 		*out = SG_PROTO_TLS;
 		return 0;
 	}
-	return sg_expected(c, at, path,
-			   "HTTP, TCP or TLS (passthrough; HTTPS termination is not supported)");
+	if (!strcmp(s, "HTTPS")) {
+		*out = SG_PROTO_HTTPS;
+		return 0;
+	}
+	return sg_expected(c, at, path, "HTTP, HTTPS, TCP or TLS (passthrough)");
 }
 
 static int parse_listener(struct sg_draft *b, uint16_t port, const struct sg_node *n, size_t idx,
@@ -558,6 +572,7 @@ static int parse_listener(struct sg_draft *b, uint16_t port, const struct sg_nod
 	struct sg_pctx *c = &b->c;
 	struct listener_in in = { 0 };
 	enum sg_proto proto = SG_PROTO_HTTP;
+	struct sg_tls_cert *tls = NULL;
 	struct sg_bind *bind;
 	struct sg_listener *l;
 	int ret = 0;
@@ -568,11 +583,20 @@ static int parse_listener(struct sg_draft *b, uint16_t port, const struct sg_nod
 			sg_path_key(c, path, "protocol")) == -1)
 		return -1;
 	/* A TLS listener without `tls` passes connections through by SNI;
-	 * with it, agentgateway would terminate them. */
-	if (in.tls)
+	 * with it, agentgateway would terminate them and proxy TCP. */
+	if (in.tls && proto != SG_PROTO_HTTPS)
 		return sg_expected(c, in.tls, sg_path_key(c, path, "tls"),
-				   "no tls section (TLS termination is not supported; a TLS "
-				   "listener without one passes connections through by SNI)");
+				   proto == SG_PROTO_TLS
+					   ? "no tls section (a TLS listener passes connections "
+					     "through by SNI; terminating TLS in front of TCP routes "
+					     "is not supported: use an HTTPS listener for HTTP)"
+					   : "no tls section (only HTTPS listeners terminate TLS)");
+	if (proto == SG_PROTO_HTTPS && !in.tls) {
+		sg_diag_err(c->d, n, "%s: an HTTPS listener needs tls: {cert, key}", path);
+		return -1;
+	}
+	if (in.tls && !(tls = sg_parse_tls_files(c, in.tls, sg_path_key(c, path, "tls"))))
+		return -1;
 	bind = sg_draft_bind(b, port, proto, n);
 	if (!bind || !(l = sg_draft_listener(b, bind, n)))
 		return -1;
@@ -583,15 +607,16 @@ static int parse_listener(struct sg_draft *b, uint16_t port, const struct sg_nod
 	l->hostname = in.hostname ? in.hostname : "";
 	l->proto = proto;
 	l->port = port;
-	if (in.routes && proto != SG_PROTO_HTTP) {
+	l->tls = tls;
+	if (in.routes && proto != SG_PROTO_HTTP && proto != SG_PROTO_HTTPS) {
 		sg_diag_err(c->d, in.routes, "%s.routes: a %s listener takes tcpRoutes", path,
 			    sg_proto_name(proto));
 		ret = -1;
 	} else if (in.routes && parse_routes(b, l, in.routes, sg_path_key(c, path, "routes")))
 		ret = -1;
-	if (in.tcp_routes && proto == SG_PROTO_HTTP) {
-		sg_diag_err(c->d, in.tcp_routes, "%s.tcpRoutes: an HTTP listener takes routes",
-			    path);
+	if (in.tcp_routes && (proto == SG_PROTO_HTTP || proto == SG_PROTO_HTTPS)) {
+		sg_diag_err(c->d, in.tcp_routes, "%s.tcpRoutes: an %s listener takes routes", path,
+			    sg_proto_name(proto));
 		ret = -1;
 	} else if (in.tcp_routes &&
 		   parse_tcp_routes(b, l, in.tcp_routes, sg_path_key(c, path, "tcpRoutes")))
@@ -654,6 +679,14 @@ static int add_frontend_policies(struct sg_draft *b, const struct frontend_polic
 		p->target = standalone_gateway;
 		p->kind = SG_POL_FRONTEND_TCP;
 		p->u.ftcp = fp->tcp;
+	}
+	if (fp->has_tls) {
+		if (!(p = sg_draft_policy(b)))
+			return -1;
+		p->key = "frontend/tls";
+		p->target = standalone_gateway;
+		p->kind = SG_POL_FRONTEND_TLS;
+		p->u.ftls = fp->tls;
 	}
 	return 0;
 }

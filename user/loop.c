@@ -26,6 +26,7 @@ struct sg_loop {
 	/* FIFO so owners are released in the order they were queued. */
 	struct sg_closing *close_head;
 	struct sg_closing *close_tail;
+	struct sg_list pending; /* sg_io.pend */
 };
 
 /* ---- timer heap ---------------------------------------------------------- */
@@ -247,6 +248,7 @@ struct sg_loop *sg_loop_new(void)
 		return NULL;
 	}
 	sg_loop_update_time(loop);
+	sg_list_init(&loop->pending);
 	return loop;
 }
 
@@ -304,6 +306,48 @@ int sg_io_attach(struct sg_loop *loop, struct sg_io *io, int fd)
 	return 0;
 }
 
+void sg_io_pending(struct sg_loop *loop, struct sg_io *io, bool pending)
+{
+	if (pending == io->pending)
+		return;
+	io->pending = pending;
+	if (pending)
+		sg_list_insert_tail(&loop->pending, &io->pend);
+	else
+		sg_list_remove(&io->pend);
+}
+
+/* A pending io that asks for input makes the pass not wait. */
+static bool input_pending(const struct sg_loop *loop)
+{
+	const struct sg_list *l;
+
+	SG_LIST_FOR_EACH(l, &loop->pending)
+		if (SG_LIST_ENTRY(l, struct sg_io, pend)->events & EPOLLIN)
+			return true;
+	return false;
+}
+
+/* Each pending io asking for input, once per pass: those in the list when
+ * the pass began (a callback may add or remove ios meanwhile; a node
+ * rotates to the tail before its callback, so it is never visited twice). */
+static void dispatch_pending(struct sg_loop *loop)
+{
+	size_t n = 0;
+	struct sg_list *l;
+
+	SG_LIST_FOR_EACH(l, &loop->pending)
+		n++;
+	while (n-- && !sg_list_empty(&loop->pending)) {
+		struct sg_io *io = SG_LIST_ENTRY(sg_list_first(&loop->pending), struct sg_io, pend);
+
+		sg_list_remove(&io->pend);
+		sg_list_insert_tail(&loop->pending, &io->pend);
+		if (io->events & EPOLLIN)
+			io->cb(loop, io, EPOLLIN);
+	}
+}
+
 /* Timeout for epoll_wait from the earliest timer, capped by max_wait_ms. It is
  * computed from the time cached at the end of the previous wait, so it can
  * only be too long by the time the previous pass's callbacks took. */
@@ -311,6 +355,8 @@ static int poll_timeout(const struct sg_loop *loop, int max_wait_ms)
 {
 	uint64_t wait;
 
+	if (input_pending(loop))
+		return 0;
 	if (loop->heap_len == 0)
 		return max_wait_ms < 0 ? -1 : max_wait_ms;
 	if (loop->heap[0]->due <= loop->now)
@@ -369,6 +415,7 @@ int sg_loop_run_once(struct sg_loop *loop, int max_wait_ms)
 		return -1;
 	sg_loop_update_time(loop);
 	dispatch_io(loop, evs, n);
+	dispatch_pending(loop);
 	run_timers(loop);
 	run_closing(loop);
 	return 0;

@@ -9,6 +9,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "user/list.h"
+
 struct sg_loop;
 
 /* An fd watched by the loop. Owned by whoever embeds it; the loop only keeps
@@ -18,6 +20,8 @@ struct sg_io {
 	uint32_t events; /* EPOLL* mask currently registered, 0 = not registered */
 	void (*cb)(struct sg_loop *loop, struct sg_io *io, uint32_t revents);
 	void *data;
+	bool pending;	     /* sg_io_pending */
+	struct sg_list pend; /* in the loop's pending list while `pending` */
 };
 
 /* A one-shot timer embedded in its owner. `due` is absolute loop time in ms;
@@ -55,6 +59,12 @@ int sg_io_set(struct sg_loop *loop, struct sg_io *io, uint32_t events);
 /* The io's fd exists now: registers the mask recorded meanwhile. Returns 0
  * or -1 with errno (nothing registered then). */
 int sg_io_attach(struct sg_loop *loop, struct sg_io *io, int fd);
+
+/* Input is buffered above the socket (decrypted TLS records epoll cannot
+ * see): while `pending`, each pass dispatches io->cb(EPOLLIN) without
+ * waiting, whenever io's mask asks for EPOLLIN. The owner clears it
+ * before the io's memory goes (sg_tls_free does). */
+void sg_io_pending(struct sg_loop *loop, struct sg_io *io, bool pending);
 
 void sg_timer_init(struct sg_timer *t, void (*cb)(struct sg_loop *, struct sg_timer *), void *data);
 /* (Re)arm at absolute time `due` (ms, loop clock). */
