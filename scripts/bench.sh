@@ -3,8 +3,8 @@
 # nginx, on this machine, in one run; writes build/bench/results-<date>.md
 # and .csv, a chart of the ratios to direct and to HAProxy's best per
 # workload in results-<date>.svg (scripts/plot.sh bench), and prints the
-# table. What each row and workload means is in
-# README.md, "## Benchmarks".
+# table. What each row and workload means, and the results so far, are in
+# scripts/BENCH.md.
 #
 # usage: scripts/bench.sh path/to/splicegate
 # knobs (environment), defaults in brackets:
@@ -121,7 +121,7 @@ check_ports() {
 
 # Backends on the load generator's core. The upload sink is benchtool's
 # (nginx cannot discard a body before answering without writing it to a
-# file; see README); iperf3 and the echo server are the L4 backends.
+# file; see scripts/BENCH.md); iperf3 and the echo server are the L4 backends.
 start_backends() {
 	mkdir -p "$WORK/backend-nginx"
 	backend_nginx_conf >"$WORK/backend-nginx/nginx.conf"

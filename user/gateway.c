@@ -358,7 +358,7 @@ static int drop_privileges(void)
  * with splice(2), which a lone bulk stream runs through fastest and at the
  * least proxy CPU, and moves a tunnel into the socket map once it looks
  * interactive, where the kernel cuts the latency of every exchange
- * (README "Kernel splicing", "Benchmarks"); without BPF it is splice(2)
+ * (bpf/README.md, scripts/BENCH.md); without BPF it is splice(2)
  * for both, said once. */
 static int choose_engine(struct gateway *g, const char *mode, struct sg_frontend_opts *po)
 {

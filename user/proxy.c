@@ -595,8 +595,8 @@ static void access_log(struct client *c)
  * HTTP/1.0 without keep-alive) and sent nothing after it has no reason to
  * send more: it is closed at once when nothing waits unread (the FIN
  * follows the response), as nginx's `lingering_close auto` does, instead
- * of waiting for its FIN. A new connection per request (W2 in the README's
- * benchmarks) saves a wake-up and three syscalls that way. */
+ * of waiting for its FIN. A new connection per request (W2 in
+ * scripts/BENCH.md) saves a wake-up and three syscalls that way. */
 static bool said_last(const struct client *c)
 {
 	return !c->r->req.keep_alive && c->req_done && c->state == C_CLOSING &&

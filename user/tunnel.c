@@ -5,11 +5,11 @@
  * and at the least CPU, and moves into the socket map once it looks
  * interactive: small messages, each direction answering the other (a
  * request/response protocol, a shell, a WebSocket), where the kernel path
- * saves two wake-ups of the proxy per exchange (W6 in the README's
- * benchmarks). TUNNEL_TURNS bursts in a row of at most TUNNEL_TURN_BYTES,
- * each in the other direction than the one before, make it interactive; a
- * bigger burst starts the count again. Once in the map a socket stays
- * there (DESIGN §5 fact 6), so a tunnel never moves back. */
+ * saves two wake-ups of the proxy per exchange (bpf/README.md; W6 in
+ * scripts/BENCH.md). TUNNEL_TURNS bursts in a row of at most
+ * TUNNEL_TURN_BYTES, each in the other direction than the one before, make
+ * it interactive; a bigger burst starts the count again. Once in the map
+ * a socket stays there (DESIGN §5 fact 6), so a tunnel never moves back. */
 #include "user/tunnel.h"
 
 #include <sys/epoll.h>

@@ -98,8 +98,8 @@ static void on_accept(struct sg_loop *loop, struct sg_io *io, uint32_t revents)
 /* HTTP clients speak first. TCP_DEFER_ACCEPT queues a connection for
  * accept() only once its first bytes are in: one wake-up of this worker
  * per new connection instead of two (the handshake's last ACK, then the
- * request), which the client's CPU pays for on this kind of VM (README
- * "Benchmarks", W2). A client that sends nothing is handed over after
+ * request), which the client's CPU pays for on this kind of VM
+ * (scripts/BENCH.md, W2). A client that sends nothing is handed over after
  * about a second all the same (the kernel resends its SYN-ACK once), and
  * sg_proxy_accept counts its idle time from its connect, not from then
  * (sg_net_accept_age_ms). That only holds while every idle timeout on the

@@ -46,7 +46,7 @@ if start_engine sockmap -c "$WORK/gw.yaml" --workers 2; then
 	echo "  kernel share: $redirected bytes redirected, $passed passed to userspace ($pct% in the kernel)"
 	# How much stays in the kernel depends on who is slower: a stream
 	# whose reader lags hits the backlog bound and is finished in
-	# userspace (README "Kernel splicing"). Python on both ends here keeps
+	# userspace (bpf/README.md, "What the kernel does not do"). Python on both ends here keeps
 	# the share low; a body moved wholly in userspace would show 0.
 	if [ "$redirected" -gt 0 ] && [ "$pct" -ge 1 ]; then
 		pass "the kernel moved $pct% of the body bytes"

@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """slowloris.py [--port P] [--conns N] [--seconds S] [--path /x]
 
-A slowloris attack beside a probe client, for README's reliability table.
+A slowloris attack beside a probe client, for tests/README.md's attacks table.
 The attacker (source 127.0.0.2) keeps N connections open, each sending a
 request head one header line every 2 s and never finishing it, and opens a
 new one whenever the gateway closes one. The probe (source 127.0.0.1) sends
