@@ -25,7 +25,7 @@ endif
 CPPFLAGS := -I. -I$(LLHTTP_INC) -I/usr/include/cjson -D_GNU_SOURCE
 CFLAGS   ?= -O2 -g
 override CFLAGS += -std=gnu11 $(WARN) -MMD -MP
-LDLIBS   := -lyaml -lcjson -lnghttp2 -lbpf -lelf -lz -lm -lpthread
+LDLIBS   := -lyaml -lcjson -lnghttp2 -lssl -lcrypto -lbpf -lelf -lz -lm -lpthread
 
 # Everything but the entry point goes into one archive that the binary and
 # every unit test link against.

@@ -34,7 +34,11 @@ declare -A WRAPPERS=(
 	[zlib.h]=""
 	[libelf.h]=""
 	[gelf.h]=""
-	[openssl/ssl.h]=""
+	[openssl/ssl.h]="user/tls.c"
+	[openssl/err.h]="user/tls.c"
+	[openssl/pem.h]="user/tls.c"
+	[openssl/rand.h]="user/tls.c"
+	[openssl/x509v3.h]="user/tls.c"
 	[liburing.h]=""
 	[cJSON.h]="user/json.c"
 	[cjson/cJSON.h]="user/json.c"
@@ -43,7 +47,7 @@ WIRING="user/gateway.c user/worker.c user/main.c"
 # Sources that are not modules and so have no header: entry points.
 NO_HEADER="user/main.c"
 # A library's names, as they would appear in a header that leaked one.
-LIB_NAMES='cJSON|yaml_\w+|nghttp2_\w+|llhttp_\w+|bpf_\w+'
+LIB_NAMES='cJSON|yaml_\w+|nghttp2_\w+|llhttp_\w+|bpf_\w+|SSL_\w+|SSL\b|X509\w*'
 
 allowed_layers() {
 	case $1 in

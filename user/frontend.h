@@ -80,6 +80,7 @@ struct sg_frontend {
 	uint64_t rng;			/* xorshift state for endpoint choice */
 	struct sg_list clients;		/* HTTP/1 and TCP clients (user/proxy.c); sg_list_init it */
 	struct sg_list h2conns;		/* HTTP/2 clients (user/h2proxy.c); sg_list_init it */
+	struct sg_list handshakes;	/* HTTPS clients in their TLS handshake (tlsterm.c) */
 	struct sg_list hellos;		/* TLS passthrough clients before their route
 					 * (user/tlspass.c); sg_list_init it */
 	struct sg_stats *stats;		/* the worker's counters */

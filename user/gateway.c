@@ -24,6 +24,7 @@
 #include "user/srclimit.h"
 #include "user/stats.h"
 #include "user/store.h"
+#include "user/tls.h"
 #include "user/watch.h"
 #include "user/worker.h"
 
@@ -116,6 +117,8 @@ static int vet(void *ctx, const struct sg_cfg *old, const struct sg_cfg *cfg, st
 			    ports_of(old, ports, sizeof(ports)));
 		return -1;
 	}
+	if (sg_tls_check(cfg, d) == -1)
+		return -1;
 	return ports_available(ctx, old, cfg, d);
 }
 

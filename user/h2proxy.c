@@ -17,6 +17,7 @@
  * connection until the session returns. Streams and connections are freed
  * from the loop's close queue, never inside a callback. */
 #include "user/h2proxy.h"
+#include "user/tls.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -59,6 +60,7 @@ struct h2conn {
 	const struct sg_frontend_http *fhttp; /* SETTINGS, keepalive, buffers */
 	struct sg_list link;		      /* in ctx->h2conns */
 	struct sg_io io;
+	struct sg_tls *tls; /* HTTPS (ALPN h2); NULL = h2c */
 	struct sg_timer timer;
 	struct sg_closing closing;
 	/* A flush after the loop's pass (flush_later): the answers an HTTP/2
@@ -1702,6 +1704,10 @@ static void conn_close(struct h2conn *c)
 			     false);
 	sg_timer_stop(c->ctx->loop, &c->timer);
 	sg_io_set(c->ctx->loop, &c->io, 0);
+	if (c->tls)
+		sg_tls_close_notify(c->tls);
+	sg_tls_free(c->tls);
+	c->tls = NULL;
 	close(c->io.fd);
 	if (c->ctx->srclimit)
 		sg_srclimit_release(c->ctx->srclimit, c->ip);
@@ -1769,7 +1775,7 @@ static void conn_flush(struct h2conn *c)
 		}
 		if (failed || !c->out.len)
 			break;
-		w = send(c->io.fd, sg_buf_data(&c->out), c->out.len, MSG_NOSIGNAL);
+		w = sg_sock_send(c->tls, c->io.fd, sg_buf_data(&c->out), c->out.len, MSG_NOSIGNAL);
 		if (w == -1 && errno == EINTR)
 			continue;
 		if (w == -1 && errno == EAGAIN)
@@ -1823,7 +1829,7 @@ static void conn_read(struct h2conn *c)
 	char buf[H2P_READ_CHUNK];
 
 	for (int i = 0; i < 16 && !c->closed; i++) {
-		ssize_t n = recv(c->io.fd, buf, sizeof(buf), 0);
+		ssize_t n = sg_sock_recv(c->tls, c->io.fd, buf, sizeof(buf), 0);
 
 		if (n == -1 && errno == EINTR)
 			continue;
@@ -1876,6 +1882,8 @@ static void conn_goaway_close(struct h2conn *c, const char *why)
 	sg_h2_goaway(c->h2, SG_H2_NO_ERROR, why);
 	conn_flush(c);
 	if (!c->closed) {
+		if (c->tls)
+			sg_tls_close_notify(c->tls);
 		shutdown(c->io.fd, SHUT_WR);
 		conn_close(c);
 	}
@@ -1990,13 +1998,14 @@ static void conn_setup(struct h2conn *c, uint64_t born)
 }
 
 void sg_h2proxy_accept(struct sg_frontend *ctx, struct sg_cfg *cfg, const struct sg_bind *bind,
-		       int fd, const char *ip, const char *in, size_t len,
+		       int fd, struct sg_tls *tls, const char *ip, const char *in, size_t len,
 		       const struct sg_h1_req *upgrade, uint64_t born)
 {
 	struct h2conn *c = calloc(1, sizeof(*c));
 	struct sg_h2_settings set;
 
 	if (!c) {
+		sg_tls_free(tls);
 		close(fd);
 		if (ctx->srclimit)
 			sg_srclimit_release(ctx->srclimit, ip);
@@ -2009,6 +2018,9 @@ void sg_h2proxy_accept(struct sg_frontend *ctx, struct sg_cfg *cfg, const struct
 	c->io.fd = fd;
 	c->io.cb = on_conn_io;
 	c->io.data = c;
+	c->tls = tls;
+	if (tls)
+		sg_tls_watch(tls, ctx->loop, &c->io);
 	snprintf(c->ip, sizeof(c->ip), "%s", ip);
 	sg_timer_init(&c->timer, on_conn_timer, c);
 	sg_list_init(&c->streams);

@@ -31,10 +31,12 @@
  * address, for X-Forwarded-For; with ctx->srclimit, the connection's
  * count there is the HTTP/2 connection's to release). `born` is when the client connected
  * (loop milliseconds): the idle timeout of a connection that opens no
- * stream counts from then. The connection counts in
+ * stream counts from then. `tls`: the session of an HTTPS connection whose
+ * ALPN chose h2 (owned here afterwards), NULL for h2c. The connection counts in
  * ctx->stats->active. On failure the socket is closed. */
+struct sg_tls;
 void sg_h2proxy_accept(struct sg_frontend *ctx, struct sg_cfg *cfg, const struct sg_bind *bind,
-		       int fd, const char *ip, const char *in, size_t len,
+		       int fd, struct sg_tls *tls, const char *ip, const char *in, size_t len,
 		       const struct sg_h1_req *upgrade, uint64_t born);
 
 /* Graceful drain: GOAWAY on every HTTP/2 connection of ctx; open streams

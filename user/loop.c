@@ -318,9 +318,9 @@ void sg_io_pending(struct sg_loop *loop, struct sg_io *io, bool pending)
 }
 
 /* A pending io that asks for input makes the pass not wait. */
-static bool input_pending(const struct sg_loop *loop)
+static bool input_pending(struct sg_loop *loop)
 {
-	const struct sg_list *l;
+	struct sg_list *l;
 
 	SG_LIST_FOR_EACH(l, &loop->pending)
 		if (SG_LIST_ENTRY(l, struct sg_io, pend)->events & EPOLLIN)
@@ -351,7 +351,7 @@ static void dispatch_pending(struct sg_loop *loop)
 /* Timeout for epoll_wait from the earliest timer, capped by max_wait_ms. It is
  * computed from the time cached at the end of the previous wait, so it can
  * only be too long by the time the previous pass's callbacks took. */
-static int poll_timeout(const struct sg_loop *loop, int max_wait_ms)
+static int poll_timeout(struct sg_loop *loop, int max_wait_ms)
 {
 	uint64_t wait;
 

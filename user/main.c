@@ -11,6 +11,7 @@
 #include "user/gateway.h"
 #include "user/splice.h"
 #include "user/log.h"
+#include "user/tls.h"
 
 /* The one version: `splicegate version`, the man page and the Debian
  * package (scripts/deb-build.sh reads it from this line) all take it here. */
@@ -282,6 +283,10 @@ static int cmd_check(const struct cli *cli)
 	}
 	sg_diag_init(&d);
 	cfg = sg_cfg_load(cli->configs, cli->nconfigs, &d);
+	if (cfg && sg_tls_check(cfg, &d) == -1) {
+		sg_cfg_free(cfg);
+		cfg = NULL;
+	}
 	sg_diag_print(&d, stderr);
 	sg_diag_free(&d);
 	if (!cfg)

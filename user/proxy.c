@@ -42,6 +42,7 @@
 #include "user/h2proxy.h"
 #include "user/log.h"
 #include "user/net.h"
+#include "user/tls.h"
 #include "user/tunnel.h"
 
 #define PROXY_HEAD_MAX (64 * 1024)   /* request or response head */
@@ -138,6 +139,7 @@ struct client {
 	struct sg_list link; /* in ctx->clients */
 	const struct sg_bind *bind;
 	struct sg_io io;
+	struct sg_tls *tls; /* an HTTPS client's session; NULL = plain TCP */
 	struct sg_timer timer;
 	struct sg_closing closing;
 	/* A write after the loop's pass (client_queue): a response from an
@@ -383,6 +385,13 @@ static enum sg_relay_engine init_pump(struct client *c, struct sg_pump *p, bool 
 		e = SG_RELAY_SOCKMAP;
 	if ((budget < PROXY_SPLICE_MIN && !tunnel) || chunked)
 		e = SG_RELAY_COPY;
+	if (c->tls) {
+		/* Records are decrypted here: only the copy engine sees the
+		 * plaintext (no kTLS on this kernel). */
+		sg_pump_init(p, SG_RELAY_COPY, src, dst, chunked ? 0 : budget);
+		sg_pump_set_tls(p, to_backend ? c->tls : NULL, to_backend ? NULL : c->tls);
+		return SG_RELAY_COPY;
+	}
 	if (!c->ctx->kmap && e == SG_RELAY_SOCKMAP)
 		e = SG_RELAY_SPLICE;
 	if ((in_map || e == SG_RELAY_SOCKMAP) && !c->ck.failed && !u->k.failed) {
@@ -452,9 +461,7 @@ static int client_writev(struct client *c, const struct iovec *iov, size_t cnt, 
 	for (size_t i = 0; i < cnt; i++)
 		total += iov[i].iov_len;
 	if (!c->out.len) {
-		struct msghdr m = { .msg_iov = (void *)(uintptr_t)iov, .msg_iovlen = cnt };
-
-		n = sendmsg(c->io.fd, &m, MSG_NOSIGNAL | flags);
+		n = sg_sock_sendv(c->tls, c->io.fd, iov, cnt, MSG_NOSIGNAL | flags);
 		sg_ksock_wrote(&c->ck, n);
 		if (n == -1 && errno != EAGAIN && errno != EINTR)
 			return -1;
@@ -484,7 +491,8 @@ static int client_write(struct client *c, const char *data, size_t len)
 static int client_flush(struct client *c)
 {
 	while (c->out.len) {
-		ssize_t n = send(c->io.fd, sg_buf_data(&c->out), c->out.len, MSG_NOSIGNAL);
+		ssize_t n = sg_sock_send(c->tls, c->io.fd, sg_buf_data(&c->out), c->out.len,
+					 MSG_NOSIGNAL);
 
 		sg_ksock_wrote(&c->ck, n);
 		if (n == -1 && errno == EINTR)
@@ -619,6 +627,8 @@ static void close_lingering(struct client *c)
 			}
 		}
 		enter(c, C_LINGER);
+		if (c->tls)
+			sg_tls_close_notify(c->tls);
 		shutdown(c->io.fd, SHUT_WR);
 		c->r->at.request_at = c->r->at.try_at = c->r->at.connect_at = c->r->at.backoff_at =
 			0;
@@ -1524,7 +1534,7 @@ static ssize_t h2_upload(struct client *c, char *buf, size_t len, bool *eof)
 		}
 		if (grow_in(c, c->in_len + 16384) == -1)
 			return -ENOMEM;
-		n = recv(c->io.fd, c->in + c->in_len, 16384, MSG_DONTWAIT);
+		n = sg_sock_recv(c->tls, c->io.fd, c->in + c->in_len, 16384, MSG_DONTWAIT);
 		if (n > 0) {
 			c->in_len += (size_t)n;
 			continue;
@@ -1805,11 +1815,14 @@ static void switch_to_h2(struct client *c, const struct sg_h1_req *upgrade)
 	size_t used = upgrade ? upgrade->head_len : 0;
 	int fd = c->io.fd;
 
+	struct sg_tls *tls = c->tls;
+
 	sg_io_set(c->ctx->loop, &c->io, 0);
 	c->io.fd = -1;
+	c->tls = NULL;
 	c->src_held = false; /* the HTTP/2 connection releases it */
-	sg_h2proxy_accept(c->ctx, c->cfg, c->bind, fd, c->ip, c->in + used, c->in_len - used,
-			  upgrade, c->born);
+	sg_h2proxy_accept(c->ctx, c->cfg, c->bind, fd, tls, c->ip, c->in + used,
+			  c->in_len - used, upgrade, c->born);
 	client_close(c);
 }
 
@@ -1856,7 +1869,8 @@ static void got_request_head(struct client *c)
 	struct sg_filter_input in;
 
 	follow_config(c);
-	if (!c->started && sg_h2_upgrade_request(&c->r->req)) {
+	/* h2c is cleartext only (RFC 9113 3.1): over TLS, ALPN says h2. */
+	if (!c->started && !c->tls && sg_h2_upgrade_request(&c->r->req)) {
 		switch_to_h2(c, &c->r->req);
 		return;
 	}
@@ -2003,7 +2017,7 @@ static void read_request_head(struct client *c)
 			client_close(c);
 			return;
 		}
-		n = recv(c->io.fd, c->in + c->in_len, c->in_cap - c->in_len, 0);
+		n = sg_sock_recv(c->tls, c->io.fd, c->in + c->in_len, c->in_cap - c->in_len, 0);
 		sg_ksock_read(&c->ck, n);
 		if (n == -1 && errno == EINTR)
 			continue;
@@ -2404,7 +2418,7 @@ static void on_backend_io(struct sg_loop *loop, struct sg_io *io, uint32_t reven
 static uint32_t client_woke_lazily(struct client *c, uint32_t revents)
 {
 	char b;
-	ssize_t n = recv(c->io.fd, &b, 1, MSG_PEEK | MSG_DONTWAIT);
+	ssize_t n = sg_sock_recv(c->tls, c->io.fd, &b, 1, MSG_PEEK | MSG_DONTWAIT);
 
 	if (n == 0 || (n == -1 && errno != EAGAIN && errno != EINTR))
 		return (revents & ~(uint32_t)EPOLLIN) | EPOLLRDHUP;
@@ -2593,6 +2607,10 @@ static void client_close(struct client *c)
 	sg_io_set(c->ctx->loop, &c->io, 0);
 	if (c->ctx->kmap)
 		sg_sockmap_forget(c->ctx->kmap, &c->ck, c->io.fd);
+	if (c->tls && c->state != C_LINGER)
+		sg_tls_close_notify(c->tls);
+	sg_tls_free(c->tls);
+	c->tls = NULL;
 	close(c->io.fd);
 	if (c->src_held)
 		sg_srclimit_release(c->ctx->srclimit, c->ip);
@@ -2672,6 +2690,23 @@ void sg_proxy_accept(struct sg_frontend *ctx, const struct sg_bind *bind, int fd
 		c->born = now(c) - sg_net_accept_age_ms(fd);
 		wait_idle(c, c->born);
 	}
+	settle(c);
+}
+
+void sg_proxy_accept_tls(struct sg_frontend *ctx, struct sg_cfg *cfg, const struct sg_bind *bind,
+			 int fd, struct sg_tls *tls, const char *ip, bool src_held, uint64_t born)
+{
+	struct client *c = client_new(ctx, cfg, bind, fd, ip, src_held);
+
+	if (!c) {
+		sg_tls_free(tls);
+		return;
+	}
+	c->tls = tls;
+	sg_tls_watch(tls, ctx->loop, &c->io);
+	c->state = C_HEAD;
+	c->born = born;
+	wait_idle(c, born);
 	settle(c);
 }
 

@@ -16,6 +16,14 @@
  * listener set TCP_NODELAY, which the socket inherits. */
 void sg_proxy_accept(struct sg_frontend *ctx, const struct sg_bind *bind, int fd,
 		     const struct sockaddr_storage *peer);
+/* Take an HTTPS connection whose handshake user/tlsterm.c completed (ALPN
+ * chose HTTP/1.1, or nothing): fd and its session `tls`, a reference to
+ * `cfg` (which bind belongs to), the per-source hold when src_held; all
+ * owned here afterwards. `born`: when the client connected (loop ms), for
+ * the idle timeout. Served as any HTTP/1 connection, bodies by copy. */
+struct sg_tls;
+void sg_proxy_accept_tls(struct sg_frontend *ctx, struct sg_cfg *cfg, const struct sg_bind *bind,
+			 int fd, struct sg_tls *tls, const char *ip, bool src_held, uint64_t born);
 /* Take a TLS passthrough connection whose route user/tlspass.c chose by
  * SNI: fd (its ClientHello still unread in the socket), a reference to
  * `cfg`, which bind, l and r belong to, and, when src_held, the hold on

@@ -1,6 +1,7 @@
 /* The relay engines behind struct sg_pump: one generic loop (flush what is
  * pending, then take more from src) over per-engine fill/flush/prime steps. */
 #include "user/relay.h"
+#include "user/tls.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -51,7 +52,8 @@ static ssize_t copy_fill(struct sg_pump *p, uint64_t budget)
 		return -1;
 	p->off = 0;
 	do {
-		n = read(p->src, p->buf, min_size(budget, SG_RELAY_BUF_SIZE));
+		n = sg_sock_recv(p->src_tls, p->src, p->buf, min_size(budget, SG_RELAY_BUF_SIZE),
+				 0);
 	} while (n == -1 && errno == EINTR);
 	return n;
 }
@@ -62,7 +64,7 @@ static ssize_t copy_flush(struct sg_pump *p)
 
 	/* MSG_NOSIGNAL: a reset peer must give EPIPE, not kill the gateway. */
 	do {
-		n = send(p->dst, p->buf + p->off, p->pending, MSG_NOSIGNAL);
+		n = sg_sock_send(p->dst_tls, p->dst, p->buf + p->off, p->pending, MSG_NOSIGNAL);
 	} while (n == -1 && errno == EINTR);
 	if (n > 0)
 		p->off += (size_t)n;
@@ -343,12 +345,18 @@ size_t sg_pump_extra(const struct sg_pump *p, const char **data)
 	return p->buf ? p->extra : 0;
 }
 
+void sg_pump_set_tls(struct sg_pump *p, struct sg_tls *src, struct sg_tls *dst)
+{
+	p->src_tls = src;
+	p->dst_tls = dst;
+}
+
 ssize_t sg_pump_recv(struct sg_pump *p, void *buf, size_t len)
 {
 	ssize_t n;
 
 	do {
-		n = recv(p->src, buf, len, 0);
+		n = sg_sock_recv(p->src_tls, p->src, buf, len, 0);
 	} while (n == -1 && errno == EINTR);
 	if (p->engine != SG_RELAY_SOCKMAP)
 		return n;

@@ -42,6 +42,8 @@ struct sg_pump {
 	uint64_t budget; /* bytes still to take from src (or prime); UINT64_MAX = until EOF */
 	size_t pending;	 /* bytes taken from src or primed but not yet written to dst */
 	uint64_t moved;	 /* bytes written to dst, total */
+	/* TLS sessions on src / dst (copy engine only): NULL = plain socket. */
+	struct sg_tls *src_tls, *dst_tls;
 
 	/* Engine-private below: do not touch. */
 	bool eof;	      /* src returned 0; sticky */
@@ -92,6 +94,11 @@ void sg_pump_init_sockmap(struct sg_pump *p, struct sg_splice *ks, int src, stru
 
 /* After SG_PUMP_DONE of a sockmap pump: the bytes it read past the budget
  * (the next message's), valid until the pump is released or run again. */
+/* Reads src and/or writes dst through TLS sessions (after sg_pump_init
+ * with SG_RELAY_COPY). */
+struct sg_tls;
+void sg_pump_set_tls(struct sg_pump *p, struct sg_tls *src, struct sg_tls *dst);
+
 size_t sg_pump_extra(const struct sg_pump *p, const char **data);
 
 /* recv() from the pump's src for an owner that parses framing itself (a

@@ -28,6 +28,10 @@ enum sg_stat {
 	SG_STAT_TLS_NO_ROUTE,	   /* ... SNI that no route takes, closed */
 	SG_STAT_TLS_BAD_HELLO,	   /* ... not a (whole) ClientHello, or over 16 KiB, closed */
 	SG_STAT_TIMEOUT_TLS_HELLO, /* ... no ClientHello within the timeout, closed */
+	SG_STAT_TLS_HANDSHAKES,	   /* HTTPS: handshakes completed */
+	SG_STAT_TLS_RESUMED,	   /* ... of which resumed a session (ticket) */
+	SG_STAT_TLS_FAILED,	   /* ... failed (bad hello, no certificate for SNI, ...) */
+	SG_STAT_TIMEOUT_TLS_HANDSHAKE, /* ... not done within handshakeTimeout */
 	SG_STAT_BACKEND_CONNECTS,  /* new backend connections */
 	SG_STAT_POOL_REUSE,	   /* requests sent on a pooled connection */
 	SG_STAT_BYTES_COPY,	   /* body bytes moved by the copy engine */

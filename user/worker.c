@@ -23,6 +23,7 @@
 #include "user/net.h"
 #include "user/proxy.h"
 #include "user/tlspass.h"
+#include "user/tlsterm.h"
 
 /* One listening socket, owned by its worker. */
 struct listen_sock {
@@ -32,6 +33,7 @@ struct listen_sock {
 	struct sg_closing closing;
 	uint16_t port;
 	const struct sg_bind *bind; /* in w->ctx.cfg */
+	struct sg_tls_server *tls;  /* HTTPS: the bind's certificates; else NULL */
 	struct sg_worker *w;
 };
 
@@ -90,6 +92,10 @@ static void on_accept(struct sg_loop *loop, struct sg_io *io, uint32_t revents)
 		}
 		if (ls->bind->proto == SG_PROTO_TLS)
 			sg_tlspass_accept(&ls->w->ctx, ls->bind, fd, &peer);
+		else if (ls->bind->proto == SG_PROTO_HTTPS && ls->tls)
+			sg_tlsterm_accept(&ls->w->ctx, ls->tls, ls->bind, fd, &peer);
+		else if (ls->bind->proto == SG_PROTO_HTTPS)
+			close(fd); /* no certificate loaded (out of memory) */
 		else
 			sg_proxy_accept(&ls->w->ctx, ls->bind, fd, &peer);
 	}
@@ -119,9 +125,29 @@ static void set_defer(struct listen_sock *ls)
 			 b->listeners[i].fhttp->http1_idle_timeout >= SG_DUR_S(WORKER_DEFER_S);
 	if (b->proto == SG_PROTO_TLS)
 		defer = hello_ms == 0 || hello_ms >= WORKER_DEFER_S * 1000;
+	if (b->proto == SG_PROTO_HTTPS)
+		defer = ls->tls && sg_tls_server_handshake_ms(ls->tls) >= WORKER_DEFER_S * 1000;
 	if (b->proto != SG_PROTO_TCP &&
 	    sg_net_defer_accept(ls->io.fd, defer ? WORKER_DEFER_S : 0) == -1)
 		SG_WARN("listener :%u: TCP_DEFER_ACCEPT: %s", ls->port, strerror(errno));
+}
+
+/* An HTTPS bind's certificates, loaded again with every config (a reload
+ * is how a renewed certificate comes in); a connection keeps the one it
+ * began with. The gateway vetted them (sg_tls_server_new) before the
+ * config went in force, so a failure here is only memory. */
+static int load_tls(struct listen_sock *ls, char *err, size_t errlen)
+{
+	struct sg_tls_server *srv = NULL;
+
+	int rc = 0;
+
+	if (ls->bind->proto == SG_PROTO_HTTPS &&
+	    !(srv = sg_tls_server_new(ls->bind, err, errlen)))
+		rc = -1; /* the port refuses connections until a config loads */
+	sg_tls_server_unref(ls->tls);
+	ls->tls = srv;
+	return rc;
 }
 
 static int open_sock(struct sg_worker *w, const struct sg_bind *b, char *err, size_t errlen)
@@ -160,6 +186,11 @@ static int open_sock(struct sg_worker *w, const struct sg_bind *b, char *err, si
 	ls->port = b->port;
 	ls->bind = b;
 	ls->w = w;
+	if (load_tls(ls, err, errlen) == -1) {
+		close(ls->io.fd);
+		free(ls);
+		return -1;
+	}
 	set_defer(ls);
 	if (sg_io_set(w->loop, &ls->io, EPOLLIN) == -1) {
 		snprintf(err, errlen, "epoll: %s", strerror(errno));
@@ -174,8 +205,12 @@ static int open_sock(struct sg_worker *w, const struct sg_bind *b, char *err, si
 
 static void free_sock(struct sg_closing *cl)
 {
-	free((char *)cl - offsetof(struct listen_sock, closing));
+	struct listen_sock *ls = (struct listen_sock *)((char *)cl - offsetof(struct listen_sock, closing));
+
+	sg_tls_server_unref(ls->tls);
+	free(ls);
 }
+
 
 /* Listeners are closed from inside on_wake (reload, drain), and the batch
  * being dispatched may still hold an accept event for this one: its memory
@@ -208,6 +243,8 @@ static int reconcile(struct sg_worker *w, const struct sg_cfg *cfg, char *err, s
 		struct listen_sock *ls = *pp;
 
 		ls->bind = bind_for(cfg, ls->port);
+		if (ls->bind && load_tls(ls, err, errlen) == -1)
+			ret = -1;
 		if (ls->bind) {
 			set_defer(ls);
 			pp = &ls->next;
@@ -247,6 +284,7 @@ static void on_drain_tick(struct sg_loop *loop, struct sg_timer *t)
 		sg_proxy_close_all(&w->ctx);
 		sg_h2proxy_close_all(&w->ctx);
 		sg_tlspass_close_all(&w->ctx);
+		sg_tlsterm_close_all(&w->ctx);
 		sg_loop_stop(loop);
 		return;
 	}
@@ -257,6 +295,7 @@ static void start_drain(struct sg_worker *w, uint64_t grace_ms)
 {
 	w->drain_started = true;
 	close_listeners(w);
+	sg_tlsterm_close_all(&w->ctx); /* no request of theirs has begun */
 	sg_proxy_drain(&w->ctx);
 	sg_h2proxy_drain(&w->ctx);
 	w->drain_deadline = sg_loop_now(w->loop) + grace_ms;
@@ -309,6 +348,7 @@ static void worker_free(struct sg_worker *w)
 	sg_proxy_close_all(&w->ctx);
 	sg_h2proxy_close_all(&w->ctx);
 	sg_tlspass_close_all(&w->ctx);
+	sg_tlsterm_close_all(&w->ctx);
 	close_listeners(w);
 	if (w->drain_started)
 		sg_timer_stop(w->loop, &w->drain_timer);
@@ -343,6 +383,7 @@ struct sg_worker *sg_worker_start(struct sg_cfg *cfg, const struct sg_frontend_o
 	sg_list_init(&w->ctx.clients);
 	sg_list_init(&w->ctx.h2conns);
 	sg_list_init(&w->ctx.hellos);
+	sg_list_init(&w->ctx.handshakes);
 	w->ctx.stats = &w->stats;
 	w->index = index;
 	w->ctx.cfg = sg_cfg_ref(cfg);

@@ -1,0 +1,609 @@
+/* TLS termination with OpenSSL 3. The contract is tls.h.
+ *
+ * One SSL_CTX per listener with a certificate, all configured alike (the
+ * listener's versions and suites over its frontend policy's); the first is
+ * where every handshake starts. The client-hello callback reads the SNI,
+ * picks the listener (exact host name, then the longest wildcard, then the
+ * listener without one; no SNI: that one, else the first) and moves the
+ * session onto its context, copying the settings a context switch does not
+ * carry. Session tickets share one key across workers and reloads. */
+#include "user/tls.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/rand.h>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
+
+#include "config/diag.h"
+#include "config/duration.h"
+
+struct tls_listener {
+	const struct sg_listener *l;
+	SSL_CTX *ctx;
+	int min_version, max_version; /* OpenSSL's TLS1_x_VERSION */
+	const char *tls13, *tls12;    /* NULL = the library's defaults */
+	bool verify;		      /* client certificates (root CA given) */
+	unsigned char alpn[256];      /* the policy's list, wire format */
+	size_t alpn_len;
+};
+
+struct sg_tls_server {
+	unsigned refs;
+	uint64_t handshake_ms;
+	struct tls_listener *ls;
+	size_t n;
+};
+
+struct sg_tls {
+	SSL *ssl;
+	struct sg_tls_server *srv; /* held until the handshake ends */
+	const struct tls_listener *chosen;
+	struct sg_loop *loop;
+	struct sg_io *io;
+	bool no_cert; /* the SNI named no listener */
+	char sni[256];
+};
+
+/* ---- the library's error queue, as one line ------------------------------ */
+
+static void lib_error(char *err, size_t errlen, const char *what)
+{
+	unsigned long e = ERR_get_error();
+	char buf[200] = "";
+
+	if (e)
+		ERR_error_string_n(e, buf, sizeof(buf));
+	snprintf(err, errlen, "%s%s%s", what, e ? ": " : "", buf);
+	ERR_clear_error();
+}
+
+/* ---- session ticket keys: one random set per process --------------------- */
+
+static unsigned char ticket_keys[80];
+static pthread_once_t ticket_once = PTHREAD_ONCE_INIT;
+static bool ticket_ok;
+
+static void make_ticket_keys(void)
+{
+	ticket_ok = RAND_bytes(ticket_keys, sizeof(ticket_keys)) == 1;
+}
+
+/* ---- contexts -------------------------------------------------------------- */
+
+static int ossl_version(enum sg_tls_version v, int unset)
+{
+	return v == SG_TLS_1_3 ? TLS1_3_VERSION : v == SG_TLS_1_2 ? TLS1_2_VERSION : unset;
+}
+
+/* The listener's PEM chain and key, and its client CA for mTLS. */
+static int load_cert(SSL_CTX *ctx, const struct sg_tls_cert *c, char *err, size_t errlen)
+{
+	BIO *bio = BIO_new_mem_buf(c->cert_pem, (int)c->cert_len);
+	X509 *x = bio ? PEM_read_bio_X509(bio, NULL, NULL, NULL) : NULL;
+	EVP_PKEY *key = NULL;
+	int rc = -1;
+
+	if (!x) {
+		lib_error(err, errlen, "certificate: no PEM certificate");
+		goto out;
+	}
+	if (SSL_CTX_use_certificate(ctx, x) != 1) {
+		lib_error(err, errlen, "certificate");
+		goto out;
+	}
+	for (X509 *ca; (ca = PEM_read_bio_X509(bio, NULL, NULL, NULL));)
+		if (SSL_CTX_add0_chain_cert(ctx, ca) != 1) {
+			X509_free(ca);
+			lib_error(err, errlen, "certificate chain");
+			goto out;
+		}
+	ERR_clear_error(); /* the chain's end reads as "no start line" */
+	BIO_free(bio);
+	bio = BIO_new_mem_buf(c->key_pem, (int)c->key_len);
+	key = bio ? PEM_read_bio_PrivateKey(bio, NULL, NULL, NULL) : NULL;
+	if (!key) {
+		lib_error(err, errlen, "key: no PEM private key (an encrypted one is not supported)");
+		goto out;
+	}
+	if (SSL_CTX_use_PrivateKey(ctx, key) != 1 || SSL_CTX_check_private_key(ctx) != 1) {
+		lib_error(err, errlen, "key does not match the certificate");
+		goto out;
+	}
+	if (c->root_pem) {
+		X509_STORE *store = SSL_CTX_get_cert_store(ctx);
+		STACK_OF(X509_NAME) *names = sk_X509_NAME_new_null();
+		size_t n = 0;
+
+		BIO_free(bio);
+		bio = BIO_new_mem_buf(c->root_pem, (int)c->root_len);
+		for (X509 *ca; bio && (ca = PEM_read_bio_X509(bio, NULL, NULL, NULL)); n++) {
+			X509_STORE_add_cert(store, ca);
+			if (names)
+				sk_X509_NAME_push(names, X509_NAME_dup(X509_get_subject_name(ca)));
+			X509_free(ca);
+		}
+		ERR_clear_error();
+		if (!n) {
+			sk_X509_NAME_pop_free(names, X509_NAME_free);
+			snprintf(err, errlen, "root: no PEM certificate");
+			goto out;
+		}
+		SSL_CTX_set_client_CA_list(ctx, names);
+		SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, NULL);
+	}
+	rc = 0;
+out:
+	X509_free(x);
+	EVP_PKEY_free(key);
+	BIO_free(bio);
+	return rc;
+}
+
+static int on_client_hello(SSL *ssl, int *alert, void *arg);
+
+static int on_alpn(SSL *ssl, const unsigned char **out, unsigned char *outlen,
+		   const unsigned char *in, unsigned int inlen, void *arg)
+{
+	struct sg_tls *t = SSL_get_app_data(ssl);
+	const struct tls_listener *tl = t->chosen;
+	unsigned char *sel;
+
+	/* Server preference: the first of ours the client offers. Without a
+	 * common protocol the session goes on without ALPN (HTTP/1.1), as
+	 * nginx and HAProxy do. */
+	if (SSL_select_next_proto(&sel, outlen, tl->alpn, (unsigned)tl->alpn_len, in, inlen) !=
+	    OPENSSL_NPN_NEGOTIATED)
+		return SSL_TLSEXT_ERR_NOACK;
+	*out = sel;
+	return SSL_TLSEXT_ERR_OK;
+}
+
+static int listener_ctx(struct tls_listener *tl, const struct sg_listener *l, char *err,
+			size_t errlen)
+{
+	const struct sg_frontend_tls *p = l->ftls;
+	const struct sg_tls_cert *c = l->tls;
+	const struct sg_tls_suites *suites = c->suites.names.n ? &c->suites : &p->suites;
+	SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
+	const struct sg_strs *alpn = &p->alpn;
+	static const char *const alpn_default[] = { "h2", "http/1.1" };
+
+	tl->l = l;
+	tl->ctx = ctx;
+	if (!ctx) {
+		lib_error(err, errlen, "SSL_CTX_new");
+		return -1;
+	}
+	tl->min_version = ossl_version(c->min_version ? c->min_version : p->min_version,
+				       TLS1_2_VERSION);
+	tl->max_version = ossl_version(c->max_version ? c->max_version : p->max_version, 0);
+	if (suites->names.n) {
+		tl->tls13 = suites->tls13;
+		tl->tls12 = suites->tls12;
+	}
+	tl->verify = c->root_pem != NULL;
+	for (size_t i = 0; i < (p->has_alpn ? alpn->n : 2); i++) {
+		const char *name = p->has_alpn ? alpn->v[i] : alpn_default[i];
+		size_t len = strlen(name);
+
+		if (tl->alpn_len + 1 + len > sizeof(tl->alpn))
+			break;
+		tl->alpn[tl->alpn_len++] = (unsigned char)len;
+		memcpy(tl->alpn + tl->alpn_len, name, len);
+		tl->alpn_len += len;
+	}
+	SSL_CTX_set_min_proto_version(ctx, tl->min_version);
+	SSL_CTX_set_max_proto_version(ctx, tl->max_version);
+	/* No renegotiation (a client-driven CPU cost and an old attack
+	 * surface); buffers released while a connection is idle. */
+	SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE |
+					 SSL_OP_NO_COMPRESSION);
+	SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS | SSL_MODE_ENABLE_PARTIAL_WRITE |
+				      SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+	if (tl->tls13 && SSL_CTX_set_ciphersuites(ctx, tl->tls13) != 1) {
+		lib_error(err, errlen, "cipherSuites (TLS 1.3)");
+		return -1;
+	}
+	/* A list of TLS 1.3 suites only leaves TLS 1.2 with none. */
+	if (tl->tls12 && SSL_CTX_set_cipher_list(ctx, *tl->tls12 ? tl->tls12 : "-ALL") != 1 &&
+	    *tl->tls12) {
+		lib_error(err, errlen, "cipherSuites (TLS 1.2)");
+		return -1;
+	}
+	ERR_clear_error();
+	if (load_cert(ctx, c, err, errlen) == -1)
+		return -1;
+	SSL_CTX_set_session_id_context(ctx, (const unsigned char *)"splicegate", 10);
+	if (ticket_ok &&
+	    SSL_CTX_ctrl(ctx, SSL_CTRL_SET_TLSEXT_TICKET_KEYS, sizeof(ticket_keys), ticket_keys) !=
+		    1)
+		ERR_clear_error(); /* tickets then use the context's own key */
+	SSL_CTX_set_client_hello_cb(ctx, on_client_hello, NULL);
+	SSL_CTX_set_alpn_select_cb(ctx, on_alpn, NULL);
+	return 0;
+}
+
+static void server_free(struct sg_tls_server *s)
+{
+	for (size_t i = 0; i < s->n; i++)
+		SSL_CTX_free(s->ls[i].ctx);
+	free(s->ls);
+	free(s);
+}
+
+struct sg_tls_server *sg_tls_server_new(const struct sg_bind *b, char *err, size_t errlen)
+{
+	struct sg_tls_server *s = calloc(1, sizeof(*s));
+
+	pthread_once(&ticket_once, make_ticket_keys);
+	if (!s || !(s->ls = calloc(b->nlisteners ? b->nlisteners : 1, sizeof(*s->ls)))) {
+		free(s);
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	s->refs = 1;
+	s->handshake_ms = 15000;
+	for (size_t i = 0; i < b->nlisteners; i++) {
+		const struct sg_listener *l = &b->listeners[i];
+		char why[256];
+
+		if (!l->tls)
+			continue;
+		if (s->n == 0)
+			s->handshake_ms = sg_dur_to_ms_ceil(l->ftls->handshake_timeout);
+		if (listener_ctx(&s->ls[s->n], l, why, sizeof(why)) == -1) {
+			SSL_CTX_free(s->ls[s->n].ctx);
+			snprintf(err, errlen, "listener %s: %s", l->name, why);
+			server_free(s);
+			return NULL;
+		}
+		s->n++;
+	}
+	return s;
+}
+
+int sg_tls_check(const struct sg_cfg *cfg, struct sg_diag *d)
+{
+	int ret = 0;
+
+	for (size_t i = 0; i < cfg->nbinds; i++) {
+		const struct sg_bind *b = &cfg->binds[i];
+		struct sg_tls_server *s;
+		char why[512];
+
+		if (b->proto != SG_PROTO_HTTPS)
+			continue;
+		if ((s = sg_tls_server_new(b, why, sizeof(why)))) {
+			sg_tls_server_unref(s);
+			continue;
+		}
+		sg_diag_err(d, b->nlisteners ? b->listeners[0].at : NULL, "port %u: %s", b->port,
+			    why);
+		ret = -1;
+	}
+	return ret;
+}
+
+void sg_tls_server_unref(struct sg_tls_server *s)
+{
+	if (s && --s->refs == 0)
+		server_free(s);
+}
+
+uint64_t sg_tls_server_handshake_ms(const struct sg_tls_server *s)
+{
+	return s->handshake_ms;
+}
+
+/* ---- choosing the certificate -------------------------------------------- */
+
+static bool host_eq(const char *a, const char *b, size_t n)
+{
+	return strncasecmp(a, b, n) == 0;
+}
+
+static const struct tls_listener *pick(const struct sg_tls_server *s, const char *sni)
+{
+	const struct tls_listener *any = NULL, *wild = NULL;
+	size_t hlen = strlen(sni);
+
+	for (size_t i = 0; i < s->n; i++) {
+		const char *h = s->ls[i].l->hostname;
+		size_t ll = strlen(h);
+
+		if (ll == 0) {
+			if (!any)
+				any = &s->ls[i];
+		} else if (hlen && h[0] == '*' && hlen > ll - 1 &&
+			   host_eq(sni + hlen - (ll - 1), h + 1, ll - 1)) {
+			if (!wild || ll > strlen(wild->l->hostname))
+				wild = &s->ls[i];
+		} else if (hlen && ll == hlen && host_eq(sni, h, ll)) {
+			return &s->ls[i];
+		}
+	}
+	if (wild || any)
+		return wild ? wild : any;
+	/* No SNI: the default certificate, the first listener's. */
+	return hlen || !s->n ? NULL : &s->ls[0];
+}
+
+/* The server_name extension: list length, then entries of type (0 =
+ * host_name), length, name. */
+static void read_sni(SSL *ssl, char *out, size_t outlen)
+{
+	const unsigned char *p;
+	size_t len, n;
+
+	out[0] = '\0';
+	if (!SSL_client_hello_get0_ext(ssl, TLSEXT_TYPE_server_name, &p, &len) || len < 5)
+		return;
+	n = (size_t)p[0] << 8 | p[1];
+	if (n + 2 != len || p[2] != TLSEXT_NAMETYPE_host_name)
+		return;
+	n = (size_t)p[3] << 8 | p[4];
+	if (n + 5 > len || n >= outlen || memchr(p + 5, '\0', n))
+		return;
+	memcpy(out, p + 5, n);
+	out[n] = '\0';
+}
+
+static int on_client_hello(SSL *ssl, int *alert, void *arg)
+{
+	struct sg_tls *t = SSL_get_app_data(ssl);
+	const struct tls_listener *tl;
+
+	read_sni(ssl, t->sni, sizeof(t->sni));
+	tl = pick(t->srv, t->sni);
+	if (!tl) {
+		t->no_cert = true;
+		*alert = SSL_AD_UNRECOGNIZED_NAME;
+		return SSL_CLIENT_HELLO_ERROR;
+	}
+	t->chosen = tl;
+	if (SSL_get_SSL_CTX(ssl) != tl->ctx) {
+		/* The context brings the certificate; versions, suites and
+		 * verification were copied from the first one at SSL_new. */
+		SSL_set_SSL_CTX(ssl, tl->ctx);
+		SSL_set_min_proto_version(ssl, tl->min_version);
+		SSL_set_max_proto_version(ssl, tl->max_version);
+		if (tl->tls13)
+			SSL_set_ciphersuites(ssl, tl->tls13);
+		if (tl->tls12)
+			SSL_set_cipher_list(ssl, *tl->tls12 ? tl->tls12 : "-ALL");
+		SSL_set_verify(ssl, SSL_CTX_get_verify_mode(tl->ctx), NULL);
+		if (tl->verify)
+			SSL_set_client_CA_list(ssl, SSL_dup_CA_list(SSL_CTX_get_client_CA_list(tl->ctx)));
+		ERR_clear_error();
+	}
+	return SSL_CLIENT_HELLO_SUCCESS;
+}
+
+/* ---- sessions -------------------------------------------------------------- */
+
+struct sg_tls *sg_tls_new(struct sg_tls_server *s, int fd)
+{
+	struct sg_tls *t;
+
+	if (!s->n)
+		return NULL;
+	t = calloc(1, sizeof(*t));
+	if (!t)
+		return NULL;
+	t->ssl = SSL_new(s->ls[0].ctx);
+	if (!t->ssl || SSL_set_fd(t->ssl, fd) != 1) {
+		SSL_free(t->ssl);
+		free(t);
+		ERR_clear_error();
+		return NULL;
+	}
+	SSL_set_app_data(t->ssl, t);
+	SSL_set_accept_state(t->ssl);
+	t->srv = s;
+	t->chosen = &s->ls[0];
+	s->refs++;
+	return t;
+}
+
+static void release_server(struct sg_tls *t)
+{
+	sg_tls_server_unref(t->srv);
+	t->srv = NULL;
+}
+
+void sg_tls_free(struct sg_tls *t)
+{
+	if (!t)
+		return;
+	if (t->io)
+		sg_io_pending(t->loop, t->io, false);
+	SSL_free(t->ssl);
+	if (t->srv)
+		release_server(t);
+	free(t);
+}
+
+int sg_tls_handshake(struct sg_tls *t, uint32_t *want, char *err, size_t errlen)
+{
+	int rc = SSL_do_handshake(t->ssl);
+
+	if (rc == 1) {
+		/* The listener pointer stays valid with the connection's
+		 * config reference; the server itself is no longer needed. */
+		release_server(t);
+		return 1;
+	}
+	switch (SSL_get_error(t->ssl, rc)) {
+	case SSL_ERROR_WANT_READ:
+		*want = EPOLLIN;
+		return 0;
+	case SSL_ERROR_WANT_WRITE:
+		*want = EPOLLOUT;
+		return 0;
+	case SSL_ERROR_SYSCALL:
+		snprintf(err, errlen, "%s", errno ? strerror(errno) : "closed by the client");
+		ERR_clear_error();
+		return -1;
+	default:
+		if (t->no_cert)
+			snprintf(err, errlen, "no certificate for SNI %s", t->sni);
+		else
+			lib_error(err, errlen, "handshake");
+		ERR_clear_error();
+		return -1;
+	}
+}
+
+const struct sg_listener *sg_tls_listener(const struct sg_tls *t)
+{
+	return t->chosen->l;
+}
+
+bool sg_tls_h2(const struct sg_tls *t)
+{
+	const unsigned char *p;
+	unsigned len;
+
+	SSL_get0_alpn_selected(t->ssl, &p, &len);
+	return len == 2 && !memcmp(p, "h2", 2);
+}
+
+const char *sg_tls_sni(const struct sg_tls *t)
+{
+	return t->sni;
+}
+
+const char *sg_tls_version(const struct sg_tls *t)
+{
+	return SSL_get_version(t->ssl);
+}
+
+bool sg_tls_resumed(const struct sg_tls *t)
+{
+	return SSL_session_reused(t->ssl) == 1;
+}
+
+void sg_tls_watch(struct sg_tls *t, struct sg_loop *loop, struct sg_io *io)
+{
+	if (t->io && t->io != io)
+		sg_io_pending(t->loop, t->io, false);
+	t->loop = loop;
+	t->io = io;
+	sg_io_pending(loop, io, SSL_has_pending(t->ssl) != 0);
+}
+
+/* errno for a call that did not complete: EAGAIN when the socket must be
+ * ready first, ECONNRESET for a protocol failure. */
+static ssize_t fail(struct sg_tls *t, int rc)
+{
+	switch (SSL_get_error(t->ssl, rc)) {
+	case SSL_ERROR_WANT_READ:
+	case SSL_ERROR_WANT_WRITE:
+		errno = EAGAIN;
+		return -1;
+	case SSL_ERROR_ZERO_RETURN:
+		return 0; /* close_notify */
+	case SSL_ERROR_SYSCALL:
+		ERR_clear_error();
+		if (!errno)
+			return 0; /* EOF without close_notify: a truncation we report as EOF */
+		return -1;
+	default:
+		ERR_clear_error();
+		errno = ECONNRESET;
+		return -1;
+	}
+}
+
+ssize_t sg_tls_recv(struct sg_tls *t, void *buf, size_t len, bool peek)
+{
+	size_t got = 0;
+	int rc;
+
+	errno = 0;
+	rc = peek ? SSL_peek_ex(t->ssl, buf, len, &got) : SSL_read_ex(t->ssl, buf, len, &got);
+	if (t->io)
+		sg_io_pending(t->loop, t->io, SSL_has_pending(t->ssl) != 0);
+	if (rc == 1)
+		return (ssize_t)got;
+	return fail(t, 0);
+}
+
+ssize_t sg_tls_send(struct sg_tls *t, const void *buf, size_t len)
+{
+	size_t put = 0;
+	ssize_t rc;
+
+	if (len == 0)
+		return 0;
+	errno = 0;
+	if (SSL_write_ex(t->ssl, buf, len, &put) == 1)
+		return (ssize_t)put;
+	rc = fail(t, 0);
+	if (rc == 0) {
+		errno = EPIPE; /* the peer is gone: nothing more can be written */
+		rc = -1;
+	}
+	return rc;
+}
+
+#define TLS_GATHER 16384
+
+ssize_t sg_tls_sendv(struct sg_tls *t, const struct iovec *iov, size_t cnt)
+{
+	char buf[TLS_GATHER];
+	size_t total = 0, done = 0;
+
+	for (size_t i = 0; i < cnt; i++)
+		total += iov[i].iov_len;
+	if (cnt > 1 && total <= sizeof(buf)) {
+		for (size_t i = 0; i < cnt; i++) {
+			memcpy(buf + done, iov[i].iov_base, iov[i].iov_len);
+			done += iov[i].iov_len;
+		}
+		return sg_tls_send(t, buf, total);
+	}
+	for (size_t i = 0; i < cnt; i++) {
+		ssize_t n = sg_tls_send(t, iov[i].iov_base, iov[i].iov_len);
+
+		if (n < 0)
+			return done ? (ssize_t)done : -1;
+		done += (size_t)n;
+		if ((size_t)n < iov[i].iov_len)
+			break;
+	}
+	return (ssize_t)done;
+}
+
+void sg_tls_close_notify(struct sg_tls *t)
+{
+	if (SSL_is_init_finished(t->ssl))
+		SSL_shutdown(t->ssl);
+	ERR_clear_error();
+}
+
+ssize_t sg_sock_recv(struct sg_tls *t, int fd, void *buf, size_t len, int flags)
+{
+	return t ? sg_tls_recv(t, buf, len, flags & MSG_PEEK) : recv(fd, buf, len, flags);
+}
+
+ssize_t sg_sock_send(struct sg_tls *t, int fd, const void *buf, size_t len, int flags)
+{
+	return t ? sg_tls_send(t, buf, len) : send(fd, buf, len, flags);
+}
+
+ssize_t sg_sock_sendv(struct sg_tls *t, int fd, const struct iovec *iov, size_t cnt, int flags)
+{
+	struct msghdr m = { .msg_iov = (struct iovec *)(uintptr_t)iov, .msg_iovlen = cnt };
+
+	return t ? sg_tls_sendv(t, iov, cnt) : sendmsg(fd, &m, flags);
+}

@@ -1,0 +1,25 @@
+/* HTTPS connections in their TLS handshake: the session is set up on the
+ * accepted socket (user/tls.c chooses the certificate by SNI), bounded by
+ * the frontend TLS policy's handshakeTimeout, then handed to the HTTP/2
+ * frontend when ALPN chose h2 and to the HTTP/1 one otherwise. */
+#ifndef SG_TLSTERM_H
+#define SG_TLSTERM_H
+
+#include <sys/socket.h>
+
+#include "config/cfg.h"
+#include "user/frontend.h"
+#include "user/tls.h"
+
+/* Take ownership of an accepted, non-blocking socket `fd` on HTTPS bind
+ * `bind` (of ctx->cfg) served by `srv`, from `peer`. Closed when over
+ * --max-connections-per-source, when its handshake fails or does not end
+ * within the timeout (each counted in /metrics). */
+void sg_tlsterm_accept(struct sg_frontend *ctx, struct sg_tls_server *srv,
+		       const struct sg_bind *bind, int fd, const struct sockaddr_storage *peer);
+
+/* Close every connection of ctx still in its handshake (at shutdown, or
+ * when a drain's grace period ends). */
+void sg_tlsterm_close_all(struct sg_frontend *ctx);
+
+#endif
