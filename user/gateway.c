@@ -4,6 +4,7 @@
 #include "user/gateway.h"
 
 #include <errno.h>
+#include <sys/stat.h>
 #include <linux/capability.h>
 #include <signal.h>
 #include <stdio.h>
@@ -47,7 +48,15 @@ struct gateway {
 	const char *engine;	      /* the --splice mode in force */
 	struct sg_srclimit *srclimit; /* --max-connections-per-source, NULL: none */
 	struct sg_srcrate *resets;    /* HTTP/2 resets per address (user/h2proxy.c) */
+	/* The certificate files of the config in force, as stat(2) saw them
+	 * last (cert_stamp); checked every GATEWAY_CERT_POLL_MS. */
+	struct sg_timer cert_timer;
+	uint64_t cert_seen;
 };
+
+#define GATEWAY_CERT_POLL_MS 1000
+
+static uint64_t cert_stamp(const struct sg_cfg *cfg);
 
 static const struct sg_cfg *current_cfg(void *ctx)
 {
@@ -156,6 +165,7 @@ static int change(void *ctx, const char *body, size_t len, bool del, char **answ
 	}
 	sg_diag_free(&d);
 	g->cfg = sg_store_current(g->store);
+	g->cert_seen = cert_stamp(g->cfg);
 	for (unsigned i = 0; i < g->nworkers; i++)
 		sg_worker_update(g->workers[i], g->cfg);
 	SG_INFO("config %s: %zu resources in force", del ? "delete" : "apply", g->cfg->nresources);
@@ -261,6 +271,7 @@ static void reload(struct gateway *g)
 		g->reloads_ok++;
 		sg_diag_print(&d, stderr); /* warnings */
 		g->cfg = sg_store_current(g->store);
+		g->cert_seen = cert_stamp(g->cfg);
 		for (unsigned i = 0; i < g->nworkers; i++)
 			sg_worker_update(g->workers[i], g->cfg);
 		SG_INFO("reloaded: %zu binds, %zu policies", g->cfg->nbinds, g->cfg->npolicies);
@@ -289,6 +300,76 @@ static void on_signal(struct sg_loop *loop, struct sg_io *io, uint32_t revents)
 static void on_files_changed(void *ctx)
 {
 	reload(ctx);
+}
+
+/* What the certificate, key and client-CA files of cfg look like now:
+ * a hash of each one's identity, size and times (a renewal written in
+ * place, a file renamed over, a Kubernetes Secret volume's symlink swap
+ * all change it). 0 when cfg names no file. */
+static uint64_t cert_stamp(const struct sg_cfg *cfg)
+{
+	uint64_t h = 0;
+
+	for (size_t i = 0; i < cfg->nbinds; i++)
+		for (size_t j = 0; j < cfg->binds[i].nlisteners; j++) {
+			const struct sg_tls_cert *t = cfg->binds[i].listeners[j].tls;
+			const char *paths[3] = { t ? t->cert_path : NULL, t ? t->key_path : NULL,
+						 t ? t->root_path : NULL };
+
+			for (size_t k = 0; k < 3; k++) {
+				struct stat st;
+				uint64_t v[6] = { 0 };
+
+				if (!paths[k])
+					continue;
+				if (stat(paths[k], &st) == 0) {
+					v[0] = st.st_dev;
+					v[1] = st.st_ino;
+					v[2] = (uint64_t)st.st_size;
+					v[3] = (uint64_t)st.st_mtim.tv_sec * 1000000000 +
+					       (uint64_t)st.st_mtim.tv_nsec;
+					v[4] = (uint64_t)st.st_ctim.tv_sec * 1000000000 +
+					       (uint64_t)st.st_ctim.tv_nsec;
+				} else {
+					v[5] = (uint64_t)errno;
+				}
+				h = h * 1099511628211ull + 1;
+				for (const char *p = paths[k]; *p; p++)
+					h = (h ^ (unsigned char)*p) * 1099511628211ull;
+				for (size_t m = 0; m < 6; m++)
+					h = (h ^ v[m]) * 1099511628211ull;
+			}
+		}
+	return h;
+}
+
+/* A certificate file changed while the config files did not: build the
+ * same config again, which reads it (the workers then load it for new
+ * connections; established ones keep theirs). A broken one leaves the
+ * config in force and is reported once, until the files change again. */
+static void on_cert_timer(struct sg_loop *loop, struct sg_timer *t)
+{
+	struct gateway *g = t->data;
+	uint64_t now = cert_stamp(g->cfg);
+	struct sg_diag d;
+
+	sg_timer_arm(loop, t, sg_loop_now(loop) + GATEWAY_CERT_POLL_MS);
+	if (now == g->cert_seen)
+		return;
+	g->cert_seen = now;
+	sg_diag_init(&d);
+	if (sg_store_rebuild(g->store, vet, g, &d) == -1) {
+		g->reloads_failed++;
+		SG_ERR("certificate files changed but do not load; the ones in force stay:");
+		sg_diag_print(&d, stderr);
+	} else {
+		g->reloads_ok++;
+		g->cfg = sg_store_current(g->store);
+		for (unsigned i = 0; i < g->nworkers; i++)
+			sg_worker_update(g->workers[i], g->cfg);
+		SG_INFO("certificate files changed: reloaded");
+	}
+	sg_diag_free(&d);
 }
 
 static int watch_configs(struct gateway *g)
@@ -480,6 +561,10 @@ static struct sg_store *load(const struct sg_gateway_opts *opts)
 
 	sg_diag_init(&d);
 	store = sg_store_open(opts->config_paths, opts->nconfig_paths, &d);
+	if (store && sg_tls_check(sg_store_current(store), &d) == -1) {
+		sg_store_close(store);
+		store = NULL;
+	}
 	sg_diag_print(&d, stderr);
 	sg_diag_free(&d);
 	return store;
@@ -513,6 +598,9 @@ int sg_gateway_run(const struct sg_gateway_opts *opts)
 	}
 	if (start_workers(&g, opts) == -1)
 		goto out;
+	g.cert_seen = cert_stamp(g.cfg);
+	sg_timer_init(&g.cert_timer, on_cert_timer, &g);
+	sg_timer_arm(g.loop, &g.cert_timer, sg_loop_now(g.loop) + GATEWAY_CERT_POLL_MS);
 	rc = watch_configs(&g);
 	if (rc < 0)
 		SG_WARN("cannot watch config files: %s (SIGHUP still reloads)", strerror(-rc));

@@ -353,6 +353,27 @@ int sg_store_reload_sources(struct sg_store *s, struct sg_source *files, size_t 
 	return 0;
 }
 
+int sg_store_rebuild(struct sg_store *s, sg_store_check_fn check, void *check_ctx,
+		     struct sg_diag *d)
+{
+	struct sg_cfg_input in = { .deleted = s->deleted, .ndeleted = s->ndeleted };
+	struct sg_cfg *cfg;
+
+	in.srcs = s->srcs;
+	in.nsrcs = s->nsrcs;
+	in.replace_from = s->nfiles;
+	cfg = sg_cfg_build(&in, d);
+	if (!cfg)
+		return -1;
+	if (check && check(check_ctx, s->cfg, cfg, d) == -1) {
+		sg_cfg_unref(cfg);
+		return -1;
+	}
+	sg_cfg_unref(s->cfg);
+	s->cfg = cfg;
+	return 0;
+}
+
 int sg_store_change(struct sg_store *s, const char *body, size_t len, bool del,
 		    sg_store_check_fn check, void *check_ctx, char **report, struct sg_diag *d)
 {

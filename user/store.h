@@ -46,5 +46,10 @@ int sg_store_reload(struct sg_store *s, const char *const *paths, size_t npaths,
  * store takes over whatever it returns. */
 int sg_store_reload_sources(struct sg_store *s, struct sg_source *files, size_t nfiles,
 			    sg_store_check_fn check, void *check_ctx, struct sg_diag *d);
+/* Build again from the same texts: the files a config names (certificates)
+ * changed while the config files did not. 0 = a new config is in force,
+ * -1 = failed, nothing changed (reasons in d). */
+int sg_store_rebuild(struct sg_store *s, sg_store_check_fn check, void *check_ctx,
+		     struct sg_diag *d);
 
 #endif
