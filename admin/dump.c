@@ -677,7 +677,8 @@ static struct sg_json *listener(const struct sg_listener *l, const struct sg_cfg
 		sg_json_add_null(sg_json_add_object(o, "protocol"), "TLS");
 	} else if (l->proto == SG_PROTO_HTTPS) {
 		/* ServerTLSConfig prints only where its certificate comes from. */
-		struct sg_json *https = sg_json_add_object(sg_json_add_object(o, "protocol"), "HTTPS");
+		struct sg_json *https =
+			sg_json_add_object(sg_json_add_object(o, "protocol"), "HTTPS");
 
 		sg_json_add_str(https, "certificateSource", "Static");
 	} else
@@ -704,9 +705,9 @@ static struct sg_json *binds(const struct sg_cfg *cfg)
 		sg_json_add_str(o, "key", b->key);
 		sg_json_add_str(o, "address", addr);
 		sg_json_add_str(o, "protocol",
-				b->proto == SG_PROTO_TCP   ? "tcp"
+				b->proto == SG_PROTO_TCP				 ? "tcp"
 				: b->proto == SG_PROTO_TLS || b->proto == SG_PROTO_HTTPS ? "tls"
-							   : "http");
+											 : "http");
 		ls = sg_json_add_object(o, "listeners");
 		for (size_t j = 0; j < b->nlisteners; j++)
 			sg_json_add(ls, b->listeners[j].key, listener(&b->listeners[j], cfg));

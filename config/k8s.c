@@ -706,14 +706,18 @@ static int resolve_cert(struct sg_draft *b, const struct sg_res *gw, struct sg_l
 		in.ns = gw->ns;
 	if ((strcmp(in.group, "") && strcmp(in.group, "core")) || strcmp(in.kind, "Secret")) {
 		l->tls_reason = "InvalidCertificateRef";
-		l->tls_message = sg_arena_printf(c->a, "certificateRefs[0]: kind %s/%s is not a "
-						       "Secret", in.group, in.kind);
+		l->tls_message = sg_arena_printf(c->a,
+						 "certificateRefs[0]: kind %s/%s is not a "
+						 "Secret",
+						 in.group, in.kind);
 		return 0;
 	}
-	if (strcmp(in.ns, gw->ns) && !grant_allows(b, "Gateway", gw->ns, "Secret", in.ns, in.name)) {
+	if (strcmp(in.ns, gw->ns) &&
+	    !grant_allows(b, "Gateway", gw->ns, "Secret", in.ns, in.name)) {
 		l->tls_reason = "RefNotPermitted";
-		l->tls_message = sg_arena_printf(c->a, "Secret %s/%s: no ReferenceGrant in %s "
-						       "allows it",
+		l->tls_message = sg_arena_printf(c->a,
+						 "Secret %s/%s: no ReferenceGrant in %s "
+						 "allows it",
 						 in.ns, in.name, in.ns);
 		return 0;
 	}
@@ -732,8 +736,9 @@ static int resolve_cert(struct sg_draft *b, const struct sg_res *gw, struct sg_l
 						 t->secret);
 	else if (!(t->cert_pem = secret_key(b, s, "tls.crt", &t->cert_len)) ||
 		 !(t->key_pem = secret_key(b, s, "tls.key", &t->key_len)))
-		l->tls_message = sg_arena_printf(c->a, "Secret %s: tls.crt and tls.key must be "
-						       "base64 PEM data",
+		l->tls_message = sg_arena_printf(c->a,
+						 "Secret %s: tls.crt and tls.key must be "
+						 "base64 PEM data",
 						 t->secret);
 	else
 		l->tls_reason = NULL;
@@ -2198,9 +2203,9 @@ static int build_agp(struct sg_draft *b, struct sg_res *r)
 		return -1;
 	if (in.targets->n == 0)
 		return sg_expected(c, in.targets, "spec.targetRefs", "at least one target");
-	if (!in.has_fhttp && !in.has_ftcp && !in.has_ftls && !in.has_timeout && !in.has_retry && !in.has_btcp &&
-	    !in.has_bhttp && !in.req_headers && !in.resp_headers && !in.cors && !in.direct &&
-	    !in.host_rewrite)
+	if (!in.has_fhttp && !in.has_ftcp && !in.has_ftls && !in.has_timeout && !in.has_retry &&
+	    !in.has_btcp && !in.has_bhttp && !in.req_headers && !in.resp_headers && !in.cors &&
+	    !in.direct && !in.host_rewrite)
 		return sg_expected(c, r->spec, "spec",
 				   "at least one of frontend, traffic, backend settings");
 	for (size_t i = 0; i < in.targets->n; i++)

@@ -91,8 +91,8 @@ int sg_f_cipher_suites(struct sg_pctx *c, const struct sg_node *n, void *dst, co
 		const struct suite *found = NULL;
 		const char **slot;
 
-		for (size_t j = 0; it->kind == SG_NODE_SCALAR && j < sizeof(suites) / sizeof(*suites);
-		     j++)
+		for (size_t j = 0;
+		     it->kind == SG_NODE_SCALAR && j < sizeof(suites) / sizeof(*suites); j++)
 			if (!strcmp(it->str, suites[j].iana) || !strcmp(it->str, suites[j].alias))
 				found = &suites[j];
 		if (!found) {
@@ -150,7 +150,8 @@ static int f_alpn(struct sg_pctx *c, const struct sg_node *n, void *dst, const c
 			name[it->n] = '\0';
 		}
 		if (!name || !*name || strlen(name) > 255)
-			return sg_expected(c, it, ip, "a protocol name such as \"h2\" (1..255 bytes)");
+			return sg_expected(c, it, ip,
+					   "a protocol name such as \"h2\" (1..255 bytes)");
 		slot = sg_arena_push(c->a, &t->alpn.v, &t->alpn.n, &t->alpn.cap, sizeof(*slot));
 		if (!slot)
 			return -1;
@@ -182,8 +183,9 @@ static int f_handshake(struct sg_pctx *c, const struct sg_node *n, void *dst, co
 
 static int f_groups(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
 {
-	sg_diag_err(c->d, n, "%s: choosing key exchange groups is not supported (the TLS "
-			     "library's defaults apply: X25519, P-256, ...)",
+	sg_diag_err(c->d, n,
+		    "%s: choosing key exchange groups is not supported (the TLS "
+		    "library's defaults apply: X25519, P-256, ...)",
 		    path);
 	return -1;
 }
@@ -199,7 +201,10 @@ static int parse_frontend_tls(struct sg_pctx *c, const struct sg_node *n, void *
 	return check_range(c, n, path, t->min_version, t->max_version);
 }
 
-#define F(key, fn, member) { key, fn, offsetof(struct sg_frontend_tls, member) }
+#define F(key, fn, member)                                                                         \
+	{                                                                                          \
+		key, fn, offsetof(struct sg_frontend_tls, member)                                  \
+	}
 
 int sg_f_frontend_tls(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
 {
@@ -239,8 +244,8 @@ int sg_f_frontend_tls_k8s(struct sg_pctx *c, const struct sg_node *n, void *dst,
  * few KiB). */
 #define TLSCONF_PEM_MAX (1 << 20)
 
-static int read_pem(struct sg_pctx *c, const struct sg_node *at, const char *path,
-		    const char *file, const char **out, size_t *out_len)
+static int read_pem(struct sg_pctx *c, const struct sg_node *at, const char *path, const char *file,
+		    const char **out, size_t *out_len)
 {
 	FILE *f = fopen(file, "re");
 	char *buf;
@@ -258,7 +263,9 @@ static int read_pem(struct sg_pctx *c, const struct sg_node *at, const char *pat
 	n = fread(buf, 1, TLSCONF_PEM_MAX + 1, f);
 	if (ferror(f) || n > TLSCONF_PEM_MAX || n == 0) {
 		sg_diag_err(c->d, at, "%s: %s: %s", path, file,
-			    ferror(f) ? strerror(errno) : n ? "over 1 MiB" : "empty");
+			    ferror(f) ? strerror(errno)
+			    : n	      ? "over 1 MiB"
+				      : "empty");
 		fclose(f);
 		return -1;
 	}
@@ -291,13 +298,11 @@ static int f_files_max(struct sg_pctx *c, const struct sg_node *n, void *dst, co
 
 static int f_unsupported(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
 {
-	sg_diag_err(c->d, n, "%s: not supported (certificates come from cert and key files)",
-		    path);
+	sg_diag_err(c->d, n, "%s: not supported (certificates come from cert and key files)", path);
 	return -1;
 }
 
-struct sg_tls_cert *sg_parse_tls_files(struct sg_pctx *c, const struct sg_node *n,
-				       const char *path)
+struct sg_tls_cert *sg_parse_tls_files(struct sg_pctx *c, const struct sg_node *n, const char *path)
 {
 	static const struct sg_field fields[] = {
 		{ "cert", sg_f_str, offsetof(struct tls_files_in, cert) },

@@ -1821,8 +1821,8 @@ static void switch_to_h2(struct client *c, const struct sg_h1_req *upgrade)
 	c->io.fd = -1;
 	c->tls = NULL;
 	c->src_held = false; /* the HTTP/2 connection releases it */
-	sg_h2proxy_accept(c->ctx, c->cfg, c->bind, fd, tls, c->ip, c->in + used,
-			  c->in_len - used, upgrade, c->born);
+	sg_h2proxy_accept(c->ctx, c->cfg, c->bind, fd, tls, c->ip, c->in + used, c->in_len - used,
+			  upgrade, c->born);
 	client_close(c);
 }
 

@@ -111,7 +111,8 @@ static int load_cert(SSL_CTX *ctx, const struct sg_tls_cert *c, char *err, size_
 	bio = BIO_new_mem_buf(c->key_pem, (int)c->key_len);
 	key = bio ? PEM_read_bio_PrivateKey(bio, NULL, NULL, NULL) : NULL;
 	if (!key) {
-		lib_error(err, errlen, "key: no PEM private key (an encrypted one is not supported)");
+		lib_error(err, errlen,
+			  "key: no PEM private key (an encrypted one is not supported)");
 		goto out;
 	}
 	if (SSL_CTX_use_PrivateKey(ctx, key) != 1 || SSL_CTX_check_private_key(ctx) != 1) {
@@ -183,8 +184,8 @@ static int listener_ctx(struct tls_listener *tl, const struct sg_listener *l, ch
 		lib_error(err, errlen, "SSL_CTX_new");
 		return -1;
 	}
-	tl->min_version = ossl_version(c->min_version ? c->min_version : p->min_version,
-				       TLS1_2_VERSION);
+	tl->min_version =
+		ossl_version(c->min_version ? c->min_version : p->min_version, TLS1_2_VERSION);
 	tl->max_version = ossl_version(c->max_version ? c->max_version : p->max_version, 0);
 	if (suites->names.n) {
 		tl->tls13 = suites->tls13;
@@ -223,9 +224,8 @@ static int listener_ctx(struct tls_listener *tl, const struct sg_listener *l, ch
 	if (load_cert(ctx, c, err, errlen) == -1)
 		return -1;
 	SSL_CTX_set_session_id_context(ctx, (const unsigned char *)"splicegate", 10);
-	if (ticket_ok &&
-	    SSL_CTX_ctrl(ctx, SSL_CTRL_SET_TLSEXT_TICKET_KEYS, sizeof(ticket_keys), ticket_keys) !=
-		    1)
+	if (ticket_ok && SSL_CTX_ctrl(ctx, SSL_CTRL_SET_TLSEXT_TICKET_KEYS, sizeof(ticket_keys),
+				      ticket_keys) != 1)
 		ERR_clear_error(); /* tickets then use the context's own key */
 	SSL_CTX_set_client_hello_cb(ctx, on_client_hello, NULL);
 	SSL_CTX_set_alpn_select_cb(ctx, on_alpn, NULL);
@@ -382,7 +382,8 @@ static int on_client_hello(SSL *ssl, int *alert, void *arg)
 			SSL_set_cipher_list(ssl, *tl->tls12 ? tl->tls12 : "-ALL");
 		SSL_set_verify(ssl, SSL_CTX_get_verify_mode(tl->ctx), NULL);
 		if (tl->verify)
-			SSL_set_client_CA_list(ssl, SSL_dup_CA_list(SSL_CTX_get_client_CA_list(tl->ctx)));
+			SSL_set_client_CA_list(
+				ssl, SSL_dup_CA_list(SSL_CTX_get_client_CA_list(tl->ctx)));
 		ERR_clear_error();
 	}
 	return SSL_CLIENT_HELLO_SUCCESS;

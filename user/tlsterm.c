@@ -74,8 +74,8 @@ static void hand_over(struct handshake *h)
 	const struct sg_listener *l = sg_tls_listener(h->tls);
 	int fd = h->io.fd;
 
-	sg_stats_add(ctx->stats, sg_tls_resumed(h->tls) ? SG_STAT_TLS_RESUMED
-							: SG_STAT_TLS_HANDSHAKES, 1);
+	sg_stats_add(ctx->stats,
+		     sg_tls_resumed(h->tls) ? SG_STAT_TLS_RESUMED : SG_STAT_TLS_HANDSHAKES, 1);
 	if (l->ftcp)
 		sg_net_keepalive(fd, &l->ftcp->keepalives);
 	/* The frontends register the socket with an io of their own. */
@@ -157,7 +157,8 @@ void sg_tlsterm_accept(struct sg_frontend *ctx, struct sg_tls_server *srv,
 	sg_stats_add(ctx->stats, SG_STAT_CONNECTIONS, 1);
 	/* The deadline counts from the client's connect: a deferred accept
 	 * may have held the connection a while already. */
-	sg_timer_arm(ctx->loop, &h->timer, sg_loop_now(ctx->loop) + (age < limit ? limit - age : 0));
+	sg_timer_arm(ctx->loop, &h->timer,
+		     sg_loop_now(ctx->loop) + (age < limit ? limit - age : 0));
 	/* Deferred accept: the ClientHello is usually in already. */
 	step(h);
 }

@@ -142,8 +142,7 @@ static int load_tls(struct listen_sock *ls, char *err, size_t errlen)
 
 	int rc = 0;
 
-	if (ls->bind->proto == SG_PROTO_HTTPS &&
-	    !(srv = sg_tls_server_new(ls->bind, err, errlen)))
+	if (ls->bind->proto == SG_PROTO_HTTPS && !(srv = sg_tls_server_new(ls->bind, err, errlen)))
 		rc = -1; /* the port refuses connections until a config loads */
 	sg_tls_server_unref(ls->tls);
 	ls->tls = srv;
@@ -205,12 +204,12 @@ static int open_sock(struct sg_worker *w, const struct sg_bind *b, char *err, si
 
 static void free_sock(struct sg_closing *cl)
 {
-	struct listen_sock *ls = (struct listen_sock *)((char *)cl - offsetof(struct listen_sock, closing));
+	struct listen_sock *ls =
+		(struct listen_sock *)((char *)cl - offsetof(struct listen_sock, closing));
 
 	sg_tls_server_unref(ls->tls);
 	free(ls);
 }
-
 
 /* Listeners are closed from inside on_wake (reload, drain), and the batch
  * being dispatched may still hold an accept event for this one: its memory

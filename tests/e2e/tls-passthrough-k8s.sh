@@ -207,7 +207,7 @@ check "after delete: the other routes serve on" "$(sclient "$TP" y.wild.test)" \
 out=$(tls_yaml | sed 's/mode: Passthrough/mode: Terminate/' | "$SG_BIN" apply -f- 2>&1)
 rc=$?
 check "apply of a Terminate listener is refused (exit 1)" "$rc" 1
-grep -q 'tls.mode: expected Passthrough (TLS termination is not supported), got "Terminate"' \
+grep -q 'tls.mode: expected Passthrough (a TLS listener that terminates is not supported; use protocol HTTPS), got "Terminate"' \
 	<<<"$out" && pass "the refusal says why" || fail "refusal reason missing: $out"
 check "the running config serves on after the refused apply" "$(sclient "$TP" z.wild.test)" \
 	"backend-b hello-z.wild.test"

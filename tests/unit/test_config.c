@@ -1262,7 +1262,8 @@ static void test_config_rejects_unknown_keys(void **state)
 		{ "kubernetes top level",
 		  "apiVersion: v1\nkind: Service\nmetadata: {name: a}\nspecs: {}\n",
 		  "t.yaml:4:1: (top level): unknown field \"specs\", expected one of: apiVersion, "
-		  "kind, metadata, spec, status, addressType, endpoints, ports" },
+		  "kind, metadata, spec, status, addressType, type, data, stringData, immutable, "
+		  "endpoints, ports" },
 		{ "kubernetes metadata",
 		  "apiVersion: v1\nkind: Service\nmetadata: {name: a, label: x}\n",
 		  "t.yaml:3:21: metadata: unknown field \"label\", expected one of: name, "
@@ -1779,7 +1780,8 @@ static void test_config_rejects_bad_resources(void **state)
 	static const struct err_case cases[] = {
 		{ "unknown kind", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n",
 		  "t.yaml:2:7: kind: expected one of Gateway, HTTPRoute, TCPRoute, TLSRoute, "
-		  "AgentgatewayPolicy, Service, EndpointSlice, Namespace, ReferenceGrant, got "
+		  "AgentgatewayPolicy, Service, EndpointSlice, Namespace, ReferenceGrant, Secret, "
+		  "got "
 		  "\"ConfigMap\"" },
 		{ "wrong apiVersion",
 		  "apiVersion: gateway.networking.k8s.io/v1alpha2\n"
@@ -1830,13 +1832,13 @@ static void test_config_rejects_bad_resources(void **state)
 		  "spec: {listeners: [{name: http, port: 8080, protocol: HTTP}]}\n",
 		  "t.yaml:9:20: port 8080: listener protocol HTTP conflicts with TCP listeners on "
 		  "the same port" },
-		{ "HTTPS listener",
+		{ "HTTPS listener without tls",
 		  "apiVersion: gateway.networking.k8s.io/v1\n"
 		  "kind: Gateway\n"
 		  "metadata: {name: gw}\n"
 		  "spec: {listeners: [{name: https, port: 443, protocol: HTTPS}]}\n",
-		  "t.yaml:4:55: spec.listeners[0].protocol: expected HTTP, TCP or TLS (HTTPS "
-		  "termination is not supported), got \"HTTPS\"" },
+		  "t.yaml:4:20: spec.listeners[0]: an HTTPS listener needs tls: {certificateRefs: "
+		  "[...]}" },
 		{ "TLS listener in Terminate mode",
 		  "apiVersion: gateway.networking.k8s.io/v1\n"
 		  "kind: Gateway\n"
@@ -1844,8 +1846,8 @@ static void test_config_rejects_bad_resources(void **state)
 		  "spec:\n"
 		  "  listeners:\n"
 		  "  - {name: t, port: 443, protocol: TLS, tls: {mode: Terminate}}\n",
-		  "t.yaml:6:53: spec.listeners[0].tls.mode: expected Passthrough (TLS termination "
-		  "is not supported), got \"Terminate\"" },
+		  "t.yaml:6:53: spec.listeners[0].tls.mode: expected Passthrough (a TLS listener "
+		  "that terminates is not supported; use protocol HTTPS), got \"Terminate\"" },
 		{ "TLS listener without tls",
 		  "apiVersion: gateway.networking.k8s.io/v1\n"
 		  "kind: Gateway\n"
@@ -1853,8 +1855,7 @@ static void test_config_rejects_bad_resources(void **state)
 		  "spec:\n"
 		  "  listeners:\n"
 		  "  - {name: t, port: 443, protocol: TLS}\n",
-		  "t.yaml:6:5: spec.listeners[0]: a TLS listener needs tls: {mode: Passthrough} "
-		  "(TLS termination is not supported)" },
+		  "t.yaml:6:5: spec.listeners[0]: a TLS listener needs tls: {mode: Passthrough}" },
 		{ "passthrough with a certificate",
 		  "apiVersion: gateway.networking.k8s.io/v1\n"
 		  "kind: Gateway\n"
@@ -1874,8 +1875,8 @@ static void test_config_rejects_bad_resources(void **state)
 		  "spec:\n"
 		  "  listeners:\n"
 		  "  - {name: h, port: 80, protocol: HTTP, tls: {mode: Passthrough}}\n",
-		  "t.yaml:6:46: spec.listeners[0].tls: expected no tls section (TLS termination is "
-		  "not supported; protocol TLS with tls.mode Passthrough is), got a map" },
+		  "t.yaml:6:46: spec.listeners[0].tls: expected no tls section (an HTTP or TCP "
+		  "listener), got a map" },
 		{ "TLSRoute with two rules",
 		  "apiVersion: gateway.networking.k8s.io/v1alpha2\n"
 		  "kind: TLSRoute\n"
@@ -1920,13 +1921,13 @@ static void test_config_rejects_bad_resources(void **state)
 		{ "standalone TLS listener with tls",
 		  "binds:\n- port: 9000\n  listeners:\n  - protocol: TLS\n    tls: {cert: c.pem}\n"
 		  "    tcpRoutes: []\n",
-		  "t.yaml:5:10: binds[0].listeners[0].tls: expected no tls section (TLS "
-		  "termination "
-		  "is not supported; a TLS listener without one passes connections through by "
-		  "SNI), got a map" },
+		  "t.yaml:5:10: binds[0].listeners[0].tls: expected no tls section (a TLS listener "
+		  "passes connections through by SNI; terminating TLS in front of TCP routes is "
+		  "not "
+		  "supported: use an HTTPS listener for HTTP), got a map" },
 		{ "standalone protocol", "binds:\n- port: 8080\n  listeners:\n  - protocol: UDP\n",
-		  "t.yaml:4:15: binds[0].listeners[0].protocol: expected HTTP, TCP or TLS "
-		  "(passthrough; HTTPS termination is not supported), got \"UDP\"" },
+		  "t.yaml:4:15: binds[0].listeners[0].protocol: expected HTTP, HTTPS, TCP or TLS "
+		  "(passthrough), got \"UDP\"" },
 		{ "routes on a TCP listener",
 		  "binds:\n- port: 9000\n  listeners:\n  - protocol: TCP\n    routes: []\n",
 		  "t.yaml:5:13: binds[0].listeners[0].routes: a TCP listener takes tcpRoutes" },
