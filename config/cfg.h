@@ -381,13 +381,13 @@ enum sg_bref_kind {
 struct sg_backend_ref {
 	enum sg_bref_kind kind;
 	uint32_t weight;
-	const char *host;		    /* SG_BREF_HOST: as written */
-	const struct sg_service *svc;	    /* SG_BREF_SERVICE */
-	uint16_t port;			    /* service port, or the host's port */
-	const struct sg_backend_http *http; /* inline policy, NULL = none */
-	const struct sg_backend_tcp *tcp;   /* inline policy, NULL = none */
+	const char *host;		       /* SG_BREF_HOST: as written */
+	const struct sg_service *svc;	       /* SG_BREF_SERVICE */
+	uint16_t port;			       /* service port, or the host's port */
+	const struct sg_backend_http *http;    /* inline policy, NULL = none */
+	const struct sg_backend_tcp *tcp;      /* inline policy, NULL = none */
 	const struct sg_health_policy *health; /* inline policy, NULL = none */
-	struct sg_endpoint *eps;	    /* where to connect */
+	struct sg_endpoint *eps;	       /* where to connect */
 	size_t neps, capeps;
 	/* Effective, filled by policy/ resolve. */
 	sg_dur eff_connect_timeout;

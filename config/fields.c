@@ -531,8 +531,7 @@ static int parse_code_expr(struct sg_pctx *c, const char *s, struct sg_health_po
 	}
 }
 
-static int f_unhealthy_expr(struct sg_pctx *c, const struct sg_node *n, void *dst,
-			    const char *path)
+static int f_unhealthy_expr(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
 {
 	struct sg_health_policy *h = dst;
 	const char *s = NULL;

@@ -21,11 +21,11 @@ struct sg_lb_ep {
 	struct sg_lb *lb;
 	uint32_t hash;
 	uint16_t port;
-	char key[80];	 /* "addr:port" */
-	char addr[72];	 /* as configured */
-	_Atomic double health;	 /* EWMA of 1 (healthy try) and 0 (unhealthy) */
-	_Atomic double latency;	 /* EWMA of healthy tries' time to response head, s */
-	_Atomic unsigned pending; /* tries begun and not ended */
+	char key[80];			/* "addr:port" */
+	char addr[72];			/* as configured */
+	_Atomic double health;		/* EWMA of 1 (healthy try) and 0 (unhealthy) */
+	_Atomic double latency;		/* EWMA of healthy tries' time to response head, s */
+	_Atomic unsigned pending;	/* tries begun and not ended */
 	_Atomic uint64_t failures;	/* unhealthy tries in a row */
 	_Atomic uint64_t times_evicted; /* since the last healthy try: the backoff */
 	_Atomic uint64_t evicted_until; /* loop ms, 0: not evicted */
@@ -234,8 +234,7 @@ bool sg_lb_evicted(const struct sg_lb_ep *e)
 	return atomic_load_explicit(&e->evicted_until, memory_order_relaxed) != 0;
 }
 
-static void evict(struct sg_lb *lb, struct sg_lb_ep *e, sg_dur d,
-		  const struct sg_health_policy *p)
+static void evict(struct sg_lb *lb, struct sg_lb_ep *e, sg_dur d, const struct sg_health_policy *p)
 {
 	uint64_t until = sg_loop_now(lb->loop) + sg_dur_to_ms_ceil(d);
 
