@@ -170,6 +170,29 @@ static struct sg_json *backend_http(const struct sg_backend_http *h)
 	return o;
 }
 
+/* agentgateway's health::Policy: unset fields are skipped, scores 0..1. */
+static struct sg_json *health(const struct sg_health_policy *h)
+{
+	struct sg_json *o = sg_json_object(), *ev;
+
+	if (h->unhealthy_expression)
+		sg_json_add_str(o, "unhealthyExpression", h->unhealthy_expression);
+	if (!h->has_eviction)
+		return o;
+	ev = sg_json_add_object(o, "eviction");
+	if (!ev)
+		return o;
+	if (h->duration != SG_DUR_UNSET)
+		sg_json_add(ev, "duration", dur(h->duration));
+	if (h->restore_health >= 0)
+		sg_json_add_num(ev, "restoreHealth", h->restore_health);
+	if (h->consecutive_failures != SG_UNSET)
+		sg_json_add_num(ev, "consecutiveFailures", (double)h->consecutive_failures);
+	if (h->health_threshold >= 0)
+		sg_json_add_num(ev, "healthThreshold", h->health_threshold);
+	return o;
+}
+
 /* {"frontend": {"hTTP": ...}} and friends: one variant inside one group. */
 static struct sg_json *variant(const char *group, const char *name, struct sg_json *inner)
 {
@@ -440,6 +463,8 @@ static struct sg_json *policy_body(const struct sg_policy *p, const struct sg_gl
 		return variant("backend", "tcp", backend_tcp(&p->u.btcp, g));
 	case SG_POL_BACKEND_HTTP:
 		return variant("backend", "http", backend_http(&p->u.bhttp));
+	case SG_POL_BACKEND_HEALTH:
+		return variant("backend", "health", health(p->u.health));
 	case SG_POL_REQUEST_HEADERS:
 		return traffic("requestHeaderModifier", hdrmod(p->u.hdrmod));
 	case SG_POL_RESPONSE_HEADERS:
@@ -586,7 +611,7 @@ static struct sg_json *backend_ref(const struct sg_backend_ref *br, const struct
 	} else {
 		sg_json_add_str(o, "host", br->host);
 	}
-	if (br->http || br->tcp || br->filters.norder) {
+	if (br->http || br->tcp || br->health || br->filters.norder) {
 		struct sg_json *inl = sg_json_array(), *p;
 
 		if (br->http) {
@@ -597,6 +622,11 @@ static struct sg_json *backend_ref(const struct sg_backend_ref *br, const struct
 		if (br->tcp) {
 			p = sg_json_object();
 			sg_json_add(p, "tcp", backend_tcp(br->tcp, &cfg->global));
+			sg_json_push(inl, p);
+		}
+		if (br->health) {
+			p = sg_json_object();
+			sg_json_add(p, "health", health(br->health));
 			sg_json_push(inl, p);
 		}
 		push_filters(inl, &br->filters);

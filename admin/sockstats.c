@@ -1,4 +1,5 @@
-/* GET /stats: one batch lookup over the state map, rendered as JSON. */
+/* GET /stats: one batch lookup over the state map, and the workers'
+ * endpoint state, rendered as JSON. */
 #include "admin/sockstats.h"
 
 #include <stdlib.h>
@@ -43,7 +44,8 @@ static struct sg_json *verdicts_json(struct sg_splice *s)
 	return o;
 }
 
-char *sg_sockstats_json(struct sg_splice *s, const char *engine)
+char *sg_sockstats_json(struct sg_splice *s, const char *engine, struct sg_lb *const *lbs,
+			size_t nlbs)
 {
 	struct sg_json *doc = sg_json_object(), *arr;
 	struct sg_splice_sock *socks = NULL;
@@ -67,6 +69,7 @@ char *sg_sockstats_json(struct sg_splice *s, const char *engine)
 	free(socks);
 	if (s)
 		sg_json_add(doc, "verdicts", verdicts_json(s));
+	sg_json_add(doc, "endpoints", sg_lb_json(lbs, nlbs));
 	out = sg_json_print(doc, SG_JSON_TABS);
 	sg_json_free(doc);
 	return out;

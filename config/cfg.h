@@ -141,6 +141,39 @@ struct sg_backend_http {
 	enum sg_http_version version;
 };
 
+/* One comparison of an unhealthy expression: `response.code OP value`.
+ * The terms of an expression are ORs of ANDs: a term with `or_before`
+ * starts a new AND group. */
+enum sg_code_op {
+	SG_CODE_EQ,
+	SG_CODE_NE,
+	SG_CODE_LT,
+	SG_CODE_LE,
+	SG_CODE_GT,
+	SG_CODE_GE,
+};
+
+struct sg_code_cmp {
+	enum sg_code_op op;
+	uint16_t value;
+	bool or_before;
+};
+
+/* agentgateway's backend `health` policy: which responses are unhealthy
+ * and when an endpoint is evicted for it. Scores are 0..1 (the Kubernetes
+ * dialect's 0..100 divided by 100, as agentgateway's controller does). */
+struct sg_health_policy {
+	/* As written, NULL: a 5xx or no response at all is unhealthy. */
+	const char *unhealthy_expression;
+	struct sg_code_cmp *terms; /* the expression, parsed */
+	size_t nterms;
+	bool has_eviction;	      /* an `eviction` section was given */
+	sg_dur duration;	      /* SG_DUR_UNSET: 3s */
+	double restore_health;	      /* < 0: not set (health kept) */
+	int64_t consecutive_failures; /* SG_UNSET */
+	double health_threshold;      /* < 0: not set */
+};
+
 /* ---- policies, as agentgateway lists them ------------------------------ */
 
 enum sg_pol_kind {
@@ -151,6 +184,7 @@ enum sg_pol_kind {
 	SG_POL_RETRY,
 	SG_POL_BACKEND_TCP,
 	SG_POL_BACKEND_HTTP,
+	SG_POL_BACKEND_HEALTH,
 	/* AgentgatewayPolicy traffic filters (route phase) */
 	SG_POL_REQUEST_HEADERS,
 	SG_POL_RESPONSE_HEADERS,
@@ -188,6 +222,7 @@ struct sg_policy {
 		struct sg_retry retry;
 		struct sg_backend_tcp btcp;
 		struct sg_backend_http bhttp;
+		const struct sg_health_policy *health;
 		const struct sg_hdrmod *hdrmod;
 		const struct sg_cors *cors;
 		const struct sg_direct *direct;
@@ -390,12 +425,13 @@ enum sg_bref_kind {
 struct sg_backend_ref {
 	enum sg_bref_kind kind;
 	uint32_t weight;
-	const char *host;		    /* SG_BREF_HOST: as written */
-	const struct sg_service *svc;	    /* SG_BREF_SERVICE */
-	uint16_t port;			    /* service port, or the host's port */
-	const struct sg_backend_http *http; /* inline policy, NULL = none */
-	const struct sg_backend_tcp *tcp;   /* inline policy, NULL = none */
-	struct sg_endpoint *eps;	    /* where to connect */
+	const char *host;		       /* SG_BREF_HOST: as written */
+	const struct sg_service *svc;	       /* SG_BREF_SERVICE */
+	uint16_t port;			       /* service port, or the host's port */
+	const struct sg_backend_http *http;    /* inline policy, NULL = none */
+	const struct sg_backend_tcp *tcp;      /* inline policy, NULL = none */
+	const struct sg_health_policy *health; /* inline policy, NULL = none */
+	struct sg_endpoint *eps;	       /* where to connect */
 	size_t neps, capeps;
 	/* Effective, filled by policy/ resolve. */
 	sg_dur eff_connect_timeout;
@@ -403,6 +439,9 @@ struct sg_backend_ref {
 	sg_dur eff_request_timeout; /* backend http.requestTimeout or SG_DUR_UNSET */
 	bool h2c;		    /* its Service port's appProtocol is kubernetes.io/h2c */
 	bool eff_h2;		    /* spoken to in HTTP/2 (h2c, prior knowledge) */
+	/* The inline health policy, else an AgentgatewayPolicy's; NULL: none
+	 * (endpoints are scored, never evicted). */
+	const struct sg_health_policy *eff_health;
 	/* backendRef filters / backend policies: header modifiers, redirect,
 	 * mirrors (applied after the route's, for the try this backend
 	 * serves). */

@@ -467,3 +467,228 @@ int sg_parse_match_path(struct sg_pctx *c, const struct sg_node *n, struct sg_ma
 	}
 	return sg_expected(c, n, path, "a map with exactly one of exact, pathPrefix, regex");
 }
+
+/* ---- backend health (agentgateway's health policy) ---------------------- */
+
+/* The one shape of CEL splicegate evaluates: comparisons of response.code
+ * with a number, joined by && and || (&& first, no parentheses). Returns 0,
+ * or -1 when `s` is anything else. */
+static int parse_code_expr(struct sg_pctx *c, const char *s, struct sg_health_policy *h)
+{
+	static const struct {
+		const char *tok;
+		enum sg_code_op op;
+	} ops[] = {
+		{ "==", SG_CODE_EQ }, { "!=", SG_CODE_NE }, { "<=", SG_CODE_LE },
+		{ ">=", SG_CODE_GE }, { "<", SG_CODE_LT },  { ">", SG_CODE_GT },
+	};
+	size_t cap = 0;
+	bool or_before = true;
+
+	for (;;) {
+		struct sg_code_cmp *t;
+		size_t i;
+		char *end;
+		unsigned long v;
+
+		while (*s == ' ' || *s == '\t' || *s == '\n')
+			s++;
+		if (strncmp(s, "response.code", 13))
+			return -1;
+		s += 13;
+		while (*s == ' ' || *s == '\t')
+			s++;
+		for (i = 0; i < sizeof(ops) / sizeof(ops[0]); i++)
+			if (!strncmp(s, ops[i].tok, strlen(ops[i].tok)))
+				break;
+		if (i == sizeof(ops) / sizeof(ops[0]))
+			return -1;
+		s += strlen(ops[i].tok);
+		while (*s == ' ' || *s == '\t')
+			s++;
+		if (*s < '0' || *s > '9')
+			return -1;
+		errno = 0;
+		v = strtoul(s, &end, 10);
+		if (errno || v > 999)
+			return -1;
+		s = end;
+		t = sg_arena_push(c->a, &h->terms, &h->nterms, &cap, sizeof(*t));
+		if (!t)
+			return -1;
+		*t = (struct sg_code_cmp){ ops[i].op, (uint16_t)v, or_before };
+		while (*s == ' ' || *s == '\t' || *s == '\n')
+			s++;
+		if (!*s)
+			return 0;
+		if (!strncmp(s, "&&", 2))
+			or_before = false;
+		else if (!strncmp(s, "||", 2))
+			or_before = true;
+		else
+			return -1;
+		s += 2;
+	}
+}
+
+static int f_unhealthy_expr(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
+{
+	struct sg_health_policy *h = dst;
+	const char *s = NULL;
+	const char *p;
+
+	if (sg_f_str(c, n, &s, path) == -1)
+		return -1;
+	for (p = s; p && (*p == ' ' || *p == '\t' || *p == '\n'); p++)
+		;
+	if (!p || !*p)
+		return 0; /* blank: the default, as agentgateway */
+	h->unhealthy_expression = s;
+	if (parse_code_expr(c, s, h) == -1)
+		return sg_expected(c, n, path,
+				   "an expression splicegate evaluates: comparisons of "
+				   "response.code with a number joined by && and ||, such as "
+				   "\"response.code >= 500\"");
+	return 0;
+}
+
+/* A score from 0.0 to 1.0 (standalone), or a whole number from 0 to 100
+ * that is divided by 100 (Kubernetes). */
+static int parse_score(struct sg_pctx *c, const struct sg_node *n, const char *path, bool k8s,
+		       double *out)
+{
+	const char *what = k8s ? "a whole number from 0 to 100" : "a number from 0.0 to 1.0";
+	char *end;
+	double v;
+
+	if (k8s) {
+		uint64_t u;
+
+		if (parse_uint(c, n, path, 100, what, &u) == -1)
+			return -1;
+		*out = (double)u / 100.0;
+		return 0;
+	}
+	if (need_scalar(c, n, path, what) == -1)
+		return -1;
+	if (!n->plain)
+		return sg_expected(c, n, path, what);
+	errno = 0;
+	v = strtod(n->str, &end);
+	if (errno || *end || end == n->str || !(v >= 0.0 && v <= 1.0))
+		return sg_expected(c, n, path, what);
+	*out = v;
+	return 0;
+}
+
+static int f_score(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
+{
+	return parse_score(c, n, path, false, dst);
+}
+
+static int f_score_pct(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
+{
+	return parse_score(c, n, path, true, dst);
+}
+
+static int f_failures(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
+{
+	uint64_t v;
+
+	if (parse_uint(c, n, path, INT32_MAX, "a whole number from 0 to 2147483647", &v) == -1)
+		return -1;
+	*(int64_t *)dst = (int64_t)v;
+	return 0;
+}
+
+/* The CRD's rule: "duration must be at least 1 second". */
+static int f_eviction_dur_k8s(struct sg_pctx *c, const struct sg_node *n, void *dst,
+			      const char *path)
+{
+	if (sg_f_dur(c, n, dst, path) == -1)
+		return -1;
+	if (*(sg_dur *)dst != SG_DUR_UNSET && *(sg_dur *)dst < SG_DUR_S(1))
+		return sg_expected(c, n, path, "a duration of at least 1s");
+	return 0;
+}
+
+static int parse_eviction(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path,
+			  bool k8s)
+{
+	static const struct sg_field fields[] = {
+		{ "duration", sg_f_dur, offsetof(struct sg_health_policy, duration) },
+		{ "restoreHealth", f_score, offsetof(struct sg_health_policy, restore_health) },
+		{ "consecutiveFailures", f_failures,
+		  offsetof(struct sg_health_policy, consecutive_failures) },
+		{ "healthThreshold", f_score, offsetof(struct sg_health_policy, health_threshold) },
+		{ 0 },
+	};
+	static const struct sg_field fields_k8s[] = {
+		{ "duration", f_eviction_dur_k8s, offsetof(struct sg_health_policy, duration) },
+		{ "restoreHealth", f_score_pct, offsetof(struct sg_health_policy, restore_health) },
+		{ "consecutiveFailures", f_failures,
+		  offsetof(struct sg_health_policy, consecutive_failures) },
+		{ "healthThreshold", f_score_pct,
+		  offsetof(struct sg_health_policy, health_threshold) },
+		{ 0 },
+	};
+	struct sg_health_policy *h = dst;
+
+	if (sg_node_is_null(n))
+		return 0;
+	h->has_eviction = true;
+	if (sg_parse_fields(c, n, k8s ? fields_k8s : fields, h, path) == -1)
+		return -1;
+	/* The CRD's `+kubebuilder:default="3s"`: the API server fills it in. */
+	if (k8s && h->duration == SG_DUR_UNSET)
+		h->duration = SG_DUR_S(3);
+	return 0;
+}
+
+static int f_eviction(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
+{
+	return parse_eviction(c, n, dst, path, false);
+}
+
+static int f_eviction_k8s(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
+{
+	return parse_eviction(c, n, dst, path, true);
+}
+
+static int parse_health(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path,
+			bool k8s)
+{
+	static const struct sg_field fields[] = {
+		{ "unhealthyExpression", f_unhealthy_expr, 0 },
+		{ "eviction", f_eviction, 0 },
+		{ 0 },
+	};
+	static const struct sg_field fields_k8s[] = {
+		{ "unhealthyCondition", f_unhealthy_expr, 0 },
+		{ "eviction", f_eviction_k8s, 0 },
+		{ 0 },
+	};
+	struct sg_health_policy *h = sg_arena_alloc(c->a, sizeof(*h));
+
+	if (!h)
+		return -1;
+	memset(h, 0, sizeof(*h));
+	h->duration = SG_DUR_UNSET;
+	h->restore_health = -1;
+	h->consecutive_failures = SG_UNSET;
+	h->health_threshold = -1;
+	*(const struct sg_health_policy **)dst = h;
+	if (sg_node_is_null(n))
+		return 0;
+	return sg_parse_fields(c, n, k8s ? fields_k8s : fields, h, path);
+}
+
+int sg_f_health(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
+{
+	return parse_health(c, n, dst, path, false);
+}
+
+int sg_f_health_k8s(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
+{
+	return parse_health(c, n, dst, path, true);
+}

@@ -81,6 +81,15 @@ void sg_global_defaults(struct sg_global *g);
 int sg_f_keepalive(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path);
 int sg_f_frontend_http(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path);
 int sg_f_retry(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path);
+/* agentgateway's backend `health` policy (const struct sg_health_policy *,
+ * arena-allocated): standalone {unhealthyExpression, eviction {duration,
+ * restoreHealth, consecutiveFailures, healthThreshold}} with scores from
+ * 0.0 to 1.0; the Kubernetes one (AgentgatewayPolicy backend.health)
+ * names the expression unhealthyCondition, takes scores from 0 to 100, a
+ * duration of at least 1s and defaults it to 3s, as the CRD does. */
+int sg_f_health(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path);
+int sg_f_health_k8s(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path);
+
 /* Standalone `path: {exact|pathPrefix|regex: ...}` into m. Returns 0 or
  * -1 after recording an error. */
 int sg_parse_match_path(struct sg_pctx *c, const struct sg_node *n, struct sg_match *m,

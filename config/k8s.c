@@ -1822,6 +1822,7 @@ static const struct sg_field target_fields[] = {
 struct agp_in {
 	const struct sg_node *targets, *frontend, *traffic, *backend;
 	bool has_fhttp, has_ftcp, has_ftls, has_timeout, has_retry, has_btcp, has_bhttp;
+	const struct sg_health_policy *health;
 	/* traffic filters */
 	struct sg_hdrmod *req_headers, *resp_headers;
 	const struct sg_cors *cors;
@@ -2015,6 +2016,7 @@ static int f_agp_bhttp(struct sg_pctx *c, const struct sg_node *n, void *dst, co
 static const struct sg_field agp_backend_fields[] = {
 	{ "tcp", f_agp_btcp, 0 },
 	{ "http", f_agp_bhttp, 0 },
+	{ "health", sg_f_health_k8s, offsetof(struct agp_in, health) },
 	{ 0 },
 };
 
@@ -2059,6 +2061,7 @@ static int stamp_agp(struct sg_draft *b, const struct sg_res *r, const struct ag
 	ADD(has_retry, SG_POL_RETRY, "traffic", "retry")
 	ADD(has_btcp, SG_POL_BACKEND_TCP, "backend", "backend-tcp")
 	ADD(has_bhttp, SG_POL_BACKEND_HTTP, "backend", "backend-http")
+	ADD(health, SG_POL_BACKEND_HEALTH, "backend", "health")
 	ADD(req_headers, SG_POL_REQUEST_HEADERS, "traffic", "header-modifier")
 	ADD(resp_headers, SG_POL_RESPONSE_HEADERS, "traffic", "resp-header-modifier")
 	ADD(cors, SG_POL_CORS, "traffic", "cors")
@@ -2090,6 +2093,9 @@ static int stamp_agp(struct sg_draft *b, const struct sg_res *r, const struct ag
 		case SG_POL_BACKEND_HTTP:
 			p->u.bhttp = in->bhttp;
 			break;
+		case SG_POL_BACKEND_HEALTH:
+			p->u.health = in->health;
+			break;
 		case SG_POL_REQUEST_HEADERS:
 			p->u.hdrmod = in->req_headers;
 			break;
@@ -2118,7 +2124,7 @@ static int check_target_fit(struct sg_pctx *c, const struct agp_in *in, const st
 	bool frontend = in->has_fhttp || in->has_ftcp || in->has_ftls;
 	bool traffic = in->has_timeout || in->has_retry || in->req_headers || in->resp_headers ||
 		       in->cors || in->direct || in->host_rewrite;
-	bool backend = in->has_btcp || in->has_bhttp;
+	bool backend = in->has_btcp || in->has_bhttp || in->health;
 
 	if (frontend && t->kind != SG_TARGET_GATEWAY)
 		return sg_expected(c, kind, path, "Gateway (the target of a frontend policy)");
@@ -2204,7 +2210,8 @@ static int build_agp(struct sg_draft *b, struct sg_res *r)
 	if (in.targets->n == 0)
 		return sg_expected(c, in.targets, "spec.targetRefs", "at least one target");
 	if (!in.has_fhttp && !in.has_ftcp && !in.has_ftls && !in.has_timeout && !in.has_retry &&
-	    !in.has_btcp && !in.has_bhttp && !in.req_headers && !in.resp_headers && !in.cors &&
+	    !in.has_btcp && !in.has_bhttp && !in.health && !in.req_headers && !in.resp_headers &&
+	    !in.cors &&
 	    !in.direct && !in.host_rewrite)
 		return sg_expected(c, r->spec, "spec",
 				   "at least one of frontend, traffic, backend settings");

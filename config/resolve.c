@@ -100,10 +100,12 @@ static void resolve_backend(const struct sg_cfg *cfg, struct sg_backend_ref *br)
 	const struct sg_policy *http = sg_policy_for_backend(cfg, SG_POL_BACKEND_HTTP, br);
 	const struct sg_backend_tcp *btcp = br->tcp ? br->tcp : tcp ? &tcp->u.btcp : NULL;
 	const struct sg_backend_http *bhttp = br->http ? br->http : http ? &http->u.bhttp : NULL;
+	const struct sg_policy *health = sg_policy_for_backend(cfg, SG_POL_BACKEND_HEALTH, br);
 
 	br->eff_connect_timeout = cfg->global.connect_timeout;
 	br->eff_keepalive = cfg->global.keepalives;
 	br->eff_request_timeout = SG_DUR_UNSET;
+	br->eff_health = br->health ? br->health : health ? health->u.health : NULL;
 	if (btcp && btcp->connect_timeout != SG_DUR_UNSET)
 		br->eff_connect_timeout = btcp->connect_timeout;
 	if (btcp && btcp->has_keepalives)

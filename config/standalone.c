@@ -331,6 +331,7 @@ static int f_backend_tcp(struct sg_pctx *c, const struct sg_node *n, void *dst, 
 static const struct sg_field backend_policy_fields[] = {
 	{ "http", f_backend_http, offsetof(struct sg_backend_ref, http) },
 	{ "tcp", f_backend_tcp, offsetof(struct sg_backend_ref, tcp) },
+	{ "health", sg_f_health, offsetof(struct sg_backend_ref, health) },
 	{ "requestHeaderModifier", sg_f_request_headers, FILTERS(struct sg_backend_ref) },
 	{ "responseHeaderModifier", sg_f_response_headers, FILTERS(struct sg_backend_ref) },
 	{ "requestRedirect", sg_f_request_redirect, FILTERS(struct sg_backend_ref) },

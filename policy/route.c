@@ -352,34 +352,81 @@ static bool any_fresh(const struct sg_brefs *bs, uint64_t tried)
 	return false;
 }
 
-/* The k-th endpoint of backend bi, counting only untried ones if asked. */
-static size_t nth_ep(const struct sg_backend_ref *br, size_t bi, uint64_t tried, bool fresh_only,
-		     size_t k)
+/* Whether endpoint ei of br may be drawn: `healthy_only` leaves the
+ * evicted out, `fresh_only` the tried. */
+struct ep_filter {
+	const struct sg_route_lb *lb;
+	size_t bi;
+	uint64_t tried;
+	bool healthy_only, fresh_only;
+};
+
+static bool ep_ok(const struct sg_backend_ref *br, const struct ep_filter *f, size_t ei)
 {
-	for (size_t ei = 0; ei < br->neps; ei++) {
-		if (fresh_only && tried_ep(tried, bi, ei))
-			continue;
-		if (k-- == 0)
-			return ei;
-	}
-	return 0; /* not reached: k < the count of such endpoints */
+	if (f->fresh_only && tried_ep(f->tried, f->bi, ei))
+		return false;
+	return !f->healthy_only || !f->lb->evicted(f->lb->ctx, &br->eps[ei]);
 }
 
-bool sg_route_pick(const struct sg_brefs *backends, uint64_t rnd, uint64_t tried, size_t *bi,
-		   size_t *ei)
+static size_t count_ok(const struct sg_backend_ref *br, const struct ep_filter *f)
+{
+	size_t n = 0;
+
+	for (size_t ei = 0; ei < br->neps; ei++)
+		n += ep_ok(br, f, ei);
+	return n;
+}
+
+static size_t nth_ok(const struct sg_backend_ref *br, const struct ep_filter *f, size_t k)
+{
+	for (size_t ei = 0; ei < br->neps; ei++)
+		if (ep_ok(br, f, ei) && k-- == 0)
+			return ei;
+	return 0; /* not reached: k < count_ok */
+}
+
+/* Endpoint of backend bi from `draw` (uniform): the candidates are the
+ * healthy untried ones, else the healthy ones, else the untried ones, else
+ * all; two draws, the better score wins. */
+static size_t pick_ep(const struct sg_backend_ref *br, size_t bi, uint64_t tried, bool fresh_only,
+		      const struct sg_route_lb *lb, uint64_t draw)
+{
+	struct ep_filter f = { lb, bi, tried, lb && lb->evicted, fresh_only };
+	size_t n = count_ok(br, &f), a, b;
+
+	if (n == 0 && f.fresh_only) {
+		/* Every untried one is evicted: a healthy one tried before
+		 * beats an evicted one not tried yet. */
+		f.fresh_only = false;
+		n = count_ok(br, &f);
+	}
+	if (n == 0) {
+		f.healthy_only = false; /* never an empty set */
+		f.fresh_only = fresh_only;
+		n = count_ok(br, &f);
+	}
+	a = nth_ok(br, &f, (size_t)(draw % n));
+	if (!lb || !lb->score || n == 1)
+		return a;
+	b = nth_ok(br, &f, (size_t)((draw / n) % n));
+	return lb->score(lb->ctx, &br->eps[b]) > lb->score(lb->ctx, &br->eps[a]) ? b : a;
+}
+
+bool sg_route_pick_lb(const struct sg_brefs *backends, uint64_t rnd, uint64_t tried,
+		      const struct sg_route_lb *lb, size_t *bi, size_t *ei)
 {
 	bool fresh_only = any_fresh(backends, tried);
 	const struct sg_backend_ref *br;
 	uint64_t total = 0, r;
-	size_t b, neps;
+	size_t b;
 
 	for (b = 0; b < backends->n; b++)
 		if (candidate(backends, b, tried, fresh_only))
 			total += backends->v[b].weight;
 	if (total == 0)
 		return false;
-	/* One draw for both choices: the remainder picks the backend, the
-	 * quotient (still uniform for a 64-bit rnd) the endpoint. */
+	/* One draw for every choice: the remainder picks the backend, the
+	 * quotient (still uniform for a 64-bit rnd) the endpoints. */
 	r = rnd % total;
 	for (b = 0; b < backends->n; b++) {
 		if (!candidate(backends, b, tried, fresh_only))
@@ -391,10 +438,15 @@ bool sg_route_pick(const struct sg_brefs *backends, uint64_t rnd, uint64_t tried
 	br = &backends->v[b];
 	if (br->kind == SG_BREF_INVALID)
 		return false;
-	neps = fresh_only ? untried(br, b, tried) : br->neps;
 	*bi = b;
-	*ei = nth_ep(br, b, tried, fresh_only, (size_t)((rnd / total) % neps));
+	*ei = pick_ep(br, b, tried, fresh_only, lb, rnd / total);
 	return true;
+}
+
+bool sg_route_pick(const struct sg_brefs *backends, uint64_t rnd, uint64_t tried, size_t *bi,
+		   size_t *ei)
+{
+	return sg_route_pick_lb(backends, rnd, tried, NULL, bi, ei);
 }
 
 uint64_t sg_route_random(uint64_t *state)

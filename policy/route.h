@@ -91,4 +91,26 @@ uint64_t sg_route_random(uint64_t *state);
 bool sg_route_pick(const struct sg_brefs *backends, uint64_t rnd, uint64_t tried, size_t *bi,
 		   size_t *ei);
 
+/* What endpoint choice knows of endpoints beyond the config (user/lb.c
+ * keeps it per worker). Either callback may be NULL. */
+struct sg_route_lb {
+	/* ep is evicted: not a candidate while its backend has another. */
+	bool (*evicted)(void *ctx, const struct sg_endpoint *ep);
+	/* Higher is better (policy/health.h's score). */
+	double (*score)(void *ctx, const struct sg_endpoint *ep);
+	void *ctx;
+};
+
+/* sg_route_pick, with the endpoint chosen by power-of-two-choices: the
+ * backend is drawn by weight as there (its share of requests stays exact:
+ * Gateway API weights split traffic), then two of its candidate endpoints
+ * are drawn uniformly, with replacement (the worst stays reachable), and
+ * the one with the higher lb->score wins (the first on a tie). Candidates
+ * are the backend's endpoints lb->evicted does not name, or all of them
+ * when it names every one (an all-failing backend still gets its share);
+ * among those, untried ones first as in sg_route_pick. lb NULL: as
+ * sg_route_pick. */
+bool sg_route_pick_lb(const struct sg_brefs *backends, uint64_t rnd, uint64_t tried,
+		      const struct sg_route_lb *lb, size_t *bi, size_t *ei);
+
 #endif

@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "config/duration.h"
+#include "user/lb.h"
 #include "policy/route.h"
 
 static uint64_t now(const struct sg_attempt *a)
@@ -29,6 +30,27 @@ static void count(struct sg_attempt *a, enum sg_stat which)
 static uint64_t now_ns(const struct sg_attempt *a)
 {
 	return sg_loop_now_ns(a->loop);
+}
+
+/* The current try's outcome for passive health, once: `status` its
+ * response's, 0 when it failed without one. */
+static void judge(struct sg_attempt *a, uint16_t status)
+{
+	const struct sg_retry *r = a->route ? a->route->eff_retry : NULL;
+
+	if (!a->lb_ep || a->lb_judged)
+		return;
+	a->lb_judged = true;
+	sg_lb_judge(sg_pool_lb(a->pool), a->lb_ep, a->backend ? a->backend->eff_health : NULL,
+		    r ? r->backoff : SG_DUR_UNSET, status, a->try_ns ? now_ns(a) - a->try_ns : 0);
+}
+
+/* The current try no longer counts as outstanding at its endpoint. */
+static void lb_done(struct sg_attempt *a)
+{
+	if (a->lb_ep)
+		sg_lb_end(a->lb_ep);
+	a->lb_ep = NULL;
 }
 
 /* The current try is over (response head, or failed): its duration. */
@@ -128,6 +150,7 @@ void sg_attempt_drop(struct sg_attempt *a)
 	bool had = a->conn || a->h2;
 
 	a->try_ns = a->connect_ns = 0; /* an abandoned try is not timed */
+	lb_done(a);
 
 	sg_backend_close(a->conn);
 	a->conn = NULL;
@@ -145,6 +168,7 @@ void sg_attempt_release(struct sg_attempt *a, bool reusable, const struct sg_glo
 	struct sg_backend_conn *u = a->conn;
 
 	sg_h2b_close(a->h2); /* the stream ended: its connection stays shared */
+	lb_done(a);
 	a->h2 = NULL;
 	a->conn = NULL;
 	a->connected = false;
@@ -159,6 +183,7 @@ void sg_attempt_release(struct sg_attempt *a, bool reusable, const struct sg_glo
 void sg_attempt_end(struct sg_attempt *a)
 {
 	leave(a);
+	lb_done(a);
 	a->try_ns = a->connect_ns = 0;
 	sg_backend_close(a->conn);
 	a->conn = NULL;
@@ -320,6 +345,7 @@ static void start_h2(struct sg_attempt *a, const struct sg_endpoint *ep)
 
 void sg_attempt_start(struct sg_attempt *a)
 {
+	struct sg_lb *lb = a->pool ? sg_pool_lb(a->pool) : NULL;
 	const struct sg_endpoint *ep;
 	struct sg_backend_conn *u;
 	sg_dur per_try;
@@ -327,7 +353,10 @@ void sg_attempt_start(struct sg_attempt *a)
 	int err = 0;
 
 	a->backoff_at = 0;
-	if (!sg_route_pick(&a->route->backends, sg_route_random(a->rng), a->tried, &bi, &ei)) {
+	lb_done(a);
+	if (!(lb ? sg_lb_pick(lb, &a->route->backends, sg_route_random(a->rng), a->tried, &bi, &ei)
+		 : sg_route_pick(&a->route->backends, sg_route_random(a->rng), a->tried, &bi,
+				 &ei))) {
 		sg_stats_failure(a->stats, SG_FAIL_NO_BACKEND);
 		give_up(a, SG_FAIL_NO_BACKEND, 0);
 		return;
@@ -336,6 +365,10 @@ void sg_attempt_start(struct sg_attempt *a)
 	a->backend = &a->route->backends.v[bi];
 	ep = &a->backend->eps[ei];
 	snprintf(a->endpoint, sizeof(a->endpoint), "%s:%u", ep->addr, ep->port);
+	a->lb_ep = lb ? sg_lb_get(lb, ep) : NULL;
+	a->lb_judged = false;
+	if (a->lb_ep)
+		sg_lb_begin(a->lb_ep);
 	per_try = try_timeout(a);
 	a->try_at = per_try > 0 ? now(a) + ms(per_try) : 0;
 	a->try_ns = now_ns(a);
@@ -387,6 +420,7 @@ void sg_attempt_connected(struct sg_attempt *a)
 
 void sg_attempt_failed(struct sg_attempt *a, enum sg_fail kind, int err)
 {
+	judge(a, 0);
 	try_over(a);
 	sg_stats_failure(a->stats, kind);
 	if (!sg_fail_retryable(kind) || !may_retry(a)) {
@@ -414,6 +448,7 @@ bool sg_attempt_took_status(struct sg_attempt *a, uint16_t status)
 {
 	const struct sg_retry *r = a->route->eff_retry;
 
+	judge(a, status);
 	try_over(a);
 	if (r && sg_retry_on_status(r, status) && may_retry(a)) {
 		retry(a);
@@ -438,6 +473,7 @@ bool sg_attempt_expire(struct sg_attempt *a, uint64_t t)
 {
 	if (a->request_at && t >= a->request_at) {
 		count(a, SG_STAT_TIMEOUT_REQUEST);
+		judge(a, 0);
 		try_over(a);
 		sg_stats_failure(a->stats, SG_FAIL_REQUEST_TIMEOUT);
 		give_up(a, SG_FAIL_REQUEST_TIMEOUT, 0);

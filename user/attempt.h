@@ -1,6 +1,8 @@
 /* The attempt engine: one request's tries at its route's backends, the
  * same for an HTTP/1 connection (user/proxy.c) and an HTTP/2 stream
- * (user/h2proxy.c). It picks an endpoint (untried ones first), connects or
+ * (user/h2proxy.c). It picks an endpoint (the backend by weight, then the
+ * better of two of its endpoints not evicted, untried ones first: user/lb.h
+ * judges every try for passive health), connects or
  * reuses a pooled connection, keeps the request, per-try and connect
  * deadlines and the backoff between tries, and decides retries (the
  * route's retry policy; the one free retry of a stale pooled connection).
@@ -89,6 +91,11 @@ struct sg_attempt {
 	struct sg_backend_conn *conn;
 	struct sg_h2b_stream *h2;
 	bool connected;
+	/* The current try's endpoint state (user/lb.h): outstanding from the
+	 * try's start until its response is over or it is dropped; judged
+	 * healthy or not once, at its response head or failure. NULL: none. */
+	struct sg_lb_ep *lb_ep;
+	bool lb_judged;
 
 	/* Metrics: the request's (listener, route) series; loop ns when the
 	 * request, the current try and its connect began (0: none running);

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "user/dns.h"
+#include "user/lb.h"
 #include "user/net.h"
 
 struct sg_pool {
@@ -24,6 +25,7 @@ struct sg_pool {
 	size_t nidle;
 	struct sg_sockmap *kmap;
 	struct sg_dns *dns; /* on the first name */
+	struct sg_lb *lb;
 };
 
 struct sg_pool *sg_pool_new(struct sg_loop *loop)
@@ -33,8 +35,14 @@ struct sg_pool *sg_pool_new(struct sg_loop *loop)
 	if (p) {
 		p->loop = loop;
 		sg_list_init(&p->idle);
+		p->lb = sg_lb_new(loop);
 	}
 	return p;
+}
+
+struct sg_lb *sg_pool_lb(struct sg_pool *p)
+{
+	return p->lb;
 }
 
 void sg_pool_set_sockmap(struct sg_pool *p, struct sg_sockmap *m)
@@ -60,6 +68,7 @@ void sg_pool_free(struct sg_pool *p)
 		sg_backend_close(u);
 	}
 	sg_dns_free(p->dns);
+	sg_lb_free(p->lb);
 	free(p);
 }
 

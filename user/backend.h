@@ -11,6 +11,7 @@
 #include "user/sockmap.h"
 
 struct sg_pool;
+struct sg_lb;
 struct sg_dns_query;
 struct sg_dns_addrs;
 
@@ -35,11 +36,16 @@ struct sg_backend_conn {
 	struct sg_list idle;	  /* in the pool's idle list */
 };
 
+/* A worker's pool, with its endpoint state for passive health and
+ * endpoint choice (user/lb.h). */
 struct sg_pool *sg_pool_new(struct sg_loop *loop);
+/* The pool's endpoint state; NULL when it could not be allocated (then
+ * endpoints are chosen uniformly and never evicted). */
+struct sg_lb *sg_pool_lb(struct sg_pool *p);
 /* The worker's sockmap, which closing connections are forgotten in (NULL:
  * none). */
 void sg_pool_set_sockmap(struct sg_pool *p, struct sg_sockmap *m);
-/* Closes every idle connection. */
+/* Closes every idle connection and frees the endpoint state. */
 void sg_pool_free(struct sg_pool *p);
 size_t sg_pool_idle_count(const struct sg_pool *p);
 

@@ -183,16 +183,24 @@ static char *metrics(void *ctx)
 
 	if (g->splice && sg_splice_counters(g->splice, &verdicts) == 0)
 		x.verdicts = &verdicts;
-	for (unsigned i = 0; i < g->nworkers; i++)
+	struct sg_lb *lbs[SG_MAX_WORKERS];
+
+	for (unsigned i = 0; i < g->nworkers; i++) {
 		all[i] = sg_worker_stats(g->workers[i]);
+		lbs[i] = sg_worker_lb(g->workers[i]);
+	}
+	x.lbs = lbs;
 	return sg_stats_render(all, g->nworkers, &x);
 }
 
 static char *sockstats(void *ctx)
 {
 	struct gateway *g = ctx;
+	struct sg_lb *lbs[SG_MAX_WORKERS];
 
-	return sg_sockstats_json(g->splice, g->engine);
+	for (unsigned i = 0; i < g->nworkers; i++)
+		lbs[i] = sg_worker_lb(g->workers[i]);
+	return sg_sockstats_json(g->splice, g->engine, lbs, g->nworkers);
 }
 
 /* SIGTERM and POST /quitquitquit: workers stop accepting and drain for up

@@ -599,6 +599,35 @@ static void render_counters(FILE *f, struct sg_stats *const *all, size_t n)
 	}
 }
 
+/* Passive health: endpoints evicted and restored, summed over workers
+ * (each evicts on its own: user/lb.h). agentgateway has no metric for it;
+ * the names follow Envoy's outlier detection (ejections). */
+static void render_evictions(FILE *f, const struct sg_stats_extra *x)
+{
+	uint64_t ev = 0, re = 0, now = 0;
+
+	for (size_t w = 0; x->lbs && w < x->workers; w++) {
+		uint64_t a, b, c;
+
+		if (!x->lbs[w])
+			continue;
+		sg_lb_totals(x->lbs[w], &a, &b, &c);
+		ev += a;
+		re += b;
+		now += c;
+	}
+	fprintf(f,
+		"# HELP splicegate_endpoint_evictions_total Endpoints evicted by passive health "
+		"(per worker, summed).\n# TYPE splicegate_endpoint_evictions_total counter\n"
+		"splicegate_endpoint_evictions_total %llu\n"
+		"# HELP splicegate_endpoint_restores_total Evicted endpoints restored after their "
+		"eviction time.\n# TYPE splicegate_endpoint_restores_total counter\n"
+		"splicegate_endpoint_restores_total %llu\n"
+		"# HELP splicegate_endpoints_evicted Endpoints evicted now (per worker, summed).\n"
+		"# TYPE splicegate_endpoints_evicted gauge\nsplicegate_endpoints_evicted %llu\n",
+		(unsigned long long)ev, (unsigned long long)re, (unsigned long long)now);
+}
+
 char *sg_stats_render(struct sg_stats *const *all, size_t n, const struct sg_stats_extra *x)
 {
 	char *buf = NULL;
@@ -637,6 +666,7 @@ char *sg_stats_render(struct sg_stats *const *all, size_t n, const struct sg_sta
 		"# TYPE splicegate_active_requests gauge\nsplicegate_active_requests %lld\n",
 		(long long)active);
 	render_failures(f, all, n);
+	render_evictions(f, x);
 	if (render_agw_requests(f, all, n) < 0 || render_series(f, all, n) < 0) {
 		fclose(f);
 		free(buf);

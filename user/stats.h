@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "policy/failure.h"
+#include "user/lb.h"
 #include "user/splice.h"
 
 enum sg_stat {
@@ -148,6 +149,9 @@ struct sg_stats_extra {
 	uint64_t reloads_ok, reloads_failed;
 	unsigned workers;
 	const struct sg_splice_counters *verdicts; /* NULL: BPF not in use */
+	/* The workers' endpoint state (`workers` of them, NULL entries
+	 * skipped), or NULL: passive health evictions. */
+	struct sg_lb *const *lbs;
 };
 char *sg_stats_render(struct sg_stats *const *all, size_t n, const struct sg_stats_extra *x);
 

@@ -474,6 +474,11 @@ struct sg_stats *sg_worker_stats(struct sg_worker *w)
 	return &w->stats;
 }
 
+struct sg_lb *sg_worker_lb(struct sg_worker *w)
+{
+	return w->ctx.pool ? sg_pool_lb(w->ctx.pool) : NULL;
+}
+
 void sg_worker_stop(struct sg_worker *w)
 {
 	if (!w)

@@ -11,6 +11,7 @@
 #include "user/relay.h"
 
 struct sg_worker;
+struct sg_lb;
 
 /* Bind every listener of `cfg` and start serving on a new thread. Takes a
  * reference to cfg. With `splice` (the BPF side, kept open by the caller
@@ -34,5 +35,7 @@ void sg_worker_drain(struct sg_worker *w, uint64_t grace_ms);
 void sg_worker_stop(struct sg_worker *w);
 /* The worker's counters (read from any thread). */
 struct sg_stats *sg_worker_stats(struct sg_worker *w);
+/* Its endpoint state (user/lb.h), for /stats and /metrics; NULL: none. */
+struct sg_lb *sg_worker_lb(struct sg_worker *w);
 
 #endif

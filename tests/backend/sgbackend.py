@@ -5,7 +5,7 @@ Standard library only; runs on Debian's /usr/bin/python3.
 
 Usage:
     sgbackend.py --port N [--host 127.0.0.1] [--name NAME] [--ready-file PATH]
-                 [--verbose]
+                 [--defaults QUERY] [--verbose]
 
     --port N          port to listen on; 0 picks a free port.
     --host ADDR       address to bind (default 127.0.0.1; IPv6 literals work).
@@ -14,6 +14,10 @@ Usage:
     --ready-file PATH after bind+listen, the chosen port (decimal, newline) is
                       written to PATH atomically (write temp file + rename), so a
                       test can poll for the file and then connect.
+    --defaults QUERY  query parameters (below) every request gets unless it
+                      gives them itself, e.g. "responseCode=500" for a
+                      backend that fails everything, "delay=50ms" for a
+                      slow one (one instance of several behind a Service).
     --verbose         log one line per request to stderr (default: silent, so a
                       never-read stderr pipe cannot block the backend).
 
@@ -803,7 +807,8 @@ def handle_request(conn, reader, ctx, req):
     if kind == "requests":
         return handle_requests(conn, ctx, req)
     try:
-        params = Params(req.query)
+        params = Params(req.query + "&" + ctx.defaults
+                        if ctx.defaults else req.query)
     except ValueError as exc:
         send_error(conn, ctx, 400, str(exc), not req.keep_alive, req)
         return req.keep_alive
@@ -887,9 +892,10 @@ def serve_connection(conn, ctx):
 # --------------------------------------------------------------------- main
 
 class Context:
-    def __init__(self, name, verbose):
+    def __init__(self, name, verbose, defaults=""):
         self.name = name
         self.verbose = verbose
+        self.defaults = defaults
         self.counter = AttemptCounter()
         self.traffic = Traffic()
 
@@ -942,6 +948,8 @@ def parse_args(argv):
     p.add_argument("--name", default="sgbackend",
                    help="name reported as pod / x-backend")
     p.add_argument("--ready-file", help="write the bound port here when ready")
+    p.add_argument("--defaults", default="",
+                   help="query parameters every request gets unless it has them")
     p.add_argument("--verbose", action="store_true",
                    help="log requests to stderr")
     return p.parse_args(argv)
@@ -949,7 +957,7 @@ def parse_args(argv):
 
 def main(argv=None):
     args = parse_args(argv)
-    ctx = Context(args.name, args.verbose)
+    ctx = Context(args.name, args.verbose, args.defaults)
     try:
         signal.signal(signal.SIGTERM, on_signal)
         signal.signal(signal.SIGINT, on_signal)

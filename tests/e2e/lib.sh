@@ -395,12 +395,14 @@ spec:
 EOF2
 }
 
-# start_backend_at NAME HOST PORT: sgbackend bound to HOST:PORT (e.g. a
-# second loopback address, 127.0.0.2); waits until it listens.
+# start_backend_at NAME HOST PORT [ARGS...]: sgbackend bound to HOST:PORT
+# (e.g. a second loopback address, 127.0.0.2), with sgbackend's ARGS
+# (--defaults ...); waits until it listens.
 start_backend_at() {
-	local ready="$WORK/backend-$1.port"
-	/usr/bin/python3 "$REPO_DIR/tests/backend/sgbackend.py" --host "$2" --port "$3" \
-		--name "$1" --ready-file "$ready" >"$WORK/backend-$1.log" 2>&1 &
+	local ready="$WORK/backend-$1.port" name=$1 host=$2 port=$3
+	shift 3
+	/usr/bin/python3 "$REPO_DIR/tests/backend/sgbackend.py" --host "$host" --port "$port" \
+		--name "$name" --ready-file "$ready" "$@" >"$WORK/backend-$name.log" 2>&1 &
 	PIDS+=("$!")
 	for _ in $(seq 100); do
 		[ -s "$ready" ] && return 0

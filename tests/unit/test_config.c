@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "admin/dump.h"
 #include "config/build.h"
 #include "config/cfg.h"
 #include "config/diag.h"
@@ -2287,11 +2288,170 @@ static void test_config_reports_first_failing_kind_only(void **state)
 	expect_errors(*state, cases, ARRAY_LEN(cases));
 }
 
+/* ---- backend health --------------------------------------------------- */
+
+#define HEALTH_STANDALONE(policy)                                                                  \
+	"binds:\n"                                                                                 \
+	"- port: 8080\n"                                                                           \
+	"  listeners:\n"                                                                           \
+	"  - routes:\n"                                                                            \
+	"    - backends:\n"                                                                        \
+	"      - host: 127.0.0.1:8000\n"                                                           \
+	"        policies:\n"                                                                      \
+	"          health:\n" policy
+
+static void test_config_health_standalone(void **state)
+{
+	struct loaded *l = *state;
+	const struct sg_cfg *cfg = load_ok(
+		l,
+		HEALTH_STANDALONE("            unhealthyExpression: \"response.code >= 500 && "
+				  "response.code != 503 || response.code == 429\"\n"
+				  "            eviction: {duration: 5s, consecutiveFailures: 3, "
+				  "healthThreshold: 0.5, restoreHealth: 0.25}\n"),
+		0);
+	const struct sg_backend_ref *br = &cfg->binds[0].listeners[0].routes[0].backends.v[0];
+	const struct sg_health_policy *h = br->health;
+
+	assert_non_null(h);
+	assert_ptr_equal(br->eff_health, h);
+	assert_true(h->has_eviction);
+	assert_int_equal(h->duration, SG_DUR_S(5));
+	assert_int_equal(h->consecutive_failures, 3);
+	assert_true(h->health_threshold == 0.5);
+	assert_true(h->restore_health == 0.25);
+	assert_int_equal(h->nterms, 3);
+	assert_int_equal(h->terms[0].op, SG_CODE_GE);
+	assert_int_equal(h->terms[1].op, SG_CODE_NE);
+	assert_false(h->terms[1].or_before);
+	assert_int_equal(h->terms[2].value, 429);
+	assert_true(h->terms[2].or_before);
+
+	/* Nothing but the key: no expression, no eviction section. */
+	cfg = load_ok(l, HEALTH_STANDALONE("            {}\n"), 0);
+	h = cfg->binds[0].listeners[0].routes[0].backends.v[0].health;
+	assert_non_null(h);
+	assert_false(h->has_eviction);
+	assert_null(h->unhealthy_expression);
+	assert_int_equal(h->duration, SG_DUR_UNSET);
+}
+
+/* The JSON text without the whitespace outside strings, in place. */
+static char *squash(char *s)
+{
+	bool in_str = false;
+	char *w = s;
+
+	for (const char *r = s; *r; r++) {
+		if (*r == '"' && (r == s || r[-1] != '\\'))
+			in_str = !in_str;
+		if (!in_str && (*r == ' ' || *r == '\n' || *r == '\t'))
+			continue;
+		*w++ = *r;
+	}
+	*w = '\0';
+	return s;
+}
+
+/* Dumped as agentgateway serializes health::Policy: camelCase, unset
+ * fields skipped, scores 0..1. */
+static void test_config_health_dump(void **state)
+{
+	struct loaded *l = *state;
+	const struct sg_cfg *cfg = load_ok(
+		l,
+		HEALTH_STANDALONE(
+			"            unhealthyExpression: response.code >= 500\n"
+			"            eviction: {consecutiveFailures: 2, restoreHealth: 0.5}\n"),
+		0);
+	char *dump = sg_dump_config(cfg);
+
+	assert_non_null(dump);
+	if (!strstr(squash(dump),
+		    "\"health\":{\"unhealthyExpression\":\"response.code >= "
+		    "500\",\"eviction\":{\"restoreHealth\":0.5,\"consecutiveFailures\":2}}")) {
+		print_message("%s\n", dump);
+		fail_msg("health not dumped as agentgateway does");
+	}
+	free(dump);
+}
+
+#define HEALTH_K8S(eviction)                                                                       \
+	"apiVersion: v1\n"                                                                         \
+	"kind: Service\n"                                                                          \
+	"metadata: {name: s, namespace: ns}\n"                                                     \
+	"spec: {clusterIP: 10.0.0.1, ports: [{name: http, port: 80}]}\n"                           \
+	"---\n"                                                                                    \
+	"apiVersion: agentgateway.dev/v1alpha1\n"                                                  \
+	"kind: AgentgatewayPolicy\n"                                                               \
+	"metadata: {name: h, namespace: ns}\n"                                                     \
+	"spec:\n"                                                                                  \
+	"  targetRefs: [{group: \"\", kind: Service, name: s}]\n"                                  \
+	"  backend:\n"                                                                             \
+	"    health:\n"                                                                            \
+	"      unhealthyCondition: response.code == 503\n"                                         \
+	"      eviction: " eviction "\n"
+
+/* AgentgatewayPolicy backend.health: the CRD's 0..100 scores divided by
+ * 100 and its 3s default duration, as agentgateway's controller sends
+ * them; keyed <ns>/<name>:health. */
+static void test_config_health_k8s(void **state)
+{
+	struct loaded *l = *state;
+	const struct sg_cfg *cfg =
+		load_ok(l, HEALTH_K8S("{healthThreshold: 40, restoreHealth: 100}"), 0);
+	const struct sg_policy *p = find_policy(cfg, "backend/ns/h:health:ns/s");
+
+	assert_int_equal(p->kind, SG_POL_BACKEND_HEALTH);
+	assert_string_equal(p->u.health->unhealthy_expression, "response.code == 503");
+	assert_true(p->u.health->health_threshold == 0.4);
+	assert_true(p->u.health->restore_health == 1.0);
+	assert_int_equal(p->u.health->duration, SG_DUR_S(3));
+	assert_int_equal(p->u.health->consecutive_failures, SG_UNSET);
+}
+
+static void test_config_health_rejects_bad_values(void **state)
+{
+	static const struct err_case cases[] = {
+		{ "not an expression splicegate evaluates",
+		  HEALTH_STANDALONE("            unhealthyExpression: request.path == '/x'\n"),
+		  "t.yaml:9:34: binds[0].listeners[0].routes[0].backends[0].policies.health."
+		  "unhealthyExpression: expected an expression splicegate evaluates: comparisons "
+		  "of response.code with a number joined by && and ||, such as \"response.code "
+		  ">= 500\", got \"request.path == '/x'\"" },
+		{ "threshold over 1",
+		  HEALTH_STANDALONE("            eviction: {healthThreshold: 1.5}\n"),
+		  "t.yaml:9:41: binds[0].listeners[0].routes[0].backends[0].policies.health."
+		  "eviction.healthThreshold: expected a number from 0.0 to 1.0, got \"1.5\"" },
+		{ "negative failures",
+		  HEALTH_STANDALONE("            eviction: {consecutiveFailures: -1}\n"),
+		  "t.yaml:9:45: binds[0].listeners[0].routes[0].backends[0].policies.health."
+		  "eviction.consecutiveFailures: expected a whole number from 0 to 2147483647, "
+		  "got \"-1\"" },
+		{ "unknown key", HEALTH_STANDALONE("            eviction: {maxEjection: 1}\n"),
+		  "t.yaml:9:24: binds[0].listeners[0].routes[0].backends[0].policies.health."
+		  "eviction: unknown field \"maxEjection\", expected one of: duration, "
+		  "restoreHealth, consecutiveFailures, healthThreshold" },
+		{ "k8s score over 100", HEALTH_K8S("{restoreHealth: 101}"),
+		  "t.yaml:14:33: spec.backend.health.eviction.restoreHealth: expected a whole "
+		  "number from 0 to 100, got \"101\"" },
+		{ "k8s duration under 1s", HEALTH_K8S("{duration: 500ms}"),
+		  "t.yaml:14:28: spec.backend.health.eviction.duration: expected a duration of at "
+		  "least 1s, got \"500ms\"" },
+	};
+
+	expect_errors(*state, cases, sizeof(cases) / sizeof(cases[0]));
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, loaded_setup, loaded_teardown)
 	const struct CMUnitTest tests[] = {
 		T(test_config_loads_seed_000),
+		T(test_config_health_standalone),
+		T(test_config_health_dump),
+		T(test_config_health_k8s),
+		T(test_config_health_rejects_bad_values),
 		T(test_config_loads_seed_002_tcp_keepalive),
 		T(test_config_loads_seed_002_http_keepalive),
 		T(test_config_loads_seed_004_retry_route),
