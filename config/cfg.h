@@ -35,7 +35,7 @@ struct sg_brefs {
 enum sg_proto {
 	SG_PROTO_HTTP,
 	SG_PROTO_TCP,
-	SG_PROTO_TLS, /* TLS passthrough: routed by the ClientHello's SNI, never decrypted */
+	SG_PROTO_TLS,	/* TLS passthrough: routed by the ClientHello's SNI, never decrypted */
 	SG_PROTO_HTTPS, /* TLS terminated here, then HTTP/1.1 or HTTP/2 (ALPN) */
 };
 

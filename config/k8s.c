@@ -2211,8 +2211,7 @@ static int build_agp(struct sg_draft *b, struct sg_res *r)
 		return sg_expected(c, in.targets, "spec.targetRefs", "at least one target");
 	if (!in.has_fhttp && !in.has_ftcp && !in.has_ftls && !in.has_timeout && !in.has_retry &&
 	    !in.has_btcp && !in.has_bhttp && !in.health && !in.req_headers && !in.resp_headers &&
-	    !in.cors &&
-	    !in.direct && !in.host_rewrite)
+	    !in.cors && !in.direct && !in.host_rewrite)
 		return sg_expected(c, r->spec, "spec",
 				   "at least one of frontend, traffic, backend settings");
 	for (size_t i = 0; i < in.targets->n; i++)

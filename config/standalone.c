@@ -586,12 +586,13 @@ static int parse_listener(struct sg_draft *b, uint16_t port, const struct sg_nod
 	/* A TLS listener without `tls` passes connections through by SNI;
 	 * with it, agentgateway would terminate them and proxy TCP. */
 	if (in.tls && proto != SG_PROTO_HTTPS)
-		return sg_expected(c, in.tls, sg_path_key(c, path, "tls"),
-				   proto == SG_PROTO_TLS
-					   ? "no tls section (a TLS listener passes connections "
-					     "through by SNI; terminating TLS in front of TCP routes "
-					     "is not supported: use an HTTPS listener for HTTP)"
-					   : "no tls section (only HTTPS listeners terminate TLS)");
+		return sg_expected(
+			c, in.tls, sg_path_key(c, path, "tls"),
+			proto == SG_PROTO_TLS
+				? "no tls section (a TLS listener passes connections "
+				  "through by SNI; terminating TLS in front of TCP routes "
+				  "is not supported: use an HTTPS listener for HTTP)"
+				: "no tls section (only HTTPS listeners terminate TLS)");
 	if (proto == SG_PROTO_HTTPS && !in.tls) {
 		sg_diag_err(c->d, n, "%s: an HTTPS listener needs tls: {cert, key}", path);
 		return -1;

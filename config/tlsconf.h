@@ -23,8 +23,7 @@ int sg_f_cipher_suites(struct sg_pctx *c, const struct sg_node *n, void *dst, co
 /* frontendPolicies.tls (standalone keys) and an AgentgatewayPolicy's
  * spec.frontend.tls (Kubernetes keys) -> struct sg_frontend_tls. */
 int sg_f_frontend_tls(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path);
-int sg_f_frontend_tls_k8s(struct sg_pctx *c, const struct sg_node *n, void *dst,
-			  const char *path);
+int sg_f_frontend_tls_k8s(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path);
 
 /* A standalone HTTPS listener's `tls: {cert, key, root, cipherSuites,
  * minTLSVersion, maxTLSVersion}`: the files are read now. Returns the

@@ -14,34 +14,34 @@
 #include "user/splice.h"
 
 enum sg_stat {
-	SG_STAT_CONNECTIONS,	   /* client connections accepted */
-	SG_STAT_RETRIES,	   /* attempts after the first */
-	SG_STAT_TIMEOUT_REQUEST,   /* 504 request timeout */
-	SG_STAT_TIMEOUT_BACKEND,   /* per-try timeouts */
-	SG_STAT_TIMEOUT_CONNECT,   /* connect timeouts */
-	SG_STAT_TIMEOUT_IDLE,	   /* connections closed by http1IdleTimeout */
-	SG_STAT_TIMEOUT_H2_PING,   /* h2 connections whose PING went unacked */
-	SG_STAT_TIMEOUT_HEAD,	   /* 408: request head not complete in time */
-	SG_STAT_TIMEOUT_BODY,	   /* body relays cut: no byte moved in time */
-	SG_STAT_REFUSED_SOURCE,	   /* connections over --max-connections-per-source */
-	SG_STAT_H2_RESET_FLOOD,	   /* h2 connections closed for resetting too many streams */
-	SG_STAT_TLS_NO_SNI,	   /* TLS passthrough: ClientHello without SNI, closed */
-	SG_STAT_TLS_NO_ROUTE,	   /* ... SNI that no route takes, closed */
-	SG_STAT_TLS_BAD_HELLO,	   /* ... not a (whole) ClientHello, or over 16 KiB, closed */
-	SG_STAT_TIMEOUT_TLS_HELLO, /* ... no ClientHello within the timeout, closed */
-	SG_STAT_TLS_HANDSHAKES,	   /* HTTPS: handshakes completed */
-	SG_STAT_TLS_RESUMED,	   /* ... of which resumed a session (ticket) */
-	SG_STAT_TLS_FAILED,	   /* ... failed (bad hello, no certificate for SNI, ...) */
+	SG_STAT_CONNECTIONS,	       /* client connections accepted */
+	SG_STAT_RETRIES,	       /* attempts after the first */
+	SG_STAT_TIMEOUT_REQUEST,       /* 504 request timeout */
+	SG_STAT_TIMEOUT_BACKEND,       /* per-try timeouts */
+	SG_STAT_TIMEOUT_CONNECT,       /* connect timeouts */
+	SG_STAT_TIMEOUT_IDLE,	       /* connections closed by http1IdleTimeout */
+	SG_STAT_TIMEOUT_H2_PING,       /* h2 connections whose PING went unacked */
+	SG_STAT_TIMEOUT_HEAD,	       /* 408: request head not complete in time */
+	SG_STAT_TIMEOUT_BODY,	       /* body relays cut: no byte moved in time */
+	SG_STAT_REFUSED_SOURCE,	       /* connections over --max-connections-per-source */
+	SG_STAT_H2_RESET_FLOOD,	       /* h2 connections closed for resetting too many streams */
+	SG_STAT_TLS_NO_SNI,	       /* TLS passthrough: ClientHello without SNI, closed */
+	SG_STAT_TLS_NO_ROUTE,	       /* ... SNI that no route takes, closed */
+	SG_STAT_TLS_BAD_HELLO,	       /* ... not a (whole) ClientHello, or over 16 KiB, closed */
+	SG_STAT_TIMEOUT_TLS_HELLO,     /* ... no ClientHello within the timeout, closed */
+	SG_STAT_TLS_HANDSHAKES,	       /* HTTPS: handshakes completed */
+	SG_STAT_TLS_RESUMED,	       /* ... of which resumed a session (ticket) */
+	SG_STAT_TLS_FAILED,	       /* ... failed (bad hello, no certificate for SNI, ...) */
 	SG_STAT_TIMEOUT_TLS_HANDSHAKE, /* ... not done within handshakeTimeout */
-	SG_STAT_BACKEND_CONNECTS,  /* new backend connections */
-	SG_STAT_POOL_REUSE,	   /* requests sent on a pooled connection */
-	SG_STAT_BYTES_COPY,	   /* body bytes moved by the copy engine */
-	SG_STAT_BYTES_SPLICE,	   /* body bytes moved by splice(2) */
-	SG_STAT_BYTES_SOCKMAP,	   /* body bytes moved through the socket map */
-	SG_STAT_SOCKMAP_FALLBACKS, /* connections kept in userspace: pairing failed */
-	SG_STAT_MIRROR_SENT,	   /* mirror copies written whole (user/mirror.c) */
-	SG_STAT_MIRROR_FAILED,	   /* ... whose connect or write failed, or timed out */
-	SG_STAT_MIRROR_DROPPED,	   /* ... not sent: over a bound */
+	SG_STAT_BACKEND_CONNECTS,      /* new backend connections */
+	SG_STAT_POOL_REUSE,	       /* requests sent on a pooled connection */
+	SG_STAT_BYTES_COPY,	       /* body bytes moved by the copy engine */
+	SG_STAT_BYTES_SPLICE,	       /* body bytes moved by splice(2) */
+	SG_STAT_BYTES_SOCKMAP,	       /* body bytes moved through the socket map */
+	SG_STAT_SOCKMAP_FALLBACKS,     /* connections kept in userspace: pairing failed */
+	SG_STAT_MIRROR_SENT,	       /* mirror copies written whole (user/mirror.c) */
+	SG_STAT_MIRROR_FAILED,	       /* ... whose connect or write failed, or timed out */
+	SG_STAT_MIRROR_DROPPED,	       /* ... not sent: over a bound */
 	SG_STAT__COUNT,
 };
 
