@@ -9,7 +9,9 @@
 # line, and writes the table to <build>/load/results-<date>.md; the
 # gateway's RSS and open fds, sampled every half second over each engine's
 # run, go to results-<date>-samples.txt and are drawn in results-<date>.svg
-# (scripts/plot.sh load). Not part of `make test`;
+# (scripts/plot.sh load). Then the same over HTTPS (row "https"): the
+# connections are TLS 1.3 (tests/load/tlshold.py holds and asks them), the
+# requests are pushed by h2load over HTTP/1.1 in TLS. Not part of `make test`;
 # tests/e2e/load-connections.sh is its small version there.
 #
 # usage: scripts/load.sh path/to/splicegate [path/to/loadtool]
@@ -22,6 +24,8 @@
 #   LOAD_IDLE_MS    idle pause before the second round and RSS reading [3000]
 #   LOAD_DEADLINE_S bound for one engine's whole run [600]
 #   LOAD_PORT_BASE  first of the loopback ports used [28000]
+#   LOAD_HTTPS      1: also the HTTPS row [1]
+#   LOAD_TLS_REQUESTS  requests pushed over HTTPS [200000]
 set -eu
 
 SG_BIN=${1:?usage: scripts/load.sh path/to/splicegate [path/to/loadtool]}
@@ -38,9 +42,11 @@ IDLE_MS=${LOAD_IDLE_MS:-3000}
 DEADLINE_S=${LOAD_DEADLINE_S:-600}
 PORT_BASE=${LOAD_PORT_BASE:-28000}
 NGINX_PORT=$PORT_BASE
+HTTPS=${LOAD_HTTPS:-1}
+TLS_REQUESTS=${LOAD_TLS_REQUESTS:-200000}
 
 LOG_TAG=load
-PKGS="nginx gcc libc6-dev curl iproute2 util-linux gnuplot-nox"
+PKGS="nginx gcc libc6-dev curl iproute2 util-linux gnuplot-nox nghttp2-client openssl python3"
 PIDS=""
 WORK=""
 FAILED=""
@@ -71,6 +77,10 @@ build_loadtool() {
 # another gateway on this host); idle backend connections go after 2 s, so
 # the fd count can be seen back at its baseline.
 gateway_conf() {
+	local tls=""
+	[ -z "${3:-}" ] || tls="    protocol: HTTPS
+    tls: {cert: $WORK/tls.crt, key: $WORK/tls.key}
+"
 	cat <<EOF
 config:
   adminAddr: 127.0.0.1:$2
@@ -81,7 +91,7 @@ binds:
 - port: $1
   listeners:
   - name: http
-    routes:
+$tls    routes:
     - name: files
       backends:
       - host: 127.0.0.1:$NGINX_PORT
@@ -111,6 +121,69 @@ sample() {
 # field NAME: NAME's value in the RESULT line of $WORK/hold.out.
 field() {
 	sed -n 's/^RESULT.* '"$1"'=\([^ ]*\).*/\1/p' "$WORK/hold.out"
+}
+
+# add_row ENGINE REQUESTS WHY FDS_AFTER: a table row from $WORK/hold.out.
+add_row() {
+	ROWS="$ROWS$(awk -v e="$1" -v c="$CONNS" -v r="$2" -v fa="$4" -v why="${3:-ok}" '/^RESULT/ {
+			for (i = 2; i <= NF; i++) { split($i, kv, "="); f[kv[1]] = kv[2] }
+			printf "| %s | %s / %s | %s | %s / %s | %s | %s | %s | %.1f → %.1f MiB | %.1f KiB | %s → %s → %s | %s |\n",
+				e, f["held"], c, f["answered"], f["ok"], r, f["errors"], f["push_s"],
+				f["rps"], f["rss_base_kb"] / 1024, f["rss_idle_kb"] / 1024,
+				f["rss_per_conn_b"] / 1024, f["fds_base"], f["fds_idle"], fa, why
+			seen = 1 }
+		END { if (!seen) printf "| %s | – | – | – | – | – | – | – | – | – | %s |\n", e, why }' \
+		"$WORK/hold.out")
+"
+}
+
+# run_https INDEX: the HTTPS row: tlshold.py holds and asks CONNS TLS
+# connections, h2load pushes TLS_REQUESTS requests over CONC of its own.
+run_https() {
+	local i=$1 port admin gw rc why="" out ok secs rps sampler
+	port=$((PORT_BASE + 10 + 10 * i))
+	admin=$((port + 1))
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
+		-subj /CN=load.test -keyout "$WORK/tls.key" -out "$WORK/tls.crt" >/dev/null 2>&1 ||
+		die "openssl req failed"
+	gateway_conf "$port" "$admin" https >"$WORK/https.yaml"
+	spawn gateway-https "0-$(($(nproc) - 1))" "$SG_BIN" -c "$WORK/https.yaml" --access-log off
+	gw=$SPAWNED
+	sample "$gw" https >>"$SAMPLES" &
+	sampler=$!
+	PIDS="$PIDS $sampler"
+	wait_listening "$port" "$admin" && alive "$gw" ||
+		die "gateway (https) did not start: $(tail -5 "$WORK/gateway-https.log")"
+	log "https: holding $CONNS TLS connections, then $TLS_REQUESTS requests over $CONC others"
+	set +e
+	timeout $((DEADLINE_S + 30)) /usr/bin/python3 "$ROOT/tests/load/tlshold.py" --port "$port" \
+		--conns "$CONNS" --path /100b --body-len 100 --pid "$gw" --idle-ms "$IDLE_MS" \
+		--deadline-s "$DEADLINE_S" >"$WORK/hold.out" 2>"$WORK/hold.err"
+	rc=$?
+	out=$(timeout "$DEADLINE_S" h2load --h1 -n "$TLS_REQUESTS" -c "$CONC" \
+		"https://127.0.0.1:$port/100b" 2>&1)
+	set -e
+	sed 's/^/    /' "$WORK/hold.out" >&2
+	head -5 "$WORK/hold.err" | sed 's/^/    client: /' >&2
+	grep -E '^(finished|requests|status codes)' <<<"$out" | sed 's/^/    h2load: /' >&2
+	ok=$(sed -n 's/^requests: .* \([0-9]*\) succeeded.*/\1/p' <<<"$out")
+	# "finished in 774.72ms, 1290.79 req/s, ..." (or "12.3s").
+	secs=$(awk '/^finished in/ { t = $3; sub(/,$/, "", t); v = t + 0
+		if (t ~ /ms$/) v /= 1000; printf "%.2f", v }' <<<"$out")
+	rps=$(awk '/^finished in/ { printf "%.0f", $4 }' <<<"$out")
+	# The push's numbers join the hold's RESULT line (the table reads one).
+	sed -i "s/^RESULT.*/& ok=${ok:-0} push_s=${secs:-?} rps=${rps:-?} fds_base=- fds_idle=-/" \
+		"$WORK/hold.out"
+	grep -q '^RESULT' "$WORK/hold.out" || why="$why no result from the client;"
+	[ "$rc" = 0 ] || why="$why tlshold exit $rc;"
+	[ "$(field errors)" = 0 ] || why="$why $(field errors) errors;"
+	[ "${ok:-0}" = "$TLS_REQUESTS" ] || why="$why h2load: ${ok:-0} of $TLS_REQUESTS succeeded;"
+	alive "$gw" || why="$why the gateway exited;"
+	stop_pid "$gw"
+	wait "$sampler" 2>/dev/null || true
+	forget "$sampler"
+	add_row https "$TLS_REQUESTS" "$why" -
+	[ -z "$why" ] || FAILED="$FAILED https"
 }
 
 # run_engine ENGINE INDEX: one gateway, the hold-and-push client, checks.
@@ -158,17 +231,7 @@ run_engine() {
 	stop_pid "$gw"
 	wait "$sampler" 2>/dev/null || true # it stops with the gateway
 	forget "$sampler"
-	ROWS="$ROWS$(awk -v e="$engine" -v c="$CONNS" -v r="$REQUESTS" -v fa="$fds_after" \
-		-v why="${why:-ok}" '/^RESULT/ {
-			for (i = 2; i <= NF; i++) { split($i, kv, "="); f[kv[1]] = kv[2] }
-			printf "| %s | %s / %s | %s | %s / %s | %s | %s | %s | %.1f → %.1f MiB | %.1f KiB | %s → %s → %s | %s |\n",
-				e, f["held"], c, f["answered"], f["ok"], r, f["errors"], f["push_s"],
-				f["rps"], f["rss_base_kb"] / 1024, f["rss_idle_kb"] / 1024,
-				f["rss_per_conn_b"] / 1024, f["fds_base"], f["fds_idle"], fa, why
-			seen = 1 }
-		END { if (!seen) printf "| %s | – | – | – | – | – | – | – | – | – | %s |\n", e, why }' \
-		"$WORK/hold.out")
-"
+	add_row "$engine" "$REQUESTS" "$why" "$fds_after"
 	[ -z "$why" ] || FAILED="$FAILED $engine"
 }
 
@@ -196,6 +259,7 @@ main() {
 		run_engine "$engine" "$i"
 		i=$((i + 1))
 	done
+	[ "$HTTPS" != 1 ] || run_https "$i"
 	table="| engine | connections held | answered (2 rounds) | requests ok | errors | push s | req/s | gateway RSS before → idle | RSS per idle connection | gateway fds before → idle → after | result |
 |---|---|---|---|---|---|---|---|---|---|---|
 $ROWS"
@@ -214,7 +278,7 @@ $ROWS"
 		echo "load: FAILED for$FAILED ($CONNS connections, $REQUESTS requests per engine)"
 		exit 1
 	fi
-	echo "load: passed for $ENGINES: $CONNS connections held and answered, $REQUESTS requests each, 0 errors"
+	echo "load: passed for $ENGINES${HTTPS/#1/ https}: $CONNS connections held and answered, $REQUESTS requests each ($TLS_REQUESTS over HTTPS), 0 errors"
 }
 
 main
