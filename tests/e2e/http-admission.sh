@@ -1,20 +1,30 @@
-# Admission bounds (agentgateway's frontendPolicies.tcp.maxConnections and frontendPolicies.http.maxConcurrentRequests), gateway on its default workers (one per core, accepting on SO_REUSEPORT sockets): with maxConnections 4, 4 keep-alive connections are served while a burst of 40 more (10x) is closed unread, the 4 are still served during and after it, and once one closes a new one is let in; the same bound on a TCP route's bind; 4 held HTTP/2 connections fill it too (h2load's 20 connections and an HTTP/1 one refused), and h2load is served in full once they are gone; every refusal counted in splicegate_connections_refused_total{reason="max_connections"}. With maxConcurrentRequests 3, a burst of 30 slow requests on 30 connections gets 3 200s and 27 503s "request limit exceeded"; on one HTTP/2 connection (h2load -m 30) 3 streams get 200 and 27 get 503 on their stream; an HTTP/2 request while 3 HTTP/1 ones are in progress gets the 503 and its body, and the 3 complete; a request after a burst is served; refusals counted in splicegate_requests_refused_total{reason="max_concurrent_requests"}. config_dump shows both keys, and neither when unset.
+# Admission bounds (agentgateway's frontendPolicies.tcp.maxConnections and frontendPolicies.http.maxConcurrentRequests), gateway on its default workers (one per core, accepting on SO_REUSEPORT sockets): with maxConnections 4, 4 keep-alive connections are served while a burst of 40 more (10x) is closed unread, the 4 are still served during and after it, and once one closes a new one is let in; the same on a TCP route's bind and on an HTTPS one (the refused get no handshake); 4 held HTTP/2 connections fill it too (h2load's 20 connections and an HTTP/1 one refused), and h2load is served in full once they are gone; every refusal counted in splicegate_connections_refused_total{reason="max_connections"}. With maxConcurrentRequests 3, a burst of 30 slow requests on 30 connections gets 3 200s and 27 503s "request limit exceeded"; on one HTTP/2 connection (h2load -m 30) 3 streams get 200 and 27 get 503 on their stream; an HTTP/2 request while 3 HTTP/1 ones are in progress gets the 503 and its body, and the 3 complete; a request after a burst is served; refusals counted in splicegate_requests_refused_total{reason="max_concurrent_requests"}. config_dump shows both keys, and neither when unset.
 . "$(dirname "$0")/lib.sh"
 
 start_backend adm
 
-# adm.py conns PORT HELD BURST: HELD keep-alive connections each answered
+# adm.py conns PORT HELD BURST [tls]: HELD keep-alive connections each answered
 # once; then BURST new connections at once, each sending a GET and reading
 # for up to 3 s, while each held connection sends another GET; then one held
 # connection closes and a new one sends a GET. Prints JSON: {"held": answered
 # first, "held_again": answered during the burst, "refused": burst
 # connections closed without a byte, "served": burst connections answered,
-# "after": the status the last connection got (0: none)}.
+# "after": the status the last connection got (0: none)}. With "tls" every
+# connection is HTTPS (any certificate): a refused one fails its handshake.
 # adm.py reqs PORT N PATH: N connections send "GET PATH" at once (a barrier);
 # prints JSON {"codes": {status: count}, "bodies": [distinct bodies of the
 # non-200 answers]}.
 cat >"$WORK/adm.py" <<'PY'
-import json, socket, sys, threading, time
+import json, socket, ssl, sys, threading, time
+
+TLS = sys.argv[-1] == "tls"
+ctx = ssl.create_default_context()
+ctx.check_hostname = False
+ctx.verify_mode = ssl.CERT_NONE
+
+def connect(port):
+    s = socket.create_connection(("127.0.0.1", port), timeout=5)
+    return ctx.wrap_socket(s, server_hostname="adm.test") if TLS else s
 
 def get(s, path="/x"):
     s.sendall(b"GET " + path.encode() + b" HTTP/1.1\r\nHost: a\r\n\r\n")
@@ -39,7 +49,7 @@ def get(s, path="/x"):
 
 def attempt(port, path, out, i, barrier=None):
     try:
-        s = socket.create_connection(("127.0.0.1", port), timeout=5)
+        s = connect(port)
         s.settimeout(5)
         if barrier:
             barrier.wait()
@@ -51,7 +61,7 @@ def attempt(port, path, out, i, barrier=None):
 mode, port = sys.argv[1], int(sys.argv[2])
 if mode == "conns":
     nheld, nburst = int(sys.argv[3]), int(sys.argv[4])
-    held = [socket.create_connection(("127.0.0.1", port), timeout=5) for _ in range(nheld)]
+    held = [connect(port) for _ in range(nheld)]
     first = sum(1 for s in held if get(s)[0] == 200)
     time.sleep(0.2)
     res = [None] * nburst
@@ -94,6 +104,8 @@ metric() {
 }
 
 # ---- maxConnections ----
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj /CN=adm.test \
+	-keyout "$WORK/adm.key" -out "$WORK/adm.crt" >/dev/null 2>&1 || fail "openssl req"
 cat >"$WORK/config.yaml" <<YAML
 frontendPolicies:
   tcp: {maxConnections: 4}
@@ -108,6 +120,12 @@ binds:
   - protocol: TCP
     tcpRoutes:
     - backends: [{host: 127.0.0.1:$BACKEND_PORT}]
+- port: 8443
+  listeners:
+  - protocol: HTTPS
+    tls: {cert: $WORK/adm.crt, key: $WORK/adm.key}
+    routes:
+    - backends: [{host: 127.0.0.1:$BACKEND_PORT}]
 YAML
 start_gateway -c "$WORK/config.yaml" || exit 1
 refused=0
@@ -118,6 +136,15 @@ for port in 8080 9000; do
 		fail ":$port maxConnections 4 under a burst of 40: $got"
 	refused=$((refused + 40))
 done
+# HTTPS: counted from accept, so connections in their handshake count and a
+# refused one never gets a ServerHello.
+got=$(timeout 30 /usr/bin/python3 "$WORK/adm.py" conns 8443 4 40 tls)
+[ "$got" = "$want" ] && pass ":8443 (HTTPS) maxConnections 4 under a burst of 40: $got" ||
+	fail ":8443 (HTTPS) maxConnections 4 under a burst of 40: $got"
+refused=$((refused + 40))
+n=$(metric 'splicegate_tls_handshakes_total{result="failed"}')
+[ "${n:-0}" = 0 ] && pass "no TLS work for the refused ones (no failed handshakes)" ||
+	fail "failed handshakes: $n"
 
 # HTTP/2 connections count too: 4 held h2c connections fill the bind.
 for i in 1 2 3 4; do
