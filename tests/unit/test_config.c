@@ -1302,18 +1302,17 @@ static void test_config_rejects_unknown_keys(void **state)
  * them, the bind takes them as its bounds; without them, no bound. */
 static void test_config_admission_limits(void **state)
 {
-	static const char standalone[] =
-		"frontendPolicies:\n"
-		"  http: {maxConcurrentRequests: 5}\n"
-		"  tcp: {maxConnections: 10}\n"
-		"binds:\n"
-		"- port: 8080\n"
-		"  listeners:\n"
-		"  - routes: [{backends: [{host: 127.0.0.1:8000}]}]\n"
-		"- port: 9000\n"
-		"  listeners:\n"
-		"  - protocol: TCP\n"
-		"    tcpRoutes: [{backends: [{host: 127.0.0.1:8000}]}]\n";
+	static const char standalone[] = "frontendPolicies:\n"
+					 "  http: {maxConcurrentRequests: 5}\n"
+					 "  tcp: {maxConnections: 10}\n"
+					 "binds:\n"
+					 "- port: 8080\n"
+					 "  listeners:\n"
+					 "  - routes: [{backends: [{host: 127.0.0.1:8000}]}]\n"
+					 "- port: 9000\n"
+					 "  listeners:\n"
+					 "  - protocol: TCP\n"
+					 "    tcpRoutes: [{backends: [{host: 127.0.0.1:8000}]}]\n";
 	static const char k8s[] = K8S_BASE POLICY_HEAD
 		"  targetRefs: [{kind: Gateway, name: gw}]\n"
 		"  frontend: {tcp: {maxConnections: 7}, http: {maxConcurrentRequests: 3}}\n";
@@ -1370,11 +1369,13 @@ static void test_config_rejects_wrong_types(void **state)
 		  "t.yaml:2:9: binds[0].port: expected a port number from 1 to 65535, got "
 		  "\"8080\"" },
 		{ "maxConnections 0", "frontendPolicies:\n  tcp: {maxConnections: 0}\n",
-		  "t.yaml:2:25: frontendPolicies.tcp.maxConnections: expected a whole number from 1 "
+		  "t.yaml:2:25: frontendPolicies.tcp.maxConnections: expected a whole number from "
+		  "1 "
 		  "to 4294967295, got \"0\"" },
 		{ "maxConcurrentRequests negative",
 		  "frontendPolicies:\n  http: {maxConcurrentRequests: -1}\n",
-		  "t.yaml:2:33: frontendPolicies.http.maxConcurrentRequests: expected a whole number "
+		  "t.yaml:2:33: frontendPolicies.http.maxConcurrentRequests: expected a whole "
+		  "number "
 		  "from 1 to 4294967295, got \"-1\"" },
 		{ "kubernetes maxConcurrentRequests too large",
 		  K8S_BASE POLICY_HEAD "  targetRefs: [{kind: Gateway, name: gw}]\n"
