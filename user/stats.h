@@ -24,6 +24,8 @@ enum sg_stat {
 	SG_STAT_TIMEOUT_HEAD,	       /* 408: request head not complete in time */
 	SG_STAT_TIMEOUT_BODY,	       /* body relays cut: no byte moved in time */
 	SG_STAT_REFUSED_SOURCE,	       /* connections over --max-connections-per-source */
+	SG_STAT_REFUSED_MAX_CONN,      /* connections over their bind's maxConnections */
+	SG_STAT_REFUSED_MAX_REQ,       /* requests answered 503 over maxConcurrentRequests */
 	SG_STAT_H2_RESET_FLOOD,	       /* h2 connections closed for resetting too many streams */
 	SG_STAT_TLS_NO_SNI,	       /* TLS passthrough: ClientHello without SNI, closed */
 	SG_STAT_TLS_NO_ROUTE,	       /* ... SNI that no route takes, closed */
@@ -88,7 +90,7 @@ struct sg_series {
 };
 
 /* Counted failure kinds: every enum sg_fail value. */
-#define SG_STATS_FAIL_KINDS (SG_FAIL_FILTER + 1)
+#define SG_STATS_FAIL_KINDS (SG_FAIL_OVERLOAD + 1)
 
 /* Request counters kept per worker in its (listener, route, status) table;
  * past this many entries new pairs count as ("_other", "_other"). */
