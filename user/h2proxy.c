@@ -1797,6 +1797,10 @@ static void conn_flush(struct h2conn *c)
 	}
 	c->busy--;
 	c->flush_wanted = false;
+	/* A connection with no stream keeps no write buffer while it waits
+	 * (up to H2P_FLUSH_BATCH of it): the next flush allocates again. */
+	if (!c->out.len && !c->nstreams)
+		sg_buf_free(&c->out);
 	if (failed || c->close_wanted || (!sg_h2_alive(c->h2) && !c->out.len)) {
 		c->close_wanted = false;
 		conn_close(c);
