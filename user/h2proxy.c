@@ -575,7 +575,7 @@ static bool plan(struct h2stream *s, const struct sg_route *route)
 {
 	struct sg_filter_input in;
 
-	sg_filter_input_init(&in, &s->req, s->match, s->conn->bind->port);
+	sg_filter_input_init(&in, &s->req, s->match, s->conn->bind);
 	if (route)
 		return follow_plan(s, sg_filter_plan_request(&s->plan, &route->eff_filters, &in));
 	in.backend_host = sg_filter_backend_host(s->at.backend);

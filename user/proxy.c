@@ -894,7 +894,7 @@ static void mirror(struct client *c, const struct sg_mirrors *mirrors)
 
 static void filter_input(struct client *c, struct sg_filter_input *in)
 {
-	sg_filter_input_init(in, &c->r->req, c->r->match, c->bind->port);
+	sg_filter_input_init(in, &c->r->req, c->r->match, c->bind);
 }
 
 /* Go on after a filter plan: true to forward the request; false when the
