@@ -753,22 +753,19 @@ w8_tls() {
 		fi
 		after "$wl"
 	done
-	wl="W8 TLS download 1 GiB"
+	w8_download "W8 TLS download 1 GiB" "$TLS_URL/1g"
+	w8_download "W8 TLS passthrough download 1 GiB" "https://pass.test:$FRONT_PASS/1g" \
+		--resolve "pass.test:$FRONT_PASS:127.0.0.1"
+}
+
+# w8_download WORKLOAD URL [CURL ARGS...]: 1 GiB over TLS, certificate not
+# checked (the bench's is self-signed).
+w8_download() {
+	local wl=$1 url=$2 out
+	shift 2
 	cpu_begin
-	out=$(taskset -c $LOAD_CPU curl -sSk -o /dev/null --max-time 120 \
-		-w '%{http_code} %{size_download} %{time_total}' "$TLS_URL/1g" 2>&1) || true
-	if check_curl "$out" 200 $GIB; then
-		cpu_end "$wl" "$(per_s $GIB 1e9)" GB
-		record "$wl" "GB/s" higher "$(per_s $GIB "$(echo "$out" | cut -d' ' -f3)" | awk '{ printf "%.3f", $1 / 1e9 }')"
-	else
-		fail "$wl" "curl: $out"
-	fi
-	after "$wl"
-	wl="W8 TLS passthrough download 1 GiB"
-	cpu_begin
-	out=$(taskset -c $LOAD_CPU curl -sSk -o /dev/null --max-time 120 \
-		--resolve "pass.test:$FRONT_PASS:127.0.0.1" \
-		-w '%{http_code} %{size_download} %{time_total}' "https://pass.test:$FRONT_PASS/1g" 2>&1) || true
+	out=$(taskset -c $LOAD_CPU curl -sSk -o /dev/null --max-time 120 "$@" \
+		-w '%{http_code} %{size_download} %{time_total}' "$url" 2>&1) || true
 	if check_curl "$out" 200 $GIB; then
 		cpu_end "$wl" "$(per_s $GIB 1e9)" GB
 		record "$wl" "GB/s" higher "$(per_s $GIB "$(echo "$out" | cut -d' ' -f3)" | awk '{ printf "%.3f", $1 / 1e9 }')"
