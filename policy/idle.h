@@ -12,8 +12,8 @@
 #include <stdint.h>
 
 struct sg_idle {
-	uint64_t limit; /* ms, 0 = not watching */
-	uint64_t due;	/* loop ms of the next check, 0 = none */
+	uint64_t limit;	    /* ms, 0 = not watching */
+	uint64_t due;	    /* loop ms of the next check, 0 = none */
 	uint64_t active_at; /* loop ms of the last byte seen moving */
 	uint64_t seen;	    /* the count then */
 };

@@ -2444,18 +2444,19 @@ static void test_config_health_dump(void **state)
 static void test_config_response_idle_standalone(void **state)
 {
 	struct loaded *l = *state;
-	struct sg_cfg *cfg = load_ok(l,
-				     "binds:\n"
-				     "- port: 8080\n"
-				     "  listeners:\n"
-				     "  - routes:\n"
-				     "    - policies:\n"
-				     "        timeout: {requestTimeout: 5s, responseIdleTimeout: 1500ms}\n"
-				     "      backends: [{host: 127.0.0.1:8000}]\n"
-				     "    - policies:\n"
-				     "        timeout: {requestTimeout: 5s}\n"
-				     "      backends: [{host: 127.0.0.1:8000}]\n",
-				     0);
+	struct sg_cfg *cfg =
+		load_ok(l,
+			"binds:\n"
+			"- port: 8080\n"
+			"  listeners:\n"
+			"  - routes:\n"
+			"    - policies:\n"
+			"        timeout: {requestTimeout: 5s, responseIdleTimeout: 1500ms}\n"
+			"      backends: [{host: 127.0.0.1:8000}]\n"
+			"    - policies:\n"
+			"        timeout: {requestTimeout: 5s}\n"
+			"      backends: [{host: 127.0.0.1:8000}]\n",
+			0);
 	const struct sg_route *r = &cfg->binds[0].listeners[0].routes[0];
 	const struct sg_route *plain = &cfg->binds[0].listeners[0].routes[1];
 	char *dump;
@@ -2467,7 +2468,8 @@ static void test_config_response_idle_standalone(void **state)
 	dump = sg_dump_config(cfg);
 	assert_non_null(dump);
 	squash(dump);
-	if (!strstr(dump, "\"timeout\":{\"requestTimeout\":\"5s\",\"responseIdleTimeout\":\"1.5s\"}") ||
+	if (!strstr(dump,
+		    "\"timeout\":{\"requestTimeout\":\"5s\",\"responseIdleTimeout\":\"1.5s\"}") ||
 	    !strstr(dump, "\"timeout\":{\"requestTimeout\":\"5s\"}")) {
 		print_message("%s\n", dump);
 		fail_msg("responseIdleTimeout not dumped in the timeout object, or dumped unset");
@@ -2478,17 +2480,18 @@ static void test_config_response_idle_standalone(void **state)
 static void test_config_response_idle_k8s(void **state)
 {
 	struct loaded *l = *state;
-	struct sg_cfg *cfg = load_ok(
-		l,
-		K8S_BASE ROUTE_HEAD "  parentRefs: [{name: gw}]\n"
-				    "  rules:\n"
-				    "  - backendRefs: [{name: svc, port: 8000}]\n"
-				    "    timeouts: {request: 1s}\n"
-				    "---\n" POLICY_HEAD
-				    "  targetRefs: [{group: gateway.networking.k8s.io, kind: HTTPRoute, "
-				    "name: r}]\n"
-				    "  traffic: {timeouts: {backendRequest: 3s, responseIdle: 2s}}\n",
-		0);
+	struct sg_cfg *cfg =
+		load_ok(l,
+			K8S_BASE ROUTE_HEAD
+			"  parentRefs: [{name: gw}]\n"
+			"  rules:\n"
+			"  - backendRefs: [{name: svc, port: 8000}]\n"
+			"    timeouts: {request: 1s}\n"
+			"---\n" POLICY_HEAD
+			"  targetRefs: [{group: gateway.networking.k8s.io, kind: HTTPRoute, "
+			"name: r}]\n"
+			"  traffic: {timeouts: {backendRequest: 3s, responseIdle: 2s}}\n",
+			0);
 	const struct sg_listener *ls = find_listener(cfg, "ns/gw.http");
 	const struct sg_route *r = &ls->routes[0];
 	const struct sg_policy *p = NULL;
