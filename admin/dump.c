@@ -129,6 +129,8 @@ static struct sg_json *timeout(const struct sg_timeout *t)
 		sg_json_add(o, "requestTimeout", dur(t->request));
 	if (t->backend_request != SG_DUR_UNSET)
 		sg_json_add(o, "backendRequestTimeout", dur(t->backend_request));
+	if (t->response_idle != SG_DUR_UNSET)
+		sg_json_add(o, "responseIdleTimeout", dur(t->response_idle));
 	return o;
 }
 

@@ -118,6 +118,10 @@ struct sg_tls_cert {
 struct sg_timeout {
 	sg_dur request;
 	sg_dur backend_request;
+	/* After the response head, the longest the body (either way) may go
+	 * without a byte: standalone responseIdleTimeout, AgentgatewayPolicy
+	 * traffic.timeouts.responseIdle. SG_DUR_UNSET = --body-idle-timeout. */
+	sg_dur response_idle;
 };
 
 /* Retries: `attempts` counts retries (attempts + 1 tries in all). */

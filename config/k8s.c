@@ -1469,6 +1469,7 @@ static int f_k8s_timeouts(struct sg_pctx *c, const struct sg_node *n, void *dst,
 
 	t->request = SG_DUR_UNSET;
 	t->backend_request = SG_DUR_UNSET;
+	t->response_idle = SG_DUR_UNSET; /* HTTPRoute has no such key */
 	return sg_parse_fields(c, n, fields, t, path);
 }
 
@@ -1900,10 +1901,21 @@ static const struct sg_field agp_frontend_fields[] = {
 
 static int f_agp_timeouts(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
 {
+	/* HTTPRoute's two, and responseIdle: newer than the agentgateway
+	 * this was written against, named as its docs name it (README). */
+	static const struct sg_field fields[] = {
+		{ "request", sg_f_dur, offsetof(struct sg_timeout, request) },
+		{ "backendRequest", sg_f_dur, offsetof(struct sg_timeout, backend_request) },
+		{ "responseIdle", sg_f_dur, offsetof(struct sg_timeout, response_idle) },
+		{ 0 },
+	};
 	struct agp_in *in = dst;
 
 	in->has_timeout = true;
-	return f_k8s_timeouts(c, n, &in->timeout, path);
+	in->timeout.request = SG_DUR_UNSET;
+	in->timeout.backend_request = SG_DUR_UNSET;
+	in->timeout.response_idle = SG_DUR_UNSET;
+	return sg_parse_fields(c, n, fields, &in->timeout, path);
 }
 
 static int f_agp_retry(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)

@@ -149,10 +149,14 @@ static void resolve_route(const struct sg_cfg *cfg, const struct sg_listener *l,
 
 	r->eff_timeout.request = SG_DUR_UNSET;
 	r->eff_timeout.backend_request = SG_DUR_UNSET;
+	r->eff_timeout.response_idle = SG_DUR_UNSET;
 	if (r->has_timeout)
 		r->eff_timeout = r->timeout;
 	else if (tp)
 		r->eff_timeout = tp->u.timeout;
+	/* An HTTPRoute's timeouts have no idle key: a policy's still holds. */
+	if (r->eff_timeout.response_idle == SG_DUR_UNSET && tp)
+		r->eff_timeout.response_idle = tp->u.timeout.response_idle;
 	r->eff_retry = r->has_retry ? &r->retry : rp ? &rp->u.retry : NULL;
 	resolve_filters(cfg, l, r);
 	if (r->eff_retry && r->eff_retry->attempts == 0)

@@ -105,6 +105,7 @@ static int f_timeout(struct sg_pctx *c, const struct sg_node *n, void *dst, cons
 	static const struct sg_field fields[] = {
 		{ "requestTimeout", sg_f_dur, offsetof(struct sg_timeout, request) },
 		{ "backendRequestTimeout", sg_f_dur, offsetof(struct sg_timeout, backend_request) },
+		{ "responseIdleTimeout", sg_f_dur, offsetof(struct sg_timeout, response_idle) },
 		{ 0 },
 	};
 	struct sg_route *r = dst;
@@ -112,6 +113,7 @@ static int f_timeout(struct sg_pctx *c, const struct sg_node *n, void *dst, cons
 	r->has_timeout = true;
 	r->timeout.request = SG_DUR_UNSET;
 	r->timeout.backend_request = SG_DUR_UNSET;
+	r->timeout.response_idle = SG_DUR_UNSET;
 	return sg_parse_fields(c, n, fields, &r->timeout, path);
 }
 

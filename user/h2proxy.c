@@ -20,6 +20,7 @@
 #include "user/tls.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +30,7 @@
 #include <unistd.h>
 
 #include "policy/failure.h"
+#include "policy/idle.h"
 #include "policy/route.h"
 #include "user/attempt.h"
 #include "user/buf.h"
@@ -200,6 +202,14 @@ struct h2stream {
 
 	uint64_t bytes_in, bytes_out;
 	bool logged;
+
+	/* Its body watchdog (as user/proxy.c's per request): the route's
+	 * responseIdleTimeout when it has one (route_idle), else
+	 * --body-idle-timeout; `moved` counts body bytes either way (client
+	 * DATA in, bytes to the backend, from the backend, to the session). */
+	struct sg_idle body_idle;
+	bool route_idle;
+	uint64_t moved;
 };
 
 static void conn_close(struct h2conn *c);
@@ -236,10 +246,57 @@ static void stream_rearm(struct h2stream *s)
 {
 	uint64_t due = sg_attempt_due(&s->at);
 
+	if (s->body_idle.due && (!due || s->body_idle.due < due))
+		due = s->body_idle.due;
+
 	if (due && !s->closed)
 		sg_timer_arm(s->conn->ctx->loop, &s->timer, due);
 	else
 		sg_timer_stop(s->conn->ctx->loop, &s->timer);
+}
+
+/* ---- body idle watchdog (policy/idle.h) ---------------------------------------- */
+
+/* Starts watching the stream that was just routed. */
+static void watch_body(struct h2stream *s, const struct sg_route *route)
+{
+	sg_dur d = route->eff_timeout.response_idle;
+
+	s->route_idle = d != SG_DUR_UNSET;
+	sg_idle_start(&s->body_idle, s->route_idle ? ms(d) : s->conn->ctx->body_idle_ms,
+		      now(s->conn), s->moved);
+}
+
+/* n body bytes of the stream moved, either way. */
+static void moved(struct h2stream *s, size_t n)
+{
+	s->moved += n;
+	if (n && s->body_idle.due)
+		sg_idle_note(&s->body_idle, now(s->conn), s->moved);
+}
+
+/* A body is on its way: waiting for a backend's response head is bounded
+ * by the request timeouts instead. */
+static bool body_flowing(const struct h2stream *s)
+{
+	return s->state == S_BODY || s->state == S_RESP || (s->streaming && !s->req_sent);
+}
+
+/* At the watchdog's deadline: a stream whose body stalled for the whole
+ * limit is cut (reset once its response began, else 408), and the others
+ * on the connection go on. Returns true when it was cut. */
+static bool body_check(struct h2stream *s, uint64_t n)
+{
+	if (!s->body_idle.due || n < s->body_idle.due ||
+	    !sg_idle_expired(&s->body_idle, n, s->moved, body_flowing(s), NULL, NULL))
+		return false;
+	stat(s->conn, s->route_idle ? SG_STAT_TIMEOUT_RESPONSE_IDLE : SG_STAT_TIMEOUT_BODY);
+	SG_DEBUG("%s: h2 stream %d: no body byte moved for %" PRIu64 " ms (%s): stream cut",
+		 s->conn->ip, s->id, s->body_idle.limit,
+		 s->route_idle ? "responseIdleTimeout" : "--body-idle-timeout");
+	sg_idle_stop(&s->body_idle);
+	fail(s, SG_FAIL_BODY_TIMEOUT, 0);
+	return true;
 }
 
 /* Bytes on a backend socket. Each one is counted in its sockmap state: a
@@ -411,6 +468,7 @@ static void stream_done(struct h2stream *s)
 {
 	s->state = S_DONE;
 	s->at.request_at = s->at.try_at = s->at.connect_at = s->at.backoff_at = 0;
+	sg_idle_stop(&s->body_idle);
 	stream_rearm(s);
 	/* Body bytes still coming go nowhere: let the client send them. */
 	if (!s->at.replayable && s->body.len)
@@ -779,6 +837,7 @@ static void body_written(struct h2stream *s, size_t n)
 {
 	sg_buf_consume(&s->body, n);
 	s->bytes_in += n;
+	moved(s, n);
 	give_back(s, n);
 	if (s->chunked_up) {
 		s->chunk_left -= n;
@@ -875,6 +934,7 @@ static void body_in(struct h2stream *s, const char *p, size_t n)
 	bool done = false;
 	size_t take;
 
+	moved(s, n);
 	switch (s->resp_body) {
 	case SG_H1_BODY_LENGTH:
 		take = n < s->resp_left ? n : (size_t)s->resp_left;
@@ -1141,6 +1201,7 @@ static ssize_t h2_body(struct sg_attempt *a, char *buf, size_t len, bool *eof)
 		if (n)
 			memcpy(buf, sg_buf_data(&s->body) + s->up_off, n);
 		s->up_off += n;
+		moved(s, n);
 		*eof = s->up_off == s->body.len;
 		s->req_sent = *eof;
 		return (ssize_t)n;
@@ -1154,6 +1215,7 @@ static ssize_t h2_body(struct sg_attempt *a, char *buf, size_t len, bool *eof)
 	if (n) {
 		memcpy(buf, sg_buf_data(&s->body) + s->up_off, n);
 		s->up_off += n;
+		moved(s, n);
 		if (s->up_off > s->up_high) {
 			s->bytes_in += s->up_off - s->up_high;
 			give_back(s, s->up_off - s->up_high);
@@ -1210,6 +1272,7 @@ static void h2_data(struct sg_attempt *a, const char *p, size_t n)
 {
 	struct h2stream *s = a->owner;
 
+	moved(s, n);
 	if (s->closed || s->state != S_RESP || body_bytes(s, p, n) == -1) {
 		sg_h2b_consume(a->h2, n);
 		return;
@@ -1313,7 +1376,7 @@ static void on_stream_timer(struct sg_loop *loop, struct sg_timer *t)
 
 	if (s->closed)
 		return;
-	if (!sg_attempt_expire(&s->at, n))
+	if (!body_check(s, n) && !s->closed && !sg_attempt_expire(&s->at, n))
 		stream_rearm(s);
 	if (!s->closed)
 		update_backend_io(s);
@@ -1415,6 +1478,7 @@ static void got_request(struct h2stream *s)
 	}
 	if (!plan(s, route))
 		return;
+	watch_body(s, route);
 	stream_rearm(s);
 	/* The body may be read here before any backend sees the request, so
 	 * the gateway itself tells a waiting client to send it (a backend's
@@ -1522,6 +1586,7 @@ static int cb_data(void *conn, void *stream, const char *p, size_t len)
 	struct h2stream *s = stream;
 
 	s->unconsumed += len;
+	moved(s, len);
 	if (s->state == S_DONE || s->state == S_HEAD || (!s->at.replayable && !s->streaming)) {
 		give_back(s, len); /* nobody wants them */
 		return 0;
@@ -1636,6 +1701,7 @@ static ssize_t cb_body(void *conn, void *stream, char *buf, size_t len, bool *eo
 		memcpy(buf, sg_buf_data(&s->rbuf), n);
 	sg_buf_consume(&s->rbuf, n);
 	s->bytes_out += n;
+	moved(s, n);
 	*eof = s->resp_eof && !buffered(s);
 	rebudget(s, before);
 	if (s->h2_resp)

@@ -32,6 +32,7 @@
 #include <unistd.h>
 
 #include "policy/failure.h"
+#include "policy/idle.h"
 #include "policy/route.h"
 #include "user/attempt.h"
 #include "user/buf.h"
@@ -165,17 +166,19 @@ struct client {
 	 * (SG_PUMP_WAIT). */
 	uint64_t idle_at, kick_at;
 	/* head_at: the head that began arriving must be complete by then
-	 * (--request-head-timeout). body_at: when to check that a body is
-	 * still moving (--body-idle-timeout); active_at says when it last did. */
-	uint64_t head_at, body_at;
+	 * (--request-head-timeout). */
+	uint64_t head_at;
 	uint64_t born; /* when the client's connection was established */
 
 	struct sg_ksock ck; /* the client socket's sockmap counters */
 
-	/* A request's body activity as userspace sees it
-	 * (--body-idle-timeout): when the byte counts last changed
-	 * (note_progress). A tunnel keeps its own (struct sg_tunnel). */
-	uint64_t active_at, moved_seen;
+	/* A request's body watchdog (body_idle.due: when to check that a body
+	 * is still moving): the route's responseIdleTimeout when it has one
+	 * (route_idle), else --body-idle-timeout. Userspace's view is updated
+	 * by note_progress; the check adds the kernel's. A tunnel keeps its
+	 * own (struct sg_tunnel). */
+	struct sg_idle body_idle;
+	bool route_idle;
 	/* The request in flight, NULL while the connection waits idle. */
 	struct request *r;
 	const struct sg_listener *listener;
@@ -420,7 +423,7 @@ static enum sg_relay_engine init_pump(struct client *c, struct sg_pump *p, bool 
 static void rearm_timer(struct client *c)
 {
 	uint64_t due = 0, cand[] = { c->idle_at, c->r ? sg_attempt_due(&c->r->at) : 0, c->kick_at,
-				     c->head_at, c->body_at };
+				     c->head_at, c->body_idle.due };
 
 	for (size_t i = 0; i < sizeof(cand) / sizeof(cand[0]); i++)
 		if (cand[i] && (!due || cand[i] < due))
@@ -633,7 +636,8 @@ static void close_lingering(struct client *c)
 		shutdown(c->io.fd, SHUT_WR);
 		c->r->at.request_at = c->r->at.try_at = c->r->at.connect_at = c->r->at.backoff_at =
 			0;
-		c->head_at = c->body_at = 0;
+		c->head_at = 0;
+		sg_idle_stop(&c->body_idle);
 		c->idle_at = now(c) + PROXY_LINGER_MS;
 	}
 	/* Drop what the client still sends, 64 KiB per wake-up so that one
@@ -729,7 +733,8 @@ static void finish_request(struct client *c)
 {
 	release_request(c);
 	c->r->at.request_at = c->r->at.try_at = c->r->at.connect_at = c->r->at.backoff_at = 0;
-	c->kick_at = c->head_at = c->body_at = 0;
+	c->kick_at = c->head_at = 0;
+	sg_idle_stop(&c->body_idle);
 	if (c->r->at.conn || c->r->at.h2)
 		release_backend(c);
 	c->r->h2_resp = c->r->h2_chunked = c->r->h2_up_wait = false;
@@ -2143,7 +2148,7 @@ static void begin_tunnel(struct client *c)
 	tunnel_pumps(c);
 	sg_tunnel_begin(&c->r->tunnel, &c->r->req_pump, &c->r->resp_pump, c->ctx->tunnel_promote,
 			now(c));
-	c->body_at = 0; /* a tunnel has --tunnel-idle-timeout instead */
+	sg_idle_stop(&c->body_idle); /* a tunnel has --tunnel-idle-timeout instead */
 	if (c->ctx->tunnel_idle_ms)
 		c->idle_at = now(c) + c->ctx->tunnel_idle_ms;
 }
@@ -2163,11 +2168,19 @@ static uint64_t kernel_idle(struct client *c, const struct sg_ksock *k, int fd, 
 	return idle;
 }
 
+/* `idle` as userspace saw it, made shorter by what the kernel moved alone
+ * on either socket of the request (sg_idle_quiet_fn). */
+static uint64_t kernel_quiet(void *arg, uint64_t idle)
+{
+	struct client *c = arg;
+
+	idle = kernel_idle(c, &c->ck, c->io.fd, idle);
+	return c->r->at.conn ? kernel_idle(c, &c->r->at.conn->k, c->r->at.conn->fd, idle) : idle;
+}
+
 static uint64_t quiet_ms(struct client *c, uint64_t since)
 {
-	uint64_t idle = kernel_idle(c, &c->ck, c->io.fd, now(c) - since);
-
-	return c->r->at.conn ? kernel_idle(c, &c->r->at.conn->k, c->r->at.conn->fd, idle) : idle;
+	return kernel_quiet(c, now(c) - since);
 }
 
 /* ---- body progress (--body-idle-timeout) ------------------------------- */
@@ -2192,27 +2205,24 @@ static bool body_flowing(const struct client *c)
 	return c->state == C_BODY || c->state == C_RESP || c->req_pumping;
 }
 
-/* Starts watching the request that just began. */
+/* Starts watching the request that was just routed: with its route's
+ * responseIdleTimeout, else --body-idle-timeout. */
 static void watch_body(struct client *c)
 {
-	c->body_at = c->ctx->body_idle_ms ? now(c) + c->ctx->body_idle_ms : 0;
-	c->active_at = now(c);
-	c->moved_seen = body_progress(c);
+	const struct sg_route *route = c->r->at.route;
+	sg_dur d = route ? route->eff_timeout.response_idle : SG_DUR_UNSET;
+
+	c->route_idle = d != SG_DUR_UNSET;
+	sg_idle_start(&c->body_idle, c->route_idle ? ms(d) : c->ctx->body_idle_ms, now(c),
+		      body_progress(c));
 }
 
 /* After each I/O event: a body that moved was active now, so the
  * deadline counts from its last byte, not from the last check. */
 static void note_progress(struct client *c)
 {
-	uint64_t p;
-
-	if (c->closed || !c->body_at)
-		return;
-	p = body_progress(c);
-	if (p != c->moved_seen) {
-		c->moved_seen = p;
-		c->active_at = now(c);
-	}
+	if (!c->closed && c->body_idle.due)
+		sg_idle_note(&c->body_idle, now(c), body_progress(c));
 }
 
 /* The body deadline passed: true when the request stalled for the whole
@@ -2220,18 +2230,8 @@ static void note_progress(struct client *c)
  * to limit after the last byte. */
 static bool body_stalled(struct client *c)
 {
-	uint64_t limit = c->ctx->body_idle_ms, idle = 0, p = body_progress(c);
-
-	if (p != c->moved_seen || !body_flowing(c)) {
-		c->moved_seen = p;
-		c->active_at = now(c);
-	} else {
-		idle = quiet_ms(c, c->active_at);
-	}
-	if (idle >= limit)
-		return true;
-	c->body_at = now(c) + (limit - idle);
-	return false;
+	return sg_idle_expired(&c->body_idle, now(c), body_progress(c), body_flowing(c),
+			       kernel_quiet, c);
 }
 
 /* After 101 Switching Protocols both directions are opaque bytes until
@@ -2542,11 +2542,12 @@ static void timer_fired(struct client *c)
 			return;
 		}
 	}
-	if (c->body_at && n >= c->body_at && body_stalled(c)) {
-		c->body_at = 0;
-		stat(c, SG_STAT_TIMEOUT_BODY);
-		SG_DEBUG("%s: no body byte moved for %" PRIu64 " ms: request cut", c->ip,
-			 c->ctx->body_idle_ms);
+	if (c->body_idle.due && n >= c->body_idle.due && body_stalled(c)) {
+		stat(c, c->route_idle ? SG_STAT_TIMEOUT_RESPONSE_IDLE : SG_STAT_TIMEOUT_BODY);
+		SG_DEBUG("%s: no body byte moved for %" PRIu64 " ms (%s): request cut", c->ip,
+			 c->body_idle.limit,
+			 c->route_idle ? "responseIdleTimeout" : "--body-idle-timeout");
+		sg_idle_stop(&c->body_idle);
 		c->req_done = false;
 		fail_request(c, SG_FAIL_BODY_TIMEOUT, 0); /* closes when the response began */
 		return;

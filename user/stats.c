@@ -316,6 +316,8 @@ static const struct metric {
 	{ "splicegate_timeouts_total", NULL, "{kind=\"h2_keepalive\"}", SG_STAT_TIMEOUT_H2_PING },
 	{ "splicegate_timeouts_total", NULL, "{kind=\"request_head\"}", SG_STAT_TIMEOUT_HEAD },
 	{ "splicegate_timeouts_total", NULL, "{kind=\"body_idle\"}", SG_STAT_TIMEOUT_BODY },
+	{ "splicegate_timeouts_total", NULL, "{kind=\"response_idle\"}",
+	  SG_STAT_TIMEOUT_RESPONSE_IDLE },
 	{ "splicegate_timeouts_total", NULL, "{kind=\"tls_client_hello\"}",
 	  SG_STAT_TIMEOUT_TLS_HELLO },
 	{ "splicegate_timeouts_total", NULL, "{kind=\"tls_handshake\"}",

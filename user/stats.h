@@ -23,6 +23,7 @@ enum sg_stat {
 	SG_STAT_TIMEOUT_H2_PING,       /* h2 connections whose PING went unacked */
 	SG_STAT_TIMEOUT_HEAD,	       /* 408: request head not complete in time */
 	SG_STAT_TIMEOUT_BODY,	       /* body relays cut: no byte moved in time */
+	SG_STAT_TIMEOUT_RESPONSE_IDLE, /* ... within the route's responseIdleTimeout */
 	SG_STAT_REFUSED_SOURCE,	       /* connections over --max-connections-per-source */
 	SG_STAT_REFUSED_MAX_CONN,      /* connections over their bind's maxConnections */
 	SG_STAT_REFUSED_MAX_REQ,       /* requests answered 503 over maxConcurrentRequests */

@@ -146,11 +146,16 @@ first occurrence of a parameter wins; an invalid value gives 400):
                    (default 70000) bytes of 'a', body "ok".
       early103     (edge) "103 Early Hints" with a Link header, then the
                    normal response.
+      trickle      (edge) headers with Content-Length N (size=N, default 10),
+                   then the pattern bytes one at a time, every=DUR apart
+                   (default 100ms), the first one DUR after the head; the
+                   connection closes after it (or when the peer does).
                    Fault modes act only on failing attempts (see succeedAfter);
                    chunked, closedelim, clte, twocl and the edge modes always
                    apply.
     chunk=C          chunk size for mode=chunked (>= 1, default 100).
     stall=DUR        stall time for mode=stall (default 60s).
+    every=DUR        gap between the bytes of mode=trickle (default 100ms).
 
 Order of work for a request: read head, [100 Continue], read body, count the
 attempt, sleep delay (+ delayRetry if failing), then fault action or response.
@@ -186,7 +191,7 @@ FAULT_MODES = frozenset({"reset", "close", "closemid", "stall", "garbage",
                          "headreset", "midreset"})
 RESET_PAUSE = 0.3         # headreset/midreset: sent bytes arrive before the RST
 SMUGGLE_MODES = frozenset({"clte", "twocl"})
-EDGE_MODES = frozenset({"switch101", "bighead", "early103"})
+EDGE_MODES = frozenset({"switch101", "bighead", "early103", "trickle"})
 MODES = FAULT_MODES | SMUGGLE_MODES | EDGE_MODES | {"chunked", "closedelim"}
 SWITCH_101 = (b"HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\n"
               b"Upgrade: websocket\r\n\r\n")
@@ -619,6 +624,23 @@ def send_partial(conn, ctx, req, status, size, length=None):
         send_body(conn, PatternBody(length), 0, size // 2)
 
 
+def send_trickle(conn, ctx, req, status, params):
+    """Headers promising size bytes, then one byte every params.every."""
+    size = params.size if params.size is not None else 10
+    headers = [("Content-Type", "application/octet-stream"),
+               ("Content-Length", str(size))]
+    conn.sendall(response_head(ctx, status, headers, True, req))
+    if req.method == "HEAD":
+        return
+    body = PatternBody(size)
+    try:
+        for i in range(size):
+            time.sleep(params.every)
+            send_body(conn, body, i, 1)
+    except OSError:
+        return
+
+
 def send_error(conn, ctx, status, message, close, req=None):
     body = BytesBody((message + "\n").encode("utf-8", "replace"))
     headers = [("Content-Type", "text/plain; charset=utf-8"),
@@ -714,6 +736,8 @@ class Params:
                       if "chunk" in q else DEFAULT_CHUNK)
         self.stall = (parse_duration(q["stall"])
                       if "stall" in q else DEFAULT_STALL)
+        self.every = (parse_duration(q["every"])
+                      if "every" in q else 0.1)
         self.mode = q.get("mode") or None
         if self.mode is not None and self.mode not in MODES:
             raise ValueError("unknown mode %r" % self.mode)
@@ -840,6 +864,9 @@ def handle_request(conn, reader, ctx, req):
         return req.keep_alive
     if mode == "early103":
         conn.sendall(EARLY_103)
+    if mode == "trickle":
+        send_trickle(conn, ctx, req, status, params)
+        return False
     if params.size is not None:
         body, ctype = PatternBody(params.size), "application/octet-stream"
     elif kind == "upload":

@@ -2438,6 +2438,104 @@ static void test_config_health_dump(void **state)
 	free(dump);
 }
 
+/* timeout.responseIdleTimeout (standalone) and traffic.timeouts.responseIdle
+ * (AgentgatewayPolicy): parsed next to the request timeouts, effective on
+ * the route, dumped only when set. */
+static void test_config_response_idle_standalone(void **state)
+{
+	struct loaded *l = *state;
+	struct sg_cfg *cfg =
+		load_ok(l,
+			"binds:\n"
+			"- port: 8080\n"
+			"  listeners:\n"
+			"  - routes:\n"
+			"    - policies:\n"
+			"        timeout: {requestTimeout: 5s, responseIdleTimeout: 1500ms}\n"
+			"      backends: [{host: 127.0.0.1:8000}]\n"
+			"    - policies:\n"
+			"        timeout: {requestTimeout: 5s}\n"
+			"      backends: [{host: 127.0.0.1:8000}]\n",
+			0);
+	const struct sg_route *r = &cfg->binds[0].listeners[0].routes[0];
+	const struct sg_route *plain = &cfg->binds[0].listeners[0].routes[1];
+	char *dump;
+
+	assert_int_equal(r->timeout.response_idle, 1500 * MS);
+	assert_int_equal(r->eff_timeout.response_idle, 1500 * MS);
+	assert_int_equal(r->eff_timeout.request, 5 * SEC);
+	assert_int_equal(plain->eff_timeout.response_idle, SG_DUR_UNSET);
+	dump = sg_dump_config(cfg);
+	assert_non_null(dump);
+	squash(dump);
+	if (!strstr(dump,
+		    "\"timeout\":{\"requestTimeout\":\"5s\",\"responseIdleTimeout\":\"1.5s\"}") ||
+	    !strstr(dump, "\"timeout\":{\"requestTimeout\":\"5s\"}")) {
+		print_message("%s\n", dump);
+		fail_msg("responseIdleTimeout not dumped in the timeout object, or dumped unset");
+	}
+	free(dump);
+}
+
+static void test_config_response_idle_k8s(void **state)
+{
+	struct loaded *l = *state;
+	struct sg_cfg *cfg =
+		load_ok(l,
+			K8S_BASE ROUTE_HEAD
+			"  parentRefs: [{name: gw}]\n"
+			"  rules:\n"
+			"  - backendRefs: [{name: svc, port: 8000}]\n"
+			"    timeouts: {request: 1s}\n"
+			"---\n" POLICY_HEAD
+			"  targetRefs: [{group: gateway.networking.k8s.io, kind: HTTPRoute, "
+			"name: r}]\n"
+			"  traffic: {timeouts: {backendRequest: 3s, responseIdle: 2s}}\n",
+			0);
+	const struct sg_listener *ls = find_listener(cfg, "ns/gw.http");
+	const struct sg_route *r = &ls->routes[0];
+	const struct sg_policy *p = NULL;
+	char *dump;
+
+	for (size_t i = 0; i < cfg->npolicies; i++)
+		if (cfg->policies[i].kind == SG_POL_TIMEOUT)
+			p = &cfg->policies[i];
+	assert_non_null(p);
+	assert_int_equal(p->u.timeout.response_idle, 2 * SEC);
+	assert_int_equal(p->u.timeout.backend_request, 3 * SEC);
+	/* The rule's own timeouts win, as a whole; they have no idle key, so
+	 * the policy's still holds. */
+	assert_int_equal(r->eff_timeout.request, SEC);
+	assert_int_equal(r->eff_timeout.backend_request, SG_DUR_UNSET);
+	assert_int_equal(r->eff_timeout.response_idle, 2 * SEC);
+	dump = sg_dump_config(cfg);
+	assert_non_null(dump);
+	if (!strstr(squash(dump), "\"responseIdleTimeout\":\"2s\"")) {
+		print_message("%s\n", dump);
+		fail_msg("traffic.timeouts.responseIdle not dumped");
+	}
+	free(dump);
+}
+
+static void test_config_response_idle_errors(void **state)
+{
+	static const struct err_case cases[] = {
+		{ "HTTPRoute has no idle timeout",
+		  K8S_BASE ROUTE_HEAD "  parentRefs: [{name: gw}]\n"
+				      "  rules:\n"
+				      "  - timeouts: {responseIdle: 1s}\n",
+		  "t.yaml:22:16: spec.rules[0].timeouts: unknown field \"responseIdle\", expected "
+		  "one of: request, backendRequest" },
+		{ "not a duration",
+		  K8S_BASE POLICY_HEAD "  targetRefs: [{kind: Gateway, name: gw}]\n"
+				       "  traffic: {timeouts: {responseIdle: soon}}\n",
+		  "t.yaml:21:38: spec.traffic.timeouts.responseIdle: expected a duration such as "
+		  "\"500ms\" or \"1s\", got \"soon\"" },
+	};
+
+	expect_errors(*state, cases, ARRAY_LEN(cases));
+}
+
 #define HEALTH_K8S(eviction)                                                                       \
 	"apiVersion: v1\n"                                                                         \
 	"kind: Service\n"                                                                          \
@@ -2512,6 +2610,9 @@ int main(void)
 		T(test_config_loads_seed_000),
 		T(test_config_health_standalone),
 		T(test_config_health_dump),
+		T(test_config_response_idle_standalone),
+		T(test_config_response_idle_k8s),
+		T(test_config_response_idle_errors),
 		T(test_config_health_k8s),
 		T(test_config_health_rejects_bad_values),
 		T(test_config_loads_seed_002_tcp_keepalive),
