@@ -27,6 +27,7 @@ static const struct fail_info infos[] = {
 	[SG_FAIL_HEAD_TIMEOUT] = { 408, "request header timeout", false },
 	[SG_FAIL_BODY_TIMEOUT] = { 408, "request body timeout", false },
 	[SG_FAIL_FILTER] = { 500, "invalid filter configuration", false },
+	[SG_FAIL_TLS] = { 503, "upstream call failed: tls: ", true },
 };
 
 uint16_t sg_fail_status(enum sg_fail kind)

@@ -26,6 +26,7 @@ enum sg_fail {
 	SG_FAIL_BODY_TIMEOUT,	 /* 408 request body timeout */
 	SG_FAIL_FILTER,		 /* 500 invalid filter configuration: a route
 				  * filter cannot apply to this request */
+	SG_FAIL_TLS,		 /* 503 upstream call failed: tls: <cause> */
 };
 
 uint16_t sg_fail_status(enum sg_fail kind);
