@@ -205,7 +205,8 @@ static struct sg_json *resource(const struct sg_cfg *cfg, const struct sg_res_id
 		  !strcmp(id->kind, "TLSRoute")) &&
 		 id->status)
 		sg_json_add(o, "status", route_status(id->status));
-	else if ((!strcmp(id->kind, "AgentgatewayPolicy") || !strcmp(id->kind, "BackendTLSPolicy")) &&
+	else if ((!strcmp(id->kind, "AgentgatewayPolicy") ||
+		  !strcmp(id->kind, "BackendTLSPolicy")) &&
 		 id->status)
 		sg_json_add(o, "status", policy_status(id->status));
 	return o;

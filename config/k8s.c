@@ -1921,7 +1921,7 @@ static int f_agp_tls_unsupported(struct sg_pctx *c, const struct sg_node *n, voi
  * does not resolve trusts nothing (agentgateway: "an explicit but invalid
  * source trusts nothing rather than system certs"), with a warning. */
 static const struct sg_backend_tls *agp_backend_tls(struct sg_draft *b, const struct sg_res *r,
-						     const struct sg_node *n, const char *path)
+						    const struct sg_node *n, const char *path)
 {
 	static const struct sg_field fields[] = {
 		{ "caCertificateRefs", f_node, offsetof(struct agp_tls_in, cas) },
@@ -2086,8 +2086,7 @@ static const struct sg_backend_tls *btls_validation(struct sg_draft *b, struct s
 
 /* A targetRef's Service port: sectionName names a port of the Service
  * (0 when it names none: the policy then applies to nothing there). */
-static uint16_t btls_port(struct sg_draft *b, const char *ns, const char *name,
-			  const char *section)
+static uint16_t btls_port(struct sg_draft *b, const char *ns, const char *name, const char *section)
 {
 	const struct sg_service *svc = find_service(b->cfg, ns, name);
 
@@ -2581,8 +2580,7 @@ static int build_agp(struct sg_draft *b, struct sg_res *r)
 		return sg_expected(c, in.targets, "spec.targetRefs", "at least one target");
 	if (!in.has_fhttp && !in.has_ftcp && !in.has_ftls && !in.has_timeout && !in.has_retry &&
 	    !in.has_btcp && !in.has_bhttp && !in.health && !in.btls && !in.req_headers &&
-	    !in.resp_headers &&
-	    !in.cors && !in.direct && !in.host_rewrite)
+	    !in.resp_headers && !in.cors && !in.direct && !in.host_rewrite)
 		return sg_expected(c, r->spec, "spec",
 				   "at least one of frontend, traffic, backend settings");
 	for (size_t i = 0; i < in.targets->n; i++)

@@ -370,7 +370,10 @@ static int f_btls_spiffe(struct sg_pctx *c, const struct sg_node *n, void *dst, 
 struct sg_backend_tls *sg_parse_backend_tls(struct sg_pctx *c, const struct sg_node *n,
 					    const char *path)
 {
-#define BT(key, fn, field) { key, fn, offsetof(struct sg_backend_tls, field) }
+#define BT(key, fn, field)                                                                         \
+	{                                                                                          \
+		key, fn, offsetof(struct sg_backend_tls, field)                                    \
+	}
 	static const struct sg_field fields[] = {
 		BT("cert", sg_f_str, cert_path),
 		BT("key", sg_f_str, key_path),

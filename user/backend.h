@@ -29,7 +29,7 @@ struct sg_backend_conn {
 	/* "addr:port" of the endpoint, and for TLS "#<policy hash>": a pooled
 	 * connection serves only requests with the same TLS settings. */
 	char key[100];
-	bool reused;  /* taken from the pool: may have been closed by the backend */
+	bool reused; /* taken from the pool: may have been closed by the backend */
 	bool closed;
 	struct sg_ksock k;	  /* its sockmap counters */
 	struct sg_keepalive ka;	  /* applied to the socket */

@@ -491,7 +491,8 @@ static void print_table(const char *kind, const struct sg_json *items, bool all_
 			v[n++] = s.accepted;
 			v[n++] = s.resolved;
 			v[n++] = s.reason;
-		} else if (!strcmp(kind, "AgentgatewayPolicy") || !strcmp(kind, "BackendTLSPolicy")) {
+		} else if (!strcmp(kind, "AgentgatewayPolicy") ||
+			   !strcmp(kind, "BackendTLSPolicy")) {
 			struct route_summary s = summarize(it, "ancestors");
 
 			v[n++] = s.accepted;

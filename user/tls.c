@@ -56,7 +56,7 @@ struct sg_tls_client {
 	unsigned refs;
 	SSL_CTX *ctx;
 	char *hostname; /* cfg's, copied: SNI and the name verified */
-	char **sans;	      /* cfg's subjectAltNames, copied */
+	char **sans;	/* cfg's subjectAltNames, copied */
 	size_t nsans;
 	bool insecure, insecure_host;
 	struct tls_session sessions[TLS_CLIENT_SESSIONS];
@@ -441,8 +441,8 @@ static struct tls_session *session_slot(struct sg_tls_client *c, const char *hos
 static int on_new_session(SSL *ssl, SSL_SESSION *sess)
 {
 	struct sg_tls_client *c = SSL_CTX_get_ex_data(SSL_get_SSL_CTX(ssl), client_ex_index);
-	const char *host = SSL_get_app_data(ssl) ? ((struct sg_tls *)SSL_get_app_data(ssl))->sni
-						 : NULL;
+	const char *host =
+		SSL_get_app_data(ssl) ? ((struct sg_tls *)SSL_get_app_data(ssl))->sni : NULL;
 	struct tls_session *s;
 
 	if (!c || !host || !*host || !(s = session_slot(c, host, true)))
@@ -740,7 +740,7 @@ int sg_tls_handshake(struct sg_tls *t, uint32_t *want, char *err, size_t errlen)
 			return -1;
 		}
 		snprintf(err, errlen, "%s",
-			 errno ? strerror(errno)
+			 errno	  ? strerror(errno)
 			 : t->cli ? "connection closed during the handshake"
 				  : "closed by the client");
 		ERR_clear_error();
