@@ -77,6 +77,8 @@ static struct sg_json *frontend_http(const struct sg_frontend_http *h)
 	 * theirs stay byte for byte. */
 	if (h->max_connection_duration != SG_DUR_UNSET)
 		sg_json_add(o, "maxConnectionDuration", dur(h->max_connection_duration));
+	if (h->max_concurrent_requests != SG_UNSET)
+		sg_json_add_num(o, "maxConcurrentRequests", (double)h->max_concurrent_requests);
 	return o;
 }
 
@@ -478,6 +480,9 @@ static struct sg_json *policy_body(const struct sg_policy *p, const struct sg_gl
 		struct sg_json *tcp = sg_json_object();
 
 		sg_json_add(tcp, "keepalives", keepalive(&p->u.ftcp.keepalives));
+		/* Newer than the guides' dumps: printed only when set. */
+		if (p->u.ftcp.max_connections != SG_UNSET)
+			sg_json_add_num(tcp, "maxConnections", (double)p->u.ftcp.max_connections);
 		return variant("frontend", "tCP", tcp);
 	}
 	case SG_POL_FRONTEND_TLS:

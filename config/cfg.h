@@ -60,10 +60,17 @@ struct sg_frontend_http {
 	/* A client connection older than this is closed after its current
 	 * response (HTTP/1 "Connection: close"); SG_DUR_UNSET: never. */
 	sg_dur max_connection_duration;
+	/* Requests in progress at once on the bind (HTTP/1 requests and
+	 * HTTP/2 streams of every worker); more are answered 503. SG_UNSET:
+	 * no bound. */
+	int64_t max_concurrent_requests;
 };
 
 struct sg_frontend_tcp {
 	struct sg_keepalive keepalives;
+	/* Client connections open at once on the bind (every worker, every
+	 * protocol); more are closed unread at accept. SG_UNSET: no bound. */
+	int64_t max_connections;
 };
 
 /* A TLS protocol version bound; SG_TLS_UNSET = the library's choice
@@ -559,6 +566,10 @@ struct sg_bind {
 	enum sg_proto proto;
 	struct sg_listener *listeners;
 	size_t nlisteners, caplisteners;
+	/* The admission bounds of its listeners' frontend policies, the
+	 * smallest where they differ (resolve; a connection is counted before
+	 * its listener is known). 0: none. */
+	uint32_t max_connections, max_requests;
 };
 
 /* `config:` of the standalone dialect. */

@@ -183,6 +183,22 @@ int sg_f_i64(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *
 	return 0;
 }
 
+int sg_f_limit(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
+{
+	uint64_t v;
+
+	if (sg_node_is_null(n)) {
+		*(int64_t *)dst = SG_UNSET;
+		return 0;
+	}
+	if (parse_uint(c, n, path, UINT32_MAX, "a whole number from 1 to 4294967295", &v) == -1)
+		return -1;
+	if (v == 0)
+		return sg_expected(c, n, path, "a whole number from 1 to 4294967295");
+	*(int64_t *)dst = (int64_t)v;
+	return 0;
+}
+
 int sg_f_port(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
 {
 	uint64_t v;
@@ -361,6 +377,7 @@ void sg_frontend_http_defaults(struct sg_frontend_http *h)
 	h->http2_keepalive_interval = SG_DUR_UNSET;
 	h->http2_keepalive_timeout = SG_DUR_UNSET;
 	h->max_connection_duration = SG_DUR_UNSET;
+	h->max_concurrent_requests = SG_UNSET;
 }
 
 void sg_global_defaults(struct sg_global *g)
@@ -406,6 +423,7 @@ int sg_f_frontend_http(struct sg_pctx *c, const struct sg_node *n, void *dst, co
 		F("http2KeepaliveInterval", sg_f_dur, http2_keepalive_interval),
 		F("http2KeepaliveTimeout", sg_f_dur, http2_keepalive_timeout),
 		F("maxConnectionDuration", sg_f_dur, max_connection_duration),
+		F("maxConcurrentRequests", sg_f_limit, max_concurrent_requests),
 #undef F
 		{ 0 },
 	};

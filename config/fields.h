@@ -52,6 +52,8 @@ int sg_f_u32(struct sg_pctx *c, const struct sg_node *n, void *dst,
 	     const char *path); /* uint32_t */
 int sg_f_i64(struct sg_pctx *c, const struct sg_node *n, void *dst,
 	     const char *path); /* int64_t, >= 0 */
+int sg_f_limit(struct sg_pctx *c, const struct sg_node *n, void *dst,
+	       const char *path); /* int64_t, 1..UINT32_MAX; null: SG_UNSET */
 int sg_f_port(struct sg_pctx *c, const struct sg_node *n, void *dst,
 	      const char *path); /* uint16_t, 1..65535 */
 int sg_f_dur(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path); /* sg_dur */

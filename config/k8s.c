@@ -2234,12 +2234,14 @@ static int f_agp_ftcp(struct sg_pctx *c, const struct sg_node *n, void *dst, con
 {
 	static const struct sg_field fields[] = {
 		{ "keepalive", f_k8s_keepalive, offsetof(struct sg_frontend_tcp, keepalives) },
+		{ "maxConnections", sg_f_limit, offsetof(struct sg_frontend_tcp, max_connections) },
 		{ 0 },
 	};
 	struct agp_in *in = dst;
 
 	in->has_ftcp = true;
 	sg_keepalive_defaults(&in->ftcp.keepalives);
+	in->ftcp.max_connections = SG_UNSET;
 	return sg_parse_fields(c, n, fields, &in->ftcp, path);
 }
 

@@ -241,11 +241,35 @@ static void mark_attached(struct sg_cfg *cfg)
 	}
 }
 
+/* The smaller of bound `cur` (0: none yet) and limit `v` (SG_UNSET: none). */
+static uint32_t tighter(uint32_t cur, int64_t v)
+{
+	if (v == SG_UNSET || v <= 0)
+		return cur;
+	return cur && cur <= (uint64_t)v ? cur : (uint32_t)v;
+}
+
+/* A connection is counted at accept and a request before its host picks a
+ * listener, so the bind takes the tightest bound its listeners name. */
+static void resolve_bind_limits(struct sg_bind *b)
+{
+	b->max_connections = b->max_requests = 0;
+	for (size_t i = 0; i < b->nlisteners; i++) {
+		const struct sg_listener *l = &b->listeners[i];
+
+		if (l->ftcp)
+			b->max_connections = tighter(b->max_connections, l->ftcp->max_connections);
+		b->max_requests = tighter(b->max_requests, l->fhttp->max_concurrent_requests);
+	}
+}
+
 int sg_resolve(struct sg_cfg *cfg, struct sg_diag *d)
 {
-	for (size_t b = 0; b < cfg->nbinds; b++)
+	for (size_t b = 0; b < cfg->nbinds; b++) {
 		for (size_t i = 0; i < cfg->binds[b].nlisteners; i++)
 			resolve_listener(cfg, &cfg->binds[b].listeners[i]);
+		resolve_bind_limits(&cfg->binds[b]);
+	}
 	mark_attached(cfg);
 	return check_tcp_tls(cfg, d);
 }

@@ -72,12 +72,14 @@ static int f_fp_tcp(struct sg_pctx *c, const struct sg_node *n, void *dst, const
 {
 	static const struct sg_field fields[] = {
 		{ "keepalives", sg_f_keepalive, offsetof(struct sg_frontend_tcp, keepalives) },
+		{ "maxConnections", sg_f_limit, offsetof(struct sg_frontend_tcp, max_connections) },
 		{ 0 },
 	};
 	struct frontend_policies *fp = dst;
 
 	fp->has_tcp = true;
 	sg_keepalive_defaults(&fp->tcp.keepalives);
+	fp->tcp.max_connections = SG_UNSET;
 	return sg_parse_fields(c, n, fields, &fp->tcp, path);
 }
 

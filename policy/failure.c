@@ -27,6 +27,8 @@ static const struct fail_info infos[] = {
 	[SG_FAIL_HEAD_TIMEOUT] = { 408, "request header timeout", false },
 	[SG_FAIL_BODY_TIMEOUT] = { 408, "request body timeout", false },
 	[SG_FAIL_FILTER] = { 500, "invalid filter configuration", false },
+	/* agentgateway's ProxyError::RequestLimitExceeded */
+	[SG_FAIL_OVERLOAD] = { 503, "request limit exceeded", false },
 	[SG_FAIL_TLS] = { 503, "upstream call failed: tls: ", true },
 };
 

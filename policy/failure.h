@@ -26,6 +26,8 @@ enum sg_fail {
 	SG_FAIL_BODY_TIMEOUT,	 /* 408 request body timeout */
 	SG_FAIL_FILTER,		 /* 500 invalid filter configuration: a route
 				  * filter cannot apply to this request */
+	SG_FAIL_OVERLOAD,	 /* 503 request limit exceeded (the bind's
+				  * maxConcurrentRequests) */
 	SG_FAIL_TLS,		 /* 503 upstream call failed: tls: <cause> */
 };
 

@@ -14,9 +14,10 @@
 #                   splicegate-<engine>-filters (a RequestHeaderModifier
 #                   adding one header and removing one on every route)
 #   BENCH_REPS      repetitions of every workload [3]
-#   BENCH_WORKLOADS workloads to run [W1 W2 W3 W4 W5 W6 W7]; W3 is both
+#   BENCH_WORKLOADS workloads to run [W1 W2 W3 W4 W5 W6 W7 W8]; W3 is both
 #                   downloads, W6 every ping-pong variant, W7 h2c to an h2c
-#                   backend
+#                   backend, W8 every TLS one (terminated: keep-alive, full
+#                   and resumed handshakes, 1 GiB; passthrough: 1 GiB)
 #   BENCH_W7_REQS   requests per W7 sample [200000]
 #   BENCH_W1_SECS, BENCH_W2_SECS, BENCH_W5_SECS  [10, 5, 5]
 #   BENCH_PING_COUNT  round trips per W6 sample [10000]
@@ -33,7 +34,7 @@ OUT_DIR=$ROOT/build/bench
 # "Kernel splicing").
 ENGINES=${BENCH_ENGINES:-copy splice sockmap auto}
 REPS=${BENCH_REPS:-3}
-WORKLOADS=${BENCH_WORKLOADS:-W1 W2 W3 W4 W5 W6 W7}
+WORKLOADS=${BENCH_WORKLOADS:-W1 W2 W3 W4 W5 W6 W7 W8}
 W7_REQS=${BENCH_W7_REQS:-200000}
 W1_SECS=${BENCH_W1_SECS:-10}
 W2_SECS=${BENCH_W2_SECS:-5}
@@ -55,6 +56,8 @@ SINK_PORT=$((PORT_BASE + 1))
 IPERF_PORT=$((PORT_BASE + 2))
 ECHO_PORT=$((PORT_BASE + 3))
 H2_PORT=$((PORT_BASE + 4)) # nghttpd: the h2c backend of W7
+# nginx's TLS server (the same files): W8's direct row and passthrough backend.
+BACKEND_TLS_PORT=$((PORT_BASE + 5))
 
 GIB=1073741824
 MIB128=134217728
@@ -137,7 +140,8 @@ start_backends() {
 	# One worker, as the other backends; it serves the same files.
 	spawn nghttpd $LOAD_CPU nghttpd --no-tls -a 127.0.0.1 -n 1 -d "$WWW" $H2_PORT
 	BACKEND_PIDS="$BACKEND_PIDS $SPAWNED"
-	wait_listening "$NGINX_PORT" "$SINK_PORT" "$IPERF_PORT" "$ECHO_PORT" "$H2_PORT" ||
+	wait_listening "$NGINX_PORT" "$SINK_PORT" "$IPERF_PORT" "$ECHO_PORT" "$H2_PORT" \
+		"$BACKEND_TLS_PORT" ||
 		die "backends did not start; logs in $WORK"
 }
 
@@ -184,6 +188,18 @@ backend files
 	server files 127.0.0.1:$NGINX_PORT
 backend sink
 	server sink 127.0.0.1:$SINK_PORT
+frontend https
+	bind 127.0.0.1:$FRONT_TLS ssl crt $WORK/tls.pem alpn h2,http/1.1
+	default_backend files
+frontend pass
+	mode tcp
+	bind 127.0.0.1:$FRONT_PASS
+	tcp-request inspect-delay 5s
+	tcp-request content accept if { req.ssl_hello_type 1 }
+	use_backend tlsback if { req.ssl_sni -i pass.test }
+backend tlsback
+	mode tcp
+	server tlsback 127.0.0.1:$BACKEND_TLS_PORT
 listen iperf
 	mode tcp
 	bind 127.0.0.1:$FRONT_IPERF
@@ -239,6 +255,13 @@ http {
 		location / { proxy_pass http://files; }
 		location /upload { proxy_pass http://sink; }
 	}
+	server {
+		listen 127.0.0.1:$FRONT_TLS ssl http2;
+		ssl_certificate $WORK/tls.crt;
+		ssl_certificate_key $WORK/tls.key;
+		ssl_session_cache shared:tls:10m;
+		location / { proxy_pass http://files; }
+	}
 	# W7: h2c in, h2c out (nginx speaks HTTP/2 to a backend only through
 	# its gRPC module, which forwards any request).
 	upstream h2c {
@@ -252,6 +275,11 @@ http {
 	}
 }
 stream {
+	map \$ssl_preread_server_name \$tls_up {
+		pass.test 127.0.0.1:$BACKEND_TLS_PORT;
+		default 127.0.0.1:1;
+	}
+	server { listen 127.0.0.1:$FRONT_PASS; ssl_preread on; proxy_pass \$tls_up; }
 	server { listen 127.0.0.1:$FRONT_IPERF; proxy_pass 127.0.0.1:$IPERF_PORT; }
 	server { listen 127.0.0.1:$FRONT_ECHO; proxy_pass 127.0.0.1:$ECHO_PORT; }
 }
@@ -301,6 +329,24 @@ $policies
       backends:
       - host: 127.0.0.1:$H2_PORT
         policies: {http: {version: HTTP/2.0}}
+- port: $FRONT_TLS
+  listeners:
+  - name: https
+    protocol: HTTPS
+    tls: {cert: $WORK/tls.crt, key: $WORK/tls.key}
+    routes:
+    - name: files
+      backends:
+      - host: 127.0.0.1:$NGINX_PORT
+- port: $FRONT_PASS
+  listeners:
+  - name: pass
+    protocol: TLS
+    tcpRoutes:
+    - name: pass
+      hostnames: [pass.test]
+      backends:
+      - host: 127.0.0.1:$BACKEND_TLS_PORT
 - port: $FRONT_IPERF
   listeners:
   - name: iperf
@@ -344,6 +390,8 @@ row_ports() {
 	FRONT_ECHO=$((base + 2))
 	ADMIN_PORT=$((base + 3))
 	FRONT_H2=$((base + 6))
+	FRONT_TLS=$((base + 7))
+	FRONT_PASS=$((base + 8))
 }
 
 # spawn_splicegate DIR ENGINE[-filters]: the row's gateway on its config.
@@ -362,11 +410,16 @@ start_proxy() {
 	URL=http://127.0.0.1:$FRONT_HTTP
 	UPLOAD_URL=$URL/upload
 	H2_URL=http://127.0.0.1:$FRONT_H2
+	TLS_URL=https://127.0.0.1:$FRONT_TLS
 	case $ROW in
 	direct | direct-2cpu)
 		URL=http://127.0.0.1:$NGINX_PORT
 		UPLOAD_URL=http://127.0.0.1:$SINK_PORT/upload
 		H2_URL=http://127.0.0.1:$H2_PORT
+		# TLS direct: nginx terminating it itself, as the backend.
+		TLS_URL=https://127.0.0.1:$BACKEND_TLS_PORT
+		FRONT_TLS=$BACKEND_TLS_PORT
+		FRONT_PASS=$BACKEND_TLS_PORT
 		FRONT_IPERF=$IPERF_PORT
 		FRONT_ECHO=$ECHO_PORT
 		return 0
@@ -394,7 +447,8 @@ start_proxy() {
 	*) die "unknown row $ROW" ;;
 	esac
 	PROXY_PID=$SPAWNED
-	wait_listening "$FRONT_HTTP" "$FRONT_IPERF" "$FRONT_ECHO" "$FRONT_H2" && alive "$PROXY_PID"
+	wait_listening "$FRONT_HTTP" "$FRONT_IPERF" "$FRONT_ECHO" "$FRONT_H2" "$FRONT_TLS" \
+		"$FRONT_PASS" && alive "$PROXY_PID"
 }
 
 # Stops the row's proxy and keeps what it logged (warnings are findings).
@@ -662,6 +716,65 @@ w7_h2c() {
 	record "$wl" "p99 µs" lower "$(cut -f3 "$log" | sort -n | awk '{ v[NR] = $1 } END { print v[int(NR * 0.99)] }')"
 }
 
+# W8: TLS, the same certificate (ECDSA P-256) and library (OpenSSL 3.0)
+# everywhere, TLS 1.3 with its default suite (TLS_AES_256_GCM_SHA384).
+# Keep-alive is W1 over TLS (wrk); handshakes are openssl s_time, a new
+# connection per GET of 100 B, full (-new) and resumed with the session of
+# the first (-reuse); the downloads are curl. Passthrough: the same 1 GiB
+# from nginx's TLS server, through the proxy by SNI, never decrypted there.
+w8_tls() {
+	local wl out t0 t1 n how
+	wl="W8 TLS GET 100 B keep-alive"
+	cpu_begin
+	if URL=$TLS_URL run_wrk "$W1_SECS" /100b; then
+		cpu_end "$wl" "$(per_s "$WRK_requests" 1000)" "1k req"
+		record "$wl" "req/s" higher "$(per_s "$WRK_requests" "$(per_s "$WRK_duration_us" 1e6)")"
+		record "$wl" "p50 µs" lower "$WRK_p50_us"
+	else
+		fail "$wl" "$WRK_ERR"
+	fi
+	after "$wl"
+	for how in new reuse; do
+		case $how in
+		new) wl="W8 TLS handshake each GET (full)" ;;
+		reuse) wl="W8 TLS handshake each GET (resumed)" ;;
+		esac
+		cpu_begin
+		t0=$(date +%s%N)
+		out=$(timeout $((W2_SECS + 30)) taskset -c $LOAD_CPU openssl s_time \
+			-connect "127.0.0.1:$FRONT_TLS" -"$how" -time "$W2_SECS" -www /100b 2>&1) || true
+		t1=$(date +%s%N)
+		n=$(echo "$out" | awk '/connections in .* real seconds/ { n = $1 } END { print n + 0 }')
+		if [ "$n" -lt 10 ] || echo "$out" | grep -qi "error"; then
+			fail "$wl" "s_time: $(echo "$out" | tail -2 | tr '\n' ' ')"
+		else
+			cpu_end "$wl" "$(per_s "$n" 1000)" "1k conn"
+			record "$wl" "conn/s" higher "$(awk -v n="$n" -v ns=$((t1 - t0)) 'BEGIN { printf "%.1f", n / (ns / 1e9) }')"
+		fi
+		after "$wl"
+	done
+	w8_download "W8 TLS download 1 GiB" "$TLS_URL/1g"
+	w8_download "W8 TLS passthrough download 1 GiB" "https://pass.test:$FRONT_PASS/1g" \
+		--resolve "pass.test:$FRONT_PASS:127.0.0.1"
+}
+
+# w8_download WORKLOAD URL [CURL ARGS...]: 1 GiB over TLS, certificate not
+# checked (the bench's is self-signed).
+w8_download() {
+	local wl=$1 url=$2 out
+	shift 2
+	cpu_begin
+	out=$(taskset -c $LOAD_CPU curl -sSk -o /dev/null --max-time 120 "$@" \
+		-w '%{http_code} %{size_download} %{time_total}' "$url" 2>&1) || true
+	if check_curl "$out" 200 $GIB; then
+		cpu_end "$wl" "$(per_s $GIB 1e9)" GB
+		record "$wl" "GB/s" higher "$(per_s $GIB "$(echo "$out" | cut -d' ' -f3)" | awk '{ printf "%.3f", $1 / 1e9 }')"
+	else
+		fail "$wl" "curl: $out"
+	fi
+	after "$wl"
+}
+
 # after WORKLOAD: a proxy that died is a finding; it is recorded (with
 # its log's tail) and restarted so the rest of the row still runs.
 after() {
@@ -709,6 +822,7 @@ run_rep() {
 		w7_h2c
 		after "W7"
 	fi
+	wants W8 && w8_tls
 	wants W6 || return 0
 	w6_pingpong tcp "$FRONT_ECHO" "2 cores"
 	after "W6 L4"
@@ -800,6 +914,12 @@ main() {
 	sg_probe
 	MY_PGID=$(sed 's/.*) //' /proc/$$/stat | cut -d' ' -f3)
 	make_files
+	# One certificate for every TLS server (HAProxy takes it and its key
+	# in one file).
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
+		-subj /CN=bench.test -keyout "$WORK/tls.key" -out "$WORK/tls.crt" >/dev/null 2>&1 ||
+		die "openssl req failed"
+	cat "$WORK/tls.crt" "$WORK/tls.key" >"$WORK/tls.pem"
 	start_backends
 
 	RUN_ID=$(date +%Y%m%d-%H%M%S)

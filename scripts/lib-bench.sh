@@ -102,6 +102,16 @@ install_tools() {
 # nginx goes; keep-alive connections are never cut so that no proxy's
 # pool pays for reconnects.
 backend_nginx_conf() {
+	local tls=""
+	# The bench's TLS server of the same files (W8), when it has a port.
+	[ -z "${BACKEND_TLS_PORT:-}" ] || tls="	server {
+		listen 127.0.0.1:$BACKEND_TLS_PORT ssl;
+		ssl_certificate $WORK/tls.crt;
+		ssl_certificate_key $WORK/tls.key;
+		ssl_session_cache shared:tls:10m;
+		root $WWW;
+	}
+"
 	cat <<EOF
 daemon off;
 master_process off;
@@ -120,6 +130,6 @@ http {
 		listen 127.0.0.1:$NGINX_PORT;
 		root $WWW;
 	}
-}
+$tls}
 EOF
 }

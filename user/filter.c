@@ -683,12 +683,13 @@ static const char *lookup(void *ctx, const char *name, size_t *len)
 }
 
 void sg_filter_input_init(struct sg_filter_input *in, struct sg_h1_req *req,
-			  const struct sg_match *match, uint16_t listener_port)
+			  const struct sg_match *match, const struct sg_bind *bind)
 {
 	const struct sg_h1_span *host = sg_h1_header(req, "host");
+	uint16_t listener_port = bind->port;
 
 	*in = (struct sg_filter_input){
-		.scheme = "http",
+		.scheme = bind->proto == SG_PROTO_HTTPS ? "https" : "http",
 		.listener_port = listener_port,
 		.method = req->method,
 		.target = req->target,

@@ -148,10 +148,11 @@ ssize_t sg_filter_redirect_location(const struct sg_redirect *r, const struct sg
 /* ---- for the frontends: plans over HTTP/1 heads (user/h1.h) ------------ */
 
 /* The input for a plan of `req` (HTTP/1 or an HTTP/2 stream's request as
- * user/h2.c makes it), chosen by match on a listener of listener_port.
- * Borrows req's spans: make it again whenever they move. */
+ * user/h2.c makes it), chosen by match on a listener of `bind` (its port;
+ * scheme https on an HTTPS bind). Borrows req's spans: make it again
+ * whenever they move. */
 void sg_filter_input_init(struct sg_filter_input *in, struct sg_h1_req *req,
-			  const struct sg_match *match, uint16_t listener_port);
+			  const struct sg_match *match, const struct sg_bind *bind);
 
 /* The host name of backend br (without port; a Service's DNS name), for
  * in->backend_host. */

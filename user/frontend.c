@@ -1,10 +1,13 @@
 /* The access log (user/frontend.h): one line per request, text or JSON,
- * for HTTP/1 and HTTP/2 alike. */
+ * for HTTP/1 and HTTP/2 alike; and admission, the bounds every frontend
+ * checks at accept and at a request head. */
 #include "user/frontend.h"
 
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
+
+#include "user/log.h"
 
 /* The request target for a log line: at most 1 KiB, with '"', '\\' and
  * control bytes escaped so a JSON line stays JSON. */
@@ -60,6 +63,39 @@ void sg_frontend_log(struct sg_frontend *ctx, const struct sg_access_entry *e)
 	if (n > 0 && write(STDOUT_FILENO, line,
 			   (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1) == -1)
 		ctx->access_log = SG_ACCESS_LOG_OFF; /* stdout is gone: stop trying */
+}
+
+bool sg_frontend_admit(struct sg_frontend *ctx, const struct sg_bind *bind, const char *ip)
+{
+	if (ctx->srclimit && !sg_srclimit_take(ctx->srclimit, ip)) {
+		sg_stats_add(ctx->stats, SG_STAT_REFUSED_SOURCE, 1);
+		SG_DEBUG("%s: over --max-connections-per-source, closed", ip);
+		return false;
+	}
+	if (!sg_admit_take(ctx->admit, SG_ADMIT_CONN, bind->port, bind->max_connections)) {
+		if (ctx->srclimit)
+			sg_srclimit_release(ctx->srclimit, ip);
+		sg_stats_add(ctx->stats, SG_STAT_REFUSED_MAX_CONN, 1);
+		SG_DEBUG("%s: port %u has maxConnections (%u) open, closed", ip, bind->port,
+			 bind->max_connections);
+		return false;
+	}
+	return true;
+}
+
+void sg_frontend_release(struct sg_frontend *ctx, uint16_t port, const char *ip)
+{
+	if (ctx->srclimit)
+		sg_srclimit_release(ctx->srclimit, ip);
+	sg_admit_release(ctx->admit, SG_ADMIT_CONN, port);
+}
+
+bool sg_frontend_admit_request(struct sg_frontend *ctx, const struct sg_bind *bind)
+{
+	if (sg_admit_take(ctx->admit, SG_ADMIT_REQ, bind->port, bind->max_requests))
+		return true;
+	sg_stats_add(ctx->stats, SG_STAT_REFUSED_MAX_REQ, 1);
+	return false;
 }
 
 void sg_grpc_failure(enum sg_fail kind, int err, struct sg_grpc_failure *g, struct sg_h1_edit *edit)

@@ -17,6 +17,7 @@
 #include "user/mirror.h"
 #include "user/relay.h"
 #include "user/sockmap.h"
+#include "user/admit.h"
 #include "user/srclimit.h"
 #include "user/stats.h"
 #include "user/backend.h"
@@ -60,6 +61,9 @@ struct sg_frontend_opts {
 	 * SG_H2P_SOURCE_RESET_WINDOW_MS (shared by every worker); NULL: not
 	 * counted per address. */
 	struct sg_srcrate *resets;
+	/* Connections and requests per port (shared by every worker); NULL:
+	 * none counted, none refused. */
+	struct sg_admit *admit;
 };
 
 /* What a worker gives its client connections. Owned by the worker. */
@@ -76,6 +80,7 @@ struct sg_frontend {
 	uint64_t body_idle_ms;		/* see struct sg_frontend_opts */
 	struct sg_srclimit *srclimit;	/* see struct sg_frontend_opts */
 	struct sg_srcrate *resets;	/* see struct sg_frontend_opts */
+	struct sg_admit *admit;		/* see struct sg_frontend_opts */
 	struct sg_sockmap *kmap;	/* the kernel path, NULL without BPF */
 	uint64_t rng;			/* xorshift state for endpoint choice */
 	struct sg_list clients;		/* HTTP/1 and TCP clients (user/proxy.c); sg_list_init it */
@@ -119,6 +124,20 @@ struct sg_grpc_failure {
 	char status[8];
 	char msg[768];
 };
+/* A connection accepted on `bind` from `ip` (its address as text): counted
+ * in the per-source table (--max-connections-per-source) and against the
+ * bind's maxConnections. True: it may be served, and whoever ends it calls
+ * sg_frontend_release once. False: it is over a bound, counted as refused
+ * in ctx->stats and held nowhere; the caller closes it unread. */
+bool sg_frontend_admit(struct sg_frontend *ctx, const struct sg_bind *bind, const char *ip);
+/* A connection sg_frontend_admit let in on `port` is gone. */
+void sg_frontend_release(struct sg_frontend *ctx, uint16_t port, const char *ip);
+/* A request head is complete on `bind`: true when it is under the bind's
+ * maxConcurrentRequests (the caller then calls sg_admit_release(ctx->admit,
+ * SG_ADMIT_REQ, port) when the request is over), false when it is to be
+ * answered SG_FAIL_OVERLOAD (counted as refused here). */
+bool sg_frontend_admit_request(struct sg_frontend *ctx, const struct sg_bind *bind);
+
 void sg_grpc_failure(enum sg_fail kind, int err, struct sg_grpc_failure *g,
 		     struct sg_h1_edit *edit);
 

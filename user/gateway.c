@@ -22,6 +22,7 @@
 #include "user/loop.h"
 #include "user/net.h"
 #include "user/priv.h"
+#include "user/admit.h"
 #include "user/srclimit.h"
 #include "user/stats.h"
 #include "user/store.h"
@@ -47,6 +48,7 @@ struct gateway {
 	struct sg_splice *splice;     /* the BPF side, NULL without the sockmap engine */
 	const char *engine;	      /* the --splice mode in force */
 	struct sg_srclimit *srclimit; /* --max-connections-per-source, NULL: none */
+	struct sg_admit *admit;	      /* maxConnections, maxConcurrentRequests */
 	struct sg_srcrate *resets;    /* HTTP/2 resets per address (user/h2proxy.c) */
 	/* The certificate files of the config in force, as stat(2) saw them
 	 * last (cert_stamp); checked every GATEWAY_CERT_POLL_MS. */
@@ -498,6 +500,7 @@ static int start_workers(struct gateway *g, const struct sg_gateway_opts *opts)
 		.backend_pong_ms = opts->backend_pong_ms,
 		.srclimit = g->srclimit,
 		.resets = g->resets,
+		.admit = g->admit,
 	};
 	struct sg_splice_ring *rings[SG_MAX_WORKERS] = { 0 };
 	char err[256];
@@ -560,6 +563,7 @@ static void teardown(struct gateway *g)
 	sg_store_close(g->store);
 	sg_srclimit_free(g->srclimit);
 	sg_srcrate_free(g->resets);
+	sg_admit_free(g->admit);
 }
 
 static struct sg_store *load(const struct sg_gateway_opts *opts)
@@ -595,7 +599,8 @@ int sg_gateway_run(const struct sg_gateway_opts *opts)
 		goto out;
 	}
 	g.resets = sg_srcrate_new(SG_H2P_SOURCE_RESET_WINDOW_MS, SG_H2P_SOURCE_RESET_SOURCES);
-	if (!g.resets) {
+	g.admit = sg_admit_new();
+	if (!g.resets || !g.admit) {
 		SG_ERR("out of memory");
 		goto out;
 	}

@@ -121,6 +121,7 @@ struct h2stream {
 	enum stream_state state;
 	bool closed;
 	bool start_pending; /* its first attempt waits: for the end of the input, or a dial */
+	bool req_held;	    /* counts in its bind's maxConcurrentRequests */
 	struct sg_timer timer;
 	struct sg_closing closing;
 
@@ -338,6 +339,8 @@ static void stream_close(struct h2stream *s, bool give_back)
 	if (s->closed)
 		return;
 	s->closed = true;
+	if (s->req_held)
+		sg_admit_release(c->ctx->admit, SG_ADMIT_REQ, c->bind->port);
 	if (buffered(s)) {
 		size_t before = buffered(s);
 
@@ -572,7 +575,7 @@ static bool plan(struct h2stream *s, const struct sg_route *route)
 {
 	struct sg_filter_input in;
 
-	sg_filter_input_init(&in, &s->req, s->match, s->conn->bind->port);
+	sg_filter_input_init(&in, &s->req, s->match, s->conn->bind);
 	if (route)
 		return follow_plan(s, sg_filter_plan_request(&s->plan, &route->eff_filters, &in));
 	in.backend_host = sg_filter_backend_host(s->at.backend);
@@ -1403,6 +1406,11 @@ static void got_request(struct h2stream *s)
 			 s->req_end || (s->req.content_length >= 0 &&
 					s->req.content_length <= H2P_REPLAY_MAX),
 			 &(s->cfg ? s->cfg : c->cfg)->global);
+	s->req_held = sg_frontend_admit_request(c->ctx, c->bind);
+	if (!s->req_held) {
+		fail(s, SG_FAIL_OVERLOAD, 0); /* on this stream; the others go on */
+		return;
+	}
 	if (!route) {
 		fail(s, SG_FAIL_NO_ROUTE, 0);
 		return;
@@ -1711,8 +1719,7 @@ static void conn_close(struct h2conn *c)
 	sg_tls_free(c->tls);
 	c->tls = NULL;
 	close(c->io.fd);
-	if (c->ctx->srclimit)
-		sg_srclimit_release(c->ctx->srclimit, c->ip);
+	sg_frontend_release(c->ctx, c->bind->port, c->ip);
 	c->ctx->stats->active--;
 	sg_list_remove(&c->link);
 	sg_loop_defer_close(c->ctx->loop, &c->closing, conn_free);
@@ -1792,6 +1799,10 @@ static void conn_flush(struct h2conn *c)
 	}
 	c->busy--;
 	c->flush_wanted = false;
+	/* A connection with no stream keeps no write buffer while it waits
+	 * (up to H2P_FLUSH_BATCH of it): the next flush allocates again. */
+	if (!c->out.len && !c->nstreams)
+		sg_buf_free(&c->out);
 	if (failed || c->close_wanted || (!sg_h2_alive(c->h2) && !c->out.len)) {
 		c->close_wanted = false;
 		conn_close(c);
@@ -2009,8 +2020,7 @@ void sg_h2proxy_accept(struct sg_frontend *ctx, struct sg_cfg *cfg, const struct
 	if (!c) {
 		sg_tls_free(tls);
 		close(fd);
-		if (ctx->srclimit)
-			sg_srclimit_release(ctx->srclimit, ip);
+		sg_frontend_release(ctx, bind->port, ip);
 		return;
 	}
 	c->ctx = ctx;

@@ -28,8 +28,8 @@
  * that asked for h2c, whatever came after its head. That request (no body)
  * is answered "101 Switching Protocols" and served as stream 1; its spans
  * are copied before this returns, as are `in` and `ip` (the client's
- * address, for X-Forwarded-For; with ctx->srclimit, the connection's
- * count there is the HTTP/2 connection's to release). `born` is when the client connected
+ * address, for X-Forwarded-For; the connection's admission hold
+ * (sg_frontend_admit) is the HTTP/2 connection's to release). `born` is when the client connected
  * (loop milliseconds): the idle timeout of a connection that opens no
  * stream counts from then. `tls`: the session of an HTTPS connection whose
  * ALPN chose h2 (owned here afterwards), NULL for h2c. The connection counts in

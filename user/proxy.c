@@ -147,7 +147,8 @@ struct client {
 	struct sg_closing later;
 	enum client_state state;
 	bool closed;
-	bool src_held;		   /* counted in ctx->srclimit */
+	bool src_held;		   /* admitted (sg_frontend_admit): release once */
+	bool req_held;		   /* the request counts in maxConcurrentRequests */
 	char ip[INET6_ADDRSTRLEN]; /* the client's address, as text */
 	/* EPOLLIN left registered while the client is not read (update_io),
 	 * and whether pipelined bytes made us narrow it to EPOLLRDHUP. */
@@ -708,8 +709,25 @@ static void wait_idle(struct client *c, uint64_t since)
 
 /* The request is over from the client's point of view: it got a complete
  * answer (or will after the flush). Prepare for the next one. */
+/* The request counts against its bind's maxConcurrentRequests from its
+ * head until finish_request (a tunnel it opened: until the close). False:
+ * over the bound, to be answered 503. */
+static bool admit_request(struct client *c)
+{
+	c->req_held = sg_frontend_admit_request(c->ctx, c->bind);
+	return c->req_held;
+}
+
+static void release_request(struct client *c)
+{
+	if (c->req_held)
+		sg_admit_release(c->ctx->admit, SG_ADMIT_REQ, c->bind->port);
+	c->req_held = false;
+}
+
 static void finish_request(struct client *c)
 {
+	release_request(c);
 	c->r->at.request_at = c->r->at.try_at = c->r->at.connect_at = c->r->at.backoff_at = 0;
 	c->kick_at = c->head_at = c->body_at = 0;
 	if (c->r->at.conn || c->r->at.h2)
@@ -877,7 +895,7 @@ static void mirror(struct client *c, const struct sg_mirrors *mirrors)
 
 static void filter_input(struct client *c, struct sg_filter_input *in)
 {
-	sg_filter_input_init(in, &c->r->req, c->r->match, c->bind->port);
+	sg_filter_input_init(in, &c->r->req, c->r->match, c->bind);
 }
 
 /* Go on after a filter plan: true to forward the request; false when the
@@ -1898,6 +1916,10 @@ static void got_request_head(struct client *c)
 				 (c->req_body == SG_H1_BODY_LENGTH &&
 				  c->r->req.content_length <= PROXY_REPLAY_MAX),
 			 &c->cfg->global);
+	if (!admit_request(c)) {
+		fail_request(c, SG_FAIL_OVERLOAD, 0);
+		return;
+	}
 	if (!route) {
 		fail_request(c, SG_FAIL_NO_ROUTE, 0);
 		return;
@@ -2600,6 +2622,7 @@ static void client_close(struct client *c)
 	if (c->state != C_HEAD && c->state != C_LINGER && c->state != C_TUNNEL)
 		access_log(c); /* a request cut short is logged with what it got */
 	c->closed = true;
+	release_request(c);
 	sg_timer_stop(c->ctx->loop, &c->timer);
 	if (c->r)
 		sg_attempt_end(&c->r->at);
@@ -2616,7 +2639,7 @@ static void client_close(struct client *c)
 	c->tls = NULL;
 	close(c->io.fd);
 	if (c->src_held)
-		sg_srclimit_release(c->ctx->srclimit, c->ip);
+		sg_frontend_release(c->ctx, c->bind->port, c->ip);
 	c->ctx->stats->active--;
 	sg_list_remove(&c->link);
 	sg_loop_defer_close(c->ctx->loop, &c->closing, client_free);
@@ -2632,7 +2655,7 @@ static struct client *client_new(struct sg_frontend *ctx, struct sg_cfg *cfg,
 	if (!c) {
 		close(fd);
 		if (src_held)
-			sg_srclimit_release(ctx->srclimit, ip);
+			sg_frontend_release(ctx, bind->port, ip);
 		sg_cfg_unref(cfg);
 		return NULL;
 	}
@@ -2670,14 +2693,12 @@ void sg_proxy_accept(struct sg_frontend *ctx, const struct sg_bind *bind, int fd
 	char ip[INET6_ADDRSTRLEN]; /* the client's address, as text */
 
 	sg_net_ip_str(peer, ip, sizeof(ip));
-	if (ctx->srclimit && !sg_srclimit_take(ctx->srclimit, ip)) {
+	if (!sg_frontend_admit(ctx, bind, ip)) {
 		/* Closed unread: the reset tells the client at once. */
-		sg_stats_add(ctx->stats, SG_STAT_REFUSED_SOURCE, 1);
-		SG_DEBUG("%s: over --max-connections-per-source, closed", ip);
 		close(fd);
 		return;
 	}
-	c = client_new(ctx, sg_cfg_ref(ctx->cfg), bind, fd, ip, ctx->srclimit != NULL);
+	c = client_new(ctx, sg_cfg_ref(ctx->cfg), bind, fd, ip, true);
 	if (!c)
 		return;
 	sg_stats_add(ctx->stats, SG_STAT_CONNECTIONS, 1);

@@ -18,7 +18,8 @@ void sg_proxy_accept(struct sg_frontend *ctx, const struct sg_bind *bind, int fd
 		     const struct sockaddr_storage *peer);
 /* Take an HTTPS connection whose handshake user/tlsterm.c completed (ALPN
  * chose HTTP/1.1, or nothing): fd and its session `tls`, a reference to
- * `cfg` (which bind belongs to), the per-source hold when src_held; all
+ * `cfg` (which bind belongs to), the admission hold (sg_frontend_admit)
+ * when src_held; all
  * owned here afterwards. `born`: when the client connected (loop ms), for
  * the idle timeout. Served as any HTTP/1 connection, bodies by copy. */
 struct sg_tls;
@@ -26,8 +27,8 @@ void sg_proxy_accept_tls(struct sg_frontend *ctx, struct sg_cfg *cfg, const stru
 			 int fd, struct sg_tls *tls, const char *ip, bool src_held, uint64_t born);
 /* Take a TLS passthrough connection whose route user/tlspass.c chose by
  * SNI: fd (its ClientHello still unread in the socket), a reference to
- * `cfg`, which bind, l and r belong to, and, when src_held, the hold on
- * --max-connections-per-source for `ip`; all owned here afterwards
+ * `cfg`, which bind, l and r belong to, and, when src_held, the admission
+ * hold of `ip` (sg_frontend_admit); all owned here afterwards
  * (released on failure). It connects a backend of r and relays both
  * ways, from the hello on, exactly like a TCP route. */
 void sg_proxy_tunnel(struct sg_frontend *ctx, struct sg_cfg *cfg, const struct sg_bind *bind,

@@ -81,6 +81,7 @@ static const char *const fail_names[SG_STATS_FAIL_KINDS] = {
 	[SG_FAIL_HEAD_TIMEOUT] = "head_timeout",
 	[SG_FAIL_BODY_TIMEOUT] = "body_timeout",
 	[SG_FAIL_FILTER] = "filter",
+	[SG_FAIL_OVERLOAD] = "overload",
 	[SG_FAIL_TLS] = "tls",
 };
 
@@ -327,6 +328,8 @@ static const struct metric {
 	{ "splicegate_tls_handshakes_total", NULL, "{result=\"failed\"}", SG_STAT_TLS_FAILED },
 	{ "splicegate_connections_refused_total", "Client connections closed unread, by reason.",
 	  "{reason=\"per_source\"}", SG_STAT_REFUSED_SOURCE },
+	{ "splicegate_connections_refused_total", NULL, "{reason=\"max_connections\"}",
+	  SG_STAT_REFUSED_MAX_CONN },
 	{ "splicegate_connections_refused_total", NULL, "{reason=\"h2_reset_flood\"}",
 	  SG_STAT_H2_RESET_FLOOD },
 	{ "splicegate_connections_refused_total", NULL, "{reason=\"tls_no_sni\"}",
@@ -335,6 +338,9 @@ static const struct metric {
 	  SG_STAT_TLS_NO_ROUTE },
 	{ "splicegate_connections_refused_total", NULL, "{reason=\"tls_bad_client_hello\"}",
 	  SG_STAT_TLS_BAD_HELLO },
+	{ "splicegate_requests_refused_total",
+	  "Requests the gateway answered 503 without routing them, by reason.",
+	  "{reason=\"max_concurrent_requests\"}", SG_STAT_REFUSED_MAX_REQ },
 	{ "splicegate_backend_connects_total", "New backend connections.", "",
 	  SG_STAT_BACKEND_CONNECTS },
 	{ "splicegate_pool_reuse_total", "Requests sent on a pooled connection.", "",

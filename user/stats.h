@@ -24,6 +24,8 @@ enum sg_stat {
 	SG_STAT_TIMEOUT_HEAD,	       /* 408: request head not complete in time */
 	SG_STAT_TIMEOUT_BODY,	       /* body relays cut: no byte moved in time */
 	SG_STAT_REFUSED_SOURCE,	       /* connections over --max-connections-per-source */
+	SG_STAT_REFUSED_MAX_CONN,      /* connections over their bind's maxConnections */
+	SG_STAT_REFUSED_MAX_REQ,       /* requests answered 503 over maxConcurrentRequests */
 	SG_STAT_H2_RESET_FLOOD,	       /* h2 connections closed for resetting too many streams */
 	SG_STAT_TLS_NO_SNI,	       /* TLS passthrough: ClientHello without SNI, closed */
 	SG_STAT_TLS_NO_ROUTE,	       /* ... SNI that no route takes, closed */

@@ -18,7 +18,6 @@
 #include "user/loop.h"
 #include "user/net.h"
 #include "user/proxy.h"
-#include "user/srclimit.h"
 #include "user/stats.h"
 #include "user/tlshello.h"
 
@@ -33,7 +32,7 @@ struct hello_wait {
 	struct sg_timer timer;
 	struct sg_closing closing;
 	struct sg_list link; /* in ctx->hellos */
-	bool src_held;	     /* counted in ctx->srclimit */
+	bool src_held;	     /* admitted (sg_frontend_admit): release once */
 	bool lowat;	     /* SO_RCVLOWAT raised: put back to 1 before the tunnel */
 	char ip[INET6_ADDRSTRLEN];
 };
@@ -53,7 +52,7 @@ static void finish(struct hello_wait *w, bool keep_fd)
 	if (!keep_fd) {
 		close(w->io.fd);
 		if (w->src_held)
-			sg_srclimit_release(w->ctx->srclimit, w->ip);
+			sg_frontend_release(w->ctx, w->bind->port, w->ip);
 		sg_cfg_unref(w->cfg);
 	}
 	w->ctx->stats->active--;
@@ -177,23 +176,20 @@ void sg_tlspass_accept(struct sg_frontend *ctx, const struct sg_bind *bind, int 
 	char ip[INET6_ADDRSTRLEN];
 
 	sg_net_ip_str(peer, ip, sizeof(ip));
-	if (ctx->srclimit && !sg_srclimit_take(ctx->srclimit, ip)) {
-		sg_stats_add(ctx->stats, SG_STAT_REFUSED_SOURCE, 1);
-		SG_DEBUG("%s: over --max-connections-per-source, closed", ip);
+	if (!sg_frontend_admit(ctx, bind, ip)) {
 		close(fd);
 		return;
 	}
 	w = calloc(1, sizeof(*w));
 	if (!w) {
 		close(fd);
-		if (ctx->srclimit)
-			sg_srclimit_release(ctx->srclimit, ip);
+		sg_frontend_release(ctx, bind->port, ip);
 		return;
 	}
 	w->ctx = ctx;
 	w->cfg = sg_cfg_ref(ctx->cfg);
 	w->bind = bind;
-	w->src_held = ctx->srclimit != NULL;
+	w->src_held = true;
 	memcpy(w->ip, ip, sizeof(w->ip));
 	w->io.fd = fd;
 	w->io.cb = on_io;

@@ -17,7 +17,6 @@
 #include "user/loop.h"
 #include "user/net.h"
 #include "user/proxy.h"
-#include "user/srclimit.h"
 #include "user/stats.h"
 
 struct handshake {
@@ -29,7 +28,7 @@ struct handshake {
 	struct sg_timer timer;
 	struct sg_closing closing;
 	struct sg_list link; /* in ctx->handshakes */
-	bool src_held;	     /* counted in ctx->srclimit */
+	bool src_held;	     /* admitted (sg_frontend_admit): release once */
 	uint64_t born;	     /* when the client connected (loop ms) */
 	char ip[INET6_ADDRSTRLEN];
 };
@@ -51,7 +50,7 @@ static void finish(struct handshake *h, bool handed)
 		sg_tls_free(h->tls);
 		close(h->io.fd);
 		if (h->src_held)
-			sg_srclimit_release(h->ctx->srclimit, h->ip);
+			sg_frontend_release(h->ctx, h->bind->port, h->ip);
 		sg_cfg_unref(h->cfg);
 	}
 	h->ctx->stats->active--;
@@ -67,7 +66,7 @@ static void refuse(struct handshake *h, enum sg_stat why, const char *what)
 }
 
 /* The HTTP/2 frontend takes its own config reference and releases the
- * per-source hold itself (ctx->srclimit set means it was taken). */
+ * admission hold itself (sg_frontend_release). */
 static void hand_over(struct handshake *h)
 {
 	struct sg_frontend *ctx = h->ctx;
@@ -128,24 +127,21 @@ void sg_tlsterm_accept(struct sg_frontend *ctx, struct sg_tls_server *srv,
 	char ip[INET6_ADDRSTRLEN];
 
 	sg_net_ip_str(peer, ip, sizeof(ip));
-	if (ctx->srclimit && !sg_srclimit_take(ctx->srclimit, ip)) {
-		sg_stats_add(ctx->stats, SG_STAT_REFUSED_SOURCE, 1);
-		SG_DEBUG("%s: over --max-connections-per-source, closed", ip);
-		close(fd);
+	if (!sg_frontend_admit(ctx, bind, ip)) {
+		close(fd); /* unread, before any TLS work */
 		return;
 	}
 	h = calloc(1, sizeof(*h));
 	if (!h || !(h->tls = sg_tls_new(srv, fd))) {
 		free(h);
 		close(fd);
-		if (ctx->srclimit)
-			sg_srclimit_release(ctx->srclimit, ip);
+		sg_frontend_release(ctx, bind->port, ip);
 		return;
 	}
 	h->ctx = ctx;
 	h->cfg = sg_cfg_ref(ctx->cfg);
 	h->bind = bind;
-	h->src_held = ctx->srclimit != NULL;
+	h->src_held = true;
 	h->born = sg_loop_now(ctx->loop) - age;
 	memcpy(h->ip, ip, sizeof(h->ip));
 	h->io.fd = fd;

@@ -405,6 +405,7 @@ struct sg_worker *sg_worker_start(struct sg_cfg *cfg, const struct sg_frontend_o
 	sg_h2b_pool_keepalive(w->ctx.h2pool, opts->backend_ping_ms, opts->backend_pong_ms,
 			      &w->stats);
 	w->ctx.srclimit = opts->srclimit;
+	w->ctx.admit = opts->admit;
 	w->ctx.resets = opts->resets;
 	if (splice) {
 		char why[200];

@@ -1,4 +1,4 @@
-# HTTPS listeners, standalone dialect: certificates chosen by SNI (exact name, then wildcard, then the listener without a hostname; no SNI: that one) as openssl s_client sees them; curl over HTTP/1.1 and HTTP/2 (ALPN) gets the backend's echo, a 6 MiB download byte-identical and a 6 MiB upload whole (sha256) both ways; h2load over TLS completes every request; a session ticket resumes; an SNI no listener takes is refused on a port without a catch-all, TLS 1.2 on a listener with minTLSVersion TLS_V1_3 is refused, a plaintext request on the HTTPS port gets no answer and a silent client is closed at handshakeTimeout, each counted in /metrics while others are served; config_dump shows the HTTPS listener and frontend TLS policy as agentgateway prints them; a certificate file replaced on disk is served within seconds without a restart, a broken one leaves the old in force; check refuses a key that does not match its certificate.
+# HTTPS listeners, standalone dialect: certificates chosen by SNI (exact name, then wildcard, then the listener without a hostname; no SNI: that one) as openssl s_client sees them; curl over HTTP/1.1 and HTTP/2 (ALPN) gets the backend's echo, a redirect keeping the https scheme, a 6 MiB download byte-identical and a 6 MiB upload whole (sha256) both ways; h2load over TLS completes every request; a session ticket resumes; an SNI no listener takes is refused on a port without a catch-all, TLS 1.2 on a listener with minTLSVersion TLS_V1_3 is refused, a plaintext request on the HTTPS port gets no answer and a silent client is closed at handshakeTimeout, each counted in /metrics while others are served; config_dump shows the HTTPS listener and frontend TLS policy as agentgateway prints them; a certificate file replaced on disk is served within seconds without a restart, a broken one leaves the old in force; check refuses a key that does not match its certificate.
 . "$(dirname "$0")/lib.sh"
 
 start_backend tls || finish
@@ -30,7 +30,11 @@ binds:
     protocol: HTTPS
     hostname: exact.test
     tls: {cert: $WORK/exact.crt, key: $WORK/exact.key}
-    routes: [{backends: [{host: 127.0.0.1:$BACKEND_PORT}]}]
+    routes:
+    - name: moved
+      matches: [{path: {pathPrefix: /old}}]
+      policies: {requestRedirect: {path: {prefix: /new}}}
+    - backends: [{host: 127.0.0.1:$BACKEND_PORT}]
   - name: wild
     protocol: HTTPS
     hostname: "*.wild.test"
@@ -94,6 +98,11 @@ for v in 1.1 2; do
 		jq -r '"\(.bytes) \(.sha256)"')
 	check "curl --http$v: 6 MiB upload whole" "$got" "6291456 $(sha256sum <"$WORK/up.bin" | cut -c1-64)"
 done
+
+# A redirect without a scheme keeps the request's: https.
+check "a redirect on an HTTPS listener says https" \
+	"$(curl "${R[@]}" -o /dev/null -w '%{http_code} %{redirect_url}' "https://exact.test:$HP/old/x")" \
+	"302 https://exact.test:$HP/new/x"
 
 out=$(timeout 60 h2load -n 2000 -c 4 -m 8 "https://127.0.0.1:$HP/h2load" 2>&1)
 grep -q "Application protocol: h2" <<<"$out" && pass "h2load negotiated h2 by ALPN" ||

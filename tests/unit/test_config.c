@@ -1259,7 +1259,7 @@ static void test_config_rejects_unknown_keys(void **state)
 		  "t.yaml:2:10: frontendPolicies.http: unknown field \"idleTimeout\", expected one "
 		  "of: maxBufferSize, http1MaxHeaders, http1IdleTimeout, http2WindowSize, "
 		  "http2ConnectionWindowSize, http2FrameSize, http2KeepaliveInterval, "
-		  "http2KeepaliveTimeout, maxConnectionDuration" },
+		  "http2KeepaliveTimeout, maxConnectionDuration, maxConcurrentRequests" },
 		{ "kubernetes top level",
 		  "apiVersion: v1\nkind: Service\nmetadata: {name: a}\nspecs: {}\n",
 		  "t.yaml:4:1: (top level): unknown field \"specs\", expected one of: apiVersion, "
@@ -1291,10 +1291,58 @@ static void test_config_rejects_unknown_keys(void **state)
 		  K8S_BASE POLICY_HEAD "  targetRefs: [{kind: Gateway, name: gw}]\n"
 				       "  frontend: {tcp: {keepalives: {}}}\n",
 		  "t.yaml:21:20: spec.frontend.tcp: unknown field \"keepalives\", expected one of: "
-		  "keepalive" },
+		  "keepalive, maxConnections" },
 	};
 
 	expect_errors(*state, cases, ARRAY_LEN(cases));
+}
+
+/* maxConnections (frontend tcp) and maxConcurrentRequests (frontend http) in
+ * both dialects: the policy keeps them, every listener of the bind sees
+ * them, the bind takes them as its bounds; without them, no bound. */
+static void test_config_admission_limits(void **state)
+{
+	static const char standalone[] = "frontendPolicies:\n"
+					 "  http: {maxConcurrentRequests: 5}\n"
+					 "  tcp: {maxConnections: 10}\n"
+					 "binds:\n"
+					 "- port: 8080\n"
+					 "  listeners:\n"
+					 "  - routes: [{backends: [{host: 127.0.0.1:8000}]}]\n"
+					 "- port: 9000\n"
+					 "  listeners:\n"
+					 "  - protocol: TCP\n"
+					 "    tcpRoutes: [{backends: [{host: 127.0.0.1:8000}]}]\n";
+	static const char k8s[] = K8S_BASE POLICY_HEAD
+		"  targetRefs: [{kind: Gateway, name: gw}]\n"
+		"  frontend: {tcp: {maxConnections: 7}, http: {maxConcurrentRequests: 3}}\n";
+	static const char none[] = "binds:\n"
+				   "- port: 8080\n"
+				   "  listeners:\n"
+				   "  - routes: [{backends: [{host: 127.0.0.1:8000}]}]\n";
+	struct loaded *l = *state;
+	struct sg_cfg *cfg = load_ok(l, standalone, 0);
+	const struct sg_policy *h = find_policy(cfg, "frontend/http");
+	const struct sg_policy *t = find_policy(cfg, "frontend/tcp");
+
+	assert_int_equal(h->u.fhttp.max_concurrent_requests, 5);
+	assert_int_equal(t->u.ftcp.max_connections, 10);
+	assert_keepalive(&t->u.ftcp.keepalives, true, 180 * SEC, 180 * SEC, 9);
+	assert_int_equal(find_bind(cfg, 8080)->max_connections, 10);
+	assert_int_equal(find_bind(cfg, 8080)->max_requests, 5);
+	assert_int_equal(find_bind(cfg, 9000)->max_connections, 10);
+
+	cfg = load_ok(l, k8s, 0);
+	assert_int_equal(find_bind(cfg, 8080)->max_connections, 7);
+	assert_int_equal(find_bind(cfg, 8080)->max_requests, 3);
+	assert_int_equal(find_bind(cfg, 8080)->listeners[0].ftcp->max_connections, 7);
+	assert_int_equal(find_bind(cfg, 8080)->listeners[0].fhttp->max_concurrent_requests, 3);
+
+	cfg = load_ok(l, none, 0);
+	assert_int_equal(find_bind(cfg, 8080)->max_connections, 0);
+	assert_int_equal(find_bind(cfg, 8080)->max_requests, 0);
+	assert_int_equal(find_bind(cfg, 8080)->listeners[0].fhttp->max_concurrent_requests,
+			 SG_UNSET);
 }
 
 static void test_config_rejects_wrong_types(void **state)
@@ -1320,6 +1368,20 @@ static void test_config_rejects_wrong_types(void **state)
 		{ "quoted port", "binds:\n- port: '8080'\n  listeners: []\n",
 		  "t.yaml:2:9: binds[0].port: expected a port number from 1 to 65535, got "
 		  "\"8080\"" },
+		{ "maxConnections 0", "frontendPolicies:\n  tcp: {maxConnections: 0}\n",
+		  "t.yaml:2:25: frontendPolicies.tcp.maxConnections: expected a whole number from "
+		  "1 "
+		  "to 4294967295, got \"0\"" },
+		{ "maxConcurrentRequests negative",
+		  "frontendPolicies:\n  http: {maxConcurrentRequests: -1}\n",
+		  "t.yaml:2:33: frontendPolicies.http.maxConcurrentRequests: expected a whole "
+		  "number "
+		  "from 1 to 4294967295, got \"-1\"" },
+		{ "kubernetes maxConcurrentRequests too large",
+		  K8S_BASE POLICY_HEAD "  targetRefs: [{kind: Gateway, name: gw}]\n"
+				       "  frontend: {http: {maxConcurrentRequests: 4294967296}}\n",
+		  "t.yaml:21:44: spec.frontend.http.maxConcurrentRequests: expected a whole number "
+		  "from 1 to 4294967295, got \"4294967296\"" },
 		{ "bool", "config:\n  backend:\n    keepalives: {enabled: yes}\n",
 		  "t.yaml:3:27: config.backend.keepalives.enabled: expected true or false, got "
 		  "\"yes\"" },
@@ -2474,6 +2536,7 @@ int main(void)
 		T(test_config_indexes_many_resources),
 		T(test_config_rejects_unknown_keys),
 		T(test_config_rejects_wrong_types),
+		T(test_config_admission_limits),
 		T(test_config_rejects_bad_durations),
 		T(test_config_rejects_missing_fields),
 		T(test_config_dangling_refs_set_conditions),

@@ -34,6 +34,7 @@ static void test_failure_statuses_and_bodies(void **state)
 		{ SG_FAIL_BAD_REQUEST, NULL, 400, "bad request", false },
 		{ SG_FAIL_HEAD_TOO_LARGE, NULL, 431, "request header fields too large", false },
 		{ SG_FAIL_FILTER, NULL, 500, "invalid filter configuration", false },
+		{ SG_FAIL_OVERLOAD, NULL, 503, "request limit exceeded", false },
 	};
 	char buf[128];
 

@@ -252,9 +252,11 @@ struct head {
 
 static void parse(struct head *h, const char *text, const struct sg_match *m)
 {
+	static const struct sg_bind http_8080 = { .port = 8080, .proto = SG_PROTO_HTTP };
+
 	h->req = (struct sg_h1_req){ .headers = h->slots, .headers_cap = 32 };
 	assert_int_equal(sg_h1_parse_request(text, strlen(text), 32, &h->req), SG_H1_DONE);
-	sg_filter_input_init(&h->in, &h->req, m, 8080);
+	sg_filter_input_init(&h->in, &h->req, m, &http_8080);
 }
 
 /* The request head a backend gets with the plan's edit. */

@@ -505,6 +505,50 @@ static void test_loop_run_once_honours_max_wait(void **state)
 	sg_timer_stop(loop, &tt.t);
 }
 
+static unsigned pending_calls;
+
+static void count_pending(struct sg_loop *loop, struct sg_io *io, uint32_t revents)
+{
+	assert_int_equal(revents, EPOLLIN);
+	if (++pending_calls == 3)
+		sg_io_pending(loop, io, false); /* its reader drained the buffer */
+}
+
+/* Input buffered above a silent socket: the io is called with EPOLLIN on
+ * each pass, without waiting, while it is pending and asks for EPOLLIN;
+ * not while its mask lacks EPOLLIN (a pass then waits: no spin). */
+static void test_loop_pending_io_dispatched_without_waiting(void **state)
+{
+	struct sg_loop *loop = *state;
+	struct sg_io io = { 0 };
+	int p[2];
+	uint64_t start;
+
+	assert_int_equal(pipe2(p, O_NONBLOCK), 0);
+	io.fd = p[0];
+	io.cb = count_pending;
+	pending_calls = 0;
+	assert_int_equal(sg_io_set(loop, &io, EPOLLIN), 0);
+	sg_io_pending(loop, &io, true);
+	start = real_ms();
+	for (int i = 0; i < 5; i++)
+		assert_int_equal(sg_loop_run_once(loop, 1000), 0);
+	/* 3 passes called it without waiting; then, not pending, the
+	 * other 2 waited their 1 s each on the silent pipe. */
+	assert_int_equal(pending_calls, 3);
+	assert_true(real_ms() - start >= 1900);
+	/* Pending but not asking for input: not called, and the pass waits. */
+	sg_io_pending(loop, &io, true);
+	assert_int_equal(sg_io_set(loop, &io, 0), 0);
+	start = real_ms();
+	assert_int_equal(sg_loop_run_once(loop, 200), 0);
+	assert_int_equal(pending_calls, 3);
+	assert_true(real_ms() - start >= 190);
+	sg_io_pending(loop, &io, false);
+	close(p[0]);
+	close(p[1]);
+}
+
 #define LOOP_TEST(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void)
@@ -521,6 +565,7 @@ int main(void)
 		LOOP_TEST(test_loop_stop_from_timer_ends_run),
 		LOOP_TEST(test_loop_run_once_waits_until_next_timer),
 		LOOP_TEST(test_loop_run_once_honours_max_wait),
+		LOOP_TEST(test_loop_pending_io_dispatched_without_waiting),
 	};
 
 	/* A broken loop would block in epoll_wait forever; fail instead. */
