@@ -708,6 +708,12 @@ void sg_tls_free(struct sg_tls *t)
 		return;
 	if (t->io)
 		sg_io_pending(t->loop, t->io, false);
+	/* A backend connection closed without close_notify (idle, or done
+	 * with) is not a broken session: without this, SSL_free marks its
+	 * session not resumable, and the next connection does a full
+	 * handshake. */
+	if (t->cli && SSL_is_init_finished(t->ssl))
+		SSL_set_shutdown(t->ssl, SSL_SENT_SHUTDOWN | SSL_RECEIVED_SHUTDOWN);
 	SSL_free(t->ssl);
 	if (t->srv)
 		release_server(t);
