@@ -1263,7 +1263,8 @@ static void test_config_rejects_unknown_keys(void **state)
 		{ "kubernetes top level",
 		  "apiVersion: v1\nkind: Service\nmetadata: {name: a}\nspecs: {}\n",
 		  "t.yaml:4:1: (top level): unknown field \"specs\", expected one of: apiVersion, "
-		  "kind, metadata, spec, status, addressType, type, data, stringData, immutable, "
+		  "kind, metadata, spec, status, addressType, type, data, stringData, binaryData, "
+		  "immutable, "
 		  "endpoints, ports" },
 		{ "kubernetes metadata",
 		  "apiVersion: v1\nkind: Service\nmetadata: {name: a, label: x}\n",
