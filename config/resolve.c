@@ -146,6 +146,18 @@ static void resolve_filters(const struct sg_cfg *cfg, const struct sg_listener *
 		r->eff_filters.rewrite = p->u.rewrite;
 }
 
+/* A mirror's backend says whether it wants TLS, so that user/mirror.c
+ * leaves it out rather than copy a request to it in clear text. */
+static void mirror_tls(const struct sg_cfg *cfg, const struct sg_mirrors *ms)
+{
+	for (size_t i = 0; i < ms->n; i++) {
+		struct sg_backend_ref *br = ms->v[i].backend;
+		const struct sg_policy *p = sg_policy_for_backend(cfg, SG_POL_BACKEND_TLS, br);
+
+		br->eff_tls = br->tls ? br->tls : p ? p->u.btls : NULL;
+	}
+}
+
 static void resolve_route(const struct sg_cfg *cfg, const struct sg_listener *l, struct sg_route *r)
 {
 	const struct sg_policy *tp = sg_policy_for_route(cfg, SG_POL_TIMEOUT, l, r);
@@ -161,8 +173,11 @@ static void resolve_route(const struct sg_cfg *cfg, const struct sg_listener *l,
 	resolve_filters(cfg, l, r);
 	if (r->eff_retry && r->eff_retry->attempts == 0)
 		r->eff_retry = NULL; /* attempts: 0 means "no retry" */
-	for (size_t i = 0; i < r->backends.n; i++)
+	for (size_t i = 0; i < r->backends.n; i++) {
 		resolve_backend(cfg, &r->backends.v[i]);
+		mirror_tls(cfg, &r->backends.v[i].filters.mirrors);
+	}
+	mirror_tls(cfg, &r->filters.mirrors);
 }
 
 static void resolve_listener(struct sg_cfg *cfg, struct sg_listener *l)
