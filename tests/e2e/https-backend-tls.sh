@@ -145,7 +145,8 @@ for engine in copy sockmap; do
 	lines0=$(wc -l <"$WORK/nginx/conn.log")
 	for _ in $(seq 10); do curl -s -o /dev/null "http://127.0.0.1:$GP/ok/who"; done
 	after=$(metric splicegate_pool_reuse_total)
-	[ $((after - before)) -ge 9 ] &&
+	# At most one new connection per worker (2): the rest are pooled.
+	[ $((after - before)) -ge 8 ] &&
 		pass "$engine: 10 requests, $((after - before)) on a pooled TLS connection" ||
 		fail "$engine: pool reuse went from $before to $after for 10 requests"
 	conns=$(tail -n +$((lines0 + 1)) "$WORK/nginx/conn.log" | awk '{print $1}' | sort -u | wc -l)
@@ -161,13 +162,16 @@ done
 # are cached per worker.
 start_engine copy -p "$GP" --workers 1 -c "$WORK/config.yaml" || fail "gateway did not start"
 lines0=$(wc -l <"$WORK/nginx/conn.log")
-# Two requests at once need two connections: the second resumes.
+# Four requests at once need new connections beside the pooled one: they
+# resume the first one's session.
 curl -s -o /dev/null "http://127.0.0.1:$GP/ok/who"
-curl -s -o /dev/null "http://127.0.0.1:$GP/ok/big" &
-c1=$!
-curl -s -o /dev/null "http://127.0.0.1:$GP/ok/big" &
-c2=$!
-wait "$c1" "$c2"
+cpids=()
+for _ in 1 2 3 4; do
+	curl -s -o /dev/null "http://127.0.0.1:$GP/ok/big" &
+	cpids+=("$!")
+done
+wait "${cpids[@]}"
+sleep 0.5 # nginx's log line follows the response
 reused=$(tail -n +$((lines0 + 1)) "$WORK/nginx/conn.log" | awk '$2 == "r"' | wc -l)
 [ "$reused" -ge 1 ] && pass "a new connection resumed the TLS session ($reused)" ||
 	fail "no resumed session in nginx's log: $(tail -n +$((lines0 + 1)) "$WORK/nginx/conn.log")"
