@@ -197,6 +197,33 @@ static struct sg_json *health(const struct sg_health_policy *h)
 	return o;
 }
 
+/* agentgateway's BackendTLSInfo: PEM as text, flags only when true,
+ * systemRoots when no root is given. */
+static struct sg_json *backend_tls(const struct sg_backend_tls *t)
+{
+	struct sg_json *o = sg_json_object();
+
+	if (t->cert_pem)
+		sg_json_add(o, "cert", sg_json_string(t->cert_pem));
+	if (t->invalid)
+		sg_json_add_str(o, "root", "invalid"); /* agentgateway's controller sentinel */
+	else if (t->root_pem)
+		sg_json_add(o, "root", sg_json_string(t->root_pem));
+	if (t->hostname)
+		sg_json_add_str(o, "hostname", t->hostname);
+	if (t->insecure)
+		sg_json_add_bool(o, "insecure", true);
+	if (t->insecure_host)
+		sg_json_add_bool(o, "insecureHost", true);
+	if (!t->root_pem && !t->invalid)
+		sg_json_add_bool(o, "systemRoots", true);
+	if (t->has_alpn)
+		sg_json_add(o, "alpn", strs(&t->alpn));
+	if (t->sans.n)
+		sg_json_add(o, "subjectAltNames", strs(&t->sans));
+	return o;
+}
+
 /* {"frontend": {"hTTP": ...}} and friends: one variant inside one group. */
 static struct sg_json *variant(const char *group, const char *name, struct sg_json *inner)
 {
@@ -472,6 +499,8 @@ static struct sg_json *policy_body(const struct sg_policy *p, const struct sg_gl
 		return variant("backend", "http", backend_http(&p->u.bhttp));
 	case SG_POL_BACKEND_HEALTH:
 		return variant("backend", "health", health(p->u.health));
+	case SG_POL_BACKEND_TLS:
+		return variant("backend", "backendTLS", backend_tls(p->u.btls));
 	case SG_POL_REQUEST_HEADERS:
 		return traffic("requestHeaderModifier", hdrmod(p->u.hdrmod));
 	case SG_POL_RESPONSE_HEADERS:
@@ -618,7 +647,7 @@ static struct sg_json *backend_ref(const struct sg_backend_ref *br, const struct
 	} else {
 		sg_json_add_str(o, "host", br->host);
 	}
-	if (br->http || br->tcp || br->health || br->filters.norder) {
+	if (br->http || br->tcp || br->health || br->tls || br->filters.norder) {
 		struct sg_json *inl = sg_json_array(), *p;
 
 		if (br->http) {
@@ -637,6 +666,12 @@ static struct sg_json *backend_ref(const struct sg_backend_ref *br, const struct
 			sg_json_push(inl, p);
 		}
 		push_filters(inl, &br->filters);
+		/* agentgateway lists backendTLS after the filters. */
+		if (br->tls) {
+			p = sg_json_object();
+			sg_json_add(p, "backendTLS", backend_tls(br->tls));
+			sg_json_push(inl, p);
+		}
 		sg_json_add(o, "inlinePolicies", inl);
 	}
 	return o;

@@ -121,11 +121,14 @@ static struct sg_json *policy_status(const struct sg_res_status *st)
 
 	for (size_t i = 0; i < st->nparents; i++) {
 		const struct sg_parent_status *ps = &st->parents[i];
-		struct sg_json *p = sg_json_object();
+		struct sg_json *p = sg_json_object(), *conds;
 
 		sg_json_add(p, "ancestorRef", ref(target_group(ps->kind), ps));
 		sg_json_add_str(p, "controllerName", CONTROLLER);
-		sg_json_push(sg_json_add_array(p, "conditions"), condition(&ps->accepted));
+		conds = sg_json_add_array(p, "conditions");
+		sg_json_push(conds, condition(&ps->accepted));
+		if (ps->resolved.type) /* BackendTLSPolicy's ResolvedRefs */
+			sg_json_push(conds, condition(&ps->resolved));
 		sg_json_push(ancestors, p);
 	}
 	return o;
@@ -202,7 +205,9 @@ static struct sg_json *resource(const struct sg_cfg *cfg, const struct sg_res_id
 		  !strcmp(id->kind, "TLSRoute")) &&
 		 id->status)
 		sg_json_add(o, "status", route_status(id->status));
-	else if (!strcmp(id->kind, "AgentgatewayPolicy") && id->status)
+	else if ((!strcmp(id->kind, "AgentgatewayPolicy") ||
+		  !strcmp(id->kind, "BackendTLSPolicy")) &&
+		 id->status)
 		sg_json_add(o, "status", policy_status(id->status));
 	return o;
 }

@@ -16,6 +16,8 @@ const char *sg_res_type(const char *kind)
 		{ "TCPRoute", "tcproute.gateway.networking.k8s.io" },
 		{ "TLSRoute", "tlsroute.gateway.networking.k8s.io" },
 		{ "AgentgatewayPolicy", "agentgatewaypolicy.agentgateway.dev" },
+		{ "BackendTLSPolicy", "backendtlspolicy.gateway.networking.k8s.io" },
+		{ "ConfigMap", "configmap" },
 		{ "Service", "service" },
 		{ "EndpointSlice", "endpointslice.discovery.k8s.io" },
 		{ "Namespace", "namespace" },

@@ -152,6 +152,27 @@ struct sg_backend_http {
 	enum sg_http_version version;
 };
 
+/* TLS to a backend: agentgateway's backendTLS policy (standalone
+ * `policies.backendTLS`, AgentgatewayPolicy `backend.tls`) and Gateway
+ * API's BackendTLSPolicy. The backend's certificate is verified unless
+ * `insecure`: against root_pem (NULL: the system's CAs) and, unless
+ * `insecure_host`, against the subjectAltNames given, else `hostname`,
+ * else the endpoint's host. */
+struct sg_backend_tls {
+	const char *root_path, *cert_path, *key_path; /* standalone files; NULL otherwise */
+	const char *root_pem, *cert_pem, *key_pem;    /* NULL: none (root: system CAs) */
+	size_t root_len, cert_len, key_len;
+	const char *hostname; /* SNI and the name verified; NULL: the endpoint's host */
+	bool insecure, insecure_host;
+	bool has_alpn;
+	struct sg_strs alpn; /* NULL list: h2 for HTTP/2 backends, http/1.1 else */
+	struct sg_strs sans; /* subjectAltNames accepted instead of the hostname */
+	/* Set when its references did not resolve (a missing ConfigMap):
+	 * every connect fails with this text, as agentgateway's invalid
+	 * root does, and the status says so. NULL: usable. */
+	const char *invalid;
+};
+
 /* One comparison of an unhealthy expression: `response.code OP value`.
  * The terms of an expression are ORs of ANDs: a term with `or_before`
  * starts a new AND group. */
@@ -196,6 +217,7 @@ enum sg_pol_kind {
 	SG_POL_BACKEND_TCP,
 	SG_POL_BACKEND_HTTP,
 	SG_POL_BACKEND_HEALTH,
+	SG_POL_BACKEND_TLS,
 	/* AgentgatewayPolicy traffic filters (route phase) */
 	SG_POL_REQUEST_HEADERS,
 	SG_POL_RESPONSE_HEADERS,
@@ -234,6 +256,7 @@ struct sg_policy {
 		struct sg_backend_tcp btcp;
 		struct sg_backend_http bhttp;
 		const struct sg_health_policy *health;
+		const struct sg_backend_tls *btls;
 		const struct sg_hdrmod *hdrmod;
 		const struct sg_cors *cors;
 		const struct sg_direct *direct;
@@ -442,6 +465,7 @@ struct sg_backend_ref {
 	const struct sg_backend_http *http;    /* inline policy, NULL = none */
 	const struct sg_backend_tcp *tcp;      /* inline policy, NULL = none */
 	const struct sg_health_policy *health; /* inline policy, NULL = none */
+	const struct sg_backend_tls *tls;      /* inline backendTLS, NULL = none */
 	struct sg_endpoint *eps;	       /* where to connect */
 	size_t neps, capeps;
 	/* Effective, filled by policy/ resolve. */
@@ -453,6 +477,9 @@ struct sg_backend_ref {
 	/* The inline health policy, else an AgentgatewayPolicy's; NULL: none
 	 * (endpoints are scored, never evicted). */
 	const struct sg_health_policy *eff_health;
+	/* The inline backendTLS, else a BackendTLSPolicy's or an
+	 * AgentgatewayPolicy's; NULL: plain TCP. HTTP routes only. */
+	const struct sg_backend_tls *eff_tls;
 	/* backendRef filters / backend policies: header modifiers, redirect,
 	 * mirrors (applied after the route's, for the try this backend
 	 * serves). */

@@ -1,5 +1,6 @@
 /* The Kubernetes dialect: Gateway, HTTPRoute, TCPRoute, TLSRoute, AgentgatewayPolicy,
- * Service and EndpointSlice, resolved on one host. Resources are collected
+ * BackendTLSPolicy, Service and EndpointSlice (Secrets and ConfigMaps for
+ * what they refer to), resolved on one host. Resources are collected
  * first (any order, any file), then built in dependency order. */
 #include <stdint.h>
 #include <stdio.h>
@@ -24,6 +25,7 @@ static const char *const gw_apis[] = { GW_API "v1", GW_API "v1beta1", NULL };
 static const char *const grant_apis[] = { GW_API "v1beta1", GW_API "v1", NULL };
 static const char *const tcp_apis[] = { GW_API "v1alpha2", NULL };
 static const char *const tls_apis[] = { GW_API "v1", GW_API "v1alpha3", GW_API "v1alpha2", NULL };
+static const char *const btls_apis[] = { GW_API "v1", GW_API "v1alpha3", NULL };
 static const char *const agw_apis[] = { "agentgateway.dev/v1alpha1", NULL };
 static const char *const core_apis[] = { "v1", NULL };
 static const char *const slice_apis[] = { "discovery.k8s.io/v1", NULL };
@@ -39,6 +41,8 @@ static const struct kind_info kinds[] = {
 	{ "Namespace", core_apis },
 	{ "ReferenceGrant", grant_apis },
 	{ "Secret", core_apis },
+	{ "ConfigMap", core_apis },
+	{ "BackendTLSPolicy", btls_apis },
 };
 
 /* ---- collecting -------------------------------------------------------- */
@@ -82,12 +86,14 @@ static const struct sg_field doc_fields[] = {
 	{ "metadata", f_node, offsetof(struct doc_in, metadata), true },
 	{ "spec", f_node, offsetof(struct doc_in, spec) },
 	{ "status", NULL, 0 },
-	/* EndpointSlice and Secret keep their content at the top level
-	 * (a Secret's is read where a listener refers to it). */
+	/* EndpointSlice, Secret and ConfigMap keep their content at the top
+	 * level (a Secret's or ConfigMap's is read where something refers
+	 * to it). */
 	{ "addressType", NULL, 0 },
 	{ "type", NULL, 0 },
 	{ "data", NULL, 0 },
 	{ "stringData", NULL, 0 },
+	{ "binaryData", NULL, 0 },
 	{ "immutable", NULL, 0 },
 	{ "endpoints", NULL, 0 },
 	{ "ports", NULL, 0 },
@@ -108,7 +114,8 @@ static int check_kind(struct sg_pctx *c, const struct sg_node *doc, const struct
 	}
 	return sg_expected(c, sg_map_get(doc, "kind"), "kind",
 			   "one of Gateway, HTTPRoute, TCPRoute, TLSRoute, AgentgatewayPolicy, "
-			   "Service, EndpointSlice, Namespace, ReferenceGrant, Secret");
+			   "BackendTLSPolicy, Service, EndpointSlice, Namespace, ReferenceGrant, "
+			   "Secret, ConfigMap");
 }
 
 /* ---- the resource index: identities looked up in constant time, so that
@@ -1819,11 +1826,366 @@ static const struct sg_field target_fields[] = {
 	{ 0 },
 };
 
+/* ---- TLS to backends: AgentgatewayPolicy backend.tls, BackendTLSPolicy ---- */
+
+/* One key of a ConfigMap: data (text) or binaryData (base64). */
+static const char *configmap_key(struct sg_draft *b, const struct sg_res *m, const char *key,
+				 size_t *len)
+{
+	const struct sg_node *data = sg_map_get(m->doc, "data");
+	const struct sg_node *bin = sg_map_get(m->doc, "binaryData");
+	const struct sg_node *v;
+
+	if (data && data->kind == SG_NODE_MAP && (v = sg_map_get(data, key)) &&
+	    v->kind == SG_NODE_SCALAR) {
+		*len = strlen(v->str);
+		return v->str;
+	}
+	if (bin && bin->kind == SG_NODE_MAP && (v = sg_map_get(bin, key)) &&
+	    v->kind == SG_NODE_SCALAR)
+		return sg_base64_decode(b->c.a, v->str, len);
+	return NULL;
+}
+
+/* The ca.crt of ConfigMap (or Secret) ns/name appended to t->root_pem.
+ * Returns NULL, or why it cannot be (t->invalid is then set too). */
+static const char *add_ca(struct sg_draft *b, struct sg_backend_tls *t, const char *kind,
+			  const char *ns, const char *name)
+{
+	const struct sg_res *m = res_find(b, kind, ns, name);
+	const char *pem;
+	size_t len = 0;
+
+	if (!m)
+		t->invalid = sg_arena_printf(b->c.a, "%s %s/%s not found", kind, ns, name);
+	else if (!(pem = !strcmp(kind, "Secret") ? secret_key(b, m, "ca.crt", &len)
+						 : configmap_key(b, m, "ca.crt", &len)) ||
+		 !strstr(pem, "-----BEGIN CERTIFICATE-----"))
+		t->invalid = sg_arena_printf(b->c.a, "%s %s/%s: no PEM certificate under ca.crt",
+					     kind, ns, name);
+	else
+		t->root_pem = t->root_pem ? sg_arena_printf(b->c.a, "%s\n%s", t->root_pem, pem)
+					  : sg_arena_strndup(b->c.a, pem, len);
+	if (t->root_pem)
+		t->root_len = strlen(t->root_pem);
+	return t->invalid;
+}
+
+struct ca_ref_in {
+	const char *group, *kind, *name;
+};
+
+static const struct sg_field ca_ref_fields[] = {
+	{ "group", sg_f_str, offsetof(struct ca_ref_in, group) },
+	{ "kind", sg_f_str, offsetof(struct ca_ref_in, kind) },
+	{ "name", sg_f_str, offsetof(struct ca_ref_in, name), true },
+	{ 0 },
+};
+
+struct agp_tls_in {
+	struct sg_backend_tls *t;
+	const struct sg_node *cas;
+	const char *skip, *source;
+};
+
+static int f_agp_tls_alpn(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
+{
+	struct agp_tls_in *in = dst;
+
+	in->t->has_alpn = true;
+	return sg_f_strs(c, n, &in->t->alpn, path);
+}
+
+static int f_agp_tls_sans(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
+{
+	return sg_f_strs(c, n, &((struct agp_tls_in *)dst)->t->sans, path);
+}
+
+static int f_agp_tls_sni(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
+{
+	return sg_f_str(c, n, &((struct agp_tls_in *)dst)->t->hostname, path);
+}
+
+static int f_agp_tls_unsupported(struct sg_pctx *c, const struct sg_node *n, void *dst,
+				 const char *path)
+{
+	sg_diag_err(c->d, n,
+		    "%s: not supported (server verification only: caCertificateRefs, "
+		    "insecureSkipVerify, sni, verifySubjectAltNames, alpnProtocols)",
+		    path);
+	return -1;
+}
+
+/* AgentgatewayPolicy spec.backend.tls: caCertificateRefs (ConfigMap or
+ * Secret, key ca.crt, in the policy's namespace), insecureSkipVerify (All |
+ * Hostname), sni, verifySubjectAltNames, alpnProtocols. A reference that
+ * does not resolve trusts nothing (agentgateway: "an explicit but invalid
+ * source trusts nothing rather than system certs"), with a warning. */
+static const struct sg_backend_tls *agp_backend_tls(struct sg_draft *b, const struct sg_res *r,
+						    const struct sg_node *n, const char *path)
+{
+	static const struct sg_field fields[] = {
+		{ "caCertificateRefs", f_node, offsetof(struct agp_tls_in, cas) },
+		{ "insecureSkipVerify", sg_f_str, offsetof(struct agp_tls_in, skip) },
+		{ "certificateSource", sg_f_str, offsetof(struct agp_tls_in, source) },
+		{ "sni", f_agp_tls_sni, 0 },
+		{ "verifySubjectAltNames", f_agp_tls_sans, 0 },
+		{ "alpnProtocols", f_agp_tls_alpn, 0 },
+		{ "mtlsCertificateRef", f_agp_tls_unsupported, 0 },
+		{ "keyExchangeGroups", f_agp_tls_unsupported, 0 },
+		{ 0 },
+	};
+	struct sg_pctx *c = &b->c;
+	struct agp_tls_in in = { sg_arena_alloc(c->a, sizeof(*in.t)), NULL, NULL, NULL };
+
+	if (!in.t)
+		return NULL;
+	memset(in.t, 0, sizeof(*in.t));
+	if (sg_parse_fields(c, n, fields, &in, path) == -1)
+		return NULL;
+	if (in.source && strcmp(in.source, "Inline")) {
+		sg_expected(c, sg_map_get(n, "certificateSource"),
+			    sg_path_key(c, path, "certificateSource"),
+			    "Inline (SPIFFE identities are not supported)");
+		return NULL;
+	}
+	if (in.skip && strcmp(in.skip, "All") && strcmp(in.skip, "Hostname")) {
+		sg_expected(c, sg_map_get(n, "insecureSkipVerify"),
+			    sg_path_key(c, path, "insecureSkipVerify"), "All or Hostname");
+		return NULL;
+	}
+	in.t->insecure = in.skip && !strcmp(in.skip, "All");
+	in.t->insecure_host = in.skip && !strcmp(in.skip, "Hostname");
+	if (in.cas && sg_need_seq(c, in.cas, sg_path_key(c, path, "caCertificateRefs")) == -1)
+		return NULL;
+	for (size_t i = 0; in.cas && i < in.cas->n; i++) {
+		const char *p = sg_path_idx(c, sg_path_key(c, path, "caCertificateRefs"), i);
+		struct ca_ref_in ref = { "", "ConfigMap", NULL };
+
+		if (sg_parse_fields(c, in.cas->items[i], ca_ref_fields, &ref, p) == -1)
+			return NULL;
+		if (strcmp(ref.kind, "ConfigMap") && strcmp(ref.kind, "Secret")) {
+			sg_expected(c, sg_map_get(in.cas->items[i], "kind"),
+				    sg_path_key(c, p, "kind"), "ConfigMap or Secret");
+			return NULL;
+		}
+		if (add_ca(b, in.t, ref.kind, r->ns, ref.name))
+			sg_diag_warn(c->d, in.cas->items[i],
+				     "%s: %s; TLS to the backends of policy %s/%s fails until it "
+				     "is",
+				     p, in.t->invalid, r->ns, r->name);
+	}
+	return in.t;
+}
+
+struct btls_in {
+	const struct sg_node *targets, *validation;
+};
+
+struct btls_validation_in {
+	const struct sg_node *cas, *sans;
+	const char *well_known, *hostname;
+};
+
+/* subjectAltNames [{type: Hostname, hostname} | {type: URI, uri}]. */
+static int btls_sans(struct sg_pctx *c, const struct sg_node *n, struct sg_strs *out,
+		     const char *path)
+{
+	static const struct sg_field fields[] = {
+		{ "type", sg_f_str, 0, true },
+		{ "hostname", sg_f_str, sizeof(const char *) },
+		{ "uri", sg_f_str, 2 * sizeof(const char *) },
+		{ 0 },
+	};
+
+	if (sg_need_seq(c, n, path) == -1)
+		return -1;
+	for (size_t i = 0; i < n->n; i++) {
+		const char *v[3] = { NULL, NULL, NULL }, **slot;
+		const char *p = sg_path_idx(c, path, i);
+
+		if (sg_parse_fields(c, n->items[i], fields, v, p) == -1)
+			return -1;
+		if (!strcmp(v[0], "Hostname") ? !v[1] : strcmp(v[0], "URI") || !v[2])
+			return sg_expected(c, n->items[i], p,
+					   "{type: Hostname, hostname: NAME} or {type: URI, uri: "
+					   "URI}");
+		slot = sg_arena_push(c->a, &out->v, &out->n, &out->cap, sizeof(*slot));
+		if (!slot)
+			return -1;
+		*slot = v[1] ? v[1] : v[2];
+	}
+	return 0;
+}
+
+/* spec.validation: the CA (ConfigMaps with ca.crt, or the system's), the
+ * host name for SNI and verification, the SANs accepted instead. Sets the
+ * status's conditions as agentgateway's controller does. */
+static const struct sg_backend_tls *btls_validation(struct sg_draft *b, struct sg_res *r,
+						    const struct sg_node *n,
+						    struct sg_condition *accepted,
+						    struct sg_condition *resolved)
+{
+	static const struct sg_field fields[] = {
+		{ "caCertificateRefs", f_node, offsetof(struct btls_validation_in, cas) },
+		{ "wellKnownCACertificates", sg_f_str,
+		  offsetof(struct btls_validation_in, well_known) },
+		{ "hostname", sg_f_str, offsetof(struct btls_validation_in, hostname), true },
+		{ "subjectAltNames", f_node, offsetof(struct btls_validation_in, sans) },
+		{ 0 },
+	};
+	struct sg_pctx *c = &b->c;
+	struct btls_validation_in in = { 0 };
+	struct sg_backend_tls *t = sg_arena_alloc(c->a, sizeof(*t));
+
+	if (!t || sg_parse_fields(c, n, fields, &in, "spec.validation") == -1)
+		return NULL;
+	memset(t, 0, sizeof(*t));
+	t->hostname = in.hostname;
+	if (in.sans && btls_sans(c, in.sans, &t->sans, "spec.validation.subjectAltNames") == -1)
+		return NULL;
+	cond_set(accepted, "Accepted", true, "Accepted", "Configuration is valid");
+	cond_set(resolved, "ResolvedRefs", true, "ResolvedRefs", "Configuration is valid");
+	if (in.well_known) {
+		if (strcmp(in.well_known, "System")) {
+			sg_expected(c, sg_map_get(n, "wellKnownCACertificates"),
+				    "spec.validation.wellKnownCACertificates", "System");
+			return NULL;
+		}
+		return t;
+	}
+	if (!in.cas || in.cas->kind != SG_NODE_SEQ || !in.cas->n) {
+		sg_expected(c, in.cas ? in.cas : n, "spec.validation",
+			    "caCertificateRefs or wellKnownCACertificates: System");
+		return NULL;
+	}
+	for (size_t i = 0; i < in.cas->n; i++) {
+		const char *p = sg_path_idx(c, "spec.validation.caCertificateRefs", i);
+		struct ca_ref_in ref = { "", "", NULL };
+
+		if (sg_parse_fields(c, in.cas->items[i], ca_ref_fields, &ref, p) == -1)
+			return NULL;
+		if (strcmp(ref.group, "") || strcmp(ref.kind, "ConfigMap")) {
+			t->invalid = sg_arena_printf(c->a, "Certificate reference invalid: %s",
+						     ref.kind);
+			cond_set(resolved, "ResolvedRefs", false, "InvalidKind", t->invalid);
+		} else if (add_ca(b, t, "ConfigMap", r->ns, ref.name)) {
+			cond_set(resolved, "ResolvedRefs", false, "InvalidCACertificateRef",
+				 t->invalid);
+		}
+		if (t->invalid) {
+			cond_set(accepted, "Accepted", false, "NoValidCACertificate", t->invalid);
+			sg_diag_warn(c->d, in.cas->items[i],
+				     "%s: %s; TLS to the backends of BackendTLSPolicy %s/%s fails "
+				     "until it is",
+				     p, t->invalid, r->ns, r->name);
+			break;
+		}
+	}
+	return t;
+}
+
+/* A targetRef's Service port: sectionName names a port of the Service
+ * (0 when it names none: the policy then applies to nothing there). */
+static uint16_t btls_port(struct sg_draft *b, const char *ns, const char *name, const char *section)
+{
+	const struct sg_service *svc = find_service(b->cfg, ns, name);
+
+	for (size_t i = 0; svc && i < svc->nports; i++)
+		if (svc->ports[i].name && !strcmp(svc->ports[i].name, section))
+			return svc->ports[i].port;
+	return 0;
+}
+
+static int btls_target(struct sg_draft *b, struct sg_res *r, const struct sg_backend_tls *t,
+		       const struct sg_condition *accepted, const struct sg_condition *resolved,
+		       const struct sg_node *n, const char *path)
+{
+	struct sg_pctx *c = &b->c;
+	struct target_in ti = { "" };
+	struct sg_target tg = { .kind = SG_TARGET_SERVICE, .ns = r->ns };
+	struct sg_parent_status *ps;
+	struct sg_policy *p;
+	char host[512];
+
+	if (sg_parse_fields(c, n, target_fields, &ti, path) == -1)
+		return -1;
+	if (strcmp(ti.group, "") || strcmp(ti.kind, "Service"))
+		return sg_expected(c, sg_map_get(n, "kind"), sg_path_key(c, path, "kind"),
+				   "Service (group \"\")");
+	tg.name = ti.name;
+	tg.section = ti.section;
+	if (ti.section)
+		tg.port = btls_port(b, r->ns, ti.name, ti.section);
+	ps = sg_arena_push(c->a, &r->status.parents, &r->status.nparents, &r->status.capparents,
+			   sizeof(*ps));
+	p = sg_draft_policy(b);
+	if (!ps || !p)
+		return -1;
+	ps->kind = "Service";
+	ps->ns = r->ns;
+	ps->name = ti.name;
+	ps->section = ti.section;
+	ps->accepted = *accepted;
+	ps->resolved = *resolved;
+	if (!find_res(b, "Service", r->ns, ti.name)) {
+		cond_set(&ps->accepted, "Accepted", false, "TargetNotFound",
+			 sg_arena_printf(c->a, "Service %s/%s is not defined", r->ns, ti.name));
+		sg_diag_warn(c->d, n, "%s: %s; BackendTLSPolicy %s/%s has no effect until it is",
+			     path, ps->accepted.message, r->ns, r->name);
+	}
+	snprintf(host, sizeof(host), "%s.%s.svc.cluster.local", ti.name, r->ns);
+	p->key = tg.port ? sg_arena_printf(c->a, "%s/%s:backend-tls:%s/%s/%u", r->ns, r->name,
+					   r->ns, host, tg.port)
+			 : sg_arena_printf(c->a, "%s/%s:backend-tls:%s/%s", r->ns, r->name, r->ns,
+					   host);
+	p->src_kind = r->kind;
+	p->src_name = r->name;
+	p->src_ns = r->ns;
+	p->target = tg;
+	p->kind = SG_POL_BACKEND_TLS;
+	p->u.btls = t;
+	p->at = n;
+	return 0;
+}
+
+/* Gateway API's BackendTLSPolicy: TLS to the Services it targets (a port
+ * by its name with sectionName). Status: per target, Accepted and
+ * ResolvedRefs. */
+static int build_btls(struct sg_draft *b, struct sg_res *r)
+{
+	static const struct sg_field fields[] = {
+		{ "targetRefs", f_node, offsetof(struct btls_in, targets), true },
+		{ "validation", f_node, offsetof(struct btls_in, validation), true },
+		{ "options", NULL, 0 },
+		{ 0 },
+	};
+	struct sg_pctx *c = &b->c;
+	struct btls_in in = { 0 };
+	struct sg_condition accepted, resolved;
+	const struct sg_backend_tls *t;
+
+	if (need_spec(c, r) == -1 || sg_parse_fields(c, r->spec, fields, &in, "spec") == -1 ||
+	    sg_need_seq(c, in.targets, "spec.targetRefs") == -1)
+		return -1;
+	if (in.targets->n == 0)
+		return sg_expected(c, in.targets, "spec.targetRefs", "at least one target");
+	if (!(t = btls_validation(b, r, in.validation, &accepted, &resolved)))
+		return -1;
+	for (size_t i = 0; i < in.targets->n; i++)
+		if (btls_target(b, r, t, &accepted, &resolved, in.targets->items[i],
+				sg_path_idx(c, "spec.targetRefs", i)) == -1)
+			return -1;
+	return 0;
+}
+
 /* The policy's content, parsed once and stamped onto every target. */
 struct agp_in {
 	const struct sg_node *targets, *frontend, *traffic, *backend;
 	bool has_fhttp, has_ftcp, has_ftls, has_timeout, has_retry, has_btcp, has_bhttp;
 	const struct sg_health_policy *health;
+	const struct sg_node *tls_node; /* backend.tls, resolved into btls */
+	const struct sg_backend_tls *btls;
 	/* traffic filters */
 	struct sg_hdrmod *req_headers, *resp_headers;
 	const struct sg_cors *cors;
@@ -2031,6 +2393,7 @@ static const struct sg_field agp_backend_fields[] = {
 	{ "tcp", f_agp_btcp, 0 },
 	{ "http", f_agp_bhttp, 0 },
 	{ "health", sg_f_health_k8s, offsetof(struct agp_in, health) },
+	{ "tls", f_node, offsetof(struct agp_in, tls_node) },
 	{ 0 },
 };
 
@@ -2076,6 +2439,7 @@ static int stamp_agp(struct sg_draft *b, const struct sg_res *r, const struct ag
 	ADD(has_btcp, SG_POL_BACKEND_TCP, "backend", "backend-tcp")
 	ADD(has_bhttp, SG_POL_BACKEND_HTTP, "backend", "backend-http")
 	ADD(health, SG_POL_BACKEND_HEALTH, "backend", "health")
+	ADD(btls, SG_POL_BACKEND_TLS, "backend", "backend-tls")
 	ADD(req_headers, SG_POL_REQUEST_HEADERS, "traffic", "header-modifier")
 	ADD(resp_headers, SG_POL_RESPONSE_HEADERS, "traffic", "resp-header-modifier")
 	ADD(cors, SG_POL_CORS, "traffic", "cors")
@@ -2110,6 +2474,9 @@ static int stamp_agp(struct sg_draft *b, const struct sg_res *r, const struct ag
 		case SG_POL_BACKEND_HEALTH:
 			p->u.health = in->health;
 			break;
+		case SG_POL_BACKEND_TLS:
+			p->u.btls = in->btls;
+			break;
 		case SG_POL_REQUEST_HEADERS:
 			p->u.hdrmod = in->req_headers;
 			break;
@@ -2138,7 +2505,7 @@ static int check_target_fit(struct sg_pctx *c, const struct agp_in *in, const st
 	bool frontend = in->has_fhttp || in->has_ftcp || in->has_ftls;
 	bool traffic = in->has_timeout || in->has_retry || in->req_headers || in->resp_headers ||
 		       in->cors || in->direct || in->host_rewrite;
-	bool backend = in->has_btcp || in->has_bhttp || in->health;
+	bool backend = in->has_btcp || in->has_bhttp || in->health || in->btls;
 
 	if (frontend && t->kind != SG_TARGET_GATEWAY)
 		return sg_expected(c, kind, path, "Gateway (the target of a frontend policy)");
@@ -2219,13 +2586,15 @@ static int build_agp(struct sg_draft *b, struct sg_res *r)
 	    (in.backend &&
 	     sg_parse_fields(c, in.backend, agp_backend_fields, &in, "spec.backend") == -1))
 		return -1;
+	if (in.tls_node && !(in.btls = agp_backend_tls(b, r, in.tls_node, "spec.backend.tls")))
+		return -1;
 	if (sg_need_seq(c, in.targets, "spec.targetRefs") == -1)
 		return -1;
 	if (in.targets->n == 0)
 		return sg_expected(c, in.targets, "spec.targetRefs", "at least one target");
 	if (!in.has_fhttp && !in.has_ftcp && !in.has_ftls && !in.has_timeout && !in.has_retry &&
-	    !in.has_btcp && !in.has_bhttp && !in.health && !in.req_headers && !in.resp_headers &&
-	    !in.cors && !in.direct && !in.host_rewrite)
+	    !in.has_btcp && !in.has_bhttp && !in.health && !in.btls && !in.req_headers &&
+	    !in.resp_headers && !in.cors && !in.direct && !in.host_rewrite)
 		return sg_expected(c, r->spec, "spec",
 				   "at least one of frontend, traffic, backend settings");
 	for (size_t i = 0; i < in.targets->n; i++)
@@ -2257,7 +2626,8 @@ int sg_k8s_build(struct sg_draft *b)
 	    build_kind(b, "HTTPRoute", build_httproute) == -1 ||
 	    build_kind(b, "TCPRoute", build_tcproute) == -1 ||
 	    build_kind(b, "TLSRoute", build_tlsroute) == -1 ||
-	    build_kind(b, "AgentgatewayPolicy", build_agp) == -1)
+	    build_kind(b, "AgentgatewayPolicy", build_agp) == -1 ||
+	    build_kind(b, "BackendTLSPolicy", build_btls) == -1)
 		return -1;
 	return 0;
 }

@@ -87,6 +87,8 @@ const struct sg_policy *sg_policy_for_backend(const struct sg_cfg *cfg, enum sg_
 			continue;
 		if (t->port && t->port != br->port)
 			continue;
+		if (t->section && !t->port)
+			continue; /* a port name the Service does not have */
 		/* A port-specific policy beats one for the whole Service. */
 		if (!win || (t->port && !win->target.port))
 			win = p;
@@ -101,11 +103,13 @@ static void resolve_backend(const struct sg_cfg *cfg, struct sg_backend_ref *br)
 	const struct sg_backend_tcp *btcp = br->tcp ? br->tcp : tcp ? &tcp->u.btcp : NULL;
 	const struct sg_backend_http *bhttp = br->http ? br->http : http ? &http->u.bhttp : NULL;
 	const struct sg_policy *health = sg_policy_for_backend(cfg, SG_POL_BACKEND_HEALTH, br);
+	const struct sg_policy *tls = sg_policy_for_backend(cfg, SG_POL_BACKEND_TLS, br);
 
 	br->eff_connect_timeout = cfg->global.connect_timeout;
 	br->eff_keepalive = cfg->global.keepalives;
 	br->eff_request_timeout = SG_DUR_UNSET;
 	br->eff_health = br->health ? br->health : health ? health->u.health : NULL;
+	br->eff_tls = br->tls ? br->tls : tls ? tls->u.btls : NULL;
 	if (btcp && btcp->connect_timeout != SG_DUR_UNSET)
 		br->eff_connect_timeout = btcp->connect_timeout;
 	if (btcp && btcp->has_keepalives)
@@ -142,6 +146,18 @@ static void resolve_filters(const struct sg_cfg *cfg, const struct sg_listener *
 		r->eff_filters.rewrite = p->u.rewrite;
 }
 
+/* A mirror's backend says whether it wants TLS, so that user/mirror.c
+ * leaves it out rather than copy a request to it in clear text. */
+static void mirror_tls(const struct sg_cfg *cfg, const struct sg_mirrors *ms)
+{
+	for (size_t i = 0; i < ms->n; i++) {
+		struct sg_backend_ref *br = ms->v[i].backend;
+		const struct sg_policy *p = sg_policy_for_backend(cfg, SG_POL_BACKEND_TLS, br);
+
+		br->eff_tls = br->tls ? br->tls : p ? p->u.btls : NULL;
+	}
+}
+
 static void resolve_route(const struct sg_cfg *cfg, const struct sg_listener *l, struct sg_route *r)
 {
 	const struct sg_policy *tp = sg_policy_for_route(cfg, SG_POL_TIMEOUT, l, r);
@@ -161,8 +177,11 @@ static void resolve_route(const struct sg_cfg *cfg, const struct sg_listener *l,
 	resolve_filters(cfg, l, r);
 	if (r->eff_retry && r->eff_retry->attempts == 0)
 		r->eff_retry = NULL; /* attempts: 0 means "no retry" */
-	for (size_t i = 0; i < r->backends.n; i++)
+	for (size_t i = 0; i < r->backends.n; i++) {
 		resolve_backend(cfg, &r->backends.v[i]);
+		mirror_tls(cfg, &r->backends.v[i].filters.mirrors);
+	}
+	mirror_tls(cfg, &r->filters.mirrors);
 }
 
 static void resolve_listener(struct sg_cfg *cfg, struct sg_listener *l)
@@ -177,8 +196,39 @@ static void resolve_listener(struct sg_cfg *cfg, struct sg_listener *l)
 	for (size_t i = 0; i < l->nroutes; i++)
 		resolve_route(cfg, l, &l->routes[i]);
 	for (size_t i = 0; i < l->ntcp_routes; i++)
-		for (size_t j = 0; j < l->tcp_routes[i].backends.n; j++)
-			resolve_backend(cfg, &l->tcp_routes[i].backends.v[j]);
+		for (size_t j = 0; j < l->tcp_routes[i].backends.n; j++) {
+			struct sg_backend_ref *br = &l->tcp_routes[i].backends.v[j];
+
+			resolve_backend(cfg, br);
+			/* TCP and TLS routes move bytes as they are; a
+			 * Service's BackendTLSPolicy serves its HTTP routes. */
+			br->eff_tls = NULL;
+		}
+}
+
+/* An inline backendTLS where it cannot apply is an error, not plaintext. */
+static int check_tcp_tls(const struct sg_cfg *cfg, struct sg_diag *d)
+{
+	int ret = 0;
+
+	for (size_t b = 0; b < cfg->nbinds; b++)
+		for (size_t i = 0; i < cfg->binds[b].nlisteners; i++) {
+			const struct sg_listener *l = &cfg->binds[b].listeners[i];
+
+			for (size_t r = 0; r < l->ntcp_routes; r++)
+				for (size_t j = 0; j < l->tcp_routes[r].backends.n; j++) {
+					const struct sg_backend_ref *br =
+						&l->tcp_routes[r].backends.v[j];
+
+					if (!br->tls)
+						continue;
+					sg_diag_err(d, br->at,
+						    "backendTLS: TLS to the backends of TCP "
+						    "routes is not supported (HTTP routes only)");
+					ret = -1;
+				}
+		}
+	return ret;
 }
 
 /* A policy is attached when at least one listener, route or backend of the
@@ -240,5 +290,5 @@ int sg_resolve(struct sg_cfg *cfg, struct sg_diag *d)
 		resolve_bind_limits(&cfg->binds[b]);
 	}
 	mark_attached(cfg);
-	return 0;
+	return check_tcp_tls(cfg, d);
 }

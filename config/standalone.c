@@ -332,10 +332,19 @@ static int f_backend_tcp(struct sg_pctx *c, const struct sg_node *n, void *dst, 
 	return sg_parse_fields(c, n, fields, t, path);
 }
 
+static int f_backend_tls(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
+{
+	const struct sg_backend_tls *t = sg_parse_backend_tls(c, n, path);
+
+	*(const struct sg_backend_tls **)dst = t;
+	return t ? 0 : -1;
+}
+
 static const struct sg_field backend_policy_fields[] = {
 	{ "http", f_backend_http, offsetof(struct sg_backend_ref, http) },
 	{ "tcp", f_backend_tcp, offsetof(struct sg_backend_ref, tcp) },
 	{ "health", sg_f_health, offsetof(struct sg_backend_ref, health) },
+	{ "backendTLS", f_backend_tls, offsetof(struct sg_backend_ref, tls) },
 	{ "requestHeaderModifier", sg_f_request_headers, FILTERS(struct sg_backend_ref) },
 	{ "responseHeaderModifier", sg_f_response_headers, FILTERS(struct sg_backend_ref) },
 	{ "requestRedirect", sg_f_request_redirect, FILTERS(struct sg_backend_ref) },

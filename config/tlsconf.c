@@ -348,6 +348,72 @@ struct sg_tls_cert *sg_parse_tls_files(struct sg_pctx *c, const struct sg_node *
 	return ret ? NULL : in.t;
 }
 
+/* ---- TLS to backends ------------------------------------------------------ */
+
+static int f_btls_alpn(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
+{
+	struct sg_backend_tls *t = dst;
+
+	t->has_alpn = true;
+	return sg_f_strs(c, n, &t->alpn, path);
+}
+
+static int f_btls_spiffe(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
+{
+	sg_diag_err(c->d, n,
+		    "%s: SPIFFE identities are not supported (give root, and cert and key for "
+		    "mutual TLS)",
+		    path);
+	return -1;
+}
+
+struct sg_backend_tls *sg_parse_backend_tls(struct sg_pctx *c, const struct sg_node *n,
+					    const char *path)
+{
+#define BT(key, fn, field)                                                                         \
+	{                                                                                          \
+		key, fn, offsetof(struct sg_backend_tls, field)                                    \
+	}
+	static const struct sg_field fields[] = {
+		BT("cert", sg_f_str, cert_path),
+		BT("key", sg_f_str, key_path),
+		BT("root", sg_f_str, root_path),
+		BT("hostname", sg_f_str, hostname),
+		BT("insecure", sg_f_bool, insecure),
+		BT("insecureHost", sg_f_bool, insecure_host),
+		{ "alpn", f_btls_alpn, 0 },
+		BT("subjectAltNames", sg_f_strs, sans),
+		{ "keyExchangeGroups", f_groups, 0 },
+		{ "spiffe", f_btls_spiffe, 0 },
+		{ 0 },
+	};
+#undef BT
+	struct sg_backend_tls *t = sg_arena_alloc(c->a, sizeof(*t));
+	int ret = 0;
+
+	if (!t)
+		return NULL;
+	memset(t, 0, sizeof(*t));
+	if (sg_node_is_null(n))
+		return t; /* `backendTLS: {}` or null: system CAs, the endpoint's name */
+	if (sg_parse_fields(c, n, fields, t, path) == -1)
+		return NULL;
+	if (!t->cert_path != !t->key_path) {
+		sg_diag_err(c->d, n, "%s: a client certificate needs both cert and key (PEM files)",
+			    path);
+		return NULL;
+	}
+	if (t->cert_path && (read_pem(c, sg_map_get(n, "cert"), sg_path_key(c, path, "cert"),
+				      t->cert_path, &t->cert_pem, &t->cert_len) == -1 ||
+			     read_pem(c, sg_map_get(n, "key"), sg_path_key(c, path, "key"),
+				      t->key_path, &t->key_pem, &t->key_len) == -1))
+		ret = -1;
+	if (t->root_path && read_pem(c, sg_map_get(n, "root"), sg_path_key(c, path, "root"),
+				     t->root_path, &t->root_pem, &t->root_len) == -1)
+		ret = -1;
+	return ret ? NULL : t;
+}
+
 char *sg_base64_decode(struct sg_arena *a, const char *in, size_t *out_len)
 {
 	size_t len = strlen(in), o = 0;

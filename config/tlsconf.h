@@ -31,6 +31,13 @@ int sg_f_frontend_tls_k8s(struct sg_pctx *c, const struct sg_node *n, void *dst,
 struct sg_tls_cert *sg_parse_tls_files(struct sg_pctx *c, const struct sg_node *n,
 				       const char *path);
 
+/* A standalone backend's `policies.backendTLS` (agentgateway's
+ * LocalBackendTLS: cert, key, root files, hostname, insecure, insecureHost,
+ * alpn, subjectAltNames): the files are read now. Returns the policy
+ * (arena) or NULL after recording an error. */
+struct sg_backend_tls *sg_parse_backend_tls(struct sg_pctx *c, const struct sg_node *n,
+					    const char *path);
+
 /* Decodes base64 (RFC 4648, padding optional, whitespace skipped) into the
  * arena; NULL when `in` is not base64. */
 char *sg_base64_decode(struct sg_arena *a, const char *in, size_t *out_len);

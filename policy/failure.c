@@ -29,6 +29,7 @@ static const struct fail_info infos[] = {
 	[SG_FAIL_FILTER] = { 500, "invalid filter configuration", false },
 	/* agentgateway's ProxyError::RequestLimitExceeded */
 	[SG_FAIL_OVERLOAD] = { 503, "request limit exceeded", false },
+	[SG_FAIL_TLS] = { 503, "upstream call failed: tls: ", true },
 };
 
 uint16_t sg_fail_status(enum sg_fail kind)

@@ -28,6 +28,7 @@ enum sg_fail {
 				  * filter cannot apply to this request */
 	SG_FAIL_OVERLOAD,	 /* 503 request limit exceeded (the bind's
 				  * maxConcurrentRequests) */
+	SG_FAIL_TLS,		 /* 503 upstream call failed: tls: <cause> */
 };
 
 uint16_t sg_fail_status(enum sg_fail kind);

@@ -10,6 +10,7 @@
 
 #include "config/duration.h"
 #include "user/lb.h"
+#include "user/tls.h"
 #include "policy/route.h"
 
 static uint64_t now(const struct sg_attempt *a)
@@ -343,6 +344,67 @@ static void start_h2(struct sg_attempt *a, const struct sg_endpoint *ep)
 		a->ops->wait(a);
 }
 
+const char *sg_attempt_cause(const struct sg_attempt *a, enum sg_fail kind, int err)
+{
+	return kind == SG_FAIL_TLS && a->tls_cause[0] ? a->tls_cause : sg_fail_cause(err);
+}
+
+/* The backend's TLS client context (per worker, by content); NULL after
+ * the try failed with SG_FAIL_TLS. key: the settings' hash. */
+static struct sg_tls_client *tls_client(struct sg_attempt *a, uint64_t *key)
+{
+	struct sg_tls_client *tc = sg_pool_tls_client(a->pool, a->backend->eff_tls, false, key,
+						      a->tls_cause, sizeof(a->tls_cause));
+
+	if (!tc)
+		sg_attempt_failed(a, SG_FAIL_TLS, 0);
+	return tc;
+}
+
+/* The name a backend's certificate is checked against (unless the policy
+ * names one): a Service's host name, else the endpoint's address. */
+static const char *tls_host(const struct sg_attempt *a)
+{
+	if (a->backend->kind == SG_BREF_SERVICE && a->backend->svc->hostname)
+		return a->backend->svc->hostname;
+	return a->ep->addr;
+}
+
+/* One step of a->conn's TLS handshake: 1 done, 0 waiting (ops->wait), -1
+ * the try failed. */
+static int tls_step(struct sg_attempt *a)
+{
+	struct sg_backend_conn *u = a->conn;
+	uint64_t key;
+
+	if (!u->tls) {
+		struct sg_tls_client *tc = tls_client(a, &key);
+
+		if (!tc)
+			return -1;
+		u->tls = sg_tls_connect(tc, u->fd, tls_host(a));
+		if (!u->tls) {
+			snprintf(a->tls_cause, sizeof(a->tls_cause), "out of memory");
+			sg_attempt_failed(a, SG_FAIL_TLS, ENOMEM);
+			return -1;
+		}
+		sg_tls_watch(u->tls, a->loop, &u->io);
+	}
+	switch (sg_tls_handshake(u->tls, &u->tls_want, a->tls_cause, sizeof(a->tls_cause))) {
+	case 1:
+		u->tls_up = true;
+		u->tls_want = 0;
+		return 1;
+	case 0:
+		if (a->ops->wait)
+			a->ops->wait(a);
+		return 0;
+	default:
+		sg_attempt_failed(a, SG_FAIL_TLS, 0);
+		return -1;
+	}
+}
+
 void sg_attempt_start(struct sg_attempt *a)
 {
 	struct sg_lb *lb = a->pool ? sg_pool_lb(a->pool) : NULL;
@@ -351,8 +413,10 @@ void sg_attempt_start(struct sg_attempt *a)
 	sg_dur per_try;
 	size_t bi, ei;
 	int err = 0;
+	char key[sizeof(u->key)];
 
 	a->backoff_at = 0;
+	a->tls_cause[0] = '\0';
 	lb_done(a);
 	if (!(lb ? sg_lb_pick(lb, &a->route->backends, sg_route_random(a->rng), a->tried, &bi, &ei)
 		 : sg_route_pick(&a->route->backends, sg_route_random(a->rng), a->tried, &bi,
@@ -363,7 +427,7 @@ void sg_attempt_start(struct sg_attempt *a)
 	}
 	a->tried |= SG_ROUTE_TRIED_BIT(bi, ei);
 	a->backend = &a->route->backends.v[bi];
-	ep = &a->backend->eps[ei];
+	ep = a->ep = &a->backend->eps[ei];
 	snprintf(a->endpoint, sizeof(a->endpoint), "%s:%u", ep->addr, ep->port);
 	a->lb_ep = lb ? sg_lb_get(lb, ep) : NULL;
 	a->lb_judged = false;
@@ -373,10 +437,25 @@ void sg_attempt_start(struct sg_attempt *a)
 	a->try_at = per_try > 0 ? now(a) + ms(per_try) : 0;
 	a->try_ns = now_ns(a);
 	if (a->backend->eff_h2 && a->h2pool) {
+		if (a->backend->eff_tls) {
+			/* Never HTTP/2 in clear text to a backend that asks for TLS. */
+			snprintf(a->tls_cause, sizeof(a->tls_cause),
+				 "HTTP/2 to backends over TLS is not supported");
+			sg_attempt_failed(a, SG_FAIL_TLS, 0);
+			return;
+		}
 		start_h2(a, ep);
 		return;
 	}
-	u = sg_pool_take(a->pool, a->endpoint);
+	snprintf(key, sizeof(key), "%s", a->endpoint);
+	if (a->backend->eff_tls) {
+		uint64_t h;
+
+		if (!tls_client(a, &h))
+			return;
+		snprintf(key, sizeof(key), "%s#%016llx", a->endpoint, (unsigned long long)h);
+	}
+	u = sg_pool_take(a->pool, key);
 	if (u) {
 		count(a, SG_STAT_POOL_REUSE);
 	} else {
@@ -387,6 +466,7 @@ void sg_attempt_start(struct sg_attempt *a)
 			sg_attempt_failed(a, SG_FAIL_CONNECT, err);
 			return;
 		}
+		snprintf(u->key, sizeof(u->key), "%s", key);
 		if (a->backend->eff_connect_timeout > 0)
 			a->connect_at = now(a) + ms(a->backend->eff_connect_timeout);
 	}
@@ -402,7 +482,7 @@ void sg_attempt_start(struct sg_attempt *a)
 
 void sg_attempt_connected(struct sg_attempt *a)
 {
-	int err = sg_backend_connect_error(a->conn);
+	int err = a->conn->tls ? 0 : sg_backend_connect_error(a->conn);
 
 	if (err == EINPROGRESS)
 		return; /* the name's next address */
@@ -410,6 +490,9 @@ void sg_attempt_connected(struct sg_attempt *a)
 		sg_attempt_failed(a, SG_FAIL_CONNECT, err);
 		return;
 	}
+	/* The handshake runs under the connect deadline, still armed. */
+	if (a->backend->eff_tls && tls_step(a) != 1)
+		return;
 	a->connected = true;
 	a->connect_at = 0;
 	if (a->connect_ns)

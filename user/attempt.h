@@ -80,7 +80,10 @@ struct sg_attempt {
 	bool stale_retry_used;
 	unsigned refused;		      /* streams an HTTP/2 backend refused, sent again */
 	const struct sg_backend_ref *backend; /* of the current (or last) try */
+	const struct sg_endpoint *ep;	      /* of the current (or last) try */
 	char endpoint[80];		      /* "addr:port" of the current (or last) try */
+	/* Why the last try's TLS failed (SG_FAIL_TLS): sg_attempt_cause. */
+	char tls_cause[160];
 	/* Deadlines in loop ms, 0 = none. */
 	uint64_t request_at, try_at, connect_at, backoff_at;
 
@@ -125,6 +128,10 @@ void sg_attempt_begin(struct sg_attempt *a, const char *listener, const struct s
  * request: later calls do nothing. */
 void sg_attempt_over(struct sg_attempt *a, uint64_t request_bytes, uint64_t response_bytes);
 
+/* The cause a failure's 503 body names: the TLS failure's text for
+ * SG_FAIL_TLS, else sg_fail_cause(err). */
+const char *sg_attempt_cause(const struct sg_attempt *a, enum sg_fail kind, int err);
+
 /* Start a try: pick an endpoint, take a pooled connection (then ops->send
  * at once) or start a connect (ops->wait; call sg_attempt_connected when
  * a->conn turns writable). For an HTTP/2 backend, open a stream on a
@@ -133,9 +140,12 @@ void sg_attempt_over(struct sg_attempt *a, uint64_t request_bytes, uint64_t resp
  * ops->fail(SG_FAIL_NO_BACKEND). */
 void sg_attempt_start(struct sg_attempt *a);
 
-/* a->conn became writable while !a->connected: on success ops->send, on a
- * failed connect the try failed; nothing while the name's next address is
- * being tried. */
+/* a->conn became writable (or, during its TLS handshake, ready as
+ * sg_backend_connect_events says) while !a->connected: once connected, and
+ * for a backend with TLS once the handshake is over (bounded by the
+ * connect timeout), ops->send; on a failed connect or handshake the try
+ * failed (SG_FAIL_TLS: sg_attempt_cause says why); nothing while the
+ * name's next address is being tried or the handshake waits (ops->wait). */
 void sg_attempt_connected(struct sg_attempt *a);
 
 /* The current try failed: the next one starts (at once, or after the

@@ -18,6 +18,16 @@
 #include "user/dns.h"
 #include "user/lb.h"
 #include "user/net.h"
+#include "user/tls.h"
+
+/* TLS client contexts a pool keeps (one per backend TLS policy in use). */
+#define POOL_TLS_CLIENTS 16
+
+struct tls_client_slot {
+	uint64_t key;
+	uint64_t used; /* a counter: the least recently used goes first */
+	struct sg_tls_client *c;
+};
 
 struct sg_pool {
 	struct sg_loop *loop;
@@ -26,6 +36,8 @@ struct sg_pool {
 	struct sg_sockmap *kmap;
 	struct sg_dns *dns; /* on the first name */
 	struct sg_lb *lb;
+	struct tls_client_slot tls[POOL_TLS_CLIENTS];
+	uint64_t tls_clock;
 };
 
 struct sg_pool *sg_pool_new(struct sg_loop *loop)
@@ -69,7 +81,71 @@ void sg_pool_free(struct sg_pool *p)
 	}
 	sg_dns_free(p->dns);
 	sg_lb_free(p->lb);
+	for (size_t i = 0; i < POOL_TLS_CLIENTS; i++)
+		sg_tls_client_unref(p->tls[i].c);
 	free(p);
+}
+
+static uint64_t fnv(uint64_t h, const void *p, size_t n)
+{
+	const unsigned char *b = p;
+
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ b[i]) * 1099511628211ull;
+	return (h ^ 0xff) * 1099511628211ull; /* a separator: ("ab","c") != ("a","bc") */
+}
+
+static uint64_t fnv_str(uint64_t h, const char *s)
+{
+	return fnv(h, s ? s : "", s ? strlen(s) + 1 : 0);
+}
+
+/* The settings that make a client context, hashed: equal policies from
+ * two configs share one context (and its sessions). */
+static uint64_t tls_key(const struct sg_backend_tls *t, bool h2)
+{
+	uint64_t h = 14695981039346656037ull;
+	bool flags[] = { t->insecure, t->insecure_host, t->has_alpn, h2 };
+
+	h = fnv(h, t->root_pem ? t->root_pem : "", t->root_pem ? t->root_len : 0);
+	h = fnv(h, t->cert_pem ? t->cert_pem : "", t->cert_pem ? t->cert_len : 0);
+	h = fnv(h, t->key_pem ? t->key_pem : "", t->key_pem ? t->key_len : 0);
+	h = fnv_str(h, t->hostname);
+	h = fnv(h, flags, sizeof(flags));
+	for (size_t i = 0; i < t->alpn.n; i++)
+		h = fnv_str(h, t->alpn.v[i]);
+	h = fnv(h, "|", 1);
+	for (size_t i = 0; i < t->sans.n; i++)
+		h = fnv_str(h, t->sans.v[i]);
+	return h;
+}
+
+struct sg_tls_client *sg_pool_tls_client(struct sg_pool *p, const struct sg_backend_tls *cfg,
+					 bool h2, uint64_t *key, char *err, size_t errlen)
+{
+	struct tls_client_slot *victim = &p->tls[0];
+
+	*key = tls_key(cfg, h2);
+	for (size_t i = 0; i < POOL_TLS_CLIENTS; i++) {
+		struct tls_client_slot *s = &p->tls[i];
+
+		if (s->c && s->key == *key) {
+			s->used = ++p->tls_clock;
+			return s->c;
+		}
+		if (!s->c || (victim->c && s->used < victim->used))
+			victim = s;
+	}
+	sg_tls_client_unref(victim->c); /* connections made on it keep it */
+	victim->c = sg_tls_client_new(cfg, h2, err, errlen);
+	victim->key = *key;
+	victim->used = ++p->tls_clock;
+	return victim->c;
+}
+
+uint32_t sg_backend_connect_events(const struct sg_backend_conn *u)
+{
+	return u->tls && !u->tls_up ? u->tls_want : EPOLLOUT;
 }
 
 size_t sg_pool_idle_count(const struct sg_pool *p)
@@ -95,6 +171,8 @@ void sg_backend_close(struct sg_backend_conn *u)
 	}
 	free(u->alt);
 	u->alt = NULL;
+	sg_tls_free(u->tls); /* no close_notify: the socket closes at once */
+	u->tls = NULL;
 	sg_io_set(u->pool->loop, &u->io, 0);
 	if (u->fd >= 0) {
 		if (u->pool->kmap)

@@ -14,6 +14,8 @@ struct sg_pool;
 struct sg_lb;
 struct sg_dns_query;
 struct sg_dns_addrs;
+struct sg_tls;
+struct sg_tls_client;
 
 /* One connection to a backend endpoint. While in use, its owner sets
  * io.cb/io.data; while idle in the pool, the pool does. Owned by whoever
@@ -24,8 +26,10 @@ struct sg_backend_conn {
 	struct sg_timer idle_timer;
 	struct sg_closing closing;
 	struct sg_pool *pool;
-	char key[80]; /* "addr:port" of the endpoint */
-	bool reused;  /* taken from the pool: may have been closed by the backend */
+	/* "addr:port" of the endpoint, and for TLS "#<policy hash>": a pooled
+	 * connection serves only requests with the same TLS settings. */
+	char key[100];
+	bool reused; /* taken from the pool: may have been closed by the backend */
 	bool closed;
 	struct sg_ksock k;	  /* its sockmap counters */
 	struct sg_keepalive ka;	  /* applied to the socket */
@@ -34,6 +38,13 @@ struct sg_backend_conn {
 	struct sg_dns_addrs *alt; /* the name's other addresses while connecting */
 	unsigned alt_next;	  /* the one to try next */
 	struct sg_list idle;	  /* in the pool's idle list */
+	/* TLS to the backend (user/tls.h), owned: NULL for plain TCP. Its
+	 * bytes go through sg_sock_* and the copy engine only. tls_want:
+	 * while the handshake runs, the event it waits for (EPOLLIN or
+	 * EPOLLOUT), which the owner registers instead of EPOLLOUT. */
+	struct sg_tls *tls;
+	bool tls_up;
+	uint32_t tls_want;
 };
 
 /* A worker's pool, with its endpoint state for passive health and
@@ -72,6 +83,19 @@ struct sg_backend_conn *sg_backend_connect(struct sg_pool *p, const struct sg_en
  * when that address failed and the name's next one is being connected
  * (the owner waits for the next event as before). */
 int sg_backend_connect_error(struct sg_backend_conn *u);
+/* The worker's client context for backend TLS policy `cfg` (h2: offering
+ * ALPN "h2"), made on first use and kept while the pool lives (a few per
+ * pool, the least recently used dropped past that): policies are matched
+ * by content, so a reload keeps contexts and their sessions. Borrowed:
+ * valid until the next call. *key: the settings' hash, for the pool key.
+ * NULL with the reason in err when it cannot be made. */
+struct sg_tls_client *sg_pool_tls_client(struct sg_pool *p, const struct sg_backend_tls *cfg,
+					 bool h2, uint64_t *key, char *err, size_t errlen);
+
+/* The events a connecting u waits for: EPOLLOUT for the TCP connect, what
+ * its TLS handshake asks once that runs. */
+uint32_t sg_backend_connect_events(const struct sg_backend_conn *u);
+
 /* Close and free (after the current loop pass). Idempotent. */
 void sg_backend_close(struct sg_backend_conn *u);
 

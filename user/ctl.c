@@ -183,6 +183,10 @@ static const struct kind_name kind_names[] = {
 	  "TLSRoute" },
 	{ "agentgatewaypolicy|agentgatewaypolicies|agentgatewaypolicy.agentgateway.dev",
 	  "agentgateway.dev/v1alpha1", "AgentgatewayPolicy" },
+	{ "backendtlspolicy|backendtlspolicies|btlspolicy|"
+	  "backendtlspolicy.gateway.networking.k8s.io",
+	  "gateway.networking.k8s.io/v1", "BackendTLSPolicy" },
+	{ "configmap|configmaps|cm", "v1", "ConfigMap" },
 	{ "service|services|svc", "v1", "Service" },
 	{ "endpointslice|endpointslices|endpointslice.discovery.k8s.io", "discovery.k8s.io/v1",
 	  "EndpointSlice" },
@@ -452,7 +456,7 @@ static void print_table(const char *kind, const struct sg_json *items, bool all_
 		t.head[t.ncols++] = "ACCEPTED";
 		t.head[t.ncols++] = "RESOLVEDREFS";
 		t.head[t.ncols++] = "REASON";
-	} else if (!strcmp(kind, "AgentgatewayPolicy")) {
+	} else if (!strcmp(kind, "AgentgatewayPolicy") || !strcmp(kind, "BackendTLSPolicy")) {
 		t.head[t.ncols++] = "ACCEPTED";
 		t.head[t.ncols++] = "REASON";
 	}
@@ -487,7 +491,8 @@ static void print_table(const char *kind, const struct sg_json *items, bool all_
 			v[n++] = s.accepted;
 			v[n++] = s.resolved;
 			v[n++] = s.reason;
-		} else if (!strcmp(kind, "AgentgatewayPolicy")) {
+		} else if (!strcmp(kind, "AgentgatewayPolicy") ||
+			   !strcmp(kind, "BackendTLSPolicy")) {
 			struct route_summary s = summarize(it, "ancestors");
 
 			v[n++] = s.accepted;

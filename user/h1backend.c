@@ -10,6 +10,7 @@
 #include <sys/socket.h>
 
 #include "user/buf.h"
+#include "user/tls.h"
 
 #define H1BACKEND_READ 4096 /* bytes asked of each recv() of a head */
 
@@ -42,7 +43,8 @@ int sg_h1backend_build(struct sg_h1backend *x, const struct sg_h1_req *req,
 int sg_h1backend_send(struct sg_h1backend *x, struct sg_backend_conn *u)
 {
 	while (x->out_off < x->out_len) {
-		ssize_t n = send(u->fd, x->out + x->out_off, x->out_len - x->out_off, MSG_NOSIGNAL);
+		ssize_t n = sg_sock_send(u->tls, u->fd, x->out + x->out_off,
+					 x->out_len - x->out_off, MSG_NOSIGNAL);
 
 		sg_ksock_wrote(&u->k, n);
 		if (n == -1 && errno == EINTR)
@@ -98,7 +100,7 @@ enum sg_h1backend_head sg_h1backend_recv_head(struct sg_h1backend *x, struct sg_
 
 		if (reserve(x, H1BACKEND_READ) < 0)
 			return SG_H1BACKEND_NOMEM;
-		n = recv(u->fd, x->in + x->in_len, x->in_cap - x->in_len, 0);
+		n = sg_sock_recv(u->tls, u->fd, x->in + x->in_len, x->in_cap - x->in_len, 0);
 		sg_ksock_read(&u->k, n);
 		if (n == -1 && errno == EINTR)
 			continue;

@@ -305,7 +305,7 @@ static bool body_check(struct h2stream *s, uint64_t n)
  * such a socket is only ever read with recv(), as here. */
 static ssize_t backend_send(struct h2stream *s, const char *p, size_t n)
 {
-	ssize_t w = send(s->at.conn->fd, p, n, MSG_NOSIGNAL);
+	ssize_t w = sg_sock_send(s->at.conn->tls, s->at.conn->fd, p, n, MSG_NOSIGNAL);
 
 	sg_ksock_wrote(&s->at.conn->k, w);
 	return w;
@@ -313,7 +313,7 @@ static ssize_t backend_send(struct h2stream *s, const char *p, size_t n)
 
 static ssize_t backend_recv(struct h2stream *s, char *p, size_t n)
 {
-	ssize_t r = recv(s->at.conn->fd, p, n, 0);
+	ssize_t r = sg_sock_recv(s->at.conn->tls, s->at.conn->fd, p, n, 0);
 
 	sg_ksock_read(&s->at.conn->k, r);
 	return r;
@@ -558,7 +558,7 @@ static void fail(struct h2stream *s, enum sg_fail kind, int err)
 	uint16_t code = sg_fail_status(kind);
 	struct sg_h2_field f[3];
 
-	sg_fail_body(kind, sg_fail_cause(err), body, sizeof(body));
+	sg_fail_body(kind, sg_attempt_cause(&s->at, kind, err), body, sizeof(body));
 	SG_DEBUG("%s: h2 stream %d: %u %s", s->conn->ip, s->id, code, body);
 	sg_attempt_drop(&s->at);
 	if (s->resp_started) {
@@ -1331,7 +1331,9 @@ static void update_backend_io(struct h2stream *s)
 
 	if (s->closed || !s->at.conn)
 		return;
-	if (!s->at.connected || s->bx.out) {
+	if (!s->at.connected) {
+		ev = sg_backend_connect_events(s->at.conn);
+	} else if (s->bx.out) {
 		ev = EPOLLOUT;
 	} else {
 		if (body_to_write(s))

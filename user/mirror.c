@@ -180,7 +180,9 @@ static void copy_start(struct sg_mirroring *m, const struct sg_backend_ref *b,
 	int err;
 
 	if (m->n >= SG_MIRROR_MAX_INFLIGHT || !r->body_whole || r->body_len > SG_MIRROR_MAX_BODY ||
-	    b->kind == SG_BREF_INVALID || b->neps == 0) {
+	    b->kind == SG_BREF_INVALID || b->neps == 0 || b->eff_tls || b->tls) {
+		/* A mirror to a backend with TLS is not copied (in clear text
+		 * it must not be; mirrors speak plain HTTP/1.1 only). */
 		sg_stats_add(m->stats, SG_STAT_MIRROR_DROPPED, 1);
 		return;
 	}

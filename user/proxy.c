@@ -389,11 +389,11 @@ static enum sg_relay_engine init_pump(struct client *c, struct sg_pump *p, bool 
 		e = SG_RELAY_SOCKMAP;
 	if ((budget < PROXY_SPLICE_MIN && !tunnel) || chunked)
 		e = SG_RELAY_COPY;
-	if (c->tls) {
+	if (c->tls || u->tls) {
 		/* Records are decrypted here: only the copy engine sees the
-		 * plaintext (no kTLS on this kernel). */
+		 * plaintext (no kTLS on this kernel), on either side. */
 		sg_pump_init(p, SG_RELAY_COPY, src, dst, chunked ? 0 : budget);
-		sg_pump_set_tls(p, to_backend ? c->tls : NULL, to_backend ? NULL : c->tls);
+		sg_pump_set_tls(p, to_backend ? c->tls : u->tls, to_backend ? u->tls : c->tls);
 		return SG_RELAY_COPY;
 	}
 	if (!c->ctx->kmap && e == SG_RELAY_SOCKMAP)
@@ -799,7 +799,8 @@ static void fail_request(struct client *c, enum sg_fail kind, int err)
 {
 	char body[256];
 
-	sg_fail_body(kind, sg_fail_cause(err), body, sizeof(body));
+	sg_fail_body(kind, c->r ? sg_attempt_cause(&c->r->at, kind, err) : sg_fail_cause(err), body,
+		     sizeof(body));
 	SG_DEBUG("%s: %u %s", c->ip, sg_fail_status(kind), body);
 	if (c->r)
 		sg_attempt_drop(&c->r->at);
@@ -2311,7 +2312,9 @@ static void update_io(struct client *c)
 			break;
 		/* EPOLLRDHUP too: the mask a pooled connection keeps, so that
 		 * taking it from the pool and giving it back cost nothing. */
-		uev = !c->r->at.connected || c->r->bx.out ? EPOLLOUT : EPOLLIN | EPOLLRDHUP;
+		uev = !c->r->at.connected ? sg_backend_connect_events(c->r->at.conn)
+		      : c->r->bx.out	  ? EPOLLOUT
+					  : EPOLLIN | EPOLLRDHUP;
 		if (c->request_written && c->req_pumping && !c->req_done) {
 			if (c->r->req_pump.pending)
 				uev |= EPOLLOUT;

@@ -82,13 +82,15 @@ static const char *const fail_names[SG_STATS_FAIL_KINDS] = {
 	[SG_FAIL_BODY_TIMEOUT] = "body_timeout",
 	[SG_FAIL_FILTER] = "filter",
 	[SG_FAIL_OVERLOAD] = "overload",
+	[SG_FAIL_TLS] = "tls",
 };
 
 /* The kinds user/attempt.c counts, in the order they are rendered: the
  * others are the frontends' own answers, seen in the status label. */
 static const enum sg_fail attempt_kinds[] = {
-	SG_FAIL_CONNECT,      SG_FAIL_CONNECT_TIMEOUT, SG_FAIL_RESET,		SG_FAIL_CLOSED,
-	SG_FAIL_BAD_RESPONSE, SG_FAIL_ATTEMPT_TIMEOUT, SG_FAIL_REQUEST_TIMEOUT, SG_FAIL_NO_BACKEND,
+	SG_FAIL_CONNECT,	 SG_FAIL_CONNECT_TIMEOUT, SG_FAIL_RESET,
+	SG_FAIL_CLOSED,		 SG_FAIL_BAD_RESPONSE,	  SG_FAIL_ATTEMPT_TIMEOUT,
+	SG_FAIL_REQUEST_TIMEOUT, SG_FAIL_NO_BACKEND,	  SG_FAIL_TLS,
 };
 
 /* One writer per value (its worker): a relaxed load and store is enough

@@ -16,6 +16,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
+#include <arpa/inet.h>
 
 #include <openssl/err.h>
 #include <openssl/pem.h>
@@ -43,9 +44,29 @@ struct sg_tls_server {
 	size_t n;
 };
 
+/* Sessions kept for resumption, by host name: a few backends per policy. */
+#define TLS_CLIENT_SESSIONS 8
+
+struct tls_session {
+	char host[256];
+	SSL_SESSION *sess;
+};
+
+struct sg_tls_client {
+	unsigned refs;
+	SSL_CTX *ctx;
+	char *hostname; /* cfg's, copied: SNI and the name verified */
+	char **sans;	/* cfg's subjectAltNames, copied */
+	size_t nsans;
+	bool insecure, insecure_host;
+	struct tls_session sessions[TLS_CLIENT_SESSIONS];
+	unsigned next; /* the slot a new host takes */
+};
+
 struct sg_tls {
 	SSL *ssl;
 	struct sg_tls_server *srv; /* held until the handshake ends */
+	struct sg_tls_client *cli; /* a backend session's client, held */
 	const struct tls_listener *chosen;
 	struct sg_loop *loop;
 	struct sg_io *io;
@@ -389,6 +410,266 @@ static int on_client_hello(SSL *ssl, int *alert, void *arg)
 	return SSL_CLIENT_HELLO_SUCCESS;
 }
 
+/* ---- the client side: TLS to backends ------------------------------------ */
+
+static int client_ex_index = -1;
+static pthread_once_t client_once = PTHREAD_ONCE_INIT;
+
+static void make_client_index(void)
+{
+	client_ex_index = SSL_CTX_get_ex_new_index(0, NULL, NULL, NULL, NULL);
+}
+
+static struct tls_session *session_slot(struct sg_tls_client *c, const char *host, bool take)
+{
+	struct tls_session *s;
+
+	for (size_t i = 0; i < TLS_CLIENT_SESSIONS; i++)
+		if (c->sessions[i].sess && !strcmp(c->sessions[i].host, host))
+			return &c->sessions[i];
+	if (!take)
+		return NULL;
+	s = &c->sessions[c->next++ % TLS_CLIENT_SESSIONS];
+	SSL_SESSION_free(s->sess);
+	s->sess = NULL;
+	snprintf(s->host, sizeof(s->host), "%s", host);
+	return s;
+}
+
+/* A new session (TLS 1.3 tickets come after the handshake): the latest
+ * one per host is kept. Returns 1: the cache owns the reference. */
+static int on_new_session(SSL *ssl, SSL_SESSION *sess)
+{
+	struct sg_tls_client *c = SSL_CTX_get_ex_data(SSL_get_SSL_CTX(ssl), client_ex_index);
+	const char *host =
+		SSL_get_app_data(ssl) ? ((struct sg_tls *)SSL_get_app_data(ssl))->sni : NULL;
+	struct tls_session *s;
+
+	if (!c || !host || !*host || !(s = session_slot(c, host, true)))
+		return 0;
+	SSL_SESSION_free(s->sess);
+	s->sess = sess;
+	return 1;
+}
+
+static int client_pem(SSL_CTX *ctx, const struct sg_backend_tls *cfg, char *err, size_t errlen)
+{
+	BIO *bio = NULL;
+	X509 *x = NULL;
+	EVP_PKEY *key = NULL;
+	size_t n = 0;
+	int rc = -1;
+
+	if (cfg->root_pem) {
+		X509_STORE *store = SSL_CTX_get_cert_store(ctx);
+
+		bio = BIO_new_mem_buf(cfg->root_pem, (int)cfg->root_len);
+		for (X509 *ca; bio && (ca = PEM_read_bio_X509(bio, NULL, NULL, NULL)); n++) {
+			X509_STORE_add_cert(store, ca);
+			X509_free(ca);
+		}
+		ERR_clear_error();
+		BIO_free(bio);
+		bio = NULL;
+		if (!n) {
+			snprintf(err, errlen, "root: no PEM certificate");
+			return -1;
+		}
+	} else if (SSL_CTX_set_default_verify_paths(ctx) != 1) {
+		lib_error(err, errlen, "the system's CA certificates");
+		return -1;
+	}
+	if (!cfg->cert_pem)
+		return 0;
+	bio = BIO_new_mem_buf(cfg->cert_pem, (int)cfg->cert_len);
+	if (!bio || !(x = PEM_read_bio_X509(bio, NULL, NULL, NULL)) ||
+	    SSL_CTX_use_certificate(ctx, x) != 1) {
+		lib_error(err, errlen, "cert: no PEM certificate");
+		goto out;
+	}
+	for (X509 *ca; (ca = PEM_read_bio_X509(bio, NULL, NULL, NULL));)
+		if (SSL_CTX_add0_chain_cert(ctx, ca) != 1)
+			X509_free(ca);
+	ERR_clear_error();
+	BIO_free(bio);
+	bio = BIO_new_mem_buf(cfg->key_pem, (int)cfg->key_len);
+	if (!bio || !(key = PEM_read_bio_PrivateKey(bio, NULL, NULL, NULL)) ||
+	    SSL_CTX_use_PrivateKey(ctx, key) != 1 || SSL_CTX_check_private_key(ctx) != 1) {
+		lib_error(err, errlen, "key: no PEM private key matching cert");
+		goto out;
+	}
+	rc = 0;
+out:
+	X509_free(x);
+	EVP_PKEY_free(key);
+	BIO_free(bio);
+	return rc;
+}
+
+static int client_alpn(SSL_CTX *ctx, const struct sg_backend_tls *cfg, bool h2)
+{
+	unsigned char wire[256];
+	size_t len = 0, n = cfg->has_alpn ? cfg->alpn.n : 1;
+
+	for (size_t i = 0; i < n; i++) {
+		const char *name = cfg->has_alpn ? cfg->alpn.v[i] : h2 ? "h2" : "http/1.1";
+		size_t l = strlen(name);
+
+		if (l == 0 || l > 255 || len + 1 + l > sizeof(wire))
+			continue;
+		wire[len++] = (unsigned char)l;
+		memcpy(wire + len, name, l);
+		len += l;
+	}
+	/* SSL_CTX_set_alpn_protos returns 0 on success. */
+	return len && SSL_CTX_set_alpn_protos(ctx, wire, (unsigned)len) ? -1 : 0;
+}
+
+struct sg_tls_client *sg_tls_client_new(const struct sg_backend_tls *cfg, bool h2, char *err,
+					size_t errlen)
+{
+	struct sg_tls_client *c;
+
+	if (cfg->invalid) {
+		snprintf(err, errlen, "%s", cfg->invalid);
+		return NULL;
+	}
+	pthread_once(&client_once, make_client_index);
+	c = calloc(1, sizeof(*c));
+	if (!c || !(c->sans = calloc(cfg->sans.n + 1, sizeof(*c->sans)))) {
+		free(c);
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	c->refs = 1;
+	c->insecure = cfg->insecure;
+	c->insecure_host = cfg->insecure_host;
+	c->hostname = cfg->hostname ? strdup(cfg->hostname) : NULL;
+	for (size_t i = 0; i < cfg->sans.n; i++)
+		if ((c->sans[c->nsans] = strdup(cfg->sans.v[i])))
+			c->nsans++;
+	c->ctx = SSL_CTX_new(TLS_client_method());
+	if (!c->ctx) {
+		lib_error(err, errlen, "SSL_CTX_new");
+		goto fail;
+	}
+	SSL_CTX_set_ex_data(c->ctx, client_ex_index, c);
+	SSL_CTX_set_min_proto_version(c->ctx, TLS1_2_VERSION);
+	SSL_CTX_set_options(c->ctx, SSL_OP_NO_RENEGOTIATION | SSL_OP_NO_COMPRESSION);
+	SSL_CTX_set_mode(c->ctx, SSL_MODE_RELEASE_BUFFERS | SSL_MODE_ENABLE_PARTIAL_WRITE |
+					 SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+	SSL_CTX_set_session_cache_mode(c->ctx,
+				       SSL_SESS_CACHE_CLIENT | SSL_SESS_CACHE_NO_INTERNAL_STORE);
+	SSL_CTX_sess_set_new_cb(c->ctx, on_new_session);
+	SSL_CTX_set_verify(c->ctx, c->insecure ? SSL_VERIFY_NONE : SSL_VERIFY_PEER, NULL);
+	if (client_pem(c->ctx, cfg, err, errlen) == -1)
+		goto fail;
+	if (client_alpn(c->ctx, cfg, h2) == -1) {
+		lib_error(err, errlen, "alpn");
+		goto fail;
+	}
+	return c;
+fail:
+	sg_tls_client_unref(c);
+	return NULL;
+}
+
+void sg_tls_client_unref(struct sg_tls_client *c)
+{
+	if (!c || --c->refs)
+		return;
+	for (size_t i = 0; i < TLS_CLIENT_SESSIONS; i++)
+		SSL_SESSION_free(c->sessions[i].sess);
+	for (size_t i = 0; i < c->nsans; i++)
+		free(c->sans[i]);
+	free(c->sans);
+	free(c->hostname);
+	SSL_CTX_free(c->ctx);
+	free(c);
+}
+
+static bool is_ip(const char *host)
+{
+	unsigned char buf[16];
+
+	return inet_pton(AF_INET, host, buf) == 1 || inet_pton(AF_INET6, host, buf) == 1;
+}
+
+/* The names the certificate must carry: the SANs given, else the host
+ * name (an IP literal as an iPAddress SAN). */
+static int client_verify(struct sg_tls_client *c, SSL *ssl, const char *name)
+{
+	X509_VERIFY_PARAM *vp = SSL_get0_param(ssl);
+	int ok = 1;
+
+	if (c->insecure || c->insecure_host)
+		return 0;
+	X509_VERIFY_PARAM_set_hostflags(vp, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
+	if (!c->nsans)
+		return (is_ip(name) ? X509_VERIFY_PARAM_set1_ip_asc(vp, name)
+				    : X509_VERIFY_PARAM_set1_host(vp, name, 0)) == 1
+			       ? 0
+			       : -1;
+	for (size_t i = 0; i < c->nsans && ok == 1; i++)
+		ok = is_ip(c->sans[i]) ? X509_VERIFY_PARAM_set1_ip_asc(vp, c->sans[i])
+				       : X509_VERIFY_PARAM_add1_host(vp, c->sans[i], 0);
+	return ok == 1 ? 0 : -1;
+}
+
+struct sg_tls *sg_tls_connect(struct sg_tls_client *c, int fd, const char *host)
+{
+	const char *name = c->hostname ? c->hostname : host;
+	struct tls_session *cached;
+	struct sg_tls *t = calloc(1, sizeof(*t));
+
+	if (!t)
+		return NULL;
+	t->ssl = SSL_new(c->ctx);
+	if (!t->ssl || SSL_set_fd(t->ssl, fd) != 1 || client_verify(c, t->ssl, name) == -1 ||
+	    (!is_ip(name) && SSL_set_tlsext_host_name(t->ssl, name) != 1)) {
+		SSL_free(t->ssl);
+		free(t);
+		ERR_clear_error();
+		return NULL;
+	}
+	snprintf(t->sni, sizeof(t->sni), "%s", name);
+	SSL_set_app_data(t->ssl, t);
+	SSL_set_connect_state(t->ssl);
+	if ((cached = session_slot(c, t->sni, false)))
+		SSL_set_session(t->ssl, cached->sess);
+	t->cli = c;
+	c->refs++;
+	return t;
+}
+
+const char *sg_tls_alpn(const struct sg_tls *t)
+{
+	static __thread char out[32];
+	const unsigned char *p;
+	unsigned len;
+
+	SSL_get0_alpn_selected(t->ssl, &p, &len);
+	snprintf(out, sizeof(out), "%.*s", (int)len, p ? (const char *)p : "");
+	return out;
+}
+
+/* Why a client handshake failed: the verification's verdict when the
+ * backend's certificate was refused, else the library's reason (an alert
+ * from the backend, a protocol error). */
+static void client_error(struct sg_tls *t, char *err, size_t errlen)
+{
+	long v = SSL_get_verify_result(t->ssl);
+	unsigned long e = ERR_peek_last_error();
+	const char *why = e ? ERR_reason_error_string(e) : NULL;
+
+	if (v != X509_V_OK)
+		snprintf(err, errlen, "certificate verify failed: %s",
+			 X509_verify_cert_error_string(v));
+	else
+		snprintf(err, errlen, "%s", why ? why : "handshake failed");
+	ERR_clear_error();
+}
+
 /* ---- sessions -------------------------------------------------------------- */
 
 struct sg_tls *sg_tls_new(struct sg_tls_server *s, int fd)
@@ -427,9 +708,16 @@ void sg_tls_free(struct sg_tls *t)
 		return;
 	if (t->io)
 		sg_io_pending(t->loop, t->io, false);
+	/* A backend connection closed without close_notify (idle, or done
+	 * with) is not a broken session: without this, SSL_free marks its
+	 * session not resumable, and the next connection does a full
+	 * handshake. */
+	if (t->cli && SSL_is_init_finished(t->ssl))
+		SSL_set_shutdown(t->ssl, SSL_SENT_SHUTDOWN | SSL_RECEIVED_SHUTDOWN);
 	SSL_free(t->ssl);
 	if (t->srv)
 		release_server(t);
+	sg_tls_client_unref(t->cli);
 	free(t);
 }
 
@@ -451,11 +739,22 @@ int sg_tls_handshake(struct sg_tls *t, uint32_t *want, char *err, size_t errlen)
 		*want = EPOLLOUT;
 		return 0;
 	case SSL_ERROR_SYSCALL:
-		snprintf(err, errlen, "%s", errno ? strerror(errno) : "closed by the client");
+		if (t->cli && !errno && SSL_get_verify_result(t->ssl) == X509_V_OK) {
+			client_error(t, err, errlen);
+			if (!strcmp(err, "handshake failed"))
+				snprintf(err, errlen, "connection closed during the handshake");
+			return -1;
+		}
+		snprintf(err, errlen, "%s",
+			 errno	  ? strerror(errno)
+			 : t->cli ? "connection closed during the handshake"
+				  : "closed by the client");
 		ERR_clear_error();
 		return -1;
 	default:
-		if (t->no_cert)
+		if (t->cli)
+			client_error(t, err, errlen);
+		else if (t->no_cert)
 			snprintf(err, errlen, "no certificate for SNI %s", t->sni);
 		else
 			lib_error(err, errlen, "handshake");

@@ -1,4 +1,5 @@
-/* TLS termination: the one wrapper around OpenSSL. A server holds the
+/* TLS termination and TLS to backends: the one wrapper around OpenSSL. A
+ * server holds the
  * certificates of one HTTPS port (one per listener, chosen by SNI) with the
  * frontend TLS policy's versions, cipher suites and ALPN list; a connection
  * is one client's session on it, read and written like a non-blocking
@@ -17,6 +18,7 @@
 #include "user/loop.h"
 
 struct sg_tls_server;
+struct sg_tls_client;
 struct sg_tls;
 
 /* The server for HTTPS bind `b` (its listeners with a certificate; the
@@ -36,6 +38,32 @@ void sg_tls_server_unref(struct sg_tls_server *s);
 /* The handshake timeout of the server's port, in ms (its first listener's
  * frontend TLS policy; agentgateway's default 15 s). */
 uint64_t sg_tls_server_handshake_ms(const struct sg_tls_server *s);
+
+/* ---- the client side: TLS to backends ------------------------------------ */
+
+/* A client context for backend TLS policy `cfg`: its CAs (cfg's PEM, else
+ * the system's through OpenSSL's default paths), its client certificate,
+ * TLS 1.2 at least, ALPN cfg's list else "h2" (h2) or "http/1.1", and a
+ * cache of sessions per host name for resumption. One owner (a worker's
+ * pool): not for use by two threads. NULL with the reason in err when
+ * cfg->invalid is set or a PEM does not load. */
+struct sg_tls_client *sg_tls_client_new(const struct sg_backend_tls *cfg, bool h2, char *err,
+					size_t errlen);
+/* Drops the caller's reference; sessions made on it keep it until freed.
+ * NULL is fine. */
+void sg_tls_client_unref(struct sg_tls_client *c);
+
+/* A client session on connected socket `fd` (not owned) to `host` (an
+ * endpoint's name or IP literal), resuming a cached session to it when
+ * there is one. Sends SNI (cfg's hostname, else host unless an IP) and
+ * verifies the certificate as cfg says. Drive it with sg_tls_handshake,
+ * whose failure text then names the cause ("certificate verify failed:
+ * Hostname mismatch", "tlsv1 alert unknown ca"). NULL when out of memory. */
+struct sg_tls *sg_tls_connect(struct sg_tls_client *c, int fd, const char *host);
+/* After a client handshake: the protocol ALPN chose ("" when none). */
+const char *sg_tls_alpn(const struct sg_tls *t);
+
+/* ---- sessions ---------------------------------------------------------------- */
 
 /* A session for accepted socket `fd` (not owned: the caller closes it).
  * NULL when out of memory. */

@@ -1263,7 +1263,8 @@ static void test_config_rejects_unknown_keys(void **state)
 		{ "kubernetes top level",
 		  "apiVersion: v1\nkind: Service\nmetadata: {name: a}\nspecs: {}\n",
 		  "t.yaml:4:1: (top level): unknown field \"specs\", expected one of: apiVersion, "
-		  "kind, metadata, spec, status, addressType, type, data, stringData, immutable, "
+		  "kind, metadata, spec, status, addressType, type, data, stringData, binaryData, "
+		  "immutable, "
 		  "endpoints, ports" },
 		{ "kubernetes metadata",
 		  "apiVersion: v1\nkind: Service\nmetadata: {name: a, label: x}\n",
@@ -1841,11 +1842,10 @@ static void test_config_allowed_kinds(void **state)
 static void test_config_rejects_bad_resources(void **state)
 {
 	static const struct err_case cases[] = {
-		{ "unknown kind", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n",
+		{ "unknown kind", "apiVersion: v1\nkind: Pod\nmetadata: {name: x}\n",
 		  "t.yaml:2:7: kind: expected one of Gateway, HTTPRoute, TCPRoute, TLSRoute, "
-		  "AgentgatewayPolicy, Service, EndpointSlice, Namespace, ReferenceGrant, Secret, "
-		  "got "
-		  "\"ConfigMap\"" },
+		  "AgentgatewayPolicy, BackendTLSPolicy, Service, EndpointSlice, Namespace, "
+		  "ReferenceGrant, Secret, ConfigMap, got \"Pod\"" },
 		{ "wrong apiVersion",
 		  "apiVersion: gateway.networking.k8s.io/v1alpha2\n"
 		  "kind: Gateway\n"

@@ -1,5 +1,6 @@
 /* Unit tests for user/tls: the server side of TLS termination against a
- * real OpenSSL client over a socketpair. Certificates are made by the
+ * real OpenSSL client over a socketpair, and the client side (TLS to
+ * backends) against that server side. Certificates are made by the
  * openssl command in a temporary directory. What is checked is what a
  * client sees: the certificate chosen by SNI, the protocol ALPN chose,
  * refusals, the bytes read and written, and (over a real loop) that
@@ -412,6 +413,230 @@ static void test_send_and_sendv(void **state)
 	sg_tls_server_unref(s);
 }
 
+/* ---- the client side: TLS to backends ------------------------------------ */
+
+/* A CA and certificate `name` it signs for DNS name `host` (and IP
+ * 127.0.0.1); the CA's PEM in *ca. */
+static struct pem make_signed(const char *name, const char *host, struct pem *ca)
+{
+	char cmd[2048];
+	struct pem p;
+	char path[256];
+
+	snprintf(cmd, sizeof(cmd),
+		 "cd %s && openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes "
+		 "-days 2 -subj /CN=%s-ca -keyout %s-ca.key -out %s-ca.crt >/dev/null 2>&1 && "
+		 "openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj /CN=%s "
+		 "-keyout %s.key -out %s.csr >/dev/null 2>&1 && "
+		 "printf 'subjectAltName=DNS:%s,IP:127.0.0.1\\n' >%s.ext && "
+		 "openssl x509 -req -in %s.csr -CA %s-ca.crt -CAkey %s-ca.key -CAcreateserial "
+		 "-days 2 -extfile %s.ext -out %s.crt >/dev/null 2>&1",
+		 dir, name, name, name, host, name, name, host, name, name, name, name, name, name);
+	assert_int_equal(system(cmd), 0);
+	snprintf(path, sizeof(path), "%s/%s.crt", dir, name);
+	p.cert = slurp(path, &p.cert_len);
+	snprintf(path, sizeof(path), "%s/%s.key", dir, name);
+	p.key = slurp(path, &p.key_len);
+	snprintf(path, sizeof(path), "%s/%s-ca.crt", dir, name);
+	ca->cert = slurp(path, &ca->cert_len);
+	ca->key = NULL;
+	return p;
+}
+
+struct bconn {
+	int sfd, cfd;
+	struct sg_tls *srv, *cli;
+	int sres, cres; /* handshakes: 1 done, 0 not yet, -1 failed */
+	char serr[256], cerr[256];
+};
+
+/* A backend (our server side, certificate p) and a client session of `tc`
+ * to `host`, handshaken in turns. */
+static void bhandshake(struct bconn *c, struct sg_tls_server *s, struct sg_tls_client *tc,
+		       const char *host)
+{
+	int sv[2];
+
+	memset(c, 0, sizeof(*c));
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv), 0);
+	c->sfd = sv[0];
+	c->cfd = sv[1];
+	c->srv = sg_tls_new(s, c->sfd);
+	c->cli = sg_tls_connect(tc, c->cfd, host);
+	assert_non_null(c->srv);
+	assert_non_null(c->cli);
+	for (int i = 0; i < 200 && (c->cres == 0 || c->sres == 0); i++) {
+		uint32_t want;
+
+		if (c->cres == 0)
+			c->cres = sg_tls_handshake(c->cli, &want, c->cerr, sizeof(c->cerr));
+		if (c->sres == 0)
+			c->sres = sg_tls_handshake(c->srv, &want, c->serr, sizeof(c->serr));
+	}
+	ERR_clear_error();
+}
+
+static void bconn_free(struct bconn *c)
+{
+	sg_tls_free(c->cli);
+	sg_tls_free(c->srv);
+	close(c->sfd);
+	close(c->cfd);
+}
+
+struct backend_fixture {
+	struct fixture f;
+	struct pem cert, ca;
+	struct sg_tls_server *s;
+};
+
+static void backend(struct backend_fixture *b)
+{
+	memset(&b->f, 0, sizeof(b->f));
+	b->cert = make_signed("backend", "b.test", &b->ca);
+	listener(&b->f, "backend", "", &b->cert, NULL);
+	b->s = sg_tls_server_new(&b->f.bind, (char[256]){ 0 }, 256);
+	assert_non_null(b->s);
+}
+
+static void test_tls_client_verifies_with_the_ca(void **state)
+{
+	struct backend_fixture b;
+	struct sg_backend_tls cfg = { 0 };
+	struct sg_tls_client *tc;
+	struct bconn c;
+	char err[256], buf[16];
+
+	backend(&b);
+	cfg.root_pem = b.ca.cert;
+	cfg.root_len = b.ca.cert_len;
+	tc = sg_tls_client_new(&cfg, false, err, sizeof(err));
+	assert_non_null(tc);
+	bhandshake(&c, b.s, tc, "b.test");
+	assert_int_equal(c.cres, 1);
+	assert_int_equal(c.sres, 1);
+	assert_string_equal(sg_tls_alpn(c.cli), "http/1.1");
+	assert_string_equal(sg_tls_sni(c.srv), "b.test");
+	assert_int_equal(sg_sock_send(c.cli, c.cfd, "GET /", 5, 0), 5);
+	assert_int_equal(sg_sock_recv(c.srv, c.sfd, buf, sizeof(buf), 0), 5);
+	assert_int_equal(sg_sock_send(c.srv, c.sfd, "200", 3, 0), 3);
+	assert_int_equal(sg_sock_recv(c.cli, c.cfd, buf, sizeof(buf), 0), 3);
+	assert_memory_equal(buf, "200", 3);
+	bconn_free(&c);
+	/* An IP literal is checked against the certificate's IP SAN, no SNI. */
+	bhandshake(&c, b.s, tc, "127.0.0.1");
+	assert_int_equal(c.cres, 1);
+	assert_string_equal(sg_tls_sni(c.srv), "");
+	bconn_free(&c);
+	sg_tls_client_unref(tc);
+	/* An HTTP/2 backend is offered h2. */
+	tc = sg_tls_client_new(&cfg, true, err, sizeof(err));
+	bhandshake(&c, b.s, tc, "b.test");
+	assert_int_equal(c.cres, 1);
+	assert_string_equal(sg_tls_alpn(c.cli), "h2");
+	assert_true(sg_tls_h2(c.srv));
+	bconn_free(&c);
+	sg_tls_client_unref(tc);
+	sg_tls_server_unref(b.s);
+}
+
+/* The handshake of a client made from cfg to host: its failure text, or
+ * "ok". */
+static const char *verdict(struct sg_tls_server *s, const struct sg_backend_tls *cfg,
+			   const char *host)
+{
+	static char out[256];
+	struct sg_tls_client *tc = sg_tls_client_new(cfg, false, out, sizeof(out));
+	struct bconn c;
+
+	if (!tc)
+		return out;
+	bhandshake(&c, s, tc, host);
+	snprintf(out, sizeof(out), "%s", c.cres == 1 ? "ok" : c.cerr);
+	bconn_free(&c);
+	sg_tls_client_unref(tc);
+	return out;
+}
+
+static void test_tls_client_refuses_what_it_cannot_verify(void **state)
+{
+	struct backend_fixture b;
+	struct pem other_ca;
+	struct sg_backend_tls cfg = { 0 }, other = { 0 };
+	const char *sans[] = { "x.test", "b.test" };
+
+	backend(&b);
+	make_signed("other", "o.test", &other_ca);
+	cfg.root_pem = b.ca.cert;
+	cfg.root_len = b.ca.cert_len;
+	other.root_pem = other_ca.cert;
+	other.root_len = other_ca.cert_len;
+	assert_string_equal(verdict(b.s, &other, "b.test"),
+			    "certificate verify failed: unable to get local issuer certificate");
+	assert_string_equal(verdict(b.s, &cfg, "evil.test"),
+			    "certificate verify failed: hostname mismatch");
+	/* The policy's hostname beats the endpoint's. */
+	cfg.hostname = "b.test";
+	assert_string_equal(verdict(b.s, &cfg, "evil.test"), "ok");
+	cfg.hostname = "evil.test";
+	assert_string_equal(verdict(b.s, &cfg, "b.test"),
+			    "certificate verify failed: hostname mismatch");
+	/* subjectAltNames: any of them instead of the hostname. */
+	cfg.sans = (struct sg_strs){ sans, 2, 2 };
+	assert_string_equal(verdict(b.s, &cfg, "b.test"), "ok");
+	cfg.sans = (struct sg_strs){ sans, 1, 1 };
+	assert_string_equal(verdict(b.s, &cfg, "b.test"),
+			    "certificate verify failed: hostname mismatch");
+	/* insecureHost: the chain, not the name; insecure: nothing. */
+	cfg.sans = (struct sg_strs){ 0 };
+	cfg.insecure_host = true;
+	assert_string_equal(verdict(b.s, &cfg, "b.test"), "ok");
+	assert_string_equal(verdict(b.s, &other, "b.test"),
+			    "certificate verify failed: unable to get local issuer certificate");
+	other.insecure = true;
+	assert_string_equal(verdict(b.s, &other, "b.test"), "ok");
+	/* The system's CAs do not know this one. */
+	assert_string_equal(verdict(b.s, &(struct sg_backend_tls){ 0 }, "b.test"),
+			    "certificate verify failed: unable to get local issuer certificate");
+	/* A policy whose references did not resolve makes no client. */
+	assert_string_equal(
+		verdict(b.s, &(struct sg_backend_tls){ .invalid = "ConfigMap x/y not found" },
+			"b.test"),
+		"ConfigMap x/y not found");
+	assert_string_equal(verdict(b.s,
+				    &(struct sg_backend_tls){ .root_pem = "junk", .root_len = 4 },
+				    "b.test"),
+			    "root: no PEM certificate");
+	sg_tls_server_unref(b.s);
+}
+
+static void test_tls_client_resumes_sessions(void **state)
+{
+	struct backend_fixture b;
+	struct sg_backend_tls cfg = { 0 };
+	struct sg_tls_client *tc;
+	struct bconn c;
+	char err[256], buf[8];
+
+	backend(&b);
+	cfg.root_pem = b.ca.cert;
+	cfg.root_len = b.ca.cert_len;
+	tc = sg_tls_client_new(&cfg, false, err, sizeof(err));
+	bhandshake(&c, b.s, tc, "b.test");
+	assert_int_equal(c.cres, 1);
+	assert_false(sg_tls_resumed(c.cli));
+	/* TLS 1.3 tickets come after the handshake: a read takes them. */
+	assert_int_equal(sg_sock_recv(c.cli, c.cfd, buf, sizeof(buf), 0), -1);
+	assert_int_equal(errno, EAGAIN);
+	bconn_free(&c);
+	bhandshake(&c, b.s, tc, "b.test");
+	assert_int_equal(c.cres, 1);
+	assert_true(sg_tls_resumed(c.cli));
+	bconn_free(&c);
+	sg_tls_client_unref(tc); /* a session still open keeps it */
+	sg_tls_server_unref(b.s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -421,6 +646,9 @@ int main(void)
 		cmocka_unit_test(test_refusals),
 		cmocka_unit_test(test_buffered_input_is_delivered),
 		cmocka_unit_test(test_send_and_sendv),
+		cmocka_unit_test(test_tls_client_verifies_with_the_ca),
+		cmocka_unit_test(test_tls_client_refuses_what_it_cannot_verify),
+		cmocka_unit_test(test_tls_client_resumes_sessions),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
