@@ -38,6 +38,7 @@ struct sg_pool {
 	struct sg_lb *lb;
 	struct tls_client_slot tls[POOL_TLS_CLIENTS];
 	uint64_t tls_clock;
+	uint64_t max_age_ms; /* 0: none */
 };
 
 struct sg_pool *sg_pool_new(struct sg_loop *loop)
@@ -50,6 +51,18 @@ struct sg_pool *sg_pool_new(struct sg_loop *loop)
 		p->lb = sg_lb_new(loop);
 	}
 	return p;
+}
+
+void sg_pool_set_max_age(struct sg_pool *p, uint64_t max_age_ms)
+{
+	p->max_age_ms = max_age_ms;
+}
+
+bool sg_backend_too_old(const struct sg_backend_conn *u)
+{
+	const struct sg_pool *p = u->pool;
+
+	return p->max_age_ms && sg_loop_now(p->loop) - u->born >= p->max_age_ms;
 }
 
 struct sg_lb *sg_pool_lb(struct sg_pool *p)
@@ -221,7 +234,7 @@ struct sg_backend_conn *sg_pool_take(struct sg_pool *p, const char *key)
 			continue;
 		unlink_idle(p, u);
 		sg_timer_stop(p->loop, &u->idle_timer);
-		if (peer_gone(u)) {
+		if (peer_gone(u) || sg_backend_too_old(u)) {
 			sg_backend_close(u);
 			continue;
 		}
@@ -236,6 +249,10 @@ struct sg_backend_conn *sg_pool_take(struct sg_pool *p, const char *key)
 
 void sg_pool_put(struct sg_pool *p, struct sg_backend_conn *u, uint64_t idle_ms, int64_t max_idle)
 {
+	if (sg_backend_too_old(u)) {
+		sg_backend_close(u); /* retired: the next request connects anew */
+		return;
+	}
 	if (max_idle >= 0) {
 		int64_t same = 0;
 		struct sg_list *l;
@@ -361,6 +378,7 @@ struct sg_backend_conn *sg_backend_connect(struct sg_pool *p, const struct sg_en
 	}
 	u->fd = -1;
 	u->pool = p;
+	u->born = sg_loop_now(p->loop);
 	sg_list_init(&u->idle);
 	u->ka = *ka;
 	snprintf(u->key, sizeof(u->key), "%s:%u", ep->addr, ep->port);

@@ -45,11 +45,19 @@ struct sg_backend_conn {
 	struct sg_tls *tls;
 	bool tls_up;
 	uint32_t tls_want;
+	uint64_t born; /* loop ms when its connect began (--backend-max-connection-age) */
 };
 
 /* A worker's pool, with its endpoint state for passive health and
  * endpoint choice (user/lb.h). */
 struct sg_pool *sg_pool_new(struct sg_loop *loop);
+/* Connections older than max_age_ms (since their connect began) are not
+ * used for another request: closed when given back or found idle, as
+ * Envoy's max_connection_duration and HAProxy's pool-conn lifetime do.
+ * 0: no limit (the default). */
+void sg_pool_set_max_age(struct sg_pool *p, uint64_t max_age_ms);
+/* Whether u is past the pool's age limit. */
+bool sg_backend_too_old(const struct sg_backend_conn *u);
 /* The pool's endpoint state; NULL when it could not be allocated (then
  * endpoints are chosen uniformly and never evicted). */
 struct sg_lb *sg_pool_lb(struct sg_pool *p);

@@ -54,6 +54,9 @@ struct sg_frontend_opts {
 	/* HTTP/2 backends' PING keepalive interval and ack timeout (ms; 0
 	 * interval: none). */
 	uint64_t backend_ping_ms, backend_pong_ms;
+	/* Backend connections older than this take no more requests; 0: no
+	 * limit. */
+	uint64_t backend_max_age_ms;
 	/* Open client connections per address (shared by every worker); NULL:
 	 * no limit. */
 	struct sg_srclimit *srclimit;

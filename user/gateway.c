@@ -498,6 +498,7 @@ static int start_workers(struct gateway *g, const struct sg_gateway_opts *opts)
 		.body_idle_ms = opts->body_idle_ms,
 		.backend_ping_ms = opts->backend_ping_ms,
 		.backend_pong_ms = opts->backend_pong_ms,
+		.backend_max_age_ms = opts->backend_max_age_ms,
 		.srclimit = g->srclimit,
 		.resets = g->resets,
 		.admit = g->admit,

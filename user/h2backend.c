@@ -824,13 +824,20 @@ static struct h2b_conn *conn_new(struct sg_h2b_pool *p, const struct sg_endpoint
 /* A connection to key that takes one more stream. */
 static struct h2b_conn *conn_with_room(struct sg_h2b_pool *p, const char *key)
 {
-	struct sg_list *pos;
+	struct sg_list *pos, *next;
 
-	SG_LIST_FOR_EACH(pos, &p->conns) {
+	/* Safe walk: retiring an idle connection closes it (off the list). */
+	SG_LIST_FOR_EACH_SAFE(pos, next, &p->conns) {
 		struct h2b_conn *c = SG_LIST_ENTRY(pos, struct h2b_conn, link);
 
 		if (c->closed || c->draining || strcmp(c->key, key) != 0)
 			continue;
+		if (c->sock && sg_backend_too_old(c->sock)) {
+			/* Retired: its streams finish, then it closes. */
+			c->draining = true;
+			conn_rearm(c);
+			continue;
+		}
 		/* Before its SETTINGS the limit is the protocol's (none): the
 		 * streams are spread when they come (cb_settings). */
 		if (c->nstreams < sg_h2_max_streams(c->h2))

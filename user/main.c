@@ -76,6 +76,10 @@ static const char usage[] =
 	"      --backend-h2-keepalive-timeout DUR\n"
 	"                          close it when the PING's ack is not back within DUR\n"
 	"                          (default 20s)\n"
+	"      --backend-max-connection-age DUR\n"
+	"                          send no more requests on a backend connection opened\n"
+	"                          DUR ago: it closes once its requests are done\n"
+	"                          (default: never; 0: never)\n"
 	"      --max-connections-per-source N\n"
 	"                          close new connections from an address that already\n"
 	"                          has N open, unread (default: no limit)\n"
@@ -132,6 +136,7 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 		{ "max-connections-per-source", required_argument, NULL, 'M' },
 		{ "backend-h2-keepalive-interval", required_argument, NULL, 'P' },
 		{ "backend-h2-keepalive-timeout", required_argument, NULL, 'Q' },
+		{ "backend-max-connection-age", required_argument, NULL, 'D' },
 		{ "refuse-empty-reload", no_argument, NULL, 'E' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
@@ -213,6 +218,11 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 					  optarg,
 					  opt == 'H' ? &cli->gw.head_timeout_ms
 						     : &cli->gw.body_idle_ms) == -1)
+				return -1;
+			break;
+		case 'D':
+			if (parse_timeout("--backend-max-connection-age", optarg,
+					  &cli->gw.backend_max_age_ms) == -1)
 				return -1;
 			break;
 		case 'P':

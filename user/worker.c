@@ -404,6 +404,7 @@ struct sg_worker *sg_worker_start(struct sg_cfg *cfg, const struct sg_frontend_o
 	w->ctx.body_idle_ms = opts->body_idle_ms;
 	sg_h2b_pool_keepalive(w->ctx.h2pool, opts->backend_ping_ms, opts->backend_pong_ms,
 			      &w->stats);
+	sg_pool_set_max_age(w->ctx.pool, opts->backend_max_age_ms);
 	w->ctx.srclimit = opts->srclimit;
 	w->ctx.admit = opts->admit;
 	w->ctx.resets = opts->resets;

@@ -35,10 +35,17 @@ struct pem {
 	size_t cert_len, key_len;
 };
 
+/* Every file read is kept until the group's teardown frees it. */
+static char *slurped[64];
+static size_t nslurped;
+
 static char *slurp(const char *path, size_t *len)
 {
 	FILE *f = fopen(path, "r");
 	char *buf = calloc(1, 65536);
+
+	assert_true(nslurped < sizeof(slurped) / sizeof(slurped[0]));
+	slurped[nslurped++] = buf;
 
 	assert_non_null(f);
 	*len = fread(buf, 1, 65535, f);
@@ -81,6 +88,8 @@ static int teardown(void **state)
 {
 	char cmd[256];
 
+	while (nslurped)
+		free(slurped[--nslurped]);
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
 	return system(cmd) == 0 ? 0 : -1;
 }
