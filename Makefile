@@ -140,7 +140,7 @@ $(BUILD)/tests/test_%: $(BUILD)/tests/unit/test_%.o $(BUILD)/libsg.a
 # then, in a make started afresh so that the source lists see what was just
 # installed: unit tests, the BPF tests, the e2e suite, then unit and e2e
 # again under AddressSanitizer + UndefinedBehaviorSanitizer in $(SANBUILD),
-# and the fuzzers for 30 s each, two at a time.
+# and the fuzzers for 20 s each, two at a time.
 test:
 	$(Q)scripts/install-deps.sh
 	$(Q)$(MAKE) --no-print-directory test-all
@@ -238,9 +238,9 @@ $(FUZZ_BUILD)/fuzz_%: $(FUZZ_BUILD)/tests/fuzz/fuzz_%.o $(FUZZ_OBJS)
 fuzz: $(FUZZ_BINS)
 	$(Q)scripts/run-fuzz.sh $(FUZZ_BUILD) $(FUZZ_SECONDS) $(notdir $(FUZZ_BINS))
 
-# What `make test` runs: each harness for 30 s.
+# What `make test` runs: each harness for 20 s.
 fuzz-test: $(FUZZ_BINS)
-	$(Q)scripts/run-fuzz.sh $(FUZZ_BUILD) 30 $(notdir $(FUZZ_BINS))
+	$(Q)scripts/run-fuzz.sh $(FUZZ_BUILD) 20 $(notdir $(FUZZ_BINS))
 
 # ---- style ---------------------------------------------------------------
 CHECK_SRCS := $(wildcard config/*.[ch] policy/*.[ch] admin/*.[ch] user/*.[ch] \

@@ -253,6 +253,10 @@ static void h2_failed(void *data, enum sg_h2b_failure why, int err)
 	case SG_H2B_CONNECT:
 		sg_attempt_failed(a, SG_FAIL_CONNECT, err);
 		return;
+	case SG_H2B_TLS:
+		snprintf(a->tls_cause, sizeof(a->tls_cause), "%s", sg_h2b_tls_cause(a->h2));
+		sg_attempt_failed(a, SG_FAIL_TLS, 0);
+		return;
 	case SG_H2B_REFUSED:
 		/* Not processed (RFC 9113 §8.7): sent again on another
 		 * connection without counting as a try, up to
@@ -321,14 +325,31 @@ static const struct sg_h2b_ops h2_ops = {
 	.body = h2_body,
 };
 
+static const char *tls_host(const struct sg_attempt *a);
+
 static void start_h2(struct sg_attempt *a, const struct sg_endpoint *ep)
 {
 	uint64_t idle_ms = a->global ? ms(a->global->pool_idle_timeout) : 0;
 	bool ready = false, reused = false;
 	int err = 0;
 
-	a->h2 = sg_h2b_open(a->h2pool, ep, a->endpoint, &a->backend->eff_keepalive, idle_ms,
-			    &h2_ops, a, &ready, &reused, &err);
+	struct sg_tls_client *tc = NULL;
+	char key[sizeof(a->endpoint) + 24];
+
+	snprintf(key, sizeof(key), "%s", a->endpoint);
+	if (a->backend->eff_tls) {
+		uint64_t h;
+
+		tc = sg_pool_tls_client(a->pool, a->backend->eff_tls, true, &h, a->tls_cause,
+					sizeof(a->tls_cause));
+		if (!tc) {
+			sg_attempt_failed(a, SG_FAIL_TLS, 0);
+			return;
+		}
+		snprintf(key, sizeof(key), "%s#%016llx", a->endpoint, (unsigned long long)h);
+	}
+	a->h2 = sg_h2b_open_tls(a->h2pool, ep, key, &a->backend->eff_keepalive, idle_ms, tc,
+				tc ? tls_host(a) : NULL, &h2_ops, a, &ready, &reused, &err);
 	if (!a->h2) {
 		sg_attempt_failed(a, SG_FAIL_CONNECT, err);
 		return;
@@ -437,13 +458,6 @@ void sg_attempt_start(struct sg_attempt *a)
 	a->try_at = per_try > 0 ? now(a) + ms(per_try) : 0;
 	a->try_ns = now_ns(a);
 	if (a->backend->eff_h2 && a->h2pool) {
-		if (a->backend->eff_tls) {
-			/* Never HTTP/2 in clear text to a backend that asks for TLS. */
-			snprintf(a->tls_cause, sizeof(a->tls_cause),
-				 "HTTP/2 to backends over TLS is not supported");
-			sg_attempt_failed(a, SG_FAIL_TLS, 0);
-			return;
-		}
 		start_h2(a, ep);
 		return;
 	}

@@ -8,6 +8,7 @@
  * the session returns; streams and connections are freed from the loop's
  * close queue, never inside a callback. */
 #include "user/h2backend.h"
+#include "user/tls.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -42,7 +43,7 @@ struct sg_h2b_pool {
 struct h2b_conn {
 	struct sg_h2b_pool *pool;
 	struct sg_list link;
-	char key[80];
+	char key[104]; /* "addr:port", "#<TLS settings hash>" for TLS */
 	struct sg_backend_conn *sock;
 	struct sg_h2_session *h2;
 	struct sg_list streams; /* sg_h2b_stream.link: waiting or open */
@@ -70,6 +71,12 @@ struct h2b_conn {
 	 * window updates of a pass leave in one write. */
 	struct sg_closing later;
 	struct sg_closing closing;
+	/* TLS to the backend (NULL: h2c): the client context (a reference)
+	 * and the name checked; connected waits for the handshake too, whose
+	 * failure is kept for the streams. */
+	struct sg_tls_client *tc;
+	char sni[256];
+	char tls_cause[128];
 };
 
 struct sg_h2b_stream {
@@ -79,12 +86,13 @@ struct sg_h2b_stream {
 	int32_t id; /* 0 until sent */
 	const struct sg_h2b_ops *ops;
 	void *data;
-	bool told;     /* failed or end was called: nothing more to say */
-	bool readied;  /* ready was called (or the opener was told it is) */
-	bool final;    /* the final response head came: what follows is body, trailers */
-	bool ended;    /* the backend ended the stream */
-	bool sent_all; /* ... and we ended ours */
-	bool gone;     /* the owner closed it */
+	bool told;	     /* failed or end was called: nothing more to say */
+	bool readied;	     /* ready was called (or the opener was told it is) */
+	bool final;	     /* the final response head came: what follows is body, trailers */
+	bool ended;	     /* the backend ended the stream */
+	bool sent_all;	     /* ... and we ended ours */
+	bool gone;	     /* the owner closed it */
+	char tls_cause[128]; /* SG_H2B_TLS: why */
 	/* Body bytes given to the owner and not yet given back (consumed):
 	 * given back to the connection's window when the stream leaves it,
 	 * whatever the owner still holds. */
@@ -130,6 +138,11 @@ static void stream_detach(struct sg_h2b_stream *s)
 	c->nstreams--;
 	s->conn = NULL;
 	conn_rearm(c);
+}
+
+const char *sg_h2b_tls_cause(const struct sg_h2b_stream *s)
+{
+	return s->tls_cause[0] ? s->tls_cause : "handshake failed";
 }
 
 /* Tell the owner the try failed, once. */
@@ -436,7 +449,8 @@ static void cb_goaway(void *conn, int32_t last_id, uint32_t code)
 }
 
 static struct h2b_conn *conn_new(struct sg_h2b_pool *p, const struct sg_endpoint *ep,
-				 const char *key, const struct sg_keepalive *ka, int *err);
+				 const char *key, const struct sg_keepalive *ka,
+				 struct sg_tls_client *tc, const char *sni, int *err);
 static struct h2b_conn *conn_with_room(struct sg_h2b_pool *p, const char *key);
 
 /* Put s, not yet sent, on a connection with room: one that is up (s is
@@ -449,7 +463,8 @@ static void move_stream(struct h2b_conn *from, struct sg_h2b_stream *s)
 	stream_detach(s);
 	to = conn_with_room(from->pool, from->key);
 	if (!to)
-		to = conn_new(from->pool, &from->ep, from->key, &from->keepalive, &err);
+		to = conn_new(from->pool, &from->ep, from->key, &from->keepalive, from->tc,
+			      from->sni, &err);
 	if (!to) {
 		stream_fail(s, SG_H2B_CONNECT, err);
 		return;
@@ -519,6 +534,7 @@ static void conn_free(struct sg_closing *cl)
 
 	sg_h2_session_free(c->h2);
 	sg_buf_free(&c->out);
+	sg_tls_client_unref(c->tc);
 	free(c);
 }
 
@@ -546,9 +562,11 @@ static void conn_close(struct h2b_conn *c, int err)
 
 		bool unprocessed = !started || (c->goaway && s->id > c->goaway_last);
 
+		if (c->tls_cause[0])
+			snprintf(s->tls_cause, sizeof(s->tls_cause), "%s", c->tls_cause);
 		stream_detach(s);
 		if (!c->ready)
-			stream_fail(s, SG_H2B_CONNECT, err);
+			stream_fail(s, c->tls_cause[0] ? SG_H2B_TLS : SG_H2B_CONNECT, err);
 		else
 			stream_fail(s, unprocessed ? SG_H2B_REFUSED : SG_H2B_RESET, err);
 	}
@@ -601,8 +619,8 @@ static void conn_flush(struct h2b_conn *c)
 		}
 		if (!c->out.len)
 			break;
-		w = send(c->sock->fd, sg_buf_data(&c->out), c->out.len,
-			 MSG_NOSIGNAL | MSG_DONTWAIT);
+		w = sg_sock_send(c->sock->tls, c->sock->fd, sg_buf_data(&c->out), c->out.len,
+				 MSG_NOSIGNAL | MSG_DONTWAIT);
 		if (w < 0 && errno == EINTR)
 			continue;
 		if (w < 0 && errno == EAGAIN)
@@ -711,9 +729,46 @@ static void on_keepalive(struct sg_loop *loop, struct sg_timer *t)
 	sg_timer_arm(loop, &c->ka, c->pong_by ? c->pong_by : c->rx_at + p->ping_ms);
 }
 
+/* The TLS handshake, once the TCP connect is done: 1 done, 0 waiting
+ * (the socket's mask set to what it waits for), -1 failed (closed). */
+static int tls_step(struct h2b_conn *c)
+{
+	struct sg_backend_conn *u = c->sock;
+	const char *alpn;
+
+	if (!u->tls) {
+		u->tls = sg_tls_connect(c->tc, u->fd, c->sni);
+		if (!u->tls) {
+			snprintf(c->tls_cause, sizeof(c->tls_cause), "out of memory");
+			conn_close(c, ENOMEM);
+			return -1;
+		}
+		sg_tls_watch(u->tls, c->pool->loop, &u->io);
+	}
+	switch (sg_tls_handshake(u->tls, &u->tls_want, c->tls_cause, sizeof(c->tls_cause))) {
+	case 0:
+		sg_io_set(c->pool->loop, &u->io, u->tls_want);
+		return 0;
+	case 1:
+		break;
+	default:
+		conn_close(c, EPROTO);
+		return -1;
+	}
+	u->tls_up = true;
+	alpn = sg_tls_alpn(u->tls);
+	if (strcmp(alpn, "h2") != 0) {
+		snprintf(c->tls_cause, sizeof(c->tls_cause), "the backend chose %s by ALPN, not h2",
+			 *alpn ? alpn : "no protocol");
+		conn_close(c, EPROTO);
+		return -1;
+	}
+	return 1;
+}
+
 static void conn_connected(struct h2b_conn *c)
 {
-	int err = sg_backend_connect_error(c->sock);
+	int err = c->sock->tls ? 0 : sg_backend_connect_error(c->sock);
 
 	if (err == EINPROGRESS)
 		return; /* the name's next address */
@@ -721,6 +776,8 @@ static void conn_connected(struct h2b_conn *c)
 		conn_close(c, err);
 		return;
 	}
+	if (c->tc && tls_step(c) != 1)
+		return;
 	/* The preface and our SETTINGS go now; the streams wait for the
 	 * backend's SETTINGS (cb_settings), which say how many it takes. */
 	c->connected = true;
@@ -735,7 +792,7 @@ static void conn_read(struct h2b_conn *c)
 	char buf[H2B_READ_CHUNK];
 
 	for (int rounds = 0; rounds < 16 && !c->closed; rounds++) {
-		ssize_t n = recv(c->sock->fd, buf, sizeof(buf), MSG_DONTWAIT);
+		ssize_t n = sg_sock_recv(c->sock->tls, c->sock->fd, buf, sizeof(buf), MSG_DONTWAIT);
 		int rc;
 
 		if (n < 0 && errno == EINTR)
@@ -780,7 +837,8 @@ static void on_io(struct sg_loop *loop, struct sg_io *io, uint32_t revents)
 }
 
 static struct h2b_conn *conn_new(struct sg_h2b_pool *p, const struct sg_endpoint *ep,
-				 const char *key, const struct sg_keepalive *ka, int *err)
+				 const char *key, const struct sg_keepalive *ka,
+				 struct sg_tls_client *tc, const char *sni, int *err)
 {
 	struct sg_h2_settings set = {
 		.v = { { SG_H2_SET_INITIAL_WINDOW_SIZE, H2B_STREAM_WINDOW } },
@@ -815,6 +873,11 @@ static struct h2b_conn *conn_new(struct sg_h2b_pool *p, const struct sg_endpoint
 	}
 	c->sock->io.cb = on_io;
 	c->sock->io.data = c;
+	if (tc) {
+		sg_tls_client_ref(tc);
+		c->tc = tc;
+		snprintf(c->sni, sizeof(c->sni), "%s", sni);
+	}
 	sg_io_set(p->loop, &c->sock->io, EPOLLOUT);
 	sg_list_insert_head(&p->conns, &c->link);
 	p->nconns++;
@@ -851,6 +914,15 @@ struct sg_h2b_stream *sg_h2b_open(struct sg_h2b_pool *p, const struct sg_endpoin
 				  const struct sg_h2b_ops *ops, void *data, bool *ready,
 				  bool *reused, int *err)
 {
+	return sg_h2b_open_tls(p, ep, key, ka, idle_ms, NULL, NULL, ops, data, ready, reused, err);
+}
+
+struct sg_h2b_stream *sg_h2b_open_tls(struct sg_h2b_pool *p, const struct sg_endpoint *ep,
+				      const char *key, const struct sg_keepalive *ka,
+				      uint64_t idle_ms, struct sg_tls_client *tc, const char *sni,
+				      const struct sg_h2b_ops *ops, void *data, bool *ready,
+				      bool *reused, int *err)
+{
 	struct sg_h2b_stream *s = calloc(1, sizeof(*s));
 	struct h2b_conn *c;
 
@@ -861,7 +933,7 @@ struct sg_h2b_stream *sg_h2b_open(struct sg_h2b_pool *p, const struct sg_endpoin
 	c = conn_with_room(p, key);
 	*reused = c != NULL;
 	if (!c)
-		c = conn_new(p, ep, key, ka, err);
+		c = conn_new(p, ep, key, ka, tc, sni, err);
 	if (!c) {
 		free(s);
 		return NULL;

@@ -37,6 +37,7 @@ enum sg_h2b_failure {
 			 * or above a GOAWAY's last stream: safe to send again */
 	SG_H2B_RESET,	/* the stream was reset or the connection lost (err) */
 	SG_H2B_INVALID, /* the response head is not a valid HTTP response */
+	SG_H2B_TLS,	/* the TLS handshake failed (sg_h2b_tls_cause says why) */
 };
 
 struct sg_h2b_ops {
@@ -81,10 +82,23 @@ size_t sg_h2b_pool_conns(const struct sg_h2b_pool *p);
  * once; else ops->ready (or ops->failed) comes later. idle_ms: the
  * connection closes after this long without a stream (0: as soon as it has
  * none). NULL with *err on failure. */
+struct sg_tls_client;
 struct sg_h2b_stream *sg_h2b_open(struct sg_h2b_pool *p, const struct sg_endpoint *ep,
 				  const char *key, const struct sg_keepalive *ka, uint64_t idle_ms,
 				  const struct sg_h2b_ops *ops, void *data, bool *ready,
 				  bool *reused, int *err);
+/* The same to a backend spoken to over TLS: a new connection's handshake
+ * runs after its connect (client context tc, which the connection holds a
+ * reference to; certificate checked against sni) and must choose h2 by
+ * ALPN. key must tell the TLS settings apart (user/attempt.c adds their
+ * hash). */
+struct sg_h2b_stream *sg_h2b_open_tls(struct sg_h2b_pool *p, const struct sg_endpoint *ep,
+				      const char *key, const struct sg_keepalive *ka,
+				      uint64_t idle_ms, struct sg_tls_client *tc, const char *sni,
+				      const struct sg_h2b_ops *ops, void *data, bool *ready,
+				      bool *reused, int *err);
+/* Why stream s failed with SG_H2B_TLS ("certificate verify failed: ..."). */
+const char *sg_h2b_tls_cause(const struct sg_h2b_stream *s);
 
 /* Send the request: `req` as the gateway writes it to an HTTP/1 backend
  * (edit, client_ip, attempt, extra as in sg_h1_write_request_edit),

@@ -574,6 +574,11 @@ fail:
 	return NULL;
 }
 
+void sg_tls_client_ref(struct sg_tls_client *c)
+{
+	c->refs++;
+}
+
 void sg_tls_client_unref(struct sg_tls_client *c)
 {
 	if (!c || --c->refs)

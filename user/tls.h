@@ -49,8 +49,9 @@ uint64_t sg_tls_server_handshake_ms(const struct sg_tls_server *s);
  * cfg->invalid is set or a PEM does not load. */
 struct sg_tls_client *sg_tls_client_new(const struct sg_backend_tls *cfg, bool h2, char *err,
 					size_t errlen);
-/* Drops the caller's reference; sessions made on it keep it until freed.
- * NULL is fine. */
+/* Takes one more reference / drops the caller's; sessions made on it keep
+ * it until freed. NULL is fine for unref. */
+void sg_tls_client_ref(struct sg_tls_client *c);
 void sg_tls_client_unref(struct sg_tls_client *c);
 
 /* A client session on connected socket `fd` (not owned) to `host` (an
