@@ -271,6 +271,8 @@ void sg_pool_put(struct sg_pool *p, struct sg_backend_conn *u, uint64_t idle_ms,
 	u->io.cb = on_idle_io;
 	u->io.data = u;
 	u->k.io = NULL; /* a late ring event is not the backend closing it */
+	if (u->tls)
+		sg_tls_idle(u->tls);
 	if (sg_io_set(p->loop, &u->io, EPOLLIN | EPOLLRDHUP) == -1) {
 		sg_backend_close(u);
 		return;

@@ -1867,8 +1867,11 @@ static void conn_flush(struct h2conn *c)
 	c->flush_wanted = false;
 	/* A connection with no stream keeps no write buffer while it waits
 	 * (up to H2P_FLUSH_BATCH of it): the next flush allocates again. */
-	if (!c->out.len && !c->nstreams)
+	if (!c->out.len && !c->nstreams) {
 		sg_buf_free(&c->out);
+		if (c->tls)
+			sg_tls_idle(c->tls);
+	}
 	if (failed || c->close_wanted || (!sg_h2_alive(c->h2) && !c->out.len)) {
 		c->close_wanted = false;
 		conn_close(c);

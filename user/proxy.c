@@ -677,6 +677,8 @@ static void release_idle_buffers(struct client *c)
 		sg_h1backend_free(&c->r->bx);
 	if (!c->out.len)
 		sg_buf_free(&c->out);
+	if (c->tls && !c->in_len && !c->out.len)
+		sg_tls_idle(c->tls);
 }
 
 /* The frontend settings this connection's requests follow. */
