@@ -396,25 +396,13 @@ static const char *tls_host(const struct sg_attempt *a)
 static int tls_step(struct sg_attempt *a)
 {
 	struct sg_backend_conn *u = a->conn;
+	struct sg_tls_client *tc = NULL;
 	uint64_t key;
 
-	if (!u->tls) {
-		struct sg_tls_client *tc = tls_client(a, &key);
-
-		if (!tc)
-			return -1;
-		u->tls = sg_tls_connect(tc, u->fd, tls_host(a));
-		if (!u->tls) {
-			snprintf(a->tls_cause, sizeof(a->tls_cause), "out of memory");
-			sg_attempt_failed(a, SG_FAIL_TLS, ENOMEM);
-			return -1;
-		}
-		sg_tls_watch(u->tls, a->loop, &u->io);
-	}
-	switch (sg_tls_handshake(u->tls, &u->tls_want, a->tls_cause, sizeof(a->tls_cause))) {
+	if (!u->tls && !(tc = tls_client(a, &key)))
+		return -1;
+	switch (sg_backend_tls_step(u, tc, tls_host(a), a->tls_cause, sizeof(a->tls_cause))) {
 	case 1:
-		u->tls_up = true;
-		u->tls_want = 0;
 		return 1;
 	case 0:
 		if (a->ops->wait)

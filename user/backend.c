@@ -156,6 +156,29 @@ struct sg_tls_client *sg_pool_tls_client(struct sg_pool *p, const struct sg_back
 	return victim->c;
 }
 
+int sg_backend_tls_step(struct sg_backend_conn *u, struct sg_tls_client *tc, const char *host,
+			char *cause, size_t causelen)
+{
+	if (!u->tls) {
+		u->tls = sg_tls_connect(tc, u->fd, host);
+		if (!u->tls) {
+			snprintf(cause, causelen, "out of memory");
+			return -1;
+		}
+		sg_tls_watch(u->tls, u->pool->loop, &u->io);
+	}
+	switch (sg_tls_handshake(u->tls, &u->tls_want, cause, causelen)) {
+	case 1:
+		u->tls_up = true;
+		u->tls_want = 0;
+		return 1;
+	case 0:
+		return 0;
+	default:
+		return -1;
+	}
+}
+
 uint32_t sg_backend_connect_events(const struct sg_backend_conn *u)
 {
 	return u->tls && !u->tls_up ? u->tls_want : EPOLLOUT;

@@ -100,6 +100,13 @@ int sg_backend_connect_error(struct sg_backend_conn *u);
 struct sg_tls_client *sg_pool_tls_client(struct sg_pool *p, const struct sg_backend_tls *cfg,
 					 bool h2, uint64_t *key, char *err, size_t errlen);
 
+/* One step of u's TLS handshake (u connected), the session made first
+ * with client context tc for host: 1 done (u->tls_up), 0 waiting for
+ * u->tls_want, -1 failed (why in cause). The HTTP/1 attempt and the HTTP/2
+ * backend connection both drive it. */
+int sg_backend_tls_step(struct sg_backend_conn *u, struct sg_tls_client *tc, const char *host,
+			char *cause, size_t causelen);
+
 /* The events a connecting u waits for: EPOLLOUT for the TCP connect, what
  * its TLS handshake asks once that runs. */
 uint32_t sg_backend_connect_events(const struct sg_backend_conn *u);

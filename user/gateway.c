@@ -60,6 +60,16 @@ struct gateway {
 
 static uint64_t cert_stamp(const struct sg_cfg *cfg);
 
+/* The store's config goes in force: the workers get it, and its
+ * certificate files are what the poll compares with from now on. */
+static void take_config(struct gateway *g)
+{
+	g->cfg = sg_store_current(g->store);
+	g->cert_seen = cert_stamp(g->cfg);
+	for (unsigned i = 0; i < g->nworkers; i++)
+		sg_worker_update(g->workers[i], g->cfg);
+}
+
 static const struct sg_cfg *current_cfg(void *ctx)
 {
 	struct gateway *g = ctx;
@@ -166,10 +176,7 @@ static int change(void *ctx, const char *body, size_t len, bool del, char **answ
 		return 400;
 	}
 	sg_diag_free(&d);
-	g->cfg = sg_store_current(g->store);
-	g->cert_seen = cert_stamp(g->cfg);
-	for (unsigned i = 0; i < g->nworkers; i++)
-		sg_worker_update(g->workers[i], g->cfg);
+	take_config(g);
 	SG_INFO("config %s: %zu resources in force", del ? "delete" : "apply", g->cfg->nresources);
 	warn_if_empty(g, old, del ? "config delete" : "config apply");
 	sg_cfg_unref(old);
@@ -280,10 +287,7 @@ static void reload(struct gateway *g)
 	} else if (rc == 0) {
 		g->reloads_ok++;
 		sg_diag_print(&d, stderr); /* warnings */
-		g->cfg = sg_store_current(g->store);
-		g->cert_seen = cert_stamp(g->cfg);
-		for (unsigned i = 0; i < g->nworkers; i++)
-			sg_worker_update(g->workers[i], g->cfg);
+		take_config(g);
 		SG_INFO("reloaded: %zu binds, %zu policies", g->cfg->nbinds, g->cfg->npolicies);
 		warn_if_empty(g, old, "reload");
 	}
@@ -374,9 +378,7 @@ static void on_cert_timer(struct sg_loop *loop, struct sg_timer *t)
 		sg_diag_print(&d, stderr);
 	} else {
 		g->reloads_ok++;
-		g->cfg = sg_store_current(g->store);
-		for (unsigned i = 0; i < g->nworkers; i++)
-			sg_worker_update(g->workers[i], g->cfg);
+		take_config(g);
 		SG_INFO("certificate files changed: reloaded");
 	}
 	sg_diag_free(&d);

@@ -736,16 +736,7 @@ static int tls_step(struct h2b_conn *c)
 	struct sg_backend_conn *u = c->sock;
 	const char *alpn;
 
-	if (!u->tls) {
-		u->tls = sg_tls_connect(c->tc, u->fd, c->sni);
-		if (!u->tls) {
-			snprintf(c->tls_cause, sizeof(c->tls_cause), "out of memory");
-			conn_close(c, ENOMEM);
-			return -1;
-		}
-		sg_tls_watch(u->tls, c->pool->loop, &u->io);
-	}
-	switch (sg_tls_handshake(u->tls, &u->tls_want, c->tls_cause, sizeof(c->tls_cause))) {
+	switch (sg_backend_tls_step(u, c->tc, c->sni, c->tls_cause, sizeof(c->tls_cause))) {
 	case 0:
 		sg_io_set(c->pool->loop, &u->io, u->tls_want);
 		return 0;
@@ -755,7 +746,6 @@ static int tls_step(struct h2b_conn *c)
 		conn_close(c, EPROTO);
 		return -1;
 	}
-	u->tls_up = true;
 	alpn = sg_tls_alpn(u->tls);
 	if (strcmp(alpn, "h2") != 0) {
 		snprintf(c->tls_cause, sizeof(c->tls_cause), "the backend chose %s by ALPN, not h2",
