@@ -709,8 +709,7 @@ w7_h2c() {
 		return 0
 	fi
 	cpu_end "$wl" "$(per_s "$W7_REQS" 1000)" "1k req"
-	secs=$(echo "$out" | awk '/^finished in/ { v = $3; sub(/,$/, "", v)
-		if (v ~ /ms$/) { sub(/ms$/, "", v); v /= 1000 } else sub(/s$/, "", v); print v }')
+	secs=$(h2load_secs <<<"$out")
 	record "$wl" "req/s" higher "$(per_s "$W7_REQS" "$secs")"
 	record "$wl" "p50 µs" lower "$(cut -f3 "$log" | sort -n | awk '{ v[NR] = $1 } END { print v[int(NR * 0.50)] }')"
 	record "$wl" "p99 µs" lower "$(cut -f3 "$log" | sort -n | awk '{ v[NR] = $1 } END { print v[int(NR * 0.99)] }')"

@@ -133,3 +133,10 @@ http {
 $tls}
 EOF
 }
+
+# h2load_secs: the seconds of h2load's "finished in 774.72ms, ..." (or
+# "12.3s, ...") line on stdin.
+h2load_secs() {
+	awk '/^finished in/ { v = $3; sub(/,$/, "", v)
+		if (v ~ /ms$/) { sub(/ms$/, "", v); v /= 1000 } else sub(/s$/, "", v); print v }'
+}

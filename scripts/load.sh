@@ -272,9 +272,7 @@ run_row() {
 			"https://127.0.0.1:$port/100b" 2>&1)
 		grep -E '^(finished|requests|status codes)' <<<"$out" | sed 's/^/    h2load: /' >&2
 		ok=$(sed -n 's/^requests: .* \([0-9]*\) succeeded.*/\1/p' <<<"$out")
-		# "finished in 774.72ms, 1290.79 req/s, ..." (or "12.3s").
-		secs=$(awk '/^finished in/ { t = $3; sub(/,$/, "", t); v = t + 0
-			if (t ~ /ms$/) v /= 1000; printf "%.2f", v }' <<<"$out")
+		secs=$(printf "%.2f" "$(h2load_secs <<<"$out")")
 		rps=$(awk '/^finished in/ { printf "%.0f", $4 }' <<<"$out")
 		# The push's numbers join the hold's RESULT line (the table reads one).
 		sed -i "s/^RESULT.*/& ok=${ok:-0} push_s=${secs:-?} rps=${rps:-?} fds_base=- fds_idle=-/" \
