@@ -9,7 +9,9 @@
 #include <time.h>
 
 #include "config/duration.h"
+#include "user/h1backend.h"
 #include "user/lb.h"
+#include "user/log.h"
 #include "user/tls.h"
 #include "policy/route.h"
 
@@ -88,6 +90,20 @@ static bool may_retry(const struct sg_attempt *a)
 	return r && a->replayable && !a->answered && a->n < r->attempts;
 }
 
+/* Nothing but time or a connect is awaited: the owner refreshes its timer
+ * (ops->wait). An HTTP/1 connection being made for a message exchange is
+ * watched here: its owner never touches it. */
+static void waiting(struct sg_attempt *a)
+{
+	if (a->ops->messages && a->conn && !a->connected &&
+	    sg_io_set(a->loop, &a->conn->io, sg_backend_connect_events(a->conn)) == -1) {
+		sg_attempt_failed(a, SG_FAIL_CONNECT, errno);
+		return;
+	}
+	if (a->ops->wait)
+		a->ops->wait(a);
+}
+
 void sg_attempt_init(struct sg_attempt *a, const struct sg_attempt_ops *ops, void *owner,
 		     struct sg_loop *loop, struct sg_pool *pool, struct sg_h2b_pool *h2pool,
 		     struct sg_stats *stats, uint64_t *rng)
@@ -153,6 +169,8 @@ void sg_attempt_drop(struct sg_attempt *a)
 	a->try_ns = a->connect_ns = 0; /* an abandoned try is not timed */
 	lb_done(a);
 
+	sg_h1x_close(a->h1);
+	a->h1 = NULL;
 	sg_backend_close(a->conn);
 	a->conn = NULL;
 	sg_h2b_close(a->h2);
@@ -171,6 +189,11 @@ void sg_attempt_release(struct sg_attempt *a, bool reusable, const struct sg_glo
 	sg_h2b_close(a->h2); /* the stream ended: its connection stays shared */
 	lb_done(a);
 	a->h2 = NULL;
+	if (a->h1) {
+		reusable = reusable && sg_h1x_reusable(a->h1);
+		sg_h1x_close(a->h1);
+		a->h1 = NULL;
+	}
 	a->conn = NULL;
 	a->connected = false;
 	if (!u)
@@ -186,6 +209,8 @@ void sg_attempt_end(struct sg_attempt *a)
 	leave(a);
 	lb_done(a);
 	a->try_ns = a->connect_ns = 0;
+	sg_h1x_close(a->h1);
+	a->h1 = NULL;
 	sg_backend_close(a->conn);
 	a->conn = NULL;
 	sg_h2b_close(a->h2);
@@ -216,8 +241,7 @@ static void retry(struct sg_attempt *a)
 		return;
 	}
 	a->backoff_at = now(a) + backoff;
-	if (a->ops->wait)
-		a->ops->wait(a);
+	waiting(a);
 }
 
 /* The request surely did not reach the backend's application (a stale
@@ -234,9 +258,10 @@ static bool replay_uncounted(struct sg_attempt *a)
 	return true;
 }
 
-/* ---- an HTTP/2 backend's stream: user/h2backend.h's callbacks ------------ */
+/* ---- the exchange's callbacks (user/exchange.h): an HTTP/2 backend's
+ * stream, or an HTTP/1 connection driven whole for a message owner ------ */
 
-static void h2_ready(void *data)
+static void x_ready(void *data)
 {
 	struct sg_attempt *a = data;
 
@@ -245,19 +270,29 @@ static void h2_ready(void *data)
 	a->ops->send(a);
 }
 
-static void h2_failed(void *data, enum sg_h2b_failure why, int err)
+/* A try that failed in a way no retry mends: 503 invalid response. */
+static void not_retried(struct sg_attempt *a, int err)
+{
+	judge(a, 0);
+	try_over(a);
+	sg_stats_failure(a->stats, SG_FAIL_BAD_RESPONSE);
+	give_up(a, SG_FAIL_BAD_RESPONSE, err);
+}
+
+static void x_failed(void *data, enum sg_xfail why, int err)
 {
 	struct sg_attempt *a = data;
 
 	switch (why) {
-	case SG_H2B_CONNECT:
+	case SG_XFAIL_CONNECT:
 		sg_attempt_failed(a, SG_FAIL_CONNECT, err);
 		return;
-	case SG_H2B_TLS:
-		snprintf(a->tls_cause, sizeof(a->tls_cause), "%s", sg_h2b_tls_cause(a->h2));
+	case SG_XFAIL_TLS:
+		if (a->h2)
+			snprintf(a->tls_cause, sizeof(a->tls_cause), "%s", sg_h2b_tls_cause(a->h2));
 		sg_attempt_failed(a, SG_FAIL_TLS, 0);
 		return;
-	case SG_H2B_REFUSED:
+	case SG_XFAIL_REFUSED:
 		/* Not processed (RFC 9113 §8.7): sent again on another
 		 * connection without counting as a try, up to
 		 * SG_ATTEMPT_MAX_REFUSED times (backends that drain one
@@ -271,59 +306,131 @@ static void h2_failed(void *data, enum sg_h2b_failure why, int err)
 		}
 		sg_attempt_failed(a, SG_FAIL_RESET, err);
 		return;
-	case SG_H2B_RESET:
+	case SG_XFAIL_UNSENT:
+	case SG_XFAIL_WRITE:
+		sg_attempt_write_failed(a, err, why == SG_XFAIL_WRITE);
+		return;
+	case SG_XFAIL_RESET:
 		sg_attempt_read_failed(a, err);
 		return;
-	case SG_H2B_INVALID:
+	case SG_XFAIL_INVALID:
 		sg_attempt_failed(a, SG_FAIL_BAD_RESPONSE, err);
+		return;
+	case SG_XFAIL_TOO_LARGE:
+		SG_WARN("backend %s: response head over %zu KiB", a->endpoint,
+			(size_t)SG_ATTEMPT_HEAD_MAX / 1024);
+		not_retried(a, err);
+		return;
+	case SG_XFAIL_NOMEM:
+		not_retried(a, err);
 		return;
 	}
 }
 
-static void h2_head(void *data, const struct sg_h1_resp *resp, bool end)
+static void x_head(void *data, const struct sg_h1_resp *resp, bool end)
 {
 	struct sg_attempt *a = data;
 
-	a->ops->h2_head(a, resp, end);
+	a->ops->head(a, resp, end);
 }
 
-static void h2_data(void *data, const char *p, size_t n)
+static void x_data(void *data, const char *p, size_t n)
 {
 	struct sg_attempt *a = data;
 
-	a->ops->h2_data(a, p, n);
+	a->ops->data(a, p, n);
 }
 
-static void h2_end(void *data, const struct sg_h2_field *t, size_t n, int err)
+static void x_end(void *data, const struct sg_h2_field *t, size_t n, int err)
 {
 	struct sg_attempt *a = data;
 
-	a->ops->h2_end(a, t, n, err);
+	a->ops->end(a, t, n, err);
 }
 
-static ssize_t h2_body(void *data, char *buf, size_t len, bool *eof)
+static ssize_t x_body(void *data, char *buf, size_t len, bool *eof)
 {
 	struct sg_attempt *a = data;
 
-	return a->ops->h2_body(a, buf, len, eof);
+	return a->ops->body(a, buf, len, eof);
 }
 
-static size_t h2_trailers(void *data, const struct sg_h2_field **t)
+static size_t x_trailers(void *data, const struct sg_h2_field **t)
 {
 	struct sg_attempt *a = data;
 
-	return a->ops->h2_trailers ? a->ops->h2_trailers(a, t) : 0;
+	return a->ops->trailers ? a->ops->trailers(a, t) : 0;
 }
 
-static const struct sg_h2b_ops h2_ops = {
-	.trailers = h2_trailers,
-	.ready = h2_ready,
-	.failed = h2_failed,
-	.head = h2_head,
-	.data = h2_data,
-	.end = h2_end,
-	.body = h2_body,
+static bool x_room(void *data)
+{
+	struct sg_attempt *a = data;
+
+	return !a->ops->room || a->ops->room(a);
+}
+
+static const struct sg_exchange_ops x_ops = {
+	.ready = x_ready,
+	.failed = x_failed,
+	.head = x_head,
+	.data = x_data,
+	.end = x_end,
+	.body = x_body,
+	.trailers = x_trailers,
+	.room = x_room,
 };
+
+/* The HTTP/1 connection of a message owner is up: its exchange begins, and
+ * the owner sends. */
+static void h1_ready(struct sg_attempt *a)
+{
+	a->h1 = sg_h1x_new(a->loop, a->conn, &x_ops, a, SG_ATTEMPT_HEAD_MAX);
+	if (!a->h1) {
+		sg_attempt_failed(a, SG_FAIL_CONNECT, ENOMEM);
+		return;
+	}
+	a->ops->send(a);
+}
+
+/* A message owner's HTTP/1 connection: its connect, then its exchange. */
+static void on_h1_io(struct sg_loop *loop, struct sg_io *io, uint32_t revents)
+{
+	struct sg_attempt *a = io->data;
+
+	(void)loop;
+	if (!a->conn || io != &a->conn->io)
+		return;
+	if (!a->connected)
+		sg_attempt_connected(a);
+	else
+		sg_h1x_io(a->h1, revents);
+}
+
+int sg_attempt_send(struct sg_attempt *a, const struct sg_h1_req *req,
+		    const struct sg_h1_edit *edit, const char *client_ip, bool body)
+{
+	if (a->h2)
+		return sg_h2b_send(a->h2, req, edit, client_ip, a->n, NULL, body);
+	if (a->h1)
+		return sg_h1x_send(a->h1, req, edit, client_ip, a->n, body);
+	return -ENOTCONN;
+}
+
+void sg_attempt_resume(struct sg_attempt *a)
+{
+	if (a->h2)
+		sg_h2b_resume(a->h2);
+	else
+		sg_h1x_resume(a->h1);
+}
+
+void sg_attempt_consume(struct sg_attempt *a, size_t n)
+{
+	if (a->h2)
+		sg_h2b_consume(a->h2, n);
+	else
+		sg_h1x_consume(a->h1);
+}
 
 static const char *tls_host(const struct sg_attempt *a);
 
@@ -349,20 +456,19 @@ static void start_h2(struct sg_attempt *a, const struct sg_endpoint *ep)
 		snprintf(key, sizeof(key), "%s#%016llx", a->endpoint, (unsigned long long)h);
 	}
 	a->h2 = sg_h2b_open_tls(a->h2pool, ep, key, &a->backend->eff_keepalive, idle_ms, tc,
-				tc ? tls_host(a) : NULL, &h2_ops, a, &ready, &reused, &err);
+				tc ? tls_host(a) : NULL, &x_ops, a, &ready, &reused, &err);
 	if (!a->h2) {
 		sg_attempt_failed(a, SG_FAIL_CONNECT, err);
 		return;
 	}
 	count(a, reused ? SG_STAT_POOL_REUSE : SG_STAT_BACKEND_CONNECTS);
 	if (ready) {
-		h2_ready(a);
+		x_ready(a);
 		return;
 	}
 	if (a->backend->eff_connect_timeout > 0)
 		a->connect_at = now(a) + ms(a->backend->eff_connect_timeout);
-	if (a->ops->wait)
-		a->ops->wait(a);
+	waiting(a);
 }
 
 const char *sg_attempt_cause(const struct sg_attempt *a, enum sg_fail kind, int err)
@@ -405,8 +511,7 @@ static int tls_step(struct sg_attempt *a)
 	case 1:
 		return 1;
 	case 0:
-		if (a->ops->wait)
-			a->ops->wait(a);
+		waiting(a);
 		return 0;
 	default:
 		sg_attempt_failed(a, SG_FAIL_TLS, 0);
@@ -474,12 +579,14 @@ void sg_attempt_start(struct sg_attempt *a)
 	}
 	a->conn = u;
 	a->connected = u->reused;
-	u->io.cb = a->ops->on_io;
-	u->io.data = a->owner;
-	if (a->connected)
+	u->io.cb = a->ops->messages ? on_h1_io : a->ops->on_io;
+	u->io.data = a->ops->messages ? (void *)a : a->owner;
+	if (a->connected && a->ops->messages)
+		h1_ready(a);
+	else if (a->connected)
 		a->ops->send(a);
-	else if (a->ops->wait)
-		a->ops->wait(a);
+	else
+		waiting(a);
 }
 
 void sg_attempt_connected(struct sg_attempt *a)
@@ -500,7 +607,10 @@ void sg_attempt_connected(struct sg_attempt *a)
 	if (a->connect_ns)
 		sg_stats_observe(a->series, SG_HIST_CONNECT, now_ns(a) - a->connect_ns);
 	a->connect_ns = 0;
-	a->ops->send(a);
+	if (a->ops->messages)
+		h1_ready(a);
+	else
+		a->ops->send(a);
 }
 
 void sg_attempt_failed(struct sg_attempt *a, enum sg_fail kind, int err)

@@ -24,6 +24,7 @@
 #include "user/loop.h"
 #include "user/stats.h"
 #include "user/backend.h"
+#include "user/h1backend.h"
 #include "user/h2backend.h"
 
 struct sg_attempt;
@@ -31,6 +32,9 @@ struct sg_attempt;
 /* An HTTP/2 backend's refused streams (not processed) sent again, per
  * request, without counting as tries. */
 #define SG_ATTEMPT_MAX_REFUSED 16
+
+/* The largest response head a message owner's HTTP/1 backend may send. */
+#define SG_ATTEMPT_HEAD_MAX (64 * 1024)
 
 struct sg_attempt_ops {
 	/* a->conn is connected (or was taken from the pool): write the
@@ -46,17 +50,28 @@ struct sg_attempt_ops {
 	 * refresh the timer (sg_attempt_due) and the I/O masks. NULL for an
 	 * owner that refreshes both at the end of every dispatch anyway. */
 	void (*wait)(struct sg_attempt *a);
-	/* Installed as a->conn's I/O callback, with the owner as its data. */
+	/* Installed as a->conn's I/O callback, with the owner as its data
+	 * (not for a message owner). */
 	void (*on_io)(struct sg_loop *loop, struct sg_io *io, uint32_t revents);
 
-	/* An HTTP/2 backend's response on a->h2 (user/h2backend.h, whose
-	 * callbacks of the same names these are). A response head's retry
-	 * decision is the owner's as for HTTP/1 (sg_attempt_took_status). */
-	void (*h2_head)(struct sg_attempt *a, const struct sg_h1_resp *resp, bool end);
-	void (*h2_data)(struct sg_attempt *a, const char *p, size_t n);
-	void (*h2_end)(struct sg_attempt *a, const struct sg_h2_field *t, size_t n, int err);
-	ssize_t (*h2_body)(struct sg_attempt *a, char *buf, size_t len, bool *eof);
-	size_t (*h2_trailers)(struct sg_attempt *a, const struct sg_h2_field **t); /* NULL: none */
+	/* A message owner (user/h2proxy.c) relays messages, not bytes: the
+	 * attempt drives an HTTP/1 backend's connection itself (user/
+	 * h1backend.h, sg_h1x) as it does an HTTP/2 backend's stream, and
+	 * both report through the callbacks below. An owner that is not
+	 * (user/proxy.c) writes and reads a->conn itself, and hears these
+	 * only from an HTTP/2 backend. */
+	bool messages;
+	/* The response, as user/exchange.h's callbacks of the same names say
+	 * (head: interim ones too; its retry decision is the owner's,
+	 * sg_attempt_took_status). Body bytes passed on are given back with
+	 * sg_attempt_consume; a body that had none yet is resumed with
+	 * sg_attempt_resume. room: optional, as in exchange.h. */
+	void (*head)(struct sg_attempt *a, const struct sg_h1_resp *resp, bool end);
+	void (*data)(struct sg_attempt *a, const char *p, size_t n);
+	void (*end)(struct sg_attempt *a, const struct sg_h2_field *t, size_t n, int err);
+	ssize_t (*body)(struct sg_attempt *a, char *buf, size_t len, bool *eof);
+	size_t (*trailers)(struct sg_attempt *a, const struct sg_h2_field **t); /* NULL: none */
+	bool (*room)(struct sg_attempt *a);
 };
 
 struct sg_attempt {
@@ -93,6 +108,7 @@ struct sg_attempt {
 	 * speaks through ops->h2_*. */
 	struct sg_backend_conn *conn;
 	struct sg_h2b_stream *h2;
+	struct sg_h1x *h1; /* a message owner's exchange on conn, once connected */
 	bool connected;
 	/* The current try's endpoint state (user/lb.h): outstanding from the
 	 * try's start until its response is over or it is dropped; judged
@@ -168,6 +184,20 @@ void sg_attempt_read_failed(struct sg_attempt *a, int err);
  * deadlines are cleared and no try follows. */
 bool sg_attempt_took_status(struct sg_attempt *a, uint16_t status);
 
+/* Send the request on the try's exchange (a message owner's HTTP/1
+ * connection, or an HTTP/2 stream), from ops->send: `req` as
+ * sg_h1_write_request_edit writes it (edit, client_ip; the try's number);
+ * body: ops->body gives it. Returns 0 or a negative errno (the owner fails
+ * the request). Callbacks may come from inside. */
+int sg_attempt_send(struct sg_attempt *a, const struct sg_h1_req *req,
+		    const struct sg_h1_edit *edit, const char *client_ip, bool body);
+
+/* ops->body has bytes (or the end) again. */
+void sg_attempt_resume(struct sg_attempt *a);
+
+/* n response body bytes were passed on (0: ops->room may say yes again). */
+void sg_attempt_consume(struct sg_attempt *a, size_t n);
+
 /* The earliest deadline (loop ms), 0 when none. */
 uint64_t sg_attempt_due(const struct sg_attempt *a);
 
@@ -180,9 +210,9 @@ bool sg_attempt_expire(struct sg_attempt *a, uint64_t now);
 /* Close a->conn (if any) and clear the try's deadlines; ops->dropped. */
 void sg_attempt_drop(struct sg_attempt *a);
 
-/* The response is over: a->conn goes back to the pool when `reusable` and
- * the pool keeps idle connections (global poolIdleTimeout, poolMaxSize),
- * else it is closed. a->conn is NULL afterwards; ops->dropped is not called. */
+/* The response is over: a->conn goes back to the pool when `reusable` (and,
+ * for a message owner, its exchange says it may) and the pool keeps idle
+ * connections (global poolIdleTimeout, poolMaxSize), else it is closed. a->conn is NULL afterwards; ops->dropped is not called. */
 void sg_attempt_release(struct sg_attempt *a, bool reusable, const struct sg_global *g);
 
 /* Stop everything: no callback follows; a request not over yet stops

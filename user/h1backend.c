@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
 
 #include "user/buf.h"
@@ -136,4 +137,422 @@ void sg_h1backend_free(struct sg_h1backend *x)
 	free(x->in);
 	x->in = NULL;
 	x->in_cap = 0;
+}
+
+/* ---- the whole exchange (message mode) ---------------------------------- */
+
+#define H1X_PULL 16384		 /* request body bytes asked of ops->body at once */
+#define H1X_OUT_BATCH (64 * 1024) /* bytes gathered before a send */
+#define H1X_READ 16384		 /* response body bytes read at once */
+
+struct sg_h1x {
+	struct sg_loop *loop;
+	struct sg_backend_conn *u;
+	const struct sg_exchange_ops *ops;
+	void *data;
+	size_t head_max;
+	const struct sg_h1_req *req;
+	struct sg_h1backend hx; /* the response head in (the head out is built there) */
+	struct sg_h1_header slots[SG_H1_MAX_HEADERS];
+
+	/* The request: the head, then the body pulled from ops->body and
+	 * framed into `out` (a chunk each pull when chunked). */
+	struct sg_buf out;
+	bool body_open; /* more body to pull */
+	bool chunked;
+	bool up_wait;	   /* ops->body had none: sg_h1x_resume */
+	size_t head_left;  /* bytes of the head not written yet */
+	bool req_written;  /* the head and the body, to its last byte */
+	bool write_broken; /* the backend stopped taking the body */
+	bool taken;	   /* the backend took a byte of the request */
+
+	/* The response. */
+	bool have_head;
+	enum sg_h1_body body;
+	uint64_t left; /* SG_H1_BODY_LENGTH */
+	struct sg_h1_chunked chunks;
+	bool keep_alive;
+
+	/* Re-entry: callbacks may close x from inside sg_h1x_io; it is freed
+	 * when the outermost call returns. */
+	int busy;
+	bool dead; /* closed, or a callback ended the exchange: say nothing more */
+};
+
+struct sg_h1x *sg_h1x_new(struct sg_loop *loop, struct sg_backend_conn *u,
+			  const struct sg_exchange_ops *ops, void *data, size_t head_max)
+{
+	struct sg_h1x *x = calloc(1, sizeof(*x));
+
+	if (!x)
+		return NULL;
+	x->loop = loop;
+	x->u = u;
+	x->ops = ops;
+	x->data = data;
+	x->head_max = head_max;
+	x->hx.resp.headers = x->slots;
+	x->hx.resp.headers_cap = SG_H1_MAX_HEADERS;
+	return x;
+}
+
+static void x_free(struct sg_h1x *x)
+{
+	sg_h1backend_free(&x->hx);
+	sg_buf_free(&x->out);
+	free(x);
+}
+
+void sg_h1x_close(struct sg_h1x *x)
+{
+	if (!x)
+		return;
+	if (x->u)
+		sg_io_set(x->loop, &x->u->io, 0);
+	x->dead = true;
+	x->u = NULL;
+	if (!x->busy)
+		x_free(x);
+}
+
+/* The last word: nothing is said after failed or end. */
+static void fail(struct sg_h1x *x, enum sg_xfail why, int err)
+{
+	x->dead = true;
+	x->ops->failed(x->data, why, err);
+}
+
+static void end(struct sg_h1x *x, int err)
+{
+	x->dead = true;
+	x->ops->end(x->data, NULL, 0, err);
+}
+
+/* Pull body bytes into `out`, framed, while the batch has room. Returns
+ * -1 when the exchange is over (out of memory: failed). */
+static int pull(struct sg_h1x *x)
+{
+	while (x->body_open && !x->up_wait && x->out.len < H1X_OUT_BATCH) {
+		char tmp[H1X_PULL];
+		bool eof = false;
+		ssize_t n;
+
+		if (x->chunked) {
+			n = x->ops->body(x->data, tmp, sizeof(tmp), &eof);
+		} else {
+			if (sg_buf_reserve(&x->out, H1X_PULL) < 0)
+				goto nomem;
+			n = x->ops->body(x->data, sg_buf_tail(&x->out), H1X_PULL, &eof);
+		}
+		if (x->dead)
+			return -1;
+		if (n == -EAGAIN) {
+			x->up_wait = true;
+			break;
+		}
+		if (n < 0)
+			n = 0, eof = true;
+		if (!x->chunked) {
+			sg_buf_commit(&x->out, (size_t)n);
+		} else if (n > 0) {
+			char line[SG_H1_CHUNK_LINE];
+			size_t len = sg_h1_chunk_size_line((size_t)n, line);
+
+			if (sg_buf_append(&x->out, line, len) < 0 ||
+			    sg_buf_append(&x->out, tmp, (size_t)n) < 0 ||
+			    sg_buf_append(&x->out, "\r\n", 2) < 0)
+				goto nomem;
+		}
+		if (eof) {
+			x->body_open = false;
+			if (x->chunked && sg_buf_append(&x->out, "0\r\n\r\n", 5) < 0)
+				goto nomem;
+		}
+	}
+	return 0;
+nomem:
+	fail(x, SG_XFAIL_NOMEM, ENOMEM);
+	return -1;
+}
+
+/* Write the head, then the body as it comes. Returns -1 when the exchange
+ * is over. */
+static int write_request(struct sg_h1x *x)
+{
+	while (!x->write_broken) {
+		ssize_t n;
+
+		if (pull(x) < 0)
+			return -1;
+		if (!x->out.len) {
+			x->req_written = !x->body_open;
+			break;
+		}
+		n = sg_sock_send(x->u->tls, x->u->fd, sg_buf_data(&x->out), x->out.len,
+				 MSG_NOSIGNAL);
+		sg_ksock_wrote(&x->u->k, n);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1 && errno == EAGAIN)
+			break;
+		if (n == -1 && x->head_left) {
+			fail(x, x->taken ? SG_XFAIL_WRITE : SG_XFAIL_UNSENT, errno);
+			return -1;
+		}
+		if (n == -1) {
+			/* The backend stopped reading the body: its answer may
+			 * still come (and the connection is not used again). */
+			x->write_broken = true;
+			break;
+		}
+		x->taken = true;
+		x->head_left -= (size_t)n < x->head_left ? (size_t)n : x->head_left;
+		sg_buf_consume(&x->out, (size_t)n);
+	}
+	if (!x->out.len || x->write_broken)
+		sg_buf_free(&x->out);
+	return 0;
+}
+
+static bool room(struct sg_h1x *x)
+{
+	return !x->ops->room || x->ops->room(x->data);
+}
+
+/* Decoded body bytes to the owner. Returns -1 when the exchange is over. */
+static int deliver(struct sg_h1x *x, const char *p, size_t n)
+{
+	if (!n)
+		return 0;
+	x->ops->data(x->data, p, n);
+	return x->dead ? -1 : 0;
+}
+
+/* Response body bytes as read. Returns -1 when the exchange is over. */
+static int body_in(struct sg_h1x *x, const char *p, size_t n)
+{
+	bool done = false;
+	size_t take, i = 0;
+
+	switch (x->body) {
+	case SG_H1_BODY_LENGTH:
+		take = n < x->left ? n : (size_t)x->left;
+		x->left -= take;
+		x->keep_alive &= take == n; /* bytes after the body */
+		if (deliver(x, p, take) < 0)
+			return -1;
+		done = x->left == 0;
+		break;
+	case SG_H1_BODY_CHUNKED:
+		while (i < n && !done) {
+			struct sg_h1_span d;
+			ssize_t used = sg_h1_chunked_decode(&x->chunks, p + i, n - i, &d, &done);
+
+			if (used < 0) {
+				end(x, EPROTO);
+				return -1;
+			}
+			i += (size_t)used;
+			if (deliver(x, d.p, d.len) < 0)
+				return -1;
+		}
+		x->keep_alive &= i == n;
+		break;
+	case SG_H1_BODY_CLOSE:
+		return deliver(x, p, n);
+	case SG_H1_BODY_NONE:
+		x->keep_alive &= n == 0;
+		done = true;
+		break;
+	}
+	if (done) {
+		end(x, 0);
+		return -1;
+	}
+	return 0;
+}
+
+/* Response heads as far as they came; at the final one the owner is told,
+ * and the bytes after it are the body's. Returns -1 when the exchange is
+ * over. */
+static int read_head(struct sg_h1x *x)
+{
+	while (!x->have_head) {
+		size_t extra;
+		int err;
+
+		switch (sg_h1backend_recv_head(&x->hx, x->u, x->head_max, &err)) {
+		case SG_H1BACKEND_MORE:
+			return 0;
+		case SG_H1BACKEND_HEAD:
+			break;
+		case SG_H1BACKEND_EOF:
+			fail(x, SG_XFAIL_RESET, err);
+			return -1;
+		case SG_H1BACKEND_INVALID:
+			fail(x, SG_XFAIL_INVALID, EPROTO);
+			return -1;
+		case SG_H1BACKEND_TOO_LARGE:
+			fail(x, SG_XFAIL_TOO_LARGE, EMSGSIZE);
+			return -1;
+		case SG_H1BACKEND_NOMEM:
+			fail(x, SG_XFAIL_NOMEM, ENOMEM);
+			return -1;
+		}
+		if (x->hx.resp.status == 101) {
+			/* No message exchange becomes a tunnel. */
+			fail(x, SG_XFAIL_INVALID, EPROTO);
+			return -1;
+		}
+		if (x->hx.resp.status < 200) {
+			x->ops->head(x->data, &x->hx.resp, false);
+			if (x->dead)
+				return -1;
+			sg_h1backend_skip_head(&x->hx);
+			continue;
+		}
+		x->have_head = true;
+		x->body = sg_h1_response_body_for(&x->hx.resp, x->req);
+		x->keep_alive = x->hx.resp.keep_alive && x->body != SG_H1_BODY_CLOSE;
+		x->left = x->body == SG_H1_BODY_LENGTH ? (uint64_t)x->hx.resp.content_length : 0;
+		memset(&x->chunks, 0, sizeof(x->chunks));
+		x->ops->head(x->data, &x->hx.resp, x->body == SG_H1_BODY_NONE);
+		if (x->dead)
+			return -1;
+		extra = x->hx.in_len - x->hx.resp.head_len;
+		x->hx.in_len = 0;
+		/* The buffer is not written again while its bytes go out. */
+		return body_in(x, x->hx.in + x->hx.resp.head_len, extra);
+	}
+	return 0;
+}
+
+/* Body bytes from the backend while the owner has room. Returns -1 when
+ * the exchange is over. */
+static int read_body(struct sg_h1x *x)
+{
+	char buf[H1X_READ];
+
+	while (room(x)) {
+		ssize_t n = sg_sock_recv(x->u->tls, x->u->fd, buf, sizeof(buf), 0);
+
+		sg_ksock_read(&x->u->k, n);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1 && errno == EAGAIN)
+			return 0;
+		if (n == 0 && x->body == SG_H1_BODY_CLOSE) {
+			end(x, 0);
+			return -1;
+		}
+		if (n <= 0) {
+			/* Cut short: the client must see it. */
+			end(x, n == 0 ? EPIPE : errno);
+			return -1;
+		}
+		if (body_in(x, buf, (size_t)n) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* What the exchange waits for on its connection. */
+static void watch(struct sg_h1x *x)
+{
+	uint32_t ev = 0;
+
+	if (x->dead)
+		return;
+	if (x->out.len && !x->write_broken)
+		ev |= EPOLLOUT;
+	if (!x->have_head || room(x))
+		ev |= EPOLLIN;
+	if (sg_io_set(x->loop, &x->u->io, ev) == -1) {
+		if (x->have_head)
+			end(x, errno);
+		else
+			fail(x, SG_XFAIL_RESET, errno);
+	}
+}
+
+static void enter(struct sg_h1x *x)
+{
+	x->busy++;
+}
+
+/* Leave a call that may have made callbacks; x may be gone after it. */
+static void leave(struct sg_h1x *x)
+{
+	if (--x->busy == 0 && x->dead && !x->u)
+		x_free(x);
+}
+
+/* One step each way, as far as the socket allows. */
+static void step(struct sg_h1x *x, uint32_t revents)
+{
+	bool in = revents & (EPOLLIN | EPOLLHUP | EPOLLERR);
+
+	enter(x);
+	if ((revents & (EPOLLOUT | EPOLLHUP | EPOLLERR)) && write_request(x) < 0)
+		goto out;
+	if (in && !x->have_head && read_head(x) < 0)
+		goto out;
+	if (in && x->have_head && read_body(x) < 0)
+		goto out;
+	watch(x);
+out:
+	leave(x);
+}
+
+int sg_h1x_send(struct sg_h1x *x, const struct sg_h1_req *req, const struct sg_h1_edit *edit,
+		const char *client_ip, unsigned attempt, bool body)
+{
+	bool chunked = body && req->content_length < 0;
+	int rc = sg_h1backend_build(&x->hx, req, edit, client_ip, attempt,
+				    chunked ? "transfer-encoding: chunked\r\n" : NULL, NULL, 0);
+
+	if (rc < 0)
+		return rc;
+	x->req = req;
+	x->chunked = chunked;
+	x->body_open = body;
+	/* The head goes first in `out`, so that a body in hand leaves with it
+	 * (pull appends it). */
+	sg_buf_reset(&x->out);
+	rc = sg_buf_append(&x->out, x->hx.out, x->hx.out_len);
+	x->head_left = x->hx.out_len;
+	sg_h1backend_reset(&x->hx);
+	if (rc < 0)
+		return rc;
+	step(x, EPOLLOUT);
+	return 0;
+}
+
+void sg_h1x_resume(struct sg_h1x *x)
+{
+	if (!x || x->dead || !x->up_wait)
+		return;
+	x->up_wait = false;
+	step(x, EPOLLOUT);
+}
+
+void sg_h1x_consume(struct sg_h1x *x)
+{
+	if (!x || x->dead || !x->have_head)
+		return;
+	enter(x);
+	watch(x);
+	leave(x);
+}
+
+void sg_h1x_io(struct sg_h1x *x, uint32_t revents)
+{
+	if (x && !x->dead)
+		step(x, revents);
+}
+
+bool sg_h1x_reusable(const struct sg_h1x *x)
+{
+	return x->have_head && x->keep_alive && x->req_written && !x->write_broken &&
+	       !x->out.len;
 }

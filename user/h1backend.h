@@ -1,10 +1,19 @@
-/* The HTTP/1.1 side of one exchange with a backend, for every frontend
- * (user/proxy.c, user/h2proxy.c): this try's request head (and a body kept
+/* HTTP/1.1 to a backend, in two shapes.
+ *
+ * struct sg_h1backend, for a frontend that relays bytes (user/proxy.c:
+ * splice(2), the socket map): this try's request head (and a body kept
  * whole for replay) built and written to the backend connection, then the
  * response head read and parsed there. What follows the head (the body) is
  * the frontend's to relay: its first bytes are left in `in` after the head.
  * The request body streamed after the head, the response body and the
- * decisions on a response (interim, 101, retry) are the frontend's. */
+ * decisions on a response (interim, 101, retry) are the frontend's.
+ *
+ * struct sg_h1x, for a frontend that relays messages (user/h2proxy.c, by
+ * way of user/attempt.c): the whole exchange on one connection, the request
+ * body pulled and framed (Content-Length or chunked), the response head
+ * and decoded body reported through struct sg_exchange_ops exactly as an
+ * HTTP/2 backend stream reports them (user/h2backend.h), so the frontend
+ * has one path for both. */
 #ifndef SG_H1BACKEND_H
 #define SG_H1BACKEND_H
 
@@ -13,6 +22,8 @@
 
 #include "user/h1.h"
 #include "user/backend.h"
+#include "user/exchange.h"
+#include "user/loop.h"
 
 struct sg_h1backend {
 	/* The request as this try writes it; out_off bytes are written. */
@@ -66,5 +77,42 @@ void sg_h1backend_reset(struct sg_h1backend *x);
 
 /* Free the buffers. */
 void sg_h1backend_free(struct sg_h1backend *x);
+
+/* ---- the whole exchange (message mode) ---------------------------------- */
+
+struct sg_h1x;
+
+/* An exchange on connected connection u (its I/O callback is the owner's
+ * to forward: sg_h1x_io), reporting to ops with `data`; response heads over
+ * head_max bytes fail (SG_XFAIL_TOO_LARGE). NULL when out of memory. */
+struct sg_h1x *sg_h1x_new(struct sg_loop *loop, struct sg_backend_conn *u,
+			  const struct sg_exchange_ops *ops, void *data, size_t head_max);
+
+/* Send `req` as sg_h1_write_request_edit writes it (edit, client_ip,
+ * attempt); body: ops->body gives the body, sent with Content-Length when
+ * the request has one, else chunked. The response is read meanwhile (a
+ * backend may answer before the body is over). Returns 0 or a negative
+ * errno (no callback was made). req must stay valid until the exchange is
+ * closed. */
+int sg_h1x_send(struct sg_h1x *x, const struct sg_h1_req *req, const struct sg_h1_edit *edit,
+		const char *client_ip, unsigned attempt, bool body);
+
+/* ops->body has bytes (or the end) again. */
+void sg_h1x_resume(struct sg_h1x *x);
+
+/* The owner took response bytes (ops->room may say yes again). */
+void sg_h1x_consume(struct sg_h1x *x);
+
+/* The connection's events (revents from the loop). */
+void sg_h1x_io(struct sg_h1x *x, uint32_t revents);
+
+/* Whether the connection may carry another request: the response ended by
+ * its framing, with nothing after it, and the whole request was written. */
+bool sg_h1x_reusable(const struct sg_h1x *x);
+
+/* The owner is done with x: no callback follows, and x is freed (once the
+ * call that made a callback, if any, returns). The connection is the
+ * owner's; its I/O interest is cleared. NULL is ignored. */
+void sg_h1x_close(struct sg_h1x *x);
 
 #endif

@@ -84,7 +84,7 @@ struct sg_h2b_stream {
 	struct sg_list link;
 	struct sg_loop *loop;
 	int32_t id; /* 0 until sent */
-	const struct sg_h2b_ops *ops;
+	const struct sg_exchange_ops *ops;
 	void *data;
 	bool told;	     /* failed or end was called: nothing more to say */
 	bool readied;	     /* ready was called (or the opener was told it is) */
@@ -92,7 +92,7 @@ struct sg_h2b_stream {
 	bool ended;	     /* the backend ended the stream */
 	bool sent_all;	     /* ... and we ended ours */
 	bool gone;	     /* the owner closed it */
-	char tls_cause[128]; /* SG_H2B_TLS: why */
+	char tls_cause[128]; /* SG_XFAIL_TLS: why */
 	/* Body bytes given to the owner and not yet given back (consumed):
 	 * given back to the connection's window when the stream leaves it,
 	 * whatever the owner still holds. */
@@ -146,7 +146,7 @@ const char *sg_h2b_tls_cause(const struct sg_h2b_stream *s)
 }
 
 /* Tell the owner the try failed, once. */
-static void stream_fail(struct sg_h2b_stream *s, enum sg_h2b_failure why, int err)
+static void stream_fail(struct sg_h2b_stream *s, enum sg_xfail why, int err)
 {
 	if (s->told || s->gone)
 		return;
@@ -294,7 +294,7 @@ static void take_head(struct sg_h2b_stream *s, bool end)
 	    sg_h1_parse_response(sg_buf_data(&text), text.len, SG_H1_MAX_HEADERS, &resp) !=
 		    SG_H1_DONE) {
 		sg_buf_free(&text);
-		stream_fail(s, SG_H2B_INVALID, EPROTO);
+		stream_fail(s, SG_XFAIL_INVALID, EPROTO);
 		return;
 	}
 	if (s->status >= 200)
@@ -363,7 +363,7 @@ static int cb_end(void *conn, void *stream)
 	if (s->gone || s->told)
 		return 0;
 	if (!s->final) {
-		stream_fail(s, SG_H2B_INVALID, EPROTO); /* DATA without a head */
+		stream_fail(s, SG_XFAIL_INVALID, EPROTO); /* DATA without a head */
 		return 0;
 	}
 	s->told = true;
@@ -383,9 +383,9 @@ static void cb_closed(void *conn, void *stream, uint32_t code)
 	}
 	stream_detach(s);
 	if (code == SG_H2_REFUSED_STREAM && !s->final)
-		stream_fail(s, SG_H2B_REFUSED, ECONNREFUSED);
+		stream_fail(s, SG_XFAIL_REFUSED, ECONNREFUSED);
 	else
-		stream_fail(s, SG_H2B_RESET, ECONNRESET);
+		stream_fail(s, SG_XFAIL_RESET, ECONNRESET);
 }
 
 /* A request that never left (a GOAWAY came first): not processed. */
@@ -466,7 +466,7 @@ static void move_stream(struct h2b_conn *from, struct sg_h2b_stream *s)
 		to = conn_new(from->pool, &from->ep, from->key, &from->keepalive, from->tc,
 			      from->sni, &err);
 	if (!to) {
-		stream_fail(s, SG_H2B_CONNECT, err);
+		stream_fail(s, SG_XFAIL_CONNECT, err);
 		return;
 	}
 	to->idle_ms = from->idle_ms;
@@ -566,9 +566,9 @@ static void conn_close(struct h2b_conn *c, int err)
 			snprintf(s->tls_cause, sizeof(s->tls_cause), "%s", c->tls_cause);
 		stream_detach(s);
 		if (!c->ready)
-			stream_fail(s, c->tls_cause[0] ? SG_H2B_TLS : SG_H2B_CONNECT, err);
+			stream_fail(s, c->tls_cause[0] ? SG_XFAIL_TLS : SG_XFAIL_CONNECT, err);
 		else
-			stream_fail(s, unprocessed ? SG_H2B_REFUSED : SG_H2B_RESET, err);
+			stream_fail(s, unprocessed ? SG_XFAIL_REFUSED : SG_XFAIL_RESET, err);
 	}
 	c->busy--;
 	sg_backend_close(c->sock);
@@ -901,7 +901,7 @@ static struct h2b_conn *conn_with_room(struct sg_h2b_pool *p, const char *key)
 
 struct sg_h2b_stream *sg_h2b_open(struct sg_h2b_pool *p, const struct sg_endpoint *ep,
 				  const char *key, const struct sg_keepalive *ka, uint64_t idle_ms,
-				  const struct sg_h2b_ops *ops, void *data, bool *ready,
+				  const struct sg_exchange_ops *ops, void *data, bool *ready,
 				  bool *reused, int *err)
 {
 	return sg_h2b_open_tls(p, ep, key, ka, idle_ms, NULL, NULL, ops, data, ready, reused, err);
@@ -910,7 +910,7 @@ struct sg_h2b_stream *sg_h2b_open(struct sg_h2b_pool *p, const struct sg_endpoin
 struct sg_h2b_stream *sg_h2b_open_tls(struct sg_h2b_pool *p, const struct sg_endpoint *ep,
 				      const char *key, const struct sg_keepalive *ka,
 				      uint64_t idle_ms, struct sg_tls_client *tc, const char *sni,
-				      const struct sg_h2b_ops *ops, void *data, bool *ready,
+				      const struct sg_exchange_ops *ops, void *data, bool *ready,
 				      bool *reused, int *err)
 {
 	struct sg_h2b_stream *s = calloc(1, sizeof(*s));

@@ -22,6 +22,7 @@
 
 #include "config/cfg.h"
 #include "user/backend.h"
+#include "user/exchange.h"
 #include "user/h1.h"
 #include "user/h2.h"
 #include "user/loop.h"
@@ -30,40 +31,10 @@
 struct sg_h2b_pool;
 struct sg_h2b_stream;
 
-/* Why a try failed before its response head. */
-enum sg_h2b_failure {
-	SG_H2B_CONNECT, /* the connection could not be made (err) */
-	SG_H2B_REFUSED, /* the backend did not process the request: REFUSED_STREAM,
-			 * or above a GOAWAY's last stream: safe to send again */
-	SG_H2B_RESET,	/* the stream was reset or the connection lost (err) */
-	SG_H2B_INVALID, /* the response head is not a valid HTTP response */
-	SG_H2B_TLS,	/* the TLS handshake failed (sg_h2b_tls_cause says why) */
-};
-
-struct sg_h2b_ops {
-	/* The connection is up: send the request (sg_h2b_send). */
-	void (*ready)(void *data);
-	/* No response head will come on this stream. */
-	void (*failed)(void *data, enum sg_h2b_failure why, int err);
-	/* A response head (interim 1xx, then the final one), as an HTTP/1
-	 * head whose framing is the frames' (content_length as the backend
-	 * said, never chunked); end: the stream ended with it (no body, no
-	 * trailers: gRPC's trailers-only answer). Valid during the call. */
-	void (*head)(void *data, const struct sg_h1_resp *resp, bool end);
-	/* Response body bytes; give them back with sg_h2b_consume once passed
-	 * on. */
-	void (*data)(void *data, const char *p, size_t n);
-	/* The response ended: trailers t[0..n) (n 0: none), err 0; or it was
-	 * cut after its head (err: ECONNRESET for a reset stream, EPIPE for a
-	 * lost connection). Valid during the call. */
-	void (*end)(void *data, const struct sg_h2_field *t, size_t n, int err);
-	/* Request body: copy up to len bytes to buf, setting *eof after the
-	 * last; -EAGAIN when none is there yet (then sg_h2b_resume). */
-	ssize_t (*body)(void *data, char *buf, size_t len, bool *eof);
-	/* Optional: the request's trailers, asked for once its body ended;
-	 * returns their number and *t (0: none). */
-	size_t (*trailers)(void *data, const struct sg_h2_field **t);
-};
+/* Failures and callbacks: struct sg_exchange_ops (user/exchange.h);
+ * SG_XFAIL_TLS's cause is sg_h2b_tls_cause. Response body bytes are given
+ * back with sg_h2b_consume, and the request body resumed with
+ * sg_h2b_resume. */
 
 struct sg_h2b_pool *sg_h2b_pool_new(struct sg_loop *loop, struct sg_pool *tcp);
 /* PING keepalive (off by default): a connection that received nothing for
@@ -85,7 +56,7 @@ size_t sg_h2b_pool_conns(const struct sg_h2b_pool *p);
 struct sg_tls_client;
 struct sg_h2b_stream *sg_h2b_open(struct sg_h2b_pool *p, const struct sg_endpoint *ep,
 				  const char *key, const struct sg_keepalive *ka, uint64_t idle_ms,
-				  const struct sg_h2b_ops *ops, void *data, bool *ready,
+				  const struct sg_exchange_ops *ops, void *data, bool *ready,
 				  bool *reused, int *err);
 /* The same to a backend spoken to over TLS: a new connection's handshake
  * runs after its connect (client context tc, which the connection holds a
@@ -95,9 +66,9 @@ struct sg_h2b_stream *sg_h2b_open(struct sg_h2b_pool *p, const struct sg_endpoin
 struct sg_h2b_stream *sg_h2b_open_tls(struct sg_h2b_pool *p, const struct sg_endpoint *ep,
 				      const char *key, const struct sg_keepalive *ka,
 				      uint64_t idle_ms, struct sg_tls_client *tc, const char *sni,
-				      const struct sg_h2b_ops *ops, void *data, bool *ready,
+				      const struct sg_exchange_ops *ops, void *data, bool *ready,
 				      bool *reused, int *err);
-/* Why stream s failed with SG_H2B_TLS ("certificate verify failed: ..."). */
+/* Why stream s failed with SG_XFAIL_TLS ("certificate verify failed: ..."). */
 const char *sg_h2b_tls_cause(const struct sg_h2b_stream *s);
 
 /* Send the request: `req` as the gateway writes it to an HTTP/1 backend

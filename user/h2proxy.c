@@ -141,23 +141,18 @@ struct h2stream {
 	struct sg_filter_plan plan;
 	const struct sg_match *match;
 	bool mirrored; /* the route's mirrors were sent, and the first try's backend's */
-	/* Header slots of req and resp. A stream lives for one request, so
-	 * they are not worth allocating apart (user/proxy.c does, for idle
+	/* Header slots of req. A stream lives for one request, so they are
+	 * not worth allocating apart (user/proxy.c does, for idle
 	 * keep-alive connections). */
-	struct sg_h1_header req_slots[SG_H1_MAX_HEADERS], resp_slots[SG_H1_MAX_HEADERS];
+	struct sg_h1_header req_slots[SG_H1_MAX_HEADERS];
 
 	/* The request body: the whole of it when replayable, else the bytes
 	 * not yet written to the backend. */
 	struct sg_buf body;
 	size_t unconsumed; /* received, not yet given back to flow control */
 	bool req_end;	   /* the client ended its side */
-	bool streaming;	   /* body written to the backend as it arrives */
-	bool chunked_up;   /* ... as chunks (the client sent no content-length) */
+	bool streaming;	   /* body passed to the backend as it arrives */
 	bool req_sent;	   /* the whole request is with the backend */
-	char frame[24];	   /* chunk framing being written */
-	size_t frame_len, frame_off;
-	uint64_t chunk_left; /* body bytes left in the current chunk */
-	bool last_chunk_sent;
 
 	struct sg_cfg *cfg; /* the config in force when the head came, when
 			     * it is not the connection's (a reference) */
@@ -168,25 +163,19 @@ struct h2stream {
 	 * head). */
 	struct sg_attempt at;
 
-	struct sg_h1backend bx; /* this try's request and response head on at.conn */
-
 	/* The response. */
 	uint16_t status;
 	bool resp_started; /* HEADERS submitted */
-	enum sg_h1_body resp_body;
-	uint64_t resp_left; /* SG_H1_BODY_LENGTH */
-	struct sg_h1_chunked chunks;
-	bool resp_keep_alive;
 	bool resp_eof;	    /* every body byte is in rbuf */
 	bool deferred;	    /* the session waits for body bytes */
 	struct sg_buf rbuf; /* decoded body bytes not yet taken by the session */
 
-	/* An HTTP/2 backend (at.h2): its response is relayed from frames
-	 * (rbuf as for HTTP/1, its window given back as the client takes the
-	 * bytes), its trailers passed on at the end (trailers: fields and
-	 * their bytes, one allocation). The body goes from `body` (a replay
-	 * from up_off); up_wait: the backend waits for more of it. */
-	bool h2_resp, up_wait;
+	/* The backend's response, from the exchange (HTTP/1 or HTTP/2 alike,
+	 * user/exchange.h): body bytes in rbuf, given back to the exchange
+	 * as the client takes them; trailers passed on at the end (fields and
+	 * their bytes, one allocation). The request body goes from `body`
+	 * (a replay from up_off); up_wait: the exchange waits for more. */
+	bool up_wait;
 	size_t up_off;
 	/* A streamed body sent to an HTTP/2 backend is kept (retained) while
 	 * it fits H2P_REPLAY_MAX, so a try can be made again as for a whole
@@ -220,10 +209,8 @@ static void conn_rearm(struct h2conn *c);
 static void start_attempt(struct h2stream *s);
 static void fail(struct h2stream *s, enum sg_fail kind, int err);
 static const struct sg_attempt_ops attempt_ops;
-static void update_backend_io(struct h2stream *s);
 static size_t buffered(const struct h2stream *s);
 static void rebudget(struct h2stream *s, size_t before);
-static void write_body(struct h2stream *s);
 
 /* ---- small helpers ------------------------------------------------------- */
 
@@ -299,26 +286,6 @@ static bool body_check(struct h2stream *s, uint64_t n)
 	return true;
 }
 
-/* Bytes on a backend socket. Each one is counted in its sockmap state: a
- * pooled connection may sit in the socket map since an HTTP/1 body was
- * spliced on it, and then the kernel path needs the counts (user/sockmap.h);
- * such a socket is only ever read with recv(), as here. */
-static ssize_t backend_send(struct h2stream *s, const char *p, size_t n)
-{
-	ssize_t w = sg_sock_send(s->at.conn->tls, s->at.conn->fd, p, n, MSG_NOSIGNAL);
-
-	sg_ksock_wrote(&s->at.conn->k, w);
-	return w;
-}
-
-static ssize_t backend_recv(struct h2stream *s, char *p, size_t n)
-{
-	ssize_t r = sg_sock_recv(s->at.conn->tls, s->at.conn->fd, p, n, 0);
-
-	sg_ksock_read(&s->at.conn->k, r);
-	return r;
-}
-
 /* ---- access log ---------------------------------------------------------- */
 
 /* One line per stream that got as far as a request, in the HTTP/1 proxy's
@@ -358,7 +325,6 @@ static void stream_free(struct sg_closing *cl)
 	free(s->store);
 	free(s->pos);
 	sg_buf_free(&s->body);
-	sg_h1backend_free(&s->bx);
 	sg_filter_plan_reset(&s->plan);
 	sg_buf_free(&s->rbuf);
 	free(s->trailers);
@@ -382,7 +348,6 @@ static void on_dropped(struct sg_attempt *a)
 {
 	struct h2stream *s = a->owner;
 
-	sg_h1backend_reset(&s->bx);
 	s->up_off = 0;
 	s->up_wait = false;
 }
@@ -430,8 +395,6 @@ static struct h2stream *stream_new(struct h2conn *c, int32_t id)
 	s->state = S_HEAD;
 	s->req.headers = s->req_slots;
 	s->req.headers_cap = SG_H1_MAX_HEADERS;
-	s->bx.resp.headers = s->resp_slots;
-	s->bx.resp.headers_cap = SG_H1_MAX_HEADERS;
 	sg_timer_init(&s->timer, on_stream_timer, s);
 	sg_attempt_init(&s->at, &attempt_ops, s, c->ctx->loop, c->ctx->pool, c->ctx->h2pool,
 			c->ctx->stats, &c->ctx->rng);
@@ -578,17 +541,6 @@ static void fail(struct h2stream *s, enum sg_fail kind, int err)
 	answer(s, code, f, 3, body, strlen(body));
 }
 
-/* The request head for this try (+ the replayable body). */
-static int build_request_out(struct h2stream *s)
-{
-	const char *extra = s->chunked_up ? "transfer-encoding: chunked\r\n" : NULL;
-	struct sg_h1_edit edit;
-
-	sg_filter_request_edit(&s->plan, &edit);
-	return sg_h1backend_build(&s->bx, &s->req, &edit, s->conn->ip, s->at.n, extra,
-				  sg_buf_data(&s->body), s->at.replayable ? s->body.len : 0);
-}
-
 /* Copies of the request, as the filters so far left it, to `mirrors`. */
 static void mirror(struct h2stream *s, const struct sg_mirrors *mirrors)
 {
@@ -640,20 +592,19 @@ static bool plan(struct h2stream *s, const struct sg_route *route)
 	return follow_plan(s, sg_filter_plan_backend(&s->plan, &s->at.backend->filters, &in));
 }
 
-static void on_backend_io(struct sg_loop *loop, struct sg_io *io, uint32_t revents);
-static void write_head(struct h2stream *s);
-static void send_h2(struct h2stream *s);
-static void h2_head(struct sg_attempt *a, const struct sg_h1_resp *resp, bool end);
-static void h2_data(struct sg_attempt *a, const char *p, size_t n);
-static void h2_end(struct sg_attempt *a, const struct sg_h2_field *t, size_t n, int err);
-static ssize_t h2_body(struct sg_attempt *a, char *buf, size_t len, bool *eof);
-static size_t h2_trailers(struct sg_attempt *a, const struct sg_h2_field **t);
+static void send_request(struct h2stream *s);
+static void on_head(struct sg_attempt *a, const struct sg_h1_resp *resp, bool end);
+static void on_data(struct sg_attempt *a, const char *p, size_t n);
+static void on_end(struct sg_attempt *a, const struct sg_h2_field *t, size_t n, int err);
+static ssize_t on_body(struct sg_attempt *a, char *buf, size_t len, bool *eof);
+static size_t on_trailers(struct sg_attempt *a, const struct sg_h2_field **t);
+static bool room(const struct h2stream *s);
 static void stop_retaining(struct h2stream *s);
 
 /* ---- attempts (user/attempt.c) ------------------------------------------------ */
 
-/* The attempt's connection is ready: this try's copy of the request goes
- * out on it. */
+/* The try's exchange is ready (an HTTP/1 connection, or an HTTP/2
+ * stream): this try's copy of the request goes out on it. */
 static void on_send(struct sg_attempt *a)
 {
 	struct h2stream *s = a->owner;
@@ -664,17 +615,7 @@ static void on_send(struct sg_attempt *a)
 		s->mirrored = true;
 		mirror(s, &a->backend->filters.mirrors);
 	}
-	if (a->h2) {
-		send_h2(s);
-		return;
-	}
-	if (build_request_out(s) < 0) {
-		fail(s, SG_FAIL_CONNECT, ENOMEM);
-		return;
-	}
-	stream_rearm(s);
-	write_head(s);
-	update_backend_io(s);
+	send_request(s);
 }
 
 static void on_fail(struct sg_attempt *a, enum sg_fail kind, int err)
@@ -683,19 +624,23 @@ static void on_fail(struct sg_attempt *a, enum sg_fail kind, int err)
 	struct h2conn *c = s->conn;
 
 	fail(s, kind, err);
-	/* An HTTP/2 backend's failure comes from its connection's events,
-	 * outside this connection's dispatch: the answer needs a flush, and
-	 * a dial that ended lets waiting streams start. */
+	/* A backend's failure comes from its connection's events, outside
+	 * this connection's dispatch: the answer needs a flush, and a dial
+	 * that ended lets waiting streams start. */
 	start_waiting(c);
 	flush_later(c);
 }
 
 static void on_wait(struct sg_attempt *a)
 {
+	stream_rearm(a->owner);
+}
+
+static bool on_room(struct sg_attempt *a)
+{
 	struct h2stream *s = a->owner;
 
-	stream_rearm(s);
-	update_backend_io(s);
+	return s->state == S_RESP && room(s);
 }
 
 static const struct sg_attempt_ops attempt_ops = {
@@ -703,12 +648,13 @@ static const struct sg_attempt_ops attempt_ops = {
 	.fail = on_fail,
 	.dropped = on_dropped,
 	.wait = on_wait,
-	.on_io = on_backend_io,
-	.h2_head = h2_head,
-	.h2_data = h2_data,
-	.h2_end = h2_end,
-	.h2_body = h2_body,
-	.h2_trailers = h2_trailers,
+	.messages = true,
+	.head = on_head,
+	.data = on_data,
+	.end = on_end,
+	.body = on_body,
+	.trailers = on_trailers,
+	.room = on_room,
 };
 
 /* Backend connects one client connection may have in progress at once:
@@ -767,118 +713,8 @@ static void start_waiting(struct h2conn *c)
 		if (s->start_pending && !s->closed) {
 			s->start_pending = false;
 			start_attempt(s); /* may wait again, for a dial */
-			if (!s->closed)
-				update_backend_io(s);
 		}
 	}
-}
-
-/* The head (and a replayable body) is with the backend. */
-static void head_sent(struct h2stream *s)
-{
-	free(s->bx.out);
-	s->bx.out = NULL;
-	s->bx.out_len = s->bx.out_off = 0;
-	if (!s->streaming) {
-		s->req_sent = true;
-		return;
-	}
-	write_body(s);
-}
-
-static void write_head(struct h2stream *s)
-{
-	int rc = sg_h1backend_send(&s->bx, s->at.conn);
-
-	if (rc < 0)
-		sg_attempt_write_failed(&s->at, -rc, s->bx.out_off > 0);
-	else if (rc == 1)
-		head_sent(s);
-}
-
-/* Next bytes of a streamed body: chunk framing or body bytes. */
-static void next_body_piece(struct h2stream *s, const char **p, size_t *n, bool *is_body)
-{
-	size_t avail = s->body.len;
-
-	*is_body = false;
-	*n = 0;
-	if (s->frame_off < s->frame_len) {
-		*p = s->frame + s->frame_off;
-		*n = s->frame_len - s->frame_off;
-		return;
-	}
-	if (s->chunked_up && !s->chunk_left && avail) {
-		/* Everything buffered goes as one chunk. */
-		s->frame_len = sg_h1_chunk_size_line(avail, s->frame);
-		s->frame_off = 0;
-		s->chunk_left = avail;
-		*p = s->frame;
-		*n = s->frame_len;
-		return;
-	}
-	if (s->chunked_up && !avail && s->req_end && !s->last_chunk_sent) {
-		memcpy(s->frame, "0\r\n\r\n", 5);
-		s->frame_len = 5;
-		s->frame_off = 0;
-		s->last_chunk_sent = true;
-		*p = s->frame;
-		*n = 5;
-		return;
-	}
-	if (avail) {
-		*p = sg_buf_data(&s->body);
-		*n = s->chunked_up && s->chunk_left < avail ? (size_t)s->chunk_left : avail;
-		*is_body = true;
-	}
-}
-
-static void body_written(struct h2stream *s, size_t n)
-{
-	sg_buf_consume(&s->body, n);
-	s->bytes_in += n;
-	moved(s, n);
-	give_back(s, n);
-	if (s->chunked_up) {
-		s->chunk_left -= n;
-		if (!s->chunk_left) {
-			memcpy(s->frame, "\r\n", 2);
-			s->frame_len = 2;
-			s->frame_off = 0;
-		}
-	}
-}
-
-/* Write what is buffered of a streamed body; the client's DATA keeps
- * coming as the backend takes it (flow control is given back here). */
-static void write_body(struct h2stream *s)
-{
-	for (;;) {
-		const char *p;
-		size_t n;
-		bool is_body;
-		ssize_t w;
-
-		next_body_piece(s, &p, &n, &is_body);
-		if (!n)
-			break;
-		w = backend_send(s, p, n);
-		if (w == -1 && errno == EINTR)
-			continue;
-		if (w == -1 && errno == EAGAIN)
-			return;
-		if (w == -1) {
-			/* The backend stopped reading: its answer may still come. */
-			s->streaming = false;
-			return;
-		}
-		if (is_body)
-			body_written(s, (size_t)w);
-		else
-			s->frame_off += (size_t)w;
-	}
-	if (s->req_end && (!s->chunked_up || s->last_chunk_sent))
-		s->req_sent = true;
 }
 
 /* ---- the response ------------------------------------------------------------ */
@@ -886,7 +722,7 @@ static void write_body(struct h2stream *s)
 static void response_complete(struct h2stream *s)
 {
 	s->resp_eof = true;
-	sg_attempt_release(&s->at, s->resp_keep_alive && s->req_sent, &s->conn->cfg->global);
+	sg_attempt_release(&s->at, true, &s->conn->cfg->global);
 	if (s->deferred) {
 		s->deferred = false;
 		sg_h2_resume(s->conn->h2, s->id);
@@ -907,146 +743,6 @@ static int body_bytes(struct h2stream *s, const char *p, size_t n)
 		sg_h2_resume(s->conn->h2, s->id);
 	}
 	return 0;
-}
-
-/* Chunked framing off, data on. Returns -1 on bad framing. */
-static int dechunk(struct h2stream *s, const char *p, size_t n, bool *done)
-{
-	size_t i = 0;
-
-	*done = false;
-	while (i < n && !*done) {
-		struct sg_h1_span data;
-		ssize_t used = sg_h1_chunked_decode(&s->chunks, p + i, n - i, &data, done);
-
-		if (used < 0 || (data.len && body_bytes(s, data.p, data.len) == -1))
-			return -1;
-		i += (size_t)used;
-	}
-	if (i < n)
-		s->resp_keep_alive = false; /* bytes after the body: not reusable */
-	return 0;
-}
-
-/* Response body bytes as read from the backend. */
-static void body_in(struct h2stream *s, const char *p, size_t n)
-{
-	bool done = false;
-	size_t take;
-
-	moved(s, n);
-	switch (s->resp_body) {
-	case SG_H1_BODY_LENGTH:
-		take = n < s->resp_left ? n : (size_t)s->resp_left;
-		if (body_bytes(s, p, take) == -1) {
-			reset_stream(s, SG_H2_INTERNAL_ERROR);
-			return;
-		}
-		s->resp_left -= take;
-		if (take < n)
-			s->resp_keep_alive = false;
-		done = s->resp_left == 0;
-		break;
-	case SG_H1_BODY_CHUNKED:
-		if (dechunk(s, p, n, &done) == -1) {
-			reset_stream(s, SG_H2_INTERNAL_ERROR);
-			return;
-		}
-		break;
-	case SG_H1_BODY_CLOSE:
-		if (body_bytes(s, p, n) == -1) {
-			reset_stream(s, SG_H2_INTERNAL_ERROR);
-			return;
-		}
-		break;
-	case SG_H1_BODY_NONE:
-		done = true;
-		break;
-	}
-	if (done)
-		response_complete(s);
-}
-
-/* A complete final response head from the backend: HEADERS to the client. */
-static void got_response_head(struct h2stream *s)
-{
-	struct sg_h2_field f[H2P_MAX_RESPONSE_FIELDS];
-	size_t extra, cap = s->bx.resp.head_len + 8;
-	struct sg_h1_edit edit;
-	char *store;
-	ssize_t n;
-
-	if (sg_attempt_took_status(&s->at, s->bx.resp.status))
-		return;
-	stream_rearm(s);
-	s->resp_body = sg_h1_response_body(&s->bx.resp, s->is_head);
-	s->resp_keep_alive = s->bx.resp.keep_alive && s->resp_body != SG_H1_BODY_CLOSE;
-	s->resp_left = s->resp_body == SG_H1_BODY_LENGTH ? (uint64_t)s->bx.resp.content_length : 0;
-	memset(&s->chunks, 0, sizeof(s->chunks));
-	sg_filter_response_edit(&s->plan, &edit);
-	for (size_t i = 0; i < edit.nadd; i++)
-		cap += edit.add[i].name.len;
-	store = malloc(cap);
-	n = store ? sg_h2_response_fields(&s->bx.resp, &edit, store, cap, f,
-					  H2P_MAX_RESPONSE_FIELDS)
-		  : -1;
-	if (n < 0 || respond(s, f, (size_t)n, s->resp_body != SG_H1_BODY_NONE) == -1) {
-		free(store);
-		fail(s, SG_FAIL_BAD_RESPONSE, n < 0 ? EMSGSIZE : ENOMEM);
-		return;
-	}
-	free(store);
-	count_request(s, s->bx.resp.status);
-	s->state = S_RESP;
-	extra = s->bx.in_len - s->bx.resp.head_len;
-	s->bx.in_len = 0;
-	body_in(s, s->bx.in + s->bx.resp.head_len, extra);
-}
-
-/* A response head over H2P_HEAD_MAX: 503 invalid response, logged. */
-static void response_too_large(struct h2stream *s)
-{
-	SG_WARN("%s: backend response head over %d KiB", s->conn->ip, H2P_HEAD_MAX / 1024);
-	fail(s, SG_FAIL_BAD_RESPONSE, EMSGSIZE);
-}
-
-/* The response head(s) from the backend, as far as they came. */
-static void read_response_head(struct h2stream *s)
-{
-	while (!s->closed && s->state == S_ATTEMPT && s->at.conn) {
-		int err;
-
-		switch (sg_h1backend_recv_head(&s->bx, s->at.conn, H2P_HEAD_MAX, &err)) {
-		case SG_H1BACKEND_MORE:
-			return;
-		case SG_H1BACKEND_HEAD:
-			break;
-		case SG_H1BACKEND_EOF:
-			sg_attempt_read_failed(&s->at, err);
-			return;
-		case SG_H1BACKEND_INVALID:
-			sg_attempt_failed(&s->at, SG_FAIL_BAD_RESPONSE, EPROTO);
-			return;
-		case SG_H1BACKEND_TOO_LARGE:
-			response_too_large(s);
-			return;
-		case SG_H1BACKEND_NOMEM:
-			fail(s, SG_FAIL_BAD_RESPONSE, ENOMEM);
-			return;
-		}
-		if (s->bx.resp.status == 101) {
-			/* No HTTP/2 stream can become a tunnel this way. */
-			sg_attempt_failed(&s->at, SG_FAIL_BAD_RESPONSE, EPROTO);
-			return;
-		}
-		if (s->bx.resp.status >= 200) {
-			got_response_head(s);
-			return;
-		}
-		/* Interim (100 Continue, 103): the gateway already took the
-		 * body, and an h2 client needs none of them. */
-		sg_h1backend_skip_head(&s->bx);
-	}
 }
 
 static size_t buffered(const struct h2stream *s)
@@ -1074,7 +770,7 @@ static void rebudget(struct h2stream *s, size_t before)
 			struct h2stream *o = SG_LIST_ENTRY(l, struct h2stream, link);
 
 			if (o != s && o->state == S_RESP)
-				update_backend_io(o);
+				sg_attempt_consume(&o->at, 0); /* it may read again */
 		}
 	}
 }
@@ -1089,35 +785,9 @@ static bool room(const struct h2stream *s)
 	       (s->conn->buffered < s->conn->budget || buffered(s) < H2P_READ_CHUNK);
 }
 
-/* Body bytes from the backend, while the stream's buffer has room. */
-static void read_response_body(struct h2stream *s)
-{
-	char buf[H2P_READ_CHUNK];
+/* ---- the backend exchange (user/attempt.h, user/exchange.h) --------------------- */
 
-	while (!s->closed && s->state == S_RESP && s->at.conn && room(s)) {
-		ssize_t n = backend_recv(s, buf, sizeof(buf));
-
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n == -1 && errno == EAGAIN)
-			return;
-		if (n == 0 && s->resp_body == SG_H1_BODY_CLOSE) {
-			s->resp_keep_alive = false;
-			response_complete(s);
-			return;
-		}
-		if (n <= 0) {
-			/* Truncated: the client must see it. */
-			reset_stream(s, SG_H2_INTERNAL_ERROR);
-			return;
-		}
-		body_in(s, buf, (size_t)n);
-	}
-}
-
-/* ---- an HTTP/2 backend (user/h2backend.c) -------------------------------------- */
-
-static size_t h2_trailers(struct sg_attempt *a, const struct sg_h2_field **t)
+static size_t on_trailers(struct sg_attempt *a, const struct sg_h2_field **t)
 {
 	struct h2stream *s = a->owner;
 	struct sg_buf copy = { 0 };
@@ -1147,9 +817,9 @@ static bool all_h2(const struct sg_route *route)
 	return true;
 }
 
-/* This try's request on the attempt's stream; the body follows from
- * `body` through h2_body. */
-static void send_h2(struct h2stream *s)
+/* This try's request on the attempt's exchange; the body follows from
+ * `body` through on_body. */
+static void send_request(struct h2stream *s)
 {
 	struct sg_h1_edit edit;
 	int rc;
@@ -1165,8 +835,7 @@ static void send_h2(struct h2stream *s)
 		s->at.replayable = true;
 	}
 	sg_filter_request_edit(&s->plan, &edit);
-	rc = sg_h2b_send(s->at.h2, &s->req, &edit, s->conn->ip, s->at.n, NULL,
-			 !s->req_end || s->body.len > 0);
+	rc = sg_attempt_send(&s->at, &s->req, &edit, s->conn->ip, !s->req_end || s->body.len > 0);
 	if (rc < 0) {
 		fail(s, SG_FAIL_CONNECT, -rc);
 		return;
@@ -1189,7 +858,7 @@ static void stop_retaining(struct h2stream *s)
 	s->up_off = 0;
 }
 
-static ssize_t h2_body(struct sg_attempt *a, char *buf, size_t len, bool *eof)
+static ssize_t on_body(struct sg_attempt *a, char *buf, size_t len, bool *eof)
 {
 	struct h2stream *s = a->owner;
 	size_t n;
@@ -1233,7 +902,7 @@ static ssize_t h2_body(struct sg_attempt *a, char *buf, size_t len, bool *eof)
 	return (ssize_t)n;
 }
 
-static void h2_head(struct sg_attempt *a, const struct sg_h1_resp *resp, bool end)
+static void on_head(struct sg_attempt *a, const struct sg_h1_resp *resp, bool end)
 {
 	struct h2stream *s = a->owner;
 	struct sg_h2_field f[H2P_MAX_RESPONSE_FIELDS];
@@ -1262,19 +931,18 @@ static void h2_head(struct sg_attempt *a, const struct sg_h1_resp *resp, bool en
 	}
 	free(store);
 	count_request(s, resp->status);
-	s->h2_resp = true;
 	s->state = S_RESP;
 out:
 	flush_later(s->conn);
 }
 
-static void h2_data(struct sg_attempt *a, const char *p, size_t n)
+static void on_data(struct sg_attempt *a, const char *p, size_t n)
 {
 	struct h2stream *s = a->owner;
 
 	moved(s, n);
 	if (s->closed || s->state != S_RESP || body_bytes(s, p, n) == -1) {
-		sg_h2b_consume(a->h2, n);
+		sg_attempt_consume(a, n);
 		return;
 	}
 	flush_later(s->conn);
@@ -1304,7 +972,7 @@ static int keep_trailers(struct h2stream *s, const struct sg_h2_field *t, size_t
 	return 0;
 }
 
-static void h2_end(struct sg_attempt *a, const struct sg_h2_field *t, size_t n, int err)
+static void on_end(struct sg_attempt *a, const struct sg_h2_field *t, size_t n, int err)
 {
 	struct h2stream *s = a->owner;
 
@@ -1315,60 +983,7 @@ static void h2_end(struct sg_attempt *a, const struct sg_h2_field *t, size_t n, 
 	flush_later(s->conn);
 }
 
-/* ---- backend events ------------------------------------------------------------ */
-
-static bool body_to_write(const struct h2stream *s)
-{
-	return s->streaming && !s->bx.out &&
-	       (s->frame_off < s->frame_len || s->body.len ||
-		(s->req_end && s->chunked_up && !s->last_chunk_sent));
-}
-
-/* Register what the stream waits for on its backend socket. */
-static void update_backend_io(struct h2stream *s)
-{
-	uint32_t ev = 0;
-
-	if (s->closed || !s->at.conn)
-		return;
-	if (!s->at.connected) {
-		ev = sg_backend_connect_events(s->at.conn);
-	} else if (s->bx.out) {
-		ev = EPOLLOUT;
-	} else {
-		if (body_to_write(s))
-			ev |= EPOLLOUT;
-		if (s->state == S_ATTEMPT || (s->state == S_RESP && room(s)))
-			ev |= EPOLLIN;
-	}
-	if (sg_io_set(s->conn->ctx->loop, &s->at.conn->io, ev) == -1)
-		reset_stream(s, SG_H2_INTERNAL_ERROR);
-}
-
-static void on_backend_io(struct sg_loop *loop, struct sg_io *io, uint32_t revents)
-{
-	struct h2stream *s = io->data;
-	struct h2conn *c = s->conn;
-
-	if (s->closed || !s->at.conn || io != &s->at.conn->io)
-		return;
-	if (s->state == S_ATTEMPT && !s->at.connected) {
-		sg_attempt_connected(&s->at);
-	} else {
-		if (s->bx.out)
-			write_head(s);
-		if (s->at.conn && !s->bx.out && (revents & EPOLLOUT) && body_to_write(s))
-			write_body(s);
-		if (s->at.conn && s->state == S_ATTEMPT &&
-		    (revents & (EPOLLIN | EPOLLHUP | EPOLLERR)))
-			read_response_head(s);
-		if (s->at.conn && s->state == S_RESP && (revents & (EPOLLIN | EPOLLHUP | EPOLLERR)))
-			read_response_body(s);
-	}
-	update_backend_io(s);
-	start_waiting(c);
-	conn_flush(c);
-}
+/* ---- the stream's timer -------------------------------------------------------- */
 
 static void on_stream_timer(struct sg_loop *loop, struct sg_timer *t)
 {
@@ -1380,8 +995,6 @@ static void on_stream_timer(struct sg_loop *loop, struct sg_timer *t)
 		return;
 	if (!body_check(s, n) && !s->closed && !sg_attempt_expire(&s->at, n))
 		stream_rearm(s);
-	if (!s->closed)
-		update_backend_io(s);
 	start_waiting(c);
 	conn_flush(c);
 }
@@ -1493,7 +1106,6 @@ static void got_request(struct h2stream *s)
 		s->state = S_BODY; /* the attempt starts at END_STREAM */
 	} else {
 		s->streaming = true;
-		s->chunked_up = s->req.content_length < 0;
 		start_attempt(s);
 	}
 }
@@ -1607,11 +1219,8 @@ static int cb_data(void *conn, void *stream, const char *p, size_t len)
 		stop_retaining(s);
 	if (s->up_wait) {
 		s->up_wait = false;
-		sg_h2b_resume(s->at.h2);
+		sg_attempt_resume(&s->at);
 	}
-	if (s->at.conn && s->at.connected && !s->bx.out)
-		write_body(s);
-	update_backend_io(s);
 	return 0;
 }
 
@@ -1626,11 +1235,8 @@ static int cb_end(void *conn, void *stream)
 	}
 	if (s->up_wait) {
 		s->up_wait = false;
-		sg_h2b_resume(s->at.h2);
+		sg_attempt_resume(&s->at);
 	}
-	if (s->streaming && s->at.conn && s->at.connected && !s->bx.out)
-		write_body(s);
-	update_backend_io(s);
 	return 0;
 }
 
@@ -1706,11 +1312,8 @@ static ssize_t cb_body(void *conn, void *stream, char *buf, size_t len, bool *eo
 	moved(s, n);
 	*eof = s->resp_eof && !buffered(s);
 	rebudget(s, before);
-	if (s->h2_resp)
-		sg_h2b_consume(s->at.h2, n); /* the backend may send as many more */
-	/* Room again: the backend may be read once more. */
-	if (s->at.conn && s->state == S_RESP)
-		update_backend_io(s);
+	/* The backend may send as many more (and be read again: room). */
+	sg_attempt_consume(&s->at, n);
 	return (ssize_t)n;
 }
 

@@ -978,11 +978,11 @@ static const struct sg_attempt_ops attempt_ops = {
 	.dropped = on_dropped,
 	.wait = NULL, /* every dispatch ends in settle() */
 	.on_io = on_backend_io,
-	.h2_head = h2_head,
-	.h2_data = h2_data,
-	.h2_end = h2_end,
-	.h2_body = h2_body,
-	.h2_trailers = h2_trailers,
+	.head = h2_head,
+	.data = h2_data,
+	.end = h2_end,
+	.body = h2_body,
+	.trailers = h2_trailers,
 };
 
 static void start_attempt(struct client *c)
@@ -1470,8 +1470,7 @@ static void send_h2(struct client *c)
 	memset(&r->h2_up_chunks, 0, sizeof(r->h2_up_chunks));
 	sg_buf_reset(&r->h2_tlines);
 	sg_filter_request_edit(&r->plan, &edit);
-	rc = sg_h2b_send(r->at.h2, &r->req, &edit, c->ip, r->at.n, NULL,
-			 c->req_body != SG_H1_BODY_NONE);
+	rc = sg_attempt_send(&r->at, &r->req, &edit, c->ip, c->req_body != SG_H1_BODY_NONE);
 	if (rc < 0) {
 		fail_request(c, SG_FAIL_CONNECT, -rc);
 		return;
@@ -1618,7 +1617,7 @@ static ssize_t h2_body(struct sg_attempt *a, char *buf, size_t len, bool *eof)
 static void h2_flushed(struct client *c)
 {
 	if (c->r->h2_unconsumed) {
-		sg_h2b_consume(c->r->at.h2, c->r->h2_unconsumed);
+		sg_attempt_consume(&c->r->at, c->r->h2_unconsumed);
 		c->r->h2_unconsumed = 0;
 	}
 	if (c->resp_done)
@@ -1722,7 +1721,7 @@ static void h2_data(struct sg_attempt *a, const char *p, size_t n)
 	};
 
 	if (c->closed || c->resp_body == SG_H1_BODY_NONE) {
-		sg_h2b_consume(a->h2, n);
+		sg_attempt_consume(a, n);
 		return;
 	}
 	if (r->h2_chunked) {
@@ -2468,7 +2467,7 @@ static void client_io(struct client *c, struct sg_io *io, uint32_t revents)
 	case C_ATTEMPT:
 		if (c->r->h2_up_wait && (revents & EPOLLIN)) {
 			c->r->h2_up_wait = false;
-			sg_h2b_resume(c->r->at.h2);
+			sg_attempt_resume(&c->r->at);
 			return;
 		}
 		if (c->req_pumping && (revents & EPOLLIN)) {
@@ -2481,7 +2480,7 @@ static void client_io(struct client *c, struct sg_io *io, uint32_t revents)
 	case C_RESP:
 		if (c->r->h2_up_wait && (revents & EPOLLIN)) {
 			c->r->h2_up_wait = false;
-			sg_h2b_resume(c->r->at.h2);
+			sg_attempt_resume(&c->r->at);
 			if (c->closed)
 				return;
 		}

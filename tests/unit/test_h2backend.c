@@ -296,7 +296,7 @@ struct owner {
 	bool head_end;
 	bool keep; /* data is held, never given back (consumed) */
 	size_t kept;
-	enum sg_h2b_failure why;
+	enum sg_xfail why;
 	int err;
 	uint16_t status;
 	int64_t content_length;
@@ -313,7 +313,7 @@ static void o_ready(void *data)
 	o->ready++;
 }
 
-static void o_failed(void *data, enum sg_h2b_failure why, int err)
+static void o_failed(void *data, enum sg_xfail why, int err)
 {
 	struct owner *o = data;
 
@@ -370,7 +370,7 @@ static ssize_t o_body(void *data, char *buf, size_t len, bool *eof)
 	return (ssize_t)n;
 }
 
-static const struct sg_h2b_ops owner_ops = {
+static const struct sg_exchange_ops owner_ops = {
 	.ready = o_ready,
 	.failed = o_failed,
 	.head = o_head,
@@ -586,7 +586,7 @@ static void test_refused(void **state)
 	RUN_UNTIL(e, o.ready == 1);
 	send_get(&o, "/refuse");
 	RUN_UNTIL(e, o.failed == 1);
-	assert_int_equal(o.why, SG_H2B_REFUSED);
+	assert_int_equal(o.why, SG_XFAIL_REFUSED);
 	assert_int_equal(o.heads, 0);
 	cleanup(&o);
 }
@@ -646,7 +646,7 @@ static void test_connection_lost(void **state)
 	RUN_UNTIL(e, e->srv.nstreams == 1);
 	shutdown(e->srv.conns[0].fd, SHUT_RDWR);
 	RUN_UNTIL(e, o.failed == 1);
-	assert_int_equal(o.why, SG_H2B_RESET);
+	assert_int_equal(o.why, SG_XFAIL_RESET);
 	assert_int_equal(sg_h2b_pool_conns(e->h2), 0);
 	cleanup(&o);
 }
@@ -663,7 +663,7 @@ static void test_connect_refused(void **state)
 	snprintf(e->key, sizeof(e->key), "127.0.0.1:%u", port);
 	open_stream(e, &o, 1000, NULL);
 	RUN_UNTIL(e, o.failed == 1);
-	assert_int_equal(o.why, SG_H2B_CONNECT);
+	assert_int_equal(o.why, SG_XFAIL_CONNECT);
 	assert_int_equal(o.err, ECONNREFUSED);
 	assert_int_equal(o.ready, 0);
 	cleanup(&o);
