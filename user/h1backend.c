@@ -141,9 +141,9 @@ void sg_h1backend_free(struct sg_h1backend *x)
 
 /* ---- the whole exchange (message mode) ---------------------------------- */
 
-#define H1X_PULL 16384		 /* request body bytes asked of ops->body at once */
+#define H1X_PULL 16384		  /* request body bytes asked of ops->body at once */
 #define H1X_OUT_BATCH (64 * 1024) /* bytes gathered before a send */
-#define H1X_READ 16384		 /* response body bytes read at once */
+#define H1X_READ 16384		  /* response body bytes read at once */
 
 struct sg_h1x {
 	struct sg_loop *loop;
@@ -553,6 +553,5 @@ void sg_h1x_io(struct sg_h1x *x, uint32_t revents)
 
 bool sg_h1x_reusable(const struct sg_h1x *x)
 {
-	return x->have_head && x->keep_alive && x->req_written && !x->write_broken &&
-	       !x->out.len;
+	return x->have_head && x->keep_alive && x->req_written && !x->write_broken && !x->out.len;
 }

@@ -165,7 +165,7 @@ struct h2stream {
 
 	/* The response. */
 	uint16_t status;
-	bool resp_started; /* HEADERS submitted */
+	bool resp_started;  /* HEADERS submitted */
 	bool resp_eof;	    /* every body byte is in rbuf */
 	bool deferred;	    /* the session waits for body bytes */
 	struct sg_buf rbuf; /* decoded body bytes not yet taken by the session */
