@@ -162,13 +162,11 @@ void sg_attempt_over(struct sg_attempt *a, uint64_t request_bytes, uint64_t resp
 	leave(a);
 }
 
-void sg_attempt_drop(struct sg_attempt *a)
+/* Close the try's exchange and connection; it is not timed any more. */
+static void close_try(struct sg_attempt *a)
 {
-	bool had = a->conn || a->h2;
-
-	a->try_ns = a->connect_ns = 0; /* an abandoned try is not timed */
+	a->try_ns = a->connect_ns = 0;
 	lb_done(a);
-
 	sg_h1x_close(a->h1);
 	a->h1 = NULL;
 	sg_backend_close(a->conn);
@@ -176,6 +174,13 @@ void sg_attempt_drop(struct sg_attempt *a)
 	sg_h2b_close(a->h2);
 	a->h2 = NULL;
 	a->connected = false;
+}
+
+void sg_attempt_drop(struct sg_attempt *a)
+{
+	bool had = a->conn || a->h2;
+
+	close_try(a);
 	a->try_at = a->connect_at = 0;
 	if (had && a->ops->dropped)
 		a->ops->dropped(a);
@@ -207,15 +212,7 @@ void sg_attempt_release(struct sg_attempt *a, bool reusable, const struct sg_glo
 void sg_attempt_end(struct sg_attempt *a)
 {
 	leave(a);
-	lb_done(a);
-	a->try_ns = a->connect_ns = 0;
-	sg_h1x_close(a->h1);
-	a->h1 = NULL;
-	sg_backend_close(a->conn);
-	a->conn = NULL;
-	sg_h2b_close(a->h2);
-	a->h2 = NULL;
-	a->connected = false;
+	close_try(a);
 	a->request_at = a->try_at = a->connect_at = a->backoff_at = 0;
 }
 

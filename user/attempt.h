@@ -7,12 +7,17 @@
  * deadlines and the backoff between tries, and decides retries (the
  * route's retry policy; the one free retry of a stale pooled connection).
  *
- * The owner speaks the protocol. It embeds one struct sg_attempt, calls in
- * when something happened (connected, a write or read failed, a response
- * status came, its timer fired) and is called back through struct
- * sg_attempt_ops: "send the request on a->conn", "no try is left: answer the
- * client", "wait" (refresh timer and I/O mask). Every callback may be made
- * from inside any sg_attempt_* call except sg_attempt_due/_release. */
+ * The owner embeds one struct sg_attempt, calls in when something happened
+ * (connected, a write or read failed, a response status came, its timer
+ * fired) and is called back through struct sg_attempt_ops: "send the
+ * request", "no try is left: answer the client", "wait" (refresh timer and
+ * I/O mask), and the response's head, data and end. Who speaks the
+ * protocol: to an HTTP/2 backend, always the exchange (user/h2backend.h);
+ * to an HTTP/1 backend, the owner itself on a->conn when it relays bytes
+ * (user/proxy.c: splice(2), the socket map), else the exchange
+ * (user/h1backend.h's sg_h1x, for a message owner: user/h2proxy.c). Every
+ * callback may be made from inside any sg_attempt_* call except
+ * sg_attempt_due/_release. */
 #ifndef SG_ATTEMPT_H
 #define SG_ATTEMPT_H
 

@@ -3,10 +3,12 @@
  * checks at accept and at a request head. */
 #include "user/frontend.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "policy/route.h"
 #include "user/log.h"
 
 /* The request target for a log line: at most 1 KiB, with '"', '\\' and
@@ -112,4 +114,46 @@ void sg_grpc_failure(enum sg_fail kind, int err, struct sg_grpc_failure *g, stru
 	memset(edit, 0, sizeof(*edit));
 	edit->add = g->add;
 	edit->nadd = 3;
+}
+
+static const char *header_lookup(void *ctx, const char *name, size_t *len)
+{
+	const struct sg_h1_span *v = sg_h1_header(ctx, name);
+
+	if (!v)
+		return NULL;
+	*len = v->len;
+	return v->p;
+}
+
+const struct sg_route *sg_frontend_route(const struct sg_bind *bind, const struct sg_h1_req *req,
+					 const struct sg_listener **listener,
+					 const struct sg_match **match)
+{
+	const struct sg_h1_span *host = sg_h1_header(req, "host");
+	const char *q = memchr(req->target.p, '?', req->target.len);
+	struct sg_route_input in = {
+		.host = host ? host->p : "",
+		.host_len = host ? host->len : 0,
+		.path = req->target.p,
+		.path_len = q ? (size_t)(q - req->target.p) : req->target.len,
+		.query = q ? q + 1 : "",
+		.query_len = q ? req->target.len - (size_t)(q + 1 - req->target.p) : 0,
+		.method = req->method.p,
+		.method_len = req->method.len,
+		.header = header_lookup,
+		.ctx = (void *)(uintptr_t)req,
+	};
+	bool connect = req->method.len == 7 && !memcmp(req->method.p, "CONNECT", 7);
+
+	if (connect || (req->target.len == 1 && req->target.p[0] == '*')) {
+		in.path = "/";
+		in.path_len = 1;
+		in.query = "";
+		in.query_len = 0;
+	}
+	*listener = sg_route_listener(bind, host ? host->p : NULL, host ? host->len : 0);
+	if (!*listener)
+		return NULL;
+	return sg_route_select_match(*listener, &in, match);
 }

@@ -141,6 +141,14 @@ void sg_frontend_release(struct sg_frontend *ctx, uint16_t port, const char *ip)
  * answered SG_FAIL_OVERLOAD (counted as refused here). */
 bool sg_frontend_admit_request(struct sg_frontend *ctx, const struct sg_bind *bind);
 
+/* Route request `req` (HTTP/1, or an HTTP/2 stream's head as HTTP/1) that
+ * came on `bind`: *listener by its Host (NULL: none, and no route), then
+ * its route (NULL: none), *match the rule that chose it. A CONNECT's
+ * authority-form target and OPTIONS * have no path: routes see "/". */
+const struct sg_route *sg_frontend_route(const struct sg_bind *bind, const struct sg_h1_req *req,
+					 const struct sg_listener **listener,
+					 const struct sg_match **match);
+
 void sg_grpc_failure(enum sg_fail kind, int err, struct sg_grpc_failure *g,
 		     struct sg_h1_edit *edit);
 

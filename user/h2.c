@@ -823,3 +823,36 @@ int sg_h2_goaway(struct sg_h2_session *s, uint32_t code, const char *why)
 		       ? -EINVAL
 		       : 0;
 }
+
+int sg_h2_kept_add(struct sg_h2_kept *k, const struct sg_h2_field *f, size_t max)
+{
+	if (k->lines.len + f->name_len + f->value_len + 4 > max)
+		return 0;
+	if (sg_buf_append(&k->lines, f->name, f->name_len) < 0 ||
+	    sg_buf_append(&k->lines, ": ", 2) < 0 ||
+	    sg_buf_append(&k->lines, f->value, f->value_len) < 0 ||
+	    sg_buf_append(&k->lines, "\r\n", 2) < 0)
+		return -ENOMEM;
+	return 0;
+}
+
+size_t sg_h2_kept_fields(struct sg_h2_kept *k, const struct sg_h2_field **t)
+{
+	ssize_t n;
+
+	if (!k->lines.len)
+		return 0;
+	sg_buf_reset(&k->parsed);
+	if (sg_buf_append(&k->parsed, sg_buf_data(&k->lines), k->lines.len) < 0)
+		return 0;
+	n = sg_h2_fields_from_lines(sg_buf_data(&k->parsed), k->parsed.len, k->f,
+				    SG_H2_KEPT_TRAILERS);
+	*t = k->f;
+	return n > 0 ? (size_t)n : 0;
+}
+
+void sg_h2_kept_free(struct sg_h2_kept *k)
+{
+	sg_buf_free(&k->lines);
+	sg_buf_free(&k->parsed);
+}

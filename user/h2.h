@@ -11,6 +11,7 @@
 #include <sys/types.h>
 
 #include "config/cfg.h"
+#include "user/buf.h"
 #include "user/h1.h"
 
 /* The client connection preface (RFC 9113 §3.4). */
@@ -101,6 +102,27 @@ ssize_t sg_h2_response_fields(const struct sg_h1_resp *resp, const struct sg_h1_
  * or store is too small. */
 ssize_t sg_h2_request_fields(const struct sg_h1_req *req, char *store, size_t cap,
 			     struct sg_h2_field *out, size_t max);
+
+/* A request's trailers kept for a backend that takes them (an HTTP/2 one):
+ * as "name: value\r\n" lines (the trailer section of an HTTP/1 chunked
+ * body, appended to `lines` by sg_h1_chunked_decode_trailers, or fields
+ * added one at a time from an HTTP/2 client), turned into fields when a
+ * try sends them. A zeroed struct is empty. */
+#define SG_H2_KEPT_TRAILERS 32
+struct sg_h2_kept {
+	struct sg_buf lines, parsed; /* parsed: the fields' bytes (a copy of lines) */
+	struct sg_h2_field f[SG_H2_KEPT_TRAILERS];
+};
+
+/* Keep field f; past `max` bytes of lines it is left out. Returns 0, or
+ * -ENOMEM. */
+int sg_h2_kept_add(struct sg_h2_kept *k, const struct sg_h2_field *f, size_t max);
+
+/* The kept trailers as fields (*t, valid until the next call or free): their
+ * number, 0 for none. Parsed from a copy, so every try may ask again. */
+size_t sg_h2_kept_fields(struct sg_h2_kept *k, const struct sg_h2_field **t);
+
+void sg_h2_kept_free(struct sg_h2_kept *k);
 
 /* Header lines "name: value\r\n" in lines[0..len) as fields: names
  * lowercased in place (HTTP/2 wants them so), values without the

@@ -1,13 +1,16 @@
 /* HTTP/2 client connections: one struct h2conn per connection (socket,
  * session, PING keepalive and idle deadlines), one struct h2stream per
  * stream. A stream goes: head -> (small body buffered for replay) ->
- * attempts (pick endpoint, connect or reuse, send, wait for the response
- * head) -> response HEADERS -> body relayed as DATA -> closed by the
- * session. Attempts behave as the HTTP/1 proxy's (user/proxy.c): the same
- * timeouts, retry rules, stale-reuse retry and failure answers.
+ * attempts (user/attempt.c: pick endpoint, connect or reuse, send, wait
+ * for the response head) -> response HEADERS -> body relayed as DATA ->
+ * closed by the session. Each stream is an ordinary request: the same
+ * routing, filters, timeouts, retry rules and failure answers as the
+ * HTTP/1 frontend's (user/proxy.c), and one path to every backend: the
+ * attempt's exchange (user/exchange.h) speaks HTTP/1 (user/h1backend.c's
+ * sg_h1x) or HTTP/2 (user/h2backend.c) and reports the response the same
+ * way.
  *
- * About 1,650 lines: the session's callbacks, a stream's request head
- * translated to HTTP/1 for the backend, both body directions as DATA
+ * About 1,750 lines: the session's callbacks, both body directions as DATA
  * frames with flow control, and the connection's budgets (buffered bytes,
  * resets, dials) are one job here: they share the session's re-entry
  * rules below.
@@ -184,8 +187,7 @@ struct h2stream {
 	size_t up_high;
 	/* The request's trailers (an HTTP/2 backend gets them): as lines,
 	 * then as fields into them. */
-	struct sg_buf req_tlines, rtlines_parsed;
-	struct sg_h2_field req_trailers[32];
+	struct sg_h2_kept req_trailers;
 	struct sg_h2_field *trailers;
 	size_t ntrailers;
 
@@ -328,8 +330,7 @@ static void stream_free(struct sg_closing *cl)
 	sg_filter_plan_reset(&s->plan);
 	sg_buf_free(&s->rbuf);
 	free(s->trailers);
-	sg_buf_free(&s->req_tlines);
-	sg_buf_free(&s->rtlines_parsed);
+	sg_h2_kept_free(&s->req_trailers);
 	sg_cfg_unref(s->cfg);
 	free(s);
 }
@@ -789,22 +790,7 @@ static bool room(const struct h2stream *s)
 
 static size_t on_trailers(struct sg_attempt *a, const struct sg_h2_field **t)
 {
-	struct h2stream *s = a->owner;
-	struct sg_buf copy = { 0 };
-	ssize_t n;
-
-	if (!s->req_tlines.len)
-		return 0;
-	/* Parsed from a copy: a retry sends them again. */
-	sg_buf_free(&s->rtlines_parsed);
-	if (sg_buf_append(&copy, sg_buf_data(&s->req_tlines), s->req_tlines.len) < 0)
-		return 0;
-	s->rtlines_parsed = copy;
-	n = sg_h2_fields_from_lines(sg_buf_data(&s->rtlines_parsed), s->rtlines_parsed.len,
-				    s->req_trailers,
-				    sizeof(s->req_trailers) / sizeof(s->req_trailers[0]));
-	*t = s->req_trailers;
-	return n > 0 ? (size_t)n : 0;
+	return sg_h2_kept_fields(&((struct h2stream *)a->owner)->req_trailers, t);
 }
 
 /* Every backend of the route speaks HTTP/2: a retained body can be sent
@@ -1001,16 +987,6 @@ static void on_stream_timer(struct sg_loop *loop, struct sg_timer *t)
 
 /* ---- requests ------------------------------------------------------------------ */
 
-static const char *field_lookup(void *ctx, const char *name, size_t *len)
-{
-	const struct sg_h1_span *v = sg_h1_header(ctx, name);
-
-	if (!v)
-		return NULL;
-	*len = v->len;
-	return v->p;
-}
-
 /* The bind a stream is routed on: of the config in force when its head
  * came (same port), so that a route that became invalid, or a revoked
  * ReferenceGrant, holds for new streams of a long-lived connection too;
@@ -1035,29 +1011,7 @@ static const struct sg_bind *stream_bind(struct h2stream *s)
 
 static const struct sg_route *route_request(struct h2stream *s)
 {
-	const struct sg_h1_span *host = sg_h1_header(&s->req, "host");
-	const char *q = memchr(s->req.target.p, '?', s->req.target.len);
-	struct sg_route_input in = {
-		.host = host ? host->p : "",
-		.host_len = host ? host->len : 0,
-		.path = s->req.target.p,
-		.path_len = q ? (size_t)(q - s->req.target.p) : s->req.target.len,
-		.query = q ? q + 1 : "",
-		.query_len = q ? s->req.target.len - (size_t)(q + 1 - s->req.target.p) : 0,
-		.method = s->req.method.p,
-		.method_len = s->req.method.len,
-		.header = field_lookup,
-		.ctx = &s->req,
-	};
-
-	/* OPTIONS * is about the server as a whole: routes see "/" */
-	if (s->req.target.len == 1 && s->req.target.p[0] == '*')
-		in.path = "/";
-	s->listener =
-		sg_route_listener(stream_bind(s), host ? host->p : NULL, host ? host->len : 0);
-	if (!s->listener)
-		return NULL;
-	return sg_route_select_match(s->listener, &in, &s->match);
+	return sg_frontend_route(stream_bind(s), &s->req, &s->listener, &s->match);
 }
 
 static bool expects_continue(const struct h2stream *s)
@@ -1334,14 +1288,7 @@ static int cb_trailer(void *conn, void *stream, const struct sg_h2_field *f)
 	struct h2stream *s = stream;
 
 	(void)conn;
-	if (s->req_tlines.len + f->name_len + f->value_len + 4 > H2P_HEAD_MAX)
-		return 0;
-	if (sg_buf_append(&s->req_tlines, f->name, f->name_len) < 0 ||
-	    sg_buf_append(&s->req_tlines, ": ", 2) < 0 ||
-	    sg_buf_append(&s->req_tlines, f->value, f->value_len) < 0 ||
-	    sg_buf_append(&s->req_tlines, "\r\n", 2) < 0)
-		return -1;
-	return 0;
+	return sg_h2_kept_add(&s->req_trailers, f, H2P_HEAD_MAX) < 0 ? -1 : 0;
 }
 
 static const struct sg_h2_callbacks callbacks = {

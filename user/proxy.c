@@ -127,8 +127,7 @@ struct request {
 	struct sg_h1_chunked h2_up_chunks;
 	/* The chunked body's trailer lines (an HTTP/2 backend gets them),
 	 * and fields parsed from a copy. */
-	struct sg_buf h2_tlines, h2_tparsed;
-	struct sg_h2_field h2_trailers[32];
+	struct sg_h2_kept h2_trailers;
 };
 
 /* One downstream connection. Owned by the worker's loop; freed in the
@@ -306,8 +305,7 @@ static void request_free(struct client *c)
 	free_all_slots(c);
 	sg_h1backend_free(&c->r->bx);
 	sg_filter_plan_reset(&c->r->plan);
-	sg_buf_free(&c->r->h2_tlines);
-	sg_buf_free(&c->r->h2_tparsed);
+	sg_h2_kept_free(&c->r->h2_trailers);
 	free(c->r);
 	c->r = NULL;
 }
@@ -1468,7 +1466,7 @@ static void send_h2(struct client *c)
 	if (!r->at.replayable && c->req_body == SG_H1_BODY_LENGTH)
 		r->h2_up_left = (uint64_t)r->req.content_length;
 	memset(&r->h2_up_chunks, 0, sizeof(r->h2_up_chunks));
-	sg_buf_reset(&r->h2_tlines);
+	sg_buf_reset(&r->h2_trailers.lines);
 	sg_filter_request_edit(&r->plan, &edit);
 	rc = sg_attempt_send(&r->at, &r->req, &edit, c->ip, c->req_body != SG_H1_BODY_NONE);
 	if (rc < 0) {
@@ -1541,7 +1539,7 @@ static ssize_t h2_upload(struct client *c, char *buf, size_t len, bool *eof)
 			bool done = false;
 			ssize_t used = sg_h1_chunked_decode_trailers(&r->h2_up_chunks, c->in + head,
 								     avail < len ? avail : len, &d,
-								     &done, &r->h2_tlines);
+								     &done, &r->h2_trailers.lines);
 
 			if (used < 0) {
 				fail_request(c, SG_FAIL_BAD_REQUEST, 0);
@@ -1581,18 +1579,7 @@ static ssize_t h2_upload(struct client *c, char *buf, size_t len, bool *eof)
 
 static size_t h2_trailers(struct sg_attempt *a, const struct sg_h2_field **t)
 {
-	struct request *r = ((struct client *)a->owner)->r;
-	ssize_t n;
-
-	if (!r->h2_tlines.len)
-		return 0;
-	sg_buf_reset(&r->h2_tparsed);
-	if (sg_buf_append(&r->h2_tparsed, sg_buf_data(&r->h2_tlines), r->h2_tlines.len) < 0)
-		return 0;
-	n = sg_h2_fields_from_lines(sg_buf_data(&r->h2_tparsed), r->h2_tparsed.len, r->h2_trailers,
-				    sizeof(r->h2_trailers) / sizeof(r->h2_trailers[0]));
-	*t = r->h2_trailers;
-	return n > 0 ? (size_t)n : 0;
+	return sg_h2_kept_fields(&((struct client *)a->owner)->r->h2_trailers, t);
 }
 
 static ssize_t h2_body(struct sg_attempt *a, char *buf, size_t len, bool *eof)
@@ -1789,45 +1776,9 @@ static size_t max_headers(const struct client *c)
 	return n < SG_H1_MAX_HEADERS ? n : SG_H1_MAX_HEADERS;
 }
 
-static const char *header_lookup(void *ctx, const char *name, size_t *len)
-{
-	const struct sg_h1_span *v = sg_h1_header(ctx, name);
-
-	if (!v)
-		return NULL;
-	*len = v->len;
-	return v->p;
-}
-
 static const struct sg_route *route_request(struct client *c)
 {
-	const struct sg_h1_span *host = sg_h1_header(&c->r->req, "host");
-	const char *q = memchr(c->r->req.target.p, '?', c->r->req.target.len);
-	struct sg_route_input in = {
-		.host = host ? host->p : "",
-		.host_len = host ? host->len : 0,
-		.path = c->r->req.target.p,
-		.path_len = q ? (size_t)(q - c->r->req.target.p) : c->r->req.target.len,
-		.query = q ? q + 1 : "",
-		.query_len = q ? c->r->req.target.len - (size_t)(q + 1 - c->r->req.target.p) : 0,
-		.method = c->r->req.method.p,
-		.method_len = c->r->req.method.len,
-		.header = header_lookup,
-		.ctx = &c->r->req,
-	};
-
-	if (c->is_connect || (c->r->req.target.len == 1 && c->r->req.target.p[0] == '*')) {
-		/* An authority-form target, or the asterisk-form of OPTIONS *
-		 * (the server as a whole), has no path: routes see "/". */
-		in.path = "/";
-		in.path_len = 1;
-		in.query = "";
-		in.query_len = 0;
-	}
-	c->listener = sg_route_listener(c->bind, host ? host->p : NULL, host ? host->len : 0);
-	if (!c->listener)
-		return NULL;
-	return sg_route_select_match(c->listener, &in, &c->r->match);
+	return sg_frontend_route(c->bind, &c->r->req, &c->listener, &c->r->match);
 }
 
 /* The client speaks HTTP/2 (the preface, or an h2c upgrade of `upgrade`):
