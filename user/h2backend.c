@@ -69,7 +69,7 @@ struct h2b_conn {
 	uint64_t rx_at, pong_by;
 	/* A flush after the loop's pass (flush_later): the requests and
 	 * window updates of a pass leave in one write. */
-	struct sg_closing later;
+	struct sg_deferred later;
 	struct sg_closing closing;
 	/* TLS to the backend (NULL: h2c): the client context (a reference)
 	 * and the name checked; connected waits for the handshake too, whose
@@ -648,18 +648,18 @@ static void conn_flush(struct h2b_conn *c)
 	conn_update_io(c);
 }
 
-static void on_flush_later(struct sg_closing *cl)
+static void on_flush_later(struct sg_deferred *d)
 {
-	conn_flush((struct h2b_conn *)((char *)cl - offsetof(struct h2b_conn, later)));
+	conn_flush((struct h2b_conn *)((char *)d - offsetof(struct h2b_conn, later)));
 }
 
-/* Flush once the loop's pass is over (its close queue runs after the
- * pass's callbacks, and before the connection's own free, which is queued
- * after it or checks `closed`). */
+/* Flush once the loop's pass is over (a connection closed meanwhile is
+ * skipped, conn_flush checks `closed`: its free waits until this ran,
+ * loop.h). */
 static void flush_later(struct h2b_conn *c)
 {
 	if (!c->closed)
-		sg_loop_defer_close(c->pool->loop, &c->later, on_flush_later);
+		sg_loop_after_pass(c->pool->loop, &c->later, on_flush_later);
 }
 
 /* After the session ran callbacks: what they deferred. */

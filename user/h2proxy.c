@@ -67,7 +67,7 @@ struct h2conn {
 	struct sg_closing closing;
 	/* A flush after the loop's pass (flush_later): the answers an HTTP/2
 	 * backend's frames make in one pass leave in one write. */
-	struct sg_closing later;
+	struct sg_deferred later;
 	struct sg_h2_session *h2;
 	char ip[80];
 	bool closed;
@@ -1791,21 +1791,20 @@ static void conn_close(struct h2conn *c)
 	sg_loop_defer_close(c->ctx->loop, &c->closing, conn_free);
 }
 
-static void on_flush_later(struct sg_closing *cl)
+static void on_flush_later(struct sg_deferred *d)
 {
-	struct h2conn *c = (struct h2conn *)((char *)cl - offsetof(struct h2conn, later));
+	struct h2conn *c = (struct h2conn *)((char *)d - offsetof(struct h2conn, later));
 
 	if (!c->closed)
 		conn_flush(c);
 }
 
-/* Flush once the loop's pass is over: its close queue runs after the
- * pass's callbacks (and a connection closed meanwhile is skipped; its free
- * is queued after this). */
+/* Flush once the loop's pass is over (a connection closed meanwhile is
+ * skipped: its free waits until this ran, loop.h). */
 static void flush_later(struct h2conn *c)
 {
 	if (!c->closed)
-		sg_loop_defer_close(c->ctx->loop, &c->later, on_flush_later);
+		sg_loop_after_pass(c->ctx->loop, &c->later, on_flush_later);
 }
 
 static void conn_update_io(struct h2conn *c)
