@@ -587,10 +587,19 @@ static void conn_update_io(struct h2b_conn *c)
 	sg_io_set(c->pool->loop, &c->sock->io, ev);
 }
 
+static ssize_t backend_write(void *conn, const char *p, size_t len)
+{
+	struct h2b_conn *c = conn;
+
+	return sg_sock_send(c->sock->tls, c->sock->fd, p, len, MSG_NOSIGNAL | MSG_DONTWAIT);
+}
+
 /* Write what the session has for the backend; keep what the socket does not
  * take. */
 static void conn_flush(struct h2b_conn *c)
 {
+	int rc;
+
 	if (c->closed)
 		return;
 	if (c->busy) {
@@ -600,41 +609,12 @@ static void conn_flush(struct h2b_conn *c)
 	if (!c->connected)
 		return;
 	c->busy++;
-	for (;;) {
-		bool more = true;
-		ssize_t w;
-
-		/* The session hands out a frame at a time: gathered, they leave
-		 * in one write (the requests of a pass in one segment). */
-		while (more && c->out.len < H2B_FLUSH_BATCH) {
-			const char *p;
-			ssize_t n = sg_h2_pending(c->h2, &p);
-
-			if (n < 0 || (n > 0 && sg_buf_append(&c->out, p, (size_t)n))) {
-				c->busy--;
-				conn_close(c, n < 0 ? EPROTO : ENOMEM);
-				return;
-			}
-			more = n > 0;
-		}
-		if (!c->out.len)
-			break;
-		w = sg_sock_send(c->sock->tls, c->sock->fd, sg_buf_data(&c->out), c->out.len,
-				 MSG_NOSIGNAL | MSG_DONTWAIT);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0 && errno == EAGAIN)
-			break;
-		if (w < 0) {
-			c->busy--;
-			conn_close(c, errno);
-			return;
-		}
-		sg_buf_consume(&c->out, (size_t)w);
-		if (c->out.len)
-			break; /* the socket is full: EPOLLOUT */
-	}
+	rc = sg_h2_flush(c->h2, &c->out, H2B_FLUSH_BATCH, backend_write, c);
 	c->busy--;
+	if (rc < 0) {
+		conn_close(c, -rc);
+		return;
+	}
 	c->flush_wanted = false;
 	if (c->close_wanted) {
 		c->close_wanted = false;

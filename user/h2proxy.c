@@ -1817,11 +1817,18 @@ static void conn_update_io(struct h2conn *c)
 		conn_close(c);
 }
 
+static ssize_t client_write(void *conn, const char *p, size_t len)
+{
+	struct h2conn *c = conn;
+
+	return sg_sock_send(c->tls, c->io.fd, p, len, MSG_NOSIGNAL);
+}
+
 /* Write what the session has for the client; close the connection once the
  * session is over and everything is out. */
 static void conn_flush(struct h2conn *c)
 {
-	bool failed = false;
+	int rc;
 
 	if (c->closed)
 		return;
@@ -1830,38 +1837,7 @@ static void conn_flush(struct h2conn *c)
 		return;
 	}
 	c->busy++;
-	while (!failed) {
-		bool more = true;
-		ssize_t w;
-
-		/* The session hands out a frame at a time: they are gathered
-		 * (up to H2P_FLUSH_BATCH) and written together, so that the
-		 * answers of one pass leave in one segment, not one each. */
-		while (more && c->out.len < H2P_FLUSH_BATCH) {
-			const char *data = NULL;
-			ssize_t n = sg_h2_pending(c->h2, &data);
-
-			if (n < 0)
-				failed = true;
-			more = n > 0;
-			if (n > 0 && sg_buf_append(&c->out, data, (size_t)n) < 0)
-				failed = true;
-		}
-		if (failed || !c->out.len)
-			break;
-		w = sg_sock_send(c->tls, c->io.fd, sg_buf_data(&c->out), c->out.len, MSG_NOSIGNAL);
-		if (w == -1 && errno == EINTR)
-			continue;
-		if (w == -1 && errno == EAGAIN)
-			break;
-		if (w == -1) {
-			failed = true;
-			break;
-		}
-		sg_buf_consume(&c->out, (size_t)w);
-		if (c->out.len)
-			break; /* the socket is full: EPOLLOUT */
-	}
+	rc = sg_h2_flush(c->h2, &c->out, H2P_FLUSH_BATCH, client_write, c);
 	c->busy--;
 	c->flush_wanted = false;
 	/* A connection with no stream keeps no write buffer while it waits
@@ -1871,7 +1847,7 @@ static void conn_flush(struct h2conn *c)
 		if (c->tls)
 			sg_tls_idle(c->tls);
 	}
-	if (failed || c->close_wanted || (!sg_h2_alive(c->h2) && !c->out.len)) {
+	if (rc < 0 || c->close_wanted || (!sg_h2_alive(c->h2) && !c->out.len)) {
 		c->close_wanted = false;
 		conn_close(c);
 		return;
