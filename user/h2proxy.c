@@ -1498,7 +1498,11 @@ static void got_request(struct h2stream *s)
 	}
 }
 
-/* The fields as the pure translator takes them, then the HTTP/1 view. */
+/* The HTTP/1 view of the head (s->req), made straight from the fields by
+ * sg_h2_request_head: no HTTP/1 text is written and parsed again. The
+ * fields' spans are made here from their offsets (hbuf may have moved as
+ * it grew); req's spans point into hbuf and store, which live as long as
+ * the stream. */
 static int build_request(struct h2stream *s)
 {
 	struct sg_h2_field *f = calloc(s->npos ? s->npos : 1, sizeof(*f));
