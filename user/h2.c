@@ -12,6 +12,8 @@
 
 #include <nghttp2/nghttp2.h>
 
+#include "user/buf.h"
+
 #define H2_MAX_WINDOW 0x7fffffffu
 #define H2_MIN_CONN_WINDOW 65535u
 #define H2_MIN_FRAME 16384u
@@ -710,6 +712,41 @@ ssize_t sg_h2_pending(struct sg_h2_session *s, const char **data)
 bool sg_h2_alive(struct sg_h2_session *s)
 {
 	return nghttp2_session_want_read(s->ng) || nghttp2_session_want_write(s->ng);
+}
+
+/* The session hands out a frame at a time: they are gathered and written
+ * together, so that the frames one pass makes (the answers of several
+ * streams, their window updates) leave in one segment, not one each. */
+int sg_h2_flush(struct sg_h2_session *s, struct sg_buf *out, size_t batch, sg_h2_write_fn put,
+		void *ctx)
+{
+	for (;;) {
+		ssize_t w;
+
+		while (out->len < batch) {
+			const char *p;
+			ssize_t n = sg_h2_pending(s, &p);
+
+			if (n < 0)
+				return -EPROTO;
+			if (n == 0)
+				break;
+			if (sg_buf_append(out, p, (size_t)n) < 0)
+				return -ENOMEM;
+		}
+		if (!out->len)
+			return 0;
+		w = put(ctx, sg_buf_data(out), out->len);
+		if (w == -1 && errno == EINTR)
+			continue;
+		if (w == -1 && errno == EAGAIN)
+			return 0;
+		if (w == -1)
+			return errno ? -errno : -EIO;
+		sg_buf_consume(out, (size_t)w);
+		if (out->len)
+			return 0; /* the socket is full: EPOLLOUT */
+	}
 }
 
 /* nghttp2's view of fields f[0..n), malloc'd (NULL: out of memory). */

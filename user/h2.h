@@ -255,6 +255,22 @@ ssize_t sg_h2_pending(struct sg_h2_session *s, const char **data);
  * no stream left, or a fatal error, and nothing is left to write. */
 bool sg_h2_alive(struct sg_h2_session *s);
 
+/* Writes bytes for the peer as send(2) does: returns how many it took, or
+ * -1 with errno (EAGAIN: the socket is full, EINTR: call again). */
+typedef ssize_t (*sg_h2_write_fn)(void *ctx, const char *p, size_t len);
+
+struct sg_buf;
+
+/* Write what the session has for its peer: its frames gathered into `out`
+ * after the bytes already there, up to `batch` bytes, and written with one
+ * call of `put`, again until the session has nothing more or the socket
+ * takes less than it was given. What is not written stays in `out` (the
+ * caller's, owned by it: wait for EPOLLOUT and call again). Body callbacks
+ * run from here, as from sg_h2_pending. Returns 0, -EPROTO when the session
+ * failed, -ENOMEM when `out` could not grow, or `put`'s -errno. */
+int sg_h2_flush(struct sg_h2_session *s, struct sg_buf *out, size_t batch, sg_h2_write_fn put,
+		void *ctx);
+
 /* Answer stream `id` with fields f[0..n) (":status" first); body: DATA
  * frames follow from the body callback, else the stream ends with the
  * HEADERS. Returns 0 or a negative errno. */

@@ -69,7 +69,7 @@ struct h2b_conn {
 	uint64_t rx_at, pong_by;
 	/* A flush after the loop's pass (flush_later): the requests and
 	 * window updates of a pass leave in one write. */
-	struct sg_closing later;
+	struct sg_deferred later;
 	struct sg_closing closing;
 	/* TLS to the backend (NULL: h2c): the client context (a reference)
 	 * and the name checked; connected waits for the handshake too, whose
@@ -587,10 +587,19 @@ static void conn_update_io(struct h2b_conn *c)
 	sg_io_set(c->pool->loop, &c->sock->io, ev);
 }
 
+static ssize_t backend_write(void *conn, const char *p, size_t len)
+{
+	struct h2b_conn *c = conn;
+
+	return sg_sock_send(c->sock->tls, c->sock->fd, p, len, MSG_NOSIGNAL | MSG_DONTWAIT);
+}
+
 /* Write what the session has for the backend; keep what the socket does not
  * take. */
 static void conn_flush(struct h2b_conn *c)
 {
+	int rc;
+
 	if (c->closed)
 		return;
 	if (c->busy) {
@@ -600,41 +609,12 @@ static void conn_flush(struct h2b_conn *c)
 	if (!c->connected)
 		return;
 	c->busy++;
-	for (;;) {
-		bool more = true;
-		ssize_t w;
-
-		/* The session hands out a frame at a time: gathered, they leave
-		 * in one write (the requests of a pass in one segment). */
-		while (more && c->out.len < H2B_FLUSH_BATCH) {
-			const char *p;
-			ssize_t n = sg_h2_pending(c->h2, &p);
-
-			if (n < 0 || (n > 0 && sg_buf_append(&c->out, p, (size_t)n))) {
-				c->busy--;
-				conn_close(c, n < 0 ? EPROTO : ENOMEM);
-				return;
-			}
-			more = n > 0;
-		}
-		if (!c->out.len)
-			break;
-		w = sg_sock_send(c->sock->tls, c->sock->fd, sg_buf_data(&c->out), c->out.len,
-				 MSG_NOSIGNAL | MSG_DONTWAIT);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0 && errno == EAGAIN)
-			break;
-		if (w < 0) {
-			c->busy--;
-			conn_close(c, errno);
-			return;
-		}
-		sg_buf_consume(&c->out, (size_t)w);
-		if (c->out.len)
-			break; /* the socket is full: EPOLLOUT */
-	}
+	rc = sg_h2_flush(c->h2, &c->out, H2B_FLUSH_BATCH, backend_write, c);
 	c->busy--;
+	if (rc < 0) {
+		conn_close(c, -rc);
+		return;
+	}
 	c->flush_wanted = false;
 	if (c->close_wanted) {
 		c->close_wanted = false;
@@ -648,18 +628,18 @@ static void conn_flush(struct h2b_conn *c)
 	conn_update_io(c);
 }
 
-static void on_flush_later(struct sg_closing *cl)
+static void on_flush_later(struct sg_deferred *d)
 {
-	conn_flush((struct h2b_conn *)((char *)cl - offsetof(struct h2b_conn, later)));
+	conn_flush((struct h2b_conn *)((char *)d - offsetof(struct h2b_conn, later)));
 }
 
-/* Flush once the loop's pass is over (its close queue runs after the
- * pass's callbacks, and before the connection's own free, which is queued
- * after it or checks `closed`). */
+/* Flush once the loop's pass is over (a connection closed meanwhile is
+ * skipped, conn_flush checks `closed`: its free waits until this ran,
+ * loop.h). */
 static void flush_later(struct h2b_conn *c)
 {
 	if (!c->closed)
-		sg_loop_defer_close(c->pool->loop, &c->later, on_flush_later);
+		sg_loop_after_pass(c->pool->loop, &c->later, on_flush_later);
 }
 
 /* After the session ran callbacks: what they deferred. */

@@ -70,7 +70,7 @@ struct h2conn {
 	struct sg_closing closing;
 	/* A flush after the loop's pass (flush_later): the answers an HTTP/2
 	 * backend's frames make in one pass leave in one write. */
-	struct sg_closing later;
+	struct sg_deferred later;
 	struct sg_h2_session *h2;
 	char ip[80];
 	bool closed;
@@ -1064,7 +1064,11 @@ static void got_request(struct h2stream *s)
 	}
 }
 
-/* The fields as the pure translator takes them, then the HTTP/1 view. */
+/* The HTTP/1 view of the head (s->req), made straight from the fields by
+ * sg_h2_request_head: no HTTP/1 text is written and parsed again. The
+ * fields' spans are made here from their offsets (hbuf may have moved as
+ * it grew); req's spans point into hbuf and store, which live as long as
+ * the stream. */
 static int build_request(struct h2stream *s)
 {
 	struct sg_h2_field *f = calloc(s->npos ? s->npos : 1, sizeof(*f));
@@ -1341,21 +1345,20 @@ static void conn_close(struct h2conn *c)
 	sg_loop_defer_close(c->ctx->loop, &c->closing, conn_free);
 }
 
-static void on_flush_later(struct sg_closing *cl)
+static void on_flush_later(struct sg_deferred *d)
 {
-	struct h2conn *c = (struct h2conn *)((char *)cl - offsetof(struct h2conn, later));
+	struct h2conn *c = (struct h2conn *)((char *)d - offsetof(struct h2conn, later));
 
 	if (!c->closed)
 		conn_flush(c);
 }
 
-/* Flush once the loop's pass is over: its close queue runs after the
- * pass's callbacks (and a connection closed meanwhile is skipped; its free
- * is queued after this). */
+/* Flush once the loop's pass is over (a connection closed meanwhile is
+ * skipped: its free waits until this ran, loop.h). */
 static void flush_later(struct h2conn *c)
 {
 	if (!c->closed)
-		sg_loop_defer_close(c->ctx->loop, &c->later, on_flush_later);
+		sg_loop_after_pass(c->ctx->loop, &c->later, on_flush_later);
 }
 
 static void conn_update_io(struct h2conn *c)
@@ -1368,11 +1371,18 @@ static void conn_update_io(struct h2conn *c)
 		conn_close(c);
 }
 
+static ssize_t client_write(void *conn, const char *p, size_t len)
+{
+	struct h2conn *c = conn;
+
+	return sg_sock_send(c->tls, c->io.fd, p, len, MSG_NOSIGNAL);
+}
+
 /* Write what the session has for the client; close the connection once the
  * session is over and everything is out. */
 static void conn_flush(struct h2conn *c)
 {
-	bool failed = false;
+	int rc;
 
 	if (c->closed)
 		return;
@@ -1381,38 +1391,7 @@ static void conn_flush(struct h2conn *c)
 		return;
 	}
 	c->busy++;
-	while (!failed) {
-		bool more = true;
-		ssize_t w;
-
-		/* The session hands out a frame at a time: they are gathered
-		 * (up to H2P_FLUSH_BATCH) and written together, so that the
-		 * answers of one pass leave in one segment, not one each. */
-		while (more && c->out.len < H2P_FLUSH_BATCH) {
-			const char *data = NULL;
-			ssize_t n = sg_h2_pending(c->h2, &data);
-
-			if (n < 0)
-				failed = true;
-			more = n > 0;
-			if (n > 0 && sg_buf_append(&c->out, data, (size_t)n) < 0)
-				failed = true;
-		}
-		if (failed || !c->out.len)
-			break;
-		w = sg_sock_send(c->tls, c->io.fd, sg_buf_data(&c->out), c->out.len, MSG_NOSIGNAL);
-		if (w == -1 && errno == EINTR)
-			continue;
-		if (w == -1 && errno == EAGAIN)
-			break;
-		if (w == -1) {
-			failed = true;
-			break;
-		}
-		sg_buf_consume(&c->out, (size_t)w);
-		if (c->out.len)
-			break; /* the socket is full: EPOLLOUT */
-	}
+	rc = sg_h2_flush(c->h2, &c->out, H2P_FLUSH_BATCH, client_write, c);
 	c->busy--;
 	c->flush_wanted = false;
 	/* A connection with no stream keeps no write buffer while it waits
@@ -1422,7 +1401,7 @@ static void conn_flush(struct h2conn *c)
 		if (c->tls)
 			sg_tls_idle(c->tls);
 	}
-	if (failed || c->close_wanted || (!sg_h2_alive(c->h2) && !c->out.len)) {
+	if (rc < 0 || c->close_wanted || (!sg_h2_alive(c->h2) && !c->out.len)) {
 		c->close_wanted = false;
 		conn_close(c);
 		return;

@@ -1,5 +1,6 @@
 /* The per-thread event loop: epoll, a cached monotonic clock, an intrusive
- * (due, seq) min-heap of timers and a close queue. The contract is loop.h. */
+ * (due, seq) min-heap of timers, deferred work and a close queue. The
+ * contract is loop.h. */
 #include "user/loop.h"
 
 #include <errno.h>
@@ -26,6 +27,9 @@ struct sg_loop {
 	/* FIFO so owners are released in the order they were queued. */
 	struct sg_closing *close_head;
 	struct sg_closing *close_tail;
+	/* sg_loop_after_pass, FIFO too. */
+	struct sg_deferred *after_head;
+	struct sg_deferred *after_tail;
 	struct sg_list pending; /* sg_io.pend */
 };
 
@@ -176,7 +180,7 @@ static void run_timers(struct sg_loop *loop)
 	}
 }
 
-/* ---- close queue --------------------------------------------------------- */
+/* ---- close queue and deferred work --------------------------------------- */
 
 /* `c` must start zeroed (owners are calloc'd); queueing twice is a no-op so
  * every path that gives up on an owner may simply ask for its close. */
@@ -195,13 +199,50 @@ void sg_loop_defer_close(struct sg_loop *loop, struct sg_closing *c,
 	loop->close_tail = c;
 }
 
-/* `fn` usually frees the memory holding `c`, so nothing touches `c` after it.
- * Closings queued by `fn` land on the tail and run in this same drain. */
+void sg_loop_after_pass(struct sg_loop *loop, struct sg_deferred *d,
+			void (*fn)(struct sg_deferred *d))
+{
+	if (d->queued)
+		return;
+	d->queued = true;
+	d->fn = fn;
+	d->next = NULL;
+	if (loop->after_tail)
+		loop->after_tail->next = d;
+	else
+		loop->after_head = d;
+	loop->after_tail = d;
+}
+
+bool sg_deferred_queued(const struct sg_deferred *d)
+{
+	return d->queued;
+}
+
+/* Deferred work first, then the closings, one at a time: work asked for
+ * by a closing's `fn` (or a closing queued by deferred work) lands on its
+ * queue's tail and runs in this same drain, and deferred work still goes
+ * before the closings left. So no deferred entry ever runs after its
+ * owner's closing, whatever the order they were queued in (loop.h).
+ * A closing's `fn` usually frees the memory holding `c`, so nothing
+ * touches `c` after it. */
 static void run_closing(struct sg_loop *loop)
 {
-	while (loop->close_head) {
+	for (;;) {
+		struct sg_deferred *d = loop->after_head;
 		struct sg_closing *c = loop->close_head;
 
+		if (d) {
+			loop->after_head = d->next;
+			if (!loop->after_head)
+				loop->after_tail = NULL;
+			d->next = NULL;
+			d->queued = false;
+			d->fn(d);
+			continue;
+		}
+		if (!c)
+			break;
 		loop->close_head = c->next;
 		if (!loop->close_head)
 			loop->close_tail = NULL;
@@ -252,8 +293,9 @@ struct sg_loop *sg_loop_new(void)
 	return loop;
 }
 
-/* Closings still queued are run so their owners are not leaked. Armed timers
- * and registered ios are left alone: their owners may already be gone. */
+/* Deferred work and closings still queued are run so their owners are not
+ * leaked. Armed timers and registered ios are left alone: their owners may
+ * already be gone. */
 void sg_loop_free(struct sg_loop *loop)
 {
 	if (!loop)

@@ -1,6 +1,7 @@
 /* The event loop: one per worker thread. epoll for I/O, a cached monotonic
- * clock, an intrusive min-heap of timers and a close queue (libuv's shape).
- * Each pass: next timeout -> epoll_wait -> I/O callbacks -> expired timers ->
+ * clock, an intrusive min-heap of timers, work deferred to the end of the
+ * pass and a close queue (libuv's shape). Each pass: next timeout ->
+ * epoll_wait -> I/O callbacks -> expired timers -> deferred work, then the
  * close queue. */
 #ifndef SG_LOOP_H
 #define SG_LOOP_H
@@ -36,7 +37,8 @@ struct sg_timer {
 
 /* Something whose memory may only be released after the current dispatch:
  * mark it with sg_loop_defer_close() inside a callback and the loop calls
- * `fn` once the pass's I/O and timer callbacks are done. */
+ * `fn` once the pass's I/O and timer callbacks and its deferred work
+ * (sg_loop_after_pass) are done. */
 struct sg_closing {
 	struct sg_closing *next;
 	void (*fn)(struct sg_closing *c);
@@ -74,6 +76,32 @@ bool sg_timer_armed(const struct sg_timer *t);
 
 void sg_loop_defer_close(struct sg_loop *loop, struct sg_closing *c,
 			 void (*fn)(struct sg_closing *c));
+
+/* Work to do once the current pass's I/O and timer callbacks are done (a
+ * flush that gathers what all of them queued into one write). Embedded in
+ * its owner, zeroed to start; `queued` is the loop's (sg_deferred_queued
+ * reads it). */
+struct sg_deferred {
+	struct sg_deferred *next;
+	void (*fn)(struct sg_deferred *d);
+	bool queued;
+};
+
+/* Run `fn(d)` once, after the current pass's I/O and timer callbacks (or
+ * from sg_loop_free, if the loop stops first). Asking again while `d` is
+ * queued changes nothing, not even `fn`. Entries run in the order asked;
+ * one asked for while they run (by `fn` itself too, once it has begun)
+ * runs in the same drain, so `fn` must not ask for itself unconditionally.
+ *
+ * Deferred work runs before any closing still queued (sg_loop_defer_close),
+ * whichever was queued first: an owner closed in the same pass, before or
+ * after it asked, still has its memory when `fn` runs, and `fn` checks its
+ * owner's own "closed" mark to skip the work. An owner whose closing has
+ * already run must not ask. */
+void sg_loop_after_pass(struct sg_loop *loop, struct sg_deferred *d,
+			void (*fn)(struct sg_deferred *d));
+/* Whether `d` waits to run. */
+bool sg_deferred_queued(const struct sg_deferred *d);
 
 /* Run until sg_loop_stop(). Returns 0, or -1 if epoll_wait failed. */
 int sg_loop_run(struct sg_loop *loop);

@@ -144,7 +144,7 @@ struct client {
 	struct sg_closing closing;
 	/* A write after the loop's pass (client_queue): a response from an
 	 * HTTP/2 backend's frames leaves in one segment. */
-	struct sg_closing later;
+	struct sg_deferred later;
 	enum client_state state;
 	bool closed;
 	bool src_held;		   /* admitted (sg_frontend_admit): release once */
@@ -1481,25 +1481,25 @@ static void send_h2(struct client *c)
 	settle(c);
 }
 
-static void on_client_later(struct sg_closing *cl)
+static void on_client_later(struct sg_deferred *d)
 {
-	struct client *c = (struct client *)((char *)cl - offsetof(struct client, later));
+	struct client *c = (struct client *)((char *)d - offsetof(struct client, later));
 
 	if (c->closed || !c->r)
-		return; /* a closed client's free is queued after this */
+		return; /* a closed client's free waits until this ran (loop.h) */
 	drive_response(c);
 	settle(c);
 }
 
-/* Queue bytes for the client, written once the loop's pass is over (its
- * close queue runs after the pass's callbacks): the head, body and last
- * chunk an HTTP/2 backend's frames bring in one read go in one write. */
+/* Queue bytes for the client, written once the loop's pass is over: the
+ * head, body and last chunk an HTTP/2 backend's frames bring in one read
+ * go in one write. */
 static int client_queue(struct client *c, const struct iovec *iov, size_t cnt)
 {
 	for (size_t i = 0; i < cnt; i++)
 		if (sg_buf_append(&c->out, iov[i].iov_base, iov[i].iov_len) < 0)
 			return -1;
-	sg_loop_defer_close(c->ctx->loop, &c->later, on_client_later);
+	sg_loop_after_pass(c->ctx->loop, &c->later, on_client_later);
 	return 0;
 }
 
@@ -2278,7 +2278,7 @@ static void update_io(struct client *c)
 		if (c->r->h2_up_wait)
 			cev |= EPOLLIN;
 		/* Bytes queued for after the pass need no EPOLLOUT yet. */
-		if ((client_out_pending(c) && !c->later.queued) ||
+		if ((client_out_pending(c) && !sg_deferred_queued(&c->later)) ||
 		    (c->resp_pumping && c->r->resp_pump.pending))
 			cev |= EPOLLOUT;
 		else if (c->resp_pumping && c->r->at.conn)

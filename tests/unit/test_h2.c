@@ -1,6 +1,7 @@
 /* Unit tests for user/h2: SETTINGS from a frontend policy, the request and
- * response translations, the preface and upgrade checks, base64url, and a
- * session driven with hand-made frames (no second HTTP/2 stack). */
+ * response translations, the preface and upgrade checks, base64url, a
+ * session driven with hand-made frames (no second HTTP/2 stack), and its
+ * frames gathered and written (sg_h2_flush). */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -13,6 +14,7 @@
 #include <cmocka.h>
 
 #include "config/fields.h"
+#include "user/buf.h"
 #include "user/h1.h"
 #include "user/h2.h"
 
@@ -660,6 +662,116 @@ static void test_h2_session_upgrade_makes_stream_1(void **unused)
 	sg_h2_session_free(s);
 }
 
+/* A socket for sg_h2_flush, played from a script: each call takes up to
+ * take[i] bytes, or fails with err[i] when that is set. */
+struct wire {
+	size_t take[8];
+	int err[8];
+	size_t calls;
+	size_t given[8]; /* bytes offered by each call */
+	uint8_t got[4096];
+	size_t len;
+};
+
+static ssize_t wire_write(void *ctx, const char *p, size_t len)
+{
+	struct wire *w = ctx;
+	size_t i = w->calls++, n;
+
+	assert_true(i < ARRAY_LEN(w->take));
+	w->given[i] = len;
+	if (w->err[i]) {
+		errno = w->err[i];
+		return -1;
+	}
+	n = len < w->take[i] ? len : w->take[i];
+	assert_true(w->len + n <= sizeof(w->got));
+	memcpy(w->got + w->len, p, n);
+	w->len += n;
+	return (ssize_t)n;
+}
+
+/* A fresh server session with three frames pending: SETTINGS, the
+ * connection's WINDOW_UPDATE and a PING. */
+static struct sg_h2_session *chatty_session(struct probe *p)
+{
+	struct sg_frontend_http h;
+	struct sg_h2_settings set;
+	struct sg_h2_session *s;
+
+	sg_frontend_http_defaults(&h);
+	h.http2_connection_window_size = 1048576;
+	sg_h2_settings_from_policy(&h, &set);
+	assert_int_equal(sg_h2_session_new(&probe_cb, p, &set, &s), 0);
+	assert_int_equal(sg_h2_ping(s), 0);
+	return s;
+}
+
+/* The frames go out gathered in one write; a write cut short by a signal
+ * is made again; what the socket does not take stays in the buffer, ahead
+ * of anything the session makes later; a full socket is not an error, a
+ * failed write is (its errno), and the bytes stay. */
+static void test_h2_flush_gathers_and_keeps_the_rest(void **unused)
+{
+	struct probe p = { 0 };
+	struct sg_h2_session *ref = chatty_session(&p), *s = chatty_session(&p);
+	struct wire w = { .err = { EINTR, 0, EAGAIN, 0, ECONNRESET }, .take = { 0, 10, 0, 4096 } };
+	struct sg_buf out = { 0 };
+	uint8_t want[4096];
+	size_t want_len = drain_out(ref, want, sizeof(want)), plen;
+
+	assert_non_null(find_frame(want, want_len, 0x8, 0, &plen)); /* WINDOW_UPDATE */
+	assert_non_null(find_frame(want, want_len, 0x6, 0, &plen)); /* PING */
+	/* EINTR, then 10 bytes of all three frames at once: the rest waits. */
+	assert_int_equal(sg_h2_flush(s, &out, 65536, wire_write, &w), 0);
+	assert_int_equal(w.calls, 2);
+	assert_int_equal(w.given[0], want_len);
+	assert_int_equal(w.given[1], want_len);
+	assert_int_equal(out.len, want_len - 10);
+	/* The socket is full: nothing moves, no error. */
+	assert_int_equal(sg_h2_flush(s, &out, 65536, wire_write, &w), 0);
+	assert_int_equal(w.calls, 3);
+	assert_int_equal(out.len, want_len - 10);
+	/* Room again: the rest goes, and then nothing is left to write. */
+	assert_int_equal(sg_h2_flush(s, &out, 65536, wire_write, &w), 0);
+	assert_int_equal(w.calls, 4);
+	assert_int_equal(out.len, 0);
+	assert_int_equal(w.len, want_len);
+	assert_memory_equal(w.got, want, want_len);
+	/* A write that fails: its errno, the frames kept. */
+	assert_int_equal(sg_h2_ping(s), 0);
+	assert_int_equal(sg_h2_flush(s, &out, 65536, wire_write, &w), -ECONNRESET);
+	assert_int_equal(w.calls, 5);
+	assert_int_equal(out.len, 17); /* a PING frame */
+	sg_buf_free(&out);
+	sg_h2_session_free(ref);
+	sg_h2_session_free(s);
+}
+
+/* Past `batch` bytes gathered, the frames go in a write of their own: with
+ * a batch of 1 byte each write holds one whole frame. */
+static void test_h2_flush_bounds_each_write_by_batch(void **unused)
+{
+	struct probe p = { 0 };
+	struct sg_h2_session *s = chatty_session(&p);
+	struct wire w = { .take = { 4096, 4096, 4096, 4096 } };
+	struct sg_buf out = { 0 };
+	size_t off = 0;
+
+	assert_int_equal(sg_h2_flush(s, &out, 1, wire_write, &w), 0);
+	assert_int_equal(w.calls, 3);
+	for (size_t i = 0; i < w.calls; i++) {
+		const uint8_t *f = w.got + off;
+
+		assert_int_equal(w.given[i], 9 + ((size_t)f[0] << 16 | (size_t)f[1] << 8 | f[2]));
+		off += w.given[i];
+	}
+	assert_int_equal(w.len, off);
+	assert_int_equal(out.len, 0);
+	sg_buf_free(&out);
+	sg_h2_session_free(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -680,6 +792,8 @@ int main(void)
 		cmocka_unit_test(test_h2_session_request_response_ping),
 		cmocka_unit_test(test_h2_session_bad_preface_fails),
 		cmocka_unit_test(test_h2_session_upgrade_makes_stream_1),
+		cmocka_unit_test(test_h2_flush_gathers_and_keeps_the_rest),
+		cmocka_unit_test(test_h2_flush_bounds_each_write_by_batch),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,5 +1,5 @@
-/* Unit tests for user/loop.c: timer heap order, io dispatch, the close queue
- * and how long a pass waits. */
+/* Unit tests for user/loop.c: timer heap order, io dispatch, the close queue,
+ * work deferred to the end of a pass and how long a pass waits. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -444,6 +444,192 @@ static void test_loop_close_queue_runs_after_callbacks(void **state)
 	close(o.wfd);
 }
 
+/* ---- deferred work (sg_loop_after_pass) ---------------------------------- */
+
+/* What happened to the owners, in order: one letter and the owner's id
+ * each ("I0": io callback of 0, "T0": timer, "D0": its deferred work did
+ * its job, "S0": skipped it, its owner closed, "F0": freed). */
+static char story[256];
+
+static void tell(char what, int id)
+{
+	size_t n = strlen(story);
+
+	assert_true(n + 2 < sizeof(story));
+	story[n] = what;
+	story[n + 1] = (char)('0' + id);
+	story[n + 2] = '\0';
+}
+
+struct owner {
+	struct sg_loop *loop;
+	int id;
+	bool closed;		   /* the owner's own mark, as a connection's */
+	int again;		   /* times its deferred work asks for itself once more */
+	struct owner *ask_on_free; /* whose deferred work its free asks for */
+	struct sg_deferred later;
+	struct sg_closing closing;
+	struct sg_timer timer;
+	struct sg_io io;
+	int wfd;
+};
+
+static void owner_later(struct sg_deferred *d);
+
+static void owner_free(struct sg_closing *cl)
+{
+	struct owner *o = container_of(cl, struct owner, closing);
+
+	tell('F', o->id);
+	if (o->ask_on_free)
+		sg_loop_after_pass(o->loop, &o->ask_on_free->later, owner_later);
+	close(o->io.fd);
+	close(o->wfd);
+	free(o);
+}
+
+static void owner_close(struct owner *o)
+{
+	o->closed = true;
+	assert_int_equal(sg_io_set(o->loop, &o->io, 0), 0);
+	sg_timer_stop(o->loop, &o->timer);
+	sg_loop_defer_close(o->loop, &o->closing, owner_free);
+}
+
+/* As a connection's flush_later: skipped once the owner closed. */
+static void owner_later(struct sg_deferred *d)
+{
+	struct owner *o = container_of(d, struct owner, later);
+
+	assert_false(sg_deferred_queued(d));
+	if (o->closed) {
+		tell('S', o->id);
+		return;
+	}
+	tell('D', o->id);
+	if (o->again && o->again--)
+		sg_loop_after_pass(o->loop, &o->later, owner_later);
+}
+
+static void owner_ask(struct owner *o)
+{
+	sg_loop_after_pass(o->loop, &o->later, owner_later);
+	assert_true(sg_deferred_queued(&o->later));
+}
+
+static void owner_io_cb(struct sg_loop *loop, struct sg_io *io, uint32_t revents)
+{
+	struct owner *o = io->data;
+	char b;
+
+	(void)loop;
+	(void)revents;
+	assert_int_equal(read(io->fd, &b, 1), 1);
+	tell('I', o->id);
+	/* Twice: one run all the same. */
+	owner_ask(o);
+	owner_ask(o);
+}
+
+static void owner_timer_cb(struct sg_loop *loop, struct sg_timer *t)
+{
+	struct owner *o = t->data;
+
+	(void)loop;
+	tell('T', o->id);
+	owner_ask(o); /* still queued from the io callback: no second run */
+}
+
+static struct owner *owner_new(struct sg_loop *loop, int id)
+{
+	struct owner *o = calloc(1, sizeof(*o));
+	int fds[2];
+
+	assert_non_null(o);
+	assert_int_equal(pipe2(fds, O_NONBLOCK | O_CLOEXEC), 0);
+	o->loop = loop;
+	o->id = id;
+	o->io = (struct sg_io){ .fd = fds[0], .cb = owner_io_cb, .data = o };
+	o->wfd = fds[1];
+	sg_timer_init(&o->timer, owner_timer_cb, o);
+	return o;
+}
+
+/* Asked for from an io callback (twice) and again from a timer of the same
+ * pass: runs once, after both callbacks, and not on the next pass. */
+static void test_loop_after_pass_runs_once_after_callbacks(void **state)
+{
+	struct sg_loop *loop = *state;
+	struct owner *o = owner_new(loop, 0);
+
+	story[0] = '\0';
+	assert_int_equal(sg_io_set(loop, &o->io, EPOLLIN), 0);
+	sg_timer_arm(loop, &o->timer, sg_loop_now(loop));
+	assert_int_equal(write(o->wfd, "x", 1), 1);
+	assert_int_equal(sg_loop_run_once(loop, 1000), 0);
+	assert_string_equal(story, "I0T0D0");
+	assert_false(sg_deferred_queued(&o->later));
+	assert_int_equal(sg_loop_run_once(loop, 0), 0);
+	assert_string_equal(story, "I0T0D0");
+	owner_close(o);
+	assert_int_equal(sg_loop_run_once(loop, 0), 0);
+	assert_string_equal(story, "I0T0D0F0");
+}
+
+/* Entries run in the order asked; one asked for by its own fn (once it
+ * has begun) runs again in the same drain, after those already queued. */
+static void test_loop_after_pass_fifo_and_asked_again(void **state)
+{
+	struct sg_loop *loop = *state;
+	struct owner *a = owner_new(loop, 1), *b = owner_new(loop, 2), *c = owner_new(loop, 3);
+
+	story[0] = '\0';
+	b->again = 1;
+	owner_ask(b);
+	owner_ask(a);
+	owner_ask(c);
+	assert_int_equal(sg_loop_run_once(loop, 0), 0);
+	assert_string_equal(story, "D2D1D3D2");
+	owner_close(a);
+	owner_close(b);
+	owner_close(c);
+	assert_int_equal(sg_loop_run_once(loop, 0), 0);
+	assert_string_equal(story, "D2D1D3D2F1F2F3");
+}
+
+/* An owner closed in the pass it asked in, after asking (4) or before
+ * (5, a path that does not check its own mark before asking): its memory
+ * is still there when the deferred work runs, which sees the owner's mark
+ * and skips; the frees come after, in their own order. A live owner (6)
+ * asking after both closings were queued still runs before them. Work
+ * asked for by a closing (7's, for 8) runs before the closings left (8's
+ * own free). */
+static void test_loop_after_pass_owner_closed_in_same_pass(void **state)
+{
+	struct sg_loop *loop = *state;
+	struct owner *x = owner_new(loop, 4), *y = owner_new(loop, 5), *z = owner_new(loop, 6);
+	struct owner *v = owner_new(loop, 7), *w = owner_new(loop, 8);
+
+	story[0] = '\0';
+	owner_ask(x);
+	owner_close(x);
+	owner_close(y);
+	owner_ask(y);
+	owner_ask(z);
+	assert_int_equal(sg_loop_run_once(loop, 0), 0);
+	assert_string_equal(story, "S4S5D6F4F5");
+	owner_close(z);
+	assert_int_equal(sg_loop_run_once(loop, 0), 0);
+	assert_string_equal(story, "S4S5D6F4F5F6");
+
+	story[0] = '\0';
+	v->ask_on_free = w;
+	owner_close(v);
+	owner_close(w);
+	assert_int_equal(sg_loop_run_once(loop, 0), 0);
+	assert_string_equal(story, "F7S8F8");
+}
+
 /* ---- run / stop / waiting ------------------------------------------------ */
 
 static void stop_cb(struct sg_loop *loop, struct sg_timer *t)
@@ -562,6 +748,9 @@ int main(void)
 		LOOP_TEST(test_loop_io_pipe_fires_epollin),
 		LOOP_TEST(test_loop_io_set_zero_stops_callbacks),
 		LOOP_TEST(test_loop_close_queue_runs_after_callbacks),
+		LOOP_TEST(test_loop_after_pass_runs_once_after_callbacks),
+		LOOP_TEST(test_loop_after_pass_fifo_and_asked_again),
+		LOOP_TEST(test_loop_after_pass_owner_closed_in_same_pass),
 		LOOP_TEST(test_loop_stop_from_timer_ends_run),
 		LOOP_TEST(test_loop_run_once_waits_until_next_timer),
 		LOOP_TEST(test_loop_run_once_honours_max_wait),
