@@ -84,10 +84,11 @@ else
 	PLACEMENT="the proxy alone on CPU $PROXY_CPU; load generators and backends on CPU $LOAD_CPU"
 fi
 
-# haproxy-SIZE rows without -splice or -nosplice: whether they splice.
-# tune.bufsize 65536 measured with and without splice-auto (issue 22):
-# see scripts/BENCH.md, "Peers".
-HAPROXY_SIZED_SPLICE=1
+# haproxy-SIZE rows without -splice or -nosplice: whether they splice
+# (1) or not (0). With tune.bufsize 65536, no splice was as fast or faster
+# on every bulk workload in a sample (scripts/BENCH.md, "Peers"), so
+# haproxy-64k does not splice; haproxy-64k-splice is the other one.
+HAPROXY_SIZED_SPLICE=0
 
 # Backends (started once, shared by every row).
 NGINX_PORT=$PORT_BASE
