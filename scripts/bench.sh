@@ -468,22 +468,57 @@ size_bytes() {
 	esac
 }
 
+# parse_row NAME: what a row name says (BENCH_ROWS, script header): R_BASE
+# (the name without -xN), R_WORKERS (N, or 1), and for peers R_SIZE (bytes:
+# HAProxy's tune.bufsize, "" for its default; nginx's buffers as written)
+# and R_SPLICE (HAProxy: 1 or 0). Returns 1 for a name it does not know.
+parse_row() {
+	local rest
+	R_BASE=$1 R_WORKERS=1 R_SIZE="" R_SPLICE=0
+	if [[ $1 =~ ^(.*)-x([1-9][0-9]*)$ ]]; then
+		R_BASE=${BASH_REMATCH[1]}
+		R_WORKERS=${BASH_REMATCH[2]}
+	fi
+	case $R_BASE in
+	direct | direct-2cpu) [ "$R_WORKERS" = 1 ] ;;
+	haproxy | haproxy-*)
+		# haproxy[-SIZE][-splice|-nosplice]
+		rest=${R_BASE#haproxy}
+		R_SPLICE=""
+		case $rest in
+		*-splice) R_SPLICE=1 rest=${rest%-splice} ;;
+		*-nosplice) R_SPLICE=0 rest=${rest%-nosplice} ;;
+		esac
+		if [ -n "$rest" ]; then
+			[[ $rest =~ ^-[1-9][0-9]*[kKmM]?$ ]] || return 1
+			R_SIZE=$(size_bytes "${rest#-}")
+			[ -n "$R_SPLICE" ] || R_SPLICE=$HAPROXY_SIZED_SPLICE
+		fi
+		R_SPLICE=${R_SPLICE:-0}
+		;;
+	nginx) R_SIZE=64k ;;
+	nginx-*)
+		R_SIZE=${R_BASE#nginx-}
+		[[ $R_SIZE =~ ^[1-9][0-9]*[kKmM]?$ ]]
+		;;
+	splicegate-*-filters) [[ ${R_BASE#splicegate-} =~ ^[a-z]+-filters$ ]] ;;
+	splicegate-*) [[ ${R_BASE#splicegate-} =~ ^[a-z]+$ ]] ;;
+	*) return 1 ;;
+	esac
+}
+
 # start_proxy: the current ROW's proxy on PROXY_CPU (none for direct);
 # sets PROXY_PID and the URLs. Returns 1 if it does not come up.
 start_proxy() {
-	local dir=$WORK/$ROW base=$ROW workers=1 rest size splice
-	# -xN: N workers, threads or processes.
-	if [[ $ROW =~ ^(.*)-x([0-9]+)$ ]]; then
-		base=${BASH_REMATCH[1]}
-		workers=${BASH_REMATCH[2]}
-	fi
+	local dir=$WORK/$ROW
+	parse_row "$ROW" || die "unknown row $ROW"
 	mkdir -p "$dir"
 	PROXY_PID=""
 	URL=http://127.0.0.1:$FRONT_HTTP
 	UPLOAD_URL=$URL/upload
 	H2_URL=http://127.0.0.1:$FRONT_H2
 	TLS_URL=https://127.0.0.1:$FRONT_TLS
-	case $base in
+	case $R_BASE in
 	direct | direct-2cpu)
 		URL=http://127.0.0.1:$NGINX_PORT
 		UPLOAD_URL=http://127.0.0.1:$SINK_PORT/upload
@@ -497,37 +532,21 @@ start_proxy() {
 		return 0
 		;;
 	haproxy | haproxy-*)
-		# haproxy[-SIZE][-splice|-nosplice]
-		rest=${base#haproxy} splice=""
-		case $rest in
-		*-splice) splice=1 rest=${rest%-splice} ;;
-		*-nosplice) splice=0 rest=${rest%-nosplice} ;;
-		esac
-		size=""
-		if [ -n "$rest" ]; then
-			[[ $rest =~ ^-[0-9]+[kKmM]?$ ]] || die "unknown row $ROW"
-			size=$(size_bytes "${rest#-}")
-			[ -n "$splice" ] || splice=$HAPROXY_SIZED_SPLICE
-		fi
-		haproxy_conf "$workers" "$size" "${splice:-0}" >"$dir/haproxy.cfg"
+		haproxy_conf "$R_WORKERS" "$R_SIZE" "$R_SPLICE" >"$dir/haproxy.cfg"
 		spawn "$ROW" $PROXY_CPU haproxy -db -f "$dir/haproxy.cfg"
 		;;
 	nginx | nginx-*)
-		size=${base#nginx}
-		size=${size#-}
-		[[ ${size:=64k} =~ ^[0-9]+[kKmM]?$ ]] || die "unknown row $ROW"
-		proxy_nginx_conf "$dir" "$size" "$workers" >"$dir/nginx.conf"
+		proxy_nginx_conf "$dir" "$R_SIZE" "$R_WORKERS" >"$dir/nginx.conf"
 		spawn "$ROW" $PROXY_CPU nginx -p "$dir" -c "$dir/nginx.conf" -e "$dir/error.log"
 		;;
 	splicegate-*-filters)
 		splicegate_conf filters >"$dir/splicegate.yaml"
-		spawn_splicegate "$dir" "${base#splicegate-}" "$workers"
+		spawn_splicegate "$dir" "${R_BASE#splicegate-}" "$R_WORKERS"
 		;;
 	splicegate-*)
 		splicegate_conf >"$dir/splicegate.yaml"
-		spawn_splicegate "$dir" "${base#splicegate-}" "$workers"
+		spawn_splicegate "$dir" "${R_BASE#splicegate-}" "$R_WORKERS"
 		;;
-	*) die "unknown row $ROW" ;;
 	esac
 	PROXY_PID=$SPAWNED
 	wait_listening "$FRONT_HTTP" "$FRONT_IPERF" "$FRONT_ECHO" "$FRONT_H2" "$FRONT_TLS" \
@@ -1028,10 +1047,34 @@ machine_info() {
 	echo "ping_count=$PING_COUNT"
 }
 
+# default_rows: every peer config that may be the best for some workload
+# (scripts/BENCH.md, "Peers") and a row per engine; with BENCH_SCALE=1
+# fewer, each with one and two workers.
+default_rows() {
+	local rows engine
+	if [ "$SCALE" = 1 ]; then
+		rows="direct haproxy-splice haproxy-splice-x2 haproxy-64k haproxy-64k-x2 nginx-64k nginx-64k-x2"
+		for engine in $ENGINES; do
+			rows="$rows splicegate-$engine splicegate-$engine-x2"
+		done
+	else
+		rows="direct haproxy haproxy-splice haproxy-64k nginx-16k nginx-64k nginx-1m"
+		for engine in $ENGINES; do
+			rows="$rows splicegate-$engine"
+		done
+	fi
+	echo "$rows"
+}
+
 main() {
 	local start rows row i
 	start=$(date +%s)
 	[ -x "$SG_BIN" ] || die "no splicegate binary at $SG_BIN"
+	# Every row name is checked before anything is measured.
+	rows=$(default_rows)
+	for row in ${BENCH_ROWS:-$rows}; do
+		parse_row "$row" || die "unknown row $row (BENCH_ROWS; see the script's header)"
+	done
 	[ "$(nproc)" -ge 2 ] || die "needs 2 CPUs (proxy on one, load on the other)"
 	# HAProxy's maxconn 4096 needs ~8200 descriptors; Debian's default is 1024.
 	[ "$(ulimit -n)" -ge 16384 ] || ulimit -n 16384 ||
@@ -1064,20 +1107,6 @@ main() {
 	BG_BEFORE=$(background_cpu)
 	[ "$BG_BEFORE" -lt 10 ] || log "warning: the machine is busy without us ($BG_BEFORE% of a CPU)"
 
-	# Every peer config that may be the best for some workload (scripts/
-	# BENCH.md, "Peers"); with BENCH_SCALE=1 fewer, each with one and two
-	# workers.
-	if [ "$SCALE" = 1 ]; then
-		rows="direct haproxy-splice haproxy-splice-x2 haproxy-64k haproxy-64k-x2 nginx-64k nginx-64k-x2"
-		for row in $ENGINES; do
-			rows="$rows splicegate-$row splicegate-$row-x2"
-		done
-	else
-		rows="direct haproxy haproxy-splice haproxy-64k nginx-16k nginx-64k nginx-1m"
-		for row in $ENGINES; do
-			rows="$rows splicegate-$row"
-		done
-	fi
 	# Repetitions go round all rows, so that the VM's slow phases (this
 	# machine's neighbours are not quiet) fall on every row alike.
 	for REP in $(seq "$REPS"); do
