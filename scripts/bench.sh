@@ -48,7 +48,7 @@ OUT_DIR=$ROOT/build/bench
 
 # splicegate engines, one row each. auto is splice(2) for HTTP bodies and
 # tunnels, and sockmap for a tunnel once it looks interactive (README
-# "Kernel splicing").
+# "Kernel splicing"). BENCH_SCALE=1 compares one and two workers instead.
 SCALE=${BENCH_SCALE:-0}
 if [ "$SCALE" = 1 ]; then
 	ENGINES=${BENCH_ENGINES:-auto}
