@@ -1,23 +1,40 @@
 #!/bin/bash
 # `make bench`: splicegate side by side with a direct connection, HAProxy and
 # nginx, on this machine, in one run; writes build/bench/results-<date>.md
-# and .csv, a chart of the ratios to direct and to HAProxy's best per
-# workload in results-<date>.svg (scripts/plot.sh bench), and prints the
-# table. What each row and workload means, and the results so far, are in
-# scripts/BENCH.md.
+# and .csv, a chart of the ratios to direct and to the best peer (HAProxy or
+# nginx config) per workload in results-<date>.svg (scripts/plot.sh bench),
+# and prints the table. What each row and workload means, and the results
+# so far, are in scripts/BENCH.md.
 #
 # usage: scripts/bench.sh path/to/splicegate
 # knobs (environment), defaults in brackets:
-#   BENCH_ENGINES   splicegate engines, one row each ["copy splice sockmap auto"]
-#   BENCH_ROWS      rows to run [direct haproxy haproxy-splice nginx
-#                   splicegate-<engine>...]; also direct-2cpu, and
+#   BENCH_ENGINES   splicegate engines, one row each ["copy splice sockmap
+#                   auto"; "auto" with BENCH_SCALE=1]
+#   BENCH_ROWS      rows to run [direct haproxy haproxy-splice haproxy-64k
+#                   nginx-16k nginx-64k nginx-1m splicegate-<engine>...].
+#                   Peers: haproxy[-SIZE][-splice|-nosplice] (tune.bufsize
+#                   SIZE, e.g. 64k; option splice-auto; a sized row without
+#                   either suffix: $HAPROXY_SIZED_SPLICE below), nginx-SIZE
+#                   (proxy buffers of SIZE, e.g. 16k, 1m; "nginx" is
+#                   nginx-64k). Also direct-2cpu, and
 #                   splicegate-<engine>-filters (a RequestHeaderModifier
-#                   adding one header and removing one on every route)
+#                   adding one header and removing one on every route).
+#                   Any proxy row may end in -xN: N workers (splicegate
+#                   --workers N, HAProxy nbthread N, nginx worker_processes
+#                   N with reuseport)
+#   BENCH_SCALE     1: nothing pinned (proxies, backends and load generators
+#                   share every CPU), wrk with 2 threads, W6 without its
+#                   one-core variant; defaults become rows [direct
+#                   haproxy-splice haproxy-64k nginx-64k splicegate-auto,
+#                   each proxy also -x2] and workloads [W2 W3m W3mc] [0]
 #   BENCH_REPS      repetitions of every workload [3]
-#   BENCH_WORKLOADS workloads to run [W1 W2 W3 W4 W5 W6 W7 W8]; W3 is both
-#                   downloads, W6 every ping-pong variant, W7 h2c to an h2c
-#                   backend, W8 every TLS one (terminated: keep-alive, full
-#                   and resumed handshakes, 1 GiB; passthrough: 1 GiB)
+#   BENCH_WORKLOADS workloads to run [W1 W2 W3 W3c W3mc W4 W4c W5 W6 W7 W8];
+#                   W3 is both curl downloads (W3m the 8 streams alone), W3c
+#                   and W3mc the same downloads by benchtool get, W4c the
+#                   upload by benchtool put, W6 every ping-pong variant, W7
+#                   h2c to an h2c backend, W8 every TLS one (terminated:
+#                   keep-alive, full and resumed handshakes, 1 GiB;
+#                   passthrough: 1 GiB)
 #   BENCH_W7_REQS   requests per W7 sample [200000]
 #   BENCH_W1_SECS, BENCH_W2_SECS, BENCH_W5_SECS  [10, 5, 5]
 #   BENCH_PING_COUNT  round trips per W6 sample [10000]
@@ -31,10 +48,16 @@ OUT_DIR=$ROOT/build/bench
 
 # splicegate engines, one row each. auto is splice(2) for HTTP bodies and
 # tunnels, and sockmap for a tunnel once it looks interactive (README
-# "Kernel splicing").
-ENGINES=${BENCH_ENGINES:-copy splice sockmap auto}
+# "Kernel splicing"). BENCH_SCALE=1 compares one and two workers instead.
+SCALE=${BENCH_SCALE:-0}
+if [ "$SCALE" = 1 ]; then
+	ENGINES=${BENCH_ENGINES:-auto}
+	WORKLOADS=${BENCH_WORKLOADS:-W2 W3m W3mc}
+else
+	ENGINES=${BENCH_ENGINES:-copy splice sockmap auto}
+	WORKLOADS=${BENCH_WORKLOADS:-W1 W2 W3 W3c W3mc W4 W4c W5 W6 W7 W8}
+fi
 REPS=${BENCH_REPS:-3}
-WORKLOADS=${BENCH_WORKLOADS:-W1 W2 W3 W4 W5 W6 W7 W8}
 W7_REQS=${BENCH_W7_REQS:-200000}
 W1_SECS=${BENCH_W1_SECS:-10}
 W2_SECS=${BENCH_W2_SECS:-5}
@@ -46,9 +69,26 @@ PORT_BASE=${BENCH_PORT_BASE:-27000}
 # the load generators and the backends on the other. An optional row
 # "direct-2cpu" (BENCH_ROWS) puts the backends on the proxy's core instead;
 # on this VM it is slower than "direct" except for 8 streams, because a
-# wake-up across vCPUs is expensive, so it is not run by default.
-LOAD_CPU=0
-PROXY_CPU=1
+# wake-up across vCPUs is expensive, so it is not run by default. With
+# BENCH_SCALE=1 nothing is pinned ("CPU" is every CPU), so that a proxy
+# with two workers can use both cores, and wrk runs two threads.
+if [ "$SCALE" = 1 ]; then
+	LOAD_CPU=0-$(($(nproc) - 1))
+	PROXY_CPU=$LOAD_CPU
+	WRK_THREADS=2
+	PLACEMENT="nothing pinned (BENCH_SCALE=1): proxies, backends and load generators share all $(nproc) CPUs; wrk with $WRK_THREADS threads"
+else
+	LOAD_CPU=0
+	PROXY_CPU=1
+	WRK_THREADS=1
+	PLACEMENT="the proxy alone on CPU $PROXY_CPU; load generators and backends on CPU $LOAD_CPU"
+fi
+
+# haproxy-SIZE rows without -splice or -nosplice: whether they splice
+# (1) or not (0). With tune.bufsize 65536, no splice was as fast or faster
+# on every bulk workload in a sample (scripts/BENCH.md, "Peers"), so
+# haproxy-64k does not splice; haproxy-64k-splice is the other one.
+HAPROXY_SIZED_SPLICE=0
 
 # Backends (started once, shared by every row).
 NGINX_PORT=$PORT_BASE
@@ -162,16 +202,21 @@ check_backends() {
 
 # ---- proxies -------------------------------------------------------------
 
-# haproxy_conf EXTRA: HTTP keep-alive both sides, one thread; EXTRA is
-# "option splice-auto" or nothing. "http-reuse always" lets a new client
-# connection use an idle backend connection, as nginx's upstream keepalive
-# and splicegate's pool do (HAProxy's default "safe" opens a backend
-# connection for every client connection's first request).
+# haproxy_conf THREADS BUFSIZE SPLICE: HTTP keep-alive both sides, THREADS
+# threads (nbthread), tune.bufsize BUFSIZE bytes ("": the default, 16 KiB),
+# "option splice-auto" when SPLICE is 1. "http-reuse always" lets a new
+# client connection use an idle backend connection, as nginx's upstream
+# keepalive and splicegate's pool do (HAProxy's default "safe" opens a
+# backend connection for every client connection's first request).
 haproxy_conf() {
+	local bufsize="" splice=""
+	[ -z "$2" ] || bufsize="tune.bufsize $2"
+	[ "$3" != 1 ] || splice="option splice-auto"
 	cat <<EOF
 global
-	nbthread 1
+	nbthread $1
 	maxconn 4096
+	$bufsize
 defaults
 	mode http
 	timeout connect 5s
@@ -179,7 +224,7 @@ defaults
 	timeout server 120s
 	option http-keep-alive
 	http-reuse always
-	$1
+	$splice
 frontend http
 	bind 127.0.0.1:$FRONT_HTTP
 	use_backend sink if { path_beg /upload }
@@ -216,13 +261,23 @@ backend h2c
 EOF
 }
 
-# nginx as a reverse proxy: upstream keepalive, bodies streamed both ways
-# (no spooling to temp files), 64 KiB buffers; stream module for L4.
+# proxy_nginx_conf DIR SIZE WORKERS: nginx as a reverse proxy, upstream
+# keepalive, bodies streamed both ways (no spooling to temp files), buffers
+# of SIZE (16k, 64k, 1m...) for bodies in both directions (HTTP and gRPC)
+# and for the stream module's tunnels; stream module for L4. One process;
+# WORKERS > 1: a master and WORKERS workers, each listener SO_REUSEPORT
+# (one accept queue per worker, as splicegate's workers have).
 proxy_nginx_conf() {
+	local size=$2 busy master=off reuse=""
+	busy=$(($(size_bytes "$size") * 2))
+	if [ "$3" -gt 1 ]; then
+		master=on
+		reuse=" reuseport"
+	fi
 	cat <<EOF
 daemon off;
-master_process off;
-worker_processes 1;
+master_process $master;
+worker_processes $3;
 pid $1/nginx.pid;
 error_log $1/error.log warn;
 load_module $NGINX_STREAM_MODULE;
@@ -232,14 +287,15 @@ http {
 	keepalive_requests 1000000000;
 	keepalive_timeout 300s;
 	client_max_body_size 0;
-	client_body_buffer_size 64k;
+	client_body_buffer_size $size;
 	proxy_http_version 1.1;
 	proxy_set_header Connection "";
 	proxy_buffering off;
 	proxy_request_buffering off;
-	proxy_buffer_size 64k;
-	proxy_buffers 16 64k;
-	proxy_busy_buffers_size 128k;
+	proxy_buffer_size $size;
+	proxy_buffers 8 $size;
+	proxy_busy_buffers_size $busy;
+	grpc_buffer_size $size;
 	upstream files {
 		server 127.0.0.1:$NGINX_PORT;
 		keepalive 64;
@@ -251,12 +307,12 @@ http {
 		keepalive_requests 1000000000;
 	}
 	server {
-		listen 127.0.0.1:$FRONT_HTTP;
+		listen 127.0.0.1:$FRONT_HTTP$reuse;
 		location / { proxy_pass http://files; }
 		location /upload { proxy_pass http://sink; }
 	}
 	server {
-		listen 127.0.0.1:$FRONT_TLS ssl http2;
+		listen 127.0.0.1:$FRONT_TLS ssl http2$reuse;
 		ssl_certificate $WORK/tls.crt;
 		ssl_certificate_key $WORK/tls.key;
 		ssl_session_cache shared:tls:10m;
@@ -269,19 +325,20 @@ http {
 		keepalive 64;
 	}
 	server {
-		listen 127.0.0.1:$FRONT_H2 http2;
+		listen 127.0.0.1:$FRONT_H2 http2$reuse;
 		http2_max_concurrent_streams 128;
 		location / { grpc_pass grpc://h2c; }
 	}
 }
 stream {
+	proxy_buffer_size $size;
 	map \$ssl_preread_server_name \$tls_up {
 		pass.test 127.0.0.1:$BACKEND_TLS_PORT;
 		default 127.0.0.1:1;
 	}
-	server { listen 127.0.0.1:$FRONT_PASS; ssl_preread on; proxy_pass \$tls_up; }
-	server { listen 127.0.0.1:$FRONT_IPERF; proxy_pass 127.0.0.1:$IPERF_PORT; }
-	server { listen 127.0.0.1:$FRONT_ECHO; proxy_pass 127.0.0.1:$ECHO_PORT; }
+	server { listen 127.0.0.1:$FRONT_PASS$reuse; ssl_preread on; proxy_pass \$tls_up; }
+	server { listen 127.0.0.1:$FRONT_IPERF$reuse; proxy_pass 127.0.0.1:$IPERF_PORT; }
+	server { listen 127.0.0.1:$FRONT_ECHO$reuse; proxy_pass 127.0.0.1:$ECHO_PORT; }
 }
 EOF
 }
@@ -394,24 +451,74 @@ row_ports() {
 	FRONT_PASS=$((base + 8))
 }
 
-# spawn_splicegate DIR ENGINE[-filters]: the row's gateway on its config.
+# spawn_splicegate DIR ENGINE[-filters] WORKERS: the row's gateway on its
+# config.
 spawn_splicegate() {
 	# shellcheck disable=SC2086 # SG_QUIET is a word list
 	spawn "$ROW" $PROXY_CPU "$SG_BIN" -c "$1/splicegate.yaml" --splice "${2%-filters}" \
-		--workers 1 --admin 127.0.0.1:$ADMIN_PORT $SG_QUIET
+		--workers "$3" --admin 127.0.0.1:$ADMIN_PORT $SG_QUIET
+}
+
+# size_bytes SIZE: 16k, 1m or a plain number of bytes, in bytes.
+size_bytes() {
+	case $1 in
+	*[kK]) echo $((${1%?} * 1024)) ;;
+	*[mM]) echo $((${1%?} * 1048576)) ;;
+	*) echo $(($1)) ;;
+	esac
+}
+
+# parse_row NAME: what a row name says (BENCH_ROWS, script header): R_BASE
+# (the name without -xN), R_WORKERS (N, or 1), and for peers R_SIZE (bytes:
+# HAProxy's tune.bufsize, "" for its default; nginx's buffers as written)
+# and R_SPLICE (HAProxy: 1 or 0). Returns 1 for a name it does not know.
+parse_row() {
+	local rest
+	R_BASE=$1 R_WORKERS=1 R_SIZE="" R_SPLICE=0
+	if [[ $1 =~ ^(.*)-x([1-9][0-9]*)$ ]]; then
+		R_BASE=${BASH_REMATCH[1]}
+		R_WORKERS=${BASH_REMATCH[2]}
+	fi
+	case $R_BASE in
+	direct | direct-2cpu) [ "$R_WORKERS" = 1 ] ;;
+	haproxy | haproxy-*)
+		# haproxy[-SIZE][-splice|-nosplice]
+		rest=${R_BASE#haproxy}
+		R_SPLICE=""
+		case $rest in
+		*-splice) R_SPLICE=1 rest=${rest%-splice} ;;
+		*-nosplice) R_SPLICE=0 rest=${rest%-nosplice} ;;
+		esac
+		if [ -n "$rest" ]; then
+			[[ $rest =~ ^-[1-9][0-9]*[kKmM]?$ ]] || return 1
+			R_SIZE=$(size_bytes "${rest#-}")
+			[ -n "$R_SPLICE" ] || R_SPLICE=$HAPROXY_SIZED_SPLICE
+		fi
+		R_SPLICE=${R_SPLICE:-0}
+		;;
+	nginx) R_SIZE=64k ;;
+	nginx-*)
+		R_SIZE=${R_BASE#nginx-}
+		[[ $R_SIZE =~ ^[1-9][0-9]*[kKmM]?$ ]]
+		;;
+	splicegate-*-filters) [[ ${R_BASE#splicegate-} =~ ^[a-z]+-filters$ ]] ;;
+	splicegate-*) [[ ${R_BASE#splicegate-} =~ ^[a-z]+$ ]] ;;
+	*) return 1 ;;
+	esac
 }
 
 # start_proxy: the current ROW's proxy on PROXY_CPU (none for direct);
 # sets PROXY_PID and the URLs. Returns 1 if it does not come up.
 start_proxy() {
 	local dir=$WORK/$ROW
+	parse_row "$ROW" || die "unknown row $ROW"
 	mkdir -p "$dir"
 	PROXY_PID=""
 	URL=http://127.0.0.1:$FRONT_HTTP
 	UPLOAD_URL=$URL/upload
 	H2_URL=http://127.0.0.1:$FRONT_H2
 	TLS_URL=https://127.0.0.1:$FRONT_TLS
-	case $ROW in
+	case $R_BASE in
 	direct | direct-2cpu)
 		URL=http://127.0.0.1:$NGINX_PORT
 		UPLOAD_URL=http://127.0.0.1:$SINK_PORT/upload
@@ -424,27 +531,22 @@ start_proxy() {
 		FRONT_ECHO=$ECHO_PORT
 		return 0
 		;;
-	haproxy)
-		haproxy_conf "" >"$dir/haproxy.cfg"
+	haproxy | haproxy-*)
+		haproxy_conf "$R_WORKERS" "$R_SIZE" "$R_SPLICE" >"$dir/haproxy.cfg"
 		spawn "$ROW" $PROXY_CPU haproxy -db -f "$dir/haproxy.cfg"
 		;;
-	haproxy-splice)
-		haproxy_conf "option splice-auto" >"$dir/haproxy.cfg"
-		spawn "$ROW" $PROXY_CPU haproxy -db -f "$dir/haproxy.cfg"
-		;;
-	nginx)
-		proxy_nginx_conf "$dir" >"$dir/nginx.conf"
+	nginx | nginx-*)
+		proxy_nginx_conf "$dir" "$R_SIZE" "$R_WORKERS" >"$dir/nginx.conf"
 		spawn "$ROW" $PROXY_CPU nginx -p "$dir" -c "$dir/nginx.conf" -e "$dir/error.log"
 		;;
 	splicegate-*-filters)
 		splicegate_conf filters >"$dir/splicegate.yaml"
-		spawn_splicegate "$dir" "${ROW#splicegate-}"
+		spawn_splicegate "$dir" "${R_BASE#splicegate-}" "$R_WORKERS"
 		;;
 	splicegate-*)
 		splicegate_conf >"$dir/splicegate.yaml"
-		spawn_splicegate "$dir" "${ROW#splicegate-}"
+		spawn_splicegate "$dir" "${R_BASE#splicegate-}" "$R_WORKERS"
 		;;
-	*) die "unknown row $ROW" ;;
 	esac
 	PROXY_PID=$SPAWNED
 	wait_listening "$FRONT_HTTP" "$FRONT_IPERF" "$FRONT_ECHO" "$FRONT_H2" "$FRONT_TLS" \
@@ -466,13 +568,17 @@ stop_proxy() {
 
 TICK=$(getconf CLK_TCK)
 
-# utime+stime of a whole process (every thread), in clock ticks.
+# utime+stime of the proxy (every thread) and of its child processes
+# (nginx's workers when it has a master), in clock ticks.
 proc_ticks() {
 	if [ -z "$PROXY_PID" ]; then
 		echo 0
 		return
 	fi
-	sed 's/.*) //' "/proc/$PROXY_PID/stat" | awk '{ print $12 + $13 }'
+	cat /proc/[0-9]*/stat 2>/dev/null | awk -v p="$PROXY_PID" '
+		{ pid = $1; sub(/^[0-9]+ \(.*\) /, "") }
+		pid == p || $2 == p { t += $12 + $13 }
+		END { print t + 0 }'
 }
 
 # Busy ticks of the whole machine: user nice system irq softirq steal.
@@ -542,7 +648,8 @@ per_s() { # COUNT SECONDS
 	awk -v n="$1" -v s="$2" 'BEGIN { printf "%.3f", n / s }'
 }
 
-# run_wrk SECS PATH [ARGS...]: wrk on the load core with 64 connections;
+# run_wrk SECS PATH [ARGS...]: wrk on the load core with 64 connections
+# (WRK_THREADS threads);
 # fills WRK_<field> from wrk-summary.lua's line. Returns 1 (message in
 # WRK_ERR) on a non-2xx answer, a socket error or no request at all.
 # shellcheck disable=SC2154 # WRK_<field> are assigned through printf -v
@@ -550,7 +657,7 @@ run_wrk() {
 	local secs=$1 url=$URL$2 out line kv
 	shift 2
 	WRK_ERR=""
-	if ! out=$(timeout $((secs + 30)) taskset -c $LOAD_CPU wrk -t1 -c64 -d"${secs}s" \
+	if ! out=$(timeout $((secs + 30)) taskset -c $LOAD_CPU wrk -t$WRK_THREADS -c64 -d"${secs}s" \
 		-s "$HERE/bench/wrk-summary.lua" "$@" "$url" 2>&1); then
 		WRK_ERR="wrk failed: $(echo "$out" | tail -1)"
 		return 1
@@ -639,6 +746,29 @@ w3_download_8() {
 	fi
 	cpu_end "$wl" "$(per_s $((8 * MIB128)) 1e9)" GB
 	record "$wl" "GB/s" higher "$(awk -v b=$((8 * MIB128)) -v ns=$((t1 - t0)) 'BEGIN { printf "%.3f", b / ns }')"
+}
+
+# w_cclient WORKLOAD get|put PORT PATH BYTES STREAMS: benchtool's client
+# moving every body byte itself (recv or send through its own buffer);
+# STREAMS connections at once, BYTES each. GB/s by benchtool's clock, from
+# the first connect to the last byte (get) or the sink's answer (put, whose
+# answer is the byte count the sink read, checked by benchtool).
+w_cclient() {
+	local wl=$1 kind=$2 port=$3 path=$4 bytes=$5 streams=$6 out
+	cpu_begin
+	if ! out=$(timeout 150 taskset -c $LOAD_CPU "$BENCHTOOL" "$kind" "$port" "$path" \
+		"$bytes" "$streams" 2>&1); then
+		fail "$wl" "benchtool $kind: $(echo "$out" | tr '\n' ' ')"
+		return 0
+	fi
+	cpu_end "$wl" "$(per_s $((bytes * streams)) 1e9)" GB
+	record "$wl" "GB/s" higher "$(echo "$out" | awk '{ printf "%.3f", $1 / $2 / 1e9 }')"
+}
+
+# url_port URL: the port of http://127.0.0.1:PORT[/path].
+url_port() {
+	local p=${1#*://*:}
+	echo "${p%%/*}"
 }
 
 # The sink answers with the number of body bytes it read: the whole
@@ -806,12 +936,26 @@ run_rep() {
 	if wants W3; then
 		w3_download_1
 		after "W3 1 stream"
+	fi
+	if wants W3 || wants W3m; then
 		w3_download_8
 		after "W3 8 streams"
+	fi
+	if wants W3c; then
+		w_cclient "W3c download 1 GiB 1 stream (C client)" get "$(url_port "$URL")" /1g $GIB 1
+		after "W3c"
+	fi
+	if wants W3mc; then
+		w_cclient "W3mc download 8 x 128 MiB (C client)" get "$(url_port "$URL")" /128m $MIB128 8
+		after "W3mc"
 	fi
 	if wants W4; then
 		w4_upload
 		after "W4"
+	fi
+	if wants W4c; then
+		w_cclient "W4c upload 1 GiB (C client)" put "$(url_port "$UPLOAD_URL")" /upload $GIB 1
+		after "W4c"
 	fi
 	if wants W5; then
 		w5_tunnel
@@ -823,6 +967,13 @@ run_rep() {
 	fi
 	wants W8 && w8_tls
 	wants W6 || return 0
+	if [ "$SCALE" = 1 ]; then
+		w6_pingpong tcp "$FRONT_ECHO" "unpinned"
+		after "W6 L4"
+		w6_pingpong http "${URL##*:}" "unpinned"
+		after "W6 HTTP"
+		return 0
+	fi
 	w6_pingpong tcp "$FRONT_ECHO" "2 cores"
 	after "W6 L4"
 	w6_pingpong http "${URL##*:}" "2 cores"
@@ -888,6 +1039,7 @@ machine_info() {
 	echo "wrk=$(wrk -v 2>&1 | head -1 | cut -d' ' -f1-2)"
 	echo "curl=$(curl --version | head -1 | cut -d' ' -f1-2)"
 	echo "iperf3=$(iperf3 --version | head -1 | cut -d' ' -f1-2)"
+	echo "placement=$PLACEMENT"
 	echo "reps=$REPS"
 	echo "w1_secs=$W1_SECS"
 	echo "w2_secs=$W2_SECS"
@@ -895,10 +1047,34 @@ machine_info() {
 	echo "ping_count=$PING_COUNT"
 }
 
+# default_rows: every peer config that may be the best for some workload
+# (scripts/BENCH.md, "Peers") and a row per engine; with BENCH_SCALE=1
+# fewer, each with one and two workers.
+default_rows() {
+	local rows engine
+	if [ "$SCALE" = 1 ]; then
+		rows="direct haproxy-splice haproxy-splice-x2 haproxy-64k haproxy-64k-x2 nginx-64k nginx-64k-x2"
+		for engine in $ENGINES; do
+			rows="$rows splicegate-$engine splicegate-$engine-x2"
+		done
+	else
+		rows="direct haproxy haproxy-splice haproxy-64k nginx-16k nginx-64k nginx-1m"
+		for engine in $ENGINES; do
+			rows="$rows splicegate-$engine"
+		done
+	fi
+	echo "$rows"
+}
+
 main() {
 	local start rows row i
 	start=$(date +%s)
 	[ -x "$SG_BIN" ] || die "no splicegate binary at $SG_BIN"
+	# Every row name is checked before anything is measured.
+	rows=$(default_rows)
+	for row in ${BENCH_ROWS:-$rows}; do
+		parse_row "$row" || die "unknown row $row (BENCH_ROWS; see the script's header)"
+	done
 	[ "$(nproc)" -ge 2 ] || die "needs 2 CPUs (proxy on one, load on the other)"
 	# HAProxy's maxconn 4096 needs ~8200 descriptors; Debian's default is 1024.
 	[ "$(ulimit -n)" -ge 16384 ] || ulimit -n 16384 ||
@@ -931,10 +1107,6 @@ main() {
 	BG_BEFORE=$(background_cpu)
 	[ "$BG_BEFORE" -lt 10 ] || log "warning: the machine is busy without us ($BG_BEFORE% of a CPU)"
 
-	rows="direct haproxy haproxy-splice nginx"
-	for row in $ENGINES; do
-		rows="$rows splicegate-$row"
-	done
 	# Repetitions go round all rows, so that the VM's slow phases (this
 	# machine's neighbours are not quiet) fall on every row alike.
 	for REP in $(seq "$REPS"); do

@@ -3,10 +3,11 @@
 # (Debian's gnuplot-nox; scripts/install-deps.sh installs it).
 #
 # usage: scripts/plot.sh bench RESULTS.csv OUT.svg
-#          the ratios of each splicegate engine to direct and to HAProxy's
-#          best config, per workload and metric, from the .csv that
-#          scripts/bench/report.py writes (columns workload, metric, better,
-#          row, ..., ratio_vs_direct, ratio_vs_haproxy_best). Each ratio is
+#          the ratios of each splicegate engine to direct and to the best
+#          peer config (HAProxy or nginx), per workload and metric, from the
+#          .csv that scripts/bench/report.py writes (columns workload,
+#          metric, better, row, ..., ratio_vs_direct, ratio_vs_best_peer;
+#          older files' ratio_vs_haproxy_best is read the same). Each ratio is
 #          turned so that above 1 means splicegate does better: as it is for
 #          throughput, inverted for latency and CPU ("better: lower").
 #        scripts/plot.sh load SAMPLES OUT.svg
@@ -28,7 +29,7 @@ trap 'rm -rf "$WORK"' EXIT
 
 # bench_data CSV: $WORK/ratios.dat, one line per (workload, metric) that
 # has a ratio: its label, then per engine the ratio to direct and to
-# HAProxy's best ("?" where there is none); $WORK/engines, the engines.
+# the best peer's ("?" where there is none); $WORK/engines, the engines.
 bench_data() {
 	/usr/bin/python3 - "$1" "$WORK" <<'EOF'
 import csv
@@ -46,7 +47,8 @@ with open(src, newline="") as f:
         if r["row"] not in engines:
             engines.append(r["row"])
         better[key] = r["better"]
-        cells[key + (r["row"],)] = (r["ratio_vs_direct"], r["ratio_vs_haproxy_best"])
+        peer = r["ratio_vs_best_peer"] if "ratio_vs_best_peer" in r else r["ratio_vs_haproxy_best"]
+        cells[key + (r["row"],)] = (r["ratio_vs_direct"], peer)
 
 
 def turned(v, key):
@@ -86,7 +88,7 @@ tics = ", ".join('"%s" %r' % ("1/%d" % 2 ** -i if i < 0 else str(2 ** i), 2.0 **
                  for i in range(a, b + 1))
 open(work + "/yaxis", "w").write("set yrange [%r:%r]\nset ytics (%s)\n" % (2.0 ** a, 2.0 ** b, tics))
 # Which references the run had: a panel without one says so.
-for i, name in ((0, "direct"), (1, "haproxy")):
+for i, name in ((0, "direct"), (1, "peer")):
     has = any(cells[k][i] not in ("", None) and turned(cells[k][i], k[:2]) != "?" for k in cells)
     open(work + "/has_" + name, "w").write("1\n" if has else "0\n")
 EOF
@@ -118,7 +120,7 @@ set multiplot layout 2,1 title "splicegate ÷ reference, per workload and metric
 set bmargin 20
 set rmargin 24
 $(panel 2 direct "against direct (no proxy)")
-$(panel 3 haproxy "against HAProxy's best config (per metric, the better of haproxy and haproxy-splice)")
+$(panel 3 peer "against the best peer config (per metric, the best of every HAProxy and nginx row)")
 unset multiplot
 EOF
 }

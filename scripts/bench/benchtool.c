@@ -1,18 +1,33 @@
 /* Helpers for scripts/bench.sh that no Debian package provides as such:
  * an HTTP upload sink that really reads every body byte, a TCP echo
- * server, and a 64-byte ping-pong latency client (TCP or HTTP/1.1).
+ * server, a 64-byte ping-pong latency client (TCP or HTTP/1.1), and bulk
+ * HTTP/1.1 clients that move every body byte through their own buffer
+ * (curl, which W3 and W4 use, is the limit of an upload through a proxy).
  *
  *   benchtool sink PORT                 HTTP/1.1 keep-alive sink on 127.0.0.1
  *   benchtool echo PORT                 TCP echo on 127.0.0.1
  *   benchtool ping tcp|http PORT COUNT  prints "COUNT P50_US P99_US"
+ *   benchtool get PORT PATH BYTES STREAMS [REQS]
+ *       STREAMS connections at once (a thread each), each making REQS
+ *       (default 1) GETs of PATH on one keep-alive connection; every
+ *       answer must be a 200 with Content-Length BYTES, and that many
+ *       body bytes are recv()'d into a buffer. Prints "TOTAL_BYTES SECONDS"
+ *       (from the first connect to the last byte).
+ *   benchtool put PORT PATH BYTES STREAMS
+ *       STREAMS connections at once, each a PUT of PATH with Content-Length
+ *       BYTES, sent from a buffer with send(); the answer must be the
+ *       sink's 200 with the byte count it read, equal to BYTES. Prints
+ *       "TOTAL_BYTES SECONDS" (from the first connect to the last answer).
  *
  * Servers are thread-per-connection: the benchmark opens at most a few
  * dozen connections to them, and blocking code is the shortest path. */
 #include <errno.h>
+#include <inttypes.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,6 +41,10 @@
 #define PING_SIZE 64
 #define PING_WARMUP 500
 #define PING_DEADLINE_S 60
+/* The bulk clients' buffer: curl reads 16 KiB at a time and sends 64 KiB. */
+#define XFER_BUF (256 * 1024)
+#define XFER_STREAMS_MAX 64
+#define XFER_DEADLINE_S 120
 
 static void die(const char *what)
 {
@@ -344,6 +363,240 @@ static int ping(const char *mode, int port, long count)
 	return 0;
 }
 
+/* ---- bulk clients --------------------------------------------------------- */
+
+struct xfer {
+	pthread_t thread;
+	int port;
+	const char *path;
+	uint64_t bytes; /* each body: expected (get) or sent (put) */
+	long reqs;	/* requests on the connection (get) */
+	bool upload;
+	uint64_t moved; /* body bytes received, or confirmed by the sink */
+	char err[256];	/* empty: every check passed */
+};
+
+static int xfer_connect(struct xfer *x)
+{
+	struct sockaddr_in sa = loopback(x->port);
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	if (fd == -1) {
+		snprintf(x->err, sizeof(x->err), "socket: %s", strerror(errno));
+		return -1;
+	}
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == -1) {
+		snprintf(x->err, sizeof(x->err), "connect: %s", strerror(errno));
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* Reads a response head into buf (capacity cap), checks the status is 200
+ * and returns its Content-Length in *clen; *len is what was read, *hl the
+ * head's length (the body's first bytes follow it). -1: x->err says why. */
+static int read_head(struct xfer *x, int fd, char *buf, size_t cap, size_t *len, size_t *hl,
+		     uint64_t *clen)
+{
+	char *end = NULL, *cl;
+	size_t scan = HEAD_MAX < cap - 1 ? HEAD_MAX : cap - 1;
+
+	*len = 0;
+	while (!end) {
+		ssize_t r = recv(fd, buf + *len, scan - *len, 0);
+
+		if (r == -1 && errno == EINTR)
+			continue;
+		if (r <= 0) {
+			snprintf(x->err, sizeof(x->err), "response head: %s",
+				 r == 0 ? "connection closed" : strerror(errno));
+			return -1;
+		}
+		*len += (size_t)r;
+		buf[*len] = '\0';
+		end = strstr(buf, "\r\n\r\n");
+		if (!end && *len == scan) {
+			snprintf(x->err, sizeof(x->err), "response head over %zu bytes", scan);
+			return -1;
+		}
+	}
+	end += 4;
+	*hl = (size_t)(end - buf);
+	end[-2] = '\0'; /* the head alone for header() and the messages */
+	if (strncmp(buf, "HTTP/1.1 200 ", 13) != 0) {
+		snprintf(x->err, sizeof(x->err), "status line: %.60s", buf);
+		return -1;
+	}
+	if (header(buf, "transfer-encoding") || !(cl = (char *)header(buf, "content-length"))) {
+		snprintf(x->err, sizeof(x->err), "no Content-Length in the response");
+		return -1;
+	}
+	*clen = strtoull(cl, NULL, 10);
+	return 0;
+}
+
+static void xfer_get(struct xfer *x, char *buf)
+{
+	int fd = xfer_connect(x);
+	char req[512];
+	int n = snprintf(req, sizeof(req), "GET %s HTTP/1.1\r\nHost: bench\r\n\r\n", x->path);
+
+	if (fd == -1)
+		return;
+	for (long i = 0; i < x->reqs; i++) {
+		size_t len, hl;
+		uint64_t clen, got;
+
+		if (write_all(fd, req, (size_t)n) == -1) {
+			snprintf(x->err, sizeof(x->err), "request %ld: send: %s", i,
+				 strerror(errno));
+			break;
+		}
+		if (read_head(x, fd, buf, XFER_BUF, &len, &hl, &clen) == -1)
+			break;
+		if (clen != x->bytes) {
+			snprintf(x->err, sizeof(x->err),
+				 "Content-Length %" PRIu64 ", expected %" PRIu64, clen, x->bytes);
+			break;
+		}
+		got = len - hl;
+		while (got < clen) {
+			ssize_t r = recv(fd, buf, XFER_BUF, 0);
+
+			if (r == -1 && errno == EINTR)
+				continue;
+			if (r <= 0) {
+				snprintf(x->err, sizeof(x->err),
+					 "body: %s after %" PRIu64 " of %" PRIu64 " bytes",
+					 r == 0 ? "connection closed" : strerror(errno), got, clen);
+				break;
+			}
+			got += (uint64_t)r;
+		}
+		if (x->err[0])
+			break;
+		if (got != clen) { /* one response at a time: nothing may follow */
+			snprintf(x->err, sizeof(x->err), "%" PRIu64 " bytes past the body",
+				 got - clen);
+			break;
+		}
+		x->moved += got;
+	}
+	close(fd);
+}
+
+static void xfer_put(struct xfer *x, char *buf)
+{
+	int fd = xfer_connect(x);
+	char head[512], *body;
+	int n = snprintf(head, sizeof(head),
+			 "PUT %s HTTP/1.1\r\nHost: bench\r\n"
+			 "Content-Type: application/octet-stream\r\n"
+			 "Content-Length: %" PRIu64 "\r\n\r\n",
+			 x->path, x->bytes);
+	uint64_t left = x->bytes, clen, count;
+	size_t len, hl;
+
+	if (fd == -1)
+		return;
+	memset(buf, 'u', XFER_BUF);
+	if (write_all(fd, head, (size_t)n) == -1) {
+		snprintf(x->err, sizeof(x->err), "send head: %s", strerror(errno));
+		goto out;
+	}
+	while (left > 0) {
+		ssize_t w = send(fd, buf, left < XFER_BUF ? (size_t)left : XFER_BUF, MSG_NOSIGNAL);
+
+		if (w == -1 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			snprintf(x->err, sizeof(x->err),
+				 "send body: %s after %" PRIu64 " of %" PRIu64 " bytes",
+				 strerror(errno), x->bytes - left, x->bytes);
+			goto out;
+		}
+		left -= (uint64_t)w;
+	}
+	if (read_head(x, fd, buf, XFER_BUF, &len, &hl, &clen) == -1)
+		goto out;
+	if (clen > 64) {
+		snprintf(x->err, sizeof(x->err), "sink answer of %" PRIu64 " bytes", clen);
+		goto out;
+	}
+	body = buf + hl;
+	if (len - hl < clen && read_full(fd, buf + len, (size_t)(clen - (len - hl))) == -1) {
+		snprintf(x->err, sizeof(x->err), "sink answer cut short");
+		goto out;
+	}
+	body[clen] = '\0';
+	count = strtoull(body, NULL, 10);
+	if (count != x->bytes) {
+		snprintf(x->err, sizeof(x->err), "the sink read %" PRIu64 " of %" PRIu64 " bytes",
+			 count, x->bytes);
+		goto out;
+	}
+	x->moved = count;
+out:
+	close(fd);
+}
+
+static void *xfer_run(void *arg)
+{
+	struct xfer *x = arg;
+	char *buf = malloc(XFER_BUF + 1);
+
+	if (!buf) {
+		snprintf(x->err, sizeof(x->err), "out of memory");
+		return NULL;
+	}
+	if (x->upload)
+		xfer_put(x, buf);
+	else
+		xfer_get(x, buf);
+	free(buf);
+	return NULL;
+}
+
+static int xfer(bool upload, int port, const char *path, uint64_t bytes, int streams, long reqs)
+{
+	struct xfer *xs = calloc((size_t)streams, sizeof(*xs));
+	uint64_t t0, t1, total = 0, want = 0;
+	int bad = 0;
+
+	if (!xs)
+		die("calloc");
+	t0 = now_ns();
+	for (int i = 0; i < streams; i++) {
+		xs[i] = (struct xfer){
+			.port = port, .path = path, .bytes = bytes, .reqs = reqs, .upload = upload
+		};
+		if (pthread_create(&xs[i].thread, NULL, xfer_run, &xs[i]) != 0)
+			die("pthread_create");
+	}
+	for (int i = 0; i < streams; i++)
+		pthread_join(xs[i].thread, NULL);
+	t1 = now_ns();
+	for (int i = 0; i < streams; i++) {
+		total += xs[i].moved;
+		want += upload ? bytes : bytes * (uint64_t)reqs;
+		if (xs[i].err[0]) {
+			fprintf(stderr, "benchtool %s: stream %d: %s\n", upload ? "put" : "get",
+				i + 1, xs[i].err);
+			bad = 1;
+		}
+	}
+	free(xs);
+	if (bad || total != want) {
+		if (!bad)
+			fprintf(stderr, "benchtool: moved %" PRIu64 " of %" PRIu64 " bytes\n",
+				total, want);
+		return 1;
+	}
+	printf("%" PRIu64 " %.6f\n", total, (t1 - t0) / 1e9);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	signal(SIGPIPE, SIG_IGN);
@@ -356,6 +609,27 @@ int main(int argc, char **argv)
 		alarm(PING_DEADLINE_S);
 		return ping(argv[2], atoi(argv[3]), atol(argv[4]));
 	}
-	fprintf(stderr, "usage: benchtool sink PORT | echo PORT | ping tcp|http PORT COUNT\n");
+	if ((argc == 6 || argc == 7) && strcmp(argv[1], "get") == 0) {
+		int streams = atoi(argv[5]);
+		long reqs = argc == 7 ? atol(argv[6]) : 1;
+
+		if (streams > 0 && streams <= XFER_STREAMS_MAX && reqs > 0) {
+			alarm(XFER_DEADLINE_S);
+			return xfer(false, atoi(argv[2]), argv[3], strtoull(argv[4], NULL, 10),
+				    streams, reqs);
+		}
+	}
+	if (argc == 6 && strcmp(argv[1], "put") == 0) {
+		int streams = atoi(argv[5]);
+
+		if (streams > 0 && streams <= XFER_STREAMS_MAX) {
+			alarm(XFER_DEADLINE_S);
+			return xfer(true, atoi(argv[2]), argv[3], strtoull(argv[4], NULL, 10),
+				    streams, 1);
+		}
+	}
+	fprintf(stderr,
+		"usage: benchtool sink PORT | echo PORT | ping tcp|http PORT COUNT\n"
+		"       | get PORT PATH BYTES STREAMS [REQS] | put PORT PATH BYTES STREAMS\n");
 	return 1;
 }

@@ -3,11 +3,16 @@
 usage: report.py RAW.csv MACHINE FAILURES OUT.md OUT.csv
 
 Per workload metric and row: median and min-max over the repetitions;
-for each splicegate row, the ratio of its median to direct's and to
-HAProxy's best row (the better of its splice and no-splice configs, per
-metric), checked against issue 7's targets.
+for each splicegate row, the ratio of its median to direct's and to the
+best peer's, checked against issue 7's targets. A peer is every row that is
+neither direct nor splicegate (the HAProxy and nginx configs); the best peer
+is, per workload and metric, the peer row with the best median among those
+with as many workers as the splicegate row (a "-xN" suffix: N workers,
+threads or processes; none: 1), and the report names it. A row with a
+"-xN" suffix is also compared with the same row without it (scaling).
 """
 import csv
+import re
 import statistics
 import sys
 
@@ -64,12 +69,30 @@ def stats(vals):
     return statistics.median(vals), min(vals), max(vals)
 
 
-def best(entry, rows, prefix):
-    """The best median among rows starting with prefix, or None."""
-    meds = [statistics.median(v) for r, v in entry["rows"].items() if r.startswith(prefix)]
-    if not meds:
-        return None
-    return max(meds) if entry["better"] == "higher" else min(meds)
+def workers(row):
+    """The row's workers: N for a "-xN" suffix, else 1."""
+    m = re.search(r"-x([0-9]+)$", row)
+    return int(m.group(1)) if m else 1
+
+
+def single(row):
+    """The row without its "-xN" suffix."""
+    return re.sub(r"-x[0-9]+$", "", row)
+
+
+def is_peer(row):
+    return not row.startswith("direct") and not row.startswith("splicegate-")
+
+
+def best_peer(entry, rows, n):
+    """(median, row) of the best peer row with n workers, or (None, None).
+    Ties go to the row listed first."""
+    cands = [(statistics.median(entry["rows"][r]), r) for r in rows
+             if is_peer(r) and workers(r) == n and entry["rows"].get(r)]
+    if not cands:
+        return None, None
+    pick = max if entry["better"] == "higher" else min
+    return pick(cands, key=lambda c: c[0])
 
 
 def target(workload, metric, versus):
@@ -77,6 +100,8 @@ def target(workload, metric, versus):
     if versus == "direct":
         if metric == "GB/s":
             return 0.8, True
+        return None
+    if versus == "scaling":
         return None
     if metric.startswith("proxy CPU") and metric.endswith("/GB"):
         return 0.5, False
@@ -115,7 +140,8 @@ def main():
         f"{machine['wrk']}, {machine['curl']}, {machine['iperf3']}. "
         f"{reps} repetitions; cells are median (min–max); GB = 10^9 bytes; "
         f"run time {machine.get('runtime_s', '?')} s; CPU busy without the benchmark "
-        f"(other work on the machine, % of one CPU): {machine.get('background', '?')}.\n"
+        f"(other work on the machine, % of one CPU): {machine.get('background', '?')}."
+        + (f" Placement: {machine['placement']}." if "placement" in machine else "") + "\n"
     )
     if window:
         # Ticks are 10 ms: only samples of 1 s or more say something alone.
@@ -134,7 +160,6 @@ def main():
     for (wl, metric), entry in ordered(table):
         ref_direct = entry["rows"].get(DIRECT)
         ref_direct = statistics.median(ref_direct) if ref_direct else None
-        ref_haproxy = best(entry, rows, "haproxy")
         cells = []
         for row in rows:
             vals = entry["rows"].get(row)
@@ -144,16 +169,22 @@ def main():
             med, lo, hi = stats(vals)
             n = "" if str(len(vals)) == reps else f" n={len(vals)}"
             cells.append(f"{fmt(metric, med)} ({fmt(metric, lo)}–{fmt(metric, hi)}){n}")
+            ref_peer, peer = best_peer(entry, rows, workers(row))
             rd = med / ref_direct if ref_direct else None
-            rh = med / ref_haproxy if ref_haproxy else None
+            rp = med / ref_peer if ref_peer else None
             csv_rows.append([wl, metric, entry["better"], row, len(vals), med, lo, hi,
-                             "" if rd is None else f"{rd:.4f}", "" if rh is None else f"{rh:.4f}"])
+                             "" if rd is None else f"{rd:.4f}", "" if rp is None else f"{rp:.4f}",
+                             peer or ""])
         out.append(f"| {wl} | {metric} | {entry['better']} | " + " | ".join(cells) + " |")
 
     out.append("")
     if sg_rows:
         ratios(out, table, rows, sg_rows)
-    out.append("")
+        out.append("")
+    scaled = [r for r in rows if workers(r) > 1 and single(r) in rows]
+    if scaled:
+        scaling(out, table, scaled)
+        out.append("")
     out.append("Failures: " + ("none." if not fails else "\n\n" + fails))
     out.append("")
     with open(out_md, "w") as f:
@@ -161,30 +192,53 @@ def main():
     with open(out_csv, "w", newline="") as f:
         w = csv.writer(f)
         w.writerow(["workload", "metric", "better", "row", "n", "median", "min", "max",
-                    "ratio_vs_direct", "ratio_vs_haproxy_best"])
+                    "ratio_vs_direct", "ratio_vs_best_peer", "best_peer"])
         w.writerows(csv_rows)
 
 
 def ratios(out, table, rows, sg_rows):
-    out.append("Ratios of splicegate's medians to direct's and to HAProxy's best config "
-               "(per metric, the better of haproxy and haproxy-splice); ✓/✗ against "
-               "issue 7's targets (≥ HAProxy's best everywhere, proxy CPU/GB ≤ 0.5× "
-               "HAProxy's, bulk GB/s ≥ 0.8× direct).\n")
-    head = "| workload | metric | better | " + " | ".join(
-        f"{r} ÷ direct | {r} ÷ HAProxy best" for r in sg_rows) + " |"
+    groups = sorted({workers(r) for r in sg_rows})
+    out.append("Ratios of splicegate's medians to direct's and to the best peer's: per "
+               "workload and metric, the best median of every HAProxy and nginx row (with as "
+               "many workers as the splicegate row), named in the \"best peer\" column; ✓/✗ "
+               "against issue 7's targets (≥ the best peer everywhere, proxy CPU/GB ≤ 0.5× "
+               "the best peer's, bulk GB/s ≥ 0.8× direct).\n")
+    peer_heads = ["best peer" if len(groups) == 1 else f"best peer ×{n}" for n in groups]
+    head = "| workload | metric | better | " + " | ".join(peer_heads) + " | " + " | ".join(
+        f"{r} ÷ direct | {r} ÷ best peer" for r in sg_rows) + " |"
     out.append(head)
-    out.append("|" + "---|" * (3 + 2 * len(sg_rows)))
+    out.append("|" + "---|" * (3 + len(groups) + 2 * len(sg_rows)))
     for (wl, metric), entry in ordered(table):
         ref_direct = entry["rows"].get(DIRECT)
         ref_direct = statistics.median(ref_direct) if ref_direct else None
-        ref_haproxy = best(entry, rows, "haproxy")
-        cells = []
+        peers = {n: best_peer(entry, rows, n) for n in groups}
+        cells = [peers[n][1] or "–" for n in groups]
         for row in sg_rows:
             vals = entry["rows"].get(row)
             med = statistics.median(vals) if vals else None
+            ref_peer = peers[workers(row)][0]
             rd = med / ref_direct if med is not None and ref_direct else None
-            rh = med / ref_haproxy if med is not None and ref_haproxy else None
-            cells += [ratio_cell(wl, metric, "direct", rd), ratio_cell(wl, metric, "haproxy", rh)]
+            rp = med / ref_peer if med is not None and ref_peer else None
+            cells += [ratio_cell(wl, metric, "direct", rd), ratio_cell(wl, metric, "peer", rp)]
+        out.append(f"| {wl} | {metric} | {entry['better']} | " + " | ".join(cells) + " |")
+
+
+def scaling(out, table, scaled):
+    """Each "-xN" row's medians over the same row's with one worker."""
+    out.append("Scaling: each row with N workers (\"-xN\") over the same row with one, "
+               "both run with nothing pinned; for throughput above 1 is better, for CPU "
+               "per unit 1 means the same cost per request or byte.\n")
+    out.append("| workload | metric | better | " + " | ".join(
+        f"{r} ÷ {single(r)}" for r in scaled) + " |")
+    out.append("|" + "---|" * (3 + len(scaled)))
+    for (wl, metric), entry in ordered(table):
+        cells = []
+        for row in scaled:
+            a, b = entry["rows"].get(row), entry["rows"].get(single(row))
+            cells.append(f"{statistics.median(a) / statistics.median(b):.2f}"
+                         if a and b and statistics.median(b) else "–")
+        if all(c == "–" for c in cells):
+            continue
         out.append(f"| {wl} | {metric} | {entry['better']} | " + " | ".join(cells) + " |")
 
 
