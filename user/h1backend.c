@@ -246,7 +246,7 @@ static int pull(struct sg_h1x *x)
 		}
 		if (x->dead)
 			return -1;
-		if (n == -EAGAIN) {
+		if (n == -EAGAIN || (n == 0 && !eof)) {
 			x->up_wait = true;
 			break;
 		}
