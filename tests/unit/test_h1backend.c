@@ -213,6 +213,17 @@ static void backend_write(struct owner *o, const char *s)
 	assert_int_equal(send(o->peer, s, strlen(s), 0), (ssize_t)strlen(s));
 }
 
+/* A GET without a body, sent, and read whole by the backend. */
+static void send_get(struct owner *o)
+{
+	char buf[4096];
+
+	parse(o, "GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+	assert_int_equal(sg_h1x_send(o->x, &o->req, NULL, "192.0.2.7", 0, false), 0);
+	backend_read(o, buf, sizeof(buf));
+	assert_non_null(strstr(buf, "GET / HTTP/1.1\r\n"));
+}
+
 static void test_content_length_in_pieces(void **state)
 {
 	struct owner *o = *state;
@@ -240,11 +251,8 @@ static void test_content_length_in_pieces(void **state)
 static void test_chunked_response_with_trailers(void **state)
 {
 	struct owner *o = *state;
-	char buf[4096];
 
-	parse(o, "GET / HTTP/1.1\r\nHost: x\r\n\r\n");
-	assert_int_equal(sg_h1x_send(o->x, &o->req, NULL, "192.0.2.7", 0, false), 0);
-	backend_read(o, buf, sizeof(buf));
+	send_get(o);
 	backend_write(o, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
 			 "5\r\nhello\r\n6\r\n world\r\n0\r\nx-sum: 1\r\n\r\n");
 	RUN_UNTIL(o, o->ends == 1);
@@ -257,11 +265,8 @@ static void test_chunked_response_with_trailers(void **state)
 static void test_bytes_after_body_not_reusable(void **state)
 {
 	struct owner *o = *state;
-	char buf[4096];
 
-	parse(o, "GET / HTTP/1.1\r\nHost: x\r\n\r\n");
-	assert_int_equal(sg_h1x_send(o->x, &o->req, NULL, "192.0.2.7", 0, false), 0);
-	backend_read(o, buf, sizeof(buf));
+	send_get(o);
 	backend_write(o, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nokEXTRA");
 	RUN_UNTIL(o, o->ends == 1);
 	assert_int_equal(o->data.len, 2);
@@ -271,11 +276,8 @@ static void test_bytes_after_body_not_reusable(void **state)
 static void test_close_delimited(void **state)
 {
 	struct owner *o = *state;
-	char buf[4096];
 
-	parse(o, "GET / HTTP/1.1\r\nHost: x\r\n\r\n");
-	assert_int_equal(sg_h1x_send(o->x, &o->req, NULL, "192.0.2.7", 0, false), 0);
-	backend_read(o, buf, sizeof(buf));
+	send_get(o);
 	backend_write(o, "HTTP/1.1 200 OK\r\n\r\nuntil the end");
 	RUN_UNTIL(o, o->data.len == 13);
 	assert_int_equal(o->ends, 0);
@@ -288,11 +290,8 @@ static void test_close_delimited(void **state)
 static void test_body_cut_short(void **state)
 {
 	struct owner *o = *state;
-	char buf[4096];
 
-	parse(o, "GET / HTTP/1.1\r\nHost: x\r\n\r\n");
-	assert_int_equal(sg_h1x_send(o->x, &o->req, NULL, "192.0.2.7", 0, false), 0);
-	backend_read(o, buf, sizeof(buf));
+	send_get(o);
 	backend_write(o, "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nshort");
 	shutdown(o->peer, SHUT_WR);
 	RUN_UNTIL(o, o->ends == 1);
@@ -303,11 +302,8 @@ static void test_body_cut_short(void **state)
 static void test_bad_chunk_framing(void **state)
 {
 	struct owner *o = *state;
-	char buf[4096];
 
-	parse(o, "GET / HTTP/1.1\r\nHost: x\r\n\r\n");
-	assert_int_equal(sg_h1x_send(o->x, &o->req, NULL, "192.0.2.7", 0, false), 0);
-	backend_read(o, buf, sizeof(buf));
+	send_get(o);
 	backend_write(o, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n");
 	RUN_UNTIL(o, o->ends == 1);
 	assert_int_equal(o->end_err, EPROTO);
@@ -337,11 +333,8 @@ static void test_interim_then_final_and_head(void **state)
 static void test_101_is_invalid(void **state)
 {
 	struct owner *o = *state;
-	char buf[4096];
 
-	parse(o, "GET / HTTP/1.1\r\nHost: x\r\n\r\n");
-	assert_int_equal(sg_h1x_send(o->x, &o->req, NULL, "192.0.2.7", 0, false), 0);
-	backend_read(o, buf, sizeof(buf));
+	send_get(o);
 	backend_write(o, "HTTP/1.1 101 Switching Protocols\r\nUpgrade: x\r\n\r\n");
 	RUN_UNTIL(o, o->fails == 1);
 	assert_int_equal(o->why, SG_XFAIL_INVALID);
@@ -351,11 +344,8 @@ static void test_101_is_invalid(void **state)
 static void test_failures_before_head(void **state)
 {
 	struct owner *o = *state;
-	char buf[4096];
 
-	parse(o, "GET / HTTP/1.1\r\nHost: x\r\n\r\n");
-	assert_int_equal(sg_h1x_send(o->x, &o->req, NULL, "192.0.2.7", 0, false), 0);
-	backend_read(o, buf, sizeof(buf));
+	send_get(o);
 	backend_write(o, "NOT HTTP AT ALL\r\n\r\n");
 	RUN_UNTIL(o, o->fails == 1);
 	assert_int_equal(o->why, SG_XFAIL_INVALID);
@@ -364,11 +354,8 @@ static void test_failures_before_head(void **state)
 static void test_eof_before_head(void **state)
 {
 	struct owner *o = *state;
-	char buf[4096];
 
-	parse(o, "GET / HTTP/1.1\r\nHost: x\r\n\r\n");
-	assert_int_equal(sg_h1x_send(o->x, &o->req, NULL, "192.0.2.7", 0, false), 0);
-	backend_read(o, buf, sizeof(buf));
+	send_get(o);
 	shutdown(o->peer, SHUT_WR);
 	RUN_UNTIL(o, o->fails == 1);
 	assert_int_equal(o->why, SG_XFAIL_RESET);
@@ -391,11 +378,9 @@ static void test_unsent_to_closed_peer(void **state)
 static void test_head_too_large(void **state)
 {
 	struct owner *o = *state;
-	char buf[4096], big[2048];
+	char big[2048];
 
-	parse(o, "GET / HTTP/1.1\r\nHost: x\r\n\r\n");
-	assert_int_equal(sg_h1x_send(o->x, &o->req, NULL, "192.0.2.7", 0, false), 0);
-	backend_read(o, buf, sizeof(buf));
+	send_get(o);
 	memset(big, 'a', sizeof(big) - 1);
 	big[sizeof(big) - 1] = '\0';
 	backend_write(o, "HTTP/1.1 200 OK\r\nX-Big: ");
@@ -457,11 +442,8 @@ static void test_length_body_with_head(void **state)
 static void test_room(void **state)
 {
 	struct owner *o = *state;
-	char buf[4096];
 
-	parse(o, "GET / HTTP/1.1\r\nHost: x\r\n\r\n");
-	assert_int_equal(sg_h1x_send(o->x, &o->req, NULL, "192.0.2.7", 0, false), 0);
-	backend_read(o, buf, sizeof(buf));
+	send_get(o);
 	backend_write(o, "HTTP/1.1 200 OK\r\nContent-Length: 8\r\n\r\nab");
 	RUN_UNTIL(o, o->data.len == 2);
 	o->room = false;
