@@ -430,6 +430,8 @@ void sg_attempt_consume(struct sg_attempt *a, size_t n)
 }
 
 static const char *tls_host(const struct sg_attempt *a);
+static bool endpoint_key(struct sg_attempt *a, bool h2, char *key, size_t cap,
+			 struct sg_tls_client **tc);
 
 static void start_h2(struct sg_attempt *a, const struct sg_endpoint *ep)
 {
@@ -437,21 +439,11 @@ static void start_h2(struct sg_attempt *a, const struct sg_endpoint *ep)
 	bool ready = false, reused = false;
 	int err = 0;
 
-	struct sg_tls_client *tc = NULL;
+	struct sg_tls_client *tc;
 	char key[sizeof(a->endpoint) + 24];
 
-	snprintf(key, sizeof(key), "%s", a->endpoint);
-	if (a->backend->eff_tls) {
-		uint64_t h;
-
-		tc = sg_pool_tls_client(a->pool, a->backend->eff_tls, true, &h, a->tls_cause,
-					sizeof(a->tls_cause));
-		if (!tc) {
-			sg_attempt_failed(a, SG_FAIL_TLS, 0);
-			return;
-		}
-		snprintf(key, sizeof(key), "%s#%016llx", a->endpoint, (unsigned long long)h);
-	}
+	if (!endpoint_key(a, true, key, sizeof(key), &tc))
+		return;
 	a->h2 = sg_h2b_open_tls(a->h2pool, ep, key, &a->backend->eff_keepalive, idle_ms, tc,
 				tc ? tls_host(a) : NULL, &x_ops, a, &ready, &reused, &err);
 	if (!a->h2) {
@@ -473,16 +465,37 @@ const char *sg_attempt_cause(const struct sg_attempt *a, enum sg_fail kind, int 
 	return kind == SG_FAIL_TLS && a->tls_cause[0] ? a->tls_cause : sg_fail_cause(err);
 }
 
-/* The backend's TLS client context (per worker, by content); NULL after
- * the try failed with SG_FAIL_TLS. key: the settings' hash. */
-static struct sg_tls_client *tls_client(struct sg_attempt *a, uint64_t *key)
+/* The backend's TLS client context (per worker, by content; ALPN h2 when
+ * h2); NULL after the try failed with SG_FAIL_TLS. key: the settings'
+ * hash. */
+static struct sg_tls_client *tls_client(struct sg_attempt *a, bool h2, uint64_t *key)
 {
-	struct sg_tls_client *tc = sg_pool_tls_client(a->pool, a->backend->eff_tls, false, key,
+	struct sg_tls_client *tc = sg_pool_tls_client(a->pool, a->backend->eff_tls, h2, key,
 						      a->tls_cause, sizeof(a->tls_cause));
 
 	if (!tc)
 		sg_attempt_failed(a, SG_FAIL_TLS, 0);
 	return tc;
+}
+
+/* The pool key of this try's endpoint: "addr:port", and for a backend
+ * spoken to over TLS "#" and its settings' hash (*tc its client context,
+ * else NULL). False when that context could not be made (the try failed
+ * with SG_FAIL_TLS). */
+static bool endpoint_key(struct sg_attempt *a, bool h2, char *key, size_t cap,
+			 struct sg_tls_client **tc)
+{
+	uint64_t h;
+
+	*tc = NULL;
+	if (!a->backend->eff_tls) {
+		snprintf(key, cap, "%s", a->endpoint);
+		return true;
+	}
+	if (!(*tc = tls_client(a, h2, &h)))
+		return false;
+	snprintf(key, cap, "%s#%016llx", a->endpoint, (unsigned long long)h);
+	return true;
 }
 
 /* The name a backend's certificate is checked against (unless the policy
@@ -502,7 +515,7 @@ static int tls_step(struct sg_attempt *a)
 	struct sg_tls_client *tc = NULL;
 	uint64_t key;
 
-	if (!u->tls && !(tc = tls_client(a, &key)))
+	if (!u->tls && !(tc = tls_client(a, false, &key)))
 		return -1;
 	switch (sg_backend_tls_step(u, tc, tls_host(a), a->tls_cause, sizeof(a->tls_cause))) {
 	case 1:
@@ -525,6 +538,7 @@ void sg_attempt_start(struct sg_attempt *a)
 	size_t bi, ei;
 	int err = 0;
 	char key[sizeof(u->key)];
+	struct sg_tls_client *tc; /* for the key only: tls_step takes it at the handshake */
 
 	a->backoff_at = 0;
 	a->tls_cause[0] = '\0';
@@ -551,14 +565,8 @@ void sg_attempt_start(struct sg_attempt *a)
 		start_h2(a, ep);
 		return;
 	}
-	snprintf(key, sizeof(key), "%s", a->endpoint);
-	if (a->backend->eff_tls) {
-		uint64_t h;
-
-		if (!tls_client(a, &h))
-			return;
-		snprintf(key, sizeof(key), "%s#%016llx", a->endpoint, (unsigned long long)h);
-	}
+	if (!endpoint_key(a, false, key, sizeof(key), &tc))
+		return;
 	u = sg_pool_take(a->pool, key);
 	if (u) {
 		count(a, SG_STAT_POOL_REUSE);

@@ -109,8 +109,9 @@ struct sg_attempt {
 
 	/* The current try's backend connection (HTTP/1), or its stream on a
 	 * shared connection (HTTP/2, the backend's eff_h2); NULL between
-	 * tries. a->conn's bytes are the owner's to write and read; a->h2
-	 * speaks through ops->h2_*. */
+	 * tries. a->conn's bytes are the owner's to write and read, except a
+	 * message owner's (a->h1 speaks there); a->h2 and a->h1 speak
+	 * through ops->head, data and end. */
 	struct sg_backend_conn *conn;
 	struct sg_h2b_stream *h2;
 	struct sg_h1x *h1; /* a message owner's exchange on conn, once connected */
@@ -217,7 +218,8 @@ void sg_attempt_drop(struct sg_attempt *a);
 
 /* The response is over: a->conn goes back to the pool when `reusable` (and,
  * for a message owner, its exchange says it may) and the pool keeps idle
- * connections (global poolIdleTimeout, poolMaxSize), else it is closed. a->conn is NULL afterwards; ops->dropped is not called. */
+ * connections (global poolIdleTimeout, poolMaxSize), else it is closed.
+ * a->conn is NULL afterwards; ops->dropped is not called. */
 void sg_attempt_release(struct sg_attempt *a, bool reusable, const struct sg_global *g);
 
 /* Stop everything: no callback follows; a request not over yet stops

@@ -672,16 +672,6 @@ enum sg_filter_result sg_filter_plan_backend(struct sg_filter_plan *p, const str
 
 /* ---- for the frontends ------------------------------------------------- */
 
-static const char *lookup(void *ctx, const char *name, size_t *len)
-{
-	const struct sg_h1_span *v = sg_h1_header(ctx, name);
-
-	if (!v)
-		return NULL;
-	*len = v->len;
-	return v->p;
-}
-
 void sg_filter_input_init(struct sg_filter_input *in, struct sg_h1_req *req,
 			  const struct sg_match *match, const struct sg_bind *bind)
 {
@@ -695,7 +685,7 @@ void sg_filter_input_init(struct sg_filter_input *in, struct sg_h1_req *req,
 		.target = req->target,
 		.host = host ? *host : (struct sg_h1_span){ "", 0 },
 		.match = match,
-		.header = lookup,
+		.header = sg_h1_header_lookup,
 		.ctx = req,
 	};
 }

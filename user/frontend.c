@@ -116,16 +116,6 @@ void sg_grpc_failure(enum sg_fail kind, int err, struct sg_grpc_failure *g, stru
 	edit->nadd = 3;
 }
 
-static const char *header_lookup(void *ctx, const char *name, size_t *len)
-{
-	const struct sg_h1_span *v = sg_h1_header(ctx, name);
-
-	if (!v)
-		return NULL;
-	*len = v->len;
-	return v->p;
-}
-
 const struct sg_route *sg_frontend_route(const struct sg_bind *bind, const struct sg_h1_req *req,
 					 const struct sg_listener **listener,
 					 const struct sg_match **match)
@@ -141,7 +131,7 @@ const struct sg_route *sg_frontend_route(const struct sg_bind *bind, const struc
 		.query_len = q ? req->target.len - (size_t)(q + 1 - req->target.p) : 0,
 		.method = req->method.p,
 		.method_len = req->method.len,
-		.header = header_lookup,
+		.header = sg_h1_header_lookup,
 		.ctx = (void *)(uintptr_t)req,
 	};
 	bool connect = req->method.len == 7 && !memcmp(req->method.p, "CONNECT", 7);

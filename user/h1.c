@@ -519,6 +519,16 @@ const struct sg_h1_span *sg_h1_header(const struct sg_h1_req *req, const char *n
 	return find(req->headers, req->nheaders, name);
 }
 
+const char *sg_h1_header_lookup(void *req, const char *name, size_t *len)
+{
+	const struct sg_h1_span *v = sg_h1_header(req, name);
+
+	if (!v)
+		return NULL;
+	*len = v->len;
+	return v->p;
+}
+
 const struct sg_h1_span *sg_h1_resp_header(const struct sg_h1_resp *resp, const char *name)
 {
 	return find(resp->headers, resp->nheaders, name);

@@ -110,6 +110,10 @@ bool sg_h1_headers_list(const struct sg_h1_header *h, size_t n, const char *name
 
 /* The value of header `name` (case-insensitive, first match), or NULL. */
 const struct sg_h1_span *sg_h1_header(const struct sg_h1_req *req, const char *name);
+
+/* sg_h1_header as the route and filter inputs' header callback takes it:
+ * req is a struct sg_h1_req; the value's bytes, *len of them, or NULL. */
+const char *sg_h1_header_lookup(void *req, const char *name, size_t *len);
 const struct sg_h1_span *sg_h1_resp_header(const struct sg_h1_resp *resp, const char *name);
 
 /* Request body framing: chunked, Content-Length (0 -> NONE), else NONE. */

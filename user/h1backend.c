@@ -152,7 +152,7 @@ struct sg_h1x {
 	void *data;
 	size_t head_max;
 	const struct sg_h1_req *req;
-	struct sg_h1backend hx; /* the response head in (the head out is built there) */
+	struct sg_h1backend hx; /* the response head in */
 	struct sg_h1_header slots[SG_H1_MAX_HEADERS];
 
 	/* The request: the head, then the body pulled from ops->body and
@@ -169,8 +169,8 @@ struct sg_h1x {
 	/* The response. */
 	bool have_head;
 	enum sg_h1_body body;
-	uint64_t left; /* SG_H1_BODY_LENGTH */
-	struct sg_h1_chunked chunks;
+	uint64_t left;		     /* SG_H1_BODY_LENGTH */
+	struct sg_h1_chunked chunks; /* zeroed with x: one response per exchange */
 	bool keep_alive;
 
 	/* Re-entry: callbacks may close x from inside sg_h1x_io; it is freed
@@ -415,7 +415,6 @@ static int read_head(struct sg_h1x *x)
 		x->body = sg_h1_response_body_for(&x->hx.resp, x->req);
 		x->keep_alive = x->hx.resp.keep_alive && x->body != SG_H1_BODY_CLOSE;
 		x->left = x->body == SG_H1_BODY_LENGTH ? (uint64_t)x->hx.resp.content_length : 0;
-		memset(&x->chunks, 0, sizeof(x->chunks));
 		x->ops->head(x->data, &x->hx.resp, x->body == SG_H1_BODY_NONE);
 		if (x->dead)
 			return -1;
@@ -508,22 +507,23 @@ int sg_h1x_send(struct sg_h1x *x, const struct sg_h1_req *req, const struct sg_h
 		const char *client_ip, unsigned attempt, bool body)
 {
 	bool chunked = body && req->content_length < 0;
-	int rc = sg_h1backend_build(&x->hx, req, edit, client_ip, attempt,
-				    chunked ? "transfer-encoding: chunked\r\n" : NULL, NULL, 0);
+	const char *extra = chunked ? "transfer-encoding: chunked\r\n" : NULL;
+	ssize_t n;
 
-	if (rc < 0)
-		return rc;
-	x->req = req;
-	x->chunked = chunked;
-	x->body_open = body;
 	/* The head goes first in `out`, so that a body in hand leaves with it
 	 * (pull appends it). */
 	sg_buf_reset(&x->out);
-	rc = sg_buf_append(&x->out, x->hx.out, x->hx.out_len);
-	x->head_left = x->hx.out_len;
-	sg_h1backend_reset(&x->hx);
-	if (rc < 0)
-		return rc;
+	if (sg_buf_reserve(&x->out, sg_h1_request_room(req, edit, extra)) < 0)
+		return -ENOMEM;
+	n = sg_h1_write_request_edit(req, edit, client_ip, attempt, extra, sg_buf_tail(&x->out),
+				     sg_buf_room(&x->out));
+	if (n < 0)
+		return -EMSGSIZE;
+	sg_buf_commit(&x->out, (size_t)n);
+	x->head_left = (size_t)n;
+	x->req = req;
+	x->chunked = chunked;
+	x->body_open = body;
 	step(x, EPOLLOUT);
 	return 0;
 }
