@@ -35,7 +35,8 @@ enum sg_access_log {
 
 /* How the gateway was started, the same for every worker. */
 struct sg_frontend_opts {
-	enum sg_relay_engine engine; /* for bodies of 64 KiB and more */
+	enum sg_relay_engine engine; /* for response bodies of 64 KiB and more */
+	enum sg_relay_engine upload; /* for request bodies of 64 KiB and more */
 	enum sg_relay_engine tunnel; /* for TCP routes and tunnels (101, CONNECT) */
 	/* auto: a tunnel starts on `tunnel` (splice(2)) and moves into the
 	 * socket map once its traffic looks interactive (user/proxy.c). */
@@ -75,7 +76,8 @@ struct sg_frontend {
 	struct sg_pool *pool;
 	struct sg_h2b_pool *h2pool;	/* HTTP/2 backends' shared connections */
 	struct sg_cfg *cfg;		/* in force for new connections (a reference) */
-	enum sg_relay_engine engine;	/* for bodies of 64 KiB and more */
+	enum sg_relay_engine engine;	/* for response bodies of 64 KiB and more */
+	enum sg_relay_engine upload;	/* for request bodies of 64 KiB and more */
 	enum sg_relay_engine tunnel;	/* for TCP routes and tunnels (101, CONNECT) */
 	bool tunnel_promote;		/* see struct sg_frontend_opts */
 	uint64_t tunnel_idle_ms;	/* see struct sg_frontend_opts */

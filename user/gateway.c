@@ -447,15 +447,17 @@ static int drop_privileges(void)
 	return 0;
 }
 
-/* The engines for --splice MODE, for HTTP bodies and for tunnels (TCP
- * routes, 101 and CONNECT). sockmap and auto open the BPF side: the objects
- * `splicegate bpf load` pinned, else a private load. sockmap insists and
- * splices everything in the kernel. auto moves HTTP bodies and bulk tunnels
- * with splice(2), which a lone bulk stream runs through fastest and at the
- * least proxy CPU, and moves a tunnel into the socket map once it looks
- * interactive, where the kernel cuts the latency of every exchange
- * (bpf/README.md, scripts/BENCH.md); without BPF it is splice(2)
- * for both, said once. */
+/* The engines for --splice MODE, for HTTP response and request bodies and
+ * for tunnels (TCP routes, 101 and CONNECT). sockmap and auto open the BPF
+ * side: the objects `splicegate bpf load` pinned, else a private load.
+ * sockmap insists and splices everything in the kernel. auto moves response
+ * bodies and bulk tunnels with splice(2), which a lone bulk stream runs
+ * through fastest and at the least proxy CPU, request bodies with the copy
+ * engine (its buffer grows to 1 MiB for a bulk upload, which then runs
+ * faster than through splice(2): scripts/BENCH.md, "Uploads"), and moves a
+ * tunnel into the socket map once it looks interactive, where the kernel
+ * cuts the latency of every exchange (bpf/README.md); without BPF the same
+ * but no tunnel moves, said once. */
 static int choose_engine(struct gateway *g, const char *mode, struct sg_frontend_opts *po)
 {
 	bool is_auto = !mode || !strcmp(mode, "auto");
@@ -464,12 +466,13 @@ static int choose_engine(struct gateway *g, const char *mode, struct sg_frontend
 
 	g->engine = mode ? mode : "auto";
 	po->engine = po->tunnel = SG_RELAY_SPLICE;
+	po->upload = SG_RELAY_COPY;
 	if (!is_auto) {
 		if (sg_relay_engine_parse(mode, &po->engine) == -1) {
 			SG_ERR("--splice %s: not an engine", mode);
 			return -1;
 		}
-		po->tunnel = po->engine;
+		po->upload = po->tunnel = po->engine;
 		if (po->engine != SG_RELAY_SOCKMAP)
 			return 0;
 	}
@@ -540,8 +543,10 @@ static int start_workers(struct gateway *g, const struct sg_gateway_opts *opts)
 	for (size_t i = 0; i < g->cfg->nbinds; i++)
 		SG_INFO("listening on 0.0.0.0:%u (%s)", g->cfg->binds[i].port,
 			sg_proto_name(g->cfg->binds[i].proto));
-	SG_INFO("%u workers, %s engine for bodies, %s for tunnels%s", g->nworkers,
-		sg_relay_engine_name(po.engine), sg_relay_engine_name(po.tunnel),
+	SG_INFO("%u workers, %s engine for response bodies, %s for request bodies, %s for "
+		"tunnels%s",
+		g->nworkers, sg_relay_engine_name(po.engine), sg_relay_engine_name(po.upload),
+		sg_relay_engine_name(po.tunnel),
 		po.tunnel_promote ? " (sockmap once interactive)" : "");
 	return 0;
 

@@ -381,7 +381,9 @@ static enum sg_relay_engine init_pump(struct client *c, struct sg_pump *p, bool 
 	int src = to_backend ? c->io.fd : u->fd, dst = to_backend ? u->fd : c->io.fd;
 	struct sg_ksock *ksrc = to_backend ? &c->ck : &u->k, *kdst = to_backend ? &u->k : &c->ck;
 	bool in_map = sg_ksock_kernel(&c->ck) || sg_ksock_kernel(&u->k);
-	enum sg_relay_engine e = tunnel ? c->ctx->tunnel : c->ctx->engine;
+	enum sg_relay_engine e = tunnel	      ? c->ctx->tunnel
+				 : to_backend ? c->ctx->upload
+					      : c->ctx->engine;
 
 	if (tunnel && c->r->tunnel.promoted)
 		e = SG_RELAY_SOCKMAP;

@@ -35,26 +35,75 @@ static size_t min_size(uint64_t a, size_t b)
 
 /* ---- copy: read() into a buffer, send() out ----------------------------- */
 
+/* Bytes of copy buffers above SG_RELAY_BUF_SIZE held by this thread's pumps
+ * (a worker's: a pump lives and dies on its connection's worker). */
+static __thread size_t grown_total;
+
+static size_t above_base(size_t cap)
+{
+	return cap > SG_RELAY_BUF_SIZE ? cap - SG_RELAY_BUF_SIZE : 0;
+}
+
+/* Every change of a copy buffer's size goes through here. */
+static void set_buf(struct sg_pump *p, unsigned char *buf, size_t cap)
+{
+	grown_total = grown_total - above_base(p->buf_cap) + above_base(cap);
+	p->buf = buf;
+	p->buf_cap = cap;
+}
+
+size_t sg_relay_grown(void)
+{
+	return grown_total;
+}
+
 static int buf_setup(struct sg_pump *p)
 {
 	if (!p->buf) {
-		p->buf = malloc(SG_RELAY_BUF_SIZE);
-		p->buf_cap = p->buf ? SG_RELAY_BUF_SIZE : 0;
+		unsigned char *buf = malloc(SG_RELAY_BUF_SIZE);
+
+		if (!buf)
+			return -1;
+		set_buf(p, buf, SG_RELAY_BUF_SIZE);
 	}
-	return p->buf ? 0 : -1;
+	return 0;
+}
+
+/* Called with nothing pending. A bulk body fills every read: give it a
+ * bigger buffer, if this worker's bound allows; a failed allocation just
+ * keeps the one it has. */
+static void buf_grow(struct sg_pump *p, uint64_t budget)
+{
+	size_t cap = p->buf_cap * 2;
+	unsigned char *buf;
+
+	if (!p->full_read || p->buf_cap >= SG_RELAY_BUF_MAX || budget <= p->buf_cap)
+		return;
+	if (cap > SG_RELAY_BUF_MAX)
+		cap = SG_RELAY_BUF_MAX;
+	if (grown_total - above_base(p->buf_cap) + above_base(cap) > SG_RELAY_GROWN_MAX)
+		return;
+	buf = malloc(cap);
+	if (!buf)
+		return;
+	free(p->buf);
+	set_buf(p, buf, cap);
 }
 
 static ssize_t copy_fill(struct sg_pump *p, uint64_t budget)
 {
+	size_t want;
 	ssize_t n;
 
 	if (buf_setup(p) == -1)
 		return -1;
+	buf_grow(p, budget);
 	p->off = 0;
+	want = min_size(budget, p->buf_cap);
 	do {
-		n = sg_sock_recv(p->src_tls, p->src, p->buf, min_size(budget, SG_RELAY_BUF_SIZE),
-				 0);
+		n = sg_sock_recv(p->src_tls, p->src, p->buf, want, 0);
 	} while (n == -1 && errno == EINTR);
+	p->full_read = n > 0 && (size_t)n == want;
 	return n;
 }
 
@@ -84,8 +133,7 @@ static ssize_t copy_prime(struct sg_pump *p, const void *data, size_t len)
 
 		if (!grown)
 			return -1;
-		p->buf = grown;
-		p->buf_cap = p->pending + len;
+		set_buf(p, grown, p->pending + len);
 	}
 	memcpy(p->buf + p->pending, data, len);
 	return (ssize_t)len;
@@ -498,8 +546,8 @@ int sg_pump_prime(struct sg_pump *p, const void *data, size_t len)
 void sg_pump_release(struct sg_pump *p)
 {
 	free(p->buf);
-	p->buf = NULL;
-	p->buf_cap = 0;
+	set_buf(p, NULL, 0);
+	p->full_read = false;
 	p->off = 0;
 	if (p->pipe_cap) {
 		close(p->pipe_rd);

@@ -23,10 +23,20 @@ enum sg_relay_engine {
  * smaller ones it moves itself (a budget costs three map operations). */
 #define SG_RELAY_KERNEL_MIN (16 * 1024)
 
-/* Bytes the copy engine can hold at once, and the pipe size the splice engine
- * asks for (it keeps the default, usually 64 KiB, if the kernel refuses). */
+/* Bytes the copy engine reads at once to begin with, and the pipe size the
+ * splice engine asks for (it keeps the default, usually 64 KiB, if the kernel
+ * refuses). */
 #define SG_RELAY_BUF_SIZE (64 * 1024)
 #define SG_RELAY_PIPE_SIZE (256 * 1024)
+/* A copy pump whose reads keep filling its buffer doubles it, up to
+ * SG_RELAY_BUF_MAX, as long as the buffers grown past SG_RELAY_BUF_SIZE on
+ * the calling thread (a worker) stay within SG_RELAY_GROWN_MAX: one read and
+ * one write per MiB instead of per 64 KiB is what makes a bulk body as fast
+ * through the copy engine as through nginx with 1 MiB buffers, and the
+ * bound keeps a crowd of slow bulk readers from holding a MiB each
+ * (scripts/BENCH.md, "Uploads: the copy engine's buffer"). */
+#define SG_RELAY_BUF_MAX (1024 * 1024)
+#define SG_RELAY_GROWN_MAX (64u * 1024 * 1024)
 
 /* One direction of a stream. Embedded in its owner (the connection), which
  * also owns src and dst: the pump never closes them. Zero it, then call
@@ -48,7 +58,9 @@ struct sg_pump {
 	/* Engine-private below: do not touch. */
 	bool eof;	      /* src returned 0; sticky */
 	unsigned char *buf;   /* copy: buf_cap bytes once used, else NULL */
-	size_t buf_cap;	      /* copy: SG_RELAY_BUF_SIZE, more after a large prime */
+	size_t buf_cap;	      /* copy: SG_RELAY_BUF_SIZE, more once grown or after a
+			       * large prime */
+	bool full_read;	      /* copy: the last read filled the buffer */
 	size_t off;	      /* copy: pending bytes start at buf + off */
 	int pipe_rd, pipe_wr; /* splice: valid only while pipe_cap != 0 */
 	size_t pipe_cap;      /* splice: pipe size in bytes, 0 = no pipe yet */
@@ -149,6 +161,8 @@ void sg_pump_release(struct sg_pump *p);
 
 /* "copy", "splice", "sockmap"; "?" for a value outside the enum. */
 const char *sg_relay_engine_name(enum sg_relay_engine e);
+/* Bytes of copy buffers grown past SG_RELAY_BUF_SIZE on the calling thread. */
+size_t sg_relay_grown(void);
 
 /* Parses "copy", "splice" or "sockmap" into *out. Returns 0, or -1 with errno EINVAL
  * (and *out untouched) for anything else. */

@@ -1,4 +1,4 @@
-# --splice auto (the default): with BPF, HTTP bodies of 64 KiB and more and bulk tunnels move through splice(2), and a tunnel whose traffic turns interactive (small messages answered in turn) moves into the kernel (sockmap), as /metrics' body bytes by engine show; without BPF (an unprivileged gateway) it says so once in the log and moves everything with splice(2).
+# --splice auto (the default): with BPF, HTTP response bodies of 64 KiB and more and bulk tunnels move through splice(2), request bodies through the copy engine, and a tunnel whose traffic turns interactive (small messages answered in turn) moves into the kernel (sockmap), as /metrics' body bytes by engine show; without BPF (an unprivileged gateway) it says so once in the log and moves response bodies and tunnels with splice(2).
 . "$(dirname "$0")/lib.sh"
 
 # tunnel.py oneway PORT SIZE: sends SIZE bytes to the counting backend,
@@ -130,7 +130,19 @@ if start_gateway -c "$WORK" && wait_port 8080 5 && wait_port "$TP" 5 && wait_por
 	check "auto with BPF: the body and the one-way tunnel through splice(2), with the first round trips" \
 		"$((spliced - (PING_BYTES - kernel)))" $((1048576 + ONEWAY + 7))
 	check "auto with BPF: the log says which engine does what" \
-		"$(grep -c 'splice engine for bodies, splice for tunnels (sockmap once interactive)' "$WORK/gateway.log")" 1
+		"$(grep -c 'splice engine for response bodies, copy for request bodies, splice for tunnels (sockmap once interactive)' "$WORK/gateway.log")" 1
+	# A 4 MiB upload: the copy engine, every byte, the backend agreeing.
+	copied=$(bytes copy)
+	head -c $((4 << 20)) /dev/urandom >"$WORK/up.bin"
+	spliced=$(bytes splice)
+	curl -s -H 'Expect:' --data-binary @"$WORK/up.bin" -o "$WORK/up.json" \
+		http://127.0.0.1:8080/upload
+	check "auto with BPF: a 4 MiB upload arrives whole" \
+		"$(python3 -c 'import json, sys; d = json.load(open(sys.argv[1])); print(d["bytes"], d["sha256"])' \
+			"$WORK/up.json")" "$((4 << 20)) $(sha256sum "$WORK/up.bin" | cut -d' ' -f1)"
+	check "auto with BPF: the upload (and its small answer) went through the copy engine" \
+		"$(($(bytes copy) - copied)) $(($(bytes splice) - spliced))" \
+		"$(($(stat -c %s "$WORK/up.json") + (4 << 20))) 0"
 	stop_gateway
 else
 	fail "gateway (auto) did not start"

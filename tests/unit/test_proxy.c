@@ -66,7 +66,7 @@ static int setup(void **state)
 	sg_stats_init(&e->stats);
 	e->f.loop = e->loop;
 	e->f.pool = sg_pool_new(e->loop);
-	e->f.engine = e->f.tunnel = SG_RELAY_COPY;
+	e->f.engine = e->f.upload = e->f.tunnel = SG_RELAY_COPY;
 	e->f.stats = &e->stats;
 	e->f.access_log = SG_ACCESS_LOG_OFF;
 	sg_list_init(&e->f.clients);

@@ -609,9 +609,10 @@ BOTH_ENGINES(dst_reset)
 static void max_bytes_again(enum sg_relay_engine e)
 {
 	const uint64_t len = 4 * MIB, max = 16384;
-	/* One call may overshoot by one buffer or pipe load, no more. */
+	/* One call may overshoot by one buffer (grown at most to
+	 * SG_RELAY_BUF_MAX) or pipe load, no more. */
 	const uint64_t slack =
-		SG_RELAY_PIPE_SIZE > SG_RELAY_BUF_SIZE ? SG_RELAY_PIPE_SIZE : SG_RELAY_BUF_SIZE;
+		SG_RELAY_PIPE_SIZE > SG_RELAY_BUF_MAX ? SG_RELAY_PIPE_SIZE : SG_RELAY_BUF_MAX;
 	uint64_t end = now_ms() + DEADLINE_MS, before;
 	unsigned char data[8000];
 	struct sg_pump p = { 0 };
@@ -723,6 +724,67 @@ static void eintr_retried(enum sg_relay_engine e)
 }
 BOTH_ENGINES(eintr_retried)
 
+/* An AF_UNIX stream pair whose sender can queue 256 KiB unread, so every
+ * step below sits whole in src before the pump reads it. */
+static void unix_pair(int sv[2])
+{
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+	set_buf(sv[0], SO_SNDBUF, MIB);
+	set_nonblock(sv[0], true);
+	set_nonblock(sv[1], true);
+}
+
+/* Runs the pump until `len` more bytes came out of `sink`. */
+static void move_step(struct sg_pump *p, int sink, unsigned char *got, size_t len)
+{
+	uint64_t end = now_ms() + DEADLINE_MS;
+	enum sg_pump_status st;
+	size_t have = 0;
+
+	while (have < len && now_ms() < end) {
+		st = sg_pump_run(p, SIZE_MAX, NULL);
+		assert_true(st == SG_PUMP_WANT_READ || st == SG_PUMP_WANT_WRITE);
+		have += read_upto(sink, got + have, len - have, 20);
+	}
+	assert_int_equal(have, len);
+}
+
+/* The copy engine doubles its buffer after each read that filled it, and
+ * only then; the bytes grown are counted per thread and given back. */
+static void test_relay_copy_buffer_grows(void **state)
+{
+	static unsigned char data[256 * 1024], got[256 * 1024];
+	const size_t step[] = { 64 * 1024, 128 * 1024, 256 * 1024, 100 * 1024 };
+	const size_t cap_after[] = { 128 * 1024, 256 * 1024, 512 * 1024, 512 * 1024 };
+	struct sg_pump p = { 0 };
+	uint64_t base = 0;
+	int in[2], out[2], inq = 0;
+
+	(void)state;
+	unix_pair(in);
+	unix_pair(out);
+	assert_int_equal(sg_relay_grown(), 0);
+	sg_pump_init(&p, SG_RELAY_COPY, in[1], out[0], UINT64_MAX);
+	for (size_t i = 0; i < sizeof(step) / sizeof(step[0]); i++) {
+		fill_pat(data, base, step[i]);
+		write_all(in[0], data, step[i]);
+		assert_int_equal(ioctl(in[1], FIONREAD, &inq), 0);
+		assert_int_equal(inq, step[i]);
+		move_step(&p, out[1], got, step[i]);
+		assert_true(is_pat(got, base, step[i]));
+		base += step[i];
+		assert_int_equal(p.buf_cap, cap_after[i]);
+		assert_int_equal(sg_relay_grown(), cap_after[i] - SG_RELAY_BUF_SIZE);
+	}
+	assert_int_equal(p.moved, base);
+	sg_pump_release(&p);
+	assert_int_equal(sg_relay_grown(), 0);
+	for (size_t i = 0; i < 2; i++) {
+		close(in[i]);
+		close(out[i]);
+	}
+}
+
 static void test_relay_engine_names(void **state)
 {
 	enum sg_relay_engine e = SG_RELAY_SPLICE;
@@ -762,6 +824,7 @@ int main(void)
 		BOTH(dst_reset),
 		BOTH(max_bytes_again),
 		BOTH(eintr_retried),
+		cmocka_unit_test(test_relay_copy_buffer_grows),
 		cmocka_unit_test(test_relay_engine_names),
 	};
 
