@@ -28,10 +28,11 @@
 #                   haproxy-splice haproxy-64k nginx-64k splicegate-auto,
 #                   each proxy also -x2] and workloads [W2 W3m W3mc] [0]
 #   BENCH_REPS      repetitions of every workload [3]
-#   BENCH_WORKLOADS workloads to run [W1 W2 W3 W3c W3mc W4 W4c W5 W6 W7 W8];
-#                   W3 is both curl downloads (W3m the 8 streams alone), W3c
-#                   and W3mc the same downloads by benchtool get, W4c the
-#                   upload by benchtool put, W6 every ping-pong variant, W7
+#   BENCH_WORKLOADS workloads to run [W1 W2 W3 W3c W3mc W4 W4c W4mc W5 W6 W7
+#                   W8]; W3 is both curl downloads (W3m the 8 streams alone),
+#                   W3c and W3mc the same downloads by benchtool get, W4c the
+#                   upload by benchtool put, W4mc 8 uploads of 128 MiB at
+#                   once, W6 every ping-pong variant, W7
 #                   h2c to an h2c backend, W8 every TLS one (terminated:
 #                   keep-alive, full and resumed handshakes, 1 GiB;
 #                   passthrough: 1 GiB)
@@ -55,7 +56,7 @@ if [ "$SCALE" = 1 ]; then
 	WORKLOADS=${BENCH_WORKLOADS:-W2 W3m W3mc}
 else
 	ENGINES=${BENCH_ENGINES:-copy splice sockmap auto}
-	WORKLOADS=${BENCH_WORKLOADS:-W1 W2 W3 W3c W3mc W4 W4c W5 W6 W7 W8}
+	WORKLOADS=${BENCH_WORKLOADS:-W1 W2 W3 W3c W3mc W4 W4c W4mc W5 W6 W7 W8}
 fi
 REPS=${BENCH_REPS:-3}
 W7_REQS=${BENCH_W7_REQS:-200000}
@@ -956,6 +957,11 @@ run_rep() {
 	if wants W4c; then
 		w_cclient "W4c upload 1 GiB (C client)" put "$(url_port "$UPLOAD_URL")" /upload $GIB 1
 		after "W4c"
+	fi
+	if wants W4mc; then
+		w_cclient "W4mc upload 8 x 128 MiB (C client)" put "$(url_port "$UPLOAD_URL")" \
+			/upload $MIB128 8
+		after "W4mc"
 	fi
 	if wants W5; then
 		w5_tunnel

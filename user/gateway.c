@@ -467,6 +467,7 @@ static int choose_engine(struct gateway *g, const char *mode, struct sg_frontend
 	g->engine = mode ? mode : "auto";
 	po->engine = po->tunnel = SG_RELAY_SPLICE;
 	po->upload = SG_RELAY_COPY;
+	po->one_spliced_download = is_auto;
 	if (!is_auto) {
 		if (sg_relay_engine_parse(mode, &po->engine) == -1) {
 			SG_ERR("--splice %s: not an engine", mode);

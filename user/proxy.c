@@ -110,6 +110,7 @@ struct request {
 	/* Body relays and the chunk scanners of chunked bodies. */
 	struct sg_pump req_pump, resp_pump;
 	struct chunk_relay req_chunks, resp_chunks;
+	bool resp_spliced; /* resp_pump counts in ctx->spliced_downloads */
 	/* A TCP route, or the connection after a 101 or a CONNECT's 2xx:
 	 * req_pump up and resp_pump down. */
 	struct sg_tunnel tunnel;
@@ -294,6 +295,15 @@ static bool request_new(struct client *c)
 	return true;
 }
 
+/* The response body no longer counts among the worker's spliced ones. */
+static void uncount_download(struct client *c)
+{
+	if (c->r->resp_spliced) {
+		c->ctx->spliced_downloads--;
+		c->r->resp_spliced = false;
+	}
+}
+
 /* The connection waits idle (or is gone): its request state goes, with the
  * header slots and the backend exchange's buffers. Its backend connection
  * and relays are already released. */
@@ -301,6 +311,7 @@ static void request_free(struct client *c)
 {
 	if (!c->r)
 		return;
+	uncount_download(c);
 	sg_attempt_end(&c->r->at);
 	free_all_slots(c);
 	sg_h1backend_free(&c->r->bx);
@@ -349,6 +360,8 @@ static void count_body(struct client *c, bool in, enum sg_relay_engine engine, u
 /* Release a pump, counting the bytes it moved once. */
 static void pump_done(struct client *c, struct sg_pump *p)
 {
+	if (p == &c->r->resp_pump)
+		uncount_download(c);
 	count_body(c, p == &c->r->req_pump, p->engine, p->moved);
 	p->moved = 0;
 	sg_pump_release(p);
@@ -416,6 +429,17 @@ static enum sg_relay_engine init_pump(struct client *c, struct sg_pump *p, bool 
 		e = SG_RELAY_COPY;
 	else if (e == SG_RELAY_SOCKMAP)
 		e = SG_RELAY_SPLICE;
+	if (!tunnel && !to_backend && e == SG_RELAY_SPLICE && c->ctx->one_spliced_download) {
+		/* One bulk download runs fastest through splice(2); several at
+		 * once run faster copied with grown buffers (scripts/BENCH.md,
+		 * "Uploads and concurrent downloads"). */
+		if (c->ctx->spliced_downloads > 0) {
+			e = SG_RELAY_COPY;
+		} else {
+			c->ctx->spliced_downloads++;
+			c->r->resp_spliced = true;
+		}
+	}
 	sg_pump_init(p, e, src, dst, chunked ? 0 : budget);
 	return e;
 }
