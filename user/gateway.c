@@ -452,9 +452,11 @@ static int drop_privileges(void)
  * side: the objects `splicegate bpf load` pinned, else a private load.
  * sockmap insists and splices everything in the kernel. auto moves response
  * bodies and bulk tunnels with splice(2), which a lone bulk stream runs
- * through fastest and at the least proxy CPU, request bodies with the copy
- * engine (its buffer grows to 1 MiB for a bulk upload, which then runs
- * faster than through splice(2): scripts/BENCH.md, "Uploads"), and moves a
+ * through fastest and at the least proxy CPU (one response body per worker
+ * at a time: any other alongside it is copied), request bodies with the
+ * copy engine (its buffer grows to 1 MiB for a bulk body, which then runs
+ * faster than through splice(2): scripts/BENCH.md, "Uploads and concurrent
+ * downloads"), and moves a
  * tunnel into the socket map once it looks interactive, where the kernel
  * cuts the latency of every exchange (bpf/README.md); without BPF the same
  * but no tunnel moves, said once. */

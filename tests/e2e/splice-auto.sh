@@ -143,6 +143,20 @@ if start_gateway -c "$WORK" && wait_port 8080 5 && wait_port "$TP" 5 && wait_por
 	check "auto with BPF: the upload (and its small answer) went through the copy engine" \
 		"$(($(bytes copy) - copied)) $(($(bytes splice) - spliced))" \
 		"$(($(stat -c %s "$WORK/up.json") + (4 << 20))) 0"
+	# Two 4 MiB downloads at once, each held to 2 MiB/s so they overlap:
+	# one through splice(2), the other copied.
+	copied=$(bytes copy)
+	spliced=$(bytes splice)
+	for i in 1 2; do
+		curl -s --limit-rate 2M -o "$WORK/down$i" -w '%{http_code} %{size_download}\n' \
+			"http://127.0.0.1:8080/get?size=4194304" >"$WORK/down$i.out" &
+		PIDS+=("$!")
+	done
+	wait "${PIDS[-1]}" "${PIDS[-2]}"
+	check "auto with BPF: two downloads at once, both whole" \
+		"$(cat "$WORK/down1.out" "$WORK/down2.out" | tr '\n' ' ')" "200 4194304 200 4194304 "
+	check "auto with BPF: of two downloads at once, one spliced and one copied" \
+		"$(($(bytes splice) - spliced)) $(($(bytes copy) - copied))" "4194304 4194304"
 	stop_gateway
 else
 	fail "gateway (auto) did not start"
