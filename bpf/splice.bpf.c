@@ -69,6 +69,52 @@ struct {
 	__array(values, struct sg_ring);
 } rings SEC(".maps");
 
+#ifdef SG_TRACE
+/* Tracing build only (make BUILD=build-trace CLANG="clang-14 -DSG_TRACE"):
+ * one record per verdict in the ring `sg_trace`, read by
+ * scripts/bench/sgtrace.c (bpf/README.md, "Why HTTP bodies leave the
+ * kernel"). The peer's fields are those of the last peer_backlog() call on
+ * this CPU's way to the verdict (a global scratch: exact for one stream at
+ * a time, approximate when several streams interleave). */
+struct sg_trace_ev {
+	__u64 ns, cookie, seen, passed, acked;
+	__u32 verdict, len, wq, transit, wnd, wmem, sndbuf, walloc;
+};
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 64u << 20);
+} sg_trace SEC(".maps");
+static struct sg_trace_ev tr_last;
+#define TRACE_PEER(tp_, sk_)                                                                       \
+	do {                                                                                       \
+		tr_last.wnd = (tp_)->snd_wnd;                                                      \
+		tr_last.wmem = (sk_)->sk_wmem_queued;                                              \
+		tr_last.sndbuf = (sk_)->sk_sndbuf;                                                 \
+		tr_last.walloc = (sk_)->sk_wmem_alloc.refs.counter;                                \
+	} while (0)
+static __always_inline void trace_ev(__u64 cookie, __u32 v, __u32 len, struct sg_sock_state *st,
+				     const struct sg_sock_ctl *ctl)
+{
+	struct sg_trace_ev *e = bpf_ringbuf_reserve(&sg_trace, sizeof(*e), 0);
+
+	if (!e)
+		return;
+	*e = tr_last;
+	e->ns = bpf_ktime_get_ns();
+	e->cookie = cookie;
+	e->verdict = v;
+	e->len = len;
+	e->seen = st ? st->seen : 0;
+	e->passed = st ? st->passed : 0;
+	e->acked = ctl ? ctl->acked : 0;
+	bpf_ringbuf_submit(e, 0);
+	tr_last.wq = tr_last.transit = tr_last.wnd = tr_last.wmem = tr_last.sndbuf = 0;
+}
+#else
+#define TRACE_PEER(tp_, sk_) ((void)0)
+#define trace_ev(...) ((void)0)
+#endif
+
 static __always_inline int count(__u32 v, __u32 len)
 {
 	struct sg_verdict_count *c = bpf_map_lookup_elem(&verdicts, &v);
@@ -105,6 +151,7 @@ static __always_inline __s64 peer_backlog(struct sg_sock_state *st, __u64 *peer)
 	}
 	write_seq = tp->write_seq;
 	snd_una = tp->snd_una;
+	TRACE_PEER(tp, &tp->inet_conn.icsk_inet.sk);
 	bpf_sk_release(sk);
 
 	if (st->sync_peer != *peer) {
@@ -116,6 +163,10 @@ static __always_inline __s64 peer_backlog(struct sg_sock_state *st, __u64 *peer)
 			st->synced = st->redirected;
 	}
 	st->sync_seq = write_seq;
+#ifdef SG_TRACE
+	tr_last.wq = write_seq - snd_una;
+	tr_last.transit = st->redirected - st->synced;
+#endif
 	return (__s64)(__u32)(write_seq - snd_una) + (__s64)(st->redirected - st->synced);
 }
 
@@ -140,6 +191,7 @@ static __always_inline int pass(struct sg_sock_state *st, const struct sg_sock_c
 		notify(ctl, cookie, v);
 	st->passed += len;
 	st->flags |= SG_SF_PASSING;
+	trace_ev(cookie, v, len, st, ctl);
 	return count(v, len);
 }
 
@@ -267,6 +319,7 @@ int sg_verdict(struct __sk_buff *skb)
 	 * response) would leave userspace waiting too. */
 	if (off + len == ctl->end)
 		notify(ctl, cookie, SG_V_REDIRECT);
+	trace_ev(cookie, SG_V_REDIRECT, len, st, ctl);
 	count(SG_V_REDIRECT, len);
 	return SK_PASS;
 }

@@ -480,9 +480,14 @@ static int choose_engine(struct gateway *g, const char *mode, struct sg_frontend
 			return 0;
 	}
 	/* SG_SOCKMAP_MAX_SOCKS: a smaller socket map for a private load, so
-	 * tests can fill it (fallback per connection, DESIGN §5 fact 10). */
+	 * tests can fill it (fallback per connection, DESIGN §5 fact 10).
+	 * SG_SOCKMAP_BACKLOG: the backlog bound of a private load in bytes,
+	 * for measurements (bpf/README.md, "Why HTTP bodies leave the
+	 * kernel"); `splicegate bpf load --backlog` is the pinned equivalent. */
 	if (getenv("SG_SOCKMAP_MAX_SOCKS"))
 		sopts.max_socks = (uint32_t)strtoul(getenv("SG_SOCKMAP_MAX_SOCKS"), NULL, 10);
+	if (getenv("SG_SOCKMAP_BACKLOG"))
+		sopts.backlog = strtoull(getenv("SG_SOCKMAP_BACKLOG"), NULL, 10);
 	g->splice = sg_splice_open(&sopts, why, sizeof(why));
 	if (!g->splice && !is_auto) {
 		SG_ERR("--splice sockmap: the BPF program cannot be used: %s", why);
