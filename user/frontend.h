@@ -74,6 +74,7 @@ struct sg_frontend {
 	struct sg_loop *loop;
 	struct sg_pool *pool;
 	struct sg_h2b_pool *h2pool;	/* HTTP/2 backends' shared connections */
+	struct sg_pages *pages;		/* HTTP/2 sessions' arenas (user/h2.h) */
 	struct sg_cfg *cfg;		/* in force for new connections (a reference) */
 	enum sg_relay_engine engine;	/* for bodies of 64 KiB and more */
 	enum sg_relay_engine tunnel;	/* for TCP routes and tunnels (101, CONNECT) */

@@ -34,7 +34,8 @@
 struct sg_h2b_pool {
 	struct sg_loop *loop;
 	struct sg_pool *tcp;
-	struct sg_list conns; /* h2b_conn.link, newest first */
+	struct sg_pages *pages; /* the sessions' arenas (the worker's) */
+	struct sg_list conns;	/* h2b_conn.link, newest first */
 	size_t nconns;
 	uint64_t ping_ms, pong_ms; /* keepalive, 0: off */
 	struct sg_stats *stats;
@@ -625,6 +626,10 @@ static void conn_flush(struct h2b_conn *c)
 		conn_close(c, EPIPE);
 		return;
 	}
+	/* A pooled connection with no stream gives its session's spare pages
+	 * back while it waits. */
+	if (!c->out.len && !c->nstreams)
+		sg_h2_trim(c->h2);
 	conn_update_io(c);
 }
 
@@ -830,7 +835,7 @@ static struct h2b_conn *conn_new(struct sg_h2b_pool *p, const struct sg_endpoint
 	sg_list_init(&c->streams);
 	sg_timer_init(&c->idle, on_idle, c);
 	sg_timer_init(&c->ka, on_keepalive, c);
-	if (sg_h2_client_new(&callbacks, c, &set, &c->h2)) {
+	if (sg_h2_client_new(&callbacks, c, &set, p->pages, &c->h2)) {
 		free(c);
 		*err = ENOMEM;
 		return NULL;
@@ -922,7 +927,8 @@ struct sg_h2b_stream *sg_h2b_open_tls(struct sg_h2b_pool *p, const struct sg_end
 
 /* ---- the pool --------------------------------------------------------------- */
 
-struct sg_h2b_pool *sg_h2b_pool_new(struct sg_loop *loop, struct sg_pool *tcp)
+struct sg_h2b_pool *sg_h2b_pool_new(struct sg_loop *loop, struct sg_pool *tcp,
+				    struct sg_pages *pages)
 {
 	struct sg_h2b_pool *p = calloc(1, sizeof(*p));
 
@@ -930,6 +936,7 @@ struct sg_h2b_pool *sg_h2b_pool_new(struct sg_loop *loop, struct sg_pool *tcp)
 		return NULL;
 	p->loop = loop;
 	p->tcp = tcp;
+	p->pages = pages;
 	sg_list_init(&p->conns);
 	return p;
 }

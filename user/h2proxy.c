@@ -1398,6 +1398,7 @@ static void conn_flush(struct h2conn *c)
 	 * (up to H2P_FLUSH_BATCH of it): the next flush allocates again. */
 	if (!c->out.len && !c->nstreams) {
 		sg_buf_free(&c->out);
+		sg_h2_trim(c->h2); /* and the session's spare pages */
 		if (c->tls)
 			sg_tls_idle(c->tls);
 	}
@@ -1638,7 +1639,7 @@ void sg_h2proxy_accept(struct sg_frontend *ctx, struct sg_cfg *cfg, const struct
 	sg_list_insert_head(&ctx->h2conns, &c->link);
 	conn_setup(c, born);
 	sg_h2_settings_from_policy(c->fhttp, &set);
-	if (sg_h2_session_new(&callbacks, c, &set, &c->h2) < 0 ||
+	if (sg_h2_session_new(&callbacks, c, &set, ctx->pages, &c->h2) < 0 ||
 	    (upgrade && start_upgrade(c, upgrade) < 0)) {
 		conn_close(c);
 		return;
