@@ -757,6 +757,15 @@ static int setup(struct sg_h2_session *s, const struct sg_h2_settings *set)
 	/* Closed streams are kept only for RFC 7540 priorities, which the
 	 * gateway does not use: 224 bytes each, up to 100 a connection. */
 	nghttp2_option_set_no_closed_streams(opt, 1);
+	/* Responses to clients are encoded without a dynamic table, as nginx
+	 * and HAProxy encode theirs: no table entries kept per connection
+	 * (0.7 KiB for a typical response, up to about 6 KiB), for a header
+	 * block that is static-table names and Huffman-coded literals (108
+	 * bytes instead of 25 for nginx's usual 8 fields, repeated). A
+	 * backend connection carries many clients' requests: it keeps its
+	 * table. */
+	if (!s->client)
+		nghttp2_option_set_max_deflate_dynamic_table_size(opt, 0);
 	s->building = true;
 	if (s->client)
 		rc = nghttp2_session_client_new3(&s->ng, cbs, s, opt, &mem);
