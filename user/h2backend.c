@@ -30,6 +30,11 @@
 #define H2B_REQ_FIELDS (SG_H1_MAX_HEADERS + 4)
 #define H2B_READ_CHUNK 16384
 #define H2B_FLUSH_BATCH (64 * 1024) /* session bytes gathered for one send */
+/* A connection with no stream for this long gives its session's spare pages
+ * back (sg_h2_trim): at once, the madvise would cost a request more than it
+ * saves (one-at-a-time requests at a fifth of their rate, measured on the
+ * frontend: H2P_TRIM_MS in user/h2proxy.c). */
+#define H2B_TRIM_MS 1000
 
 struct sg_h2b_pool {
 	struct sg_loop *loop;
@@ -64,6 +69,7 @@ struct h2b_conn {
 	struct sg_buf out; /* bytes for the backend that did not fit in its socket */
 	struct sg_timer idle;
 	uint64_t idle_ms;
+	uint64_t idle_at; /* the idle timer closes the connection then */
 	/* PING keepalive: the last bytes from the backend, and when the PING
 	 * in flight must be acked (0: none in flight). */
 	struct sg_timer ka;
@@ -626,10 +632,6 @@ static void conn_flush(struct h2b_conn *c)
 		conn_close(c, EPIPE);
 		return;
 	}
-	/* A pooled connection with no stream gives its session's spare pages
-	 * back while it waits. */
-	if (!c->out.len && !c->nstreams)
-		sg_h2_trim(c->h2);
 	conn_update_io(c);
 }
 
@@ -662,9 +664,16 @@ static void on_idle(struct sg_loop *loop, struct sg_timer *t)
 {
 	struct h2b_conn *c = t->data;
 
-	(void)loop;
-	if (!c->nstreams)
+	if (c->nstreams)
+		return;
+	if (sg_loop_now(loop) >= c->idle_at) {
 		conn_close(c, 0);
+		return;
+	}
+	/* Idle a while: the session's spare pages go back (H2B_TRIM_MS). */
+	if (!c->out.len)
+		sg_h2_trim(c->h2);
+	sg_timer_arm(loop, &c->idle, c->idle_at);
 }
 
 /* The idle timer runs while no stream is open. */
@@ -683,7 +692,9 @@ static void conn_rearm(struct h2b_conn *c)
 			conn_settle(c);
 		return;
 	}
-	sg_timer_arm(c->pool->loop, &c->idle, sg_loop_now(c->pool->loop) + c->idle_ms);
+	c->idle_at = sg_loop_now(c->pool->loop) + c->idle_ms;
+	sg_timer_arm(c->pool->loop, &c->idle,
+		     c->idle_ms > H2B_TRIM_MS ? c->idle_at - c->idle_ms + H2B_TRIM_MS : c->idle_at);
 }
 
 /* The keepalive timer: a PING after ping_ms of silence, the close when
