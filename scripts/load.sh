@@ -16,7 +16,8 @@
 #
 # usage: scripts/load.sh path/to/splicegate [path/to/loadtool]
 # knobs (environment), defaults in brackets:
-#   LOAD_ENGINES    splicegate engines, one run each ["copy splice sockmap"]
+#   LOAD_ENGINES    splicegate engines, one run each ["copy splice sockmap"];
+#                   empty: none (only the https, peer and h2c rows asked for)
 #   LOAD_CONNS      connections held [10000]
 #   LOAD_REQUESTS   requests pushed per engine [1000000]
 #   LOAD_CONC       connections that carry those requests, one request in
@@ -38,7 +39,7 @@ ROOT=$(dirname "$HERE")
 OUT_DIR=$(cd "$(dirname "$SG_BIN")" && pwd)/load
 LOADTOOL=${2:-$OUT_DIR/loadtool}
 
-ENGINES=${LOAD_ENGINES:-copy splice sockmap}
+ENGINES=${LOAD_ENGINES-copy splice sockmap}
 CONNS=${LOAD_CONNS:-10000}
 REQUESTS=${LOAD_REQUESTS:-1000000}
 CONC=${LOAD_CONC:-64}

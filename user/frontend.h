@@ -78,6 +78,7 @@ struct sg_frontend {
 	struct sg_loop *loop;
 	struct sg_pool *pool;
 	struct sg_h2b_pool *h2pool;	/* HTTP/2 backends' shared connections */
+	struct sg_pages *pages;		/* HTTP/2 sessions' arenas (user/h2.h) */
 	struct sg_cfg *cfg;		/* in force for new connections (a reference) */
 	enum sg_relay_engine engine;	/* for response bodies of 64 KiB and more */
 	enum sg_relay_engine upload;	/* for request bodies of 64 KiB and more */

@@ -13,17 +13,45 @@
 #include <nghttp2/nghttp2.h>
 
 #include "user/buf.h"
+#include "user/pages.h"
 
 #define H2_MAX_WINDOW 0x7fffffffu
 #define H2_MIN_CONN_WINDOW 65535u
 #define H2_MIN_FRAME 16384u
 #define H2_MAX_FRAME 16777215u
 
+/* The frame buffer nghttp2 allocates with each session and keeps while it
+ * lives (NGHTTP2_FRAMEBUF_CHUNKLEN in its nghttp2_frame.h: a frame header,
+ * a pad length byte and a 16 KiB payload). */
+#define H2_FRAMEBUF_LEN (9 + 1 + 16384)
+#define H2_ARENA_BLOCKS 4
+
+/* One allocation nghttp2 made in the session's arena. */
+struct arena_block {
+	char *p;
+	size_t cap;  /* whole pages */
+	bool frames; /* the frame buffer: its bytes are dead between frames */
+	bool dead;   /* freed, or moved out by a realloc */
+};
+
+/* Owned by whoever made it (sg_h2_session_new, sg_h2_client_new). */
 struct sg_h2_session {
 	nghttp2_session *ng;
 	const struct sg_h2_callbacks *cb;
 	void *conn;
 	bool client; /* to a backend */
+	/* The session's arena: one slot of `pages` (NULL: none) holding the
+	 * allocations of a page or more that nghttp2 makes while the session
+	 * is built (its stream table and frame buffer), so that they cost
+	 * memory only for the pages written, and sg_h2_trim can give pages
+	 * back while the session waits. */
+	struct sg_pages *pages;
+	char *arena;
+	size_t arena_used;
+	bool building; /* inside nghttp2's session constructor */
+	bool dirty;    /* frames were made since the last trim */
+	struct arena_block blocks[H2_ARENA_BLOCKS];
+	size_t nblocks;
 };
 
 /* ---- pure helpers ---------------------------------------------------------- */
@@ -592,12 +620,121 @@ static ssize_t read_body(nghttp2_session *ng, int32_t id, uint8_t *buf, size_t l
 	return n;
 }
 
+/* ---- the session's memory ------------------------------------------------------ */
+
+static struct arena_block *block_of(struct sg_h2_session *s, const void *p)
+{
+	for (size_t i = 0; i < s->nblocks; i++)
+		if (s->blocks[i].p == p)
+			return &s->blocks[i];
+	return NULL;
+}
+
+/* Room for n bytes in the arena, page-aligned and zero-filled (a fresh
+ * slot reads as zero); NULL: malloc's. */
+static void *arena_take(struct sg_h2_session *s, size_t n)
+{
+	size_t page, cap;
+	struct arena_block *b;
+
+	if (!s->building || !s->arena || s->nblocks == H2_ARENA_BLOCKS)
+		return NULL;
+	page = sg_pages_page_size(s->pages);
+	cap = (n + page - 1) / page * page;
+	if (n < page || cap > sg_pages_slot_size(s->pages) - s->arena_used)
+		return NULL;
+	b = &s->blocks[s->nblocks++];
+	*b = (struct arena_block){ s->arena + s->arena_used, cap, n == H2_FRAMEBUF_LEN, false };
+	s->arena_used += cap;
+	return b->p;
+}
+
+static void *mem_malloc(size_t n, void *user)
+{
+	void *p = arena_take(user, n);
+
+	return p ? p : malloc(n);
+}
+
+static void *mem_calloc(size_t k, size_t n, void *user)
+{
+	void *p = NULL;
+
+	if (!n || k <= SIZE_MAX / n)
+		p = arena_take(user, k * n);
+	return p ? p : calloc(k, n);
+}
+
+static void *mem_realloc(void *p, size_t n, void *user)
+{
+	struct arena_block *b = p ? block_of(user, p) : NULL;
+	void *q;
+
+	if (!p)
+		return mem_malloc(n, user);
+	if (!b)
+		return realloc(p, n);
+	if (n <= b->cap)
+		return p;
+	q = malloc(n);
+	if (!q)
+		return NULL;
+	memcpy(q, p, b->cap);
+	b->dead = true;
+	return q;
+}
+
+static void mem_free(void *p, void *user)
+{
+	struct arena_block *b = p ? block_of(user, p) : NULL;
+
+	if (b)
+		b->dead = true; /* the slot goes back with the session */
+	else
+		free(p);
+}
+
+static bool all_zero(const char *p, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		if (p[i])
+			return false;
+	return true;
+}
+
+int sg_h2_trim(struct sg_h2_session *s)
+{
+	char *from = NULL, *to = NULL;
+	int rc = 0;
+
+	/* Nothing queued: the frame buffer holds no byte still to go out. */
+	if (!s->arena || !s->dirty || nghttp2_session_want_write(s->ng))
+		return 0;
+	s->dirty = false;
+	/* Blocks lie in the arena in order: contiguous ones go back together. */
+	for (size_t i = 0; i <= s->nblocks && !rc; i++) {
+		struct arena_block *b = i < s->nblocks ? &s->blocks[i] : NULL;
+		bool give = b && (b->dead || b->frames || all_zero(b->p, b->cap));
+
+		if (give && from && b->p == to) {
+			to += b->cap;
+			continue;
+		}
+		if (from)
+			rc = sg_pages_trim(s->pages, from, (size_t)(to - from));
+		from = give ? b->p : NULL;
+		to = give ? b->p + b->cap : NULL;
+	}
+	return rc;
+}
+
 /* ---- the session ----------------------------------------------------------- */
 
 static int setup(struct sg_h2_session *s, const struct sg_h2_settings *set)
 {
 	nghttp2_session_callbacks *cbs;
 	nghttp2_option *opt;
+	nghttp2_mem mem = { s, mem_malloc, mem_free, mem_calloc, mem_realloc };
 	nghttp2_settings_entry iv[sizeof(set->v) / sizeof(set->v[0]) + 1];
 	size_t niv = 0;
 	int rc;
@@ -617,10 +754,24 @@ static int setup(struct sg_h2_session *s, const struct sg_h2_settings *set)
 	/* Windows open only as far as bytes really left for the backend:
 	 * that is what bounds a stream's buffered request body. */
 	nghttp2_option_set_no_auto_window_update(opt, 1);
+	/* Closed streams are kept only for RFC 7540 priorities, which the
+	 * gateway does not use: 224 bytes each, up to 100 a connection. */
+	nghttp2_option_set_no_closed_streams(opt, 1);
+	/* Responses to clients are encoded without a dynamic table, as nginx
+	 * and HAProxy encode theirs: no table entries kept per connection
+	 * (0.7 KiB for a typical response, up to about 6 KiB), for a header
+	 * block that is static-table names and Huffman-coded literals (108
+	 * bytes instead of 25 for nginx's usual 8 fields, repeated). A
+	 * backend connection carries many clients' requests: it keeps its
+	 * table. */
+	if (!s->client)
+		nghttp2_option_set_max_deflate_dynamic_table_size(opt, 0);
+	s->building = true;
 	if (s->client)
-		rc = nghttp2_session_client_new2(&s->ng, cbs, s, opt);
+		rc = nghttp2_session_client_new3(&s->ng, cbs, s, opt, &mem);
 	else
-		rc = nghttp2_session_server_new2(&s->ng, cbs, s, opt);
+		rc = nghttp2_session_server_new3(&s->ng, cbs, s, opt, &mem);
+	s->building = false;
 	nghttp2_option_del(opt);
 	nghttp2_session_callbacks_del(cbs);
 	if (rc)
@@ -639,7 +790,8 @@ static int setup(struct sg_h2_session *s, const struct sg_h2_settings *set)
 }
 
 static int session_new(const struct sg_h2_callbacks *cb, void *conn,
-		       const struct sg_h2_settings *set, bool client, struct sg_h2_session **out)
+		       const struct sg_h2_settings *set, struct sg_pages *pages, bool client,
+		       struct sg_h2_session **out)
 {
 	struct sg_h2_session *s = calloc(1, sizeof(*s));
 	int rc;
@@ -649,6 +801,9 @@ static int session_new(const struct sg_h2_callbacks *cb, void *conn,
 	s->cb = cb;
 	s->conn = conn;
 	s->client = client;
+	s->pages = pages;
+	/* Without a slot, nghttp2's allocations go to malloc. */
+	s->arena = pages ? sg_pages_get(pages) : NULL;
 	rc = setup(s, set);
 	if (rc) {
 		sg_h2_session_free(s);
@@ -659,15 +814,16 @@ static int session_new(const struct sg_h2_callbacks *cb, void *conn,
 }
 
 int sg_h2_session_new(const struct sg_h2_callbacks *cb, void *conn,
-		      const struct sg_h2_settings *set, struct sg_h2_session **out)
+		      const struct sg_h2_settings *set, struct sg_pages *pages,
+		      struct sg_h2_session **out)
 {
-	return session_new(cb, conn, set, false, out);
+	return session_new(cb, conn, set, pages, false, out);
 }
 
 int sg_h2_client_new(const struct sg_h2_callbacks *cb, void *conn, const struct sg_h2_settings *set,
-		     struct sg_h2_session **out)
+		     struct sg_pages *pages, struct sg_h2_session **out)
 {
-	return session_new(cb, conn, set, true, out);
+	return session_new(cb, conn, set, pages, true, out);
 }
 
 void sg_h2_session_free(struct sg_h2_session *s)
@@ -675,6 +831,8 @@ void sg_h2_session_free(struct sg_h2_session *s)
 	if (!s)
 		return;
 	nghttp2_session_del(s->ng);
+	if (s->arena)
+		sg_pages_put(s->pages, s->arena);
 	free(s);
 }
 
@@ -705,6 +863,8 @@ ssize_t sg_h2_pending(struct sg_h2_session *s, const char **data)
 	const uint8_t *p = NULL;
 	ssize_t n = nghttp2_session_mem_send(s->ng, &p);
 
+	if (n > 0)
+		s->dirty = true;
 	*data = (const char *)p;
 	return n < 0 ? -EPROTO : n;
 }

@@ -207,19 +207,38 @@ struct sg_h2_callbacks {
 	int (*trailer)(void *conn, void *stream, const struct sg_h2_field *f);
 };
 
+struct sg_pages;
+
+/* The slot size of the page pool (user/pages.h) sessions take their
+ * arena from: room for nghttp2's stream table (4 KiB) and its frame
+ * buffer (16 KiB and 10 bytes), each on pages of its own. */
+#define SG_H2_ARENA_SIZE (24 * 1024)
+
 /* A server session that sends the SETTINGS of `s` (and the connection
  * window) first. Flow control is manual: received DATA keeps the windows
- * shut until sg_h2_consume. Returns 0 and *out (owned by the caller, freed
- * with sg_h2_session_free), or -ENOMEM. */
+ * shut until sg_h2_consume. `pages` (the worker's, of SG_H2_ARENA_SIZE
+ * slots; NULL: none) lends the session one slot for nghttp2's large
+ * allocations, so that sg_h2_trim can give their pages back; without a
+ * free slot they are malloc'd. Returns 0 and *out (owned by the caller,
+ * freed with sg_h2_session_free, which gives the slot back), or -ENOMEM. */
 int sg_h2_session_new(const struct sg_h2_callbacks *cb, void *conn, const struct sg_h2_settings *s,
-		      struct sg_h2_session **out);
+		      struct sg_pages *pages, struct sg_h2_session **out);
 void sg_h2_session_free(struct sg_h2_session *s);
 
 /* A client session (to a backend): its first bytes out are the connection
- * preface and the SETTINGS of `s` (push disabled). Flow control is manual as
- * for a server session. */
+ * preface and the SETTINGS of `s` (push disabled). Flow control is manual and
+ * `pages` is used as for a server session. */
 int sg_h2_client_new(const struct sg_h2_callbacks *cb, void *conn, const struct sg_h2_settings *s,
-		     struct sg_h2_session **out);
+		     struct sg_pages *pages, struct sg_h2_session **out);
+
+/* The session waits (no stream open, nothing to write): give back the pages
+ * of its arena that hold nothing it needs, the frame buffer's (its bytes
+ * are dead once every frame went out: nghttp2 writes each frame whole
+ * before reading it) and those of its other blocks that read all zero (an
+ * empty stream table). They cost memory again once written. Does nothing
+ * when frames are still queued, when no frame was made since the last
+ * trim, or without an arena. Returns 0 or a negative errno (madvise). */
+int sg_h2_trim(struct sg_h2_session *s);
 
 /* Client: open a stream with request fields f[0..n) (pseudo-headers
  * first) and `stream` as its object; body: DATA frames follow from the body

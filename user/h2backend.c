@@ -30,11 +30,17 @@
 #define H2B_REQ_FIELDS (SG_H1_MAX_HEADERS + 4)
 #define H2B_READ_CHUNK 16384
 #define H2B_FLUSH_BATCH (64 * 1024) /* session bytes gathered for one send */
+/* A connection with no stream for this long gives its session's spare pages
+ * back (sg_h2_trim): at once, the madvise would cost a request more than it
+ * saves (one-at-a-time requests at a fifth of their rate, measured on the
+ * frontend: H2P_TRIM_MS in user/h2proxy.c). */
+#define H2B_TRIM_MS 1000
 
 struct sg_h2b_pool {
 	struct sg_loop *loop;
 	struct sg_pool *tcp;
-	struct sg_list conns; /* h2b_conn.link, newest first */
+	struct sg_pages *pages; /* the sessions' arenas (the worker's) */
+	struct sg_list conns;	/* h2b_conn.link, newest first */
 	size_t nconns;
 	uint64_t ping_ms, pong_ms; /* keepalive, 0: off */
 	struct sg_stats *stats;
@@ -63,6 +69,7 @@ struct h2b_conn {
 	struct sg_buf out; /* bytes for the backend that did not fit in its socket */
 	struct sg_timer idle;
 	uint64_t idle_ms;
+	uint64_t idle_at; /* the idle timer closes the connection then */
 	/* PING keepalive: the last bytes from the backend, and when the PING
 	 * in flight must be acked (0: none in flight). */
 	struct sg_timer ka;
@@ -657,9 +664,16 @@ static void on_idle(struct sg_loop *loop, struct sg_timer *t)
 {
 	struct h2b_conn *c = t->data;
 
-	(void)loop;
-	if (!c->nstreams)
+	if (c->nstreams)
+		return;
+	if (sg_loop_now(loop) >= c->idle_at) {
 		conn_close(c, 0);
+		return;
+	}
+	/* Idle a while: the session's spare pages go back (H2B_TRIM_MS). */
+	if (!c->out.len)
+		sg_h2_trim(c->h2);
+	sg_timer_arm(loop, &c->idle, c->idle_at);
 }
 
 /* The idle timer runs while no stream is open. */
@@ -678,7 +692,9 @@ static void conn_rearm(struct h2b_conn *c)
 			conn_settle(c);
 		return;
 	}
-	sg_timer_arm(c->pool->loop, &c->idle, sg_loop_now(c->pool->loop) + c->idle_ms);
+	c->idle_at = sg_loop_now(c->pool->loop) + c->idle_ms;
+	sg_timer_arm(c->pool->loop, &c->idle,
+		     c->idle_ms > H2B_TRIM_MS ? c->idle_at - c->idle_ms + H2B_TRIM_MS : c->idle_at);
 }
 
 /* The keepalive timer: a PING after ping_ms of silence, the close when
@@ -830,7 +846,7 @@ static struct h2b_conn *conn_new(struct sg_h2b_pool *p, const struct sg_endpoint
 	sg_list_init(&c->streams);
 	sg_timer_init(&c->idle, on_idle, c);
 	sg_timer_init(&c->ka, on_keepalive, c);
-	if (sg_h2_client_new(&callbacks, c, &set, &c->h2)) {
+	if (sg_h2_client_new(&callbacks, c, &set, p->pages, &c->h2)) {
 		free(c);
 		*err = ENOMEM;
 		return NULL;
@@ -922,7 +938,8 @@ struct sg_h2b_stream *sg_h2b_open_tls(struct sg_h2b_pool *p, const struct sg_end
 
 /* ---- the pool --------------------------------------------------------------- */
 
-struct sg_h2b_pool *sg_h2b_pool_new(struct sg_loop *loop, struct sg_pool *tcp)
+struct sg_h2b_pool *sg_h2b_pool_new(struct sg_loop *loop, struct sg_pool *tcp,
+				    struct sg_pages *pages)
 {
 	struct sg_h2b_pool *p = calloc(1, sizeof(*p));
 
@@ -930,6 +947,7 @@ struct sg_h2b_pool *sg_h2b_pool_new(struct sg_loop *loop, struct sg_pool *tcp)
 		return NULL;
 	p->loop = loop;
 	p->tcp = tcp;
+	p->pages = pages;
 	sg_list_init(&p->conns);
 	return p;
 }

@@ -36,7 +36,10 @@ struct sg_h2b_stream;
  * back with sg_h2b_consume, and the request body resumed with
  * sg_h2b_resume. */
 
-struct sg_h2b_pool *sg_h2b_pool_new(struct sg_loop *loop, struct sg_pool *tcp);
+/* `pages` (the worker's, NULL: none) lends each connection's session its
+ * arena (sg_h2_client_new). */
+struct sg_h2b_pool *sg_h2b_pool_new(struct sg_loop *loop, struct sg_pool *tcp,
+				    struct sg_pages *pages);
 /* PING keepalive (off by default): a connection that received nothing for
  * interval_ms is sent a PING, and closed when the ack does not come within
  * timeout_ms (a connection an L4 balancer dropped silently), counted in

@@ -21,6 +21,7 @@
 #include "user/mirror.h"
 #include "user/h2proxy.h"
 #include "user/net.h"
+#include "user/pages.h"
 #include "user/proxy.h"
 #include "user/tlspass.h"
 #include "user/tlsterm.h"
@@ -56,6 +57,9 @@ struct sg_worker {
 };
 
 #define WORKER_ACCEPT_PAUSE_MS 100
+/* HTTP/2 session arenas per mapping of the worker's page pool: 96 MiB of
+ * address space each (resident only as written). */
+#define WORKER_ARENAS_PER_MAP 4096
 
 static void on_resume(struct sg_loop *loop, struct sg_timer *t)
 {
@@ -357,8 +361,10 @@ static void worker_free(struct sg_worker *w)
 	sg_h2b_pool_free(w->ctx.h2pool);
 	sg_pool_free(w->ctx.pool);
 	sg_sockmap_free(w->ctx.kmap);
-	/* Closed clients are freed by the loop's close queue. */
+	/* Closed clients are freed by the loop's close queue; their HTTP/2
+	 * sessions give their arenas back to `pages` then. */
 	sg_loop_free(w->loop);
+	sg_pages_free(w->ctx.pages);
 	sg_cfg_unref(w->pending);
 	sg_cfg_unref(w->ctx.cfg);
 	pthread_mutex_destroy(&w->lock);
@@ -388,7 +394,10 @@ struct sg_worker *sg_worker_start(struct sg_cfg *cfg, const struct sg_frontend_o
 	w->ctx.cfg = sg_cfg_ref(cfg);
 	w->loop = sg_loop_new();
 	w->ctx.pool = w->loop ? sg_pool_new(w->loop) : NULL;
-	w->ctx.h2pool = w->ctx.pool ? sg_h2b_pool_new(w->loop, w->ctx.pool) : NULL;
+	w->ctx.pages = sg_pages_new(SG_H2_ARENA_SIZE, WORKER_ARENAS_PER_MAP);
+	w->ctx.h2pool = w->ctx.pool && w->ctx.pages
+				? sg_h2b_pool_new(w->loop, w->ctx.pool, w->ctx.pages)
+				: NULL;
 	w->ctx.mirroring = w->ctx.pool ? sg_mirroring_new(w->loop, w->ctx.pool, &w->stats) : NULL;
 	if (!w->ctx.mirroring || !w->ctx.h2pool) {
 		snprintf(err, errlen, "worker %u: out of memory", index);

@@ -35,7 +35,8 @@ flow-control window.
         Sends the preface, SETTINGS with INITIAL_WINDOW_SIZE 0 (no DATA may
         come), a GET for PATH, then for SECONDS acknowledges SETTINGS and
         PINGs but opens no window. Prints JSON: {"status": the :status byte
-        seen in the HEADERS block (HPACK static index, or null),
+        seen in the HEADERS block (HPACK static index, past any table size
+        update, or null),
         "data_bytes": DATA payload bytes received, "eof_at": ...}.
 """
 
@@ -62,6 +63,20 @@ def literal(name, value):
         assert len(b) < 127
         return bytes([len(b)]) + b
     return b"\x00" + string(name) + string(value)
+
+
+def first_field(block):
+    """The first byte of a header block's first field: past any dynamic
+    table size updates (RFC 7541 §6.3, 001xxxxx, a 5-bit prefix integer)
+    an encoder puts first."""
+    i = 0
+    while i < len(block) and block[i] & 0xe0 == 0x20:
+        more = block[i] & 0x1f == 0x1f
+        i += 1
+        while more and i < len(block):
+            more = block[i] & 0x80
+            i += 1
+    return block[i] if i < len(block) else None
 
 
 class Conn:
@@ -142,7 +157,7 @@ def stall(port, path, seconds):
         elif ftype == SETTINGS and not flags & ACK:
             c.send(frame(SETTINGS, ACK, 0))
         elif ftype == HEADERS and stream == 1 and payload:
-            out["status"] = payload[0]
+            out["status"] = first_field(payload)
         elif ftype == DATA and stream == 1:
             out["data_bytes"] += len(payload)
     print(json.dumps(out))

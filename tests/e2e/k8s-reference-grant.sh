@@ -139,7 +139,8 @@ def get(stream):
         if t == h.SETTINGS and not flags & h.ACK:
             c.send(h.frame(h.SETTINGS, h.ACK, 0))
         if t == h.HEADERS and sid == stream:
-            return {0x88: "200", 0x8e: "500"}.get(payload[0], hex(payload[0]))
+            b = h.first_field(payload)
+            return {0x88: "200", 0x8e: "500"}.get(b, hex(b or 0))
     return "timeout"
 first = get(1)
 subprocess.run(sys.argv[2:], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

@@ -17,6 +17,7 @@
 #include "user/buf.h"
 #include "user/h1.h"
 #include "user/h2.h"
+#include "user/pages.h"
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -564,7 +565,7 @@ static void test_h2_session_request_response_ping(void **unused)
 	h.http2_window_size = 1048576;
 	h.http2_frame_size = 32768;
 	sg_h2_settings_from_policy(&h, &set);
-	assert_int_equal(sg_h2_session_new(&probe_cb, &p, &set, &s), 0);
+	assert_int_equal(sg_h2_session_new(&probe_cb, &p, &set, NULL, &s), 0);
 
 	memcpy(in, SG_H2_PREFACE, SG_H2_PREFACE_LEN);
 	n = SG_H2_PREFACE_LEN;
@@ -627,7 +628,7 @@ static void test_h2_session_bad_preface_fails(void **unused)
 
 	sg_frontend_http_defaults(&h);
 	sg_h2_settings_from_policy(&h, &set);
-	assert_int_equal(sg_h2_session_new(&probe_cb, &p, &set, &s), 0);
+	assert_int_equal(sg_h2_session_new(&probe_cb, &p, &set, NULL, &s), 0);
 	assert_int_equal(sg_h2_recv(s, junk, strlen(junk)), -EPROTO);
 	assert_int_equal(p.opened, 0);
 	sg_h2_session_free(s);
@@ -646,7 +647,7 @@ static void test_h2_session_upgrade_makes_stream_1(void **unused)
 
 	sg_frontend_http_defaults(&h);
 	sg_h2_settings_from_policy(&h, &set);
-	assert_int_equal(sg_h2_session_new(&probe_cb, &p, &set, &s), 0);
+	assert_int_equal(sg_h2_session_new(&probe_cb, &p, &set, NULL, &s), 0);
 	assert_int_equal(sg_h2_upgrade(s, "AAMAAABkAAQCAAAAAAIAAAAA", 24, false, &p.stream_obj), 0);
 	memcpy(in, SG_H2_PREFACE, SG_H2_PREFACE_LEN);
 	n = SG_H2_PREFACE_LEN + frame(in + SG_H2_PREFACE_LEN, 0x4, 0, 0, NULL, 0);
@@ -660,6 +661,90 @@ static void test_h2_session_upgrade_makes_stream_1(void **unused)
 	/* A bad HTTP2-Settings value is refused. */
 	assert_int_equal(sg_h2_upgrade(s, "A", 1, false, NULL), -EINVAL);
 	sg_h2_session_free(s);
+}
+
+/* One GET on `stream` answered with p->body: the DATA frames' payload,
+ * concatenated, in got[0..*got_len). */
+static void get_and_answer(struct sg_h2_session *s, struct probe *p, uint32_t stream,
+			   const uint8_t *pre, size_t pre_len, uint8_t *got, size_t *got_len)
+{
+	static const uint8_t hpack[] = { 0x82, 0x86, 0x84, 0x01, 0x03, 'a', '.', 'b' };
+	static uint8_t out[65536];
+	struct sg_h2_field resp[] = { field(":status", "200") };
+	uint8_t in[128];
+	size_t n = pre_len, len;
+
+	memcpy(in, pre, pre_len);
+	n += frame(in + n, 0x1, 0x5, stream, hpack, sizeof(hpack)); /* HEADERS, END_STREAM */
+	assert_int_equal(sg_h2_recv(s, (const char *)in, n), 0);
+	p->body_off = 0;
+	assert_int_equal(sg_h2_respond(s, (int32_t)stream, resp, 1, true), 0);
+	len = drain_out(s, out, sizeof(out));
+	*got_len = 0;
+	for (size_t i = 0; i + 9 <= len;) {
+		size_t plen = (size_t)out[i] << 16 | (size_t)out[i + 1] << 8 | out[i + 2];
+
+		if (out[i + 3] == 0x0) {
+			memcpy(got + *got_len, out + i + 9, plen);
+			*got_len += plen;
+		}
+		i += 9 + plen;
+	}
+}
+
+/* With a page pool, the frame buffer and the stream table live in the
+ * session's arena: a 40 KiB answer writes every page of the frame buffer,
+ * and a trim once the stream is over gives all of them back (the stream
+ * table is empty again); the next answer is whole and right. A trim with
+ * frames still queued changes nothing. */
+static void test_h2_session_trim_gives_arena_pages_back(void **unused)
+{
+	static char body[40000];
+	static uint8_t got[65536];
+	struct sg_frontend_http h;
+	struct sg_h2_settings set;
+	struct sg_pages *pages = sg_pages_new(SG_H2_ARENA_SIZE, 4);
+	struct sg_h2_session *s;
+	struct probe p = { .body = body, .body_len = sizeof(body) };
+	uint8_t pre[64];
+	size_t pre_len, got_len, page;
+
+	assert_non_null(pages);
+	page = sg_pages_page_size(pages);
+	for (size_t i = 0; i < sizeof(body); i++)
+		body[i] = (char)('a' + i % 23);
+	sg_frontend_http_defaults(&h);
+	sg_h2_settings_from_policy(&h, &set);
+	assert_int_equal(sg_h2_session_new(&probe_cb, &p, &set, pages, &s), 0);
+	assert_int_equal(sg_pages_taken(pages), 1);
+
+	memcpy(pre, SG_H2_PREFACE, SG_H2_PREFACE_LEN);
+	pre_len = SG_H2_PREFACE_LEN + frame(pre + SG_H2_PREFACE_LEN, 0x4, 0, 0, NULL, 0);
+	get_and_answer(s, &p, 1, pre, pre_len, got, &got_len);
+	assert_int_equal(got_len, sizeof(body));
+	assert_memory_equal(got, body, sizeof(body));
+	assert_int_equal(p.closed, 1);
+	/* The stream table's page and the frame buffer's, 16 KiB and more. */
+	assert_true(sg_pages_resident(pages) * page >= 16384 + page);
+
+	assert_int_equal(sg_h2_ping(s), 0); /* queued: nothing is given back */
+	assert_int_equal(sg_h2_trim(s), 0);
+	assert_true(sg_pages_resident(pages) * page >= 16384 + page);
+	drain_out(s, got, sizeof(got));
+	assert_int_equal(sg_h2_trim(s), 0);
+	assert_int_equal(sg_pages_resident(pages), 0);
+
+	/* The client takes the first answer's bytes out of its window. */
+	pre_len = frame(pre, 0x8, 0, 0, "\0\0\x9c\x40", 4); /* WINDOW_UPDATE 40000 */
+	get_and_answer(s, &p, 3, pre, pre_len, got, &got_len);
+	assert_int_equal(got_len, sizeof(body));
+	assert_memory_equal(got, body, sizeof(body));
+	assert_int_equal(p.closed, 2);
+	assert_int_equal(sg_h2_trim(s), 0);
+	assert_int_equal(sg_pages_resident(pages), 0);
+	sg_h2_session_free(s);
+	assert_int_equal(sg_pages_taken(pages), 0);
+	sg_pages_free(pages);
 }
 
 /* A socket for sg_h2_flush, played from a script: each call takes up to
@@ -702,7 +787,7 @@ static struct sg_h2_session *chatty_session(struct probe *p)
 	sg_frontend_http_defaults(&h);
 	h.http2_connection_window_size = 1048576;
 	sg_h2_settings_from_policy(&h, &set);
-	assert_int_equal(sg_h2_session_new(&probe_cb, p, &set, &s), 0);
+	assert_int_equal(sg_h2_session_new(&probe_cb, p, &set, NULL, &s), 0);
 	assert_int_equal(sg_h2_ping(s), 0);
 	return s;
 }
@@ -792,6 +877,7 @@ int main(void)
 		cmocka_unit_test(test_h2_session_request_response_ping),
 		cmocka_unit_test(test_h2_session_bad_preface_fails),
 		cmocka_unit_test(test_h2_session_upgrade_makes_stream_1),
+		cmocka_unit_test(test_h2_session_trim_gives_arena_pages_back),
 		cmocka_unit_test(test_h2_flush_gathers_and_keeps_the_rest),
 		cmocka_unit_test(test_h2_flush_bounds_each_write_by_batch),
 	};

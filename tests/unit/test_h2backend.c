@@ -263,7 +263,7 @@ static void on_accept(struct sg_loop *loop, struct sg_io *io, uint32_t revents)
 	if (srv->max_streams)
 		set.v[set.n++] = (struct sg_h2_setting){ SG_H2_SET_MAX_CONCURRENT_STREAMS,
 							 srv->max_streams };
-	assert_int_equal(sg_h2_session_new(&server_cb, c, &set, &c->h2), 0);
+	assert_int_equal(sg_h2_session_new(&server_cb, c, &set, NULL, &c->h2), 0);
 	c->io.cb = on_sconn;
 	c->io.data = c;
 	assert_int_equal(sg_io_attach(loop, &c->io, fd), 0);
@@ -395,7 +395,7 @@ static int setup(void **state)
 
 	e->loop = sg_loop_new();
 	e->pool = sg_pool_new(e->loop);
-	e->h2 = sg_h2b_pool_new(e->loop, e->pool);
+	e->h2 = sg_h2b_pool_new(e->loop, e->pool, NULL);
 	e->srv.loop = e->loop;
 	e->srv.lfd = test_loopback(true, SOCK_NONBLOCK, &e->srv.port);
 	e->srv.lio.cb = on_accept;
