@@ -679,6 +679,8 @@ static void on_idle(struct sg_loop *loop, struct sg_timer *t)
 /* The idle timer runs while no stream is open. */
 static void conn_rearm(struct h2b_conn *c)
 {
+	uint64_t now;
+
 	if (c->closed)
 		return;
 	if (c->nstreams) {
@@ -692,9 +694,10 @@ static void conn_rearm(struct h2b_conn *c)
 			conn_settle(c);
 		return;
 	}
-	c->idle_at = sg_loop_now(c->pool->loop) + c->idle_ms;
+	now = sg_loop_now(c->pool->loop);
+	c->idle_at = now + c->idle_ms;
 	sg_timer_arm(c->pool->loop, &c->idle,
-		     c->idle_ms > H2B_TRIM_MS ? c->idle_at - c->idle_ms + H2B_TRIM_MS : c->idle_at);
+		     c->idle_ms > H2B_TRIM_MS ? now + H2B_TRIM_MS : c->idle_at);
 }
 
 /* The keepalive timer: a PING after ping_ms of silence, the close when

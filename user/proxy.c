@@ -295,15 +295,6 @@ static bool request_new(struct client *c)
 	return true;
 }
 
-/* The response body no longer counts among the worker's spliced ones. */
-static void uncount_download(struct client *c)
-{
-	if (c->r->resp_spliced) {
-		c->ctx->spliced_downloads--;
-		c->r->resp_spliced = false;
-	}
-}
-
 /* The connection waits idle (or is gone): its request state goes, with the
  * header slots and the backend exchange's buffers. Its backend connection
  * and relays are already released. */
@@ -311,7 +302,6 @@ static void request_free(struct client *c)
 {
 	if (!c->r)
 		return;
-	uncount_download(c);
 	sg_attempt_end(&c->r->at);
 	free_all_slots(c);
 	sg_h1backend_free(&c->r->bx);
@@ -360,8 +350,10 @@ static void count_body(struct client *c, bool in, enum sg_relay_engine engine, u
 /* Release a pump, counting the bytes it moved once. */
 static void pump_done(struct client *c, struct sg_pump *p)
 {
-	if (p == &c->r->resp_pump)
-		uncount_download(c);
+	if (p == &c->r->resp_pump && c->r->resp_spliced) {
+		c->ctx->spliced_downloads--; /* no longer among the spliced ones */
+		c->r->resp_spliced = false;
+	}
 	count_body(c, p == &c->r->req_pump, p->engine, p->moved);
 	p->moved = 0;
 	sg_pump_release(p);

@@ -44,10 +44,16 @@ static size_t above_base(size_t cap)
 	return cap > SG_RELAY_BUF_SIZE ? cap - SG_RELAY_BUF_SIZE : 0;
 }
 
+/* The thread's grown bytes were p's buffer cap bytes. */
+static size_t grown_with(const struct sg_pump *p, size_t cap)
+{
+	return grown_total - above_base(p->buf_cap) + above_base(cap);
+}
+
 /* Every change of a copy buffer's size goes through here. */
 static void set_buf(struct sg_pump *p, unsigned char *buf, size_t cap)
 {
-	grown_total = grown_total - above_base(p->buf_cap) + above_base(cap);
+	grown_total = grown_with(p, cap);
 	p->buf = buf;
 	p->buf_cap = cap;
 }
@@ -81,7 +87,7 @@ static void buf_grow(struct sg_pump *p, uint64_t budget)
 		return;
 	if (cap > SG_RELAY_BUF_MAX)
 		cap = SG_RELAY_BUF_MAX;
-	if (grown_total - above_base(p->buf_cap) + above_base(cap) > SG_RELAY_GROWN_MAX)
+	if (grown_with(p, cap) > SG_RELAY_GROWN_MAX)
 		return;
 	buf = malloc(cap);
 	if (!buf)
