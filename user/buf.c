@@ -21,19 +21,30 @@ int sg_buf_reserve(struct sg_buf *b, size_t more)
 	if (more > PTRDIFF_MAX || b->len > PTRDIFF_MAX - more)
 		return -ENOMEM;
 	need = b->len + more;
-	if (need <= b->cap) {
+	/* Moving the held bytes down is worth it when they are few beside the
+	 * consumed front: at most two bytes moved for every byte consumed.
+	 * A buffer kept nearly full (a stream's response waiting for its
+	 * client, consumed a frame at a time) would otherwise move all it
+	 * holds for every frame. */
+	if (need <= b->cap && (b->len / 2 <= b->off || b->cap > PTRDIFF_MAX / 2)) {
 		sg_buf_compact(b);
 		return 0;
 	}
 	ncap = b->cap ? b->cap : SG_BUF_MIN;
+	if (need <= b->cap)
+		ncap *= 2;
 	while (ncap < need)
 		ncap = ncap > PTRDIFF_MAX / 2 ? need : ncap * 2;
-	grown = realloc(b->data, ncap);
+	/* A fresh allocation: realloc would copy the consumed front too. */
+	grown = malloc(ncap);
 	if (!grown)
 		return -ENOMEM;
+	if (b->len)
+		memcpy(grown, b->data + b->off, b->len);
+	free(b->data);
 	b->data = grown;
 	b->cap = ncap;
-	sg_buf_compact(b);
+	b->off = 0;
 	return 0;
 }
 

@@ -14,8 +14,9 @@ struct sg_buf {
 };
 
 /* Room for `more` bytes after the held ones, at sg_buf_tail: the consumed
- * front is reclaimed first, then the allocation doubles (from 4 KiB) until
- * they fit. Returns 0, or -ENOMEM with b unchanged. */
+ * front is reclaimed when it is at least half as long as the held bytes,
+ * else the allocation doubles (from 4 KiB) until they fit. Returns 0, or
+ * -ENOMEM with b unchanged. */
 int sg_buf_reserve(struct sg_buf *b, size_t more);
 
 /* Copy n bytes from p after the held ones. Returns 0, or -ENOMEM with b

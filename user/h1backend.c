@@ -143,7 +143,7 @@ void sg_h1backend_free(struct sg_h1backend *x)
 
 #define H1X_PULL 16384		  /* request body bytes asked of ops->body at once */
 #define H1X_OUT_BATCH (64 * 1024) /* bytes gathered before a send */
-#define H1X_READ 16384		  /* response body bytes read at once */
+#define H1X_READ (64 * 1024)	  /* response body bytes read at once */
 
 struct sg_h1x {
 	struct sg_loop *loop;

@@ -179,6 +179,7 @@ struct h2stream {
 	bool resp_eof;	    /* every body byte is in rbuf */
 	bool deferred;	    /* the session waits for body bytes */
 	struct sg_buf rbuf; /* decoded body bytes not yet taken by the session */
+	bool draining;	    /* rbuf was full: no reading until it is half empty */
 
 	/* The backend's response, from the exchange (HTTP/1 or HTTP/2 alike,
 	 * user/exchange.h): body bytes in rbuf, given back to the exchange
@@ -768,6 +769,13 @@ static void rebudget(struct h2stream *s, size_t before)
 	struct h2conn *c = s->conn;
 
 	c->buffered = c->buffered - before + buffered(s);
+	/* A stream whose client reads slower than its backend sends would
+	 * otherwise stop and start its backend for every frame sent (an
+	 * epoll_ctl and a small read each). */
+	if (buffered(s) >= c->max_buffer)
+		s->draining = true;
+	else if (buffered(s) <= c->max_buffer / 2)
+		s->draining = false;
 	if (c->buffered >= c->budget) {
 		c->over_budget = true;
 		return;
@@ -791,7 +799,7 @@ static void rebudget(struct h2stream *s, size_t before)
  * shut is served (each stream holds at most two reads past the budget). */
 static bool room(const struct h2stream *s)
 {
-	return buffered(s) < s->conn->max_buffer &&
+	return !s->draining && buffered(s) < s->conn->max_buffer &&
 	       (s->conn->buffered < s->conn->budget || buffered(s) < H2P_READ_CHUNK);
 }
 

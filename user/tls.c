@@ -848,22 +848,32 @@ ssize_t sg_tls_recv(struct sg_tls *t, void *buf, size_t len, bool peek)
 	return fail(t, 0);
 }
 
+/* SSL_MODE_ENABLE_PARTIAL_WRITE makes SSL_write return after each record;
+ * going on until the socket is full gives callers a socket's meaning of a
+ * short write (wait for EPOLLOUT), not one record per pass of the loop. */
 ssize_t sg_tls_send(struct sg_tls *t, const void *buf, size_t len)
 {
-	size_t put = 0;
+	size_t done = 0;
 	ssize_t rc;
 
-	if (len == 0)
-		return 0;
-	errno = 0;
-	if (SSL_write_ex(t->ssl, buf, len, &put) == 1)
-		return (ssize_t)put;
-	rc = fail(t, 0);
-	if (rc == 0) {
-		errno = EPIPE; /* the peer is gone: nothing more can be written */
-		rc = -1;
+	while (done < len) {
+		size_t put = 0;
+
+		errno = 0;
+		if (SSL_write_ex(t->ssl, (const char *)buf + done, len - done, &put) == 1) {
+			done += put;
+			continue;
+		}
+		rc = fail(t, 0);
+		if (done)
+			break; /* the error, if any, comes again on the next call */
+		if (rc == 0) {
+			errno = EPIPE; /* the peer is gone: nothing more can be written */
+			rc = -1;
+		}
+		return rc;
 	}
-	return rc;
+	return (ssize_t)done;
 }
 
 #define TLS_GATHER 16384

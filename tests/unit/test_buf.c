@@ -115,6 +115,45 @@ static void test_buf_reserve_reclaims_front_before_growing(void **state)
 	sg_buf_free(&b);
 }
 
+/* A buffer kept full and consumed a piece at a time (a stream's response
+ * waiting for a slow client, sent a frame at a time) does not move what it
+ * holds for every piece: over 256 pieces at most two bytes are moved per
+ * byte consumed, the allocation at most doubles, and the bytes stay in
+ * order. */
+static void test_buf_full_buffer_consumed_piecewise_moves_little(void **state)
+{
+	enum { HELD = 16384, PIECE = 1024, ROUNDS = 256 };
+	struct sg_buf b = { 0 };
+	char piece[PIECE], want[HELD];
+	size_t moved = 0, written = 0;
+
+	for (; written < HELD; written++) {
+		char c = (char)(written * 7 % 251);
+
+		assert_int_equal(sg_buf_append(&b, &c, 1), 0);
+	}
+	assert_int_equal(b.cap, HELD);
+	for (int r = 0; r < ROUNDS; r++) {
+		size_t off;
+
+		sg_buf_consume(&b, PIECE);
+		off = b.off;
+		for (size_t i = 0; i < PIECE; i++)
+			piece[i] = (char)((written + i) * 7 % 251);
+		written += PIECE;
+		assert_int_equal(sg_buf_append(&b, piece, PIECE), 0);
+		if (b.off < off) /* moved down, or to a new allocation */
+			moved += HELD - PIECE;
+	}
+	assert_true(moved <= 2 * (size_t)ROUNDS * PIECE);
+	assert_true(b.cap <= 2 * HELD);
+	assert_int_equal(b.len, HELD);
+	for (size_t i = 0; i < HELD; i++)
+		want[i] = (char)((written - HELD + i) * 7 % 251);
+	assert_memory_equal(sg_buf_data(&b), want, HELD);
+	sg_buf_free(&b);
+}
+
 /* Reading into the buffer in place: reserve, write at the tail, commit. */
 static void test_buf_tail_commit_reads_in_place(void **state)
 {
@@ -158,6 +197,7 @@ int main(void)
 		cmocka_unit_test(test_buf_append_consume_keep_bytes_in_order),
 		cmocka_unit_test(test_buf_compact_moves_held_bytes_to_start),
 		cmocka_unit_test(test_buf_reserve_reclaims_front_before_growing),
+		cmocka_unit_test(test_buf_full_buffer_consumed_piecewise_moves_little),
 		cmocka_unit_test(test_buf_tail_commit_reads_in_place),
 		cmocka_unit_test(test_buf_reserve_too_much_leaves_buffer_intact),
 	};

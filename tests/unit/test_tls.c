@@ -422,6 +422,59 @@ static void test_send_and_sendv(void **state)
 	sg_tls_server_unref(s);
 }
 
+/* A send of many records goes on until the socket is full, as send(2) on
+ * a socket does: a caller that takes a short write for "wait for
+ * EPOLLOUT" must not be woken once per 16 KiB record. Then every byte
+ * arrives, in order, once the client reads. */
+static void test_send_goes_on_until_the_socket_is_full(void **state)
+{
+	enum { BIG = 4 << 20 };
+	struct fixture f = { 0 };
+	char err[256];
+	struct sg_tls_server *s;
+	struct conn c;
+	char *out = malloc(BIG), *in = malloc(BIG);
+	size_t sent = 0, got = 0;
+	ssize_t n;
+
+	assert_non_null(out);
+	assert_non_null(in);
+	for (size_t i = 0; i < BIG; i++)
+		out[i] = (char)(i * 13 % 253);
+	listener(&f, "any", "", &cert_any, NULL);
+	s = sg_tls_server_new(&f.bind, err, sizeof(err));
+	handshake(&c, s, "x", NULL, 0, 0);
+	/* 64 KiB is four records and fits the socket's buffer at once. */
+	assert_int_equal(sg_tls_send(c.srv, out, 65536), 65536);
+	sent = 65536;
+	/* 4 MiB does not: a short count, and then the socket is full. */
+	n = sg_tls_send(c.srv, out + sent, BIG - sent);
+	assert_true(n > 0 && (size_t)n < BIG - sent);
+	sent += (size_t)n;
+	errno = 0;
+	assert_int_equal(sg_tls_send(c.srv, out + sent, BIG - sent), -1);
+	assert_int_equal(errno, EAGAIN);
+	while (got < BIG) {
+		int r = SSL_read(c.cli, in + got, (int)(BIG - got));
+
+		if (r <= 0) {
+			assert_int_equal(SSL_get_error(c.cli, r), SSL_ERROR_WANT_READ);
+			assert_true(sent < BIG);
+			n = sg_tls_send(c.srv, out + sent, BIG - sent);
+			assert_true(n > 0);
+			sent += (size_t)n;
+			continue;
+		}
+		got += (size_t)r;
+	}
+	assert_int_equal(sent, BIG);
+	assert_memory_equal(in, out, BIG);
+	free(out);
+	free(in);
+	conn_free(&c);
+	sg_tls_server_unref(s);
+}
+
 /* ---- the client side: TLS to backends ------------------------------------ */
 
 /* A CA and certificate `name` it signs for DNS name `host` (and IP
@@ -655,6 +708,7 @@ int main(void)
 		cmocka_unit_test(test_refusals),
 		cmocka_unit_test(test_buffered_input_is_delivered),
 		cmocka_unit_test(test_send_and_sendv),
+		cmocka_unit_test(test_send_goes_on_until_the_socket_is_full),
 		cmocka_unit_test(test_tls_client_verifies_with_the_ca),
 		cmocka_unit_test(test_tls_client_refuses_what_it_cannot_verify),
 		cmocka_unit_test(test_tls_client_resumes_sessions),
