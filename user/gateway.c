@@ -451,15 +451,14 @@ static int drop_privileges(void)
  * for tunnels (TCP routes, 101 and CONNECT). sockmap and auto open the BPF
  * side: the objects `splicegate bpf load` pinned, else a private load.
  * sockmap insists and splices everything in the kernel. auto moves response
- * bodies and bulk tunnels with splice(2), which a lone bulk stream runs
- * through fastest and at the least proxy CPU (one response body per worker
- * at a time: any other alongside it is copied), request bodies with the
- * copy engine (its buffer grows to 1 MiB for a bulk body, which then runs
- * faster than through splice(2): scripts/BENCH.md, "Uploads and concurrent
- * downloads"), and moves a
- * tunnel into the socket map once it looks interactive, where the kernel
- * cuts the latency of every exchange (bpf/README.md); without BPF the same
- * but no tunnel moves, said once. */
+ * bodies with splice(2), which a lone download runs through at the least
+ * proxy CPU (one response body per worker at a time: any other alongside
+ * it is copied), request bodies and bulk tunnels with the copy engine (its
+ * buffer grows to 1 MiB for a bulk stream, which then runs faster than
+ * through splice(2): scripts/BENCH.md, "Uploads and concurrent downloads"
+ * and "Tunnels copied"), and moves a tunnel into the socket map once it
+ * looks interactive, where the kernel cuts the latency of every exchange
+ * (bpf/README.md); without BPF the same but no tunnel moves, said once. */
 static int choose_engine(struct gateway *g, const char *mode, struct sg_frontend_opts *po)
 {
 	bool is_auto = !mode || !strcmp(mode, "auto");
@@ -467,8 +466,8 @@ static int choose_engine(struct gateway *g, const char *mode, struct sg_frontend
 	char why[256];
 
 	g->engine = mode ? mode : "auto";
-	po->engine = po->tunnel = SG_RELAY_SPLICE;
-	po->upload = SG_RELAY_COPY;
+	po->engine = SG_RELAY_SPLICE;
+	po->upload = po->tunnel = SG_RELAY_COPY;
 	po->one_spliced_download = is_auto;
 	if (!is_auto) {
 		if (sg_relay_engine_parse(mode, &po->engine) == -1) {

@@ -1,10 +1,11 @@
 /* Both directions of a tunnel, and `auto`'s choice of the kernel path for
  * the interactive ones.
  *
- * auto: a tunnel starts on splice(2), which moves a bulk stream fastest
- * and at the least CPU, and moves into the socket map once it looks
- * interactive: small messages, each direction answering the other (a
- * request/response protocol, a shell, a WebSocket), where the kernel path
+ * auto: a tunnel starts on the copy engine, whose buffer grows to 1 MiB
+ * for a bulk stream and then moves it faster than splice(2) on this kernel
+ * (scripts/BENCH.md, "Tunnels copied"), and moves into the socket map once
+ * it looks interactive: small messages, each direction answering the other
+ * (a request/response protocol, a shell, a WebSocket), where the kernel path
  * saves two wake-ups of the proxy per exchange (bpf/README.md; W6 in
  * scripts/BENCH.md). TUNNEL_TURNS bursts in a row of at most
  * TUNNEL_TURN_BYTES, each in the other direction than the one before, make
