@@ -7,7 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define SG_BUF_MIN 4096 /* the first allocation */
+/* The first allocation: small enough for malloc's per-thread cache (a
+ * request's fields, a small response), which bigger ones never use. */
+#define SG_BUF_MIN 512
 
 int sg_buf_reserve(struct sg_buf *b, size_t more)
 {

@@ -15,7 +15,7 @@ struct sg_buf {
 
 /* Room for `more` bytes after the held ones, at sg_buf_tail: the consumed
  * front is reclaimed when it is at least half as long as the held bytes,
- * else the allocation doubles (from 4 KiB) until they fit. Returns 0, or
+ * else the allocation doubles (from 512 bytes) until they fit. Returns 0, or
  * -ENOMEM with b unchanged. */
 int sg_buf_reserve(struct sg_buf *b, size_t more);
 

@@ -151,10 +151,10 @@ struct h2stream {
 	struct sg_filter_plan plan;
 	const struct sg_match *match;
 	bool mirrored; /* the route's mirrors were sent, and the first try's backend's */
-	/* Header slots of req. A stream lives for one request, so they are
-	 * not worth allocating apart (user/proxy.c does, for idle
-	 * keep-alive connections). */
-	struct sg_h1_header req_slots[SG_H1_MAX_HEADERS];
+	/* Header slots of req, as many as its fields can make (a stream
+	 * allocated with room for the most a head may have would be 8 KiB
+	 * more, zeroed for every request). */
+	struct sg_h1_header *req_slots;
 
 	/* The request body: the whole of it when replayable, else the bytes
 	 * not yet written to the backend. */
@@ -333,6 +333,7 @@ static void stream_free(struct sg_closing *cl)
 
 	sg_buf_free(&s->hbuf);
 	free(s->store);
+	free(s->req_slots);
 	free(s->pos);
 	sg_buf_free(&s->body);
 	sg_filter_plan_reset(&s->plan);
@@ -403,8 +404,6 @@ static struct h2stream *stream_new(struct h2conn *c, int32_t id)
 	s->conn = c;
 	s->id = id;
 	s->state = S_HEAD;
-	s->req.headers = s->req_slots;
-	s->req.headers_cap = SG_H1_MAX_HEADERS;
 	sg_timer_init(&s->timer, on_stream_timer, s);
 	sg_attempt_init(&s->at, &attempt_ops, s, c->ctx->loop, c->ctx->pool, c->ctx->h2pool,
 			c->ctx->stats, &c->ctx->rng);
@@ -1089,10 +1088,18 @@ static void got_request(struct h2stream *s)
 static int build_request(struct h2stream *s)
 {
 	struct sg_h2_field *f = calloc(s->npos ? s->npos : 1, sizeof(*f));
+	/* Every field but the pseudo-headers, and a Host made from
+	 * :authority. */
+	size_t slots = s->npos < SG_H1_MAX_HEADERS ? s->npos + 1 : SG_H1_MAX_HEADERS;
 	int rc;
 
-	if (!f)
+	s->req_slots = malloc(slots * sizeof(*s->req_slots));
+	if (!f || !s->req_slots) {
+		free(f);
 		return -ENOMEM;
+	}
+	s->req.headers = s->req_slots;
+	s->req.headers_cap = slots;
 	for (size_t i = 0; i < s->npos; i++)
 		f[i] = (struct sg_h2_field){ s->hbuf.data + s->pos[i].name, s->pos[i].name_len,
 					     s->hbuf.data + s->pos[i].value, s->pos[i].value_len };

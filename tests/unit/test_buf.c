@@ -21,7 +21,7 @@ static void test_buf_starts_empty_and_grows_by_doubling(void **state)
 	assert_int_equal(sg_buf_append(&b, "", 0), 0);
 	assert_null(b.data);
 	assert_int_equal(sg_buf_reserve(&b, 1), 0);
-	assert_int_equal(b.cap, 4096);
+	assert_int_equal(b.cap, 512);
 	memset(chunk, 'x', sizeof(chunk));
 	for (int i = 0; i < 5; i++)
 		assert_int_equal(sg_buf_append(&b, chunk, sizeof(chunk)), 0);
@@ -76,7 +76,7 @@ static void test_buf_compact_moves_held_bytes_to_start(void **state)
 	sg_buf_reset(&b);
 	assert_int_equal(b.len, 0);
 	assert_int_equal(b.off, 0);
-	assert_int_equal(b.cap, 4096); /* kept for the next bytes */
+	assert_int_equal(b.cap, 512); /* kept for the next bytes */
 	sg_buf_free(&b);
 	sg_buf_free(&b); /* an empty buffer frees nothing */
 }
