@@ -317,6 +317,10 @@ http {
 		ssl_certificate $WORK/tls.crt;
 		ssl_certificate_key $WORK/tls.key;
 		ssl_session_cache shared:tls:10m;
+		# nginx 1.22 offers TLS 1.2 at most unless told (1.23.4 added 1.3
+		# to its default): without this its handshakes, resumed ones above
+		# all, do other work than HAProxy's and splicegate's TLS 1.3 ones.
+		ssl_protocols TLSv1.2 TLSv1.3;
 		location / { proxy_pass http://files; }
 	}
 	# W7: h2c in, h2c out (nginx speaks HTTP/2 to a backend only through

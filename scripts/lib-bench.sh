@@ -109,6 +109,7 @@ backend_nginx_conf() {
 		ssl_certificate $WORK/tls.crt;
 		ssl_certificate_key $WORK/tls.key;
 		ssl_session_cache shared:tls:10m;
+		ssl_protocols TLSv1.2 TLSv1.3;
 		root $WWW;
 	}
 "
