@@ -236,16 +236,6 @@ static void on_idle_timeout(struct sg_loop *loop, struct sg_timer *t)
 	sg_backend_close(u);
 }
 
-/* The backend closed (FIN or RST waiting) or spoke out of turn, and the
- * loop has not told the pool yet. */
-static bool peer_gone(const struct sg_backend_conn *u)
-{
-	char b;
-	ssize_t n = recv(u->fd, &b, 1, MSG_PEEK | MSG_DONTWAIT);
-
-	return n >= 0 || (errno != EAGAIN && errno != EINTR);
-}
-
 struct sg_backend_conn *sg_pool_take(struct sg_pool *p, const char *key)
 {
 	struct sg_list *l, *tmp;
@@ -257,7 +247,7 @@ struct sg_backend_conn *sg_pool_take(struct sg_pool *p, const char *key)
 			continue;
 		unlink_idle(p, u);
 		sg_timer_stop(p->loop, &u->idle_timer);
-		if (peer_gone(u) || sg_backend_too_old(u)) {
+		if (u->io.unseen || sg_backend_too_old(u)) {
 			sg_backend_close(u);
 			continue;
 		}

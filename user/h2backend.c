@@ -284,30 +284,66 @@ static int cb_field(void *conn, void *stream, const struct sg_h2_field *f)
 	return 0;
 }
 
-/* A response head in s->head: parsed as HTTP/1 and given to the owner. */
+/* A Content-Length value: digits only, within int64_t. */
+static int content_length(const char *v, size_t len, int64_t *out)
+{
+	int64_t n = 0;
+
+	if (!len)
+		return -1;
+	for (size_t i = 0; i < len; i++) {
+		if (v[i] < '0' || v[i] > '9' || n > (INT64_MAX - (v[i] - '0')) / 10)
+			return -1;
+		n = n * 10 + (v[i] - '0');
+	}
+	*out = n;
+	return 0;
+}
+
+/* A response head in s->head, given to the owner as the HTTP/1 view of
+ * it (spans into s->head), without writing and parsing HTTP/1 text:
+ * nghttp2 has checked what an HTTP/1 parser would (RFC 9113 §8.2 and
+ * §8.3.2: field names and values, one well-formed Content-Length, no
+ * connection-specific field, a three-digit :status). */
 static void take_head(struct sg_h2b_stream *s, bool end)
 {
+	struct sg_h2_field f[SG_H1_MAX_HEADERS + 1];
 	struct sg_h1_header slots[SG_H1_MAX_HEADERS];
-	struct sg_h1_resp resp = { .headers = slots, .headers_cap = SG_H1_MAX_HEADERS };
-	struct sg_buf text = { 0 };
 	const char *reason = sg_status_reason(s->status);
-	char status[96];
-	int n = snprintf(status, sizeof(status), "HTTP/1.1 %03u %s\r\n", s->status,
-			 reason ? reason : "");
+	size_t reason_len = reason ? strlen(reason) : 0;
+	struct sg_h1_resp resp = {
+		.status = s->status,
+		.reason = { reason ? reason : "", reason_len },
+		.minor = 1,
+		.headers = slots,
+		.headers_cap = SG_H1_MAX_HEADERS,
+		.content_length = -1,
+		.keep_alive = true,
+		/* As long as its HTTP/1 text: "HTTP/1.1 NNN reason\r\n", the
+		 * lines, the blank line. */
+		.head_len = 15 + reason_len + s->head.len + 2,
+	};
+	ssize_t n = s->head.len ? sg_h2_fields_from_lines(sg_buf_data(&s->head), s->head.len, f,
+							  SG_H1_MAX_HEADERS + 1)
+				: 0;
 
-	if (s->bad || s->status < 100 || sg_buf_append(&text, status, (size_t)n) ||
-	    sg_buf_append(&text, sg_buf_data(&s->head), s->head.len) ||
-	    sg_buf_append(&text, "\r\n", 2) ||
-	    sg_h1_parse_response(sg_buf_data(&text), text.len, SG_H1_MAX_HEADERS, &resp) !=
-		    SG_H1_DONE) {
-		sg_buf_free(&text);
+	if (s->bad || s->status < 100 || s->status > 599 || n < 0 || n > SG_H1_MAX_HEADERS) {
 		stream_fail(s, SG_XFAIL_INVALID, EPROTO);
 		return;
 	}
+	for (ssize_t i = 0; i < n; i++) {
+		slots[i] = (struct sg_h1_header){ { f[i].name, f[i].name_len },
+						  { f[i].value, f[i].value_len } };
+		if (f[i].name_len == 14 && !memcmp(f[i].name, "content-length", 14) &&
+		    content_length(f[i].value, f[i].value_len, &resp.content_length) == -1) {
+			stream_fail(s, SG_XFAIL_INVALID, EPROTO);
+			return;
+		}
+	}
+	resp.nheaders = (size_t)n;
 	if (s->status >= 200)
 		s->final = true;
 	s->ops->head(s->data, &resp, end && s->final);
-	sg_buf_free(&text);
 }
 
 /* Trailers in s->head: split back into fields for the owner. */

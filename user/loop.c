@@ -438,10 +438,14 @@ static int wait_events(struct sg_loop *loop, struct epoll_event *evs, int max_wa
  * events it still asks for (plus error/hangup, which epoll always reports). */
 static void dispatch_io(struct sg_loop *loop, const struct epoll_event *evs, int n)
 {
+	/* Every io of the batch is alive here: closes are deferred past it. */
+	for (int i = 0; i < n; i++)
+		((struct sg_io *)evs[i].data.ptr)->unseen = evs[i].events;
 	for (int i = 0; i < n; i++) {
 		struct sg_io *io = evs[i].data.ptr;
 		uint32_t revents = evs[i].events & (io->events | EPOLLERR | EPOLLHUP);
 
+		io->unseen = 0;
 		if (io->events == 0 || revents == 0)
 			continue;
 		io->cb(loop, io, revents);

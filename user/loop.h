@@ -23,6 +23,10 @@ struct sg_io {
 	void *data;
 	bool pending;	     /* sg_io_pending */
 	struct sg_list pend; /* in the loop's pending list while `pending` */
+	/* Events epoll reported for it in the batch being dispatched, not yet
+	 * given to cb (0 once given, and outside a dispatch): an owner that
+	 * takes over an io in the middle of a batch can tell it has news. */
+	uint32_t unseen;
 };
 
 /* A one-shot timer embedded in its owner. `due` is absolute loop time in ms;

@@ -364,6 +364,53 @@ static void test_loop_io_set_zero_stops_callbacks(void **state)
 	assert_true(closed_d);
 }
 
+/* While a batch is dispatched, an io whose event comes later in it says
+ * so (sg_io.unseen: an owner taking it over mid-batch knows it has news);
+ * one whose event was given, or that had none, says nothing. */
+static uint32_t unseen_of_peer[2];
+static int unseen_calls;
+
+static void unseen_cb(struct sg_loop *loop, struct sg_io *io, uint32_t revents)
+{
+	struct conn *c = io->data;
+	char b;
+
+	(void)loop;
+	(void)revents;
+	assert_int_equal(io->unseen, 0);
+	assert_int_equal(read(io->fd, &b, 1), 1);
+	unseen_of_peer[unseen_calls++] = c->peer->io.unseen;
+}
+
+static void test_loop_unseen_events_of_the_batch(void **state)
+{
+	struct sg_loop *loop = *state;
+	struct conn *a = conn_new(loop, unseen_cb), *b = conn_new(loop, unseen_cb);
+	struct conn *idle = conn_new(loop, unseen_cb);
+
+	a->peer = b;
+	b->peer = a;
+	assert_int_equal(sg_io_set(loop, &a->io, EPOLLIN), 0);
+	assert_int_equal(sg_io_set(loop, &b->io, EPOLLIN), 0);
+	assert_int_equal(sg_io_set(loop, &idle->io, EPOLLIN), 0);
+	conn_poke(a);
+	conn_poke(b);
+	unseen_calls = 0;
+	assert_int_equal(sg_loop_run_once(loop, 1000), 0);
+	assert_int_equal(unseen_calls, 2);
+	assert_true(unseen_of_peer[0] & EPOLLIN); /* the second, still to come */
+	assert_int_equal(unseen_of_peer[1], 0);	  /* the first, given already */
+	assert_int_equal(a->io.unseen, 0);
+	assert_int_equal(b->io.unseen, 0);
+	assert_int_equal(idle->io.unseen, 0);
+	assert_int_equal(sg_io_set(loop, &a->io, 0), 0);
+	assert_int_equal(sg_io_set(loop, &b->io, 0), 0);
+	assert_int_equal(sg_io_set(loop, &idle->io, 0), 0);
+	conn_free(&a->closing);
+	conn_free(&b->closing);
+	conn_free(&idle->closing);
+}
+
 /* ---- close queue --------------------------------------------------------- */
 
 struct order {
@@ -747,6 +794,7 @@ int main(void)
 		LOOP_TEST(test_loop_rearm_at_now_fires_once_per_pass),
 		LOOP_TEST(test_loop_io_pipe_fires_epollin),
 		LOOP_TEST(test_loop_io_set_zero_stops_callbacks),
+		LOOP_TEST(test_loop_unseen_events_of_the_batch),
 		LOOP_TEST(test_loop_close_queue_runs_after_callbacks),
 		LOOP_TEST(test_loop_after_pass_runs_once_after_callbacks),
 		LOOP_TEST(test_loop_after_pass_fifo_and_asked_again),

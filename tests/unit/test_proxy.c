@@ -816,6 +816,32 @@ static void test_proxy_pooled_connection_closed_by_backend(void **state)
 	assert_string_equal(e->client.in, "HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\n2");
 }
 
+/* The same, when the backend's close and the client's next request come
+ * in one pass of the loop, the request first: nothing probes the pooled
+ * connection before reuse (no recv(MSG_PEEK)), so the loop must have
+ * closed it by the time the request takes one (the request starts after
+ * the pass's events; an owner that took it mid-batch would see
+ * sg_io.unseen, test_loop). */
+static void test_proxy_pooled_close_in_the_same_pass(void **state)
+{
+	struct env *e = *state;
+
+	start(e, "");
+	say(e->client.fd, "GET /1 HTTP/1.1\r\nHost: x\r\n\r\n");
+	HEAD_AT(e, 0);
+	say(e->be[0].fd, "HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\n1");
+	UNTIL(e, has(&e->client, "\r\n\r\n1"));
+	forget(&e->client);
+	/* Neither is seen by the gateway until the next pass. */
+	say(e->client.fd, "GET /2 HTTP/1.1\r\nHost: x\r\n\r\n");
+	close(e->be[0].fd);
+	e->be[0].fd = -1;
+	HEAD_AT(e, 1);
+	say(e->be[1].fd, "HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\n2");
+	UNTIL(e, has(&e->client, "\r\n\r\n2"));
+	assert_string_equal(e->client.in, "HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\n2");
+}
+
 /* An HTTP/1.0 client never sees a 1xx (RFC 9110 §15.2): only the final
  * response reaches it. */
 static void test_proxy_interim_response_dropped_for_http10(void **state)
@@ -1470,6 +1496,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_proxy_truncated_response_closes, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_proxy_backend_close_not_reused, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_proxy_pooled_close_in_the_same_pass, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_proxy_pooled_connection_closed_by_backend,
 						setup, teardown),
