@@ -75,8 +75,8 @@ size_t sg_pool_idle_count(const struct sg_pool *p);
  * so: one with an event not yet dispatched in this pass (sg_io.unseen) is
  * skipped, and one whose close was seen earlier is gone from the pool.
  * (nginx and HAProxy rely on their event loops alike; a recv(MSG_PEEK)
- * per request here was one system call in five of a small request.) The caller owns
- * it and must set io.cb/io.data before re-arming io. */
+ * per request here was one system call in five of a small request.) The
+ * caller owns it and must set io.cb/io.data before re-arming io. */
 struct sg_backend_conn *sg_pool_take(struct sg_pool *p, const char *key);
 /* Hand an idle, fully read connection back; closed after idle_ms or when
  * the backend closes it. max_idle >= 0 (poolMaxSize): when the pool holds

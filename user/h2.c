@@ -93,7 +93,7 @@ static struct sg_h1_span span(const char *p, size_t len)
 	return (struct sg_h1_span){ p, len };
 }
 
-static int64_t parse_length(const char *p, size_t len)
+int64_t sg_h2_content_length(const char *p, size_t len)
 {
 	int64_t v = 0;
 
@@ -197,7 +197,7 @@ int sg_h2_request_head(const struct sg_h2_field *f, size_t n, char *store, size_
 			continue;
 		}
 		if (field_is(x, "content-length"))
-			req->content_length = parse_length(x->value, x->value_len);
+			req->content_length = sg_h2_content_length(x->value, x->value_len);
 		err = add_header(req, span(x->name, x->name_len), span(x->value, x->value_len));
 	}
 	return err;

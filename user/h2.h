@@ -124,6 +124,10 @@ size_t sg_h2_kept_fields(struct sg_h2_kept *k, const struct sg_h2_field **t);
 
 void sg_h2_kept_free(struct sg_h2_kept *k);
 
+/* A Content-Length value (digits only, at most 18 of them: no overflow),
+ * or -1. */
+int64_t sg_h2_content_length(const char *p, size_t len);
+
 /* Header lines "name: value\r\n" in lines[0..len) as fields: names
  * lowercased in place (HTTP/2 wants them so), values without the
  * whitespace around them. Returns the number written to out[0..max)

@@ -284,22 +284,6 @@ static int cb_field(void *conn, void *stream, const struct sg_h2_field *f)
 	return 0;
 }
 
-/* A Content-Length value: digits only, within int64_t. */
-static int content_length(const char *v, size_t len, int64_t *out)
-{
-	int64_t n = 0;
-
-	if (!len)
-		return -1;
-	for (size_t i = 0; i < len; i++) {
-		if (v[i] < '0' || v[i] > '9' || n > (INT64_MAX - (v[i] - '0')) / 10)
-			return -1;
-		n = n * 10 + (v[i] - '0');
-	}
-	*out = n;
-	return 0;
-}
-
 /* A response head in s->head, given to the owner as the HTTP/1 view of
  * it (spans into s->head), without writing and parsing HTTP/1 text:
  * nghttp2 has checked what an HTTP/1 parser would (RFC 9113 §8.2 and
@@ -335,7 +319,7 @@ static void take_head(struct sg_h2b_stream *s, bool end)
 		slots[i] = (struct sg_h1_header){ { f[i].name, f[i].name_len },
 						  { f[i].value, f[i].value_len } };
 		if (f[i].name_len == 14 && !memcmp(f[i].name, "content-length", 14) &&
-		    content_length(f[i].value, f[i].value_len, &resp.content_length) == -1) {
+		    (resp.content_length = sg_h2_content_length(f[i].value, f[i].value_len)) < 0) {
 			stream_fail(s, SG_XFAIL_INVALID, EPROTO);
 			return;
 		}
