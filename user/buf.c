@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "user/mem.h"
+
 /* The first allocation: small enough for malloc's per-thread cache (a
  * request's fields, a small response), which bigger ones never use. */
 #define SG_BUF_MIN 512
@@ -38,12 +40,12 @@ int sg_buf_reserve(struct sg_buf *b, size_t more)
 	while (ncap < need)
 		ncap = ncap > PTRDIFF_MAX / 2 ? need : ncap * 2;
 	/* A fresh allocation: realloc would copy the consumed front too. */
-	grown = malloc(ncap);
+	grown = sg_mem_alloc(ncap);
 	if (!grown)
 		return -ENOMEM;
 	if (b->len)
 		memcpy(grown, b->data + b->off, b->len);
-	free(b->data);
+	sg_mem_free(b->data);
 	b->data = grown;
 	b->cap = ncap;
 	b->off = 0;
@@ -85,6 +87,6 @@ void sg_buf_reset(struct sg_buf *b)
 
 void sg_buf_free(struct sg_buf *b)
 {
-	free(b->data);
+	sg_mem_free(b->data);
 	*b = (struct sg_buf){ 0 };
 }

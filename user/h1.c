@@ -416,7 +416,7 @@ enum sg_h1_result sg_h1_parse_request(const char *buf, size_t len, size_t max_he
 	enum sg_h1_result rc;
 	llhttp_t parser;
 	size_t line_len;
-	char line[24];
+	const char *line;
 
 	*req = (struct sg_h1_req){
 		.headers = req->headers,
@@ -431,7 +431,7 @@ enum sg_h1_result sg_h1_parse_request(const char *buf, size_t len, size_t max_he
 	init_parser(&parser, HTTP_REQUEST, &request_settings, &s, max_headers, req->headers_cap);
 	/* llhttp knows a fixed list of methods and its own target rules, both
 	 * checked above: it reads a stand-in line, then the fields in buf. */
-	snprintf(line, sizeof(line), "GET / HTTP/1.%u\r\n", req->minor);
+	line = req->minor ? "GET / HTTP/1.1\r\n" : "GET / HTTP/1.0\r\n";
 	if (llhttp_execute(&parser, line, strlen(line)) != HPE_OK)
 		return SG_H1_INVALID;
 	rc = run(&parser, buf, line_len, len, &req->head_len);

@@ -11,6 +11,7 @@
 #include <sys/socket.h>
 
 #include "user/buf.h"
+#include "user/mem.h"
 #include "user/tls.h"
 
 #define H1BACKEND_READ 4096 /* bytes asked of each recv() of a head */
@@ -134,7 +135,7 @@ void sg_h1backend_reset(struct sg_h1backend *x)
 void sg_h1backend_free(struct sg_h1backend *x)
 {
 	sg_h1backend_reset(x);
-	free(x->in);
+	sg_mem_free(x->in);
 	x->in = NULL;
 	x->in_cap = 0;
 }

@@ -13,6 +13,7 @@
 #include <nghttp2/nghttp2.h>
 
 #include "user/buf.h"
+#include "user/mem.h"
 #include "user/pages.h"
 
 #define H2_MAX_WINDOW 0x7fffffffu
@@ -208,6 +209,13 @@ static bool span_eq(struct sg_h1_span s, const char *lit)
 	return s.len == strlen(lit) && strncasecmp(s.p, lit, s.len) == 0;
 }
 
+/* span_eq for spans of known length (every field is checked against these:
+ * the length rejects most before a byte is compared). */
+static bool span_same(struct sg_h1_span s, struct sg_h1_span t)
+{
+	return s.len == t.len && strncasecmp(s.p, t.p, s.len) == 0;
+}
+
 /* Whether comma-separated list v contains token t (case-insensitive). */
 static bool list_has(struct sg_h1_span v, struct sg_h1_span t)
 {
@@ -234,14 +242,16 @@ static bool list_has(struct sg_h1_span v, struct sg_h1_span t)
  * the head's headers, whose Connection field may name more. */
 static bool connection_specific(const struct sg_h1_header *h, size_t n, struct sg_h1_span name)
 {
-	static const char *const fixed[] = { "connection",	  "keep-alive", "proxy-connection",
-					     "transfer-encoding", "upgrade",	"te" };
+	static const struct sg_h1_span fixed[] = {
+		{ "connection", 10 },	     { "keep-alive", 10 }, { "proxy-connection", 16 },
+		{ "transfer-encoding", 17 }, { "upgrade", 7 },	   { "te", 2 },
+	};
 
 	for (size_t i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++)
-		if (span_eq(name, fixed[i]))
+		if (span_same(name, fixed[i]))
 			return true;
 	for (size_t i = 0; i < n; i++)
-		if (span_eq(h[i].name, "connection") && list_has(h[i].value, name))
+		if (span_same(h[i].name, fixed[0]) && list_has(h[i].value, name))
 			return true;
 	return false;
 }
@@ -276,15 +286,15 @@ static void add_field(struct fields *f, struct sg_h1_span name, const char *valu
 /* ":status" with its digits in store. */
 static void add_status(struct fields *f, uint16_t status)
 {
-	int len;
-
-	if (f->max == 0 || f->cap < 4) {
+	if (f->max == 0 || f->cap < 3 || status > 999) {
 		f->full = true;
 		return;
 	}
-	len = snprintf(f->store, f->cap, "%03u", status);
-	f->out[f->n++] = (struct sg_h2_field){ ":status", 7, f->store, (size_t)len };
-	f->used = (size_t)len;
+	f->store[0] = (char)('0' + status / 100);
+	f->store[1] = (char)('0' + status / 10 % 10);
+	f->store[2] = (char)('0' + status % 10);
+	f->out[f->n++] = (struct sg_h2_field){ ":status", 7, f->store, 3 };
+	f->used = 3;
 }
 
 /* A route filter's added lines, except connection-specific and framing
@@ -331,33 +341,47 @@ ssize_t sg_h2_response_fields(const struct sg_h1_resp *resp, const struct sg_h1_
 	return fields_done(&f);
 }
 
-ssize_t sg_h2_request_fields(const struct sg_h1_req *req, char *store, size_t cap,
-			     struct sg_h2_field *out, size_t max)
+ssize_t sg_h2_request_from_head(char *head, size_t len, struct sg_h2_field *out, size_t max)
 {
-	struct fields f = { .store = store, .cap = cap, .out = out, .max = max };
-	const struct sg_h1_span *host = sg_h1_header(req, "host");
+	static const struct sg_h1_span host = { "host", 4 };
+	char *eol = memchr(head, '\n', len), *method_end, *path_end;
+	struct sg_h2_field *line = out + 4, *authority = NULL;
+	size_t lines_at = eol ? (size_t)(eol + 1 - head) : 0, k = 0;
+	ssize_t n;
 
-	if (max < 4)
+	/* "METHOD SP TARGET SP HTTP/1.1 CRLF", the lines, CRLF */
+	if (!eol || max <= 4 || len < lines_at + 2 || memcmp(head + len - 2, "\r\n", 2) ||
+	    (len > lines_at + 2 && (len < lines_at + 4 || memcmp(head + len - 4, "\r\n", 2))))
 		return -1;
-	out[f.n++] = (struct sg_h2_field){ ":method", 7, req->method.p, req->method.len };
-	out[f.n++] = (struct sg_h2_field){ ":scheme", 7, "http", 4 };
-	if (host)
-		out[f.n++] = (struct sg_h2_field){ ":authority", 10, host->p, host->len };
-	out[f.n++] = (struct sg_h2_field){ ":path", 5, req->target.p, req->target.len };
-	for (size_t i = 0; i < req->nheaders && !f.full; i++) {
-		const struct sg_h1_header *h = &req->headers[i];
+	method_end = memchr(head, ' ', lines_at);
+	path_end = memrchr(head, ' ', lines_at);
+	if (!method_end || path_end == method_end)
+		return -1;
+	n = sg_h2_fields_from_lines(head + lines_at, len - lines_at - 2, line, max - 4);
+	if (n < 0 || (size_t)n == max - 4)
+		return -1; /* a line without a colon, or lines left out */
+	for (ssize_t i = 0; i < n && !authority; i++)
+		if (span_same((struct sg_h1_span){ line[i].name, line[i].name_len }, host))
+			authority = &line[i];
+	out[k++] = (struct sg_h2_field){ ":method", 7, head, (size_t)(method_end - head) };
+	out[k++] = (struct sg_h2_field){ ":scheme", 7, "http", 4 };
+	if (authority)
+		out[k++] = (struct sg_h2_field){ ":authority", 10, authority->value,
+						 authority->value_len };
+	out[k++] = (struct sg_h2_field){ ":path", 5, method_end + 1,
+					 (size_t)(path_end - method_end - 1) };
+	/* The lines move down over the room the pseudo-headers did not take. */
+	for (ssize_t i = 0; i < n; i++) {
+		struct sg_h2_field f = line[i];
+		struct sg_h1_span name = { f.name, f.name_len };
 
-		if (span_eq(h->name, "te") && h->value.len == 8 &&
-		    !strncasecmp(h->value.p, "trailers", 8)) {
-			add_field(&f, h->name, h->value.p, h->value.len);
+		if (span_same(name, host) ||
+		    (connection_specific(NULL, 0, name) && !(f.name_len == 2 && f.value_len == 8 &&
+							     !strncasecmp(f.value, "trailers", 8))))
 			continue;
-		}
-		if (connection_specific(req->headers, req->nheaders, h->name) ||
-		    span_eq(h->name, "host"))
-			continue;
-		add_field(&f, h->name, h->value.p, h->value.len);
+		out[k++] = f;
 	}
-	return fields_done(&f);
+	return (ssize_t)k;
 }
 
 ssize_t sg_h2_fields_from_lines(char *lines, size_t len, struct sg_h2_field *out, size_t max)
@@ -653,7 +677,7 @@ static void *mem_malloc(size_t n, void *user)
 {
 	void *p = arena_take(user, n);
 
-	return p ? p : malloc(n);
+	return p ? p : sg_mem_alloc(n);
 }
 
 static void *mem_calloc(size_t k, size_t n, void *user)
@@ -662,7 +686,7 @@ static void *mem_calloc(size_t k, size_t n, void *user)
 
 	if (!n || k <= SIZE_MAX / n)
 		p = arena_take(user, k * n);
-	return p ? p : calloc(k, n);
+	return p ? p : sg_mem_calloc(k, n);
 }
 
 static void *mem_realloc(void *p, size_t n, void *user)
@@ -691,7 +715,7 @@ static void mem_free(void *p, void *user)
 	if (b)
 		b->dead = true; /* the slot goes back with the session */
 	else
-		free(p);
+		sg_mem_free(p);
 }
 
 static bool all_zero(const char *p, size_t len)
@@ -909,10 +933,14 @@ int sg_h2_flush(struct sg_h2_session *s, struct sg_buf *out, size_t batch, sg_h2
 	}
 }
 
-/* nghttp2's view of fields f[0..n), malloc'd (NULL: out of memory). */
-static nghttp2_nv *to_nv(const struct sg_h2_field *f, size_t n)
+/* Fields passed to nghttp2 without an allocation up to this many. */
+#define H2_NV_STACK 64
+
+/* nghttp2's view of fields f[0..n): in `room` (H2_NV_STACK entries) when
+ * they fit, else allocated (NULL: out of memory); release with nv_done. */
+static nghttp2_nv *to_nv(const struct sg_h2_field *f, size_t n, nghttp2_nv *room)
 {
-	nghttp2_nv *nv = calloc(n ? n : 1, sizeof(*nv));
+	nghttp2_nv *nv = n <= H2_NV_STACK ? room : sg_mem_alloc(n * sizeof(*nv));
 
 	for (size_t i = 0; nv && i < n; i++)
 		nv[i] = (nghttp2_nv){ (uint8_t *)(uintptr_t)f[i].name,
@@ -921,17 +949,23 @@ static nghttp2_nv *to_nv(const struct sg_h2_field *f, size_t n)
 	return nv;
 }
 
+static void nv_done(nghttp2_nv *nv, const nghttp2_nv *room)
+{
+	if (nv != room)
+		sg_mem_free(nv);
+}
+
 int sg_h2_respond(struct sg_h2_session *s, int32_t id, const struct sg_h2_field *f, size_t n,
 		  bool body)
 {
 	nghttp2_data_provider prd = { .read_callback = read_body };
-	nghttp2_nv *nv = to_nv(f, n);
+	nghttp2_nv room[H2_NV_STACK], *nv = to_nv(f, n, room);
 	int rc;
 
 	if (!nv)
 		return -ENOMEM;
 	rc = nghttp2_submit_response(s->ng, id, nv, n, body ? &prd : NULL);
-	free(nv);
+	nv_done(nv, room);
 	return rc ? -EINVAL : 0;
 }
 
@@ -939,16 +973,16 @@ int32_t sg_h2_request(struct sg_h2_session *s, const struct sg_h2_field *f, size
 		      void *stream)
 {
 	nghttp2_data_provider prd = { .read_callback = read_body };
-	nghttp2_nv *nv;
+	nghttp2_nv room[H2_NV_STACK], *nv;
 	int32_t id;
 
 	if (!nghttp2_session_check_request_allowed(s->ng))
 		return -EAGAIN;
-	nv = to_nv(f, n);
+	nv = to_nv(f, n, room);
 	if (!nv)
 		return -ENOMEM;
 	id = nghttp2_submit_request(s->ng, NULL, nv, n, body ? &prd : NULL, stream);
-	free(nv);
+	nv_done(nv, room);
 	if (id == NGHTTP2_ERR_STREAM_ID_NOT_AVAILABLE)
 		return -EAGAIN;
 	return id < 0 ? -EINVAL : id;
@@ -969,13 +1003,13 @@ void sg_h2_detach(struct sg_h2_session *s, int32_t id)
 
 int sg_h2_trailers(struct sg_h2_session *s, int32_t id, const struct sg_h2_field *f, size_t n)
 {
-	nghttp2_nv *nv = to_nv(f, n);
+	nghttp2_nv room[H2_NV_STACK], *nv = to_nv(f, n, room);
 	int rc;
 
 	if (!nv)
 		return -ENOMEM;
 	rc = nghttp2_submit_trailer(s->ng, id, nv, n);
-	free(nv);
+	nv_done(nv, room);
 	return rc ? -EINVAL : 0;
 }
 

@@ -92,16 +92,16 @@ int sg_h2_request_head(const struct sg_h2_field *f, size_t n, char *store, size_
 ssize_t sg_h2_response_fields(const struct sg_h1_resp *resp, const struct sg_h1_edit *edit,
 			      char *store, size_t cap, struct sg_h2_field *out, size_t max);
 
-/* The request an HTTP/2 backend gets for the HTTP/1 head `req` (as the
- * gateway writes it for an HTTP/1 backend, edits applied): :method,
+/* The request an HTTP/2 backend gets for head[0..len), an HTTP/1 request
+ * head as the gateway writes it for an HTTP/1 backend (sg_h1_write_request_edit:
+ * edits applied, forwarding fields added, hop-by-hop ones gone): :method,
  * :scheme "http", :authority from Host, :path from the target, then every
- * field but Host and the connection-specific ones (Connection and what it
- * names, Keep-Alive, Proxy-Connection, Transfer-Encoding, Upgrade, and TE
- * unless it is "trailers"), names lowercased into store. Values point into
- * req. Returns the number of fields written to out[0..max), or -1 when out
- * or store is too small. */
-ssize_t sg_h2_request_fields(const struct sg_h1_req *req, char *store, size_t cap,
-			     struct sg_h2_field *out, size_t max);
+ * line but Host and the connection-specific ones (Connection, Keep-Alive,
+ * Proxy-Connection, Transfer-Encoding, Upgrade, and TE unless it is
+ * "trailers"), names lowercased in place; names and values point into
+ * head. Returns the number of fields written to out[0..max), or -1 when
+ * head is not such a head or out is too small. */
+ssize_t sg_h2_request_from_head(char *head, size_t len, struct sg_h2_field *out, size_t max);
 
 /* A request's trailers kept for a backend that takes them (an HTTP/2 one):
  * as "name: value\r\n" lines (the trailer section of an HTTP/1 chunked

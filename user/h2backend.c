@@ -23,6 +23,7 @@
 #include "user/buf.h"
 #include "user/list.h"
 #include "user/log.h"
+#include "user/mem.h"
 
 #define H2B_STREAM_WINDOW (256 * 1024)	   /* response bytes a stream may have in flight */
 #define H2B_CONN_WINDOW (16 * 1024 * 1024) /* ... all streams of a connection */
@@ -124,7 +125,7 @@ static void stream_free(struct sg_closing *cl)
 		(struct sg_h2b_stream *)((char *)cl - offsetof(struct sg_h2b_stream, closing));
 
 	sg_buf_free(&s->head);
-	free(s);
+	sg_mem_free(s);
 }
 
 /* Take s off its connection (the session forgets it too). */
@@ -207,47 +208,36 @@ int sg_h2b_send(struct sg_h2b_stream *s, const struct sg_h1_req *req, const stru
 {
 	size_t room = sg_h1_request_room(req, edit, extra);
 	struct sg_h2_field f[H2B_REQ_FIELDS];
-	struct sg_h1_header slots[SG_H1_MAX_HEADERS];
-	struct sg_h1_req out = { 0 };
-	char *text = malloc(2 * room), *store;
-	ssize_t len, n = -1;
-	int32_t id = -ENOMEM;
+	char *text;
+	ssize_t len, n;
+	int32_t id;
 
-	if (!s->conn) {
-		free(text);
+	if (!s->conn)
 		return -EPIPE;
-	}
 	/* The head an HTTP/1 backend would get (the route's edits, the
-	 * forwarding fields), parsed back: its fields are what HTTP/2 sends. */
+	 * forwarding fields): its lines are what HTTP/2 sends. */
+	text = sg_mem_alloc(room);
 	if (!text)
-		goto out;
-	store = text + room; /* the lowercased names */
+		return -ENOMEM;
 	len = sg_h1_write_request_edit(req, edit, client_ip, attempt, extra, text, room);
-	out.headers = slots;
-	out.headers_cap = SG_H1_MAX_HEADERS;
-	if (len < 0 ||
-	    sg_h1_parse_request(text, (size_t)len, SG_H1_MAX_HEADERS, &out) != SG_H1_DONE) {
-		id = -EINVAL;
-		goto out;
-	}
-	n = sg_h2_request_fields(&out, store, room, f, H2B_REQ_FIELDS);
-	if (n < 0 || (size_t)n == H2B_REQ_FIELDS) {
-		id = -EMSGSIZE;
-		goto out;
+	/* one field left for TE */
+	n = len < 0 ? -1 : sg_h2_request_from_head(text, (size_t)len, f, H2B_REQ_FIELDS - 1);
+	if (n < 0) {
+		sg_mem_free(text);
+		return -EMSGSIZE;
 	}
 	/* TE is HTTP/1's hop-by-hop field, which the HTTP/1 head leaves out;
 	 * "trailers" in it is end to end in HTTP/2 (gRPC servers ask for it). */
 	if (sg_h1_headers_list(req->headers, req->nheaders, "te", "trailers"))
 		f[n++] = (struct sg_h2_field){ "te", 2, "trailers", 8 };
 	id = sg_h2_request(s->conn->h2, f, (size_t)n, body, s);
-	if (id > 0) {
-		s->id = id;
-		s->sent_all = !body;
-		flush_later(s->conn);
-	}
-out:
-	free(text);
-	return id > 0 ? 0 : id;
+	sg_mem_free(text);
+	if (id <= 0)
+		return id < 0 ? id : -EINVAL;
+	s->id = id;
+	s->sent_all = !body;
+	flush_later(s->conn);
+	return 0;
 }
 
 /* ---- the session's callbacks ------------------------------------------------ */
@@ -932,7 +922,7 @@ struct sg_h2b_stream *sg_h2b_open_tls(struct sg_h2b_pool *p, const struct sg_end
 				      const struct sg_exchange_ops *ops, void *data, bool *ready,
 				      bool *reused, int *err)
 {
-	struct sg_h2b_stream *s = calloc(1, sizeof(*s));
+	struct sg_h2b_stream *s = sg_mem_calloc(1, sizeof(*s));
 	struct h2b_conn *c;
 
 	if (!s) {
@@ -944,7 +934,7 @@ struct sg_h2b_stream *sg_h2b_open_tls(struct sg_h2b_pool *p, const struct sg_end
 	if (!c)
 		c = conn_new(p, ep, key, ka, tc, sni, err);
 	if (!c) {
-		free(s);
+		sg_mem_free(s);
 		return NULL;
 	}
 	c->idle_ms = idle_ms;

@@ -41,6 +41,7 @@
 #include "user/h1backend.h"
 #include "user/h2.h"
 #include "user/log.h"
+#include "user/mem.h"
 #include "user/net.h"
 
 #define H2P_HEAD_MAX (64 * 1024)   /* request fields, or a response head */
@@ -332,16 +333,16 @@ static void stream_free(struct sg_closing *cl)
 	struct h2stream *s = (struct h2stream *)((char *)cl - offsetof(struct h2stream, closing));
 
 	sg_buf_free(&s->hbuf);
-	free(s->store);
-	free(s->req_slots);
-	free(s->pos);
+	sg_mem_free(s->store);
+	sg_mem_free(s->req_slots);
+	sg_mem_free(s->pos);
 	sg_buf_free(&s->body);
 	sg_filter_plan_reset(&s->plan);
 	sg_buf_free(&s->rbuf);
-	free(s->trailers);
+	sg_mem_free(s->trailers);
 	sg_h2_kept_free(&s->req_trailers);
 	sg_cfg_unref(s->cfg);
-	free(s);
+	sg_mem_free(s);
 }
 
 static void count_request(struct h2stream *s, uint16_t status)
@@ -397,7 +398,7 @@ static void on_stream_timer(struct sg_loop *loop, struct sg_timer *t);
 
 static struct h2stream *stream_new(struct h2conn *c, int32_t id)
 {
-	struct h2stream *s = calloc(1, sizeof(*s));
+	struct h2stream *s = sg_mem_calloc(1, sizeof(*s));
 
 	if (!s)
 		return NULL;
@@ -488,7 +489,7 @@ static void send_answer(struct h2stream *s)
 	sg_filter_response_edit(p, &edit);
 	for (size_t i = 0; i < edit.nadd; i++)
 		cap += edit.add[i].name.len;
-	store = malloc(cap);
+	store = sg_mem_alloc(cap);
 	n = store ? sg_h2_answer_fields(p->status, &edit, p->body.len, store, cap, f,
 					H2P_MAX_RESPONSE_FIELDS)
 		  : -1;
@@ -496,7 +497,7 @@ static void send_answer(struct h2stream *s)
 		reset_stream(s, SG_H2_INTERNAL_ERROR);
 	else
 		answer(s, p->status, f, (size_t)n, p->body.p, s->is_head ? 0 : p->body.len);
-	free(store);
+	sg_mem_free(store);
 }
 
 static bool grpc_request(const struct h2stream *s)
@@ -921,17 +922,17 @@ static void on_head(struct sg_attempt *a, const struct sg_h1_resp *resp, bool en
 	sg_filter_response_edit(&s->plan, &edit);
 	for (size_t i = 0; i < edit.nadd; i++)
 		cap += edit.add[i].name.len;
-	store = malloc(cap);
+	store = sg_mem_alloc(cap);
 	n = store ? sg_h2_response_fields(resp, &edit, store, cap, f, H2P_MAX_RESPONSE_FIELDS) : -1;
 	/* A head that ends the stream is answered so: a gRPC client reads
 	 * grpc-status in a trailers-only answer only when nothing follows. */
 	body = !end && !s->is_head && resp->status != 204 && resp->status != 304;
 	if (n < 0 || respond(s, f, (size_t)n, body) == -1) {
-		free(store);
+		sg_mem_free(store);
 		fail(s, SG_FAIL_BAD_RESPONSE, n < 0 ? EMSGSIZE : ENOMEM);
 		goto out;
 	}
-	free(store);
+	sg_mem_free(store);
 	count_request(s, resp->status);
 	s->state = S_RESP;
 out:
@@ -959,7 +960,7 @@ static int keep_trailers(struct h2stream *s, const struct sg_h2_field *t, size_t
 
 	for (size_t i = 0; i < n; i++)
 		bytes += t[i].name_len + t[i].value_len;
-	s->trailers = malloc(bytes ? bytes : 1);
+	s->trailers = sg_mem_alloc(bytes ? bytes : 1);
 	if (!s->trailers)
 		return -1;
 	p = (char *)(s->trailers + n);
@@ -1087,15 +1088,15 @@ static void got_request(struct h2stream *s)
  * the stream. */
 static int build_request(struct h2stream *s)
 {
-	struct sg_h2_field *f = calloc(s->npos ? s->npos : 1, sizeof(*f));
+	struct sg_h2_field *f = sg_mem_alloc((s->npos ? s->npos : 1) * sizeof(*f));
 	/* Every field but the pseudo-headers, and a Host made from
 	 * :authority. */
 	size_t slots = s->npos < SG_H1_MAX_HEADERS ? s->npos + 1 : SG_H1_MAX_HEADERS;
 	int rc;
 
-	s->req_slots = malloc(slots * sizeof(*s->req_slots));
+	s->req_slots = sg_mem_alloc(slots * sizeof(*s->req_slots));
 	if (!f || !s->req_slots) {
-		free(f);
+		sg_mem_free(f);
 		return -ENOMEM;
 	}
 	s->req.headers = s->req_slots;
@@ -1103,10 +1104,10 @@ static int build_request(struct h2stream *s)
 	for (size_t i = 0; i < s->npos; i++)
 		f[i] = (struct sg_h2_field){ s->hbuf.data + s->pos[i].name, s->pos[i].name_len,
 					     s->hbuf.data + s->pos[i].value, s->pos[i].value_len };
-	s->store = malloc(s->hbuf.len + 1);
+	s->store = sg_mem_alloc(s->hbuf.len + 1);
 	rc = s->store ? sg_h2_request_head(f, s->npos, s->store, s->hbuf.len + 1, &s->req)
 		      : -ENOMEM;
-	free(f);
+	sg_mem_free(f);
 	return rc;
 }
 

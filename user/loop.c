@@ -11,6 +11,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "user/mem.h"
+
 /* Events taken per epoll_wait; more simply wait for the next pass. */
 #define SG_LOOP_BATCH 64
 #define SG_HEAP_MIN_CAP 16
@@ -464,6 +466,10 @@ int sg_loop_run_once(struct sg_loop *loop, int max_wait_ms)
 	dispatch_pending(loop);
 	run_timers(loop);
 	run_closing(loop);
+	/* No socket had news: the blocks this thread keeps for reuse go back
+	 * to malloc, so that a quiet worker holds none (user/mem.h). */
+	if (n == 0)
+		sg_mem_drain();
 	return 0;
 }
 

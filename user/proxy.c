@@ -42,6 +42,7 @@
 #include "user/h2.h"
 #include "user/h2proxy.h"
 #include "user/log.h"
+#include "user/mem.h"
 #include "user/net.h"
 #include "user/tls.h"
 #include "user/tunnel.h"
@@ -240,7 +241,8 @@ static int grow(char **buf, size_t *cap, size_t need)
 		return 0;
 	while (ncap < need)
 		ncap *= 2;
-	grown = realloc(*buf, ncap);
+	/* The first allocation may be one a finished request left. */
+	grown = *buf ? realloc(*buf, ncap) : sg_mem_alloc(ncap);
 	if (!grown)
 		return -1;
 	*buf = grown;
@@ -256,7 +258,7 @@ static int alloc_slots(struct sg_h1_header **slots, size_t *cap, size_t n)
 {
 	if (*slots)
 		return 0;
-	*slots = malloc(n * sizeof(**slots));
+	*slots = sg_mem_alloc(n * sizeof(**slots));
 	if (!*slots)
 		return -1;
 	*cap = n;
@@ -267,7 +269,7 @@ static int alloc_slots(struct sg_h1_header **slots, size_t *cap, size_t n)
  * headers. */
 static void free_slots(struct sg_h1_header **slots, size_t *cap, size_t *used)
 {
-	free(*slots);
+	sg_mem_free(*slots);
 	*slots = NULL;
 	*cap = *used = 0;
 }
@@ -288,7 +290,7 @@ static bool request_new(struct client *c)
 
 	if (c->r)
 		return true;
-	c->r = calloc(1, sizeof(*c->r));
+	c->r = sg_mem_calloc(1, sizeof(*c->r));
 	if (!c->r)
 		return false;
 	sg_attempt_init(&c->r->at, &attempt_ops, c, f->loop, f->pool, f->h2pool, f->stats, &f->rng);
@@ -307,7 +309,7 @@ static void request_free(struct client *c)
 	sg_h1backend_free(&c->r->bx);
 	sg_filter_plan_reset(&c->r->plan);
 	sg_h2_kept_free(&c->r->h2_trailers);
-	free(c->r);
+	sg_mem_free(c->r);
 	c->r = NULL;
 }
 
@@ -683,7 +685,7 @@ static void close_lingering(struct client *c)
 static void release_idle_buffers(struct client *c)
 {
 	if (!c->in_len) {
-		free(c->in);
+		sg_mem_free(c->in);
 		c->in = NULL;
 		c->in_cap = 0;
 	}
@@ -2579,7 +2581,7 @@ static void client_free(struct sg_closing *cl)
 {
 	struct client *c = (struct client *)((char *)cl - offsetof(struct client, closing));
 
-	free(c->in);
+	sg_mem_free(c->in);
 	sg_buf_free(&c->out);
 	request_free(c);
 	sg_cfg_unref(c->cfg);

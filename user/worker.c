@@ -18,6 +18,7 @@
 
 #include "user/log.h"
 #include "user/loop.h"
+#include "user/mem.h"
 #include "user/mirror.h"
 #include "user/h2proxy.h"
 #include "user/net.h"
@@ -343,6 +344,7 @@ static void *worker_main(void *arg)
 
 	if (sg_loop_run(w->loop) == -1)
 		SG_ERR("worker %u: event loop failed: %s", w->index, strerror(errno));
+	sg_mem_drain();
 	return NULL;
 }
 

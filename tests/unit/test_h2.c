@@ -245,6 +245,66 @@ static void expect_fields(const struct sg_h2_field *f, ssize_t n, const char *co
 	}
 }
 
+/* What an HTTP/2 backend gets for an HTTP/1 client's request: the head the
+ * gateway writes for an HTTP/1 backend, in fields. */
+static void test_h2_request_from_written_head(void **unused)
+{
+	const char head[] = "POST /up?x=1 HTTP/1.1\r\n"
+			    "Accept: */*\r\n"
+			    "Host: a.example:8080\r\n"
+			    "Connection: keep-alive, X-Hop\r\n"
+			    "X-Hop: gone\r\n"
+			    "Keep-Alive: timeout=5\r\n"
+			    "TE: trailers\r\n"
+			    "Transfer-Encoding: chunked\r\n"
+			    "X-Forwarded-For: 10.0.0.1\r\n"
+			    "Cookie: a=1\r\n"
+			    "\r\n";
+	static const char *const want[] = {
+		":method",	   "POST",
+		":scheme",	   "http",
+		":authority",	   "a.example:8080",
+		":path",	   "/up?x=1",
+		"accept",	   "*/*",
+		"cookie",	   "a=1",
+		"x-forwarded-for", "10.0.0.1, 192.0.2.1",
+		"x-retry-attempt", "2",
+	};
+	struct sg_h1_req req = { .headers = req_slots, .headers_cap = SG_H1_MAX_HEADERS };
+	struct sg_h2_field f[16];
+	char out[512];
+	ssize_t len;
+
+	assert_int_equal(sg_h1_parse_request(head, strlen(head), 100, &req), SG_H1_DONE);
+	len = sg_h1_write_request(&req, "192.0.2.1", 2, NULL, out, sizeof(out));
+	assert_true(len > 0);
+	expect_fields(f, sg_h2_request_from_head(out, (size_t)len, f, ARRAY_LEN(f)), want,
+		      ARRAY_LEN(want));
+	/* one field fewer than it needs, plus the room it counts on */
+	len = sg_h1_write_request(&req, "192.0.2.1", 2, NULL, out, sizeof(out));
+	assert_int_equal(sg_h2_request_from_head(out, (size_t)len, f, 4 + 5), -1);
+}
+
+/* No Host: no :authority. A head the gateway would not write is refused. */
+static void test_h2_request_from_head_without_host_and_refusals(void **unused)
+{
+	static const char *const want[] = { ":method", "GET", ":scheme", "http",
+					    ":path",   "/",   "x-a",	 "1" };
+	char ok[] = "GET / HTTP/1.1\r\nx-A: 1\r\n\r\n";
+	char no_end[] = "GET / HTTP/1.1\r\nx-a: 1\r\n";
+	char one_space[] = "GET/ HTTP/1.1\r\n\r\n";
+	char no_colon[] = "GET / HTTP/1.1\r\nx-a 1\r\n\r\n";
+	struct sg_h2_field f[8];
+
+	expect_fields(f, sg_h2_request_from_head(ok, strlen(ok), f, ARRAY_LEN(f)), want,
+		      ARRAY_LEN(want));
+	assert_int_equal(sg_h2_request_from_head(no_end, strlen(no_end), f, ARRAY_LEN(f)), -1);
+	assert_int_equal(sg_h2_request_from_head(one_space, strlen(one_space), f, ARRAY_LEN(f)),
+			 -1);
+	assert_int_equal(sg_h2_request_from_head(no_colon, strlen(no_colon), f, ARRAY_LEN(f)), -1);
+	assert_int_equal(sg_h2_request_from_head(ok, strlen(ok), f, 4), -1);
+}
+
 static void test_h2_response_fields_drop_hop_by_hop(void **unused)
 {
 	const char head[] = "HTTP/1.1 200 OK\r\n"
@@ -868,6 +928,8 @@ int main(void)
 		cmocka_unit_test(test_h2_request_head_rejects),
 		cmocka_unit_test(test_h2_request_head_host_rules_and_asterisk),
 		cmocka_unit_test(test_h2_request_head_stops_at_headers_cap),
+		cmocka_unit_test(test_h2_request_from_written_head),
+		cmocka_unit_test(test_h2_request_from_head_without_host_and_refusals),
 		cmocka_unit_test(test_h2_response_fields_drop_hop_by_hop),
 		cmocka_unit_test(test_h2_response_fields_chunked_loses_framing),
 		cmocka_unit_test(test_h2_response_fields_edit_and_answer),

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "user/loop.h"
+#include "user/mem.h"
 
 #define container_of(ptr, type, member) ((type *)((char *)(ptr)-offsetof(type, member)))
 
@@ -782,6 +783,28 @@ static void test_loop_pending_io_dispatched_without_waiting(void **state)
 	close(p[1]);
 }
 
+/* A pass where a socket had news keeps the thread's blocks for the next
+ * requests; a pass where none had any gives them back to malloc. */
+static void test_loop_quiet_pass_gives_kept_blocks_back(void **state)
+{
+	struct sg_loop *loop = *state;
+	struct conn *c = conn_new(loop, count_cb);
+	size_t kept;
+
+	assert_int_equal(sg_io_set(loop, &c->io, EPOLLIN), 0);
+	sg_mem_free(sg_mem_alloc(100));
+	kept = sg_mem_kept();
+	assert_int_equal(kept, SG_MEM_KEEPS ? 136 : 0);
+	conn_poke(c);
+	assert_int_equal(sg_loop_run_once(loop, 1000), 0);
+	assert_int_equal(c->calls, 1);
+	assert_int_equal(sg_mem_kept(), kept);
+	assert_int_equal(sg_loop_run_once(loop, 0), 0);
+	assert_int_equal(sg_mem_kept(), 0);
+	assert_int_equal(sg_io_set(loop, &c->io, 0), 0);
+	conn_free(&c->closing);
+}
+
 #define LOOP_TEST(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void)
@@ -803,6 +826,7 @@ int main(void)
 		LOOP_TEST(test_loop_run_once_waits_until_next_timer),
 		LOOP_TEST(test_loop_run_once_honours_max_wait),
 		LOOP_TEST(test_loop_pending_io_dispatched_without_waiting),
+		LOOP_TEST(test_loop_quiet_pass_gives_kept_blocks_back),
 	};
 
 	/* A broken loop would block in epoll_wait forever; fail instead. */

@@ -1,0 +1,117 @@
+/* Per-thread reuse of small malloc'd blocks (user/mem.h). */
+#include "user/mem.h"
+
+#include <malloc.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MIN_SHIFT 5  /* class 0: 2^5 + 8 = 40 usable bytes */
+#define MAX_SHIFT 13 /* the last: 2^13 + 8 */
+#define NCLASS (MAX_SHIFT - MIN_SHIFT + 1)
+/* glibc gives malloc(2^k) and malloc(2^k + 8) a chunk of 2^k + 16 bytes,
+ * 8 of them its header: 2^k + 8 usable. */
+#define SLACK 8
+
+/* A kept block's first bytes link it to the next of its class. */
+struct kept {
+	struct kept *next;
+};
+
+/* The thread's kept blocks. Per thread, as malloc's own cache is: the
+ * allocation sites (sg_buf, nghttp2's allocator) have no worker to hang
+ * it on, and a worker's blocks are all freed on its own thread. */
+static __thread struct {
+	struct kept *head[NCLASS];
+	size_t bytes;
+} cache;
+
+static size_t class_size(unsigned c)
+{
+	return ((size_t)1 << (c + MIN_SHIFT)) + SLACK;
+}
+
+/* The class whose blocks hold n bytes; NCLASS when none does. */
+static unsigned class_for(size_t n)
+{
+	unsigned c = 0;
+
+	while (c < NCLASS && class_size(c) < n)
+		c++;
+	return c;
+}
+
+/* The class of a block with `usable` bytes, exactly; NCLASS when none. */
+static unsigned class_of(size_t usable)
+{
+	size_t v = usable - SLACK;
+
+	if (usable <= SLACK || (v & (v - 1)))
+		return NCLASS;
+	for (unsigned c = 0; c < NCLASS; c++)
+		if (class_size(c) == usable)
+			return c;
+	return NCLASS;
+}
+
+void *sg_mem_alloc(size_t n)
+{
+	unsigned c = class_for(n);
+	struct kept *k;
+
+	if (c == NCLASS)
+		return malloc(n);
+	k = cache.head[c];
+	if (!k)
+		return malloc(class_size(c)); /* as malloc(2^k) on glibc; more elsewhere */
+	cache.head[c] = k->next;
+	cache.bytes -= class_size(c);
+	return k;
+}
+
+void *sg_mem_calloc(size_t k, size_t n)
+{
+	void *p;
+
+	if (n && k > SIZE_MAX / n)
+		return NULL;
+	p = sg_mem_alloc(k * n);
+	if (p)
+		memset(p, 0, k * n);
+	return p;
+}
+
+void sg_mem_free(void *p)
+{
+	unsigned c;
+	struct kept *k = p;
+
+	if (!p)
+		return;
+	c = SG_MEM_KEEPS ? class_of(malloc_usable_size(p)) : NCLASS;
+	if (c == NCLASS || cache.bytes + class_size(c) > SG_MEM_KEEP_BYTES) {
+		free(p);
+		return;
+	}
+	k->next = cache.head[c];
+	cache.head[c] = k;
+	cache.bytes += class_size(c);
+}
+
+size_t sg_mem_kept(void)
+{
+	return cache.bytes;
+}
+
+void sg_mem_drain(void)
+{
+	for (unsigned c = 0; c < NCLASS; c++) {
+		while (cache.head[c]) {
+			struct kept *k = cache.head[c];
+
+			cache.head[c] = k->next;
+			free(k);
+		}
+	}
+	cache.bytes = 0;
+}
