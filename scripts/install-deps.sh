@@ -7,7 +7,7 @@ PKGS="build-essential pkg-config clang-14 libclang-rt-14-dev llvm-14 clang-forma
 libbpf-dev libelf-dev zlib1g-dev libnghttp2-dev node-llhttp libyaml-dev
 libcjson-dev libcmocka-dev libssl-dev
 curl jq python3 python3-httpbin python3-pycurl python3-h2 nghttp2-client nghttp2-server iproute2
-procps wrk man-db openssl"
+procps wrk man-db openssl nginx"
 
 missing=""
 for p in $PKGS; do
@@ -19,6 +19,17 @@ if [ -n "$missing" ]; then
 	echo "install-deps: installing$missing"
 	export DEBIAN_FRONTEND=noninteractive
 	apt-get update -qq
+	# nginx is a test backend (tests/e2e/https-backend-tls.sh), started by
+	# the tests on ports of their own: its package must not start the
+	# system's nginx on port 80. Debian's way to say so is a policy-rc.d
+	# that refuses every start (101), here for the install only.
+	policy=""
+	if [ ! -e /usr/sbin/policy-rc.d ]; then
+		policy=/usr/sbin/policy-rc.d
+		printf '#!/bin/sh\nexit 101\n' >"$policy"
+		chmod 755 "$policy"
+		trap 'rm -f "$policy"' EXIT
+	fi
 	# shellcheck disable=SC2086
 	apt-get install -y -qq --no-install-recommends $missing >/dev/null
 fi
