@@ -1,4 +1,4 @@
-# --splice auto (the default): with BPF, HTTP response bodies of 64 KiB and more move through splice(2), request bodies and bulk tunnels through the copy engine, and a tunnel whose traffic turns interactive (small messages answered in turn) moves into the kernel (sockmap), as /metrics' body bytes by engine show; without BPF (an unprivileged gateway) it says so once in the log and no tunnel moves.
+# --splice auto (the default): with BPF, HTTP response bodies of 64 KiB and more move through splice(2) (one per worker at a time; another alongside it is copied), request bodies and bulk tunnels through the copy engine, and a tunnel whose traffic turns interactive (small messages answered in turn) moves into the kernel (sockmap), as /metrics' body bytes by engine show; without BPF (an unprivileged gateway) it says so once in the log and no tunnel moves.
 . "$(dirname "$0")/lib.sh"
 
 # tunnel.py oneway PORT SIZE: sends SIZE bytes to the counting backend,
@@ -134,6 +134,24 @@ traffic() {
 		"$(/usr/bin/python3 "$WORK/tunnel.py" pingpong "$TP" "$PINGS" "$BULK")" $((PING_BYTES / 2))
 }
 
+# two_downloads WHAT ENGINE: two 16 MiB downloads at once, each read
+# through a 64 KiB receive buffer at some 6 MiB/s (slowget.py), arrive
+# whole, one through splice(2) and the other through ENGINE.
+two_downloads() {
+	local other spliced
+	other=$(bytes "$2")
+	spliced=$(bytes splice)
+	for i in 1 2; do
+		/usr/bin/python3 "$WORK/slowget.py" 8080 "/get?size=16777216" >"$WORK/down$i.out" &
+		PIDS+=("$!")
+	done
+	wait "${PIDS[-1]}" "${PIDS[-2]}"
+	check "$1: two downloads at once, both whole" \
+		"$(cat "$WORK/down1.out" "$WORK/down2.out" | tr '\n' ' ')" "200 16777216 200 16777216 "
+	check "$1: of two downloads at once, one spliced and one through $2" \
+		"$(($(bytes splice) - spliced)) $(($(bytes "$2") - other))" "16777216 16777216"
+}
+
 # One worker: which body is spliced is decided per worker.
 if start_gateway -c "$WORK" --workers 1 && wait_port 8080 5 && wait_port "$TP" 5 && wait_port "$TC" 5; then
 	traffic "auto with BPF"
@@ -172,22 +190,10 @@ if start_gateway -c "$WORK" --workers 1 && wait_port 8080 5 && wait_port "$TP" 5
 	check "auto with BPF: the upload (and its small answer) went through the copy engine" \
 		"$(($(bytes copy) - copied)) $(($(bytes splice) - spliced))" \
 		"$(($(stat -c %s "$WORK/up.json") + (4 << 20))) 0"
-	# Two 16 MiB downloads at once, each read through a 64 KiB receive
-	# buffer at some 6 MiB/s (slowget.py): the gateway cannot be more than
-	# a few MiB ahead of either reader, so each body stays in flight for
-	# over a second and the two overlap on the one worker: one through
-	# splice(2), the other copied.
-	copied=$(bytes copy)
-	spliced=$(bytes splice)
-	for i in 1 2; do
-		/usr/bin/python3 "$WORK/slowget.py" 8080 "/get?size=16777216" >"$WORK/down$i.out" &
-		PIDS+=("$!")
-	done
-	wait "${PIDS[-1]}" "${PIDS[-2]}"
-	check "auto with BPF: two downloads at once, both whole" \
-		"$(cat "$WORK/down1.out" "$WORK/down2.out" | tr '\n' ' ')" "200 16777216 200 16777216 "
-	check "auto with BPF: of two downloads at once, one spliced and one copied" \
-		"$(($(bytes splice) - spliced)) $(($(bytes copy) - copied))" "16777216 16777216"
+	# The gateway cannot be more than a few MiB ahead of either slow
+	# reader, so each body stays in flight for over a second and the two
+	# overlap on the one worker.
+	two_downloads "auto with BPF" copy
 	stop_gateway
 else
 	fail "gateway (auto) did not start"
@@ -196,7 +202,7 @@ fi
 # Unprivileged: no BPF, so no tunnel moves into the kernel, said once.
 wait_ports_free 15000 8080 "$TP"
 setpriv --reuid=65534 --regid=65534 --clear-groups \
-	"$SG_BIN" -c "$WORK" >"$WORK/unpriv.log" 2>&1 &
+	"$SG_BIN" -c "$WORK" --workers 1 >"$WORK/unpriv.log" 2>&1 &
 GW_PID=$!
 PIDS+=("$GW_PID")
 if wait_http http://127.0.0.1:15000/config_dump 10 && wait_port "$TP" 5 && wait_port "$TC" 5; then
@@ -209,6 +215,7 @@ if wait_http http://127.0.0.1:15000/config_dump 10 && wait_port "$TP" 5 && wait_
 	check "auto without BPF: nothing through the kernel" "$(bytes sockmap)" 0
 	check "auto without BPF: the download through splice(2), the tunnels copied" \
 		"$(bytes splice) $(bytes copy)" "1048576 $((ONEWAY + 7 + PING_BYTES))"
+	two_downloads "auto without BPF" copy
 	check "auto without BPF: said once" \
 		"$(grep -c 'BPF sockmap not available' "$WORK/unpriv.log")" 1
 	stop_gateway
