@@ -102,6 +102,7 @@ struct sg_attempt {
 	const struct sg_backend_ref *backend; /* of the current (or last) try */
 	const struct sg_endpoint *ep;	      /* of the current (or last) try */
 	char endpoint[80];		      /* "addr:port" of the current (or last) try */
+	char authority[272];		      /* sg_attempt_default_host's, for a Service backend */
 	/* Why the last try's TLS failed (SG_FAIL_TLS): sg_attempt_cause. */
 	char tls_cause[160];
 	/* Deadlines in loop ms, 0 = none. */
@@ -192,11 +193,23 @@ bool sg_attempt_took_status(struct sg_attempt *a, uint16_t status);
 
 /* Send the request on the try's exchange (a message owner's HTTP/1
  * connection, or an HTTP/2 stream), from ops->send: `req` as
- * sg_h1_write_request_edit writes it (edit, client_ip; the try's number);
+ * sg_h1_write_request_edit writes it (edit, client_ip; the try's number;
+ * sg_attempt_default_host's Host where it came without one);
  * body: ops->body gives it. Returns 0 or a negative errno (the owner fails
  * the request). Callbacks may come from inside. */
 int sg_attempt_send(struct sg_attempt *a, const struct sg_h1_req *req,
 		    const struct sg_h1_edit *edit, const char *client_ip, bool body);
+
+/* The Host a request that came without one is forwarded with. An HTTP/1.0
+ * client may send none, but every HTTP/1.1 request carries one (RFC 9112
+ * §3.2) and backends refuse a request without (nginx answers 400): it
+ * gets the authority of the current try's backend as configured ("addr:port",
+ * or a Service's hostname and port), as nginx's proxy_pass and hyper's
+ * client send. Sets edit->host when req has no Host and the edit sets
+ * none; the value lives in `a` until its next call. sg_attempt_send
+ * applies it; an owner that writes the request itself calls it first. */
+void sg_attempt_default_host(struct sg_attempt *a, const struct sg_h1_req *req,
+			     struct sg_h1_edit *edit);
 
 /* ops->body has bytes (or the end) again. */
 void sg_attempt_resume(struct sg_attempt *a);

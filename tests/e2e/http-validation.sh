@@ -1,4 +1,4 @@
-# HTTP/1 strict framing at the edges (issue 15), in every engine: an invalid Host (x/admin, "x, y", "x y", a@x, a bad port) or a TAB or other control character in the request target gets 400 "bad request" and a closed connection with nothing forwarded; Content_Length, Transfer_Encoding, HTTP2-Settings and an h2c Upgrade never reach the backend; HTTP/2 clients get the same Host rules; valid requests are forwarded: Content-Length with trailing whitespace, an extension method (PURGEX), an absolute-form target (the backend gets the origin-form and the target's authority as Host) and OPTIONS * (as "OPTIONS *", over HTTP/1 and HTTP/2); a 103 reaches an HTTP/1.1 client but not an HTTP/1.0 one; a response head over 64 KiB is 503 "upstream call failed: invalid response: Message too long".
+# HTTP/1 strict framing at the edges (issue 15), in every engine: an invalid Host (x/admin, "x, y", "x y", a@x, a bad port) or a TAB or other control character in the request target gets 400 "bad request" and a closed connection with nothing forwarded; Content_Length, Transfer_Encoding, HTTP2-Settings and an h2c Upgrade never reach the backend; HTTP/2 clients get the same Host rules; valid requests are forwarded: Content-Length with trailing whitespace, an extension method (PURGEX), an absolute-form target (the backend gets the origin-form and the target's authority as Host), an HTTP/1.0 request without Host (the backend gets the backend's address as Host) and OPTIONS * (as "OPTIONS *", over HTTP/1 and HTTP/2); a 103 reaches an HTTP/1.1 client but not an HTTP/1.0 one; a response head over 64 KiB is 503 "upstream call failed: invalid response: Message too long".
 . "$(dirname "$0")/lib.sh"
 . "$E2E_DIR/faultlib.sh"
 
@@ -49,6 +49,16 @@ def main():
     report(r.status == 200 and e and e["path"] == "/a?b=1" and e["host"] == "abs.example:8080"
            and e["headers"].get("Host") == ["abs.example:8080"],
            "absolute-form: origin-form and the authority as Host (got %r %r)" % (r, r.body[:200]))
+    # HTTP/1.0 allows a request without Host; the HTTP/1.1 request the
+    # backend gets must have one (nginx answers 400 to one without).
+    for raw in (b"GET /h10 HTTP/1.0\r\n\r\n", b"GET /h10 HTTP/1.0\r\nConnection: keep-alive\r\n\r\n"):
+        r, e = echo(raw)
+        report(r.status == 200 and e and e["headers"].get("Host") == ["127.0.0.1:%d" % backend],
+               "%r: forwarded with the backend's authority as Host (got %r %r)"
+               % (raw, r, r.body[:200]))
+    r, e = echo(b"GET /h10 HTTP/1.0\r\nHost: mine.example\r\n\r\n")
+    report(r.status == 200 and e and e["headers"].get("Host") == ["mine.example"],
+           "HTTP/1.0 with a Host: forwarded with that Host (got %r %r)" % (r, r.body[:200]))
     r, e = echo(b"OPTIONS * HTTP/1.1\r\nHost: x\r\n\r\n")
     report(r.status == 200 and e and e["method"] == "OPTIONS" and e["path"] == "*",
            "OPTIONS * is forwarded as OPTIONS * (got %r %r)" % (r, r.body[:120]))

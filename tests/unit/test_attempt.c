@@ -437,6 +437,49 @@ static void test_attempt_no_endpoint(void **state)
 	assert_int_equal(counter(e, SG_STAT_BACKEND_CONNECTS), 0);
 }
 
+/* A request without Host (HTTP/1.0 allows it) is forwarded with the
+ * try's backend authority; one with a Host, or an edit that sets one, is
+ * left alone. */
+static void test_attempt_default_host(void **state)
+{
+	struct sg_h1_header slots[8];
+	struct sg_h1_req bare = { .headers = slots, .headers_cap = 8 };
+	struct sg_h1_header hslots[8];
+	struct sg_h1_req with = { .headers = hslots, .headers_cap = 8 };
+	const char bare_head[] = "GET / HTTP/1.0\r\n\r\n";
+	const char with_head[] = "GET / HTTP/1.0\r\nHost: mine\r\n\r\n";
+	struct sg_service svc = { .ns = "httpbin",
+				  .name = "httpbin",
+				  .hostname = "httpbin.httpbin.svc.cluster.local" };
+	struct sg_backend_ref host = { .kind = SG_BREF_HOST,
+				       .host = "10.0.0.1:8080",
+				       .port = 8080 };
+	struct sg_backend_ref service = { .kind = SG_BREF_SERVICE, .svc = &svc, .port = 8000 };
+	struct sg_attempt a = { 0 };
+	struct sg_h1_edit e = { 0 };
+
+	(void)state;
+	assert_int_equal(sg_h1_parse_request(bare_head, strlen(bare_head), 8, &bare), SG_H1_DONE);
+	assert_int_equal(sg_h1_parse_request(with_head, strlen(with_head), 8, &with), SG_H1_DONE);
+	sg_attempt_default_host(&a, &bare, &e); /* no try yet: nothing to say */
+	assert_null(e.host.p);
+	a.backend = &host;
+	sg_attempt_default_host(&a, &bare, &e);
+	assert_int_equal(e.host.len, strlen("10.0.0.1:8080"));
+	assert_memory_equal(e.host.p, "10.0.0.1:8080", e.host.len);
+	a.backend = &service;
+	e = (struct sg_h1_edit){ 0 };
+	sg_attempt_default_host(&a, &bare, &e);
+	assert_int_equal(e.host.len, strlen("httpbin.httpbin.svc.cluster.local:8000"));
+	assert_memory_equal(e.host.p, "httpbin.httpbin.svc.cluster.local:8000", e.host.len);
+	e = (struct sg_h1_edit){ 0 };
+	sg_attempt_default_host(&a, &with, &e);
+	assert_null(e.host.p);
+	e = (struct sg_h1_edit){ .host = { "rewritten", 9 } };
+	sg_attempt_default_host(&a, &bare, &e);
+	assert_memory_equal(e.host.p, "rewritten", 9);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -452,6 +495,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_attempt_stale_pooled_connection, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_attempt_no_endpoint, setup, teardown),
+		cmocka_unit_test(test_attempt_default_host),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
