@@ -857,7 +857,7 @@ w7_h2c() {
 # the first (-reuse); the downloads are curl. Passthrough: the same 1 GiB
 # from nginx's TLS server, through the proxy by SNI, never decrypted there.
 w8_tls() {
-	local wl out t0 t1 n how
+	local wl out t0 t1 n how status
 	wl="W8 TLS GET 100 B keep-alive"
 	cpu_begin
 	if URL=$TLS_URL run_wrk "$W1_SECS" /100b; then
@@ -868,10 +868,22 @@ w8_tls() {
 		fail "$wl" "$WRK_ERR"
 	fi
 	after "$wl"
+	# s_time reads whatever comes back and counts it: the request it sends
+	# (HTTP/1.0, no Host) is checked here once for a 200.
+	status=$(printf 'GET /100b HTTP/1.0\r\n\r\n' | timeout 10 taskset -c $LOAD_CPU \
+		openssl s_client -quiet -connect "127.0.0.1:$FRONT_TLS" 2>/dev/null | head -1 | tr -d '\r')
 	for how in new reuse; do
 		case $how in
 		new) wl="W8 TLS handshake each GET (full)" ;;
 		reuse) wl="W8 TLS handshake each GET (resumed)" ;;
+		esac
+		case $status in
+		"HTTP/1."?" 200 "*) ;;
+		*)
+			fail "$wl" "s_time's request was answered '$status', not 200"
+			after "$wl"
+			continue
+			;;
 		esac
 		cpu_begin
 		t0=$(date +%s%N)
