@@ -38,10 +38,7 @@ struct sg_frontend_opts {
 	enum sg_relay_engine engine; /* for response bodies of 64 KiB and more */
 	enum sg_relay_engine upload; /* for request bodies of 64 KiB and more */
 	enum sg_relay_engine tunnel; /* for TCP routes and tunnels (101, CONNECT) */
-	/* auto: one response body at a time per worker on `engine` (splice(2)),
-	 * any other at the same time copied (user/proxy.c, init_pump). */
-	bool one_spliced_download;
-	/* auto: a tunnel starts on `tunnel` (splice(2)) and moves into the
+	/* auto: a tunnel starts on `tunnel` (the copy engine) and moves into the
 	 * socket map once its traffic looks interactive (user/proxy.c). */
 	bool tunnel_promote;
 	enum sg_access_log access_log;
@@ -84,8 +81,6 @@ struct sg_frontend {
 	enum sg_relay_engine upload;	/* for request bodies of 64 KiB and more */
 	enum sg_relay_engine tunnel;	/* for TCP routes and tunnels (101, CONNECT) */
 	bool tunnel_promote;		/* see struct sg_frontend_opts */
-	bool one_spliced_download;	/* see struct sg_frontend_opts */
-	unsigned spliced_downloads;	/* response bodies on splice(2) now */
 	uint64_t tunnel_idle_ms;	/* see struct sg_frontend_opts */
 	uint64_t head_timeout_ms;	/* see struct sg_frontend_opts */
 	uint64_t body_idle_ms;		/* see struct sg_frontend_opts */

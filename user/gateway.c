@@ -450,15 +450,14 @@ static int drop_privileges(void)
 /* The engines for --splice MODE, for HTTP response and request bodies and
  * for tunnels (TCP routes, 101 and CONNECT). sockmap and auto open the BPF
  * side: the objects `splicegate bpf load` pinned, else a private load.
- * sockmap insists and splices everything in the kernel. auto moves response
- * bodies with splice(2), which a lone download runs through at the least
- * proxy CPU (one response body per worker at a time: any other alongside
- * it is copied), request bodies and bulk tunnels with the copy engine (its
- * buffer grows to 1 MiB for a bulk stream, which then runs faster than
- * through splice(2): scripts/BENCH.md, "Uploads and concurrent downloads"
- * and "Tunnels copied"), and moves a tunnel into the socket map once it
- * looks interactive, where the kernel cuts the latency of every exchange
- * (bpf/README.md); without BPF the same but no tunnel moves, said once. */
+ * sockmap insists and splices everything in the kernel. auto moves HTTP
+ * bodies both ways and bulk tunnels with the copy engine, whose buffer
+ * grows to 1 MiB for a bulk stream and which then runs as fast as splice(2)
+ * or faster, depending on the host (scripts/BENCH.md, "Downloads copied",
+ * "Uploads and concurrent downloads", "Tunnels copied"), and moves a
+ * tunnel into the socket map once it looks interactive, where the kernel
+ * cuts the latency of every exchange (bpf/README.md); without BPF the same
+ * but no tunnel moves, said once. */
 static int choose_engine(struct gateway *g, const char *mode, struct sg_frontend_opts *po)
 {
 	bool is_auto = !mode || !strcmp(mode, "auto");
@@ -466,9 +465,7 @@ static int choose_engine(struct gateway *g, const char *mode, struct sg_frontend
 	char why[256];
 
 	g->engine = mode ? mode : "auto";
-	po->engine = SG_RELAY_SPLICE;
-	po->upload = po->tunnel = SG_RELAY_COPY;
-	po->one_spliced_download = is_auto;
+	po->engine = po->upload = po->tunnel = SG_RELAY_COPY;
 	if (!is_auto) {
 		if (sg_relay_engine_parse(mode, &po->engine) == -1) {
 			SG_ERR("--splice %s: not an engine", mode);
@@ -493,7 +490,7 @@ static int choose_engine(struct gateway *g, const char *mode, struct sg_frontend
 		return -1;
 	}
 	if (!g->splice) {
-		SG_WARN("BPF sockmap not available (%s): splicing with splice(2)", why);
+		SG_WARN("BPF sockmap not available (%s): no tunnel moves into the kernel", why);
 		return 0;
 	}
 	SG_INFO("BPF sockmap %s", sg_splice_describe(g->splice));

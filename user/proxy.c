@@ -111,7 +111,6 @@ struct request {
 	/* Body relays and the chunk scanners of chunked bodies. */
 	struct sg_pump req_pump, resp_pump;
 	struct chunk_relay req_chunks, resp_chunks;
-	bool resp_spliced; /* resp_pump counts in ctx->spliced_downloads */
 	/* A TCP route, or the connection after a 101 or a CONNECT's 2xx:
 	 * req_pump up and resp_pump down. */
 	struct sg_tunnel tunnel;
@@ -352,10 +351,6 @@ static void count_body(struct client *c, bool in, enum sg_relay_engine engine, u
 /* Release a pump, counting the bytes it moved once. */
 static void pump_done(struct client *c, struct sg_pump *p)
 {
-	if (p == &c->r->resp_pump && c->r->resp_spliced) {
-		c->ctx->spliced_downloads--; /* no longer among the spliced ones */
-		c->r->resp_spliced = false;
-	}
 	count_body(c, p == &c->r->req_pump, p->engine, p->moved);
 	p->moved = 0;
 	sg_pump_release(p);
@@ -378,7 +373,8 @@ static void count_request(struct client *c, uint16_t status)
  * its backend, either way), choosing the engine: once either socket is in
  * the socket map everything is read with recv() (the sockmap engine when
  * the pair is paired, copy after a failed pairing); otherwise the worker's
- * engine, falling back to splice(2) when that is sockmap and pairing fails. Chunked bodies never get a kernel
+ * engine for that direction, falling back to splice(2) when that is sockmap
+ * and the sockets cannot be paired. Chunked bodies never get a kernel
  * budget: their framing is parsed here. */
 static enum sg_relay_engine init_pump(struct client *c, struct sg_pump *p, bool to_backend,
 				      uint64_t budget, bool chunked)
@@ -423,17 +419,6 @@ static enum sg_relay_engine init_pump(struct client *c, struct sg_pump *p, bool 
 		e = SG_RELAY_COPY;
 	else if (e == SG_RELAY_SOCKMAP)
 		e = SG_RELAY_SPLICE;
-	if (!tunnel && !to_backend && e == SG_RELAY_SPLICE && c->ctx->one_spliced_download) {
-		/* One bulk download runs fastest through splice(2); several at
-		 * once run faster copied with grown buffers (scripts/BENCH.md,
-		 * "Uploads and concurrent downloads"). */
-		if (c->ctx->spliced_downloads > 0) {
-			e = SG_RELAY_COPY;
-		} else {
-			c->ctx->spliced_downloads++;
-			c->r->resp_spliced = true;
-		}
-	}
 	sg_pump_init(p, e, src, dst, chunked ? 0 : budget);
 	return e;
 }

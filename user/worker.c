@@ -409,7 +409,6 @@ struct sg_worker *sg_worker_start(struct sg_cfg *cfg, const struct sg_frontend_o
 	w->ctx.loop = w->loop;
 	w->ctx.engine = opts->engine;
 	w->ctx.upload = opts->upload;
-	w->ctx.one_spliced_download = opts->one_spliced_download;
 	w->ctx.tunnel = opts->tunnel;
 	w->ctx.tunnel_promote = opts->tunnel_promote && splice;
 	w->ctx.tunnel_idle_ms = opts->tunnel_idle_ms;
