@@ -1,6 +1,7 @@
 # Access log: one line per request on stdout, JSON or text, with listener,
 # route, endpoint, method, path, status, attempts (retries counted),
-# duration, bytes and engine; --access-log off prints none.
+# duration, bytes and engine (with --splice splice: copy for a small body,
+# splice for a large one); --access-log off prints none.
 . "$(dirname "$0")/lib.sh"
 
 start_backend al
@@ -17,7 +18,7 @@ binds:
     - name: plain
       backends: [{host: 127.0.0.1:$BACKEND_PORT}]
 YAML
-start_gateway -c "$WORK/cfg.yaml" --access-log json || exit 1
+start_gateway -c "$WORK/cfg.yaml" --access-log json --splice splice || exit 1
 curl -s -o /dev/null "http://127.0.0.1:8080/p?size=1234"
 curl -s -o /dev/null "http://127.0.0.1:8080/r?responseCode=500&succeedAfter=2&uuid=$$"
 curl -s -o /dev/null -H 'Host: x' 'http://127.0.0.1:8080/q"x'
