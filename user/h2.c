@@ -673,11 +673,18 @@ static void *arena_take(struct sg_h2_session *s, size_t n)
 	return b->p;
 }
 
+/* What the session keeps for its whole life is allocated while it is
+ * built: at its exact size (sg_mem rounds up to a size class, which an
+ * idle connection would hold for nothing). The rest comes and goes with
+ * streams and frames: sg_mem's reused blocks. */
 static void *mem_malloc(size_t n, void *user)
 {
-	void *p = arena_take(user, n);
+	struct sg_h2_session *s = user;
+	void *p = arena_take(s, n);
 
-	return p ? p : sg_mem_alloc(n);
+	if (p)
+		return p;
+	return s->building ? malloc(n) : sg_mem_alloc(n);
 }
 
 static void *mem_calloc(size_t k, size_t n, void *user)
@@ -686,7 +693,9 @@ static void *mem_calloc(size_t k, size_t n, void *user)
 
 	if (!n || k <= SIZE_MAX / n)
 		p = arena_take(user, k * n);
-	return p ? p : sg_mem_calloc(k, n);
+	if (p)
+		return p;
+	return ((struct sg_h2_session *)user)->building ? calloc(k, n) : sg_mem_calloc(k, n);
 }
 
 static void *mem_realloc(void *p, size_t n, void *user)

@@ -2,6 +2,7 @@
 #include "user/mem.h"
 
 #include <malloc.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -105,6 +106,8 @@ size_t sg_mem_kept(void)
 
 void sg_mem_drain(void)
 {
+	bool had = cache.bytes > 0;
+
 	for (unsigned c = 0; c < NCLASS; c++) {
 		while (cache.head[c]) {
 			struct kept *k = cache.head[c];
@@ -114,4 +117,8 @@ void sg_mem_drain(void)
 		}
 	}
 	cache.bytes = 0;
+	/* Freed blocks stay resident in malloc's heap, among the live ones;
+	 * a quiet worker gives their pages back. */
+	if (had)
+		malloc_trim(0);
 }
