@@ -689,13 +689,14 @@ static void *mem_malloc(size_t n, void *user)
 
 static void *mem_calloc(size_t k, size_t n, void *user)
 {
-	void *p = NULL;
+	void *p;
 
-	if (!n || k <= SIZE_MAX / n)
-		p = arena_take(user, k * n);
+	if (n && k > SIZE_MAX / n)
+		return NULL;
+	p = mem_malloc(k * n, user);
 	if (p)
-		return p;
-	return ((struct sg_h2_session *)user)->building ? calloc(k, n) : sg_mem_calloc(k, n);
+		memset(p, 0, k * n);
+	return p;
 }
 
 static void *mem_realloc(void *p, size_t n, void *user)

@@ -46,7 +46,9 @@ void sg_mem_free(void *p);
 /* Bytes this thread keeps. */
 size_t sg_mem_kept(void);
 
-/* Free every block this thread keeps (a worker, before it ends). */
+/* Free every block this thread keeps (a worker, before it ends, and its
+ * loop after a quiet pass); when there were any, malloc_trim gives the
+ * heap's free pages back to the kernel. */
 void sg_mem_drain(void);
 
 #endif
