@@ -474,6 +474,10 @@ struct sg_backend_ref {
 	sg_dur eff_request_timeout; /* backend http.requestTimeout or SG_DUR_UNSET */
 	bool h2c;		    /* its Service port's appProtocol is kubernetes.io/h2c */
 	bool eff_h2;		    /* spoken to in HTTP/2 (h2c, prior knowledge) */
+	/* The Host a request that came without one is forwarded with: `host`
+	 * as written, or the Service's "hostname:port"; NULL: none (an
+	 * invalid backendRef). In the config's arena. */
+	const char *eff_authority;
 	/* The inline health policy, else an AgentgatewayPolicy's; NULL: none
 	 * (endpoints are scored, never evicted). */
 	const struct sg_health_policy *eff_health;

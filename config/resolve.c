@@ -96,7 +96,18 @@ const struct sg_policy *sg_policy_for_backend(const struct sg_cfg *cfg, enum sg_
 	return win;
 }
 
-static void resolve_backend(const struct sg_cfg *cfg, struct sg_backend_ref *br)
+/* Made once here so that no request formats it (sg_attempt_default_host). */
+static void resolve_authority(struct sg_cfg *cfg, struct sg_backend_ref *br)
+{
+	br->eff_authority = NULL;
+	if (br->kind == SG_BREF_HOST)
+		br->eff_authority = br->host;
+	else if (br->kind == SG_BREF_SERVICE && br->svc && br->svc->hostname)
+		br->eff_authority =
+			sg_arena_printf(&cfg->arena, "%s:%u", br->svc->hostname, br->port);
+}
+
+static void resolve_backend(struct sg_cfg *cfg, struct sg_backend_ref *br)
 {
 	const struct sg_policy *tcp = sg_policy_for_backend(cfg, SG_POL_BACKEND_TCP, br);
 	const struct sg_policy *http = sg_policy_for_backend(cfg, SG_POL_BACKEND_HTTP, br);
@@ -110,6 +121,7 @@ static void resolve_backend(const struct sg_cfg *cfg, struct sg_backend_ref *br)
 	br->eff_request_timeout = SG_DUR_UNSET;
 	br->eff_health = br->health ? br->health : health ? health->u.health : NULL;
 	br->eff_tls = br->tls ? br->tls : tls ? tls->u.btls : NULL;
+	resolve_authority(cfg, br);
 	if (btcp && btcp->connect_timeout != SG_DUR_UNSET)
 		br->eff_connect_timeout = btcp->connect_timeout;
 	if (btcp && btcp->has_keepalives)
@@ -147,18 +159,20 @@ static void resolve_filters(const struct sg_cfg *cfg, const struct sg_listener *
 }
 
 /* A mirror's backend says whether it wants TLS, so that user/mirror.c
- * leaves it out rather than copy a request to it in clear text. */
-static void mirror_tls(const struct sg_cfg *cfg, const struct sg_mirrors *ms)
+ * leaves it out rather than copy a request to it in clear text, and has
+ * its authority for a copy of a request that came without Host. */
+static void resolve_mirrors(struct sg_cfg *cfg, const struct sg_mirrors *ms)
 {
 	for (size_t i = 0; i < ms->n; i++) {
 		struct sg_backend_ref *br = ms->v[i].backend;
 		const struct sg_policy *p = sg_policy_for_backend(cfg, SG_POL_BACKEND_TLS, br);
 
 		br->eff_tls = br->tls ? br->tls : p ? p->u.btls : NULL;
+		resolve_authority(cfg, br);
 	}
 }
 
-static void resolve_route(const struct sg_cfg *cfg, const struct sg_listener *l, struct sg_route *r)
+static void resolve_route(struct sg_cfg *cfg, const struct sg_listener *l, struct sg_route *r)
 {
 	const struct sg_policy *tp = sg_policy_for_route(cfg, SG_POL_TIMEOUT, l, r);
 	const struct sg_policy *rp = sg_policy_for_route(cfg, SG_POL_RETRY, l, r);
@@ -179,9 +193,9 @@ static void resolve_route(const struct sg_cfg *cfg, const struct sg_listener *l,
 		r->eff_retry = NULL; /* attempts: 0 means "no retry" */
 	for (size_t i = 0; i < r->backends.n; i++) {
 		resolve_backend(cfg, &r->backends.v[i]);
-		mirror_tls(cfg, &r->backends.v[i].filters.mirrors);
+		resolve_mirrors(cfg, &r->backends.v[i].filters.mirrors);
 	}
-	mirror_tls(cfg, &r->filters.mirrors);
+	resolve_mirrors(cfg, &r->filters.mirrors);
 }
 
 static void resolve_listener(struct sg_cfg *cfg, struct sg_listener *l)

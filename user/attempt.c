@@ -403,23 +403,12 @@ static void on_h1_io(struct sg_loop *loop, struct sg_io *io, uint32_t revents)
 		sg_h1x_io(a->h1, revents);
 }
 
-void sg_attempt_default_host(struct sg_attempt *a, const struct sg_h1_req *req,
+void sg_attempt_default_host(const struct sg_backend_ref *b, const struct sg_h1_req *req,
 			     struct sg_h1_edit *edit)
 {
-	const struct sg_backend_ref *b = a->backend;
-	int n;
-
-	if (edit->host.p || !b || sg_h1_header(req, "host"))
+	if (edit->host.p || !b || !b->eff_authority || sg_h1_header(req, "host"))
 		return;
-	if (b->kind == SG_BREF_HOST && b->host) {
-		edit->host = (struct sg_h1_span){ b->host, strlen(b->host) };
-		return;
-	}
-	if (b->kind != SG_BREF_SERVICE || !b->svc || !b->svc->hostname)
-		return;
-	n = snprintf(a->authority, sizeof(a->authority), "%s:%u", b->svc->hostname, b->port);
-	if (n > 0 && (size_t)n < sizeof(a->authority))
-		edit->host = (struct sg_h1_span){ a->authority, (size_t)n };
+	edit->host = (struct sg_h1_span){ b->eff_authority, strlen(b->eff_authority) };
 }
 
 int sg_attempt_send(struct sg_attempt *a, const struct sg_h1_req *req,
@@ -427,7 +416,7 @@ int sg_attempt_send(struct sg_attempt *a, const struct sg_h1_req *req,
 {
 	struct sg_h1_edit e = *edit;
 
-	sg_attempt_default_host(a, req, &e);
+	sg_attempt_default_host(a->backend, req, &e);
 	if (a->h2)
 		return sg_h2b_send(a->h2, req, &e, client_ip, a->n, NULL, body);
 	if (a->h1)

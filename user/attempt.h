@@ -102,7 +102,6 @@ struct sg_attempt {
 	const struct sg_backend_ref *backend; /* of the current (or last) try */
 	const struct sg_endpoint *ep;	      /* of the current (or last) try */
 	char endpoint[80];		      /* "addr:port" of the current (or last) try */
-	char authority[272];		      /* sg_attempt_default_host's, for a Service backend */
 	/* Why the last try's TLS failed (SG_FAIL_TLS): sg_attempt_cause. */
 	char tls_cause[160];
 	/* Deadlines in loop ms, 0 = none. */
@@ -203,12 +202,14 @@ int sg_attempt_send(struct sg_attempt *a, const struct sg_h1_req *req,
 /* The Host a request that came without one is forwarded with. An HTTP/1.0
  * client may send none, but every HTTP/1.1 request carries one (RFC 9112
  * §3.2) and backends refuse a request without (nginx answers 400): it
- * gets the authority of the current try's backend as configured ("addr:port",
- * or a Service's hostname and port), as nginx's proxy_pass and hyper's
- * client send. Sets edit->host when req has no Host and the edit sets
- * none; the value lives in `a` until its next call. sg_attempt_send
- * applies it; an owner that writes the request itself calls it first. */
-void sg_attempt_default_host(struct sg_attempt *a, const struct sg_h1_req *req,
+ * gets the authority of the backend b it goes to (b->eff_authority:
+ * "addr:port" as configured, or a Service's hostname and port), as nginx's
+ * proxy_pass and hyper's client send. Sets edit->host when req has no
+ * Host and the edit sets none; b NULL (no try yet) leaves it alone. The
+ * value is the config's. sg_attempt_send applies it for the try's
+ * backend; an owner that writes the request itself, and a mirror copy,
+ * call it first. */
+void sg_attempt_default_host(const struct sg_backend_ref *b, const struct sg_h1_req *req,
 			     struct sg_h1_edit *edit);
 
 /* ops->body has bytes (or the end) again. */

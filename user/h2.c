@@ -375,9 +375,7 @@ ssize_t sg_h2_request_from_head(char *head, size_t len, struct sg_h2_field *out,
 		struct sg_h2_field f = line[i];
 		struct sg_h1_span name = { f.name, f.name_len };
 
-		if (span_same(name, host) ||
-		    (connection_specific(NULL, 0, name) && !(f.name_len == 2 && f.value_len == 8 &&
-							     !strncasecmp(f.value, "trailers", 8))))
+		if (span_same(name, host) || connection_specific(NULL, 0, name))
 			continue;
 		out[k++] = f;
 	}

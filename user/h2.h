@@ -97,8 +97,9 @@ ssize_t sg_h2_response_fields(const struct sg_h1_resp *resp, const struct sg_h1_
  * edits applied, forwarding fields added, hop-by-hop ones gone): :method,
  * :scheme "http", :authority from Host, :path from the target, then every
  * line but Host and the connection-specific ones (Connection, Keep-Alive,
- * Proxy-Connection, Transfer-Encoding, Upgrade, and TE unless it is
- * "trailers"), names lowercased in place; names and values point into
+ * Proxy-Connection, Transfer-Encoding, Upgrade, TE: such a head has none,
+ * and the caller adds "te: trailers" from the client's request), names
+ * lowercased in place; names and values point into
  * head. Returns the number of fields written to out[0..max), or -1 when
  * head is not such a head or out is too small. */
 ssize_t sg_h2_request_from_head(char *head, size_t len, struct sg_h2_field *out, size_t max);

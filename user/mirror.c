@@ -10,6 +10,7 @@
 #include <sys/socket.h>
 
 #include "policy/route.h"
+#include "user/attempt.h"
 #include "user/list.h"
 
 #define MIRROR_EXTRA "connection: close\r\n"
@@ -149,18 +150,23 @@ static void on_io(struct sg_loop *loop, struct sg_io *io, uint32_t revents)
 		copy_drain(c);
 }
 
-/* The copy's bytes: the head as the backend would get it, asking the
- * mirror to close after answering, then the body. */
-static char *copy_bytes(const struct sg_mirror_request *r, size_t *len)
+/* The copy's bytes for backend b: the head as b would get it (with b's
+ * authority as Host where the request came without one, as a try gets
+ * it), asking the mirror to close after answering, then the body. */
+static char *copy_bytes(const struct sg_backend_ref *b, const struct sg_mirror_request *r,
+			size_t *len)
 {
-	size_t cap = sg_h1_request_room(r->req, r->edit, MIRROR_EXTRA) + r->body_len;
+	struct sg_h1_edit edit = r->edit ? *r->edit : (struct sg_h1_edit){ 0 };
+	size_t cap;
 	ssize_t n;
 	char *out;
 
+	sg_attempt_default_host(b, r->req, &edit);
+	cap = sg_h1_request_room(r->req, &edit, MIRROR_EXTRA) + r->body_len;
 	out = malloc(cap);
 	if (!out)
 		return NULL;
-	n = sg_h1_write_request_edit(r->req, r->edit, r->client_ip, 0, MIRROR_EXTRA, out,
+	n = sg_h1_write_request_edit(r->req, &edit, r->client_ip, 0, MIRROR_EXTRA, out,
 				     cap - r->body_len);
 	if (n < 0) {
 		free(out);
@@ -187,7 +193,7 @@ static void copy_start(struct sg_mirroring *m, const struct sg_backend_ref *b,
 		return;
 	}
 	c = calloc(1, sizeof(*c));
-	if (!c || !(c->out = copy_bytes(r, &c->len))) {
+	if (!c || !(c->out = copy_bytes(b, r, &c->len))) {
 		free(c);
 		sg_stats_add(m->stats, SG_STAT_MIRROR_DROPPED, 1);
 		return;

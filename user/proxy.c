@@ -879,7 +879,7 @@ static int build_request_out(struct client *c)
 	 * a 101 an answer. */
 	c->upgrade_sent = sg_h1_upgrade_offer(&c->r->req, extra, sizeof(extra)) > 0;
 	sg_filter_request_edit(&c->r->plan, &edit);
-	sg_attempt_default_host(&c->r->at, &c->r->req, &edit);
+	sg_attempt_default_host(c->r->at.backend, &c->r->req, &edit);
 	return sg_h1backend_build(&c->r->bx, &c->r->req, &edit, c->ip, c->r->at.n, extra,
 				  c->in + c->r->req.head_len,
 				  c->r->at.replayable ? c->body_len : 0);

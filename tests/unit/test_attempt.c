@@ -438,8 +438,8 @@ static void test_attempt_no_endpoint(void **state)
 }
 
 /* A request without Host (HTTP/1.0 allows it) is forwarded with the
- * try's backend authority; one with a Host, or an edit that sets one, is
- * left alone. */
+ * backend's authority (config/resolve.c makes it: test_resolve); one with a
+ * Host, or an edit that sets one, is left alone. */
 static void test_attempt_default_host(void **state)
 {
 	struct sg_h1_header slots[8];
@@ -448,35 +448,27 @@ static void test_attempt_default_host(void **state)
 	struct sg_h1_req with = { .headers = hslots, .headers_cap = 8 };
 	const char bare_head[] = "GET / HTTP/1.0\r\n\r\n";
 	const char with_head[] = "GET / HTTP/1.0\r\nHost: mine\r\n\r\n";
-	struct sg_service svc = { .ns = "httpbin",
-				  .name = "httpbin",
-				  .hostname = "httpbin.httpbin.svc.cluster.local" };
-	struct sg_backend_ref host = { .kind = SG_BREF_HOST,
-				       .host = "10.0.0.1:8080",
-				       .port = 8080 };
-	struct sg_backend_ref service = { .kind = SG_BREF_SERVICE, .svc = &svc, .port = 8000 };
-	struct sg_attempt a = { 0 };
+	struct sg_backend_ref service = { .kind = SG_BREF_SERVICE,
+					  .eff_authority =
+						  "httpbin.httpbin.svc.cluster.local:8000" };
+	struct sg_backend_ref invalid = { .kind = SG_BREF_INVALID };
 	struct sg_h1_edit e = { 0 };
 
 	(void)state;
 	assert_int_equal(sg_h1_parse_request(bare_head, strlen(bare_head), 8, &bare), SG_H1_DONE);
 	assert_int_equal(sg_h1_parse_request(with_head, strlen(with_head), 8, &with), SG_H1_DONE);
-	sg_attempt_default_host(&a, &bare, &e); /* no try yet: nothing to say */
+	sg_attempt_default_host(NULL, &bare, &e); /* no try yet: nothing to say */
 	assert_null(e.host.p);
-	a.backend = &host;
-	sg_attempt_default_host(&a, &bare, &e);
-	assert_int_equal(e.host.len, strlen("10.0.0.1:8080"));
-	assert_memory_equal(e.host.p, "10.0.0.1:8080", e.host.len);
-	a.backend = &service;
-	e = (struct sg_h1_edit){ 0 };
-	sg_attempt_default_host(&a, &bare, &e);
+	sg_attempt_default_host(&invalid, &bare, &e);
+	assert_null(e.host.p);
+	sg_attempt_default_host(&service, &bare, &e);
 	assert_int_equal(e.host.len, strlen("httpbin.httpbin.svc.cluster.local:8000"));
 	assert_memory_equal(e.host.p, "httpbin.httpbin.svc.cluster.local:8000", e.host.len);
 	e = (struct sg_h1_edit){ 0 };
-	sg_attempt_default_host(&a, &with, &e);
+	sg_attempt_default_host(&service, &with, &e);
 	assert_null(e.host.p);
 	e = (struct sg_h1_edit){ .host = { "rewritten", 9 } };
-	sg_attempt_default_host(&a, &bare, &e);
+	sg_attempt_default_host(&service, &bare, &e);
 	assert_memory_equal(e.host.p, "rewritten", 9);
 }
 

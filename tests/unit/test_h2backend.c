@@ -35,6 +35,7 @@ struct sstream {
 	struct sconn *conn;
 	int32_t id;
 	char method[16], path[64], authority[64], te[16];
+	unsigned nte; /* te fields received */
 	bool has_connection_header;
 	struct sg_buf body;
 	bool ended;
@@ -106,8 +107,10 @@ static int s_field(void *conn, void *stream, const struct sg_h2_field *f)
 		copy_value(s->path, sizeof(s->path), f);
 	else if (f->name_len == 10 && !memcmp(f->name, ":authority", 10))
 		copy_value(s->authority, sizeof(s->authority), f);
-	else if (f->name_len == 2 && !memcmp(f->name, "te", 2))
+	else if (f->name_len == 2 && !memcmp(f->name, "te", 2)) {
 		copy_value(s->te, sizeof(s->te), f);
+		s->nte++;
+	}
 	return 0;
 }
 
@@ -523,6 +526,28 @@ static void test_trailers(void **state)
 	cleanup(&o);
 }
 
+/* A route filter that adds "te: trailers" to a request whose client asked
+ * for trailers sends one TE field, not two (TE is the gateway's: the
+ * filter's line is dropped, the client's "trailers" is sent). */
+static void test_te_once_with_a_filter(void **state)
+{
+	static const struct sg_h1_header te = { { "te", 2 }, { "trailers", 8 } };
+	struct env *e = *state;
+	static struct sg_h1_header slots[32];
+	struct sg_h1_req req = { 0 };
+	struct sg_h1_edit edit = { .add = &te, .nadd = 1 };
+	struct owner o = { 0 };
+
+	open_stream(e, &o, 1000, NULL);
+	RUN_UNTIL(e, o.ready == 1);
+	parse_req("GET /x HTTP/1.1\r\nHost: example.test\r\nTE: trailers\r\n\r\n", &req, slots);
+	assert_int_equal(sg_h2b_send(o.s, &req, &edit, "192.0.2.1", 0, NULL, false), 0);
+	RUN_UNTIL(e, o.ends == 1);
+	assert_string_equal(e->srv.streams[0]->te, "trailers");
+	assert_int_equal(e->srv.streams[0]->nte, 1);
+	cleanup(&o);
+}
+
 /* Three requests to one endpoint share one connection; after their ends
  * a fourth still does (reused). */
 static void test_multiplexed(void **state)
@@ -743,6 +768,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_request_response, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_trailers, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_te_once_with_a_filter, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_multiplexed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stream_limit_opens_another, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_refused, setup, teardown),

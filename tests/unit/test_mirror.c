@@ -138,6 +138,29 @@ static void test_mirror_copy_reaches_the_backend_and_is_counted_sent(void **stat
 	assert_int_equal(counted(e, SG_STAT_MIRROR_FAILED), 0);
 }
 
+/* An HTTP/1.0 request without Host is copied with the mirror backend's
+ * authority as Host, as a try to a backend is: an HTTP/1.1 request without
+ * one is refused by backends (nginx answers 400). */
+static void test_mirror_copy_without_host_gets_the_backends_authority(void **state)
+{
+	static const char bare[] = "GET /h10 HTTP/1.0\r\n\r\n";
+	static const char want[] = "GET /h10 HTTP/1.1\r\nHost: mirror.example:9000\r\n"
+				   "X-Forwarded-For: 192.0.2.9\r\nconnection: close\r\n\r\n";
+	struct env *e = *state;
+	char got[sizeof(want)] = { 0 };
+	int fd;
+
+	e->backend.eff_authority = "mirror.example:9000";
+	e->req = (struct sg_h1_req){ .headers = e->slots, .headers_cap = 16 };
+	assert_int_equal(sg_h1_parse_request(bare, sizeof(bare) - 1, 16, &e->req), SG_H1_DONE);
+	send_copy(e, NULL, 0, true);
+	fd = take_copy(e, got, sizeof(want) - 1);
+	assert_string_equal(got, want);
+	close(fd);
+	run_until_inflight(e, 0);
+	assert_int_equal(counted(e, SG_STAT_MIRROR_SENT), 1);
+}
+
 static void test_mirror_refused_is_counted_failed(void **state)
 {
 	struct env *e = *state;
@@ -185,6 +208,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(
 			test_mirror_copy_reaches_the_backend_and_is_counted_sent, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_mirror_copy_without_host_gets_the_backends_authority, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_mirror_refused_is_counted_failed, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_mirror_percentage_zero_sends_nothing, setup,

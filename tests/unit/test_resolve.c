@@ -718,6 +718,51 @@ static void test_resolve_backend_defaults(void **state)
 	}
 }
 
+/* Every backend's authority, the Host of a request that came without one,
+ * is made at load: a Service's "hostname:port", a host as written, a
+ * mirror's too; none for a backendRef that does not resolve. */
+static void test_resolve_backend_authority(void **state)
+{
+	static const char text[] =
+		BACKEND_BASE "---\n"
+			     "apiVersion: gateway.networking.k8s.io/v1\n"
+			     "kind: HTTPRoute\n"
+			     "metadata: {name: m, namespace: ns}\n"
+			     "spec:\n"
+			     "  parentRefs: [{name: gw}]\n"
+			     "  hostnames: [m.example]\n"
+			     "  rules:\n"
+			     "  - filters:\n"
+			     "    - type: RequestMirror\n"
+			     "      requestMirror: {backendRef: {name: other, port: 8000}}\n"
+			     "    backendRefs: [{name: ghost, port: 80}]\n";
+	static const char standalone[] =
+		"binds:\n"
+		"- port: 8080\n"
+		"  listeners:\n"
+		"  - routes:\n"
+		"    - policies:\n"
+		"        requestMirror: {backend: {host: 127.0.0.1:9000}, percentage: 1}\n"
+		"      backends: [{host: 'localhost:8000'}]\n";
+	struct loaded *l = *state;
+	struct sg_cfg *cfg = load_ok(l, text, 1);
+	const struct sg_route *r = find_route(cfg, "ns/r.0.0.http", NULL);
+	const struct sg_route *m = find_route(cfg, "ns/m.0.0.http", NULL);
+
+	assert_string_equal(r->backends.v[0].eff_authority, "svc.ns.svc.cluster.local:8000");
+	assert_string_equal(r->backends.v[1].eff_authority, "svc.ns.svc.cluster.local:8001");
+	assert_string_equal(r->backends.v[2].eff_authority, "other.ns.svc.cluster.local:8000");
+	assert_int_equal(m->backends.v[0].kind, SG_BREF_INVALID);
+	assert_null(m->backends.v[0].eff_authority);
+	assert_int_equal(m->filters.mirrors.n, 1);
+	assert_string_equal(m->filters.mirrors.v[0].backend->eff_authority,
+			    "other.ns.svc.cluster.local:8000");
+	cfg = load_ok(l, standalone, 0);
+	r = find_route(cfg, "bind/8080/listener0/route0", NULL);
+	assert_string_equal(r->backends.v[0].eff_authority, "localhost:8000");
+	assert_string_equal(r->filters.mirrors.v[0].backend->eff_authority, "127.0.0.1:9000");
+}
+
 static void test_resolve_backend_policy_for_missing_service(void **state)
 {
 	static const char text[] = BACKEND_BASE "---\n"
@@ -941,6 +986,7 @@ int main(void)
 		T(test_resolve_standalone_backend_policies),
 		T(test_resolve_service_backend_policies),
 		T(test_resolve_backend_defaults),
+		T(test_resolve_backend_authority),
 		T(test_resolve_backend_policy_for_missing_service),
 		T(test_resolve_default_frontend),
 		T(test_resolve_frontend_per_gateway_and_listener),
