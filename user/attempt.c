@@ -366,6 +366,13 @@ static bool x_room(void *data)
 	return !a->ops->room || a->ops->room(a);
 }
 
+static char *x_space(void *data, size_t want)
+{
+	struct sg_attempt *a = data;
+
+	return a->ops->space ? a->ops->space(a, want) : NULL;
+}
+
 static const struct sg_exchange_ops x_ops = {
 	.ready = x_ready,
 	.failed = x_failed,
@@ -375,6 +382,7 @@ static const struct sg_exchange_ops x_ops = {
 	.body = x_body,
 	.trailers = x_trailers,
 	.room = x_room,
+	.space = x_space,
 };
 
 /* The HTTP/1 connection of a message owner is up: its exchange begins, and

@@ -70,13 +70,14 @@ struct sg_attempt_ops {
 	 * (head: interim ones too; its retry decision is the owner's,
 	 * sg_attempt_took_status). Body bytes passed on are given back with
 	 * sg_attempt_consume; a body that had none yet is resumed with
-	 * sg_attempt_resume. room: optional, as in exchange.h. */
+	 * sg_attempt_resume. room and space: optional, as in exchange.h. */
 	void (*head)(struct sg_attempt *a, const struct sg_h1_resp *resp, bool end);
 	void (*data)(struct sg_attempt *a, const char *p, size_t n);
 	void (*end)(struct sg_attempt *a, const struct sg_h2_field *t, size_t n, int err);
 	ssize_t (*body)(struct sg_attempt *a, char *buf, size_t len, bool *eof);
 	size_t (*trailers)(struct sg_attempt *a, const struct sg_h2_field **t); /* NULL: none */
 	bool (*room)(struct sg_attempt *a);
+	char *(*space)(struct sg_attempt *a, size_t want);
 };
 
 struct sg_attempt {

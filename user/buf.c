@@ -54,7 +54,13 @@ int sg_buf_reserve(struct sg_buf *b, size_t more)
 
 int sg_buf_append(struct sg_buf *b, const void *p, size_t n)
 {
-	int rc = sg_buf_reserve(b, n);
+	int rc;
+
+	if (p && p == sg_buf_tail(b) && n <= sg_buf_room(b)) {
+		b->len += n;
+		return 0;
+	}
+	rc = sg_buf_reserve(b, n);
 
 	if (rc < 0)
 		return rc;

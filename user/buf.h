@@ -19,8 +19,9 @@ struct sg_buf {
  * -ENOMEM with b unchanged. */
 int sg_buf_reserve(struct sg_buf *b, size_t more);
 
-/* Copy n bytes from p after the held ones. Returns 0, or -ENOMEM with b
- * unchanged. */
+/* Copy n bytes from p after the held ones; p may be sg_buf_tail(b) with
+ * n <= sg_buf_room(b) (bytes read in place), which are then only counted.
+ * Returns 0, or -ENOMEM with b unchanged. */
 int sg_buf_append(struct sg_buf *b, const void *p, size_t n);
 
 /* The first n (<= b->len) held bytes are used up; once none is held, the

@@ -62,6 +62,11 @@ struct sg_exchange_ops {
 	 * HTTP/1 exchange stops reading until consume says so; an HTTP/2
 	 * stream's window does the same). NULL: always. */
 	bool (*room)(void *data);
+	/* Optional: room for the next `want` response body bytes in the
+	 * owner's own buffer, for an HTTP/1 exchange to read them there
+	 * rather than into its own and have `data` copy them; they come to
+	 * `data` with p at the returned place. NULL: read them elsewhere. */
+	char *(*space)(void *data, size_t want);
 };
 
 #endif

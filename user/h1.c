@@ -14,14 +14,7 @@
 #include <llhttp.h>
 
 #include "policy/status.h"
-
-#define H1_BUG_ON(cond)                                                                            \
-	do {                                                                                       \
-		if (cond) {                                                                        \
-			fprintf(stderr, "%s:%d: BUG: %s\n", __FILE__, __LINE__, #cond);            \
-			abort();                                                                   \
-		}                                                                                  \
-	} while (0)
+#include "user/log.h"
 
 #define H1_CHUNK_MAX (UINT64_C(1) << 62)
 #define H1_EXT_MAX 4096
@@ -775,7 +768,7 @@ uint64_t sg_h1_chunked_data_left(const struct sg_h1_chunked *st)
 
 void sg_h1_chunked_skip(struct sg_h1_chunked *st, uint64_t n)
 {
-	H1_BUG_ON(n > sg_h1_chunked_data_left(st));
+	SG_BUG_ON(n > sg_h1_chunked_data_left(st));
 	st->n -= n;
 	if (st->state == CH_DATA && st->n == 0)
 		st->state = CH_DATA_CR;

@@ -145,6 +145,9 @@ void sg_h1backend_free(struct sg_h1backend *x)
 #define H1X_PULL 16384		  /* request body bytes asked of ops->body at once */
 #define H1X_OUT_BATCH (64 * 1024) /* bytes gathered before a send */
 #define H1X_READ (64 * 1024)	  /* response body bytes read at once */
+/* ... into the owner's buffer (space): it holds them anyway, and fewer,
+ * larger reads are fewer window updates to the backend. */
+#define H1X_READ_OWNED (256 * 1024)
 
 struct sg_h1x {
 	struct sg_loop *loop;
@@ -427,14 +430,38 @@ static int read_head(struct sg_h1x *x)
 	return 0;
 }
 
+/* Where the next read of a body goes: the owner's buffer, when it offers
+ * room and the body has a length (a chunked one's framing is taken out of
+ * what was read, which must then be the exchange's own), else `own`; *len
+ * is how many bytes to read. */
+static char *read_place(struct sg_h1x *x, char *own, size_t *len)
+{
+	char *p;
+
+	*len = H1X_READ;
+	if (x->body != SG_H1_BODY_LENGTH || !x->ops->space)
+		return own;
+	*len = H1X_READ_OWNED;
+	/* One byte past the body says whether the backend sent more than it
+	 * said it would (then its connection is not used again). */
+	if (x->left < H1X_READ_OWNED)
+		*len = (size_t)x->left + 1;
+	p = x->ops->space(x->data, *len);
+	if (!p)
+		*len = H1X_READ;
+	return p ? p : own;
+}
+
 /* Body bytes from the backend while the owner has room. Returns -1 when
  * the exchange is over. */
 static int read_body(struct sg_h1x *x)
 {
-	char buf[H1X_READ];
+	char own[H1X_READ];
 
 	while (room(x)) {
-		ssize_t n = sg_sock_recv(x->u->tls, x->u->fd, buf, sizeof(buf), 0);
+		size_t len;
+		char *buf = read_place(x, own, &len);
+		ssize_t n = sg_sock_recv(x->u->tls, x->u->fd, buf, len, 0);
 
 		sg_ksock_read(&x->u->k, n);
 		if (n == -1 && errno == EINTR)

@@ -13,6 +13,7 @@
 #include <nghttp2/nghttp2.h>
 
 #include "user/buf.h"
+#include "user/log.h"
 #include "user/mem.h"
 #include "user/pages.h"
 
@@ -51,6 +52,11 @@ struct sg_h2_session {
 	size_t arena_used;
 	bool building; /* inside nghttp2's session constructor */
 	bool dirty;    /* frames were made since the last trim */
+	/* Inside sg_h2_flush: where its frames are gathered, up to `batch`
+	 * bytes. A DATA frame's body is copied there straight from the body
+	 * callback, not through nghttp2's frame buffer (read_body). */
+	struct sg_buf *out;
+	size_t batch;
 	struct arena_block blocks[H2_ARENA_BLOCKS];
 	size_t nblocks;
 };
@@ -619,27 +625,56 @@ static int on_stream_close(nghttp2_session *ng, int32_t id, uint32_t code, void 
 	return 0;
 }
 
+/* A frame header's bytes (RFC 9113 §4.1). */
+#define H2_FRAME_HEAD 9
+
 static ssize_t read_body(nghttp2_session *ng, int32_t id, uint8_t *buf, size_t len, uint32_t *flags,
 			 nghttp2_data_source *src, void *user)
 {
 	struct sg_h2_session *s = user;
 	void *stream = stream_of(ng, id);
-	bool eof = false;
+	bool eof = false, direct;
 	ssize_t n;
 
+	(void)src;
 	if (!stream)
 		return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;
+	/* In a flush the body goes where the frame will be, behind room for
+	 * its header (send_data writes it): one copy instead of two. */
+	direct = s->out && sg_buf_reserve(s->out, H2_FRAME_HEAD + len) == 0;
+	if (direct)
+		buf = (uint8_t *)sg_buf_tail(s->out) + H2_FRAME_HEAD;
 	n = s->cb->body(s->conn, stream, (char *)buf, len, &eof);
 	if (n == -EAGAIN)
 		return NGHTTP2_ERR_DEFERRED;
 	if (n < 0)
 		return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;
+	if (direct)
+		*flags |= NGHTTP2_DATA_FLAG_NO_COPY;
 	if (eof) {
 		*flags |= NGHTTP2_DATA_FLAG_EOF;
 		if (s->cb->trailers && s->cb->trailers(s->conn, stream, id) == 1)
 			*flags |= NGHTTP2_DATA_FLAG_NO_END_STREAM;
 	}
 	return n;
+}
+
+/* The DATA frame read_body filled in place is sent: nghttp2 calls this
+ * right after it, within the same nghttp2_session_mem_send, so the body
+ * is still where read_body put it. The session pads no frame. */
+static int send_data(nghttp2_session *ng, nghttp2_frame *frame, const uint8_t *head, size_t len,
+		     nghttp2_data_source *src, void *user)
+{
+	struct sg_h2_session *s = user;
+
+	(void)ng;
+	(void)src;
+	SG_BUG_ON(!s->out || frame->data.padlen || sg_buf_room(s->out) < H2_FRAME_HEAD + len);
+	memcpy(sg_buf_tail(s->out), head, H2_FRAME_HEAD);
+	sg_buf_commit(s->out, H2_FRAME_HEAD + len);
+	s->dirty = true;
+	/* A full batch is written before more frames are made. */
+	return s->out->len >= s->batch ? NGHTTP2_ERR_PAUSE : 0;
 }
 
 /* ---- the session's memory ------------------------------------------------------ */
@@ -779,6 +814,7 @@ static int setup(struct sg_h2_session *s, const struct sg_h2_settings *set)
 	nghttp2_session_callbacks_set_on_data_chunk_recv_callback(cbs, on_data_chunk);
 	nghttp2_session_callbacks_set_on_stream_close_callback(cbs, on_stream_close);
 	nghttp2_session_callbacks_set_on_frame_not_send_callback(cbs, on_frame_not_send);
+	nghttp2_session_callbacks_set_send_data_callback(cbs, send_data);
 	if (nghttp2_option_new(&opt)) {
 		nghttp2_session_callbacks_del(cbs);
 		return -ENOMEM;
@@ -909,23 +945,43 @@ bool sg_h2_alive(struct sg_h2_session *s)
 /* The session hands out a frame at a time: they are gathered and written
  * together, so that the frames one pass makes (the answers of several
  * streams, their window updates) leave in one segment, not one each. */
+/* One round of gathering: the session's frames into `out` up to `batch`
+ * bytes, DATA bodies copied there directly (read_body, send_data). */
+static int gather(struct sg_h2_session *s, struct sg_buf *out, size_t batch)
+{
+	int rc = 0;
+
+	s->out = out;
+	s->batch = batch;
+	while (out->len < batch) {
+		const char *p;
+		size_t before = out->len;
+		ssize_t n = sg_h2_pending(s, &p);
+
+		if (n < 0) {
+			rc = -EPROTO;
+			break;
+		}
+		if (n == 0 && out->len == before)
+			break;
+		if (n > 0 && sg_buf_append(out, p, (size_t)n) < 0) {
+			rc = -ENOMEM;
+			break;
+		}
+	}
+	s->out = NULL;
+	return rc;
+}
+
 int sg_h2_flush(struct sg_h2_session *s, struct sg_buf *out, size_t batch, sg_h2_write_fn put,
 		void *ctx)
 {
 	for (;;) {
 		ssize_t w;
+		int rc = gather(s, out, batch);
 
-		while (out->len < batch) {
-			const char *p;
-			ssize_t n = sg_h2_pending(s, &p);
-
-			if (n < 0)
-				return -EPROTO;
-			if (n == 0)
-				break;
-			if (sg_buf_append(out, p, (size_t)n) < 0)
-				return -ENOMEM;
-		}
+		if (rc < 0)
+			return rc;
 		if (!out->len)
 			return 0;
 		w = put(ctx, sg_buf_data(out), out->len);

@@ -606,6 +606,7 @@ static bool plan(struct h2stream *s, const struct sg_route *route)
 static void send_request(struct h2stream *s);
 static void on_head(struct sg_attempt *a, const struct sg_h1_resp *resp, bool end);
 static void on_data(struct sg_attempt *a, const char *p, size_t n);
+static char *on_space(struct sg_attempt *a, size_t want);
 static void on_end(struct sg_attempt *a, const struct sg_h2_field *t, size_t n, int err);
 static ssize_t on_body(struct sg_attempt *a, char *buf, size_t len, bool *eof);
 static size_t on_trailers(struct sg_attempt *a, const struct sg_h2_field **t);
@@ -666,6 +667,7 @@ static const struct sg_attempt_ops attempt_ops = {
 	.body = on_body,
 	.trailers = on_trailers,
 	.room = on_room,
+	.space = on_space,
 };
 
 /* Backend connects one client connection may have in progress at once:
@@ -937,6 +939,17 @@ static void on_head(struct sg_attempt *a, const struct sg_h1_resp *resp, bool en
 	s->state = S_RESP;
 out:
 	flush_later(s->conn);
+}
+
+/* An HTTP/1 backend's body is read straight into the stream's buffer:
+ * on_data finds it there (body_bytes). */
+static char *on_space(struct sg_attempt *a, size_t want)
+{
+	struct h2stream *s = a->owner;
+
+	if (s->closed || s->state != S_RESP || sg_buf_reserve(&s->rbuf, want) < 0)
+		return NULL;
+	return sg_buf_tail(&s->rbuf);
 }
 
 static void on_data(struct sg_attempt *a, const char *p, size_t n)

@@ -3,6 +3,9 @@
 #ifndef SG_LOG_H
 #define SG_LOG_H
 
+#include <stdio.h>
+#include <stdlib.h>
+
 enum sg_log_level {
 	SG_LOG_ERROR,
 	SG_LOG_WARN,
@@ -19,5 +22,15 @@ void sg_log(enum sg_log_level level, const char *fmt, ...) __attribute__((format
 #define SG_WARN(...) sg_log(SG_LOG_WARN, __VA_ARGS__)
 #define SG_INFO(...) sg_log(SG_LOG_INFO, __VA_ARGS__)
 #define SG_DEBUG(...) sg_log(SG_LOG_DEBUG, __VA_ARGS__)
+
+/* An invariant ("cannot happen"), never input: abort, naming the place.
+ * Needs nothing linked (the codecs' fuzzers use it too). */
+#define SG_BUG_ON(cond)                                                                            \
+	do {                                                                                       \
+		if (cond) {                                                                        \
+			fprintf(stderr, "%s:%d: BUG: %s\n", __FILE__, __LINE__, #cond);            \
+			abort();                                                                   \
+		}                                                                                  \
+	} while (0)
 
 #endif

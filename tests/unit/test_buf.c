@@ -166,6 +166,18 @@ static void test_buf_tail_commit_reads_in_place(void **state)
 	sg_buf_commit(&b, 3);
 	assert_int_equal(b.len, 8);
 	assert_memory_equal(sg_buf_data(&b), "head:abc", 8);
+	/* Appending the bytes at the tail only counts them (an exchange
+	 * that read into the owner's buffer hands them over this way). */
+	assert_int_equal(sg_buf_reserve(&b, 4), 0);
+	{
+		char *tail = sg_buf_tail(&b), *data = b.data;
+
+		memcpy(tail, "defg", 4);
+		assert_int_equal(sg_buf_append(&b, tail, 4), 0);
+		assert_ptr_equal(b.data, data);
+	}
+	assert_int_equal(b.len, 12);
+	assert_memory_equal(sg_buf_data(&b), "head:abcdefg", 12);
 	sg_buf_free(&b);
 }
 

@@ -50,7 +50,11 @@ struct owner {
 	size_t nbody, body_next;
 	bool body_eof_after, body_waits;
 
-	bool room;	    /* it takes response bytes */
+	bool room;	      /* it takes response bytes */
+	bool offer_space;     /* it offers its buffer for body bytes (space) */
+	size_t space_want[8]; /* the sizes asked for, in order */
+	size_t nwant;
+	int in_place;	    /* data calls whose bytes were read into it */
 	bool close_in_data; /* it closes the exchange at the first data */
 };
 
@@ -80,6 +84,8 @@ static void on_data(void *data, const char *p, size_t n)
 {
 	struct owner *o = data;
 
+	if (p == sg_buf_tail(&o->data))
+		o->in_place++;
 	assert_int_equal(sg_buf_append(&o->data, p, n), 0);
 	if (o->close_in_data) {
 		sg_h1x_close(o->x);
@@ -122,6 +128,18 @@ static bool on_room(void *data)
 	return ((struct owner *)data)->room;
 }
 
+static char *on_space(void *data, size_t want)
+{
+	struct owner *o = data;
+
+	if (!o->offer_space)
+		return NULL;
+	if (o->nwant < 8)
+		o->space_want[o->nwant++] = want;
+	assert_int_equal(sg_buf_reserve(&o->data, want), 0);
+	return sg_buf_tail(&o->data);
+}
+
 static const struct sg_exchange_ops ops = {
 	.failed = on_failed,
 	.head = on_head,
@@ -129,6 +147,7 @@ static const struct sg_exchange_ops ops = {
 	.end = on_end,
 	.body = on_body,
 	.room = on_room,
+	.space = on_space,
 };
 
 static void on_io(struct sg_loop *loop, struct sg_io *io, uint32_t revents)
@@ -270,6 +289,47 @@ static void test_bytes_after_body_not_reusable(void **state)
 	backend_write(o, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nokEXTRA");
 	RUN_UNTIL(o, o->ends == 1);
 	assert_int_equal(o->data.len, 2);
+	assert_false(o->reusable_at_end);
+}
+
+/* An owner that offers its buffer gets a Content-Length body read into it
+ * (no copy), asked for one byte past the body's end, so that bytes after
+ * the body still make the connection not reusable. */
+static void test_body_read_in_place(void **state)
+{
+	struct owner *o = *state;
+
+	o->offer_space = true;
+	send_get(o);
+	backend_write(o, "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n");
+	RUN_UNTIL(o, o->heads == 1);
+	backend_write(o, "hello");
+	RUN_UNTIL(o, o->data.len == 5);
+	assert_int_equal(o->in_place, 1);
+	/* 10 + 1 (until "hello" came), then the 5 left + 1 */
+	assert_true(o->nwant >= 2);
+	assert_int_equal(o->space_want[0], 11);
+	assert_int_equal(o->space_want[o->nwant - 1], 6);
+	backend_write(o, " worl");
+	RUN_UNTIL(o, o->ends == 1);
+	assert_int_equal(o->in_place, 2);
+	assert_memory_equal(sg_buf_data(&o->data), "hello worl", 10);
+	assert_true(o->reusable_at_end);
+}
+
+static void test_bytes_after_body_read_in_place_not_reusable(void **state)
+{
+	struct owner *o = *state;
+
+	o->offer_space = true;
+	send_get(o);
+	backend_write(o, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n");
+	RUN_UNTIL(o, o->heads == 1);
+	backend_write(o, "okEXTRA");
+	RUN_UNTIL(o, o->ends == 1);
+	assert_int_equal(o->in_place, 1);
+	assert_int_equal(o->data.len, 2);
+	assert_memory_equal(sg_buf_data(&o->data), "ok", 2);
 	assert_false(o->reusable_at_end);
 }
 
@@ -487,6 +547,9 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_bytes_after_body_not_reusable, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_body_read_in_place, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bytes_after_body_read_in_place_not_reusable,
+						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_close_delimited, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_body_cut_short, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_chunk_framing, setup, teardown),
