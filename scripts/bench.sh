@@ -47,9 +47,9 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(dirname "$HERE")
 OUT_DIR=$ROOT/build/bench
 
-# splicegate engines, one row each. auto is splice(2) for HTTP bodies and
-# tunnels, and sockmap for a tunnel once it looks interactive (README
-# "Kernel splicing"). BENCH_SCALE=1 compares one and two workers instead.
+# splicegate engines, one row each. auto copies HTTP bodies and tunnels
+# through a buffer that grows for bulk, and moves a tunnel into the socket
+# map once it looks interactive (README "Kernel splicing"). BENCH_SCALE=1 compares one and two workers instead.
 SCALE=${BENCH_SCALE:-0}
 if [ "$SCALE" = 1 ]; then
 	ENGINES=${BENCH_ENGINES:-auto}
