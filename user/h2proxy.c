@@ -942,12 +942,15 @@ out:
 }
 
 /* An HTTP/1 backend's body is read straight into the stream's buffer:
- * on_data finds it there (body_bytes). */
+ * on_data finds it there (body_bytes). Those reads are larger than the
+ * exchange's own (user/h1backend.c), so only under the connection's
+ * budget: past it a stream reads small ones, as room() says. */
 static char *on_space(struct sg_attempt *a, size_t want)
 {
 	struct h2stream *s = a->owner;
 
-	if (s->closed || s->state != S_RESP || sg_buf_reserve(&s->rbuf, want) < 0)
+	if (s->closed || s->state != S_RESP || s->conn->buffered >= s->conn->budget ||
+	    sg_buf_reserve(&s->rbuf, want) < 0)
 		return NULL;
 	return sg_buf_tail(&s->rbuf);
 }
