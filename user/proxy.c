@@ -163,8 +163,9 @@ struct client {
 
 	/* Deadlines in loop ms, 0 = none (the request's own are in `at`).
 	 * kick_at: a sockmap pump waits for the kernel to finish writing
-	 * (SG_PUMP_WAIT). */
-	uint64_t idle_at, kick_at;
+	 * (SG_PUMP_WAIT). batch_at: the request body's reads are batched
+	 * (SG_RELAY_LOWAT) and what came meanwhile is read by then. */
+	uint64_t idle_at, kick_at, batch_at;
 	/* head_at: the head that began arriving must be complete by then
 	 * (--request-head-timeout). */
 	uint64_t head_at;
@@ -348,9 +349,15 @@ static void count_body(struct client *c, bool in, enum sg_relay_engine engine, u
 	sg_stats_add(c->ctx->stats, by_engine[engine], n);
 }
 
-/* Release a pump, counting the bytes it moved once. */
+/* Release a pump, counting the bytes it moved once. The client's socket
+ * is open here (client_close releases the pumps before it closes it), so
+ * its batched reads end here too. */
 static void pump_done(struct client *c, struct sg_pump *p)
 {
+	if (p == &c->r->req_pump) {
+		sg_pump_unbatch(p);
+		c->batch_at = 0;
+	}
 	count_body(c, p == &c->r->req_pump, p->engine, p->moved);
 	p->moved = 0;
 	sg_pump_release(p);
@@ -420,12 +427,16 @@ static enum sg_relay_engine init_pump(struct client *c, struct sg_pump *p, bool 
 	else if (e == SG_RELAY_SOCKMAP)
 		e = SG_RELAY_SPLICE;
 	sg_pump_init(p, e, src, dst, chunked ? 0 : budget);
+	/* A request body of known length from the client: the backend's
+	 * socket goes back to the pool, so only this side batches. */
+	p->batch = to_backend && !tunnel && !chunked && !in_map;
 	return e;
 }
 
 static void rearm_timer(struct client *c)
 {
-	uint64_t due = 0, cand[] = { c->idle_at, c->r ? sg_attempt_due(&c->r->at) : 0, c->kick_at,
+	uint64_t due = 0, cand[] = { c->idle_at, c->r ? sg_attempt_due(&c->r->at) : 0,
+				     c->kick_at, c->batch_at,
 				     c->head_at, c->body_idle.due };
 
 	for (size_t i = 0; i < sizeof(cand) / sizeof(cand[0]); i++)
@@ -1414,6 +1425,9 @@ static void drive_request_body(struct client *c)
 		st = chunked_run(&c->r->req_pump, &c->r->req_chunks, c, &side);
 	} else {
 		st = sg_pump_run(&c->r->req_pump, SG_PUMP_SLICE, &side);
+		c->batch_at = st == SG_PUMP_WANT_READ && sg_pump_batching(&c->r->req_pump)
+				      ? now(c) + SG_RELAY_BATCH_MS
+				      : 0;
 	}
 	switch (st) {
 	case SG_PUMP_DONE:
@@ -2520,6 +2534,13 @@ static void timer_fired(struct client *c)
 	}
 	if (c->state != C_TUNNEL && c->r && sg_attempt_expire(&c->r->at, n))
 		return;
+	if (c->batch_at && n >= c->batch_at) {
+		/* The body slowed down: what it sent is read now, and from
+		 * now on as it comes (level-triggered: EPOLLIN at once). */
+		c->batch_at = 0;
+		if (c->req_pumping)
+			sg_pump_unbatch(&c->r->req_pump);
+	}
 	if (c->kick_at && n >= c->kick_at) {
 		c->kick_at = 0;
 		redrive(c);

@@ -426,6 +426,43 @@ ssize_t sg_pump_recv(struct sg_pump *p, void *buf, size_t len)
 	return n;
 }
 
+/* ---- batched reads (SG_RELAY_LOWAT) ------------------------------------- */
+
+static void set_lowat(struct sg_pump *p, int lowat)
+{
+	if (setsockopt(p->src, SOL_SOCKET, SO_RCVLOWAT, &lowat, sizeof(lowat)) == 0)
+		p->lowat = lowat;
+	else
+		p->batch = false; /* not a TCP socket after all: read as it comes */
+}
+
+/* src would block: from here on, wake when SG_RELAY_LOWAT bytes are
+ * queued, never more than the body still has to bring (the kernel wakes
+ * the reader at EOF and when its window closes anyway); 1 once less is
+ * left, the last bytes coming as they come. */
+static void batch_wait(struct sg_pump *p)
+{
+	int want;
+
+	if (!p->batch || !p->bulk || p->src_tls || p->budget == UINT64_MAX)
+		return;
+	want = p->budget >= SG_RELAY_LOWAT ? SG_RELAY_LOWAT : 1;
+	if (want != (p->lowat ? p->lowat : 1))
+		set_lowat(p, want);
+}
+
+bool sg_pump_batching(const struct sg_pump *p)
+{
+	return p->lowat > 1;
+}
+
+void sg_pump_unbatch(struct sg_pump *p)
+{
+	if (p->lowat > 1)
+		set_lowat(p, 1);
+	p->batch = false;
+}
+
 /* ---- the generic pump --------------------------------------------------- */
 
 static const struct engine_ops engines[] = {
@@ -511,19 +548,25 @@ enum sg_pump_status sg_pump_run(struct sg_pump *p, size_t max_bytes, int *err_si
 	for (;;) {
 		if (flush_all(p, ops, &done, &st, err_side) == -1)
 			return st;
-		if (p->budget == 0)
-			return SG_PUMP_DONE;
-		if (p->eof)
-			return SG_PUMP_EOF;
+		if (p->budget == 0 || p->eof) {
+			sg_pump_unbatch(p); /* src's next bytes are another message's */
+			return p->budget == 0 ? SG_PUMP_DONE : SG_PUMP_EOF;
+		}
 		if (done >= max_bytes)
 			return SG_PUMP_AGAIN;
 		n = ops->fill(p, p->budget);
+		if (n == -1 && errno == EAGAIN) {
+			batch_wait(p);
+			return SG_PUMP_WANT_READ;
+		}
 		if (n == -1)
-			return errno == EAGAIN ? SG_PUMP_WANT_READ : fail(err_side, 0);
+			return fail(err_side, 0);
 		if (n == 0)
 			p->eof = true;
 		else
 			take(p, (size_t)n);
+		if (n >= SG_RELAY_BUF_SIZE)
+			p->bulk = true;
 	}
 }
 

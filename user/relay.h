@@ -38,6 +38,18 @@ enum sg_relay_engine {
 #define SG_RELAY_BUF_MAX (1024 * 1024)
 #define SG_RELAY_GROWN_MAX (64u * 1024 * 1024)
 
+/* Batched reads: a body of known length from a plain socket that arrives
+ * in bulk (a read of SG_RELAY_BUF_SIZE or more) wakes its reader only once
+ * SG_RELAY_LOWAT bytes are queued (SO_RCVLOWAT), not on each segment: a
+ * sender on another CPU wakes the proxy a few times per MiB instead of
+ * dozens, which is what an upload from curl is limited by on two cores
+ * (scripts/BENCH.md, "Uploads: batched wake-ups"). The owner opts in per
+ * pump (`batch`) and bounds how long bytes may wait unread: while
+ * sg_pump_batching(), for SG_RELAY_BATCH_MS, then it calls
+ * sg_pump_unbatch(), so a body that slows down is read as it comes. */
+#define SG_RELAY_LOWAT (512 * 1024)
+#define SG_RELAY_BATCH_MS 2
+
 /* One direction of a stream. Embedded in its owner (the connection), which
  * also owns src and dst: the pump never closes them. Zero it, then call
  * sg_pump_init(); call sg_pump_release() before freeing the owner.
@@ -54,6 +66,10 @@ struct sg_pump {
 	uint64_t moved;	 /* bytes written to dst, total */
 	/* TLS sessions on src / dst (copy engine only): NULL = plain socket. */
 	struct sg_tls *src_tls, *dst_tls;
+	/* The owner lets the pump batch src's wake-ups (see SG_RELAY_LOWAT):
+	 * set after sg_pump_init, for a plain socket that stays open until
+	 * the pump is done or the owner has called sg_pump_unbatch(). */
+	bool batch;
 
 	/* Engine-private below: do not touch. */
 	bool eof;	      /* src returned 0; sticky */
@@ -61,6 +77,8 @@ struct sg_pump {
 	size_t buf_cap;	      /* copy: SG_RELAY_BUF_SIZE, more once grown or after a
 			       * large prime */
 	bool full_read;	      /* copy: the last read filled the buffer */
+	bool bulk;	      /* a read took SG_RELAY_BUF_SIZE or more */
+	int lowat;	      /* SO_RCVLOWAT set on src; 0 = never set (1) */
 	size_t off;	      /* copy: pending bytes start at buf + off */
 	int pipe_rd, pipe_wr; /* splice: valid only while pipe_cap != 0 */
 	size_t pipe_cap;      /* splice: pipe size in bytes, 0 = no pipe yet */
@@ -136,6 +154,17 @@ ssize_t sg_pump_recv(struct sg_pump *p, void *buf, size_t len);
  * socket has no such flag, so a process using SG_RELAY_SPLICE must ignore
  * SIGPIPE (the gateway does, at start-up). */
 enum sg_pump_status sg_pump_run(struct sg_pump *p, size_t max_bytes, int *err_side);
+
+/* Whether src's wake-ups are batched now: the owner gives the wait
+ * SG_RELAY_BATCH_MS from this SG_PUMP_WANT_READ, then calls
+ * sg_pump_unbatch(). */
+bool sg_pump_batching(const struct sg_pump *p);
+
+/* Puts src's SO_RCVLOWAT back to 1 (bytes already queued make it readable
+ * at once) and batches no more on this pump. The pump does it itself at
+ * SG_PUMP_DONE and SG_PUMP_EOF; an owner that ends the pump otherwise and
+ * keeps src calls it while src is open. */
+void sg_pump_unbatch(struct sg_pump *p);
 
 /* The max_bytes every relay of the gateway passes to sg_pump_run: a fast
  * stream yields to the loop after about this much. Several grown copy

@@ -749,6 +749,176 @@ static void move_step(struct sg_pump *p, int sink, unsigned char *got, size_t le
 	assert_int_equal(have, len);
 }
 
+/* ---- batched reads (SO_RCVLOWAT) ----------------------------------------- */
+
+static int rcvlowat(int fd)
+{
+	socklen_t len = sizeof(int);
+	int v = 0;
+
+	assert_int_equal(getsockopt(fd, SOL_SOCKET, SO_RCVLOWAT, &v, &len), 0);
+	return v;
+}
+
+/* What epoll and poll report for fd right now. */
+static bool readable_now(int fd)
+{
+	return wait_fd(fd, POLLIN, 0);
+}
+
+/* Moves `len` bytes that are already queued in src, then finds src empty.
+ * (A fresh loopback socket queues about 110 KiB before its window closes,
+ * so the cases below stay under that: 100 KiB is a bulk read.) */
+static void move_queued(struct sg_pump *p, int sink, unsigned char *got, size_t len)
+{
+	move_step(p, sink, got, len);
+	assert_int_equal(sg_pump_run(p, SIZE_MAX, NULL), SG_PUMP_WANT_READ);
+}
+
+/* The rest of a body from a thread while the pump runs and another thread
+ * checks what arrives; returns the pump's final status. */
+static enum sg_pump_status move_rest(struct sg_pump *p, struct rig *r, uint64_t base, uint64_t len,
+				     bool fin)
+{
+	struct feeder f;
+	struct sinker s = { .fd = r->sink, .base = base };
+	enum sg_pump_status st;
+
+	assert_int_equal(pthread_create(&s.thread, NULL, sinker_main, &s), 0);
+	feeder_start(&f, r->feed, base, len, fin);
+	st = drive(p, SIZE_MAX, NULL);
+	shutdown(r->dst, SHUT_WR);
+	pthread_join(f.thread, NULL);
+	pthread_join(s.thread, NULL);
+	assert_int_equal(f.sent, len);
+	assert_int_equal(s.got, len);
+	assert_false(s.bad);
+	return st;
+}
+
+/* After a bulk read, an opted-in pump makes src readable only at
+ * SG_RELAY_LOWAT queued bytes; sg_pump_unbatch makes what is queued
+ * readable at once and ends batching for the pump. */
+static void batched_reads(enum sg_relay_engine e)
+{
+	static unsigned char data[140 * 1024], got[140 * 1024];
+	const size_t first = 100 * 1024, second = 40 * 1024, total = 2 * MIB;
+	struct sg_pump p = { 0 };
+	struct rig r;
+
+	rig_open(&r, false);
+	fill_pat(data, 0, sizeof(data));
+	sg_pump_init(&p, e, r.src, r.dst, total);
+	p.batch = true;
+	write_all(r.feed, data, first);
+	wait_inq(r.src, first);
+	move_queued(&p, r.sink, got, first);
+	assert_true(sg_pump_batching(&p));
+	assert_int_equal(rcvlowat(r.src), SG_RELAY_LOWAT);
+
+	write_all(r.feed, data + first, second);
+	wait_inq(r.src, second);
+	assert_false(readable_now(r.src));
+
+	sg_pump_unbatch(&p);
+	assert_int_equal(rcvlowat(r.src), 1);
+	assert_true(readable_now(r.src));
+	move_queued(&p, r.sink, got + first, second);
+	assert_true(is_pat(got, 0, first + second));
+	assert_false(sg_pump_batching(&p));
+	assert_int_equal(rcvlowat(r.src), 1);
+
+	assert_int_equal(move_rest(&p, &r, first + second, total - first - second, false),
+			 SG_PUMP_DONE);
+	assert_int_equal(p.moved, total);
+	sg_pump_release(&p);
+	rig_close(&r);
+}
+BOTH_ENGINES(batched_reads)
+
+/* Batching ends with the body: after SG_PUMP_DONE src wakes its reader for
+ * one byte again (the next request's head), and a FIN wakes it at once. */
+static void batch_ends_with_body(enum sg_relay_engine e)
+{
+	static unsigned char data[100 * 1024], got[100 * 1024];
+	const size_t first = sizeof(data), total = 3 * MIB;
+	struct sg_pump p = { 0 };
+	struct rig r;
+
+	rig_open(&r, false);
+	fill_pat(data, 0, first);
+	sg_pump_init(&p, e, r.src, r.dst, total);
+	p.batch = true;
+	write_all(r.feed, data, first);
+	wait_inq(r.src, first);
+	move_queued(&p, r.sink, got, first);
+	assert_int_equal(rcvlowat(r.src), SG_RELAY_LOWAT);
+	assert_int_equal(move_rest(&p, &r, first, total - first, false), SG_PUMP_DONE);
+	assert_int_equal(rcvlowat(r.src), 1);
+	assert_false(sg_pump_batching(&p));
+	write_all(r.feed, "G", 1);
+	assert_true(wait_fd(r.src, POLLIN, 1000));
+	sg_pump_release(&p);
+	rig_close(&r);
+
+	/* The client gives up after 101,400 bytes of a 3 MiB body: its FIN is
+	 * readable below SG_RELAY_LOWAT and ends the batch. */
+	rig_open(&r, false);
+	sg_pump_init(&p, e, r.src, r.dst, total);
+	p.batch = true;
+	write_all(r.feed, data, first);
+	wait_inq(r.src, first);
+	move_queued(&p, r.sink, got, first);
+	assert_true(sg_pump_batching(&p));
+	write_all(r.feed, data, 1000);
+	wait_inq(r.src, 1000);
+	assert_false(readable_now(r.src));
+	shutdown(r.feed, SHUT_WR);
+	assert_true(wait_fd(r.src, POLLIN, 1000));
+	assert_int_equal(drive(&p, SIZE_MAX, NULL), SG_PUMP_EOF);
+	assert_int_equal(rcvlowat(r.src), 1);
+	sg_pump_release(&p);
+	rig_close(&r);
+}
+BOTH_ENGINES(batch_ends_with_body)
+
+/* Only an opted-in pump batches, only after a bulk read, and only while
+ * SG_RELAY_LOWAT bytes of the body are still to come. */
+static void batch_only_when_it_pays(enum sg_relay_engine e)
+{
+	static unsigned char data[100 * 1024], got[100 * 1024];
+	const struct {
+		bool batch;
+		size_t read;
+		uint64_t budget;
+	} cases[] = {
+		{ false, sizeof(data), 4 * MIB },			   /* not opted in */
+		{ true, 1000, 4 * MIB },				   /* small reads */
+		{ true, sizeof(data), sizeof(data) + SG_RELAY_LOWAT - 1 }, /* short body */
+		{ true, sizeof(data), UINT64_MAX },			   /* a tunnel */
+	};
+
+	fill_pat(data, 0, sizeof(data));
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct sg_pump p = { 0 };
+		struct rig r;
+
+		rig_open(&r, false);
+		sg_pump_init(&p, e, r.src, r.dst, cases[i].budget);
+		p.batch = cases[i].batch;
+		write_all(r.feed, data, cases[i].read);
+		wait_inq(r.src, (int)cases[i].read);
+		move_queued(&p, r.sink, got, cases[i].read);
+		assert_false(sg_pump_batching(&p));
+		assert_int_equal(rcvlowat(r.src), 1);
+		write_all(r.feed, "x", 1);
+		assert_true(wait_fd(r.src, POLLIN, 1000));
+		sg_pump_release(&p);
+		rig_close(&r);
+	}
+}
+BOTH_ENGINES(batch_only_when_it_pays)
+
 /* The copy engine doubles its buffer after each read that filled it, and
  * only then; the bytes grown are counted per thread and given back. */
 static void test_relay_copy_buffer_grows(void **state)
@@ -824,6 +994,9 @@ int main(void)
 		BOTH(dst_reset),
 		BOTH(max_bytes_again),
 		BOTH(eintr_retried),
+		BOTH(batched_reads),
+		BOTH(batch_ends_with_body),
+		BOTH(batch_only_when_it_pays),
 		cmocka_unit_test(test_relay_copy_buffer_grows),
 		cmocka_unit_test(test_relay_engine_names),
 	};
