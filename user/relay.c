@@ -552,8 +552,14 @@ enum sg_pump_status sg_pump_run(struct sg_pump *p, size_t max_bytes, int *err_si
 			sg_pump_unbatch(p); /* src's next bytes are another message's */
 			return p->budget == 0 ? SG_PUMP_DONE : SG_PUMP_EOF;
 		}
-		if (done >= max_bytes)
+		if (done >= max_bytes) {
+			/* The owner counts on EPOLLIN to run it again: what is
+			 * queued must make src readable (the next EAGAIN raises
+			 * SO_RCVLOWAT again). */
+			if (p->lowat > 1)
+				set_lowat(p, 1);
 			return SG_PUMP_AGAIN;
+		}
 		n = ops->fill(p, p->budget);
 		if (n == -1 && errno == EAGAIN) {
 			batch_wait(p);

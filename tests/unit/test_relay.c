@@ -882,6 +882,44 @@ static void batch_ends_with_body(enum sg_relay_engine e)
 }
 BOTH_ENGINES(batch_ends_with_body)
 
+/* A run that stops at max_bytes leaves what is queued readable: the owner
+ * runs it again on EPOLLIN, which SO_RCVLOWAT would hold back. */
+static void batch_yields_readable(enum sg_relay_engine e)
+{
+	static unsigned char data[100 * 1024], got[100 * 1024];
+	const size_t first = sizeof(data), total = 4 * MIB;
+	struct sg_pump p = { 0 };
+	struct feeder f;
+	struct sinker s;
+	struct rig r;
+
+	rig_open(&r, false);
+	fill_pat(data, 0, first);
+	sg_pump_init(&p, e, r.src, r.dst, total);
+	p.batch = true;
+	write_all(r.feed, data, first);
+	wait_inq(r.src, first);
+	move_queued(&p, r.sink, got, first);
+	assert_int_equal(rcvlowat(r.src), SG_RELAY_LOWAT);
+
+	s = (struct sinker){ .fd = r.sink, .base = first };
+	assert_int_equal(pthread_create(&s.thread, NULL, sinker_main, &s), 0);
+	feeder_start(&f, r.feed, first, total - first, false);
+	assert_true(wait_fd(r.src, POLLIN, DEADLINE_MS));
+	assert_int_equal(sg_pump_run(&p, 32 * 1024, NULL), SG_PUMP_AGAIN);
+	assert_int_equal(rcvlowat(r.src), 1);
+	assert_int_equal(drive(&p, SIZE_MAX, NULL), SG_PUMP_DONE);
+	shutdown(r.dst, SHUT_WR);
+	pthread_join(f.thread, NULL);
+	pthread_join(s.thread, NULL);
+	assert_int_equal(s.got, total - first);
+	assert_false(s.bad);
+	assert_int_equal(rcvlowat(r.src), 1);
+	sg_pump_release(&p);
+	rig_close(&r);
+}
+BOTH_ENGINES(batch_yields_readable)
+
 /* Only an opted-in pump batches, only after a bulk read, and only while
  * SG_RELAY_LOWAT bytes of the body are still to come. */
 static void batch_only_when_it_pays(enum sg_relay_engine e)
@@ -996,6 +1034,7 @@ int main(void)
 		BOTH(eintr_retried),
 		BOTH(batched_reads),
 		BOTH(batch_ends_with_body),
+		BOTH(batch_yields_readable),
 		BOTH(batch_only_when_it_pays),
 		cmocka_unit_test(test_relay_copy_buffer_grows),
 		cmocka_unit_test(test_relay_engine_names),
