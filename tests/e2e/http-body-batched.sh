@@ -1,0 +1,184 @@
+# A body that arrives in bulk is read in batches (SO_RCVLOWAT, user/relay.h) and yet nothing waits, either way, in every engine and in auto. Upload: a 3 MiB request body sent as 2 MiB at once, then ten 10-byte pieces 100 ms apart, then the rest, reaches the backend byte-identical, each piece within 100 ms of being sent (the batch gives way after 2 ms; without that bound the first piece would wait for the rest, a second later), and the backend's 200 reaches the client. Download: the same shape as a response body from the backend, on the same client connection, reaches the client likewise. Then a small request on that connection is answered at once over the backend connection that carried the download: it went back to the pool with its mark at 1.
+. "$(dirname "$0")/lib.sh"
+
+BACKEND_PORT=$(free_port)
+one_route_config upload
+cat >"$WORK/batched.py" <<'PY'
+import hashlib, json, socket, sys, threading, time
+
+BACKEND = int(sys.argv[1])
+BULK, PIECES, PIECE, GAP, REST = 2 << 20, 10, 10, 0.1, 1 << 20
+TOTAL = BULK + PIECES * PIECE + REST
+DATA = (bytes(range(251)) * (TOTAL // 251 + 1))[:TOTAL]
+up = []    # (monotonic time, request body bytes the backend has)
+down = []  # (monotonic time, response body bytes the client has)
+sent = []  # monotonic time each response piece was sent
+served = []  # (backend connection number, request line)
+
+def read_head(c, buf):
+    while b"\r\n\r\n" not in buf:
+        d = c.recv(65536)
+        if not d:
+            return None, b""
+        buf += d
+    return buf.split(b"\r\n\r\n", 1)
+
+def serve(c, num):
+    buf = b""
+    while True:
+        head, buf = read_head(c, buf)
+        if head is None:
+            return
+        served.append((num, head.split(b"\r\n")[0]))
+        if head.startswith(b"POST"):
+            got, h = len(buf), hashlib.sha256(buf)
+            buf = b""
+            up.append((time.monotonic(), got))
+            while got < TOTAL:
+                d = c.recv(1 << 20)
+                if not d:
+                    return
+                got += len(d)
+                h.update(d)
+                up.append((time.monotonic(), got))
+            answer = json.dumps({"bytes": got, "sha256": h.hexdigest()}).encode()
+            c.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n" % len(answer) + answer)
+        elif head.startswith(b"GET /upload/download"):
+            c.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n" % TOTAL + DATA[:BULK])
+            for k in range(PIECES):
+                time.sleep(GAP)
+                end = BULK + (k + 1) * PIECE
+                sent.append(time.monotonic())
+                c.sendall(DATA[end - PIECE:end])
+            c.sendall(DATA[BULK + PIECES * PIECE:])
+        else:
+            c.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nsmall")
+
+def backend(lsock):
+    num = 0
+    while True:
+        c, _ = lsock.accept()
+        num += 1
+        threading.Thread(target=serve, args=(c, num), daemon=True).start()
+
+def has(log, n, deadline):
+    while time.monotonic() < deadline:
+        if log and log[-1][1] >= n:
+            return True
+        time.sleep(0.005)
+    return False
+
+def piece_delays(log, when_sent):
+    delays = []
+    for k in range(PIECES):
+        end = BULK + (k + 1) * PIECE
+        t = when_sent(k)
+        if t is None or not has(log, end, t + 2):
+            return delays + [float("inf")]
+        delays.append(next(a for a, n in log if n >= end) - t)
+    return delays
+
+def report(ok, what):
+    print(("ok: " if ok else "FAIL: ") + what)
+
+def response(cl, log=None):
+    head, body = read_head(cl, b"")
+    if head is None:
+        return b"", b""
+    length = int(head.split(b"Content-Length: ")[1].split(b"\r\n")[0])
+    h = hashlib.sha256(body)
+    got = len(body)
+    if log is not None:
+        log.append((time.monotonic(), got))
+    while got < length:
+        d = cl.recv(1 << 20)
+        if not d:
+            break
+        got += len(d)
+        h.update(d)
+        if log is not None:
+            log.append((time.monotonic(), got))
+        else:
+            body += d
+    return head.split(b"\r\n")[0], body if log is None else (got, h.hexdigest())
+
+lsock = socket.socket()
+lsock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+lsock.bind(("127.0.0.1", BACKEND))
+lsock.listen(4)
+threading.Thread(target=backend, args=(lsock,), daemon=True).start()
+cl = socket.create_connection(("127.0.0.1", 8080))
+cl.settimeout(20)
+want = {"bytes": TOTAL, "sha256": hashlib.sha256(DATA).hexdigest()}
+
+# Upload.
+cl.sendall(b"POST /upload HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n" % TOTAL)
+cl.sendall(DATA[:BULK])
+report(has(up, BULK, time.monotonic() + 10), "upload: the first 2 MiB reach the backend")
+times = []
+def send_piece(k):
+    time.sleep(GAP)
+    end = BULK + (k + 1) * PIECE
+    times.append(time.monotonic())
+    cl.sendall(DATA[end - PIECE:end])
+    return times[-1]
+delays = piece_delays(up, send_piece)
+report(len(delays) == PIECES and max(delays) < 0.1,
+       "upload: each 10-byte piece reached the backend within 100 ms (slowest %.1f ms)" % (max(delays) * 1000))
+cl.sendall(DATA[BULK + PIECES * PIECE:])
+status, body = response(cl)
+report(status.startswith(b"HTTP/1.1 200") and json.loads(body or b"{}") == want,
+       "upload: the backend got all %d bytes, byte-identical, and its 200 came back (%r)" % (TOTAL, status))
+
+# Download, on the same client connection.
+result = {}
+def fetch():
+    result["r"] = response(cl, down)
+cl.sendall(b"GET /upload/download HTTP/1.1\r\nHost: x\r\n\r\n")
+reader = threading.Thread(target=fetch)
+reader.start()
+def sent_at(k):
+    deadline = time.monotonic() + 5
+    while len(sent) <= k and time.monotonic() < deadline:
+        time.sleep(0.002)
+    return sent[k] if len(sent) > k else None
+delays = piece_delays(down, sent_at)
+report(len(delays) == PIECES and max(delays) < 0.1,
+       "download: each 10-byte piece reached the client within 100 ms (slowest %.1f ms)" % (max(delays) * 1000))
+reader.join(20)
+status, (got, digest) = result.get("r", (b"", (0, "")))
+report(status.startswith(b"HTTP/1.1 200") and {"bytes": got, "sha256": digest} == want,
+       "download: the client got all %d bytes, byte-identical (%r, %d bytes)" % (TOTAL, status, got))
+
+# The backend connection the download came over serves the next request.
+start = time.monotonic()
+cl.sendall(b"GET /upload/small HTTP/1.1\r\nHost: x\r\n\r\n")
+status, body = response(cl)
+took = time.monotonic() - start
+report(status.startswith(b"HTTP/1.1 200") and body == b"small" and took < 1,
+       "a small request after it answered in %.1f ms (%r %r)" % (took * 1000, status, body))
+conn = {line: num for num, line in served}
+print("backend connections: %r" % served)
+report(conn.get(b"GET /upload/small HTTP/1.1") == conn.get(b"GET /upload/download HTTP/1.1"),
+       "it went over the download's backend connection, back from the pool")
+PY
+
+for engine in $(engines) auto; do
+	echo "-- engine $engine"
+	if ! start_engine "$engine" -c "$WORK/config.yaml"; then
+		fail "gateway ($engine) did not start"
+		continue
+	fi
+	out=$(timeout 90 /usr/bin/python3 "$WORK/batched.py" "$BACKEND_PORT" 2>&1)
+	rc=$?
+	while IFS= read -r line; do
+		case $line in
+		"ok: "*) pass "$engine: ${line#ok: }" ;;
+		"FAIL: "*) fail "$engine: ${line#FAIL: }" ;;
+		*) echo "    $line" ;;
+		esac
+	done <<<"$out"
+	[ "$rc" = 0 ] || fail "$engine: the client exited $rc"
+	stop_gateway
+done
+finish
