@@ -27,6 +27,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/epoll.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -163,9 +164,10 @@ struct client {
 
 	/* Deadlines in loop ms, 0 = none (the request's own are in `at`).
 	 * kick_at: a sockmap pump waits for the kernel to finish writing
-	 * (SG_PUMP_WAIT). batch_at: the request body's reads are batched
-	 * (SG_RELAY_LOWAT) and what came meanwhile is read by then. */
-	uint64_t idle_at, kick_at, batch_at;
+	 * (SG_PUMP_WAIT). batch_at / resp_batch_at: the request's / the
+	 * response's body is read in batches (SG_RELAY_LOWAT) and what came
+	 * meanwhile is read by then. */
+	uint64_t idle_at, kick_at, batch_at, resp_batch_at;
 	/* head_at: the head that began arriving must be complete by then
 	 * (--request-head-timeout). */
 	uint64_t head_at;
@@ -351,12 +353,16 @@ static void count_body(struct client *c, bool in, enum sg_relay_engine engine, u
 
 /* Release a pump, counting the bytes it moved once. The client's socket
  * is open here (client_close releases the pumps before it closes it), so
- * its batched reads end here too. */
+ * its batched reads end here too. The backend's may be closed already: a
+ * response's batch ends before its connection can go back to the pool
+ * (the pump's DONE, finish_request), never here. */
 static void pump_done(struct client *c, struct sg_pump *p)
 {
 	if (p == &c->r->req_pump) {
 		sg_pump_unbatch(p);
 		c->batch_at = 0;
+	} else {
+		c->resp_batch_at = 0;
 	}
 	count_body(c, p == &c->r->req_pump, p->engine, p->moved);
 	p->moved = 0;
@@ -427,17 +433,18 @@ static enum sg_relay_engine init_pump(struct client *c, struct sg_pump *p, bool 
 	else if (e == SG_RELAY_SOCKMAP)
 		e = SG_RELAY_SPLICE;
 	sg_pump_init(p, e, src, dst, chunked ? 0 : budget);
-	/* A request body of known length from the client: the backend's
-	 * socket goes back to the pool, so only this side batches. */
-	p->batch = to_backend && !tunnel && !chunked && !in_map;
+	/* A body of known length, either way (a tunnel's bytes come as they
+	 * come). */
+	p->batch = !tunnel && !chunked && !in_map;
 	return e;
 }
 
 static void rearm_timer(struct client *c)
 {
-	uint64_t due = 0, cand[] = { c->idle_at, c->r ? sg_attempt_due(&c->r->at) : 0,
-				     c->kick_at, c->batch_at,
-				     c->head_at, c->body_idle.due };
+	uint64_t due = 0, cand[] = { c->idle_at,       c->r ? sg_attempt_due(&c->r->at) : 0,
+				     c->kick_at,       c->batch_at,
+				     c->resp_batch_at, c->head_at,
+				     c->body_idle.due };
 
 	for (size_t i = 0; i < sizeof(cand) / sizeof(cand[0]); i++)
 		if (cand[i] && (!due || cand[i] < due))
@@ -751,6 +758,8 @@ static void finish_request(struct client *c)
 	c->r->at.request_at = c->r->at.try_at = c->r->at.connect_at = c->r->at.backoff_at = 0;
 	c->kick_at = c->head_at = 0;
 	sg_idle_stop(&c->body_idle);
+	if (c->resp_pumping)
+		sg_pump_unbatch(&c->r->resp_pump); /* before its socket may be pooled */
 	if (c->r->at.conn || c->r->at.h2)
 		release_backend(c);
 	c->r->h2_resp = c->r->h2_chunked = c->r->h2_up_wait = false;
@@ -1378,10 +1387,14 @@ static void drive_response(struct client *c)
 		response_done(c);
 		return;
 	}
-	if (c->resp_body == SG_H1_BODY_CHUNKED)
+	if (c->resp_body == SG_H1_BODY_CHUNKED) {
 		st = chunked_run(&c->r->resp_pump, &c->r->resp_chunks, NULL, &side);
-	else
+	} else {
 		st = sg_pump_run(&c->r->resp_pump, SG_PUMP_SLICE, &side);
+		c->resp_batch_at = st == SG_PUMP_WANT_READ && sg_pump_batching(&c->r->resp_pump)
+					   ? now(c) + SG_RELAY_BATCH_MS
+					   : 0;
+	}
 	switch (st) {
 	case SG_PUMP_DONE:
 		c->resp_pumping = false;
@@ -2486,6 +2499,16 @@ static void on_client_io(struct sg_loop *loop, struct sg_io *io, uint32_t revent
 	settle(c);
 }
 
+/* Bytes of a next request have come, read or not: past
+ * maxConnectionDuration that request is served (its response carries
+ * Connection: close) rather than cut by a close that crossed it. */
+static bool request_waiting(const struct client *c)
+{
+	int queued = 0;
+
+	return c->in_len > 0 || (ioctl(c->io.fd, FIONREAD, &queued) == 0 && queued > 0);
+}
+
 /* The client's timer: the first deadline that passed acts. */
 static void timer_fired(struct client *c)
 {
@@ -2502,7 +2525,10 @@ static void timer_fired(struct client *c)
 			return;
 		}
 	}
-	if (c->idle_at && n >= c->idle_at) {
+	if (c->idle_at && n >= c->idle_at && c->state == C_HEAD && too_old(c) &&
+	    request_waiting(c)) {
+		c->idle_at = 0; /* EPOLLIN reads it; head_at bounds it */
+	} else if (c->idle_at && n >= c->idle_at) {
 		if (c->state == C_HEAD && !too_old(c))
 			stat(c, SG_STAT_TIMEOUT_IDLE);
 		client_close(c); /* idle: no response, as agentgateway does */
@@ -2540,6 +2566,11 @@ static void timer_fired(struct client *c)
 		c->batch_at = 0;
 		if (c->req_pumping)
 			sg_pump_unbatch(&c->r->req_pump);
+	}
+	if (c->resp_batch_at && n >= c->resp_batch_at) {
+		c->resp_batch_at = 0;
+		if (c->resp_pumping)
+			sg_pump_unbatch(&c->r->resp_pump);
 	}
 	if (c->kick_at && n >= c->kick_at) {
 		c->kick_at = 0;
