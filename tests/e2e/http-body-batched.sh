@@ -1,12 +1,13 @@
 # A body that arrives in bulk is read in batches (SO_RCVLOWAT, user/relay.h) and yet nothing waits, either way, in every engine and in auto. Upload: a 3 MiB request body sent as 2 MiB at once, then ten 10-byte pieces 100 ms apart, then the rest, reaches the backend byte-identical, each piece within 100 ms of being sent (the batch gives way after 2 ms; without that bound the first piece would wait for the rest, a second later), and the backend's 200 reaches the client. Download: the same shape as a response body from the backend, on the same client connection, reaches the client likewise. Then a small request on that connection is answered at once over the backend connection that carried the download: it went back to the pool with its mark at 1.
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/faultlib.sh"
 
 BACKEND_PORT=$(free_port)
 one_route_config upload
 cat >"$WORK/batched.py" <<'PY'
 import hashlib, json, socket, sys, threading, time
 
-BACKEND = int(sys.argv[1])
+BACKEND, ENGINE = int(sys.argv[1]), sys.argv[2]
 BULK, PIECES, PIECE, GAP, REST = 2 << 20, 10, 10, 0.1, 1 << 20
 TOTAL = BULK + PIECES * PIECE + REST
 DATA = (bytes(range(251)) * (TOTAL // 251 + 1))[:TOTAL]
@@ -14,6 +15,20 @@ up = []    # (monotonic time, request body bytes the backend has)
 down = []  # (monotonic time, response body bytes the client has)
 sent = []  # monotonic time each response piece was sent
 served = []  # (backend connection number, request line)
+
+def read_body(s, have, length, log):
+    """Reads a body of `length` bytes of which `have` came with the head;
+    returns (bytes read, sha256), logging (time, bytes so far) as it goes."""
+    got, h = len(have), hashlib.sha256(have)
+    log.append((time.monotonic(), got))
+    while got < length:
+        d = s.recv(1 << 20)
+        if not d:
+            break
+        got += len(d)
+        h.update(d)
+        log.append((time.monotonic(), got))
+    return got, h.hexdigest()
 
 def read_head(c, buf):
     while b"\r\n\r\n" not in buf:
@@ -31,17 +46,11 @@ def serve(c, num):
             return
         served.append((num, head.split(b"\r\n")[0]))
         if head.startswith(b"POST"):
-            got, h = len(buf), hashlib.sha256(buf)
+            got, digest = read_body(c, buf, TOTAL, up)
             buf = b""
-            up.append((time.monotonic(), got))
-            while got < TOTAL:
-                d = c.recv(1 << 20)
-                if not d:
-                    return
-                got += len(d)
-                h.update(d)
-                up.append((time.monotonic(), got))
-            answer = json.dumps({"bytes": got, "sha256": h.hexdigest()}).encode()
+            if got < TOTAL:
+                return
+            answer = json.dumps({"bytes": got, "sha256": digest}).encode()
             c.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n" % len(answer) + answer)
         elif head.startswith(b"GET /upload/download"):
             c.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n" % TOTAL + DATA[:BULK])
@@ -79,28 +88,21 @@ def piece_delays(log, when_sent):
     return delays
 
 def report(ok, what):
-    print(("ok: " if ok else "FAIL: ") + what)
+    print(("ok: " if ok else "FAIL: ") + ENGINE + ": " + what)
 
 def response(cl, log=None):
     head, body = read_head(cl, b"")
     if head is None:
         return b"", b""
     length = int(head.split(b"Content-Length: ")[1].split(b"\r\n")[0])
-    h = hashlib.sha256(body)
-    got = len(body)
     if log is not None:
-        log.append((time.monotonic(), got))
-    while got < length:
-        d = cl.recv(1 << 20)
+        return head.split(b"\r\n")[0], read_body(cl, body, length, log)
+    while len(body) < length:
+        d = cl.recv(65536)
         if not d:
             break
-        got += len(d)
-        h.update(d)
-        if log is not None:
-            log.append((time.monotonic(), got))
-        else:
-            body += d
-    return head.split(b"\r\n")[0], body if log is None else (got, h.hexdigest())
+        body += d
+    return head.split(b"\r\n")[0], body
 
 lsock = socket.socket()
 lsock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -169,16 +171,7 @@ for engine in $(engines) auto; do
 		fail "gateway ($engine) did not start"
 		continue
 	fi
-	out=$(timeout 90 /usr/bin/python3 "$WORK/batched.py" "$BACKEND_PORT" 2>&1)
-	rc=$?
-	while IFS= read -r line; do
-		case $line in
-		"ok: "*) pass "$engine: ${line#ok: }" ;;
-		"FAIL: "*) fail "$engine: ${line#FAIL: }" ;;
-		*) echo "    $line" ;;
-		esac
-	done <<<"$out"
-	[ "$rc" = 0 ] || fail "$engine: the client exited $rc"
+	py_checks "$BACKEND_PORT" "$engine" <"$WORK/batched.py"
 	stop_gateway
 done
 finish
