@@ -273,6 +273,13 @@ struct sg_endpoint {
 	uint16_t port;
 };
 
+/* The longest addr (a host name: 253 characters, RFC 1123 as
+ * config/hostname.c checks it) and the size of "addr:port" with its NUL:
+ * what the gateway's names and keys for an endpoint are sized for, so two
+ * long names never share a key by being cut short. */
+#define SG_ENDPOINT_ADDR_MAX 253
+#define SG_ENDPOINT_TEXT_SIZE (SG_ENDPOINT_ADDR_MAX + 7)
+
 struct sg_service_port {
 	const char *name;
 	uint16_t port;

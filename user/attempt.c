@@ -459,7 +459,7 @@ static void start_h2(struct sg_attempt *a, const struct sg_endpoint *ep)
 	int err = 0;
 
 	struct sg_tls_client *tc;
-	char key[sizeof(a->endpoint) + 24];
+	char key[SG_POOL_KEY_SIZE];
 
 	if (!endpoint_key(a, true, key, sizeof(key), &tc))
 		return;
@@ -497,6 +497,25 @@ static struct sg_tls_client *tls_client(struct sg_attempt *a, bool h2, uint64_t 
 	return tc;
 }
 
+/* "addr:port" of ep into out (cap bytes, cut short as snprintf would):
+ * once per try, so without printf's format machinery. */
+static void endpoint_text(char *out, size_t cap, const struct sg_endpoint *ep)
+{
+	char port[6];
+	size_t p = sizeof(port), room = cap - 1, n = strnlen(ep->addr, room), digits;
+	unsigned v = ep->port;
+
+	do
+		port[--p] = (char)('0' + v % 10);
+	while (v /= 10);
+	memcpy(out, ep->addr, n);
+	if (n < room)
+		out[n++] = ':';
+	digits = sizeof(port) - p < room - n ? sizeof(port) - p : room - n;
+	memcpy(out + n, port + p, digits);
+	out[n + digits] = '\0';
+}
+
 /* The pool key of this try's endpoint: "addr:port", and for a backend
  * spoken to over TLS "#" and its settings' hash (*tc its client context,
  * else NULL). False when that context could not be made (the try failed
@@ -508,7 +527,13 @@ static bool endpoint_key(struct sg_attempt *a, bool h2, char *key, size_t cap,
 
 	*tc = NULL;
 	if (!a->backend->eff_tls) {
-		snprintf(key, cap, "%s", a->endpoint);
+		size_t n = strlen(a->endpoint);
+
+		if (n >= cap)
+			n = cap - 1;
+
+		memcpy(key, a->endpoint, n);
+		key[n] = '\0';
 		return true;
 	}
 	if (!(*tc = tls_client(a, h2, &h)))
@@ -572,7 +597,7 @@ void sg_attempt_start(struct sg_attempt *a)
 	a->tried |= SG_ROUTE_TRIED_BIT(bi, ei);
 	a->backend = &a->route->backends.v[bi];
 	ep = a->ep = &a->backend->eps[ei];
-	snprintf(a->endpoint, sizeof(a->endpoint), "%s:%u", ep->addr, ep->port);
+	endpoint_text(a->endpoint, sizeof(a->endpoint), ep);
 	a->lb_ep = lb ? sg_lb_get(lb, ep) : NULL;
 	a->lb_judged = false;
 	if (a->lb_ep)

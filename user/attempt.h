@@ -102,7 +102,7 @@ struct sg_attempt {
 	unsigned refused;		      /* streams an HTTP/2 backend refused, sent again */
 	const struct sg_backend_ref *backend; /* of the current (or last) try */
 	const struct sg_endpoint *ep;	      /* of the current (or last) try */
-	char endpoint[80];		      /* "addr:port" of the current (or last) try */
+	char endpoint[SG_ENDPOINT_TEXT_SIZE]; /* "addr:port" of the current (or last) try */
 	/* Why the last try's TLS failed (SG_FAIL_TLS): sg_attempt_cause. */
 	char tls_cause[160];
 	/* Deadlines in loop ms, 0 = none. */

@@ -17,6 +17,10 @@ struct sg_dns_addrs;
 struct sg_tls;
 struct sg_tls_client;
 
+/* A pooled connection's key: "addr:port", and "#" with 16 hex digits of
+ * its TLS settings' hash for a TLS backend. */
+#define SG_POOL_KEY_SIZE (SG_ENDPOINT_TEXT_SIZE + 17)
+
 /* One connection to a backend endpoint. While in use, its owner sets
  * io.cb/io.data; while idle in the pool, the pool does. Owned by whoever
  * holds it (an attempt, or the pool); freed through sg_backend_close. */
@@ -28,7 +32,7 @@ struct sg_backend_conn {
 	struct sg_pool *pool;
 	/* "addr:port" of the endpoint, and for TLS "#<policy hash>": a pooled
 	 * connection serves only requests with the same TLS settings. */
-	char key[100];
+	char key[SG_POOL_KEY_SIZE];
 	bool reused; /* taken from the pool: may have been closed by the backend */
 	bool closed;
 	struct sg_ksock k;	  /* its sockmap counters */

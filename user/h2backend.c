@@ -50,13 +50,13 @@ struct sg_h2b_pool {
 struct h2b_conn {
 	struct sg_h2b_pool *pool;
 	struct sg_list link;
-	char key[104]; /* "addr:port", "#<TLS settings hash>" for TLS */
+	char key[SG_POOL_KEY_SIZE]; /* "addr:port", "#<TLS settings hash>" for TLS */
 	struct sg_backend_conn *sock;
 	struct sg_h2_session *h2;
 	struct sg_list streams; /* sg_h2b_stream.link: waiting or open */
 	size_t nstreams;
 	/* Where it goes, for the streams its limit leaves out (move_stream). */
-	char addr[64];
+	char addr[SG_ENDPOINT_ADDR_MAX + 1];
 	struct sg_endpoint ep;
 	struct sg_keepalive keepalive;
 	bool connected;

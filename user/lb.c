@@ -21,8 +21,8 @@ struct sg_lb_ep {
 	struct sg_lb *lb;
 	uint32_t hash;
 	uint16_t port;
-	char key[80];			/* "addr:port" */
-	char addr[72];			/* as configured */
+	char key[SG_ENDPOINT_TEXT_SIZE];		/* "addr:port" */
+	char addr[SG_ENDPOINT_ADDR_MAX + 1];	/* as configured */
 	_Atomic double health;		/* EWMA of 1 (healthy try) and 0 (unhealthy) */
 	_Atomic double latency;		/* EWMA of healthy tries' time to response head, s */
 	_Atomic unsigned pending;	/* tries begun and not ended */

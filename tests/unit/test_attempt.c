@@ -37,7 +37,7 @@ struct owner {
 	struct sg_timer timer;
 	int sends, waits, drops, fails;
 	enum sg_fail kind;
-	char tried[MAX_TRIES][80]; /* endpoint of each try that reached a socket */
+	char tried[MAX_TRIES][SG_ENDPOINT_TEXT_SIZE]; /* endpoint of each try that reached a socket */
 	uint64_t failed_at;
 };
 
@@ -293,7 +293,7 @@ static void test_attempt_connect_refused_tries_the_other_endpoint(void **state)
 	begin(e, "      policies:\n        retry:\n          attempts: 1\n          codes: [503]\n",
 	      hosts);
 	for (int round = 0; round < 8; round++) {
-		char first[80] = "";
+		char first[SG_ENDPOINT_TEXT_SIZE] = "";
 
 		e->o.fails = e->o.drops = 0;
 		e->o.at.n = 0;
