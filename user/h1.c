@@ -5,6 +5,7 @@
 
 #include <ctype.h>
 #include <inttypes.h>
+#include <stdint.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,9 +44,16 @@ static bool is_ows(char c)
 	return c == ' ' || c == '\t';
 }
 
+static bool span_is_n(struct sg_h1_span s, const char *name, size_t len)
+{
+	return s.len == len && strncasecmp(s.p, name, len) == 0;
+}
+
+/* With a literal the compiler counts its length; callers with a name
+ * that varies count it once (find, count_headers) or keep it (struct lit). */
 static bool span_is(struct sg_h1_span s, const char *lit)
 {
-	return s.len == strlen(lit) && strncasecmp(s.p, lit, s.len) == 0;
+	return span_is_n(s, lit, strlen(lit));
 }
 
 static int on_status(llhttp_t *p, const char *at, size_t len)
@@ -103,12 +111,32 @@ static const llhttp_settings_t response_settings = {
 	.on_headers_complete = on_headers_complete,
 };
 
+/* Whether any of the 8 bytes in w is NUL, CR or LF: a byte b of x is zero
+ * exactly when (x - 0x01..) & ~x has b's high bit set or a lower byte is
+ * zero too, so the test is exact for "any" (not for which one). */
+static bool word_has_line_byte(uint64_t w)
+{
+	const uint64_t ones = UINT64_C(0x0101010101010101), highs = ones << 7;
+	uint64_t cr = w ^ (ones * '\r'), lf = w ^ (ones * '\n');
+
+	return (((w - ones) & ~w) | ((cr - ones) & ~cr) | ((lf - ones) & ~lf)) & highs;
+}
+
 /* llhttp 8 in strict mode still accepts a bare LF in the request line and as
  * the final line, and obs-fold; each is a smuggling vector when the backend
- * reads the head differently, so every line ending of the head is checked. */
+ * reads the head differently, so every line ending of the head is checked.
+ * A head is mostly field text: eight bytes without NUL, CR or LF are passed
+ * over at once (byte by byte, this loop was most of the parse's own time
+ * beside llhttp's). */
 static bool lines_strict(const char *buf, size_t len)
 {
 	for (size_t i = 0; i < len; i++) {
+		uint64_t w;
+
+		while (i + 8 <= len && (memcpy(&w, buf + i, 8), !word_has_line_byte(w)))
+			i += 8;
+		if (i == len)
+			break;
 		switch (buf[i]) {
 		case '\0':
 			return false;
@@ -129,18 +157,20 @@ static bool lines_strict(const char *buf, size_t len)
 
 static const struct sg_h1_span *find(const struct sg_h1_header *h, size_t n, const char *name)
 {
+	size_t len = strlen(name);
+
 	for (size_t i = 0; i < n; i++)
-		if (span_is(h[i].name, name))
+		if (span_is_n(h[i].name, name, len))
 			return &h[i].value;
 	return NULL;
 }
 
 static size_t count_headers(const struct sg_h1_header *h, size_t n, const char *name)
 {
-	size_t found = 0;
+	size_t found = 0, len = strlen(name);
 
 	for (size_t i = 0; i < n; i++)
-		found += span_is(h[i].name, name);
+		found += span_is_n(h[i].name, name, len);
 	return found;
 }
 
@@ -647,11 +677,17 @@ static int hex_value(unsigned char c)
 	return -1;
 }
 
-/* RFC 9110 §5.6.2 tchar. */
+/* RFC 9110 §5.6.2 tchar, looked up: every byte of every field name is one. */
+static const bool tchar[256] = {
+	['0' ... '9'] = true, ['a' ... 'z'] = true, ['A' ... 'Z'] = true,
+	['!'] = true, ['#'] = true, ['$'] = true, ['%'] = true, ['&'] = true,
+	['\''] = true, ['*'] = true, ['+'] = true, ['-'] = true, ['.'] = true,
+	['^'] = true, ['_'] = true, ['`'] = true, ['|'] = true, ['~'] = true,
+};
+
 static bool is_tchar(unsigned char c)
 {
-	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-	       (c && strchr("!#$%&'*+-.^_`|~", c));
+	return tchar[c];
 }
 
 /* Control characters other than HTAB end a line or are refused; a bare LF in
@@ -904,17 +940,35 @@ static bool keeps_upgrade(const char *extra)
 struct hop_rules {
 	const struct sg_h1_header *headers; /* where Connection headers are */
 	size_t nheaders;
+	size_t first_connection; /* the first of them; nheaders: none */
 	bool keep_upgrade;
 };
 
-static const char *const hop_fixed[] = { "connection", "keep-alive", "proxy-connection", "te",
-					 "http2-settings" };
-static const char *const hop_framing[] = { "host", "content-length", "transfer-encoding" };
+static struct hop_rules hop_rules_of(const struct sg_h1_header *h, size_t n, bool keep_upgrade)
+{
+	struct hop_rules r = { h, n, 0, keep_upgrade };
 
-static bool in_list(struct sg_h1_span name, const char *const *list, size_t n)
+	while (r.first_connection < n && !span_is(h[r.first_connection].name, "connection"))
+		r.first_connection++;
+	return r;
+}
+
+struct lit {
+	const char *s;
+	size_t len;
+};
+
+#define LIT(s) { s, sizeof(s) - 1 }
+
+static const struct lit hop_fixed[] = { LIT("connection"), LIT("keep-alive"),
+					LIT("proxy-connection"), LIT("te"), LIT("http2-settings") };
+static const struct lit hop_framing[] = { LIT("host"), LIT("content-length"),
+					  LIT("transfer-encoding") };
+
+static bool in_list(struct sg_h1_span name, const struct lit *list, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
-		if (span_is(name, list[i]))
+		if (span_is_n(name, list[i].s, list[i].len))
 			return true;
 	return false;
 }
@@ -946,7 +1000,7 @@ static bool hop_by_hop(const struct hop_rules *r, struct sg_h1_span name)
 		return false;
 	if (IN_LIST(name, hop_fixed))
 		return true;
-	for (size_t i = 0; i < r->nheaders; i++) {
+	for (size_t i = r->first_connection; i < r->nheaders; i++) {
 		const struct sg_h1_header *h = &r->headers[i];
 
 		if (span_is(h->name, "connection") && list_has_span(h->value.p, h->value.len, name))
@@ -1013,7 +1067,7 @@ ssize_t sg_h1_write_request_edit(const struct sg_h1_req *req, const struct sg_h1
 				 const char *client_ip, unsigned attempt, const char *extra,
 				 char *out, size_t cap)
 {
-	struct hop_rules r = { req->headers, req->nheaders, keeps_upgrade(extra) };
+	struct hop_rules r = hop_rules_of(req->headers, req->nheaders, keeps_upgrade(extra));
 	struct out o = { .p = out, .cap = cap };
 	bool new_host = edit && edit->host.p;
 
@@ -1075,7 +1129,7 @@ ssize_t sg_h1_write_response(const struct sg_h1_resp *resp, bool close, const ch
 ssize_t sg_h1_write_response_edit(const struct sg_h1_resp *resp, const struct sg_h1_edit *edit,
 				  bool close, const char *extra, char *out, size_t cap)
 {
-	struct hop_rules r = { resp->headers, resp->nheaders, keeps_upgrade(extra) };
+	struct hop_rules r = hop_rules_of(resp->headers, resp->nheaders, keeps_upgrade(extra));
 	bool te = sg_h1_resp_header(resp, "transfer-encoding") != NULL;
 	struct out o = { .p = out, .cap = cap };
 

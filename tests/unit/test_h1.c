@@ -58,6 +58,38 @@ static enum sg_h1_result parse_resp(const char *s, struct sg_h1_resp *resp)
 
 /* ---- request heads -------------------------------------------------------- */
 
+/* The line-ending check reads eight bytes at a time: a bare LF as the last
+ * line and an obs-fold (both of which llhttp lets through) are refused,
+ * and the same head without them parsed, wherever they fall in a word. */
+static void test_h1_line_ends_at_every_offset(void **unused)
+{
+	struct sg_h1_req req = { .headers = req_slots, .headers_cap = SG_H1_MAX_HEADERS };
+	struct sg_h1_resp resp = { .headers = resp_slots, .headers_cap = SG_H1_MAX_HEADERS };
+	char buf[256];
+
+	for (int k = 0; k < 24; k++) {
+		const char *pad = "vvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvv";
+
+		snprintf(buf, sizeof(buf), "GET / HTTP/1.1\r\nHost: h\r\nX: %.*s\r\n\r\n", k, pad);
+		assert_int_equal(parse_req(buf, &req), SG_H1_DONE);
+		assert_int_equal(req.head_len, strlen(buf));
+		snprintf(buf, sizeof(buf), "GET / HTTP/1.1\r\nHost: h\r\nX: %.*s\r\n\n", k, pad);
+		if (parse_req(buf, &req) != SG_H1_INVALID)
+			fail_msg("bare LF as the last line after %d bytes of value: not refused", k);
+		snprintf(buf, sizeof(buf), "GET / HTTP/1.1\r\nHost: h\r\nX: %.*s\r\n b\r\n\r\n", k,
+			 pad);
+		if (parse_req(buf, &req) != SG_H1_INVALID)
+			fail_msg("obs-fold after %d bytes of value: not refused", k);
+		snprintf(buf, sizeof(buf), "HTTP/1.1 200 OK\r\nX: %.*s\r\n\tb\r\n\r\n", k, pad);
+		if (parse_resp(buf, &resp) != SG_H1_INVALID)
+			fail_msg("response obs-fold after %d bytes of value: not refused", k);
+		snprintf(buf, sizeof(buf), "HTTP/1.1 200 OK\r\nX: %.*s\r\nContent-Length: 0\r\n\r\n", k,
+			 pad);
+		assert_int_equal(parse_resp(buf, &resp), SG_H1_DONE);
+	}
+}
+
+
 static const char sample_req[] = "POST /api/v1/items?q=1 HTTP/1.1\r\n"
 				 "Host: example.com\r\n"
 				 "User-Agent: test/1.0\r\n"
@@ -1252,6 +1284,7 @@ int main(void)
 		cmocka_unit_test(test_h1_chunked_bounds_extensions_and_trailers),
 		cmocka_unit_test(test_h1_chunked_data_left_and_skip),
 		cmocka_unit_test(test_h1_chunked_decode),
+		cmocka_unit_test(test_h1_line_ends_at_every_offset),
 		cmocka_unit_test(test_h1_write_request_drops_hop_by_hop),
 		cmocka_unit_test(test_h1_write_request_adds_xff_and_attempt),
 		cmocka_unit_test(test_h1_write_request_connection_cannot_strip_framing),
