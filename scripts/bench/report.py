@@ -95,8 +95,9 @@ def best_peer(entry, rows, n):
     return pick(cands, key=lambda c: c[0])
 
 
-def target(workload, metric, versus):
-    """Issue 7's target for a ratio (value, is_minimum), or None."""
+def target(workload, metric, versus, better):
+    """Issue 7's target for a ratio (value, is_minimum), or None; `better`
+    is the metric's direction ("higher" for req/s, conn/s and GB/s)."""
     if versus == "direct":
         if metric == "GB/s":
             return 0.8, True
@@ -107,13 +108,13 @@ def target(workload, metric, versus):
         return 0.5, False
     if metric.startswith("machine CPU"):
         return None
-    return (1.0, True) if metric in ("req/s", "GB/s") else (1.0, False)
+    return 1.0, better == "higher"
 
 
-def ratio_cell(workload, metric, versus, r):
+def ratio_cell(workload, metric, versus, better, r):
     if r is None:
         return "–"
-    t = target(workload, metric, versus)
+    t = target(workload, metric, versus, better)
     mark = ""
     if t:
         ok = r >= t[0] if t[1] else r <= t[0]
@@ -219,7 +220,8 @@ def ratios(out, table, rows, sg_rows):
             ref_peer = peers[workers(row)][0]
             rd = med / ref_direct if med is not None and ref_direct else None
             rp = med / ref_peer if med is not None and ref_peer else None
-            cells += [ratio_cell(wl, metric, "direct", rd), ratio_cell(wl, metric, "peer", rp)]
+            cells += [ratio_cell(wl, metric, "direct", entry["better"], rd),
+                      ratio_cell(wl, metric, "peer", entry["better"], rp)]
         out.append(f"| {wl} | {metric} | {entry['better']} | " + " | ".join(cells) + " |")
 
 

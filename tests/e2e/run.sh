@@ -5,7 +5,9 @@
 # fixed ports the scenarios use never meet another gateway on this host, and
 # several scenarios (and several suites: the sanitizer build's, a
 # developer's) may run at once.
-# SG_E2E_ONLY=PATTERN runs the scenarios whose name contains PATTERN.
+# SG_E2E_ONLY=PATTERN runs the scenarios whose name contains PATTERN;
+# scenarios named as arguments (http-routing or tests/e2e/http-routing.sh)
+# run those alone, and a name that is no scenario is an error.
 # SG_E2E_JOBS=N runs N scenarios at a time [2]; each one's output is printed
 # whole when it ends.
 set -u
@@ -37,10 +39,20 @@ report() {
 }
 
 names=()
-for t in "$dir"/*-*.sh; do
-	name=$(basename "$t" .sh)
-	case $name in *"${SG_E2E_ONLY:-}"*) names+=("$name") ;; esac
+for a in "$@"; do
+	name=$(basename "$a" .sh)
+	case $name in
+	*-*) [ -f "$dir/$name.sh" ] && names+=("$name") && continue ;;
+	esac
+	echo "run.sh: no e2e scenario named $a (tests/e2e/*-*.sh)" >&2
+	exit 2
 done
+if [ $# -eq 0 ]; then
+	for t in "$dir"/*-*.sh; do
+		name=$(basename "$t" .sh)
+		case $name in *"${SG_E2E_ONLY:-}"*) names+=("$name") ;; esac
+	done
+fi
 
 declare -A pid_of
 running=()
