@@ -677,12 +677,12 @@ static int hex_value(unsigned char c)
 	return -1;
 }
 
-/* RFC 9110 §5.6.2 tchar, looked up: every byte of every field name is one. */
+/* RFC 9110 §5.6.2 tchar, looked up: every byte of every field name is one.
+ * The punctuation, in ASCII order: ! # $ % & ' * + - . ^ _ ` | ~ */
 static const bool tchar[256] = {
-	['0' ... '9'] = true, ['a' ... 'z'] = true, ['A' ... 'Z'] = true,
-	['!'] = true, ['#'] = true, ['$'] = true, ['%'] = true, ['&'] = true,
-	['\''] = true, ['*'] = true, ['+'] = true, ['-'] = true, ['.'] = true,
-	['^'] = true, ['_'] = true, ['`'] = true, ['|'] = true, ['~'] = true,
+	['0' ... '9'] = true,  ['a' ... 'z'] = true, ['A' ... 'Z'] = true, ['!'] = true,
+	['#' ... '\''] = true, ['*' ... '+'] = true, ['-' ... '.'] = true, ['^' ... '`'] = true,
+	['|'] = true,	       ['~'] = true,
 };
 
 static bool is_tchar(unsigned char c)
@@ -958,7 +958,10 @@ struct lit {
 	size_t len;
 };
 
-#define LIT(s) { s, sizeof(s) - 1 }
+#define LIT(s)                                                                                     \
+	{                                                                                          \
+		s, sizeof(s) - 1                                                                   \
+	}
 
 static const struct lit hop_fixed[] = { LIT("connection"), LIT("keep-alive"),
 					LIT("proxy-connection"), LIT("te"), LIT("http2-settings") };

@@ -21,14 +21,14 @@ struct sg_lb_ep {
 	struct sg_lb *lb;
 	uint32_t hash;
 	uint16_t port;
-	char key[SG_ENDPOINT_TEXT_SIZE];		/* "addr:port" */
-	char addr[SG_ENDPOINT_ADDR_MAX + 1];	/* as configured */
-	_Atomic double health;		/* EWMA of 1 (healthy try) and 0 (unhealthy) */
-	_Atomic double latency;		/* EWMA of healthy tries' time to response head, s */
-	_Atomic unsigned pending;	/* tries begun and not ended */
-	_Atomic uint64_t failures;	/* unhealthy tries in a row */
-	_Atomic uint64_t times_evicted; /* since the last healthy try: the backoff */
-	_Atomic uint64_t evicted_until; /* loop ms, 0: not evicted */
+	char key[SG_ENDPOINT_TEXT_SIZE];     /* "addr:port" */
+	char addr[SG_ENDPOINT_ADDR_MAX + 1]; /* as configured */
+	_Atomic double health;		     /* EWMA of 1 (healthy try) and 0 (unhealthy) */
+	_Atomic double latency;		     /* EWMA of healthy tries' time to response head, s */
+	_Atomic unsigned pending;	     /* tries begun and not ended */
+	_Atomic uint64_t failures;	     /* unhealthy tries in a row */
+	_Atomic uint64_t times_evicted;	     /* since the last healthy try: the backoff */
+	_Atomic uint64_t evicted_until;	     /* loop ms, 0: not evicted */
 	_Atomic uint64_t evictions, restores;
 	double restore_health; /* set on restore, < 0: kept */
 	struct sg_timer timer; /* the restore */

@@ -49,7 +49,8 @@ int main(int argc, char **argv)
 		double t0 = now();
 
 		for (long i = 0; i < n; i++) {
-			struct sg_h1_req req = { .headers = slots, .headers_cap = SG_H1_MAX_HEADERS };
+			struct sg_h1_req req = { .headers = slots,
+						 .headers_cap = SG_H1_MAX_HEADERS };
 			struct sg_h1_resp resp = { .headers = rslots,
 						   .headers_cap = SG_H1_MAX_HEADERS };
 

@@ -37,7 +37,8 @@ struct owner {
 	struct sg_timer timer;
 	int sends, waits, drops, fails;
 	enum sg_fail kind;
-	char tried[MAX_TRIES][SG_ENDPOINT_TEXT_SIZE]; /* endpoint of each try that reached a socket */
+	char tried[MAX_TRIES]
+		  [SG_ENDPOINT_TEXT_SIZE]; /* endpoint of each try that reached a socket */
 	uint64_t failed_at;
 };
 

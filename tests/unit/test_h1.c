@@ -75,7 +75,8 @@ static void test_h1_line_ends_at_every_offset(void **unused)
 		assert_int_equal(req.head_len, strlen(buf));
 		snprintf(buf, sizeof(buf), "GET / HTTP/1.1\r\nHost: h\r\nX: %.*s\r\n\n", k, pad);
 		if (parse_req(buf, &req) != SG_H1_INVALID)
-			fail_msg("bare LF as the last line after %d bytes of value: not refused", k);
+			fail_msg("bare LF as the last line after %d bytes of value: not refused",
+				 k);
 		snprintf(buf, sizeof(buf), "GET / HTTP/1.1\r\nHost: h\r\nX: %.*s\r\n b\r\n\r\n", k,
 			 pad);
 		if (parse_req(buf, &req) != SG_H1_INVALID)
@@ -83,12 +84,11 @@ static void test_h1_line_ends_at_every_offset(void **unused)
 		snprintf(buf, sizeof(buf), "HTTP/1.1 200 OK\r\nX: %.*s\r\n\tb\r\n\r\n", k, pad);
 		if (parse_resp(buf, &resp) != SG_H1_INVALID)
 			fail_msg("response obs-fold after %d bytes of value: not refused", k);
-		snprintf(buf, sizeof(buf), "HTTP/1.1 200 OK\r\nX: %.*s\r\nContent-Length: 0\r\n\r\n", k,
-			 pad);
+		snprintf(buf, sizeof(buf),
+			 "HTTP/1.1 200 OK\r\nX: %.*s\r\nContent-Length: 0\r\n\r\n", k, pad);
 		assert_int_equal(parse_resp(buf, &resp), SG_H1_DONE);
 	}
 }
-
 
 static const char sample_req[] = "POST /api/v1/items?q=1 HTTP/1.1\r\n"
 				 "Host: example.com\r\n"
