@@ -112,6 +112,7 @@ struct request {
 	/* Body relays and the chunk scanners of chunked bodies. */
 	struct sg_pump req_pump, resp_pump;
 	struct chunk_relay req_chunks, resp_chunks;
+	bool upload_counted; /* req_pump is the worker's copied_uploads */
 	/* A TCP route, or the connection after a 101 or a CONNECT's 2xx:
 	 * req_pump up and resp_pump down. */
 	struct sg_tunnel tunnel;
@@ -361,6 +362,10 @@ static void pump_done(struct client *c, struct sg_pump *p)
 	if (p == &c->r->req_pump) {
 		sg_pump_unbatch(p);
 		c->batch_at = 0;
+		if (c->r->upload_counted) {
+			c->ctx->copied_uploads--;
+			c->r->upload_counted = false;
+		}
 	} else {
 		c->resp_batch_at = 0;
 	}
@@ -381,6 +386,20 @@ static void count_request(struct client *c, uint16_t status)
  * few KiB (measured: W1 in `make bench`), and pairing sockets in the
  * socket map costs a dozen map operations. */
 #define PROXY_SPLICE_MIN (64 * 1024)
+
+/* auto's engine for a bulk request body over plain sockets: the copy
+ * engine while it is the worker's only one, whose buffer grows to 1 MiB
+ * and takes a lone upload fastest; splice(2) for any other alongside:
+ * several grown buffers at once no longer stay in the cache, and spliced
+ * pages are never copied (scripts/BENCH.md, "Concurrent uploads spliced"). */
+static enum sg_relay_engine crowd_upload(struct client *c)
+{
+	if (c->ctx->copied_uploads)
+		return SG_RELAY_SPLICE;
+	c->ctx->copied_uploads++;
+	c->r->upload_counted = true;
+	return SG_RELAY_COPY;
+}
 
 /* Sets up pump p to move `budget` bytes from src to dst (the client and
  * its backend, either way), choosing the engine: once either socket is in
@@ -432,6 +451,9 @@ static enum sg_relay_engine init_pump(struct client *c, struct sg_pump *p, bool 
 		e = SG_RELAY_COPY;
 	else if (e == SG_RELAY_SOCKMAP)
 		e = SG_RELAY_SPLICE;
+	else if (to_backend && !tunnel && e == SG_RELAY_COPY && budget >= PROXY_SPLICE_MIN &&
+		 !chunked && c->ctx->splice_crowded_uploads && !c->r->upload_counted)
+		e = crowd_upload(c);
 	sg_pump_init(p, e, src, dst, chunked ? 0 : budget);
 	/* A body of known length, either way (a tunnel's bytes come as they
 	 * come). */

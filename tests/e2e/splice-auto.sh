@@ -1,4 +1,4 @@
-# --splice auto (the default): with BPF, HTTP bodies both ways and bulk tunnels move through the copy engine, nothing through splice(2), and a tunnel whose traffic turns interactive (small messages answered in turn) moves into the kernel (sockmap), as /metrics' body bytes by engine show; without BPF (an unprivileged gateway) it says so once in the log and no tunnel moves.
+# --splice auto (the default): with BPF, HTTP bodies both ways and bulk tunnels move through the copy engine, nothing through splice(2) but a request body that runs alongside another copied one on the same worker, and a tunnel whose traffic turns interactive (small messages answered in turn) moves into the kernel (sockmap), as /metrics' body bytes by engine show; without BPF (an unprivileged gateway) it says so once in the log and no tunnel moves.
 . "$(dirname "$0")/lib.sh"
 
 # tunnel.py oneway PORT SIZE: sends SIZE bytes to the counting backend,
@@ -44,6 +44,35 @@ if got != data:
 print(total + len(got))
 PY
 
+# held.py PORT SIZE GATE: uploads SIZE bytes of a known pattern with
+# Host: hold.test, pausing after the first MiB until the file GATE exists
+# (20 s at most); prints the byte count and SHA-256 the backend answers.
+cat >"$WORK/held.py" <<'PY'
+import hashlib, json, os, socket, sys, time
+port, size, gate = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
+body = bytes(range(256)) * (size // 256)
+s = socket.create_connection(("127.0.0.1", port), timeout=30)
+s.sendall(b"POST /upload HTTP/1.1\r\nHost: hold.test\r\nContent-Length: %d\r\n"
+          b"Connection: close\r\n\r\n" % len(body))
+s.sendall(body[: 1 << 20])
+deadline = time.monotonic() + 20
+while not os.path.exists(gate) and time.monotonic() < deadline:
+    time.sleep(0.02)
+s.sendall(body[1 << 20 :])
+got = b""
+while True:
+    d = s.recv(65536)
+    if not d:
+        break
+    got += d
+head, _, answer = got.partition(b"\r\n\r\n")
+try:
+    d = json.loads(answer)
+    print(d["bytes"], d["sha256"] == hashlib.sha256(body).hexdigest())
+except ValueError:
+    print("answer: %r" % got[:120])
+PY
+
 E=$(free_port)
 C=$(free_port)
 TP=$(free_port)
@@ -52,6 +81,8 @@ TC=$(free_port)
 PIDS+=("$!")
 /usr/bin/python3 "$E2E_DIR/echo_server.py" "$C" --count &
 PIDS+=("$!")
+start_backend hold || { fail "backend did not start"; finish; }
+HOLD_PORT=$BACKEND_PORT
 start_backend web || { fail "backend did not start"; finish; }
 wait_port "$E" 10 && wait_port "$C" 10 || { fail "echo backends did not start"; finish; }
 chmod 755 "$WORK"
@@ -62,6 +93,10 @@ binds:
   - name: http
     protocol: HTTP
     routes:
+    - name: hold
+      hostnames: [hold.test]
+      backends:
+      - host: 127.0.0.1:$HOLD_PORT
     - name: web
       backends:
       - host: 127.0.0.1:$BACKEND_PORT
@@ -131,7 +166,7 @@ if start_gateway -c "$WORK" --workers 1 && wait_port 8080 5 && wait_port "$TP" 5
 	check "auto with BPF: the download and the one-way tunnel copied, with the first round trips" \
 		"$((copied - (PING_BYTES - kernel)))" $((1048576 + ONEWAY + 7))
 	check "auto with BPF: the log says which engine does what" \
-		"$(grep -c 'copy engine for response bodies, copy for request bodies, copy for tunnels (sockmap once interactive)' "$WORK/gateway.log")" 1
+		"$(grep -c 'copy engine for response bodies, copy for request bodies (splice alongside another), copy for tunnels (sockmap once interactive)' "$WORK/gateway.log")" 1
 	# A 4 MiB upload: the copy engine, every byte, the backend agreeing.
 	copied=$(bytes copy)
 	head -c $((4 << 20)) /dev/urandom >"$WORK/up.bin"
@@ -144,6 +179,38 @@ if start_gateway -c "$WORK" --workers 1 && wait_port 8080 5 && wait_port "$TP" 5
 	check "auto with BPF: the upload (and its small answer) went through the copy engine" \
 		"$(($(bytes copy) - copied)) $(($(bytes splice) - spliced))" \
 		"$(($(stat -c %s "$WORK/up.json") + (4 << 20))) 0"
+	# Two uploads at once: the first is copied, the one alongside it
+	# spliced; once the first is done the next is copied again. The held
+	# upload is known to be moving once the gateway has sent its backend
+	# (whose only connection it is) its first MiB.
+	copied=$(bytes copy)
+	spliced=$(bytes splice)
+	/usr/bin/python3 "$WORK/held.py" 8080 $((4 << 20)) "$WORK/gate" >"$WORK/held.out" &
+	held=$!
+	PIDS+=("$held")
+	for _ in $(seq 200); do
+		sent=$(ss -tni state established "( dport = :$HOLD_PORT )" |
+			grep -o 'bytes_sent:[0-9]*' | cut -d: -f2 | sort -n | tail -1)
+		[ "${sent:-0}" -ge $((1 << 20)) ] && break
+		sleep 0.05
+	done
+	if [ "${sent:-0}" -ge $((1 << 20)) ]; then
+		pass "auto with BPF: the held upload's first MiB reached its backend"
+	else
+		fail "auto with BPF: the held upload's first MiB did not reach its backend (${sent:-0} bytes)"
+	fi
+	curl -s -H 'Expect:' --data-binary @"$WORK/up.bin" -o "$WORK/up2.json" \
+		http://127.0.0.1:8080/upload
+	check "auto with BPF: an upload alongside the held one went through splice(2), whole" \
+		"$(($(bytes splice) - spliced)) $(jq -r .bytes "$WORK/up2.json")" "$((4 << 20)) $((4 << 20))"
+	touch "$WORK/gate"
+	wait "$held"
+	check "auto with BPF: the held upload arrives whole" "$(cat "$WORK/held.out")" "$((4 << 20)) True"
+	spliced=$(bytes splice)
+	curl -s -H 'Expect:' --data-binary @"$WORK/up.bin" -o "$WORK/up3.json" \
+		http://127.0.0.1:8080/upload
+	check "auto with BPF: with the held upload done, the next one is copied again" \
+		"$(($(bytes splice) - spliced)) $(jq -r .bytes "$WORK/up3.json")" "0 $((4 << 20))"
 	stop_gateway
 else
 	fail "gateway (auto) did not start"
