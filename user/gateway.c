@@ -454,9 +454,9 @@ static int drop_privileges(void)
  * bodies both ways and bulk tunnels with the copy engine, whose buffer
  * grows to 1 MiB for a bulk stream and which then runs as fast as splice(2)
  * or faster, depending on the host (scripts/BENCH.md, "Downloads copied",
- * "Uploads and concurrent downloads", "Tunnels copied"), except a request
- * body alongside another being copied, which is spliced ("Concurrent
- * uploads spliced"; user/proxy.c, crowd_upload), and moves a
+ * "Uploads and concurrent downloads", "Tunnels copied"), except a bulk body
+ * alongside another being copied the same way, which is spliced
+ * ("Concurrent bodies spliced"; user/proxy.c, crowd_engine), and moves a
  * tunnel into the socket map once it looks interactive, where the kernel
  * cuts the latency of every exchange (bpf/README.md); without BPF the same
  * but no tunnel moves, said once. */
@@ -468,7 +468,7 @@ static int choose_engine(struct gateway *g, const char *mode, struct sg_frontend
 
 	g->engine = mode ? mode : "auto";
 	po->engine = po->upload = po->tunnel = SG_RELAY_COPY;
-	po->splice_crowded_uploads = is_auto;
+	po->splice_crowded = is_auto;
 	if (!is_auto) {
 		if (sg_relay_engine_parse(mode, &po->engine) == -1) {
 			SG_ERR("--splice %s: not an engine", mode);
@@ -553,7 +553,7 @@ static int start_workers(struct gateway *g, const struct sg_gateway_opts *opts)
 	SG_INFO("%u workers, %s engine for response bodies, %s for request bodies%s, %s for "
 		"tunnels%s",
 		g->nworkers, sg_relay_engine_name(po.engine), sg_relay_engine_name(po.upload),
-		po.splice_crowded_uploads ? " (splice alongside another)" : "",
+		po.splice_crowded ? " (splice(2) for a bulk one alongside another)" : "",
 		sg_relay_engine_name(po.tunnel),
 		po.tunnel_promote ? " (sockmap once interactive)" : "");
 	return 0;

@@ -112,7 +112,9 @@ struct request {
 	/* Body relays and the chunk scanners of chunked bodies. */
 	struct sg_pump req_pump, resp_pump;
 	struct chunk_relay req_chunks, resp_chunks;
-	bool upload_counted; /* req_pump is the worker's copied_uploads */
+	/* [1] req_pump, [0] resp_pump: the pump is its worker's copied bulk
+	 * body that way (ctx->bulk_copied, crowd_engine). */
+	bool bulk_counted[2];
 	/* A TCP route, or the connection after a 101 or a CONNECT's 2xx:
 	 * req_pump up and resp_pump down. */
 	struct sg_tunnel tunnel;
@@ -359,15 +361,17 @@ static void count_body(struct client *c, bool in, enum sg_relay_engine engine, u
  * (the pump's DONE, finish_request), never here. */
 static void pump_done(struct client *c, struct sg_pump *p)
 {
-	if (p == &c->r->req_pump) {
+	bool up = p == &c->r->req_pump;
+
+	if (up) {
 		sg_pump_unbatch(p);
 		c->batch_at = 0;
-		if (c->r->upload_counted) {
-			c->ctx->copied_uploads--;
-			c->r->upload_counted = false;
-		}
 	} else {
 		c->resp_batch_at = 0;
+	}
+	if (c->r->bulk_counted[up]) {
+		c->ctx->bulk_copied[up]--;
+		c->r->bulk_counted[up] = false;
 	}
 	count_body(c, p == &c->r->req_pump, p->engine, p->moved);
 	p->moved = 0;
@@ -387,17 +391,22 @@ static void count_request(struct client *c, uint16_t status)
  * socket map costs a dozen map operations. */
 #define PROXY_SPLICE_MIN (64 * 1024)
 
-/* auto's engine for a bulk request body over plain sockets: the copy
- * engine while it is the worker's only one, whose buffer grows to 1 MiB
- * and takes a lone upload fastest; splice(2) for any other alongside:
- * several grown buffers at once no longer stay in the cache, and spliced
- * pages are never copied (scripts/BENCH.md, "Concurrent uploads spliced"). */
-static enum sg_relay_engine crowd_upload(struct client *c)
+/* auto's engine for a body of at least PROXY_CROWD_MIN over plain
+ * sockets, either way: the copy engine while it is the worker's only one
+ * that way, whose buffer grows to 1 MiB and takes a lone transfer fastest;
+ * splice(2) for any other alongside it: several grown buffers at once no
+ * longer stay in the cache, and spliced pages are never copied
+ * (scripts/BENCH.md, "Concurrent bodies spliced"). */
+#define PROXY_CROWD_MIN SG_RELAY_BUF_MAX
+
+static enum sg_relay_engine crowd_engine(struct client *c, bool up)
 {
-	if (c->ctx->copied_uploads)
+	if (c->r->bulk_counted[up])
+		return SG_RELAY_COPY; /* the same pump set up again */
+	if (c->ctx->bulk_copied[up])
 		return SG_RELAY_SPLICE;
-	c->ctx->copied_uploads++;
-	c->r->upload_counted = true;
+	c->ctx->bulk_copied[up]++;
+	c->r->bulk_counted[up] = true;
 	return SG_RELAY_COPY;
 }
 
@@ -451,9 +460,9 @@ static enum sg_relay_engine init_pump(struct client *c, struct sg_pump *p, bool 
 		e = SG_RELAY_COPY;
 	else if (e == SG_RELAY_SOCKMAP)
 		e = SG_RELAY_SPLICE;
-	else if (to_backend && !tunnel && e == SG_RELAY_COPY && budget >= PROXY_SPLICE_MIN &&
-		 !chunked && c->ctx->splice_crowded_uploads && !c->r->upload_counted)
-		e = crowd_upload(c);
+	else if (c->ctx->splice_crowded && e == SG_RELAY_COPY && !tunnel && !chunked &&
+		 budget >= PROXY_CROWD_MIN)
+		e = crowd_engine(c, to_backend);
 	sg_pump_init(p, e, src, dst, chunked ? 0 : budget);
 	/* A body of known length, either way (a tunnel's bytes come as they
 	 * come). */

@@ -1,4 +1,4 @@
-# --splice auto (the default): with BPF, HTTP bodies both ways and bulk tunnels move through the copy engine, nothing through splice(2) but a request body that runs alongside another copied one on the same worker, and a tunnel whose traffic turns interactive (small messages answered in turn) moves into the kernel (sockmap), as /metrics' body bytes by engine show; without BPF (an unprivileged gateway) it says so once in the log and no tunnel moves.
+# --splice auto (the default): with BPF, HTTP bodies both ways and bulk tunnels move through the copy engine, nothing through splice(2) but a body of 1 MiB or more that runs alongside another copied the same way on the same worker, and a tunnel whose traffic turns interactive (small messages answered in turn) moves into the kernel (sockmap), as /metrics' body bytes by engine show; without BPF (an unprivileged gateway) it says so once in the log and no tunnel moves.
 . "$(dirname "$0")/lib.sh"
 
 # tunnel.py oneway PORT SIZE: sends SIZE bytes to the counting backend,
@@ -71,6 +71,37 @@ try:
     print(d["bytes"], d["sha256"] == hashlib.sha256(body).hexdigest())
 except ValueError:
     print("answer: %r" % got[:120])
+PY
+
+# held_get.py PORT SIZE READY GATE: downloads SIZE bytes, creating the
+# file READY once the first MiB of the body is in and reading no more
+# until the file GATE exists (20 s at most); prints the body's length.
+cat >"$WORK/held_get.py" <<'PY'
+import os, socket, sys, time
+port, size, ready, gate = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3], sys.argv[4]
+s = socket.create_connection(("127.0.0.1", port), timeout=30)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 65536)
+s.sendall(b"GET /get?size=%d HTTP/1.1\r\nHost: web\r\nConnection: close\r\n\r\n" % size)
+got = b""
+while b"\r\n\r\n" not in got:
+    d = s.recv(65536)
+    if not d:
+        break
+    got += d
+body = len(got.partition(b"\r\n\r\n")[2])
+held = False
+while True:
+    if body >= 1 << 20 and not held:
+        held = True
+        open(ready, "w").close()
+        deadline = time.monotonic() + 20
+        while not os.path.exists(gate) and time.monotonic() < deadline:
+            time.sleep(0.02)
+    d = s.recv(1 << 20)
+    if not d:
+        break
+    body += len(d)
+print(body)
 PY
 
 E=$(free_port)
@@ -166,7 +197,7 @@ if start_gateway -c "$WORK" --workers 1 && wait_port 8080 5 && wait_port "$TP" 5
 	check "auto with BPF: the download and the one-way tunnel copied, with the first round trips" \
 		"$((copied - (PING_BYTES - kernel)))" $((1048576 + ONEWAY + 7))
 	check "auto with BPF: the log says which engine does what" \
-		"$(grep -c 'copy engine for response bodies, copy for request bodies (splice alongside another), copy for tunnels (sockmap once interactive)' "$WORK/gateway.log")" 1
+		"$(grep -c 'copy engine for response bodies, copy for request bodies (splice(2) for a bulk one alongside another), copy for tunnels (sockmap once interactive)' "$WORK/gateway.log")" 1
 	# A 4 MiB upload: the copy engine, every byte, the backend agreeing.
 	copied=$(bytes copy)
 	head -c $((4 << 20)) /dev/urandom >"$WORK/up.bin"
@@ -211,6 +242,29 @@ if start_gateway -c "$WORK" --workers 1 && wait_port 8080 5 && wait_port "$TP" 5
 		http://127.0.0.1:8080/upload
 	check "auto with BPF: with the held upload done, the next one is copied again" \
 		"$(($(bytes splice) - spliced)) $(jq -r .bytes "$WORK/up3.json")" "0 $((4 << 20))"
+	# Two downloads at once, the same: a 64 MiB one held by its client
+	# after its first MiB (the gateway's copy waits on a full socket), and
+	# a 4 MiB one alongside. Bodies under 1 MiB are always copied.
+	spliced=$(bytes splice)
+	/usr/bin/python3 "$WORK/held_get.py" 8080 $((64 << 20)) "$WORK/ready" "$WORK/gate2" \
+		>"$WORK/held_get.out" &
+	held=$!
+	PIDS+=("$held")
+	for _ in $(seq 200); do
+		[ -e "$WORK/ready" ] && break
+		sleep 0.05
+	done
+	size=$(curl -s -o /dev/null -w '%{size_download}' "http://127.0.0.1:8080/get?size=$((4 << 20))")
+	small=$(curl -s -o /dev/null -w '%{size_download}' "http://127.0.0.1:8080/get?size=$((512 << 10))")
+	check "auto with BPF: a 4 MiB download alongside the held one went through splice(2), a 512 KiB one copied" \
+		"$(($(bytes splice) - spliced)) $size $small" "$((4 << 20)) $((4 << 20)) $((512 << 10))"
+	touch "$WORK/gate2"
+	wait "$held"
+	check "auto with BPF: the held download arrives whole" "$(cat "$WORK/held_get.out")" $((64 << 20))
+	spliced=$(bytes splice)
+	size=$(curl -s -o /dev/null -w '%{size_download}' "http://127.0.0.1:8080/get?size=$((4 << 20))")
+	check "auto with BPF: with the held download done, the next one is copied again" \
+		"$(($(bytes splice) - spliced)) $size" "0 $((4 << 20))"
 	stop_gateway
 else
 	fail "gateway (auto) did not start"
