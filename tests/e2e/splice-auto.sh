@@ -44,64 +44,53 @@ if got != data:
 print(total + len(got))
 PY
 
-# held.py PORT SIZE GATE: uploads SIZE bytes of a known pattern with
+# held.py up PORT SIZE GATE: uploads SIZE bytes of a known pattern with
 # Host: hold.test, pausing after the first MiB until the file GATE exists
-# (20 s at most); prints the byte count and SHA-256 the backend answers.
+# (20 s at most); prints the byte count the backend answers and whether
+# its SHA-256 is the pattern's.
+# held.py down PORT SIZE GATE READY: downloads SIZE bytes, creating the
+# file READY once the first MiB of the body is in and reading no more
+# until GATE exists; prints the body's length.
 cat >"$WORK/held.py" <<'PY'
 import hashlib, json, os, socket, sys, time
-port, size, gate = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
-body = bytes(range(256)) * (size // 256)
+mode, port, size, gate = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
+MIB = 1 << 20
 s = socket.create_connection(("127.0.0.1", port), timeout=30)
-s.sendall(b"POST /upload HTTP/1.1\r\nHost: hold.test\r\nContent-Length: %d\r\n"
-          b"Connection: close\r\n\r\n" % len(body))
-s.sendall(body[: 1 << 20])
-deadline = time.monotonic() + 20
-while not os.path.exists(gate) and time.monotonic() < deadline:
-    time.sleep(0.02)
-s.sendall(body[1 << 20 :])
-got = b""
-while True:
-    d = s.recv(65536)
-    if not d:
-        break
-    got += d
-head, _, answer = got.partition(b"\r\n\r\n")
-try:
-    d = json.loads(answer)
-    print(d["bytes"], d["sha256"] == hashlib.sha256(body).hexdigest())
-except ValueError:
-    print("answer: %r" % got[:120])
-PY
-
-# held_get.py PORT SIZE READY GATE: downloads SIZE bytes, creating the
-# file READY once the first MiB of the body is in and reading no more
-# until the file GATE exists (20 s at most); prints the body's length.
-cat >"$WORK/held_get.py" <<'PY'
-import os, socket, sys, time
-port, size, ready, gate = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3], sys.argv[4]
-s = socket.create_connection(("127.0.0.1", port), timeout=30)
+def wait_gate():
+    deadline = time.monotonic() + 20
+    while not os.path.exists(gate) and time.monotonic() < deadline:
+        time.sleep(0.02)
+def read_all(got=b""):
+    while True:
+        d = s.recv(MIB)
+        if not d:
+            return got
+        got += d
+if mode == "up":
+    body = bytes(range(256)) * (size // 256)
+    s.sendall(b"POST /upload HTTP/1.1\r\nHost: hold.test\r\nContent-Length: %d\r\n"
+              b"Connection: close\r\n\r\n" % len(body))
+    s.sendall(body[:MIB])
+    wait_gate()
+    s.sendall(body[MIB:])
+    got = read_all()
+    try:
+        d = json.loads(got.partition(b"\r\n\r\n")[2])
+        print(d["bytes"], d["sha256"] == hashlib.sha256(body).hexdigest())
+    except ValueError:
+        print("answer: %r" % got[:120])
+    sys.exit(0)
 s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 65536)
 s.sendall(b"GET /get?size=%d HTTP/1.1\r\nHost: web\r\nConnection: close\r\n\r\n" % size)
 got = b""
-while b"\r\n\r\n" not in got:
+while len(got.partition(b"\r\n\r\n")[2]) < MIB:
     d = s.recv(65536)
     if not d:
         break
     got += d
-body = len(got.partition(b"\r\n\r\n")[2])
-held = False
-while True:
-    if body >= 1 << 20 and not held:
-        held = True
-        open(ready, "w").close()
-        deadline = time.monotonic() + 20
-        while not os.path.exists(gate) and time.monotonic() < deadline:
-            time.sleep(0.02)
-    d = s.recv(1 << 20)
-    if not d:
-        break
-    body += len(d)
-print(body)
+open(sys.argv[5], "w").close()
+wait_gate()
+print(len(read_all(got).partition(b"\r\n\r\n")[2]))
 PY
 
 E=$(free_port)
@@ -216,7 +205,7 @@ if start_gateway -c "$WORK" --workers 1 && wait_port 8080 5 && wait_port "$TP" 5
 	# (whose only connection it is) its first MiB.
 	copied=$(bytes copy)
 	spliced=$(bytes splice)
-	/usr/bin/python3 "$WORK/held.py" 8080 $((4 << 20)) "$WORK/gate" >"$WORK/held.out" &
+	/usr/bin/python3 "$WORK/held.py" up 8080 $((4 << 20)) "$WORK/gate" >"$WORK/held.out" &
 	held=$!
 	PIDS+=("$held")
 	for _ in $(seq 200); do
@@ -246,7 +235,7 @@ if start_gateway -c "$WORK" --workers 1 && wait_port 8080 5 && wait_port "$TP" 5
 	# after its first MiB (the gateway's copy waits on a full socket), and
 	# a 4 MiB one alongside. Bodies under 1 MiB are always copied.
 	spliced=$(bytes splice)
-	/usr/bin/python3 "$WORK/held_get.py" 8080 $((64 << 20)) "$WORK/ready" "$WORK/gate2" \
+	/usr/bin/python3 "$WORK/held.py" down 8080 $((64 << 20)) "$WORK/gate2" "$WORK/ready" \
 		>"$WORK/held_get.out" &
 	held=$!
 	PIDS+=("$held")
