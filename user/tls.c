@@ -230,6 +230,7 @@ static int listener_ctx(struct tls_listener *tl, const struct sg_listener *l, ch
 	SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE |
 					 SSL_OP_NO_COMPRESSION);
 	SSL_CTX_set_mode(ctx, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+	SSL_CTX_set_read_ahead(ctx, 1); /* see sg_tls_recv */
 	if (tl->tls13 && SSL_CTX_set_ciphersuites(ctx, tl->tls13) != 1) {
 		lib_error(err, errlen, "cipherSuites (TLS 1.3)");
 		return -1;
@@ -557,6 +558,7 @@ struct sg_tls_client *sg_tls_client_new(const struct sg_backend_tls *cfg, bool h
 	SSL_CTX_set_options(c->ctx, SSL_OP_NO_RENEGOTIATION | SSL_OP_NO_COMPRESSION);
 	SSL_CTX_set_mode(c->ctx,
 			 SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+	SSL_CTX_set_read_ahead(c->ctx, 1); /* see sg_tls_recv */
 	SSL_CTX_set_session_cache_mode(c->ctx,
 				       SSL_SESS_CACHE_CLIENT | SSL_SESS_CACHE_NO_INTERNAL_STORE);
 	SSL_CTX_sess_set_new_cb(c->ctx, on_new_session);
@@ -834,6 +836,12 @@ static ssize_t fail(struct sg_tls *t, int rc)
 	}
 }
 
+/* Both contexts read ahead: OpenSSL takes what the socket holds, up to its
+ * record buffer, in one read(2), where it would read each record's 5-byte
+ * header and then its body, two reads a record (strace: read(5), read(99)
+ * for every request of a keep-alive connection). Bytes so taken wait in
+ * OpenSSL, not in the socket, so epoll does not report them:
+ * SSL_has_pending marks the connection readable to the loop instead. */
 ssize_t sg_tls_recv(struct sg_tls *t, void *buf, size_t len, bool peek)
 {
 	size_t got = 0;

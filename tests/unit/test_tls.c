@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 #include <cmocka.h>
@@ -388,6 +389,41 @@ static void test_buffered_input_is_delivered(void **state)
 	sg_loop_free(loop);
 }
 
+/* The library reads ahead: records that came together are taken from the
+ * socket in one read (one syscall for several records, not two a record),
+ * and the rest of them is read without the socket. */
+static void test_records_read_ahead(void **state)
+{
+	struct fixture f = { 0 };
+	char err[256], msg[1000], buf[3000];
+	struct sg_tls_server *s;
+	struct conn c;
+	size_t got;
+	int queued = -1;
+
+	listener(&f, "any", "", &cert_any, NULL);
+	s = sg_tls_server_new(&f.bind, err, sizeof(err));
+	handshake(&c, s, "x", NULL, 0, 0);
+	assert_int_equal(c.result, 1);
+	for (int i = 0; i < 3; i++) {
+		memset(msg, 'a' + i, sizeof(msg));
+		assert_int_equal(SSL_write(c.cli, msg, sizeof(msg)), (int)sizeof(msg));
+	}
+	assert_int_equal(sg_tls_recv(c.srv, buf, 10, false), 10);
+	assert_int_equal(ioctl(c.sfd, FIONREAD, &queued), 0);
+	assert_int_equal(queued, 0);
+	for (got = 10; got < sizeof(buf);) {
+		ssize_t n = sg_tls_recv(c.srv, buf + got, sizeof(buf) - got, false);
+
+		assert_true(n > 0);
+		got += (size_t)n;
+	}
+	for (size_t i = 0; i < sizeof(buf); i++)
+		assert_int_equal(buf[i], 'a' + (int)(i / 1000));
+	conn_free(&c);
+	sg_tls_server_unref(s);
+}
+
 static void test_send_and_sendv(void **state)
 {
 	struct fixture f = { 0 };
@@ -707,6 +743,7 @@ int main(void)
 		cmocka_unit_test(test_alpn),
 		cmocka_unit_test(test_refusals),
 		cmocka_unit_test(test_buffered_input_is_delivered),
+		cmocka_unit_test(test_records_read_ahead),
 		cmocka_unit_test(test_send_and_sendv),
 		cmocka_unit_test(test_send_goes_on_until_the_socket_is_full),
 		cmocka_unit_test(test_tls_client_verifies_with_the_ca),
