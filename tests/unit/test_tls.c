@@ -343,25 +343,32 @@ static void on_readable(struct sg_loop *loop, struct sg_io *io, uint32_t revents
 		r->eof = true;
 }
 
+/* A handshaken connection (c, server s) whose client has written three
+ * records of 1000 bytes ('a's, 'b's, 'c's), all in the socket at once. */
+static void three_records(struct fixture *f, struct sg_tls_server **s, struct conn *c)
+{
+	char err[256], msg[1000];
+
+	listener(f, "any", "", &cert_any, NULL);
+	*s = sg_tls_server_new(&f->bind, err, sizeof(err));
+	handshake(c, *s, "x", NULL, 0, 0);
+	assert_int_equal(c->result, 1);
+	for (int i = 0; i < 3; i++) {
+		memset(msg, 'a' + i, sizeof(msg));
+		assert_int_equal(SSL_write(c->cli, msg, sizeof(msg)), (int)sizeof(msg));
+	}
+}
+
 static void test_buffered_input_is_delivered(void **state)
 {
 	struct fixture f = { 0 };
 	struct sg_loop *loop = sg_loop_new();
-	char err[256], msg[1000];
 	struct sg_tls_server *s;
 	struct reader r = { 0 };
 	struct sg_io io = { 0 };
 	struct conn c;
 
-	listener(&f, "any", "", &cert_any, NULL);
-	s = sg_tls_server_new(&f.bind, err, sizeof(err));
-	handshake(&c, s, "x", NULL, 0, 0);
-	assert_int_equal(c.result, 1);
-	/* Three records of 1000 bytes, all in the socket at once. */
-	for (int i = 0; i < 3; i++) {
-		memset(msg, 'a' + i, sizeof(msg));
-		assert_int_equal(SSL_write(c.cli, msg, sizeof(msg)), (int)sizeof(msg));
-	}
+	three_records(&f, &s, &c);
 	r.t = c.srv;
 	io.fd = c.sfd;
 	io.cb = on_readable;
@@ -395,20 +402,13 @@ static void test_buffered_input_is_delivered(void **state)
 static void test_records_read_ahead(void **state)
 {
 	struct fixture f = { 0 };
-	char err[256], msg[1000], buf[3000];
+	char buf[3000];
 	struct sg_tls_server *s;
 	struct conn c;
 	size_t got;
 	int queued = -1;
 
-	listener(&f, "any", "", &cert_any, NULL);
-	s = sg_tls_server_new(&f.bind, err, sizeof(err));
-	handshake(&c, s, "x", NULL, 0, 0);
-	assert_int_equal(c.result, 1);
-	for (int i = 0; i < 3; i++) {
-		memset(msg, 'a' + i, sizeof(msg));
-		assert_int_equal(SSL_write(c.cli, msg, sizeof(msg)), (int)sizeof(msg));
-	}
+	three_records(&f, &s, &c);
 	assert_int_equal(sg_tls_recv(c.srv, buf, 10, false), 10);
 	assert_int_equal(ioctl(c.sfd, FIONREAD, &queued), 0);
 	assert_int_equal(queued, 0);
