@@ -449,7 +449,7 @@ void sg_attempt_consume(struct sg_attempt *a, size_t n)
 }
 
 static const char *tls_host(const struct sg_attempt *a);
-static bool endpoint_key(struct sg_attempt *a, bool h2, char *key, size_t cap,
+static bool endpoint_key(struct sg_attempt *a, bool h2, char key[SG_POOL_KEY_SIZE],
 			 struct sg_tls_client **tc);
 
 static void start_h2(struct sg_attempt *a, const struct sg_endpoint *ep)
@@ -461,7 +461,7 @@ static void start_h2(struct sg_attempt *a, const struct sg_endpoint *ep)
 	struct sg_tls_client *tc;
 	char key[SG_POOL_KEY_SIZE];
 
-	if (!endpoint_key(a, true, key, sizeof(key), &tc))
+	if (!endpoint_key(a, true, key, &tc))
 		return;
 	a->h2 = sg_h2b_open_tls(a->h2pool, ep, key, &a->backend->eff_keepalive, idle_ms, tc,
 				tc ? tls_host(a) : NULL, &x_ops, a, &ready, &reused, &err);
@@ -520,25 +520,20 @@ static void endpoint_text(char *out, size_t cap, const struct sg_endpoint *ep)
  * spoken to over TLS "#" and its settings' hash (*tc its client context,
  * else NULL). False when that context could not be made (the try failed
  * with SG_FAIL_TLS). */
-static bool endpoint_key(struct sg_attempt *a, bool h2, char *key, size_t cap,
+static bool endpoint_key(struct sg_attempt *a, bool h2, char key[SG_POOL_KEY_SIZE],
 			 struct sg_tls_client **tc)
 {
 	uint64_t h;
 
 	*tc = NULL;
 	if (!a->backend->eff_tls) {
-		size_t n = strlen(a->endpoint);
-
-		if (n >= cap)
-			n = cap - 1;
-
-		memcpy(key, a->endpoint, n);
-		key[n] = '\0';
+		_Static_assert(SG_POOL_KEY_SIZE >= sizeof(a->endpoint), "pool key too small");
+		memcpy(key, a->endpoint, strlen(a->endpoint) + 1);
 		return true;
 	}
 	if (!(*tc = tls_client(a, h2, &h)))
 		return false;
-	snprintf(key, cap, "%s#%016llx", a->endpoint, (unsigned long long)h);
+	snprintf(key, SG_POOL_KEY_SIZE, "%s#%016llx", a->endpoint, (unsigned long long)h);
 	return true;
 }
 
@@ -609,7 +604,7 @@ void sg_attempt_start(struct sg_attempt *a)
 		start_h2(a, ep);
 		return;
 	}
-	if (!endpoint_key(a, false, key, sizeof(key), &tc))
+	if (!endpoint_key(a, false, key, &tc))
 		return;
 	u = sg_pool_take(a->pool, key);
 	if (u) {

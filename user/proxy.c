@@ -373,7 +373,7 @@ static void pump_done(struct client *c, struct sg_pump *p)
 		c->ctx->bulk_copied[up]--;
 		c->r->bulk_counted[up] = false;
 	}
-	count_body(c, p == &c->r->req_pump, p->engine, p->moved);
+	count_body(c, up, p->engine, p->moved);
 	p->moved = 0;
 	sg_pump_release(p);
 }
