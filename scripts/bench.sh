@@ -626,6 +626,10 @@ cpu_end() {
 	if [ -n "$PROXY_PID" ]; then
 		record "$1" "proxy CPU s/$3" lower \
 			"$(awk -v d=$((p1 - CPU_P0)) -v t="$TICK" -v u="$2" 'BEGIN { printf "%.4f", d / t / u }')"
+		# How busy the proxy's core was: near 1, the proxy is what limits
+		# the workload; well below, the load generator's core is.
+		record "$1" "proxy busy (of a core)" info \
+			"$(awk -v d=$((p1 - CPU_P0)) -v t="$TICK" -v ns=$((t1 - CPU_T0)) 'BEGIN { printf "%.3f", d / t / (ns / 1e9) }')"
 	fi
 	record "$1" "machine CPU s/$3" lower \
 		"$(awk -v d=$((m1 - CPU_M0)) -v t="$TICK" -v u="$2" 'BEGIN { printf "%.4f", d / t / u }')"

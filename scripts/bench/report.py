@@ -4,7 +4,10 @@ usage: report.py RAW.csv MACHINE FAILURES OUT.md OUT.csv
 
 Per workload metric and row: median and min-max over the repetitions;
 for each splicegate row, the ratio of its median to direct's and to the
-best peer's, checked against issue 7's targets. A peer is every row that is
+best peer's, checked against issue 7's targets, and the same comparison
+repetition by repetition (each splicegate sample over the best peer's of
+the same round; rows run in turn, so a slow phase of the machine tends to
+hit both) with how busy each proxy's core was. A peer is every row that is
 neither direct nor splicegate (the HAProxy and nginx configs); the best peer
 is, per workload and metric, the peer row with the best median among those
 with as many workers as the splicegate row (a "-xN" suffix: N workers,
@@ -21,13 +24,15 @@ OTHER, WINDOW = "other CPU s", "window s"
 
 
 def load(path):
-    """(workload, metric) -> {"better": str, "rows": {row: [floats]}}, in file order."""
+    """(workload, metric) -> {"better": str, "rows": {row: [floats]},
+    "reps": {row: {rep: float}}}, in file order."""
     table, rows = {}, []
     with open(path, newline="") as f:
         for r in csv.DictReader(f):
             key = (r["workload"], r["metric"])
-            entry = table.setdefault(key, {"better": r["better"], "rows": {}})
+            entry = table.setdefault(key, {"better": r["better"], "rows": {}, "reps": {}})
             entry["rows"].setdefault(r["row"], []).append(float(r["value"]))
+            entry["reps"].setdefault(r["row"], {})[r["rep"]] = float(r["value"])
             if r["row"] not in rows:
                 rows.append(r["row"])
     return table, rows
@@ -41,7 +46,8 @@ def summed(table, metric):
 
 def metric_rank(metric):
     """Within a workload: throughput, latencies, then CPU."""
-    for i, prefix in enumerate(("req/s", "GB/s", "p50", "p99", "proxy CPU", "machine CPU")):
+    for i, prefix in enumerate(("req/s", "GB/s", "conn/s", "p50", "p99", "proxy CPU",
+                                "proxy busy", "machine CPU")):
         if metric.startswith(prefix):
             return i
     return 99
@@ -60,6 +66,8 @@ def fmt(metric, v):
         return f"{v:.2f}"
     if "CPU" in metric:
         return f"{v:.3g}"
+    if "busy" in metric:
+        return f"{v:.2f}"
     if "µs" in metric and v < 100:
         return f"{v:.1f}"
     return f"{v:.0f}"
@@ -165,12 +173,14 @@ def main():
         for row in rows:
             vals = entry["rows"].get(row)
             if not vals:
-                cells.append("–" if row.startswith("direct") and "proxy CPU" in metric else "FAIL")
+                cells.append("–" if row.startswith("direct") and metric.startswith("proxy") else "FAIL")
                 continue
             med, lo, hi = stats(vals)
             n = "" if str(len(vals)) == reps else f" n={len(vals)}"
             cells.append(f"{fmt(metric, med)} ({fmt(metric, lo)}–{fmt(metric, hi)}){n}")
             ref_peer, peer = best_peer(entry, rows, workers(row))
+            if entry["better"] == "info":
+                ref_direct = ref_peer = peer = None
             rd = med / ref_direct if ref_direct else None
             rp = med / ref_peer if ref_peer else None
             csv_rows.append([wl, metric, entry["better"], row, len(vals), med, lo, hi,
@@ -181,6 +191,8 @@ def main():
     out.append("")
     if sg_rows:
         ratios(out, table, rows, sg_rows)
+        out.append("")
+        paired(out, table, rows, sg_rows)
         out.append("")
     scaled = [r for r in rows if workers(r) > 1 and single(r) in rows]
     if scaled:
@@ -222,7 +234,44 @@ def ratios(out, table, rows, sg_rows):
             rp = med / ref_peer if med is not None and ref_peer else None
             cells += [ratio_cell(wl, metric, "direct", entry["better"], rd),
                       ratio_cell(wl, metric, "peer", entry["better"], rp)]
-        out.append(f"| {wl} | {metric} | {entry['better']} | " + " | ".join(cells) + " |")
+        if entry["better"] != "info":
+            out.append(f"| {wl} | {metric} | {entry['better']} | " + " | ".join(cells) + " |")
+
+
+def paired(out, table, rows, sg_rows):
+    """Each splicegate row against the best peer (by median, as above),
+    repetition by repetition, on the workloads' throughput and p50."""
+    out.append("Repetition by repetition: each splicegate sample over the best peer's of "
+               "the same repetition, turned so that above 1 is splicegate ahead (for p50, "
+               "the peer's latency over splicegate's); median (min–max) of those ratios, "
+               "the repetitions splicegate was at or above the peer, and the median share "
+               "of its core each proxy kept busy (near 1: the proxy limits the workload; "
+               "well below: the load generator's core does).\n")
+    out.append("| workload | metric | best peer | " + " | ".join(
+        f"{r} ÷ best peer, paired | {r} at or above | {r} busy | peer busy" for r in sg_rows)
+        + " |")
+    out.append("|" + "---|" * (3 + 4 * len(sg_rows)))
+    for (wl, metric), entry in ordered(table):
+        if not metric.startswith(("req/s", "GB/s", "conn/s", "p50")):
+            continue
+        busy = table.get((wl, "proxy busy (of a core)"), {"rows": {}})["rows"]
+        cells, peer_name = [], "–"
+        for row in sg_rows:
+            _, peer = best_peer(entry, rows, workers(row))
+            ours = entry["reps"].get(row, {})
+            theirs = entry["reps"].get(peer, {}) if peer else {}
+            pairs = [(ours[k], theirs[k]) for k in ours if k in theirs and ours[k] and theirs[k]]
+            if not pairs:
+                cells += ["–"] * 4
+                continue
+            peer_name = peer
+            rs = [a / b if entry["better"] == "higher" else b / a for a, b in pairs]
+            med, lo, hi = stats(rs)
+            cells += [f"{med:.2f} ({lo:.2f}–{hi:.2f})",
+                      f"{sum(1 for r in rs if r >= 1)} of {len(rs)}",
+                      f"{statistics.median(busy[row]):.2f}" if busy.get(row) else "–",
+                      f"{statistics.median(busy[peer]):.2f}" if busy.get(peer) else "–"]
+        out.append(f"| {wl} | {metric} | {peer_name} | " + " | ".join(cells) + " |")
 
 
 def scaling(out, table, scaled):
