@@ -1092,8 +1092,22 @@ default_rows() {
 	echo "$rows"
 }
 
+# row_index ROW: where ROW stands in the run's list of rows (its ports are
+# chosen by that, whichever order a repetition takes).
+row_index() {
+	local i=0 r
+	for r in ${BENCH_ROWS:-$(default_rows)}; do
+		[ "$r" != "$1" ] || {
+			echo "$i"
+			return 0
+		}
+		i=$((i + 1))
+	done
+	die "row $1 is not in the run"
+}
+
 main() {
-	local start rows row i
+	local start rows row order
 	start=$(date +%s)
 	[ -x "$SG_BIN" ] || die "no splicegate binary at $SG_BIN"
 	# Every row name is checked before anything is measured.
@@ -1134,12 +1148,15 @@ main() {
 	[ "$BG_BEFORE" -lt 10 ] || log "warning: the machine is busy without us ($BG_BEFORE% of a CPU)"
 
 	# Repetitions go round all rows, so that the VM's slow phases (this
-	# machine's neighbours are not quiet) fall on every row alike.
+	# machine's neighbours are not quiet) fall on every row alike; every
+	# other repetition goes round backwards, so that a drift over the
+	# run's minutes does not always favour the rows listed first (the
+	# splicegate rows come last) and the row averages cancel it.
 	for REP in $(seq "$REPS"); do
-		i=0
-		for ROW in ${BENCH_ROWS:-$rows}; do
-			run_row "$i"
-			i=$((i + 1))
+		order=${BENCH_ROWS:-$rows}
+		[ $((REP % 2)) = 1 ] || order=$(printf '%s\n' $order | tac | tr '\n' ' ')
+		for ROW in $order; do
+			run_row "$(row_index "$ROW")"
 		done
 	done
 
