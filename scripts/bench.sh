@@ -40,6 +40,10 @@
 #   BENCH_W1_SECS, BENCH_W2_SECS, BENCH_W5_SECS  [10, 5, 5]
 #   BENCH_PING_COUNT  round trips per W6 sample [10000]
 #   BENCH_PORT_BASE first of the loopback ports used [27000]
+#   BENCH_INTERLEAVE 1: each repetition starts every row's proxy, then runs
+#                   each workload on every row in turn (the rows' order
+#                   reversed from one workload to the next), instead of
+#                   every workload of one row, then the next row [0]
 set -eu
 
 SG_BIN=${1:?usage: scripts/bench.sh path/to/splicegate}
@@ -65,6 +69,7 @@ W2_SECS=${BENCH_W2_SECS:-5}
 W5_SECS=${BENCH_W5_SECS:-5}
 PING_COUNT=${BENCH_PING_COUNT:-10000}
 PORT_BASE=${BENCH_PORT_BASE:-27000}
+INTERLEAVE=${BENCH_INTERLEAVE:-0}
 
 # Two cores, pinned the same way for every row: the proxy alone on one,
 # the load generators and the backends on the other. An optional row
@@ -512,13 +517,10 @@ parse_row() {
 	esac
 }
 
-# start_proxy: the current ROW's proxy on PROXY_CPU (none for direct);
-# sets PROXY_PID and the URLs. Returns 1 if it does not come up.
-start_proxy() {
-	local dir=$WORK/$ROW
+# row_urls: the URLs and front ports the workloads use for the current ROW
+# (after row_ports): the proxy's, or the backends' own for direct.
+row_urls() {
 	parse_row "$ROW" || die "unknown row $ROW"
-	mkdir -p "$dir"
-	PROXY_PID=""
 	URL=http://127.0.0.1:$FRONT_HTTP
 	UPLOAD_URL=$URL/upload
 	H2_URL=http://127.0.0.1:$FRONT_H2
@@ -534,6 +536,19 @@ start_proxy() {
 		FRONT_PASS=$BACKEND_TLS_PORT
 		FRONT_IPERF=$IPERF_PORT
 		FRONT_ECHO=$ECHO_PORT
+		;;
+	esac
+}
+
+# start_proxy: the current ROW's proxy on PROXY_CPU (none for direct);
+# sets PROXY_PID and the URLs. Returns 1 if it does not come up.
+start_proxy() {
+	local dir=$WORK/$ROW
+	row_urls
+	mkdir -p "$dir"
+	PROXY_PID=""
+	case $R_BASE in
+	direct | direct-2cpu)
 		return 0
 		;;
 	haproxy | haproxy-*)
@@ -945,54 +960,53 @@ wants() {
 	return 1
 }
 
-run_rep() {
-	if wants W1; then
-		w1_keepalive
-		after "W1"
-	fi
-	if wants W2; then
-		w2_new_conn
-		after "W2"
-	fi
-	if wants W3; then
-		w3_download_1
-		after "W3 1 stream"
-	fi
-	if wants W3 || wants W3m; then
-		w3_download_8
-		after "W3 8 streams"
-	fi
-	if wants W3c; then
-		w_cclient "W3c download 1 GiB 1 stream (C client)" get "$(url_port "$URL")" /1g $GIB 1
-		after "W3c"
-	fi
-	if wants W3mc; then
-		w_cclient "W3mc download 8 x 128 MiB (C client)" get "$(url_port "$URL")" /128m $MIB128 8
-		after "W3mc"
-	fi
-	if wants W4; then
-		w4_upload
-		after "W4"
-	fi
-	if wants W4c; then
-		w_cclient "W4c upload 1 GiB (C client)" put "$(url_port "$UPLOAD_URL")" /upload $GIB 1
-		after "W4c"
-	fi
-	if wants W4mc; then
+# The workloads in the order a row runs them; run_step runs one of them
+# (or one group: W6's variants, W8's) on the current row, if the run
+# wants it.
+STEPS="W1 W2 W3 W3m W3c W3mc W4 W4c W4mc W5 W7 W8 W6"
+
+run_step() {
+	case $1 in
+	W3m) wants W3 || wants W3m || return 0 ;;
+	*) wants "$1" || return 0 ;;
+	esac
+	case $1 in
+	W1) w1_keepalive ;;
+	W2) w2_new_conn ;;
+	W3) w3_download_1 ;;
+	W3m) w3_download_8 ;;
+	W3c) w_cclient "W3c download 1 GiB 1 stream (C client)" get "$(url_port "$URL")" /1g $GIB 1 ;;
+	W3mc)
+		w_cclient "W3mc download 8 x 128 MiB (C client)" get "$(url_port "$URL")" /128m \
+			$MIB128 8
+		;;
+	W4) w4_upload ;;
+	W4c) w_cclient "W4c upload 1 GiB (C client)" put "$(url_port "$UPLOAD_URL")" /upload $GIB 1 ;;
+	W4mc)
 		w_cclient "W4mc upload 8 x 128 MiB (C client)" put "$(url_port "$UPLOAD_URL")" \
 			/upload $MIB128 8
-		after "W4mc"
-	fi
-	if wants W5; then
-		w5_tunnel
-		after "W5"
-	fi
-	if wants W7; then
-		w7_h2c
-		after "W7"
-	fi
-	wants W8 && w8_tls
-	wants W6 || return 0
+		;;
+	W5) w5_tunnel ;;
+	W7) w7_h2c ;;
+	W8) w8_tls ;;    # checks after each of its workloads itself
+	W6) w6_all ;;    # likewise
+	esac
+	case $1 in
+	W3) after "W3 1 stream" ;;
+	W3m) after "W3 8 streams" ;;
+	W6 | W8) ;;
+	*) after "$1" ;;
+	esac
+}
+
+run_rep() {
+	local step
+	for step in $STEPS; do
+		run_step "$step"
+	done
+}
+
+w6_all() {
 	if [ "$SCALE" = 1 ]; then
 		w6_pingpong tcp "$FRONT_ECHO" "unpinned"
 		after "W6 L4"
@@ -1024,23 +1038,71 @@ w6_one_core() {
 # run_row INDEX: one repetition of every workload through ROW's proxy,
 # started fresh.
 run_row() {
-	local out
 	row_ports "$1"
 	log "rep $REP/$REPS: $ROW"
+	row_pin
+	if row_up; then
+		run_rep
+	fi
+	stop_proxy
+}
+
+# row_pin: the backends where the current ROW wants them.
+row_pin() {
 	case $ROW in
 	direct-2cpu) pin_backends $PROXY_CPU ;;
 	*) pin_backends $LOAD_CPU ;;
 	esac
+}
+
+# row_up: starts the current ROW's proxy and sends one request through
+# its HTTP path before any clock starts. Returns 1 if it did not come up.
+row_up() {
+	local out
 	if ! start_proxy; then
 		fail "start" "did not come up; log: $(tail -3 "$WORK/$ROW.log" 2>/dev/null | tr '\n' ' ')"
-		stop_proxy
-		return 0
+		return 1
 	fi
-	# One request through the HTTP path before the clock starts.
 	out=$(curl -sS -o /dev/null --max-time 10 -w '%{http_code} %{size_download}' "$URL/100b" 2>&1) || true
 	[ "$out" = "200 100" ] || fail "start" "first GET /100b: $out"
-	run_rep
-	stop_proxy
+	return 0
+}
+
+# run_interleaved ROWS...: one repetition workload by workload: every
+# row's proxy started, then each workload on every row in turn, the order
+# of the rows reversed from one workload to the next, so that the samples
+# a paired ratio compares are seconds apart, not a whole row's run
+# (BENCH_INTERLEAVE=1; scripts/BENCH.md, "Method").
+run_interleaved() {
+	local -A pid=() up=()
+	local rows="$*" back step order r
+	back=$(printf '%s\n' $rows | tac | tr '\n' ' ')
+	for ROW in $rows; do
+		row_ports "$(row_index "$ROW")"
+		log "rep $REP/$REPS: starting $ROW"
+		row_pin
+		up[$ROW]=0
+		! row_up || up[$ROW]=1
+		pid[$ROW]=$PROXY_PID
+	done
+	order=$rows
+	for step in $STEPS; do
+		for ROW in $order; do
+			[ "${up[$ROW]}" = 1 ] || continue
+			row_ports "$(row_index "$ROW")"
+			row_urls
+			PROXY_PID=${pid[$ROW]}
+			row_pin
+			run_step "$step"
+			pid[$ROW]=$PROXY_PID # after() may have restarted it
+		done
+		[ "$order" = "$rows" ] && order=$back || order=$rows
+	done
+	for r in $rows; do
+		ROW=$r
+		PROXY_PID=${pid[$ROW]}
+		stop_proxy
+	done
 }
 
 # background_cpu: percent of one CPU busy over 2 s while this script runs
@@ -1155,6 +1217,11 @@ main() {
 	for REP in $(seq "$REPS"); do
 		order=${BENCH_ROWS:-$rows}
 		[ $((REP % 2)) = 1 ] || order=$(printf '%s\n' $order | tac | tr '\n' ' ')
+		if [ "$INTERLEAVE" = 1 ]; then
+			# shellcheck disable=SC2086 # a word list
+			run_interleaved $order
+			continue
+		fi
 		for ROW in $order; do
 			run_row "$(row_index "$ROW")"
 		done
