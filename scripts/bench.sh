@@ -1035,20 +1035,23 @@ w6_one_core() {
 	[ "$ROW" != direct-2cpu ] || pin_backends $PROXY_CPU
 }
 
-# run_row INDEX: one repetition of every workload through ROW's proxy,
-# started fresh.
+# run_row: one repetition of every workload through ROW's proxy, started
+# fresh.
 run_row() {
-	row_ports "$1"
 	log "rep $REP/$REPS: $ROW"
-	row_pin
+	select_row
 	if row_up; then
 		run_rep
 	fi
 	stop_proxy
 }
 
-# row_pin: the backends where the current ROW wants them.
-row_pin() {
+# select_row: the current ROW's ports (by its place in the run's list of
+# rows, whichever order a repetition takes) and URLs, and the backends
+# where it wants them.
+select_row() {
+	row_ports "$(row_index "$ROW")"
+	row_urls
 	case $ROW in
 	direct-2cpu) pin_backends $PROXY_CPU ;;
 	*) pin_backends $LOAD_CPU ;;
@@ -1075,12 +1078,11 @@ row_up() {
 # (BENCH_INTERLEAVE=1; scripts/BENCH.md, "Method").
 run_interleaved() {
 	local -A pid=() up=()
-	local rows="$*" back step order r
-	back=$(printf '%s\n' $rows | tac | tr '\n' ' ')
+	local rows="$*" back step order
+	back=$(reversed $rows)
 	for ROW in $rows; do
-		row_ports "$(row_index "$ROW")"
 		log "rep $REP/$REPS: starting $ROW"
-		row_pin
+		select_row
 		up[$ROW]=0
 		! row_up || up[$ROW]=1
 		pid[$ROW]=$PROXY_PID
@@ -1089,17 +1091,14 @@ run_interleaved() {
 	for step in $STEPS; do
 		for ROW in $order; do
 			[ "${up[$ROW]}" = 1 ] || continue
-			row_ports "$(row_index "$ROW")"
-			row_urls
+			select_row
 			PROXY_PID=${pid[$ROW]}
-			row_pin
 			run_step "$step"
 			pid[$ROW]=$PROXY_PID # after() may have restarted it
 		done
 		[ "$order" = "$rows" ] && order=$back || order=$rows
 	done
-	for r in $rows; do
-		ROW=$r
+	for ROW in $rows; do
 		PROXY_PID=${pid[$ROW]}
 		stop_proxy
 	done
@@ -1154,8 +1153,12 @@ default_rows() {
 	echo "$rows"
 }
 
-# row_index ROW: where ROW stands in the run's list of rows (its ports are
-# chosen by that, whichever order a repetition takes).
+# reversed WORDS...: the words in the opposite order.
+reversed() {
+	printf '%s\n' "$@" | tac | tr '\n' ' '
+}
+
+# row_index ROW: where ROW stands in the run's list of rows.
 row_index() {
 	local i=0 r
 	for r in ${BENCH_ROWS:-$(default_rows)}; do
@@ -1216,14 +1219,15 @@ main() {
 	# splicegate rows come last) and the row averages cancel it.
 	for REP in $(seq "$REPS"); do
 		order=${BENCH_ROWS:-$rows}
-		[ $((REP % 2)) = 1 ] || order=$(printf '%s\n' $order | tac | tr '\n' ' ')
+		# shellcheck disable=SC2086 # a word list
+		[ $((REP % 2)) = 1 ] || order=$(reversed $order)
 		if [ "$INTERLEAVE" = 1 ]; then
 			# shellcheck disable=SC2086 # a word list
 			run_interleaved $order
 			continue
 		fi
 		for ROW in $order; do
-			run_row "$(row_index "$ROW")"
+			run_row
 		done
 	done
 
