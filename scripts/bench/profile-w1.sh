@@ -7,13 +7,20 @@
 #   time    utime and stime of the proxy from /proc (ms per 1000 requests)
 #   strace  strace -c -f -p: syscalls per request (strace slows the proxy;
 #           the counts per request stay)
+#   strace-origin  the same of the origin nginx behind the proxy
+#   strace-wrk  the same of wrk, the client
+#   net     TCP counters of the whole machine (nstat) per request
+#   sched   context switches, wake-ups and the IPIs behind them on each CPU
+#           (perf stat of sched and irq_vectors tracepoints), per request
+#   wakeups which process woke which, per request (perf record; slows all)
+#   perf-cpu0  the same as perf of everything on CPU 0 (wrk, the origin)
 #   perf    perf record -e cpu-clock -g -p (the software clock: this VM has
 #           no hardware counters); the data file is kept for perf report
 # Run it under the machine's measurement lock, as the benchmarks are:
 #   flock /work/measure.lock scripts/bench/profile-w1.sh splicegate-copy strace
 #
 # usage: scripts/bench/profile-w1.sh ROW TOOL [SECS]
-#   ROW: haproxy | splicegate-ENGINE (copy, splice, sockmap, auto)
+#   ROW: haproxy | nginx-16k | splicegate-ENGINE (copy, splice, sockmap, auto)
 #   SG_BIN: the gateway [build/splicegate]; OUT: where results go
 #   [build/bench/profile]; ports 28100-28113 on loopback.
 set -eu
@@ -40,6 +47,7 @@ printf '%0100d' 0 >"$WWW/100b"
 backend_nginx_conf >"$WORK/backend-nginx/nginx.conf"
 spawn backend-nginx 0 nginx -p "$WORK/backend-nginx" -c "$WORK/backend-nginx/nginx.conf" \
 	-e "$WORK/backend-nginx/error.log"
+BACKEND=$SPAWNED
 
 # The same proxy configs as scripts/bench.sh's haproxy and splicegate rows,
 # the HTTP route alone.
@@ -63,6 +71,38 @@ backend files
 	server files 127.0.0.1:$NGINX_PORT
 EOF
 	spawn proxy 1 haproxy -db -f "$WORK/haproxy.cfg"
+	;;
+nginx-16k)
+	# scripts/bench.sh's nginx-16k row, its HTTP server alone.
+	mkdir -p "$WORK/proxy-nginx"
+	cat >"$WORK/proxy-nginx/nginx.conf" <<EOF
+daemon off;
+master_process off;
+worker_processes 1;
+pid $WORK/proxy-nginx/nginx.pid;
+error_log $WORK/proxy-nginx/error.log warn;
+events { worker_connections 4096; }
+http {
+	access_log off;
+	keepalive_requests 1000000000;
+	keepalive_timeout 300s;
+	proxy_http_version 1.1;
+	proxy_set_header Connection "";
+	proxy_buffering off;
+	proxy_buffer_size 16k;
+	proxy_buffers 8 16k;
+	upstream files {
+		server 127.0.0.1:$NGINX_PORT;
+		keepalive 64;
+		keepalive_requests 1000000000;
+	}
+	server {
+		listen 127.0.0.1:$FRONT;
+		location / { proxy_pass http://files; }
+	}
+}
+EOF
+	spawn proxy 1 nginx -p "$WORK/proxy-nginx" -c "$WORK/proxy-nginx/nginx.conf"
 	;;
 splicegate-*)
 	cat >"$WORK/splicegate.yaml" <<EOF
@@ -99,30 +139,60 @@ field() { # LINE NAME: one key=value of wrk's summary line
 	echo "$1" | tr ' ' '\n' | sed -n "s/^$2=//p"
 }
 
-ticks() { # utime stime of the proxy, in clock ticks
-	sed 's/.*) //' "/proc/$PROXY/stat" | awk '{ print $12, $13 }'
+ticks() { # PID: its utime and stime, in clock ticks
+	sed 's/.*) //' "/proc/$1/stat" | awk '{ print $12, $13 }'
+}
+
+switches() { # PID: its voluntary context switches (each a sleep), all threads
+	cat /proc/"$1"/task/*/status | awk '$1 == "voluntary_ctxt_switches:" { n += $2 } END { print n }'
+}
+
+cpu0_busy() { # CPU 0's busy ticks (all but idle and iowait)
+	awk '$1 == "cpu0" { print $2 + $3 + $4 + $7 + $8 + $9 }' /proc/stat
 }
 
 TAG=$ROW-$TOOL-$(date +%Y%m%d-%H%M%S)
 case $TOOL in
 time)
-	read -r u0 s0 < <(ticks)
+	# The proxy's user and system time; and on the load generators'
+	# core, the origin's time and CPU 0's busy time (wrk, the origin
+	# and the softirqs of the packets they send).
+	read -r u0 s0 < <(ticks "$PROXY")
+	read -r bu0 bs0 < <(ticks "$BACKEND")
+	c0=$(cpu0_busy)
+	w0=$(switches "$PROXY")
+	v0=$(switches "$BACKEND")
 	line=$(wrk_run "$SECS")
-	read -r u1 s1 < <(ticks)
+	w1=$(switches "$PROXY")
+	v1=$(switches "$BACKEND")
+	read -r u1 s1 < <(ticks "$PROXY")
+	read -r bu1 bs1 < <(ticks "$BACKEND")
+	c1=$(cpu0_busy)
 	awk -v row="$ROW" -v r="$(field "$line" requests)" -v d="$(field "$line" duration_us)" \
-		-v u=$((u1 - u0)) -v s=$((s1 - s0)) -v hz="$(getconf CLK_TCK)" 'BEGIN {
+		-v u=$((u1 - u0)) -v s=$((s1 - s0)) -v b=$((bu1 + bs1 - bu0 - bs0)) \
+		-v c=$((c1 - c0)) -v w=$((w1 - w0)) -v v=$((v1 - v0)) -v hz="$(getconf CLK_TCK)" 'BEGIN {
 		k = r / 1000; ms = 1000 / hz
-		printf "%s req/s %.0f user ms/1k %.1f sys ms/1k %.1f total ms/1k %.1f\n",
-			row, r / (d / 1e6), u * ms / k, s * ms / k, (u + s) * ms / k }' |
+		printf "%s req/s %.0f user ms/1k %.1f sys ms/1k %.1f total ms/1k %.1f" \
+			" origin ms/1k %.1f cpu0 ms/1k %.1f sleeps/1k proxy %.0f origin %.0f\n",
+			row, r / (d / 1e6), u * ms / k, s * ms / k, (u + s) * ms / k, b * ms / k,
+			c * ms / k, w / k, v / k }' |
 		tee -a "$OUT/time.txt"
 	;;
-strace)
-	strace -c -f -p "$PROXY" -o "$OUT/$TAG.strace" &
-	tracer=$!
-	sleep 1
-	line=$(wrk_run "$SECS")
-	kill -INT $tracer
-	wait $tracer || true
+strace | strace-origin | strace-wrk)
+	if [ "$TOOL" = strace-wrk ]; then
+		line=$(taskset -c 0 strace -c -f -o "$OUT/$TAG.strace" wrk -t1 -c64 -d"${SECS}s" \
+			-s "$HERE/bench/wrk-summary.lua" "http://127.0.0.1:$FRONT/100b" |
+			grep '^SGBENCH ')
+	else
+		traced=$PROXY
+		[ "$TOOL" = strace ] || traced=$BACKEND
+		strace -c -f -p "$traced" -o "$OUT/$TAG.strace" &
+		tracer=$!
+		sleep 1
+		line=$(wrk_run "$SECS")
+		kill -INT $tracer
+		wait $tracer || true
+	fi
 	# strace's table: calls in column 4; per request alongside.
 	awk -v r="$(field "$line" requests)" -v row="$ROW" '
 		BEGIN { printf "%s, %d requests\n", row, r }
@@ -130,13 +200,56 @@ strace)
 			printf "%-16s %9d calls %7.3f per request\n", $NF, $4, $4 / r }' \
 		"$OUT/$TAG.strace" | tee "$OUT/$TAG.txt"
 	;;
-perf)
-	perf record -q -e cpu-clock -g -p "$PROXY" -o "$OUT/$TAG.perf" -- sleep "$SECS" \
+perf | perf-cpu0)
+	target="-p $PROXY"
+	[ "$TOOL" = perf ] || target="-C 0"
+	# shellcheck disable=SC2086 # target is two words
+	perf record -q -e cpu-clock -g $target -o "$OUT/$TAG.perf" -- sleep "$SECS" \
 		2>/dev/null &
 	rec=$!
 	line=$(wrk_run $((SECS + 1)))
 	wait $rec || true
 	echo "$ROW: $(field "$line" requests) requests; perf report -i $OUT/$TAG.perf"
 	;;
-*) die "unknown tool $TOOL (time, strace or perf)" ;;
+net)
+	# The kernel's TCP counters over the run, per 1000 requests: segments,
+	# pure and delayed ACKs, and so on (nstat, whole machine).
+	nstat -n
+	line=$(wrk_run "$SECS")
+	nstat | awk -v r="$(field "$line" requests)" -v row="$ROW" '
+		BEGIN { printf "%s, %d requests; per 1000:\n", row, r }
+		$2 > r / 1000 && $1 ~ /^(Tcp|TcpExt|Ip)/ { printf "  %-28s %10.1f\n", $1, $2 / (r / 1000) }' |
+		tee "$OUT/$TAG.txt"
+	;;
+sched)
+	perf stat -a -A -x, -o "$OUT/$TAG.sched" -e sched:sched_switch,sched:sched_wakeup \
+		-e irq_vectors:reschedule_entry,irq_vectors:call_function_single_entry \
+		-- sleep "$SECS" &
+	rec=$!
+	line=$(wrk_run $((SECS + 1)))
+	wait $rec || true
+	# perf's CSV: CPU,count,,event; per request over SECS of the run.
+	awk -F, -v r="$(field "$line" requests)" -v d="$(field "$line" duration_us)" \
+		-v secs="$SECS" -v row="$ROW" '
+		BEGIN { k = r / (d / 1e6) * secs / 1000; printf "%s, per 1k requests:", row }
+		$2 ~ /^[0-9]+$/ { ev = $4; sub(/.*:/, "", ev); printf " %s %s %.0f", $1, ev, $2 / k }
+		END { print "" }' "$OUT/$TAG.sched" | tee -a "$OUT/sched.txt"
+	;;
+wakeups)
+	# Who woke whom (perf record of sched_wakeup, all CPUs); recording
+	# slows every process, so the rates are not the undisturbed ones.
+	perf record -q -a -e sched:sched_wakeup -o "$OUT/$TAG.perf" -- sleep "$SECS" 2>/dev/null &
+	rec=$!
+	line=$(wrk_run $((SECS + 1)))
+	wait $rec || true
+	echo "$ROW, wake-ups per 1k requests:" | tee "$OUT/$TAG.txt"
+	perf script -i "$OUT/$TAG.perf" 2>/dev/null | awk -v r="$(field "$line" requests)" \
+		-v d="$(field "$line" duration_us)" -v secs="$SECS" '
+		{ for (i = 1; i <= NF; i++) if ($i ~ /^comm=/) wakee = substr($i, 6)
+		  n[$1 " wakes " wakee]++ }
+		END { k = r / (d / 1e6) * secs / 1000
+		      for (w in n) if (n[w] / k >= 1) printf "%8.0f  %s\n", n[w] / k, w }' |
+		sort -k1,1nr | tee -a "$OUT/$TAG.txt"
+	;;
+*) die "unknown tool $TOOL" ;;
 esac
