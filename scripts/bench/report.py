@@ -24,17 +24,19 @@ OTHER, WINDOW = "other CPU s", "window s"
 
 
 def load(path):
-    """(workload, metric) -> {"better": str, "rows": {row: [floats]},
-    "reps": {row: {rep: float}}}, in file order."""
+    """(workload, metric) -> {"better": str, "reps": {row: {rep: float}},
+    "rows": {row: [floats]}}, in file order; "rows" is "reps" without the
+    repetitions' numbers."""
     table, rows = {}, []
     with open(path, newline="") as f:
         for r in csv.DictReader(f):
             key = (r["workload"], r["metric"])
-            entry = table.setdefault(key, {"better": r["better"], "rows": {}, "reps": {}})
-            entry["rows"].setdefault(r["row"], []).append(float(r["value"]))
+            entry = table.setdefault(key, {"better": r["better"], "reps": {}})
             entry["reps"].setdefault(r["row"], {})[r["rep"]] = float(r["value"])
             if r["row"] not in rows:
                 rows.append(r["row"])
+    for entry in table.values():
+        entry["rows"] = {row: list(reps.values()) for row, reps in entry["reps"].items()}
     return table, rows
 
 
