@@ -41,9 +41,6 @@ struct sg_frontend_opts {
 	/* auto: a tunnel starts on `tunnel` (the copy engine) and moves into the
 	 * socket map once its traffic looks interactive (user/proxy.c). */
 	bool tunnel_promote;
-	/* auto: a worker copies one bulk body at a time each way; any other
-	 * alongside goes through splice(2) (user/proxy.c, crowd_engine). */
-	bool splice_crowded;
 	enum sg_access_log access_log;
 	/* A tunnel with no byte moving either way for this long is closed; 0:
 	 * never. Spliced bytes count by the kernel's last-activity stamps. */
@@ -84,8 +81,6 @@ struct sg_frontend {
 	enum sg_relay_engine upload;	/* for request bodies of 64 KiB and more */
 	enum sg_relay_engine tunnel;	/* for TCP routes and tunnels (101, CONNECT) */
 	bool tunnel_promote;		/* see struct sg_frontend_opts */
-	bool splice_crowded;		/* see struct sg_frontend_opts */
-	unsigned bulk_copied[2];	/* bulk bodies copied now: [1] request, [0] response */
 	uint64_t tunnel_idle_ms;	/* see struct sg_frontend_opts */
 	uint64_t head_timeout_ms;	/* see struct sg_frontend_opts */
 	uint64_t body_idle_ms;		/* see struct sg_frontend_opts */

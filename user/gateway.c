@@ -454,9 +454,8 @@ static int drop_privileges(void)
  * bodies both ways and bulk tunnels with the copy engine, whose buffer
  * grows to 1 MiB for a bulk stream and which then runs as fast as splice(2)
  * or faster, depending on the host (scripts/BENCH.md, "Downloads copied",
- * "Uploads and concurrent downloads", "Tunnels copied"), except a bulk body
- * alongside another being copied the same way, which is spliced
- * ("Concurrent bodies spliced"; user/proxy.c, crowd_engine), and moves a
+ * "Uploads and concurrent downloads", "Tunnels copied"; several at once
+ * too: "Crowds copied again"), and moves a
  * tunnel into the socket map once it looks interactive, where the kernel
  * cuts the latency of every exchange (bpf/README.md); without BPF the same
  * but no tunnel moves, said once. */
@@ -468,7 +467,6 @@ static int choose_engine(struct gateway *g, const char *mode, struct sg_frontend
 
 	g->engine = mode ? mode : "auto";
 	po->engine = po->upload = po->tunnel = SG_RELAY_COPY;
-	po->splice_crowded = is_auto;
 	if (!is_auto) {
 		if (sg_relay_engine_parse(mode, &po->engine) == -1) {
 			SG_ERR("--splice %s: not an engine", mode);
@@ -550,10 +548,9 @@ static int start_workers(struct gateway *g, const struct sg_gateway_opts *opts)
 	for (size_t i = 0; i < g->cfg->nbinds; i++)
 		SG_INFO("listening on 0.0.0.0:%u (%s)", g->cfg->binds[i].port,
 			sg_proto_name(g->cfg->binds[i].proto));
-	SG_INFO("%u workers, %s engine for response bodies, %s for request bodies%s, %s for "
+	SG_INFO("%u workers, %s engine for response bodies, %s for request bodies, %s for "
 		"tunnels%s",
 		g->nworkers, sg_relay_engine_name(po.engine), sg_relay_engine_name(po.upload),
-		po.splice_crowded ? " (splice(2) for a bulk one alongside another)" : "",
 		sg_relay_engine_name(po.tunnel),
 		po.tunnel_promote ? " (sockmap once interactive)" : "");
 	return 0;

@@ -112,9 +112,6 @@ struct request {
 	/* Body relays and the chunk scanners of chunked bodies. */
 	struct sg_pump req_pump, resp_pump;
 	struct chunk_relay req_chunks, resp_chunks;
-	/* [1] req_pump, [0] resp_pump: the pump is its worker's copied bulk
-	 * body that way (ctx->bulk_copied, crowd_engine). */
-	bool bulk_counted[2];
 	/* A TCP route, or the connection after a 101 or a CONNECT's 2xx:
 	 * req_pump up and resp_pump down. */
 	struct sg_tunnel tunnel;
@@ -369,10 +366,6 @@ static void pump_done(struct client *c, struct sg_pump *p)
 	} else {
 		c->resp_batch_at = 0;
 	}
-	if (c->r->bulk_counted[up]) {
-		c->ctx->bulk_copied[up]--;
-		c->r->bulk_counted[up] = false;
-	}
 	count_body(c, up, p->engine, p->moved);
 	p->moved = 0;
 	sg_pump_release(p);
@@ -390,25 +383,6 @@ static void count_request(struct client *c, uint16_t status)
  * few KiB (measured: W1 in `make bench`), and pairing sockets in the
  * socket map costs a dozen map operations. */
 #define PROXY_SPLICE_MIN (64 * 1024)
-
-/* auto's engine for a body of at least PROXY_CROWD_MIN over plain
- * sockets, either way: the copy engine while it is the worker's only one
- * that way, whose buffer grows to 1 MiB and takes a lone transfer fastest;
- * splice(2) for any other alongside it: several grown buffers at once no
- * longer stay in the cache, and spliced pages are never copied
- * (scripts/BENCH.md, "Concurrent bodies spliced"). */
-#define PROXY_CROWD_MIN SG_RELAY_BUF_MAX
-
-static enum sg_relay_engine crowd_engine(struct client *c, bool up)
-{
-	if (c->r->bulk_counted[up])
-		return SG_RELAY_COPY; /* the same pump set up again */
-	if (c->ctx->bulk_copied[up])
-		return SG_RELAY_SPLICE;
-	c->ctx->bulk_copied[up]++;
-	c->r->bulk_counted[up] = true;
-	return SG_RELAY_COPY;
-}
 
 /* Sets up pump p to move `budget` bytes from src to dst (the client and
  * its backend, either way), choosing the engine: once either socket is in
@@ -460,9 +434,6 @@ static enum sg_relay_engine init_pump(struct client *c, struct sg_pump *p, bool 
 		e = SG_RELAY_COPY;
 	else if (e == SG_RELAY_SOCKMAP)
 		e = SG_RELAY_SPLICE;
-	else if (c->ctx->splice_crowded && e == SG_RELAY_COPY && !tunnel && !chunked &&
-		 budget >= PROXY_CROWD_MIN)
-		e = crowd_engine(c, to_backend);
 	sg_pump_init(p, e, src, dst, chunked ? 0 : budget);
 	/* A body of known length, either way (a tunnel's bytes come as they
 	 * come). */

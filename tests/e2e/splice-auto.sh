@@ -1,4 +1,4 @@
-# --splice auto (the default): with BPF, HTTP bodies both ways and bulk tunnels move through the copy engine, nothing through splice(2) but a body of 1 MiB or more that runs alongside another copied the same way on the same worker, and a tunnel whose traffic turns interactive (small messages answered in turn) moves into the kernel (sockmap), as /metrics' body bytes by engine show; without BPF (an unprivileged gateway) it says so once in the log and no tunnel moves.
+# --splice auto (the default): with BPF, HTTP bodies both ways and bulk tunnels move through the copy engine, nothing through splice(2), bulk bodies side by side included, and a tunnel whose traffic turns interactive (small messages answered in turn) moves into the kernel (sockmap), as /metrics' body bytes by engine show; without BPF (an unprivileged gateway) it says so once in the log and no tunnel moves.
 . "$(dirname "$0")/lib.sh"
 
 # tunnel.py oneway PORT SIZE: sends SIZE bytes to the counting backend,
@@ -186,7 +186,7 @@ if start_gateway -c "$WORK" --workers 1 && wait_port 8080 5 && wait_port "$TP" 5
 	check "auto with BPF: the download and the one-way tunnel copied, with the first round trips" \
 		"$((copied - (PING_BYTES - kernel)))" $((1048576 + ONEWAY + 7))
 	check "auto with BPF: the log says which engine does what" \
-		"$(grep -c 'copy engine for response bodies, copy for request bodies (splice(2) for a bulk one alongside another), copy for tunnels (sockmap once interactive)' "$WORK/gateway.log")" 1
+		"$(grep -c 'copy engine for response bodies, copy for request bodies, copy for tunnels (sockmap once interactive)' "$WORK/gateway.log")" 1
 	# A 4 MiB upload: the copy engine, every byte, the backend agreeing.
 	copied=$(bytes copy)
 	head -c $((4 << 20)) /dev/urandom >"$WORK/up.bin"
@@ -199,10 +199,9 @@ if start_gateway -c "$WORK" --workers 1 && wait_port 8080 5 && wait_port "$TP" 5
 	check "auto with BPF: the upload (and its small answer) went through the copy engine" \
 		"$(($(bytes copy) - copied)) $(($(bytes splice) - spliced))" \
 		"$(($(stat -c %s "$WORK/up.json") + (4 << 20))) 0"
-	# Two uploads at once: the first is copied, the one alongside it
-	# spliced; once the first is done the next is copied again. The held
-	# upload is known to be moving once the gateway has sent its backend
-	# (whose only connection it is) its first MiB.
+	# Two uploads at once: both copied (scripts/BENCH.md, "Crowds copied
+	# again"). The held upload is known to be moving once the gateway has
+	# sent its backend (whose only connection it is) its first MiB.
 	copied=$(bytes copy)
 	spliced=$(bytes splice)
 	/usr/bin/python3 "$WORK/held.py" up 8080 $((4 << 20)) "$WORK/gate" >"$WORK/held.out" &
@@ -221,20 +220,17 @@ if start_gateway -c "$WORK" --workers 1 && wait_port 8080 5 && wait_port "$TP" 5
 	fi
 	curl -s -H 'Expect:' --data-binary @"$WORK/up.bin" -o "$WORK/up2.json" \
 		http://127.0.0.1:8080/upload
-	check "auto with BPF: an upload alongside the held one went through splice(2), whole" \
-		"$(($(bytes splice) - spliced)) $(jq -r .bytes "$WORK/up2.json")" "$((4 << 20)) $((4 << 20))"
+	check "auto with BPF: an upload alongside the held one was copied, whole" \
+		"$(($(bytes splice) - spliced)) $(($(bytes copy) - copied >= (4 << 20))) $(jq -r .bytes "$WORK/up2.json")" \
+		"0 1 $((4 << 20))"
 	touch "$WORK/gate"
 	wait "$held"
 	check "auto with BPF: the held upload arrives whole" "$(cat "$WORK/held.out")" "$((4 << 20)) True"
-	spliced=$(bytes splice)
-	curl -s -H 'Expect:' --data-binary @"$WORK/up.bin" -o "$WORK/up3.json" \
-		http://127.0.0.1:8080/upload
-	check "auto with BPF: with the held upload done, the next one is copied again" \
-		"$(($(bytes splice) - spliced)) $(jq -r .bytes "$WORK/up3.json")" "0 $((4 << 20))"
 	# Two downloads at once, the same: a 64 MiB one held by its client
 	# after its first MiB (the gateway's copy waits on a full socket), and
-	# a 4 MiB one alongside. Bodies under 1 MiB are always copied.
+	# a 4 MiB one alongside.
 	spliced=$(bytes splice)
+	copied=$(bytes copy)
 	/usr/bin/python3 "$WORK/held.py" down 8080 $((64 << 20)) "$WORK/gate2" "$WORK/ready" \
 		>"$WORK/held_get.out" &
 	held=$!
@@ -245,15 +241,12 @@ if start_gateway -c "$WORK" --workers 1 && wait_port 8080 5 && wait_port "$TP" 5
 	done
 	size=$(curl -s -o /dev/null -w '%{size_download}' "http://127.0.0.1:8080/get?size=$((4 << 20))")
 	small=$(curl -s -o /dev/null -w '%{size_download}' "http://127.0.0.1:8080/get?size=$((512 << 10))")
-	check "auto with BPF: a 4 MiB download alongside the held one went through splice(2), a 512 KiB one copied" \
-		"$(($(bytes splice) - spliced)) $size $small" "$((4 << 20)) $((4 << 20)) $((512 << 10))"
+	check "auto with BPF: a 4 MiB and a 512 KiB download alongside the held one were copied" \
+		"$(($(bytes splice) - spliced)) $(($(bytes copy) - copied >= (4 << 20) + (512 << 10))) $size $small" \
+		"0 1 $((4 << 20)) $((512 << 10))"
 	touch "$WORK/gate2"
 	wait "$held"
 	check "auto with BPF: the held download arrives whole" "$(cat "$WORK/held_get.out")" $((64 << 20))
-	spliced=$(bytes splice)
-	size=$(curl -s -o /dev/null -w '%{size_download}' "http://127.0.0.1:8080/get?size=$((4 << 20))")
-	check "auto with BPF: with the held download done, the next one is copied again" \
-		"$(($(bytes splice) - spliced)) $size" "0 $((4 << 20))"
 	stop_gateway
 else
 	fail "gateway (auto) did not start"
