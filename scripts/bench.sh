@@ -42,8 +42,8 @@
 #   BENCH_PORT_BASE first of the loopback ports used [27000]
 #   BENCH_INTERLEAVE 1: each repetition starts every row's proxy, then runs
 #                   each workload on every row in turn (the rows' order
-#                   reversed from one workload to the next), instead of
-#                   every workload of one row, then the next row [0]
+#                   reversed from one workload to the next); 0: every
+#                   workload of one row, then the next row [1]
 set -eu
 
 SG_BIN=${1:?usage: scripts/bench.sh path/to/splicegate}
@@ -69,7 +69,7 @@ W2_SECS=${BENCH_W2_SECS:-5}
 W5_SECS=${BENCH_W5_SECS:-5}
 PING_COUNT=${BENCH_PING_COUNT:-10000}
 PORT_BASE=${BENCH_PORT_BASE:-27000}
-INTERLEAVE=${BENCH_INTERLEAVE:-0}
+INTERLEAVE=${BENCH_INTERLEAVE:-1}
 
 # Two cores, pinned the same way for every row: the proxy alone on one,
 # the load generators and the backends on the other. An optional row
@@ -1079,6 +1079,7 @@ row_up() {
 run_interleaved() {
 	local -A pid=() up=()
 	local rows="$*" back step order
+	# shellcheck disable=SC2086 # a word list
 	back=$(reversed $rows)
 	for ROW in $rows; do
 		log "rep $REP/$REPS: starting $ROW"
