@@ -101,6 +101,20 @@ install_tools() {
 # The origin: nginx serving the files with sendfile, as fast as Debian's
 # nginx goes; keep-alive connections are never cut so that no proxy's
 # pool pays for reconnects.
+# The http{} lines every nginx proxy of these scripts starts with: no log,
+# client connections kept for good, HTTP/1.1 keep-alive to the upstream,
+# bodies passed on as they come.
+nginx_proxy_http_basics() {
+	cat <<'EOF'
+	access_log off;
+	keepalive_requests 1000000000;
+	keepalive_timeout 300s;
+	proxy_http_version 1.1;
+	proxy_set_header Connection "";
+	proxy_buffering off;
+EOF
+}
+
 backend_nginx_conf() {
 	local tls=""
 	# The bench's TLS server of the same files (W8), when it has a port.

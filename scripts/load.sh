@@ -165,12 +165,7 @@ pid $WORK/nginx-proxy/nginx.pid;
 error_log $WORK/nginx-proxy/error.log warn;
 events { worker_connections $((CONNS + 1024)); }
 http {
-	access_log off;
-	keepalive_requests 1000000000;
-	keepalive_timeout 300s;
-	proxy_http_version 1.1;
-	proxy_set_header Connection "";
-	proxy_buffering off;
+$(nginx_proxy_http_basics)
 	upstream files { server 127.0.0.1:$NGINX_PORT; keepalive 64; }
 	server { listen 127.0.0.1:$2; location / { proxy_pass http://files; } }
 	server { listen 127.0.0.1:$3 http2; location / { proxy_pass http://files; } }

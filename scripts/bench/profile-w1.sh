@@ -83,12 +83,7 @@ pid $WORK/proxy-nginx/nginx.pid;
 error_log $WORK/proxy-nginx/error.log warn;
 events { worker_connections 4096; }
 http {
-	access_log off;
-	keepalive_requests 1000000000;
-	keepalive_timeout 300s;
-	proxy_http_version 1.1;
-	proxy_set_header Connection "";
-	proxy_buffering off;
+$(nginx_proxy_http_basics)
 	proxy_buffer_size 16k;
 	proxy_buffers 8 16k;
 	upstream files {
