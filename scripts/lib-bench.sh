@@ -101,6 +101,19 @@ install_tools() {
 # The origin: nginx serving the files with sendfile, as fast as Debian's
 # nginx goes; keep-alive connections are never cut so that no proxy's
 # pool pays for reconnects.
+# nginx_main DIR [CONNECTIONS]: the main context of every nginx these
+# scripts run: one process in the foreground, its pid and log in DIR.
+nginx_main() {
+	cat <<EOF
+daemon off;
+master_process off;
+worker_processes 1;
+pid $1/nginx.pid;
+error_log $1/error.log warn;
+events { worker_connections ${2:-4096}; }
+EOF
+}
+
 # The http{} lines every nginx proxy of these scripts starts with: no log,
 # client connections kept for good, HTTP/1.1 keep-alive to the upstream,
 # bodies passed on as they come.
@@ -128,12 +141,7 @@ backend_nginx_conf() {
 	}
 "
 	cat <<EOF
-daemon off;
-master_process off;
-worker_processes 1;
-pid $WORK/backend-nginx/nginx.pid;
-error_log $WORK/backend-nginx/error.log warn;
-events { worker_connections 4096; }
+$(nginx_main "$WORK/backend-nginx")
 http {
 	access_log off;
 	default_type application/octet-stream;

@@ -157,13 +157,8 @@ peer_conf() {
 	case $1 in
 	nginx)
 		cat <<EOF
-daemon off;
-master_process off;
-worker_processes 1;
+$(nginx_main "$WORK/nginx-proxy" $((CONNS + 1024)))
 worker_rlimit_nofile $((2 * CONNS + 2048));
-pid $WORK/nginx-proxy/nginx.pid;
-error_log $WORK/nginx-proxy/error.log warn;
-events { worker_connections $((CONNS + 1024)); }
 http {
 $(nginx_proxy_http_basics)
 	upstream files { server 127.0.0.1:$NGINX_PORT; keepalive 64; }

@@ -76,12 +76,7 @@ nginx-16k)
 	# scripts/bench.sh's nginx-16k row, its HTTP server alone.
 	mkdir -p "$WORK/proxy-nginx"
 	cat >"$WORK/proxy-nginx/nginx.conf" <<EOF
-daemon off;
-master_process off;
-worker_processes 1;
-pid $WORK/proxy-nginx/nginx.pid;
-error_log $WORK/proxy-nginx/error.log warn;
-events { worker_connections 4096; }
+$(nginx_main "$WORK/proxy-nginx")
 http {
 $(nginx_proxy_http_basics)
 	proxy_buffer_size 16k;
