@@ -98,9 +98,8 @@ install_tools() {
 	fi
 }
 
-# The origin: nginx serving the files with sendfile, as fast as Debian's
-# nginx goes; keep-alive connections are never cut so that no proxy's
-# pool pays for reconnects.
+# ---- nginx ---------------------------------------------------------------
+
 # nginx_main DIR [CONNECTIONS]: the main context of every nginx these
 # scripts run: one process in the foreground, its pid and log in DIR.
 nginx_main() {
@@ -128,6 +127,9 @@ nginx_proxy_http_basics() {
 EOF
 }
 
+# The origin: nginx serving the files with sendfile, as fast as Debian's
+# nginx goes; keep-alive connections are never cut so that no proxy's
+# pool pays for reconnects.
 backend_nginx_conf() {
 	local tls=""
 	# The bench's TLS server of the same files (W8), when it has a port.

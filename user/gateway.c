@@ -455,10 +455,9 @@ static int drop_privileges(void)
  * grows to 1 MiB for a bulk stream and which then runs as fast as splice(2)
  * or faster, depending on the host (scripts/BENCH.md, "Downloads copied",
  * "Uploads and concurrent downloads", "Tunnels copied"; several at once
- * too: "Crowds copied again"), and moves a
- * tunnel into the socket map once it looks interactive, where the kernel
- * cuts the latency of every exchange (bpf/README.md); without BPF the same
- * but no tunnel moves, said once. */
+ * too: "Crowds copied again"), and moves a tunnel into the socket map once
+ * it looks interactive, where the kernel cuts the latency of every exchange
+ * (bpf/README.md); without BPF the same but no tunnel moves, said once. */
 static int choose_engine(struct gateway *g, const char *mode, struct sg_frontend_opts *po)
 {
 	bool is_auto = !mode || !strcmp(mode, "auto");
