@@ -95,17 +95,22 @@ for engine in $(engines); do
 	for T in 1 3; do
 		http_config "${T}s"
 		start_gateway -c "$WORK/config.yaml" --splice "$engine" --tunnel-idle-timeout "${T}s" || exit 1
-		out=$(/usr/bin/python3 "$WORK/probe.py" send 8080 "$T" 10)
+		# The four probes use connections of their own: run at once.
+		probes=()
+		for p in "send 8080 $T 10" "silent 8080 $T 5" "h2 8080 $T 5" "silent 9090 $T 5"; do
+			# shellcheck disable=SC2086 # MODE PORT T N, split on purpose
+			/usr/bin/python3 "$WORK/probe.py" $p >"$WORK/${p// /-}.out" &
+			probes+=("$!")
+		done
+		wait "${probes[@]}"
+		out=$(cat "$WORK/send-8080-$T-10.out")
 		[ "$out" = "answered 10/10 early, answered 0/10 late, hung 0" ] &&
 			pass "[$engine] idle ${T}s: $out" || fail "[$engine] idle ${T}s: $out"
 		hi=$(awk "BEGIN{print $T + 0.2}")
 		lo=$(awk "BEGIN{print $T - 0.1}")
-		within "[$engine] idle ${T}s, silent HTTP/1" "$lo" "$hi" \
-			"$(/usr/bin/python3 "$WORK/probe.py" silent 8080 "$T" 5)"
-		within "[$engine] idle ${T}s, HTTP/2 preface, no stream" "$lo" "$hi" \
-			"$(/usr/bin/python3 "$WORK/probe.py" h2 8080 "$T" 5)"
-		within "[$engine] tunnel idle ${T}s, silent TCP route" "$lo" "$hi" \
-			"$(/usr/bin/python3 "$WORK/probe.py" silent 9090 "$T" 5)"
+		within "[$engine] idle ${T}s, silent HTTP/1" "$lo" "$hi" "$(cat "$WORK/silent-8080-$T-5.out")"
+		within "[$engine] idle ${T}s, HTTP/2 preface, no stream" "$lo" "$hi" "$(cat "$WORK/h2-8080-$T-5.out")"
+		within "[$engine] tunnel idle ${T}s, silent TCP route" "$lo" "$hi" "$(cat "$WORK/silent-9090-$T-5.out")"
 		stop_gateway
 	done
 done

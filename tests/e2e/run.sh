@@ -19,16 +19,18 @@ passed=0
 failed=0
 
 # run NAME: one scenario in its own namespace, output to $out/NAME.log,
-# status to $out/NAME.rc.
+# status to $out/NAME.rc, seconds taken to $out/NAME.secs.
 run() {
+	local t0=$SECONDS
 	timeout 300 unshare --net sh -c 'ip link set lo up && exec bash "$0"' "$dir/$1.sh" \
 		>"$out/$1.log" 2>&1
 	echo $? >"$out/$1.rc"
+	echo $((SECONDS - t0)) >"$out/$1.secs"
 }
 
 # report NAME: print a finished scenario and count it.
 report() {
-	echo "== $1"
+	echo "== $1 ($(cat "$out/$1.secs") s)"
 	cat "$out/$1.log"
 	if [ "$(cat "$out/$1.rc")" = 0 ]; then
 		passed=$((passed + 1))

@@ -61,10 +61,11 @@ def wait_gate():
     while not os.path.exists(gate) and time.monotonic() < deadline:
         time.sleep(0.02)
 def read_all(got=b""):
+    got = bytearray(got)  # appended in place: bytes += would copy it all each time
     while True:
         d = s.recv(MIB)
         if not d:
-            return got
+            return bytes(got)
         got += d
 if mode == "up":
     body = bytes(range(256)) * (size // 256)
