@@ -19,9 +19,13 @@
 #                   nginx-64k). Also direct-2cpu, and
 #                   splicegate-<engine>-filters (a RequestHeaderModifier
 #                   adding one header and removing one on every route).
-#                   Any proxy row may end in -xN: N workers (splicegate
-#                   --workers N, HAProxy nbthread N, nginx worker_processes
-#                   N with reuseport)
+#                   A HAProxy or splicegate row named with -poll (before
+#                   any -xN) polls before it sleeps: HAProxy's
+#                   busy-polling, splicegate's --busy-poll
+#                   $BENCH_BUSY_POLL. Any proxy row may end in -xN: N
+#                   workers (splicegate --workers N, HAProxy nbthread N,
+#                   nginx worker_processes N with reuseport)
+#   BENCH_BUSY_POLL splicegate's --busy-poll in -poll rows [50us]
 #   BENCH_SCALE     1: nothing pinned (proxies, backends and load generators
 #                   share every CPU), wrk with 2 threads, W6 without its
 #                   one-core variant; defaults become rows [direct
@@ -69,6 +73,7 @@ W2_SECS=${BENCH_W2_SECS:-5}
 W5_SECS=${BENCH_W5_SECS:-5}
 PING_COUNT=${BENCH_PING_COUNT:-10000}
 PORT_BASE=${BENCH_PORT_BASE:-27000}
+BENCH_BUSY_POLL=${BENCH_BUSY_POLL:-50us}
 INTERLEAVE=${BENCH_INTERLEAVE:-1}
 
 # Two cores, pinned the same way for every row: the proxy alone on one,
@@ -208,20 +213,23 @@ check_backends() {
 
 # ---- proxies -------------------------------------------------------------
 
-# haproxy_conf THREADS BUFSIZE SPLICE: HTTP keep-alive both sides, THREADS
-# threads (nbthread), tune.bufsize BUFSIZE bytes ("": the default, 16 KiB),
-# "option splice-auto" when SPLICE is 1. "http-reuse always" lets a new
+# haproxy_conf THREADS BUFSIZE SPLICE [POLL]: HTTP keep-alive both sides,
+# THREADS threads (nbthread), tune.bufsize BUFSIZE bytes ("": the default,
+# 16 KiB), "option splice-auto" when SPLICE is 1, "busy-polling" when POLL
+# is 1. "http-reuse always" lets a new
 # client connection use an idle backend connection, as nginx's upstream
 # keepalive and splicegate's pool do (HAProxy's default "safe" opens a
 # backend connection for every client connection's first request).
 haproxy_conf() {
-	local bufsize="" splice=""
+	local bufsize="" splice="" poll=""
 	[ -z "$2" ] || bufsize="tune.bufsize $2"
 	[ "$3" != 1 ] || splice="option splice-auto"
+	[ "${4:-0}" != 1 ] || poll="busy-polling"
 	cat <<EOF
 global
 	nbthread $1
 	maxconn 4096
+	$poll
 	$bufsize
 defaults
 	mode http
@@ -464,9 +472,11 @@ row_ports() {
 # spawn_splicegate DIR ENGINE[-filters] WORKERS: the row's gateway on its
 # config.
 spawn_splicegate() {
-	# shellcheck disable=SC2086 # SG_QUIET is a word list
+	local poll=""
+	[ "${4:-0}" != 1 ] || poll="--busy-poll $BENCH_BUSY_POLL"
+	# shellcheck disable=SC2086 # SG_QUIET and poll are word lists
 	spawn "$ROW" $PROXY_CPU "$SG_BIN" -c "$1/splicegate.yaml" --splice "${2%-filters}" \
-		--workers "$3" --admin 127.0.0.1:$ADMIN_PORT $SG_QUIET
+		--workers "$3" --admin 127.0.0.1:$ADMIN_PORT $SG_QUIET $poll
 }
 
 # size_bytes SIZE: 16k, 1m or a plain number of bytes, in bytes.
@@ -481,14 +491,19 @@ size_bytes() {
 # parse_row NAME: what a row name says (BENCH_ROWS, script header): R_BASE
 # (the name without -xN), R_WORKERS (N, or 1), and for peers R_SIZE (bytes:
 # HAProxy's tune.bufsize, "" for its default; nginx's buffers as written)
-# and R_SPLICE (HAProxy: 1 or 0). Returns 1 for a name it does not know.
+# and R_SPLICE (HAProxy: 1 or 0), and R_POLL (1 for a HAProxy or splicegate
+# row named with -poll: HAProxy's busy-polling, splicegate's --busy-poll).
+# Returns 1 for a name it does not know.
 parse_row() {
 	local rest
-	R_BASE=$1 R_WORKERS=1 R_SIZE="" R_SPLICE=0
+	R_BASE=$1 R_WORKERS=1 R_SIZE="" R_SPLICE=0 R_POLL=0
 	if [[ $1 =~ ^(.*)-x([1-9][0-9]*)$ ]]; then
 		R_BASE=${BASH_REMATCH[1]}
 		R_WORKERS=${BASH_REMATCH[2]}
 	fi
+	case $R_BASE in
+	haproxy*-poll | splicegate-*-poll) R_POLL=1 R_BASE=${R_BASE%-poll} ;;
+	esac
 	case $R_BASE in
 	direct | direct-2cpu) [ "$R_WORKERS" = 1 ] ;;
 	haproxy | haproxy-*)
@@ -552,7 +567,7 @@ start_proxy() {
 		return 0
 		;;
 	haproxy | haproxy-*)
-		haproxy_conf "$R_WORKERS" "$R_SIZE" "$R_SPLICE" >"$dir/haproxy.cfg"
+		haproxy_conf "$R_WORKERS" "$R_SIZE" "$R_SPLICE" "$R_POLL" >"$dir/haproxy.cfg"
 		spawn "$ROW" $PROXY_CPU haproxy -db -f "$dir/haproxy.cfg"
 		;;
 	nginx | nginx-*)
@@ -561,11 +576,11 @@ start_proxy() {
 		;;
 	splicegate-*-filters)
 		splicegate_conf filters >"$dir/splicegate.yaml"
-		spawn_splicegate "$dir" "${R_BASE#splicegate-}" "$R_WORKERS"
+		spawn_splicegate "$dir" "${R_BASE#splicegate-}" "$R_WORKERS" "$R_POLL"
 		;;
 	splicegate-*)
 		splicegate_conf >"$dir/splicegate.yaml"
-		spawn_splicegate "$dir" "${R_BASE#splicegate-}" "$R_WORKERS"
+		spawn_splicegate "$dir" "${R_BASE#splicegate-}" "$R_WORKERS" "$R_POLL"
 		;;
 	esac
 	PROXY_PID=$SPAWNED

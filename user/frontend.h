@@ -68,6 +68,9 @@ struct sg_frontend_opts {
 	/* Connections and requests per port (shared by every worker); NULL:
 	 * none counted, none refused. */
 	struct sg_admit *admit;
+	/* Each worker's loop polls this long at most before it blocks
+	 * (sg_loop_set_busy_poll); 0: never. */
+	uint64_t busy_poll_ns;
 };
 
 /* What a worker gives its client connections. Owned by the worker. */

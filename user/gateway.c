@@ -511,6 +511,7 @@ static int start_workers(struct gateway *g, const struct sg_gateway_opts *opts)
 		.srclimit = g->srclimit,
 		.resets = g->resets,
 		.admit = g->admit,
+		.busy_poll_ns = opts->busy_poll_ns,
 	};
 	struct sg_splice_ring *rings[SG_MAX_WORKERS] = { 0 };
 	char err[256];
@@ -552,6 +553,9 @@ static int start_workers(struct gateway *g, const struct sg_gateway_opts *opts)
 		g->nworkers, sg_relay_engine_name(po.engine), sg_relay_engine_name(po.upload),
 		sg_relay_engine_name(po.tunnel),
 		po.tunnel_promote ? " (sockmap once interactive)" : "");
+	if (po.busy_poll_ns)
+		SG_INFO("busy polling for up to %llu us before each wait",
+			(unsigned long long)(po.busy_poll_ns / 1000));
 	return 0;
 
 close_rings:

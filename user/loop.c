@@ -33,6 +33,9 @@ struct sg_loop {
 	struct sg_deferred *after_head;
 	struct sg_deferred *after_tail;
 	struct sg_list pending; /* sg_io.pend */
+	/* sg_loop_set_busy_poll: the bound and the window it adapts. */
+	uint64_t poll_max_ns;
+	uint64_t poll_ns;
 };
 
 /* ---- timer heap ---------------------------------------------------------- */
@@ -266,13 +269,18 @@ uint64_t sg_loop_now_ns(const struct sg_loop *loop)
 	return loop->now_ns;
 }
 
-void sg_loop_update_time(struct sg_loop *loop)
+static uint64_t clock_ns(void)
 {
 	struct timespec ts;
 
 	/* CLOCK_MONOTONIC with a valid pointer cannot fail. */
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	loop->now_ns = (uint64_t)ts.tv_sec * 1000000000 + (uint64_t)ts.tv_nsec;
+	return (uint64_t)ts.tv_sec * 1000000000 + (uint64_t)ts.tv_nsec;
+}
+
+void sg_loop_update_time(struct sg_loop *loop)
+{
+	loop->now_ns = clock_ns();
 	loop->now = loop->now_ns / 1000000;
 }
 
@@ -413,6 +421,53 @@ static int poll_timeout(struct sg_loop *loop, int max_wait_ms)
 	return (int)wait;
 }
 
+void sg_loop_set_busy_poll(struct sg_loop *loop, uint64_t max_ns)
+{
+	loop->poll_max_ns = max_ns;
+	loop->poll_ns = max_ns;
+}
+
+/* Before a wait that would block, look again without blocking for up to the
+ * poll window: an event caught that way costs its sender no wake-up of this
+ * thread. The window adapts as the kernel's haltpoll governor's does: when
+ * the event came after the window but within the bound, the window doubles;
+ * when the wait then slept past the bound, it halves, down to nothing (and
+ * back from nothing only through that first case), so a quiet loop stops
+ * looking. Returns the events found, 0 when the blocking wait is next. */
+static int busy_poll(struct sg_loop *loop, struct epoll_event *evs)
+{
+	uint64_t start, now;
+	int n;
+
+	if (!loop->poll_ns)
+		return 0;
+	start = clock_ns();
+	do {
+		n = epoll_wait(loop->epfd, evs, SG_LOOP_BATCH, 0);
+		if (n != 0)
+			return n == -1 && errno == EINTR ? 0 : n;
+		now = clock_ns();
+	} while (now - start < loop->poll_ns);
+	return 0;
+}
+
+/* After the blocking wait that followed a fruitless busy_poll: was the wait
+ * short enough that a longer window would have caught its event? */
+static void adapt_poll(struct sg_loop *loop, uint64_t slept_ns)
+{
+	if (!loop->poll_max_ns)
+		return;
+	if (slept_ns < loop->poll_max_ns) {
+		loop->poll_ns = loop->poll_ns ? loop->poll_ns * 2 : loop->poll_max_ns / 8;
+		if (loop->poll_ns > loop->poll_max_ns)
+			loop->poll_ns = loop->poll_max_ns;
+	} else {
+		loop->poll_ns /= 2;
+		if (loop->poll_ns < loop->poll_max_ns / 8)
+			loop->poll_ns = 0;
+	}
+}
+
 /* A signal must not stretch the wait: on EINTR the timeout is recomputed from
  * a fresh clock and from what is left of max_wait_ms. */
 static int wait_events(struct sg_loop *loop, struct epoll_event *evs, int max_wait_ms)
@@ -420,6 +475,21 @@ static int wait_events(struct sg_loop *loop, struct epoll_event *evs, int max_wa
 	uint64_t start = loop->now;
 	int n;
 
+	if (loop->poll_max_ns && poll_timeout(loop, max_wait_ms) != 0) {
+		uint64_t before;
+
+		n = busy_poll(loop, evs);
+		if (n > 0)
+			return n;
+		before = clock_ns();
+		n = epoll_wait(loop->epfd, evs, SG_LOOP_BATCH, poll_timeout(loop, max_wait_ms));
+		if (n > 0)
+			adapt_poll(loop, clock_ns() - before);
+		else if (n == 0)
+			adapt_poll(loop, UINT64_MAX);
+		if (n != -1 || errno != EINTR)
+			return n;
+	}
 	for (;;) {
 		n = epoll_wait(loop->epfd, evs, SG_LOOP_BATCH, poll_timeout(loop, max_wait_ms));
 		if (n != -1 || errno != EINTR)

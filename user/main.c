@@ -57,6 +57,11 @@ static const char usage[] =
 	"                          403; it can change the config and stop the gateway)\n"
 	"      --splice MODE       auto|sockmap|splice|copy: how body bytes move (default auto)\n"
 	"      --workers N         worker loops (default: one per core)\n"
+	"      --busy-poll DUR     before each wait that would sleep, each worker polls\n"
+	"                          its sockets for up to DUR (e.g. 50us, at most 1ms;\n"
+	"                          default 0: never), adapting to how soon events come:\n"
+	"                          fewer wake-ups for whoever sends to it, at the cost\n"
+	"                          of its core; for a gateway with cores of its own\n"
 	"      --tunnel-idle-timeout DUR\n"
 	"                          close a TCP-route or tunnel (101, CONNECT) connection\n"
 	"                          when no byte moved either way for DUR (Go syntax,\n"
@@ -138,6 +143,7 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 		{ "backend-h2-keepalive-timeout", required_argument, NULL, 'Q' },
 		{ "backend-max-connection-age", required_argument, NULL, 'D' },
 		{ "refuse-empty-reload", no_argument, NULL, 'E' },
+		{ "busy-poll", required_argument, NULL, 'b' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -220,6 +226,19 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 						     : &cli->gw.body_idle_ms) == -1)
 				return -1;
 			break;
+		case 'b': {
+			char why[160] = "expected a duration from 0 to 1ms, such as 50us";
+			sg_dur d = 0;
+
+			if (sg_dur_parse(optarg, &d, why, sizeof(why)) == -1 || d < 0 ||
+			    d > 1000000) {
+				fprintf(stderr, "splicegate: --busy-poll: %s, got \"%s\"\n", why,
+					optarg);
+				return -1;
+			}
+			cli->gw.busy_poll_ns = (uint64_t)d;
+			break;
+		}
 		case 'D':
 			if (parse_timeout("--backend-max-connection-age", optarg,
 					  &cli->gw.backend_max_age_ms) == -1)

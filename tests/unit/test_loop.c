@@ -7,9 +7,11 @@
 #include <cmocka.h>
 
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -805,6 +807,95 @@ static void test_loop_quiet_pass_gives_kept_blocks_back(void **state)
 	conn_free(&c->closing);
 }
 
+static uint64_t thread_cpu_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
+
+/* --busy-poll on a quiet loop: the window shrinks to nothing when waits
+ * keep sleeping past it, so 200 passes of 1 ms take a few ms of CPU, not
+ * the ~200 ms a fixed 1 ms poll before each would (half of the wall time);
+ * waits keep their length and events are still dispatched. */
+static void test_loop_busy_poll_stops_on_a_quiet_loop(void **state)
+{
+	struct sg_loop *loop = *state;
+	struct conn *c = conn_new(loop, count_cb);
+	uint64_t cpu, real_start, real;
+
+	sg_loop_set_busy_poll(loop, 1000000);
+	assert_int_equal(sg_io_set(loop, &c->io, EPOLLIN), 0);
+	cpu = thread_cpu_us();
+	real_start = real_ms();
+	for (int i = 0; i < 200; i++)
+		assert_int_equal(sg_loop_run_once(loop, 1), 0);
+	real = real_ms() - real_start;
+	cpu = thread_cpu_us() - cpu;
+	print_message("200 quiet passes of 1 ms: %llu ms, %llu us of CPU\n",
+		      (unsigned long long)real, (unsigned long long)cpu);
+	assert_true(real >= 199);
+	assert_true(cpu < 40000);
+	assert_int_equal(c->calls, 0);
+	real_start = real_ms();
+	assert_int_equal(sg_loop_run_once(loop, 20), 0);
+	assert_true(real_ms() - real_start >= 19);
+	conn_poke(c);
+	assert_int_equal(sg_loop_run_once(loop, 1000), 0);
+	assert_int_equal(c->calls, 1);
+	assert_int_equal(sg_io_set(loop, &c->io, 0), 0);
+	conn_free(&c->closing);
+}
+
+struct poker {
+	int fd;
+	int n;
+};
+
+/* Another core's sender: a byte every 100 us. */
+static void *poke_often(void *arg)
+{
+	const struct poker *p = arg;
+	const struct timespec gap = { 0, 100000 };
+
+	for (int i = 0; i < p->n; i++) {
+		assert_int_equal(write(p->fd, "x", 1), 1);
+		nanosleep(&gap, NULL);
+	}
+	return NULL;
+}
+
+/* --busy-poll on a busy loop: events 100 us apart are caught by the poll,
+ * so the loop seldom sleeps (a voluntary context switch each time it
+ * does); every event is dispatched. Without the poll it sleeps before
+ * nearly every one. */
+static void test_loop_busy_poll_catches_close_events(void **state)
+{
+	struct sg_loop *loop = *state;
+	struct conn *c = conn_new(loop, count_cb);
+	struct poker p = { c->wfd, 2000 };
+	struct rusage ru;
+	long switches;
+	pthread_t th;
+
+	sg_loop_set_busy_poll(loop, 1000000);
+	assert_int_equal(sg_io_set(loop, &c->io, EPOLLIN), 0);
+	getrusage(RUSAGE_THREAD, &ru);
+	switches = ru.ru_nvcsw;
+	assert_int_equal(pthread_create(&th, NULL, poke_often, &p), 0);
+	for (int i = 0; i < 100000 && c->calls < p.n; i++)
+		assert_int_equal(sg_loop_run_once(loop, 1000), 0);
+	assert_int_equal(pthread_join(th, NULL), 0);
+	getrusage(RUSAGE_THREAD, &ru);
+	switches = ru.ru_nvcsw - switches;
+	print_message("%d events 100 us apart: the loop slept %ld times\n", c->calls, switches);
+	assert_int_equal(c->calls, p.n);
+	assert_true(switches < p.n / 4);
+	assert_int_equal(sg_io_set(loop, &c->io, 0), 0);
+	conn_free(&c->closing);
+}
+
 #define LOOP_TEST(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void)
@@ -827,6 +918,8 @@ int main(void)
 		LOOP_TEST(test_loop_run_once_honours_max_wait),
 		LOOP_TEST(test_loop_pending_io_dispatched_without_waiting),
 		LOOP_TEST(test_loop_quiet_pass_gives_kept_blocks_back),
+		LOOP_TEST(test_loop_busy_poll_stops_on_a_quiet_loop),
+		LOOP_TEST(test_loop_busy_poll_catches_close_events),
 	};
 
 	/* A broken loop would block in epoll_wait forever; fail instead. */
