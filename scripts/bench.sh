@@ -1207,7 +1207,6 @@ main() {
 	build_tool
 	check_ports
 	make_workdir
-	sg_probe
 	MY_PGID=$(sed 's/.*) //' /proc/$$/stat | cut -d' ' -f3)
 	make_files
 	# One certificate for every TLS server (HAProxy takes it and its key
@@ -1216,6 +1215,10 @@ main() {
 		-subj /CN=bench.test -keyout "$WORK/tls.key" -out "$WORK/tls.crt" >/dev/null 2>&1 ||
 		die "openssl req failed"
 	cat "$WORK/tls.crt" "$WORK/tls.key" >"$WORK/tls.pem"
+	# After the certificate: the probe's config names it, and a check that
+	# failed on the missing file would leave every splicegate row on the
+	# default stats ports, where a second row cannot start.
+	sg_probe
 	start_backends
 
 	RUN_ID=$(date +%Y%m%d-%H%M%S)
