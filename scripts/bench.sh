@@ -25,7 +25,7 @@
 #                   $BENCH_BUSY_POLL. Any proxy row may end in -xN: N
 #                   workers (splicegate --workers N, HAProxy nbthread N,
 #                   nginx worker_processes N with reuseport)
-#   BENCH_BUSY_POLL splicegate's --busy-poll in -poll rows [50us]
+#   BENCH_BUSY_POLL splicegate's --busy-poll in -poll rows [1ms]
 #   BENCH_SCALE     1: nothing pinned (proxies, backends and load generators
 #                   share every CPU), wrk with 2 threads, W6 without its
 #                   one-core variant; defaults become rows [direct
@@ -73,7 +73,7 @@ W2_SECS=${BENCH_W2_SECS:-5}
 W5_SECS=${BENCH_W5_SECS:-5}
 PING_COUNT=${BENCH_PING_COUNT:-10000}
 PORT_BASE=${BENCH_PORT_BASE:-27000}
-BENCH_BUSY_POLL=${BENCH_BUSY_POLL:-50us}
+BENCH_BUSY_POLL=${BENCH_BUSY_POLL:-1ms}
 INTERLEAVE=${BENCH_INTERLEAVE:-1}
 
 # Two cores, pinned the same way for every row: the proxy alone on one,

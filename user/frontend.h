@@ -68,8 +68,8 @@ struct sg_frontend_opts {
 	/* Connections and requests per port (shared by every worker); NULL:
 	 * none counted, none refused. */
 	struct sg_admit *admit;
-	/* Each worker's loop polls this long at most before it blocks
-	 * (sg_loop_set_busy_poll); 0: never. */
+	/* Each worker's loop keeps polling until this long after its last
+	 * event before it blocks (sg_loop_set_busy_poll); 0: never. */
 	uint64_t busy_poll_ns;
 };
 

@@ -554,7 +554,7 @@ static int start_workers(struct gateway *g, const struct sg_gateway_opts *opts)
 		sg_relay_engine_name(po.tunnel),
 		po.tunnel_promote ? " (sockmap once interactive)" : "");
 	if (po.busy_poll_ns)
-		SG_INFO("busy polling for up to %llu us before each wait",
+		SG_INFO("busy polling until %llu us after the last event",
 			(unsigned long long)(po.busy_poll_ns / 1000));
 	return 0;
 

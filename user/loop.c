@@ -33,9 +33,10 @@ struct sg_loop {
 	struct sg_deferred *after_head;
 	struct sg_deferred *after_tail;
 	struct sg_list pending; /* sg_io.pend */
-	/* sg_loop_set_busy_poll: the bound and the window it adapts. */
-	uint64_t poll_max_ns;
-	uint64_t poll_ns;
+	/* sg_loop_set_busy_poll: how long after the last event to keep
+	 * polling, and when that event was (loop clock, ns). */
+	uint64_t busy_poll_ns;
+	uint64_t last_event_ns;
 };
 
 /* ---- timer heap ---------------------------------------------------------- */
@@ -421,51 +422,47 @@ static int poll_timeout(struct sg_loop *loop, int max_wait_ms)
 	return (int)wait;
 }
 
-void sg_loop_set_busy_poll(struct sg_loop *loop, uint64_t max_ns)
+void sg_loop_set_busy_poll(struct sg_loop *loop, uint64_t ns)
 {
-	loop->poll_max_ns = max_ns;
-	loop->poll_ns = max_ns;
+	loop->busy_poll_ns = ns;
 }
 
-/* Before a wait that would block, look again without blocking for up to the
- * poll window: an event caught that way costs its sender no wake-up of this
- * thread. The window adapts as the kernel's haltpoll governor's does: when
- * the event came after the window but within the bound, the window doubles;
- * when the wait then slept past the bound, it halves, down to nothing (and
- * back from nothing only through that first case), so a quiet loop stops
- * looking. Returns the events found, 0 when the blocking wait is next. */
-static int busy_poll(struct sg_loop *loop, struct epoll_event *evs)
+/* Before a wait that would block: while the last event is less than the
+ * busy-poll time old, look again without blocking (HAProxy's busy-polling,
+ * bounded). An event caught that way costs its sender no wake-up of this
+ * thread, which on a VM whose idle vCPU halts is an IPI and tens of µs of
+ * the sender's core. The look stops at the bound, at the first timer due
+ * and at max_wait_ms, so timers keep their time and a quiet loop (no event
+ * for the bound) sleeps as it would without it. Returns the events found,
+ * 0 when the blocking wait is next, -1 on an error other than EINTR. */
+static int busy_poll(struct sg_loop *loop, struct epoll_event *evs, int max_wait_ms)
 {
-	uint64_t start, now;
+	uint64_t now = clock_ns();
+	uint64_t until = loop->last_event_ns + loop->busy_poll_ns;
 	int n;
 
-	if (!loop->poll_ns)
-		return 0;
-	start = clock_ns();
-	do {
+	if (max_wait_ms >= 0 && now + (uint64_t)max_wait_ms * 1000000 < until)
+		until = now + (uint64_t)max_wait_ms * 1000000;
+	if (loop->heap_len && loop->heap[0]->due * 1000000 < until)
+		until = loop->heap[0]->due * 1000000;
+	while (now < until) {
 		n = epoll_wait(loop->epfd, evs, SG_LOOP_BATCH, 0);
 		if (n != 0)
 			return n == -1 && errno == EINTR ? 0 : n;
 		now = clock_ns();
-	} while (now - start < loop->poll_ns);
+	}
 	return 0;
 }
 
-/* After the blocking wait that followed a fruitless busy_poll: was the wait
- * short enough that a longer window would have caught its event? */
-static void adapt_poll(struct sg_loop *loop, uint64_t slept_ns)
+/* What is left of max_wait_ms (-1: no bound) of a wait that began at
+ * `start` (loop clock, ms). */
+static int wait_left(const struct sg_loop *loop, uint64_t start, int max_wait_ms)
 {
-	if (!loop->poll_max_ns)
-		return;
-	if (slept_ns < loop->poll_max_ns) {
-		loop->poll_ns = loop->poll_ns ? loop->poll_ns * 2 : loop->poll_max_ns / 8;
-		if (loop->poll_ns > loop->poll_max_ns)
-			loop->poll_ns = loop->poll_max_ns;
-	} else {
-		loop->poll_ns /= 2;
-		if (loop->poll_ns < loop->poll_max_ns / 8)
-			loop->poll_ns = 0;
-	}
+	uint64_t spent = loop->now - start;
+
+	if (max_wait_ms <= 0)
+		return max_wait_ms;
+	return spent >= (uint64_t)max_wait_ms ? 0 : max_wait_ms - (int)spent;
 }
 
 /* A signal must not stretch the wait: on EINTR the timeout is recomputed from
@@ -475,31 +472,19 @@ static int wait_events(struct sg_loop *loop, struct epoll_event *evs, int max_wa
 	uint64_t start = loop->now;
 	int n;
 
-	if (loop->poll_max_ns && poll_timeout(loop, max_wait_ms) != 0) {
-		uint64_t before;
-
-		n = busy_poll(loop, evs);
-		if (n > 0)
+	if (loop->busy_poll_ns && poll_timeout(loop, max_wait_ms) != 0) {
+		n = busy_poll(loop, evs, max_wait_ms);
+		if (n != 0)
 			return n;
-		before = clock_ns();
-		n = epoll_wait(loop->epfd, evs, SG_LOOP_BATCH, poll_timeout(loop, max_wait_ms));
-		if (n > 0)
-			adapt_poll(loop, clock_ns() - before);
-		else if (n == 0)
-			adapt_poll(loop, UINT64_MAX);
-		if (n != -1 || errno != EINTR)
-			return n;
+		sg_loop_update_time(loop);
+		max_wait_ms = wait_left(loop, start, max_wait_ms);
 	}
 	for (;;) {
 		n = epoll_wait(loop->epfd, evs, SG_LOOP_BATCH, poll_timeout(loop, max_wait_ms));
 		if (n != -1 || errno != EINTR)
 			return n;
 		sg_loop_update_time(loop);
-		if (max_wait_ms > 0) {
-			uint64_t spent = loop->now - start;
-
-			max_wait_ms = spent >= (uint64_t)max_wait_ms ? 0 : max_wait_ms - (int)spent;
-		}
+		max_wait_ms = wait_left(loop, start, max_wait_ms);
 	}
 }
 
@@ -532,6 +517,8 @@ int sg_loop_run_once(struct sg_loop *loop, int max_wait_ms)
 	if (n == -1)
 		return -1;
 	sg_loop_update_time(loop);
+	if (n > 0)
+		loop->last_event_ns = loop->now_ns;
 	dispatch_io(loop, evs, n);
 	dispatch_pending(loop);
 	run_timers(loop);

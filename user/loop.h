@@ -72,11 +72,12 @@ int sg_io_attach(struct sg_loop *loop, struct sg_io *io, int fd);
  * before the io's memory goes (sg_tls_free does). */
 void sg_io_pending(struct sg_loop *loop, struct sg_io *io, bool pending);
 
-/* Before each wait that would block, poll epoll without blocking for up to
- * max_ns (0: never, the default), the window adapting to how soon events
- * come (user/loop.c, busy_poll): a sender on another core then seldom pays
- * for waking this thread, at the cost of this thread's core. */
-void sg_loop_set_busy_poll(struct sg_loop *loop, uint64_t max_ns);
+/* Keep polling epoll without blocking until `ns` have passed since the
+ * last event, before a wait that would block (0: never, the default;
+ * user/loop.c, busy_poll): under load the thread seldom sleeps, so whoever
+ * sends to it seldom pays for waking it, at the cost of its core while
+ * events keep coming and for `ns` after the last. */
+void sg_loop_set_busy_poll(struct sg_loop *loop, uint64_t ns);
 
 void sg_timer_init(struct sg_timer *t, void (*cb)(struct sg_loop *, struct sg_timer *), void *data);
 /* (Re)arm at absolute time `due` (ms, loop clock). */

@@ -57,11 +57,12 @@ static const char usage[] =
 	"                          403; it can change the config and stop the gateway)\n"
 	"      --splice MODE       auto|sockmap|splice|copy: how body bytes move (default auto)\n"
 	"      --workers N         worker loops (default: one per core)\n"
-	"      --busy-poll DUR     before each wait that would sleep, each worker polls\n"
-	"                          its sockets for up to DUR (e.g. 50us, at most 1ms;\n"
-	"                          default 0: never), adapting to how soon events come:\n"
-	"                          fewer wake-ups for whoever sends to it, at the cost\n"
-	"                          of its core; for a gateway with cores of its own\n"
+	"      --busy-poll DUR     each worker keeps polling its sockets instead of\n"
+	"                          sleeping until DUR has passed since its last event\n"
+	"                          (e.g. 1ms, at most 1s; default 0: never): whoever\n"
+	"                          sends to it seldom has to wake it, at the cost of a\n"
+	"                          busy core under load and for DUR after the last\n"
+	"                          event; for a gateway with cores of its own\n"
 	"      --tunnel-idle-timeout DUR\n"
 	"                          close a TCP-route or tunnel (101, CONNECT) connection\n"
 	"                          when no byte moved either way for DUR (Go syntax,\n"
@@ -227,11 +228,11 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 				return -1;
 			break;
 		case 'b': {
-			char why[160] = "expected a duration from 0 to 1ms, such as 50us";
+			char why[160] = "expected a duration from 0 to 1s, such as 1ms";
 			sg_dur d = 0;
 
 			if (sg_dur_parse(optarg, &d, why, sizeof(why)) == -1 || d < 0 ||
-			    d > 1000000) {
+			    d > 1000000000) {
 				fprintf(stderr, "splicegate: --busy-poll: %s, got \"%s\"\n", why,
 					optarg);
 				return -1;

@@ -815,17 +815,16 @@ static uint64_t thread_cpu_us(void)
 	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
 }
 
-/* --busy-poll on a quiet loop: the window shrinks to nothing when waits
- * keep sleeping past it, so 200 passes of 1 ms take a few ms of CPU, not
- * the ~200 ms a fixed 1 ms poll before each would (half of the wall time);
- * waits keep their length and events are still dispatched. */
-static void test_loop_busy_poll_stops_on_a_quiet_loop(void **state)
+/* --busy-poll on a loop with no events: it never polls, however long the
+ * bound, so 200 passes of 1 ms take their 200 ms of wall time and almost
+ * no CPU. */
+static void test_loop_busy_poll_idle_without_events(void **state)
 {
 	struct sg_loop *loop = *state;
 	struct conn *c = conn_new(loop, count_cb);
 	uint64_t cpu, real_start, real;
 
-	sg_loop_set_busy_poll(loop, 1000000);
+	sg_loop_set_busy_poll(loop, 1000000000);
 	assert_int_equal(sg_io_set(loop, &c->io, EPOLLIN), 0);
 	cpu = thread_cpu_us();
 	real_start = real_ms();
@@ -838,12 +837,50 @@ static void test_loop_busy_poll_stops_on_a_quiet_loop(void **state)
 	assert_true(real >= 199);
 	assert_true(cpu < 40000);
 	assert_int_equal(c->calls, 0);
-	real_start = real_ms();
-	assert_int_equal(sg_loop_run_once(loop, 20), 0);
-	assert_true(real_ms() - real_start >= 19);
+	assert_int_equal(sg_io_set(loop, &c->io, 0), 0);
+	conn_free(&c->closing);
+}
+
+/* --busy-poll 30ms: after an event the loop polls, on its CPU, until 30 ms
+ * have passed, then sleeps out the rest of a 150 ms wait; a timer due
+ * within the bound ends the poll on time. */
+static void test_loop_busy_poll_bounded_after_an_event(void **state)
+{
+	struct sg_loop *loop = *state;
+	struct conn *c = conn_new(loop, count_cb);
+	struct test_timer tt;
+	uint64_t cpu, real_start, real;
+
+	sg_loop_set_busy_poll(loop, 30000000);
+	assert_int_equal(sg_io_set(loop, &c->io, EPOLLIN), 0);
 	conn_poke(c);
 	assert_int_equal(sg_loop_run_once(loop, 1000), 0);
 	assert_int_equal(c->calls, 1);
+	cpu = thread_cpu_us();
+	real_start = real_ms();
+	assert_int_equal(sg_loop_run_once(loop, 150), 0);
+	real = real_ms() - real_start;
+	cpu = thread_cpu_us() - cpu;
+	print_message("150 ms wait after an event: %llu ms, %llu us of CPU\n",
+		      (unsigned long long)real, (unsigned long long)cpu);
+	assert_true(real >= 149);
+	assert_true(cpu >= 5000);
+	assert_true(cpu < 80000);
+	assert_int_equal(c->calls, 1);
+
+	/* Polling again after a second event; a timer 5 ms away fires at
+	 * its time, not at the end of the 30 ms. */
+	conn_poke(c);
+	assert_int_equal(sg_loop_run_once(loop, 1000), 0);
+	init_timers(&tt, 1);
+	sg_timer_arm(loop, &tt.t, sg_loop_now(loop) + 5);
+	real_start = real_ms();
+	for (int i = 0; i < 100 && tt.count == 0; i++)
+		assert_int_equal(sg_loop_run_once(loop, 1000), 0);
+	real = real_ms() - real_start;
+	print_message("a timer 5 ms away fired after %llu ms\n", (unsigned long long)real);
+	assert_int_equal(tt.count, 1);
+	assert_true(real < 25);
 	assert_int_equal(sg_io_set(loop, &c->io, 0), 0);
 	conn_free(&c->closing);
 }
@@ -866,8 +903,8 @@ static void *poke_often(void *arg)
 	return NULL;
 }
 
-/* --busy-poll on a busy loop: events 100 us apart are caught by the poll,
- * so the loop seldom sleeps (a voluntary context switch each time it
+/* --busy-poll 1ms on a busy loop: events 100 us apart are caught by the
+ * poll, so the loop seldom sleeps (a voluntary context switch each time it
  * does); every event is dispatched. Without the poll it sleeps before
  * nearly every one. */
 static void test_loop_busy_poll_catches_close_events(void **state)
@@ -918,7 +955,8 @@ int main(void)
 		LOOP_TEST(test_loop_run_once_honours_max_wait),
 		LOOP_TEST(test_loop_pending_io_dispatched_without_waiting),
 		LOOP_TEST(test_loop_quiet_pass_gives_kept_blocks_back),
-		LOOP_TEST(test_loop_busy_poll_stops_on_a_quiet_loop),
+		LOOP_TEST(test_loop_busy_poll_idle_without_events),
+		LOOP_TEST(test_loop_busy_poll_bounded_after_an_event),
 		LOOP_TEST(test_loop_busy_poll_catches_close_events),
 	};
 
