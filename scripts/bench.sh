@@ -1086,11 +1086,22 @@ row_up() {
 	return 0
 }
 
+# signal_proxy PID SIG: SIG (STOP or CONT) to a row's proxy and its
+# children (nginx's workers when it has a master).
+signal_proxy() {
+	[ -n "$1" ] || return 0
+	# shellcheck disable=SC2046 # a word list of pids
+	kill -"$2" "$1" $(pgrep -P "$1") 2>/dev/null || true
+}
+
 # run_interleaved ROWS...: one repetition workload by workload: every
 # row's proxy started, then each workload on every row in turn, the order
 # of the rows reversed from one workload to the next, so that the samples
 # a paired ratio compares are seconds apart, not a whole row's run
-# (BENCH_INTERLEAVE=1; scripts/BENCH.md, "Method").
+# (BENCH_INTERLEAVE=1; scripts/BENCH.md, "Method"). Every proxy but the
+# one measured is stopped (SIGSTOP) meanwhile: they share the proxy's
+# CPU, and one that polls while idle (HAProxy's busy-polling) would take
+# half of it from the others.
 run_interleaved() {
 	local -A pid=() up=()
 	local rows="$*" back step order
@@ -1102,6 +1113,7 @@ run_interleaved() {
 		up[$ROW]=0
 		! row_up || up[$ROW]=1
 		pid[$ROW]=$PROXY_PID
+		signal_proxy "$PROXY_PID" STOP
 	done
 	order=$rows
 	for step in $STEPS; do
@@ -1109,13 +1121,16 @@ run_interleaved() {
 			[ "${up[$ROW]}" = 1 ] || continue
 			select_row
 			PROXY_PID=${pid[$ROW]}
+			signal_proxy "$PROXY_PID" CONT
 			run_step "$step"
 			pid[$ROW]=$PROXY_PID # after() may have restarted it
+			signal_proxy "$PROXY_PID" STOP
 		done
 		[ "$order" = "$rows" ] && order=$back || order=$rows
 	done
 	for ROW in $rows; do
 		PROXY_PID=${pid[$ROW]}
+		signal_proxy "$PROXY_PID" CONT
 		stop_proxy
 	done
 }
