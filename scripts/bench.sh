@@ -980,11 +980,16 @@ wants() {
 # wants it.
 STEPS="W1 W2 W3 W3m W3c W3mc W4 W4c W4mc W5 W7 W8 W6"
 
-run_step() {
+# step_wanted STEP: the run wants that step (W3m comes with W3).
+step_wanted() {
 	case $1 in
-	W3m) wants W3 || wants W3m || return 0 ;;
-	*) wants "$1" || return 0 ;;
+	W3m) wants W3 || wants W3m ;;
+	*) wants "$1" ;;
 	esac
+}
+
+run_step() {
+	step_wanted "$1" || return 0
 	case $1 in
 	W1) w1_keepalive ;;
 	W2) w2_new_conn ;;
@@ -1086,22 +1091,23 @@ row_up() {
 	return 0
 }
 
-# signal_proxy PID SIG: SIG (STOP or CONT) to a row's proxy and its
-# children (nginx's workers when it has a master).
-signal_proxy() {
-	[ -n "$1" ] || return 0
-	# shellcheck disable=SC2046 # a word list of pids
-	kill -"$2" "$1" $(pgrep -P "$1") 2>/dev/null || true
+# spins_idle ROW: the row's proxy takes its CPU even with nothing to do
+# (HAProxy's busy-polling never sleeps; splicegate's --busy-poll stops
+# polling once quiet).
+spins_idle() {
+	case $1 in haproxy*-poll | haproxy*-poll-x*) return 0 ;; esac
+	return 1
 }
 
 # run_interleaved ROWS...: one repetition workload by workload: every
 # row's proxy started, then each workload on every row in turn, the order
 # of the rows reversed from one workload to the next, so that the samples
 # a paired ratio compares are seconds apart, not a whole row's run
-# (BENCH_INTERLEAVE=1; scripts/BENCH.md, "Method"). Every proxy but the
-# one measured is stopped (SIGSTOP) meanwhile: they share the proxy's
-# CPU, and one that polls while idle (HAProxy's busy-polling) would take
-# half of it from the others.
+# (BENCH_INTERLEAVE=1; scripts/BENCH.md, "Method"). A proxy that spins
+# while idle (spins_idle) would take half of the proxy's CPU from every
+# other row, so it runs only for its own steps, started afresh for each.
+# (Stopping it with SIGSTOP instead gets the script's whole process group
+# a SIGHUP from the kernel when the group is orphaned, as under nohup.)
 run_interleaved() {
 	local -A pid=() up=()
 	local rows="$*" back step order
@@ -1113,25 +1119,27 @@ run_interleaved() {
 		up[$ROW]=0
 		! row_up || up[$ROW]=1
 		pid[$ROW]=$PROXY_PID
-		signal_proxy "$PROXY_PID" STOP
+		! spins_idle "$ROW" || stop_proxy
 	done
 	order=$rows
 	for step in $STEPS; do
+		step_wanted "$step" || continue
 		for ROW in $order; do
 			[ "${up[$ROW]}" = 1 ] || continue
 			select_row
 			PROXY_PID=${pid[$ROW]}
-			signal_proxy "$PROXY_PID" CONT
+			if spins_idle "$ROW"; then
+				row_up || continue
+			fi
 			run_step "$step"
 			pid[$ROW]=$PROXY_PID # after() may have restarted it
-			signal_proxy "$PROXY_PID" STOP
+			! spins_idle "$ROW" || stop_proxy
 		done
 		[ "$order" = "$rows" ] && order=$back || order=$rows
 	done
 	for ROW in $rows; do
 		PROXY_PID=${pid[$ROW]}
-		signal_proxy "$PROXY_PID" CONT
-		stop_proxy
+		spins_idle "$ROW" || stop_proxy
 	done
 }
 

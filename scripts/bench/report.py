@@ -11,7 +11,10 @@ hit both) with how busy each proxy's core was. A peer is every row that is
 neither direct nor splicegate (the HAProxy and nginx configs); the best peer
 is, per workload and metric, the peer row with the best median among those
 with as many workers as the splicegate row (a "-xN" suffix: N workers,
-threads or processes; none: 1), and the report names it. A row with a
+threads or processes; none: 1), and the report names it. A splicegate row
+that polls ("-poll": --busy-poll) is measured against every peer, HAProxy's
+busy-polling rows among them; one that does not, against the peers that do
+not either. A row with a
 "-xN" suffix is also compared with the same row without it (scaling).
 """
 import csv
@@ -90,15 +93,32 @@ def single(row):
     return re.sub(r"-x[0-9]+$", "", row)
 
 
+def polls(row):
+    """The row polls instead of sleeping ("-poll" before any "-xN")."""
+    return single(row).endswith("-poll")
+
+
+def peer_class(row):
+    """What a splicegate row is measured against: (workers, polls)."""
+    return workers(row), polls(row)
+
+
+def class_name(cls):
+    n, poll = cls
+    return "best peer" + (f" ×{n}" if n > 1 else "") + (" (polling too)" if poll else "")
+
+
 def is_peer(row):
     return not row.startswith("direct") and not row.startswith("splicegate-")
 
 
-def best_peer(entry, rows, n):
-    """(median, row) of the best peer row with n workers, or (None, None).
-    Ties go to the row listed first."""
+def best_peer(entry, rows, cls):
+    """(median, row) of the best peer row of class cls (peer_class), or
+    (None, None). Ties go to the row listed first."""
+    n, poll = cls
     cands = [(statistics.median(entry["rows"][r]), r) for r in rows
-             if is_peer(r) and workers(r) == n and entry["rows"].get(r)]
+             if is_peer(r) and workers(r) == n and (poll or not polls(r))
+             and entry["rows"].get(r)]
     if not cands:
         return None, None
     pick = max if entry["better"] == "higher" else min
@@ -180,7 +200,7 @@ def main():
             med, lo, hi = stats(vals)
             n = "" if str(len(vals)) == reps else f" n={len(vals)}"
             cells.append(f"{fmt(metric, med)} ({fmt(metric, lo)}–{fmt(metric, hi)}){n}")
-            ref_peer, peer = best_peer(entry, rows, workers(row))
+            ref_peer, peer = best_peer(entry, rows, peer_class(row))
             if entry["better"] == "info":
                 ref_direct = ref_peer = peer = None
             rd = med / ref_direct if ref_direct else None
@@ -212,13 +232,14 @@ def main():
 
 
 def ratios(out, table, rows, sg_rows):
-    groups = sorted({workers(r) for r in sg_rows})
+    groups = sorted({peer_class(r) for r in sg_rows})
     out.append("Ratios of splicegate's medians to direct's and to the best peer's: per "
                "workload and metric, the best median of every HAProxy and nginx row (with as "
-               "many workers as the splicegate row), named in the \"best peer\" column; ✓/✗ "
+               "many workers as the splicegate row; polling only if it polls), named in the "
+               "\"best peer\" column; ✓/✗ "
                "against issue 7's targets (≥ the best peer everywhere, proxy CPU/GB ≤ 0.5× "
                "the best peer's, bulk GB/s ≥ 0.8× direct).\n")
-    peer_heads = ["best peer" if len(groups) == 1 else f"best peer ×{n}" for n in groups]
+    peer_heads = [class_name(c) for c in groups]
     head = "| workload | metric | better | " + " | ".join(peer_heads) + " | " + " | ".join(
         f"{r} ÷ direct | {r} ÷ best peer" for r in sg_rows) + " |"
     out.append(head)
@@ -226,12 +247,12 @@ def ratios(out, table, rows, sg_rows):
     for (wl, metric), entry in ordered(table):
         ref_direct = entry["rows"].get(DIRECT)
         ref_direct = statistics.median(ref_direct) if ref_direct else None
-        peers = {n: best_peer(entry, rows, n) for n in groups}
-        cells = [peers[n][1] or "–" for n in groups]
+        peers = {c: best_peer(entry, rows, c) for c in groups}
+        cells = [peers[c][1] or "–" for c in groups]
         for row in sg_rows:
             vals = entry["rows"].get(row)
             med = statistics.median(vals) if vals else None
-            ref_peer = peers[workers(row)][0]
+            ref_peer = peers[peer_class(row)][0]
             rd = med / ref_direct if med is not None and ref_direct else None
             rp = med / ref_peer if med is not None and ref_peer else None
             cells += [ratio_cell(wl, metric, "direct", entry["better"], rd),
@@ -257,23 +278,25 @@ def paired(out, table, rows, sg_rows):
         if not metric.startswith(("req/s", "GB/s", "conn/s", "p50")):
             continue
         busy = table.get((wl, "proxy busy (of a core)"), {"rows": {}})["rows"]
-        cells, peer_name = [], "–"
+        cells, peer_names = [], []
         for row in sg_rows:
-            _, peer = best_peer(entry, rows, workers(row))
+            _, peer = best_peer(entry, rows, peer_class(row))
             ours = entry["reps"].get(row, {})
             theirs = entry["reps"].get(peer, {}) if peer else {}
             pairs = [(ours[k], theirs[k]) for k in ours if k in theirs and ours[k] and theirs[k]]
             if not pairs:
                 cells += ["–"] * 4
                 continue
-            peer_name = peer
+            if peer not in peer_names:
+                peer_names.append(peer)
             rs = [a / b if entry["better"] == "higher" else b / a for a, b in pairs]
             med, lo, hi = stats(rs)
             cells += [f"{med:.2f} ({lo:.2f}–{hi:.2f})",
                       f"{sum(1 for r in rs if r >= 1)} of {len(rs)}",
                       f"{statistics.median(busy[row]):.2f}" if busy.get(row) else "–",
                       f"{statistics.median(busy[peer]):.2f}" if busy.get(peer) else "–"]
-        out.append(f"| {wl} | {metric} | {peer_name} | " + " | ".join(cells) + " |")
+        out.append(f"| {wl} | {metric} | {' / '.join(peer_names) or '–'} | "
+                   + " | ".join(cells) + " |")
 
 
 def scaling(out, table, scaled):
