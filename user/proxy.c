@@ -220,6 +220,7 @@ static void consume_request(struct client *c);
 static void start_upgraded_tunnel(struct client *c, size_t extra_len);
 static void redrive(struct client *c);
 static void watch_body(struct client *c);
+static int client_queue(struct client *c, const struct iovec *iov, size_t cnt);
 static void note_progress(struct client *c);
 
 /* ---- small helpers ------------------------------------------------------ */
@@ -1108,7 +1109,7 @@ static void got_response_head(struct client *c)
 	struct sg_h1_edit edit;
 	size_t extra_len, whole = 0;
 	struct iovec iov[2];
-	bool tunnel, last;
+	bool tunnel, last, deferred;
 	ssize_t n;
 
 	if (c->r->bx.resp.status == 101 && !c->upgrade_sent) {
@@ -1161,7 +1162,14 @@ static void got_response_head(struct client *c)
 		fail_request(c, SG_FAIL_BAD_RESPONSE, EMSGSIZE);
 		return;
 	}
-	if (client_writev(c, iov, 2, last ? MSG_MORE : 0) == -1) {
+	/* A whole response that the connection outlives leaves after the
+	 * loop's pass, with every other response of the pass: a client on
+	 * another core is woken once for all of them, not once each. */
+	deferred = !last && !tunnel && (c->resp_body == SG_H1_BODY_NONE ||
+					(c->resp_body == SG_H1_BODY_LENGTH &&
+					 whole == (size_t)c->r->bx.resp.content_length));
+	if ((deferred ? client_queue(c, iov, 2) : client_writev(c, iov, 2, last ? MSG_MORE : 0)) ==
+	    -1) {
 		client_close(c);
 		return;
 	}
@@ -1230,7 +1238,8 @@ static void got_response_head(struct client *c)
 		}
 	}
 	c->r->bx.in_len = 0;
-	drive_response(c);
+	if (!deferred)
+		drive_response(c);
 }
 
 /* A response head over PROXY_HEAD_MAX: the attempt failed with an invalid

@@ -20,7 +20,9 @@
 #   flock /work/measure.lock scripts/bench/profile-w1.sh splicegate-copy strace
 #
 # usage: scripts/bench/profile-w1.sh ROW TOOL [SECS]
-#   ROW: haproxy | nginx-16k | splicegate-ENGINE (copy, splice, sockmap, auto)
+#   ROW: haproxy | nginx-16k | splicegate-ENGINE (copy, splice, sockmap, auto);
+#        haproxy-poll and splicegate-ENGINE-poll: polling instead of
+#        sleeping (HAProxy's busy-polling, splicegate's --busy-poll 1ms)
 #   SG_BIN: the gateway [build/splicegate]; OUT: where results go
 #   [build/bench/profile]; ports 28100-28113 on loopback.
 set -eu
@@ -51,12 +53,17 @@ BACKEND=$SPAWNED
 
 # The same proxy configs as scripts/bench.sh's haproxy and splicegate rows,
 # the HTTP route alone.
+POLL=""
+case $ROW in
+*-poll) POLL=1 ROW=${ROW%-poll} ;;
+esac
 case $ROW in
 haproxy)
 	cat >"$WORK/haproxy.cfg" <<EOF
 global
 	nbthread 1
 	maxconn 4096
+	${POLL:+busy-polling}
 defaults
 	mode http
 	timeout connect 5s
@@ -110,11 +117,13 @@ binds:
       - host: 127.0.0.1:$NGINX_PORT
 EOF
 	spawn proxy 1 "$SG_BIN" -c "$WORK/splicegate.yaml" --splice "${ROW#splicegate-}" \
-		--workers 1 --admin 127.0.0.1:$((FRONT + 3)) --log-level warn --access-log off
+		--workers 1 --admin 127.0.0.1:$((FRONT + 3)) --log-level warn --access-log off \
+		${POLL:+--busy-poll 1ms}
 	;;
 *) die "unknown row $ROW" ;;
 esac
 PROXY=$SPAWNED
+ROW=$ROW${POLL:+-poll}
 wait_listening $NGINX_PORT $FRONT || die "not listening; logs in $WORK"
 curl -sS -o /dev/null "http://127.0.0.1:$FRONT/100b"
 taskset -c 0 wrk -t1 -c64 -d2s "http://127.0.0.1:$FRONT/100b" >/dev/null # warm-up
