@@ -815,6 +815,20 @@ static uint64_t thread_cpu_us(void)
 	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
 }
 
+struct spent {
+	uint64_t real_ms, cpu_us;
+};
+
+/* Runs `passes` passes of at most max_wait_ms each; what they took. */
+static struct spent timed_passes(struct sg_loop *loop, int passes, int max_wait_ms)
+{
+	uint64_t cpu = thread_cpu_us(), real = real_ms();
+
+	for (int i = 0; i < passes; i++)
+		assert_int_equal(sg_loop_run_once(loop, max_wait_ms), 0);
+	return (struct spent){ real_ms() - real, thread_cpu_us() - cpu };
+}
+
 /* --busy-poll on a loop with no events: it never polls, however long the
  * bound, so 200 passes of 1 ms take their 200 ms of wall time and almost
  * no CPU. */
@@ -822,20 +836,15 @@ static void test_loop_busy_poll_idle_without_events(void **state)
 {
 	struct sg_loop *loop = *state;
 	struct conn *c = conn_new(loop, count_cb);
-	uint64_t cpu, real_start, real;
+	struct spent t;
 
 	sg_loop_set_busy_poll(loop, 1000000000);
 	assert_int_equal(sg_io_set(loop, &c->io, EPOLLIN), 0);
-	cpu = thread_cpu_us();
-	real_start = real_ms();
-	for (int i = 0; i < 200; i++)
-		assert_int_equal(sg_loop_run_once(loop, 1), 0);
-	real = real_ms() - real_start;
-	cpu = thread_cpu_us() - cpu;
+	t = timed_passes(loop, 200, 1);
 	print_message("200 quiet passes of 1 ms: %llu ms, %llu us of CPU\n",
-		      (unsigned long long)real, (unsigned long long)cpu);
-	assert_true(real >= 199);
-	assert_true(cpu < 40000);
+		      (unsigned long long)t.real_ms, (unsigned long long)t.cpu_us);
+	assert_true(t.real_ms >= 199);
+	assert_true(t.cpu_us < 40000);
 	assert_int_equal(c->calls, 0);
 	assert_int_equal(sg_io_set(loop, &c->io, 0), 0);
 	conn_free(&c->closing);
@@ -849,23 +858,20 @@ static void test_loop_busy_poll_bounded_after_an_event(void **state)
 	struct sg_loop *loop = *state;
 	struct conn *c = conn_new(loop, count_cb);
 	struct test_timer tt;
-	uint64_t cpu, real_start, real;
+	uint64_t real_start, real;
+	struct spent t;
 
 	sg_loop_set_busy_poll(loop, 30000000);
 	assert_int_equal(sg_io_set(loop, &c->io, EPOLLIN), 0);
 	conn_poke(c);
 	assert_int_equal(sg_loop_run_once(loop, 1000), 0);
 	assert_int_equal(c->calls, 1);
-	cpu = thread_cpu_us();
-	real_start = real_ms();
-	assert_int_equal(sg_loop_run_once(loop, 150), 0);
-	real = real_ms() - real_start;
-	cpu = thread_cpu_us() - cpu;
+	t = timed_passes(loop, 1, 150);
 	print_message("150 ms wait after an event: %llu ms, %llu us of CPU\n",
-		      (unsigned long long)real, (unsigned long long)cpu);
-	assert_true(real >= 149);
-	assert_true(cpu >= 5000);
-	assert_true(cpu < 80000);
+		      (unsigned long long)t.real_ms, (unsigned long long)t.cpu_us);
+	assert_true(t.real_ms >= 149);
+	assert_true(t.cpu_us >= 5000);
+	assert_true(t.cpu_us < 80000);
 	assert_int_equal(c->calls, 1);
 
 	/* Polling again after a second event; a timer 5 ms away fires at
