@@ -1165,9 +1165,10 @@ static void got_response_head(struct client *c)
 	/* A whole response that the connection outlives leaves after the
 	 * loop's pass, with every other response of the pass: a client on
 	 * another core is woken once for all of them, not once each. */
-	deferred = !last && !tunnel && (c->resp_body == SG_H1_BODY_NONE ||
-					(c->resp_body == SG_H1_BODY_LENGTH &&
-					 whole == (size_t)c->r->bx.resp.content_length));
+	deferred = !last && !tunnel &&
+		   (c->resp_body == SG_H1_BODY_NONE ||
+		    (c->resp_body == SG_H1_BODY_LENGTH &&
+		     whole == (size_t)c->r->bx.resp.content_length));
 	if ((deferred ? client_queue(c, iov, 2) : client_writev(c, iov, 2, last ? MSG_MORE : 0)) ==
 	    -1) {
 		client_close(c);
