@@ -2146,6 +2146,8 @@ static void begin_tunnel(struct client *c)
 	tunnel_pumps(c);
 	sg_tunnel_begin(&c->r->tunnel, &c->r->req_pump, &c->r->resp_pump, c->ctx->tunnel_promote,
 			now(c));
+	if (c->bind->proto == SG_PROTO_TLS)
+		sg_tunnel_tls(&c->r->tunnel);
 	sg_idle_stop(&c->body_idle); /* a tunnel has --tunnel-idle-timeout instead */
 	if (c->ctx->tunnel_idle_ms)
 		c->idle_at = now(c) + c->ctx->tunnel_idle_ms;

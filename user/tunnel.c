@@ -17,14 +17,25 @@
 #include <sys/socket.h>
 
 #define TUNNEL_TURNS 4
+/* A TLS handshake and the first request, as a TLS passthrough tunnel sees
+ * them: ClientHello up, the server's flight down, Finished up, tickets
+ * down, the request up (1.3); 1.2 has as many. */
+#define TUNNEL_TLS_TURNS 4
 #define TUNNEL_TURN_BYTES (16 * 1024)
 
 void sg_tunnel_begin(struct sg_tunnel *t, struct sg_pump *up, struct sg_pump *down,
 		     bool watch_turns, uint64_t now)
 {
-	*t = (struct sg_tunnel){ .up = up, .down = down, .watch_turns = watch_turns };
+	*t = (struct sg_tunnel){
+		.up = up, .down = down, .watch_turns = watch_turns, .need_turns = TUNNEL_TURNS
+	};
 	t->moved = up->moved + down->moved;
 	t->active_at = now;
+}
+
+void sg_tunnel_tls(struct sg_tunnel *t)
+{
+	t->need_turns = TUNNEL_TURNS + TUNNEL_TLS_TURNS;
 }
 
 /* One direction: its EOF goes on as a FIN to the other side. */
@@ -76,7 +87,7 @@ enum sg_tunnel_status sg_tunnel_run(struct sg_tunnel *t, uint64_t now)
 		/* Both pumps idle: nothing staged, both sources drained, so
 		 * the pipes can close; bytes that come meanwhile wait in the
 		 * receive queues and meet the verdict once paired. */
-		if (t->turns >= TUNNEL_TURNS && a == SG_PUMP_WANT_READ && b == SG_PUMP_WANT_READ) {
+		if (t->turns >= t->need_turns && a == SG_PUMP_WANT_READ && b == SG_PUMP_WANT_READ) {
 			t->promoted = true;
 			return SG_TUNNEL_PROMOTE;
 		}

@@ -23,6 +23,7 @@ struct sg_tunnel {
 	bool up_done, down_done;   /* that direction's EOF was passed on */
 	bool watch_turns;	   /* auto: say when it looks interactive */
 	bool promoted;		   /* said so once: both pumps are on the socket map */
+	unsigned need_turns;	   /* turns in a row that say "interactive" */
 	/* The exchanges so far (see tunnel.c). turn_dir: 0 none yet, 1 up,
 	 * 2 down. */
 	unsigned turns, turn_dir;
@@ -45,6 +46,12 @@ enum sg_tunnel_status {
  * on the socket map yet. */
 void sg_tunnel_begin(struct sg_tunnel *t, struct sg_pump *up, struct sg_pump *down,
 		     bool watch_turns, uint64_t now);
+
+/* The tunnel carries TLS from its first byte (passthrough): its handshake
+ * is a few small turns before any application byte, so they do not count
+ * toward looking interactive (a bulk download would otherwise be promoted
+ * before its first body byte). */
+void sg_tunnel_tls(struct sg_tunnel *t);
 
 /* Moves what it can both ways and says what comes next. */
 enum sg_tunnel_status sg_tunnel_run(struct sg_tunnel *t, uint64_t now);

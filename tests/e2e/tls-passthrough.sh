@@ -1,4 +1,4 @@
-# TLS passthrough, standalone dialect (a listener with protocol TLS and tcpRoutes with hostnames), in every engine: each SNI reaches its backend untouched (openssl s_client sees that backend's own certificate and gets its line echoed; curl -k downloads the backend's files byte-identical), exact names before wildcards before a route without names; a ClientHello cut into 7-byte records and written in pieces is routed the same; no SNI, an SNI no route takes, or bytes that are not a ClientHello get the connection closed, and one that stalls is closed at --request-head-timeout while others are served, each counted in /metrics; config_dump shows the TLS bind, listener and routes as agentgateway does.
+# TLS passthrough, standalone dialect (a listener with protocol TLS and tcpRoutes with hostnames), in every engine: each SNI reaches its backend untouched (openssl s_client sees that backend's own certificate and gets its line echoed; curl -k downloads the backend's files byte-identical), and under auto a download's tunnel is copied, not moved into the kernel by its handshake's small turns, exact names before wildcards before a route without names; a ClientHello cut into 7-byte records and written in pieces is routed the same; no SNI, an SNI no route takes, or bytes that are not a ClientHello get the connection closed, and one that stalls is closed at --request-head-timeout while others are served, each counted in /metrics; config_dump shows the TLS bind, listener and routes as agentgateway does.
 . "$(dirname "$0")/lib.sh"
 . "$E2E_DIR/tlslib.sh"
 
@@ -154,4 +154,47 @@ for engine in $(engines); do
 		"$want_dump"
 	stop_gateway
 done
+
+# auto: a download through TLS passthrough is bulk once its handshake is
+# done. The handshake's small turns alone must not move the tunnel into the
+# kernel (a socket map is slower for bulk): its bytes are copied. The
+# client waits for the server's session tickets before it sends its
+# request, so the tunnel sees four small turns (ClientHello, the server's
+# flight, Finished, tickets, then the request) before the 4 MiB.
+cat >"$WORK/tls_get.py" <<'PY'
+import hashlib, socket, ssl, sys, time
+port, host, path = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+ctx = ssl.create_default_context()
+ctx.check_hostname = False
+ctx.verify_mode = ssl.CERT_NONE
+t = ctx.wrap_socket(socket.create_connection(("127.0.0.1", port), timeout=10),
+                    server_hostname=host)
+time.sleep(0.3)
+t.sendall(b"GET %s HTTP/1.0\r\n\r\n" % path.encode())
+got = bytearray()
+while True:
+    try:
+        d = t.recv(1 << 16)
+    except ssl.SSLError:
+        break
+    if not d:
+        break
+    got += d
+print(hashlib.sha256(bytes(got).partition(b"\r\n\r\n")[2]).hexdigest())
+PY
+if start_engine auto -p "$TP" -p "$TP2" -c "$WORK/standalone"; then
+	check "auto: 4 MiB from backend a byte-identical, request after the tickets" \
+		"$(/usr/bin/python3 "$WORK/tls_get.py" "$TP" files-a.example.test /big)" \
+		"$(sha256sum <"$WORK/www-a/big" | cut -d' ' -f1)"
+	kernel=$(metric 'splicegate_body_bytes_total{engine="sockmap"}')
+	copied=$(metric 'splicegate_body_bytes_total{engine="copy"}')
+	if [ "$kernel" = 0 ] && [ "$copied" -ge 4194304 ]; then
+		pass "auto: the download copied ($copied bytes), none through the socket map"
+	else
+		fail "auto: $kernel bytes through the socket map, $copied copied"
+	fi
+	stop_gateway
+else
+	fail "gateway (auto) did not start with the TLS listeners"
+fi
 finish

@@ -225,6 +225,22 @@ static void test_tunnel_interactive_after_four_turns(void **state)
 	rig_close(&r);
 }
 
+/* TLS passthrough: the handshake's four small turns (and the request's)
+ * do not count; four more small turns do. */
+static void test_tunnel_tls_needs_turns_past_the_handshake(void **state)
+{
+	struct rig r;
+
+	rig_open(&r, SG_RELAY_COPY, true);
+	sg_tunnel_tls(&r.t);
+	for (int i = 0; i < 8; i++)
+		assert_int_equal(burst(&r, i % 2 ? r.backend : r.client, 100, 'a' + i, 1001 + i),
+				 SG_TUNNEL_OPEN);
+	assert_false(r.t.promoted);
+	assert_int_equal(burst(&r, r.client, 100, 'z', 1010), SG_TUNNEL_PROMOTE);
+	rig_close(&r);
+}
+
 static void test_tunnel_big_burst_starts_the_count_again(void **state)
 {
 	struct rig r;
@@ -251,6 +267,7 @@ int main(void)
 		cmocka_unit_test(test_tunnel_active_at_moves_with_bytes_only),
 		cmocka_unit_test(test_tunnel_interactive_after_four_turns),
 		cmocka_unit_test(test_tunnel_big_burst_starts_the_count_again),
+		cmocka_unit_test(test_tunnel_tls_needs_turns_past_the_handshake),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
