@@ -107,16 +107,29 @@ struct cli {
 	struct sg_gateway_opts gw;
 };
 
-/* A duration option that may be 0 (off): into milliseconds. */
-static int parse_timeout(const char *name, const char *arg, uint64_t *out)
+/* Option `name`'s duration: from 0 to `max` (0: no bound), else a message
+ * that says why, or `expect` when the duration parsed but is out of range. */
+static int parse_dur(const char *name, const char *arg, const char *expect, sg_dur max, sg_dur *out)
 {
-	char why[160] = "expected a duration such as 10s or 0";
+	char why[160];
 	sg_dur d = 0;
 
-	if (sg_dur_parse(arg, &d, why, sizeof(why)) == -1 || d < 0) {
+	snprintf(why, sizeof(why), "%s", expect);
+	if (sg_dur_parse(arg, &d, why, sizeof(why)) == -1 || d < 0 || (max && d > max)) {
 		fprintf(stderr, "splicegate: %s: %s, got \"%s\"\n", name, why, arg);
 		return -1;
 	}
+	*out = d;
+	return 0;
+}
+
+/* A duration option that may be 0 (off): into milliseconds. */
+static int parse_timeout(const char *name, const char *arg, uint64_t *out)
+{
+	sg_dur d;
+
+	if (parse_dur(name, arg, "expected a duration such as 10s or 0", 0, &d) == -1)
+		return -1;
 	*out = sg_dur_to_ms_ceil(d);
 	return 0;
 }
@@ -228,15 +241,12 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 				return -1;
 			break;
 		case 'b': {
-			char why[160] = "expected a duration from 0 to 1s, such as 1ms";
-			sg_dur d = 0;
+			sg_dur d;
 
-			if (sg_dur_parse(optarg, &d, why, sizeof(why)) == -1 || d < 0 ||
-			    d > 1000000000) {
-				fprintf(stderr, "splicegate: --busy-poll: %s, got \"%s\"\n", why,
-					optarg);
+			if (parse_dur("--busy-poll", optarg,
+				      "expected a duration from 0 to 1s, such as 1ms", 1000000000,
+				      &d) == -1)
 				return -1;
-			}
 			cli->gw.busy_poll_ns = (uint64_t)d;
 			break;
 		}

@@ -1109,7 +1109,7 @@ static void got_response_head(struct client *c)
 	struct sg_h1_edit edit;
 	size_t extra_len, whole = 0;
 	struct iovec iov[2];
-	bool tunnel, last, deferred;
+	bool tunnel, whole_response, last, deferred;
 	ssize_t n;
 
 	if (c->r->bx.resp.status == 101 && !c->upgrade_sent) {
@@ -1148,13 +1148,14 @@ static void got_response_head(struct client *c)
 	if (c->resp_body == SG_H1_BODY_LENGTH && c->r->bx.resp.content_length < PROXY_SPLICE_MIN &&
 	    c->r->bx.in_len - c->r->bx.resp.head_len >= (size_t)c->r->bx.resp.content_length)
 		whole = (size_t)c->r->bx.resp.content_length;
+	whole_response =
+		c->resp_body == SG_H1_BODY_NONE || (c->resp_body == SG_H1_BODY_LENGTH &&
+						    whole == (size_t)c->r->bx.resp.content_length);
 	/* The whole response in this write, and the connection closes after
 	 * it with nothing more to read: MSG_MORE holds the segment back for
 	 * the few microseconds until close_lingering() sends the FIN, which the kernel
 	 * then adds to it (one segment to the client instead of two). */
-	last = c->client_close && c->req_done && !tunnel &&
-	       (c->resp_body == SG_H1_BODY_NONE || (c->resp_body == SG_H1_BODY_LENGTH &&
-						    whole == (size_t)c->r->bx.resp.content_length));
+	last = c->client_close && c->req_done && !tunnel && whole_response;
 	iov[0] = (struct iovec){ .iov_base = head, .iov_len = n > 0 ? (size_t)n : 0 };
 	iov[1] = (struct iovec){ .iov_base = c->r->bx.in + c->r->bx.resp.head_len,
 				 .iov_len = whole };
@@ -1165,10 +1166,7 @@ static void got_response_head(struct client *c)
 	/* A whole response that the connection outlives leaves after the
 	 * loop's pass, with every other response of the pass: a client on
 	 * another core is woken once for all of them, not once each. */
-	deferred = !last && !tunnel &&
-		   (c->resp_body == SG_H1_BODY_NONE ||
-		    (c->resp_body == SG_H1_BODY_LENGTH &&
-		     whole == (size_t)c->r->bx.resp.content_length));
+	deferred = !last && !tunnel && whole_response;
 	if ((deferred ? client_queue(c, iov, 2) : client_writev(c, iov, 2, last ? MSG_MORE : 0)) ==
 	    -1) {
 		client_close(c);
