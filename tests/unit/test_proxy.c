@@ -358,6 +358,45 @@ static void test_proxy_keep_alive_reuses_the_backend_connection(void **state)
 	assert_int_equal(e->stats.counters[SG_STAT_POOL_REUSE], 1);
 }
 
+/* What a test's own after-the-pass work saw on the client socket. */
+struct peek {
+	struct sg_deferred d;
+	int fd;
+	ssize_t queued; /* bytes waiting to be read, 0 for none */
+};
+
+static void peek_client(struct sg_deferred *d)
+{
+	struct peek *p = (struct peek *)((char *)d - offsetof(struct peek, d));
+	char b[256];
+
+	p->queued = recv(p->fd, b, sizeof(b), MSG_PEEK | MSG_DONTWAIT);
+	if (p->queued == -1 && errno == EAGAIN)
+		p->queued = 0;
+}
+
+/* A small response that came whole is written after the loop's pass (with
+ * the pass's other responses), not while the backend's bytes are read:
+ * work queued for after that pass before it began runs first and sees
+ * nothing on the client's socket; once the pass is over the response is
+ * there, whole. */
+static void test_proxy_whole_response_written_after_the_pass(void **state)
+{
+	struct env *e = *state;
+	struct peek p = { .fd = -1, .queued = -1 };
+
+	start(e, "");
+	say(e->client.fd, "GET /a HTTP/1.1\r\nHost: x\r\n\r\n");
+	UNTIL(e, e->nbe == 1 && has(&e->be[0], "\r\n\r\n"));
+	say(e->be[0].fd, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
+	p.fd = e->client.fd;
+	sg_loop_after_pass(e->loop, &p.d, peek_client);
+	assert_int_equal(sg_loop_run_once(e->loop, 1000), 0);
+	assert_int_equal(p.queued, 0);
+	take(&e->client);
+	assert_string_equal(e->client.in, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
+}
+
 /* Three requests in one write: one at a time to the backend, answered in
  * order, on one backend connection. */
 static void test_proxy_pipelined_requests_answered_in_order(void **state)
@@ -1463,6 +1502,8 @@ static void test_proxy_access_log_line(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_proxy_whole_response_written_after_the_pass,
+						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_proxy_keep_alive_reuses_the_backend_connection,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_proxy_pipelined_requests_answered_in_order,
