@@ -946,7 +946,9 @@ bool sg_h2_alive(struct sg_h2_session *s)
  * together, so that the frames one pass makes (the answers of several
  * streams, their window updates) leave in one segment, not one each. */
 /* One round of gathering: the session's frames into `out` up to `batch`
- * bytes, DATA bodies copied there directly (read_body, send_data). */
+ * bytes, DATA bodies copied there directly (read_body, send_data).
+ * Returns 1 when it stopped at `batch` (the session may have more), 0 when
+ * the session had nothing more, or a negative errno. */
 static int gather(struct sg_h2_session *s, struct sg_buf *out, size_t batch)
 {
 	int rc = 0;
@@ -970,21 +972,25 @@ static int gather(struct sg_h2_session *s, struct sg_buf *out, size_t batch)
 		}
 	}
 	s->out = NULL;
-	return rc;
+	return rc < 0 ? rc : out->len >= batch;
 }
 
-int sg_h2_flush(struct sg_h2_session *s, struct sg_buf *out, size_t batch, sg_h2_write_fn put,
-		void *ctx)
+int sg_h2_flush(struct sg_h2_session *s, struct sg_buf *out, size_t batch, size_t record,
+		sg_h2_write_fn put, void *ctx)
 {
 	for (;;) {
 		ssize_t w;
-		int rc = gather(s, out, batch);
+		size_t len;
+		int more = gather(s, out, batch);
 
-		if (rc < 0)
-			return rc;
-		if (!out->len)
+		if (more < 0)
+			return more;
+		len = out->len;
+		if (!len)
 			return 0;
-		w = put(ctx, sg_buf_data(out), out->len);
+		if (more && record && len > record)
+			len -= len % record;
+		w = put(ctx, sg_buf_data(out), len);
 		if (w == -1 && errno == EINTR)
 			continue;
 		if (w == -1 && errno == EAGAIN)
@@ -992,7 +998,7 @@ int sg_h2_flush(struct sg_h2_session *s, struct sg_buf *out, size_t batch, sg_h2
 		if (w == -1)
 			return errno ? -errno : -EIO;
 		sg_buf_consume(out, (size_t)w);
-		if (out->len)
+		if ((size_t)w < len)
 			return 0; /* the socket is full: EPOLLOUT */
 	}
 }

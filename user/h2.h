@@ -290,10 +290,14 @@ struct sg_buf;
  * call of `put`, again until the session has nothing more or the socket
  * takes less than it was given. What is not written stays in `out` (the
  * caller's, owned by it: wait for EPOLLOUT and call again). Body callbacks
- * run from here, as from sg_h2_pending. Returns 0, -EPROTO when the session
- * failed, -ENOMEM when `out` could not grow, or `put`'s -errno. */
-int sg_h2_flush(struct sg_h2_session *s, struct sg_buf *out, size_t batch, sg_h2_write_fn put,
-		void *ctx);
+ * run from here, as from sg_h2_pending. `record`, when not 0, is the
+ * plaintext of a whole TLS record: a full batch (more frames to come) is
+ * written up to a multiple of it and the rest waits for the next batch,
+ * so that 9-byte frame heads do not leave a short record (and a write of
+ * its own) after every batch. Returns 0, -EPROTO when the session failed,
+ * -ENOMEM when `out` could not grow, or `put`'s -errno. */
+int sg_h2_flush(struct sg_h2_session *s, struct sg_buf *out, size_t batch, size_t record,
+		sg_h2_write_fn put, void *ctx);
 
 /* Answer stream `id` with fields f[0..n) (":status" first); body: DATA
  * frames follow from the body callback, else the stream ends with the

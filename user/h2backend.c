@@ -626,7 +626,8 @@ static void conn_flush(struct h2b_conn *c)
 	if (!c->connected)
 		return;
 	c->busy++;
-	rc = sg_h2_flush(c->h2, &c->out, H2B_FLUSH_BATCH, backend_write, c);
+	rc = sg_h2_flush(c->h2, &c->out, H2B_FLUSH_BATCH, c->sock->tls ? SG_TLS_RECORD : 0,
+			 backend_write, c);
 	c->busy--;
 	if (rc < 0) {
 		conn_close(c, -rc);

@@ -1432,7 +1432,8 @@ static void conn_flush(struct h2conn *c)
 		return;
 	}
 	c->busy++;
-	rc = sg_h2_flush(c->h2, &c->out, H2P_FLUSH_BATCH, client_write, c);
+	rc = sg_h2_flush(c->h2, &c->out, H2P_FLUSH_BATCH, c->tls ? SG_TLS_RECORD : 0, client_write,
+			 c);
 	c->busy--;
 	c->flush_wanted = false;
 	/* A connection with no stream keeps no write buffer while it waits

@@ -21,6 +21,10 @@ struct sg_tls_server;
 struct sg_tls_client;
 struct sg_tls;
 
+/* The plaintext of a full TLS record (RFC 8446 §5.1): sg_tls_send cuts
+ * what it is given into records of this size. */
+#define SG_TLS_RECORD 16384
+
 /* The server for HTTPS bind `b` (its listeners with a certificate; the
  * others serve nothing). NULL with a message in err when a certificate,
  * key or client CA does not load or a setting is refused by the library:

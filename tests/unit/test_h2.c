@@ -814,7 +814,7 @@ struct wire {
 	int err[8];
 	size_t calls;
 	size_t given[8]; /* bytes offered by each call */
-	uint8_t got[4096];
+	uint8_t got[81920];
 	size_t len;
 };
 
@@ -868,24 +868,24 @@ static void test_h2_flush_gathers_and_keeps_the_rest(void **unused)
 	assert_non_null(find_frame(want, want_len, 0x8, 0, &plen)); /* WINDOW_UPDATE */
 	assert_non_null(find_frame(want, want_len, 0x6, 0, &plen)); /* PING */
 	/* EINTR, then 10 bytes of all three frames at once: the rest waits. */
-	assert_int_equal(sg_h2_flush(s, &out, 65536, wire_write, &w), 0);
+	assert_int_equal(sg_h2_flush(s, &out, 65536, 0, wire_write, &w), 0);
 	assert_int_equal(w.calls, 2);
 	assert_int_equal(w.given[0], want_len);
 	assert_int_equal(w.given[1], want_len);
 	assert_int_equal(out.len, want_len - 10);
 	/* The socket is full: nothing moves, no error. */
-	assert_int_equal(sg_h2_flush(s, &out, 65536, wire_write, &w), 0);
+	assert_int_equal(sg_h2_flush(s, &out, 65536, 0, wire_write, &w), 0);
 	assert_int_equal(w.calls, 3);
 	assert_int_equal(out.len, want_len - 10);
 	/* Room again: the rest goes, and then nothing is left to write. */
-	assert_int_equal(sg_h2_flush(s, &out, 65536, wire_write, &w), 0);
+	assert_int_equal(sg_h2_flush(s, &out, 65536, 0, wire_write, &w), 0);
 	assert_int_equal(w.calls, 4);
 	assert_int_equal(out.len, 0);
 	assert_int_equal(w.len, want_len);
 	assert_memory_equal(w.got, want, want_len);
 	/* A write that fails: its errno, the frames kept. */
 	assert_int_equal(sg_h2_ping(s), 0);
-	assert_int_equal(sg_h2_flush(s, &out, 65536, wire_write, &w), -ECONNRESET);
+	assert_int_equal(sg_h2_flush(s, &out, 65536, 0, wire_write, &w), -ECONNRESET);
 	assert_int_equal(w.calls, 5);
 	assert_int_equal(out.len, 17); /* a PING frame */
 	sg_buf_free(&out);
@@ -903,7 +903,7 @@ static void test_h2_flush_bounds_each_write_by_batch(void **unused)
 	struct sg_buf out = { 0 };
 	size_t off = 0;
 
-	assert_int_equal(sg_h2_flush(s, &out, 1, wire_write, &w), 0);
+	assert_int_equal(sg_h2_flush(s, &out, 1, 0, wire_write, &w), 0);
 	assert_int_equal(w.calls, 3);
 	for (size_t i = 0; i < w.calls; i++) {
 		const uint8_t *f = w.got + off;
@@ -913,6 +913,60 @@ static void test_h2_flush_bounds_each_write_by_batch(void **unused)
 	}
 	assert_int_equal(w.len, off);
 	assert_int_equal(out.len, 0);
+	sg_buf_free(&out);
+	sg_h2_session_free(s);
+}
+
+/* With `record` (a TLS record's plaintext), a full batch is written up to
+ * a multiple of it and the rest goes first in the next: every write but
+ * the last is whole records, where a batch of whole frames would end each
+ * with a short record of their 9-byte heads. The bytes are all there, in
+ * order. */
+static void test_h2_flush_writes_whole_records(void **unused)
+{
+	static const uint8_t hpack[] = { 0x82, 0x86, 0x84, 0x01, 0x03, 'a', '.', 'b' };
+	static char body[65535]; /* the client's default window */
+	static struct wire w;
+	struct probe p = { .body = body, .body_len = sizeof(body) };
+	struct sg_h2_field resp[] = { field(":status", "200") };
+	struct sg_frontend_http h;
+	struct sg_h2_settings set;
+	struct sg_h2_session *s;
+	struct sg_buf out = { 0 };
+	uint8_t in[128];
+	size_t n, got = 0;
+
+	for (size_t i = 0; i < sizeof(body); i++)
+		body[i] = (char)('a' + i % 23);
+	for (size_t i = 0; i < ARRAY_LEN(w.take); i++)
+		w.take[i] = sizeof(w.got);
+	sg_frontend_http_defaults(&h);
+	sg_h2_settings_from_policy(&h, &set);
+	assert_int_equal(sg_h2_session_new(&probe_cb, &p, &set, NULL, &s), 0);
+	memcpy(in, SG_H2_PREFACE, SG_H2_PREFACE_LEN);
+	n = SG_H2_PREFACE_LEN + frame(in + SG_H2_PREFACE_LEN, 0x4, 0, 0, NULL, 0);
+	n += frame(in + n, 0x1, 0x5, 1, hpack, sizeof(hpack)); /* HEADERS, END_STREAM */
+	assert_int_equal(sg_h2_recv(s, (const char *)in, n), 0);
+	assert_int_equal(sg_h2_respond(s, 1, resp, 1, true), 0);
+
+	assert_int_equal(sg_h2_flush(s, &out, 32768, 16384, wire_write, &w), 0);
+	assert_int_equal(out.len, 0);
+	assert_int_equal(w.calls, 3);
+	assert_int_equal(w.given[0], 32768);
+	assert_int_equal(w.given[1], 32768);
+	assert_true(w.given[2] > 0 && w.given[2] < 16384);
+	for (size_t i = 0; i + 9 <= w.len;) {
+		size_t plen = (size_t)w.got[i] << 16 | (size_t)w.got[i + 1] << 8 | w.got[i + 2];
+
+		assert_true(i + 9 + plen <= w.len);
+		if (w.got[i + 3] == 0x0) {
+			assert_memory_equal(w.got + i + 9, body + got, plen);
+			got += plen;
+		}
+		i += 9 + plen;
+	}
+	assert_int_equal(got, sizeof(body));
+	assert_int_equal(p.closed, 1);
 	sg_buf_free(&out);
 	sg_h2_session_free(s);
 }
@@ -942,6 +996,7 @@ int main(void)
 		cmocka_unit_test(test_h2_session_trim_gives_arena_pages_back),
 		cmocka_unit_test(test_h2_flush_gathers_and_keeps_the_rest),
 		cmocka_unit_test(test_h2_flush_bounds_each_write_by_batch),
+		cmocka_unit_test(test_h2_flush_writes_whole_records),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -15,17 +15,21 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
 #include <sys/epoll.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 #include <cmocka.h>
 
+#include <linux/tcp.h>
+
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 
 #include "config/tlsconf.h"
+#include "tests/unit/loopback.h"
 #include "user/loop.h"
 #include "user/tls.h"
 
@@ -130,16 +134,15 @@ struct conn {
 };
 
 /* A client (SNI `sni` unless NULL, ALPN wire list `alpn` unless NULL,
- * TLS version cap `max`) and the server session, handshaken in turns. */
-static void handshake(struct conn *c, struct sg_tls_server *s, const char *sni,
-		      const unsigned char *alpn, unsigned alpn_len, int max)
+ * TLS version cap `max`) and the server session, handshaken in turns over
+ * the connected non-blocking sockets sfd (the server's) and cfd. */
+static void handshake_on(struct conn *c, int sfd, int cfd, struct sg_tls_server *s, const char *sni,
+			 const unsigned char *alpn, unsigned alpn_len, int max)
 {
-	int sv[2];
 	bool cdone = false;
 
-	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv), 0);
-	c->sfd = sv[0];
-	c->cfd = sv[1];
+	c->sfd = sfd;
+	c->cfd = cfd;
 	c->srv = sg_tls_new(s, c->sfd);
 	assert_non_null(c->srv);
 	c->cctx = SSL_CTX_new(TLS_client_method());
@@ -166,6 +169,16 @@ static void handshake(struct conn *c, struct sg_tls_server *s, const char *sni,
 			c->result = sg_tls_handshake(c->srv, &want, c->err, sizeof(c->err));
 	}
 	ERR_clear_error();
+}
+
+/* The same over a socketpair. */
+static void handshake(struct conn *c, struct sg_tls_server *s, const char *sni,
+		      const unsigned char *alpn, unsigned alpn_len, int max)
+{
+	int sv[2];
+
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv), 0);
+	handshake_on(c, sv[0], sv[1], s, sni, alpn, alpn_len, max);
 }
 
 static void conn_free(struct conn *c)
@@ -511,6 +524,75 @@ static void test_send_goes_on_until_the_socket_is_full(void **state)
 	sg_tls_server_unref(s);
 }
 
+static uint32_t segs_out(int fd)
+{
+	struct tcp_info ti;
+	socklen_t len = sizeof(ti);
+
+	assert_int_equal(getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len), 0);
+	return ti.tcpi_segs_out;
+}
+
+/* The records of one send leave in full TCP segments, as the gateway's
+ * sockets have TCP_NODELAY: 64 KiB is four records and 88 bytes of
+ * framing, two segments on loopback (its MSS is 65483), not one segment
+ * per record. Then every byte arrives. */
+static void test_records_of_one_send_share_segments(void **state)
+{
+	enum { LEN = 65536 };
+	struct fixture f = { 0 };
+	char err[256], *out = malloc(LEN), *in = malloc(LEN);
+	struct sg_tls_server *s;
+	struct conn c;
+	uint16_t port;
+	int lfd = test_loopback(true, 0, &port), cfd, sfd, one = 1;
+	struct sockaddr_in a = { .sin_family = AF_INET,
+				 .sin_port = htons(port),
+				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	uint32_t before;
+	size_t got = 0;
+
+	assert_non_null(out);
+	assert_non_null(in);
+	for (size_t i = 0; i < LEN; i++)
+		out[i] = (char)(i * 7 % 251);
+	cfd = socket(AF_INET, SOCK_STREAM, 0);
+	/* A window as a running download has (a fresh connection's small one
+	 * would cut the segments at half of it). */
+	assert_int_equal(setsockopt(cfd, SOL_SOCKET, SO_RCVBUF, &(int){ 1 << 20 }, sizeof(int)), 0);
+	assert_int_equal(connect(cfd, (struct sockaddr *)&a, sizeof(a)), 0);
+	sfd = accept(lfd, NULL, NULL);
+	assert_true(sfd >= 0);
+	close(lfd);
+	assert_int_equal(fcntl(cfd, F_SETFL, O_NONBLOCK), 0);
+	assert_int_equal(fcntl(sfd, F_SETFL, O_NONBLOCK), 0);
+	assert_int_equal(setsockopt(sfd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)), 0);
+	listener(&f, "any", "", &cert_any, NULL);
+	s = sg_tls_server_new(&f.bind, err, sizeof(err));
+	handshake_on(&c, sfd, cfd, s, "x", NULL, 0, 0);
+	assert_int_equal(c.result, 1);
+	before = segs_out(sfd);
+	assert_int_equal(sg_tls_send(c.srv, out, LEN), LEN);
+	assert_in_range(segs_out(sfd) - before, 1, 2);
+	while (got < LEN) {
+		int r = SSL_read(c.cli, in + got, (int)(LEN - got));
+
+		if (r <= 0) {
+			struct pollfd p = { .fd = cfd, .events = POLLIN };
+
+			assert_int_equal(SSL_get_error(c.cli, r), SSL_ERROR_WANT_READ);
+			assert_int_equal(poll(&p, 1, 5000), 1);
+			continue;
+		}
+		got += (size_t)r;
+	}
+	assert_memory_equal(in, out, LEN);
+	free(out);
+	free(in);
+	conn_free(&c);
+	sg_tls_server_unref(s);
+}
+
 /* ---- the client side: TLS to backends ------------------------------------ */
 
 /* A CA and certificate `name` it signs for DNS name `host` (and IP
@@ -746,6 +828,7 @@ int main(void)
 		cmocka_unit_test(test_records_read_ahead),
 		cmocka_unit_test(test_send_and_sendv),
 		cmocka_unit_test(test_send_goes_on_until_the_socket_is_full),
+		cmocka_unit_test(test_records_of_one_send_share_segments),
 		cmocka_unit_test(test_tls_client_verifies_with_the_ca),
 		cmocka_unit_test(test_tls_client_refuses_what_it_cannot_verify),
 		cmocka_unit_test(test_tls_client_resumes_sessions),
