@@ -923,8 +923,10 @@ ssize_t sg_tls_recv(struct sg_tls *t, void *buf, size_t len, bool peek)
 
 /* SSL_MODE_ENABLE_PARTIAL_WRITE makes SSL_write return after each record;
  * going on until the socket is full gives callers a socket's meaning of a
- * short write (wait for EPOLLOUT), not one record per pass of the loop. */
-ssize_t sg_tls_send(struct sg_tls *t, const void *buf, size_t len)
+ * short write (wait for EPOLLOUT), not one record per pass of the loop.
+ * follows: more bytes come right after these (sg_tls_sendv's next
+ * buffer), so even the last record goes with MSG_MORE. */
+static ssize_t send_records(struct sg_tls *t, const void *buf, size_t len, bool follows)
 {
 	size_t done = 0;
 	ssize_t rc;
@@ -933,7 +935,7 @@ ssize_t sg_tls_send(struct sg_tls *t, const void *buf, size_t len)
 		size_t put = 0;
 
 		errno = 0;
-		t->more = len - done > SG_TLS_RECORD;
+		t->more = follows || len - done > SG_TLS_RECORD;
 		rc = SSL_write_ex(t->ssl, (const char *)buf + done, len - done, &put);
 		t->more = false;
 		if (rc == 1) {
@@ -950,6 +952,11 @@ ssize_t sg_tls_send(struct sg_tls *t, const void *buf, size_t len)
 		return rc;
 	}
 	return (ssize_t)done;
+}
+
+ssize_t sg_tls_send(struct sg_tls *t, const void *buf, size_t len)
+{
+	return send_records(t, buf, len, false);
 }
 
 #define TLS_GATHER 16384
@@ -969,7 +976,8 @@ ssize_t sg_tls_sendv(struct sg_tls *t, const struct iovec *iov, size_t cnt)
 		return sg_tls_send(t, buf, total);
 	}
 	for (size_t i = 0; i < cnt; i++) {
-		ssize_t n = sg_tls_send(t, iov[i].iov_base, iov[i].iov_len);
+		bool follows = total - done > iov[i].iov_len; /* bytes in a later buffer */
+		ssize_t n = send_records(t, iov[i].iov_base, iov[i].iov_len, follows);
 
 		if (n < 0)
 			return done ? (ssize_t)done : -1;

@@ -536,10 +536,11 @@ static uint32_t segs_out(int fd)
 /* The records of one send leave in full TCP segments, as the gateway's
  * sockets have TCP_NODELAY: 64 KiB is four records and 88 bytes of
  * framing, two segments on loopback (its MSS is 65483), not one segment
- * per record. Then every byte arrives. */
+ * per record. So are those of a gathered send: a response's head and its
+ * body, 64 KiB in all. Then every byte arrives. */
 static void test_records_of_one_send_share_segments(void **state)
 {
-	enum { LEN = 65536 };
+	enum { LEN = 2 * 65536 };
 	struct fixture f = { 0 };
 	char err[256], *out = malloc(LEN), *in = malloc(LEN);
 	struct sg_tls_server *s;
@@ -549,6 +550,7 @@ static void test_records_of_one_send_share_segments(void **state)
 	struct sockaddr_in a = { .sin_family = AF_INET,
 				 .sin_port = htons(port),
 				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	struct iovec iov[2] = { { out + 65536, 100 }, { out + 65636, 65436 } };
 	uint32_t before;
 	size_t got = 0;
 
@@ -572,7 +574,10 @@ static void test_records_of_one_send_share_segments(void **state)
 	handshake_on(&c, sfd, cfd, s, "x", NULL, 0, 0);
 	assert_int_equal(c.result, 1);
 	before = segs_out(sfd);
-	assert_int_equal(sg_tls_send(c.srv, out, LEN), LEN);
+	assert_int_equal(sg_tls_send(c.srv, out, 65536), 65536);
+	assert_in_range(segs_out(sfd) - before, 1, 2);
+	before = segs_out(sfd);
+	assert_int_equal(sg_tls_sendv(c.srv, iov, 2), 65536);
 	assert_in_range(segs_out(sfd) - before, 1, 2);
 	while (got < LEN) {
 		int r = SSL_read(c.cli, in + got, (int)(LEN - got));
