@@ -122,7 +122,7 @@ static int sock_write_ex(BIO *b, const char *buf, size_t len, size_t *put)
 	BIO_clear_retry_flags(b);
 	n = send(fd, buf, len, MSG_NOSIGNAL | (t && t->more ? MSG_MORE : 0));
 	if (n < 0) {
-		if (errno == EAGAIN || errno == EINTR)
+		if (BIO_sock_should_retry(-1)) /* OpenSSL's socket BIO's errnos */
 			BIO_set_retry_write(b);
 		*put = 0;
 		return 0;
