@@ -1095,8 +1095,8 @@ row_up() {
 # (HAProxy's busy-polling never sleeps; splicegate's --busy-poll stops
 # polling once quiet).
 spins_idle() {
-	case $1 in haproxy*-poll | haproxy*-poll-x*) return 0 ;; esac
-	return 1
+	# A subshell: parse_row's R_* are the caller's.
+	(parse_row "$1" && [ "$R_POLL" = 1 ] && [[ $R_BASE == haproxy* ]])
 }
 
 # run_interleaved ROWS...: one repetition workload by workload: every

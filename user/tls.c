@@ -72,6 +72,7 @@ struct sg_tls {
 	struct sg_io *io;
 	bool no_cert; /* the SNI named no listener */
 	bool more;    /* sg_tls_send has records after the one being written */
+	int fd;	      /* the socket under ssl (set_socket), for sock_write_ex */
 	char sni[256];
 };
 
@@ -115,12 +116,10 @@ static pthread_once_t sock_once = PTHREAD_ONCE_INIT;
 static int sock_write_ex(BIO *b, const char *buf, size_t len, size_t *put)
 {
 	const struct sg_tls *t = BIO_get_data(b);
-	int fd = -1;
 	ssize_t n;
 
-	BIO_get_fd(b, &fd);
 	BIO_clear_retry_flags(b);
-	n = send(fd, buf, len, MSG_NOSIGNAL | (t && t->more ? MSG_MORE : 0));
+	n = send(t->fd, buf, len, MSG_NOSIGNAL | (t->more ? MSG_MORE : 0));
 	if (n < 0) {
 		if (BIO_sock_should_retry(-1)) /* OpenSSL's socket BIO's errnos */
 			BIO_set_retry_write(b);
@@ -158,6 +157,7 @@ static int set_socket(struct sg_tls *t, int fd)
 	if (!b)
 		return -1;
 	BIO_set_fd(b, fd, BIO_NOCLOSE);
+	t->fd = fd;
 	BIO_set_data(b, t);
 	SSL_set_bio(t->ssl, b, b);
 	return 0;

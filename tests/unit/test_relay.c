@@ -21,6 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "loopback.h"
 #include "user/relay.h"
 
 #define MIB (1024 * 1024)
@@ -76,37 +77,11 @@ static void set_buf(int fd, int opt, int size)
 	assert_int_equal(setsockopt(fd, SOL_SOCKET, opt, &size, sizeof(size)), 0);
 }
 
-/* A connected loopback pair, both ends non-blocking. A small client receive
- * buffer must be set before connect() so the window starts small. */
-static void tcp_pair(int *client, int *server, int client_rcvbuf)
-{
-	struct sockaddr_in sin = { .sin_family = AF_INET };
-	socklen_t len = sizeof(sin);
-	int lfd;
-
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	assert_int_not_equal(lfd, -1);
-	assert_int_equal(bind(lfd, (struct sockaddr *)&sin, sizeof(sin)), 0);
-	assert_int_equal(listen(lfd, 1), 0);
-	assert_int_equal(getsockname(lfd, (struct sockaddr *)&sin, &len), 0);
-	*client = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	assert_int_not_equal(*client, -1);
-	if (client_rcvbuf)
-		set_buf(*client, SO_RCVBUF, client_rcvbuf);
-	assert_int_equal(connect(*client, (struct sockaddr *)&sin, sizeof(sin)), 0);
-	*server = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
-	assert_int_not_equal(*server, -1);
-	close(lfd);
-	set_nonblock(*client, true);
-	set_nonblock(*server, true);
-}
-
 /* `small` shrinks the dst -> sink path so an idle sink blocks dst quickly. */
 static void rig_open(struct rig *r, bool small)
 {
-	tcp_pair(&r->feed, &r->src, 0);
-	tcp_pair(&r->sink, &r->dst, small ? SMALL_BUF : 0);
+	test_tcp_pair(&r->feed, &r->src, 0);
+	test_tcp_pair(&r->sink, &r->dst, small ? SMALL_BUF : 0);
 	if (small)
 		set_buf(r->dst, SO_SNDBUF, SMALL_BUF);
 }

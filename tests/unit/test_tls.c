@@ -29,7 +29,7 @@
 #include <openssl/x509.h>
 
 #include "config/tlsconf.h"
-#include "tests/unit/loopback.h"
+#include "loopback.h"
 #include "user/loop.h"
 #include "user/tls.h"
 
@@ -545,11 +545,7 @@ static void test_records_of_one_send_share_segments(void **state)
 	char err[256], *out = malloc(LEN), *in = malloc(LEN);
 	struct sg_tls_server *s;
 	struct conn c;
-	uint16_t port;
-	int lfd = test_loopback(true, 0, &port), cfd, sfd, one = 1;
-	struct sockaddr_in a = { .sin_family = AF_INET,
-				 .sin_port = htons(port),
-				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	int cfd, sfd, one = 1;
 	struct iovec iov[2] = { { out + 65536, 100 }, { out + 65636, 65436 } };
 	uint32_t before;
 	size_t got = 0;
@@ -558,16 +554,9 @@ static void test_records_of_one_send_share_segments(void **state)
 	assert_non_null(in);
 	for (size_t i = 0; i < LEN; i++)
 		out[i] = (char)(i * 7 % 251);
-	cfd = socket(AF_INET, SOCK_STREAM, 0);
 	/* A window as a running download has (a fresh connection's small one
 	 * would cut the segments at half of it). */
-	assert_int_equal(setsockopt(cfd, SOL_SOCKET, SO_RCVBUF, &(int){ 1 << 20 }, sizeof(int)), 0);
-	assert_int_equal(connect(cfd, (struct sockaddr *)&a, sizeof(a)), 0);
-	sfd = accept(lfd, NULL, NULL);
-	assert_true(sfd >= 0);
-	close(lfd);
-	assert_int_equal(fcntl(cfd, F_SETFL, O_NONBLOCK), 0);
-	assert_int_equal(fcntl(sfd, F_SETFL, O_NONBLOCK), 0);
+	test_tcp_pair(&cfd, &sfd, 1 << 20);
 	assert_int_equal(setsockopt(sfd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)), 0);
 	listener(&f, "any", "", &cert_any, NULL);
 	s = sg_tls_server_new(&f.bind, err, sizeof(err));
