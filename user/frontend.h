@@ -71,6 +71,9 @@ struct sg_frontend_opts {
 	/* Each worker's loop keeps polling until this long after its last
 	 * event before it blocks (sg_loop_set_busy_poll); 0: never. */
 	uint64_t busy_poll_ns;
+	/* Each worker's loop naps this long before a wait that would block,
+	 * while busy (sg_loop_set_coalesce); 0: never. */
+	uint64_t coalesce_ns;
 };
 
 /* What a worker gives its client connections. Owned by the worker. */

@@ -512,6 +512,7 @@ static int start_workers(struct gateway *g, const struct sg_gateway_opts *opts)
 		.resets = g->resets,
 		.admit = g->admit,
 		.busy_poll_ns = opts->busy_poll_ns,
+		.coalesce_ns = opts->coalesce_ns,
 	};
 	struct sg_splice_ring *rings[SG_MAX_WORKERS] = { 0 };
 	char err[256];
@@ -556,6 +557,9 @@ static int start_workers(struct gateway *g, const struct sg_gateway_opts *opts)
 	if (po.busy_poll_ns)
 		SG_INFO("busy polling until %llu us after the last event",
 			(unsigned long long)(po.busy_poll_ns / 1000));
+	if (po.coalesce_ns)
+		SG_INFO("coalescing wake-ups: %llu us naps while busy",
+			(unsigned long long)(po.coalesce_ns / 1000));
 	return 0;
 
 close_rings:

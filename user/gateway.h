@@ -26,6 +26,7 @@ struct sg_gateway_opts {
 	uint64_t backend_max_age_ms; /* --backend-max-connection-age, 0: none */
 	unsigned max_per_source;     /* open connections per client address; 0: no limit */
 	uint64_t busy_poll_ns;	     /* --busy-poll, 0: off */
+	uint64_t coalesce_ns;	     /* --coalesce, 0: off */
 	/* A reload, apply or delete that would leave no listener while some
 	 * are open is refused (else it goes in force with a warning). */
 	bool refuse_empty_reload;

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/epoll.h>
+#include <sys/prctl.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -15,6 +16,9 @@
 
 /* Events taken per epoll_wait; more simply wait for the next pass. */
 #define SG_LOOP_BATCH 64
+/* A loop is busy (sg_loop_set_coalesce) within this long of its last
+ * event. */
+#define SG_LOOP_BUSY_NS 1000000
 #define SG_HEAP_MIN_CAP 16
 
 struct sg_loop {
@@ -36,6 +40,10 @@ struct sg_loop {
 	/* sg_loop_set_busy_poll: how long after the last event to keep
 	 * polling, and when that event was (loop clock, ns). */
 	uint64_t busy_poll_ns;
+	/* sg_loop_set_coalesce: how long a busy loop naps before a wait
+	 * that would block; whether this thread's timer slack was cut. */
+	uint64_t coalesce_ns;
+	bool slack_cut;
 	uint64_t last_event_ns;
 };
 
@@ -454,6 +462,40 @@ static int busy_poll(struct sg_loop *loop, struct epoll_event *evs, int max_wait
 	return 0;
 }
 
+void sg_loop_set_coalesce(struct sg_loop *loop, uint64_t ns)
+{
+	loop->coalesce_ns = ns;
+}
+
+/* Before a wait that would block, in a loop that had an event within the
+ * last SG_LOOP_BUSY_NS: sleep coalesce_ns on this thread's own timer, then
+ * look without blocking. What arrived meanwhile is taken in one pass, and
+ * its senders found no sleeper on the socket to wake: on a VM whose idle
+ * vCPU halts, a wake-up is an IPI and tens of µs of the sender's core,
+ * while the nap's timer fires on this one (scripts/BENCH.md, "Coalesced
+ * wake-ups"). A quiet loop blocks at once, so an event after a pause is
+ * served as before, and a timer due sooner than the nap skips it. Returns
+ * the events found, 0 when the blocking wait is next, -1 on an error other
+ * than EINTR. */
+static int coalesce(struct sg_loop *loop, struct epoll_event *evs)
+{
+	struct timespec ts = { .tv_sec = 0, .tv_nsec = (long)loop->coalesce_ns };
+	uint64_t now = clock_ns();
+	int n;
+
+	if (now - loop->last_event_ns > SG_LOOP_BUSY_NS ||
+	    (loop->heap_len && loop->heap[0]->due * 1000000 < now + loop->coalesce_ns))
+		return 0;
+	if (!loop->slack_cut) {
+		/* The default 50 µs of slack would make a 20 µs nap 70. */
+		prctl(PR_SET_TIMERSLACK, 1000UL);
+		loop->slack_cut = true;
+	}
+	nanosleep(&ts, NULL); /* a signal may cut it short: look all the same */
+	n = epoll_wait(loop->epfd, evs, SG_LOOP_BATCH, 0);
+	return n == -1 && errno == EINTR ? 0 : n;
+}
+
 /* What is left of max_wait_ms (-1: no bound) of a wait that began at
  * `start` (loop clock, ms). */
 static int wait_left(const struct sg_loop *loop, uint64_t start, int max_wait_ms)
@@ -472,6 +514,13 @@ static int wait_events(struct sg_loop *loop, struct epoll_event *evs, int max_wa
 	uint64_t start = loop->now;
 	int n;
 
+	if (loop->coalesce_ns && poll_timeout(loop, max_wait_ms) != 0) {
+		n = coalesce(loop, evs);
+		if (n != 0)
+			return n;
+		sg_loop_update_time(loop);
+		max_wait_ms = wait_left(loop, start, max_wait_ms);
+	}
 	if (loop->busy_poll_ns && poll_timeout(loop, max_wait_ms) != 0) {
 		n = busy_poll(loop, evs, max_wait_ms);
 		if (n != 0)

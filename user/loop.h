@@ -79,6 +79,15 @@ void sg_io_pending(struct sg_loop *loop, struct sg_io *io, bool pending);
  * events keep coming and for `ns` after the last. */
 void sg_loop_set_busy_poll(struct sg_loop *loop, uint64_t ns);
 
+/* While busy (an event within the last millisecond), sleep `ns` on the
+ * thread's own timer before a wait that would block, then look without
+ * blocking (0: never, the default; user/loop.c, coalesce): events that
+ * come close together are taken in one pass and their senders seldom
+ * have to wake the thread, at the cost of up to `ns` more latency for an
+ * event that arrives during the nap. Sets the calling thread's timer
+ * slack to 1 µs on first use: call sg_loop_run on one thread. */
+void sg_loop_set_coalesce(struct sg_loop *loop, uint64_t ns);
+
 void sg_timer_init(struct sg_timer *t, void (*cb)(struct sg_loop *, struct sg_timer *), void *data);
 /* (Re)arm at absolute time `due` (ms, loop clock). */
 void sg_timer_arm(struct sg_loop *loop, struct sg_timer *t, uint64_t due);

@@ -63,6 +63,12 @@ static const char usage[] =
 	"                          sends to it seldom has to wake it, at the cost of a\n"
 	"                          busy core under load and for DUR after the last\n"
 	"                          event; for a gateway with cores of its own\n"
+	"      --coalesce DUR      while busy (an event in the last millisecond), each\n"
+	"                          worker about to sleep first naps DUR on its own\n"
+	"                          timer and takes what came meanwhile in one pass, so\n"
+	"                          that senders seldom have to wake it (e.g. 50us, at\n"
+	"                          most 1ms; default 0: never); adds up to DUR of\n"
+	"                          latency under load\n"
 	"      --tunnel-idle-timeout DUR\n"
 	"                          close a TCP-route or tunnel (101, CONNECT) connection\n"
 	"                          when no byte moved either way for DUR (Go syntax,\n"
@@ -158,6 +164,7 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 		{ "backend-max-connection-age", required_argument, NULL, 'D' },
 		{ "refuse-empty-reload", no_argument, NULL, 'E' },
 		{ "busy-poll", required_argument, NULL, 'b' },
+		{ "coalesce", required_argument, NULL, 'C' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -248,6 +255,16 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 				      &d) == -1)
 				return -1;
 			cli->gw.busy_poll_ns = (uint64_t)d;
+			break;
+		}
+		case 'C': {
+			sg_dur d;
+
+			if (parse_dur("--coalesce", optarg,
+				      "expected a duration from 0 to 1ms, such as 50us", 1000000,
+				      &d) == -1)
+				return -1;
+			cli->gw.coalesce_ns = (uint64_t)d;
 			break;
 		}
 		case 'D':

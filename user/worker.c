@@ -395,8 +395,10 @@ struct sg_worker *sg_worker_start(struct sg_cfg *cfg, const struct sg_frontend_o
 	w->index = index;
 	w->ctx.cfg = sg_cfg_ref(cfg);
 	w->loop = sg_loop_new();
-	if (w->loop)
+	if (w->loop) {
 		sg_loop_set_busy_poll(w->loop, opts->busy_poll_ns);
+		sg_loop_set_coalesce(w->loop, opts->coalesce_ns);
+	}
 	w->ctx.pool = w->loop ? sg_pool_new(w->loop) : NULL;
 	w->ctx.pages = sg_pages_new(SG_H2_ARENA_SIZE, WORKER_ARENAS_PER_MAP);
 	w->ctx.h2pool = w->ctx.pool && w->ctx.pages

@@ -939,6 +939,92 @@ static void test_loop_busy_poll_catches_close_events(void **state)
 	conn_free(&c->closing);
 }
 
+/* Another core's sender that writes one byte after `delay_us`. */
+struct late_poke {
+	int fd;
+	long delay_us;
+};
+
+static void *poke_late(void *arg)
+{
+	const struct late_poke *p = arg;
+	const struct timespec gap = { p->delay_us / 1000000, p->delay_us % 1000000 * 1000 };
+
+	nanosleep(&gap, NULL);
+	assert_int_equal(write(p->fd, "x", 1), 1);
+	return NULL;
+}
+
+/* Milliseconds until the byte a thread writes 2 ms from now is dispatched. */
+static uint64_t ms_to_late_event(struct sg_loop *loop, struct conn *c)
+{
+	struct late_poke lp = { c->wfd, 2000 };
+	uint64_t start = real_ms();
+	pthread_t th;
+
+	assert_int_equal(pthread_create(&th, NULL, poke_late, &lp), 0);
+	for (int i = 0; i < 100 && c->calls == 0; i++)
+		assert_int_equal(sg_loop_run_once(loop, 1000), 0);
+	assert_int_equal(pthread_join(th, NULL), 0);
+	assert_int_equal(c->calls, 1);
+	c->calls = 0;
+	return real_ms() - start;
+}
+
+/* --coalesce (100 ms here, to be seen on a loaded machine): a loop that had
+ * an event within the last millisecond naps before it would block, so a
+ * byte written 2 ms later is taken when the nap ends, not when it comes;
+ * a loop quiet for longer blocks at once and is woken by the byte. */
+static void test_loop_coalesce_naps_only_while_busy(void **state)
+{
+	struct sg_loop *loop = *state;
+	struct conn *c = conn_new(loop, count_cb);
+	const struct timespec quiet = { 0, 5000000 };
+	uint64_t busy, idle;
+
+	sg_loop_set_coalesce(loop, 100000000);
+	assert_int_equal(sg_io_set(loop, &c->io, EPOLLIN), 0);
+	conn_poke(c);
+	assert_int_equal(sg_loop_run_once(loop, 1000), 0);
+	assert_int_equal(c->calls, 1);
+	c->calls = 0;
+	busy = ms_to_late_event(loop, c);
+	nanosleep(&quiet, NULL);
+	idle = ms_to_late_event(loop, c);
+	print_message("a byte 2 ms away: taken after %llu ms when busy, %llu ms when quiet\n",
+		      (unsigned long long)busy, (unsigned long long)idle);
+	assert_true(busy >= 95);
+	assert_true(idle < 60);
+	assert_int_equal(sg_io_set(loop, &c->io, 0), 0);
+	conn_free(&c->closing);
+}
+
+/* A timer due sooner than the nap is not delayed by it. */
+static void test_loop_coalesce_keeps_timers_on_time(void **state)
+{
+	struct sg_loop *loop = *state;
+	struct conn *c = conn_new(loop, count_cb);
+	struct test_timer tt;
+	uint64_t start, took;
+
+	sg_loop_set_coalesce(loop, 100000000);
+	assert_int_equal(sg_io_set(loop, &c->io, EPOLLIN), 0);
+	conn_poke(c);
+	assert_int_equal(sg_loop_run_once(loop, 1000), 0);
+	init_timers(&tt, 1);
+	sg_timer_arm(loop, &tt.t, sg_loop_now(loop) + 10);
+	start = real_ms();
+	for (int i = 0; i < 100 && tt.count == 0; i++)
+		assert_int_equal(sg_loop_run_once(loop, 1000), 0);
+	took = real_ms() - start;
+	print_message("a timer 10 ms away fired after %llu ms\n", (unsigned long long)took);
+	assert_int_equal(tt.count, 1);
+	assert_true(took >= 9);
+	assert_true(took < 60);
+	assert_int_equal(sg_io_set(loop, &c->io, 0), 0);
+	conn_free(&c->closing);
+}
+
 #define LOOP_TEST(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void)
@@ -964,6 +1050,8 @@ int main(void)
 		LOOP_TEST(test_loop_busy_poll_idle_without_events),
 		LOOP_TEST(test_loop_busy_poll_bounded_after_an_event),
 		LOOP_TEST(test_loop_busy_poll_catches_close_events),
+		LOOP_TEST(test_loop_coalesce_naps_only_while_busy),
+		LOOP_TEST(test_loop_coalesce_keeps_timers_on_time),
 	};
 
 	/* A broken loop would block in epoll_wait forever; fail instead. */
