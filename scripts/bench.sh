@@ -22,10 +22,13 @@
 #                   A HAProxy or splicegate row named with -poll (before
 #                   any -xN) polls before it sleeps: HAProxy's
 #                   busy-polling, splicegate's --busy-poll
-#                   $BENCH_BUSY_POLL. Any proxy row may end in -xN: N
+#                   $BENCH_BUSY_POLL. A splicegate row named with
+#                   -coalesce (before any -poll or -xN) runs with
+#                   --coalesce $BENCH_COALESCE. Any proxy row may end in -xN: N
 #                   workers (splicegate --workers N, HAProxy nbthread N,
 #                   nginx worker_processes N with reuseport)
 #   BENCH_BUSY_POLL splicegate's --busy-poll in -poll rows [1ms]
+#   BENCH_COALESCE  splicegate's --coalesce in -coalesce rows [50us]
 #   BENCH_SCALE     1: nothing pinned (proxies, backends and load generators
 #                   share every CPU), wrk with 2 threads, W6 without its
 #                   one-core variant; defaults become rows [direct
@@ -74,6 +77,7 @@ W5_SECS=${BENCH_W5_SECS:-5}
 PING_COUNT=${BENCH_PING_COUNT:-10000}
 PORT_BASE=${BENCH_PORT_BASE:-27000}
 BENCH_BUSY_POLL=${BENCH_BUSY_POLL:-1ms}
+BENCH_COALESCE=${BENCH_COALESCE:-50us}
 INTERLEAVE=${BENCH_INTERLEAVE:-1}
 
 # Two cores, pinned the same way for every row: the proxy alone on one,
@@ -469,11 +473,13 @@ row_ports() {
 	FRONT_PASS=$((base + 8))
 }
 
-# spawn_splicegate DIR ENGINE[-filters] WORKERS: the row's gateway on its
-# config.
+# spawn_splicegate DIR ENGINE[-filters] WORKERS [POLL] [COALESCE]: the row's
+# gateway on its config, with --busy-poll when POLL is 1 and --coalesce when
+# COALESCE is 1.
 spawn_splicegate() {
 	local poll=""
 	[ "${4:-0}" != 1 ] || poll="--busy-poll $BENCH_BUSY_POLL"
+	[ "${5:-0}" != 1 ] || poll="$poll --coalesce $BENCH_COALESCE"
 	# shellcheck disable=SC2086 # SG_QUIET and poll are word lists
 	spawn "$ROW" $PROXY_CPU "$SG_BIN" -c "$1/splicegate.yaml" --splice "${2%-filters}" \
 		--workers "$3" --admin 127.0.0.1:$ADMIN_PORT $SG_QUIET $poll
@@ -492,17 +498,21 @@ size_bytes() {
 # (the name without -xN), R_WORKERS (N, or 1), and for peers R_SIZE (bytes:
 # HAProxy's tune.bufsize, "" for its default; nginx's buffers as written)
 # and R_SPLICE (HAProxy: 1 or 0), and R_POLL (1 for a HAProxy or splicegate
-# row named with -poll: HAProxy's busy-polling, splicegate's --busy-poll).
+# row named with -poll: HAProxy's busy-polling, splicegate's --busy-poll),
+# R_COALESCE (1 for a splicegate row named with -coalesce: --coalesce).
 # Returns 1 for a name it does not know.
 parse_row() {
 	local rest
-	R_BASE=$1 R_WORKERS=1 R_SIZE="" R_SPLICE=0 R_POLL=0
+	R_BASE=$1 R_WORKERS=1 R_SIZE="" R_SPLICE=0 R_POLL=0 R_COALESCE=0
 	if [[ $1 =~ ^(.*)-x([1-9][0-9]*)$ ]]; then
 		R_BASE=${BASH_REMATCH[1]}
 		R_WORKERS=${BASH_REMATCH[2]}
 	fi
 	case $R_BASE in
 	haproxy*-poll | splicegate-*-poll) R_POLL=1 R_BASE=${R_BASE%-poll} ;;
+	esac
+	case $R_BASE in
+	splicegate-*-coalesce) R_COALESCE=1 R_BASE=${R_BASE%-coalesce} ;;
 	esac
 	case $R_BASE in
 	direct | direct-2cpu) [ "$R_WORKERS" = 1 ] ;;
@@ -576,11 +586,11 @@ start_proxy() {
 		;;
 	splicegate-*-filters)
 		splicegate_conf filters >"$dir/splicegate.yaml"
-		spawn_splicegate "$dir" "${R_BASE#splicegate-}" "$R_WORKERS" "$R_POLL"
+		spawn_splicegate "$dir" "${R_BASE#splicegate-}" "$R_WORKERS" "$R_POLL" "$R_COALESCE"
 		;;
 	splicegate-*)
 		splicegate_conf >"$dir/splicegate.yaml"
-		spawn_splicegate "$dir" "${R_BASE#splicegate-}" "$R_WORKERS" "$R_POLL"
+		spawn_splicegate "$dir" "${R_BASE#splicegate-}" "$R_WORKERS" "$R_POLL" "$R_COALESCE"
 		;;
 	esac
 	PROXY_PID=$SPAWNED
