@@ -477,12 +477,12 @@ row_ports() {
 # gateway on its config, with --busy-poll when POLL is 1 and --coalesce when
 # COALESCE is 1.
 spawn_splicegate() {
-	local poll=""
-	[ "${4:-0}" != 1 ] || poll="--busy-poll $BENCH_BUSY_POLL"
-	[ "${5:-0}" != 1 ] || poll="$poll --coalesce $BENCH_COALESCE"
-	# shellcheck disable=SC2086 # SG_QUIET and poll are word lists
+	local waits=""
+	[ "${4:-0}" != 1 ] || waits="--busy-poll $BENCH_BUSY_POLL"
+	[ "${5:-0}" != 1 ] || waits="$waits --coalesce $BENCH_COALESCE"
+	# shellcheck disable=SC2086 # SG_QUIET and waits are word lists
 	spawn "$ROW" $PROXY_CPU "$SG_BIN" -c "$1/splicegate.yaml" --splice "${2%-filters}" \
-		--workers "$3" --admin 127.0.0.1:$ADMIN_PORT $SG_QUIET $poll
+		--workers "$3" --admin 127.0.0.1:$ADMIN_PORT $SG_QUIET $waits
 }
 
 # size_bytes SIZE: 16k, 1m or a plain number of bytes, in bytes.

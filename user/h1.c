@@ -4,7 +4,6 @@
 #include "user/h1.h"
 
 #include <ctype.h>
-#include <inttypes.h>
 #include <stdint.h>
 #include <limits.h>
 #include <stdio.h>

@@ -430,6 +430,13 @@ static int poll_timeout(struct sg_loop *loop, int max_wait_ms)
 	return (int)wait;
 }
 
+/* When the earliest timer is due, in ns of the loop clock (a bound for a
+ * poll or a nap); UINT64_MAX when none is armed. */
+static uint64_t next_due_ns(const struct sg_loop *loop)
+{
+	return loop->heap_len ? loop->heap[0]->due * 1000000 : UINT64_MAX;
+}
+
 void sg_loop_set_busy_poll(struct sg_loop *loop, uint64_t ns)
 {
 	loop->busy_poll_ns = ns;
@@ -451,8 +458,8 @@ static int busy_poll(struct sg_loop *loop, struct epoll_event *evs, int max_wait
 
 	if (max_wait_ms >= 0 && now + (uint64_t)max_wait_ms * 1000000 < until)
 		until = now + (uint64_t)max_wait_ms * 1000000;
-	if (loop->heap_len && loop->heap[0]->due * 1000000 < until)
-		until = loop->heap[0]->due * 1000000;
+	if (next_due_ns(loop) < until)
+		until = next_due_ns(loop);
 	while (now < until) {
 		n = epoll_wait(loop->epfd, evs, SG_LOOP_BATCH, 0);
 		if (n != 0)
@@ -484,7 +491,7 @@ static int coalesce(struct sg_loop *loop, struct epoll_event *evs)
 	int n;
 
 	if (now - loop->last_event_ns > SG_LOOP_BUSY_NS ||
-	    (loop->heap_len && loop->heap[0]->due * 1000000 < now + loop->coalesce_ns))
+	    next_due_ns(loop) < now + loop->coalesce_ns)
 		return 0;
 	if (!loop->slack_cut) {
 		/* The default 50 µs of slack would make a 20 µs nap 70. */

@@ -129,6 +129,18 @@ static int parse_dur(const char *name, const char *arg, const char *expect, sg_d
 	return 0;
 }
 
+/* A bounded duration option (parse_dur), into nanoseconds. */
+static int parse_ns(const char *name, const char *arg, const char *expect, sg_dur max,
+		    uint64_t *out)
+{
+	sg_dur d;
+
+	if (parse_dur(name, arg, expect, max, &d) == -1)
+		return -1;
+	*out = (uint64_t)d;
+	return 0;
+}
+
 /* A duration option that may be 0 (off): into milliseconds. */
 static int parse_timeout(const char *name, const char *arg, uint64_t *out)
 {
@@ -247,26 +259,18 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 						     : &cli->gw.body_idle_ms) == -1)
 				return -1;
 			break;
-		case 'b': {
-			sg_dur d;
-
-			if (parse_dur("--busy-poll", optarg,
-				      "expected a duration from 0 to 1s, such as 1ms", 1000000000,
-				      &d) == -1)
+		case 'b':
+			if (parse_ns("--busy-poll", optarg,
+				     "expected a duration from 0 to 1s, such as 1ms", 1000000000,
+				     &cli->gw.busy_poll_ns) == -1)
 				return -1;
-			cli->gw.busy_poll_ns = (uint64_t)d;
 			break;
-		}
-		case 'C': {
-			sg_dur d;
-
-			if (parse_dur("--coalesce", optarg,
-				      "expected a duration from 0 to 1ms, such as 50us", 1000000,
-				      &d) == -1)
+		case 'C':
+			if (parse_ns("--coalesce", optarg,
+				     "expected a duration from 0 to 1ms, such as 50us", 1000000,
+				     &cli->gw.coalesce_ns) == -1)
 				return -1;
-			cli->gw.coalesce_ns = (uint64_t)d;
 			break;
-		}
 		case 'D':
 			if (parse_timeout("--backend-max-connection-age", optarg,
 					  &cli->gw.backend_max_age_ms) == -1)

@@ -850,6 +850,27 @@ static void test_loop_busy_poll_idle_without_events(void **state)
 	conn_free(&c->closing);
 }
 
+/* Milliseconds until a timer armed `in_ms` away fires, on a loop that has
+ * just dispatched an event of `c` (a busy loop); the timer fires once. */
+static uint64_t ms_to_timer_after_event(struct sg_loop *loop, struct conn *c, uint64_t in_ms)
+{
+	struct test_timer tt;
+	uint64_t start, took;
+
+	conn_poke(c);
+	assert_int_equal(sg_loop_run_once(loop, 1000), 0);
+	init_timers(&tt, 1);
+	sg_timer_arm(loop, &tt.t, sg_loop_now(loop) + in_ms);
+	start = real_ms();
+	for (int i = 0; i < 100 && tt.count == 0; i++)
+		assert_int_equal(sg_loop_run_once(loop, 1000), 0);
+	took = real_ms() - start;
+	assert_int_equal(tt.count, 1);
+	print_message("a timer %llu ms away fired after %llu ms\n", (unsigned long long)in_ms,
+		      (unsigned long long)took);
+	return took;
+}
+
 /* --busy-poll 30ms: after an event the loop polls, on its CPU, until 30 ms
  * have passed, then sleeps out the rest of a 150 ms wait; a timer due
  * within the bound ends the poll on time. */
@@ -857,8 +878,6 @@ static void test_loop_busy_poll_bounded_after_an_event(void **state)
 {
 	struct sg_loop *loop = *state;
 	struct conn *c = conn_new(loop, count_cb);
-	struct test_timer tt;
-	uint64_t real_start, real;
 	struct spent t;
 
 	sg_loop_set_busy_poll(loop, 30000000);
@@ -876,17 +895,7 @@ static void test_loop_busy_poll_bounded_after_an_event(void **state)
 
 	/* Polling again after a second event; a timer 5 ms away fires at
 	 * its time, not at the end of the 30 ms. */
-	conn_poke(c);
-	assert_int_equal(sg_loop_run_once(loop, 1000), 0);
-	init_timers(&tt, 1);
-	sg_timer_arm(loop, &tt.t, sg_loop_now(loop) + 5);
-	real_start = real_ms();
-	for (int i = 0; i < 100 && tt.count == 0; i++)
-		assert_int_equal(sg_loop_run_once(loop, 1000), 0);
-	real = real_ms() - real_start;
-	print_message("a timer 5 ms away fired after %llu ms\n", (unsigned long long)real);
-	assert_int_equal(tt.count, 1);
-	assert_true(real < 25);
+	assert_true(ms_to_timer_after_event(loop, c, 5) < 25);
 	assert_int_equal(sg_io_set(loop, &c->io, 0), 0);
 	conn_free(&c->closing);
 }
@@ -1004,21 +1013,11 @@ static void test_loop_coalesce_keeps_timers_on_time(void **state)
 {
 	struct sg_loop *loop = *state;
 	struct conn *c = conn_new(loop, count_cb);
-	struct test_timer tt;
-	uint64_t start, took;
+	uint64_t took;
 
 	sg_loop_set_coalesce(loop, 100000000);
 	assert_int_equal(sg_io_set(loop, &c->io, EPOLLIN), 0);
-	conn_poke(c);
-	assert_int_equal(sg_loop_run_once(loop, 1000), 0);
-	init_timers(&tt, 1);
-	sg_timer_arm(loop, &tt.t, sg_loop_now(loop) + 10);
-	start = real_ms();
-	for (int i = 0; i < 100 && tt.count == 0; i++)
-		assert_int_equal(sg_loop_run_once(loop, 1000), 0);
-	took = real_ms() - start;
-	print_message("a timer 10 ms away fired after %llu ms\n", (unsigned long long)took);
-	assert_int_equal(tt.count, 1);
+	took = ms_to_timer_after_event(loop, c, 10);
 	assert_true(took >= 9);
 	assert_true(took < 60);
 	assert_int_equal(sg_io_set(loop, &c->io, 0), 0);
