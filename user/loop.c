@@ -19,6 +19,16 @@
 /* A loop is busy (sg_loop_set_coalesce) within this long of its last
  * event. */
 #define SG_LOOP_BUSY_NS 1000000
+/* Coalescing adapts (coalesce_adapt) by windows of this long, or of
+ * SG_LOOP_NAP_WINDOW_NAPS naps (loop.h) when that is longer. */
+#define SG_NAP_WINDOW_NS 2000000
+/* A window without naps leads to napping when the loop spent at least
+ * 1/SG_NAP_SLACK_DIV of it waiting. */
+#define SG_NAP_SLACK_DIV 5
+/* Windows of napping before one without, to look at the slack again;
+ * windows without naps after naps that did not pay. */
+#define SG_NAP_RUN_WINDOWS 15
+#define SG_NAP_REST_WINDOWS 15
 #define SG_HEAP_MIN_CAP 16
 
 struct sg_loop {
@@ -45,6 +55,16 @@ struct sg_loop {
 	uint64_t coalesce_ns;
 	bool slack_cut;
 	uint64_t last_event_ns;
+	/* coalesce_adapt's state: whether this window naps, how many more
+	 * windows stay as they are, when the window began, the ns this loop
+	 * spent waiting in it (naps included), and the naps being judged
+	 * with the events they caught. */
+	bool napping;
+	uint32_t windows_left;
+	uint64_t window_start_ns;
+	uint64_t idle_ns;
+	uint32_t naps;
+	uint32_t nap_events;
 };
 
 /* ---- timer heap ---------------------------------------------------------- */
@@ -472,10 +492,15 @@ static int busy_poll(struct sg_loop *loop, struct epoll_event *evs, int max_wait
 void sg_loop_set_coalesce(struct sg_loop *loop, uint64_t ns)
 {
 	loop->coalesce_ns = ns;
+	loop->napping = false; /* the first window measures the slack */
+	loop->windows_left = 0;
+	loop->window_start_ns = clock_ns();
+	loop->idle_ns = 0;
 }
 
-/* Before a wait that would block, in a loop that had an event within the
- * last SG_LOOP_BUSY_NS: sleep coalesce_ns on this thread's own timer, then
+/* Before a wait that would block (nothing is ready), in a loop that had
+ * an event within the last SG_LOOP_BUSY_NS and whose naps pay
+ * (coalesce_adapt): sleep coalesce_ns on this thread's own timer, then
  * look without blocking. What arrived meanwhile is taken in one pass, and
  * its senders found no sleeper on the socket to wake: on a VM whose idle
  * vCPU halts, a wake-up is an IPI and tens of µs of the sender's core,
@@ -490,9 +515,12 @@ static int coalesce(struct sg_loop *loop, struct epoll_event *evs)
 	uint64_t now = clock_ns();
 	int n;
 
-	if (now - loop->last_event_ns > SG_LOOP_BUSY_NS ||
+	if (!loop->napping || now - loop->last_event_ns > SG_LOOP_BUSY_NS ||
 	    next_due_ns(loop) < now + loop->coalesce_ns)
 		return 0;
+	n = epoll_wait(loop->epfd, evs, SG_LOOP_BATCH, 0);
+	if (n != 0) /* no nap while there is work */
+		return n == -1 && errno == EINTR ? 0 : n;
 	if (!loop->slack_cut) {
 		/* The default 50 µs of slack would make a 20 µs nap 70. */
 		prctl(PR_SET_TIMERSLACK, 1000UL);
@@ -500,7 +528,51 @@ static int coalesce(struct sg_loop *loop, struct epoll_event *evs)
 	}
 	nanosleep(&ts, NULL); /* a signal may cut it short: look all the same */
 	n = epoll_wait(loop->epfd, evs, SG_LOOP_BATCH, 0);
-	return n == -1 && errno == EINTR ? 0 : n;
+	if (n == -1)
+		return errno == EINTR ? 0 : -1;
+	loop->naps++;
+	loop->nap_events += (uint32_t)n;
+	if (loop->naps == SG_LOOP_NAP_JUDGE) {
+		/* One sender's reply at a time (a lone request and response)
+		 * is only delayed by a nap: stop, and try again later. */
+		if (loop->nap_events < SG_LOOP_NAP_JUDGE * SG_LOOP_NAP_MIN_YIELD) {
+			loop->napping = false;
+			loop->windows_left = SG_NAP_REST_WINDOWS;
+		}
+		loop->naps = loop->nap_events = 0;
+	}
+	return n;
+}
+
+/* After each pass of a coalescing loop, `idle` ns of which were spent
+ * waiting. A nap pays when it catches the events of several senders that
+ * would each have woken the thread, and only when the thread has time to
+ * spare: one that is itself the bottleneck would only idle in it, and
+ * work through the same requests later. So naps come in windows: after a
+ * window without naps in which the loop waited at least
+ * 1/SG_NAP_SLACK_DIV of the time, it naps for SG_NAP_RUN_WINDOWS windows,
+ * then looks at its slack again in one without. Naps that catch fewer
+ * than SG_LOOP_NAP_MIN_YIELD events each (coalesce) stop it for
+ * SG_NAP_REST_WINDOWS windows. */
+static void coalesce_adapt(struct sg_loop *loop, uint64_t idle)
+{
+	uint64_t span = loop->now_ns - loop->window_start_ns;
+	uint64_t window = loop->coalesce_ns * SG_LOOP_NAP_WINDOW_NAPS;
+
+	loop->idle_ns += idle;
+	if (span < (window > SG_NAP_WINDOW_NS ? window : SG_NAP_WINDOW_NS))
+		return;
+	if (loop->windows_left > 0) {
+		loop->windows_left--;
+	} else if (loop->napping) {
+		loop->napping = false; /* a window to measure the slack */
+	} else if (loop->idle_ns * SG_NAP_SLACK_DIV >= span) {
+		loop->napping = true;
+		loop->windows_left = SG_NAP_RUN_WINDOWS - 1;
+		loop->naps = loop->nap_events = 0;
+	}
+	loop->window_start_ns = loop->now_ns;
+	loop->idle_ns = 0;
 }
 
 /* What is left of max_wait_ms (-1: no bound) of a wait that began at
@@ -568,11 +640,14 @@ static void dispatch_io(struct sg_loop *loop, const struct epoll_event *evs, int
 int sg_loop_run_once(struct sg_loop *loop, int max_wait_ms)
 {
 	struct epoll_event evs[SG_LOOP_BATCH];
+	uint64_t before = loop->coalesce_ns ? clock_ns() : 0;
 	int n = wait_events(loop, evs, max_wait_ms);
 
 	if (n == -1)
 		return -1;
 	sg_loop_update_time(loop);
+	if (loop->coalesce_ns)
+		coalesce_adapt(loop, loop->now_ns - before);
 	if (n > 0)
 		loop->last_event_ns = loop->now_ns;
 	dispatch_io(loop, evs, n);

@@ -84,8 +84,16 @@ void sg_loop_set_busy_poll(struct sg_loop *loop, uint64_t ns);
  * blocking (0: never, the default; user/loop.c, coalesce): events that
  * come close together are taken in one pass and their senders seldom
  * have to wake the thread, at the cost of up to `ns` more latency for an
- * event that arrives during the nap. Sets the calling thread's timer
- * slack to 1 µs on first use: call sg_loop_run on one thread. */
+ * event that arrives during the nap. Only while it pays: the loop naps
+ * after a window (the longer of 2 ms and SG_LOOP_NAP_WINDOW_NAPS naps)
+ * in which it waited a fifth of the time or more, for 15 windows at a
+ * time, and stops for 15 when SG_LOOP_NAP_JUDGE naps in a row caught
+ * fewer than SG_LOOP_NAP_MIN_YIELD events each (coalesce_adapt). Sets
+ * the calling thread's timer slack to 1 µs on first use: call
+ * sg_loop_run on one thread. */
+#define SG_LOOP_NAP_WINDOW_NAPS 20
+#define SG_LOOP_NAP_JUDGE 8
+#define SG_LOOP_NAP_MIN_YIELD 2
 void sg_loop_set_coalesce(struct sg_loop *loop, uint64_t ns);
 
 void sg_timer_init(struct sg_timer *t, void (*cb)(struct sg_loop *, struct sg_timer *), void *data);

@@ -948,9 +948,10 @@ static void test_loop_busy_poll_catches_close_events(void **state)
 	conn_free(&c->closing);
 }
 
-/* Another core's sender that writes one byte after `delay_us`. */
+/* Other cores' senders: one byte to each of `n` pipes after `delay_us`. */
 struct late_poke {
-	int fd;
+	int fds[2];
+	int n;
 	long delay_us;
 };
 
@@ -960,30 +961,58 @@ static void *poke_late(void *arg)
 	const struct timespec gap = { p->delay_us / 1000000, p->delay_us % 1000000 * 1000 };
 
 	nanosleep(&gap, NULL);
-	assert_int_equal(write(p->fd, "x", 1), 1);
+	for (int i = 0; i < p->n; i++)
+		assert_int_equal(write(p->fds[i], "x", 1), 1);
 	return NULL;
 }
 
-/* Milliseconds until the byte a thread writes 2 ms from now is dispatched. */
-static uint64_t ms_to_late_event(struct sg_loop *loop, struct conn *c)
+/* Milliseconds until the bytes a thread writes to `n` (1 or 2) conns 2 ms
+ * from now are all dispatched. */
+static uint64_t ms_to_late_events(struct sg_loop *loop, struct conn **c, int n)
 {
-	struct late_poke lp = { c->wfd, 2000 };
+	struct late_poke lp = { { c[0]->wfd, n > 1 ? c[1]->wfd : -1 }, n, 2000 };
 	uint64_t start = real_ms();
+	int calls = 0;
 	pthread_t th;
 
 	assert_int_equal(pthread_create(&th, NULL, poke_late, &lp), 0);
-	for (int i = 0; i < 100 && c->calls == 0; i++)
+	for (int i = 0; i < 100 && calls < n; i++) {
 		assert_int_equal(sg_loop_run_once(loop, 1000), 0);
+		calls = 0;
+		for (int k = 0; k < n; k++)
+			calls += c[k]->calls;
+	}
 	assert_int_equal(pthread_join(th, NULL), 0);
-	assert_int_equal(c->calls, 1);
-	c->calls = 0;
+	for (int k = 0; k < n; k++) {
+		assert_int_equal(c[k]->calls, 1);
+		c[k]->calls = 0;
+	}
 	return real_ms() - start;
 }
 
-/* --coalesce (100 ms here, to be seen on a loaded machine): a loop that had
- * an event within the last millisecond naps before it would block, so a
- * byte written 2 ms later is taken when the nap ends, not when it comes;
- * a loop quiet for longer blocks at once and is woken by the byte. */
+static uint64_t ms_to_late_event(struct sg_loop *loop, struct conn *c)
+{
+	return ms_to_late_events(loop, &c, 1);
+}
+
+/* --coalesce in these tests: 50 ms, to be told from a 2 ms wait on a
+ * loaded machine; a window of the loop's adaptation is then
+ * SG_LOOP_NAP_WINDOW_NAPS naps long. */
+#define NAP_MS 50
+#define NAPPED_MS 45 /* at least: a 2 ms-away byte taken after a nap */
+#define PROMPT_MS 30 /* under: taken without one */
+#define WINDOW_MS (NAP_MS * SG_LOOP_NAP_WINDOW_NAPS)
+
+/* A window in which the loop waits all along: naps are worth trying. */
+static void idle_window(struct sg_loop *loop)
+{
+	assert_int_equal(sg_loop_run_once(loop, WINDOW_MS + 5), 0);
+}
+
+/* A loop that had an event within the last millisecond, after a window
+ * with time to spare, naps before it would block, so a byte written 2 ms
+ * later is taken when the nap ends, not when it comes; a loop quiet for
+ * longer blocks at once and is woken by the byte. */
 static void test_loop_coalesce_naps_only_while_busy(void **state)
 {
 	struct sg_loop *loop = *state;
@@ -991,8 +1020,9 @@ static void test_loop_coalesce_naps_only_while_busy(void **state)
 	const struct timespec quiet = { 0, 5000000 };
 	uint64_t busy, idle;
 
-	sg_loop_set_coalesce(loop, 100000000);
+	sg_loop_set_coalesce(loop, NAP_MS * 1000000ULL);
 	assert_int_equal(sg_io_set(loop, &c->io, EPOLLIN), 0);
+	idle_window(loop);
 	conn_poke(c);
 	assert_int_equal(sg_loop_run_once(loop, 1000), 0);
 	assert_int_equal(c->calls, 1);
@@ -1002,8 +1032,80 @@ static void test_loop_coalesce_naps_only_while_busy(void **state)
 	idle = ms_to_late_event(loop, c);
 	print_message("a byte 2 ms away: taken after %llu ms when busy, %llu ms when quiet\n",
 		      (unsigned long long)busy, (unsigned long long)idle);
-	assert_true(busy >= 95);
-	assert_true(idle < 60);
+	assert_true(busy >= NAPPED_MS);
+	assert_true(idle < PROMPT_MS);
+	assert_int_equal(sg_io_set(loop, &c->io, 0), 0);
+	conn_free(&c->closing);
+}
+
+/* Naps go on while each catches two senders' bytes; once
+ * SG_LOOP_NAP_JUDGE naps in a row caught one each (a lone request and its
+ * reply, which a nap only delays) the loop stops napping. */
+static void test_loop_coalesce_stops_when_naps_catch_one_event(void **state)
+{
+	struct sg_loop *loop = *state;
+	struct conn *c[2] = { conn_new(loop, count_cb), conn_new(loop, count_cb) };
+	uint64_t ms = 0;
+	int napped = 0;
+
+	sg_loop_set_coalesce(loop, NAP_MS * 1000000ULL);
+	for (int k = 0; k < 2; k++)
+		assert_int_equal(sg_io_set(loop, &c[k]->io, EPOLLIN), 0);
+	idle_window(loop);
+	conn_poke(c[0]);
+	assert_int_equal(sg_loop_run_once(loop, 1000), 0);
+	c[0]->calls = 0;
+	for (int i = 0; i < SG_LOOP_NAP_JUDGE + 1; i++)
+		assert_true(ms_to_late_events(loop, c, 2) >= NAPPED_MS);
+	for (int i = 0; i < 2 * SG_LOOP_NAP_JUDGE; i++) {
+		ms = ms_to_late_event(loop, c[0]);
+		if (ms < PROMPT_MS)
+			break;
+		napped++;
+	}
+	print_message("%d naps of two bytes each, then %d of one; the next byte after %llu ms\n",
+		      SG_LOOP_NAP_JUDGE + 1, napped, (unsigned long long)ms);
+	assert_true(napped >= 1);
+	assert_true(napped <= SG_LOOP_NAP_JUDGE);
+	assert_true(ms < PROMPT_MS);
+	for (int k = 0; k < 2; k++) {
+		assert_int_equal(sg_io_set(loop, &c[k]->io, 0), 0);
+		conn_free(&c[k]->closing);
+	}
+}
+
+/* A loop that was its own bottleneck for a whole window (never waiting)
+ * does not nap: it would only idle in the nap and serve the same work
+ * later. After a window with time to spare, it naps again. */
+static void test_loop_coalesce_no_naps_without_time_to_spare(void **state)
+{
+	struct sg_loop *loop = *state;
+	struct conn *c = conn_new(loop, count_cb);
+	uint64_t start, saturated, spare;
+
+	sg_loop_set_coalesce(loop, NAP_MS * 1000000ULL);
+	assert_int_equal(sg_io_set(loop, &c->io, EPOLLIN), 0);
+	start = real_ms();
+	while (real_ms() - start < WINDOW_MS + WINDOW_MS / 4) {
+		const uint64_t until = real_ms() + 1;
+
+		conn_poke(c);
+		assert_int_equal(sg_loop_run_once(loop, 1000), 0);
+		while (real_ms() < until)
+			; /* a request's worth of work */
+	}
+	c->calls = 0;
+	saturated = ms_to_late_event(loop, c);
+	idle_window(loop);
+	conn_poke(c);
+	assert_int_equal(sg_loop_run_once(loop, 1000), 0);
+	c->calls = 0;
+	spare = ms_to_late_event(loop, c);
+	print_message("a byte 2 ms away: taken after %llu ms after a saturated window, "
+		      "%llu ms after an idle one\n",
+		      (unsigned long long)saturated, (unsigned long long)spare);
+	assert_true(saturated < PROMPT_MS);
+	assert_true(spare >= NAPPED_MS);
 	assert_int_equal(sg_io_set(loop, &c->io, 0), 0);
 	conn_free(&c->closing);
 }
@@ -1015,11 +1117,12 @@ static void test_loop_coalesce_keeps_timers_on_time(void **state)
 	struct conn *c = conn_new(loop, count_cb);
 	uint64_t took;
 
-	sg_loop_set_coalesce(loop, 100000000);
+	sg_loop_set_coalesce(loop, NAP_MS * 1000000ULL);
 	assert_int_equal(sg_io_set(loop, &c->io, EPOLLIN), 0);
+	idle_window(loop);
 	took = ms_to_timer_after_event(loop, c, 10);
 	assert_true(took >= 9);
-	assert_true(took < 60);
+	assert_true(took < NAPPED_MS);
 	assert_int_equal(sg_io_set(loop, &c->io, 0), 0);
 	conn_free(&c->closing);
 }
@@ -1050,6 +1153,8 @@ int main(void)
 		LOOP_TEST(test_loop_busy_poll_bounded_after_an_event),
 		LOOP_TEST(test_loop_busy_poll_catches_close_events),
 		LOOP_TEST(test_loop_coalesce_naps_only_while_busy),
+		LOOP_TEST(test_loop_coalesce_stops_when_naps_catch_one_event),
+		LOOP_TEST(test_loop_coalesce_no_naps_without_time_to_spare),
 		LOOP_TEST(test_loop_coalesce_keeps_timers_on_time),
 	};
 
