@@ -26,6 +26,11 @@
  * lives (NGHTTP2_FRAMEBUF_CHUNKLEN in its nghttp2_frame.h: a frame header,
  * a pad length byte and a 16 KiB payload). */
 #define H2_FRAMEBUF_LEN (9 + 1 + 16384)
+/* The ring of entry pointers nghttp2 gives each HPACK table when a session
+ * is built (nghttp2_hd.c's hd_context_init: room for a 4096-byte table, 128
+ * entries of 32 bytes at least, a power of two), the encoder's first, then
+ * the decoder's. */
+#define H2_HD_RING_LEN (128 * sizeof(void *))
 #define H2_ARENA_BLOCKS 4
 
 /* One allocation nghttp2 made in the session's arena. */
@@ -52,6 +57,7 @@ struct sg_h2_session {
 	size_t arena_used;
 	bool building; /* inside nghttp2's session constructor */
 	bool dirty;    /* frames were made since the last trim */
+	bool ring_put; /* the encoder's HPACK ring is in the arena */
 	/* Inside sg_h2_flush: where its frames are gathered, up to `batch`
 	 * bytes. A DATA frame's body is copied there straight from the body
 	 * callback, not through nghttp2's frame buffer (read_body). */
@@ -688,8 +694,9 @@ static struct arena_block *block_of(struct sg_h2_session *s, const void *p)
 }
 
 /* Room for n bytes in the arena, page-aligned and zero-filled (a fresh
- * slot reads as zero); NULL: malloc's. */
-static void *arena_take(struct sg_h2_session *s, size_t n)
+ * slot reads as zero); NULL: malloc's. Only n of a page or more, unless
+ * `small` (a block that is never written: its page costs nothing). */
+static void *arena_take(struct sg_h2_session *s, size_t n, bool small)
 {
 	size_t page, cap;
 	struct arena_block *b;
@@ -698,12 +705,25 @@ static void *arena_take(struct sg_h2_session *s, size_t n)
 		return NULL;
 	page = sg_pages_page_size(s->pages);
 	cap = (n + page - 1) / page * page;
-	if (n < page || cap > sg_pages_slot_size(s->pages) - s->arena_used)
+	if ((n < page && !small) || cap > sg_pages_slot_size(s->pages) - s->arena_used)
 		return NULL;
 	b = &s->blocks[s->nblocks++];
 	*b = (struct arena_block){ s->arena + s->arena_used, cap, n == H2_FRAMEBUF_LEN, false };
 	s->arena_used += cap;
 	return b->p;
+}
+
+/* Whether an allocation of n bytes is a server session's encoder ring: the
+ * first of H2_HD_RING_LEN while it is built. Its table holds nothing (setup:
+ * no dynamic table for responses), so nghttp2 never writes the ring nor
+ * reads it (its length stays 0): on a page of the arena of its own, never
+ * written, it costs no memory, where malloc's 1 KiB would be held for the
+ * connection's life. Should another nghttp2 build the decoder's first, that
+ * ring's page is written and stays (a trim keeps pages that are not all
+ * zero): test_h2's trim test fails on it. */
+static bool encoder_ring(const struct sg_h2_session *s, size_t n)
+{
+	return s->building && !s->client && !s->ring_put && n == H2_HD_RING_LEN;
 }
 
 /* What the session keeps for its whole life is allocated while it is
@@ -713,10 +733,13 @@ static void *arena_take(struct sg_h2_session *s, size_t n)
 static void *mem_malloc(size_t n, void *user)
 {
 	struct sg_h2_session *s = user;
-	void *p = arena_take(s, n);
+	bool ring = encoder_ring(s, n);
+	void *p = arena_take(s, n, ring);
 
-	if (p)
+	if (p) {
+		s->ring_put |= ring;
 		return p;
+	}
 	return s->building ? malloc(n) : sg_mem_alloc(n);
 }
 
