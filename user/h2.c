@@ -818,6 +818,11 @@ int sg_h2_trim(struct sg_h2_session *s)
 	return rc;
 }
 
+bool sg_h2_dirty(const struct sg_h2_session *s)
+{
+	return s->arena && s->dirty;
+}
+
 /* ---- the session ----------------------------------------------------------- */
 
 static int setup(struct sg_h2_session *s, const struct sg_h2_settings *set)

@@ -246,6 +246,10 @@ int sg_h2_client_new(const struct sg_h2_callbacks *cb, void *conn, const struct 
  * trim, or without an arena. Returns 0 or a negative errno (madvise). */
 int sg_h2_trim(struct sg_h2_session *s);
 
+/* Whether sg_h2_trim would have pages to give back: the session has an
+ * arena and made frames since the last trim. */
+bool sg_h2_dirty(const struct sg_h2_session *s);
+
 /* Client: open a stream with request fields f[0..n) (pseudo-headers
  * first) and `stream` as its object; body: DATA frames follow from the body
  * callback, else the request ends with the HEADERS. Returns the stream id

@@ -1448,6 +1448,14 @@ static void conn_flush(struct h2conn *c)
 		conn_close(c);
 		return;
 	}
+	/* Frames made with no stream open since the last trim (the ack of the
+	 * client's PING or SETTINGS, our keepalive PING) wrote the frame
+	 * buffer's head page again: it goes back H2P_TRIM_MS later too, not
+	 * only after the next stream (4 KiB an idle connection). */
+	if (!c->nstreams && !c->out.len && !c->trim_at && sg_h2_dirty(c->h2)) {
+		c->trim_at = now(c) + H2P_TRIM_MS;
+		conn_rearm(c);
+	}
 	conn_update_io(c);
 }
 
