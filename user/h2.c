@@ -36,17 +36,17 @@
 /* One allocation nghttp2 made in the session's arena. */
 struct arena_block {
 	char *p;
-	size_t cap;  /* whole pages */
-	bool frames; /* the frame buffer: its bytes are dead between frames */
-	bool dead;   /* freed, or moved out by a realloc */
+	uint32_t cap; /* whole pages, at most SG_H2_ARENA_SIZE */
+	bool frames;  /* the frame buffer: its bytes are dead between frames */
+	bool dead;    /* freed, or moved out by a realloc */
 };
 
-/* Owned by whoever made it (sg_h2_session_new, sg_h2_client_new). */
+/* Owned by whoever made it (sg_h2_session_new, sg_h2_client_new). Fields
+ * ordered so that it has no holes: every connection keeps one. */
 struct sg_h2_session {
 	nghttp2_session *ng;
 	const struct sg_h2_callbacks *cb;
 	void *conn;
-	bool client; /* to a backend */
 	/* The session's arena: one slot of `pages` (NULL: none) holding the
 	 * allocations of a page or more that nghttp2 makes while the session
 	 * is built (its stream table and frame buffer), so that they cost
@@ -55,16 +55,17 @@ struct sg_h2_session {
 	struct sg_pages *pages;
 	char *arena;
 	size_t arena_used;
-	bool building; /* inside nghttp2's session constructor */
-	bool dirty;    /* frames were made since the last trim */
-	bool ring_put; /* the encoder's HPACK ring is in the arena */
+	struct arena_block blocks[H2_ARENA_BLOCKS];
 	/* Inside sg_h2_flush: where its frames are gathered, up to `batch`
 	 * bytes. A DATA frame's body is copied there straight from the body
 	 * callback, not through nghttp2's frame buffer (read_body). */
 	struct sg_buf *out;
 	size_t batch;
-	struct arena_block blocks[H2_ARENA_BLOCKS];
-	size_t nblocks;
+	uint8_t nblocks;
+	bool client;   /* to a backend */
+	bool building; /* inside nghttp2's session constructor */
+	bool dirty;    /* frames were made since the last trim */
+	bool ring_put; /* the encoder's HPACK ring is in the arena */
 };
 
 /* ---- pure helpers ---------------------------------------------------------- */
@@ -708,7 +709,8 @@ static void *arena_take(struct sg_h2_session *s, size_t n, bool small)
 	if ((n < page && !small) || cap > sg_pages_slot_size(s->pages) - s->arena_used)
 		return NULL;
 	b = &s->blocks[s->nblocks++];
-	*b = (struct arena_block){ s->arena + s->arena_used, cap, n == H2_FRAMEBUF_LEN, false };
+	*b = (struct arena_block){ s->arena + s->arena_used, (uint32_t)cap, n == H2_FRAMEBUF_LEN,
+				   false };
 	s->arena_used += cap;
 	return b->p;
 }

@@ -24,6 +24,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -79,7 +80,7 @@ struct h2conn {
 	 * backend's frames make in one pass leave in one write. */
 	struct sg_deferred later;
 	struct sg_h2_session *h2;
-	char ip[80];
+	char ip[INET6_ADDRSTRLEN];
 	bool closed;
 	int busy;	   /* inside the session: flush and close wait */
 	bool flush_wanted; /* asked for while busy */
@@ -103,12 +104,12 @@ struct h2conn {
 	 * of this connection is read until the client takes some. */
 	size_t buffered, budget;
 	bool over_budget;
+	bool starts_pending; /* a stream waits for its first attempt (start_waiting) */
 
 	/* Rapid reset (CVE-2023-44487): streams the client reset before their
 	 * answer, in the window that began at reset_window. */
-	uint64_t reset_window;
 	unsigned resets;
-	bool starts_pending; /* a stream waits for its first attempt (start_waiting) */
+	uint64_t reset_window;
 };
 
 enum stream_state {
