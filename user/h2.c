@@ -66,6 +66,9 @@ struct sg_h2_session {
 	bool building; /* inside nghttp2's session constructor */
 	bool dirty;    /* frames were made since the last trim */
 	bool ring_put; /* the encoder's HPACK ring is in the arena */
+	/* In a header block, after its stream was made: what nghttp2 allocates
+	 * is the HPACK decoder's (mem_malloc). */
+	bool decoding;
 };
 
 /* ---- pure helpers ---------------------------------------------------------- */
@@ -515,11 +518,24 @@ static void *stream_of(nghttp2_session *ng, int32_t id)
 	return nghttp2_session_get_stream_user_data(ng, id);
 }
 
+/* A frame begins: a header block ends with the frame that has
+ * END_HEADERS, so any but a CONTINUATION is past it. */
+static int on_begin_frame(nghttp2_session *ng, const nghttp2_frame_hd *hd, void *user)
+{
+	struct sg_h2_session *s = user;
+
+	(void)ng;
+	if (hd->type != NGHTTP2_CONTINUATION)
+		s->decoding = false;
+	return 0;
+}
+
 static int on_begin_headers(nghttp2_session *ng, const nghttp2_frame *frame, void *user)
 {
 	struct sg_h2_session *s = user;
 	void *stream;
 
+	s->decoding = true; /* nghttp2 made the stream before this call */
 	if (s->client || frame->hd.type != NGHTTP2_HEADERS ||
 	    frame->headers.cat != NGHTTP2_HCAT_REQUEST)
 		return 0;
@@ -558,6 +574,7 @@ static int on_frame_recv(nghttp2_session *ng, const nghttp2_frame *frame, void *
 	void *stream;
 	int rc = 0;
 
+	s->decoding = false;
 	switch (frame->hd.type) {
 	case NGHTTP2_PING:
 		if (frame->hd.flags & NGHTTP2_FLAG_ACK)
@@ -730,8 +747,13 @@ static bool encoder_ring(const struct sg_h2_session *s, size_t n)
 
 /* What the session keeps for its whole life is allocated while it is
  * built: at its exact size (sg_mem rounds up to a size class, which an
- * idle connection would hold for nothing). The rest comes and goes with
- * streams and frames: sg_mem's reused blocks. */
+ * idle connection would hold for nothing). So are the HPACK decoder's
+ * allocations, made while a header block is decoded: the entries of its
+ * dynamic table (80 bytes and a string of 41 and more each, which sg_mem
+ * made 136 and 72 and more) stay while the connection waits, and the
+ * strings of fields not indexed go at once (a malloc and a free of the same
+ * size: glibc's per-thread cache). The rest comes and goes with streams and
+ * frames: sg_mem's reused blocks. */
 static void *mem_malloc(size_t n, void *user)
 {
 	struct sg_h2_session *s = user;
@@ -742,7 +764,7 @@ static void *mem_malloc(size_t n, void *user)
 		s->ring_put |= ring;
 		return p;
 	}
-	return s->building ? malloc(n) : sg_mem_alloc(n);
+	return s->building || s->decoding ? malloc(n) : sg_mem_alloc(n);
 }
 
 static void *mem_calloc(size_t k, size_t n, void *user)
@@ -838,6 +860,7 @@ static int setup(struct sg_h2_session *s, const struct sg_h2_settings *set)
 
 	if (nghttp2_session_callbacks_new(&cbs))
 		return -ENOMEM;
+	nghttp2_session_callbacks_set_on_begin_frame_callback(cbs, on_begin_frame);
 	nghttp2_session_callbacks_set_on_begin_headers_callback(cbs, on_begin_headers);
 	nghttp2_session_callbacks_set_on_header_callback(cbs, on_header);
 	nghttp2_session_callbacks_set_on_frame_recv_callback(cbs, on_frame_recv);
