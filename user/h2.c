@@ -26,22 +26,27 @@
  * lives (NGHTTP2_FRAMEBUF_CHUNKLEN in its nghttp2_frame.h: a frame header,
  * a pad length byte and a 16 KiB payload). */
 #define H2_FRAMEBUF_LEN (9 + 1 + 16384)
+/* The ring of entry pointers nghttp2 gives each HPACK table when a session
+ * is built (nghttp2_hd.c's hd_context_init: room for a 4096-byte table, 128
+ * entries of 32 bytes at least, a power of two), the encoder's first, then
+ * the decoder's. */
+#define H2_HD_RING_LEN (128 * sizeof(void *))
 #define H2_ARENA_BLOCKS 4
 
 /* One allocation nghttp2 made in the session's arena. */
 struct arena_block {
 	char *p;
-	size_t cap;  /* whole pages */
-	bool frames; /* the frame buffer: its bytes are dead between frames */
-	bool dead;   /* freed, or moved out by a realloc */
+	uint32_t cap; /* whole pages, at most SG_H2_ARENA_SIZE */
+	bool frames;  /* the frame buffer: its bytes are dead between frames */
+	bool dead;    /* freed, or moved out by a realloc */
 };
 
-/* Owned by whoever made it (sg_h2_session_new, sg_h2_client_new). */
+/* Owned by whoever made it (sg_h2_session_new, sg_h2_client_new). Fields
+ * ordered so that it has no holes: every connection keeps one. */
 struct sg_h2_session {
 	nghttp2_session *ng;
 	const struct sg_h2_callbacks *cb;
 	void *conn;
-	bool client; /* to a backend */
 	/* The session's arena: one slot of `pages` (NULL: none) holding the
 	 * allocations of a page or more that nghttp2 makes while the session
 	 * is built (its stream table and frame buffer), so that they cost
@@ -50,15 +55,20 @@ struct sg_h2_session {
 	struct sg_pages *pages;
 	char *arena;
 	size_t arena_used;
-	bool building; /* inside nghttp2's session constructor */
-	bool dirty;    /* frames were made since the last trim */
+	struct arena_block blocks[H2_ARENA_BLOCKS];
 	/* Inside sg_h2_flush: where its frames are gathered, up to `batch`
 	 * bytes. A DATA frame's body is copied there straight from the body
 	 * callback, not through nghttp2's frame buffer (read_body). */
 	struct sg_buf *out;
 	size_t batch;
-	struct arena_block blocks[H2_ARENA_BLOCKS];
-	size_t nblocks;
+	uint8_t nblocks;
+	bool client;   /* to a backend */
+	bool building; /* inside nghttp2's session constructor */
+	bool dirty;    /* frames were made since the last trim */
+	bool ring_put; /* the encoder's HPACK ring is in the arena */
+	/* In a header block, after its stream was made: what nghttp2 allocates
+	 * is the HPACK decoder's (mem_malloc). */
+	bool decoding;
 };
 
 /* ---- pure helpers ---------------------------------------------------------- */
@@ -508,11 +518,24 @@ static void *stream_of(nghttp2_session *ng, int32_t id)
 	return nghttp2_session_get_stream_user_data(ng, id);
 }
 
+/* A frame begins: a header block ends with the frame that has
+ * END_HEADERS, so any but a CONTINUATION is past it. */
+static int on_begin_frame(nghttp2_session *ng, const nghttp2_frame_hd *hd, void *user)
+{
+	struct sg_h2_session *s = user;
+
+	(void)ng;
+	if (hd->type != NGHTTP2_CONTINUATION)
+		s->decoding = false;
+	return 0;
+}
+
 static int on_begin_headers(nghttp2_session *ng, const nghttp2_frame *frame, void *user)
 {
 	struct sg_h2_session *s = user;
 	void *stream;
 
+	s->decoding = true; /* nghttp2 made the stream before this call */
 	if (s->client || frame->hd.type != NGHTTP2_HEADERS ||
 	    frame->headers.cat != NGHTTP2_HCAT_REQUEST)
 		return 0;
@@ -551,6 +574,7 @@ static int on_frame_recv(nghttp2_session *ng, const nghttp2_frame *frame, void *
 	void *stream;
 	int rc = 0;
 
+	s->decoding = false;
 	switch (frame->hd.type) {
 	case NGHTTP2_PING:
 		if (frame->hd.flags & NGHTTP2_FLAG_ACK)
@@ -688,8 +712,9 @@ static struct arena_block *block_of(struct sg_h2_session *s, const void *p)
 }
 
 /* Room for n bytes in the arena, page-aligned and zero-filled (a fresh
- * slot reads as zero); NULL: malloc's. */
-static void *arena_take(struct sg_h2_session *s, size_t n)
+ * slot reads as zero); NULL: malloc's. Only n of a page or more, unless
+ * `small` (a block that is never written: its page costs nothing). */
+static void *arena_take(struct sg_h2_session *s, size_t n, bool small)
 {
 	size_t page, cap;
 	struct arena_block *b;
@@ -698,26 +723,48 @@ static void *arena_take(struct sg_h2_session *s, size_t n)
 		return NULL;
 	page = sg_pages_page_size(s->pages);
 	cap = (n + page - 1) / page * page;
-	if (n < page || cap > sg_pages_slot_size(s->pages) - s->arena_used)
+	if ((n < page && !small) || cap > sg_pages_slot_size(s->pages) - s->arena_used)
 		return NULL;
 	b = &s->blocks[s->nblocks++];
-	*b = (struct arena_block){ s->arena + s->arena_used, cap, n == H2_FRAMEBUF_LEN, false };
+	*b = (struct arena_block){ s->arena + s->arena_used, (uint32_t)cap, n == H2_FRAMEBUF_LEN,
+				   false };
 	s->arena_used += cap;
 	return b->p;
 }
 
+/* Whether an allocation of n bytes is a server session's encoder ring: the
+ * first of H2_HD_RING_LEN while it is built. Its table holds nothing (setup:
+ * no dynamic table for responses), so nghttp2 never writes the ring nor
+ * reads it (its length stays 0): on a page of the arena of its own, never
+ * written, it costs no memory, where malloc's 1 KiB would be held for the
+ * connection's life. Should another nghttp2 build the decoder's first, that
+ * ring's page is written and stays (a trim keeps pages that are not all
+ * zero): test_h2's trim test fails on it. */
+static bool encoder_ring(const struct sg_h2_session *s, size_t n)
+{
+	return s->building && !s->client && !s->ring_put && n == H2_HD_RING_LEN;
+}
+
 /* What the session keeps for its whole life is allocated while it is
  * built: at its exact size (sg_mem rounds up to a size class, which an
- * idle connection would hold for nothing). The rest comes and goes with
- * streams and frames: sg_mem's reused blocks. */
+ * idle connection would hold for nothing). So are the HPACK decoder's
+ * allocations, made while a header block is decoded: the entries of its
+ * dynamic table (80 bytes and a string of 41 and more each, which sg_mem
+ * made 136 and 72 and more) stay while the connection waits, and the
+ * strings of fields not indexed go at once (a malloc and a free of the same
+ * size: glibc's per-thread cache). The rest comes and goes with streams and
+ * frames: sg_mem's reused blocks. */
 static void *mem_malloc(size_t n, void *user)
 {
 	struct sg_h2_session *s = user;
-	void *p = arena_take(s, n);
+	bool ring = encoder_ring(s, n);
+	void *p = arena_take(s, n, ring);
 
-	if (p)
+	if (p) {
+		s->ring_put |= ring;
 		return p;
-	return s->building ? malloc(n) : sg_mem_alloc(n);
+	}
+	return s->building || s->decoding ? malloc(n) : sg_mem_alloc(n);
 }
 
 static void *mem_calloc(size_t k, size_t n, void *user)
@@ -795,6 +842,11 @@ int sg_h2_trim(struct sg_h2_session *s)
 	return rc;
 }
 
+bool sg_h2_dirty(const struct sg_h2_session *s)
+{
+	return s->arena && s->dirty;
+}
+
 /* ---- the session ----------------------------------------------------------- */
 
 static int setup(struct sg_h2_session *s, const struct sg_h2_settings *set)
@@ -808,6 +860,7 @@ static int setup(struct sg_h2_session *s, const struct sg_h2_settings *set)
 
 	if (nghttp2_session_callbacks_new(&cbs))
 		return -ENOMEM;
+	nghttp2_session_callbacks_set_on_begin_frame_callback(cbs, on_begin_frame);
 	nghttp2_session_callbacks_set_on_begin_headers_callback(cbs, on_begin_headers);
 	nghttp2_session_callbacks_set_on_header_callback(cbs, on_header);
 	nghttp2_session_callbacks_set_on_frame_recv_callback(cbs, on_frame_recv);

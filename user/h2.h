@@ -216,8 +216,9 @@ struct sg_pages;
 
 /* The slot size of the page pool (user/pages.h) sessions take their
  * arena from: room for nghttp2's stream table (4 KiB) and its frame
- * buffer (16 KiB and 10 bytes), each on pages of its own. */
-#define SG_H2_ARENA_SIZE (24 * 1024)
+ * buffer (16 KiB and 10 bytes), each on pages of its own, and for a server
+ * session's unused HPACK encoder ring (1 KiB, on a page never written). */
+#define SG_H2_ARENA_SIZE (28 * 1024)
 
 /* A server session that sends the SETTINGS of `s` (and the connection
  * window) first. Flow control is manual: received DATA keeps the windows
@@ -244,6 +245,10 @@ int sg_h2_client_new(const struct sg_h2_callbacks *cb, void *conn, const struct 
  * when frames are still queued, when no frame was made since the last
  * trim, or without an arena. Returns 0 or a negative errno (madvise). */
 int sg_h2_trim(struct sg_h2_session *s);
+
+/* Whether sg_h2_trim would have pages to give back: the session has an
+ * arena and made frames since the last trim. */
+bool sg_h2_dirty(const struct sg_h2_session *s);
 
 /* Client: open a stream with request fields f[0..n) (pseudo-headers
  * first) and `stream` as its object; body: DATA frames follow from the body

@@ -24,6 +24,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -79,7 +80,7 @@ struct h2conn {
 	 * backend's frames make in one pass leave in one write. */
 	struct sg_deferred later;
 	struct sg_h2_session *h2;
-	char ip[80];
+	char ip[INET6_ADDRSTRLEN];
 	bool closed;
 	int busy;	   /* inside the session: flush and close wait */
 	bool flush_wanted; /* asked for while busy */
@@ -103,12 +104,12 @@ struct h2conn {
 	 * of this connection is read until the client takes some. */
 	size_t buffered, budget;
 	bool over_budget;
+	bool starts_pending; /* a stream waits for its first attempt (start_waiting) */
 
 	/* Rapid reset (CVE-2023-44487): streams the client reset before their
 	 * answer, in the window that began at reset_window. */
-	uint64_t reset_window;
 	unsigned resets;
-	bool starts_pending; /* a stream waits for its first attempt (start_waiting) */
+	uint64_t reset_window;
 };
 
 enum stream_state {
@@ -1447,6 +1448,14 @@ static void conn_flush(struct h2conn *c)
 		c->close_wanted = false;
 		conn_close(c);
 		return;
+	}
+	/* Frames made with no stream open since the last trim (the ack of the
+	 * client's PING or SETTINGS, our keepalive PING) wrote the frame
+	 * buffer's head page again: it goes back H2P_TRIM_MS later too, not
+	 * only after the next stream (4 KiB an idle connection). */
+	if (!c->nstreams && !c->out.len && !c->trim_at && sg_h2_dirty(c->h2)) {
+		c->trim_at = now(c) + H2P_TRIM_MS;
+		conn_rearm(c);
 	}
 	conn_update_io(c);
 }

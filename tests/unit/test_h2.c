@@ -807,6 +807,51 @@ static void test_h2_session_trim_gives_arena_pages_back(void **unused)
 	sg_pages_free(pages);
 }
 
+/* A server session's HPACK encoder ring, which nghttp2 never touches
+ * (responses are encoded without a dynamic table), sits on an arena page
+ * that is never written; the decoder's, written with the client's indexed
+ * fields, is malloc's: after a request that indexes :authority, its answer
+ * and a trim, the arena holds no page, and the next request's reference to
+ * the indexed field still decodes. */
+static void test_h2_session_encoder_ring_costs_no_page(void **unused)
+{
+	/* :method GET, :scheme http, :path /, :authority a.b with indexing */
+	static const uint8_t first[] = { 0x82, 0x86, 0x84, 0x41, 0x03, 'a', '.', 'b' };
+	static const uint8_t again[] = { 0x82, 0x86, 0x84, 0xbe }; /* :authority: entry 62 */
+	struct sg_frontend_http h;
+	struct sg_h2_settings set;
+	struct sg_pages *pages = sg_pages_new(SG_H2_ARENA_SIZE, 4);
+	struct sg_h2_session *s;
+	struct probe p = { 0 };
+	struct sg_h2_field resp[] = { field(":status", "204") };
+	uint8_t in[128], out[1024];
+	size_t n;
+
+	assert_non_null(pages);
+	sg_frontend_http_defaults(&h);
+	sg_h2_settings_from_policy(&h, &set);
+	assert_int_equal(sg_h2_session_new(&probe_cb, &p, &set, pages, &s), 0);
+	memcpy(in, SG_H2_PREFACE, SG_H2_PREFACE_LEN);
+	n = SG_H2_PREFACE_LEN + frame(in + SG_H2_PREFACE_LEN, 0x4, 0, 0, NULL, 0);
+	n += frame(in + n, 0x1, 0x5, 1, first, sizeof(first));
+	assert_int_equal(sg_h2_recv(s, (const char *)in, n), 0);
+	assert_int_equal(sg_h2_respond(s, 1, resp, 1, false), 0);
+	drain_out(s, out, sizeof(out));
+	assert_int_equal(p.closed, 1);
+	assert_int_equal(sg_h2_trim(s), 0);
+	assert_int_equal(sg_pages_resident(pages), 0);
+
+	p.fields[0] = '\0';
+	n = frame(in, 0x1, 0x5, 3, again, sizeof(again));
+	assert_int_equal(sg_h2_recv(s, (const char *)in, n), 0);
+	assert_string_equal(p.fields, ":method=GET;:scheme=http;:path=/;:authority=a.b;");
+	assert_int_equal(sg_h2_respond(s, 3, resp, 1, false), 0);
+	drain_out(s, out, sizeof(out));
+	assert_int_equal(p.closed, 2);
+	sg_h2_session_free(s);
+	sg_pages_free(pages);
+}
+
 /* A socket for sg_h2_flush, played from a script: each call takes up to
  * take[i] bytes, or fails with err[i] when that is set. */
 struct wire {
@@ -994,6 +1039,7 @@ int main(void)
 		cmocka_unit_test(test_h2_session_bad_preface_fails),
 		cmocka_unit_test(test_h2_session_upgrade_makes_stream_1),
 		cmocka_unit_test(test_h2_session_trim_gives_arena_pages_back),
+		cmocka_unit_test(test_h2_session_encoder_ring_costs_no_page),
 		cmocka_unit_test(test_h2_flush_gathers_and_keeps_the_rest),
 		cmocka_unit_test(test_h2_flush_bounds_each_write_by_batch),
 		cmocka_unit_test(test_h2_flush_writes_whole_records),
