@@ -212,7 +212,7 @@ void sg_h1x_close(struct sg_h1x *x)
 	if (!x)
 		return;
 	if (x->u)
-		sg_io_set(x->loop, &x->u->io, 0);
+		sg_io_park(&x->u->io); /* the pool or a close sets it next */
 	x->dead = true;
 	x->u = NULL;
 	if (!x->busy)
@@ -492,8 +492,10 @@ static void watch(struct sg_h1x *x)
 		return;
 	if (x->out.len && !x->write_broken)
 		ev |= EPOLLOUT;
+	/* EPOLLRDHUP too: the mask a pooled connection keeps, so that taking
+	 * it from the pool and giving it back cost no epoll_ctl. */
 	if (!x->have_head || room(x))
-		ev |= EPOLLIN;
+		ev |= EPOLLIN | EPOLLRDHUP;
 	if (sg_io_set(x->loop, &x->u->io, ev) == -1) {
 		if (x->have_head)
 			end(x, errno);

@@ -375,6 +375,17 @@ int sg_io_set(struct sg_loop *loop, struct sg_io *io, uint32_t events)
 	return 0;
 }
 
+static void on_parked(struct sg_loop *loop, struct sg_io *io, uint32_t revents)
+{
+	(void)revents;
+	sg_io_set(loop, io, 0);
+}
+
+void sg_io_park(struct sg_io *io)
+{
+	io->cb = on_parked;
+}
+
 int sg_io_attach(struct sg_loop *loop, struct sg_io *io, int fd)
 {
 	struct epoll_event ev = { .events = io->events, .data.ptr = io };

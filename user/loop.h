@@ -62,6 +62,13 @@ void sg_loop_update_time(struct sg_loop *loop);
  * with errno set. An io whose fd is -1 (its socket does not exist yet: a
  * backend connection waiting for its name) only records the mask. */
 int sg_io_set(struct sg_loop *loop, struct sg_io *io, uint32_t events);
+
+/* io's owner is done with it and hands it on (a backend connection going
+ * back to its pool, or to be closed): its interest stays registered as it
+ * is, so that a next owner asking for the same mask costs no epoll_ctl,
+ * and an event that comes before the next owner sets its callback turns
+ * the interest off (sg_io_set 0) instead of reaching the old owner. */
+void sg_io_park(struct sg_io *io);
 /* The io's fd exists now: registers the mask recorded meanwhile. Returns 0
  * or -1 with errno (nothing registered then). */
 int sg_io_attach(struct sg_loop *loop, struct sg_io *io, int fd);

@@ -2379,7 +2379,14 @@ static void update_io(struct client *c)
 		client_close(c);
 		return;
 	}
-	if (c->r && c->r->at.conn && sg_io_set(loop, &c->r->at.conn->io, uev) == -1)
+	if (!c->r || !c->r->at.conn)
+		return;
+	/* The response is all in and the connection waits for
+	 * finish_request to give it back: it stays registered as the pool
+	 * keeps it, parked, so that the way back costs no epoll_ctl. */
+	if (c->state == C_RESP && c->resp_done && !uev && !(c->req_pumping && !c->req_done))
+		sg_io_park(&c->r->at.conn->io);
+	else if (sg_io_set(loop, &c->r->at.conn->io, uev) == -1)
 		client_close(c);
 }
 

@@ -329,6 +329,34 @@ static void kill_peer_cb(struct sg_loop *loop, struct sg_io *io, uint32_t revent
 	sg_loop_defer_close(loop, &c->closing, conn_free);
 }
 
+/* A parked io stays registered: a next owner that sets the same mask and
+ * its own callback is served without anything set in between; an event
+ * that comes while it is parked reaches no owner and turns its interest
+ * off, so a readable socket nobody reads does not wake every pass. */
+static void test_loop_io_park_hands_over_or_goes_quiet(void **state)
+{
+	struct sg_loop *loop = *state;
+	struct conn *c = conn_new(loop, count_cb);
+
+	assert_int_equal(sg_io_set(loop, &c->io, EPOLLIN), 0);
+	sg_io_park(&c->io);
+	assert_int_equal(c->io.events, EPOLLIN);
+	c->io.cb = count_cb; /* the next owner, same mask */
+	assert_int_equal(sg_io_set(loop, &c->io, EPOLLIN), 0);
+	conn_poke(c);
+	assert_int_equal(sg_loop_run_once(loop, 1000), 0);
+	assert_int_equal(c->calls, 1);
+
+	sg_io_park(&c->io);
+	conn_poke(c); /* nobody owns it: the byte stays unread */
+	assert_int_equal(sg_loop_run_once(loop, 1000), 0);
+	assert_int_equal(c->calls, 1);
+	assert_int_equal(c->io.events, 0);
+	assert_int_equal(sg_loop_run_once(loop, 20), 0); /* quiet: no event */
+	assert_int_equal(c->calls, 1);
+	conn_free(&c->closing);
+}
+
 static void test_loop_io_set_zero_stops_callbacks(void **state)
 {
 	struct sg_loop *loop = *state;
@@ -1139,6 +1167,7 @@ int main(void)
 		LOOP_TEST(test_loop_rearm_at_now_fires_once_per_pass),
 		LOOP_TEST(test_loop_io_pipe_fires_epollin),
 		LOOP_TEST(test_loop_io_set_zero_stops_callbacks),
+		LOOP_TEST(test_loop_io_park_hands_over_or_goes_quiet),
 		LOOP_TEST(test_loop_unseen_events_of_the_batch),
 		LOOP_TEST(test_loop_close_queue_runs_after_callbacks),
 		LOOP_TEST(test_loop_after_pass_runs_once_after_callbacks),
