@@ -468,6 +468,15 @@ static uint64_t next_due_ns(const struct sg_loop *loop)
 	return loop->heap_len ? loop->heap[0]->due * 1000000 : UINT64_MAX;
 }
 
+/* One look without blocking: the events ready, 0 for none (or a signal),
+ * -1 on another error. */
+static int poll_ready(struct sg_loop *loop, struct epoll_event *evs)
+{
+	int n = epoll_wait(loop->epfd, evs, SG_LOOP_BATCH, 0);
+
+	return n == -1 && errno == EINTR ? 0 : n;
+}
+
 void sg_loop_set_busy_poll(struct sg_loop *loop, uint64_t ns)
 {
 	loop->busy_poll_ns = ns;
@@ -492,9 +501,9 @@ static int busy_poll(struct sg_loop *loop, struct epoll_event *evs, int max_wait
 	if (next_due_ns(loop) < until)
 		until = next_due_ns(loop);
 	while (now < until) {
-		n = epoll_wait(loop->epfd, evs, SG_LOOP_BATCH, 0);
+		n = poll_ready(loop, evs);
 		if (n != 0)
-			return n == -1 && errno == EINTR ? 0 : n;
+			return n;
 		now = clock_ns();
 	}
 	return 0;
@@ -519,28 +528,27 @@ void sg_loop_set_coalesce(struct sg_loop *loop, uint64_t ns)
  * wake-ups"). A quiet loop blocks at once, so an event after a pause is
  * served as before, and a timer due sooner than the nap skips it. Returns
  * the events found, 0 when the blocking wait is next, -1 on an error other
- * than EINTR. */
-static int coalesce(struct sg_loop *loop, struct epoll_event *evs)
+ * than EINTR. `now`: clock_ns() as the pass began. */
+static int coalesce(struct sg_loop *loop, struct epoll_event *evs, uint64_t now)
 {
 	struct timespec ts = { .tv_sec = 0, .tv_nsec = (long)loop->coalesce_ns };
-	uint64_t now = clock_ns();
 	int n;
 
 	if (!loop->napping || now - loop->last_event_ns > SG_LOOP_BUSY_NS ||
 	    next_due_ns(loop) < now + loop->coalesce_ns)
 		return 0;
-	n = epoll_wait(loop->epfd, evs, SG_LOOP_BATCH, 0);
+	n = poll_ready(loop, evs);
 	if (n != 0) /* no nap while there is work */
-		return n == -1 && errno == EINTR ? 0 : n;
+		return n;
 	if (!loop->slack_cut) {
 		/* The default 50 µs of slack would make a 20 µs nap 70. */
 		prctl(PR_SET_TIMERSLACK, 1000UL);
 		loop->slack_cut = true;
 	}
 	nanosleep(&ts, NULL); /* a signal may cut it short: look all the same */
-	n = epoll_wait(loop->epfd, evs, SG_LOOP_BATCH, 0);
+	n = poll_ready(loop, evs);
 	if (n == -1)
-		return errno == EINTR ? 0 : -1;
+		return -1;
 	loop->naps++;
 	loop->nap_events += (uint32_t)n;
 	if (loop->naps == SG_LOOP_NAP_JUDGE) {
@@ -598,14 +606,16 @@ static int wait_left(const struct sg_loop *loop, uint64_t start, int max_wait_ms
 }
 
 /* A signal must not stretch the wait: on EINTR the timeout is recomputed from
- * a fresh clock and from what is left of max_wait_ms. */
-static int wait_events(struct sg_loop *loop, struct epoll_event *evs, int max_wait_ms)
+ * a fresh clock and from what is left of max_wait_ms. `now_ns` is a clock
+ * reading taken just before (clock_ns), when coalescing. */
+static int wait_events(struct sg_loop *loop, struct epoll_event *evs, int max_wait_ms,
+		       uint64_t now_ns)
 {
 	uint64_t start = loop->now;
 	int n;
 
 	if (loop->coalesce_ns && poll_timeout(loop, max_wait_ms) != 0) {
-		n = coalesce(loop, evs);
+		n = coalesce(loop, evs, now_ns);
 		if (n != 0)
 			return n;
 		sg_loop_update_time(loop);
@@ -652,7 +662,7 @@ int sg_loop_run_once(struct sg_loop *loop, int max_wait_ms)
 {
 	struct epoll_event evs[SG_LOOP_BATCH];
 	uint64_t before = loop->coalesce_ns ? clock_ns() : 0;
-	int n = wait_events(loop, evs, max_wait_ms);
+	int n = wait_events(loop, evs, max_wait_ms, before);
 
 	if (n == -1)
 		return -1;
