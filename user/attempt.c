@@ -501,18 +501,17 @@ static struct sg_tls_client *tls_client(struct sg_attempt *a, bool h2, uint64_t 
  * once per try, so without printf's format machinery. */
 static void endpoint_text(char *out, size_t cap, const struct sg_endpoint *ep)
 {
-	char port[6];
-	size_t p = sizeof(port), room = cap - 1, n = strnlen(ep->addr, room), digits;
-	unsigned v = ep->port;
+	char tmp[SG_H1_DIGITS_MAX];
+	const char *port = sg_h1_digits(tmp, ep->port);
+	size_t room = cap - 1, n = strnlen(ep->addr, room),
+	       digits = (size_t)(tmp + sizeof(tmp) - port);
 
-	do
-		port[--p] = (char)('0' + v % 10);
-	while (v /= 10);
 	memcpy(out, ep->addr, n);
 	if (n < room)
 		out[n++] = ':';
-	digits = sizeof(port) - p < room - n ? sizeof(port) - p : room - n;
-	memcpy(out + n, port + p, digits);
+	if (digits > room - n)
+		digits = room - n;
+	memcpy(out + n, port, digits);
 	out[n + digits] = '\0';
 }
 

@@ -891,15 +891,22 @@ static void put_span(struct out *o, struct sg_h1_span s)
 
 /* Decimal digits by hand: this runs for every head written with a
  * Content-Length, where printf's format machinery showed in profiles. */
-static void put_uint(struct out *o, uint64_t v)
+char *sg_h1_digits(char tmp[SG_H1_DIGITS_MAX], uint64_t v)
 {
-	char tmp[20]; /* UINT64_MAX has 20 digits */
-	size_t i = sizeof(tmp);
+	char *p = tmp + SG_H1_DIGITS_MAX;
 
 	do
-		tmp[--i] = (char)('0' + v % 10);
+		*--p = (char)('0' + v % 10);
 	while (v /= 10);
-	put(o, tmp + i, sizeof(tmp) - i);
+	return p;
+}
+
+static void put_uint(struct out *o, uint64_t v)
+{
+	char tmp[SG_H1_DIGITS_MAX];
+	const char *d = sg_h1_digits(tmp, v);
+
+	put(o, d, (size_t)(tmp + sizeof(tmp) - d));
 }
 
 static void put_header(struct out *o, const struct sg_h1_header *h)

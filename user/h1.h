@@ -14,6 +14,12 @@
 
 #define SG_H1_MAX_HEADERS 256
 
+/* The decimal digits of v, written at the end of tmp: returns where they
+ * begin (they end at tmp + SG_H1_DIGITS_MAX). For numbers written on every
+ * request (statuses, lengths, ports), without printf's format machinery. */
+#define SG_H1_DIGITS_MAX 20 /* UINT64_MAX has 20 */
+char *sg_h1_digits(char tmp[SG_H1_DIGITS_MAX], uint64_t v);
+
 /* A span of the caller's buffer (not NUL-terminated). */
 struct sg_h1_span {
 	const char *p;

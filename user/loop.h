@@ -92,10 +92,11 @@ void sg_loop_set_busy_poll(struct sg_loop *loop, uint64_t ns);
  * come close together are taken in one pass and their senders seldom
  * have to wake the thread, at the cost of up to `ns` more latency for an
  * event that arrives during the nap. Only while it pays: the loop naps
- * after a window (the longer of 2 ms and SG_LOOP_NAP_WINDOW_NAPS naps)
- * in which it waited a fifth of the time or more, for 15 windows at a
- * time, and stops for 15 when SG_LOOP_NAP_JUDGE naps in a row caught
- * fewer than SG_LOOP_NAP_MIN_YIELD events each (coalesce_adapt). Sets
+ * for some windows (each the longer of a few ms and
+ * SG_LOOP_NAP_WINDOW_NAPS naps) after one in which it had time to spare,
+ * and stops for some when SG_LOOP_NAP_JUDGE naps in a row caught fewer
+ * than SG_LOOP_NAP_MIN_YIELD events each (user/loop.c, coalesce_adapt,
+ * has the numbers). Sets
  * the calling thread's timer slack to 1 µs on first use: call
  * sg_loop_run on one thread. */
 #define SG_LOOP_NAP_WINDOW_NAPS 20

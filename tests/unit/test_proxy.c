@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/ioctl.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -41,6 +42,7 @@ struct side {
 	char in[BUF];
 	size_t len;
 	bool eof, reset; /* read 0; read ECONNRESET */
+	bool paused;	 /* not read by the rounds: a client that does not drain */
 };
 
 struct env {
@@ -55,6 +57,7 @@ struct env {
 	struct side client;
 	struct side be[4]; /* backend connections, in accept order */
 	int nbe;
+	int client_sndbuf; /* SO_SNDBUF of the gateway's end of the client, if set */
 };
 
 static int setup(void **state)
@@ -140,6 +143,10 @@ static void start_config(struct env *e, const char *top, const char *route, cons
 	p4->sin_family = AF_INET;
 	p4->sin_addr.s_addr = htonl(0x7f000001);
 	e->client.fd = sv[0];
+	if (e->client_sndbuf)
+		assert_int_equal(setsockopt(sv[1], SOL_SOCKET, SO_SNDBUF, &e->client_sndbuf,
+					    sizeof(e->client_sndbuf)),
+				 0);
 	sg_proxy_accept(&e->f, &e->f.cfg->binds[0], sv[1], &peer);
 }
 
@@ -153,7 +160,7 @@ static void start(struct env *e, const char *policies)
 /* Read what is there on s (non-blocking); EOF is only a read of 0. */
 static void take(struct side *s)
 {
-	if (s->fd < 0)
+	if (s->fd < 0 || s->paused)
 		return;
 	for (;;) {
 		ssize_t n;
@@ -881,6 +888,57 @@ static void test_proxy_pooled_close_in_the_same_pass(void **state)
 	assert_string_equal(e->client.in, "HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\n2");
 }
 
+/* The backend closes its connection while the response it finished still
+ * waits in the gateway for a client that does not read (a long head and
+ * its body came in the head's reads: all of it is in the gateway, queued
+ * for the client). The connection waited parked (registered, no
+ * epoll_ctl), so the close shuts its interest off; given back to the pool
+ * once the client has it all, it must be heard closed there, not handed
+ * to the next request. */
+static void test_proxy_backend_closes_while_client_drains(void **state)
+{
+	struct env *e = *state;
+	enum { PAD = 12000, BODY = 3000 };
+	char *resp = malloc(PAD + BODY + 128), *pad = pattern(PAD), *body = pattern(BODY);
+	size_t len;
+	int queued = 0;
+
+	assert_non_null(resp);
+	e->client_sndbuf = 1; /* the kernel's least: a few KiB */
+	start(e, "");
+	say(e->client.fd, "GET /1 HTTP/1.1\r\nHost: x\r\n\r\n");
+	HEAD_AT(e, 0);
+	e->client.paused = true;
+	len = (size_t)sprintf(resp, "HTTP/1.1 200 OK\r\nContent-Length: %d\r\nX-Pad: ", BODY);
+	memcpy(resp + len, pad, PAD);
+	len += PAD;
+	len += (size_t)sprintf(resp + len, "\r\n\r\n");
+	memcpy(resp + len, body, BODY);
+	len += BODY;
+	feed(e, e->be[0].fd, resp, len);
+	pause_ms(e, 20);
+	assert_int_equal(ioctl(e->client.fd, FIONREAD, &queued), 0);
+	assert_true(queued > 0 && (size_t)queued < len); /* the rest waits in the gateway */
+	close(e->be[0].fd);
+	e->be[0].fd = -1;
+	pause_ms(e, 20);
+	e->client.paused = false;
+	UNTIL(e, e->client.len >= len);
+	assert_int_equal(e->client.len, len);
+	assert_memory_equal(e->client.in + len - BODY, body, BODY);
+	forget(&e->client);
+	say(e->client.fd, "GET /2 HTTP/1.1\r\nHost: x\r\n\r\n");
+	HEAD_AT(e, 1);
+	say(e->be[1].fd, "HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\n2");
+	UNTIL(e, has(&e->client, "\r\n\r\n2"));
+	assert_string_equal(e->client.in, "HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\n2");
+	assert_int_equal(e->nbe, 2);
+	assert_int_equal(e->stats.counters[SG_STAT_POOL_REUSE], 0);
+	free(resp);
+	free(pad);
+	free(body);
+}
+
 /* An HTTP/1.0 client never sees a 1xx (RFC 9110 §15.2): only the final
  * response reaches it. */
 static void test_proxy_interim_response_dropped_for_http10(void **state)
@@ -1541,6 +1599,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_proxy_pooled_close_in_the_same_pass, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_proxy_pooled_connection_closed_by_backend,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_proxy_backend_closes_while_client_drains,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_proxy_interim_response_dropped_for_http10,
 						setup, teardown),
