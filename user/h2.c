@@ -69,6 +69,26 @@ struct sg_h2_session {
 	/* In a header block, after its stream was made: what nghttp2 allocates
 	 * is the HPACK decoder's (mem_malloc). */
 	bool decoding;
+	/* Sleep (sg_h2_sleep). What the client agreed to while nghttp2's
+	 * session is gone (NULL while awake); where the client's frames begin
+	 * and end in the bytes fed (follow_frames: the session sleeps only
+	 * between two); the streams nghttp2 has open; SETTINGS of ours not
+	 * yet acknowledged. */
+	struct h2_sleep *sleep;
+	uint32_t frame_left;  /* payload bytes of the client's frame still to come */
+	uint16_t live;	      /* streams the client opened that are not closed */
+	uint8_t head_have;    /* bytes of the next frame's 9-byte head seen */
+	uint8_t preface_left; /* bytes of the client preface still to come */
+	uint8_t head_len[3];  /* that head's length field */
+	uint8_t unacked;      /* our SETTINGS frames not acknowledged yet */
+	bool sleepy;	      /* sg_h2_sleep asked, and no stream opened since */
+	bool table_zero;      /* our last SETTINGS_HEADER_TABLE_SIZE asked 0 */
+	/* The client's HPACK table holds nothing: no header block came while
+	 * our SETTINGS let it have one (since the connection began, or since
+	 * its size 0 was acknowledged). */
+	bool table_empty;
+	bool thawing; /* a session is being built again: no callback */
+	bool goaway;  /* a GOAWAY went or came: the session ends */
 };
 
 /* ---- pure helpers ---------------------------------------------------------- */
@@ -518,6 +538,36 @@ static void *stream_of(nghttp2_session *ng, int32_t id)
 	return nghttp2_session_get_stream_user_data(ng, id);
 }
 
+/* SETTINGS_HEADER_TABLE_SIZE of ours: 0 before a session sleeps, the
+ * protocol's 4096 again once a stream opens. */
+static int ask_table(struct sg_h2_session *s, bool zero)
+{
+	nghttp2_settings_entry e = { NGHTTP2_SETTINGS_HEADER_TABLE_SIZE,
+				     zero ? 0 : NGHTTP2_DEFAULT_HEADER_TABLE_SIZE };
+
+	if (nghttp2_submit_settings(s->ng, NGHTTP2_FLAG_NONE, &e, 1))
+		return -ENOMEM;
+	s->table_zero = zero;
+	s->unacked++;
+	return 1;
+}
+
+/* A stream nghttp2 opened or closed for the client (not while a sleeping
+ * session is built again, whose stream is not the client's). */
+static void count_stream(struct sg_h2_session *s, bool open)
+{
+	if (s->client || s->thawing)
+		return;
+	if (open) {
+		s->live++;
+		s->sleepy = false;
+		if (s->table_zero)
+			ask_table(s, false); /* out of memory: the table stays 0 */
+	} else if (s->live) {
+		s->live--;
+	}
+}
+
 /* A frame begins: a header block ends with the frame that has
  * END_HEADERS, so any but a CONTINUATION is past it. */
 static int on_begin_frame(nghttp2_session *ng, const nghttp2_frame_hd *hd, void *user)
@@ -536,9 +586,13 @@ static int on_begin_headers(nghttp2_session *ng, const nghttp2_frame *frame, voi
 	void *stream;
 
 	s->decoding = true; /* nghttp2 made the stream before this call */
-	if (s->client || frame->hd.type != NGHTTP2_HEADERS ||
+	if (!s->client &&
+	    nghttp2_session_get_local_settings(ng, NGHTTP2_SETTINGS_HEADER_TABLE_SIZE))
+		s->table_empty = false; /* the block may index fields */
+	if (s->client || s->thawing || frame->hd.type != NGHTTP2_HEADERS ||
 	    frame->headers.cat != NGHTTP2_HCAT_REQUEST)
 		return 0;
+	count_stream(s, true);
 	stream = s->cb->open(s->conn, frame->hd.stream_id);
 	if (!stream) {
 		nghttp2_submit_rst_stream(ng, NGHTTP2_FLAG_NONE, frame->hd.stream_id,
@@ -595,10 +649,17 @@ static int on_frame_recv(nghttp2_session *ng, const nghttp2_frame *frame, void *
 			rc = s->cb->end(s->conn, stream);
 		break;
 	case NGHTTP2_SETTINGS:
-		if (!(frame->hd.flags & NGHTTP2_FLAG_ACK) && s->cb->settings)
+		if (s->thawing)
+			return 0;
+		if (frame->hd.flags & NGHTTP2_FLAG_ACK) {
+			if (s->unacked && !--s->unacked && s->table_zero)
+				s->table_empty = true; /* its size is 0: it was emptied */
+		} else if (s->cb->settings) {
 			s->cb->settings(s->conn);
+		}
 		return 0;
 	case NGHTTP2_GOAWAY:
+		s->goaway = true;
 		if (s->cb->goaway)
 			s->cb->goaway(s->conn, frame->goaway.last_stream_id,
 				      frame->goaway.error_code);
@@ -642,6 +703,7 @@ static int on_stream_close(nghttp2_session *ng, int32_t id, uint32_t code, void 
 	struct sg_h2_session *s = user;
 	void *stream = stream_of(ng, id);
 
+	count_stream(s, false);
 	if (stream) {
 		nghttp2_session_set_stream_user_data(ng, id, NULL);
 		s->cb->closed(s->conn, stream, code);
@@ -822,7 +884,7 @@ int sg_h2_trim(struct sg_h2_session *s)
 	int rc = 0;
 
 	/* Nothing queued: the frame buffer holds no byte still to go out. */
-	if (!s->arena || !s->dirty || nghttp2_session_want_write(s->ng))
+	if (!s->arena || !s->dirty || s->sleep || nghttp2_session_want_write(s->ng))
 		return 0;
 	s->dirty = false;
 	/* Blocks lie in the arena in order: contiguous ones go back together. */
@@ -930,6 +992,10 @@ static int session_new(const struct sg_h2_callbacks *cb, void *conn,
 		sg_h2_session_free(s);
 		return rc;
 	}
+	s->unacked = 1;
+	s->table_empty = true;
+	if (!client)
+		s->preface_left = SG_H2_PREFACE_LEN;
 	*out = s;
 	return 0;
 }
@@ -954,7 +1020,280 @@ void sg_h2_session_free(struct sg_h2_session *s)
 	nghttp2_session_del(s->ng);
 	if (s->arena)
 		sg_pages_put(s->pages, s->arena);
+	free(s->sleep);
 	free(s);
+}
+
+/* ---- sleep --------------------------------------------------------------------- */
+
+/* The SETTINGS identifiers nghttp2 knows (RFC 9113 §6.5.2, RFC 8441 §3,
+ * RFC 9218 §2.1); 0x7 is none. */
+static const uint16_t setting_ids[] = { 0x1, 0x2, 0x3, 0x4, 0x5, 0x6, 0x8, 0x9 };
+#define H2_NSETTINGS (sizeof(setting_ids) / sizeof(setting_ids[0]))
+
+/* What a sleeping server session agreed with its client. */
+struct h2_sleep {
+	uint32_t remote[H2_NSETTINGS]; /* the client's SETTINGS, by setting_ids */
+	uint32_t local[H2_NSETTINGS];  /* ours, all acknowledged */
+	int32_t local_window;	       /* our connection window's size */
+	int32_t remote_window;	       /* DATA the client lets us send now */
+	int32_t last_id;	       /* the last stream the client opened */
+};
+
+/* Follows the client's frames through the bytes fed, reading only their
+ * heads: nghttp2 holds a frame's first bytes until the rest comes, which
+ * a session built again would not have, so a session sleeps only between
+ * two frames. */
+static void follow_frames(struct sg_h2_session *s, const uint8_t *p, size_t len)
+{
+	while (len) {
+		size_t n = 1;
+
+		if (s->preface_left) {
+			n = len < s->preface_left ? len : s->preface_left;
+			s->preface_left -= (uint8_t)n;
+		} else if (s->frame_left) {
+			n = len < s->frame_left ? len : s->frame_left;
+			s->frame_left -= (uint32_t)n;
+		} else {
+			if (s->head_have < sizeof(s->head_len))
+				s->head_len[s->head_have] = *p;
+			if (++s->head_have == H2_FRAME_HEAD) {
+				s->frame_left = (uint32_t)s->head_len[0] << 16 |
+						(uint32_t)s->head_len[1] << 8 | s->head_len[2];
+				s->head_have = 0;
+			}
+		}
+		p += n;
+		len -= n;
+	}
+}
+
+/* Asked to sleep, and nothing but what struct h2_sleep holds would be
+ * lost: the client's table is empty, our SETTINGS acknowledged, no
+ * stream, nothing to write, no frame half read, no GOAWAY. */
+static bool can_sleep(const struct sg_h2_session *s)
+{
+	return !s->client && s->sleepy && !s->sleep && s->table_empty && !s->unacked && !s->live &&
+	       !s->goaway && !s->preface_left && !s->frame_left && !s->head_have &&
+	       !nghttp2_session_want_write(s->ng) && nghttp2_session_want_read(s->ng);
+}
+
+/* nghttp2's session goes, and the arena's slot with it. Returns 1 asleep,
+ * 0 when it cannot be built again (our DATA took the client's window
+ * below its initial 65535 without a stream to give it back on: thaw), or
+ * -ENOMEM. */
+static int freeze(struct sg_h2_session *s)
+{
+	struct h2_sleep *z;
+
+	if (nghttp2_session_get_remote_window_size(s->ng) < (int32_t)H2_MIN_CONN_WINDOW &&
+	    nghttp2_session_get_last_proc_stream_id(s->ng) <= 0)
+		return 0;
+	z = malloc(sizeof(*z));
+	if (!z)
+		return -ENOMEM;
+	for (size_t i = 0; i < H2_NSETTINGS; i++) {
+		z->remote[i] = nghttp2_session_get_remote_settings(
+			s->ng, (nghttp2_settings_id)setting_ids[i]);
+		z->local[i] = nghttp2_session_get_local_settings(
+			s->ng, (nghttp2_settings_id)setting_ids[i]);
+	}
+	z->local_window = nghttp2_session_get_effective_local_window_size(s->ng);
+	z->remote_window = nghttp2_session_get_remote_window_size(s->ng);
+	z->last_id = nghttp2_session_get_last_proc_stream_id(s->ng);
+	nghttp2_session_del(s->ng);
+	s->ng = NULL;
+	if (s->arena)
+		sg_pages_put(s->pages, s->arena);
+	s->arena = NULL;
+	s->arena_used = 0;
+	s->nblocks = 0;
+	s->ring_put = s->dirty = false;
+	s->sleep = z;
+	return 1;
+}
+
+static uint32_t setting_of(const uint32_t *v, uint16_t id)
+{
+	for (size_t i = 0; i < H2_NSETTINGS; i++)
+		if (setting_ids[i] == id)
+			return v[i];
+	return 0;
+}
+
+static size_t put_head(uint8_t *out, size_t len, uint8_t type, uint8_t flags, int32_t id)
+{
+	const uint8_t head[H2_FRAME_HEAD] = {
+		(uint8_t)(len >> 16),
+		(uint8_t)(len >> 8),
+		(uint8_t)len,
+		type,
+		flags,
+		(uint8_t)((uint32_t)id >> 24),
+		(uint8_t)(id >> 16),
+		(uint8_t)(id >> 8),
+		(uint8_t)id,
+	};
+
+	memcpy(out, head, sizeof(head));
+	return sizeof(head);
+}
+
+static size_t put_u32(uint8_t *out, uint32_t v)
+{
+	out[0] = (uint8_t)(v >> 24);
+	out[1] = (uint8_t)(v >> 16);
+	out[2] = (uint8_t)(v >> 8);
+	out[3] = (uint8_t)v;
+	return 4;
+}
+
+static size_t put_window_update(uint8_t *out, int32_t id, uint32_t increment)
+{
+	size_t n = put_head(out, 4, NGHTTP2_WINDOW_UPDATE, NGHTTP2_FLAG_NONE, id);
+
+	return n + put_u32(out + n, increment);
+}
+
+/* Everything the session has to send goes nowhere: the client has it. */
+static int discard_output(nghttp2_session *ng)
+{
+	const uint8_t *p;
+	ssize_t n;
+
+	while ((n = nghttp2_session_mem_send(ng, &p)) > 0)
+		;
+	return n < 0 ? -EPROTO : 0;
+}
+
+/* DATA of zeros that the thawed session sends and discard_output drops. */
+static ssize_t burn_body(nghttp2_session *ng, int32_t id, uint8_t *buf, size_t len, uint32_t *flags,
+			 nghttp2_data_source *src, void *user)
+{
+	uint32_t *left = src->ptr;
+	size_t n = len < *left ? len : *left;
+
+	(void)ng;
+	(void)id;
+	(void)user;
+	memset(buf, 0, n);
+	*left -= (uint32_t)n;
+	if (!*left)
+		*flags |= NGHTTP2_DATA_FLAG_EOF;
+	return (ssize_t)n;
+}
+
+/* A new nghttp2 session the client cannot tell from the one that slept:
+ * it is told, as if the client had said it, the client's preface and
+ * SETTINGS, the ack of ours (the same, the table's size among them), the
+ * client's window beyond 65535; then a request on the last stream the
+ * client opened, answered with as many bytes of DATA as the client's
+ * window lacked of 65535. That request's header block starts with a
+ * table size of 0, which the client's table had (empty, and 0 unless it
+ * has not sent a block since our 4096 came back), and which nghttp2
+ * insists on after a table shrank; a new stream below it is not taken
+ * for new. What the session writes in all this is dropped. */
+static int thaw(struct sg_h2_session *s)
+{
+	/* A size update to 0, :method GET, :scheme http, :path /, :authority x */
+	static const uint8_t block[] = { 0x20, 0x82, 0x86, 0x84, 0x01, 0x01, 'x' };
+	struct h2_sleep *z = s->sleep;
+	struct sg_h2_settings set = {
+		.v = { { SG_H2_SET_HEADER_TABLE_SIZE,
+			 setting_of(z->local, SG_H2_SET_HEADER_TABLE_SIZE) },
+		       { SG_H2_SET_MAX_CONCURRENT_STREAMS,
+			 setting_of(z->local, SG_H2_SET_MAX_CONCURRENT_STREAMS) },
+		       { SG_H2_SET_INITIAL_WINDOW_SIZE,
+			 setting_of(z->local, SG_H2_SET_INITIAL_WINDOW_SIZE) },
+		       { SG_H2_SET_MAX_FRAME_SIZE,
+			 setting_of(z->local, SG_H2_SET_MAX_FRAME_SIZE) } },
+		.n = 4,
+		.connection_window = z->local_window > (int32_t)H2_MIN_CONN_WINDOW
+					     ? (uint32_t)z->local_window
+					     : 0,
+	};
+	uint32_t lack = z->remote_window < (int32_t)H2_MIN_CONN_WINDOW
+				? H2_MIN_CONN_WINDOW - (uint32_t)z->remote_window
+				: 0;
+	nghttp2_data_provider burn = { .source.ptr = &lack, .read_callback = burn_body };
+	static uint8_t name[] = ":status", value[] = "200";
+	nghttp2_nv status = { name, value, 7, 3, NGHTTP2_NV_FLAG_NONE };
+	uint8_t in[SG_H2_PREFACE_LEN + 2 * H2_FRAME_HEAD + 6 * H2_NSETTINGS + 3 * 13 +
+		   sizeof(block)];
+	size_t n = SG_H2_PREFACE_LEN, at;
+	int rc;
+
+	s->arena = s->pages ? sg_pages_get(s->pages) : NULL;
+	s->thawing = true;
+	rc = setup(s, &set);
+	if (rc == 0)
+		rc = discard_output(s->ng);
+	if (rc)
+		goto out;
+	memcpy(in, SG_H2_PREFACE, SG_H2_PREFACE_LEN);
+	at = n;
+	n += H2_FRAME_HEAD;
+	for (size_t i = 0; i < H2_NSETTINGS; i++) {
+		if (setting_ids[i] >= 0x8 && !z->remote[i])
+			continue; /* flags a client leaves unset */
+		in[n++] = 0;
+		in[n++] = (uint8_t)setting_ids[i];
+		n += put_u32(in + n, z->remote[i]);
+	}
+	put_head(in + at, n - at - H2_FRAME_HEAD, NGHTTP2_SETTINGS, NGHTTP2_FLAG_NONE, 0);
+	n += put_head(in + n, 0, NGHTTP2_SETTINGS, NGHTTP2_FLAG_ACK, 0);
+	if (z->remote_window > (int32_t)H2_MIN_CONN_WINDOW)
+		n += put_window_update(in + n, 0, (uint32_t)z->remote_window - H2_MIN_CONN_WINDOW);
+	if (z->last_id > 0) {
+		n += put_head(in + n, sizeof(block), NGHTTP2_HEADERS,
+			      NGHTTP2_FLAG_END_HEADERS | NGHTTP2_FLAG_END_STREAM, z->last_id);
+		memcpy(in + n, block, sizeof(block));
+		n += sizeof(block);
+		if (lack > setting_of(z->remote, SG_H2_SET_INITIAL_WINDOW_SIZE))
+			n += put_window_update(in + n, z->last_id, lack);
+	}
+	rc = -EPROTO;
+	if (nghttp2_session_mem_recv(s->ng, in, n) != (ssize_t)n)
+		goto out;
+	if (z->last_id > 0 &&
+	    nghttp2_submit_response(s->ng, z->last_id, &status, 1, lack ? &burn : NULL))
+		goto out;
+	if (discard_output(s->ng) ||
+	    nghttp2_session_get_remote_window_size(s->ng) != z->remote_window ||
+	    nghttp2_session_get_last_proc_stream_id(s->ng) != z->last_id)
+		goto out;
+	rc = 0;
+	s->unacked = 0;
+	s->table_zero = !setting_of(z->local, SG_H2_SET_HEADER_TABLE_SIZE);
+	s->table_empty = true;
+	s->sleepy = false;
+	s->dirty = true; /* the frame buffer's pages were written */
+	free(z);
+	s->sleep = NULL;
+out:
+	s->thawing = false;
+	return rc;
+}
+
+int sg_h2_sleep(struct sg_h2_session *s)
+{
+	if (s->client || s->sleep || s->goaway)
+		return 0;
+	s->sleepy = true;
+	if (can_sleep(s)) {
+		int rc = freeze(s);
+
+		return rc < 0 ? rc : 0;
+	}
+	if (s->table_empty || s->table_zero || s->live || nghttp2_session_want_write(s->ng))
+		return 0;
+	return ask_table(s, true);
+}
+
+bool sg_h2_asleep(const struct sg_h2_session *s)
+{
+	return s->sleep != NULL;
 }
 
 int sg_h2_upgrade(struct sg_h2_session *s, const char *settings, size_t len, bool head,
@@ -969,20 +1308,36 @@ int sg_h2_upgrade(struct sg_h2_session *s, const char *settings, size_t len, boo
 	if (nghttp2_session_upgrade2(s->ng, payload, (size_t)n, head, NULL) ||
 	    nghttp2_session_set_stream_user_data(s->ng, 1, stream))
 		return -EINVAL;
+	count_stream(s, true);
 	return 0;
 }
 
 int sg_h2_recv(struct sg_h2_session *s, const char *p, size_t len)
 {
-	ssize_t n = nghttp2_session_mem_recv(s->ng, (const uint8_t *)p, len);
+	ssize_t n;
 
-	return n < 0 ? -EPROTO : 0;
+	if (s->sleep && thaw(s) < 0)
+		return -EPROTO;
+	if (!s->client)
+		follow_frames(s, (const uint8_t *)p, len);
+	n = nghttp2_session_mem_recv(s->ng, (const uint8_t *)p, len);
+	if (n < 0)
+		return -EPROTO;
+	if (s->sleepy && can_sleep(s))
+		freeze(s); /* out of memory: it stays awake */
+	return 0;
 }
 
 ssize_t sg_h2_pending(struct sg_h2_session *s, const char **data)
 {
 	const uint8_t *p = NULL;
-	ssize_t n = nghttp2_session_mem_send(s->ng, &p);
+	ssize_t n;
+
+	if (s->sleep) {
+		*data = NULL;
+		return 0;
+	}
+	n = nghttp2_session_mem_send(s->ng, &p);
 
 	if (n > 0)
 		s->dirty = true;
@@ -992,7 +1347,7 @@ ssize_t sg_h2_pending(struct sg_h2_session *s, const char **data)
 
 bool sg_h2_alive(struct sg_h2_session *s)
 {
-	return nghttp2_session_want_read(s->ng) || nghttp2_session_want_write(s->ng);
+	return s->sleep || nghttp2_session_want_read(s->ng) || nghttp2_session_want_write(s->ng);
 }
 
 /* The session hands out a frame at a time: they are gathered and written
@@ -1158,20 +1513,26 @@ int sg_h2_reset(struct sg_h2_session *s, int32_t id, uint32_t code)
 
 int sg_h2_consume(struct sg_h2_session *s, int32_t id, size_t n)
 {
-	if (!n)
+	if (!n || s->sleep)
 		return 0;
 	return nghttp2_session_consume(s->ng, id, n) ? -EINVAL : 0;
 }
 
 int sg_h2_ping(struct sg_h2_session *s)
 {
+	if (s->sleep && thaw(s) < 0)
+		return -ENOMEM;
 	return nghttp2_submit_ping(s->ng, NGHTTP2_FLAG_NONE, NULL) ? -ENOMEM : 0;
 }
 
 int sg_h2_goaway(struct sg_h2_session *s, uint32_t code, const char *why)
 {
-	int32_t last = nghttp2_session_get_last_proc_stream_id(s->ng);
+	int32_t last;
 
+	if (s->sleep && thaw(s) < 0)
+		return -ENOMEM;
+	s->goaway = true;
+	last = nghttp2_session_get_last_proc_stream_id(s->ng);
 	return nghttp2_submit_goaway(s->ng, NGHTTP2_FLAG_NONE, last, code, (const uint8_t *)why,
 				     why ? strlen(why) : 0)
 		       ? -EINVAL

@@ -28,6 +28,7 @@
 
 /* SETTINGS identifiers (RFC 9113 §6.5.2). */
 enum sg_h2_setting_id {
+	SG_H2_SET_HEADER_TABLE_SIZE = 0x1,
 	SG_H2_SET_MAX_CONCURRENT_STREAMS = 0x3,
 	SG_H2_SET_INITIAL_WINDOW_SIZE = 0x4,
 	SG_H2_SET_MAX_FRAME_SIZE = 0x5,
@@ -43,7 +44,7 @@ struct sg_h2_setting {
 
 /* What the gateway announces when a connection starts. */
 struct sg_h2_settings {
-	struct sg_h2_setting v[3];
+	struct sg_h2_setting v[4];
 	size_t n;
 	/* Connection-level receive window; 0 = the protocol's 65535. */
 	uint32_t connection_window;
@@ -249,6 +250,23 @@ int sg_h2_trim(struct sg_h2_session *s);
 /* Whether sg_h2_trim would have pages to give back: the session has an
  * arena and made frames since the last trim. */
 bool sg_h2_dirty(const struct sg_h2_session *s);
+
+/* A server session that waits (no stream open, nothing to write) goes to
+ * sleep: its nghttp2 session is freed, and a few dozen bytes of what it
+ * agreed with the client (settings, windows, the last stream) are kept,
+ * from which the next bytes from the client build another that the
+ * client cannot tell from it. Two steps, as HPACK needs: the client's
+ * header table is state a new session could not have, so first
+ * SETTINGS_HEADER_TABLE_SIZE 0 is sent (returns 1: flush the session);
+ * once the client acknowledges it (its table is then empty) the session
+ * sleeps, from sg_h2_recv or a later call of this. A stream that opens
+ * meanwhile calls it off; the table's size comes back to 4096 when the
+ * session wakes. Returns 1 when frames were queued, 0 otherwise, or
+ * -ENOMEM. A client session never sleeps. */
+int sg_h2_sleep(struct sg_h2_session *s);
+
+/* Whether the session sleeps (sg_h2_sleep); any call that needs it wakes it. */
+bool sg_h2_asleep(const struct sg_h2_session *s);
 
 /* Client: open a stream with request fields f[0..n) (pseudo-headers
  * first) and `stream` as its object; body: DATA frames follow from the body

@@ -55,7 +55,9 @@
 #define H2P_DEFAULT_PING_TIMEOUT_MS 20000 /* hyper's, which agentgateway uses */
 #define H2P_MAX_RESPONSE_FIELDS (SG_H1_MAX_HEADERS + 1)
 /* A connection with no stream for this long gives its session's spare pages
- * back (sg_h2_trim, 8 KiB and more). Not at once: the madvise and the page
+ * back (sg_h2_trim, 8 KiB and more) and puts the session to sleep
+ * (sg_h2_sleep: nghttp2's 4 KiB and more, once the client acknowledges
+ * the SETTINGS that takes). Not at once: the madvise and the page
  * faults after it cut one-at-a-time requests to a fifth of their rate
  * (h2load -c 32 -m 1 against a direct response, two workers: 10,000 req/s
  * against 50,000-68,000; tests/README.md, "Idle HTTP/2"). */
@@ -85,6 +87,7 @@ struct h2conn {
 	int busy;	   /* inside the session: flush and close wait */
 	bool flush_wanted; /* asked for while busy */
 	bool close_wanted; /* asked for while busy */
+	bool asleep;	   /* the session slept when last looked at (note_sleep) */
 
 	struct sg_buf out; /* bytes for the client that did not fit in the socket yet */
 
@@ -1460,6 +1463,16 @@ static void conn_flush(struct h2conn *c)
 	conn_update_io(c);
 }
 
+/* Count the session falling asleep or waking since the last look. */
+static void note_sleep(struct h2conn *c)
+{
+	bool now = sg_h2_asleep(c->h2);
+
+	if (now != c->asleep)
+		stat(c, now ? SG_STAT_H2_SLEEPS : SG_STAT_H2_WAKES);
+	c->asleep = now;
+}
+
 /* Bytes from the client into the session. Returns -1 when the connection
  * is over: closed already, or to be closed after a final flush (the
  * session may have queued a GOAWAY saying why). */
@@ -1471,6 +1484,7 @@ static int conn_feed(struct h2conn *c, const char *p, size_t len)
 	c->busy++;
 	rc = sg_h2_recv(c->h2, p, len);
 	c->busy--;
+	note_sleep(c);
 	if (rc >= 0) {
 		start_waiting(c);
 		if (c->closed)
@@ -1574,8 +1588,16 @@ static void on_conn_timer(struct sg_loop *loop, struct sg_timer *t)
 	}
 	if (c->trim_at && n >= c->trim_at) {
 		c->trim_at = 0;
-		if (!c->nstreams && !c->out.len)
+		/* Pages back now; the session itself once the client has
+		 * acknowledged the SETTINGS that this may send. */
+		if (!c->nstreams && !c->out.len) {
 			sg_h2_trim(c->h2);
+			if (sg_h2_sleep(c->h2) > 0) {
+				conn_flush(c);
+				if (c->closed)
+					return;
+			}
+		}
 	}
 	if (c->age_at && n >= c->age_at) {
 		/* Old enough: no new stream; those open finish, then the
@@ -1596,6 +1618,7 @@ static void on_conn_timer(struct sg_loop *loop, struct sg_timer *t)
 		if (c->closed)
 			return;
 	}
+	note_sleep(c);
 	conn_rearm(c);
 }
 

@@ -852,6 +852,295 @@ static void test_h2_session_encoder_ring_costs_no_page(void **unused)
 	sg_pages_free(pages);
 }
 
+/* ---- sleep ---------------------------------------------------------------------- */
+
+/* The other end of a sleeping server session: our client session (a real
+ * nghttp2 client: it indexes its request fields in its HPACK table,
+ * checks every frame, enforces its windows, which it opens only when the
+ * test consumes what it received). */
+struct peer {
+	int heads, ends, closed, goaways;
+	uint32_t last_code;
+	int32_t goaway_last;
+	size_t body; /* DATA bytes received, all streams */
+	char status[8];
+	int obj;
+};
+
+static int k_field(void *conn, void *stream, const struct sg_h2_field *f)
+{
+	struct peer *k = conn;
+
+	if (f->name_len == 7 && !memcmp(f->name, ":status", 7) && f->value_len < sizeof(k->status))
+		snprintf(k->status, sizeof(k->status), "%.*s", (int)f->value_len, f->value);
+	return 0;
+}
+
+static int k_head(void *conn, void *stream, bool end_stream)
+{
+	((struct peer *)conn)->heads++;
+	return 0;
+}
+
+static int k_data(void *conn, void *stream, const char *d, size_t len)
+{
+	((struct peer *)conn)->body += len;
+	return 0;
+}
+
+static int k_end(void *conn, void *stream)
+{
+	((struct peer *)conn)->ends++;
+	return 0;
+}
+
+static void k_closed(void *conn, void *stream, uint32_t code)
+{
+	struct peer *k = conn;
+
+	k->closed++;
+	k->last_code = code;
+}
+
+static void k_ping_ack(void *conn)
+{
+}
+
+static ssize_t k_body(void *conn, void *stream, char *buf, size_t len, bool *eof)
+{
+	*eof = true;
+	return 0;
+}
+
+static void k_goaway(void *conn, int32_t last_id, uint32_t code)
+{
+	struct peer *k = conn;
+
+	k->goaways++;
+	k->goaway_last = last_id;
+	k->last_code = code;
+}
+
+static const struct sg_h2_callbacks peer_cb = {
+	.field = k_field,
+	.head = k_head,
+	.data = k_data,
+	.end = k_end,
+	.closed = k_closed,
+	.ping_ack = k_ping_ack,
+	.body = k_body,
+	.goaway = k_goaway,
+};
+
+/* Bytes both ways until neither session has any to send. */
+static void shuttle(struct sg_h2_session *server, struct sg_h2_session *client)
+{
+	for (int round = 0; round < 100; round++) {
+		const char *d;
+		ssize_t n;
+		bool moved = false;
+
+		while ((n = sg_h2_pending(client, &d)) > 0) {
+			assert_int_equal(sg_h2_recv(server, d, (size_t)n), 0);
+			moved = true;
+		}
+		assert_int_equal(n, 0);
+		while ((n = sg_h2_pending(server, &d)) > 0) {
+			assert_int_equal(sg_h2_recv(client, d, (size_t)n), 0);
+			moved = true;
+		}
+		assert_int_equal(n, 0);
+		if (!moved)
+			return;
+	}
+	fail_msg("the sessions kept talking");
+}
+
+/* The client asks GET /x on a new stream; the server answers it with
+ * p->body. */
+static void ask(struct sg_h2_session *server, struct probe *p, struct sg_h2_session *client,
+		struct peer *k)
+{
+	struct sg_h2_field req[] = { field(":method", "GET"), field(":scheme", "http"),
+				     field(":authority", "a.b"), field(":path", "/x"),
+				     field("user-agent", "test/1") };
+	struct sg_h2_field resp[] = { field(":status", "200") };
+	int opened = p->opened;
+	int32_t id = sg_h2_request(client, req, ARRAY_LEN(req), false, &k->obj);
+
+	assert_true(id > 0);
+	p->fields[0] = '\0';
+	shuttle(server, client);
+	assert_int_equal(p->opened, opened + 1);
+	assert_string_equal(p->fields,
+			    ":method=GET;:scheme=http;:authority=a.b;:path=/x;user-agent=test/1;");
+	p->body_off = 0;
+	assert_int_equal(sg_h2_respond(server, id, resp, 1, true), 0);
+	shuttle(server, client);
+}
+
+static void pair(struct sg_h2_session **server, struct probe *p, struct sg_pages *pages,
+		 struct sg_h2_session **client, struct peer *k)
+{
+	struct sg_frontend_http h;
+	struct sg_h2_settings set;
+
+	sg_frontend_http_defaults(&h);
+	sg_h2_settings_from_policy(&h, &set);
+	assert_int_equal(sg_h2_session_new(&probe_cb, p, &set, pages, server), 0);
+	assert_int_equal(sg_h2_client_new(&peer_cb, k, &set, NULL, client), 0);
+}
+
+/* An idle connection's session sleeps once the client acknowledged its
+ * header table at 0, giving back nghttp2's session and the arena slot;
+ * the next request wakes it, and the client (which indexed its fields
+ * before) sees nothing amiss: its requests decode, their answers come,
+ * the table is 4096 again, and a GOAWAY names the last stream. */
+static void test_h2_session_sleeps_and_wakes_unnoticed(void **unused)
+{
+	struct sg_pages *pages = sg_pages_new(SG_H2_ARENA_SIZE, 4);
+	struct sg_h2_session *s, *c;
+	struct probe p = { .body = "hello", .body_len = 5 };
+	struct peer k = { 0 };
+
+	assert_non_null(pages);
+	pair(&s, &p, pages, &c, &k);
+	ask(s, &p, c, &k);
+	assert_string_equal(k.status, "200");
+	assert_int_equal(k.body, 5);
+	assert_int_equal(k.ends, 1);
+	assert_int_equal(sg_h2_consume(c, 1, 5), 0);
+
+	assert_int_equal(sg_h2_sleep(s), 1); /* SETTINGS_HEADER_TABLE_SIZE 0 */
+	assert_false(sg_h2_asleep(s));
+	shuttle(s, c); /* the client acknowledges */
+	assert_true(sg_h2_asleep(s));
+	assert_int_equal(sg_pages_taken(pages), 0);
+	assert_true(sg_h2_alive(s));
+
+	ask(s, &p, c, &k); /* stream 3 wakes it */
+	assert_false(sg_h2_asleep(s));
+	assert_int_equal(k.body, 10);
+	assert_int_equal(k.ends, 2);
+	assert_int_equal(k.goaways, 0);
+	ask(s, &p, c, &k); /* with the table back at 4096 */
+	assert_int_equal(k.ends, 3);
+	assert_int_equal(p.closed, 3);
+
+	/* Asleep again: a second round of the same. */
+	assert_int_equal(sg_h2_sleep(s), 1);
+	shuttle(s, c);
+	assert_true(sg_h2_asleep(s));
+	assert_int_equal(sg_h2_goaway(s, SG_H2_NO_ERROR, NULL), 0);
+	shuttle(s, c);
+	assert_int_equal(k.goaways, 1);
+	assert_int_equal(k.goaway_last, 5);
+	assert_int_equal(k.last_code, SG_H2_NO_ERROR);
+	sg_h2_session_free(c);
+	sg_h2_session_free(s);
+	sg_pages_free(pages);
+}
+
+/* The client's connection window was short of its initial 65535 when the
+ * session slept (it had not given back an answer's 1000 bytes): awake
+ * again, the session sends no more than the client allows (a client that
+ * got more would fail with FLOW_CONTROL_ERROR), and the rest once the
+ * client opens its window. */
+static void test_h2_session_wakes_with_the_clients_window(void **unused)
+{
+	static char body[65535];
+	struct sg_h2_session *s, *c;
+	struct probe p = { .body = body, .body_len = 1000 };
+	struct peer k = { 0 };
+
+	pair(&s, &p, NULL, &c, &k);
+	ask(s, &p, c, &k);
+	assert_int_equal(k.body, 1000);
+	assert_int_equal(sg_h2_sleep(s), 1);
+	shuttle(s, c);
+	assert_true(sg_h2_asleep(s));
+
+	p.body_len = sizeof(body);
+	ask(s, &p, c, &k);
+	assert_int_equal(k.body, 65535); /* 1000 + 64535: the window, no more */
+	assert_int_equal(k.ends, 1);
+	assert_int_equal(sg_h2_consume(c, 1, 1000), 0);
+	assert_int_equal(sg_h2_consume(c, 3, 64535), 0);
+	shuttle(s, c);
+	assert_int_equal(k.body, 66535);
+	assert_int_equal(k.ends, 2);
+	assert_int_equal(k.goaways, 0);
+	sg_h2_session_free(c);
+	sg_h2_session_free(s);
+}
+
+/* Raw frames against a sleeping session: it sleeps only between two
+ * frames (a frame half fed keeps it awake), and once awake it still knows
+ * the last stream the client opened. */
+static void test_h2_session_sleeps_between_frames_only(void **unused)
+{
+	/* A size update to 0 (the client's table was made 0), then GET /. */
+	static const uint8_t hpack[] = { 0x20, 0x82, 0x86, 0x84, 0x01, 0x01, 'a' };
+	static const uint8_t again[] = { 0x82, 0x86, 0x84, 0x01, 0x01, 'a' };
+	struct sg_frontend_http h;
+	struct sg_h2_settings set;
+	struct sg_h2_session *s;
+	struct probe p = { 0 };
+	struct sg_h2_field resp[] = { field(":status", "204") };
+	uint8_t in[256], out[1024], ping[17];
+	size_t n, len, plen;
+	const uint8_t *f;
+
+	sg_frontend_http_defaults(&h);
+	sg_h2_settings_from_policy(&h, &set);
+	assert_int_equal(sg_h2_session_new(&probe_cb, &p, &set, NULL, &s), 0);
+	memcpy(in, SG_H2_PREFACE, SG_H2_PREFACE_LEN);
+	n = SG_H2_PREFACE_LEN + frame(in + SG_H2_PREFACE_LEN, 0x4, 0, 0, NULL, 0);
+	n += frame(in + n, 0x4, 0x1, 0, NULL, 0); /* SETTINGS ACK (ours) */
+	n += frame(in + n, 0x1, 0x5, 1, again, sizeof(again));
+	assert_int_equal(sg_h2_recv(s, (const char *)in, n), 0);
+	assert_int_equal(sg_h2_respond(s, 1, resp, 1, false), 0);
+	drain_out(s, out, sizeof(out));
+	assert_int_equal(p.closed, 1);
+
+	assert_int_equal(sg_h2_sleep(s), 1);
+	len = drain_out(s, out, sizeof(out));
+	f = find_frame(out, len, 0x4, 0, &plen);
+	assert_non_null(f);
+	assert_int_equal(plen, 6);
+	assert_memory_equal(f + 9, "\0\1\0\0\0\0", 6); /* HEADER_TABLE_SIZE 0 */
+	frame(ping, 0x6, 0, 0, "12345678", 8);
+	n = frame(in, 0x4, 0x1, 0, NULL, 0); /* its ACK, and a PING's first 5 bytes */
+	memcpy(in + n, ping, 5);
+	assert_int_equal(sg_h2_recv(s, (const char *)in, n + 5), 0);
+	assert_false(sg_h2_asleep(s));
+	assert_int_equal(sg_h2_sleep(s), 0);
+	assert_false(sg_h2_asleep(s));
+	assert_int_equal(sg_h2_recv(s, (const char *)ping + 5, sizeof(ping) - 5), 0);
+	len = drain_out(s, out, sizeof(out));
+	f = find_frame(out, len, 0x6, 0, &plen); /* the PING's ACK */
+	assert_non_null(f);
+	assert_int_equal(f[4], 0x1);
+	assert_int_equal(sg_h2_sleep(s), 0);
+	assert_true(sg_h2_asleep(s));
+
+	/* Stream 1 again: below the last stream, so not a new one; nghttp2
+	 * (which keeps no closed streams) ignores it, as it would have
+	 * without the sleep. A session built from nothing would open it. */
+	n = frame(in, 0x1, 0x5, 1, hpack, sizeof(hpack));
+	assert_int_equal(sg_h2_recv(s, (const char *)in, n), 0);
+	assert_false(sg_h2_asleep(s));
+	assert_int_equal(p.opened, 1);
+	len = drain_out(s, out, sizeof(out));
+	assert_null(find_frame(out, len, 0x7, 0, &plen)); /* no GOAWAY */
+	n = frame(in, 0x1, 0x5, 3, again, sizeof(again));
+	assert_int_equal(sg_h2_recv(s, (const char *)in, n), 0);
+	assert_int_equal(p.opened, 2);
+	assert_string_equal(p.fields, ":method=GET;:scheme=http;:path=/;:authority=a;"
+				      ":method=GET;:scheme=http;:path=/;:authority=a;");
+	sg_h2_session_free(s);
+}
+
 /* A socket for sg_h2_flush, played from a script: each call takes up to
  * take[i] bytes, or fails with err[i] when that is set. */
 struct wire {
@@ -1040,6 +1329,9 @@ int main(void)
 		cmocka_unit_test(test_h2_session_upgrade_makes_stream_1),
 		cmocka_unit_test(test_h2_session_trim_gives_arena_pages_back),
 		cmocka_unit_test(test_h2_session_encoder_ring_costs_no_page),
+		cmocka_unit_test(test_h2_session_sleeps_and_wakes_unnoticed),
+		cmocka_unit_test(test_h2_session_wakes_with_the_clients_window),
+		cmocka_unit_test(test_h2_session_sleeps_between_frames_only),
 		cmocka_unit_test(test_h2_flush_gathers_and_keeps_the_rest),
 		cmocka_unit_test(test_h2_flush_bounds_each_write_by_batch),
 		cmocka_unit_test(test_h2_flush_writes_whole_records),
