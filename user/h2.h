@@ -217,9 +217,12 @@ struct sg_pages;
 
 /* The slot size of the page pool (user/pages.h) sessions take their
  * arena from: room for nghttp2's stream table (4 KiB) and its frame
- * buffer (16 KiB and 10 bytes), each on pages of its own, and for a server
- * session's unused HPACK encoder ring (1 KiB, on a page never written). */
-#define SG_H2_ARENA_SIZE (28 * 1024)
+ * buffer (16 KiB and 10 bytes), each on pages of its own, for a server
+ * session's unused HPACK encoder ring (1 KiB, on a page never written),
+ * and for two pages of a server session's small allocations (its session
+ * struct and decoder ring, then its decoder's table entries), so that a
+ * sleeping session (sg_h2_sleep) leaves nothing behind in the heap. */
+#define SG_H2_ARENA_SIZE (36 * 1024)
 
 /* A server session that sends the SETTINGS of `s` (and the connection
  * window) first. Flow control is manual: received DATA keeps the windows

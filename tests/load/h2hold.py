@@ -3,8 +3,9 @@
 
 Opens --conns h2c connections (prior knowledge) to 127.0.0.1:--port, sends
 one GET --path on stream 1 of each and reads its whole response, holds them
-all --idle-ms, reads the proxy's RSS (VmRSS of --pid), then asks each once
-more on stream 3; prints holdlib's RESULT line (answered: responses with
+all --idle-ms (reading what they bring meanwhile, as HTTP/2 libraries and
+browsers do: a server's SETTINGS or PING is acknowledged), reads the
+proxy's RSS (VmRSS of --pid), then asks each once more on stream 3; prints holdlib's RESULT line (answered: responses with
 :status 200 and a body of --body-len bytes, at most 2 x conns). Uses
 Debian's python3-h2 (the hyper-h2 state machine; the sockets are ours).
 """
@@ -58,7 +59,22 @@ def main():
     def ask_round(sc, rnd):
         return ask(sc[0], sc[1], 2 * rnd - 1, a.path, a.body_len)
 
-    return holdlib.hold(a, open_conn, ask_round, lambda sc: sc[0].close())
+    def tend(conns):
+        for sock, conn in conns:
+            sock.setblocking(False)
+            try:
+                data = sock.recv(65536)
+            except BlockingIOError:
+                continue
+            finally:
+                sock.settimeout(10)
+            if data:
+                conn.receive_data(data)
+                out = conn.data_to_send()
+                if out:
+                    sock.sendall(out)
+
+    return holdlib.hold(a, open_conn, ask_round, lambda sc: sc[0].close(), tend)
 
 
 if __name__ == "__main__":

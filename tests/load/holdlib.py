@@ -32,9 +32,11 @@ def rss_kb(pid):
     return 0
 
 
-def hold(a, open_conn, ask, close):
+def hold(a, open_conn, ask, close, tend=None):
     """Round 1 on a.conns new connections, the idle pause and the RSS
-    reading, round 2 on the same ones; prints RESULT; exit status."""
+    reading, round 2 on the same ones; prints RESULT; exit status. During
+    the pause tend(conns), when given, is called every 50 ms: a client that
+    keeps reading what its connections bring."""
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
     end = time.monotonic() + a.deadline_s
@@ -49,7 +51,11 @@ def hold(a, open_conn, ask, close):
             conns.append(c)
         except OSError as e:
             print(f"connection {i}: {e}", file=sys.stderr)
-    time.sleep(a.idle_ms / 1000)
+    pause_end = time.monotonic() + a.idle_ms / 1000
+    while time.monotonic() < pause_end:
+        if tend:
+            tend(conns)
+        time.sleep(max(min(pause_end - time.monotonic(), 0.05), 0))
     idle = rss_kb(a.pid)
     for i, c in enumerate(conns):
         if time.monotonic() > end:
