@@ -945,7 +945,7 @@ int sg_h2_trim(struct sg_h2_session *s)
 	int rc = 0;
 
 	/* Nothing queued: the frame buffer holds no byte still to go out. */
-	if (!s->arena || !s->dirty || s->sleep || nghttp2_session_want_write(s->ng))
+	if (!s->arena || !s->dirty || nghttp2_session_want_write(s->ng))
 		return 0;
 	s->dirty = false;
 	/* Blocks lie in the arena in order: contiguous ones go back together. */
@@ -1384,7 +1384,7 @@ int sg_h2_recv(struct sg_h2_session *s, const char *p, size_t len)
 	n = nghttp2_session_mem_recv(s->ng, (const uint8_t *)p, len);
 	if (n < 0)
 		return -EPROTO;
-	if (s->sleepy && can_sleep(s))
+	if (can_sleep(s))
 		freeze(s); /* out of memory: it stays awake */
 	return 0;
 }

@@ -1588,15 +1588,16 @@ static void on_conn_timer(struct sg_loop *loop, struct sg_timer *t)
 	}
 	if (c->trim_at && n >= c->trim_at) {
 		c->trim_at = 0;
-		/* Pages back now; the session itself once the client has
-		 * acknowledged the SETTINGS that this may send. */
+		/* The session to sleep (at once, or once the client has
+		 * acknowledged the SETTINGS this may send); meanwhile its
+		 * spare pages back (none left to give once it sleeps). */
 		if (!c->nstreams && !c->out.len) {
-			sg_h2_trim(c->h2);
 			if (sg_h2_sleep(c->h2) > 0) {
 				conn_flush(c);
 				if (c->closed)
 					return;
 			}
+			sg_h2_trim(c->h2);
 		}
 	}
 	if (c->age_at && n >= c->age_at) {

@@ -10,19 +10,10 @@
 . "$(dirname "$0")/lib.sh"
 
 start_backend echo
-mkdir -p "$WORK/cfg"
-cat >"$WORK/cfg/cfg.yaml" <<YAML
-binds:
-- port: 8080
-  listeners:
-  - name: http
-    protocol: HTTP
-    routes:
-    - backends: [{host: 127.0.0.1:$BACKEND_PORT}]
-YAML
+one_route_config idle
 for engine in $(engines); do
 	echo "-- engine $engine"
-	if ! start_engine "$engine" -c "$WORK/cfg"; then
+	if ! start_engine "$engine" -c "$WORK/config.yaml"; then
 		fail "gateway ($engine) did not start"
 		continue
 	fi

@@ -339,6 +339,18 @@ static void answered(const struct side *s, const char *status_line, const char *
 	assert_string_equal(s->in, want);
 }
 
+/* The client's next request, GET /2, reaches the second backend connection
+ * (the first one was closed) and its answer comes back whole. */
+static void get_2_on_second(struct env *e)
+{
+	forget(&e->client);
+	say(e->client.fd, "GET /2 HTTP/1.1\r\nHost: x\r\n\r\n");
+	HEAD_AT(e, 1);
+	say(e->be[1].fd, "HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\n2");
+	UNTIL(e, has(&e->client, "\r\n\r\n2"));
+	assert_string_equal(e->client.in, "HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\n2");
+}
+
 static void test_proxy_keep_alive_reuses_the_backend_connection(void **state)
 {
 	struct env *e = *state;
@@ -854,12 +866,7 @@ static void test_proxy_pooled_connection_closed_by_backend(void **state)
 	close(e->be[0].fd);
 	e->be[0].fd = -1;
 	pause_ms(e, 20);
-	forget(&e->client);
-	say(e->client.fd, "GET /2 HTTP/1.1\r\nHost: x\r\n\r\n");
-	HEAD_AT(e, 1);
-	say(e->be[1].fd, "HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\n2");
-	UNTIL(e, has(&e->client, "\r\n\r\n2"));
-	assert_string_equal(e->client.in, "HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\n2");
+	get_2_on_second(e);
 }
 
 /* The same, when the backend's close and the client's next request come
@@ -926,12 +933,7 @@ static void test_proxy_backend_closes_while_client_drains(void **state)
 	UNTIL(e, e->client.len >= len);
 	assert_int_equal(e->client.len, len);
 	assert_memory_equal(e->client.in + len - BODY, body, BODY);
-	forget(&e->client);
-	say(e->client.fd, "GET /2 HTTP/1.1\r\nHost: x\r\n\r\n");
-	HEAD_AT(e, 1);
-	say(e->be[1].fd, "HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\n2");
-	UNTIL(e, has(&e->client, "\r\n\r\n2"));
-	assert_string_equal(e->client.in, "HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\n2");
+	get_2_on_second(e);
 	assert_int_equal(e->nbe, 2);
 	assert_int_equal(e->stats.counters[SG_STAT_POOL_REUSE], 0);
 	free(resp);
