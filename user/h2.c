@@ -899,14 +899,17 @@ static void *mem_realloc(void *p, size_t n, void *user)
 		return mem_malloc(n, user);
 	if (!b && in_arena(user, p)) {
 		/* A packed block: its size is not kept, but the bytes up to its
-		 * page's end can be read, and the new block needs no more. */
+		 * page's end can be read, and the new block needs no more. The
+		 * new one may be packed right after it, inside those bytes:
+		 * memmove, whose copy is of the bytes as they were (the old
+		 * block's come first, before the new one begins). */
 		const struct sg_h2_session *s = user;
 		size_t page = sg_pages_page_size(s->pages);
 		size_t left = page - (size_t)((const char *)p - s->arena) % page;
 
 		q = mem_malloc(n, user);
 		if (q)
-			memcpy(q, p, n < left ? n : left);
+			memmove(q, p, n < left ? n : left);
 		return q;
 	}
 	if (!b)
