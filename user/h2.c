@@ -1147,6 +1147,19 @@ static bool can_sleep(const struct sg_h2_session *s)
  * 0 when it cannot be built again (our DATA took the client's window
  * below its initial 65535 without a stream to give it back on: thaw), or
  * -ENOMEM. */
+/* nghttp2's session and the arena slot it lived in go back. */
+static void drop_session(struct sg_h2_session *s)
+{
+	nghttp2_session_del(s->ng);
+	s->ng = NULL;
+	if (s->arena)
+		sg_pages_put(s->pages, s->arena);
+	s->arena = s->small = NULL;
+	s->arena_used = s->small_used = 0;
+	s->nblocks = 0;
+	s->ring_put = s->dirty = false;
+}
+
 static int freeze(struct sg_h2_session *s)
 {
 	struct h2_sleep *z;
@@ -1166,14 +1179,7 @@ static int freeze(struct sg_h2_session *s)
 	z->local_window = nghttp2_session_get_effective_local_window_size(s->ng);
 	z->remote_window = nghttp2_session_get_remote_window_size(s->ng);
 	z->last_id = nghttp2_session_get_last_proc_stream_id(s->ng);
-	nghttp2_session_del(s->ng);
-	s->ng = NULL;
-	if (s->arena)
-		sg_pages_put(s->pages, s->arena);
-	s->arena = s->small = NULL;
-	s->arena_used = s->small_used = 0;
-	s->nblocks = 0;
-	s->ring_put = s->dirty = false;
+	drop_session(s);
 	s->sleep = z;
 	return 1;
 }
@@ -1257,7 +1263,8 @@ static ssize_t burn_body(nghttp2_session *ng, int32_t id, uint8_t *buf, size_t l
  * table size of 0, which the client's table had (empty, and 0 unless it
  * has not sent a block since our 4096 came back), and which nghttp2
  * insists on after a table shrank; a new stream below it is not taken
- * for new. What the session writes in all this is dropped. */
+ * for new. What the session writes in all this is dropped. On failure
+ * the session is as asleep as before: nothing half built is kept. */
 static int thaw(struct sg_h2_session *s)
 {
 	/* A size update to 0, :method GET, :scheme http, :path /, :authority x */
@@ -1336,6 +1343,8 @@ static int thaw(struct sg_h2_session *s)
 	free(z);
 	s->sleep = NULL;
 out:
+	if (rc)
+		drop_session(s); /* still asleep, as before the call */
 	s->thawing = false;
 	return rc;
 }

@@ -2,6 +2,7 @@
  * response translations, the preface and upgrade checks, base64url, a
  * session driven with hand-made frames (no second HTTP/2 stack), and its
  * frames gathered and written (sg_h2_flush). */
+#include <dlfcn.h>
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -18,6 +19,8 @@
 #include "user/h1.h"
 #include "user/h2.h"
 #include "user/pages.h"
+
+#include <nghttp2/nghttp2.h>
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -1044,6 +1047,62 @@ static void test_h2_session_sleeps_and_wakes_unnoticed(void **unused)
 	sg_pages_free(pages);
 }
 
+/* nghttp2_session_mem_recv, as the gateway's calls see it (this
+ * definition comes before libnghttp2's): the next `recv_failures` calls
+ * fail as a session out of memory would. */
+static int recv_failures;
+
+ssize_t nghttp2_session_mem_recv(nghttp2_session *ng, const uint8_t *in, size_t len)
+{
+	static ssize_t (*real)(nghttp2_session *, const uint8_t *, size_t);
+
+	if (recv_failures > 0) {
+		recv_failures--;
+		return NGHTTP2_ERR_NOMEM;
+	}
+	if (!real)
+		*(void **)&real = dlsym(RTLD_NEXT, "nghttp2_session_mem_recv");
+	return real(ng, in, len);
+}
+
+/* A wake-up that fails half way (nghttp2 rebuilt, then failing to take
+ * the replayed frames) leaves the session asleep as it was, holding no
+ * arena slot and no half-built session; the same bytes again wake it. */
+static void test_h2_session_failed_wake_stays_asleep(void **unused)
+{
+	struct sg_pages *pages = sg_pages_new(SG_H2_ARENA_SIZE, 4);
+	struct sg_h2_session *s, *c;
+	struct probe p = { .body = "hello", .body_len = 5 };
+	struct peer k = { 0 };
+	struct sg_h2_field req[] = { field(":method", "GET"), field(":scheme", "http"),
+				     field(":authority", "a.b"), field(":path", "/x") };
+	const char *d;
+	ssize_t n;
+
+	assert_non_null(pages);
+	pair(&s, &p, pages, &c, &k);
+	ask(s, &p, c, &k);
+	assert_int_equal(sg_h2_sleep(s), 1);
+	shuttle(s, c);
+	assert_true(sg_h2_asleep(s));
+
+	assert_true(sg_h2_request(c, req, ARRAY_LEN(req), true, &k.obj) > 0);
+	n = sg_h2_pending(c, &d);
+	assert_true(n > 0);
+	recv_failures = 1; /* the replay inside the wake-up */
+	assert_int_equal(sg_h2_recv(s, d, (size_t)n), -EPROTO);
+	assert_int_equal(recv_failures, 0);
+	assert_true(sg_h2_asleep(s));
+	assert_int_equal(sg_pages_taken(pages), 0);
+
+	assert_int_equal(sg_h2_recv(s, d, (size_t)n), 0);
+	assert_false(sg_h2_asleep(s));
+	assert_int_equal(p.opened, 2);
+	sg_h2_session_free(c);
+	sg_h2_session_free(s);
+	sg_pages_free(pages);
+}
+
 /* The client's connection window was short of its initial 65535 when the
  * session slept (it had not given back an answer's 1000 bytes): awake
  * again, the session sends no more than the client allows (a client that
@@ -1334,6 +1393,7 @@ int main(void)
 		cmocka_unit_test(test_h2_session_encoder_ring_costs_no_page),
 		cmocka_unit_test(test_h2_session_sleeps_and_wakes_unnoticed),
 		cmocka_unit_test(test_h2_session_wakes_with_the_clients_window),
+		cmocka_unit_test(test_h2_session_failed_wake_stays_asleep),
 		cmocka_unit_test(test_h2_session_sleeps_between_frames_only),
 		cmocka_unit_test(test_h2_flush_gathers_and_keeps_the_rest),
 		cmocka_unit_test(test_h2_flush_bounds_each_write_by_batch),
