@@ -3,7 +3,10 @@
 pauses between them, during which the client keeps reading (as browsers and
 HTTP/2 libraries do: SETTINGS and PINGs are acknowledged).
 
-usage: h2_idle.py --port P --path PATH --rounds N --idle SECONDS
+usage: h2_idle.py --port P --path PATH --rounds N --idle SECONDS [--tls]
+
+With --tls the connection is TLS with ALPN h2 (the certificate is not
+checked; the run fails unless the server selects h2).
 
 Each round sends a GET for PATH (the client's HPACK table indexes its
 fields, as hyper-h2 does by default), reads the whole answer (acknowledging
@@ -18,6 +21,7 @@ why the run stopped}. Exit status 0 when every round was answered.
 import argparse
 import json
 import socket
+import ssl
 import sys
 import time
 
@@ -33,10 +37,21 @@ def main():
     ap.add_argument("--path", required=True)
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--idle", type=float, default=1.5)
+    ap.add_argument("--tls", action="store_true")
     a = ap.parse_args()
 
     out = {"answers": [], "table_sizes": [], "goaway": None, "error": None}
     sock = socket.create_connection(("127.0.0.1", a.port), timeout=10)
+    if a.tls:
+        ctx = ssl.create_default_context()
+        ctx.check_hostname = False
+        ctx.verify_mode = ssl.CERT_NONE
+        ctx.set_alpn_protocols(["h2"])
+        sock = ctx.wrap_socket(sock, server_hostname="idle.test")
+        if sock.selected_alpn_protocol() != "h2":
+            out["error"] = f"ALPN selected {sock.selected_alpn_protocol()!r}, not h2"
+            print(json.dumps(out))
+            return 1
     conn = h2.connection.H2Connection(
         config=h2.config.H2Configuration(client_side=True, header_encoding=None))
     conn.initiate_connection()
