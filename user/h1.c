@@ -563,11 +563,9 @@ static bool spans_equal(struct sg_h1_span a, struct sg_h1_span b)
 	return a.len == b.len && strncasecmp(a.p, b.p, a.len) == 0;
 }
 
-/* Whether the comma-separated list p[0..len) has `token` (case-insensitive),
- * skipping the empty elements RFC 9110 §5.6.1 allows. */
-static bool list_has_span(const char *p, size_t len, struct sg_h1_span token)
+bool sg_h1_list_has(struct sg_h1_span list, struct sg_h1_span token)
 {
-	const char *end = p + len;
+	const char *p = list.p, *end = list.p + list.len;
 
 	while (p < end) {
 		const char *comma = memchr(p, ',', (size_t)(end - p));
@@ -588,7 +586,8 @@ static bool list_has_span(const char *p, size_t len, struct sg_h1_span token)
 
 static bool list_has(const char *p, size_t len, const char *token)
 {
-	return list_has_span(p, len, (struct sg_h1_span){ token, strlen(token) });
+	return sg_h1_list_has((struct sg_h1_span){ p, len },
+			      (struct sg_h1_span){ token, strlen(token) });
 }
 
 /* Whether any header `name` lists `token`. */
@@ -1017,7 +1016,7 @@ static bool hop_by_hop(const struct hop_rules *r, struct sg_h1_span name)
 	for (size_t i = r->first_connection; i < r->nheaders; i++) {
 		const struct sg_h1_header *h = &r->headers[i];
 
-		if (span_is(h->name, "connection") && list_has_span(h->value.p, h->value.len, name))
+		if (span_is(h->name, "connection") && sg_h1_list_has(h->value, name))
 			return true;
 	}
 	return false;

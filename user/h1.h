@@ -109,6 +109,10 @@ enum sg_h1_result sg_h1_parse_request(const char *buf, size_t len, size_t max_he
 enum sg_h1_result sg_h1_parse_response(const char *buf, size_t len, size_t max_headers,
 				       struct sg_h1_resp *resp);
 
+/* Whether the comma-separated list has `token` (case-insensitive), skipping
+ * the empty elements RFC 9110 §5.6.1 allows and the whitespace around each. */
+bool sg_h1_list_has(struct sg_h1_span list, struct sg_h1_span token);
+
 /* Whether any of the headers h[0..n) named `name` lists `token` in its
  * comma-separated value (case-insensitive). */
 bool sg_h1_headers_list(const struct sg_h1_header *h, size_t n, const char *name,

@@ -260,28 +260,6 @@ static bool span_same(struct sg_h1_span s, struct sg_h1_span t)
 	return s.len == t.len && strncasecmp(s.p, t.p, s.len) == 0;
 }
 
-/* Whether comma-separated list v contains token t (case-insensitive). */
-static bool list_has(struct sg_h1_span v, struct sg_h1_span t)
-{
-	size_t i = 0;
-
-	while (i < v.len) {
-		size_t start, end;
-
-		while (i < v.len && (v.p[i] == ' ' || v.p[i] == '\t' || v.p[i] == ','))
-			i++;
-		start = i;
-		while (i < v.len && v.p[i] != ',')
-			i++;
-		end = i;
-		while (end > start && (v.p[end - 1] == ' ' || v.p[end - 1] == '\t'))
-			end--;
-		if (end - start == t.len && end > start && !strncasecmp(v.p + start, t.p, t.len))
-			return true;
-	}
-	return false;
-}
-
 /* A field that means something only on one HTTP/1 connection; h[0..n) are
  * the head's headers, whose Connection field may name more. */
 static bool connection_specific(const struct sg_h1_header *h, size_t n, struct sg_h1_span name)
@@ -295,7 +273,7 @@ static bool connection_specific(const struct sg_h1_header *h, size_t n, struct s
 		if (span_same(name, fixed[i]))
 			return true;
 	for (size_t i = 0; i < n; i++)
-		if (span_same(h[i].name, fixed[0]) && list_has(h[i].value, name))
+		if (span_same(h[i].name, fixed[0]) && sg_h1_list_has(h[i].value, name))
 			return true;
 	return false;
 }
@@ -489,8 +467,8 @@ bool sg_h2_upgrade_request(const struct sg_h1_req *req)
 	const struct sg_h1_span *up = sg_h1_header(req, "upgrade");
 	size_t settings = 0;
 
-	if (req->minor != 1 || !up || !sg_h1_wants_upgrade(req) || !list_has(*up, span("h2c", 3)) ||
-	    sg_h1_request_body(req) != SG_H1_BODY_NONE)
+	if (req->minor != 1 || !up || !sg_h1_wants_upgrade(req) ||
+	    !sg_h1_list_has(*up, span("h2c", 3)) || sg_h1_request_body(req) != SG_H1_BODY_NONE)
 		return false;
 	for (size_t i = 0; i < req->nheaders; i++)
 		if (span_eq(req->headers[i].name, "http2-settings"))

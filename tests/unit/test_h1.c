@@ -1256,6 +1256,31 @@ static void test_h1_upgrade_offer_drops_h2c(void **unused)
 	assert_int_equal(sg_h1_upgrade_offer(&req, out, sizeof(out)), 0);
 }
 
+/* List fields (RFC 9110 §5.6.1): elements split at commas, whitespace
+ * around each ignored, empty ones skipped, names compared without case;
+ * a token is never found inside another element. */
+static void test_h1_list_has_elements_only(void **unused)
+{
+	struct sg_h1_span up = { "h2c", 3 }, close = { "close", 5 };
+	const struct {
+		const char *list;
+		bool h2c;
+	} cases[] = {
+		{ "h2c", true },	 { "websocket, H2C", true }, { " ,, \th2c\t ,", true },
+		{ "h2c2, xh2c", false }, { "h2 c", false },	     { "", false },
+		{ ",,", false },	 { "h2c;q=1", false },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct sg_h1_span list = { cases[i].list, strlen(cases[i].list) };
+
+		if (sg_h1_list_has(list, up) != cases[i].h2c)
+			fail_msg("\"%s\": h2c %s", cases[i].list,
+				 cases[i].h2c ? "not found" : "found");
+		assert_false(sg_h1_list_has(list, close));
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1299,6 +1324,7 @@ int main(void)
 		cmocka_unit_test(test_h1_request_line_in_pieces),
 		cmocka_unit_test(test_h1_write_request_drops_underscore_aliases),
 		cmocka_unit_test(test_h1_upgrade_offer_drops_h2c),
+		cmocka_unit_test(test_h1_list_has_elements_only),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
