@@ -1121,10 +1121,6 @@ static bool can_sleep(const struct sg_h2_session *s)
 	       !nghttp2_session_want_write(s->ng) && nghttp2_session_want_read(s->ng);
 }
 
-/* nghttp2's session goes, and the arena's slot with it. Returns 1 asleep,
- * 0 when it cannot be built again (our DATA took the client's window
- * below its initial 65535 without a stream to give it back on: thaw), or
- * -ENOMEM. */
 /* nghttp2's session and the arena slot it lived in go back. */
 static void drop_session(struct sg_h2_session *s)
 {
@@ -1138,6 +1134,10 @@ static void drop_session(struct sg_h2_session *s)
 	s->ring_put = s->dirty = false;
 }
 
+/* nghttp2's session goes, and the arena's slot with it. Returns 1 asleep,
+ * 0 when it cannot be built again (our DATA took the client's window
+ * below its initial 65535 without a stream to give it back on: thaw), or
+ * -ENOMEM. */
 static int freeze(struct sg_h2_session *s)
 {
 	struct h2_sleep *z;
