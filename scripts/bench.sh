@@ -47,6 +47,11 @@
 #   BENCH_W1_SECS, BENCH_W2_SECS, BENCH_W5_SECS  [10, 5, 5]
 #   BENCH_PING_COUNT  round trips per W6 sample [10000]
 #   BENCH_PORT_BASE first of the loopback ports used [27000]
+#   BENCH_PROXY_QUOTA  percent of one CPU every proxy may use (a cgroup v1
+#                   cpu quota over 20 ms periods, on top of the pinning), so
+#                   that the proxy is the bottleneck of every workload and
+#                   throughput measures what each proxy does with the same
+#                   CPU; empty: no quota []
 #   BENCH_INTERLEAVE 1: each repetition starts every row's proxy, then runs
 #                   each workload on every row in turn (the rows' order
 #                   reversed from one workload to the next); 0: every
@@ -79,6 +84,9 @@ PORT_BASE=${BENCH_PORT_BASE:-27000}
 BENCH_BUSY_POLL=${BENCH_BUSY_POLL:-1ms}
 BENCH_COALESCE=${BENCH_COALESCE:-50us}
 INTERLEAVE=${BENCH_INTERLEAVE:-1}
+QUOTA=${BENCH_PROXY_QUOTA:-}
+QUOTA_PERIOD_US=20000
+QUOTA_CG=""
 
 # Two cores, pinned the same way for every row: the proxy alone on one,
 # the load generators and the backends on the other. An optional row
@@ -98,6 +106,7 @@ else
 	WRK_THREADS=1
 	PLACEMENT="the proxy alone on CPU $PROXY_CPU; load generators and backends on CPU $LOAD_CPU"
 fi
+[ -z "$QUOTA" ] || PLACEMENT="$PLACEMENT; every proxy held to $QUOTA % of one CPU (cgroup cpu quota, ${QUOTA_PERIOD_US} us periods)"
 
 # haproxy-SIZE rows without -splice or -nosplice: whether they splice
 # (1) or not (0). With tune.bufsize 65536, no splice was as fast or faster
@@ -595,7 +604,38 @@ start_proxy() {
 	esac
 	PROXY_PID=$SPAWNED
 	wait_listening "$FRONT_HTTP" "$FRONT_IPERF" "$FRONT_ECHO" "$FRONT_H2" "$FRONT_TLS" \
-		"$FRONT_PASS" && alive "$PROXY_PID"
+		"$FRONT_PASS" && alive "$PROXY_PID" && quota_hold
+}
+
+# quota_setup: with BENCH_PROXY_QUOTA, the cgroup (v1 cpu controller) that
+# holds every proxy to that share of a CPU. The proxies' own CPU is what
+# limits every workload then, the same for each of them.
+quota_setup() {
+	local root=/sys/fs/cgroup/cpu
+	[ -n "$QUOTA" ] || return 0
+	[[ $QUOTA =~ ^[0-9]+$ ]] && [ "$QUOTA" -ge 20 ] && [ "$QUOTA" -le 100 ] ||
+		die "BENCH_PROXY_QUOTA must be a percent from 20 to 100"
+	[ -w "$root/cgroup.procs" ] || die "BENCH_PROXY_QUOTA needs the cgroup v1 cpu controller at $root"
+	QUOTA_CG=$root/splicegate-bench-$$
+	mkdir "$QUOTA_CG" || die "cannot create $QUOTA_CG"
+	echo $QUOTA_PERIOD_US >"$QUOTA_CG/cpu.cfs_period_us"
+	echo $((QUOTA_PERIOD_US * QUOTA / 100)) >"$QUOTA_CG/cpu.cfs_quota_us"
+}
+
+# quota_remove: the cgroup goes once its processes have (cleanup first).
+quota_remove() {
+	[ -z "$QUOTA_CG" ] || rmdir "$QUOTA_CG" 2>/dev/null || true
+}
+
+# quota_hold: the row's proxy and its children (nginx's workers) into the
+# quota's cgroup, every thread of each (cgroup.procs).
+quota_hold() {
+	local pid
+	[ -n "$QUOTA_CG" ] && [ -n "$PROXY_PID" ] || return 0
+	for pid in $PROXY_PID $(cat /proc/[0-9]*/stat 2>/dev/null |
+		awk -v p="$PROXY_PID" '{ pid = $1; sub(/^[0-9]+ \(.*\) /, "") } $2 == p { print pid }'); do
+		echo "$pid" >"$QUOTA_CG/cgroup.procs"
+	done
 }
 
 # Stops the row's proxy and keeps what it logged (warnings are findings).
@@ -1233,8 +1273,9 @@ main() {
 	# HAProxy's maxconn 4096 needs ~8200 descriptors; Debian's default is 1024.
 	[ "$(ulimit -n)" -ge 16384 ] || ulimit -n 16384 ||
 		die "needs 16384 file descriptors (ulimit -n)"
-	trap cleanup EXIT
+	trap 'cleanup; quota_remove' EXIT
 	trap 'exit 130' INT TERM
+	quota_setup
 	install_tools
 	mkdir -p "$OUT_DIR"
 	build_tool
