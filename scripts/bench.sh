@@ -607,9 +607,11 @@ start_proxy() {
 		"$FRONT_PASS" && alive "$PROXY_PID" && quota_hold
 }
 
-# quota_setup: with BENCH_PROXY_QUOTA, the cgroup (v1 cpu controller) that
-# holds every proxy to that share of a CPU. The proxies' own CPU is what
-# limits every workload then, the same for each of them.
+# quota_setup: with BENCH_PROXY_QUOTA, a cgroup (v1 cpu controller) under
+# which each row's proxy gets its own, holding it to that share of a CPU:
+# the proxies' own CPU is what limits every workload then, the same for
+# each of them, and an idle proxy's timers take nothing from the one
+# measured.
 quota_setup() {
 	local root=/sys/fs/cgroup/cpu
 	[ -n "$QUOTA" ] || return 0
@@ -618,23 +620,27 @@ quota_setup() {
 	[ -w "$root/cgroup.procs" ] || die "BENCH_PROXY_QUOTA needs the cgroup v1 cpu controller at $root"
 	QUOTA_CG=$root/splicegate-bench-$$
 	mkdir "$QUOTA_CG" || die "cannot create $QUOTA_CG"
-	echo $QUOTA_PERIOD_US >"$QUOTA_CG/cpu.cfs_period_us"
-	echo $((QUOTA_PERIOD_US * QUOTA / 100)) >"$QUOTA_CG/cpu.cfs_quota_us"
 }
 
-# quota_remove: the cgroup goes once its processes have (cleanup first).
+# quota_remove: the cgroups go once their processes have (cleanup first).
 quota_remove() {
-	[ -z "$QUOTA_CG" ] || rmdir "$QUOTA_CG" 2>/dev/null || true
+	[ -n "$QUOTA_CG" ] || return 0
+	rmdir "$QUOTA_CG"/*/ "$QUOTA_CG" 2>/dev/null || true
 }
 
-# quota_hold: the row's proxy and its children (nginx's workers) into the
-# quota's cgroup, every thread of each (cgroup.procs).
+# quota_hold: the row's proxy and its children (nginx's workers), every
+# thread of each (cgroup.procs), into the row's cgroup under QUOTA_CG.
 quota_hold() {
-	local pid
+	local pid cg=$QUOTA_CG/$ROW
 	[ -n "$QUOTA_CG" ] && [ -n "$PROXY_PID" ] || return 0
+	if [ ! -d "$cg" ]; then
+		mkdir "$cg" || die "cannot create $cg"
+		echo $QUOTA_PERIOD_US >"$cg/cpu.cfs_period_us"
+		echo $((QUOTA_PERIOD_US * QUOTA / 100)) >"$cg/cpu.cfs_quota_us"
+	fi
 	for pid in $PROXY_PID $(cat /proc/[0-9]*/stat 2>/dev/null |
 		awk -v p="$PROXY_PID" '{ pid = $1; sub(/^[0-9]+ \(.*\) /, "") } $2 == p { print pid }'); do
-		echo "$pid" >"$QUOTA_CG/cgroup.procs"
+		echo "$pid" >"$cg/cgroup.procs"
 	done
 }
 

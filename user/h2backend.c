@@ -793,6 +793,7 @@ static void conn_read(struct h2b_conn *c)
 
 	for (int rounds = 0; rounds < 16 && !c->closed; rounds++) {
 		ssize_t n = sg_sock_recv(c->sock->tls, c->sock->fd, buf, sizeof(buf), MSG_DONTWAIT);
+		bool drained;
 		int rc;
 
 		if (n < 0 && errno == EINTR)
@@ -803,6 +804,8 @@ static void conn_read(struct h2b_conn *c)
 			conn_close(c, n == 0 ? EPIPE : errno);
 			return;
 		}
+		/* Asked before the bytes go in: the session may close c. */
+		drained = sg_sock_drained(c->sock->tls, n, sizeof(buf));
 		c->rx_at = sg_loop_now(c->pool->loop);
 		c->busy++;
 		rc = sg_h2_recv(c->h2, buf, (size_t)n);
@@ -815,6 +818,8 @@ static void conn_read(struct h2b_conn *c)
 			return;
 		}
 		conn_settle(c);
+		if (drained)
+			return;
 	}
 }
 

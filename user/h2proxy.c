@@ -1506,6 +1506,7 @@ static void conn_read(struct h2conn *c)
 
 	for (int i = 0; i < 16 && !c->closed; i++) {
 		ssize_t n = sg_sock_recv(c->tls, c->io.fd, buf, sizeof(buf), 0);
+		bool drained;
 
 		if (n == -1 && errno == EINTR)
 			continue;
@@ -1515,8 +1516,11 @@ static void conn_read(struct h2conn *c)
 			conn_close(c);
 			return;
 		}
+		drained = sg_sock_drained(c->tls, n, sizeof(buf));
 		if (conn_feed(c, buf, (size_t)n) == -1)
 			return;
+		if (drained)
+			break;
 	}
 	conn_flush(c);
 }

@@ -125,4 +125,15 @@ ssize_t sg_sock_recv(struct sg_tls *t, int fd, void *buf, size_t len, int flags)
 ssize_t sg_sock_send(struct sg_tls *t, int fd, const void *buf, size_t len, int flags);
 ssize_t sg_sock_sendv(struct sg_tls *t, int fd, const struct iovec *iov, size_t cnt, int flags);
 
+/* After sg_sock_recv returned `n` into a buffer of `len` bytes: whether
+ * the socket is known to be empty, so that a reader woken by epoll (level
+ * triggered: more bytes wake it again) can stop without another read that
+ * would only say EAGAIN. A short read of a plain TCP socket took all that
+ * was queued; through TLS it says nothing (one record per read, more may
+ * be decrypted or buffered above the socket). */
+static inline bool sg_sock_drained(const struct sg_tls *t, ssize_t n, size_t len)
+{
+	return !t && n >= 0 && (size_t)n < len;
+}
+
 #endif
