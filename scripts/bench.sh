@@ -24,7 +24,13 @@
 #                   busy-polling, splicegate's --busy-poll
 #                   $BENCH_BUSY_POLL. A splicegate row named with
 #                   -coalesce (before any -poll or -xN) runs with
-#                   --coalesce $BENCH_COALESCE. Any proxy row may end in -xN: N
+#                   --coalesce $BENCH_COALESCE. Any proxy row may end in
+#                   -qP (before any -xN): its proxy held to P % of one CPU
+#                   (a cgroup v1 cpu quota over 20 ms periods, a cgroup per
+#                   row), so that the proxy is what limits every workload
+#                   and throughput measures what each proxy does with the
+#                   same CPU; such a row is measured against the peers
+#                   with the same quota. Any proxy row may end in -xN: N
 #                   workers (splicegate --workers N, HAProxy nbthread N,
 #                   nginx worker_processes N with reuseport)
 #   BENCH_BUSY_POLL splicegate's --busy-poll in -poll rows [1ms]
@@ -47,11 +53,6 @@
 #   BENCH_W1_SECS, BENCH_W2_SECS, BENCH_W5_SECS  [10, 5, 5]
 #   BENCH_PING_COUNT  round trips per W6 sample [10000]
 #   BENCH_PORT_BASE first of the loopback ports used [27000]
-#   BENCH_PROXY_QUOTA  percent of one CPU every proxy may use (a cgroup v1
-#                   cpu quota over 20 ms periods, on top of the pinning), so
-#                   that the proxy is the bottleneck of every workload and
-#                   throughput measures what each proxy does with the same
-#                   CPU; empty: no quota []
 #   BENCH_INTERLEAVE 1: each repetition starts every row's proxy, then runs
 #                   each workload on every row in turn (the rows' order
 #                   reversed from one workload to the next); 0: every
@@ -84,7 +85,6 @@ PORT_BASE=${BENCH_PORT_BASE:-27000}
 BENCH_BUSY_POLL=${BENCH_BUSY_POLL:-1ms}
 BENCH_COALESCE=${BENCH_COALESCE:-50us}
 INTERLEAVE=${BENCH_INTERLEAVE:-1}
-QUOTA=${BENCH_PROXY_QUOTA:-}
 QUOTA_PERIOD_US=20000
 QUOTA_CG=""
 
@@ -106,7 +106,6 @@ else
 	WRK_THREADS=1
 	PLACEMENT="the proxy alone on CPU $PROXY_CPU; load generators and backends on CPU $LOAD_CPU"
 fi
-[ -z "$QUOTA" ] || PLACEMENT="$PLACEMENT; every proxy held to $QUOTA % of one CPU (cgroup cpu quota, ${QUOTA_PERIOD_US} us periods)"
 
 # haproxy-SIZE rows without -splice or -nosplice: whether they splice
 # (1) or not (0). With tune.bufsize 65536, no splice was as fast or faster
@@ -508,14 +507,20 @@ size_bytes() {
 # HAProxy's tune.bufsize, "" for its default; nginx's buffers as written)
 # and R_SPLICE (HAProxy: 1 or 0), and R_POLL (1 for a HAProxy or splicegate
 # row named with -poll: HAProxy's busy-polling, splicegate's --busy-poll),
-# R_COALESCE (1 for a splicegate row named with -coalesce: --coalesce).
-# Returns 1 for a name it does not know.
+# R_COALESCE (1 for a splicegate row named with -coalesce: --coalesce),
+# R_QUOTA (P for a proxy row named with -qP, 20 to 100: quota_hold; else
+# 0). Returns 1 for a name it does not know.
 parse_row() {
 	local rest
-	R_BASE=$1 R_WORKERS=1 R_SIZE="" R_SPLICE=0 R_POLL=0 R_COALESCE=0
+	R_BASE=$1 R_WORKERS=1 R_SIZE="" R_SPLICE=0 R_POLL=0 R_COALESCE=0 R_QUOTA=0
 	if [[ $1 =~ ^(.*)-x([1-9][0-9]*)$ ]]; then
 		R_BASE=${BASH_REMATCH[1]}
 		R_WORKERS=${BASH_REMATCH[2]}
+	fi
+	if [[ $R_BASE =~ ^(.*)-q([1-9][0-9]*)$ ]]; then
+		R_BASE=${BASH_REMATCH[1]}
+		R_QUOTA=${BASH_REMATCH[2]}
+		[ "$R_QUOTA" -ge 20 ] && [ "$R_QUOTA" -le 100 ] && [[ $R_BASE != direct* ]] || return 1
 	fi
 	case $R_BASE in
 	haproxy*-poll | splicegate-*-poll) R_POLL=1 R_BASE=${R_BASE%-poll} ;;
@@ -607,41 +612,36 @@ start_proxy() {
 		"$FRONT_PASS" && alive "$PROXY_PID" && quota_hold
 }
 
-# quota_setup: with BENCH_PROXY_QUOTA, a cgroup (v1 cpu controller) under
-# which each row's proxy gets its own, holding it to that share of a CPU:
-# the proxies' own CPU is what limits every workload then, the same for
-# each of them, and an idle proxy's timers take nothing from the one
+# quota_hold: a row named -qP (R_QUOTA) has its proxy and the proxy's
+# children (nginx's workers), every thread of each (cgroup.procs), in a
+# cgroup of its own (v1 cpu controller) that holds them to P % of one CPU:
+# the proxy's own CPU is what limits every workload then, the same for
+# each such row, and an idle proxy's timers take nothing from the one
 # measured.
-quota_setup() {
-	local root=/sys/fs/cgroup/cpu
-	[ -n "$QUOTA" ] || return 0
-	[[ $QUOTA =~ ^[0-9]+$ ]] && [ "$QUOTA" -ge 20 ] && [ "$QUOTA" -le 100 ] ||
-		die "BENCH_PROXY_QUOTA must be a percent from 20 to 100"
-	[ -w "$root/cgroup.procs" ] || die "BENCH_PROXY_QUOTA needs the cgroup v1 cpu controller at $root"
-	QUOTA_CG=$root/splicegate-bench-$$
-	mkdir "$QUOTA_CG" || die "cannot create $QUOTA_CG"
+quota_hold() {
+	local pid root=/sys/fs/cgroup/cpu cg
+	[ "$R_QUOTA" != 0 ] && [ -n "$PROXY_PID" ] || return 0
+	if [ -z "$QUOTA_CG" ]; then
+		[ -w "$root/cgroup.procs" ] || die "row $ROW needs the cgroup v1 cpu controller at $root"
+		QUOTA_CG=$root/splicegate-bench-$$
+		mkdir "$QUOTA_CG" || die "cannot create $QUOTA_CG"
+	fi
+	cg=$QUOTA_CG/$ROW
+	if [ ! -d "$cg" ]; then
+		mkdir "$cg" || die "cannot create $cg"
+		echo $QUOTA_PERIOD_US >"$cg/cpu.cfs_period_us"
+		echo $((QUOTA_PERIOD_US * R_QUOTA / 100)) >"$cg/cpu.cfs_quota_us"
+	fi
+	for pid in $PROXY_PID $(cat /proc/[0-9]*/stat 2>/dev/null |
+		awk -v p="$PROXY_PID" '{ pid = $1; sub(/^[0-9]+ \(.*\) /, "") } $2 == p { print pid }'); do
+		echo "$pid" >"$cg/cgroup.procs"
+	done
 }
 
 # quota_remove: the cgroups go once their processes have (cleanup first).
 quota_remove() {
 	[ -n "$QUOTA_CG" ] || return 0
 	rmdir "$QUOTA_CG"/*/ "$QUOTA_CG" 2>/dev/null || true
-}
-
-# quota_hold: the row's proxy and its children (nginx's workers), every
-# thread of each (cgroup.procs), into the row's cgroup under QUOTA_CG.
-quota_hold() {
-	local pid cg=$QUOTA_CG/$ROW
-	[ -n "$QUOTA_CG" ] && [ -n "$PROXY_PID" ] || return 0
-	if [ ! -d "$cg" ]; then
-		mkdir "$cg" || die "cannot create $cg"
-		echo $QUOTA_PERIOD_US >"$cg/cpu.cfs_period_us"
-		echo $((QUOTA_PERIOD_US * QUOTA / 100)) >"$cg/cpu.cfs_quota_us"
-	fi
-	for pid in $PROXY_PID $(cat /proc/[0-9]*/stat 2>/dev/null |
-		awk -v p="$PROXY_PID" '{ pid = $1; sub(/^[0-9]+ \(.*\) /, "") } $2 == p { print pid }'); do
-		echo "$pid" >"$cg/cgroup.procs"
-	done
 }
 
 # Stops the row's proxy and keeps what it logged (warnings are findings).
@@ -1267,21 +1267,22 @@ row_index() {
 }
 
 main() {
-	local start rows row order
+	local start rows row order quota
 	start=$(date +%s)
 	[ -x "$SG_BIN" ] || die "no splicegate binary at $SG_BIN"
 	# Every row name is checked before anything is measured.
 	rows=$(default_rows)
 	for row in ${BENCH_ROWS:-$rows}; do
 		parse_row "$row" || die "unknown row $row (BENCH_ROWS; see the script's header)"
+		[ "$R_QUOTA" = 0 ] || quota=". Rows named -qP: the proxy held to P % of one CPU (a cgroup cpu quota over $((QUOTA_PERIOD_US / 1000)) ms periods, a cgroup per row)"
 	done
+	PLACEMENT="$PLACEMENT${quota:-}"
 	[ "$(nproc)" -ge 2 ] || die "needs 2 CPUs (proxy on one, load on the other)"
 	# HAProxy's maxconn 4096 needs ~8200 descriptors; Debian's default is 1024.
 	[ "$(ulimit -n)" -ge 16384 ] || ulimit -n 16384 ||
 		die "needs 16384 file descriptors (ulimit -n)"
 	trap 'cleanup; quota_remove' EXIT
 	trap 'exit 130' INT TERM
-	quota_setup
 	install_tools
 	mkdir -p "$OUT_DIR"
 	build_tool

@@ -11,7 +11,8 @@ hit both) with how busy each proxy's core was. A peer is every row that is
 neither direct nor splicegate (the HAProxy and nginx configs); the best peer
 is, per workload and metric, the peer row with the best median among those
 with as many workers as the splicegate row (a "-xN" suffix: N workers,
-threads or processes; none: 1), and the report names it. A splicegate row
+threads or processes; none: 1) and the same CPU quota (a "-qP" suffix: P %
+of one CPU; none: no quota), and the report names it. A splicegate row
 that polls ("-poll": --busy-poll) is measured against every peer, HAProxy's
 busy-polling rows among them; one that does not, against the peers that do
 not either. A row with a
@@ -93,19 +94,33 @@ def single(row):
     return re.sub(r"-x[0-9]+$", "", row)
 
 
+def quota(row):
+    """The share of one CPU, in %, the row's proxy is held to ("-qP"
+    before any "-xN"); 0 when none."""
+    m = re.search(r"-q([0-9]+)$", single(row))
+    return int(m.group(1)) if m else 0
+
+
+def unheld(row):
+    """The row without its "-qP" and "-xN" suffixes."""
+    return re.sub(r"-q[0-9]+$", "", single(row))
+
+
 def polls(row):
-    """The row polls instead of sleeping ("-poll" before any "-xN")."""
-    return single(row).endswith("-poll")
+    """The row polls instead of sleeping ("-poll" before any "-qP" or
+    "-xN")."""
+    return unheld(row).endswith("-poll")
 
 
 def peer_class(row):
-    """What a splicegate row is measured against: (workers, polls)."""
-    return workers(row), polls(row)
+    """What a splicegate row is measured against: (workers, polls, quota)."""
+    return workers(row), polls(row), quota(row)
 
 
 def class_name(cls):
-    n, poll = cls
-    return "best peer" + (f" ×{n}" if n > 1 else "") + (" (polling too)" if poll else "")
+    n, poll, q = cls
+    return ("best peer" + (f" ×{n}" if n > 1 else "") + (f" at {q} % CPU" if q else "")
+            + (" (polling too)" if poll else ""))
 
 
 def is_peer(row):
@@ -115,9 +130,9 @@ def is_peer(row):
 def best_peer(entry, rows, cls):
     """(median, row) of the best peer row of class cls (peer_class), or
     (None, None). Ties go to the row listed first."""
-    n, poll = cls
+    n, poll, q = cls
     cands = [(statistics.median(entry["rows"][r]), r) for r in rows
-             if is_peer(r) and workers(r) == n and (poll or not polls(r))
+             if is_peer(r) and workers(r) == n and quota(r) == q and (poll or not polls(r))
              and entry["rows"].get(r)]
     if not cands:
         return None, None
@@ -235,7 +250,7 @@ def ratios(out, table, rows, sg_rows):
     groups = sorted({peer_class(r) for r in sg_rows})
     out.append("Ratios of splicegate's medians to direct's and to the best peer's: per "
                "workload and metric, the best median of every HAProxy and nginx row (with as "
-               "many workers as the splicegate row; polling only if it polls), named in the "
+               "many workers and the same CPU quota as the splicegate row; polling only if it polls), named in the "
                "\"best peer\" column; ✓/✗ "
                "against issue 7's targets (≥ the best peer everywhere, proxy CPU/GB ≤ 0.5× "
                "the best peer's, bulk GB/s ≥ 0.8× direct).\n")
