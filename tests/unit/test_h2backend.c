@@ -10,7 +10,9 @@
 
 #include "loopback.h"
 
+#include <dlfcn.h>
 #include <errno.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -576,6 +578,58 @@ static void test_multiplexed(void **state)
 	cleanup(&o[3]);
 }
 
+/* recv, as every caller in this binary sees it (this definition comes
+ * before libc's): counts the reads of sockets connected to `eagain_port`
+ * (the gateway's side of the backend connections) that found nothing. */
+static uint16_t eagain_port;
+static unsigned eagain_reads;
+
+ssize_t recv(int fd, void *buf, size_t len, int flags)
+{
+	static ssize_t (*real)(int, void *, size_t, int);
+	struct sockaddr_in peer;
+	socklen_t plen = sizeof(peer);
+	ssize_t n;
+	int err;
+
+	if (!real)
+		*(void **)&real = dlsym(RTLD_NEXT, "recv");
+	n = real(fd, buf, len, flags);
+	err = errno;
+	if (n == -1 && err == EAGAIN && eagain_port &&
+	    getpeername(fd, (struct sockaddr *)&peer, &plen) == 0 && peer.sin_family == AF_INET &&
+	    ntohs(peer.sin_port) == eagain_port)
+		eagain_reads++;
+	errno = err;
+	return n;
+}
+
+/* Each answer is read without a read that only finds the socket empty: a
+ * short read of a plain socket took everything, and epoll says when more
+ * comes. Twenty requests one after another on one connection. */
+static void test_no_empty_reads(void **state)
+{
+	struct env *e = *state;
+	struct owner o = { 0 };
+
+	eagain_port = e->srv.port;
+	eagain_reads = 0;
+	for (int i = 0; i < 20; i++) {
+		o = (struct owner){ 0 };
+		open_stream(e, &o, 1000, NULL);
+		RUN_UNTIL(e, o.ready == 1);
+		send_get(&o, "/x");
+		RUN_UNTIL(e, o.ends == 1);
+		assert_int_equal(o.status, 200);
+		assert_int_equal(o.data.len, 5);
+		cleanup(&o);
+	}
+	eagain_port = 0;
+	assert_int_equal(e->srv.nconns, 1);
+	assert_int_equal(e->srv.nstreams, 20);
+	assert_int_equal(eagain_reads, 0);
+}
+
 /* A backend that allows one stream at a time: a second request while the
  * first is held opens a second connection. */
 static void test_stream_limit_opens_another(void **state)
@@ -770,6 +824,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_trailers, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_te_once_with_a_filter, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_multiplexed, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_no_empty_reads, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stream_limit_opens_another, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_goaway_drains, setup, teardown),
