@@ -8,10 +8,13 @@
 #
 # usage: scripts/bench.sh path/to/splicegate
 # knobs (environment), defaults in brackets:
-#   BENCH_ENGINES   splicegate engines, one row each ["copy splice sockmap
-#                   auto"; "auto" with BENCH_SCALE=1]
+#   BENCH_ENGINES   splicegate engines, one row each [auto; "copy splice
+#                   sockmap auto" compares the engines]
+#   BENCH_HELD      P: the default rows also run held to P % of one CPU
+#                   (each proxy row again as -qP, below); "" for none [50]
 #   BENCH_ROWS      rows to run [direct haproxy haproxy-splice haproxy-64k
-#                   nginx-16k nginx-64k nginx-1m splicegate-<engine>...].
+#                   nginx-16k nginx-64k nginx-1m splicegate-<engine>...,
+#                   then each proxy row again as -q$BENCH_HELD].
 #                   Peers: haproxy[-SIZE][-splice|-nosplice] (tune.bufsize
 #                   SIZE, e.g. 64k; option splice-auto; a sized row without
 #                   either suffix: $HAPROXY_SIZED_SPLICE below), nginx-SIZE
@@ -72,7 +75,7 @@ if [ "$SCALE" = 1 ]; then
 	ENGINES=${BENCH_ENGINES:-auto}
 	WORKLOADS=${BENCH_WORKLOADS:-W2 W3m W3mc}
 else
-	ENGINES=${BENCH_ENGINES:-copy splice sockmap auto}
+	ENGINES=${BENCH_ENGINES:-auto}
 	WORKLOADS=${BENCH_WORKLOADS:-W1 W2 W3 W3c W3mc W4 W4c W4mc W5 W6 W7 W8}
 fi
 REPS=${BENCH_REPS:-3}
@@ -85,6 +88,7 @@ PORT_BASE=${BENCH_PORT_BASE:-27000}
 BENCH_BUSY_POLL=${BENCH_BUSY_POLL:-1ms}
 BENCH_COALESCE=${BENCH_COALESCE:-50us}
 INTERLEAVE=${BENCH_INTERLEAVE:-1}
+HELD=${BENCH_HELD-50}
 QUOTA_PERIOD_US=20000
 QUOTA_CG=""
 
@@ -1230,10 +1234,12 @@ machine_info() {
 }
 
 # default_rows: every peer config that may be the best for some workload
-# (scripts/BENCH.md, "Peers") and a row per engine; with BENCH_SCALE=1
-# fewer, each with one and two workers.
+# (scripts/BENCH.md, "Peers") and a row per engine, then each of those
+# proxy rows held to BENCH_HELD % of a CPU ("The proxy as the
+# bottleneck"); with BENCH_SCALE=1 fewer, each with one and two workers,
+# none held.
 default_rows() {
-	local rows engine
+	local rows engine held="" row
 	if [ "$SCALE" = 1 ]; then
 		rows="direct haproxy-splice haproxy-splice-x2 haproxy-64k haproxy-64k-x2 nginx-64k nginx-64k-x2"
 		for engine in $ENGINES; do
@@ -1244,8 +1250,13 @@ default_rows() {
 		for engine in $ENGINES; do
 			rows="$rows splicegate-$engine"
 		done
+		if [ -n "$HELD" ]; then
+			for row in $rows; do
+				[ "$row" = direct ] || held="$held $row-q$HELD"
+			done
+		fi
 	fi
-	echo "$rows"
+	echo "$rows$held"
 }
 
 # reversed WORDS...: the words in the opposite order.
