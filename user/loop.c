@@ -50,6 +50,9 @@ struct sg_loop {
 	/* sg_loop_set_busy_poll: how long after the last event to keep
 	 * polling, and when that event was (loop clock, ns). */
 	uint64_t busy_poll_ns;
+	/* sg_loop_bulk: when a stream of this loop last read in bulk (loop
+	 * clock, ns). */
+	uint64_t bulk_ns;
 	/* sg_loop_set_coalesce: how long a busy loop naps before a wait
 	 * that would block; whether this thread's timer slack was cut. */
 	uint64_t coalesce_ns;
@@ -477,9 +480,18 @@ static int poll_ready(struct sg_loop *loop, struct epoll_event *evs)
 	return n == -1 && errno == EINTR ? 0 : n;
 }
 
+/* The loop whose pass runs on this thread, for sg_loop_bulk. */
+static __thread struct sg_loop *running;
+
 void sg_loop_set_busy_poll(struct sg_loop *loop, uint64_t ns)
 {
 	loop->busy_poll_ns = ns;
+}
+
+void sg_loop_bulk(void)
+{
+	if (running)
+		running->bulk_ns = running->now_ns;
 }
 
 /* Before a wait that would block: while the last event is less than the
@@ -496,6 +508,8 @@ static int busy_poll(struct sg_loop *loop, struct epoll_event *evs, int max_wait
 	uint64_t until = loop->last_event_ns + loop->busy_poll_ns;
 	int n;
 
+	if (now - loop->bulk_ns < SG_LOOP_BUSY_NS)
+		return 0; /* the core is the softirqs' that move the bulk */
 	if (max_wait_ms >= 0 && now + (uint64_t)max_wait_ms * 1000000 < until)
 		until = now + (uint64_t)max_wait_ms * 1000000;
 	if (next_due_ns(loop) < until)
@@ -662,7 +676,10 @@ int sg_loop_run_once(struct sg_loop *loop, int max_wait_ms)
 {
 	struct epoll_event evs[SG_LOOP_BATCH];
 	uint64_t before = loop->coalesce_ns ? clock_ns() : 0;
-	int n = wait_events(loop, evs, max_wait_ms, before);
+	int n;
+
+	running = loop;
+	n = wait_events(loop, evs, max_wait_ms, before);
 
 	if (n == -1)
 		return -1;

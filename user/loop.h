@@ -85,6 +85,10 @@ void sg_io_pending(struct sg_loop *loop, struct sg_io *io, bool pending);
  * sends to it seldom pays for waking it, at the cost of its core while
  * events keep coming and for `ns` after the last. */
 void sg_loop_set_busy_poll(struct sg_loop *loop, uint64_t ns);
+/* A stream on the loop running on this thread read in bulk: busy polling
+ * stops for a millisecond, leaving the core to the kernel's work of
+ * moving those bytes (nothing when no loop runs on this thread). */
+void sg_loop_bulk(void);
 
 /* While busy (an event within the last millisecond), sleep `ns` on the
  * thread's own timer before a wait that would block, then look without

@@ -1,6 +1,7 @@
 /* The relay engines behind struct sg_pump: one generic loop (flush what is
  * pending, then take more from src) over per-engine fill/flush/prime steps. */
 #include "user/relay.h"
+#include "user/loop.h"
 #include "user/tls.h"
 
 #include <errno.h>
@@ -571,8 +572,10 @@ enum sg_pump_status sg_pump_run(struct sg_pump *p, size_t max_bytes, int *err_si
 			p->eof = true;
 		else
 			take(p, (size_t)n);
-		if (n >= SG_RELAY_BUF_SIZE)
+		if (n >= SG_RELAY_BUF_SIZE) {
 			p->bulk = true;
+			sg_loop_bulk();
+		}
 	}
 }
 

@@ -928,6 +928,39 @@ static void test_loop_busy_poll_bounded_after_an_event(void **state)
 	conn_free(&c->closing);
 }
 
+/* count_cb for a stream that read in bulk (user/relay.c does it). */
+static void bulk_cb(struct sg_loop *loop, struct sg_io *io, uint32_t revents)
+{
+	count_cb(loop, io, revents);
+	sg_loop_bulk();
+}
+
+/* --busy-poll 30ms pauses for a millisecond after a bulk read: the wait
+ * after the event that read in bulk sleeps at once (the core goes to the
+ * kernel moving those bytes), where after an ordinary event it polls for
+ * its 30 ms (test_loop_busy_poll_bounded_after_an_event). */
+static void test_loop_busy_poll_pauses_after_bulk(void **state)
+{
+	struct sg_loop *loop = *state;
+	struct conn *c = conn_new(loop, bulk_cb);
+	struct spent t;
+
+	sg_loop_bulk(); /* no pass runs on this thread yet: nothing happens */
+	sg_loop_set_busy_poll(loop, 30000000);
+	assert_int_equal(sg_io_set(loop, &c->io, EPOLLIN), 0);
+	conn_poke(c);
+	assert_int_equal(sg_loop_run_once(loop, 1000), 0);
+	assert_int_equal(c->calls, 1);
+	t = timed_passes(loop, 1, 150);
+	print_message("150 ms wait after a bulk read: %llu ms, %llu us of CPU\n",
+		      (unsigned long long)t.real_ms, (unsigned long long)t.cpu_us);
+	assert_true(t.real_ms >= 149);
+	assert_true(t.cpu_us < 5000);
+	assert_int_equal(c->calls, 1);
+	assert_int_equal(sg_io_set(loop, &c->io, 0), 0);
+	conn_free(&c->closing);
+}
+
 struct poker {
 	int fd;
 	int n;
@@ -1180,6 +1213,7 @@ int main(void)
 		LOOP_TEST(test_loop_quiet_pass_gives_kept_blocks_back),
 		LOOP_TEST(test_loop_busy_poll_idle_without_events),
 		LOOP_TEST(test_loop_busy_poll_bounded_after_an_event),
+		LOOP_TEST(test_loop_busy_poll_pauses_after_bulk),
 		LOOP_TEST(test_loop_busy_poll_catches_close_events),
 		LOOP_TEST(test_loop_coalesce_naps_only_while_busy),
 		LOOP_TEST(test_loop_coalesce_stops_when_naps_catch_one_event),
