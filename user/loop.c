@@ -70,6 +70,10 @@ struct sg_loop {
 	uint32_t nap_events;
 };
 
+/* The loop whose pass runs (or last ran) on this thread, for sg_loop_bulk;
+ * NULL once that loop is freed. */
+static __thread struct sg_loop *running;
+
 /* ---- timer heap ---------------------------------------------------------- */
 
 static bool timer_before(const struct sg_timer *a, const struct sg_timer *b)
@@ -345,6 +349,8 @@ void sg_loop_free(struct sg_loop *loop)
 	run_closing(loop);
 	close(loop->epfd);
 	free(loop->heap);
+	if (running == loop)
+		running = NULL;
 	free(loop);
 }
 
@@ -479,9 +485,6 @@ static int poll_ready(struct sg_loop *loop, struct epoll_event *evs)
 
 	return n == -1 && errno == EINTR ? 0 : n;
 }
-
-/* The loop whose pass runs on this thread, for sg_loop_bulk. */
-static __thread struct sg_loop *running;
 
 void sg_loop_set_busy_poll(struct sg_loop *loop, uint64_t ns)
 {
