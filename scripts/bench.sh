@@ -636,8 +636,7 @@ quota_hold() {
 		echo $QUOTA_PERIOD_US >"$cg/cpu.cfs_period_us"
 		echo $((QUOTA_PERIOD_US * R_QUOTA / 100)) >"$cg/cpu.cfs_quota_us"
 	fi
-	for pid in $PROXY_PID $(cat /proc/[0-9]*/stat 2>/dev/null |
-		awk -v p="$PROXY_PID" '{ pid = $1; sub(/^[0-9]+ \(.*\) /, "") } $2 == p { print pid }'); do
+	proxy_procs | while read -r pid _; do
 		echo "$pid" >"$cg/cgroup.procs"
 	done
 }
@@ -663,17 +662,22 @@ stop_proxy() {
 
 TICK=$(getconf CLK_TCK)
 
-# utime+stime of the proxy (every thread) and of its child processes
-# (nginx's workers when it has a master), in clock ticks.
+# The proxy and its child processes (nginx's workers when it has a
+# master), a line each: pid, then utime+stime of all its threads in clock
+# ticks.
+proxy_procs() {
+	cat /proc/[0-9]*/stat 2>/dev/null | awk -v p="$PROXY_PID" '
+		{ pid = $1; sub(/^[0-9]+ \(.*\) /, "") }
+		pid == p || $2 == p { print pid, $12 + $13 }'
+}
+
+# utime+stime of the proxy and its children (proxy_procs), in clock ticks.
 proc_ticks() {
 	if [ -z "$PROXY_PID" ]; then
 		echo 0
 		return
 	fi
-	cat /proc/[0-9]*/stat 2>/dev/null | awk -v p="$PROXY_PID" '
-		{ pid = $1; sub(/^[0-9]+ \(.*\) /, "") }
-		pid == p || $2 == p { t += $12 + $13 }
-		END { print t + 0 }'
+	proxy_procs | awk '{ t += $2 } END { print t + 0 }'
 }
 
 # Busy ticks of the whole machine: user nice system irq softirq steal.
