@@ -466,6 +466,7 @@ static int choose_engine(struct gateway *g, const char *mode, struct sg_frontend
 
 	g->engine = mode ? mode : "auto";
 	po->engine = po->upload = po->tunnel = SG_RELAY_COPY;
+	po->bodies_adapt = is_auto;
 	if (!is_auto) {
 		if (sg_relay_engine_parse(mode, &po->engine) == -1) {
 			SG_ERR("--splice %s: not an engine", mode);
@@ -549,10 +550,10 @@ static int start_workers(struct gateway *g, const struct sg_gateway_opts *opts)
 	for (size_t i = 0; i < g->cfg->nbinds; i++)
 		SG_INFO("listening on 0.0.0.0:%u (%s)", g->cfg->binds[i].port,
 			sg_proto_name(g->cfg->binds[i].proto));
-	SG_INFO("%u workers, %s engine for response bodies, %s for request bodies, %s for "
+	SG_INFO("%u workers, %s engine for response bodies, %s for request bodies%s, %s for "
 		"tunnels%s",
 		g->nworkers, sg_relay_engine_name(po.engine), sg_relay_engine_name(po.upload),
-		sg_relay_engine_name(po.tunnel),
+		po.bodies_adapt ? " (splice while saturated)" : "", sg_relay_engine_name(po.tunnel),
 		po.tunnel_promote ? " (sockmap once interactive)" : "");
 	if (po.busy_poll_ns)
 		SG_INFO("busy polling until %llu us after the last event",

@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "user/log.h"
 #include "user/mem.h"
 
 /* Events taken per epoll_wait; more simply wait for the next pass. */
@@ -68,6 +69,11 @@ struct sg_loop {
 	uint64_t idle_ns;
 	uint32_t naps;
 	uint32_t nap_events;
+	/* sg_loop_saturated: the current window's start and the ns waited
+	 * in it (loop clock), and the verdict of the last whole window. */
+	uint64_t sat_start_ns;
+	uint64_t sat_waited_ns;
+	bool saturated;
 };
 
 /* The loop whose pass runs (or last ran) on this thread, for sg_loop_bulk;
@@ -335,6 +341,7 @@ struct sg_loop *sg_loop_new(void)
 		return NULL;
 	}
 	sg_loop_update_time(loop);
+	loop->sat_start_ns = loop->now_ns;
 	sg_list_init(&loop->pending);
 	return loop;
 }
@@ -495,6 +502,34 @@ void sg_loop_bulk(void)
 {
 	if (running)
 		running->bulk_ns = running->now_ns;
+}
+
+bool sg_loop_saturated(void)
+{
+	return running && running->saturated;
+}
+
+/* After each pass, `waited` ns of which went in wait_events. */
+static void saturation_adapt(struct sg_loop *loop, uint64_t waited)
+{
+	uint64_t span = loop->now_ns - loop->sat_start_ns;
+
+	loop->sat_waited_ns += waited;
+	if (span < SG_LOOP_SAT_WINDOW_MS * 1000000ull)
+		return;
+	if (!loop->saturated && loop->sat_waited_ns * 10 < span) {
+		loop->saturated = true;
+		SG_DEBUG("event loop saturated: it waited %llu of the last %llu us",
+			 (unsigned long long)(loop->sat_waited_ns / 1000),
+			 (unsigned long long)(span / 1000));
+	} else if (loop->saturated && loop->sat_waited_ns * 4 >= span) {
+		loop->saturated = false;
+		SG_DEBUG("event loop no longer saturated: it waited %llu of the last %llu us",
+			 (unsigned long long)(loop->sat_waited_ns / 1000),
+			 (unsigned long long)(span / 1000));
+	}
+	loop->sat_start_ns = loop->now_ns;
+	loop->sat_waited_ns = 0;
 }
 
 /* Before a wait that would block: while the last event is less than the
@@ -678,7 +713,7 @@ static void dispatch_io(struct sg_loop *loop, const struct epoll_event *evs, int
 int sg_loop_run_once(struct sg_loop *loop, int max_wait_ms)
 {
 	struct epoll_event evs[SG_LOOP_BATCH];
-	uint64_t before = loop->coalesce_ns ? clock_ns() : 0;
+	uint64_t before = clock_ns();
 	int n;
 
 	running = loop;
@@ -687,6 +722,7 @@ int sg_loop_run_once(struct sg_loop *loop, int max_wait_ms)
 	if (n == -1)
 		return -1;
 	sg_loop_update_time(loop);
+	saturation_adapt(loop, loop->now_ns - before);
 	if (loop->coalesce_ns)
 		coalesce_adapt(loop, loop->now_ns - before);
 	if (n > 0)

@@ -90,6 +90,16 @@ void sg_loop_set_busy_poll(struct sg_loop *loop, uint64_t ns);
  * moving those bytes (nothing when no loop runs on this thread). */
 void sg_loop_bulk(void);
 
+/* Whether the loop running on this thread is saturated: in its last
+ * window of SG_LOOP_SAT_WINDOW_MS it waited for events less than a tenth
+ * of the time (time it could not run, under a CPU quota or a busier
+ * thread on its core, counts as busy); it stops being so after a window
+ * in which it waited a quarter of the time or more. false when no loop
+ * runs on this thread. A pump that can move its bytes more cheaply than
+ * it does asks this (user/relay.h, `adapt`). */
+#define SG_LOOP_SAT_WINDOW_MS 50
+bool sg_loop_saturated(void);
+
 /* While busy (an event within the last millisecond), sleep `ns` on the
  * thread's own timer before a wait that would block, then look without
  * blocking (0: never, the default; user/loop.c, coalesce): events that

@@ -367,8 +367,15 @@ static void pump_done(struct client *c, struct sg_pump *p)
 	} else {
 		c->resp_batch_at = 0;
 	}
-	count_body(c, up, p->engine, p->moved);
-	p->moved = 0;
+	/* An adapting pump may have spliced some of its bytes; a body that
+	 * was mostly spliced says so in the access log. */
+	count_body(c, up, p->engine == SG_RELAY_SPLICE ? SG_RELAY_COPY : p->engine,
+		   p->moved - p->spliced);
+	if (p->spliced)
+		count_body(c, up, SG_RELAY_SPLICE, p->spliced);
+	if (!up && p->adapt)
+		c->body_engine = p->spliced > p->moved / 2 ? SG_RELAY_SPLICE : SG_RELAY_COPY;
+	p->moved = p->spliced = 0;
 	sg_pump_release(p);
 }
 
@@ -439,6 +446,8 @@ static enum sg_relay_engine init_pump(struct client *c, struct sg_pump *p, bool 
 	/* A body of known length, either way (a tunnel's bytes come as they
 	 * come). */
 	p->batch = !tunnel && !chunked && !in_map;
+	p->adapt = c->ctx->bodies_adapt && e == SG_RELAY_COPY && p->batch &&
+		   budget >= SG_RELAY_BUF_MAX && budget != UINT64_MAX;
 	return e;
 }
 

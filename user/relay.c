@@ -97,6 +97,14 @@ static void buf_grow(struct sg_pump *p, uint64_t budget)
 	set_buf(p, buf, cap);
 }
 
+static void buf_drop(struct sg_pump *p)
+{
+	free(p->buf);
+	set_buf(p, NULL, 0);
+	p->full_read = false;
+	p->off = 0;
+}
+
 static ssize_t copy_fill(struct sg_pump *p, uint64_t budget)
 {
 	size_t want;
@@ -174,6 +182,17 @@ static int pipe_setup(struct sg_pump *p)
 	p->pipe_wr = fds[1];
 	p->pipe_cap = (size_t)size;
 	return 0;
+}
+
+static void pipe_drop(struct sg_pump *p)
+{
+	if (p->pipe_cap) {
+		close(p->pipe_rd);
+		close(p->pipe_wr);
+		p->pipe_cap = 0;
+	}
+	p->pipe_rd = -1;
+	p->pipe_wr = -1;
 }
 
 static ssize_t splice_fill(struct sg_pump *p, uint64_t budget)
@@ -526,9 +545,28 @@ static int flush_all(struct sg_pump *p, const struct engine_ops *ops, size_t *do
 		}
 		p->pending -= (size_t)n;
 		p->moved += (uint64_t)n;
+		if (p->engine == SG_RELAY_SPLICE)
+			p->spliced += (uint64_t)n;
 		*done += (size_t)n;
 	}
 	return 0;
+}
+
+/* An adapting pump with nothing staged: copy while the worker has time
+ * to spare, splice(2) while it is saturated (sg_loop_saturated). The
+ * engine being left lets go of its buffer or pipe. */
+static const struct engine_ops *adapt(struct sg_pump *p, const struct engine_ops *ops)
+{
+	enum sg_relay_engine want = sg_loop_saturated() ? SG_RELAY_SPLICE : SG_RELAY_COPY;
+
+	if (want == p->engine)
+		return ops;
+	if (want == SG_RELAY_SPLICE)
+		buf_drop(p);
+	else
+		pipe_drop(p);
+	p->engine = want;
+	return ops_of(want);
 }
 
 /* Reading only when nothing is staged keeps EAGAIN unambiguous (it is src
@@ -561,6 +599,8 @@ enum sg_pump_status sg_pump_run(struct sg_pump *p, size_t max_bytes, int *err_si
 				set_lowat(p, 1);
 			return SG_PUMP_AGAIN;
 		}
+		if (p->adapt)
+			ops = adapt(p, ops);
 		n = ops->fill(p, p->budget);
 		if (n == -1 && errno == EAGAIN) {
 			batch_wait(p);
@@ -603,17 +643,8 @@ int sg_pump_prime(struct sg_pump *p, const void *data, size_t len)
 
 void sg_pump_release(struct sg_pump *p)
 {
-	free(p->buf);
-	set_buf(p, NULL, 0);
-	p->full_read = false;
-	p->off = 0;
-	if (p->pipe_cap) {
-		close(p->pipe_rd);
-		close(p->pipe_wr);
-		p->pipe_cap = 0;
-	}
-	p->pipe_rd = -1;
-	p->pipe_wr = -1;
+	buf_drop(p);
+	pipe_drop(p);
 	p->pending = 0;
 	p->extra = 0;
 	if (p->engine == SG_RELAY_SOCKMAP)

@@ -70,6 +70,15 @@ struct sg_pump {
 	 * set after sg_pump_init, for a plain socket that stays open until
 	 * the pump is done or the owner has called sg_pump_unbatch(). */
 	bool batch;
+	/* The owner lets the pump choose its engine as it goes (a copy pump
+	 * of plain sockets, set after sg_pump_init): whenever nothing is
+	 * staged, copy while the worker has time to spare and splice(2)
+	 * while it is saturated (sg_loop_saturated), where moving page
+	 * references instead of bytes leaves it more for everything else
+	 * (scripts/BENCH.md, "Spliced when saturated"). `engine` is the
+	 * one in use; `spliced` counts the bytes splice(2) moved. */
+	bool adapt;
+	uint64_t spliced;
 
 	/* Engine-private below: do not touch. */
 	bool eof;	      /* src returned 0; sticky */

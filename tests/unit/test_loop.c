@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "user/loop.h"
+#include "saturate.h"
 #include "user/mem.h"
 
 #define container_of(ptr, type, member) ((type *)((char *)(ptr)-offsetof(type, member)))
@@ -219,6 +220,33 @@ static void rearm_now_cb(struct sg_loop *loop, struct sg_timer *t)
 {
 	record_cb(loop, t);
 	sg_timer_arm(loop, t, sg_loop_now(loop));
+}
+
+/* sg_loop_saturated: a loop that never waits is, one that waits half the
+ * time is not, and one that was stops being so once it waits. */
+static void test_loop_saturated_only_when_it_never_waits(void **state)
+{
+	struct sg_loop *loop = *state;
+	struct burner b;
+
+	assert_false(sg_loop_saturated()); /* no pass has run on this thread */
+	assert_int_equal(sg_loop_run_once(loop, 0), 0);
+	assert_false(sg_loop_saturated());
+	burner_start(loop, &b, 2, 0);
+	assert_int_equal(run_windows(loop, 3), 0);
+	assert_true(sg_loop_saturated());
+	/* Busy 1 ms in every 3: not saturated, and so no longer. */
+	b.busy_ms = 1;
+	b.gap_ms = 2;
+	assert_int_equal(run_windows(loop, 3), 0);
+	assert_false(sg_loop_saturated());
+	b.busy_ms = 2;
+	b.gap_ms = 0;
+	assert_int_equal(run_windows(loop, 3), 0);
+	assert_true(sg_loop_saturated());
+	sg_timer_stop(loop, &b.t);
+	assert_int_equal(run_windows(loop, 2), 0);
+	assert_false(sg_loop_saturated());
 }
 
 /* A timer re-arming itself for "now" fires once per pass instead of spinning. */
@@ -1216,6 +1244,7 @@ int main(void)
 		LOOP_TEST(test_loop_busy_poll_idle_without_events),
 		LOOP_TEST(test_loop_busy_poll_bounded_after_an_event),
 		LOOP_TEST(test_loop_busy_poll_pauses_after_bulk),
+		LOOP_TEST(test_loop_saturated_only_when_it_never_waits),
 		LOOP_TEST(test_loop_busy_poll_catches_close_events),
 		LOOP_TEST(test_loop_coalesce_naps_only_while_busy),
 		LOOP_TEST(test_loop_coalesce_stops_when_naps_catch_one_event),

@@ -23,6 +23,7 @@
 
 #include "loopback.h"
 #include "user/relay.h"
+#include "saturate.h"
 
 #define MIB (1024 * 1024)
 #define DEADLINE_MS 30000 /* generous: a test that hangs fails instead */
@@ -968,6 +969,68 @@ static void test_relay_copy_buffer_grows(void **state)
 	}
 }
 
+/* One step of test_relay_adapts_to_saturation: `len` pattern bytes through
+ * the pump, checked as they come out. */
+static void adapt_step(struct sg_pump *p, int feed, int sink, uint64_t *base, size_t len)
+{
+	static unsigned char data[256 * 1024], got[256 * 1024];
+
+	fill_pat(data, *base, len);
+	write_all(feed, data, len);
+	move_step(p, sink, got, len);
+	assert_true(is_pat(got, *base, len));
+	*base += len;
+}
+
+/* An adapting pump copies while the loop running on its thread has time to
+ * spare and splices while it is saturated, switching between reads: the
+ * bytes come out whole and in order, counted by the engine that moved
+ * them, and the engine left behind lets go of its buffer or pipe. */
+static void test_relay_adapts_to_saturation(void **state)
+{
+	const size_t step = 256 * 1024;
+	struct sg_loop *loop = sg_loop_new();
+	struct sg_pump p = { 0 };
+	struct burner b;
+	uint64_t base = 0;
+	int in[2], out[2];
+
+	(void)state;
+	assert_non_null(loop);
+	unix_pair(in);
+	unix_pair(out);
+	sg_pump_init(&p, SG_RELAY_COPY, in[1], out[0], UINT64_MAX);
+	p.adapt = true;
+	assert_int_equal(sg_loop_run_once(loop, 0), 0);
+	adapt_step(&p, in[0], out[1], &base, step);
+	assert_int_equal(p.engine, SG_RELAY_COPY);
+	assert_int_equal(p.spliced, 0);
+
+	burner_start(loop, &b, 2, 0);
+	assert_int_equal(run_windows(loop, 3), 0);
+	assert_true(sg_loop_saturated());
+	adapt_step(&p, in[0], out[1], &base, step);
+	assert_int_equal(p.engine, SG_RELAY_SPLICE);
+	assert_int_equal(p.spliced, step);
+	assert_null(p.buf);
+
+	sg_timer_stop(loop, &b.t);
+	assert_int_equal(run_windows(loop, 2), 0);
+	assert_false(sg_loop_saturated());
+	adapt_step(&p, in[0], out[1], &base, step);
+	assert_int_equal(p.engine, SG_RELAY_COPY);
+	assert_int_equal(p.spliced, step);
+	assert_int_equal(p.pipe_cap, 0);
+	assert_int_equal(p.moved, 3 * step);
+
+	sg_pump_release(&p);
+	sg_loop_free(loop);
+	for (size_t i = 0; i < 2; i++) {
+		close(in[i]);
+		close(out[i]);
+	}
+}
+
 static void test_relay_engine_names(void **state)
 {
 	enum sg_relay_engine e = SG_RELAY_SPLICE;
@@ -1012,6 +1075,7 @@ int main(void)
 		BOTH(batch_yields_readable),
 		BOTH(batch_only_when_it_pays),
 		cmocka_unit_test(test_relay_copy_buffer_grows),
+		cmocka_unit_test(test_relay_adapts_to_saturation),
 		cmocka_unit_test(test_relay_engine_names),
 	};
 

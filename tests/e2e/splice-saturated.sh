@@ -1,0 +1,145 @@
+# --splice auto on a gateway held to a fortieth of a CPU by a cgroup's CPU quota (as `make bench` holds its -qP rows): its worker is saturated and says so in its debug log, and the bulk bodies it copies while it has time to spare go through splice(2) instead, which costs it less CPU per byte: four 32 MiB downloads at once arrive whole (sgbackend's pattern, byte for byte) and four 32 MiB uploads at once too (the backend's SHA-256), at least a quarter of each direction's bytes spliced by /metrics (typically 60-85 %: the first 50-100 ms, until a whole window of the worker's shows it saturated, are copied, and whenever the Python backend is the slower one the worker waits and copies), most downloads' access log lines saying engine=splice. With the quota lifted the worker waits again, says so, and copies the next 4 MiB download.
+. "$(dirname "$0")/lib.sh"
+
+# The worker's CPU quota: a cgroup v1 cpu group, or v2 cpu.max.
+CG=""
+cg_hold() {
+	if [ -w /sys/fs/cgroup/cpu/cgroup.procs ]; then
+		CG=/sys/fs/cgroup/cpu/splicegate-e2e-$$
+		mkdir "$CG" && echo 40000 >"$CG/cpu.cfs_period_us" && echo 1000 >"$CG/cpu.cfs_quota_us"
+	elif grep -qw cpu /sys/fs/cgroup/cgroup.controllers 2>/dev/null; then
+		CG=/sys/fs/cgroup/splicegate-e2e-$$
+		echo +cpu >/sys/fs/cgroup/cgroup.subtree_control 2>/dev/null
+		mkdir "$CG" && echo "1000 40000" >"$CG/cpu.max"
+	else
+		return 1
+	fi && echo "$1" >"$CG/cgroup.procs"
+}
+cg_lift() {
+	if [ -f "$CG/cpu.cfs_quota_us" ]; then
+		echo -1 >"$CG/cpu.cfs_quota_us"
+	else
+		echo "max 40000" >"$CG/cpu.max"
+	fi
+}
+cg_remove() {
+	[ -n "$CG" ] && [ -d "$CG" ] || return 0
+	cg_lift
+	# the gateway's threads go back to the root group first
+	for pid in $(cat "$CG/cgroup.procs"); do
+		echo "$pid" >"$(dirname "$CG")/cgroup.procs"
+	done
+	rmdir "$CG"
+}
+
+start_backend web || { fail "backend did not start"; finish; }
+cat >"$WORK/config.yaml" <<YAML
+binds:
+- port: 8080
+  listeners:
+  - name: http
+    protocol: HTTP
+    routes:
+    - name: web
+      backends:
+      - host: 127.0.0.1:$BACKEND_PORT
+YAML
+
+bytes() {
+	curl -s http://127.0.0.1:15000/metrics |
+		awk -v e="$1" '$1 == "splicegate_body_bytes_total{engine=\"" e "\"}" { print $2 }'
+}
+
+# download N SIZE: N downloads of SIZE bytes at once; for each, the body's
+# length and whether every byte is sgbackend's pattern (byte i is i % 251).
+cat >"$WORK/download.py" <<'PY'
+import sys, threading, urllib.request
+n, size = int(sys.argv[1]), int(sys.argv[2])
+want = bytes(range(251)) * (size // 251 + 1)
+out = [None] * n
+def get(i):
+    try:
+        with urllib.request.urlopen("http://127.0.0.1:8080/get?size=%d" % size, timeout=60) as r:
+            body = r.read()
+        out[i] = "%d %s" % (len(body), body == want[:size])
+    except OSError as e:
+        out[i] = str(e)
+ts = [threading.Thread(target=get, args=(i,)) for i in range(n)]
+for t in ts:
+    t.start()
+for t in ts:
+    t.join()
+print(" ".join(out))
+PY
+if ! start_gateway -c "$WORK" --workers 1 --log-level debug || ! wait_port 8080 5; then
+	fail "gateway did not start"
+	finish
+fi
+if ! cg_hold "$GW_PID"; then
+	fail "no cgroup CPU controller to hold the gateway with (v1 /sys/fs/cgroup/cpu or v2 cpu)"
+	cg_remove
+	finish
+fi
+
+# Four bodies at once each way keep the held worker busy whenever it runs.
+spliced=$(bytes splice)
+check "held: four 32 MiB downloads at once arrive whole" \
+	"$(/usr/bin/python3 "$WORK/download.py" 4 $((32 << 20)))" \
+	"$(printf '%d True %d True %d True %d True' $((32 << 20)) $((32 << 20)) $((32 << 20)) $((32 << 20)))"
+down=$(($(bytes splice) - spliced))
+if [ "$down" -ge $((32 << 20)) ]; then
+	pass "held: a good part of the downloads went through splice(2) ($down of $((128 << 20)) bytes)"
+else
+	fail "held: only $down of the downloads' $((128 << 20)) bytes went through splice(2)"
+fi
+check "held: the access log says engine=splice for most of them" \
+	"$(grep -c 'http.path=/get?size=33554432 .*engine=splice' "$WORK/gateway.log" | awk '{ print ($1 >= 2) }')" 1
+
+head -c $((32 << 20)) /dev/urandom >"$WORK/up.bin"
+spliced=$(bytes splice)
+for i in 1 2 3 4; do
+	curl -s -H 'Expect:' --data-binary @"$WORK/up.bin" -o "$WORK/up$i.json" --max-time 60 \
+		http://127.0.0.1:8080/upload &
+	PIDS+=("$!")
+	ups="${ups:-} $!"
+done
+for pid in $ups; do
+	wait "$pid"
+done
+sum=$(sha256sum "$WORK/up.bin" | cut -d' ' -f1)
+check "held: four 32 MiB uploads at once arrive whole" \
+	"$(for i in 1 2 3 4; do jq -r '"\(.bytes) \(.sha256)"' "$WORK/up$i.json" 2>/dev/null; done | sort | uniq -c | awk '{ print $1, $2, $3 }')" \
+	"4 $((32 << 20)) $sum"
+up=$(($(bytes splice) - spliced))
+if [ "$up" -ge $((32 << 20)) ]; then
+	pass "held: a good part of the uploads went through splice(2) ($up of $((128 << 20)) bytes)"
+else
+	fail "held: only $up of the uploads' $((128 << 20)) bytes went through splice(2)"
+fi
+check "held: the log says the worker was saturated" \
+	"$(grep -c 'event loop saturated' "$WORK/gateway.log" | awk '{ print ($1 >= 1) }')" 1
+
+# Lifted: the worker waits for its next request, and says so once a
+# window has gone by.
+cg_lift
+curl -s -o /dev/null http://127.0.0.1:8080/get?size=10
+for _ in $(seq 50); do
+	grep -q 'event loop no longer saturated' "$WORK/gateway.log" && break
+	sleep 0.1
+done
+check "lifted: the log says the worker is no longer saturated" \
+	"$(grep -c 'event loop no longer saturated' "$WORK/gateway.log" | awk '{ print ($1 >= 1) }')" 1
+saturated=$(grep -c 'event loop saturated' "$WORK/gateway.log")
+spliced=$(bytes splice)
+copied=$(bytes copy)
+check "lifted: a 4 MiB download arrives whole" \
+	"$(/usr/bin/python3 "$WORK/download.py" 1 $((4 << 20)))" "$((4 << 20)) True"
+if [ "$(grep -c 'event loop saturated' "$WORK/gateway.log")" = "$saturated" ]; then
+	check "lifted: it was copied" "$(($(bytes splice) - spliced)) $(($(bytes copy) - copied))" \
+		"0 $((4 << 20))"
+else
+	pass "lifted: the worker was saturated again meanwhile (a busy machine): not checked"
+fi
+stop_gateway
+cg_remove
+finish
