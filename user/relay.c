@@ -554,17 +554,24 @@ static int flush_all(struct sg_pump *p, const struct engine_ops *ops, size_t *do
 
 /* An adapting pump with nothing staged: copy while the worker has time
  * to spare, splice(2) while it is saturated (sg_loop_saturated). The
- * engine being left lets go of its buffer or pipe. */
+ * engine being left lets go of its buffer or pipe. A pump that cannot
+ * have a pipe (EMFILE, the user's pipe memory) stays copied and adapts no
+ * more. */
 static const struct engine_ops *adapt(struct sg_pump *p, const struct engine_ops *ops)
 {
 	enum sg_relay_engine want = sg_loop_saturated() ? SG_RELAY_SPLICE : SG_RELAY_COPY;
 
 	if (want == p->engine)
 		return ops;
-	if (want == SG_RELAY_SPLICE)
+	if (want == SG_RELAY_SPLICE) {
+		if (pipe_setup(p) == -1) {
+			p->adapt = false;
+			return ops;
+		}
 		buf_drop(p);
-	else
+	} else {
 		pipe_drop(p);
+	}
 	p->engine = want;
 	return ops_of(want);
 }

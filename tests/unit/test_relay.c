@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -1031,6 +1032,52 @@ static void test_relay_adapts_to_saturation(void **state)
 	}
 }
 
+/* An adapting pump that cannot have a pipe (no file descriptor left)
+ * stays copied, its bytes whole, and tries no more. */
+static void test_relay_adapt_without_pipe_stays_copied(void **state)
+{
+	const size_t step = 256 * 1024;
+	struct sg_loop *loop = sg_loop_new();
+	struct sg_pump p = { 0 };
+	struct rlimit was, none;
+	struct burner b;
+	uint64_t base = 0;
+	int in[2], out[2], lowest;
+
+	(void)state;
+	assert_non_null(loop);
+	unix_pair(in);
+	unix_pair(out);
+	sg_pump_init(&p, SG_RELAY_COPY, in[1], out[0], UINT64_MAX);
+	p.adapt = true;
+	burner_start(loop, &b, 2, 0);
+	assert_int_equal(run_windows(loop, 3), 0);
+	assert_true(sg_loop_saturated());
+	/* No descriptor can be opened: the limit is the lowest free one. */
+	lowest = dup(0);
+	assert_true(lowest >= 0);
+	close(lowest);
+	assert_int_equal(getrlimit(RLIMIT_NOFILE, &was), 0);
+	none = (struct rlimit){ .rlim_cur = (rlim_t)lowest, .rlim_max = was.rlim_max };
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &none), 0);
+	adapt_step(&p, in[0], out[1], &base, step);
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &was), 0);
+	assert_int_equal(p.engine, SG_RELAY_COPY);
+	assert_false(p.adapt);
+	assert_int_equal(p.spliced, 0);
+	adapt_step(&p, in[0], out[1], &base, step);
+	assert_int_equal(p.engine, SG_RELAY_COPY);
+	assert_int_equal(p.moved, 2 * step);
+
+	sg_timer_stop(loop, &b.t);
+	sg_pump_release(&p);
+	sg_loop_free(loop);
+	for (size_t i = 0; i < 2; i++) {
+		close(in[i]);
+		close(out[i]);
+	}
+}
+
 static void test_relay_engine_names(void **state)
 {
 	enum sg_relay_engine e = SG_RELAY_SPLICE;
@@ -1076,6 +1123,7 @@ int main(void)
 		BOTH(batch_only_when_it_pays),
 		cmocka_unit_test(test_relay_copy_buffer_grows),
 		cmocka_unit_test(test_relay_adapts_to_saturation),
+		cmocka_unit_test(test_relay_adapt_without_pipe_stays_copied),
 		cmocka_unit_test(test_relay_engine_names),
 	};
 
