@@ -228,6 +228,13 @@ binds:
 YAML
 }
 
+# body_bytes ENGINE: the gateway's splicegate_body_bytes_total{engine="ENGINE"}
+# right now (admin on 127.0.0.1:15000).
+body_bytes() {
+	curl -s http://127.0.0.1:15000/metrics |
+		awk -v e="$1" '$1 == "splicegate_body_bytes_total{engine=\"" e "\"}" { print $2 }'
+}
+
 # port_listening PORT: something listens on 127.0.0.1:PORT or *:PORT.
 port_listening() {
 	ss -Htln "( sport = :$1 )" | grep -q .

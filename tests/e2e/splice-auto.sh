@@ -148,11 +148,6 @@ unsaturated() {
 	if grep -q 'event loop saturated' "$1"; then echo 0; else echo "$2"; fi
 }
 
-# bytes ENGINE: splicegate_body_bytes_total{engine="ENGINE"} right now.
-bytes() {
-	curl -s http://127.0.0.1:15000/metrics |
-		awk -v e="$1" '$1 == "splicegate_body_bytes_total{engine=\"" e "\"}" { print $2 }'
-}
 
 # The traffic: a 1 MiB download; 8 MiB one way through a TCP route; 100
 # round trips of 64 B through another, then 4 MiB each way on that same
@@ -175,13 +170,13 @@ if start_gateway -c "$WORK" --workers 1 --log-level debug && wait_port 8080 5 &&
 	traffic "auto with BPF"
 	# Metrics count a tunnel's bytes when it ends; the client has gone.
 	for _ in $(seq 50); do
-		[ "$(($(bytes splice) + $(bytes copy) + $(bytes sockmap)))" -ge \
+		[ "$(($(body_bytes splice) + $(body_bytes copy) + $(body_bytes sockmap)))" -ge \
 			$((1048576 + ONEWAY + 7 + PING_BYTES)) ] && break
 		sleep 0.1
 	done
-	spliced=$(bytes splice)
-	copied=$(bytes copy)
-	kernel=$(bytes sockmap)
+	spliced=$(body_bytes splice)
+	copied=$(body_bytes copy)
+	kernel=$(body_bytes sockmap)
 	check "auto with BPF: every byte counted once" "$((spliced + copied + kernel))" \
 		$((1048576 + ONEWAY + 7 + PING_BYTES))
 	# The first round trips are copied (a few hundred bytes); the rest of
@@ -197,22 +192,22 @@ if start_gateway -c "$WORK" --workers 1 --log-level debug && wait_port 8080 5 &&
 	check "auto with BPF: the log says which engine does what" \
 		"$(grep -c 'copy engine for response bodies, copy for request bodies (splice while saturated), copy for tunnels (sockmap once interactive)' "$WORK/gateway.log")" 1
 	# A 4 MiB upload: the copy engine, every byte, the backend agreeing.
-	copied=$(bytes copy)
+	copied=$(body_bytes copy)
 	head -c $((4 << 20)) /dev/urandom >"$WORK/up.bin"
-	spliced=$(bytes splice)
+	spliced=$(body_bytes splice)
 	curl -s -H 'Expect:' --data-binary @"$WORK/up.bin" -o "$WORK/up.json" \
 		http://127.0.0.1:8080/upload
 	check "auto with BPF: a 4 MiB upload arrives whole" \
 		"$(python3 -c 'import json, sys; d = json.load(open(sys.argv[1])); print(d["bytes"], d["sha256"])' \
 			"$WORK/up.json")" "$((4 << 20)) $(sha256sum "$WORK/up.bin" | cut -d' ' -f1)"
 	check "auto with BPF: the upload (and its small answer) went through the copy engine" \
-		"$(($(bytes copy) - copied + $(bytes splice) - spliced)) $(unsaturated "$WORK/gateway.log" $(($(bytes splice) - spliced)))" \
+		"$(($(body_bytes copy) - copied + $(body_bytes splice) - spliced)) $(unsaturated "$WORK/gateway.log" $(($(body_bytes splice) - spliced)))" \
 		"$(($(stat -c %s "$WORK/up.json") + (4 << 20))) 0"
 	# Two uploads at once: both copied (scripts/BENCH.md, "Crowds copied
 	# again"). The held upload is known to be moving once the gateway has
 	# sent its backend (whose only connection it is) its first MiB.
-	copied=$(bytes copy)
-	spliced=$(bytes splice)
+	copied=$(body_bytes copy)
+	spliced=$(body_bytes splice)
 	/usr/bin/python3 "$WORK/held.py" up 8080 $((4 << 20)) "$WORK/gate" >"$WORK/held.out" &
 	held=$!
 	PIDS+=("$held")
@@ -230,7 +225,7 @@ if start_gateway -c "$WORK" --workers 1 --log-level debug && wait_port 8080 5 &&
 	curl -s -H 'Expect:' --data-binary @"$WORK/up.bin" -o "$WORK/up2.json" \
 		http://127.0.0.1:8080/upload
 	check "auto with BPF: an upload alongside the held one was copied, whole" \
-		"$(unsaturated "$WORK/gateway.log" $(($(bytes splice) - spliced))) $(($(bytes copy) - copied + $(bytes splice) - spliced >= (4 << 20))) $(jq -r .bytes "$WORK/up2.json")" \
+		"$(unsaturated "$WORK/gateway.log" $(($(body_bytes splice) - spliced))) $(($(body_bytes copy) - copied + $(body_bytes splice) - spliced >= (4 << 20))) $(jq -r .bytes "$WORK/up2.json")" \
 		"0 1 $((4 << 20))"
 	touch "$WORK/gate"
 	wait "$held"
@@ -238,8 +233,8 @@ if start_gateway -c "$WORK" --workers 1 --log-level debug && wait_port 8080 5 &&
 	# Two downloads at once, the same: a 64 MiB one held by its client
 	# after its first MiB (the gateway's copy waits on a full socket), and
 	# a 4 MiB one alongside.
-	spliced=$(bytes splice)
-	copied=$(bytes copy)
+	spliced=$(body_bytes splice)
+	copied=$(body_bytes copy)
 	/usr/bin/python3 "$WORK/held.py" down 8080 $((64 << 20)) "$WORK/gate2" "$WORK/ready" \
 		>"$WORK/held_get.out" &
 	held=$!
@@ -251,7 +246,7 @@ if start_gateway -c "$WORK" --workers 1 --log-level debug && wait_port 8080 5 &&
 	size=$(curl -s -o /dev/null -w '%{size_download}' "http://127.0.0.1:8080/get?size=$((4 << 20))")
 	small=$(curl -s -o /dev/null -w '%{size_download}' "http://127.0.0.1:8080/get?size=$((512 << 10))")
 	check "auto with BPF: a 4 MiB and a 512 KiB download alongside the held one were copied" \
-		"$(unsaturated "$WORK/gateway.log" $(($(bytes splice) - spliced))) $(($(bytes copy) - copied + $(bytes splice) - spliced >= (4 << 20) + (512 << 10))) $size $small" \
+		"$(unsaturated "$WORK/gateway.log" $(($(body_bytes splice) - spliced))) $(($(body_bytes copy) - copied + $(body_bytes splice) - spliced >= (4 << 20) + (512 << 10))) $size $small" \
 		"0 1 $((4 << 20)) $((512 << 10))"
 	touch "$WORK/gate2"
 	wait "$held"
@@ -270,13 +265,13 @@ PIDS+=("$GW_PID")
 if wait_http http://127.0.0.1:15000/config_dump 10 && wait_port "$TP" 5 && wait_port "$TC" 5; then
 	traffic "auto without BPF"
 	for _ in $(seq 50); do
-		[ "$(($(bytes splice) + $(bytes copy)))" -ge $((1048576 + ONEWAY + 7 + PING_BYTES)) ] &&
+		[ "$(($(body_bytes splice) + $(body_bytes copy)))" -ge $((1048576 + ONEWAY + 7 + PING_BYTES)) ] &&
 			break
 		sleep 0.1
 	done
-	check "auto without BPF: nothing through the kernel" "$(bytes sockmap)" 0
+	check "auto without BPF: nothing through the kernel" "$(body_bytes sockmap)" 0
 	check "auto without BPF: the download and the tunnels copied, nothing through splice(2)" \
-		"$(unsaturated "$WORK/unpriv.log" "$(bytes splice)") $(($(bytes splice) + $(bytes copy)))" \
+		"$(unsaturated "$WORK/unpriv.log" "$(body_bytes splice)") $(($(body_bytes splice) + $(body_bytes copy)))" \
 		"0 $((1048576 + ONEWAY + 7 + PING_BYTES))"
 	check "auto without BPF: said once" \
 		"$(grep -c 'BPF sockmap not available' "$WORK/unpriv.log")" 1

@@ -33,21 +33,17 @@ cg_remove() {
 }
 
 start_backend web || { fail "backend did not start"; finish; }
-cat >"$WORK/config.yaml" <<YAML
-binds:
-- port: 8080
-  listeners:
-  - name: http
-    protocol: HTTP
-    routes:
-    - name: web
-      backends:
-      - host: 127.0.0.1:$BACKEND_PORT
-YAML
+one_route_config web
 
-bytes() {
-	curl -s http://127.0.0.1:15000/metrics |
-		awk -v e="$1" '$1 == "splicegate_body_bytes_total{engine=\"" e "\"}" { print $2 }'
+# spliced_quarter WHAT BEFORE: at least a quarter of WHAT's 128 MiB went
+# through splice(2) since the splice count was BEFORE.
+spliced_quarter() {
+	local n=$(($(body_bytes splice) - $2))
+	if [ "$n" -ge $((32 << 20)) ]; then
+		pass "held: a good part of the $1 went through splice(2) ($n of $((128 << 20)) bytes)"
+	else
+		fail "held: only $n of the $1' $((128 << 20)) bytes went through splice(2)"
+	fi
 }
 
 # download N SIZE: N downloads of SIZE bytes at once; for each, the body's
@@ -82,21 +78,16 @@ if ! cg_hold "$GW_PID"; then
 fi
 
 # Four bodies at once each way keep the held worker busy whenever it runs.
-spliced=$(bytes splice)
+spliced=$(body_bytes splice)
 check "held: four 32 MiB downloads at once arrive whole" \
 	"$(/usr/bin/python3 "$WORK/download.py" 4 $((32 << 20)))" \
 	"$(printf '%d True %d True %d True %d True' $((32 << 20)) $((32 << 20)) $((32 << 20)) $((32 << 20)))"
-down=$(($(bytes splice) - spliced))
-if [ "$down" -ge $((32 << 20)) ]; then
-	pass "held: a good part of the downloads went through splice(2) ($down of $((128 << 20)) bytes)"
-else
-	fail "held: only $down of the downloads' $((128 << 20)) bytes went through splice(2)"
-fi
+spliced_quarter downloads "$spliced"
 check "held: the access log says engine=splice for most of them" \
 	"$(grep -c 'http.path=/get?size=33554432 .*engine=splice' "$WORK/gateway.log" | awk '{ print ($1 >= 2) }')" 1
 
 head -c $((32 << 20)) /dev/urandom >"$WORK/up.bin"
-spliced=$(bytes splice)
+spliced=$(body_bytes splice)
 for i in 1 2 3 4; do
 	curl -s -H 'Expect:' --data-binary @"$WORK/up.bin" -o "$WORK/up$i.json" --max-time 60 \
 		http://127.0.0.1:8080/upload &
@@ -110,12 +101,7 @@ sum=$(sha256sum "$WORK/up.bin" | cut -d' ' -f1)
 check "held: four 32 MiB uploads at once arrive whole" \
 	"$(for i in 1 2 3 4; do jq -r '"\(.bytes) \(.sha256)"' "$WORK/up$i.json" 2>/dev/null; done | sort | uniq -c | awk '{ print $1, $2, $3 }')" \
 	"4 $((32 << 20)) $sum"
-up=$(($(bytes splice) - spliced))
-if [ "$up" -ge $((32 << 20)) ]; then
-	pass "held: a good part of the uploads went through splice(2) ($up of $((128 << 20)) bytes)"
-else
-	fail "held: only $up of the uploads' $((128 << 20)) bytes went through splice(2)"
-fi
+spliced_quarter uploads "$spliced"
 check "held: the log says the worker was saturated" \
 	"$(grep -c 'event loop saturated' "$WORK/gateway.log" | awk '{ print ($1 >= 1) }')" 1
 
@@ -130,12 +116,12 @@ done
 check "lifted: the log says the worker is no longer saturated" \
 	"$(grep -c 'event loop no longer saturated' "$WORK/gateway.log" | awk '{ print ($1 >= 1) }')" 1
 saturated=$(grep -c 'event loop saturated' "$WORK/gateway.log")
-spliced=$(bytes splice)
-copied=$(bytes copy)
+spliced=$(body_bytes splice)
+copied=$(body_bytes copy)
 check "lifted: a 4 MiB download arrives whole" \
 	"$(/usr/bin/python3 "$WORK/download.py" 1 $((4 << 20)))" "$((4 << 20)) True"
 if [ "$(grep -c 'event loop saturated' "$WORK/gateway.log")" = "$saturated" ]; then
-	check "lifted: it was copied" "$(($(bytes splice) - spliced)) $(($(bytes copy) - copied))" \
+	check "lifted: it was copied" "$(($(body_bytes splice) - spliced)) $(($(body_bytes copy) - copied))" \
 		"0 $((4 << 20))"
 else
 	pass "lifted: the worker was saturated again meanwhile (a busy machine): not checked"

@@ -970,17 +970,58 @@ static void test_relay_copy_buffer_grows(void **state)
 	}
 }
 
-/* One step of test_relay_adapts_to_saturation: `len` pattern bytes through
- * the pump, checked as they come out. */
-static void adapt_step(struct sg_pump *p, int feed, int sink, uint64_t *base, size_t len)
-{
-	static unsigned char data[256 * 1024], got[256 * 1024];
+/* An adapting pump between two AF_UNIX pairs (feed -> src, dst -> sink)
+ * on a thread with a real loop, which `burner` can keep busy. */
+struct adapt_rig {
+	struct sg_loop *loop;
+	struct sg_pump p;
+	struct burner b;
+	uint64_t base; /* stream offset of the next pattern byte */
+	int in[2], out[2];
+};
 
-	fill_pat(data, *base, len);
-	write_all(feed, data, len);
-	move_step(p, sink, got, len);
-	assert_true(is_pat(got, *base, len));
-	*base += len;
+static void adapt_open(struct adapt_rig *r)
+{
+	*r = (struct adapt_rig){ .loop = sg_loop_new() };
+	assert_non_null(r->loop);
+	unix_pair(r->in);
+	unix_pair(r->out);
+	sg_pump_init(&r->p, SG_RELAY_COPY, r->in[1], r->out[0], UINT64_MAX);
+	r->p.adapt = true;
+	assert_int_equal(sg_loop_run_once(r->loop, 0), 0);
+}
+
+/* Busy for whole windows: the loop is saturated. */
+static void adapt_saturate(struct adapt_rig *r)
+{
+	burner_start(r->loop, &r->b, 2, 0);
+	assert_int_equal(run_windows(r->loop, 3), 0);
+	assert_true(sg_loop_saturated());
+}
+
+static void adapt_close(struct adapt_rig *r)
+{
+	sg_timer_stop(r->loop, &r->b.t);
+	sg_pump_release(&r->p);
+	sg_loop_free(r->loop);
+	for (size_t i = 0; i < 2; i++) {
+		close(r->in[i]);
+		close(r->out[i]);
+	}
+}
+
+#define ADAPT_STEP (256 * 1024)
+
+/* ADAPT_STEP pattern bytes through the pump, checked as they come out. */
+static void adapt_step(struct adapt_rig *r)
+{
+	static unsigned char data[ADAPT_STEP], got[ADAPT_STEP];
+
+	fill_pat(data, r->base, ADAPT_STEP);
+	write_all(r->in[0], data, ADAPT_STEP);
+	move_step(&r->p, r->out[1], got, ADAPT_STEP);
+	assert_true(is_pat(got, r->base, ADAPT_STEP));
+	r->base += ADAPT_STEP;
 }
 
 /* An adapting pump copies while the loop running on its thread has time to
@@ -989,70 +1030,42 @@ static void adapt_step(struct sg_pump *p, int feed, int sink, uint64_t *base, si
  * them, and the engine left behind lets go of its buffer or pipe. */
 static void test_relay_adapts_to_saturation(void **state)
 {
-	const size_t step = 256 * 1024;
-	struct sg_loop *loop = sg_loop_new();
-	struct sg_pump p = { 0 };
-	struct burner b;
-	uint64_t base = 0;
-	int in[2], out[2];
+	struct adapt_rig r;
 
 	(void)state;
-	assert_non_null(loop);
-	unix_pair(in);
-	unix_pair(out);
-	sg_pump_init(&p, SG_RELAY_COPY, in[1], out[0], UINT64_MAX);
-	p.adapt = true;
-	assert_int_equal(sg_loop_run_once(loop, 0), 0);
-	adapt_step(&p, in[0], out[1], &base, step);
-	assert_int_equal(p.engine, SG_RELAY_COPY);
-	assert_int_equal(p.spliced, 0);
+	adapt_open(&r);
+	adapt_step(&r);
+	assert_int_equal(r.p.engine, SG_RELAY_COPY);
+	assert_int_equal(r.p.spliced, 0);
 
-	burner_start(loop, &b, 2, 0);
-	assert_int_equal(run_windows(loop, 3), 0);
-	assert_true(sg_loop_saturated());
-	adapt_step(&p, in[0], out[1], &base, step);
-	assert_int_equal(p.engine, SG_RELAY_SPLICE);
-	assert_int_equal(p.spliced, step);
-	assert_null(p.buf);
+	adapt_saturate(&r);
+	adapt_step(&r);
+	assert_int_equal(r.p.engine, SG_RELAY_SPLICE);
+	assert_int_equal(r.p.spliced, ADAPT_STEP);
+	assert_null(r.p.buf);
 
-	sg_timer_stop(loop, &b.t);
-	assert_int_equal(run_windows(loop, 2), 0);
+	sg_timer_stop(r.loop, &r.b.t);
+	assert_int_equal(run_windows(r.loop, 2), 0);
 	assert_false(sg_loop_saturated());
-	adapt_step(&p, in[0], out[1], &base, step);
-	assert_int_equal(p.engine, SG_RELAY_COPY);
-	assert_int_equal(p.spliced, step);
-	assert_int_equal(p.pipe_cap, 0);
-	assert_int_equal(p.moved, 3 * step);
-
-	sg_pump_release(&p);
-	sg_loop_free(loop);
-	for (size_t i = 0; i < 2; i++) {
-		close(in[i]);
-		close(out[i]);
-	}
+	adapt_step(&r);
+	assert_int_equal(r.p.engine, SG_RELAY_COPY);
+	assert_int_equal(r.p.spliced, ADAPT_STEP);
+	assert_int_equal(r.p.pipe_cap, 0);
+	assert_int_equal(r.p.moved, 3 * ADAPT_STEP);
+	adapt_close(&r);
 }
 
 /* An adapting pump that cannot have a pipe (no file descriptor left)
  * stays copied, its bytes whole, and tries no more. */
 static void test_relay_adapt_without_pipe_stays_copied(void **state)
 {
-	const size_t step = 256 * 1024;
-	struct sg_loop *loop = sg_loop_new();
-	struct sg_pump p = { 0 };
 	struct rlimit was, none;
-	struct burner b;
-	uint64_t base = 0;
-	int in[2], out[2], lowest;
+	struct adapt_rig r;
+	int lowest;
 
 	(void)state;
-	assert_non_null(loop);
-	unix_pair(in);
-	unix_pair(out);
-	sg_pump_init(&p, SG_RELAY_COPY, in[1], out[0], UINT64_MAX);
-	p.adapt = true;
-	burner_start(loop, &b, 2, 0);
-	assert_int_equal(run_windows(loop, 3), 0);
-	assert_true(sg_loop_saturated());
+	adapt_open(&r);
+	adapt_saturate(&r);
 	/* No descriptor can be opened: the limit is the lowest free one. */
 	lowest = dup(0);
 	assert_true(lowest >= 0);
@@ -1060,22 +1073,15 @@ static void test_relay_adapt_without_pipe_stays_copied(void **state)
 	assert_int_equal(getrlimit(RLIMIT_NOFILE, &was), 0);
 	none = (struct rlimit){ .rlim_cur = (rlim_t)lowest, .rlim_max = was.rlim_max };
 	assert_int_equal(setrlimit(RLIMIT_NOFILE, &none), 0);
-	adapt_step(&p, in[0], out[1], &base, step);
+	adapt_step(&r);
 	assert_int_equal(setrlimit(RLIMIT_NOFILE, &was), 0);
-	assert_int_equal(p.engine, SG_RELAY_COPY);
-	assert_false(p.adapt);
-	assert_int_equal(p.spliced, 0);
-	adapt_step(&p, in[0], out[1], &base, step);
-	assert_int_equal(p.engine, SG_RELAY_COPY);
-	assert_int_equal(p.moved, 2 * step);
-
-	sg_timer_stop(loop, &b.t);
-	sg_pump_release(&p);
-	sg_loop_free(loop);
-	for (size_t i = 0; i < 2; i++) {
-		close(in[i]);
-		close(out[i]);
-	}
+	assert_int_equal(r.p.engine, SG_RELAY_COPY);
+	assert_false(r.p.adapt);
+	assert_int_equal(r.p.spliced, 0);
+	adapt_step(&r);
+	assert_int_equal(r.p.engine, SG_RELAY_COPY);
+	assert_int_equal(r.p.moved, 2 * ADAPT_STEP);
+	adapt_close(&r);
 }
 
 static void test_relay_engine_names(void **state)
