@@ -199,8 +199,10 @@ struct h2stream {
 	bool retain;
 	size_t up_high;
 	/* The request's trailers (an HTTP/2 backend gets them): as lines,
-	 * then as fields into them. */
-	struct sg_h2_kept req_trailers;
+	 * then as fields into them. Allocated with the first one (a gRPC
+	 * client's stream has them): 1 KiB that every other stream would
+	 * zero and carry. */
+	struct sg_h2_kept *req_trailers;
 	struct sg_h2_field *trailers;
 	size_t ntrailers;
 
@@ -344,7 +346,10 @@ static void stream_free(struct sg_closing *cl)
 	sg_filter_plan_reset(&s->plan);
 	sg_buf_free(&s->rbuf);
 	sg_mem_free(s->trailers);
-	sg_h2_kept_free(&s->req_trailers);
+	if (s->req_trailers) {
+		sg_h2_kept_free(s->req_trailers);
+		sg_mem_free(s->req_trailers);
+	}
 	sg_cfg_unref(s->cfg);
 	sg_mem_free(s);
 }
@@ -813,7 +818,9 @@ static bool room(const struct h2stream *s)
 
 static size_t on_trailers(struct sg_attempt *a, const struct sg_h2_field **t)
 {
-	return sg_h2_kept_fields(&((struct h2stream *)a->owner)->req_trailers, t);
+	struct h2stream *s = a->owner;
+
+	return s->req_trailers ? sg_h2_kept_fields(s->req_trailers, t) : 0;
 }
 
 /* Every backend of the route speaks HTTP/2: a retained body can be sent
@@ -1343,7 +1350,9 @@ static int cb_trailer(void *conn, void *stream, const struct sg_h2_field *f)
 	struct h2stream *s = stream;
 
 	(void)conn;
-	return sg_h2_kept_add(&s->req_trailers, f, H2P_HEAD_MAX) < 0 ? -1 : 0;
+	if (!s->req_trailers && !(s->req_trailers = sg_mem_calloc(1, sizeof(*s->req_trailers))))
+		return -1;
+	return sg_h2_kept_add(s->req_trailers, f, H2P_HEAD_MAX) < 0 ? -1 : 0;
 }
 
 static const struct sg_h2_callbacks callbacks = {
