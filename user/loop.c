@@ -76,8 +76,8 @@ struct sg_loop {
 	bool saturated;
 };
 
-/* The loop whose pass runs (or last ran) on this thread, for sg_loop_bulk;
- * NULL once that loop is freed. */
+/* The loop whose pass runs (or last ran) on this thread, for sg_loop_bulk
+ * and sg_loop_saturated; NULL once that loop is freed. */
 static __thread struct sg_loop *running;
 
 /* ---- timer heap ---------------------------------------------------------- */
@@ -517,14 +517,10 @@ static void saturation_adapt(struct sg_loop *loop, uint64_t waited)
 	loop->sat_waited_ns += waited;
 	if (span < SG_LOOP_SAT_WINDOW_MS * 1000000ull)
 		return;
-	if (!loop->saturated && loop->sat_waited_ns * 10 < span) {
-		loop->saturated = true;
-		SG_DEBUG("event loop saturated: it waited %llu of the last %llu us",
-			 (unsigned long long)(loop->sat_waited_ns / 1000),
-			 (unsigned long long)(span / 1000));
-	} else if (loop->saturated && loop->sat_waited_ns * 4 >= span) {
-		loop->saturated = false;
-		SG_DEBUG("event loop no longer saturated: it waited %llu of the last %llu us",
+	if (loop->saturated ? loop->sat_waited_ns * 4 >= span : loop->sat_waited_ns * 10 < span) {
+		loop->saturated = !loop->saturated;
+		SG_DEBUG("event loop %ssaturated: it waited %llu of the last %llu us",
+			 loop->saturated ? "" : "no longer ",
 			 (unsigned long long)(loop->sat_waited_ns / 1000),
 			 (unsigned long long)(span / 1000));
 	}

@@ -9,7 +9,8 @@
 
 #include "user/loop.h"
 
-static inline uint64_t burner_ms(void)
+/* CLOCK_MONOTONIC in ms, for the tests' deadlines and the burner. */
+static inline uint64_t mono_ms(void)
 {
 	struct timespec ts;
 
@@ -27,9 +28,9 @@ struct burner {
 static inline void burner_cb(struct sg_loop *loop, struct sg_timer *t)
 {
 	struct burner *b = (struct burner *)((char *)t - offsetof(struct burner, t));
-	uint64_t until = burner_ms() + b->busy_ms;
+	uint64_t until = mono_ms() + b->busy_ms;
 
-	while (burner_ms() < until)
+	while (mono_ms() < until)
 		;
 	sg_loop_update_time(loop);
 	sg_timer_arm(loop, t, sg_loop_now(loop) + b->gap_ms);
@@ -50,9 +51,9 @@ static inline void burner_start(struct sg_loop *loop, struct burner *b, uint64_t
  * failed. */
 static inline int run_windows(struct sg_loop *loop, int windows)
 {
-	uint64_t until = burner_ms() + (uint64_t)windows * SG_LOOP_SAT_WINDOW_MS + 10;
+	uint64_t until = mono_ms() + (uint64_t)windows * SG_LOOP_SAT_WINDOW_MS + 10;
 
-	while (burner_ms() < until)
+	while (mono_ms() < until)
 		if (sg_loop_run_once(loop, 10) == -1)
 			return -1;
 	return 0;

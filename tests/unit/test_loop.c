@@ -80,14 +80,6 @@ static void run_until_fired(struct sg_loop *loop, const struct test_timer *tt, i
 		assert_int_equal(sg_loop_run_once(loop, -1), 0);
 }
 
-static uint64_t real_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 static void test_loop_timers_fire_in_deadline_order(void **state)
 {
 	static const int offs[] = { 9, 3, 7, 1, 5, 0, 8, 2, 6, 4 };
@@ -771,11 +763,11 @@ static void test_loop_run_once_waits_until_next_timer(void **state)
 	init_timers(&tt, 1);
 	sg_loop_update_time(loop);
 	start = sg_loop_now(loop);
-	real_start = real_ms();
+	real_start = mono_ms();
 	sg_timer_arm(loop, &tt.t, start + 50);
 	/* One pass: it must sleep long enough, not return early and spin. */
 	assert_int_equal(sg_loop_run_once(loop, -1), 0);
-	real = real_ms() - real_start;
+	real = mono_ms() - real_start;
 	assert_int_equal(tt.count, 1);
 	assert_true(sg_loop_now(loop) >= start + 50);
 	assert_true(real >= 49 && real < 1000);
@@ -789,9 +781,9 @@ static void test_loop_run_once_honours_max_wait(void **state)
 
 	init_timers(&tt, 1);
 	sg_timer_arm(loop, &tt.t, sg_loop_now(loop) + 100000);
-	real_start = real_ms();
+	real_start = mono_ms();
 	assert_int_equal(sg_loop_run_once(loop, 20), 0);
-	real = real_ms() - real_start;
+	real = mono_ms() - real_start;
 	assert_int_equal(tt.count, 0);
 	assert_true(real >= 19 && real < 1000);
 	sg_timer_stop(loop, &tt.t);
@@ -822,20 +814,20 @@ static void test_loop_pending_io_dispatched_without_waiting(void **state)
 	pending_calls = 0;
 	assert_int_equal(sg_io_set(loop, &io, EPOLLIN), 0);
 	sg_io_pending(loop, &io, true);
-	start = real_ms();
+	start = mono_ms();
 	for (int i = 0; i < 5; i++)
 		assert_int_equal(sg_loop_run_once(loop, 1000), 0);
 	/* 3 passes called it without waiting; then, not pending, the
 	 * other 2 waited their 1 s each on the silent pipe. */
 	assert_int_equal(pending_calls, 3);
-	assert_true(real_ms() - start >= 1900);
+	assert_true(mono_ms() - start >= 1900);
 	/* Pending but not asking for input: not called, and the pass waits. */
 	sg_io_pending(loop, &io, true);
 	assert_int_equal(sg_io_set(loop, &io, 0), 0);
-	start = real_ms();
+	start = mono_ms();
 	assert_int_equal(sg_loop_run_once(loop, 200), 0);
 	assert_int_equal(pending_calls, 3);
-	assert_true(real_ms() - start >= 190);
+	assert_true(mono_ms() - start >= 190);
 	sg_io_pending(loop, &io, false);
 	close(p[0]);
 	close(p[1]);
@@ -878,11 +870,11 @@ struct spent {
 /* Runs `passes` passes of at most max_wait_ms each; what they took. */
 static struct spent timed_passes(struct sg_loop *loop, int passes, int max_wait_ms)
 {
-	uint64_t cpu = thread_cpu_us(), real = real_ms();
+	uint64_t cpu = thread_cpu_us(), real = mono_ms();
 
 	for (int i = 0; i < passes; i++)
 		assert_int_equal(sg_loop_run_once(loop, max_wait_ms), 0);
-	return (struct spent){ real_ms() - real, thread_cpu_us() - cpu };
+	return (struct spent){ mono_ms() - real, thread_cpu_us() - cpu };
 }
 
 /* --busy-poll on a loop with no events: it never polls, however long the
@@ -917,10 +909,10 @@ static uint64_t ms_to_timer_after_event(struct sg_loop *loop, struct conn *c, ui
 	assert_int_equal(sg_loop_run_once(loop, 1000), 0);
 	init_timers(&tt, 1);
 	sg_timer_arm(loop, &tt.t, sg_loop_now(loop) + in_ms);
-	start = real_ms();
+	start = mono_ms();
 	for (int i = 0; i < 100 && tt.count == 0; i++)
 		assert_int_equal(sg_loop_run_once(loop, 1000), 0);
-	took = real_ms() - start;
+	took = mono_ms() - start;
 	assert_int_equal(tt.count, 1);
 	print_message("a timer %llu ms away fired after %llu ms\n", (unsigned long long)in_ms,
 		      (unsigned long long)took);
@@ -1062,7 +1054,7 @@ static void *poke_late(void *arg)
 static uint64_t ms_to_late_events(struct sg_loop *loop, struct conn **c, int n)
 {
 	struct late_poke lp = { { c[0]->wfd, n > 1 ? c[1]->wfd : -1 }, n, 2000 };
-	uint64_t start = real_ms();
+	uint64_t start = mono_ms();
 	int calls = 0;
 	pthread_t th;
 
@@ -1078,7 +1070,7 @@ static uint64_t ms_to_late_events(struct sg_loop *loop, struct conn **c, int n)
 		assert_int_equal(c[k]->calls, 1);
 		c[k]->calls = 0;
 	}
-	return real_ms() - start;
+	return mono_ms() - start;
 }
 
 static uint64_t ms_to_late_event(struct sg_loop *loop, struct conn *c)
@@ -1176,13 +1168,13 @@ static void test_loop_coalesce_no_naps_without_time_to_spare(void **state)
 
 	sg_loop_set_coalesce(loop, NAP_MS * 1000000ULL);
 	assert_int_equal(sg_io_set(loop, &c->io, EPOLLIN), 0);
-	start = real_ms();
-	while (real_ms() - start < WINDOW_MS + WINDOW_MS / 4) {
-		const uint64_t until = real_ms() + 1;
+	start = mono_ms();
+	while (mono_ms() - start < WINDOW_MS + WINDOW_MS / 4) {
+		const uint64_t until = mono_ms() + 1;
 
 		conn_poke(c);
 		assert_int_equal(sg_loop_run_once(loop, 1000), 0);
-		while (real_ms() < until)
+		while (mono_ms() < until)
 			; /* a request's worth of work */
 	}
 	c->calls = 0;

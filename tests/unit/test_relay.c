@@ -36,14 +36,6 @@ struct rig {
 	int feed, src, dst, sink;
 };
 
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 /* Byte `i` of the test stream: position-dependent, so loss, duplication and
  * reordering all show. */
 static unsigned char pat(uint64_t i)
@@ -108,11 +100,11 @@ static bool wait_fd(int fd, short events, int timeout_ms)
 
 static void write_all(int fd, const void *data, size_t len)
 {
-	uint64_t end = now_ms() + DEADLINE_MS;
+	uint64_t end = mono_ms() + DEADLINE_MS;
 	size_t off = 0;
 	ssize_t n;
 
-	while (off < len && now_ms() < end) {
+	while (off < len && mono_ms() < end) {
 		n = write(fd, (const char *)data + off, len - off);
 		if (n > 0)
 			off += (size_t)n;
@@ -127,11 +119,11 @@ static void write_all(int fd, const void *data, size_t len)
 /* Reads until `len` bytes, EOF or the deadline; returns how many arrived. */
 static size_t read_upto(int fd, void *buf, size_t len, int timeout_ms)
 {
-	uint64_t end = now_ms() + (uint64_t)timeout_ms;
+	uint64_t end = mono_ms() + (uint64_t)timeout_ms;
 	size_t off = 0;
 	ssize_t n;
 
-	while (off < len && now_ms() < end) {
+	while (off < len && mono_ms() < end) {
 		n = read(fd, (char *)buf + off, len - off);
 		if (n > 0)
 			off += (size_t)n;
@@ -147,10 +139,10 @@ static size_t read_upto(int fd, void *buf, size_t len, int timeout_ms)
  * could read more than its budget if it were careless. */
 static void wait_inq(int fd, int n)
 {
-	uint64_t end = now_ms() + DEADLINE_MS;
+	uint64_t end = mono_ms() + DEADLINE_MS;
 	int inq = 0;
 
-	while (now_ms() < end) {
+	while (mono_ms() < end) {
 		assert_int_equal(ioctl(fd, FIONREAD, &inq), 0);
 		if (inq >= n)
 			break;
@@ -170,14 +162,14 @@ static void assert_drained(int fd)
 /* Runs the pump as an event loop would, until DONE, EOF or ERROR. */
 static enum sg_pump_status drive(struct sg_pump *p, size_t max_bytes, int *err_side)
 {
-	uint64_t end = now_ms() + DEADLINE_MS;
+	uint64_t end = mono_ms() + DEADLINE_MS;
 	enum sg_pump_status st;
 
 	for (;;) {
 		st = sg_pump_run(p, max_bytes, err_side);
 		if (st == SG_PUMP_DONE || st == SG_PUMP_EOF || st == SG_PUMP_ERROR)
 			return st;
-		assert_true(now_ms() < end);
+		assert_true(mono_ms() < end);
 		if (st == SG_PUMP_WANT_READ)
 			wait_fd(p->src, POLLIN, 100);
 		else if (st == SG_PUMP_WANT_WRITE)
@@ -198,12 +190,12 @@ struct feeder {
 static void *feeder_main(void *arg)
 {
 	struct feeder *f = arg;
-	uint64_t end = now_ms() + DEADLINE_MS;
+	uint64_t end = mono_ms() + DEADLINE_MS;
 	unsigned char buf[16384];
 	size_t chunk;
 	ssize_t n;
 
-	while (f->sent < f->len && now_ms() < end) {
+	while (f->sent < f->len && mono_ms() < end) {
 		chunk = f->len - f->sent < sizeof(buf) ? f->len - f->sent : sizeof(buf);
 		fill_pat(buf, f->base + f->sent, chunk);
 		n = write(f->fd, buf, chunk);
@@ -236,11 +228,11 @@ struct sinker {
 static void *sinker_main(void *arg)
 {
 	struct sinker *s = arg;
-	uint64_t end = now_ms() + DEADLINE_MS;
+	uint64_t end = mono_ms() + DEADLINE_MS;
 	unsigned char buf[65536];
 	ssize_t n;
 
-	while (!s->eof && !s->bad && now_ms() < end) {
+	while (!s->eof && !s->bad && mono_ms() < end) {
 		n = read(s->fd, buf, sizeof(buf));
 		if (n > 0) {
 			s->bad = !is_pat(buf, s->base + s->got, (size_t)n);
@@ -439,10 +431,10 @@ BOTH_ENGINES(prime_rejects_overflow)
 /* Runs until dst blocks; returns false if it never did. */
 static bool run_until_want_write(struct sg_pump *p)
 {
-	uint64_t end = now_ms() + DEADLINE_MS;
+	uint64_t end = mono_ms() + DEADLINE_MS;
 	enum sg_pump_status st;
 
-	while (now_ms() < end) {
+	while (mono_ms() < end) {
 		st = sg_pump_run(p, SIZE_MAX, NULL);
 		if (st == SG_PUMP_WANT_WRITE)
 			return true;
@@ -590,7 +582,7 @@ static void max_bytes_again(enum sg_relay_engine e)
 	 * SG_RELAY_BUF_MAX) or pipe load, no more. */
 	const uint64_t slack =
 		SG_RELAY_PIPE_SIZE > SG_RELAY_BUF_MAX ? SG_RELAY_PIPE_SIZE : SG_RELAY_BUF_MAX;
-	uint64_t end = now_ms() + DEADLINE_MS, before;
+	uint64_t end = mono_ms() + DEADLINE_MS, before;
 	unsigned char data[8000];
 	struct sg_pump p = { 0 };
 	enum sg_pump_status st;
@@ -622,7 +614,7 @@ static void max_bytes_again(enum sg_relay_engine e)
 			wait_fd(p.src, POLLIN, 100);
 		else if (st == SG_PUMP_WANT_WRITE)
 			wait_fd(p.dst, POLLOUT, 100);
-	} while (st != SG_PUMP_EOF && st != SG_PUMP_ERROR && now_ms() < end);
+	} while (st != SG_PUMP_EOF && st != SG_PUMP_ERROR && mono_ms() < end);
 	assert_int_equal(st, SG_PUMP_EOF);
 	assert_true(agains > 0);
 	assert_int_equal(p.moved, sizeof(data) + len);
@@ -714,11 +706,11 @@ static void unix_pair(int sv[2])
 /* Runs the pump until `len` more bytes came out of `sink`. */
 static void move_step(struct sg_pump *p, int sink, unsigned char *got, size_t len)
 {
-	uint64_t end = now_ms() + DEADLINE_MS;
+	uint64_t end = mono_ms() + DEADLINE_MS;
 	enum sg_pump_status st;
 	size_t have = 0;
 
-	while (have < len && now_ms() < end) {
+	while (have < len && mono_ms() < end) {
 		st = sg_pump_run(p, SIZE_MAX, NULL);
 		assert_true(st == SG_PUMP_WANT_READ || st == SG_PUMP_WANT_WRITE);
 		have += read_upto(sink, got + have, len - have, 20);
