@@ -177,9 +177,12 @@ static int open_sock(struct sg_worker *w, const struct sg_bind *b, char *err, si
 	 * of a segment of its own during the kernel's quick-ack start
 	 * (HAProxy does the same for its HTTP listeners); a client that
 	 * writes one request in two small pieces with Nagle on waits for the
-	 * delayed ACK (40 ms) before its second. Accepted sockets inherit
-	 * it. TCP_DEFER_ACCEPT: set_defer, on every config. */
-	if (b->proto == SG_PROTO_HTTP) {
+	 * delayed ACK (40 ms) before its second. The same for HTTPS: a
+	 * handshake's flights and the request then carry the ACKs, 17.5
+	 * segments per one-request TLS connection instead of 19 (HAProxy's
+	 * 17; scripts/BENCH.md "Quick ACKs on TLS"). Accepted sockets
+	 * inherit it. TCP_DEFER_ACCEPT: set_defer, on every config. */
+	if (b->proto == SG_PROTO_HTTP || b->proto == SG_PROTO_HTTPS) {
 		int off = 0;
 
 		setsockopt(ls->io.fd, IPPROTO_TCP, TCP_QUICKACK, &off, sizeof(off));

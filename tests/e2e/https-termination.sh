@@ -1,4 +1,4 @@
-# HTTPS listeners, standalone dialect: certificates chosen by SNI (exact name, then wildcard, then the listener without a hostname; no SNI: that one) as openssl s_client sees them; curl over HTTP/1.1 and HTTP/2 (ALPN) gets the backend's echo, a redirect keeping the https scheme, a 6 MiB download byte-identical and a 6 MiB upload whole (sha256) both ways; h2load over TLS completes every request; a session ticket resumes; an SNI no listener takes is refused on a port without a catch-all, TLS 1.2 on a listener with minTLSVersion TLS_V1_3 is refused, a plaintext request on the HTTPS port gets no answer and a silent client is closed at handshakeTimeout, each counted in /metrics while others are served; config_dump shows the HTTPS listener and frontend TLS policy as agentgateway prints them; a certificate file replaced on disk is served within seconds without a restart, a broken one leaves the old in force; check refuses a key that does not match its certificate.
+# HTTPS listeners, standalone dialect: certificates chosen by SNI (exact name, then wildcard, then the listener without a hostname; no SNI: that one) as openssl s_client sees them; curl over HTTP/1.1 and HTTP/2 (ALPN) gets the backend's echo, a redirect keeping the https scheme, a 6 MiB download byte-identical and a 6 MiB upload whole (sha256) both ways; h2load over TLS completes every request; a session ticket resumes; a one-request connection gets no pure ACK from the gateway (its ACKs ride on the handshake, tickets and response); an SNI no listener takes is refused on a port without a catch-all, TLS 1.2 on a listener with minTLSVersion TLS_V1_3 is refused, a plaintext request on the HTTPS port gets no answer and a silent client is closed at handshakeTimeout, each counted in /metrics while others are served; config_dump shows the HTTPS listener and frontend TLS policy as agentgateway prints them; a certificate file replaced on disk is served within seconds without a restart, a broken one leaves the old in force; check refuses a key that does not match its certificate.
 . "$(dirname "$0")/lib.sh"
 
 start_backend tls || finish
@@ -118,6 +118,39 @@ printf "$get" | timeout 10 openssl s_client -connect "127.0.0.1:$HP" -servername
 out=$(printf "$get" | timeout 10 openssl s_client -connect "127.0.0.1:$HP" \
 	-servername exact.test -ign_eof -sess_in "$WORK/sess.pem" 2>/dev/null)
 grep -q "^Reused" <<<"$out" && pass "a session ticket resumes" || fail "not resumed: $(grep -E '^(New|Reused)' <<<"$out")"
+
+# A one-request TLS connection as its client sees it on the wire: the
+# gateway's ACKs ride on its handshake flight, tickets and response (no
+# quick ACKs on the listener), so the only segments without data the
+# client receives are the SYN-ACK and the FIN; with quick ACKs every
+# connection also got a pure ACK of its Finished or request (3). A delayed
+# ACK that fires before the response may still add one, so: most of ten.
+# Prints "STATUS BODY NODATA" per connection, NODATA = tcpi_segs_in -
+# tcpi_data_segs_in.
+out=$(timeout 30 /usr/bin/python3 - "$HP" <<'PY'
+import socket, ssl, struct, sys
+ctx = ssl.create_default_context()
+ctx.check_hostname, ctx.verify_mode = False, ssl.CERT_NONE
+for _ in range(10):
+    raw = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=10)
+    raw.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    s = ctx.wrap_socket(raw, server_hostname="exact.test")
+    s.sendall(b"GET /segs HTTP/1.1\r\nHost: exact.test\r\nConnection: close\r\n\r\n")
+    data = b""
+    while d := s.recv(65536):
+        data += d
+    info = s.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, 256)
+    segs_in = struct.unpack_from("I", info, 140)[0]  # tcpi_segs_in
+    data_in = struct.unpack_from("I", info, 152)[0]  # tcpi_data_segs_in
+    head, _, body = data.partition(b"\r\n\r\n")
+    print(head.split(b" ")[1].decode(), "body" if body else "empty", segs_in - data_in)
+    s.close()
+PY
+)
+check "one request per TLS connection: ten answered" "$(grep -c '^200 body ' <<<"$out")" 10
+n=$(grep -cE '^200 body [0-2]$' <<<"$out")
+[ "$n" -ge 6 ] && pass "no pure ACKs from the gateway on $n of 10 TLS connections" ||
+	fail "pure ACKs (segments without data beyond SYN-ACK and FIN): $(awk '{print $3}' <<<"$out" | tr '\n' ' ')"
 
 # Plaintext HTTP to the HTTPS port: no HTTP answer, the connection ends.
 out=$(printf 'GET / HTTP/1.1\r\nHost: x\r\n\r\n' | timeout 5 /usr/bin/python3 -c '
