@@ -70,10 +70,10 @@ struct sg_loop {
 	uint32_t naps;
 	uint32_t nap_events;
 	/* sg_loop_saturated: the current window's start and the ns waited
-	 * in it (loop clock), and the verdict of the last whole window. */
+	 * in it (loop clock), and the verdict of the whole windows so far. */
 	uint64_t sat_start_ns;
 	uint64_t sat_waited_ns;
-	bool saturated;
+	struct sg_saturation sat;
 };
 
 /* The loop whose pass runs (or last ran) on this thread, for sg_loop_bulk
@@ -504,9 +504,21 @@ void sg_loop_bulk(void)
 		running->bulk_ns = running->now_ns;
 }
 
+bool sg_saturation_window(struct sg_saturation *s, uint64_t span, uint64_t waited)
+{
+	bool was = s->saturated;
+
+	if (s->saturated)
+		s->busy_windows = waited * 4 >= span ? 0 : SG_LOOP_SAT_WINDOWS;
+	else
+		s->busy_windows = waited * 10 < span ? s->busy_windows + 1 : 0;
+	s->saturated = s->busy_windows >= SG_LOOP_SAT_WINDOWS;
+	return s->saturated != was;
+}
+
 bool sg_loop_saturated(void)
 {
-	return running && running->saturated;
+	return running && running->sat.saturated;
 }
 
 /* After each pass, `waited` ns of which went in wait_events. */
@@ -517,13 +529,11 @@ static void saturation_adapt(struct sg_loop *loop, uint64_t waited)
 	loop->sat_waited_ns += waited;
 	if (span < SG_LOOP_SAT_WINDOW_MS * 1000000ull)
 		return;
-	if (loop->saturated ? loop->sat_waited_ns * 4 >= span : loop->sat_waited_ns * 10 < span) {
-		loop->saturated = !loop->saturated;
+	if (sg_saturation_window(&loop->sat, span, loop->sat_waited_ns))
 		SG_DEBUG("event loop %ssaturated: it waited %llu of the last %llu us",
-			 loop->saturated ? "" : "no longer ",
+			 loop->sat.saturated ? "" : "no longer ",
 			 (unsigned long long)(loop->sat_waited_ns / 1000),
 			 (unsigned long long)(span / 1000));
-	}
 	loop->sat_start_ns = loop->now_ns;
 	loop->sat_waited_ns = 0;
 }

@@ -90,15 +90,28 @@ void sg_loop_set_busy_poll(struct sg_loop *loop, uint64_t ns);
  * moving those bytes (nothing when no loop runs on this thread). */
 void sg_loop_bulk(void);
 
-/* Whether the loop running on this thread is saturated: in its last
- * window of SG_LOOP_SAT_WINDOW_MS it waited for events less than a tenth
- * of the time (time it could not run, under a CPU quota or a busier
- * thread on its core, counts as busy); it stops being so after a window
- * in which it waited a quarter of the time or more. false when no loop
- * runs on this thread. A pump that can move its bytes more cheaply than
- * it does asks this (user/relay.h, `adapt`). */
+/* Whether the loop running on this thread is saturated: in each of its
+ * last SG_LOOP_SAT_WINDOWS windows of SG_LOOP_SAT_WINDOW_MS it waited for
+ * events less than a tenth of the time (time it could not run, under a
+ * CPU quota or a busier thread on its core, counts as busy); it stops
+ * being so after a window in which it waited a quarter of the time or
+ * more. Two windows, not one: a core that is only briefly full (a burst
+ * of downloads starting) is not one the proxy holds back; held, the
+ * verdict comes 50 ms later. false when no loop runs on this thread. A
+ * pump that can move its bytes more cheaply than it does asks this
+ * (user/relay.h, `adapt`). */
 #define SG_LOOP_SAT_WINDOW_MS 50
+#define SG_LOOP_SAT_WINDOWS 2
 bool sg_loop_saturated(void);
+
+/* That verdict, window by window: each loop keeps one (and its tests). */
+struct sg_saturation {
+	uint32_t busy_windows; /* in a row, each waited under a tenth */
+	bool saturated;
+};
+/* A whole window of `span` ns, `waited` of them spent waiting for events.
+ * Returns whether the verdict changed. */
+bool sg_saturation_window(struct sg_saturation *s, uint64_t span, uint64_t waited);
 
 /* While busy (an event within the last millisecond), sleep `ns` on the
  * thread's own timer before a wait that would block, then look without

@@ -241,6 +241,33 @@ static void test_loop_saturated_only_when_it_never_waits(void **state)
 	assert_false(sg_loop_saturated());
 }
 
+/* The verdict window by window (ms waited of 50): saturated after two
+ * windows in a row that waited under a tenth, not after one between
+ * others; kept through a window that waited between a tenth and a
+ * quarter; lost after one that waited a quarter. */
+static void test_loop_saturation_takes_two_busy_windows(void **state)
+{
+	struct sg_saturation s = { 0 };
+	static const struct {
+		uint64_t waited_ms;
+		bool saturated, changed;
+	} w[] = {
+		{ 2, false, false },  { 30, false, false }, { 4, false, false },
+		{ 20, false, false }, { 4, false, false },  { 0, true, true },
+		{ 10, true, false },  { 2, true, false },   { 13, false, true },
+		{ 1, false, false },  { 1, true, true },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(w) / sizeof(w[0]); i++) {
+		bool changed = sg_saturation_window(&s, 50000000, w[i].waited_ms * 1000000);
+
+		if (s.saturated != w[i].saturated || changed != w[i].changed)
+			fail_msg("window %zu (waited %llu ms): saturated %d changed %d", i,
+				 (unsigned long long)w[i].waited_ms, s.saturated, changed);
+	}
+}
+
 /* A timer re-arming itself for "now" fires once per pass instead of spinning. */
 static void test_loop_rearm_at_now_fires_once_per_pass(void **state)
 {
@@ -1237,6 +1264,7 @@ int main(void)
 		LOOP_TEST(test_loop_busy_poll_bounded_after_an_event),
 		LOOP_TEST(test_loop_busy_poll_pauses_after_bulk),
 		LOOP_TEST(test_loop_saturated_only_when_it_never_waits),
+		cmocka_unit_test(test_loop_saturation_takes_two_busy_windows),
 		LOOP_TEST(test_loop_busy_poll_catches_close_events),
 		LOOP_TEST(test_loop_coalesce_naps_only_while_busy),
 		LOOP_TEST(test_loop_coalesce_stops_when_naps_catch_one_event),
