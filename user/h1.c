@@ -558,11 +558,6 @@ const struct sg_h1_span *sg_h1_resp_header(const struct sg_h1_resp *resp, const 
 
 /* ---- framing and header values ------------------------------------------- */
 
-static bool spans_equal(struct sg_h1_span a, struct sg_h1_span b)
-{
-	return a.len == b.len && strncasecmp(a.p, b.p, a.len) == 0;
-}
-
 bool sg_h1_list_has(struct sg_h1_span list, struct sg_h1_span token)
 {
 	const char *p = list.p, *end = list.p + list.len;
@@ -577,7 +572,7 @@ bool sg_h1_list_has(struct sg_h1_span list, struct sg_h1_span token)
 		item = (struct sg_h1_span){ p, (size_t)(stop - p) };
 		while (item.len && is_ows(item.p[item.len - 1]))
 			item.len--;
-		if (item.len && spans_equal(item, token))
+		if (item.len && sg_h1_span_same(item, token))
 			return true;
 		p = comma ? comma + 1 : end;
 	}

@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <strings.h>
 #include <sys/types.h>
 
 #include "user/buf.h"
@@ -108,6 +109,14 @@ enum sg_h1_result sg_h1_parse_request(const char *buf, size_t len, size_t max_he
  * keep_alive = false (RFC 9112 §6.3) instead of being refused. */
 enum sg_h1_result sg_h1_parse_response(const char *buf, size_t len, size_t max_headers,
 				       struct sg_h1_resp *resp);
+
+/* Whether a and b hold the same bytes but for ASCII case (names, tokens);
+ * the lengths, compared first, tell most apart. Inline: the HTTP/2 path
+ * checks every field of every request against a handful of names. */
+static inline bool sg_h1_span_same(struct sg_h1_span a, struct sg_h1_span b)
+{
+	return a.len == b.len && strncasecmp(a.p, b.p, a.len) == 0;
+}
 
 /* Whether the comma-separated list has `token` (case-insensitive), skipping
  * the empty elements RFC 9110 §5.6.1 allows and the whitespace around each. */

@@ -253,13 +253,6 @@ static bool span_eq(struct sg_h1_span s, const char *lit)
 	return s.len == strlen(lit) && strncasecmp(s.p, lit, s.len) == 0;
 }
 
-/* span_eq for spans of known length (every field is checked against these:
- * the length rejects most before a byte is compared). */
-static bool span_same(struct sg_h1_span s, struct sg_h1_span t)
-{
-	return s.len == t.len && strncasecmp(s.p, t.p, s.len) == 0;
-}
-
 /* A field that means something only on one HTTP/1 connection; h[0..n) are
  * the head's headers, whose Connection field may name more. */
 static bool connection_specific(const struct sg_h1_header *h, size_t n, struct sg_h1_span name)
@@ -270,10 +263,10 @@ static bool connection_specific(const struct sg_h1_header *h, size_t n, struct s
 	};
 
 	for (size_t i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++)
-		if (span_same(name, fixed[i]))
+		if (sg_h1_span_same(name, fixed[i]))
 			return true;
 	for (size_t i = 0; i < n; i++)
-		if (span_same(h[i].name, fixed[0]) && sg_h1_list_has(h[i].value, name))
+		if (sg_h1_span_same(h[i].name, fixed[0]) && sg_h1_list_has(h[i].value, name))
 			return true;
 	return false;
 }
@@ -383,7 +376,7 @@ ssize_t sg_h2_request_from_head(char *head, size_t len, struct sg_h2_field *out,
 	if (n < 0 || (size_t)n == max - 4)
 		return -1; /* a line without a colon, or lines left out */
 	for (ssize_t i = 0; i < n && !authority; i++)
-		if (span_same((struct sg_h1_span){ line[i].name, line[i].name_len }, host))
+		if (sg_h1_span_same((struct sg_h1_span){ line[i].name, line[i].name_len }, host))
 			authority = &line[i];
 	out[k++] = (struct sg_h2_field){ ":method", 7, head, (size_t)(method_end - head) };
 	out[k++] = (struct sg_h2_field){ ":scheme", 7, "http", 4 };
@@ -397,7 +390,7 @@ ssize_t sg_h2_request_from_head(char *head, size_t len, struct sg_h2_field *out,
 		struct sg_h2_field f = line[i];
 		struct sg_h1_span name = { f.name, f.name_len };
 
-		if (span_same(name, host) || connection_specific(NULL, 0, name))
+		if (sg_h1_span_same(name, host) || connection_specific(NULL, 0, name))
 			continue;
 		out[k++] = f;
 	}
