@@ -43,18 +43,6 @@ static bool is_ows(char c)
 	return c == ' ' || c == '\t';
 }
 
-static bool span_is_n(struct sg_h1_span s, const char *name, size_t len)
-{
-	return s.len == len && strncasecmp(s.p, name, len) == 0;
-}
-
-/* With a literal the compiler counts its length; callers with a name
- * that varies count it once (find, count_headers) or keep it (struct lit). */
-static bool span_is(struct sg_h1_span s, const char *lit)
-{
-	return span_is_n(s, lit, strlen(lit));
-}
-
 static int on_status(llhttp_t *p, const char *at, size_t len)
 {
 	state(p)->resp->reason = (struct sg_h1_span){ at, len };
@@ -156,20 +144,21 @@ static bool lines_strict(const char *buf, size_t len)
 
 static const struct sg_h1_span *find(const struct sg_h1_header *h, size_t n, const char *name)
 {
-	size_t len = strlen(name);
+	struct sg_h1_span want = { name, strlen(name) }; /* counted once */
 
 	for (size_t i = 0; i < n; i++)
-		if (span_is_n(h[i].name, name, len))
+		if (sg_h1_span_same(h[i].name, want))
 			return &h[i].value;
 	return NULL;
 }
 
 static size_t count_headers(const struct sg_h1_header *h, size_t n, const char *name)
 {
-	size_t found = 0, len = strlen(name);
+	struct sg_h1_span want = { name, strlen(name) }; /* counted once */
+	size_t found = 0;
 
 	for (size_t i = 0; i < n; i++)
-		found += span_is_n(h[i].name, name, len);
+		found += sg_h1_span_same(h[i].name, want);
 	return found;
 }
 
@@ -240,7 +229,7 @@ static bool request_framing_ok(const llhttp_t *p, const struct sg_h1_req *req)
 	 * that does not know "identity, chunked" or "gzip, chunked" may not
 	 * see chunks where we do (RFC 9112 §6.1 lets a server refuse them). */
 	if (te && (count_headers(req->headers, req->nheaders, "transfer-encoding") != 1 ||
-		   !span_is(*te, "chunked")))
+		   !sg_h1_span_is(*te, "chunked")))
 		return false;
 	/* Routing and the backend must agree on one Host (RFC 9112 §3.2). */
 	return hosts == 1 || (hosts == 0 && req->minor == 0);
@@ -317,7 +306,7 @@ static bool method_ok(struct sg_h1_span m)
 						"CONNECT", "OPTIONS", "TRACE", "PATCH" };
 
 	for (size_t i = 0; i < sizeof(standard) / sizeof(standard[0]); i++)
-		if (span_is(m, standard[i]) && memcmp(m.p, standard[i], m.len) != 0)
+		if (sg_h1_span_is(m, standard[i]) && memcmp(m.p, standard[i], m.len) != 0)
 			return false;
 	return true;
 }
@@ -380,10 +369,10 @@ static bool target_form(struct sg_h1_req *req, struct sg_h1_span *authority)
 	struct sg_h1_span t = req->target;
 	size_t skip, end;
 
-	if (span_is(req->method, "CONNECT"))
+	if (sg_h1_span_is(req->method, "CONNECT"))
 		return sg_h1_authority_valid(t.p, t.len, true);
 	if (t.len == 1 && t.p[0] == '*')
-		return span_is(req->method, "OPTIONS");
+		return sg_h1_span_is(req->method, "OPTIONS");
 	if (t.p[0] == '/')
 		return true;
 	if (t.len > 7 && !strncasecmp(t.p, "http://", 7))
@@ -415,7 +404,7 @@ static enum sg_h1_result host_rules(struct sg_h1_req *req, size_t max_headers,
 	struct sg_h1_header *h = NULL;
 
 	for (size_t i = 0; i < req->nheaders; i++)
-		if (span_is(req->headers[i].name, "host"))
+		if (sg_h1_span_is(req->headers[i].name, "host"))
 			h = &req->headers[i];
 	if (authority.p && !h) {
 		if (req->nheaders >= max_headers)
@@ -479,7 +468,7 @@ static bool final_chunked(const struct sg_h1_header *h, size_t n)
 	size_t start, end;
 
 	for (size_t i = 0; i < n; i++)
-		if (span_is(h[i].name, "transfer-encoding"))
+		if (sg_h1_span_is(h[i].name, "transfer-encoding"))
 			v = &h[i].value;
 	if (!v)
 		return false;
@@ -589,7 +578,7 @@ static bool list_has(const char *p, size_t len, const char *token)
 bool sg_h1_headers_list(const struct sg_h1_header *h, size_t n, const char *name, const char *token)
 {
 	for (size_t i = 0; i < n; i++)
-		if (span_is(h[i].name, name) && list_has(h[i].value.p, h[i].value.len, token))
+		if (sg_h1_span_is(h[i].name, name) && list_has(h[i].value.p, h[i].value.len, token))
 			return true;
 	return false;
 }
@@ -619,9 +608,9 @@ enum sg_h1_body sg_h1_response_body(const struct sg_h1_resp *resp, bool request_
 enum sg_h1_body sg_h1_response_body_for(const struct sg_h1_resp *resp, const struct sg_h1_req *req)
 {
 	/* RFC 9110 §9.3.6: a client ignores framing headers in a 2xx to CONNECT. */
-	if (span_is(req->method, "CONNECT") && resp->status / 100 == 2)
+	if (sg_h1_span_is(req->method, "CONNECT") && resp->status / 100 == 2)
 		return SG_H1_BODY_CLOSE;
-	return sg_h1_response_body(resp, span_is(req->method, "HEAD"));
+	return sg_h1_response_body(resp, sg_h1_span_is(req->method, "HEAD"));
 }
 
 bool sg_h1_wants_upgrade(const struct sg_h1_req *req)
@@ -953,30 +942,26 @@ static struct hop_rules hop_rules_of(const struct sg_h1_header *h, size_t n, boo
 {
 	struct hop_rules r = { h, n, 0, keep_upgrade };
 
-	while (r.first_connection < n && !span_is(h[r.first_connection].name, "connection"))
+	while (r.first_connection < n && !sg_h1_span_is(h[r.first_connection].name, "connection"))
 		r.first_connection++;
 	return r;
 }
-
-struct lit {
-	const char *s;
-	size_t len;
-};
 
 #define LIT(s)                                                                                     \
 	{                                                                                          \
 		s, sizeof(s) - 1                                                                   \
 	}
 
-static const struct lit hop_fixed[] = { LIT("connection"), LIT("keep-alive"),
-					LIT("proxy-connection"), LIT("te"), LIT("http2-settings") };
-static const struct lit hop_framing[] = { LIT("host"), LIT("content-length"),
-					  LIT("transfer-encoding") };
+static const struct sg_h1_span hop_fixed[] = { LIT("connection"), LIT("keep-alive"),
+					       LIT("proxy-connection"), LIT("te"),
+					       LIT("http2-settings") };
+static const struct sg_h1_span hop_framing[] = { LIT("host"), LIT("content-length"),
+						 LIT("transfer-encoding") };
 
-static bool in_list(struct sg_h1_span name, const struct lit *list, size_t n)
+static bool in_list(struct sg_h1_span name, const struct sg_h1_span *list, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
-		if (span_is_n(name, list[i].s, list[i].len))
+		if (sg_h1_span_same(name, list[i]))
 			return true;
 	return false;
 }
@@ -995,14 +980,15 @@ static bool underscore_alias(struct sg_h1_span name)
 	for (size_t i = 0; i < name.len; i++)
 		folded[i] = name.p[i] == '_' ? '-' : name.p[i];
 	name.p = folded;
-	return IN_LIST(name, hop_fixed) || IN_LIST(name, hop_framing) || span_is(name, "upgrade");
+	return IN_LIST(name, hop_fixed) || IN_LIST(name, hop_framing) ||
+	       sg_h1_span_is(name, "upgrade");
 }
 
 static bool hop_by_hop(const struct hop_rules *r, struct sg_h1_span name)
 {
 	if (underscore_alias(name))
 		return true;
-	if (span_is(name, "upgrade"))
+	if (sg_h1_span_is(name, "upgrade"))
 		return !r->keep_upgrade;
 	if (IN_LIST(name, hop_framing))
 		return false;
@@ -1011,7 +997,7 @@ static bool hop_by_hop(const struct hop_rules *r, struct sg_h1_span name)
 	for (size_t i = r->first_connection; i < r->nheaders; i++) {
 		const struct sg_h1_header *h = &r->headers[i];
 
-		if (span_is(h->name, "connection") && sg_h1_list_has(h->value, name))
+		if (sg_h1_span_is(h->name, "connection") && sg_h1_list_has(h->value, name))
 			return true;
 	}
 	return false;
@@ -1034,7 +1020,7 @@ static void put_added(struct out *o, const struct sg_h1_edit *e)
 		struct sg_h1_span name = e->add[i].name;
 
 		if (IN_LIST(name, hop_fixed) || IN_LIST(name, hop_framing) ||
-		    span_is(name, "upgrade") || underscore_alias(name))
+		    sg_h1_span_is(name, "upgrade") || underscore_alias(name))
 			continue;
 		put_header(o, &e->add[i]);
 	}
@@ -1049,7 +1035,7 @@ static void put_xff(struct out *o, const struct hop_rules *r, const struct sg_h1
 	for (size_t i = 0; i < r->nheaders; i++) {
 		const struct sg_h1_header *h = &r->headers[i];
 
-		if (!span_is(h->name, "x-forwarded-for") || !h->value.len ||
+		if (!sg_h1_span_is(h->name, "x-forwarded-for") || !h->value.len ||
 		    hop_by_hop(r, h->name) || edit_drops(e, h->name))
 			continue;
 		put_str(o, first ? "X-Forwarded-For: " : ", ");
@@ -1086,13 +1072,13 @@ ssize_t sg_h1_write_request_edit(const struct sg_h1_req *req, const struct sg_h1
 	for (size_t i = 0; i < req->nheaders; i++) {
 		const struct sg_h1_header *h = &req->headers[i];
 
-		if (span_is(h->name, "x-forwarded-for") || hop_by_hop(&r, h->name) ||
+		if (sg_h1_span_is(h->name, "x-forwarded-for") || hop_by_hop(&r, h->name) ||
 		    edit_drops(edit, h->name))
 			continue;
 		/* the gateway's count is the one the backend must see */
-		if (attempt && span_is(h->name, "x-retry-attempt"))
+		if (attempt && sg_h1_span_is(h->name, "x-retry-attempt"))
 			continue;
-		if (new_host && span_is(h->name, "host")) {
+		if (new_host && sg_h1_span_is(h->name, "host")) {
 			put_header(&o, &(struct sg_h1_header){ h->name, edit->host });
 			new_host = false;
 			continue;
@@ -1149,7 +1135,7 @@ ssize_t sg_h1_write_response_edit(const struct sg_h1_resp *resp, const struct sg
 	for (size_t i = 0; i < resp->nheaders; i++) {
 		const struct sg_h1_header *h = &resp->headers[i];
 
-		if (hop_by_hop(&r, h->name) || (te && span_is(h->name, "content-length")) ||
+		if (hop_by_hop(&r, h->name) || (te && sg_h1_span_is(h->name, "content-length")) ||
 		    edit_drops(edit, h->name))
 			continue;
 		put_header(&o, h);
@@ -1230,7 +1216,7 @@ size_t sg_h1_upgrade_offer(const struct sg_h1_req *req, char *out, size_t cap)
 		while (item.len && is_ows(item.p[item.len - 1]))
 			item.len--;
 		p = comma ? comma + 1 : end;
-		if (!item.len || span_is(item, "h2c"))
+		if (!item.len || sg_h1_span_is(item, "h2c"))
 			continue;
 		put_str(&o, any ? ", " : "");
 		put_span(&o, item);

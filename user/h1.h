@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 #include <strings.h>
 #include <sys/types.h>
 
@@ -116,6 +117,13 @@ enum sg_h1_result sg_h1_parse_response(const char *buf, size_t len, size_t max_h
 static inline bool sg_h1_span_same(struct sg_h1_span a, struct sg_h1_span b)
 {
 	return a.len == b.len && strncasecmp(a.p, b.p, a.len) == 0;
+}
+
+/* sg_h1_span_same with a NUL-terminated name; with a literal the compiler
+ * counts its length. */
+static inline bool sg_h1_span_is(struct sg_h1_span s, const char *lit)
+{
+	return sg_h1_span_same(s, (struct sg_h1_span){ lit, strlen(lit) });
 }
 
 /* Whether the comma-separated list has `token` (case-insensitive), skipping

@@ -248,11 +248,6 @@ int sg_h2_request_head(const struct sg_h2_field *f, size_t n, char *store, size_
 	return err;
 }
 
-static bool span_eq(struct sg_h1_span s, const char *lit)
-{
-	return s.len == strlen(lit) && strncasecmp(s.p, lit, s.len) == 0;
-}
-
 /* A field that means something only on one HTTP/1 connection; h[0..n) are
  * the head's headers, whose Connection field may name more. */
 static bool connection_specific(const struct sg_h1_header *h, size_t n, struct sg_h1_span name)
@@ -319,8 +314,8 @@ static void add_edit(struct fields *f, const struct sg_h1_edit *e)
 	for (size_t i = 0; e && i < e->nadd; i++) {
 		struct sg_h1_span name = e->add[i].name;
 
-		if (connection_specific(NULL, 0, name) || span_eq(name, "content-length") ||
-		    span_eq(name, "host"))
+		if (connection_specific(NULL, 0, name) || sg_h1_span_is(name, "content-length") ||
+		    sg_h1_span_is(name, "host"))
 			continue;
 		add_field(f, name, e->add[i].value.p, e->add[i].value.len);
 	}
@@ -328,7 +323,7 @@ static void add_edit(struct fields *f, const struct sg_h1_edit *e)
 
 static bool edit_drops(const struct sg_h1_edit *e, struct sg_h1_span name)
 {
-	return e && e->drops && !span_eq(name, "content-length") &&
+	return e && e->drops && !sg_h1_span_is(name, "content-length") &&
 	       e->drops(e->arg, name.p, name.len);
 }
 
@@ -348,7 +343,7 @@ ssize_t sg_h2_response_fields(const struct sg_h1_resp *resp, const struct sg_h1_
 		const struct sg_h1_header *h = &resp->headers[i];
 
 		if (connection_specific(resp->headers, resp->nheaders, h->name) ||
-		    (te && span_eq(h->name, "content-length")) || edit_drops(edit, h->name))
+		    (te && sg_h1_span_is(h->name, "content-length")) || edit_drops(edit, h->name))
 			continue;
 		add_field(&f, h->name, h->value.p, h->value.len);
 	}
@@ -464,7 +459,7 @@ bool sg_h2_upgrade_request(const struct sg_h1_req *req)
 	    !sg_h1_list_has(*up, span("h2c", 3)) || sg_h1_request_body(req) != SG_H1_BODY_NONE)
 		return false;
 	for (size_t i = 0; i < req->nheaders; i++)
-		if (span_eq(req->headers[i].name, "http2-settings"))
+		if (sg_h1_span_is(req->headers[i].name, "http2-settings"))
 			settings++;
 	return settings == 1;
 }

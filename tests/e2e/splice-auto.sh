@@ -148,7 +148,6 @@ unsaturated() {
 	if grep -q 'event loop saturated' "$1"; then echo 0; else echo "$2"; fi
 }
 
-
 # The traffic: a 1 MiB download; 8 MiB one way through a TCP route; 100
 # round trips of 64 B through another, then 4 MiB each way on that same
 # connection.
