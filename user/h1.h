@@ -68,6 +68,10 @@ struct sg_h1_resp {
 	 * response without framing headers) or the framing headers conflict. */
 	bool keep_alive;
 	size_t head_len; /* bytes of the head, including the blank line */
+	/* From an HTTP/2 backend, whose codec let through only lowercase
+	 * names and no connection-specific field but "te: trailers" (RFC 9113
+	 * §8.2.2): nothing to lowercase, and nothing else to take out. */
+	bool h2;
 };
 
 enum sg_h1_result {

@@ -77,6 +77,10 @@ struct sg_h2_session {
 	/* In a header block, after its stream was made: what nghttp2 allocates
 	 * is the HPACK decoder's (mem_malloc). */
 	bool decoding;
+	/* The stream of the header block being decoded (block_id 0: none),
+	 * looked up once for the block's fields instead of once a field. */
+	int32_t block_id;
+	void *block_stream;
 	/* Sleep (sg_h2_sleep). What the client agreed to while nghttp2's
 	 * session is gone (NULL while awake); where the client's frames begin
 	 * and end in the bytes fed (follow_frames: the session sleeps only
@@ -276,6 +280,16 @@ struct fields {
 	bool full;
 };
 
+/* A field whose name is already lowercase: no copy. */
+static void add_lower_field(struct fields *f, struct sg_h1_span name, const char *value, size_t len)
+{
+	if (f->n == f->max) {
+		f->full = true;
+		return;
+	}
+	f->out[f->n++] = (struct sg_h2_field){ name.p, name.len, value, len };
+}
+
 static void add_field(struct fields *f, struct sg_h1_span name, const char *value, size_t len)
 {
 	char *lower = f->store + f->used;
@@ -335,17 +349,23 @@ static ssize_t fields_done(const struct fields *f)
 ssize_t sg_h2_response_fields(const struct sg_h1_resp *resp, const struct sg_h1_edit *edit,
 			      char *store, size_t cap, struct sg_h2_field *out, size_t max)
 {
-	bool te = sg_h1_resp_header(resp, "transfer-encoding") != NULL;
+	bool te = !resp->h2 && sg_h1_resp_header(resp, "transfer-encoding") != NULL;
 	struct fields f = { .store = store, .cap = cap, .out = out, .max = max };
 
 	add_status(&f, resp->status);
 	for (size_t i = 0; i < resp->nheaders && !f.full; i++) {
 		const struct sg_h1_header *h = &resp->headers[i];
 
-		if (connection_specific(resp->headers, resp->nheaders, h->name) ||
-		    (te && sg_h1_span_is(h->name, "content-length")) || edit_drops(edit, h->name))
+		if (resp->h2 ? sg_h1_span_is(h->name, "te")
+			     : connection_specific(resp->headers, resp->nheaders, h->name) ||
+				       (te && sg_h1_span_is(h->name, "content-length")))
 			continue;
-		add_field(&f, h->name, h->value.p, h->value.len);
+		if (edit_drops(edit, h->name))
+			continue;
+		if (resp->h2)
+			add_lower_field(&f, h->name, h->value.p, h->value.len);
+		else
+			add_field(&f, h->name, h->value.p, h->value.len);
 	}
 	add_edit(&f, edit);
 	return fields_done(&f);
@@ -512,6 +532,13 @@ static void *stream_of(nghttp2_session *ng, int32_t id)
 	return nghttp2_session_get_stream_user_data(ng, id);
 }
 
+/* The header block being decoded is stream id's, whose data is `stream`. */
+static void block_is(struct sg_h2_session *s, int32_t id, void *stream)
+{
+	s->block_id = id;
+	s->block_stream = stream;
+}
+
 /* SETTINGS_HEADER_TABLE_SIZE of ours: 0 before a session sleeps, the
  * protocol's 4096 again once a stream opens. */
 static int ask_table(struct sg_h2_session *s, bool zero)
@@ -549,8 +576,10 @@ static int on_begin_frame(nghttp2_session *ng, const nghttp2_frame_hd *hd, void 
 	struct sg_h2_session *s = user;
 
 	(void)ng;
-	if (hd->type != NGHTTP2_CONTINUATION)
+	if (hd->type != NGHTTP2_CONTINUATION) {
 		s->decoding = false;
+		s->block_id = 0;
+	}
 	return 0;
 }
 
@@ -560,12 +589,15 @@ static int on_begin_headers(nghttp2_session *ng, const nghttp2_frame *frame, voi
 	void *stream;
 
 	s->decoding = true; /* nghttp2 made the stream before this call */
+	s->block_id = 0;
 	if (!s->client &&
 	    nghttp2_session_get_local_settings(ng, NGHTTP2_SETTINGS_HEADER_TABLE_SIZE))
 		s->table_empty = false; /* the block may index fields */
 	if (s->client || s->thawing || frame->hd.type != NGHTTP2_HEADERS ||
-	    frame->headers.cat != NGHTTP2_HCAT_REQUEST)
+	    frame->headers.cat != NGHTTP2_HCAT_REQUEST) {
+		block_is(s, frame->hd.stream_id, stream_of(ng, frame->hd.stream_id));
 		return 0;
+	}
 	count_stream(s, true);
 	stream = s->cb->open(s->conn, frame->hd.stream_id);
 	if (!stream) {
@@ -574,6 +606,7 @@ static int on_begin_headers(nghttp2_session *ng, const nghttp2_frame *frame, voi
 		return 0;
 	}
 	nghttp2_session_set_stream_user_data(ng, frame->hd.stream_id, stream);
+	block_is(s, frame->hd.stream_id, stream);
 	return 0;
 }
 
@@ -582,7 +615,8 @@ static int on_header(nghttp2_session *ng, const nghttp2_frame *frame, const uint
 		     void *user)
 {
 	struct sg_h2_session *s = user;
-	void *stream = stream_of(ng, frame->hd.stream_id);
+	void *stream = frame->hd.stream_id == s->block_id ? s->block_stream
+							  : stream_of(ng, frame->hd.stream_id);
 	struct sg_h2_field f = { (const char *)name, namelen, (const char *)value, valuelen };
 
 	if (!stream || frame->hd.type != NGHTTP2_HEADERS)
@@ -603,6 +637,7 @@ static int on_frame_recv(nghttp2_session *ng, const nghttp2_frame *frame, void *
 	int rc = 0;
 
 	s->decoding = false;
+	s->block_id = 0;
 	switch (frame->hd.type) {
 	case NGHTTP2_PING:
 		if (frame->hd.flags & NGHTTP2_FLAG_ACK)
@@ -678,6 +713,8 @@ static int on_stream_close(nghttp2_session *ng, int32_t id, uint32_t code, void 
 	void *stream = stream_of(ng, id);
 
 	count_stream(s, false);
+	if (id == s->block_id)
+		s->block_id = 0;
 	if (stream) {
 		nghttp2_session_set_stream_user_data(ng, id, NULL);
 		s->cb->closed(s->conn, stream, code);
@@ -1514,6 +1551,8 @@ uint32_t sg_h2_max_streams(struct sg_h2_session *s)
 
 void sg_h2_detach(struct sg_h2_session *s, int32_t id)
 {
+	if (id == s->block_id)
+		s->block_id = 0;
 	if (id > 0)
 		nghttp2_session_set_stream_user_data(s->ng, id, NULL);
 }

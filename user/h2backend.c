@@ -279,9 +279,30 @@ static int cb_field(void *conn, void *stream, const struct sg_h2_field *f)
  * nghttp2 has checked what an HTTP/1 parser would (RFC 9113 §8.2 and
  * §8.3.2: field names and values, one well-formed Content-Length, no
  * connection-specific field, a three-digit :status). */
+/* s->head's lines as cb_field wrote them, "name: value\r\n", into
+ * slots[0..max); -1 when there are more. A name has no colon (nghttp2 lets
+ * through only lowercase tokens and, before them, pseudo-headers, which
+ * cb_field keeps out) and a value no CR, so nothing is searched twice. */
+static ssize_t own_lines(struct sg_buf *head, struct sg_h1_header *slots, size_t max)
+{
+	char *p = sg_buf_data(head), *end = p + head->len;
+	size_t n = 0;
+
+	while (p < end) {
+		char *colon = memchr(p, ':', (size_t)(end - p));
+		char *cr = colon ? memchr(colon, '\r', (size_t)(end - colon)) : NULL;
+
+		if (!cr || n == max)
+			return -1;
+		slots[n++] = (struct sg_h1_header){ { p, (size_t)(colon - p) },
+						    { colon + 2, (size_t)(cr - colon - 2) } };
+		p = cr + 2;
+	}
+	return (ssize_t)n;
+}
+
 static void take_head(struct sg_h2b_stream *s, bool end)
 {
-	struct sg_h2_field f[SG_H1_MAX_HEADERS + 1];
 	struct sg_h1_header slots[SG_H1_MAX_HEADERS];
 	const char *reason = sg_status_reason(s->status);
 	size_t reason_len = reason ? strlen(reason) : 0;
@@ -296,20 +317,18 @@ static void take_head(struct sg_h2b_stream *s, bool end)
 		/* As long as its HTTP/1 text: "HTTP/1.1 NNN reason\r\n", the
 		 * lines, the blank line. */
 		.head_len = 15 + reason_len + s->head.len + 2,
+		.h2 = true,
 	};
-	ssize_t n = s->head.len ? sg_h2_fields_from_lines(sg_buf_data(&s->head), s->head.len, f,
-							  SG_H1_MAX_HEADERS + 1)
-				: 0;
+	ssize_t n = own_lines(&s->head, slots, SG_H1_MAX_HEADERS);
 
-	if (s->bad || s->status < 100 || s->status > 599 || n < 0 || n > SG_H1_MAX_HEADERS) {
+	if (s->bad || s->status < 100 || s->status > 599 || n < 0) {
 		stream_fail(s, SG_XFAIL_INVALID, EPROTO);
 		return;
 	}
 	for (ssize_t i = 0; i < n; i++) {
-		slots[i] = (struct sg_h1_header){ { f[i].name, f[i].name_len },
-						  { f[i].value, f[i].value_len } };
-		if (f[i].name_len == 14 && !memcmp(f[i].name, "content-length", 14) &&
-		    (resp.content_length = sg_h2_content_length(f[i].value, f[i].value_len)) < 0) {
+		if (sg_h1_span_is(slots[i].name, "content-length") &&
+		    (resp.content_length =
+			     sg_h2_content_length(slots[i].value.p, slots[i].value.len)) < 0) {
 			stream_fail(s, SG_XFAIL_INVALID, EPROTO);
 			return;
 		}

@@ -32,27 +32,28 @@ static size_t class_size(unsigned c)
 	return ((size_t)1 << (c + MIN_SHIFT)) + SLACK;
 }
 
-/* The class whose blocks hold n bytes; NCLASS when none does. */
+/* The class whose blocks hold n bytes; NCLASS when none does: the
+ * smallest c with 2^(c + MIN_SHIFT) >= n - SLACK. */
 static unsigned class_for(size_t n)
 {
-	unsigned c = 0;
+	unsigned shift;
 
-	while (c < NCLASS && class_size(c) < n)
-		c++;
-	return c;
+	if (n <= class_size(0))
+		return 0;
+	shift = 64 - (unsigned)__builtin_clzll((unsigned long long)(n - SLACK - 1));
+	return shift > MAX_SHIFT ? NCLASS : shift - MIN_SHIFT;
 }
 
 /* The class of a block with `usable` bytes, exactly; NCLASS when none. */
 static unsigned class_of(size_t usable)
 {
 	size_t v = usable - SLACK;
+	unsigned shift;
 
 	if (usable <= SLACK || (v & (v - 1)))
 		return NCLASS;
-	for (unsigned c = 0; c < NCLASS; c++)
-		if (class_size(c) == usable)
-			return c;
-	return NCLASS;
+	shift = (unsigned)__builtin_ctzll((unsigned long long)v);
+	return shift < MIN_SHIFT || shift > MAX_SHIFT ? NCLASS : shift - MIN_SHIFT;
 }
 
 void *sg_mem_alloc(size_t n)

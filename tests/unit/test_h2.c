@@ -335,6 +335,33 @@ static void test_h2_response_fields_drop_hop_by_hop(void **unused)
 	expect_fields(f, n, want, ARRAY_LEN(want));
 }
 
+/* A head from an HTTP/2 backend: its lowercase names are used as they are
+ * (the store holds only the status), and only "te" is taken out. */
+static void test_h2_response_fields_from_h2_keep_their_names(void **unused)
+{
+	struct sg_h1_header h[] = {
+		{ { "content-type", 12 }, { "text/plain", 10 } },
+		{ { "te", 2 }, { "trailers", 8 } },
+		{ { "content-length", 14 }, { "5", 1 } },
+	};
+	static const char *const want[] = { ":status",	      "200", "content-type", "text/plain",
+					    "content-length", "5" };
+	struct sg_h1_resp resp = {
+		.status = 200, .headers = h, .headers_cap = 3, .nheaders = 3, .h2 = true
+	};
+	struct sg_h2_field f[8];
+	char store[3];
+
+	expect_fields(f, sg_h2_response_fields(&resp, NULL, store, sizeof(store), f, ARRAY_LEN(f)),
+		      want, ARRAY_LEN(want));
+	assert_ptr_equal(f[1].name, h[0].name.p);
+	assert_ptr_equal(f[2].name, h[2].name.p);
+	/* the same head from HTTP/1 needs room for its lowercased names */
+	resp.h2 = false;
+	assert_int_equal(sg_h2_response_fields(&resp, NULL, store, sizeof(store), f, ARRAY_LEN(f)),
+			 -1);
+}
+
 static void test_h2_response_fields_chunked_loses_framing(void **unused)
 {
 	const char head[] = "HTTP/1.1 404 Not Found\r\n"
@@ -1381,6 +1408,7 @@ int main(void)
 		cmocka_unit_test(test_h2_request_from_written_head),
 		cmocka_unit_test(test_h2_request_from_head_without_host_and_refusals),
 		cmocka_unit_test(test_h2_response_fields_drop_hop_by_hop),
+		cmocka_unit_test(test_h2_response_fields_from_h2_keep_their_names),
 		cmocka_unit_test(test_h2_response_fields_chunked_loses_framing),
 		cmocka_unit_test(test_h2_response_fields_edit_and_answer),
 		cmocka_unit_test(test_h2_preface),

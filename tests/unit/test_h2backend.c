@@ -140,6 +140,19 @@ static void s_answer(struct sstream *s)
 		assert_int_equal(sg_h2_respond(c->h2, s->id, f, 1, true), 0);
 		return;
 	}
+	if (!strcmp(s->path, "/fields")) {
+		struct sg_h2_field more[] = { { ":status", 7, "200", 3 },
+					      { "x-a", 3, "v: with: colons", 15 },
+					      { "te", 2, "trailers", 8 },
+					      { "x-empty", 7, "", 0 },
+					      { "content-length", 14, "5", 1 } };
+
+		s->resp = "hello";
+		s->resp_len = 5;
+		assert_int_equal(
+			sg_h2_respond(c->h2, s->id, more, sizeof(more) / sizeof(more[0]), true), 0);
+		return;
+	}
 	if (!strcmp(s->path, "/trailers")) {
 		s->resp = big_body;
 		s->resp_len = strlen(big_body);
@@ -306,6 +319,8 @@ struct owner {
 	uint16_t status;
 	int64_t content_length;
 	struct sg_buf data;
+	char fields[256]; /* the head's fields, "name=value;" each */
+	bool h2_head;	  /* the head said it came from HTTP/2 */
 	char trailers[256];
 	const char *body; /* request body */
 	size_t body_off;
@@ -335,6 +350,15 @@ static void o_head(void *data, const struct sg_h1_resp *resp, bool end)
 	o->head_end = end;
 	o->status = resp->status;
 	o->content_length = resp->content_length;
+	o->h2_head = resp->h2;
+	o->fields[0] = '\0';
+	for (size_t i = 0; i < resp->nheaders; i++) {
+		size_t at = strlen(o->fields);
+
+		snprintf(o->fields + at, sizeof(o->fields) - at, "%.*s=%.*s;",
+			 (int)resp->headers[i].name.len, resp->headers[i].name.p,
+			 (int)resp->headers[i].value.len, resp->headers[i].value.p);
+	}
 }
 
 static void o_data(void *data, const char *p, size_t n)
@@ -507,6 +531,30 @@ static void test_request_response(void **state)
 	assert_int_equal(o.data.len, 5);
 	assert_memory_equal(sg_buf_data(&o.data), "hello", 5);
 	assert_int_equal(o.err, 0);
+	assert_int_equal(o.failed, 0);
+	cleanup(&o);
+}
+
+/* The head's fields reach the owner as the backend sent them, a value
+ * with colons and an empty one included, marked as HTTP/2's. */
+static void test_response_fields(void **state)
+{
+	struct env *e = *state;
+	static struct sg_h1_header slots[32];
+	struct sg_h1_req req = { 0 };
+	struct owner o = { 0 };
+
+	open_stream(e, &o, 1000, NULL);
+	RUN_UNTIL(e, o.ready == 1);
+	parse_req("GET /fields HTTP/1.1\r\nHost: example.test\r\n\r\n", &req, slots);
+	assert_int_equal(sg_h2b_send(o.s, &req, NULL, NULL, 0, NULL, false), 0);
+	RUN_UNTIL(e, o.ends == 1);
+	assert_int_equal(o.heads, 1);
+	assert_int_equal(o.status, 200);
+	assert_true(o.h2_head);
+	assert_string_equal(o.fields, "x-a=v: with: colons;te=trailers;x-empty=;content-length=5;");
+	assert_int_equal(o.content_length, 5);
+	assert_int_equal(o.data.len, 5);
 	assert_int_equal(o.failed, 0);
 	cleanup(&o);
 }
@@ -821,6 +869,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_request_response, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_response_fields, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_trailers, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_te_once_with_a_filter, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_multiplexed, setup, teardown),

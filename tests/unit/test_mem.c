@@ -49,6 +49,26 @@ static void test_mem_every_size_gets_its_bytes(void **state)
 	assert_true(sg_mem_kept() <= SG_MEM_KEEP_BYTES);
 }
 
+static void test_mem_a_size_gets_the_smallest_class_that_holds_it(void **state)
+{
+	struct {
+		size_t n, kept;
+	} want[] = { { 1, 40 },	     { 40, 40 },     { 41, 72 },     { 72, 72 }, { 73, 136 },
+		     { 4104, 4104 }, { 4105, 8200 }, { 8200, 8200 }, { 8201, 0 } };
+
+	if (!SG_MEM_KEEPS)
+		skip();
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		char *p = sg_mem_alloc(want[i].n);
+
+		assert_non_null(p);
+		memset(p, 0x5a, want[i].n);
+		sg_mem_free(p);
+		assert_int_equal(sg_mem_kept(), want[i].kept);
+		sg_mem_drain();
+	}
+}
+
 static void test_mem_a_plain_malloc_block_of_a_class_is_kept(void **state)
 {
 	void *p = malloc(256); /* 264 usable on glibc: a class */
@@ -136,6 +156,8 @@ int main(void)
 		cmocka_unit_test_teardown(test_mem_a_freed_block_is_given_again_to_its_class,
 					  drain),
 		cmocka_unit_test_teardown(test_mem_every_size_gets_its_bytes, drain),
+		cmocka_unit_test_teardown(test_mem_a_size_gets_the_smallest_class_that_holds_it,
+					  drain),
 		cmocka_unit_test_teardown(test_mem_a_plain_malloc_block_of_a_class_is_kept, drain),
 		cmocka_unit_test_teardown(test_mem_blocks_of_no_class_go_back_at_once, drain),
 		cmocka_unit_test_teardown(test_mem_keeps_no_more_than_its_bound, drain),
