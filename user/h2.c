@@ -81,6 +81,8 @@ struct sg_h2_session {
 	 * looked up once for the block's fields instead of once a field. */
 	int32_t block_id;
 	void *block_stream;
+	/* Fields submitted and not yet sent or given up (to_nv_kept). */
+	struct fieldblock *fieldblocks;
 	/* Sleep (sg_h2_sleep). What the client agreed to while nghttp2's
 	 * session is gone (NULL while awake); where the client's frames begin
 	 * and end in the bytes fed (follow_frames: the session sleeps only
@@ -679,12 +681,67 @@ static int on_frame_recv(nghttp2_session *ng, const nghttp2_frame *frame, void *
 	return rc < 0 ? NGHTTP2_ERR_CALLBACK_FAILURE : 0;
 }
 
+/* The bytes of a head's fields, given to nghttp2 as they are
+ * (NGHTTP2_NV_FLAG_NO_COPY_*): its own copy would lowercase every name
+ * again. They live until the HEADERS frame is sent or given up
+ * (release_fields), or the session ends. */
+struct fieldblock {
+	struct fieldblock *next, **pprev;
+	char bytes[];
+};
+
+static void unlink_fields(struct fieldblock *b)
+{
+	*b->pprev = b->next;
+	if (b->next)
+		b->next->pprev = b->pprev;
+	sg_mem_free(b);
+}
+
+/* A HEADERS frame was sent or given up: the block its fields came from
+ * (to_nv_kept's flags mark one) goes. */
+static void release_fields(const nghttp2_frame *frame)
+{
+	const nghttp2_nv *first = frame->headers.nva;
+
+	if (frame->hd.type != NGHTTP2_HEADERS || !frame->headers.nvlen ||
+	    !(first->flags & NGHTTP2_NV_FLAG_NO_COPY_NAME))
+		return;
+	unlink_fields((struct fieldblock *)(void *)((char *)first->name -
+						    offsetof(struct fieldblock, bytes)));
+}
+
+size_t sg_h2_heads_unsent(const struct sg_h2_session *s)
+{
+	size_t n = 0;
+
+	for (const struct fieldblock *b = s->fieldblocks; b; b = b->next)
+		n++;
+	return n;
+}
+
+/* The session ends: frames never made leave their blocks. */
+static void release_all_fields(struct sg_h2_session *s)
+{
+	while (s->fieldblocks)
+		unlink_fields(s->fieldblocks);
+}
+
+static int on_frame_send(nghttp2_session *ng, const nghttp2_frame *frame, void *user)
+{
+	(void)ng;
+	(void)user;
+	release_fields(frame);
+	return 0;
+}
+
 static int on_frame_not_send(nghttp2_session *ng, const nghttp2_frame *frame, int err, void *user)
 {
 	struct sg_h2_session *s = user;
 
 	(void)ng;
 	(void)err;
+	release_fields(frame);
 	if (s->client && frame->hd.type == NGHTTP2_HEADERS &&
 	    frame->headers.cat == NGHTTP2_HCAT_REQUEST && s->cb->not_sent)
 		s->cb->not_sent(s->conn, frame->hd.stream_id);
@@ -995,6 +1052,7 @@ static int setup(struct sg_h2_session *s, const struct sg_h2_settings *set)
 	nghttp2_session_callbacks_set_on_frame_recv_callback(cbs, on_frame_recv);
 	nghttp2_session_callbacks_set_on_data_chunk_recv_callback(cbs, on_data_chunk);
 	nghttp2_session_callbacks_set_on_stream_close_callback(cbs, on_stream_close);
+	nghttp2_session_callbacks_set_on_frame_send_callback(cbs, on_frame_send);
 	nghttp2_session_callbacks_set_on_frame_not_send_callback(cbs, on_frame_not_send);
 	nghttp2_session_callbacks_set_send_data_callback(cbs, send_data);
 	if (nghttp2_option_new(&opt)) {
@@ -1085,6 +1143,7 @@ void sg_h2_session_free(struct sg_h2_session *s)
 	if (!s)
 		return;
 	nghttp2_session_del(s->ng);
+	release_all_fields(s);
 	if (s->arena)
 		sg_pages_put(s->pages, s->arena);
 	free(s->sleep);
@@ -1150,6 +1209,7 @@ static bool can_sleep(const struct sg_h2_session *s)
 static void drop_session(struct sg_h2_session *s)
 {
 	nghttp2_session_del(s->ng);
+	release_all_fields(s);
 	s->ng = NULL;
 	if (s->arena)
 		sg_pages_put(s->pages, s->arena);
@@ -1509,16 +1569,67 @@ static void nv_done(nghttp2_nv *nv, const nghttp2_nv *room)
 		sg_mem_free(nv);
 }
 
+/* to_nv for a head of fields whose names are lowercase (n > 0): their
+ * bytes copied into one fieldblock, nv[0].name at its start. NULL when
+ * out of memory; on success the block is the session's (keep_fields). */
+static nghttp2_nv *to_nv_kept(const struct sg_h2_field *f, size_t n, nghttp2_nv *room,
+			      struct fieldblock **block)
+{
+	nghttp2_nv *nv = n <= H2_NV_STACK ? room : sg_mem_alloc(n * sizeof(*nv));
+	size_t bytes = 0;
+	char *p;
+
+	for (size_t i = 0; i < n; i++)
+		bytes += f[i].name_len + f[i].value_len;
+	*block = nv ? sg_mem_alloc(sizeof(**block) + bytes) : NULL;
+	if (!*block) {
+		if (nv)
+			nv_done(nv, room);
+		return NULL;
+	}
+	p = (*block)->bytes;
+	for (size_t i = 0; i < n; i++) {
+		nv[i] = (nghttp2_nv){ (uint8_t *)p, (uint8_t *)p + f[i].name_len, f[i].name_len,
+				      f[i].value_len,
+				      NGHTTP2_NV_FLAG_NO_COPY_NAME |
+					      NGHTTP2_NV_FLAG_NO_COPY_VALUE };
+		memcpy(p, f[i].name, f[i].name_len);
+		memcpy(p + f[i].name_len, f[i].value, f[i].value_len);
+		p += f[i].name_len + f[i].value_len;
+	}
+	return nv;
+}
+
+/* After a successful submit the block is the session's until release_fields;
+ * after a failed one it goes at once. */
+static void keep_fields(struct sg_h2_session *s, struct fieldblock *b, bool submitted)
+{
+	if (!submitted) {
+		sg_mem_free(b);
+		return;
+	}
+	b->next = s->fieldblocks;
+	b->pprev = &s->fieldblocks;
+	if (b->next)
+		b->next->pprev = &b->next;
+	s->fieldblocks = b;
+}
+
 int sg_h2_respond(struct sg_h2_session *s, int32_t id, const struct sg_h2_field *f, size_t n,
 		  bool body)
 {
 	nghttp2_data_provider prd = { .read_callback = read_body };
-	nghttp2_nv room[H2_NV_STACK], *nv = to_nv(f, n, room);
+	nghttp2_nv room[H2_NV_STACK], *nv;
+	struct fieldblock *b;
 	int rc;
 
+	if (!n)
+		return -EINVAL;
+	nv = to_nv_kept(f, n, room, &b);
 	if (!nv)
 		return -ENOMEM;
 	rc = nghttp2_submit_response(s->ng, id, nv, n, body ? &prd : NULL);
+	keep_fields(s, b, rc == 0);
 	nv_done(nv, room);
 	return rc ? -EINVAL : 0;
 }
@@ -1528,14 +1639,18 @@ int32_t sg_h2_request(struct sg_h2_session *s, const struct sg_h2_field *f, size
 {
 	nghttp2_data_provider prd = { .read_callback = read_body };
 	nghttp2_nv room[H2_NV_STACK], *nv;
+	struct fieldblock *b;
 	int32_t id;
 
 	if (!nghttp2_session_check_request_allowed(s->ng))
 		return -EAGAIN;
-	nv = to_nv(f, n, room);
+	if (!n)
+		return -EINVAL;
+	nv = to_nv_kept(f, n, room, &b);
 	if (!nv)
 		return -ENOMEM;
 	id = nghttp2_submit_request(s->ng, NULL, nv, n, body ? &prd : NULL, stream);
+	keep_fields(s, b, id > 0);
 	nv_done(nv, room);
 	if (id == NGHTTP2_ERR_STREAM_ID_NOT_AVAILABLE)
 		return -EAGAIN;
@@ -1559,9 +1674,12 @@ void sg_h2_detach(struct sg_h2_session *s, int32_t id)
 
 int sg_h2_trailers(struct sg_h2_session *s, int32_t id, const struct sg_h2_field *f, size_t n)
 {
-	nghttp2_nv room[H2_NV_STACK], *nv = to_nv(f, n, room);
+	nghttp2_nv room[H2_NV_STACK], *nv;
 	int rc;
 
+	if (!n) /* an empty trailer block still ends the stream */
+		return nghttp2_submit_trailer(s->ng, id, NULL, 0) ? -EINVAL : 0;
+	nv = to_nv(f, n, room);
 	if (!nv)
 		return -ENOMEM;
 	rc = nghttp2_submit_trailer(s->ng, id, nv, n);

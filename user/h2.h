@@ -272,7 +272,8 @@ int sg_h2_sleep(struct sg_h2_session *s);
 bool sg_h2_asleep(const struct sg_h2_session *s);
 
 /* Client: open a stream with request fields f[0..n) (pseudo-headers
- * first) and `stream` as its object; body: DATA frames follow from the body
+ * first, names lowercase as HTTP/2 sends them; copied) and `stream` as its
+ * object; body: DATA frames follow from the body
  * callback, else the request ends with the HEADERS. Returns the stream id
  * (> 0) or a negative errno (-EAGAIN: the peer's stream limit or a GOAWAY
  * leaves no room on this connection). */
@@ -325,11 +326,15 @@ struct sg_buf;
 int sg_h2_flush(struct sg_h2_session *s, struct sg_buf *out, size_t batch, size_t record,
 		sg_h2_write_fn put, void *ctx);
 
-/* Answer stream `id` with fields f[0..n) (":status" first); body: DATA
+/* Answer stream `id` with fields f[0..n) (":status" first, names
+ * lowercase as HTTP/2 sends them; copied); body: DATA
  * frames follow from the body callback, else the stream ends with the
  * HEADERS. Returns 0 or a negative errno. */
 int sg_h2_respond(struct sg_h2_session *s, int32_t id, const struct sg_h2_field *f, size_t n,
 		  bool body);
+/* Heads (sg_h2_respond, sg_h2_request) submitted and neither sent nor given
+ * up yet, whose fields the session holds. */
+size_t sg_h2_heads_unsent(const struct sg_h2_session *s);
 /* An interim "100 Continue" on stream `id` (its final answer comes later):
  * for a client that waits for it before sending a body. */
 int sg_h2_continue(struct sg_h2_session *s, int32_t id);

@@ -1023,6 +1023,68 @@ static void pair(struct sg_h2_session **server, struct probe *p, struct sg_pages
 	assert_int_equal(sg_h2_client_new(&peer_cb, k, &set, NULL, client), 0);
 }
 
+/* A head's fields are the session's once submitted: the caller's bytes may
+ * change at once, and the peer decodes what was asked. Heads that never go
+ * (an answer to a stream the client reset first, a request queued on a
+ * session that ends) are released too: the sanitized run's leak check
+ * fails this test otherwise. */
+static void test_h2_session_heads_are_copied_and_released(void **unused)
+{
+	struct sg_h2_session *s, *c;
+	struct probe p = { .body = "hello", .body_len = 5 };
+	struct peer k = { 0 };
+	char path[] = "/x", ua[] = "test/1", status[] = "200";
+	struct sg_h2_field req[] = { field(":method", "GET"),
+				     field(":scheme", "http"),
+				     field(":authority", "a.b"),
+				     { ":path", 5, path, 2 },
+				     { "user-agent", 10, ua, 6 } };
+	struct sg_h2_field resp[] = { { ":status", 7, status, 3 } };
+	uint8_t out[4096];
+	size_t len;
+	int32_t id;
+
+	pair(&s, &p, NULL, &c, &k);
+	id = sg_h2_request(c, req, ARRAY_LEN(req), false, &k.obj);
+	assert_true(id > 0);
+	assert_int_equal(sg_h2_heads_unsent(c), 1);
+	memcpy(path, "/y", 2);
+	memcpy(ua, "xxxxxx", 6);
+	p.fields[0] = '\0';
+	shuttle(s, c);
+	assert_int_equal(sg_h2_heads_unsent(c), 0);
+	assert_string_equal(p.fields,
+			    ":method=GET;:scheme=http;:authority=a.b;:path=/x;user-agent=test/1;");
+	assert_int_equal(sg_h2_respond(s, id, resp, 1, true), 0);
+	assert_int_equal(sg_h2_heads_unsent(s), 1);
+	memcpy(status, "500", 3);
+	shuttle(s, c);
+	assert_int_equal(sg_h2_heads_unsent(s), 0);
+	assert_string_equal(k.status, "200");
+	assert_int_equal(k.ends, 1);
+
+	/* An answer given up: the client's RST_STREAM reaches the server
+	 * before the answer's HEADERS leave it. */
+	id = sg_h2_request(c, req, ARRAY_LEN(req), false, &k.obj);
+	assert_true(id > 0);
+	shuttle(s, c);
+	assert_int_equal(p.opened, 2);
+	assert_int_equal(sg_h2_respond(s, id, resp, 1, true), 0);
+	assert_int_equal(sg_h2_reset(c, id, SG_H2_CANCEL), 0);
+	len = drain_out(c, out, sizeof(out));
+	assert_int_equal(sg_h2_recv(s, (const char *)out, len), 0);
+	assert_int_equal(p.closed, 2);
+	len = drain_out(s, out, sizeof(out));
+	assert_null(find_frame(out, len, 0x1, (uint32_t)id, &len)); /* no HEADERS went */
+	assert_int_equal(sg_h2_heads_unsent(s), 0);
+
+	/* A request queued on a session that ends. */
+	assert_true(sg_h2_request(c, req, ARRAY_LEN(req), false, &k.obj) > 0);
+	assert_int_equal(sg_h2_heads_unsent(c), 1);
+	sg_h2_session_free(c);
+	sg_h2_session_free(s);
+}
+
 /* An idle connection's session sleeps once the client acknowledged its
  * header table at 0, giving back nghttp2's session and the arena slot;
  * the next request wakes it, and the client (which indexed its fields
@@ -1419,6 +1481,7 @@ int main(void)
 		cmocka_unit_test(test_h2_session_upgrade_makes_stream_1),
 		cmocka_unit_test(test_h2_session_trim_gives_arena_pages_back),
 		cmocka_unit_test(test_h2_session_encoder_ring_costs_no_page),
+		cmocka_unit_test(test_h2_session_heads_are_copied_and_released),
 		cmocka_unit_test(test_h2_session_sleeps_and_wakes_unnoticed),
 		cmocka_unit_test(test_h2_session_wakes_with_the_clients_window),
 		cmocka_unit_test(test_h2_session_failed_wake_stays_asleep),
