@@ -896,6 +896,7 @@ struct peer {
 	int32_t goaway_last;
 	size_t body; /* DATA bytes received, all streams */
 	char status[8];
+	char fields[128]; /* the last answer's regular fields, "name=value;" */
 	int obj;
 };
 
@@ -903,8 +904,13 @@ static int k_field(void *conn, void *stream, const struct sg_h2_field *f)
 {
 	struct peer *k = conn;
 
+	size_t at = strlen(k->fields);
+
 	if (f->name_len == 7 && !memcmp(f->name, ":status", 7) && f->value_len < sizeof(k->status))
 		snprintf(k->status, sizeof(k->status), "%.*s", (int)f->value_len, f->value);
+	else
+		snprintf(k->fields + at, sizeof(k->fields) - at, "%.*s=%.*s;", (int)f->name_len,
+			 f->name, (int)f->value_len, f->value);
 	return 0;
 }
 
@@ -989,16 +995,24 @@ static void shuttle(struct sg_h2_session *server, struct sg_h2_session *client)
 }
 
 /* The client asks GET /x on a new stream; the server answers it with
- * p->body. */
+ * p->body, a field the same every time (an index in the server's HPACK
+ * table after the first) and one new every time (a new entry), which the
+ * client must decode as sent. */
 static void ask(struct sg_h2_session *server, struct probe *p, struct sg_h2_session *client,
 		struct peer *k)
 {
 	struct sg_h2_field req[] = { field(":method", "GET"), field(":scheme", "http"),
 				     field(":authority", "a.b"), field(":path", "/x"),
 				     field("user-agent", "test/1") };
-	struct sg_h2_field resp[] = { field(":status", "200") };
+	char n[16], want[64];
+	struct sg_h2_field resp[] = { field(":status", "200"),
+				      field("server", "sg-test"),
+				      { "x-n", 3, n, 0 } };
 	int opened = p->opened;
 	int32_t id = sg_h2_request(client, req, ARRAY_LEN(req), false, &k->obj);
+
+	resp[2].value_len = (size_t)snprintf(n, sizeof(n), "%d", k->heads);
+	snprintf(want, sizeof(want), "server=sg-test;x-n=%s;", n);
 
 	assert_true(id > 0);
 	p->fields[0] = '\0';
@@ -1007,8 +1021,10 @@ static void ask(struct sg_h2_session *server, struct probe *p, struct sg_h2_sess
 	assert_string_equal(p->fields,
 			    ":method=GET;:scheme=http;:authority=a.b;:path=/x;user-agent=test/1;");
 	p->body_off = 0;
-	assert_int_equal(sg_h2_respond(server, id, resp, 1, true), 0);
+	k->fields[0] = '\0';
+	assert_int_equal(sg_h2_respond(server, id, resp, ARRAY_LEN(resp), true), 0);
 	shuttle(server, client);
+	assert_string_equal(k->fields, want);
 }
 
 static void pair(struct sg_h2_session **server, struct probe *p, struct sg_pages *pages,
