@@ -849,6 +849,10 @@ struct out {
 	size_t len;
 	size_t cap;
 	bool full;
+	/* Where each header line went (NULL: not asked), names lowercased. */
+	struct sg_h1_lines *lines;
+	size_t line_at; /* where the line being written begins */
+	size_t name_len;
 };
 
 static void put(struct out *o, const char *s, size_t n)
@@ -892,12 +896,40 @@ static void put_uint(struct out *o, uint64_t v)
 	put(o, d, (size_t)(tmp + sizeof(tmp) - d));
 }
 
+/* A header line begins: "name: ". */
+static void line_begin(struct out *o, struct sg_h1_span name)
+{
+	o->line_at = o->len;
+	o->name_len = name.len;
+	put_span(o, name);
+	if (o->lines && !o->full)
+		for (char *c = o->p + o->line_at; c < o->p + o->len; c++)
+			*c = *c >= 'A' && *c <= 'Z' ? (char)(*c - 'A' + 'a') : *c;
+	put(o, ": ", 2);
+}
+
+/* The line's value is written: its CRLF, and its place in o->lines. */
+static void line_end(struct out *o)
+{
+	struct sg_h1_lines *l = o->lines;
+	size_t value_at = o->line_at + o->name_len + 2;
+
+	if (l && !o->full) {
+		if (l->n == l->cap)
+			o->full = true;
+		else
+			l->v[l->n++] =
+				(struct sg_h1_header){ { o->p + o->line_at, o->name_len },
+						       { o->p + value_at, o->len - value_at } };
+	}
+	put(o, "\r\n", 2);
+}
+
 static void put_header(struct out *o, const struct sg_h1_header *h)
 {
-	put_span(o, h->name);
-	put(o, ": ", 2);
+	line_begin(o, h->name);
 	put_span(o, h->value);
-	put(o, "\r\n", 2);
+	line_end(o);
 }
 
 static ssize_t finish(struct out *o)
@@ -1038,17 +1070,23 @@ static void put_xff(struct out *o, const struct hop_rules *r, const struct sg_h1
 		if (!sg_h1_span_is(h->name, "x-forwarded-for") || !h->value.len ||
 		    hop_by_hop(r, h->name) || edit_drops(e, h->name))
 			continue;
-		put_str(o, first ? "X-Forwarded-For: " : ", ");
+		if (first)
+			line_begin(o, (struct sg_h1_span)LIT("X-Forwarded-For"));
+		else
+			put(o, ", ", 2);
 		put_span(o, h->value);
 		first = false;
 	}
 	if (client_ip && *client_ip) {
-		put_str(o, first ? "X-Forwarded-For: " : ", ");
+		if (first)
+			line_begin(o, (struct sg_h1_span)LIT("X-Forwarded-For"));
+		else
+			put(o, ", ", 2);
 		put_str(o, client_ip);
 		first = false;
 	}
 	if (!first)
-		put(o, "\r\n", 2);
+		line_end(o);
 }
 
 ssize_t sg_h1_write_request(const struct sg_h1_req *req, const char *client_ip, unsigned attempt,
@@ -1061,13 +1099,28 @@ ssize_t sg_h1_write_request_edit(const struct sg_h1_req *req, const struct sg_h1
 				 const char *client_ip, unsigned attempt, const char *extra,
 				 char *out, size_t cap)
 {
+	return sg_h1_write_request_lines(req, edit, client_ip, attempt, extra, out, cap, NULL);
+}
+
+ssize_t sg_h1_write_request_lines(const struct sg_h1_req *req, const struct sg_h1_edit *edit,
+				  const char *client_ip, unsigned attempt, const char *extra,
+				  char *out, size_t cap, struct sg_h1_lines *lines)
+{
 	struct hop_rules r = hop_rules_of(req->headers, req->nheaders, keeps_upgrade(extra));
-	struct out o = { .p = out, .cap = cap };
+	struct out o = { .p = out, .cap = cap, .lines = lines };
+	struct sg_h1_span target = edit && edit->target.p ? edit->target : req->target;
 	bool new_host = edit && edit->host.p;
 
+	if (lines && extra)
+		return -1;
+	if (lines) {
+		lines->n = 0;
+		lines->method = (struct sg_h1_span){ out, req->method.len };
+		lines->target = (struct sg_h1_span){ out + req->method.len + 1, target.len };
+	}
 	put_span(&o, req->method);
 	put(&o, " ", 1);
-	put_span(&o, edit && edit->target.p ? edit->target : req->target);
+	put_span(&o, target);
 	put_str(&o, " HTTP/1.1\r\n");
 	for (size_t i = 0; i < req->nheaders; i++) {
 		const struct sg_h1_header *h = &req->headers[i];
@@ -1089,9 +1142,9 @@ ssize_t sg_h1_write_request_edit(const struct sg_h1_req *req, const struct sg_h1
 		put_header(&o, &(struct sg_h1_header){ { "Host", 4 }, edit->host });
 	put_xff(&o, &r, edit, client_ip);
 	if (attempt) {
-		put_str(&o, "x-retry-attempt: ");
+		line_begin(&o, (struct sg_h1_span)LIT("x-retry-attempt"));
 		put_uint(&o, attempt);
-		put(&o, "\r\n", 2);
+		line_end(&o);
 	}
 	put_added(&o, edit);
 	if (extra)

@@ -275,6 +275,23 @@ ssize_t sg_h1_write_request_edit(const struct sg_h1_req *req, const struct sg_h1
 				 const char *client_ip, unsigned attempt, const char *extra,
 				 char *out, size_t cap);
 
+/* A written request head's parts, for a backend that takes them apart
+ * (HTTP/2): the method and target, and each header line's name and value
+ * in order, in v[0..cap) (the caller's slots), all pointing into the text. */
+struct sg_h1_lines {
+	struct sg_h1_span method, target;
+	struct sg_h1_header *v;
+	size_t n, cap;
+};
+
+/* sg_h1_write_request_edit, also telling where each part went (`lines`,
+ * NULL: nothing): names are then written lowercase, as HTTP/2 sends them,
+ * and there is no `extra` (-1: its lines would not be taken apart). -1
+ * also when there are more header lines than lines->cap. */
+ssize_t sg_h1_write_request_lines(const struct sg_h1_req *req, const struct sg_h1_edit *edit,
+				  const char *client_ip, unsigned attempt, const char *extra,
+				  char *out, size_t cap, struct sg_h1_lines *lines);
+
 /* Bytes that are always enough for sg_h1_write_request_edit(req, edit,
  * client_ip, attempt, extra): req's head, the edit's target, Host and
  * lines, extra, and room for what the gateway adds (X-Forwarded-For's

@@ -377,43 +377,29 @@ ssize_t sg_h2_response_fields(const struct sg_h1_resp *resp, const struct sg_h1_
 	return fields_done(&f);
 }
 
-ssize_t sg_h2_request_from_head(char *head, size_t len, struct sg_h2_field *out, size_t max)
+ssize_t sg_h2_request_from_lines(const struct sg_h1_lines *l, struct sg_h2_field *out, size_t max)
 {
 	static const struct sg_h1_span host = { "host", 4 };
-	char *eol = memchr(head, '\n', len), *method_end, *path_end;
-	struct sg_h2_field *line = out + 4, *authority = NULL;
-	size_t lines_at = eol ? (size_t)(eol + 1 - head) : 0, k = 0;
-	ssize_t n;
+	const struct sg_h1_header *authority = NULL;
+	size_t k = 0;
 
-	/* "METHOD SP TARGET SP HTTP/1.1 CRLF", the lines, CRLF */
-	if (!eol || max <= 4 || len < lines_at + 2 || memcmp(head + len - 2, "\r\n", 2) ||
-	    (len > lines_at + 2 && (len < lines_at + 4 || memcmp(head + len - 4, "\r\n", 2))))
+	for (size_t i = 0; i < l->n && !authority; i++)
+		if (sg_h1_span_same(l->v[i].name, host))
+			authority = &l->v[i];
+	if (max < 4 + l->n)
 		return -1;
-	method_end = memchr(head, ' ', lines_at);
-	path_end = memrchr(head, ' ', lines_at);
-	if (!method_end || path_end == method_end)
-		return -1;
-	n = sg_h2_fields_from_lines(head + lines_at, len - lines_at - 2, line, max - 4);
-	if (n < 0 || (size_t)n == max - 4)
-		return -1; /* a line without a colon, or lines left out */
-	for (ssize_t i = 0; i < n && !authority; i++)
-		if (sg_h1_span_same((struct sg_h1_span){ line[i].name, line[i].name_len }, host))
-			authority = &line[i];
-	out[k++] = (struct sg_h2_field){ ":method", 7, head, (size_t)(method_end - head) };
+	out[k++] = (struct sg_h2_field){ ":method", 7, l->method.p, l->method.len };
 	out[k++] = (struct sg_h2_field){ ":scheme", 7, "http", 4 };
 	if (authority)
-		out[k++] = (struct sg_h2_field){ ":authority", 10, authority->value,
-						 authority->value_len };
-	out[k++] = (struct sg_h2_field){ ":path", 5, method_end + 1,
-					 (size_t)(path_end - method_end - 1) };
-	/* The lines move down over the room the pseudo-headers did not take. */
-	for (ssize_t i = 0; i < n; i++) {
-		struct sg_h2_field f = line[i];
-		struct sg_h1_span name = { f.name, f.name_len };
+		out[k++] = (struct sg_h2_field){ ":authority", 10, authority->value.p,
+						 authority->value.len };
+	out[k++] = (struct sg_h2_field){ ":path", 5, l->target.p, l->target.len };
+	for (size_t i = 0; i < l->n; i++) {
+		const struct sg_h1_header *h = &l->v[i];
 
-		if (sg_h1_span_same(name, host) || connection_specific(NULL, 0, name))
+		if (sg_h1_span_same(h->name, host) || connection_specific(NULL, 0, h->name))
 			continue;
-		out[k++] = f;
+		out[k++] = (struct sg_h2_field){ h->name.p, h->name.len, h->value.p, h->value.len };
 	}
 	return (ssize_t)k;
 }

@@ -93,17 +93,15 @@ int sg_h2_request_head(const struct sg_h2_field *f, size_t n, char *store, size_
 ssize_t sg_h2_response_fields(const struct sg_h1_resp *resp, const struct sg_h1_edit *edit,
 			      char *store, size_t cap, struct sg_h2_field *out, size_t max);
 
-/* The request an HTTP/2 backend gets for head[0..len), an HTTP/1 request
- * head as the gateway writes it for an HTTP/1 backend (sg_h1_write_request_edit:
- * edits applied, forwarding fields added, hop-by-hop ones gone): :method,
- * :scheme "http", :authority from Host, :path from the target, then every
- * line but Host and the connection-specific ones (Connection, Keep-Alive,
- * Proxy-Connection, Transfer-Encoding, Upgrade, TE: such a head has none,
- * and the caller adds "te: trailers" from the client's request), names
- * lowercased in place; names and values point into
- * head. Returns the number of fields written to out[0..max), or -1 when
- * head is not such a head or out is too small. */
-ssize_t sg_h2_request_from_head(char *head, size_t len, struct sg_h2_field *out, size_t max);
+/* The request an HTTP/2 backend gets for the head the gateway wrote as for
+ * an HTTP/1 backend (sg_h1_write_request_lines: edits applied, forwarding
+ * fields added, hop-by-hop ones gone, names lowercase): :method, :scheme
+ * "http", :authority from Host, :path from the target, then every line but
+ * Host and the connection-specific ones (Transfer-Encoding is the one such
+ * a head can have; the caller adds "te: trailers" from the client's
+ * request). The fields point into the head. Returns how many were written
+ * to out[0..max), or -1 when out is too small. */
+ssize_t sg_h2_request_from_lines(const struct sg_h1_lines *l, struct sg_h2_field *out, size_t max);
 
 /* A request's trailers kept for a backend that takes them (an HTTP/2 one):
  * as "name: value\r\n" lines (the trailer section of an HTTP/1 chunked

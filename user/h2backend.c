@@ -208,6 +208,8 @@ int sg_h2b_send(struct sg_h2b_stream *s, const struct sg_h1_req *req, const stru
 {
 	size_t room = sg_h1_request_room(req, edit, extra);
 	struct sg_h2_field f[H2B_REQ_FIELDS];
+	struct sg_h1_header slots[SG_H1_MAX_HEADERS];
+	struct sg_h1_lines lines = { .v = slots, .cap = SG_H1_MAX_HEADERS };
 	char *text;
 	ssize_t len, n;
 	int32_t id;
@@ -219,9 +221,9 @@ int sg_h2b_send(struct sg_h2b_stream *s, const struct sg_h1_req *req, const stru
 	text = sg_mem_alloc(room);
 	if (!text)
 		return -ENOMEM;
-	len = sg_h1_write_request_edit(req, edit, client_ip, attempt, extra, text, room);
+	len = sg_h1_write_request_lines(req, edit, client_ip, attempt, extra, text, room, &lines);
 	/* one field left for TE */
-	n = len < 0 ? -1 : sg_h2_request_from_head(text, (size_t)len, f, H2B_REQ_FIELDS - 1);
+	n = len < 0 ? -1 : sg_h2_request_from_lines(&lines, f, H2B_REQ_FIELDS - 1);
 	if (n < 0) {
 		sg_mem_free(text);
 		return -EMSGSIZE;
