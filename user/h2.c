@@ -74,10 +74,10 @@ struct sg_h2_session {
 	struct sg_buf *out;
 	size_t batch;
 	uint8_t nblocks;
-	bool client;	/* to a backend */
-	bool building;	/* inside nghttp2's session constructor */
-	bool dirty;	/* frames were made since the last trim */
-	bool ring_seen; /* the encoder's HPACK ring was allocated */
+	bool client;   /* to a backend */
+	bool building; /* inside nghttp2's session constructor */
+	bool dirty;    /* frames were made since the last trim */
+	bool ring_put; /* the encoder's HPACK ring is in the arena */
 	/* In a header block, after its stream was made: what nghttp2 allocates
 	 * is the HPACK decoder's (mem_malloc). */
 	bool decoding;
@@ -831,9 +831,10 @@ static struct arena_block *block_of(struct sg_h2_session *s, const void *p)
 	return NULL;
 }
 
-/* Room for n bytes (a page or more) in the arena, page-aligned and
- * zero-filled (a fresh slot reads as zero); NULL: malloc's. */
-static void *arena_take(struct sg_h2_session *s, size_t n)
+/* Room for n bytes in the arena, page-aligned and zero-filled (a fresh
+ * slot reads as zero); NULL: malloc's. Only n of a page or more, unless
+ * `small` (a block that is never written: its page costs nothing). */
+static void *arena_take(struct sg_h2_session *s, size_t n, bool small)
 {
 	size_t page, cap;
 	struct arena_block *b;
@@ -842,7 +843,7 @@ static void *arena_take(struct sg_h2_session *s, size_t n)
 		return NULL;
 	page = sg_pages_page_size(s->pages);
 	cap = (n + page - 1) / page * page;
-	if (n < page || cap > sg_pages_slot_size(s->pages) - s->arena_used)
+	if ((n < page && !small) || cap > sg_pages_slot_size(s->pages) - s->arena_used)
 		return NULL;
 	b = &s->blocks[s->nblocks++];
 	*b = (struct arena_block){ s->arena + s->arena_used, (uint32_t)cap, n == H2_FRAMEBUF_LEN,
@@ -888,15 +889,17 @@ static void *pack(struct sg_h2_session *s, size_t n)
 	return p;
 }
 
-/* Whether an allocation of n bytes is a server session's HPACK encoder
- * ring: the first of H2_HD_RING_LEN while it is built. It is written once
- * a response indexes a field (H2_RESPONSE_TABLE), so it costs its 1 KiB
- * while the connection is awake; it comes from the heap, not the arena's
- * first page, which with it would spill onto a second (test_h2's trim
- * test), and goes with the session when it sleeps. */
+/* Whether an allocation of n bytes is a server session's encoder ring: the
+ * first of H2_HD_RING_LEN while it is built. Its table holds nothing (setup:
+ * no dynamic table for responses), so nghttp2 never writes the ring nor
+ * reads it (its length stays 0): on a page of the arena of its own, never
+ * written, it costs no memory, where malloc's 1 KiB would be held for the
+ * connection's life. Should another nghttp2 build the decoder's first, that
+ * ring's page is written and stays (a trim keeps pages that are not all
+ * zero): test_h2's trim test fails on it. */
 static bool encoder_ring(const struct sg_h2_session *s, size_t n)
 {
-	return s->building && !s->client && !s->ring_seen && n == H2_HD_RING_LEN;
+	return s->building && !s->client && !s->ring_put && n == H2_HD_RING_LEN;
 }
 
 /* What the session keeps for its whole life is allocated while it is
@@ -911,15 +914,13 @@ static bool encoder_ring(const struct sg_h2_session *s, size_t n)
 static void *mem_malloc(size_t n, void *user)
 {
 	struct sg_h2_session *s = user;
-	void *p;
+	bool ring = encoder_ring(s, n);
+	void *p = arena_take(s, n, ring);
 
-	if (encoder_ring(s, n)) {
-		s->ring_seen = true;
-		return sg_mem_alloc(n);
-	}
-	p = arena_take(s, n);
-	if (p)
+	if (p) {
+		s->ring_put |= ring;
 		return p;
+	}
 	if (s->building || s->decoding) {
 		p = pack(s, n);
 		return p ? p : malloc(n);
@@ -1208,7 +1209,7 @@ static void drop_session(struct sg_h2_session *s)
 	s->arena = s->small = NULL;
 	s->arena_used = s->small_used = 0;
 	s->nblocks = 0;
-	s->ring_seen = s->dirty = false;
+	s->ring_put = s->dirty = false;
 }
 
 /* nghttp2's session goes, and the arena's slot with it. Returns 1 asleep,
