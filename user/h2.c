@@ -43,6 +43,10 @@ struct arena_block {
 
 /* Owned by whoever made it (sg_h2_session_new, sg_h2_client_new). Fields
  * ordered so that it has no holes: every connection keeps one. */
+/* HPACK bytes (RFC 7541 §4.1) of the dynamic table a response encoder
+ * keeps: a typical response's fields, about ten. */
+#define H2_RESPONSE_TABLE 1024
+
 struct sg_h2_session {
 	nghttp2_session *ng;
 	const struct sg_h2_callbacks *cb;
@@ -77,6 +81,13 @@ struct sg_h2_session {
 	/* In a header block, after its stream was made: what nghttp2 allocates
 	 * is the HPACK decoder's (mem_malloc). */
 	bool decoding;
+	/* In nghttp2_session_mem_send, outside our callbacks: what nghttp2
+	 * allocates there is the HPACK encoder's table entries (a DATA frame's
+	 * item, the other allocation a response made there, is submitted with
+	 * its HEADERS: sg_h2_respond), packed as the decoder's are, so that
+	 * they go with the arena when the session sleeps: from the heap they
+	 * left holes, 0.87 -> 2.0 KiB per idle h2c connection (`make load`). */
+	bool encoding;
 	/* The stream of the header block being decoded (block_id 0: none),
 	 * looked up once for the block's fields instead of once a field. */
 	int32_t block_id;
@@ -759,8 +770,12 @@ static int on_stream_close(nghttp2_session *ng, int32_t id, uint32_t code, void 
 	if (id == s->block_id)
 		s->block_id = 0;
 	if (stream) {
+		bool encoding = s->encoding;
+
 		nghttp2_session_set_stream_user_data(ng, id, NULL);
+		s->encoding = false;
 		s->cb->closed(s->conn, stream, code);
+		s->encoding = encoding;
 	}
 	return 0;
 }
@@ -773,7 +788,7 @@ static ssize_t read_body(nghttp2_session *ng, int32_t id, uint8_t *buf, size_t l
 {
 	struct sg_h2_session *s = user;
 	void *stream = stream_of(ng, id);
-	bool eof = false, direct;
+	bool eof = false, direct, encoding;
 	ssize_t n;
 
 	(void)src;
@@ -784,18 +799,20 @@ static ssize_t read_body(nghttp2_session *ng, int32_t id, uint8_t *buf, size_t l
 	direct = s->out && sg_buf_reserve(s->out, H2_FRAME_HEAD + len) == 0;
 	if (direct)
 		buf = (uint8_t *)sg_buf_tail(s->out) + H2_FRAME_HEAD;
+	encoding = s->encoding; /* what our callbacks submit is not the encoder's */
+	s->encoding = false;
 	n = s->cb->body(s->conn, stream, (char *)buf, len, &eof);
+	if (n >= 0 && eof && s->cb->trailers && s->cb->trailers(s->conn, stream, id) == 1)
+		*flags |= NGHTTP2_DATA_FLAG_NO_END_STREAM;
+	s->encoding = encoding;
 	if (n == -EAGAIN)
 		return NGHTTP2_ERR_DEFERRED;
 	if (n < 0)
 		return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;
 	if (direct)
 		*flags |= NGHTTP2_DATA_FLAG_NO_COPY;
-	if (eof) {
+	if (eof)
 		*flags |= NGHTTP2_DATA_FLAG_EOF;
-		if (s->cb->trailers && s->cb->trailers(s->conn, stream, id) == 1)
-			*flags |= NGHTTP2_DATA_FLAG_NO_END_STREAM;
-	}
 	return n;
 }
 
@@ -859,10 +876,10 @@ static bool in_arena(const struct sg_h2_session *s, const void *p)
 /* n bytes (under a page) of a server session's small allocations, 16-byte
  * aligned, in the page being filled, or a new arena page while the slot
  * has one (the session struct and the decoder's ring fill the first; the
- * decoder's table entries go to the next: freed one by one with malloc
- * when the table empties before a sleep, they left holes in the heap, a
- * third of an idle connection's memory). NULL: malloc's. Never freed one
- * by one: the slot goes whole. */
+ * HPACK tables' entries, the decoder's and the encoder's, go to the next:
+ * freed one by one with malloc when a session sleeps, they left holes in
+ * the heap, a third of an idle connection's memory). NULL: malloc's. Never
+ * freed one by one: the slot goes whole. */
 static void *pack(struct sg_h2_session *s, size_t n)
 {
 	size_t page, need = (n + 15) & ~(size_t)15;
@@ -886,13 +903,13 @@ static void *pack(struct sg_h2_session *s, size_t n)
 }
 
 /* Whether an allocation of n bytes is a server session's encoder ring: the
- * first of H2_HD_RING_LEN while it is built. Its table holds nothing (setup:
- * no dynamic table for responses), so nghttp2 never writes the ring nor
- * reads it (its length stays 0): on a page of the arena of its own, never
- * written, it costs no memory, where malloc's 1 KiB would be held for the
+ * first of H2_HD_RING_LEN while it is built. nghttp2 writes it only once an
+ * answer indexes a field (H2_RESPONSE_TABLE): on a page of the arena of its
+ * own, it costs nothing until then, and the page goes with the slot when
+ * the session sleeps, where malloc's 1 KiB would be held for the
  * connection's life. Should another nghttp2 build the decoder's first, that
- * ring's page is written and stays (a trim keeps pages that are not all
- * zero): test_h2's trim test fails on it. */
+ * ring's page is written at once and stays (a trim keeps pages that are
+ * not all zero): test_h2's trim test fails on it. */
 static bool encoder_ring(const struct sg_h2_session *s, size_t n)
 {
 	return s->building && !s->client && !s->ring_put && n == H2_HD_RING_LEN;
@@ -917,7 +934,7 @@ static void *mem_malloc(size_t n, void *user)
 		s->ring_put |= ring;
 		return p;
 	}
-	if (s->building || s->decoding) {
+	if (s->building || s->decoding || s->encoding) {
 		p = pack(s, n);
 		return p ? p : malloc(n);
 	}
@@ -1051,22 +1068,19 @@ static int setup(struct sg_h2_session *s, const struct sg_h2_settings *set)
 	/* Closed streams are kept only for RFC 7540 priorities, which the
 	 * gateway does not use: 224 bytes each, up to 100 a connection. */
 	nghttp2_option_set_no_closed_streams(opt, 1);
-	/* Responses to clients are encoded without a dynamic table, as nginx
-	 * and HAProxy encode theirs: no table entries kept per connection
-	 * (0.7 KiB for a typical response, up to about 6 KiB), for a header
-	 * block that is static-table names and Huffman-coded literals (108
-	 * bytes instead of 25 for nginx's usual 8 fields, repeated). A
-	 * backend connection carries many clients' requests: it keeps its
-	 * table. A 1 KiB table toward clients was measured (scripts/BENCH.md,
-	 * "HPACK toward clients"): 7 % fewer instructions per proxied h2c
-	 * request, no Huffman coding of repeated values, but its entries,
-	 * malloc'd while responses are encoded and freed when the session
-	 * sleeps, leave holes in the heap: 0.87 -> 2.0 KiB per idle h2c
-	 * connection in `make load`. Packing them as the decoder's are needs
-	 * to tell them from nghttp2's other allocations in mem_send (DATA
-	 * items, queue arrays), which nothing in its API does. */
+	/* Responses to clients are encoded with a small dynamic table
+	 * (H2_RESPONSE_TABLE): a backend's repeated fields (server,
+	 * cache-control, content-type, ...) then cost an index each instead
+	 * of a Huffman-coded literal, which was 7 % of the gateway's
+	 * instructions per proxied h2c request (scripts/BENCH.md, "h2c per
+	 * request"). Its entries are packed in the arena (`encoding`), so
+	 * they go with it when the session sleeps; a client keeps the old
+	 * entries, which the next session's encoder never names and which
+	 * are evicted first (RFC 7541 §4.4), so the two tables agree. A
+	 * backend connection carries many clients' requests: it keeps the
+	 * protocol's 4 KiB. */
 	if (!s->client)
-		nghttp2_option_set_max_deflate_dynamic_table_size(opt, 0);
+		nghttp2_option_set_max_deflate_dynamic_table_size(opt, H2_RESPONSE_TABLE);
 	s->building = true;
 	if (s->client)
 		rc = nghttp2_session_client_new3(&s->ng, cbs, s, opt, &mem);
@@ -1466,8 +1480,9 @@ ssize_t sg_h2_pending(struct sg_h2_session *s, const char **data)
 		*data = NULL;
 		return 0;
 	}
+	s->encoding = true;
 	n = nghttp2_session_mem_send(s->ng, &p);
-
+	s->encoding = false;
 	if (n > 0)
 		s->dirty = true;
 	*data = (const char *)p;
@@ -1621,9 +1636,16 @@ int sg_h2_respond(struct sg_h2_session *s, int32_t id, const struct sg_h2_field 
 	nv = to_nv_kept(f, n, room, &b);
 	if (!nv)
 		return -ENOMEM;
-	rc = nghttp2_submit_response(s->ng, id, nv, n, body ? &prd : NULL);
+	/* The DATA item is made here, not by nghttp2 once the HEADERS are
+	 * out (inside mem_send, where it would be packed: `encoding`). */
+	if (body)
+		rc = nghttp2_submit_headers(s->ng, NGHTTP2_FLAG_NONE, id, NULL, nv, n, NULL);
+	else
+		rc = nghttp2_submit_response(s->ng, id, nv, n, NULL);
 	keep_fields(s, b, rc == 0);
 	nv_done(nv, room);
+	if (rc == 0 && body)
+		rc = nghttp2_submit_data(s->ng, NGHTTP2_FLAG_END_STREAM, id, &prd);
 	return rc ? -EINVAL : 0;
 }
 

@@ -857,9 +857,9 @@ static void test_h2_session_trim_gives_arena_pages_back(void **unused)
 	sg_pages_free(pages);
 }
 
-/* A server session's HPACK encoder ring, which nghttp2 never touches
- * (responses are encoded without a dynamic table), sits on an arena page
- * that is never written; the decoder's, written with the client's indexed
+/* A server session's HPACK encoder ring, which nghttp2 leaves untouched
+ * while answers index nothing (":status 204" is in the static table), sits
+ * on an arena page of its own that is then never written; the decoder's, written with the client's indexed
  * fields, is packed with the session struct on one page, the indexed
  * entry on the next: after a request that indexes :authority, its answer
  * and a trim, the arena holds those two pages alone, and the next
