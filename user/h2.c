@@ -41,12 +41,12 @@ struct arena_block {
 	bool dead;    /* freed, or moved out by a realloc */
 };
 
-/* Owned by whoever made it (sg_h2_session_new, sg_h2_client_new). Fields
- * ordered so that it has no holes: every connection keeps one. */
 /* HPACK bytes (RFC 7541 §4.1) of the dynamic table a response encoder
  * keeps: a typical response's fields, about ten. */
 #define H2_RESPONSE_TABLE 1024
 
+/* Owned by whoever made it (sg_h2_session_new, sg_h2_client_new). Fields
+ * ordered so that it has no holes: every connection keeps one. */
 struct sg_h2_session {
 	nghttp2_session *ng;
 	const struct sg_h2_callbacks *cb;
@@ -1480,7 +1480,7 @@ ssize_t sg_h2_pending(struct sg_h2_session *s, const char **data)
 		*data = NULL;
 		return 0;
 	}
-	s->encoding = true;
+	s->encoding = !s->client; /* a client session packs nothing (pack) */
 	n = nghttp2_session_mem_send(s->ng, &p);
 	s->encoding = false;
 	if (n > 0)
