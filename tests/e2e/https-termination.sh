@@ -149,8 +149,16 @@ PY
 )
 check "one request per TLS connection: ten answered" "$(grep -c '^200 body ' <<<"$out")" 10
 n=$(grep -cE '^200 body [0-2]$' <<<"$out")
-[ "$n" -ge 6 ] && pass "no pure ACKs from the gateway on $n of 10 TLS connections" ||
+# Sanitized, the gateway answers late enough that the delayed ACK often
+# fires first (5 of 10 connections without one in a failed run): what is
+# checked there is memory, not the wire's timing.
+if [ -n "${SG_SANITIZED:-}" ]; then
+	pass "pure ACKs not checked in a sanitized run (none on $n of 10)"
+elif [ "$n" -ge 6 ]; then
+	pass "no pure ACKs from the gateway on $n of 10 TLS connections"
+else
 	fail "pure ACKs (segments without data beyond SYN-ACK and FIN): $(awk '{print $3}' <<<"$out" | tr '\n' ' ')"
+fi
 
 # Plaintext HTTP to the HTTPS port: no HTTP answer, the connection ends.
 out=$(printf 'GET / HTTP/1.1\r\nHost: x\r\n\r\n' | timeout 5 /usr/bin/python3 -c '
