@@ -903,8 +903,7 @@ static void line_begin(struct out *o, struct sg_h1_span name)
 	o->name_len = name.len;
 	put_span(o, name);
 	if (o->lines && !o->full)
-		for (char *c = o->p + o->line_at; c < o->p + o->len; c++)
-			*c = *c >= 'A' && *c <= 'Z' ? (char)(*c - 'A' + 'a') : *c;
+		sg_h1_lower(o->p + o->line_at, o->p + o->line_at, name.len);
 	put(o, ": ", 2);
 }
 

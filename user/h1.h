@@ -130,6 +130,14 @@ static inline bool sg_h1_span_is(struct sg_h1_span s, const char *lit)
 	return sg_h1_span_same(s, (struct sg_h1_span){ lit, strlen(lit) });
 }
 
+/* n bytes of src into dst (the same place, or one that does not overlap),
+ * ASCII letters lowercased: a field name as HTTP/2 sends it. */
+static inline void sg_h1_lower(char *dst, const char *src, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		dst[i] = src[i] >= 'A' && src[i] <= 'Z' ? (char)(src[i] - 'A' + 'a') : src[i];
+}
+
 /* Whether the comma-separated list has `token` (case-insensitive), skipping
  * the empty elements RFC 9110 §5.6.1 allows and the whitespace around each. */
 bool sg_h1_list_has(struct sg_h1_span list, struct sg_h1_span token);

@@ -3,7 +3,6 @@
  * translation, base64url). nghttp2 types stay in this file. */
 #include "user/h2.h"
 
-#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -311,11 +310,7 @@ static void add_field(struct fields *f, struct sg_h1_span name, const char *valu
 		f->full = true;
 		return;
 	}
-	for (size_t k = 0; k < name.len; k++) {
-		char c = name.p[k];
-
-		lower[k] = c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
-	}
+	sg_h1_lower(lower, name.p, name.len);
 	f->used += name.len;
 	f->out[f->n++] = (struct sg_h2_field){ lower, name.len, value, len };
 }
@@ -425,8 +420,7 @@ ssize_t sg_h2_fields_from_lines(char *lines, size_t len, struct sg_h2_field *out
 			eol = end;
 		if (!colon || colon > eol)
 			return -1;
-		for (char *q = p; q < colon; q++)
-			*q = (char)tolower((unsigned char)*q);
+		sg_h1_lower(p, p, (size_t)(colon - p));
 		v = colon + 1;
 		ve = eol > p && eol[-1] == '\r' ? eol - 1 : eol;
 		while (v < ve && (*v == ' ' || *v == '\t'))

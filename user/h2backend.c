@@ -276,11 +276,6 @@ static int cb_field(void *conn, void *stream, const struct sg_h2_field *f)
 	return 0;
 }
 
-/* A response head in s->head, given to the owner as the HTTP/1 view of
- * it (spans into s->head), without writing and parsing HTTP/1 text:
- * nghttp2 has checked what an HTTP/1 parser would (RFC 9113 §8.2 and
- * §8.3.2: field names and values, one well-formed Content-Length, no
- * connection-specific field, a three-digit :status). */
 /* s->head's lines as cb_field wrote them, "name: value\r\n", into
  * slots[0..max); -1 when there are more. A name has no colon (nghttp2 lets
  * through only lowercase tokens and, before them, pseudo-headers, which
@@ -303,6 +298,11 @@ static ssize_t own_lines(struct sg_buf *head, struct sg_h1_header *slots, size_t
 	return (ssize_t)n;
 }
 
+/* A response head in s->head, given to the owner as the HTTP/1 view of
+ * it (spans into s->head), without writing and parsing HTTP/1 text:
+ * nghttp2 has checked what an HTTP/1 parser would (RFC 9113 §8.2 and
+ * §8.3.2: field names and values, one well-formed Content-Length, no
+ * connection-specific field, a three-digit :status). */
 static void take_head(struct sg_h2b_stream *s, bool end)
 {
 	struct sg_h1_header slots[SG_H1_MAX_HEADERS];

@@ -1660,11 +1660,7 @@ static int upgrade_fields(struct h2stream *s, const struct sg_h1_req *r)
 			s->head_too_large = true;
 			continue;
 		}
-		for (size_t k = 0; k < h->name.len; k++) {
-			char ch = h->name.p[k];
-
-			name[k] = ch >= 'A' && ch <= 'Z' ? (char)(ch - 'A' + 'a') : ch;
-		}
+		sg_h1_lower(name, h->name.p, h->name.len);
 		if (h->name.len == 4 && !memcmp(name, "host", 4))
 			continue; /* it is :authority */
 		if (add_field(s, name, h->name.len, h->value.p, h->value.len) == -1)
