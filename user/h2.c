@@ -12,6 +12,7 @@
 #include <nghttp2/nghttp2.h>
 
 #include "user/buf.h"
+#include "user/list.h"
 #include "user/log.h"
 #include "user/mem.h"
 #include "user/pages.h"
@@ -91,8 +92,8 @@ struct sg_h2_session {
 	 * looked up once for the block's fields instead of once a field. */
 	int32_t block_id;
 	void *block_stream;
-	/* Fields submitted and not yet sent or given up (to_nv_kept). */
-	struct fieldblock *fieldblocks;
+	/* Fields submitted and not yet sent or given up (struct fieldblock). */
+	struct sg_list fieldblocks;
 	/* Sleep (sg_h2_sleep). What the client agreed to while nghttp2's
 	 * session is gone (NULL while awake); where the client's frames begin
 	 * and end in the bytes fed (follow_frames: the session sleeps only
@@ -677,15 +678,13 @@ static int on_frame_recv(nghttp2_session *ng, const nghttp2_frame *frame, void *
  * again. They live until the HEADERS frame is sent or given up
  * (release_fields), or the session ends. */
 struct fieldblock {
-	struct fieldblock *next, **pprev;
+	struct sg_list node; /* on the session's fieldblocks */
 	char bytes[];
 };
 
 static void unlink_fields(struct fieldblock *b)
 {
-	*b->pprev = b->next;
-	if (b->next)
-		b->next->pprev = b->pprev;
+	sg_list_remove(&b->node);
 	sg_mem_free(b);
 }
 
@@ -704,9 +703,10 @@ static void release_fields(const nghttp2_frame *frame)
 
 size_t sg_h2_heads_unsent(const struct sg_h2_session *s)
 {
+	const struct sg_list *pos;
 	size_t n = 0;
 
-	for (const struct fieldblock *b = s->fieldblocks; b; b = b->next)
+	SG_LIST_FOR_EACH(pos, &s->fieldblocks)
 		n++;
 	return n;
 }
@@ -714,8 +714,8 @@ size_t sg_h2_heads_unsent(const struct sg_h2_session *s)
 /* The session ends: frames never made leave their blocks. */
 static void release_all_fields(struct sg_h2_session *s)
 {
-	while (s->fieldblocks)
-		unlink_fields(s->fieldblocks);
+	while (!sg_list_empty(&s->fieldblocks))
+		unlink_fields(SG_LIST_ENTRY(s->fieldblocks.next, struct fieldblock, node));
 }
 
 static int on_frame_send(nghttp2_session *ng, const nghttp2_frame *frame, void *user)
@@ -1107,6 +1107,7 @@ static int session_new(const struct sg_h2_callbacks *cb, void *conn,
 
 	if (!s)
 		return -ENOMEM;
+	sg_list_init(&s->fieldblocks);
 	s->cb = cb;
 	s->conn = conn;
 	s->client = client;
@@ -1610,11 +1611,7 @@ static void keep_fields(struct sg_h2_session *s, struct fieldblock *b, bool subm
 		sg_mem_free(b);
 		return;
 	}
-	b->next = s->fieldblocks;
-	b->pprev = &s->fieldblocks;
-	if (b->next)
-		b->next->pprev = &b->next;
-	s->fieldblocks = b;
+	sg_list_insert_head(&s->fieldblocks, &b->node);
 }
 
 int sg_h2_respond(struct sg_h2_session *s, int32_t id, const struct sg_h2_field *f, size_t n,
