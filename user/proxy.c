@@ -318,8 +318,9 @@ static void request_free(struct client *c)
 
 /* Grow the client's input buffer. A complete request head (head_len != 0)
  * sits at its start and c->r->req's spans point into it: when the buffer moves
- * they are re-pointed (same bytes, same result), as the access log reads the
- * method and target after the body grew the buffer. */
+ * they are re-pointed here (same bytes, same result), and nowhere else: each
+ * try's request, the mirrors and the access log are made from them after a
+ * body grew the buffer. */
 static int grow_in(struct client *c, size_t need)
 {
 	if (need <= c->in_cap)
@@ -894,14 +895,8 @@ static void send_answer(struct client *c)
 
 /* ---- attempts ---------------------------------------------------------- */
 
-/* `in` may have moved (grown while the body arrived): re-point the head's
- * spans at it. Same bytes, same result. */
-static bool head_again(struct client *c)
-{
-	return sg_h1_parse_request(c->in, c->in_len, SG_H1_MAX_HEADERS, &c->r->req) == SG_H1_DONE;
-}
-
-/* This try's request, from the head head_again() re-pointed. */
+/* This try's request, from the parsed head (whose spans grow_in keeps
+ * pointing into `in`). */
 static int build_request_out(struct client *c)
 {
 	struct sg_h1_edit edit;
@@ -977,10 +972,6 @@ static void on_send(struct sg_attempt *a)
 	struct client *c = a->owner;
 	struct sg_filter_input in;
 
-	if (!head_again(c)) {
-		fail_request(c, SG_FAIL_CONNECT, EINVAL);
-		return;
-	}
 	filter_input(c, &in);
 	in.backend_host = sg_filter_backend_host(a->backend);
 	if (!follow_plan(c, sg_filter_plan_backend(&c->r->plan, &a->backend->filters, &in)))
@@ -1024,7 +1015,7 @@ static const struct sg_attempt_ops attempt_ops = {
 static void start_attempt(struct client *c)
 {
 	enter(c, C_ATTEMPT);
-	if (c->r->at.route->eff_filters.mirrors.n && head_again(c))
+	if (c->r->at.route->eff_filters.mirrors.n)
 		mirror(c, &c->r->at.route->eff_filters.mirrors);
 	sg_attempt_start(&c->r->at);
 }
