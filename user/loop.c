@@ -70,9 +70,12 @@ struct sg_loop {
 	uint32_t naps;
 	uint32_t nap_events;
 	/* sg_loop_saturated: the current window's start and the ns waited
-	 * in it (loop clock), and the verdict of the whole windows so far. */
+	 * in it (loop clock), the thread's CPU clock at its start (0: no
+	 * pass has run yet), and the verdict of the whole windows so
+	 * far. */
 	uint64_t sat_start_ns;
 	uint64_t sat_waited_ns;
+	uint64_t sat_cpu_ns;
 	struct sg_saturation sat;
 };
 
@@ -311,13 +314,18 @@ uint64_t sg_loop_now_ns(const struct sg_loop *loop)
 	return loop->now_ns;
 }
 
-static uint64_t clock_ns(void)
+static uint64_t clock_of(clockid_t id)
 {
 	struct timespec ts;
 
-	/* CLOCK_MONOTONIC with a valid pointer cannot fail. */
-	clock_gettime(CLOCK_MONOTONIC, &ts);
+	/* These clocks with a valid pointer cannot fail. */
+	clock_gettime(id, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000 + (uint64_t)ts.tv_nsec;
+}
+
+static uint64_t clock_ns(void)
+{
+	return clock_of(CLOCK_MONOTONIC);
 }
 
 void sg_loop_update_time(struct sg_loop *loop)
@@ -341,7 +349,6 @@ struct sg_loop *sg_loop_new(void)
 		return NULL;
 	}
 	sg_loop_update_time(loop);
-	loop->sat_start_ns = loop->now_ns;
 	sg_list_init(&loop->pending);
 	return loop;
 }
@@ -504,14 +511,19 @@ void sg_loop_bulk(void)
 		running->bulk_ns = running->now_ns;
 }
 
-bool sg_saturation_window(struct sg_saturation *s, uint64_t span, uint64_t waited)
+bool sg_saturation_window(struct sg_saturation *s, uint64_t span, uint64_t waited, uint64_t ran)
 {
 	bool was = s->saturated;
+	uint64_t busy = span > waited ? span - waited : 0;
 
 	if (s->saturated)
 		s->busy_windows = waited * 4 >= span ? 0 : SG_LOOP_SAT_WINDOWS;
+	else if (waited * 10 >= span)
+		s->busy_windows = 0;
+	else if (ran * 4 < busy * 3)
+		s->busy_windows = SG_LOOP_SAT_WINDOWS; /* held back: at once */
 	else
-		s->busy_windows = waited * 10 < span ? s->busy_windows + 1 : 0;
+		s->busy_windows++;
 	s->saturated = s->busy_windows >= SG_LOOP_SAT_WINDOWS;
 	return s->saturated != was;
 }
@@ -524,18 +536,28 @@ bool sg_loop_saturated(void)
 /* After each pass, `waited` ns of which went in wait_events. */
 static void saturation_adapt(struct sg_loop *loop, uint64_t waited)
 {
-	uint64_t span = loop->now_ns - loop->sat_start_ns;
+	uint64_t span = loop->now_ns - loop->sat_start_ns, cpu;
 
+	/* The first window starts with the first pass, on the loop's thread,
+	 * whose CPU clock it reads. */
+	if (!loop->sat_cpu_ns) {
+		loop->sat_cpu_ns = clock_of(CLOCK_THREAD_CPUTIME_ID);
+		loop->sat_start_ns = loop->now_ns;
+		return;
+	}
 	loop->sat_waited_ns += waited;
 	if (span < SG_LOOP_SAT_WINDOW_MS * 1000000ull)
 		return;
-	if (sg_saturation_window(&loop->sat, span, loop->sat_waited_ns))
-		SG_DEBUG("event loop %ssaturated: it waited %llu of the last %llu us",
+	cpu = clock_of(CLOCK_THREAD_CPUTIME_ID);
+	if (sg_saturation_window(&loop->sat, span, loop->sat_waited_ns, cpu - loop->sat_cpu_ns))
+		SG_DEBUG("event loop %ssaturated: it waited %llu and ran %llu of the last %llu us",
 			 loop->sat.saturated ? "" : "no longer ",
 			 (unsigned long long)(loop->sat_waited_ns / 1000),
+			 (unsigned long long)((cpu - loop->sat_cpu_ns) / 1000),
 			 (unsigned long long)(span / 1000));
 	loop->sat_start_ns = loop->now_ns;
 	loop->sat_waited_ns = 0;
+	loop->sat_cpu_ns = cpu;
 }
 
 /* Before a wait that would block: while the last event is less than the

@@ -96,10 +96,11 @@ void sg_loop_bulk(void);
  * CPU quota or a busier thread on its core, counts as busy); it stops
  * being so after a window in which it waited a quarter of the time or
  * more. Two windows, not one: a core that is only briefly full (a burst
- * of downloads starting) is not one the proxy holds back; held, the
- * verdict comes 50 ms later. false when no loop runs on this thread. A
- * pump that can move its bytes more cheaply than it does asks this
- * (user/relay.h, `adapt`). */
+ * of downloads starting) is not one the proxy holds back. One is enough
+ * when the thread was held back in it (it ran under three quarters of
+ * the time it did not wait: a CPU quota, or another thread on its core).
+ * false when no loop runs on this thread. A pump that can move its bytes
+ * more cheaply than it does asks this (user/relay.h, `adapt`). */
 #define SG_LOOP_SAT_WINDOW_MS 50
 #define SG_LOOP_SAT_WINDOWS 2
 bool sg_loop_saturated(void);
@@ -109,9 +110,10 @@ struct sg_saturation {
 	uint32_t busy_windows; /* in a row, each waited under a tenth */
 	bool saturated;
 };
-/* A whole window of `span` ns, `waited` of them spent waiting for events.
- * Returns whether the verdict changed. */
-bool sg_saturation_window(struct sg_saturation *s, uint64_t span, uint64_t waited);
+/* A whole window of `span` ns, `waited` of them spent waiting for events
+ * and `ran` of them on a CPU (the thread's CPU clock). Returns whether the
+ * verdict changed. */
+bool sg_saturation_window(struct sg_saturation *s, uint64_t span, uint64_t waited, uint64_t ran);
 
 /* While busy (an event within the last millisecond), sleep `ns` on the
  * thread's own timer before a wait that would block, then look without

@@ -8,6 +8,8 @@
 
 #include <fcntl.h>
 #include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -241,10 +243,10 @@ static void test_loop_saturated_only_when_it_never_waits(void **state)
 	assert_false(sg_loop_saturated());
 }
 
-/* The verdict window by window (ms waited of 50): saturated after two
- * windows in a row that waited under a tenth, not after one between
- * others; kept through a window that waited between a tenth and a
- * quarter; lost after one that waited a quarter. */
+/* The verdict window by window (ms waited of 50, the thread running the
+ * rest): saturated after two windows in a row that waited under a tenth,
+ * not after one between others; kept through a window that waited between
+ * a tenth and a quarter; lost after one that waited a quarter. */
 static void test_loop_saturation_takes_two_busy_windows(void **state)
 {
 	struct sg_saturation s = { 0 };
@@ -260,12 +262,79 @@ static void test_loop_saturation_takes_two_busy_windows(void **state)
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(w) / sizeof(w[0]); i++) {
-		bool changed = sg_saturation_window(&s, 50000000, w[i].waited_ms * 1000000);
+		uint64_t waited = w[i].waited_ms * 1000000;
+		bool changed = sg_saturation_window(&s, 50000000, waited, 50000000 - waited);
 
 		if (s.saturated != w[i].saturated || changed != w[i].changed)
 			fail_msg("window %zu (waited %llu ms): saturated %d changed %d", i,
 				 (unsigned long long)w[i].waited_ms, s.saturated, changed);
 	}
+}
+
+/* A busy window in which the thread was held back (ran under three
+ * quarters of the time it did not wait) is saturated at once; one in
+ * which it ran three quarters or more takes two; a held-back window that
+ * waited a tenth or more is not busy. (ms of 50: waited, ran.) */
+static void test_loop_saturation_held_back_takes_one_window(void **state)
+{
+	static const struct {
+		uint64_t waited_ms, ran_ms;
+		bool saturated;
+	} w[] = {
+		{ 0, 25, true },  /* a 50 % CPU quota */
+		{ 2, 35, true },  /* a busier thread on the core */
+		{ 0, 38, false }, /* three quarters of 50: had the core */
+		{ 5, 10, false }, /* waited a tenth */
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(w) / sizeof(w[0]); i++) {
+		struct sg_saturation s = { 0 };
+		bool changed = sg_saturation_window(&s, 50000000, w[i].waited_ms * 1000000,
+						    w[i].ran_ms * 1000000);
+
+		if (s.saturated != w[i].saturated || changed != w[i].saturated)
+			fail_msg("window %zu (waited %llu ran %llu ms): saturated %d", i,
+				 (unsigned long long)w[i].waited_ms,
+				 (unsigned long long)w[i].ran_ms, s.saturated);
+	}
+}
+
+static void *spin(void *arg)
+{
+	while (!atomic_load((atomic_bool *)arg))
+		;
+	return NULL;
+}
+
+/* A real loop kept busy while another thread spins on its core (CFS gives
+ * each about half) is saturated after one window, as under a CPU quota;
+ * the thread's own CPU clock says it was held back. */
+static void test_loop_held_back_on_its_core_is_saturated_in_one_window(void **state)
+{
+	struct sg_loop *loop = *state;
+	cpu_set_t old, one;
+	atomic_bool stop = false;
+	pthread_t spinner;
+	pthread_attr_t attr;
+	struct burner b;
+
+	assert_int_equal(sg_loop_run_once(loop, 0), 0); /* the first window begins */
+	assert_int_equal(pthread_getaffinity_np(pthread_self(), sizeof(old), &old), 0);
+	CPU_ZERO(&one);
+	CPU_SET(sched_getcpu(), &one);
+	assert_int_equal(pthread_setaffinity_np(pthread_self(), sizeof(one), &one), 0);
+	assert_int_equal(pthread_attr_init(&attr), 0);
+	assert_int_equal(pthread_attr_setaffinity_np(&attr, sizeof(one), &one), 0);
+	assert_int_equal(pthread_create(&spinner, &attr, spin, &stop), 0);
+	burner_start(loop, &b, 2, 0);
+	assert_int_equal(run_windows(loop, 1), 0);
+	atomic_store(&stop, true);
+	pthread_join(spinner, NULL);
+	pthread_attr_destroy(&attr);
+	pthread_setaffinity_np(pthread_self(), sizeof(old), &old);
+	assert_true(sg_loop_saturated());
+	sg_timer_stop(loop, &b.t);
 }
 
 /* A timer re-arming itself for "now" fires once per pass instead of spinning. */
@@ -1265,6 +1334,8 @@ int main(void)
 		LOOP_TEST(test_loop_busy_poll_pauses_after_bulk),
 		LOOP_TEST(test_loop_saturated_only_when_it_never_waits),
 		cmocka_unit_test(test_loop_saturation_takes_two_busy_windows),
+		cmocka_unit_test(test_loop_saturation_held_back_takes_one_window),
+		LOOP_TEST(test_loop_held_back_on_its_core_is_saturated_in_one_window),
 		LOOP_TEST(test_loop_busy_poll_catches_close_events),
 		LOOP_TEST(test_loop_coalesce_naps_only_while_busy),
 		LOOP_TEST(test_loop_coalesce_stops_when_naps_catch_one_event),
