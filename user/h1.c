@@ -1001,48 +1001,75 @@ static struct hop_rules hop_rules_of(const struct sg_h1_header *h, size_t n, boo
 		s, sizeof(s) - 1                                                                   \
 	}
 
-static const struct sg_h1_span hop_fixed[] = { LIT("connection"), LIT("keep-alive"),
-					       LIT("proxy-connection"), LIT("te"),
-					       LIT("http2-settings") };
-static const struct sg_h1_span hop_framing[] = { LIT("host"), LIT("content-length"),
-						 LIT("transfer-encoding") };
+/* The names whose fate the gateway decides itself: hop-by-hop ones (RFC
+ * 9110 §7.6.1, and HTTP/2's settings), the framing ones it writes, and
+ * Upgrade. */
+enum hop_name { HN_OTHER, HN_FIXED, HN_FRAMING, HN_UPGRADE };
 
-static bool in_list(struct sg_h1_span name, const struct sg_h1_span *list, size_t n)
+/* Whether name is lit (lowercase) but for ASCII case, '_' read as '-'. */
+static bool same_folded(struct sg_h1_span name, const char *lit)
 {
-	for (size_t i = 0; i < n; i++)
-		if (sg_h1_span_same(name, list[i]))
-			return true;
-	return false;
+	for (size_t i = 0; i < name.len; i++) {
+		char c = name.p[i] == '_' ? '-' : name.p[i];
+
+		if ((c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c) != lit[i])
+			return false;
+	}
+	return true;
 }
 
-#define IN_LIST(name, list) in_list(name, list, sizeof(list) / sizeof(list[0]))
-
-/* "Content_Length", "Transfer_encoding", "Keep_Alive"...: nginx drops
- * names with '_' (underscores_in_headers off) because a backend may fold
- * '_' into '-' and take them for the real header. */
-static bool underscore_alias(struct sg_h1_span name)
+/* What name is, '_' read as '-': "Content_Length", "Keep_Alive"... are
+ * what nginx drops (underscores_in_headers off) because a backend may fold
+ * '_' into '-' and take them for the real header. Its length tells all
+ * names but one pair apart, so each header costs one comparison at most
+ * (this ran for every header of every request and response). */
+static enum hop_name hop_name_of(struct sg_h1_span name)
 {
-	char folded[32];
+	switch (name.len) {
+	case 2:
+		return same_folded(name, "te") ? HN_FIXED : HN_OTHER;
+	case 4:
+		return same_folded(name, "host") ? HN_FRAMING : HN_OTHER;
+	case 7:
+		return same_folded(name, "upgrade") ? HN_UPGRADE : HN_OTHER;
+	case 10:
+		return same_folded(name, "connection") || same_folded(name, "keep-alive")
+			       ? HN_FIXED
+			       : HN_OTHER;
+	case 14:
+		return same_folded(name, "content-length")   ? HN_FRAMING
+		       : same_folded(name, "http2-settings") ? HN_FIXED
+							     : HN_OTHER;
+	case 16:
+		return same_folded(name, "proxy-connection") ? HN_FIXED : HN_OTHER;
+	case 17:
+		return same_folded(name, "transfer-encoding") ? HN_FRAMING : HN_OTHER;
+	}
+	return HN_OTHER;
+}
 
-	if (!memchr(name.p, '_', name.len) || name.len > sizeof(folded))
-		return false;
-	for (size_t i = 0; i < name.len; i++)
-		folded[i] = name.p[i] == '_' ? '-' : name.p[i];
-	name.p = folded;
-	return IN_LIST(name, hop_fixed) || IN_LIST(name, hop_framing) ||
-	       sg_h1_span_is(name, "upgrade");
+/* One of those names spelt with '_'. */
+static bool underscore_alias(struct sg_h1_span name, enum hop_name kind)
+{
+	return kind != HN_OTHER && memchr(name.p, '_', name.len);
 }
 
 static bool hop_by_hop(const struct hop_rules *r, struct sg_h1_span name)
 {
-	if (underscore_alias(name))
+	enum hop_name kind = hop_name_of(name);
+
+	if (underscore_alias(name, kind))
 		return true;
-	if (sg_h1_span_is(name, "upgrade"))
+	switch (kind) {
+	case HN_UPGRADE:
 		return !r->keep_upgrade;
-	if (IN_LIST(name, hop_framing))
+	case HN_FRAMING:
 		return false;
-	if (IN_LIST(name, hop_fixed))
+	case HN_FIXED:
 		return true;
+	case HN_OTHER:
+		break;
+	}
 	for (size_t i = r->first_connection; i < r->nheaders; i++) {
 		const struct sg_h1_header *h = &r->headers[i];
 
@@ -1057,7 +1084,7 @@ static bool hop_by_hop(const struct hop_rules *r, struct sg_h1_span name)
  * (Host), and the body's framing is never touched. */
 static bool edit_drops(const struct sg_h1_edit *e, struct sg_h1_span name)
 {
-	if (!e || !e->drops || IN_LIST(name, hop_framing))
+	if (!e || !e->drops || (hop_name_of(name) == HN_FRAMING && !memchr(name.p, '_', name.len)))
 		return false;
 	return e->drops(e->arg, name.p, name.len);
 }
@@ -1068,8 +1095,7 @@ static void put_added(struct out *o, const struct sg_h1_edit *e)
 	for (size_t i = 0; e && i < e->nadd; i++) {
 		struct sg_h1_span name = e->add[i].name;
 
-		if (IN_LIST(name, hop_fixed) || IN_LIST(name, hop_framing) ||
-		    sg_h1_span_is(name, "upgrade") || underscore_alias(name))
+		if (hop_name_of(name) != HN_OTHER)
 			continue;
 		put_header(o, &e->add[i]);
 	}

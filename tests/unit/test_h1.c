@@ -1227,6 +1227,26 @@ static void test_h1_write_request_drops_underscore_aliases(void **unused)
 		      "Content-Length: 0\r\n\r\n");
 }
 
+/* Names as long as the gateway's own (hop-by-hop, framing, Upgrade) but
+ * not them, beside "TE" and "Keep-ALIVE" in capitals: only those two go. */
+static const char same_lengths[] = "Tx: 1\r\nHosx: 2\r\nUpgradx: 3\r\nConnectiox: 4\r\n"
+				   "Keep-Alivx: 5\r\nContent-Lengtx: 6\r\nHttp2-Settingx: 7\r\n"
+				   "Proxy-Connectiox: 8\r\nTransfer-Encodinx: 9\r\n\r\n";
+
+static void test_h1_write_request_keeps_names_as_long_as_its_own(void **unused)
+{
+	struct sg_h1_req req = { .headers = req_slots, .headers_cap = SG_H1_MAX_HEADERS };
+	char in[512], want[512], out[512];
+	ssize_t n;
+
+	snprintf(in, sizeof(in), "GET / HTTP/1.1\r\nHost: h\r\nTE: trailers\r\nKeep-ALIVE: 1\r\n%s",
+		 same_lengths);
+	snprintf(want, sizeof(want), "GET / HTTP/1.1\r\nHost: h\r\n%s", same_lengths);
+	assert_int_equal(parse_req(in, &req), SG_H1_DONE);
+	n = sg_h1_write_request(&req, NULL, 0, NULL, out, sizeof(out));
+	expect_output(out, n, want);
+}
+
 /* h2c is the gateway's to take: never offered to a backend. */
 static void test_h1_upgrade_offer_drops_h2c(void **unused)
 {
@@ -1323,6 +1343,7 @@ int main(void)
 		cmocka_unit_test(test_h1_request_extension_method_and_asterisk),
 		cmocka_unit_test(test_h1_request_line_in_pieces),
 		cmocka_unit_test(test_h1_write_request_drops_underscore_aliases),
+		cmocka_unit_test(test_h1_write_request_keeps_names_as_long_as_its_own),
 		cmocka_unit_test(test_h1_upgrade_offer_drops_h2c),
 		cmocka_unit_test(test_h1_list_has_elements_only),
 	};
