@@ -1393,7 +1393,7 @@ static void conn_close(struct h2conn *c)
 		stream_close(SG_LIST_ENTRY(sg_list_first(&c->streams), struct h2stream, link),
 			     false);
 	sg_timer_stop(c->ctx->loop, &c->timer);
-	sg_io_set(c->ctx->loop, &c->io, 0);
+	sg_io_forget(&c->io); /* the close drops the interest */
 	if (c->tls)
 		sg_tls_close_notify(c->tls);
 	sg_tls_free(c->tls);
@@ -1708,7 +1708,7 @@ static void conn_setup(struct h2conn *c, uint64_t born)
 
 void sg_h2proxy_accept(struct sg_frontend *ctx, struct sg_cfg *cfg, const struct sg_bind *bind,
 		       int fd, struct sg_tls *tls, const char *ip, const char *in, size_t len,
-		       const struct sg_h1_req *upgrade, uint64_t born)
+		       const struct sg_h1_req *upgrade, uint64_t born, struct sg_io *from)
 {
 	struct h2conn *c = calloc(1, sizeof(*c));
 	struct sg_h2_settings set;
@@ -1727,6 +1727,8 @@ void sg_h2proxy_accept(struct sg_frontend *ctx, struct sg_cfg *cfg, const struct
 	c->io.cb = on_conn_io;
 	c->io.data = c;
 	c->tls = tls;
+	/* Failing, neither io is registered: conn_rearm registers c's. */
+	sg_io_adopt(ctx->loop, &c->io, from);
 	if (tls)
 		sg_tls_watch(tls, ctx->loop, &c->io);
 	snprintf(c->ip, sizeof(c->ip), "%s", ip);

@@ -33,11 +33,13 @@
  * (loop milliseconds): the idle timeout of a connection that opens no
  * stream counts from then. `tls`: the session of an HTTPS connection whose
  * ALPN chose h2 (owned here afterwards), NULL for h2c. The connection counts in
- * ctx->stats->active. On failure the socket is closed. */
+ * ctx->stats->active. On failure the socket is closed. `from`: the previous
+ * owner's io, whose interest in fd the connection takes over
+ * (sg_io_adopt); NULL when none is registered. */
 struct sg_tls;
 void sg_h2proxy_accept(struct sg_frontend *ctx, struct sg_cfg *cfg, const struct sg_bind *bind,
 		       int fd, struct sg_tls *tls, const char *ip, const char *in, size_t len,
-		       const struct sg_h1_req *upgrade, uint64_t born);
+		       const struct sg_h1_req *upgrade, uint64_t born, struct sg_io *from);
 
 /* Graceful drain: GOAWAY on every HTTP/2 connection of ctx; open streams
  * finish, then each connection closes. */

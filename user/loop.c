@@ -421,6 +421,30 @@ int sg_io_attach(struct sg_loop *loop, struct sg_io *io, int fd)
 	return 0;
 }
 
+int sg_io_adopt(struct sg_loop *loop, struct sg_io *to, struct sg_io *from)
+{
+	struct epoll_event ev = { .data.ptr = to };
+
+	if (!from || !from->events)
+		return 0;
+	ev.events = from->events;
+	from->events = 0;
+	if (epoll_ctl(loop->epfd, EPOLL_CTL_MOD, to->fd, &ev) == -1) {
+		int err = errno;
+
+		epoll_ctl(loop->epfd, EPOLL_CTL_DEL, to->fd, NULL);
+		errno = err;
+		return -1;
+	}
+	to->events = ev.events;
+	return 0;
+}
+
+void sg_io_forget(struct sg_io *io)
+{
+	io->events = 0;
+}
+
 void sg_io_pending(struct sg_loop *loop, struct sg_io *io, bool pending)
 {
 	if (pending == io->pending)

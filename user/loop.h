@@ -73,6 +73,21 @@ void sg_io_park(struct sg_io *io);
  * or -1 with errno (nothing registered then). */
 int sg_io_attach(struct sg_loop *loop, struct sg_io *io, int fd);
 
+/* `to`, the io of a socket's next owner, takes over the interest `from`
+ * registered for the same fd, with from's mask: one EPOLL_CTL_MOD points
+ * the registration at `to`, where removing it and registering it again
+ * were two epoll_ctl (a TLS connection handed from its handshake to its
+ * frontend). from is left unregistered. An unregistered or NULL from:
+ * nothing, `to` registers on its own. Returns 0 or -1 with errno (then
+ * neither is registered, and sg_io_set registers `to` as usual). */
+int sg_io_adopt(struct sg_loop *loop, struct sg_io *to, struct sg_io *from);
+
+/* io's fd is closed next, which drops its interest (epoll forgets an fd
+ * whose file is closed): the mask is cleared without an epoll_ctl of its
+ * own. Only for an fd that no other descriptor shares (dup, fork): one
+ * would keep the interest alive, pointing at io. */
+void sg_io_forget(struct sg_io *io);
+
 /* Input is buffered above the socket (decrypted TLS records epoll cannot
  * see): while `pending`, each pass dispatches io->cb(EPOLLIN) without
  * waiting, whenever io's mask asks for EPOLLIN. The owner clears it

@@ -1836,12 +1836,11 @@ static void switch_to_h2(struct client *c, const struct sg_h1_req *upgrade)
 
 	struct sg_tls *tls = c->tls;
 
-	sg_io_set(c->ctx->loop, &c->io, 0);
 	c->io.fd = -1;
 	c->tls = NULL;
 	c->src_held = false; /* the HTTP/2 connection releases it */
 	sg_h2proxy_accept(c->ctx, c->cfg, c->bind, fd, tls, c->ip, c->in + used, c->in_len - used,
-			  upgrade, c->born);
+			  upgrade, c->born, &c->io);
 	client_close(c);
 }
 
@@ -2660,7 +2659,7 @@ static void client_close(struct client *c)
 		pump_done(c, &c->r->req_pump);
 	if (c->resp_pumping)
 		pump_done(c, &c->r->resp_pump);
-	sg_io_set(c->ctx->loop, &c->io, 0);
+	sg_io_forget(&c->io); /* the close below drops the interest */
 	if (c->ctx->kmap)
 		sg_sockmap_forget(c->ctx->kmap, &c->ck, c->io.fd);
 	if (c->tls && c->state != C_LINGER)
@@ -2748,7 +2747,8 @@ void sg_proxy_accept(struct sg_frontend *ctx, const struct sg_bind *bind, int fd
 }
 
 void sg_proxy_accept_tls(struct sg_frontend *ctx, struct sg_cfg *cfg, const struct sg_bind *bind,
-			 int fd, struct sg_tls *tls, const char *ip, bool src_held, uint64_t born)
+			 int fd, struct sg_tls *tls, const char *ip, bool src_held, uint64_t born,
+			 struct sg_io *from)
 {
 	struct client *c = client_new(ctx, cfg, bind, fd, ip, src_held);
 
@@ -2756,6 +2756,7 @@ void sg_proxy_accept_tls(struct sg_frontend *ctx, struct sg_cfg *cfg, const stru
 		sg_tls_free(tls);
 		return;
 	}
+	sg_io_adopt(ctx->loop, &c->io, from); /* failing, settle registers it */
 	c->tls = tls;
 	sg_tls_watch(tls, ctx->loop, &c->io);
 	c->state = C_HEAD;

@@ -21,10 +21,13 @@ void sg_proxy_accept(struct sg_frontend *ctx, const struct sg_bind *bind, int fd
  * `cfg` (which bind belongs to), the admission hold (sg_frontend_admit)
  * when src_held; all
  * owned here afterwards. `born`: when the client connected (loop ms), for
- * the idle timeout. Served as any HTTP/1 connection, bodies by copy. */
+ * the idle timeout. Served as any HTTP/1 connection, bodies by copy. `from`:
+ * the handshake's io, whose interest in fd the connection takes over
+ * (sg_io_adopt). */
 struct sg_tls;
 void sg_proxy_accept_tls(struct sg_frontend *ctx, struct sg_cfg *cfg, const struct sg_bind *bind,
-			 int fd, struct sg_tls *tls, const char *ip, bool src_held, uint64_t born);
+			 int fd, struct sg_tls *tls, const char *ip, bool src_held, uint64_t born,
+			 struct sg_io *from);
 /* Take a TLS passthrough connection whose route user/tlspass.c chose by
  * SNI: fd (its ClientHello still unread in the socket), a reference to
  * `cfg`, which bind, l and r belong to, and, when src_held, the admission

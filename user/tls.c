@@ -72,6 +72,8 @@ struct sg_tls {
 	struct sg_io *io;
 	bool no_cert; /* the SNI named no listener */
 	bool more;    /* sg_tls_send has records after the one being written */
+	bool in_step; /* inside sg_tls_handshake's SSL_do_handshake */
+	bool sent;    /* that step has written to the socket */
 	int fd;	      /* the socket under ssl (set_socket), for sock_write_ex */
 	char sni[256];
 };
@@ -113,13 +115,33 @@ static void make_ticket_keys(void)
 static BIO_METHOD *sock_method;
 static pthread_once_t sock_once = PTHREAD_ONCE_INIT;
 
+/* A TLS 1.3 server writes its session tickets once the client's Finished
+ * is in. When the client's request came with that Finished (read ahead,
+ * it waits in the library), its answer follows as soon as there is one,
+ * and the tickets wait for it in the socket (MSG_MORE) to leave in its
+ * segment: one segment to the client less, and one wake-up of it. Not
+ * when the Finished came alone: the tickets then carry the ACK of the
+ * Finished, and held back they would leave it to a pure ACK when the
+ * request comes (two small segments unacknowledged). Should the answer
+ * take long, the kernel sends what waits after its probe timer (an RTO,
+ * at least 200 ms: TCP_CORK's bound): a ticket is only needed by a later
+ * connection. TLS 1.2's ticket is part of the server's last flight,
+ * which the client waits for: never that one. */
+static bool ticket_waits(const struct sg_tls *t)
+{
+	return t->srv && SSL_get_state(t->ssl) == TLS_ST_SW_SESSION_TICKET &&
+	       SSL_version(t->ssl) == TLS1_3_VERSION && SSL_has_pending(t->ssl);
+}
+
 static int sock_write_ex(BIO *b, const char *buf, size_t len, size_t *put)
 {
-	const struct sg_tls *t = BIO_get_data(b);
+	struct sg_tls *t = BIO_get_data(b);
+	bool more = t->more || ticket_waits(t);
 	ssize_t n;
 
 	BIO_clear_retry_flags(b);
-	n = send(t->fd, buf, len, MSG_NOSIGNAL | (t->more ? MSG_MORE : 0));
+	n = send(t->fd, buf, len, MSG_NOSIGNAL | (more ? MSG_MORE : 0));
+	t->sent |= t->in_step;
 	if (n < 0) {
 		if (BIO_sock_should_retry(-1)) /* OpenSSL's socket BIO's errnos */
 			BIO_set_retry_write(b);
@@ -130,14 +152,34 @@ static int sock_write_ex(BIO *b, const char *buf, size_t len, size_t *put)
 	return 1;
 }
 
+/* A handshake step that has just written its flight reads next what the
+ * peer answers to it, which cannot be there yet: the peer has to receive
+ * the flight and compute its answer first (a read there was EAGAIN every
+ * time, strace: one wasted read(2) per handshake). Wanting to read without
+ * asking the socket registers EPOLLIN as the EAGAIN would, and epoll is
+ * level-triggered: bytes already in are reported at once. */
+static int (*sock_read_base)(BIO *, char *, int);
+
+static int sock_read(BIO *b, char *buf, int len)
+{
+	const struct sg_tls *t = BIO_get_data(b);
+
+	if (t->in_step && t->sent) {
+		BIO_clear_retry_flags(b);
+		BIO_set_retry_read(b);
+		return -1;
+	}
+	return sock_read_base(b, buf, len);
+}
+
 static void make_sock_method(void)
 {
 	const BIO_METHOD *base = BIO_s_socket();
 	BIO_METHOD *m = BIO_meth_new(BIO_TYPE_SOCKET, "splicegate socket");
 
-	if (!m || !BIO_meth_set_write_ex(m, sock_write_ex) ||
-	    !BIO_meth_set_read(m, BIO_meth_get_read(base)) ||
-	    !BIO_meth_set_puts(m, BIO_meth_get_puts(base)) ||
+	sock_read_base = BIO_meth_get_read(base);
+	if (!m || !sock_read_base || !BIO_meth_set_write_ex(m, sock_write_ex) ||
+	    !BIO_meth_set_read(m, sock_read) || !BIO_meth_set_puts(m, BIO_meth_get_puts(base)) ||
 	    !BIO_meth_set_ctrl(m, BIO_meth_get_ctrl(base)) ||
 	    !BIO_meth_set_create(m, BIO_meth_get_create(base)) ||
 	    !BIO_meth_set_destroy(m, BIO_meth_get_destroy(base))) {
@@ -794,8 +836,12 @@ void sg_tls_free(struct sg_tls *t)
 
 int sg_tls_handshake(struct sg_tls *t, uint32_t *want, char *err, size_t errlen)
 {
-	int rc = SSL_do_handshake(t->ssl);
+	int rc;
 
+	t->in_step = true;
+	t->sent = false;
+	rc = SSL_do_handshake(t->ssl);
+	t->in_step = false;
 	if (rc == 1) {
 		/* The listener pointer stays valid with the connection's
 		 * config reference; the server itself is no longer needed. */
@@ -961,7 +1007,8 @@ ssize_t sg_tls_send(struct sg_tls *t, const void *buf, size_t len)
 
 #define TLS_GATHER 16384
 
-ssize_t sg_tls_sendv(struct sg_tls *t, const struct iovec *iov, size_t cnt)
+/* more: the caller's MSG_MORE (its last bytes, a FIN right after). */
+static ssize_t sendv(struct sg_tls *t, const struct iovec *iov, size_t cnt, bool more)
 {
 	char buf[TLS_GATHER];
 	size_t total = 0, done = 0;
@@ -973,10 +1020,11 @@ ssize_t sg_tls_sendv(struct sg_tls *t, const struct iovec *iov, size_t cnt)
 			memcpy(buf + done, iov[i].iov_base, iov[i].iov_len);
 			done += iov[i].iov_len;
 		}
-		return sg_tls_send(t, buf, total);
+		return send_records(t, buf, total, more);
 	}
 	for (size_t i = 0; i < cnt; i++) {
-		bool follows = total - done > iov[i].iov_len; /* bytes in a later buffer */
+		/* bytes in a later buffer, or the caller's */
+		bool follows = more || total - done > iov[i].iov_len;
 		ssize_t n = send_records(t, iov[i].iov_base, iov[i].iov_len, follows);
 
 		if (n < 0)
@@ -988,10 +1036,20 @@ ssize_t sg_tls_sendv(struct sg_tls *t, const struct iovec *iov, size_t cnt)
 	return (ssize_t)done;
 }
 
+ssize_t sg_tls_sendv(struct sg_tls *t, const struct iovec *iov, size_t cnt)
+{
+	return sendv(t, iov, cnt, false);
+}
+
 void sg_tls_close_notify(struct sg_tls *t)
 {
+	/* The caller closes or shuts down the socket next: the alert waits
+	 * for the FIN, which the kernel adds to its segment (and to the last
+	 * response's, when that was sent with MSG_MORE too). */
+	t->more = true;
 	if (SSL_is_init_finished(t->ssl))
 		SSL_shutdown(t->ssl);
+	t->more = false;
 	ERR_clear_error();
 }
 
@@ -1002,12 +1060,12 @@ ssize_t sg_sock_recv(struct sg_tls *t, int fd, void *buf, size_t len, int flags)
 
 ssize_t sg_sock_send(struct sg_tls *t, int fd, const void *buf, size_t len, int flags)
 {
-	return t ? sg_tls_send(t, buf, len) : send(fd, buf, len, flags);
+	return t ? send_records(t, buf, len, flags & MSG_MORE) : send(fd, buf, len, flags);
 }
 
 ssize_t sg_sock_sendv(struct sg_tls *t, int fd, const struct iovec *iov, size_t cnt, int flags)
 {
 	struct msghdr m = { .msg_iov = (struct iovec *)(uintptr_t)iov, .msg_iovlen = cnt };
 
-	return t ? sg_tls_sendv(t, iov, cnt) : sendmsg(fd, &m, flags);
+	return t ? sendv(t, iov, cnt, flags & MSG_MORE) : sendmsg(fd, &m, flags);
 }

@@ -116,7 +116,8 @@ ssize_t sg_tls_sendv(struct sg_tls *t, const struct iovec *iov, size_t cnt);
 void sg_tls_idle(struct sg_tls *t);
 
 /* Sends close_notify (best effort, never blocks): before a graceful close
- * or a lingering close's shutdown(SHUT_WR). */
+ * or a lingering close's shutdown(SHUT_WR), which must follow at once: the
+ * alert goes with MSG_MORE, to leave with the FIN. */
 void sg_tls_close_notify(struct sg_tls *t);
 
 /* Reads and writes through `t` when it is not NULL, else the plain socket

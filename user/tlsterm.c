@@ -45,8 +45,10 @@ static void finish(struct handshake *h, bool handed)
 	struct sg_loop *loop = h->ctx->loop;
 
 	sg_timer_stop(loop, &h->timer);
-	sg_io_set(loop, &h->io, 0);
-	if (!handed) {
+	if (handed) {
+		sg_io_set(loop, &h->io, 0); /* the frontend took the interest over */
+	} else {
+		sg_io_forget(&h->io); /* the close drops it */
 		sg_tls_free(h->tls);
 		close(h->io.fd);
 		if (h->src_held)
@@ -77,14 +79,16 @@ static void hand_over(struct handshake *h)
 		     sg_tls_resumed(h->tls) ? SG_STAT_TLS_RESUMED : SG_STAT_TLS_HANDSHAKES, 1);
 	if (l->ftcp)
 		sg_net_keepalive(fd, &l->ftcp->keepalives);
-	/* The frontends register the socket with an io of their own. */
-	sg_io_set(ctx->loop, &h->io, 0);
+	/* The frontends take the socket's interest over with an io of their
+	 * own (sg_io_adopt). */
 	sg_timer_stop(ctx->loop, &h->timer);
 	if (sg_tls_h2(h->tls)) {
-		sg_h2proxy_accept(ctx, h->cfg, h->bind, fd, h->tls, h->ip, NULL, 0, NULL, h->born);
+		sg_h2proxy_accept(ctx, h->cfg, h->bind, fd, h->tls, h->ip, NULL, 0, NULL, h->born,
+				  &h->io);
 		sg_cfg_unref(h->cfg);
 	} else {
-		sg_proxy_accept_tls(ctx, h->cfg, h->bind, fd, h->tls, h->ip, h->src_held, h->born);
+		sg_proxy_accept_tls(ctx, h->cfg, h->bind, fd, h->tls, h->ip, h->src_held, h->born,
+				    &h->io);
 	}
 	/* Counted in `active` once more by the frontend. */
 	finish(h, true);

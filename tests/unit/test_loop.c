@@ -10,6 +10,7 @@
 #include <pthread.h>
 #include <sched.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -471,6 +472,89 @@ static void test_loop_io_park_hands_over_or_goes_quiet(void **state)
 	assert_int_equal(sg_loop_run_once(loop, 20), 0); /* quiet: no event */
 	assert_int_equal(c->calls, 1);
 	conn_free(&c->closing);
+}
+
+/* The fds registered in this process's epoll instances, as the kernel
+ * lists them ("tfd:" lines of each eventpoll fd's fdinfo). */
+static int epoll_registrations(void)
+{
+	int n = 0;
+
+	for (int fd = 0; fd < 1024; fd++) {
+		char path[64], target[64], line[256];
+		ssize_t len;
+		FILE *f;
+
+		snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+		len = readlink(path, target, sizeof(target) - 1);
+		if (len <= 0)
+			continue;
+		target[len] = '\0';
+		if (strcmp(target, "anon_inode:[eventpoll]") != 0)
+			continue;
+		snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
+		f = fopen(path, "r");
+		assert_non_null(f);
+		while (fgets(line, sizeof(line), f))
+			n += strncmp(line, "tfd:", 4) == 0;
+		fclose(f);
+	}
+	return n;
+}
+
+/* A socket's next owner takes its registration over (one EPOLL_CTL_MOD):
+ * events reach the new owner's callback, not the old one's, and the old
+ * io reads as unregistered. From an unregistered io: nothing happens. */
+static void test_loop_io_adopt_hands_the_registration_over(void **state)
+{
+	struct sg_loop *loop = *state;
+	struct conn *from = conn_new(loop, count_cb);
+	struct conn *to = conn_new(loop, count_cb);
+	int regs, to_own = to->io.fd;
+
+	assert_int_equal(sg_io_set(loop, &from->io, EPOLLIN), 0);
+	regs = epoll_registrations();
+	to->io.fd = from->io.fd;
+	assert_int_equal(sg_io_adopt(loop, &to->io, &from->io), 0);
+	assert_int_equal(from->io.events, 0);
+	assert_int_equal(to->io.events, EPOLLIN);
+	assert_int_equal(epoll_registrations(), regs);
+	conn_poke(from);
+	assert_int_equal(sg_loop_run_once(loop, 1000), 0);
+	assert_int_equal(to->calls, 1);
+	assert_int_equal(from->calls, 0);
+	assert_int_equal(sg_io_adopt(loop, &from->io, &to->io), 0); /* and back */
+	assert_int_equal(sg_io_adopt(loop, &to->io, &to->io), 0);   /* unregistered now */
+	assert_int_equal(to->io.events, 0);
+	assert_int_equal(from->io.events, EPOLLIN);
+	assert_int_equal(sg_io_set(loop, &from->io, 0), 0);
+	to->io.fd = to_own;
+	conn_free(&from->closing);
+	conn_free(&to->closing);
+}
+
+/* An io whose fd is closed next is forgotten without an epoll_ctl: the
+ * close drops the registration (the kernel lists it no more), and no
+ * callback comes. */
+static void test_loop_io_forget_leaves_it_to_the_close(void **state)
+{
+	struct sg_loop *loop = *state;
+	struct conn *c = conn_new(loop, count_cb);
+	int regs;
+
+	assert_int_equal(sg_io_set(loop, &c->io, EPOLLIN), 0);
+	conn_poke(c);
+	regs = epoll_registrations();
+	sg_io_forget(&c->io);
+	assert_int_equal(c->io.events, 0);
+	assert_int_equal(epoll_registrations(), regs); /* still there until the close */
+	close(c->io.fd);
+	c->io.fd = -1;
+	assert_int_equal(epoll_registrations(), regs - 1);
+	assert_int_equal(sg_loop_run_once(loop, 0), 0);
+	assert_int_equal(c->calls, 0);
+	close(c->wfd);
+	free(c);
 }
 
 static void test_loop_io_set_zero_stops_callbacks(void **state)
@@ -1317,6 +1401,8 @@ int main(void)
 		LOOP_TEST(test_loop_rearmed_timer_fires_once_at_new_time),
 		LOOP_TEST(test_loop_rearm_at_now_fires_once_per_pass),
 		LOOP_TEST(test_loop_io_pipe_fires_epollin),
+		LOOP_TEST(test_loop_io_adopt_hands_the_registration_over),
+		LOOP_TEST(test_loop_io_forget_leaves_it_to_the_close),
 		LOOP_TEST(test_loop_io_set_zero_stops_callbacks),
 		LOOP_TEST(test_loop_io_park_hands_over_or_goes_quiet),
 		LOOP_TEST(test_loop_unseen_events_of_the_batch),

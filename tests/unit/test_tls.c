@@ -22,6 +22,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include <linux/sockios.h>
 #include <linux/tcp.h>
 
 #include <openssl/err.h>
@@ -131,13 +132,45 @@ struct conn {
 	SSL *cli;
 	int result; /* the server's handshake: 1 done, -1 failed */
 	char err[256];
+	unsigned srv_reads; /* read(2) calls made by the server's handshake steps */
 };
+
+/* This thread's read(2) calls so far (syscr; the read of the count is one,
+ * counted by the next). */
+static unsigned long long reads_so_far(void)
+{
+	char buf[1024], *p;
+	int fd = open("/proc/thread-self/io", O_RDONLY);
+	ssize_t n;
+
+	assert_true(fd >= 0);
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	assert_true(n > 0);
+	buf[n] = '\0';
+	p = strstr(buf, "syscr: ");
+	assert_non_null(p);
+	return strtoull(p + 7, NULL, 10);
+}
 
 /* A client (SNI `sni` unless NULL, ALPN wire list `alpn` unless NULL,
  * TLS version cap `max`) and the server session, handshaken in turns over
  * the connected non-blocking sockets sfd (the server's) and cfd. */
+static void handshake_req(struct conn *c, int sfd, int cfd, struct sg_tls_server *s,
+			  const char *sni, const unsigned char *alpn, unsigned alpn_len, int max,
+			  const char *req);
+
 static void handshake_on(struct conn *c, int sfd, int cfd, struct sg_tls_server *s, const char *sni,
 			 const unsigned char *alpn, unsigned alpn_len, int max)
+{
+	handshake_req(c, sfd, cfd, s, sni, alpn, alpn_len, max, NULL);
+}
+
+/* The same, the client writing `req` (unless NULL) as soon as its side is
+ * done: it follows its Finished, before the server has read that. */
+static void handshake_req(struct conn *c, int sfd, int cfd, struct sg_tls_server *s,
+			  const char *sni, const unsigned char *alpn, unsigned alpn_len, int max,
+			  const char *req)
 {
 	bool cdone = false;
 
@@ -156,6 +189,7 @@ static void handshake_on(struct conn *c, int sfd, int cfd, struct sg_tls_server 
 		SSL_set_alpn_protos(c->cli, alpn, alpn_len);
 	SSL_set_connect_state(c->cli);
 	c->result = 0;
+	c->srv_reads = 0;
 	for (int i = 0; i < 200 && (c->result == 0 || !cdone); i++) {
 		uint32_t want;
 
@@ -164,9 +198,16 @@ static void handshake_on(struct conn *c, int sfd, int cfd, struct sg_tls_server 
 			int e = SSL_get_error(c->cli, rc);
 
 			cdone = rc == 1 || (e != SSL_ERROR_WANT_READ && e != SSL_ERROR_WANT_WRITE);
+			if (rc == 1 && req)
+				assert_int_equal(SSL_write(c->cli, req, (int)strlen(req)),
+						 (int)strlen(req));
 		}
-		if (c->result == 0)
+		if (c->result == 0) {
+			unsigned long long before = reads_so_far();
+
 			c->result = sg_tls_handshake(c->srv, &want, c->err, sizeof(c->err));
+			c->srv_reads += (unsigned)(reads_so_far() - before - 1);
+		}
 	}
 	ERR_clear_error();
 }
@@ -587,6 +628,134 @@ static void test_records_of_one_send_share_segments(void **state)
 	sg_tls_server_unref(s);
 }
 
+/* A TCP pair and a TLS 1.3 session on it, both sockets with TCP_NODELAY;
+ * `req` as in handshake_req. */
+static struct sg_tls_server *tcp_session(struct fixture *f, struct conn *c, const char *req)
+{
+	char err[256];
+	struct sg_tls_server *s;
+	int cfd, sfd, one = 1;
+
+	test_tcp_pair(&cfd, &sfd, 0);
+	assert_int_equal(setsockopt(sfd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)), 0);
+	/* As curl's: Nagle would hold a request written after the client's
+	 * Finished until that was acknowledged. */
+	assert_int_equal(setsockopt(cfd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)), 0);
+	listener(f, "any", "", &cert_any, NULL);
+	s = sg_tls_server_new(&f->bind, err, sizeof(err));
+	assert_non_null(s);
+	handshake_req(c, sfd, cfd, s, "x", NULL, 0, 0, req);
+	assert_int_equal(c->result, 1);
+	return s;
+}
+
+/* What the client reads until the server's close_notify: the bytes in
+ * buf (NUL-terminated), and whether that alert came. */
+static bool read_to_close_notify(struct conn *c, char *buf, size_t cap)
+{
+	size_t got = 0;
+
+	for (;;) {
+		int r = SSL_read(c->cli, buf + got, (int)(cap - 1 - got));
+		struct pollfd p = { .fd = c->cfd, .events = POLLIN };
+
+		if (r > 0) {
+			got += (size_t)r;
+			continue;
+		}
+		buf[got] = '\0';
+		if (SSL_get_error(c->cli, r) != SSL_ERROR_WANT_READ)
+			return SSL_get_error(c->cli, r) == SSL_ERROR_ZERO_RETURN;
+		if (poll(&p, 1, 5000) != 1)
+			return false;
+	}
+}
+
+/* A closing connection's last answer (sent with MSG_MORE, as the gateway
+ * does), its close_notify and the FIN leave in one segment. */
+static void test_last_answer_alert_and_fin_share_a_segment(void **state)
+{
+	static const char answer[] = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
+	struct fixture f = { 0 };
+	struct conn c;
+	struct sg_tls_server *s = tcp_session(&f, &c, NULL);
+	char got[256];
+	uint32_t before = segs_out(c.sfd);
+
+	assert_int_equal(sg_sock_send(c.srv, c.sfd, answer, strlen(answer), MSG_MORE),
+			 (ssize_t)strlen(answer));
+	sg_tls_close_notify(c.srv);
+	assert_int_equal(shutdown(c.sfd, SHUT_WR), 0);
+	assert_int_equal(segs_out(c.sfd) - before, 1);
+	assert_true(read_to_close_notify(&c, got, sizeof(got)));
+	assert_string_equal(got, answer);
+	conn_free(&c);
+	sg_tls_server_unref(s);
+}
+
+/* A handshake step that has written its flight reads nothing more: the
+ * peer's answer cannot be in yet. The server reads twice in a TLS 1.3
+ * handshake, the ClientHello and the client's Finished (the harness steps
+ * the client first, so each is there when read). */
+static void test_handshake_reads_nothing_after_its_flight(void **state)
+{
+	struct fixture f = { 0 };
+	struct conn c;
+	struct sg_tls_server *s = tcp_session(&f, &c, NULL);
+
+	assert_int_equal(c.srv_reads, 2);
+	conn_free(&c);
+	sg_tls_server_unref(s);
+}
+
+/* Bytes written to fd that the kernel has not sent yet. */
+static int unsent(int fd)
+{
+	int n = -1;
+
+	assert_int_equal(ioctl(fd, SIOCOUTQNSD, &n), 0);
+	return n;
+}
+
+/* TLS 1.3's session tickets follow the server's reading of the client's
+ * Finished. When the client's request came with it, they wait in the
+ * socket for the answer and leave in its segment; the client then holds
+ * a ticket to resume with. When the Finished came alone, they leave at
+ * once (they carry its ACK). */
+static void test_tickets_wait_for_the_answer_to_a_request_with_finished(void **state)
+{
+	static const char req[] = "GET / HTTP/1.1\r\nHost: x\r\n\r\n";
+	static const char answer[] = "HTTP/1.1 204 No Content\r\n\r\n";
+	struct fixture f = { 0 }, g = { 0 };
+	struct conn c, alone;
+	struct sg_tls_server *s = tcp_session(&f, &c, req), *t = tcp_session(&g, &alone, NULL);
+	char got[256];
+	uint32_t before;
+	SSL_SESSION *sess;
+
+	assert_true(unsent(c.sfd) > 0);
+	assert_int_equal(sg_tls_recv(c.srv, got, sizeof(got), false), (ssize_t)strlen(req));
+	before = segs_out(c.sfd);
+	assert_int_equal(sg_sock_send(c.srv, c.sfd, answer, strlen(answer), 0),
+			 (ssize_t)strlen(answer));
+	assert_int_equal(segs_out(c.sfd) - before, 1);
+	assert_int_equal(unsent(c.sfd), 0);
+	sg_tls_close_notify(c.srv);
+	assert_int_equal(shutdown(c.sfd, SHUT_WR), 0);
+	assert_true(read_to_close_notify(&c, got, sizeof(got)));
+	assert_string_equal(got, answer);
+	sess = SSL_get1_session(c.cli);
+	assert_non_null(sess);
+	assert_true(SSL_SESSION_has_ticket(sess));
+	SSL_SESSION_free(sess);
+
+	assert_int_equal(unsent(alone.sfd), 0);
+	conn_free(&c);
+	conn_free(&alone);
+	sg_tls_server_unref(s);
+	sg_tls_server_unref(t);
+}
+
 /* ---- the client side: TLS to backends ------------------------------------ */
 
 /* A CA and certificate `name` it signs for DNS name `host` (and IP
@@ -823,6 +992,9 @@ int main(void)
 		cmocka_unit_test(test_send_and_sendv),
 		cmocka_unit_test(test_send_goes_on_until_the_socket_is_full),
 		cmocka_unit_test(test_records_of_one_send_share_segments),
+		cmocka_unit_test(test_last_answer_alert_and_fin_share_a_segment),
+		cmocka_unit_test(test_handshake_reads_nothing_after_its_flight),
+		cmocka_unit_test(test_tickets_wait_for_the_answer_to_a_request_with_finished),
 		cmocka_unit_test(test_tls_client_verifies_with_the_ca),
 		cmocka_unit_test(test_tls_client_refuses_what_it_cannot_verify),
 		cmocka_unit_test(test_tls_client_resumes_sessions),
