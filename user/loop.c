@@ -4,6 +4,7 @@
 #include "user/loop.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,6 +32,14 @@
 #define SG_NAP_RUN_WINDOWS 15
 #define SG_NAP_REST_WINDOWS 15
 #define SG_HEAP_MIN_CAP 16
+
+/* What the kernel says of a thread's time: ns it ran, and ns it was
+ * runnable without running (on a runqueue: another thread had its core,
+ * or its cgroup's CPU quota was spent), when it says (has_delay). */
+struct thread_times {
+	uint64_t run, delay;
+	bool has_delay;
+};
 
 struct sg_loop {
 	int epfd;
@@ -70,12 +79,12 @@ struct sg_loop {
 	uint32_t naps;
 	uint32_t nap_events;
 	/* sg_loop_saturated: the current window's start and the ns waited
-	 * in it (loop clock), the thread's CPU clock at its start (0: no
-	 * pass has run yet), and the verdict of the whole windows so
+	 * in it (loop clock), the thread's times at its start (run is 0
+	 * until the first pass), and the verdict of the whole windows so
 	 * far. */
 	uint64_t sat_start_ns;
 	uint64_t sat_waited_ns;
-	uint64_t sat_cpu_ns;
+	struct thread_times sat_times;
 	struct sg_saturation sat;
 };
 
@@ -539,16 +548,18 @@ bool sg_saturation_window(struct sg_saturation *s, uint64_t span, uint64_t waite
 {
 	bool was = s->saturated;
 	uint64_t busy = span > waited ? span - waited : 0;
+	bool held = ran * 4 < busy * 3;
 
 	if (s->saturated)
 		s->busy_windows = waited * 4 >= span ? 0 : SG_LOOP_SAT_WINDOWS;
 	else if (waited * 10 >= span)
 		s->busy_windows = 0;
-	else if (ran * 4 < busy * 3)
+	else if (held)
 		s->busy_windows = SG_LOOP_SAT_WINDOWS; /* held back: at once */
 	else
 		s->busy_windows++;
 	s->saturated = s->busy_windows >= SG_LOOP_SAT_WINDOWS;
+	s->held = s->saturated && held;
 	return s->saturated != was;
 }
 
@@ -557,31 +568,71 @@ bool sg_loop_saturated(void)
 	return running && running->sat.saturated;
 }
 
-/* After each pass, `waited` ns of which went in wait_events. */
+bool sg_loop_held_back(void)
+{
+	return running && running->sat.held;
+}
+
+/* This thread's times: from /proc/thread-self/schedstat (its first two
+ * fields; read once a window, opened each time so that a loop holds no
+ * descriptor for it) when the kernel keeps it, else the CPU clock alone. */
+static struct thread_times thread_times(void)
+{
+	struct thread_times t = { clock_of(CLOCK_THREAD_CPUTIME_ID), 0, false };
+	int fd = open("/proc/thread-self/schedstat", O_RDONLY | O_CLOEXEC);
+	unsigned long long run, delay;
+	char buf[128];
+	ssize_t n;
+
+	if (fd < 0)
+		return t;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n > 0) {
+		buf[n] = '\0';
+		if (sscanf(buf, "%llu %llu", &run, &delay) == 2)
+			return (struct thread_times){ run, delay, true };
+	}
+	return t;
+}
+
+/* After each pass, `waited` ns of which went in wait_events. A thread
+ * held back by a CPU quota is mostly held inside epoll_wait: woken by an
+ * event, it cannot run until the quota's next period, and the loop's
+ * clock counts that as waiting. So where the kernel says how long the
+ * thread was runnable without running, the window's waiting is what is
+ * left of it besides running and that delay: the time it truly slept. */
 static void saturation_adapt(struct sg_loop *loop, uint64_t waited)
 {
-	uint64_t span = loop->now_ns - loop->sat_start_ns, cpu;
+	uint64_t span = loop->now_ns - loop->sat_start_ns, slept;
+	struct thread_times now, was = loop->sat_times;
 
 	/* The first window starts with the first pass, on the loop's thread,
-	 * whose CPU clock it reads. */
-	if (!loop->sat_cpu_ns) {
-		loop->sat_cpu_ns = clock_of(CLOCK_THREAD_CPUTIME_ID);
+	 * whose times it reads. */
+	if (!was.run) {
+		loop->sat_times = thread_times();
 		loop->sat_start_ns = loop->now_ns;
 		return;
 	}
 	loop->sat_waited_ns += waited;
 	if (span < SG_LOOP_SAT_WINDOW_MS * 1000000ull)
 		return;
-	cpu = clock_of(CLOCK_THREAD_CPUTIME_ID);
-	if (sg_saturation_window(&loop->sat, span, loop->sat_waited_ns, cpu - loop->sat_cpu_ns))
-		SG_DEBUG("event loop %ssaturated: it waited %llu and ran %llu of the last %llu us",
+	now = thread_times();
+	slept = loop->sat_waited_ns;
+	if (was.has_delay && now.has_delay) {
+		uint64_t awake = (now.run - was.run) + (now.delay - was.delay);
+
+		slept = span > awake ? span - awake : 0;
+	}
+	if (sg_saturation_window(&loop->sat, span, slept, now.run - was.run))
+		SG_DEBUG("event loop %ssaturated: it slept %llu and ran %llu of the last %llu us",
 			 loop->sat.saturated ? "" : "no longer ",
-			 (unsigned long long)(loop->sat_waited_ns / 1000),
-			 (unsigned long long)((cpu - loop->sat_cpu_ns) / 1000),
+			 (unsigned long long)(slept / 1000),
+			 (unsigned long long)((now.run - was.run) / 1000),
 			 (unsigned long long)(span / 1000));
 	loop->sat_start_ns = loop->now_ns;
 	loop->sat_waited_ns = 0;
-	loop->sat_cpu_ns = cpu;
+	loop->sat_times = now;
 }
 
 /* Before a wait that would block: while the last event is less than the

@@ -120,10 +120,17 @@ void sg_loop_bulk(void);
 #define SG_LOOP_SAT_WINDOWS 2
 bool sg_loop_saturated(void);
 
+/* Saturated, and the loop's last window held its thread back: it ran
+ * under three quarters of the time it was runnable (a CPU quota, or
+ * another thread on its core). The cause outlasts any one body: a pump
+ * that splices for it keeps splicing (user/relay.c, `adapt`). */
+bool sg_loop_held_back(void);
+
 /* That verdict, window by window: each loop keeps one (and its tests). */
 struct sg_saturation {
 	uint32_t busy_windows; /* in a row, each waited under a tenth */
 	bool saturated;
+	bool held; /* saturated, and the last window held the thread back */
 };
 /* A whole window of `span` ns, `waited` of them spent waiting for events
  * and `ran` of them on a CPU (the thread's CPU clock). Returns whether the

@@ -556,12 +556,15 @@ static int flush_all(struct sg_pump *p, const struct engine_ops *ops, size_t *do
  * to spare, splice(2) while it is saturated (sg_loop_saturated). The
  * engine being left lets go of its buffer or pipe. A pump that cannot
  * have a pipe (EMFILE, the user's pipe memory) stays copied and adapts no
- * more. */
+ * more. One that went to splice(2) because its thread was held back (a
+ * CPU quota, sg_loop_held_back) splices to its end: spliced, the worker
+ * has time to spare again, and copying would spend it until held back
+ * once more (flipping every window or two, slower than either engine). */
 static const struct engine_ops *adapt(struct sg_pump *p, const struct engine_ops *ops)
 {
 	enum sg_relay_engine want = sg_loop_saturated() ? SG_RELAY_SPLICE : SG_RELAY_COPY;
 
-	if (want == p->engine)
+	if (want == p->engine || p->stay)
 		return ops;
 	if (want == SG_RELAY_SPLICE) {
 		if (pipe_setup(p) == -1) {
@@ -569,6 +572,7 @@ static const struct engine_ops *adapt(struct sg_pump *p, const struct engine_ops
 			return ops;
 		}
 		buf_drop(p);
+		p->stay = sg_loop_held_back();
 	} else {
 		pipe_drop(p);
 	}

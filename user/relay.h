@@ -82,6 +82,7 @@ struct sg_pump {
 
 	/* Engine-private below: do not touch. */
 	bool eof;	      /* src returned 0; sticky */
+	bool stay;	      /* adapt: spliced while held back, to the end */
 	unsigned char *buf;   /* copy: buf_cap bytes once used, else NULL */
 	size_t buf_cap;	      /* copy: SG_RELAY_BUF_SIZE, more once grown or after a
 			       * large prime */

@@ -3,6 +3,9 @@
 #ifndef SG_TESTS_SATURATE_H
 #define SG_TESTS_SATURATE_H
 
+#include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <time.h>
@@ -57,6 +60,54 @@ static inline int run_windows(struct sg_loop *loop, int windows)
 		if (sg_loop_run_once(loop, 10) == -1)
 			return -1;
 	return 0;
+}
+
+/* Another thread spinning on this thread's core, both pinned to it: CFS
+ * gives each about half, so this thread is held back as under a CPU
+ * quota of half a core. */
+struct spinner {
+	pthread_t thread;
+	cpu_set_t was;
+	atomic_bool stop;
+};
+
+static inline void *spinner_run(void *arg)
+{
+	struct spinner *s = arg;
+
+	while (!atomic_load(&s->stop))
+		;
+	return NULL;
+}
+
+/* Returns 0, or -1 if the thread could not be pinned or started. */
+static inline int spinner_start(struct spinner *s)
+{
+	pthread_attr_t attr;
+	cpu_set_t one;
+	int rc;
+
+	atomic_init(&s->stop, false);
+	if (pthread_getaffinity_np(pthread_self(), sizeof(s->was), &s->was) != 0)
+		return -1;
+	CPU_ZERO(&one);
+	CPU_SET(sched_getcpu(), &one);
+	if (pthread_setaffinity_np(pthread_self(), sizeof(one), &one) != 0 ||
+	    pthread_attr_init(&attr) != 0)
+		return -1;
+	rc = pthread_attr_setaffinity_np(&attr, sizeof(one), &one) == 0 &&
+			     pthread_create(&s->thread, &attr, spinner_run, s) == 0
+		     ? 0
+		     : -1;
+	pthread_attr_destroy(&attr);
+	return rc;
+}
+
+static inline void spinner_stop(struct spinner *s)
+{
+	atomic_store(&s->stop, true);
+	pthread_join(s->thread, NULL);
+	pthread_setaffinity_np(pthread_self(), sizeof(s->was), &s->was);
 }
 
 #endif

@@ -983,12 +983,16 @@ static void adapt_open(struct adapt_rig *r)
 	assert_int_equal(sg_loop_run_once(r->loop, 0), 0);
 }
 
-/* Busy for whole windows: the loop is saturated. */
+/* Busy for whole windows: the loop is saturated. Not held back, which
+ * another process on the test's core could make it: then more windows. */
 static void adapt_saturate(struct adapt_rig *r)
 {
 	burner_start(r->loop, &r->b, 2, 0);
 	assert_int_equal(run_windows(r->loop, 3), 0);
+	for (int i = 0; i < 20 && sg_loop_held_back(); i++)
+		assert_int_equal(run_windows(r->loop, 1), 0);
 	assert_true(sg_loop_saturated());
+	assert_false(sg_loop_held_back());
 }
 
 static void adapt_close(struct adapt_rig *r)
@@ -1044,6 +1048,37 @@ static void test_relay_adapts_to_saturation(void **state)
 	assert_int_equal(r.p.spliced, ADAPT_STEP);
 	assert_int_equal(r.p.pipe_cap, 0);
 	assert_int_equal(r.p.moved, 3 * ADAPT_STEP);
+	adapt_close(&r);
+}
+
+/* A pump that went to splice(2) because its thread was held back (here
+ * by another thread spinning on its core, as a CPU quota would) splices
+ * to its end, also once the loop has time to spare again: copying then
+ * would spend that time until held back once more. */
+static void test_relay_held_back_splices_to_the_end(void **state)
+{
+	struct adapt_rig r;
+	struct spinner sp;
+
+	(void)state;
+	adapt_open(&r);
+	assert_int_equal(spinner_start(&sp), 0);
+	burner_start(r.loop, &r.b, 2, 0);
+	for (int i = 0; i < 20 && !sg_loop_held_back(); i++)
+		assert_int_equal(run_windows(r.loop, 1), 0);
+	assert_true(sg_loop_held_back());
+	adapt_step(&r);
+	spinner_stop(&sp);
+	assert_int_equal(r.p.engine, SG_RELAY_SPLICE);
+	assert_int_equal(r.p.spliced, ADAPT_STEP);
+
+	sg_timer_stop(r.loop, &r.b.t);
+	assert_int_equal(run_windows(r.loop, 2), 0);
+	assert_false(sg_loop_saturated());
+	adapt_step(&r);
+	assert_int_equal(r.p.engine, SG_RELAY_SPLICE);
+	assert_int_equal(r.p.spliced, 2 * ADAPT_STEP);
+	assert_int_equal(r.p.moved, 2 * ADAPT_STEP);
 	adapt_close(&r);
 }
 
@@ -1121,6 +1156,7 @@ int main(void)
 		BOTH(batch_only_when_it_pays),
 		cmocka_unit_test(test_relay_copy_buffer_grows),
 		cmocka_unit_test(test_relay_adapts_to_saturation),
+		cmocka_unit_test(test_relay_held_back_splices_to_the_end),
 		cmocka_unit_test(test_relay_adapt_without_pipe_stays_copied),
 		cmocka_unit_test(test_relay_engine_names),
 	};
