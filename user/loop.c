@@ -33,14 +33,6 @@
 #define SG_NAP_REST_WINDOWS 15
 #define SG_HEAP_MIN_CAP 16
 
-/* What the kernel says of a thread's time: ns it ran, and ns it was
- * runnable without running (on a runqueue: another thread had its core,
- * or its cgroup's CPU quota was spent), when it says (has_delay). */
-struct thread_times {
-	uint64_t run, delay;
-	bool has_delay;
-};
-
 struct sg_loop {
 	int epfd;
 	bool stop;
@@ -84,7 +76,7 @@ struct sg_loop {
 	 * far. */
 	uint64_t sat_start_ns;
 	uint64_t sat_waited_ns;
-	struct thread_times sat_times;
+	struct sg_thread_times sat_times;
 	struct sg_saturation sat;
 };
 
@@ -544,15 +536,15 @@ void sg_loop_bulk(void)
 		running->bulk_ns = running->now_ns;
 }
 
-bool sg_saturation_window(struct sg_saturation *s, uint64_t span, uint64_t waited, uint64_t ran)
+bool sg_saturation_window(struct sg_saturation *s, uint64_t span, uint64_t slept, uint64_t ran)
 {
 	bool was = s->saturated;
-	uint64_t busy = span > waited ? span - waited : 0;
+	uint64_t busy = span > slept ? span - slept : 0;
 	bool held = ran * 4 < busy * 3;
 
 	if (s->saturated)
-		s->busy_windows = waited * 4 >= span ? 0 : SG_LOOP_SAT_WINDOWS;
-	else if (waited * 10 >= span)
+		s->busy_windows = slept * 4 >= span ? 0 : SG_LOOP_SAT_WINDOWS;
+	else if (slept * 10 >= span)
 		s->busy_windows = 0;
 	else if (held)
 		s->busy_windows = SG_LOOP_SAT_WINDOWS; /* held back: at once */
@@ -576,9 +568,9 @@ bool sg_loop_held_back(void)
 /* This thread's times: from /proc/thread-self/schedstat (its first two
  * fields; read once a window, opened each time so that a loop holds no
  * descriptor for it) when the kernel keeps it, else the CPU clock alone. */
-static struct thread_times thread_times(void)
+static struct sg_thread_times thread_times(void)
 {
-	struct thread_times t = { clock_of(CLOCK_THREAD_CPUTIME_ID), 0, false };
+	struct sg_thread_times t = { clock_of(CLOCK_THREAD_CPUTIME_ID), 0, false };
 	int fd = open("/proc/thread-self/schedstat", O_RDONLY | O_CLOEXEC);
 	unsigned long long run, delay;
 	char buf[128];
@@ -591,21 +583,28 @@ static struct thread_times thread_times(void)
 	if (n > 0) {
 		buf[n] = '\0';
 		if (sscanf(buf, "%llu %llu", &run, &delay) == 2)
-			return (struct thread_times){ run, delay, true };
+			return (struct sg_thread_times){ run, delay, true };
 	}
 	return t;
 }
 
-/* After each pass, `waited` ns of which went in wait_events. A thread
- * held back by a CPU quota is mostly held inside epoll_wait: woken by an
- * event, it cannot run until the quota's next period, and the loop's
- * clock counts that as waiting. So where the kernel says how long the
- * thread was runnable without running, the window's waiting is what is
- * left of it besides running and that delay: the time it truly slept. */
+uint64_t sg_saturation_slept(uint64_t span, uint64_t waited, struct sg_thread_times was,
+			     struct sg_thread_times now)
+{
+	uint64_t awake;
+
+	if (!was.has_delay || !now.has_delay)
+		return waited;
+	awake = (now.run - was.run) + (now.delay - was.delay);
+	return span > awake ? span - awake : 0;
+}
+
+/* After each pass, `waited` ns of which went in wait_events; a whole
+ * window is judged by how long it slept (sg_saturation_slept). */
 static void saturation_adapt(struct sg_loop *loop, uint64_t waited)
 {
 	uint64_t span = loop->now_ns - loop->sat_start_ns, slept;
-	struct thread_times now, was = loop->sat_times;
+	struct sg_thread_times now, was = loop->sat_times;
 
 	/* The first window starts with the first pass, on the loop's thread,
 	 * whose times it reads. */
@@ -618,12 +617,7 @@ static void saturation_adapt(struct sg_loop *loop, uint64_t waited)
 	if (span < SG_LOOP_SAT_WINDOW_MS * 1000000ull)
 		return;
 	now = thread_times();
-	slept = loop->sat_waited_ns;
-	if (was.has_delay && now.has_delay) {
-		uint64_t awake = (now.run - was.run) + (now.delay - was.delay);
-
-		slept = span > awake ? span - awake : 0;
-	}
+	slept = sg_saturation_slept(span, loop->sat_waited_ns, was, now);
 	if (sg_saturation_window(&loop->sat, span, slept, now.run - was.run))
 		SG_DEBUG("event loop %ssaturated: it slept %llu and ran %llu of the last %llu us",
 			 loop->sat.saturated ? "" : "no longer ",

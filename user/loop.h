@@ -106,16 +106,17 @@ void sg_loop_set_busy_poll(struct sg_loop *loop, uint64_t ns);
 void sg_loop_bulk(void);
 
 /* Whether the loop running on this thread is saturated: in each of its
- * last SG_LOOP_SAT_WINDOWS windows of SG_LOOP_SAT_WINDOW_MS it waited for
- * events less than a tenth of the time (time it could not run, under a
- * CPU quota or a busier thread on its core, counts as busy); it stops
- * being so after a window in which it waited a quarter of the time or
- * more. Two windows, not one: a core that is only briefly full (a burst
- * of downloads starting) is not one the proxy holds back. One is enough
- * when the thread was held back in it (it ran under three quarters of
- * the time it did not wait: a CPU quota, or another thread on its core).
- * false when no loop runs on this thread. A pump that can move its bytes
- * more cheaply than it does asks this (user/relay.h, `adapt`). */
+ * last SG_LOOP_SAT_WINDOWS windows of SG_LOOP_SAT_WINDOW_MS it slept less
+ * than a tenth of the time (sg_saturation_slept: time it could not run,
+ * under a CPU quota or a busier thread on its core, counts as busy); it
+ * stops being so after a window in which it slept a quarter of the time
+ * or more. Two windows, not one: a core that is only briefly full (a
+ * burst of downloads starting) is not one the proxy holds back. One is
+ * enough when the thread was held back in it (it ran under three quarters
+ * of the time it was awake: a CPU quota, or another thread on its core).
+ * false when no loop runs on this
+ * thread. A pump that can move its bytes more cheaply than it does asks
+ * this (user/relay.h, `adapt`). */
 #define SG_LOOP_SAT_WINDOW_MS 50
 #define SG_LOOP_SAT_WINDOWS 2
 bool sg_loop_saturated(void);
@@ -128,14 +129,32 @@ bool sg_loop_held_back(void);
 
 /* That verdict, window by window: each loop keeps one (and its tests). */
 struct sg_saturation {
-	uint32_t busy_windows; /* in a row, each waited under a tenth */
+	uint32_t busy_windows; /* in a row, each slept under a tenth */
 	bool saturated;
 	bool held; /* saturated, and the last window held the thread back */
 };
-/* A whole window of `span` ns, `waited` of them spent waiting for events
- * and `ran` of them on a CPU (the thread's CPU clock). Returns whether the
+/* A whole window of `span` ns, `slept` of them asleep (waiting for events
+ * with none to take) and `ran` of them on a CPU. Returns whether the
  * verdict changed. */
-bool sg_saturation_window(struct sg_saturation *s, uint64_t span, uint64_t waited, uint64_t ran);
+bool sg_saturation_window(struct sg_saturation *s, uint64_t span, uint64_t slept, uint64_t ran);
+
+/* What the kernel says of a thread's time: ns it ran, and ns it was
+ * runnable without running (on a runqueue: another thread had its core,
+ * or its cgroup's CPU quota was spent), when it says (has_delay:
+ * /proc/thread-self/schedstat). */
+struct sg_thread_times {
+	uint64_t run, delay;
+	bool has_delay;
+};
+
+/* How long a window of `span` ns slept, the thread's times at its start
+ * and end known: the span less what it ran and what it waited runnable.
+ * A thread held back by a CPU quota is mostly held inside epoll_wait
+ * (woken, it cannot run until the quota's next period), which the loop's
+ * own clock, `waited`, counts as sleep; that is the answer only when the
+ * kernel does not say. */
+uint64_t sg_saturation_slept(uint64_t span, uint64_t waited, struct sg_thread_times was,
+			     struct sg_thread_times now);
 
 /* While busy (an event within the last millisecond), sleep `ns` on the
  * thread's own timer before a wait that would block, then look without

@@ -242,15 +242,15 @@ static void test_loop_saturated_only_when_it_never_waits(void **state)
 	assert_false(sg_loop_saturated());
 }
 
-/* The verdict window by window (ms waited of 50, the thread running the
- * rest): saturated after two windows in a row that waited under a tenth,
- * not after one between others; kept through a window that waited between
- * a tenth and a quarter; lost after one that waited a quarter. */
+/* The verdict window by window (ms slept of 50, the thread running the
+ * rest): saturated after two windows in a row that slept under a tenth,
+ * not after one between others; kept through a window that slept between
+ * a tenth and a quarter; lost after one that slept a quarter. */
 static void test_loop_saturation_takes_two_busy_windows(void **state)
 {
 	struct sg_saturation s = { 0 };
 	static const struct {
-		uint64_t waited_ms;
+		uint64_t slept_ms;
 		bool saturated, changed;
 	} w[] = {
 		{ 2, false, false },  { 30, false, false }, { 4, false, false },
@@ -261,44 +261,62 @@ static void test_loop_saturation_takes_two_busy_windows(void **state)
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(w) / sizeof(w[0]); i++) {
-		uint64_t waited = w[i].waited_ms * 1000000;
-		bool changed = sg_saturation_window(&s, 50000000, waited, 50000000 - waited);
+		uint64_t slept = w[i].slept_ms * 1000000;
+		bool changed = sg_saturation_window(&s, 50000000, slept, 50000000 - slept);
 
 		if (s.saturated != w[i].saturated || changed != w[i].changed)
-			fail_msg("window %zu (waited %llu ms): saturated %d changed %d", i,
-				 (unsigned long long)w[i].waited_ms, s.saturated, changed);
+			fail_msg("window %zu (slept %llu ms): saturated %d changed %d", i,
+				 (unsigned long long)w[i].slept_ms, s.saturated, changed);
 	}
 }
 
-/* A busy window in which the thread was held back (ran under three
- * quarters of the time it did not wait) is saturated at once, and held
- * back; one in which it ran three quarters or more takes two; a held-back
- * window that waited a tenth or more is not busy. (ms of 50: waited,
- * ran.) */
+/* A busy window (slept under a tenth) in which the thread was held back
+ * (ran under three quarters of the time it was awake) is saturated at
+ * once, and held back; one in which it ran three quarters or more takes
+ * two; a held-back window that slept a tenth or more is not busy. (ms of
+ * 50: slept, ran.) */
 static void test_loop_saturation_held_back_takes_one_window(void **state)
 {
 	static const struct {
-		uint64_t waited_ms, ran_ms;
+		uint64_t slept_ms, ran_ms;
 		bool saturated;
 	} w[] = {
 		{ 0, 25, true },  /* a 50 % CPU quota */
 		{ 2, 35, true },  /* a busier thread on the core */
 		{ 0, 38, false }, /* three quarters of 50: had the core */
-		{ 5, 10, false }, /* waited a tenth */
+		{ 5, 10, false }, /* slept a tenth */
 	};
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(w) / sizeof(w[0]); i++) {
 		struct sg_saturation s = { 0 };
-		bool changed = sg_saturation_window(&s, 50000000, w[i].waited_ms * 1000000,
+		bool changed = sg_saturation_window(&s, 50000000, w[i].slept_ms * 1000000,
 						    w[i].ran_ms * 1000000);
 
 		if (s.saturated != w[i].saturated || changed != w[i].saturated ||
 		    s.held != w[i].saturated)
-			fail_msg("window %zu (waited %llu ran %llu ms): saturated %d", i,
-				 (unsigned long long)w[i].waited_ms,
-				 (unsigned long long)w[i].ran_ms, s.saturated);
+			fail_msg("window %zu (slept %llu ran %llu ms): saturated %d", i,
+				 (unsigned long long)w[i].slept_ms, (unsigned long long)w[i].ran_ms,
+				 s.saturated);
 	}
+}
+
+/* A window's sleep: its span less what the thread ran and what it waited
+ * runnable, when the kernel says both (the numbers of a held download's
+ * window, us); else the loop's own time in epoll_wait; never below 0. */
+static void test_loop_saturation_sleep_from_the_kernels_account(void **state)
+{
+	struct sg_thread_times was = { 1000000, 500000, true }, now = was,
+			       blind = { 1000000, 0, false };
+
+	(void)state;
+	now.run += 20759;
+	now.delay += 13609;
+	assert_int_equal(sg_saturation_slept(50656, 28081, was, now), 50656 - 20759 - 13609);
+	assert_int_equal(sg_saturation_slept(50656, 28081, blind, now), 28081);
+	assert_int_equal(sg_saturation_slept(50656, 28081, was, blind), 28081);
+	now.delay += 40000;
+	assert_int_equal(sg_saturation_slept(50656, 28081, was, now), 0);
 }
 
 /* A real loop kept busy while another thread spins on its core (CFS gives
@@ -1407,6 +1425,7 @@ int main(void)
 		LOOP_TEST(test_loop_saturated_only_when_it_never_waits),
 		cmocka_unit_test(test_loop_saturation_takes_two_busy_windows),
 		cmocka_unit_test(test_loop_saturation_held_back_takes_one_window),
+		cmocka_unit_test(test_loop_saturation_sleep_from_the_kernels_account),
 		LOOP_TEST(test_loop_held_back_on_its_core_is_saturated_in_one_window),
 		LOOP_TEST(test_loop_busy_poll_catches_close_events),
 		LOOP_TEST(test_loop_coalesce_naps_only_while_busy),
