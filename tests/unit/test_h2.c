@@ -857,6 +857,29 @@ static void test_h2_session_trim_gives_arena_pages_back(void **unused)
 	sg_pages_free(pages);
 }
 
+/* A server session on `pages` (default settings) that has read the
+ * client's preface, its SETTINGS and a HEADERS frame on stream 1 holding
+ * the header block `block`. */
+static struct sg_h2_session *arena_session_asked(struct sg_pages *pages, struct probe *p,
+						 const uint8_t *block, size_t len)
+{
+	struct sg_frontend_http h;
+	struct sg_h2_settings set;
+	struct sg_h2_session *s;
+	uint8_t in[128];
+	size_t n;
+
+	assert_true(SG_H2_PREFACE_LEN + 2 * 9 + len <= sizeof(in));
+	sg_frontend_http_defaults(&h);
+	sg_h2_settings_from_policy(&h, &set);
+	assert_int_equal(sg_h2_session_new(&probe_cb, p, &set, pages, &s), 0);
+	memcpy(in, SG_H2_PREFACE, SG_H2_PREFACE_LEN);
+	n = SG_H2_PREFACE_LEN + frame(in + SG_H2_PREFACE_LEN, 0x4, 0, 0, NULL, 0);
+	n += frame(in + n, 0x1, 0x5, 1, block, len);
+	assert_int_equal(sg_h2_recv(s, (const char *)in, n), 0);
+	return s;
+}
+
 /* A server session's HPACK encoder ring, which nghttp2 leaves untouched
  * while answers index nothing (":status 204" is in the static table), sits
  * on an arena page of its own that is then never written; the decoder's, written with the client's indexed
@@ -869,8 +892,6 @@ static void test_h2_session_encoder_ring_costs_no_page(void **unused)
 	/* :method GET, :scheme http, :path /, :authority a.b with indexing */
 	static const uint8_t first[] = { 0x82, 0x86, 0x84, 0x41, 0x03, 'a', '.', 'b' };
 	static const uint8_t again[] = { 0x82, 0x86, 0x84, 0xbe }; /* :authority: entry 62 */
-	struct sg_frontend_http h;
-	struct sg_h2_settings set;
 	struct sg_pages *pages = sg_pages_new(SG_H2_ARENA_SIZE, 4);
 	struct sg_h2_session *s;
 	struct probe p = { 0 };
@@ -879,13 +900,7 @@ static void test_h2_session_encoder_ring_costs_no_page(void **unused)
 	size_t n;
 
 	assert_non_null(pages);
-	sg_frontend_http_defaults(&h);
-	sg_h2_settings_from_policy(&h, &set);
-	assert_int_equal(sg_h2_session_new(&probe_cb, &p, &set, pages, &s), 0);
-	memcpy(in, SG_H2_PREFACE, SG_H2_PREFACE_LEN);
-	n = SG_H2_PREFACE_LEN + frame(in + SG_H2_PREFACE_LEN, 0x4, 0, 0, NULL, 0);
-	n += frame(in + n, 0x1, 0x5, 1, first, sizeof(first));
-	assert_int_equal(sg_h2_recv(s, (const char *)in, n), 0);
+	s = arena_session_asked(pages, &p, first, sizeof(first));
 	assert_int_equal(sg_h2_respond(s, 1, resp, 1, false), 0);
 	drain_out(s, out, sizeof(out));
 	assert_int_equal(p.closed, 1);
@@ -913,23 +928,15 @@ static void test_h2_session_encoder_ring_costs_no_page(void **unused)
 static void test_h2_session_answer_table_entries_live_in_the_arena(void **unused)
 {
 	static const uint8_t get[] = { 0x82, 0x86, 0x84, 0x01, 0x03, 'a', '.', 'b' };
-	struct sg_frontend_http h;
-	struct sg_h2_settings set;
 	struct sg_pages *pages = sg_pages_new(SG_H2_ARENA_SIZE, 4);
 	struct sg_h2_session *s;
 	struct probe p = { 0 };
 	struct sg_h2_field resp[] = { field(":status", "204"), field("server", "t") };
-	uint8_t in[128], out[1024];
-	size_t n, before;
+	uint8_t out[1024];
+	size_t before;
 
 	assert_non_null(pages);
-	sg_frontend_http_defaults(&h);
-	sg_h2_settings_from_policy(&h, &set);
-	assert_int_equal(sg_h2_session_new(&probe_cb, &p, &set, pages, &s), 0);
-	memcpy(in, SG_H2_PREFACE, SG_H2_PREFACE_LEN);
-	n = SG_H2_PREFACE_LEN + frame(in + SG_H2_PREFACE_LEN, 0x4, 0, 0, NULL, 0);
-	n += frame(in + n, 0x1, 0x5, 1, get, sizeof(get));
-	assert_int_equal(sg_h2_recv(s, (const char *)in, n), 0);
+	s = arena_session_asked(pages, &p, get, sizeof(get));
 	assert_int_equal(sg_h2_trim(s), 0);
 	before = sg_pages_resident(pages);
 	assert_int_equal(sg_h2_respond(s, 1, resp, ARRAY_LEN(resp), false), 0);
