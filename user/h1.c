@@ -1084,7 +1084,9 @@ static bool hop_by_hop(const struct hop_rules *r, struct sg_h1_span name)
  * (Host), and the body's framing is never touched. */
 static bool edit_drops(const struct sg_h1_edit *e, struct sg_h1_span name)
 {
-	if (!e || !e->drops || (hop_name_of(name) == HN_FRAMING && !memchr(name.p, '_', name.len)))
+	enum hop_name kind = hop_name_of(name);
+
+	if (!e || !e->drops || (kind == HN_FRAMING && !underscore_alias(name, kind)))
 		return false;
 	return e->drops(e->arg, name.p, name.len);
 }

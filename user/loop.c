@@ -570,22 +570,21 @@ bool sg_loop_held_back(void)
  * descriptor for it) when the kernel keeps it, else the CPU clock alone. */
 static struct sg_thread_times thread_times(void)
 {
-	struct sg_thread_times t = { clock_of(CLOCK_THREAD_CPUTIME_ID), 0, false };
 	int fd = open("/proc/thread-self/schedstat", O_RDONLY | O_CLOEXEC);
 	unsigned long long run, delay;
 	char buf[128];
-	ssize_t n;
+	ssize_t n = -1;
 
-	if (fd < 0)
-		return t;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
+	if (fd >= 0) {
+		n = read(fd, buf, sizeof(buf) - 1);
+		close(fd);
+	}
 	if (n > 0) {
 		buf[n] = '\0';
 		if (sscanf(buf, "%llu %llu", &run, &delay) == 2)
 			return (struct sg_thread_times){ run, delay, true };
 	}
-	return t;
+	return (struct sg_thread_times){ clock_of(CLOCK_THREAD_CPUTIME_ID), 0, false };
 }
 
 uint64_t sg_saturation_slept(uint64_t span, uint64_t waited, struct sg_thread_times was,

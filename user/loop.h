@@ -114,9 +114,8 @@ void sg_loop_bulk(void);
  * burst of downloads starting) is not one the proxy holds back. One is
  * enough when the thread was held back in it (it ran under three quarters
  * of the time it was awake: a CPU quota, or another thread on its core).
- * false when no loop runs on this
- * thread. A pump that can move its bytes more cheaply than it does asks
- * this (user/relay.h, `adapt`). */
+ * false when no loop runs on this thread. A pump that can move its bytes
+ * more cheaply than it does asks this (user/relay.h, `adapt`). */
 #define SG_LOOP_SAT_WINDOW_MS 50
 #define SG_LOOP_SAT_WINDOWS 2
 bool sg_loop_saturated(void);

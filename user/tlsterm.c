@@ -46,7 +46,9 @@ static void finish(struct handshake *h, bool handed)
 
 	sg_timer_stop(loop, &h->timer);
 	if (handed) {
-		sg_io_set(loop, &h->io, 0); /* the frontend took the interest over */
+		/* Nothing once the frontend adopted the interest; still
+		 * registered only if it failed before that. */
+		sg_io_set(loop, &h->io, 0);
 	} else {
 		sg_io_forget(&h->io); /* the close drops it */
 		sg_tls_free(h->tls);
