@@ -809,9 +809,13 @@ static void dispatch_io(struct sg_loop *loop, const struct epoll_event *evs, int
 int sg_loop_run_once(struct sg_loop *loop, int max_wait_ms)
 {
 	struct epoll_event evs[SG_LOOP_BATCH];
-	uint64_t before = clock_ns();
+	uint64_t before;
 	int n;
 
+	/* The wait and the timers count from now, not from the end of the
+	 * pass before: the thread may have been held up since. */
+	sg_loop_update_time(loop);
+	before = loop->now_ns;
 	running = loop;
 	n = wait_events(loop, evs, max_wait_ms, before);
 
