@@ -490,7 +490,12 @@ static void dispatch_pending(struct sg_loop *loop)
 
 /* Timeout for epoll_wait from the earliest timer, capped by max_wait_ms. It is
  * computed from the time cached at the end of the previous wait, so it can
- * only be too long by the time the previous pass's callbacks took. */
+ * only be too long by the time the previous pass's callbacks took, as
+ * nginx's timers. That is relied on: a deadline a callback sets a little
+ * ahead of the pass's time (a body's batch window, SG_RELAY_BATCH_MS) is
+ * waited for after a long pass instead of being spent by it. Counted from
+ * a fresh clock, a held worker's 1 GiB upload ended its batches at once
+ * and ran 20 % slower (scripts/BENCH.md, 2026-11-27 02:57 run). */
 static int poll_timeout(struct sg_loop *loop, int max_wait_ms)
 {
 	uint64_t wait;
@@ -755,11 +760,12 @@ static int wait_left(const struct sg_loop *loop, uint64_t start, int max_wait_ms
 
 /* A signal must not stretch the wait: on EINTR the timeout is recomputed from
  * a fresh clock and from what is left of max_wait_ms. `now_ns` is a clock
- * reading taken just before (clock_ns), when coalescing. */
+ * reading taken just before (clock_ns): max_wait_ms counts from it, so a
+ * thread held up since the last pass still waits all it was asked to. */
 static int wait_events(struct sg_loop *loop, struct epoll_event *evs, int max_wait_ms,
 		       uint64_t now_ns)
 {
-	uint64_t start = loop->now;
+	uint64_t start = now_ns / 1000000;
 	int n;
 
 	if (loop->coalesce_ns && poll_timeout(loop, max_wait_ms) != 0) {
@@ -809,13 +815,9 @@ static void dispatch_io(struct sg_loop *loop, const struct epoll_event *evs, int
 int sg_loop_run_once(struct sg_loop *loop, int max_wait_ms)
 {
 	struct epoll_event evs[SG_LOOP_BATCH];
-	uint64_t before;
+	uint64_t before = clock_ns();
 	int n;
 
-	/* The wait and the timers count from now, not from the end of the
-	 * pass before: the thread may have been held up since. */
-	sg_loop_update_time(loop);
-	before = loop->now_ns;
 	running = loop;
 	n = wait_events(loop, evs, max_wait_ms, before);
 

@@ -3,12 +3,16 @@
 #ifndef SG_TESTS_SATURATE_H
 #define SG_TESTS_SATURATE_H
 
+#include <errno.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "user/loop.h"
 
@@ -108,6 +112,52 @@ static inline void spinner_stop(struct spinner *s)
 	atomic_store(&s->stop, true);
 	pthread_join(s->thread, NULL);
 	pthread_setaffinity_np(pthread_self(), sizeof(s->was), &s->was);
+}
+
+/* This thread in a cgroup of its own (the v1 cpu controller at
+ * /sys/fs/cgroup/cpu, as `make bench`'s held rows) with a CFS quota of
+ * `percent` of one CPU over 20 ms periods: the kernel throttles it once it
+ * has run its share of a period, as a container's limit would. */
+struct cpu_quota {
+	char dir[96];
+};
+
+#define CPU_QUOTA_ROOT "/sys/fs/cgroup/cpu"
+
+static inline int quota_write(const char *dir, const char *file, long v)
+{
+	char path[160];
+	FILE *f;
+	int rc;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, file);
+	if (!(f = fopen(path, "w")))
+		return -1;
+	rc = fprintf(f, "%ld\n", v) < 0 ? -1 : 0;
+	return fclose(f) == 0 ? rc : -1;
+}
+
+/* Returns 0, or -1 where there is no such controller or no right to use
+ * it (the caller skips). */
+static inline int cpu_quota_start(struct cpu_quota *q, int percent)
+{
+	snprintf(q->dir, sizeof(q->dir), CPU_QUOTA_ROOT "/splicegate-test-%ld", (long)gettid());
+	if (access(CPU_QUOTA_ROOT "/tasks", W_OK) != 0 ||
+	    (mkdir(q->dir, 0755) != 0 && errno != EEXIST))
+		return -1;
+	if (quota_write(q->dir, "cpu.cfs_period_us", 20000) == 0 &&
+	    quota_write(q->dir, "cpu.cfs_quota_us", 200L * percent) == 0 &&
+	    quota_write(q->dir, "tasks", (long)gettid()) == 0)
+		return 0;
+	rmdir(q->dir);
+	return -1;
+}
+
+/* Back to the root group, and the group goes. */
+static inline void cpu_quota_stop(struct cpu_quota *q)
+{
+	quota_write(CPU_QUOTA_ROOT, "tasks", (long)gettid());
+	rmdir(q->dir);
 }
 
 #endif

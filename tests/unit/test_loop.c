@@ -342,6 +342,31 @@ static void test_loop_held_back_on_its_core_is_saturated_in_one_window(void **st
 	sg_timer_stop(loop, &b.t);
 }
 
+/* The same under a real CPU quota (a cgroup holding the loop's thread to
+ * 30 % of a CPU): throttled, the thread is runnable without running, which
+ * the kernel counts as it does a wait behind another task. */
+static void test_loop_held_by_a_cpu_quota_is_saturated(void **state)
+{
+	struct sg_loop *loop = *state;
+	struct cpu_quota q;
+	struct burner b;
+	int rc;
+
+	if (cpu_quota_start(&q, 30) == -1) {
+		print_message("no cgroup v1 cpu controller to use at " CPU_QUOTA_ROOT "\n");
+		skip();
+	}
+	rc = sg_loop_run_once(loop, 0); /* the first window begins */
+	burner_start(loop, &b, 2, 0);
+	for (int i = 0; i < 10 && !rc && !sg_loop_saturated(); i++)
+		rc = run_windows(loop, 1);
+	cpu_quota_stop(&q); /* before any assertion: the group must go */
+	assert_int_equal(rc, 0);
+	assert_true(sg_loop_saturated());
+	assert_true(sg_loop_held_back());
+	sg_timer_stop(loop, &b.t);
+}
+
 /* A timer re-arming itself for "now" fires once per pass instead of spinning. */
 static void test_loop_rearm_at_now_fires_once_per_pass(void **state)
 {
@@ -1064,7 +1089,8 @@ static struct spent timed_passes(struct sg_loop *loop, int passes, int max_wait_
 /* A pass's wait counts from the call, not from the end of the pass
  * before: a thread held up between two passes (another task on its core,
  * as in a busy test run) still waits all it asked for when the busy poll
- * had its look first. */
+ * had its look first. (Timers keep counting from the end of the last wait:
+ * poll_timeout in user/loop.c says why.) */
 static void test_loop_wait_counts_from_the_call(void **state)
 {
 	struct sg_loop *loop = *state;
@@ -1462,6 +1488,7 @@ int main(void)
 		cmocka_unit_test(test_loop_saturation_held_back_takes_one_window),
 		cmocka_unit_test(test_loop_saturation_sleep_from_the_kernels_account),
 		LOOP_TEST(test_loop_held_back_on_its_core_is_saturated_in_one_window),
+		LOOP_TEST(test_loop_held_by_a_cpu_quota_is_saturated),
 		LOOP_TEST(test_loop_busy_poll_catches_close_events),
 		LOOP_TEST(test_loop_coalesce_naps_only_while_busy),
 		LOOP_TEST(test_loop_coalesce_stops_when_naps_catch_one_event),
