@@ -1086,6 +1086,16 @@ static struct spent timed_passes(struct sg_loop *loop, int passes, int max_wait_
 	return (struct spent){ mono_ms() - real, thread_cpu_us() - cpu };
 }
 
+/* --busy-poll busy_ns, and one pass that dispatches one event of c. */
+static void one_event(struct sg_loop *loop, struct conn *c, uint64_t busy_ns)
+{
+	sg_loop_set_busy_poll(loop, busy_ns);
+	assert_int_equal(sg_io_set(loop, &c->io, EPOLLIN), 0);
+	conn_poke(c);
+	assert_int_equal(sg_loop_run_once(loop, 1000), 0);
+	assert_int_equal(c->calls, 1);
+}
+
 /* A pass's wait counts from the call, not from the end of the pass
  * before: a thread held up between two passes (another task on its core,
  * as in a busy test run) still waits all it asked for when the busy poll
@@ -1098,11 +1108,7 @@ static void test_loop_wait_counts_from_the_call(void **state)
 	const struct timespec held = { 0, 40000000 };
 	struct spent t;
 
-	sg_loop_set_busy_poll(loop, 1000000);
-	assert_int_equal(sg_io_set(loop, &c->io, EPOLLIN), 0);
-	conn_poke(c);
-	assert_int_equal(sg_loop_run_once(loop, 1000), 0);
-	assert_int_equal(c->calls, 1);
+	one_event(loop, c, 1000000);
 	nanosleep(&held, NULL); /* held up for 40 ms between passes */
 	t = timed_passes(loop, 1, 100);
 	print_message("100 ms wait 40 ms after the last pass: %llu ms\n",
@@ -1161,11 +1167,7 @@ static struct spent wait_after_event(struct sg_loop *loop, struct conn *c)
 {
 	struct spent t;
 
-	sg_loop_set_busy_poll(loop, 30000000);
-	assert_int_equal(sg_io_set(loop, &c->io, EPOLLIN), 0);
-	conn_poke(c);
-	assert_int_equal(sg_loop_run_once(loop, 1000), 0);
-	assert_int_equal(c->calls, 1);
+	one_event(loop, c, 30000000);
 	t = timed_passes(loop, 1, 150);
 	print_message("150 ms wait after an event: %llu ms, %llu us of CPU\n",
 		      (unsigned long long)t.real_ms, (unsigned long long)t.cpu_us);
