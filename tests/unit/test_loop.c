@@ -319,6 +319,20 @@ static void test_loop_saturation_sleep_from_the_kernels_account(void **state)
 	assert_int_equal(sg_saturation_slept(50656, 28081, was, now), 0);
 }
 
+/* The first window begins, then a burner keeps the loop busy for windows
+ * until it is saturated: one, on a quiet machine; up to ten when the
+ * test's core is busy enough to delay the pass that judges it. Returns 0,
+ * or -1 if a pass failed. */
+static int burn_until_saturated(struct sg_loop *loop, struct burner *b)
+{
+	int rc = sg_loop_run_once(loop, 0);
+
+	burner_start(loop, b, 2, 0);
+	for (int i = 0; i < 10 && !rc && !sg_loop_saturated(); i++)
+		rc = run_windows(loop, 1);
+	return rc;
+}
+
 /* A real loop kept busy while another thread spins on its core (CFS gives
  * each about half) is saturated and held back, as under a CPU quota: the
  * kernel's account of the thread says it was runnable without running.
@@ -328,15 +342,12 @@ static void test_loop_held_back_on_its_core_is_saturated_in_one_window(void **st
 	struct sg_loop *loop = *state;
 	struct spinner sp;
 	struct burner b;
+	int rc;
 
-	assert_int_equal(sg_loop_run_once(loop, 0), 0); /* the first window begins */
 	assert_int_equal(spinner_start(&sp), 0);
-	burner_start(loop, &b, 2, 0);
-	/* One window, on a quiet machine; more when the test's core is busy
-	 * enough to delay the pass that judges it. */
-	for (int i = 0; i < 10 && !sg_loop_saturated(); i++)
-		assert_int_equal(run_windows(loop, 1), 0);
+	rc = burn_until_saturated(loop, &b);
 	spinner_stop(&sp);
+	assert_int_equal(rc, 0);
 	assert_true(sg_loop_saturated());
 	assert_true(sg_loop_held_back());
 	sg_timer_stop(loop, &b.t);
@@ -356,10 +367,7 @@ static void test_loop_held_by_a_cpu_quota_is_saturated(void **state)
 		print_message("no cgroup v1 cpu controller to use at " CPU_QUOTA_ROOT "\n");
 		skip();
 	}
-	rc = sg_loop_run_once(loop, 0); /* the first window begins */
-	burner_start(loop, &b, 2, 0);
-	for (int i = 0; i < 10 && !rc && !sg_loop_saturated(); i++)
-		rc = run_windows(loop, 1);
+	rc = burn_until_saturated(loop, &b);
 	cpu_quota_stop(&q); /* before any assertion: the group must go */
 	assert_int_equal(rc, 0);
 	assert_true(sg_loop_saturated());
