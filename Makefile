@@ -244,7 +244,7 @@ fuzz-test: $(FUZZ_BINS)
 
 # ---- style ---------------------------------------------------------------
 CHECK_SRCS := $(wildcard config/*.[ch] policy/*.[ch] admin/*.[ch] user/*.[ch] \
-	bpf/*.[ch] tests/unit/*.c tests/bpf/*.c tests/fuzz/*.[ch])
+	bpf/*.[ch] tests/unit/*.c tests/bpf/*.c tests/fuzz/*.[ch] scripts/bench/*.c)
 check:
 	$(Q)clang-format --dry-run --Werror $(CHECK_SRCS)
 	$(Q)for h in $(HEADERS); do \

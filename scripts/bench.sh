@@ -13,8 +13,13 @@
 #   BENCH_HELD      P: the default rows also run held to P % of one CPU
 #                   (each proxy row again as -qP, below); "" for none [50]
 #   BENCH_ROWS      rows to run [direct haproxy haproxy-splice haproxy-64k
-#                   nginx-16k nginx-64k nginx-1m splicegate-<engine>...,
-#                   then each proxy row again as -q$BENCH_HELD].
+#                   nginx-16k nginx-64k nginx-1m floor floor-uring
+#                   splicegate-<engine>..., then each proxy row again as
+#                   -q$BENCH_HELD].
+#                   floor and floor-uring: not peers but the floor under
+#                   any proxy (scripts/bench/fwdfloor.c: bytes forwarded
+#                   without being read, on epoll or on io_uring with
+#                   multishot recv into provided buffers), W1 and W6 only.
 #                   Peers: haproxy[-SIZE][-splice|-nosplice] (tune.bufsize
 #                   SIZE, e.g. 64k; option splice-auto; a sized row without
 #                   either suffix: $HAPROXY_SIZED_SPLICE below), nginx-SIZE
@@ -130,7 +135,7 @@ GIB=1073741824
 MIB128=134217728
 
 PKGS="wrk haproxy nginx libnginx-mod-stream iperf3 curl jq util-linux iproute2 gcc libc6-dev
-nghttp2-client nghttp2-server gnuplot-nox"
+nghttp2-client nghttp2-server gnuplot-nox liburing-dev"
 NGINX_STREAM_MODULE=/usr/lib/nginx/modules/ngx_stream_module.so
 
 ROW=""
@@ -152,6 +157,11 @@ build_tool() {
 		cc -O2 -Wall -Wextra -D_GNU_SOURCE -pthread -o "$bin" "$src"
 	fi
 	BENCHTOOL=$bin
+	src=$HERE/bench/fwdfloor.c bin=$OUT_DIR/fwdfloor
+	if [ ! -x "$bin" ] || [ "$src" -nt "$bin" ]; then
+		cc -O2 -Wall -Wextra -D_GNU_SOURCE -o "$bin" "$src" -luring
+	fi
+	FWDFLOOR=$bin
 }
 
 # The temp dir lives in tmpfs when there is room, so every row reads the
@@ -556,6 +566,7 @@ parse_row() {
 		;;
 	splicegate-*-filters) [[ ${R_BASE#splicegate-} =~ ^[a-z]+-filters$ ]] ;;
 	splicegate-*) [[ ${R_BASE#splicegate-} =~ ^[a-z]+$ ]] ;;
+	floor | floor-uring) [ "$R_WORKERS" = 1 ] && [ "$R_POLL$R_COALESCE" = 00 ] ;;
 	*) return 1 ;;
 	esac
 }
@@ -609,6 +620,18 @@ start_proxy() {
 	splicegate-*)
 		splicegate_conf >"$dir/splicegate.yaml"
 		spawn_splicegate "$dir" "${R_BASE#splicegate-}" "$R_WORKERS" "$R_POLL" "$R_COALESCE"
+		;;
+	floor | floor-uring)
+		# The floor (scripts/bench/fwdfloor.c): HTTP and the L4 echo
+		# forwarded byte for byte, nothing read; the steps it can run
+		# are floor_runs'.
+		local mode=epoll
+		[ "$R_BASE" = floor ] || mode=uring
+		spawn "$ROW" $PROXY_CPU "$FWDFLOOR" $mode "$FRONT_HTTP:$NGINX_PORT" \
+			"$FRONT_ECHO:$ECHO_PORT"
+		PROXY_PID=$SPAWNED
+		wait_listening "$FRONT_HTTP" "$FRONT_ECHO" && alive "$PROXY_PID" && quota_hold
+		return
 		;;
 	esac
 	PROXY_PID=$SPAWNED
@@ -1052,8 +1075,20 @@ step_wanted() {
 	esac
 }
 
+# floor_runs STEP: the current row runs STEP. A floor row (fwdfloor)
+# forwards one HTTP origin and the echo server, with nothing that routes
+# /upload to the sink or terminates TLS, and dials its origin blocking, as
+# no proxy would for a new connection: W1 and W6 (issue 22 item 4's small
+# requests on kept connections) are its steps.
+floor_runs() {
+	case $R_BASE in
+	floor*) case $1 in W1 | W6) return 0 ;; *) return 1 ;; esac ;;
+	esac
+}
+
 run_step() {
 	step_wanted "$1" || return 0
+	floor_runs "$1" || return 0
 	case $1 in
 	W1) w1_keepalive ;;
 	W2) w2_new_conn ;;
@@ -1250,7 +1285,7 @@ default_rows() {
 			rows="$rows splicegate-$engine splicegate-$engine-x2"
 		done
 	else
-		rows="direct haproxy haproxy-splice haproxy-64k nginx-16k nginx-64k nginx-1m"
+		rows="direct haproxy haproxy-splice haproxy-64k nginx-16k nginx-64k nginx-1m floor floor-uring"
 		for engine in $ENGINES; do
 			rows="$rows splicegate-$engine"
 		done

@@ -20,9 +20,12 @@
 #   flock /work/measure.lock scripts/bench/profile-w1.sh splicegate-copy strace
 #
 # usage: scripts/bench/profile-w1.sh ROW TOOL [SECS]
-#   ROW: haproxy | nginx-16k | splicegate-ENGINE (copy, splice, sockmap, auto);
+#   ROW: haproxy | nginx-16k | splicegate-ENGINE (copy, splice, sockmap, auto)
+#        | floor-epoll | floor-uring (scripts/bench/fwdfloor.c, liburing-dev);
 #        haproxy-poll and splicegate-ENGINE-poll: polling instead of
-#        sleeping (HAProxy's busy-polling, splicegate's --busy-poll 1ms)
+#        sleeping (HAProxy's busy-polling, splicegate's --busy-poll 1ms);
+#        splicegate-ENGINE-coalesce: --coalesce 50us
+#   HOLD: P to hold the proxy to P % of its CPU [none]
 #   SG_BIN: the gateway [build/splicegate]; OUT: where results go
 #   [build/bench/profile]; ports 28100-28113 on loopback.
 set -eu
@@ -56,6 +59,10 @@ BACKEND=$SPAWNED
 POLL=""
 case $ROW in
 *-poll) POLL=1 ROW=${ROW%-poll} ;;
+esac
+NAP=""
+case $ROW in
+splicegate-*-coalesce) NAP=1 ROW=${ROW%-coalesce} ;;
 esac
 case $ROW in
 haproxy)
@@ -101,6 +108,12 @@ $(nginx_proxy_http_basics)
 EOF
 	spawn proxy 1 nginx -p "$WORK/proxy-nginx" -c "$WORK/proxy-nginx/nginx.conf"
 	;;
+floor-epoll | floor-uring)
+	# The floor under any proxy (scripts/bench/fwdfloor.c): bytes moved
+	# both ways, one origin connection per client, nothing read.
+	cc -O2 -Wall -D_GNU_SOURCE -o "$WORK/fwdfloor" "$HERE/bench/fwdfloor.c" -luring
+	spawn proxy 1 "$WORK/fwdfloor" "${ROW#floor-}" $FRONT:$NGINX_PORT
+	;;
 splicegate-*)
 	cat >"$WORK/splicegate.yaml" <<EOF
 config:
@@ -118,12 +131,23 @@ binds:
 EOF
 	spawn proxy 1 "$SG_BIN" -c "$WORK/splicegate.yaml" --splice "${ROW#splicegate-}" \
 		--workers 1 --admin 127.0.0.1:$((FRONT + 3)) --log-level warn --access-log off \
-		${POLL:+--busy-poll 1ms}
+		${POLL:+--busy-poll 1ms} ${NAP:+--coalesce 50us}
 	;;
 *) die "unknown row $ROW" ;;
 esac
 PROXY=$SPAWNED
-ROW=$ROW${POLL:+-poll}
+# HOLD=P: the proxy held to P % of CPU 1 (a cgroup v1 cpu quota over 20 ms
+# periods, as make bench's -qP rows), so that it is saturated and its CPU
+# per request is the quota over its throughput, with no sleeps in it.
+if [ -n "${HOLD:-}" ]; then
+	HOLD_CG=/sys/fs/cgroup/cpu/splicegate-profile-$$
+	mkdir "$HOLD_CG" || die "cannot create $HOLD_CG (cgroup v1 cpu controller)"
+	echo 20000 >"$HOLD_CG/cpu.cfs_period_us"
+	echo $((200 * HOLD)) >"$HOLD_CG/cpu.cfs_quota_us"
+	echo "$PROXY" >"$HOLD_CG/cgroup.procs"
+	trap 'cleanup; rmdir "$HOLD_CG" 2>/dev/null || true' EXIT
+fi
+ROW=$ROW${NAP:+-coalesce}${POLL:+-poll}${HOLD:+-q$HOLD}
 wait_listening $NGINX_PORT $FRONT || die "not listening; logs in $WORK"
 curl -sS -o /dev/null "http://127.0.0.1:$FRONT/100b"
 taskset -c 0 wrk -t1 -c64 -d2s "http://127.0.0.1:$FRONT/100b" >/dev/null # warm-up

@@ -8,7 +8,8 @@ best peer's, checked against issue 7's targets, and the same comparison
 repetition by repetition (each splicegate sample over the best peer's of
 the same round; rows run in turn, so a slow phase of the machine tends to
 hit both) with how busy each proxy's core was. A peer is every row that is
-neither direct nor splicegate (the HAProxy and nginx configs); the best peer
+neither direct nor splicegate nor a floor row (the HAProxy and nginx
+configs); the best peer
 is, per workload and metric, the peer row with the best median among those
 with as many workers as the splicegate row (a "-xN" suffix: N workers,
 threads or processes; none: 1) and the same CPU quota (a "-qP" suffix: P %
@@ -17,6 +18,8 @@ that polls ("-poll": --busy-poll) is measured against every peer, HAProxy's
 busy-polling rows among them; one that does not, against the peers that do
 not either. A row with a
 "-xN" suffix is also compared with the same row without it (scaling).
+With floor rows (fwdfloor: bytes forwarded unread), the proxy CPU of
+every row on small requests over HAProxy's lowest (issue 22 item 4).
 """
 import csv
 import re
@@ -124,7 +127,9 @@ def class_name(cls):
 
 
 def is_peer(row):
-    return not row.startswith("direct") and not row.startswith("splicegate-")
+    """HAProxy and nginx rows: not direct, not ours, not the floor (fwdfloor,
+    bytes forwarded unread: what any proxy pays at least)."""
+    return not row.startswith(("direct", "splicegate-", "floor"))
 
 
 def best_peer(entry, rows, cls):
@@ -210,7 +215,10 @@ def main():
         for row in rows:
             vals = entry["rows"].get(row)
             if not vals:
-                cells.append("–" if row.startswith("direct") and metric.startswith("proxy") else "FAIL")
+                # direct has no proxy; a floor row runs W1 and W6 alone.
+                quiet = (row.startswith("direct") and metric.startswith("proxy")) or \
+                    (row.startswith("floor") and not wl.startswith(("W1", "W6")))
+                cells.append("–" if quiet else "FAIL")
                 continue
             med, lo, hi = stats(vals)
             n = "" if str(len(vals)) == reps else f" n={len(vals)}"
@@ -231,6 +239,9 @@ def main():
         out.append("")
         paired(out, table, rows, sg_rows)
         out.append("")
+    if any(r.startswith("floor") for r in rows):
+        floor_cpu(out, table, rows)
+        out.append("")
     scaled = [r for r in rows if workers(r) > 1 and single(r) in rows]
     if scaled:
         scaling(out, table, scaled)
@@ -244,6 +255,38 @@ def main():
         w.writerow(["workload", "metric", "better", "row", "n", "median", "min", "max",
                     "ratio_vs_direct", "ratio_vs_best_peer", "best_peer"])
         w.writerows(csv_rows)
+
+
+def floor_cpu(out, table, rows):
+    """Proxy CPU per small request or round trip of the splicegate and
+    floor rows over the lowest of the HAProxy rows with the same quota
+    (single worker, not polling): what issue 22 item 4 compares, beside
+    the floor that forwards bytes unread."""
+    mine = [r for r in rows if r.startswith(("splicegate-", "floor")) and workers(r) == 1
+            and not polls(r)]
+    out.append("Proxy CPU on small requests over HAProxy's (the lowest median of the HAProxy "
+               "rows with the same CPU quota), beside the floor rows (scripts/bench/fwdfloor.c: "
+               "bytes forwarded without being read, on epoll or on io_uring):\n")
+    out.append("| workload | metric | HAProxy row | " + " | ".join(f"{r} ÷ HAProxy" for r in mine)
+               + " |")
+    out.append("|" + "---|" * (3 + len(mine)))
+    for (wl, metric), entry in ordered(table):
+        if not metric.startswith("proxy CPU") or metric.endswith("/GB") or \
+                not wl.startswith(("W1", "W2", "W6")):
+            continue
+        for q in sorted({quota(r) for r in mine}):
+            hap = [(statistics.median(v), r) for r, v in entry["rows"].items()
+                   if r.startswith("haproxy") and quota(r) == q and workers(r) == 1
+                   and not polls(r) and v]
+            if not hap:
+                continue
+            ref, name = min(hap)
+            cells = []
+            for r in mine:
+                vals = entry["rows"].get(r)
+                cells.append(f"{statistics.median(vals) / ref:.2f}" if vals and quota(r) == q and ref
+                             else "–")
+            out.append(f"| {wl} | {metric} | {name} | " + " | ".join(cells) + " |")
 
 
 def ratios(out, table, rows, sg_rows):
