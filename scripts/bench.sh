@@ -94,7 +94,6 @@ BENCH_BUSY_POLL=${BENCH_BUSY_POLL:-1ms}
 BENCH_COALESCE=${BENCH_COALESCE:-50us}
 INTERLEAVE=${BENCH_INTERLEAVE:-1}
 HELD=${BENCH_HELD-50}
-QUOTA_PERIOD_US=20000
 QUOTA_CG=""
 
 # Two cores, pinned the same way for every row: the proxy alone on one,
@@ -597,8 +596,9 @@ row_urls() {
 # start_proxy: the current ROW's proxy on PROXY_CPU (none for direct);
 # sets PROXY_PID and the URLs. Returns 1 if it does not come up.
 start_proxy() {
-	local dir=$WORK/$ROW
+	local dir=$WORK/$ROW mode=epoll ports
 	row_urls
+	ports="$FRONT_HTTP $FRONT_IPERF $FRONT_ECHO $FRONT_H2 $FRONT_TLS $FRONT_PASS"
 	mkdir -p "$dir"
 	PROXY_PID=""
 	case $R_BASE in
@@ -625,18 +625,15 @@ start_proxy() {
 		# The floor (scripts/bench/fwdfloor.c): HTTP and the L4 echo
 		# forwarded byte for byte, nothing read; the steps it can run
 		# are floor_runs'.
-		local mode=epoll
 		[ "$R_BASE" = floor ] || mode=uring
 		spawn "$ROW" $PROXY_CPU "$FWDFLOOR" $mode "$FRONT_HTTP:$NGINX_PORT" \
 			"$FRONT_ECHO:$ECHO_PORT"
-		PROXY_PID=$SPAWNED
-		wait_listening "$FRONT_HTTP" "$FRONT_ECHO" && alive "$PROXY_PID" && quota_hold
-		return
+		ports="$FRONT_HTTP $FRONT_ECHO"
 		;;
 	esac
 	PROXY_PID=$SPAWNED
-	wait_listening "$FRONT_HTTP" "$FRONT_IPERF" "$FRONT_ECHO" "$FRONT_H2" "$FRONT_TLS" \
-		"$FRONT_PASS" && alive "$PROXY_PID" && quota_hold
+	# shellcheck disable=SC2086 # a word list
+	wait_listening $ports && alive "$PROXY_PID" && quota_hold
 }
 
 # quota_hold: a row named -qP (R_QUOTA) has its proxy and the proxy's
@@ -654,11 +651,7 @@ quota_hold() {
 		mkdir "$QUOTA_CG" || die "cannot create $QUOTA_CG"
 	fi
 	cg=$QUOTA_CG/$ROW
-	if [ ! -d "$cg" ]; then
-		mkdir "$cg" || die "cannot create $cg"
-		echo $QUOTA_PERIOD_US >"$cg/cpu.cfs_period_us"
-		echo $((QUOTA_PERIOD_US * R_QUOTA / 100)) >"$cg/cpu.cfs_quota_us"
-	fi
+	quota_group "$cg" "$R_QUOTA"
 	proxy_procs | while read -r pid _; do
 		echo "$pid" >"$cg/cgroup.procs"
 	done

@@ -1,8 +1,22 @@
 # Helpers shared by scripts/bench.sh and scripts/load.sh (sourced): log and
 # die, background processes started and stopped by pid, listening ports,
-# Debian packages, and the nginx origin's config. The caller sets PIDS
+# Debian packages, CPU quota groups, and the nginx origin's config. The caller sets PIDS
 # (started pids), WORK (its temp dir, named splicegate-<tool>.*), PKGS, and
 # for the origin NGINX_PORT and WWW; LOG_TAG names it in log lines.
+
+# The period of every CPU quota (quota_group): 20 ms, so that a proxy held
+# to half a CPU stops for at most 10 ms at a time (scripts/BENCH.md, "The
+# proxy as the bottleneck").
+QUOTA_PERIOD_US=20000
+
+# quota_group DIR P: a cgroup v1 cpu group at DIR, made if it is missing,
+# that holds the tasks moved into it to P % of one CPU.
+quota_group() {
+	[ ! -d "$1" ] || return 0
+	mkdir "$1" || die "cannot create $1 (the cgroup v1 cpu controller)"
+	echo $QUOTA_PERIOD_US >"$1/cpu.cfs_period_us"
+	echo $((QUOTA_PERIOD_US * $2 / 100)) >"$1/cpu.cfs_quota_us"
+}
 
 log() {
 	printf '[%s %s] %s\n' "${LOG_TAG:-bench}" "$(date +%T)" "$*" >&2

@@ -16,7 +16,8 @@
  * scripts/bench/profile-w1.sh: cc -O2 -D_GNU_SOURCE fwdfloor.c -luring
  * A measuring tool, not part of the gateway: a send that cannot complete
  * at once waits for the socket (epoll) or is queued behind the one in
- * flight (uring); a peer's close or error closes both sides. */
+ * flight (uring); a FIN is passed on to the other side once what came
+ * before it has gone, and an error closes both sides. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -37,12 +38,18 @@
 /* The origin port of each listening socket, by descriptor. */
 static int origin_of[MAXFD];
 
+static struct sockaddr_in loopback(int port)
+{
+	return (struct sockaddr_in){ .sin_family = AF_INET,
+				     .sin_port = htons(port),
+				     .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+}
+
 static int listen_on(int port)
 {
-	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(port) };
+	struct sockaddr_in a = loopback(port);
 	int one = 1, fd = socket(AF_INET, SOCK_STREAM, 0);
 
-	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 	if (bind(fd, (struct sockaddr *)&a, sizeof(a)) < 0 || listen(fd, 4096) < 0) {
 		perror("fwdfloor: listen");
@@ -51,20 +58,22 @@ static int listen_on(int port)
 	return fd;
 }
 
-/* A blocking connect to the origin; both ends get TCP_NODELAY as every
- * proxy measured here sets it. */
-static int dial(int port)
+/* The origin connection for client c, accepted on lfd: a blocking
+ * connect; both sockets get TCP_NODELAY, as every proxy measured here
+ * sets it. Returns its descriptor, or -1 with c closed. */
+static int pair_with_origin(int lfd, int c)
 {
-	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(port) };
-	int one = 1, fd = socket(AF_INET, SOCK_STREAM, 0);
+	struct sockaddr_in a = loopback(origin_of[lfd]);
+	int one = 1, o = socket(AF_INET, SOCK_STREAM, 0);
 
-	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (connect(fd, (struct sockaddr *)&a, sizeof(a)) < 0) {
-		close(fd);
+	if (connect(o, (struct sockaddr *)&a, sizeof(a)) < 0 || o >= MAXFD || c >= MAXFD) {
+		close(o);
+		close(c);
 		return -1;
 	}
-	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	return fd;
+	setsockopt(o, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	setsockopt(c, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	return o;
 }
 
 /* ---- epoll ------------------------------------------------------------- */
@@ -132,21 +141,14 @@ static void run_epoll(const int *lfds, int nl)
 		for (int i = 0; i < n; i++) {
 			struct side *s = evs[i].data.ptr;
 
-			if (!(evs[i].data.u64 & 1) && s->closed)
-				continue;
 			if (evs[i].data.u64 & 1) {
 				int lfd = (int)(evs[i].data.u64 >> 1);
 				int c = accept4(lfd, NULL, NULL, SOCK_NONBLOCK);
-				int o = c < 0 ? -1 : dial(origin_of[lfd]);
+				int o = c < 0 ? -1 : pair_with_origin(lfd, c);
 				struct side *pair;
-				int one = 1;
 
-				if (o < 0) {
-					if (c >= 0)
-						close(c);
+				if (o < 0)
 					continue;
-				}
-				setsockopt(c, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 				fcntl(o, F_SETFL, fcntl(o, F_GETFL) | O_NONBLOCK);
 				pair = calloc(2, sizeof(*pair));
 				pair[0] = (struct side){ .fd = c, .peer = &pair[1] };
@@ -158,6 +160,8 @@ static void run_epoll(const int *lfds, int nl)
 				}
 				continue;
 			}
+			if (s->closed)
+				continue;
 			ssize_t r = recv(s->fd, buf, sizeof(buf), 0);
 			if (r > 0) {
 				send_all(s->peer->fd, buf, (size_t)r);
@@ -302,15 +306,10 @@ static void kill_pair(int fd)
 
 static void on_accept(int lfd, int c)
 {
-	int o = dial(origin_of[lfd]), one = 1;
+	int o = pair_with_origin(lfd, c);
 
-	if (o < 0 || c >= MAXFD || o >= MAXFD) {
-		close(c);
-		if (o >= 0)
-			close(o);
+	if (o < 0)
 		return;
-	}
-	setsockopt(c, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	ends[c] = (struct uend){ .peer = o };
 	ends[o] = (struct uend){ .peer = c };
 	arm_recv(c);
@@ -344,10 +343,11 @@ static void on_recv(int fd, int res, unsigned flags)
 		if (!e->recv_armed)
 			arm_recv(fd);
 	} else if (res == 0 && !e->dead) {
+		/* The pair's end needs both FINs, both recvs over and both
+		 * queues empty: pass_eof checks all of it whichever side it is
+		 * called for, and each is called when its queue empties. */
 		e->eof = 1;
 		pass_eof(e->peer);
-		if (!e->dead)
-			pass_eof(fd);
 	} else if (!e->dead) {
 		kill_pair(fd);
 	}

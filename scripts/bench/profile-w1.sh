@@ -141,9 +141,7 @@ PROXY=$SPAWNED
 # per request is the quota over its throughput, with no sleeps in it.
 if [ -n "${HOLD:-}" ]; then
 	HOLD_CG=/sys/fs/cgroup/cpu/splicegate-profile-$$
-	mkdir "$HOLD_CG" || die "cannot create $HOLD_CG (cgroup v1 cpu controller)"
-	echo 20000 >"$HOLD_CG/cpu.cfs_period_us"
-	echo $((200 * HOLD)) >"$HOLD_CG/cpu.cfs_quota_us"
+	quota_group "$HOLD_CG" "$HOLD"
 	echo "$PROXY" >"$HOLD_CG/cgroup.procs"
 	trap 'cleanup; rmdir "$HOLD_CG" 2>/dev/null || true' EXIT
 fi
