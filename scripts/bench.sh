@@ -59,6 +59,11 @@
 #                   passthrough: 1 GiB)
 #   BENCH_W7_REQS   requests per W7 sample [200000]
 #   BENCH_W1_SECS, BENCH_W2_SECS, BENCH_W5_SECS  [10, 5, 5]
+#   BENCH_W1_PARTS  W1's samples per repetition in an interleaved run, each
+#                   BENCH_W1_SECS / BENCH_W1_PARTS s long and taken round
+#                   the rows in turn as a workload is, so that the rows'
+#                   samples are that much closer in time and there are that
+#                   many more pairs of them (scripts/BENCH.md, "Method") [5]
 #   BENCH_PING_COUNT  round trips per W6 sample [10000]
 #   BENCH_PORT_BASE first of the loopback ports used [27000]
 #   BENCH_INTERLEAVE 1: each repetition starts every row's proxy, then runs
@@ -86,6 +91,7 @@ fi
 REPS=${BENCH_REPS:-3}
 W7_REQS=${BENCH_W7_REQS:-200000}
 W1_SECS=${BENCH_W1_SECS:-10}
+W1_PARTS=${BENCH_W1_PARTS:-5}
 W2_SECS=${BENCH_W2_SECS:-5}
 W5_SECS=${BENCH_W5_SECS:-5}
 PING_COUNT=${BENCH_PING_COUNT:-10000}
@@ -93,6 +99,7 @@ PORT_BASE=${BENCH_PORT_BASE:-27000}
 BENCH_BUSY_POLL=${BENCH_BUSY_POLL:-1ms}
 BENCH_COALESCE=${BENCH_COALESCE:-50us}
 INTERLEAVE=${BENCH_INTERLEAVE:-1}
+W1_RUN_SECS=$W1_SECS # one W1 sample's length (run_interleaved sets it)
 HELD=${BENCH_HELD-50}
 QUOTA_CG=""
 
@@ -139,6 +146,7 @@ NGINX_STREAM_MODULE=/usr/lib/nginx/modules/ngx_stream_module.so
 
 ROW=""
 REP=0
+SAMPLE=0 # the repetition, or REP.PART for a part of one (W1)
 PIDS=""       # every process this script started and has not stopped
 WORK=""       # temp dir, removed on exit
 PROXY_PID=""  # the proxy of the current row ("" for direct)
@@ -753,13 +761,13 @@ cpu_end() {
 # record WORKLOAD METRIC BETTER VALUE: one sample into the raw CSV (no
 # commas in the labels).
 record() {
-	echo "$ROW,$1,$2,$3,$REP,$4" >>"$RAW"
+	echo "$ROW,$1,$2,$3,$SAMPLE,$4" >>"$RAW"
 }
 
 # fail WORKLOAD MESSAGE: the sample is dropped and the failure listed.
 fail() {
-	log "FAIL $ROW / $1 / rep $REP: $2"
-	printf -- '- %s, %s, rep %s: %s\n' "$ROW" "$1" "$REP" "$2" >>"$FAILS"
+	log "FAIL $ROW / $1 / rep $SAMPLE: $2"
+	printf -- '- %s, %s, rep %s: %s\n' "$ROW" "$1" "$SAMPLE" "$2" >>"$FAILS"
 	FAILED=1
 }
 
@@ -799,7 +807,7 @@ run_wrk() {
 w1_keepalive() {
 	local wl="W1 GET 100 B keep-alive"
 	cpu_begin
-	run_wrk "$W1_SECS" /100b || {
+	run_wrk "$W1_RUN_SECS" /100b || {
 		fail "$wl" "$WRK_ERR"
 		return 0
 	}
@@ -1049,6 +1057,18 @@ after() {
 	start_proxy || fail "$1" "proxy did not restart"
 }
 
+# w1_parts: W1's samples per repetition (BENCH_W1_PARTS; 1 when rows run
+# one by one, or when W1_SECS has fewer whole seconds).
+w1_parts() {
+	if [ "$INTERLEAVE" != 1 ] || [ "$W1_PARTS" -lt 1 ]; then
+		echo 1
+	elif [ "$W1_PARTS" -gt "$W1_SECS" ]; then
+		echo "$W1_SECS"
+	else
+		echo "$W1_PARTS"
+	fi
+}
+
 # wants W: BENCH_WORKLOADS names workload W.
 wants() {
 	case " $WORKLOADS " in *" $1 "*) return 0 ;; esac
@@ -1195,14 +1215,17 @@ spins_idle() {
 # row's proxy started, then each workload on every row in turn, the order
 # of the rows reversed from one workload to the next, so that the samples
 # a paired ratio compares are seconds apart, not a whole row's run
-# (BENCH_INTERLEAVE=1; scripts/BENCH.md, "Method"). A proxy that spins
+# (BENCH_INTERLEAVE=1; scripts/BENCH.md, "Method"). W1 goes round the
+# rows w1_parts times, each time for a part of W1_SECS, its samples
+# recorded as REP.PART: its rows differ by less than this VM's swings over
+# a round of them, so it takes more pairs, closer together. A proxy that spins
 # while idle (spins_idle) would take half of the proxy's CPU from every
 # other row, so it runs only for its own steps, started afresh for each.
 # (Stopping it with SIGSTOP instead gets the script's whole process group
 # a SIGHUP from the kernel when the group is orphaned, as under nohup.)
 run_interleaved() {
 	local -A pid=() up=()
-	local rows="$*" back step order
+	local rows="$*" back step order parts part
 	# shellcheck disable=SC2086 # a word list
 	back=$(reversed $rows)
 	for ROW in $rows; do
@@ -1216,19 +1239,28 @@ run_interleaved() {
 	order=$rows
 	for step in $STEPS; do
 		step_wanted "$step" || continue
-		for ROW in $order; do
-			[ "${up[$ROW]}" = 1 ] || continue
-			select_row
-			PROXY_PID=${pid[$ROW]}
-			if spins_idle "$ROW"; then
-				row_up || continue
-			fi
-			run_step "$step"
-			pid[$ROW]=$PROXY_PID # after() may have restarted it
-			! spins_idle "$ROW" || stop_proxy
+		parts=1
+		[ "$step" != W1 ] || parts=$(w1_parts)
+		W1_RUN_SECS=$((W1_SECS / parts))
+		for part in $(seq "$parts"); do
+			SAMPLE=$REP
+			[ "$parts" = 1 ] || SAMPLE=$REP.$part
+			for ROW in $order; do
+				[ "${up[$ROW]}" = 1 ] || continue
+				select_row
+				PROXY_PID=${pid[$ROW]}
+				if spins_idle "$ROW"; then
+					row_up || continue
+				fi
+				run_step "$step"
+				pid[$ROW]=$PROXY_PID # after() may have restarted it
+				! spins_idle "$ROW" || stop_proxy
+			done
+			[ "$order" = "$rows" ] && order=$back || order=$rows
 		done
-		[ "$order" = "$rows" ] && order=$back || order=$rows
 	done
+	SAMPLE=$REP
+	W1_RUN_SECS=$W1_SECS
 	for ROW in $rows; do
 		PROXY_PID=${pid[$ROW]}
 		spins_idle "$ROW" || stop_proxy
@@ -1260,6 +1292,7 @@ machine_info() {
 	echo "placement=$PLACEMENT"
 	echo "reps=$REPS"
 	echo "w1_secs=$W1_SECS"
+	echo "w1_parts=$(w1_parts)"
 	echo "w2_secs=$W2_SECS"
 	echo "w5_secs=$W5_SECS"
 	echo "ping_count=$PING_COUNT"
@@ -1361,6 +1394,7 @@ main() {
 	# run's minutes does not always favour the rows listed first (the
 	# splicegate rows come last) and the row averages cancel it.
 	for REP in $(seq "$REPS"); do
+		SAMPLE=$REP
 		order=${BENCH_ROWS:-$rows}
 		# shellcheck disable=SC2086 # a word list
 		[ $((REP % 2)) = 1 ] || order=$(reversed $order)

@@ -182,6 +182,7 @@ def main():
     fails = open(fails_path).read().strip()
     sg_rows = [r for r in rows if r.startswith("splicegate-")]
     reps = machine.get("reps", "?")
+    w1_parts = int(machine.get("w1_parts", "1"))
 
     out = []
     out.append(f"### Results {machine['date']}\n")
@@ -189,7 +190,10 @@ def main():
         f"Machine: {machine['nproc']} CPUs ({machine['cpu']}), kernel {machine['kernel']}; "
         f"{machine['splicegate']}, {machine['haproxy']}, {machine['nginx']}, "
         f"{machine['wrk']}, {machine['curl']}, {machine['iperf3']}. "
-        f"{reps} repetitions; cells are median (min–max); GB = 10^9 bytes; "
+        f"{reps} repetitions"
+        + (f" (W1: {w1_parts} samples of {int(machine['w1_secs']) // w1_parts} s each, "
+           f"taken round the rows in turn)" if w1_parts > 1 else "")
+        + "; cells are median (min–max); GB = 10^9 bytes; "
         f"run time {machine.get('runtime_s', '?')} s; CPU busy without the benchmark "
         f"(other work on the machine, % of one CPU): {machine.get('background', '?')}."
         + (f" Placement: {machine['placement']}." if "placement" in machine else "") + "\n"
@@ -221,7 +225,9 @@ def main():
                 cells.append("–" if quiet else "FAIL")
                 continue
             med, lo, hi = stats(vals)
-            n = "" if str(len(vals)) == reps else f" n={len(vals)}"
+            want = reps if not wl.startswith("W1 ") or not reps.isdigit() \
+                else str(int(reps) * w1_parts)
+            n = "" if str(len(vals)) == want else f" n={len(vals)}"
             cells.append(f"{fmt(metric, med)} ({fmt(metric, lo)}–{fmt(metric, hi)}){n}")
             ref_peer, peer = best_peer(entry, rows, peer_class(row))
             if entry["better"] == "info":
@@ -323,9 +329,10 @@ def paired(out, table, rows, sg_rows):
     """Each splicegate row against the best peer (by median, as above),
     repetition by repetition, on the workloads' throughput and p50."""
     out.append("Repetition by repetition: each splicegate sample over the best peer's of "
-               "the same repetition, turned so that above 1 is splicegate ahead (for p50, "
-               "the peer's latency over splicegate's); median (min–max) of those ratios, "
-               "the repetitions splicegate was at or above the peer, and the median share "
+               "the same repetition (W1: of the same part of it), turned so that above 1 is "
+               "splicegate ahead (for p50, the peer's latency over splicegate's); median "
+               "(min–max) of those ratios, the samples splicegate was at or above the peer, "
+               "and the median share "
                "of its core each proxy kept busy (near 1: the proxy limits the workload; "
                "well below: the load generator's core does).\n")
     out.append("| workload | metric | best peer | " + " | ".join(
