@@ -24,7 +24,11 @@
 #        | floor-epoll | floor-uring (scripts/bench/fwdfloor.c, liburing-dev);
 #        haproxy-poll and splicegate-ENGINE-poll: polling instead of
 #        sleeping (HAProxy's busy-polling, splicegate's --busy-poll 1ms);
-#        splicegate-ENGINE-coalesce: --coalesce 50us
+#        splicegate-ENGINE-coalesce: --coalesce 50us;
+#        splicegate-ENGINE-l4: the same bytes through a TCP route (an L4
+#        tunnel: forwarded unread, in the kernel's socket map when the
+#        engine moves it there), to price a small request kept out of
+#        userspace
 #   HOLD: P to hold the proxy to P % of its CPU [none]
 #   SG_BIN: the gateway [build/splicegate]; OUT: where results go
 #   [build/bench/profile]; ports 28100-28113 on loopback.
@@ -63,6 +67,10 @@ esac
 NAP=""
 case $ROW in
 splicegate-*-coalesce) NAP=1 ROW=${ROW%-coalesce} ;;
+esac
+L4="" PROTO=HTTP ROUTES=routes
+case $ROW in
+splicegate-*-l4) L4=1 PROTO=TCP ROUTES=tcpRoutes ROW=${ROW%-l4} ;;
 esac
 case $ROW in
 haproxy)
@@ -123,8 +131,8 @@ binds:
 - port: $FRONT
   listeners:
   - name: http
-    protocol: HTTP
-    routes:
+    protocol: $PROTO
+    $ROUTES:
     - name: files
       backends:
       - host: 127.0.0.1:$NGINX_PORT
@@ -145,7 +153,7 @@ if [ -n "${HOLD:-}" ]; then
 	echo "$PROXY" >"$HOLD_CG/cgroup.procs"
 	trap 'cleanup; rmdir "$HOLD_CG" 2>/dev/null || true' EXIT
 fi
-ROW=$ROW${NAP:+-coalesce}${POLL:+-poll}${HOLD:+-q$HOLD}
+ROW=$ROW${NAP:+-coalesce}${L4:+-l4}${POLL:+-poll}${HOLD:+-q$HOLD}
 wait_listening $NGINX_PORT $FRONT || die "not listening; logs in $WORK"
 curl -sS -o /dev/null "http://127.0.0.1:$FRONT/100b"
 taskset -c 0 wrk -t1 -c64 -d2s "http://127.0.0.1:$FRONT/100b" >/dev/null # warm-up
@@ -168,8 +176,8 @@ switches() { # PID: its voluntary context switches (each a sleep), all threads
 	cat /proc/"$1"/task/*/status | awk '$1 == "voluntary_ctxt_switches:" { n += $2 } END { print n }'
 }
 
-cpu0_busy() { # CPU 0's busy ticks (all but idle and iowait)
-	awk '$1 == "cpu0" { print $2 + $3 + $4 + $7 + $8 + $9 }' /proc/stat
+cpu_busy() { # CPU N's busy ticks (all but idle and iowait)
+	awk -v cpu="cpu$1" '$1 == cpu { print $2 + $3 + $4 + $7 + $8 + $9 }' /proc/stat
 }
 
 TAG=$ROW-$TOOL-$(date +%Y%m%d-%H%M%S)
@@ -177,10 +185,13 @@ case $TOOL in
 time)
 	# The proxy's user and system time; and on the load generators'
 	# core, the origin's time and CPU 0's busy time (wrk, the origin
-	# and the softirqs of the packets they send).
+	# and the softirqs of the packets they send); and CPU 1's, the
+	# proxy's core, which also has what the kernel does there outside
+	# the proxy (a socket map's redirects deferred to a kworker).
 	read -r u0 s0 < <(ticks "$PROXY")
 	read -r bu0 bs0 < <(ticks "$BACKEND")
-	c0=$(cpu0_busy)
+	c0=$(cpu_busy 0)
+	p0=$(cpu_busy 1)
 	w0=$(switches "$PROXY")
 	v0=$(switches "$BACKEND")
 	line=$(wrk_run "$SECS")
@@ -188,15 +199,18 @@ time)
 	v1=$(switches "$BACKEND")
 	read -r u1 s1 < <(ticks "$PROXY")
 	read -r bu1 bs1 < <(ticks "$BACKEND")
-	c1=$(cpu0_busy)
+	c1=$(cpu_busy 0)
+	p1=$(cpu_busy 1)
 	awk -v row="$ROW" -v r="$(field "$line" requests)" -v d="$(field "$line" duration_us)" \
 		-v u=$((u1 - u0)) -v s=$((s1 - s0)) -v b=$((bu1 + bs1 - bu0 - bs0)) \
-		-v c=$((c1 - c0)) -v w=$((w1 - w0)) -v v=$((v1 - v0)) -v hz="$(getconf CLK_TCK)" 'BEGIN {
+		-v c=$((c1 - c0)) -v p=$((p1 - p0)) -v w=$((w1 - w0)) -v v=$((v1 - v0)) \
+		-v hz="$(getconf CLK_TCK)" 'BEGIN {
 		k = r / 1000; ms = 1000 / hz
 		printf "%s req/s %.0f user ms/1k %.1f sys ms/1k %.1f total ms/1k %.1f" \
-			" origin ms/1k %.1f cpu0 ms/1k %.1f sleeps/1k proxy %.0f origin %.0f\n",
+			" origin ms/1k %.1f cpu0 ms/1k %.1f cpu1 ms/1k %.1f machine ms/1k %.1f" \
+			" sleeps/1k proxy %.0f origin %.0f\n",
 			row, r / (d / 1e6), u * ms / k, s * ms / k, (u + s) * ms / k, b * ms / k,
-			c * ms / k, w / k, v / k }' |
+			c * ms / k, p * ms / k, (c + p) * ms / k, w / k, v / k }' |
 		tee -a "$OUT/time.txt"
 	;;
 strace | strace-origin | strace-wrk)
@@ -259,7 +273,7 @@ sched)
 wakeups)
 	# Who woke whom (perf record of sched_wakeup, all CPUs); recording
 	# slows every process, so the rates are not the undisturbed ones.
-	perf record -q -a -e sched:sched_wakeup -o "$OUT/$TAG.perf" -- sleep "$SECS" 2>/dev/null &
+	perf record -q -a ${WAKE_G:-} -e sched:sched_wakeup -o "$OUT/$TAG.perf" -- sleep "$SECS" 2>/dev/null &
 	rec=$!
 	line=$(wrk_run $((SECS + 1)))
 	wait $rec || true
