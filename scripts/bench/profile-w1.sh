@@ -12,7 +12,8 @@
 #   net     TCP counters of the whole machine (nstat) per request
 #   sched   context switches, wake-ups and the IPIs behind them on each CPU
 #           (perf stat of sched and irq_vectors tracepoints), per request
-#   wakeups which process woke which, per request (perf record; slows all)
+#   wakeups which process woke which, per request (perf record; slows all;
+#           WAKE_G=-g keeps the wakers' call chains in the data file)
 #   perf-cpu0  the same as perf of everything on CPU 0 (wrk, the origin)
 #   perf    perf record -e cpu-clock -g -p (the software clock: this VM has
 #           no hardware counters); the data file is kept for perf report
