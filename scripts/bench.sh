@@ -99,7 +99,6 @@ PORT_BASE=${BENCH_PORT_BASE:-27000}
 BENCH_BUSY_POLL=${BENCH_BUSY_POLL:-1ms}
 BENCH_COALESCE=${BENCH_COALESCE:-50us}
 INTERLEAVE=${BENCH_INTERLEAVE:-1}
-W1_RUN_SECS=$W1_SECS # one W1 sample's length (run_interleaved sets it)
 HELD=${BENCH_HELD-50}
 QUOTA_CG=""
 
@@ -159,16 +158,10 @@ FAILED=0
 # ---- setup ----------------------------------------------------------------
 
 build_tool() {
-	local src=$HERE/bench/benchtool.c bin=$OUT_DIR/benchtool
-	if [ ! -x "$bin" ] || [ "$src" -nt "$bin" ]; then
-		cc -O2 -Wall -Wextra -D_GNU_SOURCE -pthread -o "$bin" "$src"
-	fi
-	BENCHTOOL=$bin
-	src=$HERE/bench/fwdfloor.c bin=$OUT_DIR/fwdfloor
-	if [ ! -x "$bin" ] || [ "$src" -nt "$bin" ]; then
-		cc -O2 -Wall -Wextra -D_GNU_SOURCE -o "$bin" "$src" -luring
-	fi
-	FWDFLOOR=$bin
+	BENCHTOOL=$OUT_DIR/benchtool
+	tool_build "$HERE/bench/benchtool.c" "$BENCHTOOL" -pthread
+	FWDFLOOR=$OUT_DIR/fwdfloor
+	tool_build "$HERE/bench/fwdfloor.c" "$FWDFLOOR" -luring
 }
 
 # The temp dir lives in tmpfs when there is room, so every row reads the
@@ -807,7 +800,7 @@ run_wrk() {
 w1_keepalive() {
 	local wl="W1 GET 100 B keep-alive"
 	cpu_begin
-	run_wrk "$W1_RUN_SECS" /100b || {
+	run_wrk $((W1_SECS / $(w1_parts))) /100b || {
 		fail "$wl" "$WRK_ERR"
 		return 0
 	}
@@ -1057,8 +1050,9 @@ after() {
 	start_proxy || fail "$1" "proxy did not restart"
 }
 
-# w1_parts: W1's samples per repetition (BENCH_W1_PARTS; 1 when rows run
-# one by one, or when W1_SECS has fewer whole seconds).
+# w1_parts: W1's samples per repetition, each W1_SECS / w1_parts long
+# (BENCH_W1_PARTS; 1 when rows run one by one; at most W1_SECS, so that
+# each is a whole second or more).
 w1_parts() {
 	if [ "$INTERLEAVE" != 1 ] || [ "$W1_PARTS" -lt 1 ]; then
 		echo 1
@@ -1241,7 +1235,6 @@ run_interleaved() {
 		step_wanted "$step" || continue
 		parts=1
 		[ "$step" != W1 ] || parts=$(w1_parts)
-		W1_RUN_SECS=$((W1_SECS / parts))
 		for part in $(seq "$parts"); do
 			SAMPLE=$REP
 			[ "$parts" = 1 ] || SAMPLE=$REP.$part
@@ -1260,7 +1253,6 @@ run_interleaved() {
 		done
 	done
 	SAMPLE=$REP
-	W1_RUN_SECS=$W1_SECS
 	for ROW in $rows; do
 		PROXY_PID=${pid[$ROW]}
 		spins_idle "$ROW" || stop_proxy

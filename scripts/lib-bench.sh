@@ -1,6 +1,7 @@
 # Helpers shared by scripts/bench.sh and scripts/load.sh (sourced): log and
 # die, background processes started and stopped by pid, listening ports,
-# Debian packages, CPU quota groups, and the nginx origin's config. The caller sets PIDS
+# Debian packages, CPU quota groups, the C measuring tools' builds, and the
+# nginx origin's config. The caller sets PIDS
 # (started pids), WORK (its temp dir, named splicegate-<tool>.*), PKGS, and
 # for the origin NGINX_PORT and WWW; LOG_TAG names it in log lines.
 
@@ -16,6 +17,15 @@ quota_group() {
 	mkdir "$1" || die "cannot create $1 (the cgroup v1 cpu controller)"
 	echo $QUOTA_PERIOD_US >"$1/cpu.cfs_period_us"
 	echo $((QUOTA_PERIOD_US * $2 / 100)) >"$1/cpu.cfs_quota_us"
+}
+
+# tool_build SRC BIN [FLAGS...]: the C measuring tool SRC (scripts/bench/)
+# compiled to BIN, when BIN is missing or older than SRC.
+tool_build() {
+	local src=$1 bin=$2
+	shift 2
+	[ ! -x "$bin" ] || [ "$src" -nt "$bin" ] || return 0
+	cc -O2 -Wall -Wextra -D_GNU_SOURCE -o "$bin" "$src" "$@"
 }
 
 log() {

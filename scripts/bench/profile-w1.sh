@@ -120,8 +120,8 @@ EOF
 floor-epoll | floor-uring)
 	# The floor under any proxy (scripts/bench/fwdfloor.c): bytes moved
 	# both ways, one origin connection per client, nothing read.
-	cc -O2 -Wall -D_GNU_SOURCE -o "$WORK/fwdfloor" "$HERE/bench/fwdfloor.c" -luring
-	spawn proxy 1 "$WORK/fwdfloor" "${ROW#floor-}" $FRONT:$NGINX_PORT
+	tool_build "$HERE/bench/fwdfloor.c" "$ROOT/build/bench/fwdfloor" -luring
+	spawn proxy 1 "$ROOT/build/bench/fwdfloor" "${ROW#floor-}" $FRONT:$NGINX_PORT
 	;;
 splicegate-*)
 	cat >"$WORK/splicegate.yaml" <<EOF
@@ -274,6 +274,7 @@ sched)
 wakeups)
 	# Who woke whom (perf record of sched_wakeup, all CPUs); recording
 	# slows every process, so the rates are not the undisturbed ones.
+	# shellcheck disable=SC2086 # WAKE_G: no word or -g
 	perf record -q -a ${WAKE_G:-} -e sched:sched_wakeup -o "$OUT/$TAG.perf" -- sleep "$SECS" 2>/dev/null &
 	rec=$!
 	line=$(wrk_run $((SECS + 1)))
