@@ -17,6 +17,13 @@
 
 #define H1BACKEND_READ 4096 /* bytes asked of each recv() of a head */
 
+static void drop_out(struct sg_h1backend *x)
+{
+	sg_mem_free(x->out);
+	x->out = NULL;
+	x->out_cap = 0;
+}
+
 int sg_h1backend_build(struct sg_h1backend *x, const struct sg_h1_req *req,
 		       const struct sg_h1_edit *edit, const char *client_ip, unsigned attempt,
 		       const char *extra, const char *body, size_t body_len)
@@ -24,17 +31,18 @@ int sg_h1backend_build(struct sg_h1backend *x, const struct sg_h1_req *req,
 	size_t cap = sg_h1_request_room(req, edit, extra) + body_len;
 	ssize_t n;
 
-	free(x->out);
 	x->out_len = x->out_off = 0;
-	x->out = malloc(cap);
-	if (!x->out)
-		return -ENOMEM;
-	n = sg_h1_write_request_edit(req, edit, client_ip, attempt, extra, x->out, cap);
-	if (n < 0) {
-		free(x->out);
-		x->out = NULL;
-		return -EMSGSIZE;
+	if (cap > x->out_cap) {
+		sg_mem_free(x->out);
+		x->out_cap = 0;
+		x->out = sg_mem_alloc(cap);
+		if (!x->out)
+			return -ENOMEM;
+		x->out_cap = cap;
 	}
+	n = sg_h1_write_request_edit(req, edit, client_ip, attempt, extra, x->out, cap);
+	if (n < 0)
+		return -EMSGSIZE;
 	x->out_len = (size_t)n;
 	if (body_len) {
 		memcpy(x->out + x->out_len, body, body_len);
@@ -58,8 +66,9 @@ int sg_h1backend_send(struct sg_h1backend *x, struct sg_backend_conn *u)
 			return -errno;
 		x->out_off += (size_t)n;
 	}
-	free(x->out);
-	x->out = NULL;
+	x->out_len = x->out_off = 0;
+	if (x->out_cap > SG_H1BACKEND_OUT_KEEP)
+		drop_out(x);
 	return 1;
 }
 
@@ -127,15 +136,16 @@ void sg_h1backend_skip_head(struct sg_h1backend *x)
 
 void sg_h1backend_reset(struct sg_h1backend *x)
 {
-	free(x->out);
-	x->out = NULL;
 	x->out_len = x->out_off = 0;
+	if (x->out_cap > SG_H1BACKEND_OUT_KEEP)
+		drop_out(x);
 	x->in_len = 0;
 }
 
 void sg_h1backend_free(struct sg_h1backend *x)
 {
 	sg_h1backend_reset(x);
+	drop_out(x);
 	sg_mem_free(x->in);
 	x->in = NULL;
 	x->in_cap = 0;

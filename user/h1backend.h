@@ -26,9 +26,11 @@
 #include "user/loop.h"
 
 struct sg_h1backend {
-	/* The request as this try writes it; out_off bytes are written. */
+	/* The request as this try writes it; out_off bytes are written, and
+	 * a write is pending while out_off < out_len. A buffer of up to
+	 * SG_H1BACKEND_OUT_KEEP bytes (out_cap) stays for the next request. */
 	char *out;
-	size_t out_len, out_off;
+	size_t out_len, out_off, out_cap;
 	/* Bytes read from the backend since the last head taken: the
 	 * response head being read, then what followed it. */
 	char *in;
@@ -46,8 +48,19 @@ int sg_h1backend_build(struct sg_h1backend *x, const struct sg_h1_req *req,
 		       const struct sg_h1_edit *edit, const char *client_ip, unsigned attempt,
 		       const char *extra, const char *body, size_t body_len);
 
+/* A request buffer this large or smaller is kept for the next request on
+ * the connection (one head and a small body); a larger one is freed once
+ * written. */
+#define SG_H1BACKEND_OUT_KEEP 4096
+
+/* Some of this try's request is not written yet. */
+static inline bool sg_h1backend_pending(const struct sg_h1backend *x)
+{
+	return x->out_off < x->out_len;
+}
+
 /* Write what is left of x->out to u. Returns 1 when all of it is written
- * (x->out is freed), 0 when u's socket is full (wait for EPOLLOUT), or a
+ * (a buffer over SG_H1BACKEND_OUT_KEEP is freed), 0 when u's socket is full (wait for EPOLLOUT), or a
  * negative errno (x->out_off says whether the backend took any byte). */
 int sg_h1backend_send(struct sg_h1backend *x, struct sg_backend_conn *u);
 

@@ -93,8 +93,9 @@ struct chunk_relay {
 };
 
 /* What a connection holds only while a request is in flight (from the
- * first byte of its head until the connection waits idle again) or while
- * it is a tunnel: an idle keep-alive connection holds none of it. */
+ * first byte of its head until the connection waits idle again: for
+ * PROXY_WARM_MS after a request, for the next) or while it is a tunnel:
+ * an idle keep-alive connection holds none of it. */
 struct request {
 	/* The head, parsed in the client's `in`. Its header slots, and the
 	 * response's, are allocated with it (alloc_slots). */
@@ -168,6 +169,10 @@ struct client {
 	 * response's body is read in batches (SG_RELAY_LOWAT) and what came
 	 * meanwhile is read by then. */
 	uint64_t idle_at, kick_at, batch_at, resp_batch_at;
+	/* warm_at: a finished request's buffers and state, kept for the
+	 * next, are released then if no next request began
+	 * (release_idle_buffers). */
+	uint64_t warm_at;
 	/* head_at: the head that began arriving must be complete by then
 	 * (--request-head-timeout). */
 	uint64_t head_at;
@@ -254,13 +259,17 @@ static int grow(char **buf, size_t *cap, size_t need)
 }
 
 /* Header slots for a head about to be parsed, kept while its request is in
- * flight. An idle keep-alive connection holds none: 256 slots are 8 KiB, and
- * they were most of what an idle connection cost. Not zeroed: the parser
- * writes a slot before counting it. */
+ * flight and PROXY_WARM_MS after (keep_warm). An idle keep-alive
+ * connection holds none: 256 slots are 8 KiB, and they were most of what an
+ * idle connection cost. Not zeroed: the parser writes a slot before
+ * counting it. Slots kept from an earlier head are taken when there are
+ * enough of them (a reload may have raised the bound). */
 static int alloc_slots(struct sg_h1_header **slots, size_t *cap, size_t n)
 {
-	if (*slots)
+	if (*slots && *cap >= n)
 		return 0;
+	sg_mem_free(*slots);
+	*cap = 0;
 	*slots = sg_mem_alloc(n * sizeof(**slots));
 	if (!*slots)
 		return -1;
@@ -457,15 +466,18 @@ static void rearm_timer(struct client *c)
 	uint64_t due = 0, cand[] = { c->idle_at,       c->r ? sg_attempt_due(&c->r->at) : 0,
 				     c->kick_at,       c->batch_at,
 				     c->resp_batch_at, c->head_at,
-				     c->body_idle.due };
+				     c->body_idle.due, c->warm_at };
 
 	for (size_t i = 0; i < sizeof(cand) / sizeof(cand[0]); i++)
 		if (cand[i] && (!due || cand[i] < due))
 			due = cand[i];
-	if (due)
+	/* Moved earlier only. A timer armed before what is now due fires
+	 * early, finds nothing due (timer_fired acts on deadlines that
+	 * passed) and is armed again: a connection's deadlines move later
+	 * with each request (the next warm and idle deadline), and a fire
+	 * every PROXY_WARM_MS costs less than two heap moves a request. */
+	if (due && (!sg_timer_armed(&c->timer) || due < c->timer.due))
 		sg_timer_arm(c->ctx->loop, &c->timer, due);
-	else
-		sg_timer_stop(c->ctx->loop, &c->timer);
 }
 
 /* A sockmap pump waits for the kernel to finish writing its destination:
@@ -694,25 +706,42 @@ static void close_lingering(struct client *c)
 	}
 }
 
-/* Between requests a keep-alive connection keeps no buffer it does not
- * need (nginx frees its buffers while a connection waits too): the next
- * read allocates again, and only when bytes are there (EPOLLIN). What an
- * idle connection costs is then the struct and the kernel's socket. */
+/* A keep-alive connection that waits idle keeps no buffer it does not need
+ * (nginx frees its buffers while a connection waits too): the next read
+ * allocates again, and only when bytes are there (EPOLLIN). What an idle
+ * connection costs is then the struct and the kernel's socket. Called with
+ * nothing in `in`. */
 static void release_idle_buffers(struct client *c)
 {
-	if (!c->in_len) {
-		sg_mem_free(c->in);
-		c->in = NULL;
-		c->in_cap = 0;
-	}
-	if (!c->in_len)
-		request_free(c); /* nothing pipelined: no request until bytes come */
-	else if (!c->r->bx.in_len)
-		sg_h1backend_free(&c->r->bx);
-	if (!c->out.len)
+	sg_mem_free(c->in);
+	c->in = NULL;
+	c->in_cap = 0;
+	request_free(c);
+	if (!c->out.len) {
 		sg_buf_free(&c->out);
-	if (c->tls && !c->in_len && !c->out.len)
-		sg_tls_idle(c->tls);
+		if (c->tls)
+			sg_tls_idle(c->tls);
+	}
+}
+
+/* How long a finished request's state and buffers (the request struct,
+ * its header slots, `in`, the backend request's buffer, the TLS session's
+ * record buffers) wait for the connection's next request before they are
+ * released. A busy keep-alive connection's next request comes within a
+ * round trip and finds them (no allocation, no zeroing, no TLS buffer
+ * allocation); one that waits longer is idle and keeps none. */
+#define PROXY_WARM_MS 200
+
+/* The request is over: keep what it used for the next one, for
+ * PROXY_WARM_MS unless a next head comes (release_idle_buffers then, from
+ * the timer). The slots are kept empty: the finished heads read as heads
+ * without headers. */
+static void keep_warm(struct client *c)
+{
+	c->r->bx.resp.nheaders = 0;
+	c->r->req.nheaders = 0;
+	sg_h2_kept_free(&c->r->h2_trailers);
+	c->warm_at = now(c) + PROXY_WARM_MS;
 }
 
 /* The frontend settings this connection's requests follow. */
@@ -792,12 +821,7 @@ static void finish_request(struct client *c)
 	consume_request(c);
 	sg_filter_plan_reset(&c->r->plan);
 	c->r->mirrored = false;
-	/* Pipelined bytes are the next head, which keeps the request's slots;
-	 * nothing buffered means the connection waits idle without any. */
-	free_slots(&c->r->bx.resp.headers, &c->r->bx.resp.headers_cap, &c->r->bx.resp.nheaders);
-	if (!c->in_len)
-		free_slots(&c->r->req.headers, &c->r->req.headers_cap, &c->r->req.nheaders);
-	release_idle_buffers(c);
+	keep_warm(c); /* for pipelined bytes' head, or the next to come */
 	enter(c, C_HEAD);
 	wait_idle(c, now(c));
 	if (c->in_len)
@@ -1893,7 +1917,7 @@ static void got_request_head(struct client *c)
 		return;
 	}
 
-	c->idle_at = c->head_at = 0;
+	c->idle_at = c->head_at = c->warm_at = 0;
 	c->started = now(c);
 	c->logged = false;
 	c->status = 0;
@@ -2308,9 +2332,9 @@ static void update_io(struct client *c)
 			break;
 		/* EPOLLRDHUP too: the mask a pooled connection keeps, so that
 		 * taking it from the pool and giving it back cost nothing. */
-		uev = !c->r->at.connected ? sg_backend_connect_events(c->r->at.conn)
-		      : c->r->bx.out	  ? EPOLLOUT
-					  : EPOLLIN | EPOLLRDHUP;
+		uev = !c->r->at.connected		? sg_backend_connect_events(c->r->at.conn)
+		      : sg_h1backend_pending(&c->r->bx) ? EPOLLOUT
+							: EPOLLIN | EPOLLRDHUP;
 		if (c->request_written && c->req_pumping && !c->req_done) {
 			if (c->r->req_pump.pending)
 				uev |= EPOLLOUT;
@@ -2408,9 +2432,9 @@ static void backend_io(struct client *c, uint32_t revents)
 			sg_attempt_connected(&c->r->at);
 			return;
 		}
-		if (c->r->bx.out) {
+		if (sg_h1backend_pending(&c->r->bx)) {
 			write_backend(c);
-			if (c->closed || c->state != C_ATTEMPT || c->r->bx.out)
+			if (c->closed || c->state != C_ATTEMPT || sg_h1backend_pending(&c->r->bx))
 				return;
 		}
 		if ((revents & EPOLLOUT) && c->req_pumping)
@@ -2551,6 +2575,11 @@ static void timer_fired(struct client *c)
 			stat(c, SG_STAT_TIMEOUT_IDLE);
 		client_close(c); /* idle: no response, as agentgateway does */
 		return;
+	}
+	if (c->warm_at && n >= c->warm_at) {
+		c->warm_at = 0;
+		if (c->state == C_HEAD && !c->in_len)
+			release_idle_buffers(c); /* no next request came: it waits idle */
 	}
 	if (c->head_at && n >= c->head_at) {
 		c->head_at = 0;

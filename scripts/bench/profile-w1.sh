@@ -16,7 +16,9 @@
 #           WAKE_G=-g keeps the wakers' call chains in the data file)
 #   perf-cpu0  the same as perf of everything on CPU 0 (wrk, the origin)
 #   perf    perf record -e cpu-clock -g -p (the software clock: this VM has
-#           no hardware counters); the data file is kept for perf report
+#           no hardware counters); the data file is kept for perf report;
+#           PERF_G=--call-graph=dwarf unwinds libc's frames too (which
+#           call memset or malloc), at a larger file
 # Run it under the machine's measurement lock, as the benchmarks are:
 #   flock /work/measure.lock scripts/bench/profile-w1.sh splicegate-copy strace
 #
@@ -240,7 +242,8 @@ perf | perf-cpu0)
 	target="-p $PROXY"
 	[ "$TOOL" = perf ] || target="-C 0"
 	# shellcheck disable=SC2086 # target is two words
-	perf record -q -e cpu-clock -g $target -o "$OUT/$TAG.perf" -- sleep "$SECS" \
+	# shellcheck disable=SC2086 # PERF_G: one word
+	perf record -q -e cpu-clock ${PERF_G:--g} $target -o "$OUT/$TAG.perf" -- sleep "$SECS" \
 		2>/dev/null &
 	rec=$!
 	line=$(wrk_run $((SECS + 1)))

@@ -15,6 +15,11 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <malloc.h>
+#ifdef __SANITIZE_ADDRESS__
+/* libasan's (sanitizer/allocator_interface.h, not in Debian's gcc). */
+size_t __sanitizer_get_current_allocated_bytes(void);
+#endif
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -375,6 +380,52 @@ static void test_proxy_keep_alive_reuses_the_backend_connection(void **state)
 	assert_int_equal(e->nbe, 1); /* one backend connection for both */
 	assert_false(e->client.eof);
 	assert_int_equal(e->stats.counters[SG_STAT_POOL_REUSE], 1);
+}
+
+/* Bytes malloc has handed out and not taken back (the gateway's blocks
+ * kept for reuse count as handed out: a quiet pass gives them back).
+ * AddressSanitizer's malloc keeps its own count. */
+static size_t heap_in_use(void)
+{
+#ifdef __SANITIZE_ADDRESS__
+	return __sanitizer_get_current_allocated_bytes();
+#else
+	return mallinfo2().uordblks;
+#endif
+}
+
+/* A busy keep-alive connection keeps its finished request's state and
+ * buffers for the next request (PROXY_WARM_MS, 200 ms); one that waits
+ * longer holds none of them (the request, its header slots, the input
+ * buffer: over 8 KiB), and its next request is served as the first was. */
+static void test_proxy_idle_connection_releases_its_request(void **state)
+{
+	struct env *e = *state;
+	size_t warm, still, idle;
+
+	start(e, "");
+	say(e->client.fd, "GET /a HTTP/1.1\r\nHost: x\r\n\r\n");
+	HEAD_AT(e, 0);
+	say(e->be[0].fd, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
+	UNTIL(e, has(&e->client, "\r\n\r\nok"));
+	pause_ms(e, 20); /* quiet passes: blocks kept for reuse go back */
+	warm = heap_in_use();
+	pause_ms(e, 50);
+	still = heap_in_use();
+	pause_ms(e, 400);
+	idle = heap_in_use();
+	assert_true(still + 1024 > warm);
+	if (idle + 8192 > warm)
+		fail_msg("idle for 470 ms: %zu bytes of the heap in use, %zu after the answer",
+			 idle, warm);
+	forget(&e->client);
+	forget(&e->be[0]);
+	say(e->client.fd, "GET /b HTTP/1.1\r\nHost: x\r\n\r\n");
+	UNTIL(e, has(&e->be[0], "\r\n\r\n"));
+	assert_true(starts(&e->be[0], "GET /b HTTP/1.1\r\n"));
+	say(e->be[0].fd, "HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nbye");
+	UNTIL(e, has(&e->client, "bye"));
+	assert_string_equal(e->client.in, "HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nbye");
 }
 
 /* What a test's own after-the-pass work saw on the client socket. */
@@ -1565,6 +1616,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_proxy_whole_response_written_after_the_pass,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_proxy_keep_alive_reuses_the_backend_connection,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_proxy_idle_connection_releases_its_request,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_proxy_pipelined_requests_answered_in_order,
 						setup, teardown),
