@@ -183,13 +183,29 @@ static __always_inline void notify(const struct sg_sock_ctl *ctl, __u64 cookie, 
 		bpf_ringbuf_output(ring, &ev, sizeof(ev), 0);
 }
 
-/* Passing: userspace now owns the stream position until it acks. */
+/* Passing: userspace now owns the stream position until it acks. The
+ * first byte passed after userspace caught up is notified: userspace may
+ * not be watching the socket's EPOLLIN then (a tunnel the kernel carries,
+ * user/relay.c kernel_settled), and the wake-up the queued skb makes would
+ * go unheard. That takes an order both sides keep, as in Dekker's lock:
+ * here `passed` grows (an atomic add: a full barrier) before `acked` is
+ * read, from the control entry as it is now (an ack replaces the entry,
+ * and the one looked up at the verdict's start may be the old one);
+ * userspace writes `acked` and then, after a full barrier, reads
+ * `passed`. Either this sees its ack (and notifies) or it sees these
+ * bytes (and keeps EPOLLIN). Only this socket's verdict writes `passed`
+ * (verdicts of a socket run under its lock), so the plain read of it is
+ * exact. */
 static __always_inline int pass(struct sg_sock_state *st, const struct sg_sock_ctl *ctl,
 				__u64 cookie, __u32 v, __u32 len)
 {
-	if (st->passed == ctl->acked)
-		notify(ctl, cookie, v);
-	st->passed += len;
+	__u64 before = st->passed;
+	const struct sg_sock_ctl *now;
+
+	__sync_fetch_and_add(&st->passed, len);
+	now = bpf_map_lookup_elem(&sock_ctl, &cookie);
+	if (now && before == now->acked)
+		notify(now, cookie, v);
 	st->flags |= SG_SF_PASSING;
 	trace_ev(cookie, v, len, st, ctl);
 	return count(v, len);

@@ -2389,7 +2389,8 @@ static void update_io(struct client *c)
 	 * its response never makes it do. */
 	if (cev & EPOLLIN)
 		c->narrowed = false;
-	c->lazy_in = cev == EPOLLRDHUP && !c->narrowed && c->io.events == EPOLLIN;
+	c->lazy_in = cev == EPOLLRDHUP && !c->narrowed && c->io.events == EPOLLIN &&
+		     c->state != C_TUNNEL; /* a tunnel the kernel carries: EPOLLIN would wake */
 	if (c->lazy_in)
 		cev = EPOLLIN;
 	/* A socket that read EOF with passed bytes still on their way is read

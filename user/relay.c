@@ -321,12 +321,27 @@ static int kernel_resume(struct sg_pump *p)
 	return 0;
 }
 
+/* src would block after an ack: whether every byte passed is consumed
+ * (sg_pump_kernel_carries). Only for a tunnel's pump, which the ring's
+ * event runs; a body's owner watches EPOLLIN whatever this says. */
+static void kernel_settle(struct sg_pump *p)
+{
+	if (p->kbudget && p->budget == UINT64_MAX)
+		p->ksettled = sg_splice_settled(p->ks, p->ksrc->cookie, p->ksrc->consumed) == 1;
+}
+
+bool sg_pump_kernel_carries(const struct sg_pump *p)
+{
+	return p->engine == SG_RELAY_SOCKMAP && p->ksettled;
+}
+
 static enum sg_pump_status kernel_run(struct sg_pump *p, size_t max_bytes, int *err_side)
 {
 	size_t done = 0;
 	ssize_t n;
 	int r;
 
+	p->ksettled = false;
 	for (;;) {
 		if (p->pending) {
 			r = dst_drained(p);
@@ -399,6 +414,7 @@ static enum sg_pump_status kernel_run(struct sg_pump *p, size_t max_bytes, int *
 				continue;
 			}
 		}
+		kernel_settle(p);
 		return SG_PUMP_WANT_READ;
 	}
 }

@@ -98,6 +98,7 @@ struct sg_pump {
 	bool kdrained;	 /* sockmap: dst drained since src last resumed */
 	uint64_t kacked; /* sockmap: ksrc->consumed at the last ack */
 	uint64_t kredir; /* sockmap: src's redirected count at the budget */
+	bool ksettled;	 /* sockmap: see sg_pump_kernel_carries */
 	size_t extra;	 /* sockmap: bytes read past the budget, after pending */
 };
 
@@ -112,6 +113,15 @@ enum sg_pump_status {
 			     * about a millisecond (or on any event) */
 	SG_PUMP_ERROR,	    /* errno set; *err_side says where: 0 src, 1 dst */
 };
+
+/* After SG_PUMP_WANT_READ from a sockmap pump without a budget's end (a
+ * tunnel): true when the kernel carries src's bytes with nothing passed
+ * (sg_splice_settled), so that src need not be watched for EPOLLIN, whose
+ * every redirected skb wakes the waiting thread for nothing: watch
+ * EPOLLRDHUP alone (EOF), and run the pump on the ring's event for src
+ * (user/sockmap.h), which the next passed byte makes. False otherwise:
+ * watch EPOLLIN as SG_PUMP_WANT_READ says. */
+bool sg_pump_kernel_carries(const struct sg_pump *p);
 
 /* Sets up `p` (zeroed by the caller) to move from `src` to `dst` with the
  * given budget. Allocates nothing: the buffer or pipe comes with first use.

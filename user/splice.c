@@ -587,6 +587,20 @@ int sg_splice_ack(struct sg_splice *s, int fd, uint64_t consumed)
 	return update_ctl(s, fd, consumed, false, 0);
 }
 
+int sg_splice_settled(struct sg_splice *s, uint64_t cookie, uint64_t consumed)
+{
+	struct sg_sock_state st;
+	int rc;
+
+	/* The ack's store (made in the kernel on this CPU) before this load:
+	 * bpf/splice.bpf.c pass() keeps the mirror order. */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	rc = lookup(state_fd(s), cookie, &st);
+	if (rc)
+		return rc;
+	return st.passed == consumed;
+}
+
 int sg_splice_budget_left(struct sg_splice *s, int fd, uint64_t consumed, uint64_t *left)
 {
 	struct sg_sock_state st;

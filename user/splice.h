@@ -17,12 +17,16 @@
  * - Bytes are passed when a budget ends (the skb that straddles the end is
  *   passed whole; you forward its body part and keep the rest), when dst's
  *   backlog is at the limit (a stalled reader), or when redirecting fails.
- *   So read src whenever it has bytes. EPOLLIN on src fires for passed
- *   bytes only (measured on this kernel: redirected skbs never reach the
- *   receive queue, so fact 9's wake-ups did not reproduce), and unlike the
- *   ring's pass events it cannot be lost to an ack racing a verdict; the
- *   gateway watches EPOLLIN and uses the ring for the one event EPOLLIN
- *   cannot give: a budget the kernel finished on an skb boundary.
+ *   So read src whenever it has bytes. epoll_wait reports EPOLLIN on src
+ *   for passed bytes only (redirected skbs never reach the receive queue),
+ *   but every redirected skb still wakes a thread that waits for EPOLLIN
+ *   on src (the psock calls the socket's own data_ready after the verdict;
+ *   the poll then finds nothing and epoll_wait sleeps again). The ring
+ *   reports the first byte passed after an ack, and a budget the kernel
+ *   finished on an skb boundary. A stream the kernel carries with
+ *   nothing passed (sg_splice_settled) can therefore be watched without
+ *   EPOLLIN, for EPOLLRDHUP alone (a FIN's wake-up carries no event mask
+ *   and reaches it), and read again on the ring's event.
  * - Read passed bytes until EAGAIN, forward them, then ack at once: the
  *   kernel takes the stream back only if no new skb was passed in between.
  *   A sender that never pauses (each recv() reopens its TCP window) keeps a
@@ -145,6 +149,14 @@ int sg_splice_set_budget(struct sg_splice *s, int fd, uint64_t consumed, uint64_
  * redirecting after passed bytes (a backlog pass in mid-body) are dealt
  * with. Returns 0, -EINVAL, -ENOENT, -EPROTO as above. */
 int sg_splice_ack(struct sg_splice *s, int fd, uint64_t consumed);
+
+/* After your last ack (or budget) on the socket with this cookie: 1 when
+ * you have consumed every byte passed to you, so that the next byte the
+ * verdict passes is reported on the ring (watching src's EPOLLIN may stop);
+ * 0 when more were passed since (keep EPOLLIN: their wake-up is coming, or
+ * came). Reads `passed` after a full barrier, the order the verdict's
+ * pass() relies on. Returns 1, 0 or -errno. */
+int sg_splice_settled(struct sg_splice *s, uint64_t cookie, uint64_t consumed);
 
 /* How many bytes of fd's current budget are left at your read position
  * `consumed`: of the passed bytes you are about to read, that many still

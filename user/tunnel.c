@@ -95,13 +95,17 @@ enum sg_tunnel_status sg_tunnel_run(struct sg_tunnel *t, uint64_t now)
 	return a == SG_PUMP_WAIT || b == SG_PUMP_WAIT ? SG_TUNNEL_KICK : SG_TUNNEL_OPEN;
 }
 
-/* One direction, from src to dst: write what is pending, else read more. */
+/* One direction, from src to dst: write what is pending, else read more,
+ * or only hear src's EOF while the kernel carries its bytes (the ring's
+ * event runs the pump when it passes one). */
 static void want(const struct sg_pump *p, bool done, uint32_t *src_ev, uint32_t *dst_ev)
 {
 	if (done)
 		return;
 	if (p->pending)
 		*dst_ev |= EPOLLOUT;
+	else if (sg_pump_kernel_carries(p))
+		*src_ev |= EPOLLRDHUP;
 	else
 		*src_ev |= EPOLLIN;
 }

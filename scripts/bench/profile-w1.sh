@@ -31,7 +31,9 @@
 #        splicegate-ENGINE-l4: the same bytes through a TCP route (an L4
 #        tunnel: forwarded unread, in the kernel's socket map when the
 #        engine moves it there), to price a small request kept out of
-#        userspace
+#        userspace; haproxy-tls, nginx-16k-tls, splicegate-ENGINE-tls:
+#        W8's keep-alive GET instead, the client's connections in TLS 1.3
+#        (ECDSA P-256) to the proxy, as make bench's https rows
 #   HOLD: P to hold the proxy to P % of its CPU [none]
 #   SG_BIN: the gateway [build/splicegate]; OUT: where results go
 #   [build/bench/profile]; ports 28100-28113 on loopback.
@@ -75,6 +77,17 @@ L4="" PROTO=HTTP ROUTES=routes
 case $ROW in
 splicegate-*-l4) L4=1 PROTO=TCP ROUTES=tcpRoutes ROW=${ROW%-l4} ;;
 esac
+TLS="" SCHEME=http SG_TLS=""
+case $ROW in
+*-tls)
+	TLS=1 SCHEME=https PROTO=HTTPS ROW=${ROW%-tls}
+	SG_TLS="tls: {cert: $WORK/tls.crt, key: $WORK/tls.key}"
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
+		-subj /CN=bench.test -keyout "$WORK/tls.key" -out "$WORK/tls.crt" >/dev/null 2>&1 ||
+		die "openssl req failed"
+	cat "$WORK/tls.crt" "$WORK/tls.key" >"$WORK/tls.pem"
+	;;
+esac
 case $ROW in
 haproxy)
 	cat >"$WORK/haproxy.cfg" <<EOF
@@ -90,7 +103,7 @@ defaults
 	option http-keep-alive
 	http-reuse always
 frontend http
-	bind 127.0.0.1:$FRONT
+	bind 127.0.0.1:$FRONT${TLS:+ ssl crt $WORK/tls.pem alpn http/1.1}
 	default_backend files
 backend files
 	server files 127.0.0.1:$NGINX_PORT
@@ -112,7 +125,9 @@ $(nginx_proxy_http_basics)
 		keepalive_requests 1000000000;
 	}
 	server {
-		listen 127.0.0.1:$FRONT;
+		listen 127.0.0.1:$FRONT${TLS:+ ssl};
+		${TLS:+ssl_certificate $WORK/tls.crt; ssl_certificate_key $WORK/tls.key;}
+		${TLS:+ssl_protocols TLSv1.2 TLSv1.3;}
 		location / { proxy_pass http://files; }
 	}
 }
@@ -135,6 +150,7 @@ binds:
   listeners:
   - name: http
     protocol: $PROTO
+    $SG_TLS
     $ROUTES:
     - name: files
       backends:
@@ -156,15 +172,15 @@ if [ -n "${HOLD:-}" ]; then
 	echo "$PROXY" >"$HOLD_CG/cgroup.procs"
 	trap 'cleanup; rmdir "$HOLD_CG" 2>/dev/null || true' EXIT
 fi
-ROW=$ROW${NAP:+-coalesce}${L4:+-l4}${POLL:+-poll}${HOLD:+-q$HOLD}
+ROW=$ROW${NAP:+-coalesce}${L4:+-l4}${TLS:+-tls}${POLL:+-poll}${HOLD:+-q$HOLD}
 wait_listening $NGINX_PORT $FRONT || die "not listening; logs in $WORK"
-curl -sS -o /dev/null "http://127.0.0.1:$FRONT/100b"
-taskset -c 0 wrk -t1 -c64 -d2s "http://127.0.0.1:$FRONT/100b" >/dev/null # warm-up
+curl -ksS -o /dev/null "$SCHEME://127.0.0.1:$FRONT/100b"
+taskset -c 0 wrk -t1 -c64 -d2s "$SCHEME://127.0.0.1:$FRONT/100b" >/dev/null # warm-up
 
 # wrk_run SECS: wrk's summary line (scripts/bench/wrk-summary.lua).
 wrk_run() {
 	taskset -c 0 wrk -t1 -c64 -d"${1}s" -s "$HERE/bench/wrk-summary.lua" \
-		"http://127.0.0.1:$FRONT/100b" | grep '^SGBENCH '
+		"$SCHEME://127.0.0.1:$FRONT/100b" | grep '^SGBENCH '
 }
 
 field() { # LINE NAME: one key=value of wrk's summary line
@@ -219,7 +235,7 @@ time)
 strace | strace-origin | strace-wrk)
 	if [ "$TOOL" = strace-wrk ]; then
 		line=$(taskset -c 0 strace -c -f -o "$OUT/$TAG.strace" wrk -t1 -c64 -d"${SECS}s" \
-			-s "$HERE/bench/wrk-summary.lua" "http://127.0.0.1:$FRONT/100b" |
+			-s "$HERE/bench/wrk-summary.lua" "$SCHEME://127.0.0.1:$FRONT/100b" |
 			grep '^SGBENCH ')
 	else
 		traced=$PROXY

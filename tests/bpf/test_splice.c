@@ -225,6 +225,7 @@ struct stream {
 	bool expect_eof; /* reader: a recv() of 0 must follow the last byte */
 	int delay_ms;	 /* reader: sleep before the first recv (a stalled reader) */
 	bool slow;	 /* reader: 64 KiB reads, a 2 ms nap every 64 of them */
+	bool bursts;	 /* writer: a 1 ms pause after every MiB */
 	_Atomic uint64_t done;
 	uint64_t bad_at; /* reader: first wrong byte, UINT64_MAX if none */
 	int err;
@@ -250,6 +251,8 @@ static void *writer_main(void *arg)
 			break;
 		}
 		w->done += (uint64_t)k;
+		if (w->bursts && w->done % (1u << 20) < (uint64_t)k)
+			sleep_ms(1);
 	}
 	if (w->shut_after)
 		shutdown(w->fd, SHUT_WR);
@@ -357,11 +360,23 @@ struct pdir {
 	bool http, in_body, kernel_body;
 	bool never_release; /* keep every byte in userspace (budget stays 0) */
 	uint64_t body_left, head_len;
+	/* quiet: src had nothing to read and every byte passed is consumed
+	 * (sg_splice_settled); `events`: src's registered interest. */
+	bool settled;
+	uint32_t events;
 };
 
 struct proxy {
 	struct sg_splice *s;
 	struct sg_splice_ring *ring; /* NULL: watch EPOLLIN; else EPOLLRDHUP + ring */
+	/* With a ring: watch a source's EPOLLIN only while it is not settled,
+	 * as the gateway's tunnels do (user/relay.c kernel_settle), and sleep
+	 * up to a second instead of polling every 20 ms: a wake-up lost while
+	 * `active` shows as a sleep that ran out (`stalls`). */
+	bool quiet;
+	atomic_bool active;
+	uint64_t stalls;
+	_Atomic pid_t tid;
 	struct pdir d[2];
 	int ep;
 	atomic_bool stop;
@@ -428,6 +443,7 @@ static int release(struct proxy *p, struct pdir *d)
  * src has nothing more now, -1 on error. */
 static int dir_step(struct proxy *p, struct pdir *d)
 {
+	d->settled = false;
 	for (;;) {
 		ssize_t n;
 		int r;
@@ -474,7 +490,29 @@ static int dir_step(struct proxy *p, struct pdir *d)
 		}
 		if (errno != EAGAIN)
 			return -1;
-		return release(p, d) ? -1 : 0;
+		if (release(p, d))
+			return -1;
+		if (p->quiet) {
+			uint64_t cookie;
+
+			d->settled = sg_splice_cookie(d->src, &cookie) == 0 &&
+				     sg_splice_settled(p->s, cookie, d->consumed) == 1;
+		}
+		return 0;
+	}
+}
+
+/* quiet: each source watched for what it needs now (EOF alone once the
+ * kernel carries it, nothing after EOF). */
+static void watch(struct proxy *p)
+{
+	for (int i = 0; i < 2; i++) {
+		struct pdir *d = &p->d[i];
+		uint32_t want = d->eof ? 0 : d->settled ? EPOLLRDHUP : EPOLLIN | EPOLLRDHUP;
+		struct epoll_event ev = { .events = want, .data.u32 = (uint32_t)i };
+
+		if (want != d->events && epoll_ctl(p->ep, EPOLL_CTL_MOD, d->src, &ev) == 0)
+			d->events = want;
 	}
 }
 
@@ -485,17 +523,45 @@ static void count_event(void *ctx, uint64_t cookie, unsigned verdict)
 	((struct proxy *)ctx)->ring_events++;
 }
 
+/* What each direction was at when a quiet proxy's sleep ran out. */
+static void stall_report(struct proxy *p)
+{
+	for (int i = 0; i < 2; i++) {
+		struct pdir *d = &p->d[i];
+		struct sg_splice_sock ss = { 0 };
+		int queued = -1;
+
+		sg_splice_sock(p->s, d->src, &ss);
+		ioctl(d->src, FIONREAD, &queued);
+		fprintf(stderr,
+			"  stall: dir %d consumed %" PRIu64 " acked %" PRIu64
+			" settled %d watching "
+			"%#x len %zu off %zu; src bytes %" PRIu64 " redirected %" PRIu64
+			" passed %" PRIu64 " passing %d, FIONREAD %d\n",
+			i, d->consumed, d->acked, d->settled, d->events, d->len, d->off, ss.bytes,
+			ss.redirected, ss.passed, ss.passing, queued);
+	}
+}
+
 static void *proxy_main(void *arg)
 {
 	struct proxy *p = arg;
 	struct epoll_event ev[4];
-	int busy = 0;
+	int busy = 0, first = 1;
 
+	p->tid = gettid();
 	while (!p->stop) {
-		int n = epoll_wait(p->ep, ev, 4, busy ? 1 : 20);
+		/* The first pass at once: a quiet proxy narrows what it
+		 * watches only after its first steps. */
+		int timeout = first ? 0 : busy ? 1 : p->quiet ? 1000 : 20;
+		int n = epoll_wait(p->ep, ev, 4, timeout);
+
+		first = 0;
 
 		if (n > 0)
 			p->wakeups++;
+		else if (n == 0 && timeout == 1000 && p->active && !p->stalls++)
+			stall_report(p);
 		for (int i = 0; i < n; i++) {
 			if (ev[i].data.u32 == 2)
 				sg_splice_ring_read(p->ring, count_event, p);
@@ -512,19 +578,23 @@ static void *proxy_main(void *arg)
 			}
 			busy |= r > 0;
 		}
+		if (p->quiet)
+			watch(p);
 	}
 	return NULL;
 }
 
-static void proxy_start(struct proxy *p, struct sg_splice *s, struct quad *q,
-			struct sg_splice_ring *ring, bool http_ab)
+static void proxy_start_mode(struct proxy *p, struct sg_splice *s, struct quad *q,
+			     struct sg_splice_ring *ring, bool http_ab, bool quiet)
 {
-	uint32_t want = ring ? EPOLLRDHUP : EPOLLIN | EPOLLRDHUP;
+	uint32_t want = ring && !quiet ? EPOLLRDHUP : EPOLLIN | EPOLLRDHUP;
 	struct epoll_event ev = { .events = want };
 
 	memset(p, 0, sizeof(*p));
 	p->s = s;
 	p->ring = ring;
+	p->quiet = quiet && ring;
+	p->d[0].events = p->d[1].events = want;
 	p->d[0].src = q->gw_a;
 	p->d[0].dst = q->gw_b;
 	p->d[0].http = http_ab;
@@ -541,6 +611,12 @@ static void proxy_start(struct proxy *p, struct sg_splice *s, struct quad *q,
 		epoll_ctl(p->ep, EPOLL_CTL_ADD, sg_splice_ring_fd(ring), &ev);
 	}
 	pthread_create(&p->t, NULL, proxy_main, p);
+}
+
+static void proxy_start(struct proxy *p, struct sg_splice *s, struct quad *q,
+			struct sg_splice_ring *ring, bool http_ab)
+{
+	proxy_start_mode(p, s, q, ring, http_ab, false);
 }
 
 static void proxy_stop(struct proxy *p)
@@ -761,6 +837,145 @@ static void test_splice_one_gib_one_way(struct sg_splice *s)
 		       (double)(delta(&c0, &c1, SG_V_REDIRECT, true) + passed_bytes(&c0, &c1)),
 	       delta(&c0, &c1, SG_V_BACKLOG, false), px.wakeups,
 	       delta(&c0, &c1, SG_V_TRIMMED, true), delta(&c0, &c1, SG_V_DUPLICATE, false));
+	quad_close(s, &q);
+	sg_splice_ring_close(ring);
+}
+
+/* Voluntary context switches of this process's thread tid so far. */
+static uint64_t thread_switches(pid_t tid)
+{
+	char path[64], line[256];
+	uint64_t n = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/self/task/%d/status", (int)tid);
+	f = fopen(path, "r");
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "voluntary_ctxt_switches: %" SCNu64, &n) == 1)
+			break;
+	if (f)
+		fclose(f);
+	return n;
+}
+
+/* `rounds` 64-byte exchanges A -> B -> A through a pair the proxy thread
+ * watches (EPOLLIN registered, or quiet with the ring); the proxy thread's
+ * sleeps meanwhile. */
+static uint64_t ping_pong_sleeps(struct sg_splice *s, struct sg_splice_ring *ring, bool quiet,
+				 int rounds)
+{
+	char msg[64], got[64];
+	struct proxy px;
+	struct quad q;
+	uint64_t before = 0, after;
+	int bad = 0;
+
+	memset(msg, 'p', sizeof(msg));
+	if (quad_open(&q) || pair(s, &q, SG_SPLICE_ALL, SG_SPLICE_ALL, ring)) {
+		CHECK(false, "sockets or pairing: %s", strerror(errno));
+		return 0;
+	}
+	proxy_start_mode(&px, s, &q, ring, false, quiet);
+	for (int i = 0; i < rounds + 20; i++) {
+		if (i == 20) { /* warmed up, and the proxy watches what it will */
+			for (int k = 0; k < 200 && quiet && px.d[0].events != EPOLLRDHUP; k++)
+				sleep_ms(10);
+			CHECK(!quiet || (px.d[0].events == EPOLLRDHUP &&
+					 px.d[1].events == EPOLLRDHUP),
+			      "the quiet proxy still watches EPOLLIN (%#x, %#x)", px.d[0].events,
+			      px.d[1].events);
+			sleep_ms(20);
+			before = thread_switches(px.tid);
+		}
+		bad += send(q.a, msg, sizeof(msg), 0) != (ssize_t)sizeof(msg);
+		bad += recv(q.b, got, sizeof(got), MSG_WAITALL) != (ssize_t)sizeof(got);
+		bad += send(q.b, msg, sizeof(msg), 0) != (ssize_t)sizeof(msg);
+		bad += recv(q.a, got, sizeof(got), MSG_WAITALL) != (ssize_t)sizeof(got);
+		if (bad)
+			break;
+	}
+	after = thread_switches(px.tid);
+	proxy_stop(&px);
+	CHECK(bad == 0, "a round trip failed: %s", strerror(errno));
+	CHECK(px.err == 0, "proxy: %s", strerror(px.err));
+	quad_close(s, &q);
+	return after - before;
+}
+
+/* Every redirected skb wakes a thread waiting for EPOLLIN on its source
+ * (the psock calls the socket's data_ready after the verdict), for nothing:
+ * the poll finds no byte. A quiet proxy, which watches a settled source for
+ * EPOLLRDHUP alone, sleeps through an interactive exchange carried by the
+ * kernel. */
+static void test_splice_quiet_source_sleeps(struct sg_splice *s)
+{
+	enum { ROUNDS = 2000 };
+	char err[256];
+	struct sg_splice_ring *ring = sg_splice_ring_open(s, err, sizeof(err));
+	uint64_t woken, quiet;
+
+	REQUIRE(ring, "ring: %s", err);
+	woken = ping_pong_sleeps(s, NULL, false, ROUNDS);
+	quiet = ping_pong_sleeps(s, ring, true, ROUNDS);
+	printf("  %d round trips of 64 B: proxy thread slept %" PRIu64 " times watching EPOLLIN, "
+	       "%" PRIu64 " quiet\n",
+	       ROUNDS, woken, quiet);
+	CHECK(woken >= ROUNDS / 4, "watching EPOLLIN the proxy slept only %" PRIu64 " times",
+	      woken);
+	CHECK(quiet <= ROUNDS / 50, "quiet, the proxy slept %" PRIu64 " times", quiet);
+	sg_splice_ring_close(ring);
+}
+
+/* A quiet proxy misses no passed byte: with a small backlog bound and a
+ * reader that naps, the kernel passes bytes time and again while the proxy
+ * acks, checks that it consumed all, and stops watching EPOLLIN. Each
+ * first pass after an ack must reach it on the ring (bpf/splice.bpf.c
+ * pass(): the barrier pair), or the stream stalls until the proxy's
+ * one-second sleep runs out. */
+static void test_splice_quiet_source_misses_no_pass(struct sg_splice *s)
+{
+	const uint64_t bytes = 256u << 20;
+	char err[256];
+	struct sg_splice_ring *ring = sg_splice_ring_open(s, err, sizeof(err));
+	struct sg_splice_counters c0 = counters(s), c1;
+	struct stream wa = { 0 }, rb = { 0 }, wb = { 0 }, ra = { 0 };
+	struct proxy px;
+	struct quad q;
+
+	REQUIRE(ring, "ring: %s", err);
+	REQUIRE(quad_open(&q) == 0, "sockets");
+	REQUIRE(pair_backlog(s, &q, SG_SPLICE_ALL, SG_SPLICE_ALL, ring, 64 * 1024) == 0, "pair");
+	proxy_start_mode(&px, s, &q, ring, false, true);
+	px.active = true;
+	wa.fd = q.a, wa.seed = 21, wa.total = bytes, wa.bursts = true;
+	rb.fd = q.b, rb.seed = 21, rb.total = bytes, rb.slow = true;
+	wb.fd = q.b, wb.seed = 22, wb.total = bytes, wb.bursts = true;
+	ra.fd = q.a, ra.seed = 22, ra.total = bytes, ra.slow = true;
+	stream_start(&rb, reader_main);
+	stream_start(&ra, reader_main);
+	stream_start(&wa, writer_main);
+	stream_start(&wb, writer_main);
+	stream_join(&wa);
+	stream_join(&wb);
+	stream_join(&rb);
+	stream_join(&ra);
+	px.active = false;
+	proxy_stop(&px);
+	c1 = counters(s);
+	CHECK(rb.done == bytes && rb.bad_at == UINT64_MAX, "B got %" PRIu64 ", bad at %" PRIu64,
+	      rb.done, rb.bad_at);
+	CHECK(ra.done == bytes && ra.bad_at == UINT64_MAX, "A got %" PRIu64 ", bad at %" PRIu64,
+	      ra.done, ra.bad_at);
+	CHECK(px.err == 0, "proxy: %s", strerror(px.err));
+	CHECK(passed_bytes(&c0, &c1) > 0 && px.ring_events > 0,
+	      "nothing was passed (%" PRIu64 " B, %" PRIu64
+	      " ring events): the test tested nothing",
+	      passed_bytes(&c0, &c1), px.ring_events);
+	CHECK(px.stalls == 0, "%" PRIu64 " one-second stalls: a pass went unheard", px.stalls);
+	printf("  256 MiB each way, 64 KiB backlog bound, quiet proxy: passed %" PRIu64
+	       " B (%" PRIu64 " backlog skbs), ring events %" PRIu64 ", stalls %" PRIu64 "\n",
+	       passed_bytes(&c0, &c1), delta(&c0, &c1, SG_V_BACKLOG, false), px.ring_events,
+	       px.stalls);
 	quad_close(s, &q);
 	sg_splice_ring_close(ring);
 }
@@ -1279,6 +1494,8 @@ static const struct test tests[] = {
 	T(test_splice_fin_behind_backlog, 30),
 	T(test_splice_stalled_reader_is_bounded, 60),
 	T(test_splice_stalled_reader_ring, 60),
+	T(test_splice_quiet_source_sleeps, 60),
+	T(test_splice_quiet_source_misses_no_pass, 120),
 	T(test_splice_stats_and_forget, 10),
 	T(test_splice_passed_bytes_in_order, 120),
 	T(test_splice_one_gib_through_userspace, 120),
