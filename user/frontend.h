@@ -43,8 +43,9 @@ struct sg_frontend_opts {
 	bool tunnel_promote;
 	/* auto: a bulk body (SG_RELAY_BUF_MAX or more, plain sockets) starts
 	 * on `engine` or `upload` (copy) and is spliced while its worker is
-	 * saturated (user/relay.h, `adapt`). */
-	bool bodies_adapt;
+	 * saturated (user/relay.h, `adapt`); so is a tunnel over plain sockets
+	 * until it moves into the socket map. */
+	bool relays_adapt;
 	enum sg_access_log access_log;
 	/* A tunnel with no byte moving either way for this long is closed; 0:
 	 * never. Spliced bytes count by the kernel's last-activity stamps. */
@@ -91,7 +92,7 @@ struct sg_frontend {
 	enum sg_relay_engine upload;	/* for request bodies of 64 KiB and more */
 	enum sg_relay_engine tunnel;	/* for TCP routes and tunnels (101, CONNECT) */
 	bool tunnel_promote;		/* see struct sg_frontend_opts */
-	bool bodies_adapt;		/* see struct sg_frontend_opts */
+	bool relays_adapt;		/* see struct sg_frontend_opts */
 	uint64_t tunnel_idle_ms;	/* see struct sg_frontend_opts */
 	uint64_t head_timeout_ms;	/* see struct sg_frontend_opts */
 	uint64_t body_idle_ms;		/* see struct sg_frontend_opts */

@@ -447,6 +447,16 @@ static int drop_privileges(void)
 	return 0;
 }
 
+/* What auto does with a tunnel besides its engine, for the log. */
+static const char *tunnel_how(const struct sg_frontend_opts *po)
+{
+	if (po->relays_adapt && po->tunnel_promote)
+		return " (splice while saturated, sockmap once interactive)";
+	if (po->relays_adapt)
+		return " (splice while saturated)";
+	return po->tunnel_promote ? " (sockmap once interactive)" : "";
+}
+
 /* The engines for --splice MODE, for HTTP response and request bodies and
  * for tunnels (TCP routes, 101 and CONNECT). sockmap and auto open the BPF
  * side: the objects `splicegate bpf load` pinned, else a private load.
@@ -466,7 +476,7 @@ static int choose_engine(struct gateway *g, const char *mode, struct sg_frontend
 
 	g->engine = mode ? mode : "auto";
 	po->engine = po->upload = po->tunnel = SG_RELAY_COPY;
-	po->bodies_adapt = is_auto;
+	po->relays_adapt = is_auto;
 	if (!is_auto) {
 		if (sg_relay_engine_parse(mode, &po->engine) == -1) {
 			SG_ERR("--splice %s: not an engine", mode);
@@ -553,8 +563,8 @@ static int start_workers(struct gateway *g, const struct sg_gateway_opts *opts)
 	SG_INFO("%u workers, %s engine for response bodies, %s for request bodies%s, %s for "
 		"tunnels%s",
 		g->nworkers, sg_relay_engine_name(po.engine), sg_relay_engine_name(po.upload),
-		po.bodies_adapt ? " (splice while saturated)" : "", sg_relay_engine_name(po.tunnel),
-		po.tunnel_promote ? " (sockmap once interactive)" : "");
+		po.relays_adapt ? " (splice while saturated)" : "", sg_relay_engine_name(po.tunnel),
+		tunnel_how(&po));
 	if (po.busy_poll_ns)
 		SG_INFO("busy polling until %llu us after the last event",
 			(unsigned long long)(po.busy_poll_ns / 1000));

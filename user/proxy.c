@@ -456,8 +456,13 @@ static enum sg_relay_engine init_pump(struct client *c, struct sg_pump *p, bool 
 	/* A body of known length, either way (a tunnel's bytes come as they
 	 * come). */
 	p->batch = !tunnel && !chunked && !in_map;
-	p->adapt = c->ctx->bodies_adapt && e == SG_RELAY_COPY && p->batch &&
-		   budget >= SG_RELAY_BUF_MAX && budget != UINT64_MAX;
+	/* auto: a bulk body, or a tunnel until it is promoted, is spliced
+	 * while the worker is saturated: held to half a CPU, one iperf3
+	 * stream ran 2.17 GB/s spliced against 1.76 copied (0.22 s of proxy
+	 * CPU per GB against 0.29; scripts/BENCH.md "Tunnels spliced while
+	 * saturated"). */
+	p->adapt = c->ctx->relays_adapt && e == SG_RELAY_COPY &&
+		   (tunnel || (p->batch && budget >= SG_RELAY_BUF_MAX && budget != UINT64_MAX));
 	return e;
 }
 

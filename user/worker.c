@@ -418,7 +418,7 @@ struct sg_worker *sg_worker_start(struct sg_cfg *cfg, const struct sg_frontend_o
 	w->ctx.upload = opts->upload;
 	w->ctx.tunnel = opts->tunnel;
 	w->ctx.tunnel_promote = opts->tunnel_promote && splice;
-	w->ctx.bodies_adapt = opts->bodies_adapt;
+	w->ctx.relays_adapt = opts->relays_adapt;
 	w->ctx.tunnel_idle_ms = opts->tunnel_idle_ms;
 	w->ctx.head_timeout_ms = opts->head_timeout_ms;
 	w->ctx.body_idle_ms = opts->body_idle_ms;

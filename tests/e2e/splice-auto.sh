@@ -212,7 +212,7 @@ if start_gateway -c "$WORK" --workers 1 --log-level debug && wait_port 8080 5 &&
 	check "auto with BPF: the download and the one-way tunnel copied, with the first round trips" \
 		"$((copied + spliced - (PING_BYTES - kernel)))" $((1048576 + ONEWAY + 7))
 	check "auto with BPF: the log says which engine does what" \
-		"$(grep -c 'copy engine for response bodies, copy for request bodies (splice while saturated), copy for tunnels (sockmap once interactive)' "$WORK/gateway.log")" 1
+		"$(grep -c 'copy engine for response bodies, copy for request bodies (splice while saturated), copy for tunnels (splice while saturated, sockmap once interactive)' "$WORK/gateway.log")" 1
 	# A 4 MiB upload: the copy engine, every byte, the backend agreeing.
 	copied=$(body_bytes copy)
 	head -c $((4 << 20)) /dev/urandom >"$WORK/up.bin"

@@ -1,4 +1,4 @@
-# --splice auto on a gateway held to a fortieth of a CPU by a cgroup's CPU quota (as `make bench` holds its -qP rows): its worker is saturated and says so in its debug log, and the bulk bodies it copies while it has time to spare go through splice(2) instead, which costs it less CPU per byte: four 32 MiB downloads at once arrive whole (sgbackend's pattern, byte for byte) and four 32 MiB uploads at once too (the backend's SHA-256), at least a quarter of each direction's bytes spliced by /metrics (typically 60-85 %: the first 50-100 ms, until a whole window of the worker's shows it saturated, are copied, and whenever the Python backend is the slower one the worker waits and copies), most downloads' access log lines saying engine=splice. With the quota lifted the worker waits again, says so, and copies the next 4 MiB download.
+# --splice auto on a gateway held to a fortieth of a CPU by a cgroup's CPU quota (as `make bench` holds its -qP rows): its worker is saturated and says so in its debug log, and the bulk bodies it copies while it has time to spare go through splice(2) instead, which costs it less CPU per byte: four 32 MiB downloads at once arrive whole (sgbackend's pattern, byte for byte) and four 32 MiB uploads at once too (the backend's SHA-256), and four 32 MiB downloads through a TCP route (a tunnel, relayed the same way until it would move into the socket map), at least a quarter of each one's bytes spliced by /metrics (typically 60-85 %: the first 50-100 ms, until a whole window of the worker's shows it saturated, are copied, and whenever the Python backend is the slower one the worker waits and copies), most downloads' access log lines saying engine=splice. With the quota lifted the worker waits again, says so, and copies the next 4 MiB download.
 . "$(dirname "$0")/lib.sh"
 
 # The worker's CPU quota: a cgroup v1 cpu group, or v2 cpu.max.
@@ -34,6 +34,18 @@ cg_remove() {
 
 start_backend web || { fail "backend did not start"; finish; }
 one_route_config web
+# A TCP route to the same backend: HTTP through a tunnel, as bytes.
+TP=$(free_port)
+cat >>"$WORK/config.yaml" <<YAML
+- port: $TP
+  listeners:
+  - name: tcp
+    protocol: TCP
+    tcpRoutes:
+    - name: web-tcp
+      backends:
+      - host: 127.0.0.1:$BACKEND_PORT
+YAML
 
 # spliced_quarter WHAT BEFORE: at least a quarter of WHAT's 128 MiB went
 # through splice(2) since the splice count was BEFORE.
@@ -67,7 +79,36 @@ for t in ts:
     t.join()
 print(" ".join(out))
 PY
-if ! start_gateway -c "$WORK" --workers 1 --log-level debug || ! wait_port 8080 5; then
+# through_tunnel N SIZE: the same N downloads through the TCP route, the
+# request written by hand, the response read to EOF (Connection: close).
+cat >"$WORK/tunnel.py" <<'PY'
+import socket, sys, threading
+port, n, size = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
+want = bytes(range(251)) * (size // 251 + 1)
+out = [None] * n
+def get(i):
+    try:
+        s = socket.create_connection(("127.0.0.1", port), timeout=60)
+        s.sendall(b"GET /get?size=%d HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n" % size)
+        got = bytearray()
+        while True:
+            d = s.recv(1 << 20)
+            if not d:
+                break
+            got += d
+        body = bytes(got[got.find(b"\r\n\r\n") + 4:])
+        out[i] = "%d %s" % (len(body), body == want[:size])
+    except OSError as e:
+        out[i] = str(e)
+ts = [threading.Thread(target=get, args=(i,)) for i in range(n)]
+for t in ts:
+    t.start()
+for t in ts:
+    t.join()
+print(" ".join(out))
+PY
+if ! start_gateway -c "$WORK" --workers 1 --log-level debug || ! wait_port 8080 5 ||
+	! wait_port "$TP" 5; then
 	fail "gateway did not start"
 	finish
 fi
@@ -102,6 +143,18 @@ check "held: four 32 MiB uploads at once arrive whole" \
 	"$(for i in 1 2 3 4; do jq -r '"\(.bytes) \(.sha256)"' "$WORK/up$i.json" 2>/dev/null; done | sort | uniq -c | awk '{ print $1, $2, $3 }')" \
 	"4 $((32 << 20)) $sum"
 spliced_quarter uploads "$spliced"
+
+# A tunnel is relayed the same way until it moves into the socket map.
+spliced=$(body_bytes splice)
+check "held: four 32 MiB downloads at once through a TCP route arrive whole" \
+	"$(/usr/bin/python3 "$WORK/tunnel.py" "$TP" 4 $((32 << 20)))" \
+	"$(printf '%d True %d True %d True %d True' $((32 << 20)) $((32 << 20)) $((32 << 20)) $((32 << 20)))"
+# Metrics count a tunnel's bytes when it ends.
+for _ in $(seq 50); do
+	[ $(($(body_bytes splice) - spliced)) -ge $((32 << 20)) ] && break
+	sleep 0.1
+done
+spliced_quarter "tunnels' downloads" "$spliced"
 check "held: the log says the worker was saturated" \
 	"$(grep -c 'event loop saturated' "$WORK/gateway.log" | awk '{ print ($1 >= 1) }')" 1
 
