@@ -679,6 +679,21 @@ static void test_splice_pair_rejects_unestablished(struct sg_splice *s)
 	quad_close(s, &q);
 }
 
+/* A -> B (writer wa, reader rb) and B -> A (wb, ra) at once, to the end:
+ * the readers first, so that no byte waits for one. */
+static void run_both_ways(struct stream *wa, struct stream *rb, struct stream *wb,
+			  struct stream *ra)
+{
+	stream_start(rb, reader_main);
+	stream_start(ra, reader_main);
+	stream_start(wa, writer_main);
+	stream_start(wb, writer_main);
+	stream_join(wa);
+	stream_join(wb);
+	stream_join(rb);
+	stream_join(ra);
+}
+
 /* Both directions at once, checked byte for byte; returns MB/s (A->B). */
 static double both_ways(struct sg_splice *s, uint64_t bytes, struct sg_splice_ring *ring,
 			struct proxy *px, double *mbs_ba)
@@ -694,14 +709,7 @@ static double both_ways(struct sg_splice *s, uint64_t bytes, struct sg_splice_ri
 	rb.fd = q.b, rb.seed = 1, rb.total = bytes;
 	wb.fd = q.b, wb.seed = 2, wb.total = bytes;
 	ra.fd = q.a, ra.seed = 2, ra.total = bytes;
-	stream_start(&rb, reader_main);
-	stream_start(&ra, reader_main);
-	stream_start(&wa, writer_main);
-	stream_start(&wb, writer_main);
-	stream_join(&wa);
-	stream_join(&wb);
-	stream_join(&rb);
-	stream_join(&ra);
+	run_both_ways(&wa, &rb, &wb, &ra);
 	proxy_stop(px);
 	CHECK(wa.err == 0 && wb.err == 0, "writers: %s / %s", strerror(wa.err), strerror(wb.err));
 	CHECK(rb.done == bytes && rb.err == 0, "B got %" PRIu64 " of %" PRIu64 " (%s)", rb.done,
@@ -951,14 +959,7 @@ static void test_splice_quiet_source_misses_no_pass(struct sg_splice *s)
 	rb.fd = q.b, rb.seed = 21, rb.total = bytes, rb.slow = true;
 	wb.fd = q.b, wb.seed = 22, wb.total = bytes, wb.bursts = true;
 	ra.fd = q.a, ra.seed = 22, ra.total = bytes, ra.slow = true;
-	stream_start(&rb, reader_main);
-	stream_start(&ra, reader_main);
-	stream_start(&wa, writer_main);
-	stream_start(&wb, writer_main);
-	stream_join(&wa);
-	stream_join(&wb);
-	stream_join(&rb);
-	stream_join(&ra);
+	run_both_ways(&wa, &rb, &wb, &ra);
 	px.active = false;
 	proxy_stop(&px);
 	c1 = counters(s);

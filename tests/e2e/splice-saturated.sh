@@ -58,45 +58,33 @@ spliced_quarter() {
 	fi
 }
 
-# download N SIZE: N downloads of SIZE bytes at once; for each, the body's
-# length and whether every byte is sgbackend's pattern (byte i is i % 251).
+# download.py N SIZE [PORT]: N downloads of SIZE bytes at once, through
+# the HTTP listener, or with PORT through that TCP route (the request
+# written by hand, the response read to its EOF: Connection: close); for
+# each, the body's length and whether every byte is sgbackend's pattern
+# (byte i is i % 251).
 cat >"$WORK/download.py" <<'PY'
-import sys, threading, urllib.request
+import socket, sys, threading, urllib.request
 n, size = int(sys.argv[1]), int(sys.argv[2])
+port = int(sys.argv[3]) if len(sys.argv) > 3 else None
 want = bytes(range(251)) * (size // 251 + 1)
 out = [None] * n
-def get(i):
-    try:
+def body_of(size):
+    if port is None:
         with urllib.request.urlopen("http://127.0.0.1:8080/get?size=%d" % size, timeout=60) as r:
-            body = r.read()
-        out[i] = "%d %s" % (len(body), body == want[:size])
-    except OSError as e:
-        out[i] = str(e)
-ts = [threading.Thread(target=get, args=(i,)) for i in range(n)]
-for t in ts:
-    t.start()
-for t in ts:
-    t.join()
-print(" ".join(out))
-PY
-# through_tunnel N SIZE: the same N downloads through the TCP route, the
-# request written by hand, the response read to EOF (Connection: close).
-cat >"$WORK/tunnel.py" <<'PY'
-import socket, sys, threading
-port, n, size = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
-want = bytes(range(251)) * (size // 251 + 1)
-out = [None] * n
+            return r.read()
+    s = socket.create_connection(("127.0.0.1", port), timeout=60)
+    s.sendall(b"GET /get?size=%d HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n" % size)
+    got = bytearray()
+    while True:
+        d = s.recv(1 << 20)
+        if not d:
+            break
+        got += d
+    return bytes(got[got.find(b"\r\n\r\n") + 4:])
 def get(i):
     try:
-        s = socket.create_connection(("127.0.0.1", port), timeout=60)
-        s.sendall(b"GET /get?size=%d HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n" % size)
-        got = bytearray()
-        while True:
-            d = s.recv(1 << 20)
-            if not d:
-                break
-            got += d
-        body = bytes(got[got.find(b"\r\n\r\n") + 4:])
+        body = body_of(size)
         out[i] = "%d %s" % (len(body), body == want[:size])
     except OSError as e:
         out[i] = str(e)
@@ -147,7 +135,7 @@ spliced_quarter uploads "$spliced"
 # A tunnel is relayed the same way until it moves into the socket map.
 spliced=$(body_bytes splice)
 check "held: four 32 MiB downloads at once through a TCP route arrive whole" \
-	"$(/usr/bin/python3 "$WORK/tunnel.py" "$TP" 4 $((32 << 20)))" \
+	"$(/usr/bin/python3 "$WORK/download.py" 4 $((32 << 20)) "$TP")" \
 	"$(printf '%d True %d True %d True %d True' $((32 << 20)) $((32 << 20)) $((32 << 20)) $((32 << 20)))"
 # Metrics count a tunnel's bytes when it ends.
 for _ in $(seq 50); do

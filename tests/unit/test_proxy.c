@@ -356,6 +356,20 @@ static void get_2_on_second(struct env *e)
 	assert_string_equal(e->client.in, "HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\n2");
 }
 
+/* The client's next request, GET /b, reaches the first backend connection
+ * again and its answer comes back whole. */
+static void get_b_on_first(struct env *e)
+{
+	forget(&e->client);
+	forget(&e->be[0]);
+	say(e->client.fd, "GET /b HTTP/1.1\r\nHost: x\r\n\r\n");
+	UNTIL(e, has(&e->be[0], "\r\n\r\n"));
+	assert_true(starts(&e->be[0], "GET /b HTTP/1.1\r\n"));
+	say(e->be[0].fd, "HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nbye");
+	UNTIL(e, has(&e->client, "bye"));
+	assert_string_equal(e->client.in, "HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nbye");
+}
+
 static void test_proxy_keep_alive_reuses_the_backend_connection(void **state)
 {
 	struct env *e = *state;
@@ -370,13 +384,7 @@ static void test_proxy_keep_alive_reuses_the_backend_connection(void **state)
 	say(e->be[0].fd, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
 	UNTIL(e, has(&e->client, "\r\n\r\nok"));
 	assert_string_equal(e->client.in, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
-	forget(&e->client);
-	forget(&e->be[0]);
-	say(e->client.fd, "GET /b HTTP/1.1\r\nHost: x\r\n\r\n");
-	UNTIL(e, has(&e->be[0], "\r\n\r\n"));
-	assert_true(starts(&e->be[0], "GET /b HTTP/1.1\r\n"));
-	say(e->be[0].fd, "HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nbye");
-	UNTIL(e, has(&e->client, "bye"));
+	get_b_on_first(e);
 	assert_int_equal(e->nbe, 1); /* one backend connection for both */
 	assert_false(e->client.eof);
 	assert_int_equal(e->stats.counters[SG_STAT_POOL_REUSE], 1);
@@ -418,14 +426,7 @@ static void test_proxy_idle_connection_releases_its_request(void **state)
 	if (idle + 8192 > warm)
 		fail_msg("idle for 470 ms: %zu bytes of the heap in use, %zu after the answer",
 			 idle, warm);
-	forget(&e->client);
-	forget(&e->be[0]);
-	say(e->client.fd, "GET /b HTTP/1.1\r\nHost: x\r\n\r\n");
-	UNTIL(e, has(&e->be[0], "\r\n\r\n"));
-	assert_true(starts(&e->be[0], "GET /b HTTP/1.1\r\n"));
-	say(e->be[0].fd, "HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nbye");
-	UNTIL(e, has(&e->client, "bye"));
-	assert_string_equal(e->client.in, "HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nbye");
+	get_b_on_first(e);
 }
 
 /* What a test's own after-the-pass work saw on the client socket. */
