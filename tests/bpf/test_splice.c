@@ -372,7 +372,9 @@ struct proxy {
 	/* With a ring: watch a source's EPOLLIN only while it is not settled,
 	 * as the gateway's tunnels do (user/relay.c kernel_settle), and sleep
 	 * up to a second instead of polling every 20 ms: a wake-up lost while
-	 * `active` shows as a sleep that ran out (`stalls`). */
+	 * `active` shows as a sleep that ran out with bytes passed to a
+	 * source and not read (`stalls`; a sleep through bytes the kernel
+	 * carried is no stall). */
 	bool quiet;
 	atomic_bool active;
 	uint64_t stalls;
@@ -523,24 +525,32 @@ static void count_event(void *ctx, uint64_t cookie, unsigned verdict)
 	((struct proxy *)ctx)->ring_events++;
 }
 
-/* What each direction was at when a quiet proxy's sleep ran out. */
-static void stall_report(struct proxy *p)
+/* A quiet proxy's sleep ran out: a stall if a source has passed bytes
+ * not read (their wake-up went unheard), said with what each direction
+ * was at. Returns whether it was one. */
+static bool stalled(struct proxy *p)
 {
+	struct sg_splice_sock ss[2] = { 0 };
+	bool untold = false;
+
 	for (int i = 0; i < 2; i++) {
+		sg_splice_sock(p->s, p->d[i].src, &ss[i]);
+		untold |= ss[i].passed > p->d[i].consumed;
+	}
+	for (int i = 0; untold && i < 2; i++) {
 		struct pdir *d = &p->d[i];
-		struct sg_splice_sock ss = { 0 };
 		int queued = -1;
 
-		sg_splice_sock(p->s, d->src, &ss);
 		ioctl(d->src, FIONREAD, &queued);
 		fprintf(stderr,
 			"  stall: dir %d consumed %" PRIu64 " acked %" PRIu64
 			" settled %d watching "
 			"%#x len %zu off %zu; src bytes %" PRIu64 " redirected %" PRIu64
 			" passed %" PRIu64 " passing %d, FIONREAD %d\n",
-			i, d->consumed, d->acked, d->settled, d->events, d->len, d->off, ss.bytes,
-			ss.redirected, ss.passed, ss.passing, queued);
+			i, d->consumed, d->acked, d->settled, d->events, d->len, d->off,
+			ss[i].bytes, ss[i].redirected, ss[i].passed, ss[i].passing, queued);
 	}
+	return untold;
 }
 
 static void *proxy_main(void *arg)
@@ -560,8 +570,8 @@ static void *proxy_main(void *arg)
 
 		if (n > 0)
 			p->wakeups++;
-		else if (n == 0 && timeout == 1000 && p->active && !p->stalls++)
-			stall_report(p);
+		else if (n == 0 && timeout == 1000 && p->active && stalled(p))
+			p->stalls++;
 		for (int i = 0; i < n; i++) {
 			if (ev[i].data.u32 == 2)
 				sg_splice_ring_read(p->ring, count_event, p);
