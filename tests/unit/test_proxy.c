@@ -15,6 +15,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <malloc.h>
 #ifdef __SANITIZE_ADDRESS__
 /* libasan's (sanitizer/allocator_interface.h, not in Debian's gcc). */
@@ -410,19 +411,27 @@ static void test_proxy_idle_connection_releases_its_request(void **state)
 {
 	struct env *e = *state;
 	size_t warm, still, idle;
+	uint64_t answered;
 
 	start(e, "");
 	say(e->client.fd, "GET /a HTTP/1.1\r\nHost: x\r\n\r\n");
 	HEAD_AT(e, 0);
 	say(e->be[0].fd, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
 	UNTIL(e, has(&e->client, "\r\n\r\nok"));
+	answered = now_ms(e);
 	pause_ms(e, 20); /* quiet passes: blocks kept for reuse go back */
 	warm = heap_in_use();
 	pause_ms(e, 50);
 	still = heap_in_use();
+	if (now_ms(e) - answered >= 150) {
+		/* This machine held the test up for most of the 200 ms: the
+		 * state may be gone already, and nothing here can tell. */
+		print_message("held up %" PRIu64 " ms, not judged\n", now_ms(e) - answered);
+		skip();
+	}
+	assert_true(still + 1024 > warm);
 	pause_ms(e, 400);
 	idle = heap_in_use();
-	assert_true(still + 1024 > warm);
 	if (idle + 8192 > warm)
 		fail_msg("idle for 470 ms: %zu bytes of the heap in use, %zu after the answer",
 			 idle, warm);
