@@ -1358,12 +1358,8 @@ main() {
 	make_workdir
 	MY_PGID=$(sed 's/.*) //' /proc/$$/stat | cut -d' ' -f3)
 	make_files
-	# One certificate for every TLS server (HAProxy takes it and its key
-	# in one file).
-	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
-		-subj /CN=bench.test -keyout "$WORK/tls.key" -out "$WORK/tls.crt" >/dev/null 2>&1 ||
-		die "openssl req failed"
-	cat "$WORK/tls.crt" "$WORK/tls.key" >"$WORK/tls.pem"
+	# One certificate for every TLS server.
+	tls_cert "$WORK" bench.test
 	# After the certificate: the probe's config names it, and a check that
 	# failed on the missing file would leave every splicegate row on the
 	# default stats ports, where a second row cannot start.

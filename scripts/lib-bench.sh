@@ -28,6 +28,16 @@ tool_build() {
 	cc -O2 -Wall -Wextra -D_GNU_SOURCE -o "$bin" "$src" "$@"
 }
 
+# tls_cert DIR CN: a self-signed ECDSA P-256 certificate for CN in
+# DIR/tls.crt, its key in DIR/tls.key, both in DIR/tls.pem (HAProxy takes
+# them in one file): what every TLS server of the benchmarks serves.
+tls_cert() {
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
+		-subj "/CN=$2" -keyout "$1/tls.key" -out "$1/tls.crt" >/dev/null 2>&1 ||
+		die "openssl req failed"
+	cat "$1/tls.crt" "$1/tls.key" >"$1/tls.pem"
+}
+
 log() {
 	printf '[%s %s] %s\n' "${LOG_TAG:-bench}" "$(date +%T)" "$*" >&2
 }

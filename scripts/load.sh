@@ -208,9 +208,7 @@ start_row() {
 		spawn "proxy-$1" "0-$(($(nproc) - 1))" haproxy -db -f "$WORK/haproxy.cfg"
 		;;
 	https)
-		openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
-			-subj /CN=load.test -keyout "$WORK/tls.key" -out "$WORK/tls.crt" \
-			>/dev/null 2>&1 || die "openssl req failed"
+		tls_cert "$WORK" load.test
 		gateway_conf "$port" "$admin" https >"$WORK/https.yaml"
 		spawn "proxy-$1" "0-$(($(nproc) - 1))" "$SG_BIN" -c "$WORK/https.yaml" --access-log off
 		;;

@@ -24,6 +24,14 @@ static void drop_out(struct sg_h1backend *x)
 	x->out_cap = 0;
 }
 
+/* No request bytes pending: a small buffer stays for the next request. */
+static void end_out(struct sg_h1backend *x)
+{
+	x->out_len = x->out_off = 0;
+	if (x->out_cap > SG_H1BACKEND_OUT_KEEP)
+		drop_out(x);
+}
+
 int sg_h1backend_build(struct sg_h1backend *x, const struct sg_h1_req *req,
 		       const struct sg_h1_edit *edit, const char *client_ip, unsigned attempt,
 		       const char *extra, const char *body, size_t body_len)
@@ -33,8 +41,7 @@ int sg_h1backend_build(struct sg_h1backend *x, const struct sg_h1_req *req,
 
 	x->out_len = x->out_off = 0;
 	if (cap > x->out_cap) {
-		sg_mem_free(x->out);
-		x->out_cap = 0;
+		drop_out(x);
 		x->out = sg_mem_alloc(cap);
 		if (!x->out)
 			return -ENOMEM;
@@ -66,9 +73,7 @@ int sg_h1backend_send(struct sg_h1backend *x, struct sg_backend_conn *u)
 			return -errno;
 		x->out_off += (size_t)n;
 	}
-	x->out_len = x->out_off = 0;
-	if (x->out_cap > SG_H1BACKEND_OUT_KEEP)
-		drop_out(x);
+	end_out(x);
 	return 1;
 }
 
@@ -136,9 +141,7 @@ void sg_h1backend_skip_head(struct sg_h1backend *x)
 
 void sg_h1backend_reset(struct sg_h1backend *x)
 {
-	x->out_len = x->out_off = 0;
-	if (x->out_cap > SG_H1BACKEND_OUT_KEEP)
-		drop_out(x);
+	end_out(x);
 	x->in_len = 0;
 }
 

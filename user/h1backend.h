@@ -60,8 +60,9 @@ static inline bool sg_h1backend_pending(const struct sg_h1backend *x)
 }
 
 /* Write what is left of x->out to u. Returns 1 when all of it is written
- * (a buffer over SG_H1BACKEND_OUT_KEEP is freed), 0 when u's socket is full (wait for EPOLLOUT), or a
- * negative errno (x->out_off says whether the backend took any byte). */
+ * (a buffer over SG_H1BACKEND_OUT_KEEP is freed), 0 when u's socket is
+ * full (wait for EPOLLOUT), or a negative errno (x->out_off says whether
+ * the backend took any byte). */
 int sg_h1backend_send(struct sg_h1backend *x, struct sg_backend_conn *u);
 
 enum sg_h1backend_head {

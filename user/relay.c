@@ -332,7 +332,7 @@ static void kernel_settle(struct sg_pump *p)
 
 bool sg_pump_kernel_carries(const struct sg_pump *p)
 {
-	return p->engine == SG_RELAY_SOCKMAP && p->ksettled;
+	return p->ksettled; /* set by kernel_run alone; sg_pump_init clears it */
 }
 
 static enum sg_pump_status kernel_run(struct sg_pump *p, size_t max_bytes, int *err_side)

@@ -82,10 +82,7 @@ case $ROW in
 *-tls)
 	TLS=1 SCHEME=https PROTO=HTTPS ROW=${ROW%-tls}
 	SG_TLS="tls: {cert: $WORK/tls.crt, key: $WORK/tls.key}"
-	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
-		-subj /CN=bench.test -keyout "$WORK/tls.key" -out "$WORK/tls.crt" >/dev/null 2>&1 ||
-		die "openssl req failed"
-	cat "$WORK/tls.crt" "$WORK/tls.key" >"$WORK/tls.pem"
+	tls_cert "$WORK" bench.test
 	;;
 esac
 case $ROW in
