@@ -295,9 +295,29 @@ start_engine() {
 	fi
 }
 
-# free_port: an unused loopback TCP port.
+# free_port: an unused loopback TCP port, never one this test was handed
+# before (the kernel may give a closed port 0 bind the same number twice, and
+# a test that asked twice before binding either would get one port).
 free_port() {
-	/usr/bin/python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+	/usr/bin/python3 - "$WORK/ports-given" <<'PY'
+import socket, sys
+path = sys.argv[1]
+try:
+    given = set(open(path).read().split())
+except FileNotFoundError:
+    given = set()
+for _ in range(1000):
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = str(s.getsockname()[1])
+    s.close()
+    if port not in given:
+        break
+else:
+    sys.exit("free_port: no new port in 1000 tries")
+open(path, "a").write(port + "\n")
+print(port)
+PY
 }
 
 # start_httpbin: Debian's httpbin on a free loopback port; sets HTTPBIN_PORT.
