@@ -555,8 +555,12 @@ bool sg_saturation_window(struct sg_saturation *s, uint64_t span, uint64_t slept
 		s->busy_windows = SG_LOOP_SAT_WINDOWS; /* held back: at once */
 	else
 		s->busy_windows++;
-	s->saturated = s->busy_windows >= SG_LOOP_SAT_WINDOWS;
-	s->held = s->saturated && held;
+	if (s->busy_windows >= SG_LOOP_SAT_WINDOWS && held)
+		s->held_left_ns = SG_LOOP_HELD_MEMORY_MS * 1000000ull;
+	else
+		s->held_left_ns -= s->held_left_ns < span ? s->held_left_ns : span;
+	s->held = s->held_left_ns > 0;
+	s->saturated = s->busy_windows >= SG_LOOP_SAT_WINDOWS || s->held;
 	return s->saturated != was;
 }
 

@@ -113,24 +113,34 @@ void sg_loop_bulk(void);
  * or more. Two windows, not one: a core that is only briefly full (a
  * burst of downloads starting) is not one the proxy holds back. One is
  * enough when the thread was held back in it (it ran under three quarters
- * of the time it was awake: a CPU quota, or another thread on its core).
- * false when no loop runs on this thread. A pump that can move its bytes
- * more cheaply than it does asks this (user/relay.h, `adapt`). */
+ * of the time it was awake: a CPU quota, or another thread on its core),
+ * and a loop held back stays saturated for SG_LOOP_HELD_MEMORY_MS after
+ * the last window that held it (sg_loop_held_back). false when no loop
+ * runs on this thread. A pump that can move its bytes more cheaply than
+ * it does asks this (user/relay.h, `adapt`). */
 #define SG_LOOP_SAT_WINDOW_MS 50
 #define SG_LOOP_SAT_WINDOWS 2
 bool sg_loop_saturated(void);
 
-/* Saturated, and the loop's last window held its thread back: it ran
- * under three quarters of the time it was runnable (a CPU quota, or
- * another thread on its core). The cause outlasts any one body: a pump
- * that splices for it keeps splicing (user/relay.c, `adapt`). */
+/* The loop's thread was held back (it ran under three quarters of the
+ * time it was runnable in a busy window: a CPU quota, or another thread on
+ * its core) within the last SG_LOOP_HELD_MEMORY_MS of the loop's time.
+ * That is the deployment's condition, not a burst's: spliced, the worker
+ * is no longer held back, and a pump that then went back to copying would
+ * be held again (a held 1 GiB download copied 5-46 % of its bytes when the
+ * loop forgot at the first window it slept in). So every bulk pump
+ * splices while this holds, and one that splices for it keeps splicing to
+ * its end (user/relay.c, `adapt`). The minute counts time the loop ran
+ * passes in, its idle waits included. */
+#define SG_LOOP_HELD_MEMORY_MS 60000
 bool sg_loop_held_back(void);
 
 /* That verdict, window by window: each loop keeps one (and its tests). */
 struct sg_saturation {
 	uint32_t busy_windows; /* in a row, each slept under a tenth */
+	uint64_t held_left_ns; /* of SG_LOOP_HELD_MEMORY_MS, since last held */
 	bool saturated;
-	bool held; /* saturated, and the last window held the thread back */
+	bool held; /* held back within the memory's time */
 };
 /* A whole window of `span` ns, `slept` of them asleep (waiting for events
  * with none to take) and `ran` of them on a CPU. Returns whether the

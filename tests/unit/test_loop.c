@@ -301,6 +301,48 @@ static void test_loop_saturation_held_back_takes_one_window(void **state)
 	}
 }
 
+/* Held back once, the loop stays saturated and held through windows that
+ * sleep most of their time (spliced, the worker has time to spare) until
+ * SG_LOOP_HELD_MEMORY_MS of windows passed without another held one; a
+ * later held window starts the minute again, and one long idle wait ends
+ * it at once. Without a hold, no memory: a busy window then a sleepy one
+ * is not saturated. */
+static void test_loop_held_back_is_remembered_for_a_minute(void **state)
+{
+	const uint64_t ms = 1000000, window = SG_LOOP_SAT_WINDOW_MS * ms;
+	const uint64_t windows = SG_LOOP_HELD_MEMORY_MS / SG_LOOP_SAT_WINDOW_MS;
+	struct sg_saturation s = { 0 };
+
+	(void)state;
+	assert_true(sg_saturation_window(&s, window, 0, window / 2)); /* a 50 % quota */
+	assert_true(s.held);
+	for (uint64_t i = 1; i < windows; i++) {
+		assert_false(sg_saturation_window(&s, window, window * 4 / 5, window / 5));
+		if (!s.saturated || !s.held)
+			fail_msg("forgot the hold after %llu sleepy windows", (unsigned long long)i);
+	}
+	assert_true(sg_saturation_window(&s, window, window * 4 / 5, window / 5));
+	assert_false(s.saturated);
+	assert_false(s.held);
+
+	assert_true(sg_saturation_window(&s, window, 0, window / 2));
+	for (uint64_t i = 1; i < windows / 2; i++)
+		sg_saturation_window(&s, window, window * 4 / 5, window / 5);
+	assert_false(sg_saturation_window(&s, window, 2 * ms, window / 2)); /* held again */
+	for (uint64_t i = 1; i < windows; i++)
+		sg_saturation_window(&s, window, window * 4 / 5, window / 5);
+	assert_true(s.held);
+	assert_true(sg_saturation_window(&s, 61000 * ms, 60990 * ms, 10 * ms)); /* idle a minute */
+	assert_false(s.held);
+
+	sg_saturation_window(&s, window, 0, window);
+	sg_saturation_window(&s, window, 0, window);
+	assert_true(s.saturated);
+	assert_false(s.held);
+	assert_true(sg_saturation_window(&s, window, window / 2, window / 2));
+	assert_false(s.saturated);
+}
+
 /* A window's sleep: its span less what the thread ran and what it waited
  * runnable, when the kernel says both (the numbers of a held download's
  * window, us); else the loop's own time in epoll_wait; never below 0. */
@@ -1496,6 +1538,7 @@ int main(void)
 		LOOP_TEST(test_loop_saturated_only_when_it_never_waits),
 		cmocka_unit_test(test_loop_saturation_takes_two_busy_windows),
 		cmocka_unit_test(test_loop_saturation_held_back_takes_one_window),
+		cmocka_unit_test(test_loop_held_back_is_remembered_for_a_minute),
 		cmocka_unit_test(test_loop_saturation_sleep_from_the_kernels_account),
 		LOOP_TEST(test_loop_held_back_on_its_core_is_saturated_in_one_window),
 		LOOP_TEST(test_loop_held_by_a_cpu_quota_is_saturated),
