@@ -319,7 +319,8 @@ static void test_loop_held_back_is_remembered_for_a_minute(void **state)
 	for (uint64_t i = 1; i < windows; i++) {
 		assert_false(sg_saturation_window(&s, window, window * 4 / 5, window / 5));
 		if (!s.saturated || !s.held)
-			fail_msg("forgot the hold after %llu sleepy windows", (unsigned long long)i);
+			fail_msg("forgot the hold after %llu sleepy windows",
+				 (unsigned long long)i);
 	}
 	assert_true(sg_saturation_window(&s, window, window * 4 / 5, window / 5));
 	assert_false(s.saturated);
