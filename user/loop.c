@@ -76,6 +76,7 @@ struct sg_loop {
 	 * far. */
 	uint64_t sat_start_ns;
 	uint64_t sat_waited_ns;
+	bool sat_copying; /* sg_loop_copying in this window */
 	struct sg_thread_times sat_times;
 	struct sg_saturation sat;
 };
@@ -541,7 +542,8 @@ void sg_loop_bulk(void)
 		running->bulk_ns = running->now_ns;
 }
 
-bool sg_saturation_window(struct sg_saturation *s, uint64_t span, uint64_t slept, uint64_t ran)
+bool sg_saturation_window(struct sg_saturation *s, uint64_t span, uint64_t slept, uint64_t ran,
+			  bool copying)
 {
 	bool was = s->saturated;
 	uint64_t busy = span > slept ? span - slept : 0;
@@ -555,11 +557,12 @@ bool sg_saturation_window(struct sg_saturation *s, uint64_t span, uint64_t slept
 		s->busy_windows = SG_LOOP_SAT_WINDOWS; /* held back: at once */
 	else
 		s->busy_windows++;
-	if (s->busy_windows >= SG_LOOP_SAT_WINDOWS && held)
+	held = held && s->busy_windows >= SG_LOOP_SAT_WINDOWS;
+	if (held && copying)
 		s->held_left_ns = SG_LOOP_HELD_MEMORY_MS * 1000000ull;
 	else
 		s->held_left_ns -= s->held_left_ns < span ? s->held_left_ns : span;
-	s->held = s->held_left_ns > 0;
+	s->held = held || s->held_left_ns > 0;
 	s->saturated = s->busy_windows >= SG_LOOP_SAT_WINDOWS || s->held;
 	return s->saturated != was;
 }
@@ -572,6 +575,12 @@ bool sg_loop_saturated(void)
 bool sg_loop_held_back(void)
 {
 	return running && running->sat.held;
+}
+
+void sg_loop_copying(void)
+{
+	if (running)
+		running->sat_copying = true;
 }
 
 /* This thread's times: from /proc/thread-self/schedstat (its first two
@@ -626,7 +635,7 @@ static void saturation_adapt(struct sg_loop *loop, uint64_t waited)
 		return;
 	now = thread_times();
 	slept = sg_saturation_slept(span, loop->sat_waited_ns, was, now);
-	if (sg_saturation_window(&loop->sat, span, slept, now.run - was.run))
+	if (sg_saturation_window(&loop->sat, span, slept, now.run - was.run, loop->sat_copying))
 		SG_DEBUG("event loop %ssaturated: it slept %llu and ran %llu of the last %llu us",
 			 loop->sat.saturated ? "" : "no longer ",
 			 (unsigned long long)(slept / 1000),
@@ -634,6 +643,7 @@ static void saturation_adapt(struct sg_loop *loop, uint64_t waited)
 			 (unsigned long long)(span / 1000));
 	loop->sat_start_ns = loop->now_ns;
 	loop->sat_waited_ns = 0;
+	loop->sat_copying = false;
 	loop->sat_times = now;
 }
 

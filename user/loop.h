@@ -122,30 +122,40 @@ void sg_loop_bulk(void);
 #define SG_LOOP_SAT_WINDOWS 2
 bool sg_loop_saturated(void);
 
-/* The loop's thread was held back (it ran under three quarters of the
- * time it was runnable in a busy window: a CPU quota, or another thread on
- * its core) within the last SG_LOOP_HELD_MEMORY_MS of the loop's time.
- * That is the deployment's condition, not a burst's: spliced, the worker
- * is no longer held back, and a pump that then went back to copying would
- * be held again (a held 1 GiB download copied 5-46 % of its bytes when the
- * loop forgot at the first window it slept in). So every bulk pump
- * splices while this holds, and one that splices for it keeps splicing to
- * its end (user/relay.c, `adapt`). The minute counts time the loop ran
- * passes in, its idle waits included. */
+/* The loop's thread was held back in its last window (it ran under three
+ * quarters of the time it was runnable in a busy window: a CPU quota, or
+ * another thread on its core), or within the last SG_LOOP_HELD_MEMORY_MS
+ * of the loop's time in a window in which a pump copied bytes it could
+ * have spliced (sg_loop_copying). Such a hold is the deployment's, not a
+ * burst's: spliced, the worker is no longer held back, and a body that
+ * then started copied would hold it again (a held 1 GiB download copied
+ * 5-46 % of its bytes when the loop forgot at the first window it slept
+ * in). So every bulk pump splices while this holds, and one that splices
+ * for it keeps splicing to its end (user/relay.c, `adapt`). A hold with
+ * nothing to splice (TLS, small requests) is not remembered: splicing is
+ * not what would relieve it. The minute counts the loop's time, idle
+ * waits included. */
 #define SG_LOOP_HELD_MEMORY_MS 60000
 bool sg_loop_held_back(void);
+
+/* A pump on the loop running on this thread copied bytes that it could
+ * have spliced (an adapting pump, user/relay.c): a hold in this window is
+ * remembered (nothing when no loop runs on this thread). */
+void sg_loop_copying(void);
 
 /* That verdict, window by window: each loop keeps one (and its tests). */
 struct sg_saturation {
 	uint32_t busy_windows; /* in a row, each slept under a tenth */
-	uint64_t held_left_ns; /* of SG_LOOP_HELD_MEMORY_MS, since last held */
+	uint64_t held_left_ns; /* of SG_LOOP_HELD_MEMORY_MS: a hold remembered */
 	bool saturated;
-	bool held; /* held back within the memory's time */
+	bool held; /* the last window held the thread back, or one remembered */
 };
 /* A whole window of `span` ns, `slept` of them asleep (waiting for events
- * with none to take) and `ran` of them on a CPU. Returns whether the
- * verdict changed. */
-bool sg_saturation_window(struct sg_saturation *s, uint64_t span, uint64_t slept, uint64_t ran);
+ * with none to take) and `ran` of them on a CPU, `copying` whether a pump
+ * copied what it could have spliced in it. Returns whether the verdict
+ * changed. */
+bool sg_saturation_window(struct sg_saturation *s, uint64_t span, uint64_t slept, uint64_t ran,
+			  bool copying);
 
 /* What the kernel says of a thread's time: ns it ran, and ns it was
  * runnable without running (on a runqueue: another thread had its core,

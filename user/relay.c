@@ -580,20 +580,23 @@ static const struct engine_ops *adapt(struct sg_pump *p, const struct engine_ops
 {
 	enum sg_relay_engine want = sg_loop_saturated() ? SG_RELAY_SPLICE : SG_RELAY_COPY;
 
-	if (want == p->engine || p->stay)
-		return ops;
-	if (want == SG_RELAY_SPLICE) {
-		if (pipe_setup(p) == -1) {
-			p->adapt = false;
-			return ops;
+	if (want != p->engine && !p->stay) {
+		if (want == SG_RELAY_SPLICE) {
+			if (pipe_setup(p) == -1) {
+				p->adapt = false;
+				return ops;
+			}
+			buf_drop(p);
+			p->stay = sg_loop_held_back();
+		} else {
+			pipe_drop(p);
 		}
-		buf_drop(p);
-		p->stay = sg_loop_held_back();
-	} else {
-		pipe_drop(p);
+		p->engine = want;
+		ops = ops_of(want);
 	}
-	p->engine = want;
-	return ops_of(want);
+	if (p->engine == SG_RELAY_COPY)
+		sg_loop_copying(); /* a hold now is the copy's (sg_loop_held_back) */
+	return ops;
 }
 
 /* Reading only when nothing is staged keeps EAGAIN unambiguous (it is src

@@ -151,6 +151,7 @@ check "held: the log says the worker was saturated" \
 # (SG_LOOP_HELD_MEMORY_MS; test_loop shows it forgetting) and splices the
 # next 4 MiB download too, without a window saying it is no longer
 # saturated.
+unheld=$(grep -c 'event loop no longer saturated' "$WORK/gateway.log")
 cg_lift
 spliced=$(body_bytes splice)
 copied=$(body_bytes copy)
@@ -161,8 +162,8 @@ spliced=$(($(body_bytes splice) - spliced))
 copied=$(($(body_bytes copy) - copied))
 check "lifted: the hold remembered, it was spliced ($spliced spliced, $copied copied)" \
 	"$((spliced + copied == 4 << 20 && copied < 65536))" 1
-check "lifted: no window said the worker is no longer saturated" \
-	"$(grep -c 'event loop no longer saturated' "$WORK/gateway.log")" 0
+check "lifted: no window since said the worker is no longer saturated" \
+	"$(($(grep -c 'event loop no longer saturated' "$WORK/gateway.log") - unheld))" 0
 stop_gateway
 cg_remove
 finish

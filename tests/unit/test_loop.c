@@ -262,7 +262,7 @@ static void test_loop_saturation_takes_two_busy_windows(void **state)
 	(void)state;
 	for (size_t i = 0; i < sizeof(w) / sizeof(w[0]); i++) {
 		uint64_t slept = w[i].slept_ms * 1000000;
-		bool changed = sg_saturation_window(&s, 50000000, slept, 50000000 - slept);
+		bool changed = sg_saturation_window(&s, 50000000, slept, 50000000 - slept, true);
 
 		if (s.saturated != w[i].saturated || changed != w[i].changed)
 			fail_msg("window %zu (slept %llu ms): saturated %d changed %d", i,
@@ -291,7 +291,7 @@ static void test_loop_saturation_held_back_takes_one_window(void **state)
 	for (size_t i = 0; i < sizeof(w) / sizeof(w[0]); i++) {
 		struct sg_saturation s = { 0 };
 		bool changed = sg_saturation_window(&s, 50000000, w[i].slept_ms * 1000000,
-						    w[i].ran_ms * 1000000);
+						    w[i].ran_ms * 1000000, false);
 
 		if (s.saturated != w[i].saturated || changed != w[i].saturated ||
 		    s.held != w[i].saturated)
@@ -301,12 +301,13 @@ static void test_loop_saturation_held_back_takes_one_window(void **state)
 	}
 }
 
-/* Held back once, the loop stays saturated and held through windows that
- * sleep most of their time (spliced, the worker has time to spare) until
- * SG_LOOP_HELD_MEMORY_MS of windows passed without another held one; a
- * later held window starts the minute again, and one long idle wait ends
- * it at once. Without a hold, no memory: a busy window then a sleepy one
- * is not saturated. */
+/* Held back while a pump copied what it could have spliced, the loop
+ * stays saturated and held through windows that sleep most of their time
+ * (spliced, the worker has time to spare) until SG_LOOP_HELD_MEMORY_MS of
+ * windows passed without another such hold; a later one starts the minute
+ * again, and one long idle wait ends it at once. A hold with no such copy
+ * (TLS work, small requests) lasts its window only; and without a hold, a
+ * busy window then a sleepy one is not saturated. */
 static void test_loop_held_back_is_remembered_for_a_minute(void **state)
 {
 	const uint64_t ms = 1000000, window = SG_LOOP_SAT_WINDOW_MS * ms;
@@ -314,33 +315,39 @@ static void test_loop_held_back_is_remembered_for_a_minute(void **state)
 	struct sg_saturation s = { 0 };
 
 	(void)state;
-	assert_true(sg_saturation_window(&s, window, 0, window / 2)); /* a 50 % quota */
+	assert_true(sg_saturation_window(&s, window, 0, window / 2, true)); /* a 50 % quota */
 	assert_true(s.held);
 	for (uint64_t i = 1; i < windows; i++) {
-		assert_false(sg_saturation_window(&s, window, window * 4 / 5, window / 5));
+		assert_false(sg_saturation_window(&s, window, window * 4 / 5, window / 5, false));
 		if (!s.saturated || !s.held)
 			fail_msg("forgot the hold after %llu sleepy windows",
 				 (unsigned long long)i);
 	}
-	assert_true(sg_saturation_window(&s, window, window * 4 / 5, window / 5));
+	assert_true(sg_saturation_window(&s, window, window * 4 / 5, window / 5, false));
 	assert_false(s.saturated);
 	assert_false(s.held);
 
-	assert_true(sg_saturation_window(&s, window, 0, window / 2));
+	assert_true(sg_saturation_window(&s, window, 0, window / 2, true));
 	for (uint64_t i = 1; i < windows / 2; i++)
-		sg_saturation_window(&s, window, window * 4 / 5, window / 5);
-	assert_false(sg_saturation_window(&s, window, 2 * ms, window / 2)); /* held again */
+		sg_saturation_window(&s, window, window * 4 / 5, window / 5, false);
+	assert_false(sg_saturation_window(&s, window, 2 * ms, window / 2, true)); /* again */
 	for (uint64_t i = 1; i < windows; i++)
-		sg_saturation_window(&s, window, window * 4 / 5, window / 5);
+		sg_saturation_window(&s, window, window * 4 / 5, window / 5, false);
 	assert_true(s.held);
-	assert_true(sg_saturation_window(&s, 61000 * ms, 60990 * ms, 10 * ms)); /* idle a minute */
+	assert_true(sg_saturation_window(&s, 61000 * ms, 60990 * ms, 10 * ms, false)); /* idle */
 	assert_false(s.held);
 
-	sg_saturation_window(&s, window, 0, window);
-	sg_saturation_window(&s, window, 0, window);
+	assert_true(sg_saturation_window(&s, window, 0, window / 2, false)); /* nothing copied */
+	assert_true(s.held);
+	assert_true(sg_saturation_window(&s, window, window * 4 / 5, window / 5, false));
+	assert_false(s.saturated);
+	assert_false(s.held);
+
+	sg_saturation_window(&s, window, 0, window, true);
+	sg_saturation_window(&s, window, 0, window, true);
 	assert_true(s.saturated);
 	assert_false(s.held);
-	assert_true(sg_saturation_window(&s, window, window / 2, window / 2));
+	assert_true(sg_saturation_window(&s, window, window / 2, window / 2, true));
 	assert_false(s.saturated);
 }
 
