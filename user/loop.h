@@ -114,8 +114,9 @@ void sg_loop_bulk(void);
  * burst of downloads starting) is not one the proxy holds back. One is
  * enough when the thread was held back in it (it ran under three quarters
  * of the time it was awake: a CPU quota, or another thread on its core),
- * and a loop held back stays saturated for SG_LOOP_HELD_MEMORY_MS after
- * the last window that held it (sg_loop_held_back). false when no loop
+ * and a loop held back while a pump copied what it could have spliced
+ * stays saturated for SG_LOOP_HELD_MEMORY_MS after the last such window
+ * (sg_loop_held_back). false when no loop
  * runs on this thread. A pump that can move its bytes more cheaply than
  * it does asks this (user/relay.h, `adapt`). */
 #define SG_LOOP_SAT_WINDOW_MS 50

@@ -580,23 +580,20 @@ static const struct engine_ops *adapt(struct sg_pump *p, const struct engine_ops
 {
 	enum sg_relay_engine want = sg_loop_saturated() ? SG_RELAY_SPLICE : SG_RELAY_COPY;
 
-	if (want != p->engine && !p->stay) {
-		if (want == SG_RELAY_SPLICE) {
-			if (pipe_setup(p) == -1) {
-				p->adapt = false;
-				return ops;
-			}
-			buf_drop(p);
-			p->stay = sg_loop_held_back();
-		} else {
-			pipe_drop(p);
+	if (want == p->engine || p->stay)
+		return ops;
+	if (want == SG_RELAY_SPLICE) {
+		if (pipe_setup(p) == -1) {
+			p->adapt = false;
+			return ops;
 		}
-		p->engine = want;
-		ops = ops_of(want);
+		buf_drop(p);
+		p->stay = sg_loop_held_back();
+	} else {
+		pipe_drop(p);
 	}
-	if (p->engine == SG_RELAY_COPY)
-		sg_loop_copying(); /* a hold now is the copy's (sg_loop_held_back) */
-	return ops;
+	p->engine = want;
+	return ops_of(want);
 }
 
 /* Reading only when nothing is staged keeps EAGAIN unambiguous (it is src
@@ -629,8 +626,12 @@ enum sg_pump_status sg_pump_run(struct sg_pump *p, size_t max_bytes, int *err_si
 				set_lowat(p, 1);
 			return SG_PUMP_AGAIN;
 		}
-		if (p->adapt)
+		if (p->adapt) {
 			ops = adapt(p, ops);
+			/* A hold now is this copy's (sg_loop_held_back). */
+			if (p->adapt && p->engine == SG_RELAY_COPY)
+				sg_loop_copying();
+		}
 		n = ops->fill(p, p->budget);
 		if (n == -1 && errno == EAGAIN) {
 			batch_wait(p);
