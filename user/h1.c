@@ -980,19 +980,60 @@ static bool keeps_upgrade(const char *extra)
 	return extra_has(extra, "connection", "upgrade") && !extra_has(extra, "upgrade", NULL);
 }
 
+/* How many names the Connection headers of one head may list before
+ * hop_by_hop goes back to reading the headers themselves. */
+#define HOP_TOKENS_MAX 8
+
+/* A head's hop-by-hop rules, read once per head: the names its Connection
+ * headers list (RFC 9110 §7.6.1), each name kept as a span of the value. */
 struct hop_rules {
 	const struct sg_h1_header *headers; /* where Connection headers are */
 	size_t nheaders;
 	size_t first_connection; /* the first of them; nheaders: none */
 	bool keep_upgrade;
+	bool tokens_all; /* tokens[] holds every listed name */
+	size_t ntokens;
+	struct sg_h1_span tokens[HOP_TOKENS_MAX];
 };
+
+/* Each element of a Connection value, whitespace around it taken off. */
+static void hop_tokens_add(struct hop_rules *r, struct sg_h1_span list)
+{
+	const char *p = list.p, *end = list.p + list.len;
+
+	while (p < end && r->tokens_all) {
+		const char *comma = memchr(p, ',', (size_t)(end - p));
+		const char *stop = comma ? comma : end;
+		struct sg_h1_span item;
+
+		while (p < stop && is_ows(*p))
+			p++;
+		item = (struct sg_h1_span){ p, (size_t)(stop - p) };
+		while (item.len && is_ows(item.p[item.len - 1]))
+			item.len--;
+		if (item.len && r->ntokens == HOP_TOKENS_MAX)
+			r->tokens_all = false;
+		else if (item.len)
+			r->tokens[r->ntokens++] = item;
+		p = comma ? comma + 1 : end;
+	}
+}
 
 static struct hop_rules hop_rules_of(const struct sg_h1_header *h, size_t n, bool keep_upgrade)
 {
-	struct hop_rules r = { h, n, 0, keep_upgrade };
+	struct hop_rules r = { .headers = h,
+			       .nheaders = n,
+			       .first_connection = n,
+			       .keep_upgrade = keep_upgrade,
+			       .tokens_all = true };
 
-	while (r.first_connection < n && !sg_h1_span_is(h[r.first_connection].name, "connection"))
-		r.first_connection++;
+	for (size_t i = 0; i < n; i++) {
+		if (!sg_h1_span_is(h[i].name, "connection"))
+			continue;
+		if (r.first_connection == n)
+			r.first_connection = i;
+		hop_tokens_add(&r, h[i].value);
+	}
 	return r;
 }
 
@@ -1054,10 +1095,9 @@ static bool underscore_alias(struct sg_h1_span name, enum hop_name kind)
 	return kind != HN_OTHER && memchr(name.p, '_', name.len);
 }
 
-static bool hop_by_hop(const struct hop_rules *r, struct sg_h1_span name)
+/* Whether a received header stays on this hop; kind is hop_name_of(name). */
+static bool hop_by_hop(const struct hop_rules *r, struct sg_h1_span name, enum hop_name kind)
 {
-	enum hop_name kind = hop_name_of(name);
-
 	if (underscore_alias(name, kind))
 		return true;
 	switch (kind) {
@@ -1070,22 +1110,27 @@ static bool hop_by_hop(const struct hop_rules *r, struct sg_h1_span name)
 	case HN_OTHER:
 		break;
 	}
-	for (size_t i = r->first_connection; i < r->nheaders; i++) {
-		const struct sg_h1_header *h = &r->headers[i];
+	if (!r->tokens_all) {
+		for (size_t i = r->first_connection; i < r->nheaders; i++) {
+			const struct sg_h1_header *h = &r->headers[i];
 
-		if (sg_h1_span_is(h->name, "connection") && sg_h1_list_has(h->value, name))
-			return true;
+			if (sg_h1_span_is(h->name, "connection") &&
+			    sg_h1_list_has(h->value, name))
+				return true;
+		}
+		return false;
 	}
+	for (size_t i = 0; i < r->ntokens; i++)
+		if (sg_h1_span_same(r->tokens[i], name))
+			return true;
 	return false;
 }
 
 /* Whether the edit drops a received header. Those the gateway owns stay:
  * their fate is decided above (hop-by-hop) or by the edit's own fields
  * (Host), and the body's framing is never touched. */
-static bool edit_drops(const struct sg_h1_edit *e, struct sg_h1_span name)
+static bool edit_drops(const struct sg_h1_edit *e, struct sg_h1_span name, enum hop_name kind)
 {
-	enum hop_name kind = hop_name_of(name);
-
 	if (!e || !e->drops || (kind == HN_FRAMING && !underscore_alias(name, kind)))
 		return false;
 	return e->drops(e->arg, name.p, name.len);
@@ -1113,7 +1158,7 @@ static void put_xff(struct out *o, const struct hop_rules *r, const struct sg_h1
 		const struct sg_h1_header *h = &r->headers[i];
 
 		if (!sg_h1_span_is(h->name, "x-forwarded-for") || !h->value.len ||
-		    hop_by_hop(r, h->name) || edit_drops(e, h->name))
+		    hop_by_hop(r, h->name, HN_OTHER) || edit_drops(e, h->name, HN_OTHER))
 			continue;
 		if (first)
 			line_begin(o, (struct sg_h1_span)LIT("X-Forwarded-For"));
@@ -1169,9 +1214,10 @@ ssize_t sg_h1_write_request_lines(const struct sg_h1_req *req, const struct sg_h
 	put_str(&o, " HTTP/1.1\r\n");
 	for (size_t i = 0; i < req->nheaders; i++) {
 		const struct sg_h1_header *h = &req->headers[i];
+		enum hop_name kind = hop_name_of(h->name);
 
-		if (sg_h1_span_is(h->name, "x-forwarded-for") || hop_by_hop(&r, h->name) ||
-		    edit_drops(edit, h->name))
+		if (sg_h1_span_is(h->name, "x-forwarded-for") || hop_by_hop(&r, h->name, kind) ||
+		    edit_drops(edit, h->name, kind))
 			continue;
 		/* the gateway's count is the one the backend must see */
 		if (attempt && sg_h1_span_is(h->name, "x-retry-attempt"))
@@ -1232,9 +1278,11 @@ ssize_t sg_h1_write_response_edit(const struct sg_h1_resp *resp, const struct sg
 	put(&o, "\r\n", 2);
 	for (size_t i = 0; i < resp->nheaders; i++) {
 		const struct sg_h1_header *h = &resp->headers[i];
+		enum hop_name kind = hop_name_of(h->name);
 
-		if (hop_by_hop(&r, h->name) || (te && sg_h1_span_is(h->name, "content-length")) ||
-		    edit_drops(edit, h->name))
+		if (hop_by_hop(&r, h->name, kind) ||
+		    (te && kind == HN_FRAMING && sg_h1_span_is(h->name, "content-length")) ||
+		    edit_drops(edit, h->name, kind))
 			continue;
 		put_header(&o, h);
 	}

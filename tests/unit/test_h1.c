@@ -1039,6 +1039,32 @@ static void test_h1_write_response(void **unused)
 		      "Sec-WebSocket-Accept: a\r\nConnection: upgrade\r\n\r\n");
 }
 
+/* The names Connection lists are read once per head: across two Connection
+ * headers, with empty elements and whitespace, and past the eight the
+ * writer keeps (where it reads the headers again). */
+static void test_h1_write_response_connection_lists(void **unused)
+{
+	struct sg_h1_resp resp = { .headers = resp_slots, .headers_cap = SG_H1_MAX_HEADERS };
+	char out[1024];
+	ssize_t n;
+
+	assert_int_equal(parse_resp("HTTP/1.1 200 OK\r\nConnection: , X-A ,,\tx-b\r\n"
+				    "X-A: 1\r\nX-B: 2\r\nX-AB: 3\r\nConnection: X-C\r\n"
+				    "X-C: 4\r\nContent-Length: 0\r\n\r\n",
+				    &resp),
+			 SG_H1_DONE);
+	n = sg_h1_write_response(&resp, false, NULL, out, sizeof(out));
+	expect_output(out, n, "HTTP/1.1 200 OK\r\nX-AB: 3\r\nContent-Length: 0\r\n\r\n");
+
+	assert_int_equal(parse_resp("HTTP/1.1 200 OK\r\nConnection: a1, a2, a3, a4, a5\r\n"
+				    "Connection: a6, a7, a8, a9, X-Tenth\r\nA1: 1\r\n"
+				    "X-Tenth: 10\r\nA9: 9\r\nX-Kept: k\r\nContent-Length: 0\r\n\r\n",
+				    &resp),
+			 SG_H1_DONE);
+	n = sg_h1_write_response(&resp, false, NULL, out, sizeof(out));
+	expect_output(out, n, "HTTP/1.1 200 OK\r\nX-Kept: k\r\nContent-Length: 0\r\n\r\n");
+}
+
 /* A drop predicate over a NULL-terminated list of names. */
 static bool drops_listed(const void *arg, const char *name, size_t len)
 {
@@ -1336,6 +1362,7 @@ int main(void)
 		cmocka_unit_test(test_h1_write_request_upgrade),
 		cmocka_unit_test(test_h1_write_request_too_small),
 		cmocka_unit_test(test_h1_write_response),
+		cmocka_unit_test(test_h1_write_response_connection_lists),
 		cmocka_unit_test(test_h1_write_simple),
 		cmocka_unit_test(test_h1_write_request_edit),
 		cmocka_unit_test(test_h1_write_response_edit_and_answer),
