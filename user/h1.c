@@ -1114,8 +1114,7 @@ static bool hop_by_hop(const struct hop_rules *r, struct sg_h1_span name, enum h
 		for (size_t i = r->first_connection; i < r->nheaders; i++) {
 			const struct sg_h1_header *h = &r->headers[i];
 
-			if (sg_h1_span_is(h->name, "connection") &&
-			    sg_h1_list_has(h->value, name))
+			if (sg_h1_span_is(h->name, "connection") && sg_h1_list_has(h->value, name))
 				return true;
 		}
 		return false;

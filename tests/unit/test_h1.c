@@ -1056,11 +1056,12 @@ static void test_h1_write_response_connection_lists(void **unused)
 	n = sg_h1_write_response(&resp, false, NULL, out, sizeof(out));
 	expect_output(out, n, "HTTP/1.1 200 OK\r\nX-AB: 3\r\nContent-Length: 0\r\n\r\n");
 
-	assert_int_equal(parse_resp("HTTP/1.1 200 OK\r\nConnection: a1, a2, a3, a4, a5\r\n"
-				    "Connection: a6, a7, a8, a9, X-Tenth\r\nA1: 1\r\n"
-				    "X-Tenth: 10\r\nA9: 9\r\nX-Kept: k\r\nContent-Length: 0\r\n\r\n",
-				    &resp),
-			 SG_H1_DONE);
+	assert_int_equal(
+		parse_resp("HTTP/1.1 200 OK\r\nConnection: a1, a2, a3, a4, a5\r\n"
+			   "Connection: a6, a7, a8, a9, X-Tenth\r\nA1: 1\r\n"
+			   "X-Tenth: 10\r\nA9: 9\r\nX-Kept: k\r\nContent-Length: 0\r\n\r\n",
+			   &resp),
+		SG_H1_DONE);
 	n = sg_h1_write_response(&resp, false, NULL, out, sizeof(out));
 	expect_output(out, n, "HTTP/1.1 200 OK\r\nX-Kept: k\r\nContent-Length: 0\r\n\r\n");
 }
