@@ -3,7 +3,6 @@
  * reports arrives in one piece. */
 #include "user/h1.h"
 
-#include <ctype.h>
 #include <endian.h>
 #include <stdint.h>
 #include <limits.h>
@@ -265,6 +264,15 @@ static bool is_hex(unsigned char c)
 	return is_digit(c) || ((c | 0x20) >= 'a' && (c | 0x20) <= 'f');
 }
 
+/* RFC 3986 unreserved and sub-delims, looked up (every Host of every
+ * request is read through it): letters, digits and, in ASCII order,
+ * ! $ & ' ( ) * + , - . ; = _ ~ */
+static const bool reg_name_char[256] = {
+	['0' ... '9'] = true, ['a' ... 'z'] = true, ['A' ... 'Z'] = true, ['!'] = true,
+	['$'] = true,	      ['&' ... '.'] = true, [';'] = true,	  ['='] = true,
+	['_'] = true,	      ['~'] = true,
+};
+
 /* RFC 3986 reg-name and IPv4address: unreserved, pct-encoded, sub-delims. */
 static size_t reg_name_len(const char *p, size_t len)
 {
@@ -278,7 +286,7 @@ static size_t reg_name_len(const char *p, size_t len)
 			i += 3;
 			continue;
 		}
-		if (!((c < 0x80 && isalnum(c)) || (c && strchr("-._~!$&'()*+,;=", c))))
+		if (!reg_name_char[c])
 			break;
 		i++;
 	}
