@@ -98,45 +98,70 @@ static const llhttp_settings_t response_settings = {
 	.on_headers_complete = on_headers_complete,
 };
 
-/* The 8 bytes at p as a word whose low byte is p[0]. */
-static uint64_t word_at(const char *p)
-{
-	uint64_t w;
+#ifdef __SSE2__
+#include <emmintrin.h>
 
-	memcpy(&w, p, 8);
-	return le64toh(w);
+#define LINE_STEP 16
+
+/* A mask of the bytes of p[0..16) that are NUL, CR or LF, bit i for p[i]. */
+static unsigned line_bytes(const char *p)
+{
+	__m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+	__m128i hit = _mm_or_si128(_mm_cmpeq_epi8(v, _mm_setzero_si128()),
+				   _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('\r')),
+						_mm_cmpeq_epi8(v, _mm_set1_epi8('\n'))));
+
+	return (unsigned)_mm_movemask_epi8(hit);
 }
 
-/* A mask of the bytes of w that are NUL, CR or LF, in their high bits: a
- * byte b of x is zero exactly when (x - 0x01..) & ~x has b's high bit set
- * or a lower byte is zero too (the borrow), so the lowest bit set is exact:
- * it marks the first such byte. */
-static uint64_t line_bytes(uint64_t w)
+static size_t line_byte_at(uint64_t m)
+{
+	return (size_t)__builtin_ctzll(m);
+}
+#else
+#define LINE_STEP 8
+
+/* A mask of the bytes of p[0..8) that are NUL, CR or LF, in their high
+ * bits: a byte b of x is zero exactly when (x - 0x01..) & ~x has b's high
+ * bit set or a lower byte is zero too (the borrow), so the lowest bit set
+ * is exact: it marks the first such byte. */
+static uint64_t line_bytes(const char *p)
 {
 	const uint64_t ones = UINT64_C(0x0101010101010101), highs = ones << 7;
-	uint64_t cr = w ^ (ones * '\r'), lf = w ^ (ones * '\n');
+	uint64_t w, cr, lf;
 
+	memcpy(&w, p, 8);
+	w = le64toh(w);
+	cr = w ^ (ones * '\r');
+	lf = w ^ (ones * '\n');
 	return (((w - ones) & ~w) | ((cr - ones) & ~cr) | ((lf - ones) & ~lf)) & highs;
 }
+
+static size_t line_byte_at(uint64_t m)
+{
+	return (size_t)__builtin_ctzll(m) / 8;
+}
+#endif
 
 /* llhttp 8 in strict mode still accepts a bare LF in the request line and as
  * the final line, and obs-fold; each is a smuggling vector when the backend
  * reads the head differently, so every line ending of the head is checked.
- * A head is mostly field text: eight bytes at a time are passed over up to
- * the first NUL, CR or LF among them (byte by byte, this loop was most of
- * the parse's own time beside llhttp's; stepping a byte at a time from a
- * word with a line ending to it was still half). */
+ * A head is mostly field text: it is passed over sixteen bytes at a time
+ * (SSE2; eight in a word elsewhere) up to the first NUL, CR or LF among
+ * them (byte by byte, this loop was most of the parse's own time beside
+ * llhttp's; the word at a time, a quarter of the gateway's own
+ * instructions in parsing a response head). */
 static bool lines_strict(const char *buf, size_t len)
 {
 	for (size_t i = 0; i < len; i++) {
-		while (i + 8 <= len) {
-			uint64_t m = line_bytes(word_at(buf + i));
+		while (i + LINE_STEP <= len) {
+			uint64_t m = line_bytes(buf + i);
 
 			if (m) {
-				i += (size_t)__builtin_ctzll(m) / 8;
+				i += line_byte_at(m);
 				break;
 			}
-			i += 8;
+			i += LINE_STEP;
 		}
 		if (i == len)
 			break;
