@@ -109,9 +109,13 @@ enum sg_h1_body {
 enum sg_h1_result sg_h1_parse_request(const char *buf, size_t len, size_t max_headers,
 				      struct sg_h1_req *req);
 
-/* Parse the response head at the start of buf[0..len), as above. A response
- * with Transfer-Encoding and Content-Length follows Transfer-Encoding and gets
- * keep_alive = false (RFC 9112 §6.3) instead of being refused. */
+/* Parse the response head at the start of buf[0..len), as above: CRLF line
+ * endings only, no obs-fold, field names are tokens, values hold no control
+ * but HTAB; "HTTP/1.0" or "HTTP/1.1", a three-digit status from 100 to 599;
+ * one Content-Length of digits. A response with Transfer-Encoding and
+ * Content-Length follows Transfer-Encoding and gets keep_alive = false (RFC
+ * 9112 §6.3) instead of being refused. A head that cannot begin with
+ * HTTP/1.x is SG_H1_INVALID as soon as that shows. */
 enum sg_h1_result sg_h1_parse_response(const char *buf, size_t len, size_t max_headers,
 				       struct sg_h1_resp *resp);
 

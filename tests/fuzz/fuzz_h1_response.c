@@ -1,10 +1,17 @@
 /* Fuzz target: the HTTP/1 response-head parser and the head the gateway
  * writes to a client from what it parsed. Properties: every span lies in
  * the head; the head ends with CRLF CRLF and does not depend on the bytes
- * after it; and the written head parses again to the same status, reason
- * and body framing, so a client never reads the body differently than the
- * gateway did. */
+ * after it; the written head parses again to the same status, reason and
+ * body framing, so a client never reads the body differently than the
+ * gateway did; and the parser takes a head exactly when llhttp with the
+ * gateway's checks takes it (the reference below, how response heads were
+ * read before user/h1.c read them itself), reading the same fields. */
+#include <ctype.h>
+#include <stdbool.h>
 #include <string.h>
+#include <strings.h>
+
+#include <llhttp.h>
 
 #include "tests/fuzz/fuzz.h"
 #include "user/h1.h"
@@ -73,6 +80,217 @@ static void check_written(const struct sg_h1_resp *resp, bool close)
 	free(out);
 }
 
+/* ---- the reference: llhttp 8, strict, Content-Length beside
+ * Transfer-Encoding let through, and the checks llhttp does not make, each
+ * done byte by byte here ---- */
+
+struct ref {
+	struct sg_h1_resp *resp;
+	size_t max;
+	bool too_many;
+};
+
+static int ref_status(llhttp_t *p, const char *at, size_t len)
+{
+	((struct ref *)p->data)->resp->reason = (struct sg_h1_span){ at, len };
+	return 0;
+}
+
+static int ref_field(llhttp_t *p, const char *at, size_t len)
+{
+	struct ref *r = p->data;
+	struct sg_h1_header *h;
+
+	if (r->resp->nheaders >= r->max) {
+		r->too_many = true;
+		return -1;
+	}
+	h = &r->resp->headers[r->resp->nheaders++];
+	*h = (struct sg_h1_header){ { at, len }, { at + len, 0 } };
+	return 0;
+}
+
+static int ref_value(llhttp_t *p, const char *at, size_t len)
+{
+	struct ref *r = p->data;
+
+	while (len && (at[len - 1] == ' ' || at[len - 1] == '\t'))
+		len--;
+	r->resp->headers[r->resp->nheaders - 1].value = (struct sg_h1_span){ at, len };
+	return 0;
+}
+
+static int ref_done(llhttp_t *p)
+{
+	return HPE_PAUSED;
+}
+
+/* CRLF only, no NUL, no obs-fold. */
+static bool ref_lines(const char *b, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (!b[i] || (b[i] == '\n' && (!i || b[i - 1] != '\r')) ||
+		    (b[i] == '\r' && (i + 1 == n || b[i + 1] != '\n')) ||
+		    (b[i] == '\n' && i + 1 < n && (b[i + 1] == ' ' || b[i + 1] == '\t')))
+			return false;
+	}
+	return true;
+}
+
+static bool ref_token(struct sg_h1_span s)
+{
+	if (!s.len)
+		return false;
+	for (size_t i = 0; i < s.len; i++) {
+		unsigned char c = (unsigned char)s.p[i];
+
+		if (!(c < 0x80 && isalnum(c)) && !(c && strchr("!#$%&'*+-.^_`|~", c)))
+			return false;
+	}
+	return true;
+}
+
+/* The last coding of the last Transfer-Encoding field, without the
+ * whitespace around it, is "chunked". */
+static bool ref_chunked(const struct sg_h1_resp *resp, bool *te)
+{
+	const struct sg_h1_span *v = NULL;
+	size_t start, end;
+
+	for (size_t i = 0; i < resp->nheaders; i++)
+		if (resp->headers[i].name.len == 17 &&
+		    !strncasecmp(resp->headers[i].name.p, "transfer-encoding", 17))
+			v = &resp->headers[i].value;
+	*te = v != NULL;
+	if (!v)
+		return false;
+	end = v->len;
+	start = end;
+	while (start && v->p[start - 1] != ',')
+		start--;
+	while (start < end && (v->p[start] == ' ' || v->p[start] == '\t'))
+		start++;
+	return end - start == 7 && !strncasecmp(v->p + start, "chunked", 7);
+}
+
+/* RFC 9112 §4: the status code is three digits (llhttp also takes 00200). */
+static bool ref_three_digits(const char *b, size_t n)
+{
+	size_t i = 0;
+
+	while (i + 1 < n && b[i] == '\r' && b[i + 1] == '\n')
+		i += 2;
+	return i + 13 <= n && isdigit((unsigned char)b[i + 9]) &&
+	       isdigit((unsigned char)b[i + 10]) && isdigit((unsigned char)b[i + 11]) &&
+	       (b[i + 12] == ' ' || b[i + 12] == '\r');
+}
+
+/* Whether a Connection or Proxy-Connection field lists `token`, its
+ * elements taken without the SP and HTAB around them (RFC 9110 §5.6.1;
+ * llhttp's flags miss "close" followed by a tab). */
+static bool ref_connection(const struct sg_h1_resp *resp, const char *token)
+{
+	size_t tlen = strlen(token);
+
+	for (size_t i = 0; i < resp->nheaders; i++) {
+		struct sg_h1_span n = resp->headers[i].name, v = resp->headers[i].value;
+		size_t a = 0;
+
+		if (!((n.len == 10 && !strncasecmp(n.p, "connection", 10)) ||
+		      (n.len == 16 && !strncasecmp(n.p, "proxy-connection", 16))))
+			continue;
+		while (a <= v.len) {
+			size_t b = a, s, e;
+
+			while (b < v.len && v.p[b] != ',')
+				b++;
+			for (s = a; s < b && (v.p[s] == ' ' || v.p[s] == '\t');)
+				s++;
+			for (e = b; e > s && (v.p[e - 1] == ' ' || v.p[e - 1] == '\t');)
+				e--;
+			if (e - s == tlen && !strncasecmp(v.p + s, token, tlen))
+				return true;
+			a = b + 1;
+		}
+	}
+	return false;
+}
+
+static enum sg_h1_result ref_parse(const char *buf, size_t len, size_t max, struct sg_h1_resp *resp)
+{
+	struct ref r = { resp, max < resp->headers_cap ? max : resp->headers_cap, false };
+	llhttp_settings_t settings;
+	llhttp_errno_t err;
+	llhttp_t p;
+	bool te, cl, conn_ok, bodyless;
+
+	*resp = (struct sg_h1_resp){ .headers = resp->headers,
+				     .headers_cap = resp->headers_cap,
+				     .content_length = -1 };
+	llhttp_settings_init(&settings);
+	settings.on_status = ref_status;
+	settings.on_header_field = ref_field;
+	settings.on_header_value = ref_value;
+	settings.on_headers_complete = ref_done;
+	llhttp_init(&p, HTTP_RESPONSE, &settings);
+	p.data = &r;
+	llhttp_set_lenient_chunked_length(&p, 1);
+	err = llhttp_execute(&p, buf, len);
+	if (err != HPE_PAUSED)
+		return r.too_many ? SG_H1_TOO_LARGE : err == HPE_OK ? SG_H1_PARTIAL : SG_H1_INVALID;
+	resp->head_len = (size_t)(llhttp_get_error_pos(&p) - buf);
+	if (p.http_major != 1 || !ref_lines(buf, resp->head_len) ||
+	    !ref_three_digits(buf, resp->head_len) || p.status_code < 100 || p.status_code > 599 ||
+	    ((p.flags & F_CONTENT_LENGTH) && p.content_length > (uint64_t)INT64_MAX))
+		return SG_H1_INVALID;
+	for (size_t i = 0; i < resp->nheaders; i++)
+		if (!ref_token(resp->headers[i].name))
+			return SG_H1_INVALID;
+	resp->status = p.status_code;
+	resp->minor = p.http_minor;
+	resp->chunked = ref_chunked(resp, &te);
+	cl = (p.flags & F_CONTENT_LENGTH) != 0;
+	if (cl && !te)
+		resp->content_length = (int64_t)p.content_length;
+	/* llhttp_should_keep_alive, but a final "chunked" followed by a tab
+	 * delimits the body as any other, and "close" followed by one is
+	 * "close": llhttp's flags miss both. */
+	conn_ok =
+		p.http_minor ? !ref_connection(resp, "close") : ref_connection(resp, "keep-alive");
+	bodyless = p.status_code < 200 || p.status_code == 204 || p.status_code == 304;
+	resp->keep_alive = conn_ok && (bodyless || (te ? resp->chunked : cl));
+	if (te && (cl || p.http_minor == 0))
+		resp->keep_alive = false;
+	return SG_H1_DONE;
+}
+
+static bool same_place(struct sg_h1_span a, struct sg_h1_span b)
+{
+	return a.len == b.len && (!a.len || a.p == b.p);
+}
+
+/* The parser and the reference agree on whether the head is taken and, when
+ * it is, on every field read from it. */
+static void check_reference(const char *buf, size_t len, enum sg_h1_result rc,
+			    const struct sg_h1_resp *resp)
+{
+	static struct sg_h1_header slots[SG_H1_MAX_HEADERS];
+	static struct sg_h1_resp ref = { .headers = slots, .headers_cap = SG_H1_MAX_HEADERS };
+	enum sg_h1_result want = ref_parse(buf, len, MAX_HEADERS, &ref);
+
+	if (rc != SG_H1_DONE && want != SG_H1_DONE)
+		return; /* refused, or not yet taken: how soon may differ */
+	FUZZ_CHECK(rc == want);
+	FUZZ_CHECK(resp->head_len == ref.head_len && resp->status == ref.status &&
+		   resp->minor == ref.minor && same_place(resp->reason, ref.reason));
+	FUZZ_CHECK(resp->nheaders == ref.nheaders);
+	for (size_t i = 0; i < resp->nheaders; i++)
+		FUZZ_CHECK(same_place(resp->headers[i].name, ref.headers[i].name) &&
+			   same_place(resp->headers[i].value, ref.headers[i].value));
+	FUZZ_CHECK(resp->content_length == ref.content_length && resp->chunked == ref.chunked &&
+		   resp->keep_alive == ref.keep_alive);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct sg_h1_header slots[SG_H1_MAX_HEADERS];
@@ -82,6 +300,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	FUZZ_CHECK(rc == SG_H1_DONE || rc == SG_H1_PARTIAL || rc == SG_H1_INVALID ||
 		   rc == SG_H1_TOO_LARGE);
+	check_reference(buf, size, rc, &resp);
 	if (rc != SG_H1_DONE)
 		return 0;
 	check_parsed(&resp, buf, size);

@@ -485,6 +485,11 @@ static void test_h1_response_partial_at_every_split(void **unused)
 			fail_msg("%zu of %zu bytes: not PARTIAL", i, len);
 	assert_int_equal(sg_h1_parse_response(sample_resp, len, 100, &resp), SG_H1_DONE);
 	assert_int_equal(resp.head_len, len);
+	/* A backend that answers with anything but HTTP/1.x is refused at
+	 * once, not waited for. */
+	assert_int_equal(sg_h1_parse_response("<html>", 6, 100, &resp), SG_H1_INVALID);
+	assert_int_equal(sg_h1_parse_response("HTTP/1.2", 8, 100, &resp), SG_H1_INVALID);
+	assert_int_equal(sg_h1_parse_response("\r\nHTTP/1.", 9, 100, &resp), SG_H1_PARTIAL);
 }
 
 static void test_h1_response_cl_with_te_is_chunked_and_closes(void **unused)
@@ -531,7 +536,71 @@ static const struct vector bad_responses[] = {
 	/* a cache behind the gateway may take "Content-Length : 5" as framing */
 	{ "space before colon", "HTTP/1.1 200 OK\r\nContent-Length : 5\r\n\r\n" },
 	{ "space in name", "HTTP/1.1 200 OK\r\nX A: b\r\n\r\n" },
+	/* RFC 9112 §4: three digits (llhttp took 00200 and 2000 as numbers) */
+	{ "status with leading zeros", "HTTP/1.1 00200 OK\r\n\r\n" },
+	{ "four-digit status", "HTTP/1.1 2000 OK\r\n\r\n" },
+	{ "status then a letter", "HTTP/1.1 200x OK\r\n\r\n" },
+	{ "two spaces before status", "HTTP/1.1  200 OK\r\n\r\n" },
+	{ "HTTP/1.2", "HTTP/1.2 200 OK\r\n\r\n" },
+	{ "lowercase version", "http/1.1 200 OK\r\n\r\n" },
+	{ "control in value", "HTTP/1.1 200 OK\r\nX: a\x01b\r\n\r\n" },
+	{ "DEL in value", "HTTP/1.1 200 OK\r\nX: a\x7f\r\n\r\n" },
+	{ "bare CR", "HTTP/1.1 200 OK\rX: 1\r\n\r\n" },
+	{ "no colon", "HTTP/1.1 200 OK\r\nX\r\n\r\n" },
+	{ "empty CL", "HTTP/1.1 200 OK\r\nContent-Length: \r\n\r\n" },
+	{ "CL then a tab", "HTTP/1.1 200 OK\r\nContent-Length: 5\t\r\n\r\n" },
+	{ "CL list", "HTTP/1.1 200 OK\r\nContent-Length: 5, 5\r\n\r\n" },
+	{ "CL sign", "HTTP/1.1 200 OK\r\nContent-Length: +5\r\n\r\n" },
+	{ "two equal CLs", "HTTP/1.1 200 OK\r\nContent-Length: 5\r\ncontent-length: 5\r\n\r\n" },
+	{ "CL past INT64_MAX", "HTTP/1.1 200 OK\r\nContent-Length: 9223372036854775808\r\n\r\n" },
 };
+
+/* What a response head leaves of the connection: reused only when its body
+ * is delimited and Connection allows it (the cases llhttp read before the
+ * gateway read response heads itself, and two it missed). */
+static const struct {
+	const char *head;
+	bool keep_alive;
+	int64_t content_length;
+} keep_alive_cases[] = {
+	{ "HTTP/1.1 200 OK\r\nContent-Length: 5 \r\n\r\n", true, 5 },
+	{ "HTTP/1.1 200 OK\r\nContent-Length:\t05\r\n\r\n", true, 5 },
+	{ "HTTP/1.1 200 OK\r\nContent-Length: 9223372036854775807\r\n\r\n", true, INT64_MAX },
+	{ "\r\nHTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n", true, 0 },
+	{ "HTTP/1.1 200 OK\r\nConnection: keep-alive, close\r\nContent-Length: 0\r\n\r\n", false,
+	  0 },
+	{ "HTTP/1.1 200 OK\r\nConnection: CLOSE \r\nContent-Length: 0\r\n\r\n", false, 0 },
+	{ "HTTP/1.1 200 OK\r\nConnection: close\t\r\nContent-Length: 0\r\n\r\n", false, 0 },
+	{ "HTTP/1.1 200 OK\r\nConnection: closed\r\nContent-Length: 0\r\n\r\n", true, 0 },
+	{ "HTTP/1.1 200 OK\r\nProxy-Connection: close\r\nContent-Length: 0\r\n\r\n", false, 0 },
+	{ "HTTP/1.0 200 OK\r\nConnection: foo,Keep-Alive\r\nContent-Length: 0\r\n\r\n", true, 0 },
+	{ "HTTP/1.0 200 OK\r\nContent-Length: 0\r\n\r\n", false, 0 },
+	{ "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\t\r\n\r\n", true, -1 },
+	{ "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: gzip\r\n\r\n", false,
+	  -1 },
+	{ "HTTP/1.1 200 OK\r\nTransfer-Encoding: \r\n\r\n", false, -1 },
+	{ "HTTP/1.1 304 Not Modified\r\n\r\n", true, -1 },
+	{ "HTTP/1.1 101 Switching Protocols\r\nUpgrade: h2c\r\n\r\n", true, -1 },
+	{ "HTTP/1.1 200 OK\r\nUpgrade: h2c\r\nConnection: upgrade\r\n\r\n", false, -1 },
+	{ "HTTP/1.1 200 O\x01K\r\nContent-Length: 0\r\n\r\n", true, 0 },
+};
+
+static void test_h1_response_keep_alive_table(void **unused)
+{
+	struct sg_h1_resp resp = { .headers = resp_slots, .headers_cap = SG_H1_MAX_HEADERS };
+
+	for (size_t i = 0; i < ARRAY_LEN(keep_alive_cases); i++) {
+		const char *head = keep_alive_cases[i].head;
+
+		if (parse_resp(head, &resp) != SG_H1_DONE)
+			fail_msg("%s: not parsed", head);
+		if (resp.keep_alive != keep_alive_cases[i].keep_alive ||
+		    resp.content_length != keep_alive_cases[i].content_length)
+			fail_msg("%s: keep_alive %d, content_length %lld", head, resp.keep_alive,
+				 (long long)resp.content_length);
+		assert_int_equal(resp.head_len, strlen(head));
+	}
+}
 
 static void test_h1_response_rejects_malformed(void **unused)
 {
@@ -1350,6 +1419,7 @@ int main(void)
 		cmocka_unit_test(test_h1_response_partial_at_every_split),
 		cmocka_unit_test(test_h1_response_cl_with_te_is_chunked_and_closes),
 		cmocka_unit_test(test_h1_response_rejects_malformed),
+		cmocka_unit_test(test_h1_response_keep_alive_table),
 		cmocka_unit_test(test_h1_response_body_framing_table),
 		cmocka_unit_test(test_h1_response_body_for_request),
 		cmocka_unit_test(test_h1_chunked_same_boundary_for_any_split),
