@@ -1,0 +1,75 @@
+#!/bin/bash
+# The gateway's instructions per small keep-alive request, counted by
+# callgrind (scripts/BENCH.md, "HTTP/1 per request: instructions"): nginx
+# serving /100b on CPU 0, the gateway under valgrind (one worker) on CPU 1
+# with an HTTP route to it, and `h2load --h1 -c16 -m1` GETs; one run of N1
+# requests and one of N2, and the difference over N2 - N1, so that start-up
+# (the BPF object's load, the config) counts in neither. Deterministic: a
+# change of a few hundred instructions a request shows, where timing on a
+# shared 2-vCPU VM would not.
+#   usage: scripts/bench/callgrind-w1.sh
+#   N1, N2: requests [20000, 40000]; ENGINE: --splice [auto];
+#   SG_BIN: the gateway [build/splicegate]; KEEP=DIR: keep both
+#   callgrind.out files there (callgrind_annotate reads them);
+#   ports 28200-28213 on loopback.
+set -eu
+HERE=$(cd "$(dirname "$0")/.." && pwd)
+ROOT=$(dirname "$HERE")
+SG_BIN=${SG_BIN:-$ROOT/build/splicegate}
+N1=${N1:-20000}
+N2=${N2:-40000}
+NGINX_PORT=28200
+FRONT=28210
+PIDS="" # read by lib-bench.sh, as LOG_TAG is
+# shellcheck disable=SC2034
+LOG_TAG=callgrind
+# shellcheck source=scripts/lib-bench.sh
+. "$HERE/lib-bench.sh"
+
+command -v valgrind >/dev/null || die "valgrind is needed (apt-get install valgrind)"
+WORK=$(mktemp -d /tmp/splicegate-bench.XXXXXX)
+trap cleanup EXIT
+WWW=$WORK/www
+mkdir -p "$WWW" "$WORK/backend-nginx"
+printf '%0100d' 0 >"$WWW/100b"
+backend_nginx_conf >"$WORK/backend-nginx/nginx.conf"
+spawn backend-nginx 0 nginx -p "$WORK/backend-nginx" -c "$WORK/backend-nginx/nginx.conf" \
+	-e "$WORK/backend-nginx/error.log"
+cat >"$WORK/splicegate.yaml" <<YAML
+config:
+  statsAddr: 127.0.0.1:$((FRONT + 1))
+  readinessAddr: 127.0.0.1:$((FRONT + 2))
+binds:
+- port: $FRONT
+  listeners:
+  - name: http
+    protocol: HTTP
+    routes:
+    - name: files
+      backends:
+      - host: 127.0.0.1:$NGINX_PORT
+YAML
+
+# count N: the gateway's instructions over a run of N requests.
+count() {
+	local n=$1 out=$WORK/callgrind.out.$1 pid
+	spawn proxy 1 valgrind --tool=callgrind --callgrind-out-file="$out" "$SG_BIN" \
+		-c "$WORK/splicegate.yaml" --splice "${ENGINE:-auto}" --workers 1 \
+		--admin 127.0.0.1:$((FRONT + 3)) --log-level warn --access-log off
+	pid=$SPAWNED
+	# valgrind starts slowly (the BPF object's load): up to 30 s
+	wait_listening $NGINX_PORT $FRONT || wait_listening $FRONT || wait_listening $FRONT ||
+		die "not listening; logs in $WORK"
+	taskset -c 0 h2load --h1 -c16 -m1 -n "$n" "http://127.0.0.1:$FRONT/100b" |
+		grep -q "^status codes: $n 2xx" || die "h2load: not every request answered 2xx"
+	stop_pid "$pid" # callgrind writes its file as the gateway exits
+	callgrind_annotate "$out" 2>/dev/null | awk '/PROGRAM TOTALS/ { gsub(",", "", $1); print $1 }'
+}
+
+i1=$(count "$N1")
+i2=$(count "$N2")
+if [ -n "${KEEP:-}" ]; then
+	mkdir -p "$KEEP"
+	cp "$WORK/callgrind.out.$N1" "$WORK/callgrind.out.$N2" "$KEEP/"
+fi
+echo "instructions per request: $(((i2 - i1) / (N2 - N1))) ($N1 requests: $i1, $N2: $i2)"
