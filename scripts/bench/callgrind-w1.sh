@@ -2,14 +2,16 @@
 # The gateway's instructions per small keep-alive request, counted by
 # callgrind (scripts/BENCH.md, "HTTP/1 per request: instructions"): nginx
 # serving /100b on CPU 0, the gateway under valgrind (one worker) on CPU 1
-# with an HTTP route to it, and `h2load --h1 -c16 -m1` GETs; one run of N1
+# with an HTTP route to it, and `h2load --h1 -c16 -m1` GETs (W1's shape;
+# H2C=1: `h2load -c4 -m16` over h2c, W7's); one run of N1
 # requests and one of N2, and the difference over N2 - N1, so that start-up
 # (the BPF object's load, the config) counts in neither. Deterministic: a
 # change of a few hundred instructions a request shows, where timing on a
 # shared 2-vCPU VM would not.
 #   usage: scripts/bench/callgrind-w1.sh
 #   N1, N2: requests [20000, 40000]; ENGINE: --splice [auto];
-#   SG_BIN: the gateway [build/splicegate]; KEEP=DIR: keep both
+#   H2C=1: the clients speak h2c; SG_BIN: the gateway [build/splicegate];
+#   KEEP=DIR: keep both
 #   callgrind.out files there (callgrind_annotate reads them);
 #   ports 28200-28213 on loopback.
 set -eu
@@ -60,12 +62,15 @@ count() {
 	# valgrind starts slowly (the BPF object's load): up to 30 s
 	wait_listening $NGINX_PORT $FRONT || wait_listening $FRONT || wait_listening $FRONT ||
 		die "not listening; logs in $WORK"
-	taskset -c 0 h2load --h1 -c16 -m1 -n "$n" "http://127.0.0.1:$FRONT/100b" |
+	# shellcheck disable=SC2086 # the client's options: several words
+	taskset -c 0 h2load $CLIENT -n "$n" "http://127.0.0.1:$FRONT/100b" |
 		grep -q "^status codes: $n 2xx" || die "h2load: not every request answered 2xx"
 	stop_pid "$pid" # callgrind writes its file as the gateway exits
 	callgrind_annotate "$out" 2>/dev/null | awk '/PROGRAM TOTALS/ { gsub(",", "", $1); print $1 }'
 }
 
+CLIENT="--h1 -c16 -m1"
+[ -z "${H2C:-}" ] || CLIENT="-c4 -m16"
 i1=$(count "$N1")
 i2=$(count "$N2")
 if [ -n "${KEEP:-}" ]; then
