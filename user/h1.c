@@ -1182,28 +1182,12 @@ static bool keeps_upgrade(const char *extra)
 	return extra_has(extra, "connection", "upgrade") && !extra_has(extra, "upgrade", NULL);
 }
 
-/* How many names the Connection headers of one head may list before
- * hop_by_hop goes back to reading the headers themselves. */
-#define HOP_TOKENS_MAX 8
-
-/* A head's hop-by-hop rules, read once per head: the names its Connection
- * headers list (RFC 9110 §7.6.1), each name kept as a span of the value. */
-struct hop_rules {
-	const struct sg_h1_header *headers; /* where Connection headers are */
-	size_t nheaders;
-	size_t first_connection; /* the first of them; nheaders: none */
-	bool keep_upgrade;
-	bool tokens_all; /* tokens[] holds every listed name */
-	size_t ntokens;
-	struct sg_h1_span tokens[HOP_TOKENS_MAX];
-};
-
 /* Each element of a Connection value, whitespace around it taken off. */
-static void hop_tokens_add(struct hop_rules *r, struct sg_h1_span list)
+static void conn_names_add(struct sg_h1_conn_names *c, struct sg_h1_span list)
 {
 	const char *p = list.p, *end = list.p + list.len;
 
-	while (p < end && r->tokens_all) {
+	while (p < end && c->all) {
 		const char *comma = memchr(p, ',', (size_t)(end - p));
 		const char *stop = comma ? comma : end;
 		struct sg_h1_span item;
@@ -1213,30 +1197,54 @@ static void hop_tokens_add(struct hop_rules *r, struct sg_h1_span list)
 		item = (struct sg_h1_span){ p, (size_t)(stop - p) };
 		while (item.len && is_ows(item.p[item.len - 1]))
 			item.len--;
-		if (item.len && r->ntokens == HOP_TOKENS_MAX)
-			r->tokens_all = false;
+		if (item.len && c->n == SG_H1_CONN_NAMES_MAX)
+			c->all = false;
 		else if (item.len)
-			r->tokens[r->ntokens++] = item;
+			c->names[c->n++] = item;
 		p = comma ? comma + 1 : end;
 	}
 }
 
-static struct hop_rules hop_rules_of(const struct sg_h1_header *h, size_t n, bool keep_upgrade)
+void sg_h1_conn_names(struct sg_h1_conn_names *c, const struct sg_h1_header *h, size_t n)
 {
-	struct hop_rules r = { .headers = h,
-			       .nheaders = n,
-			       .first_connection = n,
-			       .keep_upgrade = keep_upgrade,
-			       .tokens_all = true };
-
+	*c = (struct sg_h1_conn_names){ .headers = h, .nheaders = n, .first = n, .all = true };
 	for (size_t i = 0; i < n; i++) {
 		if (!sg_h1_span_is(h[i].name, "connection"))
 			continue;
-		if (r.first_connection == n)
-			r.first_connection = i;
-		hop_tokens_add(&r, h[i].value);
+		if (c->first == n)
+			c->first = i;
+		conn_names_add(c, h[i].value);
 	}
-	return r;
+}
+
+bool sg_h1_conn_lists(const struct sg_h1_conn_names *c, struct sg_h1_span name)
+{
+	if (!c->all) {
+		for (size_t i = c->first; i < c->nheaders; i++) {
+			const struct sg_h1_header *h = &c->headers[i];
+
+			if (sg_h1_span_is(h->name, "connection") && sg_h1_list_has(h->value, name))
+				return true;
+		}
+		return false;
+	}
+	for (size_t i = 0; i < c->n; i++)
+		if (sg_h1_span_same(c->names[i], name))
+			return true;
+	return false;
+}
+
+/* A head's hop-by-hop rules, read once per head. */
+struct hop_rules {
+	struct sg_h1_conn_names conn;
+	bool keep_upgrade;
+};
+
+static void hop_rules_of(struct hop_rules *r, const struct sg_h1_header *h, size_t n,
+			 bool keep_upgrade)
+{
+	sg_h1_conn_names(&r->conn, h, n);
+	r->keep_upgrade = keep_upgrade;
 }
 
 #define LIT(s)                                                                                     \
@@ -1312,19 +1320,7 @@ static bool hop_by_hop(const struct hop_rules *r, struct sg_h1_span name, enum h
 	case HN_OTHER:
 		break;
 	}
-	if (!r->tokens_all) {
-		for (size_t i = r->first_connection; i < r->nheaders; i++) {
-			const struct sg_h1_header *h = &r->headers[i];
-
-			if (sg_h1_span_is(h->name, "connection") && sg_h1_list_has(h->value, name))
-				return true;
-		}
-		return false;
-	}
-	for (size_t i = 0; i < r->ntokens; i++)
-		if (sg_h1_span_same(r->tokens[i], name))
-			return true;
-	return false;
+	return sg_h1_conn_lists(&r->conn, name);
 }
 
 /* Whether the edit drops a received header. Those the gateway owns stay:
@@ -1355,8 +1351,8 @@ static void put_xff(struct out *o, const struct hop_rules *r, const struct sg_h1
 {
 	bool first = true;
 
-	for (size_t i = 0; i < r->nheaders; i++) {
-		const struct sg_h1_header *h = &r->headers[i];
+	for (size_t i = 0; i < r->conn.nheaders; i++) {
+		const struct sg_h1_header *h = &r->conn.headers[i];
 
 		if (!sg_h1_span_is(h->name, "x-forwarded-for") || !h->value.len ||
 		    hop_by_hop(r, h->name, HN_OTHER) || edit_drops(e, h->name, HN_OTHER))
@@ -1397,13 +1393,14 @@ ssize_t sg_h1_write_request_lines(const struct sg_h1_req *req, const struct sg_h
 				  const char *client_ip, unsigned attempt, const char *extra,
 				  char *out, size_t cap, struct sg_h1_lines *lines)
 {
-	struct hop_rules r = hop_rules_of(req->headers, req->nheaders, keeps_upgrade(extra));
+	struct hop_rules r;
 	struct out o = { .p = out, .cap = cap, .lines = lines };
 	struct sg_h1_span target = edit && edit->target.p ? edit->target : req->target;
 	bool new_host = edit && edit->host.p;
 
 	if (lines && extra)
 		return -1;
+	hop_rules_of(&r, req->headers, req->nheaders, keeps_upgrade(extra));
 	if (lines) {
 		lines->n = 0;
 		lines->method = (struct sg_h1_span){ out, req->method.len };
@@ -1468,10 +1465,11 @@ ssize_t sg_h1_write_response(const struct sg_h1_resp *resp, bool close, const ch
 ssize_t sg_h1_write_response_edit(const struct sg_h1_resp *resp, const struct sg_h1_edit *edit,
 				  bool close, const char *extra, char *out, size_t cap)
 {
-	struct hop_rules r = hop_rules_of(resp->headers, resp->nheaders, keeps_upgrade(extra));
+	struct hop_rules r;
 	bool te = sg_h1_resp_header(resp, "transfer-encoding") != NULL;
 	struct out o = { .p = out, .cap = cap };
 
+	hop_rules_of(&r, resp->headers, resp->nheaders, keeps_upgrade(extra));
 	put_str(&o, "HTTP/1.1 ");
 	put_uint(&o, resp->status);
 	put(&o, " ", 1);

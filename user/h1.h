@@ -146,6 +146,23 @@ static inline void sg_h1_lower(char *dst, const char *src, size_t n)
  * the empty elements RFC 9110 §5.6.1 allows and the whitespace around each. */
 bool sg_h1_list_has(struct sg_h1_span list, struct sg_h1_span token);
 
+/* The names a head's Connection fields list (RFC 9110 §7.6.1: each names a
+ * field of this hop only), read once per head rather than for every field
+ * a writer asks about; past SG_H1_CONN_NAMES_MAX of them the fields are
+ * read again for each name. headers[0..nheaders) must outlive it. */
+#define SG_H1_CONN_NAMES_MAX 8
+struct sg_h1_conn_names {
+	const struct sg_h1_header *headers;
+	size_t nheaders;
+	size_t first; /* the first Connection field; nheaders: none */
+	bool all;     /* names[0..n) holds every listed name */
+	size_t n;
+	struct sg_h1_span names[SG_H1_CONN_NAMES_MAX];
+};
+void sg_h1_conn_names(struct sg_h1_conn_names *c, const struct sg_h1_header *h, size_t n);
+/* Whether the Connection fields list `name` (case-insensitive). */
+bool sg_h1_conn_lists(const struct sg_h1_conn_names *c, struct sg_h1_span name);
+
 /* Whether any of the headers h[0..n) named `name` lists `token` in its
  * comma-separated value (case-insensitive). */
 bool sg_h1_headers_list(const struct sg_h1_header *h, size_t n, const char *name,

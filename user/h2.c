@@ -265,9 +265,9 @@ int sg_h2_request_head(const struct sg_h2_field *f, size_t n, char *store, size_
 	return err;
 }
 
-/* A field that means something only on one HTTP/1 connection; h[0..n) are
- * the head's headers, whose Connection field may name more. */
-static bool connection_specific(const struct sg_h1_header *h, size_t n, struct sg_h1_span name)
+/* A field that means something only on one HTTP/1 connection; conn (or
+ * NULL) holds the names the head's Connection fields list. */
+static bool connection_specific(const struct sg_h1_conn_names *conn, struct sg_h1_span name)
 {
 	static const struct sg_h1_span fixed[] = {
 		{ "connection", 10 },	     { "keep-alive", 10 }, { "proxy-connection", 16 },
@@ -277,10 +277,7 @@ static bool connection_specific(const struct sg_h1_header *h, size_t n, struct s
 	for (size_t i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++)
 		if (sg_h1_span_same(name, fixed[i]))
 			return true;
-	for (size_t i = 0; i < n; i++)
-		if (sg_h1_span_same(h[i].name, fixed[0]) && sg_h1_list_has(h[i].value, name))
-			return true;
-	return false;
+	return conn && sg_h1_conn_lists(conn, name);
 }
 
 /* Fields being written to out[0..max), their names lowercased into
@@ -337,7 +334,7 @@ static void add_edit(struct fields *f, const struct sg_h1_edit *e)
 	for (size_t i = 0; e && i < e->nadd; i++) {
 		struct sg_h1_span name = e->add[i].name;
 
-		if (connection_specific(NULL, 0, name) || sg_h1_span_is(name, "content-length") ||
+		if (connection_specific(NULL, name) || sg_h1_span_is(name, "content-length") ||
 		    sg_h1_span_is(name, "host"))
 			continue;
 		add_field(f, name, e->add[i].value.p, e->add[i].value.len);
@@ -360,13 +357,16 @@ ssize_t sg_h2_response_fields(const struct sg_h1_resp *resp, const struct sg_h1_
 {
 	bool te = !resp->h2 && sg_h1_resp_header(resp, "transfer-encoding") != NULL;
 	struct fields f = { .store = store, .cap = cap, .out = out, .max = max };
+	struct sg_h1_conn_names conn;
 
+	if (!resp->h2)
+		sg_h1_conn_names(&conn, resp->headers, resp->nheaders);
 	add_status(&f, resp->status);
 	for (size_t i = 0; i < resp->nheaders && !f.full; i++) {
 		const struct sg_h1_header *h = &resp->headers[i];
 
 		if (resp->h2 ? sg_h1_span_is(h->name, "te")
-			     : connection_specific(resp->headers, resp->nheaders, h->name) ||
+			     : connection_specific(&conn, h->name) ||
 				       (te && sg_h1_span_is(h->name, "content-length")))
 			continue;
 		if (edit_drops(edit, h->name))
@@ -400,7 +400,7 @@ ssize_t sg_h2_request_from_lines(const struct sg_h1_lines *l, struct sg_h2_field
 	for (size_t i = 0; i < l->n; i++) {
 		const struct sg_h1_header *h = &l->v[i];
 
-		if (sg_h1_span_same(h->name, host) || connection_specific(NULL, 0, h->name))
+		if (sg_h1_span_same(h->name, host) || connection_specific(NULL, h->name))
 			continue;
 		out[k++] = (struct sg_h2_field){ h->name.p, h->name.len, h->value.p, h->value.len };
 	}
