@@ -269,15 +269,26 @@ int sg_h2_request_head(const struct sg_h2_field *f, size_t n, char *store, size_
  * NULL) holds the names the head's Connection fields list. */
 static bool connection_specific(const struct sg_h1_conn_names *conn, struct sg_h1_span name)
 {
-	static const struct sg_h1_span fixed[] = {
-		{ "connection", 10 },	     { "keep-alive", 10 }, { "proxy-connection", 16 },
-		{ "transfer-encoding", 17 }, { "upgrade", 7 },	   { "te", 2 },
-	};
+	bool fixed = false;
 
-	for (size_t i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++)
-		if (sg_h1_span_same(name, fixed[i]))
-			return true;
-	return conn && sg_h1_conn_lists(conn, name);
+	switch (name.len) { /* one comparison a field at most, but for length 10 */
+	case 2:
+		fixed = sg_h1_span_is(name, "te");
+		break;
+	case 7:
+		fixed = sg_h1_span_is(name, "upgrade");
+		break;
+	case 10:
+		fixed = sg_h1_span_is(name, "connection") || sg_h1_span_is(name, "keep-alive");
+		break;
+	case 16:
+		fixed = sg_h1_span_is(name, "proxy-connection");
+		break;
+	case 17:
+		fixed = sg_h1_span_is(name, "transfer-encoding");
+		break;
+	}
+	return fixed || (conn && sg_h1_conn_lists(conn, name));
 }
 
 /* Fields being written to out[0..max), their names lowercased into
