@@ -3,14 +3,16 @@
 # callgrind (scripts/BENCH.md, "HTTP/1 per request: instructions"): nginx
 # serving /100b on CPU 0, the gateway under valgrind (one worker) on CPU 1
 # with an HTTP route to it, and `h2load --h1 -c16 -m1` GETs (W1's shape;
-# H2C=1: `h2load -c4 -m16` over h2c, W7's); one run of N1
+# H2C=1: `h2load -c4 -m16` over h2c to the same HTTP/1 origin; W7=1: that
+# to an h2c origin, nghttpd, as make bench's W7); one run of N1
 # requests and one of N2, and the difference over N2 - N1, so that start-up
 # (the BPF object's load, the config) counts in neither. Deterministic: a
 # change of a few hundred instructions a request shows, where timing on a
 # shared 2-vCPU VM would not.
 #   usage: scripts/bench/callgrind-w1.sh
 #   N1, N2: requests [20000, 40000]; ENGINE: --splice [auto];
-#   H2C=1: the clients speak h2c; SG_BIN: the gateway [build/splicegate];
+#   H2C=1: the clients speak h2c; W7=1: so does the origin;
+#   SG_BIN: the gateway [build/splicegate];
 #   KEEP=DIR: keep both
 #   callgrind.out files there (callgrind_annotate reads them);
 #   ports 28200-28213 on loopback.
@@ -35,8 +37,15 @@ WWW=$WORK/www
 mkdir -p "$WWW" "$WORK/backend-nginx"
 printf '%0100d' 0 >"$WWW/100b"
 backend_nginx_conf >"$WORK/backend-nginx/nginx.conf"
-spawn backend-nginx 0 nginx -p "$WORK/backend-nginx" -c "$WORK/backend-nginx/nginx.conf" \
-	-e "$WORK/backend-nginx/error.log"
+POLICIES=""
+if [ -n "${W7:-}" ]; then
+	H2C=1
+	POLICIES="policies: {http: {version: HTTP/2.0}}"
+	spawn nghttpd 0 nghttpd --no-tls -a 127.0.0.1 -n 1 -d "$WWW" $NGINX_PORT
+else
+	spawn backend-nginx 0 nginx -p "$WORK/backend-nginx" -c "$WORK/backend-nginx/nginx.conf" \
+		-e "$WORK/backend-nginx/error.log"
+fi
 cat >"$WORK/splicegate.yaml" <<YAML
 config:
   statsAddr: 127.0.0.1:$((FRONT + 1))
@@ -50,6 +59,7 @@ binds:
     - name: files
       backends:
       - host: 127.0.0.1:$NGINX_PORT
+        $POLICIES
 YAML
 
 # count N: the gateway's instructions over a run of N requests.
