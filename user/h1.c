@@ -40,6 +40,31 @@ static bool is_ows(char c)
 	return c == ' ' || c == '\t';
 }
 
+/* The value with the whitespace around it taken off. */
+static struct sg_h1_span trimmed(struct sg_h1_span v)
+{
+	while (v.len && is_ows(v.p[0])) {
+		v.p++;
+		v.len--;
+	}
+	while (v.len && is_ows(v.p[v.len - 1]))
+		v.len--;
+	return v;
+}
+
+/* The next element of the comma-separated list at *p (before end), without
+ * the whitespace around it (possibly empty, RFC 9110 §5.6.1); *p moves past
+ * its comma. */
+static struct sg_h1_span list_item(const char **p, const char *end)
+{
+	const char *comma = memchr(*p, ',', (size_t)(end - *p));
+	const char *stop = comma ? comma : end;
+	struct sg_h1_span item = trimmed((struct sg_h1_span){ *p, (size_t)(stop - *p) });
+
+	*p = comma ? comma + 1 : end;
+	return item;
+}
+
 static int on_header_field(llhttp_t *p, const char *at, size_t len)
 {
 	struct h1_state *s = state(p);
@@ -544,18 +569,6 @@ struct resp_fields {
 	uint64_t length;
 };
 
-/* The value with the whitespace around it taken off. */
-static struct sg_h1_span trimmed(struct sg_h1_span v)
-{
-	while (v.len && is_ows(v.p[0])) {
-		v.p++;
-		v.len--;
-	}
-	while (v.len && is_ows(v.p[v.len - 1]))
-		v.len--;
-	return v;
-}
-
 /* Whether the last coding of a Transfer-Encoding value is "chunked". */
 static bool ends_chunked(struct sg_h1_span v)
 {
@@ -772,18 +785,10 @@ bool sg_h1_list_has(struct sg_h1_span list, struct sg_h1_span token)
 	const char *p = list.p, *end = list.p + list.len;
 
 	while (p < end) {
-		const char *comma = memchr(p, ',', (size_t)(end - p));
-		const char *stop = comma ? comma : end;
-		struct sg_h1_span item;
+		struct sg_h1_span item = list_item(&p, end);
 
-		while (p < stop && is_ows(*p))
-			p++;
-		item = (struct sg_h1_span){ p, (size_t)(stop - p) };
-		while (item.len && is_ows(item.p[item.len - 1]))
-			item.len--;
 		if (item.len && sg_h1_span_same(item, token))
 			return true;
-		p = comma ? comma + 1 : end;
 	}
 	return false;
 }
@@ -1188,20 +1193,12 @@ static void conn_names_add(struct sg_h1_conn_names *c, struct sg_h1_span list)
 	const char *p = list.p, *end = list.p + list.len;
 
 	while (p < end && c->all) {
-		const char *comma = memchr(p, ',', (size_t)(end - p));
-		const char *stop = comma ? comma : end;
-		struct sg_h1_span item;
+		struct sg_h1_span item = list_item(&p, end);
 
-		while (p < stop && is_ows(*p))
-			p++;
-		item = (struct sg_h1_span){ p, (size_t)(stop - p) };
-		while (item.len && is_ows(item.p[item.len - 1]))
-			item.len--;
 		if (item.len && c->n == SG_H1_CONN_NAMES_MAX)
 			c->all = false;
 		else if (item.len)
 			c->names[c->n++] = item;
-		p = comma ? comma + 1 : end;
 	}
 }
 
