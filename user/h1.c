@@ -603,11 +603,17 @@ static bool content_length(struct resp_fields *f, struct sg_h1_span v)
 	return true;
 }
 
-/* Connection's tokens that decide keep-alive. */
+/* Connection's tokens that decide keep-alive, the list read once. */
 static void connection_tokens(struct resp_fields *f, struct sg_h1_span v)
 {
-	f->close |= sg_h1_list_has(v, (struct sg_h1_span){ "close", 5 });
-	f->keep_alive |= sg_h1_list_has(v, (struct sg_h1_span){ "keep-alive", 10 });
+	const char *p = v.p, *end = v.p + v.len;
+
+	while (p < end) {
+		struct sg_h1_span item = list_item(&p, end);
+
+		f->close |= sg_h1_span_is(item, "close");
+		f->keep_alive |= sg_h1_span_is(item, "keep-alive");
+	}
 }
 
 /* One field line, buf[at..end) with its CRLF after it: "name: value" (the
@@ -726,10 +732,8 @@ enum sg_h1_result sg_h1_parse_response(const char *buf, size_t len, size_t max_h
 	while (at + 2 <= len && buf[at] == '\r' && buf[at + 1] == '\n')
 		at += 2;
 	for (bool first = true;; first = false) {
-		end = field_stop(buf, at, len);
 		/* The reason phrase may hold controls, as llhttp lets it. */
-		while (first && end < len && buf[end] != '\r' && buf[end] != '\n' && buf[end])
-			end = field_stop(buf, end + 1, len);
+		end = first ? line_stop(buf, at, len) : field_stop(buf, at, len);
 		if (end == len || (buf[end] == '\r' && end + 1 == len)) {
 			/* A line still coming: refused as soon as it cannot be
 			 * a status line (anything but HTTP/1.x first). */
