@@ -45,7 +45,7 @@ int sg_buf_reserve(struct sg_buf *b, size_t more)
 		return -ENOMEM;
 	if (b->len)
 		memcpy(grown, b->data + b->off, b->len);
-	sg_mem_free(b->data);
+	sg_mem_free_sized(b->data, b->cap);
 	b->data = grown;
 	b->cap = ncap;
 	b->off = 0;
@@ -93,6 +93,6 @@ void sg_buf_reset(struct sg_buf *b)
 
 void sg_buf_free(struct sg_buf *b)
 {
-	sg_mem_free(b->data);
+	sg_mem_free_sized(b->data, b->cap);
 	*b = (struct sg_buf){ 0 };
 }

@@ -149,7 +149,7 @@ void sg_h1backend_free(struct sg_h1backend *x)
 {
 	sg_h1backend_reset(x);
 	drop_out(x);
-	sg_mem_free(x->in);
+	sg_mem_free_sized(x->in, x->in_cap);
 	x->in = NULL;
 	x->in_cap = 0;
 }

@@ -920,15 +920,51 @@ static bool encoder_ring(const struct sg_h2_session *s, size_t n)
 	return s->building && !s->client && !s->ring_put && n == H2_HD_RING_LEN;
 }
 
+/* nghttp2's blocks outside the arena carry their size in the HEAP_HEAD
+ * bytes before them (16: malloc's alignment stays), so that a free needs
+ * no look into malloc's header: on an h2c request's path nghttp2 frees
+ * sixteen blocks, and malloc_usable_size's read of the next block's
+ * header was a cache miss as often as not. The top bit marks a block of
+ * its exact size from plain malloc; the others are sg_mem's. */
+#define HEAP_HEAD 16
+#define HEAP_EXACT ((size_t)1 << (sizeof(size_t) * 8 - 1))
+
+static void *heap_alloc(size_t n, bool exact)
+{
+	size_t *h;
+
+	if (n > SIZE_MAX / 2 - HEAP_HEAD)
+		return NULL;
+	h = exact ? malloc(n + HEAP_HEAD) : sg_mem_alloc(n + HEAP_HEAD);
+	if (!h)
+		return NULL;
+	*h = n | (exact ? HEAP_EXACT : 0);
+	return (char *)h + HEAP_HEAD;
+}
+
+static size_t *heap_head(void *p)
+{
+	return (size_t *)(void *)((char *)p - HEAP_HEAD);
+}
+
+static void heap_free(void *p)
+{
+	size_t *h = heap_head(p);
+
+	if (*h & HEAP_EXACT)
+		free(h);
+	else
+		sg_mem_free_sized(h, *h + HEAP_HEAD);
+}
+
 /* What the session keeps for its whole life is allocated while it is
  * built: at its exact size (sg_mem rounds up to a size class, which an
  * idle connection would hold for nothing). So are the HPACK decoder's
  * allocations, made while a header block is decoded: the entries of its
  * dynamic table (80 bytes and a string of 41 and more each, which sg_mem
  * made 136 and 72 and more) stay while the connection waits, and the
- * strings of fields not indexed go at once (a malloc and a free of the same
- * size: glibc's per-thread cache). The rest comes and goes with streams and
- * frames: sg_mem's reused blocks. */
+ * strings of fields not indexed go at once. The rest comes and goes with
+ * streams and frames: sg_mem's reused blocks. */
 static void *mem_malloc(size_t n, void *user)
 {
 	struct sg_h2_session *s = user;
@@ -941,9 +977,9 @@ static void *mem_malloc(size_t n, void *user)
 	}
 	if (s->building || s->decoding || s->encoding) {
 		p = pack(s, n);
-		return p ? p : malloc(n);
+		return p ? p : heap_alloc(n, true);
 	}
-	return sg_mem_alloc(n);
+	return heap_alloc(n, false);
 }
 
 static void *mem_calloc(size_t k, size_t n, void *user)
@@ -960,12 +996,25 @@ static void *mem_calloc(size_t k, size_t n, void *user)
 
 static void *mem_realloc(void *p, size_t n, void *user)
 {
-	struct arena_block *b = p ? block_of(user, p) : NULL;
+	struct arena_block *b;
+	size_t had;
 	void *q;
 
 	if (!p)
 		return mem_malloc(n, user);
-	if (!b && in_arena(user, p)) {
+	if (!in_arena(user, p)) {
+		had = *heap_head(p) & ~HEAP_EXACT;
+		if (n <= had)
+			return p;
+		q = mem_malloc(n, user);
+		if (q) {
+			memcpy(q, p, had);
+			heap_free(p);
+		}
+		return q;
+	}
+	b = block_of(user, p);
+	if (!b) {
 		/* A packed block: its size is not kept, but the bytes up to its
 		 * page's end can be read, and the new block needs no more. The
 		 * new one may be packed right after it, inside those bytes:
@@ -980,11 +1029,9 @@ static void *mem_realloc(void *p, size_t n, void *user)
 			memmove(q, p, n < left ? n : left);
 		return q;
 	}
-	if (!b)
-		return realloc(p, n);
 	if (n <= b->cap)
 		return p;
-	q = malloc(n);
+	q = heap_alloc(n, true);
 	if (!q)
 		return NULL;
 	memcpy(q, p, b->cap);
@@ -994,12 +1041,17 @@ static void *mem_realloc(void *p, size_t n, void *user)
 
 static void mem_free(void *p, void *user)
 {
-	struct arena_block *b = p ? block_of(user, p) : NULL;
+	struct arena_block *b;
 
+	if (!p)
+		return;
+	if (!in_arena(user, p)) {
+		heap_free(p);
+		return;
+	}
+	b = block_of(user, p);
 	if (b)
 		b->dead = true; /* the slot goes back with the session */
-	else if (!in_arena(user, p))
-		sg_mem_free(p);
 }
 
 static bool all_zero(const char *p, size_t len)

@@ -125,7 +125,7 @@ static void stream_free(struct sg_closing *cl)
 		(struct sg_h2b_stream *)((char *)cl - offsetof(struct sg_h2b_stream, closing));
 
 	sg_buf_free(&s->head);
-	sg_mem_free(s);
+	sg_mem_free_sized(s, sizeof(*s));
 }
 
 /* Take s off its connection (the session forgets it too). */
@@ -225,7 +225,7 @@ int sg_h2b_send(struct sg_h2b_stream *s, const struct sg_h1_req *req, const stru
 	/* one field left for TE */
 	n = len < 0 ? -1 : sg_h2_request_from_lines(&lines, f, H2B_REQ_FIELDS - 1);
 	if (n < 0) {
-		sg_mem_free(text);
+		sg_mem_free_sized(text, room);
 		return -EMSGSIZE;
 	}
 	/* TE is HTTP/1's hop-by-hop field, which the HTTP/1 head leaves out;
@@ -233,7 +233,7 @@ int sg_h2b_send(struct sg_h2b_stream *s, const struct sg_h1_req *req, const stru
 	if (sg_h1_headers_list(req->headers, req->nheaders, "te", "trailers"))
 		f[n++] = (struct sg_h2_field){ "te", 2, "trailers", 8 };
 	id = sg_h2_request(s->conn->h2, f, (size_t)n, body, s);
-	sg_mem_free(text);
+	sg_mem_free_sized(text, room);
 	if (id <= 0)
 		return id < 0 ? id : -EINVAL;
 	s->id = id;

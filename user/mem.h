@@ -8,9 +8,10 @@
  * from plain malloc, and free() takes blocks from sg_mem_alloc, so the two
  * mix safely. Blocks are kept by their usable size, in classes of 2^k + 8
  * bytes (what malloc(2^k) gives on glibc), 32 to 8192; others go back to
- * malloc at once. A thread keeps at most SG_MEM_KEEP_BYTES, and a loop's
- * thread none after a pass in which no socket had news (user/loop.c): a
- * quiet worker holds nothing for requests that do not come. Built with
+ * malloc at once. A thread keeps at most SG_MEM_KEEP_BYTES (and 512 blocks
+ * a class), and a loop's thread none after a pass in which no socket had
+ * news (user/loop.c): a quiet worker holds nothing for requests that do
+ * not come. Built with
  * AddressSanitizer, nothing is kept, so that a use after free is caught. */
 #ifndef SG_MEM_H
 #define SG_MEM_H
@@ -42,6 +43,12 @@ void *sg_mem_calloc(size_t k, size_t n);
 /* p (NULL, or any malloc'd block) is no longer used: kept for this
  * thread's next sg_mem_alloc of its class while there is room, else freed. */
 void sg_mem_free(void *p);
+
+/* The same for a block p from sg_mem_alloc(m) or sg_mem_calloc, n <= m,
+ * without asking malloc its size (which reads the next block's header, a
+ * cache miss as often as not). Never for a block from plain malloc: its
+ * size is not a class's. */
+void sg_mem_free_sized(void *p, size_t n);
 
 /* Bytes this thread keeps. */
 size_t sg_mem_kept(void);

@@ -123,6 +123,67 @@ static void test_mem_calloc_zeroes_a_kept_block(void **state)
 	assert_null(sg_mem_calloc(SIZE_MAX / 2, 4));
 }
 
+static void test_mem_a_sized_free_keeps_the_block_by_the_size_asked(void **state)
+{
+	char *p = sg_mem_alloc(100), *q;
+
+	assert_non_null(p);
+	memset(p, 'x', 100);
+	sg_mem_free_sized(p, 100);
+	assert_int_equal(sg_mem_kept(), SG_MEM_KEEPS ? 136 : 0);
+	q = sg_mem_alloc(136);
+	if (SG_MEM_KEEPS)
+		assert_ptr_equal(q, p);
+	memset(q, 'y', 136);
+	/* freed as smaller than it is: kept in the smaller class, whose
+	 * takers get at least their bytes */
+	sg_mem_free_sized(q, 60);
+	assert_int_equal(sg_mem_kept(), SG_MEM_KEEPS ? 72 : 0);
+	q = sg_mem_alloc(72);
+	assert_true(malloc_usable_size(q) >= 72);
+	memset(q, 'z', 72);
+	sg_mem_free_sized(q, 72);
+	sg_mem_free_sized(NULL, 8);
+	/* of no class: back to malloc */
+	sg_mem_free_sized(sg_mem_alloc(9000), 9000);
+	assert_int_equal(sg_mem_kept(), SG_MEM_KEEPS ? 72 : 0);
+}
+
+static void test_mem_every_size_freed_sized_gets_its_bytes(void **state)
+{
+	for (size_t n = 1; n <= 20000; n += n < 300 ? 1 : 97) {
+		char *p = sg_mem_alloc(n), *q;
+
+		assert_non_null(p);
+		sg_mem_free_sized(p, n);
+		q = sg_mem_alloc(n);
+		assert_non_null(q);
+		assert_true(malloc_usable_size(q) >= n);
+		memset(q, 0xa5, n);
+		sg_mem_free_sized(q, n);
+	}
+	assert_true(sg_mem_kept() <= SG_MEM_KEEP_BYTES);
+}
+
+static void test_mem_a_class_keeps_at_most_512_blocks(void **state)
+{
+	enum { N = 600 };
+	void *p[N];
+
+	for (size_t i = 0; i < N; i++)
+		assert_non_null(p[i] = sg_mem_alloc(40));
+	for (size_t i = 0; i < N; i++)
+		sg_mem_free(p[i]);
+	assert_int_equal(sg_mem_kept(), SG_MEM_KEEPS ? 512 * 40 : 0);
+	/* the kept ones come back, the last freed first */
+	if (SG_MEM_KEEPS) {
+		void *q = sg_mem_alloc(1);
+
+		assert_ptr_equal(q, p[511]);
+		sg_mem_free(q);
+	}
+}
+
 static void *alloc_elsewhere(void *arg)
 {
 	void **out = arg;
@@ -163,6 +224,10 @@ int main(void)
 		cmocka_unit_test_teardown(test_mem_keeps_no_more_than_its_bound, drain),
 		cmocka_unit_test_teardown(test_mem_calloc_zeroes_a_kept_block, drain),
 		cmocka_unit_test_teardown(test_mem_kept_blocks_are_the_freeing_threads, drain),
+		cmocka_unit_test_teardown(test_mem_a_sized_free_keeps_the_block_by_the_size_asked,
+					  drain),
+		cmocka_unit_test_teardown(test_mem_every_size_freed_sized_gets_its_bytes, drain),
+		cmocka_unit_test_teardown(test_mem_a_class_keeps_at_most_512_blocks, drain),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
