@@ -33,8 +33,9 @@ LIB_SRCS := $(wildcard config/*.c policy/*.c admin/*.c user/*.c)
 # EXCLUDE: sources to leave out of a build (work in progress elsewhere).
 LIB_SRCS := $(filter-out user/main.c $(EXCLUDE),$(LIB_SRCS))
 LLHTTP_SRCS := $(wildcard $(LLHTTP_SRC)/*.c)
-# llhttp ships as C sources (Debian's node-llhttp); without them the archive
-# would link without a parser. Say so instead of archiving what is there.
+# llhttp ships as C sources (Debian's node-llhttp). The gateway does not use
+# it (user/h1.c reads heads itself); the HTTP/1 fuzz targets hold h1.c
+# against it (tests/fuzz/h1_ref.h), and stop with this when it is missing.
 ifeq ($(LLHTTP_SRCS),)
 LLHTTP_MISSING = $(error llhttp sources not found in $(LLHTTP_SRC) (package node-llhttp): \
 	run `make deps` (scripts/install-deps.sh) or set LLHTTP_SRC)
@@ -43,8 +44,7 @@ UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 HEADERS  := $(wildcard config/*.h policy/*.h admin/*.h user/*.h)
 
 define objs
-$(patsubst %.c,$(1)/%.o,$(LIB_SRCS)) \
-	$(patsubst $(LLHTTP_SRC)/%.c,$(1)/llhttp/%.o,$(LLHTTP_SRCS))
+$(patsubst %.c,$(1)/%.o,$(LIB_SRCS))
 endef
 
 OBJS      := $(call objs,$(BUILD))
@@ -60,12 +60,6 @@ $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(if $(Q),@echo "  CC      $<")
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
-
-# llhttp is generated C: compile it as its authors do, without our warnings.
-$(BUILD)/llhttp/%.o: $(LLHTTP_SRC)/%.c
-	@mkdir -p $(dir $@)
-	$(if $(Q),@echo "  CC      $<")
-	$(Q)$(CC) -I$(LLHTTP_INC) $(filter-out -W%,$(CFLAGS)) -w -c $< -o $@
 
 # ---- BPF -----------------------------------------------------------------
 # bpf/*.bpf.c -> $(BUILD)/bpf/*.bpf.o (clang -target bpf, CO-RE against the
@@ -99,11 +93,10 @@ $(BUILD)/user/splice.o: $(BUILD)/bpf/splice.skel.h
 $(BUILD)/user/splice.o: CPPFLAGS += -I$(BUILD)
 
 # The archive also depends on the list of its members: when that list
-# changes (llhttp installed after a first build, a source added or left
-# out), the archive is made again even if every member is older than it.
+# changes (a source added or left out), the archive is made again even if
+# every member is older than it.
 $(BUILD)/libsg.members: FORCE
 	@mkdir -p $(dir $@)
-	$(LLHTTP_MISSING)
 	@echo '$(sort $(OBJS))' | cmp -s - $@ || echo '$(sort $(OBJS))' > $@
 
 $(BUILD)/libsg.a: $(OBJS) $(BUILD)/libsg.members
@@ -147,10 +140,10 @@ test:
 
 test-all: build-twice check man-test unit bpf-test e2e san fuzz-test
 
-# The build must mend itself: a first build that could not see the llhttp
-# sources (here: LLHTTP_SRC pointing at an empty directory, as before
-# node-llhttp is installed) and a second one with them must link, with no
-# `make clean` between (tests/build/build-twice.sh).
+# The gateway builds without llhttp's sources (here: LLHTTP_SRC pointing
+# at an empty directory, as before node-llhttp is installed), again with
+# them, with no `make clean` between, and carries none of llhttp; a fuzz
+# build without them stops naming the package (tests/build/build-twice.sh).
 build-twice:
 	$(Q)tests/build/build-twice.sh
 
@@ -221,17 +214,20 @@ FUZZ_OBJS    := $(patsubst %.c,$(FUZZ_BUILD)/%.o,$(FUZZ_SRCS)) \
 FUZZ_BINS    := $(patsubst tests/fuzz/%.c,$(FUZZ_BUILD)/%,$(wildcard tests/fuzz/fuzz_*.c))
 
 $(FUZZ_BUILD)/%.o: %.c
+	$(LLHTTP_MISSING)
 	@mkdir -p $(dir $@)
 	$(if $(Q),@echo "  CC      $< (fuzz)")
 	$(Q)$(CLANG) $(CPPFLAGS) -std=gnu11 $(WARN) -MMD -MP $(FUZZ_CFLAGS) \
 		-fsanitize=fuzzer-no-link,address,undefined -c $< -o $@
 
+# llhttp is generated C: compile it as its authors do, without our warnings.
 $(FUZZ_BUILD)/llhttp/%.o: $(LLHTTP_SRC)/%.c
 	@mkdir -p $(dir $@)
 	$(Q)$(CLANG) -I$(LLHTTP_INC) $(FUZZ_CFLAGS) -w \
 		-fsanitize=fuzzer-no-link,address,undefined -c $< -o $@
 
 $(FUZZ_BUILD)/fuzz_%: $(FUZZ_BUILD)/tests/fuzz/fuzz_%.o $(FUZZ_OBJS)
+	$(LLHTTP_MISSING)
 	$(if $(Q),@echo "  LD      $@")
 	$(Q)$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer,address,undefined $^ $(LDLIBS) -o $@
 

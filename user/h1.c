@@ -1,6 +1,6 @@
-/* The llhttp wrapper, the chunked-body boundary scanner and the head writers.
- * Each parse call starts at the head's first byte, so every span llhttp
- * reports arrives in one piece. */
+/* The head parsers, the chunked-body boundary scanner and the head writers.
+ * Each parse call starts at the head's first byte and reads the head in one
+ * pass, each line's end found with its bytes checked. */
 #include "user/h1.h"
 
 #include <endian.h>
@@ -11,8 +11,6 @@
 #include <string.h>
 #include <strings.h>
 
-#include <llhttp.h>
-
 #include "policy/status.h"
 #include "user/log.h"
 
@@ -21,19 +19,6 @@
 #define H1_TRAILERS_MAX 65536
 
 /* ---- head parsing --------------------------------------------------------- */
-
-/* What the callbacks fill, on the stack of one request head's parse. */
-struct h1_state {
-	struct sg_h1_header *headers;
-	size_t *nheaders;
-	size_t max_headers;
-	bool too_many;
-};
-
-static struct h1_state *state(llhttp_t *p)
-{
-	return p->data;
-}
 
 static bool is_ows(char c)
 {
@@ -64,48 +49,6 @@ static struct sg_h1_span list_item(const char **p, const char *end)
 	*p = comma ? comma + 1 : end;
 	return item;
 }
-
-static int on_header_field(llhttp_t *p, const char *at, size_t len)
-{
-	struct h1_state *s = state(p);
-	struct sg_h1_header *h;
-
-	if (*s->nheaders >= s->max_headers) {
-		s->too_many = true;
-		return -1;
-	}
-	h = &s->headers[(*s->nheaders)++];
-	h->name = (struct sg_h1_span){ at, len };
-	h->value = (struct sg_h1_span){ at + len, 0 };
-	return 0;
-}
-
-/* llhttp strips leading whitespace but keeps trailing whitespace, which is
- * not part of a field value (RFC 9110 §5.5). */
-static int on_header_value(llhttp_t *p, const char *at, size_t len)
-{
-	struct h1_state *s = state(p);
-
-	while (len && is_ows(at[len - 1]))
-		len--;
-	if (*s->nheaders)
-		s->headers[*s->nheaders - 1].value = (struct sg_h1_span){ at, len };
-	return 0;
-}
-
-/* Stop at the end of the head so the body or a pipelined message is never
- * parsed: the pause leaves llhttp_get_error_pos() just past the final LF. */
-static int on_headers_complete(llhttp_t *p)
-{
-	return HPE_PAUSED;
-}
-
-/* The request line is ours (request_line()); llhttp reads the fields. */
-static const llhttp_settings_t request_settings = {
-	.on_header_field = on_header_field,
-	.on_header_value = on_header_value,
-	.on_headers_complete = on_headers_complete,
-};
 
 #ifdef __SSE2__
 #include <emmintrin.h>
@@ -182,23 +125,6 @@ static size_t line_stop(const char *buf, size_t i, size_t len)
 	return i;
 }
 
-/* llhttp 8 in strict mode still accepts a bare LF in the request line and as
- * the final line, and obs-fold; each is a smuggling vector when the backend
- * reads the head differently, so every line ending of the head is checked. */
-static bool lines_strict(const char *buf, size_t len)
-{
-	for (size_t i = line_stop(buf, 0, len); i < len; i = line_stop(buf, i + 1, len)) {
-		/* CRLF, taken whole: the next line may not begin with
-		 * whitespace (obs-fold). A NUL or a bare LF is refused. */
-		if (buf[i] != '\r' || i + 1 == len || buf[i + 1] != '\n')
-			return false;
-		i++;
-		if (i + 1 < len && is_ows(buf[i + 1]))
-			return false;
-	}
-	return true;
-}
-
 static const struct sg_h1_span *find(const struct sg_h1_header *h, size_t n, const char *name)
 {
 	struct sg_h1_span want = { name, strlen(name) }; /* counted once */
@@ -209,90 +135,9 @@ static const struct sg_h1_span *find(const struct sg_h1_header *h, size_t n, con
 	return NULL;
 }
 
-static size_t count_headers(const struct sg_h1_header *h, size_t n, const char *name)
-{
-	struct sg_h1_span want = { name, strlen(name) }; /* counted once */
-	size_t found = 0;
-
-	for (size_t i = 0; i < n; i++)
-		found += sg_h1_span_same(h[i].name, want);
-	return found;
-}
-
-static void init_parser(llhttp_t *p, llhttp_type_t type, const llhttp_settings_t *settings,
-			struct h1_state *s, size_t max_headers, size_t headers_cap)
-{
-	s->max_headers = max_headers < SG_H1_MAX_HEADERS ? max_headers : SG_H1_MAX_HEADERS;
-	if (s->max_headers > headers_cap)
-		s->max_headers = headers_cap;
-	llhttp_init(p, type, settings);
-	p->data = s;
-}
+/* ---- request line and authority ------------------------------------------ */
 
 static bool is_tchar(unsigned char c);
-
-/* A field name is a token, so never empty (RFC 9110 §5.1); llhttp 8 takes a
- * line starting with ':' as a header with an empty name, which the writers
- * would forward as ": value". It also takes "X A: b" and "X-A : b" (space
- * in the name or before the colon, which RFC 9112 §5.1 says to refuse with
- * 400): a backend that reads "Transfer-Encoding : chunked" as framing would
- * delimit the body differently from us. */
-static bool names_ok(const struct h1_state *s)
-{
-	for (size_t i = 0; i < *s->nheaders; i++) {
-		const struct sg_h1_span *n = &s->headers[i].name;
-
-		if (!n->len)
-			return false;
-		for (size_t j = 0; j < n->len; j++)
-			if (!is_tchar((unsigned char)n->p[j]))
-				return false;
-	}
-	return true;
-}
-
-/* Runs llhttp over buf[from..len) and checks what every head must satisfy. */
-static enum sg_h1_result run(llhttp_t *p, const char *buf, size_t from, size_t len,
-			     size_t *head_len)
-{
-	llhttp_errno_t err = llhttp_execute(p, buf + from, len - from);
-
-	if (err == HPE_PAUSED) {
-		*head_len = (size_t)(llhttp_get_error_pos(p) - buf);
-		if (p->http_major != 1 || !lines_strict(buf, *head_len) || !names_ok(state(p)))
-			return SG_H1_INVALID;
-		if ((p->flags & F_CONTENT_LENGTH) && p->content_length > (uint64_t)INT64_MAX)
-			return SG_H1_INVALID;
-		return SG_H1_DONE;
-	}
-	if (state(p)->too_many)
-		return SG_H1_TOO_LARGE;
-	return err == HPE_OK ? SG_H1_PARTIAL : SG_H1_INVALID;
-}
-
-/* llhttp already refuses Content-Length beside Transfer-Encoding, duplicate
- * Content-Length and "chunked" before another coding. It lets through a
- * Transfer-Encoding without a final chunked (or an empty one) and
- * Transfer-Encoding in HTTP/1.0, since it would only refuse those while
- * reading the body, past our pause. */
-static bool request_framing_ok(const llhttp_t *p, const struct sg_h1_req *req)
-{
-	const struct sg_h1_span *te = find(req->headers, req->nheaders, "transfer-encoding");
-	size_t hosts = count_headers(req->headers, req->nheaders, "host");
-
-	if (te && (!(p->flags & F_CHUNKED) || (p->flags & F_CONTENT_LENGTH) || req->minor == 0))
-		return false;
-	/* Only a plain "chunked": we decode no other coding, and a backend
-	 * that does not know "identity, chunked" or "gzip, chunked" may not
-	 * see chunks where we do (RFC 9112 §6.1 lets a server refuse them). */
-	if (te && (count_headers(req->headers, req->nheaders, "transfer-encoding") != 1 ||
-		   !sg_h1_span_is(*te, "chunked")))
-		return false;
-	/* Routing and the backend must agree on one Host (RFC 9112 §3.2). */
-	return hosts == 1 || (hosts == 0 && req->minor == 0);
-}
-
-/* ---- request line and authority ------------------------------------------ */
 
 static bool is_digit(unsigned char c)
 {
@@ -485,56 +330,36 @@ static enum sg_h1_result host_rules(struct sg_h1_req *req, size_t max_headers,
 	return SG_H1_DONE;
 }
 
-enum sg_h1_result sg_h1_parse_request(const char *buf, size_t len, size_t max_headers,
-				      struct sg_h1_req *req)
+enum sg_h1_result sg_h1_request_line(const char *buf, size_t len, struct sg_h1_req *req,
+				     size_t *line_len, struct sg_h1_span *authority)
 {
-	struct h1_state s = { .headers = req->headers, .nheaders = &req->nheaders };
-	struct sg_h1_span authority = { NULL, 0 };
 	enum sg_h1_result rc;
-	llhttp_t parser;
-	size_t line_len;
-	const char *line;
 
 	*req = (struct sg_h1_req){
 		.headers = req->headers,
 		.headers_cap = req->headers_cap,
 		.content_length = -1,
 	};
-	rc = request_line(buf, len, req, &line_len);
-	if (rc != SG_H1_DONE)
-		return rc;
-	if (!target_form(req, &authority))
+	*authority = (struct sg_h1_span){ NULL, 0 };
+	rc = request_line(buf, len, req, line_len);
+	if (rc == SG_H1_DONE && !target_form(req, authority))
 		return SG_H1_INVALID;
-	init_parser(&parser, HTTP_REQUEST, &request_settings, &s, max_headers, req->headers_cap);
-	/* llhttp knows a fixed list of methods and its own target rules, both
-	 * checked above: it reads a stand-in line, then the fields in buf. */
-	line = req->minor ? "GET / HTTP/1.1\r\n" : "GET / HTTP/1.0\r\n";
-	if (llhttp_execute(&parser, line, strlen(line)) != HPE_OK)
-		return SG_H1_INVALID;
-	rc = run(&parser, buf, line_len, len, &req->head_len);
-	if (rc != SG_H1_DONE)
-		return rc;
-	req->keep_alive = llhttp_should_keep_alive(&parser);
-	req->chunked = (parser.flags & F_CHUNKED) != 0;
-	if (parser.flags & F_CONTENT_LENGTH)
-		req->content_length = (int64_t)parser.content_length;
-	if (!request_framing_ok(&parser, req))
-		return SG_H1_INVALID;
-	return host_rules(req, s.max_headers, authority);
+	return rc;
 }
 
 /* ---- response heads ------------------------------------------------------- */
 
-/* A response head is read here rather than by llhttp: it is the larger of
- * the two heads of a proxied request (a 250-byte nginx head took llhttp
- * 3.7k instructions and the line and name checks 1.6k more; in one pass
- * that finds each line's end and checks its bytes together, 2.5k). It
- * takes what llhttp 8 (strict, Content-Length beside Transfer-Encoding let
- * through) with those checks took, and reads the same fields from it,
- * but for three things: a status code is three digits (llhttp took 00200),
- * "close" followed by a tab is "close", and "chunked" followed by one
- * delimits the body for keep_alive too (llhttp's flags missed both).
- * tests/fuzz/fuzz_h1_response.c holds the two side by side. */
+/* The fields of both heads are read here rather than by llhttp (which the
+ * gateway used for both until 2026-11-27): a 250-byte nginx response head
+ * took llhttp 3.7k instructions and the line and name checks 1.6k more; in
+ * one pass that finds each line's end and checks its bytes together, 2.5k.
+ * The pass takes what llhttp 8 (strict; for responses, Content-Length
+ * beside Transfer-Encoding let through) with those checks took, and reads
+ * the same fields from it, but for these: a status code is three digits
+ * (llhttp took 00200), "close" followed by a tab is "close", and "chunked"
+ * followed by one is "chunked" (llhttp's flags missed both tabs).
+ * tests/fuzz/fuzz_h1_response.c and fuzz_h1_request.c hold llhttp's
+ * reading beside it. */
 
 /* A field value's bytes (RFC 9110 §5.5): HTAB, SP, VCHAR and obs-text. */
 static const bool value_char[256] = {
@@ -562,10 +387,12 @@ static size_t field_stop(const char *buf, size_t i, size_t len)
 	return i;
 }
 
-/* What the fields say of the body and the connection. */
-struct resp_fields {
+/* What the fields say of the body, the connection and the host. */
+struct fields {
 	bool content_length, te, chunked; /* chunked: the last coding of the last TE */
 	bool close, keep_alive;		  /* Connection (or Proxy-Connection) tokens */
+	unsigned te_fields, hosts;
+	struct sg_h1_span te_value; /* the last Transfer-Encoding's */
 	uint64_t length;
 };
 
@@ -581,7 +408,7 @@ static bool ends_chunked(struct sg_h1_span v)
 }
 
 /* Content-Length as llhttp reads it: digits, then only spaces; one field. */
-static bool content_length(struct resp_fields *f, struct sg_h1_span v)
+static bool content_length(struct fields *f, struct sg_h1_span v)
 {
 	size_t i = 0;
 	uint64_t n = 0;
@@ -604,7 +431,7 @@ static bool content_length(struct resp_fields *f, struct sg_h1_span v)
 }
 
 /* Connection's tokens that decide keep-alive, the list read once. */
-static void connection_tokens(struct resp_fields *f, struct sg_h1_span v)
+static void connection_tokens(struct fields *f, struct sg_h1_span v)
 {
 	const char *p = v.p, *end = v.p + v.len;
 
@@ -619,7 +446,7 @@ static void connection_tokens(struct resp_fields *f, struct sg_h1_span v)
 /* One field line, buf[at..end) with its CRLF after it: "name: value" (the
  * value's bytes were checked by field_stop). */
 static bool field_line(const char *buf, size_t at, size_t end, struct sg_h1_header *h,
-		       struct resp_fields *f)
+		       struct fields *f)
 {
 	struct sg_h1_span raw;
 	size_t i = at;
@@ -634,6 +461,9 @@ static bool field_line(const char *buf, size_t at, size_t end, struct sg_h1_head
 	raw = (struct sg_h1_span){ buf + i, end - i }; /* trailing whitespace kept */
 	h->value = trimmed(raw);
 	switch (h->name.len) {
+	case 4:
+		f->hosts += sg_h1_span_is(h->name, "host");
+		break;
 	case 10:
 		if (sg_h1_span_is(h->name, "connection"))
 			connection_tokens(f, h->value);
@@ -649,6 +479,8 @@ static bool field_line(const char *buf, size_t at, size_t end, struct sg_h1_head
 	case 17:
 		if (sg_h1_span_is(h->name, "transfer-encoding")) {
 			f->te = true;
+			f->te_fields++;
+			f->te_value = h->value;
 			f->chunked = ends_chunked(h->value);
 		}
 		break;
@@ -701,7 +533,7 @@ static bool status_line(const char *buf, size_t end, struct sg_h1_resp *resp)
  * the close can end (no length, or a last coding other than chunked) leaves
  * the connection unusable, as does "close" (or, in HTTP/1.0, no
  * "keep-alive"). */
-static void response_framing(const struct resp_fields *f, struct sg_h1_resp *resp)
+static void response_framing(const struct fields *f, struct sg_h1_resp *resp)
 {
 	bool bodyless = resp->status < 200 || resp->status == 204 || resp->status == 304;
 	bool delimited = f->te ? f->chunked : f->content_length;
@@ -714,11 +546,50 @@ static void response_framing(const struct resp_fields *f, struct sg_h1_resp *res
 		resp->keep_alive = false;
 }
 
+/* The field lines from buf[at..len) to the blank line that ends the head,
+ * into headers[0..cap) (*n of them), what they say into *f, and *head_len
+ * past the blank line: CRLF line endings only, no obs-fold, and no
+ * control but HTAB in a line (each found in the scan for its end). */
+static enum sg_h1_result read_fields(const char *buf, size_t at, size_t len, size_t cap,
+				     struct sg_h1_header *headers, size_t *n, struct fields *f,
+				     size_t *head_len)
+{
+	for (;;) {
+		size_t end;
+
+		if (at < len && is_ows(buf[at]))
+			return SG_H1_INVALID; /* obs-fold */
+		end = field_stop(buf, at, len);
+		if (end == len || (buf[end] == '\r' && end + 1 == len))
+			/* one field too many is refused before its line ends */
+			return end > at && *n == cap ? SG_H1_TOO_LARGE : SG_H1_PARTIAL;
+		if (buf[end] != '\r' || buf[end + 1] != '\n')
+			return SG_H1_INVALID; /* NUL, bare LF, bare CR or a control */
+		if (end == at) {
+			*head_len = end + 2; /* what follows is the body's */
+			return SG_H1_DONE;
+		}
+		if (*n == cap)
+			return SG_H1_TOO_LARGE;
+		if (!field_line(buf, at, end, &headers[(*n)++], f))
+			return SG_H1_INVALID;
+		at = end + 2;
+	}
+}
+
+static size_t headers_max(size_t max_headers, size_t headers_cap)
+{
+	size_t cap = max_headers < SG_H1_MAX_HEADERS ? max_headers : SG_H1_MAX_HEADERS;
+
+	return cap < headers_cap ? cap : headers_cap;
+}
+
 enum sg_h1_result sg_h1_parse_response(const char *buf, size_t len, size_t max_headers,
 				       struct sg_h1_resp *resp)
 {
-	size_t cap = max_headers < SG_H1_MAX_HEADERS ? max_headers : SG_H1_MAX_HEADERS;
-	struct resp_fields f = { 0 };
+	size_t cap = headers_max(max_headers, resp->headers_cap);
+	struct fields f = { 0 };
+	enum sg_h1_result rc;
 	size_t at = 0, end;
 
 	*resp = (struct sg_h1_resp){
@@ -726,40 +597,60 @@ enum sg_h1_result sg_h1_parse_response(const char *buf, size_t len, size_t max_h
 		.headers_cap = resp->headers_cap,
 		.content_length = -1,
 	};
-	if (cap > resp->headers_cap)
-		cap = resp->headers_cap;
 	/* Empty lines before the status line are passed over, as llhttp does. */
 	while (at + 2 <= len && buf[at] == '\r' && buf[at + 1] == '\n')
 		at += 2;
-	for (bool first = true;; first = false) {
-		/* The reason phrase may hold controls, as llhttp lets it. */
-		end = first ? line_stop(buf, at, len) : field_stop(buf, at, len);
-		if (end == len || (buf[end] == '\r' && end + 1 == len)) {
-			/* A line still coming: refused as soon as it cannot be
-			 * a status line (anything but HTTP/1.x first). */
-			if (first && version_prefix(buf + at, end - at) == SG_H1_INVALID)
-				return SG_H1_INVALID;
-			return SG_H1_PARTIAL;
-		}
-		if (buf[end] != '\r' || buf[end + 1] != '\n')
-			return SG_H1_INVALID; /* NUL, bare LF, bare CR or a control */
-		if (!first && end == at)
-			break; /* the head's end: what follows is the body's */
-		if (end + 2 < len && is_ows(buf[end + 2]))
-			return SG_H1_INVALID; /* obs-fold */
-		if (first) {
-			if (!status_line(buf + at, end - at, resp))
-				return SG_H1_INVALID;
-		} else if (resp->nheaders == cap) {
-			return SG_H1_TOO_LARGE;
-		} else if (!field_line(buf, at, end, &resp->headers[resp->nheaders++], &f)) {
-			return SG_H1_INVALID;
-		}
-		at = end + 2;
-	}
-	resp->head_len = end + 2;
-	response_framing(&f, resp);
-	return SG_H1_DONE;
+	/* The reason phrase may hold controls, as llhttp lets it. */
+	end = line_stop(buf, at, len);
+	if (end == len || (buf[end] == '\r' && end + 1 == len))
+		/* A line still coming: refused as soon as it cannot be a
+		 * status line (anything but HTTP/1.x first). */
+		return version_prefix(buf + at, end - at) == SG_H1_INVALID ? SG_H1_INVALID
+									   : SG_H1_PARTIAL;
+	if (buf[end] != '\r' || buf[end + 1] != '\n' || !status_line(buf + at, end - at, resp))
+		return SG_H1_INVALID;
+	rc = read_fields(buf, end + 2, len, cap, resp->headers, &resp->nheaders, &f,
+			 &resp->head_len);
+	if (rc == SG_H1_DONE)
+		response_framing(&f, resp);
+	return rc;
+}
+
+/* A request's body framing, keep-alive and Host (RFC 9112 §3.2, §6.1, §6.3,
+ * §9.3). Transfer-Encoding only as one field "chunked": we decode no other
+ * coding, and a backend that does not know "identity, chunked" or "gzip,
+ * chunked" may not see chunks where we do (§6.1 lets a server refuse
+ * them); never beside Content-Length nor in HTTP/1.0, where a backend may
+ * delimit the body otherwise than we do. Routing and the backend must
+ * agree on one Host: exactly one in HTTP/1.1, at most one in 1.0. */
+static bool request_framing(const struct fields *f, struct sg_h1_req *req)
+{
+	if (f->te && (f->te_fields != 1 || !sg_h1_span_is(f->te_value, "chunked") ||
+		      f->content_length || req->minor == 0))
+		return false;
+	req->chunked = f->te;
+	if (f->content_length)
+		req->content_length = (int64_t)f->length;
+	req->keep_alive = req->minor ? !f->close : f->keep_alive;
+	return f->hosts == 1 || (f->hosts == 0 && req->minor == 0);
+}
+
+enum sg_h1_result sg_h1_parse_request(const char *buf, size_t len, size_t max_headers,
+				      struct sg_h1_req *req)
+{
+	size_t cap = headers_max(max_headers, req->headers_cap), line_len;
+	struct sg_h1_span authority;
+	struct fields f = { 0 };
+	enum sg_h1_result rc = sg_h1_request_line(buf, len, req, &line_len, &authority);
+
+	if (rc != SG_H1_DONE)
+		return rc;
+	rc = read_fields(buf, line_len, len, cap, req->headers, &req->nheaders, &f, &req->head_len);
+	if (rc != SG_H1_DONE)
+		return rc;
+	if (!request_framing(&f, req))
+		return SG_H1_INVALID;
+	return host_rules(req, cap, authority);
 }
 
 const struct sg_h1_span *sg_h1_header(const struct sg_h1_req *req, const char *name)

@@ -1,7 +1,6 @@
 /* HTTP/1.x codec: parses message heads into views over the caller's buffer,
  * finds where chunked bodies end and writes proxied heads into caller buffers.
- * No I/O and no allocation (header slots are the caller's); the only module
- * that includes llhttp.h. */
+ * No I/O and no allocation (header slots are the caller's). */
 #ifndef SG_H1_H
 #define SG_H1_H
 
@@ -108,6 +107,14 @@ enum sg_h1_body {
  * headers_cap, which are kept. */
 enum sg_h1_result sg_h1_parse_request(const char *buf, size_t len, size_t max_headers,
 				      struct sg_h1_req *req);
+
+/* The request line of buf[0..len) alone, as sg_h1_parse_request reads it:
+ * *req overwritten but for headers and headers_cap, with method, target
+ * (origin-form) and minor; *line_len the line's bytes with any empty lines
+ * before it and its CRLF; *authority an absolute-form target's authority
+ * (p NULL for the other forms). SG_H1_PARTIAL while the line is coming. */
+enum sg_h1_result sg_h1_request_line(const char *buf, size_t len, struct sg_h1_req *req,
+				     size_t *line_len, struct sg_h1_span *authority);
 
 /* Parse the response head at the start of buf[0..len), as above: CRLF line
  * endings only, no obs-fold, field names are tokens, values hold no control

@@ -8,7 +8,7 @@
  *       -lyaml -lcjson -lnghttp2 -lssl -lcrypto -lbpf -lelf -lz -lm -lpthread \
  *       -o build/h1heads && taskset -c 1 build/h1heads 1000000
  *
- * (libsg.a holds llhttp too; the libraries are the Makefile's LDLIBS). */
+ * (the libraries are the Makefile's LDLIBS). */
 #define _GNU_SOURCE
 #include <stdio.h>
 #include <stdlib.h>

@@ -4,16 +4,16 @@
  * after it; the written head parses again to the same status, reason and
  * body framing, so a client never reads the body differently than the
  * gateway did; and the parser takes a head exactly when llhttp with the
- * gateway's checks takes it (the reference below, how response heads were
- * read before user/h1.c read them itself), reading the same fields. */
+ * gateway's checks takes it (tests/fuzz/h1_ref.h and ref_parse below, how
+ * response heads were read before user/h1.c read them itself), reading the
+ * same fields. */
 #include <ctype.h>
 #include <stdbool.h>
 #include <string.h>
 #include <strings.h>
 
-#include <llhttp.h>
-
 #include "tests/fuzz/fuzz.h"
+#include "tests/fuzz/h1_ref.h"
 #include "user/h1.h"
 
 #define MAX_HEADERS 100
@@ -84,93 +84,22 @@ static void check_written(const struct sg_h1_resp *resp, bool close)
  * Transfer-Encoding let through, and the checks llhttp does not make, each
  * done byte by byte here ---- */
 
-struct ref {
-	struct sg_h1_resp *resp;
-	size_t max;
-	bool too_many;
-};
-
-static int ref_status(llhttp_t *p, const char *at, size_t len)
-{
-	((struct ref *)p->data)->resp->reason = (struct sg_h1_span){ at, len };
-	return 0;
-}
-
-static int ref_field(llhttp_t *p, const char *at, size_t len)
-{
-	struct ref *r = p->data;
-	struct sg_h1_header *h;
-
-	if (r->resp->nheaders >= r->max) {
-		r->too_many = true;
-		return -1;
-	}
-	h = &r->resp->headers[r->resp->nheaders++];
-	*h = (struct sg_h1_header){ { at, len }, { at + len, 0 } };
-	return 0;
-}
-
-static int ref_value(llhttp_t *p, const char *at, size_t len)
-{
-	struct ref *r = p->data;
-
-	while (len && (at[len - 1] == ' ' || at[len - 1] == '\t'))
-		len--;
-	r->resp->headers[r->resp->nheaders - 1].value = (struct sg_h1_span){ at, len };
-	return 0;
-}
-
-static int ref_done(llhttp_t *p)
-{
-	return HPE_PAUSED;
-}
-
-/* CRLF only, no NUL, no obs-fold. */
-static bool ref_lines(const char *b, size_t n)
-{
-	for (size_t i = 0; i < n; i++) {
-		if (!b[i] || (b[i] == '\n' && (!i || b[i - 1] != '\r')) ||
-		    (b[i] == '\r' && (i + 1 == n || b[i + 1] != '\n')) ||
-		    (b[i] == '\n' && i + 1 < n && (b[i + 1] == ' ' || b[i + 1] == '\t')))
-			return false;
-	}
-	return true;
-}
-
-static bool ref_token(struct sg_h1_span s)
-{
-	if (!s.len)
-		return false;
-	for (size_t i = 0; i < s.len; i++) {
-		unsigned char c = (unsigned char)s.p[i];
-
-		if (!(c < 0x80 && isalnum(c)) && !(c && strchr("!#$%&'*+-.^_`|~", c)))
-			return false;
-	}
-	return true;
-}
-
 /* The last coding of the last Transfer-Encoding field, without the
  * whitespace around it, is "chunked". */
 static bool ref_chunked(const struct sg_h1_resp *resp, bool *te)
 {
-	const struct sg_h1_span *v = NULL;
-	size_t start, end;
+	struct sg_h1_span v;
+	size_t start;
 
-	for (size_t i = 0; i < resp->nheaders; i++)
-		if (resp->headers[i].name.len == 17 &&
-		    !strncasecmp(resp->headers[i].name.p, "transfer-encoding", 17))
-			v = &resp->headers[i].value;
-	*te = v != NULL;
-	if (!v)
+	*te = ref_count(resp->headers, resp->nheaders, "transfer-encoding", &v) > 0;
+	if (!*te)
 		return false;
-	end = v->len;
-	start = end;
-	while (start && v->p[start - 1] != ',')
+	start = v.len;
+	while (start && v.p[start - 1] != ',')
 		start--;
-	while (start < end && (v->p[start] == ' ' || v->p[start] == '\t'))
+	while (start < v.len && (v.p[start] == ' ' || v.p[start] == '\t'))
 		start++;
-	return end - start == 7 && !strncasecmp(v->p + start, "chunked", 7);
+	return v.len - start == 7 && !strncasecmp(v.p + start, "chunked", 7);
 }
 
 /* RFC 9112 §4: the status code is three digits (llhttp also takes 00200). */
@@ -185,40 +114,10 @@ static bool ref_three_digits(const char *b, size_t n)
 	       (b[i + 12] == ' ' || b[i + 12] == '\r');
 }
 
-/* Whether a Connection or Proxy-Connection field lists `token`, its
- * elements taken without the SP and HTAB around them (RFC 9110 §5.6.1;
- * llhttp's flags miss "close" followed by a tab). */
-static bool ref_connection(const struct sg_h1_resp *resp, const char *token)
-{
-	size_t tlen = strlen(token);
-
-	for (size_t i = 0; i < resp->nheaders; i++) {
-		struct sg_h1_span n = resp->headers[i].name, v = resp->headers[i].value;
-		size_t a = 0;
-
-		if (!((n.len == 10 && !strncasecmp(n.p, "connection", 10)) ||
-		      (n.len == 16 && !strncasecmp(n.p, "proxy-connection", 16))))
-			continue;
-		while (a <= v.len) {
-			size_t b = a, s, e;
-
-			while (b < v.len && v.p[b] != ',')
-				b++;
-			for (s = a; s < b && (v.p[s] == ' ' || v.p[s] == '\t');)
-				s++;
-			for (e = b; e > s && (v.p[e - 1] == ' ' || v.p[e - 1] == '\t');)
-				e--;
-			if (e - s == tlen && !strncasecmp(v.p + s, token, tlen))
-				return true;
-			a = b + 1;
-		}
-	}
-	return false;
-}
-
 static enum sg_h1_result ref_parse(const char *buf, size_t len, size_t max, struct sg_h1_resp *resp)
 {
-	struct ref r = { resp, max < resp->headers_cap ? max : resp->headers_cap, false };
+	struct ref r = { resp->headers, &resp->nheaders,
+			 max < resp->headers_cap ? max : resp->headers_cap, false, &resp->reason };
 	llhttp_settings_t settings;
 	llhttp_errno_t err;
 	llhttp_t p;
@@ -227,13 +126,7 @@ static enum sg_h1_result ref_parse(const char *buf, size_t len, size_t max, stru
 	*resp = (struct sg_h1_resp){ .headers = resp->headers,
 				     .headers_cap = resp->headers_cap,
 				     .content_length = -1 };
-	llhttp_settings_init(&settings);
-	settings.on_status = ref_status;
-	settings.on_header_field = ref_field;
-	settings.on_header_value = ref_value;
-	settings.on_headers_complete = ref_done;
-	llhttp_init(&p, HTTP_RESPONSE, &settings);
-	p.data = &r;
+	ref_init(&p, &settings, HTTP_RESPONSE, &r);
 	llhttp_set_lenient_chunked_length(&p, 1);
 	err = llhttp_execute(&p, buf, len);
 	if (err != HPE_PAUSED)
@@ -243,9 +136,8 @@ static enum sg_h1_result ref_parse(const char *buf, size_t len, size_t max, stru
 	    !ref_three_digits(buf, resp->head_len) || p.status_code < 100 || p.status_code > 599 ||
 	    ((p.flags & F_CONTENT_LENGTH) && p.content_length > (uint64_t)INT64_MAX))
 		return SG_H1_INVALID;
-	for (size_t i = 0; i < resp->nheaders; i++)
-		if (!ref_token(resp->headers[i].name))
-			return SG_H1_INVALID;
+	if (!ref_names(resp->headers, resp->nheaders))
+		return SG_H1_INVALID;
 	resp->status = p.status_code;
 	resp->minor = p.http_minor;
 	resp->chunked = ref_chunked(resp, &te);
@@ -255,18 +147,13 @@ static enum sg_h1_result ref_parse(const char *buf, size_t len, size_t max, stru
 	/* llhttp_should_keep_alive, but a final "chunked" followed by a tab
 	 * delimits the body as any other, and "close" followed by one is
 	 * "close": llhttp's flags miss both. */
-	conn_ok =
-		p.http_minor ? !ref_connection(resp, "close") : ref_connection(resp, "keep-alive");
+	conn_ok = p.http_minor ? !ref_connection(resp->headers, resp->nheaders, "close")
+			       : ref_connection(resp->headers, resp->nheaders, "keep-alive");
 	bodyless = p.status_code < 200 || p.status_code == 204 || p.status_code == 304;
 	resp->keep_alive = conn_ok && (bodyless || (te ? resp->chunked : cl));
 	if (te && (cl || p.http_minor == 0))
 		resp->keep_alive = false;
 	return SG_H1_DONE;
-}
-
-static bool same_place(struct sg_h1_span a, struct sg_h1_span b)
-{
-	return a.len == b.len && (!a.len || a.p == b.p);
 }
 
 /* The parser and the reference agree on whether the head is taken and, when
