@@ -145,9 +145,9 @@ static uint32_t pair_hash(const char *l, const char *r)
 	return h;
 }
 
-struct sg_series *sg_stats_series(struct sg_stats *s, const char *listener, const char *route)
+/* sg_stats_series without the last lookup remembered. */
+static struct sg_series *find_series(struct sg_stats *s, const char *l, const char *r)
 {
-	const char *l = listener ? listener : "", *r = route ? route : "";
 	uint32_t h = pair_hash(l, r);
 	struct sg_series *se;
 
@@ -172,6 +172,18 @@ struct sg_series *sg_stats_series(struct sg_stats *s, const char *listener, cons
 	}
 	se->hash = h;
 	atomic_store_explicit(&se->used, true, memory_order_release);
+	return se;
+}
+
+struct sg_series *sg_stats_series(struct sg_stats *s, const char *listener, const char *route)
+{
+	const char *l = listener ? listener : "", *r = route ? route : "";
+	struct sg_series *se = s->last;
+
+	if (se && !strcmp(se->listener, l) && !strcmp(se->route, r))
+		return se;
+	se = find_series(s, l, r);
+	s->last = se == &s->series[SG_STATS_SERIES] ? NULL : se;
 	return se;
 }
 

@@ -114,6 +114,27 @@ static void test_stats_series_found_again(void **state)
 	assert_string_equal(a->route, "r");
 }
 
+/* The last series is tried first by its labels' bytes, not their
+ * addresses: labels at another address, or other labels at the same one
+ * (a reloaded config's), find their own series. */
+static void test_stats_series_last_one_by_its_labels(void **state)
+{
+	struct env *e = *state;
+	char l[8] = "l", r[8] = "r";
+	struct sg_series *a = sg_stats_series(&e->w[0], "l", "r"), *b;
+
+	assert_ptr_equal(sg_stats_series(&e->w[0], l, r), a);
+	strcpy(r, "r2");
+	b = sg_stats_series(&e->w[0], l, r);
+	assert_ptr_not_equal(b, a);
+	assert_string_equal(b->route, "r2");
+	strcpy(r, "r");
+	assert_ptr_equal(sg_stats_series(&e->w[0], l, r), a);
+	assert_ptr_equal(sg_stats_series(&e->w[0], "l", "r2"), b);
+	/* another worker's are its own */
+	assert_ptr_not_equal(sg_stats_series(&e->w[1], l, r), a);
+}
+
 /* The exact text of the request duration histogram: series of both
  * workers with the same labels are summed, series are sorted by labels,
  * buckets are cumulative, +Inf equals _count, _sum is in seconds. */
@@ -395,6 +416,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_stats_buckets_by_upper_bound, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_stats_series_last_one_by_its_labels, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_stats_series_found_again, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stats_renders_histogram_exactly, setup,
 						teardown),
