@@ -14,8 +14,9 @@
  * 8 of them its header: 2^k + 8 usable. */
 #define SLACK 8
 
-/* The most blocks a class keeps: a burst of a connection's streams needs
- * a few hundred of a size; past that, blocks go back to malloc. */
+/* The most blocks a class keeps (SG_MEM_CLASS_BYTES bounds the large
+ * classes lower): a burst of a connection's streams needs a few hundred of
+ * a size; past that, blocks go back to malloc. */
 #define SLOTS 512
 
 /* The thread's kept blocks, a stack of pointers a class: taking one reads
@@ -91,7 +92,8 @@ void *sg_mem_calloc(size_t k, size_t n)
 /* p, of class c (NCLASS: none), kept if there is room, else freed. */
 static void keep(void *p, unsigned c)
 {
-	if (c == NCLASS || cache.n[c] == SLOTS || cache.bytes + class_size(c) > SG_MEM_KEEP_BYTES) {
+	if (c == NCLASS || cache.n[c] == SLOTS ||
+	    (cache.n[c] + 1) * class_size(c) > SG_MEM_CLASS_BYTES) {
 		free(p);
 		return;
 	}

@@ -8,17 +8,22 @@
  * from plain malloc, and free() takes blocks from sg_mem_alloc, so the two
  * mix safely. Blocks are kept by their usable size, in classes of 2^k + 8
  * bytes (what malloc(2^k) gives on glibc), 32 to 8192; others go back to
- * malloc at once. A thread keeps at most SG_MEM_KEEP_BYTES (and 512 blocks
- * a class), and a loop's thread none after a pass in which no socket had
- * news (user/loop.c): a quiet worker holds nothing for requests that do
- * not come. Built with
+ * malloc at once. A thread keeps at most SG_MEM_CLASS_BYTES of each class
+ * (and 512 blocks), so that one kind of load cannot fill the cache for the
+ * next: with one bound for all classes, an HTTP/1 load left it full of its
+ * own sizes and the h2c requests after it went to malloc for seconds, 18 %
+ * more CPU a request (scripts/BENCH.md). A loop's thread keeps none after
+ * a pass in which no socket had news (user/loop.c): a quiet worker holds
+ * nothing for requests that do not come. Built with
  * AddressSanitizer, nothing is kept, so that a use after free is caught. */
 #ifndef SG_MEM_H
 #define SG_MEM_H
 
 #include <stddef.h>
 
-#define SG_MEM_KEEP_BYTES (1024u * 1024)
+#define SG_MEM_CLASS_BYTES (256u * 1024)
+/* The most a thread keeps, every class full. */
+#define SG_MEM_KEEP_BYTES (9 * SG_MEM_CLASS_BYTES)
 
 /* 0 in a build with AddressSanitizer (gcc's or clang's), else 1. */
 #if defined(__SANITIZE_ADDRESS__)

@@ -92,7 +92,7 @@ static void test_mem_blocks_of_no_class_go_back_at_once(void **state)
 
 static void test_mem_keeps_no_more_than_its_bound(void **state)
 {
-	enum { N = SG_MEM_KEEP_BYTES / 8192 + 10 };
+	enum { N = SG_MEM_CLASS_BYTES / 8192 + 10 };
 	void *p[N];
 
 	for (size_t i = 0; i < N; i++)
@@ -100,8 +100,8 @@ static void test_mem_keeps_no_more_than_its_bound(void **state)
 	for (size_t i = 0; i < N; i++)
 		sg_mem_free(p[i]);
 	if (SG_MEM_KEEPS) {
-		assert_true(sg_mem_kept() <= SG_MEM_KEEP_BYTES);
-		assert_true(sg_mem_kept() > SG_MEM_KEEP_BYTES - 8200);
+		assert_true(sg_mem_kept() <= SG_MEM_CLASS_BYTES);
+		assert_true(sg_mem_kept() > SG_MEM_CLASS_BYTES - 8200);
 	} else {
 		assert_int_equal(sg_mem_kept(), 0);
 	}
@@ -184,6 +184,26 @@ static void test_mem_a_class_keeps_at_most_512_blocks(void **state)
 	}
 }
 
+/* A class at its bound keeps no other out: what one load left does not
+ * send the next one's sizes to malloc. */
+static void test_mem_a_full_class_keeps_no_other_out(void **state)
+{
+	enum { N = SG_MEM_CLASS_BYTES / 8192 + 10 };
+	void *p[N], *q;
+
+	for (size_t i = 0; i < N; i++)
+		assert_non_null(p[i] = sg_mem_alloc(8192));
+	for (size_t i = 0; i < N; i++)
+		sg_mem_free(p[i]);
+	q = sg_mem_alloc(100);
+	sg_mem_free(q);
+	if (SG_MEM_KEEPS)
+		assert_ptr_equal(sg_mem_alloc(100), q);
+	else
+		q = sg_mem_alloc(100);
+	sg_mem_free(q);
+}
+
 static void *alloc_elsewhere(void *arg)
 {
 	void **out = arg;
@@ -228,6 +248,7 @@ int main(void)
 					  drain),
 		cmocka_unit_test_teardown(test_mem_every_size_freed_sized_gets_its_bytes, drain),
 		cmocka_unit_test_teardown(test_mem_a_class_keeps_at_most_512_blocks, drain),
+		cmocka_unit_test_teardown(test_mem_a_full_class_keeps_no_other_out, drain),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
