@@ -389,10 +389,10 @@ static size_t field_stop(const char *buf, size_t i, size_t len)
 
 /* What the fields say of the body, the connection and the host. */
 struct fields {
-	bool content_length, te, chunked; /* chunked: the last coding of the last TE */
-	bool close, keep_alive;		  /* Connection (or Proxy-Connection) tokens */
-	unsigned te_fields, hosts;
-	struct sg_h1_span te_value; /* the last Transfer-Encoding's */
+	bool content_length, chunked; /* chunked: the last coding of the last TE */
+	bool close, keep_alive;	      /* Connection (or Proxy-Connection) tokens */
+	unsigned te_fields, hosts;    /* Transfer-Encoding and Host fields seen */
+	struct sg_h1_span te_value;   /* the last Transfer-Encoding's */
 	uint64_t length;
 };
 
@@ -478,7 +478,6 @@ static bool field_line(const char *buf, size_t at, size_t end, struct sg_h1_head
 		break;
 	case 17:
 		if (sg_h1_span_is(h->name, "transfer-encoding")) {
-			f->te = true;
 			f->te_fields++;
 			f->te_value = h->value;
 			f->chunked = ends_chunked(h->value);
@@ -536,13 +535,13 @@ static bool status_line(const char *buf, size_t end, struct sg_h1_resp *resp)
 static void response_framing(const struct fields *f, struct sg_h1_resp *resp)
 {
 	bool bodyless = resp->status < 200 || resp->status == 204 || resp->status == 304;
-	bool delimited = f->te ? f->chunked : f->content_length;
+	bool te = f->te_fields > 0, delimited = te ? f->chunked : f->content_length;
 
-	resp->chunked = f->te && f->chunked;
-	if (f->content_length && !f->te)
+	resp->chunked = te && f->chunked;
+	if (f->content_length && !te)
 		resp->content_length = (int64_t)f->length;
 	resp->keep_alive = (resp->minor ? !f->close : f->keep_alive) && (bodyless || delimited);
-	if (f->te && (f->content_length || resp->minor == 0))
+	if (te && (f->content_length || resp->minor == 0))
 		resp->keep_alive = false;
 }
 
@@ -625,10 +624,10 @@ enum sg_h1_result sg_h1_parse_response(const char *buf, size_t len, size_t max_h
  * agree on one Host: exactly one in HTTP/1.1, at most one in 1.0. */
 static bool request_framing(const struct fields *f, struct sg_h1_req *req)
 {
-	if (f->te && (f->te_fields != 1 || !sg_h1_span_is(f->te_value, "chunked") ||
-		      f->content_length || req->minor == 0))
+	if (f->te_fields && (f->te_fields != 1 || !sg_h1_span_is(f->te_value, "chunked") ||
+			     f->content_length || req->minor == 0))
 		return false;
-	req->chunked = f->te;
+	req->chunked = f->te_fields > 0;
 	if (f->content_length)
 		req->content_length = (int64_t)f->length;
 	req->keep_alive = req->minor ? !f->close : f->keep_alive;

@@ -22,7 +22,8 @@
 #include <stddef.h>
 
 #define SG_MEM_CLASS_BYTES (256u * 1024)
-/* The most a thread keeps, every class full. */
+/* A bound on what a thread keeps: its nine classes (user/mem.c), each at
+ * most SG_MEM_CLASS_BYTES. */
 #define SG_MEM_KEEP_BYTES (9 * SG_MEM_CLASS_BYTES)
 
 /* 0 in a build with AddressSanitizer (gcc's or clang's), else 1. */
