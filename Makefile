@@ -69,6 +69,9 @@ $(BUILD)/%.o: %.c
 # kernel does not need a fresh copy.
 BPFTOOL    ?= bpftool
 BPF_ARCH   := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
+# The program's source id: the first 64 bits of the SHA-256 of its sources,
+# read back from pinned objects (user/splice.c, check_source).
+bpf_source_id = 0x$(shell cat $(1) bpf/sg_abi.h | sha256sum | cut -c1-16)ULL
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(BPF_ARCH) -I$(BUILD)/bpf -I. \
 	-Wall -Wextra -Wno-unused-parameter -MMD -MP
 ifneq ($(CI),)
@@ -82,15 +85,16 @@ $(BUILD)/bpf/vmlinux.h:
 
 $(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c | $(BUILD)/bpf/vmlinux.h
 	$(if $(Q),@echo "  BPF     $<")
-	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+	$(Q)$(CLANG) $(BPF_CFLAGS) -DSG_BPF_SOURCE_ID=$(call bpf_source_id,$<) -c $< -o $@
 
 $(BUILD)/bpf/%.skel.h: $(BUILD)/bpf/%.bpf.o
 	$(if $(Q),@echo "  SKEL    $@")
 	$(Q)$(BPFTOOL) gen skeleton $< > $@.tmp && mv $@.tmp $@
 
-# The loader is the one user object that sees the skeleton.
-$(BUILD)/user/splice.o: $(BUILD)/bpf/splice.skel.h
-$(BUILD)/user/splice.o: CPPFLAGS += -I$(BUILD)
+# The loader is the one user object that sees the skeleton, and the BPF
+# test (it loads a second copy, as another build would have pinned it).
+$(BUILD)/user/splice.o $(BUILD)/tests/bpf/test_splice.o: $(BUILD)/bpf/splice.skel.h
+$(BUILD)/user/splice.o $(BUILD)/tests/bpf/test_splice.o: CPPFLAGS += -I$(BUILD)
 
 # The archive also depends on the list of its members: when that list
 # changes (a source added or left out), the archive is made again even if

@@ -23,6 +23,15 @@ extern void *bpf_cast_to_kern_ctx(void *obj) __ksym;
 /* Loaded-time tunable (set through the skeleton before load). */
 const volatile __u64 sg_backlog_limit = SG_BACKLOG_DEFAULT;
 
+/* Which source this program was built from (the Makefile hashes this file
+ * and sg_abi.h): a gateway opening pinned objects refuses a program of
+ * another source, which would run another build's rules on its sockets
+ * through maps that look the same. */
+#ifndef SG_BPF_SOURCE_ID
+#error "SG_BPF_SOURCE_ID: build through the Makefile"
+#endif
+const volatile __u64 sg_source_id = SG_BPF_SOURCE_ID;
+
 /* Spliced sockets by cookie; the value is the fd on insert, the cookie on
  * lookup from userspace. */
 struct {

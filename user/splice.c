@@ -153,36 +153,55 @@ static int check_map(struct bpf_map *m, int fd)
 	return 0;
 }
 
-/* The loaded default limit lives in the program's .rodata map. */
-static uint64_t loaded_backlog(const char *dir)
+/* The pinned program's load-time constants (its .rodata map), read through
+ * the program's pin: 0, or -EPROTO when it has none of this build's layout
+ * (another build's), -errno when the pin cannot be opened. */
+static int pinned_rodata(const char *dir, struct splice_bpf__rodata *ro)
 {
 	struct bpf_prog_info pinfo = { 0 };
 	__u32 ids[8], len = sizeof(pinfo);
 	char path[PATH_MAX];
-	uint64_t limit = 0;
-	int fd;
+	int fd, rc;
 
-	if (pin_path(path, sizeof(path), dir, PROG_PIN) || (fd = bpf_obj_get(path)) < 0)
-		return 0;
+	rc = pin_path(path, sizeof(path), dir, PROG_PIN);
+	if (rc)
+		return rc;
+	fd = bpf_obj_get(path);
+	if (fd < 0)
+		return -errno;
 	pinfo.nr_map_ids = 8;
 	pinfo.map_ids = (__u64)(unsigned long)ids;
-	if (bpf_obj_get_info_by_fd(fd, &pinfo, &len) == 0) {
-		for (__u32 i = 0; i < pinfo.nr_map_ids && i < 8 && !limit; i++) {
-			struct splice_bpf__rodata ro;
-			struct bpf_map_info m = { 0 };
-			__u32 mlen = sizeof(m), zero = 0;
-			int mfd = bpf_map_get_fd_by_id(ids[i]);
+	rc = bpf_obj_get_info_by_fd(fd, &pinfo, &len) ? -errno : -EPROTO;
+	for (__u32 i = 0; rc == -EPROTO && i < pinfo.nr_map_ids && i < 8; i++) {
+		struct bpf_map_info m = { 0 };
+		__u32 mlen = sizeof(m), zero = 0;
+		int mfd = bpf_map_get_fd_by_id(ids[i]);
 
-			if (mfd < 0)
-				continue;
-			if (!bpf_obj_get_info_by_fd(mfd, &m, &mlen) && strstr(m.name, ".rodata") &&
-			    m.value_size == sizeof(ro) && !bpf_map_lookup_elem(mfd, &zero, &ro))
-				limit = ro.sg_backlog_limit;
-			close(mfd);
-		}
+		if (mfd < 0)
+			continue;
+		if (!bpf_obj_get_info_by_fd(mfd, &m, &mlen) && strstr(m.name, ".rodata") &&
+		    m.value_size == sizeof(*ro) && !bpf_map_lookup_elem(mfd, &zero, ro))
+			rc = 0;
+		close(mfd);
 	}
 	close(fd);
-	return limit;
+	return rc;
+}
+
+/* The pinned program must be built from this build's source: the maps'
+ * layout alone (check_map) lets another version's rules run on our
+ * sockets. Sets s->backlog from it. */
+static int check_program(struct sg_splice *s, const char *dir)
+{
+	struct splice_bpf__rodata ro;
+	int rc = pinned_rodata(dir, &ro);
+
+	if (rc)
+		return rc;
+	if (ro.sg_source_id != s->skel->rodata->sg_source_id)
+		return -EPROTO;
+	s->backlog = ro.sg_backlog_limit;
+	return 0;
 }
 
 /* Points the skeleton's maps at the pinned ones and holds the pinned link,
@@ -194,6 +213,11 @@ static int open_pinned(struct sg_splice *s, const char *dir, char *err, size_t e
 	size_t n = pinned_maps(s->skel, maps);
 	int fd, rc;
 
+	rc = pin_path(path, sizeof(path), dir, PROG_PIN);
+	if (!rc)
+		rc = check_program(s, dir);
+	if (rc)
+		goto fail;
 	for (size_t i = 0; i < n; i++) {
 		rc = pin_path(path, sizeof(path), dir, bpf_map__name(maps[i]));
 		if (rc)
@@ -219,13 +243,13 @@ static int open_pinned(struct sg_splice *s, const char *dir, char *err, size_t e
 		goto fail;
 	}
 	s->pinned = true;
-	s->backlog = loaded_backlog(dir);
 	snprintf(s->desc, sizeof(s->desc), "pinned at %s (backlog limit %llu bytes)", dir,
 		 (unsigned long long)s->backlog);
 	return 0;
 fail:
 	errf(err, errlen, "%s: %s%s", path, strerror(-rc),
-	     rc == -EPROTO ? " (pinned by another splicegate build: run `splicegate bpf unload`)"
+	     rc == -EPROTO ? " (pinned by another splicegate build: run `splicegate bpf unload`,"
+			     " then `splicegate bpf load` if it should stay pinned)"
 			   : "");
 	return rc;
 }

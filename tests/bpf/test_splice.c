@@ -27,6 +27,14 @@
 #include <unistd.h>
 #include <linux/sockios.h>
 
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+/* bpftool's code, without our -Wcast-qual (as in user/splice.c). */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wcast-qual"
+#include "bpf/splice.skel.h"
+#pragma GCC diagnostic pop
 #include "user/splice.h"
 
 /* ---- harness ----------------------------------------------------------- */
@@ -1477,6 +1485,47 @@ static void test_splice_pinned_lifecycle(struct sg_splice *unused)
 	CHECK(cli("status", dir, NULL) == 0, "status when nothing is pinned");
 }
 
+/* A program pinned by another build (another source id in its .rodata,
+ * maps of the same layout) is refused by name rather than left to run its
+ * rules on our sockets; `bpf unload` and `bpf load` mend it. */
+static void test_splice_pinned_other_build(struct sg_splice *unused)
+{
+	char dir[64], path[128], err[256];
+	struct sg_splice_opts o = { .pin_dir = dir };
+	struct splice_bpf *other;
+	struct sg_splice *s;
+
+	(void)unused;
+	snprintf(dir, sizeof(dir), "/sys/fs/bpf/sg-test-other-%d", (int)getpid());
+	snprintf(path, sizeof(path), "%s/sg_verdict", dir);
+	REQUIRE(cli("load", dir, NULL) == 0, "bpf load");
+	other = splice_bpf__open();
+	if (other) {
+		other->rodata->sg_source_id ^= 1; /* what an edited source would hash to */
+		CHECK(splice_bpf__load(other) == 0, "loading a program of another source");
+		CHECK(unlink(path) == 0 &&
+			      bpf_obj_pin(bpf_program__fd(other->progs.sg_verdict), path) == 0,
+		      "pinning it in place of ours: %s", strerror(errno));
+		splice_bpf__destroy(other);
+	}
+	CHECK(other, "opening a second copy of the program");
+	errno = 0;
+	s = sg_splice_open(&o, err, sizeof(err));
+	CHECK(!s && errno == EPROTO && strstr(err, "sg_verdict") &&
+		      strstr(err, "pinned by another splicegate build"),
+	      "opened: %s, errno %d, error \"%s\"", s ? "yes" : "no", errno, s ? "" : err);
+	sg_splice_close(s);
+	CHECK(cli("load", dir, NULL) == 2, "bpf load over it fails");
+	CHECK(cli("status", dir, NULL) == 2, "bpf status says so too");
+	CHECK(cli("unload", dir, NULL) == 0, "bpf unload");
+	CHECK(cli("load", dir, NULL) == 0, "bpf load after the unload");
+	s = sg_splice_open(&o, err, sizeof(err));
+	CHECK(s && !strncmp(sg_splice_describe(s), "pinned at ", 10), "open after the reload: %s",
+	      s ? sg_splice_describe(s) : err);
+	sg_splice_close(s);
+	CHECK(cli("unload", dir, NULL) == 0, "bpf unload at the end");
+}
+
 /* ---- runner ------------------------------------------------------------ */
 
 struct test {
@@ -1513,6 +1562,7 @@ static const struct test tests[] = {
 	T(test_splice_one_gib_one_way, 120),
 	T(test_splice_one_gib_both_ways, 180),
 	T(test_splice_pinned_lifecycle, 30),
+	T(test_splice_pinned_other_build, 30),
 };
 /* clang-format on */
 
