@@ -16,6 +16,7 @@
 #include "user/loop.h"
 #include "user/mirror.h"
 #include "user/relay.h"
+#include "user/slab.h"
 #include "user/sockmap.h"
 #include "user/admit.h"
 #include "user/srclimit.h"
@@ -102,7 +103,9 @@ struct sg_frontend {
 	struct sg_sockmap *kmap;	/* the kernel path, NULL without BPF */
 	uint64_t rng;			/* xorshift state for endpoint choice */
 	struct sg_list clients;		/* HTTP/1 and TCP clients (user/proxy.c); sg_list_init it */
+	struct sg_slab client_mem;	/* where they live (zeroed: empty; sg_slab_release) */
 	struct sg_list h2conns;		/* HTTP/2 clients (user/h2proxy.c); sg_list_init it */
+	struct sg_slab h2conn_mem;	/* where they live (as client_mem) */
 	struct sg_list handshakes;	/* HTTPS clients in their TLS handshake (tlsterm.c) */
 	struct sg_list hellos;		/* TLS passthrough clients before their route
 					 * (user/tlspass.c); sg_list_init it */

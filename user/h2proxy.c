@@ -1385,7 +1385,7 @@ static void conn_free(struct sg_closing *cl)
 	sg_h2_session_free(c->h2);
 	sg_buf_free(&c->out);
 	sg_cfg_unref(c->cfg);
-	free(c);
+	sg_slab_free(c);
 }
 
 static void conn_close(struct h2conn *c)
@@ -1718,7 +1718,7 @@ void sg_h2proxy_accept(struct sg_frontend *ctx, struct sg_cfg *cfg, const struct
 		       int fd, struct sg_tls *tls, const char *ip, const char *in, size_t len,
 		       const struct sg_h1_req *upgrade, uint64_t born, struct sg_io *from)
 {
-	struct h2conn *c = calloc(1, sizeof(*c));
+	struct h2conn *c = sg_slab_alloc(&ctx->h2conn_mem, sizeof(*c));
 	struct sg_h2_settings set;
 
 	if (!c) {

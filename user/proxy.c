@@ -2676,7 +2676,7 @@ static void client_free(struct sg_closing *cl)
 	sg_buf_free(&c->out);
 	request_free(c);
 	sg_cfg_unref(c->cfg);
-	free(c);
+	sg_slab_free(c);
 }
 
 static void client_close(struct client *c)
@@ -2714,7 +2714,7 @@ static void client_close(struct client *c)
 static struct client *client_new(struct sg_frontend *ctx, struct sg_cfg *cfg,
 				 const struct sg_bind *bind, int fd, const char *ip, bool src_held)
 {
-	struct client *c = calloc(1, sizeof(*c));
+	struct client *c = sg_slab_alloc(&ctx->client_mem, sizeof(*c));
 
 	if (!c) {
 		close(fd);
