@@ -101,6 +101,8 @@ void *sg_slab_alloc(struct sg_slab *s, size_t size)
 		if (!size || size > SG_SLAB_MAX_SIZE)
 			return NULL;
 		s->size = (size + ALIGN - 1) & ~(ALIGN - 1);
+	} else if (size > s->size) {
+		return NULL; /* not this slab's objects */
 	}
 	c = s->open;
 	if (!c) {

@@ -118,17 +118,30 @@ static void test_slab_gives_empty_chunks_back(void **state)
 	free(o);
 }
 
-/* A size over the bound, or none, is refused; NULL frees nothing. */
+/* A size over the bound, or none, is refused, and so is one larger than
+ * the slab's objects; NULL frees nothing; a slab with an object out is
+ * not released. */
 static void test_slab_bounds(void **state)
 {
 	struct sg_slab s = { 0 };
+	void *p, *q;
 
 	(void)state;
 	assert_null(sg_slab_alloc(&s, SG_SLAB_MAX_SIZE + 1));
 	assert_null(sg_slab_alloc(&s, 0));
 	assert_int_equal(s.chunks, 0);
+	p = sg_slab_alloc(&s, SIZE);
+	assert_non_null(p);
+	assert_null(sg_slab_alloc(&s, 561)); /* larger than its objects */
+	q = sg_slab_alloc(&s, 16);	     /* smaller: one of its objects */
+	assert_non_null(q);
+	assert_int_equal(s.live, 2);
 	sg_slab_free(NULL);
+	assert_int_equal(sg_slab_release(&s), -1);
+	sg_slab_free(p);
+	sg_slab_free(q);
 	assert_int_equal(sg_slab_release(&s), 0);
+	assert_int_equal(s.chunks, 0);
 }
 
 int main(void)
