@@ -70,7 +70,7 @@ $(BUILD)/%.o: %.c
 BPFTOOL    ?= bpftool
 BPF_ARCH   := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
 # The program's source id: the first 64 bits of the SHA-256 of its sources,
-# read back from pinned objects (user/splice.c, check_source).
+# read back from pinned objects (user/splice.c, check_program).
 bpf_source_id = 0x$(shell cat $(1) bpf/sg_abi.h | sha256sum | cut -c1-16)ULL
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(BPF_ARCH) -I$(BUILD)/bpf -I. \
 	-Wall -Wextra -Wno-unused-parameter -MMD -MP

@@ -62,22 +62,21 @@ static void open_remove(struct sg_slab *s, struct sg_slab_chunk *c)
 	c->prev = c->next = NULL;
 }
 
-/* A CHUNK-aligned mapping: map twice the size, unmap the excess on both
- * sides. */
+/* A CHUNK-aligned mapping: map twice the size, unmap the excess before
+ * the aligned start (if any) and after its end (always some: the mapping
+ * is page-aligned, so the start is less than CHUNK past it). */
 static struct sg_slab_chunk *chunk_map(struct sg_slab *s)
 {
 	char *p = mmap(NULL, 2 * CHUNK, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	char *start, *end;
+	char *start;
 	struct sg_slab_chunk *c;
 
 	if (p == MAP_FAILED)
 		return NULL;
 	start = (char *)(((uintptr_t)p + CHUNK - 1) & ~(uintptr_t)(CHUNK - 1));
-	end = start + CHUNK;
 	if (start > p)
 		munmap(p, (size_t)(start - p));
-	if (p + 2 * CHUNK > end)
-		munmap(end, (size_t)(p + 2 * CHUNK - end));
+	munmap(start + CHUNK, (size_t)(p + 2 * CHUNK - (start + CHUNK)));
 	c = (struct sg_slab_chunk *)start;
 	c->slab = s;
 	c->cap = (unsigned)((CHUNK - HEAD) / s->size);

@@ -154,18 +154,14 @@ static int check_map(struct bpf_map *m, int fd)
 }
 
 /* The pinned program's load-time constants (its .rodata map), read through
- * the program's pin: 0, or -EPROTO when it has none of this build's layout
- * (another build's), -errno when the pin cannot be opened. */
-static int pinned_rodata(const char *dir, struct splice_bpf__rodata *ro)
+ * the program's pin at path: 0, or -EPROTO when it has none of this build's
+ * layout (another build's), -errno when the pin cannot be opened. */
+static int pinned_rodata(const char *path, struct splice_bpf__rodata *ro)
 {
 	struct bpf_prog_info pinfo = { 0 };
 	__u32 ids[8], len = sizeof(pinfo);
-	char path[PATH_MAX];
 	int fd, rc;
 
-	rc = pin_path(path, sizeof(path), dir, PROG_PIN);
-	if (rc)
-		return rc;
 	fd = bpf_obj_get(path);
 	if (fd < 0)
 		return -errno;
@@ -188,13 +184,13 @@ static int pinned_rodata(const char *dir, struct splice_bpf__rodata *ro)
 	return rc;
 }
 
-/* The pinned program must be built from this build's source: the maps'
- * layout alone (check_map) lets another version's rules run on our
+/* The program pinned at path must be built from this build's source: the
+ * maps' layout alone (check_map) lets another version's rules run on our
  * sockets. Sets s->backlog from it. */
-static int check_program(struct sg_splice *s, const char *dir)
+static int check_program(struct sg_splice *s, const char *path)
 {
 	struct splice_bpf__rodata ro;
-	int rc = pinned_rodata(dir, &ro);
+	int rc = pinned_rodata(path, &ro);
 
 	if (rc)
 		return rc;
@@ -215,7 +211,7 @@ static int open_pinned(struct sg_splice *s, const char *dir, char *err, size_t e
 
 	rc = pin_path(path, sizeof(path), dir, PROG_PIN);
 	if (!rc)
-		rc = check_program(s, dir);
+		rc = check_program(s, path);
 	if (rc)
 		goto fail;
 	for (size_t i = 0; i < n; i++) {
