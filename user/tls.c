@@ -65,9 +65,10 @@ struct sg_tls_client {
 
 struct sg_tls {
 	SSL *ssl;
-	struct sg_tls_server *srv; /* held until the handshake ends */
-	struct sg_tls_client *cli; /* a backend session's client, held */
-	const struct tls_listener *chosen;
+	struct sg_tls_server *srv;	   /* held until the handshake ends */
+	struct sg_tls_client *cli;	   /* a backend session's client, held */
+	const struct tls_listener *chosen; /* in srv: only while it is held */
+	const struct sg_listener *l;	   /* chosen's, kept past the handshake */
 	struct sg_loop *loop;
 	struct sg_io *io;
 	bool no_cert; /* the SNI named no listener */
@@ -498,6 +499,7 @@ static int on_client_hello(SSL *ssl, int *alert, void *arg)
 		return SSL_CLIENT_HELLO_ERROR;
 	}
 	t->chosen = tl;
+	t->l = tl->l;
 	if (SSL_get_SSL_CTX(ssl) != tl->ctx) {
 		/* The context brings the certificate; versions, suites and
 		 * verification were copied from the first one at SSL_new. */
@@ -805,14 +807,18 @@ struct sg_tls *sg_tls_new(struct sg_tls_server *s, int fd)
 	SSL_set_accept_state(t->ssl);
 	t->srv = s;
 	t->chosen = &s->ls[0];
+	t->l = t->chosen->l;
 	s->refs++;
 	return t;
 }
 
 static void release_server(struct sg_tls *t)
 {
+	/* The worker may have dropped its reference (a renewed certificate):
+	 * then this was the last, and chosen went with it. */
 	sg_tls_server_unref(t->srv);
 	t->srv = NULL;
+	t->chosen = NULL;
 }
 
 void sg_tls_free(struct sg_tls *t)
@@ -882,7 +888,7 @@ int sg_tls_handshake(struct sg_tls *t, uint32_t *want, char *err, size_t errlen)
 
 const struct sg_listener *sg_tls_listener(const struct sg_tls *t)
 {
-	return t->chosen->l;
+	return t->l;
 }
 
 bool sg_tls_h2(const struct sg_tls *t)

@@ -160,6 +160,10 @@ static void handshake_req(struct conn *c, int sfd, int cfd, struct sg_tls_server
 			  const char *sni, const unsigned char *alpn, unsigned alpn_len, int max,
 			  const char *req);
 
+static void handshake_begin(struct conn *c, int sfd, int cfd, struct sg_tls_server *s,
+			    const char *sni, const unsigned char *alpn, unsigned alpn_len, int max);
+static void handshake_turns(struct conn *c, const char *req);
+
 static void handshake_on(struct conn *c, int sfd, int cfd, struct sg_tls_server *s, const char *sni,
 			 const unsigned char *alpn, unsigned alpn_len, int max)
 {
@@ -172,8 +176,14 @@ static void handshake_req(struct conn *c, int sfd, int cfd, struct sg_tls_server
 			  const char *sni, const unsigned char *alpn, unsigned alpn_len, int max,
 			  const char *req)
 {
-	bool cdone = false;
+	handshake_begin(c, sfd, cfd, s, sni, alpn, alpn_len, max);
+	handshake_turns(c, req);
+}
 
+/* The two sessions of handshake_req, nothing exchanged yet. */
+static void handshake_begin(struct conn *c, int sfd, int cfd, struct sg_tls_server *s,
+			    const char *sni, const unsigned char *alpn, unsigned alpn_len, int max)
+{
 	c->sfd = sfd;
 	c->cfd = cfd;
 	c->srv = sg_tls_new(s, c->sfd);
@@ -190,6 +200,13 @@ static void handshake_req(struct conn *c, int sfd, int cfd, struct sg_tls_server
 	SSL_set_connect_state(c->cli);
 	c->result = 0;
 	c->srv_reads = 0;
+}
+
+/* Their handshake, in turns. */
+static void handshake_turns(struct conn *c, const char *req)
+{
+	bool cdone = false;
+
 	for (int i = 0; i < 200 && (c->result == 0 || !cdone); i++) {
 		uint32_t want;
 
@@ -275,6 +292,31 @@ static void test_sni_chooses_the_certificate(void **state)
 		conn_free(&c);
 	}
 	sg_tls_server_unref(s);
+}
+
+/* A worker drops its server when the certificate files are renewed; a
+ * handshake begun on the old one finishes on it and still names its
+ * listener (the old server went with the handshake's end). */
+static void test_handshake_outlives_its_server(void **state)
+{
+	struct fixture f = { 0 };
+	char err[256];
+	struct sg_tls_server *s;
+	struct conn c;
+	int sv[2];
+
+	listener(&f, "a", "a.test", &cert_a, NULL);
+	listener(&f, "w", "*.w.test", &cert_w, NULL);
+	s = sg_tls_server_new(&f.bind, err, sizeof(err));
+	assert_non_null(s);
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv), 0);
+	handshake_begin(&c, sv[0], sv[1], s, "x.w.test", NULL, 0, 0);
+	sg_tls_server_unref(s); /* the worker's reference */
+	handshake_turns(&c, NULL);
+	assert_int_equal(c.result, 1);
+	assert_string_equal(peer_cn(c.cli), "w.test");
+	assert_string_equal(sg_tls_listener(c.srv)->name, "w");
+	conn_free(&c);
 }
 
 static void test_unknown_sni_refused_without_catch_all(void **state)
@@ -984,6 +1026,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_sni_chooses_the_certificate),
+		cmocka_unit_test(test_handshake_outlives_its_server),
 		cmocka_unit_test(test_unknown_sni_refused_without_catch_all),
 		cmocka_unit_test(test_alpn),
 		cmocka_unit_test(test_refusals),
