@@ -68,7 +68,7 @@ struct sg_tls {
 	struct sg_tls_server *srv;	   /* held until the handshake ends */
 	struct sg_tls_client *cli;	   /* a backend session's client, held */
 	const struct tls_listener *chosen; /* in srv: only while it is held */
-	const struct sg_listener *l;	   /* chosen's, kept past the handshake */
+	const struct sg_listener *l;	   /* chosen's, kept past it (tls.h) */
 	struct sg_loop *loop;
 	struct sg_io *io;
 	bool no_cert; /* the SNI named no listener */
@@ -849,8 +849,8 @@ int sg_tls_handshake(struct sg_tls *t, uint32_t *want, char *err, size_t errlen)
 	rc = SSL_do_handshake(t->ssl);
 	t->in_step = false;
 	if (rc == 1) {
-		/* The listener pointer stays valid with the connection's
-		 * config reference; the server itself is no longer needed. */
+		/* The server is no longer needed; the listener pointer
+		 * stays valid with the handshake's config (tls.h). */
 		release_server(t);
 		return 1;
 	}

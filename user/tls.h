@@ -83,8 +83,10 @@ void sg_tls_free(struct sg_tls *t);
 int sg_tls_handshake(struct sg_tls *t, uint32_t *want, char *err, size_t errlen);
 
 /* After the handshake: the listener whose certificate was served (chosen
- * by SNI), whether ALPN chose "h2", the SNI the client sent ("" without),
- * the protocol version's name ("TLSv1.3"). */
+ * by SNI; it is in the config the server was built from, so valid while
+ * the caller holds that config: the handshake's, not a later one's),
+ * whether ALPN chose "h2", the SNI the client sent ("" without), the
+ * protocol version's name ("TLSv1.3"). */
 const struct sg_listener *sg_tls_listener(const struct sg_tls *t);
 bool sg_tls_h2(const struct sg_tls *t);
 const char *sg_tls_sni(const struct sg_tls *t);

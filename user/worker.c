@@ -202,6 +202,7 @@ static int open_sock(struct sg_worker *w, const struct sg_bind *b, char *err, si
 	if (sg_io_set(w->loop, &ls->io, EPOLLIN) == -1) {
 		snprintf(err, errlen, "epoll: %s", strerror(errno));
 		close(ls->io.fd);
+		sg_tls_server_unref(ls->tls);
 		free(ls);
 		return -1;
 	}
