@@ -1,11 +1,11 @@
-# A body that arrives in bulk is read in batches (SO_RCVLOWAT, user/relay.h) and yet nothing waits, either way, in every engine and in auto. Upload: a 3 MiB request body sent as 2 MiB at once, then ten 10-byte pieces 100 ms apart, then the rest, reaches the backend byte-identical, each piece within 100 ms of being sent (the batch gives way after 2 ms; without that bound the first piece would wait for the rest, a second later), and the backend's 200 reaches the client. Download: the same shape as a response body from the backend, on the same client connection, reaches the client likewise. Then a small request on that connection is answered at once over the backend connection that carried the download: it went back to the pool with its mark at 1.
+# A body that arrives in bulk is read in batches (SO_RCVLOWAT, user/relay.h) and yet nothing waits, either way, in every engine and in auto. Upload: a 3 MiB request body sent as 2 MiB at once, then ten 10-byte pieces 100 ms apart, then the rest, reaches the backend byte-identical, each piece within 100 ms of being sent (the batch gives way after 2 ms; without that bound the first piece would wait for the rest, a second later), and the backend's 200 reaches the client. Download: the same shape as a response body from the backend, on the same client connection, reaches the client likewise. Then a small request on that connection is answered at once over the backend connection that carried the download: it went back to the pool with its mark at 1. A piece over the bound makes the report list every piece's delay and the socket map's verdicts each one took (which way a late piece went).
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/faultlib.sh"
 
 BACKEND_PORT=$(free_port)
 one_route_config upload
 cat >"$WORK/batched.py" <<'PY'
-import hashlib, json, socket, sys, threading, time
+import hashlib, json, socket, sys, threading, time, urllib.request
 
 BACKEND, ENGINE = int(sys.argv[1]), sys.argv[2]
 BULK, PIECES, PIECE, GAP, REST = 2 << 20, 10, 10, 0.1, 1 << 20
@@ -77,15 +77,47 @@ def has(log, n, deadline):
         time.sleep(0.005)
     return False
 
-def piece_delays(log, when_sent):
+def verdicts():
+    """The sockmap program's verdict counts (skbs) now, by verdict; {}
+    without BPF in use."""
+    try:
+        text = urllib.request.urlopen("http://127.0.0.1:15000/metrics", timeout=2).read()
+    except OSError:
+        return {}
+    out = {}
+    for line in text.decode().splitlines():
+        if line.startswith('splicegate_bpf_verdicts_total{verdict="'):
+            name, value = line.split('"')[1], line.split()[-1]
+            out[name] = int(float(value))
+    return out
+
+def piece_delays(log, when_sent, paths=None):
+    """Each piece's delay; with `paths`, the verdicts taken while each piece
+    went through (what changed in the counts since the piece before), so
+    that a slow piece says which way it went."""
     delays = []
+    before = verdicts() if paths is not None else None
     for k in range(PIECES):
         end = BULK + (k + 1) * PIECE
         t = when_sent(k)
         if t is None or not has(log, end, t + 2):
             return delays + [float("inf")]
         delays.append(next(a for a, n in log if n >= end) - t)
+        if paths is not None:
+            now = verdicts()
+            paths.append({v: n - before.get(v, 0) for v, n in now.items() if n != before.get(v, 0)})
+            before = now
     return delays
+
+def slowest(delays, paths=None):
+    """The slowest delay in ms and, when it is over the bound, every
+    piece's delay and the verdicts each took."""
+    text = "slowest %.1f ms" % (max(delays) * 1000)
+    if max(delays) >= 0.1:
+        text += "; pieces (ms): " + " ".join("%.1f" % (d * 1000) for d in delays)
+        if paths:
+            text += "; verdicts a piece: %r" % paths
+    return text
 
 def report(ok, what):
     print(("ok: " if ok else "FAIL: ") + ENGINE + ": " + what)
@@ -124,9 +156,10 @@ def send_piece(k):
     times.append(time.monotonic())
     cl.sendall(DATA[end - PIECE:end])
     return times[-1]
-delays = piece_delays(up, send_piece)
+paths = []
+delays = piece_delays(up, send_piece, paths)
 report(len(delays) == PIECES and max(delays) < 0.1,
-       "upload: each 10-byte piece reached the backend within 100 ms (slowest %.1f ms)" % (max(delays) * 1000))
+       "upload: each 10-byte piece reached the backend within 100 ms (%s)" % slowest(delays, paths))
 cl.sendall(DATA[BULK + PIECES * PIECE:])
 status, body = response(cl)
 report(status.startswith(b"HTTP/1.1 200") and json.loads(body or b"{}") == want,
@@ -144,9 +177,10 @@ def sent_at(k):
     while len(sent) <= k and time.monotonic() < deadline:
         time.sleep(0.002)
     return sent[k] if len(sent) > k else None
-delays = piece_delays(down, sent_at)
+paths = []
+delays = piece_delays(down, sent_at, paths)
 report(len(delays) == PIECES and max(delays) < 0.1,
-       "download: each 10-byte piece reached the client within 100 ms (slowest %.1f ms)" % (max(delays) * 1000))
+       "download: each 10-byte piece reached the client within 100 ms (%s)" % slowest(delays, paths))
 reader.join(20)
 status, (got, digest) = result.get("r", (b"", (0, "")))
 report(status.startswith(b"HTTP/1.1 200") and {"bytes": got, "sha256": digest} == want,
