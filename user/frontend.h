@@ -106,6 +106,7 @@ struct sg_frontend {
 	struct sg_slab client_mem;	/* where they live (zeroed: empty; sg_slab_release) */
 	struct sg_list h2conns;		/* HTTP/2 clients (user/h2proxy.c); sg_list_init it */
 	struct sg_slab h2conn_mem;	/* where they live (as client_mem) */
+	struct sg_slab h2session_mem;	/* and their sessions' structs (user/h2.h) */
 	struct sg_list handshakes;	/* HTTPS clients in their TLS handshake (tlsterm.c) */
 	struct sg_list hellos;		/* TLS passthrough clients before their route
 					 * (user/tlspass.c); sg_list_init it */

@@ -16,6 +16,7 @@
 #include "user/log.h"
 #include "user/mem.h"
 #include "user/pages.h"
+#include "user/slab.h"
 
 #define H2_MAX_WINDOW 0x7fffffffu
 #define H2_MIN_CONN_WINDOW 65535u
@@ -44,6 +45,20 @@ struct arena_block {
 /* HPACK bytes (RFC 7541 §4.1) of the dynamic table a response encoder
  * keeps: a typical response's fields, about ten. */
 #define H2_RESPONSE_TABLE 1024
+
+/* The SETTINGS identifiers nghttp2 knows (RFC 9113 §6.5.2, RFC 8441 §3,
+ * RFC 9218 §2.1); 0x7 is none. */
+static const uint16_t setting_ids[] = { 0x1, 0x2, 0x3, 0x4, 0x5, 0x6, 0x8, 0x9 };
+#define H2_NSETTINGS (sizeof(setting_ids) / sizeof(setting_ids[0]))
+
+/* What a sleeping server session agreed with its client. */
+struct h2_sleep {
+	uint32_t remote[H2_NSETTINGS]; /* the client's SETTINGS, by setting_ids */
+	uint32_t local[H2_NSETTINGS];  /* ours, all acknowledged */
+	int32_t local_window;	       /* our connection window's size */
+	int32_t remote_window;	       /* DATA the client lets us send now */
+	int32_t last_id;	       /* the last stream the client opened */
+};
 
 /* Owned by whoever made it (sg_h2_session_new, sg_h2_client_new). Fields
  * ordered so that it has no holes: every connection keeps one. */
@@ -98,8 +113,10 @@ struct sg_h2_session {
 	 * session is gone (NULL while awake); where the client's frames begin
 	 * and end in the bytes fed (follow_frames: the session sleeps only
 	 * between two); the streams nghttp2 has open; SETTINGS of ours not
-	 * yet acknowledged. */
+	 * yet acknowledged. `slept` holds what `sleep` points at: in the
+	 * session's own memory, which stays put while it sleeps. */
 	struct h2_sleep *sleep;
+	struct h2_sleep slept;
 	uint32_t frame_left;  /* payload bytes of the client's frame still to come */
 	uint16_t live;	      /* streams the client opened that are not closed */
 	uint8_t head_have;    /* bytes of the next frame's 9-byte head seen */
@@ -114,6 +131,7 @@ struct sg_h2_session {
 	bool table_empty;
 	bool thawing; /* a session is being built again: no callback */
 	bool goaway;  /* a GOAWAY went or came: the session ends */
+	bool in_slab; /* from sg_h2_session_new's slab, not malloc */
 };
 
 /* ---- pure helpers ---------------------------------------------------------- */
@@ -1162,14 +1180,15 @@ static int setup(struct sg_h2_session *s, const struct sg_h2_settings *set)
 }
 
 static int session_new(const struct sg_h2_callbacks *cb, void *conn,
-		       const struct sg_h2_settings *set, struct sg_pages *pages, bool client,
-		       struct sg_h2_session **out)
+		       const struct sg_h2_settings *set, struct sg_pages *pages,
+		       struct sg_slab *mem, bool client, struct sg_h2_session **out)
 {
-	struct sg_h2_session *s = calloc(1, sizeof(*s));
+	struct sg_h2_session *s = mem ? sg_slab_alloc(mem, sizeof(*s)) : calloc(1, sizeof(*s));
 	int rc;
 
 	if (!s)
 		return -ENOMEM;
+	s->in_slab = mem != NULL;
 	sg_list_init(&s->fieldblocks);
 	s->cb = cb;
 	s->conn = conn;
@@ -1191,16 +1210,16 @@ static int session_new(const struct sg_h2_callbacks *cb, void *conn,
 }
 
 int sg_h2_session_new(const struct sg_h2_callbacks *cb, void *conn,
-		      const struct sg_h2_settings *set, struct sg_pages *pages,
+		      const struct sg_h2_settings *set, struct sg_pages *pages, struct sg_slab *mem,
 		      struct sg_h2_session **out)
 {
-	return session_new(cb, conn, set, pages, false, out);
+	return session_new(cb, conn, set, pages, mem, false, out);
 }
 
 int sg_h2_client_new(const struct sg_h2_callbacks *cb, void *conn, const struct sg_h2_settings *set,
 		     struct sg_pages *pages, struct sg_h2_session **out)
 {
-	return session_new(cb, conn, set, pages, true, out);
+	return session_new(cb, conn, set, pages, NULL, true, out);
 }
 
 void sg_h2_session_free(struct sg_h2_session *s)
@@ -1211,25 +1230,13 @@ void sg_h2_session_free(struct sg_h2_session *s)
 	release_all_fields(s);
 	if (s->arena)
 		sg_pages_put(s->pages, s->arena);
-	free(s->sleep);
-	free(s);
+	if (s->in_slab)
+		sg_slab_free(s);
+	else
+		free(s);
 }
 
 /* ---- sleep --------------------------------------------------------------------- */
-
-/* The SETTINGS identifiers nghttp2 knows (RFC 9113 §6.5.2, RFC 8441 §3,
- * RFC 9218 §2.1); 0x7 is none. */
-static const uint16_t setting_ids[] = { 0x1, 0x2, 0x3, 0x4, 0x5, 0x6, 0x8, 0x9 };
-#define H2_NSETTINGS (sizeof(setting_ids) / sizeof(setting_ids[0]))
-
-/* What a sleeping server session agreed with its client. */
-struct h2_sleep {
-	uint32_t remote[H2_NSETTINGS]; /* the client's SETTINGS, by setting_ids */
-	uint32_t local[H2_NSETTINGS];  /* ours, all acknowledged */
-	int32_t local_window;	       /* our connection window's size */
-	int32_t remote_window;	       /* DATA the client lets us send now */
-	int32_t last_id;	       /* the last stream the client opened */
-};
 
 /* Follows the client's frames through the bytes fed, reading only their
  * heads: nghttp2 holds a frame's first bytes until the rest comes, which
@@ -1284,20 +1291,16 @@ static void drop_session(struct sg_h2_session *s)
 	s->ring_put = s->dirty = false;
 }
 
-/* nghttp2's session goes, and the arena's slot with it. Returns 1 asleep,
- * 0 when it cannot be built again (our DATA took the client's window
- * below its initial 65535 without a stream to give it back on: thaw), or
- * -ENOMEM. */
-static int freeze(struct sg_h2_session *s)
+/* nghttp2's session goes, and the arena's slot with it; unless it could
+ * not be built again (our DATA took the client's window below its initial
+ * 65535 without a stream to give it back on: thaw), when it stays awake. */
+static void freeze(struct sg_h2_session *s)
 {
-	struct h2_sleep *z;
+	struct h2_sleep *z = &s->slept;
 
 	if (nghttp2_session_get_remote_window_size(s->ng) < (int32_t)H2_MIN_CONN_WINDOW &&
 	    nghttp2_session_get_last_proc_stream_id(s->ng) <= 0)
-		return 0;
-	z = malloc(sizeof(*z));
-	if (!z)
-		return -ENOMEM;
+		return;
 	for (size_t i = 0; i < H2_NSETTINGS; i++) {
 		z->remote[i] = nghttp2_session_get_remote_settings(
 			s->ng, (nghttp2_settings_id)setting_ids[i]);
@@ -1309,7 +1312,6 @@ static int freeze(struct sg_h2_session *s)
 	z->last_id = nghttp2_session_get_last_proc_stream_id(s->ng);
 	drop_session(s);
 	s->sleep = z;
-	return 1;
 }
 
 static uint32_t setting_of(const uint32_t *v, uint16_t id)
@@ -1468,7 +1470,6 @@ static int thaw(struct sg_h2_session *s)
 	s->table_empty = true;
 	s->sleepy = false;
 	s->dirty = true; /* the frame buffer's pages were written */
-	free(z);
 	s->sleep = NULL;
 out:
 	if (rc)
@@ -1483,9 +1484,8 @@ int sg_h2_sleep(struct sg_h2_session *s)
 		return 0;
 	s->sleepy = true;
 	if (can_sleep(s)) {
-		int rc = freeze(s);
-
-		return rc < 0 ? rc : 0;
+		freeze(s);
+		return 0;
 	}
 	if (s->table_empty || s->table_zero || s->live || nghttp2_session_want_write(s->ng))
 		return 0;
@@ -1525,7 +1525,7 @@ int sg_h2_recv(struct sg_h2_session *s, const char *p, size_t len)
 	if (n < 0)
 		return -EPROTO;
 	if (can_sleep(s))
-		freeze(s); /* out of memory: it stays awake */
+		freeze(s);
 	return 0;
 }
 

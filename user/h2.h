@@ -212,6 +212,7 @@ struct sg_h2_callbacks {
 };
 
 struct sg_pages;
+struct sg_slab;
 
 /* The slot size of the page pool (user/pages.h) sessions take their
  * arena from: room for nghttp2's stream table (4 KiB) and its frame
@@ -227,10 +228,13 @@ struct sg_pages;
  * shut until sg_h2_consume. `pages` (the worker's, of SG_H2_ARENA_SIZE
  * slots; NULL: none) lends the session one slot for nghttp2's large
  * allocations, so that sg_h2_trim can give their pages back; without a
- * free slot they are malloc'd. Returns 0 and *out (owned by the caller,
- * freed with sg_h2_session_free, which gives the slot back), or -ENOMEM. */
+ * free slot they are malloc'd. `mem` (NULL: malloc) is where the session's
+ * own struct lives, which a sleeping session keeps: a worker's slab, beside
+ * its connections', rather than pinning a page of malloc's heap among
+ * freed frames. Returns 0 and *out (owned by the caller, freed with
+ * sg_h2_session_free, which gives the slot back), or -ENOMEM. */
 int sg_h2_session_new(const struct sg_h2_callbacks *cb, void *conn, const struct sg_h2_settings *s,
-		      struct sg_pages *pages, struct sg_h2_session **out);
+		      struct sg_pages *pages, struct sg_slab *mem, struct sg_h2_session **out);
 void sg_h2_session_free(struct sg_h2_session *s);
 
 /* A client session (to a backend): its first bytes out are the connection

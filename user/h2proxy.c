@@ -1746,7 +1746,7 @@ void sg_h2proxy_accept(struct sg_frontend *ctx, struct sg_cfg *cfg, const struct
 	sg_list_insert_head(&ctx->h2conns, &c->link);
 	conn_setup(c, born);
 	sg_h2_settings_from_policy(c->fhttp, &set);
-	if (sg_h2_session_new(&callbacks, c, &set, ctx->pages, &c->h2) < 0 ||
+	if (sg_h2_session_new(&callbacks, c, &set, ctx->pages, &ctx->h2session_mem, &c->h2) < 0 ||
 	    (upgrade && start_upgrade(c, upgrade) < 0)) {
 		conn_close(c);
 		return;

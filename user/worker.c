@@ -371,9 +371,10 @@ static void worker_free(struct sg_worker *w)
 	 * sessions give their arenas back to `pages` then. */
 	sg_loop_free(w->loop);
 	sg_pages_free(w->ctx.pages);
-	if (sg_slab_release(&w->ctx.client_mem) || sg_slab_release(&w->ctx.h2conn_mem)) {
+	if ((sg_slab_release(&w->ctx.client_mem) | sg_slab_release(&w->ctx.h2conn_mem) |
+	     sg_slab_release(&w->ctx.h2session_mem)) != 0) {
 		SG_ERR("worker %u: %zu connections not freed at exit", w->index,
-		       w->ctx.client_mem.live + w->ctx.h2conn_mem.live);
+		       w->ctx.client_mem.live + w->ctx.h2conn_mem.live + w->ctx.h2session_mem.live);
 		/* LeakSanitizer does not look into the slabs' mappings: a
 		 * sanitized build fails here as it would on a leak. */
 		if (!SG_MEM_KEEPS)

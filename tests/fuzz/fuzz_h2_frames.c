@@ -539,7 +539,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		set.connection_window > DEFAULT_WINDOW ? set.connection_window : DEFAULT_WINDOW;
 	a.pages = sg_pages_new(SG_H2_ARENA_SIZE, 1);
 	FUZZ_CHECK(a.pages);
-	FUZZ_CHECK(sg_h2_session_new(&callbacks, &a, &set, a.pages, &a.h2) == 0);
+	FUZZ_CHECK(sg_h2_session_new(&callbacks, &a, &set, a.pages, NULL, &a.h2) == 0);
 	if (!(flags & H2F_UPGRADE) || upgrade(&a, flags, &data, &size)) {
 		if (flags & H2F_PREFACE)
 			FUZZ_CHECK(sg_h2_recv(a.h2, SG_H2_PREFACE, SG_H2_PREFACE_LEN) == 0);

@@ -19,6 +19,7 @@
 #include "user/h1.h"
 #include "user/h2.h"
 #include "user/pages.h"
+#include "user/slab.h"
 
 #include <nghttp2/nghttp2.h>
 
@@ -674,7 +675,7 @@ static void test_h2_session_request_response_ping(void **unused)
 	h.http2_window_size = 1048576;
 	h.http2_frame_size = 32768;
 	sg_h2_settings_from_policy(&h, &set);
-	assert_int_equal(sg_h2_session_new(&probe_cb, &p, &set, NULL, &s), 0);
+	assert_int_equal(sg_h2_session_new(&probe_cb, &p, &set, NULL, NULL, &s), 0);
 
 	memcpy(in, SG_H2_PREFACE, SG_H2_PREFACE_LEN);
 	n = SG_H2_PREFACE_LEN;
@@ -737,7 +738,7 @@ static void test_h2_session_bad_preface_fails(void **unused)
 
 	sg_frontend_http_defaults(&h);
 	sg_h2_settings_from_policy(&h, &set);
-	assert_int_equal(sg_h2_session_new(&probe_cb, &p, &set, NULL, &s), 0);
+	assert_int_equal(sg_h2_session_new(&probe_cb, &p, &set, NULL, NULL, &s), 0);
 	assert_int_equal(sg_h2_recv(s, junk, strlen(junk)), -EPROTO);
 	assert_int_equal(p.opened, 0);
 	sg_h2_session_free(s);
@@ -756,7 +757,7 @@ static void test_h2_session_upgrade_makes_stream_1(void **unused)
 
 	sg_frontend_http_defaults(&h);
 	sg_h2_settings_from_policy(&h, &set);
-	assert_int_equal(sg_h2_session_new(&probe_cb, &p, &set, NULL, &s), 0);
+	assert_int_equal(sg_h2_session_new(&probe_cb, &p, &set, NULL, NULL, &s), 0);
 	assert_int_equal(sg_h2_upgrade(s, "AAMAAABkAAQCAAAAAAIAAAAA", 24, false, &p.stream_obj), 0);
 	memcpy(in, SG_H2_PREFACE, SG_H2_PREFACE_LEN);
 	n = SG_H2_PREFACE_LEN + frame(in + SG_H2_PREFACE_LEN, 0x4, 0, 0, NULL, 0);
@@ -825,7 +826,7 @@ static void test_h2_session_trim_gives_arena_pages_back(void **unused)
 		body[i] = (char)('a' + i % 23);
 	sg_frontend_http_defaults(&h);
 	sg_h2_settings_from_policy(&h, &set);
-	assert_int_equal(sg_h2_session_new(&probe_cb, &p, &set, pages, &s), 0);
+	assert_int_equal(sg_h2_session_new(&probe_cb, &p, &set, pages, NULL, &s), 0);
 	assert_int_equal(sg_pages_taken(pages), 1);
 
 	memcpy(pre, SG_H2_PREFACE, SG_H2_PREFACE_LEN);
@@ -872,7 +873,7 @@ static struct sg_h2_session *arena_session_asked(struct sg_pages *pages, struct 
 	assert_true(SG_H2_PREFACE_LEN + 2 * 9 + len <= sizeof(in));
 	sg_frontend_http_defaults(&h);
 	sg_h2_settings_from_policy(&h, &set);
-	assert_int_equal(sg_h2_session_new(&probe_cb, p, &set, pages, &s), 0);
+	assert_int_equal(sg_h2_session_new(&probe_cb, p, &set, pages, NULL, &s), 0);
 	memcpy(in, SG_H2_PREFACE, SG_H2_PREFACE_LEN);
 	n = SG_H2_PREFACE_LEN + frame(in + SG_H2_PREFACE_LEN, 0x4, 0, 0, NULL, 0);
 	n += frame(in + n, 0x1, 0x5, 1, block, len);
@@ -1092,14 +1093,14 @@ static void ask(struct sg_h2_session *server, struct probe *p, struct sg_h2_sess
 }
 
 static void pair(struct sg_h2_session **server, struct probe *p, struct sg_pages *pages,
-		 struct sg_h2_session **client, struct peer *k)
+		 struct sg_slab *mem, struct sg_h2_session **client, struct peer *k)
 {
 	struct sg_frontend_http h;
 	struct sg_h2_settings set;
 
 	sg_frontend_http_defaults(&h);
 	sg_h2_settings_from_policy(&h, &set);
-	assert_int_equal(sg_h2_session_new(&probe_cb, p, &set, pages, server), 0);
+	assert_int_equal(sg_h2_session_new(&probe_cb, p, &set, pages, mem, server), 0);
 	assert_int_equal(sg_h2_client_new(&peer_cb, k, &set, NULL, client), 0);
 }
 
@@ -1124,7 +1125,7 @@ static void test_h2_session_heads_are_copied_and_released(void **unused)
 	size_t len;
 	int32_t id;
 
-	pair(&s, &p, NULL, &c, &k);
+	pair(&s, &p, NULL, NULL, &c, &k);
 	id = sg_h2_request(c, req, ARRAY_LEN(req), false, &k.obj);
 	assert_true(id > 0);
 	assert_int_equal(sg_h2_heads_unsent(c), 1);
@@ -1173,12 +1174,14 @@ static void test_h2_session_heads_are_copied_and_released(void **unused)
 static void test_h2_session_sleeps_and_wakes_unnoticed(void **unused)
 {
 	struct sg_pages *pages = sg_pages_new(SG_H2_ARENA_SIZE, 4);
+	struct sg_slab mem = { 0 };
 	struct sg_h2_session *s, *c;
 	struct probe p = { .body = "hello", .body_len = 5 };
 	struct peer k = { 0 };
 
 	assert_non_null(pages);
-	pair(&s, &p, pages, &c, &k);
+	pair(&s, &p, pages, &mem, &c, &k);
+	assert_int_equal(mem.live, 1); /* the session's struct, as a worker's */
 	ask(s, &p, c, &k);
 	assert_string_equal(k.status, "200");
 	assert_int_equal(k.body, 5);
@@ -1191,6 +1194,7 @@ static void test_h2_session_sleeps_and_wakes_unnoticed(void **unused)
 	assert_true(sg_h2_asleep(s));
 	assert_int_equal(sg_pages_taken(pages), 0);
 	assert_int_equal(sg_pages_resident(pages), 0);
+	assert_int_equal(mem.live, 1); /* what it agreed is kept in it */
 	assert_true(sg_h2_alive(s));
 
 	ask(s, &p, c, &k); /* stream 3 wakes it */
@@ -1213,6 +1217,8 @@ static void test_h2_session_sleeps_and_wakes_unnoticed(void **unused)
 	assert_int_equal(k.last_code, SG_H2_NO_ERROR);
 	sg_h2_session_free(c);
 	sg_h2_session_free(s);
+	assert_int_equal(mem.live, 0);
+	assert_int_equal(sg_slab_release(&mem), 0);
 	sg_pages_free(pages);
 }
 
@@ -1249,7 +1255,7 @@ static void test_h2_session_failed_wake_stays_asleep(void **unused)
 	ssize_t n;
 
 	assert_non_null(pages);
-	pair(&s, &p, pages, &c, &k);
+	pair(&s, &p, pages, NULL, &c, &k);
 	ask(s, &p, c, &k);
 	assert_int_equal(sg_h2_sleep(s), 1);
 	shuttle(s, c);
@@ -1284,7 +1290,7 @@ static void test_h2_session_wakes_with_the_clients_window(void **unused)
 	struct probe p = { .body = body, .body_len = 1000 };
 	struct peer k = { 0 };
 
-	pair(&s, &p, NULL, &c, &k);
+	pair(&s, &p, NULL, NULL, &c, &k);
 	ask(s, &p, c, &k);
 	assert_int_equal(k.body, 1000);
 	assert_int_equal(sg_h2_sleep(s), 1);
@@ -1324,7 +1330,7 @@ static void test_h2_session_sleeps_between_frames_only(void **unused)
 
 	sg_frontend_http_defaults(&h);
 	sg_h2_settings_from_policy(&h, &set);
-	assert_int_equal(sg_h2_session_new(&probe_cb, &p, &set, NULL, &s), 0);
+	assert_int_equal(sg_h2_session_new(&probe_cb, &p, &set, NULL, NULL, &s), 0);
 	memcpy(in, SG_H2_PREFACE, SG_H2_PREFACE_LEN);
 	n = SG_H2_PREFACE_LEN + frame(in + SG_H2_PREFACE_LEN, 0x4, 0, 0, NULL, 0);
 	n += frame(in + n, 0x4, 0x1, 0, NULL, 0); /* SETTINGS ACK (ours) */
@@ -1412,7 +1418,7 @@ static struct sg_h2_session *chatty_session(struct probe *p)
 	sg_frontend_http_defaults(&h);
 	h.http2_connection_window_size = 1048576;
 	sg_h2_settings_from_policy(&h, &set);
-	assert_int_equal(sg_h2_session_new(&probe_cb, p, &set, NULL, &s), 0);
+	assert_int_equal(sg_h2_session_new(&probe_cb, p, &set, NULL, NULL, &s), 0);
 	assert_int_equal(sg_h2_ping(s), 0);
 	return s;
 }
@@ -1507,7 +1513,7 @@ static void test_h2_flush_writes_whole_records(void **unused)
 		w.take[i] = sizeof(w.got);
 	sg_frontend_http_defaults(&h);
 	sg_h2_settings_from_policy(&h, &set);
-	assert_int_equal(sg_h2_session_new(&probe_cb, &p, &set, NULL, &s), 0);
+	assert_int_equal(sg_h2_session_new(&probe_cb, &p, &set, NULL, NULL, &s), 0);
 	memcpy(in, SG_H2_PREFACE, SG_H2_PREFACE_LEN);
 	n = SG_H2_PREFACE_LEN + frame(in + SG_H2_PREFACE_LEN, 0x4, 0, 0, NULL, 0);
 	n += frame(in + n, 0x1, 0x5, 1, hpack, sizeof(hpack)); /* HEADERS, END_STREAM */

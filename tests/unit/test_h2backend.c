@@ -281,7 +281,7 @@ static void on_accept(struct sg_loop *loop, struct sg_io *io, uint32_t revents)
 	if (srv->max_streams)
 		set.v[set.n++] = (struct sg_h2_setting){ SG_H2_SET_MAX_CONCURRENT_STREAMS,
 							 srv->max_streams };
-	assert_int_equal(sg_h2_session_new(&server_cb, c, &set, NULL, &c->h2), 0);
+	assert_int_equal(sg_h2_session_new(&server_cb, c, &set, NULL, NULL, &c->h2), 0);
 	c->io.cb = on_sconn;
 	c->io.data = c;
 	assert_int_equal(sg_io_attach(loop, &c->io, fd), 0);

@@ -98,10 +98,12 @@ static int teardown(void **state)
 	sg_loop_run_once(e->loop, 0);
 	sg_loop_free(e->loop);
 	/* Every connection the case made was freed (user/slab.h). */
-	assert_int_equal(e->f.client_mem.live + e->f.h2conn_mem.live, 0);
+	assert_int_equal(e->f.client_mem.live + e->f.h2conn_mem.live + e->f.h2session_mem.live, 0);
 	assert_int_equal(sg_slab_release(&e->f.client_mem), 0);
 	assert_int_equal(sg_slab_release(&e->f.h2conn_mem), 0);
-	assert_int_equal(e->f.client_mem.chunks + e->f.h2conn_mem.chunks, 0);
+	assert_int_equal(sg_slab_release(&e->f.h2session_mem), 0);
+	assert_int_equal(
+		e->f.client_mem.chunks + e->f.h2conn_mem.chunks + e->f.h2session_mem.chunks, 0);
 	sg_cfg_unref(e->f.cfg);
 	sg_stats_destroy(&e->stats);
 	if (e->saved_stdout >= 0) { /* a case that failed while capturing */
