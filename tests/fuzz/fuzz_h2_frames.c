@@ -22,6 +22,7 @@
 #include "tests/fuzz/fuzz.h"
 #include "user/h2.h"
 #include "user/pages.h"
+#include "user/slab.h"
 
 enum {
 	H2F_PREFACE = 1 << 0,	   /* the harness sends the client preface */
@@ -517,6 +518,9 @@ static void feed(struct app *a, unsigned split, const uint8_t *data, size_t size
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+	/* The sessions' structs in a slab that outlives them, as a
+	 * worker's (h2proxy.c): each input must give its session back. */
+	static struct sg_slab mem;
 	struct app a = { 0 };
 	struct sg_frontend_http h;
 	struct sg_h2_settings set;
@@ -539,7 +543,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		set.connection_window > DEFAULT_WINDOW ? set.connection_window : DEFAULT_WINDOW;
 	a.pages = sg_pages_new(SG_H2_ARENA_SIZE, 1);
 	FUZZ_CHECK(a.pages);
-	FUZZ_CHECK(sg_h2_session_new(&callbacks, &a, &set, a.pages, NULL, &a.h2) == 0);
+	FUZZ_CHECK(sg_h2_session_new(&callbacks, &a, &set, a.pages, &mem, &a.h2) == 0);
 	if (!(flags & H2F_UPGRADE) || upgrade(&a, flags, &data, &size)) {
 		if (flags & H2F_PREFACE)
 			FUZZ_CHECK(sg_h2_recv(a.h2, SG_H2_PREFACE, SG_H2_PREFACE_LEN) == 0);
@@ -549,6 +553,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	while (a.streams)
 		stream_free(a.streams);
 	sg_h2_session_free(a.h2);
+	FUZZ_CHECK(mem.live == 0);
 	sg_pages_free(a.pages);
 	return 0;
 }
