@@ -110,27 +110,26 @@ struct sg_h2_session {
 	/* Fields submitted and not yet sent or given up (struct fieldblock). */
 	struct sg_list fieldblocks;
 	/* Sleep (sg_h2_sleep). What the client agreed to while nghttp2's
-	 * session is gone (NULL while awake); where the client's frames begin
+	 * session is gone; where the client's frames begin
 	 * and end in the bytes fed (follow_frames: the session sleeps only
 	 * between two); the streams nghttp2 has open; SETTINGS of ours not
-	 * yet acknowledged. `slept` holds what `sleep` points at: in the
-	 * session's own memory, which stays put while it sleeps. */
-	struct h2_sleep *sleep;
-	struct h2_sleep slept;
-	uint32_t frame_left;  /* payload bytes of the client's frame still to come */
-	uint16_t live;	      /* streams the client opened that are not closed */
-	uint8_t head_have;    /* bytes of the next frame's 9-byte head seen */
-	uint8_t preface_left; /* bytes of the client preface still to come */
-	uint8_t head_len[3];  /* that head's length field */
-	uint8_t unacked;      /* our SETTINGS frames not acknowledged yet */
-	bool sleepy;	      /* sg_h2_sleep asked, and no stream opened since */
-	bool table_zero;      /* our last SETTINGS_HEADER_TABLE_SIZE asked 0 */
+	 * yet acknowledged. */
+	struct h2_sleep sleep; /* valid while `asleep` */
+	uint32_t frame_left;   /* payload bytes of the client's frame still to come */
+	uint16_t live;	       /* streams the client opened that are not closed */
+	uint8_t head_have;     /* bytes of the next frame's 9-byte head seen */
+	uint8_t preface_left;  /* bytes of the client preface still to come */
+	uint8_t head_len[3];   /* that head's length field */
+	uint8_t unacked;       /* our SETTINGS frames not acknowledged yet */
+	bool sleepy;	       /* sg_h2_sleep asked, and no stream opened since */
+	bool table_zero;       /* our last SETTINGS_HEADER_TABLE_SIZE asked 0 */
 	/* The client's HPACK table holds nothing: no header block came while
 	 * our SETTINGS let it have one (since the connection began, or since
 	 * its size 0 was acknowledged). */
 	bool table_empty;
 	bool thawing; /* a session is being built again: no callback */
 	bool goaway;  /* a GOAWAY went or came: the session ends */
+	bool asleep;  /* nghttp2's session is gone (sg_h2_sleep) */
 	bool in_slab; /* from sg_h2_session_new's slab, not malloc */
 };
 
@@ -1272,7 +1271,7 @@ static void follow_frames(struct sg_h2_session *s, const uint8_t *p, size_t len)
  * stream, nothing to write, no frame half read, no GOAWAY. */
 static bool can_sleep(const struct sg_h2_session *s)
 {
-	return !s->client && s->sleepy && !s->sleep && s->table_empty && !s->unacked && !s->live &&
+	return !s->client && s->sleepy && !s->asleep && s->table_empty && !s->unacked && !s->live &&
 	       !s->goaway && !s->preface_left && !s->frame_left && !s->head_have &&
 	       !nghttp2_session_want_write(s->ng) && nghttp2_session_want_read(s->ng);
 }
@@ -1296,7 +1295,7 @@ static void drop_session(struct sg_h2_session *s)
  * 65535 without a stream to give it back on: thaw), when it stays awake. */
 static void freeze(struct sg_h2_session *s)
 {
-	struct h2_sleep *z = &s->slept;
+	struct h2_sleep *z = &s->sleep;
 
 	if (nghttp2_session_get_remote_window_size(s->ng) < (int32_t)H2_MIN_CONN_WINDOW &&
 	    nghttp2_session_get_last_proc_stream_id(s->ng) <= 0)
@@ -1311,7 +1310,7 @@ static void freeze(struct sg_h2_session *s)
 	z->remote_window = nghttp2_session_get_remote_window_size(s->ng);
 	z->last_id = nghttp2_session_get_last_proc_stream_id(s->ng);
 	drop_session(s);
-	s->sleep = z;
+	s->asleep = true;
 }
 
 static uint32_t setting_of(const uint32_t *v, uint16_t id)
@@ -1399,7 +1398,7 @@ static int thaw(struct sg_h2_session *s)
 {
 	/* A size update to 0, :method GET, :scheme http, :path /, :authority x */
 	static const uint8_t block[] = { 0x20, 0x82, 0x86, 0x84, 0x01, 0x01, 'x' };
-	struct h2_sleep *z = s->sleep;
+	const struct h2_sleep *z = &s->sleep;
 	struct sg_h2_settings set = {
 		.v = { { SG_H2_SET_HEADER_TABLE_SIZE,
 			 setting_of(z->local, SG_H2_SET_HEADER_TABLE_SIZE) },
@@ -1470,7 +1469,7 @@ static int thaw(struct sg_h2_session *s)
 	s->table_empty = true;
 	s->sleepy = false;
 	s->dirty = true; /* the frame buffer's pages were written */
-	s->sleep = NULL;
+	s->asleep = false;
 out:
 	if (rc)
 		drop_session(s); /* still asleep, as before the call */
@@ -1480,7 +1479,7 @@ out:
 
 int sg_h2_sleep(struct sg_h2_session *s)
 {
-	if (s->client || s->sleep || s->goaway)
+	if (s->client || s->asleep || s->goaway)
 		return 0;
 	s->sleepy = true;
 	if (can_sleep(s)) {
@@ -1494,7 +1493,7 @@ int sg_h2_sleep(struct sg_h2_session *s)
 
 bool sg_h2_asleep(const struct sg_h2_session *s)
 {
-	return s->sleep != NULL;
+	return s->asleep;
 }
 
 int sg_h2_upgrade(struct sg_h2_session *s, const char *settings, size_t len, bool head,
@@ -1517,7 +1516,7 @@ int sg_h2_recv(struct sg_h2_session *s, const char *p, size_t len)
 {
 	ssize_t n;
 
-	if (s->sleep && thaw(s) < 0)
+	if (s->asleep && thaw(s) < 0)
 		return -EPROTO;
 	if (!s->client)
 		follow_frames(s, (const uint8_t *)p, len);
@@ -1534,7 +1533,7 @@ ssize_t sg_h2_pending(struct sg_h2_session *s, const char **data)
 	const uint8_t *p = NULL;
 	ssize_t n;
 
-	if (s->sleep) {
+	if (s->asleep) {
 		*data = NULL;
 		return 0;
 	}
@@ -1549,7 +1548,7 @@ ssize_t sg_h2_pending(struct sg_h2_session *s, const char **data)
 
 bool sg_h2_alive(struct sg_h2_session *s)
 {
-	return s->sleep || nghttp2_session_want_read(s->ng) || nghttp2_session_want_write(s->ng);
+	return s->asleep || nghttp2_session_want_read(s->ng) || nghttp2_session_want_write(s->ng);
 }
 
 /* The session hands out a frame at a time: they are gathered and written
@@ -1778,14 +1777,14 @@ int sg_h2_reset(struct sg_h2_session *s, int32_t id, uint32_t code)
 
 int sg_h2_consume(struct sg_h2_session *s, int32_t id, size_t n)
 {
-	if (!n || s->sleep)
+	if (!n || s->asleep)
 		return 0;
 	return nghttp2_session_consume(s->ng, id, n) ? -EINVAL : 0;
 }
 
 int sg_h2_ping(struct sg_h2_session *s)
 {
-	if (s->sleep && thaw(s) < 0)
+	if (s->asleep && thaw(s) < 0)
 		return -ENOMEM;
 	return nghttp2_submit_ping(s->ng, NGHTTP2_FLAG_NONE, NULL) ? -ENOMEM : 0;
 }
@@ -1794,7 +1793,7 @@ int sg_h2_goaway(struct sg_h2_session *s, uint32_t code, const char *why)
 {
 	int32_t last;
 
-	if (s->sleep && thaw(s) < 0)
+	if (s->asleep && thaw(s) < 0)
 		return -ENOMEM;
 	s->goaway = true;
 	last = nghttp2_session_get_last_proc_stream_id(s->ng);
