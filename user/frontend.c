@@ -1,6 +1,6 @@
 /* The access log (user/frontend.h): one line per request, text or JSON,
- * for HTTP/1 and HTTP/2 alike; and admission, the bounds every frontend
- * checks at accept and at a request head. */
+ * for HTTP/1 and HTTP/2 alike; admission, the bounds every frontend
+ * checks at accept and at a request head; and the connections' slabs. */
 #include "user/frontend.h"
 
 #include <stdint.h>
@@ -114,6 +114,18 @@ void sg_grpc_failure(enum sg_fail kind, int err, struct sg_grpc_failure *g, stru
 	memset(edit, 0, sizeof(*edit));
 	edit->add = g->add;
 	edit->nadd = 3;
+}
+
+size_t sg_frontend_release_mem(struct sg_frontend *ctx)
+{
+	struct sg_slab *slabs[] = { &ctx->client_mem, &ctx->h2conn_mem, &ctx->h2session_mem };
+	size_t left = 0;
+
+	for (size_t i = 0; i < sizeof(slabs) / sizeof(slabs[0]); i++) {
+		sg_slab_release(slabs[i]);
+		left += slabs[i]->live;
+	}
+	return left;
 }
 
 const struct sg_route *sg_frontend_route(const struct sg_bind *bind, const struct sg_h1_req *req,

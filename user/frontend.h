@@ -160,6 +160,11 @@ void sg_frontend_release(struct sg_frontend *ctx, uint16_t port, const char *ip)
  * answered SG_FAIL_OVERLOAD (counted as refused here). */
 bool sg_frontend_admit_request(struct sg_frontend *ctx, const struct sg_bind *bind);
 
+/* Unmaps the slabs the worker's connections live in (client_mem,
+ * h2conn_mem, h2session_mem), once each is empty: how many objects are
+ * still out (0: all three released; a slab with some is left mapped). */
+size_t sg_frontend_release_mem(struct sg_frontend *ctx);
+
 /* Route request `req` (HTTP/1, or an HTTP/2 stream's head as HTTP/1) that
  * came on `bind`: *listener by its Host (NULL: none, and no route), then
  * its route (NULL: none), *match the rule that chose it. A CONNECT's

@@ -354,6 +354,8 @@ static void *worker_main(void *arg)
 
 static void worker_free(struct sg_worker *w)
 {
+	size_t left;
+
 	sg_proxy_close_all(&w->ctx);
 	sg_h2proxy_close_all(&w->ctx);
 	sg_tlspass_close_all(&w->ctx);
@@ -371,10 +373,9 @@ static void worker_free(struct sg_worker *w)
 	 * sessions give their arenas back to `pages` then. */
 	sg_loop_free(w->loop);
 	sg_pages_free(w->ctx.pages);
-	if ((sg_slab_release(&w->ctx.client_mem) | sg_slab_release(&w->ctx.h2conn_mem) |
-	     sg_slab_release(&w->ctx.h2session_mem)) != 0) {
-		SG_ERR("worker %u: %zu connections not freed at exit", w->index,
-		       w->ctx.client_mem.live + w->ctx.h2conn_mem.live + w->ctx.h2session_mem.live);
+	left = sg_frontend_release_mem(&w->ctx);
+	if (left) {
+		SG_ERR("worker %u: %zu connections not freed at exit", w->index, left);
 		/* LeakSanitizer does not look into the slabs' mappings: a
 		 * sanitized build fails here as it would on a leak. */
 		if (!SG_MEM_KEEPS)

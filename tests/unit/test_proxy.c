@@ -98,10 +98,7 @@ static int teardown(void **state)
 	sg_loop_run_once(e->loop, 0);
 	sg_loop_free(e->loop);
 	/* Every connection the case made was freed (user/slab.h). */
-	assert_int_equal(e->f.client_mem.live + e->f.h2conn_mem.live + e->f.h2session_mem.live, 0);
-	assert_int_equal(sg_slab_release(&e->f.client_mem), 0);
-	assert_int_equal(sg_slab_release(&e->f.h2conn_mem), 0);
-	assert_int_equal(sg_slab_release(&e->f.h2session_mem), 0);
+	assert_int_equal(sg_frontend_release_mem(&e->f), 0);
 	assert_int_equal(
 		e->f.client_mem.chunks + e->f.h2conn_mem.chunks + e->f.h2session_mem.chunks, 0);
 	sg_cfg_unref(e->f.cfg);
