@@ -91,29 +91,28 @@ def verdicts():
             out[name] = int(float(value))
     return out
 
-def piece_delays(log, when_sent, paths=None):
-    """Each piece's delay; with `paths`, the verdicts taken while each piece
+def piece_delays(log, when_sent, paths):
+    """Each piece's delay; in `paths`, the verdicts taken while each piece
     went through (what changed in the counts since the piece before), so
     that a slow piece says which way it went."""
     delays = []
     # Counted from when the bulk is through: its verdicts are done then.
     has(log, BULK, time.monotonic() + 10)
-    before = verdicts() if paths is not None else None
+    before = verdicts()
     for k in range(PIECES):
         end = BULK + (k + 1) * PIECE
         t = when_sent(k)
         if t is None or not has(log, end, t + 2):
             return delays + [float("inf")]
         delays.append(next(a for a, n in log if n >= end) - t)
-        if paths is not None:
-            now = verdicts()
-            paths.append({v: n - before.get(v, 0) for v, n in now.items() if n != before.get(v, 0)})
-            before = now
+        now = verdicts()
+        paths.append({v: n - before.get(v, 0) for v, n in now.items() if n != before.get(v, 0)})
+        before = now
     return delays
 
-def slowest(delays, paths=None):
-    """The slowest delay in ms and, when it is over the bound, every
-    piece's delay and the verdicts each took."""
+def slowest(delays, paths):
+    """The slowest delay in ms and, when it is over 20 ms, every piece's
+    delay and the verdicts each took."""
     text = "slowest %.1f ms" % (max(delays) * 1000)
     if max(delays) >= 0.02:
         text += "; pieces (ms): " + " ".join("%.1f" % (d * 1000) for d in delays)
