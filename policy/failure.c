@@ -30,6 +30,7 @@ static const struct fail_info infos[] = {
 	/* agentgateway's ProxyError::RequestLimitExceeded */
 	[SG_FAIL_OVERLOAD] = { 503, "request limit exceeded", false },
 	[SG_FAIL_TLS] = { 503, "upstream call failed: tls: ", true },
+	[SG_FAIL_MISDIRECTED] = { 421, "misdirected request", false },
 };
 
 uint16_t sg_fail_status(enum sg_fail kind)

@@ -29,6 +29,9 @@ enum sg_fail {
 	SG_FAIL_OVERLOAD,	 /* 503 request limit exceeded (the bind's
 				  * maxConcurrentRequests) */
 	SG_FAIL_TLS,		 /* 503 upstream call failed: tls: <cause> */
+	SG_FAIL_MISDIRECTED,	 /* 421 misdirected request: an HTTPS request whose
+				  * Host another listener of the port takes than
+				  * the one its handshake's SNI chose */
 };
 
 uint16_t sg_fail_status(enum sg_fail kind);

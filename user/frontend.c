@@ -129,8 +129,9 @@ size_t sg_frontend_release_mem(struct sg_frontend *ctx)
 }
 
 const struct sg_route *sg_frontend_route(const struct sg_bind *bind, const struct sg_h1_req *req,
+					 const char *sni_listener,
 					 const struct sg_listener **listener,
-					 const struct sg_match **match)
+					 const struct sg_match **match, enum sg_fail *why)
 {
 	const struct sg_h1_span *host = sg_h1_header(req, "host");
 	const char *q = memchr(req->target.p, '?', req->target.len);
@@ -154,8 +155,18 @@ const struct sg_route *sg_frontend_route(const struct sg_bind *bind, const struc
 		in.query = "";
 		in.query_len = 0;
 	}
+	*why = SG_FAIL_NO_ROUTE;
 	*listener = sg_route_listener(bind, host ? host->p : NULL, host ? host->len : 0);
 	if (!*listener)
 		return NULL;
+	/* Gateway API (Listener.hostname) and agentgateway: the certificate
+	 * and the listener's TLS policy (client certificates) were the SNI's
+	 * listener's; a Host another listener takes would bypass them. 421
+	 * tells the client to connect again for it. */
+	if (sni_listener && strcmp(sni_listener, (*listener)->key)) {
+		*why = SG_FAIL_MISDIRECTED;
+		*listener = NULL;
+		return NULL;
+	}
 	return sg_route_select_match(*listener, &in, match);
 }

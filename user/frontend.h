@@ -167,11 +167,15 @@ size_t sg_frontend_release_mem(struct sg_frontend *ctx);
 
 /* Route request `req` (HTTP/1, or an HTTP/2 stream's head as HTTP/1) that
  * came on `bind`: *listener by its Host (NULL: none, and no route), then
- * its route (NULL: none), *match the rule that chose it. A CONNECT's
- * authority-form target and OPTIONS * have no path: routes see "/". */
+ * its route (NULL: none, and *why says the answer: SG_FAIL_NO_ROUTE, or
+ * SG_FAIL_MISDIRECTED when the connection's TLS handshake chose listener
+ * `sni_listener` (a key; NULL: not TLS) and the Host is another's), *match
+ * the rule that chose it. A CONNECT's authority-form target and OPTIONS *
+ * have no path: routes see "/". */
 const struct sg_route *sg_frontend_route(const struct sg_bind *bind, const struct sg_h1_req *req,
+					 const char *sni_listener,
 					 const struct sg_listener **listener,
-					 const struct sg_match **match);
+					 const struct sg_match **match, enum sg_fail *why);
 
 void sg_grpc_failure(enum sg_fail kind, int err, struct sg_grpc_failure *g,
 		     struct sg_h1_edit *edit);

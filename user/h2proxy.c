@@ -1053,9 +1053,12 @@ static const struct sg_bind *stream_bind(struct h2stream *s)
 	return c->bind;
 }
 
-static const struct sg_route *route_request(struct h2stream *s)
+static const struct sg_route *route_request(struct h2stream *s, enum sg_fail *why)
 {
-	return sg_frontend_route(stream_bind(s), &s->req, &s->listener, &s->match);
+	const struct sg_tls *tls = s->conn->tls;
+
+	return sg_frontend_route(stream_bind(s), &s->req, tls ? sg_tls_listener_key(tls) : NULL,
+				 &s->listener, &s->match, why);
 }
 
 static bool expects_continue(const struct h2stream *s)
@@ -1070,10 +1073,11 @@ static void got_request(struct h2stream *s)
 {
 	struct h2conn *c = s->conn;
 	const struct sg_route *route;
+	enum sg_fail no_route;
 
 	s->started = now(c);
 	s->is_head = s->req.method.len == 4 && !memcmp(s->req.method.p, "HEAD", 4);
-	route = route_request(s);
+	route = route_request(s, &no_route);
 	/* A body that ends with the head, or small enough to wait for, is
 	 * whole before the first try: it can be sent again. */
 	sg_attempt_begin(&s->at, s->listener ? s->listener->key : c->bind->key, route,
@@ -1086,7 +1090,7 @@ static void got_request(struct h2stream *s)
 		return;
 	}
 	if (!route) {
-		fail(s, SG_FAIL_NO_ROUTE, 0);
+		fail(s, no_route, 0);
 		return;
 	}
 	if (!plan(s, route))

@@ -1848,9 +1848,10 @@ static size_t max_headers(const struct client *c)
 	return n < SG_H1_MAX_HEADERS ? n : SG_H1_MAX_HEADERS;
 }
 
-static const struct sg_route *route_request(struct client *c)
+static const struct sg_route *route_request(struct client *c, enum sg_fail *why)
 {
-	return sg_frontend_route(c->bind, &c->r->req, &c->listener, &c->r->match);
+	return sg_frontend_route(c->bind, &c->r->req, c->tls ? sg_tls_listener_key(c->tls) : NULL,
+				 &c->listener, &c->r->match, why);
 }
 
 /* The client speaks HTTP/2 (the preface, or an h2c upgrade of `upgrade`):
@@ -1913,6 +1914,7 @@ static void follow_config(struct client *c)
 static void got_request_head(struct client *c)
 {
 	const struct sg_route *route;
+	enum sg_fail no_route;
 	struct sg_filter_input in;
 
 	follow_config(c);
@@ -1936,7 +1938,7 @@ static void got_request_head(struct client *c)
 	c->client_close = !c->r->req.keep_alive || c->is_connect;
 	c->req_body = sg_h1_request_body(&c->r->req);
 	c->req_done = c->req_body == SG_H1_BODY_NONE;
-	route = route_request(c);
+	route = route_request(c, &no_route);
 	/* A body small enough is read whole before the first try: it can be
 	 * sent again. */
 	sg_attempt_begin(&c->r->at, c->listener ? c->listener->key : c->bind->key, route,
@@ -1949,7 +1951,7 @@ static void got_request_head(struct client *c)
 		return;
 	}
 	if (!route) {
-		fail_request(c, SG_FAIL_NO_ROUTE, 0);
+		fail_request(c, no_route, 0);
 		return;
 	}
 	filter_input(c, &in);

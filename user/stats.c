@@ -83,6 +83,7 @@ static const char *const fail_names[SG_STATS_FAIL_KINDS] = {
 	[SG_FAIL_FILTER] = "filter",
 	[SG_FAIL_OVERLOAD] = "overload",
 	[SG_FAIL_TLS] = "tls",
+	[SG_FAIL_MISDIRECTED] = "misdirected",
 };
 
 /* The kinds user/attempt.c counts, in the order they are rendered: the

@@ -69,6 +69,7 @@ struct sg_tls {
 	struct sg_tls_client *cli;	   /* a backend session's client, held */
 	const struct tls_listener *chosen; /* in srv: only while it is held */
 	const struct sg_listener *l;	   /* chosen's, kept past it (tls.h) */
+	char *lkey;			   /* l's key, copied at the handshake's end */
 	struct sg_loop *loop;
 	struct sg_io *io;
 	bool no_cert; /* the SNI named no listener */
@@ -837,6 +838,7 @@ void sg_tls_free(struct sg_tls *t)
 	if (t->srv)
 		release_server(t);
 	sg_tls_client_unref(t->cli);
+	free(t->lkey);
 	free(t);
 }
 
@@ -850,7 +852,12 @@ int sg_tls_handshake(struct sg_tls *t, uint32_t *want, char *err, size_t errlen)
 	t->in_step = false;
 	if (rc == 1) {
 		/* The server is no longer needed; the listener pointer
-		 * stays valid with the handshake's config (tls.h). */
+		 * stays valid with the handshake's config (tls.h), its key
+		 * for the connection's life. */
+		if (t->srv && !(t->lkey = strdup(t->l->key))) {
+			snprintf(err, errlen, "%s", strerror(errno));
+			return -1;
+		}
 		release_server(t);
 		return 1;
 	}
@@ -889,6 +896,11 @@ int sg_tls_handshake(struct sg_tls *t, uint32_t *want, char *err, size_t errlen)
 const struct sg_listener *sg_tls_listener(const struct sg_tls *t)
 {
 	return t->l;
+}
+
+const char *sg_tls_listener_key(const struct sg_tls *t)
+{
+	return t->lkey;
 }
 
 bool sg_tls_h2(const struct sg_tls *t)

@@ -88,6 +88,10 @@ int sg_tls_handshake(struct sg_tls *t, uint32_t *want, char *err, size_t errlen)
  * whether ALPN chose "h2", the SNI the client sent ("" without), the
  * protocol version's name ("TLSv1.3"). */
 const struct sg_listener *sg_tls_listener(const struct sg_tls *t);
+/* That listener's key, valid for the connection's life whatever config
+ * follows: HTTPS requests must name a Host it takes (sg_frontend_route).
+ * NULL before the handshake ends, and on a backend's connection. */
+const char *sg_tls_listener_key(const struct sg_tls *t);
 bool sg_tls_h2(const struct sg_tls *t);
 const char *sg_tls_sni(const struct sg_tls *t);
 const char *sg_tls_version(const struct sg_tls *t);

@@ -143,7 +143,8 @@ wait_http() {
 
 # start_gateway ARGS...: runs splicegate in the background, waits for admin.
 # Its output goes to $WORK/gateway.log, a new file for each gateway, also
-# linked as gateway.<pid>.log so that san_check finds each one's.
+# linked as gateway.<pid>.log so that san_check finds each one's. A gateway
+# that does not come up is a failure of the scenario (so `|| finish` fails).
 start_gateway() {
 	rm -f "$WORK/gateway.log"
 	: >"$WORK/gateway.log"
@@ -153,7 +154,7 @@ start_gateway() {
 	PIDS+=("$GW_PID")
 	GW_PIDS+=("$GW_PID")
 	if ! wait_http http://127.0.0.1:15000/config_dump 10; then
-		echo "gateway did not come up:"
+		fail "gateway did not come up:"
 		cat "$WORK/gateway.log"
 		return 1
 	fi

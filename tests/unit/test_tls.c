@@ -116,7 +116,8 @@ static void listener(struct fixture *f, const char *name, const char *host, cons
 					    .cert_len = p->cert_len,
 					    .key_pem = p->key,
 					    .key_len = p->key_len };
-	f->ls[i] = (struct sg_listener){ .name = name,
+	f->ls[i] = (struct sg_listener){ .key = name,
+					 .name = name,
 					 .hostname = host,
 					 .tls = &f->certs[i],
 					 .ftls = pol ? pol : &policy,
@@ -296,17 +297,19 @@ static void test_sni_chooses_the_certificate(void **state)
 
 /* A worker drops its server when the certificate files are renewed; a
  * handshake begun on the old one finishes on it and still names its
- * listener (the old server went with the handshake's end). */
+ * listener (the old server went with the handshake's end), and the
+ * listener's key outlives the config it was in (here: overwritten). */
 static void test_handshake_outlives_its_server(void **state)
 {
 	struct fixture f = { 0 };
-	char err[256];
+	char err[256], key[] = "bind/443/w";
 	struct sg_tls_server *s;
 	struct conn c;
 	int sv[2];
 
 	listener(&f, "a", "a.test", &cert_a, NULL);
 	listener(&f, "w", "*.w.test", &cert_w, NULL);
+	f.ls[1].key = key;
 	s = sg_tls_server_new(&f.bind, err, sizeof(err));
 	assert_non_null(s);
 	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv), 0);
@@ -316,6 +319,8 @@ static void test_handshake_outlives_its_server(void **state)
 	assert_int_equal(c.result, 1);
 	assert_string_equal(peer_cn(c.cli), "w.test");
 	assert_string_equal(sg_tls_listener(c.srv)->name, "w");
+	key[0] = '\0';
+	assert_string_equal(sg_tls_listener_key(c.srv), "bind/443/w");
 	conn_free(&c);
 }
 
