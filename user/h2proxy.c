@@ -558,7 +558,7 @@ static void fail(struct h2stream *s, enum sg_fail kind, int err)
 	f[0] = (struct sg_h2_field){ ":status", 7, status, strlen(status) };
 	f[1] = (struct sg_h2_field){ "content-type", 12, "text/plain", 10 };
 	f[2] = (struct sg_h2_field){ "content-length", 14, len, strlen(len) };
-	answer(s, code, f, 3, body, strlen(body));
+	answer(s, code, f, 3, body, s->is_head ? 0 : strlen(body));
 }
 
 /* Copies of the request, as the filters so far left it, to `mirrors`. */

@@ -614,6 +614,10 @@ static void send_simple(struct client *c, uint16_t status, const char *body, boo
 	char buf[1024];
 	ssize_t n = sg_h1_write_simple(status, NULL, body, close, buf, sizeof(buf));
 
+	/* A HEAD request gets the head alone (RFC 9110 9.3.2): the body would
+	 * be read as the start of the next response. */
+	if (n >= 0 && c->is_head && body)
+		n -= (ssize_t)strlen(body);
 	if (n < 0 || client_write(c, buf, (size_t)n) == -1) {
 		client_close(c);
 		return;
@@ -818,6 +822,7 @@ static void finish_request(struct client *c)
 	c->req_pumping = c->resp_pumping = false;
 	access_log(c);
 	c->resp_started = c->resp_done = false;
+	c->is_head = false; /* a next head that does not parse is answered whole */
 	if (c->client_close || !c->req_done || c->ctx->draining || too_old(c)) {
 		enter(c, C_CLOSING);
 		close_lingering(c);
