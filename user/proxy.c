@@ -86,10 +86,12 @@ static const unsigned next_states[] = {
 	[C_LINGER] = 0,
 };
 
-/* A chunked body relayed as-is: the scanner finds where it ends. */
+/* A chunked body relayed as-is: the scanner finds where it ends. Or, to
+ * an HTTP/1.0 client (which knows no chunks, RFC 9112 6.1), decoded: its
+ * data alone, the close ending it. */
 struct chunk_relay {
 	struct sg_h1_chunked scan;
-	bool done;
+	bool done, decode;
 };
 
 /* What a connection holds only while a request is in flight (from the
@@ -1137,13 +1139,59 @@ static bool upload_unfinished(struct client *c)
 }
 
 /* A complete response head from the backend. */
+/* The bytes of buf[0..len) that belong to the chunked body relayed by
+ * `cr`, how many as the scanner counts them (-1: malformed); they are left
+ * at the start of buf and their number in *out: all of them as they are,
+ * or when decoding, the chunks' data alone (framing and trailers dropped). */
+static ssize_t chunk_body(struct chunk_relay *cr, char *buf, size_t len, size_t *out)
+{
+	ssize_t used = 0;
+
+	*out = 0;
+	if (!cr->decode) {
+		used = sg_h1_chunked_scan(&cr->scan, buf, len, &cr->done);
+		*out = used > 0 ? (size_t)used : 0;
+		return used;
+	}
+	while ((size_t)used < len && !cr->done) {
+		struct sg_h1_span data;
+		ssize_t n = sg_h1_chunked_decode(&cr->scan, buf + used, len - (size_t)used, &data,
+						 &cr->done);
+
+		if (n < 0)
+			return -1;
+		memmove(buf + *out, data.p, data.len);
+		*out += data.len;
+		used += n;
+	}
+	return used;
+}
+
+/* resp without its header `name` (lowercase; a framing header whose
+ * framing the gateway changes), in `out` with header slots `slots`. */
+static void without_header(const struct sg_h1_resp *resp, const char *name, struct sg_h1_resp *out,
+			   struct sg_h1_header *slots)
+{
+	size_t len = strlen(name);
+
+	*out = *resp;
+	out->headers = slots;
+	out->nheaders = 0;
+	for (size_t i = 0; i < resp->nheaders; i++)
+		if (resp->headers[i].name.len != len ||
+		    strncasecmp(resp->headers[i].name.p, name, len))
+			slots[out->nheaders++] = resp->headers[i];
+}
+
 static void got_response_head(struct client *c)
 {
 	char head[PROXY_HEAD_MAX + 256];
 	struct sg_h1_edit edit;
+	struct sg_h1_header slots[SG_H1_MAX_HEADERS];
+	struct sg_h1_resp unchunked;
 	size_t extra_len, whole = 0;
 	struct iovec iov[2];
-	bool tunnel, whole_response, last, deferred;
+	bool tunnel, whole_response, last, deferred, dechunk;
 	ssize_t n;
 
 	if (c->r->bx.resp.status == 101 && !c->upgrade_sent) {
@@ -1170,14 +1218,19 @@ static void got_response_head(struct client *c)
 	/* RFC 9110 §9.3.6: framing headers in a 2xx to CONNECT mean nothing. */
 	c->resp_body = tunnel ? SG_H1_BODY_NONE : sg_h1_response_body(&c->r->bx.resp, c->is_head);
 	c->resp_keep_alive = c->r->bx.resp.keep_alive && c->resp_body != SG_H1_BODY_CLOSE;
-	if (c->resp_body == SG_H1_BODY_CLOSE || !c->r->req.keep_alive || c->ctx->draining ||
-	    too_old(c) || (!tunnel && upload_unfinished(c)))
+	/* An HTTP/1.0 client gets a chunked body's data, delimited by the
+	 * close (RFC 9112 6.1: no Transfer-Encoding to a 1.0 request). */
+	dechunk = !c->r->req.minor && c->resp_body == SG_H1_BODY_CHUNKED;
+	if (c->resp_body == SG_H1_BODY_CLOSE || dechunk || !c->r->req.keep_alive ||
+	    c->ctx->draining || too_old(c) || (!tunnel && upload_unfinished(c)))
 		c->client_close = true;
 	if (c->closed || c->state != C_ATTEMPT)
 		return;
 	sg_filter_response_edit(&c->r->plan, &edit);
-	n = sg_h1_write_response_edit(&c->r->bx.resp, &edit, c->client_close && !tunnel, NULL, head,
-				      sizeof(head));
+	if (dechunk)
+		without_header(&c->r->bx.resp, "transfer-encoding", &unchunked, slots);
+	n = sg_h1_write_response_edit(dechunk ? &unchunked : &c->r->bx.resp, &edit,
+				      c->client_close && !tunnel, NULL, head, sizeof(head));
 	/* A small body that came whole with the head leaves with it. */
 	if (c->resp_body == SG_H1_BODY_LENGTH && c->r->bx.resp.content_length < PROXY_SPLICE_MIN &&
 	    c->r->bx.in_len - c->r->bx.resp.head_len >= (size_t)c->r->bx.resp.content_length)
@@ -1237,6 +1290,7 @@ static void got_response_head(struct client *c)
 		/* chunk framing is parsed here */
 		c->body_engine = init_pump(c, &c->r->resp_pump, false, 0, true);
 		memset(&c->r->resp_chunks, 0, sizeof(c->r->resp_chunks));
+		c->r->resp_chunks.decode = dechunk;
 		break;
 	}
 	if (c->resp_body != SG_H1_BODY_NONE) {
@@ -1251,23 +1305,18 @@ static void got_response_head(struct client *c)
 				return;
 			}
 		} else if (extra_len) {
-			bool done = false;
-			ssize_t used = sg_h1_chunked_scan(&c->r->resp_chunks.scan,
-							  c->r->bx.in + c->r->bx.resp.head_len,
-							  extra_len, &done);
+			char *body = c->r->bx.in + c->r->bx.resp.head_len;
+			size_t out;
 
-			if (used < 0) {
+			if (chunk_body(&c->r->resp_chunks, body, extra_len, &out) < 0) {
 				client_close(c);
 				return;
 			}
-			c->r->resp_pump.budget = (uint64_t)used;
-			if (used &&
-			    sg_pump_prime(&c->r->resp_pump, c->r->bx.in + c->r->bx.resp.head_len,
-					  (size_t)used) == -1) {
+			c->r->resp_pump.budget = (uint64_t)out;
+			if (out && sg_pump_prime(&c->r->resp_pump, body, out) == -1) {
 				client_close(c);
 				return;
 			}
-			c->r->resp_chunks.done = done;
 		}
 	}
 	c->r->bx.in_len = 0;
@@ -1332,7 +1381,7 @@ static enum sg_pump_status chunked_run(struct sg_pump *p, struct chunk_relay *cr
 	for (int rounds = 0; rounds < 64; rounds++) {
 		enum sg_pump_status st = sg_pump_run(p, SG_PUMP_SLICE, side);
 		ssize_t n, used;
-		bool done = false;
+		size_t out;
 
 		if (st != SG_PUMP_DONE)
 			return st;
@@ -1349,19 +1398,19 @@ static enum sg_pump_status chunked_run(struct sg_pump *p, struct chunk_relay *cr
 				errno = EPIPE;
 			return n == 0 ? SG_PUMP_EOF : SG_PUMP_ERROR;
 		}
-		used = sg_h1_chunked_scan(&cr->scan, buf, (size_t)n, &done);
+		used = chunk_body(cr, buf, (size_t)n, &out);
 		if (used < 0) {
 			*side = 0;
 			errno = EPROTO;
 			return SG_PUMP_ERROR;
 		}
-		cr->done = done;
-		p->budget = (uint64_t)used;
-		if (used && sg_pump_prime(p, buf, (size_t)used) == -1) {
+		p->budget = (uint64_t)out;
+		if (out && sg_pump_prime(p, buf, out) == -1) {
 			*side = 1;
 			errno = ENOMEM;
 			return SG_PUMP_ERROR;
 		}
+		/* Decoding left buf[used..n) as it was. */
 		if (keep && (size_t)n > (size_t)used) {
 			if (grow_in(keep, keep->in_len + (size_t)n - (size_t)used) == -1)
 				return SG_PUMP_ERROR;
@@ -1688,21 +1737,6 @@ static void h2_flushed(struct client *c)
 		response_done(c);
 }
 
-/* resp without its Content-Length (the body goes chunked instead), in
- * `out` with header slots `slots`. */
-static void without_length(const struct sg_h1_resp *resp, struct sg_h1_resp *out,
-			   struct sg_h1_header *slots)
-{
-	*out = *resp;
-	out->headers = slots;
-	out->nheaders = 0;
-	out->content_length = -1;
-	for (size_t i = 0; i < resp->nheaders; i++)
-		if (resp->headers[i].name.len != 14 ||
-		    strncasecmp(resp->headers[i].name.p, "content-length", 14))
-			slots[out->nheaders++] = resp->headers[i];
-}
-
 static void h2_head(struct sg_attempt *a, const struct sg_h1_resp *resp, bool end)
 {
 	struct client *c = a->owner;
@@ -1746,7 +1780,8 @@ static void h2_head(struct sg_attempt *a, const struct sg_h1_resp *resp, bool en
 	} else if (r->req.minor) {
 		c->resp_body = SG_H1_BODY_CHUNKED;
 		extra = chunked;
-		without_length(resp, &chunked_resp, slots);
+		without_header(resp, "content-length", &chunked_resp, slots);
+		chunked_resp.content_length = -1;
 		resp = &chunked_resp;
 	} else {
 		c->resp_body = SG_H1_BODY_CLOSE;

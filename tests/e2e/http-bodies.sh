@@ -75,6 +75,20 @@ for engine in $(engines); do
 	RAW=$(printf 'GET /?mode=chunked&size=1000&chunk=300 HTTP/1.1\r\nHost: x\r\n\r\n' | raw_http 8080 GET 0.3)
 	check "chunked response: body and trailer x-trailer: yes reach the client" \
 		"$(rj '.responses[0] | "\(.status) \(.body_len) \(.trailers["x-trailer"])"')" "200 1000 yes"
+	# An HTTP/1.0 client knows no chunks (RFC 9112 6.1): a chunked body
+	# reaches it decoded, ended by the close, even when it asked to keep
+	# the connection (the body has no other end it could know).
+	for ka in "" "Connection: keep-alive\r\n"; do
+		RAW=$(printf "GET /?mode=chunked&size=1000000&chunk=4093 HTTP/1.0\r\nHost: x\r\n${ka}\r\n" |
+			raw_http 8080 GET)
+		check "HTTP/1.0 client${ka:+ (keep-alive)}: chunked body decoded, no Transfer-Encoding, closed after it" \
+			"$(rj '"\(.responses[0].status) \(.responses[0].headers["transfer-encoding"]) \(.responses[0].body_len) \(.responses[0].sha256) \(.after)"')" \
+			"200 null 1000000 $SHA_1M eof"
+	done
+	RAW=$(printf 'GET /?mode=chunked&size=1000&chunk=300 HTTP/1.0\r\nHost: x\r\n\r\n' | raw_http 8080 GET)
+	check "HTTP/1.0 client: a small chunked body that came with its head, decoded, trailer dropped" \
+		"$(rj '"\(.responses[0].body_len) \(.responses[0].sha256) \(.after)"')" \
+		"1000 $(pattern 1000 | sha256_of) eof"
 	RAW=$(printf 'GET /?mode=closedelim&size=5000 HTTP/1.1\r\nHost: x\r\n\r\n' | raw_http 8080 GET)
 	check "close-delimited response: whole body, then the connection closes" \
 		"$(rj '"\(.responses[0].status) \(.responses[0].body_len) \(.after)"')" "200 5000 eof"
