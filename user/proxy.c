@@ -933,15 +933,38 @@ static void send_answer(struct client *c)
 
 /* This try's request, from the parsed head (whose spans grow_in keeps
  * pointing into `in`). */
+/* An edit's drops, and Expect. */
+struct drops_expect {
+	bool (*drops)(const void *arg, const char *name, size_t len);
+	const void *arg;
+};
+
+static bool drop_expect(const void *arg, const char *name, size_t len)
+{
+	const struct drops_expect *d = arg;
+
+	return (len == 6 && !strncasecmp(name, "expect", 6)) ||
+	       (d->drops && d->drops(d->arg, name, len));
+}
+
 static int build_request_out(struct client *c)
 {
 	struct sg_h1_edit edit;
+	struct drops_expect de;
 	char extra[256];
 	/* Upgrade is hop-by-hop: it is dropped from the copied headers and
 	 * re-added here when the client asked for it (less h2c). Only then is
 	 * a 101 an answer. */
 	c->upgrade_sent = sg_h1_upgrade_offer(&c->r->req, extra, sizeof(extra)) > 0;
 	sg_filter_request_edit(&c->r->plan, &edit);
+	/* A body read whole before the first try goes with the head: the
+	 * client already had its 100 (got_request_head), and a backend asked
+	 * to wait would only send another. */
+	if (c->r->at.replayable && c->req_body == SG_H1_BODY_LENGTH) {
+		de = (struct drops_expect){ edit.drops, edit.arg };
+		edit.drops = drop_expect;
+		edit.arg = &de;
+	}
 	sg_attempt_default_host(c->r->at.backend, &c->r->req, &edit);
 	return sg_h1backend_build(&c->r->bx, &c->r->req, &edit, c->ip, c->r->at.n, extra,
 				  c->in + c->r->req.head_len,

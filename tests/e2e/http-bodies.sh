@@ -129,11 +129,15 @@ except socket.timeout:
     pass
 early = re.findall(rb"^HTTP/1\.1 (\d{3})", first)
 final = re.findall(rb"HTTP/1\.1 (\d{3})", got)
-print("within 0.9s: %s; last: %s" % (early[0].decode() if early else "nothing",
-                                      final[-1].decode() if final else "nothing"))
+print("within 0.9s: %s; last: %s; %d x 100" % (early[0].decode() if early else "nothing",
+                                      final[-1].decode() if final else "nothing",
+                                      final.count(b"100")))
 PY
 )
-	check "Expect: 100-continue, client waits: 100 within 0.9s, then 200" "$out" "within 0.9s: 100; last: 200"
+	# One 100: the gateway's (it reads a body this small before any try);
+	# the backend is not asked to send another.
+	check "Expect: 100-continue, client waits: 100 within 0.9s, then 200" "$out" \
+		"within 0.9s: 100; last: 200; 1 x 100"
 	RAW=$(printf 'POST /upload HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\nhello' | raw_http 8080 POST 0.3)
 	check "Expect: 100-continue, body sent with the head -> 200" "$(rj '.responses[0] | "\(.status) \(.body | fromjson | .bytes)"')" "200 5"
 
