@@ -1782,6 +1782,20 @@ int sg_h2_consume(struct sg_h2_session *s, int32_t id, size_t n)
 	return nghttp2_session_consume(s->ng, id, n) ? -EINVAL : 0;
 }
 
+int sg_h2_consume_connection(struct sg_h2_session *s, size_t n)
+{
+	if (!n || s->asleep)
+		return 0;
+	return nghttp2_session_consume_connection(s->ng, n) ? -EINVAL : 0;
+}
+
+int sg_h2_consume_stream(struct sg_h2_session *s, int32_t id, size_t n)
+{
+	if (!n || s->asleep)
+		return 0;
+	return nghttp2_session_consume_stream(s->ng, id, n) ? -EINVAL : 0;
+}
+
 int sg_h2_ping(struct sg_h2_session *s)
 {
 	if (s->asleep && thaw(s) < 0)

@@ -348,6 +348,12 @@ int sg_h2_reset(struct sg_h2_session *s, int32_t id, uint32_t code);
  * that much. Works on a stream that is already closed (connection window
  * only). */
 int sg_h2_consume(struct sg_h2_session *s, int32_t id, size_t n);
+/* The two halves of sg_h2_consume, for a session whose connection window
+ * is given back as bytes arrive while each stream's waits for its reader
+ * (a backend connection many clients share: one that does not read must
+ * not shut the others' window, RFC 9113 5.2.2). */
+int sg_h2_consume_connection(struct sg_h2_session *s, size_t n);
+int sg_h2_consume_stream(struct sg_h2_session *s, int32_t id, size_t n);
 /* Send a PING (the ack comes to the ping_ack callback). */
 int sg_h2_ping(struct sg_h2_session *s);
 /* GOAWAY with `code` and debug text `why` (may be NULL), naming the last

@@ -25,9 +25,14 @@
 #include "user/log.h"
 #include "user/mem.h"
 
-#define H2B_STREAM_WINDOW (256 * 1024)	   /* response bytes a stream may have in flight */
-#define H2B_CONN_WINDOW (16 * 1024 * 1024) /* ... all streams of a connection */
-#define H2B_HEAD_MAX (64 * 1024)	   /* a response head or trailers, as HTTP/1 text */
+/* Response bytes a stream may have in flight, and all streams of a
+ * connection. The connection's window is given back as DATA arrives (the
+ * owners' buffers are bounded by the streams' windows and their frontends'
+ * budgets), so a client that stops reading shuts its own streams' windows,
+ * never the others' on the same connection. */
+#define H2B_STREAM_WINDOW (256 * 1024)
+#define H2B_CONN_WINDOW (16 * 1024 * 1024)
+#define H2B_HEAD_MAX (64 * 1024) /* a response head or trailers, as HTTP/1 text */
 #define H2B_REQ_FIELDS (SG_H1_MAX_HEADERS + 4)
 #define H2B_READ_CHUNK 16384
 #define H2B_FLUSH_BATCH (64 * 1024) /* session bytes gathered for one send */
@@ -101,9 +106,8 @@ struct sg_h2b_stream {
 	bool sent_all;	     /* ... and we ended ours */
 	bool gone;	     /* the owner closed it */
 	char tls_cause[128]; /* SG_XFAIL_TLS: why */
-	/* Body bytes given to the owner and not yet given back (consumed):
-	 * given back to the connection's window when the stream leaves it,
-	 * whatever the owner still holds. */
+	/* Body bytes given to the owner and not yet given back to the
+	 * stream's window (the connection's had them back on arrival). */
 	size_t held;
 	/* The head (or trailers) being received, as HTTP/1 header lines. */
 	struct sg_buf head;
@@ -136,7 +140,7 @@ static void stream_detach(struct sg_h2b_stream *s)
 	if (!c)
 		return;
 	if (s->held && s->id > 0 && c->h2) {
-		sg_h2_consume(c->h2, s->id, s->held);
+		sg_h2_consume_stream(c->h2, s->id, s->held);
 		flush_later(c);
 	}
 	s->held = 0;
@@ -198,7 +202,7 @@ void sg_h2b_consume(struct sg_h2b_stream *s, size_t n)
 		n = s->held;
 	if (s && s->conn && s->id > 0 && n) {
 		s->held -= n;
-		sg_h2_consume(s->conn->h2, s->id, n);
+		sg_h2_consume_stream(s->conn->h2, s->id, n);
 		flush_later(s->conn);
 	}
 }
@@ -388,6 +392,8 @@ static int cb_data(void *conn, void *stream, const char *p, size_t len)
 		return 0;
 	}
 	s->held += len;
+	sg_h2_consume_connection(c->h2, len);
+	flush_later(c);
 	s->ops->data(s->data, p, len);
 	return 0;
 }

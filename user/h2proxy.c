@@ -165,9 +165,14 @@ struct h2stream {
 	 * not yet written to the backend. */
 	struct sg_buf body;
 	size_t unconsumed; /* received, not yet given back to flow control */
-	bool req_end;	   /* the client ended its side */
-	bool streaming;	   /* body passed to the backend as it arrives */
-	bool req_sent;	   /* the whole request is with the backend */
+	/* Response bytes sent on to the client and not yet given back to an
+	 * HTTP/2 backend stream's window: held while the stream has no room
+	 * (its own or the connection's budget), which bounds what the backend
+	 * can send it to one window more. */
+	size_t withheld;
+	bool req_end;	/* the client ended its side */
+	bool streaming; /* body passed to the backend as it arrives */
+	bool req_sent;	/* the whole request is with the backend */
 
 	struct sg_cfg *cfg; /* the config in force when the head came, when
 			     * it is not the connection's (a reference) */
@@ -228,6 +233,7 @@ static void fail(struct h2stream *s, enum sg_fail kind, int err);
 static const struct sg_attempt_ops attempt_ops;
 static size_t buffered(const struct h2stream *s);
 static void rebudget(struct h2stream *s, size_t before);
+static void backend_may_send(struct h2stream *s, size_t n);
 
 /* ---- small helpers ------------------------------------------------------- */
 
@@ -799,7 +805,7 @@ static void rebudget(struct h2stream *s, size_t before)
 			struct h2stream *o = SG_LIST_ENTRY(l, struct h2stream, link);
 
 			if (o != s && o->state == S_RESP)
-				sg_attempt_consume(&o->at, 0); /* it may read again */
+				backend_may_send(o, 0); /* it may read again */
 		}
 	}
 }
@@ -812,6 +818,18 @@ static bool room(const struct h2stream *s)
 {
 	return !s->draining && buffered(s) < s->conn->max_buffer &&
 	       (s->conn->buffered < s->conn->budget || buffered(s) < H2P_READ_CHUNK);
+}
+
+/* n more response bytes left the stream's buffer: the backend may send
+ * as many (an HTTP/1 backend is read again when room() says so; an HTTP/2
+ * one's window opens only then). */
+static void backend_may_send(struct h2stream *s, size_t n)
+{
+	s->withheld += n;
+	if (s->at.h2 && !room(s))
+		return;
+	sg_attempt_consume(&s->at, s->withheld);
+	s->withheld = 0;
 }
 
 /* ---- the backend exchange (user/attempt.h, user/exchange.h) --------------------- */
@@ -1341,7 +1359,7 @@ static ssize_t cb_body(void *conn, void *stream, char *buf, size_t len, bool *eo
 	*eof = s->resp_eof && !buffered(s);
 	rebudget(s, before);
 	/* The backend may send as many more (and be read again: room). */
-	sg_attempt_consume(&s->at, n);
+	backend_may_send(s, n);
 	return (ssize_t)n;
 }
 
