@@ -1416,8 +1416,20 @@ static const struct sg_field hr_kv_fields[] = {
 	{ 0 },
 };
 
+static bool hr_kv_named(const struct sg_kv_match *v, size_t n, const char *name, bool fold_case)
+{
+	for (size_t i = 0; i < n; i++)
+		if (fold_case ? !strcasecmp(v[i].name, name) : !strcmp(v[i].name, name))
+			return true;
+	return false;
+}
+
+/* Header (fold_case: names compare case-insensitively) or query matches.
+ * Of entries with equivalent names only the first counts (Gateway API
+ * HTTPHeaderMatch.Name, HTTPQueryParamMatch.Name): the others are left
+ * out, in matching and in precedence's count alike. */
 static int hr_kvs(struct sg_pctx *c, const struct sg_node *n, struct sg_kv_match **v, size_t *cnt,
-		  size_t *cap, const char *path)
+		  size_t *cap, bool fold_case, const char *path)
 {
 	if (sg_need_seq(c, n, path) == -1)
 		return -1;
@@ -1431,6 +1443,8 @@ static int hr_kvs(struct sg_pctx *c, const struct sg_node *n, struct sg_kv_match
 		if (strcmp(in.type, "Exact") && strcmp(in.type, "RegularExpression"))
 			return sg_expected(c, sg_map_get(n->items[i], "type"),
 					   sg_path_key(c, p, "type"), "Exact or RegularExpression");
+		if (hr_kv_named(*v, *cnt, in.name, fold_case))
+			continue;
 		kv = sg_arena_push(c->a, v, cnt, cap, sizeof(*kv));
 		if (!kv)
 			return -1;
@@ -1447,14 +1461,14 @@ static int f_hr_headers(struct sg_pctx *c, const struct sg_node *n, void *dst, c
 {
 	struct sg_match *m = dst;
 
-	return hr_kvs(c, n, &m->headers, &m->nheaders, &m->capheaders, path);
+	return hr_kvs(c, n, &m->headers, &m->nheaders, &m->capheaders, true, path);
 }
 
 static int f_hr_query(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
 {
 	struct sg_match *m = dst;
 
-	return hr_kvs(c, n, &m->query, &m->nquery, &m->capquery, path);
+	return hr_kvs(c, n, &m->query, &m->nquery, &m->capquery, false, path);
 }
 
 static const struct sg_field hr_match_fields[] = {

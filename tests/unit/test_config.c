@@ -632,8 +632,9 @@ static void test_config_names_routes_and_listeners(void **state)
 		"    - path: {type: Exact, value: /a}\n"
 		"    - path: {type: RegularExpression, value: '^/b'}\n"
 		"      method: POST\n"
-		"      headers: [{name: x, value: y}]\n"
-		"      queryParams: [{type: RegularExpression, name: q, value: z}]\n"
+		"      headers: [{name: x, value: y}, {name: X, value: other}]\n"
+		"      queryParams: [{type: RegularExpression, name: q, value: z},\n"
+		"                    {name: Q, value: w}, {name: q, value: dup}]\n"
 		"    backendRefs: [{name: svc, namespace: ns, port: 80, weight: 3}]\n"
 		"  - name: second\n"
 		"---\n"
@@ -679,10 +680,14 @@ static void test_config_names_routes_and_listeners(void **state)
 	assert_int_equal(r->matches[0].path_kind, SG_PATH_REGEX);
 	assert_string_equal(r->matches[0].path, "^/b");
 	assert_string_equal(r->matches[0].method, "POST");
+	/* Of equivalent names only the first entry counts: header names
+	 * fold case, query names do not. */
 	assert_int_equal(r->matches[0].nheaders, 1);
 	assert_false(r->matches[0].headers[0].regex);
-	assert_int_equal(r->matches[0].nquery, 1);
+	assert_string_equal(r->matches[0].headers[0].value, "y");
+	assert_int_equal(r->matches[0].nquery, 2);
 	assert_true(r->matches[0].query[0].regex);
+	assert_string_equal(r->matches[0].query[1].name, "Q");
 	assert_int_equal(r->backends.v[0].weight, 3);
 	/* clusterIP with the target port. */
 	assert_string_equal(r->backends.v[0].eps[0].addr, "10.0.0.1");
