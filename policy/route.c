@@ -337,17 +337,22 @@ static bool candidate(const struct sg_brefs *bs, size_t bi, uint64_t tried, bool
 
 	if (br->weight == 0)
 		return false;
-	if (br->kind == SG_BREF_INVALID)
-		return true; /* drawn for its share, answered 500 */
-	if (br->neps == 0)
-		return false;
+	/* An invalid ref, or a Service without a ready endpoint, is drawn
+	 * for its share and answered 500 (Gateway API: its share fails, the
+	 * others' traffic does not grow; agentgateway too draws the backend
+	 * before its endpoint). */
+	if (br->kind == SG_BREF_INVALID || br->neps == 0)
+		return true;
 	return !fresh_only || untried(br, bi, tried) > 0;
 }
 
+/* Whether an endpoint is left untried (a backend that has none to try,
+ * invalid or empty, does not count: it would win every retry's draw). */
 static bool any_fresh(const struct sg_brefs *bs, uint64_t tried)
 {
 	for (size_t bi = 0; bi < bs->n; bi++)
-		if (candidate(bs, bi, tried, true))
+		if (bs->v[bi].weight && bs->v[bi].kind != SG_BREF_INVALID &&
+		    untried(&bs->v[bi], bi, tried) > 0)
 			return true;
 	return false;
 }
@@ -436,7 +441,7 @@ bool sg_route_pick_lb(const struct sg_brefs *backends, uint64_t rnd, uint64_t tr
 		r -= backends->v[b].weight;
 	}
 	br = &backends->v[b];
-	if (br->kind == SG_BREF_INVALID)
+	if (br->kind == SG_BREF_INVALID || br->neps == 0)
 		return false;
 	*bi = b;
 	*ei = pick_ep(br, b, tried, fresh_only, lb, rnd / total);

@@ -78,9 +78,10 @@ const struct sg_tcp_route *sg_route_sni(const struct sg_bind *b, const char *sni
  * arbitrary non-zero seed): cheap, and uniform enough for sg_route_pick. */
 uint64_t sg_route_random(uint64_t *state);
 
-/* Pick a backend of `backends` by weight (weight 0 or no endpoints: never
- * picked; an SG_BREF_INVALID one is drawn for its weight, and then false
- * is returned: its share of requests gets 500, as the Gateway API asks),
+/* Pick a backend of `backends` by weight (weight 0: never picked; an
+ * SG_BREF_INVALID one, or one without endpoints, is drawn for its weight,
+ * and then false is returned: its share of requests gets 500, as the
+ * Gateway API asks),
  * then one of its endpoints uniformly, both from `rnd` (a uniform
  * 64-bit random number). Backends with an endpoint whose
  * SG_ROUTE_TRIED_BIT is clear in `tried` are preferred, and within the

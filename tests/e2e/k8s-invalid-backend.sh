@@ -103,6 +103,42 @@ check "weighted 1:1 with an invalid backendRef: only 200 and 500" "$other" 0
 [ $bad -ge 60 ] && [ $bad -le 140 ] && pass "weighted 1:1: $bad of 200 got 500" ||
 	fail "weighted 1:1: $bad of 200 got 500 (want 60..140)"
 
+# A Service whose only endpoint is not ready keeps its share too: its
+# half gets 500, the other backend's traffic does not double.
+"$SG_BIN" apply -f- >/dev/null 2>&1 <<YAML
+apiVersion: v1
+kind: Service
+metadata: {name: empty, namespace: e2e}
+spec: {clusterIP: None, ports: [{name: http, port: 80}]}
+---
+apiVersion: discovery.k8s.io/v1
+kind: EndpointSlice
+metadata: {name: empty-1, namespace: e2e, labels: {kubernetes.io/service-name: empty}}
+addressType: IPv4
+endpoints: [{addresses: [127.0.0.1], conditions: {ready: false}}]
+ports: [{name: http, port: $B}]
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: split-empty, namespace: e2e}
+spec:
+  parentRefs: [{name: gw}]
+  rules:
+  - matches: [{path: {type: PathPrefix, value: /split-empty}}]
+    backendRefs: [{name: empty, port: 80, weight: 1}, {name: echo, port: $B, weight: 1}]
+YAML
+ok=0 bad=0 other=0
+for _ in $(seq 200); do
+	case $(curl -s -o /dev/null -w '%{http_code}' --max-time 5 http://127.0.0.1:8080/split-empty) in
+	200) ok=$((ok + 1)) ;;
+	500) bad=$((bad + 1)) ;;
+	*) other=$((other + 1)) ;;
+	esac
+done
+check "weighted 1:1 with a Service without ready endpoints: only 200 and 500" "$other" 0
+[ $bad -ge 60 ] && [ $bad -le 140 ] && pass "weighted 1:1 with an empty Service: $bad of 200 got 500" ||
+	fail "weighted 1:1 with an empty Service: $bad of 200 got 500 (want 60..140)"
+
 # InvalidKind alone on a route of its own.
 "$SG_BIN" apply -f- >/dev/null 2>&1 <<YAML
 apiVersion: gateway.networking.k8s.io/v1

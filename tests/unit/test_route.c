@@ -822,8 +822,9 @@ static void test_route_listener_most_specific(void **state)
 	assert_null(sg_route_listener(&wild, "example.org", 11));
 }
 
-/* An invalid backendRef keeps its share of the weight: a draw that lands
- * on it picks nothing (the caller answers 500). */
+/* An invalid backendRef, or a Service without a ready endpoint, keeps its
+ * share of the weight: a draw that lands on it picks nothing (the caller
+ * answers 500), whatever was tried; the others' share does not grow. */
 static void test_route_pick_invalid_backend_by_weight(void **state)
 {
 	struct sg_endpoint ep = { "127.0.0.1", 80 };
@@ -832,17 +833,26 @@ static void test_route_pick_invalid_backend_by_weight(void **state)
 		{ .kind = SG_BREF_SERVICE, .weight = 3, .eps = &ep, .neps = 1 },
 	};
 	struct sg_brefs bs = { v, 2, 2 };
-	size_t bi = 9, ei = 9, fails = 0;
+	size_t bi = 9, ei = 9, fails;
 
-	for (uint64_t rnd = 0; rnd < 4000; rnd++) {
-		if (!sg_route_pick(&bs, rnd * 0x9e3779b97f4a7c15ull, 0, &bi, &ei))
-			fails++;
-		else
-			assert_int_equal(bi, 1);
+	for (int empty = 0; empty < 2; empty++) {
+		if (empty)
+			v[0] = (struct sg_backend_ref){ .kind = SG_BREF_SERVICE, .weight = 1 };
+		for (uint64_t tried = 0; tried < 2; tried++) {
+			fails = 0;
+			for (uint64_t rnd = 0; rnd < 4000; rnd++) {
+				if (!sg_route_pick(&bs, rnd * 0x9e3779b97f4a7c15ull,
+						   tried * SG_ROUTE_TRIED_BIT(1, 0), &bi, &ei))
+					fails++;
+				else
+					assert_int_equal(bi, 1);
+			}
+			assert_in_range(fails, 800, 1200);
+		}
+		bs.n = 1;
+		assert_false(sg_route_pick(&bs, 12345, 0, &bi, &ei));
+		bs.n = 2;
 	}
-	assert_in_range(fails, 800, 1200);
-	bs.n = 1;
-	assert_false(sg_route_pick(&bs, 12345, 0, &bi, &ei));
 }
 
 /* The listener for a Host / :authority: exact, then wildcard, then "". */
