@@ -164,6 +164,99 @@ static uint64_t regex_cost(const char *p)
 	return sum;
 }
 
+/* Patterns are written for agentgateway, whose Rust regex crate reads
+ * Perl-style classes that POSIX ERE lacks; glibc takes an unknown escape
+ * as the letter itself ("\d+" would match "ddd"). So the pattern is
+ * translated first: \d and \D (inside brackets \d, \w and \s too),
+ * "(?:" as "(", a leading "(?i)" as a case-insensitive match, \t \n \r
+ * \f \v as those characters, lazy "*?" "+?" "??" as greedy; glibc's own
+ * \w \W \s \S \b \B pass; any other letter escaped, and other "(?"
+ * groups, are refused by name. Returns the translation (malloc'd: the
+ * caller frees it) and the regcomp flags, or NULL with why. */
+static char *translate(const char *p, int *flags, char *why, size_t whylen)
+{
+	size_t len = strlen(p), o = 0;
+	/* "[0-9A-Za-z_]" is the longest a two-byte escape becomes. */
+	char *out = malloc(len * 6 + 1);
+	bool in_bracket = false;
+
+	if (!out) {
+		snprintf(why, whylen, "out of memory");
+		return NULL;
+	}
+	*flags = RE_FLAGS;
+	if (!strncmp(p, "(?i)", 4)) {
+		*flags |= REG_ICASE;
+		p += 4;
+	}
+	for (size_t i = 0; p[i]; i++) {
+		const char *put = NULL;
+		char c = p[i + 1];
+
+		if (in_bracket) {
+			if (p[i] == ']' && !(i > 0 && p[i - 1] == '[') &&
+			    !(i > 1 && p[i - 1] == '^' && p[i - 2] == '['))
+				in_bracket = false;
+			else if (p[i] == '\\' && (c == 'd' || c == 'w' || c == 's')) {
+				put = c == 'd' ? "0-9" : c == 'w' ? "0-9A-Za-z_" : "[:space:]";
+				i++;
+			} else if (p[i] == '\\' && (c == 'D' || c == 'W' || c == 'S')) {
+				snprintf(why, whylen, "\\%c inside brackets is not supported", c);
+				free(out);
+				return NULL;
+			}
+		} else if (p[i] == '[') {
+			in_bracket = true;
+		} else if ((p[i] == '*' || p[i] == '+' || p[i] == '?') && c == '?') {
+			/* Lazy: for a whole-string match, the greedy answer
+			 * ("a+?" in ERE would be "(a+)?"). */
+			out[o++] = p[i++];
+			continue;
+		} else if (p[i] == '(' && c == '?') {
+			if (p[i + 2] != ':') {
+				snprintf(why, whylen,
+					 "\"(?\" groups other than \"(?:\" and a leading \"(?i)\" "
+					 "are not supported");
+				free(out);
+				return NULL;
+			}
+			put = "(";
+			i += 2;
+		} else if (p[i] == '\\' && ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'))) {
+			static const char pass[] = "wWsSbB";
+			static const char ctl[] = "tnrfv", ctlv[] = "\t\n\r\f\v";
+
+			if (c == 'd' || c == 'D')
+				put = c == 'd' ? "[0-9]" : "[^0-9]";
+			else if (strchr(ctl, c))
+				out[o++] = ctlv[strchr(ctl, c) - ctl];
+			else if (!strchr(pass, c)) {
+				snprintf(why, whylen, "the escape \\%c is not supported", c);
+				free(out);
+				return NULL;
+			}
+			if (!strchr(pass, c)) {
+				i++;
+				if (put) {
+					memcpy(out + o, put, strlen(put));
+					o += strlen(put);
+				}
+				continue;
+			}
+		}
+		if (put) {
+			memcpy(out + o, put, strlen(put));
+			o += strlen(put);
+			continue;
+		}
+		out[o++] = p[i];
+		if (p[i] == '\\' && c && !in_bracket)
+			out[o++] = p[++i];
+	}
+	out[o] = '\0';
+	return out;
+}
+
 static int invalid(struct sg_diag *d, const char *pat, const struct sg_node *at, const char *key,
 		   const char *why)
 {
@@ -172,25 +265,27 @@ static int invalid(struct sg_diag *d, const char *pat, const struct sg_node *at,
 	return -EINVAL;
 }
 
-/* The user's pattern on its own, so errors describe what they wrote. */
-static int check(struct sg_diag *d, const char *pat, const struct sg_node *at, const char *key)
+/* The translated pattern `ere` on its own, so errors describe what the
+ * user wrote (`pat`). */
+static int check(struct sg_diag *d, const char *pat, const char *ere, int flags,
+		 const struct sg_node *at, const char *key)
 {
 	regex_t tmp;
 	char why[128];
 	int err;
 
-	if (regex_cost(pat) > REGEX_MAX_COST) {
+	if (regex_cost(ere) > REGEX_MAX_COST) {
 		snprintf(why, sizeof(why), "repetitions expand it past %d elements",
 			 REGEX_MAX_COST);
 		return invalid(d, pat, at, key, why);
 	}
-	err = regcomp(&tmp, pat, RE_FLAGS);
+	err = regcomp(&tmp, ere, flags);
 	if (err) {
 		regerror(err, &tmp, why, sizeof(why));
 		return invalid(d, pat, at, key, why);
 	}
 	regfree(&tmp);
-	if (!parens_balanced(pat))
+	if (!parens_balanced(ere))
 		return invalid(d, pat, at, key, "Unmatched ) or \\)");
 	return 0;
 }
@@ -200,33 +295,37 @@ static int compile(struct sg_cfg *cfg, struct sg_diag *d, const char *pat, const
 {
 	void **slot;
 	regex_t *re;
-	char *anchored;
-	int err;
+	char *anchored, *ere, why[128];
+	int err, flags;
 
 	if (*out)
 		return 0;
 	*out = &failed;
 	if (!pat)
 		pat = "";
-	err = check(d, pat, at, key);
-	if (err)
+	ere = translate(pat, &flags, why, sizeof(why));
+	if (!ere)
+		return invalid(d, pat, at, key, why);
+	err = check(d, pat, ere, flags, at, key);
+	if (err) {
+		free(ere);
 		return err;
+	}
 	/* Reserve the list slot first: once regcomp succeeds it must be
 	 * recorded, or its memory would leak. */
 	slot = sg_arena_push(&cfg->arena, &cfg->regexes, &cfg->nregexes, &cfg->capregexes,
 			     sizeof(*slot));
 	re = sg_arena_alloc(&cfg->arena, sizeof(*re));
-	anchored = sg_arena_printf(&cfg->arena, "^(%s)$", pat);
+	anchored = sg_arena_printf(&cfg->arena, "^(%s)$", ere);
+	free(ere);
 	if (!slot || !re || !anchored) {
 		if (slot)
 			cfg->nregexes--;
 		sg_diag_err(d, at, "%s: out of memory", key ? key : "regex");
 		return -ENOMEM;
 	}
-	err = regcomp(re, anchored, RE_FLAGS);
+	err = regcomp(re, anchored, flags);
 	if (err) {
-		char why[128];
-
 		cfg->nregexes--;
 		regerror(err, re, why, sizeof(why));
 		return invalid(d, pat, at, key, why);

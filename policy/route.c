@@ -1,6 +1,7 @@
 /* Route selection over a const listener: hostname rank, then the best
  * match (agentgateway's select_best_route order), and weighted picking of
  * a backend endpoint for each attempt. */
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -109,11 +110,45 @@ static bool value_ok(const struct sg_kv_match *kv, const char *v, size_t len)
 	return eq(v, len, kv->value);
 }
 
-/* The value of the first `name` parameter of a raw query ("" for a bare
- * "name"), or NULL. Names compare byte for byte, undecoded. */
-static const char *query_get(const char *q, size_t qlen, const char *name, size_t *len)
+/* The next byte of application/x-www-form-urlencoded text at *p (before
+ * end), decoded as agentgateway's url::form_urlencoded does: '+' is a
+ * space, "%XX" a byte, a '%' without two hex digits itself. */
+static int hexval(char c)
 {
-	size_t nlen = strlen(name);
+	return c >= '0' && c <= '9'   ? c - '0'
+	       : c >= 'a' && c <= 'f' ? c - 'a' + 10
+	       : c >= 'A' && c <= 'F' ? c - 'A' + 10
+				      : -1;
+}
+
+static char form_next(const char **p, const char *end)
+{
+	const char *s = *p;
+
+	if (*s == '%' && end - s >= 3 && hexval(s[1]) >= 0 && hexval(s[2]) >= 0) {
+		*p = s + 3;
+		return (char)(hexval(s[1]) << 4 | hexval(s[2]));
+	}
+	*p = s + 1;
+	return *s == '+' ? ' ' : *s;
+}
+
+/* Whether encoded raw[0..len) decodes to `want`. */
+static bool form_eq(const char *raw, size_t len, const char *want)
+{
+	const char *end = raw + len;
+
+	while (raw < end)
+		if (!*want || form_next(&raw, end) != *want++)
+			return false;
+	return !*want;
+}
+
+/* The value of the first parameter of a raw query whose name decodes to
+ * `name` ("" for a bare "name"), decoded into out[0..cap) (the query's
+ * length is enough: decoding never lengthens), or NULL. */
+static const char *query_get(const char *q, size_t qlen, const char *name, char *out, size_t *len)
+{
 	const char *end = q + qlen;
 
 	while (q && q < end) {
@@ -122,11 +157,13 @@ static const char *query_get(const char *q, size_t qlen, const char *name, size_
 		const char *equals = memchr(q, '=', (size_t)(stop - q));
 		const char *kend = equals ? equals : stop;
 
-		if ((size_t)(kend - q) == nlen && memcmp(q, name, nlen) == 0) {
+		if (form_eq(q, (size_t)(kend - q), name)) {
 			const char *v = equals ? equals + 1 : stop;
 
-			*len = (size_t)(stop - v);
-			return v;
+			*len = 0;
+			while (v < stop)
+				out[(*len)++] = form_next(&v, stop);
+			return out;
 		}
 		q = amp ? amp + 1 : NULL;
 	}
@@ -146,17 +183,27 @@ static bool headers_ok(const struct sg_match *m, const struct sg_route_input *in
 	return true;
 }
 
+/* Query parameters compare decoded, names and values (agentgateway's
+ * route.rs; Gateway API leaves it to the implementation). */
 static bool query_ok(const struct sg_match *m, const struct sg_route_input *in)
 {
-	for (size_t i = 0; i < m->nquery; i++) {
+	char small[512], *buf = small;
+	bool ok = true;
+
+	if (!m->nquery)
+		return true;
+	if (in->query_len > sizeof(small) && !(buf = malloc(in->query_len)))
+		return false;
+	for (size_t i = 0; i < m->nquery && ok; i++) {
 		const struct sg_kv_match *kv = &m->query[i];
 		size_t len = 0;
-		const char *v = query_get(in->query, in->query_len, kv->name, &len);
+		const char *v = query_get(in->query, in->query_len, kv->name, buf, &len);
 
-		if (!value_ok(kv, v, len))
-			return false;
+		ok = value_ok(kv, v, len);
 	}
-	return true;
+	if (buf != small)
+		free(buf);
+	return ok;
 }
 
 static bool match_ok(const struct sg_match *m, const struct sg_route_input *in)

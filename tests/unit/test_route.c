@@ -367,6 +367,45 @@ static void test_route_regex_is_anchored_and_last(void **state)
 	expect_routes(*state, text, cases, ARRAY_LEN(cases));
 }
 
+/* Patterns as agentgateway's Rust regex reads them: \d, \w, \s (in
+ * brackets too), "(?:", a leading "(?i)", control escapes. glibc alone
+ * took "\d" for the letter d. */
+static void test_route_regex_perl_classes(void **state)
+{
+	static const char text[] = "binds:\n"
+				   "- port: 8080\n"
+				   "  listeners:\n"
+				   "  - protocol: HTTP\n"
+				   "    routes:\n"
+				   "    - name: digits\n"
+				   "      matches: [{path: {regex: '/v\\d+/\\w+'}}]\n"
+				   "      backends: [{host: 127.0.0.1:8000}]\n"
+				   "    - name: class\n"
+				   "      matches: [{path: {regex: '/c/[\\d_]+(?:/[\\w-]+)?'}}]\n"
+				   "      backends: [{host: 127.0.0.1:8000}]\n"
+				   "    - name: lazy\n"
+				   "      matches: [{path: {regex: '/l/a+?b?\?'}}]\n"
+				   "      backends: [{host: 127.0.0.1:8000}]\n"
+				   "    - name: icase\n"
+				   "      matches: [{path: {regex: '(?i)/ABC\\D'}}]\n"
+				   "      backends: [{host: 127.0.0.1:8000}]\n";
+	static const struct req cases[] = {
+		{ NULL, NULL, "/v12/x_y", NULL, "digits" },
+		{ NULL, NULL, "/vd/x", NULL, NULL },
+		{ NULL, NULL, "/v1/x-y", NULL, NULL },
+		{ NULL, NULL, "/c/1_2", NULL, "class" },
+		{ NULL, NULL, "/c/1_2/a-b", NULL, "class" },
+		{ NULL, NULL, "/c/d", NULL, NULL },
+		{ NULL, NULL, "/l/aa", NULL, "lazy" },
+		{ NULL, NULL, "/l/ab", NULL, "lazy" },
+		{ NULL, NULL, "/l/", NULL, NULL },
+		{ NULL, NULL, "/abcx", NULL, "icase" },
+		{ NULL, NULL, "/AbC7", NULL, NULL },
+	};
+
+	expect_routes(*state, text, cases, ARRAY_LEN(cases));
+}
+
 /* ---- method, headers, query --------------------------------------------- */
 
 static const char kv_yaml[] =
@@ -451,9 +490,19 @@ static void test_route_query_matches(void **state)
 		{ NULL, "POST", "/api?qq=1&Q=1", NULL, "plain" },
 		{ NULL, "POST", "/api?q", NULL, "plain" },
 		{ NULL, "POST", "/api?x=1&q=1&", NULL, "q1" },
+		/* Names and values compare decoded (agentgateway's
+		 * form_urlencoded); a '%' without two hex digits is itself. */
+		{ NULL, "POST", "/api?%71=%31", NULL, "q1" },
+		{ NULL, "POST", "/api?q=1%", NULL, "plain" },
+		{ NULL, "POST", "/api?q=%3", NULL, "plain" },
 	};
+	char longq[1200];
+	struct req more[] = { { NULL, "POST", longq, NULL, "q1" } };
 
 	expect_routes(*state, kv_yaml, cases, ARRAY_LEN(cases));
+	/* A query longer than the decoder's stack buffer. */
+	snprintf(longq, sizeof(longq), "/api?x=%0900d&q=%%31", 0);
+	expect_routes(*state, kv_yaml, more, ARRAY_LEN(more));
 }
 
 static void test_route_ties_go_to_config_order(void **state)
@@ -623,6 +672,15 @@ static void test_route_invalid_regex_is_a_load_error(void **state)
 		  "t.yaml:7:32: " PATH_KEY ".regex: expected a valid regular expression, got "
 		  "\"(((((((((((a+)+)+)+)+)+)+)+)+)+)+)+\" (repetitions expand it past 2000 "
 		  "elements)" },
+		/* What the translation cannot say is refused, never taken as
+		 * a literal letter. */
+		{ "unsupported escape", STANDALONE_ROUTE("{path: {regex: '/\\p{L}'}}"),
+		  "t.yaml:7:32: " PATH_KEY ".regex: expected a valid regular expression, got "
+		  "\"/\\p{L}\" (the escape \\p is not supported)" },
+		{ "inline flags", STANDALONE_ROUTE("{path: {regex: '/a(?s).'}}"),
+		  "t.yaml:7:32: " PATH_KEY ".regex: expected a valid regular expression, got "
+		  "\"/a(?s).\" (\"(?\" groups other than \"(?:\" and a leading \"(?i)\" are "
+		  "not supported)" },
 		{ "bounds multiply",
 		  K8S_ROUTE("{path: {type: RegularExpression, value: '(/a{1,100}){1,100}'}}"),
 		  "t.yaml:12:62: " RULE_KEY ".path.value: expected a valid regular expression, "
@@ -1021,6 +1079,7 @@ int main(void)
 		T(test_route_select_reports_the_best_match),
 		T(test_route_path_prefix_is_segment_wise),
 		T(test_route_regex_is_anchored_and_last),
+		T(test_route_regex_perl_classes),
 		T(test_route_method_beats_headers_beat_query),
 		T(test_route_header_matches),
 		T(test_route_query_matches),
