@@ -505,6 +505,9 @@ struct sg_route {
 	const char *name, *ns;
 	const char *rule_name;	     /* NULL when the rule has none */
 	const char *hr_ns, *hr_name; /* the HTTPRoute, for policy targets */
+	/* When its resource was created: 0 loaded from files, k applied k-th
+	 * (Gateway API's creationTimestamp, for ties between routes). */
+	unsigned era;
 	struct sg_strs hostnames;
 	struct sg_match *matches;
 	size_t nmatches, capmatches;
@@ -526,6 +529,8 @@ struct sg_route {
 struct sg_tcp_route {
 	const char *key;
 	const char *name, *ns;
+	unsigned era; /* as sg_route's */
+	bool k8s;     /* a TCPRoute or TLSRoute: ties go by era, then ns/name */
 	/* SNI names it serves (exact or "*.suffix"), TLS listeners only; none:
 	 * any name the listener takes. */
 	struct sg_strs hostnames;
@@ -630,6 +635,10 @@ struct sg_res_status {
  * (in the config's arena) and status; NULL elsewhere. */
 struct sg_res_id {
 	const char *kind, *ns, *name;
+	/* A deleted one (sg_cfg_input.deleted): how many applied sources
+	 * there were when it was deleted. Its documents in those (and in
+	 * files) are left out; one applied after is a new resource. */
+	unsigned before;
 	const struct sg_node *doc;
 	const struct sg_res_status *status;
 };

@@ -15,6 +15,7 @@
 /* A Kubernetes resource's identity, for duplicates and references. */
 struct sg_res {
 	const char *api, *kind, *ns, *name;
+	unsigned era; /* of the source it first came in (sg_route.era) */
 	const struct sg_node *doc, *spec, *metadata;
 	const struct sg_node *labels;
 	struct sg_res_status status;
@@ -33,6 +34,8 @@ struct sg_draft {
 	size_t res_cap;
 	size_t nstandalone;
 	bool replace;			 /* duplicates replace (applied sources) */
+	unsigned era;			 /* of the source being read: 0 files, k the
+					  * k-th applied */
 	const struct sg_res_id *deleted; /* resources to leave out */
 	size_t ndeleted;
 };

@@ -193,11 +193,13 @@ int sg_k8s_collect(struct sg_draft *b, const struct sg_node *doc)
 	if (check_kind(c, doc, &in) == -1 ||
 	    sg_parse_fields(c, in.metadata, meta_fields, &meta, "metadata") == -1)
 		return -1;
+	/* Deleted: its texts up to the deletion are left out, one applied
+	 * after it is a new resource (a new creation time). */
 	for (size_t i = 0; i < b->ndeleted; i++) {
 		const struct sg_res_id *d = &b->deleted[i];
 
 		if (!strcmp(d->kind, in.kind) && !strcmp(d->name, meta.name) &&
-		    !strcmp(d->ns, meta.ns ? meta.ns : "default"))
+		    !strcmp(d->ns, meta.ns ? meta.ns : "default") && b->era <= d->before)
 			return 0;
 	}
 	o = res_find(b, in.kind, meta.ns ? meta.ns : "default", meta.name);
@@ -219,6 +221,7 @@ int sg_k8s_collect(struct sg_draft *b, const struct sg_node *doc)
 		return -1;
 	r->api = in.api;
 	r->kind = in.kind;
+	r->era = b->era;
 	r->name = meta.name;
 	r->ns = meta.ns ? meta.ns : "default";
 	r->doc = doc;
@@ -1611,6 +1614,7 @@ static int add_rule_routes(struct sg_draft *b, const struct sg_res *r, struct sg
 		rt->ns = r->ns;
 		rt->hr_ns = r->ns;
 		rt->hr_name = r->name;
+		rt->era = r->era;
 		rt->rule_name = rb->in.name;
 		rt->hostnames = *hosts;
 		rt->matches = &rb->matches[j];
@@ -1746,6 +1750,8 @@ static int add_tcp_listener(struct sg_draft *b, struct sg_res *r, void *ctx, str
 		t->key = sg_arena_printf(b->c.a, "%s/%s.%zu.%s", r->ns, r->name, i, l->name);
 		t->name = r->name;
 		t->ns = r->ns;
+		t->era = r->era;
+		t->k8s = true;
 		t->at = r->doc;
 		t->backends = tb->brefs[i];
 		if (tb->hostnames)

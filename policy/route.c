@@ -268,9 +268,38 @@ static bool route_best(const struct sg_route *r, const struct sg_route_input *in
 	return found;
 }
 
+/* Gateway API's last ties between routes of different resources: the
+ * older resource (era: sg_route.era), then "{namespace}/{name}"
+ * alphabetically. Routes of one resource, and standalone ones (no
+ * resource), keep their config order: false. */
+static bool created_before(bool k8s_a, unsigned era_a, const char *ns_a, const char *name_a,
+			   bool k8s_b, unsigned era_b, const char *ns_b, const char *name_b)
+{
+	int c;
+
+	if (!k8s_a || !k8s_b)
+		return false;
+	if (era_a != era_b)
+		return era_a < era_b;
+	c = strcmp(ns_a, ns_b);
+	return c < 0 || (c == 0 && strcmp(name_a, name_b) < 0);
+}
+
+static bool route_before(const struct sg_route *a, const struct sg_route *b)
+{
+	return created_before(a->hr_name != NULL, a->era, a->hr_ns, a->hr_name, b->hr_name != NULL,
+			      b->era, b->hr_ns, b->hr_name);
+}
+
+static bool tcp_route_before(const struct sg_tcp_route *a, const struct sg_tcp_route *b)
+{
+	return created_before(a->k8s, a->era, a->ns, a->name, b->k8s, b->era, b->ns, b->name);
+}
+
 /* Taking the maximum of (host rank, match key) over all routes is the same
  * as agentgateway's walk from the most specific hostname down, stopping at
- * the first rank with a match; strict '>' keeps the earlier route on ties. */
+ * the first rank with a match; on ties the older resource wins
+ * (route_before), else the earlier route. */
 const struct sg_route *sg_route_select(const struct sg_listener *l, const struct sg_route_input *in)
 {
 	return sg_route_select_match(l, in, NULL);
@@ -292,8 +321,12 @@ const struct sg_route *sg_route_select_match(const struct sg_listener *l,
 
 		if (rank == HOST_NONE || rank < best_rank || !route_best(r, in, &k))
 			continue;
-		if (best && rank == best_rank && key_cmp(&k, &best_key) <= 0)
-			continue;
+		if (best && rank == best_rank) {
+			int c = key_cmp(&k, &best_key);
+
+			if (c < 0 || (c == 0 && !route_before(r, best)))
+				continue;
+		}
 		best = r;
 		best_rank = rank;
 		best_key = k;
@@ -343,11 +376,22 @@ const struct sg_tcp_route *sg_route_tls(const struct sg_listener *l, const char 
 			if (one > rank)
 				rank = one;
 		}
-		if (rank > best_rank) {
+		if (rank > best_rank ||
+		    (best && rank == best_rank && rank != HOST_NONE && tcp_route_before(r, best))) {
 			best = r;
 			best_rank = rank;
 		}
 	}
+	return best;
+}
+
+const struct sg_tcp_route *sg_route_tcp(const struct sg_listener *l)
+{
+	const struct sg_tcp_route *best = l->ntcp_routes ? &l->tcp_routes[0] : NULL;
+
+	for (size_t i = 1; i < l->ntcp_routes; i++)
+		if (tcp_route_before(&l->tcp_routes[i], best))
+			best = &l->tcp_routes[i];
 	return best;
 }
 

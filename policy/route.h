@@ -62,6 +62,11 @@ const struct sg_listener *sg_route_listener(const struct sg_bind *b, const char 
  * order. NULL when no route takes the name. Pure. */
 const struct sg_tcp_route *sg_route_tls(const struct sg_listener *l, const char *sni);
 
+/* The route of TCP listener `l` (NULL: none): of several TCPRoutes the
+ * oldest (then the first by namespace/name), as Gateway API asks; a
+ * standalone listener's first. */
+const struct sg_tcp_route *sg_route_tcp(const struct sg_listener *l);
+
 /* The listener of TLS bind `b` for `sni` (as sg_route_listener picks one
  * for a Host), in *listener (NULL when none takes it), and that
  * listener's route for it (sg_route_tls). A connection without SNI

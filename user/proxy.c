@@ -2834,7 +2834,7 @@ void sg_proxy_accept(struct sg_frontend *ctx, const struct sg_bind *bind, int fd
 	if (l && l->ftcp)
 		sg_net_keepalive(fd, &l->ftcp->keepalives);
 	if (bind->proto == SG_PROTO_TCP) {
-		start_tunnel(c, l, l && l->ntcp_routes ? &l->tcp_routes[0] : NULL);
+		start_tunnel(c, l, l ? sg_route_tcp(l) : NULL);
 	} else {
 		/* The idle timeout counts from the client's connect: the kernel
 		 * may have held the connection a while (deferred accept, the

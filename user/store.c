@@ -129,26 +129,32 @@ static bool node_equal(const struct sg_node *a, const struct sg_node *b, bool to
 }
 
 /* The deleted list a change leads to, in a fresh malloc'd array (NULL when
- * empty): apply takes its resources off the list, delete adds them. */
+ * empty): delete adds its resources, marked with the applied sources so
+ * far (their texts, and the files', are left out from then on; a later
+ * apply of the same resource creates it anew, as Kubernetes gives it a
+ * new creationTimestamp); apply leaves the list as it is. */
 static struct sg_res_id *next_deleted(const struct sg_store *s, const struct sg_res_id *ids,
 				      size_t nids, bool del, size_t *n)
 {
 	struct sg_res_id *out = malloc((s->ndeleted + nids + 1) * sizeof(*out));
+	unsigned applied = (unsigned)(s->nsrcs - s->nfiles);
 
 	*n = 0;
 	if (!out)
 		return NULL;
 	for (size_t i = 0; i < s->ndeleted; i++) {
-		bool listed = false;
+		bool again = false;
 
-		for (size_t j = 0; !del && j < nids; j++)
-			listed |= same(&s->deleted[i], &ids[j]);
-		if (!listed)
+		for (size_t j = 0; del && j < nids; j++)
+			again |= same(&s->deleted[i], &ids[j]) && in_config(s->cfg, &ids[j]);
+		if (!again)
 			out[(*n)++] = s->deleted[i];
 	}
 	for (size_t j = 0; del && j < nids; j++)
-		if (in_config(s->cfg, &ids[j]))
-			out[(*n)++] = ids[j];
+		if (in_config(s->cfg, &ids[j])) {
+			out[*n] = ids[j];
+			out[(*n)++].before = applied;
+		}
 	return out;
 }
 
@@ -226,15 +232,24 @@ static int commit(struct sg_store *s, struct sg_source *src, struct sg_res_id *d
 		}
 		s->srcs[s->nsrcs++] = *src;
 	}
-	s->ndeleted = 0;
+	/* The list only grows by the resources deleted now: the others'
+	 * names are in the arena already (kept: the arena never shrinks). */
 	for (size_t i = 0; i < ndeleted; i++) {
-		struct sg_res_id *id = sg_arena_push(&s->arena, &s->deleted, &s->ndeleted,
-						     &s->capdeleted, sizeof(*id));
-		if (!id)
-			return -1;
-		id->kind = sg_arena_strdup(&s->arena, deleted[i].kind);
-		id->ns = sg_arena_strdup(&s->arena, deleted[i].ns);
-		id->name = sg_arena_strdup(&s->arena, deleted[i].name);
+		struct sg_res_id *id = NULL;
+
+		for (size_t j = 0; j < s->ndeleted && !id; j++)
+			if (same(&s->deleted[j], &deleted[i]))
+				id = &s->deleted[j];
+		if (!id) {
+			id = sg_arena_push(&s->arena, &s->deleted, &s->ndeleted, &s->capdeleted,
+					   sizeof(*id));
+			if (!id)
+				return -1;
+			id->kind = sg_arena_strdup(&s->arena, deleted[i].kind);
+			id->ns = sg_arena_strdup(&s->arena, deleted[i].ns);
+			id->name = sg_arena_strdup(&s->arena, deleted[i].name);
+		}
+		id->before = deleted[i].before;
 	}
 	sg_cfg_unref(s->cfg);
 	s->cfg = cfg;

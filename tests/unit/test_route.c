@@ -913,6 +913,27 @@ static void test_route_pick_invalid_backend_by_weight(void **state)
 	}
 }
 
+/* A TCP listener's route: of TCPRoutes the oldest, then by namespace/name;
+ * standalone ones keep their order. */
+static void test_route_tcp_oldest(void **state)
+{
+	struct sg_tcp_route v[] = {
+		{ .name = "b", .ns = "ns", .era = 2, .k8s = true },
+		{ .name = "z", .ns = "ns", .era = 1, .k8s = true },
+		{ .name = "a", .ns = "ns", .era = 1, .k8s = true },
+	};
+	struct sg_listener l = { .tcp_routes = v, .ntcp_routes = 3 };
+
+	assert_ptr_equal(sg_route_tcp(&l), &v[2]);
+	v[2].era = 3;
+	assert_ptr_equal(sg_route_tcp(&l), &v[1]);
+	for (size_t i = 0; i < 3; i++)
+		v[i].k8s = false;
+	assert_ptr_equal(sg_route_tcp(&l), &v[0]);
+	l.ntcp_routes = 0;
+	assert_null(sg_route_tcp(&l));
+}
+
 /* The listener for a Host / :authority: exact, then wildcard, then "". */
 static void test_route_listener_by_host(void **state)
 {
@@ -1080,6 +1101,7 @@ int main(void)
 		T(test_route_path_prefix_is_segment_wise),
 		T(test_route_regex_is_anchored_and_last),
 		T(test_route_regex_perl_classes),
+		T(test_route_tcp_oldest),
 		T(test_route_method_beats_headers_beat_query),
 		T(test_route_header_matches),
 		T(test_route_query_matches),

@@ -10,6 +10,7 @@
 
 #include <cmocka.h>
 
+#include "policy/route.h"
 #include "user/store.h"
 
 static const char base[] = "apiVersion: gateway.networking.k8s.io/v1\n"
@@ -150,6 +151,70 @@ static void test_store_delete_then_reapply(void **state)
 	assert_string_equal(report, "httproute.gateway.networking.k8s.io/r created\n");
 	free(report);
 	assert_string_equal(route_host(f->store), "b.example");
+}
+
+/* HTTPRoute NAME on gw with one rule: path prefix /tie, no hostname. */
+static char *tie_route(char *buf, size_t len, const char *name)
+{
+	snprintf(buf, len,
+		 "apiVersion: gateway.networking.k8s.io/v1\n"
+		 "kind: HTTPRoute\n"
+		 "metadata: {name: %s, namespace: ns}\n"
+		 "spec:\n"
+		 "  parentRefs: [{name: gw}]\n"
+		 "  rules: [{matches: [{path: {type: PathPrefix, value: /tie}}],\n"
+		 "           backendRefs: [{name: svc, port: 9000}]}]\n",
+		 name);
+	return buf;
+}
+
+/* The HTTPRoute that serves GET /tie. */
+static const char *tie_winner(const struct sg_store *s)
+{
+	const struct sg_cfg *cfg = sg_store_current(s);
+	struct sg_route_input in = { .path = "/tie", .path_len = 4 };
+	const struct sg_route *r = sg_route_select(&cfg->binds[0].listeners[0], &in);
+
+	return r ? r->hr_name : NULL;
+}
+
+/* Gateway API's ties between routes: the oldest, then by name. Applying
+ * again keeps a route's age; deleting and applying it again makes it the
+ * newest, as a new creationTimestamp would. */
+static void test_store_ties_go_to_the_oldest_route(void **state)
+{
+	struct fixture *f = *state;
+	char *report, b[512], z[512], both[1024];
+
+	assert_int_equal(change(f->store, tie_route(z, sizeof(z), "z"), false, &report), 0);
+	free(report);
+	assert_int_equal(change(f->store, tie_route(b, sizeof(b), "b"), false, &report), 0);
+	free(report);
+	assert_string_equal(tie_winner(f->store), "z");		  /* older */
+	assert_int_equal(change(f->store, z, false, &report), 0); /* applied again */
+	free(report);
+	assert_string_equal(tie_winner(f->store), "z");
+	assert_int_equal(change(f->store, z, true, &report), 0);
+	free(report);
+	assert_string_equal(tie_winner(f->store), "b");
+	assert_int_equal(change(f->store, z, false, &report), 0); /* created anew */
+	free(report);
+	assert_string_equal(tie_winner(f->store), "b");
+	/* Deleted and applied again once more: still the newest. */
+	assert_int_equal(change(f->store, b, true, &report), 0);
+	free(report);
+	assert_int_equal(change(f->store, b, false, &report), 0);
+	free(report);
+	assert_string_equal(tie_winner(f->store), "z");
+	/* Created together (one apply: the same creation second): by name. */
+	assert_int_equal(change(f->store, b, true, &report), 0);
+	free(report);
+	assert_int_equal(change(f->store, z, true, &report), 0);
+	free(report);
+	snprintf(both, sizeof(both), "%s---\n%s", z, tie_route(b, sizeof(b), "a"));
+	assert_int_equal(change(f->store, both, false, &report), 0);
+	free(report);
+	assert_string_equal(tie_winner(f->store), "a");
 }
 
 static void test_store_failed_change_keeps_config(void **state)
@@ -318,6 +383,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_store_apply_creates_then_configures, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_store_delete_then_reapply, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_store_ties_go_to_the_oldest_route, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_store_failed_change_keeps_config, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_store_dangling_ref_converges, setup, teardown),
