@@ -1347,17 +1347,29 @@ size_t sg_h1_request_room(const struct sg_h1_req *req, const struct sg_h1_edit *
 	return n;
 }
 
-ssize_t sg_h1_write_response(const struct sg_h1_resp *resp, bool close, const char *extra,
+static void put_conn(struct out *o, enum sg_h1_conn conn)
+{
+	if (conn == SG_H1_CONN_CLOSE)
+		put_str(o, "connection: close\r\n");
+	else if (conn == SG_H1_CONN_KEEP_ALIVE)
+		put_str(o, "connection: keep-alive\r\n");
+}
+
+ssize_t sg_h1_write_response(const struct sg_h1_resp *resp, enum sg_h1_conn conn, const char *extra,
 			     char *out, size_t cap)
 {
-	return sg_h1_write_response_edit(resp, NULL, close, extra, out, cap);
+	return sg_h1_write_response_edit(resp, NULL, conn, extra, out, cap);
 }
 
 ssize_t sg_h1_write_response_edit(const struct sg_h1_resp *resp, const struct sg_h1_edit *edit,
-				  bool close, const char *extra, char *out, size_t cap)
+				  enum sg_h1_conn conn, const char *extra, char *out, size_t cap)
 {
 	struct hop_rules r;
 	bool te = sg_h1_resp_header(resp, "transfer-encoding") != NULL;
+	/* RFC 9110 8.6, RFC 9112 6.1: no Content-Length in a 1xx or 204, no
+	 * Transfer-Encoding in those or a 304 (the body is none anyway). */
+	bool no_length = resp->status < 200 || resp->status == 204;
+	bool no_te = no_length || resp->status == 304;
 	struct out o = { .p = out, .cap = cap };
 
 	hop_rules_of(&r, resp->headers, resp->nheaders, keeps_upgrade(extra));
@@ -1370,14 +1382,15 @@ ssize_t sg_h1_write_response_edit(const struct sg_h1_resp *resp, const struct sg
 		const struct sg_h1_header *h = &resp->headers[i];
 		enum hop_name kind = hop_name_of(h->name);
 
-		if (hop_by_hop(&r, h->name, kind) ||
-		    (te && kind == HN_FRAMING && sg_h1_span_is(h->name, "content-length")) ||
+		bool length = kind == HN_FRAMING && sg_h1_span_is(h->name, "content-length");
+
+		if (hop_by_hop(&r, h->name, kind) || ((te || no_length) && length) ||
+		    (no_te && kind == HN_FRAMING && sg_h1_span_is(h->name, "transfer-encoding")) ||
 		    edit_drops(edit, h->name, kind))
 			continue;
 		put_header(&o, h);
 	}
-	if (close)
-		put_str(&o, "connection: close\r\n");
+	put_conn(&o, conn);
 	put_added(&o, edit);
 	if (extra)
 		put_str(&o, extra);
@@ -1392,8 +1405,8 @@ static const char *reason_phrase(uint16_t status)
 	return r ? r : "Unknown";
 }
 
-ssize_t sg_h1_write_simple(uint16_t status, const char *reason, const char *body, bool close,
-			   char *out, size_t cap)
+ssize_t sg_h1_write_simple(uint16_t status, const char *reason, const char *body,
+			   enum sg_h1_conn conn, char *out, size_t cap)
 {
 	struct out o = { .p = out, .cap = cap };
 	size_t body_len = body ? strlen(body) : 0;
@@ -1405,15 +1418,14 @@ ssize_t sg_h1_write_simple(uint16_t status, const char *reason, const char *body
 	put_str(&o, "\r\ncontent-type: text/plain\r\ncontent-length: ");
 	put_uint(&o, body_len);
 	put(&o, "\r\n", 2);
-	if (close)
-		put_str(&o, "connection: close\r\n");
+	put_conn(&o, conn);
 	put(&o, "\r\n", 2);
 	put(&o, body, body_len);
 	return o.full ? -1 : (ssize_t)o.len;
 }
 
 ssize_t sg_h1_write_answer(uint16_t status, const struct sg_h1_edit *edit, const char *body,
-			   size_t len, bool close, char *out, size_t cap)
+			   size_t len, enum sg_h1_conn conn, char *out, size_t cap)
 {
 	struct out o = { .p = out, .cap = cap };
 
@@ -1426,8 +1438,7 @@ ssize_t sg_h1_write_answer(uint16_t status, const struct sg_h1_edit *edit, const
 	put_str(&o, "content-length: ");
 	put_uint(&o, len);
 	put(&o, "\r\n", 2);
-	if (close)
-		put_str(&o, "connection: close\r\n");
+	put_conn(&o, conn);
 	put(&o, "\r\n", 2);
 	put(&o, body, len);
 	return o.full ? -1 : (ssize_t)o.len;

@@ -335,30 +335,38 @@ ssize_t sg_h1_write_request_lines(const struct sg_h1_req *req, const struct sg_h
 size_t sg_h1_request_room(const struct sg_h1_req *req, const struct sg_h1_edit *edit,
 			  const char *extra);
 
+/* The Connection field a head the gateway writes to a client carries. */
+enum sg_h1_conn {
+	SG_H1_CONN_NONE,       /* none: HTTP/1.1 connections persist */
+	SG_H1_CONN_CLOSE,      /* "connection: close" */
+	SG_H1_CONN_KEEP_ALIVE, /* "connection: keep-alive": to an HTTP/1.0
+				* client that asked and is kept (RFC 9112 9.3) */
+};
+
 /* Response head for the client: "HTTP/1.1 <status> <reason as received>",
- * the other headers in order and case, "connection: close" when close is
- * true, then extra. Content-Length is dropped when Transfer-Encoding is
- * present (RFC 9112 §6.3). */
-ssize_t sg_h1_write_response(const struct sg_h1_resp *resp, bool close, const char *extra,
+ * the other headers in order and case, the `conn` field, then extra.
+ * Content-Length is dropped when Transfer-Encoding is present (RFC 9112
+ * §6.3), and from a 1xx or 204; Transfer-Encoding from a 1xx, 204 or 304
+ * (RFC 9110 8.6, RFC 9112 6.1). */
+ssize_t sg_h1_write_response(const struct sg_h1_resp *resp, enum sg_h1_conn conn, const char *extra,
 			     char *out, size_t cap);
 
 /* sg_h1_write_response with a route's edit (NULL = none): received
  * headers it drops left out, its lines added before `extra`. */
 ssize_t sg_h1_write_response_edit(const struct sg_h1_resp *resp, const struct sg_h1_edit *edit,
-				  bool close, const char *extra, char *out, size_t cap);
+				  enum sg_h1_conn conn, const char *extra, char *out, size_t cap);
 
 /* A whole answer a route's filter makes (redirect, direct response, CORS
  * preflight): the status line with the standard reason phrase, the edit's
- * lines (a Location among them), "content-length", "connection: close"
- * when close is true, then body[0..len). No Content-Type is added. */
+ * lines (a Location among them), "content-length", the `conn` field,
+ * then body[0..len). No Content-Type is added. */
 ssize_t sg_h1_write_answer(uint16_t status, const struct sg_h1_edit *edit, const char *body,
-			   size_t len, bool close, char *out, size_t cap);
+			   size_t len, enum sg_h1_conn conn, char *out, size_t cap);
 
 /* A whole response made by the gateway: status line with `reason` or, when
  * NULL, the standard reason phrase; "content-type: text/plain",
- * "content-length", "connection: close" when close is true; then body (NULL
- * for none). */
-ssize_t sg_h1_write_simple(uint16_t status, const char *reason, const char *body, bool close,
-			   char *out, size_t cap);
+ * "content-length", the `conn` field; then body (NULL for none). */
+ssize_t sg_h1_write_simple(uint16_t status, const char *reason, const char *body,
+			   enum sg_h1_conn conn, char *out, size_t cap);
 
 #endif

@@ -611,10 +611,20 @@ static void release_backend(struct client *c)
 
 /* ---- responses the gateway makes itself -------------------------------- */
 
+/* The Connection field of a head to the client: close, or keep-alive for
+ * an HTTP/1.0 client that asked for it (else its connection closes) and
+ * keeps it: it may wait for the close otherwise (ApacheBench -k). */
+static enum sg_h1_conn conn_field(const struct client *c, bool close)
+{
+	if (close)
+		return SG_H1_CONN_CLOSE;
+	return c->r && !c->r->req.minor ? SG_H1_CONN_KEEP_ALIVE : SG_H1_CONN_NONE;
+}
+
 static void send_simple(struct client *c, uint16_t status, const char *body, bool close)
 {
 	char buf[1024];
-	ssize_t n = sg_h1_write_simple(status, NULL, body, close, buf, sizeof(buf));
+	ssize_t n = sg_h1_write_simple(status, NULL, body, conn_field(c, close), buf, sizeof(buf));
 
 	/* A HEAD request gets the head alone (RFC 9110 9.3.2): the body would
 	 * be read as the start of the next response. */
@@ -858,7 +868,7 @@ static void send_grpc_failure(struct client *c, enum sg_fail kind, int err)
 	ssize_t n;
 
 	sg_grpc_failure(kind, err, &g, &edit);
-	n = sg_h1_write_answer(200, &edit, NULL, 0, close, buf, sizeof(buf));
+	n = sg_h1_write_answer(200, &edit, NULL, 0, conn_field(c, close), buf, sizeof(buf));
 	count_request(c, 200);
 	if (n < 0 || client_write(c, buf, (size_t)n) == -1) {
 		client_close(c);
@@ -910,8 +920,8 @@ static void send_answer(struct client *c)
 	sg_filter_response_edit(p, &edit);
 	for (int i = 0; i < 4 && n == -1; i++, cap *= 4)
 		if (sg_buf_reserve(&head, cap) == 0)
-			n = sg_h1_write_answer(p->status, &edit, p->body.p, p->body.len, close,
-					       sg_buf_tail(&head), cap);
+			n = sg_h1_write_answer(p->status, &edit, p->body.p, p->body.len,
+					       conn_field(c, close), sg_buf_tail(&head), cap);
 	count_request(c, p->status);
 	/* A HEAD request gets the head alone (its Content-Length says what a
 	 * GET would get). */
@@ -1227,8 +1237,13 @@ static void got_response_head(struct client *c)
 	if (c->r->bx.resp.status >= 100 && c->r->bx.resp.status < 200 &&
 	    c->r->bx.resp.status != 101) {
 		/* Interim: pass it on (an HTTP/1.0 client knows none, RFC 9110
-		 * §15.2) and keep waiting for the final head. */
-		if (c->r->req.minor && client_write(c, c->r->bx.in, c->r->bx.resp.head_len) == -1) {
+		 * §15.2), its hop-by-hop fields dropped as a final head's, and
+		 * keep waiting for the final head. */
+		n = c->r->req.minor
+			    ? sg_h1_write_response_edit(&c->r->bx.resp, NULL, SG_H1_CONN_NONE, NULL,
+							head, sizeof(head))
+			    : 0;
+		if (n < 0 || (n > 0 && client_write(c, head, (size_t)n) == -1)) {
 			client_close(c);
 			return;
 		}
@@ -1253,7 +1268,8 @@ static void got_response_head(struct client *c)
 	if (dechunk)
 		without_header(&c->r->bx.resp, "transfer-encoding", &unchunked, slots);
 	n = sg_h1_write_response_edit(dechunk ? &unchunked : &c->r->bx.resp, &edit,
-				      c->client_close && !tunnel, NULL, head, sizeof(head));
+				      tunnel ? SG_H1_CONN_NONE : conn_field(c, c->client_close),
+				      NULL, head, sizeof(head));
 	/* A small body that came whole with the head leaves with it. */
 	if (c->resp_body == SG_H1_BODY_LENGTH && c->r->bx.resp.content_length < PROXY_SPLICE_MIN &&
 	    c->r->bx.in_len - c->r->bx.resp.head_len >= (size_t)c->r->bx.resp.content_length)
@@ -1772,7 +1788,8 @@ static void h2_head(struct sg_attempt *a, const struct sg_h1_resp *resp, bool en
 
 	if (resp->status < 200) {
 		/* Interim: passed on to an HTTP/1.1 client (RFC 9110 §15.2). */
-		n = sg_h1_write_response_edit(resp, NULL, false, NULL, head, sizeof(head));
+		n = sg_h1_write_response_edit(resp, NULL, SG_H1_CONN_NONE, NULL, head,
+					      sizeof(head));
 		if (r->req.minor && n > 0 && client_write(c, head, (size_t)n) == -1)
 			client_close(c);
 		settle(c);
@@ -1813,7 +1830,8 @@ static void h2_head(struct sg_attempt *a, const struct sg_h1_resp *resp, bool en
 	if (c->resp_body == SG_H1_BODY_CLOSE || !r->req.keep_alive || c->ctx->draining ||
 	    too_old(c) || !c->req_done)
 		c->client_close = true;
-	n = sg_h1_write_response_edit(resp, &edit, c->client_close, extra, head, sizeof(head));
+	n = sg_h1_write_response_edit(resp, &edit, conn_field(c, c->client_close), extra, head,
+				      sizeof(head));
 	if (n < 0) {
 		fail_request(c, SG_FAIL_BAD_RESPONSE, EMSGSIZE);
 		settle(c);

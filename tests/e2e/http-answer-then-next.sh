@@ -56,6 +56,13 @@ PY
 503 Service Unavailable content-length: 49 body=''
 200 OK content-length: 4 body=''
 200 OK content-length: 4 body='here'"
+	# An HTTP/1.0 client that asked for keep-alive is told so by the
+	# gateway's own answers too, and is served on the same connection.
+	out=$(printf 'GET /missing HTTP/1.0\r\nConnection: keep-alive\r\n\r\nGET /direct HTTP/1.0\r\nConnection: keep-alive\r\n\r\n' |
+		raw_http 8080 GET,GET 0.3)
+	check "$engine: HTTP/1.0 keep-alive: 404 and direct response say keep-alive on one connection" \
+		"$(jq -r '[.responses[] | "\(.status) \(.headers.connection)"] | join(", ")' <<<"$out")" \
+		"404 keep-alive, 200 keep-alive"
 	if kill -0 "$GW_PID" 2>/dev/null; then
 		pass "$engine: the gateway is still running"
 	else

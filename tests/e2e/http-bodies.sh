@@ -156,6 +156,13 @@ PY
 	RAW=$(printf 'GET /h10 HTTP/1.0\r\nHost: x\r\n\r\n' | raw_http 8080 GET)
 	check "HTTP/1.0 without keep-alive -> closed after the response" \
 		"$(rj '"\(.responses[0].status) \(.after)"')" "200 eof"
+	# A 1.0 client that asked to keep the connection is told it is kept
+	# (RFC 9112 9.3; without it such a client waits for the close).
+	RAW=$(printf 'GET /k10 HTTP/1.0\r\nHost: x\r\nConnection: keep-alive\r\n\r\nGET /k10b HTTP/1.0\r\nHost: x\r\nConnection: keep-alive\r\n\r\n' |
+		raw_http 8080 GET,GET 0.3)
+	check "HTTP/1.0 with keep-alive -> connection: keep-alive, the next request on it answered" \
+		"$(rj '"\(.responses[0].status) \(.responses[0].headers.connection) \(.responses[1].status) \(.responses[1].headers.connection)"')" \
+		"200 keep-alive 200 keep-alive"
 
 	# 1 GiB each way, byte-identical.
 	out=$(curl -s --max-time 120 "$G/?size=$GiB" | sha256_of)
