@@ -273,13 +273,16 @@ static enum sg_h1_result request_line(const char *buf, size_t len, struct sg_h1_
 /* The request-target forms of RFC 9112 §3.2. An absolute-form target
  * ("http://a.example:8080/p?q", scheme http or https) leaves its authority
  * in *authority and the origin-form rest in req->target ("/" when the path
- * is empty; "http://a?q", with no path before the query, is refused as it
- * has no origin-form in the buffer). */
+ * is empty, "*" for OPTIONS (§3.2.4); "http://a?q", with no path before the
+ * query, is refused as it has no origin-form in the buffer). A fragment
+ * ('#') is in no form: refused, not routed on nor forwarded. */
 static bool target_form(struct sg_h1_req *req, struct sg_h1_span *authority)
 {
 	struct sg_h1_span t = req->target;
 	size_t skip, end;
 
+	if (memchr(t.p, '#', t.len))
+		return false;
 	if (sg_h1_span_is(req->method, "CONNECT"))
 		return sg_h1_authority_valid(t.p, t.len, true);
 	if (t.len == 1 && t.p[0] == '*')
@@ -300,7 +303,8 @@ static bool target_form(struct sg_h1_req *req, struct sg_h1_span *authority)
 	if (end < t.len && t.p[end] == '?')
 		return false;
 	req->target = end < t.len ? (struct sg_h1_span){ t.p + end, t.len - end }
-				  : (struct sg_h1_span){ "/", 1 };
+		      : sg_h1_span_is(req->method, "OPTIONS") ? (struct sg_h1_span){ "*", 1 }
+							      : (struct sg_h1_span){ "/", 1 };
 	return true;
 }
 

@@ -339,6 +339,9 @@ static const struct vector smuggling[] = {
 	{ "CONNECT origin-form", "CONNECT / HTTP/1.1\r\nHost: h\r\n\r\n" },
 	{ "head in lower case", "head / HTTP/1.1\r\nHost: h\r\n\r\n" },
 	{ "Connect in mixed case", "Connect h:1 HTTP/1.1\r\nHost: h\r\n\r\n" },
+	/* A fragment is in no request-target form (RFC 9112 §3.2). */
+	{ "fragment", "GET /direct#x HTTP/1.1\r\nHost: h\r\n\r\n" },
+	{ "fragment in absolute-form", "GET http://h/#x HTTP/1.1\r\nHost: h\r\n\r\n" },
 };
 
 static void test_h1_request_rejects_smuggling_vectors(void **unused)
@@ -1370,6 +1373,15 @@ static void test_h1_request_extension_method_and_asterisk(void **unused)
 	assert_int_equal(parse_req("OPTIONS * HTTP/1.1\r\nHost: h\r\n\r\n", &req), SG_H1_DONE);
 	n = sg_h1_write_request(&req, NULL, 0, NULL, out, sizeof(out));
 	expect_output(out, n, "OPTIONS * HTTP/1.1\r\nHost: h\r\n\r\n");
+	/* RFC 9112 §3.2.4: an absolute-form OPTIONS without a path is for
+	 * the server as a whole: "*", not "/". */
+	assert_int_equal(parse_req("OPTIONS http://a.example:81 HTTP/1.1\r\nHost: h\r\n\r\n", &req),
+			 SG_H1_DONE);
+	n = sg_h1_write_request(&req, NULL, 0, NULL, out, sizeof(out));
+	expect_output(out, n, "OPTIONS * HTTP/1.1\r\nHost: a.example:81\r\n\r\n");
+	assert_int_equal(parse_req("OPTIONS http://a.example/ HTTP/1.1\r\nHost: h\r\n\r\n", &req),
+			 SG_H1_DONE);
+	expect_span(req.target, "/");
 	assert_int_equal(
 		parse_req("POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 5 \r\n\r\n", &req),
 		SG_H1_DONE);
