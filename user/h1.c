@@ -394,11 +394,27 @@ static size_t field_stop(const char *buf, size_t i, size_t len)
 /* What the fields say of the body, the connection and the host. */
 struct fields {
 	bool content_length, chunked; /* chunked: the last coding of the last TE */
+	unsigned chunkeds;	      /* "chunked" codings in all TE fields */
 	bool close, keep_alive;	      /* Connection (or Proxy-Connection) tokens */
 	unsigned te_fields, hosts;    /* Transfer-Encoding and Host fields seen */
 	struct sg_h1_span te_value;   /* the last Transfer-Encoding's */
 	uint64_t length;
 };
+
+/* How many codings of a Transfer-Encoding value are "chunked". */
+static unsigned count_chunked(struct sg_h1_span v)
+{
+	unsigned n = 0;
+	size_t start = 0;
+
+	for (size_t i = 0; i <= v.len; i++)
+		if (i == v.len || v.p[i] == ',') {
+			n += sg_h1_span_same(trimmed((struct sg_h1_span){ v.p + start, i - start }),
+					     (struct sg_h1_span){ "chunked", 7 });
+			start = i + 1;
+		}
+	return n;
+}
 
 /* Whether the last coding of a Transfer-Encoding value is "chunked". */
 static bool ends_chunked(struct sg_h1_span v)
@@ -485,6 +501,7 @@ static bool field_line(const char *buf, size_t at, size_t end, struct sg_h1_head
 			f->te_fields++;
 			f->te_value = h->value;
 			f->chunked = ends_chunked(h->value);
+			f->chunkeds += count_chunked(h->value);
 		}
 		break;
 	}
@@ -614,6 +631,10 @@ enum sg_h1_result sg_h1_parse_response(const char *buf, size_t len, size_t max_h
 		return SG_H1_INVALID;
 	rc = read_fields(buf, end + 2, len, cap, resp->headers, &resp->nheaders, &f,
 			 &resp->head_len);
+	/* RFC 9112 §6.1: chunked is applied once; twice, the body's end is
+	 * not what a client that decodes once would see. */
+	if (rc == SG_H1_DONE && f.chunkeds > 1)
+		return SG_H1_INVALID;
 	if (rc == SG_H1_DONE)
 		response_framing(&f, resp);
 	return rc;

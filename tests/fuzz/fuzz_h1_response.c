@@ -102,6 +102,33 @@ static bool ref_chunked(const struct sg_h1_resp *resp, bool *te)
 	return v.len - start == 7 && !strncasecmp(v.p + start, "chunked", 7);
 }
 
+/* "chunked" codings over every Transfer-Encoding field, compared without
+ * the whitespace around each (more than one is refused: RFC 9112 §6.1). */
+static unsigned ref_chunkeds(const struct sg_h1_resp *resp)
+{
+	unsigned n = 0;
+
+	for (size_t i = 0; i < resp->nheaders; i++) {
+		const struct sg_h1_span *nm = &resp->headers[i].name, *v = &resp->headers[i].value;
+
+		if (nm->len != 17 || strncasecmp(nm->p, "transfer-encoding", 17))
+			continue;
+		for (size_t a = 0, b = 0; b <= v->len; b++) {
+			size_t x = a, y = b;
+
+			if (b < v->len && v->p[b] != ',')
+				continue;
+			while (x < y && (v->p[x] == ' ' || v->p[x] == '\t'))
+				x++;
+			while (y > x && (v->p[y - 1] == ' ' || v->p[y - 1] == '\t'))
+				y--;
+			n += y - x == 7 && !strncasecmp(v->p + x, "chunked", 7);
+			a = b + 1;
+		}
+	}
+	return n;
+}
+
 /* RFC 9112 §4: the status code is three digits (llhttp also takes 00200). */
 static bool ref_three_digits(const char *b, size_t n)
 {
@@ -136,7 +163,7 @@ static enum sg_h1_result ref_parse(const char *buf, size_t len, size_t max, stru
 	    !ref_three_digits(buf, resp->head_len) || p.status_code < 100 || p.status_code > 599 ||
 	    ((p.flags & F_CONTENT_LENGTH) && p.content_length > (uint64_t)INT64_MAX))
 		return SG_H1_INVALID;
-	if (!ref_names(resp->headers, resp->nheaders))
+	if (!ref_names(resp->headers, resp->nheaders) || ref_chunkeds(resp) > 1)
 		return SG_H1_INVALID;
 	resp->status = p.status_code;
 	resp->minor = p.http_minor;

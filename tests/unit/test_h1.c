@@ -597,6 +597,10 @@ static const struct vector bad_responses[] = {
 	{ "status then a letter", "HTTP/1.1 200x OK\r\n\r\n" },
 	{ "two spaces before status", "HTTP/1.1  200 OK\r\n\r\n" },
 	{ "HTTP/1.2", "HTTP/1.2 200 OK\r\n\r\n" },
+	/* RFC 9112 §6.1: chunked at most once, in one field or over two */
+	{ "chunked twice", "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked, Chunked\r\n\r\n" },
+	{ "chunked in two fields", "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n"
+				   "Transfer-Encoding: gzip, chunked\r\n\r\n" },
 	{ "lowercase version", "http/1.1 200 OK\r\n\r\n" },
 	{ "control in value", "HTTP/1.1 200 OK\r\nX: a\x01b\r\n\r\n" },
 	{ "DEL in value", "HTTP/1.1 200 OK\r\nX: a\x7f\r\n\r\n" },
