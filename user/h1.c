@@ -1298,6 +1298,13 @@ ssize_t sg_h1_write_request(const struct sg_h1_req *req, const char *client_ip, 
 	return sg_h1_write_request_edit(req, NULL, client_ip, attempt, extra, out, cap);
 }
 
+bool sg_h1_trailer_allowed(const char *name, size_t len)
+{
+	struct sg_h1_span n = { name, len };
+
+	return hop_name_of(n) == HN_OTHER && !sg_h1_span_is(n, "trailer");
+}
+
 ssize_t sg_h1_write_request_edit(const struct sg_h1_req *req, const struct sg_h1_edit *edit,
 				 const char *client_ip, unsigned attempt, const char *extra,
 				 char *out, size_t cap)

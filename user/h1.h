@@ -264,6 +264,12 @@ size_t sg_h1_chunk_size_line(size_t n, char out[static SG_H1_CHUNK_LINE]);
 ssize_t sg_h1_chunked_decode_trailers(struct sg_h1_chunked *st, const char *buf, size_t len,
 				      struct sg_h1_span *data, bool *done, struct sg_buf *trailers);
 
+/* Whether a field may travel in a trailer section the gateway passes on
+ * between HTTP/1 and HTTP/2: not a framing, routing or hop-by-hop field
+ * (Content-Length, Host, Transfer-Encoding, Connection, Keep-Alive, TE,
+ * Upgrade, Trailer...; RFC 9110 6.5.1, RFC 9113 8.2.2). */
+bool sg_h1_trailer_allowed(const char *name, size_t len);
+
 /* The writers below fill out[0..cap) and return the length written, or -1 if
  * it does not fit (out's contents are then unspecified). Nothing is
  * NUL-terminated. `extra`, when not NULL, is whole header lines each ending

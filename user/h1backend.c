@@ -191,6 +191,7 @@ struct sg_h1x {
 	enum sg_h1_body body;
 	uint64_t left;		     /* SG_H1_BODY_LENGTH */
 	struct sg_h1_chunked chunks; /* zeroed with x: one response per exchange */
+	struct sg_buf trailers;	     /* a chunked body's trailer lines, as received */
 	bool keep_alive;
 
 	/* Re-entry: callbacks may close x from inside sg_h1x_io; it is freed
@@ -225,6 +226,7 @@ static void x_free(struct sg_h1x *x)
 {
 	sg_h1backend_free(&x->hx);
 	sg_buf_free(&x->out);
+	sg_buf_free(&x->trailers);
 	free(x);
 }
 
@@ -251,6 +253,65 @@ static void end(struct sg_h1x *x, int err)
 {
 	x->dead = true;
 	x->ops->end(x->data, NULL, 0, err);
+}
+
+/* The body ended: its trailer lines ("name: value" each, CRLF between)
+ * go to the owner as fields, names in lowercase (HTTP/2's), those that
+ * may not be trailers left out. */
+static void end_with_trailers(struct sg_h1x *x)
+{
+	char *p = sg_buf_data(&x->trailers), *stop = p + x->trailers.len;
+	struct sg_h2_field *t = NULL;
+	size_t n = 0, cap = 0;
+
+	for (char *q = p; q < stop; q++)
+		cap += *q == '\n';
+	if (x->trailers.len && !(t = malloc((cap + 1) * sizeof(*t)))) {
+		x->dead = true;
+		x->ops->end(x->data, NULL, 0, ENOMEM);
+		return;
+	}
+	while (p < stop) {
+		char *eol = memchr(p, '\r', (size_t)(stop - p)), *colon, *v, *ve;
+
+		eol = eol ? eol : stop;
+		colon = memchr(p, ':', (size_t)(eol - p));
+		if (colon) { /* the scanner took only lines with one */
+			for (char *c = p; c < colon; c++)
+				if (*c >= 'A' && *c <= 'Z')
+					*c = (char)(*c - 'A' + 'a');
+			for (v = colon + 1; v < eol && (*v == ' ' || *v == '\t'); v++)
+				;
+			for (ve = eol; ve > v && (ve[-1] == ' ' || ve[-1] == '\t'); ve--)
+				;
+			if (sg_h1_trailer_allowed(p, (size_t)(colon - p)))
+				t[n++] = (struct sg_h2_field){ p, (size_t)(colon - p), v,
+							       (size_t)(ve - v) };
+		}
+		p = eol + 2;
+	}
+	x->dead = true;
+	x->ops->end(x->data, t, n, 0);
+	free(t);
+}
+
+/* The last chunk, with the owner's trailers (RFC 9112 §7.1.2) that may
+ * be trailers (names as HTTP/2 gave them, lowercase). */
+static int last_chunk(struct sg_h1x *x)
+{
+	const struct sg_h2_field *t = NULL;
+	size_t n = x->ops->trailers ? x->ops->trailers(x->data, &t) : 0;
+
+	if (sg_buf_append(&x->out, "0\r\n", 3) < 0)
+		return -1;
+	for (size_t i = 0; i < n; i++)
+		if (sg_h1_trailer_allowed(t[i].name, t[i].name_len) &&
+		    (sg_buf_append(&x->out, t[i].name, t[i].name_len) < 0 ||
+		     sg_buf_append(&x->out, ": ", 2) < 0 ||
+		     sg_buf_append(&x->out, t[i].value, t[i].value_len) < 0 ||
+		     sg_buf_append(&x->out, "\r\n", 2) < 0))
+			return -1;
+	return sg_buf_append(&x->out, "\r\n", 2);
 }
 
 /* Pull body bytes into `out`, framed, while the batch has room. Returns
@@ -290,7 +351,7 @@ static int pull(struct sg_h1x *x)
 		}
 		if (eof) {
 			x->body_open = false;
-			if (x->chunked && sg_buf_append(&x->out, "0\r\n\r\n", 5) < 0)
+			if (x->chunked && last_chunk(x) < 0)
 				goto nomem;
 		}
 	}
@@ -371,7 +432,8 @@ static int body_in(struct sg_h1x *x, const char *p, size_t n)
 	case SG_H1_BODY_CHUNKED:
 		while (i < n && !done) {
 			struct sg_h1_span d;
-			ssize_t used = sg_h1_chunked_decode(&x->chunks, p + i, n - i, &d, &done);
+			ssize_t used = sg_h1_chunked_decode_trailers(&x->chunks, p + i, n - i, &d,
+								     &done, &x->trailers);
 
 			if (used < 0) {
 				end(x, EPROTO);
@@ -391,7 +453,7 @@ static int body_in(struct sg_h1x *x, const char *p, size_t n)
 		break;
 	}
 	if (done) {
-		end(x, 0);
+		end_with_trailers(x);
 		return -1;
 	}
 	return 0;

@@ -59,6 +59,12 @@ for engine in $(engines); do
 		"$G/echo/ch?mode=chunked&size=50000&chunk=777")
 	check "chunked body over h2, framing removed" "$code $(sha256_of <"$WORK/b")" \
 		"200 $(pattern 50000 | sha256_of)"
+	# The chunked body's trailer arrives as HTTP/2 trailers (it was
+	# dropped while the head still announced it).
+	out=$(timeout 20 nghttp -v "$G/echo/tr?mode=chunked&size=1000&chunk=300" 2>&1)
+	grep -Eq 'recv \(stream_id=[0-9]+\) x-trailer: yes' <<<"$out" &&
+		pass "an HTTP/1 backend's trailer reaches the HTTP/2 client as trailers" ||
+		fail "no x-trailer in HTTP/2 trailers: $(grep -E 'x-trailer|HEADERS' <<<"$out" | head -5)"
 	grep -qi '^transfer-encoding:' "$WORK/h" && fail "transfer-encoding forwarded over h2" ||
 		pass "no transfer-encoding over h2"
 

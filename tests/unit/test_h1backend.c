@@ -56,6 +56,10 @@ struct owner {
 	size_t nwant;
 	int in_place;	    /* data calls whose bytes were read into it */
 	bool close_in_data; /* it closes the exchange at the first data */
+
+	char got_trailers[256];		/* "name=value;" each, as end gave them */
+	const struct sg_h2_field *give; /* the request's trailers it gives */
+	size_t ngive;
 };
 
 static void on_failed(void *data, enum sg_xfail why, int err)
@@ -97,8 +101,10 @@ static void on_end(void *data, const struct sg_h2_field *t, size_t n, int err)
 {
 	struct owner *o = data;
 
-	(void)t;
-	(void)n;
+	for (size_t i = 0; i < n; i++)
+		snprintf(o->got_trailers + strlen(o->got_trailers),
+			 sizeof(o->got_trailers) - strlen(o->got_trailers), "%.*s=%.*s;",
+			 (int)t[i].name_len, t[i].name, (int)t[i].value_len, t[i].value);
 	o->ends++;
 	o->end_err = err;
 	o->reusable_at_end = sg_h1x_reusable(o->x);
@@ -140,7 +146,16 @@ static char *on_space(void *data, size_t want)
 	return sg_buf_tail(&o->data);
 }
 
+static size_t on_trailers(void *data, const struct sg_h2_field **t)
+{
+	struct owner *o = data;
+
+	*t = o->give;
+	return o->ngive;
+}
+
 static const struct sg_exchange_ops ops = {
+	.trailers = on_trailers,
 	.failed = on_failed,
 	.head = on_head,
 	.data = on_data,
@@ -273,12 +288,16 @@ static void test_chunked_response_with_trailers(void **state)
 
 	send_get(o);
 	backend_write(o, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
-			 "5\r\nhello\r\n6\r\n world\r\n0\r\nx-sum: 1\r\n\r\n");
+			 "5\r\nhello\r\n6\r\n world\r\n0\r\nx-sum: 1\r\nContent-Length: 9\r\n"
+			 "X-Case:  A b \r\nConnection: x\r\n\r\n");
 	RUN_UNTIL(o, o->ends == 1);
 	assert_int_equal(o->data.len, 11);
 	assert_memory_equal(sg_buf_data(&o->data), "hello world", 11);
 	assert_int_equal(o->end_err, 0);
 	assert_true(o->reusable_at_end);
+	/* The trailers reach the owner as fields, lowercase, without the
+	 * ones that may not be trailers. */
+	assert_string_equal(o->got_trailers, "x-sum=1;x-case=A b;");
 }
 
 static void test_bytes_after_body_not_reusable(void **state)
@@ -481,6 +500,29 @@ static void test_streamed_chunked_body(void **state)
 	assert_true(o->reusable_at_end);
 }
 
+/* The owner's request trailers go in the last chunk, but those that may
+ * not be trailers. */
+static void test_request_trailers(void **state)
+{
+	static const struct sg_h2_field give[] = {
+		{ "x-t", 3, "1", 1 },
+		{ "host", 4, "evil", 4 },
+		{ "grpc-status", 11, "0", 1 },
+	};
+	struct owner *o = *state;
+	char buf[4096];
+
+	parse(o, "POST /up HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n");
+	o->body[0] = "hello";
+	o->nbody = 1;
+	o->give = give;
+	o->ngive = 3;
+	assert_int_equal(sg_h1x_send(o->x, &o->req, NULL, "192.0.2.7", 0, true), 0);
+	RUN_UNTIL(o, backend_read(o, buf, sizeof(buf)) > 0);
+	assert_string_equal(strstr(buf, "\r\n\r\n") + 4,
+			    "5\r\nhello\r\n0\r\nx-t: 1\r\ngrpc-status: 0\r\n\r\n");
+}
+
 /* A body with a Content-Length goes as it is, with the head. */
 static void test_length_body_with_head(void **state)
 {
@@ -560,6 +602,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_unsent_to_closed_peer, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_head_too_large, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_streamed_chunked_body, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_request_trailers, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_length_body_with_head, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_room, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_close_inside_callback, setup, teardown),
