@@ -492,18 +492,44 @@ int sg_h2_preface(const char *p, size_t len)
 	return n == SG_H2_PREFACE_LEN ? 1 : 0;
 }
 
+/* An HTTP2-Settings value nghttp2_session_upgrade2 takes: base64url of
+ * whole 6-byte settings (at most 256 bytes of them), each value in its
+ * range (RFC 9113 §6.5.2). */
+static bool upgrade_settings_ok(struct sg_h1_span v)
+{
+	uint8_t p[256];
+	ssize_t n = sg_h2_base64url_decode(v.p, v.len, p, sizeof(p));
+
+	if (n < 0 || n % 6)
+		return false;
+	for (ssize_t i = 0; i < n; i += 6) {
+		uint16_t id = (uint16_t)(p[i] << 8 | p[i + 1]);
+		uint32_t val = (uint32_t)p[i + 2] << 24 | (uint32_t)p[i + 3] << 16 |
+			       (uint32_t)p[i + 4] << 8 | p[i + 5];
+
+		if ((id == NGHTTP2_SETTINGS_ENABLE_PUSH && val > 1) ||
+		    (id == NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE && val > 0x7fffffffu) ||
+		    (id == NGHTTP2_SETTINGS_MAX_FRAME_SIZE && (val < 16384 || val > 16777215)))
+			return false;
+	}
+	return true;
+}
+
 bool sg_h2_upgrade_request(const struct sg_h1_req *req)
 {
 	const struct sg_h1_span *up = sg_h1_header(req, "upgrade");
-	size_t settings = 0;
+	const struct sg_h1_span *settings = NULL;
+	size_t n = 0;
 
 	if (req->minor != 1 || !up || !sg_h1_wants_upgrade(req) ||
 	    !sg_h1_list_has(*up, span("h2c", 3)) || sg_h1_request_body(req) != SG_H1_BODY_NONE)
 		return false;
 	for (size_t i = 0; i < req->nheaders; i++)
-		if (sg_h1_span_is(req->headers[i].name, "http2-settings"))
-			settings++;
-	return settings == 1;
+		if (sg_h1_span_is(req->headers[i].name, "http2-settings")) {
+			settings = &req->headers[i].value;
+			n++;
+		}
+	return n == 1 && upgrade_settings_ok(*settings);
 }
 
 static int b64url_value(char c)

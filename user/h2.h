@@ -148,9 +148,10 @@ int sg_h2_preface(const char *p, size_t len);
 
 /* An HTTP/1.1 request the gateway upgrades to h2c (RFC 7540 §3.2):
  * Connection lists "upgrade", Upgrade lists "h2c", exactly one
- * HTTP2-Settings header, and no body (a body would have to be read before
- * the switch, which the gateway does not do: such a request stays
- * HTTP/1.1). */
+ * HTTP2-Settings header whose value is valid settings (base64url, whole
+ * settings, values in range), and no body (a body would have to be read
+ * before the switch, which the gateway does not do). Any other request
+ * stays HTTP/1.1 and is served as such. */
 bool sg_h2_upgrade_request(const struct sg_h1_req *req);
 
 /* Decode base64url without padding (the HTTP2-Settings header, RFC 7540

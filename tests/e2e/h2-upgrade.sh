@@ -1,4 +1,4 @@
-# HTTP/2 by "Upgrade: h2c": curl --http2 and nghttp -u get "101 Switching Protocols", then the upgraded request's answer as stream 1 and further requests as h2 streams on the same connection; a request with a body keeps HTTP/1.1 (the upgrade is ignored) and still works.
+# HTTP/2 by "Upgrade: h2c": curl --http2 and nghttp -u get "101 Switching Protocols", then the upgraded request's answer as stream 1 and further requests as h2 streams on the same connection; a request with a body keeps HTTP/1.1 (the upgrade is ignored) and still works, and so does one whose HTTP2-Settings do not decode to valid settings.
 . "$(dirname "$0")/lib.sh"
 
 start_backend echo
@@ -52,6 +52,14 @@ for engine in $(engines); do
 	hcall --http2 -d 'a=1' "$G/anything"
 	expect "POST with --http2 (a body: no upgrade) answered" 200 '*"form":{"a":"1"}*'
 	check "the POST stayed HTTP/1.1" "$(head -1 "$H_HEADERS" | tr -d '\r')" "HTTP/1.1 200 OK"
+
+	# HTTP2-Settings that are not settings: served over HTTP/1.1 (the
+	# connection used to close without a byte).
+	for v in '!!!*' AAMAAABkAA AAIAAAAC; do
+		RAW=$(printf "GET /echo/bad HTTP/1.1\r\nHost: x\r\nConnection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\nHTTP2-Settings: $v\r\nConnection: close\r\n\r\n" |
+			raw_http 8080 GET)
+		check "HTTP2-Settings '$v': answered over HTTP/1.1" "$(jq -r '.responses[0].status' <<<"$RAW")" 200
+	done
 	stop_gateway
 done
 finish

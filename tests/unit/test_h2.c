@@ -489,6 +489,24 @@ static void test_h2_upgrade_request(void **unused)
 		{ "GET / HTTP/1.0\r\nConnection: Upgrade\r\nUpgrade: h2c\r\n"
 		  "HTTP2-Settings: \r\n\r\n",
 		  false },
+		/* settings that do not decode, or are not whole, or out of
+		 * range (ENABLE_PUSH 2, MAX_FRAME_SIZE 100, a window of 2^31):
+		 * served as HTTP/1.1 rather than closed */
+		{ "GET / HTTP/1.1\r\nHost: h\r\nConnection: Upgrade, HTTP2-Settings\r\n"
+		  "Upgrade: h2c\r\nHTTP2-Settings: !!!*\r\n\r\n",
+		  false },
+		{ "GET / HTTP/1.1\r\nHost: h\r\nConnection: Upgrade, HTTP2-Settings\r\n"
+		  "Upgrade: h2c\r\nHTTP2-Settings: AAMAAABkAA\r\n\r\n",
+		  false },
+		{ "GET / HTTP/1.1\r\nHost: h\r\nConnection: Upgrade, HTTP2-Settings\r\n"
+		  "Upgrade: h2c\r\nHTTP2-Settings: AAIAAAAC\r\n\r\n",
+		  false },
+		{ "GET / HTTP/1.1\r\nHost: h\r\nConnection: Upgrade, HTTP2-Settings\r\n"
+		  "Upgrade: h2c\r\nHTTP2-Settings: AAUAAABk\r\n\r\n",
+		  false },
+		{ "GET / HTTP/1.1\r\nHost: h\r\nConnection: Upgrade, HTTP2-Settings\r\n"
+		  "Upgrade: h2c\r\nHTTP2-Settings: AASAAAAA\r\n\r\n",
+		  false },
 	};
 	struct sg_h1_req req = { .headers = req_slots, .headers_cap = SG_H1_MAX_HEADERS };
 
