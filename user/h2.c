@@ -116,13 +116,19 @@ struct sg_h2_session {
 	 * yet acknowledged. */
 	struct h2_sleep sleep; /* valid while `asleep` */
 	uint32_t frame_left;   /* payload bytes of the client's frame still to come */
-	uint16_t live;	       /* streams the client opened that are not closed */
-	uint8_t head_have;     /* bytes of the next frame's 9-byte head seen */
-	uint8_t preface_left;  /* bytes of the client preface still to come */
-	uint8_t head_len[3];   /* that head's length field */
-	uint8_t unacked;       /* our SETTINGS frames not acknowledged yet */
-	bool sleepy;	       /* sg_h2_sleep asked, and no stream opened since */
-	bool table_zero;       /* our last SETTINGS_HEADER_TABLE_SIZE asked 0 */
+	/* Frames that cost work and make no progress, against what they may
+	 * answer (flood(): RFC 9113 10.5, CVE-2019-9513/9518): PRIORITY per
+	 * stream opened, WINDOW_UPDATE per DATA frame sent, empty DATA in a
+	 * row. */
+	uint32_t priorities, window_updates, opened, data_sent;
+	uint16_t empty_run;
+	uint16_t live;	      /* streams the client opened that are not closed */
+	uint8_t head_have;    /* bytes of the next frame's 9-byte head seen */
+	uint8_t preface_left; /* bytes of the client preface still to come */
+	uint8_t head_len[3];  /* that head's length field */
+	uint8_t unacked;      /* our SETTINGS frames not acknowledged yet */
+	bool sleepy;	      /* sg_h2_sleep asked, and no stream opened since */
+	bool table_zero;      /* our last SETTINGS_HEADER_TABLE_SIZE asked 0 */
 	/* The client's HPACK table holds nothing: no header block came while
 	 * our SETTINGS let it have one (since the connection began, or since
 	 * its size 0 was acknowledged). */
@@ -619,14 +625,51 @@ static void count_stream(struct sg_h2_session *s, bool open)
 
 /* A frame begins: a header block ends with the frame that has
  * END_HEADERS, so any but a CONTINUATION is past it. */
+/* A client's frames that make no progress, past what it can need: so
+ * many PRIORITY frames per stream it opened, WINDOW_UPDATEs per DATA
+ * frame it was sent, empty DATA frames (no END_STREAM) in a row. Envoy's
+ * defaults are 100, 10 and 1; the slack here is for clients that do
+ * more than the least. */
+#define H2_PRIORITIES_PER_STREAM 100
+#define H2_WINDOW_UPDATES_PER_DATA 10
+#define H2_FRAMES_SLACK 1000
+#define H2_EMPTY_DATA_RUN 100
+
+static bool flood(struct sg_h2_session *s, const nghttp2_frame_hd *hd)
+{
+	switch (hd->type) {
+	case NGHTTP2_DATA:
+		if (hd->length || (hd->flags & NGHTTP2_FLAG_END_STREAM)) {
+			s->empty_run = 0;
+			return false;
+		}
+		return ++s->empty_run > H2_EMPTY_DATA_RUN;
+	case NGHTTP2_HEADERS:
+		s->empty_run = 0;
+		return false;
+	case NGHTTP2_PRIORITY:
+		return ++s->priorities >
+		       (uint64_t)H2_PRIORITIES_PER_STREAM * s->opened + H2_FRAMES_SLACK;
+	case NGHTTP2_WINDOW_UPDATE:
+		return ++s->window_updates >
+		       (uint64_t)H2_WINDOW_UPDATES_PER_DATA * s->data_sent + H2_FRAMES_SLACK;
+	}
+	return false;
+}
+
 static int on_begin_frame(nghttp2_session *ng, const nghttp2_frame_hd *hd, void *user)
 {
 	struct sg_h2_session *s = user;
 
-	(void)ng;
 	if (hd->type != NGHTTP2_CONTINUATION) {
 		s->decoding = false;
 		s->block_id = 0;
+	}
+	if (!s->client && !s->thawing && !s->goaway && flood(s, hd)) {
+		if (s->cb->flood)
+			s->cb->flood(s->conn);
+		else
+			nghttp2_session_terminate_session(ng, NGHTTP2_ENHANCE_YOUR_CALM);
 	}
 	return 0;
 }
@@ -647,6 +690,7 @@ static int on_begin_headers(nghttp2_session *ng, const nghttp2_frame *frame, voi
 		return 0;
 	}
 	count_stream(s, true);
+	s->opened++;
 	stream = s->cb->open(s->conn, frame->hd.stream_id);
 	if (!stream) {
 		nghttp2_submit_rst_stream(ng, NGHTTP2_FLAG_NONE, frame->hd.stream_id,
@@ -774,8 +818,11 @@ static void release_all_fields(struct sg_h2_session *s)
 
 static int on_frame_send(nghttp2_session *ng, const nghttp2_frame *frame, void *user)
 {
+	struct sg_h2_session *s = user;
+
 	(void)ng;
-	(void)user;
+	if (frame->hd.type == NGHTTP2_DATA)
+		s->data_sent++;
 	release_fields(frame);
 	return 0;
 }

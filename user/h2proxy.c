@@ -1300,6 +1300,19 @@ static void calm_down(struct h2conn *c)
 	c->close_wanted = true; /* after the session returns */
 }
 
+/* The client floods frames that make no progress (h2.c's flood). */
+static void cb_flood(void *conn)
+{
+	struct h2conn *c = conn;
+
+	if (c->close_wanted)
+		return;
+	SG_WARN("%s: PRIORITY, WINDOW_UPDATE or empty DATA frames past any need: GOAWAY", c->ip);
+	stat(c, SG_STAT_H2_FRAME_FLOOD);
+	sg_h2_goaway(c->h2, SG_H2_ENHANCE_YOUR_CALM, "too many frames");
+	c->close_wanted = true;
+}
+
 /* A stream was reset by the client before its answer. */
 static void count_reset(struct h2conn *c)
 {
@@ -1387,6 +1400,7 @@ static int cb_trailer(void *conn, void *stream, const struct sg_h2_field *f)
 
 static const struct sg_h2_callbacks callbacks = {
 	.trailer = cb_trailer,
+	.flood = cb_flood,
 	.trailers = cb_trailers,
 	.open = cb_open,
 	.field = cb_field,

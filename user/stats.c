@@ -347,6 +347,8 @@ static const struct metric {
 	  SG_STAT_REFUSED_MAX_CONN },
 	{ "splicegate_connections_refused_total", NULL, "{reason=\"h2_reset_flood\"}",
 	  SG_STAT_H2_RESET_FLOOD },
+	{ "splicegate_connections_refused_total", NULL, "{reason=\"h2_frame_flood\"}",
+	  SG_STAT_H2_FRAME_FLOOD },
 	{ "splicegate_connections_refused_total", NULL, "{reason=\"tls_no_sni\"}",
 	  SG_STAT_TLS_NO_SNI },
 	{ "splicegate_connections_refused_total", NULL, "{reason=\"tls_no_route\"}",

@@ -28,6 +28,7 @@ enum sg_stat {
 	SG_STAT_REFUSED_MAX_CONN,      /* connections over their bind's maxConnections */
 	SG_STAT_REFUSED_MAX_REQ,       /* requests answered 503 over maxConcurrentRequests */
 	SG_STAT_H2_RESET_FLOOD,	       /* h2 connections closed for resetting too many streams */
+	SG_STAT_H2_FRAME_FLOOD,	       /* ... for frames without progress (PRIORITY, ...) */
 	SG_STAT_H2_SLEEPS,	       /* idle h2 sessions put to sleep (sg_h2_sleep) */
 	SG_STAT_H2_WAKES,	       /* ... woken by their client again */
 	SG_STAT_TLS_NO_SNI,	       /* TLS passthrough: ClientHello without SNI, closed */

@@ -746,6 +746,68 @@ static void test_h2_session_request_response_ping(void **unused)
 	sg_h2_session_free(s);
 }
 
+/* `count` frames of one kind after the preface and SETTINGS, in pieces:
+ * whether the session answered GOAWAY(ENHANCE_YOUR_CALM) by the end. */
+static bool calmed_after(uint8_t type, uint8_t flags, uint32_t stream, const void *payload,
+			 size_t len, size_t count)
+{
+	struct sg_frontend_http h;
+	struct sg_h2_settings set;
+	struct sg_h2_session *s;
+	struct probe p = { 0 };
+	static uint8_t in[64 * 1024], out[64 * 1024];
+	size_t n = SG_H2_PREFACE_LEN, olen, plen;
+	const uint8_t *f;
+	bool calm;
+
+	sg_frontend_http_defaults(&h);
+	sg_h2_settings_from_policy(&h, &set);
+	assert_int_equal(sg_h2_session_new(&probe_cb, &p, &set, NULL, NULL, &s), 0);
+	/* DATA needs an open stream: a POST's HEADERS without END_STREAM. */
+	static const uint8_t post[] = { 0x83, 0x86, 0x84, 0x01, 0x03, 'a', '.', 'b' };
+
+	memcpy(in, SG_H2_PREFACE, SG_H2_PREFACE_LEN);
+	n += frame(in + n, 0x4, 0, 0, NULL, 0);
+	if (type == 0x0)
+		n += frame(in + n, 0x1, 0x4, stream, post, sizeof(post));
+	assert_int_equal(sg_h2_recv(s, (const char *)in, n), 0);
+	drain_out(s, out, sizeof(out));
+	while (count) {
+		size_t k = 0;
+
+		for (n = 0; count && n + 9 + len <= sizeof(in); count--, k++)
+			n += frame(in + n, type, flags, stream, payload, len);
+		sg_h2_recv(s, (const char *)in, n);
+		olen = drain_out(s, out, sizeof(out));
+		f = find_frame(out, olen, 0x7, 0, &plen);
+		if (f) {
+			calm = f[9 + 7] == 0xb; /* error code ENHANCE_YOUR_CALM */
+			sg_h2_session_free(s);
+			return calm;
+		}
+	}
+	sg_h2_session_free(s);
+	return false;
+}
+
+/* Floods of frames that make no progress end the connection
+ * (CVE-2019-9513 and -9518): PRIORITY past 100 a stream opened,
+ * WINDOW_UPDATE past 10 a DATA frame sent (each with 1,000 of slack),
+ * more than 100 empty DATA frames in a row; a client that stays within
+ * them is served. */
+static void test_h2_session_frame_floods_calmed(void **unused)
+{
+	static const uint8_t prio[5] = { 0, 0, 0, 0, 16 };
+	static const uint8_t wu[4] = { 0, 0, 0, 1 };
+
+	assert_true(calmed_after(0x2, 0, 1, prio, 5, 5000));
+	assert_false(calmed_after(0x2, 0, 1, prio, 5, 900));
+	assert_true(calmed_after(0x8, 0, 0, wu, 4, 5000));
+	assert_false(calmed_after(0x8, 0, 0, wu, 4, 900));
+	assert_true(calmed_after(0x0, 0, 1, NULL, 0, 200));
+	assert_false(calmed_after(0x0, 0, 1, NULL, 0, 90));
+}
+
 static void test_h2_session_bad_preface_fails(void **unused)
 {
 	struct sg_frontend_http h;
@@ -1582,6 +1644,7 @@ int main(void)
 		cmocka_unit_test(test_h2_base64url_decode),
 		cmocka_unit_test(test_h2_session_request_response_ping),
 		cmocka_unit_test(test_h2_session_bad_preface_fails),
+		cmocka_unit_test(test_h2_session_frame_floods_calmed),
 		cmocka_unit_test(test_h2_session_upgrade_makes_stream_1),
 		cmocka_unit_test(test_h2_session_trim_gives_arena_pages_back),
 		cmocka_unit_test(test_h2_session_encoder_ring_costs_no_page),
