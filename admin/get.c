@@ -153,7 +153,16 @@ static struct sg_json *listener_status(const struct sg_listener *l)
 	sg_json_add_num(o, "attachedRoutes", l->attached_routes);
 	conds = sg_json_add_array(o, "conditions");
 	add_condition(conds, "Accepted", true, "Accepted", "listener accepted");
-	if (l->tls_reason)
+	if (l->conflicted)
+		add_condition(conds, "Conflicted", true, "HostnameConflict",
+			      "another listener on this port has the same hostname: neither "
+			      "takes routes or requests");
+	else
+		add_condition(conds, "Conflicted", false, "NoConflicts", "no conflicts");
+	if (l->conflicted)
+		add_condition(conds, "Programmed", false, "Invalid",
+			      "conflicted: the listener serves nothing");
+	else if (l->tls_reason)
 		add_condition(conds, "Programmed", false, "Invalid",
 			      "no certificate: the listener serves no connection");
 	else
@@ -175,18 +184,33 @@ static struct sg_json *listener_status(const struct sg_listener *l)
 static struct sg_json *gateway_status(const struct sg_cfg *cfg, const struct sg_res_id *id)
 {
 	struct sg_json *o = sg_json_object(), *conds, *ls;
+	size_t n = 0, conflicted = 0, programmed = 0;
 
 	conds = sg_json_add_array(o, "conditions");
-	add_condition(conds, "Accepted", true, "Accepted", "gateway accepted");
-	add_condition(conds, "Programmed", true, "Programmed", "listening on the host");
 	ls = sg_json_add_array(o, "listeners");
 	for (size_t b = 0; b < cfg->nbinds; b++)
 		for (size_t i = 0; i < cfg->binds[b].nlisteners; i++) {
 			const struct sg_listener *l = &cfg->binds[b].listeners[i];
 
-			if (l->gw_ns && !strcmp(l->gw_ns, id->ns) && !strcmp(l->gw_name, id->name))
-				sg_json_push(ls, listener_status(l));
+			if (!l->gw_ns || strcmp(l->gw_ns, id->ns) || strcmp(l->gw_name, id->name))
+				continue;
+			sg_json_push(ls, listener_status(l));
+			n++;
+			conflicted += l->conflicted;
+			programmed += !l->conflicted && !l->tls_reason;
 		}
+	/* Accepted with some listeners not valid (Gateway API's
+	 * ListenersNotValid: the others are served); Programmed while one
+	 * listener is. */
+	if (conflicted)
+		add_condition(conds, "Accepted", true, "ListenersNotValid",
+			      "some listeners are Conflicted and serve nothing");
+	else
+		add_condition(conds, "Accepted", true, "Accepted", "gateway accepted");
+	if (n && !programmed)
+		add_condition(conds, "Programmed", false, "Invalid", "no listener is programmed");
+	else
+		add_condition(conds, "Programmed", true, "Programmed", "listening on the host");
 	return o;
 }
 

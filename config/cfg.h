@@ -576,7 +576,11 @@ struct sg_listener {
 	const struct sg_node *selector; /* LabelSelector, SG_FROM_SELECTOR */
 	unsigned kinds;			/* SG_KIND_* the listener accepts */
 	bool invalid_kinds;		/* allowedRoutes.kinds named one it cannot */
-	uint32_t attached_routes;	/* route resources attached (status) */
+	/* Gateway listeners on one port with the same hostname are
+	 * indistinct (Gateway API: Conflicted, HostnameConflict): none of
+	 * them takes routes, requests or connections. */
+	bool conflicted;
+	uint32_t attached_routes; /* route resources attached (status) */
 	const struct sg_node *at;
 };
 

@@ -1025,7 +1025,7 @@ static int attach_parent(struct sg_draft *b, struct sg_res *r, const struct sg_n
 	struct parent_in in = { 0 };
 	struct sg_listener *all[SG_MAX_PARENT_LISTENERS];
 	struct sg_parent_status *ps;
-	size_t nall, matched = 0, not_allowed = 0, section_port = 0;
+	size_t nall, matched = 0, not_allowed = 0, section_port = 0, conflicted = 0;
 	const char *gw;
 
 	*nout = 0;
@@ -1064,6 +1064,10 @@ static int attach_parent(struct sg_draft *b, struct sg_res *r, const struct sg_n
 		if (in.port && l->port != in.port)
 			continue;
 		matched++;
+		if (l->conflicted) {
+			conflicted++;
+			continue;
+		}
 		if (!(l->kinds & kind) || !ns_allowed(b, l, r->ns)) {
 			not_allowed++;
 			continue;
@@ -1089,6 +1093,12 @@ static int attach_parent(struct sg_draft *b, struct sg_res *r, const struct sg_n
 		else
 			why = sg_arena_printf(c->a, "%s has no listeners", gw);
 		parent_refused(b, r, ps, n, path, "NoMatchingParent", why);
+	} else if (conflicted == matched) {
+		parent_refused(b, r, ps, n, path, "NotAllowedByListeners",
+			       sg_arena_printf(c->a,
+					       "the listeners of %s it names are Conflicted "
+					       "(HostnameConflict): they take no route",
+					       gw));
 	} else if (not_allowed) {
 		parent_refused(b, r, ps, n, path, "NotAllowedByListeners",
 			       sg_arena_printf(c->a,
@@ -2637,11 +2647,33 @@ static int build_kind(struct sg_draft *b, const char *kind,
 	return ret;
 }
 
+/* Gateway listeners that a request could not tell apart: the same port
+ * and hostname (of one Gateway or of two: on one host they share the
+ * port). Gateway API, "Handling indistinct Listeners": each is Conflicted
+ * and none is picked as the winner. */
+static int mark_conflicts(struct sg_draft *b)
+{
+	for (size_t i = 0; i < b->cfg->nbinds; i++) {
+		struct sg_bind *bind = &b->cfg->binds[i];
+
+		for (size_t j = 0; j < bind->nlisteners; j++)
+			for (size_t k = j + 1; k < bind->nlisteners; k++) {
+				struct sg_listener *x = &bind->listeners[j],
+						   *y = &bind->listeners[k];
+
+				if (x->gw_name && y->gw_name &&
+				    !strcasecmp(x->hostname, y->hostname))
+					x->conflicted = y->conflicted = true;
+			}
+	}
+	return 0;
+}
+
 int sg_k8s_build(struct sg_draft *b)
 {
 	if (build_kind(b, "Service", build_service) == -1 ||
 	    build_kind(b, "EndpointSlice", build_slice) == -1 ||
-	    build_kind(b, "Gateway", build_gateway) == -1 ||
+	    build_kind(b, "Gateway", build_gateway) == -1 || mark_conflicts(b) == -1 ||
 	    build_kind(b, "ReferenceGrant", build_grant) == -1 ||
 	    build_kind(b, "HTTPRoute", build_httproute) == -1 ||
 	    build_kind(b, "TCPRoute", build_tcproute) == -1 ||

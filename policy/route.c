@@ -346,6 +346,8 @@ const struct sg_listener *sg_route_listener(const struct sg_bind *b, const char 
 		const struct sg_listener *l = &b->listeners[i];
 		size_t ll = strlen(l->hostname);
 
+		if (l->conflicted)
+			continue;
 		if (ll == 0) {
 			if (!any)
 				any = l;

@@ -386,7 +386,7 @@ struct sg_tls_server *sg_tls_server_new(const struct sg_bind *b, char *err, size
 		const struct sg_listener *l = &b->listeners[i];
 		char why[256];
 
-		if (!l->tls)
+		if (!l->tls || l->conflicted)
 			continue;
 		if (s->n == 0)
 			s->handshake_ms = sg_dur_to_ms_ceil(l->ftls->handshake_timeout);
