@@ -18,6 +18,7 @@ const char *sg_res_type(const char *kind)
 		{ "AgentgatewayPolicy", "agentgatewaypolicy.agentgateway.dev" },
 		{ "BackendTLSPolicy", "backendtlspolicy.gateway.networking.k8s.io" },
 		{ "ConfigMap", "configmap" },
+		{ "Secret", "secret" },
 		{ "Service", "service" },
 		{ "EndpointSlice", "endpointslice.discovery.k8s.io" },
 		{ "Namespace", "namespace" },

@@ -93,6 +93,8 @@ subject() {
 start_engine auto -p 8080 -c "$WORK/base.yaml" || { fail "gateway did not start"; finish; }
 out=$(https_yaml | "$SG_BIN" apply -f- 2>&1)
 check "apply takes the HTTPS Gateway, Secrets and route (exit 0)" "$?" 0
+grep -q '^secret/' <<<"$out" && pass "apply names Secrets as kubectl does (secret/NAME created)" ||
+	fail "apply said: $out"
 wait_port "$HP" 5 || fail "the HTTPS listener did not open after apply"
 
 check "a.example.test: the Secret's certificate" "$(subject a.example.test)" a.example.test
