@@ -1025,7 +1025,7 @@ static int attach_parent(struct sg_draft *b, struct sg_res *r, const struct sg_n
 	struct parent_in in = { 0 };
 	struct sg_listener *all[SG_MAX_PARENT_LISTENERS];
 	struct sg_parent_status *ps;
-	size_t nall, matched = 0, not_allowed = 0, section_port = 0, conflicted = 0;
+	size_t nall, matched = 0, not_allowed = 0, ns_refused = 0, section_port = 0, conflicted = 0;
 	const char *gw;
 
 	*nout = 0;
@@ -1068,8 +1068,13 @@ static int attach_parent(struct sg_draft *b, struct sg_res *r, const struct sg_n
 			conflicted++;
 			continue;
 		}
-		if (!(l->kinds & kind) || !ns_allowed(b, l, r->ns)) {
+		if (!(l->kinds & kind)) {
 			not_allowed++;
+			continue;
+		}
+		if (!ns_allowed(b, l, r->ns)) {
+			not_allowed++;
+			ns_refused++;
 			continue;
 		}
 		if (hosts_intersect(l, hosts))
@@ -1099,6 +1104,12 @@ static int attach_parent(struct sg_draft *b, struct sg_res *r, const struct sg_n
 					       "the listeners of %s it names are Conflicted "
 					       "(HostnameConflict): they take no route",
 					       gw));
+	} else if (not_allowed && !ns_refused) {
+		parent_refused(b, r, ps, n, path, "NotAllowedByListeners",
+			       sg_arena_printf(c->a,
+					       "no listener of %s takes a %s (its protocol, or "
+					       "allowedRoutes.kinds)",
+					       gw, sg_route_kind_name(kind)));
 	} else if (not_allowed) {
 		parent_refused(b, r, ps, n, path, "NotAllowedByListeners",
 			       sg_arena_printf(c->a,

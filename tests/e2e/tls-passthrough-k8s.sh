@@ -153,6 +153,9 @@ check "get tlsroute: ResolvedRefs True" "$(cond tlsroute route-cross ResolvedRef
 check "get tlsroute route-a: Accepted" "$(cond tlsroute route-a Accepted)" "True Accepted"
 check "get tcproute on the TLS listener: NotAllowedByListeners" \
 	"$(cond tcproute tcp-on-tls Accepted)" "False NotAllowedByListeners"
+check "... and the message names the kind, not a namespace" \
+	"$("$SG_BIN" get tcproute tcp-on-tls -n web -o json | jq -r '.status.parents[0].conditions[] | select(.type == "Accepted") | .message')" \
+	"no listener of Gateway infra/tls-gw takes a TCPRoute (its protocol, or allowedRoutes.kinds)"
 check "get tlsroute table" "$("$SG_BIN" get tlsroute -n web | sed 's/ *$//')" \
 	"$(printf '%-14s%-25s%-11s%-15s%s\n' NAME HOSTNAMES ACCEPTED RESOLVEDREFS REASON \
 		route-a '["a.example.test"]' True True '' \
