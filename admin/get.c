@@ -181,6 +181,29 @@ static struct sg_json *listener_status(const struct sg_listener *l)
 	return o;
 }
 
+/* A listener the Gateway was taken without: its protocol is not served,
+ * or its port is another protocol's. */
+static struct sg_json *bad_listener_status(const struct sg_bad_listener *bl)
+{
+	struct sg_json *o = sg_json_object(), *conds;
+	bool conflict = !strcmp(bl->reason, "ProtocolConflict");
+
+	sg_json_add_str(o, "name", bl->name);
+	sg_json_add_array(o, "supportedKinds");
+	sg_json_add_num(o, "attachedRoutes", 0);
+	conds = sg_json_add_array(o, "conditions");
+	if (conflict) {
+		add_condition(conds, "Accepted", true, "Accepted", "listener accepted");
+		add_condition(conds, "Conflicted", true, "ProtocolConflict", bl->message);
+	} else {
+		add_condition(conds, "Accepted", false, "UnsupportedProtocol", bl->message);
+		add_condition(conds, "Conflicted", false, "NoConflicts", "no conflicts");
+	}
+	add_condition(conds, "Programmed", false, "Invalid", "the listener serves nothing");
+	add_condition(conds, "ResolvedRefs", true, "ResolvedRefs", "resolved");
+	return o;
+}
+
 static struct sg_json *gateway_status(const struct sg_cfg *cfg, const struct sg_res_id *id)
 {
 	struct sg_json *o = sg_json_object(), *conds, *ls;
@@ -199,12 +222,21 @@ static struct sg_json *gateway_status(const struct sg_cfg *cfg, const struct sg_
 			conflicted += l->conflicted;
 			programmed += !l->conflicted && !l->tls_reason;
 		}
+	for (size_t i = 0; i < cfg->nbad_listeners; i++) {
+		const struct sg_bad_listener *bl = &cfg->bad_listeners[i];
+
+		if (strcmp(bl->gw_ns, id->ns) || strcmp(bl->gw_name, id->name))
+			continue;
+		sg_json_push(ls, bad_listener_status(bl));
+		n++;
+		conflicted++;
+	}
 	/* Accepted with some listeners not valid (Gateway API's
 	 * ListenersNotValid: the others are served); Programmed while one
 	 * listener is. */
 	if (conflicted)
 		add_condition(conds, "Accepted", true, "ListenersNotValid",
-			      "some listeners are Conflicted and serve nothing");
+			      "some listeners are not valid and serve nothing");
 	else
 		add_condition(conds, "Accepted", true, "Accepted", "gateway accepted");
 	if (n && !programmed)

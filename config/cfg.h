@@ -669,6 +669,14 @@ struct sg_cfg_input {
 	size_t ndeleted;
 };
 
+/* A Gateway listener taken for its status alone: it serves nothing. */
+struct sg_bad_listener {
+	const char *gw_ns, *gw_name, *name;
+	/* "UnsupportedProtocol" (a protocol other than HTTP, HTTPS, TCP and
+	 * TLS) or "ProtocolConflict" (its port is another protocol's). */
+	const char *reason, *message;
+};
+
 struct sg_cfg {
 	_Atomic int refs; /* sg_cfg_ref/unref: connections keep the tree they began on */
 	struct sg_arena arena;
@@ -684,6 +692,8 @@ struct sg_cfg {
 	/* The Kubernetes resources in force, in load order. */
 	struct sg_res_id *resources;
 	size_t nresources, capresources;
+	struct sg_bad_listener *bad_listeners;
+	size_t nbad_listeners, capbad_listeners;
 	/* Every compiled regex of the tree (owned; the arena holds the
 	 * regex_t, regfree runs in sg_cfg_free). */
 	void **regexes;

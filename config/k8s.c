@@ -801,6 +801,23 @@ static int gw_listener_tls(struct sg_draft *b, const struct sg_res *gw, struct s
 	return 0;
 }
 
+/* A listener the Gateway is accepted without (Gateway API: the others
+ * are served): kept for its status, said as a warning. */
+static int bad_listener(struct sg_draft *b, const struct sg_res *r, const struct gw_listener_in *in,
+			const struct sg_node *n, const char *reason, const char *message)
+{
+	struct sg_bad_listener *bl =
+		sg_arena_push(&b->cfg->arena, &b->cfg->bad_listeners, &b->cfg->nbad_listeners,
+			      &b->cfg->capbad_listeners, sizeof(*bl));
+
+	if (!bl || !message)
+		return -1;
+	*bl = (struct sg_bad_listener){ r->ns, r->name, in->name, reason, message };
+	sg_diag_warn(b->c.d, n, "Gateway %s/%s: listener \"%s\" serves nothing (%s): %s", r->ns,
+		     r->name, in->name, reason, message);
+	return 0;
+}
+
 static int build_gw_listener(struct sg_draft *b, const struct sg_res *r, const struct sg_node *n,
 			     const char *path)
 {
@@ -821,8 +838,18 @@ static int build_gw_listener(struct sg_draft *b, const struct sg_res *r, const s
 	else if (!strcmp(in.protocol, "HTTPS"))
 		proto = SG_PROTO_HTTPS;
 	else
-		return sg_expected(c, sg_map_get(n, "protocol"), sg_path_key(c, path, "protocol"),
-				   "HTTP, HTTPS, TCP or TLS");
+		return bad_listener(
+			b, r, &in, n, "UnsupportedProtocol",
+			sg_arena_printf(c->a,
+					"protocol %s is not served (HTTP, HTTPS, TCP or "
+					"TLS)",
+					in.protocol));
+	for (size_t i = 0; i < b->cfg->nbinds; i++)
+		if (b->cfg->binds[i].port == in.port && b->cfg->binds[i].proto != proto)
+			return bad_listener(
+				b, r, &in, n, "ProtocolConflict",
+				sg_arena_printf(c->a, "port %u is %s listeners' already", in.port,
+						sg_proto_name(b->cfg->binds[i].proto)));
 	bind = sg_draft_bind(b, in.port, proto, n);
 	if (!bind || !(l = sg_draft_listener(b, bind, n)))
 		return -1;

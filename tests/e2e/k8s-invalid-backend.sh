@@ -103,6 +103,40 @@ check "weighted 1:1 with an invalid backendRef: only 200 and 500" "$other" 0
 [ $bad -ge 60 ] && [ $bad -le 140 ] && pass "weighted 1:1: $bad of 200 got 500" ||
 	fail "weighted 1:1: $bad of 200 got 500 (want 60..140)"
 
+# Listeners a host gateway cannot serve do not refuse their Gateway: a
+# UDP listener (UnsupportedProtocol) and a TCP one on the HTTP port
+# (ProtocolConflict) serve nothing and say why; the Gateway's other
+# listener serves.
+TP=$(free_port)
+"$SG_BIN" apply -f- >"$WORK/bad-l.out" 2>"$WORK/bad-l.err" <<YAML
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: extra, namespace: e2e}
+spec:
+  gatewayClassName: splicegate
+  listeners:
+  - {name: dns, port: 5353, protocol: UDP}
+  - {name: raw, port: 8080, protocol: TCP}
+  - {name: tcp, port: $TP, protocol: TCP}
+YAML
+check "apply of a Gateway with listeners it cannot serve: exit 0" "$?" 0
+check "apply: a warning for each" "$(grep -c 'serves nothing' "$WORK/bad-l.err")" 2
+lconds() {
+	"$SG_BIN" get gateway extra -n e2e -o json | jq -r --arg l "$1" \
+		'[.status.listeners[] | select(.name == $l) | .conditions[] | "\(.type)=\(.status)/\(.reason)"] | join(" ")'
+}
+check "listener dns: UnsupportedProtocol" "$(lconds dns)" \
+	"Accepted=False/UnsupportedProtocol Conflicted=False/NoConflicts Programmed=False/Invalid ResolvedRefs=True/ResolvedRefs"
+check "listener raw: ProtocolConflict" "$(lconds raw)" \
+	"Accepted=True/Accepted Conflicted=True/ProtocolConflict Programmed=False/Invalid ResolvedRefs=True/ResolvedRefs"
+check "the Gateway: Accepted with ListenersNotValid, Programmed" \
+	"$("$SG_BIN" get gateway extra -n e2e -o json | jq -r '[.status.conditions[] | "\(.type)=\(.status)/\(.reason)"] | join(" ")')" \
+	"Accepted=True/ListenersNotValid Programmed=True/Programmed"
+wait_port "$TP" 5 && pass "its TCP listener on its own port opened" || fail "port $TP did not open"
+hcall http://127.0.0.1:8080/good
+expect "the HTTP port still serves HTTP" 200 '{*'
+"$SG_BIN" delete gateway extra -n e2e >/dev/null
+
 # A Service whose only endpoint is not ready keeps its share too: its
 # half gets 500, the other backend's traffic does not double.
 "$SG_BIN" apply -f- >/dev/null 2>&1 <<YAML

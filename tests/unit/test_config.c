@@ -1034,6 +1034,37 @@ static void test_config_loads_files_and_directories(void **state)
 /* Only regular files are read, SG_CFG_MAX_TEXT bytes at most: a FIFO named
  * *.yaml used to block the load until a writer came, a link to /dev/zero
  * to be read until memory ran out. alarm() turns a block into a failure. */
+/* A Gateway listener of a protocol that is not served, or on a port that
+ * another protocol's listeners hold, does not refuse the file: the
+ * Gateway is taken without it, which serves nothing and shows why in
+ * the status (Gateway API: UnsupportedProtocol, ProtocolConflict), with
+ * a warning. Standalone binds still refuse both. */
+static void test_config_gateway_listener_problems_are_status(void **state)
+{
+	static const char text[] = K8S_BASE "apiVersion: gateway.networking.k8s.io/v1\n"
+					    "kind: Gateway\n"
+					    "metadata: {name: more, namespace: ns}\n"
+					    "spec:\n"
+					    "  listeners:\n"
+					    "  - {name: raw, port: 8080, protocol: TCP}\n"
+					    "  - {name: dns, port: 5353, protocol: UDP}\n"
+					    "  - {name: tcp, port: 9000, protocol: TCP}\n";
+	struct loaded *l = *state;
+	struct sg_cfg *cfg = load_ok(l, text, 2);
+
+	assert_int_equal(cfg->nbad_listeners, 2);
+	assert_string_equal(cfg->bad_listeners[0].name, "raw");
+	assert_string_equal(cfg->bad_listeners[0].reason, "ProtocolConflict");
+	assert_string_equal(cfg->bad_listeners[0].message, "port 8080 is HTTP listeners' already");
+	assert_string_equal(cfg->bad_listeners[1].name, "dns");
+	assert_string_equal(cfg->bad_listeners[1].reason, "UnsupportedProtocol");
+	assert_non_null(find_listener(cfg, "ns/gw.http"));
+	assert_non_null(find_listener(cfg, "ns/more.tcp"));
+	assert_int_equal(find_bind(cfg, 8080)->proto, SG_PROTO_HTTP);
+	for (size_t i = 0; i < cfg->nbinds; i++)
+		assert_int_not_equal(cfg->binds[i].port, 5353);
+}
+
 static void test_config_reads_regular_files_only(void **state)
 {
 	static const struct {
@@ -1876,30 +1907,11 @@ static void test_config_rejects_bad_resources(void **state)
 		  "apiVersion: v1\nkind: Service\nmetadata: {name: a, namespace: default}\nspec: "
 		  "{}\n",
 		  "t.yaml:6:1: Service default/a is defined twice (first at t.yaml:1:1)" },
-		{ "TCP listener on an HTTP port",
-		  K8S_BASE "apiVersion: gateway.networking.k8s.io/v1\n"
-			   "kind: Gateway\n"
-			   "metadata: {name: tcp, namespace: ns}\n"
-			   "spec:\n"
-			   "  listeners:\n"
-			   "  - name: raw\n"
-			   "    port: 8080\n"
-			   "    protocol: TCP\n",
-		  "t.yaml:21:5: port 8080: listener protocol TCP conflicts with HTTP listeners on "
-		  "the same port" },
 		{ "standalone TCP listener on an HTTP port",
 		  "binds:\n- port: 8080\n  listeners:\n  - protocol: HTTP\n  - protocol: TCP\n",
 		  "t.yaml:5:5: port 8080: listener protocol TCP conflicts with HTTP listeners on "
 		  "the "
 		  "same port" },
-		{ "standalone and Gateway on one port",
-		  "binds:\n- port: 8080\n  listeners:\n  - protocol: TCP\n---\n"
-		  "apiVersion: gateway.networking.k8s.io/v1\n"
-		  "kind: Gateway\n"
-		  "metadata: {name: gw}\n"
-		  "spec: {listeners: [{name: http, port: 8080, protocol: HTTP}]}\n",
-		  "t.yaml:9:20: port 8080: listener protocol HTTP conflicts with TCP listeners on "
-		  "the same port" },
 		{ "HTTPS listener without tls",
 		  "apiVersion: gateway.networking.k8s.io/v1\n"
 		  "kind: Gateway\n"
@@ -2613,6 +2625,7 @@ int main(void)
 #define T(fn) cmocka_unit_test_setup_teardown(fn, loaded_setup, loaded_teardown)
 	const struct CMUnitTest tests[] = {
 		T(test_config_loads_seed_000),
+		T(test_config_gateway_listener_problems_are_status),
 		T(test_config_health_standalone),
 		T(test_config_health_dump),
 		T(test_config_response_idle_standalone),
