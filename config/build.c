@@ -318,7 +318,7 @@ struct sg_cfg *sg_cfg_build(const struct sg_cfg_input *in, struct sg_diag *d)
 	b.ndeleted = in->ndeleted;
 	for (size_t i = 0; i < in->nsrcs; i++) {
 		b.replace = i >= in->replace_from;
-		b.era = b.replace ? (unsigned)(i - in->replace_from + 1) : 0;
+		b.era = b.replace ? in->srcs[i].era : 0;
 		if (add_text(&b, sg_arena_strdup(b.c.a, in->srcs[i].name), in->srcs[i].text,
 			     in->srcs[i].len) == -1)
 			ret = -1;

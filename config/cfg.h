@@ -639,9 +639,9 @@ struct sg_res_status {
  * (in the config's arena) and status; NULL elsewhere. */
 struct sg_res_id {
 	const char *kind, *ns, *name;
-	/* A deleted one (sg_cfg_input.deleted): how many applied sources
-	 * there were when it was deleted. Its documents in those (and in
-	 * files) are left out; one applied after is a new resource. */
+	/* A deleted one (sg_cfg_input.deleted): the change number of its
+	 * deletion. Its documents in sources of a lower era (and in files)
+	 * are left out; one applied after is a new resource. */
 	unsigned before;
 	const struct sg_node *doc;
 	const struct sg_res_status *status;
@@ -655,6 +655,10 @@ struct sg_source {
 	char *name;
 	char *text;
 	size_t len;
+	/* An applied body's change number (the store's, from 1: the era its
+	 * new resources are created in, sg_route.era; deletions' `before`
+	 * count the same way); 0 for a file. */
+	unsigned era;
 };
 
 /* What a config is built from: sources in order, where a resource in a

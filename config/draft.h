@@ -34,8 +34,7 @@ struct sg_draft {
 	size_t res_cap;
 	size_t nstandalone;
 	bool replace;			 /* duplicates replace (applied sources) */
-	unsigned era;			 /* of the source being read: 0 files, k the
-					  * k-th applied */
+	unsigned era;			 /* of the source being read (sg_source.era) */
 	const struct sg_res_id *deleted; /* resources to leave out */
 	size_t ndeleted;
 };

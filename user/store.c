@@ -6,16 +6,25 @@
 #include "config/build.h"
 #include "config/node.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* The resources an applied body holds (malloc'd names), for compact(). */
+struct held {
+	struct sg_res_id *ids;
+	size_t n;
+};
 
 /* Owns its texts, its deleted identities (in `arena`) and a reference to
  * the config in force. */
 struct sg_store {
 	struct sg_source *srcs;
 	size_t nsrcs, capsrcs;
-	size_t nfiles; /* srcs[0..nfiles) came from files: duplicates are errors */
+	size_t nfiles;	   /* srcs[0..nfiles) came from files: duplicates are errors */
+	struct held *held; /* of srcs[nfiles + i], i < nsrcs - nfiles */
+	size_t capheld;
 	struct sg_res_id *deleted;
 	size_t ndeleted, capdeleted;
 	struct sg_arena arena;
@@ -60,10 +69,24 @@ struct sg_store *sg_store_open(const char *const *paths, size_t npaths, struct s
 	return s;
 }
 
+static void held_free(struct held *h)
+{
+	for (size_t i = 0; i < h->n; i++) {
+		free((void *)(uintptr_t)h->ids[i].kind);
+		free((void *)(uintptr_t)h->ids[i].ns);
+		free((void *)(uintptr_t)h->ids[i].name);
+	}
+	free(h->ids);
+	*h = (struct held){ 0 };
+}
+
 void sg_store_close(struct sg_store *s)
 {
 	if (!s)
 		return;
+	for (size_t i = 0; s->held && i < s->nsrcs - s->nfiles; i++)
+		held_free(&s->held[i]);
+	free(s->held);
 	sg_sources_free(s->srcs, s->nsrcs);
 	forget_failed(s);
 	sg_arena_free(&s->arena);
@@ -74,6 +97,11 @@ void sg_store_close(struct sg_store *s)
 struct sg_cfg *sg_store_current(const struct sg_store *s)
 {
 	return s->cfg;
+}
+
+size_t sg_store_applied(const struct sg_store *s)
+{
+	return s->nsrcs - s->nfiles;
 }
 
 static bool same(const struct sg_res_id *a, const struct sg_res_id *b)
@@ -137,7 +165,7 @@ static struct sg_res_id *next_deleted(const struct sg_store *s, const struct sg_
 				      size_t nids, bool del, size_t *n)
 {
 	struct sg_res_id *out = malloc((s->ndeleted + nids + 1) * sizeof(*out));
-	unsigned applied = (unsigned)(s->nsrcs - s->nfiles);
+	unsigned applied = s->napplied + 1; /* this change's number */
 
 	*n = 0;
 	if (!out)
@@ -215,12 +243,35 @@ static char *make_report(const struct sg_cfg *old, const struct sg_cfg *cfg,
 	return report;
 }
 
-/* Commit: the applied body joins the sources, the deleted list is
- * replaced, the new config goes in force. */
-static int commit(struct sg_store *s, struct sg_source *src, struct sg_res_id *deleted,
-		  size_t ndeleted, struct sg_cfg *cfg)
+/* A copy of ids[0..n) with names of its own. */
+static int held_copy(struct held *h, const struct sg_res_id *ids, size_t n)
+{
+	*h = (struct held){ calloc(n ? n : 1, sizeof(*h->ids)), 0 };
+	if (!h->ids)
+		return -1;
+	for (; h->n < n; h->n++) {
+		struct sg_res_id *id = &h->ids[h->n];
+
+		id->kind = strdup(ids[h->n].kind);
+		id->ns = strdup(ids[h->n].ns);
+		id->name = strdup(ids[h->n].name);
+		if (!id->kind || !id->ns || !id->name) {
+			h->n++;
+			held_free(h);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* Commit: the applied body (holding ids[0..nids)) joins the sources, the
+ * deleted list is replaced, the new config goes in force. */
+static int commit(struct sg_store *s, struct sg_source *src, const struct sg_res_id *ids,
+		  size_t nids, struct sg_res_id *deleted, size_t ndeleted, struct sg_cfg *cfg)
 {
 	if (src) {
+		size_t applied = s->nsrcs - s->nfiles;
+
 		if (s->nsrcs == s->capsrcs) {
 			size_t ncap = s->capsrcs ? s->capsrcs * 2 : 8;
 			struct sg_source *grown = realloc(s->srcs, ncap * sizeof(*grown));
@@ -230,6 +281,17 @@ static int commit(struct sg_store *s, struct sg_source *src, struct sg_res_id *d
 			s->srcs = grown;
 			s->capsrcs = ncap;
 		}
+		if (applied == s->capheld) {
+			size_t ncap = s->capheld ? s->capheld * 2 : 8;
+			struct held *grown = realloc(s->held, ncap * sizeof(*grown));
+
+			if (!grown)
+				return -1;
+			s->held = grown;
+			s->capheld = ncap;
+		}
+		if (held_copy(&s->held[applied], ids, nids) == -1)
+			return -1;
 		s->srcs[s->nsrcs++] = *src;
 	}
 	/* The list only grows by the resources deleted now: the others'
@@ -389,6 +451,94 @@ int sg_store_rebuild(struct sg_store *s, sg_store_check_fn check, void *check_ct
 	return 0;
 }
 
+static int id_cmp(const struct sg_res_id *a, const struct sg_res_id *b)
+{
+	int c = strcmp(a->kind, b->kind);
+
+	if (!c)
+		c = strcmp(a->ns, b->ns);
+	return c ? c : strcmp(a->name, b->name);
+}
+
+static int id_ptr_cmp(const void *x, const void *y)
+{
+	return id_cmp(*(const struct sg_res_id *const *)x, *(const struct sg_res_id *const *)y);
+}
+
+/* A resource in the applied body of index j. */
+struct use {
+	const struct sg_res_id *id;
+	size_t j;
+};
+
+static int use_cmp(const void *x, const void *y)
+{
+	const struct use *a = x, *b = y;
+	int c = id_cmp(a->id, b->id);
+
+	return c ? c : (a->j > b->j) - (a->j < b->j);
+}
+
+/* Applied bodies that no build needs any more go: of each resource, the
+ * body it was created in (since its last deletion: its age) and the last
+ * one (its content) are kept, and bodies in between, or whose resources
+ * were all deleted since, are not read by a build in any way that shows
+ * (a later body replaces each of their documents). Without this every
+ * apply stayed, and memory and each change's time grew with the count
+ * of applies. Nothing changes when memory for the bookkeeping is short. */
+static void compact(struct sg_store *s)
+{
+	size_t m = s->nsrcs - s->nfiles, total = 0, nu = 0, k = 0;
+	struct use *uses;
+	const struct sg_res_id **tombs;
+	bool *keep;
+
+	if (m == 0)
+		return;
+	for (size_t j = 0; j < m; j++)
+		total += s->held[j].n;
+	uses = malloc((total ? total : 1) * sizeof(*uses));
+	tombs = malloc((s->ndeleted ? s->ndeleted : 1) * sizeof(*tombs));
+	keep = calloc(m, sizeof(*keep));
+	if (!uses || !tombs || !keep)
+		goto out;
+	for (size_t i = 0; i < s->ndeleted; i++)
+		tombs[i] = &s->deleted[i];
+	qsort(tombs, s->ndeleted, sizeof(*tombs), id_ptr_cmp);
+	for (size_t j = 0; j < m; j++)
+		for (size_t i = 0; i < s->held[j].n; i++) {
+			const struct sg_res_id *id = &s->held[j].ids[i], **t;
+
+			t = bsearch(&id, tombs, s->ndeleted, sizeof(*tombs), id_ptr_cmp);
+			if (t && s->srcs[s->nfiles + j].era <= (*t)->before)
+				continue; /* deleted since */
+			uses[nu++] = (struct use){ id, j };
+		}
+	qsort(uses, nu, sizeof(*uses), use_cmp);
+	for (size_t a = 0, b; a < nu; a = b) {
+		for (b = a + 1; b < nu && !id_cmp(uses[a].id, uses[b].id); b++)
+			;
+		keep[uses[a].j] = keep[uses[b - 1].j] = true;
+	}
+	for (size_t j = 0; j < m; j++) {
+		struct sg_source *src = &s->srcs[s->nfiles + j];
+
+		if (!keep[j]) {
+			free(src->name);
+			free(src->text);
+			held_free(&s->held[j]);
+			continue;
+		}
+		s->srcs[s->nfiles + k] = *src;
+		s->held[k++] = s->held[j];
+	}
+	s->nsrcs = s->nfiles + k;
+out:
+	free(uses);
+	free(tombs);
+	free(keep);
+}
+
 int sg_store_change(struct sg_store *s, const char *body, size_t len, bool del,
 		    sg_store_check_fn check, void *check_ctx, char **report, struct sg_diag *d)
 {
@@ -420,6 +570,7 @@ int sg_store_change(struct sg_store *s, const char *body, size_t len, bool del,
 		memcpy(src.text, body, len);
 		src.text[len] = '\0';
 		src.len = len;
+		src.era = s->napplied + 1;
 	}
 	cfg = build_with(s, del ? NULL : &src, deleted, ndeleted, d);
 	if (!cfg)
@@ -441,7 +592,7 @@ int sg_store_change(struct sg_store *s, const char *body, size_t len, bool del,
 			*report = NULL;
 		}
 	}
-	if (!*report || commit(s, del ? NULL : &src, deleted, ndeleted, cfg) == -1) {
+	if (!*report || commit(s, del ? NULL : &src, ids, nids, deleted, ndeleted, cfg) == -1) {
 		sg_diag_err(d, NULL, "out of memory");
 		sg_cfg_unref(cfg);
 		free(*report);
@@ -450,6 +601,7 @@ int sg_store_change(struct sg_store *s, const char *body, size_t len, bool del,
 	}
 	s->napplied++;
 	src.name = src.text = NULL; /* the store owns them now */
+	compact(s);
 	ret = missing ? 1 : 0;
 out:
 	free(src.name);

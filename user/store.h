@@ -19,6 +19,10 @@ void sg_store_close(struct sg_store *s);
 
 /* The config in force (the store holds one reference). */
 struct sg_cfg *sg_store_current(const struct sg_store *s);
+/* How many applied bodies the store keeps: of each resource in force, the
+ * one it was created in and its last, at most (older ones are dropped as
+ * changes come). */
+size_t sg_store_applied(const struct sg_store *s);
 
 /* A change as kubectl apply/delete would make it, from a YAML body of
  * Kubernetes resources. On success the new config is in force and *report

@@ -184,7 +184,7 @@ static const char *tie_winner(const struct sg_store *s)
 static void test_store_ties_go_to_the_oldest_route(void **state)
 {
 	struct fixture *f = *state;
-	char *report, b[512], z[512], both[1024];
+	char *report, b[512], z[512], both[1040];
 
 	assert_int_equal(change(f->store, tie_route(z, sizeof(z), "z"), false, &report), 0);
 	free(report);
@@ -215,6 +215,41 @@ static void test_store_ties_go_to_the_oldest_route(void **state)
 	assert_int_equal(change(f->store, both, false, &report), 0);
 	free(report);
 	assert_string_equal(tie_winner(f->store), "a");
+}
+
+/* Applying the same resources again and again keeps no more than the
+ * body each was created in and its last (the store grew by every apply),
+ * and a route's age survives the bodies dropped. */
+static void test_store_keeps_what_builds_need(void **state)
+{
+	struct fixture *f = *state;
+	char *report, b[512], z[512];
+
+	tie_route(z, sizeof(z), "z");
+	tie_route(b, sizeof(b), "b");
+	assert_int_equal(change(f->store, z, false, &report), 0);
+	free(report);
+	assert_int_equal(change(f->store, b, false, &report), 0);
+	free(report);
+	for (int i = 0; i < 50; i++) {
+		assert_int_equal(change(f->store, i % 2 ? z : b, false, &report), 0);
+		free(report);
+		assert_true(sg_store_applied(f->store) <= 4);
+	}
+	assert_string_equal(tie_winner(f->store), "z"); /* still the older */
+	/* Deleted: its bodies go; created again: the newer. */
+	assert_int_equal(change(f->store, z, true, &report), 0);
+	free(report);
+	assert_int_equal(sg_store_applied(f->store), 2); /* b's first and last */
+	assert_int_equal(change(f->store, z, false, &report), 0);
+	free(report);
+	assert_string_equal(tie_winner(f->store), "b");
+	assert_int_equal(change(f->store, b, true, &report), 0);
+	free(report);
+	assert_int_equal(change(f->store, z, true, &report), 0);
+	free(report);
+	assert_int_equal(sg_store_applied(f->store), 0);
+	assert_null(tie_winner(f->store));
 }
 
 static void test_store_failed_change_keeps_config(void **state)
@@ -385,6 +420,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_store_delete_then_reapply, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_store_ties_go_to_the_oldest_route, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_store_keeps_what_builds_need, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_store_failed_change_keeps_config, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_store_dangling_ref_converges, setup, teardown),
