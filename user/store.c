@@ -162,7 +162,7 @@ static bool node_equal(const struct sg_node *a, const struct sg_node *b, bool to
  * apply of the same resource creates it anew, as Kubernetes gives it a
  * new creationTimestamp); apply leaves the list as it is. */
 static struct sg_res_id *next_deleted(const struct sg_store *s, const struct sg_res_id *ids,
-				      size_t nids, bool del, size_t *n)
+				      size_t nids, bool del, size_t *n, size_t *nkept)
 {
 	struct sg_res_id *out = malloc((s->ndeleted + nids + 1) * sizeof(*out));
 	unsigned applied = s->napplied + 1; /* this change's number */
@@ -178,6 +178,7 @@ static struct sg_res_id *next_deleted(const struct sg_store *s, const struct sg_
 		if (!again)
 			out[(*n)++] = s->deleted[i];
 	}
+	*nkept = *n;
 	for (size_t j = 0; del && j < nids; j++)
 		if (in_config(s->cfg, &ids[j])) {
 			out[*n] = ids[j];
@@ -267,7 +268,8 @@ static int held_copy(struct held *h, const struct sg_res_id *ids, size_t n)
 /* Commit: the applied body (holding ids[0..nids)) joins the sources, the
  * deleted list is replaced, the new config goes in force. */
 static int commit(struct sg_store *s, struct sg_source *src, const struct sg_res_id *ids,
-		  size_t nids, struct sg_res_id *deleted, size_t ndeleted, struct sg_cfg *cfg)
+		  size_t nids, struct sg_res_id *deleted, size_t ndeleted, size_t nkept,
+		  struct sg_cfg *cfg)
 {
 	if (src) {
 		size_t applied = s->nsrcs - s->nfiles;
@@ -294,24 +296,22 @@ static int commit(struct sg_store *s, struct sg_source *src, const struct sg_res
 			return -1;
 		s->srcs[s->nsrcs++] = *src;
 	}
-	/* The list only grows by the resources deleted now: the others'
-	 * names are in the arena already (kept: the arena never shrinks). */
+	/* next_deleted listed the marks kept first, their names in the arena
+	 * already; only the resources deleted now need names of their own
+	 * (the arena never shrinks). */
+	s->ndeleted = 0;
 	for (size_t i = 0; i < ndeleted; i++) {
-		struct sg_res_id *id = NULL;
+		struct sg_res_id *id = sg_arena_push(&s->arena, &s->deleted, &s->ndeleted,
+						     &s->capdeleted, sizeof(*id));
 
-		for (size_t j = 0; j < s->ndeleted && !id; j++)
-			if (same(&s->deleted[j], &deleted[i]))
-				id = &s->deleted[j];
-		if (!id) {
-			id = sg_arena_push(&s->arena, &s->deleted, &s->ndeleted, &s->capdeleted,
-					   sizeof(*id));
-			if (!id)
-				return -1;
+		if (!id)
+			return -1;
+		*id = deleted[i];
+		if (i >= nkept) {
 			id->kind = sg_arena_strdup(&s->arena, deleted[i].kind);
 			id->ns = sg_arena_strdup(&s->arena, deleted[i].ns);
 			id->name = sg_arena_strdup(&s->arena, deleted[i].name);
 		}
-		id->before = deleted[i].before;
 	}
 	sg_cfg_unref(s->cfg);
 	s->cfg = cfg;
@@ -544,7 +544,7 @@ int sg_store_change(struct sg_store *s, const char *body, size_t len, bool del,
 {
 	struct sg_arena scratch;
 	struct sg_res_id *ids, *deleted = NULL;
-	size_t nids, ndeleted = 0;
+	size_t nids, ndeleted = 0, nkept = 0;
 	struct sg_source src = { 0 };
 	struct sg_cfg *cfg = NULL;
 	int missing = 0, ret = -1;
@@ -559,7 +559,7 @@ int sg_store_change(struct sg_store *s, const char *body, size_t len, bool del,
 		sg_diag_err(d, NULL, "%s: no resources in the input", name);
 		goto out;
 	}
-	deleted = next_deleted(s, ids, nids, del, &ndeleted);
+	deleted = next_deleted(s, ids, nids, del, &ndeleted, &nkept);
 	if (!del) {
 		src.name = strdup(name);
 		src.text = malloc(len + 1);
@@ -592,7 +592,8 @@ int sg_store_change(struct sg_store *s, const char *body, size_t len, bool del,
 			*report = NULL;
 		}
 	}
-	if (!*report || commit(s, del ? NULL : &src, ids, nids, deleted, ndeleted, cfg) == -1) {
+	if (!*report ||
+	    commit(s, del ? NULL : &src, ids, nids, deleted, ndeleted, nkept, cfg) == -1) {
 		sg_diag_err(d, NULL, "out of memory");
 		sg_cfg_unref(cfg);
 		free(*report);
