@@ -1267,9 +1267,13 @@ static void got_response_head(struct client *c)
 	sg_filter_response_edit(&c->r->plan, &edit);
 	if (dechunk)
 		without_header(&c->r->bx.resp, "transfer-encoding", &unchunked, slots);
-	n = sg_h1_write_response_edit(dechunk ? &unchunked : &c->r->bx.resp, &edit,
-				      tunnel ? SG_H1_CONN_NONE : conn_field(c, c->client_close),
-				      NULL, head, sizeof(head));
+	/* A 101 keeps the backend's Upgrade and says "connection: upgrade"
+	 * (RFC 9110 §7.8: a client fails the switch without them, RFC 6455
+	 * §4.1); other hop-by-hop fields go as always. */
+	n = sg_h1_write_response_edit(
+		dechunk ? &unchunked : &c->r->bx.resp, &edit,
+		tunnel ? SG_H1_CONN_NONE : conn_field(c, c->client_close),
+		c->r->bx.resp.status == 101 ? "connection: upgrade\r\n" : NULL, head, sizeof(head));
 	/* A small body that came whole with the head leaves with it. */
 	if (c->resp_body == SG_H1_BODY_LENGTH && c->r->bx.resp.content_length < PROXY_SPLICE_MIN &&
 	    c->r->bx.in_len - c->r->bx.resp.head_len >= (size_t)c->r->bx.resp.content_length)
