@@ -19,6 +19,7 @@
 #include <arpa/inet.h>
 
 #include <openssl/err.h>
+#include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/rand.h>
 #include <openssl/ssl.h>
@@ -298,6 +299,34 @@ static int on_alpn(SSL *ssl, const unsigned char **out, unsigned char *outlen,
 	return SSL_TLSEXT_ERR_OK;
 }
 
+/* A session resumes only on the listener, certificate and client
+ * verification it was made under: the session id context (which tickets
+ * carry too) is a digest of the listener's key, its certificate and its
+ * client CA. One context for all let a session made without a client
+ * certificate on one listener resume on a listener that wants one, or
+ * after its CA changed (nginx derives it the same way). */
+static int session_context(SSL_CTX *ctx, const struct sg_listener *l, const struct sg_tls_cert *c,
+			   char *err, size_t errlen)
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int len = 0;
+	EVP_MD_CTX *h = EVP_MD_CTX_new();
+	int ok = h && EVP_DigestInit_ex(h, EVP_sha256(), NULL) &&
+		 EVP_DigestUpdate(h, l->key, strlen(l->key) + 1) &&
+		 EVP_DigestUpdate(h, c->cert_pem, c->cert_len) && EVP_DigestUpdate(h, "\0", 1) &&
+		 (!c->root_pem || EVP_DigestUpdate(h, c->root_pem, c->root_len)) &&
+		 EVP_DigestFinal_ex(h, md, &len) &&
+		 SSL_CTX_set_session_id_context(
+			 ctx, md, len < SSL_MAX_SID_CTX_LENGTH ? len : SSL_MAX_SID_CTX_LENGTH);
+
+	EVP_MD_CTX_free(h);
+	if (!ok) {
+		lib_error(err, errlen, "session id context");
+		return -1;
+	}
+	return 0;
+}
+
 static int listener_ctx(struct tls_listener *tl, const struct sg_listener *l, char *err,
 			size_t errlen)
 {
@@ -353,7 +382,8 @@ static int listener_ctx(struct tls_listener *tl, const struct sg_listener *l, ch
 	ERR_clear_error();
 	if (load_cert(ctx, c, err, errlen) == -1)
 		return -1;
-	SSL_CTX_set_session_id_context(ctx, (const unsigned char *)"splicegate", 10);
+	if (session_context(ctx, l, c, err, errlen) == -1)
+		return -1;
 	if (ticket_ok && SSL_CTX_ctrl(ctx, SSL_CTRL_SET_TLSEXT_TICKET_KEYS, sizeof(ticket_keys),
 				      ticket_keys) != 1)
 		ERR_clear_error(); /* tickets then use the context's own key */

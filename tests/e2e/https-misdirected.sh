@@ -1,4 +1,4 @@
-# HTTPS listeners sharing a port answer 421 to a request whose Host another listener takes than the one the handshake's SNI chose (Gateway API's HTTPRouteHTTPSListenerDetectMisdirectedRequests table, over HTTP/1.1 and HTTP/2; without SNI too), 404 when no listener takes it; so a listener that requires client certificates cannot be reached through a neighbour's handshake: without a certificate its SNI is refused and its Host through the other's SNI gets 421, with one signed by its CA it serves; 421s counted in /metrics as misdirected.
+# HTTPS listeners sharing a port answer 421 to a request whose Host another listener takes than the one the handshake's SNI chose (Gateway API's HTTPRouteHTTPSListenerDetectMisdirectedRequests table, over HTTP/1.1 and HTTP/2; without SNI too), 404 when no listener takes it; so a listener that requires client certificates cannot be reached through a neighbour's handshake: without a certificate its SNI is refused and its Host through the other's SNI gets 421, with one signed by its CA it serves, and a session made on the neighbour does not resume on it (TLS 1.3 and 1.2) while its own sessions do; 421s counted in /metrics as misdirected.
 . "$(dirname "$0")/lib.sh"
 
 declare -A BACKEND_PORTS
@@ -141,6 +141,48 @@ for v in 1.1 2; do
 done
 check "SNI public.example.com, Host public.example.com: served" \
 	"$(get 2 "$MP" public.example.com public.example.com)" "200 public"
+
+# Nor by resuming a session made on the neighbour: sessions resume only on
+# the listener (certificate, client CA) they were made on. A session of
+# the api listener itself, made with the client certificate, resumes.
+out=$(timeout 30 /usr/bin/python3 - "$MP" "$WORK" 2>&1 <<'PY'
+import socket, ssl, sys
+port, work = int(sys.argv[1]), sys.argv[2]
+
+contexts = {}
+
+def get(version, sni, sess=None, cert=False):
+    # A session resumes through the context that made it (Python's rule).
+    ctx = contexts.get((version, cert))
+    if not ctx:
+        ctx = contexts[(version, cert)] = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+        ctx.check_hostname, ctx.verify_mode = False, ssl.CERT_NONE
+        ctx.minimum_version = ctx.maximum_version = version
+        if cert:
+            ctx.load_cert_chain(work + "/client.crt", work + "/client.key")
+    try:
+        s = ctx.wrap_socket(socket.create_connection(("127.0.0.1", port), timeout=5),
+                            server_hostname=sni, session=sess)
+        s.sendall(b"GET / HTTP/1.1\r\nHost: %s\r\nConnection: close\r\n\r\n" % sni.encode())
+        out = b""
+        while d := s.recv(4096):
+            out += d
+        return s.session, ("resumed " if s.session_reused else "full ") + out.split(b" ")[1].decode()
+    except (ssl.SSLError, OSError):
+        return None, "refused"
+
+for name, v in (("1.3", ssl.TLSVersion.TLSv1_3), ("1.2", ssl.TLSVersion.TLSv1_2)):
+    pub, _ = get(v, "public.example.com")
+    print(name, "api with public's session:", get(v, "api.example.com", pub)[1])
+    api, how = get(v, "api.example.com", cert=True)
+    print(name, "api with its own session:", get(v, "api.example.com", api, cert=True)[1])
+PY
+)
+check "a session made on the public listener does not resume on the api listener; the api's own does" \
+	"$out" "1.3 api with public's session: refused
+1.3 api with its own session: resumed 200
+1.2 api with public's session: refused
+1.2 api with its own session: resumed 200"
 
 curl -s http://127.0.0.1:15020/metrics >"$WORK/metrics"
 n=$(awk '$1 ~ /^splicegate_requests_total\{/ && /status="421"/ { n += $2 } END { print n + 0 }' "$WORK/metrics")
