@@ -730,6 +730,18 @@ int sg_standalone_parse(struct sg_draft *b, const struct sg_node *doc)
 			    "one is already loaded");
 		return -1;
 	}
+	/* agentgateway's simplified modes are other products' front ends:
+	 * said by name rather than as an unknown field. */
+	for (const char *const *mode = (const char *const[]){ "mcp", "llm", NULL }; *mode; mode++)
+		if (sg_map_get(doc, *mode)) {
+			sg_diag_err(
+				c->d, sg_map_get(doc, *mode),
+				"%s: agentgateway's %s mode is not supported by splicegate (an "
+				"HTTP and TCP gateway): write the routes as binds: (agentgateway's "
+				"routing-based configuration)",
+				*mode, !strcmp(*mode, "mcp") ? "MCP" : "LLM");
+			return -1;
+		}
 	if (sg_parse_fields(c, doc, top_fields, &in, "") == -1)
 		return -1;
 	if (in.config && sg_parse_fields(c, in.config, global_fields, &b->cfg->global, "config"))

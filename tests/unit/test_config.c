@@ -2005,6 +2005,12 @@ static void test_config_rejects_bad_resources(void **state)
 		  "passes connections through by SNI; terminating TLS in front of TCP routes is "
 		  "not "
 		  "supported: use an HTTPS listener for HTTP), got a map" },
+		/* seed 003's first example */
+		{ "MCP mode", "mcp:\n  port: 3000\n  targets: []\n",
+		  "t.yaml:2:3: mcp: agentgateway's MCP mode is not supported by splicegate (an "
+		  "HTTP "
+		  "and TCP gateway): write the routes as binds: (agentgateway's routing-based "
+		  "configuration)" },
 		{ "standalone protocol", "binds:\n- port: 8080\n  listeners:\n  - protocol: UDP\n",
 		  "t.yaml:4:15: binds[0].listeners[0].protocol: expected HTTP, HTTPS, TCP or TLS "
 		  "(passthrough), got \"UDP\"" },
