@@ -1,4 +1,5 @@
 /* splicegate's entry point: argv -> subcommand. Only wiring lives here. */
+#include <dirent.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -44,7 +45,10 @@ static const char usage[] =
 	"\n"
 	"options:\n"
 	"  -c, --config FILE|DIR   config file or directory of .yaml files (repeatable)\n"
-	"  -f, --filename FILE|-   (apply, delete) Kubernetes resources to send\n"
+	"  -f, --filename FILE|DIR|-\n"
+	"                          (apply, delete) Kubernetes resources to send; repeatable,\n"
+	"                          each a change of its own; a directory: its .yaml, .yml\n"
+	"                          and .json files by name\n"
 	"      --server-side       (apply) accepted as kubectl does; apply always replaces\n"
 	"                          whole resources\n"
 	"  -n, --namespace NS      (delete KIND NAME, get) the resource's namespace (default "
@@ -106,8 +110,12 @@ static const char usage[] =
 	"      --access-log FMT    text|json|off: one line per request on stdout (default text)\n"
 	"  -h, --help              this text\n";
 
+#define CLI_MAX_FILES 32
+
 struct cli {
-	const char *file;
+	const char *files[CLI_MAX_FILES]; /* apply/delete -f, in order */
+	size_t nfiles;
+	const char *file; /* the first */
 	const char *ns;
 	const char *output;
 	bool all_ns;
@@ -188,7 +196,12 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 	while ((opt = getopt_long(argc, argv, "c:f:n:o:Ah", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'f':
-			cli->file = optarg;
+			if (cli->nfiles == CLI_MAX_FILES) {
+				fprintf(stderr, "splicegate: at most %d -f\n", CLI_MAX_FILES);
+				return -1;
+			}
+			cli->files[cli->nfiles++] = optarg;
+			cli->file = cli->files[0];
 			break;
 		case 'n':
 			cli->ns = optarg;
@@ -390,6 +403,41 @@ static int apply_url(const char *url, bool del)
 	return 1;
 }
 
+/* Each -f in order, as kubectl does, a directory's *.yaml, *.yml and
+ * *.json files by name; each is a change of its own (one that fails does
+ * not stop the next). The worst exit status. */
+static int send_files(const struct cli *cli, bool del)
+{
+	int worst = 0;
+
+	for (size_t i = 0; i < cli->nfiles; i++) {
+		const char *f = cli->files[i];
+		struct dirent **names;
+		int n, rc;
+
+		if (!strcmp(f, "-") || (n = scandir(f, &names, NULL, alphasort)) < 0) {
+			rc = sg_ctl_send_file(admin_addr(cli), f, del);
+			worst = rc > worst ? rc : worst;
+			continue;
+		}
+		for (int k = 0; k < n; k++) {
+			const char *name = names[k]->d_name;
+			size_t len = strlen(name);
+			char path[4096];
+
+			if (name[0] != '.' && (sg_sources_wanted(name) ||
+					       (len > 5 && !strcmp(name + len - 5, ".json"))) &&
+			    (size_t)snprintf(path, sizeof(path), "%s/%s", f, name) < sizeof(path)) {
+				rc = sg_ctl_send_file(admin_addr(cli), path, del);
+				worst = rc > worst ? rc : worst;
+			}
+			free(names[k]);
+		}
+		free(names);
+	}
+	return worst;
+}
+
 /* apply -f FILE | delete -f FILE | delete KIND NAME [-n NS] */
 static int cmd_change(const struct cli *cli, bool del, char **rest, int nrest)
 {
@@ -397,7 +445,7 @@ static int cmd_change(const struct cli *cli, bool del, char **rest, int nrest)
 	    (!strncmp(cli->file, "http://", 7) || !strncmp(cli->file, "https://", 8)))
 		return apply_url(cli->file, del);
 	if (cli->file && nrest == 0)
-		return sg_ctl_send_file(admin_addr(cli), cli->file, del);
+		return send_files(cli, del);
 	if (del && !cli->file && nrest == 2)
 		return sg_ctl_delete_named(admin_addr(cli), rest[0], rest[1], cli->ns);
 	fprintf(stderr, "splicegate %s: needs -f FILE|-%s\n", del ? "delete" : "apply",

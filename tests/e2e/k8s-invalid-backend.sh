@@ -137,6 +137,28 @@ hcall http://127.0.0.1:8080/good
 expect "the HTTP port still serves HTTP" 200 '{*'
 "$SG_BIN" delete gateway extra -n e2e >/dev/null
 
+# Several -f, and a directory, as kubectl takes them: each file applied.
+mkdir -p "$WORK/many"
+for r in multi-a multi-b; do
+	cat >"$WORK/many/$r.yaml" <<YAML
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: $r, namespace: e2e}
+spec:
+  parentRefs: [{name: gw}]
+  rules: [{matches: [{path: {type: PathPrefix, value: /$r}}], backendRefs: [{name: echo, port: $B}]}]
+YAML
+done
+check "apply -f A -f B: both created" \
+	"$("$SG_BIN" apply -f "$WORK/many/multi-a.yaml" -f "$WORK/many/multi-b.yaml" 2>&1)" \
+	"httproute.gateway.networking.k8s.io/multi-a created
+httproute.gateway.networking.k8s.io/multi-b created"
+hcall http://127.0.0.1:8080/multi-b
+expect "the second file's route serves" 200 '{*'
+check "delete -f DIR: each file's resources deleted" "$("$SG_BIN" delete -f "$WORK/many" 2>&1)" \
+	"httproute.gateway.networking.k8s.io/multi-a deleted
+httproute.gateway.networking.k8s.io/multi-b deleted"
+
 # A Service whose only endpoint is not ready keeps its share too: its
 # half gets 500, the other backend's traffic does not double.
 "$SG_BIN" apply -f- >/dev/null 2>&1 <<YAML
