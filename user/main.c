@@ -425,8 +425,9 @@ static int send_files(const struct cli *cli, bool del)
 			size_t len = strlen(name);
 			char path[4096];
 
-			if (name[0] != '.' && (sg_sources_wanted(name) ||
-					       (len > 5 && !strcmp(name + len - 5, ".json"))) &&
+			if (name[0] != '.' &&
+			    (sg_sources_wanted(name) ||
+			     (len > 5 && !strcmp(name + len - 5, ".json"))) &&
 			    (size_t)snprintf(path, sizeof(path), "%s/%s", f, name) < sizeof(path)) {
 				rc = sg_ctl_send_file(admin_addr(cli), path, del);
 				worst = rc > worst ? rc : worst;
