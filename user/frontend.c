@@ -11,39 +11,71 @@
 #include "policy/route.h"
 #include "user/log.h"
 
-/* The request target for a log line: at most 1 KiB, with '"', '\\' and
- * control bytes escaped so a JSON line stays JSON. */
-static void log_path(const char *target, size_t len, char *out, size_t cap)
+/* The length of the UTF-8 sequence at p[0..len) (RFC 3629: no overlong
+ * form, no surrogate, nothing past U+10FFFF), or 0 when it is not one. */
+static size_t utf8_len(const unsigned char *p, size_t len)
 {
+	size_t n = p[0] >= 0xf0 ? 4 : p[0] >= 0xe0 ? 3 : p[0] >= 0xc2 ? 2 : 0;
+	uint32_t cp;
+
+	if (!n || p[0] > 0xf4 || len < n)
+		return 0;
+	cp = p[0] & (0x7f >> n);
+	for (size_t i = 1; i < n; i++) {
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (p[i] & 0x3f);
+	}
+	if ((n == 3 && (cp < 0x800 || (cp >= 0xd800 && cp < 0xe000))) ||
+	    (n == 4 && (cp < 0x10000 || cp > 0x10ffff)))
+		return 0;
+	return n;
+}
+
+/* A value for a log line: at most 1 KiB of it, '"', '\\' and control
+ * bytes escaped and bytes that are not UTF-8 replaced (U+FFFD), so that a
+ * JSON line stays one line of valid JSON and a text line one line, whatever
+ * a request target or a resource's name holds. */
+static void log_value(const char *v, size_t len, char *out, size_t cap)
+{
+	const unsigned char *p = (const unsigned char *)v;
 	size_t o = 0;
 
-	for (size_t i = 0; i < len && i < 1024 && o + 7 < cap; i++) {
-		unsigned char ch = (unsigned char)target[i];
+	for (size_t i = 0; i < len && i < 1024 && o + 8 < cap;) {
+		size_t n = p[i] < 0x80 ? 1 : utf8_len(p + i, len - i);
 
-		if (ch == '"' || ch == '\\')
-			o += (size_t)snprintf(out + o, cap - o, "\\%c", ch);
-		else if (ch < 0x20 || ch == 0x7f)
-			o += (size_t)snprintf(out + o, cap - o, "\\u%04x", ch);
-		else
-			out[o++] = (char)ch;
+		if (p[i] == '"' || p[i] == '\\') {
+			o += (size_t)snprintf(out + o, cap - o, "\\%c", p[i]);
+		} else if (p[i] < 0x20 || p[i] == 0x7f) {
+			o += (size_t)snprintf(out + o, cap - o, "\\u%04x", p[i]);
+		} else if (!n) {
+			o += (size_t)snprintf(out + o, cap - o, "\\ufffd");
+			n = 1;
+		} else {
+			memcpy(out + o, p + i, n);
+			o += n;
+		}
+		i += n;
 	}
 	out[o] = '\0';
 }
 
 void sg_frontend_log(struct sg_frontend *ctx, const struct sg_access_entry *e)
 {
-	const char *l = e->listener ? e->listener : "", *r = e->route ? e->route : "";
 	const char *m = e->method ? e->method : "";
 	int mlen = (int)e->method_len;
-	char path[1200];
-	char line[2048];
+	char path[1200], l[600], r[600];
+	char line[3072];
 	int n;
 
 	if (e->at)
 		sg_attempt_over(e->at, e->bytes_in, e->bytes_out);
 	if (ctx->access_log == SG_ACCESS_LOG_OFF)
 		return;
-	log_path(e->target, e->target_len, path, sizeof(path));
+	log_value(e->target, e->target_len, path, sizeof(path));
+	log_value(e->listener ? e->listener : "", e->listener ? strlen(e->listener) : 0, l,
+		  sizeof(l));
+	log_value(e->route ? e->route : "", e->route ? strlen(e->route) : 0, r, sizeof(r));
 	if (ctx->access_log == SG_ACCESS_LOG_JSON)
 		n = snprintf(line, sizeof(line),
 			     "{\"listener\":\"%s\",\"route\":\"%s\",\"endpoint\":\"%s\","

@@ -15,6 +15,9 @@ binds:
       matches: [{path: {pathPrefix: /r}}]
       policies: {retry: {attempts: 2, codes: [500]}}
       backends: [{host: 127.0.0.1:$BACKEND_PORT}]
+    - name: "odd \\"name\\"\\u00e9"
+      matches: [{path: {pathPrefix: /odd}}]
+      backends: [{host: 127.0.0.1:$BACKEND_PORT}]
     - name: plain
       backends: [{host: 127.0.0.1:$BACKEND_PORT}]
 YAML
@@ -23,6 +26,11 @@ curl -s -o /dev/null "http://127.0.0.1:8080/p?size=1234"
 curl -s -o /dev/null "http://127.0.0.1:8080/r?responseCode=500&succeedAfter=2&uuid=$$"
 curl -s -o /dev/null -H 'Host: x' 'http://127.0.0.1:8080/q"x'
 curl -s -o /dev/null "http://127.0.0.1:8080/big?size=200000"
+curl -s -o /dev/null "http://127.0.0.1:8080/odd/x"
+# A target with bytes that are not UTF-8 (answered 400 or routed: logged
+# either way, as valid JSON).
+printf 'GET /bad\xc3( HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n' |
+	timeout 5 /usr/bin/python3 -c 'import socket, sys; s = socket.create_connection(("127.0.0.1", 8080)); s.sendall(sys.stdin.buffer.read()); s.recv(4096)'
 stop_gateway
 log="$WORK/gateway.log"
 line=$(grep '"path":"/p?size=1234"' "$log")
@@ -37,7 +45,12 @@ line=$(grep '"path":"/r?' "$log")
 [ "$(jq -c '[.status,.attempts]' <<<"$line")" = '[200,2]' ] && pass "json line counts the retry" ||
 	fail "retry line: $line"
 [ "$(grep -c '^{' "$log")" -ge 3 ] && jq -e . <(grep '^{' "$log") >/dev/null &&
-	pass "every line is valid JSON (a quote in the path is escaped)" || fail "invalid JSON lines"
+	pass "every line is valid JSON (a quote in the path, a route name with quotes, bytes that are not UTF-8)" ||
+	fail "invalid JSON lines: $(grep '^{' "$log" | grep -v '"path":"/[prbq]')"
+check "a route's name with quotes and UTF-8 comes out as it is" \
+	"$(grep '"path":"/odd/x"' "$log" | jq -r .route)" 'bind/8080/web/odd "name"é'
+check "bytes that are not UTF-8 in the target are U+FFFD" \
+	"$(grep '"path":"/bad' "$log" | jq -r .path)" "/bad�("
 
 start_gateway -c "$WORK/cfg.yaml" || exit 1
 curl -s -o /dev/null "http://127.0.0.1:8080/t"
