@@ -58,11 +58,58 @@ static int f_node(struct sg_pctx *c, const struct sg_node *n, void *dst, const c
 	return 0;
 }
 
+/* An RFC 1123 name as the API server takes one: lowercase letters,
+ * digits and '-', dots between labels when `dots` (a DNS subdomain, as
+ * most objects' names), starting and ending with a letter or digit, at
+ * most `max` bytes. Names end up in keys, status, metrics and logs. */
+static bool dns_name_ok(const char *v, size_t max, bool dots)
+{
+	size_t len = strlen(v);
+
+	if (!len || len > max)
+		return false;
+	for (size_t i = 0; i < len; i++) {
+		char ch = v[i];
+		bool alnum = (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9');
+
+		if (alnum)
+			continue;
+		if ((ch != '-' && !(dots && ch == '.')) || i == 0 || i == len - 1)
+			return false;
+		if (ch == '.' && (v[i - 1] == '.' || v[i - 1] == '-' || v[i + 1] == '-'))
+			return false;
+	}
+	return true;
+}
+
+static int f_meta_name(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
+{
+	if (sg_f_str(c, n, dst, path) == -1)
+		return -1;
+	if (!dns_name_ok(*(const char **)dst, 253, true))
+		return sg_expected(c, n, path,
+				   "a lowercase RFC 1123 name (a-z, 0-9, '-' and '.', a letter or "
+				   "digit at each end, at most 253 characters)");
+	return 0;
+}
+
+static int f_meta_ns(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
+{
+	if (sg_f_str(c, n, dst, path) == -1)
+		return -1;
+	if (!dns_name_ok(*(const char **)dst, 63, false))
+		return sg_expected(
+			c, n, path,
+			"a lowercase RFC 1123 label (a-z, 0-9 and '-', a letter or digit "
+			"at each end, at most 63 characters)");
+	return 0;
+}
+
 /* What `kubectl get -o yaml` prints is accepted back; only name, namespace
  * and labels mean anything here. */
 static const struct sg_field meta_fields[] = {
-	{ "name", sg_f_str, offsetof(struct meta_in, name), true },
-	{ "namespace", sg_f_str, offsetof(struct meta_in, ns) },
+	{ "name", f_meta_name, offsetof(struct meta_in, name), true },
+	{ "namespace", f_meta_ns, offsetof(struct meta_in, ns) },
 	{ "labels", f_node, offsetof(struct meta_in, labels) },
 	{ "annotations", NULL, 0 },
 	{ "uid", NULL, 0 },

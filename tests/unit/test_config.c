@@ -2005,6 +2005,16 @@ static void test_config_rejects_bad_resources(void **state)
 		  "passes connections through by SNI; terminating TLS in front of TCP routes is "
 		  "not "
 		  "supported: use an HTTPS listener for HTTP), got a map" },
+		/* names as the API server takes them (they go into keys, status,
+		 * metrics and logs) */
+		{ "name not RFC 1123",
+		  "apiVersion: v1\nkind: Service\nmetadata: {name: \"a b\"}\nspec: {}\n",
+		  "t.yaml:3:18: metadata.name: expected a lowercase RFC 1123 name (a-z, 0-9, '-' "
+		  "and '.', a letter or digit at each end, at most 253 characters), got \"a b\"" },
+		{ "namespace with a dot",
+		  "apiVersion: v1\nkind: Service\nmetadata: {name: a, namespace: x.y}\nspec: {}\n",
+		  "t.yaml:3:32: metadata.namespace: expected a lowercase RFC 1123 label (a-z, 0-9 "
+		  "and '-', a letter or digit at each end, at most 63 characters), got \"x.y\"" },
 		/* seed 003's first example */
 		{ "MCP mode", "mcp:\n  port: 3000\n  targets: []\n",
 		  "t.yaml:2:3: mcp: agentgateway's MCP mode is not supported by splicegate (an "
