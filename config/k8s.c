@@ -64,7 +64,7 @@ static int f_node(struct sg_pctx *c, const struct sg_node *n, void *dst, const c
  * most `max` bytes. Names end up in keys, status, metrics and logs. */
 static bool dns_name_ok(const char *v, size_t max, bool dots)
 {
-	size_t len = strlen(v);
+	size_t len = v ? strlen(v) : 0; /* a null scalar is no name */
 
 	if (!len || len > max)
 		return false;
