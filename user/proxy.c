@@ -152,6 +152,7 @@ struct client {
 	struct sg_deferred later;
 	enum client_state state;
 	bool closed;
+	bool aborted;		   /* closed with RST, no close_notify: see client_abort */
 	bool src_held;		   /* admitted (sg_frontend_admit): release once */
 	bool req_held;		   /* the request counts in maxConcurrentRequests */
 	char ip[INET6_ADDRSTRLEN]; /* the client's address, as text */
@@ -214,6 +215,7 @@ struct client {
 };
 
 static void client_close(struct client *c);
+static void client_abort(struct client *c);
 static void start_attempt(struct client *c);
 static void fail_request(struct client *c, enum sg_fail kind, int err);
 static void read_request_head(struct client *c);
@@ -1546,13 +1548,19 @@ static void drive_response(struct client *c)
 			response_done(c);
 			return;
 		}
-		client_close(c); /* truncated body: the client must see it */
+		client_close(c); /* truncated body: its length tells the client */
 		return;
 	case SG_PUMP_ERROR:
 		SG_DEBUG("%s: response body (%s): %s side: %s", c->ip,
 			 sg_relay_engine_name(c->r->resp_pump.engine), side ? "client" : "backend",
 			 strerror(errno));
-		client_close(c);
+		/* The backend failed mid-body: a body with a length or chunks
+		 * tells the client it was cut; a close-delimited one only by
+		 * an abortive close. */
+		if (!side && c->resp_body == SG_H1_BODY_CLOSE)
+			client_abort(c);
+		else
+			client_close(c);
 		return;
 	case SG_PUMP_WAIT:
 		kick(c);
@@ -2766,6 +2774,18 @@ static void client_free(struct sg_closing *cl)
 	sg_slab_free(c);
 }
 
+/* A close-delimited response body was cut (the backend reset, or a TLS
+ * backend closed without close_notify): the client must not take what it
+ * got for the whole body, and has no length to check it by, so the
+ * connection ends with RST and, over TLS, without the close_notify that
+ * would say the data ended (RFC 9112 §9.8, RFC 8446 §6.1). Bytes not yet
+ * sent go with it. */
+static void client_abort(struct client *c)
+{
+	c->aborted = true;
+	client_close(c);
+}
+
 static void client_close(struct client *c)
 {
 	if (c->closed)
@@ -2784,8 +2804,13 @@ static void client_close(struct client *c)
 	sg_io_forget(&c->io); /* the close below drops the interest */
 	if (c->ctx->kmap)
 		sg_sockmap_forget(c->ctx->kmap, &c->ck, c->io.fd);
-	if (c->tls && c->state != C_LINGER)
+	if (c->aborted) {
+		struct linger rst = { 1, 0 };
+
+		setsockopt(c->io.fd, SOL_SOCKET, SO_LINGER, &rst, sizeof(rst));
+	} else if (c->tls && c->state != C_LINGER) {
 		sg_tls_close_notify(c->tls);
+	}
 	sg_tls_free(c->tls);
 	c->tls = NULL;
 	close(c->io.fd);

@@ -114,6 +114,8 @@ first occurrence of a parameter wins; an invalid value gives 400):
                    peer first), then close with RST.
       midreset     (fault) like closemid, but wait 300ms after the first N/2
                    bytes, then close with RST.
+      cdreset      (fault) like midreset, but the head has no Content-Length
+                   (a close-delimited body: only the close can end it).
       stall        (fault) like closemid, but after the first N/2 bytes keep
                    the connection open, sending nothing, for stall=DUR (default
                    60s; ends early if the peer closes), then close (FIN).
@@ -188,7 +190,7 @@ PATTERN_PIECE = PATTERN_MOD * 1024
 PATTERN = bytes(range(PATTERN_MOD)) * (PATTERN_PIECE // PATTERN_MOD + 1)
 GARBAGE = b"\x00\x01\x02\xffTHIS IS NOT HTTP\r\n\x7f\x80garbage\x00\r\n\r\n"
 FAULT_MODES = frozenset({"reset", "close", "closemid", "stall", "garbage",
-                         "headreset", "midreset"})
+                         "headreset", "midreset", "cdreset"})
 RESET_PAUSE = 0.3         # headreset/midreset: sent bytes arrive before the RST
 SMUGGLE_MODES = frozenset({"clte", "twocl"})
 EDGE_MODES = frozenset({"switch101", "bighead", "early103", "trickle"})
@@ -613,13 +615,15 @@ def send_closedelim(conn, ctx, req, status, body, ctype):
         send_body(conn, body, 0, body.length)
 
 
-def send_partial(conn, ctx, req, status, size, length=None):
-    """Headers promising `length` bytes (default size), then only the first
-    size // 2 of them."""
+def send_partial(conn, ctx, req, status, size, length=None, delimited=False):
+    """Headers promising `length` bytes (default size; none said when
+    delimited: the close ends the body), then only the first size // 2 of
+    them."""
     length = size if length is None else length
-    headers = [("Content-Type", "application/octet-stream"),
-               ("Content-Length", str(length))]
-    conn.sendall(response_head(ctx, status, headers, False, req))
+    headers = [("Content-Type", "application/octet-stream")]
+    if not delimited:
+        headers.append(("Content-Length", str(length)))
+    conn.sendall(response_head(ctx, status, headers, delimited, req))
     if req.method != "HEAD":
         send_body(conn, PatternBody(length), 0, size // 2)
 
@@ -805,10 +809,10 @@ def run_fault(conn, ctx, req, mode, status, params):
     if mode == "reset":
         close_with_reset(conn)
         return
-    if mode in ("headreset", "midreset"):
+    if mode in ("headreset", "midreset", "cdreset"):
         size = params.size if params.size is not None else DEFAULT_FAULT_SIZE
-        send_partial(conn, ctx, req, status, size if mode == "midreset" else 0,
-                     size)
+        send_partial(conn, ctx, req, status, 0 if mode == "headreset" else size,
+                     size, delimited=mode == "cdreset")
         time.sleep(RESET_PAUSE)
         close_with_reset(conn)
         return

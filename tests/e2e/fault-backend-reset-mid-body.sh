@@ -35,6 +35,16 @@ def main():
                        "exactly, connection closed (got %r, closed %s)"
                        % (mode, size // 2, size, i, r, closed))
                 c.close()
+    # A close-delimited body cut by a reset: only an abortive close tells
+    # the client (a clean FIN said the body was whole).
+    for size in (1000, 1000000):
+        c = Conn()
+        r = get(c, "/fault?mode=cdreset&size=%d" % size)
+        ok = (r.status == 200 and r.header("content-length") is None
+              and r.body == pattern(size)[:size // 2] and c.reset)
+        report(ok, "close-delimited, reset at %d bytes: the client's connection is reset, "
+               "not closed cleanly (got %r, reset %s)" % (size // 2, r, c.reset))
+        c.close()
     others.finish()
 
 main_guard(main)
