@@ -207,8 +207,10 @@ static void handle_change(struct admin_conn *c, const struct sg_h1_req *req, boo
 {
 	const char *body = c->in.data + req->head_len;
 	size_t len = req->content_length > 0 ? (size_t)req->content_length : 0;
-	char *answer = NULL;
-	int status = c->admin->ops.change(c->admin->ops.ctx, body, len, del, &answer);
+	char *answer = NULL, ns[256];
+	/* ?namespace=NS: kubectl apply -n's (splicegate apply -n sends it). */
+	int status = c->admin->ops.change(c->admin->ops.ctx, body, len, del,
+					  query_param(req, "namespace", ns, sizeof(ns)), &answer);
 	const char *reason = status == 200   ? "OK"
 			     : status == 404 ? "Not Found"
 			     : status == 400 ? "Bad Request"

@@ -20,7 +20,8 @@ struct sg_admin_ops {
 	void (*quit)(void *ctx);
 	/* POST /config (apply) and DELETE /config (delete) with a YAML body:
 	 * returns the HTTP status and a malloc'd text/plain answer. */
-	int (*change)(void *ctx, const char *body, size_t len, bool del, char **answer);
+	int (*change)(void *ctx, const char *body, size_t len, bool del, const char *ns,
+		      char **answer);
 	/* GET /metrics: Prometheus text, malloc'd. */
 	char *(*metrics)(void *ctx);
 	/* GET /stats: spliced sockets and BPF verdicts as JSON, malloc'd. */

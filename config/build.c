@@ -150,9 +150,7 @@ static int push_source(struct source_list *l, const char *name, char *text, size
 		l->v = grown;
 		l->cap = ncap;
 	}
-	l->v[l->n].name = strdup(name);
-	l->v[l->n].text = text;
-	l->v[l->n].len = len;
+	l->v[l->n] = (struct sg_source){ .name = strdup(name), .text = text, .len = len };
 	if (!l->v[l->n].name)
 		return -1;
 	l->n++;
@@ -248,6 +246,7 @@ void sg_sources_free(struct sg_source *s, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		free(s[i].name);
 		free(s[i].text);
+		free(s[i].ns);
 	}
 	free(s);
 }
@@ -267,6 +266,7 @@ static struct sg_cfg *cfg_new(struct sg_draft *b, struct sg_diag *d)
 	sg_frontend_tls_defaults(&cfg->default_ftls);
 	memset(b, 0, sizeof(*b));
 	b->cfg = cfg;
+	b->ns = "default";
 	b->c.a = &cfg->arena;
 	b->c.d = d;
 	return cfg;
@@ -319,6 +319,8 @@ struct sg_cfg *sg_cfg_build(const struct sg_cfg_input *in, struct sg_diag *d)
 	for (size_t i = 0; i < in->nsrcs; i++) {
 		b.replace = i >= in->replace_from;
 		b.era = b.replace ? in->srcs[i].era : 0;
+		b.ns = in->srcs[i].ns ? in->srcs[i].ns : "default";
+		b.ns_given = in->srcs[i].ns != NULL;
 		if (add_text(&b, sg_arena_strdup(b.c.a, in->srcs[i].name), in->srcs[i].text,
 			     in->srcs[i].len) == -1)
 			ret = -1;
@@ -356,8 +358,8 @@ struct sg_cfg *sg_cfg_load_text(const char *name, const char *text, struct sg_di
 	return cfg;
 }
 
-int sg_cfg_identify(const char *name, const char *text, size_t len, struct sg_arena *a,
-		    struct sg_res_id **ids, size_t *n, struct sg_diag *d)
+int sg_cfg_identify(const char *name, const char *text, size_t len, const char *ns,
+		    struct sg_arena *a, struct sg_res_id **ids, size_t *n, struct sg_diag *d)
 {
 	struct sg_draft b;
 	struct sg_node **docs = NULL;
@@ -367,6 +369,8 @@ int sg_cfg_identify(const char *name, const char *text, size_t len, struct sg_ar
 	if (!cfg_new(&b, d))
 		return -1;
 	b.replace = true;
+	b.ns = ns ? ns : "default";
+	b.ns_given = ns != NULL;
 	if (sg_yaml_parse(b.c.a, sg_arena_strdup(b.c.a, name), text, len, &docs, &ndocs, &cap, d) ==
 	    -1)
 		ret = -1;

@@ -34,11 +34,13 @@ void sg_sources_free(struct sg_source *s, size_t n);
 /* Whether sg_sources_read reads a directory entry of this name (*.yaml and
  * *.yml, no dot files). */
 bool sg_sources_wanted(const char *name);
-/* The Kubernetes resources a text holds (for apply/delete), names in `a`.
- * A standalone document is an error: apply takes resources only. Returns
- * 0, or -1 with the reasons in d. */
-int sg_cfg_identify(const char *name, const char *text, size_t len, struct sg_arena *a,
-		    struct sg_res_id **ids, size_t *n, struct sg_diag *d);
+/* The Kubernetes resources a text holds (for apply/delete), names in `a`;
+ * those that name no namespace are in `ns` (NULL: "default"; given, one
+ * that names another is an error, as kubectl's -n). A standalone document
+ * is an error: apply takes resources only. Returns 0, or -1 with the
+ * reasons in d. */
+int sg_cfg_identify(const char *name, const char *text, size_t len, const char *ns,
+		    struct sg_arena *a, struct sg_res_id **ids, size_t *n, struct sg_diag *d);
 
 /* The config used when no path is given: :8080 -> 127.0.0.1:8000. */
 extern const char sg_default_config[];

@@ -659,6 +659,9 @@ struct sg_source {
 	 * new resources are created in, sg_route.era; deletions' `before`
 	 * count the same way); 0 for a file. */
 	unsigned era;
+	/* The namespace of its resources that name none (apply -n), owned;
+	 * NULL: "default". */
+	char *ns;
 };
 
 /* What a config is built from: sources in order, where a resource in a

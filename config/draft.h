@@ -33,8 +33,12 @@ struct sg_draft {
 	size_t *res_slots;
 	size_t res_cap;
 	size_t nstandalone;
-	bool replace;			 /* duplicates replace (applied sources) */
-	unsigned era;			 /* of the source being read (sg_source.era) */
+	bool replace; /* duplicates replace (applied sources) */
+	unsigned era; /* of the source being read (sg_source.era) */
+	/* Its resources' namespace when they name none ("default", or apply
+	 * -n's: then one that names another is refused, as kubectl does). */
+	const char *ns;
+	bool ns_given;
 	const struct sg_res_id *deleted; /* resources to leave out */
 	size_t ndeleted;
 };

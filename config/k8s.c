@@ -240,16 +240,38 @@ int sg_k8s_collect(struct sg_draft *b, const struct sg_node *doc)
 	if (check_kind(c, doc, &in) == -1 ||
 	    sg_parse_fields(c, in.metadata, meta_fields, &meta, "metadata") == -1)
 		return -1;
+	/* The namespace apply -n gave (else "default") for one that names
+	 * none; a Namespace is in none. kubectl refuses a resource naming
+	 * another than -n's, with these words. */
+	if (b->ns_given && !dns_name_ok(b->ns, 63, false)) {
+		sg_diag_err(c->d, doc,
+			    "--namespace: expected a lowercase RFC 1123 label (a-z, 0-9 and '-', a "
+			    "letter or digit at each end, at most 63 characters), got \"%s\"",
+			    b->ns);
+		return -1;
+	}
+	if (!strcmp(in.kind, "Namespace")) {
+		meta.ns = "default";
+	} else if (meta.ns && b->ns_given && strcmp(meta.ns, b->ns)) {
+		sg_diag_err(c->d, sg_map_get(in.metadata, "namespace"),
+			    "the namespace from the provided object \"%s\" does not match the "
+			    "namespace \"%s\". You must pass '--namespace=%s' to perform this "
+			    "operation.",
+			    meta.ns, b->ns, meta.ns);
+		return -1;
+	} else if (!meta.ns) {
+		meta.ns = b->ns;
+	}
 	/* Deleted: its texts up to the deletion are left out, one applied
 	 * after it is a new resource (a new creation time). */
 	for (size_t i = 0; i < b->ndeleted; i++) {
 		const struct sg_res_id *d = &b->deleted[i];
 
 		if (!strcmp(d->kind, in.kind) && !strcmp(d->name, meta.name) &&
-		    !strcmp(d->ns, meta.ns ? meta.ns : "default") && b->era <= d->before)
+		    !strcmp(d->ns, meta.ns) && b->era <= d->before)
 			return 0;
 	}
-	o = res_find(b, in.kind, meta.ns ? meta.ns : "default", meta.name);
+	o = res_find(b, in.kind, meta.ns, meta.name);
 	if (o && b->replace) {
 		o->api = in.api;
 		o->doc = doc;
@@ -270,7 +292,7 @@ int sg_k8s_collect(struct sg_draft *b, const struct sg_node *doc)
 	r->kind = in.kind;
 	r->era = b->era;
 	r->name = meta.name;
-	r->ns = meta.ns ? meta.ns : "default";
+	r->ns = meta.ns;
 	r->doc = doc;
 	r->spec = in.spec;
 	r->metadata = in.metadata;

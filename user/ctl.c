@@ -113,10 +113,14 @@ static int request(const char *addr, const char *method, const char *path, const
 	return status;
 }
 
-static int send_body(const char *addr, const char *body, size_t len, bool del)
+static int send_body(const char *addr, const char *body, size_t len, bool del, const char *ns)
 {
-	char *answer;
-	int status = request(addr, del ? "DELETE" : "POST", "/config", body, len, &answer);
+	char *answer, path[320];
+	int status;
+
+	/* -n NS: the namespace of resources that name none (kubectl's). */
+	snprintf(path, sizeof(path), "/config%s%.256s", ns ? "?namespace=" : "", ns ? ns : "");
+	status = request(addr, del ? "DELETE" : "POST", path, body, len, &answer);
 	char *line, *save = NULL;
 
 	if (status < 0) {
@@ -136,7 +140,7 @@ static int send_body(const char *addr, const char *body, size_t len, bool del)
 	return status == 200 ? 0 : 1;
 }
 
-int sg_ctl_send_file(const char *admin_addr, const char *file, bool del)
+int sg_ctl_send_file(const char *admin_addr, const char *file, bool del, const char *ns)
 {
 	FILE *f = strcmp(file, "-") ? fopen(file, "rb") : stdin;
 	size_t len;
@@ -162,7 +166,7 @@ int sg_ctl_send_file(const char *admin_addr, const char *file, bool del)
 		free(body);
 		return 1;
 	}
-	rc = send_body(admin_addr, body, len, del);
+	rc = send_body(admin_addr, body, len, del, ns);
 	free(body);
 	return rc;
 }
@@ -231,7 +235,7 @@ int sg_ctl_delete_named(const char *admin_addr, const char *kind, const char *na
 		fprintf(stderr, "splicegate: name too long\n");
 		return 1;
 	}
-	return send_body(admin_addr, body, (size_t)n, true);
+	return send_body(admin_addr, body, (size_t)n, true, NULL);
 }
 
 /* ---- get ------------------------------------------------------------------ */

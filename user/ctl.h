@@ -5,9 +5,10 @@
 
 #include <stdbool.h>
 
-/* Send FILE (or "-" for stdin) to POST/DELETE /config on admin_addr.
+/* Send FILE (or "-" for stdin) to POST/DELETE /config on admin_addr,
+ * with ns (NULL: none) as the namespace of resources that name none.
  * Returns the process exit code: 0 done, 1 rejected, 2 unreachable. */
-int sg_ctl_send_file(const char *admin_addr, const char *file, bool del);
+int sg_ctl_send_file(const char *admin_addr, const char *file, bool del, const char *ns);
 
 /* kubectl's `delete KIND NAME -n NS`: KIND as kubectl spells it
  * (httproute, HTTPRoute, agentgatewaypolicy, AgentgatewayPolicy, ...).

@@ -155,7 +155,7 @@ static void warn_if_empty(const struct gateway *g, const struct sg_cfg *old, con
 			what, ports_of(old, ports, sizeof(ports)));
 }
 
-static int change(void *ctx, const char *body, size_t len, bool del, char **answer)
+static int change(void *ctx, const char *body, size_t len, bool del, const char *ns, char **answer)
 {
 	struct gateway *g = ctx;
 	struct sg_diag d;
@@ -164,7 +164,7 @@ static int change(void *ctx, const char *body, size_t len, bool del, char **answ
 	struct sg_cfg *old = sg_cfg_ref(g->cfg);
 
 	sg_diag_init(&d);
-	rc = sg_store_change(g->store, body, len, del, vet, g, answer, &d);
+	rc = sg_store_change(g->store, body, len, del, ns, vet, g, answer, &d);
 	if (rc < 0)
 		g->reloads_failed++;
 	else

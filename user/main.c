@@ -51,8 +51,9 @@ static const char usage[] =
 	"                          and .json files by name\n"
 	"      --server-side       (apply) accepted as kubectl does; apply always replaces\n"
 	"                          whole resources\n"
-	"  -n, --namespace NS      (delete KIND NAME, get) the resource's namespace (default "
-	"\"default\")\n"
+	"  -n, --namespace NS      (apply, delete, get) the namespace of resources that name\n"
+	"                          none (default \"default\"; one that names another is\n"
+	"                          refused, as kubectl does)\n"
 	"  -A, --all-namespaces    (get) every namespace\n"
 	"  -o, --output FMT        (get) yaml or json\n"
 	"      --admin ADDR        admin address (default: config.adminAddr, 127.0.0.1:15000)\n"
@@ -416,7 +417,7 @@ static int send_files(const struct cli *cli, bool del)
 		int n, rc;
 
 		if (!strcmp(f, "-") || (n = scandir(f, &names, NULL, alphasort)) < 0) {
-			rc = sg_ctl_send_file(admin_addr(cli), f, del);
+			rc = sg_ctl_send_file(admin_addr(cli), f, del, cli->ns);
 			worst = rc > worst ? rc : worst;
 			continue;
 		}
@@ -429,7 +430,7 @@ static int send_files(const struct cli *cli, bool del)
 			    (sg_sources_wanted(name) ||
 			     (len > 5 && !strcmp(name + len - 5, ".json"))) &&
 			    (size_t)snprintf(path, sizeof(path), "%s/%s", f, name) < sizeof(path)) {
-				rc = sg_ctl_send_file(admin_addr(cli), path, del);
+				rc = sg_ctl_send_file(admin_addr(cli), path, del, cli->ns);
 				worst = rc > worst ? rc : worst;
 			}
 			free(names[k]);

@@ -526,6 +526,7 @@ static void compact(struct sg_store *s)
 		if (!keep[j]) {
 			free(src->name);
 			free(src->text);
+			free(src->ns);
 			held_free(&s->held[j]);
 			continue;
 		}
@@ -539,7 +540,7 @@ out:
 	free(keep);
 }
 
-int sg_store_change(struct sg_store *s, const char *body, size_t len, bool del,
+int sg_store_change(struct sg_store *s, const char *body, size_t len, bool del, const char *ns,
 		    sg_store_check_fn check, void *check_ctx, char **report, struct sg_diag *d)
 {
 	struct sg_arena scratch;
@@ -553,7 +554,7 @@ int sg_store_change(struct sg_store *s, const char *body, size_t len, bool del,
 	*report = NULL;
 	sg_arena_init(&scratch);
 	snprintf(name, sizeof(name), "%s#%u", del ? "delete" : "apply", s->napplied + 1);
-	if (sg_cfg_identify(name, body, len, &scratch, &ids, &nids, d) == -1)
+	if (sg_cfg_identify(name, body, len, ns, &scratch, &ids, &nids, d) == -1)
 		goto out;
 	if (nids == 0) {
 		sg_diag_err(d, NULL, "%s: no resources in the input", name);
@@ -571,6 +572,10 @@ int sg_store_change(struct sg_store *s, const char *body, size_t len, bool del,
 		src.text[len] = '\0';
 		src.len = len;
 		src.era = s->napplied + 1;
+		if (ns && !(src.ns = strdup(ns))) {
+			sg_diag_err(d, NULL, "out of memory");
+			goto out;
+		}
 	}
 	cfg = build_with(s, del ? NULL : &src, deleted, ndeleted, d);
 	if (!cfg)
@@ -601,12 +606,13 @@ int sg_store_change(struct sg_store *s, const char *body, size_t len, bool del,
 		goto out;
 	}
 	s->napplied++;
-	src.name = src.text = NULL; /* the store owns them now */
+	src.name = src.text = src.ns = NULL; /* the store owns them now */
 	compact(s);
 	ret = missing ? 1 : 0;
 out:
 	free(src.name);
 	free(src.text);
+	free(src.ns);
 	free(deleted);
 	sg_arena_free(&scratch);
 	return ret;

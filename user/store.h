@@ -33,9 +33,11 @@ size_t sg_store_applied(const struct sg_store *s);
  * failure nothing changes and -1 is returned with reasons in d. */
 typedef int (*sg_store_check_fn)(void *ctx, const struct sg_cfg *old, const struct sg_cfg *cfg,
 				 struct sg_diag *d);
-/* `check` (may be NULL) vets the new config before it goes in force: -1
+/* `ns` (may be NULL: "default") is the namespace of the body's resources
+ * that name none, as kubectl apply -n gives it (one that names another is
+ * refused). `check` (may be NULL) vets the new config before it goes in force: -1
  * rejects the change (reasons in d). */
-int sg_store_change(struct sg_store *s, const char *body, size_t len, bool del,
+int sg_store_change(struct sg_store *s, const char *body, size_t len, bool del, const char *ns,
 		    sg_store_check_fn check, void *check_ctx, char **report, struct sg_diag *d);
 
 /* Re-read the files the store was opened with and rebuild, keeping what

@@ -93,7 +93,7 @@ static int change(struct sg_store *s, const char *text, bool del, char **report)
 	int rc;
 
 	sg_diag_init(&d);
-	rc = sg_store_change(s, text, strlen(text), del, NULL, NULL, report, &d);
+	rc = sg_store_change(s, text, strlen(text), del, NULL, NULL, NULL, report, &d);
 	sg_diag_free(&d);
 	return rc;
 }
@@ -252,6 +252,44 @@ static void test_store_keeps_what_builds_need(void **state)
 	assert_null(tie_winner(f->store));
 }
 
+/* apply -n NS: resources that name no namespace are in NS; one that
+ * names another is refused with kubectl's words, and nothing changes. */
+static void test_store_apply_namespace(void **state)
+{
+	static const char svc[] = "apiVersion: v1\nkind: Service\nmetadata: {name: s}\n"
+				  "spec: {clusterIP: 127.0.0.1, ports: [{port: 9000}]}\n";
+	static const char other[] = "apiVersion: v1\nkind: Service\n"
+				    "metadata: {name: t, namespace: other}\n"
+				    "spec: {clusterIP: 127.0.0.1, ports: [{port: 9000}]}\n";
+	struct fixture *f = *state;
+	const struct sg_cfg *cfg;
+	struct sg_diag d;
+	char *report = NULL;
+	bool found = false;
+
+	sg_diag_init(&d);
+	assert_int_equal(
+		sg_store_change(f->store, svc, strlen(svc), false, "web", NULL, NULL, &report, &d),
+		0);
+	free(report);
+	cfg = sg_store_current(f->store);
+	for (size_t i = 0; i < cfg->nresources; i++)
+		found |= !strcmp(cfg->resources[i].name, "s") &&
+			 !strcmp(cfg->resources[i].ns, "web");
+	assert_true(found);
+	report = NULL;
+	assert_int_equal(sg_store_change(f->store, other, strlen(other), false, "web", NULL, NULL,
+					 &report, &d),
+			 -1);
+	assert_null(report);
+	assert_string_equal(
+		d.lines[d.n - 1],
+		"apply#2:3:32: the namespace from the provided object \"other\" does not "
+		"match the namespace \"web\". You must pass '--namespace=other' to "
+		"perform this operation.");
+	sg_diag_free(&d);
+}
+
 static void test_store_failed_change_keeps_config(void **state)
 {
 	struct fixture *f = *state;
@@ -263,9 +301,9 @@ static void test_store_failed_change_keeps_config(void **state)
 	free(report);
 	before = sg_store_current(f->store);
 	sg_diag_init(&d);
-	assert_int_equal(
-		sg_store_change(f->store, "kind: HTTPRoute\n", 16, false, NULL, NULL, &report, &d),
-		-1);
+	assert_int_equal(sg_store_change(f->store, "kind: HTTPRoute\n", 16, false, NULL, NULL, NULL,
+					 &report, &d),
+			 -1);
 	assert_true(d.errors > 0);
 	sg_diag_free(&d);
 	assert_ptr_equal(sg_store_current(f->store), before);
@@ -421,6 +459,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_store_ties_go_to_the_oldest_route, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_store_keeps_what_builds_need, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_store_apply_namespace, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_store_failed_change_keeps_config, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_store_dangling_ref_converges, setup, teardown),
