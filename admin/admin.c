@@ -86,14 +86,16 @@ static void conn_close(struct admin_conn *c)
 	sg_loop_defer_close(c->admin->loop, &c->closing, conn_free);
 }
 
-static void respond(struct admin_conn *c, int status, const char *reason, const char *ctype,
-		    const char *body, size_t body_len)
+/* A whole answer; `extra` (NULL: none) is header lines, each with its
+ * CRLF. */
+static void respond_with(struct admin_conn *c, int status, const char *reason, const char *ctype,
+			 const char *extra, const char *body, size_t body_len)
 {
-	char head[256];
+	char head[384];
 	int n = snprintf(head, sizeof(head),
 			 "HTTP/1.1 %d %s\r\ncontent-type: %s\r\ncontent-length: %zu\r\n"
-			 "connection: close\r\n\r\n",
-			 status, reason, ctype, body_len);
+			 "%sconnection: close\r\n\r\n",
+			 status, reason, ctype, body_len, extra ? extra : "");
 
 	sg_buf_reset(&c->out);
 	if (n < 0 || (size_t)n >= sizeof(head) || sg_buf_append(&c->out, head, (size_t)n) < 0 ||
@@ -103,6 +105,12 @@ static void respond(struct admin_conn *c, int status, const char *reason, const 
 	}
 	sg_io_set(c->admin->loop, &c->io, EPOLLOUT);
 	sg_timer_arm(c->admin->loop, &c->timer, sg_loop_now(c->admin->loop) + ADMIN_TIMEOUT_MS);
+}
+
+static void respond(struct admin_conn *c, int status, const char *reason, const char *ctype,
+		    const char *body, size_t body_len)
+{
+	respond_with(c, status, reason, ctype, NULL, body, body_len);
 }
 
 static void respond_text(struct admin_conn *c, int status, const char *reason, const char *text)
@@ -313,6 +321,7 @@ static void dispatch(struct admin_conn *c, const struct sg_h1_req *req)
 				   q ? (size_t)(q - req->target.p) : req->target.len };
 	const struct route *routes = role_routes[c->admin->role];
 	bool path_known = false;
+	char allow[96] = "allow: ";
 
 	if (c->refused) {
 		respond_text(c, 403, "Forbidden",
@@ -324,16 +333,23 @@ static void dispatch(struct admin_conn *c, const struct sg_h1_req *req)
 		if (!span_is(&path, routes[i].path))
 			continue;
 		path_known = true;
+		/* RFC 9110 15.5.6: a 405 says what the path takes. */
+		snprintf(allow + strlen(allow), sizeof(allow) - strlen(allow), "%s%s%s",
+			 allow[7] ? ", " : "", routes[i].method,
+			 strcmp(routes[i].method, "GET") ? "" : ", HEAD");
 		if (span_is(&req->method, routes[i].method) ||
 		    (span_is(&req->method, "HEAD") && !strcmp(routes[i].method, "GET"))) {
 			routes[i].handle(c, req);
 			return;
 		}
 	}
-	if (path_known)
-		respond_text(c, 405, "Method Not Allowed", "method not allowed\n");
-	else
+	if (path_known) {
+		strcat(allow, "\r\n");
+		respond_with(c, 405, "Method Not Allowed", "text/plain", allow,
+			     "method not allowed\n", 19);
+	} else {
 		respond_text(c, 404, "Not Found", "not found\n");
+	}
 }
 
 /* What the head allows: 0 when the whole request is in (dispatched), 1 to

@@ -17,6 +17,9 @@ code=$(curl -s -o /dev/null -w '%{http_code}' -X POST http://127.0.0.1:15000/con
 [ "$code" = 405 ] && pass "POST /config_dump 405" || fail "POST /config_dump gave $code"
 code=$(curl -s -o /dev/null -w '%{http_code}' http://127.0.0.1:15000/quitquitquit)
 [ "$code" = 405 ] && pass "GET /quitquitquit 405" || fail "GET /quitquitquit gave $code"
+check "a 405 says what the path takes (Allow, RFC 9110 15.5.6)" \
+	"$(curl -s -D - -o /dev/null -X PUT http://127.0.0.1:15000/config | tr -d '\r' | grep -i '^allow:')" \
+	"allow: POST, DELETE"
 
 out=$(curl -s -X POST 'http://127.0.0.1:15000/logging?level=debug')
 [ "$out" = "current log level is debug" ] && pass "logging level set" || fail "logging: $out"

@@ -159,6 +159,27 @@ check "delete -f DIR: each file's resources deleted" "$("$SG_BIN" delete -f "$WO
 	"httproute.gateway.networking.k8s.io/multi-a deleted
 httproute.gateway.networking.k8s.io/multi-b deleted"
 
+# apply -n NS as kubectl: a resource that names no namespace goes in NS,
+# one that names another is refused and nothing changes.
+cat >"$WORK/nons.yaml" <<YAML
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: nons}
+spec:
+  parentRefs: [{name: gw, namespace: e2e}]
+  rules: [{matches: [{path: {type: PathPrefix, value: /nons}}], backendRefs: [{name: echo, port: $B}]}]
+YAML
+check "apply -n e2e: the route without a namespace is e2e's" \
+	"$("$SG_BIN" apply -n e2e -f "$WORK/nons.yaml" 2>&1)" "httproute.gateway.networking.k8s.io/nons created"
+check "get -n e2e finds it" "$("$SG_BIN" get httproute nons -n e2e -o json | jq -r .metadata.namespace)" e2e
+hcall http://127.0.0.1:8080/nons
+expect "its backend in the same namespace serves (no grant needed)" 200 '{*'
+out=$("$SG_BIN" apply -n other -f "$WORK/many/multi-a.yaml" 2>&1)
+check "apply -n other of a resource in e2e: refused (exit 1)" "$?" 1
+grep -q 'does not match the namespace "other"' <<<"$out" && pass "... with kubectl's reason" ||
+	fail "apply -n other said: $out"
+"$SG_BIN" delete -n e2e -f "$WORK/nons.yaml" >/dev/null || fail "delete -n e2e"
+
 # A Service whose only endpoint is not ready keeps its share too: its
 # half gets 500, the other backend's traffic does not double.
 "$SG_BIN" apply -f- >/dev/null 2>&1 <<YAML
