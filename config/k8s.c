@@ -228,7 +228,34 @@ static int res_index(struct sg_draft *b, size_t i)
 
 /* `endpoints`/`ports` are accepted at the top level for EndpointSlice and
  * read there when it is built. */
+static int collect_one(struct sg_draft *b, const struct sg_node *doc);
+
+/* A `kind: List` (apiVersion v1, what `kubectl get -o yaml` prints for
+ * several objects) is its items, each collected as a document of its own;
+ * anything else is one resource. */
 int sg_k8s_collect(struct sg_draft *b, const struct sg_node *doc)
+{
+	const struct sg_node *kind = sg_map_get(doc, "kind"), *items;
+	int ret = 0;
+
+	if (!kind || kind->kind != SG_NODE_SCALAR || strcmp(kind->str, "List"))
+		return collect_one(b, doc);
+	items = sg_map_get(doc, "items");
+	if (!items || items->kind != SG_NODE_SEQ)
+		return sg_expected(&b->c, items ? items : doc, "items", "a list of resources");
+	for (size_t i = 0; i < items->n; i++) {
+		if (items->items[i]->kind != SG_NODE_MAP) {
+			sg_expected(&b->c, items->items[i], sg_path_idx(&b->c, "items", i),
+				    "a resource (a map)");
+			ret = -1;
+		} else if (collect_one(b, items->items[i]) == -1) {
+			ret = -1;
+		}
+	}
+	return ret;
+}
+
+static int collect_one(struct sg_draft *b, const struct sg_node *doc)
 {
 	struct sg_pctx *c = &b->c;
 	struct doc_in in = { 0 };

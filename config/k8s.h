@@ -9,8 +9,9 @@
 #include "config/draft.h"
 #include "config/node.h"
 
-/* Record the resource `doc` (a map with apiVersion and kind) in b->res.
- * Returns 0, or -1 after recording an error in b->c.d. */
+/* Record the resource `doc` (a map with apiVersion and kind) in b->res,
+ * or each item of a `kind: List`. Returns 0, or -1 after recording an
+ * error in b->c.d. */
 int sg_k8s_collect(struct sg_draft *b, const struct sg_node *doc);
 /* Build every collected resource into b->cfg, in dependency order. Returns
  * 0, or -1 after recording errors. */

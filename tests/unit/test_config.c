@@ -1034,6 +1034,29 @@ static void test_config_loads_files_and_directories(void **state)
 /* Only regular files are read, SG_CFG_MAX_TEXT bytes at most: a FIFO named
  * *.yaml used to block the load until a writer came, a link to /dev/zero
  * to be read until memory ran out. alarm() turns a block into a failure. */
+/* A v1 List (kubectl get -o yaml of several objects) is its items. */
+static void test_config_list_of_resources(void **state)
+{
+	static const char text[] = "apiVersion: v1\n"
+				   "kind: List\n"
+				   "items:\n"
+				   "- apiVersion: v1\n"
+				   "  kind: Service\n"
+				   "  metadata: {name: a, namespace: ns, resourceVersion: \"7\"}\n"
+				   "  spec: {clusterIP: 127.0.0.1, ports: [{port: 80}]}\n"
+				   "- apiVersion: v1\n"
+				   "  kind: Service\n"
+				   "  metadata: {name: b, namespace: ns}\n"
+				   "  spec: {clusterIP: 127.0.0.1, ports: [{port: 81}]}\n"
+				   "metadata: {resourceVersion: \"\"}\n";
+	struct loaded *l = *state;
+	struct sg_cfg *cfg = load_ok(l, text, 0);
+
+	assert_int_equal(cfg->nservices, 2);
+	assert_int_equal(cfg->nresources, 2);
+	assert_string_equal(cfg->resources[1].name, "b");
+}
+
 /* A Gateway listener of a protocol that is not served, or on a port that
  * another protocol's listeners hold, does not refuse the file: the
  * Gateway is taken without it, which serves nothing and shows why in
@@ -2642,6 +2665,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		T(test_config_loads_seed_000),
 		T(test_config_gateway_listener_problems_are_status),
+		T(test_config_list_of_resources),
 		T(test_config_health_standalone),
 		T(test_config_health_dump),
 		T(test_config_response_idle_standalone),
