@@ -289,12 +289,13 @@ static int on_alpn(SSL *ssl, const unsigned char **out, unsigned char *outlen,
 	const struct tls_listener *tl = t->chosen;
 	unsigned char *sel;
 
-	/* Server preference: the first of ours the client offers. Without a
-	 * common protocol the session goes on without ALPN (HTTP/1.1), as
-	 * nginx and HAProxy do. */
+	/* Server preference: the first of ours the client offers. A client
+	 * that offers none of ours is refused with no_application_protocol
+	 * (RFC 7301 §3.2; nginx since 1.21.4): it said it speaks nothing we
+	 * serve. One that offers no ALPN at all gets HTTP/1.1. */
 	if (SSL_select_next_proto(&sel, outlen, tl->alpn, (unsigned)tl->alpn_len, in, inlen) !=
 	    OPENSSL_NPN_NEGOTIATED)
-		return SSL_TLSEXT_ERR_NOACK;
+		return SSL_TLSEXT_ERR_ALERT_FATAL;
 	*out = sel;
 	return SSL_TLSEXT_ERR_OK;
 }

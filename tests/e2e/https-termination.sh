@@ -84,6 +84,10 @@ check "SNI no listener takes, no catch-all: refused" "$(subject nope.test "$HP2"
 check "SNI only.test on the second port" "$(subject only.test "$HP2")" other.test
 check "TLS 1.2 to a listener with minTLSVersion TLS_V1_3: refused" \
 	"$(subject only.test "$HP2" -tls1_2)" refused
+check "ALPN offering only a protocol the listener does not serve: refused" \
+	"$(subject exact.test "$HP" -alpn foo)" refused
+check "ALPN offering it beside http/1.1: served" "$(subject exact.test "$HP" -alpn foo,http/1.1)" \
+	exact.test
 
 # curl over both HTTP versions, by name.
 R=(--resolve "exact.test:$HP:127.0.0.1" --resolve "x.wild.test:$HP:127.0.0.1" -k -s)

@@ -373,8 +373,10 @@ static void test_alpn(void **state)
 	conn_free(&c);
 	sg_tls_server_unref(s);
 
-	/* A policy offering http/1.1 only: an h2-only client gets no ALPN
-	 * (the session goes on, HTTP/1.1). */
+	/* A policy offering http/1.1 only: an h2-only client offers nothing
+	 * it serves and is refused (no_application_protocol, RFC 7301 §3.2,
+	 * as nginx and agentgateway's rustls do); one that offers both gets
+	 * http/1.1. */
 	sg_frontend_tls_defaults(&only_h1);
 	only_h1.has_alpn = true;
 	only_h1.alpn.v = (const char *[]){ "http/1.1" };
@@ -382,6 +384,9 @@ static void test_alpn(void **state)
 	listener(&g, "any", "", &cert_any, &only_h1);
 	t = sg_tls_server_new(&g.bind, err, sizeof(err));
 	handshake(&c, t, "x", h2, sizeof(h2) - 1, 0);
+	assert_int_equal(c.result, -1);
+	conn_free(&c);
+	handshake(&c, t, "x", both, sizeof(both) - 1, 0);
 	assert_int_equal(c.result, 1);
 	assert_false(sg_tls_h2(c.srv));
 	conn_free(&c);
