@@ -2246,8 +2246,16 @@ static void drive_tunnel(struct client *c)
 		drive_tunnel(c);
 		return;
 	case SG_TUNNEL_DONE:
-	case SG_TUNNEL_ERROR:
 		client_close(c);
+		return;
+	case SG_TUNNEL_ERROR:
+		/* A reset (or a failed write) on one side is passed on as a
+		 * reset on both: an aborted stream must not look finished to
+		 * the other end (a FIN would). */
+		if (c->r->at.conn && c->r->at.conn->fd >= 0)
+			setsockopt(c->r->at.conn->fd, SOL_SOCKET, SO_LINGER,
+				   &(struct linger){ 1, 0 }, sizeof(struct linger));
+		client_abort(c);
 		return;
 	}
 }
