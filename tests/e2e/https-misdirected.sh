@@ -1,5 +1,6 @@
 # HTTPS listeners sharing a port answer 421 to a request whose Host another listener takes than the one the handshake's SNI chose (Gateway API's HTTPRouteHTTPSListenerDetectMisdirectedRequests table, over HTTP/1.1 and HTTP/2; without SNI too), 404 when no listener takes it; so a listener that requires client certificates cannot be reached through a neighbour's handshake: without a certificate its SNI is refused and its Host through the other's SNI gets 421, with one signed by its CA it serves, and a session made on the neighbour does not resume on it (TLS 1.3 and 1.2) while its own sessions do; 421s counted in /metrics as misdirected.
 . "$(dirname "$0")/lib.sh"
+. "$E2E_DIR/tlslib.sh"
 
 declare -A BACKEND_PORTS
 for b in one two three api public; do
@@ -9,16 +10,6 @@ done
 HP=$(free_port)
 MP=$(free_port)
 
-# cert NAME CN [SAN...]: $WORK/NAME.crt and NAME.key (ECDSA P-256).
-cert() {
-	local name=$1 cn=$2 san="" h
-	shift 2
-	for h in "$@"; do san="${san:+$san,}DNS:$h"; done
-	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
-		-subj "/CN=$cn" ${san:+-addext "subjectAltName=$san"} \
-		-keyout "$WORK/$name.key" -out "$WORK/$name.crt" >/dev/null 2>&1 ||
-		fail "openssl req for $name"
-}
 cert srv example.org example.org second-example.org '*.wildcard.org' api.example.com public.example.com
 # A CA for the api listener's clients, and a client certificate it signs.
 cert ca client-ca

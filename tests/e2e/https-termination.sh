@@ -1,20 +1,11 @@
 # HTTPS listeners, standalone dialect: certificates chosen by SNI (exact name, then wildcard, then the listener without a hostname; no SNI: that one) as openssl s_client sees them; curl over HTTP/1.1 and HTTP/2 (ALPN) gets the backend's echo, a redirect keeping the https scheme, a 6 MiB download byte-identical and a 6 MiB upload whole (sha256) both ways; h2load over TLS completes every request; a session ticket resumes; a one-request connection gets no pure ACK from the gateway (its ACKs ride on the handshake, tickets and response); an SNI no listener takes is refused on a port without a catch-all, TLS 1.2 on a listener with minTLSVersion TLS_V1_3 is refused, a plaintext request on the HTTPS port gets no answer and a silent client is closed at handshakeTimeout, each counted in /metrics while others are served; config_dump shows the HTTPS listener and frontend TLS policy as agentgateway prints them; a certificate file replaced on disk is served within seconds without a restart, a broken one leaves the old in force; check refuses a key that does not match its certificate.
 . "$(dirname "$0")/lib.sh"
+. "$E2E_DIR/tlslib.sh"
 
 start_backend tls || finish
 HP=$(free_port)  # HTTPS with a catch-all
 HP2=$(free_port) # HTTPS, named listeners only, TLS 1.3 minimum on one
 
-# cert NAME CN [SAN...]: $WORK/NAME.crt and NAME.key (ECDSA P-256).
-cert() {
-	local name=$1 cn=$2 san="" h
-	shift 2
-	for h in "$@"; do san="${san:+$san,}DNS:$h"; done
-	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
-		-subj "/CN=$cn" ${san:+-addext "subjectAltName=$san"} \
-		-keyout "$WORK/$name.key" -out "$WORK/$name.crt" >/dev/null 2>&1 ||
-		fail "openssl req for $name"
-}
 cert exact exact.test exact.test
 cert wild wild.test '*.wild.test'
 cert dflt default.test

@@ -9,6 +9,17 @@ make_cert() {
 		-keyout "$WORK/$1.key" -out "$WORK/$1.crt" >/dev/null 2>&1
 }
 
+# cert NAME CN [SAN...]: $WORK/NAME.crt and NAME.key (ECDSA P-256).
+cert() {
+	local name=$1 cn=$2 san="" h
+	shift 2
+	for h in "$@"; do san="${san:+$san,}DNS:$h"; done
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
+		-subj "/CN=$cn" ${san:+-addext "subjectAltName=$san"} \
+		-keyout "$WORK/$name.key" -out "$WORK/$name.crt" >/dev/null 2>&1 ||
+		fail "openssl req for $name"
+}
+
 # start_tls_backends NAME...: for each NAME a certificate, an echo backend
 # (s_server -rev: each line back reversed, "CLOSE" ends the connection) on
 # ECHO[NAME] and a file backend (s_server -WWW over $WORK/www-NAME, whose
