@@ -1172,37 +1172,27 @@ static void test_h1_write_response(void **unused)
 	/* No Content-Length in a 1xx or 204 and no Transfer-Encoding in
 	 * those or a 304 (RFC 9110 8.6, RFC 9112 6.1); a 304 keeps its
 	 * Content-Length; an interim head loses its hop-by-hop fields. */
-	assert_int_equal(parse_resp("HTTP/1.1 204 No Content\r\nContent-Length: 5\r\n"
-				    "X-A: 1\r\n\r\n",
-				    &resp),
-			 SG_H1_DONE);
-	n = sg_h1_write_response(&resp, false, NULL, out, sizeof(out));
-	expect_output(out, n, "HTTP/1.1 204 No Content\r\nX-A: 1\r\n\r\n");
-	assert_int_equal(parse_resp("HTTP/1.1 204 No Content\r\nTransfer-Encoding: chunked\r\n"
-				    "X-A: 1\r\n\r\n",
-				    &resp),
-			 SG_H1_DONE);
-	n = sg_h1_write_response(&resp, false, NULL, out, sizeof(out));
-	expect_output(out, n, "HTTP/1.1 204 No Content\r\nX-A: 1\r\n\r\n");
-	assert_int_equal(parse_resp("HTTP/1.1 304 Not Modified\r\nContent-Length: 5\r\n"
-				    "ETag: \"x\"\r\n\r\n",
-				    &resp),
-			 SG_H1_DONE);
-	n = sg_h1_write_response(&resp, false, NULL, out, sizeof(out));
-	expect_output(out, n,
-		      "HTTP/1.1 304 Not Modified\r\nContent-Length: 5\r\nETag: \"x\"\r\n\r\n");
-	assert_int_equal(parse_resp("HTTP/1.1 304 Not Modified\r\nTransfer-Encoding: chunked\r\n"
-				    "ETag: \"x\"\r\n\r\n",
-				    &resp),
-			 SG_H1_DONE);
-	n = sg_h1_write_response(&resp, false, NULL, out, sizeof(out));
-	expect_output(out, n, "HTTP/1.1 304 Not Modified\r\nETag: \"x\"\r\n\r\n");
-	assert_int_equal(parse_resp("HTTP/1.1 103 Early Hints\r\nConnection: x-a\r\nX-A: s\r\n"
-				    "Keep-Alive: 5\r\nContent-Length: 3\r\nLink: </s.css>\r\n\r\n",
-				    &resp),
-			 SG_H1_DONE);
-	n = sg_h1_write_response(&resp, false, NULL, out, sizeof(out));
-	expect_output(out, n, "HTTP/1.1 103 Early Hints\r\nLink: </s.css>\r\n\r\n");
+	static const struct {
+		const char *in, *out;
+	} bodyless[] = {
+		{ "HTTP/1.1 204 No Content\r\nContent-Length: 5\r\nX-A: 1\r\n\r\n",
+		  "HTTP/1.1 204 No Content\r\nX-A: 1\r\n\r\n" },
+		{ "HTTP/1.1 204 No Content\r\nTransfer-Encoding: chunked\r\nX-A: 1\r\n\r\n",
+		  "HTTP/1.1 204 No Content\r\nX-A: 1\r\n\r\n" },
+		{ "HTTP/1.1 304 Not Modified\r\nContent-Length: 5\r\nETag: \"x\"\r\n\r\n",
+		  "HTTP/1.1 304 Not Modified\r\nContent-Length: 5\r\nETag: \"x\"\r\n\r\n" },
+		{ "HTTP/1.1 304 Not Modified\r\nTransfer-Encoding: chunked\r\nETag: \"x\"\r\n\r\n",
+		  "HTTP/1.1 304 Not Modified\r\nETag: \"x\"\r\n\r\n" },
+		{ "HTTP/1.1 103 Early Hints\r\nConnection: x-a\r\nX-A: s\r\nKeep-Alive: 5\r\n"
+		  "Content-Length: 3\r\nLink: </s.css>\r\n\r\n",
+		  "HTTP/1.1 103 Early Hints\r\nLink: </s.css>\r\n\r\n" },
+	};
+
+	for (size_t i = 0; i < ARRAY_LEN(bodyless); i++) {
+		assert_int_equal(parse_resp(bodyless[i].in, &resp), SG_H1_DONE);
+		n = sg_h1_write_response(&resp, false, NULL, out, sizeof(out));
+		expect_output(out, n, bodyless[i].out);
+	}
 }
 
 /* The names Connection lists are read once per head: across two Connection
