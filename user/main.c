@@ -35,7 +35,8 @@ static const char usage[] =
 	"gateway\n"
 	"  splicegate delete -f FILE|-             remove those resources from the running "
 	"gateway\n"
-	"  splicegate delete KIND NAME [-n NS]     remove one resource, as kubectl delete does\n"
+	"  splicegate delete KIND NAME... [-n NS]  remove resources (also KIND/NAME...), as\n"
+	"                                          kubectl delete does\n"
 	"  splicegate get KIND [NAME] [-n NS|-A] [-o yaml|json]\n"
 	"                                           the resources in force with their Gateway\n"
 	"                                           API status (default: a table)\n"
@@ -440,7 +441,44 @@ static int send_files(const struct cli *cli, bool del)
 	return worst;
 }
 
-/* apply -f FILE | delete -f FILE | delete KIND NAME [-n NS] */
+/* delete KIND NAME [NAME...] or delete KIND/NAME [KIND/NAME...], as
+ * kubectl takes them: each deleted in turn, the worst exit status. */
+static int delete_named(const struct cli *cli, char **rest, int nrest)
+{
+	bool slashed = strchr(rest[0], '/') != NULL;
+	int worst = 0;
+
+	if (!slashed && nrest < 2) {
+		fprintf(stderr, "splicegate delete: needs KIND NAME... or KIND/NAME...\n");
+		return 1;
+	}
+	for (int i = slashed ? 0 : 1; i < nrest; i++) {
+		char kind[128];
+		const char *name = rest[i], *slash = strchr(rest[i], '/');
+		int rc;
+
+		if (slashed != (slash != NULL) ||
+		    (slash && (size_t)(slash - rest[i]) >= sizeof(kind))) {
+			fprintf(stderr,
+				"splicegate delete: there is no need to specify a resource type as "
+				"a separate argument when passing arguments in resource/name form "
+				"(\"%s\")\n",
+				rest[i]);
+			worst = worst > 1 ? worst : 1;
+			continue;
+		}
+		if (slash) {
+			memcpy(kind, rest[i], (size_t)(slash - rest[i]));
+			kind[slash - rest[i]] = '\0';
+			name = slash + 1;
+		}
+		rc = sg_ctl_delete_named(admin_addr(cli), slash ? kind : rest[0], name, cli->ns);
+		worst = rc > worst ? rc : worst;
+	}
+	return worst;
+}
+
+/* apply -f FILE | delete -f FILE | delete KIND NAME... | delete KIND/NAME... [-n NS] */
 static int cmd_change(const struct cli *cli, bool del, char **rest, int nrest)
 {
 	if (cli->file && nrest == 0 &&
@@ -448,8 +486,8 @@ static int cmd_change(const struct cli *cli, bool del, char **rest, int nrest)
 		return apply_url(cli->file, del);
 	if (cli->file && nrest == 0)
 		return send_files(cli, del);
-	if (del && !cli->file && nrest == 2)
-		return sg_ctl_delete_named(admin_addr(cli), rest[0], rest[1], cli->ns);
+	if (del && !cli->file && nrest >= 1)
+		return delete_named(cli, rest, nrest);
 	fprintf(stderr, "splicegate %s: needs -f FILE|-%s\n", del ? "delete" : "apply",
 		del ? ", or KIND NAME [-n NS]" : "");
 	return 1;

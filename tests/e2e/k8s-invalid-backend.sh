@@ -163,6 +163,16 @@ expect "the second file's route serves" 200 '{*'
 check "delete -f DIR: each file's resources deleted" "$("$SG_BIN" delete -f "$WORK/many" 2>&1)" \
 	"httproute.gateway.networking.k8s.io/multi-a deleted
 httproute.gateway.networking.k8s.io/multi-b deleted"
+"$SG_BIN" apply -f "$WORK/many" >/dev/null 2>&1
+check "delete KIND NAME NAME: both deleted" \
+	"$("$SG_BIN" delete httproute multi-a multi-b -n e2e 2>&1)" \
+	"httproute.gateway.networking.k8s.io/multi-a deleted
+httproute.gateway.networking.k8s.io/multi-b deleted"
+"$SG_BIN" apply -f "$WORK/many" >/dev/null 2>&1
+check "delete KIND/NAME KIND/NAME: both deleted" \
+	"$("$SG_BIN" delete httproute/multi-a httproutes/multi-b -n e2e 2>&1)" \
+	"httproute.gateway.networking.k8s.io/multi-a deleted
+httproute.gateway.networking.k8s.io/multi-b deleted"
 
 # apply -n NS as kubectl: a resource that names no namespace goes in NS,
 # one that names another is refused and nothing changes.
