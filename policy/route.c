@@ -35,6 +35,8 @@ static bool eq(const char *a, size_t alen, const char *b)
 }
 
 /* "example.com:8080" -> "example.com", "[::1]:8080" -> "[::1]". */
+/* The host of a Host value: without its port, and without the trailing
+ * dot of a fully qualified name ("a.example." is "a.example"). */
 static size_t strip_port(const char *h, size_t len)
 {
 	const char *end;
@@ -44,7 +46,8 @@ static size_t strip_port(const char *h, size_t len)
 		return end ? (size_t)(end - h) + 1 : len;
 	}
 	end = memchr(h, ':', len);
-	return end ? (size_t)(end - h) : len;
+	len = end ? (size_t)(end - h) : len;
+	return len > 1 && h[len - 1] == '.' ? len - 1 : len;
 }
 
 /* "*.example.com" needs at least one label before ".example.com". */

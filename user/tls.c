@@ -514,6 +514,10 @@ static void read_sni(SSL *ssl, char *out, size_t outlen)
 	n = (size_t)p[3] << 8 | p[4];
 	if (n + 5 > len || n >= outlen || memchr(p + 5, '\0', n))
 		return;
+	/* A fully qualified name's trailing dot names the same host (TLS
+	 * passthrough reads it the same way). */
+	if (n > 1 && p[5 + n - 1] == '.')
+		n--;
 	memcpy(out, p + 5, n);
 	out[n] = '\0';
 }

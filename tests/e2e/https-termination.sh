@@ -68,6 +68,7 @@ subject() {
 		sed -n 's/^subject=.*CN = //p' | head -1 | grep . || echo refused
 }
 check "SNI exact.test: the exact listener's certificate" "$(subject exact.test)" exact.test
+check "SNI exact.test. (a fully qualified name): the same" "$(subject exact.test.)" exact.test
 check "SNI a.wild.test: the wildcard's" "$(subject a.wild.test)" wild.test
 check "SNI nothing.test: the listener without hostname" "$(subject nothing.test)" default.test
 check "no SNI: the listener without hostname" "$(subject -)" default.test

@@ -945,6 +945,8 @@ static void test_route_listener_by_host(void **state)
 	struct sg_bind none = { .listeners = ls + 2, .nlisteners = 1 };
 
 	assert_ptr_equal(sg_route_listener(&b, "A.Example:8080", 14), &ls[2]);
+	assert_ptr_equal(sg_route_listener(&b, "a.example.:8080", 15), &ls[2]); /* FQDN */
+	assert_ptr_equal(sg_route_listener(&b, "x.b.example.", 12), &ls[3]);
 	assert_ptr_equal(sg_route_listener(&b, "x.b.example", 11), &ls[3]); /* longest wildcard */
 	assert_ptr_equal(sg_route_listener(&b, "x.c.example", 11), &ls[1]);
 	assert_ptr_equal(sg_route_listener(&b, "example", 7), &ls[0]);
