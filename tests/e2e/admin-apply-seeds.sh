@@ -17,8 +17,13 @@ expect_out() {
 	[ "$got" = "$want" ] && pass "$name" || fail "$name: got '$got'"
 }
 
-# Seed 000 (its step 1 says `kubectl apply -n httpbin -f-`).
-out=$(seed_yaml seeds/000-idle.yaml | "$SG_BIN" apply -n httpbin -f- 2>&1)
+# Seed 000: step 1 (the HTTPRoute) says `kubectl apply -n httpbin -f-`,
+# step 2 (the AgentgatewayPolicy, in agentgateway-system) `kubectl apply
+# -f-`; as kubectl, -n httpbin would refuse the policy.
+out=$({ seed_yaml seeds/000-idle.yaml | awk '/^---/ { exit } { print }' |
+	"$SG_BIN" apply -n httpbin -f- &&
+	seed_yaml seeds/000-idle.yaml | awk 'p { print } /^---/ { p = 1 }' |
+	"$SG_BIN" apply -f-; } 2>&1)
 [ "$out" = "httproute.gateway.networking.k8s.io/idle-timeout created
 agentgatewaypolicy.agentgateway.dev/idle-time created" ] && pass "seed 000 apply output" ||
 	fail "seed 000 apply said: $out"
