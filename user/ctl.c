@@ -113,6 +113,13 @@ static int request(const char *addr, const char *method, const char *path, const
 	return status;
 }
 
+static bool ignore_not_found;
+
+void sg_ctl_ignore_not_found(bool on)
+{
+	ignore_not_found = on;
+}
+
 static int send_body(const char *addr, const char *body, size_t len, bool del, const char *ns)
 {
 	char *answer, path[320];
@@ -130,13 +137,20 @@ static int send_body(const char *addr, const char *body, size_t len, bool del, c
 	/* Warnings (a route accepted with a reference that does not
 	 * resolve) go to stderr, as kubectl prints the server's warnings. */
 	for (line = strtok_r(answer ? answer : (char[]){ 0 }, "\n", &save); line;
-	     line = strtok_r(NULL, "\n", &save))
+	     line = strtok_r(NULL, "\n", &save)) {
+		/* delete --ignore-not-found: what was not there is no error. */
+		if (del && ignore_not_found && status == 404 &&
+		    !strncmp(line, "Error from server (NotFound)", 28))
+			continue;
 		fprintf(status == 200 && !strstr(line, ": warning: ") &&
 					strncmp(line, "warning: ", 9)
 				? stdout
 				: stderr,
 			"%s\n", line);
+	}
 	free(answer);
+	if (status == 404 && del && ignore_not_found)
+		return 0;
 	return status == 200 ? 0 : 1;
 }
 

@@ -9,6 +9,9 @@
  * with ns (NULL: none) as the namespace of resources that name none.
  * Returns the process exit code: 0 done, 1 rejected, 2 unreachable. */
 int sg_ctl_send_file(const char *admin_addr, const char *file, bool del, const char *ns);
+/* delete --ignore-not-found: resources that do not exist are no error and
+ * are not reported (kubectl's). */
+void sg_ctl_ignore_not_found(bool on);
 
 /* kubectl's `delete KIND NAME -n NS`: KIND as kubectl spells it
  * (httproute, HTTPRoute, agentgatewaypolicy, AgentgatewayPolicy, ...).

@@ -50,6 +50,8 @@ static const char usage[] =
 	"                          (apply, delete) Kubernetes resources to send; repeatable,\n"
 	"                          each a change of its own; a directory: its .yaml, .yml\n"
 	"                          and .json files by name\n"
+	"      --ignore-not-found  (delete) a resource that does not exist is no error and\n"
+	"                          is not reported\n"
 	"      --server-side       (apply) accepted as kubectl does; apply always replaces\n"
 	"                          whole resources\n"
 	"  -n, --namespace NS      (apply, delete, get) the namespace of resources that name\n"
@@ -171,6 +173,7 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 		{ "config", required_argument, NULL, 'c' },
 		{ "filename", required_argument, NULL, 'f' },
 		{ "server-side", no_argument, NULL, 'S' },
+		{ "ignore-not-found", no_argument, NULL, 'I' },
 		{ "namespace", required_argument, NULL, 'n' },
 		{ "output", required_argument, NULL, 'o' },
 		{ "all-namespaces", no_argument, NULL, 'A' },
@@ -215,6 +218,9 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 			cli->all_ns = true;
 			break;
 		case 'S':
+			break;
+		case 'I':
+			sg_ctl_ignore_not_found(true);
 			break;
 		case 'c':
 			if (cli->nconfigs == SG_MAX_CONFIGS) {

@@ -169,6 +169,12 @@ check "delete KIND NAME NAME: both deleted" \
 	"httproute.gateway.networking.k8s.io/multi-a deleted
 httproute.gateway.networking.k8s.io/multi-b deleted"
 "$SG_BIN" apply -f "$WORK/many" >/dev/null 2>&1
+out=$("$SG_BIN" delete httproute nosuch -n e2e 2>&1)
+check "delete of a resource that does not exist: exit 1" "$?" 1
+grep -q 'Error from server (NotFound): httproute.gateway.networking.k8s.io "nosuch" not found' <<<"$out" &&
+	pass "... with kubectl's NotFound line" || fail "delete nosuch said: $out"
+out=$("$SG_BIN" delete httproute nosuch -n e2e --ignore-not-found 2>&1)
+check "delete --ignore-not-found of it: exit 0, nothing said" "$? '$out'" "0 ''"
 check "delete KIND/NAME KIND/NAME: both deleted" \
 	"$("$SG_BIN" delete httproute/multi-a httproutes/multi-b -n e2e 2>&1)" \
 	"httproute.gateway.networking.k8s.io/multi-a deleted
