@@ -484,9 +484,7 @@ static bool is_loopback(const struct sockaddr_storage *ss)
  * than a connection that never answers. */
 static void refuse(struct sg_admin *a, int fd)
 {
-	struct linger lg = { .l_onoff = 1, .l_linger = 0 };
-
-	setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+	sg_net_reset_on_close(fd);
 	close(fd);
 	if (!a->full_told)
 		SG_WARN("%s listener %s: %d connections open, refusing new ones until some close",

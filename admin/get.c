@@ -207,7 +207,7 @@ static struct sg_json *bad_listener_status(const struct sg_bad_listener *bl)
 static struct sg_json *gateway_status(const struct sg_cfg *cfg, const struct sg_res_id *id)
 {
 	struct sg_json *o = sg_json_object(), *conds, *ls;
-	size_t n = 0, conflicted = 0, programmed = 0;
+	size_t n = 0, not_valid = 0, programmed = 0;
 
 	conds = sg_json_add_array(o, "conditions");
 	ls = sg_json_add_array(o, "listeners");
@@ -219,7 +219,7 @@ static struct sg_json *gateway_status(const struct sg_cfg *cfg, const struct sg_
 				continue;
 			sg_json_push(ls, listener_status(l));
 			n++;
-			conflicted += l->conflicted;
+			not_valid += l->conflicted;
 			programmed += !l->conflicted && !l->tls_reason;
 		}
 	for (size_t i = 0; i < cfg->nbad_listeners; i++) {
@@ -229,12 +229,12 @@ static struct sg_json *gateway_status(const struct sg_cfg *cfg, const struct sg_
 			continue;
 		sg_json_push(ls, bad_listener_status(bl));
 		n++;
-		conflicted++;
+		not_valid++;
 	}
 	/* Accepted with some listeners not valid (Gateway API's
 	 * ListenersNotValid: the others are served); Programmed while one
 	 * listener is. */
-	if (conflicted)
+	if (not_valid)
 		add_condition(conds, "Accepted", true, "ListenersNotValid",
 			      "some listeners are not valid and serve nothing");
 	else

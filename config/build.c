@@ -241,13 +241,18 @@ int sg_sources_read(const char *const *paths, size_t npaths, struct sg_source **
 	return ret ? -1 : 0;
 }
 
+void sg_source_free(struct sg_source *s)
+{
+	free(s->name);
+	free(s->text);
+	free(s->ns);
+	*s = (struct sg_source){ 0 };
+}
+
 void sg_sources_free(struct sg_source *s, size_t n)
 {
-	for (size_t i = 0; i < n; i++) {
-		free(s[i].name);
-		free(s[i].text);
-		free(s[i].ns);
-	}
+	for (size_t i = 0; i < n; i++)
+		sg_source_free(&s[i]);
 	free(s);
 }
 
@@ -353,8 +358,7 @@ struct sg_cfg *sg_cfg_load_text(const char *name, const char *text, struct sg_di
 		cfg = sg_cfg_build(&in, d);
 	else
 		sg_diag_err(d, NULL, "%s: out of memory", name);
-	free(src.name);
-	free(src.text);
+	sg_source_free(&src);
 	return cfg;
 }
 
@@ -366,6 +370,11 @@ int sg_cfg_identify(const char *name, const char *text, size_t len, const char *
 	size_t ndocs = 0, cap = 0, capids = 0;
 	int ret = 0;
 
+	if (ns && !sg_k8s_namespace_ok(ns)) {
+		sg_diag_err(d, NULL, "--namespace: expected " SG_K8S_NAMESPACE_RULE ", got \"%s\"",
+			    ns);
+		return -1;
+	}
 	if (!cfg_new(&b, d))
 		return -1;
 	b.replace = true;

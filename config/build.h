@@ -31,6 +31,8 @@ struct sg_cfg *sg_cfg_build(const struct sg_cfg_input *in, struct sg_diag *d);
 int sg_sources_read(const char *const *paths, size_t npaths, struct sg_source **out, size_t *nout,
 		    struct sg_diag *d);
 void sg_sources_free(struct sg_source *s, size_t n);
+/* Frees one source's strings (name, text, ns) and empties it. */
+void sg_source_free(struct sg_source *s);
 /* Whether sg_sources_read reads a directory entry of this name (*.yaml and
  * *.yml, no dot files). */
 bool sg_sources_wanted(const char *name);

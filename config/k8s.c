@@ -82,6 +82,11 @@ static bool dns_name_ok(const char *v, size_t max, bool dots)
 	return true;
 }
 
+bool sg_k8s_namespace_ok(const char *ns)
+{
+	return dns_name_ok(ns, 63, false);
+}
+
 static int f_meta_name(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
 {
 	if (sg_f_str(c, n, dst, path) == -1)
@@ -97,11 +102,8 @@ static int f_meta_ns(struct sg_pctx *c, const struct sg_node *n, void *dst, cons
 {
 	if (sg_f_str(c, n, dst, path) == -1)
 		return -1;
-	if (!dns_name_ok(*(const char **)dst, 63, false))
-		return sg_expected(
-			c, n, path,
-			"a lowercase RFC 1123 label (a-z, 0-9 and '-', a letter or digit "
-			"at each end, at most 63 characters)");
+	if (!sg_k8s_namespace_ok(*(const char **)dst))
+		return sg_expected(c, n, path, SG_K8S_NAMESPACE_RULE);
 	return 0;
 }
 
@@ -228,33 +230,6 @@ static int res_index(struct sg_draft *b, size_t i)
 
 /* `endpoints`/`ports` are accepted at the top level for EndpointSlice and
  * read there when it is built. */
-static int collect_one(struct sg_draft *b, const struct sg_node *doc);
-
-/* A `kind: List` (apiVersion v1, what `kubectl get -o yaml` prints for
- * several objects) is its items, each collected as a document of its own;
- * anything else is one resource. */
-int sg_k8s_collect(struct sg_draft *b, const struct sg_node *doc)
-{
-	const struct sg_node *kind = sg_map_get(doc, "kind"), *items;
-	int ret = 0;
-
-	if (!kind || kind->kind != SG_NODE_SCALAR || strcmp(kind->str, "List"))
-		return collect_one(b, doc);
-	items = sg_map_get(doc, "items");
-	if (!items || items->kind != SG_NODE_SEQ)
-		return sg_expected(&b->c, items ? items : doc, "items", "a list of resources");
-	for (size_t i = 0; i < items->n; i++) {
-		if (items->items[i]->kind != SG_NODE_MAP) {
-			sg_expected(&b->c, items->items[i], sg_path_idx(&b->c, "items", i),
-				    "a resource (a map)");
-			ret = -1;
-		} else if (collect_one(b, items->items[i]) == -1) {
-			ret = -1;
-		}
-	}
-	return ret;
-}
-
 static int collect_one(struct sg_draft *b, const struct sg_node *doc)
 {
 	struct sg_pctx *c = &b->c;
@@ -267,16 +242,10 @@ static int collect_one(struct sg_draft *b, const struct sg_node *doc)
 	if (check_kind(c, doc, &in) == -1 ||
 	    sg_parse_fields(c, in.metadata, meta_fields, &meta, "metadata") == -1)
 		return -1;
-	/* The namespace apply -n gave (else "default") for one that names
-	 * none; a Namespace is in none. kubectl refuses a resource naming
-	 * another than -n's, with these words. */
-	if (b->ns_given && !dns_name_ok(b->ns, 63, false)) {
-		sg_diag_err(c->d, doc,
-			    "--namespace: expected a lowercase RFC 1123 label (a-z, 0-9 and '-', a "
-			    "letter or digit at each end, at most 63 characters), got \"%s\"",
-			    b->ns);
-		return -1;
-	}
+	/* The namespace apply -n gave (else "default"; sg_cfg_identify
+	 * checked it) for one that names none; a Namespace is in none.
+	 * kubectl refuses a resource naming another than -n's, with these
+	 * words. */
 	if (!strcmp(in.kind, "Namespace")) {
 		meta.ns = "default";
 	} else if (meta.ns && b->ns_given && strcmp(meta.ns, b->ns)) {
@@ -325,6 +294,31 @@ static int collect_one(struct sg_draft *b, const struct sg_node *doc)
 	r->metadata = in.metadata;
 	r->labels = meta.labels;
 	return res_index(b, b->nres - 1);
+}
+
+/* A `kind: List` (apiVersion v1, what `kubectl get -o yaml` prints for
+ * several objects) is its items, each collected as a document of its own;
+ * anything else is one resource. */
+int sg_k8s_collect(struct sg_draft *b, const struct sg_node *doc)
+{
+	const struct sg_node *kind = sg_map_get(doc, "kind"), *items;
+	int ret = 0;
+
+	if (!kind || kind->kind != SG_NODE_SCALAR || strcmp(kind->str, "List"))
+		return collect_one(b, doc);
+	items = sg_map_get(doc, "items");
+	if (!items || items->kind != SG_NODE_SEQ)
+		return sg_expected(&b->c, items ? items : doc, "items", "a list of resources");
+	for (size_t i = 0; i < items->n; i++) {
+		if (items->items[i]->kind != SG_NODE_MAP) {
+			sg_expected(&b->c, items->items[i], sg_path_idx(&b->c, "items", i),
+				    "a resource (a map)");
+			ret = -1;
+		} else if (collect_one(b, items->items[i]) == -1) {
+			ret = -1;
+		}
+	}
+	return ret;
 }
 
 static const struct sg_res *find_res(const struct sg_draft *b, const char *kind, const char *ns,

@@ -13,6 +13,12 @@
  * or each item of a `kind: List`. Returns 0, or -1 after recording an
  * error in b->c.d. */
 int sg_k8s_collect(struct sg_draft *b, const struct sg_node *doc);
+/* Whether ns is a namespace's name: an RFC 1123 label, as the API server
+ * takes one (metadata.namespace, and apply -n's); what one is, in words. */
+bool sg_k8s_namespace_ok(const char *ns);
+#define SG_K8S_NAMESPACE_RULE                                                                      \
+	"a lowercase RFC 1123 label (a-z, 0-9 and '-', a letter or digit at each end, at "         \
+	"most 63 characters)"
 /* Build every collected resource into b->cfg, in dependency order. Returns
  * 0, or -1 after recording errors. */
 int sg_k8s_build(struct sg_draft *b);

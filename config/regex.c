@@ -222,27 +222,21 @@ static char *translate(const char *p, int *flags, char *why, size_t whylen)
 			}
 			put = "(";
 			i += 2;
-		} else if (p[i] == '\\' && ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'))) {
-			static const char pass[] = "wWsSbB";
-			static const char ctl[] = "tnrfv", ctlv[] = "\t\n\r\f\v";
+		} else if (p[i] == '\\' && ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')) &&
+			   !strchr("wWsSbB", c)) { /* glibc's own pass as they are */
+			static const char ctl[] = "tnrfv";
+			static const char *const ctlv[] = { "\t", "\n", "\r", "\f", "\v" };
 
-			if (c == 'd' || c == 'D')
+			if (c == 'd' || c == 'D') {
 				put = c == 'd' ? "[0-9]" : "[^0-9]";
-			else if (strchr(ctl, c))
-				out[o++] = ctlv[strchr(ctl, c) - ctl];
-			else if (!strchr(pass, c)) {
+			} else if (strchr(ctl, c)) {
+				put = ctlv[strchr(ctl, c) - ctl];
+			} else {
 				snprintf(why, whylen, "the escape \\%c is not supported", c);
 				free(out);
 				return NULL;
 			}
-			if (!strchr(pass, c)) {
-				i++;
-				if (put) {
-					memcpy(out + o, put, strlen(put));
-					o += strlen(put);
-				}
-				continue;
-			}
+			i++;
 		}
 		if (put) {
 			memcpy(out + o, put, strlen(put));

@@ -34,9 +34,9 @@ static bool eq(const char *a, size_t alen, const char *b)
 	return strlen(b) == alen && memcmp(a, b, alen) == 0;
 }
 
-/* "example.com:8080" -> "example.com", "[::1]:8080" -> "[::1]". */
-/* The host of a Host value: without its port, and without the trailing
- * dot of a fully qualified name ("a.example." is "a.example"). */
+/* The host of a Host value: without its port ("example.com:8080" ->
+ * "example.com", "[::1]:8080" -> "[::1]"), and without the trailing dot
+ * of a fully qualified name ("a.example." is "a.example"). */
 static size_t strip_port(const char *h, size_t len)
 {
 	const char *end;
@@ -113,9 +113,6 @@ static bool value_ok(const struct sg_kv_match *kv, const char *v, size_t len)
 	return eq(v, len, kv->value);
 }
 
-/* The next byte of application/x-www-form-urlencoded text at *p (before
- * end), decoded as agentgateway's url::form_urlencoded does: '+' is a
- * space, "%XX" a byte, a '%' without two hex digits itself. */
 static int hexval(char c)
 {
 	return c >= '0' && c <= '9'   ? c - '0'
@@ -124,6 +121,9 @@ static int hexval(char c)
 				      : -1;
 }
 
+/* The next byte of application/x-www-form-urlencoded text at *p (before
+ * end), decoded as agentgateway's url::form_urlencoded does: '+' is a
+ * space, "%XX" a byte, a '%' without two hex digits itself. */
 static char form_next(const char **p, const char *end)
 {
 	const char *s = *p;

@@ -113,22 +113,16 @@ static int request(const char *addr, const char *method, const char *path, const
 	return status;
 }
 
-static bool ignore_not_found;
-
-void sg_ctl_ignore_not_found(bool on)
+static int send_body(const struct sg_ctl_change *how, const char *body, size_t len)
 {
-	ignore_not_found = on;
-}
-
-static int send_body(const char *addr, const char *body, size_t len, bool del, const char *ns)
-{
-	char *answer, path[320];
+	const char *ns = how->ns;
+	bool del = how->del, ignore_not_found = how->del && how->ignore_not_found;
+	char *answer, path[320], *line, *save = NULL;
 	int status;
 
 	/* -n NS: the namespace of resources that name none (kubectl's). */
 	snprintf(path, sizeof(path), "/config%s%.256s", ns ? "?namespace=" : "", ns ? ns : "");
-	status = request(addr, del ? "DELETE" : "POST", path, body, len, &answer);
-	char *line, *save = NULL;
+	status = request(how->admin_addr, del ? "DELETE" : "POST", path, body, len, &answer);
 
 	if (status < 0) {
 		free(answer);
@@ -139,7 +133,7 @@ static int send_body(const char *addr, const char *body, size_t len, bool del, c
 	for (line = strtok_r(answer ? answer : (char[]){ 0 }, "\n", &save); line;
 	     line = strtok_r(NULL, "\n", &save)) {
 		/* delete --ignore-not-found: what was not there is no error. */
-		if (del && ignore_not_found && status == 404 &&
+		if (ignore_not_found && status == 404 &&
 		    !strncmp(line, "Error from server (NotFound)", 28))
 			continue;
 		fprintf(status == 200 && !strstr(line, ": warning: ") &&
@@ -149,12 +143,12 @@ static int send_body(const char *addr, const char *body, size_t len, bool del, c
 			"%s\n", line);
 	}
 	free(answer);
-	if (status == 404 && del && ignore_not_found)
+	if (status == 404 && ignore_not_found)
 		return 0;
 	return status == 200 ? 0 : 1;
 }
 
-int sg_ctl_send_file(const char *admin_addr, const char *file, bool del, const char *ns)
+int sg_ctl_send_file(const struct sg_ctl_change *how, const char *file)
 {
 	FILE *f = strcmp(file, "-") ? fopen(file, "rb") : stdin;
 	size_t len;
@@ -180,7 +174,7 @@ int sg_ctl_send_file(const char *admin_addr, const char *file, bool del, const c
 		free(body);
 		return 1;
 	}
-	rc = send_body(admin_addr, body, len, del, ns);
+	rc = send_body(how, body, len);
 	free(body);
 	return rc;
 }
@@ -232,9 +226,11 @@ static const struct kind_name *find_kind(const char *kind)
 	return NULL;
 }
 
-int sg_ctl_delete_named(const char *admin_addr, const char *kind, const char *name, const char *ns)
+int sg_ctl_delete_named(const struct sg_ctl_change *how, const char *kind, const char *name)
 {
 	const struct kind_name *k = find_kind(kind);
+	/* The body names the namespace: none goes in the query. */
+	struct sg_ctl_change named = *how;
 	char body[512];
 	int n;
 
@@ -244,12 +240,14 @@ int sg_ctl_delete_named(const char *admin_addr, const char *kind, const char *na
 	}
 	n = snprintf(body, sizeof(body),
 		     "apiVersion: %s\nkind: %s\nmetadata:\n  name: \"%s\"\n  namespace: \"%s\"\n",
-		     k->api, k->kind, name, ns ? ns : "default");
+		     k->api, k->kind, name, how->ns ? how->ns : "default");
 	if (n < 0 || (size_t)n >= sizeof(body)) {
 		fprintf(stderr, "splicegate: name too long\n");
 		return 1;
 	}
-	return send_body(admin_addr, body, (size_t)n, true, NULL);
+	named.del = true;
+	named.ns = NULL;
+	return send_body(&named, body, (size_t)n);
 }
 
 /* ---- get ------------------------------------------------------------------ */

@@ -5,18 +5,23 @@
 
 #include <stdbool.h>
 
-/* Send FILE (or "-" for stdin) to POST/DELETE /config on admin_addr,
- * with ns (NULL: none) as the namespace of resources that name none.
- * Returns the process exit code: 0 done, 1 rejected, 2 unreachable. */
-int sg_ctl_send_file(const char *admin_addr, const char *file, bool del, const char *ns);
-/* delete --ignore-not-found: resources that do not exist are no error and
- * are not reported (kubectl's). */
-void sg_ctl_ignore_not_found(bool on);
+/* A change sent to a running gateway's admin API (apply or delete). */
+struct sg_ctl_change {
+	const char *admin_addr;
+	bool del;	       /* DELETE /config, else POST */
+	const char *ns;	       /* -n: the namespace of resources that name none (NULL: none) */
+	bool ignore_not_found; /* delete --ignore-not-found: resources that do not
+				* exist are no error and are not reported (kubectl's) */
+};
 
-/* kubectl's `delete KIND NAME -n NS`: KIND as kubectl spells it
- * (httproute, HTTPRoute, agentgatewaypolicy, AgentgatewayPolicy, ...).
- * Returns the exit code as above. */
-int sg_ctl_delete_named(const char *admin_addr, const char *kind, const char *name, const char *ns);
+/* Send FILE (or "-" for stdin) to POST/DELETE /config as `how` says.
+ * Returns the process exit code: 0 done, 1 rejected, 2 unreachable. */
+int sg_ctl_send_file(const struct sg_ctl_change *how, const char *file);
+
+/* kubectl's `delete KIND NAME -n NS` (how->del is taken as true): KIND as
+ * kubectl spells it (httproute, HTTPRoute, agentgatewaypolicy,
+ * AgentgatewayPolicy, ...). Returns the exit code as above. */
+int sg_ctl_delete_named(const struct sg_ctl_change *how, const char *kind, const char *name);
 
 /* kubectl's `get KIND [NAME] [-n NS | -A] [-o yaml|json]` against GET
  * /resources: a table by default (NAME and the kind's columns, AGE left

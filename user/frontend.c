@@ -60,6 +60,12 @@ static void log_value(const char *v, size_t len, char *out, size_t cap)
 	out[o] = '\0';
 }
 
+/* log_value of a listener's or route's name (none: empty). */
+static void log_name(const char *name, char *out, size_t cap)
+{
+	log_value(name ? name : "", name ? strlen(name) : 0, out, cap);
+}
+
 void sg_frontend_log(struct sg_frontend *ctx, const struct sg_access_entry *e)
 {
 	const char *m = e->method ? e->method : "";
@@ -73,9 +79,8 @@ void sg_frontend_log(struct sg_frontend *ctx, const struct sg_access_entry *e)
 	if (ctx->access_log == SG_ACCESS_LOG_OFF)
 		return;
 	log_value(e->target, e->target_len, path, sizeof(path));
-	log_value(e->listener ? e->listener : "", e->listener ? strlen(e->listener) : 0, l,
-		  sizeof(l));
-	log_value(e->route ? e->route : "", e->route ? strlen(e->route) : 0, r, sizeof(r));
+	log_name(e->listener, l, sizeof(l));
+	log_name(e->route, r, sizeof(r));
 	if (ctx->access_log == SG_ACCESS_LOG_JSON)
 		n = snprintf(line, sizeof(line),
 			     "{\"listener\":\"%s\",\"route\":\"%s\",\"endpoint\":\"%s\","

@@ -255,41 +255,29 @@ static void end(struct sg_h1x *x, int err)
 	x->ops->end(x->data, NULL, 0, err);
 }
 
-/* The body ended: its trailer lines ("name: value" each, CRLF between)
- * go to the owner as fields, names in lowercase (HTTP/2's), those that
- * may not be trailers left out. */
+/* The body ended: its trailer lines go to the owner as fields, names in
+ * lowercase (HTTP/2's), those that may not be trailers left out. */
 static void end_with_trailers(struct sg_h1x *x)
 {
-	char *p = sg_buf_data(&x->trailers), *stop = p + x->trailers.len;
+	char *lines = sg_buf_data(&x->trailers);
 	struct sg_h2_field *t = NULL;
-	size_t n = 0, cap = 0;
+	size_t cap = 1, n = 0;
+	ssize_t got = 0;
 
-	for (char *q = p; q < stop; q++)
-		cap += *q == '\n';
-	if (x->trailers.len && !(t = malloc((cap + 1) * sizeof(*t)))) {
-		x->dead = true;
-		x->ops->end(x->data, NULL, 0, ENOMEM);
-		return;
-	}
-	while (p < stop) {
-		char *eol = memchr(p, '\r', (size_t)(stop - p)), *colon, *v, *ve;
-
-		eol = eol ? eol : stop;
-		colon = memchr(p, ':', (size_t)(eol - p));
-		if (colon) { /* the scanner took only lines with one */
-			for (char *c = p; c < colon; c++)
-				if (*c >= 'A' && *c <= 'Z')
-					*c = (char)(*c - 'A' + 'a');
-			for (v = colon + 1; v < eol && (*v == ' ' || *v == '\t'); v++)
-				;
-			for (ve = eol; ve > v && (ve[-1] == ' ' || ve[-1] == '\t'); ve--)
-				;
-			if (sg_h1_trailer_allowed(p, (size_t)(colon - p)))
-				t[n++] = (struct sg_h2_field){ p, (size_t)(colon - p), v,
-							       (size_t)(ve - v) };
+	for (size_t i = 0; i < x->trailers.len; i++)
+		cap += lines[i] == '\n';
+	if (x->trailers.len) {
+		if (!(t = malloc(cap * sizeof(*t)))) {
+			x->dead = true;
+			x->ops->end(x->data, NULL, 0, ENOMEM);
+			return;
 		}
-		p = eol + 2;
+		/* every line has its colon: the chunk scanner took no other */
+		got = sg_h2_fields_from_lines(lines, x->trailers.len, t, cap);
 	}
+	for (ssize_t i = 0; i < got; i++)
+		if (sg_h1_trailer_allowed(t[i].name, t[i].name_len))
+			t[n++] = t[i];
 	x->dead = true;
 	x->ops->end(x->data, t, n, 0);
 	free(t);

@@ -623,8 +623,6 @@ static void count_stream(struct sg_h2_session *s, bool open)
 	}
 }
 
-/* A frame begins: a header block ends with the frame that has
- * END_HEADERS, so any but a CONTINUATION is past it. */
 /* A client's frames that make no progress, past what it can need: so
  * many PRIORITY frames per stream it opened, WINDOW_UPDATEs per DATA
  * frame it was sent, empty DATA frames (no END_STREAM) in a row. Envoy's
@@ -657,6 +655,9 @@ static bool flood(struct sg_h2_session *s, const nghttp2_frame_hd *hd)
 	return false;
 }
 
+/* A frame begins: a header block ends with the frame that has
+ * END_HEADERS, so any but a CONTINUATION is past it; a server session
+ * counts the client's frames for flood(). */
 static int on_begin_frame(nghttp2_session *ng, const nghttp2_frame_hd *hd, void *user)
 {
 	struct sg_h2_session *s = user;

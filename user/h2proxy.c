@@ -1293,10 +1293,11 @@ static int cb_end(void *conn, void *stream)
  * (SG_H2P_MAX_SOURCE_RESETS). */
 #define H2P_MAX_RESETS_PER_S 100
 
-static void calm_down(struct h2conn *c)
+/* A flood (`which`, said in the GOAWAY as `why`) ends the connection. */
+static void calm_down(struct h2conn *c, enum sg_stat which, const char *why)
 {
-	stat(c, SG_STAT_H2_RESET_FLOOD);
-	sg_h2_goaway(c->h2, SG_H2_ENHANCE_YOUR_CALM, "too many resets");
+	stat(c, which);
+	sg_h2_goaway(c->h2, SG_H2_ENHANCE_YOUR_CALM, why);
 	c->close_wanted = true; /* after the session returns */
 }
 
@@ -1308,9 +1309,7 @@ static void cb_flood(void *conn)
 	if (c->close_wanted)
 		return;
 	SG_WARN("%s: PRIORITY, WINDOW_UPDATE or empty DATA frames past any need: GOAWAY", c->ip);
-	stat(c, SG_STAT_H2_FRAME_FLOOD);
-	sg_h2_goaway(c->h2, SG_H2_ENHANCE_YOUR_CALM, "too many frames");
-	c->close_wanted = true;
+	calm_down(c, SG_STAT_H2_FRAME_FLOOD, "too many frames");
 }
 
 /* A stream was reset by the client before its answer. */
@@ -1325,12 +1324,12 @@ static void count_reset(struct h2conn *c)
 	if (++c->resets > H2P_MAX_RESETS_PER_S) {
 		SG_WARN("%s: over %d streams reset in a second: GOAWAY (rapid reset)", c->ip,
 			H2P_MAX_RESETS_PER_S);
-		calm_down(c);
+		calm_down(c, SG_STAT_H2_RESET_FLOOD, "too many resets");
 	} else if (c->ctx->resets &&
 		   sg_srcrate_add(c->ctx->resets, c->ip, now(c)) > SG_H2P_MAX_SOURCE_RESETS) {
 		SG_WARN("%s: this address reset over %d streams in %d s: GOAWAY (rapid reset)",
 			c->ip, SG_H2P_MAX_SOURCE_RESETS, SG_H2P_SOURCE_RESET_WINDOW_MS / 1000);
-		calm_down(c);
+		calm_down(c, SG_STAT_H2_RESET_FLOOD, "too many resets");
 	}
 }
 

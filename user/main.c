@@ -119,10 +119,10 @@ static const char usage[] =
 struct cli {
 	const char *files[CLI_MAX_FILES]; /* apply/delete -f, in order */
 	size_t nfiles;
-	const char *file; /* the first */
 	const char *ns;
 	const char *output;
 	bool all_ns;
+	bool ignore_not_found;
 	const char *configs[SG_MAX_CONFIGS];
 	size_t nconfigs;
 	struct sg_gateway_opts gw;
@@ -206,7 +206,6 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 				return -1;
 			}
 			cli->files[cli->nfiles++] = optarg;
-			cli->file = cli->files[0];
 			break;
 		case 'n':
 			cli->ns = optarg;
@@ -220,7 +219,7 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 		case 'S':
 			break;
 		case 'I':
-			sg_ctl_ignore_not_found(true);
+			cli->ignore_not_found = true;
 			break;
 		case 'c':
 			if (cli->nconfigs == SG_MAX_CONFIGS) {
@@ -414,7 +413,7 @@ static int apply_url(const char *url, bool del)
 /* Each -f in order, as kubectl does, a directory's *.yaml, *.yml and
  * *.json files by name; each is a change of its own (one that fails does
  * not stop the next). The worst exit status. */
-static int send_files(const struct cli *cli, bool del)
+static int send_files(const struct cli *cli, const struct sg_ctl_change *how)
 {
 	int worst = 0;
 
@@ -424,7 +423,7 @@ static int send_files(const struct cli *cli, bool del)
 		int n, rc;
 
 		if (!strcmp(f, "-") || (n = scandir(f, &names, NULL, alphasort)) < 0) {
-			rc = sg_ctl_send_file(admin_addr(cli), f, del, cli->ns);
+			rc = sg_ctl_send_file(how, f);
 			worst = rc > worst ? rc : worst;
 			continue;
 		}
@@ -437,7 +436,7 @@ static int send_files(const struct cli *cli, bool del)
 			    (sg_sources_wanted(name) ||
 			     (len > 5 && !strcmp(name + len - 5, ".json"))) &&
 			    (size_t)snprintf(path, sizeof(path), "%s/%s", f, name) < sizeof(path)) {
-				rc = sg_ctl_send_file(admin_addr(cli), path, del, cli->ns);
+				rc = sg_ctl_send_file(how, path);
 				worst = rc > worst ? rc : worst;
 			}
 			free(names[k]);
@@ -449,7 +448,7 @@ static int send_files(const struct cli *cli, bool del)
 
 /* delete KIND NAME [NAME...] or delete KIND/NAME [KIND/NAME...], as
  * kubectl takes them: each deleted in turn, the worst exit status. */
-static int delete_named(const struct cli *cli, char **rest, int nrest)
+static int delete_named(const struct sg_ctl_change *how, char **rest, int nrest)
 {
 	bool slashed = strchr(rest[0], '/') != NULL;
 	int worst = 0;
@@ -478,7 +477,7 @@ static int delete_named(const struct cli *cli, char **rest, int nrest)
 			kind[slash - rest[i]] = '\0';
 			name = slash + 1;
 		}
-		rc = sg_ctl_delete_named(admin_addr(cli), slash ? kind : rest[0], name, cli->ns);
+		rc = sg_ctl_delete_named(how, slash ? kind : rest[0], name);
 		worst = rc > worst ? rc : worst;
 	}
 	return worst;
@@ -487,13 +486,16 @@ static int delete_named(const struct cli *cli, char **rest, int nrest)
 /* apply -f FILE | delete -f FILE | delete KIND NAME... | delete KIND/NAME... [-n NS] */
 static int cmd_change(const struct cli *cli, bool del, char **rest, int nrest)
 {
-	if (cli->file && nrest == 0 &&
-	    (!strncmp(cli->file, "http://", 7) || !strncmp(cli->file, "https://", 8)))
-		return apply_url(cli->file, del);
-	if (cli->file && nrest == 0)
-		return send_files(cli, del);
-	if (del && !cli->file && nrest >= 1)
-		return delete_named(cli, rest, nrest);
+	const char *first = cli->nfiles ? cli->files[0] : NULL;
+	struct sg_ctl_change how = { admin_addr(cli), del, cli->ns, cli->ignore_not_found };
+
+	if (first && nrest == 0 &&
+	    (!strncmp(first, "http://", 7) || !strncmp(first, "https://", 8)))
+		return apply_url(first, del);
+	if (first && nrest == 0)
+		return send_files(cli, &how);
+	if (del && !first && nrest >= 1)
+		return delete_named(&how, rest, nrest);
 	fprintf(stderr, "splicegate %s: needs -f FILE|-%s\n", del ? "delete" : "apply",
 		del ? ", or KIND NAME [-n NS]" : "");
 	return 1;

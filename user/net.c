@@ -155,6 +155,13 @@ int sg_net_nodelay(int fd)
 	return setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 }
 
+int sg_net_reset_on_close(int fd)
+{
+	struct linger rst = { .l_onoff = 1, .l_linger = 0 };
+
+	return setsockopt(fd, SOL_SOCKET, SO_LINGER, &rst, sizeof(rst));
+}
+
 static int secs(sg_dur d)
 {
 	int64_t s = (d + 999999999) / 1000000000;

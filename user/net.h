@@ -39,6 +39,10 @@ int sg_net_defer_accept(int fd, int secs);
 /* TCP_NODELAY on. Returns 0 or -1 with errno. */
 int sg_net_nodelay(int fd);
 
+/* SO_LINGER {1, 0}: the close that follows sends RST, not FIN, and drops
+ * what is unsent. Returns 0 or -1 with errno. */
+int sg_net_reset_on_close(int fd);
+
 /* SO_KEEPALIVE and TCP_KEEPIDLE/KEEPINTVL/KEEPCNT from a keepalive policy
  * (times rounded up to whole seconds, at least 1). */
 struct sg_keepalive;

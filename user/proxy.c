@@ -943,8 +943,6 @@ static void send_answer(struct client *c)
 
 /* ---- attempts ---------------------------------------------------------- */
 
-/* This try's request, from the parsed head (whose spans grow_in keeps
- * pointing into `in`). */
 /* An edit's drops, and Expect. */
 struct drops_expect {
 	bool (*drops)(const void *arg, const char *name, size_t len);
@@ -959,6 +957,8 @@ static bool drop_expect(const void *arg, const char *name, size_t len)
 	       (d->drops && d->drops(d->arg, name, len));
 }
 
+/* This try's request, from the parsed head (whose spans grow_in keeps
+ * pointing into `in`). */
 static int build_request_out(struct client *c)
 {
 	struct sg_h1_edit edit;
@@ -1173,7 +1173,6 @@ static bool upload_unfinished(struct client *c)
 	return !c->closed && !c->req_done;
 }
 
-/* A complete response head from the backend. */
 /* The bytes of buf[0..len) that belong to the chunked body relayed by
  * `cr`, how many as the scanner counts them (-1: malformed); they are left
  * at the start of buf and their number in *out: all of them as they are,
@@ -1218,6 +1217,7 @@ static void without_header(const struct sg_h1_resp *resp, const char *name, stru
 			slots[out->nheaders++] = resp->headers[i];
 }
 
+/* A complete response head from the backend. */
 static void got_response_head(struct client *c)
 {
 	char head[PROXY_HEAD_MAX + 256];
@@ -2253,8 +2253,7 @@ static void drive_tunnel(struct client *c)
 		 * reset on both: an aborted stream must not look finished to
 		 * the other end (a FIN would). */
 		if (c->r->at.conn && c->r->at.conn->fd >= 0)
-			setsockopt(c->r->at.conn->fd, SOL_SOCKET, SO_LINGER,
-				   &(struct linger){ 1, 0 }, sizeof(struct linger));
+			sg_net_reset_on_close(c->r->at.conn->fd);
 		client_abort(c);
 		return;
 	}
@@ -2812,13 +2811,10 @@ static void client_close(struct client *c)
 	sg_io_forget(&c->io); /* the close below drops the interest */
 	if (c->ctx->kmap)
 		sg_sockmap_forget(c->ctx->kmap, &c->ck, c->io.fd);
-	if (c->aborted) {
-		struct linger rst = { 1, 0 };
-
-		setsockopt(c->io.fd, SOL_SOCKET, SO_LINGER, &rst, sizeof(rst));
-	} else if (c->tls && c->state != C_LINGER) {
+	if (c->aborted)
+		sg_net_reset_on_close(c->io.fd);
+	else if (c->tls && c->state != C_LINGER)
 		sg_tls_close_notify(c->tls);
-	}
 	sg_tls_free(c->tls);
 	c->tls = NULL;
 	close(c->io.fd);

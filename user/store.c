@@ -104,9 +104,19 @@ size_t sg_store_applied(const struct sg_store *s)
 	return s->nsrcs - s->nfiles;
 }
 
+/* Resources by kind, then namespace, then name. */
+static int id_cmp(const struct sg_res_id *a, const struct sg_res_id *b)
+{
+	int c = strcmp(a->kind, b->kind);
+
+	if (!c)
+		c = strcmp(a->ns, b->ns);
+	return c ? c : strcmp(a->name, b->name);
+}
+
 static bool same(const struct sg_res_id *a, const struct sg_res_id *b)
 {
-	return !strcmp(a->kind, b->kind) && !strcmp(a->ns, b->ns) && !strcmp(a->name, b->name);
+	return !id_cmp(a, b);
 }
 
 static const struct sg_res_id *in_cfg(const struct sg_cfg *cfg, const struct sg_res_id *id)
@@ -415,10 +425,8 @@ int sg_store_reload_sources(struct sg_store *s, struct sg_source *files, size_t 
 		sg_sources_free(files, nfiles);
 		return -1;
 	}
-	for (size_t i = 0; i < s->nfiles; i++) {
-		free(s->srcs[i].name);
-		free(s->srcs[i].text);
-	}
+	for (size_t i = 0; i < s->nfiles; i++)
+		sg_source_free(&s->srcs[i]);
 	free(s->srcs);
 	free(files); /* the array only: its texts now live in `all` */
 	s->srcs = all;
@@ -449,15 +457,6 @@ int sg_store_rebuild(struct sg_store *s, sg_store_check_fn check, void *check_ct
 	sg_cfg_unref(s->cfg);
 	s->cfg = cfg;
 	return 0;
-}
-
-static int id_cmp(const struct sg_res_id *a, const struct sg_res_id *b)
-{
-	int c = strcmp(a->kind, b->kind);
-
-	if (!c)
-		c = strcmp(a->ns, b->ns);
-	return c ? c : strcmp(a->name, b->name);
 }
 
 static int id_ptr_cmp(const void *x, const void *y)
@@ -524,9 +523,7 @@ static void compact(struct sg_store *s)
 		struct sg_source *src = &s->srcs[s->nfiles + j];
 
 		if (!keep[j]) {
-			free(src->name);
-			free(src->text);
-			free(src->ns);
+			sg_source_free(src);
 			held_free(&s->held[j]);
 			continue;
 		}
@@ -606,13 +603,11 @@ int sg_store_change(struct sg_store *s, const char *body, size_t len, bool del, 
 		goto out;
 	}
 	s->napplied++;
-	src.name = src.text = src.ns = NULL; /* the store owns them now */
+	src = (struct sg_source){ 0 }; /* the store owns its strings now */
 	compact(s);
 	ret = missing ? 1 : 0;
 out:
-	free(src.name);
-	free(src.text);
-	free(src.ns);
+	sg_source_free(&src);
 	free(deleted);
 	sg_arena_free(&scratch);
 	return ret;

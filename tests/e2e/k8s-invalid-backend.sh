@@ -200,6 +200,12 @@ check "apply -n other of a resource in e2e: refused (exit 1)" "$?" 1
 grep -q 'does not match the namespace "other"' <<<"$out" && pass "... with kubectl's reason" ||
 	fail "apply -n other said: $out"
 "$SG_BIN" delete -n e2e -f "$WORK/nons.yaml" >/dev/null || fail "delete -n e2e"
+out=$("$SG_BIN" apply -n Bad_NS -f "$WORK/nons.yaml" 2>&1)
+check "apply -n Bad_NS: refused (exit 1)" "$?" 1
+check "... saying what a namespace is" "$out" \
+	'--namespace: expected a lowercase RFC 1123 label (a-z, 0-9 and '"'-'"', a letter or digit at each end, at most 63 characters), got "Bad_NS"'
+hcall http://127.0.0.1:8080/nons
+expect "... and the route is not there" 404 '*'
 
 # A Service whose only endpoint is not ready keeps its share too: its
 # half gets 500, the other backend's traffic does not double.

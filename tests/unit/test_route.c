@@ -372,23 +372,28 @@ static void test_route_regex_is_anchored_and_last(void **state)
  * took "\d" for the letter d. */
 static void test_route_regex_perl_classes(void **state)
 {
-	static const char text[] = "binds:\n"
-				   "- port: 8080\n"
-				   "  listeners:\n"
-				   "  - protocol: HTTP\n"
-				   "    routes:\n"
-				   "    - name: digits\n"
-				   "      matches: [{path: {regex: '/v\\d+/\\w+'}}]\n"
-				   "      backends: [{host: 127.0.0.1:8000}]\n"
-				   "    - name: class\n"
-				   "      matches: [{path: {regex: '/c/[\\d_]+(?:/[\\w-]+)?'}}]\n"
-				   "      backends: [{host: 127.0.0.1:8000}]\n"
-				   "    - name: lazy\n"
-				   "      matches: [{path: {regex: '/l/a+?b?\?'}}]\n"
-				   "      backends: [{host: 127.0.0.1:8000}]\n"
-				   "    - name: icase\n"
-				   "      matches: [{path: {regex: '(?i)/ABC\\D'}}]\n"
-				   "      backends: [{host: 127.0.0.1:8000}]\n";
+	static const char text[] =
+		"binds:\n"
+		"- port: 8080\n"
+		"  listeners:\n"
+		"  - protocol: HTTP\n"
+		"    routes:\n"
+		"    - name: digits\n"
+		"      matches: [{path: {regex: '/v\\d+/\\w+'}}]\n"
+		"      backends: [{host: 127.0.0.1:8000}]\n"
+		"    - name: class\n"
+		"      matches: [{path: {regex: '/c/[\\d_]+(?:/[\\w-]+)?'}}]\n"
+		"      backends: [{host: 127.0.0.1:8000}]\n"
+		"    - name: lazy\n"
+		"      matches: [{path: {regex: '/l/a+?b?\?'}}]\n"
+		"      backends: [{host: 127.0.0.1:8000}]\n"
+		"    - name: icase\n"
+		"      matches: [{path: {regex: '(?i)/ABC\\D'}}]\n"
+		"      backends: [{host: 127.0.0.1:8000}]\n"
+		"    - name: control\n"
+		"      matches: [{path: {pathPrefix: /h},\n"
+		"                 headers: [{name: x-t, value: {regex: 'a\\tb\\s\\d'}}]}]\n"
+		"      backends: [{host: 127.0.0.1:8000}]\n";
 	static const struct req cases[] = {
 		{ NULL, NULL, "/v12/x_y", NULL, "digits" },
 		{ NULL, NULL, "/vd/x", NULL, NULL },
@@ -401,6 +406,9 @@ static void test_route_regex_perl_classes(void **state)
 		{ NULL, NULL, "/l/", NULL, NULL },
 		{ NULL, NULL, "/abcx", NULL, "icase" },
 		{ NULL, NULL, "/AbC7", NULL, NULL },
+		{ NULL, NULL, "/h", "x-t: a\tb 1", "control" },
+		{ NULL, NULL, "/h", "x-t: atb 1", NULL },
+		{ NULL, NULL, "/h", "x-t: a\tb x", NULL },
 	};
 
 	expect_routes(*state, text, cases, ARRAY_LEN(cases));
