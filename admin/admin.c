@@ -132,9 +132,11 @@ static void handle_config_dump(struct admin_conn *c, const struct sg_h1_req *req
 }
 
 /* The value of query parameter `key` of the request target, copied into
- * buf (percent-decoding is not needed: kinds, names and namespaces are
- * DNS labels); NULL when absent or empty. */
-static const char *query_param(const struct sg_h1_req *req, const char *key, char *buf, size_t cap)
+ * buf, which has room for any target; NULL when absent or empty. It is not
+ * percent-decoded: kinds, names and namespaces are DNS labels, and a value
+ * with a '%' is none (refused or matching nothing, never another name). */
+static const char *query_param(const struct sg_h1_req *req, const char *key,
+			       char buf[static ADMIN_MAX_HEAD])
 {
 	const char *q = memchr(req->target.p, '?', req->target.len);
 	const char *end = req->target.p + req->target.len;
@@ -147,7 +149,7 @@ static const char *query_param(const struct sg_h1_req *req, const char *key, cha
 		if ((size_t)(stop - p) > klen && !strncmp(p, key, klen) && p[klen] == '=') {
 			size_t n = (size_t)(stop - p) - klen - 1;
 
-			if (n == 0 || n >= cap)
+			if (n == 0 || n >= ADMIN_MAX_HEAD)
 				return NULL;
 			memcpy(buf, p + klen + 1, n);
 			buf[n] = '\0';
@@ -162,10 +164,10 @@ static const char *query_param(const struct sg_h1_req *req, const char *key, cha
 static void handle_resources(struct admin_conn *c, const struct sg_h1_req *req)
 {
 	const struct sg_cfg *cfg = c->admin->ops.current(c->admin->ops.ctx);
-	char kind[64], name[256], ns[256];
-	char *json = cfg ? sg_get_resources(cfg, query_param(req, "kind", kind, sizeof(kind)),
-					    query_param(req, "name", name, sizeof(name)),
-					    query_param(req, "namespace", ns, sizeof(ns)))
+	char kind[ADMIN_MAX_HEAD], name[ADMIN_MAX_HEAD], ns[ADMIN_MAX_HEAD];
+	char *json = cfg ? sg_get_resources(cfg, query_param(req, "kind", kind),
+					    query_param(req, "name", name),
+					    query_param(req, "namespace", ns))
 			 : NULL;
 
 	if (!json) {
@@ -215,10 +217,10 @@ static void handle_change(struct admin_conn *c, const struct sg_h1_req *req, boo
 {
 	const char *body = c->in.data + req->head_len;
 	size_t len = req->content_length > 0 ? (size_t)req->content_length : 0;
-	char *answer = NULL, ns[256];
+	char *answer = NULL, ns[ADMIN_MAX_HEAD];
 	/* ?namespace=NS: kubectl apply -n's (splicegate apply -n sends it). */
 	int status = c->admin->ops.change(c->admin->ops.ctx, body, len, del,
-					  query_param(req, "namespace", ns, sizeof(ns)), &answer);
+					  query_param(req, "namespace", ns), &answer);
 	const char *reason = status == 200   ? "OK"
 			     : status == 404 ? "Not Found"
 			     : status == 400 ? "Bad Request"

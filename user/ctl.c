@@ -113,15 +113,53 @@ static int request(const char *addr, const char *method, const char *path, const
 	return status;
 }
 
+/* Adds "?key=val" (or "&key=val") to the request target in buf[0..cap),
+ * val percent-encoded but for RFC 3986's unreserved characters, so that
+ * the server reads what the user wrote ("-n 'a&b'" is refused as a
+ * namespace, not taken for "a"); val NULL adds nothing. -1 when it does
+ * not fit. */
+static int url_part(char *buf, size_t cap, const char *key, const char *val)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	size_t len = strlen(buf);
+	int n;
+
+	if (!val)
+		return 0;
+	n = snprintf(buf + len, cap - len, "%s%s=", strchr(buf, '?') ? "&" : "?", key);
+	if (n < 0 || (size_t)n >= cap - len)
+		return -1;
+	len += (size_t)n;
+	for (; *val; val++) {
+		unsigned char c = (unsigned char)*val;
+
+		if (len + 4 > cap)
+			return -1;
+		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		    strchr("-._~", c)) {
+			buf[len++] = (char)c;
+		} else {
+			buf[len++] = '%';
+			buf[len++] = hex[c >> 4];
+			buf[len++] = hex[c & 15];
+		}
+	}
+	buf[len] = '\0';
+	return 0;
+}
+
 static int send_body(const struct sg_ctl_change *how, const char *body, size_t len)
 {
 	const char *ns = how->ns;
 	bool del = how->del, ignore_not_found = how->del && how->ignore_not_found;
-	char *answer, path[320], *line, *save = NULL;
+	char *answer, path[1024] = "/config", *line, *save = NULL;
 	int status;
 
 	/* -n NS: the namespace of resources that name none (kubectl's). */
-	snprintf(path, sizeof(path), "/config%s%.256s", ns ? "?namespace=" : "", ns ? ns : "");
+	if (url_part(path, sizeof(path), "namespace", ns) == -1) {
+		fprintf(stderr, "splicegate: --namespace: too long\n");
+		return 1;
+	}
 	status = request(how->admin_addr, del ? "DELETE" : "POST", path, body, len, &answer);
 
 	if (status < 0) {
@@ -520,14 +558,6 @@ static void print_table(const char *kind, const struct sg_json *items, bool all_
 	table_print(&t);
 }
 
-static void url_part(char *buf, size_t cap, const char *key, const char *val)
-{
-	size_t len = strlen(buf);
-
-	if (val)
-		snprintf(buf + len, cap - len, "%s%s=%s", strchr(buf, '?') ? "&" : "?", key, val);
-}
-
 int sg_ctl_get(const char *admin_addr, const char *kind, const char *name, const char *ns,
 	       bool all_ns, const char *output)
 {
@@ -555,9 +585,12 @@ int sg_ctl_get(const char *admin_addr, const char *kind, const char *name, const
 		fprintf(stderr, "error: name too long\n");
 		return 1;
 	}
-	url_part(path, sizeof(path), "kind", k->kind);
-	url_part(path, sizeof(path), "name", name);
-	url_part(path, sizeof(path), "namespace", all_ns || cluster ? NULL : ns);
+	if (url_part(path, sizeof(path), "kind", k->kind) == -1 ||
+	    url_part(path, sizeof(path), "name", name) == -1 ||
+	    url_part(path, sizeof(path), "namespace", all_ns || cluster ? NULL : ns) == -1) {
+		fprintf(stderr, "error: the name or namespace is too long\n");
+		return 1;
+	}
 	status = request(admin_addr, "GET", path, "", 0, &answer);
 	if (status != 200) {
 		if (status > 0)

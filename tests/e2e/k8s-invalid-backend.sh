@@ -206,6 +206,14 @@ check "... saying what a namespace is" "$out" \
 	'--namespace: expected a lowercase RFC 1123 label (a-z, 0-9 and '"'-'"', a letter or digit at each end, at most 63 characters), got "Bad_NS"'
 hcall http://127.0.0.1:8080/nons
 expect "... and the route is not there" 404 '*'
+# The value reaches the gateway as written: not cut at '&' into "e2e",
+# nor dropped (for "default") when long.
+"$SG_BIN" apply -n 'e2e&x=1' -f "$WORK/nons.yaml" >/dev/null 2>&1
+check "apply -n 'e2e&x=1': refused (exit 1)" "$?" 1
+"$SG_BIN" apply -n "$(printf 'a%.0s' {1..300})" -f "$WORK/nons.yaml" >/dev/null 2>&1
+check "apply -n (300 characters): refused (exit 1)" "$?" 1
+hcall http://127.0.0.1:8080/nons
+expect "... and the route is in neither namespace" 404 '*'
 
 # A Service whose only endpoint is not ready keeps its share too: its
 # half gets 500, the other backend's traffic does not double.
