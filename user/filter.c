@@ -11,6 +11,7 @@
 #include <strings.h>
 
 #include "config/duration.h"
+#include "user/mem.h"
 
 /* ---- header edits ------------------------------------------------------ */
 
@@ -24,24 +25,9 @@ static struct sg_h1_span span_of(const char *s)
 	return (struct sg_h1_span){ s, s ? strlen(s) : 0 };
 }
 
-static int grow(void **v, size_t *cap, size_t n, size_t size)
-{
-	size_t ncap = *cap ? *cap * 2 : 8;
-	void *p;
-
-	if (n < *cap)
-		return 0;
-	p = realloc(*v, ncap * size);
-	if (!p)
-		return -ENOMEM;
-	*v = p;
-	*cap = ncap;
-	return 0;
-}
-
 static int push_drop(struct sg_header_edit *e, struct sg_h1_span name)
 {
-	if (grow((void **)&e->drop, &e->capdrop, e->ndrop, sizeof(*e->drop)) < 0)
+	if (sg_mem_grow((void **)&e->drop, &e->capdrop, e->ndrop, sizeof(*e->drop)) < 0)
 		return -ENOMEM;
 	e->drop[e->ndrop++] = name;
 	return 0;
@@ -49,7 +35,7 @@ static int push_drop(struct sg_header_edit *e, struct sg_h1_span name)
 
 static int push_add(struct sg_header_edit *e, struct sg_h1_span name, struct sg_h1_span value)
 {
-	if (grow((void **)&e->add, &e->capadd, e->nadd, sizeof(*e->add)) < 0)
+	if (sg_mem_grow((void **)&e->add, &e->capadd, e->nadd, sizeof(*e->add)) < 0)
 		return -ENOMEM;
 	e->add[e->nadd++] = (struct sg_h1_header){ name, value };
 	return 0;
@@ -323,7 +309,7 @@ static char *room(struct sg_filter_plan *p, size_t cap)
 {
 	char *c;
 
-	if (grow((void **)&p->owned, &p->capowned, p->nowned, sizeof(*p->owned)) < 0)
+	if (sg_mem_grow((void **)&p->owned, &p->capowned, p->nowned, sizeof(*p->owned)) < 0)
 		return NULL;
 	c = malloc(cap ? cap : 1);
 	if (c)

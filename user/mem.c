@@ -1,6 +1,7 @@
 /* Per-thread reuse of small malloc'd blocks (user/mem.h). */
 #include "user/mem.h"
 
+#include <errno.h>
 #include <malloc.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -111,6 +112,21 @@ void sg_mem_free_sized(void *p, size_t n)
 {
 	if (p)
 		keep(p, SG_MEM_KEEPS ? class_for(n) : NCLASS);
+}
+
+int sg_mem_grow(void **v, size_t *cap, size_t n, size_t size)
+{
+	size_t ncap = *cap ? *cap * 2 : 8;
+	void *p;
+
+	if (n < *cap)
+		return 0;
+	p = realloc(*v, ncap * size);
+	if (!p)
+		return -ENOMEM;
+	*v = p;
+	*cap = ncap;
+	return 0;
 }
 
 size_t sg_mem_kept(void)

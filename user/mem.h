@@ -56,6 +56,11 @@ void sg_mem_free(void *p);
  * size is not a class's. */
 void sg_mem_free_sized(void *p, size_t n);
 
+/* Room for element n in the array *v of *cap elements of `size` bytes:
+ * when n reaches *cap, the array is realloc'd to twice as many (8 at
+ * first). Returns 0, or -ENOMEM with *v and *cap as they were. */
+int sg_mem_grow(void **v, size_t *cap, size_t n, size_t size);
+
 /* Bytes this thread keeps. */
 size_t sg_mem_kept(void);
 

@@ -5,6 +5,7 @@
 
 #include "config/build.h"
 #include "config/node.h"
+#include "user/mem.h"
 
 #include <stdint.h>
 #include <stdio.h>
@@ -284,25 +285,9 @@ static int commit(struct sg_store *s, struct sg_source *src, const struct sg_res
 	if (src) {
 		size_t applied = s->nsrcs - s->nfiles;
 
-		if (s->nsrcs == s->capsrcs) {
-			size_t ncap = s->capsrcs ? s->capsrcs * 2 : 8;
-			struct sg_source *grown = realloc(s->srcs, ncap * sizeof(*grown));
-
-			if (!grown)
-				return -1;
-			s->srcs = grown;
-			s->capsrcs = ncap;
-		}
-		if (applied == s->capheld) {
-			size_t ncap = s->capheld ? s->capheld * 2 : 8;
-			struct held *grown = realloc(s->held, ncap * sizeof(*grown));
-
-			if (!grown)
-				return -1;
-			s->held = grown;
-			s->capheld = ncap;
-		}
-		if (held_copy(&s->held[applied], ids, nids) == -1)
+		if (sg_mem_grow((void **)&s->srcs, &s->capsrcs, s->nsrcs, sizeof(*s->srcs)) < 0 ||
+		    sg_mem_grow((void **)&s->held, &s->capheld, applied, sizeof(*s->held)) < 0 ||
+		    held_copy(&s->held[applied], ids, nids) == -1)
 			return -1;
 		s->srcs[s->nsrcs++] = *src;
 	}
