@@ -36,14 +36,17 @@ def main():
                        % (mode, size // 2, size, i, r, closed))
                 c.close()
     # A close-delimited body cut by a reset: only an abortive close tells
-    # the client (a clean FIN said the body was whole).
+    # the client (a clean FIN said the body was whole). The reset drops
+    # what the gateway had not yet sent (SO_LINGER 0), so the client gets
+    # a prefix of the first half, as much as had left when it came.
     for size in (1000, 1000000):
         c = Conn()
         r = get(c, "/fault?mode=cdreset&size=%d" % size)
         ok = (r.status == 200 and r.header("content-length") is None
-              and r.body == pattern(size)[:size // 2] and c.reset)
+              and pattern(size)[:size // 2].startswith(r.body) and c.reset)
         report(ok, "close-delimited, reset at %d bytes: the client's connection is reset, "
-               "not closed cleanly (got %r, reset %s)" % (size // 2, r, c.reset))
+               "not closed cleanly, what came a prefix of the body (got %r, reset %s)"
+               % (size // 2, r, c.reset))
         c.close()
     others.finish()
 
