@@ -25,16 +25,18 @@ static bool same_span(struct sg_h1_span a, struct sg_h1_span b)
 	return a.len == b.len && (!a.len || memcmp(a.p, b.p, a.len) == 0);
 }
 
-static const struct sg_h1_span slash = { "/", 1 }, host_name = { "Host", 4 };
+static const struct sg_h1_span slash = { "/", 1 }, star = { "*", 1 }, host_name = { "Host", 4 };
 
 static void check_parsed(const struct sg_h1_req *req, const char *buf, size_t len)
 {
 	FUZZ_CHECK(req->head_len >= 4 && req->head_len <= len);
 	FUZZ_CHECK(memcmp(buf + req->head_len - 4, "\r\n\r\n", 4) == 0);
 	FUZZ_CHECK(req->method.len && in_head(req->method, buf, req->head_len));
-	/* an absolute-form target without a path reads as "/", not in buf */
+	/* an absolute-form target without a path reads as "/", or as "*" for
+	 * OPTIONS (RFC 9112 §3.2.4), neither in buf */
 	FUZZ_CHECK(req->target.len &&
-		   (in_head(req->target, buf, req->head_len) || same_span(req->target, slash)));
+		   (in_head(req->target, buf, req->head_len) || same_span(req->target, slash) ||
+		    same_span(req->target, star)));
 	FUZZ_CHECK(req->minor <= 1 && req->nheaders <= MAX_HEADERS);
 	for (size_t i = 0; i < req->nheaders; i++) {
 		FUZZ_CHECK(req->headers[i].name.len);
