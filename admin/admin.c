@@ -18,6 +18,7 @@
 #include "admin/get.h"
 #include "user/buf.h"
 #include "user/h1.h"
+#include "user/httpdate.h"
 #include "user/list.h"
 #include "user/log.h"
 #include "user/net.h"
@@ -94,8 +95,8 @@ static void respond_with(struct admin_conn *c, int status, const char *reason, c
 	char head[384];
 	int n = snprintf(head, sizeof(head),
 			 "HTTP/1.1 %d %s\r\ncontent-type: %s\r\ncontent-length: %zu\r\n"
-			 "%sconnection: close\r\n\r\n",
-			 status, reason, ctype, body_len, extra ? extra : "");
+			 "%sdate: %s\r\nconnection: close\r\n\r\n",
+			 status, reason, ctype, body_len, extra ? extra : "", sg_http_date());
 
 	sg_buf_reset(&c->out);
 	if (n < 0 || (size_t)n >= sizeof(head) || sg_buf_append(&c->out, head, (size_t)n) < 0 ||

@@ -12,6 +12,7 @@
 #include <strings.h>
 
 #include "policy/status.h"
+#include "user/httpdate.h"
 #include "user/log.h"
 
 #define H1_CHUNK_MAX (UINT64_C(1) << 62)
@@ -1379,6 +1380,26 @@ size_t sg_h1_request_room(const struct sg_h1_req *req, const struct sg_h1_edit *
 	return n;
 }
 
+/* The Date of a final response whose fields have none (RFC 9110 §6.6.1:
+ * the origin's answers carry one, and a response forwarded without one
+ * gets the time it was received). */
+static void put_date(struct out *o, uint16_t status, bool has_date)
+{
+	if (status < 200 || has_date)
+		return;
+	put_str(o, "date: ");
+	put(o, sg_http_date(), SG_HTTP_DATE_LEN);
+	put(o, "\r\n", 2);
+}
+
+static bool adds_date(const struct sg_h1_edit *e)
+{
+	for (size_t i = 0; e && i < e->nadd; i++)
+		if (sg_h1_span_is(e->add[i].name, "date"))
+			return true;
+	return false;
+}
+
 static void put_conn(struct out *o, enum sg_h1_conn conn)
 {
 	if (conn == SG_H1_CONN_CLOSE)
@@ -1402,6 +1423,7 @@ ssize_t sg_h1_write_response_edit(const struct sg_h1_resp *resp, const struct sg
 	 * Transfer-Encoding in those or a 304 (the body is none anyway). */
 	bool no_length = resp->status < 200 || resp->status == 204;
 	bool no_te = no_length || resp->status == 304;
+	bool has_date = adds_date(edit);
 	struct out o = { .p = out, .cap = cap };
 
 	hop_rules_of(&r, resp->headers, resp->nheaders, keeps_upgrade(extra));
@@ -1420,8 +1442,10 @@ ssize_t sg_h1_write_response_edit(const struct sg_h1_resp *resp, const struct sg
 		    (no_te && kind == HN_FRAMING && sg_h1_span_is(h->name, "transfer-encoding")) ||
 		    edit_drops(edit, h->name, kind))
 			continue;
+		has_date |= sg_h1_span_is(h->name, "date");
 		put_header(&o, h);
 	}
+	put_date(&o, resp->status, has_date);
 	put_conn(&o, conn);
 	put_added(&o, edit);
 	if (extra)
@@ -1450,6 +1474,7 @@ ssize_t sg_h1_write_simple(uint16_t status, const char *reason, const char *body
 	put_str(&o, "\r\ncontent-type: text/plain\r\ncontent-length: ");
 	put_uint(&o, body_len);
 	put(&o, "\r\n", 2);
+	put_date(&o, status, false);
 	put_conn(&o, conn);
 	put(&o, "\r\n", 2);
 	put(&o, body, body_len);
@@ -1470,6 +1495,7 @@ ssize_t sg_h1_write_answer(uint16_t status, const struct sg_h1_edit *edit, const
 	put_str(&o, "content-length: ");
 	put_uint(&o, len);
 	put(&o, "\r\n", 2);
+	put_date(&o, status, adds_date(edit));
 	put_conn(&o, conn);
 	put(&o, "\r\n", 2);
 	put(&o, body, len);

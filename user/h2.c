@@ -12,6 +12,7 @@
 #include <nghttp2/nghttp2.h>
 
 #include "user/buf.h"
+#include "user/httpdate.h"
 #include "user/list.h"
 #include "user/log.h"
 #include "user/mem.h"
@@ -1708,18 +1709,26 @@ static void nv_done(nghttp2_nv *nv, const nghttp2_nv *room)
 		sg_mem_free(nv);
 }
 
-/* to_nv for a head of fields whose names are lowercase (n > 0): their
- * bytes copied into one fieldblock, nv[0].name at its start. NULL when
- * out of memory; on success the block is the session's (keep_fields). */
-static nghttp2_nv *to_nv_kept(const struct sg_h2_field *f, size_t n, nghttp2_nv *room,
-			      struct fieldblock **block)
+/* to_nv for a head of fields whose names are lowercase (n > 0), and one
+ * more after them (NULL: none) that the encoder does not index (a Date,
+ * new every second, would only churn the table, whose ring an answer
+ * that indexes nothing never writes: test_h2_session_encoder_ring_...):
+ * their bytes copied into one fieldblock, nv[0].name at its start. NULL
+ * when out of memory; on success the block is the session's
+ * (keep_fields). */
+static nghttp2_nv *to_nv_kept(const struct sg_h2_field *f, size_t n, const struct sg_h2_field *more,
+			      nghttp2_nv *room, struct fieldblock **block)
 {
-	nghttp2_nv *nv = n <= H2_NV_STACK ? room : sg_mem_alloc(n * sizeof(*nv));
+	size_t total = n + (more != NULL);
+	nghttp2_nv *nv = total <= H2_NV_STACK ? room : sg_mem_alloc(total * sizeof(*nv));
 	size_t bytes = 0;
 	char *p;
 
-	for (size_t i = 0; i < n; i++)
-		bytes += f[i].name_len + f[i].value_len;
+	for (size_t i = 0; i < total; i++) {
+		const struct sg_h2_field *x = i < n ? &f[i] : more;
+
+		bytes += x->name_len + x->value_len;
+	}
 	*block = nv ? sg_mem_alloc(sizeof(**block) + bytes) : NULL;
 	if (!*block) {
 		if (nv)
@@ -1727,16 +1736,32 @@ static nghttp2_nv *to_nv_kept(const struct sg_h2_field *f, size_t n, nghttp2_nv 
 		return NULL;
 	}
 	p = (*block)->bytes;
-	for (size_t i = 0; i < n; i++) {
-		nv[i] = (nghttp2_nv){ (uint8_t *)p, (uint8_t *)p + f[i].name_len, f[i].name_len,
-				      f[i].value_len,
-				      NGHTTP2_NV_FLAG_NO_COPY_NAME |
-					      NGHTTP2_NV_FLAG_NO_COPY_VALUE };
-		memcpy(p, f[i].name, f[i].name_len);
-		memcpy(p + f[i].name_len, f[i].value, f[i].value_len);
-		p += f[i].name_len + f[i].value_len;
+	for (size_t i = 0; i < total; i++) {
+		const struct sg_h2_field *x = i < n ? &f[i] : more;
+
+		nv[i] = (nghttp2_nv){ (uint8_t *)p, (uint8_t *)p + x->name_len, x->name_len,
+				      x->value_len,
+				      NGHTTP2_NV_FLAG_NO_COPY_NAME | NGHTTP2_NV_FLAG_NO_COPY_VALUE |
+					      (i < n ? 0 : NGHTTP2_NV_FLAG_NO_INDEX) };
+		memcpy(p, x->name, x->name_len);
+		memcpy(p + x->name_len, x->value, x->value_len);
+		p += x->name_len + x->value_len;
 	}
 	return nv;
+}
+
+/* The Date a final response head f[0..n) lacks (RFC 9110 §6.6.1; the
+ * HTTP/1 writers' put_date), else NULL. */
+static const struct sg_h2_field *missing_date(const struct sg_h2_field *f, size_t n,
+					      struct sg_h2_field *date)
+{
+	if (f[0].value_len && f[0].value[0] == '1')
+		return NULL;
+	for (size_t i = 1; i < n; i++)
+		if (f[i].name_len == 4 && !memcmp(f[i].name, "date", 4))
+			return NULL;
+	*date = (struct sg_h2_field){ "date", 4, sg_http_date(), SG_HTTP_DATE_LEN };
+	return date;
 }
 
 /* After a successful submit the block is the session's until release_fields;
@@ -1755,14 +1780,18 @@ int sg_h2_respond(struct sg_h2_session *s, int32_t id, const struct sg_h2_field 
 {
 	nghttp2_data_provider prd = { .read_callback = read_body };
 	nghttp2_nv room[H2_NV_STACK], *nv;
+	struct sg_h2_field date;
+	const struct sg_h2_field *more;
 	struct fieldblock *b;
 	int rc;
 
 	if (!n)
 		return -EINVAL;
-	nv = to_nv_kept(f, n, room, &b);
+	more = missing_date(f, n, &date);
+	nv = to_nv_kept(f, n, more, room, &b);
 	if (!nv)
 		return -ENOMEM;
+	n += more != NULL;
 	/* The DATA item is made here, not by nghttp2 once the HEADERS are
 	 * out (inside mem_send, where it would be packed: `encoding`). */
 	if (body)
@@ -1788,7 +1817,7 @@ int32_t sg_h2_request(struct sg_h2_session *s, const struct sg_h2_field *f, size
 		return -EAGAIN;
 	if (!n)
 		return -EINVAL;
-	nv = to_nv_kept(f, n, room, &b);
+	nv = to_nv_kept(f, n, NULL, room, &b);
 	if (!nv)
 		return -ENOMEM;
 	id = nghttp2_submit_request(s->ng, NULL, nv, n, body ? &prd : NULL, stream);

@@ -74,6 +74,7 @@ for engine in $(engines); do
 	expect "no matching route -> 404" 404 "route not found"
 	check "404 is text/plain over h2" "$(grep -i '^content-type' "$H_HEADERS" | tr -d '\r')" \
 		"content-type: text/plain"
+	expect_date "404 over h2 has the gateway's Date"
 	h2 "$G/empty"
 	expect "a route without a usable backend -> 500" 500 "no valid backends"
 	stop_gateway

@@ -159,6 +159,7 @@ for engine in $(engines); do
 	hcall -H 'Host: other.example' "$G/anything"
 	expect "no route for other.example/anything" 404 "route not found"
 	grep -qi '^content-type: text/plain' "$H_HEADERS" && pass "404 is text/plain" || fail "404 content-type: $(grep -i '^content-type' "$H_HEADERS")"
+	expect_date "404 has the gateway's Date"
 
 	routed "header x-env: canary" header -H 'x-env: canary' "$G/m"
 	routed "header match value is exact (x-env: canary2 -> plain)" plain -H 'x-env: canary2' "$G/m"

@@ -460,6 +460,20 @@ resp_header() {
 		END { print out }'
 }
 
+# expect_date WHAT: the last hcall's (or h2's) response has one Date, an
+# IMF-fixdate within 5 s of now (RFC 9110 §5.6.7, §6.6.1).
+expect_date() {
+	local v t
+	v=$(resp_header date)
+	t=$(date -u -d "$v" +%s 2>/dev/null)
+	if [[ $v =~ ^(Mon|Tue|Wed|Thu|Fri|Sat|Sun),\ [0-9]{2}\ [A-Z][a-z]{2}\ [0-9]{4}\ [0-9]{2}:[0-9]{2}:[0-9]{2}\ GMT$ ]] &&
+		[ -n "$t" ] && [ $(($(date +%s) - t)) -ge 0 ] && [ $(($(date +%s) - t)) -le 5 ]; then
+		pass "$1"
+	else
+		fail "$1: date '$v'"
+	fi
+}
+
 # echo_values NAME: every value of request header NAME (any case) the
 # backend echoed in the last hcall, joined with "," (as the Gateway API
 # conformance suite compares them).

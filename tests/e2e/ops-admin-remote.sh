@@ -66,6 +66,7 @@ stop_gateway
 start_gateway -c "$WORK/cfg.yaml" --admin 0.0.0.0:15000 || exit 1
 hcall "http://127.0.0.1:15000/config_dump"
 expect "loopback client gets config_dump" 200 "{*"
+expect_date "the admin API's answer has a Date"
 rcall "http://$GW4:15000/config_dump"
 expect "remote GET /config_dump refused" 403 "$REFUSED"
 check "403 is text/plain" "$(grep -i '^content-type' "$H_HEADERS" | tr -d '\r')" \

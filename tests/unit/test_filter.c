@@ -15,6 +15,7 @@
 #include "config/duration.h"
 #include "user/filter.h"
 #include "user/h1.h"
+#include "tests/unit/httpdate.h"
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -332,9 +333,13 @@ static void test_filter_plan_answers_redirect_and_direct(void **unused)
 	n = sg_h1_write_answer(p.status, &e, p.body.p, p.body.len, false, out, sizeof(out) - 1);
 	assert_true(n > 0);
 	out[n] = '\0';
+	/* the filter's fields, then the gateway's (a Date: user/httpdate.h) */
+	assert_true(n > 41);
+	assert_true(http_date_is_now(out + n - 33));
+	memcpy(out + n - 33, "DATE", 5);
 	assert_string_equal(out, "HTTP/1.1 301 Moved Permanently\r\n"
 				 "location: https://example.org/old?x=1\r\nX-Resp: r\r\n"
-				 "content-length: 0\r\n\r\n");
+				 "content-length: 0\r\ndate: DATE");
 	sg_filter_plan_reset(&p);
 
 	f.redirect = NULL;

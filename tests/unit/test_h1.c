@@ -10,6 +10,7 @@
 #include <cmocka.h>
 
 #include "user/h1.h"
+#include "tests/unit/httpdate.h"
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -39,9 +40,26 @@ static void expect_span(struct sg_h1_span s, const char *want)
 		fail_msg("span \"%.*s\", want \"%s\"", (int)s.len, s.p, want);
 }
 
+/* out[0..n) is want, where want's "date: DATE" stands for a Date line
+ * holding the time now (user/httpdate.h). */
 static void expect_output(const char *out, ssize_t n, const char *want)
 {
-	if (n != (ssize_t)strlen(want) || memcmp(out, want, strlen(want)) != 0)
+	char got[8192];
+	const char *date;
+	size_t len = n > 0 ? (size_t)n : 0;
+
+	assert_true(len < sizeof(got));
+	memcpy(got, out, len);
+	got[len] = '\0';
+	date = strstr(got, "\r\ndate: ");
+	if (date && len - (size_t)(date - got) >= 8 + SG_HTTP_DATE_LEN &&
+	    http_date_is_now(date + 8)) {
+		memcpy(got + (date - got) + 8, "DATE", 4);
+		memmove(got + (date - got) + 12, date + 8 + SG_HTTP_DATE_LEN,
+			len - (size_t)(date - got) - 8 - SG_HTTP_DATE_LEN + 1);
+		len -= SG_HTTP_DATE_LEN - 4;
+	}
+	if (len != strlen(want) || memcmp(got, want, len) != 0)
 		fail_msg("wrote %zd bytes:\n%.*s\nwant %zu bytes:\n%s", n, n > 0 ? (int)n : 0, out,
 			 strlen(want), want);
 }
@@ -218,7 +236,7 @@ static void test_h1_without_slots(void **unused)
 	assert_null(sg_h1_resp_header(&resp, "content-length"));
 	assert_int_equal(sg_h1_response_body(&resp, false), SG_H1_BODY_NONE);
 	n = sg_h1_write_response(&resp, true, NULL, out, sizeof(out));
-	expect_output(out, n, "HTTP/1.1 204 No Content\r\nconnection: close\r\n\r\n");
+	expect_output(out, n, "HTTP/1.1 204 No Content\r\ndate: DATE\r\nconnection: close\r\n\r\n");
 }
 
 static const struct vector smuggling[] = {
@@ -1142,11 +1160,12 @@ static void test_h1_write_response(void **unused)
 	n = sg_h1_write_response(&resp, false, NULL, out, sizeof(out));
 	expect_output(out, n,
 		      "HTTP/1.1 200 Fine Thanks\r\nServer: b\r\ncontent-length: 3\r\n"
-		      "Set-Cookie: a=1\r\nSet-Cookie: b=2\r\n\r\n");
+		      "Set-Cookie: a=1\r\nSet-Cookie: b=2\r\ndate: DATE\r\n\r\n");
 	n = sg_h1_write_response(&resp, true, NULL, out, sizeof(out));
-	expect_output(out, n,
-		      "HTTP/1.1 200 Fine Thanks\r\nServer: b\r\ncontent-length: 3\r\n"
-		      "Set-Cookie: a=1\r\nSet-Cookie: b=2\r\nconnection: close\r\n\r\n");
+	expect_output(
+		out, n,
+		"HTTP/1.1 200 Fine Thanks\r\nServer: b\r\ncontent-length: 3\r\n"
+		"Set-Cookie: a=1\r\nSet-Cookie: b=2\r\ndate: DATE\r\nconnection: close\r\n\r\n");
 	for (size_t cap = 0; cap < (size_t)n; cap++)
 		assert_int_equal(sg_h1_write_response(&resp, true, NULL, out, cap), -1);
 
@@ -1158,7 +1177,7 @@ static void test_h1_write_response(void **unused)
 	n = sg_h1_write_response(&resp, true, NULL, out, sizeof(out));
 	expect_output(out, n,
 		      "HTTP/1.1 502 \r\nTransfer-Encoding: chunked\r\nTrailer: X\r\n"
-		      "connection: close\r\n\r\n");
+		      "date: DATE\r\nconnection: close\r\n\r\n");
 
 	assert_int_equal(parse_resp("HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\n"
 				    "Upgrade: websocket\r\nSec-WebSocket-Accept: a\r\n\r\n",
@@ -1176,13 +1195,14 @@ static void test_h1_write_response(void **unused)
 		const char *in, *out;
 	} bodyless[] = {
 		{ "HTTP/1.1 204 No Content\r\nContent-Length: 5\r\nX-A: 1\r\n\r\n",
-		  "HTTP/1.1 204 No Content\r\nX-A: 1\r\n\r\n" },
+		  "HTTP/1.1 204 No Content\r\nX-A: 1\r\ndate: DATE\r\n\r\n" },
 		{ "HTTP/1.1 204 No Content\r\nTransfer-Encoding: chunked\r\nX-A: 1\r\n\r\n",
-		  "HTTP/1.1 204 No Content\r\nX-A: 1\r\n\r\n" },
+		  "HTTP/1.1 204 No Content\r\nX-A: 1\r\ndate: DATE\r\n\r\n" },
 		{ "HTTP/1.1 304 Not Modified\r\nContent-Length: 5\r\nETag: \"x\"\r\n\r\n",
-		  "HTTP/1.1 304 Not Modified\r\nContent-Length: 5\r\nETag: \"x\"\r\n\r\n" },
+		  "HTTP/1.1 304 Not Modified\r\nContent-Length: 5\r\nETag: \"x\"\r\ndate: "
+		  "DATE\r\n\r\n" },
 		{ "HTTP/1.1 304 Not Modified\r\nTransfer-Encoding: chunked\r\nETag: \"x\"\r\n\r\n",
-		  "HTTP/1.1 304 Not Modified\r\nETag: \"x\"\r\n\r\n" },
+		  "HTTP/1.1 304 Not Modified\r\nETag: \"x\"\r\ndate: DATE\r\n\r\n" },
 		{ "HTTP/1.1 103 Early Hints\r\nConnection: x-a\r\nX-A: s\r\nKeep-Alive: 5\r\n"
 		  "Content-Length: 3\r\nLink: </s.css>\r\n\r\n",
 		  "HTTP/1.1 103 Early Hints\r\nLink: </s.css>\r\n\r\n" },
@@ -1210,7 +1230,8 @@ static void test_h1_write_response_connection_lists(void **unused)
 				    &resp),
 			 SG_H1_DONE);
 	n = sg_h1_write_response(&resp, false, NULL, out, sizeof(out));
-	expect_output(out, n, "HTTP/1.1 200 OK\r\nX-AB: 3\r\nContent-Length: 0\r\n\r\n");
+	expect_output(out, n,
+		      "HTTP/1.1 200 OK\r\nX-AB: 3\r\nContent-Length: 0\r\ndate: DATE\r\n\r\n");
 
 	assert_int_equal(
 		parse_resp("HTTP/1.1 200 OK\r\nConnection: a1, a2, a3, a4, a5\r\n"
@@ -1219,7 +1240,8 @@ static void test_h1_write_response_connection_lists(void **unused)
 			   &resp),
 		SG_H1_DONE);
 	n = sg_h1_write_response(&resp, false, NULL, out, sizeof(out));
-	expect_output(out, n, "HTTP/1.1 200 OK\r\nX-Kept: k\r\nContent-Length: 0\r\n\r\n");
+	expect_output(out, n,
+		      "HTTP/1.1 200 OK\r\nX-Kept: k\r\nContent-Length: 0\r\ndate: DATE\r\n\r\n");
 }
 
 /* A drop predicate over a NULL-terminated list of names. */
@@ -1293,17 +1315,51 @@ static void test_h1_write_response_edit_and_answer(void **unused)
 	n = sg_h1_write_response_edit(&resp, &edit, true, NULL, out, sizeof(out));
 	expect_output(out, n,
 		      "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nX-Kept: 1\r\n"
-		      "connection: close\r\nlocation: https://example.org/x\r\n\r\n");
+		      "date: DATE\r\nconnection: close\r\nlocation: https://example.org/x\r\n\r\n");
 
 	n = sg_h1_write_answer(301, &edit, NULL, 0, false, out, sizeof(out));
 	expect_output(out, n,
 		      "HTTP/1.1 301 Moved Permanently\r\nlocation: https://example.org/x\r\n"
-		      "content-length: 0\r\n\r\n");
+		      "content-length: 0\r\ndate: DATE\r\n\r\n");
 	n = sg_h1_write_answer(200, NULL, "hello!", 6, true, out, sizeof(out));
-	expect_output(out, n,
-		      "HTTP/1.1 200 OK\r\ncontent-length: 6\r\nconnection: close\r\n\r\nhello!");
+	expect_output(
+		out, n,
+		"HTTP/1.1 200 OK\r\ncontent-length: 6\r\ndate: DATE\r\nconnection: close\r\n\r\n"
+		"hello!");
 	for (size_t cap = 0; cap < (size_t)n; cap++)
 		assert_int_equal(sg_h1_write_answer(200, NULL, "hello!", 6, true, out, cap), -1);
+}
+
+/* RFC 9110 §6.6.1: a final response gets the Date its origin did not
+ * send; one it sent, or one a filter sets, is the only one. */
+static void test_h1_write_response_date(void **unused)
+{
+	static const struct sg_h1_header set_date[] = {
+		{ { "Date", 4 }, { "Mon, 07 Nov 1994 08:49:37 GMT", 29 } },
+	};
+	struct sg_h1_edit edit = { .add = set_date, .nadd = 1 };
+	struct sg_h1_resp resp = { .headers = resp_slots, .headers_cap = SG_H1_MAX_HEADERS };
+	char out[512];
+	ssize_t n;
+
+	assert_int_equal(parse_resp("HTTP/1.1 200 OK\r\ndate: Sun, 06 Nov 1994 08:49:37 GMT\r\n"
+				    "Content-Length: 0\r\n\r\n",
+				    &resp),
+			 SG_H1_DONE);
+	n = sg_h1_write_response(&resp, false, NULL, out, sizeof(out));
+	expect_output(out, n,
+		      "HTTP/1.1 200 OK\r\ndate: Sun, 06 Nov 1994 08:49:37 GMT\r\n"
+		      "Content-Length: 0\r\n\r\n");
+	assert_int_equal(parse_resp("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n", &resp),
+			 SG_H1_DONE);
+	n = sg_h1_write_response_edit(&resp, &edit, false, NULL, out, sizeof(out));
+	expect_output(out, n,
+		      "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n"
+		      "Date: Mon, 07 Nov 1994 08:49:37 GMT\r\n\r\n");
+	n = sg_h1_write_answer(302, &edit, NULL, 0, false, out, sizeof(out));
+	expect_output(out, n,
+		      "HTTP/1.1 302 Found\r\nDate: Mon, 07 Nov 1994 08:49:37 GMT\r\n"
+		      "content-length: 0\r\n\r\n");
 }
 
 static void test_h1_write_simple(void **unused)
@@ -1314,16 +1370,17 @@ static void test_h1_write_simple(void **unused)
 	n = sg_h1_write_simple(504, NULL, "request timeout", false, out, sizeof(out));
 	expect_output(out, n,
 		      "HTTP/1.1 504 Gateway Timeout\r\ncontent-type: text/plain\r\n"
-		      "content-length: 15\r\n\r\nrequest timeout");
+		      "content-length: 15\r\ndate: DATE\r\n\r\nrequest timeout");
 	n = sg_h1_write_simple(400, NULL, NULL, true, out, sizeof(out));
 	expect_output(out, n,
 		      "HTTP/1.1 400 Bad Request\r\ncontent-type: text/plain\r\n"
-		      "content-length: 0\r\nconnection: close\r\n\r\n");
+		      "content-length: 0\r\ndate: DATE\r\nconnection: close\r\n\r\n");
 	n = sg_h1_write_simple(503, "Busy", "upstream call failed: connect: refused", true, out,
 			       sizeof(out));
-	expect_output(out, n,
-		      "HTTP/1.1 503 Busy\r\ncontent-type: text/plain\r\ncontent-length: 38\r\n"
-		      "connection: close\r\n\r\nupstream call failed: connect: refused");
+	expect_output(
+		out, n,
+		"HTTP/1.1 503 Busy\r\ncontent-type: text/plain\r\ncontent-length: 38\r\n"
+		"date: DATE\r\nconnection: close\r\n\r\nupstream call failed: connect: refused");
 	for (size_t cap = 0; cap < (size_t)n; cap++)
 		assert_int_equal(sg_h1_write_simple(503, "Busy",
 						    "upstream call failed: connect: refused", true,
@@ -1531,6 +1588,7 @@ int main(void)
 		cmocka_unit_test(test_h1_write_request_too_small),
 		cmocka_unit_test(test_h1_write_response),
 		cmocka_unit_test(test_h1_write_response_connection_lists),
+		cmocka_unit_test(test_h1_write_response_date),
 		cmocka_unit_test(test_h1_write_simple),
 		cmocka_unit_test(test_h1_write_request_edit),
 		cmocka_unit_test(test_h1_write_response_edit_and_answer),

@@ -20,6 +20,7 @@
 #include "user/h2.h"
 #include "user/pages.h"
 #include "user/slab.h"
+#include "tests/unit/httpdate.h"
 
 #include <nghttp2/nghttp2.h>
 
@@ -1157,7 +1158,7 @@ static void ask(struct sg_h2_session *server, struct probe *p, struct sg_h2_sess
 	int32_t id = sg_h2_request(client, req, ARRAY_LEN(req), false, &k->obj);
 
 	resp[2].value_len = (size_t)snprintf(n, sizeof(n), "%d", k->heads);
-	snprintf(want, sizeof(want), "server=sg-test;x-n=%s;", n);
+	snprintf(want, sizeof(want), "server=sg-test;x-n=%s;date=", n);
 
 	assert_true(id > 0);
 	p->fields[0] = '\0';
@@ -1169,7 +1170,10 @@ static void ask(struct sg_h2_session *server, struct probe *p, struct sg_h2_sess
 	k->fields[0] = '\0';
 	assert_int_equal(sg_h2_respond(server, id, resp, ARRAY_LEN(resp), true), 0);
 	shuttle(server, client);
-	assert_string_equal(k->fields, want);
+	/* the Date the gateway adds, never indexed (to_nv_kept) */
+	assert_memory_equal(k->fields, want, strlen(want));
+	assert_true(http_date_is_now(k->fields + strlen(want)));
+	assert_string_equal(k->fields + strlen(want) + SG_HTTP_DATE_LEN, ";");
 }
 
 static void pair(struct sg_h2_session **server, struct probe *p, struct sg_pages *pages,
@@ -1182,6 +1186,41 @@ static void pair(struct sg_h2_session **server, struct probe *p, struct sg_pages
 	sg_h2_settings_from_policy(&h, &set);
 	assert_int_equal(sg_h2_session_new(&probe_cb, p, &set, pages, mem, server), 0);
 	assert_int_equal(sg_h2_client_new(&peer_cb, k, &set, NULL, client), 0);
+}
+
+/* A final response head gets the Date its fields lack, and keeps the one
+ * it has (its backend's): never two. An interim head gets none. */
+static void test_h2_session_respond_dates_final_heads(void **unused)
+{
+	struct sg_h2_session *s, *c;
+	struct probe p = { 0 };
+	struct peer k = { 0 };
+	struct sg_h2_field req[] = { field(":method", "GET"), field(":scheme", "http"),
+				     field(":authority", "a.b"), field(":path", "/x") };
+	struct sg_h2_field dated[] = { field(":status", "200"),
+				       field("date", "Sun, 06 Nov 1994 08:49:37 GMT") };
+	struct sg_h2_field nodate[] = { field(":status", "404") };
+	int32_t id;
+
+	pair(&s, &p, NULL, NULL, &c, &k);
+	id = sg_h2_request(c, req, ARRAY_LEN(req), false, &k.obj);
+	shuttle(s, c);
+	k.fields[0] = '\0';
+	assert_int_equal(sg_h2_continue(s, id), 0);
+	assert_int_equal(sg_h2_respond(s, id, dated, ARRAY_LEN(dated), false), 0);
+	shuttle(s, c);
+	assert_string_equal(k.fields, "date=Sun, 06 Nov 1994 08:49:37 GMT;");
+
+	id = sg_h2_request(c, req, ARRAY_LEN(req), false, &k.obj);
+	shuttle(s, c);
+	k.fields[0] = '\0';
+	assert_int_equal(sg_h2_respond(s, id, nodate, ARRAY_LEN(nodate), false), 0);
+	shuttle(s, c);
+	assert_memory_equal(k.fields, "date=", 5);
+	assert_true(http_date_is_now(k.fields + 5));
+	assert_string_equal(k.fields + 5 + SG_HTTP_DATE_LEN, ";");
+	sg_h2_session_free(c);
+	sg_h2_session_free(s);
 }
 
 /* A head's fields are the session's once submitted: the caller's bytes may
@@ -1648,6 +1687,7 @@ int main(void)
 		cmocka_unit_test(test_h2_session_upgrade_makes_stream_1),
 		cmocka_unit_test(test_h2_session_trim_gives_arena_pages_back),
 		cmocka_unit_test(test_h2_session_encoder_ring_costs_no_page),
+		cmocka_unit_test(test_h2_session_respond_dates_final_heads),
 		cmocka_unit_test(test_h2_session_heads_are_copied_and_released),
 		cmocka_unit_test(test_h2_session_answer_table_entries_live_in_the_arena),
 		cmocka_unit_test(test_h2_session_sleeps_and_wakes_unnoticed),

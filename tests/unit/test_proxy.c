@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include "loopback.h"
+#include "tests/unit/httpdate.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -49,6 +50,13 @@ struct side {
 	size_t len;
 	bool eof, reset; /* read 0; read ECONNRESET */
 	bool paused;	 /* not read by the rounds: a client that does not drain */
+	/* The client's: each Date line the gateway adds (RFC 9110 §6.6.1),
+	 * checked to hold the time now, is taken out of `in` and counted, so
+	 * that cases compare the rest as sent; `scanned`: `in` up to there
+	 * has none left. */
+	bool dated;
+	unsigned dates;
+	size_t scanned;
 };
 
 struct env {
@@ -153,6 +161,7 @@ static void start_config(struct env *e, const char *top, const char *route, cons
 	p4->sin_family = AF_INET;
 	p4->sin_addr.s_addr = htonl(0x7f000001);
 	e->client.fd = sv[0];
+	e->client.dated = true;
 	if (e->client_sndbuf)
 		assert_int_equal(setsockopt(sv[1], SOL_SOCKET, SO_SNDBUF, &e->client_sndbuf,
 					    sizeof(e->client_sndbuf)),
@@ -165,6 +174,31 @@ static void start_config(struct env *e, const char *top, const char *route, cons
 static void start(struct env *e, const char *policies)
 {
 	start_config(e, "", policies, NULL);
+}
+
+/* Takes the gateway's Date lines out of s->in (struct side). A Date that
+ * is not the time now (a backend's) stays. */
+static void undate(struct side *s)
+{
+	static const char line[] = "\r\ndate: ";
+	const size_t at = sizeof(line) - 1, whole = at + SG_HTTP_DATE_LEN + 2;
+	char *p;
+
+	while ((p = strstr(s->in + s->scanned, line))) {
+		size_t off = (size_t)(p - s->in);
+
+		if (s->len - off < whole) {
+			s->scanned = off; /* the rest is still to come */
+			return;
+		}
+		if (http_date_is_now(p + at) && !memcmp(p + at + SG_HTTP_DATE_LEN, "\r\n", 2)) {
+			memmove(p + 2, p + whole, s->len - off - whole + 1);
+			s->len -= whole - 2;
+			s->dates++;
+		}
+		s->scanned = off + 1;
+	}
+	s->scanned = s->len > at ? s->len - at : 0;
 }
 
 /* Read what is there on s (non-blocking); EOF is only a read of 0. */
@@ -181,6 +215,8 @@ static void take(struct side *s)
 		if (n > 0) {
 			s->len += (size_t)n;
 			s->in[s->len] = '\0';
+			if (s->dated)
+				undate(s);
 			continue;
 		}
 		if (n == 0)
@@ -238,7 +274,7 @@ static bool starts(const struct side *s, const char *text)
 
 static void forget(struct side *s)
 {
-	s->len = 0;
+	s->len = s->scanned = 0;
 	s->in[0] = '\0';
 }
 
@@ -661,6 +697,36 @@ static void test_proxy_interim_response_passed_on(void **state)
 	UNTIL(e, has(&e->client, "\r\n\r\nx"));
 	assert_string_equal(e->client.in, "HTTP/1.1 103 Early Hints\r\nLink: </s.css>\r\n\r\n"
 					  "HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\nx");
+	assert_int_equal(e->client.dates, 1); /* the final head's, not the 103's */
+}
+
+/* A backend's Date is the response's (RFC 9110 §6.6.1): kept, no second
+ * one added; the gateway's own answers carry one. */
+static void test_proxy_response_dates(void **state)
+{
+	struct env *e = *state;
+
+	start(e, "      matches:\n      - path:\n          pathPrefix: /api\n");
+	say(e->client.fd, "GET /api/a HTTP/1.1\r\nHost: x\r\n\r\n");
+	HEAD_AT(e, 0);
+	say(e->be[0].fd, "HTTP/1.1 200 OK\r\nDate: Sun, 06 Nov 1994 08:49:37 GMT\r\n"
+			 "Content-Length: 1\r\n\r\na");
+	UNTIL(e, has(&e->client, "\r\n\r\na"));
+	assert_string_equal(e->client.in,
+			    "HTTP/1.1 200 OK\r\nDate: Sun, 06 Nov 1994 08:49:37 GMT\r\n"
+			    "Content-Length: 1\r\n\r\na");
+	assert_int_equal(e->client.dates, 0);
+	forget(&e->client);
+	say(e->client.fd, "GET /other HTTP/1.1\r\nHost: x\r\n\r\n");
+	UNTIL(e, has(&e->client, "route not found"));
+	assert_int_equal(e->client.dates, 1);
+	forget(&e->client);
+	say(e->client.fd, "GET /api/b HTTP/1.1\r\nHost: x\r\n\r\n");
+	UNTIL(e, has(&e->be[0], "GET /api/b"));
+	say(e->be[0].fd, "HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\nb");
+	UNTIL(e, has(&e->client, "\r\n\r\nb"));
+	assert_string_equal(e->client.in, "HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\nb");
+	assert_int_equal(e->client.dates, 2);
 }
 
 /* Bytes that are not a response head: 503, invalid response. */
@@ -1647,6 +1713,7 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_proxy_interim_response_passed_on, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_proxy_response_dates, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_proxy_invalid_response, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_proxy_content_length_body_after_head, setup,
 						teardown),
