@@ -440,12 +440,12 @@ void sg_attempt_resume(struct sg_attempt *a)
 		sg_h1x_resume(a->h1);
 }
 
-void sg_attempt_consume(struct sg_attempt *a, size_t n)
+size_t sg_attempt_consume(struct sg_attempt *a, size_t n, size_t widen)
 {
 	if (a->h2)
-		sg_h2b_consume(a->h2, n);
-	else
-		sg_h1x_consume(a->h1);
+		return sg_h2b_consume(a->h2, n, widen);
+	sg_h1x_consume(a->h1);
+	return 0;
 }
 
 static const char *tls_host(const struct sg_attempt *a);

@@ -216,8 +216,10 @@ void sg_attempt_default_host(const struct sg_backend_ref *b, const struct sg_h1_
 /* ops->body has bytes (or the end) again. */
 void sg_attempt_resume(struct sg_attempt *a);
 
-/* n response body bytes were passed on (0: ops->room may say yes again). */
-void sg_attempt_consume(struct sg_attempt *a, size_t n);
+/* n response body bytes were passed on (0: ops->room may say yes again);
+ * an HTTP/2 backend's stream window may grow by up to `widen` bytes more
+ * (sg_h2b_consume). Returns by how much it grew. */
+size_t sg_attempt_consume(struct sg_attempt *a, size_t n, size_t widen);
 
 /* The earliest deadline (loop ms), 0 when none. */
 uint64_t sg_attempt_due(const struct sg_attempt *a);

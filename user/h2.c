@@ -1899,6 +1899,15 @@ int sg_h2_consume_stream(struct sg_h2_session *s, int32_t id, size_t n)
 	return nghttp2_session_consume_stream(s->ng, id, n) ? -EINVAL : 0;
 }
 
+int sg_h2_stream_window(struct sg_h2_session *s, int32_t id, size_t size)
+{
+	if (size > H2_MAX_WINDOW || s->asleep)
+		return -EINVAL;
+	return nghttp2_session_set_local_window_size(s->ng, NGHTTP2_FLAG_NONE, id, (int32_t)size)
+		       ? -EINVAL
+		       : 0;
+}
+
 int sg_h2_ping(struct sg_h2_session *s)
 {
 	if (s->asleep && thaw(s) < 0)

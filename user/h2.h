@@ -360,6 +360,9 @@ int sg_h2_consume(struct sg_h2_session *s, int32_t id, size_t n);
  * not shut the others' window, RFC 9113 5.2.2). */
 int sg_h2_consume_connection(struct sg_h2_session *s, size_t n);
 int sg_h2_consume_stream(struct sg_h2_session *s, int32_t id, size_t n);
+/* Stream id's window grown to `size` bytes (a WINDOW_UPDATE for the
+ * difference; what is received and not yet consumed stays counted). */
+int sg_h2_stream_window(struct sg_h2_session *s, int32_t id, size_t size);
 /* Send a PING (the ack comes to the ping_ack callback). */
 int sg_h2_ping(struct sg_h2_session *s);
 /* GOAWAY with `code` and debug text `why` (may be NULL), naming the last

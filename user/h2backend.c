@@ -29,7 +29,12 @@
  * connection. The connection's window is given back as DATA arrives (the
  * owners' buffers are bounded by the streams' windows and their frontends'
  * budgets), so a client that stops reading shuts its own streams' windows,
- * never the others' on the same connection. */
+ * never the others' on the same connection. A stream's window starts at
+ * H2B_STREAM_WINDOW_MIN, which is what a client that never reads makes the
+ * gateway hold, and grows to H2B_STREAM_WINDOW as its owner passes bytes
+ * on and lets it (sg_h2b_consume's `widen`: an HTTP/2 frontend's streams
+ * grow within their connection's budget). */
+#define H2B_STREAM_WINDOW_MIN (64 * 1024)
 #define H2B_STREAM_WINDOW (256 * 1024)
 #define H2B_CONN_WINDOW (16 * 1024 * 1024)
 #define H2B_HEAD_MAX (64 * 1024) /* a response head or trailers, as HTTP/1 text */
@@ -107,8 +112,9 @@ struct sg_h2b_stream {
 	bool gone;	     /* the owner closed it */
 	char tls_cause[128]; /* SG_XFAIL_TLS: why */
 	/* Body bytes given to the owner and not yet given back to the
-	 * stream's window (the connection's had them back on arrival). */
-	size_t held;
+	 * stream's window (the connection's had them back on arrival), and
+	 * that window's size. */
+	size_t held, window;
 	/* The head (or trailers) being received, as HTTP/1 header lines. */
 	struct sg_buf head;
 	uint16_t status;
@@ -196,15 +202,29 @@ void sg_h2b_resume(struct sg_h2b_stream *s)
 	}
 }
 
-void sg_h2b_consume(struct sg_h2b_stream *s, size_t n)
+size_t sg_h2b_consume(struct sg_h2b_stream *s, size_t n, size_t widen)
 {
+	size_t wider = 0;
+
 	if (s && n > s->held)
 		n = s->held;
-	if (s && s->conn && s->id > 0 && n) {
+	if (!s || !s->conn || s->id <= 0)
+		return 0;
+	if (widen && !s->ended && s->window < H2B_STREAM_WINDOW) {
+		wider = H2B_STREAM_WINDOW - s->window < widen ? H2B_STREAM_WINDOW - s->window
+							      : widen;
+		if (sg_h2_stream_window(s->conn->h2, s->id, s->window + wider) == 0)
+			s->window += wider;
+		else
+			wider = 0;
+	}
+	if (n) {
 		s->held -= n;
 		sg_h2_consume_stream(s->conn->h2, s->id, n);
-		flush_later(s->conn);
 	}
+	if (n || wider)
+		flush_later(s->conn);
+	return wider;
 }
 
 int sg_h2b_send(struct sg_h2b_stream *s, const struct sg_h1_req *req, const struct sg_h1_edit *edit,
@@ -873,7 +893,7 @@ static struct h2b_conn *conn_new(struct sg_h2b_pool *p, const struct sg_endpoint
 				 struct sg_tls_client *tc, const char *sni, int *err)
 {
 	struct sg_h2_settings set = {
-		.v = { { SG_H2_SET_INITIAL_WINDOW_SIZE, H2B_STREAM_WINDOW } },
+		.v = { { SG_H2_SET_INITIAL_WINDOW_SIZE, H2B_STREAM_WINDOW_MIN } },
 		.n = 1,
 		.connection_window = H2B_CONN_WINDOW,
 	};
@@ -962,6 +982,7 @@ struct sg_h2b_stream *sg_h2b_open_tls(struct sg_h2b_pool *p, const struct sg_end
 		*err = ENOMEM;
 		return NULL;
 	}
+	s->window = H2B_STREAM_WINDOW_MIN; /* the SETTINGS' (conn_new) */
 	c = conn_with_room(p, key);
 	*reused = c != NULL;
 	if (!c)

@@ -83,8 +83,10 @@ int sg_h2b_send(struct sg_h2b_stream *s, const struct sg_h1_req *req, const stru
 /* ops->body has bytes (or the end) again. */
 void sg_h2b_resume(struct sg_h2b_stream *s);
 /* n response body bytes were passed on: the backend may send that many
- * more. */
-void sg_h2b_consume(struct sg_h2b_stream *s, size_t n);
+ * more, and, for a stream whose window has not grown to its most (256
+ * KiB; it starts at 64 KiB), up to `widen` bytes more besides. Returns
+ * by how much the window grew. */
+size_t sg_h2b_consume(struct sg_h2b_stream *s, size_t n, size_t widen);
 /* The owner is done with s: a stream not ended is reset (CANCEL). No
  * callback follows; s is freed. NULL is ignored. */
 void sg_h2b_close(struct sg_h2b_stream *s);

@@ -106,6 +106,12 @@ struct h2conn {
 	 * hold together (H2P_CONN_BUDGET streams' worth): past it no backend
 	 * of this connection is read until the client takes some. */
 	size_t buffered, budget;
+	/* What the windows of its streams' HTTP/2 backends grew past their
+	 * first (backend_may_send): counted against the budget too. A
+	 * stream that never reads holds its backend's first window (64 KiB)
+	 * at most, so a connection's streams hold buffered + widened + 64
+	 * KiB each. */
+	size_t widened;
 	bool over_budget;
 	bool starts_pending; /* a stream waits for its first attempt (start_waiting) */
 
@@ -170,6 +176,7 @@ struct h2stream {
 	 * (its own or the connection's budget), which bounds what the backend
 	 * can send it to one window more. */
 	size_t withheld;
+	size_t widened; /* its HTTP/2 backend stream's window grew by this */
 	bool req_end;	/* the client ended its side */
 	bool streaming; /* body passed to the backend as it arrives */
 	bool req_sent;	/* the whole request is with the backend */
@@ -378,6 +385,14 @@ static void on_dropped(struct sg_attempt *a)
 	s->up_wait = false;
 }
 
+/* The stream's backend will send nothing more: its window's growth no
+ * longer counts against the budget. */
+static void unwiden(struct h2stream *s)
+{
+	s->conn->widened -= s->widened;
+	s->widened = 0;
+}
+
 /* The stream is gone from the session (or the connection closes): log it,
  * let go of the backend and of the flow-control bytes it held. */
 static void stream_close(struct h2stream *s, bool give_back)
@@ -398,6 +413,7 @@ static void stream_close(struct h2stream *s, bool give_back)
 	access_log(s);
 	sg_timer_stop(c->ctx->loop, &s->timer);
 	sg_attempt_drop(&s->at);
+	unwiden(s);
 	if (give_back && s->unconsumed)
 		sg_h2_consume(c->h2, s->id, s->unconsumed);
 	sg_list_remove(&s->link);
@@ -468,6 +484,7 @@ static void stream_done(struct h2stream *s)
 static void reset_stream(struct h2stream *s, uint32_t code)
 {
 	sg_attempt_drop(&s->at);
+	unwiden(s);
 	sg_h2_reset(s->conn->h2, s->id, code);
 	stream_done(s);
 }
@@ -751,6 +768,7 @@ static void response_complete(struct h2stream *s)
 {
 	s->resp_eof = true;
 	sg_attempt_release(&s->at, true, &s->conn->cfg->global);
+	unwiden(s);
 	if (s->deferred) {
 		s->deferred = false;
 		sg_h2_resume(s->conn->h2, s->id);
@@ -825,10 +843,20 @@ static bool room(const struct h2stream *s)
  * one's window opens only then). */
 static void backend_may_send(struct h2stream *s, size_t n)
 {
+	struct h2conn *c = s->conn;
+	size_t spare =
+		c->budget > c->buffered + c->widened ? c->budget - c->buffered - c->widened : 0;
+	size_t wider;
+
 	s->withheld += n;
 	if (s->at.h2 && !room(s))
 		return;
-	sg_attempt_consume(&s->at, s->withheld);
+	/* An HTTP/2 backend's stream window grows as its bytes are passed
+	 * on, while what the streams buffer and what their windows grew
+	 * stay within the connection's budget. */
+	wider = sg_attempt_consume(&s->at, s->withheld, s->withheld < spare ? s->withheld : spare);
+	s->widened += wider;
+	c->widened += wider;
 	s->withheld = 0;
 }
 
@@ -990,7 +1018,7 @@ static void on_data(struct sg_attempt *a, const char *p, size_t n)
 
 	moved(s, n);
 	if (s->closed || s->state != S_RESP || body_bytes(s, p, n) == -1) {
-		sg_attempt_consume(a, n);
+		sg_attempt_consume(a, n, 0);
 		return;
 	}
 	flush_later(s->conn);

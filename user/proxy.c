@@ -1781,7 +1781,8 @@ static ssize_t h2_body(struct sg_attempt *a, char *buf, size_t len, bool *eof)
 static void h2_flushed(struct client *c)
 {
 	if (c->r->h2_unconsumed) {
-		sg_attempt_consume(&c->r->at, c->r->h2_unconsumed);
+		/* one stream a client: its window grows as it reads */
+		sg_attempt_consume(&c->r->at, c->r->h2_unconsumed, c->r->h2_unconsumed);
 		c->r->h2_unconsumed = 0;
 	}
 	if (c->resp_done)
@@ -1873,7 +1874,7 @@ static void h2_data(struct sg_attempt *a, const char *p, size_t n)
 	};
 
 	if (c->closed || c->resp_body == SG_H1_BODY_NONE) {
-		sg_attempt_consume(a, n);
+		sg_attempt_consume(a, n, 0);
 		return;
 	}
 	if (r->h2_chunked) {

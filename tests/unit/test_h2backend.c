@@ -30,7 +30,7 @@
 #include "user/stats.h"
 
 #define MAX_CONNS 8
-#define MAX_STREAMS 128
+#define MAX_STREAMS 320
 
 /* ---- the backend -------------------------------------------------------- */
 
@@ -133,11 +133,11 @@ static void s_answer(struct sstream *s)
 	}
 	if (!strcmp(s->path, "/goaway"))
 		sg_h2_goaway(c->h2, SG_H2_NO_ERROR, NULL);
-	if (!strcmp(s->path, "/200k")) {
-		static char k200[200 * 1024];
+	if (!strcmp(s->path, "/200k") || !strcmp(s->path, "/1m")) {
+		static char m1[1024 * 1024];
 
-		s->resp = k200;
-		s->resp_len = sizeof(k200);
+		s->resp = m1;
+		s->resp_len = s->path[1] == '2' ? 200 * 1024 : sizeof(m1);
 		assert_int_equal(sg_h2_respond(c->h2, s->id, f, 1, true), 0);
 		return;
 	}
@@ -315,6 +315,10 @@ struct owner {
 	bool head_end;
 	bool keep; /* data is held, never given back (consumed) */
 	size_t kept;
+	/* Else data is passed on, the window asked to grow by as much (or by
+	 * `widen` when set, SIZE_MAX: not at all), until `keep_after` bytes
+	 * came (0: always): then held. */
+	size_t widen, keep_after;
 	enum sg_xfail why;
 	int err;
 	uint16_t status;
@@ -366,12 +370,13 @@ static void o_data(void *data, const char *p, size_t n)
 {
 	struct owner *o = data;
 
-	if (o->keep) { /* a frontend still holding them when the stream ends */
+	if (o->keep || (o->keep_after && o->data.len >= o->keep_after)) {
+		/* a frontend still holding them when the stream ends */
 		o->kept += n;
 		return;
 	}
 	assert_int_equal(sg_buf_append(&o->data, p, n), 0);
-	sg_h2b_consume(o->s, n);
+	sg_h2b_consume(o->s, n, o->widen == SIZE_MAX ? 0 : o->widen ? o->widen : n);
 }
 
 static void o_end(void *data, const struct sg_h2_field *t, size_t n, int err)
@@ -820,25 +825,68 @@ static void test_idle_close(void **state)
 	RUN_UNTIL(e, e->srv.conns[0].fd == -1); /* the backend saw it close */
 }
 
-/* Bytes an owner still holds when its stream ends go back to the
- * connection's window: 100 responses of 200 KiB (each within a stream's
- * window), 20 MiB in all, more than the 16 MiB connection window, all
- * arrive on one connection. */
+/* Rounds enough for a backend with window to send: what came by then is
+ * all it may send. */
+static void settle(struct env *e)
+{
+	for (int i = 0; i < 20; i++)
+		sg_loop_run_once(e->loop, 1);
+}
+
+/* A stream whose owner passes nothing on holds the backend's first window
+ * of it (64 KiB), whatever the response's size, and those bytes go back
+ * to the connection's window when it ends: 300 streams' 64 KiB, 19 MiB in
+ * all, more than the 16 MiB connection window, all arrive on one
+ * connection. */
 static void test_window_returned_at_close(void **state)
 {
 	struct env *e = *state;
 
-	for (int i = 0; i < 100; i++) {
+	for (int i = 0; i < 300; i++) {
 		struct owner o = { .keep = true };
 
 		open_stream(e, &o, 1000, NULL);
 		RUN_UNTIL(e, o.ready == 1);
 		send_get(&o, "/200k");
-		RUN_UNTIL(e, o.ends == 1);
-		assert_int_equal(o.kept, 200 * 1024);
+		RUN_UNTIL(e, o.kept == 64 * 1024);
+		settle(e);
+		assert_int_equal(o.kept, 64 * 1024);
+		assert_int_equal(o.ends, 0);
 		cleanup(&o);
 	}
 	assert_int_equal(e->srv.nconns, 1);
+}
+
+/* A stream's window grows by what its owner lets it as bytes are passed
+ * on, to 256 KiB at most. An owner passes on the first 64 KiB, then holds
+ * what comes: with no growth the backend sends 64 KiB more (the window
+ * given back); grown by 192 KiB from the first DATA on, 256 KiB in all,
+ * of which 192 KiB more (the 64 KiB passed on are given back once half
+ * the window is: nghttp2 gathers WINDOW_UPDATEs); asked to grow by 1 MiB,
+ * the same. */
+static void test_window_grows_as_let(void **state)
+{
+	static const struct {
+		size_t widen, held;
+	} cases[] = {
+		{ SIZE_MAX, 64 * 1024 },
+		{ 192 * 1024, 192 * 1024 },
+		{ 1024 * 1024, 192 * 1024 },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct env *e = *state;
+		struct owner o = { .widen = cases[i].widen, .keep_after = 64 * 1024 };
+
+		open_stream(e, &o, 1000, NULL);
+		RUN_UNTIL(e, o.ready == 1);
+		send_get(&o, "/1m");
+		RUN_UNTIL(e, o.kept == cases[i].held);
+		settle(e);
+		assert_int_equal(o.data.len, 64 * 1024);
+		assert_int_equal(o.kept, cases[i].held);
+		cleanup(&o);
+	}
 }
 
 /* PING keepalive: a backend that acks stays connected past several
@@ -890,6 +938,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_idle_close, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_keepalive, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_window_returned_at_close, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_window_grows_as_let, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
