@@ -31,6 +31,7 @@ static const struct fail_info infos[] = {
 	[SG_FAIL_OVERLOAD] = { 503, "request limit exceeded", false },
 	[SG_FAIL_TLS] = { 503, "upstream call failed: tls: ", true },
 	[SG_FAIL_MISDIRECTED] = { 421, "misdirected request", false },
+	[SG_FAIL_URI_TOO_LONG] = { 414, "uri too long", false },
 };
 
 uint16_t sg_fail_status(enum sg_fail kind)

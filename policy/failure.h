@@ -32,6 +32,8 @@ enum sg_fail {
 	SG_FAIL_MISDIRECTED,	 /* 421 misdirected request: an HTTPS request whose
 				  * Host another listener of the port takes than
 				  * the one its handshake's SNI chose */
+	SG_FAIL_URI_TOO_LONG,	 /* 414 uri too long: a request line longer than
+				  * the most a head may be */
 };
 
 uint16_t sg_fail_status(enum sg_fail kind);

@@ -2091,6 +2091,16 @@ static void consume_request(struct client *c)
 	c->body_len = 0;
 }
 
+/* A head past PROXY_HEAD_MAX: 414 when its request line alone is (RFC
+ * 9112 §3: a server that receives a request-target longer than any URI it
+ * wishes to parse answers 414), else 431. */
+static enum sg_fail too_large(const struct client *c)
+{
+	size_t n = c->in_len < PROXY_HEAD_MAX ? c->in_len : PROXY_HEAD_MAX;
+
+	return memchr(c->in, '\n', n) ? SG_FAIL_HEAD_TOO_LARGE : SG_FAIL_URI_TOO_LONG;
+}
+
 static void try_parse(struct client *c)
 {
 	if (c->state == C_HEAD && !c->head_at && c->ctx->head_timeout_ms) {
@@ -2115,7 +2125,7 @@ static void try_parse(struct client *c)
 		case SG_H1_PARTIAL:
 			if (c->in_len > PROXY_HEAD_MAX) {
 				c->req_done = false;
-				fail_request(c, SG_FAIL_HEAD_TOO_LARGE, 0);
+				fail_request(c, too_large(c), 0);
 			}
 			return;
 		case SG_H1_INVALID:
@@ -2129,7 +2139,7 @@ static void try_parse(struct client *c)
 		case SG_H1_DONE:
 			if (c->r->req.head_len > PROXY_HEAD_MAX) {
 				c->req_done = false;
-				fail_request(c, SG_FAIL_HEAD_TOO_LARGE, 0);
+				fail_request(c, too_large(c), 0);
 				return;
 			}
 			got_request_head(c);

@@ -1,4 +1,4 @@
-# HTTP bad requests: a malformed head gets 400 "bad request", a head over the size limit or with more than http1MaxHeaders (default 100) headers gets 431 "request header fields too large", Content-Length with Transfer-Encoding gets 400, each closing the connection without the backend seeing a byte of it (bytes the client still sends are dropped until its FIN: the 400 is never lost to a reset), and the gateway keeps serving other clients. (More vectors: smuggle-*.sh.)
+# HTTP bad requests: a malformed head gets 400 "bad request", a head over the size limit (64 KiB) or with more than http1MaxHeaders (default 100) headers gets 431 "request header fields too large" (414 "uri too long" when the request line alone is over it), Content-Length with Transfer-Encoding gets 400, each closing the connection without the backend seeing a byte of it (bytes the client still sends are dropped until its FIN: the 400 is never lost to a reset), and the gateway keeps serving other clients. (More vectors: smuggle-*.sh.)
 . "$(dirname "$0")/lib.sh"
 
 start_backend echo
@@ -62,6 +62,7 @@ sent() {
 rejected() {
 	local got want=bad\ request
 	[ "$2" = 431 ] && want="request header fields too large"
+	[ "$2" = 414 ] && want="uri too long"
 	got=$(jq -r '"\(.responses[0].status) \(.after) \(.responses[0].body)"' <<<"$RAW" 2>/dev/null)
 	[ "$got" = "$2 reset $want" ] && got="$2 eof $want"
 	check "$1 -> $2 \"$want\", connection closed" "$got" "$2 eof $want"
@@ -91,6 +92,8 @@ for engine in $(engines); do
 		check "a 60 KiB header (head under 64 KiB) -> 200" "$(jq -r '.responses[0].status' <<<"$RAW")" 200
 		RAW=$({ printf 'GET /ok HTTP/1.1\r\nHost: x\r\nX-Big: '; head -c 71680 /dev/zero | tr '\0' a; printf '\r\n\r\n'; } | sent 8080 GET)
 		rejected "a 70 KiB header" 431
+		RAW=$({ printf 'GET /'; head -c 71680 /dev/zero | tr '\0' a; printf ' HTTP/1.1\r\nHost: x\r\n\r\n'; } | sent 8080 GET)
+		rejected "a 70 KiB request target" 414
 		RAW=$(printf 'POST /upload HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n' | sent 8080 POST)
 		rejected "Content-Length with Transfer-Encoding" 400
 		RAW=$(printf 'POST /upload HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\nhello!' | sent 8080 POST)

@@ -1257,6 +1257,43 @@ static void test_proxy_head_too_large(void **state)
 	free(big);
 }
 
+/* A request line longer than a head may be: 414 (RFC 9112 §3); one
+ * within it whose headers make the head too large: 431 (the next case). */
+static void test_proxy_uri_too_long(void **state)
+{
+	struct env *e = *state;
+	char *big = malloc(70000);
+
+	assert_non_null(big);
+	start(e, "");
+	say(e->client.fd, "GET /");
+	memset(big, 'a', 70000);
+	feed(e, e->client.fd, big, 70000);
+	UNTIL(e, e->client.eof);
+	answered(&e->client, "HTTP/1.1 414 URI Too Long", "uri too long", true);
+	assert_int_equal(e->nbe, 0);
+	free(big);
+}
+
+static void test_proxy_long_uri_then_headers_431(void **state)
+{
+	struct env *e = *state;
+	char *big = malloc(60000);
+
+	assert_non_null(big);
+	memset(big, 'a', 60000);
+	start(e, "");
+	say(e->client.fd, "GET /");
+	feed(e, e->client.fd, big, 60000);
+	say(e->client.fd, " HTTP/1.1\r\nHost: x\r\nX-Big: ");
+	feed(e, e->client.fd, big, 10000);
+	UNTIL(e, e->client.eof);
+	answered(&e->client, "HTTP/1.1 431 Request Header Fields Too Large",
+		 "request header fields too large", true);
+	assert_int_equal(e->nbe, 0);
+	free(big);
+}
+
 /* More headers than http1MaxHeaders: 431; as many is fine. */
 static void test_proxy_too_many_headers(void **state)
 {
@@ -1754,6 +1791,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_proxy_bad_chunk_size_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_proxy_bad_chunk_size_later, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_proxy_head_too_large, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_proxy_uri_too_long, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_proxy_long_uri_then_headers_431, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_proxy_too_many_headers, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_proxy_no_route_404, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_proxy_retry_attempts_numbered, setup,
