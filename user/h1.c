@@ -1442,7 +1442,7 @@ ssize_t sg_h1_write_response_edit(const struct sg_h1_resp *resp, const struct sg
 		    (no_te && kind == HN_FRAMING && sg_h1_span_is(h->name, "transfer-encoding")) ||
 		    edit_drops(edit, h->name, kind))
 			continue;
-		has_date |= sg_h1_span_is(h->name, "date");
+		has_date |= h->name.len == 4 && same_folded(h->name, "date");
 		put_header(&o, h);
 	}
 	put_date(&o, resp->status, has_date);
