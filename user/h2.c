@@ -1596,6 +1596,11 @@ int sg_h2_recv(struct sg_h2_session *s, const char *p, size_t len)
 	if (!s->client)
 		follow_frames(s, (const uint8_t *)p, len);
 	n = nghttp2_session_mem_recv(s->ng, (const uint8_t *)p, len);
+	/* A header block in more CONTINUATION frames than nghttp2 takes (8;
+	 * CVE-2024-28182) stops the session: a flood like flood()'s, which
+	 * the frontend answers with GOAWAY before it closes. */
+	if (n == NGHTTP2_ERR_TOO_MANY_CONTINUATIONS && !s->client && s->cb->flood)
+		s->cb->flood(s->conn);
 	if (n < 0)
 		return -EPROTO;
 	if (can_sleep(s))

@@ -211,8 +211,8 @@ struct sg_h2_callbacks {
 	/* Optional (a server's): one field of the request's trailers. */
 	int (*trailer)(void *conn, void *stream, const struct sg_h2_field *f);
 	/* Optional (a server's): the client sends frames that make no
-	 * progress past any need (PRIORITY, WINDOW_UPDATE, empty DATA
-	 * floods): end the connection (sg_h2_goaway ENHANCE_YOUR_CALM).
+	 * progress past any need (PRIORITY, WINDOW_UPDATE, empty DATA,
+	 * CONTINUATION floods): end the connection (sg_h2_goaway ENHANCE_YOUR_CALM).
 	 * Without it the session sends that GOAWAY itself. */
 	void (*flood)(void *conn);
 };

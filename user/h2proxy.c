@@ -1336,7 +1336,9 @@ static void cb_flood(void *conn)
 
 	if (c->close_wanted)
 		return;
-	SG_WARN("%s: PRIORITY, WINDOW_UPDATE or empty DATA frames past any need: GOAWAY", c->ip);
+	SG_WARN("%s: PRIORITY, WINDOW_UPDATE, empty DATA or CONTINUATION frames past any need: "
+		"GOAWAY",
+		c->ip);
 	calm_down(c, SG_STAT_H2_FRAME_FLOOD, "too many frames");
 }
 
