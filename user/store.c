@@ -115,22 +115,46 @@ static int id_cmp(const struct sg_res_id *a, const struct sg_res_id *b)
 	return c ? c : strcmp(a->name, b->name);
 }
 
-static bool same(const struct sg_res_id *a, const struct sg_res_id *b)
+static int id_ptr_cmp(const void *x, const void *y)
 {
-	return !id_cmp(a, b);
+	return id_cmp(*(const struct sg_res_id *const *)x, *(const struct sg_res_id *const *)y);
 }
 
-static const struct sg_res_id *in_cfg(const struct sg_cfg *cfg, const struct sg_res_id *id)
+/* Resources sorted (id_ptr_cmp) to be found in O(log n): a change names
+ * each of its resources in the config before and after it, and one body
+ * may hold tens of thousands. */
+struct res_index {
+	const struct sg_res_id **v;
+	size_t n;
+};
+
+/* ids[0..n) (those `keep` takes, with keep_ctx; NULL: all) into x. -1:
+ * out of memory. */
+static int index_ids(struct res_index *x, const struct sg_res_id *ids, size_t n,
+		     bool (*keep)(const void *ctx, const struct sg_res_id *id),
+		     const void *keep_ctx)
 {
-	for (size_t i = 0; i < cfg->nresources; i++)
-		if (same(&cfg->resources[i], id))
-			return &cfg->resources[i];
-	return NULL;
+	*x = (struct res_index){ malloc((n ? n : 1) * sizeof(*x->v)), 0 };
+	if (!x->v)
+		return -1;
+	for (size_t i = 0; i < n; i++)
+		if (!keep || keep(keep_ctx, &ids[i]))
+			x->v[x->n++] = &ids[i];
+	qsort(x->v, x->n, sizeof(*x->v), id_ptr_cmp);
+	return 0;
 }
 
-static bool in_config(const struct sg_cfg *cfg, const struct sg_res_id *id)
+static const struct sg_res_id *index_find(const struct res_index *x, const struct sg_res_id *id)
 {
-	return in_cfg(cfg, id) != NULL;
+	const struct sg_res_id *const *hit =
+		x->n ? bsearch(&id, x->v, x->n, sizeof(*x->v), id_ptr_cmp) : NULL;
+
+	return hit ? *hit : NULL;
+}
+
+static bool index_has(const void *x, const struct sg_res_id *id)
+{
+	return index_find(x, id) != NULL;
 }
 
 /* Same YAML content, wherever and however it was written (a `status:` is
@@ -177,24 +201,26 @@ static struct sg_res_id *next_deleted(const struct sg_store *s, const struct sg_
 {
 	struct sg_res_id *out = malloc((s->ndeleted + nids + 1) * sizeof(*out));
 	unsigned applied = s->napplied + 1; /* this change's number */
+	struct res_index now = { 0 }, gone = { 0 };
 
 	*n = 0;
-	if (!out)
+	/* `gone`: what this delete takes out of the config in force */
+	if (!out || (del && (index_ids(&now, s->cfg->resources, s->cfg->nresources, NULL, NULL) ||
+			     index_ids(&gone, ids, nids, index_has, &now)))) {
+		free(now.v);
+		free(out);
 		return NULL;
-	for (size_t i = 0; i < s->ndeleted; i++) {
-		bool again = false;
-
-		for (size_t j = 0; del && j < nids; j++)
-			again |= same(&s->deleted[i], &ids[j]) && in_config(s->cfg, &ids[j]);
-		if (!again)
-			out[(*n)++] = s->deleted[i];
 	}
+	for (size_t i = 0; i < s->ndeleted; i++)
+		if (!index_find(&gone, &s->deleted[i]))
+			out[(*n)++] = s->deleted[i];
 	*nkept = *n;
-	for (size_t j = 0; del && j < nids; j++)
-		if (in_config(s->cfg, &ids[j])) {
-			out[*n] = ids[j];
-			out[(*n)++].before = applied;
-		}
+	for (size_t j = 0; j < gone.n; j++) {
+		out[*n] = *gone.v[j];
+		out[(*n)++].before = applied;
+	}
+	free(now.v);
+	free(gone.v);
 	return out;
 }
 
@@ -229,11 +255,17 @@ static char *make_report(const struct sg_cfg *old, const struct sg_cfg *cfg,
 {
 	char *report = calloc(1, 1);
 	size_t len = 0;
+	struct res_index before = { 0 }, after = { 0 };
 
 	*missing = 0;
+	if (index_ids(&before, old->resources, old->nresources, NULL, NULL) ||
+	    index_ids(&after, cfg->resources, cfg->nresources, NULL, NULL)) {
+		free(report);
+		report = NULL;
+	}
 	for (size_t i = 0; report && i < nids; i++) {
 		const char *type = sg_res_type(ids[i].kind);
-		const struct sg_res_id *was = in_cfg(old, &ids[i]);
+		const struct sg_res_id *was = index_find(&before, &ids[i]);
 		bool existed = was != NULL;
 		char line[512];
 
@@ -245,13 +277,15 @@ static char *make_report(const struct sg_cfg *old, const struct sg_cfg *cfg,
 				type, ids[i].name, ids[i].ns);
 		} else {
 			snprintf(line, sizeof(line), "%s/%s %s", type, ids[i].name,
-				 del ? "deleted" : applied_verb(was, in_cfg(cfg, &ids[i])));
+				 del ? "deleted" : applied_verb(was, index_find(&after, &ids[i])));
 		}
 		if (append_line(&report, &len, line) == -1) {
 			free(report);
-			return NULL;
+			report = NULL;
 		}
 	}
+	free(before.v);
+	free(after.v);
 	return report;
 }
 
@@ -444,11 +478,6 @@ int sg_store_rebuild(struct sg_store *s, sg_store_check_fn check, void *check_ct
 	return 0;
 }
 
-static int id_ptr_cmp(const void *x, const void *y)
-{
-	return id_cmp(*(const struct sg_res_id *const *)x, *(const struct sg_res_id *const *)y);
-}
-
 /* A resource in the applied body of index j. */
 struct use {
 	const struct sg_res_id *id;
@@ -543,6 +572,10 @@ int sg_store_change(struct sg_store *s, const char *body, size_t len, bool del, 
 		goto out;
 	}
 	deleted = next_deleted(s, ids, nids, del, &ndeleted, &nkept);
+	if (!deleted) {
+		sg_diag_err(d, NULL, "out of memory");
+		goto out;
+	}
 	if (!del) {
 		src.name = strdup(name);
 		src.text = malloc(len + 1);
