@@ -6,6 +6,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+int sg_res_id_cmp(const struct sg_res_id *a, const struct sg_res_id *b)
+{
+	int c = strcmp(a->kind, b->kind);
+
+	if (!c)
+		c = strcmp(a->ns, b->ns);
+	return c ? c : strcmp(a->name, b->name);
+}
+
 const char *sg_res_type(const char *kind)
 {
 	static const struct {

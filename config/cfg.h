@@ -672,6 +672,7 @@ struct sg_cfg_input {
 	const struct sg_source *srcs;
 	size_t nsrcs;
 	size_t replace_from;
+	/* sorted by sg_res_id_cmp: looked up once a document */
 	const struct sg_res_id *deleted;
 	size_t ndeleted;
 };
@@ -723,5 +724,9 @@ const char *sg_route_kind_name(unsigned kind);
 /* "httproute.gateway.networking.k8s.io" for kind HTTPRoute, as kubectl
  * names resources. */
 const char *sg_res_type(const char *kind);
+
+/* Resources' identities by kind, then namespace, then name (strcmp's
+ * order). */
+int sg_res_id_cmp(const struct sg_res_id *a, const struct sg_res_id *b);
 
 #endif

@@ -39,7 +39,7 @@ struct sg_draft {
 	 * -n's: then one that names another is refused, as kubectl does). */
 	const char *ns;
 	bool ns_given;
-	const struct sg_res_id *deleted; /* resources to leave out */
+	const struct sg_res_id *deleted; /* resources to leave out, sorted (sg_res_id_cmp) */
 	size_t ndeleted;
 };
 

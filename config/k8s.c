@@ -4,6 +4,7 @@
  * first (any order, any file), then built in dependency order. */
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "config/draft.h"
@@ -228,6 +229,11 @@ static int res_index(struct sg_draft *b, size_t i)
 	return 0;
 }
 
+static int deleted_cmp(const void *x, const void *y)
+{
+	return sg_res_id_cmp(x, y);
+}
+
 /* `endpoints`/`ports` are accepted at the top level for EndpointSlice and
  * read there when it is built. */
 static int collect_one(struct sg_draft *b, const struct sg_node *doc)
@@ -260,11 +266,12 @@ static int collect_one(struct sg_draft *b, const struct sg_node *doc)
 	}
 	/* Deleted: its texts up to the deletion are left out, one applied
 	 * after it is a new resource (a new creation time). */
-	for (size_t i = 0; i < b->ndeleted; i++) {
-		const struct sg_res_id *d = &b->deleted[i];
+	if (b->ndeleted) {
+		struct sg_res_id key = { .kind = in.kind, .ns = meta.ns, .name = meta.name };
+		const struct sg_res_id *d =
+			bsearch(&key, b->deleted, b->ndeleted, sizeof(*b->deleted), deleted_cmp);
 
-		if (!strcmp(d->kind, in.kind) && !strcmp(d->name, meta.name) &&
-		    !strcmp(d->ns, meta.ns) && b->era <= d->before)
+		if (d && b->era <= d->before)
 			return 0;
 	}
 	o = res_find(b, in.kind, meta.ns, meta.name);

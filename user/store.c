@@ -105,19 +105,10 @@ size_t sg_store_applied(const struct sg_store *s)
 	return s->nsrcs - s->nfiles;
 }
 
-/* Resources by kind, then namespace, then name. */
-static int id_cmp(const struct sg_res_id *a, const struct sg_res_id *b)
-{
-	int c = strcmp(a->kind, b->kind);
-
-	if (!c)
-		c = strcmp(a->ns, b->ns);
-	return c ? c : strcmp(a->name, b->name);
-}
-
 static int id_ptr_cmp(const void *x, const void *y)
 {
-	return id_cmp(*(const struct sg_res_id *const *)x, *(const struct sg_res_id *const *)y);
+	return sg_res_id_cmp(*(const struct sg_res_id *const *)x,
+			     *(const struct sg_res_id *const *)y);
 }
 
 /* Resources sorted (id_ptr_cmp) to be found in O(log n): a change names
@@ -191,13 +182,19 @@ static bool node_equal(const struct sg_node *a, const struct sg_node *b, bool to
 	return na == nb;
 }
 
-/* The deleted list a change leads to, in a fresh malloc'd array (NULL when
- * empty): delete adds its resources, marked with the applied sources so
- * far (their texts, and the files', are left out from then on; a later
- * apply of the same resource creates it anew, as Kubernetes gives it a
- * new creationTimestamp); apply leaves the list as it is. */
+static int id_value_cmp(const void *x, const void *y)
+{
+	return sg_res_id_cmp(x, y);
+}
+
+/* The deleted list a change leads to, in a fresh malloc'd array (NULL:
+ * out of memory), sorted (sg_cfg_input.deleted): delete adds its
+ * resources, marked with this change's number (before: texts applied
+ * before it, and the files', are left out from then on; a later apply of
+ * the same resource creates it anew, as Kubernetes gives it a new
+ * creationTimestamp); apply leaves the list as it is. */
 static struct sg_res_id *next_deleted(const struct sg_store *s, const struct sg_res_id *ids,
-				      size_t nids, bool del, size_t *n, size_t *nkept)
+				      size_t nids, bool del, size_t *n)
 {
 	struct sg_res_id *out = malloc((s->ndeleted + nids + 1) * sizeof(*out));
 	unsigned applied = s->napplied + 1; /* this change's number */
@@ -214,11 +211,11 @@ static struct sg_res_id *next_deleted(const struct sg_store *s, const struct sg_
 	for (size_t i = 0; i < s->ndeleted; i++)
 		if (!index_find(&gone, &s->deleted[i]))
 			out[(*n)++] = s->deleted[i];
-	*nkept = *n;
 	for (size_t j = 0; j < gone.n; j++) {
 		out[*n] = *gone.v[j];
 		out[(*n)++].before = applied;
 	}
+	qsort(out, *n, sizeof(*out), id_value_cmp);
 	free(now.v);
 	free(gone.v);
 	return out;
@@ -313,8 +310,7 @@ static int held_copy(struct held *h, const struct sg_res_id *ids, size_t n)
 /* Commit: the applied body (holding ids[0..nids)) joins the sources, the
  * deleted list is replaced, the new config goes in force. */
 static int commit(struct sg_store *s, struct sg_source *src, const struct sg_res_id *ids,
-		  size_t nids, struct sg_res_id *deleted, size_t ndeleted, size_t nkept,
-		  struct sg_cfg *cfg)
+		  size_t nids, struct sg_res_id *deleted, size_t ndeleted, struct sg_cfg *cfg)
 {
 	if (src) {
 		size_t applied = s->nsrcs - s->nfiles;
@@ -325,9 +321,9 @@ static int commit(struct sg_store *s, struct sg_source *src, const struct sg_res
 			return -1;
 		s->srcs[s->nsrcs++] = *src;
 	}
-	/* next_deleted listed the marks kept first, their names in the arena
-	 * already; only the resources deleted now need names of their own
-	 * (the arena never shrinks). */
+	/* The marks kept have their names in the arena already; only the
+	 * resources deleted now (marked with this change's number) need names
+	 * of their own (the arena never shrinks). */
 	s->ndeleted = 0;
 	for (size_t i = 0; i < ndeleted; i++) {
 		struct sg_res_id *id = sg_arena_push(&s->arena, &s->deleted, &s->ndeleted,
@@ -336,7 +332,7 @@ static int commit(struct sg_store *s, struct sg_source *src, const struct sg_res
 		if (!id)
 			return -1;
 		*id = deleted[i];
-		if (i >= nkept) {
+		if (deleted[i].before == s->napplied + 1) {
 			id->kind = sg_arena_strdup(&s->arena, deleted[i].kind);
 			id->ns = sg_arena_strdup(&s->arena, deleted[i].ns);
 			id->name = sg_arena_strdup(&s->arena, deleted[i].name);
@@ -487,7 +483,7 @@ struct use {
 static int use_cmp(const void *x, const void *y)
 {
 	const struct use *a = x, *b = y;
-	int c = id_cmp(a->id, b->id);
+	int c = sg_res_id_cmp(a->id, b->id);
 
 	return c ? c : (a->j > b->j) - (a->j < b->j);
 }
@@ -529,7 +525,7 @@ static void compact(struct sg_store *s)
 		}
 	qsort(uses, nu, sizeof(*uses), use_cmp);
 	for (size_t a = 0, b; a < nu; a = b) {
-		for (b = a + 1; b < nu && !id_cmp(uses[a].id, uses[b].id); b++)
+		for (b = a + 1; b < nu && !sg_res_id_cmp(uses[a].id, uses[b].id); b++)
 			;
 		keep[uses[a].j] = keep[uses[b - 1].j] = true;
 	}
@@ -556,7 +552,7 @@ int sg_store_change(struct sg_store *s, const char *body, size_t len, bool del, 
 {
 	struct sg_arena scratch;
 	struct sg_res_id *ids, *deleted = NULL;
-	size_t nids, ndeleted = 0, nkept = 0;
+	size_t nids, ndeleted = 0;
 	struct sg_source src = { 0 };
 	struct sg_cfg *cfg = NULL;
 	int missing = 0, ret = -1;
@@ -571,7 +567,7 @@ int sg_store_change(struct sg_store *s, const char *body, size_t len, bool del, 
 		sg_diag_err(d, NULL, "%s: no resources in the input", name);
 		goto out;
 	}
-	deleted = next_deleted(s, ids, nids, del, &ndeleted, &nkept);
+	deleted = next_deleted(s, ids, nids, del, &ndeleted);
 	if (!deleted) {
 		sg_diag_err(d, NULL, "out of memory");
 		goto out;
@@ -612,8 +608,7 @@ int sg_store_change(struct sg_store *s, const char *body, size_t len, bool del, 
 			*report = NULL;
 		}
 	}
-	if (!*report ||
-	    commit(s, del ? NULL : &src, ids, nids, deleted, ndeleted, nkept, cfg) == -1) {
+	if (!*report || commit(s, del ? NULL : &src, ids, nids, deleted, ndeleted, cfg) == -1) {
 		sg_diag_err(d, NULL, "out of memory");
 		sg_cfg_unref(cfg);
 		free(*report);
