@@ -140,7 +140,7 @@ static struct sg_json *listener_status(const struct sg_listener *l)
 
 	sg_json_add_str(o, "name", l->name);
 	kinds = sg_json_add_array(o, "supportedKinds");
-	for (unsigned k = SG_KIND_HTTPROUTE; k <= SG_KIND_TLSROUTE; k <<= 1) {
+	for (unsigned k = SG_KIND_HTTPROUTE; k <= SG_KIND_GRPCROUTE; k <<= 1) {
 		struct sg_json *gk;
 
 		if (!(l->kinds & k))
@@ -172,7 +172,8 @@ static struct sg_json *listener_status(const struct sg_listener *l)
 	else if (l->invalid_kinds)
 		add_condition(conds, "ResolvedRefs", false, "InvalidRouteKinds",
 			      l->proto == SG_PROTO_HTTP || l->proto == SG_PROTO_HTTPS
-				      ? "allowedRoutes.kinds: an HTTP listener takes HTTPRoute only"
+				      ? "allowedRoutes.kinds: an HTTP listener takes HTTPRoute and "
+					"GRPCRoute only"
 			      : l->proto == SG_PROTO_TCP
 				      ? "allowedRoutes.kinds: a TCP listener takes TCPRoute only"
 				      : "allowedRoutes.kinds: a TLS listener takes TLSRoute only");
@@ -257,8 +258,8 @@ static struct sg_json *resource(const struct sg_cfg *cfg, const struct sg_res_id
 	sg_json_remove(o, "status");
 	if (!strcmp(id->kind, "Gateway"))
 		sg_json_add(o, "status", gateway_status(cfg, id));
-	else if ((!strcmp(id->kind, "HTTPRoute") || !strcmp(id->kind, "TCPRoute") ||
-		  !strcmp(id->kind, "TLSRoute")) &&
+	else if ((!strcmp(id->kind, "HTTPRoute") || !strcmp(id->kind, "GRPCRoute") ||
+		  !strcmp(id->kind, "TCPRoute") || !strcmp(id->kind, "TLSRoute")) &&
 		 id->status)
 		sg_json_add(o, "status", route_status(id->status));
 	else if ((!strcmp(id->kind, "AgentgatewayPolicy") ||

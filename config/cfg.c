@@ -22,6 +22,7 @@ const char *sg_res_type(const char *kind)
 	} types[] = {
 		{ "Gateway", "gateway.gateway.networking.k8s.io" },
 		{ "HTTPRoute", "httproute.gateway.networking.k8s.io" },
+		{ "GRPCRoute", "grpcroute.gateway.networking.k8s.io" },
 		{ "TCPRoute", "tcproute.gateway.networking.k8s.io" },
 		{ "TLSRoute", "tlsroute.gateway.networking.k8s.io" },
 		{ "AgentgatewayPolicy", "agentgatewaypolicy.agentgateway.dev" },
@@ -62,6 +63,8 @@ const char *sg_route_kind_name(unsigned kind)
 		return "TCPRoute";
 	case SG_KIND_TLSROUTE:
 		return "TLSRoute";
+	case SG_KIND_GRPCROUTE:
+		return "GRPCRoute";
 	}
 	return "HTTPRoute";
 }

@@ -548,6 +548,7 @@ enum sg_from {
 #define SG_KIND_HTTPROUTE 1u
 #define SG_KIND_TCPROUTE 2u
 #define SG_KIND_TLSROUTE 4u
+#define SG_KIND_GRPCROUTE 8u /* an HTTP or HTTPS listener's, beside HTTPRoute */
 
 struct sg_listener {
 	const char *key;

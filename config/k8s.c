@@ -34,6 +34,7 @@ static const char *const slice_apis[] = { "discovery.k8s.io/v1", NULL };
 static const struct kind_info kinds[] = {
 	{ "Gateway", gw_apis },
 	{ "HTTPRoute", gw_apis },
+	{ "GRPCRoute", gw_apis },
 	{ "TCPRoute", tcp_apis },
 	{ "TLSRoute", tls_apis },
 	{ "AgentgatewayPolicy", agw_apis },
@@ -163,7 +164,8 @@ static int check_kind(struct sg_pctx *c, const struct sg_node *doc, const struct
 			sg_arena_printf(c->a, "\"%s\" for kind %s", kinds[i].apis[0], in->kind));
 	}
 	return sg_expected(c, sg_map_get(doc, "kind"), "kind",
-			   "one of Gateway, HTTPRoute, TCPRoute, TLSRoute, AgentgatewayPolicy, "
+			   "one of Gateway, HTTPRoute, GRPCRoute, TCPRoute, TLSRoute, "
+			   "AgentgatewayPolicy, "
 			   "BackendTLSPolicy, Service, EndpointSlice, Namespace, ReferenceGrant, "
 			   "Secret, ConfigMap");
 }
@@ -683,7 +685,7 @@ static int parse_allowed(struct sg_pctx *c, struct sg_listener *l, const struct 
 			 const char *path)
 {
 	unsigned proto_kind = l->proto == SG_PROTO_HTTP || l->proto == SG_PROTO_HTTPS
-				      ? SG_KIND_HTTPROUTE
+				      ? SG_KIND_HTTPROUTE | SG_KIND_GRPCROUTE
 			      : l->proto == SG_PROTO_TLS ? SG_KIND_TLSROUTE
 							 : SG_KIND_TCPROUTE;
 	struct allowed_in in = { 0 };
@@ -729,8 +731,10 @@ static int parse_allowed(struct sg_pctx *c, struct sg_listener *l, const struct 
 			return -1;
 		if (strcmp(k.group, GW_API_GROUP) != 0)
 			l->invalid_kinds = true;
-		else if (!strcmp(k.kind, "HTTPRoute") && proto_kind == SG_KIND_HTTPROUTE)
+		else if (!strcmp(k.kind, "HTTPRoute") && (proto_kind & SG_KIND_HTTPROUTE))
 			l->kinds |= SG_KIND_HTTPROUTE;
+		else if (!strcmp(k.kind, "GRPCRoute") && (proto_kind & SG_KIND_GRPCROUTE))
+			l->kinds |= SG_KIND_GRPCROUTE;
 		else if (!strcmp(k.kind, "TCPRoute") && proto_kind == SG_KIND_TCPROUTE)
 			l->kinds |= SG_KIND_TCPROUTE;
 		else if (!strcmp(k.kind, "TLSRoute") && proto_kind == SG_KIND_TLSROUTE)
@@ -1744,7 +1748,8 @@ static int build_rule(struct sg_draft *b, struct sg_res *r, const struct sg_node
 }
 
 static int add_rule_routes(struct sg_draft *b, const struct sg_res *r, struct sg_strs *hosts,
-			   size_t ri, const struct rule_built *rb, struct sg_listener *l)
+			   size_t ri, const struct rule_built *rb, const char *key_suffix,
+			   struct sg_listener *l)
 {
 	struct sg_pctx *c = &b->c;
 
@@ -1754,7 +1759,8 @@ static int add_rule_routes(struct sg_draft *b, const struct sg_res *r, struct sg
 
 		if (!rt)
 			return -1;
-		rt->key = sg_arena_printf(c->a, "%s/%s.%zu.%zu.%s", r->ns, r->name, ri, j, l->name);
+		rt->key = sg_arena_printf(c->a, "%s/%s.%zu.%zu.%s%s", r->ns, r->name, ri, j,
+					  l->name, key_suffix);
 		rt->name = r->name;
 		rt->ns = r->ns;
 		rt->hr_ns = r->ns;
@@ -1830,6 +1836,7 @@ struct hr_built {
 	struct route_in *in;
 	struct rule_built *rules;
 	size_t nrules;
+	const char *key_suffix; /* ".grpc" for a GRPCRoute's (as agentgateway's keys) */
 };
 
 static int add_hr_listener(struct sg_draft *b, struct sg_res *r, void *ctx, struct sg_listener *l)
@@ -1837,7 +1844,8 @@ static int add_hr_listener(struct sg_draft *b, struct sg_res *r, void *ctx, stru
 	struct hr_built *hb = ctx;
 
 	for (size_t i = 0; i < hb->nrules; i++)
-		if (add_rule_routes(b, r, &hb->in->hostnames, i, &hb->rules[i], l) == -1)
+		if (add_rule_routes(b, r, &hb->in->hostnames, i, &hb->rules[i], hb->key_suffix,
+				    l) == -1)
 			return -1;
 	return 0;
 }
@@ -1846,7 +1854,7 @@ static int build_httproute(struct sg_draft *b, struct sg_res *r)
 {
 	struct sg_pctx *c = &b->c;
 	struct route_in in = { 0 };
-	struct hr_built hb = { &in, NULL, 0 };
+	struct hr_built hb = { &in, NULL, 0, "" };
 
 	cond_set(&r->status.resolved, "ResolvedRefs", true, "ResolvedRefs", "resolved");
 	if (need_spec(c, r) == -1 || sg_parse_fields(c, r->spec, route_fields, &in, "spec") == -1)
@@ -1864,6 +1872,206 @@ static int build_httproute(struct sg_draft *b, struct sg_res *r)
 			       &hb.rules[i]) == -1)
 			return -1;
 	return attach_route(b, r, &in, SG_KIND_HTTPROUTE, add_hr_listener, &hb);
+}
+
+/* ---- GRPCRoute ------------------------------------------------------------ */
+
+/* A GRPCRoute is an HTTPRoute to the gateway: a gRPC method is the path
+ * /<service>/<method> (gRPC's PROTOCOL-HTTP2.md), so its matches become
+ * path matches (a whole method Exact, a service's methods or a method of
+ * any service a whole-path regex), its header matches are HTTPRoute's, and
+ * its filters and backendRefs are HTTPRoute's of the kinds GRPCRoute has.
+ * As agentgateway translates them (controller translator's
+ * ConvertGRPCRouteToAgw), but a service alone matches each of its methods
+ * (GRPCMethodMatch). */
+struct grpc_method_in {
+	const char *type, *service, *method;
+};
+
+static const struct sg_field grpc_method_fields[] = {
+	{ "type", sg_f_str, offsetof(struct grpc_method_in, type) },
+	{ "service", sg_f_str, offsetof(struct grpc_method_in, service) },
+	{ "method", sg_f_str, offsetof(struct grpc_method_in, method) },
+	{ 0 },
+};
+
+/* An Exact service (a dotted name: GRPCMethodMatch's pattern, case
+ * ignored) or method (an identifier). */
+static bool grpc_name_ok(const char *s, bool dotted)
+{
+	bool start = true;
+
+	if (dotted && *s == '.')
+		s++;
+	for (; *s; s++) {
+		bool alpha = (*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || *s == '_';
+
+		if (dotted && *s == '.' && !start)
+			start = true;
+		else if (alpha || (!start && *s >= '0' && *s <= '9'))
+			start = false;
+		else
+			return false;
+	}
+	return !start;
+}
+
+/* s with each '.' escaped, for a regex. */
+static const char *grpc_re_quote(struct sg_arena *a, const char *s)
+{
+	size_t n = strlen(s), k = 0;
+	char *out = sg_arena_alloc(a, 2 * n + 1);
+
+	for (size_t i = 0; out && i < n; i++) {
+		if (s[i] == '.')
+			out[k++] = '\\';
+		out[k++] = s[i];
+	}
+	if (out)
+		out[k] = '\0';
+	return out;
+}
+
+static int f_grpc_method(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
+{
+	struct sg_match *m = dst;
+	struct grpc_method_in in = { "Exact", NULL, NULL };
+	bool exact;
+
+	if (sg_parse_fields(c, n, grpc_method_fields, &in, path) == -1)
+		return -1;
+	exact = !strcmp(in.type, "Exact");
+	if (!exact && strcmp(in.type, "RegularExpression"))
+		return sg_expected(c, sg_map_get(n, "type"), sg_path_key(c, path, "type"),
+				   "Exact or RegularExpression");
+	if (!in.service && !in.method)
+		return sg_expected(c, n, path, "a service, a method or both");
+	if (exact && in.service && !grpc_name_ok(in.service, true))
+		return sg_expected(c, sg_map_get(n, "service"), sg_path_key(c, path, "service"),
+				   "a gRPC service name (package.Service)");
+	if (exact && in.method && !grpc_name_ok(in.method, false))
+		return sg_expected(c, sg_map_get(n, "method"), sg_path_key(c, path, "method"),
+				   "a gRPC method name");
+	m->re_at = n;
+	m->re_key = path;
+	if (exact && in.service && in.method) {
+		m->path_kind = SG_PATH_EXACT;
+		m->path = sg_arena_printf(c->a, "/%s/%s", in.service, in.method);
+	} else if (exact) {
+		m->path_kind = SG_PATH_REGEX;
+		m->path = in.service ? sg_arena_printf(c->a, "/%s/[^/]+",
+						       grpc_re_quote(c->a, in.service))
+				     : sg_arena_printf(c->a, "/[^/]+/%s", in.method);
+	} else {
+		m->path_kind = SG_PATH_REGEX;
+		m->path = sg_arena_printf(c->a, "/(%s)/(%s)", in.service ? in.service : "[^/]+",
+					  in.method ? in.method : "[^/]+");
+	}
+	return m->path ? 0 : -1;
+}
+
+static const struct sg_field grpc_match_fields[] = {
+	{ "method", f_grpc_method, 0 },
+	{ "headers", f_hr_headers, 0 },
+	{ 0 },
+};
+
+static const struct sg_field grpc_rule_fields[] = {
+	{ "name", sg_f_str, offsetof(struct rule_in, name) },
+	{ "matches", f_node, offsetof(struct rule_in, matches) },
+	{ "backendRefs", f_node, offsetof(struct rule_in, brefs) },
+	{ "filters", f_node, offsetof(struct rule_in, filters) },
+	{ "sessionPersistence", NULL, 0 },
+	{ 0 },
+};
+
+/* GRPCRouteFilter's types (and GRPCBackendRef's filters'): HTTPRoute's
+ * redirects, rewrites and CORS are not among them. */
+static int grpc_filter_types(struct sg_pctx *c, const struct sg_node *filters, const char *path)
+{
+	static const char *const ok[] = { "RequestHeaderModifier", "ResponseHeaderModifier",
+					  "RequestMirror", "ExtensionRef" };
+
+	for (size_t i = 0; filters && filters->kind == SG_NODE_SEQ && i < filters->n; i++) {
+		const struct sg_node *t = sg_map_get(filters->items[i], "type");
+		bool known = false;
+
+		for (size_t k = 0; t && t->kind == SG_NODE_SCALAR && k < 4; k++)
+			known |= !strcmp(t->str, ok[k]);
+		if (t && !known)
+			return sg_expected(c, t, sg_path_key(c, sg_path_idx(c, path, i), "type"),
+					   "a GRPCRoute filter: RequestHeaderModifier, "
+					   "ResponseHeaderModifier, RequestMirror or ExtensionRef");
+	}
+	return 0;
+}
+
+static int build_grpc_rule(struct sg_draft *b, struct sg_res *r, const struct sg_node *n,
+			   const char *path, struct rule_built *rb)
+{
+	struct sg_pctx *c = &b->c;
+
+	if (sg_parse_fields(c, n, grpc_rule_fields, &rb->in, path) == -1 ||
+	    grpc_filter_types(c, rb->in.filters, sg_path_key(c, path, "filters")) == -1)
+		return -1;
+	for (size_t i = 0; rb->in.brefs && rb->in.brefs->kind == SG_NODE_SEQ && i < rb->in.brefs->n;
+	     i++) {
+		const char *bp = sg_path_idx(c, sg_path_key(c, path, "backendRefs"), i);
+
+		if (grpc_filter_types(c, sg_map_get(rb->in.brefs->items[i], "filters"),
+				      sg_path_key(c, bp, "filters")) == -1)
+			return -1;
+	}
+	if (rb->in.matches) {
+		const char *mp = sg_path_key(c, path, "matches");
+
+		if (sg_need_seq(c, rb->in.matches, mp) == -1)
+			return -1;
+		for (size_t j = 0; j < rb->in.matches->n; j++) {
+			struct sg_match *m = sg_arena_push(c->a, &rb->matches, &rb->nmatches,
+							   &rb->capmatches, sizeof(*m));
+			if (!m)
+				return -1;
+			m->path_kind = SG_PATH_PREFIX;
+			m->path = "/";
+			if (sg_parse_fields(c, rb->in.matches->items[j], grpc_match_fields, m,
+					    sg_path_idx(c, mp, j)) == -1)
+				return -1;
+		}
+	}
+	if (rb->nmatches == 0) { /* every request of the route's hostnames */
+		struct sg_match *m = sg_arena_push(c->a, &rb->matches, &rb->nmatches,
+						   &rb->capmatches, sizeof(*m));
+		if (!m)
+			return -1;
+		m->path_kind = SG_PATH_PREFIX;
+		m->path = "/";
+	}
+	return rule_refs_and_filters(b, r, path, rb);
+}
+
+static int build_grpcroute(struct sg_draft *b, struct sg_res *r)
+{
+	struct sg_pctx *c = &b->c;
+	struct route_in in = { 0 };
+	struct hr_built hb = { &in, NULL, 0, ".grpc" };
+
+	cond_set(&r->status.resolved, "ResolvedRefs", true, "ResolvedRefs", "resolved");
+	if (need_spec(c, r) == -1 || sg_parse_fields(c, r->spec, route_fields, &in, "spec") == -1)
+		return -1;
+	if (sg_need_seq(c, in.parents, "spec.parentRefs") == -1 ||
+	    (in.rules && sg_need_seq(c, in.rules, "spec.rules") == -1))
+		return -1;
+	hb.nrules = in.rules ? in.rules->n : 0;
+	hb.rules = sg_arena_alloc(c->a, (hb.nrules ? hb.nrules : 1) * sizeof(*hb.rules));
+	if (!hb.rules)
+		return -1;
+	memset(hb.rules, 0, (hb.nrules ? hb.nrules : 1) * sizeof(*hb.rules));
+	for (size_t i = 0; i < hb.nrules; i++)
+		if (build_grpc_rule(b, r, in.rules->items[i], sg_path_idx(c, "spec.rules", i),
+				    &hb.rules[i]) == -1)
+			return -1;
+	return attach_route(b, r, &in, SG_KIND_GRPCROUTE, add_hr_listener, &hb);
 }
 
 struct tcp_rule_in {
@@ -2811,6 +3019,7 @@ int sg_k8s_build(struct sg_draft *b)
 	    build_kind(b, "Gateway", build_gateway) == -1 || mark_conflicts(b) == -1 ||
 	    build_kind(b, "ReferenceGrant", build_grant) == -1 ||
 	    build_kind(b, "HTTPRoute", build_httproute) == -1 ||
+	    build_kind(b, "GRPCRoute", build_grpcroute) == -1 ||
 	    build_kind(b, "TCPRoute", build_tcproute) == -1 ||
 	    build_kind(b, "TLSRoute", build_tlsroute) == -1 ||
 	    build_kind(b, "AgentgatewayPolicy", build_agp) == -1 ||

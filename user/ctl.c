@@ -227,6 +227,8 @@ static const struct kind_name kind_names[] = {
 	  "Gateway" },
 	{ "httproute|httproutes|httproute.gateway.networking.k8s.io",
 	  "gateway.networking.k8s.io/v1", "HTTPRoute" },
+	{ "grpcroute|grpcroutes|grpcroute.gateway.networking.k8s.io",
+	  "gateway.networking.k8s.io/v1", "GRPCRoute" },
 	{ "tcproute|tcproutes|tcproute.gateway.networking.k8s.io",
 	  "gateway.networking.k8s.io/v1alpha2", "TCPRoute" },
 	{ "tlsroute|tlsroutes|tlsroute.gateway.networking.k8s.io", "gateway.networking.k8s.io/v1",
@@ -503,8 +505,8 @@ static void print_table(const char *kind, const struct sg_json *items, bool all_
 		t.head[t.ncols++] = "CLASS";
 		t.head[t.ncols++] = "ADDRESS";
 		t.head[t.ncols++] = "PROGRAMMED";
-	} else if (!strcmp(kind, "HTTPRoute") || !strcmp(kind, "TCPRoute") ||
-		   !strcmp(kind, "TLSRoute")) {
+	} else if (!strcmp(kind, "HTTPRoute") || !strcmp(kind, "GRPCRoute") ||
+		   !strcmp(kind, "TCPRoute") || !strcmp(kind, "TLSRoute")) {
 		if (strcmp(kind, "TCPRoute") != 0)
 			t.head[t.ncols++] = "HOSTNAMES";
 		t.head[t.ncols++] = "ACCEPTED";
@@ -529,8 +531,8 @@ static void print_table(const char *kind, const struct sg_json *items, bool all_
 			v[n++] = jstr(it, "spec.gatewayClassName");
 			v[n++] = "";
 			v[n++] = c ? jstr(c, "status") : "Unknown";
-		} else if (!strcmp(kind, "HTTPRoute") || !strcmp(kind, "TCPRoute") ||
-			   !strcmp(kind, "TLSRoute")) {
+		} else if (!strcmp(kind, "HTTPRoute") || !strcmp(kind, "GRPCRoute") ||
+			   !strcmp(kind, "TCPRoute") || !strcmp(kind, "TLSRoute")) {
 			struct route_summary s = summarize(it, "parents");
 
 			if (strcmp(kind, "TCPRoute") != 0) {

@@ -268,6 +268,58 @@ static struct sg_listener *find_listener(const struct sg_cfg *cfg, const char *k
 	return NULL;
 }
 
+/* A GRPCRoute's method matches are paths /<service>/<method>: a whole
+ * method Exact, a service's methods or a method of any service as
+ * whole-path regexes, RegularExpression's pieces as regexes; header
+ * matches and backends as HTTPRoute's; keys end in ".grpc". */
+static void test_k8s_grpcroute_matches(void **state)
+{
+	struct loaded *l = *state;
+	static const struct {
+		enum sg_path_kind kind;
+		const char *path;
+	} want[] = {
+		{ SG_PATH_EXACT, "/a.B/M" },
+		{ SG_PATH_REGEX, "/a\\.B/[^/]+" },
+		{ SG_PATH_REGEX, "/[^/]+/M" },
+		{ SG_PATH_REGEX, "/(a.*)/([^/]+)" },
+	};
+	struct sg_cfg *cfg =
+		load_ok(l,
+			GATEWAY "---\n" HTTPBIN "---\n"
+				"apiVersion: gateway.networking.k8s.io/v1\n"
+				"kind: GRPCRoute\n"
+				"metadata: {name: g, namespace: httpbin}\n"
+				"spec:\n"
+				"  parentRefs: [{name: agentgateway-proxy, namespace: "
+				"agentgateway-system}]\n"
+				"  rules:\n"
+				"  - matches:\n"
+				"    - method: {service: a.B, method: M}\n"
+				"      headers: [{name: x, value: y}]\n"
+				"    - method: {service: a.B}\n"
+				"    - method: {method: M}\n"
+				"    - method: {type: RegularExpression, service: a.*}\n"
+				"    backendRefs: [{name: httpbin, port: 8000}]\n",
+			0);
+	struct sg_listener *ls = find_listener(cfg, "agentgateway-system/agentgateway-proxy.http");
+
+	assert_non_null(ls);
+	assert_true(ls->kinds & SG_KIND_GRPCROUTE);
+	assert_int_equal(ls->nroutes, 4);
+	for (size_t i = 0; i < 4; i++) {
+		const struct sg_route *rt = &ls->routes[i];
+		char key[64];
+
+		snprintf(key, sizeof(key), "httpbin/g.0.%zu.http.grpc", i);
+		assert_string_equal(rt->key, key);
+		assert_int_equal(rt->matches[0].path_kind, want[i].kind);
+		assert_string_equal(rt->matches[0].path, want[i].path);
+		assert_int_equal(rt->matches[0].nheaders, i == 0 ? 1 : 0);
+		assert_int_equal(rt->backends.n, 1);
+	}
+}
+
 static struct sg_route *find_route(const struct sg_listener *l, const char *key)
 {
 	for (size_t i = 0; i < l->nroutes; i++)
@@ -1902,7 +1954,8 @@ static void test_config_rejects_bad_resources(void **state)
 {
 	static const struct err_case cases[] = {
 		{ "unknown kind", "apiVersion: v1\nkind: Pod\nmetadata: {name: x}\n",
-		  "t.yaml:2:7: kind: expected one of Gateway, HTTPRoute, TCPRoute, TLSRoute, "
+		  "t.yaml:2:7: kind: expected one of Gateway, HTTPRoute, GRPCRoute, TCPRoute, "
+		  "TLSRoute, "
 		  "AgentgatewayPolicy, BackendTLSPolicy, Service, EndpointSlice, Namespace, "
 		  "ReferenceGrant, Secret, ConfigMap, got \"Pod\"" },
 		{ "wrong apiVersion",
@@ -2702,6 +2755,7 @@ int main(void)
 		T(test_config_dangling_refs_set_conditions),
 		T(test_config_grants_and_selectors),
 		T(test_config_allowed_kinds),
+		T(test_k8s_grpcroute_matches),
 		T(test_config_rejects_bad_resources),
 		T(test_config_rejects_bad_hosts_and_codes),
 		T(test_config_accepts_good_hosts),
