@@ -291,6 +291,7 @@ def wait_upstreams(gw_pid, port, want, seconds):
 
 BAD_REQUEST = b"bad request"
 TOO_LARGE = b"request header fields too large"
+URI_TOO_LONG = b"uri too long"
 # Put in a body: if a gateway forwarded the outer request and the backend
 # read the body differently, the backend would see this as a request too.
 INNER = b"GET /smuggled HTTP/1.1\r\nHost: x\r\n\r\n"
@@ -339,7 +340,7 @@ def refused(name, raw, backend, status=400, body=None, pause_after=None):
     """raw gets status with its exact text/plain body and "connection:
     close", the connection then closes, and not one byte reaches the
     backend."""
-    want = body if body is not None else (BAD_REQUEST if status == 400 else TOO_LARGE)
+    want = body if body is not None else {400: BAD_REQUEST, 414: URI_TOO_LONG}.get(status, TOO_LARGE)
     t0 = backend_traffic(backend)
     c = send_raw(raw, pause_after)
     r = c.response()
