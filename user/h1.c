@@ -1461,9 +1461,10 @@ static const char *reason_phrase(uint16_t status)
 	return r ? r : "Unknown";
 }
 
-ssize_t sg_h1_write_simple(uint16_t status, const char *reason, const char *body,
-			   enum sg_h1_conn conn, char *out, size_t cap)
+ssize_t sg_h1_write_simple(uint16_t status, const char *reason, const struct sg_h1_edit *edit,
+			   const char *body, enum sg_h1_conn conn, char *out, size_t cap)
 {
+	static const struct sg_h1_span ctype = { "content-type", 12 };
 	struct out o = { .p = out, .cap = cap };
 	size_t body_len = body ? strlen(body) : 0;
 
@@ -1471,10 +1472,14 @@ ssize_t sg_h1_write_simple(uint16_t status, const char *reason, const char *body
 	put_uint(&o, status);
 	put(&o, " ", 1);
 	put_str(&o, reason ? reason : reason_phrase(status));
-	put_str(&o, "\r\ncontent-type: text/plain\r\ncontent-length: ");
+	put(&o, "\r\n", 2);
+	if (!edit_drops(edit, ctype, HN_OTHER))
+		put_str(&o, "content-type: text/plain\r\n");
+	put_str(&o, "content-length: ");
 	put_uint(&o, body_len);
 	put(&o, "\r\n", 2);
-	put_date(&o, status, false);
+	put_added(&o, edit);
+	put_date(&o, status, adds_date(edit));
 	put_conn(&o, conn);
 	put(&o, "\r\n", 2);
 	put(&o, body, body_len);

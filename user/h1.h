@@ -370,9 +370,10 @@ ssize_t sg_h1_write_answer(uint16_t status, const struct sg_h1_edit *edit, const
 			   size_t len, enum sg_h1_conn conn, char *out, size_t cap);
 
 /* A whole response made by the gateway: status line with `reason` or, when
- * NULL, the standard reason phrase; "content-type: text/plain",
- * "content-length", the `conn` field; then body (NULL for none). */
-ssize_t sg_h1_write_simple(uint16_t status, const char *reason, const char *body,
-			   enum sg_h1_conn conn, char *out, size_t cap);
+ * NULL, the standard reason phrase; "content-type: text/plain" (unless
+ * the edit sets its own), "content-length", a route's response edit
+ * (NULL: none; its lines), the `conn` field; then body (NULL for none). */
+ssize_t sg_h1_write_simple(uint16_t status, const char *reason, const struct sg_h1_edit *edit,
+			   const char *body, enum sg_h1_conn conn, char *out, size_t cap);
 
 #endif

@@ -562,7 +562,11 @@ static void fail(struct h2stream *s, enum sg_fail kind, int err)
 {
 	char body[256], len[24], status[8];
 	uint16_t code = sg_fail_status(kind);
-	struct sg_h2_field f[3];
+	struct sg_h2_field f[H2P_MAX_RESPONSE_FIELDS];
+	struct sg_h1_edit edit;
+	char *store = NULL;
+	size_t cap = 64;
+	ssize_t n = -1;
 
 	sg_fail_body(kind, sg_attempt_cause(&s->at, kind, err), body, sizeof(body));
 	SG_DEBUG("%s: h2 stream %d: %u %s", s->conn->ip, s->id, code, body);
@@ -576,12 +580,25 @@ static void fail(struct h2stream *s, enum sg_fail kind, int err)
 		send_grpc_failure(s, kind, err);
 		return;
 	}
-	snprintf(status, sizeof(status), "%u", code);
-	snprintf(len, sizeof(len), "%zu", strlen(body));
-	f[0] = (struct sg_h2_field){ ":status", 7, status, strlen(status) };
-	f[1] = (struct sg_h2_field){ "content-type", 12, "text/plain", 10 };
-	f[2] = (struct sg_h2_field){ "content-length", 14, len, strlen(len) };
-	answer(s, code, f, 3, body, s->is_head ? 0 : strlen(body));
+	/* The route's response filters apply to the gateway's own answers
+	 * too (user/proxy.c's send_simple). */
+	sg_filter_response_edit(&s->plan, &edit);
+	for (size_t i = 0; i < edit.nadd; i++)
+		cap += edit.add[i].name.len;
+	if (edit.nadd && (store = sg_mem_alloc(cap)))
+		n = sg_h2_answer_fields(code, &edit, strlen(body), store, cap, f,
+					H2P_MAX_RESPONSE_FIELDS - 1);
+	if (n < 0) {
+		snprintf(status, sizeof(status), "%u", code);
+		snprintf(len, sizeof(len), "%zu", strlen(body));
+		f[0] = (struct sg_h2_field){ ":status", 7, status, strlen(status) };
+		f[1] = (struct sg_h2_field){ "content-length", 14, len, strlen(len) };
+		n = 2;
+	}
+	if (!edit.drops || !edit.drops(edit.arg, "content-type", 12))
+		f[n++] = (struct sg_h2_field){ "content-type", 12, "text/plain", 10 };
+	answer(s, code, f, (size_t)n, body, s->is_head ? 0 : strlen(body));
+	sg_mem_free(store);
 }
 
 /* Copies of the request, as the filters so far left it, to `mirrors`. */

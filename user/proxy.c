@@ -623,10 +623,23 @@ static enum sg_h1_conn conn_field(const struct client *c, bool close)
 	return c->r && !c->r->req.minor ? SG_H1_CONN_KEEP_ALIVE : SG_H1_CONN_NONE;
 }
 
+/* The gateway's own answer (a failure): the route's response filters, when
+ * it was routed, apply to it too, as agentgateway applies them to its
+ * errors (the answer goes without them when they do not fit in buf). */
 static void send_simple(struct client *c, uint16_t status, const char *body, bool close)
 {
-	char buf[1024];
-	ssize_t n = sg_h1_write_simple(status, NULL, body, conn_field(c, close), buf, sizeof(buf));
+	char buf[4096];
+	struct sg_h1_edit edit;
+	ssize_t n = -1;
+
+	if (c->r) {
+		sg_filter_response_edit(&c->r->plan, &edit);
+		n = sg_h1_write_simple(status, NULL, &edit, body, conn_field(c, close), buf,
+				       sizeof(buf));
+	}
+	if (n < 0)
+		n = sg_h1_write_simple(status, NULL, NULL, body, conn_field(c, close), buf,
+				       sizeof(buf));
 
 	/* A HEAD request gets the head alone (RFC 9110 9.3.2): the body would
 	 * be read as the start of the next response. */

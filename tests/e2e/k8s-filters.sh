@@ -9,9 +9,11 @@ start_backend m1
 M1=$BACKEND_PORT
 start_backend m2
 M2=$BACKEND_PORT
+DEAD=$(free_port) # nothing listens there
 
 {
 	gateway_yaml
+	service_yaml dead "$DEAD"
 	service_yaml v1 "$V1"
 	service_yaml v2 "$V2"
 	service_yaml m1 "$M1"
@@ -73,6 +75,11 @@ spec:
         set: [{name: X-Header-Set, value: header-set}]
         remove: [X-Header-Remove]
     backendRefs: [{name: v1, port: $V1}]
+  - matches: [{path: {type: PathPrefix, value: /response-dead}}]
+    filters:
+    - type: ResponseHeaderModifier
+      responseHeaderModifier: {add: [{name: X-Header-Add, value: header-add}]}
+    backendRefs: [{name: dead, port: $DEAD}]
 ---
 apiVersion: gateway.networking.k8s.io/v1
 kind: HTTPRoute
@@ -243,6 +250,13 @@ hcall -H 'X-Echo-Set-Header: X-Header-Set: some-other-value' -H 'X-Echo-Set-Head
 check "response header modifier" \
 	"$(resp_header X-Header-Set)|$(resp_header X-Header-Add)|$(resp_header X-Mixedcase-ADD-1)|$(resp_header X-Header-Remove)" \
 	"header-set|header-add|m|"
+# The gateway's own answer (503: the backend refuses) gets the route's
+# response filters too, as agentgateway's errors do.
+for v in --http1.1 --http2-prior-knowledge; do
+	hcall "$v" "$u/response-dead"
+	check "response header modifier on the gateway's 503 ($v)" \
+		"$H_CODE $(resp_header X-Header-Add) $(resp_header content-type)" "503 header-add text/plain"
+done
 
 # AgentgatewayPolicy traffic filters: a route's own filter of a kind beats
 # the policy's.

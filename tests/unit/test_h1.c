@@ -1367,22 +1367,42 @@ static void test_h1_write_simple(void **unused)
 	char out[256];
 	ssize_t n;
 
-	n = sg_h1_write_simple(504, NULL, "request timeout", false, out, sizeof(out));
+	n = sg_h1_write_simple(504, NULL, NULL, "request timeout", false, out, sizeof(out));
 	expect_output(out, n,
 		      "HTTP/1.1 504 Gateway Timeout\r\ncontent-type: text/plain\r\n"
 		      "content-length: 15\r\ndate: DATE\r\n\r\nrequest timeout");
-	n = sg_h1_write_simple(400, NULL, NULL, true, out, sizeof(out));
+	n = sg_h1_write_simple(400, NULL, NULL, NULL, true, out, sizeof(out));
 	expect_output(out, n,
 		      "HTTP/1.1 400 Bad Request\r\ncontent-type: text/plain\r\n"
 		      "content-length: 0\r\ndate: DATE\r\nconnection: close\r\n\r\n");
-	n = sg_h1_write_simple(503, "Busy", "upstream call failed: connect: refused", true, out,
-			       sizeof(out));
+	n = sg_h1_write_simple(503, "Busy", NULL, "upstream call failed: connect: refused", true,
+			       out, sizeof(out));
 	expect_output(
 		out, n,
 		"HTTP/1.1 503 Busy\r\ncontent-type: text/plain\r\ncontent-length: 38\r\n"
 		"date: DATE\r\nconnection: close\r\n\r\nupstream call failed: connect: refused");
+	/* A route's response filters: their lines after the length; a
+	 * content-type they set replaces the gateway's. */
+	static const char *const drop_ctype[] = { "content-type", NULL };
+	static const struct sg_h1_header adds[] = { { { "X-R", 3 }, { "r", 1 } },
+						    { { "Content-Type", 12 }, { "a/b", 3 } } };
+	struct sg_h1_edit edit = { .add = adds, .nadd = 1 };
+
+	n = sg_h1_write_simple(503, NULL, &edit, "x", false, out, sizeof(out));
+	expect_output(out, n,
+		      "HTTP/1.1 503 Service Unavailable\r\ncontent-type: text/plain\r\n"
+		      "content-length: 1\r\nX-R: r\r\ndate: DATE\r\n\r\nx");
+	edit = (struct sg_h1_edit){
+		.drops = drops_listed, .arg = drop_ctype, .add = adds, .nadd = 2
+	};
+	n = sg_h1_write_simple(503, NULL, &edit, "x", false, out, sizeof(out));
+	expect_output(out, n,
+		      "HTTP/1.1 503 Service Unavailable\r\ncontent-length: 1\r\nX-R: r\r\n"
+		      "Content-Type: a/b\r\ndate: DATE\r\n\r\nx");
+	n = sg_h1_write_simple(503, "Busy", NULL, "upstream call failed: connect: refused", true,
+			       out, sizeof(out));
 	for (size_t cap = 0; cap < (size_t)n; cap++)
-		assert_int_equal(sg_h1_write_simple(503, "Busy",
+		assert_int_equal(sg_h1_write_simple(503, "Busy", NULL,
 						    "upstream call failed: connect: refused", true,
 						    out, cap),
 				 -1);
