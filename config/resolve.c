@@ -158,18 +158,15 @@ static void resolve_filters(const struct sg_cfg *cfg, const struct sg_listener *
 		r->eff_filters.rewrite = p->u.rewrite;
 }
 
-/* A mirror's backend says whether it wants TLS, so that user/mirror.c
- * leaves it out rather than copy a request to it in clear text, and has
- * its authority for a copy of a request that came without Host. */
+/* A mirror's backend is resolved as a route's is: whether it wants TLS
+ * (user/mirror.c leaves it out rather than copy a request to it in clear
+ * text), its HTTP version (a copy to an h2c port is an HTTP/2 stream),
+ * keepalive, and its authority for a copy of a request that came without
+ * Host. */
 static void resolve_mirrors(struct sg_cfg *cfg, const struct sg_mirrors *ms)
 {
-	for (size_t i = 0; i < ms->n; i++) {
-		struct sg_backend_ref *br = ms->v[i].backend;
-		const struct sg_policy *p = sg_policy_for_backend(cfg, SG_POL_BACKEND_TLS, br);
-
-		br->eff_tls = br->tls ? br->tls : p ? p->u.btls : NULL;
-		resolve_authority(cfg, br);
-	}
+	for (size_t i = 0; i < ms->n; i++)
+		resolve_backend(cfg, ms->v[i].backend);
 }
 
 static void resolve_route(struct sg_cfg *cfg, const struct sg_listener *l, struct sg_route *r)

@@ -1,7 +1,8 @@
 /* Request mirroring (Gateway API RequestMirror, agentgateway requestMirror):
  * a copy of a request, as the route's filters left it, written to one
- * endpoint of a mirror backend on a connection of its own, whose answer is
- * read and thrown away. Fire and forget: the request it copies never waits
+ * endpoint of a mirror backend on a connection of its own (a backend
+ * spoken to in HTTP/2: a stream on the worker's shared connection to it,
+ * user/h2backend.h), whose answer is read and thrown away. Fire and forget: the request it copies never waits
  * for it and never fails with it. Bounded per worker: at most
  * SG_MIRROR_MAX_INFLIGHT copies in flight (more are dropped), each at most
  * SG_MIRROR_MAX_BODY bytes of body (a request whose body is larger, or not
@@ -18,6 +19,7 @@
 #include "config/cfg.h"
 #include "user/backend.h"
 #include "user/h1.h"
+#include "user/h2backend.h"
 #include "user/loop.h"
 #include "user/stats.h"
 
@@ -28,8 +30,10 @@
 /* A worker's mirror copies in flight. */
 struct sg_mirroring;
 
+/* h2pool: the worker's HTTP/2 backend connections (NULL: copies to
+ * HTTP/2 backends are dropped). */
 struct sg_mirroring *sg_mirroring_new(struct sg_loop *loop, struct sg_pool *pool,
-				      struct sg_stats *stats);
+				      struct sg_h2b_pool *h2pool, struct sg_stats *stats);
 /* Closes every copy in flight. NULL is fine. */
 void sg_mirroring_free(struct sg_mirroring *m);
 size_t sg_mirroring_inflight(const struct sg_mirroring *m);

@@ -418,7 +418,9 @@ struct sg_worker *sg_worker_start(struct sg_cfg *cfg, const struct sg_frontend_o
 	w->ctx.h2pool = w->ctx.pool && w->ctx.pages
 				? sg_h2b_pool_new(w->loop, w->ctx.pool, w->ctx.pages)
 				: NULL;
-	w->ctx.mirroring = w->ctx.pool ? sg_mirroring_new(w->loop, w->ctx.pool, &w->stats) : NULL;
+	w->ctx.mirroring =
+		w->ctx.pool ? sg_mirroring_new(w->loop, w->ctx.pool, w->ctx.h2pool, &w->stats)
+			    : NULL;
 	if (!w->ctx.mirroring || !w->ctx.h2pool) {
 		snprintf(err, errlen, "worker %u: out of memory", index);
 		sg_splice_ring_close(ring);

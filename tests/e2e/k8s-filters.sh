@@ -10,10 +10,21 @@ M1=$BACKEND_PORT
 start_backend m2
 M2=$BACKEND_PORT
 DEAD=$(free_port) # nothing listens there
+start_h2backend mh2 || { fail "h2backend did not start"; finish; }
+MH2=$H2B_PORT
 
 {
 	gateway_yaml
 	service_yaml dead "$DEAD"
+	cat <<YAML
+---
+apiVersion: v1
+kind: Service
+metadata: {name: mh2, namespace: e2e}
+spec:
+  clusterIP: 127.0.0.1
+  ports: [{name: h2c, port: $MH2, targetPort: $MH2, appProtocol: kubernetes.io/h2c}]
+YAML
 	service_yaml v1 "$V1"
 	service_yaml v2 "$V2"
 	service_yaml m1 "$M1"
@@ -159,6 +170,11 @@ spec:
       requestMirror: {backendRef: {name: m1, port: $M1}}
     - type: RequestMirror
       requestMirror: {backendRef: {name: m2, port: $M2}, fraction: {numerator: 1, denominator: 2}}
+    backendRefs: [{name: v1, port: $V1}]
+  - matches: [{path: {type: PathPrefix, value: /mirror-h2}}]
+    filters:
+    - type: RequestMirror
+      requestMirror: {backendRef: {name: mh2, port: $MH2}}
     backendRefs: [{name: v1, port: $V1}]
   - matches: [{path: {type: PathPrefix, value: /auto-host}}]
     backendRefs: [{name: v2, port: $V2}]
@@ -306,6 +322,19 @@ if [ "$n" -ge 79 ] && [ "$n" -le 121 ]; then
 else
 	fail "fraction 1/2 mirrored $n of 200 to m2 (want 79..121)"
 fi
+# A mirror to a Service port of appProtocol kubernetes.io/h2c speaks
+# HTTP/2 to it, as a backendRef there does (its copies were HTTP/1.1
+# requests to an h2c server before).
+hcall "$u/mirror-h2/get"
+hcall -X POST -d hello "$u/mirror-h2/post"
+check "mirrored to h2c: answered by v1" "$H_CODE $(jq -r .pod <<<"$H_BODY")" "200 v1"
+for _ in $(seq 50); do
+	[ "$(h2stats "$MH2" streams)" = 2 ] && break
+	sleep 0.1
+done
+check "both copies reached the h2c mirror as HTTP/2 streams, none as HTTP/1" \
+	"$(h2stats "$MH2" streams) $(h2stats "$MH2" http1_connections)" "2 0"
+h2backend_clean mh2 "$MH2"
 hcall "$u/auto-host/x"
 check "hostRewrite Auto: the backend's host name as Host" "$(jq -r .host <<<"$H_BODY")" \
 	"v2.e2e.svc.cluster.local"

@@ -42,7 +42,7 @@ static int setup(void **state)
 	e->loop = sg_loop_new();
 	e->pool = sg_pool_new(e->loop);
 	sg_stats_init(&e->stats);
-	e->m = sg_mirroring_new(e->loop, e->pool, &e->stats);
+	e->m = sg_mirroring_new(e->loop, e->pool, NULL, &e->stats);
 	assert_non_null(e->m);
 	e->listener = test_loopback(true, 0, &e->port);
 	e->refusing = test_loopback(false, 0, &e->refused_port);
