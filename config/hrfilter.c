@@ -27,35 +27,59 @@ static const struct sg_field header_fields[] = {
 	{ 0 },
 };
 
-static bool kvs_has(const struct sg_header_kvs *kvs, const char *name)
+/* HTTPHeaderFilter's lists hold 16 entries at most (the CRD's MaxItems). */
+#define HR_MAX_HEADERS 16
+
+/* The entry of kvs named `name` (case ignored when fold), or NULL. */
+static const struct sg_header_kv *kvs_find(const struct sg_header_kvs *kvs, const char *name,
+					   bool fold)
 {
 	for (size_t i = 0; i < kvs->n; i++)
-		if (!strcasecmp(kvs->v[i].name, name))
-			return true;
-	return false;
+		if (fold ? !strcasecmp(kvs->v[i].name, name) : !strcmp(kvs->v[i].name, name))
+			return &kvs->v[i];
+	return NULL;
 }
 
-/* [{name, value}] appended to kvs; a name already there is skipped (the
- * first entry wins, Gateway API). */
+static int too_many(struct sg_pctx *c, const struct sg_node *n, const char *path)
+{
+	sg_diag_err(c->d, n, "%s: %zu headers, at most %d", path, n->n, HR_MAX_HEADERS);
+	return -1;
+}
+
+/* [{name, value}] appended to kvs, as the API server takes them (a list
+ * keyed by name: the same name twice is refused; a value is never empty);
+ * a name equivalent to one already there (another case) is skipped: the
+ * first entry wins (Gateway API HTTPHeader). */
 static int f_headers(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
 {
 	struct sg_header_kvs *kvs = dst;
 
 	if (sg_need_seq(c, n, path) == -1)
 		return -1;
-	if (n->n > SG_FILTER_MAX_HEADERS) {
-		sg_diag_err(c->d, n, "%s: %zu headers, at most %d", path, n->n,
-			    SG_FILTER_MAX_HEADERS);
-		return -1;
-	}
+	if (n->n > HR_MAX_HEADERS)
+		return too_many(c, n, path);
 	for (size_t i = 0; i < n->n; i++) {
+		const char *p = sg_path_idx(c, path, i);
 		struct header_in in = { 0 };
 		struct sg_header_kv *kv;
 
-		if (sg_parse_fields(c, n->items[i], header_fields, &in, sg_path_idx(c, path, i)) ||
-		    sg_check_header(c, n->items[i], sg_path_idx(c, path, i), in.name, in.value))
+		if (sg_parse_fields(c, n->items[i], header_fields, &in, p) ||
+		    sg_check_header(c, n->items[i], p, in.name, in.value))
 			return -1;
-		if (kvs_has(kvs, in.name))
+		if (!in.value[0])
+			return sg_expected(c, sg_map_get(n->items[i], "value"),
+					   sg_path_key(c, p, "value"),
+					   "a value (at least 1 character)");
+		for (size_t j = 0; j < i; j++) {
+			const struct sg_node *was = sg_map_get(n->items[j], "name");
+
+			if (was && was->kind == SG_NODE_SCALAR && !strcmp(was->str, in.name)) {
+				sg_diag_err(c->d, n->items[i], "%s: Duplicate value: name \"%s\"",
+					    p, in.name);
+				return -1;
+			}
+		}
+		if (kvs_find(kvs, in.name, true))
 			continue;
 		kv = sg_arena_push(c->a, &kvs->v, &kvs->n, &kvs->cap, sizeof(*kv));
 		if (!kv)
@@ -65,10 +89,17 @@ static int f_headers(struct sg_pctx *c, const struct sg_node *n, void *dst, cons
 	return 0;
 }
 
+static int f_remove(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
+{
+	if (n->kind == SG_NODE_SEQ && n->n > HR_MAX_HEADERS)
+		return too_many(c, n, path);
+	return sg_f_header_names(c, n, dst, path);
+}
+
 static const struct sg_field hdrmod_fields[] = {
 	{ "add", f_headers, offsetof(struct sg_hdrmod, add) },
 	{ "set", f_headers, offsetof(struct sg_hdrmod, set) },
-	{ "remove", sg_f_header_names, offsetof(struct sg_hdrmod, remove) },
+	{ "remove", f_remove, offsetof(struct sg_hdrmod, remove) },
 	{ 0 },
 };
 
@@ -143,9 +174,25 @@ struct redirect_in {
 	uint32_t status;
 };
 
+/* A redirect's or rewrite's hostname (Gateway API PreciseHostname): a host
+ * name in lowercase. */
+static int f_precise_hostname(struct sg_pctx *c, const struct sg_node *n, void *dst,
+			      const char *path)
+{
+	const char *const *h = dst;
+
+	if (sg_f_hostname(c, n, dst, path) == -1)
+		return -1;
+	for (const char *p = *h; p && *p; p++)
+		if (*p >= 'A' && *p <= 'Z')
+			return sg_expected(c, n, path,
+					   "a host name in lowercase (PreciseHostname)");
+	return 0;
+}
+
 static const struct sg_field redirect_fields[] = {
 	{ "scheme", sg_f_str, offsetof(struct redirect_in, scheme) },
-	{ "hostname", sg_f_hostname, offsetof(struct redirect_in, hostname) },
+	{ "hostname", f_precise_hostname, offsetof(struct redirect_in, hostname) },
 	{ "path", f_node, offsetof(struct redirect_in, path) },
 	{ "port", sg_f_port, offsetof(struct redirect_in, port) },
 	{ "statusCode", sg_f_u32, offsetof(struct redirect_in, status) },
@@ -195,7 +242,7 @@ struct rewrite_in {
 };
 
 static const struct sg_field rewrite_fields[] = {
-	{ "hostname", sg_f_hostname, offsetof(struct rewrite_in, hostname) },
+	{ "hostname", f_precise_hostname, offsetof(struct rewrite_in, hostname) },
 	{ "path", f_node, offsetof(struct rewrite_in, path) },
 	{ 0 },
 };

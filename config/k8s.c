@@ -1786,9 +1786,31 @@ struct route_in {
 	struct sg_strs hostnames;
 };
 
+/* HTTPRoute and GRPCRoute hostnames as the API server takes them (Gateway
+ * API Hostname): a lowercase RFC 1123 name, optionally behind "*.". */
+static int f_route_hostnames(struct sg_pctx *c, const struct sg_node *n, void *dst,
+			     const char *path)
+{
+	const struct sg_strs *v = dst;
+
+	if (sg_f_strs(c, n, dst, path) == -1)
+		return -1;
+	for (size_t i = 0; i < v->n; i++) {
+		const char *h = v->v[i];
+
+		if (!strncmp(h, "*.", 2))
+			h += 2;
+		if (!dns_name_ok(h, 253, true))
+			return sg_expected(c, n->items[i], sg_path_idx(c, path, i),
+					   "a lowercase host name such as \"app.example.com\" or "
+					   "\"*.example.com\" (Gateway API Hostname)");
+	}
+	return 0;
+}
+
 static const struct sg_field route_fields[] = {
 	{ "parentRefs", f_node, offsetof(struct route_in, parents), true },
-	{ "hostnames", sg_f_strs, offsetof(struct route_in, hostnames) },
+	{ "hostnames", f_route_hostnames, offsetof(struct route_in, hostnames) },
 	{ "rules", f_node, offsetof(struct route_in, rules) },
 	{ 0 },
 };

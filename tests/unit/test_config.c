@@ -2157,6 +2157,44 @@ static void test_config_rejects_bad_resources(void **state)
 		  "requestHeaderModifier: {set: [{name: \"a b\", value: v}]}}]}]\n",
 		  "t.yaml:21:82: spec.rules[0].filters[0].requestHeaderModifier.set[0]: \"a b\" is "
 		  "not a header name (a token: letters, digits, !#$%&'*+-.^_`|~)" },
+		/* What the API server's CRD validation refuses (HTTPHeader.Value
+		 * MinLength, listType=map, MaxItems, PreciseHostname, Hostname). */
+		{ "HTTPRoute header value empty",
+		  K8S_BASE ROUTE_HEAD
+		  "  parentRefs: [{name: gw}]\n"
+		  "  rules: [{filters: [{type: RequestHeaderModifier, "
+		  "requestHeaderModifier: {set: [{name: a, value: \"\"}]}}]}]\n",
+		  "t.yaml:21:99: spec.rules[0].filters[0].requestHeaderModifier.set[0].value: "
+		  "expected a "
+		  "value (at least 1 character), got \"\"" },
+		{ "HTTPRoute header name twice",
+		  K8S_BASE ROUTE_HEAD "  parentRefs: [{name: gw}]\n"
+				      "  rules: [{filters: [{type: RequestHeaderModifier, "
+				      "requestHeaderModifier: {add: [{name: X-A, value: 1}, {name: "
+				      "X-A, value: 2}]}}]}]\n",
+		  "t.yaml:21:105: spec.rules[0].filters[0].requestHeaderModifier.add[1]: Duplicate "
+		  "value: name \"X-A\"" },
+		{ "HTTPRoute 17 removes",
+		  K8S_BASE ROUTE_HEAD
+		  "  parentRefs: [{name: gw}]\n"
+		  "  rules: [{filters: [{type: ResponseHeaderModifier, "
+		  "responseHeaderModifier: {remove: [a,b,c,d,e,f,g,h,i,j,k,l,m,n,o,p,q]}}]}]\n",
+		  "t.yaml:21:86: spec.rules[0].filters[0].responseHeaderModifier.remove: 17 "
+		  "headers, "
+		  "at most 16" },
+		{ "HTTPRoute redirect hostname not lowercase",
+		  K8S_BASE ROUTE_HEAD "  parentRefs: [{name: gw}]\n"
+				      "  rules: [{filters: [{type: RequestRedirect, "
+				      "requestRedirect: {hostname: Example.ORG}}]}]\n",
+		  "t.yaml:21:74: spec.rules[0].filters[0].requestRedirect.hostname: expected a "
+		  "host "
+		  "name in lowercase (PreciseHostname), got \"Example.ORG\"" },
+		{ "HTTPRoute hostname an address",
+		  K8S_BASE ROUTE_HEAD "  parentRefs: [{name: gw}]\n"
+				      "  hostnames: [\"[::1]\"]\n",
+		  "t.yaml:21:15: spec.hostnames[0]: expected a lowercase host name such as "
+		  "\"app.example.com\" or \"*.example.com\" (Gateway API Hostname), got "
+		  "\"[::1]\"" },
 		{ "standalone authority",
 		  "binds:\n- port: 8080\n  listeners:\n  - routes:\n"
 		  "    - policies: {urlRewrite: {authority: {host: a, port: 1}}}\n",
