@@ -126,10 +126,14 @@ struct sg_h2_session {
 	uint16_t live;	      /* streams the client opened that are not closed */
 	uint8_t head_have;    /* bytes of the next frame's 9-byte head seen */
 	uint8_t preface_left; /* bytes of the client preface still to come */
-	uint8_t head_len[3];  /* that head's length field */
+	uint8_t head[5];      /* that head's length, type and flags */
 	uint8_t unacked;      /* our SETTINGS frames not acknowledged yet */
-	bool sleepy;	      /* sg_h2_sleep asked, and no stream opened since */
-	bool table_zero;      /* our last SETTINGS_HEADER_TABLE_SIZE asked 0 */
+	/* The client's frames stopped inside a header block: a HEADERS (or
+	 * CONTINUATION) whose payload is not all here, or that did not say
+	 * END_HEADERS (sg_h2_in_header_block). */
+	bool in_head, head_ends;
+	bool sleepy;	 /* sg_h2_sleep asked, and no stream opened since */
+	bool table_zero; /* our last SETTINGS_HEADER_TABLE_SIZE asked 0 */
 	/* The client's HPACK table holds nothing: no header block came while
 	 * our SETTINGS let it have one (since the connection began, or since
 	 * its size 0 was acknowledged). */
@@ -1327,13 +1331,23 @@ static void follow_frames(struct sg_h2_session *s, const uint8_t *p, size_t len)
 		} else if (s->frame_left) {
 			n = len < s->frame_left ? len : s->frame_left;
 			s->frame_left -= (uint32_t)n;
+			if (!s->frame_left && s->head_ends)
+				s->in_head = false;
 		} else {
-			if (s->head_have < sizeof(s->head_len))
-				s->head_len[s->head_have] = *p;
+			if (s->head_have < sizeof(s->head))
+				s->head[s->head_have] = *p;
 			if (++s->head_have == H2_FRAME_HEAD) {
-				s->frame_left = (uint32_t)s->head_len[0] << 16 |
-						(uint32_t)s->head_len[1] << 8 | s->head_len[2];
+				uint8_t type = s->head[3];
+
+				s->frame_left = (uint32_t)s->head[0] << 16 |
+						(uint32_t)s->head[1] << 8 | s->head[2];
 				s->head_have = 0;
+				s->in_head = type == NGHTTP2_HEADERS ||
+					     type == NGHTTP2_CONTINUATION ||
+					     type == NGHTTP2_PUSH_PROMISE;
+				s->head_ends = s->head[4] & NGHTTP2_FLAG_END_HEADERS;
+				if (!s->frame_left && s->head_ends)
+					s->in_head = false;
 			}
 		}
 		p += n;
@@ -1902,6 +1916,11 @@ int sg_h2_consume_stream(struct sg_h2_session *s, int32_t id, size_t n)
 	if (!n || s->asleep)
 		return 0;
 	return nghttp2_session_consume_stream(s->ng, id, n) ? -EINVAL : 0;
+}
+
+bool sg_h2_in_header_block(const struct sg_h2_session *s)
+{
+	return s->in_head;
 }
 
 int sg_h2_stream_window(struct sg_h2_session *s, int32_t id, size_t size)

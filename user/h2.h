@@ -360,6 +360,10 @@ int sg_h2_consume(struct sg_h2_session *s, int32_t id, size_t n);
  * not shut the others' window, RFC 9113 5.2.2). */
 int sg_h2_consume_connection(struct sg_h2_session *s, size_t n);
 int sg_h2_consume_stream(struct sg_h2_session *s, int32_t id, size_t n);
+/* A server session: the client's bytes so far end inside a header block
+ * (a HEADERS or CONTINUATION frame not all here, or without END_HEADERS),
+ * which no request can leave until the client sends the rest. */
+bool sg_h2_in_header_block(const struct sg_h2_session *s);
 /* Stream id's window grown to `size` bytes (a WINDOW_UPDATE for the
  * difference; what is received and not yet consumed stays counted). */
 int sg_h2_stream_window(struct sg_h2_session *s, int32_t id, size_t size);

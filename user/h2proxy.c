@@ -100,6 +100,9 @@ struct h2conn {
 	uint64_t idle_at; /* no stream open since a while */
 	uint64_t trim_at; /* no stream open for H2P_TRIM_MS: sg_h2_trim */
 	uint64_t age_at;  /* maxConnectionDuration: GOAWAY then, 0 = none or sent */
+	/* A header block the client began and has not finished must end by
+	 * then (--request-head-timeout, as an HTTP/1 head), 0 = none open */
+	uint64_t head_at;
 	uint64_t ping_ms, pong_ms, idle_ms;
 	size_t max_buffer; /* response bytes buffered per stream */
 	/* Response bytes buffered by all its streams, and the most they may
@@ -1590,6 +1593,12 @@ static int conn_feed(struct h2conn *c, const char *p, size_t len)
 	rc = sg_h2_recv(c->h2, p, len);
 	c->busy--;
 	note_sleep(c);
+	if (!sg_h2_in_header_block(c->h2)) {
+		c->head_at = 0;
+	} else if (!c->head_at && c->ctx->head_timeout_ms) {
+		c->head_at = c->rx_at + c->ctx->head_timeout_ms;
+		conn_rearm(c);
+	}
 	if (rc >= 0) {
 		start_waiting(c);
 		if (c->closed)
@@ -1657,6 +1666,8 @@ static void conn_rearm(struct h2conn *c)
 		due = c->age_at;
 	if (c->trim_at && (!due || c->trim_at < due))
 		due = c->trim_at;
+	if (c->head_at && (!due || c->head_at < due))
+		due = c->head_at;
 	if (due)
 		sg_timer_arm(c->ctx->loop, &c->timer, due);
 	else
@@ -1688,6 +1699,14 @@ static void on_conn_timer(struct sg_loop *loop, struct sg_timer *t)
 	if (c->pong_by && n >= c->pong_by) {
 		stat(c, SG_STAT_TIMEOUT_H2_PING);
 		conn_goaway_close(c, "keepalive timeout");
+		return;
+	}
+	if (c->head_at && n >= c->head_at) {
+		/* A header block begun and never finished: its stream cannot
+		 * go on, and no timer of a stream's runs before its head. */
+		stat(c, SG_STAT_TIMEOUT_HEAD);
+		SG_DEBUG("%s: h2 header block unfinished: GOAWAY", c->ip);
+		conn_goaway_close(c, "request header timeout");
 		return;
 	}
 	if (c->idle_at && n >= c->idle_at && !c->nstreams) {

@@ -1188,6 +1188,48 @@ static void pair(struct sg_h2_session **server, struct probe *p, struct sg_pages
 	assert_int_equal(sg_h2_client_new(&peer_cb, k, &set, NULL, client), 0);
 }
 
+/* Where the client's bytes stop: inside a header block (a HEADERS frame
+ * without END_HEADERS, a CONTINUATION that does not end it, a header frame
+ * whose payload is not all here) or not: what the frontend's head
+ * deadline follows (user/h2proxy.c). */
+static void test_h2_session_tells_an_unfinished_header_block(void **unused)
+{
+	static const uint8_t block[] = { 0x82, 0x86, 0x84, 0x41, 0x01, 'a' };
+	struct sg_frontend_http h;
+	struct sg_h2_settings set;
+	struct sg_h2_session *s;
+	struct probe p = { 0 };
+	uint8_t in[128];
+	size_t n;
+
+	sg_frontend_http_defaults(&h);
+	sg_h2_settings_from_policy(&h, &set);
+	assert_int_equal(sg_h2_session_new(&probe_cb, &p, &set, NULL, NULL, &s), 0);
+	memcpy(in, SG_H2_PREFACE, SG_H2_PREFACE_LEN);
+	n = SG_H2_PREFACE_LEN + frame(in + SG_H2_PREFACE_LEN, 0x4, 0, 0, NULL, 0);
+	assert_int_equal(sg_h2_recv(s, (const char *)in, n), 0);
+	assert_false(sg_h2_in_header_block(s));
+	n = frame(in, 0x1, 0x1, 1, block, 3); /* END_STREAM, no END_HEADERS */
+	assert_int_equal(sg_h2_recv(s, (const char *)in, n), 0);
+	assert_true(sg_h2_in_header_block(s));
+	n = frame(in, 0x9, 0x0, 1, block + 3, 1);
+	assert_int_equal(sg_h2_recv(s, (const char *)in, n), 0);
+	assert_true(sg_h2_in_header_block(s));
+	n = frame(in, 0x9, 0x4, 1, block + 4, 2); /* END_HEADERS */
+	assert_int_equal(sg_h2_recv(s, (const char *)in, n - 1), 0);
+	assert_true(sg_h2_in_header_block(s)); /* its payload not all here */
+	assert_int_equal(sg_h2_recv(s, (const char *)in + n - 1, 1), 0);
+	assert_false(sg_h2_in_header_block(s));
+	assert_int_equal(p.opened, 1);
+	n = frame(in, 0x1, 0x5, 3, block, sizeof(block));
+	assert_int_equal(sg_h2_recv(s, (const char *)in, 9), 0); /* its head alone */
+	assert_true(sg_h2_in_header_block(s));
+	assert_int_equal(sg_h2_recv(s, (const char *)in + 9, n - 9), 0);
+	assert_false(sg_h2_in_header_block(s));
+	assert_int_equal(p.opened, 2);
+	sg_h2_session_free(s);
+}
+
 /* A final response head gets the Date its fields lack, and keeps the one
  * it has (its backend's): never two. An interim head gets none. */
 static void test_h2_session_respond_dates_final_heads(void **unused)
@@ -1687,6 +1729,7 @@ int main(void)
 		cmocka_unit_test(test_h2_session_upgrade_makes_stream_1),
 		cmocka_unit_test(test_h2_session_trim_gives_arena_pages_back),
 		cmocka_unit_test(test_h2_session_encoder_ring_costs_no_page),
+		cmocka_unit_test(test_h2_session_tells_an_unfinished_header_block),
 		cmocka_unit_test(test_h2_session_respond_dates_final_heads),
 		cmocka_unit_test(test_h2_session_heads_are_copied_and_released),
 		cmocka_unit_test(test_h2_session_answer_table_entries_live_in_the_arena),
