@@ -22,6 +22,7 @@
 #include "user/list.h"
 #include "user/log.h"
 #include "user/net.h"
+#include "user/srclimit.h"
 
 #define ADMIN_MAX_HEAD (16u << 10) /* request line and headers */
 #define ADMIN_MAX_HEADERS 100
@@ -29,8 +30,13 @@
  * the answer must make progress this often: a client that sends nothing,
  * trickles its head or stops reading is cut. */
 #define ADMIN_TIMEOUT_MS 10000
-/* Connections open at once per listener; beyond it new ones are reset. */
+/* Connections open at once per listener, and from one address; beyond
+ * them new ones are reset. The second keeps one client (slow or idle
+ * connections, each cut after ADMIN_TIMEOUT_MS, and opened again) from
+ * taking the whole listener: readiness probes and scrapes from other
+ * addresses go on. */
 #define ADMIN_MAX_CONNS 128
+#define ADMIN_MAX_PER_SOURCE 16
 
 struct sg_admin {
 	struct sg_loop *loop;
@@ -39,9 +45,10 @@ struct sg_admin {
 	struct sg_admin_ops ops;
 	struct sg_list conns; /* open connections (admin_conn.link), for stop */
 	unsigned nconns;
-	bool allow_remote; /* SG_ADMIN_API: serve non-loopback peers too */
-	bool full_told;	   /* the cap was logged; again once below it */
-	char *addr;	   /* as given, for the log */
+	struct sg_srclimit *per_source; /* ADMIN_MAX_PER_SOURCE */
+	bool allow_remote;		/* SG_ADMIN_API: serve non-loopback peers too */
+	bool full_told;			/* the cap was logged; again once below it */
+	char *addr;			/* as given, for the log */
 };
 
 /* One admin connection. Owned by its sg_admin; freed in the close queue. */
@@ -54,7 +61,8 @@ struct admin_conn {
 	struct sg_buf in;  /* the request, from its first byte */
 	struct sg_buf out; /* the answer not yet written; set once answering */
 	bool closed;
-	bool refused; /* a remote peer of the admin API: every request gets 403 */
+	bool refused;		   /* a remote peer of the admin API: every request gets 403 */
+	char ip[INET6_ADDRSTRLEN]; /* counted in admin->per_source */
 };
 
 struct route {
@@ -81,6 +89,7 @@ static void conn_close(struct admin_conn *c)
 	sg_timer_stop(c->admin->loop, &c->timer);
 	sg_io_set(c->admin->loop, &c->io, 0);
 	close(c->io.fd);
+	sg_srclimit_release(c->admin->per_source, c->ip);
 	if (--c->admin->nconns < ADMIN_MAX_CONNS / 2)
 		c->admin->full_told = false; /* a new flood is logged again */
 	sg_list_remove(&c->link);
@@ -520,6 +529,13 @@ static void on_accept(struct sg_loop *loop, struct sg_io *io, uint32_t revents)
 			close(fd);
 			continue;
 		}
+		sg_net_ip_str(&peer, c->ip, sizeof(c->ip));
+		if (!sg_srclimit_take(a->per_source, c->ip)) {
+			sg_net_reset_on_close(fd);
+			close(fd);
+			free(c);
+			continue;
+		}
 		c->admin = a;
 		sg_list_init(&c->link);
 		/* The request is still read, so that the peer gets a 403 with a
@@ -529,6 +545,7 @@ static void on_accept(struct sg_loop *loop, struct sg_io *io, uint32_t revents)
 		c->io.cb = on_conn_io;
 		c->io.data = c;
 		if (sg_io_set(loop, &c->io, EPOLLIN) == -1) {
+			sg_srclimit_release(a->per_source, c->ip);
 			close(fd);
 			free(c);
 			continue;
@@ -566,8 +583,11 @@ struct sg_admin *sg_admin_start(struct sg_loop *loop, const char *addr, enum sg_
 		return NULL;
 	}
 	a->addr = strdup(addr);
-	if (!a->addr) {
+	a->per_source = sg_srclimit_new(ADMIN_MAX_PER_SOURCE);
+	if (!a->addr || !a->per_source) {
 		close(fd);
+		free(a->addr);
+		sg_srclimit_free(a->per_source);
 		free(a);
 		snprintf(err, errlen, "out of memory");
 		return NULL;
@@ -583,6 +603,7 @@ struct sg_admin *sg_admin_start(struct sg_loop *loop, const char *addr, enum sg_
 		snprintf(err, errlen, "admin: epoll: %s", strerror(errno));
 		close(fd);
 		free(a->addr);
+		sg_srclimit_free(a->per_source);
 		free(a);
 		return NULL;
 	}
@@ -603,5 +624,6 @@ void sg_admin_stop(struct sg_admin *a)
 	sg_io_set(a->loop, &a->listen_io, 0);
 	close(a->listen_io.fd);
 	free(a->addr);
+	sg_srclimit_free(a->per_source);
 	free(a);
 }

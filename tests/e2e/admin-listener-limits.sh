@@ -1,4 +1,4 @@
-# The stats (:15020), readiness (:15021) and admin (:15000) listeners bound what a client can hold: a request head over 16 KiB is answered 431 and cut (100 unfinished 1 MiB heads on :15020 leave the gateway's RSS within 8 MiB, where they held 100 MiB), 100 unfinished 15 KiB heads cost at most 8 MiB; a connection that sends nothing is closed 10 s after its accept (one with half a head gets 408); past 128 connections on a listener new ones are reset while the other listeners answer, and /metrics answers again once the abusers are gone.
+# The stats (:15020), readiness (:15021) and admin (:15000) listeners bound what a client can hold: a request head over 16 KiB is answered 431 and cut (100 unfinished 1 MiB heads on :15020 leave the gateway's RSS within 8 MiB, where they held 100 MiB), 100 unfinished 15 KiB heads cost at most 8 MiB; a connection that sends nothing is closed 10 s after its accept (one with half a head gets 408); past 128 connections on a listener, or 16 from one address, new ones are reset while the other listeners, and other addresses, are answered (a helper's stall audit shut readiness out with 128 slow connections from one address), and /metrics answers again once the abusers are gone.
 . "$(dirname "$0")/lib.sh"
 
 start_backend lim
@@ -12,6 +12,14 @@ import os, socket, sys, time
 
 mode, port = sys.argv[1], int(sys.argv[2])
 gw = int(os.environ["GW"])
+
+
+def conn(i):
+    """Connection i, from an address of its own (127.1.x.y: loopback is a
+    /8), so that the per-address cap (16) leaves the tests of the other
+    bounds alone; i < 0: from 127.0.0.1."""
+    src = ("127.1.%d.%d" % (i // 250, i % 250 + 1), 0) if i >= 0 else None
+    return socket.create_connection(("127.0.0.1", port), timeout=5, source_address=src)
 
 
 def rss_kb():
@@ -42,8 +50,8 @@ def big_heads(n, size, hold):
     socks, outcome = [], {}
     head = b"GET /metrics HTTP/1.1\r\nHost: x\r\nX-Big: "
     chunk = b"a" * 65536
-    for _ in range(n):
-        s = socket.create_connection(("127.0.0.1", port), timeout=5)
+    for i in range(n):
+        s = conn(i)
         s.sendall(head)
         sent = 0
         try:
@@ -66,20 +74,21 @@ def big_heads(n, size, hold):
 def silent(data):
     """Seconds until the gateway answers or closes a connection that sent
     `data` and nothing more, and what it did."""
-    s = socket.create_connection(("127.0.0.1", port), timeout=5)
+    s = conn(-1)
     s.sendall(data)
     t0 = time.monotonic()
     a = answer(s, 30)
     print("%s %.1f" % (a, time.monotonic() - t0))
 
 
-def cap(n):
-    """n silent connections, then one more: what happens to it, and to
-    the n once the extra one was refused."""
-    socks = [socket.create_connection(("127.0.0.1", port), timeout=5) for _ in range(n)]
+def cap(n, one_source):
+    """n silent connections (from one address, or each from its own),
+    then one more from the same address as the first: what happens to it,
+    and to the n once the extra one was refused."""
+    socks = [conn(-1 if one_source else i) for i in range(n)]
     time.sleep(0.3)
     try:
-        extra = socket.create_connection(("127.0.0.1", port), timeout=5)
+        extra = conn(-1 if one_source else 0)
         extra.sendall(b"GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n")
         over = answer(extra, 2)
     except ConnectionResetError:
@@ -100,13 +109,15 @@ if mode == "heads":
 elif mode == "silent":
     silent(sys.argv[3].encode().decode("unicode_escape").encode())
 elif mode == "cap":
-    cap(int(sys.argv[4]))
+    cap(int(sys.argv[4]), False)
+elif mode == "cap_source":
+    cap(int(sys.argv[4]), True)
 PY
 abuse() { GW=$GW_PID /usr/bin/python3 "$WORK/abuse.py" "$@"; }
 
 # 100 heads of 1 MiB (the old limit was 4 MiB): each answered 431 and cut.
 out=$(abuse heads 15020 100 $((1 << 20)) 2)
-grown=$(sed -n 's/.*grown_mib=\([0-9.]*\).*/\1/p' <<<"$out")
+grown=$(sed -n 's/.*grown_mib=\(-\{0,1\}[0-9.]*\).*/\1/p' <<<"$out")
 [[ $out == *"431=100"* ]] && pass "100 heads over 16 KiB on :15020: each answered 431 ($out)" ||
 	fail "100 heads over 16 KiB on :15020: $out (want 431=100)"
 awk -v g="$grown" 'BEGIN { exit !(g < 8) }' && pass "RSS grew $grown MiB (< 8)" ||
@@ -114,7 +125,7 @@ awk -v g="$grown" 'BEGIN { exit !(g < 8) }' && pass "RSS grew $grown MiB (< 8)" 
 
 # 100 unfinished heads under the limit: held (until the timeout), small.
 out=$(abuse heads 15020 100 15000 0)
-grown=$(sed -n 's/.*grown_mib=\([0-9.]*\).*/\1/p' <<<"$out")
+grown=$(sed -n 's/.*grown_mib=\(-\{0,1\}[0-9.]*\).*/\1/p' <<<"$out")
 [[ $out == *"open=100"* ]] && awk -v g="$grown" 'BEGIN { exit !(g < 8) }' &&
 	pass "100 unfinished 15 KiB heads held, RSS grew $grown MiB (< 8)" ||
 	fail "100 unfinished 15 KiB heads: $out (want open=100, < 8 MiB)"
@@ -152,6 +163,14 @@ out=$(abuse cap 15020 "$others" 128)
 	fail "while :15020 is full: $out"
 grep -q "stats listener 0.0.0.0:15020: 128 connections open, refusing new ones" \
 	"$WORK/gateway.log" && pass "the refusal is logged" || fail "no log of the refusal"
+# 16 silent connections from one address fill its share of :15021; its
+# 17th is reset, while another address is answered there (one client,
+# slow or idle, cannot take the readiness probe away from the kubelet).
+out=$(abuse cap_source 15021 "curl -s -o /dev/null -w 'other=%{http_code}' --max-time 2 --interface 127.2.0.1 http://127.0.0.1:15021/healthz/ready" 16)
+[[ $out == *"over_cap=reset"* ]] && pass "the 17th connection from one address on :15021 is reset" ||
+	fail "the 17th connection from one address on :15021: $out"
+[[ $out == *"other=200"* ]] && pass "another address is answered on :15021 meanwhile" ||
+	fail "while one address holds 16 on :15021: $out"
 code=$(curl -s -o "$WORK/metrics" -w '%{http_code}' --max-time 2 http://127.0.0.1:15020/metrics)
 [ "$code" = 200 ] && grep -q '^splicegate_' "$WORK/metrics" &&
 	pass "/metrics answers once the abusers are gone" || fail "/metrics after the abusers: $code"
