@@ -1405,7 +1405,8 @@ static bool grant_allows(const struct sg_draft *b, const char *from_kind, const 
 }
 
 /* backendRef `p` of route `r` does not resolve: it stays, weighted, and
- * its share of requests gets 500; the route's ResolvedRefs says why. */
+ * its share of requests gets 500 (a mirror's: no copy is sent, the
+ * requests are served); the route's ResolvedRefs says why. */
 static void bref_invalid(struct sg_draft *b, struct sg_res *r, struct sg_backend_ref *br,
 			 const char *path, const char *reason, const char *why)
 {
@@ -1414,8 +1415,10 @@ static void bref_invalid(struct sg_draft *b, struct sg_res *r, struct sg_backend
 	br->neps = 0;
 	if (r->status.resolved.status)
 		cond_set(&r->status.resolved, "ResolvedRefs", false, reason, why);
-	sg_diag_warn(b->c.d, br->at, "%s %s/%s: %s: %s (%s); requests it would serve get 500",
-		     r->kind, r->ns, r->name, path, why, reason);
+	sg_diag_warn(b->c.d, br->at, "%s %s/%s: %s: %s (%s); %s", r->kind, r->ns, r->name, path,
+		     why, reason,
+		     strstr(path, "requestMirror") ? "no copy is sent to it"
+						   : "requests it would serve get 500");
 }
 
 /* backendRef n of route r into br (in: what it says): an unresolved one
