@@ -1704,6 +1704,31 @@ static int rule_refs_and_filters(struct sg_draft *b, struct sg_res *r, const cha
 	return 0;
 }
 
+/* rb's matches: each of the rule's `matches` read with `fields` over a
+ * PathPrefix "/", or that one match alone (every request of the route's
+ * hostnames) when it has none. */
+static int rule_matches(struct sg_pctx *c, struct rule_built *rb, const char *path,
+			const struct sg_field *fields)
+{
+	const struct sg_node *ms = rb->in.matches;
+	const char *mp = sg_path_key(c, path, "matches");
+	size_t n = ms ? ms->n : 0;
+
+	if (ms && sg_need_seq(c, ms, mp) == -1)
+		return -1;
+	for (size_t j = 0; j < (n ? n : 1); j++) {
+		struct sg_match *m = sg_arena_push(c->a, &rb->matches, &rb->nmatches,
+						   &rb->capmatches, sizeof(*m));
+		if (!m)
+			return -1;
+		m->path_kind = SG_PATH_PREFIX;
+		m->path = "/";
+		if (n && sg_parse_fields(c, ms->items[j], fields, m, sg_path_idx(c, mp, j)) == -1)
+			return -1;
+	}
+	return 0;
+}
+
 static int build_rule(struct sg_draft *b, struct sg_res *r, const struct sg_node *n,
 		      const char *path, struct rule_built *rb)
 {
@@ -1722,31 +1747,8 @@ static int build_rule(struct sg_draft *b, struct sg_res *r, const struct sg_node
 		if (sg_f_retry(c, rb->in.retry, &rb->retry, sg_path_key(c, path, "retry")) == -1)
 			return -1;
 	}
-	if (rb->in.matches) {
-		const char *mp = sg_path_key(c, path, "matches");
-
-		if (sg_need_seq(c, rb->in.matches, mp) == -1)
-			return -1;
-		for (size_t j = 0; j < rb->in.matches->n; j++) {
-			struct sg_match *m = sg_arena_push(c->a, &rb->matches, &rb->nmatches,
-							   &rb->capmatches, sizeof(*m));
-			if (!m)
-				return -1;
-			m->path_kind = SG_PATH_PREFIX;
-			m->path = "/";
-			if (sg_parse_fields(c, rb->in.matches->items[j], hr_match_fields, m,
-					    sg_path_idx(c, mp, j)) == -1)
-				return -1;
-		}
-	}
-	if (rb->nmatches == 0) {
-		struct sg_match *m = sg_arena_push(c->a, &rb->matches, &rb->nmatches,
-						   &rb->capmatches, sizeof(*m));
-		if (!m)
-			return -1;
-		m->path_kind = SG_PATH_PREFIX;
-		m->path = "/";
-	}
+	if (rule_matches(c, rb, path, hr_match_fields) == -1)
+		return -1;
 	return rule_refs_and_filters(b, r, path, rb);
 }
 
@@ -1875,11 +1877,17 @@ static int add_hr_listener(struct sg_draft *b, struct sg_res *r, void *ctx, stru
 	return 0;
 }
 
-static int build_httproute(struct sg_draft *b, struct sg_res *r)
+typedef int (*rule_fn)(struct sg_draft *b, struct sg_res *r, const struct sg_node *n,
+		       const char *path, struct rule_built *rb);
+
+/* An HTTPRoute or a GRPCRoute (`kind`): its rules read by `rule`, their
+ * routes keyed with `key_suffix` on each listener its parents select. */
+static int build_http_route(struct sg_draft *b, struct sg_res *r, unsigned kind,
+			    const char *key_suffix, rule_fn rule)
 {
 	struct sg_pctx *c = &b->c;
 	struct route_in in = { 0 };
-	struct hr_built hb = { &in, NULL, 0, "" };
+	struct hr_built hb = { &in, NULL, 0, key_suffix };
 
 	cond_set(&r->status.resolved, "ResolvedRefs", true, "ResolvedRefs", "resolved");
 	if (need_spec(c, r) == -1 || sg_parse_fields(c, r->spec, route_fields, &in, "spec") == -1)
@@ -1893,10 +1901,15 @@ static int build_httproute(struct sg_draft *b, struct sg_res *r)
 		return -1;
 	memset(hb.rules, 0, (hb.nrules ? hb.nrules : 1) * sizeof(*hb.rules));
 	for (size_t i = 0; i < hb.nrules; i++)
-		if (build_rule(b, r, in.rules->items[i], sg_path_idx(c, "spec.rules", i),
-			       &hb.rules[i]) == -1)
+		if (rule(b, r, in.rules->items[i], sg_path_idx(c, "spec.rules", i), &hb.rules[i]) ==
+		    -1)
 			return -1;
-	return attach_route(b, r, &in, SG_KIND_HTTPROUTE, add_hr_listener, &hb);
+	return attach_route(b, r, &in, kind, add_hr_listener, &hb);
+}
+
+static int build_httproute(struct sg_draft *b, struct sg_res *r)
+{
+	return build_http_route(b, r, SG_KIND_HTTPROUTE, "", build_rule);
 }
 
 /* ---- GRPCRoute ------------------------------------------------------------ */
@@ -2047,56 +2060,14 @@ static int build_grpc_rule(struct sg_draft *b, struct sg_res *r, const struct sg
 				      sg_path_key(c, bp, "filters")) == -1)
 			return -1;
 	}
-	if (rb->in.matches) {
-		const char *mp = sg_path_key(c, path, "matches");
-
-		if (sg_need_seq(c, rb->in.matches, mp) == -1)
-			return -1;
-		for (size_t j = 0; j < rb->in.matches->n; j++) {
-			struct sg_match *m = sg_arena_push(c->a, &rb->matches, &rb->nmatches,
-							   &rb->capmatches, sizeof(*m));
-			if (!m)
-				return -1;
-			m->path_kind = SG_PATH_PREFIX;
-			m->path = "/";
-			if (sg_parse_fields(c, rb->in.matches->items[j], grpc_match_fields, m,
-					    sg_path_idx(c, mp, j)) == -1)
-				return -1;
-		}
-	}
-	if (rb->nmatches == 0) { /* every request of the route's hostnames */
-		struct sg_match *m = sg_arena_push(c->a, &rb->matches, &rb->nmatches,
-						   &rb->capmatches, sizeof(*m));
-		if (!m)
-			return -1;
-		m->path_kind = SG_PATH_PREFIX;
-		m->path = "/";
-	}
+	if (rule_matches(c, rb, path, grpc_match_fields) == -1)
+		return -1;
 	return rule_refs_and_filters(b, r, path, rb);
 }
 
 static int build_grpcroute(struct sg_draft *b, struct sg_res *r)
 {
-	struct sg_pctx *c = &b->c;
-	struct route_in in = { 0 };
-	struct hr_built hb = { &in, NULL, 0, ".grpc" };
-
-	cond_set(&r->status.resolved, "ResolvedRefs", true, "ResolvedRefs", "resolved");
-	if (need_spec(c, r) == -1 || sg_parse_fields(c, r->spec, route_fields, &in, "spec") == -1)
-		return -1;
-	if (sg_need_seq(c, in.parents, "spec.parentRefs") == -1 ||
-	    (in.rules && sg_need_seq(c, in.rules, "spec.rules") == -1))
-		return -1;
-	hb.nrules = in.rules ? in.rules->n : 0;
-	hb.rules = sg_arena_alloc(c->a, (hb.nrules ? hb.nrules : 1) * sizeof(*hb.rules));
-	if (!hb.rules)
-		return -1;
-	memset(hb.rules, 0, (hb.nrules ? hb.nrules : 1) * sizeof(*hb.rules));
-	for (size_t i = 0; i < hb.nrules; i++)
-		if (build_grpc_rule(b, r, in.rules->items[i], sg_path_idx(c, "spec.rules", i),
-				    &hb.rules[i]) == -1)
-			return -1;
-	return attach_route(b, r, &in, SG_KIND_GRPCROUTE, add_hr_listener, &hb);
+	return build_http_route(b, r, SG_KIND_GRPCROUTE, ".grpc", build_grpc_rule);
 }
 
 struct tcp_rule_in {
