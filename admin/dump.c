@@ -534,7 +534,7 @@ static struct sg_json *target(const struct sg_target *t)
 		sg_json_add_str(inner, "namespace", t->ns);
 		if (t->section)
 			sg_json_add_str(inner, "ruleName", t->section);
-		sg_json_add_str(inner, "kind", "HTTPRoute");
+		sg_json_add_str(inner, "kind", sg_route_kind_name(t->route_kind));
 		sg_json_add(o, "route", inner);
 		break;
 	case SG_TARGET_SERVICE: {

@@ -234,6 +234,7 @@ enum sg_target_kind {
 
 struct sg_target {
 	enum sg_target_kind kind;
+	unsigned route_kind; /* SG_TARGET_ROUTE: SG_KIND_HTTPROUTE or SG_KIND_GRPCROUTE */
 	const char *ns;
 	const char *name;
 	const char *section;
@@ -504,7 +505,8 @@ struct sg_route {
 	const char *key;
 	const char *name, *ns;
 	const char *rule_name;	     /* NULL when the rule has none */
-	const char *hr_ns, *hr_name; /* the HTTPRoute, for policy targets */
+	const char *hr_ns, *hr_name; /* the HTTPRoute or GRPCRoute, for policy targets */
+	unsigned hr_kind;	     /* which: SG_KIND_HTTPROUTE or SG_KIND_GRPCROUTE */
 	/* When its resource was created: 0 loaded from files, k applied k-th
 	 * (Gateway API's creationTimestamp, for ties between routes). */
 	unsigned era;

@@ -1752,8 +1752,16 @@ static int build_rule(struct sg_draft *b, struct sg_res *r, const struct sg_node
 	return rule_refs_and_filters(b, r, path, rb);
 }
 
+struct hr_built {
+	struct route_in *in;
+	struct rule_built *rules;
+	size_t nrules;
+	const char *key_suffix; /* ".grpc" for a GRPCRoute's (as agentgateway's keys) */
+	unsigned kind;		/* SG_KIND_HTTPROUTE or SG_KIND_GRPCROUTE */
+};
+
 static int add_rule_routes(struct sg_draft *b, const struct sg_res *r, struct sg_strs *hosts,
-			   size_t ri, const struct rule_built *rb, const char *key_suffix,
+			   size_t ri, const struct rule_built *rb, const struct hr_built *hb,
 			   struct sg_listener *l)
 {
 	struct sg_pctx *c = &b->c;
@@ -1765,7 +1773,8 @@ static int add_rule_routes(struct sg_draft *b, const struct sg_res *r, struct sg
 		if (!rt)
 			return -1;
 		rt->key = sg_arena_printf(c->a, "%s/%s.%zu.%zu.%s%s", r->ns, r->name, ri, j,
-					  l->name, key_suffix);
+					  l->name, hb->key_suffix);
+		rt->hr_kind = hb->kind;
 		rt->name = r->name;
 		rt->ns = r->ns;
 		rt->hr_ns = r->ns;
@@ -1859,20 +1868,12 @@ attach_route(struct sg_draft *b, struct sg_res *r, const struct route_in *in, un
 	return 0;
 }
 
-struct hr_built {
-	struct route_in *in;
-	struct rule_built *rules;
-	size_t nrules;
-	const char *key_suffix; /* ".grpc" for a GRPCRoute's (as agentgateway's keys) */
-};
-
 static int add_hr_listener(struct sg_draft *b, struct sg_res *r, void *ctx, struct sg_listener *l)
 {
 	struct hr_built *hb = ctx;
 
 	for (size_t i = 0; i < hb->nrules; i++)
-		if (add_rule_routes(b, r, &hb->in->hostnames, i, &hb->rules[i], hb->key_suffix,
-				    l) == -1)
+		if (add_rule_routes(b, r, &hb->in->hostnames, i, &hb->rules[i], hb, l) == -1)
 			return -1;
 	return 0;
 }
@@ -1887,7 +1888,7 @@ static int build_http_route(struct sg_draft *b, struct sg_res *r, unsigned kind,
 {
 	struct sg_pctx *c = &b->c;
 	struct route_in in = { 0 };
-	struct hr_built hb = { &in, NULL, 0, key_suffix };
+	struct hr_built hb = { &in, NULL, 0, key_suffix, kind };
 
 	cond_set(&r->status.resolved, "ResolvedRefs", true, "ResolvedRefs", "resolved");
 	if (need_spec(c, r) == -1 || sg_parse_fields(c, r->spec, route_fields, &in, "spec") == -1)
@@ -2879,8 +2880,9 @@ static int check_target_fit(struct sg_pctx *c, const struct agp_in *in, const st
 	if (frontend && t->kind != SG_TARGET_GATEWAY)
 		return sg_expected(c, kind, path, "Gateway (the target of a frontend policy)");
 	if (traffic && t->kind == SG_TARGET_SERVICE)
-		return sg_expected(c, kind, path,
-				   "Gateway or HTTPRoute (the target of a traffic policy)");
+		return sg_expected(
+			c, kind, path,
+			"Gateway, HTTPRoute or GRPCRoute (the target of a traffic policy)");
 	if (backend && t->kind != SG_TARGET_SERVICE)
 		return sg_expected(c, kind, path, "Service (the target of a backend policy)");
 	return 0;
@@ -2889,8 +2891,10 @@ static int check_target_fit(struct sg_pctx *c, const struct agp_in *in, const st
 static bool target_exists(const struct sg_draft *b, const struct sg_target *t)
 {
 	static const char *const kind_names[] = { "Gateway", "HTTPRoute", "Service" };
+	const char *kind = t->kind == SG_TARGET_ROUTE ? sg_route_kind_name(t->route_kind)
+						      : kind_names[t->kind];
 
-	return find_res(b, kind_names[t->kind], t->ns, t->name) != NULL;
+	return find_res(b, kind, t->ns, t->name) != NULL;
 }
 
 static int agp_target(struct sg_draft *b, struct sg_res *r, const struct agp_in *in,
@@ -2905,13 +2909,14 @@ static int agp_target(struct sg_draft *b, struct sg_res *r, const struct agp_in 
 		return -1;
 	if (!strcmp(ti.kind, "Gateway"))
 		t.kind = SG_TARGET_GATEWAY;
-	else if (!strcmp(ti.kind, "HTTPRoute"))
+	else if (!strcmp(ti.kind, "HTTPRoute") || !strcmp(ti.kind, "GRPCRoute")) {
 		t.kind = SG_TARGET_ROUTE;
-	else if (!strcmp(ti.kind, "Service"))
+		t.route_kind = ti.kind[0] == 'H' ? SG_KIND_HTTPROUTE : SG_KIND_GRPCROUTE;
+	} else if (!strcmp(ti.kind, "Service"))
 		t.kind = SG_TARGET_SERVICE;
 	else
 		return sg_expected(c, sg_map_get(n, "kind"), sg_path_key(c, path, "kind"),
-				   "Gateway, HTTPRoute or Service");
+				   "Gateway, HTTPRoute, GRPCRoute or Service");
 	t.name = ti.name;
 	t.section = ti.section;
 	if (t.kind == SG_TARGET_SERVICE && ti.section) {

@@ -27,7 +27,8 @@ static int route_rank(const struct sg_policy *p, const struct sg_listener *l,
 			return 1;
 		return streq(t->section, l->name) ? 2 : 0;
 	case SG_TARGET_ROUTE:
-		if (!r || !streq(t->ns, r->hr_ns) || !streq(t->name, r->hr_name))
+		if (!r || r->hr_kind != t->route_kind || !streq(t->ns, r->hr_ns) ||
+		    !streq(t->name, r->hr_name))
 			return 0;
 		if (!t->section)
 			return 3;

@@ -1,4 +1,4 @@
-# GRPCRoute (Gateway API v1, standard channel) on an HTTP listener, h2c to two gRPC backends (Services with appProtocol kubernetes.io/h2c): a method matched Exact (service and method) goes to its rule's backend, a service alone matches each of its methods, a method alone that method of any service, RegularExpression service and method match as regexes; a header match beside the method wins over the method alone (more header matches, Gateway API precedence); a call no rule matches gets the gateway's trailers-only grpc-status 12 (UNIMPLEMENTED, from its 404); ResponseHeaderModifier applies; the listener lists GRPCRoute among its supportedKinds and the route is Accepted; a listener whose allowedRoutes.kinds names HTTPRoute alone takes no GRPCRoute (NotAllowedByListeners); a GRPCRoute with an HTTPRoute-only filter (RequestRedirect) or a method match with neither service nor method is refused by name and the config in force stays.
+# GRPCRoute (Gateway API v1, standard channel) on an HTTP listener, h2c to two gRPC backends (Services with appProtocol kubernetes.io/h2c): a method matched Exact (service and method) goes to its rule's backend, a service alone matches each of its methods, a method alone that method of any service, RegularExpression service and method match as regexes; a header match beside the method wins over the method alone (more header matches, Gateway API precedence); a call no rule matches gets the gateway's trailers-only grpc-status 12 (UNIMPLEMENTED, from its 404); ResponseHeaderModifier applies; an AgentgatewayPolicy may target the GRPCRoute, and one that targets an HTTPRoute of the same name stays off it; the listener lists GRPCRoute among its supportedKinds and the route is Accepted; a listener whose allowedRoutes.kinds names HTTPRoute alone takes no GRPCRoute (NotAllowedByListeners); a GRPCRoute with an HTTPRoute-only filter (RequestRedirect) or a method match with neither service nor method is refused by name and the config in force stays.
 . "$(dirname "$0")/lib.sh"
 
 start_h2backend a || { fail "h2backend a did not start"; finish; }
@@ -55,6 +55,33 @@ spec:
     backendRefs: [{name: a, port: $A}]
   - matches: [{method: {type: RegularExpression, service: "reg\\\\.v[0-9]+\\\\.Svc", method: "Get.*"}}]
     backendRefs: [{name: b, port: $B}]
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: echo, namespace: e2e}
+spec:
+  parentRefs: [{name: gw, sectionName: http}]
+  rules:
+  - matches: [{path: {type: PathPrefix, value: /http-only}}]
+    backendRefs: [{name: a, port: $A}]
+---
+apiVersion: agentgateway.dev/v1alpha1
+kind: AgentgatewayPolicy
+metadata: {name: on-grpc, namespace: e2e}
+spec:
+  targetRefs: [{group: gateway.networking.k8s.io, kind: GRPCRoute, name: echo}]
+  traffic:
+    headerModifiers:
+      response: {set: [{name: X-Grpc-Policy, value: grpc}]}
+---
+apiVersion: agentgateway.dev/v1alpha1
+kind: AgentgatewayPolicy
+metadata: {name: on-http, namespace: e2e}
+spec:
+  targetRefs: [{group: gateway.networking.k8s.io, kind: HTTPRoute, name: echo}]
+  traffic:
+    headerModifiers:
+      response: {set: [{name: X-Http-Policy, value: http}]}
 YAML
 } >"$WORK/cfg/gateway.yaml"
 start_gateway -c "$WORK/cfg" || finish
@@ -81,6 +108,16 @@ check "RegularExpression: reg.v2.Svc/GetThing -> b" "$(call /reg.v2.Svc/GetThing
 check "RegularExpression is whole-value: reg.v2.Svc/PutThing unmatched" \
 	"$(call /reg.v2.Svc/PutThing)" "12 -"
 check "Exact method is exact: echo.Echo/EchoMore unmatched" "$(call /echo.Echo/EchoMore)" "12 -"
+
+# Policies target a GRPCRoute by its kind: the one naming the HTTPRoute of
+# the same name stays off the GRPCRoute's routes, and the other way round.
+r=$(timeout 30 /usr/bin/python3 "$E2E_DIR/grpc_client.py" --port 8080 --path /echo.Echo/Echo hi)
+check "AgentgatewayPolicy on GRPCRoute echo applies to its call, HTTPRoute echo's does not" \
+	"$(jq -r '[.headers[] | select(.[0] == "x-grpc-policy" or .[0] == "x-http-policy") | join("=")] | join(",")' <<<"$r")" \
+	"x-grpc-policy=grpc"
+hcall --http2-prior-knowledge http://127.0.0.1:8080/http-only
+check "... and HTTPRoute echo's applies to it alone" \
+	"$(resp_header x-http-policy)|$(resp_header x-grpc-policy)" "http|"
 
 status=$("$SG_BIN" get grpcroute echo -n e2e -o json 2>&1)
 check "GRPCRoute Accepted" \

@@ -2447,7 +2447,8 @@ static void test_config_rejects_bad_policy_targets(void **state)
 		{ "traffic policy on a Service",
 		  K8S_BASE POLICY_HEAD "  targetRefs: [{kind: Service, name: svc}]\n"
 				       "  traffic: {timeouts: {request: 1s}}\n",
-		  "t.yaml:20:23: spec.targetRefs[0].kind: expected Gateway or HTTPRoute (the "
+		  "t.yaml:20:23: spec.targetRefs[0].kind: expected Gateway, HTTPRoute or GRPCRoute "
+		  "(the "
 		  "target "
 		  "of a traffic policy), got \"Service\"" },
 		{ "backend policy on a Gateway",
@@ -2459,8 +2460,9 @@ static void test_config_rejects_bad_policy_targets(void **state)
 		{ "unknown target kind",
 		  K8S_BASE POLICY_HEAD "  targetRefs: [{kind: ConfigMap, name: x}]\n"
 				       "  traffic: {timeouts: {request: 1s}}\n",
-		  "t.yaml:20:23: spec.targetRefs[0].kind: expected Gateway, HTTPRoute or Service, "
-		  "got \"ConfigMap\"" },
+		  "t.yaml:20:23: spec.targetRefs[0].kind: expected Gateway, HTTPRoute, GRPCRoute "
+		  "or "
+		  "Service, got \"ConfigMap\"" },
 		{ "no settings", K8S_BASE POLICY_HEAD "  targetRefs: [{kind: Gateway, name: gw}]\n",
 		  "t.yaml:20:3: spec: expected at least one of frontend, traffic, backend "
 		  "settings, "
