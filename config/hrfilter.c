@@ -30,14 +30,12 @@ static const struct sg_field header_fields[] = {
 /* HTTPHeaderFilter's lists hold 16 entries at most (the CRD's MaxItems). */
 #define HR_MAX_HEADERS 16
 
-/* The entry of kvs named `name` (case ignored when fold), or NULL. */
-static const struct sg_header_kv *kvs_find(const struct sg_header_kvs *kvs, const char *name,
-					   bool fold)
+static bool kvs_has(const struct sg_header_kvs *kvs, const char *name)
 {
 	for (size_t i = 0; i < kvs->n; i++)
-		if (fold ? !strcasecmp(kvs->v[i].name, name) : !strcmp(kvs->v[i].name, name))
-			return &kvs->v[i];
-	return NULL;
+		if (!strcasecmp(kvs->v[i].name, name))
+			return true;
+	return false;
 }
 
 static int too_many(struct sg_pctx *c, const struct sg_node *n, const char *path)
@@ -79,7 +77,7 @@ static int f_headers(struct sg_pctx *c, const struct sg_node *n, void *dst, cons
 				return -1;
 			}
 		}
-		if (kvs_find(kvs, in.name, true))
+		if (kvs_has(kvs, in.name))
 			continue;
 		kv = sg_arena_push(c->a, &kvs->v, &kvs->n, &kvs->cap, sizeof(*kv));
 		if (!kv)

@@ -2035,7 +2035,8 @@ static int grpc_filter_types(struct sg_pctx *c, const struct sg_node *filters, c
 		const struct sg_node *t = sg_map_get(filters->items[i], "type");
 		bool known = false;
 
-		for (size_t k = 0; t && t->kind == SG_NODE_SCALAR && k < 4; k++)
+		for (size_t k = 0; t && t->kind == SG_NODE_SCALAR && k < sizeof(ok) / sizeof(ok[0]);
+		     k++)
 			known |= !strcmp(t->str, ok[k]);
 		if (t && !known)
 			return sg_expected(c, t, sg_path_key(c, sg_path_idx(c, path, i), "type"),

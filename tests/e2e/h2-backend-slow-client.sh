@@ -15,7 +15,6 @@ binds:
           http: {version: HTTP/2.0}
 YAML
 start_engine copy -c "$WORK/config.yaml" --workers 1 || finish
-rss_kib() { awk '/^VmRSS/ { print $2 }' "/proc/$GW_PID/status"; }
 # KiB; sanitized, ASan's quarantine and padding: 18 MiB measured.
 limit=12288
 [ -z "${SG_SANITIZED:-}" ] || limit=32768

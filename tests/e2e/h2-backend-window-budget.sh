@@ -15,7 +15,6 @@ binds:
           http: {version: HTTP/2.0}
 YAML
 start_engine copy -c "$WORK/config.yaml" --workers 1 || finish
-rss_kib() { awk '/^VmRSS/ { print $2 }' "/proc/$GW_PID/status"; }
 # KiB. ASan's quarantine and padding: 40 MiB measured sanitized (the
 # bound itself is the plain build's to show).
 limit=20480

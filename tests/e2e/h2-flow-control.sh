@@ -18,9 +18,6 @@ binds:
 YAML
 
 G=http://127.0.0.1:8080
-rss_kib() {
-	awk '/^VmRSS:/ {print $2}' "/proc/$GW_PID/status"
-}
 head -c 1048576 /dev/urandom >"$WORK/1m.bin"
 for engine in $(engines); do
 	echo "-- engine $engine"

@@ -3,7 +3,6 @@
 
 start_backend budget
 one_route_config budget
-rss_kib() { awk '/^VmRSS/{print $2}' "/proc/$GW_PID/status"; }
 # ASan keeps freed blocks in quarantine and pads each allocation, so a sanitized
 # gateway's RSS grows by about 30 MiB for the same 8 MiB budget; unbounded it
 # grows by over 200 MiB in either build.

@@ -460,6 +460,11 @@ resp_header() {
 		END { print out }'
 }
 
+# rss_kib: the running gateway's (GW_PID) resident memory, in KiB.
+rss_kib() {
+	awk '/^VmRSS:/ { print $2 }' "/proc/$GW_PID/status"
+}
+
 # expect_date WHAT: the last hcall's (or h2's) response has one Date, an
 # IMF-fixdate within 5 s of now (RFC 9110 §5.6.7, §6.6.1).
 expect_date() {
