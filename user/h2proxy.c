@@ -509,6 +509,23 @@ static void answer(struct h2stream *s, uint16_t code, const struct sg_h2_field *
 	stream_done(s);
 }
 
+/* The fields f[0..max) of an answer the gateway makes: :status, the lines
+ * of the route's response filters (*edit), content-length. *store holds
+ * their lowercased names and the digits (sg_mem_free it). Returns how
+ * many, or -1 (out of memory, or more than max). */
+static ssize_t answer_fields(const struct h2stream *s, uint16_t status, size_t body_len,
+			     struct sg_h1_edit *edit, struct sg_h2_field *f, size_t max,
+			     char **store)
+{
+	size_t cap = 64;
+
+	sg_filter_response_edit(&s->plan, edit);
+	for (size_t i = 0; i < edit->nadd; i++)
+		cap += edit->add[i].name.len;
+	*store = sg_mem_alloc(cap);
+	return *store ? sg_h2_answer_fields(status, edit, body_len, *store, cap, f, max) : -1;
+}
+
 /* A route filter's own answer (redirect, direct response, CORS
  * preflight): no backend sees the request. */
 static void send_answer(struct h2stream *s)
@@ -516,18 +533,11 @@ static void send_answer(struct h2stream *s)
 	struct sg_h2_field f[H2P_MAX_RESPONSE_FIELDS];
 	const struct sg_filter_plan *p = &s->plan;
 	struct sg_h1_edit edit;
-	size_t cap = 64;
 	char *store;
 	ssize_t n;
 
 	sg_attempt_drop(&s->at);
-	sg_filter_response_edit(p, &edit);
-	for (size_t i = 0; i < edit.nadd; i++)
-		cap += edit.add[i].name.len;
-	store = sg_mem_alloc(cap);
-	n = store ? sg_h2_answer_fields(p->status, &edit, p->body.len, store, cap, f,
-					H2P_MAX_RESPONSE_FIELDS)
-		  : -1;
+	n = answer_fields(s, p->status, p->body.len, &edit, f, H2P_MAX_RESPONSE_FIELDS, &store);
 	if (n < 0)
 		reset_stream(s, SG_H2_INTERNAL_ERROR);
 	else
@@ -567,9 +577,8 @@ static void fail(struct h2stream *s, enum sg_fail kind, int err)
 	uint16_t code = sg_fail_status(kind);
 	struct sg_h2_field f[H2P_MAX_RESPONSE_FIELDS];
 	struct sg_h1_edit edit;
-	char *store = NULL;
-	size_t cap = 64;
-	ssize_t n = -1;
+	char *store;
+	ssize_t n;
 
 	sg_fail_body(kind, sg_attempt_cause(&s->at, kind, err), body, sizeof(body));
 	SG_DEBUG("%s: h2 stream %d: %u %s", s->conn->ip, s->id, code, body);
@@ -584,13 +593,9 @@ static void fail(struct h2stream *s, enum sg_fail kind, int err)
 		return;
 	}
 	/* The route's response filters apply to the gateway's own answers
-	 * too (user/proxy.c's send_simple). */
-	sg_filter_response_edit(&s->plan, &edit);
-	for (size_t i = 0; i < edit.nadd; i++)
-		cap += edit.add[i].name.len;
-	if (edit.nadd && (store = sg_mem_alloc(cap)))
-		n = sg_h2_answer_fields(code, &edit, strlen(body), store, cap, f,
-					H2P_MAX_RESPONSE_FIELDS - 1);
+	 * too (user/proxy.c's send_simple); without them when they do not
+	 * fit. */
+	n = answer_fields(s, code, strlen(body), &edit, f, H2P_MAX_RESPONSE_FIELDS - 1, &store);
 	if (n < 0) {
 		snprintf(status, sizeof(status), "%u", code);
 		snprintf(len, sizeof(len), "%zu", strlen(body));
