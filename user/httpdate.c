@@ -1,7 +1,14 @@
-/* IMF-fixdate (RFC 9110 §5.6.7), written without the locale. */
+/* IMF-fixdate (RFC 9110 §5.6.7), written without the locale or printf. */
 #include "user/httpdate.h"
 
-#include <stdio.h>
+#include <string.h>
+
+static char *put2(char *p, int v)
+{
+	p[0] = (char)('0' + v / 10 % 10);
+	p[1] = (char)('0' + v % 10);
+	return p + 2;
+}
 
 void sg_http_date_format(time_t t, char out[static SG_HTTP_DATE_LEN + 1])
 {
@@ -9,11 +16,29 @@ void sg_http_date_format(time_t t, char out[static SG_HTTP_DATE_LEN + 1])
 	static const char months[12][4] = { "Jan", "Feb", "Mar", "Apr", "May", "Jun",
 					    "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
 	struct tm tm;
+	char *p = out;
+	int year;
 
 	gmtime_r(&t, &tm);
-	snprintf(out, SG_HTTP_DATE_LEN + 1, "%s, %02d %s %04d %02d:%02d:%02d GMT", days[tm.tm_wday],
-		 tm.tm_mday, months[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour, tm.tm_min,
-		 tm.tm_sec);
+	year = tm.tm_year + 1900; /* IMF-fixdate's year is four digits */
+	memcpy(p, days[tm.tm_wday], 3);
+	p += 3;
+	*p++ = ',';
+	*p++ = ' ';
+	p = put2(p, tm.tm_mday);
+	*p++ = ' ';
+	memcpy(p, months[tm.tm_mon], 3);
+	p += 3;
+	*p++ = ' ';
+	p = put2(p, year / 100);
+	p = put2(p, year % 100);
+	*p++ = ' ';
+	p = put2(p, tm.tm_hour);
+	*p++ = ':';
+	p = put2(p, tm.tm_min);
+	*p++ = ':';
+	p = put2(p, tm.tm_sec);
+	memcpy(p, " GMT", 5);
 }
 
 const char *sg_http_date(void)
