@@ -428,6 +428,23 @@ static struct sg_json *cors(const struct sg_cors *c)
 	return o;
 }
 
+/* localRateLimit's list, each as agentgateway's RateLimitSpec prints. */
+static struct sg_json *ratelimits(const struct sg_ratelimits *l)
+{
+	struct sg_json *a = sg_json_array();
+
+	for (size_t i = 0; i < l->n; i++) {
+		struct sg_json *o = sg_json_object();
+
+		sg_json_add_num(o, "maxTokens", (double)l->v[i].max_tokens);
+		sg_json_add_num(o, "tokensPerFill", (double)l->v[i].tokens_per_fill);
+		sg_json_add(o, "fillInterval", dur(l->v[i].fill_interval));
+		sg_json_add_str(o, "type", l->v[i].tokens ? "tokens" : "requests");
+		sg_json_push(a, o);
+	}
+	return a;
+}
+
 /* One inlinePolicies entry per filter of f, in f's order. */
 static void push_filters(struct sg_json *inl, const struct sg_filters *f)
 {
@@ -455,6 +472,9 @@ static void push_filters(struct sg_json *inl, const struct sg_filters *f)
 			break;
 		case SG_FILTER_CORS:
 			sg_json_add(p, "cors", cors(f->cors));
+			break;
+		case SG_FILTER_LOCAL_RATE_LIMIT:
+			sg_json_add(p, "localRateLimit", ratelimits(f->ratelimits));
 			break;
 		case SG_FILTER_KINDS:
 			break;
@@ -509,6 +529,8 @@ static struct sg_json *policy_body(const struct sg_policy *p, const struct sg_gl
 		return traffic("cors", cors(p->u.cors));
 	case SG_POL_DIRECT:
 		return traffic("directResponse", direct(p->u.direct));
+	case SG_POL_LOCAL_RATE_LIMIT:
+		return traffic("localRateLimit", ratelimits(p->u.ratelimits));
 	case SG_POL_HOST_REWRITE:
 		return traffic("hostRewrite",
 			       sg_json_string(p->u.rewrite->authority.kind == SG_AUTHORITY_AUTO

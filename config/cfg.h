@@ -1,10 +1,12 @@
 /* The configuration model: what both dialects parse into. Immutable once
- * sg_cfg_load() (config/build.h) returns it; everything hangs off one arena
- * and is released with sg_cfg_free(). Reload builds a whole new struct
- * sg_cfg. */
+ * sg_cfg_load() (config/build.h) returns it, but for the token buckets of
+ * local rate limits (struct sg_ratelimit, atomics the workers share);
+ * everything hangs off one arena and is released with sg_cfg_free().
+ * Reload builds a whole new struct sg_cfg. */
 #ifndef SG_CFG_H
 #define SG_CFG_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -223,7 +225,8 @@ enum sg_pol_kind {
 	SG_POL_RESPONSE_HEADERS,
 	SG_POL_CORS,
 	SG_POL_DIRECT,
-	SG_POL_HOST_REWRITE, /* hostRewrite {mode: Auto|None} */
+	SG_POL_HOST_REWRITE,	 /* hostRewrite {mode: Auto|None} */
+	SG_POL_LOCAL_RATE_LIMIT, /* rateLimit.local */
 };
 
 enum sg_target_kind {
@@ -262,6 +265,7 @@ struct sg_policy {
 		const struct sg_cors *cors;
 		const struct sg_direct *direct;
 		const struct sg_rewrite *rewrite;
+		const struct sg_ratelimits *ratelimits;
 	} u;
 	bool attached; /* its target exists */
 	const struct sg_node *at;
@@ -428,6 +432,28 @@ struct sg_cors {
 	sg_dur max_age; /* SG_DUR_UNSET = not given (dumped null) */
 };
 
+/* agentgateway's localRateLimit: a token bucket that starts full, gains
+ * tokens_per_fill tokens at the end of each fill_interval and holds
+ * max_tokens at most. A request takes a token from each limit of its
+ * route that counts requests, and without one gets 429 (policy/ratelimit.h).
+ * A limit of `tokens` counts an LLM's tokens, which no request here has:
+ * it is kept and printed, and limits nothing. */
+struct sg_ratelimit {
+	uint64_t max_tokens, tokens_per_fill;
+	sg_dur fill_interval; /* > 0 */
+	bool tokens;	      /* type: tokens (else requests) */
+	/* The bucket, shared by every worker: the tokens in it, and when the
+	 * next fill is due (CLOCK_MONOTONIC ns; 0: no token taken yet, the
+	 * first take starts the clock). A reload carries both over to the
+	 * same limit in the new config (sg_ratelimits_carry). */
+	_Atomic uint64_t available, refill_at;
+};
+
+struct sg_ratelimits {
+	struct sg_ratelimit *v;
+	size_t n, cap;
+};
+
 enum sg_filter_kind {
 	SG_FILTER_REQUEST_HEADERS,
 	SG_FILTER_RESPONSE_HEADERS,
@@ -436,6 +462,7 @@ enum sg_filter_kind {
 	SG_FILTER_MIRROR,
 	SG_FILTER_DIRECT,
 	SG_FILTER_CORS,
+	SG_FILTER_LOCAL_RATE_LIMIT, /* a route policy, not a Gateway API filter */
 	SG_FILTER_KINDS,
 };
 
@@ -448,6 +475,7 @@ struct sg_filters {
 	struct sg_mirrors mirrors;
 	const struct sg_direct *direct;
 	const struct sg_cors *cors;
+	const struct sg_ratelimits *ratelimits; /* NULL = none */
 	/* The order config_dump lists them in `inlinePolicies`, before
 	 * timeout and retry, as agentgateway does: its fixed order in the
 	 * standalone dialect, its HTTPRoute translation order in Kubernetes

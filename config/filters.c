@@ -328,6 +328,98 @@ int sg_f_cors(struct sg_pctx *c, const struct sg_node *n, void *dst, const char 
 	return sg_cors_lowercase(c, cors);
 }
 
+/* ---- localRateLimit ---------------------------------------------------- */
+
+struct sg_ratelimit *sg_ratelimit_add(struct sg_pctx *c, struct sg_ratelimits *l,
+				      const struct sg_node *at, const char *path)
+{
+	struct sg_ratelimit *rl;
+
+	if (l->n == SG_MAX_RATELIMITS) {
+		sg_diag_err(c->d, at, "%s: at most %d rate limits", path, SG_MAX_RATELIMITS);
+		return NULL;
+	}
+	rl = sg_arena_push(c->a, &l->v, &l->n, &l->cap, sizeof(*rl));
+	if (rl)
+		atomic_init(&rl->refill_at, 0);
+	return rl;
+}
+
+int sg_ratelimit_check(struct sg_pctx *c, struct sg_ratelimit *rl, const struct sg_node *at,
+		       const char *path)
+{
+	if (rl->fill_interval <= 0) {
+		sg_diag_err(c->d, at, "%s: fillInterval must be longer than 0", path);
+		return -1;
+	}
+	if (rl->max_tokens < rl->tokens_per_fill) {
+		sg_diag_err(c->d, at,
+			    "%s: maxTokens (%llu) cannot be less than tokensPerFill (%llu)", path,
+			    (unsigned long long)rl->max_tokens,
+			    (unsigned long long)rl->tokens_per_fill);
+		return -1;
+	}
+	atomic_init(&rl->available, rl->max_tokens);
+	return 0;
+}
+
+/* One standalone localRateLimit entry, as agentgateway reads it: the two
+ * counts default to 0, fillInterval is required, type is "requests" (the
+ * default) or "tokens". */
+struct ratelimit_in {
+	int64_t max_tokens, tokens_per_fill;
+	sg_dur fill_interval;
+	const char *type;
+};
+
+static int f_ratelimit(struct sg_pctx *c, const struct sg_node *n, struct sg_ratelimits *l,
+		       const char *path)
+{
+	static const struct sg_field fields[] = {
+		{ "maxTokens", sg_f_i64, offsetof(struct ratelimit_in, max_tokens) },
+		{ "tokensPerFill", sg_f_i64, offsetof(struct ratelimit_in, tokens_per_fill) },
+		{ "fillInterval", sg_f_dur, offsetof(struct ratelimit_in, fill_interval), true },
+		{ "type", sg_f_str, offsetof(struct ratelimit_in, type) },
+		{ 0 },
+	};
+	struct ratelimit_in in = { .type = "requests" };
+	struct sg_ratelimit *rl;
+
+	if (sg_parse_fields(c, n, fields, &in, path) == -1)
+		return -1;
+	if (strcmp(in.type, "requests") && strcmp(in.type, "tokens"))
+		return sg_expected(c, sg_map_get(n, "type"), sg_path_key(c, path, "type"),
+				   "requests or tokens");
+	rl = sg_ratelimit_add(c, l, n, path);
+	if (!rl)
+		return -1;
+	rl->max_tokens = (uint64_t)in.max_tokens;
+	rl->tokens_per_fill = (uint64_t)in.tokens_per_fill;
+	rl->fill_interval = in.fill_interval;
+	rl->tokens = !strcmp(in.type, "tokens");
+	return sg_ratelimit_check(c, rl, n, path);
+}
+
+int sg_f_local_rate_limit(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
+{
+	struct sg_filters *f = dst;
+	struct sg_ratelimits *l = sg_arena_alloc(c->a, sizeof(*l));
+	int ret = 0;
+
+	if (!l)
+		return -1;
+	memset(l, 0, sizeof(*l));
+	if (sg_need_seq(c, n, path) == -1)
+		return -1;
+	for (size_t i = 0; i < n->n; i++)
+		if (f_ratelimit(c, n->items[i], l, sg_path_idx(c, path, i)) == -1)
+			ret = -1;
+	/* An empty list is no policy (agentgateway skips it). */
+	if (l->n)
+		f->ratelimits = l;
+	return ret;
+}
+
 /* ---- order ------------------------------------------------------------- */
 
 void sg_filters_list(struct sg_filters *f, enum sg_filter_kind kind)
@@ -341,7 +433,7 @@ void sg_filters_list(struct sg_filters *f, enum sg_filter_kind kind)
 bool sg_filters_any(const struct sg_filters *f)
 {
 	return f->request_headers || f->response_headers || f->redirect || f->rewrite ||
-	       f->mirrors.n || f->direct || f->cors;
+	       f->mirrors.n || f->direct || f->cors || f->ratelimits;
 }
 
 void sg_filters_standalone_order(struct sg_filters *f)
@@ -361,4 +453,6 @@ void sg_filters_standalone_order(struct sg_filters *f)
 		sg_filters_list(f, SG_FILTER_DIRECT);
 	if (f->cors)
 		sg_filters_list(f, SG_FILTER_CORS);
+	if (f->ratelimits)
+		sg_filters_list(f, SG_FILTER_LOCAL_RATE_LIMIT);
 }

@@ -1,7 +1,8 @@
 /* Route filters in the configuration (struct sg_filters, config/cfg.h):
  * the standalone dialect's route and backend `policies` keys
  * requestHeaderModifier, responseHeaderModifier, requestRedirect,
- * urlRewrite, directResponse and cors, in agentgateway's shapes, and the
+ * urlRewrite, directResponse and cors, in agentgateway's shapes (and the
+ * route policy localRateLimit, kept with them), and the
  * pieces the Kubernetes dialect's translation of HTTPRoute filters shares
  * (config/k8s.c). requestMirror needs a backend resolved by the dialect:
  * config/standalone.c parses it. */
@@ -21,6 +22,22 @@ int sg_f_request_redirect(struct sg_pctx *c, const struct sg_node *n, void *dst,
 int sg_f_url_rewrite(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path);
 int sg_f_direct_response(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path);
 int sg_f_cors(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path);
+/* localRateLimit: a list of {maxTokens, tokensPerFill, fillInterval, type}. */
+int sg_f_local_rate_limit(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path);
+
+/* A route has SG_MAX_RATELIMITS local rate limits at most (Kubernetes'
+ * rateLimit.local allows 16). */
+#define SG_MAX_RATELIMITS 16
+
+/* One more limit in l (zeroed but for its clock), or NULL after recording
+ * an error at `at` (too many, out of memory). Set its fields, then
+ * sg_ratelimit_check: which refuses what agentgateway refuses (a
+ * fillInterval of 0; maxTokens below tokensPerFill) and fills the bucket.
+ * Both return -1 after recording an error. */
+struct sg_ratelimit *sg_ratelimit_add(struct sg_pctx *c, struct sg_ratelimits *l,
+				      const struct sg_node *at, const char *path);
+int sg_ratelimit_check(struct sg_pctx *c, struct sg_ratelimit *rl, const struct sg_node *at,
+		       const char *path);
 
 /* A header a filter writes: `name` must be an RFC 9110 token and `value`
  * free of control characters other than tab (a CR or LF would split the

@@ -2562,6 +2562,7 @@ struct agp_in {
 	const struct sg_cors *cors;
 	const struct sg_direct *direct;
 	const struct sg_rewrite *host_rewrite;
+	const struct sg_ratelimits *ratelimits;
 	struct sg_frontend_http fhttp;
 	struct sg_frontend_tcp ftcp;
 	struct sg_frontend_tls ftls;
@@ -2721,6 +2722,98 @@ static int f_agp_host_rewrite(struct sg_pctx *c, const struct sg_node *n, void *
 	return 0;
 }
 
+/* One traffic.rateLimit.local entry: exactly one of requests and
+ * tokens (>= 1), a unit, a burst (>= 0). agentgateway's controller makes
+ * it a bucket of requests + burst tokens that gains `requests` a unit. */
+struct k8s_ratelimit_in {
+	int64_t requests, tokens, burst;
+	const char *unit;
+};
+
+static int f_k8s_ratelimit(struct sg_pctx *c, const struct sg_node *n, struct sg_ratelimits *l,
+			   const char *path)
+{
+	static const struct sg_field fields[] = {
+		{ "requests", sg_f_limit, offsetof(struct k8s_ratelimit_in, requests) },
+		{ "tokens", sg_f_limit, offsetof(struct k8s_ratelimit_in, tokens) },
+		{ "unit", sg_f_str, offsetof(struct k8s_ratelimit_in, unit), true },
+		{ "burst", sg_f_i64, offsetof(struct k8s_ratelimit_in, burst) },
+		{ 0 },
+	};
+	static const struct {
+		const char *name;
+		sg_dur len;
+	} units[] = { { "Seconds", SG_DUR_S(1) },
+		      { "Minutes", SG_DUR_S(60) },
+		      { "Hours", SG_DUR_S(3600) } };
+	struct k8s_ratelimit_in in = { .requests = SG_UNSET, .tokens = SG_UNSET };
+	struct sg_ratelimit *rl;
+	sg_dur unit = 0;
+
+	if (sg_parse_fields(c, n, fields, &in, path) == -1)
+		return -1;
+	if ((in.requests == SG_UNSET) == (in.tokens == SG_UNSET))
+		return sg_expected(c, n, path, "exactly one of requests, tokens");
+	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++)
+		if (!strcmp(in.unit, units[i].name))
+			unit = units[i].len;
+	if (!unit)
+		return sg_expected(c, sg_map_get(n, "unit"), sg_path_key(c, path, "unit"),
+				   "Seconds, Minutes or Hours");
+	if (in.burst > UINT32_MAX)
+		return sg_expected(c, sg_map_get(n, "burst"), sg_path_key(c, path, "burst"),
+				   "a whole number from 0 to 2147483647");
+	rl = sg_ratelimit_add(c, l, n, path);
+	if (!rl)
+		return -1;
+	rl->tokens = in.tokens != SG_UNSET;
+	rl->tokens_per_fill = (uint64_t)(rl->tokens ? in.tokens : in.requests);
+	rl->max_tokens = rl->tokens_per_fill + (uint64_t)in.burst;
+	rl->fill_interval = unit;
+	return sg_ratelimit_check(c, rl, n, path);
+}
+
+/* traffic.rateLimit {local: [...]}: local limits. `global` needs a rate
+ * limit service and `conditional` CEL: both refused by name. */
+static int f_agp_rate_limit(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
+{
+	static const struct sg_field fields[] = {
+		{ "local", f_node, 0, true },
+		{ 0 },
+	};
+	struct sg_ratelimits *l;
+	const struct sg_node *local = NULL;
+	const char *refused[] = { "global", "conditional" };
+	int ret = 0;
+
+	if (sg_need_map(c, n, path) == -1)
+		return -1;
+	for (size_t i = 0; i < 2; i++)
+		if (sg_map_get(n, refused[i])) {
+			sg_diag_err(c->d, sg_map_get(n, refused[i]),
+				    "%s: not supported (%s); use local",
+				    sg_path_key(c, path, refused[i]),
+				    i ? "CEL conditions" : "no remote rate limit service");
+			return -1;
+		}
+	if (sg_parse_fields(c, n, fields, &local, path) == -1)
+		return -1;
+	path = sg_path_key(c, path, "local");
+	if (sg_need_seq(c, local, path) == -1)
+		return -1;
+	if (local->n == 0)
+		return sg_expected(c, local, path, "at least one limit");
+	l = sg_arena_alloc(c->a, sizeof(*l));
+	if (!l)
+		return -1;
+	memset(l, 0, sizeof(*l));
+	for (size_t i = 0; i < local->n; i++)
+		if (f_k8s_ratelimit(c, local->items[i], l, sg_path_idx(c, path, i)) == -1)
+			ret = -1;
+	((struct agp_in *)dst)->ratelimits = l;
+	return ret;
+}
+
 static const struct sg_field agp_traffic_fields[] = {
 	{ "timeouts", f_agp_timeouts, 0 },
 	{ "retry", f_agp_retry, 0 },
@@ -2728,6 +2821,7 @@ static const struct sg_field agp_traffic_fields[] = {
 	{ "cors", f_agp_cors, 0 },
 	{ "directResponse", f_agp_direct, 0 },
 	{ "hostRewrite", f_agp_host_rewrite, 0 },
+	{ "rateLimit", f_agp_rate_limit, 0 },
 	{ 0 },
 };
 
@@ -2816,6 +2910,7 @@ static int stamp_agp(struct sg_draft *b, const struct sg_res *r, const struct ag
 	ADD(cors, SG_POL_CORS, "traffic", "cors")
 	ADD(direct, SG_POL_DIRECT, "traffic", "direct-response")
 	ADD(host_rewrite, SG_POL_HOST_REWRITE, "traffic", "hostname-rewrite")
+	ADD(ratelimits, SG_POL_LOCAL_RATE_LIMIT, "traffic", "rl-local")
 #undef ADD
 	for (size_t i = first; i < b->cfg->npolicies; i++) {
 		struct sg_policy *p = &b->cfg->policies[i];
@@ -2863,6 +2958,9 @@ static int stamp_agp(struct sg_draft *b, const struct sg_res *r, const struct ag
 		case SG_POL_HOST_REWRITE:
 			p->u.rewrite = in->host_rewrite;
 			break;
+		case SG_POL_LOCAL_RATE_LIMIT:
+			p->u.ratelimits = in->ratelimits;
+			break;
 		}
 	}
 	return 0;
@@ -2875,7 +2973,7 @@ static int check_target_fit(struct sg_pctx *c, const struct agp_in *in, const st
 {
 	bool frontend = in->has_fhttp || in->has_ftcp || in->has_ftls;
 	bool traffic = in->has_timeout || in->has_retry || in->req_headers || in->resp_headers ||
-		       in->cors || in->direct || in->host_rewrite;
+		       in->cors || in->direct || in->host_rewrite || in->ratelimits;
 	bool backend = in->has_btcp || in->has_bhttp || in->health || in->btls;
 
 	if (frontend && t->kind != SG_TARGET_GATEWAY)
@@ -2969,7 +3067,7 @@ static int build_agp(struct sg_draft *b, struct sg_res *r)
 		return sg_expected(c, in.targets, "spec.targetRefs", "at least one target");
 	if (!in.has_fhttp && !in.has_ftcp && !in.has_ftls && !in.has_timeout && !in.has_retry &&
 	    !in.has_btcp && !in.has_bhttp && !in.health && !in.btls && !in.req_headers &&
-	    !in.resp_headers && !in.cors && !in.direct && !in.host_rewrite)
+	    !in.resp_headers && !in.cors && !in.direct && !in.host_rewrite && !in.ratelimits)
 		return sg_expected(c, r->spec, "spec",
 				   "at least one of frontend, traffic, backend settings");
 	for (size_t i = 0; i < in.targets->n; i++)

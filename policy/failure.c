@@ -32,6 +32,8 @@ static const struct fail_info infos[] = {
 	[SG_FAIL_TLS] = { 503, "upstream call failed: tls: ", true },
 	[SG_FAIL_MISDIRECTED] = { 421, "misdirected request", false },
 	[SG_FAIL_URI_TOO_LONG] = { 414, "uri too long", false },
+	/* agentgateway's ProxyError::RateLimitExceeded */
+	[SG_FAIL_RATE_LIMIT] = { 429, "rate limit exceeded", false },
 };
 
 uint16_t sg_fail_status(enum sg_fail kind)

@@ -34,6 +34,9 @@ enum sg_fail {
 				  * the one its handshake's SNI chose */
 	SG_FAIL_URI_TOO_LONG,	 /* 414 uri too long: a request line longer than
 				  * the most a head may be */
+	SG_FAIL_RATE_LIMIT,	 /* 429 rate limit exceeded: a route's
+				  * localRateLimit has no token left (the
+				  * last kind: user/stats.h counts to it) */
 };
 
 uint16_t sg_fail_status(enum sg_fail kind);

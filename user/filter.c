@@ -9,8 +9,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "config/duration.h"
+#include "policy/ratelimit.h"
 #include "user/mem.h"
 
 /* ---- header edits ------------------------------------------------------ */
@@ -560,6 +562,39 @@ static enum sg_filter_result cors(struct sg_filter_plan *p, const struct sg_cors
 	return rc ? SG_FILTER_NOMEM : SG_FILTER_ANSWER;
 }
 
+/* ---- localRateLimit ---------------------------------------------------- */
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* A token from each of the route's limits (policy/ratelimit.h), and the
+ * lines that say what is left (agentgateway's x-ratelimit-* fields). */
+static enum sg_filter_result limit(struct sg_filter_plan *p, const struct sg_ratelimits *l)
+{
+	static const char *const names[3] = { "x-ratelimit-limit", "x-ratelimit-remaining",
+					      "x-ratelimit-reset" };
+	struct sg_ratelimit_status st;
+	bool ok = sg_ratelimits_take(l, now_ns(), &st);
+	const uint64_t values[3] = { st.limit, st.remaining, st.reset_s };
+
+	if (ok && !st.limit)
+		return SG_FILTER_FORWARD; /* only limits of tokens */
+	for (size_t i = 0; i < 3; i++) {
+		int n = snprintf(p->limit_text[i], sizeof(p->limit_text[i]), "%llu",
+				 (unsigned long long)values[i]);
+
+		p->limit_lines[i] =
+			(struct sg_h1_header){ span_of(names[i]), { p->limit_text[i], (size_t)n } };
+	}
+	p->nlimit = 3;
+	return ok ? SG_FILTER_FORWARD : SG_FILTER_LIMITED;
+}
+
 /* ---- the plan ---------------------------------------------------------- */
 
 /* The CORS lines, replacing any lines or received fields of their names. */
@@ -592,7 +627,12 @@ static int build_edits(struct sg_filter_plan *p, const struct sg_filters *b)
 		return -ENOMEM;
 	if (b && b->response_headers && sg_header_edit_apply(&p->response, b->response_headers) < 0)
 		return -ENOMEM;
-	return add_cors(&p->response, &p->cors);
+	if (add_cors(&p->response, &p->cors) < 0)
+		return -ENOMEM;
+	for (size_t i = 0; i < p->nlimit; i++)
+		if (push_add(&p->response, p->limit_lines[i].name, p->limit_lines[i].value) < 0)
+			return -ENOMEM;
+	return 0;
 }
 
 /* A plan's result with its edits built (b: the backend's filters). */
@@ -613,6 +653,8 @@ static enum sg_filter_result route_plan(struct sg_filter_plan *p, const struct s
 	if (f->response_headers && sg_header_edit_apply(&p->route_response, f->response_headers))
 		return SG_FILTER_NOMEM;
 	if (f->cors && (res = cors(p, f->cors, in)) != SG_FILTER_FORWARD)
+		return res;
+	if (f->ratelimits && (res = limit(p, f->ratelimits)) != SG_FILTER_FORWARD)
 		return res;
 	if (f->request_headers) {
 		if (sg_header_edit_apply(&p->route_request, f->request_headers) < 0)
@@ -712,5 +754,6 @@ void sg_filter_response_edit(const struct sg_filter_plan *p, struct sg_h1_edit *
 		.arg = &p->response,
 		.add = p->response.add,
 		.nadd = p->response.nadd,
+		.nfill = p->response.nadd >= p->nlimit ? p->nlimit : 0,
 	};
 }

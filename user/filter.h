@@ -8,8 +8,8 @@
  * response head with the plan's response edit before writing it.
  *
  * Order, as agentgateway applies route policies (its proxy/httpproxy.rs):
- * CORS, requestHeaderModifier, urlRewrite, requestRedirect, directResponse;
- * the first that answers wins. responseHeaderModifier (route, then
+ * CORS, localRateLimit, requestHeaderModifier, urlRewrite, requestRedirect,
+ * directResponse; the first that answers wins. responseHeaderModifier (route, then
  * backend) applies to every response, local ones included; CORS headers
  * are added to the response last. */
 #ifndef SG_FILTER_H
@@ -93,6 +93,13 @@ struct sg_filter_plan {
 	struct sg_h1_span route_host, location;
 	bool auto_host; /* the route's rewrite: the backend's own host name */
 	bool preflight; /* a CORS preflight (its answer has the CORS lines alone) */
+	/* The route's local rate limits' x-ratelimit-limit, -remaining and
+	 * -reset lines (nlimit 0: the route counts no requests), added to
+	 * the response last; a forwarded one keeps its own instead when it
+	 * has any (sg_h1_edit.nfill). */
+	struct sg_h1_header limit_lines[3];
+	char limit_text[3][24];
+	uint8_t nlimit;
 	/* Storage the spans above may point into (freed by reset). */
 	char **owned;
 	size_t nowned, capowned;
@@ -101,6 +108,9 @@ struct sg_filter_plan {
 enum sg_filter_result {
 	SG_FILTER_FORWARD = 0, /* forward with the plan */
 	SG_FILTER_ANSWER = 1,  /* answer with plan->status, never reach a backend */
+	SG_FILTER_LIMITED = 2, /* a local rate limit has no token: answer 429
+				* (SG_FAIL_RATE_LIMIT) with the plan's response
+				* edit, which has the x-ratelimit-* lines */
 	SG_FILTER_FAILED = -1, /* a filter cannot apply to this request (a
 				* prefix rewrite whose route matched no
 				* PathPrefix, a path outside the matched prefix

@@ -137,7 +137,8 @@ bool sg_frontend_admit_request(struct sg_frontend *ctx, const struct sg_bind *bi
 	return false;
 }
 
-void sg_grpc_failure(enum sg_fail kind, int err, struct sg_grpc_failure *g, struct sg_h1_edit *edit)
+void sg_grpc_failure(enum sg_fail kind, int err, const struct sg_h1_header *more, size_t nmore,
+		     struct sg_grpc_failure *g, struct sg_h1_edit *edit)
 {
 	char body[512];
 
@@ -148,9 +149,12 @@ void sg_grpc_failure(enum sg_fail kind, int err, struct sg_grpc_failure *g, stru
 	g->add[1] =
 		(struct sg_h1_header){ { "grpc-status", 11 }, { g->status, strlen(g->status) } };
 	g->add[2] = (struct sg_h1_header){ { "grpc-message", 12 }, { g->msg, strlen(g->msg) } };
+	if (nmore > 3)
+		nmore = 3;
+	memcpy(g->add + 3, more, nmore * sizeof(*more));
 	memset(edit, 0, sizeof(*edit));
 	edit->add = g->add;
-	edit->nadd = 3;
+	edit->nadd = 3 + nmore;
 }
 
 size_t sg_frontend_release_mem(struct sg_frontend *ctx)

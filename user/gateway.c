@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "config/build.h"
+#include "policy/ratelimit.h"
 #include "admin/admin.h"
 #include "admin/sockstats.h"
 #include "user/h2proxy.h"
@@ -60,11 +61,16 @@ struct gateway {
 
 static uint64_t cert_stamp(const struct sg_cfg *cfg);
 
-/* The store's config goes in force: the workers get it, and its
- * certificate files are what the poll compares with from now on. */
+/* The store's config goes in force: its rate limits keep the tokens the
+ * one in force had (every worker still holds that one), the workers get
+ * it, and its certificate files are what the poll compares with from now
+ * on. */
 static void take_config(struct gateway *g)
 {
-	g->cfg = sg_store_current(g->store);
+	struct sg_cfg *next = sg_store_current(g->store);
+
+	sg_ratelimits_carry(next, g->cfg, sg_loop_now_ns(g->loop));
+	g->cfg = next;
 	g->cert_seen = cert_stamp(g->cfg);
 	for (unsigned i = 0; i < g->nworkers; i++)
 		sg_worker_update(g->workers[i], g->cfg);
@@ -640,6 +646,7 @@ int sg_gateway_run(const struct sg_gateway_opts *opts)
 		SG_ERR("event loop: %s", strerror(errno));
 		goto out;
 	}
+	sg_ratelimits_carry(g.cfg, NULL, sg_loop_now_ns(g.loop));
 	if (start_workers(&g, opts) == -1)
 		goto out;
 	g.cert_seen = cert_stamp(g.cfg);

@@ -698,6 +698,20 @@ const struct sg_h1_span *sg_h1_resp_header(const struct sg_h1_resp *resp, const 
 	return find(resp->headers, resp->nheaders, name);
 }
 
+size_t sg_h1_edit_lines(const struct sg_h1_edit *e, const struct sg_h1_resp *resp)
+{
+	size_t fixed;
+
+	if (!e)
+		return 0;
+	fixed = e->nadd - (e->nfill < e->nadd ? e->nfill : e->nadd);
+	for (size_t i = fixed; resp && i < e->nadd; i++)
+		for (size_t j = 0; j < resp->nheaders; j++)
+			if (sg_h1_span_same(resp->headers[j].name, e->add[i].name))
+				return fixed;
+	return e->nadd;
+}
+
 /* ---- framing and header values ------------------------------------------- */
 
 bool sg_h1_list_has(struct sg_h1_span list, struct sg_h1_span token)
@@ -1250,13 +1264,14 @@ static bool edit_drops(const struct sg_h1_edit *e, struct sg_h1_span name, enum 
 	return e->drops(e->arg, name.p, name.len);
 }
 
-/* The edit's lines, except those naming a header the gateway owns. */
-static void put_added(struct out *o, const struct sg_h1_edit *e)
+/* The edit's lines that the forwarded response `resp` gets
+ * (sg_h1_edit_lines), except those naming a header the gateway owns. */
+static void put_added(struct out *o, const struct sg_h1_edit *e, const struct sg_h1_resp *resp)
 {
-	for (size_t i = 0; e && i < e->nadd; i++) {
-		struct sg_h1_span name = e->add[i].name;
+	size_t n = sg_h1_edit_lines(e, resp);
 
-		if (hop_name_of(name) != HN_OTHER)
+	for (size_t i = 0; i < n; i++) {
+		if (hop_name_of(e->add[i].name) != HN_OTHER)
 			continue;
 		put_header(o, &e->add[i]);
 	}
@@ -1359,7 +1374,7 @@ ssize_t sg_h1_write_request_lines(const struct sg_h1_req *req, const struct sg_h
 		put_uint(&o, attempt);
 		line_end(&o);
 	}
-	put_added(&o, edit);
+	put_added(&o, edit, NULL);
 	if (extra)
 		put_str(&o, extra);
 	return finish(&o);
@@ -1447,7 +1462,7 @@ ssize_t sg_h1_write_response_edit(const struct sg_h1_resp *resp, const struct sg
 	}
 	put_date(&o, resp->status, has_date);
 	put_conn(&o, conn);
-	put_added(&o, edit);
+	put_added(&o, edit, resp);
 	if (extra)
 		put_str(&o, extra);
 	return finish(&o);
@@ -1478,7 +1493,7 @@ ssize_t sg_h1_write_simple(uint16_t status, const char *reason, const struct sg_
 	put_str(&o, "content-length: ");
 	put_uint(&o, body_len);
 	put(&o, "\r\n", 2);
-	put_added(&o, edit);
+	put_added(&o, edit, NULL);
 	put_date(&o, status, adds_date(edit));
 	put_conn(&o, conn);
 	put(&o, "\r\n", 2);
@@ -1496,7 +1511,7 @@ ssize_t sg_h1_write_answer(uint16_t status, const struct sg_h1_edit *edit, const
 	put(&o, " ", 1);
 	put_str(&o, reason_phrase(status));
 	put(&o, "\r\n", 2);
-	put_added(&o, edit);
+	put_added(&o, edit, NULL);
 	put_str(&o, "content-length: ");
 	put_uint(&o, len);
 	put(&o, "\r\n", 2);

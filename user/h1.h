@@ -304,10 +304,18 @@ struct sg_h1_edit {
 	/* Whether a received header is not written (NULL: none is). */
 	bool (*drops)(const void *arg, const char *name, size_t len);
 	const void *arg;
-	/* Lines written after the received headers, before `extra`. */
+	/* Lines written after the received headers, before `extra`. The
+	 * last nfill of them are a set that only fills in: a response that
+	 * came with a field of any of their names keeps its own and gets
+	 * none of them (the gateway's own answers get them all). */
 	const struct sg_h1_header *add;
-	size_t nadd;
+	size_t nadd, nfill;
 };
+
+/* How many of e's added lines a forwarded response resp gets: all of
+ * them, or without the last e->nfill when resp has a field (any case) of
+ * one of their names. resp NULL: an answer of the gateway's own, all. */
+size_t sg_h1_edit_lines(const struct sg_h1_edit *e, const struct sg_h1_resp *resp);
 
 /* sg_h1_write_request with a route's edit (NULL = none): the target and
  * Host replaced (a Host is added where none came), received headers it

@@ -366,11 +366,14 @@ static void add_status(struct fields *f, uint16_t status)
 	f->used = 3;
 }
 
-/* A route filter's added lines, except connection-specific and framing
- * ones (the gateway's own). */
-static void add_edit(struct fields *f, const struct sg_h1_edit *e)
+/* A route filter's added lines that the forwarded response `resp` gets
+ * (sg_h1_edit_lines), except connection-specific and framing ones (the
+ * gateway's own). */
+static void add_edit(struct fields *f, const struct sg_h1_edit *e, const struct sg_h1_resp *resp)
 {
-	for (size_t i = 0; e && i < e->nadd; i++) {
+	size_t n = sg_h1_edit_lines(e, resp);
+
+	for (size_t i = 0; i < n; i++) {
 		struct sg_h1_span name = e->add[i].name;
 
 		if (connection_specific(NULL, name) || sg_h1_span_is(name, "content-length") ||
@@ -415,7 +418,7 @@ ssize_t sg_h2_response_fields(const struct sg_h1_resp *resp, const struct sg_h1_
 		else
 			add_field(&f, h->name, h->value.p, h->value.len);
 	}
-	add_edit(&f, edit);
+	add_edit(&f, edit, resp);
 	return fields_done(&f);
 }
 
@@ -480,7 +483,7 @@ ssize_t sg_h2_answer_fields(uint16_t status, const struct sg_h1_edit *edit, size
 	static const struct sg_h1_span content_length = { "content-length", 14 };
 
 	add_status(&f, status);
-	add_edit(&f, edit);
+	add_edit(&f, edit, NULL);
 	if (!f.full) {
 		/* the digits go to store after the names already there */
 		char *digits = store + f.used;

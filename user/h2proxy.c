@@ -556,14 +556,14 @@ static bool grpc_request(const struct h2stream *s)
 /* A failure as a gRPC caller sees it (sg_grpc_failure): HEADERS alone. */
 static void send_grpc_failure(struct h2stream *s, enum sg_fail kind, int err)
 {
-	struct sg_h2_field f[8];
+	struct sg_h2_field f[12];
 	struct sg_grpc_failure g;
 	struct sg_h1_edit edit;
-	char store[128];
+	char store[192];
 	ssize_t n;
 
-	sg_grpc_failure(kind, err, &g, &edit);
-	n = sg_h2_answer_fields(200, &edit, 0, store, sizeof(store), f, 8);
+	sg_grpc_failure(kind, err, s->plan.limit_lines, s->plan.nlimit, &g, &edit);
+	n = sg_h2_answer_fields(200, &edit, 0, store, sizeof(store), f, 12);
 	if (n < 0)
 		reset_stream(s, SG_H2_INTERNAL_ERROR);
 	else
@@ -640,6 +640,9 @@ static bool follow_plan(struct h2stream *s, enum sg_filter_result res)
 		return false;
 	case SG_FILTER_FAILED:
 		fail(s, SG_FAIL_FILTER, 0);
+		return false;
+	case SG_FILTER_LIMITED:
+		fail(s, SG_FAIL_RATE_LIMIT, 0);
 		return false;
 	case SG_FILTER_NOMEM:
 		break;

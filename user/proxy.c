@@ -882,7 +882,7 @@ static void send_grpc_failure(struct client *c, enum sg_fail kind, int err)
 	char buf[2048];
 	ssize_t n;
 
-	sg_grpc_failure(kind, err, &g, &edit);
+	sg_grpc_failure(kind, err, c->r->plan.limit_lines, c->r->plan.nlimit, &g, &edit);
 	n = sg_h1_write_answer(200, &edit, NULL, 0, conn_field(c, close), buf, sizeof(buf));
 	count_request(c, 200);
 	if (n < 0 || client_write(c, buf, (size_t)n) == -1) {
@@ -1032,6 +1032,9 @@ static bool follow_plan(struct client *c, enum sg_filter_result res)
 		return false;
 	case SG_FILTER_FAILED:
 		fail_request(c, SG_FAIL_FILTER, 0);
+		return false;
+	case SG_FILTER_LIMITED:
+		fail_request(c, SG_FAIL_RATE_LIMIT, 0);
 		return false;
 	case SG_FILTER_NOMEM:
 		break;

@@ -85,6 +85,7 @@ static const char *const fail_names[SG_STATS_FAIL_KINDS] = {
 	[SG_FAIL_TLS] = "tls",
 	[SG_FAIL_MISDIRECTED] = "misdirected",
 	[SG_FAIL_URI_TOO_LONG] = "uri_too_long",
+	[SG_FAIL_RATE_LIMIT] = "rate_limit",
 };
 
 /* The kinds user/attempt.c counts, in the order they are rendered: the

@@ -1398,7 +1398,8 @@ static void test_config_rejects_unknown_keys(void **state)
 		  K8S_BASE POLICY_HEAD "  targetRefs: [{kind: Gateway, name: gw}]\n"
 				       "  traffic: {timeout: {request: 1s}}\n",
 		  "t.yaml:21:13: spec.traffic: unknown field \"timeout\", expected one of: "
-		  "timeouts, retry, headerModifiers, cors, directResponse, hostRewrite" },
+		  "timeouts, retry, headerModifiers, cors, directResponse, hostRewrite, "
+		  "rateLimit" },
 		{ "kubernetes policy frontend tcp",
 		  K8S_BASE POLICY_HEAD "  targetRefs: [{kind: Gateway, name: gw}]\n"
 				       "  frontend: {tcp: {keepalives: {}}}\n",
@@ -2685,6 +2686,64 @@ static void test_config_response_idle_errors(void **state)
 	expect_errors(*state, cases, ARRAY_LEN(cases));
 }
 
+#define RL_STANDALONE(limit)                                                                       \
+	"binds:\n"                                                                                 \
+	"- port: 8080\n"                                                                           \
+	"  listeners:\n"                                                                           \
+	"  - routes:\n"                                                                            \
+	"    - policies: {localRateLimit: [" limit "]}\n"                                          \
+	"      backends: [{host: 127.0.0.1:1}]\n"
+#define RL_K8S(rate_limit)                                                                         \
+	K8S_BASE POLICY_HEAD "  targetRefs: [{kind: Gateway, name: gw}]\n"                         \
+			     "  traffic: {rateLimit: " rate_limit "}\n"
+
+/* Local rate limits that agentgateway (its limiter's builder) or the
+ * AgentgatewayPolicy CRD refuses, refused with the reason. */
+static void test_config_ratelimit_errors(void **state)
+{
+	static const struct err_case cases[] = {
+		{ "maxTokens below tokensPerFill",
+		  RL_STANDALONE("{maxTokens: 1, tokensPerFill: 2, fillInterval: 1s}"),
+		  "t.yaml:5:35: binds[0].listeners[0].routes[0].policies.localRateLimit[0]: "
+		  "maxTokens (1) cannot be less than tokensPerFill (2)" },
+		{ "fillInterval 0", RL_STANDALONE("{maxTokens: 1, fillInterval: 0s}"),
+		  "t.yaml:5:35: binds[0].listeners[0].routes[0].policies.localRateLimit[0]: "
+		  "fillInterval must be longer than 0" },
+		{ "17 limits",
+		  RL_STANDALONE("{fillInterval: 1s}, {fillInterval: 1s}, {fillInterval: 1s}, "
+				"{fillInterval: 1s}, {fillInterval: 1s}, {fillInterval: 1s}, "
+				"{fillInterval: 1s}, {fillInterval: 1s}, {fillInterval: 1s}, "
+				"{fillInterval: 1s}, {fillInterval: 1s}, {fillInterval: 1s}, "
+				"{fillInterval: 1s}, {fillInterval: 1s}, {fillInterval: 1s}, "
+				"{fillInterval: 1s}, {fillInterval: 1s}"),
+		  "t.yaml:5:355: binds[0].listeners[0].routes[0].policies.localRateLimit[16]: at "
+		  "most 16 rate limits" },
+		{ "a unit of days", RL_K8S("{local: [{requests: 1, unit: Days}]}"),
+		  "t.yaml:21:53: spec.traffic.rateLimit.local[0].unit: expected Seconds, Minutes "
+		  "or Hours, got \"Days\"" },
+		{ "neither requests nor tokens", RL_K8S("{local: [{unit: Hours}]}"),
+		  "t.yaml:21:33: spec.traffic.rateLimit.local[0]: expected exactly one of "
+		  "requests, tokens, got a map" },
+		{ "requests 0", RL_K8S("{local: [{requests: 0, unit: Hours}]}"),
+		  "t.yaml:21:44: spec.traffic.rateLimit.local[0].requests: expected a whole number "
+		  "from 1 to 4294967295, got \"0\"" },
+		{ "no unit", RL_K8S("{local: [{requests: 1}]}"),
+		  "t.yaml:21:33: spec.traffic.rateLimit.local[0]: missing required field "
+		  "\"unit\"" },
+		{ "an empty list", RL_K8S("{local: []}"),
+		  "t.yaml:21:32: spec.traffic.rateLimit.local: expected at least one limit, got "
+		  "an empty list" },
+		{ "global", RL_K8S("{global: {domain: d}}"),
+		  "t.yaml:21:33: spec.traffic.rateLimit.global: not supported (no remote rate "
+		  "limit service); use local" },
+		{ "conditional", RL_K8S("{conditional: []}"),
+		  "t.yaml:21:38: spec.traffic.rateLimit.conditional: not supported (CEL "
+		  "conditions); use local" },
+	};
+
+	expect_errors(*state, cases, ARRAY_LEN(cases));
+}
+
 #define HEALTH_K8S(eviction)                                                                       \
 	"apiVersion: v1\n"                                                                         \
 	"kind: Service\n"                                                                          \
@@ -2764,6 +2823,7 @@ int main(void)
 		T(test_config_response_idle_standalone),
 		T(test_config_response_idle_k8s),
 		T(test_config_response_idle_errors),
+		T(test_config_ratelimit_errors),
 		T(test_config_health_k8s),
 		T(test_config_health_rejects_bad_values),
 		T(test_config_loads_seed_002_tcp_keepalive),

@@ -15,6 +15,7 @@
 #include "config/duration.h"
 #include "user/filter.h"
 #include "user/h1.h"
+#include "user/h2.h"
 #include "tests/unit/httpdate.h"
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
@@ -441,6 +442,97 @@ static void test_filter_cors(void **unused)
 	sg_filter_plan_reset(&p);
 }
 
+/* A forwarded response head with the plan's edit, over HTTP/1 and as
+ * HTTP/2 fields ("name: value|" each), from the backend's head `text`. */
+static void forwarded_response(const struct sg_filter_plan *p, const char *text, char *h1,
+			       size_t cap1, char *h2, size_t cap2)
+{
+	struct sg_h1_header slots[16];
+	struct sg_h1_resp resp = { .headers = slots, .headers_cap = 16 };
+	struct sg_h2_field f[32];
+	char store[512];
+	struct sg_h1_edit e;
+	ssize_t n;
+	size_t len = 0;
+
+	assert_int_equal(sg_h1_parse_response(text, strlen(text), 16, &resp), SG_H1_DONE);
+	sg_filter_response_edit(p, &e);
+	n = sg_h1_write_response_edit(&resp, &e, SG_H1_CONN_NONE, NULL, h1, cap1 - 1);
+	assert_true(n > 0);
+	h1[n] = '\0';
+	n = sg_h2_response_fields(&resp, &e, store, sizeof(store), f, 32);
+	assert_true(n > 0);
+	h2[0] = '\0';
+	for (ssize_t i = 0; i < n; i++)
+		len += (size_t)snprintf(h2 + len, cap2 - len, "%.*s: %.*s|", (int)f[i].name_len,
+					f[i].name, (int)f[i].value_len, f[i].value);
+}
+
+/* localRateLimit: after CORS (a preflight takes no token), a token a
+ * request; the x-ratelimit-* lines come last, after CORS's, on every
+ * response; without a token the plan says LIMITED (the frontends answer
+ * 429 with the plan's lines). A forwarded response that has any
+ * x-ratelimit-* field of its own keeps its own and gets none of ours. */
+static void test_filter_local_rate_limit(void **unused)
+{
+	const char *origins[] = { "*" };
+	struct sg_cors c = { .allow_origins = { origins, 1, 1 }, .max_age = SG_DUR_UNSET };
+	struct sg_header_kv radd[] = { kv("X-Resp", "r") };
+	struct sg_hdrmod resp = { .add = { radd, 1, 1 } };
+	struct sg_ratelimit rl = { .max_tokens = 2,
+				   .tokens_per_fill = 1,
+				   .fill_interval = SG_DUR_S(3600) };
+	struct sg_ratelimits rls = { &rl, 1, 1 };
+	struct sg_filters f = { .cors = &c, .response_headers = &resp, .ratelimits = &rls };
+	struct sg_filter_plan p = { 0 };
+	struct head h;
+	char buf[1024], h1[1024], h2[1024];
+
+	(void)unused;
+	atomic_init(&rl.available, 2);
+	atomic_init(&rl.refill_at, 0);
+	parse(&h,
+	      "OPTIONS /c HTTP/1.1\r\nHost: a\r\nOrigin: https://o.example\r\n"
+	      "Access-Control-Request-Method: GET\r\n\r\n",
+	      NULL);
+	assert_int_equal(sg_filter_plan_request(&p, &f, &h.in), SG_FILTER_ANSWER);
+	assert_int_equal(atomic_load(&rl.available), 2);
+	assert_null(strstr(response_lines(&p, buf, sizeof(buf)), "ratelimit"));
+	sg_filter_plan_reset(&p);
+
+	parse(&h, "GET /c HTTP/1.1\r\nHost: a\r\nOrigin: https://o.example\r\n\r\n", NULL);
+	assert_int_equal(sg_filter_plan_request(&p, &f, &h.in), SG_FILTER_FORWARD);
+	assert_int_equal(sg_filter_plan_backend(&p, NULL, &h.in), SG_FILTER_FORWARD);
+	assert_string_equal(
+		response_lines(&p, buf, sizeof(buf)),
+		"X-Resp: r|access-control-allow-origin: https://o.example|x-ratelimit-limit: 2|"
+		"x-ratelimit-remaining: 1|x-ratelimit-reset: 3600|");
+	forwarded_response(&p, "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n", h1, sizeof(h1), h2,
+			   sizeof(h2));
+	assert_non_null(strstr(h1, "x-ratelimit-limit: 2\r\nx-ratelimit-remaining: 1\r\n"
+				   "x-ratelimit-reset: 3600\r\n"));
+	assert_non_null(strstr(h2, "x-ratelimit-limit: 2|x-ratelimit-remaining: 1|"
+				   "x-ratelimit-reset: 3600|"));
+	forwarded_response(
+		&p, "HTTP/1.1 200 OK\r\nX-RateLimit-Remaining: 7\r\nContent-Length: 0\r\n\r\n", h1,
+		sizeof(h1), h2, sizeof(h2));
+	assert_non_null(strstr(h1, "X-RateLimit-Remaining: 7\r\n"));
+	assert_null(strstr(h1, "x-ratelimit-"));
+	assert_non_null(strstr(h1, "X-Resp: r\r\n")); /* the other lines stay */
+	assert_string_equal(h2, ":status: 200|x-ratelimit-remaining: 7|content-length: 0|"
+				"x-resp: r|access-control-allow-origin: https://o.example|");
+	sg_filter_plan_reset(&p);
+
+	assert_int_equal(sg_filter_plan_request(&p, &f, &h.in), SG_FILTER_FORWARD);
+	sg_filter_plan_reset(&p);
+	assert_int_equal(sg_filter_plan_request(&p, &f, &h.in), SG_FILTER_LIMITED);
+	assert_string_equal(
+		response_lines(&p, buf, sizeof(buf)),
+		"X-Resp: r|access-control-allow-origin: https://o.example|x-ratelimit-limit: 2|"
+		"x-ratelimit-remaining: 0|x-ratelimit-reset: 3599|");
+	sg_filter_plan_reset(&p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -451,6 +543,7 @@ int main(void)
 		cmocka_unit_test(test_filter_plan_modifies_rewrites_and_lifts_host),
 		cmocka_unit_test(test_filter_plan_answers_redirect_and_direct),
 		cmocka_unit_test(test_filter_cors),
+		cmocka_unit_test(test_filter_local_rate_limit),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
