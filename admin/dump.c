@@ -445,6 +445,16 @@ static struct sg_json *ratelimits(const struct sg_ratelimits *l)
 	return a;
 }
 
+/* csrf as agentgateway prints it (its set of origins; here in the order
+ * the config gives them). */
+static struct sg_json *csrf(const struct sg_csrf *c)
+{
+	struct sg_json *o = sg_json_object();
+
+	sg_json_add(o, "additionalOrigins", strs(&c->additional_origins));
+	return o;
+}
+
 /* One inlinePolicies entry per filter of f, in f's order. */
 static void push_filters(struct sg_json *inl, const struct sg_filters *f)
 {
@@ -472,6 +482,9 @@ static void push_filters(struct sg_json *inl, const struct sg_filters *f)
 			break;
 		case SG_FILTER_CORS:
 			sg_json_add(p, "cors", cors(f->cors));
+			break;
+		case SG_FILTER_CSRF:
+			sg_json_add(p, "csrf", csrf(f->csrf));
 			break;
 		case SG_FILTER_LOCAL_RATE_LIMIT:
 			sg_json_add(p, "localRateLimit", ratelimits(f->ratelimits));
@@ -531,6 +544,8 @@ static struct sg_json *policy_body(const struct sg_policy *p, const struct sg_gl
 		return traffic("directResponse", direct(p->u.direct));
 	case SG_POL_LOCAL_RATE_LIMIT:
 		return traffic("localRateLimit", ratelimits(p->u.ratelimits));
+	case SG_POL_CSRF:
+		return traffic("csrf", csrf(p->u.csrf));
 	case SG_POL_HOST_REWRITE:
 		return traffic("hostRewrite",
 			       sg_json_string(p->u.rewrite->authority.kind == SG_AUTHORITY_AUTO

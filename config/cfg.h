@@ -227,6 +227,7 @@ enum sg_pol_kind {
 	SG_POL_DIRECT,
 	SG_POL_HOST_REWRITE,	 /* hostRewrite {mode: Auto|None} */
 	SG_POL_LOCAL_RATE_LIMIT, /* rateLimit.local */
+	SG_POL_CSRF,
 };
 
 enum sg_target_kind {
@@ -266,6 +267,7 @@ struct sg_policy {
 		const struct sg_direct *direct;
 		const struct sg_rewrite *rewrite;
 		const struct sg_ratelimits *ratelimits;
+		const struct sg_csrf *csrf;
 	} u;
 	bool attached; /* its target exists */
 	const struct sg_node *at;
@@ -454,6 +456,14 @@ struct sg_ratelimits {
 	size_t n, cap;
 };
 
+/* agentgateway's csrf: a request of a method other than GET, HEAD and
+ * OPTIONS is refused (403) unless Sec-Fetch-Site says same-origin or none,
+ * or (without Sec-Fetch-Site) it has no Origin or its Origin is the
+ * target's own "<scheme>://<Host>", or its Origin is one of these. */
+struct sg_csrf {
+	struct sg_strs additional_origins;
+};
+
 enum sg_filter_kind {
 	SG_FILTER_REQUEST_HEADERS,
 	SG_FILTER_RESPONSE_HEADERS,
@@ -462,7 +472,8 @@ enum sg_filter_kind {
 	SG_FILTER_MIRROR,
 	SG_FILTER_DIRECT,
 	SG_FILTER_CORS,
-	SG_FILTER_LOCAL_RATE_LIMIT, /* a route policy, not a Gateway API filter */
+	SG_FILTER_CSRF, /* route policies, not Gateway API filters */
+	SG_FILTER_LOCAL_RATE_LIMIT,
 	SG_FILTER_KINDS,
 };
 
@@ -476,6 +487,7 @@ struct sg_filters {
 	const struct sg_direct *direct;
 	const struct sg_cors *cors;
 	const struct sg_ratelimits *ratelimits; /* NULL = none */
+	const struct sg_csrf *csrf;
 	/* The order config_dump lists them in `inlinePolicies`, before
 	 * timeout and retry, as agentgateway does: its fixed order in the
 	 * standalone dialect, its HTTPRoute translation order in Kubernetes

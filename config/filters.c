@@ -420,6 +420,28 @@ int sg_f_local_rate_limit(struct sg_pctx *c, const struct sg_node *n, void *dst,
 	return ret;
 }
 
+/* ---- csrf --------------------------------------------------------------- */
+
+int sg_f_csrf(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
+{
+	static const struct sg_field fields[] = {
+		{ "additionalOrigins", sg_f_strs, offsetof(struct sg_csrf, additional_origins) },
+		{ 0 },
+	};
+	struct sg_csrf *csrf = sg_arena_alloc(c->a, sizeof(*csrf));
+
+	if (!csrf)
+		return -1;
+	memset(csrf, 0, sizeof(*csrf));
+	((struct sg_filters *)dst)->csrf = csrf;
+	if (sg_parse_fields(c, n, fields, csrf, path) == -1)
+		return -1;
+	if (csrf->additional_origins.n > SG_FILTER_MAX_HEADERS)
+		return sg_expected(c, sg_map_get(n, "additionalOrigins"),
+				   sg_path_key(c, path, "additionalOrigins"), "at most 64 origins");
+	return 0;
+}
+
 /* ---- order ------------------------------------------------------------- */
 
 void sg_filters_list(struct sg_filters *f, enum sg_filter_kind kind)
@@ -433,7 +455,7 @@ void sg_filters_list(struct sg_filters *f, enum sg_filter_kind kind)
 bool sg_filters_any(const struct sg_filters *f)
 {
 	return f->request_headers || f->response_headers || f->redirect || f->rewrite ||
-	       f->mirrors.n || f->direct || f->cors || f->ratelimits;
+	       f->mirrors.n || f->direct || f->cors || f->csrf || f->ratelimits;
 }
 
 void sg_filters_standalone_order(struct sg_filters *f)
@@ -453,6 +475,8 @@ void sg_filters_standalone_order(struct sg_filters *f)
 		sg_filters_list(f, SG_FILTER_DIRECT);
 	if (f->cors)
 		sg_filters_list(f, SG_FILTER_CORS);
+	if (f->csrf)
+		sg_filters_list(f, SG_FILTER_CSRF);
 	if (f->ratelimits)
 		sg_filters_list(f, SG_FILTER_LOCAL_RATE_LIMIT);
 }

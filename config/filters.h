@@ -2,7 +2,7 @@
  * the standalone dialect's route and backend `policies` keys
  * requestHeaderModifier, responseHeaderModifier, requestRedirect,
  * urlRewrite, directResponse and cors, in agentgateway's shapes (and the
- * route policy localRateLimit, kept with them), and the
+ * route policies csrf and localRateLimit, kept with them), and the
  * pieces the Kubernetes dialect's translation of HTTPRoute filters shares
  * (config/k8s.c). requestMirror needs a backend resolved by the dialect:
  * config/standalone.c parses it. */
@@ -22,6 +22,8 @@ int sg_f_request_redirect(struct sg_pctx *c, const struct sg_node *n, void *dst,
 int sg_f_url_rewrite(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path);
 int sg_f_direct_response(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path);
 int sg_f_cors(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path);
+/* csrf {additionalOrigins: [...]}. */
+int sg_f_csrf(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path);
 /* localRateLimit: a list of {maxTokens, tokensPerFill, fillInterval, type}. */
 int sg_f_local_rate_limit(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path);
 

@@ -2563,6 +2563,7 @@ struct agp_in {
 	const struct sg_direct *direct;
 	const struct sg_rewrite *host_rewrite;
 	const struct sg_ratelimits *ratelimits;
+	const struct sg_csrf *csrf;
 	struct sg_frontend_http fhttp;
 	struct sg_frontend_tcp ftcp;
 	struct sg_frontend_tls ftls;
@@ -2814,6 +2815,24 @@ static int f_agp_rate_limit(struct sg_pctx *c, const struct sg_node *n, void *ds
 	return ret;
 }
 
+/* traffic.csrf {additionalOrigins}: the standalone shape; the CRD wants
+ * 1 to 16 origins when the list is given. */
+static int f_agp_csrf(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
+{
+	struct sg_filters parsed = { 0 };
+	const struct sg_node *list =
+		n->kind == SG_NODE_MAP ? sg_map_get(n, "additionalOrigins") : NULL;
+
+	if (sg_f_csrf(c, n, &parsed, path) == -1)
+		return -1;
+	if (list &&
+	    (parsed.csrf->additional_origins.n < 1 || parsed.csrf->additional_origins.n > 16))
+		return sg_expected(c, list, sg_path_key(c, path, "additionalOrigins"),
+				   "1 to 16 origins");
+	((struct agp_in *)dst)->csrf = parsed.csrf;
+	return 0;
+}
+
 static const struct sg_field agp_traffic_fields[] = {
 	{ "timeouts", f_agp_timeouts, 0 },
 	{ "retry", f_agp_retry, 0 },
@@ -2822,6 +2841,7 @@ static const struct sg_field agp_traffic_fields[] = {
 	{ "directResponse", f_agp_direct, 0 },
 	{ "hostRewrite", f_agp_host_rewrite, 0 },
 	{ "rateLimit", f_agp_rate_limit, 0 },
+	{ "csrf", f_agp_csrf, 0 },
 	{ 0 },
 };
 
@@ -2911,6 +2931,7 @@ static int stamp_agp(struct sg_draft *b, const struct sg_res *r, const struct ag
 	ADD(direct, SG_POL_DIRECT, "traffic", "direct-response")
 	ADD(host_rewrite, SG_POL_HOST_REWRITE, "traffic", "hostname-rewrite")
 	ADD(ratelimits, SG_POL_LOCAL_RATE_LIMIT, "traffic", "rl-local")
+	ADD(csrf, SG_POL_CSRF, "traffic", "csrf")
 #undef ADD
 	for (size_t i = first; i < b->cfg->npolicies; i++) {
 		struct sg_policy *p = &b->cfg->policies[i];
@@ -2961,6 +2982,9 @@ static int stamp_agp(struct sg_draft *b, const struct sg_res *r, const struct ag
 		case SG_POL_LOCAL_RATE_LIMIT:
 			p->u.ratelimits = in->ratelimits;
 			break;
+		case SG_POL_CSRF:
+			p->u.csrf = in->csrf;
+			break;
 		}
 	}
 	return 0;
@@ -2973,7 +2997,7 @@ static int check_target_fit(struct sg_pctx *c, const struct agp_in *in, const st
 {
 	bool frontend = in->has_fhttp || in->has_ftcp || in->has_ftls;
 	bool traffic = in->has_timeout || in->has_retry || in->req_headers || in->resp_headers ||
-		       in->cors || in->direct || in->host_rewrite || in->ratelimits;
+		       in->cors || in->direct || in->host_rewrite || in->ratelimits || in->csrf;
 	bool backend = in->has_btcp || in->has_bhttp || in->health || in->btls;
 
 	if (frontend && t->kind != SG_TARGET_GATEWAY)
@@ -3067,7 +3091,8 @@ static int build_agp(struct sg_draft *b, struct sg_res *r)
 		return sg_expected(c, in.targets, "spec.targetRefs", "at least one target");
 	if (!in.has_fhttp && !in.has_ftcp && !in.has_ftls && !in.has_timeout && !in.has_retry &&
 	    !in.has_btcp && !in.has_bhttp && !in.health && !in.btls && !in.req_headers &&
-	    !in.resp_headers && !in.cors && !in.direct && !in.host_rewrite && !in.ratelimits)
+	    !in.resp_headers && !in.cors && !in.direct && !in.host_rewrite && !in.ratelimits &&
+	    !in.csrf)
 		return sg_expected(c, r->spec, "spec",
 				   "at least one of frontend, traffic, backend settings");
 	for (size_t i = 0; i < in.targets->n; i++)

@@ -159,6 +159,8 @@ static void resolve_filters(const struct sg_cfg *cfg, const struct sg_listener *
 		r->eff_filters.rewrite = p->u.rewrite;
 	if (!r->filters.ratelimits && (p = sg_policy_for_route(cfg, SG_POL_LOCAL_RATE_LIMIT, l, r)))
 		r->eff_filters.ratelimits = p->u.ratelimits;
+	if (!r->filters.csrf && (p = sg_policy_for_route(cfg, SG_POL_CSRF, l, r)))
+		r->eff_filters.csrf = p->u.csrf;
 }
 
 /* A mirror's backend is resolved as a route's is: whether it wants TLS

@@ -192,6 +192,7 @@ static const struct sg_field route_policy_fields[] = {
 	{ "requestMirror", f_request_mirror, FILTERS(struct sg_route) },
 	{ "directResponse", sg_f_direct_response, FILTERS(struct sg_route) },
 	{ "cors", sg_f_cors, FILTERS(struct sg_route) },
+	{ "csrf", sg_f_csrf, FILTERS(struct sg_route) },
 	{ "localRateLimit", sg_f_local_rate_limit, FILTERS(struct sg_route) },
 	{ 0 },
 };

@@ -34,6 +34,8 @@ static const struct fail_info infos[] = {
 	[SG_FAIL_URI_TOO_LONG] = { 414, "uri too long", false },
 	/* agentgateway's ProxyError::RateLimitExceeded */
 	[SG_FAIL_RATE_LIMIT] = { 429, "rate limit exceeded", false },
+	/* agentgateway's ProxyError::CsrfValidationFailed */
+	[SG_FAIL_CSRF] = { 403, "CSRF validation failed", false },
 };
 
 uint16_t sg_fail_status(enum sg_fail kind)

@@ -35,8 +35,9 @@ enum sg_fail {
 	SG_FAIL_URI_TOO_LONG,	 /* 414 uri too long: a request line longer than
 				  * the most a head may be */
 	SG_FAIL_RATE_LIMIT,	 /* 429 rate limit exceeded: a route's
-				  * localRateLimit has no token left (the
-				  * last kind: user/stats.h counts to it) */
+				  * localRateLimit has no token left */
+	SG_FAIL_CSRF,		 /* 403 CSRF validation failed (the last kind:
+				  * user/stats.h counts to it) */
 };
 
 uint16_t sg_fail_status(enum sg_fail kind);

@@ -592,7 +592,65 @@ static enum sg_filter_result limit(struct sg_filter_plan *p, const struct sg_rat
 			(struct sg_h1_header){ span_of(names[i]), { p->limit_text[i], (size_t)n } };
 	}
 	p->nlimit = 3;
-	return ok ? SG_FILTER_FORWARD : SG_FILTER_LIMITED;
+	if (ok)
+		return SG_FILTER_FORWARD;
+	p->refusal = SG_FAIL_RATE_LIMIT;
+	return SG_FILTER_REFUSED;
+}
+
+/* ---- csrf -------------------------------------------------------------- */
+
+/* Byte for byte: methods and these fields' values are case-sensitive. */
+static bool span_eq(struct sg_h1_span s, const char *text)
+{
+	return s.p && s.len == strlen(text) && !memcmp(s.p, text, s.len);
+}
+
+static bool safe_method(struct sg_h1_span m)
+{
+	return span_eq(m, "GET") || span_eq(m, "HEAD") || span_eq(m, "OPTIONS");
+}
+
+static bool trusted_origin(const struct sg_csrf *c, struct sg_h1_span origin)
+{
+	for (size_t i = 0; origin.p && i < c->additional_origins.n; i++)
+		if (strlen(c->additional_origins.v[i]) == origin.len &&
+		    !memcmp(c->additional_origins.v[i], origin.p, origin.len))
+			return true;
+	return false;
+}
+
+/* Whether origin is the request's own "<scheme>://<Host>" (bytes as
+ * agentgateway compares them). */
+static bool same_origin(const struct sg_filter_input *in, struct sg_h1_span origin)
+{
+	size_t n = strlen(in->scheme);
+
+	return in->host.len && origin.len == n + 3 + in->host.len &&
+	       !memcmp(origin.p, in->scheme, n) && !memcmp(origin.p + n, "://", 3) &&
+	       !memcmp(origin.p + n + 3, in->host.p, in->host.len);
+}
+
+/* agentgateway's csrf check (config/cfg.h struct sg_csrf). */
+static enum sg_filter_result csrf(struct sg_filter_plan *p, const struct sg_csrf *c,
+				  const struct sg_filter_input *in)
+{
+	struct sg_h1_span site = request_header(in, "sec-fetch-site");
+	struct sg_h1_span origin = request_header(in, "origin");
+
+	if (safe_method(in->method))
+		return SG_FILTER_FORWARD;
+	if (span_eq(origin, "null"))
+		origin.p = NULL; /* an opaque origin is none */
+	if (site.p) {
+		if (span_eq(site, "same-origin") || span_eq(site, "none") ||
+		    trusted_origin(c, origin))
+			return SG_FILTER_FORWARD;
+	} else if (!origin.p || same_origin(in, origin) || trusted_origin(c, origin)) {
+		return SG_FILTER_FORWARD;
+	}
+	p->refusal = SG_FAIL_CSRF;
+	return SG_FILTER_REFUSED;
 }
 
 /* ---- the plan ---------------------------------------------------------- */
@@ -655,6 +713,8 @@ static enum sg_filter_result route_plan(struct sg_filter_plan *p, const struct s
 	if (f->cors && (res = cors(p, f->cors, in)) != SG_FILTER_FORWARD)
 		return res;
 	if (f->ratelimits && (res = limit(p, f->ratelimits)) != SG_FILTER_FORWARD)
+		return res;
+	if (f->csrf && (res = csrf(p, f->csrf, in)) != SG_FILTER_FORWARD)
 		return res;
 	if (f->request_headers) {
 		if (sg_header_edit_apply(&p->route_request, f->request_headers) < 0)

@@ -8,8 +8,8 @@
  * response head with the plan's response edit before writing it.
  *
  * Order, as agentgateway applies route policies (its proxy/httpproxy.rs):
- * CORS, localRateLimit, requestHeaderModifier, urlRewrite, requestRedirect,
- * directResponse; the first that answers wins. responseHeaderModifier (route, then
+ * CORS, localRateLimit, csrf, requestHeaderModifier, urlRewrite,
+ * requestRedirect, directResponse; the first that answers wins. responseHeaderModifier (route, then
  * backend) applies to every response, local ones included; CORS headers
  * are added to the response last. */
 #ifndef SG_FILTER_H
@@ -21,6 +21,7 @@
 #include <sys/types.h>
 
 #include "config/cfg.h"
+#include "policy/failure.h"
 #include "user/h1.h"
 
 /* Header edits accumulated from header modifiers (and CORS): a received
@@ -100,6 +101,7 @@ struct sg_filter_plan {
 	struct sg_h1_header limit_lines[3];
 	char limit_text[3][24];
 	uint8_t nlimit;
+	enum sg_fail refusal; /* SG_FILTER_REFUSED's */
 	/* Storage the spans above may point into (freed by reset). */
 	char **owned;
 	size_t nowned, capowned;
@@ -108,9 +110,11 @@ struct sg_filter_plan {
 enum sg_filter_result {
 	SG_FILTER_FORWARD = 0, /* forward with the plan */
 	SG_FILTER_ANSWER = 1,  /* answer with plan->status, never reach a backend */
-	SG_FILTER_LIMITED = 2, /* a local rate limit has no token: answer 429
-				* (SG_FAIL_RATE_LIMIT) with the plan's response
-				* edit, which has the x-ratelimit-* lines */
+	SG_FILTER_REFUSED = 2, /* a route policy refuses the request: answer
+				* plan->refusal (SG_FAIL_RATE_LIMIT: a local rate
+				* limit has no token; SG_FAIL_CSRF) as the
+				* gateway's failures are, with the plan's
+				* response edit (x-ratelimit-* lines among them) */
 	SG_FILTER_FAILED = -1, /* a filter cannot apply to this request (a
 				* prefix rewrite whose route matched no
 				* PathPrefix, a path outside the matched prefix

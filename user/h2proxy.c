@@ -641,8 +641,8 @@ static bool follow_plan(struct h2stream *s, enum sg_filter_result res)
 	case SG_FILTER_FAILED:
 		fail(s, SG_FAIL_FILTER, 0);
 		return false;
-	case SG_FILTER_LIMITED:
-		fail(s, SG_FAIL_RATE_LIMIT, 0);
+	case SG_FILTER_REFUSED:
+		fail(s, s->plan.refusal, 0);
 		return false;
 	case SG_FILTER_NOMEM:
 		break;

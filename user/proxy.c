@@ -1033,8 +1033,8 @@ static bool follow_plan(struct client *c, enum sg_filter_result res)
 	case SG_FILTER_FAILED:
 		fail_request(c, SG_FAIL_FILTER, 0);
 		return false;
-	case SG_FILTER_LIMITED:
-		fail_request(c, SG_FAIL_RATE_LIMIT, 0);
+	case SG_FILTER_REFUSED:
+		fail_request(c, c->r->plan.refusal, 0);
 		return false;
 	case SG_FILTER_NOMEM:
 		break;

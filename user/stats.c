@@ -86,6 +86,7 @@ static const char *const fail_names[SG_STATS_FAIL_KINDS] = {
 	[SG_FAIL_MISDIRECTED] = "misdirected",
 	[SG_FAIL_URI_TOO_LONG] = "uri_too_long",
 	[SG_FAIL_RATE_LIMIT] = "rate_limit",
+	[SG_FAIL_CSRF] = "csrf",
 };
 
 /* The kinds user/attempt.c counts, in the order they are rendered: the

@@ -525,12 +525,77 @@ static void test_filter_local_rate_limit(void **unused)
 
 	assert_int_equal(sg_filter_plan_request(&p, &f, &h.in), SG_FILTER_FORWARD);
 	sg_filter_plan_reset(&p);
-	assert_int_equal(sg_filter_plan_request(&p, &f, &h.in), SG_FILTER_LIMITED);
+	assert_int_equal(sg_filter_plan_request(&p, &f, &h.in), SG_FILTER_REFUSED);
+	assert_int_equal(p.refusal, SG_FAIL_RATE_LIMIT);
 	assert_string_equal(
 		response_lines(&p, buf, sizeof(buf)),
 		"X-Resp: r|access-control-allow-origin: https://o.example|x-ratelimit-limit: 2|"
 		"x-ratelimit-remaining: 0|x-ratelimit-reset: 3599|");
 	sg_filter_plan_reset(&p);
+}
+
+/* csrf, agentgateway's cases: safe methods pass; Sec-Fetch-Site
+ * same-origin or none passes, any other value only from a trusted Origin;
+ * without it, no Origin ("null" is none), the target's own origin
+ * (<scheme>://<Host>, byte for byte) or a trusted one passes. A refusal is
+ * SG_FILTER_REFUSED with SG_FAIL_CSRF (403). */
+static void test_filter_csrf(void **unused)
+{
+	static const struct {
+		const char *head; /* request line and fields, before the blank line */
+		enum sg_filter_result want;
+	} cases[] = {
+		{ "GET / HTTP/1.1\r\nHost: a:8080\r\nOrigin: http://evil", SG_FILTER_FORWARD },
+		{ "HEAD / HTTP/1.1\r\nHost: a:8080\r\nOrigin: http://evil", SG_FILTER_FORWARD },
+		{ "OPTIONS / HTTP/1.1\r\nHost: a:8080\r\nOrigin: http://evil", SG_FILTER_FORWARD },
+		{ "PROPFIND / HTTP/1.1\r\nHost: a:8080\r\nOrigin: http://evil", SG_FILTER_REFUSED },
+		{ "POST / HTTP/1.1\r\nHost: a:8080", SG_FILTER_FORWARD },
+		{ "POST / HTTP/1.1\r\nHost: a:8080\r\nOrigin: http://a:8080", SG_FILTER_FORWARD },
+		{ "POST / HTTP/1.1\r\nHost: a:8080\r\nOrigin: null", SG_FILTER_FORWARD },
+		{ "POST / HTTP/1.1\r\nHost: a:8080\r\nOrigin: http://evil", SG_FILTER_REFUSED },
+		{ "DELETE / HTTP/1.1\r\nHost: a:8080\r\nOrigin: https://a:8080",
+		  SG_FILTER_REFUSED },
+		{ "PUT / HTTP/1.1\r\nHost: a:8080\r\nOrigin: http://A:8080", SG_FILTER_REFUSED },
+		{ "POST / HTTP/1.0\r\nOrigin: http://a:8080", SG_FILTER_REFUSED },
+		{ "POST / HTTP/1.1\r\nHost: a:8080\r\nOrigin: https://partner.example",
+		  SG_FILTER_FORWARD },
+		{ "POST / HTTP/1.1\r\nHost: a:8080\r\nSec-Fetch-Site: same-origin\r\n"
+		  "Origin: http://evil",
+		  SG_FILTER_FORWARD },
+		{ "POST / HTTP/1.1\r\nHost: a:8080\r\nSec-Fetch-Site: none", SG_FILTER_FORWARD },
+		{ "POST / HTTP/1.1\r\nHost: a:8080\r\nSec-Fetch-Site: cross-site",
+		  SG_FILTER_REFUSED },
+		{ "POST / HTTP/1.1\r\nHost: a:8080\r\nSec-Fetch-Site: same-site\r\n"
+		  "Origin: http://a:8080",
+		  SG_FILTER_REFUSED },
+		{ "POST / HTTP/1.1\r\nHost: a:8080\r\nSec-Fetch-Site: cross-site\r\n"
+		  "Origin: https://partner.example",
+		  SG_FILTER_FORWARD },
+	};
+	const char *trusted[] = { "https://partner.example" };
+	struct sg_csrf c = { .additional_origins = { trusted, 1, 1 } };
+	struct sg_filters f = { .csrf = &c };
+	struct sg_filter_plan p = { 0 };
+	char text[512];
+	struct head h;
+	int bad = 0;
+
+	(void)unused;
+	for (size_t i = 0; i < ARRAY_LEN(cases); i++) {
+		enum sg_filter_result got;
+
+		snprintf(text, sizeof(text), "%s\r\n\r\n", cases[i].head);
+		parse(&h, text, NULL);
+		got = sg_filter_plan_request(&p, &f, &h.in);
+		if (got != cases[i].want ||
+		    (got == SG_FILTER_REFUSED && p.refusal != SG_FAIL_CSRF)) {
+			print_message("%s: got %d, want %d\n", cases[i].head, got, cases[i].want);
+			bad++;
+		}
+		sg_filter_plan_reset(&p);
+	}
+	assert_int_equal(bad, 0);
+	assert_int_equal(sg_fail_status(SG_FAIL_CSRF), 403);
 }
 
 int main(void)
@@ -544,6 +609,7 @@ int main(void)
 		cmocka_unit_test(test_filter_plan_answers_redirect_and_direct),
 		cmocka_unit_test(test_filter_cors),
 		cmocka_unit_test(test_filter_local_rate_limit),
+		cmocka_unit_test(test_filter_csrf),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
