@@ -576,22 +576,27 @@ static uint64_t now_ns(void)
  * lines that say what is left (agentgateway's x-ratelimit-* fields). */
 static enum sg_filter_result limit(struct sg_filter_plan *p, const struct sg_ratelimits *l)
 {
-	static const char *const names[3] = { "x-ratelimit-limit", "x-ratelimit-remaining",
-					      "x-ratelimit-reset" };
+	static const char *const names[SG_FILTER_LIMIT_LINES] = { "x-ratelimit-limit",
+								  "x-ratelimit-remaining",
+								  "x-ratelimit-reset" };
 	struct sg_ratelimit_status st;
 	bool ok = sg_ratelimits_take(l, now_ns(), &st);
-	const uint64_t values[3] = { st.limit, st.remaining, st.reset_s };
+	const uint64_t values[SG_FILTER_LIMIT_LINES] = { st.limit, st.remaining, st.reset_s };
+	struct sg_filter_limits *fl;
 
 	if (ok && !st.limit)
 		return SG_FILTER_FORWARD; /* only limits of tokens */
-	for (size_t i = 0; i < 3; i++) {
-		int n = snprintf(p->limit_text[i], sizeof(p->limit_text[i]), "%llu",
+	fl = (struct sg_filter_limits *)(void *)room(p, sizeof(*fl));
+	if (!fl)
+		return SG_FILTER_NOMEM;
+	for (size_t i = 0; i < SG_FILTER_LIMIT_LINES; i++) {
+		int n = snprintf(fl->text[i], sizeof(fl->text[i]), "%llu",
 				 (unsigned long long)values[i]);
 
-		p->limit_lines[i] =
-			(struct sg_h1_header){ span_of(names[i]), { p->limit_text[i], (size_t)n } };
+		fl->lines[i] =
+			(struct sg_h1_header){ span_of(names[i]), { fl->text[i], (size_t)n } };
 	}
-	p->nlimit = 3;
+	p->limits = fl;
 	if (ok)
 		return SG_FILTER_FORWARD;
 	p->refusal = SG_FAIL_RATE_LIMIT;
@@ -687,8 +692,8 @@ static int build_edits(struct sg_filter_plan *p, const struct sg_filters *b)
 		return -ENOMEM;
 	if (add_cors(&p->response, &p->cors) < 0)
 		return -ENOMEM;
-	for (size_t i = 0; i < p->nlimit; i++)
-		if (push_add(&p->response, p->limit_lines[i].name, p->limit_lines[i].value) < 0)
+	for (size_t i = 0; p->limits && i < SG_FILTER_LIMIT_LINES; i++)
+		if (push_add(&p->response, p->limits->lines[i].name, p->limits->lines[i].value) < 0)
 			return -ENOMEM;
 	return 0;
 }
@@ -814,6 +819,6 @@ void sg_filter_response_edit(const struct sg_filter_plan *p, struct sg_h1_edit *
 		.arg = &p->response,
 		.add = p->response.add,
 		.nadd = p->response.nadd,
-		.nfill = p->response.nadd >= p->nlimit ? p->nlimit : 0,
+		.nfill = p->limits ? SG_FILTER_LIMIT_LINES : 0,
 	};
 }

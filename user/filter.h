@@ -75,6 +75,13 @@ struct sg_filter_input {
 	void *ctx;
 };
 
+/* A local rate limit's x-ratelimit-* lines, with their digits. */
+#define SG_FILTER_LIMIT_LINES 3
+struct sg_filter_limits {
+	struct sg_h1_header lines[SG_FILTER_LIMIT_LINES];
+	char text[SG_FILTER_LIMIT_LINES][24];
+};
+
 /* One request's plan. Zero-initialised before the first use; reset after
  * the request. */
 struct sg_filter_plan {
@@ -95,12 +102,10 @@ struct sg_filter_plan {
 	bool auto_host; /* the route's rewrite: the backend's own host name */
 	bool preflight; /* a CORS preflight (its answer has the CORS lines alone) */
 	/* The route's local rate limits' x-ratelimit-limit, -remaining and
-	 * -reset lines (nlimit 0: the route counts no requests), added to
-	 * the response last; a forwarded one keeps its own instead when it
-	 * has any (sg_h1_edit.nfill). */
-	struct sg_h1_header limit_lines[3];
-	char limit_text[3][24];
-	uint8_t nlimit;
+	 * -reset lines (NULL: the route counts no requests), added to the
+	 * response last; a forwarded one keeps its own instead when it has
+	 * any (sg_h1_edit.nfill). In the plan's storage. */
+	struct sg_filter_limits *limits;
 	enum sg_fail refusal; /* SG_FILTER_REFUSED's */
 	/* Storage the spans above may point into (freed by reset). */
 	char **owned;

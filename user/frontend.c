@@ -137,9 +137,11 @@ bool sg_frontend_admit_request(struct sg_frontend *ctx, const struct sg_bind *bi
 	return false;
 }
 
-void sg_grpc_failure(enum sg_fail kind, int err, const struct sg_h1_header *more, size_t nmore,
+void sg_grpc_failure(enum sg_fail kind, int err, const struct sg_filter_limits *limits,
 		     struct sg_grpc_failure *g, struct sg_h1_edit *edit)
 {
+	size_t nmore = limits ? SG_FILTER_LIMIT_LINES : 0;
+
 	char body[512];
 
 	sg_fail_body(kind, sg_fail_cause(err), body, sizeof(body));
@@ -149,9 +151,8 @@ void sg_grpc_failure(enum sg_fail kind, int err, const struct sg_h1_header *more
 	g->add[1] =
 		(struct sg_h1_header){ { "grpc-status", 11 }, { g->status, strlen(g->status) } };
 	g->add[2] = (struct sg_h1_header){ { "grpc-message", 12 }, { g->msg, strlen(g->msg) } };
-	if (nmore > 3)
-		nmore = 3;
-	memcpy(g->add + 3, more, nmore * sizeof(*more));
+	if (limits)
+		memcpy(g->add + 3, limits->lines, sizeof(limits->lines));
 	memset(edit, 0, sizeof(*edit));
 	edit->add = g->add;
 	edit->nadd = 3 + nmore;

@@ -11,6 +11,7 @@
 
 #include "config/cfg.h"
 #include "policy/failure.h"
+#include "user/filter.h"
 #include "user/h1.h"
 #include "user/list.h"
 #include "user/loop.h"
@@ -139,12 +140,11 @@ void sg_frontend_log(struct sg_frontend *ctx, const struct sg_access_entry *e);
 /* The gateway's failure `kind` (err: its cause) answered to a gRPC request
  * (policy/failure.h's sg_grpc_request): a 200 without body whose lines,
  * content-type application/grpc, grpc-status and grpc-message, are
- * edit->add (the bytes live in g), then the `nmore` lines of `more` (at
- * most 3: a local rate limit's x-ratelimit-*, struct sg_filter_plan's
- * limit_lines). Both frontends write it as their own answers
- * (sg_h1_write_answer, sg_h2_answer_fields). */
+ * edit->add (the bytes live in g), then a local rate limit's x-ratelimit-*
+ * lines (`limits`, the plan's; NULL: none). Both frontends write it as
+ * their own answers (sg_h1_write_answer, sg_h2_answer_fields). */
 struct sg_grpc_failure {
-	struct sg_h1_header add[6];
+	struct sg_h1_header add[3 + SG_FILTER_LIMIT_LINES];
 	char status[8];
 	char msg[768];
 };
@@ -179,7 +179,7 @@ const struct sg_route *sg_frontend_route(const struct sg_bind *bind, const struc
 					 const struct sg_listener **listener,
 					 const struct sg_match **match, enum sg_fail *why);
 
-void sg_grpc_failure(enum sg_fail kind, int err, const struct sg_h1_header *more, size_t nmore,
+void sg_grpc_failure(enum sg_fail kind, int err, const struct sg_filter_limits *limits,
 		     struct sg_grpc_failure *g, struct sg_h1_edit *edit);
 
 #endif

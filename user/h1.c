@@ -698,14 +698,11 @@ const struct sg_h1_span *sg_h1_resp_header(const struct sg_h1_resp *resp, const 
 	return find(resp->headers, resp->nheaders, name);
 }
 
-size_t sg_h1_edit_lines(const struct sg_h1_edit *e, const struct sg_h1_resp *resp)
+size_t sg_h1_edit_fill(const struct sg_h1_edit *e, const struct sg_h1_resp *resp)
 {
-	size_t fixed;
+	size_t fixed = e->nadd - (e->nfill < e->nadd ? e->nfill : e->nadd);
 
-	if (!e)
-		return 0;
-	fixed = e->nadd - (e->nfill < e->nadd ? e->nfill : e->nadd);
-	for (size_t i = fixed; resp && i < e->nadd; i++)
+	for (size_t i = fixed; i < e->nadd; i++)
 		for (size_t j = 0; j < resp->nheaders; j++)
 			if (sg_h1_span_same(resp->headers[j].name, e->add[i].name))
 				return fixed;

@@ -315,7 +315,13 @@ struct sg_h1_edit {
 /* How many of e's added lines a forwarded response resp gets: all of
  * them, or without the last e->nfill when resp has a field (any case) of
  * one of their names. resp NULL: an answer of the gateway's own, all. */
-size_t sg_h1_edit_lines(const struct sg_h1_edit *e, const struct sg_h1_resp *resp);
+size_t sg_h1_edit_fill(const struct sg_h1_edit *e, const struct sg_h1_resp *resp);
+static inline size_t sg_h1_edit_lines(const struct sg_h1_edit *e, const struct sg_h1_resp *resp)
+{
+	if (!e)
+		return 0;
+	return e->nfill && resp ? sg_h1_edit_fill(e, resp) : e->nadd;
+}
 
 /* sg_h1_write_request with a route's edit (NULL = none): the target and
  * Host replaced (a Host is added where none came), received headers it

@@ -562,7 +562,7 @@ static void send_grpc_failure(struct h2stream *s, enum sg_fail kind, int err)
 	char store[192];
 	ssize_t n;
 
-	sg_grpc_failure(kind, err, s->plan.limit_lines, s->plan.nlimit, &g, &edit);
+	sg_grpc_failure(kind, err, s->plan.limits, &g, &edit);
 	n = sg_h2_answer_fields(200, &edit, 0, store, sizeof(store), f, 12);
 	if (n < 0)
 		reset_stream(s, SG_H2_INTERNAL_ERROR);
@@ -628,26 +628,34 @@ static void mirror(struct h2stream *s, const struct sg_mirrors *mirrors)
 	sg_mirroring_send(s->conn->ctx->mirroring, mirrors, &r, &s->conn->ctx->rng);
 }
 
+/* A plan that does not forward: its answer, or the stream's failure. */
+static void answer_plan(struct h2stream *s, enum sg_filter_result res)
+{
+	switch (res) {
+	case SG_FILTER_FORWARD:
+		break;
+	case SG_FILTER_ANSWER:
+		send_answer(s);
+		break;
+	case SG_FILTER_FAILED:
+		fail(s, SG_FAIL_FILTER, 0);
+		break;
+	case SG_FILTER_REFUSED:
+		fail(s, s->plan.refusal, 0);
+		break;
+	case SG_FILTER_NOMEM:
+		fail(s, SG_FAIL_CONNECT, ENOMEM);
+		break;
+	}
+}
+
 /* Go on after a filter plan: true to forward the request; false when the
  * plan answered it (or could not be made, and the request failed). */
 static bool follow_plan(struct h2stream *s, enum sg_filter_result res)
 {
-	switch (res) {
-	case SG_FILTER_FORWARD:
+	if (res == SG_FILTER_FORWARD)
 		return true;
-	case SG_FILTER_ANSWER:
-		send_answer(s);
-		return false;
-	case SG_FILTER_FAILED:
-		fail(s, SG_FAIL_FILTER, 0);
-		return false;
-	case SG_FILTER_REFUSED:
-		fail(s, s->plan.refusal, 0);
-		return false;
-	case SG_FILTER_NOMEM:
-		break;
-	}
-	fail(s, SG_FAIL_CONNECT, ENOMEM);
+	answer_plan(s, res);
 	return false;
 }
 

@@ -882,7 +882,7 @@ static void send_grpc_failure(struct client *c, enum sg_fail kind, int err)
 	char buf[2048];
 	ssize_t n;
 
-	sg_grpc_failure(kind, err, c->r->plan.limit_lines, c->r->plan.nlimit, &g, &edit);
+	sg_grpc_failure(kind, err, c->r->plan.limits, &g, &edit);
 	n = sg_h1_write_answer(200, &edit, NULL, 0, conn_field(c, close), buf, sizeof(buf));
 	count_request(c, 200);
 	if (n < 0 || client_write(c, buf, (size_t)n) == -1) {
@@ -1020,26 +1020,34 @@ static void filter_input(struct client *c, struct sg_filter_input *in)
 	sg_filter_input_init(in, &c->r->req, c->r->match, c->bind);
 }
 
+/* A plan that does not forward: its answer, or the request's failure. */
+static void answer_plan(struct client *c, enum sg_filter_result res)
+{
+	switch (res) {
+	case SG_FILTER_FORWARD:
+		break;
+	case SG_FILTER_ANSWER:
+		send_answer(c);
+		break;
+	case SG_FILTER_FAILED:
+		fail_request(c, SG_FAIL_FILTER, 0);
+		break;
+	case SG_FILTER_REFUSED:
+		fail_request(c, c->r->plan.refusal, 0);
+		break;
+	case SG_FILTER_NOMEM:
+		fail_request(c, SG_FAIL_CONNECT, ENOMEM);
+		break;
+	}
+}
+
 /* Go on after a filter plan: true to forward the request; false when the
  * plan answered it (or could not be made, and the request failed). */
 static bool follow_plan(struct client *c, enum sg_filter_result res)
 {
-	switch (res) {
-	case SG_FILTER_FORWARD:
+	if (res == SG_FILTER_FORWARD)
 		return true;
-	case SG_FILTER_ANSWER:
-		send_answer(c);
-		return false;
-	case SG_FILTER_FAILED:
-		fail_request(c, SG_FAIL_FILTER, 0);
-		return false;
-	case SG_FILTER_REFUSED:
-		fail_request(c, c->r->plan.refusal, 0);
-		return false;
-	case SG_FILTER_NOMEM:
-		break;
-	}
-	fail_request(c, SG_FAIL_CONNECT, ENOMEM);
+	answer_plan(c, res);
 	return false;
 }
 
