@@ -169,21 +169,25 @@ json_equal "config_dump: localRateLimit as agentgateway prints it" "$got" '[
 
 # A reload that adds a route keeps the spent buckets; one that changes a
 # limit's numbers starts that limit full.
+# reload_until EXTRAS: SIGHUP, then until config_dump has EXTRAS routes
+# named extra (5 s at most).
+reload_until() {
+	kill -HUP "$GW_PID"
+	for _ in $(seq 50); do
+		curl -s http://127.0.0.1:15000/config_dump |
+			jq -e "[.binds[0].listeners[].routes[] | select(.name == \"extra\")] | length == $1" \
+				>/dev/null && return 0
+		sleep 0.1
+	done
+	fail "the reload did not go in force"
+}
 standalone_yaml 1h "- {name: extra, matches: [{path: {pathPrefix: /extra}}], backends: [{host: 127.0.0.1:$V1}]}" \
 	>"$WORK/cfg.yaml"
-kill -HUP "$GW_PID"
-for _ in $(seq 50); do
-	[ "$(curl -s -o /dev/null -w '%{http_code}' "$u/extra")" = 200 ] && break
-	sleep 0.1
-done
+reload_until 1
 hcall "$u/pair"
 check "a reload keeps an unchanged limit's tokens" "$H_CODE $(limits)" "429 2 0"
 standalone_yaml 30m >"$WORK/cfg.yaml"
-kill -HUP "$GW_PID"
-for _ in $(seq 50); do
-	[ "$(curl -s -o /dev/null -w '%{http_code}' "$u/extra")" = 404 ] && break
-	sleep 0.1
-done
+reload_until 0
 hcall "$u/limited/changed"
 check "a changed limit starts full" "$H_CODE $(limits)" "200 3 2"
 reset_in "its first fill a fillInterval after the reload" 1700 1800
