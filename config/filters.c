@@ -339,10 +339,7 @@ struct sg_ratelimit *sg_ratelimit_add(struct sg_pctx *c, struct sg_ratelimits *l
 		sg_diag_err(c->d, at, "%s: at most %d rate limits", path, SG_MAX_RATELIMITS);
 		return NULL;
 	}
-	rl = sg_arena_push(c->a, &l->v, &l->n, &l->cap, sizeof(*rl));
-	if (rl)
-		atomic_init(&rl->refill_at, 0);
-	return rl;
+	return sg_arena_push(c->a, &l->v, &l->n, &l->cap, sizeof(*rl));
 }
 
 int sg_ratelimit_check(struct sg_pctx *c, struct sg_ratelimit *rl, const struct sg_node *at,
@@ -408,7 +405,6 @@ int sg_f_local_rate_limit(struct sg_pctx *c, const struct sg_node *n, void *dst,
 
 	if (!l)
 		return -1;
-	memset(l, 0, sizeof(*l));
 	if (sg_need_seq(c, n, path) == -1)
 		return -1;
 	for (size_t i = 0; i < n->n; i++)
@@ -432,7 +428,6 @@ int sg_f_csrf(struct sg_pctx *c, const struct sg_node *n, void *dst, const char 
 
 	if (!csrf)
 		return -1;
-	memset(csrf, 0, sizeof(*csrf));
 	((struct sg_filters *)dst)->csrf = csrf;
 	if (sg_parse_fields(c, n, fields, csrf, path) == -1)
 		return -1;

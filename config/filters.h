@@ -31,8 +31,8 @@ int sg_f_local_rate_limit(struct sg_pctx *c, const struct sg_node *n, void *dst,
  * rateLimit.local allows 16). */
 #define SG_MAX_RATELIMITS 16
 
-/* One more limit in l (zeroed but for its clock), or NULL after recording
- * an error at `at` (too many, out of memory). Set its fields, then
+/* One more limit in l, zeroed (its clock not started), or NULL after
+ * recording an error at `at` (too many, out of memory). Set its fields, then
  * sg_ratelimit_check: which refuses what agentgateway refuses (a
  * fillInterval of 0; maxTokens below tokensPerFill) and fills the bucket.
  * Both return -1 after recording an error. */

@@ -2761,7 +2761,7 @@ static int f_k8s_ratelimit(struct sg_pctx *c, const struct sg_node *n, struct sg
 	if (!unit)
 		return sg_expected(c, sg_map_get(n, "unit"), sg_path_key(c, path, "unit"),
 				   "Seconds, Minutes or Hours");
-	if (in.burst > UINT32_MAX)
+	if (in.burst > INT32_MAX) /* the CRD's int32 */
 		return sg_expected(c, sg_map_get(n, "burst"), sg_path_key(c, path, "burst"),
 				   "a whole number from 0 to 2147483647");
 	rl = sg_ratelimit_add(c, l, n, path);
@@ -2782,19 +2782,20 @@ static int f_agp_rate_limit(struct sg_pctx *c, const struct sg_node *n, void *ds
 		{ "local", f_node, 0, true },
 		{ 0 },
 	};
+	static const struct {
+		const char *key, *why;
+	} refused[] = { { "global", "no remote rate limit service" },
+			{ "conditional", "CEL conditions" } };
 	struct sg_ratelimits *l;
-	const struct sg_node *local = NULL;
-	const char *refused[] = { "global", "conditional" };
+	const struct sg_node *local = NULL, *at;
 	int ret = 0;
 
 	if (sg_need_map(c, n, path) == -1)
 		return -1;
-	for (size_t i = 0; i < 2; i++)
-		if (sg_map_get(n, refused[i])) {
-			sg_diag_err(c->d, sg_map_get(n, refused[i]),
-				    "%s: not supported (%s); use local",
-				    sg_path_key(c, path, refused[i]),
-				    i ? "CEL conditions" : "no remote rate limit service");
+	for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++)
+		if ((at = sg_map_get(n, refused[i].key))) {
+			sg_diag_err(c->d, at, "%s: not supported (%s); use local",
+				    sg_path_key(c, path, refused[i].key), refused[i].why);
 			return -1;
 		}
 	if (sg_parse_fields(c, n, fields, &local, path) == -1)
@@ -2807,7 +2808,6 @@ static int f_agp_rate_limit(struct sg_pctx *c, const struct sg_node *n, void *ds
 	l = sg_arena_alloc(c->a, sizeof(*l));
 	if (!l)
 		return -1;
-	memset(l, 0, sizeof(*l));
 	for (size_t i = 0; i < local->n; i++)
 		if (f_k8s_ratelimit(c, local->items[i], l, sg_path_idx(c, path, i)) == -1)
 			ret = -1;

@@ -93,38 +93,43 @@ static int by_key(const void *a, const void *b)
 		      (*(const struct sg_route *const *)b)->key);
 }
 
-/* prev's routes that have limits, sorted by key, in *out (malloc'd);
- * returns how many (0 when none, or out of memory: nothing is carried). */
-static size_t limited_routes(const struct sg_cfg *prev, const struct sg_route ***out)
+/* fn on each route of cfg that has local rate limits. */
+static void each_limited(const struct sg_cfg *cfg, void (*fn)(const struct sg_route *, void *),
+			 void *arg)
 {
-	const struct sg_route **v = NULL;
-	size_t n = 0, cap = 0;
+	for (size_t b = 0; cfg && b < cfg->nbinds; b++)
+		for (size_t i = 0; i < cfg->binds[b].nlisteners; i++) {
+			const struct sg_listener *l = &cfg->binds[b].listeners[i];
 
-	for (size_t b = 0; prev && b < prev->nbinds; b++)
-		for (size_t i = 0; i < prev->binds[b].nlisteners; i++) {
-			const struct sg_listener *l = &prev->binds[b].listeners[i];
-
-			for (size_t r = 0; r < l->nroutes; r++) {
-				if (!l->routes[r].eff_filters.ratelimits)
-					continue;
-				if (n == cap) {
-					const struct sg_route **grown;
-
-					cap = cap ? cap * 2 : 16;
-					grown = realloc(v, cap * sizeof(*v));
-					if (!grown) {
-						free(v);
-						return 0;
-					}
-					v = grown;
-				}
-				v[n++] = &l->routes[r];
-			}
+			for (size_t r = 0; r < l->nroutes; r++)
+				if (l->routes[r].eff_filters.ratelimits)
+					fn(&l->routes[r], arg);
 		}
-	if (n)
-		qsort(v, n, sizeof(*v), by_key);
-	*out = v;
-	return n;
+}
+
+/* The routes of the config in force that have limits, by key. */
+struct limited {
+	const struct sg_route **v;
+	size_t n, cap;
+	bool oom; /* then nothing is carried */
+};
+
+static void collect(const struct sg_route *r, void *arg)
+{
+	struct limited *o = arg;
+
+	if (o->n == o->cap && !o->oom) {
+		size_t cap = o->cap ? o->cap * 2 : 16;
+		const struct sg_route **grown = realloc(o->v, cap * sizeof(*grown));
+
+		if (grown) {
+			o->v = grown;
+			o->cap = cap;
+		}
+		o->oom = !grown;
+	}
+	if (!o->oom)
+		o->v[o->n++] = r;
 }
 
 static bool same_limit(const struct sg_ratelimit *a, const struct sg_ratelimit *b)
@@ -154,25 +159,31 @@ static void carry_route(const struct sg_route *r, const struct sg_route *old, ui
 	}
 }
 
+struct carry {
+	const struct limited *old;
+	uint64_t now;
+};
+
+static void carry_one(const struct sg_route *r, void *arg)
+{
+	const struct carry *c = arg;
+	const struct sg_route **hit = NULL;
+
+	if (c->old->n)
+		hit = bsearch(&r, c->old->v, c->old->n, sizeof(*c->old->v), by_key);
+	carry_route(r, hit ? *hit : NULL, c->now);
+}
+
 void sg_ratelimits_carry(struct sg_cfg *next, const struct sg_cfg *prev, uint64_t now_ns)
 {
-	const struct sg_route **old = NULL;
-	size_t nold = limited_routes(prev, &old);
+	struct limited old = { 0 };
+	struct carry c = { &old, now_ns };
 
-	for (size_t b = 0; b < next->nbinds; b++)
-		for (size_t i = 0; i < next->binds[b].nlisteners; i++) {
-			const struct sg_listener *l = &next->binds[b].listeners[i];
-
-			for (size_t r = 0; r < l->nroutes; r++) {
-				const struct sg_route *route = &l->routes[r], *key = route;
-				const struct sg_route **hit = NULL;
-
-				if (!route->eff_filters.ratelimits)
-					continue;
-				if (nold)
-					hit = bsearch(&key, old, nold, sizeof(*old), by_key);
-				carry_route(route, hit ? *hit : NULL, now_ns);
-			}
-		}
-	free(old);
+	each_limited(prev, collect, &old);
+	if (old.oom)
+		old.n = 0;
+	if (old.n)
+		qsort(old.v, old.n, sizeof(*old.v), by_key);
+	each_limited(next, carry_one, &c);
+	free(old.v);
 }

@@ -6,12 +6,12 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
 #include "config/duration.h"
 #include "user/h1backend.h"
 #include "user/lb.h"
 #include "user/log.h"
+#include "user/loop.h"
 #include "user/tls.h"
 #include "policy/route.h"
 
@@ -149,14 +149,11 @@ void sg_attempt_begin(struct sg_attempt *a, const char *listener, const struct s
  * last write is part of its duration. One vDSO read per request. */
 void sg_attempt_over(struct sg_attempt *a, uint64_t request_bytes, uint64_t response_bytes)
 {
-	struct timespec ts;
 	uint64_t end;
 
 	if (!a->in_flight)
 		return;
-	/* CLOCK_MONOTONIC with a valid pointer cannot fail. */
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	end = (uint64_t)ts.tv_sec * 1000000000 + (uint64_t)ts.tv_nsec;
+	end = sg_clock_ns();
 	sg_stats_request_over(a->series, end > a->begun_ns ? end - a->begun_ns : 0, request_bytes,
 			      response_bytes, a->n);
 	leave(a);

@@ -9,10 +9,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <time.h>
 
 #include "config/duration.h"
 #include "policy/ratelimit.h"
+#include "user/loop.h"
 #include "user/mem.h"
 
 /* ---- header edits ------------------------------------------------------ */
@@ -564,14 +564,6 @@ static enum sg_filter_result cors(struct sg_filter_plan *p, const struct sg_cors
 
 /* ---- localRateLimit ---------------------------------------------------- */
 
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
 /* A token from each of the route's limits (policy/ratelimit.h), and the
  * lines that say what is left (agentgateway's x-ratelimit-* fields). */
 static enum sg_filter_result limit(struct sg_filter_plan *p, const struct sg_ratelimits *l)
@@ -580,7 +572,7 @@ static enum sg_filter_result limit(struct sg_filter_plan *p, const struct sg_rat
 								  "x-ratelimit-remaining",
 								  "x-ratelimit-reset" };
 	struct sg_ratelimit_status st;
-	bool ok = sg_ratelimits_take(l, now_ns(), &st);
+	bool ok = sg_ratelimits_take(l, sg_clock_ns(), &st);
 	const uint64_t values[SG_FILTER_LIMIT_LINES] = { st.limit, st.remaining, st.reset_s };
 	struct sg_filter_limits *fl;
 
@@ -618,9 +610,8 @@ static bool safe_method(struct sg_h1_span m)
 
 static bool trusted_origin(const struct sg_csrf *c, struct sg_h1_span origin)
 {
-	for (size_t i = 0; origin.p && i < c->additional_origins.n; i++)
-		if (strlen(c->additional_origins.v[i]) == origin.len &&
-		    !memcmp(c->additional_origins.v[i], origin.p, origin.len))
+	for (size_t i = 0; i < c->additional_origins.n; i++)
+		if (span_eq(origin, c->additional_origins.v[i]))
 			return true;
 	return false;
 }

@@ -556,14 +556,15 @@ static bool grpc_request(const struct h2stream *s)
 /* A failure as a gRPC caller sees it (sg_grpc_failure): HEADERS alone. */
 static void send_grpc_failure(struct h2stream *s, enum sg_fail kind, int err)
 {
-	struct sg_h2_field f[12];
 	struct sg_grpc_failure g;
+	/* :status, g's lines, content-length */
+	struct sg_h2_field f[1 + sizeof(g.add) / sizeof(g.add[0]) + 1];
 	struct sg_h1_edit edit;
-	char store[192];
+	char store[192]; /* the lines' lowercased names and the digits */
 	ssize_t n;
 
 	sg_grpc_failure(kind, err, s->plan.limits, &g, &edit);
-	n = sg_h2_answer_fields(200, &edit, 0, store, sizeof(store), f, 12);
+	n = sg_h2_answer_fields(200, &edit, 0, store, sizeof(store), f, sizeof(f) / sizeof(f[0]));
 	if (n < 0)
 		reset_stream(s, SG_H2_INTERNAL_ERROR);
 	else

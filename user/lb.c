@@ -10,11 +10,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "config/duration.h"
 #include "policy/health.h"
 #include "policy/route.h"
+#include "user/loop.h"
 
 struct sg_lb_ep {
 	struct sg_lb_ep *next; /* hash chain */
@@ -282,13 +282,10 @@ void sg_lb_totals(struct sg_lb *lb, uint64_t *evictions, uint64_t *restores, uin
 	*evicted = getu(&lb->nevicted);
 }
 
+/* The loop's clock in ms, read now. */
 static uint64_t mono_ms(void)
 {
-	struct timespec ts;
-
-	/* CLOCK_MONOTONIC with a valid pointer cannot fail: the loop's clock. */
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+	return sg_clock_ns() / 1000000;
 }
 
 static struct sg_json *ep_json(struct sg_lb_ep *e, size_t worker, uint64_t now)

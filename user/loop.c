@@ -325,14 +325,14 @@ static uint64_t clock_of(clockid_t id)
 	return (uint64_t)ts.tv_sec * 1000000000 + (uint64_t)ts.tv_nsec;
 }
 
-static uint64_t clock_ns(void)
+uint64_t sg_clock_ns(void)
 {
 	return clock_of(CLOCK_MONOTONIC);
 }
 
 void sg_loop_update_time(struct sg_loop *loop)
 {
-	loop->now_ns = clock_ns();
+	loop->now_ns = sg_clock_ns();
 	loop->now = loop->now_ns / 1000000;
 }
 
@@ -657,7 +657,7 @@ static void saturation_adapt(struct sg_loop *loop, uint64_t waited)
  * 0 when the blocking wait is next, -1 on an error other than EINTR. */
 static int busy_poll(struct sg_loop *loop, struct epoll_event *evs, int max_wait_ms)
 {
-	uint64_t now = clock_ns();
+	uint64_t now = sg_clock_ns();
 	uint64_t until = loop->last_event_ns + loop->busy_poll_ns;
 	int n;
 
@@ -671,7 +671,7 @@ static int busy_poll(struct sg_loop *loop, struct epoll_event *evs, int max_wait
 		n = poll_ready(loop, evs);
 		if (n != 0)
 			return n;
-		now = clock_ns();
+		now = sg_clock_ns();
 	}
 	return 0;
 }
@@ -681,7 +681,7 @@ void sg_loop_set_coalesce(struct sg_loop *loop, uint64_t ns)
 	loop->coalesce_ns = ns;
 	loop->napping = false; /* the first window measures the slack */
 	loop->windows_left = 0;
-	loop->window_start_ns = clock_ns();
+	loop->window_start_ns = sg_clock_ns();
 	loop->idle_ns = 0;
 }
 
@@ -695,7 +695,7 @@ void sg_loop_set_coalesce(struct sg_loop *loop, uint64_t ns)
  * wake-ups"). A quiet loop blocks at once, so an event after a pause is
  * served as before, and a timer due sooner than the nap skips it. Returns
  * the events found, 0 when the blocking wait is next, -1 on an error other
- * than EINTR. `now`: clock_ns() as the pass began. */
+ * than EINTR. `now`: sg_clock_ns() as the pass began. */
 static int coalesce(struct sg_loop *loop, struct epoll_event *evs, uint64_t now)
 {
 	struct timespec ts = { .tv_sec = 0, .tv_nsec = (long)loop->coalesce_ns };
@@ -829,7 +829,7 @@ static void dispatch_io(struct sg_loop *loop, const struct epoll_event *evs, int
 int sg_loop_run_once(struct sg_loop *loop, int max_wait_ms)
 {
 	struct epoll_event evs[SG_LOOP_BATCH];
-	uint64_t before = clock_ns();
+	uint64_t before = sg_clock_ns();
 	int n;
 
 	running = loop;

@@ -56,6 +56,9 @@ void sg_loop_free(struct sg_loop *loop);
 uint64_t sg_loop_now(const struct sg_loop *loop);
 /* The same cached reading in ns (for durations finer than a ms). */
 uint64_t sg_loop_now_ns(const struct sg_loop *loop);
+/* That clock (CLOCK_MONOTONIC, ns) read now, for work that has no loop at
+ * hand or must not wait for the next pass's reading. */
+uint64_t sg_clock_ns(void);
 void sg_loop_update_time(struct sg_loop *loop);
 
 /* Register, change or remove interest. `events` 0 removes. Returns 0 or -1

@@ -2727,6 +2727,11 @@ static void test_config_ratelimit_errors(void **state)
 		{ "requests 0", RL_K8S("{local: [{requests: 0, unit: Hours}]}"),
 		  "t.yaml:21:44: spec.traffic.rateLimit.local[0].requests: expected a whole number "
 		  "from 1 to 4294967295, got \"0\"" },
+		{ "a burst over the CRD's int32",
+		  RL_K8S("{local: [{requests: 1, unit: Hours, burst: 2147483648}]}"),
+		  "t.yaml:21:67: spec.traffic.rateLimit.local[0].burst: expected a whole number "
+		  "from "
+		  "0 to 2147483647, got \"2147483648\"" },
 		{ "no unit", RL_K8S("{local: [{requests: 1}]}"),
 		  "t.yaml:21:33: spec.traffic.rateLimit.local[0]: missing required field "
 		  "\"unit\"" },
