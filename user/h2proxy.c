@@ -44,6 +44,7 @@
 #include "user/log.h"
 #include "user/mem.h"
 #include "user/net.h"
+#include "user/request.h"
 
 #define H2P_HEAD_MAX (64 * 1024)   /* request fields, or a response head */
 #define H2P_REPLAY_MAX (64 * 1024) /* bodies kept for retries */
@@ -124,14 +125,6 @@ struct h2conn {
 	uint64_t reset_window;
 };
 
-enum stream_state {
-	S_HEAD,	   /* receiving the request head */
-	S_BODY,	   /* buffering a small request body, for replay */
-	S_ATTEMPT, /* tries: backoff, connect, send, wait for the response head */
-	S_RESP,	   /* relaying the response body */
-	S_DONE,	   /* answered (or reset); waiting for the session to close it */
-};
-
 /* Where a request field sits in h2stream.hbuf (offsets: its bytes may
  * move). */
 struct field_pos {
@@ -144,10 +137,11 @@ struct h2stream {
 	struct h2conn *conn;
 	struct sg_list link; /* in conn->streams */
 	int32_t id;
-	enum stream_state state;
+	/* The request: its phase (SG_REQUEST_DONE: answered or reset, waiting
+	 * for the session to close it), route, plan, tries, log fields. */
+	struct sg_request rq;
 	bool closed;
 	bool start_pending; /* its first attempt waits: for the end of the input, or a dial */
-	bool req_held;	    /* counts in its bind's maxConcurrentRequests */
 	struct sg_timer timer;
 	struct sg_closing closing;
 
@@ -159,12 +153,6 @@ struct h2stream {
 	size_t npos, pos_cap;
 	bool head_too_large;
 	struct sg_h1_req req;
-	bool is_head;
-	/* What the route's filters (and this try's backend's) make of the
-	 * request and its response; `match` chose the route. */
-	struct sg_filter_plan plan;
-	const struct sg_match *match;
-	bool mirrored; /* the route's mirrors were sent, and the first try's backend's */
 	/* Header slots of req, as many as its fields can make (a stream
 	 * allocated with room for the most a head may have would be 8 KiB
 	 * more, zeroed for every request). */
@@ -186,16 +174,8 @@ struct h2stream {
 
 	struct sg_cfg *cfg; /* the config in force when the head came, when
 			     * it is not the connection's (a reference) */
-	const struct sg_listener *listener;
-	uint64_t started;
-	/* Its tries (route, endpoint, deadlines, the backend connection
-	 * at.conn; at.replayable: the body is whole in `body`, sent with the
-	 * head). */
-	struct sg_attempt at;
 
-	/* The response. */
-	uint16_t status;
-	bool resp_started;  /* HEADERS submitted */
+	/* The response (rq.resp_started: HEADERS submitted). */
 	bool resp_eof;	    /* every body byte is in rbuf */
 	bool deferred;	    /* the session waits for body bytes */
 	struct sg_buf rbuf; /* decoded body bytes not yet taken by the session */
@@ -221,15 +201,8 @@ struct h2stream {
 	struct sg_h2_field *trailers;
 	size_t ntrailers;
 
-	uint64_t bytes_in, bytes_out;
-	bool logged;
-
-	/* Its body watchdog (as user/proxy.c's per request): the route's
-	 * responseIdleTimeout when it has one (route_idle), else
-	 * --body-idle-timeout; `moved` counts body bytes either way (client
-	 * DATA in, bytes to the backend, from the backend, to the session). */
-	struct sg_idle body_idle;
-	bool route_idle;
+	/* Body bytes either way, for the request's watchdog (client DATA in,
+	 * bytes to the backend, from the backend, to the session). */
 	uint64_t moved;
 };
 
@@ -238,9 +211,9 @@ static void conn_flush(struct h2conn *c);
 static void flush_later(struct h2conn *c);
 static void start_waiting(struct h2conn *c);
 static void conn_rearm(struct h2conn *c);
-static void start_attempt(struct h2stream *s);
-static void fail(struct h2stream *s, enum sg_fail kind, int err);
+static void stream_start(struct h2stream *s);
 static const struct sg_attempt_ops attempt_ops;
+static const struct sg_request_sink sink;
 static size_t buffered(const struct h2stream *s);
 static void rebudget(struct h2stream *s, size_t before);
 static void backend_may_send(struct h2stream *s, size_t n);
@@ -257,17 +230,12 @@ static uint64_t ms(sg_dur d)
 	return sg_dur_to_ms_ceil(d);
 }
 
-static void stat(struct h2conn *c, enum sg_stat which)
-{
-	sg_stats_add(c->ctx->stats, which, 1);
-}
-
 static void stream_rearm(struct h2stream *s)
 {
-	uint64_t due = sg_attempt_due(&s->at);
+	uint64_t due = sg_attempt_due(&s->rq.at);
 
-	if (s->body_idle.due && (!due || s->body_idle.due < due))
-		due = s->body_idle.due;
+	if (s->rq.body_idle.due && (!due || s->rq.body_idle.due < due))
+		due = s->rq.body_idle.due;
 
 	if (due && !s->closed)
 		sg_timer_arm(s->conn->ctx->loop, &s->timer, due);
@@ -277,75 +245,12 @@ static void stream_rearm(struct h2stream *s)
 
 /* ---- body idle watchdog (policy/idle.h) ---------------------------------------- */
 
-/* Starts watching the stream that was just routed. */
-static void watch_body(struct h2stream *s, const struct sg_route *route)
-{
-	sg_dur d = route->eff_timeout.response_idle;
-
-	s->route_idle = d != SG_DUR_UNSET;
-	sg_idle_start(&s->body_idle, s->route_idle ? ms(d) : s->conn->ctx->body_idle_ms,
-		      now(s->conn), s->moved);
-}
-
 /* n body bytes of the stream moved, either way. */
 static void moved(struct h2stream *s, size_t n)
 {
 	s->moved += n;
-	if (n && s->body_idle.due)
-		sg_idle_note(&s->body_idle, now(s->conn), s->moved);
-}
-
-/* A body is on its way: waiting for a backend's response head is bounded
- * by the request timeouts instead. */
-static bool body_flowing(const struct h2stream *s)
-{
-	return s->state == S_BODY || s->state == S_RESP || (s->streaming && !s->req_sent);
-}
-
-/* At the watchdog's deadline: a stream whose body stalled for the whole
- * limit is cut (reset once its response began, else 408), and the others
- * on the connection go on. Returns true when it was cut. */
-static bool body_check(struct h2stream *s, uint64_t n)
-{
-	if (!s->body_idle.due || n < s->body_idle.due ||
-	    !sg_idle_expired(&s->body_idle, n, s->moved, body_flowing(s), NULL, NULL))
-		return false;
-	stat(s->conn, s->route_idle ? SG_STAT_TIMEOUT_RESPONSE_IDLE : SG_STAT_TIMEOUT_BODY);
-	SG_DEBUG("%s: h2 stream %d: no body byte moved for %" PRIu64 " ms (%s): stream cut",
-		 s->conn->ip, s->id, s->body_idle.limit,
-		 s->route_idle ? "responseIdleTimeout" : "--body-idle-timeout");
-	sg_idle_stop(&s->body_idle);
-	fail(s, SG_FAIL_BODY_TIMEOUT, 0);
-	return true;
-}
-
-/* ---- access log ---------------------------------------------------------- */
-
-/* One line per stream that got as far as a request, in the HTTP/1 proxy's
- * format (the copy engine moved the body: DATA frames are built here). */
-static void access_log(struct h2stream *s)
-{
-	struct sg_access_entry e = {
-		.listener = s->listener ? s->listener->key : NULL,
-		.route = s->at.route ? s->at.route->key : NULL,
-		.endpoint = s->at.endpoint,
-		.method = s->req.method.p,
-		.method_len = s->req.method.len,
-		.target = s->req.target.p,
-		.target_len = s->req.target.len,
-		.status = s->status,
-		.attempts = s->at.n + 1,
-		.duration_ms = now(s->conn) - s->started,
-		.bytes_in = s->bytes_in,
-		.bytes_out = s->bytes_out,
-		.engine = SG_RELAY_COPY,
-		.at = &s->at,
-	};
-
-	if (s->logged || !s->started)
-		return;
-	s->logged = true;
-	sg_frontend_log(s->conn->ctx, &e);
+	if (n)
+		sg_request_note_progress(&s->rq);
 }
 
 /* ---- stream lifecycle ------------------------------------------------------ */
@@ -359,7 +264,7 @@ static void stream_free(struct sg_closing *cl)
 	sg_mem_free(s->req_slots);
 	sg_mem_free_sized(s->pos, s->pos_cap * sizeof(*s->pos));
 	sg_buf_free(&s->body);
-	sg_filter_plan_reset(&s->plan);
+	sg_filter_plan_reset(&s->rq.plan);
 	sg_buf_free(&s->rbuf);
 	sg_mem_free(s->trailers);
 	if (s->req_trailers) {
@@ -370,17 +275,8 @@ static void stream_free(struct sg_closing *cl)
 	sg_mem_free_sized(s, sizeof(*s));
 }
 
-static void count_request(struct h2stream *s, uint16_t status)
-{
-	struct h2conn *c = s->conn;
-
-	s->status = status;
-	sg_stats_request(c->ctx->stats, s->listener ? s->listener->key : c->bind->key,
-			 s->at.route ? s->at.route->key : "", status);
-}
-
 /* The attempt closed its backend connection: this try's bytes go too. */
-static void on_dropped(struct sg_attempt *a)
+static void try_dropped(struct sg_attempt *a)
 {
 	struct h2stream *s = a->owner;
 
@@ -405,17 +301,16 @@ static void stream_close(struct h2stream *s, bool give_back)
 	if (s->closed)
 		return;
 	s->closed = true;
-	if (s->req_held)
-		sg_admit_release(c->ctx->admit, SG_ADMIT_REQ, c->bind->port);
+	sg_request_release(&s->rq);
 	if (buffered(s)) {
 		size_t before = buffered(s);
 
 		sg_buf_reset(&s->rbuf);
 		rebudget(s, before);
 	}
-	access_log(s);
+	sg_request_log(&s->rq, 0, 0);
 	sg_timer_stop(c->ctx->loop, &s->timer);
-	sg_attempt_drop(&s->at);
+	sg_attempt_drop(&s->rq.at);
 	unwiden(s);
 	if (give_back && s->unconsumed)
 		sg_h2_consume(c->h2, s->id, s->unconsumed);
@@ -438,10 +333,12 @@ static struct h2stream *stream_new(struct h2conn *c, int32_t id)
 		return NULL;
 	s->conn = c;
 	s->id = id;
-	s->state = S_HEAD;
+	sg_request_init(&s->rq, &sink, s, c->ctx, c->bind, c->ip, &attempt_ops);
+	/* A head that fails to build is answered as a gRPC caller's when its
+	 * fields say it is one. */
+	s->rq.req = &s->req;
+	s->rq.engine = SG_RELAY_COPY; /* DATA frames are built here */
 	sg_timer_init(&s->timer, on_stream_timer, s);
-	sg_attempt_init(&s->at, &attempt_ops, s, c->ctx->loop, c->ctx->pool, c->ctx->h2pool,
-			c->ctx->stats, &c->ctx->rng);
 	sg_list_insert_head(&c->streams, &s->link);
 	c->nstreams++;
 	c->idle_at = 0;
@@ -466,7 +363,7 @@ static int respond(struct h2stream *s, const struct sg_h2_field *f, size_t n, bo
 {
 	if (sg_h2_respond(s->conn->h2, s->id, f, n, body) < 0)
 		return -1;
-	s->resp_started = true;
+	s->rq.resp_started = true;
 	return 0;
 }
 
@@ -474,27 +371,27 @@ static int respond(struct h2stream *s, const struct sg_h2_field *f, size_t n, bo
  * closes it. */
 static void stream_done(struct h2stream *s)
 {
-	s->state = S_DONE;
-	s->at.request_at = s->at.try_at = s->at.connect_at = s->at.backoff_at = 0;
-	sg_idle_stop(&s->body_idle);
+	s->rq.phase = SG_REQUEST_DONE;
+	s->rq.at.request_at = s->rq.at.try_at = s->rq.at.connect_at = s->rq.at.backoff_at = 0;
+	sg_idle_stop(&s->rq.body_idle);
 	stream_rearm(s);
 	/* Body bytes still coming go nowhere: let the client send them. */
-	if (!s->at.replayable && s->body.len)
+	if (!s->rq.at.replayable && s->body.len)
 		give_back(s, s->body.len);
 	sg_buf_reset(&s->body);
 }
 
 static void reset_stream(struct h2stream *s, uint32_t code)
 {
-	sg_attempt_drop(&s->at);
+	sg_attempt_drop(&s->rq.at);
 	unwiden(s);
 	sg_h2_reset(s->conn->h2, s->id, code);
 	stream_done(s);
 }
 
 /* A whole response the gateway makes: fields f[0..n) then body[0..len). */
-static void answer(struct h2stream *s, uint16_t code, const struct sg_h2_field *f, size_t n,
-		   const char *body, size_t len)
+static void answer(struct h2stream *s, const struct sg_h2_field *f, size_t n, const char *body,
+		   size_t len)
 {
 	size_t before = buffered(s);
 
@@ -505,171 +402,50 @@ static void answer(struct h2stream *s, uint16_t code, const struct sg_h2_field *
 		return;
 	}
 	s->resp_eof = true;
-	count_request(s, code);
 	stream_done(s);
 }
 
-/* The fields f[0..max) of an answer the gateway makes: :status, the lines
- * of the route's response filters (*edit), content-length. *store holds
- * their lowercased names and the digits (sg_mem_free it). Returns how
- * many, or -1 (out of memory, or more than max). */
-static ssize_t answer_fields(const struct h2stream *s, uint16_t status, size_t body_len,
-			     struct sg_h1_edit *edit, struct sg_h2_field *f, size_t max,
-			     char **store)
+/* The request module's answer (sink): :status, the lines of *edit,
+ * content-length, and for the gateway's own text a content-type (without
+ * the edit's lines when they do not fit). */
+static void stream_answer(struct sg_request *rq, uint16_t status, const struct sg_h1_edit *edit,
+			  const char *body, size_t len, bool text)
 {
+	struct h2stream *s = rq->owner;
+	struct sg_h2_field f[H2P_MAX_RESPONSE_FIELDS];
+	char digits[24], code[8];
 	size_t cap = 64;
+	char *store;
+	ssize_t n;
 
-	sg_filter_response_edit(&s->plan, edit);
 	for (size_t i = 0; i < edit->nadd; i++)
 		cap += edit->add[i].name.len;
-	*store = sg_mem_alloc(cap);
-	return *store ? sg_h2_answer_fields(status, edit, body_len, *store, cap, f, max) : -1;
-}
-
-/* A route filter's own answer (redirect, direct response, CORS
- * preflight): no backend sees the request. */
-static void send_answer(struct h2stream *s)
-{
-	struct sg_h2_field f[H2P_MAX_RESPONSE_FIELDS];
-	const struct sg_filter_plan *p = &s->plan;
-	struct sg_h1_edit edit;
-	char *store;
-	ssize_t n;
-
-	sg_attempt_drop(&s->at);
-	n = answer_fields(s, p->status, p->body.len, &edit, f, H2P_MAX_RESPONSE_FIELDS, &store);
-	if (n < 0)
-		reset_stream(s, SG_H2_INTERNAL_ERROR);
-	else
-		answer(s, p->status, f, (size_t)n, p->body.p, s->is_head ? 0 : p->body.len);
-	sg_mem_free(store);
-}
-
-static bool grpc_request(const struct h2stream *s)
-{
-	const struct sg_h1_span *ct =
-		s->req.method.len ? sg_h1_header(&s->req, "content-type") : NULL;
-
-	return ct && sg_grpc_request(ct->p, ct->len);
-}
-
-/* A failure as a gRPC caller sees it (sg_grpc_failure): HEADERS alone. */
-static void send_grpc_failure(struct h2stream *s, enum sg_fail kind, int err)
-{
-	struct sg_grpc_failure g;
-	/* :status, g's lines, content-length */
-	struct sg_h2_field f[1 + sizeof(g.add) / sizeof(g.add[0]) + 1];
-	struct sg_h1_edit edit;
-	char store[192]; /* the lines' lowercased names and the digits */
-	ssize_t n;
-
-	sg_grpc_failure(kind, err, s->plan.limits, &g, &edit);
-	n = sg_h2_answer_fields(200, &edit, 0, store, sizeof(store), f, sizeof(f) / sizeof(f[0]));
-	if (n < 0)
-		reset_stream(s, SG_H2_INTERNAL_ERROR);
-	else
-		answer(s, 200, f, (size_t)n, NULL, 0);
-}
-
-/* A response made by the gateway: DESIGN §3's status and text/plain body. */
-static void fail(struct h2stream *s, enum sg_fail kind, int err)
-{
-	char body[256], len[24], status[8];
-	uint16_t code = sg_fail_status(kind);
-	struct sg_h2_field f[H2P_MAX_RESPONSE_FIELDS];
-	struct sg_h1_edit edit;
-	char *store;
-	ssize_t n;
-
-	sg_fail_body(kind, sg_attempt_cause(&s->at, kind, err), body, sizeof(body));
-	SG_DEBUG("%s: h2 stream %d: %u %s", s->conn->ip, s->id, code, body);
-	sg_attempt_drop(&s->at);
-	if (s->resp_started) {
-		/* Part of a response went out: the only honest signal left. */
+	store = sg_mem_alloc(cap);
+	n = store ? sg_h2_answer_fields(status, edit, len, store, cap, f,
+					H2P_MAX_RESPONSE_FIELDS - text)
+		  : -1;
+	if (n < 0 && !text) {
+		sg_mem_free(store);
 		reset_stream(s, SG_H2_INTERNAL_ERROR);
 		return;
 	}
-	if (grpc_request(s)) {
-		send_grpc_failure(s, kind, err);
-		return;
-	}
-	/* The route's response filters apply to the gateway's own answers
-	 * too (user/proxy.c's send_simple); without them when they do not
-	 * fit. */
-	n = answer_fields(s, code, strlen(body), &edit, f, H2P_MAX_RESPONSE_FIELDS - 1, &store);
 	if (n < 0) {
-		snprintf(status, sizeof(status), "%u", code);
-		snprintf(len, sizeof(len), "%zu", strlen(body));
-		f[0] = (struct sg_h2_field){ ":status", 7, status, strlen(status) };
-		f[1] = (struct sg_h2_field){ "content-length", 14, len, strlen(len) };
+		snprintf(code, sizeof(code), "%u", status);
+		snprintf(digits, sizeof(digits), "%zu", len);
+		f[0] = (struct sg_h2_field){ ":status", 7, code, strlen(code) };
+		f[1] = (struct sg_h2_field){ "content-length", 14, digits, strlen(digits) };
 		n = 2;
 	}
-	if (!edit.drops || !edit.drops(edit.arg, "content-type", 12))
+	if (text && (!edit->drops || !edit->drops(edit->arg, "content-type", 12)))
 		f[n++] = (struct sg_h2_field){ "content-type", 12, "text/plain", 10 };
-	answer(s, code, f, (size_t)n, body, s->is_head ? 0 : strlen(body));
+	answer(s, f, (size_t)n, body, rq->is_head ? 0 : len);
 	sg_mem_free(store);
 }
 
-/* Copies of the request, as the filters so far left it, to `mirrors`. */
-static void mirror(struct h2stream *s, const struct sg_mirrors *mirrors)
+/* A failure after HEADERS went out: the stream is reset. */
+static void stream_cut(struct sg_request *rq)
 {
-	struct sg_h1_edit edit;
-	struct sg_mirror_request r = {
-		.req = &s->req,
-		.edit = &edit,
-		.client_ip = s->conn->ip,
-		.body = sg_buf_data(&s->body),
-		.body_len = s->at.replayable ? s->body.len : 0,
-		.body_whole = s->at.replayable,
-	};
-
-	if (!mirrors->n)
-		return;
-	sg_filter_request_edit(&s->plan, &edit);
-	sg_mirroring_send(s->conn->ctx->mirroring, mirrors, &r, &s->conn->ctx->rng);
-}
-
-/* A plan that does not forward: its answer, or the stream's failure. */
-static void answer_plan(struct h2stream *s, enum sg_filter_result res)
-{
-	switch (res) {
-	case SG_FILTER_FORWARD:
-		break;
-	case SG_FILTER_ANSWER:
-		send_answer(s);
-		break;
-	case SG_FILTER_FAILED:
-		fail(s, SG_FAIL_FILTER, 0);
-		break;
-	case SG_FILTER_REFUSED:
-		fail(s, s->plan.refusal, 0);
-		break;
-	case SG_FILTER_NOMEM:
-		fail(s, SG_FAIL_CONNECT, ENOMEM);
-		break;
-	}
-}
-
-/* Go on after a filter plan: true to forward the request; false when the
- * plan answered it (or could not be made, and the request failed). */
-static bool follow_plan(struct h2stream *s, enum sg_filter_result res)
-{
-	if (res == SG_FILTER_FORWARD)
-		return true;
-	answer_plan(s, res);
-	return false;
-}
-
-/* A plan of the route's filters (the route) or of this try's backend's. */
-static bool plan(struct h2stream *s, const struct sg_route *route)
-{
-	struct sg_filter_input in;
-
-	sg_filter_input_init(&in, &s->req, s->match, s->conn->bind);
-	if (route)
-		return follow_plan(s, sg_filter_plan_request(&s->plan, &route->eff_filters, &in));
-	in.backend_host = sg_filter_backend_host(s->at.backend);
-	return follow_plan(s, sg_filter_plan_backend(&s->plan, &s->at.backend->filters, &in));
+	reset_stream(rq->owner, SG_H2_INTERNAL_ERROR);
 }
 
 static void send_request(struct h2stream *s);
@@ -684,34 +460,6 @@ static void stop_retaining(struct h2stream *s);
 
 /* ---- attempts (user/attempt.c) ------------------------------------------------ */
 
-/* The try's exchange is ready (an HTTP/1 connection, or an HTTP/2
- * stream): this try's copy of the request goes out on it. */
-static void on_send(struct sg_attempt *a)
-{
-	struct h2stream *s = a->owner;
-
-	if (!plan(s, NULL))
-		return;
-	if (!s->mirrored) {
-		s->mirrored = true;
-		mirror(s, &a->backend->filters.mirrors);
-	}
-	send_request(s);
-}
-
-static void on_fail(struct sg_attempt *a, enum sg_fail kind, int err)
-{
-	struct h2stream *s = a->owner;
-	struct h2conn *c = s->conn;
-
-	fail(s, kind, err);
-	/* A backend's failure comes from its connection's events, outside
-	 * this connection's dispatch: the answer needs a flush, and a dial
-	 * that ended lets waiting streams start. */
-	start_waiting(c);
-	flush_later(c);
-}
-
 static void on_wait(struct sg_attempt *a)
 {
 	stream_rearm(a->owner);
@@ -721,13 +469,54 @@ static bool on_room(struct sg_attempt *a)
 {
 	struct h2stream *s = a->owner;
 
-	return s->state == S_RESP && room(s);
+	return s->rq.phase == SG_REQUEST_RESPONSE && room(s);
 }
 
+/* A backend's failure comes from its connection's events, outside this
+ * connection's dispatch: the answer needs a flush, and a dial that ended
+ * lets waiting streams start. */
+static void stream_failed(struct sg_request *rq)
+{
+	struct h2stream *s = rq->owner;
+
+	start_waiting(s->conn);
+	flush_later(s->conn);
+}
+
+static void stream_send(struct sg_request *rq)
+{
+	send_request(rq->owner);
+}
+
+static void stream_held_body(const struct sg_request *rq, struct sg_mirror_request *m)
+{
+	const struct h2stream *s = rq->owner;
+
+	m->body = sg_buf_data(&s->body);
+	m->body_len = s->rq.at.replayable ? s->body.len : 0;
+	m->body_whole = s->rq.at.replayable;
+}
+
+static uint64_t stream_progress(const struct sg_request *rq)
+{
+	const struct h2stream *s = rq->owner;
+
+	return s->moved;
+}
+
+static const struct sg_request_sink sink = {
+	.answer = stream_answer,
+	.cut = stream_cut,
+	.send = stream_send,
+	.failed = stream_failed,
+	.held_body = stream_held_body,
+	.progress = stream_progress,
+};
+
 static const struct sg_attempt_ops attempt_ops = {
-	.send = on_send,
-	.fail = on_fail,
-	.dropped = on_dropped,
+	.send = sg_request_try_send,
+	.fail = sg_request_try_failed,
+	.dropped = try_dropped,
 	.wait = on_wait,
 	.messages = true,
 	.head = on_head,
@@ -754,12 +543,12 @@ static unsigned dials(const struct h2conn *c)
 	SG_LIST_FOR_EACH(l, &c->streams) {
 		const struct h2stream *s = SG_LIST_ENTRY(l, const struct h2stream, link);
 
-		n += (s->at.conn || s->at.h2) && !s->at.connected;
+		n += (s->rq.at.conn || s->rq.at.h2) && !s->rq.at.connected;
 	}
 	return n;
 }
 
-static void start_attempt(struct h2stream *s)
+static void stream_start(struct h2stream *s)
 {
 	struct h2conn *c = s->conn;
 
@@ -768,17 +557,15 @@ static void start_attempt(struct h2stream *s)
 	 * in the same read is never dialled for (rapid reset). A streamed
 	 * body waits only for a dial: its DATA is kept meanwhile, within the
 	 * stream's flow-control window. */
-	s->state = S_ATTEMPT;
+	s->rq.phase = SG_REQUEST_ATTEMPT;
 	if ((c->busy && s->req_end && !s->streaming) || dials(c) >= H2P_MAX_DIALS) {
 		s->start_pending = c->starts_pending = true;
 		return;
 	}
-	if (!s->mirrored)
-		mirror(s, &s->at.route->eff_filters.mirrors);
-	sg_attempt_start(&s->at);
+	sg_request_start(&s->rq);
 }
 
-/* Start the first attempts that waited (start_attempt), while the dials
+/* Start the first attempts that waited (stream_start), while the dials
  * allow; not inside the session. */
 static void start_waiting(struct h2conn *c)
 {
@@ -794,7 +581,7 @@ static void start_waiting(struct h2conn *c)
 			break;
 		if (s->start_pending && !s->closed) {
 			s->start_pending = false;
-			start_attempt(s); /* may wait again, for a dial */
+			stream_start(s); /* may wait again, for a dial */
 		}
 	}
 }
@@ -804,7 +591,7 @@ static void start_waiting(struct h2conn *c)
 static void response_complete(struct h2stream *s)
 {
 	s->resp_eof = true;
-	sg_attempt_release(&s->at, true, &s->conn->cfg->global);
+	sg_attempt_release(&s->rq.at, true, &s->conn->cfg->global);
 	unwiden(s);
 	if (s->deferred) {
 		s->deferred = false;
@@ -859,7 +646,7 @@ static void rebudget(struct h2stream *s, size_t before)
 		SG_LIST_FOR_EACH(l, &c->streams) {
 			struct h2stream *o = SG_LIST_ENTRY(l, struct h2stream, link);
 
-			if (o != s && o->state == S_RESP)
+			if (o != s && o->rq.phase == SG_REQUEST_RESPONSE)
 				backend_may_send(o, 0); /* it may read again */
 		}
 	}
@@ -886,12 +673,13 @@ static void backend_may_send(struct h2stream *s, size_t n)
 	size_t wider;
 
 	s->withheld += n;
-	if (s->at.h2 && !room(s))
+	if (s->rq.at.h2 && !room(s))
 		return;
 	/* An HTTP/2 backend's stream window grows as its bytes are passed
 	 * on, while what the streams buffer and what their windows grew
 	 * stay within the connection's budget. */
-	wider = sg_attempt_consume(&s->at, s->withheld, s->withheld < spare ? s->withheld : spare);
+	wider = sg_attempt_consume(&s->rq.at, s->withheld,
+				   s->withheld < spare ? s->withheld : spare);
 	s->widened += wider;
 	c->widened += wider;
 	s->withheld = 0;
@@ -928,20 +716,21 @@ static void send_request(struct h2stream *s)
 	/* A streamed body's first try keeps what it sends, while that fits
 	 * the replay bound, so that a retry (on a listed status, a refused
 	 * stream) can send it again; gRPC requests carry no length. */
-	if (!s->at.replayable && s->at.n == 0 && !s->at.stale_retry_used && all_h2(s->at.route) &&
-	    s->body.len <= H2P_REPLAY_MAX) {
+	if (!s->rq.at.replayable && s->rq.at.n == 0 && !s->rq.at.stale_retry_used &&
+	    all_h2(s->rq.at.route) && s->body.len <= H2P_REPLAY_MAX) {
 		s->retain = true;
-		s->at.replayable = true;
+		s->rq.at.replayable = true;
 	}
-	sg_filter_request_edit(&s->plan, &edit);
-	rc = sg_attempt_send(&s->at, &s->req, &edit, s->conn->ip, !s->req_end || s->body.len > 0);
+	sg_filter_request_edit(&s->rq.plan, &edit);
+	rc = sg_attempt_send(&s->rq.at, &s->req, &edit, s->conn->ip,
+			     !s->req_end || s->body.len > 0);
 	if (rc < 0) {
-		fail(s, SG_FAIL_CONNECT, -rc);
+		sg_request_fail(&s->rq, SG_FAIL_CONNECT, -rc);
 		return;
 	}
 	stream_rearm(s);
 	/* A connection that came up ends a dial: streams that waited for
-	 * the dials to drop (start_attempt) may start now. */
+	 * the dials to drop (stream_start) may start now. */
 	start_waiting(s->conn);
 	flush_later(s->conn);
 }
@@ -951,7 +740,7 @@ static void send_request(struct h2stream *s)
 static void stop_retaining(struct h2stream *s)
 {
 	s->retain = false;
-	s->at.replayable = false;
+	s->rq.at.replayable = false;
 	sg_buf_consume(&s->body, s->up_off);
 	s->up_high -= s->up_off;
 	s->up_off = 0;
@@ -985,7 +774,7 @@ static ssize_t on_body(struct sg_attempt *a, char *buf, size_t len, bool *eof)
 		s->up_off += n;
 		moved(s, n);
 		if (s->up_off > s->up_high) {
-			s->bytes_in += s->up_off - s->up_high;
+			s->rq.bytes_in += s->up_off - s->up_high;
 			give_back(s, s->up_off - s->up_high);
 			s->up_high = s->up_off;
 			flush_later(s->conn); /* the client's WINDOW_UPDATE */
@@ -1015,22 +804,22 @@ static void on_head(struct sg_attempt *a, const struct sg_h1_resp *resp, bool en
 	if (resp->status < 200 || sg_attempt_took_status(a, resp->status))
 		goto out;
 	stream_rearm(s);
-	sg_filter_response_edit(&s->plan, &edit);
+	sg_filter_response_edit(&s->rq.plan, &edit);
 	for (size_t i = 0; i < edit.nadd; i++)
 		cap += edit.add[i].name.len;
 	store = sg_mem_alloc(cap);
 	n = store ? sg_h2_response_fields(resp, &edit, store, cap, f, H2P_MAX_RESPONSE_FIELDS) : -1;
 	/* A head that ends the stream is answered so: a gRPC client reads
 	 * grpc-status in a trailers-only answer only when nothing follows. */
-	body = !end && !s->is_head && resp->status != 204 && resp->status != 304;
+	body = !end && !s->rq.is_head && resp->status != 204 && resp->status != 304;
 	if (n < 0 || respond(s, f, (size_t)n, body) == -1) {
 		sg_mem_free(store);
-		fail(s, SG_FAIL_BAD_RESPONSE, n < 0 ? EMSGSIZE : ENOMEM);
+		sg_request_fail(&s->rq, SG_FAIL_BAD_RESPONSE, n < 0 ? EMSGSIZE : ENOMEM);
 		goto out;
 	}
 	sg_mem_free(store);
-	count_request(s, resp->status);
-	s->state = S_RESP;
+	sg_request_response_head(&s->rq, resp->status);
+	s->rq.phase = SG_REQUEST_RESPONSE;
 out:
 	flush_later(s->conn);
 }
@@ -1043,8 +832,8 @@ static char *on_space(struct sg_attempt *a, size_t want)
 {
 	struct h2stream *s = a->owner;
 
-	if (s->closed || s->state != S_RESP || s->conn->buffered >= s->conn->budget ||
-	    sg_buf_reserve(&s->rbuf, want) < 0)
+	if (s->closed || s->rq.phase != SG_REQUEST_RESPONSE ||
+	    s->conn->buffered >= s->conn->budget || sg_buf_reserve(&s->rbuf, want) < 0)
 		return NULL;
 	return sg_buf_tail(&s->rbuf);
 }
@@ -1054,7 +843,7 @@ static void on_data(struct sg_attempt *a, const char *p, size_t n)
 	struct h2stream *s = a->owner;
 
 	moved(s, n);
-	if (s->closed || s->state != S_RESP || body_bytes(s, p, n) == -1) {
+	if (s->closed || s->rq.phase != SG_REQUEST_RESPONSE || body_bytes(s, p, n) == -1) {
 		sg_attempt_consume(a, n, 0);
 		return;
 	}
@@ -1091,7 +880,7 @@ static void on_end(struct sg_attempt *a, const struct sg_h2_field *t, size_t n, 
 
 	if (err || (n && keep_trailers(s, t, n) == -1))
 		reset_stream(s, SG_H2_INTERNAL_ERROR);
-	else if (s->state == S_RESP)
+	else if (s->rq.phase == SG_REQUEST_RESPONSE)
 		response_complete(s);
 	flush_later(s->conn);
 }
@@ -1106,7 +895,11 @@ static void on_stream_timer(struct sg_loop *loop, struct sg_timer *t)
 
 	if (s->closed)
 		return;
-	if (!body_check(s, n) && !s->closed && !sg_attempt_expire(&s->at, n))
+	/* A stream whose body stalled is cut (reset once its response began,
+	 * else 408); the others on the connection go on. */
+	if (sg_request_body_stalled(&s->rq, n, s->streaming && !s->req_sent, NULL, NULL))
+		sg_request_body_timeout(&s->rq);
+	else if (!s->closed && !sg_attempt_expire(&s->rq.at, n))
 		stream_rearm(s);
 	start_waiting(c);
 	conn_flush(c);
@@ -1114,84 +907,46 @@ static void on_stream_timer(struct sg_loop *loop, struct sg_timer *t)
 
 /* ---- requests ------------------------------------------------------------------ */
 
-/* The bind a stream is routed on: of the config in force when its head
- * came (same port), so that a route that became invalid, or a revoked
- * ReferenceGrant, holds for new streams of a long-lived connection too;
- * the connection's own when the port is gone from it. Streams in flight
- * keep theirs. */
-static const struct sg_bind *stream_bind(struct h2stream *s)
-{
-	struct h2conn *c = s->conn;
-	struct sg_cfg *now = s->cfg ? s->cfg : c->ctx->cfg;
-
-	if (now == c->cfg)
-		return c->bind;
-	for (size_t i = 0; i < now->nbinds; i++) {
-		if (now->binds[i].port != c->bind->port || now->binds[i].proto != c->bind->proto)
-			continue;
-		if (!s->cfg)
-			s->cfg = sg_cfg_ref(now);
-		return &now->binds[i];
-	}
-	return c->bind;
-}
-
-static const struct sg_route *route_request(struct h2stream *s, enum sg_fail *why)
-{
-	const struct sg_tls *tls = s->conn->tls;
-
-	return sg_frontend_route(stream_bind(s), &s->req, tls ? sg_tls_listener_key(tls) : NULL,
-				 &s->listener, &s->match, why);
-}
-
-static bool expects_continue(const struct h2stream *s)
-{
-	const struct sg_h1_span *e = sg_h1_header(&s->req, "expect");
-
-	return e && e->len == 12 && !strncasecmp(e->p, "100-continue", 12);
-}
-
-/* The request head is complete in s->req: route it and start. */
+/* The request head is complete in s->req: begin it (user/request.h) on
+ * the bind of the config in force now, so that a route made invalid or a
+ * revoked ReferenceGrant holds for new streams of a long-lived connection
+ * too (streams in flight keep theirs), and start it. */
 static void got_request(struct h2stream *s)
 {
 	struct h2conn *c = s->conn;
-	const struct sg_route *route;
-	enum sg_fail no_route;
+	const struct sg_bind *now_bind = sg_request_follow_config(c->ctx, c->cfg, c->bind);
+	struct sg_request_head h = {
+		.req = &s->req,
+		.cfg = c->cfg,
+		.bind = c->bind,
+		.sni_listener = c->tls ? sg_tls_listener_key(c->tls) : NULL,
+		/* A body that ends with the head, or small enough to wait
+		 * for, is whole before the first try: it can be sent again. */
+		.replayable = s->req_end || (s->req.content_length >= 0 &&
+					     s->req.content_length <= H2P_REPLAY_MAX),
+		.engine = SG_RELAY_COPY,
+	};
 
-	s->started = now(c);
-	s->is_head = s->req.method.len == 4 && !memcmp(s->req.method.p, "HEAD", 4);
-	route = route_request(s, &no_route);
-	/* A body that ends with the head, or small enough to wait for, is
-	 * whole before the first try: it can be sent again. */
-	sg_attempt_begin(&s->at, s->listener ? s->listener->key : c->bind->key, route,
-			 s->req_end || (s->req.content_length >= 0 &&
-					s->req.content_length <= H2P_REPLAY_MAX),
-			 &(s->cfg ? s->cfg : c->cfg)->global);
-	s->req_held = sg_frontend_admit_request(c->ctx, c->bind);
-	if (!s->req_held) {
-		fail(s, SG_FAIL_OVERLOAD, 0); /* on this stream; the others go on */
-		return;
+	if (now_bind) {
+		s->cfg = sg_cfg_ref(c->ctx->cfg);
+		h.cfg = s->cfg;
+		h.bind = now_bind;
 	}
-	if (!route) {
-		fail(s, no_route, 0);
-		return;
-	}
-	if (!plan(s, route))
-		return;
-	watch_body(s, route);
+	if (!sg_request_begin(&s->rq, &h))
+		return; /* answered on this stream; the others go on */
 	stream_rearm(s);
 	/* The body may be read here before any backend sees the request, so
 	 * the gateway itself tells a waiting client to send it (a backend's
 	 * own 100 is dropped: interim answers are not passed on). */
-	if (!s->req_end && expects_continue(s))
+	if (!s->req_end && sg_h1_expects_continue(&s->req))
 		sg_h2_continue(c->h2, s->id);
 	if (s->req_end) {
-		start_attempt(s);
-	} else if (s->at.replayable) {
-		s->state = S_BODY; /* the attempt starts at END_STREAM */
+		stream_start(s);
+	} else if (s->rq.at.replayable) {
+		s->rq.phase = SG_REQUEST_BODY; /* the attempt starts at END_STREAM */
 	} else {
 		s->streaming = true;
-		start_attempt(s);
+		stream_start(s);
 	}
 }
 
@@ -1231,11 +986,11 @@ static void head_complete(struct h2stream *s)
 	int rc = s->head_too_large ? -E2BIG : build_request(s);
 
 	if (rc == -E2BIG || rc == -ENOMEM) {
-		fail(s, SG_FAIL_HEAD_TOO_LARGE, 0);
+		sg_request_fail(&s->rq, SG_FAIL_HEAD_TOO_LARGE, 0);
 		return;
 	}
 	if (rc < 0) {
-		fail(s, SG_FAIL_BAD_REQUEST, 0);
+		sg_request_fail(&s->rq, SG_FAIL_BAD_REQUEST, 0);
 		return;
 	}
 	got_request(s);
@@ -1312,7 +1067,8 @@ static int cb_data(void *conn, void *stream, const char *p, size_t len)
 
 	s->unconsumed += len;
 	moved(s, len);
-	if (s->state == S_DONE || s->state == S_HEAD || (!s->at.replayable && !s->streaming)) {
+	if (s->rq.phase == SG_REQUEST_DONE || s->rq.phase == SG_REQUEST_HEAD ||
+	    (!s->rq.at.replayable && !s->streaming)) {
 		give_back(s, len); /* nobody wants them */
 		return 0;
 	}
@@ -1320,9 +1076,9 @@ static int cb_data(void *conn, void *stream, const char *p, size_t len)
 		reset_stream(s, SG_H2_INTERNAL_ERROR);
 		return 0;
 	}
-	if (s->at.replayable && !s->retain) {
+	if (s->rq.at.replayable && !s->retain) {
 		/* Kept here for replay, bounded by H2P_REPLAY_MAX. */
-		s->bytes_in += len;
+		s->rq.bytes_in += len;
 		give_back(s, len);
 		return 0;
 	}
@@ -1330,7 +1086,7 @@ static int cb_data(void *conn, void *stream, const char *p, size_t len)
 		stop_retaining(s);
 	if (s->up_wait) {
 		s->up_wait = false;
-		sg_attempt_resume(&s->at);
+		sg_attempt_resume(&s->rq.at);
 	}
 	return 0;
 }
@@ -1340,13 +1096,13 @@ static int cb_end(void *conn, void *stream)
 	struct h2stream *s = stream;
 
 	s->req_end = true;
-	if (s->state == S_BODY) {
-		start_attempt(s);
+	if (s->rq.phase == SG_REQUEST_BODY) {
+		stream_start(s);
 		return 0;
 	}
 	if (s->up_wait) {
 		s->up_wait = false;
-		sg_attempt_resume(&s->at);
+		sg_attempt_resume(&s->rq.at);
 	}
 	return 0;
 }
@@ -1361,7 +1117,7 @@ static int cb_end(void *conn, void *stream)
 /* A flood (`which`, said in the GOAWAY as `why`) ends the connection. */
 static void calm_down(struct h2conn *c, enum sg_stat which, const char *why)
 {
-	stat(c, which);
+	sg_stats_add(c->ctx->stats, which, 1);
 	sg_h2_goaway(c->h2, SG_H2_ENHANCE_YOUR_CALM, why);
 	c->close_wanted = true; /* after the session returns */
 }
@@ -1404,7 +1160,7 @@ static void cb_closed(void *conn, void *stream, uint32_t code)
 {
 	struct h2conn *c = conn;
 	struct h2stream *s = stream;
-	bool unanswered = s->state != S_RESP && s->state != S_DONE;
+	bool unanswered = s->rq.phase != SG_REQUEST_RESPONSE && s->rq.phase != SG_REQUEST_DONE;
 
 	stream_close(s, true);
 	if (code != SG_H2_NO_ERROR && unanswered)
@@ -1433,7 +1189,7 @@ static ssize_t cb_body(void *conn, void *stream, char *buf, size_t len, bool *eo
 	if (n) /* none yet at the end of an empty body: rbuf may be unallocated */
 		memcpy(buf, sg_buf_data(&s->rbuf), n);
 	sg_buf_consume(&s->rbuf, n);
-	s->bytes_out += n;
+	s->rq.bytes_out += n;
 	moved(s, n);
 	*eof = s->resp_eof && !buffered(s);
 	rebudget(s, before);
@@ -1541,7 +1297,7 @@ static void conn_update_io(struct h2conn *c)
 		conn_close(c);
 }
 
-static ssize_t client_write(void *conn, const char *p, size_t len)
+static ssize_t session_send(void *conn, const char *p, size_t len)
 {
 	struct h2conn *c = conn;
 
@@ -1561,7 +1317,7 @@ static void conn_flush(struct h2conn *c)
 		return;
 	}
 	c->busy++;
-	rc = sg_h2_flush(c->h2, &c->out, H2P_FLUSH_BATCH, c->tls ? SG_TLS_RECORD : 0, client_write,
+	rc = sg_h2_flush(c->h2, &c->out, H2P_FLUSH_BATCH, c->tls ? SG_TLS_RECORD : 0, session_send,
 			 c);
 	c->busy--;
 	c->flush_wanted = false;
@@ -1594,7 +1350,7 @@ static void note_sleep(struct h2conn *c)
 	bool now = sg_h2_asleep(c->h2);
 
 	if (now != c->asleep)
-		stat(c, now ? SG_STAT_H2_SLEEPS : SG_STAT_H2_WAKES);
+		sg_stats_add(c->ctx->stats, now ? SG_STAT_H2_SLEEPS : SG_STAT_H2_WAKES, 1);
 	c->asleep = now;
 }
 
@@ -1714,20 +1470,20 @@ static void on_conn_timer(struct sg_loop *loop, struct sg_timer *t)
 	if (c->closed)
 		return;
 	if (c->pong_by && n >= c->pong_by) {
-		stat(c, SG_STAT_TIMEOUT_H2_PING);
+		sg_stats_add(c->ctx->stats, SG_STAT_TIMEOUT_H2_PING, 1);
 		conn_goaway_close(c, "keepalive timeout");
 		return;
 	}
 	if (c->head_at && n >= c->head_at) {
 		/* A header block begun and never finished: its stream cannot
 		 * go on, and no timer of a stream's runs before its head. */
-		stat(c, SG_STAT_TIMEOUT_HEAD);
+		sg_stats_add(c->ctx->stats, SG_STAT_TIMEOUT_HEAD, 1);
 		SG_DEBUG("%s: h2 header block unfinished: GOAWAY", c->ip);
 		conn_goaway_close(c, "request header timeout");
 		return;
 	}
 	if (c->idle_at && n >= c->idle_at && !c->nstreams) {
-		stat(c, SG_STAT_TIMEOUT_IDLE);
+		sg_stats_add(c->ctx->stats, SG_STAT_TIMEOUT_IDLE, 1);
 		conn_goaway_close(c, "idle timeout");
 		return;
 	}

@@ -45,6 +45,7 @@
 #include "user/log.h"
 #include "user/mem.h"
 #include "user/net.h"
+#include "user/request.h"
 #include "user/tls.h"
 #include "user/tunnel.h"
 
@@ -102,16 +103,12 @@ struct request {
 	/* The head, parsed in the client's `in`. Its header slots, and the
 	 * response's, are allocated with it (alloc_slots). */
 	struct sg_h1_req req;
-	/* Its tries (route, endpoint, deadlines, the backend connection
-	 * at.conn; at.replayable: the body is whole in `in`). A TCP route's
-	 * tunnel keeps its backend connection there too. */
-	struct sg_attempt at;
+	/* The request (user/request.h): its route, plan, log fields and
+	 * tries (rq.at: endpoint, deadlines, the backend connection at.conn;
+	 * at.replayable: the body is whole in `in`). A TCP route's tunnel
+	 * keeps its backend connection there too. */
+	struct sg_request rq;
 	struct sg_h1backend bx; /* this try's request and response head on at.conn */
-	/* What the route's filters (and this try's backend's) make of the
-	 * request and its response; `match` chose the route. */
-	struct sg_filter_plan plan;
-	const struct sg_match *match;
-	bool mirrored; /* the first try's backend's mirrors were sent */
 	/* Body relays and the chunk scanners of chunked bodies. */
 	struct sg_pump req_pump, resp_pump;
 	struct chunk_relay req_chunks, resp_chunks;
@@ -154,7 +151,7 @@ struct client {
 	bool closed;
 	bool aborted;		   /* closed with RST, no close_notify: see client_abort */
 	bool src_held;		   /* admitted (sg_frontend_admit): release once */
-	bool req_held;		   /* the request counts in maxConcurrentRequests */
+	bool served;		   /* a request head was complete on it */
 	char ip[INET6_ADDRSTRLEN]; /* the client's address, as text */
 	/* EPOLLIN left registered while the client is not read (update_io),
 	 * and whether pipelined bytes made us narrow it to EPOLLRDHUP. */
@@ -183,31 +180,22 @@ struct client {
 
 	struct sg_ksock ck; /* the client socket's sockmap counters */
 
-	/* A request's body watchdog (body_idle.due: when to check that a body
-	 * is still moving): the route's responseIdleTimeout when it has one
-	 * (route_idle), else --body-idle-timeout. Userspace's view is updated
-	 * by note_progress; the check adds the kernel's. A tunnel keeps its
-	 * own (struct sg_tunnel). */
-	struct sg_idle body_idle;
-	bool route_idle;
-	/* The request in flight, NULL while the connection waits idle. */
+	/* The request in flight, NULL while the connection waits idle. Its
+	 * body watchdog (r->rq.body_idle) sees userspace's bytes through
+	 * note_progress and the kernel's at the check (kernel_quiet); a
+	 * tunnel keeps its own (struct sg_tunnel). */
 	struct request *r;
+	/* The listener its last request was routed to, whose settings the
+	 * connection follows while it waits for the next. */
 	const struct sg_listener *listener;
 	enum sg_h1_body req_body;
 	size_t body_len;   /* buffered body bytes after the head */
 	bool client_close; /* close after this response */
-	bool is_head;
 	bool is_connect;   /* CONNECT: a 2xx turns the connection into a tunnel */
 	bool upgrade_sent; /* this attempt offered the backend an upgrade: a 101 may come */
-	bool logged;	   /* access log line written for this request */
-	uint64_t started;  /* loop ms when the head was complete */
-	uint16_t status;   /* what the client was answered, 0 = nothing yet */
-	uint64_t bytes_in, bytes_out;	  /* body bytes of this request / response */
-	enum sg_relay_engine body_engine; /* what moved the response body */
 
 	bool request_written; /* request head (and buffered body) fully written */
 	bool resp_keep_alive;
-	bool resp_started; /* any response byte forwarded to the client */
 
 	bool req_pumping, req_done;
 	bool resp_pumping, resp_done;
@@ -216,7 +204,6 @@ struct client {
 
 static void client_close(struct client *c);
 static void client_abort(struct client *c);
-static void start_attempt(struct client *c);
 static void fail_request(struct client *c, enum sg_fail kind, int err);
 static void read_request_head(struct client *c);
 static void update_io(struct client *c);
@@ -228,7 +215,6 @@ static void drive_request_body(struct client *c);
 static void consume_request(struct client *c);
 static void start_upgraded_tunnel(struct client *c, size_t extra_len);
 static void redrive(struct client *c);
-static void watch_body(struct client *c);
 static int client_queue(struct client *c, const struct iovec *iov, size_t cnt);
 static void note_progress(struct client *c);
 
@@ -297,6 +283,7 @@ static void free_all_slots(struct client *c)
 }
 
 static const struct sg_attempt_ops attempt_ops;
+static const struct sg_request_sink sink;
 
 /* The connection's request state, allocated with the first byte of a head
  * (or when a TCP route's tunnel starts). False when out of memory. */
@@ -309,7 +296,7 @@ static bool request_new(struct client *c)
 	c->r = sg_mem_calloc(1, sizeof(*c->r));
 	if (!c->r)
 		return false;
-	sg_attempt_init(&c->r->at, &attempt_ops, c, f->loop, f->pool, f->h2pool, f->stats, &f->rng);
+	sg_request_init(&c->r->rq, &sink, c, f, c->bind, c->ip, &attempt_ops);
 	return true;
 }
 
@@ -320,10 +307,9 @@ static void request_free(struct client *c)
 {
 	if (!c->r)
 		return;
-	sg_attempt_end(&c->r->at);
+	sg_request_free(&c->r->rq);
 	free_all_slots(c);
 	sg_h1backend_free(&c->r->bx);
-	sg_filter_plan_reset(&c->r->plan);
 	sg_h2_kept_free(&c->r->h2_trailers);
 	sg_mem_free(c->r);
 	c->r = NULL;
@@ -345,11 +331,6 @@ static int grow_in(struct client *c, size_t need)
 	return 0;
 }
 
-static void stat(struct client *c, enum sg_stat which)
-{
-	sg_stats_add(c->ctx->stats, which, 1);
-}
-
 /* Body bytes moved to the backend (`in`) or to the client by `engine`. */
 static void count_body(struct client *c, bool in, enum sg_relay_engine engine, uint64_t n)
 {
@@ -360,9 +341,9 @@ static void count_body(struct client *c, bool in, enum sg_relay_engine engine, u
 	};
 
 	if (in)
-		c->bytes_in += n;
+		c->r->rq.bytes_in += n;
 	else
-		c->bytes_out += n;
+		c->r->rq.bytes_out += n;
 	sg_stats_add(c->ctx->stats, by_engine[engine], n);
 }
 
@@ -388,16 +369,9 @@ static void pump_done(struct client *c, struct sg_pump *p)
 	if (p->spliced)
 		count_body(c, up, SG_RELAY_SPLICE, p->spliced);
 	if (!up && p->adapt)
-		c->body_engine = p->spliced > p->moved / 2 ? SG_RELAY_SPLICE : SG_RELAY_COPY;
+		c->r->rq.engine = p->spliced > p->moved / 2 ? SG_RELAY_SPLICE : SG_RELAY_COPY;
 	p->moved = p->spliced = 0;
 	sg_pump_release(p);
-}
-
-static void count_request(struct client *c, uint16_t status)
-{
-	c->status = status;
-	sg_stats_request(c->ctx->stats, c->listener ? c->listener->key : c->bind->key,
-			 c->r->at.route ? c->r->at.route->key : "", status);
 }
 
 /* Small bodies go through the copy engine whatever the configured one:
@@ -417,7 +391,7 @@ static enum sg_relay_engine init_pump(struct client *c, struct sg_pump *p, bool 
 				      uint64_t budget, bool chunked)
 {
 	bool tunnel = c->state == C_TUNNEL;
-	struct sg_backend_conn *u = c->r->at.conn;
+	struct sg_backend_conn *u = c->r->rq.at.conn;
 	int src = to_backend ? c->io.fd : u->fd, dst = to_backend ? u->fd : c->io.fd;
 	struct sg_ksock *ksrc = to_backend ? &c->ck : &u->k, *kdst = to_backend ? &u->k : &c->ck;
 	bool in_map = sg_ksock_kernel(&c->ck) || sg_ksock_kernel(&u->k);
@@ -447,7 +421,7 @@ static enum sg_relay_engine init_pump(struct client *c, struct sg_pump *p, bool 
 					     kdst, chunked ? 0 : budget);
 			return SG_RELAY_SOCKMAP;
 		}
-		stat(c, SG_STAT_SOCKMAP_FALLBACKS);
+		sg_stats_add(c->ctx->stats, SG_STAT_SOCKMAP_FALLBACKS, 1);
 		SG_DEBUG("%s: sockmap pairing failed (%s): this connection stays in userspace",
 			 c->ip, strerror(-rc));
 		in_map = true;
@@ -472,10 +446,14 @@ static enum sg_relay_engine init_pump(struct client *c, struct sg_pump *p, bool 
 
 static void rearm_timer(struct client *c)
 {
-	uint64_t due = 0, cand[] = { c->idle_at,       c->r ? sg_attempt_due(&c->r->at) : 0,
-				     c->kick_at,       c->batch_at,
-				     c->resp_batch_at, c->head_at,
-				     c->body_idle.due, c->warm_at };
+	uint64_t due = 0, cand[] = { c->idle_at,
+				     c->r ? sg_attempt_due(&c->r->rq.at) : 0,
+				     c->kick_at,
+				     c->batch_at,
+				     c->resp_batch_at,
+				     c->head_at,
+				     c->r ? c->r->rq.body_idle.due : 0,
+				     c->warm_at };
 
 	for (size_t i = 0; i < sizeof(cand) / sizeof(cand[0]); i++)
 		if (cand[i] && (!due || cand[i] < due))
@@ -584,15 +562,25 @@ static bool flushed(struct client *c)
  * end of the dispatch (settle). */
 static void enter(struct client *c, enum client_state next)
 {
+	/* The phase of the request in flight, as its watchdog reads it. */
+	static const enum sg_request_phase phase[] = {
+		[C_HEAD] = SG_REQUEST_HEAD,	  [C_BODY] = SG_REQUEST_BODY,
+		[C_ATTEMPT] = SG_REQUEST_ATTEMPT, [C_RESP] = SG_REQUEST_RESPONSE,
+		[C_TUNNEL] = SG_REQUEST_DONE,	  [C_CLOSING] = SG_REQUEST_DONE,
+		[C_LINGER] = SG_REQUEST_DONE,
+	};
+
 	assert(next_states[c->state] & TO(next));
 	c->state = next;
+	if (c->r)
+		c->r->rq.phase = phase[next];
 }
 
 /* ---- the backend side of an attempt ------------------------------------ */
 
 /* The attempt closed its backend connection: what this try wrote and read
  * there, and a request body relay to it, go too. */
-static void on_dropped(struct sg_attempt *a)
+static void backend_dropped(struct sg_attempt *a)
 {
 	struct client *c = a->owner;
 
@@ -608,7 +596,7 @@ static void on_dropped(struct sg_attempt *a)
 static void release_backend(struct client *c)
 {
 	sg_h1backend_reset(&c->r->bx);
-	sg_attempt_release(&c->r->at, c->resp_keep_alive && c->req_done, &c->cfg->global);
+	sg_attempt_release(&c->r->rq.at, c->resp_keep_alive && c->req_done, &c->cfg->global);
 }
 
 /* ---- responses the gateway makes itself -------------------------------- */
@@ -621,62 +609,6 @@ static enum sg_h1_conn conn_field(const struct client *c, bool close)
 	if (close)
 		return SG_H1_CONN_CLOSE;
 	return c->r && !c->r->req.minor ? SG_H1_CONN_KEEP_ALIVE : SG_H1_CONN_NONE;
-}
-
-/* The gateway's own answer (a failure): the route's response filters, when
- * it was routed, apply to it too, as agentgateway applies them to its
- * errors (the answer goes without them when they do not fit in buf). */
-static void send_simple(struct client *c, uint16_t status, const char *body, bool close)
-{
-	char buf[4096];
-	struct sg_h1_edit edit;
-	ssize_t n = -1;
-
-	if (c->r) {
-		sg_filter_response_edit(&c->r->plan, &edit);
-		n = sg_h1_write_simple(status, NULL, &edit, body, conn_field(c, close), buf,
-				       sizeof(buf));
-	}
-	if (n < 0)
-		n = sg_h1_write_simple(status, NULL, NULL, body, conn_field(c, close), buf,
-				       sizeof(buf));
-
-	/* A HEAD request gets the head alone (RFC 9110 9.3.2): the body would
-	 * be read as the start of the next response. */
-	if (n >= 0 && c->is_head && body)
-		n -= (ssize_t)strlen(body);
-	if (n < 0 || client_write(c, buf, (size_t)n) == -1) {
-		client_close(c);
-		return;
-	}
-	if (close)
-		c->client_close = true;
-}
-
-static void access_log(struct client *c)
-{
-	struct sg_access_entry e;
-
-	if (!c->r || c->logged || !c->started)
-		return;
-	e = (struct sg_access_entry){
-		.listener = c->listener ? c->listener->key : NULL,
-		.route = c->r->at.route ? c->r->at.route->key : NULL,
-		.endpoint = c->r->at.endpoint,
-		.method = c->r->req.method.p,
-		.method_len = c->r->req.method.len,
-		.target = c->r->req.target.p,
-		.target_len = c->r->req.target.len,
-		.status = c->status,
-		.attempts = c->r->at.n + 1,
-		.duration_ms = now(c) - c->started,
-		.bytes_in = c->bytes_in + (c->req_pumping ? c->r->req_pump.moved : 0),
-		.bytes_out = c->bytes_out + (c->resp_pumping ? c->r->resp_pump.moved : 0),
-		.engine = c->body_engine,
-		.at = &c->r->at,
-	};
-	c->logged = true;
-	sg_frontend_log(c->ctx, &e);
 }
 
 /* Closing after a final response: flush it, send FIN, then read and drop
@@ -716,10 +648,10 @@ static void close_lingering(struct client *c)
 		if (c->tls)
 			sg_tls_close_notify(c->tls);
 		shutdown(c->io.fd, SHUT_WR);
-		c->r->at.request_at = c->r->at.try_at = c->r->at.connect_at = c->r->at.backoff_at =
-			0;
+		c->r->rq.at.request_at = c->r->rq.at.try_at = c->r->rq.at.connect_at =
+			c->r->rq.at.backoff_at = 0;
 		c->head_at = 0;
-		sg_idle_stop(&c->body_idle);
+		sg_idle_stop(&c->r->rq.body_idle);
 		c->idle_at = now(c) + PROXY_LINGER_MS;
 	}
 	/* Drop what the client still sends, 64 KiB per wake-up so that one
@@ -812,33 +744,16 @@ static void wait_idle(struct client *c, uint64_t since)
 		c->idle_at = c->born + max_age(c);
 }
 
-/* The request is over from the client's point of view: it got a complete
- * answer (or will after the flush). Prepare for the next one. */
-/* The request counts against its bind's maxConcurrentRequests from its
- * head until finish_request (a tunnel it opened: until the close). False:
- * over the bound, to be answered 503. */
-static bool admit_request(struct client *c)
-{
-	c->req_held = sg_frontend_admit_request(c->ctx, c->bind);
-	return c->req_held;
-}
-
-static void release_request(struct client *c)
-{
-	if (c->req_held)
-		sg_admit_release(c->ctx->admit, SG_ADMIT_REQ, c->bind->port);
-	c->req_held = false;
-}
-
 static void finish_request(struct client *c)
 {
-	release_request(c);
-	c->r->at.request_at = c->r->at.try_at = c->r->at.connect_at = c->r->at.backoff_at = 0;
+	sg_request_release(&c->r->rq);
+	c->r->rq.at.request_at = c->r->rq.at.try_at = c->r->rq.at.connect_at =
+		c->r->rq.at.backoff_at = 0;
 	c->kick_at = c->head_at = 0;
-	sg_idle_stop(&c->body_idle);
+	sg_idle_stop(&c->r->rq.body_idle);
 	if (c->resp_pumping)
 		sg_pump_unbatch(&c->r->resp_pump); /* before its socket may be pooled */
-	if (c->r->at.conn || c->r->at.h2)
+	if (c->r->rq.at.conn || c->r->rq.at.h2)
 		release_backend(c);
 	c->r->h2_resp = c->r->h2_chunked = c->r->h2_up_wait = false;
 	c->r->h2_unconsumed = 0;
@@ -847,17 +762,15 @@ static void finish_request(struct client *c)
 	if (c->resp_pumping)
 		pump_done(c, &c->r->resp_pump);
 	c->req_pumping = c->resp_pumping = false;
-	access_log(c);
-	c->resp_started = c->resp_done = false;
-	c->is_head = false; /* a next head that does not parse is answered whole */
+	sg_request_log(&c->r->rq, 0, 0); /* a next head that does not parse is answered whole */
+	c->r->rq.resp_started = c->resp_done = false;
 	if (c->client_close || !c->req_done || c->ctx->draining || too_old(c)) {
 		enter(c, C_CLOSING);
 		close_lingering(c);
 		return;
 	}
 	consume_request(c);
-	sg_filter_plan_reset(&c->r->plan);
-	c->r->mirrored = false;
+	sg_filter_plan_reset(&c->r->rq.plan);
 	keep_warm(c); /* for pipelined bytes' head, or the next to come */
 	enter(c, C_HEAD);
 	wait_idle(c, now(c));
@@ -865,93 +778,90 @@ static void finish_request(struct client *c)
 		read_request_head(c);
 }
 
-static bool grpc_request(const struct client *c)
-{
-	const struct sg_h1_span *ct =
-		c->r && c->r->req.head_len ? sg_h1_header(&c->r->req, "content-type") : NULL;
-
-	return ct && sg_grpc_request(ct->p, ct->len);
-}
-
-/* A failure as a gRPC caller sees it (sg_grpc_failure). */
-static void send_grpc_failure(struct client *c, enum sg_fail kind, int err)
-{
-	bool close = !c->req_done || c->client_close;
-	struct sg_grpc_failure g;
-	struct sg_h1_edit edit;
-	char buf[2048];
-	ssize_t n;
-
-	sg_grpc_failure(kind, err, c->r->plan.limits, &g, &edit);
-	n = sg_h1_write_answer(200, &edit, NULL, 0, conn_field(c, close), buf, sizeof(buf));
-	count_request(c, 200);
-	if (n < 0 || client_write(c, buf, (size_t)n) == -1) {
-		client_close(c);
-		return;
-	}
-	if (close)
-		c->client_close = true;
-	finish_request(c);
-}
-
+/* The gateway's failure answer to the request in flight (user/request.h):
+ * every failure of an HTTP/1 request goes through here. */
 static void fail_request(struct client *c, enum sg_fail kind, int err)
 {
-	char body[256];
-
-	sg_fail_body(kind, c->r ? sg_attempt_cause(&c->r->at, kind, err) : sg_fail_cause(err), body,
-		     sizeof(body));
-	SG_DEBUG("%s: %u %s", c->ip, sg_fail_status(kind), body);
-	if (c->r)
-		sg_attempt_drop(&c->r->at);
-	if (c->resp_started) {
-		/* Part of a response went out: the only honest signal left. */
-		client_close(c);
-		return;
-	}
-	if (too_old(c))
-		c->client_close = true;
-	if (grpc_request(c)) {
-		send_grpc_failure(c, kind, err);
-		return;
-	}
-	count_request(c, sg_fail_status(kind));
-	send_simple(c, sg_fail_status(kind), body, !c->req_done || c->client_close);
-	if (!c->closed)
-		finish_request(c);
+	sg_request_fail(&c->r->rq, kind, err);
 }
 
-/* A route filter's own answer (redirect, direct response, CORS
- * preflight): no backend sees the request. */
-static void send_answer(struct client *c)
-{
-	const struct sg_filter_plan *p = &c->r->plan;
-	bool close = !c->req_done || c->client_close || too_old(c);
-	struct sg_h1_edit edit;
-	struct sg_buf head = { 0 };
-	size_t cap = 1024 + p->body.len;
-	ssize_t n = -1;
+/* ---- the request module's sink (user/request.h) ---------------------------- */
 
-	sg_attempt_drop(&c->r->at);
-	sg_filter_response_edit(p, &edit);
-	for (int i = 0; i < 4 && n == -1; i++, cap *= 4)
-		if (sg_buf_reserve(&head, cap) == 0)
-			n = sg_h1_write_answer(p->status, &edit, p->body.p, p->body.len,
-					       conn_field(c, close), sg_buf_tail(&head), cap);
-	count_request(c, p->status);
-	/* A HEAD request gets the head alone (its Content-Length says what a
-	 * GET would get). */
-	if (n >= 0 && c->is_head)
-		n -= (ssize_t)p->body.len;
-	if (n < 0 || client_write(c, sg_buf_tail(&head), (size_t)n) == -1) {
-		sg_buf_free(&head);
+/* An answer the gateway makes, whole: the route's response filters, when
+ * it was routed, apply to it too, as agentgateway applies them to its
+ * errors (the failure text goes without them when they do not fit). A
+ * direct response's body may be larger than the stack's buffer. */
+static void conn_answer(struct sg_request *rq, uint16_t status, const struct sg_h1_edit *edit,
+			const char *body, size_t len, bool text)
+{
+	struct client *c = rq->owner;
+	char small[4096];
+	struct sg_buf big = { 0 };
+	char *out = small;
+	size_t cap = sizeof(small);
+	enum sg_h1_conn conn;
+	bool close;
+	ssize_t n;
+
+	if (too_old(c))
+		c->client_close = true;
+	close = !c->req_done || c->client_close;
+	conn = conn_field(c, close);
+	n = text ? sg_h1_write_simple(status, NULL, edit, body, conn, out, cap)
+		 : sg_h1_write_answer(status, edit, body, len, conn, out, cap);
+	for (int i = 0; n < 0 && !text && i < 4; i++) {
+		cap = (1024 + len) << (2 * i);
+		if (sg_buf_reserve(&big, cap) < 0)
+			break;
+		out = sg_buf_tail(&big);
+		n = sg_h1_write_answer(status, edit, body, len, conn, out, cap);
+	}
+	if (n < 0 && text)
+		n = sg_h1_write_simple(status, NULL, NULL, body, conn, out, cap);
+	/* A HEAD request gets the head alone (RFC 9110 9.3.2): the body would
+	 * be read as the start of the next response. */
+	if (n >= 0 && rq->is_head)
+		n -= (ssize_t)len;
+	if (n < 0 || client_write(c, out, (size_t)n) == -1) {
+		sg_buf_free(&big);
 		client_close(c);
 		return;
 	}
-	sg_buf_free(&head);
+	sg_buf_free(&big);
 	if (close)
 		c->client_close = true;
 	if (!c->closed)
 		finish_request(c);
+}
+
+/* Part of a response went out: the only honest signal left. */
+static void conn_cut(struct sg_request *rq)
+{
+	client_close(rq->owner);
+}
+
+static void conn_held_body(const struct sg_request *rq, struct sg_mirror_request *m)
+{
+	const struct client *c = rq->owner;
+
+	m->body = c->in + c->r->req.head_len;
+	m->body_len = rq->at.replayable ? c->body_len : 0;
+	m->body_whole = rq->at.replayable || c->req_body == SG_H1_BODY_NONE;
+}
+
+static uint64_t body_progress(const struct client *c);
+
+static uint64_t conn_progress(const struct sg_request *rq)
+{
+	return body_progress(rq->owner);
+}
+
+/* The connection follows the listener its request was routed to. */
+static void routed(struct sg_request *rq)
+{
+	struct client *c = rq->owner;
+
+	c->listener = rq->listener;
 }
 
 /* ---- attempts ---------------------------------------------------------- */
@@ -981,74 +891,19 @@ static int build_request_out(struct client *c)
 	 * re-added here when the client asked for it (less h2c). Only then is
 	 * a 101 an answer. */
 	c->upgrade_sent = sg_h1_upgrade_offer(&c->r->req, extra, sizeof(extra)) > 0;
-	sg_filter_request_edit(&c->r->plan, &edit);
+	sg_filter_request_edit(&c->r->rq.plan, &edit);
 	/* A body read whole before the first try goes with the head: the
 	 * client already had its 100 (got_request_head), and a backend asked
 	 * to wait would only send another. */
-	if (c->r->at.replayable && c->req_body == SG_H1_BODY_LENGTH) {
+	if (c->r->rq.at.replayable && c->req_body == SG_H1_BODY_LENGTH) {
 		de = (struct drops_expect){ edit.drops, edit.arg };
 		edit.drops = drop_expect;
 		edit.arg = &de;
 	}
-	sg_attempt_default_host(c->r->at.backend, &c->r->req, &edit);
-	return sg_h1backend_build(&c->r->bx, &c->r->req, &edit, c->ip, c->r->at.n, extra,
+	sg_attempt_default_host(c->r->rq.at.backend, &c->r->req, &edit);
+	return sg_h1backend_build(&c->r->bx, &c->r->req, &edit, c->ip, c->r->rq.at.n, extra,
 				  c->in + c->r->req.head_len,
-				  c->r->at.replayable ? c->body_len : 0);
-}
-
-/* Copies of the request, as the filters so far left it, to `mirrors`. */
-static void mirror(struct client *c, const struct sg_mirrors *mirrors)
-{
-	struct sg_h1_edit edit;
-	struct sg_mirror_request r = {
-		.req = &c->r->req,
-		.edit = &edit,
-		.client_ip = c->ip,
-		.body = c->in + c->r->req.head_len,
-		.body_len = c->r->at.replayable ? c->body_len : 0,
-		.body_whole = c->r->at.replayable || c->req_body == SG_H1_BODY_NONE,
-	};
-
-	if (!mirrors->n)
-		return;
-	sg_filter_request_edit(&c->r->plan, &edit);
-	sg_mirroring_send(c->ctx->mirroring, mirrors, &r, &c->ctx->rng);
-}
-
-static void filter_input(struct client *c, struct sg_filter_input *in)
-{
-	sg_filter_input_init(in, &c->r->req, c->r->match, c->bind);
-}
-
-/* A plan that does not forward: its answer, or the request's failure. */
-static void answer_plan(struct client *c, enum sg_filter_result res)
-{
-	switch (res) {
-	case SG_FILTER_FORWARD:
-		break;
-	case SG_FILTER_ANSWER:
-		send_answer(c);
-		break;
-	case SG_FILTER_FAILED:
-		fail_request(c, SG_FAIL_FILTER, 0);
-		break;
-	case SG_FILTER_REFUSED:
-		fail_request(c, c->r->plan.refusal, 0);
-		break;
-	case SG_FILTER_NOMEM:
-		fail_request(c, SG_FAIL_CONNECT, ENOMEM);
-		break;
-	}
-}
-
-/* Go on after a filter plan: true to forward the request; false when the
- * plan answered it (or could not be made, and the request failed). */
-static bool follow_plan(struct client *c, enum sg_filter_result res)
-{
-	if (res == SG_FILTER_FORWARD)
-		return true;
-	answer_plan(c, res);
-	return false;
+				  c->r->rq.at.replayable ? c->body_len : 0);
 }
 
 static void on_backend_io(struct sg_loop *loop, struct sg_io *io, uint32_t revents);
@@ -1060,22 +915,13 @@ static void h2_end(struct sg_attempt *a, const struct sg_h2_field *t, size_t n, 
 static ssize_t h2_body(struct sg_attempt *a, char *buf, size_t len, bool *eof);
 static size_t h2_trailers(struct sg_attempt *a, const struct sg_h2_field **t);
 
-/* The attempt's connection is ready: this try's copy of the request goes
- * out on it. */
-static void on_send(struct sg_attempt *a)
+/* The try's plan is made (user/request.c): this try's copy of the request
+ * goes out on its connection, or as a stream to an HTTP/2 backend. */
+static void conn_send(struct sg_request *rq)
 {
-	struct client *c = a->owner;
-	struct sg_filter_input in;
+	struct client *c = rq->owner;
 
-	filter_input(c, &in);
-	in.backend_host = sg_filter_backend_host(a->backend);
-	if (!follow_plan(c, sg_filter_plan_backend(&c->r->plan, &a->backend->filters, &in)))
-		return;
-	if (!c->r->mirrored) {
-		c->r->mirrored = true;
-		mirror(c, &a->backend->filters.mirrors);
-	}
-	if (a->h2) {
+	if (rq->at.h2) {
 		send_h2(c);
 		return;
 	}
@@ -1086,18 +932,26 @@ static void on_send(struct sg_attempt *a)
 	write_backend(c);
 }
 
-static void on_fail(struct sg_attempt *a, enum sg_fail kind, int err)
+/* An HTTP/2 backend's failure comes outside our dispatch. */
+static void conn_failed(struct sg_request *rq)
 {
-	struct client *c = a->owner;
-
-	fail_request(c, kind, err);
-	settle(c); /* an HTTP/2 backend's failure comes outside our dispatch */
+	settle(rq->owner);
 }
 
+static const struct sg_request_sink sink = {
+	.answer = conn_answer,
+	.cut = conn_cut,
+	.send = conn_send,
+	.failed = conn_failed,
+	.held_body = conn_held_body,
+	.progress = conn_progress,
+	.routed = routed,
+};
+
 static const struct sg_attempt_ops attempt_ops = {
-	.send = on_send,
-	.fail = on_fail,
-	.dropped = on_dropped,
+	.send = sg_request_try_send,
+	.fail = sg_request_try_failed,
+	.dropped = backend_dropped,
 	.wait = NULL, /* every dispatch ends in settle() */
 	.on_io = on_backend_io,
 	.head = h2_head,
@@ -1107,12 +961,11 @@ static const struct sg_attempt_ops attempt_ops = {
 	.trailers = h2_trailers,
 };
 
-static void start_attempt(struct client *c)
+/* The request goes to its route's backends: the first try starts. */
+static void forward(struct client *c)
 {
 	enter(c, C_ATTEMPT);
-	if (c->r->at.route->eff_filters.mirrors.n)
-		mirror(c, &c->r->at.route->eff_filters.mirrors);
-	sg_attempt_start(&c->r->at);
+	sg_request_start(&c->r->rq);
 }
 
 /* The request head (and buffered body) went out: stream any larger body. */
@@ -1121,9 +974,9 @@ static void request_sent(struct client *c)
 	size_t early;
 
 	c->request_written = true;
-	if (c->r->at.replayable)
-		c->bytes_in = c->body_len;
-	if (c->r->at.replayable || c->req_body == SG_H1_BODY_NONE) {
+	if (c->r->rq.at.replayable)
+		c->r->rq.bytes_in = c->body_len;
+	if (c->r->rq.at.replayable || c->req_body == SG_H1_BODY_NONE) {
 		c->req_done = true;
 		return;
 	}
@@ -1174,10 +1027,10 @@ static void request_sent(struct client *c)
 
 static void write_backend(struct client *c)
 {
-	int rc = sg_h1backend_send(&c->r->bx, c->r->at.conn);
+	int rc = sg_h1backend_send(&c->r->bx, c->r->rq.at.conn);
 
 	if (rc < 0)
-		sg_attempt_write_failed(&c->r->at, -rc, c->r->bx.out_off > 0);
+		sg_attempt_write_failed(&c->r->rq.at, -rc, c->r->bx.out_off > 0);
 	else if (rc == 1)
 		request_sent(c);
 }
@@ -1257,7 +1110,7 @@ static void got_response_head(struct client *c)
 		/* A tunnel nobody asked for would carry the client's next
 		 * bytes to the backend unparsed: an invalid response. */
 		SG_WARN("%s: backend sent 101 to a request without Upgrade", c->ip);
-		sg_attempt_failed(&c->r->at, SG_FAIL_BAD_RESPONSE, EPROTO);
+		sg_attempt_failed(&c->r->rq.at, SG_FAIL_BAD_RESPONSE, EPROTO);
 		return;
 	}
 	if (c->r->bx.resp.status >= 100 && c->r->bx.resp.status < 200 &&
@@ -1276,11 +1129,12 @@ static void got_response_head(struct client *c)
 		sg_h1backend_skip_head(&c->r->bx);
 		return;
 	}
-	if (sg_attempt_took_status(&c->r->at, c->r->bx.resp.status))
+	if (sg_attempt_took_status(&c->r->rq.at, c->r->bx.resp.status))
 		return;
 	tunnel = c->r->bx.resp.status == 101 || (c->is_connect && c->r->bx.resp.status / 100 == 2);
 	/* RFC 9110 §9.3.6: framing headers in a 2xx to CONNECT mean nothing. */
-	c->resp_body = tunnel ? SG_H1_BODY_NONE : sg_h1_response_body(&c->r->bx.resp, c->is_head);
+	c->resp_body =
+		tunnel ? SG_H1_BODY_NONE : sg_h1_response_body(&c->r->bx.resp, c->r->rq.is_head);
 	c->resp_keep_alive = c->r->bx.resp.keep_alive && c->resp_body != SG_H1_BODY_CLOSE;
 	/* An HTTP/1.0 client gets a chunked body's data, delimited by the
 	 * close (RFC 9112 6.1: no Transfer-Encoding to a 1.0 request). */
@@ -1290,7 +1144,7 @@ static void got_response_head(struct client *c)
 		c->client_close = true;
 	if (c->closed || c->state != C_ATTEMPT)
 		return;
-	sg_filter_response_edit(&c->r->plan, &edit);
+	sg_filter_response_edit(&c->r->rq.plan, &edit);
 	if (dechunk)
 		without_header(&c->r->bx.resp, "transfer-encoding", &unchunked, slots);
 	/* A 101 keeps the backend's Upgrade and says "connection: upgrade"
@@ -1328,13 +1182,13 @@ static void got_response_head(struct client *c)
 		client_close(c);
 		return;
 	}
-	c->resp_started = true;
-	count_request(c, c->r->bx.resp.status);
+	c->r->rq.resp_started = true;
+	sg_request_response_head(&c->r->rq, c->r->bx.resp.status);
 	enter(c, C_RESP);
 	extra_len = c->r->bx.in_len - c->r->bx.resp.head_len - whole;
 	if (whole) {
 		count_body(c, false, SG_RELAY_COPY, whole);
-		c->body_engine = SG_RELAY_COPY;
+		c->r->rq.engine = SG_RELAY_COPY;
 		c->resp_body = SG_H1_BODY_NONE;
 		if (extra_len)
 			c->resp_keep_alive = false; /* more than its response */
@@ -1349,15 +1203,15 @@ static void got_response_head(struct client *c)
 		c->resp_done = true;
 		break;
 	case SG_H1_BODY_LENGTH:
-		c->body_engine = init_pump(c, &c->r->resp_pump, false,
-					   (uint64_t)c->r->bx.resp.content_length, false);
+		c->r->rq.engine = init_pump(c, &c->r->resp_pump, false,
+					    (uint64_t)c->r->bx.resp.content_length, false);
 		break;
 	case SG_H1_BODY_CLOSE:
-		c->body_engine = init_pump(c, &c->r->resp_pump, false, UINT64_MAX, false);
+		c->r->rq.engine = init_pump(c, &c->r->resp_pump, false, UINT64_MAX, false);
 		break;
 	case SG_H1_BODY_CHUNKED:
 		/* chunk framing is parsed here */
-		c->body_engine = init_pump(c, &c->r->resp_pump, false, 0, true);
+		c->r->rq.engine = init_pump(c, &c->r->resp_pump, false, 0, true);
 		memset(&c->r->resp_chunks, 0, sizeof(c->r->resp_chunks));
 		c->r->resp_chunks.decode = dechunk;
 		break;
@@ -1403,7 +1257,7 @@ static void response_too_large(struct client *c)
 
 static void read_backend_head(struct client *c)
 {
-	while (!c->closed && c->state == C_ATTEMPT && c->r->at.conn) {
+	while (!c->closed && c->state == C_ATTEMPT && c->r->rq.at.conn) {
 		int err;
 
 		if (alloc_slots(&c->r->bx.resp.headers, &c->r->bx.resp.headers_cap,
@@ -1411,7 +1265,7 @@ static void read_backend_head(struct client *c)
 			fail_request(c, SG_FAIL_BAD_RESPONSE, ENOMEM);
 			return;
 		}
-		switch (sg_h1backend_recv_head(&c->r->bx, c->r->at.conn, PROXY_HEAD_MAX, &err)) {
+		switch (sg_h1backend_recv_head(&c->r->bx, c->r->rq.at.conn, PROXY_HEAD_MAX, &err)) {
 		case SG_H1BACKEND_MORE:
 			return;
 		case SG_H1BACKEND_HEAD:
@@ -1420,12 +1274,12 @@ static void read_backend_head(struct client *c)
 			got_response_head(c);
 			continue;
 		case SG_H1BACKEND_EOF:
-			if (!err && early_eof(c, &c->r->at.conn->k, c->r->at.conn->fd))
+			if (!err && early_eof(c, &c->r->rq.at.conn->k, c->r->rq.at.conn->fd))
 				return;
-			sg_attempt_read_failed(&c->r->at, err);
+			sg_attempt_read_failed(&c->r->rq.at, err);
 			return;
 		case SG_H1BACKEND_INVALID:
-			sg_attempt_failed(&c->r->at, SG_FAIL_BAD_RESPONSE, EPROTO);
+			sg_attempt_failed(&c->r->rq.at, SG_FAIL_BAD_RESPONSE, EPROTO);
 			return;
 		case SG_H1BACKEND_TOO_LARGE:
 			response_too_large(c);
@@ -1626,14 +1480,14 @@ static void drive_request_body(struct client *c)
 			SG_DEBUG("%s: request body (%s): %s side: %s", c->ip,
 				 sg_relay_engine_name(c->r->req_pump.engine),
 				 side ? "backend" : "client", strerror(errno));
-		if (st == SG_PUMP_ERROR && side == 0 && errno == EPROTO && !c->resp_started) {
+		if (st == SG_PUMP_ERROR && side == 0 && errno == EPROTO && !c->r->rq.resp_started) {
 			/* Bad chunk framing after the head: the client gets
 			 * its 400, the backend never sees the rest. */
 			c->req_done = false;
 			fail_request(c, SG_FAIL_BAD_REQUEST, 0);
 			return;
 		}
-		if (side == 0 || c->resp_started) {
+		if (side == 0 || c->r->rq.resp_started) {
 			client_close(c);
 			return;
 		}
@@ -1664,19 +1518,19 @@ static void send_h2(struct client *c)
 	c->upgrade_sent = false;
 	r->h2_up_off = 0;
 	r->h2_up_wait = false;
-	if (!r->at.replayable && c->req_body == SG_H1_BODY_LENGTH)
+	if (!r->rq.at.replayable && c->req_body == SG_H1_BODY_LENGTH)
 		r->h2_up_left = (uint64_t)r->req.content_length;
 	memset(&r->h2_up_chunks, 0, sizeof(r->h2_up_chunks));
 	sg_buf_reset(&r->h2_trailers.lines);
-	sg_filter_request_edit(&r->plan, &edit);
-	rc = sg_attempt_send(&r->at, &r->req, &edit, c->ip, c->req_body != SG_H1_BODY_NONE);
+	sg_filter_request_edit(&r->rq.plan, &edit);
+	rc = sg_attempt_send(&r->rq.at, &r->req, &edit, c->ip, c->req_body != SG_H1_BODY_NONE);
 	if (rc < 0) {
 		fail_request(c, SG_FAIL_CONNECT, -rc);
 		return;
 	}
 	c->request_written = true;
-	if (r->at.replayable) {
-		c->bytes_in = c->body_len;
+	if (r->rq.at.replayable) {
+		c->r->rq.bytes_in = c->body_len;
 		c->req_done = true;
 	}
 	settle(c);
@@ -1789,7 +1643,7 @@ static ssize_t h2_body(struct sg_attempt *a, char *buf, size_t len, bool *eof)
 	struct request *r = c->r;
 	size_t n;
 
-	if (!r->at.replayable)
+	if (!r->rq.at.replayable)
 		return h2_upload(c, buf, len, eof);
 	n = c->body_len - r->h2_up_off;
 	if (n > len)
@@ -1806,7 +1660,7 @@ static void h2_flushed(struct client *c)
 {
 	if (c->r->h2_unconsumed) {
 		/* one stream a client: its window grows as it reads */
-		sg_attempt_consume(&c->r->at, c->r->h2_unconsumed, c->r->h2_unconsumed);
+		sg_attempt_consume(&c->r->rq.at, c->r->h2_unconsumed, c->r->h2_unconsumed);
 		c->r->h2_unconsumed = 0;
 	}
 	if (c->resp_done)
@@ -1840,14 +1694,14 @@ static void h2_head(struct sg_attempt *a, const struct sg_h1_resp *resp, bool en
 	 * (a Content-Length 0 said if the backend gave none), the backend's
 	 * length, else chunks; chunks too for a client that asked for
 	 * trailers (TE: trailers), which only they can carry. */
-	bool bodyless = c->is_head || resp->status == 204 || resp->status == 304;
+	bool bodyless = c->r->rq.is_head || resp->status == 204 || resp->status == 304;
 	bool te_trailers = r->req.minor &&
 			   sg_h1_headers_list(r->req.headers, r->req.nheaders, "te", "trailers");
 	struct sg_h1_header slots[SG_H1_MAX_HEADERS];
 	struct sg_h1_resp chunked_resp;
 	const char *extra = NULL;
 
-	sg_filter_response_edit(&r->plan, &edit);
+	sg_filter_response_edit(&r->rq.plan, &edit);
 	if (bodyless || (end && resp->content_length <= 0)) {
 		c->resp_body = SG_H1_BODY_NONE;
 		if (!bodyless && resp->content_length < 0)
@@ -1879,9 +1733,9 @@ static void h2_head(struct sg_attempt *a, const struct sg_h1_resp *resp, bool en
 		return;
 	}
 	r->h2_resp = true;
-	c->resp_started = true;
-	c->body_engine = SG_RELAY_COPY;
-	count_request(c, resp->status);
+	c->r->rq.resp_started = true;
+	c->r->rq.engine = SG_RELAY_COPY;
+	sg_request_response_head(&c->r->rq, resp->status);
 	enter(c, C_RESP);
 	settle(c);
 }
@@ -1966,12 +1820,6 @@ static size_t max_headers(const struct client *c)
 	return n < SG_H1_MAX_HEADERS ? n : SG_H1_MAX_HEADERS;
 }
 
-static const struct sg_route *route_request(struct client *c, enum sg_fail *why)
-{
-	return sg_frontend_route(c->bind, &c->r->req, c->tls ? sg_tls_listener_key(c->tls) : NULL,
-				 &c->listener, &c->r->match, why);
-}
-
 /* The client speaks HTTP/2 (the preface, or an h2c upgrade of `upgrade`):
  * user/h2proxy.c takes the socket and the bytes read past that request's
  * head, and this client goes away without closing it (close(-1) is a
@@ -2004,80 +1852,62 @@ static bool chunked_prefix_ok(const struct client *c)
 }
 
 /* Each request on a kept-alive connection is served by the config in force
- * when its head arrives, on the bind of the same port: a route that became
- * invalid since, or a ReferenceGrant that was revoked, answers as the new
- * config says, never from the old one. With its port gone from the new
- * config the connection keeps the config it has. Nothing of the previous
- * request's config is kept (listener, route, backend). */
+ * when its head arrives, on the bind of the same port (user/request.h):
+ * with its port gone from the new config the connection keeps the config
+ * it has. Nothing of the previous request's config is kept (listener,
+ * route, backend). */
 static void follow_config(struct client *c)
 {
-	struct sg_cfg *now = c->ctx->cfg;
+	const struct sg_bind *b = sg_request_follow_config(c->ctx, c->cfg, c->bind);
 
-	if (now == c->cfg)
+	if (!b)
 		return;
-	for (size_t i = 0; i < now->nbinds; i++) {
-		if (now->binds[i].port != c->bind->port || now->binds[i].proto != c->bind->proto)
-			continue;
-		c->listener = NULL;
-		c->r->at.route = NULL;
-		c->r->at.backend = NULL;
-		c->bind = &now->binds[i];
-		sg_cfg_unref(c->cfg);
-		c->cfg = sg_cfg_ref(now);
-		return;
-	}
+	c->listener = c->r->rq.listener = NULL;
+	c->r->rq.match = NULL;
+	c->r->rq.at.route = NULL;
+	c->r->rq.at.backend = NULL;
+	c->bind = c->r->rq.bind = b;
+	sg_cfg_unref(c->cfg);
+	c->cfg = sg_cfg_ref(c->ctx->cfg);
 }
 
 /* A complete request head is in `in`. */
 static void got_request_head(struct client *c)
 {
-	const struct sg_route *route;
-	enum sg_fail no_route;
-	struct sg_filter_input in;
+	struct sg_request_head h;
 
 	follow_config(c);
 	/* h2c is cleartext only (RFC 9113 3.1): over TLS, ALPN says h2. */
-	if (!c->started && !c->tls && sg_h2_upgrade_request(&c->r->req)) {
+	if (!c->served && !c->tls && sg_h2_upgrade_request(&c->r->req)) {
 		switch_to_h2(c, &c->r->req);
 		return;
 	}
 
+	c->served = true;
 	c->idle_at = c->head_at = c->warm_at = 0;
-	c->started = now(c);
-	c->logged = false;
-	c->status = 0;
-	c->bytes_in = c->bytes_out = 0;
-	c->body_engine = c->ctx->engine;
-	c->resp_started = c->resp_done = c->req_done = false;
-	c->is_head = c->r->req.method.len == 4 && !memcmp(c->r->req.method.p, "HEAD", 4);
+	c->resp_done = false;
 	c->is_connect = c->r->req.method.len == 7 && !memcmp(c->r->req.method.p, "CONNECT", 7);
 	/* Bytes after a CONNECT head are the tunnel's, never a next request:
 	 * unless a 2xx opens the tunnel, the connection ends with the answer. */
 	c->client_close = !c->r->req.keep_alive || c->is_connect;
 	c->req_body = sg_h1_request_body(&c->r->req);
 	c->req_done = c->req_body == SG_H1_BODY_NONE;
-	route = route_request(c, &no_route);
-	/* A body small enough is read whole before the first try: it can be
-	 * sent again. */
-	sg_attempt_begin(&c->r->at, c->listener ? c->listener->key : c->bind->key, route,
-			 c->req_body == SG_H1_BODY_NONE ||
-				 (c->req_body == SG_H1_BODY_LENGTH &&
-				  c->r->req.content_length <= PROXY_REPLAY_MAX),
-			 &c->cfg->global);
-	if (!admit_request(c)) {
-		fail_request(c, SG_FAIL_OVERLOAD, 0);
+	h = (struct sg_request_head){
+		.req = &c->r->req,
+		.cfg = c->cfg,
+		.bind = c->bind,
+		.sni_listener = c->tls ? sg_tls_listener_key(c->tls) : NULL,
+		/* A body small enough is read whole before the first try:
+		 * it can be sent again. */
+		.replayable = c->req_body == SG_H1_BODY_NONE ||
+			      (c->req_body == SG_H1_BODY_LENGTH &&
+			       c->r->req.content_length <= PROXY_REPLAY_MAX),
+		.engine = c->ctx->engine,
+	};
+	if (!sg_request_begin(&c->r->rq, &h))
 		return;
-	}
-	if (!route) {
-		fail_request(c, no_route, 0);
-		return;
-	}
-	filter_input(c, &in);
-	if (!follow_plan(c, sg_filter_plan_request(&c->r->plan, &route->eff_filters, &in)))
-		return;
-	watch_body(c);
 	c->body_len = 0;
-	if (c->r->at.replayable && c->req_body == SG_H1_BODY_LENGTH) {
+	if (c->r->rq.at.replayable && c->req_body == SG_H1_BODY_LENGTH) {
 		static const char cont[] = "HTTP/1.1 100 Continue\r\n\r\n";
 
 		/* The body is read here before any backend sees the request,
@@ -2099,7 +1929,7 @@ static void got_request_head(struct client *c)
 		fail_request(c, SG_FAIL_BAD_REQUEST, 0);
 		return;
 	}
-	start_attempt(c);
+	forward(c);
 }
 
 /* Drop the finished request from `in`, keeping pipelined bytes. */
@@ -2130,7 +1960,7 @@ static void try_parse(struct client *c)
 	if (c->state == C_HEAD && !c->head_at && c->ctx->head_timeout_ms) {
 		c->head_at = now(c) + c->ctx->head_timeout_ms;
 	}
-	if (c->state == C_HEAD && !c->started) {
+	if (c->state == C_HEAD && !c->served) {
 		int h2 = sg_h2_preface(c->in, c->in_len);
 
 		if (h2 == 0)
@@ -2177,7 +2007,7 @@ static void try_parse(struct client *c)
 			return;
 		c->body_len = (size_t)c->r->req.content_length;
 		c->req_done = true;
-		start_attempt(c);
+		forward(c);
 	}
 }
 
@@ -2232,8 +2062,8 @@ static void on_tunnel_up(struct sg_loop *loop, struct sg_io *io, uint32_t revent
 {
 	struct client *c = io->data;
 
-	if (!c->r->at.connected) {
-		int err = sg_backend_connect_error(c->r->at.conn);
+	if (!c->r->rq.at.connected) {
+		int err = sg_backend_connect_error(c->r->rq.at.conn);
 
 		if (err == EINPROGRESS)
 			return; /* the name's next address */
@@ -2241,8 +2071,8 @@ static void on_tunnel_up(struct sg_loop *loop, struct sg_io *io, uint32_t revent
 			client_close(c);
 			return;
 		}
-		c->r->at.connected = true;
-		c->r->at.connect_at = 0;
+		c->r->rq.at.connected = true;
+		c->r->rq.at.connect_at = 0;
 		begin_tunnel(c);
 	}
 	drive_tunnel(c);
@@ -2257,12 +2087,12 @@ static void promote_tunnel(struct client *c)
 	pump_done(c, &c->r->resp_pump);
 	tunnel_pumps(c);
 	SG_DEBUG("%s: interactive tunnel: %s from now on", c->ip,
-		 sg_relay_engine_name(c->body_engine));
+		 sg_relay_engine_name(c->r->rq.engine));
 }
 
 static void drive_tunnel(struct client *c)
 {
-	if (c->closed || !c->r->at.connected)
+	if (c->closed || !c->r->rq.at.connected)
 		return;
 	if (client_out_pending(c) && client_flush(c) == -1) {
 		client_close(c);
@@ -2287,8 +2117,8 @@ static void drive_tunnel(struct client *c)
 		/* A reset (or a failed write) on one side is passed on as a
 		 * reset on both: an aborted stream must not look finished to
 		 * the other end (a FIN would). */
-		if (c->r->at.conn && c->r->at.conn->fd >= 0)
-			sg_net_reset_on_close(c->r->at.conn->fd);
+		if (c->r->rq.at.conn && c->r->rq.at.conn->fd >= 0)
+			sg_net_reset_on_close(c->r->rq.at.conn->fd);
 		client_abort(c);
 		return;
 	}
@@ -2297,7 +2127,7 @@ static void drive_tunnel(struct client *c)
 /* A tunnel's two pumps (a promoted one's on the socket map). */
 static void tunnel_pumps(struct client *c)
 {
-	c->body_engine = init_pump(c, &c->r->req_pump, true, UINT64_MAX, false);
+	c->r->rq.engine = init_pump(c, &c->r->req_pump, true, UINT64_MAX, false);
 	init_pump(c, &c->r->resp_pump, false, UINT64_MAX, false);
 	c->req_pumping = c->resp_pumping = true;
 }
@@ -2311,7 +2141,7 @@ static void begin_tunnel(struct client *c)
 			now(c));
 	if (c->bind->proto == SG_PROTO_TLS)
 		sg_tunnel_tls(&c->r->tunnel);
-	sg_idle_stop(&c->body_idle); /* a tunnel has --tunnel-idle-timeout instead */
+	sg_idle_stop(&c->r->rq.body_idle); /* a tunnel has --tunnel-idle-timeout instead */
 	if (c->ctx->tunnel_idle_ms)
 		c->idle_at = now(c) + c->ctx->tunnel_idle_ms;
 }
@@ -2338,7 +2168,8 @@ static uint64_t kernel_quiet(void *arg, uint64_t idle)
 	struct client *c = arg;
 
 	idle = kernel_idle(c, &c->ck, c->io.fd, idle);
-	return c->r->at.conn ? kernel_idle(c, &c->r->at.conn->k, c->r->at.conn->fd, idle) : idle;
+	return c->r->rq.at.conn ? kernel_idle(c, &c->r->rq.at.conn->k, c->r->rq.at.conn->fd, idle)
+				: idle;
 }
 
 static uint64_t quiet_ms(struct client *c, uint64_t since)
@@ -2360,41 +2191,12 @@ static uint64_t body_progress(const struct client *c)
 		  : 0);
 }
 
-/* A body is on its way in either direction. Waiting for a backend's
- * connect or response head is bounded by the connect and request
- * timeouts instead. */
-static bool body_flowing(const struct client *c)
-{
-	return c->state == C_BODY || c->state == C_RESP || c->req_pumping;
-}
-
-/* Starts watching the request that was just routed: with its route's
- * responseIdleTimeout, else --body-idle-timeout. */
-static void watch_body(struct client *c)
-{
-	const struct sg_route *route = c->r->at.route;
-	sg_dur d = route ? route->eff_timeout.response_idle : SG_DUR_UNSET;
-
-	c->route_idle = d != SG_DUR_UNSET;
-	sg_idle_start(&c->body_idle, c->route_idle ? ms(d) : c->ctx->body_idle_ms, now(c),
-		      body_progress(c));
-}
-
 /* After each I/O event: a body that moved was active now, so the
  * deadline counts from its last byte, not from the last check. */
 static void note_progress(struct client *c)
 {
-	if (!c->closed && c->body_idle.due)
-		sg_idle_note(&c->body_idle, now(c), body_progress(c));
-}
-
-/* The body deadline passed: true when the request stalled for the whole
- * limit (counting bytes the kernel moved alone), else the deadline moves
- * to limit after the last byte. */
-static bool body_stalled(struct client *c)
-{
-	return sg_idle_expired(&c->body_idle, now(c), body_progress(c), body_flowing(c),
-			       kernel_quiet, c);
+	if (!c->closed && c->r)
+		sg_request_note_progress(&c->r->rq);
 }
 
 /* After 101 Switching Protocols both directions are opaque bytes until
@@ -2417,7 +2219,7 @@ static void start_upgraded_tunnel(struct client *c, size_t extra_len)
 	c->in_len = c->r->req.head_len;
 	c->r->bx.in_len = 0;
 	free_all_slots(c); /* a tunnel reads no header again */
-	c->r->at.conn->io.cb = on_tunnel_up;
+	c->r->rq.at.conn->io.cb = on_tunnel_up;
 	drive_tunnel(c);
 }
 
@@ -2439,17 +2241,17 @@ static void start_tunnel(struct client *c, const struct sg_listener *l,
 		client_close(c);
 		return;
 	}
-	c->r->at.backend = &r->backends.v[bi];
-	c->r->at.conn = sg_backend_connect(c->ctx->pool, &c->r->at.backend->eps[ei],
-					   &c->r->at.backend->eff_keepalive, &err);
-	if (!c->r->at.conn) {
+	c->r->rq.at.backend = &r->backends.v[bi];
+	c->r->rq.at.conn = sg_backend_connect(c->ctx->pool, &c->r->rq.at.backend->eps[ei],
+					      &c->r->rq.at.backend->eff_keepalive, &err);
+	if (!c->r->rq.at.conn) {
 		client_close(c);
 		return;
 	}
-	if (c->r->at.backend->eff_connect_timeout > 0)
-		c->r->at.connect_at = now(c) + ms(c->r->at.backend->eff_connect_timeout);
-	c->r->at.conn->io.cb = on_tunnel_up;
-	c->r->at.conn->io.data = c;
+	if (c->r->rq.at.backend->eff_connect_timeout > 0)
+		c->r->rq.at.connect_at = now(c) + ms(c->r->rq.at.backend->eff_connect_timeout);
+	c->r->rq.at.conn->io.cb = on_tunnel_up;
+	c->r->rq.at.conn->io.data = c;
 }
 
 /* ---- events ------------------------------------------------------------ */
@@ -2470,11 +2272,11 @@ static void update_io(struct client *c)
 	case C_ATTEMPT:
 		if (c->r->h2_up_wait)
 			cev |= EPOLLIN;
-		if (!c->r->at.conn)
+		if (!c->r->rq.at.conn)
 			break;
 		/* EPOLLRDHUP too: the mask a pooled connection keeps, so that
 		 * taking it from the pool and giving it back cost nothing. */
-		uev = !c->r->at.connected		? sg_backend_connect_events(c->r->at.conn)
+		uev = !c->r->rq.at.connected ? sg_backend_connect_events(c->r->rq.at.conn)
 		      : sg_h1backend_pending(&c->r->bx) ? EPOLLOUT
 							: EPOLLIN | EPOLLRDHUP;
 		if (c->request_written && c->req_pumping && !c->req_done) {
@@ -2491,9 +2293,9 @@ static void update_io(struct client *c)
 		if ((client_out_pending(c) && !sg_deferred_queued(&c->later)) ||
 		    (c->resp_pumping && c->r->resp_pump.pending))
 			cev |= EPOLLOUT;
-		else if (c->resp_pumping && c->r->at.conn)
+		else if (c->resp_pumping && c->r->rq.at.conn)
 			uev |= EPOLLIN | EPOLLRDHUP;
-		if (c->req_pumping && !c->req_done && c->r->at.conn) {
+		if (c->req_pumping && !c->req_done && c->r->rq.at.conn) {
 			if (c->r->req_pump.pending)
 				uev |= EPOLLOUT;
 			else
@@ -2501,7 +2303,7 @@ static void update_io(struct client *c)
 		}
 		break;
 	case C_TUNNEL:
-		if (!c->r->at.connected) {
+		if (!c->r->rq.at.connected) {
 			uev = EPOLLOUT;
 			break;
 		}
@@ -2539,20 +2341,20 @@ static void update_io(struct client *c)
 	 * again on the kick timer: at EOF it is readable for ever. */
 	if (c->ck.eof_wait)
 		cev &= ~(uint32_t)(EPOLLIN | EPOLLRDHUP);
-	if (c->r && c->r->at.conn && c->r->at.conn->k.eof_wait)
+	if (c->r && c->r->rq.at.conn && c->r->rq.at.conn->k.eof_wait)
 		uev &= ~(uint32_t)(EPOLLIN | EPOLLRDHUP);
 	if (sg_io_set(loop, &c->io, cev) == -1) {
 		client_close(c);
 		return;
 	}
-	if (!c->r || !c->r->at.conn)
+	if (!c->r || !c->r->rq.at.conn)
 		return;
 	/* The response is all in and the connection waits for
 	 * finish_request to give it back: it stays registered as the pool
 	 * keeps it, parked, so that the way back costs no epoll_ctl. */
 	if (c->state == C_RESP && c->resp_done && !uev && !(c->req_pumping && !c->req_done))
-		sg_io_park(&c->r->at.conn->io);
-	else if (sg_io_set(loop, &c->r->at.conn->io, uev) == -1)
+		sg_io_park(&c->r->rq.at.conn->io);
+	else if (sg_io_set(loop, &c->r->rq.at.conn->io, uev) == -1)
 		client_close(c);
 }
 
@@ -2571,8 +2373,8 @@ static void settle(struct client *c)
 static void backend_io(struct client *c, uint32_t revents)
 {
 	if (c->state == C_ATTEMPT) {
-		if (!c->r->at.connected) {
-			sg_attempt_connected(&c->r->at);
+		if (!c->r->rq.at.connected) {
+			sg_attempt_connected(&c->r->rq.at);
 			return;
 		}
 		if (sg_h1backend_pending(&c->r->bx)) {
@@ -2599,7 +2401,7 @@ static void on_backend_io(struct sg_loop *loop, struct sg_io *io, uint32_t reven
 {
 	struct client *c = io->data;
 
-	if (c->closed || !c->r || !c->r->at.conn || io != &c->r->at.conn->io)
+	if (c->closed || !c->r || !c->r->rq.at.conn || io != &c->r->rq.at.conn->io)
 		return;
 	backend_io(c, revents);
 	note_progress(c);
@@ -2636,7 +2438,7 @@ static void client_io(struct client *c, struct sg_io *io, uint32_t revents)
 	case C_ATTEMPT:
 		if (c->r->h2_up_wait && (revents & EPOLLIN)) {
 			c->r->h2_up_wait = false;
-			sg_attempt_resume(&c->r->at);
+			sg_attempt_resume(&c->r->rq.at);
 			return;
 		}
 		if (c->req_pumping && (revents & EPOLLIN)) {
@@ -2649,7 +2451,7 @@ static void client_io(struct client *c, struct sg_io *io, uint32_t revents)
 	case C_RESP:
 		if (c->r->h2_up_wait && (revents & EPOLLIN)) {
 			c->r->h2_up_wait = false;
-			sg_attempt_resume(&c->r->at);
+			sg_attempt_resume(&c->r->rq.at);
 			if (c->closed)
 				return;
 		}
@@ -2705,7 +2507,7 @@ static void timer_fired(struct client *c)
 		if (idle < limit) {
 			c->idle_at = n + (limit - idle);
 		} else {
-			stat(c, SG_STAT_TIMEOUT_IDLE);
+			sg_stats_add(c->ctx->stats, SG_STAT_TIMEOUT_IDLE, 1);
 			client_close(c);
 			return;
 		}
@@ -2715,7 +2517,7 @@ static void timer_fired(struct client *c)
 		c->idle_at = 0; /* EPOLLIN reads it; head_at bounds it */
 	} else if (c->idle_at && n >= c->idle_at) {
 		if (c->state == C_HEAD && !too_old(c))
-			stat(c, SG_STAT_TIMEOUT_IDLE);
+			sg_stats_add(c->ctx->stats, SG_STAT_TIMEOUT_IDLE, 1);
 		client_close(c); /* idle: no response, as agentgateway does */
 		return;
 	}
@@ -2727,28 +2529,23 @@ static void timer_fired(struct client *c)
 	if (c->head_at && n >= c->head_at) {
 		c->head_at = 0;
 		if (c->state == C_HEAD) {
-			stat(c, SG_STAT_TIMEOUT_HEAD);
+			sg_stats_add(c->ctx->stats, SG_STAT_TIMEOUT_HEAD, 1);
 			c->req_done = false;
 			fail_request(c, SG_FAIL_HEAD_TIMEOUT, 0);
 			return;
 		}
 	}
-	if (c->body_idle.due && n >= c->body_idle.due && body_stalled(c)) {
-		stat(c, c->route_idle ? SG_STAT_TIMEOUT_RESPONSE_IDLE : SG_STAT_TIMEOUT_BODY);
-		SG_DEBUG("%s: no body byte moved for %" PRIu64 " ms (%s): request cut", c->ip,
-			 c->body_idle.limit,
-			 c->route_idle ? "responseIdleTimeout" : "--body-idle-timeout");
-		sg_idle_stop(&c->body_idle);
+	if (c->r && sg_request_body_stalled(&c->r->rq, n, c->req_pumping, kernel_quiet, c)) {
 		c->req_done = false;
-		fail_request(c, SG_FAIL_BODY_TIMEOUT, 0); /* closes when the response began */
+		sg_request_body_timeout(&c->r->rq); /* closes when the response began */
 		return;
 	}
-	if (c->state == C_TUNNEL && c->r->at.connect_at && n >= c->r->at.connect_at) {
-		stat(c, SG_STAT_TIMEOUT_CONNECT);
+	if (c->state == C_TUNNEL && c->r->rq.at.connect_at && n >= c->r->rq.at.connect_at) {
+		sg_stats_add(c->ctx->stats, SG_STAT_TIMEOUT_CONNECT, 1);
 		client_close(c);
 		return;
 	}
-	if (c->state != C_TUNNEL && c->r && sg_attempt_expire(&c->r->at, n))
+	if (c->state != C_TUNNEL && c->r && sg_attempt_expire(&c->r->rq.at, n))
 		return;
 	if (c->batch_at && n >= c->batch_at) {
 		/* The body slowed down: what it sent is read now, and from
@@ -2786,8 +2583,8 @@ static void redrive(struct client *c)
 		return;
 	case C_ATTEMPT:
 		drive_request_body(c);
-		if (!c->closed && c->state == C_ATTEMPT && c->r->at.conn &&
-		    c->r->at.conn->k.eof_wait)
+		if (!c->closed && c->state == C_ATTEMPT && c->r->rq.at.conn &&
+		    c->r->rq.at.conn->k.eof_wait)
 			read_backend_head(c);
 		return;
 	case C_RESP:
@@ -2832,13 +2629,16 @@ static void client_close(struct client *c)
 {
 	if (c->closed)
 		return;
-	if (c->state != C_HEAD && c->state != C_LINGER && c->state != C_TUNNEL)
-		access_log(c); /* a request cut short is logged with what it got */
+	if (c->r && c->state != C_HEAD && c->state != C_LINGER && c->state != C_TUNNEL)
+		/* a request cut short is logged with what it got */
+		sg_request_log(&c->r->rq, c->req_pumping ? c->r->req_pump.moved : 0,
+			       c->resp_pumping ? c->r->resp_pump.moved : 0);
 	c->closed = true;
-	release_request(c);
+	if (c->r)
+		sg_request_release(&c->r->rq);
 	sg_timer_stop(c->ctx->loop, &c->timer);
 	if (c->r)
-		sg_attempt_end(&c->r->at);
+		sg_attempt_end(&c->r->rq.at);
 	if (c->req_pumping)
 		pump_done(c, &c->r->req_pump);
 	if (c->resp_pumping)
