@@ -29,19 +29,19 @@ LDLIBS   := -lyaml -lcjson -lnghttp2 -lssl -lcrypto -lbpf -lelf -lz -lm -lpthrea
 
 # Everything but the entry point goes into one archive that the binary and
 # every unit test link against.
-LIB_SRCS := $(wildcard config/*.c policy/*.c admin/*.c user/*.c)
+LIB_SRCS := $(wildcard config/*.c policy/*.c admin/*.c user/*.c user/*/*.c)
 # EXCLUDE: sources to leave out of a build (work in progress elsewhere).
 LIB_SRCS := $(filter-out user/main.c $(EXCLUDE),$(LIB_SRCS))
 LLHTTP_SRCS := $(wildcard $(LLHTTP_SRC)/*.c)
 # llhttp ships as C sources (Debian's node-llhttp). The gateway does not use
-# it (user/h1.c reads heads itself); the HTTP/1 fuzz targets hold h1.c
+# it (user/codec/h1.c reads heads itself); the HTTP/1 fuzz targets hold h1.c
 # against it (tests/fuzz/h1_ref.h), and stop with this when it is missing.
 ifeq ($(LLHTTP_SRCS),)
 LLHTTP_MISSING = $(error llhttp sources not found in $(LLHTTP_SRC) (package node-llhttp): \
 	run `make deps` (scripts/install-deps.sh) or set LLHTTP_SRC)
 endif
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
-HEADERS  := $(wildcard config/*.h policy/*.h admin/*.h user/*.h)
+HEADERS  := $(wildcard config/*.h policy/*.h admin/*.h user/*.h user/*/*.h)
 
 define objs
 $(patsubst %.c,$(1)/%.o,$(LIB_SRCS))
@@ -63,14 +63,14 @@ $(BUILD)/%.o: %.c
 
 # ---- BPF -----------------------------------------------------------------
 # bpf/*.bpf.c -> $(BUILD)/bpf/*.bpf.o (clang -target bpf, CO-RE against the
-# running kernel's BTF) -> $(BUILD)/bpf/*.skel.h (bpftool), which user/splice.c
+# running kernel's BTF) -> $(BUILD)/bpf/*.skel.h (bpftool), which user/relay/splice.c
 # includes as "bpf/<name>.skel.h" through -I$(BUILD). vmlinux.h is generated
 # once per build tree: CO-RE relocates field offsets at load time, so a newer
 # kernel does not need a fresh copy.
 BPFTOOL    ?= bpftool
 BPF_ARCH   := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
 # The program's source id: the first 64 bits of the SHA-256 of its sources,
-# read back from pinned objects (user/splice.c, check_program).
+# read back from pinned objects (user/relay/splice.c, check_program).
 bpf_source_id = 0x$(shell cat $(1) bpf/sg_abi.h | sha256sum | cut -c1-16)ULL
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(BPF_ARCH) -I$(BUILD)/bpf -I. \
 	-Wall -Wextra -Wno-unused-parameter -MMD -MP
@@ -93,8 +93,8 @@ $(BUILD)/bpf/%.skel.h: $(BUILD)/bpf/%.bpf.o
 
 # The loader is the one user object that sees the skeleton, and the BPF
 # test (it loads a second copy, as another build would have pinned it).
-$(BUILD)/user/splice.o $(BUILD)/tests/bpf/test_splice.o: $(BUILD)/bpf/splice.skel.h
-$(BUILD)/user/splice.o $(BUILD)/tests/bpf/test_splice.o: CPPFLAGS += -I$(BUILD)
+$(BUILD)/user/relay/splice.o $(BUILD)/tests/bpf/test_splice.o: $(BUILD)/bpf/splice.skel.h
+$(BUILD)/user/relay/splice.o $(BUILD)/tests/bpf/test_splice.o: CPPFLAGS += -I$(BUILD)
 
 # The archive also depends on the list of its members: when that list
 # changes (a source added or left out), the archive is made again even if
@@ -184,7 +184,7 @@ san:
 		$(SANBUILD)/splicegate unit-san
 
 # The sanitized e2e run covers the copy engine (splice(2) differs from copy
-# only inside user/relay.c; the sockmap-* scenarios run the kernel path),
+# only inside user/relay/relay.c; the sockmap-* scenarios run the kernel path),
 # to keep `make test` short.
 unit-san: $(UNIT_BINS)
 	$(Q)ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
@@ -218,8 +218,9 @@ $(BUILD)/load/loadtool: tests/load/loadtool.c
 FUZZ_BUILD   ?= $(BUILD)/fuzz
 FUZZ_SECONDS ?= 60
 FUZZ_CFLAGS  := -O1 -g -fno-omit-frame-pointer -fno-sanitize-recover=undefined
-FUZZ_SRCS    := $(wildcard config/*.c policy/*.c) admin/dump.c user/buf.c user/h1.c user/h2.c user/httpdate.c user/mem.c user/pages.c \
-	user/slab.c user/store.c user/json.c user/tlshello.c
+FUZZ_SRCS    := $(wildcard config/*.c policy/*.c) admin/dump.c user/base/buf.c user/base/httpdate.c \
+	user/base/mem.c user/base/pages.c user/base/slab.c user/base/json.c user/codec/h1.c \
+	user/codec/h2.c user/ctl/store.c user/tls/tlshello.c
 FUZZ_OBJS    := $(patsubst %.c,$(FUZZ_BUILD)/%.o,$(FUZZ_SRCS)) \
 	$(patsubst $(LLHTTP_SRC)/%.c,$(FUZZ_BUILD)/llhttp/%.o,$(LLHTTP_SRCS))
 FUZZ_BINS    := $(patsubst tests/fuzz/%.c,$(FUZZ_BUILD)/%,$(wildcard tests/fuzz/fuzz_*.c))
@@ -250,7 +251,7 @@ fuzz-test: $(FUZZ_BINS)
 	$(Q)scripts/run-fuzz.sh $(FUZZ_BUILD) 20 $(notdir $(FUZZ_BINS))
 
 # ---- style ---------------------------------------------------------------
-CHECK_SRCS := $(wildcard config/*.[ch] policy/*.[ch] admin/*.[ch] user/*.[ch] \
+CHECK_SRCS := $(wildcard config/*.[ch] policy/*.[ch] admin/*.[ch] user/*.[ch] user/*/*.[ch] \
 	bpf/*.[ch] tests/unit/*.c tests/bpf/*.c tests/fuzz/*.[ch] scripts/bench/*.c)
 check:
 	$(Q)clang-format --dry-run --Werror $(CHECK_SRCS)

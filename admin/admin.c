@@ -16,13 +16,13 @@
 
 #include "admin/dump.h"
 #include "admin/get.h"
-#include "user/buf.h"
-#include "user/h1.h"
-#include "user/httpdate.h"
-#include "user/list.h"
-#include "user/log.h"
-#include "user/net.h"
-#include "user/srclimit.h"
+#include "user/base/buf.h"
+#include "user/codec/h1.h"
+#include "user/base/httpdate.h"
+#include "user/base/list.h"
+#include "user/base/log.h"
+#include "user/base/net.h"
+#include "user/core/srclimit.h"
 
 #define ADMIN_MAX_HEAD (16u << 10) /* request line and headers */
 #define ADMIN_MAX_HEADERS 100

@@ -8,7 +8,7 @@
 #include <stddef.h>
 
 #include "config/cfg.h"
-#include "user/loop.h"
+#include "user/base/loop.h"
 
 struct sg_admin;
 

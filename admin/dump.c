@@ -9,7 +9,7 @@
 
 #include "config/duration.h"
 #include "policy/status.h"
-#include "user/json.h"
+#include "user/base/json.h"
 
 static struct sg_json *dur(sg_dur d)
 {

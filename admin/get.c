@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "config/node.h"
-#include "user/json.h"
+#include "user/base/json.h"
 
 #define CONTROLLER "splicegate.dev/gateway-controller"
 

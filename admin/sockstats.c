@@ -4,7 +4,7 @@
 
 #include <stdlib.h>
 
-#include "user/json.h"
+#include "user/base/json.h"
 
 /* Enough for every socket the map can hold. */
 #define SOCKSTATS_MAX SG_MAX_SOCKS

@@ -6,8 +6,8 @@
 
 #include <stddef.h>
 
-#include "user/lb.h"
-#include "user/splice.h"
+#include "user/core/lb.h"
+#include "user/relay/splice.h"
 
 /* The document for `s` (NULL: the gateway runs without BPF, which the
  * document says), malloc'd; NULL when out of memory. `engine` is the

@@ -1,4 +1,4 @@
-/* The one header shared by bpf/splice.bpf.c and user/splice.c: map value
+/* The one header shared by bpf/splice.bpf.c and user/relay/splice.c: map value
  * layouts, verdict indices and limits of the sockmap splice. Fixed-width types,
  * explicit padding, sizes checked at compile time, every name sg_/SG_ (the BPF
  * side also sees vmlinux.h's thousands of kernel names).
@@ -66,7 +66,7 @@ struct sg_sock_state {
  *   seen_before_skb + len <= end     (the skb ends inside the budget), and
  *   the peer's backlog stays under the limit;
  * otherwise the skb is passed. `base` and `redir_base` are userspace's own
- * bookkeeping for the drain barrier. See user/splice.h for the protocol. */
+ * bookkeeping for the drain barrier. See user/relay/splice.h for the protocol. */
 struct sg_sock_ctl {
 	__u64 peer;	  /* cookie of the socket this one's bytes go to */
 	__u64 end;	  /* offset (in `seen` bytes) where redirecting stops; SG_END_NONE */

@@ -195,7 +195,7 @@ static __always_inline void notify(const struct sg_sock_ctl *ctl, __u64 cookie, 
 /* Passing: userspace now owns the stream position until it acks. The
  * first byte passed after userspace caught up is notified: userspace may
  * not be watching the socket's EPOLLIN then (a tunnel the kernel carries,
- * user/relay.c kernel_settle), and the wake-up the queued skb makes would
+ * user/relay/relay.c kernel_settle), and the wake-up the queued skb makes would
  * go unheard. That takes an order both sides keep, as in Dekker's lock:
  * here `passed` grows (an atomic add: a full barrier) before `acked` is
  * read, from the control entry as it is now (an ack replaces the entry,

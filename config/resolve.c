@@ -164,7 +164,7 @@ static void resolve_filters(const struct sg_cfg *cfg, const struct sg_listener *
 }
 
 /* A mirror's backend is resolved as a route's is: whether it wants TLS
- * (user/mirror.c leaves it out rather than copy a request to it in clear
+ * (user/core/mirror.c leaves it out rather than copy a request to it in clear
  * text), its HTTP version (a copy to an h2c port is an HTTP/2 stream),
  * keepalive, and its authority for a copy of a request that came without
  * Host. */

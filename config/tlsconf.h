@@ -1,7 +1,7 @@
 /* TLS settings in both dialects: versions, cipher suites, ALPN lists,
  * agentgateway's frontend TLS policy, an HTTPS listener's certificate
  * (files, or a kubernetes.io/tls Secret's base64 data). Only parsing and
- * reading: the TLS library sees these bytes in user/tls.c, which is where
+ * reading: the TLS library sees these bytes in user/tls/tls.c, which is where
  * a certificate that does not load is refused. */
 #ifndef SG_TLSCONF_H
 #define SG_TLSCONF_H

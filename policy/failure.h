@@ -37,7 +37,7 @@ enum sg_fail {
 	SG_FAIL_RATE_LIMIT,	 /* 429 rate limit exceeded: a route's
 				  * localRateLimit has no token left */
 	SG_FAIL_CSRF,		 /* 403 CSRF validation failed (the last kind:
-				  * user/stats.h counts to it) */
+				  * user/core/stats.h counts to it) */
 };
 
 uint16_t sg_fail_status(enum sg_fail kind);

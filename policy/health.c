@@ -64,7 +64,7 @@ sg_dur sg_health_eviction(const struct sg_health_policy *p, sg_dur fallback, dou
 	if (!over)
 		return 0;
 	/* Multiplicative backoff without a cap, as agentgateway: an endpoint
-	 * is never the last one evicted (user/lb.c), so a long one costs
+	 * is never the last one evicted (user/core/lb.c), so a long one costs
 	 * only that endpoint's share. Saturating, like its Duration. */
 	if (times_evicted + 1 > (uint64_t)(INT64_MAX / base))
 		return INT64_MAX;

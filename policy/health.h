@@ -1,7 +1,7 @@
 /* Passive health, as agentgateway decides it (its http/health.rs and
  * types/loadbalancer.rs): which try outcome is unhealthy, when an endpoint
  * is evicted and for how long, and the score power-of-two-choices compares.
- * Pure: the caller keeps the numbers (user/lb.c). */
+ * Pure: the caller keeps the numbers (user/core/lb.c). */
 #ifndef SG_HEALTH_H
 #define SG_HEALTH_H
 

@@ -3,8 +3,8 @@
  * clock and does no I/O: callers pass the loop's time, a count of the
  * body bytes moved so far (any count that changes when a byte moves) and,
  * at the check, a way to learn of bytes they did not see themselves (the
- * socket map's per-socket activity stamps). user/proxy.c keeps one per
- * HTTP/1 request, user/h2proxy.c one per HTTP/2 stream. */
+ * socket map's per-socket activity stamps). user/http1/proxy.c keeps one per
+ * HTTP/1 request, user/http2/h2proxy.c one per HTTP/2 stream. */
 #ifndef SG_IDLE_H
 #define SG_IDLE_H
 

@@ -97,7 +97,7 @@ uint64_t sg_route_random(uint64_t *state);
 bool sg_route_pick(const struct sg_brefs *backends, uint64_t rnd, uint64_t tried, size_t *bi,
 		   size_t *ei);
 
-/* What endpoint choice knows of endpoints beyond the config (user/lb.c
+/* What endpoint choice knows of endpoints beyond the config (user/core/lb.c
  * keeps it per worker). Either callback may be NULL. */
 struct sg_route_lb {
 	/* ep is evicted: not a candidate while its backend has another. */

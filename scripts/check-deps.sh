@@ -9,7 +9,14 @@
 #            (user/gateway.c, user/worker.c, user/main.c)
 #   admin/   may include config/ policy/ user/ admin/ (it reads the running state)
 #   bpf/     may include bpf/; user/ may include bpf/sg_abi.h, the ABI they
-#            share, and user/splice.c the generated skeleton
+#            share, and user/relay/splice.c the generated skeleton
+#
+#   user/'s folders, lowest first (USER_FOLDERS): a folder includes its
+#   own headers and lower folders', never a higher one's, so the folders
+#   form no cycle (checked again with tsort); the files directly in
+#   user/ (the wiring and the TLS front doors) may include any folder,
+#   and no folder includes them. At most USER_ROOT_MAX .c files stay
+#   directly in user/.
 #
 #   every .c in config/ policy/ user/ admin/ has a .h of the same stem
 #   (entry points without one are listed in NO_HEADER); a stem names one
@@ -23,31 +30,47 @@ cd "${1:-$(dirname "$0")/..}" || exit 1
 
 # library header (as included) -> the files allowed to include it
 declare -A WRAPPERS=(
-	[llhttp.h]="user/h1.c"
-	[nghttp2/nghttp2.h]="user/h2.c"
+	[llhttp.h]="user/codec/h1.c"
+	[nghttp2/nghttp2.h]="user/codec/h2.c"
 	[yaml.h]="config/node.c"
-	[bpf/bpf.h]="user/splice.c"
-	[bpf/libbpf.h]="user/splice.c"
+	[bpf/bpf.h]="user/relay/splice.c"
+	[bpf/libbpf.h]="user/relay/splice.c"
 	[bpf/bpf_helpers.h]="bpf/splice.bpf.c"
 	[bpf/bpf_endian.h]="bpf/splice.bpf.c"
 	[bpf/bpf_tracing.h]="bpf/splice.bpf.c"
 	[zlib.h]=""
 	[libelf.h]=""
 	[gelf.h]=""
-	[openssl/ssl.h]="user/tls.c"
-	[openssl/err.h]="user/tls.c"
-	[openssl/pem.h]="user/tls.c"
-	[openssl/rand.h]="user/tls.c"
-	[openssl/x509v3.h]="user/tls.c"
+	[openssl/ssl.h]="user/tls/tls.c"
+	[openssl/err.h]="user/tls/tls.c"
+	[openssl/pem.h]="user/tls/tls.c"
+	[openssl/rand.h]="user/tls/tls.c"
+	[openssl/x509v3.h]="user/tls/tls.c"
 	[liburing.h]=""
-	[cJSON.h]="user/json.c"
-	[cjson/cJSON.h]="user/json.c"
+	[cJSON.h]="user/base/json.c"
+	[cjson/cJSON.h]="user/base/json.c"
 )
 WIRING="user/gateway.c user/worker.c user/main.c"
+USER_FOLDERS=(base ctl tls codec relay core tcp http2 http1)
+USER_ROOT_MAX=6
 # Sources that are not modules and so have no header: entry points.
 NO_HEADER="user/main.c"
 # A library's names, as they would appear in a header that leaked one.
 LIB_NAMES='cJSON|yaml_\w+|nghttp2_\w+|llhttp_\w+|bpf_\w+|SSL_\w+|SSL\b|X509\w*'
+
+# The rank of a file's user/ folder (its index in USER_FOLDERS; the root
+# of user/ is above them all), or -1 for a folder not in the list.
+user_rank() {
+	local rel=${1#user/} i
+	[[ $rel == */* ]] || {
+		echo ${#USER_FOLDERS[@]}
+		return
+	}
+	for i in "${!USER_FOLDERS[@]}"; do
+		[[ ${rel%%/*} == "${USER_FOLDERS[$i]}" ]] && echo "$i" && return
+	done
+	echo -1
+}
 
 allowed_layers() {
 	case $1 in
@@ -59,10 +82,16 @@ allowed_layers() {
 	esac
 }
 
-files=$(ls config/*.[ch] policy/*.[ch] user/*.[ch] admin/*.[ch] bpf/*.[ch] 2>/dev/null)
+files=$(ls config/*.[ch] policy/*.[ch] user/*.[ch] user/*/*.[ch] admin/*.[ch] bpf/*.[ch] \
+	2>/dev/null)
 bad=0
 n=0
+edges=""
 for f in $files; do
+	if [[ $f == user/* && $(user_rank "$f") -lt 0 ]]; then
+		echo "$f: user/${f#user/} is in a folder that USER_FOLDERS does not rank: add it there"
+		bad=$((bad + 1))
+	fi
 	n=$((n + 1))
 	layers=" $(allowed_layers "$f") "
 	while IFS=: read -r line inc; do
@@ -73,8 +102,8 @@ for f in $files; do
 				# the one header the kernel programs share with
 				# userspace, and the loader's generated skeleton
 				[[ $inc == *'"bpf/sg_abi.h"'* ]] && continue
-				[[ $f == user/splice.c && $inc == *'"bpf/splice.skel.h"'* ]] && continue
-				echo "$f:$line: user/ may include only bpf/sg_abi.h (and user/splice.c the skeleton): $inc"
+				[[ $f == user/relay/splice.c && $inc == *'"bpf/splice.skel.h"'* ]] && continue
+				echo "$f:$line: user/ may include only bpf/sg_abi.h (and user/relay/splice.c the skeleton): $inc"
 				bad=$((bad + 1))
 			elif [[ $layer == admin && $f == user/* ]]; then
 				[[ " $WIRING " == *" $f "* ]] && continue
@@ -83,6 +112,15 @@ for f in $files; do
 			elif [[ $layers != *" $layer "* ]]; then
 				echo "$f:$line: ${f%%/*}/ may include only$layers: $inc"
 				bad=$((bad + 1))
+			elif [[ $layer == user && $f == user/* ]]; then
+				[[ $inc =~ \"(user/[^\"]+)\" ]]
+				to=${BASH_REMATCH[1]}
+				from_dir=$(dirname "$f") to_dir=$(dirname "$to")
+				[[ $from_dir != "$to_dir" ]] && edges+="$from_dir $to_dir"$'\n'
+				if [[ $(user_rank "$to") -gt $(user_rank "$f") ]]; then
+					echo "$f:$line: $from_dir/ is below $to_dir/ (order: ${USER_FOLDERS[*]}, then user/): a lower folder may not include a higher one: $inc"
+					bad=$((bad + 1))
+				fi
 			fi
 			continue
 		fi
@@ -97,8 +135,21 @@ for f in $files; do
 	done < <(grep -n '^#include' "$f")
 done
 
+# Folders that include each other in a circle (tsort names the loop).
+if [ -n "$edges" ] && ! loop=$(printf '%s' "$edges" | tsort 2>&1 >/dev/null); then
+	echo "user/: folders include each other in a cycle: $(grep -v 'input contains a loop' <<<"$loop" | sed 's/^tsort: //' | tr '\n' ' ')"
+	bad=$((bad + 1))
+fi
+
+# The root of user/ holds the wiring, not the modules.
+root_c=$(ls user/*.c 2>/dev/null | wc -l)
+if [ "$root_c" -gt "$USER_ROOT_MAX" ]; then
+	echo "user/: $root_c .c files directly in it, more than $USER_ROOT_MAX: put modules in their folder"
+	bad=$((bad + 1))
+fi
+
 # One module = one .c + one .h with the same stem.
-for f in $(ls config/*.c policy/*.c user/*.c admin/*.c 2>/dev/null); do
+for f in $(ls config/*.c policy/*.c user/*.c user/*/*.c admin/*.c 2>/dev/null); do
 	[[ -f ${f%.c}.h || " $NO_HEADER " == *" $f "* ]] && continue
 	echo "$f: no ${f%.c}.h: a module is a .c and a .h of the same stem (an entry point goes in NO_HEADER)"
 	bad=$((bad + 1))
@@ -111,14 +162,14 @@ while read -r stem dirs; do
 	bad=$((bad + 1))
 done < <(for f in $files; do
 	b=${f##*/}
-	echo "${b%.[ch]} ${f%%/*}"
+	echo "${b%.[ch]} ${f%/*}"
 done | sort -u | awk '{ d[$1] = d[$1] ? d[$1] " " $2 : $2; c[$1]++ }
 	END { for (s in d) if (c[s] > 1) print s, d[s] }' | sort)
 
 # A library's types stay in its wrapper's .c: a project header that names
 # one (outside comments and #include lines) makes every includer depend on
 # the library.
-for h in $(ls config/*.h policy/*.h user/*.h admin/*.h bpf/*.h 2>/dev/null); do
+for h in $(ls config/*.h policy/*.h user/*.h user/*/*.h admin/*.h bpf/*.h 2>/dev/null); do
 	while IFS=: read -r line name; do
 		echo "$h:$line: \"$name\" is a library's type: keep it in the wrapper's .c, behind a type of ours"
 		bad=$((bad + 1))

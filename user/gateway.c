@@ -18,17 +18,17 @@
 #include "policy/ratelimit.h"
 #include "admin/admin.h"
 #include "admin/sockstats.h"
-#include "user/h2proxy.h"
-#include "user/log.h"
-#include "user/loop.h"
-#include "user/net.h"
+#include "user/http2/h2proxy.h"
+#include "user/base/log.h"
+#include "user/base/loop.h"
+#include "user/base/net.h"
 #include "user/priv.h"
-#include "user/admit.h"
-#include "user/srclimit.h"
-#include "user/stats.h"
-#include "user/store.h"
-#include "user/tls.h"
-#include "user/watch.h"
+#include "user/core/admit.h"
+#include "user/core/srclimit.h"
+#include "user/core/stats.h"
+#include "user/ctl/store.h"
+#include "user/tls/tls.h"
+#include "user/ctl/watch.h"
 #include "user/worker.h"
 
 #define SG_MAX_WORKERS 256
@@ -50,7 +50,7 @@ struct gateway {
 	const char *engine;	      /* the --splice mode in force */
 	struct sg_srclimit *srclimit; /* --max-connections-per-source, NULL: none */
 	struct sg_admit *admit;	      /* maxConnections, maxConcurrentRequests */
-	struct sg_srcrate *resets;    /* HTTP/2 resets per address (user/h2proxy.c) */
+	struct sg_srcrate *resets;    /* HTTP/2 resets per address (user/http2/h2proxy.c) */
 	/* The certificate files of the config in force, as stat(2) saw them
 	 * last (cert_stamp); checked every GATEWAY_CERT_POLL_MS. */
 	struct sg_timer cert_timer;
@@ -236,7 +236,7 @@ static void quit(void *ctx)
 
 /* Reads the config files, unless one is being written (then the watch
  * calls again once it is closed); no writer gets in while they are read
- * (user/watch.h). Returns 0 with the texts, 1 when the read is put off,
+ * (user/ctl/watch.h). Returns 0 with the texts, 1 when the read is put off,
  * -1 when reading failed (reasons in d). What was read while a file was
  * created or renamed into place may be torn, so it is put off too. */
 static int read_files(struct gateway *g, struct sg_source **files, size_t *nfiles,
@@ -316,7 +316,7 @@ static void on_signal(struct sg_loop *loop, struct sg_io *io, uint32_t revents)
 /* Editors and Kubernetes (ConfigMap volumes swap a `..data` symlink)
  * replace files rather than write them, so the directories are watched, and
  * a burst of events becomes one reload 200 ms after the last (later if a
- * config file is still being written: user/watch.h). */
+ * config file is still being written: user/ctl/watch.h). */
 static void on_files_changed(void *ctx)
 {
 	reload(ctx);

@@ -21,7 +21,7 @@ struct sg_gateway_opts {
 	uint64_t
 		head_timeout_ms; /* a request head must be complete this soon after its first byte */
 	uint64_t body_idle_ms;	 /* a body relay with no byte moving this long is cut */
-	/* HTTP/2 backends' PING keepalive (user/h2backend.h), 0: off. */
+	/* HTTP/2 backends' PING keepalive (user/core/h2backend.h), 0: off. */
 	uint64_t backend_ping_ms, backend_pong_ms;
 	uint64_t backend_max_age_ms; /* --backend-max-connection-age, 0: none */
 	unsigned max_per_source;     /* open connections per client address; 0: no limit */

@@ -8,11 +8,11 @@
 #include "config/build.h"
 #include "config/cfg.h"
 #include "config/duration.h"
-#include "user/ctl.h"
+#include "user/ctl/ctl.h"
 #include "user/gateway.h"
-#include "user/splice.h"
-#include "user/log.h"
-#include "user/tls.h"
+#include "user/relay/splice.h"
+#include "user/base/log.h"
+#include "user/tls/tls.h"
 
 /* The one version: `splicegate version`, the man page and the Debian
  * package (scripts/deb-build.sh reads it from this line) all take it here. */

@@ -13,13 +13,13 @@
 #include <unistd.h>
 
 #include "policy/route.h"
-#include "user/list.h"
-#include "user/log.h"
-#include "user/loop.h"
-#include "user/net.h"
-#include "user/proxy.h"
-#include "user/stats.h"
-#include "user/tlshello.h"
+#include "user/base/list.h"
+#include "user/base/log.h"
+#include "user/base/loop.h"
+#include "user/base/net.h"
+#include "user/http1/proxy.h"
+#include "user/core/stats.h"
+#include "user/tls/tlshello.h"
 
 /* A connection waiting for its ClientHello. Owned by ctx->hellos until it
  * is handed to the tunnel or closed. No buffer: the hello stays in the

@@ -1,14 +1,14 @@
 /* TLS passthrough: a connection on a TLS listener waits here for its
- * ClientHello, read with MSG_PEEK only (user/tlshello.c parses it), and is
+ * ClientHello, read with MSG_PEEK only (user/tls/tlshello.c parses it), and is
  * routed by its SNI; the chosen route's connection then goes to the TCP
- * tunnel of user/proxy.c, bytes untouched, exactly as a TCP route's. */
+ * tunnel of user/http1/proxy.c, bytes untouched, exactly as a TCP route's. */
 #ifndef SG_TLSPASS_H
 #define SG_TLSPASS_H
 
 #include <sys/socket.h>
 
 #include "config/cfg.h"
-#include "user/frontend.h"
+#include "user/core/frontend.h"
 
 /* The ClientHello must be in within this long of the client's connect
  * when --request-head-timeout is 0 (agentgateway's handshakeTimeout

@@ -11,13 +11,13 @@
 #include <sys/epoll.h>
 #include <unistd.h>
 
-#include "user/h2proxy.h"
-#include "user/list.h"
-#include "user/log.h"
-#include "user/loop.h"
-#include "user/net.h"
-#include "user/proxy.h"
-#include "user/stats.h"
+#include "user/http2/h2proxy.h"
+#include "user/base/list.h"
+#include "user/base/log.h"
+#include "user/base/loop.h"
+#include "user/base/net.h"
+#include "user/http1/proxy.h"
+#include "user/core/stats.h"
 
 struct handshake {
 	struct sg_frontend *ctx;

@@ -1,5 +1,5 @@
 /* HTTPS connections in their TLS handshake: the session is set up on the
- * accepted socket (user/tls.c chooses the certificate by SNI), bounded by
+ * accepted socket (user/tls/tls.c chooses the certificate by SNI), bounded by
  * the frontend TLS policy's handshakeTimeout, then handed to the HTTP/2
  * frontend when ALPN chose h2 and to the HTTP/1 one otherwise. */
 #ifndef SG_TLSTERM_H
@@ -8,8 +8,8 @@
 #include <sys/socket.h>
 
 #include "config/cfg.h"
-#include "user/frontend.h"
-#include "user/tls.h"
+#include "user/core/frontend.h"
+#include "user/tls/tls.h"
 
 /* Take ownership of an accepted, non-blocking socket `fd` on HTTPS bind
  * `bind` (of ctx->cfg) served by `srv`, from `peer`. Closed when over

@@ -16,14 +16,14 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "user/log.h"
-#include "user/loop.h"
-#include "user/mem.h"
-#include "user/mirror.h"
-#include "user/h2proxy.h"
-#include "user/net.h"
-#include "user/pages.h"
-#include "user/proxy.h"
+#include "user/base/log.h"
+#include "user/base/loop.h"
+#include "user/base/mem.h"
+#include "user/core/mirror.h"
+#include "user/http2/h2proxy.h"
+#include "user/base/net.h"
+#include "user/base/pages.h"
+#include "user/http1/proxy.h"
 #include "user/tlspass.h"
 #include "user/tlsterm.h"
 

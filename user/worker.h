@@ -7,8 +7,8 @@
 #include <stdint.h>
 
 #include "config/cfg.h"
-#include "user/proxy.h"
-#include "user/relay.h"
+#include "user/http1/proxy.h"
+#include "user/relay/relay.h"
 
 struct sg_worker;
 struct sg_lb;
@@ -35,7 +35,7 @@ void sg_worker_drain(struct sg_worker *w, uint64_t grace_ms);
 void sg_worker_stop(struct sg_worker *w);
 /* The worker's counters (read from any thread). */
 struct sg_stats *sg_worker_stats(struct sg_worker *w);
-/* Its endpoint state (user/lb.h), for /stats and /metrics; NULL: none. */
+/* Its endpoint state (user/core/lb.h), for /stats and /metrics; NULL: none. */
 struct sg_lb *sg_worker_lb(struct sg_worker *w);
 
 #endif

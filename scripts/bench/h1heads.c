@@ -1,7 +1,7 @@
 /* The HTTP/1 head work of one W1 request, alone: wrk's request head parsed
  * and written for the backend, nginx's response head parsed and written for
  * the client, N times; prints ns per request (best of 5 rounds). For
- * comparing builds of user/h1.c where W1's proxy CPU (a few % of it is this)
+ * comparing builds of user/codec/h1.c where W1's proxy CPU (a few % of it is this)
  * is too noisy on a shared host:
  *
  *   make build/libsg.a && cc -O2 -I. scripts/bench/h1heads.c build/libsg.a \
@@ -15,7 +15,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "user/h1.h"
+#include "user/codec/h1.h"
 
 static const char req_head[] = "GET /100b HTTP/1.1\r\nHost: 127.0.0.1:28110\r\n\r\n";
 static const char resp_head[] = "HTTP/1.1 200 OK\r\n"

@@ -1,4 +1,4 @@
-/* BPF tests for the sockmap splice (bpf/splice.bpf.c through user/splice.c):
+/* BPF tests for the sockmap splice (bpf/splice.bpf.c through user/relay/splice.c):
  * real loopback TCP connections A <-> gw_a ~~ gw_b <-> B, gw_a and gw_b
  * paired in the kernel, bytes checked exactly (every byte is a function of
  * its stream offset), verdict counters read back. A small reference proxy
@@ -30,12 +30,12 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
-/* bpftool's code, without our -Wcast-qual (as in user/splice.c). */
+/* bpftool's code, without our -Wcast-qual (as in user/relay/splice.c). */
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wcast-qual"
 #include "bpf/splice.skel.h"
 #pragma GCC diagnostic pop
-#include "user/splice.h"
+#include "user/relay/splice.h"
 
 /* ---- harness ----------------------------------------------------------- */
 
@@ -378,7 +378,7 @@ struct proxy {
 	struct sg_splice *s;
 	struct sg_splice_ring *ring; /* NULL: watch EPOLLIN; else EPOLLRDHUP + ring */
 	/* With a ring: watch a source's EPOLLIN only while it is not settled,
-	 * as the gateway's tunnels do (user/relay.c kernel_settle), and sleep
+	 * as the gateway's tunnels do (user/relay/relay.c kernel_settle), and sleep
 	 * up to a second instead of polling every 20 ms: a wake-up lost while
 	 * `active` shows as a sleep that ran out with bytes passed to a
 	 * source and not read (`stalls`; a sleep through bytes the kernel
@@ -1227,7 +1227,7 @@ static void *sink_main(void *arg)
  * 100 bytes of its body (so every body end straddles an skb), then a 1 ms
  * pause: the budget is in place before the rest of the body arrives. Not
  * paced: uneven back-to-back writes; a sender that never pauses keeps the
- * stream in userspace (see user/splice.h), so only correctness is checked. */
+ * stream in userspace (see user/relay/splice.h), so only correctness is checked. */
 static void budget_pipelined(struct sg_splice *s, bool paced)
 {
 	enum { NMSG = 400 };

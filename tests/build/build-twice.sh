@@ -3,7 +3,7 @@
 # copy of the tree, a build that sees no llhttp sources (before node-llhttp
 # is installed) links and runs, a second and a third with them do too with
 # no `make clean` between, and the binary carries none of llhttp; a fuzz
-# target, which holds user/h1.c against llhttp, stops without them with a
+# target, which holds user/codec/h1.c against llhttp, stops without them with a
 # message naming the package. Prints "build: N passed, N failed".
 set -u
 root=$(cd "$(dirname "$0")/../.." && pwd)

@@ -1,5 +1,5 @@
 # PENDING (named .sh.txt so run.sh skips it; rename to smuggle-chunked-late.sh
-# once user/proxy.c answers it). Request smuggling: malformed chunk framing
+# once user/http1/proxy.c answers it). Request smuggling: malformed chunk framing
 # that arrives after the head, in a later packet, when the gateway has
 # already streamed the head and the well-formed chunks to the backend.
 # Wanted: the client gets 400 "bad request" with "connection: close" and the

@@ -146,7 +146,7 @@ chmod 644 "$WORK/config.yaml"
 
 # unsaturated LOG N: N, or 0 once the gateway logging to LOG said its
 # worker was saturated: HTTP bodies of 1 MiB and more are then spliced
-# (user/relay.h, `adapt`), so the bytes spliced while copying was
+# (user/relay/relay.h, `adapt`), so the bytes spliced while copying was
 # expected are N where they must be 0.
 # gateway_sleeps: the gateway's voluntary context switches so far, all
 # threads (each a sleep it was woken from).
@@ -196,7 +196,7 @@ if start_gateway -c "$WORK" --workers 1 --log-level debug && wait_port 8080 5 &&
 		fail "auto with BPF: the interactive tunnel moved $kernel of its $PING_BYTES bytes through the kernel"
 	fi
 	# A tunnel the kernel carries does not wake the gateway: its worker
-	# watches those sockets for EOF alone (user/relay.h,
+	# watches those sockets for EOF alone (user/relay/relay.h,
 	# sg_pump_kernel_carries), where each redirected message used to wake
 	# it (1.5 sleeps a round trip, scripts/BENCH.md).
 	sleeps=$(gateway_sleeps)

@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "tests/fuzz/fuzz.h"
-#include "user/store.h"
+#include "user/ctl/store.h"
 
 /* The check sees the config in force as `old`, and a different new one. */
 static int check(void *ctx, const struct sg_cfg *old, const struct sg_cfg *cfg, struct sg_diag *d)

@@ -11,7 +11,7 @@
 #include "config/build.h"
 #include "config/cfg.h"
 #include "tests/fuzz/fuzz.h"
-#include "user/json.h"
+#include "user/base/json.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

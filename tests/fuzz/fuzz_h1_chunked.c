@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "tests/fuzz/fuzz.h"
-#include "user/h1.h"
+#include "user/codec/h1.h"
 
 struct outcome {
 	ssize_t used; /* bytes of the body, or -1 for malformed framing */

@@ -5,13 +5,13 @@
  * body framing, so a backend never reads the body differently than the
  * gateway did; and the parser takes a head exactly when llhttp with the
  * gateway's checks takes it (tests/fuzz/h1_ref.h and ref_parse below, how
- * request heads were read before user/h1.c read their fields itself),
+ * request heads were read before user/codec/h1.c read their fields itself),
  * reading the same fields. */
 #include <string.h>
 
 #include "tests/fuzz/fuzz.h"
 #include "tests/fuzz/h1_ref.h"
-#include "user/h1.h"
+#include "user/codec/h1.h"
 
 #define MAX_HEADERS 100 /* the default http1MaxHeaders */
 
@@ -71,7 +71,7 @@ static void check_written(const struct sg_h1_req *req)
 	ssize_t n;
 
 	FUZZ_CHECK(out);
-	/* As user/proxy.c builds it for an upgrade. */
+	/* As user/http1/proxy.c builds it for an upgrade. */
 	sg_h1_upgrade_offer(req, extra, sizeof(extra));
 	n = sg_h1_write_request(req, "192.0.2.1", 2, extra, out, cap);
 	FUZZ_CHECK(n > 0 && (size_t)n <= cap);

@@ -5,7 +5,7 @@
  * body framing, so a client never reads the body differently than the
  * gateway did; and the parser takes a head exactly when llhttp with the
  * gateway's checks takes it (tests/fuzz/h1_ref.h and ref_parse below, how
- * response heads were read before user/h1.c read them itself), reading the
+ * response heads were read before user/codec/h1.c read them itself), reading the
  * same fields. */
 #include <ctype.h>
 #include <stdbool.h>
@@ -14,7 +14,7 @@
 
 #include "tests/fuzz/fuzz.h"
 #include "tests/fuzz/h1_ref.h"
-#include "user/h1.h"
+#include "user/codec/h1.h"
 
 #define MAX_HEADERS 100
 

@@ -1,5 +1,5 @@
-/* Fuzz target: the HTTP/2 server session (user/h2.c) fed what a client sends,
- * driven as user/h2proxy.c drives it, minus the sockets: streams answered
+/* Fuzz target: the HTTP/2 server session (user/codec/h2.c) fed what a client sends,
+ * driven as user/http2/h2proxy.c drives it, minus the sockets: streams answered
  * inside the callbacks or later, bodies served at once, deferred or failed,
  * flow control given back at once or later, PING and GOAWAY on our side.
  *
@@ -20,9 +20,9 @@
 
 #include "config/fields.h"
 #include "tests/fuzz/fuzz.h"
-#include "user/h2.h"
-#include "user/pages.h"
-#include "user/slab.h"
+#include "user/codec/h2.h"
+#include "user/base/pages.h"
+#include "user/base/slab.h"
 
 enum {
 	H2F_PREFACE = 1 << 0,	   /* the harness sends the client preface */

@@ -1,4 +1,4 @@
-/* Fuzz target: the ClientHello's server_name (user/tlshello.c). Arbitrary
+/* Fuzz target: the ClientHello's server_name (user/tls/tlshello.c). Arbitrary
  * bytes as the first bytes of a connection: never a read past them (ASan),
  * and the answer on the whole input is the one a reader gets by peeking
  * again each time as many bytes as the last answer said it needs. */
@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "tests/fuzz/fuzz.h"
-#include "user/tlshello.h"
+#include "user/tls/tlshello.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -1,6 +1,6 @@
-/* The reference the HTTP/1 head fuzzers hold user/h1.c's parsers against:
+/* The reference the HTTP/1 head fuzzers hold user/codec/h1.c's parsers against:
  * llhttp 8 (strict) reading the fields, as the gateway read them before
- * user/h1.c read them itself, and the checks llhttp does not make, each
+ * user/codec/h1.c read them itself, and the checks llhttp does not make, each
  * done byte by byte here, apart from the code they check. */
 #ifndef SG_FUZZ_H1_REF_H
 #define SG_FUZZ_H1_REF_H
@@ -12,7 +12,7 @@
 
 #include <llhttp.h>
 
-#include "user/h1.h"
+#include "user/codec/h1.h"
 
 /* What llhttp's callbacks fill: the caller's header slots. */
 struct ref {

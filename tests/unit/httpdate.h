@@ -1,4 +1,4 @@
-/* Checks of the Date field the gateway writes (user/httpdate.h). */
+/* Checks of the Date field the gateway writes (user/base/httpdate.h). */
 #ifndef SG_TEST_HTTPDATE_H
 #define SG_TEST_HTTPDATE_H
 
@@ -6,7 +6,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "user/httpdate.h"
+#include "user/base/httpdate.h"
 
 /* Whether p[0..SG_HTTP_DATE_LEN) is an IMF-fixdate (RFC 9110 §5.6.7) at
  * most two seconds from now. */

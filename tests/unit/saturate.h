@@ -14,7 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "user/loop.h"
+#include "user/base/loop.h"
 
 /* CLOCK_MONOTONIC in ms, for the tests' deadlines and the burner. */
 static inline uint64_t mono_ms(void)

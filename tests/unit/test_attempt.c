@@ -1,4 +1,4 @@
-/* Unit tests for user/attempt.c, the attempt engine, on a real loop with
+/* Unit tests for user/core/attempt.c, the attempt engine, on a real loop with
  * real loopback sockets: endpoint choice, connect failures, retries on a
  * status, the per-try and request deadlines, backoff cut by the request
  * deadline, and the free retry of a stale pooled connection. The owner
@@ -24,10 +24,10 @@
 #include "config/build.h"
 #include "config/cfg.h"
 #include "config/diag.h"
-#include "user/attempt.h"
-#include "user/loop.h"
-#include "user/stats.h"
-#include "user/backend.h"
+#include "user/core/attempt.h"
+#include "user/base/loop.h"
+#include "user/core/stats.h"
+#include "user/core/backend.h"
 
 #define MAX_TRIES 8
 

@@ -1,4 +1,4 @@
-/* user/buf.c: growth, append/consume/compact, and a reserve that cannot be
+/* user/base/buf.c: growth, append/consume/compact, and a reserve that cannot be
  * had. */
 #include <errno.h>
 #include <setjmp.h>
@@ -8,7 +8,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "user/buf.h"
+#include "user/base/buf.h"
 
 static void test_buf_starts_empty_and_grows_by_doubling(void **state)
 {

@@ -1,4 +1,4 @@
-/* Unit tests for user/dns.c: lookups answered on the loop, each once, with
+/* Unit tests for user/base/dns.c: lookups answered on the loop, each once, with
  * the address and port; cancelled ones never answered; freeing the
  * resolver with lookups queued or under way. Names come from /etc/hosts
  * ("localhost"), so no name server is involved. */
@@ -14,8 +14,8 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "user/dns.h"
-#include "user/loop.h"
+#include "user/base/dns.h"
+#include "user/base/loop.h"
 
 static int answered;
 

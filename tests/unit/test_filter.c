@@ -1,4 +1,4 @@
-/* user/filter.c: path rewriting and redirect Locations by the Gateway API
+/* user/core/filter.c: path rewriting and redirect Locations by the Gateway API
  * spec tables and conformance cases, header edit composition, CORS, and
  * whole plans over parsed HTTP/1 heads. */
 #include <errno.h>
@@ -13,9 +13,9 @@
 #include <cmocka.h>
 
 #include "config/duration.h"
-#include "user/filter.h"
-#include "user/h1.h"
-#include "user/h2.h"
+#include "user/core/filter.h"
+#include "user/codec/h1.h"
+#include "user/codec/h2.h"
 #include "tests/unit/httpdate.h"
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
@@ -334,7 +334,7 @@ static void test_filter_plan_answers_redirect_and_direct(void **unused)
 	n = sg_h1_write_answer(p.status, &e, p.body.p, p.body.len, false, out, sizeof(out) - 1);
 	assert_true(n > 0);
 	out[n] = '\0';
-	/* the filter's fields, then the gateway's (a Date: user/httpdate.h) */
+	/* the filter's fields, then the gateway's (a Date: user/base/httpdate.h) */
 	assert_true(n > 41);
 	assert_true(http_date_is_now(out + n - 33));
 	memcpy(out + n - 33, "DATE", 5);

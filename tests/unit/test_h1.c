@@ -9,7 +9,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "user/h1.h"
+#include "user/codec/h1.h"
 #include "tests/unit/httpdate.h"
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
@@ -41,7 +41,7 @@ static void expect_span(struct sg_h1_span s, const char *want)
 }
 
 /* out[0..n) is want, where want's "date: DATE" stands for a Date line
- * holding the time now (user/httpdate.h). */
+ * holding the time now (user/base/httpdate.h). */
 static void expect_output(const char *out, ssize_t n, const char *want)
 {
 	char got[8192];
@@ -441,7 +441,7 @@ static void test_h1_request_keep_alive(void **unused)
 }
 
 /* What a request head says of its body and its connection, each read once
- * in the pass over its fields (user/h1.c read_fields): Connection and
+ * in the pass over its fields (user/codec/h1.c read_fields): Connection and
  * Proxy-Connection tokens with the SP and HTAB around them taken off, a
  * Transfer-Encoding "chunked" likewise (llhttp's flags, which the gateway
  * read before, missed a token followed by a tab). */

@@ -1,5 +1,5 @@
-/* Unit tests for user/h1backend.c's message exchange (sg_h1x), the HTTP/1
- * backend path of user/h2proxy.c, on a real loop over a socketpair: the
+/* Unit tests for user/core/h1backend.c's message exchange (sg_h1x), the HTTP/1
+ * backend path of user/http2/h2proxy.c, on a real loop over a socketpair: the
  * test plays the backend on one end and reads exactly what the gateway
  * wrote; the exchange owns the other end. Framing each way (Content-Length,
  * chunked, close-delimited, HEAD, interim heads), failures before the head,
@@ -21,12 +21,12 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "user/backend.h"
-#include "user/buf.h"
-#include "user/exchange.h"
-#include "user/h1.h"
-#include "user/h1backend.h"
-#include "user/loop.h"
+#include "user/core/backend.h"
+#include "user/base/buf.h"
+#include "user/core/exchange.h"
+#include "user/codec/h1.h"
+#include "user/core/h1backend.h"
+#include "user/base/loop.h"
 
 /* The exchange's owner: what it was told, in order. */
 struct owner {

@@ -15,11 +15,11 @@
 #include <cmocka.h>
 
 #include "config/fields.h"
-#include "user/buf.h"
-#include "user/h1.h"
-#include "user/h2.h"
-#include "user/pages.h"
-#include "user/slab.h"
+#include "user/base/buf.h"
+#include "user/codec/h1.h"
+#include "user/codec/h2.h"
+#include "user/base/pages.h"
+#include "user/base/slab.h"
 #include "tests/unit/httpdate.h"
 
 #include <nghttp2/nghttp2.h>
@@ -1191,7 +1191,7 @@ static void pair(struct sg_h2_session **server, struct probe *p, struct sg_pages
 /* Where the client's bytes stop: inside a header block (a HEADERS frame
  * without END_HEADERS, a CONTINUATION that does not end it, a header frame
  * whose payload is not all here) or not: what the frontend's head
- * deadline follows (user/h2proxy.c). */
+ * deadline follows (user/http2/h2proxy.c). */
 static void test_h2_session_tells_an_unfinished_header_block(void **unused)
 {
 	static const uint8_t block[] = { 0x82, 0x86, 0x84, 0x41, 0x01, 'a' };

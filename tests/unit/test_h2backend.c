@@ -1,6 +1,6 @@
-/* Unit tests for user/h2backend.c, HTTP/2 to backends, on a real loop with
+/* Unit tests for user/core/h2backend.c, HTTP/2 to backends, on a real loop with
  * real loopback sockets. The backend is an HTTP/2 server made of the
- * gateway's own server session (user/h2.c over nghttp2) on the same loop:
+ * gateway's own server session (user/codec/h2.c over nghttp2) on the same loop:
  * it records each stream's request and answers by its path. */
 #include <stdarg.h>
 #include <stddef.h>
@@ -21,13 +21,13 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "user/backend.h"
-#include "user/buf.h"
-#include "user/h1.h"
-#include "user/h2.h"
-#include "user/h2backend.h"
-#include "user/loop.h"
-#include "user/stats.h"
+#include "user/core/backend.h"
+#include "user/base/buf.h"
+#include "user/codec/h1.h"
+#include "user/codec/h2.h"
+#include "user/core/h2backend.h"
+#include "user/base/loop.h"
+#include "user/core/stats.h"
 
 #define MAX_CONNS 8
 #define MAX_STREAMS 320
@@ -558,7 +558,7 @@ static void test_response_fields(void **state)
 	assert_int_equal(o.heads, 1);
 	assert_int_equal(o.status, 200);
 	assert_true(o.h2_head);
-	/* and the Date the test's server (user/h2.c's, the gateway's) adds */
+	/* and the Date the test's server (user/codec/h2.c's, the gateway's) adds */
 	static const char want[] =
 		"x-a=v: with: colons;te=trailers;x-empty=;content-length=5;date=";
 

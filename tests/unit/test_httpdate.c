@@ -7,7 +7,7 @@
 #include <cmocka.h>
 
 #include "tests/unit/httpdate.h"
-#include "user/httpdate.h"
+#include "user/base/httpdate.h"
 
 /* RFC 9110 §5.6.7's example, a leap day, the epoch and the last second of
  * a year, whatever the locale. */

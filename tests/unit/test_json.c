@@ -12,7 +12,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "user/json.h"
+#include "user/base/json.h"
 
 /* Print v in `style`, compare with want, free the text. */
 static void expect_print(const struct sg_json *v, enum sg_json_style style, const char *want)

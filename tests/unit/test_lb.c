@@ -1,4 +1,4 @@
-/* Unit tests for user/lb.c: per-worker passive health (eviction after the
+/* Unit tests for user/core/lb.c: per-worker passive health (eviction after the
  * threshold, restore on the loop's timer, backoff on repeated eviction,
  * never an empty set) and power-of-two-choices within weighted backends. */
 #include <setjmp.h>
@@ -11,8 +11,8 @@
 
 #include "config/cfg.h"
 #include "policy/route.h"
-#include "user/lb.h"
-#include "user/loop.h"
+#include "user/core/lb.h"
+#include "user/base/loop.h"
 
 static struct sg_endpoint eps3[] = { { "10.0.0.1", 80 }, { "10.0.0.2", 80 }, { "10.0.0.3", 80 } };
 

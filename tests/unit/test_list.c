@@ -1,11 +1,11 @@
-/* user/list.h: insert at either end, remove (twice), and walks that
+/* user/base/list.h: insert at either end, remove (twice), and walks that
  * remove as they go. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <cmocka.h>
 
-#include "user/list.h"
+#include "user/base/list.h"
 
 struct item {
 	int v;

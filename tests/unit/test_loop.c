@@ -1,4 +1,4 @@
-/* Unit tests for user/loop.c: timer heap order, io dispatch, the close queue,
+/* Unit tests for user/base/loop.c: timer heap order, io dispatch, the close queue,
  * work deferred to the end of a pass and how long a pass waits. */
 #include <stdarg.h>
 #include <stddef.h>
@@ -16,9 +16,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "user/loop.h"
+#include "user/base/loop.h"
 #include "saturate.h"
-#include "user/mem.h"
+#include "user/base/mem.h"
 
 #define container_of(ptr, type, member) ((type *)((char *)(ptr)-offsetof(type, member)))
 
@@ -1158,7 +1158,7 @@ static void one_event(struct sg_loop *loop, struct conn *c, uint64_t busy_ns)
  * before: a thread held up between two passes (another task on its core,
  * as in a busy test run) still waits all it asked for when the busy poll
  * had its look first. (Timers keep counting from the end of the last wait:
- * poll_timeout in user/loop.c says why.) */
+ * poll_timeout in user/base/loop.c says why.) */
 static void test_loop_wait_counts_from_the_call(void **state)
 {
 	struct sg_loop *loop = *state;
@@ -1253,7 +1253,7 @@ static void test_loop_busy_poll_bounded_after_an_event(void **state)
 	conn_free(&c->closing);
 }
 
-/* count_cb for a stream that read in bulk (user/relay.c does it). */
+/* count_cb for a stream that read in bulk (user/relay/relay.c does it). */
 static void bulk_cb(struct sg_loop *loop, struct sg_io *io, uint32_t revents)
 {
 	count_cb(loop, io, revents);

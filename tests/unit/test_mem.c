@@ -1,4 +1,4 @@
-/* user/mem.c: which blocks a thread keeps, which it gives back to malloc,
+/* user/base/mem.c: which blocks a thread keeps, which it gives back to malloc,
  * its bound, and that the pointers stay malloc's. In a build with
  * AddressSanitizer nothing is kept: the cases check that instead. */
 #include <malloc.h>
@@ -11,7 +11,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "user/mem.h"
+#include "user/base/mem.h"
 
 static int drain(void **state)
 {

@@ -1,4 +1,4 @@
-/* user/mirror.c over real loopback sockets and a real loop: what a mirror
+/* user/core/mirror.c over real loopback sockets and a real loop: what a mirror
  * backend receives, and how copies are counted and bounded. */
 #include <errno.h>
 #include <poll.h>
@@ -13,8 +13,8 @@
 #include <cmocka.h>
 
 #include "loopback.h"
-#include "user/h1.h"
-#include "user/mirror.h"
+#include "user/codec/h1.h"
+#include "user/core/mirror.h"
 
 struct env {
 	struct sg_loop *loop;

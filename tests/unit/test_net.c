@@ -1,4 +1,4 @@
-/* Tests for user/net.c: address parsing and socket options read back. */
+/* Tests for user/base/net.c: address parsing and socket options read back. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -15,7 +15,7 @@
 #include <cmocka.h>
 
 #include "config/cfg.h"
-#include "user/net.h"
+#include "user/base/net.h"
 
 static void test_net_parses_addresses(void **state)
 {

@@ -1,4 +1,4 @@
-/* user/pages.c: slots page-aligned, zero-filled and apart; only written
+/* user/base/pages.c: slots page-aligned, zero-filled and apart; only written
  * pages resident; trim and put give pages back (mincore, and the process's
  * RssAnon); freed slots handed out again; a new mapping when one is full. */
 #include <errno.h>
@@ -11,7 +11,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "user/pages.h"
+#include "user/base/pages.h"
 
 /* The process's resident anonymous memory, KiB (/proc/self/status). */
 static long rss_anon_kb(void)

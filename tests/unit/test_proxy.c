@@ -1,4 +1,4 @@
-/* Unit tests of the HTTP/1 request path (user/proxy.c with the attempt
+/* Unit tests of the HTTP/1 request path (user/http1/proxy.c with the attempt
  * engine and the backend exchange under it), through its public API on a
  * real loop: the client is one end of a socketpair handed to
  * sg_proxy_accept, the backend a loopback listener the test answers by
@@ -34,11 +34,11 @@ size_t __sanitizer_get_current_allocated_bytes(void);
 #include "config/build.h"
 #include "config/cfg.h"
 #include "config/diag.h"
-#include "user/backend.h"
-#include "user/frontend.h"
-#include "user/loop.h"
-#include "user/proxy.h"
-#include "user/stats.h"
+#include "user/core/backend.h"
+#include "user/core/frontend.h"
+#include "user/base/loop.h"
+#include "user/http1/proxy.h"
+#include "user/core/stats.h"
 
 /* Room for the largest body a case moves (LARGE) and its head. */
 #define BUF (256 * 1024)
@@ -105,7 +105,7 @@ static int teardown(void **state)
 	sg_pool_free(e->f.pool);
 	sg_loop_run_once(e->loop, 0);
 	sg_loop_free(e->loop);
-	/* Every connection the case made was freed (user/slab.h). */
+	/* Every connection the case made was freed (user/base/slab.h). */
 	assert_int_equal(sg_frontend_release_mem(&e->f), 0);
 	assert_int_equal(
 		e->f.client_mem.chunks + e->f.h2conn_mem.chunks + e->f.h2session_mem.chunks, 0);

@@ -1,4 +1,4 @@
-/* Unit tests for user/relay.c: both engines push bytes through real loopback
+/* Unit tests for user/relay/relay.c: both engines push bytes through real loopback
  * TCP pairs (feed -> src, pump, dst -> sink) and the tests check what arrived. */
 #include <stdarg.h>
 #include <stddef.h>
@@ -23,7 +23,7 @@
 #include <unistd.h>
 
 #include "loopback.h"
-#include "user/relay.h"
+#include "user/relay/relay.h"
 #include "saturate.h"
 
 #define MIB (1024 * 1024)

@@ -1,4 +1,4 @@
-/* user/slab.c: objects of one size in 64 KiB chunks. */
+/* user/base/slab.c: objects of one size in 64 KiB chunks. */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -11,7 +11,7 @@
 
 #include <cmocka.h>
 
-#include "user/slab.h"
+#include "user/base/slab.h"
 
 #define CHUNK ((size_t)64 << 10)
 #define SIZE 552 /* struct client's, rounded to 560 */

@@ -1,11 +1,11 @@
-/* user/srclimit.c: per-source connection counts and event rates. */
+/* user/core/srclimit.c: per-source connection counts and event rates. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <cmocka.h>
 
-#include "user/srclimit.h"
+#include "user/core/srclimit.h"
 
 static void test_srclimit_caps_each_source_alone(void **state)
 {

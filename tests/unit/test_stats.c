@@ -1,4 +1,4 @@
-/* Tests for user/stats.c: histogram bucketing, the (listener, route) series
+/* Tests for user/core/stats.c: histogram bucketing, the (listener, route) series
  * and their cap, and the exact Prometheus text of a known set of
  * observations, summed over workers. */
 #include <setjmp.h>
@@ -10,7 +10,7 @@
 
 #include <cmocka.h>
 
-#include "user/stats.h"
+#include "user/core/stats.h"
 
 #define MS 1000000ull
 

@@ -1,4 +1,4 @@
-/* Tests for user/store.c: apply and delete rebuild whole configs from the
+/* Tests for user/ctl/store.c: apply and delete rebuild whole configs from the
  * stored texts; a failed change leaves everything as it was. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -11,7 +11,7 @@
 #include <cmocka.h>
 
 #include "policy/route.h"
-#include "user/store.h"
+#include "user/ctl/store.h"
 
 static const char base[] = "apiVersion: gateway.networking.k8s.io/v1\n"
 			   "kind: Gateway\n"

@@ -31,8 +31,8 @@
 
 #include "config/tlsconf.h"
 #include "loopback.h"
-#include "user/loop.h"
-#include "user/tls.h"
+#include "user/base/loop.h"
+#include "user/tls/tls.h"
 
 static char dir[] = "/tmp/sg-test-tls.XXXXXX";
 

@@ -11,7 +11,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "user/tlshello.h"
+#include "user/tls/tlshello.h"
 
 /* `openssl s_client -connect ... -servername App.Example.COM -tls1_2`: its
  * first record as it came off the wire (OpenSSL 3.0). */

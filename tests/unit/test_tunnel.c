@@ -1,4 +1,4 @@
-/* user/tunnel.c: both directions of a tunnel over real socket pairs (the
+/* user/tcp/tunnel.c: both directions of a tunnel over real socket pairs (the
  * copy and splice(2) engines), each EOF passed on as a FIN, the end, a
  * broken side, the sockets' wanted events, the activity stamp, and auto's
  * verdict that a tunnel is interactive. */
@@ -17,7 +17,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "user/tunnel.h"
+#include "user/tcp/tunnel.h"
 
 /* A client and a backend, each a TCP-like stream pair: the test plays the
  * far ends (client, backend), the tunnel owns the near ones (gw_c, gw_b). */

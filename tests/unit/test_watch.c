@@ -1,4 +1,4 @@
-/* Unit tests for user/watch.c: a burst of changes is one callback, a config
+/* Unit tests for user/ctl/watch.c: a burst of changes is one callback, a config
  * file being written in place (truncated, not yet closed) holds the
  * callback back until it is closed, and no writer gets in while the files
  * are read, so a reload never reads one half-written (ops-reload lost its
@@ -18,8 +18,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "user/loop.h"
-#include "user/watch.h"
+#include "user/base/loop.h"
+#include "user/ctl/watch.h"
 
 #define SETTLE_MS 50
 

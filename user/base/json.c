@@ -1,0 +1,322 @@
+/* JSON through cJSON, the one file that includes it. struct sg_json is
+ * never defined: a pointer to one is a pointer to a cJSON item, converted
+ * at this module's edge, so a tree costs what cJSON's costs. */
+#include "user/base/json.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cJSON.h>
+
+#include "user/base/buf.h"
+
+/* cJSON's allocation hooks are never changed (only this file could), so
+ * what it prints is malloc'd and callers free() it. */
+
+static const cJSON *in(const struct sg_json *v)
+{
+	return (const cJSON *)(const void *)v;
+}
+
+static cJSON *mut(struct sg_json *v)
+{
+	return (cJSON *)(void *)v;
+}
+
+static struct sg_json *out(cJSON *c)
+{
+	return (struct sg_json *)(void *)c;
+}
+
+struct sg_json *sg_json_object(void)
+{
+	return out(cJSON_CreateObject());
+}
+
+struct sg_json *sg_json_array(void)
+{
+	return out(cJSON_CreateArray());
+}
+
+struct sg_json *sg_json_string(const char *s)
+{
+	return s ? out(cJSON_CreateString(s)) : NULL;
+}
+
+struct sg_json *sg_json_number(double v)
+{
+	return out(cJSON_CreateNumber(v));
+}
+
+struct sg_json *sg_json_float(double v)
+{
+	char text[40];
+
+	if (v != v || v - v != 0) /* NaN, infinities */
+		return sg_json_null();
+	for (int digits = 1; digits <= 17; digits++) {
+		snprintf(text, sizeof(text), "%.*g", digits, v);
+		if (strtod(text, NULL) == v)
+			break;
+	}
+	if (!strpbrk(text, ".e"))
+		strcat(text, ".0");
+	return out(cJSON_CreateRaw(text));
+}
+
+struct sg_json *sg_json_bool(bool v)
+{
+	return out(cJSON_CreateBool(v));
+}
+
+struct sg_json *sg_json_null(void)
+{
+	return out(cJSON_CreateNull());
+}
+
+void sg_json_free(struct sg_json *v)
+{
+	cJSON_Delete(mut(v));
+}
+
+int sg_json_add(struct sg_json *obj, const char *key, struct sg_json *item)
+{
+	if (!obj || !key || !item || obj == item) {
+		sg_json_free(item);
+		return -EINVAL;
+	}
+	if (!cJSON_AddItemToObject(mut(obj), key, mut(item))) {
+		sg_json_free(item); /* only the key's copy can have failed */
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+int sg_json_push(struct sg_json *arr, struct sg_json *item)
+{
+	if (!arr || !item || arr == item) {
+		sg_json_free(item);
+		return -EINVAL;
+	}
+	if (!cJSON_AddItemToArray(mut(arr), mut(item))) {
+		sg_json_free(item);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int sg_json_add_str(struct sg_json *obj, const char *key, const char *s)
+{
+	if (!s)
+		return -EINVAL;
+	return sg_json_add(obj, key, sg_json_string(s));
+}
+
+int sg_json_add_num(struct sg_json *obj, const char *key, double v)
+{
+	return sg_json_add(obj, key, sg_json_number(v));
+}
+
+int sg_json_add_bool(struct sg_json *obj, const char *key, bool v)
+{
+	return sg_json_add(obj, key, sg_json_bool(v));
+}
+
+int sg_json_add_null(struct sg_json *obj, const char *key)
+{
+	return sg_json_add(obj, key, sg_json_null());
+}
+
+struct sg_json *sg_json_add_object(struct sg_json *obj, const char *key)
+{
+	struct sg_json *o = sg_json_object();
+
+	return sg_json_add(obj, key, o) == 0 ? o : NULL;
+}
+
+struct sg_json *sg_json_add_array(struct sg_json *obj, const char *key)
+{
+	struct sg_json *a = sg_json_array();
+
+	return sg_json_add(obj, key, a) == 0 ? a : NULL;
+}
+
+void sg_json_remove(struct sg_json *obj, const char *key)
+{
+	if (obj && key)
+		cJSON_DeleteItemFromObjectCaseSensitive(mut(obj), key);
+}
+
+struct sg_json *sg_json_parse(const char *text)
+{
+	return text ? out(cJSON_Parse(text)) : NULL;
+}
+
+/* ---- serde_json's pretty layout ------------------------------------------ */
+
+/* What agentgateway's admin prints: two-space indent, one member a line,
+ * "key": value, empty containers as [] and {}. cJSON's own pretty printer
+ * differs (tabs, "[{" on one line), so only leaves and keys are printed by
+ * cJSON, which gets escaping and the number format right. */
+struct buf {
+	struct sg_buf out;
+	bool failed; /* out of memory: `out` is incomplete */
+};
+
+static void put(struct buf *b, const char *s, size_t n)
+{
+	if (!b->failed && sg_buf_append(&b->out, s, n) < 0)
+		b->failed = true;
+}
+
+static void put_str(struct buf *b, const char *s)
+{
+	put(b, s, strlen(s));
+}
+
+static void put_indent(struct buf *b, int depth)
+{
+	for (int i = 0; i < depth; i++)
+		put(b, "  ", 2);
+}
+
+static void put_leaf(struct buf *b, const cJSON *item)
+{
+	char *s = cJSON_PrintUnformatted(item);
+
+	if (!s) {
+		b->failed = true;
+		return;
+	}
+	put_str(b, s);
+	free(s);
+}
+
+/* A member's name, escaped as a string value is. */
+static void put_key(struct buf *b, const char *key)
+{
+	cJSON *k = cJSON_CreateString(key);
+
+	if (!k) {
+		b->failed = true;
+		return;
+	}
+	put_leaf(b, k);
+	cJSON_Delete(k);
+}
+
+static void render(struct buf *b, const cJSON *item, int depth)
+{
+	bool obj = cJSON_IsObject(item);
+
+	if (!obj && !cJSON_IsArray(item)) {
+		put_leaf(b, item);
+		return;
+	}
+	if (!item->child) {
+		put_str(b, obj ? "{}" : "[]");
+		return;
+	}
+	put_str(b, obj ? "{\n" : "[\n");
+	for (const cJSON *c = item->child; c; c = c->next) {
+		put_indent(b, depth + 1);
+		if (obj) {
+			put_key(b, c->string);
+			put_str(b, ": ");
+		}
+		render(b, c, depth + 1);
+		put_str(b, c->next ? ",\n" : "\n");
+	}
+	put_indent(b, depth);
+	put_str(b, obj ? "}" : "]");
+}
+
+static char *print_indent(const cJSON *item)
+{
+	struct buf b = { 0 };
+
+	render(&b, item, 0);
+	put(&b, "", 1); /* the terminating NUL */
+	if (b.failed) {
+		sg_buf_free(&b.out);
+		return NULL;
+	}
+	return b.out.data; /* never consumed from: the allocation starts with it */
+}
+
+char *sg_json_print(const struct sg_json *v, enum sg_json_style style)
+{
+	if (!v)
+		return NULL;
+	switch (style) {
+	case SG_JSON_COMPACT:
+		return cJSON_PrintUnformatted(in(v));
+	case SG_JSON_TABS:
+		return cJSON_Print(in(v));
+	case SG_JSON_INDENT:
+		return print_indent(in(v));
+	}
+	return NULL;
+}
+
+/* ---- lookups ---------------------------------------------------------------- */
+
+enum sg_json_type sg_json_type(const struct sg_json *v)
+{
+	const cJSON *c = in(v);
+
+	if (cJSON_IsNull(c))
+		return SG_JSON_NULL;
+	if (cJSON_IsFalse(c))
+		return SG_JSON_FALSE;
+	if (cJSON_IsTrue(c))
+		return SG_JSON_TRUE;
+	if (cJSON_IsNumber(c))
+		return SG_JSON_NUMBER;
+	if (cJSON_IsString(c))
+		return SG_JSON_STRING;
+	if (cJSON_IsArray(c))
+		return SG_JSON_ARRAY;
+	if (cJSON_IsObject(c))
+		return SG_JSON_OBJECT;
+	return SG_JSON_INVALID;
+}
+
+struct sg_json *sg_json_get(const struct sg_json *obj, const char *key)
+{
+	if (!cJSON_IsObject(in(obj)) || !key)
+		return NULL;
+	return out(cJSON_GetObjectItemCaseSensitive(in(obj), key));
+}
+
+struct sg_json *sg_json_first(const struct sg_json *v)
+{
+	const cJSON *c = in(v);
+
+	return cJSON_IsArray(c) || cJSON_IsObject(c) ? out(c->child) : NULL;
+}
+
+struct sg_json *sg_json_next(const struct sg_json *v)
+{
+	return v ? out(in(v)->next) : NULL;
+}
+
+const char *sg_json_key(const struct sg_json *v)
+{
+	return v ? in(v)->string : NULL;
+}
+
+const char *sg_json_str(const struct sg_json *v)
+{
+	return cJSON_IsString(in(v)) ? in(v)->valuestring : NULL;
+}
+
+int sg_json_num(const struct sg_json *v, double *num)
+{
+	if (!cJSON_IsNumber(in(v)))
+		return -EINVAL;
+	*num = in(v)->valuedouble;
+	return 0;
+}

@@ -1,0 +1,187 @@
+/* Route filters at run time: what a route's filters (config/cfg.h struct
+ * sg_filters) and then its chosen backend's make of one request, computed
+ * on the head the frontend already parsed, for HTTP/1 and HTTP/2 clients
+ * alike. Nothing here does I/O: the frontend asks for a plan once the
+ * route is chosen (and again per try for the backend's filters), then
+ * either answers locally (redirect, directResponse, CORS preflight) or
+ * forwards with the plan's target, Host and header edits, and edits the
+ * response head with the plan's response edit before writing it.
+ *
+ * Order, as agentgateway applies route policies (its proxy/httpproxy.rs):
+ * CORS, localRateLimit, csrf, requestHeaderModifier, urlRewrite,
+ * requestRedirect, directResponse; the first that answers wins. responseHeaderModifier (route, then
+ * backend) applies to every response, local ones included; CORS headers
+ * are added to the response last. */
+#ifndef SG_FILTER_H
+#define SG_FILTER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "config/cfg.h"
+#include "policy/failure.h"
+#include "user/codec/h1.h"
+
+/* Header edits accumulated from header modifiers (and CORS): a received
+ * header whose name (case-insensitive) is in drop is not forwarded; the
+ * lines in add are appended, in order. Names and values are borrowed from
+ * the config (or from the plan's own storage) and stay valid while the
+ * plan does. Zero-initialised = no edit. */
+struct sg_header_edit {
+	struct sg_h1_span *drop;
+	size_t ndrop, capdrop;
+	struct sg_h1_header *add;
+	size_t nadd, capadd;
+};
+
+/* Apply modifier m on top of e: each add entry is appended; each set entry
+ * first removes added lines of that name, drops the received ones and is
+ * appended; each remove entry removes added lines and drops received
+ * ones. Returns 0 or -ENOMEM (e unchanged in meaning but maybe partly
+ * applied: the request is then failed). The name "host" is the frontend's
+ * business (see sg_filter_plan_request) and is not handled here. */
+int sg_header_edit_apply(struct sg_header_edit *e, const struct sg_hdrmod *m);
+
+/* Whether a received header called name[0..len) is dropped by e. */
+bool sg_header_edit_drops(const struct sg_header_edit *e, const char *name, size_t len);
+
+/* e's added lines as "name: value\r\n" text into out[0..cap), NUL-
+ * terminated; returns its length, or -1 when it does not fit. */
+ssize_t sg_header_edit_render(const struct sg_header_edit *e, char *out, size_t cap);
+
+/* Copy src into dst (dst's arrays are replaced; dst must be reset or
+ * zero). Returns 0 or -ENOMEM. */
+int sg_header_edit_copy(struct sg_header_edit *dst, const struct sg_header_edit *src);
+
+void sg_header_edit_reset(struct sg_header_edit *e);
+
+/* What a filter plan needs to know of the request. */
+struct sg_filter_input {
+	const char *scheme;	/* "http" (the listener's) */
+	uint16_t listener_port; /* for a redirect without scheme or port */
+	struct sg_h1_span method;
+	struct sg_h1_span target; /* origin-form path with its query */
+	struct sg_h1_span host;	  /* Host / :authority as received; may be empty */
+	/* The route match that chose the route (ReplacePrefixMatch needs its
+	 * PathPrefix); NULL reads as PathPrefix "/". */
+	const struct sg_match *match;
+	/* The host name of the try's backend (sg_filter_plan_backend: an
+	 * "auto" authority rewrite sends it as the Host); may be empty. */
+	struct sg_h1_span backend_host;
+	/* The value of a request header (case-insensitive), or NULL. */
+	const char *(*header)(void *ctx, const char *name, size_t *len);
+	void *ctx;
+};
+
+/* A local rate limit's x-ratelimit-* lines, with their digits. */
+#define SG_FILTER_LIMIT_LINES 3
+struct sg_filter_limits {
+	struct sg_h1_header lines[SG_FILTER_LIMIT_LINES];
+	char text[SG_FILTER_LIMIT_LINES][24];
+};
+
+/* One request's plan. Zero-initialised before the first use; reset after
+ * the request. */
+struct sg_filter_plan {
+	/* Forwarding: the target and Host to send (p NULL = as received),
+	 * then the header edits of the request and of the response (for a
+	 * local answer, its lines: a redirect's Location first). */
+	struct sg_h1_span target, host;
+	struct sg_header_edit request, response;
+	/* Answering locally: status != 0, with body (directResponse,
+	 * borrowed from the config) and the response edit. */
+	uint16_t status;
+	struct sg_h1_span body;
+	/* What the route's filters made, kept to add each try's backend's:
+	 * its edits, its Host, the CORS lines the response gets last, and a
+	 * redirect's Location. */
+	struct sg_header_edit route_request, route_response, cors;
+	struct sg_h1_span route_host, location;
+	bool auto_host; /* the route's rewrite: the backend's own host name */
+	bool preflight; /* a CORS preflight (its answer has the CORS lines alone) */
+	/* The route's local rate limits' x-ratelimit-limit, -remaining and
+	 * -reset lines (NULL: the route counts no requests), added to the
+	 * response last; a forwarded one keeps its own instead when it has
+	 * any (sg_h1_edit.nfill). In the plan's storage. */
+	struct sg_filter_limits *limits;
+	enum sg_fail refusal; /* SG_FILTER_REFUSED's */
+	/* Storage the spans above may point into (freed by reset). */
+	char **owned;
+	size_t nowned, capowned;
+};
+
+enum sg_filter_result {
+	SG_FILTER_FORWARD = 0, /* forward with the plan */
+	SG_FILTER_ANSWER = 1,  /* answer with plan->status, never reach a backend */
+	SG_FILTER_REFUSED = 2, /* a route policy refuses the request: answer
+				* plan->refusal (SG_FAIL_RATE_LIMIT: a local rate
+				* limit has no token; SG_FAIL_CSRF) as the
+				* gateway's failures are, with the plan's
+				* response edit (x-ratelimit-* lines among them) */
+	SG_FILTER_FAILED = -1, /* a filter cannot apply to this request (a
+				* prefix rewrite whose route matched no
+				* PathPrefix, a path outside the matched prefix
+				* boundary): answer 500 */
+	SG_FILTER_NOMEM = -2,
+};
+
+/* The route's filters on the request: fills the plan (target, Host,
+ * request and response edits, or a local answer). A requestHeaderModifier
+ * that adds or sets "host" replaces the Host instead (removing it does
+ * nothing); urlRewrite authority host h replaces the Host without port.
+ * f NULL or empty: SG_FILTER_FORWARD with an empty plan. */
+enum sg_filter_result sg_filter_plan_request(struct sg_filter_plan *p, const struct sg_filters *f,
+					     const struct sg_filter_input *in);
+
+/* The chosen backend's filters for one try, on top of the route's plan:
+ * request and response edits are rebuilt from the route's plus the
+ * backend's modifiers; a backend requestRedirect answers. Call for every
+ * try (a retry may choose another backend). */
+enum sg_filter_result sg_filter_plan_backend(struct sg_filter_plan *p, const struct sg_filters *f,
+					     const struct sg_filter_input *in);
+
+void sg_filter_plan_reset(struct sg_filter_plan *p);
+
+/* The pieces, exposed for their tests. */
+
+/* The request target after path modifier pm (with m the matched match,
+ * NULL = PathPrefix "/"): written into out[0..cap), NUL-terminated; returns
+ * its length, -1 when it does not fit, -2 when pm cannot apply (prefix
+ * without a PathPrefix match, or target not within the prefix at a
+ * segment boundary). The query is kept verbatim. */
+ssize_t sg_filter_rewrite_path(const struct sg_pathmod *pm, const struct sg_match *m,
+			       const char *target, size_t len, char *out, size_t cap);
+
+/* The Location of redirect r for the request in `in` (absolute URI:
+ * scheme://authority/path?query), into out[0..cap), NUL-terminated;
+ * returns its length, -1 when it does not fit, -2 when the path modifier
+ * cannot apply. Port rules as Gateway API asks (a redirect without port
+ * takes the scheme's well-known port when it sets a scheme, else the
+ * listener's port; a port that is the final scheme's default is not
+ * written). */
+ssize_t sg_filter_redirect_location(const struct sg_redirect *r, const struct sg_filter_input *in,
+				    char *out, size_t cap);
+
+/* ---- for the frontends: plans over HTTP/1 heads (user/codec/h1.h) ------------ */
+
+/* The input for a plan of `req` (HTTP/1 or an HTTP/2 stream's request as
+ * user/codec/h2.c makes it), chosen by match on a listener of `bind` (its port;
+ * scheme https on an HTTPS bind). Borrows req's spans: make it again
+ * whenever they move. */
+void sg_filter_input_init(struct sg_filter_input *in, struct sg_h1_req *req,
+			  const struct sg_match *match, const struct sg_bind *bind);
+
+/* The host name of backend br (without port; a Service's DNS name), for
+ * in->backend_host. */
+struct sg_h1_span sg_filter_backend_host(const struct sg_backend_ref *br);
+
+/* The plan's edit of the request head a backend gets. */
+void sg_filter_request_edit(const struct sg_filter_plan *p, struct sg_h1_edit *e);
+
+/* The plan's edit of the response head (and, for a local answer, its
+ * lines: a redirect's Location among them). */
+void sg_filter_response_edit(const struct sg_filter_plan *p, struct sg_h1_edit *e);
+
+#endif

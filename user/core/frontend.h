@@ -1,0 +1,185 @@
+/* What every client connection of a worker shares, whichever protocol it
+ * speaks (user/http1/proxy.c: HTTP/1 and TCP, user/http2/h2proxy.c: HTTP/2): the
+ * worker's context (loop, backend pool, config in force, counters, engine
+ * choice, limits) and the access log line each request leaves. */
+#ifndef SG_FRONTEND_H
+#define SG_FRONTEND_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config/cfg.h"
+#include "policy/failure.h"
+#include "user/core/filter.h"
+#include "user/codec/h1.h"
+#include "user/base/list.h"
+#include "user/base/loop.h"
+#include "user/core/mirror.h"
+#include "user/relay/relay.h"
+#include "user/base/slab.h"
+#include "user/relay/sockmap.h"
+#include "user/core/admit.h"
+#include "user/core/srclimit.h"
+#include "user/core/stats.h"
+#include "user/core/backend.h"
+#include "user/core/attempt.h"
+#include "user/core/h2backend.h"
+
+struct client;
+struct h2conn;
+
+enum sg_access_log {
+	SG_ACCESS_LOG_TEXT, /* agentgateway-like key=value line */
+	SG_ACCESS_LOG_JSON,
+	SG_ACCESS_LOG_OFF,
+};
+
+/* How the gateway was started, the same for every worker. */
+struct sg_frontend_opts {
+	enum sg_relay_engine engine; /* for response bodies of 64 KiB and more */
+	enum sg_relay_engine upload; /* for request bodies of 64 KiB and more */
+	enum sg_relay_engine tunnel; /* for TCP routes and tunnels (101, CONNECT) */
+	/* auto: a tunnel starts on `tunnel` (the copy engine) and moves into the
+	 * socket map once its traffic looks interactive (user/http1/proxy.c). */
+	bool tunnel_promote;
+	/* auto: a bulk body (SG_RELAY_BUF_MAX or more, plain sockets) starts
+	 * on `engine` or `upload` (copy) and is spliced while its worker is
+	 * saturated (user/relay/relay.h, `adapt`); so is a tunnel over plain sockets
+	 * until it moves into the socket map. */
+	bool relays_adapt;
+	enum sg_access_log access_log;
+	/* A tunnel with no byte moving either way for this long is closed; 0:
+	 * never. Spliced bytes count by the kernel's last-activity stamps. */
+	uint64_t tunnel_idle_ms;
+	/* A request head whose first byte came this long ago and is still
+	 * incomplete is answered 408 (slowloris); 0: never. */
+	uint64_t head_timeout_ms;
+	/* A request in flight whose body (either way) moved no byte for this
+	 * long is cut: 408 when nothing was answered yet, else both sides
+	 * closed. Spliced bytes count by the kernel's stamps; 0: never. */
+	uint64_t body_idle_ms;
+	/* HTTP/2 backends' PING keepalive interval and ack timeout (ms; 0
+	 * interval: none). */
+	uint64_t backend_ping_ms, backend_pong_ms;
+	/* Backend connections older than this take no more requests; 0: no
+	 * limit. */
+	uint64_t backend_max_age_ms;
+	/* Open client connections per address (shared by every worker); NULL:
+	 * no limit. */
+	struct sg_srclimit *srclimit;
+	/* HTTP/2 streams reset before their answer, per address over
+	 * SG_H2P_SOURCE_RESET_WINDOW_MS (shared by every worker); NULL: not
+	 * counted per address. */
+	struct sg_srcrate *resets;
+	/* Connections and requests per port (shared by every worker); NULL:
+	 * none counted, none refused. */
+	struct sg_admit *admit;
+	/* Each worker's loop keeps polling until this long after its last
+	 * event before it blocks (sg_loop_set_busy_poll); 0: never. */
+	uint64_t busy_poll_ns;
+	/* Each worker's loop naps this long before a wait that would block,
+	 * while busy (sg_loop_set_coalesce); 0: never. */
+	uint64_t coalesce_ns;
+};
+
+/* What a worker gives its client connections. Owned by the worker. */
+struct sg_frontend {
+	struct sg_loop *loop;
+	struct sg_pool *pool;
+	struct sg_h2b_pool *h2pool;   /* HTTP/2 backends' shared connections */
+	struct sg_pages *pages;	      /* HTTP/2 sessions' arenas (user/codec/h2.h) */
+	struct sg_cfg *cfg;	      /* in force for new connections (a reference) */
+	enum sg_relay_engine engine;  /* for response bodies of 64 KiB and more */
+	enum sg_relay_engine upload;  /* for request bodies of 64 KiB and more */
+	enum sg_relay_engine tunnel;  /* for TCP routes and tunnels (101, CONNECT) */
+	bool tunnel_promote;	      /* see struct sg_frontend_opts */
+	bool relays_adapt;	      /* see struct sg_frontend_opts */
+	uint64_t tunnel_idle_ms;      /* see struct sg_frontend_opts */
+	uint64_t head_timeout_ms;     /* see struct sg_frontend_opts */
+	uint64_t body_idle_ms;	      /* see struct sg_frontend_opts */
+	struct sg_srclimit *srclimit; /* see struct sg_frontend_opts */
+	struct sg_srcrate *resets;    /* see struct sg_frontend_opts */
+	struct sg_admit *admit;	      /* see struct sg_frontend_opts */
+	struct sg_sockmap *kmap;      /* the kernel path, NULL without BPF */
+	uint64_t rng;		      /* xorshift state for endpoint choice */
+	struct sg_list clients; /* HTTP/1 and TCP clients (user/http1/proxy.c); sg_list_init it */
+	struct sg_slab client_mem;	/* where they live (zeroed: empty; sg_slab_release) */
+	struct sg_list h2conns;		/* HTTP/2 clients (user/http2/h2proxy.c); sg_list_init it */
+	struct sg_slab h2conn_mem;	/* where they live (as client_mem) */
+	struct sg_slab h2session_mem;	/* and their sessions' structs (user/codec/h2.h) */
+	struct sg_list handshakes;	/* HTTPS clients in their TLS handshake (tlsterm.c) */
+	struct sg_list hellos;		/* TLS passthrough clients before their route
+					 * (user/tlspass.c); sg_list_init it */
+	struct sg_stats *stats;		/* the worker's counters */
+	struct sg_mirroring *mirroring; /* RequestMirror copies; NULL: none are sent */
+	bool draining;			/* finish what is in flight, keep nothing alive */
+	enum sg_access_log access_log;
+};
+
+/* One request as the access log shows it; NULL listener/route print as
+ * "-" (text) or "" (JSON), an empty endpoint as "-" (text). */
+struct sg_access_entry {
+	const char *listener, *route, *endpoint;
+	const char *method, *target; /* not NUL-terminated */
+	size_t method_len, target_len;
+	uint16_t status;
+	unsigned attempts;
+	uint64_t duration_ms, bytes_in, bytes_out;
+	enum sg_relay_engine engine;
+	struct sg_attempt *at; /* the request's, for its metrics; NULL: none */
+};
+
+/* The request is over: its metrics are observed (sg_attempt_over on e->at,
+ * whether or not lines are logged), then e's line goes to stdout (text or
+ * JSON, as ctx->access_log says) with one write(2), so lines from several
+ * workers never interleave; logging stops for good when stdout is gone.
+ * HTTP/1 and HTTP/2 share it. */
+void sg_frontend_log(struct sg_frontend *ctx, const struct sg_access_entry *e);
+
+/* The gateway's failure `kind` (err: its cause) answered to a gRPC request
+ * (policy/failure.h's sg_grpc_request): a 200 without body whose lines,
+ * content-type application/grpc, grpc-status and grpc-message, are
+ * edit->add (the bytes live in g), then a local rate limit's x-ratelimit-*
+ * lines (`limits`, the plan's; NULL: none). Both frontends write it as
+ * their own answers (sg_h1_write_answer, sg_h2_answer_fields). */
+struct sg_grpc_failure {
+	struct sg_h1_header add[3 + SG_FILTER_LIMIT_LINES];
+	char status[8];
+	char msg[768];
+};
+/* A connection accepted on `bind` from `ip` (its address as text): counted
+ * in the per-source table (--max-connections-per-source) and against the
+ * bind's maxConnections. True: it may be served, and whoever ends it calls
+ * sg_frontend_release once. False: it is over a bound, counted as refused
+ * in ctx->stats and held nowhere; the caller closes it unread. */
+bool sg_frontend_admit(struct sg_frontend *ctx, const struct sg_bind *bind, const char *ip);
+/* A connection sg_frontend_admit let in on `port` is gone. */
+void sg_frontend_release(struct sg_frontend *ctx, uint16_t port, const char *ip);
+/* A request head is complete on `bind`: true when it is under the bind's
+ * maxConcurrentRequests (the caller then calls sg_admit_release(ctx->admit,
+ * SG_ADMIT_REQ, port) when the request is over), false when it is to be
+ * answered SG_FAIL_OVERLOAD (counted as refused here). */
+bool sg_frontend_admit_request(struct sg_frontend *ctx, const struct sg_bind *bind);
+
+/* Unmaps the slabs the worker's connections live in (client_mem,
+ * h2conn_mem, h2session_mem), once each is empty: how many objects are
+ * still out (0: all three released; a slab with some is left mapped). */
+size_t sg_frontend_release_mem(struct sg_frontend *ctx);
+
+/* Route request `req` (HTTP/1, or an HTTP/2 stream's head as HTTP/1) that
+ * came on `bind`: *listener by its Host (NULL: none, and no route), then
+ * its route (NULL: none, and *why says the answer: SG_FAIL_NO_ROUTE, or
+ * SG_FAIL_MISDIRECTED when the connection's TLS handshake chose listener
+ * `sni_listener` (a key; NULL: not TLS) and the Host is another's), *match
+ * the rule that chose it. A CONNECT's authority-form target and OPTIONS *
+ * have no path: routes see "/". */
+const struct sg_route *sg_frontend_route(const struct sg_bind *bind, const struct sg_h1_req *req,
+					 const char *sni_listener,
+					 const struct sg_listener **listener,
+					 const struct sg_match **match, enum sg_fail *why);
+
+void sg_grpc_failure(enum sg_fail kind, int err, const struct sg_filter_limits *limits,
+		     struct sg_grpc_failure *g, struct sg_h1_edit *edit);
+
+#endif

@@ -1,0 +1,331 @@
+/* One request's life, the same for HTTP/1 and HTTP/2 clients: the steps
+ * from a complete head to the access log line (see request.h for the
+ * phases). The frontends give the protocol's side through the sink. */
+#include "user/core/request.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stddef.h>
+#include <string.h>
+
+#include "policy/route.h"
+#include "user/base/log.h"
+
+static uint64_t now(const struct sg_request *r)
+{
+	return sg_loop_now(r->ctx->loop);
+}
+
+void sg_request_init(struct sg_request *r, const struct sg_request_sink *sink, void *owner,
+		     struct sg_frontend *ctx, const struct sg_bind *bind, const char *ip,
+		     const struct sg_attempt_ops *ops)
+{
+	r->sink = sink;
+	r->owner = owner;
+	r->ctx = ctx;
+	r->bind = bind;
+	r->ip = ip;
+	r->logged = true; /* nothing to log before a first head */
+	sg_attempt_init(&r->at, ops, owner, ctx->loop, ctx->pool, ctx->h2pool, ctx->stats,
+			&ctx->rng);
+}
+
+const struct sg_bind *sg_request_follow_config(const struct sg_frontend *ctx,
+					       const struct sg_cfg *have,
+					       const struct sg_bind *bind)
+{
+	const struct sg_cfg *now = ctx->cfg;
+
+	if (now == have)
+		return NULL;
+	for (size_t i = 0; i < now->nbinds; i++)
+		if (now->binds[i].port == bind->port && now->binds[i].proto == bind->proto)
+			return &now->binds[i];
+	return NULL;
+}
+
+static void count(struct sg_request *r, uint16_t status)
+{
+	r->status = status;
+	sg_stats_request(r->ctx->stats, r->listener ? r->listener->key : r->bind->key,
+			 r->at.route ? r->at.route->key : "", status);
+}
+
+static bool grpc(const struct sg_request *r)
+{
+	const struct sg_h1_span *ct = r->req ? sg_h1_header(r->req, "content-type") : NULL;
+
+	return ct && sg_grpc_request(ct->p, ct->len);
+}
+
+/* Copies of the request, as the filters so far left it, to `mirrors`. */
+static void mirror(struct sg_request *r, const struct sg_mirrors *mirrors)
+{
+	struct sg_h1_edit edit;
+	struct sg_mirror_request m = {
+		.req = r->req,
+		.edit = &edit,
+		.client_ip = r->ip,
+	};
+
+	if (!mirrors->n)
+		return;
+	r->sink->held_body(r, &m);
+	sg_filter_request_edit(&r->plan, &edit);
+	sg_mirroring_send(r->ctx->mirroring, mirrors, &m, &r->ctx->rng);
+}
+
+/* ---- answers the gateway makes ------------------------------------------ */
+
+void sg_request_fail(struct sg_request *r, enum sg_fail kind, int err)
+{
+	uint16_t status = sg_fail_status(kind);
+	struct sg_grpc_failure g;
+	struct sg_h1_edit edit;
+	char body[256];
+
+	sg_fail_body(kind, sg_attempt_cause(&r->at, kind, err), body, sizeof(body));
+	SG_DEBUG("%s: %u %s", r->ip, status, body);
+	sg_attempt_drop(&r->at);
+	if (r->resp_started) {
+		r->sink->cut(r);
+		return;
+	}
+	if (grpc(r)) {
+		sg_grpc_failure(kind, err, r->plan.limits, &g, &edit);
+		count(r, 200);
+		r->sink->answer(r, 200, &edit, NULL, 0, false);
+		return;
+	}
+	sg_filter_response_edit(&r->plan, &edit);
+	count(r, status);
+	r->sink->answer(r, status, &edit, body, strlen(body), true);
+}
+
+/* A route filter's own answer (redirect, direct response, CORS
+ * preflight): no backend sees the request. */
+static void answer_plan(struct sg_request *r)
+{
+	struct sg_h1_edit edit;
+
+	sg_attempt_drop(&r->at);
+	sg_filter_response_edit(&r->plan, &edit);
+	count(r, r->plan.status);
+	r->sink->answer(r, r->plan.status, &edit, r->plan.body.p, r->plan.body.len, false);
+}
+
+/* Go on after a filter plan: true to forward the request; false when the
+ * plan answered it (or could not be made, and the request failed). */
+static bool follow_plan(struct sg_request *r, enum sg_filter_result res)
+{
+	switch (res) {
+	case SG_FILTER_FORWARD:
+		return true;
+	case SG_FILTER_ANSWER:
+		answer_plan(r);
+		break;
+	case SG_FILTER_FAILED:
+		sg_request_fail(r, SG_FAIL_FILTER, 0);
+		break;
+	case SG_FILTER_REFUSED:
+		sg_request_fail(r, r->plan.refusal, 0);
+		break;
+	case SG_FILTER_NOMEM:
+		sg_request_fail(r, SG_FAIL_CONNECT, ENOMEM);
+		break;
+	}
+	return false;
+}
+
+/* ---- the routed steps ---------------------------------------------------- */
+
+/* Each step takes the routed request; false: it answered it (stop). */
+typedef bool (*step_fn)(struct sg_request *r, const struct sg_route *route, enum sg_fail no_route);
+
+/* The request counts against its bind's maxConcurrentRequests from here
+ * until sg_request_release; over the bound it is answered 503. */
+static bool admit(struct sg_request *r, const struct sg_route *route, enum sg_fail no_route)
+{
+	r->held = sg_frontend_admit_request(r->ctx, r->bind);
+	if (!r->held)
+		sg_request_fail(r, SG_FAIL_OVERLOAD, 0);
+	return r->held;
+}
+
+static bool have_route(struct sg_request *r, const struct sg_route *route, enum sg_fail no_route)
+{
+	if (!route)
+		sg_request_fail(r, no_route, 0);
+	return route != NULL;
+}
+
+/* The route's filters: CORS, local rate limits, CSRF, header and path
+ * edits, redirects and direct responses. */
+static bool plan_route(struct sg_request *r, const struct sg_route *route, enum sg_fail no_route)
+{
+	struct sg_filter_input in;
+
+	sg_filter_input_init(&in, r->req, r->match, r->bind);
+	return follow_plan(r, sg_filter_plan_request(&r->plan, &route->eff_filters, &in));
+}
+
+/* Starts watching the body with the route's responseIdleTimeout, else
+ * --body-idle-timeout. */
+static bool watch_body(struct sg_request *r, const struct sg_route *route, enum sg_fail no_route)
+{
+	sg_dur d = route->eff_timeout.response_idle;
+
+	r->route_idle = d != SG_DUR_UNSET;
+	sg_idle_start(&r->body_idle, r->route_idle ? sg_dur_to_ms_ceil(d) : r->ctx->body_idle_ms,
+		      now(r), r->sink->progress(r));
+	return true;
+}
+
+/* In order; a new step (authentication, authorization) goes where its
+ * answer belongs: after admission and routing, before the filters'. */
+static const step_fn begin_steps[] = { admit, have_route, plan_route, watch_body };
+
+bool sg_request_begin(struct sg_request *r, const struct sg_request_head *h)
+{
+	const struct sg_route *route;
+	enum sg_fail no_route;
+
+	r->req = h->req;
+	r->bind = h->bind;
+	r->phase = SG_REQUEST_HEAD;
+	r->started = now(r);
+	r->logged = r->route_mirrored = r->mirrored = r->resp_started = false;
+	r->status = 0;
+	r->bytes_in = r->bytes_out = 0;
+	r->engine = h->engine;
+	r->is_head = h->req->method.len == 4 && !memcmp(h->req->method.p, "HEAD", 4);
+	route = sg_frontend_route(h->bind, h->req, h->sni_listener, &r->listener, &r->match,
+				  &no_route);
+	sg_attempt_begin(&r->at, r->listener ? r->listener->key : h->bind->key, route,
+			 h->replayable, &h->cfg->global);
+	if (r->sink->routed)
+		r->sink->routed(r);
+	for (size_t i = 0; i < sizeof(begin_steps) / sizeof(begin_steps[0]); i++)
+		if (!begin_steps[i](r, route, no_route))
+			return false;
+	return true;
+}
+
+/* ---- tries ----------------------------------------------------------------- */
+
+void sg_request_start(struct sg_request *r)
+{
+	r->phase = SG_REQUEST_ATTEMPT;
+	if (!r->route_mirrored) {
+		r->route_mirrored = true;
+		mirror(r, &r->at.route->eff_filters.mirrors);
+	}
+	sg_attempt_start(&r->at);
+}
+
+static struct sg_request *of_attempt(struct sg_attempt *a)
+{
+	return (struct sg_request *)((char *)a - offsetof(struct sg_request, at));
+}
+
+void sg_request_try_send(struct sg_attempt *a)
+{
+	struct sg_request *r = of_attempt(a);
+	struct sg_filter_input in;
+
+	sg_filter_input_init(&in, r->req, r->match, r->bind);
+	in.backend_host = sg_filter_backend_host(a->backend);
+	if (!follow_plan(r, sg_filter_plan_backend(&r->plan, &a->backend->filters, &in)))
+		return;
+	if (!r->mirrored) {
+		r->mirrored = true;
+		mirror(r, &a->backend->filters.mirrors);
+	}
+	r->sink->send(r);
+}
+
+void sg_request_try_failed(struct sg_attempt *a, enum sg_fail kind, int err)
+{
+	struct sg_request *r = of_attempt(a);
+
+	/* r outlives the answer even when it closed the connection: owners
+	 * are freed from the loop's close queue. */
+	sg_request_fail(r, kind, err);
+	r->sink->failed(r);
+}
+
+void sg_request_response_head(struct sg_request *r, uint16_t status)
+{
+	count(r, status);
+}
+
+/* ---- the body watchdog ------------------------------------------------------ */
+
+bool sg_request_body_stalled(struct sg_request *r, uint64_t t, bool uploading,
+			     sg_idle_quiet_fn quiet, void *arg)
+{
+	bool flowing = r->phase == SG_REQUEST_BODY || r->phase == SG_REQUEST_RESPONSE || uploading;
+
+	return r->body_idle.due && t >= r->body_idle.due &&
+	       sg_idle_expired(&r->body_idle, t, r->sink->progress(r), flowing, quiet, arg);
+}
+
+void sg_request_body_timeout(struct sg_request *r)
+{
+	sg_stats_add(r->ctx->stats,
+		     r->route_idle ? SG_STAT_TIMEOUT_RESPONSE_IDLE : SG_STAT_TIMEOUT_BODY, 1);
+	SG_DEBUG("%s: no body byte moved for %" PRIu64 " ms (%s): request cut", r->ip,
+		 r->body_idle.limit, r->route_idle ? "responseIdleTimeout" : "--body-idle-timeout");
+	sg_idle_stop(&r->body_idle);
+	sg_request_fail(r, SG_FAIL_BODY_TIMEOUT, 0);
+}
+
+void sg_request_note_progress(struct sg_request *r)
+{
+	if (r->body_idle.due)
+		sg_idle_note(&r->body_idle, now(r), r->sink->progress(r));
+}
+
+/* ---- the end ---------------------------------------------------------------- */
+
+void sg_request_log(struct sg_request *r, uint64_t uncounted_in, uint64_t uncounted_out)
+{
+	struct sg_access_entry e;
+
+	if (r->logged || !r->started) {
+		r->req = NULL;
+		return;
+	}
+	e = (struct sg_access_entry){
+		.listener = r->listener ? r->listener->key : NULL,
+		.route = r->at.route ? r->at.route->key : NULL,
+		.endpoint = r->at.endpoint,
+		.method = r->req ? r->req->method.p : NULL,
+		.method_len = r->req ? r->req->method.len : 0,
+		.target = r->req ? r->req->target.p : NULL,
+		.target_len = r->req ? r->req->target.len : 0,
+		.status = r->status,
+		.attempts = r->at.n + 1,
+		.duration_ms = now(r) - r->started,
+		.bytes_in = r->bytes_in + uncounted_in,
+		.bytes_out = r->bytes_out + uncounted_out,
+		.engine = r->engine,
+		.at = &r->at,
+	};
+	r->logged = true;
+	sg_frontend_log(r->ctx, &e);
+	r->req = NULL;
+}
+
+void sg_request_release(struct sg_request *r)
+{
+	if (r->held)
+		sg_admit_release(r->ctx->admit, SG_ADMIT_REQ, r->bind->port);
+	r->held = false;
+}
+
+void sg_request_free(struct sg_request *r)
+{
+	sg_attempt_end(&r->at);
+	sg_filter_plan_reset(&r->plan);
+}

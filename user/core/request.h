@@ -1,0 +1,188 @@
+/* One request's life, written once for every frontend: from a complete
+ * head (routed, admitted, planned, watched) through each try's plan and
+ * mirrors and the failure answers the gateway makes, to its end (counted,
+ * logged, released). The HTTP/1 frontend (user/http1/proxy.c) and the HTTP/2
+ * one (user/http2/h2proxy.c: a stream is a request) each embed a struct
+ * sg_request per request in flight and give it a sink: how their protocol
+ * writes an answer, cuts a response that began, and sends a try's copy of
+ * the request. Neither writes any of the steps below itself.
+ *
+ * The phases a request passes, in order, and what runs at each (the
+ * places where authentication, authorization and tracing slot in, once):
+ *
+ *   routed          sg_request_begin: route by Host and path, then the
+ *                   steps of begin_steps[] in order: admission
+ *                   (maxConcurrentRequests), no route -> 404/421, the
+ *                   route's filter plan (CORS, rate limit, CSRF,
+ *                   redirects, direct responses), the body watchdog
+ *   each try        sg_request_send: the try's backend's plan, the
+ *                   first try's backend mirrors, then the sink sends
+ *   response head   sg_request_response_head: counted with its status
+ *   end             sg_request_log, sg_request_release */
+#ifndef SG_REQUEST_H
+#define SG_REQUEST_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config/cfg.h"
+#include "policy/failure.h"
+#include "policy/idle.h"
+#include "user/core/attempt.h"
+#include "user/core/filter.h"
+#include "user/core/frontend.h"
+#include "user/codec/h1.h"
+#include "user/core/mirror.h"
+#include "user/relay/relay.h"
+
+struct sg_request;
+
+/* Where a request is. A frontend moves it; the body watchdog reads it. */
+enum sg_request_phase {
+	SG_REQUEST_HEAD,     /* its head is being read */
+	SG_REQUEST_BODY,     /* a small body is read whole before the first try */
+	SG_REQUEST_ATTEMPT,  /* tries: backoff, connect, send, wait for a response head */
+	SG_REQUEST_RESPONSE, /* the response body is relayed */
+	SG_REQUEST_DONE,     /* answered; the frontend finishes it */
+};
+
+/* What a frontend gives the request module: its protocol's side of the
+ * steps. Every callback gets the request; r->owner is the frontend's
+ * object (an HTTP/1 connection, an HTTP/2 stream). */
+struct sg_request_sink {
+	/* Write a whole answer the gateway makes: `status`, the lines of
+	 * *edit, then body[0..len) (a HEAD request gets the head alone; text:
+	 * the gateway's own failure text, labelled text/plain unless the edit
+	 * sets a content-type). The answer ends the request for the client:
+	 * the frontend finishes it (next request, or close). May close the
+	 * connection; r may be gone afterwards. */
+	void (*answer)(struct sg_request *r, uint16_t status, const struct sg_h1_edit *edit,
+		       const char *body, size_t len, bool text);
+	/* A failure after part of the response went out: the only honest
+	 * signal left is to cut it (close the connection, reset the stream). */
+	void (*cut)(struct sg_request *r);
+	/* The try's plan is made and its exchange is ready (r->at.conn or
+	 * r->at.h2): write this try's copy of the request. */
+	void (*send)(struct sg_request *r);
+	/* A failure was answered from a backend's events, outside the
+	 * frontend's own dispatch: flush, refresh timers and I/O. */
+	void (*failed)(struct sg_request *r);
+	/* The body held for retries and mirrors: fills m's body fields. */
+	void (*held_body)(const struct sg_request *r, struct sg_mirror_request *m);
+	/* Body bytes moved so far, either way (the watchdog compares them). */
+	uint64_t (*progress)(const struct sg_request *r);
+	/* Optional (NULL: none): the request was just routed (r->listener,
+	 * r->match, r->at.route are set; nothing was answered yet). */
+	void (*routed)(struct sg_request *r);
+};
+
+/* A request's own state. Embedded in the frontend's per-request object,
+ * which owns it; sg_request_init once, then sg_request_begin per request
+ * (the object may serve several in turn: an HTTP/1 connection's). */
+struct sg_request {
+	const struct sg_request_sink *sink;
+	void *owner;		 /* the frontend's object */
+	struct sg_frontend *ctx; /* the worker's */
+	const char *ip;		 /* the client's address, as text (the owner's) */
+	/* The head, the frontend's (spans into its buffers); NULL until it
+	 * parsed, and again once the request is logged. */
+	struct sg_h1_req *req;
+	const struct sg_bind *bind; /* routed on */
+	const struct sg_listener *listener;
+	const struct sg_match *match;
+	/* Its tries (route, endpoint, deadlines, the backend connection), and
+	 * what the route's filters and each try's backend's make of it. */
+	struct sg_attempt at;
+	struct sg_filter_plan plan;
+	enum sg_request_phase phase;
+	bool is_head;		      /* HEAD: answers carry no body */
+	bool held;		      /* counted in its bind's maxConcurrentRequests */
+	bool logged;		      /* its access log line is written */
+	bool route_mirrored;	      /* the route's mirrors were sent */
+	bool mirrored;		      /* the first try's backend's were */
+	bool resp_started;	      /* part of a response went to the client */
+	uint16_t status;	      /* what the client was answered, 0: nothing yet */
+	uint64_t started;	      /* loop ms at sg_request_begin; 0: not begun */
+	uint64_t bytes_in, bytes_out; /* body bytes counted so far */
+	enum sg_relay_engine engine;  /* what moved the response body */
+	/* The body watchdog: the route's responseIdleTimeout when it has one
+	 * (route_idle), else --body-idle-timeout. */
+	struct sg_idle body_idle;
+	bool route_idle;
+};
+
+/* What a frontend knows of a head when it is complete. */
+struct sg_request_head {
+	struct sg_h1_req *req;	     /* the head (borrowed for the request's life) */
+	const struct sg_cfg *cfg;    /* the config it is served by */
+	const struct sg_bind *bind;  /* of that config, the port it came on */
+	const char *sni_listener;    /* the TLS handshake's listener key; NULL: not TLS */
+	bool replayable;	     /* its body is (or will be) whole in hand */
+	enum sg_relay_engine engine; /* what the access log names if no body moves */
+};
+
+/* Ready r (zeroed by its owner) for its first request on `bind` (the
+ * connection's, until a head is routed): the attempt engine with `ops`,
+ * whose owner is `owner` too. */
+void sg_request_init(struct sg_request *r, const struct sg_request_sink *sink, void *owner,
+		     struct sg_frontend *ctx, const struct sg_bind *bind, const char *ip,
+		     const struct sg_attempt_ops *ops);
+
+/* The bind of the config in force (ctx->cfg) that serves a head arriving
+ * on `bind` of config `have`: the same port and protocol, so that a route
+ * made invalid or a grant revoked since holds for the next request of a
+ * long-lived connection. NULL: `have` is in force, or the port is gone
+ * from the new config (the connection keeps its own). */
+const struct sg_bind *sg_request_follow_config(const struct sg_frontend *ctx,
+					       const struct sg_cfg *have,
+					       const struct sg_bind *bind);
+
+/* A complete head: the request begins (its former state forgotten),
+ * is routed and goes through the routed steps. True: forward it (the
+ * frontend reads its body or starts its first try); false: it was
+ * answered or failed through the sink (r may be gone). */
+bool sg_request_begin(struct sg_request *r, const struct sg_request_head *h);
+
+/* The first try starts, with the route's mirrors first (once). */
+void sg_request_start(struct sg_request *r);
+
+/* attempt ops: the try's exchange is ready (ops->send) and no try is left
+ * (ops->fail). A frontend's struct sg_attempt_ops names these two; the
+ * attempt must be the r->at of a struct sg_request. */
+void sg_request_try_send(struct sg_attempt *a);
+void sg_request_try_failed(struct sg_attempt *a, enum sg_fail kind, int err);
+
+/* The gateway's failure `kind` (err: its errno, 0: none) answered: a
+ * gRPC caller's as grpc-status, anyone else's as DESIGN §3's status and
+ * text with the route's response edit; a response that began is cut. */
+void sg_request_fail(struct sg_request *r, enum sg_fail kind, int err);
+
+/* A response head with `status` goes to the client: counted. */
+void sg_request_response_head(struct sg_request *r, uint16_t status);
+
+/* The watchdog: whether the body stalled at `now` (its deadline passed
+ * with no byte moved for the whole limit; `uploading`: a request body
+ * goes to the backend as it arrives; quiet, arg: the kernel's idle time of
+ * spliced bytes, NULL: none), and the timeout that cuts it (counted,
+ * answered 408 or cut). */
+bool sg_request_body_stalled(struct sg_request *r, uint64_t now, bool uploading,
+			     sg_idle_quiet_fn quiet, void *arg);
+void sg_request_body_timeout(struct sg_request *r);
+
+/* After I/O: body bytes that moved count as activity now. */
+void sg_request_note_progress(struct sg_request *r);
+
+/* The request is over: its access log line (once, for a request that
+ * began), with body bytes a relay moved and did not count in bytes_in /
+ * bytes_out yet; its metrics observed. The head is forgotten. */
+void sg_request_log(struct sg_request *r, uint64_t uncounted_in, uint64_t uncounted_out);
+
+/* Its admission (maxConcurrentRequests) is given back; once. */
+void sg_request_release(struct sg_request *r);
+
+/* The frontend is done with r for good: the attempt stops (no callback
+ * follows), the plan's storage is freed. */
+void sg_request_free(struct sg_request *r);
+
+#endif

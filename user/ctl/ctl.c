@@ -1,0 +1,640 @@
+/* A blocking HTTP/1.1 client just big enough for the admin API: one
+ * request, Connection: close, read to EOF. */
+#include "user/ctl/ctl.h"
+
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "config/cfg.h"
+#include "user/base/json.h"
+#include "user/base/net.h"
+
+/* All of f, or its first max + 1 bytes when it is longer (then *len says
+ * so). NULL when out of memory. */
+static char *slurp(FILE *f, size_t max, size_t *len)
+{
+	size_t cap = 8192;
+	char *buf = malloc(cap);
+
+	*len = 0;
+	while (buf) {
+		size_t got = fread(buf + *len, 1, cap - *len, f);
+
+		*len += got;
+		if (got == 0 || *len > max)
+			return buf;
+		if (*len == cap) {
+			char *grown = realloc(buf, cap * 2);
+
+			if (!grown)
+				break;
+			buf = grown;
+			cap *= 2;
+		}
+	}
+	free(buf);
+	return NULL;
+}
+
+static int write_all(int fd, const char *p, size_t len)
+{
+	while (len) {
+		ssize_t n = send(fd, p, len, MSG_NOSIGNAL);
+
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1)
+			return -1;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/* Returns the HTTP status (and the body, malloc'd), or -1. */
+static int request(const char *addr, const char *method, const char *path, const char *body,
+		   size_t len, char **answer)
+{
+	struct sockaddr_storage ss;
+	socklen_t sslen;
+	char head[1024];
+	size_t rlen;
+	FILE *f;
+	char *resp, *sep;
+	int fd, status = -1;
+
+	*answer = NULL;
+	if (sg_net_parse_addr(addr, &ss, &sslen) == -1) {
+		fprintf(stderr, "splicegate: admin address \"%s\": expected ip:port\n", addr);
+		return -1;
+	}
+	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd == -1 || connect(fd, (struct sockaddr *)&ss, sslen) == -1) {
+		fprintf(stderr, "splicegate: cannot reach the gateway's admin API at %s: %s\n",
+			addr, strerror(errno));
+		if (fd != -1)
+			close(fd);
+		return -1;
+	}
+	snprintf(head, sizeof(head),
+		 "%s %s HTTP/1.1\r\nHost: %s\r\nContent-Type: application/yaml\r\n"
+		 "Content-Length: %zu\r\nConnection: close\r\n\r\n",
+		 method, path, addr, len);
+	f = fdopen(fd, "r");
+	if (!f || write_all(fd, head, strlen(head)) == -1 || write_all(fd, body, len) == -1) {
+		fprintf(stderr, "splicegate: sending to %s: %s\n", addr, strerror(errno));
+		if (f)
+			fclose(f);
+		else
+			close(fd);
+		return -1;
+	}
+	resp = slurp(f, SIZE_MAX - 1, &rlen);
+	fclose(f);
+	if (!resp)
+		return -1;
+	sep = memmem(resp, rlen, "\r\n\r\n", 4);
+	if (sep && sscanf(resp, "HTTP/1.%*d %d", &status) == 1) {
+		size_t blen = rlen - (size_t)(sep + 4 - resp);
+
+		*answer = malloc(blen + 1);
+		if (*answer) {
+			memcpy(*answer, sep + 4, blen);
+			(*answer)[blen] = '\0';
+		}
+	}
+	free(resp);
+	return status;
+}
+
+/* Adds "?key=val" (or "&key=val") to the request target in buf[0..cap),
+ * val percent-encoded but for RFC 3986's unreserved characters, so that
+ * the server reads what the user wrote ("-n 'a&b'" is refused as a
+ * namespace, not taken for "a"); val NULL adds nothing. -1 when it does
+ * not fit. */
+static int url_part(char *buf, size_t cap, const char *key, const char *val)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	size_t len = strlen(buf);
+	int n;
+
+	if (!val)
+		return 0;
+	n = snprintf(buf + len, cap - len, "%s%s=", strchr(buf, '?') ? "&" : "?", key);
+	if (n < 0 || (size_t)n >= cap - len)
+		return -1;
+	len += (size_t)n;
+	for (; *val; val++) {
+		unsigned char c = (unsigned char)*val;
+
+		if (len + 4 > cap)
+			return -1;
+		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		    strchr("-._~", c)) {
+			buf[len++] = (char)c;
+		} else {
+			buf[len++] = '%';
+			buf[len++] = hex[c >> 4];
+			buf[len++] = hex[c & 15];
+		}
+	}
+	buf[len] = '\0';
+	return 0;
+}
+
+static int send_body(const struct sg_ctl_change *how, const char *body, size_t len)
+{
+	const char *ns = how->ns;
+	bool del = how->del, ignore_not_found = how->del && how->ignore_not_found;
+	char *answer, path[1024] = "/config", *line, *save = NULL;
+	int status;
+
+	/* -n NS: the namespace of resources that name none (kubectl's). */
+	if (url_part(path, sizeof(path), "namespace", ns) == -1) {
+		fprintf(stderr, "splicegate: --namespace: too long\n");
+		return 1;
+	}
+	status = request(how->admin_addr, del ? "DELETE" : "POST", path, body, len, &answer);
+
+	if (status < 0) {
+		free(answer);
+		return 2;
+	}
+	/* Warnings (a route accepted with a reference that does not
+	 * resolve) go to stderr, as kubectl prints the server's warnings. */
+	for (line = strtok_r(answer ? answer : (char[]){ 0 }, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		/* delete --ignore-not-found: what was not there is no error. */
+		if (ignore_not_found && status == 404 &&
+		    !strncmp(line, "Error from server (NotFound)", 28))
+			continue;
+		fprintf(status == 200 && !strstr(line, ": warning: ") &&
+					strncmp(line, "warning: ", 9)
+				? stdout
+				: stderr,
+			"%s\n", line);
+	}
+	free(answer);
+	if (status == 404 && ignore_not_found)
+		return 0;
+	return status == 200 ? 0 : 1;
+}
+
+int sg_ctl_send_file(const struct sg_ctl_change *how, const char *file)
+{
+	FILE *f = strcmp(file, "-") ? fopen(file, "rb") : stdin;
+	size_t len;
+	char *body;
+	int rc;
+
+	if (!f) {
+		fprintf(stderr, "splicegate: %s: %s\n", file, strerror(errno));
+		return 1;
+	}
+	/* A link to /dev/zero would be read until memory ran out. */
+	body = slurp(f, SG_CFG_MAX_TEXT, &len);
+	if (f != stdin)
+		fclose(f);
+	if (!body) {
+		fprintf(stderr, "splicegate: %s: cannot read\n", file);
+		return 1;
+	}
+	if (len > SG_CFG_MAX_TEXT) {
+		fprintf(stderr,
+			"splicegate: %s: more than the %d bytes (%d MiB) the admin API takes\n",
+			file, SG_CFG_MAX_TEXT, SG_CFG_MAX_TEXT >> 20);
+		free(body);
+		return 1;
+	}
+	rc = send_body(how, body, len);
+	free(body);
+	return rc;
+}
+
+struct kind_name {
+	const char *names; /* '|'-separated lowercase spellings */
+	const char *api, *kind;
+};
+
+static const struct kind_name kind_names[] = {
+	{ "gateway|gateways|gtw|gateway.gateway.networking.k8s.io", "gateway.networking.k8s.io/v1",
+	  "Gateway" },
+	{ "httproute|httproutes|httproute.gateway.networking.k8s.io",
+	  "gateway.networking.k8s.io/v1", "HTTPRoute" },
+	{ "grpcroute|grpcroutes|grpcroute.gateway.networking.k8s.io",
+	  "gateway.networking.k8s.io/v1", "GRPCRoute" },
+	{ "tcproute|tcproutes|tcproute.gateway.networking.k8s.io",
+	  "gateway.networking.k8s.io/v1alpha2", "TCPRoute" },
+	{ "tlsroute|tlsroutes|tlsroute.gateway.networking.k8s.io", "gateway.networking.k8s.io/v1",
+	  "TLSRoute" },
+	{ "agentgatewaypolicy|agentgatewaypolicies|agentgatewaypolicy.agentgateway.dev",
+	  "agentgateway.dev/v1alpha1", "AgentgatewayPolicy" },
+	{ "backendtlspolicy|backendtlspolicies|btlspolicy|"
+	  "backendtlspolicy.gateway.networking.k8s.io",
+	  "gateway.networking.k8s.io/v1", "BackendTLSPolicy" },
+	{ "configmap|configmaps|cm", "v1", "ConfigMap" },
+	{ "service|services|svc", "v1", "Service" },
+	{ "endpointslice|endpointslices|endpointslice.discovery.k8s.io", "discovery.k8s.io/v1",
+	  "EndpointSlice" },
+	{ "referencegrant|referencegrants|refgrant|referencegrant.gateway.networking.k8s.io",
+	  "gateway.networking.k8s.io/v1beta1", "ReferenceGrant" },
+	{ "namespace|namespaces|ns", "v1", "Namespace" },
+};
+
+static const struct kind_name *find_kind(const char *kind)
+{
+	size_t klen = strlen(kind);
+
+	for (size_t i = 0; i < sizeof(kind_names) / sizeof(kind_names[0]); i++) {
+		const char *p = kind_names[i].names;
+
+		while (*p) {
+			const char *bar = strchr(p, '|');
+			size_t n = bar ? (size_t)(bar - p) : strlen(p);
+
+			if (n == klen && !strncasecmp(p, kind, n))
+				return &kind_names[i];
+			p += n + (bar ? 1 : 0);
+		}
+	}
+	return NULL;
+}
+
+int sg_ctl_delete_named(const struct sg_ctl_change *how, const char *kind, const char *name)
+{
+	const struct kind_name *k = find_kind(kind);
+	/* The body names the namespace: none goes in the query. */
+	struct sg_ctl_change named = *how;
+	char body[512];
+	int n;
+
+	if (!k) {
+		fprintf(stderr, "splicegate: unknown resource type \"%s\"\n", kind);
+		return 1;
+	}
+	n = snprintf(body, sizeof(body),
+		     "apiVersion: %s\nkind: %s\nmetadata:\n  name: \"%s\"\n  namespace: \"%s\"\n",
+		     k->api, k->kind, name, how->ns ? how->ns : "default");
+	if (n < 0 || (size_t)n >= sizeof(body)) {
+		fprintf(stderr, "splicegate: name too long\n");
+		return 1;
+	}
+	named.del = true;
+	named.ns = NULL;
+	return send_body(&named, body, (size_t)n);
+}
+
+/* ---- get ------------------------------------------------------------------ */
+
+static bool plain_ok(const char *s)
+{
+	static const char *const special[] = { "true", "false", "null", "yes", "no",
+					       "on",   "off",	"y",	"n",   "~" };
+	size_t len = strlen(s);
+	bool numeric = true;
+
+	if (len == 0 || s[0] == ' ' || s[len - 1] == ' ' || s[len - 1] == ':' || strstr(s, ": ") ||
+	    strstr(s, " #"))
+		return false;
+	if (!((s[0] >= 'a' && s[0] <= 'z') || (s[0] >= 'A' && s[0] <= 'Z') ||
+	      (s[0] >= '0' && s[0] <= '9') || s[0] == '/' || s[0] == '.'))
+		return false;
+	for (const char *p = s; *p; p++) {
+		if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 ._/:-",
+			    *p))
+			return false;
+		numeric &= (*p >= '0' && *p <= '9') || *p == '.' || *p == '-';
+	}
+	for (size_t i = 0; i < sizeof(special) / sizeof(special[0]); i++)
+		if (!strcasecmp(s, special[i]))
+			return false;
+	return !numeric;
+}
+
+static void yaml_scalar(FILE *f, const struct sg_json *v)
+{
+	enum sg_json_type type = sg_json_type(v);
+
+	if (type == SG_JSON_STRING && plain_ok(sg_json_str(v))) {
+		fprintf(f, "%s\n", sg_json_str(v));
+	} else if (type == SG_JSON_ARRAY || type == SG_JSON_OBJECT) {
+		fputs(type == SG_JSON_ARRAY ? "[]\n" : "{}\n", f);
+	} else {
+		char *s = sg_json_print(v, SG_JSON_COMPACT); /* JSON strings are YAML strings */
+
+		fprintf(f, "%s\n", s ? s : "null");
+		free(s);
+	}
+}
+
+static bool yaml_block(const struct sg_json *v)
+{
+	return sg_json_first(v) != NULL; /* a non-empty array or object */
+}
+
+static void yaml_value(FILE *f, const struct sg_json *v, int indent);
+
+/* A map's entries at `indent`; the first one without indentation when it
+ * follows a "- " on the same line. */
+static void yaml_map(FILE *f, const struct sg_json *o, int indent, bool first_inline)
+{
+	for (const struct sg_json *c = sg_json_first(o); c; c = sg_json_next(c)) {
+		if (!(first_inline && c == sg_json_first(o)))
+			fprintf(f, "%*s", indent, "");
+		fprintf(f, "%s:", sg_json_key(c));
+		if (yaml_block(c)) {
+			fputc('\n', f);
+			yaml_value(f, c, sg_json_type(c) == SG_JSON_ARRAY ? indent : indent + 2);
+		} else {
+			fputc(' ', f);
+			yaml_scalar(f, c);
+		}
+	}
+}
+
+static void yaml_value(FILE *f, const struct sg_json *v, int indent)
+{
+	if (sg_json_type(v) == SG_JSON_OBJECT) {
+		yaml_map(f, v, indent, false);
+		return;
+	}
+	for (const struct sg_json *c = sg_json_first(v); c; c = sg_json_next(c)) {
+		fprintf(f, "%*s- ", indent, "");
+		if (sg_json_type(c) == SG_JSON_OBJECT && sg_json_first(c))
+			yaml_map(f, c, indent + 2, true);
+		else
+			yaml_scalar(f, c);
+	}
+}
+
+static const char *jstr(const struct sg_json *o, const char *path)
+{
+	char key[64];
+
+	while (o && *path) {
+		const char *dot = strchr(path, '.');
+		size_t n = dot ? (size_t)(dot - path) : strlen(path);
+
+		if (n >= sizeof(key))
+			return NULL;
+		memcpy(key, path, n);
+		key[n] = '\0';
+		o = sg_json_get(o, key);
+		path += n + (dot ? 1 : 0);
+	}
+	return sg_json_str(o);
+}
+
+/* The condition `type` of a conditions array, or NULL. */
+static const struct sg_json *find_cond(const struct sg_json *conds, const char *type)
+{
+	for (const struct sg_json *c = sg_json_first(conds); c; c = sg_json_next(c)) {
+		const char *t = jstr(c, "type");
+
+		if (t && !strcmp(t, type))
+			return c;
+	}
+	return NULL;
+}
+
+struct route_summary {
+	const char *accepted, *resolved, *reason;
+};
+
+/* Over every parent (routes) or ancestor (policies): True only when all
+ * are; the first False reason. */
+static struct route_summary summarize(const struct sg_json *item, const char *list)
+{
+	struct route_summary s = { "", "", "" };
+	const struct sg_json *st = sg_json_get(item, "status");
+
+	for (const struct sg_json *p = sg_json_first(sg_json_get(st, list)); p;
+	     p = sg_json_next(p)) {
+		const struct sg_json *conds = sg_json_get(p, "conditions");
+		const char *types[] = { "Accepted", "ResolvedRefs" };
+		const char **dst[] = { &s.accepted, &s.resolved };
+
+		for (int i = 0; i < 2; i++) {
+			const struct sg_json *c = find_cond(conds, types[i]);
+			const char *v = c ? jstr(c, "status") : NULL;
+
+			if (!v)
+				continue;
+			if (!**dst[i] || !strcmp(v, "False"))
+				*dst[i] = v;
+			if (!strcmp(v, "False") && !s.reason[0])
+				s.reason = jstr(c, "reason") ? jstr(c, "reason") : "";
+		}
+	}
+	return s;
+}
+
+#define GET_MAX_COLS 7
+
+struct table {
+	const char *head[GET_MAX_COLS];
+	size_t ncols;
+	char **cells; /* rows * ncols, malloc'd strings */
+	size_t nrows;
+};
+
+static int table_row(struct table *t, const char *const *vals)
+{
+	char **grown = realloc(t->cells, (t->nrows + 1) * t->ncols * sizeof(*grown));
+
+	if (!grown)
+		return -1;
+	t->cells = grown;
+	for (size_t i = 0; i < t->ncols; i++)
+		grown[t->nrows * t->ncols + i] = strdup(vals[i] ? vals[i] : "");
+	t->nrows++;
+	return 0;
+}
+
+static void table_print(struct table *t)
+{
+	size_t w[GET_MAX_COLS];
+
+	for (size_t c = 0; c < t->ncols; c++) {
+		w[c] = strlen(t->head[c]);
+		for (size_t r = 0; r < t->nrows; r++) {
+			const char *s = t->cells[r * t->ncols + c];
+			size_t n = s ? strlen(s) : 0;
+
+			w[c] = n > w[c] ? n : w[c];
+		}
+	}
+	for (size_t r = 0; r <= t->nrows; r++) {
+		char line[4096];
+		size_t len = 0;
+
+		for (size_t c = 0; c < t->ncols && len < sizeof(line); c++) {
+			const char *s = r ? t->cells[(r - 1) * t->ncols + c] : t->head[c];
+			int n = snprintf(line + len, sizeof(line) - len, "%-*s   ",
+					 c + 1 < t->ncols ? (int)w[c] : 0, s ? s : "");
+
+			len += n > 0 ? (size_t)n : 0;
+		}
+		len = len < sizeof(line) ? len : sizeof(line) - 1;
+		while (len && line[len - 1] == ' ')
+			len--; /* no trailing blanks (an empty last column) */
+		printf("%.*s\n", (int)len, line);
+	}
+	for (size_t i = 0; i < t->nrows * t->ncols; i++)
+		free(t->cells[i]);
+	free(t->cells);
+}
+
+/* kubectl's columns for the kind (AGE left out), NAMESPACE first with -A. */
+static void print_table(const char *kind, const struct sg_json *items, bool all_ns)
+{
+	struct table t = { { 0 } };
+	size_t base = 0;
+
+	if (all_ns)
+		t.head[base++] = "NAMESPACE";
+	t.head[base] = "NAME";
+	t.ncols = base + 1;
+	if (!strcmp(kind, "Gateway")) {
+		t.head[t.ncols++] = "CLASS";
+		t.head[t.ncols++] = "ADDRESS";
+		t.head[t.ncols++] = "PROGRAMMED";
+	} else if (!strcmp(kind, "HTTPRoute") || !strcmp(kind, "GRPCRoute") ||
+		   !strcmp(kind, "TCPRoute") || !strcmp(kind, "TLSRoute")) {
+		if (strcmp(kind, "TCPRoute") != 0)
+			t.head[t.ncols++] = "HOSTNAMES";
+		t.head[t.ncols++] = "ACCEPTED";
+		t.head[t.ncols++] = "RESOLVEDREFS";
+		t.head[t.ncols++] = "REASON";
+	} else if (!strcmp(kind, "AgentgatewayPolicy") || !strcmp(kind, "BackendTLSPolicy")) {
+		t.head[t.ncols++] = "ACCEPTED";
+		t.head[t.ncols++] = "REASON";
+	}
+	for (const struct sg_json *it = sg_json_first(items); it; it = sg_json_next(it)) {
+		const char *v[GET_MAX_COLS] = { 0 };
+		size_t n = 0;
+		char *hosts = NULL;
+
+		if (all_ns)
+			v[n++] = jstr(it, "metadata.namespace");
+		v[n++] = jstr(it, "metadata.name");
+		if (!strcmp(kind, "Gateway")) {
+			const struct sg_json *c = find_cond(
+				sg_json_get(sg_json_get(it, "status"), "conditions"), "Programmed");
+
+			v[n++] = jstr(it, "spec.gatewayClassName");
+			v[n++] = "";
+			v[n++] = c ? jstr(c, "status") : "Unknown";
+		} else if (!strcmp(kind, "HTTPRoute") || !strcmp(kind, "GRPCRoute") ||
+			   !strcmp(kind, "TCPRoute") || !strcmp(kind, "TLSRoute")) {
+			struct route_summary s = summarize(it, "parents");
+
+			if (strcmp(kind, "TCPRoute") != 0) {
+				const struct sg_json *h =
+					sg_json_get(sg_json_get(it, "spec"), "hostnames");
+
+				hosts = sg_json_type(h) == SG_JSON_ARRAY
+						? sg_json_print(h, SG_JSON_COMPACT)
+						: NULL;
+				v[n++] = hosts;
+			}
+			v[n++] = s.accepted;
+			v[n++] = s.resolved;
+			v[n++] = s.reason;
+		} else if (!strcmp(kind, "AgentgatewayPolicy") ||
+			   !strcmp(kind, "BackendTLSPolicy")) {
+			struct route_summary s = summarize(it, "ancestors");
+
+			v[n++] = s.accepted;
+			v[n++] = s.reason;
+		}
+		table_row(&t, v);
+		free(hosts);
+	}
+	table_print(&t);
+}
+
+int sg_ctl_get(const char *admin_addr, const char *kind, const char *name, const char *ns,
+	       bool all_ns, const char *output)
+{
+	const struct kind_name *k = find_kind(kind);
+	bool cluster = k && !strcmp(k->kind, "Namespace");
+	char path[768] = "/resources", *answer = NULL;
+	const char *plural;
+	struct sg_json *list, *items;
+	int status;
+
+	if (!k) {
+		fprintf(stderr, "error: the server doesn't have a resource type \"%s\"\n", kind);
+		return 1;
+	}
+	if (output && strcmp(output, "yaml") && strcmp(output, "json")) {
+		fprintf(stderr,
+			"error: unable to match a printer suitable for the output format "
+			"\"%s\", allowed formats are: json,yaml\n",
+			output);
+		return 1;
+	}
+	if (!ns)
+		ns = "default";
+	if (strlen(kind) + strlen(ns) + (name ? strlen(name) : 0) > 600) {
+		fprintf(stderr, "error: name too long\n");
+		return 1;
+	}
+	if (url_part(path, sizeof(path), "kind", k->kind) == -1 ||
+	    url_part(path, sizeof(path), "name", name) == -1 ||
+	    url_part(path, sizeof(path), "namespace", all_ns || cluster ? NULL : ns) == -1) {
+		fprintf(stderr, "error: the name or namespace is too long\n");
+		return 1;
+	}
+	status = request(admin_addr, "GET", path, "", 0, &answer);
+	if (status != 200) {
+		if (status > 0)
+			fprintf(stderr, "splicegate: GET %s: %d %s", path, status,
+				answer ? answer : "\n");
+		free(answer);
+		return status < 0 ? 2 : 1;
+	}
+	list = answer ? sg_json_parse(answer) : NULL;
+	free(answer);
+	items = sg_json_get(list, "items");
+	if (sg_json_type(items) != SG_JSON_ARRAY) {
+		fprintf(stderr, "splicegate: the gateway's answer is not a resource list\n");
+		sg_json_free(list);
+		return 2;
+	}
+	plural = strchr(k->names, '|') + 1; /* the second spelling is the plural */
+	if (name && !sg_json_first(items)) {
+		fprintf(stderr, "Error from server (NotFound): %.*s \"%s\" not found\n",
+			(int)strcspn(plural, "|"), plural, name);
+		sg_json_free(list);
+		return 1;
+	}
+	if (!sg_json_first(items) && !output) {
+		if (all_ns || cluster)
+			fprintf(stderr, "No resources found\n");
+		else
+			fprintf(stderr, "No resources found in %s namespace.\n", ns);
+	} else if (output) {
+		const struct sg_json *one = name ? sg_json_first(items) : list;
+
+		if (!strcmp(output, "json")) {
+			char *s = sg_json_print(one, SG_JSON_TABS);
+
+			printf("%s\n", s ? s : "");
+			free(s);
+		} else {
+			yaml_value(stdout, one, 0);
+		}
+	} else {
+		print_table(k->kind, items, all_ns);
+	}
+	sg_json_free(list);
+	return 0;
+}

@@ -1,0 +1,63 @@
+/* A tunnel: a TCP route's connection, or an HTTP connection after a 101 or
+ * a CONNECT's 2xx. Bytes go both ways between the client and its backend
+ * until each side has closed its half; each EOF is passed on as a FIN.
+ * Under `auto` it also watches whether the traffic looks interactive and
+ * says when both sockets should move into the socket map (tunnel.c says
+ * why and when).
+ *
+ * The owner (user/http1/proxy.c) connects the backend, sets up the two pumps
+ * (the engine is its choice), registers the sockets for what
+ * sg_tunnel_events asks and runs sg_tunnel_run on each of their events.
+ * It keeps the sockets and the idle timeout; the tunnel keeps the time of
+ * the last byte it saw move. */
+#ifndef SG_TUNNEL_H
+#define SG_TUNNEL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "user/relay/relay.h"
+
+struct sg_tunnel {
+	struct sg_pump *up, *down; /* client -> backend, backend -> client */
+	bool up_done, down_done;   /* that direction's EOF was passed on */
+	bool watch_turns;	   /* auto: say when it looks interactive */
+	bool promoted;		   /* said so once: both pumps are on the socket map */
+	unsigned need_turns;	   /* turns in a row that say "interactive" */
+	/* The exchanges so far (see tunnel.c). turn_dir: 0 none yet, 1 up,
+	 * 2 down. */
+	unsigned turns, turn_dir;
+	uint64_t turn_bytes;
+	uint64_t moved;	    /* both pumps' bytes at the last run */
+	uint64_t active_at; /* loop ms when a byte last moved through the pumps */
+};
+
+enum sg_tunnel_status {
+	SG_TUNNEL_OPEN,	   /* wait for the sockets (sg_tunnel_events), run again */
+	SG_TUNNEL_KICK,	   /* a sockmap pump waits for the kernel: run again in a ms */
+	SG_TUNNEL_PROMOTE, /* interactive, both pumps idle: release them, set
+			    * them up again on the socket map, run again */
+	SG_TUNNEL_DONE,	   /* both directions ended */
+	SG_TUNNEL_ERROR,   /* a socket failed (errno): close both */
+};
+
+/* Starts relaying through `up` and `down`, set up by the caller; bytes
+ * primed into them go first. `watch_turns`: under auto, for a tunnel not
+ * on the socket map yet. */
+void sg_tunnel_begin(struct sg_tunnel *t, struct sg_pump *up, struct sg_pump *down,
+		     bool watch_turns, uint64_t now);
+
+/* The tunnel carries TLS from its first byte (passthrough): its handshake
+ * is a few small turns before any application byte, so they do not count
+ * toward looking interactive (a bulk download would otherwise be promoted
+ * before its first body byte). */
+void sg_tunnel_tls(struct sg_tunnel *t);
+
+/* Moves what it can both ways and says what comes next. */
+enum sg_tunnel_status sg_tunnel_run(struct sg_tunnel *t, uint64_t now);
+
+/* What each socket waits for now (EPOLLIN/EPOLLOUT), besides bytes the
+ * owner still has to write to the client itself. */
+void sg_tunnel_events(const struct sg_tunnel *t, uint32_t *client_ev, uint32_t *backend_ev);
+
+#endif
