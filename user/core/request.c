@@ -280,12 +280,6 @@ void sg_request_body_timeout(struct sg_request *r)
 	sg_request_fail(r, SG_FAIL_BODY_TIMEOUT, 0);
 }
 
-void sg_request_note_progress(struct sg_request *r)
-{
-	if (r->body_idle.due)
-		sg_idle_note(&r->body_idle, now(r), r->sink->progress(r));
-}
-
 /* ---- the end ---------------------------------------------------------------- */
 
 void sg_request_log(struct sg_request *r, uint64_t uncounted_in, uint64_t uncounted_out)

@@ -170,8 +170,13 @@ bool sg_request_body_stalled(struct sg_request *r, uint64_t now, bool uploading,
 			     sg_idle_quiet_fn quiet, void *arg);
 void sg_request_body_timeout(struct sg_request *r);
 
-/* After I/O: body bytes that moved count as activity now. */
-void sg_request_note_progress(struct sg_request *r);
+/* After I/O: body bytes that moved (`moved`: the sink's progress, passed
+ * in so that the check costs no call) count as activity at `now`. */
+static inline void sg_request_note_progress(struct sg_request *r, uint64_t now, uint64_t moved)
+{
+	if (r->body_idle.due)
+		sg_idle_note(&r->body_idle, now, moved);
+}
 
 /* The request is over: its access log line (once, for a request that
  * began), with body bytes a relay moved and did not count in bytes_in /

@@ -250,7 +250,7 @@ static void moved(struct h2stream *s, size_t n)
 {
 	s->moved += n;
 	if (n)
-		sg_request_note_progress(&s->rq);
+		sg_request_note_progress(&s->rq, now(s->conn), s->moved);
 }
 
 /* ---- stream lifecycle ------------------------------------------------------ */

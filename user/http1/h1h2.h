@@ -1,0 +1,23 @@
+/* An HTTP/1 client's request to an HTTP/2 backend, for the HTTP/1
+ * frontend (user/http1/): the request as a stream, the response as the
+ * exchange's messages written back as HTTP/1. */
+#ifndef SG_H1H2_H
+#define SG_H1H2_H
+
+#include "user/http1/h1conn.h"
+
+/* Send the try's request on its HTTP/2 stream (a->h2). */
+void h1c_send_h2(struct client *c);
+/* Queue bytes for the client, written after the loop's pass (one segment
+ * for a response made from several frames); -1: out of memory. */
+int h1c_client_queue(struct client *c, const struct iovec *iov, size_t cnt);
+/* The client took what was queued: the backend's flow control opens. */
+void h1c_h2_flushed(struct client *c);
+/* The attempt's message callbacks for an HTTP/2 backend (user/core/attempt.h). */
+void h1c_h2_head(struct sg_attempt *a, const struct sg_h1_resp *resp, bool end);
+void h1c_h2_data(struct sg_attempt *a, const char *p, size_t n);
+void h1c_h2_end(struct sg_attempt *a, const struct sg_h2_field *t, size_t n, int err);
+ssize_t h1c_h2_body(struct sg_attempt *a, char *buf, size_t len, bool *eof);
+size_t h1c_h2_trailers(struct sg_attempt *a, const struct sg_h2_field **t);
+
+#endif

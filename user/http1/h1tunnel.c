@@ -1,0 +1,192 @@
+/* The HTTP/1 frontend's connections that became tunnels: a TCP route's
+ * (its backend connected, then bytes both ways), or an HTTP connection
+ * after a 101 or a CONNECT's 2xx, relayed by user/tcp/tunnel.c; and the
+ * kernel's idle time of their sockets, which the body watchdog reads too.
+ * A TCP route still rides the HTTP/1 connection's struct (h1conn.h). */
+#include "user/http1/h1tunnel.h"
+
+#include <errno.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "policy/route.h"
+#include "user/base/log.h"
+#include "user/base/net.h"
+#include "user/http1/h1forward.h"
+
+static void tunnel_pumps(struct client *c);
+static void begin_tunnel(struct client *c);
+
+static void on_tunnel_up(struct sg_loop *loop, struct sg_io *io, uint32_t revents)
+{
+	struct client *c = io->data;
+
+	if (!c->r->rq.at.connected) {
+		int err = sg_backend_connect_error(c->r->rq.at.conn);
+
+		if (err == EINPROGRESS)
+			return; /* the name's next address */
+		if (err) {
+			h1c_client_close(c);
+			return;
+		}
+		c->r->rq.at.connected = true;
+		c->r->rq.at.connect_at = 0;
+		begin_tunnel(c);
+	}
+	h1c_drive_tunnel(c);
+	h1c_settle(c);
+}
+
+/* Both pumps are idle: close their pipes and pair the sockets (init_pump
+ * chooses the socket map for a promoted tunnel). */
+static void promote_tunnel(struct client *c)
+{
+	h1c_pump_done(c, &c->r->req_pump);
+	h1c_pump_done(c, &c->r->resp_pump);
+	tunnel_pumps(c);
+	SG_DEBUG("%s: interactive tunnel: %s from now on", c->ip,
+		 sg_relay_engine_name(c->r->rq.engine));
+}
+
+void h1c_drive_tunnel(struct client *c)
+{
+	if (c->closed || !c->r->rq.at.connected)
+		return;
+	if (h1c_client_out_pending(c) && h1c_client_flush(c) == -1) {
+		h1c_client_close(c);
+		return;
+	}
+	if (h1c_client_out_pending(c))
+		return;
+	switch (sg_tunnel_run(&c->r->tunnel, h1c_now(c))) {
+	case SG_TUNNEL_OPEN:
+		return;
+	case SG_TUNNEL_KICK:
+		h1c_kick(c);
+		return;
+	case SG_TUNNEL_PROMOTE:
+		promote_tunnel(c);
+		h1c_drive_tunnel(c);
+		return;
+	case SG_TUNNEL_DONE:
+		h1c_client_close(c);
+		return;
+	case SG_TUNNEL_ERROR:
+		/* A reset (or a failed write) on one side is passed on as a
+		 * reset on both: an aborted stream must not look finished to
+		 * the other end (a FIN would). */
+		if (c->r->rq.at.conn && c->r->rq.at.conn->fd >= 0)
+			sg_net_reset_on_close(c->r->rq.at.conn->fd);
+		h1c_client_abort(c);
+		return;
+	}
+}
+
+/* A tunnel's two pumps (a promoted one's on the socket map). */
+static void tunnel_pumps(struct client *c)
+{
+	c->r->rq.engine = h1c_init_pump(c, &c->r->req_pump, true, UINT64_MAX, false);
+	h1c_init_pump(c, &c->r->resp_pump, false, UINT64_MAX, false);
+	c->req_pumping = c->resp_pumping = true;
+}
+
+/* The backend is connected: both directions relayed until EOF, for TCP
+ * routes and upgrades alike. */
+static void begin_tunnel(struct client *c)
+{
+	tunnel_pumps(c);
+	sg_tunnel_begin(&c->r->tunnel, &c->r->req_pump, &c->r->resp_pump, c->ctx->tunnel_promote,
+			h1c_now(c));
+	if (c->bind->proto == SG_PROTO_TLS)
+		sg_tunnel_tls(&c->r->tunnel);
+	sg_idle_stop(&c->r->rq.body_idle); /* a tunnel has --tunnel-idle-timeout instead */
+	if (c->ctx->tunnel_idle_ms)
+		c->idle_at = h1c_now(c) + c->ctx->tunnel_idle_ms;
+}
+
+/* Milliseconds since a byte last moved, `idle` as userspace saw it: for
+ * sockets in the socket map the kernel's last-activity stamp (every skb
+ * the verdict sees, redirected or passed) may be later, so a stream the
+ * kernel moves alone is not idle. */
+static uint64_t kernel_idle(struct client *c, const struct sg_ksock *k, int fd, uint64_t idle)
+{
+	struct sg_splice_sock ss;
+
+	if (c->ctx->kmap && k->in_map &&
+	    sg_splice_sock(sg_sockmap_splice(c->ctx->kmap), fd, &ss) == 0 &&
+	    ss.idle_ns / 1000000 < idle)
+		return ss.idle_ns / 1000000;
+	return idle;
+}
+
+/* `idle` as userspace saw it, made shorter by what the kernel moved alone
+ * on either socket of the request (sg_idle_quiet_fn). */
+uint64_t h1c_kernel_quiet(void *arg, uint64_t idle)
+{
+	struct client *c = arg;
+
+	idle = kernel_idle(c, &c->ck, c->io.fd, idle);
+	return c->r->rq.at.conn ? kernel_idle(c, &c->r->rq.at.conn->k, c->r->rq.at.conn->fd, idle)
+				: idle;
+}
+
+uint64_t h1c_quiet_ms(struct client *c, uint64_t since)
+{
+	return h1c_kernel_quiet(c, h1c_now(c) - since);
+}
+
+/* After 101 Switching Protocols both directions are opaque bytes until
+ * either side closes: the same relay as a TCP route. */
+void h1c_start_upgraded_tunnel(struct client *c, size_t extra_len)
+{
+	size_t early = c->in_len - c->r->req.head_len;
+
+	h1c_enter(c, C_TUNNEL);
+	c->client_close = true;
+	begin_tunnel(c);
+	if (c->closed)
+		return;
+	if ((early && sg_pump_prime(&c->r->req_pump, c->in + c->r->req.head_len, early) == -1) ||
+	    (extra_len && sg_pump_prime(&c->r->resp_pump, c->r->bx.in + c->r->bx.resp.head_len,
+					extra_len) == -1)) {
+		h1c_client_close(c);
+		return;
+	}
+	c->in_len = c->r->req.head_len;
+	c->r->bx.in_len = 0;
+	h1c_free_all_slots(c); /* a tunnel reads no header again */
+	c->r->rq.at.conn->io.cb = on_tunnel_up;
+	h1c_drive_tunnel(c);
+}
+
+/* Route r of listener l (a TCP listener's first, or the one TLS
+ * passthrough chose by SNI; NULL: none) to one of its backends. */
+void h1c_start_tunnel(struct client *c, const struct sg_listener *l, const struct sg_tcp_route *r)
+{
+	size_t bi, ei;
+	int err;
+
+	c->state = C_TUNNEL; /* its first state (sg_proxy_accept) */
+	c->listener = l;
+	if (!h1c_request_new(c)) {
+		h1c_client_close(c);
+		return;
+	}
+	if (!r || !sg_route_pick(&r->backends, sg_route_random(&c->ctx->rng), 0, &bi, &ei)) {
+		h1c_client_close(c);
+		return;
+	}
+	c->r->rq.at.backend = &r->backends.v[bi];
+	c->r->rq.at.conn = sg_backend_connect(c->ctx->pool, &c->r->rq.at.backend->eps[ei],
+					      &c->r->rq.at.backend->eff_keepalive, &err);
+	if (!c->r->rq.at.conn) {
+		h1c_client_close(c);
+		return;
+	}
+	if (c->r->rq.at.backend->eff_connect_timeout > 0)
+		c->r->rq.at.connect_at =
+			h1c_now(c) + sg_dur_to_ms_ceil(c->r->rq.at.backend->eff_connect_timeout);
+	c->r->rq.at.conn->io.cb = on_tunnel_up;
+	c->r->rq.at.conn->io.data = c;
+}
