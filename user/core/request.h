@@ -138,8 +138,10 @@ const struct sg_bind *sg_request_follow_config(const struct sg_frontend *ctx,
 					       const struct sg_cfg *have,
 					       const struct sg_bind *bind);
 
-/* A complete head: the request begins (its former state forgotten),
- * is routed and goes through the routed steps. True: forward it (the
+/* A complete head: the request begins (its former counts, flags and route
+ * forgotten; its plan must be empty: sg_filter_plan_reset once the last
+ * request on r is over, as each frontend does), is routed and goes
+ * through the routed steps. True: forward it (the
  * frontend reads its body or starts its first try); false: it was
  * answered or failed through the sink (r may be gone). */
 bool sg_request_begin(struct sg_request *r, const struct sg_request_head *h);
