@@ -10,6 +10,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "capture.h"
 #include "loopback.h"
 
 #include <arpa/inet.h>
@@ -39,8 +40,7 @@ struct admin {
 /* What the user sees. */
 struct env {
 	struct admin admin;
-	FILE *out, *err; /* where stdout and stderr went */
-	int saved_out, saved_err;
+	struct test_capture out, err; /* stdout and stderr, while captured */
 	char stdout_text[8192], stderr_text[4096];
 	char dir[64]; /* a temporary directory for files to apply */
 	int refused;  /* bound, not listening */
@@ -110,7 +110,8 @@ static int setup(void **state)
 	snprintf(e->refused_addr, sizeof(e->refused_addr), "127.0.0.1:%u", port);
 	snprintf(e->dir, sizeof(e->dir), "/tmp/test_ctl.XXXXXX");
 	assert_non_null(mkdtemp(e->dir));
-	e->saved_out = e->saved_err = -1;
+	test_capture_init(&e->out);
+	test_capture_init(&e->err);
 	*state = e;
 	return 0;
 }
@@ -119,25 +120,8 @@ static int setup(void **state)
  * stderr_text. */
 static void uncapture(struct env *e)
 {
-	size_t n;
-
-	if (e->saved_out < 0)
-		return;
-	fflush(stdout);
-	fflush(stderr);
-	dup2(e->saved_out, STDOUT_FILENO);
-	dup2(e->saved_err, STDERR_FILENO);
-	close(e->saved_out);
-	close(e->saved_err);
-	e->saved_out = e->saved_err = -1;
-	rewind(e->out);
-	n = fread(e->stdout_text, 1, sizeof(e->stdout_text) - 1, e->out);
-	e->stdout_text[n] = '\0';
-	rewind(e->err);
-	n = fread(e->stderr_text, 1, sizeof(e->stderr_text) - 1, e->err);
-	e->stderr_text[n] = '\0';
-	fclose(e->out);
-	fclose(e->err);
+	test_capture_end(&e->out, e->stdout_text, sizeof(e->stdout_text));
+	test_capture_end(&e->err, e->stderr_text, sizeof(e->stderr_text));
 }
 
 static int teardown(void **state)
@@ -167,19 +151,11 @@ static int teardown(void **state)
 	return 0;
 }
 
-/* stdout and stderr go to files until uncapture. */
+/* stdout and stderr go to pipes until uncapture. */
 static void capture(struct env *e)
 {
-	fflush(stdout);
-	fflush(stderr);
-	e->out = tmpfile();
-	e->err = tmpfile();
-	assert_non_null(e->out);
-	assert_non_null(e->err);
-	e->saved_out = dup(STDOUT_FILENO);
-	e->saved_err = dup(STDERR_FILENO);
-	dup2(fileno(e->out), STDOUT_FILENO);
-	dup2(fileno(e->err), STDERR_FILENO);
+	test_capture_start(&e->out, STDOUT_FILENO);
+	test_capture_start(&e->err, STDERR_FILENO);
 }
 
 /* The request is over: the admin thread is done. */

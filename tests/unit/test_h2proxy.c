@@ -12,6 +12,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "capture.h"
 #include "loopback.h"
 
 #include <errno.h>
@@ -77,7 +78,7 @@ struct env {
 	bool client_eof;
 	int goaways;
 	struct stream st[4];
-	int saved_stdout, log_pipe; /* while the access log is captured */
+	struct test_capture log; /* the access log, while captured */
 };
 
 /* ---- the client --------------------------------------------------------------- */
@@ -317,7 +318,7 @@ static int setup(void **state)
 	e->backend = test_loopback(true, SOCK_NONBLOCK, &e->port);
 	e->refused = test_loopback(false, SOCK_NONBLOCK, &e->refused_port);
 	e->fd = -1;
-	e->saved_stdout = e->log_pipe = -1;
+	test_capture_init(&e->log);
 	*state = e;
 	return 0;
 }
@@ -335,11 +336,7 @@ static int teardown(void **state)
 	assert_int_equal(sg_frontend_release_mem(&e->f), 0);
 	sg_cfg_unref(e->f.cfg);
 	sg_stats_destroy(&e->stats);
-	if (e->saved_stdout >= 0) { /* a case that failed while capturing */
-		dup2(e->saved_stdout, STDOUT_FILENO);
-		close(e->saved_stdout);
-		close(e->log_pipe);
-	}
+	test_capture_end(&e->log, NULL, 0); /* a case that failed while capturing */
 	if (e->client)
 		sg_h2_session_free(e->client);
 	if (e->fd >= 0)
@@ -399,30 +396,11 @@ static void start(struct env *e)
 	assert_int_equal(e->stats.active, 1);
 }
 
-/* The access log goes to a pipe until log_lines() reads it. */
+/* The access log goes to a pipe until test_capture_end(&e->log) reads it. */
 static void capture_log(struct env *e)
 {
-	int p[2];
-
 	e->f.access_log = SG_ACCESS_LOG_TEXT;
-	fflush(stdout);
-	assert_int_equal(pipe2(p, O_NONBLOCK | O_CLOEXEC), 0);
-	e->saved_stdout = dup(STDOUT_FILENO);
-	e->log_pipe = p[0];
-	dup2(p[1], STDOUT_FILENO);
-	close(p[1]);
-}
-
-/* What was logged since capture_log, into out; stdout is back. */
-static void log_lines(struct env *e, char *out, size_t cap)
-{
-	ssize_t n = read(e->log_pipe, out, cap - 1);
-
-	dup2(e->saved_stdout, STDOUT_FILENO);
-	close(e->saved_stdout);
-	close(e->log_pipe);
-	e->saved_stdout = e->log_pipe = -1;
-	out[n > 0 ? n : 0] = '\0';
+	test_capture_start(&e->log, STDOUT_FILENO);
 }
 
 /* ---- cases ------------------------------------------------------------------------ */
@@ -471,7 +449,7 @@ static void test_h2proxy_get_relayed_from_http1_backend(void **state)
 	assert_string_equal(e->st[0].body, "hello");
 	assert_int_equal(e->st[0].code, 0);
 	UNTIL(e, e->stats.requests_active == 0);
-	log_lines(e, log, sizeof(log));
+	test_capture_end(&e->log, log, sizeof(log));
 	snprintf(want, sizeof(want),
 		 "request listener=bind/8080/web route=bind/8080/web/app endpoint=127.0.0.1:%u "
 		 "http.method=GET http.path=/app/x?q=1 http.status=201 attempts=1 ",

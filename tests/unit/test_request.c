@@ -10,6 +10,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "capture.h"
 #include "loopback.h"
 
 #include <errno.h>
@@ -69,7 +70,7 @@ struct env {
 	uint16_t port;
 	int refused; /* bound, not listening: its port refuses every connect */
 	uint16_t refused_port;
-	int saved_stdout, log_pipe; /* while the access log is captured */
+	struct test_capture log; /* the access log, while captured */
 };
 
 /* ---- the fake frontend ---------------------------------------------------- */
@@ -238,7 +239,7 @@ static int setup(void **state)
 	e->f.rng = 0x9e3779b97f4a7c15ULL;
 	e->backend = test_loopback(true, SOCK_NONBLOCK, &e->port);
 	e->refused = test_loopback(false, SOCK_NONBLOCK, &e->refused_port);
-	e->saved_stdout = e->log_pipe = -1;
+	test_capture_init(&e->log);
 	*state = e;
 	return 0;
 }
@@ -262,11 +263,7 @@ static int teardown(void **state)
 		sg_cfg_unref(e->cfgs[i]);
 	sg_admit_free(e->f.admit);
 	sg_stats_destroy(&e->stats);
-	if (e->saved_stdout >= 0) { /* a case that failed while capturing */
-		dup2(e->saved_stdout, STDOUT_FILENO);
-		close(e->saved_stdout);
-		close(e->log_pipe);
-	}
+	test_capture_end(&e->log, NULL, 0); /* a case that failed while capturing */
 	close(e->backend);
 	close(e->refused);
 	free(e);
@@ -404,30 +401,11 @@ static uint64_t counted_all(struct env *e)
 	return n;
 }
 
-/* The access log goes to a pipe until log_lines() reads it. */
+/* The access log goes to a pipe until test_capture_end(&e->log) reads it. */
 static void capture_log(struct env *e, enum sg_access_log how)
 {
-	int p[2];
-
 	e->f.access_log = how;
-	fflush(stdout);
-	assert_int_equal(pipe2(p, O_NONBLOCK | O_CLOEXEC), 0);
-	e->saved_stdout = dup(STDOUT_FILENO);
-	e->log_pipe = p[0];
-	dup2(p[1], STDOUT_FILENO);
-	close(p[1]);
-}
-
-/* What was logged since capture_log, into out; stdout is back. */
-static void log_lines(struct env *e, char *out, size_t cap)
-{
-	ssize_t n = read(e->log_pipe, out, cap - 1);
-
-	dup2(e->saved_stdout, STDOUT_FILENO);
-	close(e->saved_stdout);
-	close(e->log_pipe);
-	e->saved_stdout = e->log_pipe = -1;
-	out[n > 0 ? n : 0] = '\0';
+	test_capture_start(&e->log, STDOUT_FILENO);
 }
 
 /* ---- routing ---------------------------------------------------------------- */
@@ -516,7 +494,7 @@ static void test_request_in_turn_forget_the_last(void **state)
 	assert_null(e->r[0].at.route);
 	sg_request_log(&e->r[0], 0, 0);
 	sg_request_release(&e->r[0]);
-	log_lines(e, log, sizeof(log));
+	test_capture_end(&e->log, log, sizeof(log));
 	assert_string_equal(log, "request listener=bind/8080/web route=bind/8080/web/direct "
 				 "endpoint=- http.method=GET http.path=/direct http.status=418 "
 				 "attempts=1 duration=0ms bytes_in=0 bytes_out=0 engine=copy\n"
@@ -671,7 +649,7 @@ static void test_request_counted_and_logged_once(void **state)
 	sg_request_log(&e->r[0], 2, 4);
 	sg_request_log(&e->r[0], 2, 4);
 	assert_null(e->r[0].req);
-	log_lines(e, log, sizeof(log));
+	test_capture_end(&e->log, log, sizeof(log));
 	assert_string_equal(log, "request listener=bind/8080/web route=bind/8080/web/direct "
 				 "endpoint=- http.method=GET http.path=/direct/a?b=c "
 				 "http.status=418 attempts=1 duration=0ms bytes_in=5 bytes_out=9 "
@@ -692,7 +670,7 @@ static void test_request_logged_json_without_listener(void **state)
 	assert_false(begin(e, 0, "DELETE /x HTTP/1.1\r\nHost: nobody.example\r\n\r\n"));
 	sg_request_log(&e->r[0], 0, 0);
 	sg_request_log(&e->r[0], 0, 0);
-	log_lines(e, log, sizeof(log));
+	test_capture_end(&e->log, log, sizeof(log));
 	assert_string_equal(log, "{\"listener\":\"\",\"route\":\"\",\"endpoint\":\"\","
 				 "\"method\":\"DELETE\",\"path\":\"/x\",\"status\":404,"
 				 "\"attempts\":1,\"duration_ms\":0,\"bytes_in\":0,"
@@ -708,7 +686,7 @@ static void test_request_not_begun_not_logged(void **state)
 	START(e, "");
 	capture_log(e, SG_ACCESS_LOG_TEXT);
 	sg_request_log(&e->r[0], 0, 0);
-	log_lines(e, log, sizeof(log));
+	test_capture_end(&e->log, log, sizeof(log));
 	assert_string_equal(log, "");
 }
 
@@ -737,7 +715,7 @@ static void test_request_try_runs_backend_plan_and_sends(void **state)
 	assert_false(sg_attempt_took_status(&e->r[0].at, 200));
 	sg_request_response_head(&e->r[0], 200);
 	sg_request_log(&e->r[0], 0, 11);
-	log_lines(e, log, sizeof(log));
+	test_capture_end(&e->log, log, sizeof(log));
 	snprintf(want, sizeof(want), " endpoint=127.0.0.1:%u ", e->port);
 	assert_non_null(strstr(log, want));
 	assert_non_null(
@@ -767,7 +745,7 @@ static void test_request_tries_exhausted_503(void **state)
 	assert_true(e->seen.text);
 	assert_int_equal(e->r[0].at.n, 2);
 	sg_request_log(&e->r[0], 0, 0);
-	log_lines(e, log, sizeof(log));
+	test_capture_end(&e->log, log, sizeof(log));
 	assert_non_null(strstr(log, " http.status=503 attempts=3 "));
 	assert_int_equal(counted(e, "bind/8080/web", "bind/8080/web/dead", 503), 1);
 	assert_int_equal(counted_all(e), 1);
