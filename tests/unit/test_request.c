@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "config/build.h"
@@ -28,6 +29,7 @@
 #include "user/core/admit.h"
 #include "user/core/backend.h"
 #include "user/core/frontend.h"
+#include "user/core/mirror.h"
 #include "user/core/request.h"
 #include "user/core/stats.h"
 
@@ -35,7 +37,7 @@
 
 /* What the sink was asked, across the case's requests. */
 struct seen {
-	int answers, cuts, sends, failed, routed;
+	int answers, cuts, sends, failed, routed, held;
 	uint16_t status;
 	char lines[1024]; /* the answer's edit lines, "name: value\n" each */
 	char body[512];
@@ -123,7 +125,7 @@ static void sink_send(struct sg_request *r)
 	s->sends++;
 	sg_filter_request_edit(&r->plan, &edit);
 	sg_attempt_default_host(r->at.backend, r->req, &edit);
-	n = sg_h1_write_request_edit(r->req, &edit, r->ip, r->at.n + 1, NULL, s->sent,
+	n = sg_h1_write_request_edit(r->req, &edit, r->ip, r->at.n, NULL, s->sent,
 				     sizeof(s->sent) - 1);
 	assert_true(n > 0);
 	s->sent[n] = '\0';
@@ -137,6 +139,7 @@ static void sink_failed(struct sg_request *r)
 
 static void sink_held_body(const struct sg_request *r, struct sg_mirror_request *m)
 {
+	env_of(r)->seen.held++;
 	m->body = NULL;
 	m->body_len = 0;
 	m->body_whole = true;
@@ -237,6 +240,8 @@ static int setup(void **state)
 	e->f.stats = &e->stats;
 	e->f.access_log = SG_ACCESS_LOG_OFF;
 	e->f.rng = 0x9e3779b97f4a7c15ULL;
+	e->f.mirroring = sg_mirroring_new(e->loop, e->f.pool, NULL, &e->stats);
+	assert_non_null(e->f.mirroring);
 	e->backend = test_loopback(true, SOCK_NONBLOCK, &e->port);
 	e->refused = test_loopback(false, SOCK_NONBLOCK, &e->refused_port);
 	test_capture_init(&e->log);
@@ -255,6 +260,7 @@ static int teardown(void **state)
 		sg_request_release(&e->r[i]);
 		sg_timer_stop(e->loop, &e->timer[i]);
 	}
+	sg_mirroring_free(e->f.mirroring);
 	sg_loop_run_once(e->loop, 0); /* the close queue */
 	sg_pool_free(e->f.pool);
 	sg_loop_run_once(e->loop, 0);
@@ -293,7 +299,9 @@ __attribute__((format(printf, 3, 4))) static struct sg_cfg *config(struct env *e
 /* One bind with a listener for web.example: a direct response, a
  * redirect, a route to the test's backend (whose backend policy edits the
  * request), one to a port that refuses (tried three times), one with a
- * responseIdleTimeout. `top`: YAML before binds: (may be ""). */
+ * responseIdleTimeout, one with a local rate limit of one token, one
+ * retried on 503, one mirrored to the test's backend (its own backend
+ * refuses). `top`: YAML before binds: (may be ""). */
 #define WEB_CONFIG(top)                                                                            \
 	top "binds:\n"                                                                             \
 	    "- port: 8080\n"                                                                       \
@@ -331,7 +339,25 @@ __attribute__((format(printf, 3, 4))) static struct sg_cfg *config(struct env *e
 	    "      policies:\n"                                                                    \
 	    "        timeout: {responseIdleTimeout: 200ms}\n"                                      \
 	    "      backends:\n"                                                                    \
-	    "      - host: 127.0.0.1:%1$u\n"
+	    "      - host: 127.0.0.1:%1$u\n"                                                       \
+	    "    - name: limited\n"                                                                \
+	    "      matches: [{path: {pathPrefix: /limited}}]\n"                                    \
+	    "      policies:\n"                                                                    \
+	    "        localRateLimit: [{maxTokens: 1, tokensPerFill: 1, fillInterval: 1h}]\n"       \
+	    "      backends:\n"                                                                    \
+	    "      - host: 127.0.0.1:%1$u\n"                                                       \
+	    "    - name: again\n"                                                                  \
+	    "      matches: [{path: {pathPrefix: /again}}]\n"                                      \
+	    "      policies:\n"                                                                    \
+	    "        retry: {attempts: 1, codes: [503]}\n"                                         \
+	    "      backends:\n"                                                                    \
+	    "      - host: 127.0.0.1:%1$u\n"                                                       \
+	    "    - name: mirrored\n"                                                               \
+	    "      matches: [{path: {pathPrefix: /mirrored}}]\n"                                   \
+	    "      policies:\n"                                                                    \
+	    "        requestMirror: {backend: {host: 127.0.0.1:%1$u}, percentage: 1}\n"            \
+	    "      backends:\n"                                                                    \
+	    "      - host: 127.0.0.1:%2$u\n"
 
 /* The web config in force, with `top` before its binds. */
 #define START(e, top) start(e, config(e, 0, WEB_CONFIG(top), (e)->port, (e)->refused_port))
@@ -690,6 +716,50 @@ static void test_request_not_begun_not_logged(void **state)
 	assert_string_equal(log, "");
 }
 
+/* A route's local rate limit: the first request takes the token and is
+ * forwarded; the next is answered 429 with the failure text and the
+ * x-ratelimit-* lines; a gRPC caller's gets grpc-status 14 with them. */
+static void test_request_rate_limit_refused_429(void **state)
+{
+	struct env *e = *state;
+	static const char lines[] = "x-ratelimit-limit: 1\n"
+				    "x-ratelimit-remaining: 0\n"
+				    "x-ratelimit-reset: ";
+	unsigned long reset;
+
+	START(e, "");
+	assert_true(begin(e, 0, "GET /limited HTTP/1.1\r\nHost: web.example\r\n\r\n"));
+	assert_false(begin(e, 1, "GET /limited HTTP/1.1\r\nHost: web.example\r\n\r\n"));
+	assert_int_equal(e->seen.answers, 1);
+	assert_int_equal(e->seen.status, 429);
+	assert_string_equal(e->seen.body, "rate limit exceeded");
+	assert_true(e->seen.text);
+	assert_true(!strncmp(e->seen.lines, lines, sizeof(lines) - 1));
+	reset = strtoul(e->seen.lines + sizeof(lines) - 1, NULL, 10);
+	assert_true(reset >= 1 && reset <= 3600);
+	assert_int_equal(counted(e, "bind/8080/web", "bind/8080/web/limited", 429), 1);
+
+	sg_request_log(&e->r[1], 0, 0);
+	sg_request_release(&e->r[1]);
+	sg_filter_plan_reset(&e->r[1].plan);
+	assert_false(begin(e, 1,
+			   "POST /limited/S/M HTTP/1.1\r\nHost: web.example\r\n"
+			   "Content-Type: application/grpc\r\nContent-Length: 0\r\n\r\n"));
+	assert_int_equal(e->seen.status, 200);
+	assert_false(e->seen.text);
+	assert_true(!strncmp(e->seen.lines,
+			     "content-type: application/grpc\n"
+			     "grpc-status: 14\n"
+			     "grpc-message: rate%20limit%20exceeded\n"
+			     "x-ratelimit-limit: 1\n"
+			     "x-ratelimit-remaining: 0\n",
+			     strlen("content-type: application/grpc\n"
+				    "grpc-status: 14\n"
+				    "grpc-message: rate%20limit%20exceeded\n"
+				    "x-ratelimit-limit: 1\n"
+				    "x-ratelimit-remaining: 0\n")));
+}
+
 /* ---- tries ----------------------------------------------------------------------- */
 
 /* The first try reaches the backend: its backend's plan is made on top
@@ -750,6 +820,70 @@ static void test_request_tries_exhausted_503(void **state)
 	assert_int_equal(counted(e, "bind/8080/web", "bind/8080/web/dead", 503), 1);
 	assert_int_equal(counted_all(e), 1);
 	assert_int_equal(e->stats.counters[SG_STAT_RETRIES], 2);
+}
+
+/* A response status the route's retry policy lists: the try is given up
+ * and the next one sends again, numbered (x-retry-attempt: 1); the one
+ * taken is counted once, and the log says two tries. */
+static void test_request_retry_on_status(void **state)
+{
+	struct env *e = *state;
+	char log[2048];
+
+	START(e, "");
+	capture_log(e, SG_ACCESS_LOG_TEXT);
+	assert_true(begin(e, 0, "GET /again HTTP/1.1\r\nHost: web.example\r\n\r\n"));
+	sg_request_start(&e->r[0]);
+	UNTIL(e, e->seen.sends == 1);
+	assert_null(strstr(e->seen.sent, "x-retry-attempt"));
+	assert_true(sg_attempt_took_status(&e->r[0].at, 503));
+	UNTIL(e, e->seen.sends == 2);
+	assert_int_equal(e->r[0].at.n, 1);
+	assert_non_null(strstr(e->seen.sent, "\r\nx-retry-attempt: 1\r\n"));
+	assert_false(sg_attempt_took_status(&e->r[0].at, 200));
+	sg_request_response_head(&e->r[0], 200);
+	sg_request_log(&e->r[0], 0, 0);
+	test_capture_end(&e->log, log, sizeof(log));
+	assert_non_null(strstr(log, " route=bind/8080/web/again "));
+	assert_non_null(strstr(log, " http.status=200 attempts=2 "));
+	assert_int_equal(e->seen.answers, 0);
+	assert_int_equal(counted_all(e), 1);
+	assert_int_equal(e->stats.counters[SG_STAT_RETRIES], 1);
+}
+
+/* The route's requestMirror: one copy when the first try starts, with
+ * the held body asked for once, to the mirror backend, counted as sent
+ * once that answers and closes; the request's own try goes on (its
+ * backend refuses: 503 as if no mirror were there). */
+static void test_request_route_mirror_sent_once(void **state)
+{
+	struct env *e = *state;
+	char copy[1024] = "";
+	size_t len = 0;
+	int fd = -1;
+
+	START(e, "");
+	assert_true(begin(e, 0, "GET /mirrored/m HTTP/1.1\r\nHost: web.example\r\n\r\n"));
+	sg_request_start(&e->r[0]);
+	assert_int_equal(e->seen.held, 1);
+	for (int i = 0; i < 600 && !strstr(copy, "\r\n\r\n"); i++) {
+		ssize_t n;
+
+		sg_loop_run_once(e->loop, 5);
+		if (fd < 0)
+			fd = accept4(e->backend, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd >= 0 && (n = read(fd, copy + len, sizeof(copy) - 1 - len)) > 0)
+			copy[len += (size_t)n] = '\0';
+	}
+	assert_true(fd >= 0);
+	assert_true(!strncmp(copy, "GET /mirrored/m HTTP/1.1\r\nHost: web.example\r\n", 45));
+	UNTIL(e, e->seen.answers == 1);
+	assert_int_equal(e->seen.status, 503);
+	assert_int_equal(e->seen.held, 1);
+	assert_int_equal(write(fd, "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n", 38), 38);
+	close(fd);
+	UNTIL(e, e->stats.counters[SG_STAT_MIRROR_SENT] == 1);
+	assert_int_equal(e->stats.counters[SG_STAT_MIRROR_FAILED], 0);
 }
 
 /* ---- a reload ------------------------------------------------------------------ */
@@ -878,6 +1012,11 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_request_try_runs_backend_plan_and_sends, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_request_tries_exhausted_503, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_request_rate_limit_refused_429, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_request_retry_on_status, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_request_route_mirror_sent_once, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_request_follow_config, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_request_body_watchdog, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_request_body_watchdog_route_idle, setup,
