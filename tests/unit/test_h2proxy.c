@@ -29,6 +29,7 @@
 #include "config/fields.h"
 #include "user/base/loop.h"
 #include "user/codec/h2.h"
+#include "user/core/admit.h"
 #include "user/core/backend.h"
 #include "user/core/frontend.h"
 #include "user/core/stats.h"
@@ -335,6 +336,7 @@ static int teardown(void **state)
 	/* Every connection and session the case made was freed. */
 	assert_int_equal(sg_frontend_release_mem(&e->f), 0);
 	sg_cfg_unref(e->f.cfg);
+	sg_admit_free(e->f.admit);
 	sg_stats_destroy(&e->stats);
 	test_capture_end(&e->log, NULL, 0); /* a case that failed while capturing */
 	if (e->client)
@@ -352,8 +354,9 @@ static int teardown(void **state)
 
 /* The config in force and a client connected over HTTP/2 (prior
  * knowledge): one listener for web.example, /app to the test's backend,
- * /dead to a port that refuses, /direct answered by the route. */
-static void start(struct env *e)
+ * /dead to a port that refuses, /direct answered by the route; `top`:
+ * YAML before binds: (may be ""). */
+static void start_with(struct env *e, const char *top)
 {
 	char text[2048];
 	struct sg_diag d;
@@ -362,6 +365,7 @@ static void start(struct env *e)
 	int sv[2];
 
 	snprintf(text, sizeof(text),
+		 "%s"
 		 "binds:\n"
 		 "- port: 8080\n"
 		 "  listeners:\n"
@@ -379,7 +383,7 @@ static void start(struct env *e)
 		 "      matches: [{path: {pathPrefix: /direct}}]\n"
 		 "      policies:\n"
 		 "        directResponse: {body: \"hello!\", status: 418}\n",
-		 e->port, e->refused_port);
+		 top, e->port, e->refused_port);
 	sg_diag_init(&d);
 	e->f.cfg = sg_cfg_load_text("t.yaml", text, &d);
 	if (!e->f.cfg)
@@ -391,9 +395,17 @@ static void start(struct env *e)
 	sg_h2_settings_from_policy(&h, &set);
 	assert_int_equal(sg_h2_client_new(&client_cb, e, &set, NULL, &e->client), 0);
 	sg_loop_update_time(e->loop);
+	/* As the HTTP/1 frontend admits a connection before it hands it
+	 * over: the HTTP/2 one releases it. */
+	assert_true(sg_frontend_admit(&e->f, &e->f.cfg->binds[0], "192.0.2.7"));
 	sg_h2proxy_accept(&e->f, e->f.cfg, &e->f.cfg->binds[0], sv[1], NULL, "192.0.2.7", NULL, 0,
 			  NULL, sg_loop_now(e->loop), NULL);
 	assert_int_equal(e->stats.active, 1);
+}
+
+static void start(struct env *e)
+{
+	start_with(e, "");
 }
 
 /* The access log goes to a pipe until test_capture_end(&e->log) reads it. */
@@ -591,6 +603,55 @@ static void test_h2proxy_head_gets_head_alone(void **state)
 	assert_int_equal(e->st[0].heads, 1);
 }
 
+/* maxConcurrentRequests 1: a second stream while the first is in
+ * progress gets 503 "request limit exceeded" on its own stream, the first
+ * is answered, and a stream after it is let in. */
+static void test_h2proxy_admission_503_on_the_stream(void **state)
+{
+	struct env *e = *state;
+
+	e->f.admit = sg_admit_new();
+	assert_non_null(e->f.admit);
+	start_with(e, "frontendPolicies:\n  http: {maxConcurrentRequests: 1}\n");
+	assert_int_equal(sg_admit_count(e->f.admit, SG_ADMIT_CONN, 8080), 1);
+	ask(e, 0, "GET", "/app/1", NULL, NULL);
+	UNTIL(e, e->nbe == 1 && strstr(e->be[0].in, "\r\n\r\n"));
+	ask(e, 1, "GET", "/app/2", NULL, NULL);
+	UNTIL(e, e->st[1].ended);
+	assert_string_equal(e->st[1].status, "503");
+	assert_string_equal(e->st[1].body, "request limit exceeded");
+	assert_int_equal(e->stats.counters[SG_STAT_REFUSED_MAX_REQ], 1);
+	assert_false(e->st[0].ended);
+	say(e->be[0].fd, "HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\n1");
+	UNTIL(e, e->st[0].ended);
+	assert_string_equal(e->st[0].body, "1");
+	UNTIL(e, sg_admit_count(e->f.admit, SG_ADMIT_REQ, 8080) == 0);
+	ask(e, 2, "GET", "/direct", NULL, NULL);
+	UNTIL(e, e->st[2].ended);
+	assert_string_equal(e->st[2].status, "418");
+	assert_int_equal(e->stats.counters[SG_STAT_REFUSED_MAX_REQ], 1);
+}
+
+/* A drain: GOAWAY to the client, the stream in flight still answered,
+ * then the connection closes. */
+static void test_h2proxy_drain_finishes_the_stream(void **state)
+{
+	struct env *e = *state;
+
+	start(e);
+	ask(e, 0, "GET", "/app/d", NULL, NULL);
+	UNTIL(e, e->nbe == 1 && strstr(e->be[0].in, "\r\n\r\n"));
+	sg_h2proxy_drain(&e->f);
+	UNTIL(e, e->goaways == 1);
+	assert_false(e->st[0].ended);
+	say(e->be[0].fd, "HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nlast");
+	UNTIL(e, e->st[0].ended);
+	assert_string_equal(e->st[0].status, "200");
+	assert_string_equal(e->st[0].body, "last");
+	UNTIL(e, e->client_eof);
+	UNTIL(e, e->stats.active == 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -601,6 +662,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_h2proxy_post_body_relayed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_h2proxy_head_gets_head_alone, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_h2proxy_grpc_failure_trailers_only, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_h2proxy_admission_503_on_the_stream, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_h2proxy_drain_finishes_the_stream, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_h2proxy_client_reset_before_answer, setup,
 						teardown),
