@@ -652,6 +652,44 @@ static void test_h2proxy_drain_finishes_the_stream(void **state)
 	UNTIL(e, e->stats.active == 0);
 }
 
+/* No backend takes the connect: 503 with the cause on the stream. */
+static void test_h2proxy_connect_refused_503(void **state)
+{
+	struct env *e = *state;
+
+	start(e);
+	ask(e, 0, "GET", "/dead", NULL, NULL);
+	UNTIL(e, e->st[0].ended);
+	assert_string_equal(e->st[0].status, "503");
+	assert_string_equal(e->st[0].body, "upstream call failed: connect: connection refused");
+	assert_int_equal(e->st[0].code, 0);
+}
+
+/* The backend closes in the middle of its body: the head and the bytes
+ * that came are relayed, then the stream is reset with INTERNAL_ERROR
+ * (never ended as if whole); the connection serves the next stream. */
+static void test_h2proxy_truncated_response_resets_the_stream(void **state)
+{
+	struct env *e = *state;
+
+	start(e);
+	ask(e, 0, "GET", "/app/t", NULL, NULL);
+	UNTIL(e, e->nbe == 1 && strstr(e->be[0].in, "\r\n\r\n"));
+	say(e->be[0].fd, "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc");
+	UNTIL(e, e->st[0].body_len == 3);
+	close(e->be[0].fd);
+	e->be[0].fd = -1;
+	UNTIL(e, e->st[0].closed);
+	assert_string_equal(e->st[0].status, "200");
+	assert_string_equal(e->st[0].body, "abc");
+	assert_false(e->st[0].ended);
+	assert_int_equal(e->st[0].code, SG_H2_INTERNAL_ERROR);
+	ask(e, 1, "GET", "/direct", NULL, NULL);
+	UNTIL(e, e->st[1].ended);
+	assert_string_equal(e->st[1].status, "418");
+	assert_int_equal(e->goaways, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -663,6 +701,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_h2proxy_head_gets_head_alone, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_h2proxy_grpc_failure_trailers_only, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_h2proxy_connect_refused_503, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_h2proxy_truncated_response_resets_the_stream,
+						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_h2proxy_admission_503_on_the_stream, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_h2proxy_drain_finishes_the_stream, setup,
