@@ -1,0 +1,322 @@
+/* Unit tests of the admin server (admin/admin.c) on a real loop: a
+ * loopback client sends whole requests and reads the answer to its close,
+ * the gateway's side is a set of recording ops. What is asserted is what
+ * an operator's client sees (status line, content-type, exact body) and
+ * what the gateway was asked (the body, delete or apply, the namespace). */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include "loopback.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "admin/admin.h"
+#include "config/build.h"
+#include "config/cfg.h"
+#include "config/diag.h"
+#include "user/base/loop.h"
+
+struct env {
+	struct sg_loop *loop;
+	struct sg_admin *admin;
+	struct sg_cfg *cfg;
+	uint16_t port;
+	int quits, changes;
+	char body[256]; /* the last change's */
+	bool del;
+	char ns[64]; /* "" when none came */
+	int status;  /* what the next change answers */
+	char answer[65536];
+};
+
+static const struct sg_cfg *op_current(void *ctx)
+{
+	return ((struct env *)ctx)->cfg;
+}
+
+static void op_quit(void *ctx)
+{
+	((struct env *)ctx)->quits++;
+}
+
+static int op_change(void *ctx, const char *body, size_t len, bool del, const char *ns,
+		     char **answer)
+{
+	struct env *e = ctx;
+
+	e->changes++;
+	snprintf(e->body, sizeof(e->body), "%.*s", (int)len, body);
+	e->del = del;
+	snprintf(e->ns, sizeof(e->ns), "%s", ns ? ns : "");
+	*answer = strdup(del ? "deleted\n" : "applied\n");
+	return e->status;
+}
+
+static char *op_metrics(void *ctx)
+{
+	return strdup("splicegate_up 1\n");
+}
+
+static char *op_sockstats(void *ctx)
+{
+	return strdup("{\"sockets\":0}");
+}
+
+static const struct sg_admin_ops ops = {
+	.current = op_current,
+	.quit = op_quit,
+	.change = op_change,
+	.metrics = op_metrics,
+	.sockstats = op_sockstats,
+};
+
+static int setup(void **state)
+{
+	struct env *e = calloc(1, sizeof(*e));
+	struct sg_diag d;
+
+	assert_non_null(e);
+	e->loop = sg_loop_new();
+	assert_non_null(e->loop);
+	sg_diag_init(&d);
+	e->cfg = sg_cfg_load_text("t.yaml",
+				  "binds:\n- port: 8080\n  listeners:\n  - protocol: HTTP\n"
+				  "    routes: [{backends: [{host: 127.0.0.1:8000}]}]\n",
+				  &d);
+	assert_non_null(e->cfg);
+	sg_diag_free(&d);
+	e->status = 200;
+	*state = e;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct env *e = *state;
+
+	sg_admin_stop(e->admin);
+	sg_loop_run_once(e->loop, 0); /* the close queue */
+	sg_loop_free(e->loop);
+	sg_cfg_unref(e->cfg);
+	free(e);
+	return 0;
+}
+
+/* The server with `role`, on a loopback port that was free a moment ago. */
+static void start(struct env *e, enum sg_admin_role role)
+{
+	struct sg_admin_ops mine = ops;
+	char addr[32], err[256];
+	int fd = test_loopback(false, 0, &e->port);
+
+	close(fd);
+	snprintf(addr, sizeof(addr), "127.0.0.1:%u", e->port);
+	mine.ctx = e;
+	e->admin = sg_admin_start(e->loop, addr, role, &mine, err, sizeof(err));
+	if (!e->admin)
+		fail_msg("admin: %s", err);
+}
+
+static void stop(struct env *e)
+{
+	sg_admin_stop(e->admin);
+	e->admin = NULL;
+	sg_loop_run_once(e->loop, 0); /* the close queue */
+}
+
+/* Sends `request` (len bytes) and reads the answer until the server
+ * closes, running the loop meanwhile (3 s at most). */
+static void call_n(struct env *e, const char *request, size_t len)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET,
+				 .sin_port = htons(e->port),
+				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	size_t sent = 0, got = 0;
+	bool eof = false;
+
+	assert_true(fd >= 0);
+	assert_true(connect(fd, (struct sockaddr *)&a, sizeof(a)) == 0 || errno == EINPROGRESS);
+	for (int r = 0; r < 600 && !eof; r++) {
+		ssize_t n;
+
+		sg_loop_run_once(e->loop, 5);
+		if (sent < len && (n = send(fd, request + sent, len - sent, MSG_NOSIGNAL)) > 0)
+			sent += (size_t)n;
+		while ((n = read(fd, e->answer + got, sizeof(e->answer) - 1 - got)) > 0)
+			got += (size_t)n;
+		eof = n == 0 || (n == -1 && errno == ECONNRESET);
+	}
+	close(fd);
+	e->answer[got] = '\0';
+	if (!eof)
+		fail_msg("no whole answer to %.40s", request);
+}
+
+static void call(struct env *e, const char *request)
+{
+	call_n(e, request, strlen(request));
+}
+
+/* The answer's status line is `line` and its body `body`, with the
+ * content-type `ctype` and its length. */
+static void answered(const struct env *e, const char *line, const char *ctype, const char *body)
+{
+	char want[256];
+	const char *end = strstr(e->answer, "\r\n\r\n");
+
+	assert_non_null(end);
+	assert_true(!strncmp(e->answer, line, strlen(line)));
+	assert_true(!strncmp(e->answer + strlen(line), "\r\n", 2));
+	snprintf(want, sizeof(want), "\r\ncontent-type: %s\r\ncontent-length: %zu\r\n", ctype,
+		 strlen(body));
+	assert_non_null(strstr(e->answer, want));
+	assert_non_null(strstr(e->answer, "\r\nconnection: close\r\n"));
+	assert_string_equal(end + 4, body);
+}
+
+/* GET /config_dump: the config in force, as JSON. */
+static void test_admin_config_dump(void **state)
+{
+	struct env *e = *state;
+	const char *body;
+
+	start(e, SG_ADMIN_API);
+	call(e, "GET /config_dump HTTP/1.1\r\nHost: a\r\n\r\n");
+	assert_true(
+		!strncmp(e->answer, "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n", 49));
+	body = strstr(e->answer, "\r\n\r\n") + 4;
+	assert_int_equal(body[0], '{');
+	assert_non_null(strstr(body, "8080"));
+}
+
+/* POST /config: the body whole to the gateway with -n's namespace, its
+ * answer back; DELETE /config: a delete, its status passed on. */
+static void test_admin_apply_and_delete(void **state)
+{
+	struct env *e = *state;
+
+	start(e, SG_ADMIN_API);
+	call(e, "POST /config?namespace=prod HTTP/1.1\r\nHost: a\r\nContent-Length: 11\r\n\r\n"
+		"kind: Gtw\n\n");
+	assert_int_equal(e->changes, 1);
+	assert_string_equal(e->body, "kind: Gtw\n\n");
+	assert_false(e->del);
+	assert_string_equal(e->ns, "prod");
+	answered(e, "HTTP/1.1 200 OK", "text/plain", "applied\n");
+
+	e->status = 404;
+	call(e, "DELETE /config HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\n\r\nx: 1");
+	assert_int_equal(e->changes, 2);
+	assert_string_equal(e->body, "x: ");
+	assert_true(e->del);
+	assert_string_equal(e->ns, "");
+	answered(e, "HTTP/1.1 404 Not Found", "text/plain", "deleted\n");
+}
+
+/* POST /quitquitquit: the gateway is told once, the client gets OK. */
+static void test_admin_quit(void **state)
+{
+	struct env *e = *state;
+
+	start(e, SG_ADMIN_API);
+	call(e, "POST /quitquitquit HTTP/1.1\r\nHost: a\r\n\r\n");
+	assert_int_equal(e->quits, 1);
+	answered(e, "HTTP/1.1 200 OK", "text/plain", "OK\n");
+}
+
+/* A known path with another method: 405 naming what it takes; an
+ * unknown path: 404. */
+static void test_admin_method_and_path(void **state)
+{
+	struct env *e = *state;
+
+	start(e, SG_ADMIN_API);
+	call(e, "GET /config HTTP/1.1\r\nHost: a\r\n\r\n");
+	answered(e, "HTTP/1.1 405 Method Not Allowed", "text/plain", "method not allowed\n");
+	assert_non_null(strstr(e->answer, "\r\nallow: POST, DELETE\r\n"));
+	call(e, "PUT /metrics HTTP/1.1\r\nHost: a\r\n\r\n");
+	assert_non_null(strstr(e->answer, "\r\nallow: GET, HEAD\r\n"));
+	call(e, "GET /nothing HTTP/1.1\r\nHost: a\r\n\r\n");
+	answered(e, "HTTP/1.1 404 Not Found", "text/plain", "not found\n");
+	assert_int_equal(e->changes, 0);
+}
+
+/* The stats listener serves /metrics alone; the readiness one
+ * /healthz/ready alone. */
+static void test_admin_stats_and_ready_roles(void **state)
+{
+	struct env *e = *state;
+
+	start(e, SG_ADMIN_STATS);
+	call(e, "GET /metrics HTTP/1.1\r\nHost: a\r\n\r\n");
+	answered(e, "HTTP/1.1 200 OK", "text/plain; version=0.0.4", "splicegate_up 1\n");
+	call(e, "GET /config_dump HTTP/1.1\r\nHost: a\r\n\r\n");
+	answered(e, "HTTP/1.1 404 Not Found", "text/plain", "not found\n");
+	call(e, "POST /quitquitquit HTTP/1.1\r\nHost: a\r\n\r\n");
+	assert_int_equal(e->quits, 0);
+	stop(e);
+
+	start(e, SG_ADMIN_READY);
+	call(e, "GET /healthz/ready HTTP/1.1\r\nHost: a\r\n\r\n");
+	answered(e, "HTTP/1.1 200 OK", "text/plain", "ready\n");
+	call(e, "GET /metrics HTTP/1.1\r\nHost: a\r\n\r\n");
+	answered(e, "HTTP/1.1 404 Not Found", "text/plain", "not found\n");
+}
+
+/* What a request may not be: chunked (411), a body where none is taken or
+ * over 4 MiB (413), a head over 16 KiB (431), not HTTP (400); nothing
+ * reaches the gateway. */
+static void test_admin_refuses_bad_requests(void **state)
+{
+	struct env *e = *state;
+	char *big = malloc(20000);
+
+	assert_non_null(big);
+	start(e, SG_ADMIN_API);
+	call(e, "POST /config HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n");
+	answered(e, "HTTP/1.1 411 Length Required", "text/plain", "send a Content-Length body\n");
+	call(e, "POST /config HTTP/1.1\r\nHost: a\r\nContent-Length: 99999999\r\n\r\n");
+	answered(e, "HTTP/1.1 413 Payload Too Large", "text/plain",
+		 "request body too large: 4 MiB at most\n");
+	memset(big, 'a', 20000);
+	memcpy(big, "GET /config_dump HTTP/1.1\r\nX: ", 30);
+	call_n(e, big, 20000);
+	answered(e, "HTTP/1.1 431 Request Header Fields Too Large", "text/plain",
+		 "request head too large: 16 KiB at most\n");
+	call(e, "hello\r\n\r\n");
+	answered(e, "HTTP/1.1 400 Bad Request", "text/plain", "bad request\n");
+	assert_int_equal(e->changes, 0);
+	stop(e);
+
+	start(e, SG_ADMIN_STATS);
+	call(e, "GET /metrics HTTP/1.1\r\nHost: a\r\nContent-Length: 2\r\n\r\nhi");
+	answered(e, "HTTP/1.1 413 Payload Too Large", "text/plain",
+		 "this endpoint takes no request body\n");
+	free(big);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_admin_config_dump, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_admin_apply_and_delete, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_admin_quit, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_admin_method_and_path, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_admin_stats_and_ready_roles, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_admin_refuses_bad_requests, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
