@@ -39,6 +39,7 @@ struct gateway {
 	struct sg_store *store;
 	struct sg_cfg *cfg; /* sg_store_current(store) */
 	struct sg_admin *admin, *stats, *ready;
+	struct sg_admin *admin_socket; /* writes: --admin-socket */
 	const struct sg_gateway_opts *opts;
 	uint64_t reloads_ok, reloads_failed;
 	bool quitting;
@@ -587,6 +588,7 @@ close_rings:
 
 static void teardown(struct gateway *g)
 {
+	sg_admin_stop(g->admin_socket);
 	sg_admin_stop(g->admin);
 	sg_admin_stop(g->stats);
 	sg_admin_stop(g->ready);
@@ -601,6 +603,51 @@ static void teardown(struct gateway *g)
 	sg_srclimit_free(g->srclimit);
 	sg_srcrate_free(g->resets);
 	sg_admit_free(g->admit);
+}
+
+static const char *admin_addr(const struct gateway *g)
+{
+	return g->opts->admin_addr ? g->opts->admin_addr : g->cfg->global.admin_addr;
+}
+
+/* The admin API on its TCP port (read-only unless --admin-tcp-writes) and
+ * on its unix socket (everything), /metrics and /healthz/ready: all bound
+ * before any listener, so that a gateway that cannot have them exits
+ * without having served. */
+static int start_admin(struct gateway *g, const struct sg_admin_ops *ops)
+{
+	const struct sg_gateway_opts *opts = g->opts;
+	char err[256];
+
+	g->admin = sg_admin_start(g->loop, admin_addr(g), SG_ADMIN_API, ops, err, sizeof(err));
+	if (g->admin) {
+		sg_admin_allow_remote(g->admin, opts->admin_allow_remote);
+		if (opts->admin_allow_remote)
+			SG_WARN("admin API open to non-loopback clients (--admin-allow-remote)");
+		if (opts->admin_tcp_writes)
+			SG_WARN("admin API on %s takes writes from anyone on this host who can "
+				"connect (--admin-tcp-writes)",
+				admin_addr(g));
+		else if (sg_admin_read_only(g->admin, opts->admin_socket) < 0) {
+			sg_admin_stop(g->admin);
+			g->admin = NULL;
+			snprintf(err, sizeof(err), "out of memory");
+		}
+	}
+	if (g->admin)
+		g->admin_socket = sg_admin_start_unix(g->loop, opts->admin_socket, 0660, ops, err,
+						      sizeof(err));
+	if (g->admin_socket)
+		g->stats = sg_admin_start(g->loop, g->cfg->global.stats_addr, SG_ADMIN_STATS, ops,
+					  err, sizeof(err));
+	if (g->stats)
+		g->ready = sg_admin_start(g->loop, g->cfg->global.readiness_addr, SG_ADMIN_READY,
+					  ops, err, sizeof(err));
+	if (!g->ready) {
+		SG_ERR("%s", err);
+		return -1;
+	}
+	return 0;
 }
 
 static struct sg_store *load(const struct sg_gateway_opts *opts)
@@ -623,7 +670,6 @@ int sg_gateway_run(const struct sg_gateway_opts *opts)
 {
 	struct gateway g = { 0 };
 	struct sg_admin_ops ops = { current_cfg, quit, change, metrics, sockstats, &g };
-	char err[256];
 	int ret = 2, rc;
 
 	g.opts = opts;
@@ -647,7 +693,7 @@ int sg_gateway_run(const struct sg_gateway_opts *opts)
 		goto out;
 	}
 	sg_ratelimits_carry(g.cfg, NULL, sg_loop_now_ns(g.loop));
-	if (start_workers(&g, opts) == -1)
+	if (start_admin(&g, &ops) == -1 || start_workers(&g, opts) == -1)
 		goto out;
 	g.cert_seen = cert_stamp(g.cfg);
 	sg_timer_init(&g.cert_timer, on_cert_timer, &g);
@@ -655,25 +701,9 @@ int sg_gateway_run(const struct sg_gateway_opts *opts)
 	rc = watch_configs(&g);
 	if (rc < 0)
 		SG_WARN("cannot watch config files: %s (SIGHUP still reloads)", strerror(-rc));
-	g.admin = sg_admin_start(g.loop,
-				 opts->admin_addr ? opts->admin_addr : g.cfg->global.admin_addr,
-				 SG_ADMIN_API, &ops, err, sizeof(err));
-	if (g.admin) {
-		sg_admin_allow_remote(g.admin, opts->admin_allow_remote);
-		if (opts->admin_allow_remote)
-			SG_WARN("admin API open to non-loopback clients (--admin-allow-remote)");
-	}
-	if (g.admin)
-		g.stats = sg_admin_start(g.loop, g.cfg->global.stats_addr, SG_ADMIN_STATS, &ops,
-					 err, sizeof(err));
-	if (g.stats)
-		g.ready = sg_admin_start(g.loop, g.cfg->global.readiness_addr, SG_ADMIN_READY, &ops,
-					 err, sizeof(err));
-	if (!g.admin || !g.stats || !g.ready) {
-		SG_ERR("%s", err);
-		goto out;
-	}
-	SG_INFO("admin on %s", opts->admin_addr ? opts->admin_addr : g.cfg->global.admin_addr);
+	SG_INFO("admin on %s (%s), admin socket %s", admin_addr(&g),
+		opts->admin_tcp_writes ? "writes too: --admin-tcp-writes" : "read-only",
+		opts->admin_socket);
 	ret = sg_loop_run(g.loop) == 0 ? 0 : 2;
 out:
 	teardown(&g);

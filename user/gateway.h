@@ -17,6 +17,11 @@ struct sg_gateway_opts {
 	const char *access_log; /* text|json|off */
 	/* Else the admin API answers 403 to non-loopback clients. */
 	bool admin_allow_remote;
+	/* The unix socket that takes admin writes (config changes, logging,
+	 * quit), made 0660 for the gateway's user and group. */
+	const char *admin_socket;
+	/* Writes on the TCP admin port too (else it is read-only). */
+	bool admin_tcp_writes;
 	uint64_t tunnel_idle_ms; /* 0: tunnels never idle out */
 	uint64_t
 		head_timeout_ms; /* a request head must be complete this soon after its first byte */

@@ -59,7 +59,19 @@ static const char usage[] =
 	"                          refused, as kubectl does)\n"
 	"  -A, --all-namespaces    (get) every namespace\n"
 	"  -o, --output FMT        (get) yaml or json\n"
-	"      --admin ADDR        admin address (default: config.adminAddr, 127.0.0.1:15000)\n"
+	"      --admin ADDR        admin address (default: config.adminAddr, 127.0.0.1:15000);\n"
+	"                          read-only (config_dump, stats, get) unless\n"
+	"                          --admin-tcp-writes; apply, delete and get given --admin\n"
+	"                          send every request there\n"
+	"      --admin-socket PATH the unix socket that takes admin writes (apply, delete,\n"
+	"                          logging, quit) and reads, made 0660 for the gateway's\n"
+	"                          user (default: $SPLICEGATE_ADMIN_SOCKET, else\n"
+	"                          /run/splicegate/admin.sock); apply, delete and get use\n"
+	"                          it (get reads through --admin when it cannot open it);\n"
+	"                          one per gateway on a host\n"
+	"      --admin-tcp-writes  take writes on the TCP admin port too: anyone on the host\n"
+	"                          who can connect to it can then change the config and\n"
+	"                          stop the gateway (for tests and single-user hosts)\n"
 	"      --admin-allow-remote\n"
 	"                          serve the admin API to non-loopback clients too (default:\n"
 	"                          403; it can change the config and stop the gateway)\n"
@@ -179,6 +191,8 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 		{ "all-namespaces", no_argument, NULL, 'A' },
 		{ "admin", required_argument, NULL, 'a' },
 		{ "admin-allow-remote", no_argument, NULL, 'R' },
+		{ "admin-socket", required_argument, NULL, 'U' },
+		{ "admin-tcp-writes", no_argument, NULL, 'W' },
 		{ "splice", required_argument, NULL, 's' },
 		{ "workers", required_argument, NULL, 'w' },
 		{ "log-level", required_argument, NULL, 'l' },
@@ -234,6 +248,12 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 			break;
 		case 'R':
 			cli->gw.admin_allow_remote = true;
+			break;
+		case 'U':
+			cli->gw.admin_socket = optarg;
+			break;
+		case 'W':
+			cli->gw.admin_tcp_writes = true;
 			break;
 		case 'E':
 			cli->gw.refuse_empty_reload = true;
@@ -386,9 +406,14 @@ static int cmd_check(const struct cli *cli)
 	return 0;
 }
 
-static const char *admin_addr(const struct cli *cli)
+/* Where apply, delete and get find the gateway (user/ctl.h). */
+static struct sg_ctl_admin admin_of(const struct cli *cli)
 {
-	return cli->gw.admin_addr ? cli->gw.admin_addr : "127.0.0.1:15000";
+	return (struct sg_ctl_admin){
+		.socket = cli->gw.admin_socket,
+		.addr = cli->gw.admin_addr ? cli->gw.admin_addr : "127.0.0.1:15000",
+		.addr_given = cli->gw.admin_addr != NULL,
+	};
 }
 
 /* A guide's first step installs the Gateway API CRDs from a release URL
@@ -487,7 +512,7 @@ static int delete_named(const struct sg_ctl_change *how, char **rest, int nrest)
 static int cmd_change(const struct cli *cli, bool del, char **rest, int nrest)
 {
 	const char *first = cli->nfiles ? cli->files[0] : NULL;
-	struct sg_ctl_change how = { admin_addr(cli), del, cli->ns, cli->ignore_not_found };
+	struct sg_ctl_change how = { admin_of(cli), del, cli->ns, cli->ignore_not_found };
 
 	if (first && nrest == 0 &&
 	    (!strncmp(first, "http://", 7) || !strncmp(first, "https://", 8)))
@@ -526,17 +551,24 @@ int main(int argc, char **argv)
 	}
 	nargs = cmd ? argc - 1 : argc;
 	args = cmd ? argv + 1 : argv;
+	/* The default admin socket: an environment may name another (several
+	 * gateways on one host, each with its own, and its users' clients). */
+	cli.gw.admin_socket = getenv("SPLICEGATE_ADMIN_SOCKET");
+	if (!cli.gw.admin_socket || !*cli.gw.admin_socket)
+		cli.gw.admin_socket = "/run/splicegate/admin.sock";
 	if (parse_args(nargs, args, &cli) == -1)
 		return 1;
 	rest = args + optind;
 	nrest = nargs - optind;
 	if (cmd && !strcmp(cmd, "get")) {
+		struct sg_ctl_admin admin = admin_of(&cli);
+
 		if (nrest < 1 || nrest > 2) {
 			fprintf(stderr, "splicegate get: needs KIND [NAME]\n");
 			return 1;
 		}
-		return sg_ctl_get(admin_addr(&cli), rest[0], nrest == 2 ? rest[1] : NULL, cli.ns,
-				  cli.all_ns, cli.output);
+		return sg_ctl_get(&admin, rest[0], nrest == 2 ? rest[1] : NULL, cli.ns, cli.all_ns,
+				  cli.output);
 	}
 	if (cmd && strcmp(cmd, "check"))
 		return cmd_change(&cli, !strcmp(cmd, "delete"), rest, nrest);

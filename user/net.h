@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/socket.h>
+#include <sys/types.h>
 
 /* "127.0.0.1:15000", "[::1]:15000", "0.0.0.0:8080", ":8080" (all IPv4
  * addresses). Returns 0, or -1 for a malformed address. */
@@ -21,6 +22,42 @@ int sg_net_listen(const struct sockaddr_storage *ss, socklen_t len, bool reusepo
  * listeners for a moment and take connections, which its close would reset.
  * Returns 0, or -errno (-EADDRINUSE: someone else's listener). */
 int sg_net_probe(const struct sockaddr_storage *ss, socklen_t len);
+
+/* Whether this address is free for a gateway of its own: binds a socket
+ * with SO_REUSEADDR but without SO_REUSEPORT and closes it, without
+ * listen(). Another process listening there, even with SO_REUSEPORT under
+ * the same uid (which sg_net_probe would join), makes it fail. Returns 0,
+ * or -errno (-EADDRINUSE). */
+int sg_net_probe_exclusive(const struct sockaddr_storage *ss, socklen_t len);
+
+/* Whether every socket listening on TCP port `port` (any address, IPv4 or
+ * IPv6, in this network namespace) is one of this process's own
+ * descriptors: /proc/net/tcp{,6} against /proc/self/fd. A reload that adds
+ * a port its workers have not finished closing finds only its own there.
+ * false when none listens or /proc cannot be read. */
+bool sg_net_port_held_by_self(uint16_t port);
+
+/* A non-blocking, close-on-exec unix stream socket listening at `path`,
+ * whose file has exactly `mode` (whatever the umask); the directory it is
+ * in is made (0755) when missing. A socket file left by a process that is
+ * gone (a gateway killed with -9) is replaced; one that a live process
+ * accepts on is not (-EADDRINUSE), nor a file that is no socket (-EEXIST).
+ * *id gets what tells the file from another made there later
+ * (sg_net_unlink_unix). Returns the fd, or -errno. Changes the process's
+ * umask for the bind: call it before other threads create files. */
+struct sg_net_file_id {
+	uint64_t dev, ino, ctime_ns; /* an inode number alone may be reused */
+};
+int sg_net_listen_unix(const char *path, mode_t mode, struct sg_net_file_id *id);
+
+/* Removes the socket file at `path` if it is still the one `id` names
+ * (not one a later gateway put there). */
+void sg_net_unlink_unix(const char *path, const struct sg_net_file_id *id);
+
+/* A blocking, close-on-exec stream socket connected to the unix socket at
+ * `path`. Returns the fd, or -errno (-EACCES: no write permission on it,
+ * -ENOENT: no such socket, -ECONNREFUSED: nobody accepts there). */
+int sg_net_connect_unix(const char *path);
 
 /* How long ago, in ms, the client's side of a just-accepted connection
  * was established, as the kernel saw it: the first round-trip sample (from

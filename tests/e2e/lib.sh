@@ -13,6 +13,23 @@ PIDS=()
 GW_PIDS=()
 FAILS=0
 
+# Each scenario's gateways take admin writes on a socket of its own (the
+# default, /run/splicegate/admin.sock, is one per host, and scenarios run
+# side by side); `splicegate apply`, `delete` and `get` find it through the
+# same variable. The directory is world-writable, as $SAN_DIR, for
+# gateways that run as another user; the socket itself is 0660.
+mkdir -m 1777 "$WORK/run"
+chmod 711 "$WORK"
+export SPLICEGATE_ADMIN_SOCKET=$WORK/run/admin.sock
+
+# admin_write CURL-ARGS... PATH: curl to the admin socket (where writes go),
+# PATH such as /logging?level=debug.
+admin_write() {
+	local path=${*: -1}
+	curl -s --max-time 20 --unix-socket "$SPLICEGATE_ADMIN_SOCKET" "${@:1:$#-1}" \
+		"http://localhost$path"
+}
+
 # A sanitized build (SG_SANITIZED=1, `make san`): every splicegate process
 # the scenario runs (gateways, check, apply) writes its AddressSanitizer and
 # LeakSanitizer report to $SAN_DIR/report.<pid> rather than to a log the

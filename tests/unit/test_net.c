@@ -3,13 +3,16 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
+#include <stdlib.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -196,6 +199,69 @@ static void test_net_probe_takes_no_connections(void **state)
 	assert_int_equal(accepted, 1000);
 }
 
+/* Another process's listener with SO_REUSEPORT (a second gateway under
+ * the same uid) is found by the exclusive probe, which sg_net_probe joins;
+ * and the port is then held by that socket, which is this process's own. */
+static void test_net_probe_exclusive_finds_reuseport_listener(void **state)
+{
+	struct sockaddr_storage ss;
+	socklen_t len;
+	uint16_t port;
+	int fd;
+
+	fd = listen_on("0.0.0.0:0", true, &ss, &len);
+	port = ntohs(((struct sockaddr_in *)&ss)->sin_port);
+	assert_int_equal(sg_net_probe(&ss, len), 0);
+	assert_int_equal(sg_net_probe_exclusive(&ss, len), -EADDRINUSE);
+	assert_true(sg_net_port_held_by_self(port));
+	close(fd);
+	assert_int_equal(sg_net_probe_exclusive(&ss, len), 0);
+	assert_false(sg_net_port_held_by_self(port));
+}
+
+/* The admin socket: made with its mode whatever the umask, its directory
+ * made; a second one at the same path while the first accepts is refused,
+ * a file left by a listener that is gone is replaced, a file that is no
+ * socket is left alone. */
+static void test_net_unix_socket_replaces_only_stale(void **state)
+{
+	char dir[] = "/tmp/sg-test-net.XXXXXX", path[128], file[128];
+	struct stat st;
+	struct sg_net_file_id ino, ino2;
+	mode_t old = umask(0);
+	int a, b, c;
+
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/run/admin.sock", dir);
+	a = sg_net_listen_unix(path, 0660, &ino);
+	umask(old);
+	assert_true(a >= 0);
+	assert_int_equal(stat(path, &st), 0);
+	assert_true(S_ISSOCK(st.st_mode));
+	assert_int_equal(st.st_mode & 0777, 0660);
+	assert_int_equal(sg_net_listen_unix(path, 0660, &ino2), -EADDRINUSE);
+	c = sg_net_connect_unix(path);
+	assert_true(c >= 0);
+	close(c);
+	close(a); /* as a gateway killed with -9 leaves it */
+	assert_int_equal(sg_net_connect_unix(path), -ECONNREFUSED);
+	b = sg_net_listen_unix(path, 0600, &ino2);
+	assert_true(b >= 0);
+	sg_net_unlink_unix(path, &ino); /* not the first one's file any more */
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600);
+	sg_net_unlink_unix(path, &ino2);
+	assert_int_equal(stat(path, &st), -1);
+	close(b);
+	snprintf(file, sizeof(file), "%s/run/plain", dir);
+	close(creat(file, 0600));
+	assert_int_equal(sg_net_listen_unix(file, 0660, &ino), -EEXIST);
+	assert_int_equal(unlink(file), 0);
+	snprintf(file, sizeof(file), "%s/run", dir);
+	assert_int_equal(rmdir(file), 0);
+	assert_int_equal(rmdir(dir), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -204,6 +270,8 @@ int main(void)
 		cmocka_unit_test(test_net_listen_reuseport),
 		cmocka_unit_test(test_net_probe_finds_busy_port),
 		cmocka_unit_test(test_net_probe_takes_no_connections),
+		cmocka_unit_test(test_net_probe_exclusive_finds_reuseport_listener),
+		cmocka_unit_test(test_net_unix_socket_replaces_only_stale),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
