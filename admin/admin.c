@@ -278,10 +278,14 @@ static void handle_stats(struct admin_conn *c, const struct sg_h1_req *req)
 	free(text);
 }
 
-/* Listeners are bound and the config loaded before this server starts. */
+/* Listeners are bound and the config loaded before this server starts;
+ * after SIGTERM it answers 503 while the listeners still accept. */
 static void handle_ready(struct admin_conn *c, const struct sg_h1_req *req)
 {
-	respond_text(c, 200, "OK", "ready\n");
+	if (c->admin->ops.ready(c->admin->ops.ctx))
+		respond_text(c, 200, "OK", "ready\n");
+	else
+		respond_text(c, 503, "Service Unavailable", "draining\n");
 }
 
 static const struct route api_routes[] = {

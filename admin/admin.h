@@ -27,6 +27,9 @@ struct sg_admin_ops {
 	char *(*metrics)(void *ctx);
 	/* GET /stats: spliced sockets and BPF verdicts as JSON, malloc'd. */
 	char *(*sockstats)(void *ctx);
+	/* GET /healthz/ready: false once the gateway is going away (SIGTERM),
+	 * so that load balancers stop sending before its listeners close. */
+	bool (*ready)(void *ctx);
 	void *ctx;
 };
 

@@ -43,6 +43,10 @@ struct gateway {
 	const struct sg_gateway_opts *opts;
 	uint64_t reloads_ok, reloads_failed;
 	bool quitting;
+	/* SIGTERM came: readiness fails while the listeners accept on for
+	 * --drain-delay (delay_timer), then the drain begins (quitting). */
+	bool leaving;
+	struct sg_timer delay_timer;
 	struct sg_watch *watch; /* the config files, NULL without -c */
 	struct sg_io signal_io;
 	struct sg_worker *workers[SG_MAX_WORKERS];
@@ -219,8 +223,9 @@ static char *sockstats(void *ctx)
 	return sg_sockstats_json(g->splice, g->engine, lbs, g->nworkers);
 }
 
-/* SIGTERM and POST /quitquitquit: workers stop accepting and drain for up
- * to connectionTerminationDeadline; the process exits when they are done. */
+/* POST /quitquitquit, SIGINT, and SIGTERM after its delay: workers stop
+ * accepting and drain for up to connectionTerminationDeadline; the process
+ * exits when they are done. */
 static void quit(void *ctx)
 {
 	struct gateway *g = ctx;
@@ -229,6 +234,7 @@ static void quit(void *ctx)
 	if (g->quitting)
 		return;
 	g->quitting = true;
+	g->leaving = true;
 	SG_INFO("draining (up to %llu ms), then shutting down", (unsigned long long)grace);
 	for (unsigned i = 0; i < g->nworkers; i++)
 		sg_worker_drain(g->workers[i], grace);
@@ -302,12 +308,47 @@ static void reload(struct gateway *g)
 	sg_cfg_unref(old);
 }
 
+static bool ready(void *ctx)
+{
+	const struct gateway *g = ctx;
+
+	return !g->leaving;
+}
+
+static void on_drain_delay(struct sg_loop *loop, struct sg_timer *t)
+{
+	quit(t->data);
+}
+
+/* SIGTERM (systemctl stop, a pod's deletion): a load balancer that probes
+ * readiness has to see it fail before connections are refused, so the
+ * listeners accept on for --drain-delay (as Envoy's drain time and
+ * agentgateway's) and only then does the drain begin. A second SIGTERM
+ * ends the delay. */
+static void leave(struct gateway *g)
+{
+	uint64_t delay = g->opts->drain_delay_ms;
+
+	if (g->leaving || !delay) {
+		quit(g);
+		return;
+	}
+	g->leaving = true;
+	SG_INFO("SIGTERM: readiness answers 503 from now; listeners accept for %llu ms more "
+		"(--drain-delay), then drain",
+		(unsigned long long)delay);
+	sg_timer_init(&g->delay_timer, on_drain_delay, g);
+	sg_timer_arm(g->loop, &g->delay_timer, sg_loop_now(g->loop) + delay);
+}
+
 static void on_signal(struct sg_loop *loop, struct sg_io *io, uint32_t revents)
 {
 	struct signalfd_siginfo si;
 
 	while (read(io->fd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
-		if (si.ssi_signo == SIGTERM || si.ssi_signo == SIGINT)
+		if (si.ssi_signo == SIGTERM)
+			leave(io->data);
+		else if (si.ssi_signo == SIGINT)
 			quit(io->data);
 		else if (si.ssi_signo == SIGHUP)
 			reload(io->data);
@@ -669,7 +710,7 @@ static struct sg_store *load(const struct sg_gateway_opts *opts)
 int sg_gateway_run(const struct sg_gateway_opts *opts)
 {
 	struct gateway g = { 0 };
-	struct sg_admin_ops ops = { current_cfg, quit, change, metrics, sockstats, &g };
+	struct sg_admin_ops ops = { current_cfg, quit, change, metrics, sockstats, ready, &g };
 	int ret = 2, rc;
 
 	g.opts = opts;

@@ -22,6 +22,9 @@ struct sg_gateway_opts {
 	const char *admin_socket;
 	/* Writes on the TCP admin port too (else it is read-only). */
 	bool admin_tcp_writes;
+	/* SIGTERM: readiness fails at once, listeners close this much later
+	 * (--drain-delay; 0: at once). */
+	uint64_t drain_delay_ms;
 	uint64_t tunnel_idle_ms; /* 0: tunnels never idle out */
 	uint64_t
 		head_timeout_ms; /* a request head must be complete this soon after its first byte */

@@ -118,6 +118,12 @@ static const char usage[] =
 	"      --max-connections-per-source N\n"
 	"                          close new connections from an address that already\n"
 	"                          has N open, unread (default: no limit)\n"
+	"      --drain-delay DUR   on SIGTERM, /healthz/ready answers 503 at once and the\n"
+	"                          listeners accept for DUR more before the drain begins,\n"
+	"                          so that a load balancer sees the gateway leave before\n"
+	"                          it refuses connections (default 5s; 0: drain at once;\n"
+	"                          a second SIGTERM ends the wait; SIGINT and\n"
+	"                          /quitquitquit drain at once)\n"
 	"      --refuse-empty-reload\n"
 	"                          refuse a reload, apply or delete that would leave no\n"
 	"                          listener while some are open (default: it goes in\n"
@@ -205,6 +211,7 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 		{ "backend-h2-keepalive-timeout", required_argument, NULL, 'Q' },
 		{ "backend-max-connection-age", required_argument, NULL, 'D' },
 		{ "refuse-empty-reload", no_argument, NULL, 'E' },
+		{ "drain-delay", required_argument, NULL, 'Y' },
 		{ "busy-poll", required_argument, NULL, 'b' },
 		{ "coalesce", required_argument, NULL, 'C' },
 		{ "help", no_argument, NULL, 'h' },
@@ -317,6 +324,10 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 		case 'D':
 			if (parse_timeout("--backend-max-connection-age", optarg,
 					  &cli->gw.backend_max_age_ms) == -1)
+				return -1;
+			break;
+		case 'Y':
+			if (parse_timeout("--drain-delay", optarg, &cli->gw.drain_delay_ms) == -1)
 				return -1;
 			break;
 		case 'P':
@@ -533,6 +544,7 @@ int main(int argc, char **argv)
 		.gw.head_timeout_ms = 10000,
 		.gw.body_idle_ms = 300000,
 		.gw.backend_pong_ms = 20000,
+		.gw.drain_delay_ms = 5000,
 	};
 	const char *cmd = argc > 1 && argv[1][0] != '-' ? argv[1] : NULL;
 	int nargs, nrest;

@@ -162,10 +162,12 @@ wait_http() {
 # Its output goes to $WORK/gateway.log, a new file for each gateway, also
 # linked as gateway.<pid>.log so that san_check finds each one's. A gateway
 # that does not come up is a failure of the scenario (so `|| finish` fails).
+# It drains at once on SIGTERM (--drain-delay 0; ARGS may say otherwise),
+# so that stop_pid does not wait the default 5 s for a load balancer.
 start_gateway() {
 	rm -f "$WORK/gateway.log"
 	: >"$WORK/gateway.log"
-	"$SG_BIN" "$@" >"$WORK/gateway.log" 2>&1 &
+	"$SG_BIN" --drain-delay 0 "$@" >"$WORK/gateway.log" 2>&1 &
 	GW_PID=$!
 	ln "$WORK/gateway.log" "$WORK/gateway.$GW_PID.log"
 	PIDS+=("$GW_PID")

@@ -115,7 +115,7 @@ config:
   readinessAddr: 127.0.0.1:15121
 YAML
 first=$GW_PID
-"$SG_BIN" -c "$WORK/b.yaml" --admin-socket "$WORK/run/b.sock" >"$WORK/b.log" 2>&1 &
+"$SG_BIN" -c "$WORK/b.yaml" --admin-socket "$WORK/run/b.sock" --drain-delay 0 >"$WORK/b.log" 2>&1 &
 second=$!
 PIDS+=("$second")
 GW_PIDS+=("$second")
