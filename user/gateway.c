@@ -88,29 +88,45 @@ static const struct sg_cfg *current_cfg(void *ctx)
 	return g->cfg;
 }
 
-/* Ports a new config adds must be free before it goes in force: a probe
- * binds the way workers will (SO_REUSEPORT), never listening (net.h). */
+/* Whether the gateway may listen on `port`: nobody else does. Workers
+ * bind with SO_REUSEPORT, which would let them share a port with another
+ * process of the same user (a second gateway started by mistake, which
+ * then takes most new connections), so the probe binds without it, never
+ * listening (net.h). The probe and the workers' binds are apart by a
+ * moment, in which another process could still take the port. Our own
+ * workers may still hold a port a reload adds back: that is no conflict.
+ * Returns 0, or -1 with the reason in d. */
+static int port_free(uint16_t port, struct sg_diag *d)
+{
+	struct sockaddr_storage ss;
+	socklen_t len;
+	char addr[32];
+	int rc;
+
+	snprintf(addr, sizeof(addr), "0.0.0.0:%u", port);
+	sg_net_parse_addr(addr, &ss, &len);
+	rc = sg_net_probe(&ss, len);
+	if (rc == -EADDRINUSE && sg_net_port_held_by_self(port))
+		rc = 0;
+	if (rc == -EADDRINUSE)
+		sg_diag_err(d, NULL, "%s in use: another process listens there", addr);
+	else if (rc < 0)
+		sg_diag_err(d, NULL, "listen %s: %s", addr, strerror(-rc));
+	return rc < 0 ? -1 : 0;
+}
+
+/* Ports a new config adds must be free before it goes in force (old
+ * NULL: every port, at start). */
 static int ports_available(void *ctx, const struct sg_cfg *old, const struct sg_cfg *cfg,
 			   struct sg_diag *d)
 {
 	for (size_t i = 0; i < cfg->nbinds; i++) {
-		struct sockaddr_storage ss;
-		socklen_t len;
-		char addr[32];
 		bool had = false;
-		int rc;
 
-		for (size_t j = 0; j < old->nbinds; j++)
+		for (size_t j = 0; old && j < old->nbinds; j++)
 			had |= old->binds[j].port == cfg->binds[i].port;
-		if (had)
-			continue;
-		snprintf(addr, sizeof(addr), "0.0.0.0:%u", cfg->binds[i].port);
-		sg_net_parse_addr(addr, &ss, &len);
-		rc = sg_net_probe(&ss, len);
-		if (rc < 0) {
-			sg_diag_err(d, NULL, "listen %s: %s", addr, strerror(-rc));
+		if (!had && port_free(cfg->binds[i].port, d) == -1)
 			return -1;
-		}
 	}
 	return 0;
 }
@@ -646,6 +662,19 @@ static void teardown(struct gateway *g)
 	sg_admit_free(g->admit);
 }
 
+static int ports_at_start(struct gateway *g)
+{
+	struct sg_diag d;
+	int rc;
+
+	sg_diag_init(&d);
+	rc = ports_available(g, NULL, g->cfg, &d);
+	if (rc == -1)
+		sg_diag_print(&d, stderr);
+	sg_diag_free(&d);
+	return rc;
+}
+
 static const char *admin_addr(const struct gateway *g)
 {
 	return g->opts->admin_addr ? g->opts->admin_addr : g->cfg->global.admin_addr;
@@ -734,7 +763,10 @@ int sg_gateway_run(const struct sg_gateway_opts *opts)
 		goto out;
 	}
 	sg_ratelimits_carry(g.cfg, NULL, sg_loop_now_ns(g.loop));
-	if (start_admin(&g, &ops) == -1 || start_workers(&g, opts) == -1)
+	/* Nothing is bound, and nothing said to listen, until every port
+	 * is known to be free and the admin side is bound. */
+	if (ports_at_start(&g) == -1 || start_admin(&g, &ops) == -1 ||
+	    start_workers(&g, opts) == -1)
 		goto out;
 	g.cert_seen = cert_stamp(g.cfg);
 	sg_timer_init(&g.cert_timer, on_cert_timer, &g);

@@ -96,24 +96,7 @@ fail:
 	return -1;
 }
 
-/* bind() finds the conflict that matters: another socket listening on the
- * port conflicts at bind time unless both share SO_REUSEPORT and the owner. */
 int sg_net_probe(const struct sockaddr_storage *ss, socklen_t len)
-{
-	int fd = socket(ss->ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	int one = 1, ret = 0;
-
-	if (fd == -1)
-		return -errno;
-	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) == -1 ||
-	    setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) == -1 ||
-	    bind(fd, (const struct sockaddr *)ss, len) == -1)
-		ret = -errno;
-	close(fd);
-	return ret;
-}
-
-int sg_net_probe_exclusive(const struct sockaddr_storage *ss, socklen_t len)
 {
 	int fd = socket(ss->ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	int one = 1, ret = 0;

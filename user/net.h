@@ -16,19 +16,14 @@ int sg_net_parse_addr(const char *s, struct sockaddr_storage *ss, socklen_t *len
  * (and SO_REUSEPORT when `reuseport`). Returns the fd, or -1 with errno. */
 int sg_net_listen(const struct sockaddr_storage *ss, socklen_t len, bool reuseport);
 
-/* Whether sg_net_listen(ss, len, true) could take this address now: binds
- * a socket with the same options and closes it, without listen(). A probe
- * that listened would join the SO_REUSEPORT group of the port's live
- * listeners for a moment and take connections, which its close would reset.
- * Returns 0, or -errno (-EADDRINUSE: someone else's listener). */
-int sg_net_probe(const struct sockaddr_storage *ss, socklen_t len);
-
 /* Whether this address is free for a gateway of its own: binds a socket
  * with SO_REUSEADDR but without SO_REUSEPORT and closes it, without
  * listen(). Another process listening there, even with SO_REUSEPORT under
- * the same uid (which sg_net_probe would join), makes it fail. Returns 0,
- * or -errno (-EADDRINUSE). */
-int sg_net_probe_exclusive(const struct sockaddr_storage *ss, socklen_t len);
+ * the same uid (which a probe with SO_REUSEPORT would join, as workers do),
+ * makes it fail; connections in TIME_WAIT do not. A probe that listened
+ * could take connections for a moment, which its close would reset.
+ * Returns 0, or -errno (-EADDRINUSE: someone's listener). */
+int sg_net_probe(const struct sockaddr_storage *ss, socklen_t len);
 
 /* Whether every socket listening on TCP port `port` (any address, IPv4 or
  * IPv6, in this network namespace) is one of this process's own
