@@ -19,6 +19,7 @@
 #include "admin/admin.h"
 #include "admin/sockstats.h"
 #include "user/h2proxy.h"
+#include "user/journal.h"
 #include "user/log.h"
 #include "user/loop.h"
 #include "user/net.h"
@@ -40,6 +41,7 @@ struct gateway {
 	struct sg_cfg *cfg; /* sg_store_current(store) */
 	struct sg_admin *admin, *stats, *ready;
 	struct sg_admin *admin_socket; /* writes: --admin-socket */
+	struct sg_journal *journal;    /* --state-dir, NULL: none */
 	const struct sg_gateway_opts *opts;
 	uint64_t reloads_ok, reloads_failed;
 	bool quitting;
@@ -182,16 +184,61 @@ static void warn_if_empty(const struct gateway *g, const struct sg_cfg *old, con
 			what, ports_of(old, ports, sizeof(ports)));
 }
 
+/* "apply: httproute e2e/r1 configured", one log line for each of the
+ * change's lines (user/store.h). */
+static void log_names(const char *what, const char *names)
+{
+	for (const char *p = names; p && *p;) {
+		const char *nl = strchr(p, '\n');
+		int n = nl ? (int)(nl - p) : (int)strlen(p);
+
+		SG_INFO("%s: %.*s", what, n, p);
+		p += n + (nl != NULL);
+	}
+}
+
+/* An apply or delete on its way in. */
+struct pending {
+	struct gateway *g;
+	const char *body;
+	size_t len;
+	bool del;
+	const char *ns;
+};
+
+/* Vets an apply or delete, then journals it: a change goes in force only
+ * once a restart would replay it. */
+static int vet_change(void *ctx, const struct sg_cfg *old, const struct sg_cfg *cfg,
+		      struct sg_diag *d)
+{
+	const struct pending *p = ctx;
+	int rc;
+
+	if (vet(p->g, old, cfg, d) == -1)
+		return -1;
+	if (!p->g->journal)
+		return 0;
+	rc = sg_journal_append(p->g->journal, p->del, p->ns, p->body, p->len);
+	if (rc < 0) {
+		sg_diag_err(d, NULL, "%s: %s: refused, since a restart would lose it",
+			    sg_journal_path(p->g->journal), strerror(-rc));
+		return -1;
+	}
+	return 0;
+}
+
 static int change(void *ctx, const char *body, size_t len, bool del, const char *ns, char **answer)
 {
 	struct gateway *g = ctx;
+	struct pending p = { g, body, len, del, ns };
 	struct sg_diag d;
+	char *names = NULL;
 	int rc;
 
 	struct sg_cfg *old = sg_cfg_ref(g->cfg);
 
 	sg_diag_init(&d);
-	rc = sg_store_change(g->store, body, len, del, ns, vet, g, answer, &d);
+	rc = sg_store_change(g->store, body, len, del, ns, vet_change, &p, answer, &names, &d);
 	if (rc < 0)
 		g->reloads_failed++;
 	else
@@ -204,6 +251,8 @@ static int change(void *ctx, const char *body, size_t len, bool del, const char 
 	}
 	sg_diag_free(&d);
 	take_config(g);
+	log_names(del ? "delete" : "apply", names);
+	free(names);
 	SG_INFO("config %s: %zu resources in force", del ? "delete" : "apply", g->cfg->nresources);
 	warn_if_empty(g, old, del ? "config delete" : "config apply");
 	sg_cfg_unref(old);
@@ -660,6 +709,7 @@ static void teardown(struct gateway *g)
 	sg_srclimit_free(g->srclimit);
 	sg_srcrate_free(g->resets);
 	sg_admit_free(g->admit);
+	sg_journal_close(g->journal);
 }
 
 static int ports_at_start(struct gateway *g)
@@ -720,6 +770,68 @@ static int start_admin(struct gateway *g, const struct sg_admin_ops *ops)
 	return 0;
 }
 
+/* A journalled change replayed at start must still build and load its
+ * certificates; ports are checked once, on the config replay ends with. */
+static int replay_check(void *ctx, const struct sg_cfg *old, const struct sg_cfg *cfg,
+			struct sg_diag *d)
+{
+	return sg_tls_check(cfg, d);
+}
+
+static void replay_one(void *ctx, const struct sg_journal_rec *rec)
+{
+	struct gateway *g = ctx;
+	char *report = NULL, *names = NULL;
+	struct sg_diag d;
+
+	sg_diag_init(&d);
+	if (sg_store_change(g->store, rec->body, rec->len, rec->del, rec->ns, replay_check, NULL,
+			    &report, &names, &d) < 0) {
+		SG_WARN("%s: record %zu (byte %zu, %s) does not apply on top of the config files "
+			"any more; skipped:",
+			sg_journal_path(g->journal), rec->index, rec->offset,
+			rec->del ? "delete" : "apply");
+		sg_diag_print(&d, stderr);
+	} else {
+		log_names(rec->del ? "replayed delete" : "replayed apply", names);
+	}
+	free(report);
+	free(names);
+	sg_diag_free(&d);
+}
+
+/* --state-dir: the changes applied before the last exit (or crash), on
+ * top of the config files. A torn or corrupt tail is reported and set
+ * aside; the records before it are replayed. */
+static int replay_state(struct gateway *g)
+{
+	const struct sg_gateway_opts *opts = g->opts;
+	struct sg_diag d;
+	char err[512];
+	long n;
+
+	if (!opts->state_dir)
+		return 0;
+	if (sg_journal_open(opts->state_dir, opts->reset_state, &g->journal, err, sizeof(err)) ==
+	    -1) {
+		SG_ERR("--state-dir: %s", err);
+		return -1;
+	}
+	if (opts->reset_state)
+		SG_INFO("--reset-state: starting from the config files alone; the journal's "
+			"records, if any, are set aside beside it");
+	sg_diag_init(&d);
+	n = sg_journal_replay(g->journal, replay_one, g, &d);
+	sg_diag_print(&d, stderr);
+	sg_diag_free(&d);
+	if (n < 0)
+		return -1;
+	g->cfg = sg_store_current(g->store);
+	SG_INFO("%s: %ld changes replayed on top of the config files", sg_journal_path(g->journal),
+		n);
+	return 0;
+}
+
 static struct sg_store *load(const struct sg_gateway_opts *opts)
 {
 	struct sg_diag d;
@@ -747,6 +859,8 @@ int sg_gateway_run(const struct sg_gateway_opts *opts)
 	if (!g.store)
 		return 1;
 	g.cfg = sg_store_current(g.store);
+	if (replay_state(&g) == -1)
+		goto out;
 	if (opts->max_per_source && !(g.srclimit = sg_srclimit_new(opts->max_per_source))) {
 		SG_ERR("out of memory");
 		goto out;

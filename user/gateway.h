@@ -22,6 +22,11 @@ struct sg_gateway_opts {
 	const char *admin_socket;
 	/* Writes on the TCP admin port too (else it is read-only). */
 	bool admin_tcp_writes;
+	/* Where applied changes are journalled and replayed from at start
+	 * (NULL: nowhere, they last until exit); reset_state: start from the
+	 * config files alone, the journal set aside. */
+	const char *state_dir;
+	bool reset_state;
 	/* SIGTERM: readiness fails at once, listeners close this much later
 	 * (--drain-delay; 0: at once). */
 	uint64_t drain_delay_ms;

@@ -118,6 +118,14 @@ static const char usage[] =
 	"      --max-connections-per-source N\n"
 	"                          close new connections from an address that already\n"
 	"                          has N open, unread (default: no limit)\n"
+	"      --state-dir DIR     journal every apply and delete in DIR/journal, fsync'd\n"
+	"                          before it is answered, and replay it at start on top\n"
+	"                          of the config files (the unit: /var/lib/splicegate);\n"
+	"                          a torn or corrupt tail is reported and set aside in\n"
+	"                          DIR/journal.bad.TIME (default: no journal: applied\n"
+	"                          changes last until exit)\n"
+	"      --reset-state       start from the config files alone: the journal is set\n"
+	"                          aside as DIR/journal.old.TIME and a new one begun\n"
 	"      --drain-delay DUR   on SIGTERM, /healthz/ready answers 503 at once and the\n"
 	"                          listeners accept for DUR more before the drain begins,\n"
 	"                          so that a load balancer sees the gateway leave before\n"
@@ -212,6 +220,8 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 		{ "backend-max-connection-age", required_argument, NULL, 'D' },
 		{ "refuse-empty-reload", no_argument, NULL, 'E' },
 		{ "drain-delay", required_argument, NULL, 'Y' },
+		{ "state-dir", required_argument, NULL, 'Z' },
+		{ "reset-state", no_argument, NULL, 'X' },
 		{ "busy-poll", required_argument, NULL, 'b' },
 		{ "coalesce", required_argument, NULL, 'C' },
 		{ "help", no_argument, NULL, 'h' },
@@ -261,6 +271,12 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 			break;
 		case 'W':
 			cli->gw.admin_tcp_writes = true;
+			break;
+		case 'Z':
+			cli->gw.state_dir = optarg;
+			break;
+		case 'X':
+			cli->gw.reset_state = true;
 			break;
 		case 'E':
 			cli->gw.refuse_empty_reload = true;
@@ -570,6 +586,10 @@ int main(int argc, char **argv)
 		cli.gw.admin_socket = "/run/splicegate/admin.sock";
 	if (parse_args(nargs, args, &cli) == -1)
 		return 1;
+	if (cli.gw.reset_state && !cli.gw.state_dir) {
+		fprintf(stderr, "splicegate: --reset-state: needs --state-dir DIR\n");
+		return 1;
+	}
 	rest = args + optind;
 	nrest = nargs - optind;
 	if (cmd && !strcmp(cmd, "get")) {

@@ -36,9 +36,12 @@ typedef int (*sg_store_check_fn)(void *ctx, const struct sg_cfg *old, const stru
 /* `ns` (may be NULL: "default") is the namespace of the body's resources
  * that name none, as kubectl apply -n gives it (one that names another is
  * refused). `check` (may be NULL) vets the new config before it goes in force: -1
- * rejects the change (reasons in d). */
+ * rejects the change (reasons in d). `names` (NULL: not wanted) gets on
+ * success the change for a log, malloc'd, one "httproute ns/name
+ * configured" line per resource. */
 int sg_store_change(struct sg_store *s, const char *body, size_t len, bool del, const char *ns,
-		    sg_store_check_fn check, void *check_ctx, char **report, struct sg_diag *d);
+		    sg_store_check_fn check, void *check_ctx, char **report, char **names,
+		    struct sg_diag *d);
 
 /* Re-read the files the store was opened with and rebuild, keeping what
  * was applied and deleted since. Returns 0 when a new config is in force,
