@@ -179,6 +179,18 @@ start_gateway() {
 	fi
 }
 
+# crash_gateway: kill -9 the last gateway started, as a crash or the OOM
+# killer would, and forget it (stop_pid would take its status for a fault).
+crash_gateway() {
+	local p left=()
+	kill -KILL "$GW_PID"
+	wait "$GW_PID" 2>/dev/null
+	for p in "${GW_PIDS[@]}"; do
+		[ "$p" = "$GW_PID" ] || left+=("$p")
+	done
+	GW_PIDS=("${left[@]}")
+}
+
 # stop_gateway: stop_pid for the last gateway started.
 stop_gateway() {
 	stop_pid "$GW_PID"
@@ -439,6 +451,21 @@ spec:
   - name: http
     port: $2
     targetPort: $2
+EOF2
+}
+
+# httproute_yaml NAME PATH SERVICE PORT: HTTPRoute e2e/NAME on the
+# agentgateway-proxy Gateway (gateway_yaml), PATH (a prefix) to SERVICE:PORT.
+httproute_yaml() {
+	cat <<EOF2
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: $1, namespace: e2e}
+spec:
+  parentRefs: [{name: agentgateway-proxy, namespace: agentgateway-system}]
+  rules:
+  - matches: [{path: {type: PathPrefix, value: $2}}]
+    backendRefs: [{name: $3, port: $4}]
 EOF2
 }
 

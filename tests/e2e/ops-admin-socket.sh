@@ -13,18 +13,7 @@ SOCK=$SPLICEGATE_ADMIN_SOCKET
 nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups "$@"; }
 start_backend one
 ONE=$BACKEND_PORT
-route() { # NAME PATH
-	cat <<YAML
-apiVersion: gateway.networking.k8s.io/v1
-kind: HTTPRoute
-metadata: {name: $1, namespace: e2e}
-spec:
-  parentRefs: [{name: agentgateway-proxy, namespace: agentgateway-system}]
-  rules:
-  - matches: [{path: {type: PathPrefix, value: $2}}]
-    backendRefs: [{name: one, port: $ONE}]
-YAML
-}
+route() { httproute_yaml "$1" "$2" one "$ONE"; } # NAME PATH
 {
 	gateway_yaml
 	service_yaml one "$ONE"

@@ -104,9 +104,7 @@ done
 check "apply, delete, apply of a port of its own: never in use" "$ok" 3
 
 # kill -9, then the same gateway again.
-kill -KILL "$GW_PID"
-wait "$GW_PID" 2>/dev/null
-GW_PIDS=()
+crash_gateway
 check "kill -9 leaves the admin socket file" "$(stat -c %F "$SPLICEGATE_ADMIN_SOCKET" 2>&1)" socket
 start_gateway -c "$WORK/first.yaml" || finish
 wait_port 8080 5

@@ -12,18 +12,7 @@
 start_backend one
 ONE=$BACKEND_PORT
 STATE=$WORK/state
-route() { # NAME PATH
-	cat <<YAML
-apiVersion: gateway.networking.k8s.io/v1
-kind: HTTPRoute
-metadata: {name: $1, namespace: e2e}
-spec:
-  parentRefs: [{name: agentgateway-proxy, namespace: agentgateway-system}]
-  rules:
-  - matches: [{path: {type: PathPrefix, value: $2}}]
-    backendRefs: [{name: one, port: $ONE}]
-YAML
-}
+route() { httproute_yaml "$1" "$2" one "$ONE"; } # NAME PATH
 {
 	gateway_yaml
 	service_yaml one "$ONE"
@@ -32,9 +21,7 @@ status() { curl -s -o /dev/null -w '%{http_code}' --max-time 5 "http://127.0.0.1
 routes() { curl -s http://127.0.0.1:15000/config_dump | jq -c '[.binds[].listeners[].routes[].name] | sort'; }
 # restart [ARGS...]: kill -9 the gateway, start it again on the same files.
 restart() {
-	kill -KILL "$GW_PID"
-	wait "$GW_PID" 2>/dev/null
-	GW_PIDS=()
+	crash_gateway
 	start_engine copy -c "$WORK/gw.yaml" --state-dir "$STATE" "$@"
 }
 
