@@ -219,7 +219,7 @@ FUZZ_BUILD   ?= $(BUILD)/fuzz
 FUZZ_SECONDS ?= 60
 FUZZ_CFLAGS  := -O1 -g -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 FUZZ_SRCS    := $(wildcard config/*.c policy/*.c) admin/dump.c user/buf.c user/h1.c user/h2.c user/httpdate.c user/mem.c user/pages.c \
-	user/slab.c user/store.c user/json.c user/tlshello.c
+	user/slab.c user/store.c user/json.c user/tlshello.c user/journal.c
 FUZZ_OBJS    := $(patsubst %.c,$(FUZZ_BUILD)/%.o,$(FUZZ_SRCS)) \
 	$(patsubst $(LLHTTP_SRC)/%.c,$(FUZZ_BUILD)/llhttp/%.o,$(LLHTTP_SRCS))
 FUZZ_BINS    := $(patsubst tests/fuzz/%.c,$(FUZZ_BUILD)/%,$(wildcard tests/fuzz/fuzz_*.c))

@@ -227,7 +227,7 @@ static int parse_record(const char *data, size_t size, size_t pos, struct sg_jou
 		*why = "corrupt: its checksum does not match";
 		return -1;
 	}
-	*next = pos + hlen + 1 + len + 1;
+	*next = rec->next = pos + hlen + 1 + len + 1;
 	return 0;
 }
 

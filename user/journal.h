@@ -21,6 +21,7 @@ struct sg_journal_rec {
 	size_t len;
 	size_t index;  /* 1 for the first record */
 	size_t offset; /* its first byte in the file */
+	size_t next;   /* the byte after it: where the next record begins */
 };
 
 /* Open DIR/journal (DIR made 0700 when missing), locked against another
