@@ -22,6 +22,7 @@
 #include "user/journal.h"
 #include "user/log.h"
 #include "user/loop.h"
+#include "user/mem.h"
 #include "user/net.h"
 #include "user/priv.h"
 #include "user/admit.h"
@@ -778,15 +779,46 @@ static int replay_check(void *ctx, const struct sg_cfg *old, const struct sg_cfg
 	return sg_tls_check(cfg, d);
 }
 
+/* What replay made of each record (a record's number is its place + 1),
+ * for the compaction after it. */
+struct replayed {
+	struct gateway *g;
+	struct replay_rec {
+		unsigned era; /* the change it became; 0: it did not apply */
+		bool del;
+	} * v;
+	size_t n, cap;
+	bool no_memory;
+};
+
+/* A record stays in the journal unless it is an applied body the store
+ * no longer keeps: a delete, or one that did not apply now (the files may
+ * change back), is kept. */
+static bool keep_record(void *ctx, size_t index)
+{
+	const struct replayed *r = ctx;
+	const struct replay_rec *rec = &r->v[index - 1];
+
+	return !rec->era || rec->del || sg_store_holds(r->g->store, rec->era);
+}
+
 static void replay_one(void *ctx, const struct sg_journal_rec *rec)
 {
-	struct gateway *g = ctx;
+	struct replayed *r = ctx;
+	struct gateway *g = r->g;
 	char *report = NULL, *names = NULL;
 	struct sg_diag d;
+	int rc;
 
+	if (sg_mem_grow((void **)&r->v, &r->cap, r->n, sizeof(*r->v)) < 0)
+		r->no_memory = true;
 	sg_diag_init(&d);
-	if (sg_store_change(g->store, rec->body, rec->len, rec->del, rec->ns, replay_check, NULL,
-			    &report, &names, &d) < 0) {
+	rc = sg_store_change(g->store, rec->body, rec->len, rec->del, rec->ns, replay_check, NULL,
+			     &report, &names, &d);
+	if (!r->no_memory)
+		r->v[r->n++] =
+			(struct replay_rec){ rc < 0 ? 0 : sg_store_changes(g->store), rec->del };
+	if (rc < 0) {
 		SG_WARN("%s: record %zu (byte %zu, %s) does not apply on top of the config files "
 			"any more; skipped:",
 			sg_journal_path(g->journal), rec->index, rec->offset,
@@ -800,12 +832,39 @@ static void replay_one(void *ctx, const struct sg_journal_rec *rec)
 	sg_diag_free(&d);
 }
 
+/* Past this many records the store no longer keeps, a quarter of the
+ * journal or more, the journal is rewritten without them at start: a
+ * controller that applies the same manifests every minute would otherwise
+ * have every restart replay all of them. */
+#define GATEWAY_COMPACT_MIN 32
+
+static void compact_state(struct gateway *g, struct replayed *r)
+{
+	size_t keep = 0;
+	struct sg_diag d;
+	long kept;
+
+	for (size_t i = 0; i < r->n; i++)
+		keep += keep_record(r, i + 1);
+	if (r->no_memory || r->n - keep < GATEWAY_COMPACT_MIN || (r->n - keep) * 4 < r->n)
+		return;
+	sg_diag_init(&d);
+	kept = sg_journal_compact(g->journal, keep_record, r, &d);
+	sg_diag_print(&d, stderr);
+	sg_diag_free(&d);
+	if (kept >= 0)
+		SG_INFO("%s: compacted: %ld of %zu records kept (the others applied bodies that "
+			"later applies replaced)",
+			sg_journal_path(g->journal), kept, r->n);
+}
+
 /* --state-dir: the changes applied before the last exit (or crash), on
  * top of the config files. A torn or corrupt tail is reported and set
  * aside; the records before it are replayed. */
 static int replay_state(struct gateway *g)
 {
 	const struct sg_gateway_opts *opts = g->opts;
+	struct replayed r = { g, NULL, 0, 0, false };
 	struct sg_diag d;
 	char err[512];
 	long n;
@@ -821,15 +880,17 @@ static int replay_state(struct gateway *g)
 		SG_INFO("--reset-state: starting from the config files alone; the journal's "
 			"records, if any, are set aside beside it");
 	sg_diag_init(&d);
-	n = sg_journal_replay(g->journal, replay_one, g, &d);
+	n = sg_journal_replay(g->journal, replay_one, &r, &d);
 	sg_diag_print(&d, stderr);
 	sg_diag_free(&d);
-	if (n < 0)
-		return -1;
-	g->cfg = sg_store_current(g->store);
-	SG_INFO("%s: %ld changes replayed on top of the config files", sg_journal_path(g->journal),
-		n);
-	return 0;
+	if (n >= 0) {
+		g->cfg = sg_store_current(g->store);
+		SG_INFO("%s: %ld changes replayed on top of the config files",
+			sg_journal_path(g->journal), n);
+		compact_state(g, &r);
+	}
+	free(r.v);
+	return n < 0 ? -1 : 0;
 }
 
 static struct sg_store *load(const struct sg_gateway_opts *opts)

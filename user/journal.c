@@ -193,7 +193,7 @@ static int parse_record(const char *data, size_t size, size_t pos, struct sg_jou
 {
 	const char *head = data + pos, *nl;
 	size_t room = size - pos, hlen, len;
-	char op[8], f[320];
+	char op[8], f[320], line[JOURNAL_MAX_HEAD];
 	unsigned crc;
 	int used = -1, flen;
 
@@ -204,8 +204,11 @@ static int parse_record(const char *data, size_t size, size_t pos, struct sg_jou
 		return -1;
 	}
 	hlen = (size_t)(nl - head);
-	if (strncmp(head, JOURNAL_MAGIC " ", sizeof(JOURNAL_MAGIC)) != 0 ||
-	    sscanf(head + sizeof(JOURNAL_MAGIC), "%7s %255s %zu %8x%n", op, ns_buf, &len, &crc,
+	/* sscanf reads a string to its NUL: the file's bytes have none. */
+	memcpy(line, head, hlen);
+	line[hlen] = '\0';
+	if (strncmp(line, JOURNAL_MAGIC " ", sizeof(JOURNAL_MAGIC)) != 0 ||
+	    sscanf(line + sizeof(JOURNAL_MAGIC), "%7s %255s %zu %8x%n", op, ns_buf, &len, &crc,
 		   &used) != 4 ||
 	    (size_t)used != hlen - sizeof(JOURNAL_MAGIC) ||
 	    (strcmp(op, "apply") && strcmp(op, "delete")) || len > SG_CFG_MAX_TEXT) {
@@ -308,6 +311,71 @@ long sg_journal_replay(struct sg_journal *j, sg_journal_fn fn, void *ctx, struct
 	}
 	free(data);
 	return (long)n;
+}
+
+/* Writes all of buf[0..len) at fd's end. */
+static int write_all(int fd, const char *buf, size_t len)
+{
+	while (len) {
+		ssize_t n = write(fd, buf, len);
+
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return n == 0 ? -EIO : -errno;
+		buf += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+long sg_journal_compact(struct sg_journal *j, sg_journal_keep_fn keep, void *ctx, struct sg_diag *d)
+{
+	size_t size = (size_t)j->size, pos = 0, n = 0, kept = 0;
+	char *data = malloc(size ? size : 1), ns[256], tmp[4200];
+	const char *why;
+	int fd = -1, rc = -ENOMEM;
+
+	if (!data || (rc = read_all(j->fd, data, size)) < 0)
+		goto fail;
+	rc = snprintf(tmp, sizeof(tmp), "%s.new", j->path) >= (int)sizeof(tmp) ? -ENAMETOOLONG : 0;
+	if (rc == 0 && ((fd = open(tmp, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600)) == -1 ||
+			flock(fd, LOCK_EX | LOCK_NB) == -1))
+		rc = -errno;
+	while (rc == 0 && pos < size) {
+		struct sg_journal_rec rec = { 0 };
+
+		if (parse_record(data, size, pos, &rec, &pos, ns, &why) == -1) {
+			rc = -EINVAL; /* replay cut what does not parse: cannot be */
+			break;
+		}
+		if (keep(ctx, ++n)) {
+			rc = write_all(fd, data + rec.offset, rec.next - rec.offset);
+			kept++;
+		}
+	}
+	if (rc == 0 && (fsync(fd) == -1 || rename(tmp, j->path) == -1))
+		rc = -errno;
+	if (rc < 0)
+		goto fail;
+	/* fd is the journal now, locked before it took the name. */
+	close(j->fd);
+	j->fd = fd;
+	j->size = lseek(fd, 0, SEEK_END);
+	free(data);
+	rc = sync_dir(j->dir);
+	if (rc < 0)
+		sg_diag_warn(d, NULL, "%s: compacted, but its directory not synced: %s", j->path,
+			     strerror(-rc));
+	return (long)kept;
+fail:
+	sg_diag_err(d, NULL, "%s: compacting it: %s; it stays as it is", j->path, strerror(-rc));
+	if (fd != -1) {
+		unlink(tmp);
+		close(fd);
+	}
+	free(data);
+	return -1;
 }
 
 int sg_journal_append(struct sg_journal *j, bool del, const char *ns, const char *body, size_t len)

@@ -41,6 +41,15 @@ void sg_journal_close(struct sg_journal *j);
 typedef void (*sg_journal_fn)(void *ctx, const struct sg_journal_rec *rec);
 long sg_journal_replay(struct sg_journal *j, sg_journal_fn fn, void *ctx, struct sg_diag *d);
 
+/* Rewrite the journal with only the records keep(ctx, index) wants, in
+ * their order, byte for byte: written aside, fsync'd, then renamed over
+ * the journal, so that a crash leaves the old file or the new one whole.
+ * Call it after sg_journal_replay. Returns how many records were kept, or
+ * -1 with the journal unchanged (reasons in d). */
+typedef bool (*sg_journal_keep_fn)(void *ctx, size_t index);
+long sg_journal_compact(struct sg_journal *j, sg_journal_keep_fn keep, void *ctx,
+			struct sg_diag *d);
+
 /* Append one record and fdatasync it. On failure nothing of it stays in
  * the file; returns -errno. */
 int sg_journal_append(struct sg_journal *j, bool del, const char *ns, const char *body, size_t len);

@@ -106,6 +106,19 @@ size_t sg_store_applied(const struct sg_store *s)
 	return s->nsrcs - s->nfiles;
 }
 
+unsigned sg_store_changes(const struct sg_store *s)
+{
+	return s->napplied;
+}
+
+bool sg_store_holds(const struct sg_store *s, unsigned era)
+{
+	for (size_t i = s->nfiles; i < s->nsrcs; i++)
+		if (s->srcs[i].era == era)
+			return true;
+	return false;
+}
+
 static int id_ptr_cmp(const void *x, const void *y)
 {
 	return sg_res_id_cmp(*(const struct sg_res_id *const *)x,

@@ -24,6 +24,14 @@ struct sg_cfg *sg_store_current(const struct sg_store *s);
  * changes come). */
 size_t sg_store_applied(const struct sg_store *s);
 
+/* How many changes (applies and deletes) went in force so far: the number
+ * of the last one. */
+unsigned sg_store_changes(const struct sg_store *s);
+/* Whether the body applied as change number `era` is still kept: some
+ * resource of it is in force from it (the store drops a body once every
+ * resource it held was applied again since, by a body that is kept). */
+bool sg_store_holds(const struct sg_store *s, unsigned era);
+
 /* A change as kubectl apply/delete would make it, from a YAML body of
  * Kubernetes resources. On success the new config is in force and *report
  * (malloc'd) has one line per resource ("httproute.gateway.networking.k8s.io/x

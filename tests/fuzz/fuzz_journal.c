@@ -3,7 +3,7 @@
  * readable file; the records it replays follow each other from byte 0 and
  * the journal is cut where the last one ends, a warning saying so when it
  * was longer; a record appended after that comes back, last, from a clean
- * replay. The file lives in a directory of this process's (tmpfs). */
+ * replay; compaction to every other record replays as that many. The file lives in a directory of this process's (tmpfs). */
 #include <dirent.h>
 #include <fcntl.h>
 #include <string.h>
@@ -33,6 +33,12 @@ static void follow(void *ctx, const struct sg_journal_rec *rec)
 }
 
 static char dir[64];
+
+/* Compaction keeps records 1, 3, 5... */
+static bool odd(void *ctx, size_t index)
+{
+	return index % 2;
+}
 
 /* Removes what a replay set aside (journal.bad.*). */
 static void clear_aside(void)
@@ -108,6 +114,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FUZZ_CHECK(sg_journal_open(dir, false, &j, err, sizeof(err)) == 0);
 	FUZZ_CHECK(sg_journal_replay(j, follow, &w, &d) == n + 1);
 	FUZZ_CHECK(d.n == 0 && w.last_is_probe);
+	FUZZ_CHECK(sg_journal_compact(j, odd, NULL, &d) == (n + 2) / 2);
+	sg_journal_close(j);
+	sg_diag_free(&d);
+
+	sg_diag_init(&d);
+	w = (struct walk){ 0 };
+	FUZZ_CHECK(sg_journal_open(dir, false, &j, err, sizeof(err)) == 0);
+	FUZZ_CHECK(sg_journal_replay(j, follow, &w, &d) == (n + 2) / 2);
+	FUZZ_CHECK(d.n == 0 && (size_t)size_of(path) == w.end);
 	sg_journal_close(j);
 	sg_diag_free(&d);
 	clear_aside();

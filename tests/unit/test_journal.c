@@ -184,12 +184,48 @@ static void test_journal_one_gateway_and_reset(void **state)
 	remove_dir(dir);
 }
 
+static bool odd(void *ctx, size_t index)
+{
+	return index % 2;
+}
+
+/* Compaction keeps the records asked for, byte for byte and in order; the
+ * journal stays locked and takes appends after them. */
+static void test_journal_compact_keeps_what_is_asked(void **state)
+{
+	char *dir = make_dir(), err[256], path[512];
+	struct sg_journal *j, *other;
+	struct sg_diag d;
+	struct seen s;
+
+	sg_diag_init(&d);
+	snprintf(path, sizeof(path), "%s/journal", dir);
+	assert_int_equal(replay(dir, &s, &d, &j), 0);
+	assert_int_equal(sg_journal_append(j, false, "a", "kind: A\n", 8), 0);
+	assert_int_equal(sg_journal_append(j, false, "b", "kind: B\n", 8), 0);
+	assert_int_equal(sg_journal_append(j, true, "c", "kind: C\n", 8), 0);
+	assert_int_equal(sg_journal_compact(j, odd, NULL, &d), 2);
+	assert_int_equal(d.n, 0);
+	assert_int_equal(file_size(path), 101);
+	assert_int_equal(sg_journal_open(dir, false, &other, err, sizeof(err)), -1);
+	assert_int_equal(sg_journal_append(j, false, "d", "kind: D\n", 8), 0);
+	sg_journal_close(j);
+	assert_int_equal(replay(dir, &s, &d, &j), 3);
+	assert_string_equal(s.text[0], "apply a kind: A\n@0");
+	assert_string_equal(s.text[1], "delete c kind: C\n@50");
+	assert_string_equal(s.text[2], "apply d kind: D\n@101");
+	sg_journal_close(j);
+	sg_diag_free(&d);
+	remove_dir(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_journal_records_come_back_in_order),
 		cmocka_unit_test(test_journal_torn_and_corrupt_tails_are_cut),
 		cmocka_unit_test(test_journal_one_gateway_and_reset),
+		cmocka_unit_test(test_journal_compact_keeps_what_is_asked),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
