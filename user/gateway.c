@@ -20,9 +20,9 @@
 #include "admin/sockstats.h"
 #include "user/h2proxy.h"
 #include "user/journal.h"
+#include "user/state.h"
 #include "user/log.h"
 #include "user/loop.h"
-#include "user/mem.h"
 #include "user/net.h"
 #include "user/priv.h"
 #include "user/admit.h"
@@ -185,19 +185,6 @@ static void warn_if_empty(const struct gateway *g, const struct sg_cfg *old, con
 			what, ports_of(old, ports, sizeof(ports)));
 }
 
-/* "apply: httproute e2e/r1 configured", one log line for each of the
- * change's lines (user/store.h). */
-static void log_names(const char *what, const char *names)
-{
-	for (const char *p = names; p && *p;) {
-		const char *nl = strchr(p, '\n');
-		int n = nl ? (int)(nl - p) : (int)strlen(p);
-
-		SG_INFO("%s: %.*s", what, n, p);
-		p += n + (nl != NULL);
-	}
-}
-
 /* An apply or delete on its way in. */
 struct pending {
 	struct gateway *g;
@@ -252,7 +239,7 @@ static int change(void *ctx, const char *body, size_t len, bool del, const char 
 	}
 	sg_diag_free(&d);
 	take_config(g);
-	log_names(del ? "delete" : "apply", names);
+	sg_state_log(del ? "delete" : "apply", names);
 	free(names);
 	SG_INFO("config %s: %zu resources in force", del ? "delete" : "apply", g->cfg->nresources);
 	warn_if_empty(g, old, del ? "config delete" : "config apply");
@@ -771,128 +758,6 @@ static int start_admin(struct gateway *g, const struct sg_admin_ops *ops)
 	return 0;
 }
 
-/* A journalled change replayed at start must still build and load its
- * certificates; ports are checked once, on the config replay ends with. */
-static int replay_check(void *ctx, const struct sg_cfg *old, const struct sg_cfg *cfg,
-			struct sg_diag *d)
-{
-	return sg_tls_check(cfg, d);
-}
-
-/* What replay made of each record (a record's number is its place + 1),
- * for the compaction after it. */
-struct replayed {
-	struct gateway *g;
-	struct replay_rec {
-		unsigned era; /* the change it became; 0: it did not apply */
-		bool del;
-	} * v;
-	size_t n, cap;
-	bool no_memory;
-};
-
-/* A record stays in the journal unless it is an applied body the store
- * no longer keeps: a delete, or one that did not apply now (the files may
- * change back), is kept. */
-static bool keep_record(void *ctx, size_t index)
-{
-	const struct replayed *r = ctx;
-	const struct replay_rec *rec = &r->v[index - 1];
-
-	return !rec->era || rec->del || sg_store_holds(r->g->store, rec->era);
-}
-
-static void replay_one(void *ctx, const struct sg_journal_rec *rec)
-{
-	struct replayed *r = ctx;
-	struct gateway *g = r->g;
-	char *report = NULL, *names = NULL;
-	struct sg_diag d;
-	int rc;
-
-	if (sg_mem_grow((void **)&r->v, &r->cap, r->n, sizeof(*r->v)) < 0)
-		r->no_memory = true;
-	sg_diag_init(&d);
-	rc = sg_store_change(g->store, rec->body, rec->len, rec->del, rec->ns, replay_check, NULL,
-			     &report, &names, &d);
-	if (!r->no_memory)
-		r->v[r->n++] =
-			(struct replay_rec){ rc < 0 ? 0 : sg_store_changes(g->store), rec->del };
-	if (rc < 0) {
-		SG_WARN("%s: record %zu (byte %zu, %s) does not apply on top of the config files "
-			"any more; skipped:",
-			sg_journal_path(g->journal), rec->index, rec->offset,
-			rec->del ? "delete" : "apply");
-		sg_diag_print(&d, stderr);
-	} else {
-		log_names(rec->del ? "replayed delete" : "replayed apply", names);
-	}
-	free(report);
-	free(names);
-	sg_diag_free(&d);
-}
-
-/* Past this many records the store no longer keeps, a quarter of the
- * journal or more, the journal is rewritten without them at start: a
- * controller that applies the same manifests every minute would otherwise
- * have every restart replay all of them. */
-#define GATEWAY_COMPACT_MIN 32
-
-static void compact_state(struct gateway *g, struct replayed *r)
-{
-	size_t keep = 0;
-	struct sg_diag d;
-	long kept;
-
-	for (size_t i = 0; i < r->n; i++)
-		keep += keep_record(r, i + 1);
-	if (r->no_memory || r->n - keep < GATEWAY_COMPACT_MIN || (r->n - keep) * 4 < r->n)
-		return;
-	sg_diag_init(&d);
-	kept = sg_journal_compact(g->journal, keep_record, r, &d);
-	sg_diag_print(&d, stderr);
-	sg_diag_free(&d);
-	if (kept >= 0)
-		SG_INFO("%s: compacted: %ld of %zu records kept (the others applied bodies that "
-			"later applies replaced)",
-			sg_journal_path(g->journal), kept, r->n);
-}
-
-/* --state-dir: the changes applied before the last exit (or crash), on
- * top of the config files. A torn or corrupt tail is reported and set
- * aside; the records before it are replayed. */
-static int replay_state(struct gateway *g)
-{
-	const struct sg_gateway_opts *opts = g->opts;
-	struct replayed r = { g, NULL, 0, 0, false };
-	struct sg_diag d;
-	char err[512];
-	long n;
-
-	if (!opts->state_dir)
-		return 0;
-	if (sg_journal_open(opts->state_dir, opts->reset_state, &g->journal, err, sizeof(err)) ==
-	    -1) {
-		SG_ERR("--state-dir: %s", err);
-		return -1;
-	}
-	if (opts->reset_state)
-		SG_INFO("--reset-state: starting from the config files alone; the journal's "
-			"records, if any, are set aside beside it");
-	sg_diag_init(&d);
-	n = sg_journal_replay(g->journal, replay_one, &r, &d);
-	sg_diag_print(&d, stderr);
-	sg_diag_free(&d);
-	if (n >= 0) {
-		g->cfg = sg_store_current(g->store);
-		SG_INFO("%s: %ld changes replayed on top of the config files",
-			sg_journal_path(g->journal), n);
-		compact_state(g, &r);
-	}
-	free(r.v);
-	return n < 0 ? -1 : 0;
-}
-
 static struct sg_store *load(const struct sg_gateway_opts *opts)
 {
 	struct sg_diag d;
@@ -920,8 +785,12 @@ int sg_gateway_run(const struct sg_gateway_opts *opts)
 	if (!g.store)
 		return 1;
 	g.cfg = sg_store_current(g.store);
-	if (replay_state(&g) == -1)
-		goto out;
+	if (opts->state_dir) {
+		g.journal = sg_state_open(opts->state_dir, opts->reset_state, g.store);
+		if (!g.journal)
+			goto out;
+		g.cfg = sg_store_current(g.store);
+	}
 	if (opts->max_per_source && !(g.srclimit = sg_srclimit_new(opts->max_per_source))) {
 		SG_ERR("out of memory");
 		goto out;
