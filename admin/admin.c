@@ -47,8 +47,11 @@ struct sg_admin {
 	unsigned nconns;
 	struct sg_srclimit *per_source; /* ADMIN_MAX_PER_SOURCE */
 	bool allow_remote;		/* SG_ADMIN_API: serve non-loopback peers too */
-	bool full_told;			/* the cap was logged; again once below it */
-	char *addr;			/* as given, for the log */
+	char *read_only; /* the admin socket that takes writes; NULL: this one does */
+	char *unix_path; /* a unix socket's file, removed at stop; NULL: TCP */
+	struct sg_net_file_id unix_id;
+	bool full_told; /* the cap was logged; again once below it */
+	char *addr;	/* as given, for the log */
 };
 
 /* One admin connection. Owned by its sg_admin; freed in the close queue. */
@@ -69,6 +72,7 @@ struct route {
 	const char *method;
 	const char *path;
 	void (*handle)(struct admin_conn *c, const struct sg_h1_req *req);
+	bool write; /* changes the gateway: only where writes are taken */
 };
 
 static void conn_free(struct sg_closing *cl)
@@ -274,19 +278,23 @@ static void handle_stats(struct admin_conn *c, const struct sg_h1_req *req)
 	free(text);
 }
 
-/* Listeners are bound and the config loaded before this server starts. */
+/* Listeners are bound and the config loaded before this server starts;
+ * after SIGTERM it answers 503 while the listeners still accept. */
 static void handle_ready(struct admin_conn *c, const struct sg_h1_req *req)
 {
-	respond_text(c, 200, "OK", "ready\n");
+	if (c->admin->ops.ready(c->admin->ops.ctx))
+		respond_text(c, 200, "OK", "ready\n");
+	else
+		respond_text(c, 503, "Service Unavailable", "draining\n");
 }
 
 static const struct route api_routes[] = {
 	{ "GET", "/config_dump", handle_config_dump },
 	{ "GET", "/resources", handle_resources },
-	{ "POST", "/quitquitquit", handle_quit },
-	{ "POST", "/logging", handle_logging },
-	{ "POST", "/config", handle_apply },
-	{ "DELETE", "/config", handle_delete },
+	{ "POST", "/quitquitquit", handle_quit, true },
+	{ "POST", "/logging", handle_logging, true },
+	{ "POST", "/config", handle_apply, true },
+	{ "DELETE", "/config", handle_delete, true },
 	{ "GET", "/metrics", handle_metrics },
 	{ "GET", "/stats", handle_stats },
 	{ NULL },
@@ -326,6 +334,19 @@ static bool span_is(const struct sg_h1_span *s, const char *lit)
 	return s->len == strlen(lit) && memcmp(s->p, lit, s->len) == 0;
 }
 
+/* A write on a read-only TCP admin port: where to send it instead. */
+static void refuse_write(struct admin_conn *c)
+{
+	char text[512];
+
+	snprintf(text, sizeof(text),
+		 "this admin port is read-only: configuration changes, logging and quit go "
+		 "over the admin socket %s (splicegate apply, delete use it; root only), or "
+		 "start splicegate with --admin-tcp-writes\n",
+		 c->admin->read_only);
+	respond_text(c, 403, "Forbidden", text);
+}
+
 static void dispatch(struct admin_conn *c, const struct sg_h1_req *req)
 {
 	const char *q = memchr(req->target.p, '?', req->target.len);
@@ -351,7 +372,10 @@ static void dispatch(struct admin_conn *c, const struct sg_h1_req *req)
 			 strcmp(routes[i].method, "GET") ? "" : ", HEAD");
 		if (span_is(&req->method, routes[i].method) ||
 		    (span_is(&req->method, "HEAD") && !strcmp(routes[i].method, "GET"))) {
-			routes[i].handle(c, req);
+			if (routes[i].write && c->admin->read_only)
+				refuse_write(c);
+			else
+				routes[i].handle(c, req);
 			return;
 		}
 	}
@@ -529,7 +553,11 @@ static void on_accept(struct sg_loop *loop, struct sg_io *io, uint32_t revents)
 			close(fd);
 			continue;
 		}
-		sg_net_ip_str(&peer, c->ip, sizeof(c->ip));
+		/* Every client of a unix socket is local, and counted as one. */
+		if (peer.ss_family == AF_UNIX)
+			snprintf(c->ip, sizeof(c->ip), "local");
+		else
+			sg_net_ip_str(&peer, c->ip, sizeof(c->ip));
 		if (!sg_srclimit_take(a->per_source, c->ip)) {
 			sg_net_reset_on_close(fd);
 			close(fd);
@@ -540,7 +568,8 @@ static void on_accept(struct sg_loop *loop, struct sg_io *io, uint32_t revents)
 		sg_list_init(&c->link);
 		/* The request is still read, so that the peer gets a 403 with a
 		 * reason rather than a reset. */
-		c->refused = a->role == SG_ADMIN_API && !a->allow_remote && !is_loopback(&peer);
+		c->refused = a->role == SG_ADMIN_API && !a->allow_remote &&
+			     peer.ss_family != AF_UNIX && !is_loopback(&peer);
 		c->io.fd = fd;
 		c->io.cb = on_conn_io;
 		c->io.data = c;
@@ -557,12 +586,50 @@ static void on_accept(struct sg_loop *loop, struct sg_io *io, uint32_t revents)
 	}
 }
 
+/* An admin server on the listening socket fd (taken, closed on failure),
+ * named `addr` in the log. */
+static struct sg_admin *admin_new(struct sg_loop *loop, int fd, const char *addr,
+				  enum sg_admin_role role, const struct sg_admin_ops *ops,
+				  char *err, size_t errlen)
+{
+	struct sg_admin *a = calloc(1, sizeof(*a));
+
+	if (!a)
+		goto no_memory;
+	a->addr = strdup(addr);
+	a->per_source = sg_srclimit_new(ADMIN_MAX_PER_SOURCE);
+	if (!a->addr || !a->per_source)
+		goto no_memory;
+	a->loop = loop;
+	sg_list_init(&a->conns);
+	a->role = role;
+	a->ops = *ops;
+	a->listen_io.fd = fd;
+	a->listen_io.cb = on_accept;
+	a->listen_io.data = a;
+	if (sg_io_set(loop, &a->listen_io, EPOLLIN) == -1) {
+		snprintf(err, errlen, "admin: epoll: %s", strerror(errno));
+		goto free_admin;
+	}
+	return a;
+
+no_memory:
+	snprintf(err, errlen, "out of memory");
+free_admin:
+	close(fd);
+	if (a) {
+		free(a->addr);
+		sg_srclimit_free(a->per_source);
+	}
+	free(a);
+	return NULL;
+}
+
 struct sg_admin *sg_admin_start(struct sg_loop *loop, const char *addr, enum sg_admin_role role,
 				const struct sg_admin_ops *ops, char *err, size_t errlen)
 {
 	struct sockaddr_storage ss;
 	socklen_t len;
-	struct sg_admin *a;
 	int fd;
 
 	if (sg_net_parse_addr(addr, &ss, &len) == -1) {
@@ -576,43 +643,44 @@ struct sg_admin *sg_admin_start(struct sg_loop *loop, const char *addr, enum sg_
 			 strerror(errno), role_keys[role]);
 		return NULL;
 	}
-	a = calloc(1, sizeof(*a));
+	return admin_new(loop, fd, addr, role, ops, err, errlen);
+}
+
+struct sg_admin *sg_admin_start_unix(struct sg_loop *loop, const char *path, mode_t mode,
+				     const struct sg_admin_ops *ops, char *err, size_t errlen)
+{
+	struct sg_admin *a;
+	struct sg_net_file_id id;
+	int fd = sg_net_listen_unix(path, mode, &id);
+
+	if (fd < 0) {
+		snprintf(err, errlen, "admin socket %s: %s%s", path,
+			 fd == -EADDRINUSE ? "in use by a running gateway" : strerror(-fd),
+			 fd == -EADDRINUSE || fd == -EACCES || fd == -EEXIST
+				 ? " (--admin-socket PATH chooses another)"
+				 : "");
+		return NULL;
+	}
+	a = admin_new(loop, fd, path, SG_ADMIN_API, ops, err, errlen);
 	if (!a) {
-		close(fd);
-		snprintf(err, errlen, "out of memory");
+		sg_net_unlink_unix(path, &id);
 		return NULL;
 	}
-	a->addr = strdup(addr);
-	a->per_source = sg_srclimit_new(ADMIN_MAX_PER_SOURCE);
-	if (!a->addr || !a->per_source) {
-		close(fd);
-		free(a->addr);
-		sg_srclimit_free(a->per_source);
-		free(a);
-		snprintf(err, errlen, "out of memory");
-		return NULL;
-	}
-	a->loop = loop;
-	sg_list_init(&a->conns);
-	a->role = role;
-	a->ops = *ops;
-	a->listen_io.fd = fd;
-	a->listen_io.cb = on_accept;
-	a->listen_io.data = a;
-	if (sg_io_set(loop, &a->listen_io, EPOLLIN) == -1) {
-		snprintf(err, errlen, "admin: epoll: %s", strerror(errno));
-		close(fd);
-		free(a->addr);
-		sg_srclimit_free(a->per_source);
-		free(a);
-		return NULL;
-	}
+	a->unix_path = a->addr;
+	a->unix_id = id;
 	return a;
 }
 
 void sg_admin_allow_remote(struct sg_admin *a, bool allow)
 {
 	a->allow_remote = allow;
+}
+
+int sg_admin_read_only(struct sg_admin *a, const char *writes_at)
+{
+	free(a->read_only);
+	a->read_only = writes_at ? strdup(writes_at) : NULL;
+	return writes_at && !a->read_only ? -ENOMEM : 0;
 }
 
 void sg_admin_stop(struct sg_admin *a)
@@ -623,6 +691,9 @@ void sg_admin_stop(struct sg_admin *a)
 		conn_close(SG_LIST_ENTRY(sg_list_first(&a->conns), struct admin_conn, link));
 	sg_io_set(a->loop, &a->listen_io, 0);
 	close(a->listen_io.fd);
+	if (a->unix_path)
+		sg_net_unlink_unix(a->unix_path, &a->unix_id);
+	free(a->read_only);
 	free(a->addr);
 	sg_srclimit_free(a->per_source);
 	free(a);

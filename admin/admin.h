@@ -6,6 +6,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
 
 #include "config/cfg.h"
 #include "user/base/loop.h"
@@ -26,6 +27,9 @@ struct sg_admin_ops {
 	char *(*metrics)(void *ctx);
 	/* GET /stats: spliced sockets and BPF verdicts as JSON, malloc'd. */
 	char *(*sockstats)(void *ctx);
+	/* GET /healthz/ready: false once the gateway is going away (SIGTERM),
+	 * so that load balancers stop sending before its listeners close. */
+	bool (*ready)(void *ctx);
 	void *ctx;
 };
 
@@ -45,6 +49,20 @@ enum sg_admin_role {
  * reason in err[0..errlen) when the address is bad or cannot be bound. */
 struct sg_admin *sg_admin_start(struct sg_loop *loop, const char *addr, enum sg_admin_role role,
 				const struct sg_admin_ops *ops, char *err, size_t errlen);
+/* The admin API (SG_ADMIN_API) on a unix stream socket at `path`, its file
+ * made with `mode` (user/base/net.h sg_net_listen_unix: a stale file is
+ * replaced, a live one is an error); the file is removed at stop. Only
+ * who may open the file (its mode, its owner) can connect: this is where
+ * the gateway takes writes. Same bounds and answers as sg_admin_start.
+ * Returns NULL with a reason in err when it cannot listen there. */
+struct sg_admin *sg_admin_start_unix(struct sg_loop *loop, const char *path, mode_t mode,
+				     const struct sg_admin_ops *ops, char *err, size_t errlen);
+/* Make the admin API read-only: POST /config, DELETE /config, /logging and
+ * /quitquitquit get 403 with a text that names `writes_at` (the admin
+ * socket), since anyone on the host who can connect to a TCP port could
+ * otherwise change the config or stop the gateway. NULL: writes served.
+ * Returns 0 or -ENOMEM. */
+int sg_admin_read_only(struct sg_admin *a, const char *writes_at);
 /* The admin API (SG_ADMIN_API) answers every request from a peer outside
  * 127.0.0.0/8 and ::1 with 403 unless allowed here (--admin-allow-remote):
  * it can change the config and stop the gateway, and has no authentication.

@@ -173,6 +173,8 @@ make_workdir() {
 		base=/dev/shm
 	fi
 	WORK=$(mktemp -d "$base/splicegate-bench.XXXXXX")
+	# Its gateways' admin socket: not the host's (/run/splicegate).
+	export SPLICEGATE_ADMIN_SOCKET=$WORK/admin.sock
 	WWW=$WORK/www
 	mkdir -p "$WWW"
 }

@@ -38,7 +38,7 @@ declare -A WRAPPERS=(
 	[bpf/bpf_helpers.h]="bpf/splice.bpf.c"
 	[bpf/bpf_endian.h]="bpf/splice.bpf.c"
 	[bpf/bpf_tracing.h]="bpf/splice.bpf.c"
-	[zlib.h]=""
+	[zlib.h]="user/ctl/journal.c"
 	[libelf.h]=""
 	[gelf.h]=""
 	[openssl/ssl.h]="user/tls/tls.c"
@@ -51,7 +51,7 @@ declare -A WRAPPERS=(
 	[cjson/cJSON.h]="user/base/json.c"
 )
 WIRING="user/gateway.c user/worker.c user/main.c"
-USER_FOLDERS=(base ctl tls codec relay core tcp http2 http1)
+USER_FOLDERS=(base tls ctl codec relay core tcp http2 http1)
 USER_ROOT_MAX=6
 # Sources that are not modules and so have no header: entry points.
 NO_HEADER="user/main.c"

@@ -3,8 +3,11 @@
 # reports no error; `dpkg -i` installs it; the unit passes `systemd-analyze
 # verify`; the unit's ExecStart, run by hand as the unit runs it (a user
 # with no name, the unit's capabilities, no_new_privs; PID 1 here is not
-# systemd), serves a request with the packaged config, reloads on SIGHUP
-# and drains on SIGTERM; an edited conffile survives an upgrade and a
+# systemd), serves a request with the packaged config, takes root's apply
+# over its admin socket (0660, the unit's user) and refuses another user's,
+# journals it in its state directory and replays it after kill -9, checks
+# the config before a reload (ExecReload), reloads on SIGHUP and drains on
+# SIGTERM; an edited conffile survives an upgrade and a
 # remove; `dpkg --purge` leaves no file named splicegate behind. Prints
 # "deb: N passed, N failed". Installs what it uses (lintian, systemd-analyze,
 # man, curl, python3, ip) from Debian's archive when it is missing.
@@ -64,7 +67,7 @@ cleanup() {
 	if dpkg-query -W -f='${Status}' splicegate 2>/dev/null | grep -q 'installed\|config-files'; then
 		dpkg --purge splicegate >/dev/null
 	fi
-	rm -rf "$work"
+	rm -rf "$work" /run/splicegate /var/lib/splicegate
 }
 trap cleanup EXIT
 
@@ -129,6 +132,14 @@ check "the unit runs the packaged binary on the packaged config" \
 	"${exec_start[0]} ${exec_start[1]} ${exec_start[2]}" "/usr/bin/splicegate -c /etc/splicegate"
 uid=61234
 getent passwd "$uid" >/dev/null && bad "uid $uid has a passwd entry"
+# The directories systemd makes for the unit, its user's: the admin socket
+# in RuntimeDirectory=, the journal of applied changes in StateDirectory=.
+check "the unit has a runtime and a state directory" \
+	"$(unit_val RuntimeDirectory) $(unit_val StateDirectory)" "splicegate splicegate"
+[ -e /run/splicegate ] || [ -e /var/lib/splicegate ] &&
+	bad "/run/splicegate or /var/lib/splicegate exists before the test"
+install -d -o "$uid" -g "$uid" -m 0755 /run/splicegate
+install -d -o "$uid" -g "$uid" -m 0755 /var/lib/splicegate
 
 # A backend where the packaged config points: 127.0.0.1:8000.
 mkdir "$work/www"
@@ -141,23 +152,27 @@ for _ in $(seq 100); do
 	sleep 0.1
 done
 
-setpriv --reuid="$uid" --regid="$uid" --clear-groups --no-new-privs \
-	--bounding-set=-all,"$bounding" --inh-caps="$caps" --ambient-caps="$caps" \
-	"${exec_start[@]}" >"$work/gateway.out" 2>"$work/gateway.err" &
-gw=$!
-pids+=("$gw")
-
-ready=
-for _ in $(seq 100); do
-	[ "$(curl -s --max-time 1 http://127.0.0.1:15021/healthz/ready)" = ready ] && ready=1 && break
-	kill -0 "$gw" 2>/dev/null || break
-	sleep 0.1
-done
-if [ -n "$ready" ]; then
-	ok "the gateway is ready on :15021 (uid $uid, caps $caps)"
-else
-	bad "the gateway is not ready: $(tail -5 "$work/gateway.err")"
-fi
+# as_unit: the unit's ExecStart as the unit runs it, in the background
+# (gw: its pid); waits until it is ready.
+as_unit() {
+	local ready=
+	setpriv --reuid="$uid" --regid="$uid" --clear-groups --no-new-privs \
+		--bounding-set=-all,"$bounding" --inh-caps="$caps" --ambient-caps="$caps" \
+		"${exec_start[@]}" >"$work/gateway.out" 2>"$work/gateway.err" &
+	gw=$!
+	pids+=("$gw")
+	for _ in $(seq 100); do
+		[ "$(curl -s --max-time 1 http://127.0.0.1:15021/healthz/ready)" = ready ] && ready=1 && break
+		kill -0 "$gw" 2>/dev/null || break
+		sleep 0.1
+	done
+	if [ -n "$ready" ]; then
+		ok "the gateway is ready on :15021 (uid $uid, caps $caps)"
+	else
+		bad "the gateway is not ready: $(tail -5 "$work/gateway.err")"
+	fi
+}
+as_unit
 check "the gateway runs as uid $uid" "$(awk '/^Uid:/ { print $2 }' "/proc/$gw/status" 2>/dev/null)" \
 	"$uid"
 check "GET :8080/hello.txt is the backend's file, through the gateway" \
@@ -170,7 +185,60 @@ grep -q '"status":200' "$work/gateway.out" &&
 curl -s --max-time 5 http://127.0.0.1:15020/metrics | grep -q '^splicegate_requests_total{' &&
 	ok "/metrics on :15020 counts the request" || bad "/metrics has no splicegate_requests_total"
 
-# ExecReload: kill -HUP $MAINPID; the gateway serves on after it.
+# The admin socket: the unit user's, 0660; root applies over it, another
+# user cannot, and the TCP port is read-only.
+check "the admin socket is a 0660 socket of the unit's user" \
+	"$(stat -c '%F %a %u' /run/splicegate/admin.sock 2>&1)" "socket 660 $uid"
+cat >"$work/extra.yaml" <<YAML
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: extra, namespace: deb}
+spec:
+  listeners: [{name: http, port: 8081, protocol: HTTP}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: www, namespace: deb}
+spec: {clusterIP: 127.0.0.1, ports: [{port: 8000}]}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: www, namespace: deb}
+spec:
+  parentRefs: [{name: extra}]
+  rules: [{backendRefs: [{name: www, port: 8000}]}]
+YAML
+chmod 644 "$work/extra.yaml"
+splicegate apply -f "$work/extra.yaml" >"$work/apply.out" 2>&1 &&
+	ok "root: splicegate apply over /run/splicegate/admin.sock" ||
+	bad "root: apply: $(cat "$work/apply.out")"
+check "the applied route serves on :8081" \
+	"$(curl -s --max-time 5 -o /dev/null -w '%{http_code}' http://127.0.0.1:8081/hello.txt)" 200
+setpriv --reuid=65534 --regid=65534 --clear-groups splicegate delete httproute www -n deb \
+	>/dev/null 2>&1
+check "another user: splicegate delete fails (exit 2: the socket is not theirs)" "$?" 2
+check "another user: POST /logging on the TCP port is refused" \
+	"$(setpriv --reuid=65534 --regid=65534 --clear-groups curl -s -o /dev/null -w '%{http_code}' \
+		-X POST 'http://127.0.0.1:15000/logging?level=debug')" 403
+check "the journal in the state directory is the unit user's, 0600" \
+	"$(stat -c '%a %u' /var/lib/splicegate/journal 2>&1)" "600 $uid"
+# Restart=on-failure after a crash: the applied route is replayed.
+kill -KILL "$gw"
+wait "$gw" 2>/dev/null
+as_unit
+check "after kill -9 and a start, the applied route serves again (replayed)" \
+	"$(curl -s --max-time 5 -o /dev/null -w '%{http_code}' http://127.0.0.1:8081/hello.txt)" 200
+
+# ExecReload: splicegate check, then kill -HUP $MAINPID; the gateway
+# serves on after it, and a config that does not load fails the reload.
+check "ExecReload checks the config before signalling" \
+	"$(sed -n 's/^ExecReload=//p' "$unit" | head -1)" "/usr/bin/splicegate check -c /etc/splicegate"
+$(sed -n 's/^ExecReload=//p' "$unit" | head -1) >/dev/null 2>&1
+check "ExecReload's check passes on the packaged config" "$?" 0
+echo "binds: [{port: x}]" >/etc/splicegate/zz-broken.yaml
+$(sed -n 's/^ExecReload=//p' "$unit" | head -1) >/dev/null 2>&1
+check "ExecReload's check fails on a broken config (exit 1: no SIGHUP follows)" "$?" 1
+rm -f /etc/splicegate/zz-broken.yaml
 kill -HUP "$gw"
 sleep 0.5
 check "after SIGHUP (systemctl reload) it still serves" \
@@ -188,6 +256,10 @@ else
 	wait "$gw"
 	check "SIGTERM (systemctl stop): exits 0 within ${stop}s" "$?" 0
 fi
+check "the admin socket is gone after the stop" "$([ -e /run/splicegate/admin.sock ] && echo left)" ""
+# systemd removes the runtime directory at stop; the state directory is
+# the unit's to keep (removed here: it is no file of the package's).
+rm -rf /run/splicegate /var/lib/splicegate
 
 # ---- conffile, remove, purge ----------------------------------------------
 # An upgrade: the same files repacked as version+next, over the installed

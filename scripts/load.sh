@@ -321,6 +321,8 @@ main() {
 	raise_nofile
 	build_loadtool
 	WORK=$(mktemp -d /tmp/splicegate-load.XXXXXX)
+	# Its gateways' admin socket: not the host's (/run/splicegate).
+	export SPLICEGATE_ADMIN_SOCKET=$WORK/admin.sock
 	WWW=$WORK/www
 	mkdir -p "$WWW" "$WORK/backend-nginx" "$OUT_DIR"
 	run_id=$(date +%Y%m%d-%H%M%S)

@@ -19,6 +19,8 @@
 #include "admin/admin.h"
 #include "admin/sockstats.h"
 #include "user/http2/h2proxy.h"
+#include "user/ctl/journal.h"
+#include "user/ctl/state.h"
 #include "user/base/log.h"
 #include "user/base/loop.h"
 #include "user/base/net.h"
@@ -39,9 +41,15 @@ struct gateway {
 	struct sg_store *store;
 	struct sg_cfg *cfg; /* sg_store_current(store) */
 	struct sg_admin *admin, *stats, *ready;
+	struct sg_admin *admin_socket; /* writes: --admin-socket */
+	struct sg_journal *journal;    /* --state-dir, NULL: none */
 	const struct sg_gateway_opts *opts;
 	uint64_t reloads_ok, reloads_failed;
 	bool quitting;
+	/* SIGTERM came: readiness fails while the listeners accept on for
+	 * --drain-delay (delay_timer), then the drain begins (quitting). */
+	bool leaving;
+	struct sg_timer delay_timer;
 	struct sg_watch *watch; /* the config files, NULL without -c */
 	struct sg_io signal_io;
 	struct sg_worker *workers[SG_MAX_WORKERS];
@@ -83,29 +91,45 @@ static const struct sg_cfg *current_cfg(void *ctx)
 	return g->cfg;
 }
 
-/* Ports a new config adds must be free before it goes in force: a probe
- * binds the way workers will (SO_REUSEPORT), never listening (net.h). */
+/* Whether the gateway may listen on `port`: nobody else does. Workers
+ * bind with SO_REUSEPORT, which would let them share a port with another
+ * process of the same user (a second gateway started by mistake, which
+ * then takes most new connections), so the probe binds without it, never
+ * listening (net.h). The probe and the workers' binds are apart by a
+ * moment, in which another process could still take the port. Our own
+ * workers may still hold a port a reload adds back: that is no conflict.
+ * Returns 0, or -1 with the reason in d. */
+static int port_free(uint16_t port, struct sg_diag *d)
+{
+	struct sockaddr_storage ss;
+	socklen_t len;
+	char addr[32];
+	int rc;
+
+	snprintf(addr, sizeof(addr), "0.0.0.0:%u", port);
+	sg_net_parse_addr(addr, &ss, &len);
+	rc = sg_net_probe(&ss, len);
+	if (rc == -EADDRINUSE && sg_net_port_held_by_self(port))
+		rc = 0;
+	if (rc == -EADDRINUSE)
+		sg_diag_err(d, NULL, "%s in use: another process listens there", addr);
+	else if (rc < 0)
+		sg_diag_err(d, NULL, "listen %s: %s", addr, strerror(-rc));
+	return rc < 0 ? -1 : 0;
+}
+
+/* Ports a new config adds must be free before it goes in force (old
+ * NULL: every port, at start). */
 static int ports_available(void *ctx, const struct sg_cfg *old, const struct sg_cfg *cfg,
 			   struct sg_diag *d)
 {
 	for (size_t i = 0; i < cfg->nbinds; i++) {
-		struct sockaddr_storage ss;
-		socklen_t len;
-		char addr[32];
 		bool had = false;
-		int rc;
 
-		for (size_t j = 0; j < old->nbinds; j++)
+		for (size_t j = 0; old && j < old->nbinds; j++)
 			had |= old->binds[j].port == cfg->binds[i].port;
-		if (had)
-			continue;
-		snprintf(addr, sizeof(addr), "0.0.0.0:%u", cfg->binds[i].port);
-		sg_net_parse_addr(addr, &ss, &len);
-		rc = sg_net_probe(&ss, len);
-		if (rc < 0) {
-			sg_diag_err(d, NULL, "listen %s: %s", addr, strerror(-rc));
+		if (!had && port_free(cfg->binds[i].port, d) == -1)
 			return -1;
-		}
 	}
 	return 0;
 }
@@ -161,16 +185,48 @@ static void warn_if_empty(const struct gateway *g, const struct sg_cfg *old, con
 			what, ports_of(old, ports, sizeof(ports)));
 }
 
+/* An apply or delete on its way in. */
+struct pending {
+	struct gateway *g;
+	const char *body;
+	size_t len;
+	bool del;
+	const char *ns;
+};
+
+/* Vets an apply or delete, then journals it: a change goes in force only
+ * once a restart would replay it. */
+static int vet_change(void *ctx, const struct sg_cfg *old, const struct sg_cfg *cfg,
+		      struct sg_diag *d)
+{
+	const struct pending *p = ctx;
+	int rc;
+
+	if (vet(p->g, old, cfg, d) == -1)
+		return -1;
+	if (!p->g->journal)
+		return 0;
+	rc = sg_journal_append(p->g->journal, p->del, p->ns, p->body, p->len);
+	if (rc < 0) {
+		sg_diag_err(d, NULL, "%s: %s: refused, since a restart would lose it",
+			    sg_journal_path(p->g->journal), strerror(-rc));
+		return -1;
+	}
+	return 0;
+}
+
 static int change(void *ctx, const char *body, size_t len, bool del, const char *ns, char **answer)
 {
 	struct gateway *g = ctx;
+	struct pending p = { g, body, len, del, ns };
 	struct sg_diag d;
+	char *names = NULL;
 	int rc;
 
 	struct sg_cfg *old = sg_cfg_ref(g->cfg);
 
 	sg_diag_init(&d);
-	rc = sg_store_change(g->store, body, len, del, ns, vet, g, answer, &d);
+	rc = sg_store_change(g->store, body, len, del, ns, vet_change, &p, answer, &names, &d);
 	if (rc < 0)
 		g->reloads_failed++;
 	else
@@ -183,6 +239,8 @@ static int change(void *ctx, const char *body, size_t len, bool del, const char 
 	}
 	sg_diag_free(&d);
 	take_config(g);
+	sg_state_log(del ? "delete" : "apply", names);
+	free(names);
 	SG_INFO("config %s: %zu resources in force", del ? "delete" : "apply", g->cfg->nresources);
 	warn_if_empty(g, old, del ? "config delete" : "config apply");
 	sg_cfg_unref(old);
@@ -218,8 +276,9 @@ static char *sockstats(void *ctx)
 	return sg_sockstats_json(g->splice, g->engine, lbs, g->nworkers);
 }
 
-/* SIGTERM and POST /quitquitquit: workers stop accepting and drain for up
- * to connectionTerminationDeadline; the process exits when they are done. */
+/* POST /quitquitquit, SIGINT, and SIGTERM after its delay: workers stop
+ * accepting and drain for up to connectionTerminationDeadline; the process
+ * exits when they are done. */
 static void quit(void *ctx)
 {
 	struct gateway *g = ctx;
@@ -228,6 +287,7 @@ static void quit(void *ctx)
 	if (g->quitting)
 		return;
 	g->quitting = true;
+	g->leaving = true;
 	SG_INFO("draining (up to %llu ms), then shutting down", (unsigned long long)grace);
 	for (unsigned i = 0; i < g->nworkers; i++)
 		sg_worker_drain(g->workers[i], grace);
@@ -301,12 +361,47 @@ static void reload(struct gateway *g)
 	sg_cfg_unref(old);
 }
 
+static bool ready(void *ctx)
+{
+	const struct gateway *g = ctx;
+
+	return !g->leaving;
+}
+
+static void on_drain_delay(struct sg_loop *loop, struct sg_timer *t)
+{
+	quit(t->data);
+}
+
+/* SIGTERM (systemctl stop, a pod's deletion): a load balancer that probes
+ * readiness has to see it fail before connections are refused, so the
+ * listeners accept on for --drain-delay (as Envoy's drain time and
+ * agentgateway's) and only then does the drain begin. A second SIGTERM
+ * ends the delay. */
+static void leave(struct gateway *g)
+{
+	uint64_t delay = g->opts->drain_delay_ms;
+
+	if (g->leaving || !delay) {
+		quit(g);
+		return;
+	}
+	g->leaving = true;
+	SG_INFO("SIGTERM: readiness answers 503 from now; listeners accept for %llu ms more "
+		"(--drain-delay), then drain",
+		(unsigned long long)delay);
+	sg_timer_init(&g->delay_timer, on_drain_delay, g);
+	sg_timer_arm(g->loop, &g->delay_timer, sg_loop_now(g->loop) + delay);
+}
+
 static void on_signal(struct sg_loop *loop, struct sg_io *io, uint32_t revents)
 {
 	struct signalfd_siginfo si;
 
 	while (read(io->fd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
-		if (si.ssi_signo == SIGTERM || si.ssi_signo == SIGINT)
+		if (si.ssi_signo == SIGTERM)
+			leave(io->data);
+		else if (si.ssi_signo == SIGINT)
 			quit(io->data);
 		else if (si.ssi_signo == SIGHUP)
 			reload(io->data);
@@ -587,6 +682,7 @@ close_rings:
 
 static void teardown(struct gateway *g)
 {
+	sg_admin_stop(g->admin_socket);
 	sg_admin_stop(g->admin);
 	sg_admin_stop(g->stats);
 	sg_admin_stop(g->ready);
@@ -601,6 +697,65 @@ static void teardown(struct gateway *g)
 	sg_srclimit_free(g->srclimit);
 	sg_srcrate_free(g->resets);
 	sg_admit_free(g->admit);
+	sg_journal_close(g->journal);
+}
+
+static int ports_at_start(struct gateway *g)
+{
+	struct sg_diag d;
+	int rc;
+
+	sg_diag_init(&d);
+	rc = ports_available(g, NULL, g->cfg, &d);
+	if (rc == -1)
+		sg_diag_print(&d, stderr);
+	sg_diag_free(&d);
+	return rc;
+}
+
+static const char *admin_addr(const struct gateway *g)
+{
+	return g->opts->admin_addr ? g->opts->admin_addr : g->cfg->global.admin_addr;
+}
+
+/* The admin API on its TCP port (read-only unless --admin-tcp-writes) and
+ * on its unix socket (everything), /metrics and /healthz/ready: all bound
+ * before any listener, so that a gateway that cannot have them exits
+ * without having served. */
+static int start_admin(struct gateway *g, const struct sg_admin_ops *ops)
+{
+	const struct sg_gateway_opts *opts = g->opts;
+	char err[256];
+
+	g->admin = sg_admin_start(g->loop, admin_addr(g), SG_ADMIN_API, ops, err, sizeof(err));
+	if (g->admin) {
+		sg_admin_allow_remote(g->admin, opts->admin_allow_remote);
+		if (opts->admin_allow_remote)
+			SG_WARN("admin API open to non-loopback clients (--admin-allow-remote)");
+		if (opts->admin_tcp_writes)
+			SG_WARN("admin API on %s takes writes from anyone on this host who can "
+				"connect (--admin-tcp-writes)",
+				admin_addr(g));
+		else if (sg_admin_read_only(g->admin, opts->admin_socket) < 0) {
+			sg_admin_stop(g->admin);
+			g->admin = NULL;
+			snprintf(err, sizeof(err), "out of memory");
+		}
+	}
+	if (g->admin)
+		g->admin_socket = sg_admin_start_unix(g->loop, opts->admin_socket, 0660, ops, err,
+						      sizeof(err));
+	if (g->admin_socket)
+		g->stats = sg_admin_start(g->loop, g->cfg->global.stats_addr, SG_ADMIN_STATS, ops,
+					  err, sizeof(err));
+	if (g->stats)
+		g->ready = sg_admin_start(g->loop, g->cfg->global.readiness_addr, SG_ADMIN_READY,
+					  ops, err, sizeof(err));
+	if (!g->ready) {
+		SG_ERR("%s", err);
+		return -1;
+	}
+	return 0;
 }
 
 static struct sg_store *load(const struct sg_gateway_opts *opts)
@@ -622,8 +777,7 @@ static struct sg_store *load(const struct sg_gateway_opts *opts)
 int sg_gateway_run(const struct sg_gateway_opts *opts)
 {
 	struct gateway g = { 0 };
-	struct sg_admin_ops ops = { current_cfg, quit, change, metrics, sockstats, &g };
-	char err[256];
+	struct sg_admin_ops ops = { current_cfg, quit, change, metrics, sockstats, ready, &g };
 	int ret = 2, rc;
 
 	g.opts = opts;
@@ -631,6 +785,12 @@ int sg_gateway_run(const struct sg_gateway_opts *opts)
 	if (!g.store)
 		return 1;
 	g.cfg = sg_store_current(g.store);
+	if (opts->state_dir) {
+		g.journal = sg_state_open(opts->state_dir, opts->reset_state, g.store);
+		if (!g.journal)
+			goto out;
+		g.cfg = sg_store_current(g.store);
+	}
 	if (opts->max_per_source && !(g.srclimit = sg_srclimit_new(opts->max_per_source))) {
 		SG_ERR("out of memory");
 		goto out;
@@ -647,7 +807,10 @@ int sg_gateway_run(const struct sg_gateway_opts *opts)
 		goto out;
 	}
 	sg_ratelimits_carry(g.cfg, NULL, sg_loop_now_ns(g.loop));
-	if (start_workers(&g, opts) == -1)
+	/* Nothing is bound, and nothing said to listen, until every port
+	 * is known to be free and the admin side is bound. */
+	if (ports_at_start(&g) == -1 || start_admin(&g, &ops) == -1 ||
+	    start_workers(&g, opts) == -1)
 		goto out;
 	g.cert_seen = cert_stamp(g.cfg);
 	sg_timer_init(&g.cert_timer, on_cert_timer, &g);
@@ -655,25 +818,9 @@ int sg_gateway_run(const struct sg_gateway_opts *opts)
 	rc = watch_configs(&g);
 	if (rc < 0)
 		SG_WARN("cannot watch config files: %s (SIGHUP still reloads)", strerror(-rc));
-	g.admin = sg_admin_start(g.loop,
-				 opts->admin_addr ? opts->admin_addr : g.cfg->global.admin_addr,
-				 SG_ADMIN_API, &ops, err, sizeof(err));
-	if (g.admin) {
-		sg_admin_allow_remote(g.admin, opts->admin_allow_remote);
-		if (opts->admin_allow_remote)
-			SG_WARN("admin API open to non-loopback clients (--admin-allow-remote)");
-	}
-	if (g.admin)
-		g.stats = sg_admin_start(g.loop, g.cfg->global.stats_addr, SG_ADMIN_STATS, &ops,
-					 err, sizeof(err));
-	if (g.stats)
-		g.ready = sg_admin_start(g.loop, g.cfg->global.readiness_addr, SG_ADMIN_READY, &ops,
-					 err, sizeof(err));
-	if (!g.admin || !g.stats || !g.ready) {
-		SG_ERR("%s", err);
-		goto out;
-	}
-	SG_INFO("admin on %s", opts->admin_addr ? opts->admin_addr : g.cfg->global.admin_addr);
+	SG_INFO("admin on %s (%s), admin socket %s", admin_addr(&g),
+		opts->admin_tcp_writes ? "writes too: --admin-tcp-writes" : "read-only",
+		opts->admin_socket);
 	ret = sg_loop_run(g.loop) == 0 ? 0 : 2;
 out:
 	teardown(&g);

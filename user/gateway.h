@@ -17,6 +17,19 @@ struct sg_gateway_opts {
 	const char *access_log; /* text|json|off */
 	/* Else the admin API answers 403 to non-loopback clients. */
 	bool admin_allow_remote;
+	/* The unix socket that takes admin writes (config changes, logging,
+	 * quit), made 0660 for the gateway's user and group. */
+	const char *admin_socket;
+	/* Writes on the TCP admin port too (else it is read-only). */
+	bool admin_tcp_writes;
+	/* Where applied changes are journalled and replayed from at start
+	 * (NULL: nowhere, they last until exit); reset_state: start from the
+	 * config files alone, the journal set aside. */
+	const char *state_dir;
+	bool reset_state;
+	/* SIGTERM: readiness fails at once, listeners close this much later
+	 * (--drain-delay; 0: at once). */
+	uint64_t drain_delay_ms;
 	uint64_t tunnel_idle_ms; /* 0: tunnels never idle out */
 	uint64_t
 		head_timeout_ms; /* a request head must be complete this soon after its first byte */

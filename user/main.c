@@ -59,7 +59,19 @@ static const char usage[] =
 	"                          refused, as kubectl does)\n"
 	"  -A, --all-namespaces    (get) every namespace\n"
 	"  -o, --output FMT        (get) yaml or json\n"
-	"      --admin ADDR        admin address (default: config.adminAddr, 127.0.0.1:15000)\n"
+	"      --admin ADDR        admin address (default: config.adminAddr, 127.0.0.1:15000);\n"
+	"                          read-only (config_dump, stats, get) unless\n"
+	"                          --admin-tcp-writes; apply, delete and get given --admin\n"
+	"                          send every request there\n"
+	"      --admin-socket PATH the unix socket that takes admin writes (apply, delete,\n"
+	"                          logging, quit) and reads, made 0660 for the gateway's\n"
+	"                          user (default: $SPLICEGATE_ADMIN_SOCKET, else\n"
+	"                          /run/splicegate/admin.sock); apply, delete and get use\n"
+	"                          it (get reads through --admin when it cannot open it);\n"
+	"                          one per gateway on a host\n"
+	"      --admin-tcp-writes  take writes on the TCP admin port too: anyone on the host\n"
+	"                          who can connect to it can then change the config and\n"
+	"                          stop the gateway (for tests and single-user hosts)\n"
 	"      --admin-allow-remote\n"
 	"                          serve the admin API to non-loopback clients too (default:\n"
 	"                          403; it can change the config and stop the gateway)\n"
@@ -106,6 +118,20 @@ static const char usage[] =
 	"      --max-connections-per-source N\n"
 	"                          close new connections from an address that already\n"
 	"                          has N open, unread (default: no limit)\n"
+	"      --state-dir DIR     journal every apply and delete in DIR/journal, fsync'd\n"
+	"                          before it is answered, and replay it at start on top\n"
+	"                          of the config files (the unit: /var/lib/splicegate);\n"
+	"                          a torn or corrupt tail is reported and set aside in\n"
+	"                          DIR/journal.bad.TIME (default: no journal: applied\n"
+	"                          changes last until exit)\n"
+	"      --reset-state       start from the config files alone: the journal is set\n"
+	"                          aside as DIR/journal.old.TIME and a new one begun\n"
+	"      --drain-delay DUR   on SIGTERM, /healthz/ready answers 503 at once and the\n"
+	"                          listeners accept for DUR more before the drain begins,\n"
+	"                          so that a load balancer sees the gateway leave before\n"
+	"                          it refuses connections (default 5s; 0: drain at once;\n"
+	"                          a second SIGTERM ends the wait; SIGINT and\n"
+	"                          /quitquitquit drain at once)\n"
 	"      --refuse-empty-reload\n"
 	"                          refuse a reload, apply or delete that would leave no\n"
 	"                          listener while some are open (default: it goes in\n"
@@ -179,6 +205,8 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 		{ "all-namespaces", no_argument, NULL, 'A' },
 		{ "admin", required_argument, NULL, 'a' },
 		{ "admin-allow-remote", no_argument, NULL, 'R' },
+		{ "admin-socket", required_argument, NULL, 'U' },
+		{ "admin-tcp-writes", no_argument, NULL, 'W' },
 		{ "splice", required_argument, NULL, 's' },
 		{ "workers", required_argument, NULL, 'w' },
 		{ "log-level", required_argument, NULL, 'l' },
@@ -191,6 +219,9 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 		{ "backend-h2-keepalive-timeout", required_argument, NULL, 'Q' },
 		{ "backend-max-connection-age", required_argument, NULL, 'D' },
 		{ "refuse-empty-reload", no_argument, NULL, 'E' },
+		{ "drain-delay", required_argument, NULL, 'Y' },
+		{ "state-dir", required_argument, NULL, 'Z' },
+		{ "reset-state", no_argument, NULL, 'X' },
 		{ "busy-poll", required_argument, NULL, 'b' },
 		{ "coalesce", required_argument, NULL, 'C' },
 		{ "help", no_argument, NULL, 'h' },
@@ -234,6 +265,18 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 			break;
 		case 'R':
 			cli->gw.admin_allow_remote = true;
+			break;
+		case 'U':
+			cli->gw.admin_socket = optarg;
+			break;
+		case 'W':
+			cli->gw.admin_tcp_writes = true;
+			break;
+		case 'Z':
+			cli->gw.state_dir = optarg;
+			break;
+		case 'X':
+			cli->gw.reset_state = true;
 			break;
 		case 'E':
 			cli->gw.refuse_empty_reload = true;
@@ -297,6 +340,10 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 		case 'D':
 			if (parse_timeout("--backend-max-connection-age", optarg,
 					  &cli->gw.backend_max_age_ms) == -1)
+				return -1;
+			break;
+		case 'Y':
+			if (parse_timeout("--drain-delay", optarg, &cli->gw.drain_delay_ms) == -1)
 				return -1;
 			break;
 		case 'P':
@@ -386,9 +433,14 @@ static int cmd_check(const struct cli *cli)
 	return 0;
 }
 
-static const char *admin_addr(const struct cli *cli)
+/* Where apply, delete and get find the gateway (user/ctl/ctl.h). */
+static struct sg_ctl_admin admin_of(const struct cli *cli)
 {
-	return cli->gw.admin_addr ? cli->gw.admin_addr : "127.0.0.1:15000";
+	return (struct sg_ctl_admin){
+		.socket = cli->gw.admin_socket,
+		.addr = cli->gw.admin_addr ? cli->gw.admin_addr : "127.0.0.1:15000",
+		.addr_given = cli->gw.admin_addr != NULL,
+	};
 }
 
 /* A guide's first step installs the Gateway API CRDs from a release URL
@@ -487,7 +539,7 @@ static int delete_named(const struct sg_ctl_change *how, char **rest, int nrest)
 static int cmd_change(const struct cli *cli, bool del, char **rest, int nrest)
 {
 	const char *first = cli->nfiles ? cli->files[0] : NULL;
-	struct sg_ctl_change how = { admin_addr(cli), del, cli->ns, cli->ignore_not_found };
+	struct sg_ctl_change how = { admin_of(cli), del, cli->ns, cli->ignore_not_found };
 
 	if (first && nrest == 0 &&
 	    (!strncmp(first, "http://", 7) || !strncmp(first, "https://", 8)))
@@ -508,6 +560,7 @@ int main(int argc, char **argv)
 		.gw.head_timeout_ms = 10000,
 		.gw.body_idle_ms = 300000,
 		.gw.backend_pong_ms = 20000,
+		.gw.drain_delay_ms = 5000,
 	};
 	const char *cmd = argc > 1 && argv[1][0] != '-' ? argv[1] : NULL;
 	int nargs, nrest;
@@ -526,17 +579,28 @@ int main(int argc, char **argv)
 	}
 	nargs = cmd ? argc - 1 : argc;
 	args = cmd ? argv + 1 : argv;
+	/* The default admin socket: an environment may name another (several
+	 * gateways on one host, each with its own, and its users' clients). */
+	cli.gw.admin_socket = getenv("SPLICEGATE_ADMIN_SOCKET");
+	if (!cli.gw.admin_socket || !*cli.gw.admin_socket)
+		cli.gw.admin_socket = "/run/splicegate/admin.sock";
 	if (parse_args(nargs, args, &cli) == -1)
 		return 1;
+	if (cli.gw.reset_state && !cli.gw.state_dir) {
+		fprintf(stderr, "splicegate: --reset-state: needs --state-dir DIR\n");
+		return 1;
+	}
 	rest = args + optind;
 	nrest = nargs - optind;
 	if (cmd && !strcmp(cmd, "get")) {
+		struct sg_ctl_admin admin = admin_of(&cli);
+
 		if (nrest < 1 || nrest > 2) {
 			fprintf(stderr, "splicegate get: needs KIND [NAME]\n");
 			return 1;
 		}
-		return sg_ctl_get(admin_addr(&cli), rest[0], nrest == 2 ? rest[1] : NULL, cli.ns,
-				  cli.all_ns, cli.output);
+		return sg_ctl_get(&admin, rest[0], nrest == 2 ? rest[1] : NULL, cli.ns, cli.all_ns,
+				  cli.output);
 	}
 	if (cmd && strcmp(cmd, "check"))
 		return cmd_change(&cli, !strcmp(cmd, "delete"), rest, nrest);

@@ -1,6 +1,6 @@
 # The admin server: config_dump is pretty JSON in serde's layout, unknown
-# paths get 404, wrong methods 405, /logging changes the level, and
-# POST /quitquitquit stops the gateway with exit 0.
+# paths get 404, wrong methods 405, /logging on the admin socket changes the
+# level, and POST /quitquitquit there stops the gateway with exit 0.
 . "$(dirname "$0")/lib.sh"
 
 start_gateway || exit 1
@@ -21,12 +21,12 @@ check "a 405 says what the path takes (Allow, RFC 9110 15.5.6)" \
 	"$(curl -s -D - -o /dev/null -X PUT http://127.0.0.1:15000/config | tr -d '\r' | grep -i '^allow:')" \
 	"allow: POST, DELETE"
 
-out=$(curl -s -X POST 'http://127.0.0.1:15000/logging?level=debug')
+out=$(admin_write -X POST '/logging?level=debug')
 [ "$out" = "current log level is debug" ] && pass "logging level set" || fail "logging: $out"
-code=$(curl -s -o /dev/null -w '%{http_code}' -X POST 'http://127.0.0.1:15000/logging?level=loud')
+code=$(admin_write -o /dev/null -w '%{http_code}' -X POST '/logging?level=loud')
 [ "$code" = 400 ] && pass "bad logging level 400" || fail "bad level gave $code"
 
-curl -s -X POST http://127.0.0.1:15000/quitquitquit >/dev/null
+admin_write -X POST /quitquitquit >/dev/null
 for _ in $(seq 100); do kill -0 "$GW_PID" 2>/dev/null || break; sleep 0.05; done
 wait "$GW_PID"
 rc=$?

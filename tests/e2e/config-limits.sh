@@ -179,8 +179,8 @@ rc=$?
 # ASan, which made it 1.06 s once on a busy machine.
 limit=1
 [ -z "${SG_SANITIZED:-}" ] || limit=3
-out=$(curl -s -o "$WORK/body" -w '%{http_code} %{time_total}' --max-time 20 -H 'Expect:' \
-	--data-binary @"$WORK/route-keys.yaml" http://127.0.0.1:15000/config)
+out=$(admin_write -o "$WORK/body" -w '%{http_code} %{time_total}' -H 'Expect:' \
+	--data-binary @"$WORK/route-keys.yaml" /config)
 [ "${out% *}" = 400 ] && awk -v t="${out#* }" -v l="$limit" 'BEGIN { exit !(t < l) }' &&
 	grep -q '^\.\.\. and 999[0-9][0-9] more errors or warnings$' "$WORK/body" &&
 	pass "POST /config with 100,000 keys: 400 in ${out#* } s, 100 lines and a count" ||

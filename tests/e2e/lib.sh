@@ -13,6 +13,23 @@ PIDS=()
 GW_PIDS=()
 FAILS=0
 
+# Each scenario's gateways take admin writes on a socket of its own (the
+# default, /run/splicegate/admin.sock, is one per host, and scenarios run
+# side by side); `splicegate apply`, `delete` and `get` find it through the
+# same variable. The directory is world-writable, as $SAN_DIR, for
+# gateways that run as another user; the socket itself is 0660.
+mkdir -m 1777 "$WORK/run"
+chmod 711 "$WORK"
+export SPLICEGATE_ADMIN_SOCKET=$WORK/run/admin.sock
+
+# admin_write CURL-ARGS... PATH: curl to the admin socket (where writes go),
+# PATH such as /logging?level=debug.
+admin_write() {
+	local path=${*: -1}
+	curl -s --max-time 20 --unix-socket "$SPLICEGATE_ADMIN_SOCKET" "${@:1:$#-1}" \
+		"http://localhost$path"
+}
+
 # A sanitized build (SG_SANITIZED=1, `make san`): every splicegate process
 # the scenario runs (gateways, check, apply) writes its AddressSanitizer and
 # LeakSanitizer report to $SAN_DIR/report.<pid> rather than to a log the
@@ -145,10 +162,12 @@ wait_http() {
 # Its output goes to $WORK/gateway.log, a new file for each gateway, also
 # linked as gateway.<pid>.log so that san_check finds each one's. A gateway
 # that does not come up is a failure of the scenario (so `|| finish` fails).
+# It drains at once on SIGTERM (--drain-delay 0; ARGS may say otherwise),
+# so that stop_pid does not wait the default 5 s for a load balancer.
 start_gateway() {
 	rm -f "$WORK/gateway.log"
 	: >"$WORK/gateway.log"
-	"$SG_BIN" "$@" >"$WORK/gateway.log" 2>&1 &
+	"$SG_BIN" --drain-delay 0 "$@" >"$WORK/gateway.log" 2>&1 &
 	GW_PID=$!
 	ln "$WORK/gateway.log" "$WORK/gateway.$GW_PID.log"
 	PIDS+=("$GW_PID")
@@ -158,6 +177,18 @@ start_gateway() {
 		cat "$WORK/gateway.log"
 		return 1
 	fi
+}
+
+# crash_gateway: kill -9 the last gateway started, as a crash or the OOM
+# killer would, and forget it (stop_pid would take its status for a fault).
+crash_gateway() {
+	local p left=()
+	kill -KILL "$GW_PID"
+	wait "$GW_PID" 2>/dev/null
+	for p in "${GW_PIDS[@]}"; do
+		[ "$p" = "$GW_PID" ] || left+=("$p")
+	done
+	GW_PIDS=("${left[@]}")
 }
 
 # stop_gateway: stop_pid for the last gateway started.
@@ -420,6 +451,21 @@ spec:
   - name: http
     port: $2
     targetPort: $2
+EOF2
+}
+
+# httproute_yaml NAME PATH SERVICE PORT: HTTPRoute e2e/NAME on the
+# agentgateway-proxy Gateway (gateway_yaml), PATH (a prefix) to SERVICE:PORT.
+httproute_yaml() {
+	cat <<EOF2
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: $1, namespace: e2e}
+spec:
+  parentRefs: [{name: agentgateway-proxy, namespace: agentgateway-system}]
+  rules:
+  - matches: [{path: {type: PathPrefix, value: $2}}]
+    backendRefs: [{name: $3, port: $4}]
 EOF2
 }
 

@@ -113,8 +113,9 @@ else
 	echo "  (no IPv6 in this namespace: the [::] cases are not run)"
 fi
 
-# Explicitly allowed.
-start_gateway -c "$WORK/cfg.yaml" --admin 0.0.0.0:15000 --admin-allow-remote || exit 1
+# Explicitly allowed (writes on the TCP port too: --admin-tcp-writes).
+start_gateway -c "$WORK/cfg.yaml" --admin 0.0.0.0:15000 --admin-allow-remote --admin-tcp-writes ||
+	exit 1
 rcall "http://$GW4:15000/config_dump"
 expect "--admin-allow-remote: remote config_dump served" 200 "{*"
 grep -q "admin API open to non-loopback clients" "$WORK/gateway.log" &&

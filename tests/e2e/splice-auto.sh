@@ -281,7 +281,7 @@ fi
 # Unprivileged: no BPF, so no tunnel moves into the kernel, said once.
 wait_ports_free 15000 8080 "$TP"
 setpriv --reuid=65534 --regid=65534 --clear-groups \
-	"$SG_BIN" -c "$WORK" --log-level debug >"$WORK/unpriv.log" 2>&1 &
+	"$SG_BIN" -c "$WORK" --log-level debug --drain-delay 0 >"$WORK/unpriv.log" 2>&1 &
 GW_PID=$!
 PIDS+=("$GW_PID")
 if wait_http http://127.0.0.1:15000/config_dump 10 && wait_port "$TP" 5 && wait_port "$TC" 5; then

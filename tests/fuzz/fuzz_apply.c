@@ -28,7 +28,7 @@ static void change(struct sg_store *s, const char *body, size_t len, bool del)
 	int rc;
 
 	sg_diag_init(&d);
-	rc = sg_store_change(s, body, len, del, NULL, check, s, &report, &d);
+	rc = sg_store_change(s, body, len, del, NULL, check, s, &report, NULL, &d);
 	FUZZ_CHECK(rc >= -1 && rc <= 1);
 	if (rc == -1) {
 		FUZZ_CHECK(!report);

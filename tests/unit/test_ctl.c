@@ -200,7 +200,8 @@ static const char route_yaml[] = "apiVersion: gateway.networking.k8s.io/v1\n"
 static void test_ctl_apply_sends_the_file(void **state)
 {
 	struct env *e = *state;
-	struct sg_ctl_change how = { .admin_addr = e->admin.addr, .ns = "a&b c" };
+	struct sg_ctl_change how = { .admin = { .addr = e->admin.addr, .addr_given = true },
+				     .ns = "a&b c" };
 	char want[256];
 	int rc;
 
@@ -229,7 +230,7 @@ static void test_ctl_apply_sends_the_file(void **state)
 static void test_ctl_apply_rejected(void **state)
 {
 	struct env *e = *state;
-	struct sg_ctl_change how = { .admin_addr = e->admin.addr };
+	struct sg_ctl_change how = { .admin = { .addr = e->admin.addr, .addr_given = true } };
 	int rc;
 
 	will_answer(e, 400, "Bad Request", "r.yaml:3:11: metadata.name: expected a string\n",
@@ -248,7 +249,7 @@ static void test_ctl_apply_rejected(void **state)
 static void test_ctl_apply_unreachable(void **state)
 {
 	struct env *e = *state;
-	struct sg_ctl_change how = { .admin_addr = e->refused_addr };
+	struct sg_ctl_change how = { .admin = { .addr = e->refused_addr, .addr_given = true } };
 	char want[160];
 	int rc;
 
@@ -267,7 +268,7 @@ static void test_ctl_apply_unreachable(void **state)
 static void test_ctl_bad_admin_address(void **state)
 {
 	struct env *e = *state;
-	struct sg_ctl_change how = { .admin_addr = "localhost" };
+	struct sg_ctl_change how = { .admin = { .addr = "localhost", .addr_given = true } };
 	int rc;
 
 	capture(e);
@@ -282,7 +283,7 @@ static void test_ctl_bad_admin_address(void **state)
 static void test_ctl_apply_missing_file(void **state)
 {
 	struct env *e = *state;
-	struct sg_ctl_change how = { .admin_addr = e->admin.addr };
+	struct sg_ctl_change how = { .admin = { .addr = e->admin.addr, .addr_given = true } };
 	char path[128], want[256];
 	int rc;
 
@@ -300,7 +301,8 @@ static void test_ctl_apply_missing_file(void **state)
 static void test_ctl_delete_named(void **state)
 {
 	struct env *e = *state;
-	struct sg_ctl_change how = { .admin_addr = e->admin.addr, .ns = "prod" };
+	struct sg_ctl_change how = { .admin = { .addr = e->admin.addr, .addr_given = true },
+				     .ns = "prod" };
 	int rc;
 
 	will_answer(e, 200, "OK", "httproute.gateway.networking.k8s.io \"web\" deleted\n", false);
@@ -323,7 +325,7 @@ static void test_ctl_delete_named(void **state)
 static void test_ctl_delete_unknown_kind(void **state)
 {
 	struct env *e = *state;
-	struct sg_ctl_change how = { .admin_addr = e->admin.addr };
+	struct sg_ctl_change how = { .admin = { .addr = e->admin.addr, .addr_given = true } };
 	int rc;
 
 	capture(e);
@@ -341,7 +343,8 @@ static void test_ctl_delete_ignore_not_found(void **state)
 	static const char nf[] =
 		"Error from server (NotFound): httproutes.gateway.networking.k8s.io \"web\" not "
 		"found\n";
-	struct sg_ctl_change how = { .admin_addr = e->admin.addr, .ignore_not_found = true };
+	struct sg_ctl_change how = { .admin = { .addr = e->admin.addr, .addr_given = true },
+				     .ignore_not_found = true };
 	int rc;
 
 	will_answer(e, 404, "Not Found", nf, false);
@@ -388,7 +391,8 @@ static void test_ctl_get_table(void **state)
 
 	will_answer(e, 200, "OK", routes_json, true);
 	capture(e);
-	rc = sg_ctl_get(e->admin.addr, "httproute", NULL, NULL, false, NULL);
+	rc = sg_ctl_get(&(struct sg_ctl_admin){ .addr = e->admin.addr, .addr_given = true },
+			"httproute", NULL, NULL, false, NULL);
 	served(e);
 	uncapture(e);
 	assert_int_equal(rc, 0);
@@ -416,7 +420,8 @@ static void test_ctl_get_all_namespaces(void **state)
 		"\"status\":{\"conditions\":[{\"type\":\"Programmed\",\"status\":\"True\"}]}}]}",
 		true);
 	capture(e);
-	rc = sg_ctl_get(e->admin.addr, "gtw", NULL, "ignored", true, NULL);
+	rc = sg_ctl_get(&(struct sg_ctl_admin){ .addr = e->admin.addr, .addr_given = true }, "gtw",
+			NULL, "ignored", true, NULL);
 	served(e);
 	uncapture(e);
 	assert_int_equal(rc, 0);
@@ -439,7 +444,8 @@ static void test_ctl_get_named_yaml(void **state)
 		    "\"spec\":{\"ports\":[{\"port\":80,\"name\":\"yes\"}],\"selector\":{}}}]}",
 		    true);
 	capture(e);
-	rc = sg_ctl_get(e->admin.addr, "svc", "svc", "prod", false, "yaml");
+	rc = sg_ctl_get(&(struct sg_ctl_admin){ .addr = e->admin.addr, .addr_given = true }, "svc",
+			"svc", "prod", false, "yaml");
 	served(e);
 	uncapture(e);
 	assert_int_equal(rc, 0);
@@ -467,7 +473,8 @@ static void test_ctl_get_not_found(void **state)
 
 	will_answer(e, 200, "OK", "{\"items\":[]}", true);
 	capture(e);
-	rc = sg_ctl_get(e->admin.addr, "HTTPRoute", "gone", NULL, false, NULL);
+	rc = sg_ctl_get(&(struct sg_ctl_admin){ .addr = e->admin.addr, .addr_given = true },
+			"HTTPRoute", "gone", NULL, false, NULL);
 	served(e);
 	uncapture(e);
 	assert_int_equal(rc, 1);
@@ -476,7 +483,8 @@ static void test_ctl_get_not_found(void **state)
 
 	will_answer(e, 200, "OK", "{\"items\":[]}", true);
 	capture(e);
-	rc = sg_ctl_get(e->admin.addr, "HTTPRoute", NULL, "prod", false, NULL);
+	rc = sg_ctl_get(&(struct sg_ctl_admin){ .addr = e->admin.addr, .addr_given = true },
+			"HTTPRoute", NULL, "prod", false, NULL);
 	served(e);
 	uncapture(e);
 	assert_int_equal(rc, 0);
@@ -490,8 +498,14 @@ static void test_ctl_get_refuses(void **state)
 	struct env *e = *state;
 
 	capture(e);
-	assert_int_equal(sg_ctl_get(e->admin.addr, "widgets", NULL, NULL, false, NULL), 1);
-	assert_int_equal(sg_ctl_get(e->admin.addr, "svc", NULL, NULL, false, "wide"), 1);
+	assert_int_equal(
+		sg_ctl_get(&(struct sg_ctl_admin){ .addr = e->admin.addr, .addr_given = true },
+			   "widgets", NULL, NULL, false, NULL),
+		1);
+	assert_int_equal(
+		sg_ctl_get(&(struct sg_ctl_admin){ .addr = e->admin.addr, .addr_given = true },
+			   "svc", NULL, NULL, false, "wide"),
+		1);
 	uncapture(e);
 	assert_string_equal(e->stderr_text,
 			    "error: the server doesn't have a resource type \"widgets\"\n"
@@ -507,7 +521,8 @@ static void test_ctl_get_bad_answer(void **state)
 
 	will_answer(e, 200, "OK", "{\"kind\":\"nope\"}", true);
 	capture(e);
-	rc = sg_ctl_get(e->admin.addr, "svc", NULL, NULL, false, NULL);
+	rc = sg_ctl_get(&(struct sg_ctl_admin){ .addr = e->admin.addr, .addr_given = true }, "svc",
+			NULL, NULL, false, NULL);
 	served(e);
 	uncapture(e);
 	assert_int_equal(rc, 2);

@@ -3,13 +3,16 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
+#include <stdlib.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -125,19 +128,23 @@ static int listen_on(const char *spec, bool reuseport, struct sockaddr_storage *
 	return fd;
 }
 
+/* Someone else's listener, with SO_REUSEPORT or without (a second
+ * gateway under the same uid would have joined the first's with it), makes
+ * the port busy; once it is closed the port is free. */
 static void test_net_probe_finds_busy_port(void **state)
 {
 	struct sockaddr_storage ss;
 	socklen_t len;
 	int fd;
 
-	fd = listen_on("0.0.0.0:0", false, &ss, &len); /* someone else's listener */
+	fd = listen_on("0.0.0.0:0", false, &ss, &len);
 	assert_int_equal(sg_net_probe(&ss, len), -EADDRINUSE);
 	close(fd);
 	assert_int_equal(sg_net_probe(&ss, len), 0);
-	fd = listen_on("0.0.0.0:0", true, &ss, &len); /* our workers' */
-	assert_int_equal(sg_net_probe(&ss, len), 0);
+	fd = listen_on("0.0.0.0:0", true, &ss, &len);
+	assert_int_equal(sg_net_probe(&ss, len), -EADDRINUSE);
 	close(fd);
+	assert_int_equal(sg_net_probe(&ss, len), 0);
 }
 
 struct prober {
@@ -152,14 +159,14 @@ static void *probe_loop(void *arg)
 	struct prober *p = arg;
 
 	while (!atomic_load(&p->stop)) {
-		p->failed += sg_net_probe(&p->ss, p->len) != 0;
+		p->failed += sg_net_probe(&p->ss, p->len) != -EADDRINUSE;
 		p->n++;
 	}
 	return NULL;
 }
 
 /* Probes of a port that workers listen on (a reload re-adding a port they
- * have not closed yet) take none of its connections: each one connected
+ * have not closed yet) find it busy and take none of its connections: each one connected
  * while probes run is accepted by the live listener. (A probe that listened
  * took up to 10% of them, refused or reset, in 4 runs of 6.) */
 static void test_net_probe_takes_no_connections(void **state)
@@ -196,6 +203,65 @@ static void test_net_probe_takes_no_connections(void **state)
 	assert_int_equal(accepted, 1000);
 }
 
+/* A port our own listener holds is held by this process; once it is
+ * closed, by nobody. */
+static void test_net_port_held_by_self(void **state)
+{
+	struct sockaddr_storage ss;
+	socklen_t len;
+	uint16_t port;
+	int fd;
+
+	fd = listen_on("0.0.0.0:0", true, &ss, &len);
+	port = ntohs(((struct sockaddr_in *)&ss)->sin_port);
+	assert_true(sg_net_port_held_by_self(port));
+	close(fd);
+	assert_false(sg_net_port_held_by_self(port));
+}
+
+/* The admin socket: made with its mode whatever the umask, its directory
+ * made; a second one at the same path while the first accepts is refused,
+ * a file left by a listener that is gone is replaced, a file that is no
+ * socket is left alone. */
+static void test_net_unix_socket_replaces_only_stale(void **state)
+{
+	char dir[] = "/tmp/sg-test-net.XXXXXX", path[128], file[128];
+	struct stat st;
+	struct sg_net_file_id ino, ino2;
+	mode_t old = umask(0);
+	int a, b, c;
+
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/run/admin.sock", dir);
+	a = sg_net_listen_unix(path, 0660, &ino);
+	umask(old);
+	assert_true(a >= 0);
+	assert_int_equal(stat(path, &st), 0);
+	assert_true(S_ISSOCK(st.st_mode));
+	assert_int_equal(st.st_mode & 0777, 0660);
+	assert_int_equal(sg_net_listen_unix(path, 0660, &ino2), -EADDRINUSE);
+	c = sg_net_connect_unix(path);
+	assert_true(c >= 0);
+	close(c);
+	close(a); /* as a gateway killed with -9 leaves it */
+	assert_int_equal(sg_net_connect_unix(path), -ECONNREFUSED);
+	b = sg_net_listen_unix(path, 0600, &ino2);
+	assert_true(b >= 0);
+	sg_net_unlink_unix(path, &ino); /* not the first one's file any more */
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600);
+	sg_net_unlink_unix(path, &ino2);
+	assert_int_equal(stat(path, &st), -1);
+	close(b);
+	snprintf(file, sizeof(file), "%s/run/plain", dir);
+	close(creat(file, 0600));
+	assert_int_equal(sg_net_listen_unix(file, 0660, &ino), -EEXIST);
+	assert_int_equal(unlink(file), 0);
+	snprintf(file, sizeof(file), "%s/run", dir);
+	assert_int_equal(rmdir(file), 0);
+	assert_int_equal(rmdir(dir), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -204,6 +270,8 @@ int main(void)
 		cmocka_unit_test(test_net_listen_reuseport),
 		cmocka_unit_test(test_net_probe_finds_busy_port),
 		cmocka_unit_test(test_net_probe_takes_no_connections),
+		cmocka_unit_test(test_net_port_held_by_self),
+		cmocka_unit_test(test_net_unix_socket_replaces_only_stale),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -93,7 +93,7 @@ static int change(struct sg_store *s, const char *text, bool del, char **report)
 	int rc;
 
 	sg_diag_init(&d);
-	rc = sg_store_change(s, text, strlen(text), del, NULL, NULL, NULL, report, &d);
+	rc = sg_store_change(s, text, strlen(text), del, NULL, NULL, NULL, report, NULL, &d);
 	sg_diag_free(&d);
 	return rc;
 }
@@ -268,9 +268,9 @@ static void test_store_apply_namespace(void **state)
 	bool found = false;
 
 	sg_diag_init(&d);
-	assert_int_equal(
-		sg_store_change(f->store, svc, strlen(svc), false, "web", NULL, NULL, &report, &d),
-		0);
+	assert_int_equal(sg_store_change(f->store, svc, strlen(svc), false, "web", NULL, NULL,
+					 &report, NULL, &d),
+			 0);
 	free(report);
 	cfg = sg_store_current(f->store);
 	for (size_t i = 0; i < cfg->nresources; i++)
@@ -279,7 +279,7 @@ static void test_store_apply_namespace(void **state)
 	assert_true(found);
 	report = NULL;
 	assert_int_equal(sg_store_change(f->store, other, strlen(other), false, "web", NULL, NULL,
-					 &report, &d),
+					 &report, NULL, &d),
 			 -1);
 	assert_null(report);
 	assert_string_equal(
@@ -302,7 +302,7 @@ static void test_store_failed_change_keeps_config(void **state)
 	before = sg_store_current(f->store);
 	sg_diag_init(&d);
 	assert_int_equal(sg_store_change(f->store, "kind: HTTPRoute\n", 16, false, NULL, NULL, NULL,
-					 &report, &d),
+					 &report, NULL, &d),
 			 -1);
 	assert_true(d.errors > 0);
 	sg_diag_free(&d);

@@ -3,6 +3,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <dirent.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -10,6 +11,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include "config/cfg.h"
@@ -93,8 +96,6 @@ fail:
 	return -1;
 }
 
-/* bind() finds the conflict that matters: another socket listening on the
- * port conflicts at bind time unless both share SO_REUSEPORT and the owner. */
 int sg_net_probe(const struct sockaddr_storage *ss, socklen_t len)
 {
 	int fd = socket(ss->ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -102,12 +103,204 @@ int sg_net_probe(const struct sockaddr_storage *ss, socklen_t len)
 
 	if (fd == -1)
 		return -errno;
+	/* SO_REUSEADDR: connections of an earlier gateway in TIME_WAIT are
+	 * no listener and must not stop a restart. */
 	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) == -1 ||
-	    setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) == -1 ||
 	    bind(fd, (const struct sockaddr *)ss, len) == -1)
 		ret = -errno;
 	close(fd);
 	return ret;
+}
+
+#define NET_MAX_HELD 64 /* listeners of one port that a scan looks at */
+
+/* The inodes of the sockets listening on `port` in /proc/self/net/FILE
+ * (state 0A), appended to ino[*n..NET_MAX_HELD). -1 when it cannot be read
+ * or has more. */
+static int listeners_of(const char *file, uint16_t port, unsigned long *ino, size_t *n)
+{
+	char line[512];
+	FILE *f = fopen(file, "re");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		char local[64];
+		unsigned st, lport;
+		unsigned long inode;
+		char *colon;
+
+		if (sscanf(line, " %*d: %63s %*s %x %*s %*s %*s %*s %*s %lu", local, &st, &inode) !=
+			    3 ||
+		    st != 0x0A || !(colon = strrchr(local, ':')) ||
+		    sscanf(colon + 1, "%x", &lport) != 1 || lport != port)
+			continue;
+		if (*n == NET_MAX_HELD) {
+			fclose(f);
+			return -1;
+		}
+		ino[(*n)++] = inode;
+	}
+	fclose(f);
+	return 0;
+}
+
+/* Whether the descriptor `name` in the /proc/self/fd directory `dirfd` is
+ * the socket `inode`. */
+static bool fd_is_socket(int dirfd, const char *name, unsigned long inode)
+{
+	char link[64], want[40];
+	ssize_t len = readlinkat(dirfd, name, link, sizeof(link) - 1);
+
+	if (len <= 0)
+		return false;
+	link[len] = '\0';
+	snprintf(want, sizeof(want), "socket:[%lu]", inode);
+	return !strcmp(link, want);
+}
+
+bool sg_net_port_held_by_self(uint16_t port)
+{
+	unsigned long ino[NET_MAX_HELD];
+	size_t n = 0, mine = 0;
+
+	if (listeners_of("/proc/self/net/tcp", port, ino, &n) == -1 ||
+	    listeners_of("/proc/self/net/tcp6", port, ino, &n) == -1 || n == 0)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		DIR *d = opendir("/proc/self/fd");
+		struct dirent *e;
+		bool found = false;
+
+		if (!d)
+			return false;
+		while (!found && (e = readdir(d)))
+			found = e->d_name[0] != '.' && fd_is_socket(dirfd(d), e->d_name, ino[i]);
+		closedir(d);
+		mine += found;
+	}
+	return mine == n;
+}
+
+static int unix_addr(const char *path, struct sockaddr_un *sun)
+{
+	memset(sun, 0, sizeof(*sun));
+	sun->sun_family = AF_UNIX;
+	if (strlen(path) >= sizeof(sun->sun_path))
+		return -ENAMETOOLONG;
+	strcpy(sun->sun_path, path);
+	return 0;
+}
+
+int sg_net_connect_unix(const char *path)
+{
+	struct sockaddr_un sun;
+	int fd, rc = unix_addr(path, &sun);
+
+	if (rc < 0)
+		return rc;
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd == -1)
+		return -errno;
+	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
+		rc = -errno;
+		close(fd);
+		return rc;
+	}
+	return fd;
+}
+
+/* The directory of `path`, made 0755 when missing (its parent must be
+ * there: /run is). */
+static int make_dir_of(const char *path)
+{
+	char dir[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	char *slash;
+
+	snprintf(dir, sizeof(dir), "%s", path);
+	slash = strrchr(dir, '/');
+	if (!slash || slash == dir)
+		return 0;
+	*slash = '\0';
+	if (mkdir(dir, 0755) == -1 && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+/* bind() at `path` with `mode`: the umask is set so that the file is made
+ * with that mode at once, never more open for a moment. */
+static int bind_mode(int fd, const struct sockaddr_un *sun, mode_t mode)
+{
+	mode_t old = umask(~mode & 0777);
+	int rc = bind(fd, (const struct sockaddr *)sun, sizeof(*sun));
+	int saved = errno;
+
+	umask(old);
+	return rc == -1 ? -saved : 0;
+}
+
+/* A socket file at `path` that nobody accepts on any more is removed;
+ * -EADDRINUSE when someone does, -EEXIST when it is no socket. */
+static int clear_stale(const char *path)
+{
+	struct stat st;
+	int c;
+
+	if (lstat(path, &st) == -1)
+		return errno == ENOENT ? 0 : -errno;
+	if (!S_ISSOCK(st.st_mode))
+		return -EEXIST;
+	c = sg_net_connect_unix(path);
+	if (c >= 0) {
+		close(c);
+		return -EADDRINUSE;
+	}
+	if (c != -ECONNREFUSED)
+		return c;
+	return unlink(path) == -1 ? -errno : 0;
+}
+
+static void file_id(const struct stat *st, struct sg_net_file_id *id)
+{
+	id->dev = st->st_dev;
+	id->ino = st->st_ino;
+	id->ctime_ns = (uint64_t)st->st_ctim.tv_sec * 1000000000 + (uint64_t)st->st_ctim.tv_nsec;
+}
+
+int sg_net_listen_unix(const char *path, mode_t mode, struct sg_net_file_id *id)
+{
+	struct sockaddr_un sun;
+	struct stat st;
+	int fd, rc = unix_addr(path, &sun);
+
+	if (rc < 0 || (rc = make_dir_of(path)) < 0)
+		return rc;
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd == -1)
+		return -errno;
+	rc = bind_mode(fd, &sun, mode);
+	if (rc == -EADDRINUSE && (rc = clear_stale(path)) == 0)
+		rc = bind_mode(fd, &sun, mode);
+	if (rc == 0 && (listen(fd, 64) == -1 || stat(path, &st) == -1))
+		rc = -errno;
+	if (rc < 0) {
+		close(fd);
+		return rc;
+	}
+	file_id(&st, id);
+	return fd;
+}
+
+void sg_net_unlink_unix(const char *path, const struct sg_net_file_id *id)
+{
+	struct sg_net_file_id now;
+	struct stat st;
+
+	if (lstat(path, &st) == -1)
+		return;
+	file_id(&st, &now);
+	if (!memcmp(&now, id, sizeof(now)))
+		unlink(path);
 }
 
 const char *sg_net_ip_str(const struct sockaddr_storage *ss, char *buf, size_t len)

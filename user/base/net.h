@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/socket.h>
+#include <sys/types.h>
 
 /* "127.0.0.1:15000", "[::1]:15000", "0.0.0.0:8080", ":8080" (all IPv4
  * addresses). Returns 0, or -1 for a malformed address. */
@@ -15,12 +16,43 @@ int sg_net_parse_addr(const char *s, struct sockaddr_storage *ss, socklen_t *len
  * (and SO_REUSEPORT when `reuseport`). Returns the fd, or -1 with errno. */
 int sg_net_listen(const struct sockaddr_storage *ss, socklen_t len, bool reuseport);
 
-/* Whether sg_net_listen(ss, len, true) could take this address now: binds
- * a socket with the same options and closes it, without listen(). A probe
- * that listened would join the SO_REUSEPORT group of the port's live
- * listeners for a moment and take connections, which its close would reset.
- * Returns 0, or -errno (-EADDRINUSE: someone else's listener). */
+/* Whether this address is free for a gateway of its own: binds a socket
+ * with SO_REUSEADDR but without SO_REUSEPORT and closes it, without
+ * listen(). Another process listening there, even with SO_REUSEPORT under
+ * the same uid (which a probe with SO_REUSEPORT would join, as workers do),
+ * makes it fail; connections in TIME_WAIT do not. A probe that listened
+ * could take connections for a moment, which its close would reset.
+ * Returns 0, or -errno (-EADDRINUSE: someone's listener). */
 int sg_net_probe(const struct sockaddr_storage *ss, socklen_t len);
+
+/* Whether every socket listening on TCP port `port` (any address, IPv4 or
+ * IPv6, in this network namespace) is one of this process's own
+ * descriptors: /proc/net/tcp{,6} against /proc/self/fd. A reload that adds
+ * a port its workers have not finished closing finds only its own there.
+ * false when none listens or /proc cannot be read. */
+bool sg_net_port_held_by_self(uint16_t port);
+
+/* A non-blocking, close-on-exec unix stream socket listening at `path`,
+ * whose file has exactly `mode` (whatever the umask); the directory it is
+ * in is made (0755) when missing. A socket file left by a process that is
+ * gone (a gateway killed with -9) is replaced; one that a live process
+ * accepts on is not (-EADDRINUSE), nor a file that is no socket (-EEXIST).
+ * *id gets what tells the file from another made there later
+ * (sg_net_unlink_unix). Returns the fd, or -errno. Changes the process's
+ * umask for the bind: call it before other threads create files. */
+struct sg_net_file_id {
+	uint64_t dev, ino, ctime_ns; /* an inode number alone may be reused */
+};
+int sg_net_listen_unix(const char *path, mode_t mode, struct sg_net_file_id *id);
+
+/* Removes the socket file at `path` if it is still the one `id` names
+ * (not one a later gateway put there). */
+void sg_net_unlink_unix(const char *path, const struct sg_net_file_id *id);
+
+/* A blocking, close-on-exec stream socket connected to the unix socket at
+ * `path`. Returns the fd, or -errno (-EACCES: no write permission on it,
+ * -ENOENT: no such socket, -ECONNREFUSED: nobody accepts there). */
+int sg_net_connect_unix(const char *path);
 
 /* How long ago, in ms, the client's side of a just-accepted connection
  * was established, as the kernel saw it: the first round-trip sample (from

@@ -57,19 +57,13 @@ static int write_all(int fd, const char *p, size_t len)
 	return 0;
 }
 
-/* Returns the HTTP status (and the body, malloc'd), or -1. */
-static int request(const char *addr, const char *method, const char *path, const char *body,
-		   size_t len, char **answer)
+/* A connection to the admin API at `addr` (ip:port), or -1 (said why). */
+static int connect_tcp(const char *addr)
 {
 	struct sockaddr_storage ss;
 	socklen_t sslen;
-	char head[1024];
-	size_t rlen;
-	FILE *f;
-	char *resp, *sep;
-	int fd, status = -1;
+	int fd;
 
-	*answer = NULL;
 	if (sg_net_parse_addr(addr, &ss, &sslen) == -1) {
 		fprintf(stderr, "splicegate: admin address \"%s\": expected ip:port\n", addr);
 		return -1;
@@ -82,13 +76,52 @@ static int request(const char *addr, const char *method, const char *path, const
 			close(fd);
 		return -1;
 	}
+	return fd;
+}
+
+/* A connection to the admin socket, or for a read (`write` false) the TCP
+ * port when the socket is out of this user's reach; -1 (said why). */
+static int connect_admin(const struct sg_ctl_admin *admin, bool write)
+{
+	int fd;
+
+	if (admin->addr_given)
+		return connect_tcp(admin->addr);
+	fd = sg_net_connect_unix(admin->socket);
+	if (fd >= 0)
+		return fd;
+	if (!write && (fd == -EACCES || fd == -ENOENT || fd == -ECONNREFUSED))
+		return connect_tcp(admin->addr);
+	fprintf(stderr, "splicegate: cannot reach the gateway's admin socket %s: %s%s\n",
+		admin->socket, strerror(-fd),
+		fd == -EACCES ? " (changes go over the admin socket, which is root's; or "
+				"--admin HOST:PORT to a gateway started with --admin-tcp-writes)"
+			      : "");
+	return -1;
+}
+
+/* Returns the HTTP status (and the body, malloc'd), or -1. */
+static int request(const struct sg_ctl_admin *admin, const char *method, const char *path,
+		   const char *body, size_t len, char **answer)
+{
+	const char *host = admin->addr_given ? admin->addr : "localhost";
+	char head[1024];
+	size_t rlen;
+	FILE *f;
+	char *resp, *sep;
+	int fd, status = -1;
+
+	*answer = NULL;
+	fd = connect_admin(admin, strcmp(method, "GET") != 0);
+	if (fd == -1)
+		return -1;
 	snprintf(head, sizeof(head),
 		 "%s %s HTTP/1.1\r\nHost: %s\r\nContent-Type: application/yaml\r\n"
 		 "Content-Length: %zu\r\nConnection: close\r\n\r\n",
-		 method, path, addr, len);
+		 method, path, host, len);
 	f = fdopen(fd, "r");
 	if (!f || write_all(fd, head, strlen(head)) == -1 || write_all(fd, body, len) == -1) {
-		fprintf(stderr, "splicegate: sending to %s: %s\n", addr, strerror(errno));
+		fprintf(stderr, "splicegate: sending to the admin API: %s\n", strerror(errno));
 		if (f)
 			fclose(f);
 		else
@@ -160,7 +193,7 @@ static int send_body(const struct sg_ctl_change *how, const char *body, size_t l
 		fprintf(stderr, "splicegate: --namespace: too long\n");
 		return 1;
 	}
-	status = request(how->admin_addr, del ? "DELETE" : "POST", path, body, len, &answer);
+	status = request(&how->admin, del ? "DELETE" : "POST", path, body, len, &answer);
 
 	if (status < 0) {
 		free(answer);
@@ -560,7 +593,7 @@ static void print_table(const char *kind, const struct sg_json *items, bool all_
 	table_print(&t);
 }
 
-int sg_ctl_get(const char *admin_addr, const char *kind, const char *name, const char *ns,
+int sg_ctl_get(const struct sg_ctl_admin *admin, const char *kind, const char *name, const char *ns,
 	       bool all_ns, const char *output)
 {
 	const struct kind_name *k = find_kind(kind);
@@ -593,7 +626,7 @@ int sg_ctl_get(const char *admin_addr, const char *kind, const char *name, const
 		fprintf(stderr, "error: the name or namespace is too long\n");
 		return 1;
 	}
-	status = request(admin_addr, "GET", path, "", 0, &answer);
+	status = request(admin, "GET", path, "", 0, &answer);
 	if (status != 200) {
 		if (status > 0)
 			fprintf(stderr, "splicegate: GET %s: %d %s", path, status,

@@ -5,9 +5,18 @@
 
 #include <stdbool.h>
 
+/* Where a running gateway's admin API is. Its unix socket takes writes
+ * and reads; the TCP port takes reads, and writes only when the gateway
+ * runs with --admin-tcp-writes. */
+struct sg_ctl_admin {
+	const char *socket; /* --admin-socket, or its default */
+	const char *addr;   /* --admin, or its default */
+	bool addr_given;    /* --admin: every request goes to addr */
+};
+
 /* A change sent to a running gateway's admin API (apply or delete). */
 struct sg_ctl_change {
-	const char *admin_addr;
+	struct sg_ctl_admin admin;
 	bool del;	       /* DELETE /config, else POST */
 	const char *ns;	       /* -n: the namespace of resources that name none (NULL: none) */
 	bool ignore_not_found; /* delete --ignore-not-found: resources that do not
@@ -25,9 +34,10 @@ int sg_ctl_delete_named(const struct sg_ctl_change *how, const char *kind, const
 
 /* kubectl's `get KIND [NAME] [-n NS | -A] [-o yaml|json]` against GET
  * /resources: a table by default (NAME and the kind's columns, AGE left
- * out), or the resources with their Gateway API status. Returns the exit
+ * out), or the resources with their Gateway API status. A user who cannot
+ * open the admin socket reads through the TCP port. Returns the exit
  * code: 0, 1 (unknown kind, NAME not found, bad -o), 2 (unreachable). */
-int sg_ctl_get(const char *admin_addr, const char *kind, const char *name, const char *ns,
+int sg_ctl_get(const struct sg_ctl_admin *admin, const char *kind, const char *name, const char *ns,
 	       bool all_ns, const char *output);
 
 #endif

@@ -7,6 +7,7 @@
 #include "config/node.h"
 #include "user/base/mem.h"
 
+#include <ctype.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -103,6 +104,19 @@ struct sg_cfg *sg_store_current(const struct sg_store *s)
 size_t sg_store_applied(const struct sg_store *s)
 {
 	return s->nsrcs - s->nfiles;
+}
+
+unsigned sg_store_changes(const struct sg_store *s)
+{
+	return s->napplied;
+}
+
+bool sg_store_holds(const struct sg_store *s, unsigned era)
+{
+	for (size_t i = s->nfiles; i < s->nsrcs; i++)
+		if (s->srcs[i].era == era)
+			return true;
+	return false;
 }
 
 static int id_ptr_cmp(const void *x, const void *y)
@@ -247,11 +261,26 @@ static const char *applied_verb(const struct sg_res_id *was, const struct sg_res
 	return "configured";
 }
 
+/* "httproute e2e/r1 configured" into line[0..cap): the log's words for
+ * what a change did to one resource (the kind in lower case, as kubectl's
+ * resource names). */
+static void name_line(char *line, size_t cap, const struct sg_res_id *id, const char *what)
+{
+	size_t n = 0;
+
+	for (const char *k = id->kind; *k && n + 1 < cap; k++)
+		line[n++] = (char)tolower((unsigned char)*k);
+	snprintf(line + n, cap - n, " %s/%s %s", id->ns, id->name, what);
+}
+
+/* The kubectl report of a change, and in *names (NULL: not wanted) the
+ * same for the log, by kind, namespace and name. NULL when out of memory. */
 static char *make_report(const struct sg_cfg *old, const struct sg_cfg *cfg,
-			 const struct sg_res_id *ids, size_t nids, bool del, int *missing)
+			 const struct sg_res_id *ids, size_t nids, bool del, int *missing,
+			 char **names)
 {
 	char *report = calloc(1, 1);
-	size_t len = 0;
+	size_t len = 0, nlen = 0;
 	struct res_index before = { 0 }, after = { 0 };
 
 	*missing = 0;
@@ -264,6 +293,8 @@ static char *make_report(const struct sg_cfg *old, const struct sg_cfg *cfg,
 		const char *type = sg_res_type(ids[i].kind);
 		const struct sg_res_id *was = index_find(&before, &ids[i]);
 		bool existed = was != NULL;
+		const char *verb = del ? existed ? "deleted" : "not found"
+				       : applied_verb(was, index_find(&after, &ids[i]));
 		char line[512];
 
 		if (del && !existed) {
@@ -273,10 +304,15 @@ static char *make_report(const struct sg_cfg *old, const struct sg_cfg *cfg,
 				"Error from server (NotFound): %s \"%s\" not found in namespace %s",
 				type, ids[i].name, ids[i].ns);
 		} else {
-			snprintf(line, sizeof(line), "%s/%s %s", type, ids[i].name,
-				 del ? "deleted" : applied_verb(was, index_find(&after, &ids[i])));
+			snprintf(line, sizeof(line), "%s/%s %s", type, ids[i].name, verb);
 		}
 		if (append_line(&report, &len, line) == -1) {
+			free(report);
+			report = NULL;
+			break;
+		}
+		name_line(line, sizeof(line), &ids[i], verb);
+		if (names && append_line(names, &nlen, line) == -1) {
 			free(report);
 			report = NULL;
 		}
@@ -548,7 +584,8 @@ out:
 }
 
 int sg_store_change(struct sg_store *s, const char *body, size_t len, bool del, const char *ns,
-		    sg_store_check_fn check, void *check_ctx, char **report, struct sg_diag *d)
+		    sg_store_check_fn check, void *check_ctx, char **report, char **names,
+		    struct sg_diag *d)
 {
 	struct sg_arena scratch;
 	struct sg_res_id *ids, *deleted = NULL;
@@ -559,6 +596,8 @@ int sg_store_change(struct sg_store *s, const char *body, size_t len, bool del, 
 	char name[32];
 
 	*report = NULL;
+	if (names)
+		*names = NULL;
 	sg_arena_init(&scratch);
 	snprintf(name, sizeof(name), "%s#%u", del ? "delete" : "apply", s->napplied + 1);
 	if (sg_cfg_identify(name, body, len, ns, &scratch, &ids, &nids, d) == -1)
@@ -595,7 +634,12 @@ int sg_store_change(struct sg_store *s, const char *body, size_t len, bool del, 
 		sg_cfg_unref(cfg);
 		goto out;
 	}
-	*report = make_report(s->cfg, cfg, ids, nids, del, &missing);
+	if (names && !(*names = calloc(1, 1))) {
+		sg_diag_err(d, NULL, "out of memory");
+		sg_cfg_unref(cfg);
+		goto out;
+	}
+	*report = make_report(s->cfg, cfg, ids, nids, del, &missing, names);
 	/* After the resource lines, the warnings about what this body holds
 	 * (a reference that does not resolve yet): the client prints them
 	 * on stderr, as kubectl prints the server's warnings. */
@@ -616,10 +660,15 @@ int sg_store_change(struct sg_store *s, const char *body, size_t len, bool del, 
 		goto out;
 	}
 	s->napplied++;
+	names = NULL;		       /* the caller's */
 	src = (struct sg_source){ 0 }; /* the store owns its strings now */
 	compact(s);
 	ret = missing ? 1 : 0;
 out:
+	if (names) {
+		free(*names);
+		*names = NULL;
+	}
 	sg_source_free(&src);
 	free(deleted);
 	sg_arena_free(&scratch);

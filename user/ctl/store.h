@@ -24,6 +24,14 @@ struct sg_cfg *sg_store_current(const struct sg_store *s);
  * changes come). */
 size_t sg_store_applied(const struct sg_store *s);
 
+/* How many changes (applies and deletes) went in force so far: the number
+ * of the last one. */
+unsigned sg_store_changes(const struct sg_store *s);
+/* Whether the body applied as change number `era` is still kept: some
+ * resource of it is in force from it (the store drops a body once every
+ * resource it held was applied again since, by a body that is kept). */
+bool sg_store_holds(const struct sg_store *s, unsigned era);
+
 /* A change as kubectl apply/delete would make it, from a YAML body of
  * Kubernetes resources. On success the new config is in force and *report
  * (malloc'd) has one line per resource ("httproute.gateway.networking.k8s.io/x
@@ -36,9 +44,12 @@ typedef int (*sg_store_check_fn)(void *ctx, const struct sg_cfg *old, const stru
 /* `ns` (may be NULL: "default") is the namespace of the body's resources
  * that name none, as kubectl apply -n gives it (one that names another is
  * refused). `check` (may be NULL) vets the new config before it goes in force: -1
- * rejects the change (reasons in d). */
+ * rejects the change (reasons in d). `names` (NULL: not wanted) gets on
+ * success the change for a log, malloc'd, one "httproute ns/name
+ * configured" line per resource. */
 int sg_store_change(struct sg_store *s, const char *body, size_t len, bool del, const char *ns,
-		    sg_store_check_fn check, void *check_ctx, char **report, struct sg_diag *d);
+		    sg_store_check_fn check, void *check_ctx, char **report, char **names,
+		    struct sg_diag *d);
 
 /* Re-read the files the store was opened with and rebuild, keeping what
  * was applied and deleted since. Returns 0 when a new config is in force,
