@@ -282,7 +282,7 @@ static void handle_stats(struct admin_conn *c, const struct sg_h1_req *req)
  * after SIGTERM it answers 503 while the listeners still accept. */
 static void handle_ready(struct admin_conn *c, const struct sg_h1_req *req)
 {
-	if (c->admin->ops.ready(c->admin->ops.ctx))
+	if (!c->admin->ops.ready || c->admin->ops.ready(c->admin->ops.ctx))
 		respond_text(c, 200, "OK", "ready\n");
 	else
 		respond_text(c, 503, "Service Unavailable", "draining\n");

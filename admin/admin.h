@@ -28,7 +28,8 @@ struct sg_admin_ops {
 	/* GET /stats: spliced sockets and BPF verdicts as JSON, malloc'd. */
 	char *(*sockstats)(void *ctx);
 	/* GET /healthz/ready: false once the gateway is going away (SIGTERM),
-	 * so that load balancers stop sending before its listeners close. */
+	 * so that load balancers stop sending before its listeners close. NULL:
+	 * always ready. */
 	bool (*ready)(void *ctx);
 	void *ctx;
 };
