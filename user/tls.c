@@ -746,6 +746,60 @@ static bool is_ip(const char *host)
 	return inet_pton(AF_INET, host, buf) == 1 || inet_pton(AF_INET6, host, buf) == 1;
 }
 
+/* A SAN given as a URI (a SPIFFE identity): not an IP literal, and a
+ * ':' that no DNS name has. */
+static bool is_uri(const char *san)
+{
+	return strchr(san, ':') && !is_ip(san);
+}
+
+/* Does leaf certificate x carry one of c's SANs (DNS, IP or URI)? */
+static bool leaf_has_san(const struct sg_tls_client *c, X509 *x)
+{
+	GENERAL_NAMES *names = X509_get_ext_d2i(x, NID_subject_alt_name, NULL, NULL);
+	bool found = false;
+
+	for (size_t i = 0; i < c->nsans && !found; i++) {
+		const char *san = c->sans[i];
+
+		if (!is_uri(san)) {
+			found = is_ip(san) ? X509_check_ip_asc(x, san, 0) == 1
+					   : X509_check_host(x, san, 0,
+							     X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS,
+							     NULL) == 1;
+			continue;
+		}
+		for (int j = 0; names && j < sk_GENERAL_NAME_num(names) && !found; j++) {
+			const GENERAL_NAME *g = sk_GENERAL_NAME_value(names, j);
+			const ASN1_IA5STRING *u = g->type == GEN_URI ? g->d.uniformResourceIdentifier
+								     : NULL;
+
+			found = u && (size_t)ASN1_STRING_length(u) == strlen(san) &&
+				!memcmp(ASN1_STRING_get0_data(u), san, strlen(san));
+		}
+	}
+	GENERAL_NAMES_free(names);
+	return found;
+}
+
+/* The SAN check when a URI is among them, which X509_VERIFY_PARAM cannot
+ * express: on the leaf, once its chain verified, any one SAN of the list
+ * (Gateway API subjectAltNames); else "hostname mismatch", as OpenSSL's
+ * own check says it. */
+static int verify_sans(int ok, X509_STORE_CTX *xs)
+{
+	SSL *ssl = X509_STORE_CTX_get_ex_data(xs, SSL_get_ex_data_X509_STORE_CTX_idx());
+	struct sg_tls *t = ssl ? SSL_get_app_data(ssl) : NULL;
+	X509 *x = X509_STORE_CTX_get_current_cert(xs);
+
+	if (!ok || X509_STORE_CTX_get_error_depth(xs) != 0 || !t || !t->cli || !x)
+		return ok;
+	if (leaf_has_san(t->cli, x))
+		return 1;
+	X509_STORE_CTX_set_error(xs, X509_V_ERR_HOSTNAME_MISMATCH);
+	return 0;
+}
+
 /* The names the certificate must carry: the SANs given, else the host
  * name (an IP literal as an iPAddress SAN). */
 static int client_verify(struct sg_tls_client *c, SSL *ssl, const char *name)
@@ -756,6 +810,11 @@ static int client_verify(struct sg_tls_client *c, SSL *ssl, const char *name)
 	if (c->insecure || c->insecure_host)
 		return 0;
 	X509_VERIFY_PARAM_set_hostflags(vp, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
+	for (size_t i = 0; i < c->nsans; i++)
+		if (is_uri(c->sans[i])) {
+			SSL_set_verify(ssl, SSL_VERIFY_PEER, verify_sans);
+			return 0;
+		}
 	if (!c->nsans)
 		return (is_ip(name) ? X509_VERIFY_PARAM_set1_ip_asc(vp, name)
 				    : X509_VERIFY_PARAM_set1_host(vp, name, 0)) == 1
@@ -788,7 +847,7 @@ struct sg_tls *sg_tls_connect(struct sg_tls_client *c, int fd, const char *host)
 	SSL_set_connect_state(t->ssl);
 	if ((cached = session_slot(c, t->sni, false)))
 		SSL_set_session(t->ssl, cached->sess);
-	t->cli = c;
+	t->cli = c; /* verify_sans reads it */
 	c->refs++;
 	return t;
 }
