@@ -771,8 +771,8 @@ static bool leaf_has_san(const struct sg_tls_client *c, X509 *x)
 		}
 		for (int j = 0; names && j < sk_GENERAL_NAME_num(names) && !found; j++) {
 			const GENERAL_NAME *g = sk_GENERAL_NAME_value(names, j);
-			const ASN1_IA5STRING *u = g->type == GEN_URI ? g->d.uniformResourceIdentifier
-								     : NULL;
+			const ASN1_IA5STRING *u =
+				g->type == GEN_URI ? g->d.uniformResourceIdentifier : NULL;
 
 			found = u && (size_t)ASN1_STRING_length(u) == strlen(san) &&
 				!memcmp(ASN1_STRING_get0_data(u), san, strlen(san));

@@ -1968,15 +1968,17 @@ static void test_config_backend_tls_status(void **state)
 {
 	static const char text[] = K8S_BASE ROUTE_HEAD
 		"  parentRefs: [{name: gw}]\n"
-		"  rules: [{backendRefs: [{name: svc, port: 8000}]}]\n" BTLS("b", "")
-			BTLS("a", "") BTLS("c", ", sectionName: http")
-				"---\n"
-				"apiVersion: gateway.networking.k8s.io/v1\n"
-				"kind: BackendTLSPolicy\n"
-				"metadata: {name: unused, namespace: ns}\n"
-				"spec:\n"
-				"  targetRefs: [{group: '', kind: Service, name: svc2}]\n"
-				"  validation: {wellKnownCACertificates: System, hostname: x}\n";
+		"  rules: [{backendRefs: [{name: svc, port: 8000}]}]\n" BTLS("b", "") BTLS("a", "")
+			BTLS("c",
+			     ", sectionName: http") "---\n"
+						    "apiVersion: gateway.networking.k8s.io/v1\n"
+						    "kind: BackendTLSPolicy\n"
+						    "metadata: {name: unused, namespace: ns}\n"
+						    "spec:\n"
+						    "  targetRefs: [{group: '', kind: Service, "
+						    "name: svc2}]\n"
+						    "  validation: {wellKnownCACertificates: "
+						    "System, hostname: x}\n";
 	struct loaded *l = *state;
 	const struct sg_cfg *cfg = load_ok(l, text, 1);
 	const struct sg_condition *cd;
@@ -2008,7 +2010,8 @@ static void test_config_backend_tls_status(void **state)
 	cd = res_cond(cfg, "BackendTLSPolicy", "ns", "b", 0, false);
 	assert_false(cd->status);
 	assert_string_equal(cd->reason, "Conflicted");
-	assert_string_equal(cd->message, "policy a matches the same target but with higher priority");
+	assert_string_equal(cd->message,
+			    "policy a matches the same target but with higher priority");
 	for (size_t i = 0; i < cfg->npolicies; i++)
 		if (cfg->policies[i].kind == SG_POL_BACKEND_TLS) {
 			assert_string_not_equal(cfg->policies[i].src_name, "b");
