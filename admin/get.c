@@ -197,7 +197,7 @@ static struct sg_json *bad_listener_status(const struct sg_bad_listener *bl)
 		add_condition(conds, "Accepted", true, "Accepted", "listener accepted");
 		add_condition(conds, "Conflicted", true, "ProtocolConflict", bl->message);
 	} else {
-		add_condition(conds, "Accepted", false, "UnsupportedProtocol", bl->message);
+		add_condition(conds, "Accepted", false, bl->reason, bl->message);
 		add_condition(conds, "Conflicted", false, "NoConflicts", "no conflicts");
 	}
 	add_condition(conds, "Programmed", false, "Invalid", "the listener serves nothing");
@@ -208,7 +208,7 @@ static struct sg_json *bad_listener_status(const struct sg_bad_listener *bl)
 static struct sg_json *gateway_status(const struct sg_cfg *cfg, const struct sg_res_id *id)
 {
 	struct sg_json *o = sg_json_object(), *conds, *ls;
-	size_t n = 0, not_valid = 0, programmed = 0;
+	size_t n = 0, not_valid = 0, programmed = 0, accepted = 0;
 
 	conds = sg_json_add_array(o, "conditions");
 	ls = sg_json_add_array(o, "listeners");
@@ -220,7 +220,8 @@ static struct sg_json *gateway_status(const struct sg_cfg *cfg, const struct sg_
 				continue;
 			sg_json_push(ls, listener_status(l));
 			n++;
-			not_valid += l->conflicted;
+			accepted++;
+			not_valid += l->conflicted || l->tls_reason || l->invalid_kinds;
 			programmed += !l->conflicted && !l->tls_reason;
 		}
 	for (size_t i = 0; i < cfg->nbad_listeners; i++) {
@@ -231,11 +232,15 @@ static struct sg_json *gateway_status(const struct sg_cfg *cfg, const struct sg_
 		sg_json_push(ls, bad_listener_status(bl));
 		n++;
 		not_valid++;
+		accepted += !strcmp(bl->reason, "ProtocolConflict");
 	}
-	/* Accepted with some listeners not valid (Gateway API's
-	 * ListenersNotValid: the others are served); Programmed while one
+	/* Gateway API: accepted while one listener is, ListenersNotValid when
+	 * some are not valid (the others are served); Programmed while one
 	 * listener is. */
-	if (not_valid)
+	if (n && !accepted)
+		add_condition(conds, "Accepted", false, "ListenersNotValid",
+			      "no listener is accepted");
+	else if (not_valid)
 		add_condition(conds, "Accepted", true, "ListenersNotValid",
 			      "some listeners are not valid and serve nothing");
 	else

@@ -839,6 +839,7 @@ static int resolve_cert(struct sg_draft *b, const struct sg_res *gw, struct sg_l
 		return -1;
 	memset(t, 0, sizeof(*t));
 	t->secret = sg_arena_printf(c->a, "%s/%s", in.ns, in.name);
+	t->secret_at = s ? s->doc : NULL;
 	l->tls_reason = "InvalidCertificateRef";
 	if (!s)
 		l->tls_message = sg_arena_printf(c->a, "Secret %s not found", t->secret);
@@ -945,6 +946,13 @@ static int build_gw_listener(struct sg_draft *b, const struct sg_res *r, const s
 					"protocol %s is not served (HTTP, HTTPS, TCP or "
 					"TLS)",
 					in.protocol));
+	/* TLSRoute's Terminate mode is not served (Gateway API: that
+	 * listener is not accepted, UnsupportedValue; the others are). */
+	if (proto == SG_PROTO_TLS && in.tls && in.tls->kind == SG_NODE_MAP &&
+	    node_is(sg_map_get(in.tls, "mode"), "Terminate"))
+		return bad_listener(b, r, &in, n, "UnsupportedValue",
+				    "tls.mode Terminate on a TLS listener is not supported "
+				    "(Passthrough; protocol HTTPS terminates)");
 	for (size_t i = 0; i < b->cfg->nbinds; i++)
 		if (b->cfg->binds[i].port == in.port && b->cfg->binds[i].proto != proto)
 			return bad_listener(

@@ -27,6 +27,7 @@
 
 #include "config/diag.h"
 #include "config/duration.h"
+#include "config/node.h"
 
 struct tls_listener {
 	const struct sg_listener *l;
@@ -430,6 +431,40 @@ struct sg_tls_server *sg_tls_server_new(const struct sg_bind *b, char *err, size
 		s->n++;
 	}
 	return s;
+}
+
+void sg_tls_vet_secrets(struct sg_cfg *cfg, struct sg_diag *d)
+{
+	for (size_t i = 0; i < cfg->nbinds; i++)
+		for (size_t j = 0; j < cfg->binds[i].nlisteners; j++) {
+			struct sg_listener *l = &cfg->binds[i].listeners[j];
+			const struct sg_node *at;
+			SSL_CTX *ctx;
+			char why[256];
+			int rc;
+
+			if (!l->tls || !l->tls->secret)
+				continue;
+			at = l->tls->secret_at;
+			if (!(ctx = SSL_CTX_new(TLS_server_method())))
+				continue; /* out of memory: sg_tls_check will say so */
+			rc = load_cert(ctx, l->tls, why, sizeof(why));
+			SSL_CTX_free(ctx);
+			if (rc == 0)
+				continue;
+			l->tls_reason = "InvalidCertificateRef";
+			l->tls_message =
+				sg_arena_printf(&cfg->arena, "Secret %s: %s", l->tls->secret, why);
+			l->tls = NULL;
+			/* Where the Gateway is, and where the Secret is when it
+			 * came in another text (each applier hears of it). */
+			sg_diag_warn(d, l->at, "Gateway %s/%s: listener %s: %s; it serves nothing",
+				     l->gw_ns, l->gw_name, l->name, l->tls_message);
+			if (at && l->at && strcmp(at->file, l->at->file))
+				sg_diag_warn(d, at,
+					     "Gateway %s/%s: listener %s: %s; it serves nothing",
+					     l->gw_ns, l->gw_name, l->name, l->tls_message);
+		}
 }
 
 int sg_tls_check(const struct sg_cfg *cfg, struct sg_diag *d)

@@ -1112,7 +1112,8 @@ static void test_config_list_of_resources(void **state)
 /* A Gateway listener of a protocol that is not served, or on a port that
  * another protocol's listeners hold, does not refuse the file: the
  * Gateway is taken without it, which serves nothing and shows why in
- * the status (Gateway API: UnsupportedProtocol, ProtocolConflict), with
+ * the status (Gateway API: UnsupportedProtocol, ProtocolConflict, and
+ * UnsupportedValue for a TLS listener in mode Terminate), with
  * a warning. Standalone binds still refuse both. */
 static void test_config_gateway_listener_problems_are_status(void **state)
 {
@@ -1123,11 +1124,16 @@ static void test_config_gateway_listener_problems_are_status(void **state)
 					    "  listeners:\n"
 					    "  - {name: raw, port: 8080, protocol: TCP}\n"
 					    "  - {name: dns, port: 5353, protocol: UDP}\n"
-					    "  - {name: tcp, port: 9000, protocol: TCP}\n";
+					    "  - {name: tcp, port: 9000, protocol: TCP}\n"
+					    "  - {name: t, port: 443, protocol: TLS, tls: {mode: "
+					    "Terminate}}\n";
 	struct loaded *l = *state;
-	struct sg_cfg *cfg = load_ok(l, text, 2);
+	struct sg_cfg *cfg = load_ok(l, text, 3);
 
-	assert_int_equal(cfg->nbad_listeners, 2);
+	assert_int_equal(cfg->nbad_listeners, 3);
+	assert_string_equal(cfg->bad_listeners[2].name, "t");
+	assert_string_equal(cfg->bad_listeners[2].reason, "UnsupportedValue");
+
 	assert_string_equal(cfg->bad_listeners[0].name, "raw");
 	assert_string_equal(cfg->bad_listeners[0].reason, "ProtocolConflict");
 	assert_string_equal(cfg->bad_listeners[0].message, "port 8080 is HTTP listeners' already");
@@ -1136,8 +1142,10 @@ static void test_config_gateway_listener_problems_are_status(void **state)
 	assert_non_null(find_listener(cfg, "ns/gw.http"));
 	assert_non_null(find_listener(cfg, "ns/more.tcp"));
 	assert_int_equal(find_bind(cfg, 8080)->proto, SG_PROTO_HTTP);
-	for (size_t i = 0; i < cfg->nbinds; i++)
+	for (size_t i = 0; i < cfg->nbinds; i++) {
 		assert_int_not_equal(cfg->binds[i].port, 5353);
+		assert_int_not_equal(cfg->binds[i].port, 443);
+	}
 }
 
 static void test_config_reads_regular_files_only(void **state)
@@ -2065,15 +2073,6 @@ static void test_config_rejects_bad_resources(void **state)
 		  "spec: {listeners: [{name: https, port: 443, protocol: HTTPS}]}\n",
 		  "t.yaml:4:20: spec.listeners[0]: an HTTPS listener needs tls: {certificateRefs: "
 		  "[...]}" },
-		{ "TLS listener in Terminate mode",
-		  "apiVersion: gateway.networking.k8s.io/v1\n"
-		  "kind: Gateway\n"
-		  "metadata: {name: gw}\n"
-		  "spec:\n"
-		  "  listeners:\n"
-		  "  - {name: t, port: 443, protocol: TLS, tls: {mode: Terminate}}\n",
-		  "t.yaml:6:53: spec.listeners[0].tls.mode: expected Passthrough (a TLS listener "
-		  "that terminates is not supported; use protocol HTTPS), got \"Terminate\"" },
 		{ "TLS listener without tls",
 		  "apiVersion: gateway.networking.k8s.io/v1\n"
 		  "kind: Gateway\n"
