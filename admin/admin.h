@@ -11,6 +11,7 @@
 #include "user/loop.h"
 
 struct sg_admin;
+struct sg_get_history;
 
 /* What the admin server asks of the running gateway. */
 struct sg_admin_ops {
@@ -26,6 +27,9 @@ struct sg_admin_ops {
 	char *(*metrics)(void *ctx);
 	/* GET /stats: spliced sockets and BPF verdicts as JSON, malloc'd. */
 	char *(*sockstats)(void *ctx);
+	/* GET /resources: the status history of the config in force (not
+	 * owned by the admin; admin/get.h). */
+	const struct sg_get_history *(*history)(void *ctx);
 	void *ctx;
 };
 
