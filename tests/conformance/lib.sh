@@ -70,6 +70,46 @@ apply() {
 	"$SG_BIN" apply -f- >"$WORK/apply.out" 2>&1
 }
 
+# tls_svc NAME [PORT-NAME [PORT [APP-PROTOCOL]]]: a Service on the TLS echo.
+tls_svc() {
+	cat <<YAML
+---
+apiVersion: v1
+kind: Service
+metadata: {name: $1, namespace: $INFRA}
+spec:
+  clusterIP: 127.0.0.1
+  ports: [{name: ${2:-btls}, port: ${3:-443}, targetPort: ${PORT[tls-backend]}${4:+, appProtocol: $4}}]
+YAML
+}
+# btls NAME SERVICE[:SECTION] HOSTNAME [VALIDATION-LINES]: a BackendTLSPolicy
+# with the CA ConfigMap, unless VALIDATION-LINES say otherwise.
+btls() {
+	local svc=${2%%:*} sec= ca='    caCertificateRefs: [{group: "", kind: ConfigMap, name: tls-checks-ca-certificate}]'
+	[[ $2 == *:* ]] && sec=", sectionName: ${2#*:}"
+	cat <<YAML
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: BackendTLSPolicy
+metadata: {name: $1, namespace: $INFRA}
+spec:
+  targetRefs: [{group: "", kind: Service, name: $svc$sec}]
+  validation:
+    hostname: "$3"
+${4:-$ca}
+YAML
+}
+# route_rule PATH SERVICE [PORT]: one rule of an HTTPRoute, Exact PATH.
+route_rule() {
+	printf '  - matches: [{path: {type: Exact, value: %s}}]\n    backendRefs: [{group: "", kind: Service, name: %s, port: %s}]\n' \
+		"$1" "$2" "${3:-443}"
+}
+# route NAME GATEWAY HOSTNAME: an HTTPRoute head (rules follow).
+route() {
+	printf -- '---\napiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: {name: %s, namespace: %s}\nspec:\n  parentRefs: [{name: %s}]\n  hostnames: [%s]\n  rules:\n' \
+		"$1" "$INFRA" "$2" "$3"
+}
+
 # ---- checks: each returns 0, or prints why and returns 1 ------------------
 
 # res KIND NS/NAME: the resource as `splicegate get -o json` prints it.
