@@ -199,6 +199,18 @@ http() {
 	[ "$pod" = "$5" ] || { echo "GET $2$3: answered by '$pod', want $5"; return 1; }
 }
 
+# https PORT SNI PATH CODES [BACKEND]: as http, over TLS to the HTTPS
+# listeners (SNI and Host the same), the frontend certificate trusted.
+https() {
+	local code pod
+	code=$(curl -s --max-time 10 --cacert "$WORK/front.crt" --resolve "$2:$1:127.0.0.1" \
+		-o "$WORK/body" -w '%{http_code}' "https://$2:$1$3")
+	[[ ",$4," == *",$code,"* ]] || { echo "GET https://$2$3: status $code, want $4"; return 1; }
+	[ $# -lt 5 ] && return 0
+	pod=$(jq -r .pod "$WORK/body" 2>/dev/null)
+	[ "$pod" = "$5" ] || { echo "GET https://$2$3: answered by '$pod', want $5"; return 1; }
+}
+
 # http_fails PORT HOST PATH: the request does not succeed (the suite's
 # MakeRequestAndExpectFailure: an error or a status other than 2xx).
 http_fails() {
