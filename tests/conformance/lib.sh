@@ -119,8 +119,9 @@ res() { "$SG_BIN" get "$1" "${2#*/}" -n "${2%/*}" -o json 2>/dev/null; }
 # metadata.generation (the suite's ConditionsHaveLatestObservedGeneration).
 latest() {
 	local bad
-	bad=$(jq -r '.metadata.generation as $g | [.. | objects | select(has("observedGeneration")) |
-		select(.observedGeneration != $g)] | length' <<<"$1" 2>/dev/null)
+	bad=$(jq -r '.metadata.generation as $g | [.status | .. | objects |
+		select(has("type") and has("status") and has("reason")) |
+		select($g == null or .observedGeneration != $g)] | length' <<<"$1" 2>/dev/null)
 	[ "$bad" = 0 ] || { echo "conditions not at the latest generation ($(jq -c '.metadata.generation' <<<"$1"))"; return 1; }
 }
 
