@@ -10,6 +10,9 @@
 # "conformance: T tests, C cases: P passed, F failed"; exit 1 on a failure.
 #
 # usage: SG_BIN=build/splicegate tests/conformance/run.sh [ShortName...]
+# SG_CONF_NO_GENERATIONS=1 leaves out the check that every condition has
+# the resource's generation as observedGeneration (to compare with a
+# gateway that keeps no generations).
 # Runs inside a network namespace of its own (unshare --net), as the e2e
 # scenarios do, so its fixed ports meet no other gateway.
 set -u
