@@ -110,6 +110,19 @@ route() {
 		"$1" "$INFRA" "$2" "$3"
 }
 
+# grant NAME NS FROM-GROUP FROM-KIND FROM-NS TO-GROUP TO-KIND [TO-NAME]
+grant() {
+	cat <<YAML
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: ReferenceGrant
+metadata: {name: $1, namespace: $2}
+spec:
+  from: [{group: "$3", kind: $4, namespace: $5}]
+  to: [{group: "$6", kind: $7${8:+, name: $8}}]
+YAML
+}
+
 # ---- checks: each returns 0, or prints why and returns 1 ------------------
 
 # res KIND NS/NAME: the resource as `splicegate get -o json` prints it.
