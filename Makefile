@@ -177,8 +177,7 @@ e2e: $(BUILD)/splicegate
 	$(Q)SG_BIN=$(abspath $(BUILD)/splicegate) SG_SPLICE="$(E2E_ENGINES)" tests/e2e/run.sh
 
 # The Gateway API conformance port (tests/README.md, "Gateway API
-# conformance"); about
-# two minutes, not part of `make test`.
+# conformance"): about two minutes, not part of `make test`.
 conformance: $(BUILD)/splicegate
 	$(Q)SG_BIN=$(abspath $(BUILD)/splicegate) tests/conformance/run.sh
 
