@@ -10,13 +10,7 @@ ns_yaml() { # NAME LABEL
 }
 gw_yaml() { # NAME PORT FROM
 	cat <<YAML
----
-apiVersion: gateway.networking.k8s.io/v1
-kind: Gateway
-metadata: {name: $1, namespace: $INFRA}
-spec:
-  gatewayClassName: splicegate
-  listeners:
+$(gw_head $1)
   - name: http
     port: $2
     protocol: HTTP
@@ -56,13 +50,7 @@ gw_yaml same-namespace 8080 Same
 gw_yaml all-namespaces 8081 All
 gw_yaml backend-namespaces 8082 Selector
 cat <<YAML
----
-apiVersion: gateway.networking.k8s.io/v1
-kind: Gateway
-metadata: {name: same-namespace-with-https-listener, namespace: $INFRA}
-spec:
-  gatewayClassName: splicegate
-  listeners:
+$(gw_head same-namespace-with-https-listener)
 $(https_listener https)
 $(https_listener https-with-hostname second-example.org)
 $(https_listener https-with-wildcard-hostname '*.wildcard.org')

@@ -70,6 +70,24 @@ apply() {
 	"$SG_BIN" apply -f- >"$WORK/apply.out" 2>&1
 }
 
+# gw_head NAME: a Gateway of the infra namespace up to its listeners.
+gw_head() {
+	printf -- '---\napiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata: {name: %s, namespace: %s}\nspec:\n  gatewayClassName: splicegate\n  listeners:\n' \
+		"$1" "$INFRA"
+}
+# xns_route NAME NS BACKEND: an HTTPRoute on same-namespace whose one rule
+# sends to BACKEND:8080 in namespace NS.
+xns_route() {
+	cat <<YAML
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: $1, namespace: $INFRA}
+spec:
+  parentRefs: [{name: same-namespace}]
+  rules: [{backendRefs: [{name: $3, namespace: $2, port: 8080}]}]
+YAML
+}
 # tls_svc NAME [PORT-NAME [PORT [APP-PROTOCOL]]]: a Service on the TLS echo.
 tls_svc() {
 	cat <<YAML

@@ -2,20 +2,9 @@
 # listener cannot take is ResolvedRefs False InvalidRouteKinds; the kinds
 # it can take stay in supportedKinds.
 apply <<YAML
-apiVersion: gateway.networking.k8s.io/v1
-kind: Gateway
-metadata: {name: gateway-only-invalid-route-kind, namespace: $INFRA}
-spec:
-  gatewayClassName: splicegate
-  listeners:
+$(gw_head gateway-only-invalid-route-kind)
   - {name: http, port: 9001, protocol: HTTP, allowedRoutes: {namespaces: {from: All}, kinds: [{kind: InvalidRoute}]}}
----
-apiVersion: gateway.networking.k8s.io/v1
-kind: Gateway
-metadata: {name: gateway-supported-and-invalid-route-kind, namespace: $INFRA}
-spec:
-  gatewayClassName: splicegate
-  listeners:
+$(gw_head gateway-supported-and-invalid-route-kind)
   - name: http
     port: 9002
     protocol: HTTP

@@ -4,13 +4,7 @@
 # InvalidCertificateRef, no attached route, HTTPRoute among its kinds.
 gw() { # NAME PORT REF
 	cat <<YAML
----
-apiVersion: gateway.networking.k8s.io/v1
-kind: Gateway
-metadata: {name: $1, namespace: $INFRA}
-spec:
-  gatewayClassName: splicegate
-  listeners:
+$(gw_head $1)
   - name: https
     port: $2
     protocol: HTTPS

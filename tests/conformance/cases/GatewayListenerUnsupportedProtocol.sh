@@ -8,13 +8,7 @@ metadata: {name: gateway-only-unsupported-protocols, namespace: $INFRA}
 spec:
   gatewayClassName: splicegate
   listeners: [{name: invalid, port: 1111, protocol: INVALID}]
----
-apiVersion: gateway.networking.k8s.io/v1
-kind: Gateway
-metadata: {name: gateway-supported-and-unsupported-protocols, namespace: $INFRA}
-spec:
-  gatewayClassName: splicegate
-  listeners:
+$(gw_head gateway-supported-and-unsupported-protocols)
   - {name: http, port: 9001, protocol: HTTP}
   - {name: invalid, port: 1112, protocol: INVALID}
 YAML

@@ -2,12 +2,7 @@
 # its generation, and its conditions follow (observedGeneration).
 gw() { # EXTRA-LISTENER-LINE
 	cat <<YAML
-apiVersion: gateway.networking.k8s.io/v1
-kind: Gateway
-metadata: {name: gateway-observed-generation-bump, namespace: $INFRA}
-spec:
-  gatewayClassName: splicegate
-  listeners:
+$(gw_head gateway-observed-generation-bump)
   - {name: http, hostname: bar.com, port: 9001, protocol: HTTP, allowedRoutes: {namespaces: {from: All}}}
 $1
 YAML

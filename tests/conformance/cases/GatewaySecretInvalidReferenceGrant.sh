@@ -5,12 +5,7 @@ W=gateway-conformance-web-backend
 G=gateway.networking.k8s.io
 {
 	cat <<YAML
-apiVersion: gateway.networking.k8s.io/v1
-kind: Gateway
-metadata: {name: gateway-secret-invalid-reference-grant, namespace: $INFRA}
-spec:
-  gatewayClassName: splicegate
-  listeners:
+$(gw_head gateway-secret-invalid-reference-grant)
   - name: https
     port: 9443
     protocol: HTTPS

@@ -12,15 +12,7 @@ G=gateway.networking.k8s.io
 	grant reference-grant-wrong-to-group $W $G HTTPRoute $INFRA not-the-group-youre-looking-for Service web-backend
 	grant reference-grant-wrong-to-kind $W $G HTTPRoute $INFRA "" Secret web-backend
 	grant reference-grant-wrong-to-name $W $G HTTPRoute $INFRA "" Secret not-the-service-youre-looking-for
-	cat <<YAML
----
-apiVersion: gateway.networking.k8s.io/v1
-kind: HTTPRoute
-metadata: {name: reference-grant, namespace: $INFRA}
-spec:
-  parentRefs: [{name: same-namespace}]
-  rules: [{backendRefs: [{name: web-backend, namespace: $W, port: 8080}]}]
-YAML
+	xns_route reference-grant $W web-backend
 } | apply
 APPLY_RC=$?
 refused() { applied && parent HTTPRoute $INFRA/reference-grant $INFRA/same-namespace ResolvedRefs False RefNotPermitted; }

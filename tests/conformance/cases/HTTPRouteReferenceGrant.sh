@@ -3,15 +3,7 @@
 W=gateway-conformance-web-backend
 {
 	grant reference-grant $W gateway.networking.k8s.io HTTPRoute $INFRA "" Service web-backend
-	cat <<YAML
----
-apiVersion: gateway.networking.k8s.io/v1
-kind: HTTPRoute
-metadata: {name: reference-grant, namespace: $INFRA}
-spec:
-  parentRefs: [{name: same-namespace}]
-  rules: [{backendRefs: [{name: web-backend, namespace: $W, port: 8080}]}]
-YAML
+	xns_route reference-grant $W web-backend
 } | apply
 APPLY_RC=$?
 deleted() {

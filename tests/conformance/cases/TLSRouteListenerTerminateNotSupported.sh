@@ -2,12 +2,7 @@
 # a supported feature here, so a TLS listener in mode Terminate has Accepted
 # False UnsupportedValue.
 apply <<YAML
-apiVersion: gateway.networking.k8s.io/v1
-kind: Gateway
-metadata: {name: gateway-tlsroute-terminate-unsupported, namespace: $INFRA}
-spec:
-  gatewayClassName: splicegate
-  listeners:
+$(gw_head gateway-tlsroute-terminate-unsupported)
   - name: tls-terminate
     port: 9001
     protocol: TLS

@@ -9,13 +9,7 @@ spec:
   parentRefs: [{name: gateway-tlsroute, namespace: $INFRA}]
   hostnames: [abc.example.com]
   rules: [{backendRefs: [{name: tcp-backend, port: 8443}]}]
----
-apiVersion: gateway.networking.k8s.io/v1
-kind: Gateway
-metadata: {name: gateway-tlsroute, namespace: $INFRA}
-spec:
-  gatewayClassName: splicegate
-  listeners:
+$(gw_head gateway-tlsroute)
   - name: https
     port: 9443
     protocol: TLS
