@@ -57,7 +57,7 @@ certs() {
 		-CAcreateserial -days 2 -extfile <(echo "$sub") -out "$WORK/tls.crt" >/dev/null 2>&1
 	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
 		-subj /CN=https-listener.org -addext \
-		'subjectAltName=DNS:https-listener.org,DNS:second-example.org,DNS:*.wildcard.org' \
+		'subjectAltName=DNS:https-listener.org,DNS:example.org,DNS:unknown-example.org,DNS:second-example.org,DNS:*.wildcard.org' \
 		-keyout "$WORK/front.key" -out "$WORK/front.crt" >/dev/null 2>&1
 }
 indent() { sed "s/^/$1/" "$2"; }
@@ -70,6 +70,17 @@ apply() {
 	"$SG_BIN" apply -f- >"$WORK/apply.out" 2>&1
 }
 
+# one_rule_route NAME BACKENDREF: an HTTPRoute on same-namespace with one
+# rule (no match) whose one backendRef is the flow mapping BACKENDREF.
+one_rule_route() {
+	printf -- '---\napiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: {name: %s, namespace: %s}\nspec:\n  parentRefs: [{name: same-namespace}]\n  rules: [{backendRefs: [%s]}]\n' \
+		"$1" "$INFRA" "$2"
+}
+# invalid_ref ROUTE REASON: the route's ResolvedRefs is False REASON, and
+# its requests get 500.
+invalid_ref() {
+	applied && parent HTTPRoute "$INFRA/$1" $INFRA/same-namespace ResolvedRefs False "$2"
+}
 # gw_head NAME: a Gateway of the infra namespace up to its listeners.
 gw_head() {
 	printf -- '---\napiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata: {name: %s, namespace: %s}\nspec:\n  gatewayClassName: splicegate\n  listeners:\n' \
