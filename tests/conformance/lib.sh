@@ -81,6 +81,27 @@ one_rule_route() {
 invalid_ref() {
 	applied && parent HTTPRoute "$INFRA/$1" $INFRA/same-namespace ResolvedRefs False "$2"
 }
+# no_accepted_parent KIND NS/ROUTE: no parent of its status is Accepted True.
+no_accepted_parent() {
+	local n
+	n=$(res "$1" "$2" | jq '[.status.parents[]?.conditions[] | select(.type == "Accepted" and .status == "True")] | length')
+	[ "$n" = 0 ] || { echo "$n parents Accepted True"; return 1; }
+}
+# zero_routes NS/GW: no listener has a route attached.
+zero_routes() {
+	local n
+	n=$(res gateway "$1" | jq '[.status.listeners[].attachedRoutes] | add')
+	[ "$n" = 0 ] || { echo "$n routes attached"; return 1; }
+}
+# unattached KIND NS/ROUTE NS/GW REASON: the three subtests of the
+# invalid-parentRef tests, by index 0, 1, 2.
+unattached() {
+	case $5 in
+	0) applied && parent "$1" "$2" "$3" Accepted False "$4" ;;
+	1) applied && no_accepted_parent "$1" "$2" ;;
+	2) applied && zero_routes "$3" ;;
+	esac
+}
 # gw_head NAME: a Gateway of the infra namespace up to its listeners.
 gw_head() {
 	printf -- '---\napiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata: {name: %s, namespace: %s}\nspec:\n  gatewayClassName: splicegate\n  listeners:\n' \
