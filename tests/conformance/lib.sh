@@ -102,6 +102,13 @@ unattached() {
 	2) applied && zero_routes "$3" ;;
 	esac
 }
+# tls_route NAME GATEWAY[:SECTION] HOSTNAMES: a TLSRoute to tls-backend.
+tls_route() {
+	local sec=
+	[[ $2 == *:* ]] && sec=", sectionName: ${2#*:}"
+	printf -- '---\napiVersion: gateway.networking.k8s.io/v1\nkind: TLSRoute\nmetadata: {name: %s, namespace: %s}\nspec:\n  parentRefs: [{name: %s%s}]\n  hostnames: %s\n  rules: [{backendRefs: [{name: tls-backend, port: 443}]}]\n' \
+		"$1" "$INFRA" "${2%%:*}" "$sec" "$3"
+}
 # gw_head NAME: a Gateway of the infra namespace up to its listeners.
 gw_head() {
 	printf -- '---\napiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata: {name: %s, namespace: %s}\nspec:\n  gatewayClassName: splicegate\n  listeners:\n' \
