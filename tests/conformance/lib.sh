@@ -27,10 +27,13 @@ backend() {
 		--ready-file "$WORK/$name.port" "$@" 2>"$WORK/$name.log" &
 	PIDS+=("$!")
 }
-# grpc_backend NAME: a gRPC echo (tests/backend/h2backend.py), h2c.
+# grpc_backend NAME [FILE-STEM [ARGS...]]: a gRPC echo
+# (tests/backend/h2backend.py) named NAME, h2c unless ARGS say --tls; its
+# port file is $WORK/FILE-STEM.port (default NAME).
 grpc_backend() {
+	local stem=${2:-$1}
 	/usr/bin/python3 "$REPO/tests/backend/h2backend.py" --port 0 --name "$1" \
-		--ready-file "$WORK/$1.port" >"$WORK/$1.log" 2>&1 &
+		--ready-file "$WORK/$stem.port" "${@:3}" >"$WORK/$stem.log" 2>&1 &
 	PIDS+=("$!")
 }
 ready_port() { # NAME: its port once it listens
