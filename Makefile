@@ -53,7 +53,7 @@ BPF_TEST_BINS := $(patsubst tests/bpf/%.c,$(BUILD)/tests/bpf/%,$(wildcard tests/
 
 .PHONY: all test unit unit-san e2e san bench check format run clean deps bpf-test build-twice
 .PHONY: man man-test deb
-.PHONY: fuzz fuzz-test test-all
+.PHONY: fuzz fuzz-test test-all conformance
 all: $(BUILD)/splicegate $(UNIT_BINS) $(BPF_TEST_BINS)
 
 $(BUILD)/%.o: %.c
@@ -175,6 +175,11 @@ e2e: $(BUILD)/splicegate
 	$(Q)tests/backend/test_sgbackend.sh
 	$(Q)tests/backend/test_h2backend.sh
 	$(Q)SG_BIN=$(abspath $(BUILD)/splicegate) SG_SPLICE="$(E2E_ENGINES)" tests/e2e/run.sh
+
+# The Gateway API conformance port (tests/README.md, "Gateway API
+# conformance"): about two minutes, not part of `make test`.
+conformance: $(BUILD)/splicegate
+	$(Q)SG_BIN=$(abspath $(BUILD)/splicegate) tests/conformance/run.sh
 
 SAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
 	-fno-sanitize-recover=undefined

@@ -179,7 +179,9 @@ static void handle_resources(struct admin_conn *c, const struct sg_h1_req *req)
 {
 	const struct sg_cfg *cfg = c->admin->ops.current(c->admin->ops.ctx);
 	char kind[ADMIN_MAX_HEAD], name[ADMIN_MAX_HEAD], ns[ADMIN_MAX_HEAD];
-	char *json = cfg ? sg_get_resources(cfg, query_param(req, "kind", kind),
+	const struct sg_get_history *h =
+		c->admin->ops.history ? c->admin->ops.history(c->admin->ops.ctx) : NULL;
+	char *json = cfg ? sg_get_resources(cfg, h, query_param(req, "kind", kind),
 					    query_param(req, "name", name),
 					    query_param(req, "namespace", ns))
 			 : NULL;

@@ -12,6 +12,7 @@
 #include "user/base/loop.h"
 
 struct sg_admin;
+struct sg_get_history;
 
 /* What the admin server asks of the running gateway. */
 struct sg_admin_ops {
@@ -31,6 +32,9 @@ struct sg_admin_ops {
 	 * so that load balancers stop sending before its listeners close. NULL:
 	 * always ready. */
 	bool (*ready)(void *ctx);
+	/* GET /resources: the status history of the config in force (not
+	 * owned by the admin; admin/get.h). NULL: none kept. */
+	const struct sg_get_history *(*history)(void *ctx);
 	void *ctx;
 };
 

@@ -1,8 +1,12 @@
 /* GET /resources: the Kubernetes resources in force as `kubectl get -o
  * json` would print them, each with the Gateway API status the build left
- * in its struct sg_res_status (and, for Gateways, its listeners). */
+ * in its struct sg_res_status (and, for Gateways, its listeners), and the
+ * generations and transition times the history kept across configs. */
 #include "admin/get.h"
 
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -197,7 +201,7 @@ static struct sg_json *bad_listener_status(const struct sg_bad_listener *bl)
 		add_condition(conds, "Accepted", true, "Accepted", "listener accepted");
 		add_condition(conds, "Conflicted", true, "ProtocolConflict", bl->message);
 	} else {
-		add_condition(conds, "Accepted", false, "UnsupportedProtocol", bl->message);
+		add_condition(conds, "Accepted", false, bl->reason, bl->message);
 		add_condition(conds, "Conflicted", false, "NoConflicts", "no conflicts");
 	}
 	add_condition(conds, "Programmed", false, "Invalid", "the listener serves nothing");
@@ -208,7 +212,7 @@ static struct sg_json *bad_listener_status(const struct sg_bad_listener *bl)
 static struct sg_json *gateway_status(const struct sg_cfg *cfg, const struct sg_res_id *id)
 {
 	struct sg_json *o = sg_json_object(), *conds, *ls;
-	size_t n = 0, not_valid = 0, programmed = 0;
+	size_t n = 0, not_valid = 0, programmed = 0, accepted = 0;
 
 	conds = sg_json_add_array(o, "conditions");
 	ls = sg_json_add_array(o, "listeners");
@@ -220,7 +224,8 @@ static struct sg_json *gateway_status(const struct sg_cfg *cfg, const struct sg_
 				continue;
 			sg_json_push(ls, listener_status(l));
 			n++;
-			not_valid += l->conflicted;
+			accepted++;
+			not_valid += l->conflicted || l->tls_reason || l->invalid_kinds;
 			programmed += !l->conflicted && !l->tls_reason;
 		}
 	for (size_t i = 0; i < cfg->nbad_listeners; i++) {
@@ -231,11 +236,15 @@ static struct sg_json *gateway_status(const struct sg_cfg *cfg, const struct sg_
 		sg_json_push(ls, bad_listener_status(bl));
 		n++;
 		not_valid++;
+		accepted += !strcmp(bl->reason, "ProtocolConflict");
 	}
-	/* Accepted with some listeners not valid (Gateway API's
-	 * ListenersNotValid: the others are served); Programmed while one
+	/* Gateway API: accepted while one listener is, ListenersNotValid when
+	 * some are not valid (the others are served); Programmed while one
 	 * listener is. */
-	if (not_valid)
+	if (n && !accepted)
+		add_condition(conds, "Accepted", false, "ListenersNotValid",
+			      "no listener is accepted");
+	else if (not_valid)
 		add_condition(conds, "Accepted", true, "ListenersNotValid",
 			      "some listeners are not valid and serve nothing");
 	else
@@ -247,29 +256,272 @@ static struct sg_json *gateway_status(const struct sg_cfg *cfg, const struct sg_
 	return o;
 }
 
-static struct sg_json *resource(const struct sg_cfg *cfg, const struct sg_res_id *id)
+/* The status of resource id as cfg has it, or NULL for kinds without. */
+static struct sg_json *status_of(const struct sg_cfg *cfg, const struct sg_res_id *id)
 {
-	struct sg_json *o = node_json(id->doc), *meta;
+	if (!strcmp(id->kind, "Gateway"))
+		return gateway_status(cfg, id);
+	if ((!strcmp(id->kind, "HTTPRoute") || !strcmp(id->kind, "GRPCRoute") ||
+	     !strcmp(id->kind, "TCPRoute") || !strcmp(id->kind, "TLSRoute")) &&
+	    id->status)
+		return route_status(id->status);
+	if ((!strcmp(id->kind, "AgentgatewayPolicy") || !strcmp(id->kind, "BackendTLSPolicy")) &&
+	    id->status)
+		return policy_status(id->status);
+	return NULL;
+}
+
+/* ---- history: generations and transition times across configs ---------- */
+
+/* One resource (its spec's hash and generation) or one condition (its
+ * status and when it last changed), under a key naming where it is. */
+struct hist_entry {
+	char *key;
+	uint64_t hash;
+	unsigned gen;
+	bool status;
+	char time[24]; /* RFC 3339, UTC, seconds */
+	struct hist_entry *next;
+};
+
+/* Owned by the gateway; rebuilt whole by each sg_get_record. */
+struct sg_get_history {
+	struct hist_entry **slots;
+	size_t cap; /* a power of two, or 0 */
+};
+
+static uint64_t fnv(uint64_t h, const char *s)
+{
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ull;
+	return (h ^ 0xff) * 1099511628211ull; /* the end, so "ab","c" != "a","bc" */
+}
+
+/* The content of a node tree: a spec changed when its hash did. */
+static uint64_t node_hash(uint64_t h, const struct sg_node *n)
+{
+	if (!n)
+		return h;
+	h = fnv(h, n->kind == SG_NODE_SCALAR ? "s" : n->kind == SG_NODE_SEQ ? "q" : "m");
+	if (n->kind == SG_NODE_SCALAR)
+		return fnv(h, n->str ? n->str : "");
+	for (size_t i = 0; i < n->n; i++)
+		h = node_hash(h, n->items[i]);
+	return h;
+}
+
+static struct hist_entry *hist_find(const struct sg_get_history *h, const char *key)
+{
+	if (!h || !h->cap)
+		return NULL;
+	for (struct hist_entry *e = h->slots[fnv(14695981039346656037ull, key) & (h->cap - 1)]; e;
+	     e = e->next)
+		if (!strcmp(e->key, key))
+			return e;
+	return NULL;
+}
+
+static struct hist_entry *hist_add(struct sg_get_history *h, const char *key)
+{
+	struct hist_entry *e = calloc(1, sizeof(*e));
+	size_t slot;
+
+	if (!e || !(e->key = strdup(key))) {
+		free(e);
+		return NULL;
+	}
+	slot = fnv(14695981039346656037ull, key) & (h->cap - 1);
+	e->next = h->slots[slot];
+	h->slots[slot] = e;
+	return e;
+}
+
+static void hist_clear(struct sg_get_history *h)
+{
+	for (size_t i = 0; i < h->cap; i++)
+		for (struct hist_entry *e = h->slots[i], *next; e; e = next) {
+			next = e->next;
+			free(e->key);
+			free(e);
+		}
+	free(h->slots);
+	h->slots = NULL;
+	h->cap = 0;
+}
+
+struct sg_get_history *sg_get_history_new(void)
+{
+	return calloc(1, sizeof(struct sg_get_history));
+}
+
+void sg_get_history_free(struct sg_get_history *h)
+{
+	if (!h)
+		return;
+	hist_clear(h);
+	free(h);
+}
+
+static void res_key(char *out, size_t len, const struct sg_res_id *id)
+{
+	snprintf(out, len, "%s/%s/%s", id->kind, id->ns, id->name);
+}
+
+typedef void (*cond_fn)(void *ctx, const char *key, struct sg_json *cond);
+
+/* Each condition of a status, with a key of the resource's (rkey), where
+ * the condition sits (the Gateway's own, a listener by name, a route
+ * parent or policy ancestor by its reference) and its type. */
+static void each_condition(struct sg_json *status, const char *rkey, cond_fn fn, void *ctx)
+{
+	static const char *const lists[] = { "listeners", "parents", "ancestors" };
+	char key[1024];
+
+	for (struct sg_json *c = sg_json_first(sg_json_get(status, "conditions")); c;
+	     c = sg_json_next(c)) {
+		snprintf(key, sizeof(key), "%s|gateway|%s", rkey,
+			 sg_json_str(sg_json_get(c, "type")));
+		fn(ctx, key, c);
+	}
+	for (size_t i = 0; i < sizeof(lists) / sizeof(lists[0]); i++)
+		for (struct sg_json *p = sg_json_first(sg_json_get(status, lists[i])); p;
+		     p = sg_json_next(p)) {
+			struct sg_json *ref = sg_json_get(p, i == 1 ? "parentRef" : "ancestorRef");
+			char *where = i == 0 ? NULL : sg_json_print(ref, SG_JSON_COMPACT);
+
+			for (struct sg_json *c = sg_json_first(sg_json_get(p, "conditions")); c;
+			     c = sg_json_next(c)) {
+				snprintf(key, sizeof(key), "%s|%s|%s|%s", rkey, lists[i],
+					 i == 0	 ? sg_json_str(sg_json_get(p, "name"))
+					 : where ? where
+						 : "",
+					 sg_json_str(sg_json_get(c, "type")));
+				fn(ctx, key, c);
+			}
+			free(where);
+		}
+}
+
+struct record_ctx {
+	const struct sg_get_history *old;
+	struct sg_get_history *next;
+	const char *now;
+	int err;
+};
+
+static void record_condition(void *ctx, const char *key, struct sg_json *cond)
+{
+	struct record_ctx *rc = ctx;
+	const struct hist_entry *was = hist_find(rc->old, key);
+	struct hist_entry *e = hist_add(rc->next, key);
+	const char *st = sg_json_str(sg_json_get(cond, "status"));
+
+	if (!e) {
+		rc->err = -ENOMEM;
+		return;
+	}
+	e->status = st && !strcmp(st, "True");
+	/* Kubernetes' rule: the time moves when the status does. */
+	snprintf(e->time, sizeof(e->time), "%s",
+		 was && was->status == e->status ? was->time : rc->now);
+}
+
+int sg_get_record(struct sg_get_history *h, const struct sg_cfg *cfg, time_t now)
+{
+	struct sg_get_history next = { NULL, 64 };
+	struct record_ctx rc = { h, &next, NULL, 0 };
+	char stamp[24], rkey[800];
+	struct tm tm;
+
+	while (next.cap < 4 * cfg->nresources)
+		next.cap <<= 1;
+	if (!(next.slots = calloc(next.cap, sizeof(*next.slots))))
+		return -ENOMEM;
+	gmtime_r(&now, &tm);
+	strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	rc.now = stamp;
+	for (size_t i = 0; i < cfg->nresources && !rc.err; i++) {
+		const struct sg_res_id *id = &cfg->resources[i];
+		const struct hist_entry *was;
+		struct hist_entry *e;
+		struct sg_json *st;
+
+		if (!id->doc)
+			continue;
+		res_key(rkey, sizeof(rkey), id);
+		was = hist_find(h, rkey);
+		if (!(e = hist_add(&next, rkey))) {
+			rc.err = -ENOMEM;
+			break;
+		}
+		e->hash = node_hash(14695981039346656037ull, sg_map_get(id->doc, "spec"));
+		e->gen = !was ? 1 : was->hash == e->hash ? was->gen : was->gen + 1;
+		if ((st = status_of(cfg, id)))
+			each_condition(st, rkey, record_condition, &rc);
+		sg_json_free(st);
+	}
+	if (rc.err) {
+		hist_clear(&next);
+		return rc.err;
+	}
+	hist_clear(h);
+	*h = next;
+	return 0;
+}
+
+struct annotate_ctx {
+	const struct sg_get_history *h;
+	unsigned gen;
+};
+
+static void annotate_condition(void *ctx, const char *key, struct sg_json *cond)
+{
+	struct annotate_ctx *ac = ctx;
+	const struct hist_entry *e = hist_find(ac->h, key);
+
+	sg_json_add_num(cond, "observedGeneration", ac->gen);
+	if (e)
+		sg_json_add_str(cond, "lastTransitionTime", e->time);
+}
+
+/* metadata.generation, and each condition's observedGeneration and
+ * lastTransitionTime, from the history. */
+static void annotate(struct sg_json *o, const struct sg_get_history *h, const struct sg_res_id *id)
+{
+	struct annotate_ctx ac = { h, 1 };
+	const struct hist_entry *e;
+	struct sg_json *meta = sg_json_get(o, "metadata");
+	char rkey[800];
+
+	res_key(rkey, sizeof(rkey), id);
+	if ((e = hist_find(h, rkey)))
+		ac.gen = e->gen;
+	if (sg_json_type(meta) == SG_JSON_OBJECT) {
+		sg_json_remove(meta, "generation");
+		sg_json_add_num(meta, "generation", ac.gen);
+	}
+	each_condition(sg_json_get(o, "status"), rkey, annotate_condition, &ac);
+}
+
+static struct sg_json *resource(const struct sg_cfg *cfg, const struct sg_get_history *h,
+				const struct sg_res_id *id)
+{
+	struct sg_json *o = node_json(id->doc), *meta, *st;
 
 	meta = sg_json_get(o, "metadata");
 	if (sg_json_type(meta) == SG_JSON_OBJECT && strcmp(id->kind, "Namespace") != 0 &&
 	    !sg_json_get(meta, "namespace"))
 		sg_json_add_str(meta, "namespace", id->ns);
 	sg_json_remove(o, "status");
-	if (!strcmp(id->kind, "Gateway"))
-		sg_json_add(o, "status", gateway_status(cfg, id));
-	else if ((!strcmp(id->kind, "HTTPRoute") || !strcmp(id->kind, "GRPCRoute") ||
-		  !strcmp(id->kind, "TCPRoute") || !strcmp(id->kind, "TLSRoute")) &&
-		 id->status)
-		sg_json_add(o, "status", route_status(id->status));
-	else if ((!strcmp(id->kind, "AgentgatewayPolicy") ||
-		  !strcmp(id->kind, "BackendTLSPolicy")) &&
-		 id->status)
-		sg_json_add(o, "status", policy_status(id->status));
+	if ((st = status_of(cfg, id)))
+		sg_json_add(o, "status", st);
+	if (h)
+		annotate(o, h, id);
 	return o;
 }
 
-char *sg_get_resources(const struct sg_cfg *cfg, const char *kind, const char *name, const char *ns)
+char *sg_get_resources(const struct sg_cfg *cfg, const struct sg_get_history *h, const char *kind,
+		       const char *name, const char *ns)
 {
 	struct sg_json *list = sg_json_object(), *items;
 	char *out;
@@ -285,7 +537,7 @@ char *sg_get_resources(const struct sg_cfg *cfg, const char *kind, const char *n
 			continue;
 		if (ns && strcmp(id->kind, "Namespace") != 0 && strcmp(id->ns, ns) != 0)
 			continue;
-		sg_json_push(items, resource(cfg, id));
+		sg_json_push(items, resource(cfg, h, id));
 	}
 	out = sg_json_print(list, SG_JSON_TABS);
 	sg_json_free(list);

@@ -108,6 +108,7 @@ struct sg_frontend_tls {
 struct sg_tls_cert {
 	const char *cert_path, *key_path, *root_path; /* NULL: from a Secret / none */
 	const char *secret;			      /* "ns/name", Kubernetes */
+	const struct sg_node *secret_at;	      /* that Secret's document */
 	const char *cert_pem, *key_pem, *root_pem;    /* root: client CA (mTLS), or NULL */
 	size_t cert_len, key_len, root_len;
 	/* The listener's own bounds (standalone minTLSVersion, ...); the
@@ -724,7 +725,8 @@ struct sg_cfg_input {
 struct sg_bad_listener {
 	const char *gw_ns, *gw_name, *name;
 	/* "UnsupportedProtocol" (a protocol other than HTTP, HTTPS, TCP and
-	 * TLS) or "ProtocolConflict" (its port is another protocol's). */
+	 * TLS), "UnsupportedValue" (a TLS listener in mode Terminate): not
+	 * accepted; or "ProtocolConflict" (its port is another protocol's). */
 	const char *reason, *message;
 };
 

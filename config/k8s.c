@@ -839,6 +839,7 @@ static int resolve_cert(struct sg_draft *b, const struct sg_res *gw, struct sg_l
 		return -1;
 	memset(t, 0, sizeof(*t));
 	t->secret = sg_arena_printf(c->a, "%s/%s", in.ns, in.name);
+	t->secret_at = s ? s->doc : NULL;
 	l->tls_reason = "InvalidCertificateRef";
 	if (!s)
 		l->tls_message = sg_arena_printf(c->a, "Secret %s not found", t->secret);
@@ -945,6 +946,13 @@ static int build_gw_listener(struct sg_draft *b, const struct sg_res *r, const s
 					"protocol %s is not served (HTTP, HTTPS, TCP or "
 					"TLS)",
 					in.protocol));
+	/* TLSRoute's Terminate mode is not served (Gateway API: that
+	 * listener is not accepted, UnsupportedValue; the others are). */
+	if (proto == SG_PROTO_TLS && in.tls && in.tls->kind == SG_NODE_MAP &&
+	    node_is(sg_map_get(in.tls, "mode"), "Terminate"))
+		return bad_listener(b, r, &in, n, "UnsupportedValue",
+				    "tls.mode Terminate on a TLS listener is not supported "
+				    "(Passthrough; protocol HTTPS terminates)");
 	for (size_t i = 0; i < b->cfg->nbinds; i++)
 		if (b->cfg->binds[i].port == in.port && b->cfg->binds[i].proto != proto)
 			return bad_listener(
@@ -2468,14 +2476,69 @@ static uint16_t btls_port(struct sg_draft *b, const char *ns, const char *name, 
 	return 0;
 }
 
+/* A targetRef's fields as written, read off the node (another policy's
+ * too, for conflicts): "" for a field not given. */
+static const char *ref_str(const struct sg_node *ref, const char *key)
+{
+	const struct sg_node *v = ref->kind == SG_NODE_MAP ? sg_map_get(ref, key) : NULL;
+
+	return v && v->kind == SG_NODE_SCALAR && v->str ? v->str : "";
+}
+
+static bool same_target(const struct sg_node *x, const struct sg_node *y)
+{
+	static const char *const keys[] = { "group", "kind", "name", "sectionName" };
+
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		if (strcmp(ref_str(x, keys[i]), ref_str(y, keys[i])))
+			return false;
+	return true;
+}
+
+/* Gateway API policy precedence (GEP-713, agentgateway's
+ * HasHigherPriority): the older wins (creationTimestamp where both carry
+ * one, else the earlier apply), then namespace and name. */
+static bool outranks(const struct sg_res *x, const struct sg_res *y)
+{
+	const struct sg_node *mx = sg_map_get(x->metadata, "creationTimestamp");
+	const struct sg_node *my = sg_map_get(y->metadata, "creationTimestamp");
+	int d;
+
+	if (mx && my && mx->kind == SG_NODE_SCALAR && my->kind == SG_NODE_SCALAR &&
+	    (d = strcmp(mx->str, my->str)))
+		return d < 0;
+	if (x->era != y->era)
+		return x->era < y->era;
+	d = strcmp(x->ns, y->ns);
+	return d ? d < 0 : strcmp(x->name, y->name) < 0;
+}
+
+/* The BackendTLSPolicy that outranks r on the same target, or NULL. */
+static const struct sg_res *btls_rival(const struct sg_draft *b, const struct sg_res *r,
+				       const struct sg_node *target)
+{
+	for (size_t i = 0; i < b->nres; i++) {
+		const struct sg_res *o = &b->res[i];
+		const struct sg_node *refs;
+
+		if (o == r || strcmp(o->kind, "BackendTLSPolicy") || strcmp(o->ns, r->ns) ||
+		    !o->spec || !outranks(o, r))
+			continue;
+		refs = o->spec->kind == SG_NODE_MAP ? sg_map_get(o->spec, "targetRefs") : NULL;
+		for (size_t j = 0; refs && refs->kind == SG_NODE_SEQ && j < refs->n; j++)
+			if (same_target(refs->items[j], target))
+				return o;
+	}
+	return NULL;
+}
+
 static int btls_target(struct sg_draft *b, struct sg_res *r, const struct sg_backend_tls *t,
-		       const struct sg_condition *accepted, const struct sg_condition *resolved,
-		       const struct sg_node *n, const char *path)
+		       struct sg_condition *accepted, const struct sg_node *n, const char *path)
 {
 	struct sg_pctx *c = &b->c;
 	struct target_in ti = { "" };
 	struct sg_target tg = { .kind = SG_TARGET_SERVICE, .ns = r->ns };
-	struct sg_parent_status *ps;
+	const struct sg_res *rival;
 	struct sg_policy *p;
 	char host[512];
 
@@ -2488,23 +2551,23 @@ static int btls_target(struct sg_draft *b, struct sg_res *r, const struct sg_bac
 	tg.section = ti.section;
 	if (ti.section)
 		tg.port = btls_port(b, r->ns, ti.name, ti.section);
-	ps = sg_arena_push(c->a, &r->status.parents, &r->status.nparents, &r->status.capparents,
-			   sizeof(*ps));
-	p = sg_draft_policy(b);
-	if (!ps || !p)
-		return -1;
-	ps->kind = "Service";
-	ps->ns = r->ns;
-	ps->name = ti.name;
-	ps->section = ti.section;
-	ps->accepted = *accepted;
-	ps->resolved = *resolved;
-	if (!find_res(b, "Service", r->ns, ti.name)) {
-		cond_set(&ps->accepted, "Accepted", false, "TargetNotFound",
-			 sg_arena_printf(c->a, "Service %s/%s is not defined", r->ns, ti.name));
-		sg_diag_warn(c->d, n, "%s: %s; BackendTLSPolicy %s/%s has no effect until it is",
-			     path, ps->accepted.message, r->ns, r->name);
+	if (!find_res(b, "Service", r->ns, ti.name))
+		sg_diag_warn(c->d, n,
+			     "%s: Service %s/%s is not defined; BackendTLSPolicy %s/%s has no "
+			     "effect until it is",
+			     path, r->ns, ti.name, r->ns, r->name);
+	/* Not in force where an older policy holds the same target (the
+	 * data path would not know which one wins). */
+	if ((rival = btls_rival(b, r, n))) {
+		cond_set(accepted, "Accepted", false, "Conflicted",
+			 sg_arena_printf(c->a,
+					 "policy %s matches the same target but with higher "
+					 "priority",
+					 rival->name));
+		return 0;
 	}
+	if (!(p = sg_draft_policy(b)))
+		return -1;
 	snprintf(host, sizeof(host), "%s.%s.svc.cluster.local", ti.name, r->ns);
 	p->key = tg.port ? sg_arena_printf(c->a, "%s/%s:backend-tls:%s/%s/%u", r->ns, r->name,
 					   r->ns, host, tg.port)
@@ -2520,9 +2583,79 @@ static int btls_target(struct sg_draft *b, struct sg_res *r, const struct sg_bac
 	return 0;
 }
 
+static bool brefs_use(const struct sg_brefs *bs, const char *ns, const char *name)
+{
+	for (size_t i = 0; i < bs->n; i++) {
+		const struct sg_service *svc = bs->v[i].svc;
+
+		if (bs->v[i].kind == SG_BREF_SERVICE && svc && !strcmp(svc->ns, ns) &&
+		    !strcmp(svc->name, name))
+			return true;
+	}
+	return false;
+}
+
+/* Does a route of listener l send to Service ns/name? */
+static bool listener_uses(const struct sg_listener *l, const char *ns, const char *name)
+{
+	for (size_t i = 0; i < l->nroutes; i++)
+		if (brefs_use(&l->routes[i].backends, ns, name))
+			return true;
+	for (size_t i = 0; i < l->ntcp_routes; i++)
+		if (brefs_use(&l->tcp_routes[i].backends, ns, name))
+			return true;
+	return false;
+}
+
+static int ancestor_cmp(const void *x, const void *y)
+{
+	const struct sg_parent_status *a = x, *b = y;
+	int d = strcmp(a->ns, b->ns);
+
+	return d ? d : strcmp(a->name, b->name);
+}
+
+/* One ancestor status per Gateway whose routes send to a target (Gateway
+ * API reports BackendTLSPolicy status per Gateway, not per Service), in
+ * namespace/name order, each with the policy's conditions. */
+static int btls_ancestors(struct sg_draft *b, struct sg_res *r, const struct sg_node *targets,
+			  const struct sg_condition *accepted, const struct sg_condition *resolved)
+{
+	struct sg_cfg *cfg = b->cfg;
+	struct sg_res_status *st = &r->status;
+
+	for (size_t bi = 0; bi < cfg->nbinds; bi++)
+		for (size_t li = 0; li < cfg->binds[bi].nlisteners; li++) {
+			const struct sg_listener *l = &cfg->binds[bi].listeners[li];
+			struct sg_parent_status *ps, key = { .ns = l->gw_ns, .name = l->gw_name };
+			bool used = false;
+
+			if (!l->gw_name)
+				continue;
+			for (size_t t = 0; t < targets->n && !used; t++)
+				used = listener_uses(l, r->ns, ref_str(targets->items[t], "name"));
+			for (size_t i = 0; used && i < st->nparents; i++)
+				used = ancestor_cmp(&st->parents[i], &key) != 0;
+			if (!used)
+				continue;
+			ps = sg_arena_push(b->c.a, &st->parents, &st->nparents, &st->capparents,
+					   sizeof(*ps));
+			if (!ps)
+				return -1;
+			*ps = key;
+			ps->kind = "Gateway";
+			ps->accepted = *accepted;
+			ps->resolved = *resolved;
+		}
+	if (st->nparents > 1)
+		qsort(st->parents, st->nparents, sizeof(*st->parents), ancestor_cmp);
+	return 0;
+}
+
 /* Gateway API's BackendTLSPolicy: TLS to the Services it targets (a port
- * by its name with sectionName). Status: per target, Accepted and
- * ResolvedRefs. */
+ * by its name with sectionName). Status: per Gateway that routes to one
+ * of them, Accepted (False/Conflicted where an older policy holds the
+ * same target) and ResolvedRefs. */
 static int build_btls(struct sg_draft *b, struct sg_res *r)
 {
 	static const struct sg_field fields[] = {
@@ -2544,10 +2677,10 @@ static int build_btls(struct sg_draft *b, struct sg_res *r)
 	if (!(t = btls_validation(b, r, in.validation, &accepted, &resolved)))
 		return -1;
 	for (size_t i = 0; i < in.targets->n; i++)
-		if (btls_target(b, r, t, &accepted, &resolved, in.targets->items[i],
+		if (btls_target(b, r, t, &accepted, in.targets->items[i],
 				sg_path_idx(c, "spec.targetRefs", i)) == -1)
 			return -1;
-	return 0;
+	return btls_ancestors(b, r, in.targets, &accepted, &resolved);
 }
 
 /* The policy's content, parsed once and stamped onto every target. */

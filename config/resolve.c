@@ -108,7 +108,10 @@ static void resolve_authority(struct sg_cfg *cfg, struct sg_backend_ref *br)
 			sg_arena_printf(&cfg->arena, "%s:%u", br->svc->hostname, br->port);
 }
 
-static void resolve_backend(struct sg_cfg *cfg, struct sg_backend_ref *br)
+/* grpc: a GRPCRoute's backend, spoken to in HTTP/2 whatever its Service
+ * port's appProtocol says (gRPC is HTTP/2: h2c in clear text, ALPN h2
+ * over TLS); an explicit http.version still wins. */
+static void resolve_backend(struct sg_cfg *cfg, struct sg_backend_ref *br, bool grpc)
 {
 	const struct sg_policy *tcp = sg_policy_for_backend(cfg, SG_POL_BACKEND_TCP, br);
 	const struct sg_policy *http = sg_policy_for_backend(cfg, SG_POL_BACKEND_HTTP, br);
@@ -133,7 +136,7 @@ static void resolve_backend(struct sg_cfg *cfg, struct sg_backend_ref *br)
 	if (bhttp && bhttp->version != SG_HTTP_VERSION_UNSET)
 		br->eff_h2 = bhttp->version == SG_HTTP_VERSION_2;
 	else
-		br->eff_h2 = br->h2c;
+		br->eff_h2 = br->h2c || grpc;
 }
 
 /* The route's own filters, and for each kind it has not, the most specific
@@ -168,14 +171,15 @@ static void resolve_filters(const struct sg_cfg *cfg, const struct sg_listener *
  * text), its HTTP version (a copy to an h2c port is an HTTP/2 stream),
  * keepalive, and its authority for a copy of a request that came without
  * Host. */
-static void resolve_mirrors(struct sg_cfg *cfg, const struct sg_mirrors *ms)
+static void resolve_mirrors(struct sg_cfg *cfg, const struct sg_mirrors *ms, bool grpc)
 {
 	for (size_t i = 0; i < ms->n; i++)
-		resolve_backend(cfg, ms->v[i].backend);
+		resolve_backend(cfg, ms->v[i].backend, grpc);
 }
 
 static void resolve_route(struct sg_cfg *cfg, const struct sg_listener *l, struct sg_route *r)
 {
+	bool grpc = r->hr_kind == SG_KIND_GRPCROUTE;
 	const struct sg_policy *tp = sg_policy_for_route(cfg, SG_POL_TIMEOUT, l, r);
 	const struct sg_policy *rp = sg_policy_for_route(cfg, SG_POL_RETRY, l, r);
 
@@ -194,10 +198,10 @@ static void resolve_route(struct sg_cfg *cfg, const struct sg_listener *l, struc
 	if (r->eff_retry && r->eff_retry->attempts == 0)
 		r->eff_retry = NULL; /* attempts: 0 means "no retry" */
 	for (size_t i = 0; i < r->backends.n; i++) {
-		resolve_backend(cfg, &r->backends.v[i]);
-		resolve_mirrors(cfg, &r->backends.v[i].filters.mirrors);
+		resolve_backend(cfg, &r->backends.v[i], grpc);
+		resolve_mirrors(cfg, &r->backends.v[i].filters.mirrors, grpc);
 	}
-	resolve_mirrors(cfg, &r->filters.mirrors);
+	resolve_mirrors(cfg, &r->filters.mirrors, grpc);
 }
 
 static void resolve_listener(struct sg_cfg *cfg, struct sg_listener *l)
@@ -215,7 +219,7 @@ static void resolve_listener(struct sg_cfg *cfg, struct sg_listener *l)
 		for (size_t j = 0; j < l->tcp_routes[i].backends.n; j++) {
 			struct sg_backend_ref *br = &l->tcp_routes[i].backends.v[j];
 
-			resolve_backend(cfg, br);
+			resolve_backend(cfg, br, false);
 			/* TCP and TLS routes move bytes as they are; a
 			 * Service's BackendTLSPolicy serves its HTTP routes. */
 			br->eff_tls = NULL;

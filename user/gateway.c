@@ -12,11 +12,13 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/signalfd.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "config/build.h"
 #include "policy/ratelimit.h"
 #include "admin/admin.h"
+#include "admin/get.h"
 #include "admin/sockstats.h"
 #include "user/http2/h2proxy.h"
 #include "user/ctl/journal.h"
@@ -63,11 +65,20 @@ struct gateway {
 	 * last (cert_stamp); checked every GATEWAY_CERT_POLL_MS. */
 	struct sg_timer cert_timer;
 	uint64_t cert_seen;
+	struct sg_get_history *history; /* generations and transition times */
 };
 
 #define GATEWAY_CERT_POLL_MS 1000
 
 static uint64_t cert_stamp(const struct sg_cfg *cfg);
+
+/* The statuses of the config now in force, against those before. */
+static void record_status(struct gateway *g)
+{
+	if (sg_get_record(g->history, g->cfg, time(NULL)) < 0)
+		SG_WARN("out of memory: generations and transition times are those of the "
+			"config before");
+}
 
 /* The store's config goes in force: its rate limits keep the tokens the
  * one in force had (every worker still holds that one), the workers get
@@ -79,6 +90,7 @@ static void take_config(struct gateway *g)
 
 	sg_ratelimits_carry(next, g->cfg, sg_loop_now_ns(g->loop));
 	g->cfg = next;
+	record_status(g);
 	g->cert_seen = cert_stamp(g->cfg);
 	for (unsigned i = 0; i < g->nworkers; i++)
 		sg_worker_update(g->workers[i], g->cfg);
@@ -89,6 +101,13 @@ static const struct sg_cfg *current_cfg(void *ctx)
 	struct gateway *g = ctx;
 
 	return g->cfg;
+}
+
+static const struct sg_get_history *history(void *ctx)
+{
+	struct gateway *g = ctx;
+
+	return g->history;
 }
 
 /* Whether the gateway may listen on `port`: nobody else does. Workers
@@ -698,6 +717,7 @@ static void teardown(struct gateway *g)
 	sg_srcrate_free(g->resets);
 	sg_admit_free(g->admit);
 	sg_journal_close(g->journal);
+	sg_get_history_free(g->history);
 }
 
 static int ports_at_start(struct gateway *g)
@@ -777,7 +797,8 @@ static struct sg_store *load(const struct sg_gateway_opts *opts)
 int sg_gateway_run(const struct sg_gateway_opts *opts)
 {
 	struct gateway g = { 0 };
-	struct sg_admin_ops ops = { current_cfg, quit, change, metrics, sockstats, ready, &g };
+	struct sg_admin_ops ops = { current_cfg, quit,	change,	 metrics,
+				    sockstats,	 ready, history, &g };
 	int ret = 2, rc;
 
 	g.opts = opts;
@@ -791,6 +812,11 @@ int sg_gateway_run(const struct sg_gateway_opts *opts)
 			goto out;
 		g.cfg = sg_store_current(g.store);
 	}
+	if (!(g.history = sg_get_history_new())) {
+		SG_ERR("out of memory");
+		goto out;
+	}
+	record_status(&g);
 	if (opts->max_per_source && !(g.srclimit = sg_srclimit_new(opts->max_per_source))) {
 		SG_ERR("out of memory");
 		goto out;

@@ -414,6 +414,8 @@ static int cmd_check(const struct cli *cli)
 	}
 	sg_diag_init(&d);
 	cfg = sg_cfg_load(cli->configs, cli->nconfigs, &d);
+	if (cfg)
+		sg_tls_vet_secrets(cfg, &d);
 	if (cfg && sg_tls_check(cfg, &d) == -1) {
 		sg_cfg_free(cfg);
 		cfg = NULL;

@@ -19,6 +19,9 @@ Usage:
                       connection window raised to it (default 65535, the
                       protocol's default: the peer must honour small windows).
     --verbose         also log one line per request.
+    --tls CERT KEY    serve TLS with this certificate and key (PEM files),
+                      offering h2 and http/1.1 by ALPN; the bytes inside are
+                      read as in clear text (HTTP/2 preface or HTTP/1 head).
 
     One line per connection goes to stdout whatever --verbose says:
         h2backend NAME: connection 3 from 127.0.0.1:40112: HTTP/2 preface
@@ -135,6 +138,7 @@ import os
 import re
 import signal
 import socket
+import ssl
 import struct
 import sys
 import traceback
@@ -865,6 +869,7 @@ def parse_args(argv):
     p.add_argument("--max-streams", type=int, default=100)
     p.add_argument("--window", type=int, default=65535)
     p.add_argument("--verbose", action="store_true")
+    p.add_argument("--tls", nargs=2, metavar=("CERT", "KEY"))
     args = p.parse_args(argv)
     if not 1 <= args.max_streams < 2**31:
         p.error("--max-streams: 1 .. 2^31-1")
@@ -876,8 +881,13 @@ def parse_args(argv):
 async def serve(args):
     backend = Backend(args)
     loop = asyncio.get_running_loop()
+    ctx = None
+    if args.tls:
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(args.tls[0], args.tls[1])
+        ctx.set_alpn_protocols(["h2", "http/1.1"])
     server = await loop.create_server(lambda: Conn(backend), args.host, args.port,
-                                      reuse_address=True, backlog=512)
+                                      reuse_address=True, backlog=512, ssl=ctx)
     port = server.sockets[0].getsockname()[1]
     if args.ready_file:
         write_ready_file(args.ready_file, port)

@@ -20,6 +20,9 @@ Usage:
                       slow one (one instance of several behind a Service).
     --verbose         log one line per request to stderr (default: silent, so a
                       never-read stderr pipe cannot block the backend).
+    --tls CERT KEY    serve HTTPS (HTTP/1.1 by ALPN) with this certificate and
+                      key (PEM files); the handshake runs in the connection's
+                      thread, 10 s at most.
 
     The listening socket uses SO_REUSEADDR. One thread per connection. SIGTERM
     and SIGINT make the process exit with status 0 at once (open connections
@@ -171,6 +174,7 @@ import os
 import re
 import signal
 import socket
+import ssl
 import struct
 import sys
 import threading
@@ -892,6 +896,14 @@ def handle_request(conn, reader, ctx, req):
 
 def serve_connection(conn, ctx):
     """Per-connection thread: serve requests until close."""
+    if ctx.tls:
+        try:
+            conn.settimeout(10)
+            conn = ctx.tls.wrap_socket(conn, server_side=True)
+            conn.settimeout(None)
+        except (OSError, ssl.SSLError):
+            conn.close()
+            return
     reader = Reader(conn, ctx.traffic)
     graceful = True
     try:
@@ -923,7 +935,8 @@ def serve_connection(conn, ctx):
 # --------------------------------------------------------------------- main
 
 class Context:
-    def __init__(self, name, verbose, defaults=""):
+    def __init__(self, name, verbose, defaults="", tls=None):
+        self.tls = tls
         self.name = name
         self.verbose = verbose
         self.defaults = defaults
@@ -983,12 +996,19 @@ def parse_args(argv):
                    help="query parameters every request gets unless it has them")
     p.add_argument("--verbose", action="store_true",
                    help="log requests to stderr")
+    p.add_argument("--tls", nargs=2, metavar=("CERT", "KEY"),
+                   help="serve HTTPS with this certificate and key (PEM)")
     return p.parse_args(argv)
 
 
 def main(argv=None):
     args = parse_args(argv)
-    ctx = Context(args.name, args.verbose, args.defaults)
+    tls = None
+    if args.tls:
+        tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        tls.load_cert_chain(args.tls[0], args.tls[1])
+        tls.set_alpn_protocols(["http/1.1"])
+    ctx = Context(args.name, args.verbose, args.defaults, tls)
     try:
         signal.signal(signal.SIGTERM, on_signal)
         signal.signal(signal.SIGINT, on_signal)

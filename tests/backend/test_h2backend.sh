@@ -111,5 +111,18 @@ for args in "-n 1000 -c 4 -m 25 $B/l?size=1000" "-n 200 -c 2 -m 20 -d $TMP/1m $B
 done
 check "no exception in the log" "0 0" "$(curl -s "$B/stats" | jq -r .errors) $(grep -c 'BUG:' "$TMP/backend.log")"
 
+# --- TLS (--tls CERT KEY): ALPN h2, and the echo inside
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj /CN=t.test \
+	-addext subjectAltName=DNS:t.test -keyout "$TMP/t.key" -out "$TMP/t.crt" >/dev/null 2>&1
+"$PY" "$HERE/h2backend.py" --port 0 --name tls --ready-file "$TMP/tready" \
+	--tls "$TMP/t.crt" "$TMP/t.key" >"$TMP/tls.log" 2>&1 &
+TPID=$!
+for _ in $(seq 100); do [ -s "$TMP/tready" ] && break; sleep 0.05; done
+TPORT=$(cat "$TMP/tready" 2>/dev/null)
+check "--tls: HTTP/2 by ALPN over TLS" "2 200" \
+	"$(curl -s --max-time 10 --cacert "$TMP/t.crt" --resolve "t.test:$TPORT:127.0.0.1" --http2 \
+		-o /dev/null -w '%{http_version} %{http_code}' "https://t.test:$TPORT/a")"
+kill "$TPID" 2>/dev/null
+
 echo "$PASS passed, $FAIL failed"
 [ "$FAIL" -eq 0 ]

@@ -198,5 +198,20 @@ else
 fi
 BPID=
 
+# --- --tls CERT KEY: the echo over HTTPS
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj /CN=t.test \
+    -addext subjectAltName=DNS:t.test -keyout "$TMP/t.key" -out "$TMP/t.crt" >/dev/null 2>&1
+"$PY" "$HERE/sgbackend.py" --port 0 --name tls --tls "$TMP/t.crt" "$TMP/t.key" \
+    --ready-file "$TMP/tready" 2>"$TMP/tls.log" &
+BPID=$!
+for _ in $(seq 100); do [ -s "$TMP/tready" ] && break; sleep 0.05; done
+TP=$(cat "$TMP/tready" 2>/dev/null)
+check "--tls: the echo over HTTPS" '{"path":"/t","pod":"tls"}' \
+    "$(curl -s --max-time 5 --cacert "$TMP/t.crt" --resolve "t.test:$TP:127.0.0.1" \
+        "https://t.test:$TP/t" | jq -c '{path, pod}')"
+kill "$BPID" 2>/dev/null
+wait "$BPID" 2>/dev/null
+BPID=
+
 echo "$PASS passed, $FAIL failed"
 [ "$FAIL" -eq 0 ]

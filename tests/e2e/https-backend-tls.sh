@@ -1,4 +1,4 @@
-# TLS to backends: nginx serving TLS with a certificate signed by a CA made here. Standalone dialect (policies.backendTLS): verified with the CA file, GET and a 2 MiB download byte-identical (both engines' pumps take the copy path) and a POST body; a wrong CA and a wrong hostname are answered 503 "upstream call failed: tls: certificate verify failed: ..." and counted (kind="tls"), the system's CAs do not know the test CA, insecure skips verification; keep-alive TLS connections are pooled and reused (splicegate_pool_reuse_total, one nginx connection for many requests) and a new connection resumes the TLS session; config_dump shows backendTLS as agentgateway prints it. Kubernetes dialect, applied with `splicegate apply -f-`: a BackendTLSPolicy with its CA in a ConfigMap serves the Service over TLS, one whose ConfigMap is missing is a warning at apply, status ResolvedRefs False InvalidCACertificateRef in `get`, and 503 "tls: ConfigMap ... not found"; an AgentgatewayPolicy backend.tls with insecureSkipVerify All serves; config_dump lists both policies.
+# TLS to backends: nginx serving TLS with a certificate signed by a CA made here. Standalone dialect (policies.backendTLS): verified with the CA file, GET and a 2 MiB download byte-identical (both engines' pumps take the copy path) and a POST body; a wrong CA and a wrong hostname are answered 503 "upstream call failed: tls: certificate verify failed: ..." and counted (kind="tls"), the system's CAs do not know the test CA, insecure skips verification; keep-alive TLS connections are pooled and reused (splicegate_pool_reuse_total, one nginx connection for many requests) and a new connection resumes the TLS session; config_dump shows backendTLS as agentgateway prints it. Kubernetes dialect, applied with `splicegate apply -f-`: a BackendTLSPolicy with its CA in a ConfigMap serves the Service over TLS, one whose ConfigMap is missing is a warning at apply, status ResolvedRefs False InvalidCACertificateRef in `get`, and 503 "tls: ConfigMap ... not found"; an AgentgatewayPolicy backend.tls with insecureSkipVerify All serves; a subjectAltNames URI is matched with the certificate's URI SAN (another URI: 503 hostname mismatch); the status ancestor is the Gateway, and a second policy on the same target is Accepted False Conflicted while the first serves; config_dump lists both policies.
 . "$(dirname "$0")/lib.sh"
 
 command -v nginx >/dev/null || {
@@ -14,7 +14,7 @@ openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -su
 	-keyout "$WORK/ca.key" -out "$WORK/ca.crt" >/dev/null 2>&1 || fail "openssl: CA"
 openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj "/CN=backend.test" \
 	-keyout "$WORK/srv.key" -out "$WORK/srv.csr" >/dev/null 2>&1 || fail "openssl: CSR"
-printf 'subjectAltName=DNS:backend.test,IP:127.0.0.1\n' >"$WORK/srv.ext"
+printf 'subjectAltName=DNS:backend.test,IP:127.0.0.1,URI:spiffe://backend.test/id\n' >"$WORK/srv.ext"
 openssl x509 -req -in "$WORK/srv.csr" -CA "$WORK/ca.crt" -CAkey "$WORK/ca.key" -CAcreateserial \
 	-days 2 -extfile "$WORK/srv.ext" -out "$WORK/srv.crt" >/dev/null 2>&1 || fail "openssl: sign"
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
@@ -206,6 +206,10 @@ $(service_yaml plain "$NP" | sed 's/name: plain/name: insecure/')
 ---
 $(service_yaml lost "$NP")
 ---
+$(service_yaml spiffe "$NP")
+---
+$(service_yaml spiffe2 "$NP")
+---
 apiVersion: v1
 kind: ConfigMap
 metadata: {name: e2e-ca, namespace: e2e}
@@ -221,6 +225,33 @@ spec:
   validation:
     caCertificateRefs: [{group: "", kind: ConfigMap, name: e2e-ca}]
     hostname: backend.test
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: BackendTLSPolicy
+metadata: {name: secure-tls-2, namespace: e2e}
+spec:
+  targetRefs: [{group: "", kind: Service, name: secure, sectionName: http}]
+  validation: {wellKnownCACertificates: System, hostname: wrong.test}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: BackendTLSPolicy
+metadata: {name: spiffe-tls, namespace: e2e}
+spec:
+  targetRefs: [{group: "", kind: Service, name: spiffe}]
+  validation:
+    caCertificateRefs: [{group: "", kind: ConfigMap, name: e2e-ca}]
+    hostname: other.test
+    subjectAltNames: [{type: URI, uri: "spiffe://backend.test/id"}]
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: BackendTLSPolicy
+metadata: {name: spiffe-wrong, namespace: e2e}
+spec:
+  targetRefs: [{group: "", kind: Service, name: spiffe2}]
+  validation:
+    caCertificateRefs: [{group: "", kind: ConfigMap, name: e2e-ca}]
+    hostname: backend.test
+    subjectAltNames: [{type: URI, uri: "spiffe://backend.test/other"}]
 ---
 apiVersion: gateway.networking.k8s.io/v1
 kind: BackendTLSPolicy
@@ -252,6 +283,11 @@ spec:
   - matches: [{path: {type: PathPrefix, value: /insecure}}]
     filters: [{type: URLRewrite, urlRewrite: {path: {type: ReplacePrefixMatch, replacePrefixMatch: /who}}}]
     backendRefs: [{name: insecure, port: $NP}]
+  - matches: [{path: {type: PathPrefix, value: /spiffe}}]
+    filters: [{type: URLRewrite, urlRewrite: {path: {type: ReplacePrefixMatch, replacePrefixMatch: /who}}}]
+    backendRefs: [{name: spiffe, port: $NP}]
+  - matches: [{path: {type: PathPrefix, value: /wrong-spiffe}}]
+    backendRefs: [{name: spiffe2, port: $NP}]
 YAML
 }
 
@@ -277,6 +313,19 @@ conds() {
 		jq -r '.status.ancestors[0].conditions[] | "\(.type) \(.status) \(.reason)"' | tr '\n' ';'
 }
 check "get: secure-tls Accepted and ResolvedRefs" "$(conds secure-tls)" \
+	"Accepted True Accepted;ResolvedRefs True ResolvedRefs;"
+hcall "http://127.0.0.1:$GP/spiffe"
+expect "k8s: BackendTLSPolicy subjectAltNames URI matched against the certificate's URI SAN" \
+	200 "hello over tls"
+hcall "http://127.0.0.1:$GP/wrong-spiffe"
+expect "k8s: a URI SAN the certificate lacks: 503" 503 \
+	"upstream call failed: tls: certificate verify failed: hostname mismatch"
+check "get: the ancestor is the Gateway whose route sends to the Service" \
+	"$("$SG_BIN" get backendtlspolicy secure-tls -n e2e -o json | jq -c '[.status.ancestors[].ancestorRef]')" \
+	'[{"group":"gateway.networking.k8s.io","kind":"Gateway","namespace":"e2e","name":"gw"}]'
+check "get: secure-tls-2, on secure-tls's target, Accepted False Conflicted" "$(conds secure-tls-2)" \
+	"Accepted False Conflicted;ResolvedRefs True ResolvedRefs;"
+check "get: spiffe-tls Accepted" "$(conds spiffe-tls)" \
 	"Accepted True Accepted;ResolvedRefs True ResolvedRefs;"
 check "get: lost-tls not accepted, ResolvedRefs False InvalidCACertificateRef" "$(conds lost-tls)" \
 	"Accepted False NoValidCACertificate;ResolvedRefs False InvalidCACertificateRef;"

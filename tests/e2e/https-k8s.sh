@@ -1,4 +1,4 @@
-# HTTPS listeners, Kubernetes dialect, applied with `splicegate apply -f-` to a running gateway: a Gateway listener with protocol HTTPS and tls.certificateRefs to kubernetes.io/tls Secrets serves each hostname's certificate (openssl s_client) and routes HTTPRoutes over HTTP/1.1 and HTTP/2 (curl); a Secret in another namespace needs a ReferenceGrant (listener ResolvedRefs False RefNotPermitted, no certificate served, then served once granted); a missing Secret gives InvalidCertificateRef; a Secret applied again with a new certificate is served on new connections; a Secret whose key does not match is refused by apply with the reason while the running config serves on; an AgentgatewayPolicy frontend.tls (minProtocolVersion 1.3, alpnProtocols http/1.1) refuses TLS 1.2 and keeps HTTP/2 clients on HTTP/1.1, and config_dump shows it as agentgateway does.
+# HTTPS listeners, Kubernetes dialect, applied with `splicegate apply -f-` to a running gateway: a Gateway listener with protocol HTTPS and tls.certificateRefs to kubernetes.io/tls Secrets serves each hostname's certificate (openssl s_client) and routes HTTPRoutes over HTTP/1.1 and HTTP/2 (curl); a Secret in another namespace needs a ReferenceGrant (listener ResolvedRefs False RefNotPermitted, no certificate served, then served once granted); a missing Secret gives InvalidCertificateRef; a Secret applied again with a new certificate is served on new connections; a Secret whose key does not match, or that is not PEM, is taken by apply with a warning: that listener is ResolvedRefs False InvalidCertificateRef and serves nothing while the others serve on; an AgentgatewayPolicy frontend.tls (minProtocolVersion 1.3, alpnProtocols http/1.1) refuses TLS 1.2 and keeps HTTP/2 clients on HTTP/1.1, and config_dump shows it as agentgateway does.
 . "$(dirname "$0")/lib.sh"
 
 start_backend k8s || finish
@@ -133,12 +133,36 @@ secret infra cert-a a2 a2 | "$SG_BIN" apply -f- >/dev/null
 check "the Secret applied again: its new certificate is served" "$(subject a.example.test)" \
 	a-renewed.example.test
 
-# A Secret whose key is another certificate's: refused, the config in force stays.
+# A Secret whose key is another certificate's, or that is not PEM at all:
+# that listener is ResolvedRefs False InvalidCertificateRef and serves
+# nothing; the apply is taken and the other listeners serve on.
 out=$(secret infra cert-a a b | "$SG_BIN" apply -f- 2>&1)
-check "apply of a Secret whose key does not match: refused (exit 1)" "$?" 1
-[[ "$out" == *"key does not match the certificate"* ]] && pass "the refusal says why" ||
-	fail "refusal: $out"
-check "the running config serves on" "$(subject a.example.test)" a-renewed.example.test
+check "apply of a Secret whose key does not match: taken (exit 0)" "$?" 0
+[[ "$out" == *"listener a: Secret infra/cert-a: key does not match the certificate"* ]] &&
+	pass "apply warns why" || fail "apply said: $out"
+check "listener a: InvalidCertificateRef" "$(lcond a ResolvedRefs)" "False InvalidCertificateRef"
+check "listener a: not programmed" "$(lcond a Programmed)" "False Invalid"
+check "a.example.test: no certificate served" "$(subject a.example.test)" refused
+check "b.example.test: served on" "$(subject b.example.test)" b.example.test
+out=$("$SG_BIN" apply -f- 2>&1 <<YAML
+apiVersion: v1
+kind: Secret
+metadata: {name: cert-a, namespace: infra}
+type: kubernetes.io/tls
+data: {tls.crt: SGVsbG8gd29ybGQK, tls.key: SGVsbG8gd29ybGQK}
+YAML
+)
+check "apply of a Secret that is not PEM: taken (exit 0)" "$?" 0
+[[ "$out" == *"listener a: Secret infra/cert-a: certificate: no PEM certificate"* ]] &&
+	pass "apply warns: no PEM certificate" || fail "apply said: $out"
+check "listener a: InvalidCertificateRef" "$(lcond a ResolvedRefs)" "False InvalidCertificateRef"
+check "b.example.test: still served" \
+	"$(curl "${R[@]}" -o /dev/null -w '%{http_code}' "https://b.example.test:$HP/")" 200
+check "the Gateway: Accepted, Programmed (listener b is)" \
+	"$("$SG_BIN" get gateway edge -n infra -o json | jq -r '[.status.conditions[] | "\(.type) \(.status) \(.reason)"] | join(";")')" \
+	"Accepted True ListenersNotValid;Programmed True Programmed"
+secret infra cert-a a2 a2 | "$SG_BIN" apply -f- >/dev/null
+check "a good Secret again: served" "$(subject a.example.test)" a-renewed.example.test
 
 # The frontend TLS policy of the Gateway.
 "$SG_BIN" apply -f- >/dev/null <<YAML

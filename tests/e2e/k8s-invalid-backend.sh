@@ -141,6 +141,18 @@ wait_port "$TP" 5 && pass "its TCP listener on its own port opened" || fail "por
 hcall http://127.0.0.1:8080/good
 expect "the HTTP port still serves HTTP" 200 '{*'
 "$SG_BIN" delete gateway extra -n e2e >/dev/null
+"$SG_BIN" apply -f- >/dev/null 2>&1 <<YAML
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: only-bad, namespace: e2e}
+spec:
+  gatewayClassName: splicegate
+  listeners: [{name: invalid, port: 1111, protocol: INVALID}]
+YAML
+check "a Gateway whose only listener is unsupported: Accepted False ListenersNotValid" \
+	"$("$SG_BIN" get gateway only-bad -n e2e -o json | jq -r '[.status.conditions[] | "\(.type)=\(.status)/\(.reason)"] | join(" ")')" \
+	"Accepted=False/ListenersNotValid Programmed=False/Invalid"
+"$SG_BIN" delete gateway only-bad -n e2e >/dev/null
 
 # Several -f, and a directory, as kubectl takes them: each file applied.
 mkdir -p "$WORK/many"

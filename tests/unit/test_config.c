@@ -1112,7 +1112,8 @@ static void test_config_list_of_resources(void **state)
 /* A Gateway listener of a protocol that is not served, or on a port that
  * another protocol's listeners hold, does not refuse the file: the
  * Gateway is taken without it, which serves nothing and shows why in
- * the status (Gateway API: UnsupportedProtocol, ProtocolConflict), with
+ * the status (Gateway API: UnsupportedProtocol, ProtocolConflict, and
+ * UnsupportedValue for a TLS listener in mode Terminate), with
  * a warning. Standalone binds still refuse both. */
 static void test_config_gateway_listener_problems_are_status(void **state)
 {
@@ -1123,11 +1124,16 @@ static void test_config_gateway_listener_problems_are_status(void **state)
 					    "  listeners:\n"
 					    "  - {name: raw, port: 8080, protocol: TCP}\n"
 					    "  - {name: dns, port: 5353, protocol: UDP}\n"
-					    "  - {name: tcp, port: 9000, protocol: TCP}\n";
+					    "  - {name: tcp, port: 9000, protocol: TCP}\n"
+					    "  - {name: t, port: 443, protocol: TLS, tls: {mode: "
+					    "Terminate}}\n";
 	struct loaded *l = *state;
-	struct sg_cfg *cfg = load_ok(l, text, 2);
+	struct sg_cfg *cfg = load_ok(l, text, 3);
 
-	assert_int_equal(cfg->nbad_listeners, 2);
+	assert_int_equal(cfg->nbad_listeners, 3);
+	assert_string_equal(cfg->bad_listeners[2].name, "t");
+	assert_string_equal(cfg->bad_listeners[2].reason, "UnsupportedValue");
+
 	assert_string_equal(cfg->bad_listeners[0].name, "raw");
 	assert_string_equal(cfg->bad_listeners[0].reason, "ProtocolConflict");
 	assert_string_equal(cfg->bad_listeners[0].message, "port 8080 is HTTP listeners' already");
@@ -1136,8 +1142,10 @@ static void test_config_gateway_listener_problems_are_status(void **state)
 	assert_non_null(find_listener(cfg, "ns/gw.http"));
 	assert_non_null(find_listener(cfg, "ns/more.tcp"));
 	assert_int_equal(find_bind(cfg, 8080)->proto, SG_PROTO_HTTP);
-	for (size_t i = 0; i < cfg->nbinds; i++)
+	for (size_t i = 0; i < cfg->nbinds; i++) {
 		assert_int_not_equal(cfg->binds[i].port, 5353);
+		assert_int_not_equal(cfg->binds[i].port, 443);
+	}
 }
 
 static void test_config_reads_regular_files_only(void **state)
@@ -1951,6 +1959,75 @@ static void test_config_allowed_kinds(void **state)
 	assert_string_equal(cd->reason, "NotAllowedByListeners");
 }
 
+#define BTLS(name, section)                                                                        \
+	"---\n"                                                                                    \
+	"apiVersion: gateway.networking.k8s.io/v1\n"                                               \
+	"kind: BackendTLSPolicy\n"                                                                 \
+	"metadata: {name: " name ", namespace: ns}\n"                                              \
+	"spec:\n"                                                                                  \
+	"  targetRefs: [{group: '', kind: Service, name: svc" section "}]\n"                       \
+	"  validation: {wellKnownCACertificates: System, hostname: b.test}\n"
+
+/* BackendTLSPolicy status is per Gateway whose routes reach the Service
+ * (Gateway API), not per Service; of two on the same target the older
+ * (then by name) is in force and the other is Accepted False Conflicted;
+ * another sectionName is another target. */
+static void test_config_backend_tls_status(void **state)
+{
+	static const char text[] = K8S_BASE ROUTE_HEAD
+		"  parentRefs: [{name: gw}]\n"
+		"  rules: [{backendRefs: [{name: svc, port: 8000}]}]\n" BTLS("b", "") BTLS("a", "")
+			BTLS("c",
+			     ", sectionName: http") "---\n"
+						    "apiVersion: gateway.networking.k8s.io/v1\n"
+						    "kind: BackendTLSPolicy\n"
+						    "metadata: {name: unused, namespace: ns}\n"
+						    "spec:\n"
+						    "  targetRefs: [{group: '', kind: Service, "
+						    "name: svc2}]\n"
+						    "  validation: {wellKnownCACertificates: "
+						    "System, hostname: x}\n";
+	struct loaded *l = *state;
+	const struct sg_cfg *cfg = load_ok(l, text, 1);
+	const struct sg_condition *cd;
+	size_t n = 0;
+
+	assert_string_equal(l->diag.lines[0],
+			    "t.yaml:48:16: warning: spec.targetRefs[0]: Service ns/svc2 is not "
+			    "defined; BackendTLSPolicy ns/unused has no effect until it is");
+	for (size_t i = 0; i < cfg->nresources; i++) {
+		const struct sg_res_id *id = &cfg->resources[i];
+
+		if (strcmp(id->kind, "BackendTLSPolicy"))
+			continue;
+		assert_int_equal(id->status->nparents, !strcmp(id->name, "unused") ? 0 : 1);
+		for (size_t p = 0; p < id->status->nparents; p++) {
+			assert_string_equal(id->status->parents[p].kind, "Gateway");
+			assert_string_equal(id->status->parents[p].ns, "ns");
+			assert_string_equal(id->status->parents[p].name, "gw");
+			assert_null(id->status->parents[p].section);
+		}
+	}
+	for (const char *const *name = (const char *const[]){ "a", "c", NULL }; *name; name++) {
+		cd = res_cond(cfg, "BackendTLSPolicy", "ns", *name, 0, false);
+		assert_true(cd->status);
+		assert_string_equal(cd->reason, "Accepted");
+		cd = res_cond(cfg, "BackendTLSPolicy", "ns", *name, 0, true);
+		assert_string_equal(cd->reason, "ResolvedRefs");
+	}
+	cd = res_cond(cfg, "BackendTLSPolicy", "ns", "b", 0, false);
+	assert_false(cd->status);
+	assert_string_equal(cd->reason, "Conflicted");
+	assert_string_equal(cd->message,
+			    "policy a matches the same target but with higher priority");
+	for (size_t i = 0; i < cfg->npolicies; i++)
+		if (cfg->policies[i].kind == SG_POL_BACKEND_TLS) {
+			assert_string_not_equal(cfg->policies[i].src_name, "b");
+			n++;
+		}
+	assert_int_equal(n, 3); /* a, c, unused */
+}
+
 static void test_config_rejects_bad_resources(void **state)
 {
 	static const struct err_case cases[] = {
@@ -1996,15 +2073,6 @@ static void test_config_rejects_bad_resources(void **state)
 		  "spec: {listeners: [{name: https, port: 443, protocol: HTTPS}]}\n",
 		  "t.yaml:4:20: spec.listeners[0]: an HTTPS listener needs tls: {certificateRefs: "
 		  "[...]}" },
-		{ "TLS listener in Terminate mode",
-		  "apiVersion: gateway.networking.k8s.io/v1\n"
-		  "kind: Gateway\n"
-		  "metadata: {name: gw}\n"
-		  "spec:\n"
-		  "  listeners:\n"
-		  "  - {name: t, port: 443, protocol: TLS, tls: {mode: Terminate}}\n",
-		  "t.yaml:6:53: spec.listeners[0].tls.mode: expected Passthrough (a TLS listener "
-		  "that terminates is not supported; use protocol HTTPS), got \"Terminate\"" },
 		{ "TLS listener without tls",
 		  "apiVersion: gateway.networking.k8s.io/v1\n"
 		  "kind: Gateway\n"
@@ -2860,6 +2928,7 @@ int main(void)
 		T(test_config_dangling_refs_set_conditions),
 		T(test_config_grants_and_selectors),
 		T(test_config_allowed_kinds),
+		T(test_config_backend_tls_status),
 		T(test_k8s_grpcroute_matches),
 		T(test_config_rejects_bad_resources),
 		T(test_config_rejects_bad_hosts_and_codes),

@@ -702,6 +702,41 @@ static void test_resolve_service_backend_policies(void **state)
 		assert_true(cfg->policies[i].attached);
 }
 
+/* A GRPCRoute's backends are HTTP/2 whatever the Service port's
+ * appProtocol (none here), mirrors included; the HTTPRoute's to the same
+ * port stay HTTP/1.1, and a backend.http version still wins. */
+static void test_resolve_grpcroute_backends_are_h2(void **state)
+{
+	static const char text[] = BACKEND_BASE
+		"---\n"
+		"apiVersion: gateway.networking.k8s.io/v1\n"
+		"kind: GRPCRoute\n"
+		"metadata: {name: g, namespace: ns}\n"
+		"spec:\n"
+		"  parentRefs: [{name: gw}]\n"
+		"  rules:\n"
+		"  - filters: [{type: RequestMirror, requestMirror: {backendRef: {name: svc, "
+		"port: 8001}}}]\n"
+		"    backendRefs: [{name: svc, port: 8000}, {name: other, port: 8000}]\n"
+		"---\n"
+		"apiVersion: agentgateway.dev/v1alpha1\n"
+		"kind: AgentgatewayPolicy\n"
+		"metadata: {name: h1, namespace: ns}\n"
+		"spec:\n"
+		"  targetRefs: [{kind: Service, name: other}]\n"
+		"  backend: {http: {version: HTTP/1.1}}\n";
+	struct loaded *l = *state;
+	struct sg_cfg *cfg = load_ok(l, text, 0);
+	const struct sg_route *g = find_route(cfg, "ns/g.0.0.http.grpc", NULL);
+	const struct sg_route *r = find_route(cfg, "ns/r.0.0.http", NULL);
+
+	assert_true(g->backends.v[0].eff_h2);
+	assert_false(g->backends.v[1].eff_h2);
+	assert_int_equal(g->filters.mirrors.n, 1);
+	assert_true(g->filters.mirrors.v[0].backend->eff_h2);
+	assert_false(r->backends.v[0].eff_h2);
+}
+
 static void test_resolve_backend_defaults(void **state)
 {
 	struct loaded *l = *state;
@@ -993,6 +1028,7 @@ int main(void)
 		T(test_resolve_frontend_keys),
 		T(test_resolve_standalone_frontend_stays_standalone),
 		T(test_resolve_is_repeatable),
+		T(test_resolve_grpcroute_backends_are_h2),
 	};
 #undef T
 

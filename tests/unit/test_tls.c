@@ -823,10 +823,11 @@ static struct pem make_signed(const char *name, const char *host, struct pem *ca
 		 "-days 2 -subj /CN=%s-ca -keyout %s-ca.key -out %s-ca.crt >/dev/null 2>&1 && "
 		 "openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj /CN=%s "
 		 "-keyout %s.key -out %s.csr >/dev/null 2>&1 && "
-		 "printf 'subjectAltName=DNS:%s,IP:127.0.0.1\\n' >%s.ext && "
+		 "printf 'subjectAltName=DNS:%s,IP:127.0.0.1,URI:spiffe://%s/id\\n' >%s.ext && "
 		 "openssl x509 -req -in %s.csr -CA %s-ca.crt -CAkey %s-ca.key -CAcreateserial "
 		 "-days 2 -extfile %s.ext -out %s.crt >/dev/null 2>&1",
-		 dir, name, name, name, host, name, name, host, name, name, name, name, name, name);
+		 dir, name, name, name, host, name, name, host, host, name, name, name, name, name,
+		 name);
 	assert_int_equal(system(cmd), 0);
 	snprintf(path, sizeof(path), "%s/%s.crt", dir, name);
 	p.cert = slurp(path, &p.cert_len);
@@ -982,6 +983,23 @@ static void test_tls_client_refuses_what_it_cannot_verify(void **state)
 	cfg.sans = (struct sg_strs){ sans, 1, 1 };
 	assert_string_equal(verdict(b.s, &cfg, "b.test"),
 			    "certificate verify failed: hostname mismatch");
+	/* A URI SAN (a SPIFFE identity) matches the certificate's URI
+	 * exactly; one SAN of any type is enough. */
+	cfg.sans = (struct sg_strs){ (const char *[]){ "spiffe://b.test/id" }, 1, 1 };
+	assert_string_equal(verdict(b.s, &cfg, "evil.test"), "ok");
+	cfg.sans = (struct sg_strs){ (const char *[]){ "spiffe://b.test/i" }, 1, 1 };
+	assert_string_equal(verdict(b.s, &cfg, "b.test"),
+			    "certificate verify failed: hostname mismatch");
+	cfg.sans = (struct sg_strs){ (const char *[]){ "spiffe://x.test/id", "b.test" }, 2, 2 };
+	assert_string_equal(verdict(b.s, &cfg, "evil.test"), "ok");
+	cfg.sans = (struct sg_strs){ (const char *[]){ "x.test", "spiffe://x.test/id" }, 2, 2 };
+	assert_string_equal(verdict(b.s, &cfg, "b.test"),
+			    "certificate verify failed: hostname mismatch");
+	/* ... and still only after the chain verified. */
+	other.sans = (struct sg_strs){ (const char *[]){ "spiffe://b.test/id" }, 1, 1 };
+	assert_string_equal(verdict(b.s, &other, "b.test"),
+			    "certificate verify failed: unable to get local issuer certificate");
+	other.sans = (struct sg_strs){ 0 };
 	/* insecureHost: the chain, not the name; insecure: nothing. */
 	cfg.sans = (struct sg_strs){ 0 };
 	cfg.insecure_host = true;

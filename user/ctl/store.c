@@ -6,12 +6,25 @@
 #include "config/build.h"
 #include "config/node.h"
 #include "user/base/mem.h"
+#include "user/tls/tls.h"
 
 #include <ctype.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* sg_cfg_build, then Secrets' certificates loaded: a listener whose do
+ * not is left serving nothing (sg_tls_vet_secrets), never the whole
+ * change refused for it. */
+static struct sg_cfg *build(const struct sg_cfg_input *in, struct sg_diag *d)
+{
+	struct sg_cfg *cfg = sg_cfg_build(in, d);
+
+	if (cfg)
+		sg_tls_vet_secrets(cfg, d);
+	return cfg;
+}
 
 /* The resources an applied body holds (malloc'd names), for compact(). */
 struct held {
@@ -63,7 +76,7 @@ struct sg_store *sg_store_open(const char *const *paths, size_t npaths, struct s
 	s->capsrcs = s->nfiles = s->nsrcs;
 	in.srcs = s->srcs;
 	in.nsrcs = in.replace_from = s->nsrcs;
-	s->cfg = sg_cfg_build(&in, d);
+	s->cfg = build(&in, d);
 	if (!s->cfg) {
 		sg_store_close(s);
 		return NULL;
@@ -400,7 +413,7 @@ static struct sg_cfg *build_with(const struct sg_store *s, const struct sg_sourc
 	if (extra)
 		all[in.nsrcs++] = *extra;
 	in.srcs = all;
-	cfg = sg_cfg_build(&in, d);
+	cfg = build(&in, d);
 	free(all);
 	return cfg;
 }
@@ -460,7 +473,7 @@ int sg_store_reload_sources(struct sg_store *s, struct sg_source *files, size_t 
 	in.srcs = all;
 	in.nsrcs = nfiles + napplied;
 	in.replace_from = nfiles;
-	cfg = sg_cfg_build(&in, d);
+	cfg = build(&in, d);
 	if (!cfg) {
 		free(all);
 		forget_failed(s);
@@ -498,7 +511,7 @@ int sg_store_rebuild(struct sg_store *s, sg_store_check_fn check, void *check_ct
 	in.srcs = s->srcs;
 	in.nsrcs = s->nsrcs;
 	in.replace_from = s->nfiles;
-	cfg = sg_cfg_build(&in, d);
+	cfg = build(&in, d);
 	if (!cfg)
 		return -1;
 	if (check && check(check_ctx, s->cfg, cfg, d) == -1) {

@@ -27,6 +27,7 @@
 
 #include "config/diag.h"
 #include "config/duration.h"
+#include "config/node.h"
 
 struct tls_listener {
 	const struct sg_listener *l;
@@ -432,6 +433,40 @@ struct sg_tls_server *sg_tls_server_new(const struct sg_bind *b, char *err, size
 	return s;
 }
 
+void sg_tls_vet_secrets(struct sg_cfg *cfg, struct sg_diag *d)
+{
+	for (size_t i = 0; i < cfg->nbinds; i++)
+		for (size_t j = 0; j < cfg->binds[i].nlisteners; j++) {
+			struct sg_listener *l = &cfg->binds[i].listeners[j];
+			const struct sg_node *at;
+			SSL_CTX *ctx;
+			char why[256];
+			int rc;
+
+			if (!l->tls || !l->tls->secret)
+				continue;
+			at = l->tls->secret_at;
+			if (!(ctx = SSL_CTX_new(TLS_server_method())))
+				continue; /* out of memory: sg_tls_check will say so */
+			rc = load_cert(ctx, l->tls, why, sizeof(why));
+			SSL_CTX_free(ctx);
+			if (rc == 0)
+				continue;
+			l->tls_reason = "InvalidCertificateRef";
+			l->tls_message =
+				sg_arena_printf(&cfg->arena, "Secret %s: %s", l->tls->secret, why);
+			l->tls = NULL;
+			/* Where the Gateway is, and where the Secret is when it
+			 * came in another text (each applier hears of it). */
+			sg_diag_warn(d, l->at, "Gateway %s/%s: listener %s: %s; it serves nothing",
+				     l->gw_ns, l->gw_name, l->name, l->tls_message);
+			if (at && l->at && strcmp(at->file, l->at->file))
+				sg_diag_warn(d, at,
+					     "Gateway %s/%s: listener %s: %s; it serves nothing",
+					     l->gw_ns, l->gw_name, l->name, l->tls_message);
+		}
+}
+
 int sg_tls_check(const struct sg_cfg *cfg, struct sg_diag *d)
 {
 	int ret = 0;
@@ -746,6 +781,60 @@ static bool is_ip(const char *host)
 	return inet_pton(AF_INET, host, buf) == 1 || inet_pton(AF_INET6, host, buf) == 1;
 }
 
+/* A SAN given as a URI (a SPIFFE identity): not an IP literal, and a
+ * ':' that no DNS name has. */
+static bool is_uri(const char *san)
+{
+	return strchr(san, ':') && !is_ip(san);
+}
+
+/* Does leaf certificate x carry one of c's SANs (DNS, IP or URI)? */
+static bool leaf_has_san(const struct sg_tls_client *c, X509 *x)
+{
+	GENERAL_NAMES *names = X509_get_ext_d2i(x, NID_subject_alt_name, NULL, NULL);
+	bool found = false;
+
+	for (size_t i = 0; i < c->nsans && !found; i++) {
+		const char *san = c->sans[i];
+
+		if (!is_uri(san)) {
+			found = is_ip(san) ? X509_check_ip_asc(x, san, 0) == 1
+					   : X509_check_host(x, san, 0,
+							     X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS,
+							     NULL) == 1;
+			continue;
+		}
+		for (int j = 0; names && j < sk_GENERAL_NAME_num(names) && !found; j++) {
+			const GENERAL_NAME *g = sk_GENERAL_NAME_value(names, j);
+			const ASN1_IA5STRING *u =
+				g->type == GEN_URI ? g->d.uniformResourceIdentifier : NULL;
+
+			found = u && (size_t)ASN1_STRING_length(u) == strlen(san) &&
+				!memcmp(ASN1_STRING_get0_data(u), san, strlen(san));
+		}
+	}
+	GENERAL_NAMES_free(names);
+	return found;
+}
+
+/* The SAN check when a URI is among them, which X509_VERIFY_PARAM cannot
+ * express: on the leaf, once its chain verified, any one SAN of the list
+ * (Gateway API subjectAltNames); else "hostname mismatch", as OpenSSL's
+ * own check says it. */
+static int verify_sans(int ok, X509_STORE_CTX *xs)
+{
+	SSL *ssl = X509_STORE_CTX_get_ex_data(xs, SSL_get_ex_data_X509_STORE_CTX_idx());
+	struct sg_tls *t = ssl ? SSL_get_app_data(ssl) : NULL;
+	X509 *x = X509_STORE_CTX_get_current_cert(xs);
+
+	if (!ok || X509_STORE_CTX_get_error_depth(xs) != 0 || !t || !t->cli || !x)
+		return ok;
+	if (leaf_has_san(t->cli, x))
+		return 1;
+	X509_STORE_CTX_set_error(xs, X509_V_ERR_HOSTNAME_MISMATCH);
+	return 0;
+}
+
 /* The names the certificate must carry: the SANs given, else the host
  * name (an IP literal as an iPAddress SAN). */
 static int client_verify(struct sg_tls_client *c, SSL *ssl, const char *name)
@@ -756,6 +845,11 @@ static int client_verify(struct sg_tls_client *c, SSL *ssl, const char *name)
 	if (c->insecure || c->insecure_host)
 		return 0;
 	X509_VERIFY_PARAM_set_hostflags(vp, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
+	for (size_t i = 0; i < c->nsans; i++)
+		if (is_uri(c->sans[i])) {
+			SSL_set_verify(ssl, SSL_VERIFY_PEER, verify_sans);
+			return 0;
+		}
 	if (!c->nsans)
 		return (is_ip(name) ? X509_VERIFY_PARAM_set1_ip_asc(vp, name)
 				    : X509_VERIFY_PARAM_set1_host(vp, name, 0)) == 1
@@ -788,7 +882,7 @@ struct sg_tls *sg_tls_connect(struct sg_tls_client *c, int fd, const char *host)
 	SSL_set_connect_state(t->ssl);
 	if ((cached = session_slot(c, t->sni, false)))
 		SSL_set_session(t->ssl, cached->sess);
-	t->cli = c;
+	t->cli = c; /* verify_sans reads it */
 	c->refs++;
 	return t;
 }

@@ -35,6 +35,13 @@ struct sg_tls_server *sg_tls_server_new(const struct sg_bind *b, char *err, size
  * Returns 0, or -1 when any failed: such a config must not go in force. */
 struct sg_diag;
 int sg_tls_check(const struct sg_cfg *cfg, struct sg_diag *d);
+/* Kubernetes listeners whose Secret's certificate or key does not load
+ * (not PEM, a key that is not the certificate's) are taken out of cfg,
+ * fresh from sg_cfg_build and not yet shared: each keeps its place with
+ * ResolvedRefs False/InvalidCertificateRef and serves nothing, with a
+ * warning in d, as a missing Secret does; the rest of cfg is served
+ * (Gateway API: one bad Secret never refuses the other listeners). */
+void sg_tls_vet_secrets(struct sg_cfg *cfg, struct sg_diag *d);
 /* Drops the caller's reference; connections still in their handshake keep
  * the server until they are done. NULL is fine. */
 void sg_tls_server_unref(struct sg_tls_server *s);

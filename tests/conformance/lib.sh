@@ -1,0 +1,365 @@
+# One conformance test (run.sh's worker): `bash lib.sh ShortName` starts the
+# base backends and a gateway on the base resources, sources
+# cases/ShortName.sh and prints one PASS/FAIL line per case. The helpers
+# below are what a case file calls; each check prints why it failed.
+set -u
+TEST=$1
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+REPO=$(cd "$HERE/../.." && pwd)
+WORK=$(mktemp -d /tmp/sg-conf.XXXXXX)
+PIDS=()
+INFRA=gateway-conformance-infra
+cleanup() {
+	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
+	wait 2>/dev/null
+	rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+# ---- backends --------------------------------------------------------------
+
+# backend NAME [ARGS...]: an echo backend (tests/backend/sgbackend.py) named
+# NAME; its port is ${PORT[NAME]} once ready_port has read it.
+backend() {
+	local name=$1
+	shift
+	/usr/bin/python3 "$REPO/tests/backend/sgbackend.py" --port 0 --name "$name" \
+		--ready-file "$WORK/$name.port" "$@" 2>"$WORK/$name.log" &
+	PIDS+=("$!")
+}
+# grpc_backend NAME [FILE-STEM [ARGS...]]: a gRPC echo
+# (tests/backend/h2backend.py) named NAME, h2c unless ARGS say --tls; its
+# port file is $WORK/FILE-STEM.port (default NAME).
+grpc_backend() {
+	local stem=${2:-$1}
+	/usr/bin/python3 "$REPO/tests/backend/h2backend.py" --port 0 --name "$1" \
+		--ready-file "$WORK/$stem.port" "${@:3}" >"$WORK/$stem.log" 2>&1 &
+	PIDS+=("$!")
+}
+ready_port() { # NAME: its port once it listens
+	for _ in $(seq 200); do
+		[ -s "$WORK/$1.port" ] && cat "$WORK/$1.port" && return 0
+		sleep 0.05
+	done
+	return 1
+}
+
+# The CA of the TLS backends (the suite's tls-checks-ca-certificate) and
+# their certificate: abc.example.com, other.example.com and the SPIFFE ID
+# the SAN test names; a second CA that signed nothing here; the frontend
+# certificate of the HTTPS listeners (tls-validity-checks-certificate).
+certs() {
+	local sub='subjectAltName=DNS:abc.example.com,DNS:other.example.com,URI:spiffe://abc.example.com/test-identity'
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj /CN=ca \
+		-keyout "$WORK/ca.key" -out "$WORK/ca.crt" >/dev/null 2>&1
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
+		-subj /CN=other-ca -keyout "$WORK/ca2.key" -out "$WORK/ca2.crt" >/dev/null 2>&1
+	openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj /CN=abc.example.com \
+		-keyout "$WORK/tls.key" -out "$WORK/tls.csr" >/dev/null 2>&1
+	openssl x509 -req -in "$WORK/tls.csr" -CA "$WORK/ca.crt" -CAkey "$WORK/ca.key" \
+		-CAcreateserial -days 2 -extfile <(echo "$sub") -out "$WORK/tls.crt" >/dev/null 2>&1
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
+		-subj /CN=https-listener.org -addext \
+		'subjectAltName=DNS:https-listener.org,DNS:example.org,DNS:unknown-example.org,DNS:second-example.org,DNS:*.wildcard.org' \
+		-keyout "$WORK/front.key" -out "$WORK/front.crt" >/dev/null 2>&1
+}
+indent() { sed "s/^/$1/" "$2"; }
+
+# ---- the gateway -----------------------------------------------------------
+
+# apply: the case's manifest (standard input) applied as kubectl would; its
+# output in $WORK/apply.out, exit status returned.
+apply() {
+	"$SG_BIN" apply -f- >"$WORK/apply.out" 2>&1
+}
+
+# one_rule_route NAME BACKENDREF: an HTTPRoute on same-namespace with one
+# rule (no match) whose one backendRef is the flow mapping BACKENDREF.
+one_rule_route() {
+	printf -- '---\napiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: {name: %s, namespace: %s}\nspec:\n  parentRefs: [{name: same-namespace}]\n  rules: [{backendRefs: [%s]}]\n' \
+		"$1" "$INFRA" "$2"
+}
+# invalid_ref ROUTE REASON: the route's ResolvedRefs is False REASON, and
+# its requests get 500.
+invalid_ref() {
+	applied && parent HTTPRoute "$INFRA/$1" $INFRA/same-namespace ResolvedRefs False "$2"
+}
+# no_accepted_parent KIND NS/ROUTE: no parent of its status is Accepted True.
+no_accepted_parent() {
+	local n
+	n=$(res "$1" "$2" | jq '[.status.parents[]?.conditions[] | select(.type == "Accepted" and .status == "True")] | length')
+	[ "$n" = 0 ] || { echo "$n parents Accepted True"; return 1; }
+}
+# zero_routes NS/GW: no listener has a route attached.
+zero_routes() {
+	local n
+	n=$(res gateway "$1" | jq '[.status.listeners[].attachedRoutes] | add')
+	[ "$n" = 0 ] || { echo "$n routes attached"; return 1; }
+}
+# unattached KIND NS/ROUTE NS/GW REASON: the three subtests of the
+# invalid-parentRef tests, by index 0, 1, 2.
+unattached() {
+	case $5 in
+	0) applied && parent "$1" "$2" "$3" Accepted False "$4" ;;
+	1) applied && no_accepted_parent "$1" "$2" ;;
+	2) applied && zero_routes "$3" ;;
+	esac
+}
+# tls_route NAME GATEWAY[:SECTION] HOSTNAMES: a TLSRoute to tls-backend.
+tls_route() {
+	local sec=
+	[[ $2 == *:* ]] && sec=", sectionName: ${2#*:}"
+	printf -- '---\napiVersion: gateway.networking.k8s.io/v1\nkind: TLSRoute\nmetadata: {name: %s, namespace: %s}\nspec:\n  parentRefs: [{name: %s%s}]\n  hostnames: %s\n  rules: [{backendRefs: [{name: tls-backend, port: 443}]}]\n' \
+		"$1" "$INFRA" "${2%%:*}" "$sec" "$3"
+}
+# gw_head NAME: a Gateway of the infra namespace up to its listeners.
+gw_head() {
+	printf -- '---\napiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata: {name: %s, namespace: %s}\nspec:\n  gatewayClassName: splicegate\n  listeners:\n' \
+		"$1" "$INFRA"
+}
+# xns_route NAME NS BACKEND: an HTTPRoute on same-namespace whose one rule
+# sends to BACKEND:8080 in namespace NS.
+xns_route() {
+	cat <<YAML
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: $1, namespace: $INFRA}
+spec:
+  parentRefs: [{name: same-namespace}]
+  rules: [{backendRefs: [{name: $3, namespace: $2, port: 8080}]}]
+YAML
+}
+# tls_svc NAME [PORT-NAME [PORT [APP-PROTOCOL]]]: a Service on the TLS echo.
+tls_svc() {
+	cat <<YAML
+---
+apiVersion: v1
+kind: Service
+metadata: {name: $1, namespace: $INFRA}
+spec:
+  clusterIP: 127.0.0.1
+  ports: [{name: ${2:-btls}, port: ${3:-443}, targetPort: ${PORT[tls-backend]}${4:+, appProtocol: $4}}]
+YAML
+}
+# btls NAME SERVICE[:SECTION] HOSTNAME [VALIDATION-LINES]: a BackendTLSPolicy
+# with the CA ConfigMap, unless VALIDATION-LINES say otherwise.
+btls() {
+	local svc=${2%%:*} sec= ca='    caCertificateRefs: [{group: "", kind: ConfigMap, name: tls-checks-ca-certificate}]'
+	[[ $2 == *:* ]] && sec=", sectionName: ${2#*:}"
+	cat <<YAML
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: BackendTLSPolicy
+metadata: {name: $1, namespace: $INFRA}
+spec:
+  targetRefs: [{group: "", kind: Service, name: $svc$sec}]
+  validation:
+    hostname: "$3"
+${4:-$ca}
+YAML
+}
+# route_rule PATH SERVICE [PORT]: one rule of an HTTPRoute, Exact PATH.
+route_rule() {
+	printf '  - matches: [{path: {type: Exact, value: %s}}]\n    backendRefs: [{group: "", kind: Service, name: %s, port: %s}]\n' \
+		"$1" "$2" "${3:-443}"
+}
+# route NAME GATEWAY HOSTNAME: an HTTPRoute head (rules follow).
+route() {
+	printf -- '---\napiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: {name: %s, namespace: %s}\nspec:\n  parentRefs: [{name: %s}]\n  hostnames: [%s]\n  rules:\n' \
+		"$1" "$INFRA" "$2" "$3"
+}
+
+# grant NAME NS FROM-GROUP FROM-KIND FROM-NS TO-GROUP TO-KIND [TO-NAME]
+grant() {
+	cat <<YAML
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: ReferenceGrant
+metadata: {name: $1, namespace: $2}
+spec:
+  from: [{group: "$3", kind: $4, namespace: $5}]
+  to: [{group: "$6", kind: $7${8:+, name: $8}}]
+YAML
+}
+
+# ---- checks: each returns 0, or prints why and returns 1 ------------------
+
+# res KIND NS/NAME: the resource as `splicegate get -o json` prints it.
+res() { "$SG_BIN" get "$1" "${2#*/}" -n "${2%/*}" -o json 2>/dev/null; }
+
+# latest JSON: every condition's observedGeneration is the resource's
+# metadata.generation (the suite's ConditionsHaveLatestObservedGeneration).
+latest() {
+	local bad
+	[ -n "${SG_CONF_NO_GENERATIONS:-}" ] && return 0
+	bad=$(jq -r '.metadata.generation as $g | [.status | .. | objects |
+		select(has("type") and has("status") and has("reason")) |
+		select($g == null or .observedGeneration != $g)] | length' <<<"$1" 2>/dev/null)
+	[ "$bad" = 0 ] || { echo "conditions not at the latest generation ($(jq -c '.metadata.generation' <<<"$1"))"; return 1; }
+}
+
+# has_cond JSON-ARRAY-OF-CONDITIONS TYPE STATUS REASON
+has_cond() {
+	local got
+	got=$(jq -r --arg t "$2" '.[]? | select(.type == $t) | "\(.status) \(.reason)"' <<<"$1")
+	[ "$got" = "$3 $4" ] || { echo "$2: got '${got:-none}', want '$3 $4'"; return 1; }
+}
+
+# gw_cond NS/GW TYPE STATUS REASON
+gw_cond() {
+	local j
+	j=$(res gateway "$1") || { echo "no Gateway $1"; return 1; }
+	latest "$j" || return 1
+	has_cond "$(jq -c '.status.conditions' <<<"$j")" "$2" "$3" "$4"
+}
+
+# listener NS/GW NAME TYPE STATUS REASON [KINDS]: KINDS "" = supportedKinds
+# empty, "K1,K2" = each among them, unset = not checked.
+listener() {
+	local j l
+	j=$(res gateway "$1") || { echo "no Gateway $1"; return 1; }
+	latest "$j" || return 1
+	l=$(jq -c --arg n "$2" '.status.listeners[]? | select(.name == $n)' <<<"$j")
+	[ -n "$l" ] || { echo "Gateway $1 has no listener $2 in its status"; return 1; }
+	has_cond "$(jq -c .conditions <<<"$l")" "$3" "$4" "$5" || return 1
+	[ $# -lt 6 ] && return 0
+	if [ -z "$6" ]; then
+		[ "$(jq '.supportedKinds | length' <<<"$l")" = 0 ] ||
+			{ echo "supportedKinds $(jq -c .supportedKinds <<<"$l"), want none"; return 1; }
+		return 0
+	fi
+	for k in ${6//,/ }; do
+		jq -e --arg k "$k" '[.supportedKinds[].kind] | index($k)' <<<"$l" >/dev/null ||
+			{ echo "supportedKinds lacks $k: $(jq -c .supportedKinds <<<"$l")"; return 1; }
+	done
+}
+
+# listeners_count NS/GW N
+listeners_count() {
+	local n
+	n=$(res gateway "$1" | jq '.status.listeners | length')
+	[ "$n" = "$2" ] || { echo "$n listeners in the status, want $2"; return 1; }
+}
+
+# parent KIND NS/ROUTE NS/GW TYPE STATUS REASON: that parent's condition.
+parent() {
+	local j
+	j=$(res "$1" "$2") || { echo "no $1 $2"; return 1; }
+	latest "$j" || return 1
+	has_cond "$(jq -c --arg g "${3#*/}" '[.status.parents[]? | select(.parentRef.name == $g) | .conditions[]]' <<<"$j")" \
+		"$4" "$5" "$6"
+}
+
+# ancestor KIND NS/POLICY NS/GW TYPE STATUS REASON: the policy's condition
+# under the ancestor Gateway.
+ancestor() {
+	local j
+	j=$(res "$1" "$2") || { echo "no $1 $2"; return 1; }
+	latest "$j" || return 1
+	has_cond "$(jq -c --arg g "${3#*/}" --arg ns "${3%/*}" '[.status.ancestors[]? |
+		select(.ancestorRef.name == $g and (.ancestorRef.namespace // $ns) == $ns) | .conditions[]]' <<<"$j")" \
+		"$4" "$5" "$6"
+}
+
+# http PORT HOST PATH CODES [BACKEND]: a request through the gateway; its
+# status one of CODES (comma-separated) and, given, the echo's pod.
+http() {
+	local code pod
+	code=$(curl -s --max-time 10 -o "$WORK/body" -w '%{http_code}' -H "Host: $2" \
+		"http://127.0.0.1:$1$3")
+	[[ ",$4," == *",$code,"* ]] || { echo "GET $2$3: status $code, want $4"; return 1; }
+	[ $# -lt 5 ] && return 0
+	pod=$(jq -r .pod "$WORK/body" 2>/dev/null)
+	[ "$pod" = "$5" ] || { echo "GET $2$3: answered by '$pod', want $5"; return 1; }
+}
+
+# https PORT SNI PATH CODES [BACKEND]: as http, over TLS to the HTTPS
+# listeners (SNI and Host the same), the frontend certificate trusted.
+https() {
+	local code pod
+	code=$(curl -s --max-time 10 --cacert "$WORK/front.crt" --resolve "$2:$1:127.0.0.1" \
+		-o "$WORK/body" -w '%{http_code}' "https://$2:$1$3")
+	[[ ",$4," == *",$code,"* ]] || { echo "GET https://$2$3: status $code, want $4"; return 1; }
+	[ $# -lt 5 ] && return 0
+	pod=$(jq -r .pod "$WORK/body" 2>/dev/null)
+	[ "$pod" = "$5" ] || { echo "GET https://$2$3: answered by '$pod', want $5"; return 1; }
+}
+
+# http_fails PORT HOST PATH: the request does not succeed (the suite's
+# MakeRequestAndExpectFailure: an error or a status other than 2xx).
+http_fails() {
+	local code
+	code=$(curl -s --max-time 10 -o /dev/null -w '%{http_code}' -H "Host: $2" \
+		"http://127.0.0.1:$1$3")
+	[[ $code != 2* ]] || { echo "GET $2$3: status $code, want a failure"; return 1; }
+}
+
+# grpc PORT AUTHORITY /svc/Method BACKEND [-H 'k: v'...]: a gRPC call
+# answered grpc-status 0 by BACKEND.
+grpc() {
+	local r
+	r=$(timeout 20 /usr/bin/python3 "$REPO/tests/e2e/grpc_client.py" --port "$1" \
+		${2:+--authority "$2"} --path "$3" "${@:5}" hi | jq -r '"\(.grpc_status) \((.headers // []) |
+		map(select(.[0] == "x-backend-name"))[0][1] // "-")"')
+	[ "$r" = "0 $4" ] || { echo "call $3: got '$r', want '0 $4'"; return 1; }
+}
+
+# grpc_unmatched PORT AUTHORITY /svc/Method [-H 'k: v'...]: no route
+# (grpc-status 12). AUTHORITY "": the client's default.
+grpc_unmatched() {
+	local r
+	r=$(timeout 20 /usr/bin/python3 "$REPO/tests/e2e/grpc_client.py" --port "$1" \
+		${2:+--authority "$2"} --path "$3" "${@:4}" hi | jq -r .grpc_status)
+	[ "$r" = 12 ] || { echo "call $3: grpc-status '$r', want 12 (unmatched)"; return 1; }
+}
+
+# applied: the last apply was taken (the suite applies with kubectl, which
+# never refuses a resource for what a controller thinks of it).
+applied() {
+	[ "$APPLY_RC" = 0 ] || { echo "apply refused: $(head -c 300 "$WORK/apply.out")"; return 1; }
+}
+
+# tcase NAME CHECK [ARGS...]: one case of this test, named as the suite's
+# subtest; all its checks (joined with `&&` in a function) must hold.
+tcase() {
+	local name=$1 why
+	shift
+	if why=$("$@" 2>&1); then
+		echo "PASS $TEST/$name"
+	else
+		echo "FAIL $TEST/$name: $(tr '\n' ' ' <<<"$why" | head -c 400)"
+	fi
+}
+
+# ---- start -------------------------------------------------------------------
+
+certs
+for b in infra-backend-v1 infra-backend-v2 infra-backend-v3 app-backend-v1 app-backend-v2 web-backend; do
+	backend "$b"
+done
+backend tls-backend --tls "$WORK/tls.crt" "$WORK/tls.key"
+for b in grpc-infra-backend-v1 grpc-infra-backend-v2 grpc-infra-backend-v3; do grpc_backend "$b"; done
+declare -A PORT
+for b in infra-backend-v1 infra-backend-v2 infra-backend-v3 app-backend-v1 app-backend-v2 web-backend \
+	tls-backend grpc-infra-backend-v1 grpc-infra-backend-v2 grpc-infra-backend-v3; do
+	PORT[$b]=$(ready_port "$b") || {
+		echo "FAIL $TEST: backend $b did not start"
+		exit 1
+	}
+done
+# shellcheck source=base.sh
+. "$HERE/base.sh" >"$WORK/base.yaml"
+"$SG_BIN" --splice copy -c "$WORK/base.yaml" >"$WORK/gateway.log" 2>&1 &
+GW_PID=$!
+PIDS+=("$GW_PID")
+for _ in $(seq 200); do
+	curl -s -o /dev/null http://127.0.0.1:15000/config_dump && break
+	sleep 0.05
+done
+curl -s -o /dev/null http://127.0.0.1:15000/config_dump || {
+	echo "FAIL $TEST: the gateway did not start: $(tail -3 "$WORK/gateway.log" | tr '\n' ' ')"
+	exit 1
+}
+# shellcheck disable=SC1090
+. "$HERE/cases/$TEST.sh"

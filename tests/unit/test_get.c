@@ -1,0 +1,139 @@
+/* Tests for admin/get.c: the status history, generations and transition
+ * times across configs, as GET /resources prints them. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "admin/get.h"
+#include "config/build.h"
+#include "user/base/json.h"
+
+#define GW                                                                                         \
+	"apiVersion: gateway.networking.k8s.io/v1\n"                                               \
+	"kind: Gateway\n"                                                                          \
+	"metadata: {name: gw, namespace: ns}\n"                                                    \
+	"spec: {listeners: [{name: http, port: 8080, protocol: HTTP}]}\n"                          \
+	"---\n"                                                                                    \
+	"apiVersion: gateway.networking.k8s.io/v1\n"                                               \
+	"kind: HTTPRoute\n"                                                                        \
+	"metadata: {name: r, namespace: ns, generation: 7}\n"
+
+/* One config in force: loaded, recorded at `now`. */
+static struct sg_cfg *take(struct sg_get_history *h, const char *text, time_t now)
+{
+	struct sg_diag d;
+	struct sg_cfg *cfg;
+
+	sg_diag_init(&d);
+	cfg = sg_cfg_load_text("t.yaml", text, &d);
+	sg_diag_free(&d);
+	assert_non_null(cfg);
+	assert_int_equal(sg_get_record(h, cfg, now), 0);
+	return cfg;
+}
+
+/* "generation observedGeneration status lastTransitionTime" of the
+ * route's Accepted condition, and of the Gateway's. */
+static void route_and_gateway(const struct sg_cfg *cfg, const struct sg_get_history *h, char *r,
+			      char *g)
+{
+	char *text = sg_get_resources(cfg, h, NULL, NULL, NULL);
+	struct sg_json *list = sg_json_parse(text);
+
+	for (struct sg_json *it = sg_json_first(sg_json_get(list, "items")); it;
+	     it = sg_json_next(it)) {
+		const char *kind = sg_json_str(sg_json_get(it, "kind"));
+		struct sg_json *st = sg_json_get(it, "status"), *c;
+		double gen = 0, og = 0;
+
+		c = !strcmp(kind, "Gateway")
+			    ? sg_json_first(sg_json_get(st, "conditions"))
+			    : sg_json_first(sg_json_get(sg_json_first(sg_json_get(st, "parents")),
+							"conditions"));
+		sg_json_num(sg_json_get(sg_json_get(it, "metadata"), "generation"), &gen);
+		sg_json_num(sg_json_get(c, "observedGeneration"), &og);
+		sprintf(!strcmp(kind, "Gateway") ? g : r, "%.0f %.0f %s %s", gen, og,
+			sg_json_str(sg_json_get(c, "status")),
+			sg_json_str(sg_json_get(c, "lastTransitionTime")));
+	}
+	sg_json_free(list);
+	free(text);
+}
+
+static void test_get_generations_and_transition_times(void **state)
+{
+	static const char *const texts[] = {
+		GW "spec: {parentRefs: [{name: gw}], rules: [{matches: [{path: {value: /a}}]}]}\n",
+		GW "spec: {parentRefs: [{name: gw}], rules: [{matches: [{path: {value: /a}}]}]}\n",
+		GW "spec: {parentRefs: [{name: gw}], rules: [{matches: [{path: {value: /b}}]}]}\n",
+		GW "spec: {parentRefs: [{name: no}], rules: [{matches: [{path: {value: /b}}]}]}\n",
+		GW "spec: {parentRefs: [{name: gw}], rules: [{matches: [{path: {value: /b}}]}]}\n",
+	};
+	static const char *const want[] = {
+		"1 1 True 1970-01-01T00:16:40Z",  /* new: the YAML's 7 is not kept */
+		"1 1 True 1970-01-01T00:16:40Z",  /* the same spec */
+		"2 2 True 1970-01-01T00:16:40Z",  /* new spec, same status: time kept */
+		"3 3 False 1970-01-01T01:06:40Z", /* the status changed: time moved */
+		"4 4 True 1970-01-01T01:23:20Z",
+	};
+	struct sg_get_history *h = sg_get_history_new();
+	char r[256], g[256];
+
+	for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
+		struct sg_cfg *cfg = take(h, texts[i], 1000 + (time_t)i * 1000);
+
+		route_and_gateway(cfg, h, r, g);
+		assert_string_equal(r, want[i]);
+		assert_string_equal(g, "1 1 True 1970-01-01T00:16:40Z");
+		sg_cfg_free(cfg);
+	}
+	/* Gone from one config, the route starts again at 1. */
+	sg_cfg_free(take(h,
+			 GW "spec: {parentRefs: [{name: gw}]}\n"
+			    "---\napiVersion: v1\nkind: Namespace\nmetadata: {name: x}\n",
+			 9000));
+	sg_cfg_free(take(h,
+			 "apiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\n"
+			 "metadata: {name: gw, namespace: ns}\n"
+			 "spec: {listeners: [{name: http, port: 8080, protocol: HTTP}]}\n",
+			 9500));
+	{
+		struct sg_cfg *cfg = take(h, texts[0], 10000);
+
+		route_and_gateway(cfg, h, r, g);
+		assert_string_equal(r, "1 1 True 1970-01-01T02:46:40Z");
+		sg_cfg_free(cfg);
+	}
+	sg_get_history_free(h);
+}
+
+/* Without a history (none recorded), the resources print as applied. */
+static void test_get_without_history(void **state)
+{
+	struct sg_diag d;
+	struct sg_cfg *cfg;
+	char *text;
+
+	sg_diag_init(&d);
+	cfg = sg_cfg_load_text("t.yaml", GW "spec: {parentRefs: [{name: gw}]}\n", &d);
+	sg_diag_free(&d);
+	text = sg_get_resources(cfg, NULL, "HTTPRoute", NULL, NULL);
+	assert_non_null(strstr(text, "\"generation\":\t7"));
+	assert_null(strstr(text, "lastTransitionTime"));
+	free(text);
+	sg_cfg_free(cfg);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_get_generations_and_transition_times),
+		cmocka_unit_test(test_get_without_history),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
