@@ -1867,7 +1867,10 @@ void sg_h2_detach(struct sg_h2_session *s, int32_t id)
 
 int sg_h2_trailers(struct sg_h2_session *s, int32_t id, const struct sg_h2_field *f, size_t n)
 {
-	nghttp2_nv room[H2_NV_STACK], *nv;
+	/* Zeroed: with link-time optimization gcc cannot tell that to_nv wrote
+	 * the n entries nghttp2 reads (-Wmaybe-uninitialized); a trailer block
+	 * is once per response at most. */
+	nghttp2_nv room[H2_NV_STACK] = { 0 }, *nv;
 	int rc;
 
 	if (!n) /* an empty trailer block still ends the stream */
