@@ -138,6 +138,21 @@ static inline struct sg_thread_times fake_thread_times(void *ctx)
 static const struct sg_clock fake_clock_ops = { fake_now_ns, fake_wait, fake_nap,
 						fake_thread_times };
 
+/* One saturation window (SG_LOOP_SAT_WINDOW_MS) of `loop`'s passes, each
+ * after `work_ms` of work and `held_ms` held back, waiting up to
+ * `wait_ms` (nothing comes). */
+static inline void fake_sat_window(struct sg_loop *loop, struct fake_clock *fc, uint64_t work_ms,
+				   uint64_t held_ms, int wait_ms)
+{
+	uint64_t until = fc->now + SG_LOOP_SAT_WINDOW_MS * FAKE_MS;
+
+	while (fc->now < until) {
+		fake_work(fc, work_ms * FAKE_MS);
+		fake_held(fc, held_ms * FAKE_MS);
+		assert_int_equal(sg_loop_run_once(loop, wait_ms), 0);
+	}
+}
+
 /* `loop` reads `fc`, which starts at 1000 s (and 1 ns run: a thread that
  * ran not at all reads as a loop whose first window has not begun). */
 static inline void fake_clock_start(struct sg_loop *loop, struct fake_clock *fc)

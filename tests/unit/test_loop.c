@@ -1270,48 +1270,33 @@ static void test_loop_wait_ends_at_the_timer_or_the_event(void **state)
 	conn_free(&c->closing);
 }
 
-/* Passes of `work_ms` of work, `held_ms` held back and a wait of
- * `wait_ms` each (nothing comes), until `windows` saturation windows of
- * the loop's time have passed. */
-static void fake_windows(struct sg_loop *loop, int windows, uint64_t work_ms, uint64_t held_ms,
-			 int wait_ms)
-{
-	uint64_t until = fc.now + (uint64_t)windows * SG_LOOP_SAT_WINDOW_MS * FAKE_MS;
-
-	while (fc.now < until) {
-		fake_work(&fc, work_ms * FAKE_MS);
-		fake_held(&fc, held_ms * FAKE_MS);
-		assert_int_equal(sg_loop_run_once(loop, wait_ms), 0);
-	}
-}
-
-/* sg_loop_saturated, window by window of a loop: after two windows in
- * which it never waited, not after one; still after one in which it slept
- * a fifth of the time, no longer after one in which it slept two thirds.
- * Held back (it ran half of the time it was awake), at once, and so
- * sg_loop_held_back too, for that window only when no pump copied. */
+/* sg_loop_saturated, window by window of a loop (in each pass: ms it
+ * worked, was held back, waited): after two windows in which it never waited, not
+ * after one; still after one in which it slept a fifth of the time, no
+ * longer after one in which it slept two thirds. Held back (it ran half
+ * of the time it was awake), at once, and so sg_loop_held_back too, for
+ * that window only when no pump copied. */
 static void test_loop_saturated_only_when_it_never_waits(void **state)
 {
+	static const struct {
+		uint64_t work_ms, held_ms;
+		int wait_ms;
+		bool saturated, held;
+	} w[] = {
+		{ 2, 0, 0, false, false }, { 2, 0, 0, true, false }, { 4, 0, 1, true, false },
+		{ 1, 0, 2, false, false }, { 1, 1, 0, true, true },  { 0, 0, 5, false, false },
+	};
 	struct sg_loop *loop = *state;
 
 	assert_false(sg_loop_saturated()); /* no pass has run on this thread */
 	assert_int_equal(sg_loop_run_once(loop, 0), 0);
 	assert_false(sg_loop_saturated());
-	fake_windows(loop, 1, 2, 0, 0);
-	assert_false(sg_loop_saturated());
-	fake_windows(loop, 1, 2, 0, 0);
-	assert_true(sg_loop_saturated());
-	assert_false(sg_loop_held_back());
-	fake_windows(loop, 1, 4, 0, 1);
-	assert_true(sg_loop_saturated());
-	fake_windows(loop, 1, 1, 0, 2);
-	assert_false(sg_loop_saturated());
-	fake_windows(loop, 1, 1, 1, 0);
-	assert_true(sg_loop_saturated());
-	assert_true(sg_loop_held_back());
-	fake_windows(loop, 1, 0, 0, 5);
-	assert_false(sg_loop_saturated());
-	assert_false(sg_loop_held_back());
+	for (size_t i = 0; i < sizeof(w) / sizeof(w[0]); i++) {
+		fake_sat_window(loop, &fc, w[i].work_ms, w[i].held_ms, w[i].wait_ms);
+		if (sg_loop_saturated() != w[i].saturated || sg_loop_held_back() != w[i].held)
+			fail_msg("window %zu: saturated %d held back %d", i, sg_loop_saturated(),
+				 sg_loop_held_back());
+	}
 }
 
 /* ---- busy polling, on the fake clock: each reading of it costs the

@@ -987,24 +987,11 @@ static void adapt_open(struct adapt_rig *r)
 	assert_int_equal(sg_loop_run_once(r->loop, 0), 0);
 }
 
-/* One saturation window of the loop's passes, each `work_ms` of work,
- * `held_ms` held back and `wait_ms` asleep. */
-static void adapt_window(struct adapt_rig *r, uint64_t work_ms, uint64_t held_ms, int wait_ms)
-{
-	uint64_t until = r->fc.now + SG_LOOP_SAT_WINDOW_MS * FAKE_MS;
-
-	while (r->fc.now < until) {
-		fake_work(&r->fc, work_ms * FAKE_MS);
-		fake_held(&r->fc, held_ms * FAKE_MS);
-		assert_int_equal(sg_loop_run_once(r->loop, wait_ms), 0);
-	}
-}
-
 /* Busy, not held back, for whole windows: the loop is saturated. */
 static void adapt_saturate(struct adapt_rig *r)
 {
 	for (int i = 0; i < SG_LOOP_SAT_WINDOWS; i++)
-		adapt_window(r, 2, 0, 0);
+		fake_sat_window(r->loop, &r->fc, 2, 0, 0);
 	assert_true(sg_loop_saturated());
 	assert_false(sg_loop_held_back());
 }
@@ -1053,7 +1040,7 @@ static void test_relay_adapts_to_saturation(void **state)
 	assert_int_equal(r.p.spliced, ADAPT_STEP);
 	assert_null(r.p.buf);
 
-	adapt_window(&r, 1, 0, 2); /* sleeps two thirds */
+	fake_sat_window(r.loop, &r.fc, 1, 0, 2); /* sleeps two thirds */
 	assert_false(sg_loop_saturated());
 	adapt_step(&r);
 	assert_int_equal(r.p.engine, SG_RELAY_COPY);
@@ -1077,7 +1064,7 @@ static void test_relay_held_back_splices_to_the_end(void **state)
 	(void)state;
 	adapt_open(&r);
 	adapt_step(&r);
-	adapt_window(&r, 1, 1, 0);
+	fake_sat_window(r.loop, &r.fc, 1, 1, 0);
 	assert_true(sg_loop_held_back());
 	assert_int_equal(r.p.engine, SG_RELAY_COPY);
 	assert_int_equal(r.p.spliced, 0);
@@ -1086,8 +1073,8 @@ static void test_relay_held_back_splices_to_the_end(void **state)
 	assert_int_equal(r.p.engine, SG_RELAY_SPLICE);
 	assert_int_equal(r.p.spliced, ADAPT_STEP);
 
-	adapt_window(&r, 1, 0, 4);
-	adapt_window(&r, 1, 0, 4);
+	fake_sat_window(r.loop, &r.fc, 1, 0, 4);
+	fake_sat_window(r.loop, &r.fc, 1, 0, 4);
 	assert_true(sg_loop_held_back());
 	assert_true(sg_loop_saturated());
 	adapt_step(&r);
