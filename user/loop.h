@@ -67,7 +67,9 @@ uint64_t sg_loop_now(const struct sg_loop *loop);
 uint64_t sg_loop_now_ns(const struct sg_loop *loop);
 /* CLOCK_MONOTONIC (ns) read now, the default clock's (sg_loop_set_clock),
  * for work that has no loop at hand or must not wait for the next pass's
- * reading (a rate limit's bucket, a request's end). */
+ * reading (a rate limit's bucket, a request's end: sg_attempt_over
+ * compares it with the loop's time, so only on a loop that keeps the
+ * default clock). */
 uint64_t sg_clock_ns(void);
 /* Reads the loop's clock into its cached time now. */
 void sg_loop_update_time(struct sg_loop *loop);
