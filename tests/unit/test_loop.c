@@ -185,6 +185,8 @@ static void test_loop_stop_from_middle_keeps_heap_order(void **state)
 		heap_round(*state, 0x9e3779b9u * (r + 1), r % 2 ? 1000 : 16);
 }
 
+/* On the fake clock: on the real one, a pass that came 30 ms after the
+ * loop's last reading (a busy host) fired both timers at once. */
 static void test_loop_rearmed_timer_fires_once_at_new_time(void **state)
 {
 	struct sg_loop *loop = *state;
@@ -202,10 +204,10 @@ static void test_loop_rearmed_timer_fires_once_at_new_time(void **state)
 	run_until_fired(loop, &tts[1], 20);
 	assert_int_equal(tts[1].count, 1);
 	assert_int_equal(tts[0].count, 0);
-	assert_true(sg_loop_now(loop) < now + 1000);
+	assert_int_equal(sg_loop_now(loop), now + 10);
 	run_until_fired(loop, &tts[0], 20);
 	assert_int_equal(tts[0].count, 1);
-	assert_true(sg_loop_now(loop) >= now + 40);
+	assert_int_equal(sg_loop_now(loop), now + 40);
 	assert_int_equal(sg_loop_run_once(loop, 0), 0);
 	assert_int_equal(fired.n, 2);
 }
@@ -1667,7 +1669,7 @@ int main(void)
 		LOOP_TEST(test_loop_timers_fire_in_deadline_order),
 		LOOP_TEST(test_loop_equal_deadlines_fire_fifo),
 		LOOP_TEST(test_loop_stop_from_middle_keeps_heap_order),
-		LOOP_TEST(test_loop_rearmed_timer_fires_once_at_new_time),
+		FAKE_TEST(test_loop_rearmed_timer_fires_once_at_new_time),
 		LOOP_TEST(test_loop_rearm_at_now_fires_once_per_pass),
 		LOOP_TEST(test_loop_io_pipe_fires_epollin),
 		LOOP_TEST(test_loop_io_adopt_hands_the_registration_over),
