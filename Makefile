@@ -58,7 +58,7 @@ OBJS      := $(call objs,$(BUILD))
 UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
 BPF_TEST_BINS := $(patsubst tests/bpf/%.c,$(BUILD)/tests/bpf/%,$(wildcard tests/bpf/test_*.c))
 
-.PHONY: all test unit unit-san e2e san bench check format run clean deps bpf-test build-twice
+.PHONY: all test unit unit-san e2e san flake-check bench check format run clean deps bpf-test build-twice
 .PHONY: man man-test deb
 .PHONY: fuzz fuzz-test test-all conformance
 all: $(BUILD)/splicegate $(UNIT_BINS) $(BPF_TEST_BINS)
@@ -205,6 +205,21 @@ unit-san: $(UNIT_BINS)
 	$(Q)ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 		UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 		SG_BIN=$(abspath $(BUILD)/splicegate) SG_SANITIZED=1 SG_SPLICE="copy" tests/e2e/run.sh
+
+# The unit tests that run a loop on the real clock or bound a time (the
+# list and why: tests/README.md, "Timing"), each N times (default 20) as
+# `make san` builds them; every failed run is named. Not part of `make
+# test`: run it before trusting a change to the loop or to a timed test.
+FLAKE_TESTS := test_attempt test_config test_dns test_h1backend test_h2backend test_lb \
+	test_loop test_mirror test_proxy test_relay test_tls test_watch test_yaml
+N ?= 20
+flake-check:
+	$(Q)$(MAKE) --no-print-directory BUILD=$(SANBUILD) \
+		CFLAGS="$(SAN_FLAGS)" LDFLAGS="-fsanitize=address,undefined" \
+		$(patsubst %,$(SANBUILD)/tests/%,$(FLAKE_TESTS))
+	$(Q)ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+		UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+		scripts/flake-check.sh $(N) $(patsubst %,$(SANBUILD)/tests/%,$(FLAKE_TESTS))
 
 bench: $(BUILD)/splicegate
 	$(Q)scripts/bench.sh $(abspath $(BUILD)/splicegate)

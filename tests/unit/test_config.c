@@ -20,7 +20,9 @@
 #include "config/diag.h"
 
 /* The time bounds below hold for an optimised build with room to spare;
- * under AddressSanitizer the same work takes several times as long. */
+ * under AddressSanitizer the same work takes several times as long. They
+ * are CPU time, which a busy neighbour does not stretch: on the wall
+ * clock, 40,000 HTTPRoutes took 68 s under ASan beside a busy core. */
 #ifdef __SANITIZE_ADDRESS__
 #define TIME_SCALE 4.0
 #else
@@ -1236,9 +1238,9 @@ static void test_config_reports_many_unknown_keys(void **state)
 	for (int i = 0; i < 100000; i++)
 		p += sprintf(p, "k%d: 1\n", i);
 	loaded_reset(l);
-	clock_gettime(CLOCK_MONOTONIC, &t0);
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t0);
 	assert_null(l->cfg = sg_cfg_load_text("t.yaml", text, &l->diag));
-	clock_gettime(CLOCK_MONOTONIC, &t1);
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t1);
 	if ((double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9 >
 	    3.0 * TIME_SCALE)
 		fail_msg("100,000 unknown keys took %ld s", (long)(t1.tv_sec - t0.tv_sec));
@@ -1326,9 +1328,9 @@ static void test_config_indexes_many_resources(void **state)
 		p += sprintf(p, route, i);
 	srcs[1].len = (size_t)(p - srcs[1].text);
 	loaded_reset(l);
-	clock_gettime(CLOCK_MONOTONIC, &t0);
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t0);
 	l->cfg = sg_cfg_build(&in, &l->diag);
-	clock_gettime(CLOCK_MONOTONIC, &t1);
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t1);
 	print_diag(&l->diag);
 	assert_non_null(l->cfg);
 	assert_int_equal(find_listener(l->cfg, "ns/gw.http")->nroutes, 40000);

@@ -24,6 +24,7 @@
 
 #include "loopback.h"
 #include "user/relay/relay.h"
+#include "fakeclock.h"
 #include "saturate.h"
 
 #define MIB (1024 * 1024)
@@ -963,11 +964,13 @@ static void test_relay_copy_buffer_grows(void **state)
 }
 
 /* An adapting pump between two AF_UNIX pairs (feed -> src, dst -> sink)
- * on a thread with a real loop, which `burner` can keep busy. */
+ * on a thread with a real loop that reads a fake clock: the test says how
+ * much of each window the loop worked, was held back and slept, and so
+ * whether it is saturated, whatever the host's speed. */
 struct adapt_rig {
 	struct sg_loop *loop;
+	struct fake_clock fc;
 	struct sg_pump p;
-	struct burner b;
 	uint64_t base; /* stream offset of the next pattern byte */
 	int in[2], out[2];
 };
@@ -976,6 +979,7 @@ static void adapt_open(struct adapt_rig *r)
 {
 	*r = (struct adapt_rig){ .loop = sg_loop_new() };
 	assert_non_null(r->loop);
+	fake_clock_start(r->loop, &r->fc);
 	unix_pair(r->in);
 	unix_pair(r->out);
 	sg_pump_init(&r->p, SG_RELAY_COPY, r->in[1], r->out[0], UINT64_MAX);
@@ -983,27 +987,17 @@ static void adapt_open(struct adapt_rig *r)
 	assert_int_equal(sg_loop_run_once(r->loop, 0), 0);
 }
 
-/* Busy for whole windows: the loop is saturated. Not held back, which
- * another process on the test's core could make it for a while: then more
- * windows, until a busy one that was not held (a core shared all along
- * cannot give one, and fails here). An idle window first, so that bytes
- * the pump copied before are judged in it: copied in a busy window that
- * another process held back, they would be a remembered hold
- * (SG_LOOP_HELD_MEMORY_MS), which no number of windows here would clear. */
+/* Busy, not held back, for whole windows: the loop is saturated. */
 static void adapt_saturate(struct adapt_rig *r)
 {
-	assert_int_equal(run_windows(r->loop, 1), 0);
-	burner_start(r->loop, &r->b, 2, 0);
-	assert_int_equal(run_windows(r->loop, 3), 0);
-	for (int i = 0; i < 20 && (sg_loop_held_back() || !sg_loop_saturated()); i++)
-		assert_int_equal(run_windows(r->loop, 1), 0);
+	for (int i = 0; i < SG_LOOP_SAT_WINDOWS; i++)
+		fake_sat_window(r->loop, &r->fc, 2, 0, 0);
 	assert_true(sg_loop_saturated());
 	assert_false(sg_loop_held_back());
 }
 
 static void adapt_close(struct adapt_rig *r)
 {
-	sg_timer_stop(r->loop, &r->b.t);
 	sg_pump_release(&r->p);
 	sg_loop_free(r->loop);
 	for (size_t i = 0; i < 2; i++) {
@@ -1046,8 +1040,7 @@ static void test_relay_adapts_to_saturation(void **state)
 	assert_int_equal(r.p.spliced, ADAPT_STEP);
 	assert_null(r.p.buf);
 
-	sg_timer_stop(r.loop, &r.b.t);
-	assert_int_equal(run_windows(r.loop, 2), 0);
+	fake_sat_window(r.loop, &r.fc, 1, 0, 2); /* sleeps two thirds */
 	assert_false(sg_loop_saturated());
 	adapt_step(&r);
 	assert_int_equal(r.p.engine, SG_RELAY_COPY);
@@ -1057,38 +1050,31 @@ static void test_relay_adapts_to_saturation(void **state)
 	adapt_close(&r);
 }
 
-/* A pump that went to splice(2) because its thread was held back (here
- * by another thread spinning on its core, as a CPU quota would) splices
- * to its end, also once the loop has time to spare again: copying then
- * would spend that time until held back once more. The pump copied in the
- * window that held the loop, so the loop remembers the hold
- * (SG_LOOP_HELD_MEMORY_MS) and still counts as saturated: a pump that
- * starts now splices too. */
+/* A pump that went to splice(2) because its thread was held back (it ran
+ * half the time it was awake, as under a CPU quota) splices to its end,
+ * also once the loop has time to spare again: copying then would spend
+ * that time until held back once more. The pump copied in the window that
+ * held the loop, so the loop remembers the hold (SG_LOOP_HELD_MEMORY_MS)
+ * and still counts as saturated: a pump that starts now splices too. */
 static void test_relay_held_back_splices_to_the_end(void **state)
 {
 	struct adapt_rig r;
-	struct spinner sp;
 	uint64_t copied;
 
 	(void)state;
 	adapt_open(&r);
-	assert_int_equal(spinner_start(&sp), 0);
-	burner_start(r.loop, &r.b, 2, 0);
-	for (int i = 0; i < 20 && !sg_loop_held_back(); i++) {
-		adapt_step(&r);
-		assert_int_equal(run_windows(r.loop, 1), 0);
-	}
+	adapt_step(&r);
+	fake_sat_window(r.loop, &r.fc, 1, 1, 0);
 	assert_true(sg_loop_held_back());
 	assert_int_equal(r.p.engine, SG_RELAY_COPY);
 	assert_int_equal(r.p.spliced, 0);
 	copied = r.p.moved;
 	adapt_step(&r);
-	spinner_stop(&sp);
 	assert_int_equal(r.p.engine, SG_RELAY_SPLICE);
 	assert_int_equal(r.p.spliced, ADAPT_STEP);
 
-	sg_timer_stop(r.loop, &r.b.t);
-	assert_int_equal(run_windows(r.loop, 2), 0);
+	fake_sat_window(r.loop, &r.fc, 1, 0, 4);
+	fake_sat_window(r.loop, &r.fc, 1, 0, 4);
 	assert_true(sg_loop_held_back());
 	assert_true(sg_loop_saturated());
 	adapt_step(&r);

@@ -15,7 +15,9 @@
 #include "config/node.h"
 
 /* The time bounds below hold for an optimised build with room to spare;
- * under AddressSanitizer the same work takes several times as long. */
+ * under AddressSanitizer the same work takes several times as long. They
+ * are CPU time, which a busy neighbour does not stretch: on the wall
+ * clock, 40,000 HTTPRoutes took 68 s under ASan beside a busy core. */
 #ifdef __SANITIZE_ADDRESS__
 #define TIME_SCALE 4.0
 #else
@@ -594,11 +596,11 @@ static char *repeat(const char *head, const char *item, size_t n, const char *ta
 	return text;
 }
 
-static double now_s(void)
+static double cpu_s(void)
 {
 	struct timespec ts;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
@@ -691,10 +693,10 @@ static void test_yaml_checks_big_maps_in_linear_time(void **state)
 	assert_non_null(keys);
 	for (int i = 0; i < 100000; i++)
 		p += sprintf(p, "k%d: %d\n", i, i);
-	t0 = now_s();
+	t0 = cpu_s();
 	parse_ok(f, keys, 1);
-	if (now_s() - t0 > 3.0 * TIME_SCALE)
-		fail_msg("100,000 keys took %.1f s", now_s() - t0);
+	if (cpu_s() - t0 > 3.0 * TIME_SCALE)
+		fail_msg("100,000 keys took %.1f s", cpu_s() - t0);
 	assert_int_equal(sg_map_len(f->docs[0]), 100000);
 
 	yfix_reset(f);

@@ -36,6 +36,8 @@
 struct sg_loop {
 	int epfd;
 	bool stop;
+	const struct sg_clock *clock; /* sg_loop_set_clock, with its ctx */
+	void *clock_ctx;
 	uint64_t now;
 	uint64_t now_ns; /* the same reading, whole (durations in /metrics) */
 	uint64_t timer_seq;
@@ -330,10 +332,49 @@ uint64_t sg_clock_ns(void)
 	return clock_of(CLOCK_MONOTONIC);
 }
 
+static uint64_t monotonic_now(void *ctx)
+{
+	(void)ctx;
+	return sg_clock_ns();
+}
+
+static int monotonic_wait(void *ctx, int epfd, struct epoll_event *evs, int max, int timeout_ms)
+{
+	(void)ctx;
+	return epoll_wait(epfd, evs, max, timeout_ms);
+}
+
+static void monotonic_nap(void *ctx, uint64_t ns)
+{
+	struct timespec ts = { .tv_sec = (time_t)(ns / 1000000000),
+			       .tv_nsec = (long)(ns % 1000000000) };
+
+	(void)ctx;
+	nanosleep(&ts, NULL);
+}
+
+static struct sg_thread_times thread_times(void *ctx);
+
+static const struct sg_clock monotonic = { monotonic_now, monotonic_wait, monotonic_nap,
+					   thread_times };
+
+/* The loop's clock read now. */
+static uint64_t clock_now(const struct sg_loop *loop)
+{
+	return loop->clock->now_ns(loop->clock_ctx);
+}
+
 void sg_loop_update_time(struct sg_loop *loop)
 {
-	loop->now_ns = sg_clock_ns();
+	loop->now_ns = clock_now(loop);
 	loop->now = loop->now_ns / 1000000;
+}
+
+void sg_loop_set_clock(struct sg_loop *loop, const struct sg_clock *clock, void *ctx)
+{
+	loop->clock = clock ? clock : &monotonic;
+	loop->clock_ctx = ctx;
+	sg_loop_update_time(loop);
 }
 
 struct sg_loop *sg_loop_new(void)
@@ -350,7 +391,7 @@ struct sg_loop *sg_loop_new(void)
 		errno = err;
 		return NULL;
 	}
-	sg_loop_update_time(loop);
+	sg_loop_set_clock(loop, NULL, NULL);
 	sg_list_init(&loop->pending);
 	return loop;
 }
@@ -526,7 +567,7 @@ static uint64_t next_due_ns(const struct sg_loop *loop)
  * -1 on another error. */
 static int poll_ready(struct sg_loop *loop, struct epoll_event *evs)
 {
-	int n = epoll_wait(loop->epfd, evs, SG_LOOP_BATCH, 0);
+	int n = loop->clock->wait(loop->clock_ctx, loop->epfd, evs, SG_LOOP_BATCH, 0);
 
 	return n == -1 && errno == EINTR ? 0 : n;
 }
@@ -585,14 +626,16 @@ void sg_loop_copying(void)
 
 /* This thread's times: from /proc/thread-self/schedstat (its first two
  * fields; read once a window, opened each time so that a loop holds no
- * descriptor for it) when the kernel keeps it, else the CPU clock alone. */
-static struct sg_thread_times thread_times(void)
+ * descriptor for it) when the kernel keeps it, else the CPU clock alone.
+ * The default clock's. */
+static struct sg_thread_times thread_times(void *ctx)
 {
 	int fd = open("/proc/thread-self/schedstat", O_RDONLY | O_CLOEXEC);
 	unsigned long long run, delay;
 	char buf[128];
 	ssize_t n = -1;
 
+	(void)ctx;
 	if (fd >= 0) {
 		n = read(fd, buf, sizeof(buf) - 1);
 		close(fd);
@@ -626,14 +669,14 @@ static void saturation_adapt(struct sg_loop *loop, uint64_t waited)
 	/* The first window starts with the first pass, on the loop's thread,
 	 * whose times it reads. */
 	if (!was.run) {
-		loop->sat_times = thread_times();
+		loop->sat_times = loop->clock->thread_times(loop->clock_ctx);
 		loop->sat_start_ns = loop->now_ns;
 		return;
 	}
 	loop->sat_waited_ns += waited;
 	if (span < SG_LOOP_SAT_WINDOW_MS * 1000000ull)
 		return;
-	now = thread_times();
+	now = loop->clock->thread_times(loop->clock_ctx);
 	slept = sg_saturation_slept(span, loop->sat_waited_ns, was, now);
 	if (sg_saturation_window(&loop->sat, span, slept, now.run - was.run, loop->sat_copying))
 		SG_DEBUG("event loop %ssaturated: it slept %llu and ran %llu of the last %llu us",
@@ -657,7 +700,7 @@ static void saturation_adapt(struct sg_loop *loop, uint64_t waited)
  * 0 when the blocking wait is next, -1 on an error other than EINTR. */
 static int busy_poll(struct sg_loop *loop, struct epoll_event *evs, int max_wait_ms)
 {
-	uint64_t now = sg_clock_ns();
+	uint64_t now = clock_now(loop);
 	uint64_t until = loop->last_event_ns + loop->busy_poll_ns;
 	int n;
 
@@ -671,7 +714,7 @@ static int busy_poll(struct sg_loop *loop, struct epoll_event *evs, int max_wait
 		n = poll_ready(loop, evs);
 		if (n != 0)
 			return n;
-		now = sg_clock_ns();
+		now = clock_now(loop);
 	}
 	return 0;
 }
@@ -681,7 +724,7 @@ void sg_loop_set_coalesce(struct sg_loop *loop, uint64_t ns)
 	loop->coalesce_ns = ns;
 	loop->napping = false; /* the first window measures the slack */
 	loop->windows_left = 0;
-	loop->window_start_ns = sg_clock_ns();
+	loop->window_start_ns = clock_now(loop);
 	loop->idle_ns = 0;
 }
 
@@ -695,10 +738,9 @@ void sg_loop_set_coalesce(struct sg_loop *loop, uint64_t ns)
  * wake-ups"). A quiet loop blocks at once, so an event after a pause is
  * served as before, and a timer due sooner than the nap skips it. Returns
  * the events found, 0 when the blocking wait is next, -1 on an error other
- * than EINTR. `now`: sg_clock_ns() as the pass began. */
+ * than EINTR. `now`: the loop's clock as the pass began. */
 static int coalesce(struct sg_loop *loop, struct epoll_event *evs, uint64_t now)
 {
-	struct timespec ts = { .tv_sec = 0, .tv_nsec = (long)loop->coalesce_ns };
 	int n;
 
 	if (!loop->napping || now - loop->last_event_ns > SG_LOOP_BUSY_NS ||
@@ -712,7 +754,8 @@ static int coalesce(struct sg_loop *loop, struct epoll_event *evs, uint64_t now)
 		prctl(PR_SET_TIMERSLACK, 1000UL);
 		loop->slack_cut = true;
 	}
-	nanosleep(&ts, NULL); /* a signal may cut it short: look all the same */
+	/* A signal may cut it short: look all the same. */
+	loop->clock->nap(loop->clock_ctx, loop->coalesce_ns);
 	n = poll_ready(loop, evs);
 	if (n == -1)
 		return -1;
@@ -774,7 +817,7 @@ static int wait_left(const struct sg_loop *loop, uint64_t start, int max_wait_ms
 
 /* A signal must not stretch the wait: on EINTR the timeout is recomputed from
  * a fresh clock and from what is left of max_wait_ms. `now_ns` is a clock
- * reading taken just before (clock_ns): max_wait_ms counts from it, so a
+ * reading taken just before (the loop's clock): max_wait_ms counts from it, so a
  * thread held up since the last pass still waits all it was asked to. */
 static int wait_events(struct sg_loop *loop, struct epoll_event *evs, int max_wait_ms,
 		       uint64_t now_ns)
@@ -797,7 +840,8 @@ static int wait_events(struct sg_loop *loop, struct epoll_event *evs, int max_wa
 		max_wait_ms = wait_left(loop, start, max_wait_ms);
 	}
 	for (;;) {
-		n = epoll_wait(loop->epfd, evs, SG_LOOP_BATCH, poll_timeout(loop, max_wait_ms));
+		n = loop->clock->wait(loop->clock_ctx, loop->epfd, evs, SG_LOOP_BATCH,
+				      poll_timeout(loop, max_wait_ms));
 		if (n != -1 || errno != EINTR)
 			return n;
 		sg_loop_update_time(loop);
@@ -829,7 +873,7 @@ static void dispatch_io(struct sg_loop *loop, const struct epoll_event *evs, int
 int sg_loop_run_once(struct sg_loop *loop, int max_wait_ms)
 {
 	struct epoll_event evs[SG_LOOP_BATCH];
-	uint64_t before = sg_clock_ns();
+	uint64_t before = clock_now(loop);
 	int n;
 
 	running = loop;

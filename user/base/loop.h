@@ -52,14 +52,63 @@ struct sg_closing {
 struct sg_loop *sg_loop_new(void);
 void sg_loop_free(struct sg_loop *loop);
 
-/* Cached monotonic time in ms, refreshed once per loop iteration. */
+/* The loop's time: its clock read once per pass, when the pass's wait
+ * ends, and cached (nginx's ngx_current_msec), in ms. Timers are judged
+ * against it: a timer never fires before its `due` on this reading. But a
+ * callback that arms `sg_loop_now(loop) + d` counts d from the reading,
+ * not from the moment it runs, so measured from that moment the timer may
+ * fire early by the length of the pass so far plus under a millisecond
+ * (the reading is the clock's whole ms, rounded down). That is the
+ * contract, relied on (poll_timeout, user/base/loop.c): a deadline a callback
+ * sets a little ahead is not spent by the callbacks before it. Whoever
+ * needs "at least d from now" calls sg_loop_update_time first. */
 uint64_t sg_loop_now(const struct sg_loop *loop);
 /* The same cached reading in ns (for durations finer than a ms). */
 uint64_t sg_loop_now_ns(const struct sg_loop *loop);
-/* That clock (CLOCK_MONOTONIC, ns) read now, for work that has no loop at
- * hand or must not wait for the next pass's reading. */
+/* CLOCK_MONOTONIC (ns) read now, the default clock's (sg_loop_set_clock),
+ * for work that has no loop at hand or must not wait for the next pass's
+ * reading (a rate limit's bucket, a request's end: sg_attempt_over
+ * compares it with the loop's time, so only on a loop that keeps the
+ * default clock). */
 uint64_t sg_clock_ns(void);
+/* Reads the loop's clock into its cached time now. */
 void sg_loop_update_time(struct sg_loop *loop);
+
+/* What the kernel says of a thread's time: ns it ran, and ns it was
+ * runnable without running (on a runqueue: another thread had its core,
+ * or its cgroup's CPU quota was spent), when it says (has_delay:
+ * /proc/thread-self/schedstat). */
+struct sg_thread_times {
+	uint64_t run, delay;
+	bool has_delay;
+};
+
+struct epoll_event;
+
+/* Where a loop's time comes from: everything in it that reads, spends or
+ * waits for time goes through these (its cached time, timers, the waits
+ * and their bounds, busy polling, naps, the saturation and coalescing
+ * windows, and so what sg_loop_saturated tells the relay). The default is
+ * CLOCK_MONOTONIC, epoll_wait, nanosleep and the kernel's account of the
+ * thread. A test gives a loop a clock it advances by hand (a wait or nap
+ * moves it on as far as it would have slept), so that its decisions are
+ * exact and no slower or busier host changes them. `ctx` is the clock's
+ * own, passed back to each. */
+struct sg_clock {
+	uint64_t (*now_ns)(void *ctx);
+	/* epoll_wait, the timeout (ms, -1 none) on this clock. */
+	int (*wait)(void *ctx, int epfd, struct epoll_event *evs, int max, int timeout_ms);
+	/* Sleep ns; a signal may cut it short. */
+	void (*nap)(void *ctx, uint64_t ns);
+	/* The calling thread's times. */
+	struct sg_thread_times (*thread_times)(void *ctx);
+};
+
+/* From now on `loop` reads `clock` (NULL: the default), which with `ctx`
+ * must outlive it or be replaced first; the cached time is read from it
+ * at once. A clock that only moves when told must not be used with busy
+ * polling (sg_loop_set_busy_poll), which spins until the clock moves. */
+void sg_loop_set_clock(struct sg_loop *loop, const struct sg_clock *clock, void *ctx);
 
 /* Register, change or remove interest. `events` 0 removes. Returns 0 or -1
  * with errno set. An io whose fd is -1 (its socket does not exist yet: a
@@ -160,15 +209,6 @@ struct sg_saturation {
  * changed. */
 bool sg_saturation_window(struct sg_saturation *s, uint64_t span, uint64_t slept, uint64_t ran,
 			  bool copying);
-
-/* What the kernel says of a thread's time: ns it ran, and ns it was
- * runnable without running (on a runqueue: another thread had its core,
- * or its cgroup's CPU quota was spent), when it says (has_delay:
- * /proc/thread-self/schedstat). */
-struct sg_thread_times {
-	uint64_t run, delay;
-	bool has_delay;
-};
 
 /* How long a window of `span` ns slept, the thread's times at its start
  * and end known: the span less what it ran and what it waited runnable.
