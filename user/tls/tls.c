@@ -869,15 +869,21 @@ struct sg_tls *sg_tls_connect(struct sg_tls_client *c, int fd, const char *host)
 
 	if (!t)
 		return NULL;
+	/* A DNS name is at most 253 bytes; t->sni is the copy OpenSSL is
+	 * handed, since its setter takes a non-const pointer. */
+	if (strlen(name) >= sizeof(t->sni)) {
+		free(t);
+		return NULL;
+	}
+	snprintf(t->sni, sizeof(t->sni), "%s", name);
 	t->ssl = SSL_new(c->ctx);
 	if (!t->ssl || set_socket(t, fd) == -1 || client_verify(c, t->ssl, name) == -1 ||
-	    (!is_ip(name) && SSL_set_tlsext_host_name(t->ssl, name) != 1)) {
+	    (!is_ip(name) && SSL_set_tlsext_host_name(t->ssl, t->sni) != 1)) {
 		SSL_free(t->ssl);
 		free(t);
 		ERR_clear_error();
 		return NULL;
 	}
-	snprintf(t->sni, sizeof(t->sni), "%s", name);
 	SSL_set_app_data(t->ssl, t);
 	SSL_set_connect_state(t->ssl);
 	if ((cached = session_slot(c, t->sni, false)))
