@@ -188,6 +188,8 @@ e2e: $(BUILD)/splicegate
 conformance: $(BUILD)/splicegate
 	$(Q)SG_BIN=$(abspath $(BUILD)/splicegate) tests/conformance/run.sh
 
+# tests/lsan.supp: the leaks LSan reports in memory that is not ours.
+LSAN_OPTIONS := suppressions=$(CURDIR)/tests/lsan.supp
 SAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
 	-fno-sanitize-recover=undefined
 san:
@@ -200,10 +202,10 @@ san:
 # to keep `make test` short.
 unit-san: $(UNIT_BINS)
 	$(Q)ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
-		UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+		UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 LSAN_OPTIONS=$(LSAN_OPTIONS) \
 		scripts/run-unit.sh $(BUILD)/tests
 	$(Q)ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
-		UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+		UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 LSAN_OPTIONS=$(LSAN_OPTIONS) \
 		SG_BIN=$(abspath $(BUILD)/splicegate) SG_SANITIZED=1 SG_SPLICE="copy" tests/e2e/run.sh
 
 # The unit tests that run a loop on the real clock or bound a time (the
@@ -218,7 +220,7 @@ flake-check:
 		CFLAGS="$(SAN_FLAGS)" LDFLAGS="-fsanitize=address,undefined" \
 		$(patsubst %,$(SANBUILD)/tests/%,$(FLAKE_TESTS))
 	$(Q)ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
-		UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+		UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 LSAN_OPTIONS=$(LSAN_OPTIONS) \
 		scripts/flake-check.sh $(N) $(patsubst %,$(SANBUILD)/tests/%,$(FLAKE_TESTS))
 
 bench: $(BUILD)/splicegate

@@ -46,6 +46,7 @@ if [ -n "${SG_SANITIZED:-}" ]; then
 	mkdir -m 1777 "$SAN_DIR"
 	export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1${ASAN_OPTIONS:+:$ASAN_OPTIONS}:log_path=$SAN_DIR/report"
 	export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1${UBSAN_OPTIONS:+:$UBSAN_OPTIONS}:log_path=$SAN_DIR/report"
+	export LSAN_OPTIONS="suppressions=$REPO_DIR/tests/lsan.supp${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
 fi
 
 # san_check [PID]: fails the scenario for each sanitizer report (of PID, or
