@@ -19,6 +19,7 @@
 #include <sys/epoll.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -629,8 +630,11 @@ static uint32_t segs_out(int fd)
 /* The records of one send leave in full TCP segments, as the gateway's
  * sockets have TCP_NODELAY: 64 KiB is four records and 88 bytes of
  * framing, two segments on loopback (its MSS is 65483), not one segment
- * per record. So are those of a gathered send: a response's head and its
- * body, 64 KiB in all. Then every byte arrives. */
+ * per record (four or more). So are those of a gathered send: a
+ * response's head and its body, 64 KiB in all. Then every byte arrives.
+ * A loaded host may see three: the kernel's small-queue throttle, with the
+ * earlier send's segment not yet freed by loopback, defers a tail that
+ * leaves on its own (seen 2 runs in 20 under ASan beside a busy core). */
 static void test_records_of_one_send_share_segments(void **state)
 {
 	enum { LEN = 2 * 65536 };
@@ -657,10 +661,10 @@ static void test_records_of_one_send_share_segments(void **state)
 	assert_int_equal(c.result, 1);
 	before = segs_out(sfd);
 	assert_int_equal(sg_tls_send(c.srv, out, 65536), 65536);
-	assert_in_range(segs_out(sfd) - before, 1, 2);
+	assert_in_range(segs_out(sfd) - before, 1, 3);
 	before = segs_out(sfd);
 	assert_int_equal(sg_tls_sendv(c.srv, iov, 2), 65536);
-	assert_in_range(segs_out(sfd) - before, 1, 2);
+	assert_in_range(segs_out(sfd) - before, 1, 3);
 	while (got < LEN) {
 		int r = SSL_read(c.cli, in + got, (int)(LEN - got));
 
@@ -723,26 +727,62 @@ static bool read_to_close_notify(struct conn *c, char *buf, size_t cap)
 	}
 }
 
-/* A closing connection's last answer (sent with MSG_MORE, as the gateway
- * does), its close_notify and the FIN leave in one segment. */
-static void test_last_answer_alert_and_fin_share_a_segment(void **state)
+/* These tests count the segments of bytes held back in the socket (sent
+ * with MSG_MORE, or written while the peer's Finished was being read). The
+ * kernel holds such bytes for at most 200 ms (tcp(7), TCP_CORK's ceiling),
+ * then sends them on their own: a test thread stalled that long between
+ * its steps (ASan beside a busy core) sees a segment too many. Such a run
+ * shows nothing either way; it is told by the time its steps took, and run
+ * again, at most CORK_TRIES times. A change that splits the segments fails
+ * every run. */
+#define CORK_WINDOW_NS (100 * 1000000ull)
+#define CORK_TRIES 5
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* One run of the test below; false when it stalled past the window. */
+static bool last_answer_alert_and_fin_once(void)
 {
 	static const char answer[] = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
 	struct fixture f = { 0 };
 	struct conn c;
 	struct sg_tls_server *s = tcp_session(&f, &c, NULL);
 	char got[256];
-	uint32_t before = segs_out(c.sfd);
+	uint32_t before = segs_out(c.sfd), segs;
+	uint64_t t0 = mono_ns();
+	bool stalled;
 
 	assert_int_equal(sg_sock_send(c.srv, c.sfd, answer, strlen(answer), MSG_MORE),
 			 (ssize_t)strlen(answer));
 	sg_tls_close_notify(c.srv);
 	assert_int_equal(shutdown(c.sfd, SHUT_WR), 0);
-	assert_int_equal(segs_out(c.sfd) - before, 1);
-	assert_true(read_to_close_notify(&c, got, sizeof(got)));
-	assert_string_equal(got, answer);
+	segs = segs_out(c.sfd) - before;
+	stalled = mono_ns() - t0 >= CORK_WINDOW_NS;
+	if (!stalled) {
+		assert_int_equal(segs, 1);
+		assert_true(read_to_close_notify(&c, got, sizeof(got)));
+		assert_string_equal(got, answer);
+	}
 	conn_free(&c);
 	sg_tls_server_unref(s);
+	return !stalled;
+}
+
+/* A closing connection's last answer (sent with MSG_MORE, as the gateway
+ * does), its close_notify and the FIN leave in one segment. */
+static void test_last_answer_alert_and_fin_share_a_segment(void **state)
+{
+	for (int i = 0; i < CORK_TRIES; i++)
+		if (last_answer_alert_and_fin_once())
+			return;
+	fail_msg("%d runs stalled past %llu ms: nothing shown", CORK_TRIES,
+		 CORK_WINDOW_NS / 1000000ull);
 }
 
 /* A handshake step that has written its flight reads nothing more: the
@@ -774,24 +814,34 @@ static int unsent(int fd)
  * socket for the answer and leave in its segment; the client then holds
  * a ticket to resume with. When the Finished came alone, they leave at
  * once (they carry its ACK). */
-static void test_tickets_wait_for_the_answer_to_a_request_with_finished(void **state)
+static bool tickets_wait_once(void)
 {
 	static const char req[] = "GET / HTTP/1.1\r\nHost: x\r\n\r\n";
 	static const char answer[] = "HTTP/1.1 204 No Content\r\n\r\n";
 	struct fixture f = { 0 }, g = { 0 };
 	struct conn c, alone;
-	struct sg_tls_server *s = tcp_session(&f, &c, req), *t = tcp_session(&g, &alone, NULL);
+	struct sg_tls_server *s = tcp_session(&f, &c, req), *t;
+	uint64_t t0 = mono_ns();
 	char got[256];
 	uint32_t before;
+	int held = unsent(c.sfd), segs, left;
+	bool stalled;
 	SSL_SESSION *sess;
 
-	assert_true(unsent(c.sfd) > 0);
 	assert_int_equal(sg_tls_recv(c.srv, got, sizeof(got), false), (ssize_t)strlen(req));
 	before = segs_out(c.sfd);
 	assert_int_equal(sg_sock_send(c.srv, c.sfd, answer, strlen(answer), 0),
 			 (ssize_t)strlen(answer));
-	assert_int_equal(segs_out(c.sfd) - before, 1);
-	assert_int_equal(unsent(c.sfd), 0);
+	segs = (int)(segs_out(c.sfd) - before);
+	left = unsent(c.sfd);
+	/* Tickets no longer held when the test first looks: either the
+	 * thread stalled since the handshake, or they were never held; a
+	 * change that stopped holding them fails every run. */
+	stalled = held == 0 || mono_ns() - t0 >= CORK_WINDOW_NS;
+	if (!stalled) {
+		assert_int_equal(segs, 1);
+		assert_int_equal(left, 0);
+	}
 	sg_tls_close_notify(c.srv);
 	assert_int_equal(shutdown(c.sfd, SHUT_WR), 0);
 	assert_true(read_to_close_notify(&c, got, sizeof(got)));
@@ -800,12 +850,24 @@ static void test_tickets_wait_for_the_answer_to_a_request_with_finished(void **s
 	assert_non_null(sess);
 	assert_true(SSL_SESSION_has_ticket(sess));
 	SSL_SESSION_free(sess);
-
-	assert_int_equal(unsent(alone.sfd), 0);
 	conn_free(&c);
-	conn_free(&alone);
 	sg_tls_server_unref(s);
+
+	t = tcp_session(&g, &alone, NULL);
+	assert_int_equal(unsent(alone.sfd), 0);
+	conn_free(&alone);
 	sg_tls_server_unref(t);
+	return !stalled;
+}
+
+static void test_tickets_wait_for_the_answer_to_a_request_with_finished(void **state)
+{
+	for (int i = 0; i < CORK_TRIES; i++)
+		if (tickets_wait_once())
+			return;
+	fail_msg("%d runs: the tickets were not held after the handshake, or each run stalled "
+		 "past %llu ms",
+		 CORK_TRIES, CORK_WINDOW_NS / 1000000ull);
 }
 
 /* ---- the client side: TLS to backends ------------------------------------ */
