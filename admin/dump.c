@@ -522,6 +522,17 @@ static struct sg_json *policy_body(const struct sg_policy *p, const struct sg_gl
 	}
 	case SG_POL_FRONTEND_TLS:
 		return variant("frontend", "tLS", frontend_tls(&p->u.ftls));
+	case SG_POL_FRONTEND_PROXY: {
+		struct sg_json *pp = sg_json_object();
+		unsigned v = p->u.fproxy.versions;
+
+		sg_json_add_str(pp, "version",
+				v == (SG_PROXY_V1 | SG_PROXY_V2) ? "all"
+				: v == SG_PROXY_V1		 ? "v1"
+								 : "v2");
+		sg_json_add_str(pp, "mode", p->u.fproxy.optional ? "optional" : "strict");
+		return variant("frontend", "proxy", pp);
+	}
 	case SG_POL_TIMEOUT:
 		return traffic("timeout", timeout(&p->u.timeout));
 	case SG_POL_RETRY:

@@ -209,12 +209,23 @@ struct sg_health_policy {
 	double health_threshold;      /* < 0: not set */
 };
 
+/* frontendPolicies.proxyProtocol (AgentgatewayPolicy frontend.proxyProtocol):
+ * the PROXY protocol header a load balancer writes before the connection's
+ * own bytes. */
+#define SG_PROXY_V1 1u /* the values of SG_PP_V1 and SG_PP_V2 (user/codec/proxyproto.h) */
+#define SG_PROXY_V2 2u
+struct sg_frontend_proxy {
+	unsigned versions; /* SG_PROXY_V1 | SG_PROXY_V2; 0: none */
+	bool optional;	   /* mode optional: a connection without one is served as it is */
+};
+
 /* ---- policies, as agentgateway lists them ------------------------------ */
 
 enum sg_pol_kind {
 	SG_POL_FRONTEND_HTTP,
 	SG_POL_FRONTEND_TCP,
 	SG_POL_FRONTEND_TLS,
+	SG_POL_FRONTEND_PROXY,
 	SG_POL_TIMEOUT,
 	SG_POL_RETRY,
 	SG_POL_BACKEND_TCP,
@@ -257,6 +268,7 @@ struct sg_policy {
 		struct sg_frontend_http fhttp;
 		struct sg_frontend_tcp ftcp;
 		struct sg_frontend_tls ftls;
+		struct sg_frontend_proxy fproxy;
 		struct sg_timeout timeout;
 		struct sg_retry retry;
 		struct sg_backend_tcp btcp;
@@ -607,9 +619,10 @@ struct sg_listener {
 	/* Effective frontend policy, filled by policy/ resolve (never NULL
 	 * after resolve: defaults when nothing is attached). */
 	const struct sg_frontend_http *fhttp;
-	const struct sg_frontend_tcp *ftcp; /* NULL = keepalive not set */
-	const struct sg_frontend_tls *ftls; /* never NULL after resolve */
-	const struct sg_tls_cert *tls;	    /* HTTPS listeners; NULL otherwise */
+	const struct sg_frontend_tcp *ftcp;	/* NULL = keepalive not set */
+	const struct sg_frontend_tls *ftls;	/* never NULL after resolve */
+	const struct sg_frontend_proxy *fproxy; /* NULL = no PROXY header */
+	const struct sg_tls_cert *tls;		/* HTTPS listeners; NULL otherwise */
 	/* An HTTPS listener whose certificateRefs do not resolve: its
 	 * ResolvedRefs False reason and message (tls is NULL then, and the
 	 * listener serves nothing). NULL = resolved. */
@@ -638,6 +651,9 @@ struct sg_bind {
 	 * smallest where they differ (resolve; a connection is counted before
 	 * its listener is known). 0: none. */
 	uint32_t max_connections, max_requests;
+	/* The PROXY protocol its listeners expect, read before anything else
+	 * (the strictest where they differ: resolve). versions 0: none. */
+	struct sg_frontend_proxy proxy;
 };
 
 /* `config:` of the standalone dialect. */

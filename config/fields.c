@@ -431,6 +431,112 @@ int sg_f_frontend_http(struct sg_pctx *c, const struct sg_node *n, void *dst, co
 	return sg_parse_fields(c, n, fields, dst, path);
 }
 
+/* proxyProtocol's two enums, spelt as each dialect spells them. */
+struct proxy_word {
+	const char *standalone, *k8s;
+	unsigned value;
+};
+
+static const struct proxy_word proxy_versions[] = {
+	{ "v1", "V1", SG_PROXY_V1 },
+	{ "v2", "V2", SG_PROXY_V2 },
+	{ "all", "All", SG_PROXY_V1 | SG_PROXY_V2 },
+	{ 0 },
+};
+
+static const struct proxy_word proxy_modes[] = {
+	{ "strict", "Strict", 0 },
+	{ "optional", "Optional", 1 },
+	{ 0 },
+};
+
+static int proxy_word(struct sg_pctx *c, const struct sg_node *n, const char *path, bool k8s,
+		      const struct proxy_word *words, unsigned *out)
+{
+	char want[64] = "";
+
+	for (const struct proxy_word *w = words; w->standalone; w++) {
+		const char *word = k8s ? w->k8s : w->standalone;
+
+		if (n->kind == SG_NODE_SCALAR && !sg_node_is_null(n) && !strcmp(n->str, word)) {
+			*out = w->value;
+			return 0;
+		}
+		snprintf(want + strlen(want), sizeof(want) - strlen(want), "%s%s",
+			 w == words	   ? ""
+			 : w[1].standalone ? ", "
+					   : " or ",
+			 word);
+	}
+	return sg_expected(c, n, path, want);
+}
+
+static int f_proxy_version(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
+{
+	return proxy_word(c, n, path, false, proxy_versions,
+			  &((struct sg_frontend_proxy *)dst)->versions);
+}
+
+static int f_proxy_version_k8s(struct sg_pctx *c, const struct sg_node *n, void *dst,
+			       const char *path)
+{
+	return proxy_word(c, n, path, true, proxy_versions,
+			  &((struct sg_frontend_proxy *)dst)->versions);
+}
+
+static int proxy_mode(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path,
+		      bool k8s)
+{
+	unsigned optional;
+
+	if (proxy_word(c, n, path, k8s, proxy_modes, &optional) == -1)
+		return -1;
+	((struct sg_frontend_proxy *)dst)->optional = optional;
+	return 0;
+}
+
+static int f_proxy_mode(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
+{
+	return proxy_mode(c, n, dst, path, false);
+}
+
+static int f_proxy_mode_k8s(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
+{
+	return proxy_mode(c, n, dst, path, true);
+}
+
+static int parse_proxy(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path,
+		       const struct sg_field *fields)
+{
+	struct sg_frontend_proxy *fp = dst;
+
+	fp->versions = SG_PROXY_V2; /* agentgateway's defaults: v2, strict */
+	fp->optional = false;
+	return sg_parse_fields(c, n, fields, fp, path);
+}
+
+int sg_f_frontend_proxy(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
+{
+	static const struct sg_field fields[] = {
+		{ "version", f_proxy_version, 0 },
+		{ "mode", f_proxy_mode, 0 },
+		{ 0 },
+	};
+
+	return parse_proxy(c, n, dst, path, fields);
+}
+
+int sg_f_frontend_proxy_k8s(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
+{
+	static const struct sg_field fields[] = {
+		{ "version", f_proxy_version_k8s, 0 },
+		{ "mode", f_proxy_mode_k8s, 0 },
+		{ 0 },
+	};
+
+	return parse_proxy(c, n, dst, path, fields);
+}
+
 int sg_f_retry(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
 {
 	static const struct sg_field fields[] = {

@@ -82,6 +82,11 @@ void sg_global_defaults(struct sg_global *g);
  * (struct sg_retry). */
 int sg_f_keepalive(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path);
 int sg_f_frontend_http(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path);
+/* proxyProtocol {version: v1|v2|all, mode: strict|optional} into a struct
+ * sg_frontend_proxy; _k8s: AgentgatewayPolicy's V1|V2|All, Strict|Optional. */
+int sg_f_frontend_proxy(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path);
+int sg_f_frontend_proxy_k8s(struct sg_pctx *c, const struct sg_node *n, void *dst,
+			    const char *path);
 int sg_f_retry(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path);
 /* agentgateway's backend `health` policy (const struct sg_health_policy *,
  * arena-allocated): standalone {unhealthyExpression, eviction {duration,

@@ -2686,7 +2686,7 @@ static int build_btls(struct sg_draft *b, struct sg_res *r)
 /* The policy's content, parsed once and stamped onto every target. */
 struct agp_in {
 	const struct sg_node *targets, *frontend, *traffic, *backend;
-	bool has_fhttp, has_ftcp, has_ftls, has_timeout, has_retry, has_btcp, has_bhttp;
+	bool has_fhttp, has_ftcp, has_ftls, has_fproxy, has_timeout, has_retry, has_btcp, has_bhttp;
 	const struct sg_health_policy *health;
 	const struct sg_node *tls_node; /* backend.tls, resolved into btls */
 	const struct sg_backend_tls *btls;
@@ -2700,6 +2700,7 @@ struct agp_in {
 	struct sg_frontend_http fhttp;
 	struct sg_frontend_tcp ftcp;
 	struct sg_frontend_tls ftls;
+	struct sg_frontend_proxy fproxy;
 	struct sg_timeout timeout;
 	struct sg_retry retry;
 	struct sg_backend_tcp btcp;
@@ -2760,10 +2761,19 @@ static int f_agp_ftls(struct sg_pctx *c, const struct sg_node *n, void *dst, con
 	return sg_f_frontend_tls_k8s(c, n, &in->ftls, path);
 }
 
+static int f_agp_fproxy(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
+{
+	struct agp_in *in = dst;
+
+	in->has_fproxy = true;
+	return sg_f_frontend_proxy_k8s(c, n, &in->fproxy, path);
+}
+
 static const struct sg_field agp_frontend_fields[] = {
 	{ "http", f_agp_fhttp, 0 },
 	{ "tcp", f_agp_ftcp, 0 },
 	{ "tls", f_agp_ftls, 0 },
+	{ "proxyProtocol", f_agp_fproxy, 0 },
 	{ 0 },
 };
 
@@ -3052,6 +3062,7 @@ static int stamp_agp(struct sg_draft *b, const struct sg_res *r, const struct ag
 	ADD(has_fhttp, SG_POL_FRONTEND_HTTP, "frontend", "frontend-http")
 	ADD(has_ftcp, SG_POL_FRONTEND_TCP, "frontend", "frontend-tcp")
 	ADD(has_ftls, SG_POL_FRONTEND_TLS, "frontend", "frontend-tls")
+	ADD(has_fproxy, SG_POL_FRONTEND_PROXY, "frontend", "frontend-proxy-protocol")
 	ADD(has_timeout, SG_POL_TIMEOUT, "traffic", "timeout")
 	ADD(has_retry, SG_POL_RETRY, "traffic", "retry")
 	ADD(has_btcp, SG_POL_BACKEND_TCP, "backend", "backend-tcp")
@@ -3078,6 +3089,9 @@ static int stamp_agp(struct sg_draft *b, const struct sg_res *r, const struct ag
 			break;
 		case SG_POL_FRONTEND_TLS:
 			p->u.ftls = in->ftls;
+			break;
+		case SG_POL_FRONTEND_PROXY:
+			p->u.fproxy = in->fproxy;
 			break;
 		case SG_POL_TIMEOUT:
 			p->u.timeout = in->timeout;
@@ -3128,7 +3142,7 @@ static int stamp_agp(struct sg_draft *b, const struct sg_res *r, const struct ag
 static int check_target_fit(struct sg_pctx *c, const struct agp_in *in, const struct sg_target *t,
 			    const struct sg_node *kind, const char *path)
 {
-	bool frontend = in->has_fhttp || in->has_ftcp || in->has_ftls;
+	bool frontend = in->has_fhttp || in->has_ftcp || in->has_ftls || in->has_fproxy;
 	bool traffic = in->has_timeout || in->has_retry || in->req_headers || in->resp_headers ||
 		       in->cors || in->direct || in->host_rewrite || in->ratelimits || in->csrf;
 	bool backend = in->has_btcp || in->has_bhttp || in->health || in->btls;
@@ -3222,10 +3236,10 @@ static int build_agp(struct sg_draft *b, struct sg_res *r)
 		return -1;
 	if (in.targets->n == 0)
 		return sg_expected(c, in.targets, "spec.targetRefs", "at least one target");
-	if (!in.has_fhttp && !in.has_ftcp && !in.has_ftls && !in.has_timeout && !in.has_retry &&
-	    !in.has_btcp && !in.has_bhttp && !in.health && !in.btls && !in.req_headers &&
-	    !in.resp_headers && !in.cors && !in.direct && !in.host_rewrite && !in.ratelimits &&
-	    !in.csrf)
+	if (!in.has_fhttp && !in.has_ftcp && !in.has_ftls && !in.has_fproxy && !in.has_timeout &&
+	    !in.has_retry && !in.has_btcp && !in.has_bhttp && !in.health && !in.btls &&
+	    !in.req_headers && !in.resp_headers && !in.cors && !in.direct && !in.host_rewrite &&
+	    !in.ratelimits && !in.csrf)
 		return sg_expected(c, r->spec, "spec",
 				   "at least one of frontend, traffic, backend settings");
 	for (size_t i = 0; i < in.targets->n; i++)

@@ -209,10 +209,12 @@ static void resolve_listener(struct sg_cfg *cfg, struct sg_listener *l)
 	const struct sg_policy *fh = sg_policy_for_listener(cfg, SG_POL_FRONTEND_HTTP, l);
 	const struct sg_policy *ft = sg_policy_for_listener(cfg, SG_POL_FRONTEND_TCP, l);
 	const struct sg_policy *fs = sg_policy_for_listener(cfg, SG_POL_FRONTEND_TLS, l);
+	const struct sg_policy *fp = sg_policy_for_listener(cfg, SG_POL_FRONTEND_PROXY, l);
 
 	l->fhttp = fh ? &fh->u.fhttp : &cfg->default_fhttp;
 	l->ftcp = ft ? &ft->u.ftcp : NULL;
 	l->ftls = fs ? &fs->u.ftls : &cfg->default_ftls;
+	l->fproxy = fp ? &fp->u.fproxy : NULL;
 	for (size_t i = 0; i < l->nroutes; i++)
 		resolve_route(cfg, l, &l->routes[i]);
 	for (size_t i = 0; i < l->ntcp_routes; i++)
@@ -289,12 +291,22 @@ static uint32_t tighter(uint32_t cur, int64_t v)
 }
 
 /* A connection is counted at accept and a request before its host picks a
- * listener, so the bind takes the tightest bound its listeners name. */
+ * listener, so the bind takes the tightest bound its listeners name. So
+ * with the PROXY protocol, read before anything else: any listener that
+ * expects a header makes the bind expect one, in any version one of them
+ * accepts, optional only when each of them says so. */
 static void resolve_bind_limits(struct sg_bind *b)
 {
 	b->max_connections = b->max_requests = 0;
+	b->proxy = (struct sg_frontend_proxy){ 0 };
 	for (size_t i = 0; i < b->nlisteners; i++) {
 		const struct sg_listener *l = &b->listeners[i];
+
+		if (l->fproxy) {
+			b->proxy.optional =
+				(!b->proxy.versions || b->proxy.optional) && l->fproxy->optional;
+			b->proxy.versions |= l->fproxy->versions;
+		}
 
 		if (l->ftcp)
 			b->max_connections = tighter(b->max_connections, l->ftcp->max_connections);

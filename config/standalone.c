@@ -58,6 +58,8 @@ struct frontend_policies {
 	struct sg_frontend_http http;
 	struct sg_frontend_tcp tcp;
 	struct sg_frontend_tls tls;
+	const struct sg_node *proxy; /* proxyProtocol, or its other name proxy */
+	struct sg_frontend_proxy fproxy;
 };
 
 static int f_fp_http(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
@@ -91,11 +93,23 @@ static int f_fp_tls(struct sg_pctx *c, const struct sg_node *n, void *dst, const
 	return sg_f_frontend_tls(c, n, &fp->tls, path);
 }
 
+/* proxyProtocol, which agentgateway also takes as `proxy` (one of them). */
+static int f_fp_proxy(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
+{
+	struct frontend_policies *fp = dst;
+
+	if (fp->proxy) {
+		sg_diag_err(c->d, n,
+			    "%s: proxy and proxyProtocol are one setting: give one of them", path);
+		return -1;
+	}
+	fp->proxy = n;
+	return sg_f_frontend_proxy(c, n, &fp->fproxy, path);
+}
+
 static const struct sg_field frontend_fields[] = {
-	{ "http", f_fp_http, 0 },
-	{ "tcp", f_fp_tcp, 0 },
-	{ "tls", f_fp_tls, 0 },
-	{ 0 },
+	{ "http", f_fp_http, 0 },	    { "tcp", f_fp_tcp, 0 },	{ "tls", f_fp_tls, 0 },
+	{ "proxyProtocol", f_fp_proxy, 0 }, { "proxy", f_fp_proxy, 0 }, { 0 },
 };
 
 /* ---- routes ------------------------------------------------------------- */
@@ -704,6 +718,14 @@ static int add_frontend_policies(struct sg_draft *b, const struct frontend_polic
 		p->target = standalone_gateway;
 		p->kind = SG_POL_FRONTEND_TLS;
 		p->u.ftls = fp->tls;
+	}
+	if (fp->proxy) {
+		if (!(p = sg_draft_policy(b)))
+			return -1;
+		p->key = "frontend/proxyProtocol";
+		p->target = standalone_gateway;
+		p->kind = SG_POL_FRONTEND_PROXY;
+		p->u.fproxy = fp->fproxy;
 	}
 	return 0;
 }

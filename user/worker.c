@@ -20,6 +20,7 @@
 #include "user/base/loop.h"
 #include "user/base/mem.h"
 #include "user/core/mirror.h"
+#include "user/core/preface.h"
 #include "user/http2/h2proxy.h"
 #include "user/base/net.h"
 #include "user/base/pages.h"
@@ -70,6 +71,34 @@ static void on_resume(struct sg_loop *loop, struct sg_timer *t)
 		SG_ERR("listener :%u: epoll: %s", ls->port, strerror(errno));
 }
 
+/* A new connection (its PROXY protocol header read, if its bind expects
+ * one) goes to its protocol's first stage. */
+static void hand_over(struct listen_sock *ls, int fd, const struct sockaddr_storage *peer)
+{
+	if (ls->bind->proto == SG_PROTO_TLS)
+		sg_tlspass_accept(&ls->w->ctx, ls->bind, fd, peer);
+	else if (ls->bind->proto == SG_PROTO_HTTPS && ls->tls)
+		sg_tlsterm_accept(&ls->w->ctx, ls->tls, ls->bind, fd, peer);
+	else if (ls->bind->proto == SG_PROTO_HTTPS)
+		close(fd); /* no certificate loaded (out of memory) */
+	else
+		sg_proxy_accept(&ls->w->ctx, ls->bind, fd, peer);
+}
+
+/* The header is read: the port's listening socket, as the config now in
+ * force has it, takes the connection (closed if the port went since). */
+static void after_preface(void *owner, uint16_t port, int fd, const struct sockaddr_storage *peer)
+{
+	struct sg_worker *w = owner;
+
+	for (struct listen_sock *ls = w->socks; ls; ls = ls->next)
+		if (ls->port == port && ls->bind) {
+			hand_over(ls, fd, peer);
+			return;
+		}
+	close(fd);
+}
+
 static void on_accept(struct sg_loop *loop, struct sg_io *io, uint32_t revents)
 {
 	struct listen_sock *ls = io->data;
@@ -95,14 +124,10 @@ static void on_accept(struct sg_loop *loop, struct sg_io *io, uint32_t revents)
 			sg_timer_arm(loop, &ls->pause, sg_loop_now(loop) + WORKER_ACCEPT_PAUSE_MS);
 			return;
 		}
-		if (ls->bind->proto == SG_PROTO_TLS)
-			sg_tlspass_accept(&ls->w->ctx, ls->bind, fd, &peer);
-		else if (ls->bind->proto == SG_PROTO_HTTPS && ls->tls)
-			sg_tlsterm_accept(&ls->w->ctx, ls->tls, ls->bind, fd, &peer);
-		else if (ls->bind->proto == SG_PROTO_HTTPS)
-			close(fd); /* no certificate loaded (out of memory) */
+		if (ls->bind->proxy.versions)
+			sg_preface_accept(&ls->w->ctx, ls->bind, fd, &peer, after_preface, ls->w);
 		else
-			sg_proxy_accept(&ls->w->ctx, ls->bind, fd, &peer);
+			hand_over(ls, fd, &peer);
 	}
 }
 
@@ -303,6 +328,7 @@ static void start_drain(struct sg_worker *w, uint64_t grace_ms)
 {
 	w->drain_started = true;
 	close_listeners(w);
+	sg_preface_close_all(&w->ctx); /* no request of theirs has begun */
 	sg_tlsterm_close_all(&w->ctx); /* no request of theirs has begun */
 	sg_proxy_drain(&w->ctx);
 	sg_h2proxy_drain(&w->ctx);
@@ -360,6 +386,7 @@ static void worker_free(struct sg_worker *w)
 	sg_h2proxy_close_all(&w->ctx);
 	sg_tlspass_close_all(&w->ctx);
 	sg_tlsterm_close_all(&w->ctx);
+	sg_preface_close_all(&w->ctx);
 	close_listeners(w);
 	if (w->drain_started)
 		sg_timer_stop(w->loop, &w->drain_timer);
@@ -404,6 +431,7 @@ struct sg_worker *sg_worker_start(struct sg_cfg *cfg, const struct sg_frontend_o
 	sg_list_init(&w->ctx.clients);
 	sg_list_init(&w->ctx.h2conns);
 	sg_list_init(&w->ctx.hellos);
+	sg_list_init(&w->ctx.prefaces);
 	sg_list_init(&w->ctx.handshakes);
 	w->ctx.stats = &w->stats;
 	w->index = index;

@@ -111,6 +111,8 @@ struct sg_frontend {
 	struct sg_list handshakes;	/* HTTPS clients in their TLS handshake (tlsterm.c) */
 	struct sg_list hellos;		/* TLS passthrough clients before their route
 					 * (user/tlspass.c); sg_list_init it */
+	struct sg_list prefaces;	/* clients before their PROXY protocol header
+					 * (user/core/preface.c); sg_list_init it */
 	struct sg_stats *stats;		/* the worker's counters */
 	struct sg_mirroring *mirroring; /* RequestMirror copies; NULL: none are sent */
 	bool draining;			/* finish what is in flight, keep nothing alive */

@@ -35,6 +35,8 @@ enum sg_stat {
 	SG_STAT_TLS_NO_ROUTE,	       /* ... SNI that no route takes, closed */
 	SG_STAT_TLS_BAD_HELLO,	       /* ... not a (whole) ClientHello, or over 16 KiB, closed */
 	SG_STAT_TIMEOUT_TLS_HELLO,     /* ... no ClientHello within the timeout, closed */
+	SG_STAT_PROXY_BAD,	       /* PROXY protocol header malformed or missing, closed */
+	SG_STAT_TIMEOUT_PROXY,	       /* ... not whole within 5 s, closed */
 	SG_STAT_TLS_HANDSHAKES,	       /* HTTPS: handshakes completed */
 	SG_STAT_TLS_RESUMED,	       /* ... of which resumed a session (ticket) */
 	SG_STAT_TLS_FAILED,	       /* ... failed (bad hello, no certificate for SNI, ...) */
