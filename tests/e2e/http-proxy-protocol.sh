@@ -1,0 +1,224 @@
+# PROXY protocol (frontendPolicies.proxyProtocol): behind HAProxy in TCP mode with send-proxy-v2, and from scripted clients writing v1 and v2 headers, the client the header names is the one X-Forwarded-For, a TCP route and the backend see; the header's bytes never reach a backend; a connection without one (mode strict), a malformed, oversized or unsupported one, and one that stops mid-header are closed and counted while other clients keep being served; mode optional serves plain clients; config_dump prints the policy as agentgateway does, and a bad version is refused by `check`.
+. "$(dirname "$0")/lib.sh"
+
+start_backend pp
+B=$BACKEND_PORT
+E=$(free_port)
+/usr/bin/python3 "$E2E_DIR/echo_server.py" "$E" &
+PIDS+=("$!")
+wait_port "$E" 10 || { fail "echo backend did not start"; finish; }
+TP=$(free_port) # the gateway's TCP listener
+HP=$(free_port) # HAProxy's
+
+config() { # MODE VERSION
+	cat >"$WORK/cfg.yaml" <<YAML
+frontendPolicies:
+  proxyProtocol:
+    version: $2
+    mode: $1
+binds:
+- port: 8080
+  listeners:
+  - name: http
+    protocol: HTTP
+    routes:
+    - name: pp
+      backends:
+      - host: 127.0.0.1:$B
+- port: $TP
+  listeners:
+  - name: tcp
+    protocol: TCP
+    tcpRoutes:
+    - name: echo
+      backends:
+      - host: 127.0.0.1:$E
+YAML
+}
+
+# ppclient.py PORT KIND [SRC]: one connection to PORT that writes a header
+# of KIND (v1, v2, v2-local, none, bad-v1, v2-long, v1-only-half) naming
+# SRC as the client, then a request for /echo, and prints the answer's
+# status line and the X-Forwarded-For the backend saw, or "closed" when
+# the gateway closed the connection without a byte.
+cat >"$WORK/ppclient.py" <<'PY'
+import json, socket, struct, sys
+port, kind = int(sys.argv[1]), sys.argv[2]
+src = sys.argv[3] if len(sys.argv) > 3 else "203.0.113.7"
+SIG = b"\r\n\r\n\x00\r\nQUIT\n"
+def v2(cmd=0x21, fam=0x11, body=None):
+    if body is None:
+        body = socket.inet_aton(src) + socket.inet_aton("10.0.0.1") + struct.pack("!HH", 40000, 8080)
+    return SIG + bytes([cmd, fam]) + struct.pack("!H", len(body)) + body
+hdr = {
+    "v1": ("PROXY TCP4 %s 10.0.0.1 40000 8080\r\n" % src).encode(),
+    "v2": v2(),
+    "v2-local": v2(cmd=0x20, fam=0x00, body=b""),
+    "none": b"",
+    "bad-v1": b"PROXY TCP4 203.0.113.999 10.0.0.1 40000 8080\r\n",
+    "v2-long": SIG + b"\x21\x11\x04\x00" + b"\x00" * 1024,
+    "v2-udp": v2(fam=0x12),
+}[kind]
+req = b"GET /echo HTTP/1.1\r\nHost: pp.test\r\nConnection: close\r\n\r\n"
+s = socket.create_connection(("127.0.0.1", port), timeout=10)
+try:
+    s.sendall(hdr + req)
+    data = b""
+    while True:
+        d = s.recv(65536)
+        if not d:
+            break
+        data += d
+except (ConnectionResetError, BrokenPipeError):
+    data = b""
+if not data:
+    print("closed")
+    sys.exit(0)
+head, _, body = data.partition(b"\r\n\r\n")
+status = head.split(b"\r\n")[0].decode()
+try:
+    xff = json.loads(body)["headers"].get("X-Forwarded-For", [""])[0]
+except Exception:
+    xff = "?"
+print("%s|%s" % (status, xff))
+PY
+
+# ppslow.py PORT: writes half a v2 header and waits; prints how long the
+# gateway took to close the connection ("open" if not within 15 s).
+cat >"$WORK/ppslow.py" <<'PY'
+import socket, sys, time
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=15)
+t0 = time.monotonic()
+s.sendall(b"\r\n\r\n\x00\r\nQUIT\n\x21")
+try:
+    d = s.recv(100)
+    print("%.1f" % (time.monotonic() - t0) if not d else "data")
+except ConnectionResetError:
+    print("%.1f" % (time.monotonic() - t0))
+except socket.timeout:
+    print("open")
+PY
+
+# pptcp.py PORT: a v2 header, then 100 KB through a TCP route to the echo
+# backend: "ok" when exactly those bytes (and not the header's) come back.
+cat >"$WORK/pptcp.py" <<'PY'
+import os, socket, struct, sys
+SIG = b"\r\n\r\n\x00\r\nQUIT\n"
+body = socket.inet_aton("198.51.100.20") + socket.inet_aton("10.0.0.1") + struct.pack("!HH", 1, 2)
+data = os.urandom(100000)
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=10)
+s.sendall(SIG + b"\x21\x11" + struct.pack("!H", len(body)) + body + data)
+got = b""
+while len(got) < len(data):
+    d = s.recv(65536)
+    if not d:
+        break
+    got += d
+print("ok" if got == data else "got %d bytes, first %r" % (len(got), got[:16]))
+PY
+
+refused() {
+	curl -s http://127.0.0.1:15000/metrics |
+		awk '$1 == "splicegate_connections_refused_total{reason=\"proxy_protocol\"}" { print $2 }'
+}
+
+config strict all
+if ! start_engine auto -p 8080 -p "$TP" -c "$WORK/cfg.yaml"; then
+	fail "gateway did not start"
+	finish
+fi
+
+check "v1 header: the backend sees the client it names" \
+	"$(python3 "$WORK/ppclient.py" 8080 v1 203.0.113.7)" "HTTP/1.1 200 OK|203.0.113.7"
+check "v2 header: the backend sees the client it names" \
+	"$(python3 "$WORK/ppclient.py" 8080 v2 198.51.100.9)" "HTTP/1.1 200 OK|198.51.100.9"
+check "v2 LOCAL (a balancer's health check): the connection's own address" \
+	"$(python3 "$WORK/ppclient.py" 8080 v2-local)" "HTTP/1.1 200 OK|127.0.0.1"
+check "a TCP route after a v2 header: exactly the bytes after it, both ways" \
+	"$(python3 "$WORK/pptcp.py" "$TP")" ok
+
+# The refusals, with a client kept busy meanwhile.
+python3 "$WORK/ppslow.py" 8080 >"$WORK/slow" &
+SLOW=$!
+before=$(refused)
+for kind in none bad-v1 v2-long v2-udp; do
+	check "$kind: closed without an answer (mode strict)" \
+		"$(python3 "$WORK/ppclient.py" 8080 "$kind")" closed
+	check "a client with a header is served meanwhile" \
+		"$(python3 "$WORK/ppclient.py" 8080 v2 192.0.2.44)" "HTTP/1.1 200 OK|192.0.2.44"
+done
+check "the 4 refusals counted (connections_refused_total reason=proxy_protocol)" \
+	"$(($(refused) - ${before:-0}))" 4
+wait "$SLOW"
+took=$(cat "$WORK/slow")
+if [ "$took" != open ] && [ "$took" != data ] && time_in "$took" 4.5 10; then
+	pass "half a header: closed after ${took} s (the 5 s bound)"
+else
+	fail "half a header: '$took' (want closed after 4.5-10 s)"
+fi
+check "timeouts_total kind=proxy_protocol counts it" \
+	"$(curl -s http://127.0.0.1:15000/metrics |
+		awk '$1 == "splicegate_timeouts_total{kind=\"proxy_protocol\"}" { print $2 }')" 1
+
+json_equal "config_dump: the policy as agentgateway prints it" \
+	"$(curl -s http://127.0.0.1:15000/config_dump |
+		jq -c '.policies[] | select(.key == "frontend/proxyProtocol") | .policy')" \
+	'{"frontend":{"proxy":{"version":"all","mode":"strict"}}}'
+
+# HAProxy in front, as a load balancer: TCP mode, send-proxy-v2. The client
+# connects from 127.0.0.2; the gateway's peer is HAProxy at 127.0.0.1.
+cat >"$WORK/haproxy.cfg" <<CFG
+global
+  maxconn 100
+defaults
+  mode tcp
+  timeout connect 5s
+  timeout client 30s
+  timeout server 30s
+listen lb
+  bind 127.0.0.1:$HP
+  server gw 127.0.0.1:8080 send-proxy-v2
+CFG
+haproxy -f "$WORK/haproxy.cfg" -db >"$WORK/haproxy.log" 2>&1 &
+HAP=$!
+PIDS+=("$HAP")
+if wait_port "$HP" 10; then
+	hcall --interface 127.0.0.2 "http://127.0.0.1:$HP/echo"
+	check "behind HAProxy (send-proxy-v2): 200" "$H_CODE" 200
+	check "behind HAProxy: X-Forwarded-For is the client HAProxy saw" \
+		"$(echo_header X-Forwarded-For)" 127.0.0.2
+	hcall --interface 127.0.0.2 "http://127.0.0.1:$HP/echo"
+	check "behind HAProxy: again, on a new connection" "$(echo_header X-Forwarded-For)" 127.0.0.2
+else
+	fail "haproxy did not start: $(cat "$WORK/haproxy.log")"
+fi
+kill "$HAP" && wait "$HAP" 2>/dev/null # HAProxy exits 143 on SIGTERM
+stop_gateway
+
+# mode optional, version v2: plain clients are served as they are; a v1
+# header is not v2.
+config optional v2
+if ! start_engine auto -p 8080 -p "$TP" -c "$WORK/cfg.yaml"; then
+	fail "gateway did not start (optional)"
+	finish
+fi
+check "optional: a plain client is served, as itself" \
+	"$(python3 "$WORK/ppclient.py" 8080 none)" "HTTP/1.1 200 OK|127.0.0.1"
+check "optional: a v2 header still names the client" \
+	"$(python3 "$WORK/ppclient.py" 8080 v2 198.51.100.10)" "HTTP/1.1 200 OK|198.51.100.10"
+check "optional, v2 only: a v1 header is refused" \
+	"$(python3 "$WORK/ppclient.py" 8080 v1)" closed
+hcall http://127.0.0.1:8080/echo
+check "optional: curl without a header gets 200" "$H_CODE" 200
+stop_gateway
+
+config strict v3
+"$SG_BIN" check -c "$WORK/cfg.yaml" >"$WORK/check.out" 2>&1
+rc=$?
+check "check refuses version v3 (exit 1)" "$rc" 1
+if grep -q 'proxyProtocol.version.*v1, v2 or all' "$WORK/check.out"; then
+	pass "the refusal names the key and the choices"
+else
+	fail "check said: $(head -3 "$WORK/check.out")"
+fi
+finish
