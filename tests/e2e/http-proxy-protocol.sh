@@ -1,4 +1,4 @@
-# PROXY protocol (frontendPolicies.proxyProtocol): behind HAProxy in TCP mode with send-proxy-v2, and from scripted clients writing v1 and v2 headers, the client the header names is the one X-Forwarded-For, a TCP route and the backend see; the header's bytes never reach a backend; a connection without one (mode strict), a malformed, oversized or unsupported one, and one that stops mid-header are closed and counted while other clients keep being served; mode optional serves plain clients; config_dump prints the policy as agentgateway does, and a bad version is refused by `check`.
+# PROXY protocol (frontendPolicies.proxyProtocol): behind HAProxy in TCP mode with send-proxy-v2, and from scripted clients writing v1 and v2 headers (before HTTP, before a TLS handshake, before a TCP route's bytes), the client the header names is the one X-Forwarded-For and the backend see; the header's bytes never reach a backend; a connection without one (mode strict), a malformed, oversized or unsupported one, and one that stops mid-header are closed and counted while other clients keep being served; mode optional serves plain clients; config_dump prints the policy as agentgateway does, and a bad version is refused by `check`.
 . "$(dirname "$0")/lib.sh"
 
 start_backend pp
@@ -8,6 +8,9 @@ E=$(free_port)
 PIDS+=("$!")
 wait_port "$E" 10 || { fail "echo backend did not start"; finish; }
 TP=$(free_port) # the gateway's TCP listener
+SP=$(free_port) # its HTTPS listener
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj /CN=pp.test \
+	-keyout "$WORK/pp.key" -out "$WORK/pp.crt" >/dev/null 2>&1 || fail "openssl req"
 HP=$(free_port) # HAProxy's
 
 config() { # MODE VERSION
@@ -25,6 +28,15 @@ binds:
     - name: pp
       backends:
       - host: 127.0.0.1:$B
+- port: $SP
+  listeners:
+  - name: https
+    protocol: HTTPS
+    tls: {cert: $WORK/pp.crt, key: $WORK/pp.key}
+    routes:
+    - name: pps
+      backends:
+      - host: 127.0.0.1:$B
 - port: $TP
   listeners:
   - name: tcp
@@ -36,13 +48,14 @@ binds:
 YAML
 }
 
-# ppclient.py PORT KIND [SRC]: one connection to PORT that writes a header
-# of KIND (v1, v2, v2-local, none, bad-v1, v2-long, v1-only-half) naming
-# SRC as the client, then a request for /echo, and prints the answer's
+# ppclient.py PORT KIND [SRC [tls]]: one connection to PORT that writes a
+# header of KIND (v1, v2, v2-local, none, bad-v1, v2-long, v2-udp) naming
+# SRC as the client, then (over TLS after the header, with "tls") a
+# request for /echo, and prints the answer's
 # status line and the X-Forwarded-For the backend saw, or "closed" when
 # the gateway closed the connection without a byte.
 cat >"$WORK/ppclient.py" <<'PY'
-import json, socket, struct, sys
+import json, socket, ssl, struct, sys
 port, kind = int(sys.argv[1]), sys.argv[2]
 src = sys.argv[3] if len(sys.argv) > 3 else "203.0.113.7"
 SIG = b"\r\n\r\n\x00\r\nQUIT\n"
@@ -62,14 +75,22 @@ hdr = {
 req = b"GET /echo HTTP/1.1\r\nHost: pp.test\r\nConnection: close\r\n\r\n"
 s = socket.create_connection(("127.0.0.1", port), timeout=10)
 try:
-    s.sendall(hdr + req)
+    if len(sys.argv) > 4 and sys.argv[4] == "tls":
+        s.sendall(hdr)
+        ctx = ssl.create_default_context()
+        ctx.check_hostname = False
+        ctx.verify_mode = ssl.CERT_NONE
+        s = ctx.wrap_socket(s, server_hostname="pp.test")
+        s.sendall(req)
+    else:
+        s.sendall(hdr + req)
     data = b""
     while True:
         d = s.recv(65536)
         if not d:
             break
         data += d
-except (ConnectionResetError, BrokenPipeError):
+except (ConnectionResetError, BrokenPipeError, ssl.SSLError):
     data = b""
 if not data:
     print("closed")
@@ -123,7 +144,7 @@ refused() {
 }
 
 config strict all
-if ! start_engine auto -p 8080 -p "$TP" -c "$WORK/cfg.yaml"; then
+if ! start_engine auto -p 8080 -p "$TP" -p "$SP" -c "$WORK/cfg.yaml"; then
 	fail "gateway did not start"
 	finish
 fi
@@ -134,6 +155,10 @@ check "v2 header: the backend sees the client it names" \
 	"$(python3 "$WORK/ppclient.py" 8080 v2 198.51.100.9)" "HTTP/1.1 200 OK|198.51.100.9"
 check "v2 LOCAL (a balancer's health check): the connection's own address" \
 	"$(python3 "$WORK/ppclient.py" 8080 v2-local)" "HTTP/1.1 200 OK|127.0.0.1"
+check "HTTPS: the header, then the TLS handshake on the same connection" \
+	"$(python3 "$WORK/ppclient.py" "$SP" v2 198.51.100.30 tls)" "HTTP/1.1 200 OK|198.51.100.30"
+check "HTTPS, mode strict: a handshake without a header is closed" \
+	"$(python3 "$WORK/ppclient.py" "$SP" none 127.0.0.1 tls)" closed
 check "a TCP route after a v2 header: exactly the bytes after it, both ways" \
 	"$(python3 "$WORK/pptcp.py" "$TP")" ok
 
@@ -198,7 +223,7 @@ stop_gateway
 # mode optional, version v2: plain clients are served as they are; a v1
 # header is not v2.
 config optional v2
-if ! start_engine auto -p 8080 -p "$TP" -c "$WORK/cfg.yaml"; then
+if ! start_engine auto -p 8080 -p "$TP" -p "$SP" -c "$WORK/cfg.yaml"; then
 	fail "gateway did not start (optional)"
 	finish
 fi
@@ -210,6 +235,8 @@ check "optional, v2 only: a v1 header is refused" \
 	"$(python3 "$WORK/ppclient.py" 8080 v1)" closed
 hcall http://127.0.0.1:8080/echo
 check "optional: curl without a header gets 200" "$H_CODE" 200
+hcall -k --resolve "pp.test:$SP:127.0.0.1" "https://pp.test:$SP/echo"
+check "optional: HTTPS without a header gets 200" "$H_CODE" 200
 stop_gateway
 
 config strict v3
