@@ -65,6 +65,7 @@ struct gateway {
 	 * last (cert_stamp); checked every GATEWAY_CERT_POLL_MS. */
 	struct sg_timer cert_timer;
 	uint64_t cert_seen;
+	uint64_t keys_seen;		/* --tls-ticket-keys, as stat(2) saw it last */
 	struct sg_get_history *history; /* generations and transition times */
 };
 
@@ -436,10 +437,33 @@ static void on_files_changed(void *ctx)
 	reload(ctx);
 }
 
-/* What the certificate, key and client-CA files of cfg look like now:
- * a hash of each one's identity, size and times (a renewal written in
- * place, a file renamed over, a Kubernetes Secret volume's symlink swap
- * all change it). 0 when cfg names no file. */
+/* One file's identity, size and times (a file written in place, one
+ * renamed over it, a Kubernetes Secret volume's symlink swap all change
+ * it), hashed into h. */
+static uint64_t file_stamp(uint64_t h, const char *path)
+{
+	struct stat st;
+	uint64_t v[6] = { 0 };
+
+	if (stat(path, &st) == 0) {
+		v[0] = st.st_dev;
+		v[1] = st.st_ino;
+		v[2] = (uint64_t)st.st_size;
+		v[3] = (uint64_t)st.st_mtim.tv_sec * 1000000000 + (uint64_t)st.st_mtim.tv_nsec;
+		v[4] = (uint64_t)st.st_ctim.tv_sec * 1000000000 + (uint64_t)st.st_ctim.tv_nsec;
+	} else {
+		v[5] = (uint64_t)errno;
+	}
+	h = h * 1099511628211ull + 1;
+	for (const char *p = path; *p; p++)
+		h = (h ^ (unsigned char)*p) * 1099511628211ull;
+	for (size_t m = 0; m < 6; m++)
+		h = (h ^ v[m]) * 1099511628211ull;
+	return h;
+}
+
+/* What the certificate, key and client-CA files of cfg look like now
+ * (file_stamp of each); 0 when cfg names no file. */
 static uint64_t cert_stamp(const struct sg_cfg *cfg)
 {
 	uint64_t h = 0;
@@ -450,31 +474,33 @@ static uint64_t cert_stamp(const struct sg_cfg *cfg)
 			const char *paths[3] = { t ? t->cert_path : NULL, t ? t->key_path : NULL,
 						 t ? t->root_path : NULL };
 
-			for (size_t k = 0; k < 3; k++) {
-				struct stat st;
-				uint64_t v[6] = { 0 };
-
-				if (!paths[k])
-					continue;
-				if (stat(paths[k], &st) == 0) {
-					v[0] = st.st_dev;
-					v[1] = st.st_ino;
-					v[2] = (uint64_t)st.st_size;
-					v[3] = (uint64_t)st.st_mtim.tv_sec * 1000000000 +
-					       (uint64_t)st.st_mtim.tv_nsec;
-					v[4] = (uint64_t)st.st_ctim.tv_sec * 1000000000 +
-					       (uint64_t)st.st_ctim.tv_nsec;
-				} else {
-					v[5] = (uint64_t)errno;
-				}
-				h = h * 1099511628211ull + 1;
-				for (const char *p = paths[k]; *p; p++)
-					h = (h ^ (unsigned char)*p) * 1099511628211ull;
-				for (size_t m = 0; m < 6; m++)
-					h = (h ^ v[m]) * 1099511628211ull;
-			}
+			for (size_t k = 0; k < 3; k++)
+				if (paths[k])
+					h = file_stamp(h, paths[k]);
 		}
 	return h;
+}
+
+/* The ticket key file changed: its keys replace those in use, for new
+ * tickets and resumptions alike; a broken one leaves them in use and is
+ * reported once, until the file changes again. */
+static void poll_ticket_keys(struct gateway *g)
+{
+	uint64_t now;
+	char err[256];
+	int n;
+
+	if (!g->opts->tls_ticket_keys)
+		return;
+	now = file_stamp(0, g->opts->tls_ticket_keys);
+	if (now == g->keys_seen)
+		return;
+	g->keys_seen = now;
+	n = sg_tls_ticket_keys_load(g->opts->tls_ticket_keys, err, sizeof(err));
+	if (n < 0)
+		SG_ERR("TLS ticket keys changed but do not load; the ones in force stay: %s", err);
+	else
+		SG_INFO("TLS ticket keys reloaded: %d keys from %s", n, g->opts->tls_ticket_keys);
 }
 
 /* A certificate file changed while the config files did not: build the
@@ -488,6 +514,7 @@ static void on_cert_timer(struct sg_loop *loop, struct sg_timer *t)
 	struct sg_diag d;
 
 	sg_timer_arm(loop, t, sg_loop_now(loop) + GATEWAY_CERT_POLL_MS);
+	poll_ticket_keys(g);
 	if (now == g->cert_seen)
 		return;
 	g->cert_seen = now;
@@ -817,6 +844,17 @@ int sg_gateway_run(const struct sg_gateway_opts *opts)
 		goto out;
 	}
 	record_status(&g);
+	if (opts->tls_ticket_keys) {
+		char err[256];
+		int n;
+
+		g.keys_seen = file_stamp(0, opts->tls_ticket_keys);
+		if ((n = sg_tls_ticket_keys_load(opts->tls_ticket_keys, err, sizeof(err))) < 0) {
+			SG_ERR("--tls-ticket-keys: %s", err);
+			goto out;
+		}
+		SG_INFO("TLS ticket keys: %d keys from %s", n, opts->tls_ticket_keys);
+	}
 	if (opts->max_per_source && !(g.srclimit = sg_srclimit_new(opts->max_per_source))) {
 		SG_ERR("out of memory");
 		goto out;

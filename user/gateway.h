@@ -43,6 +43,9 @@ struct sg_gateway_opts {
 	/* A reload, apply or delete that would leave no listener while some
 	 * are open is refused (else it goes in force with a warning). */
 	bool refuse_empty_reload;
+	/* Session ticket keys shared by a fleet (user/tls/tls.h), read at
+	 * start and again when the file changes; NULL: a random key. */
+	const char *tls_ticket_keys;
 };
 
 /* Load the config, bind every listener and the admin server, then run until

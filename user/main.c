@@ -132,6 +132,12 @@ static const char usage[] =
 	"                          it refuses connections (default 5s; 0: drain at once;\n"
 	"                          a second SIGTERM ends the wait; SIGINT and\n"
 	"                          /quitquitquit drain at once)\n"
+	"      --tls-ticket-keys FILE\n"
+	"                          TLS session ticket keys shared by every gateway of a\n"
+	"                          fleet, so that a session resumes on any of them: one\n"
+	"                          key a line, base64 of 80 bytes (`openssl rand -base64\n"
+	"                          80`); the first encrypts, all decrypt; read again when\n"
+	"                          the file changes (default: a random key per process)\n"
 	"      --refuse-empty-reload\n"
 	"                          refuse a reload, apply or delete that would leave no\n"
 	"                          listener while some are open (default: it goes in\n"
@@ -220,6 +226,7 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 		{ "backend-max-connection-age", required_argument, NULL, 'D' },
 		{ "refuse-empty-reload", no_argument, NULL, 'E' },
 		{ "drain-delay", required_argument, NULL, 'Y' },
+		{ "tls-ticket-keys", required_argument, NULL, 'K' },
 		{ "state-dir", required_argument, NULL, 'Z' },
 		{ "reset-state", no_argument, NULL, 'X' },
 		{ "busy-poll", required_argument, NULL, 'b' },
@@ -345,6 +352,9 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 		case 'Y':
 			if (parse_timeout("--drain-delay", optarg, &cli->gw.drain_delay_ms) == -1)
 				return -1;
+			break;
+		case 'K':
+			cli->gw.tls_ticket_keys = optarg;
 			break;
 		case 'P':
 		case 'Q':

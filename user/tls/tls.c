@@ -18,8 +18,10 @@
 #include <sys/socket.h>
 #include <arpa/inet.h>
 
+#include <openssl/core_names.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
+#include <openssl/params.h>
 #include <openssl/pem.h>
 #include <openssl/rand.h>
 #include <openssl/ssl.h>
@@ -95,15 +97,145 @@ static void lib_error(char *err, size_t errlen, const char *what)
 	ERR_clear_error();
 }
 
-/* ---- session ticket keys: one random set per process --------------------- */
+/* ---- session ticket keys -------------------------------------------------- */
 
-static unsigned char ticket_keys[80];
+/* One set per process, shared by every HTTPS context and read by every
+ * worker: a random key made at start (its tickets resume on this process
+ * only), or the keys of --tls-ticket-keys (a fleet sharing the file resumes
+ * each other's tickets). The first key encrypts; each of them decrypts, and
+ * a ticket under another than the first is renewed under the first. */
+struct ticket_key {
+	unsigned char name[16], aes[32], hmac[32]; /* HAProxy's 80-byte layout */
+};
+
+static struct ticket_key ticket_keys[SG_TLS_TICKET_KEYS_MAX];
+static size_t nticket_keys;
+static pthread_rwlock_t ticket_lock = PTHREAD_RWLOCK_INITIALIZER;
 static pthread_once_t ticket_once = PTHREAD_ONCE_INIT;
-static bool ticket_ok;
 
-static void make_ticket_keys(void)
+static void make_ticket_key(void)
 {
-	ticket_ok = RAND_bytes(ticket_keys, sizeof(ticket_keys)) == 1;
+	pthread_rwlock_wrlock(&ticket_lock);
+	if (nticket_keys == 0 &&
+	    RAND_bytes((unsigned char *)&ticket_keys[0], sizeof(ticket_keys[0])) == 1)
+		nticket_keys = 1;
+	pthread_rwlock_unlock(&ticket_lock);
+}
+
+/* One line of the file: base64 of exactly 80 bytes. */
+static bool ticket_line(const char *line, size_t len, struct ticket_key *k)
+{
+	unsigned char out[84]; /* 112 characters decode to 84 */
+	size_t pad = 0;
+
+	if (len != 108) /* 80 bytes: 26 groups of 3, then 2 bytes and one '=' */
+		return false;
+	while (pad < 2 && line[len - 1 - pad] == '=')
+		pad++;
+	if (EVP_DecodeBlock(out, (const unsigned char *)line, (int)len) != 81 || pad != 1)
+		return false;
+	memcpy(k, out, sizeof(*k));
+	OPENSSL_cleanse(out, sizeof(out));
+	return true;
+}
+
+int sg_tls_ticket_keys_load(const char *path, char *err, size_t errlen)
+{
+	struct ticket_key keys[SG_TLS_TICKET_KEYS_MAX];
+	char text[SG_TLS_TICKET_KEYS_MAX * 120 + 4096], *p, *nl;
+	size_t n = 0, len, lineno = 0;
+	FILE *f = fopen(path, "re");
+	int rc = -1;
+
+	if (!f) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	len = fread(text, 1, sizeof(text) - 1, f);
+	if (ferror(f) || !feof(f)) {
+		snprintf(err, errlen, "%s: %s", path,
+			 ferror(f) ? strerror(errno) : "longer than the keys it may hold");
+		goto out;
+	}
+	text[len] = '\0';
+	for (p = text; *p; p = nl ? nl + 1 : p + strlen(p)) {
+		size_t l;
+
+		nl = strchr(p, '\n');
+		l = nl ? (size_t)(nl - p) : strlen(p);
+		lineno++;
+		if (l && p[l - 1] == '\r')
+			l--;
+		if (l == 0 || p[0] == '#')
+			continue;
+		if (n == SG_TLS_TICKET_KEYS_MAX) {
+			snprintf(err, errlen, "%s:%zu: more than %d keys", path, lineno,
+				 SG_TLS_TICKET_KEYS_MAX);
+			goto out;
+		}
+		if (!ticket_line(p, l, &keys[n++])) {
+			snprintf(err, errlen,
+				 "%s:%zu: not a key (base64 of 80 random bytes, as `openssl rand "
+				 "-base64 80` writes)",
+				 path, lineno);
+			goto out;
+		}
+	}
+	if (n == 0) {
+		snprintf(err, errlen, "%s: no key", path);
+		goto out;
+	}
+	pthread_rwlock_wrlock(&ticket_lock);
+	memcpy(ticket_keys, keys, n * sizeof(keys[0]));
+	OPENSSL_cleanse(ticket_keys + n, (SG_TLS_TICKET_KEYS_MAX - n) * sizeof(keys[0]));
+	nticket_keys = n;
+	pthread_rwlock_unlock(&ticket_lock);
+	rc = (int)n;
+out:
+	OPENSSL_cleanse(keys, sizeof(keys));
+	OPENSSL_cleanse(text, sizeof(text));
+	fclose(f);
+	return rc;
+}
+
+/* OpenSSL's ticket key callback: enc, the first key and a fresh IV; else
+ * the key the ticket names, 2 when it is not the first (renew), 0 when
+ * none is (a full handshake). */
+static int on_ticket_key(SSL *ssl, unsigned char name[16], unsigned char *iv, EVP_CIPHER_CTX *cctx,
+			 EVP_MAC_CTX *hctx, int enc)
+{
+	static char digest[] = "SHA256";
+	struct ticket_key k;
+	OSSL_PARAM params[3];
+	size_t i = 0;
+	int ret;
+
+	pthread_rwlock_rdlock(&ticket_lock);
+	if (!enc)
+		while (i < nticket_keys && memcmp(name, ticket_keys[i].name, 16))
+			i++;
+	if (i == nticket_keys) {
+		pthread_rwlock_unlock(&ticket_lock);
+		return enc ? -1 : 0;
+	}
+	k = ticket_keys[i];
+	pthread_rwlock_unlock(&ticket_lock);
+	ret = i ? 2 : 1;
+	params[0] = OSSL_PARAM_construct_octet_string(OSSL_MAC_PARAM_KEY, k.hmac, sizeof(k.hmac));
+	params[1] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0);
+	params[2] = OSSL_PARAM_construct_end();
+	if (enc) {
+		memcpy(name, k.name, sizeof(k.name));
+		if (RAND_bytes(iv, 16) != 1 ||
+		    EVP_EncryptInit_ex(cctx, EVP_aes_256_cbc(), NULL, k.aes, iv) != 1)
+			ret = -1;
+	} else if (EVP_DecryptInit_ex(cctx, EVP_aes_256_cbc(), NULL, k.aes, iv) != 1) {
+		ret = -1;
+	}
+	if (ret > 0 && EVP_MAC_CTX_set_params(hctx, params) != 1)
+		ret = -1;
+	OPENSSL_cleanse(&k, sizeof(k));
+	return ret;
 }
 
 /* ---- the socket under a connection ----------------------------------------- */
@@ -386,8 +518,7 @@ static int listener_ctx(struct tls_listener *tl, const struct sg_listener *l, ch
 		return -1;
 	if (session_context(ctx, l, c, err, errlen) == -1)
 		return -1;
-	if (ticket_ok && SSL_CTX_ctrl(ctx, SSL_CTRL_SET_TLSEXT_TICKET_KEYS, sizeof(ticket_keys),
-				      ticket_keys) != 1)
+	if (SSL_CTX_set_tlsext_ticket_key_evp_cb(ctx, on_ticket_key) != 1)
 		ERR_clear_error(); /* tickets then use the context's own key */
 	SSL_CTX_set_client_hello_cb(ctx, on_client_hello, NULL);
 	SSL_CTX_set_alpn_select_cb(ctx, on_alpn, NULL);
@@ -406,7 +537,7 @@ struct sg_tls_server *sg_tls_server_new(const struct sg_bind *b, char *err, size
 {
 	struct sg_tls_server *s = calloc(1, sizeof(*s));
 
-	pthread_once(&ticket_once, make_ticket_keys);
+	pthread_once(&ticket_once, make_ticket_key);
 	if (!s || !(s->ls = calloc(b->nlisteners ? b->nlisteners : 1, sizeof(*s->ls)))) {
 		free(s);
 		snprintf(err, errlen, "out of memory");

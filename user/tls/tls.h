@@ -30,6 +30,18 @@ struct sg_tls;
  * key or client CA does not load or a setting is refused by the library:
  * "listener NAME: <why>". */
 struct sg_tls_server *sg_tls_server_new(const struct sg_bind *b, char *err, size_t errlen);
+
+/* Session ticket keys from `path` (--tls-ticket-keys), for every HTTPS
+ * context of the process from now on: one key a line, base64 of 80 bytes
+ * (16 name, 32 AES-256, 32 HMAC-SHA256: HAProxy's tls-ticket-keys layout;
+ * `openssl rand -base64 80` makes one), at most SG_TLS_TICKET_KEYS_MAX,
+ * blank lines and '#' comments skipped. The first key encrypts new
+ * tickets, every key decrypts: rotate by writing a new key first and
+ * keeping the old ones after it for a ticket's lifetime. Returns the
+ * number of keys, or -1 with err (the keys in use are kept). Without it a
+ * random key of the process's own is used. */
+#define SG_TLS_TICKET_KEYS_MAX 16
+int sg_tls_ticket_keys_load(const char *path, char *err, size_t errlen);
 /* Loads the certificates of every HTTPS bind of cfg as sg_tls_server_new
  * would, reporting each failure in d ("port P: listener NAME: why").
  * Returns 0, or -1 when any failed: such a config must not go in force. */
