@@ -319,6 +319,11 @@ static char *room(struct sg_filter_plan *p, size_t cap)
 	return c;
 }
 
+char *sg_filter_plan_room(struct sg_filter_plan *p, size_t cap)
+{
+	return room(p, cap);
+}
+
 /* A NUL-terminated copy of s[0..len) kept by the plan, or NULL. */
 static char *keep(struct sg_filter_plan *p, const char *s, size_t len)
 {

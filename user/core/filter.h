@@ -144,6 +144,10 @@ enum sg_filter_result sg_filter_plan_backend(struct sg_filter_plan *p, const str
 
 void sg_filter_plan_reset(struct sg_filter_plan *p);
 
+/* cap bytes the plan keeps until sg_filter_plan_reset (the request's
+ * normalised path lives there), or NULL when memory ran out. */
+char *sg_filter_plan_room(struct sg_filter_plan *p, size_t cap);
+
 /* The pieces, exposed for their tests. */
 
 /* The request target after path modifier pm (with m the matched match,
