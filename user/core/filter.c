@@ -11,6 +11,7 @@
 #include <strings.h>
 
 #include "config/duration.h"
+#include "config/origin.h"
 #include "policy/ratelimit.h"
 #include "user/base/loop.h"
 #include "user/base/mem.h"
@@ -448,25 +449,10 @@ static enum sg_filter_result redirect(struct sg_filter_plan *p, const struct sg_
 
 /* ---- CORS -------------------------------------------------------------- */
 
-/* An allowed origin entry: "*", an exact origin, or one with a "*" in its
- * host, as in "https://" followed by "*.example.com"). */
-static bool origin_matches(const char *allowed, struct sg_h1_span origin)
-{
-	const char *star = strchr(allowed, '*');
-	size_t pre, post;
-
-	if (!star)
-		return span_is(origin, allowed, strlen(allowed));
-	pre = (size_t)(star - allowed);
-	post = strlen(star + 1);
-	return origin.len > pre + post && strncasecmp(origin.p, allowed, pre) == 0 &&
-	       strncasecmp(origin.p + origin.len - post, star + 1, post) == 0;
-}
-
 static bool origin_allowed(const struct sg_cors *c, struct sg_h1_span origin)
 {
 	for (size_t i = 0; i < c->allow_origins.n; i++)
-		if (origin_matches(c->allow_origins.v[i], origin))
+		if (sg_origin_match(c->allow_origins.v[i], origin.p, origin.len))
 			return true;
 	return false;
 }
