@@ -428,7 +428,8 @@ static bool ends_chunked(struct sg_h1_span v)
 			       (struct sg_h1_span){ "chunked", 7 });
 }
 
-/* Content-Length as llhttp reads it: digits, then only spaces; one field. */
+/* Content-Length: digits, then only OWS (RFC 9110 §5.6.3: spaces and
+ * tabs; llhttp refuses a tab there); one field. */
 static bool content_length(struct fields *f, struct sg_h1_span v)
 {
 	size_t i = 0;
@@ -444,7 +445,7 @@ static bool content_length(struct fields *f, struct sg_h1_span v)
 		n = n * 10 + d;
 	}
 	for (; i < v.len; i++)
-		if (v.p[i] != ' ')
+		if (!is_ows(v.p[i]))
 			return false;
 	f->content_length = true;
 	f->length = n;
