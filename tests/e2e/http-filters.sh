@@ -130,6 +130,13 @@ filters() {
 	hcall "$@" "$u/port/p"
 	check "$l: port redirect keeps the scheme, default status 302" "$H_CODE $(resp_header location)" \
 		"302 http://127.0.0.1:8083/port/p"
+	if [ "${1:-}" != --http2-prior-knowledge ]; then
+		# HTTP/1.0 without Host: the redirect has no host to name (400,
+		# the request's fault; issue 63: it was 500).
+		check "$l: HTTP/1.0 without Host meets a hostless redirect: 400" \
+			"$(printf 'GET /port/p HTTP/1.0\r\n\r\n' | raw_http 8080 GET |
+				jq -r '.responses[0] | "\(.status) \(.body)"')" "400 bad request"
+	fi
 
 	hcall "$@" "$u/direct"
 	check "$l: directResponse status, body, response modifier" \

@@ -426,10 +426,14 @@ static enum sg_filter_result redirect(struct sg_filter_plan *p, const struct sg_
 	ssize_t n;
 	char *buf;
 
-	/* Without a Host (HTTP/1.0) only a redirect naming its host has one. */
+	/* Without a Host (HTTP/1.0) only a redirect naming its host has one:
+	 * the request lacks what the answer needs, 400 (not the route's
+	 * fault, which 500 would say). */
 	if (!now.host.len && r->authority.kind != SG_AUTHORITY_FULL &&
-	    r->authority.kind != SG_AUTHORITY_HOST)
-		return SG_FILTER_FAILED;
+	    r->authority.kind != SG_AUTHORITY_HOST) {
+		p->refusal = SG_FAIL_BAD_REQUEST;
+		return SG_FILTER_REFUSED;
+	}
 
 	if (r->authority.value)
 		cap += strlen(r->authority.value);

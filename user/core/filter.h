@@ -117,7 +117,9 @@ enum sg_filter_result {
 	SG_FILTER_ANSWER = 1,  /* answer with plan->status, never reach a backend */
 	SG_FILTER_REFUSED = 2, /* a route policy refuses the request: answer
 				* plan->refusal (SG_FAIL_RATE_LIMIT: a local rate
-				* limit has no token; SG_FAIL_CSRF) as the
+				* limit has no token; SG_FAIL_CSRF;
+				* SG_FAIL_BAD_REQUEST: a redirect naming no
+				* host for a request without one) as the
 				* gateway's failures are, with the plan's
 				* response edit (x-ratelimit-* lines among them) */
 	SG_FILTER_FAILED = -1, /* a filter cannot apply to this request (a
