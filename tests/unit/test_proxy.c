@@ -1026,6 +1026,45 @@ static void test_proxy_pooled_close_in_the_same_pass(void **state)
 	assert_string_equal(e->client.in, "HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\n2");
 }
 
+/* The keep-alive race (issue 63): the backend closes a pooled connection
+ * as the next request goes out on it, having read it and answered
+ * nothing. A GET is sent again on a new connection, once, not as a try
+ * (no x-retry-attempt); a POST, written whole, is not (503): it may have
+ * been acted on. */
+static void test_proxy_keep_alive_race(void **state)
+{
+	struct env *e = *state;
+
+	start(e, "");
+	say(e->client.fd, "GET /1 HTTP/1.1\r\nHost: x\r\n\r\n");
+	HEAD_AT(e, 0);
+	say(e->be[0].fd, "HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\n1");
+	UNTIL(e, has(&e->client, "\r\n\r\n1"));
+	forget(&e->client);
+	forget(&e->be[0]);
+	say(e->client.fd, "GET /2 HTTP/1.1\r\nHost: x\r\n\r\n");
+	HEAD_AT(e, 0); /* on the pooled connection */
+	close(e->be[0].fd);
+	e->be[0].fd = -1;
+	HEAD_AT(e, 1);
+	assert_true(starts(&e->be[1], "GET /2 HTTP/1.1\r\n"));
+	assert_false(has(&e->be[1], "x-retry-attempt"));
+	say(e->be[1].fd, "HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\n2");
+	UNTIL(e, has(&e->client, "\r\n\r\n2"));
+	assert_string_equal(e->client.in, "HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\n2");
+
+	forget(&e->client);
+	forget(&e->be[1]);
+	say(e->client.fd, "POST /3 HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\n\r\nb");
+	UNTIL(e, has(&e->be[1], "\r\n\r\nb"));
+	close(e->be[1].fd);
+	e->be[1].fd = -1;
+	UNTIL(e, has(&e->client, "closed"));
+	answered(&e->client, "HTTP/1.1 503 Service Unavailable",
+		 "upstream call failed: closed: connection closed before response headers", false);
+	assert_int_equal(e->nbe, 2);
+}
+
 /* The backend closes its connection while the response it finished still
  * waits in the gateway for a client that does not read (a long head and
  * its body came in the head's reads: all of it is in the gateway, queued
@@ -1769,6 +1808,7 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_proxy_backend_close_not_reused, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_proxy_keep_alive_race, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_proxy_pooled_close_in_the_same_pass, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_proxy_pooled_connection_closed_by_backend,

@@ -250,6 +250,8 @@ bool sg_request_begin(struct sg_request *r, const struct sg_request_head *h)
 					   : NULL;
 	sg_attempt_begin(&r->at, r->listener ? r->listener->key : h->bind->key, route,
 			 h->replayable, &h->cfg->global);
+	r->at.idempotent =
+		r->is_head || (h->req->method.len == 3 && !memcmp(h->req->method.p, "GET", 3));
 	if (r->sink->routed)
 		r->sink->routed(r);
 	for (size_t i = 0; i < sizeof(begin_steps) / sizeof(begin_steps[0]); i++)
