@@ -210,7 +210,7 @@ for _ in $(seq 50); do
 done
 check "mirror copies counted by result" \
 	"$(grep '^splicegate_mirror_requests_total' <<<"$metrics" | tr '\n' ' ')" \
-	'splicegate_mirror_requests_total{result="sent"} 1 splicegate_mirror_requests_total{result="failed"} 1 splicegate_mirror_requests_total{result="dropped"} 0 '
+	'splicegate_mirror_requests_total{result="sent"} 1 splicegate_mirror_requests_total{result="failed"} 1 splicegate_mirror_requests_total{result="dropped"} 0 splicegate_mirror_requests_total{result="looped"} 0 splicegate_mirror_requests_total{result="limited"} 0 '
 got=$(curl -s http://127.0.0.1:15000/config_dump |
 	jq -c '[.binds[].listeners[].routes[] | {(.name): .inlinePolicies}] | add')
 json_equal "config_dump inlinePolicies as agentgateway prints them" "$got" '{

@@ -1224,6 +1224,10 @@ static enum hop_name hop_name_of(struct sg_h1_span name)
 		return same_folded(name, "proxy-connection") ? HN_FIXED : HN_OTHER;
 	case 17:
 		return same_folded(name, "transfer-encoding") ? HN_FRAMING : HN_OTHER;
+	case 19:
+		/* user/core/mirror.h's SG_MIRROR_MARK: the gateway's alone to
+		 * write (on mirror copies), never passed on from a client. */
+		return same_folded(name, "x-splicegate-mirror") ? HN_FIXED : HN_OTHER;
 	}
 	return HN_OTHER;
 }
