@@ -55,20 +55,6 @@ static uint16_t port_of(const char *p, size_t n)
 	return v <= 65535 ? (uint16_t)v : 0;
 }
 
-/* Where the host of authority a[0..n) ends: after a bracketed IPv6
- * address's ']', else at the first ':'. */
-static size_t host_end(const char *a, size_t n)
-{
-	const char *e;
-
-	if (n && a[0] == '[') {
-		e = memchr(a, ']', n);
-		return e ? (size_t)(e - a) + 1 : n;
-	}
-	e = memchr(a, ':', n);
-	return e ? (size_t)(e - a) : n;
-}
-
 static bool host_valid(struct sg_origin *o, bool pattern)
 {
 	if (pattern && o->host_len == 1 && o->host[0] == '*') {
@@ -98,7 +84,7 @@ int sg_origin_parse(const char *s, size_t len, bool pattern, struct sg_origin *o
 	o->scheme_len = (size_t)(sep - s);
 	a = sep + 3;
 	n = len - (size_t)(a - s);
-	h = host_end(a, n);
+	h = sg_authority_host_len(a, n);
 	o->host = a;
 	o->host_len = h;
 	if (!h || !host_valid(o, pattern))

@@ -14,7 +14,7 @@
 enum sg_pathnorm_result {
 	SG_PATHNORM_SAME,    /* already normal: nothing written */
 	SG_PATHNORM_CHANGED, /* out[0..*out_len) holds the normal form */
-	SG_PATHNORM_REJECT,  /* an escaped slash under REJECT_REQUEST: 400 */
+	SG_PATHNORM_REJECT,  /* a stray '%', or an escaped slash under REJECT_REQUEST: 400 */
 };
 
 /* Whether path[0..len) (the path alone, before any '?') may change under
@@ -29,7 +29,9 @@ bool sg_pathnorm_needed(const char *path, size_t len, const struct sg_path_rules
  * %5C kept, refused or decoded (rules->escaped_slashes, whatever normalize
  * says); runs of '/' made one (rules->merge_slashes); dot segments removed
  * (rules->normalize; ".." never climbs above the root). A '%' not followed
- * by two hex digits is left as it is. The result is a fixed point: applied
+ * by two hex digits is refused under normalize (kept, it could stand before
+ * digits a decoded escape makes), else left as it is; an escaped slash
+ * under REJECT_REQUEST is refused too. The result is a fixed point: applied
  * to its own output it answers SAME. out has room for len bytes (the form
  * is never longer) and may not overlap path. */
 enum sg_pathnorm_result sg_pathnorm(const char *path, size_t len, const struct sg_path_rules *rules,

@@ -385,6 +385,17 @@ static void answered(const struct side *s, const char *status_line, const char *
 	assert_string_equal(s->in, want);
 }
 
+/* The client's first request, GET /1, answered on the first backend
+ * connection, which goes to the pool. */
+static void first_answered(struct env *e)
+{
+	start(e, "");
+	say(e->client.fd, "GET /1 HTTP/1.1\r\nHost: x\r\n\r\n");
+	HEAD_AT(e, 0);
+	say(e->be[0].fd, "HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\n1");
+	UNTIL(e, has(&e->client, "\r\n\r\n1"));
+}
+
 /* The client's next request, GET /2, reaches the second backend connection
  * (the first one was closed) and its answer comes back whole. */
 static void get_2_on_second(struct env *e)
@@ -989,11 +1000,7 @@ static void test_proxy_pooled_connection_closed_by_backend(void **state)
 {
 	struct env *e = *state;
 
-	start(e, "");
-	say(e->client.fd, "GET /1 HTTP/1.1\r\nHost: x\r\n\r\n");
-	HEAD_AT(e, 0);
-	say(e->be[0].fd, "HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\n1");
-	UNTIL(e, has(&e->client, "\r\n\r\n1"));
+	first_answered(e);
 	close(e->be[0].fd);
 	e->be[0].fd = -1;
 	pause_ms(e, 20);
@@ -1010,11 +1017,7 @@ static void test_proxy_pooled_close_in_the_same_pass(void **state)
 {
 	struct env *e = *state;
 
-	start(e, "");
-	say(e->client.fd, "GET /1 HTTP/1.1\r\nHost: x\r\n\r\n");
-	HEAD_AT(e, 0);
-	say(e->be[0].fd, "HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\n1");
-	UNTIL(e, has(&e->client, "\r\n\r\n1"));
+	first_answered(e);
 	forget(&e->client);
 	/* Neither is seen by the gateway until the next pass. */
 	say(e->client.fd, "GET /2 HTTP/1.1\r\nHost: x\r\n\r\n");
@@ -1035,11 +1038,7 @@ static void test_proxy_keep_alive_race(void **state)
 {
 	struct env *e = *state;
 
-	start(e, "");
-	say(e->client.fd, "GET /1 HTTP/1.1\r\nHost: x\r\n\r\n");
-	HEAD_AT(e, 0);
-	say(e->be[0].fd, "HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\n1");
-	UNTIL(e, has(&e->client, "\r\n\r\n1"));
+	first_answered(e);
 	forget(&e->client);
 	forget(&e->be[0]);
 	say(e->client.fd, "GET /2 HTTP/1.1\r\nHost: x\r\n\r\n");
