@@ -65,6 +65,7 @@ struct admin_conn {
 	struct sg_buf out; /* the answer not yet written; set once answering */
 	bool closed;
 	bool refused;		   /* a remote peer of the admin API: every request gets 403 */
+	bool head;		   /* a HEAD request: its answers carry the head alone */
 	char ip[INET6_ADDRSTRLEN]; /* counted in admin->per_source */
 };
 
@@ -112,8 +113,9 @@ static void respond_with(struct admin_conn *c, int status, const char *reason, c
 			 status, reason, ctype, body_len, extra ? extra : "", sg_http_date());
 
 	sg_buf_reset(&c->out);
+	/* RFC 9110 §9.3.2: a HEAD answer has the GET one's fields, no body. */
 	if (n < 0 || (size_t)n >= sizeof(head) || sg_buf_append(&c->out, head, (size_t)n) < 0 ||
-	    sg_buf_append(&c->out, body, body_len) < 0) {
+	    (!c->head && sg_buf_append(&c->out, body, body_len) < 0)) {
 		conn_close(c);
 		return;
 	}
@@ -358,6 +360,7 @@ static void dispatch(struct admin_conn *c, const struct sg_h1_req *req)
 	bool path_known = false;
 	char allow[96] = "allow: ";
 
+	c->head = span_is(&req->method, "HEAD");
 	if (c->refused) {
 		respond_text(c, 403, "Forbidden",
 			     "the admin API answers loopback clients only; start splicegate "

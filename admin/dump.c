@@ -79,6 +79,15 @@ static struct sg_json *frontend_http(const struct sg_frontend_http *h)
 		sg_json_add(o, "maxConnectionDuration", dur(h->max_connection_duration));
 	if (h->max_concurrent_requests != SG_UNSET)
 		sg_json_add_num(o, "maxConcurrentRequests", (double)h->max_concurrent_requests);
+	if (!h->path.normalize)
+		sg_json_add_bool(o, "normalizePath", false);
+	if (!h->path.merge_slashes)
+		sg_json_add_bool(o, "mergeSlashes", false);
+	if (h->path.escaped_slashes != SG_SLASHES_KEEP)
+		sg_json_add_str(o, "pathWithEscapedSlashesAction",
+				h->path.escaped_slashes == SG_SLASHES_REJECT
+					? "REJECT_REQUEST"
+					: "UNESCAPE_AND_FORWARD");
 	return o;
 }
 

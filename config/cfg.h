@@ -50,6 +50,23 @@ struct sg_keepalive {
 };
 
 /* Frontend HTTP settings of a Gateway (or of standalone binds). */
+/* What a percent-encoded slash or backslash (%2F, %5C) in a request path
+ * becomes: Envoy's path_with_escaped_slashes_action (KEEP_UNCHANGED,
+ * REJECT_REQUEST, UNESCAPE_AND_FORWARD). */
+enum sg_escaped_slashes {
+	SG_SLASHES_KEEP,
+	SG_SLASHES_REJECT,
+	SG_SLASHES_DECODE,
+};
+
+/* How request paths are normalised before routing (policy/pathnorm.h):
+ * Envoy's normalize_path and merge_slashes (both on by default here). */
+struct sg_path_rules {
+	bool normalize;
+	bool merge_slashes;
+	enum sg_escaped_slashes escaped_slashes;
+};
+
 struct sg_frontend_http {
 	int64_t max_buffer_size;
 	int64_t http1_max_headers; /* SG_UNSET */
@@ -66,6 +83,7 @@ struct sg_frontend_http {
 	 * HTTP/2 streams of every worker); more are answered 503. SG_UNSET:
 	 * no bound. */
 	int64_t max_concurrent_requests;
+	struct sg_path_rules path;
 };
 
 struct sg_frontend_tcp {

@@ -378,6 +378,7 @@ void sg_frontend_http_defaults(struct sg_frontend_http *h)
 	h->http2_keepalive_timeout = SG_DUR_UNSET;
 	h->max_connection_duration = SG_DUR_UNSET;
 	h->max_concurrent_requests = SG_UNSET;
+	h->path = (struct sg_path_rules){ .normalize = true, .merge_slashes = true };
 }
 
 void sg_global_defaults(struct sg_global *g)
@@ -410,6 +411,31 @@ int sg_f_keepalive(struct sg_pctx *c, const struct sg_node *n, void *dst, const 
 	return sg_parse_fields(c, n, fields, dst, path);
 }
 
+/* enum sg_escaped_slashes, by Envoy's names; its fourth,
+ * UNESCAPE_AND_REDIRECT, is refused by name (no redirect is made). */
+static int escaped_slashes(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
+{
+	static const char *const names[] = {
+		[SG_SLASHES_KEEP] = "KEEP_UNCHANGED",
+		[SG_SLASHES_REJECT] = "REJECT_REQUEST",
+		[SG_SLASHES_DECODE] = "UNESCAPE_AND_FORWARD",
+	};
+	const char *what = "KEEP_UNCHANGED, REJECT_REQUEST or UNESCAPE_AND_FORWARD";
+
+	if (need_scalar(c, n, path, what) == -1)
+		return -1;
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (!strcmp(n->str, names[i])) {
+			*(enum sg_escaped_slashes *)dst = (enum sg_escaped_slashes)i;
+			return 0;
+		}
+	if (!strcmp(n->str, "UNESCAPE_AND_REDIRECT"))
+		return sg_expected(c, n, path,
+				   "KEEP_UNCHANGED, REJECT_REQUEST or UNESCAPE_AND_FORWARD "
+				   "(UNESCAPE_AND_REDIRECT is not implemented)");
+	return sg_expected(c, n, path, what);
+}
+
 int sg_f_frontend_http(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
 {
 	static const struct sg_field fields[] = {
@@ -424,6 +450,9 @@ int sg_f_frontend_http(struct sg_pctx *c, const struct sg_node *n, void *dst, co
 		F("http2KeepaliveTimeout", sg_f_dur, http2_keepalive_timeout),
 		F("maxConnectionDuration", sg_f_dur, max_connection_duration),
 		F("maxConcurrentRequests", sg_f_limit, max_concurrent_requests),
+		F("normalizePath", sg_f_bool, path.normalize),
+		F("mergeSlashes", sg_f_bool, path.merge_slashes),
+		F("pathWithEscapedSlashesAction", escaped_slashes, path.escaped_slashes),
 #undef F
 		{ 0 },
 	};

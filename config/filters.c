@@ -6,6 +6,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "config/origin.h"
+
 /* ---- header modifiers -------------------------------------------------- */
 
 static bool tchar(unsigned char ch)
@@ -305,13 +307,25 @@ int sg_cors_lowercase(struct sg_pctx *c, struct sg_cors *cors)
 	return lowercase(c, &cors->allow_headers) | lowercase(c, &cors->expose_headers);
 }
 
+int sg_f_origins(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
+{
+	int ret = sg_f_strs(c, n, dst, path);
+
+	for (size_t i = 0; ret == 0 && i < n->n; i++)
+		if (!sg_origin_entry_valid(n->items[i]->str))
+			ret = sg_expected(c, n->items[i], sg_path_idx(c, path, i),
+					  "\"*\" or an origin: scheme://host[:port], the host "
+					  "may be \"*\" or beginning with \"*.\", nothing after");
+	return ret;
+}
+
 int sg_f_cors(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
 {
 	static const struct sg_field fields[] = {
 		{ "allowCredentials", sg_f_bool, offsetof(struct sg_cors, allow_credentials) },
 		{ "allowHeaders", sg_f_header_names, offsetof(struct sg_cors, allow_headers) },
 		{ "allowMethods", sg_f_strs, offsetof(struct sg_cors, allow_methods) },
-		{ "allowOrigins", sg_f_strs, offsetof(struct sg_cors, allow_origins) },
+		{ "allowOrigins", sg_f_origins, offsetof(struct sg_cors, allow_origins) },
 		{ "exposeHeaders", sg_f_header_names, offsetof(struct sg_cors, expose_headers) },
 		{ "maxAge", sg_f_dur, offsetof(struct sg_cors, max_age) },
 		{ 0 },

@@ -51,6 +51,9 @@ int sg_check_header(struct sg_pctx *c, const struct sg_node *at, const char *pat
 /* CORS header lists as agentgateway keeps them: names lowercased (its
  * HeaderName), in the arena. Returns 0 or -1 (out of memory). */
 int sg_cors_lowercase(struct sg_pctx *c, struct sg_cors *cors);
+/* struct sg_strs of CORS allowOrigins entries, each "*" or an origin
+ * (config/origin.h); any other is an error at its own node. */
+int sg_f_origins(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path);
 
 /* A list of header names (struct sg_strs): tokens, at most
  * SG_FILTER_MAX_HEADERS of them. */

@@ -106,3 +106,15 @@ bool sg_sni_name_valid(const char *s, size_t len)
 		return false;
 	return sg_hostname_valid(s, len);
 }
+
+size_t sg_authority_host_len(const char *a, size_t n)
+{
+	const char *e;
+
+	if (n && a[0] == '[') {
+		e = memchr(a, ']', n);
+		return e ? (size_t)(e - a) + 1 : n;
+	}
+	e = memchr(a, ':', n);
+	return e ? (size_t)(e - a) : n;
+}

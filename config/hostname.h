@@ -24,4 +24,8 @@ bool sg_sni_name_valid(const char *s, size_t len);
  * ("[::1]", "[fe80::1%eth0]"). */
 bool sg_host_addr_valid(const char *s, size_t len);
 
+/* How many bytes of authority a[0..n) are its host: up to the first ':',
+ * or through the ']' of a bracketed IPv6 address (n when there is none). */
+size_t sg_authority_host_len(const char *a, size_t n);
+
 #endif

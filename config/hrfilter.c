@@ -322,7 +322,7 @@ static int mirror(struct sg_pctx *c, const struct sg_node *n, const char *path,
 }
 
 static const struct sg_field cors_fields[] = {
-	{ "allowOrigins", sg_f_strs, offsetof(struct sg_cors, allow_origins) },
+	{ "allowOrigins", sg_f_origins, offsetof(struct sg_cors, allow_origins) },
 	{ "allowMethods", sg_f_strs, offsetof(struct sg_cors, allow_methods) },
 	{ "allowHeaders", sg_f_strs, offsetof(struct sg_cors, allow_headers) },
 	{ "exposeHeaders", sg_f_strs, offsetof(struct sg_cors, expose_headers) },

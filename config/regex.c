@@ -377,13 +377,15 @@ int sg_regex_compile_all(struct sg_cfg *cfg, struct sg_diag *d)
 
 /* regexec wants a C string. REG_STARTEND would avoid the copy, but
  * sanitizer runtimes (and some libcs) still strlen() the input, reading
- * past the span, so the value is copied and terminated. */
+ * past the span, so the value is copied and terminated. A value with a
+ * NUL in it (a query parameter's %00, decoded) never matches: regexec
+ * would read it only to the NUL, and "2%00x" would match [0-9] whole. */
 bool sg_regex_match(const void *re, const char *s, size_t len)
 {
 	char stack[1024], *buf = stack;
 	bool ok;
 
-	if (!re || re == &failed)
+	if (!re || re == &failed || (s && memchr(s, '\0', len)))
 		return false;
 	if (len >= sizeof(stack) && !(buf = malloc(len + 1)))
 		return false;

@@ -20,8 +20,9 @@
 int sg_regex_compile_all(struct sg_cfg *cfg, struct sg_diag *d);
 
 /* Whether `re` (a `re` field filled by sg_regex_compile_all) matches all of
- * s[0..len). `s` need not be NUL-terminated and may hold NUL bytes. A NULL
- * or failed `re` matches nothing. Allocates nothing. */
+ * s[0..len). `s` need not be NUL-terminated; a value that holds a NUL byte
+ * matches nothing. A NULL or failed `re` matches nothing. Allocates
+ * nothing below 1 KiB. */
 bool sg_regex_match(const void *re, const char *s, size_t len);
 
 #endif

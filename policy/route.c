@@ -5,6 +5,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "config/hostname.h"
 #include "config/regex.h"
 #include "policy/route.h"
 
@@ -39,15 +40,8 @@ static bool eq(const char *a, size_t alen, const char *b)
  * of a fully qualified name ("a.example." is "a.example"). */
 static size_t strip_port(const char *h, size_t len)
 {
-	const char *end;
-
-	if (len && h[0] == '[') {
-		end = memchr(h, ']', len);
-		return end ? (size_t)(end - h) + 1 : len;
-	}
-	end = memchr(h, ':', len);
-	len = end ? (size_t)(end - h) : len;
-	return len > 1 && h[len - 1] == '.' ? len - 1 : len;
+	len = sg_authority_host_len(h, len);
+	return len > 1 && h[len - 1] == '.' && h[0] != '[' ? len - 1 : len;
 }
 
 /* "*.example.com" needs at least one label before ".example.com". */

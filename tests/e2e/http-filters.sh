@@ -130,6 +130,13 @@ filters() {
 	hcall "$@" "$u/port/p"
 	check "$l: port redirect keeps the scheme, default status 302" "$H_CODE $(resp_header location)" \
 		"302 http://127.0.0.1:8083/port/p"
+	if [ "${1:-}" != --http2-prior-knowledge ]; then
+		# HTTP/1.0 without Host: the redirect has no host to name (400,
+		# the request's fault; issue 63: it was 500).
+		check "$l: HTTP/1.0 without Host meets a hostless redirect: 400" \
+			"$(printf 'GET /port/p HTTP/1.0\r\n\r\n' | raw_http 8080 GET |
+				jq -r '.responses[0] | "\(.status) \(.body)"')" "400 bad request"
+	fi
 
 	hcall "$@" "$u/direct"
 	check "$l: directResponse status, body, response modifier" \
@@ -203,7 +210,7 @@ for _ in $(seq 50); do
 done
 check "mirror copies counted by result" \
 	"$(grep '^splicegate_mirror_requests_total' <<<"$metrics" | tr '\n' ' ')" \
-	'splicegate_mirror_requests_total{result="sent"} 1 splicegate_mirror_requests_total{result="failed"} 1 splicegate_mirror_requests_total{result="dropped"} 0 '
+	'splicegate_mirror_requests_total{result="sent"} 1 splicegate_mirror_requests_total{result="failed"} 1 splicegate_mirror_requests_total{result="dropped"} 0 splicegate_mirror_requests_total{result="looped"} 0 splicegate_mirror_requests_total{result="limited"} 0 '
 got=$(curl -s http://127.0.0.1:15000/config_dump |
 	jq -c '[.binds[].listeners[].routes[] | {(.name): .inlinePolicies}] | add')
 json_equal "config_dump inlinePolicies as agentgateway prints them" "$got" '{

@@ -1,4 +1,4 @@
-# HTTP backend pool: sequential requests reuse one kept-alive backend connection, concurrent ones open more and keep reusing them, poolIdleTimeout closes idle ones, a pooled connection the backend closed while idle is replaced transparently (the client gets 200), and one the backend closes after reading the request has had its attempt (no retry policy: 503, nothing replayed).
+# HTTP backend pool: sequential requests reuse one kept-alive backend connection, concurrent ones open more and keep reusing them, poolIdleTimeout closes idle ones, a pooled connection the backend closed while idle is replaced transparently (the client gets 200), and one the backend closes after reading the request unanswered sends a GET again once on a new connection (RFC 9110 §9.2.2, issue 63) while a POST has had its attempt (no retry policy: 503, nothing replayed).
 . "$(dirname "$0")/lib.sh"
 
 start_backend echo
@@ -145,16 +145,21 @@ for engine in $(engines); do
 	check "idle-closing backend saw 2 requests, each on a new connection" "$(wc -l <"$WORK/idleclose.log")" 2
 
 	# The backend reads the next request on a reused connection, then
-	# closes it: it may have acted on it, so that was the attempt (the
-	# route has no retry policy) and nothing is replayed.
+	# closes it (FIN) unanswered: the keep-alive race. A GET is
+	# idempotent (RFC 9110 §9.2.2): sent again once on a new connection,
+	# not as a try (issue 63). A POST may have been acted on: that was the
+	# attempt (the route has no retry policy) and nothing is replayed.
 	: >"$WORK/oneshot.log"
 	hcall "$G/oneshot/1"
 	expect "closing-on-reuse backend, first request" 200 "conn * req 1"
 	hcall "$G/oneshot/2"
-	expect "closing-on-reuse backend, second request read then closed: 503" 503 \
+	expect "closing-on-reuse backend, a GET read then closed: sent again" 200 "conn * req 1"
+	check "closing-on-reuse backend: the GET read twice" "$(wc -l <"$WORK/oneshot.log")" 3
+	hcall -d x "$G/oneshot/3"
+	expect "closing-on-reuse backend, a POST read then closed: 503" 503 \
 		"upstream call failed: closed: connection closed before response headers" 0 1
-	check "closing-on-reuse backend: 2 request heads read (no replay)" \
-		"$(wc -l <"$WORK/oneshot.log")" 2
+	check "closing-on-reuse backend: the POST read once (no replay)" \
+		"$(wc -l <"$WORK/oneshot.log")" 4
 
 	stop_gateway
 done

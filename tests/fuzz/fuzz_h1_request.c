@@ -108,7 +108,9 @@ static enum sg_h1_result ref_parse(const char *buf, size_t len, size_t max, stru
 	struct sg_h1_header *host = NULL;
 	enum sg_h1_result rc = sg_h1_request_line(buf, len, req, &line_len, &authority);
 	llhttp_settings_t settings;
-	const char *line;
+	const char *line, *in;
+	char *copy;
+	size_t at;
 	llhttp_errno_t err;
 	llhttp_t p;
 
@@ -118,10 +120,15 @@ static enum sg_h1_result ref_parse(const char *buf, size_t len, size_t max, stru
 	line = req->minor ? "GET / HTTP/1.1\r\n" : "GET / HTTP/1.0\r\n";
 	if (llhttp_execute(&p, line, strlen(line)) != HPE_OK)
 		return SG_H1_INVALID;
-	err = llhttp_execute(&p, buf + line_len, len - line_len);
+	copy = ref_cl_ows(buf, len);
+	in = copy ? copy : buf;
+	err = llhttp_execute(&p, in + line_len, len - line_len);
+	at = err == HPE_PAUSED ? (size_t)(llhttp_get_error_pos(&p) - in) : 0;
+	ref_back(req->headers, req->nheaders, NULL, in, len, buf);
+	free(copy);
 	if (err != HPE_PAUSED)
 		return r.too_many ? SG_H1_TOO_LARGE : err == HPE_OK ? SG_H1_PARTIAL : SG_H1_INVALID;
-	req->head_len = (size_t)(llhttp_get_error_pos(&p) - buf);
+	req->head_len = at;
 	if (!ref_lines(buf, req->head_len) || !ref_names(req->headers, req->nheaders) ||
 	    ((p.flags & F_CONTENT_LENGTH) && p.content_length > (uint64_t)INT64_MAX))
 		return SG_H1_INVALID;

@@ -149,16 +149,24 @@ static enum sg_h1_result ref_parse(const char *buf, size_t len, size_t max, stru
 	llhttp_errno_t err;
 	llhttp_t p;
 	bool te, cl, conn_ok, bodyless;
+	const char *in;
+	char *copy;
+	size_t at;
 
 	*resp = (struct sg_h1_resp){ .headers = resp->headers,
 				     .headers_cap = resp->headers_cap,
 				     .content_length = -1 };
 	ref_init(&p, &settings, HTTP_RESPONSE, &r);
 	llhttp_set_lenient_chunked_length(&p, 1);
-	err = llhttp_execute(&p, buf, len);
+	copy = ref_cl_ows(buf, len);
+	in = copy ? copy : buf;
+	err = llhttp_execute(&p, in, len);
+	at = err == HPE_PAUSED ? (size_t)(llhttp_get_error_pos(&p) - in) : 0;
+	ref_back(resp->headers, resp->nheaders, &resp->reason, in, len, buf);
+	free(copy);
 	if (err != HPE_PAUSED)
 		return r.too_many ? SG_H1_TOO_LARGE : err == HPE_OK ? SG_H1_PARTIAL : SG_H1_INVALID;
-	resp->head_len = (size_t)(llhttp_get_error_pos(&p) - buf);
+	resp->head_len = at;
 	if (p.http_major != 1 || !ref_lines(buf, resp->head_len) ||
 	    !ref_three_digits(buf, resp->head_len) || p.status_code < 100 || p.status_code > 599 ||
 	    ((p.flags & F_CONTENT_LENGTH) && p.content_length > (uint64_t)INT64_MAX))

@@ -7,6 +7,8 @@
 
 #include <ctype.h>
 #include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -154,6 +156,55 @@ static bool ref_connection(const struct sg_h1_header *h, size_t n, const char *t
 		}
 	}
 	return false;
+}
+
+/* RFC 9110 §5.6.3: the whitespace after a Content-Length value may hold
+ * tabs, which llhttp refuses and the gateway takes (issue 63). The
+ * reference reads a copy in which those tabs are spaces: the same length,
+ * so that every span maps back to buf (ref_back). NULL: no such tab. */
+static char *ref_cl_ows(const char *buf, size_t len)
+{
+	char *copy = NULL;
+
+	for (size_t i = 0; i + 15 <= len; i++) {
+		size_t e = i, k;
+
+		if ((i && buf[i - 1] != '\n') || strncasecmp(buf + i, "content-length:", 15))
+			continue;
+		while (e < len && buf[e] != '\r' && buf[e] != '\n')
+			e++;
+		for (k = e; k > i + 15 && (buf[k - 1] == ' ' || buf[k - 1] == '\t'); k--) {
+			if (buf[k - 1] != '\t')
+				continue;
+			if (!copy) {
+				copy = malloc(len);
+				if (!copy)
+					abort();
+				memcpy(copy, buf, len);
+			}
+			copy[k - 1] = ' ';
+		}
+	}
+	return copy;
+}
+
+/* Moves the spans of headers h[0..n) (and *extra) that point into
+ * from[0..len) to the same places in to. */
+static void ref_back(struct sg_h1_header *h, size_t n, struct sg_h1_span *extra, const char *from,
+		     size_t len, const char *to)
+{
+	struct sg_h1_span *spans[2];
+
+	for (size_t i = 0; i <= n; i++) {
+		spans[0] = i < n ? &h[i].name : extra;
+		spans[1] = i < n ? &h[i].value : NULL;
+		for (size_t k = 0; k < 2; k++) {
+			uintptr_t p = spans[k] ? (uintptr_t)spans[k]->p : 0;
+
+			if (p >= (uintptr_t)from && p <= (uintptr_t)from + len)
+				spans[k]->p = to + (p - (uintptr_t)from);
+		}
+	}
 }
 
 /* Same length and, when not empty, the same place. */

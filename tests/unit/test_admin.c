@@ -271,6 +271,11 @@ static void test_admin_stats_and_ready_roles(void **state)
 	start(e, SG_ADMIN_READY);
 	call(e, "GET /healthz/ready HTTP/1.1\r\nHost: a\r\n\r\n");
 	answered(e, "HTTP/1.1 200 OK", "text/plain", "ready\n");
+	/* HEAD: the GET answer's head, its content-length, and no body
+	 * (issue 63: the body was sent too). */
+	call(e, "HEAD /healthz/ready HTTP/1.1\r\nHost: a\r\n\r\n");
+	assert_non_null(strstr(e->answer, "\r\ncontent-length: 6\r\n"));
+	assert_string_equal(strstr(e->answer, "\r\n\r\n"), "\r\n\r\n");
 	call(e, "GET /metrics HTTP/1.1\r\nHost: a\r\n\r\n");
 	answered(e, "HTTP/1.1 404 Not Found", "text/plain", "not found\n");
 }

@@ -1380,7 +1380,8 @@ static void test_config_rejects_unknown_keys(void **state)
 		  "t.yaml:2:10: frontendPolicies.http: unknown field \"idleTimeout\", expected one "
 		  "of: maxBufferSize, http1MaxHeaders, http1IdleTimeout, http2WindowSize, "
 		  "http2ConnectionWindowSize, http2FrameSize, http2KeepaliveInterval, "
-		  "http2KeepaliveTimeout, maxConnectionDuration, maxConcurrentRequests" },
+		  "http2KeepaliveTimeout, maxConnectionDuration, maxConcurrentRequests, "
+		  "normalizePath, mergeSlashes, pathWithEscapedSlashesAction" },
 		{ "kubernetes top level",
 		  "apiVersion: v1\nkind: Service\nmetadata: {name: a}\nspecs: {}\n",
 		  "t.yaml:4:1: (top level): unknown field \"specs\", expected one of: apiVersion, "

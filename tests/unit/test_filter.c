@@ -358,6 +358,14 @@ static void test_filter_plan_answers_redirect_and_direct(void **unused)
 	assert_int_equal(sg_filter_plan_backend(&p, &f, &h.in), SG_FILTER_ANSWER);
 	assert_int_equal(p.status, 302);
 	sg_filter_plan_reset(&p);
+
+	/* An HTTP/1.0 request without Host meets a redirect that names no
+	 * host: the request is at fault, 400 (issue 63: it was 500). */
+	r.authority = (struct sg_authority){ SG_AUTHORITY_UNSET, NULL, 0 };
+	parse(&h, "GET /old HTTP/1.0\r\n\r\n", NULL);
+	assert_int_equal(sg_filter_plan_request(&p, &f, &h.in), SG_FILTER_REFUSED);
+	assert_int_equal(p.refusal, SG_FAIL_BAD_REQUEST);
+	sg_filter_plan_reset(&p);
 }
 
 /* "name: value|..." of the response lines a plan gives. */

@@ -430,11 +430,26 @@ static void test_failures_before_head(void **state)
 	assert_int_equal(o->why, SG_XFAIL_INVALID);
 }
 
+/* EOF before a byte of the response: the connection was lost unanswered
+ * (SG_XFAIL_LOST: the attempt may send a GET again); after a byte of it,
+ * a reset exchange. */
 static void test_eof_before_head(void **state)
 {
 	struct owner *o = *state;
 
 	send_get(o);
+	shutdown(o->peer, SHUT_WR);
+	RUN_UNTIL(o, o->fails == 1);
+	assert_int_equal(o->why, SG_XFAIL_LOST);
+	assert_int_equal(o->fail_err, 0);
+}
+
+static void test_eof_inside_head(void **state)
+{
+	struct owner *o = *state;
+
+	send_get(o);
+	backend_write(o, "HTTP/1.1 200 OK\r\n");
 	shutdown(o->peer, SHUT_WR);
 	RUN_UNTIL(o, o->fails == 1);
 	assert_int_equal(o->why, SG_XFAIL_RESET);
@@ -599,6 +614,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_101_is_invalid, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_failures_before_head, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_eof_before_head, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_eof_inside_head, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unsent_to_closed_peer, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_head_too_large, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_streamed_chunked_body, setup, teardown),

@@ -588,6 +588,34 @@ static void test_h2proxy_post_body_relayed(void **state)
 	assert_int_equal(e->st[1].body_len, 0);
 }
 
+/* The keep-alive race from an HTTP/2 client (issue 63): the HTTP/1
+ * backend reads a GET on a pooled connection and closes it unanswered;
+ * the GET goes again on a new connection, once, not as a try. */
+static void test_h2proxy_keep_alive_race(void **state)
+{
+	struct env *e = *state;
+
+	start(e);
+	ask(e, 0, "GET", "/app/1", NULL, NULL);
+	UNTIL(e, e->nbe == 1 && strstr(e->be[0].in, "\r\n\r\n"));
+	say(e->be[0].fd, "HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\n1");
+	UNTIL(e, e->st[0].ended);
+	e->be[0].len = 0;
+	e->be[0].in[0] = '\0';
+	ask(e, 1, "GET", "/app/2", NULL, NULL);
+	UNTIL(e, strstr(e->be[0].in, "\r\n\r\n"));
+	assert_int_equal(e->nbe, 1); /* on the pooled connection */
+	close(e->be[0].fd);
+	e->be[0].fd = -1;
+	UNTIL(e, e->nbe == 2 && strstr(e->be[1].in, "\r\n\r\n"));
+	assert_true(!strncmp(e->be[1].in, "GET /app/2 HTTP/1.1\r\n", 21));
+	assert_null(strstr(e->be[1].in, "x-retry-attempt"));
+	say(e->be[1].fd, "HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\n2");
+	UNTIL(e, e->st[1].ended);
+	assert_string_equal(e->st[1].status, "200");
+	assert_string_equal(e->st[1].body, "2");
+}
+
 /* A HEAD answered by the route (directResponse): the head alone, its
  * content-length the body's, no DATA. */
 static void test_h2proxy_head_gets_head_alone(void **state)
@@ -697,6 +725,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_h2proxy_get_relayed_from_http1_backend, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_h2proxy_two_streams_at_once, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_h2proxy_keep_alive_race, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_h2proxy_post_body_relayed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_h2proxy_head_gets_head_alone, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_h2proxy_grpc_failure_trailers_only, setup,

@@ -119,7 +119,8 @@ static int take_copy(struct env *e, char *buf, size_t want)
 static void test_mirror_copy_reaches_the_backend_and_is_counted_sent(void **state)
 {
 	static const char want[] = "POST /up?x=1 HTTP/1.1\r\nHost: h\r\nContent-Length: 5\r\n"
-				   "X-Forwarded-For: 192.0.2.9\r\nconnection: close\r\n\r\nhello";
+				   "X-Forwarded-For: 192.0.2.9\r\nconnection: close\r\n"
+				   "x-splicegate-mirror: 1\r\n\r\nhello";
 	struct env *e = *state;
 	char got[sizeof(want)] = { 0 };
 	int fd;
@@ -145,7 +146,8 @@ static void test_mirror_copy_without_host_gets_the_backends_authority(void **sta
 {
 	static const char bare[] = "GET /h10 HTTP/1.0\r\n\r\n";
 	static const char want[] = "GET /h10 HTTP/1.1\r\nHost: mirror.example:9000\r\n"
-				   "X-Forwarded-For: 192.0.2.9\r\nconnection: close\r\n\r\n";
+				   "X-Forwarded-For: 192.0.2.9\r\nconnection: close\r\n"
+				   "x-splicegate-mirror: 1\r\n\r\n";
 	struct env *e = *state;
 	char got[sizeof(want)] = { 0 };
 	int fd;
@@ -203,6 +205,49 @@ static void test_mirror_bounds_drop(void **state)
 	free(big);
 }
 
+/* Issue 63: a mirror that reaches the gateway again. A request that
+ * carries the mark is a copy: it is never mirrored (counted looped), and
+ * a client's mark never reaches a backend (the codec drops it). */
+static void test_mirror_copy_is_not_mirrored_again(void **state)
+{
+	static const char copy[] = "GET /loop HTTP/1.1\r\nHost: loop.test\r\n"
+				   "X-Splicegate-Mirror: 1\r\n\r\n";
+	struct env *e = *state;
+	char out[256];
+	ssize_t n;
+
+	e->req = (struct sg_h1_req){ .headers = e->slots, .headers_cap = 16 };
+	assert_int_equal(sg_h1_parse_request(copy, sizeof(copy) - 1, 16, &e->req), SG_H1_DONE);
+	send_copy(e, NULL, 0, true);
+	assert_int_equal(sg_mirroring_inflight(e->m), 0);
+	assert_int_equal(counted(e, SG_STAT_MIRROR_LOOPED), 1);
+	n = sg_h1_write_request_edit(&e->req, NULL, NULL, 0, NULL, out, sizeof(out) - 1);
+	assert_true(n > 0);
+	out[n] = '\0';
+	assert_string_equal(out, "GET /loop HTTP/1.1\r\nHost: loop.test\r\n\r\n");
+}
+
+/* At most SG_MIRROR_MAX_PER_SECOND copies a second for one mirror (the
+ * loop's time stands still between the sends), the rest counted limited;
+ * the next second sends again. */
+static void test_mirror_copies_a_second_bounded(void **state)
+{
+	struct env *e = *state;
+
+	e->ep.port = e->refused_port; /* copies fail at once, none stays */
+	for (int i = 0; i < SG_MIRROR_MAX_PER_SECOND + 3; i++)
+		send_copy(e, "hello", 5, true);
+	assert_int_equal(counted(e, SG_STAT_MIRROR_LIMITED), 3);
+	assert_int_equal(counted(e, SG_STAT_MIRROR_DROPPED) + sg_mirroring_inflight(e->m) +
+				 counted(e, SG_STAT_MIRROR_FAILED),
+			 SG_MIRROR_MAX_PER_SECOND);
+	run_until_inflight(e, 0);
+	usleep(1100 * 1000);
+	sg_loop_run_once(e->loop, 0);
+	send_copy(e, "hello", 5, true);
+	assert_int_equal(counted(e, SG_STAT_MIRROR_LIMITED), 3);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -211,6 +256,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(
 			test_mirror_copy_without_host_gets_the_backends_authority, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_mirror_refused_is_counted_failed, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_mirror_copy_is_not_mirrored_again, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_mirror_copies_a_second_bounded, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_mirror_percentage_zero_sends_nothing, setup,
 						teardown),

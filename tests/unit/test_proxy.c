@@ -385,6 +385,17 @@ static void answered(const struct side *s, const char *status_line, const char *
 	assert_string_equal(s->in, want);
 }
 
+/* The client's first request, GET /1, answered on the first backend
+ * connection, which goes to the pool. */
+static void first_answered(struct env *e)
+{
+	start(e, "");
+	say(e->client.fd, "GET /1 HTTP/1.1\r\nHost: x\r\n\r\n");
+	HEAD_AT(e, 0);
+	say(e->be[0].fd, "HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\n1");
+	UNTIL(e, has(&e->client, "\r\n\r\n1"));
+}
+
 /* The client's next request, GET /2, reaches the second backend connection
  * (the first one was closed) and its answer comes back whole. */
 static void get_2_on_second(struct env *e)
@@ -989,11 +1000,7 @@ static void test_proxy_pooled_connection_closed_by_backend(void **state)
 {
 	struct env *e = *state;
 
-	start(e, "");
-	say(e->client.fd, "GET /1 HTTP/1.1\r\nHost: x\r\n\r\n");
-	HEAD_AT(e, 0);
-	say(e->be[0].fd, "HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\n1");
-	UNTIL(e, has(&e->client, "\r\n\r\n1"));
+	first_answered(e);
 	close(e->be[0].fd);
 	e->be[0].fd = -1;
 	pause_ms(e, 20);
@@ -1010,11 +1017,7 @@ static void test_proxy_pooled_close_in_the_same_pass(void **state)
 {
 	struct env *e = *state;
 
-	start(e, "");
-	say(e->client.fd, "GET /1 HTTP/1.1\r\nHost: x\r\n\r\n");
-	HEAD_AT(e, 0);
-	say(e->be[0].fd, "HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\n1");
-	UNTIL(e, has(&e->client, "\r\n\r\n1"));
+	first_answered(e);
 	forget(&e->client);
 	/* Neither is seen by the gateway until the next pass. */
 	say(e->client.fd, "GET /2 HTTP/1.1\r\nHost: x\r\n\r\n");
@@ -1024,6 +1027,41 @@ static void test_proxy_pooled_close_in_the_same_pass(void **state)
 	say(e->be[1].fd, "HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\n2");
 	UNTIL(e, has(&e->client, "\r\n\r\n2"));
 	assert_string_equal(e->client.in, "HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\n2");
+}
+
+/* The keep-alive race (issue 63): the backend closes a pooled connection
+ * as the next request goes out on it, having read it and answered
+ * nothing. A GET is sent again on a new connection, once, not as a try
+ * (no x-retry-attempt); a POST, written whole, is not (503): it may have
+ * been acted on. */
+static void test_proxy_keep_alive_race(void **state)
+{
+	struct env *e = *state;
+
+	first_answered(e);
+	forget(&e->client);
+	forget(&e->be[0]);
+	say(e->client.fd, "GET /2 HTTP/1.1\r\nHost: x\r\n\r\n");
+	HEAD_AT(e, 0); /* on the pooled connection */
+	close(e->be[0].fd);
+	e->be[0].fd = -1;
+	HEAD_AT(e, 1);
+	assert_true(starts(&e->be[1], "GET /2 HTTP/1.1\r\n"));
+	assert_false(has(&e->be[1], "x-retry-attempt"));
+	say(e->be[1].fd, "HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\n2");
+	UNTIL(e, has(&e->client, "\r\n\r\n2"));
+	assert_string_equal(e->client.in, "HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\n2");
+
+	forget(&e->client);
+	forget(&e->be[1]);
+	say(e->client.fd, "POST /3 HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\n\r\nb");
+	UNTIL(e, has(&e->be[1], "\r\n\r\nb"));
+	close(e->be[1].fd);
+	e->be[1].fd = -1;
+	UNTIL(e, has(&e->client, "closed"));
+	answered(&e->client, "HTTP/1.1 503 Service Unavailable",
+		 "upstream call failed: closed: connection closed before response headers", false);
+	assert_int_equal(e->nbe, 2);
 }
 
 /* The backend closes its connection while the response it finished still
@@ -1769,6 +1807,7 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_proxy_backend_close_not_reused, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_proxy_keep_alive_race, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_proxy_pooled_close_in_the_same_pass, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_proxy_pooled_connection_closed_by_backend,

@@ -503,6 +503,11 @@ static void test_route_query_matches(void **state)
 		{ NULL, "POST", "/api?%71=%31", NULL, "q1" },
 		{ NULL, "POST", "/api?q=1%", NULL, "plain" },
 		{ NULL, "POST", "/api?q=%3", NULL, "plain" },
+		/* A decoded NUL does not end a value for a regex: r=2%00x
+		 * is not a match of [0-9] (issue 63), nor is q=1%00 of '1'. */
+		{ NULL, "POST", "/api?q=1&r=2", NULL, "q2" },
+		{ NULL, "POST", "/api?q=1&r=2%00x", NULL, "q1" },
+		{ NULL, "POST", "/api?q=1%00&r=2", NULL, "plain" },
 	};
 	char longq[1200];
 	struct req more[] = { { NULL, "POST", longq, NULL, "q1" } };

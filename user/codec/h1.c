@@ -428,7 +428,8 @@ static bool ends_chunked(struct sg_h1_span v)
 			       (struct sg_h1_span){ "chunked", 7 });
 }
 
-/* Content-Length as llhttp reads it: digits, then only spaces; one field. */
+/* Content-Length: digits, then only OWS (RFC 9110 §5.6.3: spaces and
+ * tabs; llhttp refuses a tab there); one field. */
 static bool content_length(struct fields *f, struct sg_h1_span v)
 {
 	size_t i = 0;
@@ -444,7 +445,7 @@ static bool content_length(struct fields *f, struct sg_h1_span v)
 		n = n * 10 + d;
 	}
 	for (; i < v.len; i++)
-		if (v.p[i] != ' ')
+		if (!is_ows(v.p[i]))
 			return false;
 	f->content_length = true;
 	f->length = n;
@@ -1223,6 +1224,10 @@ static enum hop_name hop_name_of(struct sg_h1_span name)
 		return same_folded(name, "proxy-connection") ? HN_FIXED : HN_OTHER;
 	case 17:
 		return same_folded(name, "transfer-encoding") ? HN_FRAMING : HN_OTHER;
+	case 19:
+		/* user/core/mirror.h's SG_MIRROR_MARK: the gateway's alone to
+		 * write (on mirror copies), never passed on from a client. */
+		return same_folded(name, "x-splicegate-mirror") ? HN_FIXED : HN_OTHER;
 	}
 	return HN_OTHER;
 }

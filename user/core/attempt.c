@@ -307,6 +307,9 @@ static void x_failed(void *data, enum sg_xfail why, int err)
 	case SG_XFAIL_RESET:
 		sg_attempt_read_failed(a, err);
 		return;
+	case SG_XFAIL_LOST:
+		sg_attempt_lost(a, err);
+		return;
 	case SG_XFAIL_INVALID:
 		sg_attempt_failed(a, SG_FAIL_BAD_RESPONSE, err);
 		return;
@@ -672,6 +675,21 @@ void sg_attempt_write_failed(struct sg_attempt *a, int err, bool taken)
 	if (a->conn->reused && !taken && replay_uncounted(a))
 		return;
 	sg_attempt_failed(a, err == ECONNRESET ? SG_FAIL_RESET : SG_FAIL_CLOSED, err);
+}
+
+void sg_attempt_lost(struct sg_attempt *a, int err)
+{
+	/* The keep-alive race: the backend closed an idle pooled connection
+	 * as the request went out on it, and answered nothing; RFC 9110
+	 * §9.2.2 lets an idempotent request be sent again. Such a close is a
+	 * FIN, read as EOF, or as EPIPE when the backend's RST to the request
+	 * came after its FIN (Linux, a reset in CLOSE_WAIT). A reset alone
+	 * (ECONNRESET) is a backend that aborted holding the request: that
+	 * was a try (e2e http-retry-reused-reset). */
+	if ((err == 0 || err == EPIPE) && a->conn && a->conn->reused && a->idempotent &&
+	    replay_uncounted(a))
+		return;
+	sg_attempt_read_failed(a, err);
 }
 
 void sg_attempt_read_failed(struct sg_attempt *a, int err)

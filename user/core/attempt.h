@@ -93,6 +93,7 @@ struct sg_attempt {
 	const struct sg_route *route;	/* NULL until routed */
 	const struct sg_global *global; /* pool settings of its config */
 	bool replayable;		/* it can be sent again (its body is in hand) */
+	bool idempotent;		/* GET or HEAD: see sg_attempt_lost */
 	bool answered;			/* its response head was taken: no more tries */
 
 	/* Its tries. */
@@ -184,6 +185,13 @@ void sg_attempt_write_failed(struct sg_attempt *a, int err, bool taken);
 
 /* Reading the response head from a->conn got EOF (err 0) or errno `err`. */
 void sg_attempt_read_failed(struct sg_attempt *a, int err);
+
+/* The same before a byte of the response came: an idempotent request on a
+ * pooled connection the backend closed (EOF, or EPIPE after its FIN: it
+ * closed it idle as the request went out) is made again on a fresh
+ * connection, once per request, without counting as a try (shared with
+ * sg_attempt_write_failed's); else read_failed. */
+void sg_attempt_lost(struct sg_attempt *a, int err);
 
 /* A final response head with `status` came. Returns true when the policy
  * retries on it (the try was dropped and the next one begun, as by

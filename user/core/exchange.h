@@ -26,6 +26,8 @@ enum sg_xfail {
 	SG_XFAIL_WRITE,	    /* writing the request failed (err) after some of it */
 	SG_XFAIL_RESET,	    /* the stream was reset, the connection lost or closed (err,
 			     * 0 for EOF) */
+	SG_XFAIL_LOST,	    /* an HTTP/1 connection was lost or closed (err, 0 for EOF)
+			     * before a byte of the response came */
 	SG_XFAIL_INVALID,   /* the response head is not a valid HTTP response */
 	SG_XFAIL_TOO_LARGE, /* the response head is over the bound (not retried) */
 	SG_XFAIL_NOMEM,	    /* out of memory (not retried) */

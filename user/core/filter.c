@@ -11,6 +11,7 @@
 #include <strings.h>
 
 #include "config/duration.h"
+#include "config/origin.h"
 #include "policy/ratelimit.h"
 #include "user/base/loop.h"
 #include "user/base/mem.h"
@@ -319,6 +320,11 @@ static char *room(struct sg_filter_plan *p, size_t cap)
 	return c;
 }
 
+char *sg_filter_plan_room(struct sg_filter_plan *p, size_t cap)
+{
+	return room(p, cap);
+}
+
 /* A NUL-terminated copy of s[0..len) kept by the plan, or NULL. */
 static char *keep(struct sg_filter_plan *p, const char *s, size_t len)
 {
@@ -420,10 +426,14 @@ static enum sg_filter_result redirect(struct sg_filter_plan *p, const struct sg_
 	ssize_t n;
 	char *buf;
 
-	/* Without a Host (HTTP/1.0) only a redirect naming its host has one. */
+	/* Without a Host (HTTP/1.0) only a redirect naming its host has one:
+	 * the request lacks what the answer needs, 400 (not the route's
+	 * fault, which 500 would say). */
 	if (!now.host.len && r->authority.kind != SG_AUTHORITY_FULL &&
-	    r->authority.kind != SG_AUTHORITY_HOST)
-		return SG_FILTER_FAILED;
+	    r->authority.kind != SG_AUTHORITY_HOST) {
+		p->refusal = SG_FAIL_BAD_REQUEST;
+		return SG_FILTER_REFUSED;
+	}
 
 	if (r->authority.value)
 		cap += strlen(r->authority.value);
@@ -443,25 +453,10 @@ static enum sg_filter_result redirect(struct sg_filter_plan *p, const struct sg_
 
 /* ---- CORS -------------------------------------------------------------- */
 
-/* An allowed origin entry: "*", an exact origin, or one with a "*" in its
- * host, as in "https://" followed by "*.example.com"). */
-static bool origin_matches(const char *allowed, struct sg_h1_span origin)
-{
-	const char *star = strchr(allowed, '*');
-	size_t pre, post;
-
-	if (!star)
-		return span_is(origin, allowed, strlen(allowed));
-	pre = (size_t)(star - allowed);
-	post = strlen(star + 1);
-	return origin.len > pre + post && strncasecmp(origin.p, allowed, pre) == 0 &&
-	       strncasecmp(origin.p + origin.len - post, star + 1, post) == 0;
-}
-
 static bool origin_allowed(const struct sg_cors *c, struct sg_h1_span origin)
 {
 	for (size_t i = 0; i < c->allow_origins.n; i++)
-		if (origin_matches(c->allow_origins.v[i], origin))
+		if (sg_origin_match(c->allow_origins.v[i], origin.p, origin.len))
 			return true;
 	return false;
 }

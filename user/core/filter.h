@@ -117,7 +117,9 @@ enum sg_filter_result {
 	SG_FILTER_ANSWER = 1,  /* answer with plan->status, never reach a backend */
 	SG_FILTER_REFUSED = 2, /* a route policy refuses the request: answer
 				* plan->refusal (SG_FAIL_RATE_LIMIT: a local rate
-				* limit has no token; SG_FAIL_CSRF) as the
+				* limit has no token; SG_FAIL_CSRF;
+				* SG_FAIL_BAD_REQUEST: a redirect naming no
+				* host for a request without one) as the
 				* gateway's failures are, with the plan's
 				* response edit (x-ratelimit-* lines among them) */
 	SG_FILTER_FAILED = -1, /* a filter cannot apply to this request (a
@@ -143,6 +145,10 @@ enum sg_filter_result sg_filter_plan_backend(struct sg_filter_plan *p, const str
 					     const struct sg_filter_input *in);
 
 void sg_filter_plan_reset(struct sg_filter_plan *p);
+
+/* cap bytes the plan keeps until sg_filter_plan_reset (the request's
+ * normalised path lives there), or NULL when memory ran out. */
+char *sg_filter_plan_room(struct sg_filter_plan *p, size_t cap);
 
 /* The pieces, exposed for their tests. */
 

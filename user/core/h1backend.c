@@ -40,6 +40,7 @@ int sg_h1backend_build(struct sg_h1backend *x, const struct sg_h1_req *req,
 	ssize_t n;
 
 	x->out_len = x->out_off = 0;
+	x->heard = false;
 	if (cap > x->out_cap) {
 		drop_out(x);
 		x->out = sg_mem_alloc(cap);
@@ -128,6 +129,7 @@ enum sg_h1backend_head sg_h1backend_recv_head(struct sg_h1backend *x, struct sg_
 			return SG_H1BACKEND_EOF;
 		}
 		x->in_len += (size_t)n;
+		x->heard = true;
 		r = parse(x, max);
 	}
 	return r;
@@ -462,7 +464,7 @@ static int read_head(struct sg_h1x *x)
 		case SG_H1BACKEND_HEAD:
 			break;
 		case SG_H1BACKEND_EOF:
-			fail(x, SG_XFAIL_RESET, err);
+			fail(x, x->hx.heard ? SG_XFAIL_RESET : SG_XFAIL_LOST, err);
 			return -1;
 		case SG_H1BACKEND_INVALID:
 			fail(x, SG_XFAIL_INVALID, EPROTO);

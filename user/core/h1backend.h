@@ -35,6 +35,9 @@ struct sg_h1backend {
 	 * response head being read, then what followed it. */
 	char *in;
 	size_t in_len, in_cap;
+	/* A byte of a response came since this try's request was built: a
+	 * connection lost before any did not answer it (sg_attempt_lost). */
+	bool heard;
 	/* The head parsed from `in`; the owner provides its header slots. */
 	struct sg_h1_resp resp;
 };

@@ -16,7 +16,10 @@
 #include "user/core/attempt.h"
 #include "user/base/list.h"
 
-#define MIRROR_EXTRA "connection: close\r\n"
+#define MIRROR_EXTRA "connection: close\r\n" SG_MIRROR_MARK ": 1\r\n"
+/* Mirrors counted a second each, per worker: slots probed from the
+ * mirror's hash; one of a past second is free. */
+#define MIRROR_RATE_SLOTS 64
 
 struct sg_mirroring {
 	struct sg_loop *loop;
@@ -25,6 +28,11 @@ struct sg_mirroring {
 	struct sg_stats *stats;
 	struct sg_list inflight;
 	size_t n;
+	struct {
+		const struct sg_mirror *mirror;
+		uint64_t second;
+		uint32_t sent;
+	} rate[MIRROR_RATE_SLOTS];
 };
 
 /* One copy in flight. */
@@ -199,9 +207,14 @@ static char *copy_bytes(const struct sg_backend_ref *b, const struct sg_mirror_r
 
 static void h2_ready(void *data)
 {
+	static const struct sg_h1_header mark = { { SG_MIRROR_MARK, sizeof(SG_MIRROR_MARK) - 1 },
+						  { "1", 1 } };
+	/* The mark as an added line: the head parsed from out has it as a
+	 * received one, which the writer drops. */
+	static const struct sg_h1_edit edit = { .add = &mark, .nadd = 1 };
 	struct copy *c = data;
 
-	if (sg_h2b_send(c->s, &c->req, NULL, NULL, 0, NULL, c->len > c->req.head_len) < 0)
+	if (sg_h2b_send(c->s, &c->req, &edit, NULL, 0, NULL, c->len > c->req.head_len) < 0)
 		copy_end(c, SG_STAT_MIRROR_FAILED);
 }
 
@@ -333,15 +346,48 @@ static void copy_start(struct sg_mirroring *m, const struct sg_backend_ref *b,
 	sg_io_set(m->loop, &c->u->io, EPOLLOUT);
 }
 
+/* Whether mirror `mi` may send one more copy this second. */
+static bool rate_take(struct sg_mirroring *m, const struct sg_mirror *mi)
+{
+	uint64_t second = sg_loop_now(m->loop) / 1000;
+	size_t h = ((uintptr_t)mi >> 4) % MIRROR_RATE_SLOTS;
+
+	for (size_t k = 0; k < MIRROR_RATE_SLOTS; k++) {
+		size_t i = (h + k) % MIRROR_RATE_SLOTS;
+
+		if (m->rate[i].mirror == mi && m->rate[i].second == second) {
+			if (m->rate[i].sent >= SG_MIRROR_MAX_PER_SECOND)
+				return false;
+			m->rate[i].sent++;
+			return true;
+		}
+		if (m->rate[i].mirror == mi || !m->rate[i].mirror || m->rate[i].second != second) {
+			m->rate[i].mirror = mi;
+			m->rate[i].second = second;
+			m->rate[i].sent = 1;
+			return true;
+		}
+	}
+	return false; /* as many mirrors as slots busy this second */
+}
+
 void sg_mirroring_send(struct sg_mirroring *m, const struct sg_mirrors *mirrors,
 		       const struct sg_mirror_request *r, uint64_t *rng)
 {
+	bool looped = m && mirrors->n && sg_h1_header(r->req, SG_MIRROR_MARK);
+
 	for (size_t i = 0; m && i < mirrors->n; i++) {
 		const struct sg_mirror *mi = &mirrors->v[i];
 		/* 53 random bits make a uniform double in [0, 1). */
 		double draw = (double)(sg_route_random(rng) >> 11) / (double)(1ull << 53);
 
-		if (mi->backend && draw < mi->percentage)
+		if (!mi->backend || draw >= mi->percentage)
+			continue;
+		if (looped)
+			sg_stats_add(m->stats, SG_STAT_MIRROR_LOOPED, 1);
+		else if (!rate_take(m, mi))
+			sg_stats_add(m->stats, SG_STAT_MIRROR_LIMITED, 1);
+		else
 			copy_start(m, mi->backend, r, sg_route_random(rng));
 	}
 }

@@ -8,7 +8,14 @@
  * SG_MIRROR_MAX_BODY bytes of body (a request whose body is larger, or not
  * held whole, is not mirrored) and SG_MIRROR_TIMEOUT_MS long. Every copy
  * is counted in /metrics: sent (written whole, the backend answered or
- * closed), failed (connect or write error, timeout) or dropped (a bound). */
+ * closed), failed (connect or write error, timeout) or dropped (a bound).
+ *
+ * Loops (a mirror that reaches the gateway again): every copy carries
+ * SG_MIRROR_MARK, which the gateway writes on copies alone (user/codec/h1.c
+ * drops a received one from every request it forwards), and a request
+ * that carries it is never mirrored (counted looped). Each route's (or
+ * backend's) mirror sends at most SG_MIRROR_MAX_PER_SECOND copies a second
+ * per worker; more are counted limited. */
 #ifndef SG_MIRROR_H
 #define SG_MIRROR_H
 
@@ -26,6 +33,8 @@
 #define SG_MIRROR_MAX_INFLIGHT 64
 #define SG_MIRROR_MAX_BODY (64 * 1024)
 #define SG_MIRROR_TIMEOUT_MS 10000
+#define SG_MIRROR_MAX_PER_SECOND 1000
+#define SG_MIRROR_MARK "x-splicegate-mirror"
 
 /* A worker's mirror copies in flight. */
 struct sg_mirroring;
@@ -51,7 +60,8 @@ struct sg_mirror_request {
 };
 
 /* Send a copy of r to each of `mirrors` that its percentage picks (rng:
- * the worker's xorshift state). m NULL: nothing is mirrored. */
+ * the worker's xorshift state), within each one's bound a second. m NULL,
+ * or r a copy itself (SG_MIRROR_MARK): nothing is mirrored. */
 void sg_mirroring_send(struct sg_mirroring *m, const struct sg_mirrors *mirrors,
 		       const struct sg_mirror_request *r, uint64_t *rng);
 

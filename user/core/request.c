@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <string.h>
 
+#include "policy/pathnorm.h"
 #include "policy/route.h"
 #include "user/base/log.h"
 
@@ -137,6 +138,49 @@ static bool follow_plan(struct sg_request *r, enum sg_filter_result res)
 	return false;
 }
 
+/* ---- the path -------------------------------------------------------------- */
+
+/* The request's path made normal under its port's rules, before anything
+ * reads it (routing, policies, rewrites, the backend): req->target then
+ * points to the plan's copy, raw_target to what the client sent. False:
+ * the path is refused, *why says how to answer. */
+static bool normalise(struct sg_request *r, const struct sg_request_head *h, enum sg_fail *why)
+{
+	const struct sg_bind *b = h->bind;
+	const struct sg_path_rules *rules =
+		&(b->nlisteners ? b->listeners[0].fhttp : &h->cfg->default_fhttp)->path;
+	struct sg_h1_span t = h->req->target;
+	const char *q;
+	size_t plen, n;
+	char *out;
+
+	r->raw_target = (struct sg_h1_span){ 0 };
+	if (!t.len || t.p[0] != '/') /* "*", or CONNECT's authority */
+		return true;
+	q = memchr(t.p, '?', t.len);
+	plen = q ? (size_t)(q - t.p) : t.len;
+	if (!sg_pathnorm_needed(t.p, plen, rules))
+		return true;
+	out = sg_filter_plan_room(&r->plan, t.len);
+	if (!out) {
+		*why = SG_FAIL_CONNECT; /* answered 503 as any allocation failure */
+		return false;
+	}
+	switch (sg_pathnorm(t.p, plen, rules, out, &n)) {
+	case SG_PATHNORM_SAME:
+		return true;
+	case SG_PATHNORM_REJECT:
+		*why = SG_FAIL_BAD_REQUEST;
+		return false;
+	case SG_PATHNORM_CHANGED:
+		break;
+	}
+	memcpy(out + n, t.p + plen, t.len - plen);
+	r->raw_target = t;
+	h->req->target = (struct sg_h1_span){ out, n + t.len - plen };
+	return true;
+}
+
 /* ---- the routed steps ---------------------------------------------------- */
 
 /* Each step takes the routed request; false: it answered it (stop). */
@@ -199,10 +243,15 @@ bool sg_request_begin(struct sg_request *r, const struct sg_request_head *h)
 	r->bytes_in = r->bytes_out = 0;
 	r->engine = h->engine;
 	r->is_head = h->req->method.len == 4 && !memcmp(h->req->method.p, "HEAD", 4);
-	route = sg_frontend_route(h->bind, h->req, h->sni_listener, &r->listener, &r->match,
-				  &no_route);
+	r->listener = NULL;
+	r->match = NULL;
+	route = normalise(r, h, &no_route) ? sg_frontend_route(h->bind, h->req, h->sni_listener,
+							       &r->listener, &r->match, &no_route)
+					   : NULL;
 	sg_attempt_begin(&r->at, r->listener ? r->listener->key : h->bind->key, route,
 			 h->replayable, &h->cfg->global);
+	r->at.idempotent =
+		r->is_head || (h->req->method.len == 3 && !memcmp(h->req->method.p, "GET", 3));
 	if (r->sink->routed)
 		r->sink->routed(r);
 	for (size_t i = 0; i < sizeof(begin_steps) / sizeof(begin_steps[0]); i++)
@@ -296,8 +345,12 @@ void sg_request_log(struct sg_request *r, uint64_t uncounted_in, uint64_t uncoun
 		.endpoint = r->at.endpoint,
 		.method = r->req ? r->req->method.p : NULL,
 		.method_len = r->req ? r->req->method.len : 0,
-		.target = r->req ? r->req->target.p : NULL,
-		.target_len = r->req ? r->req->target.len : 0,
+		.target = r->raw_target.p ? r->raw_target.p
+			  : r->req	  ? r->req->target.p
+					  : NULL,
+		.target_len = r->raw_target.p ? r->raw_target.len
+			      : r->req	      ? r->req->target.len
+					      : 0,
 		.status = r->status,
 		.attempts = r->at.n + 1,
 		.duration_ms = now(r) - r->started,

@@ -10,7 +10,8 @@
  * The phases a request passes, in order, and what runs at each (the
  * places where authentication, authorization and tracing slot in, once):
  *
- *   routed          sg_request_begin: route by Host and path, then the
+ *   routed          sg_request_begin: the path normalised (policy/
+ *                   pathnorm.h), route by Host and path, then the
  *                   steps of begin_steps[] in order: admission
  *                   (maxConcurrentRequests), no route -> 404/421, the
  *                   route's filter plan (CORS, rate limit, CSRF,
@@ -88,6 +89,10 @@ struct sg_request {
 	/* The head, the frontend's (spans into its buffers); NULL until it
 	 * parsed, and again once the request is logged. */
 	struct sg_h1_req *req;
+	/* The target as the client sent it when normalising its path changed
+	 * it (req->target is then the plan's copy); p NULL: unchanged. The
+	 * access log shows this one. */
+	struct sg_h1_span raw_target;
 	const struct sg_bind *bind; /* routed on */
 	const struct sg_listener *listener;
 	const struct sg_match *match;

@@ -385,6 +385,9 @@ static const struct metric {
 	{ "splicegate_mirror_requests_total", NULL, "{result=\"failed\"}", SG_STAT_MIRROR_FAILED },
 	{ "splicegate_mirror_requests_total", NULL, "{result=\"dropped\"}",
 	  SG_STAT_MIRROR_DROPPED },
+	{ "splicegate_mirror_requests_total", NULL, "{result=\"looped\"}", SG_STAT_MIRROR_LOOPED },
+	{ "splicegate_mirror_requests_total", NULL, "{result=\"limited\"}",
+	  SG_STAT_MIRROR_LIMITED },
 };
 
 /* ---- the per-series and merged families -------------------------------- */

@@ -50,6 +50,8 @@ enum sg_stat {
 	SG_STAT_MIRROR_SENT,	       /* mirror copies written whole (user/core/mirror.c) */
 	SG_STAT_MIRROR_FAILED,	       /* ... whose connect or write failed, or timed out */
 	SG_STAT_MIRROR_DROPPED,	       /* ... not sent: over a bound */
+	SG_STAT_MIRROR_LOOPED,	       /* ... not sent: the request is a copy itself */
+	SG_STAT_MIRROR_LIMITED,	       /* ... not sent: over the mirror's copies a second */
 	SG_STAT__COUNT,
 };
 

@@ -495,7 +495,10 @@ void h1c_read_backend_head(struct client *c)
 		case SG_H1BACKEND_EOF:
 			if (!err && h1c_early_eof(c, &c->r->rq.at.conn->k, c->r->rq.at.conn->fd))
 				return;
-			sg_attempt_read_failed(&c->r->rq.at, err);
+			if (c->r->bx.heard)
+				sg_attempt_read_failed(&c->r->rq.at, err);
+			else
+				sg_attempt_lost(&c->r->rq.at, err);
 			return;
 		case SG_H1BACKEND_INVALID:
 			sg_attempt_failed(&c->r->rq.at, SG_FAIL_BAD_RESPONSE, EPROTO);

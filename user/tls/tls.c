@@ -919,6 +919,13 @@ static bool is_uri(const char *san)
 	return strchr(san, ':') && !is_ip(san);
 }
 
+/* How a backend's certificate names its host: by its DNS SANs alone,
+ * never the subject's CN (RFC 9525 §6.3; agentgateway's rustls does the
+ * same), and a wildcard only as a whole leftmost label. An IP literal is
+ * matched with the iPAddress SANs only (OpenSSL's IP check never reads
+ * the subject). */
+#define HOST_FLAGS (X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS | X509_CHECK_FLAG_NEVER_CHECK_SUBJECT)
+
 /* Does leaf certificate x carry one of c's SANs (DNS, IP or URI)? */
 static bool leaf_has_san(const struct sg_tls_client *c, X509 *x)
 {
@@ -930,9 +937,7 @@ static bool leaf_has_san(const struct sg_tls_client *c, X509 *x)
 
 		if (!is_uri(san)) {
 			found = is_ip(san) ? X509_check_ip_asc(x, san, 0) == 1
-					   : X509_check_host(x, san, 0,
-							     X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS,
-							     NULL) == 1;
+					   : X509_check_host(x, san, 0, HOST_FLAGS, NULL) == 1;
 			continue;
 		}
 		for (int j = 0; names && j < sk_GENERAL_NAME_num(names) && !found; j++) {
@@ -975,7 +980,7 @@ static int client_verify(struct sg_tls_client *c, SSL *ssl, const char *name)
 
 	if (c->insecure || c->insecure_host)
 		return 0;
-	X509_VERIFY_PARAM_set_hostflags(vp, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
+	X509_VERIFY_PARAM_set_hostflags(vp, HOST_FLAGS);
 	for (size_t i = 0; i < c->nsans; i++)
 		if (is_uri(c->sans[i])) {
 			SSL_set_verify(ssl, SSL_VERIFY_PEER, verify_sans);
