@@ -1,4 +1,4 @@
-/* Fuzz target: any bytes as a CEL expression (policy/cel.c), compiled and,
+/* Fuzz target: any bytes as a CEL expression (config/cel.c), compiled and,
  * when it compiles, evaluated over a request whose header values are the
  * same bytes. Properties: a refusal names a column inside the text (or
  * just past it) and says why; an evaluation ends within its bounds (at
@@ -7,7 +7,7 @@
  * value's text form, where it has one, is readable whole. */
 #include <string.h>
 
-#include "policy/cel.h"
+#include "config/cel.h"
 #include "tests/fuzz/fuzz.h"
 
 struct input {

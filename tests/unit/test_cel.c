@@ -1,4 +1,4 @@
-/* Unit tests for policy/cel (with celparse and celfn): cel-spec's own
+/* Unit tests for config/cel (with celparse and celfn): cel-spec's own
  * conformance cases for the subset, agentgateway's example expressions,
  * the request context, CEL's error rules, refusals with their column, and
  * the bounds an expression cannot pass. */
@@ -12,7 +12,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "policy/cel.h"
+#include "config/cel.h"
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 

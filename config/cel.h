@@ -1,5 +1,5 @@
 /* CEL, the expression language of agentgateway's configs: an expression is
- * compiled (parsed and checked, policy/celparse.c) when the config loads and
+ * compiled (parsed and checked, config/celparse.c) when the config loads and
  * evaluated per request over a context the caller supplies through
  * callbacks, with a bound on steps and memory. */
 #ifndef SG_CEL_H
@@ -196,7 +196,7 @@ int sg_cel_to_text(struct sg_cel_run *run, const struct sg_cel_val *v, const cha
 /* Whether v is the bool true (anything else, errors too, is false). */
 bool sg_cel_true(const struct sg_cel_val *v);
 
-/* ---- for the module's function library (policy/celfn.c) ---- */
+/* ---- for the module's function library (config/celfn.c) ---- */
 
 /* n zeroed bytes of the run's memory, or NULL past SG_CEL_MAX_MEMORY
  * (the run is then over its bound). */

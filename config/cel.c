@@ -1,7 +1,7 @@
-/* CEL evaluation over a checked tree (policy/celparse.c): operators with
+/* CEL evaluation over a checked tree (config/celparse.c): operators with
  * CEL's error rules, comprehensions, context reads through the caller's
  * callbacks, every step and byte counted against the run's bounds. The
- * functions are policy/celfn.c's. */
+ * functions are config/celfn.c's. */
 #include <errno.h>
 #include <math.h>
 #include <stdarg.h>
@@ -10,9 +10,9 @@
 #include <string.h>
 
 #include "config/regex.h"
-#include "policy/cel.h"
-#include "policy/celfn.h"
-#include "policy/celparse.h"
+#include "config/cel.h"
+#include "config/celfn.h"
+#include "config/celparse.h"
 
 /* ---- the compiled expression ------------------------------------------- */
 

@@ -1,6 +1,6 @@
 /* CEL's text to a checked tree: the lexer, a precedence-climbing parser
  * and the checker that resolves names (variables, context fields,
- * functions, macros) once at load, so evaluation (policy/cel.c) never
+ * functions, macros) once at load, so evaluation (config/cel.c) never
  * looks a name up. Internal to the CEL module. */
 #ifndef SG_CELPARSE_H
 #define SG_CELPARSE_H
@@ -9,7 +9,7 @@
 #include <stdint.h>
 
 #include "config/arena.h"
-#include "policy/cel.h"
+#include "config/cel.h"
 
 enum sg_cel_kind {
 	SG_CELK_LIT,	 /* lit */

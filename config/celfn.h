@@ -1,11 +1,11 @@
-/* CEL's functions for the evaluator (policy/cel.c): strings,
+/* CEL's functions for the evaluator (config/cel.c): strings,
  * conversions, time, and agentgateway's own (json, base64, url, cidr...).
  * Internal to the CEL module. */
 #ifndef SG_CELFN_H
 #define SG_CELFN_H
 
-#include "policy/cel.h"
-#include "policy/celparse.h"
+#include "config/cel.h"
+#include "config/celparse.h"
 
 /* Call n->fn on the receiver (NULL node: none) and args (n->nargs of
  * them, none an error): the answer, or an error, in *out. */

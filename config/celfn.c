@@ -9,7 +9,7 @@
 
 #include "config/duration.h"
 #include "config/regex.h"
-#include "policy/celfn.h"
+#include "config/celfn.h"
 
 /* ---- values ------------------------------------------------------------ */
 

@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "config/regex.h"
-#include "policy/celparse.h"
+#include "config/celparse.h"
 
 enum tok {
 	T_EOF,
