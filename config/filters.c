@@ -38,12 +38,8 @@ int sg_check_header(struct sg_pctx *c, const struct sg_node *at, const char *pat
 	return 0;
 }
 
-/* {name: value, ...} into kvs. */
-static int f_header_map(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
+int sg_header_map_check(struct sg_pctx *c, const struct sg_node *n, const char *path)
 {
-	struct sg_header_kvs *kvs = dst;
-	int ret = 0;
-
 	if (sg_need_map(c, n, path) == -1)
 		return -1;
 	if (sg_map_len(n) > SG_FILTER_MAX_HEADERS) {
@@ -51,6 +47,17 @@ static int f_header_map(struct sg_pctx *c, const struct sg_node *n, void *dst, c
 			    SG_FILTER_MAX_HEADERS);
 		return -1;
 	}
+	return 0;
+}
+
+/* {name: value, ...} into kvs. */
+static int f_header_map(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
+{
+	struct sg_header_kvs *kvs = dst;
+	int ret = 0;
+
+	if (sg_header_map_check(c, n, path) == -1)
+		return -1;
 	for (size_t i = 0; i < sg_map_len(n); i++) {
 		const struct sg_node *v = sg_map_val(n, i);
 		const char *name = sg_map_key(n, i)->str;

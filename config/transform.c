@@ -53,13 +53,8 @@ static int f_exprs(struct sg_pctx *c, const struct sg_node *n, void *dst, const 
 	struct sg_transform_exprs *l = dst;
 	int ret = 0;
 
-	if (sg_need_map(c, n, path) == -1)
+	if (sg_header_map_check(c, n, path) == -1)
 		return -1;
-	if (sg_map_len(n) > SG_FILTER_MAX_HEADERS) {
-		sg_diag_err(c->d, n, "%s: %zu headers, at most %d", path, sg_map_len(n),
-			    SG_FILTER_MAX_HEADERS);
-		return -1;
-	}
 	for (size_t i = 0; i < sg_map_len(n); i++) {
 		const struct sg_node *v = sg_map_val(n, i);
 		const char *name = sg_map_key(n, i)->str, *key = sg_path_key(c, path, name);
