@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "config/cel.h"
 #include "config/duration.h"
 #include "policy/status.h"
 #include "user/base/json.h"
@@ -454,6 +455,44 @@ static struct sg_json *ratelimits(const struct sg_ratelimits *l)
 	return a;
 }
 
+/* [[name, expression], ...] */
+static struct sg_json *transform_exprs(const struct sg_transform_exprs *l)
+{
+	struct sg_json *a = sg_json_array();
+
+	for (size_t i = 0; i < l->n; i++) {
+		struct sg_json *pair = sg_json_array();
+
+		sg_json_push(pair, sg_json_string(l->v[i].name));
+		sg_json_push(pair, sg_json_string(sg_cel_source(l->v[i].expr)));
+		sg_json_push(a, pair);
+	}
+	return a;
+}
+
+/* One side as agentgateway's TransformerConfig: empty lists left out. */
+static struct sg_json *transform_side(const struct sg_transform_side *s)
+{
+	struct sg_json *o = sg_json_object();
+
+	if (s->add.n)
+		sg_json_add(o, "add", transform_exprs(&s->add));
+	if (s->set.n)
+		sg_json_add(o, "set", transform_exprs(&s->set));
+	if (s->remove.n)
+		sg_json_add(o, "remove", strs(&s->remove));
+	return o;
+}
+
+static struct sg_json *transform(const struct sg_transform *t)
+{
+	struct sg_json *o = sg_json_object();
+
+	sg_json_add(o, "request", transform_side(&t->request));
+	sg_json_add(o, "response", transform_side(&t->response));
+	return o;
+}
+
 /* csrf as agentgateway prints it (its set of origins; here in the order
  * the config gives them). */
 static struct sg_json *csrf(const struct sg_csrf *c)
@@ -497,6 +536,9 @@ static void push_filters(struct sg_json *inl, const struct sg_filters *f)
 			break;
 		case SG_FILTER_LOCAL_RATE_LIMIT:
 			sg_json_add(p, "localRateLimit", ratelimits(f->ratelimits));
+			break;
+		case SG_FILTER_TRANSFORM:
+			sg_json_add(p, "transformations", transform(f->transform));
 			break;
 		case SG_FILTER_KINDS:
 			break;

@@ -274,6 +274,7 @@ static struct sg_cfg *cfg_new(struct sg_draft *b, struct sg_diag *d)
 	b->ns = "default";
 	b->c.a = &cfg->arena;
 	b->c.d = d;
+	b->c.cfg = cfg;
 	return cfg;
 }
 

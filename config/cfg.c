@@ -1,6 +1,7 @@
 /* The configuration model's lifetime: shared references, release, and
  * kubectl's names for the resource kinds. */
 #include "config/cfg.h"
+#include "config/cel.h"
 
 #include <regex.h>
 #include <stdlib.h>
@@ -96,6 +97,8 @@ void sg_cfg_free(struct sg_cfg *cfg)
 	if (!cfg)
 		return;
 	free_regexes(cfg);
+	for (size_t i = 0; i < cfg->ncels; i++)
+		sg_cel_free(cfg->cels[i]);
 	sg_arena_free(&cfg->arena);
 	free(cfg);
 }

@@ -495,6 +495,29 @@ struct sg_csrf {
 	struct sg_strs additional_origins;
 };
 
+/* transformations (config/transform.c): header values from CEL
+ * expressions (config/cel.h, owned by the config's cels). Names lowercase. */
+struct sg_cel;
+struct sg_transform_expr {
+	const char *name;
+	const struct sg_cel *expr;
+};
+
+struct sg_transform_exprs {
+	struct sg_transform_expr *v;
+	size_t n, cap;
+};
+
+struct sg_transform_side {
+	bool present;
+	struct sg_transform_exprs add, set;
+	struct sg_strs remove;
+};
+
+struct sg_transform {
+	struct sg_transform_side request, response;
+};
+
 enum sg_filter_kind {
 	SG_FILTER_REQUEST_HEADERS,
 	SG_FILTER_RESPONSE_HEADERS,
@@ -505,6 +528,7 @@ enum sg_filter_kind {
 	SG_FILTER_CORS,
 	SG_FILTER_CSRF, /* route policies, not Gateway API filters */
 	SG_FILTER_LOCAL_RATE_LIMIT,
+	SG_FILTER_TRANSFORM,
 	SG_FILTER_KINDS,
 };
 
@@ -519,6 +543,7 @@ struct sg_filters {
 	const struct sg_cors *cors;
 	const struct sg_ratelimits *ratelimits; /* NULL = none */
 	const struct sg_csrf *csrf;
+	const struct sg_transform *transform;
 	/* The order config_dump lists them in `inlinePolicies`, before
 	 * timeout and retry, as agentgateway does: its fixed order in the
 	 * standalone dialect, its HTTPRoute translation order in Kubernetes
@@ -785,6 +810,9 @@ struct sg_cfg {
 	 * regex_t, regfree runs in sg_cfg_free). */
 	void **regexes;
 	size_t nregexes, capregexes;
+	/* Every compiled CEL expression (owned, sg_cel_free in sg_cfg_free). */
+	struct sg_cel **cels;
+	size_t ncels, capcels;
 };
 
 /* Release cfg and everything it holds (NULL is fine). */

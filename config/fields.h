@@ -15,6 +15,7 @@
 struct sg_pctx {
 	struct sg_arena *a;
 	struct sg_diag *d;
+	struct sg_cfg *cfg; /* what compiled expressions are registered with (NULL: none) */
 };
 
 /* A field parser: reads `n` into `dst`. `path` names the key for errors.

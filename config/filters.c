@@ -40,12 +40,8 @@ int sg_check_header(struct sg_pctx *c, const struct sg_node *at, const char *pat
 	return 0;
 }
 
-/* {name: value, ...} into kvs. */
-static int f_header_map(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
+int sg_header_map_check(struct sg_pctx *c, const struct sg_node *n, const char *path)
 {
-	struct sg_header_kvs *kvs = dst;
-	int ret = 0;
-
 	if (sg_need_map(c, n, path) == -1)
 		return -1;
 	if (sg_map_len(n) > SG_FILTER_MAX_HEADERS) {
@@ -53,6 +49,17 @@ static int f_header_map(struct sg_pctx *c, const struct sg_node *n, void *dst, c
 			    SG_FILTER_MAX_HEADERS);
 		return -1;
 	}
+	return 0;
+}
+
+/* {name: value, ...} into kvs. */
+static int f_header_map(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
+{
+	struct sg_header_kvs *kvs = dst;
+	int ret = 0;
+
+	if (sg_header_map_check(c, n, path) == -1)
+		return -1;
 	for (size_t i = 0; i < sg_map_len(n); i++) {
 		const struct sg_node *v = sg_map_val(n, i);
 		const char *name = sg_map_key(n, i)->str;
@@ -464,7 +471,7 @@ void sg_filters_list(struct sg_filters *f, enum sg_filter_kind kind)
 bool sg_filters_any(const struct sg_filters *f)
 {
 	return f->request_headers || f->response_headers || f->redirect || f->rewrite ||
-	       f->mirrors.n || f->direct || f->cors || f->csrf || f->ratelimits;
+	       f->mirrors.n || f->direct || f->cors || f->csrf || f->ratelimits || f->transform;
 }
 
 void sg_filters_standalone_order(struct sg_filters *f)
@@ -488,4 +495,6 @@ void sg_filters_standalone_order(struct sg_filters *f)
 		sg_filters_list(f, SG_FILTER_CSRF);
 	if (f->ratelimits)
 		sg_filters_list(f, SG_FILTER_LOCAL_RATE_LIMIT);
+	if (f->transform)
+		sg_filters_list(f, SG_FILTER_TRANSFORM);
 }

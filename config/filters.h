@@ -41,6 +41,10 @@ struct sg_ratelimit *sg_ratelimit_add(struct sg_pctx *c, struct sg_ratelimits *l
 int sg_ratelimit_check(struct sg_pctx *c, struct sg_ratelimit *rl, const struct sg_node *at,
 		       const char *path);
 
+/* n is a map of at most SG_FILTER_MAX_HEADERS headers; else -1 after an
+ * error. */
+int sg_header_map_check(struct sg_pctx *c, const struct sg_node *n, const char *path);
+
 /* A header a filter writes: `name` must be an RFC 9110 token and `value`
  * free of control characters other than tab (a CR or LF would split the
  * head it is written into). NULL value: a name alone (remove lists).

@@ -396,3 +396,64 @@ bool sg_regex_match(const void *re, const char *s, size_t len)
 		free(buf);
 	return ok;
 }
+
+void *sg_regex_new(const char *pat, char *why, size_t whylen)
+{
+	int flags, err;
+	regex_t *re;
+	char *ere = translate(pat, &flags, why, whylen);
+
+	if (!ere)
+		return NULL;
+	flags &= ~REG_NOSUB;
+	if (regex_cost(ere) > REGEX_MAX_COST || !parens_balanced(ere)) {
+		snprintf(why, whylen, "%s",
+			 parens_balanced(ere) ? "repetitions expand it too far" : "Unmatched )");
+		free(ere);
+		return NULL;
+	}
+	re = malloc(sizeof(*re));
+	if (!re) {
+		snprintf(why, whylen, "out of memory");
+		free(ere);
+		return NULL;
+	}
+	err = regcomp(re, ere, flags);
+	free(ere);
+	if (err) {
+		regerror(err, re, why, whylen);
+		free(re);
+		return NULL;
+	}
+	return re;
+}
+
+void sg_regex_free(void *re)
+{
+	if (!re)
+		return;
+	regfree(re);
+	free(re);
+}
+
+bool sg_regex_find(const void *re, const char *s, size_t len, size_t from, size_t *so, size_t *eo)
+{
+	char stack[1024], *buf = stack;
+	regmatch_t m[1];
+	bool ok;
+
+	if (from > len)
+		return false;
+	if (len >= sizeof(stack) && !(buf = malloc(len + 1)))
+		return false;
+	memcpy(buf, s ? s : "", s ? len : 0);
+	buf[s ? len : 0] = '\0';
+	ok = regexec(re, buf + from, 1, m, from ? REG_NOTBOL : 0) == 0;
+	if (ok) {
+		*so = from + (size_t)m[0].rm_so;
+		*eo = from + (size_t)m[0].rm_eo;
+	}
+	if (buf != stack)
+		free(buf);
+	return ok;
+}

@@ -25,4 +25,19 @@ int sg_regex_compile_all(struct sg_cfg *cfg, struct sg_diag *d);
  * nothing below 1 KiB. */
 bool sg_regex_match(const void *re, const char *s, size_t len);
 
+/* One pattern on its own, outside a config (CEL's matches() and
+ * regexReplace(), compiled when their expression is): agentgateway's
+ * syntax translated as above, with the same bounds, found anywhere in a
+ * value. Returns the compiled form (the caller frees it with
+ * sg_regex_free), or NULL with why in why[0..whylen). */
+void *sg_regex_new(const char *pat, char *why, size_t whylen);
+
+void sg_regex_free(void *re);
+
+/* The first match of `re` (from sg_regex_new) in s[0..len) at or after
+ * `from`: true with its bytes [*so, *eo). As sg_regex_match, `s` need
+ * not be NUL-terminated; a NUL byte ends what is searched. Allocates
+ * only for a value past 1 KiB, and returns false when that fails. */
+bool sg_regex_find(const void *re, const char *s, size_t len, size_t from, size_t *so, size_t *eo);
+
 #endif

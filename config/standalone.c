@@ -7,6 +7,7 @@
 #include "config/draft.h"
 #include "config/fields.h"
 #include "config/filters.h"
+#include "config/transform.h"
 #include "config/standalone.h"
 #include "config/hostname.h"
 #include "config/tlsconf.h"
@@ -208,6 +209,7 @@ static const struct sg_field route_policy_fields[] = {
 	{ "cors", sg_f_cors, FILTERS(struct sg_route) },
 	{ "csrf", sg_f_csrf, FILTERS(struct sg_route) },
 	{ "localRateLimit", sg_f_local_rate_limit, FILTERS(struct sg_route) },
+	{ "transformations", sg_f_transformations, FILTERS(struct sg_route) },
 	{ 0 },
 };
 

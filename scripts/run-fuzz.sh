@@ -23,6 +23,7 @@ run_one() {
 	# Keywords the mutator splices in: tests/fuzz/<dict>.dict.
 	case $name in
 	config | apply) dict=-dict=tests/fuzz/config.dict ;;
+	cel) dict=-dict=tests/fuzz/cel.dict ;;
 	h1_*) dict=-dict=tests/fuzz/h1.dict ;;
 	h2_*) dict=-dict=tests/fuzz/h2.dict ;;
 	*) dict= ;;

@@ -13,6 +13,7 @@
 #   N1, N2: requests [20000, 40000]; ENGINE: --splice [auto];
 #   H2C=1: the clients speak h2c; W7=1: so does the origin;
 #   SG_BIN: the gateway [build/splicegate];
+#   ROUTE_POLICIES: a line for the route, such as "policies: {...}";
 #   KEEP=DIR: keep both
 #   callgrind.out files there (callgrind_annotate reads them);
 #   ports 28200-28213 on loopback.
@@ -57,6 +58,7 @@ binds:
     protocol: HTTP
     routes:
     - name: files
+      ${ROUTE_POLICIES:-}
       backends:
       - host: 127.0.0.1:$NGINX_PORT
         $POLICIES

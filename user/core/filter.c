@@ -15,6 +15,7 @@
 #include "policy/ratelimit.h"
 #include "user/base/loop.h"
 #include "user/base/mem.h"
+#include "user/core/celreq.h"
 
 /* ---- header edits ------------------------------------------------------ */
 
@@ -335,6 +336,41 @@ static char *keep(struct sg_filter_plan *p, const char *s, size_t len)
 		c[len] = '\0';
 	}
 	return c;
+}
+
+static char *keep_for(void *p, const char *s, size_t len)
+{
+	return s ? keep(p, s, len) : room(p, len);
+}
+
+/* A transformation side's edits, evaluated over the request (and resp). */
+static int transform(struct sg_filter_plan *p, struct sg_header_edit *e,
+		     const struct sg_transform_side *s, const struct sg_filter_input *in,
+		     const struct sg_h1_resp *resp)
+{
+	struct sg_celreq_view v = {
+		.scheme = in->scheme,
+		.method = in->method,
+		.target = in->target,
+		.host = in->host,
+		.client_ip = in->client_ip,
+		.req = in->req,
+		.resp = resp,
+	};
+	struct sg_hdrmod m;
+
+	if (sg_celreq_headers(s, &v, &m, keep_for, p) < 0)
+		return -ENOMEM;
+	return sg_header_edit_apply(e, &m);
+}
+
+int sg_filter_transform_response(struct sg_filter_plan *p, const struct sg_transform *t,
+				 const struct sg_filter_input *in, const struct sg_h1_resp *resp)
+{
+	if (!t || !t->response.present || p->response_transformed)
+		return 0;
+	p->response_transformed = true;
+	return transform(p, &p->response, &t->response, in, resp);
 }
 
 void sg_filter_plan_reset(struct sg_filter_plan *p)
@@ -713,6 +749,9 @@ static enum sg_filter_result route_plan(struct sg_filter_plan *p, const struct s
 		if ((host = lifted_host(f->request_headers)))
 			p->host = span_of(host);
 	}
+	if (f->transform && f->transform->request.present &&
+	    transform(p, &p->route_request, &f->transform->request, in, NULL) < 0)
+		return SG_FILTER_NOMEM;
 	if (f->rewrite && (res = rewrite(p, f->rewrite, in)) != SG_FILTER_FORWARD)
 		return res;
 	if (f->redirect)
@@ -766,6 +805,7 @@ void sg_filter_input_init(struct sg_filter_input *in, struct sg_h1_req *req,
 		.match = match,
 		.header = sg_h1_header_lookup,
 		.ctx = req,
+		.req = req,
 	};
 }
 

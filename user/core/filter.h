@@ -73,6 +73,9 @@ struct sg_filter_input {
 	/* The value of a request header (case-insensitive), or NULL. */
 	const char *(*header)(void *ctx, const char *name, size_t *len);
 	void *ctx;
+	/* What transformations' expressions read: the head, the client. */
+	const struct sg_h1_req *req;
+	const char *client_ip; /* may be NULL */
 };
 
 /* A local rate limit's x-ratelimit-* lines, with their digits. */
@@ -99,8 +102,9 @@ struct sg_filter_plan {
 	 * redirect's Location. */
 	struct sg_header_edit route_request, route_response, cors;
 	struct sg_h1_span route_host, location;
-	bool auto_host; /* the route's rewrite: the backend's own host name */
-	bool preflight; /* a CORS preflight (its answer has the CORS lines alone) */
+	bool auto_host;		   /* the route's rewrite: the backend's own host name */
+	bool preflight;		   /* a CORS preflight (its answer has the CORS lines alone) */
+	bool response_transformed; /* sg_filter_transform_response ran */
 	/* The route's local rate limits' x-ratelimit-limit, -remaining and
 	 * -reset lines (NULL: the route counts no requests), added to the
 	 * response last; a forwarded one keeps its own instead when it has
@@ -189,5 +193,11 @@ void sg_filter_request_edit(const struct sg_filter_plan *p, struct sg_h1_edit *e
 /* The plan's edit of the response head (and, for a local answer, its
  * lines: a redirect's Location among them). */
 void sg_filter_response_edit(const struct sg_filter_plan *p, struct sg_h1_edit *e);
+
+/* The route's response transformations (t NULL: none) evaluated over
+ * the response head `resp` into p's response edit, once per plan (a
+ * retried request's later heads add nothing). Returns 0 or -ENOMEM. */
+int sg_filter_transform_response(struct sg_filter_plan *p, const struct sg_transform *t,
+				 const struct sg_filter_input *in, const struct sg_h1_resp *resp);
 
 #endif

@@ -210,6 +210,7 @@ static bool plan_route(struct sg_request *r, const struct sg_route *route, enum 
 	struct sg_filter_input in;
 
 	sg_filter_input_init(&in, r->req, r->match, r->bind);
+	in.client_ip = r->ip;
 	return follow_plan(r, sg_filter_plan_request(&r->plan, &route->eff_filters, &in));
 }
 
@@ -301,6 +302,20 @@ void sg_request_try_failed(struct sg_attempt *a, enum sg_fail kind, int err)
 	 * are freed from the loop's close queue. */
 	sg_request_fail(r, kind, err);
 	r->sink->failed(r);
+}
+
+void sg_request_transform_response(struct sg_request *r, const struct sg_h1_resp *resp)
+{
+	const struct sg_transform *t = r->at.route ? r->at.route->eff_filters.transform : NULL;
+	struct sg_filter_input in;
+
+	if (!t || !r->req)
+		return;
+	sg_filter_input_init(&in, r->req, r->match, r->bind);
+	in.client_ip = r->ip;
+	if (sg_filter_transform_response(&r->plan, t, &in, resp) < 0)
+		SG_DEBUG("%s: response transformation: out of memory, the head goes as it came",
+			 r->ip);
 }
 
 void sg_request_response_head(struct sg_request *r, uint16_t status)

@@ -165,6 +165,11 @@ void sg_request_try_failed(struct sg_attempt *a, enum sg_fail kind, int err);
  * text with the route's response edit; a response that began is cut. */
 void sg_request_fail(struct sg_request *r, enum sg_fail kind, int err);
 
+/* The route's response transformations (none: nothing is done) evaluated
+ * over the backend's response head into the plan's response edit; call
+ * before sg_filter_response_edit. A failure leaves the head as it came. */
+void sg_request_transform_response(struct sg_request *r, const struct sg_h1_resp *resp);
+
 /* A response head with `status` goes to the client: counted. */
 void sg_request_response_head(struct sg_request *r, uint16_t status);
 

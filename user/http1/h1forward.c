@@ -363,6 +363,7 @@ static void got_response_head(struct client *c)
 		c->client_close = true;
 	if (c->closed || c->state != C_ATTEMPT)
 		return;
+	sg_request_transform_response(&c->r->rq, &c->r->bx.resp);
 	sg_filter_response_edit(&c->r->rq.plan, &edit);
 	if (dechunk)
 		h1c_without_header(&c->r->bx.resp, "transfer-encoding", &unchunked, slots);

@@ -212,6 +212,7 @@ void h1c_h2_head(struct sg_attempt *a, const struct sg_h1_resp *resp, bool end)
 	struct sg_h1_resp chunked_resp;
 	const char *extra = NULL;
 
+	sg_request_transform_response(&r->rq, resp);
 	sg_filter_response_edit(&r->rq.plan, &edit);
 	if (bodyless || (end && resp->content_length <= 0)) {
 		c->resp_body = SG_H1_BODY_NONE;

@@ -595,6 +595,7 @@ static void on_head(struct sg_attempt *a, const struct sg_h1_resp *resp, bool en
 	if (resp->status < 200 || sg_attempt_took_status(a, resp->status))
 		goto out;
 	stream_rearm(s);
+	sg_request_transform_response(&s->rq, resp);
 	sg_filter_response_edit(&s->rq.plan, &edit);
 	for (size_t i = 0; i < edit.nadd; i++)
 		cap += edit.add[i].name.len;

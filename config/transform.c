@@ -1,0 +1,133 @@
+/* transformations: each header value a CEL expression, compiled here once
+ * and kept with the config; user/core/transform.c evaluates them. */
+#include <errno.h>
+#include <string.h>
+
+#include "config/cel.h"
+#include "config/filters.h"
+#include "config/transform.h"
+
+int sg_cel_field(struct sg_pctx *c, const struct sg_node *at, const char *src,
+		 const struct sg_cel **out, const char *path)
+{
+	struct sg_cel_err err;
+	struct sg_cel *e;
+	struct sg_cel **slot;
+	int rc;
+
+	if (!c->cfg) {
+		sg_diag_err(c->d, at, "%s: CEL expressions are not supported here", path);
+		return -1;
+	}
+	rc = sg_cel_compile(src, &e, &err);
+	if (rc) {
+		sg_diag_err(c->d, at, "%s: column %u of the expression: %s", path, err.col,
+			    err.msg);
+		return -1;
+	}
+	slot = sg_arena_push(&c->cfg->arena, &c->cfg->cels, &c->cfg->ncels, &c->cfg->capcels,
+			     sizeof(*slot));
+	if (!slot) {
+		sg_cel_free(e);
+		sg_diag_err(c->d, at, "%s: out of memory", path);
+		return -1;
+	}
+	*slot = e;
+	*out = e;
+	return 0;
+}
+
+static char *lower(struct sg_pctx *c, const char *s)
+{
+	char *o = sg_arena_strdup(c->a, s);
+
+	for (char *p = o; p && *p; p++)
+		if (*p >= 'A' && *p <= 'Z')
+			*p = (char)(*p + 32);
+	return o;
+}
+
+/* {name: expression, ...} */
+static int f_exprs(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
+{
+	struct sg_transform_exprs *l = dst;
+	int ret = 0;
+
+	if (sg_header_map_check(c, n, path) == -1)
+		return -1;
+	for (size_t i = 0; i < sg_map_len(n); i++) {
+		const struct sg_node *v = sg_map_val(n, i);
+		const char *name = sg_map_key(n, i)->str, *key = sg_path_key(c, path, name);
+		struct sg_transform_expr *x;
+
+		if (v->kind != SG_NODE_SCALAR || sg_node_is_null(v)) {
+			ret = sg_expected(c, v, key, "a CEL expression");
+			continue;
+		}
+		if (sg_check_header(c, v, path, name, NULL) == -1) {
+			ret = -1;
+			continue;
+		}
+		x = sg_arena_push(c->a, &l->v, &l->n, &l->cap, sizeof(*x));
+		if (!x || !(x->name = lower(c, name)))
+			return -1;
+		if (sg_cel_field(c, v, v->str, &x->expr, key) == -1)
+			ret = -1;
+	}
+	return ret;
+}
+
+static int f_refused(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
+{
+	(void)dst;
+	sg_diag_err(c->d, n, "%s: not supported by splicegate (header set, add and remove are)",
+		    path);
+	return -1;
+}
+
+static const struct sg_field side_fields[] = {
+	{ "add", f_exprs, offsetof(struct sg_transform_side, add) },
+	{ "set", f_exprs, offsetof(struct sg_transform_side, set) },
+	{ "remove", sg_f_header_names, offsetof(struct sg_transform_side, remove) },
+	{ "body", f_refused, 0 },
+	{ "replace", f_refused, 0 },
+	{ "metadata", f_refused, 0 },
+	{ 0 },
+};
+
+static int f_side(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
+{
+	struct sg_transform_side *s = dst;
+	int ret;
+
+	s->present = true;
+	ret = sg_parse_fields(c, n, side_fields, s, path);
+	for (size_t i = 0; i < s->remove.n; i++)
+		if (!(s->remove.v[i] = lower(c, s->remove.v[i])))
+			return -1;
+	return ret;
+}
+
+int sg_f_transformations(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
+{
+	static const struct sg_field fields[] = {
+		{ "request", f_side, offsetof(struct sg_transform, request) },
+		{ "response", f_side, offsetof(struct sg_transform, response) },
+		{ 0 },
+	};
+	struct sg_filters *f = dst;
+	struct sg_transform *t = sg_arena_alloc(c->a, sizeof(*t));
+	int ret;
+
+	if (!t)
+		return -1;
+	if (n->kind == SG_NODE_MAP && sg_map_get(n, "conditional")) {
+		sg_diag_err(c->d, sg_map_get(n, "conditional"),
+			    "%s.conditional: conditional policies are not supported by splicegate",
+			    path);
+		return -1;
+	}
+	ret = sg_parse_fields(c, n, fields, t, path);
+	f->transform = t;
+	return ret;
+}

@@ -1,0 +1,23 @@
+/* agentgateway's `transformations` policy: request and response headers
+ * set, added or removed, the values CEL expressions (config/cel.h)
+ * compiled when the config loads. */
+#ifndef SG_TRANSFORM_H
+#define SG_TRANSFORM_H
+
+#include "config/cfg.h"
+#include "config/fields.h"
+
+/* A route's `transformations: {request: {set, add, remove}, response:
+ * {...}}` into the struct sg_filters at dst (its `transform`). A value
+ * that does not compile is refused at its column; `body`, `replace` and
+ * `metadata` are refused by name. Compiled expressions are cfg's (c->cfg,
+ * freed by sg_cfg_free). Returns 0, or -1 after an error in c->d. */
+int sg_f_transformations(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path);
+
+/* Compile `src` (at node `at`, key `path`) into *out, registered with
+ * c->cfg. Returns 0, or -1 after an error naming the expression's
+ * column. */
+int sg_cel_field(struct sg_pctx *c, const struct sg_node *at, const char *src,
+		 const struct sg_cel **out, const char *path);
+
+#endif
