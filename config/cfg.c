@@ -91,11 +91,25 @@ static void free_regexes(struct sg_cfg *cfg)
 	cfg->nregexes = 0;
 }
 
+/* What user/ built of the tree's jwtAuth policies (struct sg_cfg_rt). */
+static void free_rts(struct sg_cfg *cfg)
+{
+	for (size_t i = 0; i < cfg->njwts; i++) {
+		struct sg_cfg_rt *rt = cfg->jwts[i]->rt;
+
+		if (rt->p && rt->release)
+			rt->release(rt->p);
+		rt->p = NULL;
+	}
+	cfg->njwts = 0;
+}
+
 void sg_cfg_free(struct sg_cfg *cfg)
 {
 	if (!cfg)
 		return;
 	free_regexes(cfg);
+	free_rts(cfg);
 	sg_arena_free(&cfg->arena);
 	free(cfg);
 }

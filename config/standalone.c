@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "config/auth.h"
 #include "config/draft.h"
 #include "config/fields.h"
 #include "config/filters.h"
@@ -194,6 +195,12 @@ static const struct sg_field route_policy_fields[] = {
 	{ "cors", sg_f_cors, FILTERS(struct sg_route) },
 	{ "csrf", sg_f_csrf, FILTERS(struct sg_route) },
 	{ "localRateLimit", sg_f_local_rate_limit, FILTERS(struct sg_route) },
+	{ "jwtAuth", sg_f_jwt_auth, FILTERS(struct sg_route) },
+	{ "authorization", sg_f_auth_refused, 0 },
+	{ "apiKey", sg_f_auth_refused, 0 },
+	{ "basicAuth", sg_f_auth_refused, 0 },
+	{ "extAuthz", sg_f_auth_refused, 0 },
+	{ "oidc", sg_f_auth_refused, 0 },
 	{ 0 },
 };
 

@@ -12,6 +12,7 @@
 
 #include "config/duration.h"
 #include "policy/ratelimit.h"
+#include "user/core/authn.h"
 #include "user/base/loop.h"
 #include "user/base/mem.h"
 
@@ -342,6 +343,37 @@ void sg_filter_plan_reset(struct sg_filter_plan *p)
 	sg_header_edit_reset(&p->route_response);
 	sg_header_edit_reset(&p->cors);
 	*p = (struct sg_filter_plan){ 0 };
+}
+
+int sg_filter_plan_request_line(struct sg_filter_plan *p, struct sg_h1_span name, const char *value,
+				size_t len)
+{
+	const char *v = value ? keep(p, value, len) : NULL;
+
+	if ((value && !v) || push_drop(&p->route_request, name) < 0)
+		return -ENOMEM;
+	return v ? push_add(&p->route_request, name, (struct sg_h1_span){ v, len }) : 0;
+}
+
+int sg_filter_plan_target(struct sg_filter_plan *p, const char *target, size_t len)
+{
+	const char *t = keep(p, target, len);
+
+	if (!t)
+		return -ENOMEM;
+	p->target = (struct sg_h1_span){ t, len };
+	return 0;
+}
+
+int sg_filter_plan_response_line(struct sg_filter_plan *p, struct sg_h1_span name,
+				 struct sg_h1_span value)
+{
+	return push_add(&p->route_response, name, value);
+}
+
+const char *sg_filter_plan_keep(struct sg_filter_plan *p, const char *s, size_t len)
+{
+	return keep(p, s, len);
 }
 
 /* The Host a requestHeaderModifier gives (set beats add), if any. */
@@ -707,6 +739,8 @@ static enum sg_filter_result route_plan(struct sg_filter_plan *p, const struct s
 	if (f->response_headers && sg_header_edit_apply(&p->route_response, f->response_headers))
 		return SG_FILTER_NOMEM;
 	if (f->cors && (res = cors(p, f->cors, in)) != SG_FILTER_FORWARD)
+		return res;
+	if (f->jwt && (res = sg_authn_jwt(in->authn, p, f->jwt, in)) != SG_FILTER_FORWARD)
 		return res;
 	if (f->ratelimits && (res = limit(p, f->ratelimits)) != SG_FILTER_FORWARD)
 		return res;
