@@ -494,6 +494,32 @@ static struct sg_json *jwt_auth(const struct sg_jwt_auth *j)
 	return o;
 }
 
+/* apiKey as agentgateway prints it: the keys redacted. */
+static struct sg_json *api_keys(const struct sg_api_keys *k)
+{
+	struct sg_json *o = sg_json_object();
+
+	sg_json_add_str(o, "users", "<redacted>");
+	sg_json_add_str(o, "mode", sg_auth_mode_name(k->mode));
+	sg_json_add(o, "location", location(&k->location));
+	return o;
+}
+
+/* basicAuth as agentgateway prints it: the htpasswd redacted. */
+static struct sg_json *basic_auth(const struct sg_basic_auth *b)
+{
+	struct sg_json *o = sg_json_object();
+
+	sg_json_add_str(o, "htpasswd", "<redacted>");
+	if (b->realm)
+		sg_json_add_str(o, "realm", b->realm);
+	else
+		sg_json_add_null(o, "realm");
+	sg_json_add_str(o, "mode", sg_auth_mode_name(b->mode));
+	sg_json_add(o, "authorizationLocation", location(&b->location));
+	return o;
+}
+
 /* One inlinePolicies entry per filter of f, in f's order. */
 static void push_filters(struct sg_json *inl, const struct sg_filters *f)
 {
@@ -530,6 +556,12 @@ static void push_filters(struct sg_json *inl, const struct sg_filters *f)
 			break;
 		case SG_FILTER_JWT:
 			sg_json_add(p, "jwtAuth", jwt_auth(f->jwt));
+			break;
+		case SG_FILTER_BASIC:
+			sg_json_add(p, "basicAuth", basic_auth(f->basic));
+			break;
+		case SG_FILTER_API_KEY:
+			sg_json_add(p, "apiKey", api_keys(f->apikeys));
 			break;
 		case SG_FILTER_KINDS:
 			break;

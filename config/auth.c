@@ -289,6 +289,163 @@ int sg_f_jwt_auth(struct sg_pctx *c, const struct sg_node *n, void *dst, const c
 	return ret;
 }
 
+/* ---- apiKey ------------------------------------------------------------------ */
+
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	c = (char)(c | 0x20);
+	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+/* keyHash "sha256:<64 hex digits>" into the key's hash. */
+static int f_key_hash(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
+{
+	struct sg_api_key *k = dst;
+	const char *h = n->kind == SG_NODE_SCALAR ? n->str : "";
+
+	if (strncmp(h, "sha256:", 7) || strlen(h + 7) != 64)
+		return sg_expected(c, n, path, "sha256:<64 hex digits>");
+	for (size_t i = 0; i < 32; i++) {
+		int hi = hexval(h[7 + 2 * i]), lo = hexval(h[8 + 2 * i]);
+
+		if (hi < 0 || lo < 0)
+			return sg_expected(c, n, path, "sha256:<64 hex digits>");
+		k->hash[i] = (uint8_t)(hi << 4 | lo);
+	}
+	return 0;
+}
+
+static int f_node(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
+{
+	*(const struct sg_node **)dst = n;
+	return 0;
+}
+
+static int f_models_refused(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
+{
+	sg_diag_err(c->d, n, "%s: not supported (no LLM backends)", path);
+	return -1;
+}
+
+static int f_api_key(struct sg_pctx *c, const struct sg_node *n, struct sg_api_keys *k,
+		     const char *path)
+{
+	static const struct sg_field fields[] = {
+		{ "key", sg_f_str, offsetof(struct sg_api_key, key) },
+		{ "keyHash", f_key_hash, 0 },
+		{ "metadata", f_node, offsetof(struct sg_api_key, metadata) },
+		{ "allowedModels", f_models_refused, 0 },
+		{ 0 },
+	};
+	struct sg_api_key *key = sg_arena_push(c->a, &k->v, &k->n, &k->cap, sizeof(*key));
+
+	if (!key || sg_parse_fields(c, n, fields, key, path) == -1)
+		return -1;
+	if (!key->key == !sg_map_get(n, "keyHash"))
+		return sg_expected(c, n, path, "a map with exactly one of key, keyHash");
+	if (key->key && !key->key[0])
+		return sg_expected(c, sg_map_get(n, "key"), sg_path_key(c, path, "key"),
+				   "a key that is not empty");
+	return 0;
+}
+
+static int f_keys(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
+{
+	int ret = 0;
+
+	if (sg_need_seq(c, n, path) == -1)
+		return -1;
+	for (size_t i = 0; i < n->n; i++)
+		if (f_api_key(c, n->items[i], dst, sg_path_idx(c, path, i)) == -1)
+			ret = -1;
+	return ret;
+}
+
+static int f_mode_k(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
+{
+	return f_mode(c, n, &((struct sg_api_keys *)dst)->mode, path);
+}
+
+static int f_location_k(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
+{
+	return f_location(c, n, &((struct sg_api_keys *)dst)->location, path);
+}
+
+int sg_f_api_keys(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
+{
+	static const struct sg_field fields[] = {
+		{ "keys", f_keys, 0, true },
+		{ "mode", f_mode_k, 0 },
+		{ "location", f_location_k, 0 },
+		{ 0 },
+	};
+	struct sg_api_keys *k = sg_arena_alloc(c->a, sizeof(*k));
+
+	if (!k || !(k->rt = sg_arena_alloc(c->a, sizeof(*k->rt))))
+		return -1;
+	k->at = n;
+	k->location = (struct sg_cred_location){ SG_CRED_HEADER, "authorization", "Bearer " };
+	((struct sg_filters *)dst)->apikeys = k;
+	return sg_parse_fields(c, n, fields, k, path);
+}
+
+/* ---- basicAuth ---------------------------------------------------------------- */
+
+/* htpasswd: the text inline, or {file: path} (read now). */
+static int f_htpasswd(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
+{
+	struct sg_basic_auth *b = dst;
+	const struct sg_node *file = n->kind == SG_NODE_MAP ? sg_map_get(n, "file") : NULL;
+
+	if (n->kind == SG_NODE_SCALAR && !sg_node_is_null(n)) {
+		b->htpasswd = n->str;
+		b->htpasswd_len = strlen(n->str);
+		return 0;
+	}
+	if (!file || sg_map_len(n) != 1 || file->kind != SG_NODE_SCALAR || sg_node_is_null(file))
+		return sg_expected(c, n, path, "htpasswd lines as a string, or {file: PATH}");
+	b->htpasswd_file = file->str;
+	return sg_conf_read_file(c, file, sg_path_key(c, path, "file"), file->str, &b->htpasswd,
+				 &b->htpasswd_len);
+}
+
+/* basicAuth's modes: strict or optional (agentgateway's BasicAuthMode has
+ * no permissive). */
+static int f_mode_b(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
+{
+	enum sg_auth_mode *m = &((struct sg_basic_auth *)dst)->mode;
+
+	if (n->kind == SG_NODE_SCALAR && !strcmp(n->str, "permissive"))
+		return sg_expected(c, n, path, "strict or optional");
+	return f_mode(c, n, m, path);
+}
+
+static int f_location_b(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
+{
+	return f_location(c, n, &((struct sg_basic_auth *)dst)->location, path);
+}
+
+int sg_f_basic_auth(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
+{
+	static const struct sg_field fields[] = {
+		{ "htpasswd", f_htpasswd, 0, true },
+		{ "realm", sg_f_str, offsetof(struct sg_basic_auth, realm) },
+		{ "mode", f_mode_b, 0 },
+		{ "authorizationLocation", f_location_b, 0 },
+		{ 0 },
+	};
+	struct sg_basic_auth *b = sg_arena_alloc(c->a, sizeof(*b));
+
+	if (!b || !(b->rt = sg_arena_alloc(c->a, sizeof(*b->rt))))
+		return -1;
+	b->at = n;
+	b->location = (struct sg_cred_location){ SG_CRED_HEADER, "authorization", "Basic " };
+	((struct sg_filters *)dst)->basic = b;
+	return sg_parse_fields(c, n, fields, b, path);
+}
+
 /* ---- the rest, refused ----------------------------------------------------- */
 
 int sg_f_auth_refused(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
@@ -297,10 +454,16 @@ int sg_f_auth_refused(struct sg_pctx *c, const struct sg_node *n, void *dst, con
 		const char *key, *why;
 	} refused[] = {
 		{ "authorization", "CEL authorization rules are not implemented yet" },
-		{ "apiKey", "API key authentication is not implemented yet" },
-		{ "basicAuth", "basic authentication is not implemented yet" },
 		{ "extAuthz", "external authorization is not implemented yet" },
 		{ "oidc", "OIDC login is not implemented yet" },
+		{ "jwtAuthentication",
+		  "not read from an AgentgatewayPolicy yet: use the standalone "
+		  "jwtAuth" },
+		{ "apiKeyAuthentication", "not read from an AgentgatewayPolicy yet: use the "
+					  "standalone apiKey" },
+		{ "basicAuthentication", "not read from an AgentgatewayPolicy yet: use the "
+					 "standalone basicAuth" },
+		{ "extAuth", "external authorization is not implemented yet" },
 	};
 	const char *dot = strrchr(path, '.');
 	const char *key = dot ? dot + 1 : path;

@@ -1,5 +1,6 @@
 /* Authentication policies in the configuration, in agentgateway's shapes:
- * jwtAuth (LocalJwtConfig) with its providers, mode and location. The
+ * jwtAuth (LocalJwtConfig) with its providers, mode and location; apiKey
+ * (LocalAPIKeys) with its keys, inline or hashed. The
  * policies splicegate does not implement yet are refused by name. */
 #ifndef SG_AUTH_H
 #define SG_AUTH_H
@@ -19,8 +20,21 @@
  * user/auth/jwt.c before the config goes in force. */
 int sg_f_jwt_auth(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path);
 
-/* A route policy splicegate does not implement (authorization, apiKey,
- * basicAuth, extAuthz, oidc, ...): an error naming it and why. */
+/* apiKey into ((struct sg_filters *)dst)->apikeys: {keys: [{key, metadata}
+ * | {keyHash: "sha256:<64 hex>", metadata}], mode, location} (location's
+ * default: the authorization header with prefix "Bearer "). allowedModels
+ * (for LLM backends) is refused by name. */
+int sg_f_api_keys(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path);
+
+/* basicAuth into ((struct sg_filters *)dst)->basic: {htpasswd: TEXT |
+ * {file}, realm, mode: strict | optional, authorizationLocation} (the
+ * location's default: the authorization header with prefix "Basic "). The
+ * htpasswd lines are checked by user/auth/htpasswd.c. */
+int sg_f_basic_auth(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path);
+
+/* A policy splicegate does not implement (authorization, extAuthz, oidc;
+ * AgentgatewayPolicy's traffic.jwtAuthentication, ...): an error naming it
+ * and why. */
 int sg_f_auth_refused(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path);
 
 /* "strict" | "optional" | "permissive", as agentgateway prints them. */

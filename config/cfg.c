@@ -91,17 +91,24 @@ static void free_regexes(struct sg_cfg *cfg)
 	cfg->nregexes = 0;
 }
 
-/* What user/ built of the tree's jwtAuth policies (struct sg_cfg_rt). */
+/* What user/ built of the tree's jwtAuth, apiKey and basicAuth policies
+ * (struct sg_cfg_rt). */
+static void free_rt(struct sg_cfg_rt *rt)
+{
+	if (rt->p && rt->release)
+		rt->release(rt->p);
+	rt->p = NULL;
+}
+
 static void free_rts(struct sg_cfg *cfg)
 {
-	for (size_t i = 0; i < cfg->njwts; i++) {
-		struct sg_cfg_rt *rt = cfg->jwts[i]->rt;
-
-		if (rt->p && rt->release)
-			rt->release(rt->p);
-		rt->p = NULL;
-	}
-	cfg->njwts = 0;
+	for (size_t i = 0; i < cfg->njwts; i++)
+		free_rt(cfg->jwts[i]->rt);
+	for (size_t i = 0; i < cfg->napikeys; i++)
+		free_rt(cfg->apikeys[i]->rt);
+	for (size_t i = 0; i < cfg->nbasics; i++)
+		free_rt(cfg->basics[i]->rt);
+	cfg->njwts = cfg->napikeys = cfg->nbasics = 0;
 }
 
 void sg_cfg_free(struct sg_cfg *cfg)

@@ -535,6 +535,41 @@ struct sg_jwt_auth {
 	const struct sg_node *at;
 };
 
+/* One key agentgateway's apiKey accepts: inline (key) or as the hex of its
+ * SHA-256 (keyHash "sha256:<hex>", decoded into hash), with the metadata a
+ * request that presents it carries (a node of the config; NULL: none). */
+struct sg_api_key {
+	const char *key; /* NULL: given as keyHash */
+	uint8_t hash[32];
+	const struct sg_node *metadata;
+};
+
+/* agentgateway's apiKey (LocalAPIKeys): keys, mode, location. rt: every
+ * key's SHA-256, as user/auth/apikey.c computes them. */
+struct sg_api_keys {
+	enum sg_auth_mode mode;
+	struct sg_cred_location location;
+	struct sg_api_key *v;
+	size_t n, cap;
+	struct sg_cfg_rt *rt;
+	const struct sg_node *at;
+};
+
+/* agentgateway's basicAuth (LocalBasicAuth): an htpasswd text (inline, or a
+ * file's read at load), the realm of the challenge (NULL: "Restricted"),
+ * the mode (strict or optional), where the credentials are. rt: the users
+ * and their hashes, as user/auth/htpasswd.c parses them. */
+struct sg_basic_auth {
+	const char *htpasswd;
+	size_t htpasswd_len;
+	const char *htpasswd_file; /* NULL: inline */
+	const char *realm;
+	enum sg_auth_mode mode;
+	struct sg_cred_location location;
+	struct sg_cfg_rt *rt;
+	const struct sg_node *at;
+};
+
 enum sg_filter_kind {
 	SG_FILTER_REQUEST_HEADERS,
 	SG_FILTER_RESPONSE_HEADERS,
@@ -545,7 +580,9 @@ enum sg_filter_kind {
 	SG_FILTER_CORS,
 	SG_FILTER_CSRF, /* route policies, not Gateway API filters */
 	SG_FILTER_LOCAL_RATE_LIMIT,
-	SG_FILTER_JWT, /* jwtAuth, a route policy */
+	SG_FILTER_JWT,	   /* jwtAuth, a route policy */
+	SG_FILTER_API_KEY, /* apiKey, a route policy */
+	SG_FILTER_BASIC,   /* basicAuth, a route policy */
 	SG_FILTER_KINDS,
 };
 
@@ -560,7 +597,9 @@ struct sg_filters {
 	const struct sg_cors *cors;
 	const struct sg_ratelimits *ratelimits; /* NULL = none */
 	const struct sg_csrf *csrf;
-	const struct sg_jwt_auth *jwt; /* NULL = none */
+	const struct sg_jwt_auth *jwt;	   /* NULL = none */
+	const struct sg_api_keys *apikeys; /* NULL = none */
+	const struct sg_basic_auth *basic; /* NULL = none */
 	/* The order config_dump lists them in `inlinePolicies`, before
 	 * timeout and retry, as agentgateway does: its fixed order in the
 	 * standalone dialect, its HTTPRoute translation order in Kubernetes
@@ -828,6 +867,12 @@ struct sg_cfg {
 	 * released in sg_cfg_free). */
 	const struct sg_jwt_auth **jwts;
 	size_t njwts, capjwts;
+	/* Every apiKey of the tree, as jwts (user/auth/apikey.c). */
+	const struct sg_api_keys **apikeys;
+	size_t napikeys, capapikeys;
+	/* Every basicAuth of the tree, as jwts (user/auth/htpasswd.c). */
+	const struct sg_basic_auth **basics;
+	size_t nbasics, capbasics;
 };
 
 /* Release cfg and everything it holds (NULL is fine). */

@@ -47,6 +47,7 @@ declare -A WRAPPERS=(
 	[openssl/rand.h]="user/tls/tls.c user/auth/jwt.c"
 	[openssl/x509v3.h]="user/tls/tls.c"
 	[liburing.h]=""
+	[crypt.h]="user/auth/htpasswd.c"
 	[cJSON.h]="user/base/json.c"
 	[cjson/cJSON.h]="user/base/json.c"
 )

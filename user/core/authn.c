@@ -9,6 +9,9 @@
 #include <time.h>
 
 #include "config/auth.h"
+#include "user/auth/apikey.h"
+#include "user/auth/htpasswd.h"
+#include "user/base/base64url.h"
 #include "user/base/log.h"
 
 void sg_authn_init(struct sg_authn *a, struct sg_jwt_cache **cache)
@@ -20,6 +23,8 @@ void sg_authn_reset(struct sg_authn *a)
 {
 	sg_jwt_claims_put(a->jwt);
 	a->jwt = NULL;
+	a->apikey = NULL;
+	a->basic_user = NULL;
 }
 
 /* ---- where the credential is --------------------------------------------- */
@@ -245,18 +250,26 @@ static int strip(struct sg_filter_plan *p, const struct sg_cred_location *loc,
 
 /* ---- the step ------------------------------------------------------------------ */
 
-static enum sg_filter_result refuse(struct sg_filter_plan *p, const struct sg_jwt_result *r)
+/* Refused as `kind` because of `why`, with challenge `scheme` (NULL: none). */
+static enum sg_filter_result refuse(struct sg_filter_plan *p, enum sg_fail kind, const char *why,
+				    const char *scheme)
 {
 	static const struct sg_h1_span name = { "www-authenticate", 16 };
-	static const struct sg_h1_span bearer = { "Bearer", 6 };
-	char why[160];
 
-	sg_jwt_describe(r, why, sizeof(why));
-	p->refusal = SG_FAIL_JWT;
+	p->refusal = kind;
 	p->cause = sg_filter_plan_keep(p, why, strlen(why));
-	if (!p->cause || sg_filter_plan_response_line(p, name, bearer) < 0)
+	if (!p->cause ||
+	    (scheme && sg_filter_plan_response_line(
+			       p, name, (struct sg_h1_span){ scheme, strlen(scheme) }) < 0))
 		return SG_FILTER_NOMEM;
 	return SG_FILTER_REFUSED;
+}
+
+static enum sg_filter_result refuse_jwt(struct sg_filter_plan *p, const struct sg_jwt_result *r)
+{
+	char why[160];
+
+	return refuse(p, SG_FAIL_JWT, sg_jwt_describe(r, why, sizeof(why)), "Bearer");
 }
 
 enum sg_filter_result sg_authn_jwt(struct sg_authn *a, struct sg_filter_plan *p,
@@ -273,7 +286,7 @@ enum sg_filter_result sg_authn_jwt(struct sg_authn *a, struct sg_filter_plan *p,
 		if (j->mode != SG_AUTH_STRICT)
 			return SG_FILTER_FORWARD;
 		r = (struct sg_jwt_result){ .err = SG_JWT_MISSING };
-		return refuse(p, &r);
+		return refuse_jwt(p, &r);
 	}
 	if (a && a->cache && !*a->cache)
 		*a->cache = sg_jwt_cache_new();
@@ -284,7 +297,7 @@ enum sg_filter_result sg_authn_jwt(struct sg_authn *a, struct sg_filter_plan *p,
 	if (rc < 0) {
 		if (j->mode == SG_AUTH_PERMISSIVE)
 			return SG_FILTER_FORWARD;
-		return refuse(p, &r);
+		return refuse_jwt(p, &r);
 	}
 	if (strip(p, &j->location, in) < 0) {
 		sg_jwt_claims_put(claims);
@@ -296,5 +309,72 @@ enum sg_filter_result sg_authn_jwt(struct sg_authn *a, struct sg_filter_plan *p,
 	}
 	sg_authn_reset(a);
 	a->jwt = claims;
+	return SG_FILTER_FORWARD;
+}
+
+enum sg_filter_result sg_authn_apikey(struct sg_authn *a, struct sg_filter_plan *p,
+				      const struct sg_api_keys *k, const struct sg_filter_input *in)
+{
+	char buf[SG_JWT_MAX_TOKEN + 1];
+	const struct sg_api_key *found;
+	struct sg_h1_span key;
+
+	if (!sg_authn_credential(&k->location, in, buf, sizeof(buf), &key))
+		return k->mode == SG_AUTH_STRICT
+			       ? refuse(p, SG_FAIL_APIKEY, "no API Key found", NULL)
+			       : SG_FILTER_FORWARD;
+	found = sg_apikey_find(k, key.p, key.len);
+	if (!found)
+		return k->mode == SG_AUTH_PERMISSIVE
+			       ? SG_FILTER_FORWARD
+			       : refuse(p, SG_FAIL_APIKEY, "invalid credentials", NULL);
+	if (strip(p, &k->location, in) < 0)
+		return SG_FILTER_NOMEM;
+	if (a)
+		a->apikey = found;
+	return SG_FILTER_FORWARD;
+}
+
+/* The challenge a basicAuth refusal carries, in the plan's storage. */
+static enum sg_filter_result refuse_basic(struct sg_filter_plan *p, const struct sg_basic_auth *b,
+					  const char *why)
+{
+	char scheme[512];
+	const char *kept;
+
+	snprintf(scheme, sizeof(scheme), "Basic realm=\"%.400s\"",
+		 b->realm ? b->realm : "Restricted");
+	kept = sg_filter_plan_keep(p, scheme, strlen(scheme));
+	return kept ? refuse(p, SG_FAIL_BASIC, why, kept) : SG_FILTER_NOMEM;
+}
+
+enum sg_filter_result sg_authn_basic(struct sg_authn *a, struct sg_filter_plan *p,
+				     const struct sg_basic_auth *b,
+				     const struct sg_filter_input *in)
+{
+	char buf[SG_JWT_MAX_TOKEN + 1];
+	uint8_t plain[SG_JWT_MAX_TOKEN];
+	struct sg_h1_span cred;
+	const char *user = NULL, *colon;
+	ssize_t n;
+
+	if (!sg_authn_credential(&b->location, in, buf, sizeof(buf), &cred))
+		return b->mode == SG_AUTH_STRICT
+			       ? refuse_basic(p, b, "no basic authentication credentials found")
+			       : SG_FILTER_FORWARD;
+	n = sg_base64_decode_std(cred.p, cred.len, plain, sizeof(plain));
+	colon = n > 0 ? memchr(plain, ':', (size_t)n) : NULL;
+	if (colon)
+		user = sg_htpasswd_check(b, (const char *)plain, (size_t)(colon - (char *)plain),
+					 colon + 1,
+					 (size_t)n - (size_t)(colon + 1 - (char *)plain));
+	if (n > 0)
+		explicit_bzero(plain, (size_t)n);
+	if (!user)
+		return refuse_basic(p, b, "invalid credentials");
+	if (strip(p, &b->location, in) < 0)
+		return SG_FILTER_NOMEM;
+	if (a)
+		a->basic_user = user;
 	return SG_FILTER_FORWARD;
 }

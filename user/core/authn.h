@@ -1,4 +1,4 @@
-/* Who is calling: a route's jwtAuth on one request, for HTTP/1 and HTTP/2
+/* Who is calling: a route's jwtAuth, basicAuth and apiKey on one request, for HTTP/1 and HTTP/2
  * clients alike, as a step of the route's filter plan (after CORS, before
  * the rate limits, as agentgateway orders them). The credential is read
  * where the policy's location says (a header with its prefix, a query
@@ -25,6 +25,11 @@ struct sg_authn {
 	int64_t now;
 	/* The verified token's claims (a reference), NULL: none. */
 	struct sg_jwt_claims *jwt;
+	/* The API key presented, with its metadata (the config's), NULL:
+	 * none. */
+	const struct sg_api_key *apikey;
+	/* The user basicAuth proved (the config's copy), NULL: none. */
+	const char *basic_user;
 };
 
 /* a's cache is *cache (a worker's sg_frontend.jwt_cache). */
@@ -42,6 +47,23 @@ void sg_authn_reset(struct sg_authn *a);
  * line on the answer), or SG_FILTER_NOMEM. */
 enum sg_filter_result sg_authn_jwt(struct sg_authn *a, struct sg_filter_plan *p,
 				   const struct sg_jwt_auth *j, const struct sg_filter_input *in);
+
+/* apiKey k, as sg_authn_jwt: a known key passes (a->apikey set, the key
+ * stripped), an unknown one is refused (permissive: passes, kept) with
+ * "invalid credentials", none in strict mode with "no API Key found"
+ * (p->refusal SG_FAIL_APIKEY; no challenge, as agentgateway answers). */
+enum sg_filter_result sg_authn_apikey(struct sg_authn *a, struct sg_filter_plan *p,
+				      const struct sg_api_keys *k,
+				      const struct sg_filter_input *in);
+
+/* basicAuth b, as sg_authn_jwt: base64 "user:password" a user of b's
+ * htpasswd passes (a->basic_user set, the credentials stripped); else
+ * refused (p->refusal SG_FAIL_BASIC: "no basic authentication credentials
+ * found" in strict mode, "invalid credentials") with `www-authenticate:
+ * Basic realm="<realm>"` (realm default "Restricted"), as agentgateway. */
+enum sg_filter_result sg_authn_basic(struct sg_authn *a, struct sg_filter_plan *p,
+				     const struct sg_basic_auth *b,
+				     const struct sg_filter_input *in);
 
 /* The pieces, for their tests. The credential `loc` names in a request
  * with target `target` (origin-form) and header lookup `in`: true with

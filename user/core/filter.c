@@ -742,6 +742,11 @@ static enum sg_filter_result route_plan(struct sg_filter_plan *p, const struct s
 		return res;
 	if (f->jwt && (res = sg_authn_jwt(in->authn, p, f->jwt, in)) != SG_FILTER_FORWARD)
 		return res;
+	if (f->basic && (res = sg_authn_basic(in->authn, p, f->basic, in)) != SG_FILTER_FORWARD)
+		return res;
+	if (f->apikeys &&
+	    (res = sg_authn_apikey(in->authn, p, f->apikeys, in)) != SG_FILTER_FORWARD)
+		return res;
 	if (f->ratelimits && (res = limit(p, f->ratelimits)) != SG_FILTER_FORWARD)
 		return res;
 	if (f->csrf && (res = csrf(p, f->csrf, in)) != SG_FILTER_FORWARD)

@@ -8,7 +8,7 @@
  * response head with the plan's response edit before writing it.
  *
  * Order, as agentgateway applies route policies (its proxy/httpproxy.rs):
- * CORS, jwtAuth, localRateLimit, csrf, requestHeaderModifier, urlRewrite,
+ * CORS, jwtAuth, basicAuth, apiKey, localRateLimit, csrf, requestHeaderModifier, urlRewrite,
  * requestRedirect, directResponse; the first that answers wins. responseHeaderModifier (route, then
  * backend) applies to every response, local ones included; CORS headers
  * are added to the response last. */

@@ -204,7 +204,7 @@ bool sg_request_begin(struct sg_request *r, const struct sg_request_head *h)
 	r->logged = r->route_mirrored = r->mirrored = r->resp_started = false;
 	r->status = 0;
 	r->bytes_in = r->bytes_out = 0;
-	if (r->authn.jwt)
+	if (r->authn.jwt || r->authn.apikey || r->authn.basic_user)
 		sg_authn_reset(&r->authn);
 	r->engine = h->engine;
 	r->is_head = h->req->method.len == 4 && !memcmp(h->req->method.p, "HEAD", 4);
