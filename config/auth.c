@@ -454,6 +454,7 @@ int sg_f_auth_refused(struct sg_pctx *c, const struct sg_node *n, void *dst, con
 		const char *key, *why;
 	} refused[] = {
 		{ "authorization", "CEL authorization rules are not implemented yet" },
+		{ "networkAuthorization", "its rules are CEL, not implemented yet" },
 		{ "extAuthz", "external authorization is not implemented yet" },
 		{ "oidc", "OIDC login is not implemented yet" },
 		{ "jwtAuthentication",

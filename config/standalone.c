@@ -96,6 +96,7 @@ static const struct sg_field frontend_fields[] = {
 	{ "http", f_fp_http, 0 },
 	{ "tcp", f_fp_tcp, 0 },
 	{ "tls", f_fp_tls, 0 },
+	{ "networkAuthorization", sg_f_auth_refused, 0 },
 	{ 0 },
 };
 

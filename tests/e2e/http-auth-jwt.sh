@@ -62,7 +62,11 @@ binds:
 YAML
 if ! start_engine auto -c "$WORK/cfg.yaml"; then
 	fail "gateway did not start"
-	cat >"$WORK/agp.yaml" <<'YAML'
+	printf 'frontendPolicies:\n  networkAuthorization: {rules: ["true"]}\n' >"$WORK/na.yaml"
+out=$("$SG_BIN" check -c "$WORK/na.yaml" 2>&1)
+check "check refuses frontendPolicies.networkAuthorization by name" "$? $out" \
+	"1 $WORK/na.yaml:2:25: frontendPolicies.networkAuthorization: not supported (its rules are CEL, not implemented yet)"
+cat >"$WORK/agp.yaml" <<'YAML'
 apiVersion: agentgateway.dev/v1alpha1
 kind: AgentgatewayPolicy
 metadata: {name: p, namespace: default}
@@ -169,6 +173,10 @@ check_refuses "a remote JWKS" "jwtAuth: {issuer: i, jwks: {url: https://x/jwks}}
 	"6:42: binds[0].listeners[0].routes[0].policies.jwtAuth.jwks.url: not supported (remote JWKS are not fetched yet): give the keys inline or as a file"
 check_refuses "authorization rules" "authorization: {rules: [\"true\"]}" \
 	"6:24: binds[0].listeners[0].routes[0].policies.authorization: not supported (CEL authorization rules are not implemented yet)"
+printf 'frontendPolicies:\n  networkAuthorization: {rules: ["true"]}\n' >"$WORK/na.yaml"
+out=$("$SG_BIN" check -c "$WORK/na.yaml" 2>&1)
+check "check refuses frontendPolicies.networkAuthorization by name" "$? $out" \
+	"1 $WORK/na.yaml:2:25: frontendPolicies.networkAuthorization: not supported (its rules are CEL, not implemented yet)"
 cat >"$WORK/agp.yaml" <<'YAML'
 apiVersion: agentgateway.dev/v1alpha1
 kind: AgentgatewayPolicy
