@@ -32,7 +32,7 @@ CPPFLAGS := -I. -I$(LLHTTP_INC) -I/usr/include/cjson -D_GNU_SOURCE
 CFLAGS   ?= -O2 -g -flto=auto -ffat-lto-objects
 LDFLAGS  ?= -flto=auto
 override CFLAGS += -std=gnu11 $(WARN) -MMD -MP
-LDLIBS   := -lyaml -lcjson -lnghttp2 -lssl -lcrypto -lbpf -lelf -lz -lm -lpthread
+LDLIBS   := -lyaml -lcjson -lnghttp2 -lssl -lcrypto -lcrypt -lbpf -lelf -lz -lm -lpthread
 
 # Everything but the entry point goes into one archive that the binary and
 # every unit test link against.
@@ -248,9 +248,10 @@ FUZZ_BUILD   ?= $(BUILD)/fuzz
 FUZZ_SECONDS ?= 60
 FUZZ_CFLAGS  := -O1 -g -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 FUZZ_SRCS    := $(wildcard config/*.c policy/*.c) admin/dump.c user/base/buf.c user/base/httpdate.c \
-	user/base/mem.c user/base/pages.c user/base/slab.c user/base/json.c user/codec/h1.c \
-	user/codec/h2.c user/codec/proxyproto.c user/ctl/store.c user/tls/tlshello.c \
-	user/ctl/journal.c user/tls/tls.c user/base/loop.c user/base/log.c
+	user/base/mem.c user/base/pages.c user/base/slab.c user/base/json.c user/base/base64url.c \
+	user/auth/jwt.c user/auth/apikey.c user/auth/htpasswd.c user/codec/h1.c user/codec/h2.c \
+	user/codec/proxyproto.c user/ctl/store.c user/tls/tlshello.c user/ctl/journal.c \
+	user/tls/tls.c user/base/loop.c user/base/log.c
 FUZZ_OBJS    := $(patsubst %.c,$(FUZZ_BUILD)/%.o,$(FUZZ_SRCS)) \
 	$(patsubst $(LLHTTP_SRC)/%.c,$(FUZZ_BUILD)/llhttp/%.o,$(LLHTTP_SRCS))
 FUZZ_BINS    := $(patsubst tests/fuzz/%.c,$(FUZZ_BUILD)/%,$(wildcard tests/fuzz/fuzz_*.c))

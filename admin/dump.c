@@ -8,8 +8,10 @@
 #include <string.h>
 
 #include "config/cel.h"
+#include "config/auth.h"
 #include "config/duration.h"
 #include "policy/status.h"
+#include "user/auth/jwt.h"
 #include "user/base/json.h"
 
 static struct sg_json *dur(sg_dur d)
@@ -503,6 +505,69 @@ static struct sg_json *csrf(const struct sg_csrf *c)
 	return o;
 }
 
+/* agentgateway's location: {"header": {"name", "prefix"}} (no prefix: left
+ * out), {"queryParameter": {"name"}}, {"cookie": {"name"}}. */
+static struct sg_json *location(const struct sg_cred_location *l)
+{
+	static const char *const kinds[] = { [SG_CRED_HEADER] = "header",
+					     [SG_CRED_QUERY] = "queryParameter",
+					     [SG_CRED_COOKIE] = "cookie" };
+	struct sg_json *o = sg_json_object(), *in = sg_json_add_object(o, kinds[l->where]);
+
+	sg_json_add_str(in, "name", l->name);
+	if (l->prefix)
+		sg_json_add_str(in, "prefix", l->prefix);
+	return o;
+}
+
+/* jwtAuth as agentgateway prints it: its mode, each provider's issuer and
+ * key ids (never the keys), its location. */
+static struct sg_json *jwt_auth(const struct sg_jwt_auth *j)
+{
+	struct sg_json *o = sg_json_object(), *ps;
+
+	sg_json_add_str(o, "mode", sg_auth_mode_name(j->mode));
+	ps = sg_json_add_array(o, "providers");
+	for (size_t i = 0; i < j->nproviders; i++) {
+		const struct sg_jwks *k = sg_jwt_keys(j, i);
+		struct sg_json *p = sg_json_object(), *kids;
+
+		sg_json_add_str(p, "issuer", j->providers[i].issuer);
+		kids = sg_json_add_array(p, "keys");
+		for (size_t n = 0; n < sg_jwks_count(k); n++)
+			sg_json_push(kids, sg_json_string(sg_jwks_kid(k, n)));
+		sg_json_push(ps, p);
+	}
+	sg_json_add(o, "location", location(&j->location));
+	return o;
+}
+
+/* apiKey as agentgateway prints it: the keys redacted. */
+static struct sg_json *api_keys(const struct sg_api_keys *k)
+{
+	struct sg_json *o = sg_json_object();
+
+	sg_json_add_str(o, "users", "<redacted>");
+	sg_json_add_str(o, "mode", sg_auth_mode_name(k->mode));
+	sg_json_add(o, "location", location(&k->location));
+	return o;
+}
+
+/* basicAuth as agentgateway prints it: the htpasswd redacted. */
+static struct sg_json *basic_auth(const struct sg_basic_auth *b)
+{
+	struct sg_json *o = sg_json_object();
+
+	sg_json_add_str(o, "htpasswd", "<redacted>");
+	if (b->realm)
+		sg_json_add_str(o, "realm", b->realm);
+	else
+		sg_json_add_null(o, "realm");
+	sg_json_add_str(o, "mode", sg_auth_mode_name(b->mode));
+	sg_json_add(o, "authorizationLocation", location(&b->location));
+	return o;
+}
+
 /* One inlinePolicies entry per filter of f, in f's order. */
 static void push_filters(struct sg_json *inl, const struct sg_filters *f)
 {
@@ -539,6 +604,15 @@ static void push_filters(struct sg_json *inl, const struct sg_filters *f)
 			break;
 		case SG_FILTER_TRANSFORM:
 			sg_json_add(p, "transformations", transform(f->transform));
+			break;
+		case SG_FILTER_JWT:
+			sg_json_add(p, "jwtAuth", jwt_auth(f->jwt));
+			break;
+		case SG_FILTER_BASIC:
+			sg_json_add(p, "basicAuth", basic_auth(f->basic));
+			break;
+		case SG_FILTER_API_KEY:
+			sg_json_add(p, "apiKey", api_keys(f->apikeys));
 			break;
 		case SG_FILTER_KINDS:
 			break;

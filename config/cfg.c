@@ -92,6 +92,26 @@ static void free_regexes(struct sg_cfg *cfg)
 	cfg->nregexes = 0;
 }
 
+/* What user/ built of the tree's jwtAuth, apiKey and basicAuth policies
+ * (struct sg_cfg_rt). */
+static void free_rt(struct sg_cfg_rt *rt)
+{
+	if (rt->p && rt->release)
+		rt->release(rt->p);
+	rt->p = NULL;
+}
+
+static void free_rts(struct sg_cfg *cfg)
+{
+	for (size_t i = 0; i < cfg->njwts; i++)
+		free_rt(cfg->jwts[i]->rt);
+	for (size_t i = 0; i < cfg->napikeys; i++)
+		free_rt(cfg->apikeys[i]->rt);
+	for (size_t i = 0; i < cfg->nbasics; i++)
+		free_rt(cfg->basics[i]->rt);
+	cfg->njwts = cfg->napikeys = cfg->nbasics = 0;
+}
+
 void sg_cfg_free(struct sg_cfg *cfg)
 {
 	if (!cfg)
@@ -99,6 +119,7 @@ void sg_cfg_free(struct sg_cfg *cfg)
 	free_regexes(cfg);
 	for (size_t i = 0; i < cfg->ncels; i++)
 		sg_cel_free(cfg->cels[i]);
+	free_rts(cfg);
 	sg_arena_free(&cfg->arena);
 	free(cfg);
 }

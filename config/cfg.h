@@ -518,6 +518,111 @@ struct sg_transform {
 	struct sg_transform_side request, response;
 };
 
+/* ---- who is calling: authentication policies ------------------------- */
+
+/* agentgateway's modes of jwtAuth (and apiKey, basicAuth): optional (its
+ * default) checks a credential when there is one; strict wants one;
+ * permissive lets a request with a bad one pass, unauthenticated. */
+enum sg_auth_mode {
+	SG_AUTH_OPTIONAL,
+	SG_AUTH_STRICT,
+	SG_AUTH_PERMISSIVE,
+};
+
+/* agentgateway's AuthorizationLocation: where the credential is read
+ * (and what is stripped before the backend). */
+enum sg_cred_where {
+	SG_CRED_HEADER, /* name, prefix (NULL: the whole value) */
+	SG_CRED_QUERY,	/* a query parameter called name */
+	SG_CRED_COOKIE, /* a cookie called name */
+};
+
+struct sg_cred_location {
+	enum sg_cred_where where;
+	const char *name;   /* header names lower-case */
+	const char *prefix; /* SG_CRED_HEADER; matched case-insensitively */
+};
+
+/* What user/ builds of a config object once, before the config is in
+ * force (a JWKS's keys), and releases with it: p, by release(p).
+ * Arena-allocated beside its object, which stays const. */
+struct sg_cfg_rt {
+	void *p;
+	void (*release)(void *p);
+	bool listed; /* in its config's list (config/resolve.c) */
+};
+
+/* Claims a provider wants present (jwtValidationOptions.requiredClaims). */
+enum {
+	SG_JWT_CLAIM_EXP = 1 << 0,
+	SG_JWT_CLAIM_NBF = 1 << 1,
+	SG_JWT_CLAIM_AUD = 1 << 2,
+	SG_JWT_CLAIM_ISS = 1 << 3,
+	SG_JWT_CLAIM_SUB = 1 << 4,
+};
+
+/* One trusted issuer: its `iss`, the audiences one of which `aud` must
+ * name (none: aud is not checked), the JWKS text (inline, or a file's
+ * read at load) and the claims it requires (default exp). */
+struct sg_jwt_provider {
+	const char *issuer;
+	struct sg_strs audiences;
+	const char *jwks;
+	size_t jwks_len;
+	const char *jwks_file; /* NULL: inline */
+	unsigned required;     /* SG_JWT_CLAIM_* */
+	const struct sg_node *at;
+};
+
+/* agentgateway's jwtAuth (LocalJwtConfig): `issuer`, `audiences`, `jwks`
+ * and `jwtValidationOptions` at its top (single) or a list of
+ * `providers` (multi), with `mode` and `location`. rt: the providers'
+ * keys, as user/auth/jwt.c compiles them. */
+struct sg_jwt_auth {
+	enum sg_auth_mode mode;
+	struct sg_cred_location location;
+	bool multi;
+	struct sg_jwt_provider *providers;
+	size_t nproviders, capproviders;
+	struct sg_cfg_rt *rt;
+	const struct sg_node *at;
+};
+
+/* One key agentgateway's apiKey accepts: inline (key) or as the hex of its
+ * SHA-256 (keyHash "sha256:<hex>", decoded into hash), with the metadata a
+ * request that presents it carries (a node of the config; NULL: none). */
+struct sg_api_key {
+	const char *key; /* NULL: given as keyHash */
+	uint8_t hash[32];
+	const struct sg_node *metadata;
+};
+
+/* agentgateway's apiKey (LocalAPIKeys): keys, mode, location. rt: every
+ * key's SHA-256, as user/auth/apikey.c computes them. */
+struct sg_api_keys {
+	enum sg_auth_mode mode;
+	struct sg_cred_location location;
+	struct sg_api_key *v;
+	size_t n, cap;
+	struct sg_cfg_rt *rt;
+	const struct sg_node *at;
+};
+
+/* agentgateway's basicAuth (LocalBasicAuth): an htpasswd text (inline, or a
+ * file's read at load), the realm of the challenge (NULL: "Restricted"),
+ * the mode (strict or optional), where the credentials are. rt: the users
+ * and their hashes, as user/auth/htpasswd.c parses them. */
+struct sg_basic_auth {
+	const char *htpasswd;
+	size_t htpasswd_len;
+	const char *htpasswd_file; /* NULL: inline */
+	const char *realm;
+	enum sg_auth_mode mode;
+	struct sg_cred_location location;
+	struct sg_cfg_rt *rt;
+	const struct sg_node *at;
+};
+
 enum sg_filter_kind {
 	SG_FILTER_REQUEST_HEADERS,
 	SG_FILTER_RESPONSE_HEADERS,
@@ -529,6 +634,9 @@ enum sg_filter_kind {
 	SG_FILTER_CSRF, /* route policies, not Gateway API filters */
 	SG_FILTER_LOCAL_RATE_LIMIT,
 	SG_FILTER_TRANSFORM,
+	SG_FILTER_JWT,	   /* jwtAuth, a route policy */
+	SG_FILTER_API_KEY, /* apiKey, a route policy */
+	SG_FILTER_BASIC,   /* basicAuth, a route policy */
 	SG_FILTER_KINDS,
 };
 
@@ -544,6 +652,9 @@ struct sg_filters {
 	const struct sg_ratelimits *ratelimits; /* NULL = none */
 	const struct sg_csrf *csrf;
 	const struct sg_transform *transform;
+	const struct sg_jwt_auth *jwt;	   /* NULL = none */
+	const struct sg_api_keys *apikeys; /* NULL = none */
+	const struct sg_basic_auth *basic; /* NULL = none */
 	/* The order config_dump lists them in `inlinePolicies`, before
 	 * timeout and retry, as agentgateway does: its fixed order in the
 	 * standalone dialect, its HTTPRoute translation order in Kubernetes
@@ -813,6 +924,17 @@ struct sg_cfg {
 	/* Every compiled CEL expression (owned, sg_cel_free in sg_cfg_free). */
 	struct sg_cel **cels;
 	size_t ncels, capcels;
+	/* Every jwtAuth of the tree (config/resolve.c lists them): user/
+	 * compiles their keys before the config goes in force (their rt,
+	 * released in sg_cfg_free). */
+	const struct sg_jwt_auth **jwts;
+	size_t njwts, capjwts;
+	/* Every apiKey of the tree, as jwts (user/auth/apikey.c). */
+	const struct sg_api_keys **apikeys;
+	size_t napikeys, capapikeys;
+	/* Every basicAuth of the tree, as jwts (user/auth/htpasswd.c). */
+	const struct sg_basic_auth **basics;
+	size_t nbasics, capbasics;
 };
 
 /* Release cfg and everything it holds (NULL is fine). */

@@ -471,7 +471,8 @@ void sg_filters_list(struct sg_filters *f, enum sg_filter_kind kind)
 bool sg_filters_any(const struct sg_filters *f)
 {
 	return f->request_headers || f->response_headers || f->redirect || f->rewrite ||
-	       f->mirrors.n || f->direct || f->cors || f->csrf || f->ratelimits || f->transform;
+	       f->mirrors.n || f->direct || f->cors || f->csrf || f->ratelimits || f->transform ||
+	       f->jwt || f->apikeys || f->basic;
 }
 
 void sg_filters_standalone_order(struct sg_filters *f)
@@ -497,4 +498,10 @@ void sg_filters_standalone_order(struct sg_filters *f)
 		sg_filters_list(f, SG_FILTER_LOCAL_RATE_LIMIT);
 	if (f->transform)
 		sg_filters_list(f, SG_FILTER_TRANSFORM);
+	if (f->jwt)
+		sg_filters_list(f, SG_FILTER_JWT);
+	if (f->basic)
+		sg_filters_list(f, SG_FILTER_BASIC);
+	if (f->apikeys)
+		sg_filters_list(f, SG_FILTER_API_KEY);
 }

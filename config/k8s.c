@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "config/auth.h"
 #include "config/draft.h"
 #include "config/fields.h"
 #include "config/filters.h"
@@ -2985,6 +2986,11 @@ static const struct sg_field agp_traffic_fields[] = {
 	{ "hostRewrite", f_agp_host_rewrite, 0 },
 	{ "rateLimit", f_agp_rate_limit, 0 },
 	{ "csrf", f_agp_csrf, 0 },
+	{ "jwtAuthentication", sg_f_auth_refused, 0 },
+	{ "apiKeyAuthentication", sg_f_auth_refused, 0 },
+	{ "basicAuthentication", sg_f_auth_refused, 0 },
+	{ "extAuth", sg_f_auth_refused, 0 },
+	{ "authorization", sg_f_auth_refused, 0 },
 	{ 0 },
 };
 

@@ -166,6 +166,50 @@ static void resolve_filters(const struct sg_cfg *cfg, const struct sg_listener *
 		r->eff_filters.csrf = p->u.csrf;
 }
 
+/* A route's basicAuth joins the tree's list, once, for user/ to parse. */
+static void list_basic(struct sg_cfg *cfg, const struct sg_basic_auth *b)
+{
+	const struct sg_basic_auth **slot;
+
+	if (!b || b->rt->listed)
+		return;
+	slot = sg_arena_push(&cfg->arena, &cfg->basics, &cfg->nbasics, &cfg->capbasics,
+			     sizeof(*slot));
+	if (slot) {
+		*slot = b;
+		b->rt->listed = true;
+	}
+}
+
+/* A route's apiKey joins the tree's list, once, for user/ to hash. */
+static void list_apikeys(struct sg_cfg *cfg, const struct sg_api_keys *k)
+{
+	const struct sg_api_keys **slot;
+
+	if (!k || k->rt->listed)
+		return;
+	slot = sg_arena_push(&cfg->arena, &cfg->apikeys, &cfg->napikeys, &cfg->capapikeys,
+			     sizeof(*slot));
+	if (slot) {
+		*slot = k;
+		k->rt->listed = true;
+	}
+}
+
+/* A route's jwtAuth joins the tree's list, once, for user/ to compile. */
+static void list_jwt(struct sg_cfg *cfg, const struct sg_jwt_auth *j)
+{
+	const struct sg_jwt_auth **slot;
+
+	if (!j || j->rt->listed)
+		return;
+	slot = sg_arena_push(&cfg->arena, &cfg->jwts, &cfg->njwts, &cfg->capjwts, sizeof(*slot));
+	if (slot) {
+		*slot = j;
+		j->rt->listed = true;
+	}
+}
+
 /* A mirror's backend is resolved as a route's is: whether it wants TLS
  * (user/core/mirror.c leaves it out rather than copy a request to it in clear
  * text), its HTTP version (a copy to an h2c port is an HTTP/2 stream),
@@ -195,6 +239,9 @@ static void resolve_route(struct sg_cfg *cfg, const struct sg_listener *l, struc
 		r->eff_timeout.response_idle = tp->u.timeout.response_idle;
 	r->eff_retry = r->has_retry ? &r->retry : rp ? &rp->u.retry : NULL;
 	resolve_filters(cfg, l, r);
+	list_jwt(cfg, r->eff_filters.jwt);
+	list_apikeys(cfg, r->eff_filters.apikeys);
+	list_basic(cfg, r->eff_filters.basic);
 	if (r->eff_retry && r->eff_retry->attempts == 0)
 		r->eff_retry = NULL; /* attempts: 0 means "no retry" */
 	for (size_t i = 0; i < r->backends.n; i++) {

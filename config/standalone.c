@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "config/auth.h"
 #include "config/draft.h"
 #include "config/fields.h"
 #include "config/filters.h"
@@ -109,8 +110,13 @@ static int f_fp_proxy(struct sg_pctx *c, const struct sg_node *n, void *dst, con
 }
 
 static const struct sg_field frontend_fields[] = {
-	{ "http", f_fp_http, 0 },	    { "tcp", f_fp_tcp, 0 },	{ "tls", f_fp_tls, 0 },
-	{ "proxyProtocol", f_fp_proxy, 0 }, { "proxy", f_fp_proxy, 0 }, { 0 },
+	{ "http", f_fp_http, 0 },
+	{ "tcp", f_fp_tcp, 0 },
+	{ "tls", f_fp_tls, 0 },
+	{ "proxyProtocol", f_fp_proxy, 0 },
+	{ "proxy", f_fp_proxy, 0 },
+	{ "networkAuthorization", sg_f_auth_refused, 0 },
+	{ 0 },
 };
 
 /* ---- routes ------------------------------------------------------------- */
@@ -210,6 +216,12 @@ static const struct sg_field route_policy_fields[] = {
 	{ "csrf", sg_f_csrf, FILTERS(struct sg_route) },
 	{ "localRateLimit", sg_f_local_rate_limit, FILTERS(struct sg_route) },
 	{ "transformations", sg_f_transformations, FILTERS(struct sg_route) },
+	{ "jwtAuth", sg_f_jwt_auth, FILTERS(struct sg_route) },
+	{ "authorization", sg_f_auth_refused, 0 },
+	{ "apiKey", sg_f_api_keys, FILTERS(struct sg_route) },
+	{ "basicAuth", sg_f_basic_auth, FILTERS(struct sg_route) },
+	{ "extAuthz", sg_f_auth_refused, 0 },
+	{ "oidc", sg_f_auth_refused, 0 },
 	{ 0 },
 };
 

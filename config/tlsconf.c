@@ -240,12 +240,12 @@ int sg_f_frontend_tls_k8s(struct sg_pctx *c, const struct sg_node *n, void *dst,
 
 /* ---- certificates -------------------------------------------------------- */
 
-/* A PEM file's bytes, at most 1 MiB (a chain of a few certificates is a
+/* A file's bytes, at most 1 MiB (a chain of a few certificates, a JWKS, is a
  * few KiB). */
 #define TLSCONF_PEM_MAX (1 << 20)
 
-static int read_pem(struct sg_pctx *c, const struct sg_node *at, const char *path, const char *file,
-		    const char **out, size_t *out_len)
+int sg_conf_read_file(struct sg_pctx *c, const struct sg_node *at, const char *path,
+		      const char *file, const char **out, size_t *out_len)
 {
 	FILE *f = fopen(file, "re");
 	char *buf;
@@ -334,14 +334,14 @@ struct sg_tls_cert *sg_parse_tls_files(struct sg_pctx *c, const struct sg_node *
 	in.t->cert_path = in.cert;
 	in.t->key_path = in.key;
 	in.t->root_path = in.root;
-	if (read_pem(c, sg_map_get(n, "cert"), sg_path_key(c, path, "cert"), in.cert,
-		     &in.t->cert_pem, &in.t->cert_len) == -1)
+	if (sg_conf_read_file(c, sg_map_get(n, "cert"), sg_path_key(c, path, "cert"), in.cert,
+			      &in.t->cert_pem, &in.t->cert_len) == -1)
 		ret = -1;
-	if (read_pem(c, sg_map_get(n, "key"), sg_path_key(c, path, "key"), in.key, &in.t->key_pem,
-		     &in.t->key_len) == -1)
+	if (sg_conf_read_file(c, sg_map_get(n, "key"), sg_path_key(c, path, "key"), in.key,
+			      &in.t->key_pem, &in.t->key_len) == -1)
 		ret = -1;
-	if (in.root && read_pem(c, sg_map_get(n, "root"), sg_path_key(c, path, "root"), in.root,
-				&in.t->root_pem, &in.t->root_len) == -1)
+	if (in.root && sg_conf_read_file(c, sg_map_get(n, "root"), sg_path_key(c, path, "root"),
+					 in.root, &in.t->root_pem, &in.t->root_len) == -1)
 		ret = -1;
 	if (check_range(c, n, path, in.t->min_version, in.t->max_version) == -1)
 		ret = -1;
@@ -403,13 +403,15 @@ struct sg_backend_tls *sg_parse_backend_tls(struct sg_pctx *c, const struct sg_n
 			    path);
 		return NULL;
 	}
-	if (t->cert_path && (read_pem(c, sg_map_get(n, "cert"), sg_path_key(c, path, "cert"),
-				      t->cert_path, &t->cert_pem, &t->cert_len) == -1 ||
-			     read_pem(c, sg_map_get(n, "key"), sg_path_key(c, path, "key"),
-				      t->key_path, &t->key_pem, &t->key_len) == -1))
+	if (t->cert_path &&
+	    (sg_conf_read_file(c, sg_map_get(n, "cert"), sg_path_key(c, path, "cert"), t->cert_path,
+			       &t->cert_pem, &t->cert_len) == -1 ||
+	     sg_conf_read_file(c, sg_map_get(n, "key"), sg_path_key(c, path, "key"), t->key_path,
+			       &t->key_pem, &t->key_len) == -1))
 		ret = -1;
-	if (t->root_path && read_pem(c, sg_map_get(n, "root"), sg_path_key(c, path, "root"),
-				     t->root_path, &t->root_pem, &t->root_len) == -1)
+	if (t->root_path &&
+	    sg_conf_read_file(c, sg_map_get(n, "root"), sg_path_key(c, path, "root"), t->root_path,
+			      &t->root_pem, &t->root_len) == -1)
 		ret = -1;
 	return ret ? NULL : t;
 }

@@ -25,6 +25,12 @@ int sg_f_cipher_suites(struct sg_pctx *c, const struct sg_node *n, void *dst, co
 int sg_f_frontend_tls(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path);
 int sg_f_frontend_tls_k8s(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path);
 
+/* The bytes of `file` (at most 1 MiB, not empty), NUL-terminated in the
+ * arena, into *out and *out_len. Returns 0, or -1 after recording at `at`
+ * why it cannot be read (path names the key). A PEM file, a JWKS file. */
+int sg_conf_read_file(struct sg_pctx *c, const struct sg_node *at, const char *path,
+		      const char *file, const char **out, size_t *out_len);
+
 /* A standalone HTTPS listener's `tls: {cert, key, root, cipherSuites,
  * minTLSVersion, maxTLSVersion}`: the files are read now. Returns the
  * certificate (arena) or NULL after recording an error. */

@@ -36,6 +36,12 @@ static const struct fail_info infos[] = {
 	[SG_FAIL_RATE_LIMIT] = { 429, "rate limit exceeded", false },
 	/* agentgateway's ProxyError::CsrfValidationFailed */
 	[SG_FAIL_CSRF] = { 403, "CSRF validation failed", false },
+	/* agentgateway's ProxyError::JwtAuthenticationFailure */
+	[SG_FAIL_JWT] = { 401, "authentication failure: ", false },
+	/* agentgateway's ProxyError::APIKeyAuthenticationFailure */
+	[SG_FAIL_APIKEY] = { 401, "api key authentication failure: ", false },
+	/* agentgateway's ProxyError::BasicAuthenticationFailure */
+	[SG_FAIL_BASIC] = { 401, "basic authentication failure: ", false },
 };
 
 uint16_t sg_fail_status(enum sg_fail kind)

@@ -36,8 +36,14 @@ enum sg_fail {
 				  * the most a head may be */
 	SG_FAIL_RATE_LIMIT,	 /* 429 rate limit exceeded: a route's
 				  * localRateLimit has no token left */
-	SG_FAIL_CSRF,		 /* 403 CSRF validation failed (the last kind:
-				  * user/core/stats.h counts to it) */
+	SG_FAIL_CSRF,		 /* 403 CSRF validation failed */
+	SG_FAIL_JWT,		 /* 401 authentication failure: <cause>: jwtAuth
+				  * refused the request's token, or it had none
+				  * (strict) */
+	SG_FAIL_APIKEY,		 /* 401 api key authentication failure: <cause> */
+	SG_FAIL_BASIC,		 /* 401 basic authentication failure: <cause>
+				  * (the last kind: user/core/stats.h counts to
+				  * it) */
 };
 
 uint16_t sg_fail_status(enum sg_fail kind);

@@ -44,14 +44,15 @@ declare -A WRAPPERS=(
 	[openssl/ssl.h]="user/tls/tls.c"
 	[openssl/err.h]="user/tls/tls.c"
 	[openssl/pem.h]="user/tls/tls.c"
-	[openssl/rand.h]="user/tls/tls.c"
+	[openssl/rand.h]="user/tls/tls.c user/auth/jwt.c"
 	[openssl/x509v3.h]="user/tls/tls.c"
 	[liburing.h]=""
+	[crypt.h]="user/auth/htpasswd.c"
 	[cJSON.h]="user/base/json.c"
 	[cjson/cJSON.h]="user/base/json.c"
 )
 WIRING="user/gateway.c user/worker.c user/main.c"
-USER_FOLDERS=(base tls ctl codec relay core tcp http2 http1)
+USER_FOLDERS=(base tls auth ctl codec relay core tcp http2 http1)
 USER_ROOT_MAX=6
 # Sources that are not modules and so have no header: entry points.
 NO_HEADER="user/main.c"

@@ -11,6 +11,9 @@
 #include "user/ctl/ctl.h"
 #include "user/gateway.h"
 #include "user/relay/splice.h"
+#include "user/auth/apikey.h"
+#include "user/auth/htpasswd.h"
+#include "user/auth/jwt.h"
 #include "user/base/log.h"
 #include "user/tls/tls.h"
 
@@ -426,7 +429,8 @@ static int cmd_check(const struct cli *cli)
 	cfg = sg_cfg_load(cli->configs, cli->nconfigs, &d);
 	if (cfg)
 		sg_tls_vet_secrets(cfg, &d);
-	if (cfg && sg_tls_check(cfg, &d) == -1) {
+	if (cfg && (sg_tls_check(cfg, &d) == -1 || sg_jwt_prepare(cfg, &d) < 0 ||
+		    sg_apikey_prepare(cfg, &d) < 0 || sg_htpasswd_prepare(cfg, &d) < 0)) {
 		sg_cfg_free(cfg);
 		cfg = NULL;
 	}

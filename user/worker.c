@@ -16,6 +16,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "user/auth/jwt.h"
 #include "user/base/log.h"
 #include "user/base/loop.h"
 #include "user/base/mem.h"
@@ -393,6 +394,7 @@ static void worker_free(struct sg_worker *w)
 	if (w->wake_io.fd > 0)
 		close(w->wake_io.fd);
 	sg_mirroring_free(w->ctx.mirroring);
+	sg_jwt_cache_free(w->ctx.jwt_cache);
 	sg_h2b_pool_free(w->ctx.h2pool);
 	sg_pool_free(w->ctx.pool);
 	sg_sockmap_free(w->ctx.kmap);

@@ -12,6 +12,8 @@
 #   usage: scripts/bench/callgrind-w1.sh
 #   N1, N2: requests [20000, 40000]; ENGINE: --splice [auto];
 #   H2C=1: the clients speak h2c; W7=1: so does the origin;
+#   JWT=1: the route has a strict jwtAuth (an ES256 key made with openssl)
+#   and every request carries one valid token (verified once, then cached);
 #   SG_BIN: the gateway [build/splicegate];
 #   ROUTE_POLICIES: a line for the route, such as "policies: {...}";
 #   KEEP=DIR: keep both
@@ -47,6 +49,14 @@ else
 	spawn backend-nginx 0 nginx -p "$WORK/backend-nginx" -c "$WORK/backend-nginx/nginx.conf" \
 		-e "$WORK/backend-nginx/error.log"
 fi
+ROUTE_POLICIES=${ROUTE_POLICIES:-}
+HEADER=()
+if [ -n "${JWT:-}" ]; then
+	python3 "$ROOT/tests/e2e/jwt_mint.py" keys "$WORK/keys"
+	ROUTE_POLICIES="policies: {jwtAuth: {mode: strict, issuer: bench, jwks: {file: $WORK/keys/jwks.json}}}"
+	HEADER=(-H "authorization: Bearer $(python3 "$ROOT/tests/e2e/jwt_mint.py" token \
+		"$WORK/keys" ES256 ec256 "{\"iss\":\"bench\",\"exp\":$(($(date +%s) + 86400))}")")
+fi
 cat >"$WORK/splicegate.yaml" <<YAML
 config:
   statsAddr: 127.0.0.1:$((FRONT + 1))
@@ -75,7 +85,7 @@ count() {
 	wait_listening $NGINX_PORT $FRONT || wait_listening $FRONT || wait_listening $FRONT ||
 		die "not listening; logs in $WORK"
 	# shellcheck disable=SC2086 # the client's options: several words
-	taskset -c 0 h2load $CLIENT -n "$n" "http://127.0.0.1:$FRONT/100b" |
+	taskset -c 0 h2load $CLIENT "${HEADER[@]}" -n "$n" "http://127.0.0.1:$FRONT/100b" |
 		grep -q "^status codes: $n 2xx" || die "h2load: not every request answered 2xx"
 	stop_pid "$pid" # callgrind writes its file as the gateway exits
 	callgrind_annotate "$out" 2>/dev/null | awk '/PROGRAM TOTALS/ { gsub(",", "", $1); print $1 }'

@@ -1410,7 +1410,8 @@ static void test_config_rejects_unknown_keys(void **state)
 				       "  traffic: {timeout: {request: 1s}}\n",
 		  "t.yaml:21:13: spec.traffic: unknown field \"timeout\", expected one of: "
 		  "timeouts, retry, headerModifiers, cors, directResponse, hostRewrite, "
-		  "rateLimit, csrf" },
+		  "rateLimit, csrf, jwtAuthentication, apiKeyAuthentication, basicAuthentication, "
+		  "extAuth, authorization" },
 		{ "kubernetes policy frontend tcp",
 		  K8S_BASE POLICY_HEAD "  targetRefs: [{kind: Gateway, name: gw}]\n"
 				       "  frontend: {tcp: {keepalives: {}}}\n",

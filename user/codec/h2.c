@@ -11,6 +11,7 @@
 
 #include <nghttp2/nghttp2.h>
 
+#include "user/base/base64url.h"
 #include "user/base/buf.h"
 #include "user/base/httpdate.h"
 #include "user/base/list.h"
@@ -546,45 +547,11 @@ bool sg_h2_upgrade_request(const struct sg_h1_req *req)
 	return n == 1 && upgrade_settings_ok(*settings);
 }
 
-static int b64url_value(char c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '-')
-		return 62;
-	if (c == '_')
-		return 63;
-	return -1;
-}
-
 ssize_t sg_h2_base64url_decode(const char *in, size_t len, uint8_t *out, size_t cap)
 {
-	uint32_t acc = 0;
-	size_t bits = 0, n = 0;
-
 	while (len && in[len - 1] == '=')
 		len--;
-	if (len % 4 == 1)
-		return -1; /* 6 bits cannot end a byte */
-	for (size_t i = 0; i < len; i++) {
-		int v = b64url_value(in[i]);
-
-		if (v < 0)
-			return -1;
-		acc = (acc << 6) | (uint32_t)v;
-		bits += 6;
-		if (bits >= 8) {
-			bits -= 8;
-			if (n == cap)
-				return -1;
-			out[n++] = (uint8_t)(acc >> bits);
-		}
-	}
-	return (ssize_t)n;
+	return sg_base64url_decode(in, len, out, cap);
 }
 
 /* ---- nghttp2 callbacks ----------------------------------------------------- */

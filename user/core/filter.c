@@ -13,6 +13,7 @@
 #include "config/duration.h"
 #include "config/origin.h"
 #include "policy/ratelimit.h"
+#include "user/core/authn.h"
 #include "user/base/loop.h"
 #include "user/base/mem.h"
 #include "user/core/celreq.h"
@@ -386,6 +387,37 @@ void sg_filter_plan_reset(struct sg_filter_plan *p)
 	*p = (struct sg_filter_plan){ 0 };
 }
 
+int sg_filter_plan_request_line(struct sg_filter_plan *p, struct sg_h1_span name, const char *value,
+				size_t len)
+{
+	const char *v = value ? keep(p, value, len) : NULL;
+
+	if ((value && !v) || push_drop(&p->route_request, name) < 0)
+		return -ENOMEM;
+	return v ? push_add(&p->route_request, name, (struct sg_h1_span){ v, len }) : 0;
+}
+
+int sg_filter_plan_target(struct sg_filter_plan *p, const char *target, size_t len)
+{
+	const char *t = keep(p, target, len);
+
+	if (!t)
+		return -ENOMEM;
+	p->target = (struct sg_h1_span){ t, len };
+	return 0;
+}
+
+int sg_filter_plan_response_line(struct sg_filter_plan *p, struct sg_h1_span name,
+				 struct sg_h1_span value)
+{
+	return push_add(&p->route_response, name, value);
+}
+
+const char *sg_filter_plan_keep(struct sg_filter_plan *p, const char *s, size_t len)
+{
+	return keep(p, s, len);
+}
+
 /* The Host a requestHeaderModifier gives (set beats add), if any. */
 static const char *lifted_host(const struct sg_hdrmod *m)
 {
@@ -738,6 +770,13 @@ static enum sg_filter_result route_plan(struct sg_filter_plan *p, const struct s
 	if (f->response_headers && sg_header_edit_apply(&p->route_response, f->response_headers))
 		return SG_FILTER_NOMEM;
 	if (f->cors && (res = cors(p, f->cors, in)) != SG_FILTER_FORWARD)
+		return res;
+	if (f->jwt && (res = sg_authn_jwt(in->authn, p, f->jwt, in)) != SG_FILTER_FORWARD)
+		return res;
+	if (f->basic && (res = sg_authn_basic(in->authn, p, f->basic, in)) != SG_FILTER_FORWARD)
+		return res;
+	if (f->apikeys &&
+	    (res = sg_authn_apikey(in->authn, p, f->apikeys, in)) != SG_FILTER_FORWARD)
 		return res;
 	if (f->ratelimits && (res = limit(p, f->ratelimits)) != SG_FILTER_FORWARD)
 		return res;

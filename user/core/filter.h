@@ -8,7 +8,7 @@
  * response head with the plan's response edit before writing it.
  *
  * Order, as agentgateway applies route policies (its proxy/httpproxy.rs):
- * CORS, localRateLimit, csrf, requestHeaderModifier, urlRewrite,
+ * CORS, jwtAuth, basicAuth, apiKey, localRateLimit, csrf, requestHeaderModifier, urlRewrite,
  * requestRedirect, directResponse; the first that answers wins. responseHeaderModifier (route, then
  * backend) applies to every response, local ones included; CORS headers
  * are added to the response last. */
@@ -76,6 +76,10 @@ struct sg_filter_input {
 	/* What transformations' expressions read: the head, the client. */
 	const struct sg_h1_req *req;
 	const char *client_ip; /* may be NULL */
+	/* The request's authentication state (user/core/authn.h), where a
+	 * route's jwtAuth keeps what it verified; NULL: verified uncached and
+	 * not kept. */
+	struct sg_authn *authn;
 };
 
 /* A local rate limit's x-ratelimit-* lines, with their digits. */
@@ -111,6 +115,7 @@ struct sg_filter_plan {
 	 * any (sg_h1_edit.nfill). In the plan's storage. */
 	struct sg_filter_limits *limits;
 	enum sg_fail refusal; /* SG_FILTER_REFUSED's */
+	const char *cause;    /* its text's end (jwtAuth's why), NULL: none */
 	/* Storage the spans above may point into (freed by reset). */
 	char **owned;
 	size_t nowned, capowned;
@@ -153,6 +158,19 @@ void sg_filter_plan_reset(struct sg_filter_plan *p);
 /* cap bytes the plan keeps until sg_filter_plan_reset (the request's
  * normalised path lives there), or NULL when memory ran out. */
 char *sg_filter_plan_room(struct sg_filter_plan *p, size_t cap);
+/* For the route policies that run inside the plan from their own module
+ * (user/core/authn.c): before the plan's edits are settled, the request
+ * the backend gets drops received header `name` (borrowed for the plan's
+ * life) and, with value, gets `name: value[0..len)` instead (copied); its
+ * target becomes target[0..len) (copied); an answer or refusal carries
+ * `name: value` (both borrowed); a copy of s[0..len), NUL-terminated, lives
+ * as long as the plan. 0 (or the copy), -ENOMEM (NULL). */
+int sg_filter_plan_request_line(struct sg_filter_plan *p, struct sg_h1_span name, const char *value,
+				size_t len);
+int sg_filter_plan_target(struct sg_filter_plan *p, const char *target, size_t len);
+int sg_filter_plan_response_line(struct sg_filter_plan *p, struct sg_h1_span name,
+				 struct sg_h1_span value);
+const char *sg_filter_plan_keep(struct sg_filter_plan *p, const char *s, size_t len);
 
 /* The pieces, exposed for their tests. */
 

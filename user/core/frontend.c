@@ -137,14 +137,15 @@ bool sg_frontend_admit_request(struct sg_frontend *ctx, const struct sg_bind *bi
 	return false;
 }
 
-void sg_grpc_failure(enum sg_fail kind, int err, const struct sg_filter_limits *limits,
-		     struct sg_grpc_failure *g, struct sg_h1_edit *edit)
+void sg_grpc_failure(enum sg_fail kind, int err, const char *cause,
+		     const struct sg_filter_limits *limits, struct sg_grpc_failure *g,
+		     struct sg_h1_edit *edit)
 {
 	size_t nmore = limits ? SG_FILTER_LIMIT_LINES : 0;
 
 	char body[512];
 
-	sg_fail_body(kind, sg_fail_cause(err), body, sizeof(body));
+	sg_fail_body(kind, cause ? cause : sg_fail_cause(err), body, sizeof(body));
 	snprintf(g->status, sizeof(g->status), "%u", sg_fail_grpc_status(kind));
 	sg_grpc_message(body, g->msg, sizeof(g->msg));
 	g->add[0] = (struct sg_h1_header){ { "content-type", 12 }, { "application/grpc", 16 } };

@@ -84,6 +84,8 @@ struct sg_frontend_opts {
 };
 
 /* What a worker gives its client connections. Owned by the worker. */
+struct sg_jwt_cache;
+
 struct sg_frontend {
 	struct sg_loop *loop;
 	struct sg_pool *pool;
@@ -115,6 +117,7 @@ struct sg_frontend {
 					 * (user/core/preface.c); sg_list_init it */
 	struct sg_stats *stats;		/* the worker's counters */
 	struct sg_mirroring *mirroring; /* RequestMirror copies; NULL: none are sent */
+	struct sg_jwt_cache *jwt_cache; /* verified tokens (user/auth/jwt.h); NULL: none yet */
 	bool draining;			/* finish what is in flight, keep nothing alive */
 	enum sg_access_log access_log;
 };
@@ -181,7 +184,10 @@ const struct sg_route *sg_frontend_route(const struct sg_bind *bind, const struc
 					 const struct sg_listener **listener,
 					 const struct sg_match **match, enum sg_fail *why);
 
-void sg_grpc_failure(enum sg_fail kind, int err, const struct sg_filter_limits *limits,
-		     struct sg_grpc_failure *g, struct sg_h1_edit *edit);
+/* The gRPC answer to failure `kind` (cause: its text's end, NULL: err's
+ * socket error as sg_fail_cause says it). */
+void sg_grpc_failure(enum sg_fail kind, int err, const char *cause,
+		     const struct sg_filter_limits *limits, struct sg_grpc_failure *g,
+		     struct sg_h1_edit *edit);
 
 #endif

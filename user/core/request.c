@@ -29,6 +29,7 @@ void sg_request_init(struct sg_request *r, const struct sg_request_sink *sink, v
 	r->logged = true; /* nothing to log before a first head */
 	sg_attempt_init(&r->at, ops, owner, ctx->loop, ctx->pool, ctx->h2pool, ctx->stats,
 			&ctx->rng);
+	sg_authn_init(&r->authn, &ctx->jwt_cache);
 }
 
 const struct sg_bind *sg_request_follow_config(const struct sg_frontend *ctx,
@@ -85,7 +86,12 @@ void sg_request_fail(struct sg_request *r, enum sg_fail kind, int err)
 	struct sg_h1_edit edit;
 	char body[256];
 
-	sg_fail_body(kind, sg_attempt_cause(&r->at, kind, err), body, sizeof(body));
+	/* a route policy's refusal says why (jwtAuth) */
+	const char *cause = r->plan.cause && kind == r->plan.refusal
+				    ? r->plan.cause
+				    : sg_attempt_cause(&r->at, kind, err);
+
+	sg_fail_body(kind, cause, body, sizeof(body));
 	SG_DEBUG("%s: %u %s", r->ip, status, body);
 	sg_attempt_drop(&r->at);
 	if (r->resp_started) {
@@ -93,7 +99,7 @@ void sg_request_fail(struct sg_request *r, enum sg_fail kind, int err)
 		return;
 	}
 	if (grpc(r)) {
-		sg_grpc_failure(kind, err, r->plan.limits, &g, &edit);
+		sg_grpc_failure(kind, err, cause, r->plan.limits, &g, &edit);
 		count(r, 200);
 		r->sink->answer(r, 200, &edit, NULL, 0, false);
 		return;
@@ -211,6 +217,7 @@ static bool plan_route(struct sg_request *r, const struct sg_route *route, enum 
 
 	sg_filter_input_init(&in, r->req, r->match, r->bind);
 	in.client_ip = r->ip;
+	in.authn = &r->authn;
 	return follow_plan(r, sg_filter_plan_request(&r->plan, &route->eff_filters, &in));
 }
 
@@ -242,6 +249,8 @@ bool sg_request_begin(struct sg_request *r, const struct sg_request_head *h)
 	r->logged = r->route_mirrored = r->mirrored = r->resp_started = false;
 	r->status = 0;
 	r->bytes_in = r->bytes_out = 0;
+	if (r->authn.jwt || r->authn.apikey || r->authn.basic_user)
+		sg_authn_reset(&r->authn);
 	r->engine = h->engine;
 	r->is_head = h->req->method.len == 4 && !memcmp(h->req->method.p, "HEAD", 4);
 	r->listener = NULL;
@@ -390,4 +399,5 @@ void sg_request_free(struct sg_request *r)
 {
 	sg_attempt_end(&r->at);
 	sg_filter_plan_reset(&r->plan);
+	sg_authn_reset(&r->authn);
 }

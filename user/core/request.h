@@ -14,7 +14,7 @@
  *                   pathnorm.h), route by Host and path, then the
  *                   steps of begin_steps[] in order: admission
  *                   (maxConcurrentRequests), no route -> 404/421, the
- *                   route's filter plan (CORS, rate limit, CSRF,
+ *                   route's filter plan (CORS, jwtAuth, rate limit, CSRF,
  *                   redirects, direct responses), the body watchdog
  *   each try        sg_request_send: the try's backend's plan, the
  *                   first try's backend mirrors, then the sink sends
@@ -31,6 +31,7 @@
 #include "policy/failure.h"
 #include "policy/idle.h"
 #include "user/core/attempt.h"
+#include "user/core/authn.h"
 #include "user/core/filter.h"
 #include "user/core/frontend.h"
 #include "user/codec/h1.h"
@@ -100,6 +101,8 @@ struct sg_request {
 	 * what the route's filters and each try's backend's make of it. */
 	struct sg_attempt at;
 	struct sg_filter_plan plan;
+	/* Who the caller proved to be (a route's jwtAuth: its claims). */
+	struct sg_authn authn;
 	enum sg_request_phase phase;
 	bool is_head;		      /* HEAD: answers carry no body */
 	bool held;		      /* counted in its bind's maxConcurrentRequests */

@@ -87,6 +87,9 @@ static const char *const fail_names[SG_STATS_FAIL_KINDS] = {
 	[SG_FAIL_URI_TOO_LONG] = "uri_too_long",
 	[SG_FAIL_RATE_LIMIT] = "rate_limit",
 	[SG_FAIL_CSRF] = "csrf",
+	[SG_FAIL_JWT] = "jwt",
+	[SG_FAIL_APIKEY] = "apikey",
+	[SG_FAIL_BASIC] = "basic",
 };
 
 /* The kinds user/core/attempt.c counts, in the order they are rendered: the

@@ -1,0 +1,43 @@
+/* Authentication policies in the configuration, in agentgateway's shapes:
+ * jwtAuth (LocalJwtConfig) with its providers, mode and location; apiKey
+ * (LocalAPIKeys) with its keys, inline or hashed. The
+ * policies splicegate does not implement yet are refused by name. */
+#ifndef SG_AUTH_H
+#define SG_AUTH_H
+
+#include "config/cfg.h"
+#include "config/fields.h"
+
+/* A JWT longer than this is refused unread (agentgateway's are bounded by
+ * its header limits; a few KiB in practice). */
+#define SG_JWT_MAX_TOKEN 8192
+
+/* jwtAuth into ((struct sg_filters *)dst)->jwt: {mode, location, issuer,
+ * audiences, jwks, jwtValidationOptions} or {mode, location, providers:
+ * [{issuer, audiences, jwks, jwtValidationOptions}]}; jwks inline (a
+ * string) or {file} (read now). A remote {url} and a CEL `expression`
+ * location are refused by name. The keys themselves are checked by
+ * user/auth/jwt.c before the config goes in force. */
+int sg_f_jwt_auth(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path);
+
+/* apiKey into ((struct sg_filters *)dst)->apikeys: {keys: [{key, metadata}
+ * | {keyHash: "sha256:<64 hex>", metadata}], mode, location} (location's
+ * default: the authorization header with prefix "Bearer "). allowedModels
+ * (for LLM backends) is refused by name. */
+int sg_f_api_keys(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path);
+
+/* basicAuth into ((struct sg_filters *)dst)->basic: {htpasswd: TEXT |
+ * {file}, realm, mode: strict | optional, authorizationLocation} (the
+ * location's default: the authorization header with prefix "Basic "). The
+ * htpasswd lines are checked by user/auth/htpasswd.c. */
+int sg_f_basic_auth(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path);
+
+/* A policy splicegate does not implement (authorization, extAuthz, oidc;
+ * AgentgatewayPolicy's traffic.jwtAuthentication, ...): an error naming it
+ * and why. */
+int sg_f_auth_refused(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path);
+
+/* "strict" | "optional" | "permissive", as agentgateway prints them. */
+const char *sg_auth_mode_name(enum sg_auth_mode m);
+
+#endif

@@ -1,0 +1,26 @@
+# Shared by the http-auth-* scenarios (sourced after lib.sh).
+
+# busy_client_start URL: 20 requests of 100 ms each to URL (a route
+# without authentication) in the background, while the scenario sends its
+# bad requests; busy_client_check checks that each was answered 200.
+busy_client_start() {
+	(
+		for i in $(seq 20); do
+			curl -s -o /dev/null -w '%{http_code}\n' --max-time 10 "$1?delay=100ms"
+		done >"$WORK/busy.codes"
+	) &
+	BUSY=$!
+}
+
+busy_client_check() {
+	wait "$BUSY"
+	check "a client of another route was served throughout" \
+		"$(sort -u "$WORK/busy.codes" | tr '\n' ' ')" "200 "
+}
+
+# inline_policies ROUTE: the route's inlinePolicies in config_dump, as a
+# one-element JSON list.
+inline_policies() {
+	curl -s http://127.0.0.1:15000/config_dump |
+		jq -c --arg r "$1" '[.binds[0].listeners[].routes[] | select(.name == $r) | .inlinePolicies]'
+}

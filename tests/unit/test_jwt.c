@@ -1,0 +1,667 @@
+/* user/auth/jwt: JWKS parsing and JWT verification against keys made by
+ * OpenSSL at test time (RSA 2048, P-256, P-384, Ed25519), tokens signed
+ * here with them: every algorithm verifies; the refusals (alg confusion,
+ * none, expired, not yet valid, wrong issuer and audience, missing claims,
+ * unknown kid, malformed and oversized tokens) give agentgateway's texts;
+ * the per-worker cache; and user/core/authn's credential locations and
+ * what it strips. Configs are real YAML (jwtAuth with the JWKS inline). */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <cmocka.h>
+
+#include <openssl/core_names.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <openssl/pem.h>
+#include <openssl/rsa.h>
+
+#include "config/auth.h"
+#include "config/build.h"
+#include "config/cfg.h"
+#include "config/diag.h"
+#include "user/auth/jwt.h"
+#include "user/base/json.h"
+#include "user/core/authn.h"
+#include "user/core/filter.h"
+
+#define NOW 1800000000 /* the clock of every case, Unix seconds */
+
+/* ---- keys and tokens, made here ------------------------------------------- */
+
+static EVP_PKEY *rsa, *ec256, *ec384, *ed;
+
+static void b64u(const unsigned char *p, size_t n, char *out)
+{
+	static const char al[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+	size_t o = 0;
+
+	for (size_t i = 0; i < n; i += 3) {
+		uint32_t v = (uint32_t)p[i] << 16 | (i + 1 < n ? (uint32_t)p[i + 1] << 8 : 0) |
+			     (i + 2 < n ? p[i + 2] : 0);
+
+		out[o++] = al[v >> 18 & 63];
+		out[o++] = al[v >> 12 & 63];
+		if (i + 1 < n)
+			out[o++] = al[v >> 6 & 63];
+		if (i + 2 < n)
+			out[o++] = al[v & 63];
+	}
+	out[o] = '\0';
+}
+
+static void b64u_str(const char *s, char *out)
+{
+	b64u((const unsigned char *)s, strlen(s), out);
+}
+
+/* The public part of k as a JWK (kid, optional alg) appended to out. */
+static void jwk(EVP_PKEY *k, const char *kid, const char *alg, char *out, size_t cap)
+{
+	unsigned char buf[600];
+	char a[900], b[900];
+	size_t n = 0;
+	size_t used = strlen(out);
+	char extra[64] = "";
+
+	if (alg)
+		snprintf(extra, sizeof(extra), ",\"alg\":\"%s\"", alg);
+	if (EVP_PKEY_is_a(k, "RSA")) {
+		BIGNUM *bn = NULL;
+
+		assert_int_equal(EVP_PKEY_get_bn_param(k, OSSL_PKEY_PARAM_RSA_N, &bn), 1);
+		n = (size_t)BN_bn2bin(bn, buf);
+		BN_free(bn);
+		b64u(buf, n, a);
+		snprintf(out + used, cap - used,
+			 "%s{\"kty\":\"RSA\",\"kid\":\"%s\",\"n\":\"%s\",\"e\":\"AQAB\"%s}",
+			 used > 9 ? "," : "", kid, a, extra);
+	} else if (EVP_PKEY_is_a(k, "ED25519")) {
+		n = 32;
+		assert_int_equal(EVP_PKEY_get_raw_public_key(k, buf, &n), 1);
+		b64u(buf, n, a);
+		snprintf(out + used, cap - used,
+			 "%s{\"kty\":\"OKP\",\"kid\":\"%s\",\"crv\":\"Ed25519\",\"x\":\"%s\"%s}",
+			 used > 9 ? "," : "", kid, a, extra);
+	} else {
+		size_t w = EVP_PKEY_get_bits(k) / 8;
+
+		assert_int_equal(EVP_PKEY_get_octet_string_param(k, OSSL_PKEY_PARAM_PUB_KEY, buf,
+								 sizeof(buf), &n),
+				 1);
+		b64u(buf + 1, w, a);
+		b64u(buf + 1 + w, w, b);
+		snprintf(out + used, cap - used,
+			 "%s{\"kty\":\"EC\",\"kid\":\"%s\",\"crv\":\"%s\",\"x\":\"%s\",\"y\":\"%"
+			 "s\"%s}",
+			 used > 9 ? "," : "", kid, w == 32 ? "P-256" : "P-384", a, b, extra);
+	}
+}
+
+/* A JWKS of the four keys, kids rsa, ec256, ec384, ed, and rs256only (the
+ * RSA key again, with alg RS256). */
+static char *jwks_text(void)
+{
+	static char out[8192];
+
+	strcpy(out, "{\"keys\":[");
+	jwk(rsa, "rsa", NULL, out, sizeof(out));
+	jwk(ec256, "ec256", NULL, out, sizeof(out));
+	jwk(ec384, "ec384", NULL, out, sizeof(out));
+	jwk(ed, "ed", NULL, out, sizeof(out));
+	jwk(rsa, "rs256only", "RS256", out, sizeof(out));
+	strcat(out, "]}");
+	return out;
+}
+
+/* ES256/384: DER (r, s) to r || s. */
+static size_t ecdsa_raw(const unsigned char *der, size_t len, size_t w, unsigned char *out)
+{
+	const unsigned char *p = der;
+	ECDSA_SIG *s = d2i_ECDSA_SIG(NULL, &p, (long)len);
+	const BIGNUM *r, *sv;
+
+	assert_non_null(s);
+	ECDSA_SIG_get0(s, &r, &sv);
+	BN_bn2binpad(r, out, (int)w);
+	BN_bn2binpad(sv, out + w, (int)w);
+	ECDSA_SIG_free(s);
+	return 2 * w;
+}
+
+/* A token: header {"alg", "kid"} (kid NULL: none), payload `claims`,
+ * signed with the key for alg ("HS256": an HMAC whose secret is the RSA
+ * public key's PEM, the confusion attack; "none": no signature). */
+static char *mint(const char *alg, const char *kid, const char *claims)
+{
+	static char tok[8192];
+	char head[256], h64[400], p64[2048], s64[1100];
+	unsigned char sig[1024], raw[200];
+	size_t siglen = sizeof(sig);
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	EVP_PKEY_CTX *pctx = NULL;
+	const EVP_MD *md = NULL;
+	EVP_PKEY *k = rsa;
+
+	if (kid)
+		snprintf(head, sizeof(head), "{\"alg\":\"%s\",\"kid\":\"%s\"}", alg, kid);
+	else
+		snprintf(head, sizeof(head), "{\"alg\":\"%s\"}", alg);
+	b64u_str(head, h64);
+	b64u_str(claims, p64);
+	snprintf(tok, sizeof(tok), "%s.%s", h64, p64);
+	if (!strcmp(alg, "none")) {
+		strcat(tok, ".");
+		EVP_MD_CTX_free(ctx);
+		return tok;
+	}
+	if (!strcmp(alg, "HS256")) {
+		BIO *bio = BIO_new(BIO_s_mem());
+		char *pem;
+		long pemlen;
+		unsigned int maclen = 0;
+
+		PEM_write_bio_PUBKEY(bio, rsa);
+		pemlen = BIO_get_mem_data(bio, &pem);
+		HMAC(EVP_sha256(), pem, (int)pemlen, (unsigned char *)tok, strlen(tok), sig,
+		     &maclen);
+		siglen = maclen;
+		BIO_free(bio);
+	} else {
+		if (alg[1] == 'S' && alg[0] != 'P') /* RS, ES */
+			md = strstr(alg, "256")	  ? EVP_sha256()
+			     : strstr(alg, "384") ? EVP_sha384()
+						  : EVP_sha512();
+		if (alg[0] == 'P')
+			md = strstr(alg, "256")	  ? EVP_sha256()
+			     : strstr(alg, "384") ? EVP_sha384()
+						  : EVP_sha512();
+		if (!strcmp(alg, "ES256"))
+			k = ec256;
+		if (!strcmp(alg, "ES384"))
+			k = ec384;
+		if (!strcmp(alg, "EdDSA"))
+			k = ed;
+		assert_int_equal(EVP_DigestSignInit(ctx, &pctx, md, NULL, k), 1);
+		if (alg[0] == 'P') {
+			EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING);
+			EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, RSA_PSS_SALTLEN_DIGEST);
+		}
+		assert_int_equal(
+			EVP_DigestSign(ctx, sig, &siglen, (unsigned char *)tok, strlen(tok)), 1);
+		if (alg[0] == 'E' && alg[1] == 'S') {
+			siglen = ecdsa_raw(sig, siglen, k == ec256 ? 32 : 48, raw);
+			memcpy(sig, raw, siglen);
+		}
+	}
+	EVP_MD_CTX_free(ctx);
+	b64u(sig, siglen, s64);
+	strcat(tok, ".");
+	strcat(tok, s64);
+	return tok;
+}
+
+/* ---- configs ---------------------------------------------------------------- */
+
+static struct sg_cfg *cfg;
+
+/* A config with one route whose jwtAuth is `policy` (YAML flow map text
+ * that names the JWKS as %s), compiled. */
+static struct sg_cfg *load(const char *policy)
+{
+	static char text[16384], pol[12000];
+	struct sg_diag d;
+	const char *at = strstr(policy, "%s");
+	struct sg_cfg *c;
+
+	snprintf(pol, sizeof(pol), "%.*s%s%s", (int)(at - policy), policy, jwks_text(), at + 2);
+	snprintf(text, sizeof(text),
+		 "binds:\n- port: 8080\n  listeners:\n  - routes:\n"
+		 "    - policies:\n        jwtAuth: %s\n"
+		 "      backends: [{host: 127.0.0.1:1}]\n",
+		 pol);
+	sg_diag_init(&d);
+	c = sg_cfg_load_text("jwt.yaml", text, &d);
+	if (!c || sg_jwt_prepare(c, &d) < 0) {
+		sg_diag_print(&d, stderr);
+		fail();
+	}
+	sg_diag_free(&d);
+	return c;
+}
+
+static const struct sg_jwt_auth *jwt_of(const struct sg_cfg *c)
+{
+	return c->binds[0].listeners[0].routes[0].eff_filters.jwt;
+}
+
+#define ISS "\"iss\":\"https://issuer.example\""
+#define BASIC "{issuer: https://issuer.example, audiences: [api, other], jwks: '%s'}"
+
+static int setup(void **state)
+{
+	rsa = EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)2048);
+	ec256 = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
+	ec384 = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-384");
+	ed = EVP_PKEY_Q_keygen(NULL, NULL, "ED25519");
+	if (!rsa || !ec256 || !ec384 || !ed)
+		return -1;
+	cfg = load(BASIC);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	sg_cfg_free(cfg);
+	EVP_PKEY_free(rsa);
+	EVP_PKEY_free(ec256);
+	EVP_PKEY_free(ec384);
+	EVP_PKEY_free(ed);
+	return 0;
+}
+
+/* What verifying tok at NOW says: "ok sub=<sub>" or agentgateway's text. */
+static const char *verdict(const struct sg_jwt_auth *j, const char *tok)
+{
+	static char out[256];
+	struct sg_jwt_claims *c = NULL;
+	struct sg_jwt_result r;
+
+	if (sg_jwt_verify(j, tok, strlen(tok), NOW, &c, &r) == 0) {
+		snprintf(out, sizeof(out), "ok sub=%s",
+			 sg_jwt_claims_sub(c) ? sg_jwt_claims_sub(c) : "-");
+		sg_jwt_claims_put(c);
+		return out;
+	}
+	return sg_jwt_describe(&r, out, sizeof(out));
+}
+
+/* ---- cases --------------------------------------------------------------------- */
+
+static void test_jwt_every_algorithm_verifies(void **state)
+{
+	static const struct {
+		const char *alg, *kid;
+	} cases[] = {
+		{ "RS256", "rsa" },	  { "RS384", "rsa" },	{ "RS512", "rsa" },
+		{ "PS256", "rsa" },	  { "PS384", "rsa" },	{ "PS512", "rsa" },
+		{ "ES256", "ec256" },	  { "ES384", "ec384" }, { "EdDSA", "ed" },
+		{ "RS256", "rs256only" },
+	};
+	char claims[256];
+
+	snprintf(claims, sizeof(claims), "{" ISS ",\"aud\":\"api\",\"sub\":\"alice\",\"exp\":%d}",
+		 NOW + 3600);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const char *v = verdict(jwt_of(cfg), mint(cases[i].alg, cases[i].kid, claims));
+
+		if (strcmp(v, "ok sub=alice"))
+			fail_msg("%s with key %s: %s", cases[i].alg, cases[i].kid, v);
+	}
+}
+
+static void test_jwt_refusals(void **state)
+{
+#define E(x) "the token is invalid or malformed: Error(" x ")"
+	static const struct {
+		const char *alg, *kid, *claims, *want;
+	} cases[] = {
+		{ "ES256", "ec256", "{" ISS ",\"aud\":\"api\",\"exp\":1799999939}",
+		  E("ExpiredSignature") },
+		{ "ES256", "ec256", "{" ISS ",\"aud\":\"api\",\"exp\":1799999941}", "ok sub=-" },
+		{ "ES256", "ec256",
+		  "{" ISS ",\"aud\":\"api\",\"exp\":1900000000,\"nbf\":1800000061}",
+		  E("ImmatureSignature") },
+		{ "ES256", "ec256",
+		  "{" ISS ",\"aud\":\"api\",\"exp\":1900000000,\"nbf\":1800000059}", "ok sub=-" },
+		{ "ES256", "ec256",
+		  "{" ISS ",\"aud\":\"api\",\"exp\":1900000000,\"iat\":1800000100}",
+		  E("ImmatureSignature") },
+		{ "ES256", "ec256", "{" ISS ",\"aud\":\"nope\",\"exp\":1900000000}",
+		  E("InvalidAudience") },
+		{ "ES256", "ec256", "{" ISS ",\"aud\":[\"x\",\"other\"],\"exp\":1900000000}",
+		  "ok sub=-" },
+		{ "ES256", "ec256", "{" ISS ",\"exp\":1900000000}",
+		  E("MissingRequiredClaim(\"aud\")") },
+		{ "ES256", "ec256",
+		  "{\"iss\":\"https://evil.example\",\"aud\":\"api\",\"exp\":1900000000}",
+		  E("InvalidIssuer") },
+		{ "ES256", "ec256", "{\"aud\":\"api\",\"exp\":1900000000}",
+		  E("MissingRequiredClaim(\"iss\")") },
+		{ "ES256", "ec256", "{" ISS ",\"aud\":\"api\"}",
+		  E("MissingRequiredClaim(\"exp\")") },
+		{ "ES256", "ec256", "{" ISS ",\"aud\":\"api\",\"exp\":\"soon\"}",
+		  E("InvalidClaimFormat") },
+		{ "ES256", "ec256", "[1]", E("Json") },
+		/* the RSA public key as an HMAC secret: never an HMAC verifier */
+		{ "HS256", "rsa", "{" ISS ",\"aud\":\"api\",\"exp\":1900000000}",
+		  E("InvalidAlgorithm") },
+		{ "none", "rsa", "{" ISS ",\"aud\":\"api\",\"exp\":1900000000}",
+		  "the token header is malformed: Error(InvalidAlgorithmName)" },
+		/* an EC alg with an RSA key's kid, PS256 against an RS256-only key */
+		{ "ES256", "rsa", "{" ISS ",\"aud\":\"api\",\"exp\":1900000000}",
+		  E("InvalidAlgorithm") },
+		{ "PS256", "rs256only", "{" ISS ",\"aud\":\"api\",\"exp\":1900000000}",
+		  E("InvalidAlgorithm") },
+		/* ES256 signed by the P-256 key but naming the P-384 one */
+		{ "ES256", "ec384", "{" ISS ",\"aud\":\"api\",\"exp\":1900000000}",
+		  E("InvalidSignature") },
+		{ "RS256", NULL, "{" ISS ",\"aud\":\"api\",\"exp\":1900000000}",
+		  "the token header does not specify a `kid`" },
+		{ "RS256", "k9", "{" ISS ",\"aud\":\"api\",\"exp\":1900000000}",
+		  "token uses the unknown key \"k9\"" },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const char *v =
+			verdict(jwt_of(cfg), mint(cases[i].alg, cases[i].kid, cases[i].claims));
+
+		if (strcmp(v, cases[i].want))
+			fail_msg("case %zu (%s %s): got \"%s\", want \"%s\"", i, cases[i].alg,
+				 cases[i].claims, v, cases[i].want);
+	}
+#undef E
+}
+
+static void test_jwt_malformed_tokens(void **state)
+{
+	static char big[SG_JWT_MAX_TOKEN + 16];
+	char tampered[8192], *dot;
+	const char *good = mint("RS256", "rsa", "{" ISS ",\"aud\":\"api\",\"exp\":1900000000}");
+	static const struct {
+		const char *tok, *want;
+	} cases[] = {
+		{ "", "the token header is malformed: Error(InvalidToken)" },
+		{ "abc", "the token header is malformed: Error(InvalidToken)" },
+		{ "a.b", "the token header is malformed: Error(InvalidToken)" },
+		{ "a.b.c.d", "the token header is malformed: Error(InvalidToken)" },
+		{ "!!!.e30.e30", "the token header is malformed: Error(InvalidToken)" },
+		{ "bm90IGpzb24.e30.e30", "the token header is malformed: Error(InvalidToken)" },
+		{ "eyJhbGciOiJSUzI1NiIsImtpZCI6InJzYSJ9.e30.***",
+		  "the token is invalid or malformed: Error(Base64(InvalidByte))" },
+		{ "eyJhbGciOiJSUzI1NiIsImtpZCI6InJzYSJ9.e30.AAAA",
+		  "the token is invalid or malformed: Error(InvalidSignature)" },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		assert_string_equal(verdict(jwt_of(cfg), cases[i].tok), cases[i].want);
+	memset(big, 'a', sizeof(big) - 1);
+	big[10] = big[20] = '.';
+	assert_string_equal(verdict(jwt_of(cfg), big),
+			    "the token header is malformed: Error(InvalidToken)");
+	/* the payload changed after signing */
+	strcpy(tampered, good);
+	dot = strchr(tampered, '.');
+	dot[1] = dot[1] == 'e' ? 'f' : 'e';
+	assert_string_equal(verdict(jwt_of(cfg), tampered),
+			    "the token is invalid or malformed: Error(InvalidSignature)");
+}
+
+static void test_jwt_jwks_refused(void **state)
+{
+	static const struct {
+		const char *text, *want;
+	} cases[] = {
+		{ "[]", "not a JWKS (a JSON object with a \"keys\" array)" },
+		{ "{\"keys\":[{\"kty\":\"RSA\",\"n\":\"AQAB\",\"e\":\"AQAB\"}]}",
+		  "key 0: the key is missing the `kid` attribute" },
+		{ "{\"keys\":[{\"kty\":\"oct\",\"kid\":\"h\",\"k\":\"c2VjcmV0\"}]}",
+		  "key \"h\": unsupported kty (supported: RSA, EC, OKP[Ed25519])" },
+		{ "{\"keys\":[{\"kty\":\"EC\",\"kid\":\"e\",\"crv\":\"P-521\",\"x\":\"AA\",\"y\":"
+		  "\"AA\"}]}",
+		  "key \"e\": crv must be P-256 or P-384" },
+		{ "{\"keys\":[{\"kty\":\"EC\",\"kid\":\"e\",\"crv\":\"P-256\",\"x\":\"AA\",\"y\":"
+		  "\"AA\"}]}",
+		  "key \"e\": x and y must be base64url coordinates of the curve" },
+		{ "{\"keys\":[{\"kty\":\"OKP\",\"kid\":\"o\",\"crv\":\"X25519\",\"x\":\"AA\"}]}",
+		  "key \"o\": crv must be Ed25519" },
+		{ "{\"keys\":[{\"kty\":\"RSA\",\"kid\":\"r\",\"n\":\"AQAB\",\"e\":\"AQAB\",\"alg\":"
+		  "\"HS256\"}]}",
+		  "key \"r\": its alg is not a public-key signature" },
+		{ "{\"keys\":[{\"kty\":\"RSA\",\"kid\":\"r\",\"n\":\"AQAB\",\"e\":\"AQAB\",\"alg\":"
+		  "\"ES256\"}]}",
+		  "key \"r\": its alg does not fit its kty" },
+		{ "{\"keys\":[{\"kty\":\"RSA\",\"kid\":\"r\",\"n\":\"@@\",\"e\":\"AQAB\"}]}",
+		  "key \"r\": n and e must be base64url" },
+	};
+	char err[256];
+	struct sg_jwks *k = NULL;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		err[0] = '\0';
+		assert_int_equal(
+			sg_jwks_parse(cases[i].text, strlen(cases[i].text), &k, err, sizeof(err)),
+			-EINVAL);
+		assert_string_equal(err, cases[i].want);
+	}
+	assert_int_equal(sg_jwks_parse("{\"keys\":[]}", 11, &k, err, sizeof(err)), 0);
+	assert_int_equal(sg_jwks_count(k), 0);
+	sg_jwks_free(k);
+}
+
+static void test_jwt_config_refuses_a_bad_jwks(void **state)
+{
+	struct sg_diag d;
+	struct sg_cfg *c;
+	char *text;
+
+	sg_diag_init(&d);
+	c = sg_cfg_load_text(
+		"bad.yaml",
+		"binds:\n- port: 8080\n  listeners:\n  - routes:\n"
+		"    - policies:\n        jwtAuth: {issuer: i, jwks: '{\"keys\": 1}'}\n"
+		"      backends: [{host: 127.0.0.1:1}]\n",
+		&d);
+	assert_non_null(c);
+	assert_int_equal(sg_jwt_prepare(c, &d), -1);
+	text = sg_diag_join(&d);
+	assert_string_equal(text, "bad.yaml:6:18: jwtAuth: issuer i: jwks: not a JWKS (a JSON "
+				  "object with a \"keys\" array)\n");
+	free(text);
+	sg_cfg_free(c);
+	sg_diag_free(&d);
+}
+
+static void test_jwt_multi_providers_and_required_claims(void **state)
+{
+	struct sg_cfg *c = load("{mode: strict, providers: ["
+				"{issuer: a, jwks: '{\"keys\":[]}'},"
+				"{issuer: b, jwks: '%s', jwtValidationOptions: "
+				"{requiredClaims: [sub]}}]}");
+	const struct sg_jwt_auth *j = jwt_of(c);
+
+	assert_int_equal(j->mode, SG_AUTH_STRICT);
+	assert_true(j->multi);
+	/* the key is provider b's: its issuer and its required claims */
+	assert_string_equal(verdict(j, mint("EdDSA", "ed", "{\"iss\":\"b\",\"sub\":\"s\"}")),
+			    "ok sub=s");
+	assert_string_equal(verdict(j, mint("EdDSA", "ed", "{\"iss\":\"a\",\"sub\":\"s\"}")),
+			    "the token is invalid or malformed: Error(InvalidIssuer)");
+	assert_string_equal(verdict(j, mint("EdDSA", "ed", "{\"iss\":\"b\",\"exp\":1900000000}")),
+			    "the token is invalid or malformed: "
+			    "Error(MissingRequiredClaim(\"sub\"))");
+	assert_int_equal(sg_jwks_count(sg_jwt_keys(j, 0)), 0);
+	assert_int_equal(sg_jwks_count(sg_jwt_keys(j, 1)), 5);
+	assert_string_equal(sg_jwks_kid(sg_jwt_keys(j, 1), 3), "ed");
+	sg_cfg_free(c);
+}
+
+static void test_jwt_cache_hits_and_expiry(void **state)
+{
+	struct sg_jwt_cache *cache = sg_jwt_cache_new();
+	struct sg_cfg *other = load(BASIC);
+	char tok[4096];
+	struct sg_jwt_claims *c1 = NULL, *c2 = NULL, *c3 = NULL;
+	struct sg_jwt_result r;
+	uint64_t hits, verified, before;
+
+	strcpy(tok, mint("ES256", "ec256",
+			 "{" ISS ",\"aud\":\"api\",\"sub\":\"bo\",\"exp\":1800000100}"));
+	assert_int_equal(sg_jwt_check(cache, jwt_of(cfg), tok, strlen(tok), NOW, &c1, &r), 0);
+	assert_int_equal(sg_jwt_check(cache, jwt_of(cfg), tok, strlen(tok), NOW + 1, &c2, &r), 0);
+	assert_ptr_equal(c1, c2);
+	assert_string_equal(sg_jwt_claims_sub(c2), "bo");
+	assert_string_equal(sg_json_str(sg_json_get(sg_jwt_claims_json(c2), "aud")), "api");
+	sg_jwt_cache_counts(cache, &hits, &verified);
+	assert_int_equal(hits, 1);
+	assert_int_equal(verified, 1);
+	/* the same token for another jwtAuth is verified again */
+	assert_int_equal(sg_jwt_check(cache, jwt_of(other), tok, strlen(tok), NOW, &c3, &r), 0);
+	sg_jwt_cache_counts(cache, &hits, &verified);
+	assert_int_equal(verified, 2);
+	sg_jwt_claims_put(c3);
+	/* a cached token expires as a fresh one does */
+	assert_int_equal(sg_jwt_check(cache, jwt_of(cfg), tok, strlen(tok), NOW + 161, &c3, &r),
+			 -1);
+	assert_int_equal(r.err, SG_JWT_INVALID);
+	assert_string_equal(r.detail, "Error(ExpiredSignature)");
+	/* a failure is not cached: each check verifies again */
+	sg_jwt_cache_counts(cache, &hits, &before);
+	tok[strlen(tok) - 2] ^= 1;
+	assert_int_equal(sg_jwt_check(cache, jwt_of(cfg), tok, strlen(tok), NOW, &c3, &r), -1);
+	assert_int_equal(sg_jwt_check(cache, jwt_of(cfg), tok, strlen(tok), NOW, &c3, &r), -1);
+	sg_jwt_cache_counts(cache, &hits, &verified);
+	assert_int_equal(verified, before + 2);
+	sg_jwt_claims_put(c1);
+	sg_jwt_claims_put(c2);
+	sg_jwt_cache_free(cache);
+	sg_cfg_free(other);
+}
+
+/* ---- user/core/authn: locations and stripping ------------------------------------ */
+
+static const char *hdrs[4][2];
+
+static const char *lookup(void *ctx, const char *name, size_t *len)
+{
+	for (size_t i = 0; i < 4 && hdrs[i][0]; i++)
+		if (!strcasecmp(hdrs[i][0], name)) {
+			*len = strlen(hdrs[i][1]);
+			return hdrs[i][1];
+		}
+	return NULL;
+}
+
+static struct sg_filter_input input(const char *target)
+{
+	return (struct sg_filter_input){
+		.scheme = "http",
+		.method = { "GET", 3 },
+		.target = { target, strlen(target) },
+		.header = lookup,
+	};
+}
+
+static void test_authn_credential_locations(void **state)
+{
+	struct sg_cred_location bearer = { SG_CRED_HEADER, "authorization", "Bearer " };
+	struct sg_cred_location raw = { SG_CRED_HEADER, "x-token", NULL };
+	struct sg_cred_location query = { SG_CRED_QUERY, "access token", NULL };
+	struct sg_cred_location cookie = { SG_CRED_COOKIE, "tok", NULL };
+	struct sg_filter_input in = input("/p?a=1&access+token=x%2Ey&b");
+	struct sg_h1_span out;
+	char buf[64];
+
+	hdrs[0][0] = "authorization", hdrs[0][1] = "bEaReR abc";
+	hdrs[1][0] = "x-token", hdrs[1][1] = "raw";
+	hdrs[2][0] = "cookie", hdrs[2][1] = "a=1; tok=\"c.d\"; z=2";
+	assert_true(sg_authn_credential(&bearer, &in, buf, sizeof(buf), &out));
+	assert_int_equal(out.len, 3);
+	assert_memory_equal(out.p, "abc", 3);
+	assert_true(sg_authn_credential(&raw, &in, buf, sizeof(buf), &out));
+	assert_memory_equal(out.p, "raw", 3);
+	assert_true(sg_authn_credential(&query, &in, buf, sizeof(buf), &out));
+	assert_int_equal(out.len, 3);
+	assert_memory_equal(out.p, "x.y", 3);
+	assert_true(sg_authn_credential(&cookie, &in, buf, sizeof(buf), &out));
+	assert_int_equal(out.len, 3);
+	assert_memory_equal(out.p, "c.d", 3);
+	hdrs[0][1] = "Basic abc"; /* another scheme: no bearer token */
+	assert_false(sg_authn_credential(&bearer, &in, buf, sizeof(buf), &out));
+	in = input("/p?b=access+token");
+	assert_false(sg_authn_credential(&query, &in, buf, sizeof(buf), &out));
+	memset(hdrs, 0, sizeof(hdrs));
+}
+
+static void test_authn_strips_what_it_verified(void **state)
+{
+	struct sg_cfg *c = load("{issuer: https://issuer.example, jwks: '%s', "
+				"location: {queryParameter: {name: t}}}");
+	struct sg_cfg *ck = load("{issuer: https://issuer.example, jwks: '%s', "
+				 "location: {cookie: {name: t}}}");
+	char target[4096], cookie[4096];
+	const char *tok = mint("EdDSA", "ed", "{" ISS ",\"sub\":\"q\",\"exp\":1900000000}");
+	struct sg_filter_plan p = { 0 };
+	struct sg_authn a = { .now = NOW };
+	struct sg_filter_input in;
+	struct sg_h1_edit e;
+
+	snprintf(target, sizeof(target), "/x?a=1&t=%s&b=2", tok);
+	in = input(target);
+	assert_int_equal(
+		sg_filter_plan_request(&p, &c->binds[0].listeners[0].routes[0].eff_filters, &in),
+		SG_FILTER_FORWARD); /* no state: verified, nothing kept */
+	in.authn = &a;
+	sg_filter_plan_reset(&p);
+	assert_int_equal(
+		sg_filter_plan_request(&p, &c->binds[0].listeners[0].routes[0].eff_filters, &in),
+		SG_FILTER_FORWARD);
+	assert_string_equal(sg_jwt_claims_sub(a.jwt), "q");
+	sg_filter_request_edit(&p, &e);
+	assert_int_equal(e.target.len, strlen("/x?a=1&b=2"));
+	assert_memory_equal(e.target.p, "/x?a=1&b=2", e.target.len);
+	sg_filter_plan_reset(&p);
+	sg_authn_reset(&a);
+
+	snprintf(cookie, sizeof(cookie), "a=1; t=%s; b=2", tok);
+	hdrs[0][0] = "cookie", hdrs[0][1] = cookie;
+	in = input("/x");
+	in.authn = &a;
+	assert_int_equal(
+		sg_filter_plan_request(&p, &ck->binds[0].listeners[0].routes[0].eff_filters, &in),
+		SG_FILTER_FORWARD);
+	assert_true(sg_header_edit_drops(&p.request, "cookie", 6));
+	assert_int_equal(p.request.nadd, 1);
+	assert_int_equal(p.request.add[0].value.len, strlen("a=1; b=2"));
+	assert_memory_equal(p.request.add[0].value.p, "a=1; b=2", p.request.add[0].value.len);
+	sg_filter_plan_reset(&p);
+	sg_authn_reset(&a);
+	/* a bad token: refused with agentgateway's text and a challenge */
+	hdrs[0][1] = "t=e30.e30.e30";
+	assert_int_equal(
+		sg_filter_plan_request(&p, &ck->binds[0].listeners[0].routes[0].eff_filters, &in),
+		SG_FILTER_REFUSED);
+	assert_int_equal(p.refusal, SG_FAIL_JWT);
+	assert_string_equal(p.cause, "the token header is malformed: Error(InvalidAlgorithmName)");
+	assert_null(a.jwt);
+	assert_int_equal(p.response.nadd, 1);
+	assert_memory_equal(p.response.add[0].name.p, "www-authenticate", 16);
+	assert_memory_equal(p.response.add[0].value.p, "Bearer", 6);
+	sg_filter_plan_reset(&p);
+	memset(hdrs, 0, sizeof(hdrs));
+	sg_cfg_free(c);
+	sg_cfg_free(ck);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_jwt_every_algorithm_verifies),
+		cmocka_unit_test(test_jwt_refusals),
+		cmocka_unit_test(test_jwt_malformed_tokens),
+		cmocka_unit_test(test_jwt_jwks_refused),
+		cmocka_unit_test(test_jwt_config_refuses_a_bad_jwks),
+		cmocka_unit_test(test_jwt_multi_providers_and_required_claims),
+		cmocka_unit_test(test_jwt_cache_hits_and_expiry),
+		cmocka_unit_test(test_authn_credential_locations),
+		cmocka_unit_test(test_authn_strips_what_it_verified),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}

@@ -1,0 +1,61 @@
+/* base64 decoding, both alphabets (the contract is base64url.h). */
+#include "user/base/base64url.h"
+
+#include <stdbool.h>
+
+static int value(char c, bool url)
+{
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (c >= '0' && c <= '9')
+		return c - '0' + 52;
+	if (c == (url ? '-' : '+'))
+		return 62;
+	if (c == (url ? '_' : '/'))
+		return 63;
+	return -1;
+}
+
+static ssize_t decode(const char *in, size_t len, bool url, uint8_t *out, size_t cap)
+{
+	uint32_t acc = 0;
+	size_t bits = 0, n = 0;
+
+	if (len % 4 == 1)
+		return -1; /* 6 bits cannot end a byte */
+	for (size_t i = 0; i < len; i++) {
+		int v = value(in[i], url);
+
+		if (v < 0)
+			return -1;
+		acc = (acc << 6) | (uint32_t)v;
+		bits += 6;
+		if (bits >= 8) {
+			bits -= 8;
+			if (n == cap)
+				return -1;
+			out[n++] = (uint8_t)(acc >> bits);
+		}
+	}
+	return (ssize_t)n;
+}
+
+ssize_t sg_base64url_decode(const char *in, size_t len, uint8_t *out, size_t cap)
+{
+	return decode(in, len, true, out, cap);
+}
+
+ssize_t sg_base64_decode_std(const char *in, size_t len, uint8_t *out, size_t cap)
+{
+	size_t pad = 0;
+
+	while (len && in[len - 1] == '=' && pad < 2) {
+		len--;
+		pad++;
+	}
+	if (pad && (len + pad) % 4)
+		return -1;
+	return decode(in, len, false, out, cap);
+}
