@@ -179,7 +179,7 @@ check "GET :8080/hello.txt is the backend's file, through the gateway" \
 	"$(curl -s --max-time 5 -w ' %{http_code}' http://127.0.0.1:8080/hello.txt)" \
 	"served through splicegate $version
  200"
-grep -q '"status":200' "$work/gateway.out" &&
+grep -q '"http.status":200' "$work/gateway.out" &&
 	ok "the request is in the JSON access log on stdout (--access-log json)" ||
 	bad "no JSON access-log line with status 200: $(tail -2 "$work/gateway.out")"
 curl -s --max-time 5 http://127.0.0.1:15020/metrics | grep -q '^splicegate_requests_total{' &&

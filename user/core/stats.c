@@ -65,30 +65,6 @@ static const struct hist_family {
 			      NBOUNDS(http_bounds) },
 };
 
-/* The metrics' names of the failure kinds (enum sg_fail). */
-static const char *const fail_names[SG_STATS_FAIL_KINDS] = {
-	[SG_FAIL_NO_ROUTE] = "no_route",
-	[SG_FAIL_NO_BACKEND] = "no_backend",
-	[SG_FAIL_REQUEST_TIMEOUT] = "request_timeout",
-	[SG_FAIL_ATTEMPT_TIMEOUT] = "attempt_timeout",
-	[SG_FAIL_CONNECT_TIMEOUT] = "connect_timeout",
-	[SG_FAIL_CONNECT] = "connect",
-	[SG_FAIL_RESET] = "reset",
-	[SG_FAIL_CLOSED] = "closed",
-	[SG_FAIL_BAD_RESPONSE] = "invalid_response",
-	[SG_FAIL_BAD_REQUEST] = "bad_request",
-	[SG_FAIL_HEAD_TOO_LARGE] = "head_too_large",
-	[SG_FAIL_HEAD_TIMEOUT] = "head_timeout",
-	[SG_FAIL_BODY_TIMEOUT] = "body_timeout",
-	[SG_FAIL_FILTER] = "filter",
-	[SG_FAIL_OVERLOAD] = "overload",
-	[SG_FAIL_TLS] = "tls",
-	[SG_FAIL_MISDIRECTED] = "misdirected",
-	[SG_FAIL_URI_TOO_LONG] = "uri_too_long",
-	[SG_FAIL_RATE_LIMIT] = "rate_limit",
-	[SG_FAIL_CSRF] = "csrf",
-};
-
 /* The kinds user/core/attempt.c counts, in the order they are rendered: the
  * others are the frontends' own answers, seen in the status label. */
 static const enum sg_fail attempt_kinds[] = {
@@ -597,7 +573,7 @@ static void render_failures(FILE *f, struct sg_stats *const *all, size_t n)
 		for (size_t w = 0; w < n; w++)
 			t += get(&all[w]->failures[attempt_kinds[i]]);
 		fprintf(f, "splicegate_attempt_failures_total{kind=\"%s\"} %llu\n",
-			fail_names[attempt_kinds[i]], (unsigned long long)t);
+			sg_fail_name(attempt_kinds[i]), (unsigned long long)t);
 	}
 }
 
