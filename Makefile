@@ -168,9 +168,11 @@ build-twice:
 unit: $(UNIT_BINS)
 	$(Q)scripts/run-unit.sh $(BUILD)/tests
 
-# `man splicegate` and `splicegate --help` agree (a few seconds; man-db).
+# `man splicegate` and `splicegate --help` agree (a few seconds; man-db),
+# and each subcommand's help, --version and a bad option read as they should.
 man-test: $(BUILD)/splicegate $(BUILD)/splicegate.8
 	$(Q)tests/build/man-page.sh $(BUILD)/splicegate $(BUILD)/splicegate.8
+	$(Q)tests/build/cli.sh $(BUILD)/splicegate $(BUILD)/splicegate.8
 
 # The BPF tests load the program and splice real loopback sockets: root only
 # (they print "skipped" otherwise). About 20 s, most of it 4.5 GiB of traffic;
