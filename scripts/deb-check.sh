@@ -101,7 +101,7 @@ check "/etc/splicegate/gateway.yaml is a conffile" \
 	"$(dpkg-query -W -f='${Conffiles}' splicegate | awk '{ print $1 }')" \
 	/etc/splicegate/gateway.yaml
 check "splicegate check accepts the packaged config" \
-	"$(splicegate check -c /etc/splicegate 2>&1)" "config ok"
+	"$(splicegate check -c /etc/splicegate 2>&1)" "configuration ok"
 # 200 columns: the NAME line on one line, and man-db keeps no cat page of
 # a width other than 80 (as root it would write /var/cache/man/cat8/, a
 # cache man-db expires itself, which the leftover check below would see).

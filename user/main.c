@@ -436,13 +436,17 @@ static int parse_args(const char *cmd, int argc, char **argv, struct cli *cli)
 	return 0;
 }
 
+/* check -c ...: every error (sg_diag keeps SG_DIAG_MAX_LINES and counts
+ * the rest), then one closing line, as haproxy -c and nginx -t end. */
 static int cmd_check(const struct cli *cli)
 {
 	struct sg_diag d;
 	struct sg_cfg *cfg;
+	size_t errors;
 
 	if (cli->nconfigs == 0) {
-		fprintf(stderr, "splicegate check: needs -c FILE|DIR\n");
+		fprintf(stderr,
+			"splicegate check: needs -c FILE|DIR; see 'splicegate check --help'\n");
 		return 1;
 	}
 	sg_diag_init(&d);
@@ -454,9 +458,14 @@ static int cmd_check(const struct cli *cli)
 		cfg = NULL;
 	}
 	sg_diag_print(&d, stderr);
+	errors = d.errors;
 	sg_diag_free(&d);
-	if (!cfg)
+	if (!cfg) {
+		errors = errors ? errors : 1;
+		fprintf(stderr, "%zu error%s: configuration invalid\n", errors,
+			errors == 1 ? "" : "s");
 		return 1;
+	}
 	/* Valid, but as a reload it would stop all traffic. */
 	if (cfg->nbinds == 0)
 		fprintf(stderr, "warning: this config has no listeners: a gateway reloading it "
@@ -464,7 +473,7 @@ static int cmd_check(const struct cli *cli)
 				"listener and serves no traffic (unless started with "
 				"--refuse-empty-reload, which refuses such a reload)\n");
 	sg_cfg_free(cfg);
-	printf("config ok\n");
+	printf("configuration ok\n");
 	return 0;
 }
 
