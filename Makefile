@@ -103,6 +103,18 @@ $(BUILD)/bpf/%.skel.h: $(BUILD)/bpf/%.bpf.o
 $(BUILD)/user/relay/splice.o $(BUILD)/tests/bpf/test_splice.o: $(BUILD)/bpf/splice.skel.h
 $(BUILD)/user/relay/splice.o $(BUILD)/tests/bpf/test_splice.o: CPPFLAGS += -I$(BUILD)
 
+# The version a build says (splicegate version, splicegate_build_info, the
+# man page): SG_VERSION of user/main.c, and from a git checkout
+# "+gitYYYYMMDD.<commit>" of HEAD, so that each commit's build is newer than
+# the last (scripts/deb-build.sh sets SG_GIT_VERSION itself). main.o is made
+# again when it changes.
+SG_GIT_VERSION ?= $(shell git log -1 --format=+git%cd.%h --date=format:%Y%m%d 2>/dev/null)
+$(BUILD)/version.stamp: FORCE
+	@mkdir -p $(dir $@)
+	@echo '$(SG_GIT_VERSION)' | cmp -s - $@ || echo '$(SG_GIT_VERSION)' > $@
+$(BUILD)/user/main.o: $(BUILD)/version.stamp
+$(BUILD)/user/main.o: CPPFLAGS += -DSG_GIT_VERSION='"$(SG_GIT_VERSION)"'
+
 # The archive also depends on the list of its members: when that list
 # changes (a source added or left out), the archive is made again even if
 # every member is older than it.

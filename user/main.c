@@ -17,7 +17,13 @@
 
 /* The one version: `splicegate version`, the man page and the Debian
  * package (scripts/deb-build.sh reads it from this line) all take it here. */
-#define SG_VERSION "0.1.0"
+#define SG_VERSION "0.2.0"
+/* A build from a git checkout adds "+gitYYYYMMDD.<commit>" (the Makefile
+ * defines SG_GIT_VERSION), so that each commit's build is newer. */
+#ifndef SG_GIT_VERSION
+#define SG_GIT_VERSION ""
+#endif
+#define SG_FULL_VERSION SG_VERSION SG_GIT_VERSION
 #define SG_MAX_CONFIGS 64
 
 /* --help prints about, then usage; scripts/man-page.sh makes splicegate(8)
@@ -425,7 +431,7 @@ static int parse_args(const char *cmd, int argc, char **argv, struct cli *cli)
 			}
 			exit(0);
 		case 'V':
-			printf("splicegate %s\n", SG_VERSION);
+			printf("splicegate %s\n", SG_FULL_VERSION);
 			exit(0);
 		default:
 			return bad_option(cmd, opt, argv);
@@ -625,6 +631,7 @@ static bool asks_help(int argc, char **argv)
 int main(int argc, char **argv)
 {
 	struct cli cli = {
+		.gw.version = SG_FULL_VERSION,
 		.gw.splice = "auto",
 		.gw.head_timeout_ms = 10000,
 		.gw.body_idle_ms = 300000,
@@ -644,7 +651,7 @@ int main(int argc, char **argv)
 	if (cmd && asks_help(argc - 2, argv + 2))
 		return help(cmd);
 	if (cmd && !strcmp(cmd, "version")) {
-		printf("splicegate %s\n", SG_VERSION);
+		printf("splicegate %s\n", SG_FULL_VERSION);
 		return 0;
 	}
 	if (cmd && !strcmp(cmd, "bpf"))
