@@ -305,7 +305,8 @@ check:
 	done
 	$(Q)scripts/check-deps.sh
 	$(Q)tests/build/check-deps.sh >/dev/null || tests/build/check-deps.sh
-	@echo "check: format, self-contained headers and include direction ok"
+	$(Q)scripts/check-tree.sh
+	@echo "check: format, self-contained headers, include direction, top level and links ok"
 
 format:
 	$(Q)clang-format -i $(CHECK_SRCS)
