@@ -103,6 +103,18 @@ $(BUILD)/bpf/%.skel.h: $(BUILD)/bpf/%.bpf.o
 $(BUILD)/user/relay/splice.o $(BUILD)/tests/bpf/test_splice.o: $(BUILD)/bpf/splice.skel.h
 $(BUILD)/user/relay/splice.o $(BUILD)/tests/bpf/test_splice.o: CPPFLAGS += -I$(BUILD)
 
+# The version a build says (splicegate version, splicegate_build_info, the
+# man page): SG_VERSION of user/main.c, and from a git checkout
+# "+gitYYYYMMDD.<commit>" of HEAD, so that each commit's build is newer than
+# the last (scripts/deb-build.sh sets SG_GIT_VERSION itself). main.o is made
+# again when it changes.
+SG_GIT_VERSION ?= $(shell git log -1 --format=+git%cd.%h --date=format:%Y%m%d 2>/dev/null)
+$(BUILD)/version.stamp: FORCE
+	@mkdir -p $(dir $@)
+	@echo '$(SG_GIT_VERSION)' | cmp -s - $@ || echo '$(SG_GIT_VERSION)' > $@
+$(BUILD)/user/main.o: $(BUILD)/version.stamp
+$(BUILD)/user/main.o: CPPFLAGS += -DSG_GIT_VERSION='"$(SG_GIT_VERSION)"'
+
 # The archive also depends on the list of its members: when that list
 # changes (a source added or left out), the archive is made again even if
 # every member is older than it.
@@ -168,9 +180,11 @@ build-twice:
 unit: $(UNIT_BINS)
 	$(Q)scripts/run-unit.sh $(BUILD)/tests
 
-# `man splicegate` and `splicegate --help` agree (a few seconds; man-db).
+# `man splicegate` and `splicegate --help` agree (a few seconds; man-db),
+# and each subcommand's help, --version and a bad option read as they should.
 man-test: $(BUILD)/splicegate $(BUILD)/splicegate.8
 	$(Q)tests/build/man-page.sh $(BUILD)/splicegate $(BUILD)/splicegate.8
+	$(Q)tests/build/cli.sh $(BUILD)/splicegate $(BUILD)/splicegate.8
 
 # The BPF tests load the program and splice real loopback sockets: root only
 # (they print "skipped" otherwise). About 20 s, most of it 4.5 GiB of traffic;
@@ -292,7 +306,8 @@ check:
 	done
 	$(Q)scripts/check-deps.sh
 	$(Q)tests/build/check-deps.sh >/dev/null || tests/build/check-deps.sh
-	@echo "check: format, self-contained headers and include direction ok"
+	$(Q)scripts/check-tree.sh
+	@echo "check: format, self-contained headers, include direction, top level and links ok"
 
 format:
 	$(Q)clang-format -i $(CHECK_SRCS)

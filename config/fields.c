@@ -2,6 +2,7 @@
  * where (file:line:col), which key, what was expected and what was found. */
 #include "config/fields.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdlib.h>
@@ -74,6 +75,58 @@ static const char *key_list(struct sg_pctx *c, const struct sg_field *tbl)
 	return list;
 }
 
+/* The edit distance between a and b (insertions, deletions, changes and
+ * swaps of two neighbours, case ignored), or SIZE_MAX when either is
+ * longer than KEY_MAX (no key is). */
+#define KEY_MAX 63
+static size_t distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b), d[KEY_MAX + 2][KEY_MAX + 2];
+
+	if (la > KEY_MAX || lb > KEY_MAX)
+		return SIZE_MAX;
+	for (size_t i = 0; i <= la; i++)
+		d[i][0] = i;
+	for (size_t j = 0; j <= lb; j++)
+		d[0][j] = j;
+	for (size_t i = 1; i <= la; i++) {
+		for (size_t j = 1; j <= lb; j++) {
+			size_t cost = tolower((unsigned char)a[i - 1]) !=
+				      tolower((unsigned char)b[j - 1]);
+			size_t v = d[i - 1][j - 1] + cost;
+
+			if (d[i - 1][j] + 1 < v)
+				v = d[i - 1][j] + 1;
+			if (d[i][j - 1] + 1 < v)
+				v = d[i][j - 1] + 1;
+			if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] &&
+			    d[i - 2][j - 2] + 1 < v)
+				v = d[i - 2][j - 2] + 1;
+			d[i][j] = v;
+		}
+	}
+	return d[la][lb];
+}
+
+/* The key of tbl nearest to `key`, when it is near enough to be a slip
+ * (at most a third of its letters, at least one, off: "protocl",
+ * "Protocol", "pathPrefx"); NULL: none is. */
+static const char *nearest_key(const struct sg_field *tbl, const char *key)
+{
+	size_t best = SIZE_MAX, len = strlen(key), most = len / 3 ? len / 3 : 1;
+	const char *near = NULL;
+
+	for (; tbl->key; tbl++) {
+		size_t d = distance(key, tbl->key);
+
+		if (d < best) {
+			best = d;
+			near = tbl->key;
+		}
+	}
+	return best <= most ? near : NULL;
+}
+
 /* The list of keys is made once per map however many keys are unknown:
  * a map of 100,000 unknown keys costs 100,000 short lookups. */
 int sg_parse_fields(struct sg_pctx *c, const struct sg_node *map, const struct sg_field *tbl,
@@ -89,10 +142,19 @@ int sg_parse_fields(struct sg_pctx *c, const struct sg_node *map, const struct s
 		const struct sg_field *f = find_field(tbl, key->str);
 
 		if (!f) {
+			/* Past the lines the diagnostics keep, the suggestion
+			 * would not be read: 100,000 wrong keys cost no more. */
+			const char *near = c->d->errors < SG_DIAG_MAX_LINES
+						   ? nearest_key(tbl, key->str)
+						   : NULL;
+
 			if (!expected)
 				expected = key_list(c, tbl);
-			sg_diag_err(c->d, key, "%s: unknown field \"%s\", expected one of: %s",
-				    path && *path ? path : "(top level)", key->str, expected);
+			sg_diag_err(c->d, key,
+				    "%s: unknown field \"%s\"%s%s%s, expected one of: %s",
+				    path && *path ? path : "(top level)", key->str,
+				    near ? " (did you mean \"" : "", near ? near : "",
+				    near ? "\"?)" : "", expected);
 			ret = -1;
 			continue;
 		}

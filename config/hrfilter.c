@@ -466,7 +466,8 @@ int sg_hr_filters(struct sg_pctx *c, const struct sg_node *filters, const char *
 		return -1;
 	}
 	if (seen[SG_FILTER_REDIRECT] && rule->has_backends && !rule->backend_level) {
-		sg_diag_err(c->d, filters, "%s: a rule with RequestRedirect has no backendRefs",
+		sg_diag_err(c->d, filters,
+			    "%s: RequestRedirect filter must not be used together with backendRefs",
 			    path);
 		return -1;
 	}

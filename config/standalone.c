@@ -621,8 +621,10 @@ static int parse_listener(struct sg_draft *b, uint16_t port, const struct sg_nod
 	struct sg_listener *l;
 	int ret = 0;
 
+	/* A listener with a wrong key goes on: its routes' errors are
+	 * reported too, so that `check` shows every error of a file. */
 	if (sg_parse_fields(c, n, listener_fields, &in, path) == -1)
-		return -1;
+		ret = -1;
 	if (parse_proto(c, sg_map_get(n, "protocol"), in.protocol, &proto,
 			sg_path_key(c, path, "protocol")) == -1)
 		return -1;
@@ -781,7 +783,7 @@ int sg_standalone_parse(struct sg_draft *b, const struct sg_node *doc)
 			return -1;
 		}
 	if (sg_parse_fields(c, doc, top_fields, &in, "") == -1)
-		return -1;
+		ret = -1; /* and the known keys are parsed on, as a listener's are */
 	if (in.config && sg_parse_fields(c, in.config, global_fields, &b->cfg->global, "config"))
 		ret = -1;
 	sg_frontend_http_defaults(&fp.http);

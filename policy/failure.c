@@ -2,6 +2,7 @@
 #include "policy/failure.h"
 
 #include <errno.h>
+#include <netdb.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -10,39 +11,47 @@ struct fail_info {
 	uint16_t status;
 	const char *text; /* followed by the cause when it ends in ": " */
 	bool retryable;
+	const char *name; /* metrics' label and the access log's reason */
 };
 
 static const struct fail_info infos[] = {
-	[SG_FAIL_NO_ROUTE] = { 404, "route not found", false },
-	[SG_FAIL_NO_BACKEND] = { 500, "no valid backends", false },
-	[SG_FAIL_REQUEST_TIMEOUT] = { 504, "request timeout", false },
-	[SG_FAIL_ATTEMPT_TIMEOUT] = { 504, "upstream call timeout", true },
-	[SG_FAIL_CONNECT_TIMEOUT] = { 504, "upstream call timeout", true },
-	[SG_FAIL_CONNECT] = { 503, "upstream call failed: connect: ", true },
-	[SG_FAIL_RESET] = { 503, "upstream call failed: reset: ", true },
-	[SG_FAIL_CLOSED] = { 503, "upstream call failed: closed: ", true },
-	[SG_FAIL_BAD_RESPONSE] = { 503, "upstream call failed: invalid response: ", true },
-	[SG_FAIL_BAD_REQUEST] = { 400, "bad request", false },
-	[SG_FAIL_HEAD_TOO_LARGE] = { 431, "request header fields too large", false },
-	[SG_FAIL_HEAD_TIMEOUT] = { 408, "request header timeout", false },
-	[SG_FAIL_BODY_TIMEOUT] = { 408, "request body timeout", false },
-	[SG_FAIL_FILTER] = { 500, "invalid filter configuration", false },
+	[SG_FAIL_NO_ROUTE] = { 404, "route not found", false, "no_route" },
+	[SG_FAIL_NO_BACKEND] = { 500, "no valid backends", false, "no_backend" },
+	[SG_FAIL_REQUEST_TIMEOUT] = { 504, "request timeout", false, "request_timeout" },
+	[SG_FAIL_ATTEMPT_TIMEOUT] = { 504, "upstream call timeout", true, "attempt_timeout" },
+	[SG_FAIL_CONNECT_TIMEOUT] = { 504, "upstream call timeout", true, "connect_timeout" },
+	[SG_FAIL_CONNECT] = { 503, "upstream call failed: connect: ", true, "connect" },
+	[SG_FAIL_RESET] = { 503, "upstream call failed: reset: ", true, "reset" },
+	[SG_FAIL_CLOSED] = { 503, "upstream call failed: closed: ", true, "closed" },
+	[SG_FAIL_BAD_RESPONSE] = { 503, "upstream call failed: invalid response: ", true,
+				   "invalid_response" },
+	[SG_FAIL_BAD_REQUEST] = { 400, "bad request", false, "bad_request" },
+	[SG_FAIL_HEAD_TOO_LARGE] = { 431, "request header fields too large", false,
+				     "head_too_large" },
+	[SG_FAIL_HEAD_TIMEOUT] = { 408, "request header timeout", false, "head_timeout" },
+	[SG_FAIL_BODY_TIMEOUT] = { 408, "request body timeout", false, "body_timeout" },
+	[SG_FAIL_FILTER] = { 500, "invalid filter configuration", false, "filter" },
 	/* agentgateway's ProxyError::RequestLimitExceeded */
-	[SG_FAIL_OVERLOAD] = { 503, "request limit exceeded", false },
-	[SG_FAIL_TLS] = { 503, "upstream call failed: tls: ", true },
-	[SG_FAIL_MISDIRECTED] = { 421, "misdirected request", false },
-	[SG_FAIL_URI_TOO_LONG] = { 414, "uri too long", false },
+	[SG_FAIL_OVERLOAD] = { 503, "request limit exceeded", false, "overload" },
+	[SG_FAIL_TLS] = { 503, "upstream call failed: tls: ", true, "tls" },
+	[SG_FAIL_MISDIRECTED] = { 421, "misdirected request", false, "misdirected" },
+	[SG_FAIL_URI_TOO_LONG] = { 414, "uri too long", false, "uri_too_long" },
 	/* agentgateway's ProxyError::RateLimitExceeded */
-	[SG_FAIL_RATE_LIMIT] = { 429, "rate limit exceeded", false },
+	[SG_FAIL_RATE_LIMIT] = { 429, "rate limit exceeded", false, "rate_limit" },
 	/* agentgateway's ProxyError::CsrfValidationFailed */
-	[SG_FAIL_CSRF] = { 403, "CSRF validation failed", false },
+	[SG_FAIL_CSRF] = { 403, "CSRF validation failed", false, "csrf" },
 	/* agentgateway's ProxyError::JwtAuthenticationFailure */
-	[SG_FAIL_JWT] = { 401, "authentication failure: ", false },
+	[SG_FAIL_JWT] = { 401, "authentication failure: ", false, "jwt" },
 	/* agentgateway's ProxyError::APIKeyAuthenticationFailure */
-	[SG_FAIL_APIKEY] = { 401, "api key authentication failure: ", false },
+	[SG_FAIL_APIKEY] = { 401, "api key authentication failure: ", false, "apikey" },
 	/* agentgateway's ProxyError::BasicAuthenticationFailure */
-	[SG_FAIL_BASIC] = { 401, "basic authentication failure: ", false },
+	[SG_FAIL_BASIC] = { 401, "basic authentication failure: ", false, "basic" },
 };
+
+const char *sg_fail_name(enum sg_fail kind)
+{
+	return infos[kind].name;
+}
 
 uint16_t sg_fail_status(enum sg_fail kind)
 {
@@ -59,8 +68,27 @@ const char *sg_fail_body(enum sg_fail kind, const char *cause, char *buf, size_t
 	return buf;
 }
 
+/* A failed name lookup's cause, by getaddrinfo()'s code. */
+static const char *dns_cause(int gai)
+{
+	switch (gai) {
+	case EAI_NONAME:
+		return "dns: name does not resolve";
+	case EAI_AGAIN:
+		return "dns: no answer from a name server (temporary failure)";
+	case EAI_FAIL:
+		return "dns: the name server failed";
+	case EAI_MEMORY:
+		return "dns: out of memory";
+	default:
+		return "dns: lookup failed";
+	}
+}
+
 const char *sg_fail_cause(int err)
 {
+	if (err > SG_FAIL_DNS_BASE)
+		return dns_cause(SG_FAIL_DNS_BASE - err);
 	switch (err) {
 	case ECONNREFUSED:
 		return "connection refused";

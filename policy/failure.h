@@ -47,11 +47,21 @@ enum sg_fail {
 };
 
 uint16_t sg_fail_status(enum sg_fail kind);
+/* A short name for `kind` ("connect", "attempt_timeout"): the metrics'
+ * label value and the access log's reason=. */
+const char *sg_fail_name(enum sg_fail kind);
 /* The body (no trailing newline) into buf; `cause` completes the 503/502
  * texts (e.g. strerror of the socket error). Returns buf. */
 const char *sg_fail_body(enum sg_fail kind, const char *cause, char *buf, size_t len);
+/* A cause that is not an errno value: a backend's name did not resolve,
+ * getaddrinfo()'s EAI_* code `gai` as SG_FAIL_DNS(gai) (in errno's place,
+ * so that it travels wherever a socket error does). */
+#define SG_FAIL_DNS_BASE 0x10000
+#define SG_FAIL_DNS(gai) (SG_FAIL_DNS_BASE - (gai)) /* EAI_* codes are negative */
+
 /* The cause a 503 body names for socket error `err` (0: the backend closed
- * before response headers): a short fixed text, or strerror's. */
+ * before response headers; SG_FAIL_DNS(..): "dns: " and the resolver's
+ * text): a short fixed text, or strerror's. */
 const char *sg_fail_cause(int err);
 /* Connection failures and backend timeouts may be retried; the request
  * timeout and the gateway's own 4xx never are. */

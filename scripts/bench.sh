@@ -79,7 +79,7 @@ OUT_DIR=$ROOT/build/bench
 
 # splicegate engines, one row each. auto copies HTTP bodies and tunnels
 # through a buffer that grows for bulk, and moves a tunnel into the socket
-# map once it looks interactive (README "Kernel splicing"). BENCH_SCALE=1 compares one and two workers instead.
+# map once it looks interactive (docs/internals.md, "Kernel splicing"). BENCH_SCALE=1 compares one and two workers instead.
 SCALE=${BENCH_SCALE:-0}
 if [ "$SCALE" = 1 ]; then
 	ENGINES=${BENCH_ENGINES:-auto}

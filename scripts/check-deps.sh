@@ -1,7 +1,7 @@
 #!/bin/bash
 # `make check`: the include graph goes one way, each library is included
 # only by the module that wraps it, and modules keep their shape
-# (README "Architecture", STYLE "The shape of the tree").
+# (docs/architecture.md, STYLE "The shape of the tree").
 #
 #   config/  may include config/
 #   policy/  may include config/ policy/

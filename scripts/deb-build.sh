@@ -3,7 +3,9 @@
 # debhelper, in OUT (default build/deb), from a copy of the tracked tree with
 # scripts/debian/ as its debian/ (the source tree keeps no debian/ at its top).
 # Installs dpkg-dev and the package's Build-Depends from Debian's archive
-# first when they are missing. The version is SG_VERSION in user/main.c.
+# first when they are missing. The version is SG_VERSION in user/main.c and
+# +gitYYYYMMDD.<commit> (the commit's date and short hash), so that a build
+# of a later commit upgrades an earlier one.
 # usage: scripts/deb-build.sh [OUT]
 set -eu
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -13,6 +15,9 @@ if [ -z "$version" ]; then
 	echo "deb-build: no #define SG_VERSION \"...\" line in user/main.c" >&2
 	exit 1
 fi
+base=$version
+commit=$(cd "$root" && git rev-parse --short HEAD)
+version=$version+git$(cd "$root" && git log -1 --format=%cd --date=format:%Y%m%d).$commit
 src=$out/splicegate-$version
 
 export DEBIAN_FRONTEND=noninteractive
@@ -28,8 +33,11 @@ mkdir -p "$src"
 (cd "$root" && git ls-files -z | xargs -0 tar cf -) | tar xf - -C "$src"
 cp -r "$src/scripts/debian" "$src/debian"
 
+# The binary says the package's version: the copy is built with it (the
+# copy lies inside this checkout, whose git would name HEAD again).
+export SG_GIT_VERSION="${version#"$base"}"
+
 # One entry, for this version, dated by the commit it is built from.
-commit=$(cd "$root" && git rev-parse --short HEAD)
 dirty=$(cd "$root" && git status --porcelain --untracked-files=no | grep -q . && echo ", with uncommitted changes" || true)
 cat >"$src/debian/changelog" <<EOF
 splicegate ($version) unstable; urgency=medium

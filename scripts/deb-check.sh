@@ -7,7 +7,9 @@
 # over its admin socket (0660, the unit's user) and refuses another user's,
 # journals it in its state directory and replays it after kill -9, checks
 # the config before a reload (ExecReload), reloads on SIGHUP and drains on
-# SIGTERM; an edited conffile survives an upgrade and a
+# SIGTERM; the version carries its commit (+gitYYYYMMDD.<hash>), the
+# copyright names Apache-2.0, the dashboard and example configs are in
+# /usr/share/doc/splicegate/examples; an edited conffile survives an upgrade and a
 # remove; `dpkg --purge` leaves no file named splicegate behind. Prints
 # "deb: N passed, N failed". Installs what it uses (lintian, systemd-analyze,
 # man, curl, python3, ip) from Debian's archive when it is missing.
@@ -97,11 +99,31 @@ check "the package is installed" "$(dpkg-query -W -f='${Status}' splicegate)" \
 	"install ok installed"
 check "splicegate version says the package's version" "$(splicegate version)" \
 	"splicegate $version"
+case $version in
+*+git[0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9].[0-9a-f]*) ok "the version carries the commit's date and hash ($version)" ;;
+*) bad "the version $version does not carry +gitYYYYMMDD.<commit>" ;;
+esac
+grep -q '^License: Apache-2.0$' /usr/share/doc/splicegate/copyright &&
+	grep -q '^Files: \*$' /usr/share/doc/splicegate/copyright &&
+	! grep -qi 'unstated' /usr/share/doc/splicegate/copyright &&
+	ok "debian/copyright: Apache-2.0 for the tree (and the BPF program's GPL-2.0)" ||
+	bad "copyright: $(grep '^License' /usr/share/doc/splicegate/copyright | tr '\n' ' ')"
+ex=/usr/share/doc/splicegate/examples
+missing=""
+for f in grafana-dashboard.json standalone.yaml gateway-api.yaml gateway-api-policies.yaml \
+	tcp-route.yaml tls-passthrough.yaml; do
+	[ -s "$ex/$f" ] || missing="$missing $f"
+done
+[ -z "$missing" ] && jq -e .panels "$ex/grafana-dashboard.json" >/dev/null &&
+	ok "the dashboard and example configs are shipped in $ex" || bad "missing in $ex:$missing"
+splicegate check -c "$ex/standalone.yaml" >/dev/null 2>&1 &&
+	ok "the shipped standalone example passes splicegate check" ||
+	bad "splicegate check $ex/standalone.yaml: $(splicegate check -c "$ex/standalone.yaml" 2>&1 | tail -2)"
 check "/etc/splicegate/gateway.yaml is a conffile" \
 	"$(dpkg-query -W -f='${Conffiles}' splicegate | awk '{ print $1 }')" \
 	/etc/splicegate/gateway.yaml
 check "splicegate check accepts the packaged config" \
-	"$(splicegate check -c /etc/splicegate 2>&1)" "config ok"
+	"$(splicegate check -c /etc/splicegate 2>&1)" "configuration ok"
 # 200 columns: the NAME line on one line, and man-db keeps no cat page of
 # a width other than 80 (as root it would write /var/cache/man/cat8/, a
 # cache man-db expires itself, which the leftover check below would see).
@@ -179,7 +201,7 @@ check "GET :8080/hello.txt is the backend's file, through the gateway" \
 	"$(curl -s --max-time 5 -w ' %{http_code}' http://127.0.0.1:8080/hello.txt)" \
 	"served through splicegate $version
  200"
-grep -q '"status":200' "$work/gateway.out" &&
+grep -q '"http.status":200' "$work/gateway.out" &&
 	ok "the request is in the JSON access log on stdout (--access-log json)" ||
 	bad "no JSON access-log line with status 200: $(tail -2 "$work/gateway.out")"
 curl -s --max-time 5 http://127.0.0.1:15020/metrics | grep -q '^splicegate_requests_total{' &&

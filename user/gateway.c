@@ -47,6 +47,10 @@ struct gateway {
 	struct sg_journal *journal;    /* --state-dir, NULL: none */
 	const struct sg_gateway_opts *opts;
 	uint64_t reloads_ok, reloads_failed;
+	/* The last config change's outcome, and the time (s since the epoch)
+	 * of the last that went in force: the start's load counts as one. */
+	bool reload_last_ok;
+	int64_t reload_ok_at;
 	bool quitting;
 	/* SIGTERM came: readiness fails while the listeners accept on for
 	 * --drain-delay (delay_timer), then the drain begins (quitting). */
@@ -68,6 +72,19 @@ struct gateway {
 	uint64_t keys_seen;		/* --tls-ticket-keys, as stat(2) saw it last */
 	struct sg_get_history *history; /* generations and transition times */
 };
+
+/* A config change (reload, apply, delete, certificate files) went in
+ * force, or failed: counted, and the metrics' last-reload gauges set. */
+static void reloaded(struct gateway *g, bool ok)
+{
+	if (ok) {
+		g->reloads_ok++;
+		g->reload_ok_at = (int64_t)time(NULL);
+	} else {
+		g->reloads_failed++;
+	}
+	g->reload_last_ok = ok;
+}
 
 #define GATEWAY_CERT_POLL_MS 1000
 
@@ -248,9 +265,9 @@ static int change(void *ctx, const char *body, size_t len, bool del, const char 
 	sg_diag_init(&d);
 	rc = sg_store_change(g->store, body, len, del, ns, vet_change, &p, answer, &names, &d);
 	if (rc < 0)
-		g->reloads_failed++;
+		reloaded(g, false);
 	else
-		g->reloads_ok++;
+		reloaded(g, true);
 	if (rc < 0) {
 		*answer = sg_diag_join(&d);
 		sg_diag_free(&d);
@@ -271,7 +288,14 @@ static char *metrics(void *ctx)
 {
 	struct gateway *g = ctx;
 	struct sg_stats *all[SG_MAX_WORKERS];
-	struct sg_stats_extra x = { g->reloads_ok, g->reloads_failed, g->nworkers, NULL };
+	struct sg_stats_extra x = {
+		.reloads_ok = g->reloads_ok,
+		.reloads_failed = g->reloads_failed,
+		.workers = g->nworkers,
+		.version = g->opts->version,
+		.reload_last_ok = g->reload_last_ok,
+		.reload_ok_at = g->reload_ok_at,
+	};
 	struct sg_splice_counters verdicts;
 
 	if (g->splice && sg_splice_counters(g->splice, &verdicts) == 0)
@@ -367,11 +391,11 @@ static void reload(struct gateway *g)
 		SG_INFO("reload: the config files are still the ones that failed above; "
 			"the config in force is unchanged");
 	} else if (rc == -1) {
-		g->reloads_failed++;
+		reloaded(g, false);
 		SG_ERR("reload failed; the config in force is unchanged:");
 		sg_diag_print(&d, stderr);
 	} else if (rc == 0) {
-		g->reloads_ok++;
+		reloaded(g, true);
 		sg_diag_print(&d, stderr); /* warnings */
 		take_config(g);
 		SG_INFO("reloaded: %zu binds, %zu policies", g->cfg->nbinds, g->cfg->npolicies);
@@ -520,11 +544,11 @@ static void on_cert_timer(struct sg_loop *loop, struct sg_timer *t)
 	g->cert_seen = now;
 	sg_diag_init(&d);
 	if (sg_store_rebuild(g->store, vet, g, &d) == -1) {
-		g->reloads_failed++;
+		reloaded(g, false);
 		SG_ERR("certificate files changed but do not load; the ones in force stay:");
 		sg_diag_print(&d, stderr);
 	} else {
-		g->reloads_ok++;
+		reloaded(g, true);
 		take_config(g);
 		SG_INFO("certificate files changed: reloaded");
 	}
@@ -833,6 +857,8 @@ int sg_gateway_run(const struct sg_gateway_opts *opts)
 	if (!g.store)
 		return 1;
 	g.cfg = sg_store_current(g.store);
+	g.reload_last_ok = true; /* the config the gateway starts on is in force */
+	g.reload_ok_at = (int64_t)time(NULL);
 	if (opts->state_dir) {
 		g.journal = sg_state_open(opts->state_dir, opts->reset_state, g.store);
 		if (!g.journal)

@@ -9,6 +9,7 @@
 #include "config/cfg.h"
 
 struct sg_gateway_opts {
+	const char *version;		 /* splicegate_build_info's (NULL: "unknown") */
 	const char *const *config_paths; /* none: the embedded default */
 	size_t nconfig_paths;
 	const char *admin_addr; /* NULL: config's adminAddr */

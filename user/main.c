@@ -9,6 +9,7 @@
 #include "config/cfg.h"
 #include "config/duration.h"
 #include "user/ctl/ctl.h"
+#include "user/ctl/usage.h"
 #include "user/gateway.h"
 #include "user/relay/splice.h"
 #include "user/auth/apikey.h"
@@ -19,7 +20,13 @@
 
 /* The one version: `splicegate version`, the man page and the Debian
  * package (scripts/deb-build.sh reads it from this line) all take it here. */
-#define SG_VERSION "0.1.0"
+#define SG_VERSION "0.2.0"
+/* A build from a git checkout adds "+gitYYYYMMDD.<commit>" (the Makefile
+ * defines SG_GIT_VERSION), so that each commit's build is newer. */
+#ifndef SG_GIT_VERSION
+#define SG_GIT_VERSION ""
+#endif
+#define SG_FULL_VERSION SG_VERSION SG_GIT_VERSION
 #define SG_MAX_CONFIGS 64
 
 /* --help prints about, then usage; scripts/man-page.sh makes splicegate(8)
@@ -45,7 +52,9 @@ static const char usage[] =
 	"                                           API status (default: a table)\n"
 	"  splicegate bpf load|unload|status       the bundled BPF loader (pins under\n"
 	"                                           /sys/fs/bpf/splicegate)\n"
-	"  splicegate version\n"
+	"  splicegate version                      also --version\n"
+	"  splicegate help [COMMAND]               a command's own help, with examples\n"
+	"                                           (also splicegate COMMAND --help)\n"
 	"\n"
 	"options:\n"
 	"  -c, --config FILE|DIR   config file or directory of .yaml files (repeatable)\n"
@@ -147,7 +156,12 @@ static const char usage[] =
 	"                          force, with a warning)\n"
 	"      --log-level LEVEL   error|warn|info|debug (default info)\n"
 	"      --access-log FMT    text|json|off: one line per request on stdout (default text)\n"
-	"  -h, --help              this text\n";
+	"      --pin-dir DIR       (bpf) where the BPF maps and programs are pinned\n"
+	"                          (default /sys/fs/bpf/splicegate)\n"
+	"      --backlog BYTES     (bpf load) the bytes a spliced socket may hold unread\n"
+	"                          before the kernel path takes no more (default 2097152)\n"
+	"  -h, --help              this text (with a command: that command's help)\n"
+	"      --version           the version\n";
 
 #define CLI_MAX_FILES 32
 
@@ -202,7 +216,26 @@ static int parse_timeout(const char *name, const char *arg, uint64_t *out)
 	return 0;
 }
 
-static int parse_args(int argc, char **argv, struct cli *cli)
+/* A bad option or argument: one line, naming what to read (kubectl's
+ * way: no wall of help), and the usage exit status. */
+static int bad_usage(const char *cmd, const char *what, const char *arg)
+{
+	fprintf(stderr, "splicegate%s%s: %s \"%s\"; see 'splicegate %s%s--help'\n", cmd ? " " : "",
+		cmd ? cmd : "", what, arg, cmd ? cmd : "", cmd ? " " : "");
+	return -1;
+}
+
+/* The option getopt_long refused (opterr 0, ':' leading the short ones):
+ * the one line bad_usage writes. */
+static int bad_option(const char *cmd, int opt, char **argv)
+{
+	char shortopt[3] = { '-', (char)optopt, '\0' };
+	const char *arg = optopt ? shortopt : argv[optind - 1];
+
+	return bad_usage(cmd, opt == ':' ? "option needs a value:" : "unknown option", arg);
+}
+
+static int parse_args(const char *cmd, int argc, char **argv, struct cli *cli)
 {
 	static const struct option longopts[] = {
 		{ "config", required_argument, NULL, 'c' },
@@ -235,11 +268,13 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 		{ "busy-poll", required_argument, NULL, 'b' },
 		{ "coalesce", required_argument, NULL, 'C' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
 		{ 0 },
 	};
 	int opt;
 
-	while ((opt = getopt_long(argc, argv, "c:f:n:o:Ah", longopts, NULL)) != -1) {
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, ":c:f:n:o:Ah", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'f':
 			if (cli->nfiles == CLI_MAX_FILES) {
@@ -403,12 +438,16 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 			}
 			break;
 		case 'h':
-			fputs(about, stdout);
-			fputs(usage, stdout);
+			if (!sg_usage_print(cmd, stdout)) {
+				fputs(about, stdout);
+				fputs(usage, stdout);
+			}
+			exit(0);
+		case 'V':
+			printf("splicegate %s\n", SG_FULL_VERSION);
 			exit(0);
 		default:
-			fputs(usage, stderr);
-			return -1;
+			return bad_option(cmd, opt, argv);
 		}
 	}
 	cli->gw.config_paths = cli->configs;
@@ -416,13 +455,17 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 	return 0;
 }
 
+/* check -c ...: every error (sg_diag keeps SG_DIAG_MAX_LINES and counts
+ * the rest), then one closing line, as haproxy -c and nginx -t end. */
 static int cmd_check(const struct cli *cli)
 {
 	struct sg_diag d;
 	struct sg_cfg *cfg;
+	size_t errors;
 
 	if (cli->nconfigs == 0) {
-		fprintf(stderr, "splicegate check: needs -c FILE|DIR\n");
+		fprintf(stderr,
+			"splicegate check: needs -c FILE|DIR; see 'splicegate check --help'\n");
 		return 1;
 	}
 	sg_diag_init(&d);
@@ -435,9 +478,14 @@ static int cmd_check(const struct cli *cli)
 		cfg = NULL;
 	}
 	sg_diag_print(&d, stderr);
+	errors = d.errors;
 	sg_diag_free(&d);
-	if (!cfg)
+	if (!cfg) {
+		errors = errors ? errors : 1;
+		fprintf(stderr, "%zu error%s: configuration invalid\n", errors,
+			errors == 1 ? "" : "s");
 		return 1;
+	}
 	/* Valid, but as a reload it would stop all traffic. */
 	if (cfg->nbinds == 0)
 		fprintf(stderr, "warning: this config has no listeners: a gateway reloading it "
@@ -445,7 +493,7 @@ static int cmd_check(const struct cli *cli)
 				"listener and serves no traffic (unless started with "
 				"--refuse-empty-reload, which refuses such a reload)\n");
 	sg_cfg_free(cfg);
-	printf("config ok\n");
+	printf("configuration ok\n");
 	return 0;
 }
 
@@ -569,9 +617,35 @@ static int cmd_change(const struct cli *cli, bool del, char **rest, int nrest)
 	return 1;
 }
 
+/* `splicegate help [CMD]`: the gateway's help, or CMD's; an unknown CMD
+ * is a usage error. */
+static int help(const char *cmd)
+{
+	if (!cmd) {
+		fputs(about, stdout);
+		fputs(usage, stdout);
+		return 0;
+	}
+	if (sg_usage_print(cmd, stdout))
+		return 0;
+	bad_usage(NULL, "unknown command", cmd);
+	return 1;
+}
+
+/* A subcommand's arguments ask for its help (-h, --help): answered before
+ * they are parsed, so that `bpf --help` needs no valid bpf subcommand. */
+static bool asks_help(int argc, char **argv)
+{
+	for (int i = 0; i < argc && strcmp(argv[i], "--"); i++)
+		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help"))
+			return true;
+	return false;
+}
+
 int main(int argc, char **argv)
 {
 	struct cli cli = {
+		.gw.version = SG_FULL_VERSION,
 		.gw.splice = "auto",
 		.gw.head_timeout_ms = 10000,
 		.gw.body_idle_ms = 300000,
@@ -582,17 +656,20 @@ int main(int argc, char **argv)
 	int nargs, nrest;
 	char **args, **rest;
 
+	if (cmd && !strcmp(cmd, "help"))
+		return help(argc > 2 ? argv[2] : NULL);
+	if (cmd && !sg_usage_known(cmd)) {
+		bad_usage(NULL, "unknown command", cmd);
+		return 1;
+	}
+	if (cmd && asks_help(argc - 2, argv + 2))
+		return help(cmd);
 	if (cmd && !strcmp(cmd, "version")) {
-		printf("splicegate %s\n", SG_VERSION);
+		printf("splicegate %s\n", SG_FULL_VERSION);
 		return 0;
 	}
 	if (cmd && !strcmp(cmd, "bpf"))
 		return sg_splice_cli(argc - 2, argv + 2);
-	if (cmd && strcmp(cmd, "check") && strcmp(cmd, "apply") && strcmp(cmd, "delete") &&
-	    strcmp(cmd, "get")) {
-		fprintf(stderr, "splicegate: unknown command \"%s\"\n%s", cmd, usage);
-		return 1;
-	}
 	nargs = cmd ? argc - 1 : argc;
 	args = cmd ? argv + 1 : argv;
 	/* The default admin socket: an environment may name another (several
@@ -600,7 +677,7 @@ int main(int argc, char **argv)
 	cli.gw.admin_socket = getenv("SPLICEGATE_ADMIN_SOCKET");
 	if (!cli.gw.admin_socket || !*cli.gw.admin_socket)
 		cli.gw.admin_socket = "/run/splicegate/admin.sock";
-	if (parse_args(nargs, args, &cli) == -1)
+	if (parse_args(cmd, nargs, args, &cli) == -1)
 		return 1;
 	if (cli.gw.reset_state && !cli.gw.state_dir) {
 		fprintf(stderr, "splicegate: --reset-state: needs --state-dir DIR\n");
@@ -621,7 +698,7 @@ int main(int argc, char **argv)
 	if (cmd && strcmp(cmd, "check"))
 		return cmd_change(&cli, !strcmp(cmd, "delete"), rest, nrest);
 	if (nrest > 0) {
-		fprintf(stderr, "splicegate: unexpected argument \"%s\"\n%s", rest[0], usage);
+		bad_usage(cmd, "unexpected argument", rest[0]);
 		return 1;
 	}
 	if (cmd)

@@ -22,10 +22,10 @@ render() {
 	LC_ALL=$1 MANWIDTH=80 man -P cat -l "$2"
 }
 
-# agree LOCALE PAGE: the rendered words, from NAME up to FILES (what the
+# agree LOCALE PAGE: the rendered words, from NAME up to PORTS (what the
 # generator adds after --help's text), are --help's.
 agree() {
-	render "$1" "$2" | sed -n '/^NAME$/,/^FILES$/p' | sed '$d' | tr ' ' '\n' |
+	render "$1" "$2" | sed -n '/^NAME$/,/^PORTS$/p' | sed '$d' | tr ' ' '\n' |
 		sed '/^$/d' >"$work/man.words"
 	if cmp -s "$work/help.words" "$work/man.words"; then
 		return 0

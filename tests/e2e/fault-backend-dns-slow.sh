@@ -1,4 +1,4 @@
-# Fault: the name server does not answer (a UDP black hole that a private /etc/resolv.conf names, lookups giving up after 2 s). Names are looked up off the event loop: a gateway with one worker answers other clients at once while a request waits for its backend's name, which then gets 503 "upstream call failed: connect: host unreachable"; a connect timeout shorter than the lookup gives 504 "upstream call timeout" on time; a client that leaves during the lookup leaves nothing behind; a name from /etc/hosts connects. (With the lookup on the loop, every other client waited the whole 2 s.)
+# Fault: the name server does not answer (a UDP black hole that a private /etc/resolv.conf names, lookups giving up after 2 s). Names are looked up off the event loop: a gateway with one worker answers other clients at once while a request waits for its backend's name, which then gets 503 "upstream call failed: connect: dns: no answer from a name server (temporary failure)"; a connect timeout shorter than the lookup gives 504 "upstream call timeout" on time; a client that leaves during the lookup leaves nothing behind; a name from /etc/hosts connects. (With the lookup on the loop, every other client waited the whole 2 s.)
 if [ -z "${SG_DNS_MOUNT_NS:-}" ]; then
 	# A mount namespace of this scenario's own, so that the black hole's
 	# resolv.conf covers only the processes started here.
@@ -81,7 +81,7 @@ check "while a name is looked up, 5 other requests answered 200 within 1 s each"
 wait "$slow_pid"
 out=$(cat "$WORK/slow.out")
 check "the request waiting for the name: 503 and the failure body" "$(status_body "$out")" \
-	"503 upstream call failed: connect: host unreachable"
+	"503 upstream call failed: connect: dns: no answer from a name server (temporary failure)"
 within "$out" 1.5 10 && pass "it was answered when the resolver gave up ($(cut -d' ' -f2 <<<"$out") s)" ||
 	fail "answered after $(cut -d' ' -f2 <<<"$out") s, not after the 2 s lookup"
 

@@ -22,6 +22,6 @@ RAW=$({
 check "stalled body answered 504 at the request timeout" "$(jq -c '[.responses[0].status]' <<<"$RAW")" "[504]"
 stop_gateway
 line=$(grep '^{' "$WORK/gateway.log")
-[ "$(jq -c '[.method,.path,.status]' <<<"$line" 2>/dev/null)" = '["POST","/slow-body?x=1",504]' ] &&
-	pass "json line: method, path and status of the timed-out request" || fail "json line: $line"
+[ "$(jq -c '[."http.method",."http.path",."http.status",.reason]' <<<"$line" 2>/dev/null)" = '["POST","/slow-body?x=1",504,"request_timeout"]' ] &&
+	pass "json line: method, path, status and reason of the timed-out request" || fail "json line: $line"
 finish

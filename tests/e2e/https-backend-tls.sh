@@ -105,7 +105,7 @@ binds:
       - host: 127.0.0.1:$NP
         policies: {backendTLS: {insecure: true}}
 YAML
-check "check accepts the config" "$("$SG_BIN" check -c "$WORK/config.yaml" 2>&1)" "config ok"
+check "check accepts the config" "$("$SG_BIN" check -c "$WORK/config.yaml" 2>&1)" "configuration ok"
 
 # metric NAME{LABELS}: one /metrics sample (0 when absent).
 metric() {

@@ -87,7 +87,7 @@ for engine in $(engines); do
 	check "$engine: TLS passthrough: the backend's certificate" \
 		"$(timeout 10 openssl s_client -connect "127.0.0.1:$PASS_PORT" -servername pass.test </dev/null 2>/dev/null | sed -n 's/^subject=.*CN = //p')" \
 		backend-pass
-	engines_seen=$(grep -o 'http.path=/s?size=[0-9]* http.status=200 .*engine=[a-z]*' "$WORK/gateway.log" | sed 's/.*engine=//' | sort -u | tr '\n' ' ')
+	engines_seen=$(grep -o 'http.path=/s?size=[0-9]* http.version=[^ ]* http.status=200 .*engine=[a-z]*' "$WORK/gateway.log" | sed 's/.*engine=//' | sort -u | tr '\n' ' ')
 	check "$engine: HTTPS bodies moved by copy (access log)" "$engines_seen" "copy "
 	stop_gateway
 done
@@ -138,7 +138,7 @@ for i in $(seq 20); do
 done
 wait "$flood"
 check "during a handshake flood, the other clients are served (20 of 20 rounds)" "$ok" 20
-n=$(grep -c 'http.path=/flood http.status=200' "$WORK/gateway.log")
+n=$(grep -c 'http.path=/flood http.version=[^ ]* http.status=200' "$WORK/gateway.log")
 check "every flood connection was answered 200" "$n" 200
 
 san_check

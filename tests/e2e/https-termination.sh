@@ -53,7 +53,7 @@ out=$("$SG_BIN" check -c "$WORK/bad.yaml" 2>&1)
 check "check refuses a key that does not match (exit 1)" "$?" 1
 [[ "$out" == *"port $HP: listener any: key does not match the certificate"* ]] &&
 	pass "the refusal names the port, the listener and why" || fail "refusal: $out"
-check "check accepts the config" "$("$SG_BIN" check -c "$WORK/config.yaml" 2>&1)" "config ok"
+check "check accepts the config" "$("$SG_BIN" check -c "$WORK/config.yaml" 2>&1)" "configuration ok"
 
 start_gateway -c "$WORK/config.yaml" || finish
 wait_port "$HP" 5 || fail "HTTPS port $HP did not open"

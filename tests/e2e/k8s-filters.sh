@@ -420,7 +420,7 @@ refused "RequestRedirect with URLRewrite" \
 	'[{type: RequestRedirect, requestRedirect: {hostname: a}}, {type: URLRewrite, urlRewrite: {hostname: b}}] nobackend' \
 	"cannot be combined"
 refused "RequestRedirect with backendRefs" \
-	'[{type: RequestRedirect, requestRedirect: {hostname: a}}]' "has no backendRefs"
+	'[{type: RequestRedirect, requestRedirect: {hostname: a}}]' "RequestRedirect filter must not be used together with backendRefs"
 refused "ReplacePrefixMatch on an Exact match" \
 	'[{type: URLRewrite, urlRewrite: {path: {type: ReplacePrefixMatch, replacePrefixMatch: /x}}}]' \
 	"exactly one match, of type PathPrefix"

@@ -5,7 +5,10 @@
 # /metrics, which parses strictly (histogram rules included), and the
 # histograms and per-route counters say what was sent: counts per route,
 # the slow request above the 0.25 s bucket, upload bytes, retries and tries,
-# a connect failure by kind, no request left active.
+# a connect failure by kind, no request left active; splicegate_build_info
+# names the running version, the start counts as a successful reload with
+# its time, process_* metrics are there, no worker label, and promtool
+# check metrics finds nothing to say.
 . "$(dirname "$0")/lib.sh"
 
 DASH=$REPO_DIR/config/deploy/grafana-dashboard.json
@@ -91,4 +94,22 @@ expect_metric "agentgateway_requests_total{listener=\"$L\",route=\"$L/down\",sta
 expect_metric "agentgateway_requests_total{listener=\"$L\",route=\"\",status=\"404\"}" 1
 expect_metric "agentgateway_request_duration_seconds_count{listener=\"$L\",route=\"\"}" 1
 expect_metric splicegate_active_requests 0
+expect_metric "splicegate_build_info{version=\"$("$SG_BIN" version | sed 's/^splicegate //')\"}" 1
+expect_metric splicegate_config_last_reload_successful 1
+now=$(date +%s)
+at=$(metric splicegate_config_last_reload_success_timestamp_seconds)
+[ -n "$at" ] && [ "$at" -le "$now" ] && [ "$at" -ge $((now - 600)) ] &&
+	pass "the last reload's time is the start's ($at)" || fail "last reload at '$at', now $now"
+for m in process_cpu_seconds_total process_resident_memory_bytes process_open_fds process_max_fds process_start_time_seconds; do
+	[ -n "$(metric $m)" ] || fail "no $m"
+done
+pass "process_* metrics (CPU, RSS, fds, start time)"
+! grep -q 'worker="' "$WORK/metrics" && pass "no series carries a worker label" ||
+	fail "worker labels: $(grep -m1 'worker="' "$WORK/metrics")"
+# promtool (Debian's prometheus package): the exposition is clean.
+if promtool check metrics <"$WORK/metrics" >"$WORK/promtool" 2>&1; then
+	pass "promtool check metrics: clean"
+else
+	fail "promtool check metrics: $(head -5 "$WORK/promtool")"
+fi
 finish

@@ -19,7 +19,7 @@ until_log() {
 "$SG_BIN" check -c "$WORK/empty.yaml" >"$WORK/out" 2>"$WORK/err"
 rc=$?
 want="warning: this config has no listeners: a gateway reloading it closes every listener and serves no traffic (unless started with --refuse-empty-reload, which refuses such a reload)"
-[ "$rc" = 0 ] && [ "$(cat "$WORK/err")" = "$want" ] && [ "$(cat "$WORK/out")" = "config ok" ] &&
+[ "$rc" = 0 ] && [ "$(cat "$WORK/err")" = "$want" ] && [ "$(cat "$WORK/out")" = "configuration ok" ] &&
 	pass "check on an empty file: exit 0 with the warning" ||
 	fail "check on an empty file: exit $rc, stderr: $(cat "$WORK/err")"
 

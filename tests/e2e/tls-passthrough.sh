@@ -37,7 +37,7 @@ binds:
 YAML
 
 out=$("$SG_BIN" check -c "$WORK/standalone" 2>&1)
-check "splicegate check accepts the TLS listeners" "$out" "config ok"
+check "splicegate check accepts the TLS listeners" "$out" "configuration ok"
 
 # The config_dump of the first bind: agentgateway's shapes (bind protocol
 # "tls", listener protocol {"TLS": null}, routes with their hostnames).

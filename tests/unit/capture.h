@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <string.h>
 #include <unistd.h>
 
 struct test_capture {
@@ -59,6 +60,29 @@ static inline void test_capture_end(struct test_capture *c, char *out, size_t ca
 	if (out)
 		out[len] = '\0';
 	close(c->pipe);
+}
+
+/* Log lines with their time of day taken out, so that a case compares
+ * the rest exactly: a text line's leading "YYYY-MM-DDTHH:MM:SS.mmmZ " and
+ * a JSON line's "time":"...", in place. */
+static inline void test_log_untimed(char *s)
+{
+	static const char json_time[] = "{\"time\":\"";
+	char *line = s;
+
+	while (*line) {
+		char *nl = strchr(line, '\n');
+		size_t cut = 0, at = 0, len = nl ? (size_t)(nl - line) + 1 : strlen(line);
+
+		if (len > 25 && line[4] == '-' && line[10] == 'T' && line[23] == 'Z' && line[24] == ' ')
+			cut = 25;
+		else if (!strncmp(line, json_time, strlen(json_time)) && len > 35) {
+			at = 1;
+			cut = strlen(json_time) - 1 + 24 + 2; /* "time":"<24>", */
+		}
+		memmove(line + at, line + at + cut, strlen(line + at + cut) + 1);
+		line += len - cut;
+	}
 }
 
 #endif

@@ -1359,11 +1359,13 @@ static void test_config_rejects_unknown_keys(void **state)
 		  "t.yaml:3:3: binds[0]: unknown field \"bogus\", expected one of: port, "
 		  "listeners" },
 		{ "standalone config", "config:\n  adminAddress: x\n",
-		  "t.yaml:2:3: config: unknown field \"adminAddress\", expected one of: adminAddr, "
+		  "t.yaml:2:3: config: unknown field \"adminAddress\" (did you mean "
+		  "\"adminAddr\"?), expected one of: adminAddr, "
 		  "statsAddr, readinessAddr, connectionTerminationDeadline, backend" },
 		{ "standalone listener",
 		  "binds:\n- port: 8080\n  listeners:\n  - name: a\n    route: []\n",
-		  "t.yaml:5:5: binds[0].listeners[0]: unknown field \"route\", expected one of: "
+		  "t.yaml:5:5: binds[0].listeners[0]: unknown field \"route\" (did you mean "
+		  "\"routes\"?), expected one of: "
 		  "name, "
 		  "protocol, hostname, routes, tcpRoutes, tls" },
 		{ "standalone backend tcp policy",
@@ -1375,7 +1377,8 @@ static void test_config_rejects_unknown_keys(void **state)
 		  "      - host: 127.0.0.1:8000\n"
 		  "        policies: {tcp: {keepalive: {}}}\n",
 		  "t.yaml:7:26: binds[0].listeners[0].routes[0].backends[0].policies.tcp: unknown "
-		  "field \"keepalive\", expected one of: connectTimeout, keepalives" },
+		  "field \"keepalive\" (did you mean \"keepalives\"?), expected one of: "
+		  "connectTimeout, keepalives" },
 		{ "standalone frontend http", "frontendPolicies:\n  http: {idleTimeout: 1s}\n",
 		  "t.yaml:2:10: frontendPolicies.http: unknown field \"idleTimeout\", expected one "
 		  "of: maxBufferSize, http1MaxHeaders, http1IdleTimeout, http2WindowSize, "
@@ -1384,38 +1387,44 @@ static void test_config_rejects_unknown_keys(void **state)
 		  "normalizePath, mergeSlashes, pathWithEscapedSlashesAction" },
 		{ "kubernetes top level",
 		  "apiVersion: v1\nkind: Service\nmetadata: {name: a}\nspecs: {}\n",
-		  "t.yaml:4:1: (top level): unknown field \"specs\", expected one of: apiVersion, "
+		  "t.yaml:4:1: (top level): unknown field \"specs\" (did you mean \"spec\"?), "
+		  "expected one of: apiVersion, "
 		  "kind, metadata, spec, status, addressType, type, data, stringData, binaryData, "
 		  "immutable, "
 		  "endpoints, ports" },
 		{ "kubernetes metadata",
 		  "apiVersion: v1\nkind: Service\nmetadata: {name: a, label: x}\n",
-		  "t.yaml:3:21: metadata: unknown field \"label\", expected one of: name, "
+		  "t.yaml:3:21: metadata: unknown field \"label\" (did you mean \"labels\"?), "
+		  "expected one of: name, "
 		  "namespace, "
 		  "labels, annotations, uid, resourceVersion, generation, creationTimestamp, "
 		  "managedFields, ownerReferences, finalizers" },
 		{ "kubernetes Service spec",
 		  "apiVersion: v1\nkind: Service\nmetadata: {name: a}\nspec:\n  clusterIp: x\n",
-		  "t.yaml:5:3: spec: unknown field \"clusterIp\", expected one of: clusterIP, "
+		  "t.yaml:5:3: spec: unknown field \"clusterIp\" (did you mean \"clusterIP\"?), "
+		  "expected one of: clusterIP, "
 		  "externalName, ports, clusterIPs, type, selector, sessionAffinity, ipFamilies, "
 		  "ipFamilyPolicy, internalTrafficPolicy" },
 		{ "kubernetes HTTPRoute rule",
 		  K8S_BASE ROUTE_HEAD "  parentRefs: [{name: gw}]\n"
 				      "  rules:\n"
 				      "  - timeout: {request: 1s}\n",
-		  "t.yaml:22:5: spec.rules[0]: unknown field \"timeout\", expected one of: name, "
+		  "t.yaml:22:5: spec.rules[0]: unknown field \"timeout\" (did you mean "
+		  "\"timeouts\"?), expected one of: name, "
 		  "matches, backendRefs, timeouts, retry, filters, sessionPersistence" },
 		{ "kubernetes policy traffic",
 		  K8S_BASE POLICY_HEAD "  targetRefs: [{kind: Gateway, name: gw}]\n"
 				       "  traffic: {timeout: {request: 1s}}\n",
-		  "t.yaml:21:13: spec.traffic: unknown field \"timeout\", expected one of: "
+		  "t.yaml:21:13: spec.traffic: unknown field \"timeout\" (did you mean "
+		  "\"timeouts\"?), expected one of: "
 		  "timeouts, retry, headerModifiers, cors, directResponse, hostRewrite, "
 		  "rateLimit, csrf, jwtAuthentication, apiKeyAuthentication, basicAuthentication, "
 		  "extAuth, authorization" },
 		{ "kubernetes policy frontend tcp",
 		  K8S_BASE POLICY_HEAD "  targetRefs: [{kind: Gateway, name: gw}]\n"
 				       "  frontend: {tcp: {keepalives: {}}}\n",
-		  "t.yaml:21:20: spec.frontend.tcp: unknown field \"keepalives\", expected one of: "
+		  "t.yaml:21:20: spec.frontend.tcp: unknown field \"keepalives\" (did you mean "
+		  "\"keepalive\"?), expected one of: "
 		  "keepalive, maxConnections" },
 	};
 

@@ -1,6 +1,7 @@
 /* Tests for policy/failure.c: the gateway's own answers are byte-exact and
  * only the failures DESIGN §3 names are retryable. */
 #include <errno.h>
+#include <netdb.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -77,6 +78,14 @@ static void test_failure_cause_texts(void **state)
 	assert_string_equal(
 		sg_fail_body(SG_FAIL_CONNECT, sg_fail_cause(ECONNREFUSED), buf, sizeof(buf)),
 		"upstream call failed: connect: connection refused");
+	/* A name that does not resolve says so, not "host unreachable". */
+	assert_string_equal(sg_fail_body(SG_FAIL_CONNECT, sg_fail_cause(SG_FAIL_DNS(EAI_NONAME)),
+					 buf, sizeof(buf)),
+			    "upstream call failed: connect: dns: name does not resolve");
+	assert_string_equal(sg_fail_cause(SG_FAIL_DNS(EAI_AGAIN)),
+			    "dns: no answer from a name server (temporary failure)");
+	assert_string_equal(sg_fail_name(SG_FAIL_ATTEMPT_TIMEOUT), "attempt_timeout");
+	assert_string_equal(sg_fail_name(SG_FAIL_CONNECT_TIMEOUT), "connect_timeout");
 }
 
 int main(void)

@@ -462,9 +462,12 @@ static void test_h2proxy_get_relayed_from_http1_backend(void **state)
 	assert_int_equal(e->st[0].code, 0);
 	UNTIL(e, e->stats.requests_active == 0);
 	test_capture_end(&e->log, log, sizeof(log));
+	test_log_untimed(log);
 	snprintf(want, sizeof(want),
-		 "request listener=bind/8080/web route=bind/8080/web/app endpoint=127.0.0.1:%u "
-		 "http.method=GET http.path=/app/x?q=1 http.status=201 attempts=1 ",
+		 "info  request gateway=default/default listener=bind/8080/web "
+		 "route=bind/8080/web/app endpoint=127.0.0.1:%u src.addr=192.0.2.7 "
+		 "http.method=GET http.host=web.example http.path=/app/x?q=1 "
+		 "http.version=HTTP/2 http.status=201 protocol=HTTP attempts=1 ",
 		 e->port);
 	assert_true(!strncmp(log, want, strlen(want)));
 	assert_non_null(strstr(log, " bytes_in=0 bytes_out=5 engine=copy\n"));

@@ -521,12 +521,18 @@ static void test_request_in_turn_forget_the_last(void **state)
 	sg_request_log(&e->r[0], 0, 0);
 	sg_request_release(&e->r[0]);
 	test_capture_end(&e->log, log, sizeof(log));
-	assert_string_equal(log, "request listener=bind/8080/web route=bind/8080/web/direct "
-				 "endpoint=- http.method=GET http.path=/direct http.status=418 "
-				 "attempts=1 duration=0ms bytes_in=0 bytes_out=0 engine=copy\n"
-				 "request listener=bind/8080/web route=- endpoint=- "
-				 "http.method=GET http.path=/none http.status=404 attempts=1 "
-				 "duration=0ms bytes_in=0 bytes_out=0 engine=copy\n");
+	test_log_untimed(log);
+	assert_string_equal(log,
+			    "info  request gateway=default/default listener=bind/8080/web "
+			    "route=bind/8080/web/direct endpoint=- src.addr=192.0.2.7 "
+			    "http.method=GET http.host=web.example http.path=/direct "
+			    "http.version=HTTP/1.1 http.status=418 protocol=HTTP attempts=1 "
+			    "duration=0ms bytes_in=0 bytes_out=0 engine=copy\n"
+			    "info  request gateway=default/default listener=bind/8080/web "
+			    "route=- endpoint=- src.addr=192.0.2.7 http.method=GET "
+			    "http.host=web.example http.path=/none http.version=HTTP/1.1 "
+			    "http.status=404 protocol=HTTP attempts=1 duration=0ms bytes_in=0 "
+			    "bytes_out=0 engine=copy reason=no_route error=\"route not found\"\n");
 	assert_int_equal(counted_all(e), 2);
 	assert_int_equal(sg_admit_count(e->f.admit, SG_ADMIT_REQ, 8080), 0);
 }
@@ -676,10 +682,12 @@ static void test_request_counted_and_logged_once(void **state)
 	sg_request_log(&e->r[0], 2, 4);
 	assert_null(e->r[0].req);
 	test_capture_end(&e->log, log, sizeof(log));
-	assert_string_equal(log, "request listener=bind/8080/web route=bind/8080/web/direct "
-				 "endpoint=- http.method=GET http.path=/direct/a?b=c "
-				 "http.status=418 attempts=1 duration=0ms bytes_in=5 bytes_out=9 "
-				 "engine=copy\n");
+	test_log_untimed(log);
+	assert_string_equal(log, "info  request gateway=default/default listener=bind/8080/web "
+				 "route=bind/8080/web/direct endpoint=- src.addr=192.0.2.7 "
+				 "http.method=GET http.host=web.example http.path=/direct/a?b=c "
+				 "http.version=HTTP/1.1 http.status=418 protocol=HTTP attempts=1 "
+				 "duration=0ms bytes_in=5 bytes_out=9 engine=copy\n");
 	assert_int_equal(e->stats.requests_active, 0);
 	assert_int_equal(counted(e, "bind/8080/web", "bind/8080/web/direct", 418), 1);
 	assert_int_equal(counted_all(e), 1);
@@ -697,10 +705,15 @@ static void test_request_logged_json_without_listener(void **state)
 	sg_request_log(&e->r[0], 0, 0);
 	sg_request_log(&e->r[0], 0, 0);
 	test_capture_end(&e->log, log, sizeof(log));
-	assert_string_equal(log, "{\"listener\":\"\",\"route\":\"\",\"endpoint\":\"\","
-				 "\"method\":\"DELETE\",\"path\":\"/x\",\"status\":404,"
-				 "\"attempts\":1,\"duration_ms\":0,\"bytes_in\":0,"
-				 "\"bytes_out\":0,\"engine\":\"copy\"}\n");
+	test_log_untimed(log);
+	assert_string_equal(log,
+			    "{\"level\":\"info\",\"gateway\":\"\",\"listener\":\"\","
+			    "\"route\":\"\",\"endpoint\":\"\",\"src.addr\":\"192.0.2.7\","
+			    "\"http.method\":\"DELETE\",\"http.host\":\"nobody.example\","
+			    "\"http.path\":\"/x\",\"http.version\":\"HTTP/1.1\","
+			    "\"http.status\":404,\"protocol\":\"HTTP\",\"attempts\":1,"
+			    "\"duration_ms\":0,\"bytes_in\":0,\"bytes_out\":0,\"engine\":\"copy\","
+			    "\"reason\":\"no_route\",\"error\":\"route not found\"}\n");
 }
 
 /* A request that never began (no head yet) logs nothing. */
@@ -713,6 +726,7 @@ static void test_request_not_begun_not_logged(void **state)
 	capture_log(e, SG_ACCESS_LOG_TEXT);
 	sg_request_log(&e->r[0], 0, 0);
 	test_capture_end(&e->log, log, sizeof(log));
+	test_log_untimed(log);
 	assert_string_equal(log, "");
 }
 
@@ -786,10 +800,12 @@ static void test_request_try_runs_backend_plan_and_sends(void **state)
 	sg_request_response_head(&e->r[0], 200);
 	sg_request_log(&e->r[0], 0, 11);
 	test_capture_end(&e->log, log, sizeof(log));
+	test_log_untimed(log);
 	snprintf(want, sizeof(want), " endpoint=127.0.0.1:%u ", e->port);
 	assert_non_null(strstr(log, want));
-	assert_non_null(
-		strstr(log, " http.method=GET http.path=/app/y http.status=200 attempts=1 "));
+	assert_non_null(strstr(log,
+			       " http.method=GET http.host=web.example http.path=/app/y "
+			       "http.version=HTTP/1.1 http.status=200 protocol=HTTP attempts=1 "));
 	assert_non_null(strstr(log, " bytes_in=0 bytes_out=11 engine=copy\n"));
 	assert_int_equal(counted(e, "bind/8080/web", "bind/8080/web/app", 200), 1);
 	assert_int_equal(counted_all(e), 1);
@@ -816,7 +832,8 @@ static void test_request_tries_exhausted_503(void **state)
 	assert_int_equal(e->r[0].at.n, 2);
 	sg_request_log(&e->r[0], 0, 0);
 	test_capture_end(&e->log, log, sizeof(log));
-	assert_non_null(strstr(log, " http.status=503 attempts=3 "));
+	test_log_untimed(log);
+	assert_non_null(strstr(log, " http.status=503 protocol=HTTP attempts=3 "));
 	assert_int_equal(counted(e, "bind/8080/web", "bind/8080/web/dead", 503), 1);
 	assert_int_equal(counted_all(e), 1);
 	assert_int_equal(e->stats.counters[SG_STAT_RETRIES], 2);
@@ -844,8 +861,9 @@ static void test_request_retry_on_status(void **state)
 	sg_request_response_head(&e->r[0], 200);
 	sg_request_log(&e->r[0], 0, 0);
 	test_capture_end(&e->log, log, sizeof(log));
+	test_log_untimed(log);
 	assert_non_null(strstr(log, " route=bind/8080/web/again "));
-	assert_non_null(strstr(log, " http.status=200 attempts=2 "));
+	assert_non_null(strstr(log, " http.status=200 protocol=HTTP attempts=2 "));
 	assert_int_equal(e->seen.answers, 0);
 	assert_int_equal(counted_all(e), 1);
 	assert_int_equal(e->stats.counters[SG_STAT_RETRIES], 1);

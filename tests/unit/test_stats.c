@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <cmocka.h>
 
@@ -343,8 +344,8 @@ static void test_stats_series_capped(void **state)
 	free(text);
 }
 
-/* splicegate_requests_total keeps its worker label; agentgateway's name
- * sums over workers. */
+/* splicegate_requests_total and agentgateway's name both sum over the
+ * workers: no worker label multiplies the series. */
 static void test_stats_requests_summed_for_agentgateway(void **state)
 {
 	struct env *e = *state;
@@ -356,14 +357,53 @@ static void test_stats_requests_summed_for_agentgateway(void **state)
 	sg_stats_request(&e->w[1], "l", "", 404);
 	text = render(e);
 	assert_non_null(strstr(text, "splicegate_requests_total{listener=\"l\",route=\"r\","
-				     "status=\"200\",worker=\"0\"} 1\n"));
-	assert_non_null(strstr(text, "splicegate_requests_total{listener=\"l\",route=\"r\","
-				     "status=\"200\",worker=\"1\"} 2\n"));
+				     "status=\"200\"} 3\n"));
+	assert_null(strstr(text, "worker=\""));
 	assert_non_null(strstr(text, "# TYPE agentgateway_requests_total counter\n"
 				     "agentgateway_requests_total{listener=\"l\",route=\"\","
 				     "status=\"404\"} 1\n"
 				     "agentgateway_requests_total{listener=\"l\",route=\"r\","
 				     "status=\"200\"} 3\n"));
+	free(text);
+}
+
+/* What an alert reads: which build runs, the last config change's outcome
+ * and time, and the process (CPU, memory, fds, start time). */
+static void test_stats_build_reload_and_process(void **state)
+{
+	struct env *e = *state;
+	char *text, *fam;
+	double start = 0;
+	unsigned long long fds = 0, rss = 0;
+	const char *at;
+
+	e->x.version = "0.2.0+git20261128.abc1234";
+	e->x.reload_last_ok = false;
+	e->x.reload_ok_at = 1764300000;
+	text = render(e);
+	assert_non_null(strstr(text,
+			       "# TYPE splicegate_build_info gauge\n"
+			       "splicegate_build_info{version=\"0.2.0+git20261128.abc1234\"} 1\n"));
+	assert_non_null(strstr(text, "# TYPE splicegate_config_last_reload_successful gauge\n"
+				     "splicegate_config_last_reload_successful 0\n"));
+	assert_non_null(strstr(text, "\nsplicegate_config_last_reload_success_timestamp_seconds "
+				     "1764300000\n"));
+	fam = family(text, "process_cpu_seconds_total");
+	assert_non_null(strstr(fam, "# TYPE process_cpu_seconds_total counter\n"));
+	free(fam);
+	at = strstr(text, "\nprocess_start_time_seconds ");
+	assert_non_null(at);
+	start = strtod(at + strlen("\nprocess_start_time_seconds "), NULL);
+	assert_true(start > 1.7e9 && start <= (double)time(NULL) + 1);
+	at = strstr(text, "\nprocess_open_fds ");
+	assert_non_null(at);
+	fds = strtoull(at + strlen("\nprocess_open_fds "), NULL, 10);
+	assert_true(fds >= 3);
+	at = strstr(text, "\nprocess_resident_memory_bytes ");
+	assert_non_null(at);
+	rss = strtoull(at + strlen("\nprocess_resident_memory_bytes "), NULL, 10);
+	assert_true(rss > 100000);
+	assert_non_null(strstr(text, "\nprocess_max_fds "));
 	free(text);
 }
 
@@ -428,6 +468,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_stats_requests_summed_for_agentgateway, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_stats_requests_capped, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_stats_build_reload_and_process, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_stats_active_requests_and_failures, setup,
 						teardown),
 	};

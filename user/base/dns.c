@@ -15,6 +15,8 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
+#include "policy/failure.h"
+
 /* What the worker and the thread share; freed by whichever lets go last
  * (the thread may be inside getaddrinfo for seconds after the worker quit). */
 struct shared {
@@ -78,7 +80,7 @@ int sg_dns_lookup(const char *host, uint16_t port, int flags, struct sg_dns_addr
 	if (rc == EAI_SYSTEM && errno)
 		return errno;
 	if (rc != 0)
-		return EHOSTUNREACH;
+		return SG_FAIL_DNS(rc);
 	out->n = 0;
 	for (struct addrinfo *a = res; a && out->n < SG_DNS_MAX_ADDRS; a = a->ai_next) {
 		if (a->ai_addrlen > sizeof(out->ss[0]))
@@ -87,7 +89,7 @@ int sg_dns_lookup(const char *host, uint16_t port, int flags, struct sg_dns_addr
 		out->len[out->n++] = a->ai_addrlen;
 	}
 	freeaddrinfo(res);
-	return out->n ? 0 : EHOSTUNREACH;
+	return out->n ? 0 : SG_FAIL_DNS(EAI_NONAME);
 }
 
 static void *resolver(void *arg)

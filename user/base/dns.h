@@ -34,7 +34,8 @@ struct sg_dns_query {
 	void *data;
 
 	/* The answer, valid in done(): err 0 and the addresses (at least
-	 * one), or an errno value (EHOSTUNREACH: the name does not resolve). */
+	 * one), or an errno value (SG_FAIL_DNS(..) of policy/failure.h: the name
+	 * does not resolve). */
 	int err;
 	struct sg_dns_addrs addrs;
 
@@ -44,7 +45,7 @@ struct sg_dns_query {
 /* getaddrinfo() for a TCP connect to host:port, blocking: the addresses
  * into *out. `flags` adds AI_* flags (AI_NUMERICHOST: IP literals only,
  * which never asks a resolver). Returns 0 (out->n >= 1) or an errno value
- * (EHOSTUNREACH when host does not resolve). */
+ * (SG_FAIL_DNS(EAI_*) of policy/failure.h when host does not resolve). */
 int sg_dns_lookup(const char *host, uint16_t port, int flags, struct sg_dns_addrs *out);
 
 /* A resolver for the loop's thread. NULL only when out of memory. */

@@ -44,3 +44,19 @@ void sg_log(enum sg_log_level level, const char *fmt, ...)
 	va_end(ap);
 	fprintf(stderr, "%s.%03ldZ %-5s %s\n", stamp, ts.tv_nsec / 1000000, names[level], line);
 }
+
+bool sg_log_limit_take(struct sg_log_limit *l, uint64_t now_ms, unsigned burst, unsigned *held)
+{
+	if (now_ms - l->second >= 1000 || !l->second) {
+		l->second = now_ms ? now_ms : 1;
+		l->n = 0;
+	}
+	if (l->n >= burst) {
+		l->held++;
+		return false;
+	}
+	l->n++;
+	*held = l->held;
+	l->held = 0;
+	return true;
+}

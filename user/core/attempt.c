@@ -656,8 +656,31 @@ void sg_attempt_connected(struct sg_attempt *a)
 		a->ops->send(a);
 }
 
+/* A try that did not reach its backend (connect refused, a name that does
+ * not resolve, a connect timeout, TLS): the operator can act on it, so at
+ * warn, with its cause, but at most ATTEMPT_WARN_BURST such lines a second
+ * per worker so that a dead backend taking every request cannot flood the
+ * log. */
+#define ATTEMPT_WARN_BURST 5
+static void warn_unreached(struct sg_attempt *a, enum sg_fail kind, int err)
+{
+	unsigned held;
+	char more[64] = "";
+
+	if (kind != SG_FAIL_CONNECT && kind != SG_FAIL_CONNECT_TIMEOUT && kind != SG_FAIL_TLS)
+		return;
+	if (!sg_log_limit_take(sg_pool_warn_limit(a->pool), now(a), ATTEMPT_WARN_BURST, &held))
+		return;
+	if (held)
+		snprintf(more, sizeof(more), " (and %u more since the last one logged)", held);
+	SG_WARN("backend %s (route %s) not reached: %s: %s%s", a->endpoint[0] ? a->endpoint : "-",
+		a->route ? a->route->key : "-", sg_fail_name(kind), sg_attempt_cause(a, kind, err),
+		more);
+}
+
 void sg_attempt_failed(struct sg_attempt *a, enum sg_fail kind, int err)
 {
+	warn_unreached(a, kind, err);
 	judge(a, 0);
 	try_over(a);
 	sg_stats_failure(a->stats, kind);

@@ -39,6 +39,7 @@ struct sg_pool {
 	struct tls_client_slot tls[POOL_TLS_CLIENTS];
 	uint64_t tls_clock;
 	uint64_t max_age_ms; /* 0: none */
+	struct sg_log_limit warn_limit;
 };
 
 struct sg_pool *sg_pool_new(struct sg_loop *loop)
@@ -63,6 +64,11 @@ bool sg_backend_too_old(const struct sg_backend_conn *u)
 	const struct sg_pool *p = u->pool;
 
 	return p->max_age_ms && sg_loop_now(p->loop) - u->born >= p->max_age_ms;
+}
+
+struct sg_log_limit *sg_pool_warn_limit(struct sg_pool *p)
+{
+	return &p->warn_limit;
 }
 
 struct sg_lb *sg_pool_lb(struct sg_pool *p)

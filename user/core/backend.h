@@ -7,6 +7,7 @@
 
 #include "config/cfg.h"
 #include "user/base/list.h"
+#include "user/base/log.h"
 #include "user/base/loop.h"
 #include "user/relay/sockmap.h"
 
@@ -65,6 +66,8 @@ bool sg_backend_too_old(const struct sg_backend_conn *u);
 /* The pool's endpoint state; NULL when it could not be allocated (then
  * endpoints are chosen uniformly and never evicted). */
 struct sg_lb *sg_pool_lb(struct sg_pool *p);
+/* The bound on the worker's warnings about backends it cannot reach. */
+struct sg_log_limit *sg_pool_warn_limit(struct sg_pool *p);
 /* The worker's sockmap, which closing connections are forgotten in (NULL:
  * none). */
 void sg_pool_set_sockmap(struct sg_pool *p, struct sg_sockmap *m);
@@ -91,7 +94,7 @@ void sg_pool_put(struct sg_pool *p, struct sg_backend_conn *u, uint64_t idle_ms,
  * policy applied. Returns the connection (writable when connected) or NULL
  * with *err set to an errno value. For a name the connect starts once the
  * worker's resolver answers: the owner sets io.cb/io.data and its mask as
- * usual, and a failed lookup (EHOSTUNREACH for a name that does not
+ * usual, and a failed lookup (SG_FAIL_DNS(..) for a name that does not
  * resolve) comes as an event whose sg_backend_connect_error() says so. */
 struct sg_backend_conn *sg_backend_connect(struct sg_pool *p, const struct sg_endpoint *ep,
 					   const struct sg_keepalive *ka, int *err);

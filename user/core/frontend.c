@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "policy/route.h"
@@ -66,39 +67,99 @@ static void log_name(const char *name, char *out, size_t cap)
 	log_value(name ? name : "", name ? strlen(name) : 0, out, cap);
 }
 
+/* The time of day, as the gateway's other log lines give it, into
+ * ctx->log_stamp: the seconds formatted once a second, the milliseconds
+ * each time. */
+static const char *stamp(struct sg_frontend *ctx)
+{
+	struct timespec ts;
+	struct tm tm;
+	unsigned ms;
+	char *p = ctx->log_stamp + 20; /* past "YYYY-MM-DDTHH:MM:SS." */
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	if (ts.tv_sec != ctx->log_sec) {
+		gmtime_r(&ts.tv_sec, &tm);
+		strftime(ctx->log_stamp, sizeof(ctx->log_stamp), "%Y-%m-%dT%H:%M:%S.", &tm);
+		ctx->log_sec = ts.tv_sec;
+	}
+	ms = (unsigned)(ts.tv_nsec / 1000000) % 1000;
+	p[0] = (char)('0' + ms / 100);
+	p[1] = (char)('0' + ms / 10 % 10);
+	p[2] = (char)('0' + ms % 10);
+	p[3] = 'Z';
+	p[4] = '\0';
+	return ctx->log_stamp;
+}
+
+/* The escaped values of an entry's names and texts (log_value). */
+struct access_text {
+	char gw[520], l[600], r[600], path[1200], host[600], src[64], version[12], error[600];
+};
+
+static void access_text(const struct sg_access_entry *e, struct access_text *t)
+{
+	log_value(e->target, e->target_len, t->path, sizeof(t->path));
+	log_value(e->host, e->host ? e->host_len : 0, t->host, sizeof(t->host));
+	log_name(e->listener, t->l, sizeof(t->l));
+	log_name(e->route, t->r, sizeof(t->r));
+	log_name(e->src, t->src, sizeof(t->src));
+	log_name(e->error, t->error, sizeof(t->error));
+	if (e->gw_name)
+		snprintf(t->gw, sizeof(t->gw), "%s/%s", e->gw_ns ? e->gw_ns : "", e->gw_name);
+	else
+		t->gw[0] = '\0';
+	if (e->version)
+		snprintf(t->version, sizeof(t->version), "%s", e->version);
+	else
+		snprintf(t->version, sizeof(t->version), "HTTP/1.%u", e->minor);
+}
+
+static const char *dash(const char *v)
+{
+	return v && *v ? v : "-";
+}
+
 void sg_frontend_log(struct sg_frontend *ctx, const struct sg_access_entry *e)
 {
 	const char *m = e->method ? e->method : "";
 	int mlen = (int)e->method_len;
-	char path[1200], l[600], r[600];
-	char line[3072];
+	struct access_text t;
+	char line[6144];
 	int n;
 
 	if (e->at)
 		sg_attempt_over(e->at, e->bytes_in, e->bytes_out);
 	if (ctx->access_log == SG_ACCESS_LOG_OFF)
 		return;
-	log_value(e->target, e->target_len, path, sizeof(path));
-	log_name(e->listener, l, sizeof(l));
-	log_name(e->route, r, sizeof(r));
+	access_text(e, &t);
 	if (ctx->access_log == SG_ACCESS_LOG_JSON)
 		n = snprintf(line, sizeof(line),
-			     "{\"listener\":\"%s\",\"route\":\"%s\",\"endpoint\":\"%s\","
-			     "\"method\":\"%.*s\",\"path\":\"%s\",\"status\":%u,"
-			     "\"attempts\":%u,\"duration_ms\":%llu,\"bytes_in\":%llu,"
-			     "\"bytes_out\":%llu,\"engine\":\"%s\"}\n",
-			     l, r, e->endpoint, mlen, m, path, e->status, e->attempts,
+			     "{\"time\":\"%s\",\"level\":\"info\",\"gateway\":\"%s\","
+			     "\"listener\":\"%s\",\"route\":\"%s\",\"endpoint\":\"%s\","
+			     "\"src.addr\":\"%s\",\"http.method\":\"%.*s\",\"http.host\":\"%s\","
+			     "\"http.path\":\"%s\",\"http.version\":\"%s\",\"http.status\":%u,"
+			     "\"protocol\":\"%s\",\"attempts\":%u,\"duration_ms\":%llu,"
+			     "\"bytes_in\":%llu,\"bytes_out\":%llu,\"engine\":\"%s\"%s%s%s%s%s}\n",
+			     stamp(ctx), t.gw, t.l, t.r, e->endpoint, t.src, mlen, m, t.host,
+			     t.path, t.version, e->status, dash(e->protocol), e->attempts,
 			     (unsigned long long)e->duration_ms, (unsigned long long)e->bytes_in,
-			     (unsigned long long)e->bytes_out, sg_relay_engine_name(e->engine));
+			     (unsigned long long)e->bytes_out, sg_relay_engine_name(e->engine),
+			     e->reason ? ",\"reason\":\"" : "", e->reason ? e->reason : "",
+			     e->reason ? "\",\"error\":\"" : "", t.error, e->reason ? "\"" : "");
 	else
 		n = snprintf(line, sizeof(line),
-			     "request listener=%s route=%s endpoint=%s http.method=%.*s "
-			     "http.path=%s http.status=%u attempts=%u duration=%llums "
-			     "bytes_in=%llu bytes_out=%llu engine=%s\n",
-			     *l ? l : "-", *r ? r : "-", e->endpoint[0] ? e->endpoint : "-", mlen,
-			     m, path, e->status, e->attempts, (unsigned long long)e->duration_ms,
+			     "%s info  request gateway=%s listener=%s route=%s endpoint=%s "
+			     "src.addr=%s http.method=%.*s http.host=%s http.path=%s "
+			     "http.version=%s http.status=%u protocol=%s attempts=%u "
+			     "duration=%llums bytes_in=%llu bytes_out=%llu engine=%s%s%s%s%s%s\n",
+			     stamp(ctx), dash(t.gw), dash(t.l), dash(t.r), dash(e->endpoint),
+			     dash(t.src), mlen, m, dash(t.host), t.path, t.version, e->status,
+			     dash(e->protocol), e->attempts, (unsigned long long)e->duration_ms,
 			     (unsigned long long)e->bytes_in, (unsigned long long)e->bytes_out,
-			     sg_relay_engine_name(e->engine));
+			     sg_relay_engine_name(e->engine), e->reason ? " reason=" : "",
+			     e->reason ? e->reason : "", e->reason ? " error=\"" : "", t.error,
+			     e->reason ? "\"" : "");
 	if (n > 0 && write(STDOUT_FILENO, line,
 			   (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1) == -1)
 		ctx->access_log = SG_ACCESS_LOG_OFF; /* stdout is gone: stop trying */

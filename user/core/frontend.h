@@ -120,18 +120,30 @@ struct sg_frontend {
 	struct sg_jwt_cache *jwt_cache; /* verified tokens (user/auth/jwt.h); NULL: none yet */
 	bool draining;			/* finish what is in flight, keep nothing alive */
 	enum sg_access_log access_log;
+	/* The access log's time of day, formatted once a second. */
+	int64_t log_sec;
+	char log_stamp[32];
 };
 
-/* One request as the access log shows it; NULL listener/route print as
- * "-" (text) or "" (JSON), an empty endpoint as "-" (text). */
+/* One request as the access log shows it; NULL names print as "-" (text)
+ * or "" (JSON), an empty endpoint as "-" (text). */
 struct sg_access_entry {
 	const char *listener, *route, *endpoint;
-	const char *method, *target; /* not NUL-terminated */
-	size_t method_len, target_len;
+	const char *gw_ns, *gw_name;	    /* the listener's Gateway (NULL: standalone) */
+	const char *src;		    /* the client's address */
+	const char *method, *target, *host; /* not NUL-terminated; host NULL: none */
+	size_t method_len, target_len, host_len;
+	const char *version; /* NULL: HTTP/1.<minor> */
+	uint8_t minor;
+	const char *protocol; /* the listener's: HTTP, HTTPS */
 	uint16_t status;
 	unsigned attempts;
 	uint64_t duration_ms, bytes_in, bytes_out;
 	enum sg_relay_engine engine;
+	/* The gateway's failure, when it answered or cut the request itself:
+	 * its name (sg_fail_name) and the text the client was told with its
+	 * cause; NULL: none. */
+	const char *reason, *error;
 	struct sg_attempt *at; /* the request's, for its metrics; NULL: none */
 };
 

@@ -93,6 +93,9 @@ void sg_request_fail(struct sg_request *r, enum sg_fail kind, int err)
 
 	sg_fail_body(kind, cause, body, sizeof(body));
 	SG_DEBUG("%s: %u %s", r->ip, status, body);
+	r->failed = true;
+	r->fail_kind = kind;
+	r->fail_err = err;
 	sg_attempt_drop(&r->at);
 	if (r->resp_started) {
 		r->sink->cut(r);
@@ -246,7 +249,7 @@ bool sg_request_begin(struct sg_request *r, const struct sg_request_head *h)
 	r->bind = h->bind;
 	r->phase = SG_REQUEST_HEAD;
 	r->started = now(r);
-	r->logged = r->route_mirrored = r->mirrored = r->resp_started = false;
+	r->logged = r->route_mirrored = r->mirrored = r->resp_started = r->failed = false;
 	r->status = 0;
 	r->bytes_in = r->bytes_out = 0;
 	if (r->authn.jwt || r->authn.apikey || r->authn.basic_user)
@@ -357,6 +360,8 @@ void sg_request_body_timeout(struct sg_request *r)
 
 void sg_request_log(struct sg_request *r, uint64_t uncounted_in, uint64_t uncounted_out)
 {
+	const struct sg_h1_span *host = r->req ? sg_h1_header(r->req, "host") : NULL;
+	char error[256];
 	struct sg_access_entry e;
 
 	if (r->logged || !r->started) {
@@ -367,6 +372,9 @@ void sg_request_log(struct sg_request *r, uint64_t uncounted_in, uint64_t uncoun
 		.listener = r->listener ? r->listener->key : NULL,
 		.route = r->at.route ? r->at.route->key : NULL,
 		.endpoint = r->at.endpoint,
+		.gw_ns = r->listener ? r->listener->gw_ns : NULL,
+		.gw_name = r->listener ? r->listener->gw_name : NULL,
+		.src = r->ip,
 		.method = r->req ? r->req->method.p : NULL,
 		.method_len = r->req ? r->req->method.len : 0,
 		.target = r->raw_target.p ? r->raw_target.p
@@ -375,6 +383,11 @@ void sg_request_log(struct sg_request *r, uint64_t uncounted_in, uint64_t uncoun
 		.target_len = r->raw_target.p ? r->raw_target.len
 			      : r->req	      ? r->req->target.len
 					      : 0,
+		.host = host ? host->p : NULL,
+		.host_len = host ? host->len : 0,
+		.version = r->sink->version,
+		.minor = r->req ? r->req->minor : 1,
+		.protocol = sg_proto_name(r->listener ? r->listener->proto : r->bind->proto),
 		.status = r->status,
 		.attempts = r->at.n + 1,
 		.duration_ms = now(r) - r->started,
@@ -383,6 +396,12 @@ void sg_request_log(struct sg_request *r, uint64_t uncounted_in, uint64_t uncoun
 		.engine = r->engine,
 		.at = &r->at,
 	};
+	if (r->failed) {
+		e.reason = sg_fail_name(r->fail_kind);
+		e.error = sg_fail_body(r->fail_kind,
+				       sg_attempt_cause(&r->at, r->fail_kind, r->fail_err), error,
+				       sizeof(error));
+	}
 	r->logged = true;
 	sg_frontend_log(r->ctx, &e);
 	r->req = NULL;

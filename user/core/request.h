@@ -77,6 +77,9 @@ struct sg_request_sink {
 	/* Optional (NULL: none): the request was just routed (r->listener,
 	 * r->match, r->at.route are set; nothing was answered yet). */
 	void (*routed)(struct sg_request *r);
+	/* The protocol version the access log names; NULL: HTTP/1.<minor>
+	 * of the head. */
+	const char *version;
 };
 
 /* A request's own state. Embedded in the frontend's per-request object,
@@ -104,13 +107,18 @@ struct sg_request {
 	/* Who the caller proved to be (a route's jwtAuth: its claims). */
 	struct sg_authn authn;
 	enum sg_request_phase phase;
-	bool is_head;		      /* HEAD: answers carry no body */
-	bool held;		      /* counted in its bind's maxConcurrentRequests */
-	bool logged;		      /* its access log line is written */
-	bool route_mirrored;	      /* the route's mirrors were sent */
-	bool mirrored;		      /* the first try's backend's were */
-	bool resp_started;	      /* part of a response went to the client */
-	uint16_t status;	      /* what the client was answered, 0: nothing yet */
+	bool is_head;	     /* HEAD: answers carry no body */
+	bool held;	     /* counted in its bind's maxConcurrentRequests */
+	bool logged;	     /* its access log line is written */
+	bool route_mirrored; /* the route's mirrors were sent */
+	bool mirrored;	     /* the first try's backend's were */
+	bool resp_started;   /* part of a response went to the client */
+	uint16_t status;     /* what the client was answered, 0: nothing yet */
+	/* The gateway's own failure answered (or cut) for it, kind and errno
+	 * (sg_request_fail), for the access log; failed false: none. */
+	bool failed;
+	enum sg_fail fail_kind;
+	int fail_err;
 	uint64_t started;	      /* loop ms at sg_request_begin; 0: not begun */
 	uint64_t bytes_in, bytes_out; /* body bytes counted so far */
 	enum sg_relay_engine engine;  /* what moved the response body */

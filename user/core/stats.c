@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "user/base/process.h"
+
 /* Labels of the overflow series and of request counters past the cap. */
 #define OTHER "_other"
 
@@ -63,33 +65,6 @@ static const struct hist_family {
 			      "listener and route.",
 			      ",kind=\"Primary\",subtype=\"Http\"", http_bounds,
 			      NBOUNDS(http_bounds) },
-};
-
-/* The metrics' names of the failure kinds (enum sg_fail). */
-static const char *const fail_names[SG_STATS_FAIL_KINDS] = {
-	[SG_FAIL_NO_ROUTE] = "no_route",
-	[SG_FAIL_NO_BACKEND] = "no_backend",
-	[SG_FAIL_REQUEST_TIMEOUT] = "request_timeout",
-	[SG_FAIL_ATTEMPT_TIMEOUT] = "attempt_timeout",
-	[SG_FAIL_CONNECT_TIMEOUT] = "connect_timeout",
-	[SG_FAIL_CONNECT] = "connect",
-	[SG_FAIL_RESET] = "reset",
-	[SG_FAIL_CLOSED] = "closed",
-	[SG_FAIL_BAD_RESPONSE] = "invalid_response",
-	[SG_FAIL_BAD_REQUEST] = "bad_request",
-	[SG_FAIL_HEAD_TOO_LARGE] = "head_too_large",
-	[SG_FAIL_HEAD_TIMEOUT] = "head_timeout",
-	[SG_FAIL_BODY_TIMEOUT] = "body_timeout",
-	[SG_FAIL_FILTER] = "filter",
-	[SG_FAIL_OVERLOAD] = "overload",
-	[SG_FAIL_TLS] = "tls",
-	[SG_FAIL_MISDIRECTED] = "misdirected",
-	[SG_FAIL_URI_TOO_LONG] = "uri_too_long",
-	[SG_FAIL_RATE_LIMIT] = "rate_limit",
-	[SG_FAIL_CSRF] = "csrf",
-	[SG_FAIL_JWT] = "jwt",
-	[SG_FAIL_APIKEY] = "apikey",
-	[SG_FAIL_BASIC] = "basic",
 };
 
 /* The kinds user/core/attempt.c counts, in the order they are rendered: the
@@ -285,27 +260,6 @@ static void put_label(FILE *f, const char *v)
 			continue;
 		}
 		fputc(*v, f);
-	}
-}
-
-static void render_requests(FILE *f, struct sg_stats *const *all, size_t n)
-{
-	fputs("# HELP splicegate_requests_total HTTP requests answered, by listener, route and "
-	      "status.\n# TYPE splicegate_requests_total counter\n",
-	      f);
-	for (size_t w = 0; w < n; w++) {
-		pthread_mutex_lock(&all[w]->lock);
-		for (size_t i = 0; i < all[w]->nreqs; i++) {
-			const struct sg_stat_req *e = &all[w]->reqs[i];
-
-			fputs("splicegate_requests_total{listener=\"", f);
-			put_label(f, e->listener);
-			fputs("\",route=\"", f);
-			put_label(f, e->route);
-			fprintf(f, "\",status=\"%u\",worker=\"%zu\"} %llu\n", e->status, w,
-				(unsigned long long)e->count);
-		}
-		pthread_mutex_unlock(&all[w]->lock);
 	}
 }
 
@@ -577,21 +531,57 @@ static int render_agw_requests(FILE *f, struct sg_stats *const *all, size_t n)
 	}
 	if (len)
 		qsort(v, len, sizeof(*v), ref_cmp);
-	fputs("# HELP agentgateway_requests_total HTTP requests answered, by listener, route and "
-	      "status (splicegate_requests_total without the worker label).\n"
-	      "# TYPE agentgateway_requests_total counter\n",
-	      f);
-	for (size_t i = 0, j; i < len; i = j) {
-		uint64_t t = 0;
+	for (size_t k = 0; k < 2; k++) {
+		const char *name = k ? "agentgateway_requests_total" : "splicegate_requests_total";
 
-		for (j = i; j < len && same(&v[i], &v[j]); j++)
-			t += v[j].count;
-		fputs("agentgateway_requests_total{", f);
-		put_pair(f, v[i].l, v[i].r);
-		fprintf(f, ",status=\"%u\"} %llu\n", v[i].status, (unsigned long long)t);
+		fprintf(f,
+			"# HELP %s HTTP requests answered, by listener, route and status (summed "
+			"over the workers).\n# TYPE %s counter\n",
+			name, name);
+		for (size_t i = 0, j; i < len; i = j) {
+			uint64_t t = 0;
+
+			for (j = i; j < len && same(&v[i], &v[j]); j++)
+				t += v[j].count;
+			fprintf(f, "%s{", name);
+			put_pair(f, v[i].l, v[i].r);
+			fprintf(f, ",status=\"%u\"} %llu\n", v[i].status, (unsigned long long)t);
+		}
 	}
 	free(v);
 	return 0;
+}
+
+/* Which build this is, and the process as Prometheus' own collector
+ * shows one (process_*). */
+static void render_process(FILE *f, const struct sg_stats_extra *x)
+{
+	struct sg_process p;
+
+	fputs("# HELP splicegate_build_info The version of the running gateway (always 1).\n"
+	      "# TYPE splicegate_build_info gauge\nsplicegate_build_info{version=\"",
+	      f);
+	put_label(f, x->version ? x->version : "unknown");
+	fputs("\"} 1\n", f);
+	if (sg_process_read(&p) < 0)
+		return;
+	fprintf(f,
+		"# HELP process_cpu_seconds_total Total user and system CPU time spent in "
+		"seconds.\n# TYPE process_cpu_seconds_total counter\n"
+		"process_cpu_seconds_total %.2f\n"
+		"# HELP process_resident_memory_bytes Resident memory size in bytes.\n"
+		"# TYPE process_resident_memory_bytes gauge\nprocess_resident_memory_bytes %llu\n"
+		"# HELP process_virtual_memory_bytes Virtual memory size in bytes.\n"
+		"# TYPE process_virtual_memory_bytes gauge\nprocess_virtual_memory_bytes %llu\n"
+		"# HELP process_open_fds Number of open file descriptors.\n"
+		"# TYPE process_open_fds gauge\nprocess_open_fds %llu\n"
+		"# HELP process_max_fds Maximum number of open file descriptors.\n"
+		"# TYPE process_max_fds gauge\nprocess_max_fds %llu\n"
+		"# HELP process_start_time_seconds Start time of the process since unix epoch in "
+		"seconds.\n# TYPE process_start_time_seconds gauge\n"
+		"process_start_time_seconds %.2f\n",
+		p.cpu_seconds, (unsigned long long)p.rss_bytes, (unsigned long long)p.vsize_bytes,
+		(unsigned long long)p.open_fds, (unsigned long long)p.max_fds, p.start_seconds);
 }
 
 static void render_failures(FILE *f, struct sg_stats *const *all, size_t n)
@@ -606,7 +596,7 @@ static void render_failures(FILE *f, struct sg_stats *const *all, size_t n)
 		for (size_t w = 0; w < n; w++)
 			t += get(&all[w]->failures[attempt_kinds[i]]);
 		fprintf(f, "splicegate_attempt_failures_total{kind=\"%s\"} %llu\n",
-			fail_names[attempt_kinds[i]], (unsigned long long)t);
+			sg_fail_name(attempt_kinds[i]), (unsigned long long)t);
 	}
 }
 
@@ -678,7 +668,7 @@ char *sg_stats_render(struct sg_stats *const *all, size_t n, const struct sg_sta
 
 	if (!f)
 		return NULL;
-	render_requests(f, all, n);
+	render_process(f, x);
 	render_counters(f, all, n);
 	if (x->verdicts)
 		render_verdicts(f, x->verdicts);
@@ -695,6 +685,17 @@ char *sg_stats_render(struct sg_stats *const *all, size_t n, const struct sg_sta
 		(unsigned long long)x->reloads_ok);
 	fprintf(f, "splicegate_config_reloads_total{result=\"failed\"} %llu\n",
 		(unsigned long long)x->reloads_failed);
+	fprintf(f,
+		"# HELP splicegate_config_last_reload_successful Whether the last config change "
+		"(start, reload, apply, delete) went in force.\n"
+		"# TYPE splicegate_config_last_reload_successful gauge\n"
+		"splicegate_config_last_reload_successful %d\n"
+		"# HELP splicegate_config_last_reload_success_timestamp_seconds When the last "
+		"config "
+		"that went in force did.\n"
+		"# TYPE splicegate_config_last_reload_success_timestamp_seconds gauge\n"
+		"splicegate_config_last_reload_success_timestamp_seconds %lld\n",
+		x->reload_last_ok ? 1 : 0, (long long)x->reload_ok_at);
 	fprintf(f,
 		"# HELP splicegate_workers Worker threads.\n# TYPE splicegate_workers gauge\n"
 		"splicegate_workers %u\n",

@@ -162,6 +162,11 @@ void sg_stats_failure(struct sg_stats *s, enum sg_fail kind);
 struct sg_stats_extra {
 	uint64_t reloads_ok, reloads_failed;
 	unsigned workers;
+	const char *version; /* splicegate_build_info's; NULL: "unknown" */
+	/* The last config change's outcome, and when the last one that went
+	 * in force did (s since the epoch). */
+	bool reload_last_ok;
+	int64_t reload_ok_at;
 	const struct sg_splice_counters *verdicts; /* NULL: BPF not in use */
 	/* The workers' endpoint state (`workers` of them, NULL entries
 	 * skipped), or NULL: passive health evictions. */

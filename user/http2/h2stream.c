@@ -302,6 +302,7 @@ static const struct sg_request_sink sink = {
 	.failed = stream_failed,
 	.held_body = stream_held_body,
 	.progress = stream_progress,
+	.version = "HTTP/2",
 };
 
 static const struct sg_attempt_ops attempt_ops = {
