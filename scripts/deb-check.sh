@@ -140,6 +140,15 @@ else
 	bad "systemd-analyze verify: $(cat "$work/verify")"
 fi
 
+# Its sandboxing: systemd's exposure score "OK" or better (below 5.0 of 10;
+# --threshold counts in tenths). Offline: no systemd needs to run.
+if systemd-analyze security --offline=true --threshold=49 "$unit" >"$work/security" 2>&1; then
+	ok "systemd-analyze security: $(grep -o 'Overall exposure level.*' "$work/security")"
+else
+	bad "systemd-analyze security: $(grep -o 'Overall exposure level.*' "$work/security" ||
+		tail -3 "$work/security")"
+fi
+
 # ---- the unit's ExecStart, as the unit runs it ----------------------------
 # A uid from systemd's DynamicUser range with no passwd entry, the unit's
 # ambient capabilities and bounding set, no_new_privs. Not emulated: the
