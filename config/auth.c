@@ -5,6 +5,7 @@
 
 #include <string.h>
 
+#include "config/hex.h"
 #include "config/node.h"
 #include "config/tlsconf.h"
 
@@ -291,14 +292,6 @@ int sg_f_jwt_auth(struct sg_pctx *c, const struct sg_node *n, void *dst, const c
 
 /* ---- apiKey ------------------------------------------------------------------ */
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	c = (char)(c | 0x20);
-	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-}
-
 /* keyHash "sha256:<64 hex digits>" into the key's hash. */
 static int f_key_hash(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
 {
@@ -308,7 +301,7 @@ static int f_key_hash(struct sg_pctx *c, const struct sg_node *n, void *dst, con
 	if (strncmp(h, "sha256:", 7) || strlen(h + 7) != 64)
 		return sg_expected(c, n, path, "sha256:<64 hex digits>");
 	for (size_t i = 0; i < 32; i++) {
-		int hi = hexval(h[7 + 2 * i]), lo = hexval(h[8 + 2 * i]);
+		int hi = sg_hex_digit(h[7 + 2 * i]), lo = sg_hex_digit(h[8 + 2 * i]);
 
 		if (hi < 0 || lo < 0)
 			return sg_expected(c, n, path, "sha256:<64 hex digits>");

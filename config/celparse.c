@@ -8,8 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "config/regex.h"
 #include "config/celparse.h"
+#include "config/hex.h"
+#include "config/regex.h"
 
 enum tok {
 	T_EOF,
@@ -99,17 +100,6 @@ static bool is_digit(char c)
 	return c >= '0' && c <= '9';
 }
 
-static int hexval(char c)
-{
-	if (is_digit(c))
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 static size_t put_utf8(char *o, uint32_t cp)
 {
 	if (cp < 0x80) {
@@ -189,7 +179,7 @@ static int escape(struct parser *p, size_t *i, char *o, bool bytes)
 			return -1;
 		}
 		for (int k = 1; k <= digits; k++) {
-			int h = hexval(s[*i + (size_t)k]);
+			int h = sg_hex_digit(s[*i + (size_t)k]);
 
 			if (h < 0) {
 				fail(p, *i, "invalid \\%c escape", c);
@@ -269,10 +259,10 @@ static int lex_number(struct parser *p)
 	uint64_t v = 0;
 
 	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
-		for (i = 2; hexval(s[i]) >= 0; i++) {
+		for (i = 2; sg_hex_digit(s[i]) >= 0; i++) {
 			if (v > UINT64_MAX / 16)
 				return lerr(p, p->start, "integer literal out of range");
-			v = v * 16 + (uint64_t)hexval(s[i]);
+			v = v * 16 + (uint64_t)sg_hex_digit(s[i]);
 		}
 		if (i == 2)
 			return lerr(p, p->start, "invalid hex literal");

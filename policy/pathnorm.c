@@ -6,6 +6,8 @@
 
 #include <string.h>
 
+#include "config/hex.h"
+
 bool sg_pathnorm_needed(const char *path, size_t len, const struct sg_path_rules *rules)
 {
 	bool escapes = rules->normalize || rules->escaped_slashes != SG_SLASHES_KEEP;
@@ -19,17 +21,6 @@ bool sg_pathnorm_needed(const char *path, size_t len, const struct sg_path_rules
 			return true;
 	}
 	return false;
-}
-
-static int hex(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
 }
 
 static char upper(char c)
@@ -61,8 +52,8 @@ static long unescape(const char *in, size_t len, const struct sg_path_rules *rul
 			continue;
 		}
 		if (i + 2 < len) {
-			hi = hex(in[i + 1]);
-			lo = hex(in[i + 2]);
+			hi = sg_hex_digit(in[i + 1]);
+			lo = sg_hex_digit(in[i + 2]);
 		}
 		if (hi < 0 || lo < 0) {
 			if (rules->normalize)

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "config/hex.h"
 #include "config/hostname.h"
 #include "config/regex.h"
 #include "policy/route.h"
@@ -107,14 +108,6 @@ static bool value_ok(const struct sg_kv_match *kv, const char *v, size_t len)
 	return eq(v, len, kv->value);
 }
 
-static int hexval(char c)
-{
-	return c >= '0' && c <= '9'   ? c - '0'
-	       : c >= 'a' && c <= 'f' ? c - 'a' + 10
-	       : c >= 'A' && c <= 'F' ? c - 'A' + 10
-				      : -1;
-}
-
 /* The next byte of application/x-www-form-urlencoded text at *p (before
  * end), decoded as agentgateway's url::form_urlencoded does: '+' is a
  * space, "%XX" a byte, a '%' without two hex digits itself. */
@@ -122,9 +115,9 @@ static char form_next(const char **p, const char *end)
 {
 	const char *s = *p;
 
-	if (*s == '%' && end - s >= 3 && hexval(s[1]) >= 0 && hexval(s[2]) >= 0) {
+	if (*s == '%' && end - s >= 3 && sg_hex_digit(s[1]) >= 0 && sg_hex_digit(s[2]) >= 0) {
 		*p = s + 3;
-		return (char)(hexval(s[1]) << 4 | hexval(s[2]));
+		return (char)(sg_hex_digit(s[1]) << 4 | sg_hex_digit(s[2]));
 	}
 	*p = s + 1;
 	return *s == '+' ? ' ' : *s;

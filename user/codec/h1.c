@@ -11,6 +11,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "config/hex.h"
 #include "policy/status.h"
 #include "user/base/httpdate.h"
 #include "user/base/log.h"
@@ -805,17 +806,6 @@ enum {
 	CH_ERROR,
 };
 
-static int hex_value(unsigned char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* RFC 9110 §5.6.2 tchar, looked up: every byte of every field name is one.
  * The punctuation, in ASCII order: ! # $ % & ' * + - . ^ _ ` | ~ */
 static const bool tchar[256] = {
@@ -838,7 +828,7 @@ static bool is_ctl(unsigned char c)
 
 static int size_digit(struct sg_h1_chunked *st, unsigned char c)
 {
-	int d = hex_value(c);
+	int d = sg_hex_digit(c);
 
 	if (d < 0 || st->n > (H1_CHUNK_MAX - (uint64_t)d) / 16)
 		return CH_ERROR;

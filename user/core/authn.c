@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "config/auth.h"
+#include "config/hex.h"
 #include "user/auth/apikey.h"
 #include "user/auth/htpasswd.h"
 #include "user/base/base64url.h"
@@ -29,17 +30,6 @@ void sg_authn_reset(struct sg_authn *a)
 
 /* ---- where the credential is --------------------------------------------- */
 
-static int hex(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* application/x-www-form-urlencoded s[0..len) decoded into out[0..cap):
  * its length, or -1 when it does not fit. */
 static ssize_t form_decode(const char *s, size_t len, char *out, size_t cap)
@@ -51,8 +41,9 @@ static ssize_t form_decode(const char *s, size_t len, char *out, size_t cap)
 
 		if (c == '+') {
 			c = ' ';
-		} else if (c == '%' && i + 2 < len && hex(s[i + 1]) >= 0 && hex(s[i + 2]) >= 0) {
-			c = (char)(hex(s[i + 1]) * 16 + hex(s[i + 2]));
+		} else if (c == '%' && i + 2 < len && sg_hex_digit(s[i + 1]) >= 0 &&
+			   sg_hex_digit(s[i + 2]) >= 0) {
+			c = (char)(sg_hex_digit(s[i + 1]) * 16 + sg_hex_digit(s[i + 2]));
 			i += 2;
 		}
 		if (n == cap)
