@@ -360,7 +360,7 @@ void sg_request_body_timeout(struct sg_request *r)
 
 void sg_request_log(struct sg_request *r, uint64_t uncounted_in, uint64_t uncounted_out)
 {
-	const struct sg_h1_span *host = r->req ? sg_h1_header(r->req, "host") : NULL;
+	const struct sg_h1_span *host = NULL;
 	char error[256];
 	struct sg_access_entry e;
 
@@ -368,6 +368,9 @@ void sg_request_log(struct sg_request *r, uint64_t uncounted_in, uint64_t uncoun
 		r->req = NULL;
 		return;
 	}
+	/* Only a line written shows the Host: none is, with the log off. */
+	if (r->req && r->ctx->access_log != SG_ACCESS_LOG_OFF)
+		host = sg_h1_header(r->req, "host");
 	e = (struct sg_access_entry){
 		.listener = r->listener ? r->listener->key : NULL,
 		.route = r->at.route ? r->at.route->key : NULL,
