@@ -34,9 +34,9 @@ want="$WORK/bad.yaml:8:20: binds[0].listeners[0].routes[0].policies.retry.backof
 "$SG_BIN" check -c "$WORK/bad.yaml" >/dev/null 2>"$WORK/err"
 rc=$?
 [ "$rc" = 1 ] && pass "check exits 1" || fail "check exit $rc"
-[ "$(wc -l <"$WORK/err")" = 1 ] && pass "exactly one line" || fail "$(wc -l <"$WORK/err") lines"
-[ "$(cat "$WORK/err")" = "$want" ] && pass "message names file:line:col, key, expected, found" ||
-	fail "got: $(cat "$WORK/err")"
+[ "$(wc -l <"$WORK/err")" = 2 ] && pass "exactly one error and the count" || fail "$(wc -l <"$WORK/err") lines"
+[ "$(cat "$WORK/err")" = "$want"$'\n'"1 error: configuration invalid" ] &&
+	pass "message names file:line:col, key, expected, found" || fail "got: $(cat "$WORK/err")"
 
 "$SG_BIN" -c "$WORK/bad.yaml" >/dev/null 2>"$WORK/err"
 rc=$?

@@ -87,5 +87,5 @@ printf 'binds:\n- port: 8080\n  listeners:\n  - routes:\n    - policies: {basicA
 	"$WORK/plain" >"$WORK/bad.yaml"
 out=$("$SG_BIN" check -c "$WORK/bad.yaml" 2>&1)
 check "check refuses a plain-text password, naming the line" "$? $out" \
-	"1 $WORK/bad.yaml:5:29: basicAuth: htpasswd $WORK/plain: line 1: user joe: unsupported hash (bcrypt \$2y\$, SHA-crypt \$5\$ or \$6\$, apr1 MD5 \$apr1\$, {SHA})"
+	"1 $WORK/bad.yaml:5:29: basicAuth: htpasswd $WORK/plain: line 1: user joe: unsupported hash (bcrypt \$2y\$, SHA-crypt \$5\$ or \$6\$, apr1 MD5 \$apr1\$, {SHA})"$'\n1 error: configuration invalid'
 finish

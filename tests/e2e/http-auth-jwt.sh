@@ -65,7 +65,7 @@ if ! start_engine auto -c "$WORK/cfg.yaml"; then
 	printf 'frontendPolicies:\n  networkAuthorization: {rules: ["true"]}\n' >"$WORK/na.yaml"
 out=$("$SG_BIN" check -c "$WORK/na.yaml" 2>&1)
 check "check refuses frontendPolicies.networkAuthorization by name" "$? $out" \
-	"1 $WORK/na.yaml:2:25: frontendPolicies.networkAuthorization: not supported (its rules are CEL, not implemented yet)"
+	"1 $WORK/na.yaml:2:25: frontendPolicies.networkAuthorization: not supported (its rules are CEL, not implemented yet)"$'\n1 error: configuration invalid'
 cat >"$WORK/agp.yaml" <<'YAML'
 apiVersion: agentgateway.dev/v1alpha1
 kind: AgentgatewayPolicy
@@ -77,7 +77,7 @@ spec:
 YAML
 out=$("$SG_BIN" check -c "$WORK/agp.yaml" 2>&1)
 check "check refuses AgentgatewayPolicy traffic.jwtAuthentication by name" "$? $out" \
-	"1 $WORK/agp.yaml:7:24: spec.traffic.jwtAuthentication: not supported (not read from an AgentgatewayPolicy yet: use the standalone jwtAuth)"
+	"1 $WORK/agp.yaml:7:24: spec.traffic.jwtAuthentication: not supported (not read from an AgentgatewayPolicy yet: use the standalone jwtAuth)"$'\n1 error: configuration invalid'
 finish
 fi
 
@@ -164,7 +164,7 @@ check_refuses() {
 		"$2" >"$WORK/bad.yaml"
 	out=$("$SG_BIN" check -c "$WORK/bad.yaml" 2>&1)
 	rc=$?
-	check "check refuses $1" "$rc $out" "1 $WORK/bad.yaml:$3"
+	check "check refuses $1" "$rc $out" "1 $WORK/bad.yaml:$3"$'\n1 error: configuration invalid'
 }
 echo '{"keys": [{"kty": "oct", "kid": "h", "k": "c2VjcmV0"}]}' >"$WORK/hmac.json"
 check_refuses "an HMAC key in a JWKS" "jwtAuth: {issuer: i, jwks: {file: $WORK/hmac.json}}" \
@@ -176,7 +176,7 @@ check_refuses "authorization rules" "authorization: {rules: [\"true\"]}" \
 printf 'frontendPolicies:\n  networkAuthorization: {rules: ["true"]}\n' >"$WORK/na.yaml"
 out=$("$SG_BIN" check -c "$WORK/na.yaml" 2>&1)
 check "check refuses frontendPolicies.networkAuthorization by name" "$? $out" \
-	"1 $WORK/na.yaml:2:25: frontendPolicies.networkAuthorization: not supported (its rules are CEL, not implemented yet)"
+	"1 $WORK/na.yaml:2:25: frontendPolicies.networkAuthorization: not supported (its rules are CEL, not implemented yet)"$'\n1 error: configuration invalid'
 cat >"$WORK/agp.yaml" <<'YAML'
 apiVersion: agentgateway.dev/v1alpha1
 kind: AgentgatewayPolicy
@@ -188,5 +188,5 @@ spec:
 YAML
 out=$("$SG_BIN" check -c "$WORK/agp.yaml" 2>&1)
 check "check refuses AgentgatewayPolicy traffic.jwtAuthentication by name" "$? $out" \
-	"1 $WORK/agp.yaml:7:24: spec.traffic.jwtAuthentication: not supported (not read from an AgentgatewayPolicy yet: use the standalone jwtAuth)"
+	"1 $WORK/agp.yaml:7:24: spec.traffic.jwtAuthentication: not supported (not read from an AgentgatewayPolicy yet: use the standalone jwtAuth)"$'\n1 error: configuration invalid'
 finish

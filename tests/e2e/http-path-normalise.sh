@@ -78,7 +78,7 @@ start_gateway -c "$WORK/cfg.yaml" --access-log json || finish
 hcall --path-as-is "$u/api/../admin"
 sleep 0.2
 check "the access log keeps the path as sent" \
-	"$(grep -c '"route":"[^"]*/rest".*"path":"/api/../admin"' "$WORK/gateway.log")" 1
+	"$(grep -c '"route":"[^"]*/rest".*"http.path":"/api/../admin"' "$WORK/gateway.log")" 1
 stop_gateway
 
 # switches CFG-LINE: a config on 8080 with a catch-all to the echo backend
