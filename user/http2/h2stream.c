@@ -57,6 +57,7 @@ static void stream_free(struct sg_closing *cl)
 	sg_mem_free_sized(s->pos, s->pos_cap * sizeof(*s->pos));
 	sg_buf_free(&s->body);
 	sg_filter_plan_reset(&s->rq.plan);
+	sg_authn_reset(&s->rq.authn); /* the verified claims' reference */
 	sg_buf_free(&s->rbuf);
 	sg_mem_free(s->trailers);
 	if (s->req_trailers) {
