@@ -277,11 +277,11 @@ static void test_loop_saturation_held_back_takes_one_window(void **state)
 	}
 }
 
-/* Held back while a pump copied what it could have spliced, the loop
+/* Held back while a pump that can splice moved bytes, the loop
  * stays saturated and held through windows that sleep most of their time
  * (spliced, the worker has time to spare) until SG_LOOP_HELD_MEMORY_MS of
  * windows passed without another such hold; a later one starts the minute
- * again, and one long idle wait ends it at once. A hold with no such copy
+ * again, and one long idle wait ends it at once. A hold with no such pump
  * (TLS work, small requests) lasts its window only; and without a hold, a
  * busy window then a sleepy one is not saturated. */
 static void test_loop_held_back_is_remembered_for_a_minute(void **state)
@@ -313,7 +313,8 @@ static void test_loop_held_back_is_remembered_for_a_minute(void **state)
 	assert_true(sg_saturation_window(&s, 61000 * ms, 60990 * ms, 10 * ms, false)); /* idle */
 	assert_false(s.held);
 
-	assert_true(sg_saturation_window(&s, window, 0, window / 2, false)); /* nothing copied */
+	assert_true(sg_saturation_window(&s, window, 0, window / 2,
+					 false)); /* no pump that can splice */
 	assert_true(s.held);
 	assert_true(sg_saturation_window(&s, window, window * 4 / 5, window / 5, false));
 	assert_false(s.saturated);

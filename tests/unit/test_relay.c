@@ -1084,6 +1084,34 @@ static void test_relay_held_back_splices_to_the_end(void **state)
 	adapt_close(&r);
 }
 
+/* A pump that began splicing (its loop was already saturated) and is held
+ * back while it splices makes the loop remember the hold just as a copying
+ * one does: bodies that start while a quota holds the worker splice from
+ * their first byte, and the hold is still the deployment's. */
+static void test_relay_held_while_splicing_is_remembered(void **state)
+{
+	struct adapt_rig r;
+
+	(void)state;
+	adapt_open(&r);
+	adapt_saturate(&r);
+	adapt_step(&r);
+	assert_int_equal(r.p.engine, SG_RELAY_SPLICE);
+	assert_int_equal(r.p.spliced, ADAPT_STEP);
+	adapt_step(&r);
+	fake_sat_window(r.loop, &r.fc, 1, 1, 0);
+	assert_true(sg_loop_held_back());
+
+	fake_sat_window(r.loop, &r.fc, 1, 0, 4);
+	fake_sat_window(r.loop, &r.fc, 1, 0, 4);
+	assert_true(sg_loop_held_back());
+	assert_true(sg_loop_saturated());
+	adapt_step(&r);
+	assert_int_equal(r.p.engine, SG_RELAY_SPLICE);
+	assert_int_equal(r.p.spliced, 3 * ADAPT_STEP);
+	adapt_close(&r);
+}
+
 /* An adapting pump that cannot have a pipe (no file descriptor left)
  * stays copied, its bytes whole, and tries no more. */
 static void test_relay_adapt_without_pipe_stays_copied(void **state)
@@ -1159,6 +1187,7 @@ int main(void)
 		cmocka_unit_test(test_relay_copy_buffer_grows),
 		cmocka_unit_test(test_relay_adapts_to_saturation),
 		cmocka_unit_test(test_relay_held_back_splices_to_the_end),
+		cmocka_unit_test(test_relay_held_while_splicing_is_remembered),
 		cmocka_unit_test(test_relay_adapt_without_pipe_stays_copied),
 		cmocka_unit_test(test_relay_engine_names),
 	};

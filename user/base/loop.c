@@ -78,7 +78,7 @@ struct sg_loop {
 	 * far. */
 	uint64_t sat_start_ns;
 	uint64_t sat_waited_ns;
-	bool sat_copying; /* sg_loop_copying in this window */
+	bool sat_spliceable; /* sg_loop_spliceable in this window */
 	struct sg_thread_times sat_times;
 	struct sg_saturation sat;
 };
@@ -584,7 +584,7 @@ void sg_loop_bulk(void)
 }
 
 bool sg_saturation_window(struct sg_saturation *s, uint64_t span, uint64_t slept, uint64_t ran,
-			  bool copying)
+			  bool spliceable)
 {
 	bool was = s->saturated;
 	uint64_t busy = span > slept ? span - slept : 0;
@@ -599,7 +599,7 @@ bool sg_saturation_window(struct sg_saturation *s, uint64_t span, uint64_t slept
 	else
 		s->busy_windows++;
 	held = held && s->busy_windows >= SG_LOOP_SAT_WINDOWS;
-	if (held && copying)
+	if (held && spliceable)
 		s->held_left_ns = SG_LOOP_HELD_MEMORY_MS * 1000000ull;
 	else
 		s->held_left_ns -= s->held_left_ns < span ? s->held_left_ns : span;
@@ -618,10 +618,10 @@ bool sg_loop_held_back(void)
 	return running && running->sat.held;
 }
 
-void sg_loop_copying(void)
+void sg_loop_spliceable(void)
 {
 	if (running)
-		running->sat_copying = true;
+		running->sat_spliceable = true;
 }
 
 /* This thread's times: from /proc/thread-self/schedstat (its first two
@@ -678,7 +678,7 @@ static void saturation_adapt(struct sg_loop *loop, uint64_t waited)
 		return;
 	now = loop->clock->thread_times(loop->clock_ctx);
 	slept = sg_saturation_slept(span, loop->sat_waited_ns, was, now);
-	if (sg_saturation_window(&loop->sat, span, slept, now.run - was.run, loop->sat_copying))
+	if (sg_saturation_window(&loop->sat, span, slept, now.run - was.run, loop->sat_spliceable))
 		SG_DEBUG("event loop %ssaturated: it slept %llu and ran %llu of the last %llu us",
 			 loop->sat.saturated ? "" : "no longer ",
 			 (unsigned long long)(slept / 1000),
@@ -686,7 +686,7 @@ static void saturation_adapt(struct sg_loop *loop, uint64_t waited)
 			 (unsigned long long)(span / 1000));
 	loop->sat_start_ns = loop->now_ns;
 	loop->sat_waited_ns = 0;
-	loop->sat_copying = false;
+	loop->sat_spliceable = false;
 	loop->sat_times = now;
 }
 

@@ -166,8 +166,8 @@ void sg_loop_bulk(void);
  * burst of downloads starting) is not one the proxy holds back. One is
  * enough when the thread was held back in it (it ran under three quarters
  * of the time it was awake: a CPU quota, or another thread on its core),
- * and a loop held back while a pump copied what it could have spliced
- * stays saturated for SG_LOOP_HELD_MEMORY_MS after the last such window
+ * and a loop held back while a pump that can splice moved bytes stays
+ * saturated for SG_LOOP_HELD_MEMORY_MS after the last such window
  * (sg_loop_held_back). false when no loop
  * runs on this thread. A pump that can move its bytes more cheaply than
  * it does asks this (user/relay/relay.h, `adapt`). */
@@ -178,12 +178,14 @@ bool sg_loop_saturated(void);
 /* The loop's thread was held back in its last window (it ran under three
  * quarters of the time it was runnable in a busy window: a CPU quota, or
  * another thread on its core), or within the last SG_LOOP_HELD_MEMORY_MS
- * of the loop's time in a window in which a pump copied bytes it could
- * have spliced (sg_loop_copying). Such a hold is the deployment's, not a
+ * of the loop's time in a window in which a pump that can splice moved
+ * bytes, by either engine (sg_loop_spliceable). Such a hold is the deployment's, not a
  * burst's: spliced, the worker is no longer held back, and a body that
  * then started copied would hold it again (a held 1 GiB download copied
  * 5-46 % of its bytes when the loop forgot at the first window it slept
- * in). So every bulk pump splices while this holds, and one that splices
+ * in). A pump already splicing counts too: bodies that began while the
+ * loop was saturated splice from their first byte, and their hold is the
+ * deployment's just the same. So every bulk pump splices while this holds, and one that splices
  * for it keeps splicing to its end (user/relay/relay.c, `adapt`). A hold with
  * nothing to splice (TLS, small requests) is not remembered: splicing is
  * not what would relieve it. The minute counts the loop's time, idle
@@ -191,10 +193,10 @@ bool sg_loop_saturated(void);
 #define SG_LOOP_HELD_MEMORY_MS 60000
 bool sg_loop_held_back(void);
 
-/* A pump on the loop running on this thread copied bytes that it could
- * have spliced (an adapting pump, user/relay/relay.c): a hold in this window is
- * remembered (nothing when no loop runs on this thread). */
-void sg_loop_copying(void);
+/* A pump on the loop running on this thread that can splice (an adapting
+ * pump, user/relay/relay.c) moved bytes, copied or spliced: a hold in this
+ * window is remembered (nothing when no loop runs on this thread). */
+void sg_loop_spliceable(void);
 
 /* That verdict, window by window: each loop keeps one (and its tests). */
 struct sg_saturation {
@@ -204,11 +206,11 @@ struct sg_saturation {
 	bool held; /* the last window held the thread back, or one remembered */
 };
 /* A whole window of `span` ns, `slept` of them asleep (waiting for events
- * with none to take) and `ran` of them on a CPU, `copying` whether a pump
- * copied what it could have spliced in it. Returns whether the verdict
+ * with none to take) and `ran` of them on a CPU, `spliceable` whether a pump
+ * that can splice moved bytes in it. Returns whether the verdict
  * changed. */
 bool sg_saturation_window(struct sg_saturation *s, uint64_t span, uint64_t slept, uint64_t ran,
-			  bool copying);
+			  bool spliceable);
 
 /* How long a window of `span` ns slept, the thread's times at its start
  * and end known: the span less what it ran and what it waited runnable.

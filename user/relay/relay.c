@@ -628,9 +628,9 @@ enum sg_pump_status sg_pump_run(struct sg_pump *p, size_t max_bytes, int *err_si
 		}
 		if (p->adapt) {
 			ops = adapt(p, ops);
-			/* A hold now is this copy's (sg_loop_held_back). */
-			if (p->adapt && p->engine == SG_RELAY_COPY)
-				sg_loop_copying();
+			/* A hold now is a bulk body's (sg_loop_held_back). */
+			if (p->adapt)
+				sg_loop_spliceable();
 		}
 		n = ops->fill(p, p->budget);
 		if (n == -1 && errno == EAGAIN) {
