@@ -22,8 +22,10 @@ limit=20480
 before=$(rss_kib)
 
 # C: 100 streams, 256 KiB of window each and 64 MiB for the connection;
-# reads for 4 s, acknowledging nothing, writes the DATA bytes it got, and
-# stays connected until the scenario says so.
+# reads, acknowledging nothing, until it has all 100 windows (at most 30 s:
+# a loaded machine's Python takes seconds over 25 MiB of frames) and then
+# 1 s more, in which a gateway sending past a window would be caught; writes
+# the DATA bytes it got, and stays connected until the scenario says so.
 cat >"$WORK/c.py" <<'PY'
 import socket, sys, time
 import h2.config, h2.connection, h2.events, h2.settings
@@ -38,9 +40,11 @@ for _ in range(100):
                    [(":method", "GET"), (":path", "/x?size=50000000"),
                     (":scheme", "http"), (":authority", "a")], end_stream=True)
 s.sendall(c.data_to_send())
-got, end = 0, time.monotonic() + 4
+got, end, full = 0, time.monotonic() + 30, None
 s.settimeout(0.2)
 while time.monotonic() < end:
+    if full is None and got >= 100 * 262144:
+        full = end = time.monotonic() + 1
     try:
         b = s.recv(1 << 20)
     except socket.timeout:
@@ -59,7 +63,7 @@ mkfifo "$WORK/c-stop"
 C_PID=$!
 PIDS+=("$C_PID")
 exec 7>"$WORK/c-stop"
-for _ in $(seq 100); do [ -s "$WORK/c-got" ] && break; sleep 0.1; done
+for _ in $(seq 350); do [ -s "$WORK/c-got" ] && break; sleep 0.1; done
 check "C received each stream's 256 KiB window" "$(cat "$WORK/c-got" 2>/dev/null)" \
 	$((100 * 262144))
 sleep 1 # the backend fills the windows C's streams grew
