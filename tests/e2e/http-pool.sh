@@ -70,7 +70,7 @@ mkdir -p "$WORK/cfg"
 cat >"$WORK/cfg/config.yaml" <<YAML
 config:
   backend:
-    poolIdleTimeout: 1s
+    poolIdleTimeout: 3s
 binds:
 - port: 8080
   listeners:
@@ -97,6 +97,12 @@ YAML
 # upstream_conns PORT: established gateway -> 127.0.0.1:PORT connections.
 upstream_conns() {
 	ss -Htn state established "( dst 127.0.0.1 and dport = :$1 )" | wc -l
+}
+
+# upstream_ports PORT: their local ports, sorted, on one line.
+upstream_ports() {
+	ss -Htn state established "( dst 127.0.0.1 and dport = :$1 )" |
+		awk '{ n = split($4, a, ":"); print a[n] }' | sort -n | tr '\n' ' '
 }
 G=http://127.0.0.1:8080
 
@@ -126,12 +132,14 @@ for engine in $(engines); do
 	done
 	check "3 concurrent slow requests use 3 backend connections" "$(upstream_conns "$B")" 3
 	wait "${PIDS[@]: -3}" 2>/dev/null
-	for i in 1 2 3 4 5; do
-		curl -s -o /dev/null --max-time 5 "$G/again$i"
-	done
-	check "the 3 connections are reused afterwards (still 3)" "$(upstream_conns "$B")" 3
-	sleep 1.6
-	check "poolIdleTimeout 1s closes idle backend connections" "$(upstream_conns "$B")" 0
+	ports=$(upstream_ports "$B")
+	# Three at once again, well within poolIdleTimeout: each takes one of
+	# the three pooled connections and none is opened.
+	curl -s -Z --parallel-immediate -o /dev/null -o /dev/null -o /dev/null --max-time 5 \
+		"$G/again1?delay=300ms" "$G/again2?delay=300ms" "$G/again3?delay=300ms"
+	check "the 3 connections are reused afterwards (the same 3)" "$(upstream_ports "$B")" "$ports"
+	sleep 3.6
+	check "poolIdleTimeout 3s closes idle backend connections" "$(upstream_conns "$B")" 0
 	hcall "$G/after-idle"
 	expect "a request after the pool emptied" 200 '{*'
 
