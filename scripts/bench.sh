@@ -506,7 +506,7 @@ spawn_splicegate() {
 	[ "${5:-0}" != 1 ] || waits="$waits --coalesce $BENCH_COALESCE"
 	# shellcheck disable=SC2086 # SG_QUIET and waits are word lists
 	spawn "$ROW" $PROXY_CPU "$SG_BIN" -c "$1/splicegate.yaml" --splice "${2%-filters}" \
-		--workers "$3" --admin 127.0.0.1:$ADMIN_PORT $SG_QUIET $waits
+		--workers "$3" --admin 127.0.0.1:$ADMIN_PORT --admin-socket "$1/admin.sock" $SG_QUIET $waits
 }
 
 # size_bytes SIZE: 16k, 1m or a plain number of bytes, in bytes.

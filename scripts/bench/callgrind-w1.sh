@@ -79,7 +79,7 @@ count() {
 	local n=$1 out=$WORK/callgrind.out.$1 pid
 	spawn proxy 1 valgrind --tool=callgrind --callgrind-out-file="$out" "$SG_BIN" \
 		-c "$WORK/splicegate.yaml" --splice "${ENGINE:-auto}" --workers 1 \
-		--admin 127.0.0.1:$((FRONT + 3)) --log-level warn --access-log off
+		--admin 127.0.0.1:$((FRONT + 3)) --admin-socket "$WORK/admin.sock" --log-level warn --access-log off
 	pid=$SPAWNED
 	# valgrind starts slowly (the BPF object's load): up to 30 s
 	wait_listening $NGINX_PORT $FRONT || wait_listening $FRONT || wait_listening $FRONT ||

@@ -154,7 +154,7 @@ binds:
       - host: 127.0.0.1:$NGINX_PORT
 EOF
 	spawn proxy 1 "$SG_BIN" -c "$WORK/splicegate.yaml" --splice "${ROW#splicegate-}" \
-		--workers 1 --admin 127.0.0.1:$((FRONT + 3)) --log-level warn --access-log off \
+		--workers 1 --admin 127.0.0.1:$((FRONT + 3)) --admin-socket "$WORK/admin.sock" --log-level warn --access-log off \
 		${POLL:+--busy-poll 1ms} ${NAP:+--coalesce 50us}
 	;;
 *) die "unknown row $ROW" ;;
