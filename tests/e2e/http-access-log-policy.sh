@@ -4,7 +4,8 @@
 # values on the line (strings, numbers, maps as JSON in the JSON format),
 # a name the line has is replaced, remove drops fields, in both formats;
 # config.logging.format picks JSON or text unless --access-log is given;
-# level warn writes no request line; config_dump shows both.
+# level warn writes no request line; HTTP/1 and h2c alike; config_dump
+# shows both.
 . "$(dirname "$0")/lib.sh"
 
 start_backend alp
@@ -36,6 +37,8 @@ requests() {
 	curl -s -o /dev/null -H 'X-User: ann' "http://127.0.0.1:8080/keep"
 	curl -s -o /dev/null -w '%{http_code}\n' "http://127.0.0.1:8080/drop" >"$WORK/drop.code"
 	curl -s -o /dev/null "http://127.0.0.1:8080/err?responseCode=500"
+	curl -s -o /dev/null --http2-prior-knowledge -H 'X-User: h2' "http://127.0.0.1:8080/keep-h2"
+	curl -s -o /dev/null --http2-prior-knowledge "http://127.0.0.1:8080/drop-h2"
 }
 
 config json info
@@ -52,6 +55,10 @@ line=$(grep '"http.path":"/keep"' "$log")
 	pass "json: added fields (string, map), a replaced field, removed ones; the policy's add over config.logging's" ||
 	fail "keep line: $line"
 ! grep -q '"http.path":"/drop"' "$log" && pass "json: the filter leaves /drop out" || fail "drop logged"
+line=$(grep '"http.path":"/keep-h2"' "$log")
+[ "$(jq -c '[."http.version",.user,has("src.addr")]' <<<"$line")" = '["HTTP/2","h2",false]' ] &&
+	! grep -q '"http.path":"/drop-h2"' "$log" && pass "json: the same policy for an h2c request" ||
+	fail "h2c line: $line"
 line=$(grep '"http.path":"/err?responseCode=500"' "$log")
 [ "$(jq -c '[."http.status",has("user")]' <<<"$line")" = '[500,false]' ] &&
 	pass "json: a 500 passes the filter; a header that is absent adds no field" || fail "err line: $line"
