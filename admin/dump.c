@@ -495,6 +495,46 @@ static struct sg_json *transform(const struct sg_transform *t)
 	return o;
 }
 
+/* An access log's fields as agentgateway's OrderedStringMap: {name: source}. */
+static struct sg_json *log_add(const struct sg_transform_exprs *l)
+{
+	struct sg_json *o = sg_json_object();
+
+	for (size_t i = 0; i < l->n; i++)
+		sg_json_add_str(o, l->v[i].name, sg_cel_source(l->v[i].expr));
+	return o;
+}
+
+static struct sg_json *cel_or_null(const struct sg_cel *e)
+{
+	return e ? sg_json_string(sg_cel_source(e)) : sg_json_null();
+}
+
+/* frontendPolicies.accessLog as agentgateway's LoggingPolicy. */
+static struct sg_json *access_log(const struct sg_log_policy *p)
+{
+	struct sg_json *o = sg_json_object();
+
+	sg_json_add(o, "filter", cel_or_null(p->filter));
+	sg_json_add(o, "add", log_add(&p->add));
+	sg_json_add(o, "remove", strs(&p->remove));
+	return o;
+}
+
+/* config.logging as agentgateway's telemetry::log::Config. */
+static struct sg_json *logging(const struct sg_logging *l)
+{
+	struct sg_json *o = sg_json_object(), *f;
+
+	sg_json_add(o, "filter", cel_or_null(l->access.filter));
+	f = sg_json_add_object(o, "fields");
+	sg_json_add(f, "remove", strs(&l->access.remove));
+	sg_json_add(f, "add", log_add(&l->access.add));
+	sg_json_add_str(o, "level", l->level ? l->level : "info");
+	sg_json_add_str(o, "format", l->format == SG_LOG_FORMAT_JSON ? "json" : "text");
+	return o;
+}
+
 /* csrf as agentgateway prints it (its set of origins; here in the order
  * the config gives them). */
 static struct sg_json *csrf(const struct sg_csrf *c)
@@ -647,6 +687,8 @@ static struct sg_json *policy_body(const struct sg_policy *p, const struct sg_gl
 	}
 	case SG_POL_FRONTEND_TLS:
 		return variant("frontend", "tLS", frontend_tls(&p->u.ftls));
+	case SG_POL_FRONTEND_ACCESS_LOG:
+		return variant("frontend", "accessLog", access_log(p->u.access));
 	case SG_POL_FRONTEND_PROXY: {
 		struct sg_json *pp = sg_json_object();
 		unsigned v = p->u.fproxy.versions;
@@ -1006,6 +1048,10 @@ static struct sg_json *global(const struct sg_global *g)
 	sg_json_add(be, "connectTimeout", dur(g->connect_timeout));
 	sg_json_add(be, "poolIdleTimeout", dur(g->pool_idle_timeout));
 	sg_json_add(be, "poolMaxSize", opt_int(g->pool_max_size));
+	/* Printed when given (agentgateway prints its defaults too; the
+	 * dumps of configs without it stay as they were). */
+	if (g->logging)
+		sg_json_add(o, "logging", logging(g->logging));
 	return o;
 }
 

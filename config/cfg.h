@@ -258,6 +258,7 @@ enum sg_pol_kind {
 	SG_POL_HOST_REWRITE,	 /* hostRewrite {mode: Auto|None} */
 	SG_POL_LOCAL_RATE_LIMIT, /* rateLimit.local */
 	SG_POL_CSRF,
+	SG_POL_FRONTEND_ACCESS_LOG, /* frontendPolicies.accessLog */
 };
 
 enum sg_target_kind {
@@ -299,6 +300,7 @@ struct sg_policy {
 		const struct sg_rewrite *rewrite;
 		const struct sg_ratelimits *ratelimits;
 		const struct sg_csrf *csrf;
+		const struct sg_log_policy *access;
 	} u;
 	bool attached; /* its target exists */
 	const struct sg_node *at;
@@ -516,6 +518,28 @@ struct sg_transform_side {
 
 struct sg_transform {
 	struct sg_transform_side request, response;
+};
+
+/* An access log's CEL (frontendPolicies.accessLog, config.logging; config/
+ * accesslog.c): which requests leave a line, and the fields added to it
+ * (in order; a name the line has is replaced) or removed from it. */
+struct sg_log_policy {
+	const struct sg_cel *filter; /* NULL: every request */
+	struct sg_transform_exprs add;
+	struct sg_strs remove;
+};
+
+enum sg_log_format {
+	SG_LOG_FORMAT_UNSET,
+	SG_LOG_FORMAT_TEXT,
+	SG_LOG_FORMAT_JSON,
+};
+
+/* config.logging: the access log's CEL, the log level and the format. */
+struct sg_logging {
+	struct sg_log_policy access;
+	const char *level; /* error|warn|info|debug; NULL: not given */
+	enum sg_log_format format;
 };
 
 /* ---- who is calling: authentication policies ------------------------- */
@@ -776,7 +800,10 @@ struct sg_listener {
 	const struct sg_frontend_tcp *ftcp;	/* NULL = keepalive not set */
 	const struct sg_frontend_tls *ftls;	/* never NULL after resolve */
 	const struct sg_frontend_proxy *fproxy; /* NULL = no PROXY header */
-	const struct sg_tls_cert *tls;		/* HTTPS listeners; NULL otherwise */
+	/* The access log's filter and fields (its accessLog policy over
+	 * config.logging's, piece by piece); NULL: neither has any. */
+	const struct sg_log_policy *access;
+	const struct sg_tls_cert *tls; /* HTTPS listeners; NULL otherwise */
 	/* An HTTPS listener whose certificateRefs do not resolve: its
 	 * ResolvedRefs False reason and message (tls is NULL then, and the
 	 * listener serves nothing). NULL = resolved. */
@@ -821,7 +848,8 @@ struct sg_global {
 	 * number. More may be open; the rest close when they go idle. */
 	int64_t pool_max_size;
 	struct sg_keepalive keepalives;
-	sg_dur drain_timeout; /* connectionTerminationDeadline */
+	sg_dur drain_timeout;		  /* connectionTerminationDeadline */
+	const struct sg_logging *logging; /* NULL: config.logging not given */
 };
 
 /* A Gateway API condition, as `status.conditions[]` prints it. */

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "config/accesslog.h"
 #include "config/auth.h"
 #include "config/draft.h"
 #include "config/fields.h"
@@ -2702,6 +2703,7 @@ struct agp_in {
 	struct sg_frontend_tcp ftcp;
 	struct sg_frontend_tls ftls;
 	struct sg_frontend_proxy fproxy;
+	const struct sg_log_policy *access; /* frontend.accessLog; NULL: none */
 	struct sg_timeout timeout;
 	struct sg_retry retry;
 	struct sg_backend_tcp btcp;
@@ -2775,6 +2777,7 @@ static const struct sg_field agp_frontend_fields[] = {
 	{ "tcp", f_agp_ftcp, 0 },
 	{ "tls", f_agp_ftls, 0 },
 	{ "proxyProtocol", f_agp_fproxy, 0 },
+	{ "accessLog", sg_f_access_log, offsetof(struct agp_in, access) },
 	{ 0 },
 };
 
@@ -3069,6 +3072,7 @@ static int stamp_agp(struct sg_draft *b, const struct sg_res *r, const struct ag
 	ADD(has_ftcp, SG_POL_FRONTEND_TCP, "frontend", "frontend-tcp")
 	ADD(has_ftls, SG_POL_FRONTEND_TLS, "frontend", "frontend-tls")
 	ADD(has_fproxy, SG_POL_FRONTEND_PROXY, "frontend", "frontend-proxy-protocol")
+	ADD(access, SG_POL_FRONTEND_ACCESS_LOG, "frontend", "frontend-access-log")
 	ADD(has_timeout, SG_POL_TIMEOUT, "traffic", "timeout")
 	ADD(has_retry, SG_POL_RETRY, "traffic", "retry")
 	ADD(has_btcp, SG_POL_BACKEND_TCP, "backend", "backend-tcp")
@@ -3095,6 +3099,9 @@ static int stamp_agp(struct sg_draft *b, const struct sg_res *r, const struct ag
 			break;
 		case SG_POL_FRONTEND_TLS:
 			p->u.ftls = in->ftls;
+			break;
+		case SG_POL_FRONTEND_ACCESS_LOG:
+			p->u.access = in->access;
 			break;
 		case SG_POL_FRONTEND_PROXY:
 			p->u.fproxy = in->fproxy;
@@ -3148,7 +3155,8 @@ static int stamp_agp(struct sg_draft *b, const struct sg_res *r, const struct ag
 static int check_target_fit(struct sg_pctx *c, const struct agp_in *in, const struct sg_target *t,
 			    const struct sg_node *kind, const char *path)
 {
-	bool frontend = in->has_fhttp || in->has_ftcp || in->has_ftls || in->has_fproxy;
+	bool frontend =
+		in->has_fhttp || in->has_ftcp || in->has_ftls || in->has_fproxy || in->access;
 	bool traffic = in->has_timeout || in->has_retry || in->req_headers || in->resp_headers ||
 		       in->cors || in->direct || in->host_rewrite || in->ratelimits || in->csrf;
 	bool backend = in->has_btcp || in->has_bhttp || in->health || in->btls;
@@ -3245,7 +3253,7 @@ static int build_agp(struct sg_draft *b, struct sg_res *r)
 	if (!in.has_fhttp && !in.has_ftcp && !in.has_ftls && !in.has_fproxy && !in.has_timeout &&
 	    !in.has_retry && !in.has_btcp && !in.has_bhttp && !in.health && !in.btls &&
 	    !in.req_headers && !in.resp_headers && !in.cors && !in.direct && !in.host_rewrite &&
-	    !in.ratelimits && !in.csrf)
+	    !in.ratelimits && !in.csrf && !in.access)
 		return sg_expected(c, r->spec, "spec",
 				   "at least one of frontend, traffic, backend settings");
 	for (size_t i = 0; i < in.targets->n; i++)

@@ -7,6 +7,8 @@
 
 #include <string.h>
 
+#include "config/accesslog.h"
+
 static bool streq(const char *a, const char *b)
 {
 	return a && b && strcmp(a, b) == 0;
@@ -257,11 +259,13 @@ static void resolve_listener(struct sg_cfg *cfg, struct sg_listener *l)
 	const struct sg_policy *ft = sg_policy_for_listener(cfg, SG_POL_FRONTEND_TCP, l);
 	const struct sg_policy *fs = sg_policy_for_listener(cfg, SG_POL_FRONTEND_TLS, l);
 	const struct sg_policy *fp = sg_policy_for_listener(cfg, SG_POL_FRONTEND_PROXY, l);
+	const struct sg_policy *al = sg_policy_for_listener(cfg, SG_POL_FRONTEND_ACCESS_LOG, l);
 
 	l->fhttp = fh ? &fh->u.fhttp : &cfg->default_fhttp;
 	l->ftcp = ft ? &ft->u.ftcp : NULL;
 	l->ftls = fs ? &fs->u.ftls : &cfg->default_ftls;
 	l->fproxy = fp ? &fp->u.fproxy : NULL;
+	l->access = sg_log_policy_merge(&cfg->arena, al ? al->u.access : NULL, cfg->global.logging);
 	for (size_t i = 0; i < l->nroutes; i++)
 		resolve_route(cfg, l, &l->routes[i]);
 	for (size_t i = 0; i < l->ntcp_routes; i++)

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "config/accesslog.h"
 #include "config/auth.h"
 #include "config/draft.h"
 #include "config/fields.h"
@@ -50,6 +51,7 @@ static const struct sg_field global_fields[] = {
 	{ "readinessAddr", sg_f_str, offsetof(struct sg_global, readiness_addr) },
 	{ "connectionTerminationDeadline", sg_f_dur, offsetof(struct sg_global, drain_timeout) },
 	{ "backend", f_backend_globals, 0 },
+	{ "logging", sg_f_logging, offsetof(struct sg_global, logging) },
 	{ 0 },
 };
 
@@ -62,6 +64,7 @@ struct frontend_policies {
 	struct sg_frontend_tls tls;
 	const struct sg_node *proxy; /* proxyProtocol, or its other name proxy */
 	struct sg_frontend_proxy fproxy;
+	const struct sg_log_policy *access; /* accessLog; NULL: none */
 };
 
 static int f_fp_http(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
@@ -116,6 +119,7 @@ static const struct sg_field frontend_fields[] = {
 	{ "proxyProtocol", f_fp_proxy, 0 },
 	{ "proxy", f_fp_proxy, 0 },
 	{ "networkAuthorization", sg_f_auth_refused, 0 },
+	{ "accessLog", sg_f_access_log, offsetof(struct frontend_policies, access) },
 	{ 0 },
 };
 
@@ -742,6 +746,14 @@ static int add_frontend_policies(struct sg_draft *b, const struct frontend_polic
 		p->target = standalone_gateway;
 		p->kind = SG_POL_FRONTEND_PROXY;
 		p->u.fproxy = fp->fproxy;
+	}
+	if (fp->access) {
+		if (!(p = sg_draft_policy(b)))
+			return -1;
+		p->key = "frontend/accessLog";
+		p->target = standalone_gateway;
+		p->kind = SG_POL_FRONTEND_ACCESS_LOG;
+		p->u.access = fp->access;
 	}
 	return 0;
 }

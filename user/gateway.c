@@ -98,6 +98,17 @@ static void record_status(struct gateway *g)
 			"config before");
 }
 
+/* config.logging's level, when the config in force gives one and
+ * --log-level was not given (a later POST /logging lasts until the next
+ * config goes in force). */
+static void apply_log_level(const struct gateway *g)
+{
+	const struct sg_logging *l = g->cfg->global.logging;
+
+	if (!g->opts->log_level_fixed && l && l->level)
+		sg_log_set_level(l->level);
+}
+
 /* The store's config goes in force: its rate limits keep the tokens the
  * one in force had (every worker still holds that one), the workers get
  * it, and its certificate files are what the poll compares with from now
@@ -108,6 +119,7 @@ static void take_config(struct gateway *g)
 
 	sg_ratelimits_carry(next, g->cfg, sg_loop_now_ns(g->loop));
 	g->cfg = next;
+	apply_log_level(g);
 	record_status(g);
 	g->cert_seen = cert_stamp(g->cfg);
 	for (unsigned i = 0; i < g->nworkers; i++)
@@ -701,6 +713,7 @@ static int start_workers(struct gateway *g, const struct sg_gateway_opts *opts)
 
 	if (choose_engine(g, opts->splice, &po) == -1)
 		return -1;
+	po.access_log_fixed = opts->access_log != NULL;
 	if (opts->access_log && !strcmp(opts->access_log, "json"))
 		po.access_log = SG_ACCESS_LOG_JSON;
 	else if (opts->access_log && !strcmp(opts->access_log, "off"))
@@ -870,6 +883,7 @@ int sg_gateway_run(const struct sg_gateway_opts *opts)
 		goto out;
 	}
 	record_status(&g);
+	apply_log_level(&g);
 	if (opts->tls_ticket_keys) {
 		char err[256];
 		int n;

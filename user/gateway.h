@@ -15,7 +15,8 @@ struct sg_gateway_opts {
 	const char *admin_addr; /* NULL: config's adminAddr */
 	const char *splice;	/* auto|sockmap|splice|copy */
 	int workers;		/* 0: one per core */
-	const char *access_log; /* text|json|off */
+	const char *access_log; /* text|json|off; NULL: config.logging's format, else text */
+	bool log_level_fixed;	/* --log-level was given: config.logging's level is not used */
 	/* Else the admin API answers 403 to non-loopback clients. */
 	bool admin_allow_remote;
 	/* The unix socket that takes admin writes (config changes, logging,

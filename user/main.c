@@ -436,6 +436,7 @@ static int parse_args(const char *cmd, int argc, char **argv, struct cli *cli)
 					optarg);
 				return -1;
 			}
+			cli->gw.log_level_fixed = true;
 			break;
 		case 'h':
 			if (!sg_usage_print(cmd, stdout)) {

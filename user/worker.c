@@ -482,6 +482,7 @@ struct sg_worker *sg_worker_start(struct sg_cfg *cfg, const struct sg_frontend_o
 		sg_pool_set_sockmap(w->ctx.pool, w->ctx.kmap);
 	}
 	w->ctx.access_log = opts->access_log;
+	w->ctx.access_log_fixed = opts->access_log_fixed;
 	w->ctx.rng = 0x9e3779b97f4a7c15ull * (index + 1);
 	w->wake_io.fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	w->wake_io.cb = on_wake;

@@ -16,6 +16,7 @@
 
 #include "admin/dump.h"
 #include "config/build.h"
+#include "config/cel.h"
 #include "config/cfg.h"
 #include "config/diag.h"
 
@@ -1349,6 +1350,84 @@ static void test_config_indexes_many_resources(void **state)
 	free(srcs[1].text);
 }
 
+/* frontendPolicies.accessLog over config.logging, piece by piece as
+ * agentgateway merges them; a listener with neither has none. */
+static void test_config_access_log_policy(void **state)
+{
+	struct loaded *l = *state;
+	const struct sg_listener *li;
+	const struct sg_cfg *cfg;
+
+	cfg = load_ok(l,
+		      "config:\n"
+		      "  logging:\n"
+		      "    level: [debug]\n"
+		      "    format: json\n"
+		      "    filter: 'response.code >= 400'\n"
+		      "    fields: {add: {a: '1'}, remove: [engine]}\n"
+		      "frontendPolicies:\n"
+		      "  accessLog: {add: {b: 'request.method', c: '2'}}\n"
+		      "binds:\n- port: 8080\n  listeners:\n  - name: l\n    routes: []\n",
+		      0);
+	assert_string_equal(cfg->global.logging->level, "debug");
+	assert_int_equal(cfg->global.logging->format, SG_LOG_FORMAT_JSON);
+	li = find_listener(cfg, "bind/8080/l");
+	assert_non_null(li->access);
+	assert_string_equal(sg_cel_source(li->access->filter), "response.code >= 400");
+	assert_int_equal(li->access->add.n, 2);
+	assert_string_equal(li->access->add.v[1].name, "c");
+	assert_int_equal(li->access->remove.n, 1);
+	assert_string_equal(li->access->remove.v[0], "engine");
+
+	/* AgentgatewayPolicy frontend.accessLog: a Gateway's listeners. */
+	cfg = load_ok(l,
+		      K8S_BASE POLICY_HEAD
+		      "  targetRefs: [{kind: Gateway, name: gw}]\n"
+		      "  frontend: {accessLog: {filter: 'true', remove: [a]}}\n",
+		      0);
+	li = &find_bind(cfg, 8080)->listeners[0];
+	assert_non_null(li->access);
+	assert_string_equal(sg_cel_source(li->access->filter), "true");
+	assert_string_equal(li->access->remove.v[0], "a");
+
+	cfg = load_ok(l, "binds:\n- port: 8080\n  listeners:\n  - name: l\n    routes: []\n", 0);
+	assert_null(cfg->global.logging);
+	assert_null(find_listener(cfg, "bind/8080/l")->access);
+}
+
+static void test_config_access_log_refusals(void **state)
+{
+	static const struct err_case cases[] = {
+		{ "otlp", "frontendPolicies:\n  accessLog: {otlp: {host: x}}\n",
+		  "t.yaml:2:21: frontendPolicies.accessLog.otlp: not supported by splicegate (its "
+		  "access log is written to stdout only)" },
+		{ "database", "config:\n  logging: {database: {}}\n",
+		  "t.yaml:2:23: config.logging.database: not supported by splicegate (its access "
+		  "log is written to stdout only)" },
+		{ "module level", "config:\n  logging: {level: 'info,agent=debug'}\n",
+		  "t.yaml:2:20: config.logging.level: per-module levels (\"info,agent=debug\") are "
+		  "not supported by splicegate: give one level, error, warn, info or debug" },
+		{ "bad level", "config:\n  logging: {level: loud}\n",
+		  "t.yaml:2:20: config.logging.level: expected a level: error, warn, info or "
+		  "debug, got \"loud\"" },
+		{ "bad format", "config:\n  logging: {format: xml}\n",
+		  "t.yaml:2:21: config.logging.format: expected text or json, got \"xml\"" },
+		{ "bad expression", "frontendPolicies:\n  accessLog: {filter: 'a +'}\n",
+		  "t.yaml:2:23: frontendPolicies.accessLog.filter: column 4 of the expression: "
+		  "unexpected token" },
+		{ "response headers",
+		  "frontendPolicies:\n  accessLog: {add: {ct: 'response.headers[\"a\"]'}}\n",
+		  "t.yaml:2:25: frontendPolicies.accessLog.add.ct: an access log expression cannot "
+		  "read a body or the response's headers (gone when the line is written)" },
+		{ "jwt", "frontendPolicies:\n  accessLog: {add: {user.id: jwt.sub}}\n",
+		  "t.yaml:2:30: frontendPolicies.accessLog.add.user.id: an access log expression "
+		  "can read request (method, path, host, scheme, headers), source.address and "
+		  "response.code; jwt, apiKey, basicAuth, proxy, env and request times are not "
+		  "available to it yet" },
+	};
+	expect_errors(*state, cases, sizeof(cases) / sizeof(cases[0]));
+}
+
 static void test_config_rejects_unknown_keys(void **state)
 {
 	static const struct err_case cases[] = {
@@ -1361,7 +1440,7 @@ static void test_config_rejects_unknown_keys(void **state)
 		{ "standalone config", "config:\n  adminAddress: x\n",
 		  "t.yaml:2:3: config: unknown field \"adminAddress\" (did you mean "
 		  "\"adminAddr\"?), expected one of: adminAddr, "
-		  "statsAddr, readinessAddr, connectionTerminationDeadline, backend" },
+		  "statsAddr, readinessAddr, connectionTerminationDeadline, backend, logging" },
 		{ "standalone listener",
 		  "binds:\n- port: 8080\n  listeners:\n  - name: a\n    route: []\n",
 		  "t.yaml:5:5: binds[0].listeners[0]: unknown field \"route\" (did you mean "
@@ -2933,6 +3012,8 @@ int main(void)
 		T(test_config_reports_many_unknown_keys),
 		T(test_config_rejects_alias_bomb_route),
 		T(test_config_indexes_many_resources),
+		T(test_config_access_log_policy),
+		T(test_config_access_log_refusals),
 		T(test_config_rejects_unknown_keys),
 		T(test_config_rejects_wrong_types),
 		T(test_config_admission_limits),

@@ -237,12 +237,44 @@ static void test_dump_frontend_policies(void **unused)
 	free(json);
 }
 
+/* frontendPolicies.accessLog as agentgateway's LoggingPolicy and
+ * config.logging as its telemetry Config (fields' expressions as their
+ * text). */
+static void test_dump_access_log(void **unused)
+{
+	char *json = dump("config:\n"
+			  "  logging:\n"
+			  "    format: json\n"
+			  "    fields: {add: {a: 'request.path'}, remove: [engine]}\n"
+			  "frontendPolicies:\n"
+			  "  accessLog:\n"
+			  "    filter: 'response.code >= 500'\n"
+			  "    add: {user.id: 'request.headers[\"x-user\"]'}\n"
+			  "binds:\n- port: 8080\n  listeners:\n  - routes: []\n");
+	char *pol = part(json, "policies" AT "0");
+	char *logging = part(json, "config" AT "logging");
+
+	assert_string_equal(pol, "{\"key\":\"frontend/accessLog\",\"name\":null,\"target\":"
+				 "{\"gateway\":{\"gatewayName\":\"default\",\"gatewayNamespace\":"
+				 "\"default\",\"listenerName\":null}},\"policy\":{\"frontend\":"
+				 "{\"accessLog\":{\"filter\":\"response.code >= 500\",\"add\":"
+				 "{\"user.id\":\"request.headers[\\\"x-user\\\"]\"},"
+				 "\"remove\":[]}}}}");
+	assert_string_equal(logging, "{\"filter\":null,\"fields\":{\"remove\":[\"engine\"],"
+				     "\"add\":{\"a\":\"request.path\"}},\"level\":\"info\","
+				     "\"format\":\"json\"}");
+	free(pol);
+	free(logging);
+	free(json);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_dump_minimal_standalone),
 		cmocka_unit_test(test_dump_routes_and_inline_policies),
 		cmocka_unit_test(test_dump_frontend_policies),
+		cmocka_unit_test(test_dump_access_log),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -716,6 +716,94 @@ static void test_request_logged_json_without_listener(void **state)
 			    "\"reason\":\"no_route\",\"error\":\"route not found\"}\n");
 }
 
+/* frontendPolicies.accessLog: its filter leaves out the request it is
+ * false for (still counted), its fields are added at the end of the line
+ * (a name the line has is replaced there) and its removed names are gone. */
+static void test_request_log_policy_text(void **state)
+{
+	struct env *e = *state;
+	char log[2048];
+
+	START(e, "frontendPolicies:\n"
+		 "  accessLog:\n"
+		 "    filter: 'request.path.startsWith(\"/direct\")'\n"
+		 "    add:\n"
+		 "      user: 'request.headers[\"x-user\"]'\n"
+		 "      http.host: '\"hidden\"'\n"
+		 "      code: 'response.code + 1'\n"
+		 "      missing: 'request.headers[\"x-none\"]'\n"
+		 "    remove: [src.addr, duration, engine]\n");
+	capture_log(e, SG_ACCESS_LOG_TEXT);
+	assert_false(
+		begin(e, 0, "GET /direct HTTP/1.1\r\nHost: web.example\r\nX-User: ann\r\n\r\n"));
+	sg_request_log(&e->r[0], 0, 0);
+	sg_request_release(&e->r[0]);
+	sg_filter_plan_reset(&e->r[0].plan);
+	assert_false(begin(e, 0, "GET /none HTTP/1.1\r\nHost: web.example\r\n\r\n"));
+	sg_request_log(&e->r[0], 0, 0);
+	test_capture_end(&e->log, log, sizeof(log));
+	test_log_untimed(log);
+	assert_string_equal(log, "info  request gateway=default/default listener=bind/8080/web "
+				 "route=bind/8080/web/direct endpoint=- http.method=GET "
+				 "http.path=/direct http.version=HTTP/1.1 http.status=418 "
+				 "protocol=HTTP attempts=1 bytes_in=0 bytes_out=0 user=ann "
+				 "http.host=hidden code=419\n");
+	assert_int_equal(counted_all(e), 2);
+}
+
+/* config.logging: its format (json) and fields when no accessLog policy
+ * has any; numbers, lists and maps are JSON, strings escaped. */
+static void test_request_log_policy_json_from_config(void **state)
+{
+	struct env *e = *state;
+	char log[2048];
+
+	START(e, "config:\n"
+		 "  logging:\n"
+		 "    format: json\n"
+		 "    fields:\n"
+		 "      add:\n"
+		 "        n: '1 + 2'\n"
+		 "        l: '[1, \"a\\\"b\", true]'\n"
+		 "        m: '{\"k\": request.method}'\n"
+		 "      remove: [gateway, listener, route, endpoint, src.addr, http.host,\n"
+		 "               http.version, protocol, attempts, duration, bytes_in,\n"
+		 "               bytes_out, engine, reason, error]\n");
+	capture_log(e, SG_ACCESS_LOG_TEXT);
+	assert_false(begin(e, 0, "PUT /q\"x HTTP/1.1\r\nHost: nobody.example\r\n\r\n"));
+	sg_request_log(&e->r[0], 0, 0);
+	test_capture_end(&e->log, log, sizeof(log));
+	test_log_untimed(log);
+	assert_string_equal(log, "{\"level\":\"info\",\"http.method\":\"PUT\","
+				 "\"http.path\":\"/q\\\"x\",\"http.status\":404,\"n\":3,"
+				 "\"l\":[1,\"a\\\"b\",true],\"m\":{\"k\":\"PUT\"}}\n");
+}
+
+/* config.logging level warn: no request line (agentgateway's are info);
+ * --access-log given (fixed) keeps its own format over config.logging's. */
+static void test_request_log_level_and_fixed_format(void **state)
+{
+	struct env *e = *state;
+	char log[2048];
+
+	START(e, "config:\n  logging: {level: warn}\n");
+	capture_log(e, SG_ACCESS_LOG_TEXT);
+	assert_false(begin(e, 0, "GET /none HTTP/1.1\r\nHost: web.example\r\n\r\n"));
+	sg_request_log(&e->r[0], 0, 0);
+	test_capture_end(&e->log, log, sizeof(log));
+	assert_string_equal(log, "");
+	assert_int_equal(counted_all(e), 1);
+
+	sg_request_release(&e->r[0]);
+	sg_filter_plan_reset(&e->r[0].plan);
+	capture_log(e, SG_ACCESS_LOG_TEXT);
+	e->f.access_log_fixed = true;
+	assert_false(begin(e, 0, "GET /none HTTP/1.1\r\nHost: web.example\r\n\r\n"));
+	sg_request_log(&e->r[0], 0, 0);
+	test_capture_end(&e->log, log, sizeof(log));
+	assert_non_null(strstr(log, " info  request gateway="));
+}
+
 /* A request that never began (no head yet) logs nothing. */
 static void test_request_not_begun_not_logged(void **state)
 {
@@ -1025,6 +1113,11 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_request_counted_and_logged_once, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_request_logged_json_without_listener, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_request_log_policy_text, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_request_log_policy_json_from_config, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_request_log_level_and_fixed_format, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_request_not_begun_not_logged, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_request_try_runs_backend_plan_and_sends, setup,

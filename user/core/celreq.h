@@ -6,8 +6,11 @@
 #ifndef SG_CELREQ_H
 #define SG_CELREQ_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
+#include "config/cel.h"
 #include "config/cfg.h"
 #include "user/codec/h1.h"
 
@@ -19,6 +22,7 @@ struct sg_celreq_view {
 	const char *client_ip; /* may be NULL */
 	const struct sg_h1_req *req;
 	const struct sg_h1_resp *resp; /* NULL before the response */
+	uint16_t status; /* without resp: the status answered (response.code), 0: none */
 };
 
 /* Storage the results are copied into, kept as long as the edits that
@@ -33,5 +37,35 @@ typedef char *(*sg_celreq_keep_fn)(void *arg, const char *s, size_t n);
  * values are keep's. Returns 0, or -ENOMEM. */
 int sg_celreq_headers(const struct sg_transform_side *s, const struct sg_celreq_view *v,
 		      struct sg_hdrmod *m, sg_celreq_keep_fn keep, void *arg);
+
+/* A field the access log's policy adds to a line: its value as a string
+ * to escape (str), or as JSON text (numbers, bools, lists and maps). */
+struct sg_celreq_field {
+	const char *name;
+	const char *v;
+	size_t n;
+	bool str;
+};
+
+/* One access log line's evaluation: its memory holds the fields' values
+ * until sg_celreq_log_done. */
+struct sg_celreq_log {
+	struct sg_cel_ctx ctx;
+	struct sg_cel_run run;
+};
+
+/* Evaluate policy p's filter over v (v is borrowed until done): true when
+ * the request is to be logged (no filter, or it gave true; an error or
+ * anything else is false, as agentgateway's). Call sg_celreq_log_done
+ * after, whatever it returned. */
+bool sg_celreq_log_filter(struct sg_celreq_log *l, const struct sg_log_policy *p,
+			  const struct sg_celreq_view *v);
+
+/* p's add fields evaluated into out[0..cap), in order; a field whose
+ * expression fails or gives null is left out. Returns how many. */
+size_t sg_celreq_log_fields(struct sg_celreq_log *l, const struct sg_log_policy *p,
+			    struct sg_celreq_field *out, size_t cap);
+
+void sg_celreq_log_done(struct sg_celreq_log *l);
 
 #endif

@@ -33,11 +33,13 @@ static size_t utf8_len(const unsigned char *p, size_t len)
 	return n;
 }
 
-/* A value for a log line: at most 1 KiB of it, '"', '\\' and control
- * bytes escaped and bytes that are not UTF-8 replaced (U+FFFD), so that a
- * JSON line stays one line of valid JSON and a text line one line, whatever
- * a request target or a resource's name holds. */
-static void log_value(const char *v, size_t len, char *out, size_t cap)
+/* A value for a log line into out[0..cap) (NUL-terminated), its length
+ * returned: at most 1 KiB of it, control bytes escaped and bytes that
+ * are not UTF-8 replaced (U+FFFD), and '"' and '\\' escaped unless `raw`
+ * (JSON text already), so that a JSON line stays one line of valid JSON
+ * and a text line one line, whatever a request target or a resource's
+ * name holds. */
+static size_t log_value(const char *v, size_t len, char *out, size_t cap, bool raw)
 {
 	const unsigned char *p = (const unsigned char *)v;
 	size_t o = 0;
@@ -45,7 +47,7 @@ static void log_value(const char *v, size_t len, char *out, size_t cap)
 	for (size_t i = 0; i < len && i < 1024 && o + 8 < cap;) {
 		size_t n = p[i] < 0x80 ? 1 : utf8_len(p + i, len - i);
 
-		if (p[i] == '"' || p[i] == '\\') {
+		if (!raw && (p[i] == '"' || p[i] == '\\')) {
 			o += (size_t)snprintf(out + o, cap - o, "\\%c", p[i]);
 		} else if (p[i] < 0x20 || p[i] == 0x7f) {
 			o += (size_t)snprintf(out + o, cap - o, "\\u%04x", p[i]);
@@ -58,13 +60,9 @@ static void log_value(const char *v, size_t len, char *out, size_t cap)
 		}
 		i += n;
 	}
-	out[o] = '\0';
-}
-
-/* log_value of a listener's or route's name (none: empty). */
-static void log_name(const char *name, char *out, size_t cap)
-{
-	log_value(name ? name : "", name ? strlen(name) : 0, out, cap);
+	if (cap)
+		out[o] = '\0';
+	return o;
 }
 
 /* The time of day, as the gateway's other log lines give it, into
@@ -92,77 +90,217 @@ static const char *stamp(struct sg_frontend *ctx)
 	return ctx->log_stamp;
 }
 
-/* The escaped values of an entry's names and texts (log_value). */
-struct access_text {
-	char gw[520], l[600], r[600], path[1200], host[600], src[64], version[12], error[600];
+/* One field of a line, in the order agentgateway writes them. */
+enum field_kind {
+	FIELD_TEXT, /* a string, escaped */
+	FIELD_NUM,
+	FIELD_JSON, /* JSON text as it is (an added list, map, number) */
 };
 
-static void access_text(const struct sg_access_entry *e, struct access_text *t)
+struct field {
+	const char *name, *json; /* the text format's key, the JSON one */
+	enum field_kind kind;
+	const char *s; /* FIELD_TEXT, FIELD_JSON (not NUL-terminated) */
+	size_t n;
+	unsigned long long num; /* FIELD_NUM */
+	bool dash;		/* text: "-" for an empty value */
+	bool quote;		/* text: the value in quotes */
+	const char *unit;	/* text: after a number ("ms") */
+};
+
+#define LINE_MAX_FIELDS 64
+
+struct line {
+	char buf[8192];
+	size_t n;
+};
+
+static void add(struct line *l, const char *s, size_t n)
 {
-	log_value(e->target, e->target_len, t->path, sizeof(t->path));
-	log_value(e->host, e->host ? e->host_len : 0, t->host, sizeof(t->host));
-	log_name(e->listener, t->l, sizeof(t->l));
-	log_name(e->route, t->r, sizeof(t->r));
-	log_name(e->src, t->src, sizeof(t->src));
-	log_name(e->error, t->error, sizeof(t->error));
-	if (e->gw_name)
-		snprintf(t->gw, sizeof(t->gw), "%s/%s", e->gw_ns ? e->gw_ns : "", e->gw_name);
-	else
-		t->gw[0] = '\0';
-	if (e->version)
-		snprintf(t->version, sizeof(t->version), "%s", e->version);
-	else
-		snprintf(t->version, sizeof(t->version), "HTTP/1.%u", e->minor);
+	if (l->n + n < sizeof(l->buf)) {
+		memcpy(l->buf + l->n, s, n);
+		l->n += n;
+	}
 }
 
-static const char *dash(const char *v)
+static void adds(struct line *l, const char *s)
 {
-	return v && *v ? v : "-";
+	add(l, s, strlen(s));
+}
+
+static void add_value(struct line *l, const char *v, size_t len, bool raw)
+{
+	l->n += log_value(v ? v : "", v ? len : 0, l->buf + l->n, sizeof(l->buf) - l->n, raw);
+}
+
+static void add_field(struct line *l, const struct field *f, bool json)
+{
+	char num[24];
+
+	add(l, json ? ",\"" : " ", json ? 2 : 1);
+	if (json) {
+		add_value(l, f->json, strlen(f->json), false);
+		add(l, "\":", 2);
+	} else {
+		adds(l, f->name);
+		add(l, "=", 1);
+	}
+	switch (f->kind) {
+	case FIELD_NUM:
+		snprintf(num, sizeof(num), "%llu", f->num);
+		adds(l, num);
+		if (!json && f->unit)
+			adds(l, f->unit);
+		return;
+	case FIELD_JSON:
+		add_value(l, f->s, f->n, true);
+		return;
+	case FIELD_TEXT:
+		if (!json && f->dash && !f->n) {
+			add(l, "-", 1);
+			return;
+		}
+		if (json || f->quote)
+			add(l, "\"", 1);
+		add_value(l, f->s, f->n, false);
+		if (json || f->quote)
+			add(l, "\"", 1);
+	}
+}
+
+static bool listed(const struct sg_strs *names, const char *a, const char *b)
+{
+	for (size_t i = 0; names && i < names->n; i++)
+		if (!strcmp(names->v[i], a) || !strcmp(names->v[i], b))
+			return true;
+	return false;
+}
+
+/* Whether the policy removes, or an added field replaces, field f. */
+static bool dropped(const struct sg_access_entry *e, const struct field *f)
+{
+	if (listed(e->remove, f->name, f->json))
+		return true;
+	for (size_t i = 0; i < e->nadded; i++)
+		if (!strcmp(e->added[i].name, f->name) || !strcmp(e->added[i].name, f->json))
+			return true;
+	return false;
+}
+
+static struct field text(const char *name, const char *json, const char *s, size_t n, bool dash)
+{
+	return (struct field){
+		.name = name, .json = json, .kind = FIELD_TEXT, .s = s, .n = n, .dash = dash
+	};
+}
+
+static struct field name_field(const char *name, const char *v)
+{
+	return text(name, name, v, v ? strlen(v) : 0, true);
+}
+
+static struct field num(const char *name, const char *json, unsigned long long v)
+{
+	return (struct field){ .name = name, .json = json, .kind = FIELD_NUM, .num = v };
+}
+
+/* e's fields in agentgateway's order; gw and version: room for those two
+ * texts. Returns how many. */
+static size_t fields(const struct sg_access_entry *e, struct field *f, char *gw, size_t gwcap,
+		     char *version, size_t vcap)
+{
+	size_t n = 0;
+
+	if (e->gw_name)
+		snprintf(gw, gwcap, "%s/%s", e->gw_ns ? e->gw_ns : "", e->gw_name);
+	else
+		gw[0] = '\0';
+	if (e->version)
+		snprintf(version, vcap, "%s", e->version);
+	else
+		snprintf(version, vcap, "HTTP/1.%u", e->minor);
+	f[n++] = name_field("gateway", gw);
+	f[n++] = name_field("listener", e->listener);
+	f[n++] = name_field("route", e->route);
+	f[n++] = name_field("endpoint", e->endpoint);
+	f[n++] = name_field("src.addr", e->src);
+	f[n++] = text("http.method", "http.method", e->method, e->method_len, false);
+	f[n++] = text("http.host", "http.host", e->host, e->host ? e->host_len : 0, true);
+	f[n++] = text("http.path", "http.path", e->target, e->target_len, false);
+	f[n++] = name_field("http.version", version);
+	f[n++] = num("http.status", "http.status", e->status);
+	f[n++] = name_field("protocol", e->protocol);
+	f[n++] = num("attempts", "attempts", e->attempts);
+	f[n] = num("duration", "duration_ms", e->duration_ms);
+	f[n++].unit = "ms";
+	f[n++] = num("bytes_in", "bytes_in", e->bytes_in);
+	f[n++] = num("bytes_out", "bytes_out", e->bytes_out);
+	f[n++] = name_field("engine", sg_relay_engine_name(e->engine));
+	if (e->reason) {
+		f[n++] = name_field("reason", e->reason);
+		f[n] = name_field("error", e->error);
+		f[n].dash = false;
+		f[n++].quote = true;
+	}
+	for (size_t i = 0; i < e->nadded && n < LINE_MAX_FIELDS; i++) {
+		f[n] = text(e->added[i].name, e->added[i].name, e->added[i].v, e->added[i].n,
+			    false);
+		if (!e->added[i].str)
+			f[n].kind = FIELD_JSON;
+		n++;
+	}
+	return n;
 }
 
 void sg_frontend_log(struct sg_frontend *ctx, const struct sg_access_entry *e)
 {
-	const char *m = e->method ? e->method : "";
-	int mlen = (int)e->method_len;
-	struct access_text t;
-	char line[6144];
-	int n;
+	bool json = e->format == SG_ACCESS_LOG_JSON;
+	struct field f[LINE_MAX_FIELDS];
+	char gw[520], version[16];
+	struct line l;
+	size_t n, builtin;
 
 	if (e->at)
 		sg_attempt_over(e->at, e->bytes_in, e->bytes_out);
-	if (ctx->access_log == SG_ACCESS_LOG_OFF)
+	if (e->format == SG_ACCESS_LOG_OFF)
 		return;
-	access_text(e, &t);
-	if (ctx->access_log == SG_ACCESS_LOG_JSON)
-		n = snprintf(line, sizeof(line),
-			     "{\"time\":\"%s\",\"level\":\"info\",\"gateway\":\"%s\","
-			     "\"listener\":\"%s\",\"route\":\"%s\",\"endpoint\":\"%s\","
-			     "\"src.addr\":\"%s\",\"http.method\":\"%.*s\",\"http.host\":\"%s\","
-			     "\"http.path\":\"%s\",\"http.version\":\"%s\",\"http.status\":%u,"
-			     "\"protocol\":\"%s\",\"attempts\":%u,\"duration_ms\":%llu,"
-			     "\"bytes_in\":%llu,\"bytes_out\":%llu,\"engine\":\"%s\"%s%s%s%s%s}\n",
-			     stamp(ctx), t.gw, t.l, t.r, e->endpoint, t.src, mlen, m, t.host,
-			     t.path, t.version, e->status, dash(e->protocol), e->attempts,
-			     (unsigned long long)e->duration_ms, (unsigned long long)e->bytes_in,
-			     (unsigned long long)e->bytes_out, sg_relay_engine_name(e->engine),
-			     e->reason ? ",\"reason\":\"" : "", e->reason ? e->reason : "",
-			     e->reason ? "\",\"error\":\"" : "", t.error, e->reason ? "\"" : "");
-	else
-		n = snprintf(line, sizeof(line),
-			     "%s info  request gateway=%s listener=%s route=%s endpoint=%s "
-			     "src.addr=%s http.method=%.*s http.host=%s http.path=%s "
-			     "http.version=%s http.status=%u protocol=%s attempts=%u "
-			     "duration=%llums bytes_in=%llu bytes_out=%llu engine=%s%s%s%s%s%s\n",
-			     stamp(ctx), dash(t.gw), dash(t.l), dash(t.r), dash(e->endpoint),
-			     dash(t.src), mlen, m, dash(t.host), t.path, t.version, e->status,
-			     dash(e->protocol), e->attempts, (unsigned long long)e->duration_ms,
-			     (unsigned long long)e->bytes_in, (unsigned long long)e->bytes_out,
-			     sg_relay_engine_name(e->engine), e->reason ? " reason=" : "",
-			     e->reason ? e->reason : "", e->reason ? " error=\"" : "", t.error,
-			     e->reason ? "\"" : "");
-	if (n > 0 && write(STDOUT_FILENO, line,
-			   (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1) == -1)
+	n = fields(e, f, gw, sizeof(gw), version, sizeof(version));
+	builtin = n - (e->nadded < n ? e->nadded : n);
+	l.n = 0;
+	if (json) {
+		add(&l, "{\"time\":\"", 9);
+		adds(&l, stamp(ctx));
+		adds(&l, "\",\"level\":\"info\"");
+	} else {
+		adds(&l, stamp(ctx));
+		adds(&l, " info  request");
+	}
+	for (size_t i = 0; i < n; i++)
+		if (i >= builtin || !(e->nadded || e->remove) || !dropped(e, &f[i]))
+			add_field(&l, &f[i], json);
+	if (json)
+		add(&l, "}", 1);
+	if (l.n + 1 >= sizeof(l.buf))
+		l.n = sizeof(l.buf) - 2; /* cut: still one line */
+	l.buf[l.n++] = '\n';
+	if (write(STDOUT_FILENO, l.buf, l.n) == -1) {
 		ctx->access_log = SG_ACCESS_LOG_OFF; /* stdout is gone: stop trying */
+		ctx->access_log_fixed = true;
+	}
+}
+
+enum sg_access_log sg_frontend_log_format(const struct sg_frontend *ctx,
+					  const struct sg_logging *logging)
+{
+	if (ctx->access_log_fixed || !logging)
+		return ctx->access_log;
+	if (logging->level && (!strcmp(logging->level, "warn") || !strcmp(logging->level, "error")))
+		return SG_ACCESS_LOG_OFF;
+	if (logging->format == SG_LOG_FORMAT_JSON)
+		return SG_ACCESS_LOG_JSON;
+	if (logging->format == SG_LOG_FORMAT_TEXT)
+		return SG_ACCESS_LOG_TEXT;
+	return ctx->access_log;
 }
 
 bool sg_frontend_admit(struct sg_frontend *ctx, const struct sg_bind *bind, const char *ip)

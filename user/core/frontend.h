@@ -25,6 +25,7 @@
 #include "user/core/backend.h"
 #include "user/core/attempt.h"
 #include "user/core/h2backend.h"
+#include "user/core/celreq.h"
 
 struct client;
 struct h2conn;
@@ -49,6 +50,7 @@ struct sg_frontend_opts {
 	 * until it moves into the socket map. */
 	bool relays_adapt;
 	enum sg_access_log access_log;
+	bool access_log_fixed; /* --access-log was given: config.logging does not change it */
 	/* A tunnel with no byte moving either way for this long is closed; 0:
 	 * never. Spliced bytes count by the kernel's last-activity stamps. */
 	uint64_t tunnel_idle_ms;
@@ -120,6 +122,9 @@ struct sg_frontend {
 	struct sg_jwt_cache *jwt_cache; /* verified tokens (user/auth/jwt.h); NULL: none yet */
 	bool draining;			/* finish what is in flight, keep nothing alive */
 	enum sg_access_log access_log;
+	/* --access-log was given (or stdout is gone): config.logging's
+	 * format and level do not change access_log. */
+	bool access_log_fixed;
 	/* The access log's time of day, formatted once a second. */
 	int64_t log_sec;
 	char log_stamp[32];
@@ -144,15 +149,28 @@ struct sg_access_entry {
 	 * its name (sg_fail_name) and the text the client was told with its
 	 * cause; NULL: none. */
 	const char *reason, *error;
-	struct sg_attempt *at; /* the request's, for its metrics; NULL: none */
+	struct sg_attempt *at;	   /* the request's, for its metrics; NULL: none */
+	enum sg_access_log format; /* how the line is written; OFF: none is */
+	/* The access log policy's: the fields added (a name the line has is
+	 * replaced, at the end of the line) and the names removed. */
+	const struct sg_celreq_field *added;
+	size_t nadded;
+	const struct sg_strs *remove; /* NULL: none */
 };
 
 /* The request is over: its metrics are observed (sg_attempt_over on e->at,
  * whether or not lines are logged), then e's line goes to stdout (text or
- * JSON, as ctx->access_log says) with one write(2), so lines from several
+ * JSON, as e->format says) with one write(2), so lines from several
  * workers never interleave; logging stops for good when stdout is gone.
  * HTTP/1 and HTTP/2 share it. */
 void sg_frontend_log(struct sg_frontend *ctx, const struct sg_access_entry *e);
+
+/* How the access log is written for a request under `logging` (its
+ * config's; NULL: none): --access-log when given, else config.logging's
+ * format, and no line when its level is warn or error (agentgateway's
+ * request lines are info). */
+enum sg_access_log sg_frontend_log_format(const struct sg_frontend *ctx,
+					  const struct sg_logging *logging);
 
 /* The gateway's failure `kind` (err: its cause) answered to a gRPC request
  * (policy/failure.h's sg_grpc_request): a 200 without body whose lines,

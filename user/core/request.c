@@ -258,6 +258,7 @@ bool sg_request_begin(struct sg_request *r, const struct sg_request_head *h)
 	r->is_head = h->req->method.len == 4 && !memcmp(h->req->method.p, "HEAD", 4);
 	r->listener = NULL;
 	r->match = NULL;
+	r->logging = h->cfg->global.logging;
 	route = normalise(r, h, &no_route) ? sg_frontend_route(h->bind, h->req, h->sni_listener,
 							       &r->listener, &r->match, &no_route)
 					   : NULL;
@@ -265,6 +266,7 @@ bool sg_request_begin(struct sg_request *r, const struct sg_request_head *h)
 			 h->replayable, &h->cfg->global);
 	r->at.idempotent =
 		r->is_head || (h->req->method.len == 3 && !memcmp(h->req->method.p, "GET", 3));
+	r->log_policy = r->listener ? r->listener->access : r->logging ? &r->logging->access : NULL;
 	if (r->sink->routed)
 		r->sink->routed(r);
 	for (size_t i = 0; i < sizeof(begin_steps) / sizeof(begin_steps[0]); i++)
@@ -358,9 +360,38 @@ void sg_request_body_timeout(struct sg_request *r)
 
 /* ---- the end ---------------------------------------------------------------- */
 
+/* The access log policy over the ended request: false when its filter
+ * leaves the request out; else e's added fields (in l's memory). */
+static bool log_policy(struct sg_request *r, struct sg_access_entry *e, struct sg_celreq_log *l,
+		       struct sg_celreq_field *added, size_t cap)
+{
+	struct sg_filter_input in;
+	struct sg_celreq_view v;
+
+	sg_filter_input_init(&in, r->req, r->match, r->bind);
+	v = (struct sg_celreq_view){
+		.scheme = in.scheme,
+		.method = in.method,
+		.target = in.target,
+		.host = in.host,
+		.client_ip = r->ip,
+		.req = r->req,
+		.status = r->status,
+	};
+	if (!sg_celreq_log_filter(l, r->log_policy, &v))
+		return false;
+	e->nadded = sg_celreq_log_fields(l, r->log_policy, added, cap);
+	e->added = added;
+	e->remove = &r->log_policy->remove;
+	return true;
+}
+
 void sg_request_log(struct sg_request *r, uint64_t uncounted_in, uint64_t uncounted_out)
 {
+	enum sg_access_log format = sg_frontend_log_format(r->ctx, r->logging);
 	const struct sg_h1_span *host = NULL;
+	struct sg_celreq_field added[16];
+	struct sg_celreq_log l;
 	char error[256];
 	struct sg_access_entry e;
 
@@ -369,7 +400,7 @@ void sg_request_log(struct sg_request *r, uint64_t uncounted_in, uint64_t uncoun
 		return;
 	}
 	/* Only a line written shows the Host: none is, with the log off. */
-	if (r->req && r->ctx->access_log != SG_ACCESS_LOG_OFF)
+	if (r->req && format != SG_ACCESS_LOG_OFF)
 		host = sg_h1_header(r->req, "host");
 	e = (struct sg_access_entry){
 		.listener = r->listener ? r->listener->key : NULL,
@@ -398,6 +429,7 @@ void sg_request_log(struct sg_request *r, uint64_t uncounted_in, uint64_t uncoun
 		.bytes_out = r->bytes_out + uncounted_out,
 		.engine = r->engine,
 		.at = &r->at,
+		.format = format,
 	};
 	if (r->failed) {
 		e.reason = sg_fail_name(r->fail_kind);
@@ -406,7 +438,14 @@ void sg_request_log(struct sg_request *r, uint64_t uncounted_in, uint64_t uncoun
 				       sizeof(error));
 	}
 	r->logged = true;
-	sg_frontend_log(r->ctx, &e);
+	if (r->log_policy && r->req && format != SG_ACCESS_LOG_OFF) {
+		if (!log_policy(r, &e, &l, added, sizeof(added) / sizeof(added[0])))
+			e.format = SG_ACCESS_LOG_OFF; /* filtered out: metrics only */
+		sg_frontend_log(r->ctx, &e);
+		sg_celreq_log_done(&l);
+	} else {
+		sg_frontend_log(r->ctx, &e);
+	}
 	r->req = NULL;
 }
 

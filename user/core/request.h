@@ -100,6 +100,10 @@ struct sg_request {
 	const struct sg_bind *bind; /* routed on */
 	const struct sg_listener *listener;
 	const struct sg_match *match;
+	/* Its config's config.logging (NULL: none) and the access log policy
+	 * its listener follows (NULL: none), from sg_request_begin. */
+	const struct sg_logging *logging;
+	const struct sg_log_policy *log_policy;
 	/* Its tries (route, endpoint, deadlines, the backend connection), and
 	 * what the route's filters and each try's backend's make of it. */
 	struct sg_attempt at;

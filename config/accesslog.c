@@ -1,0 +1,202 @@
+/* The access log's configuration (config/accesslog.h): a filter and fields
+ * as CEL, compiled here once; config.logging's level and format. */
+#include "config/accesslog.h"
+
+#include <string.h>
+
+#include "config/cel.h"
+#include "config/diag.h"
+#include "config/transform.h"
+
+/* What an access log expression cannot read: the line is written once the
+ * bodies went by and the response head was sent. */
+#define LOG_UNREADABLE (SG_CEL_NEED_REQ_BODY | SG_CEL_NEED_RESP_HEADERS | SG_CEL_NEED_RESP_BODY)
+/* What the log's context (user/core/celreq.c) does not hand over yet:
+ * refused rather than always absent. */
+#define LOG_NOT_YET                                                                                \
+	(SG_CEL_NEED_JWT | SG_CEL_NEED_API_KEY | SG_CEL_NEED_BASIC_AUTH | SG_CEL_NEED_PROXY |      \
+	 SG_CEL_NEED_ENV | SG_CEL_NEED_TIME)
+
+static int log_expr(struct sg_pctx *c, const struct sg_node *n, const struct sg_cel **out,
+		    const char *path)
+{
+	if (n->kind != SG_NODE_SCALAR || sg_node_is_null(n))
+		return sg_expected(c, n, path, "a CEL expression");
+	if (sg_cel_field(c, n, n->str, out, path) == -1)
+		return -1;
+	if (sg_cel_needs(*out) & LOG_UNREADABLE) {
+		sg_diag_err(c->d, n,
+			    "%s: an access log expression cannot read a body or the response's "
+			    "headers (gone when the line is written)",
+			    path);
+		return -1;
+	}
+	if (sg_cel_needs(*out) & LOG_NOT_YET) {
+		sg_diag_err(c->d, n,
+			    "%s: an access log expression can read request (method, path, host, "
+			    "scheme, headers), source.address and response.code; jwt, apiKey, "
+			    "basicAuth, proxy, env and request times are not available to it yet",
+			    path);
+		return -1;
+	}
+	return 0;
+}
+
+static int f_filter(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
+{
+	if (sg_node_is_null(n))
+		return 0;
+	return log_expr(c, n, dst, path);
+}
+
+/* add: {field name: expression}, in order. */
+static int f_add(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
+{
+	struct sg_transform_exprs *l = dst;
+	int ret = 0;
+
+	if (sg_node_is_null(n))
+		return 0;
+	if (sg_need_map(c, n, path) == -1)
+		return -1;
+	for (size_t i = 0; i < sg_map_len(n); i++) {
+		const char *name = sg_map_key(n, i)->str;
+		struct sg_transform_expr *x;
+
+		if (!*name) {
+			ret = sg_expected(c, sg_map_key(n, i), path, "a field name");
+			continue;
+		}
+		x = sg_arena_push(c->a, &l->v, &l->n, &l->cap, sizeof(*x));
+		if (!x)
+			return -1;
+		x->name = name;
+		if (log_expr(c, sg_map_val(n, i), &x->expr, sg_path_key(c, path, name)) == -1)
+			ret = -1;
+	}
+	return ret;
+}
+
+static int f_remove(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
+{
+	return sg_node_is_null(n) ? 0 : sg_f_strs(c, n, dst, path);
+}
+
+static int f_refused(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
+{
+	sg_diag_err(c->d, n,
+		    "%s: not supported by splicegate (its access log is written to stdout only)",
+		    path);
+	return -1;
+}
+
+int sg_f_access_log(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
+{
+	static const struct sg_field fields[] = {
+		{ "filter", f_filter, offsetof(struct sg_log_policy, filter) },
+		{ "add", f_add, offsetof(struct sg_log_policy, add) },
+		{ "remove", f_remove, offsetof(struct sg_log_policy, remove) },
+		{ "otlp", f_refused, 0 },
+		{ "database", f_refused, 0 },
+		{ 0 },
+	};
+	struct sg_log_policy *p = sg_arena_alloc(c->a, sizeof(*p));
+
+	if (!p)
+		return -1;
+	*(const struct sg_log_policy **)dst = p;
+	if (sg_node_is_null(n))
+		return 0;
+	return sg_parse_fields(c, n, fields, p, path);
+}
+
+static int f_fields(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
+{
+	static const struct sg_field fields[] = {
+		{ "add", f_add, offsetof(struct sg_log_policy, add) },
+		{ "remove", f_remove, offsetof(struct sg_log_policy, remove) },
+		{ 0 },
+	};
+	return sg_node_is_null(n) ? 0 : sg_parse_fields(c, n, fields, dst, path);
+}
+
+/* One level for the whole gateway: "info", or a list of one. */
+static int f_level(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
+{
+	static const char *const levels[] = { "error", "warn", "info", "debug" };
+	const struct sg_node *v = n->kind == SG_NODE_SEQ && n->n == 1 ? n->items[0] : n;
+
+	if (sg_node_is_null(n))
+		return 0;
+	if (v->kind == SG_NODE_SCALAR && strchr(v->str, '=')) {
+		sg_diag_err(c->d, v,
+			    "%s: per-module levels (\"%s\") are not supported by splicegate: give "
+			    "one level, error, warn, info or debug",
+			    path, v->str);
+		return -1;
+	}
+	for (size_t i = 0; v->kind == SG_NODE_SCALAR && i < sizeof(levels) / sizeof(*levels); i++)
+		if (!strcmp(v->str, levels[i])) {
+			*(const char **)dst = levels[i];
+			return 0;
+		}
+	return sg_expected(c, v, path, "a level: error, warn, info or debug");
+}
+
+static int f_format(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
+{
+	enum sg_log_format *f = dst;
+
+	if (sg_node_is_null(n))
+		return 0;
+	if (n->kind == SG_NODE_SCALAR && !strcmp(n->str, "text"))
+		*f = SG_LOG_FORMAT_TEXT;
+	else if (n->kind == SG_NODE_SCALAR && !strcmp(n->str, "json"))
+		*f = SG_LOG_FORMAT_JSON;
+	else
+		return sg_expected(c, n, path, "text or json");
+	return 0;
+}
+
+int sg_f_logging(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
+{
+	static const struct sg_field fields[] = {
+		{ "filter", f_filter, offsetof(struct sg_logging, access.filter) },
+		{ "fields", f_fields, offsetof(struct sg_logging, access) },
+		{ "level", f_level, offsetof(struct sg_logging, level) },
+		{ "format", f_format, offsetof(struct sg_logging, format) },
+		{ "database", f_refused, 0 },
+		{ 0 },
+	};
+	struct sg_logging *l;
+
+	if (sg_node_is_null(n))
+		return 0;
+	if (!(l = sg_arena_alloc(c->a, sizeof(*l))))
+		return -1;
+	*(const struct sg_logging **)dst = l;
+	return sg_parse_fields(c, n, fields, l, path);
+}
+
+static bool has_any(const struct sg_log_policy *p)
+{
+	return p && (p->filter || p->add.n || p->remove.n);
+}
+
+const struct sg_log_policy *sg_log_policy_merge(struct sg_arena *a, const struct sg_log_policy *pol,
+						const struct sg_logging *global)
+{
+	const struct sg_log_policy *g = global ? &global->access : NULL;
+	struct sg_log_policy *m;
+
+	if (!has_any(g))
+		return has_any(pol) ? pol : NULL;
+	if (!has_any(pol))
+		return g;
+	if (!(m = sg_arena_alloc(a, sizeof(*m))))
+		return pol;
+	m->filter = pol->filter ? pol->filter : g->filter;
+	m->add = pol->add.n ? pol->add : g->add;
+	m->remove = pol->remove.n ? pol->remove : g->remove;
+	return m;
+}
