@@ -156,6 +156,10 @@ static const char usage[] =
 	"                          force, with a warning)\n"
 	"      --log-level LEVEL   error|warn|info|debug (default info)\n"
 	"      --access-log FMT    text|json|off: one line per request on stdout (default text)\n"
+	"      --access-log-file FILE\n"
+	"                          write the access log to FILE (appended; made 0640)\n"
+	"                          instead of stdout, and open it again on SIGUSR1, so\n"
+	"                          that logrotate can move it and no line is lost\n"
 	"      --pin-dir DIR       (bpf) where the BPF maps and programs are pinned\n"
 	"                          (default /sys/fs/bpf/splicegate)\n"
 	"      --backlog BYTES     (bpf load) the bytes a spliced socket may hold unread\n"
@@ -253,6 +257,7 @@ static int parse_args(const char *cmd, int argc, char **argv, struct cli *cli)
 		{ "workers", required_argument, NULL, 'w' },
 		{ "log-level", required_argument, NULL, 'l' },
 		{ "access-log", required_argument, NULL, 'g' },
+		{ "access-log-file", required_argument, NULL, 'L' },
 		{ "tunnel-idle-timeout", required_argument, NULL, 'T' },
 		{ "request-head-timeout", required_argument, NULL, 'H' },
 		{ "body-idle-timeout", required_argument, NULL, 'B' },
@@ -427,6 +432,9 @@ static int parse_args(const char *cmd, int argc, char **argv, struct cli *cli)
 				return -1;
 			}
 			cli->gw.access_log = optarg;
+			break;
+		case 'L':
+			cli->gw.access_log_file = optarg;
 			break;
 		case 'l':
 			if (sg_log_set_level(optarg) == -1) {

@@ -3,6 +3,7 @@
  * checks at accept and at a request head; and the connections' slabs. */
 #include "user/core/frontend.h"
 
+#include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -120,6 +121,15 @@ static const char *dash(const char *v)
 	return v && *v ? v : "-";
 }
 
+/* One line, one write(2) to stdout (the --access-log-file when there is
+ * one). Logging stops for good when stdout is gone; a full disk only loses
+ * lines. */
+static void log_write(struct sg_frontend *ctx, const char *line, size_t len)
+{
+	if (write(STDOUT_FILENO, line, len) == -1 && (errno == EPIPE || errno == EBADF))
+		ctx->access_log = SG_ACCESS_LOG_OFF;
+}
+
 void sg_frontend_log(struct sg_frontend *ctx, const struct sg_access_entry *e)
 {
 	const char *m = e->method ? e->method : "";
@@ -160,9 +170,8 @@ void sg_frontend_log(struct sg_frontend *ctx, const struct sg_access_entry *e)
 			     sg_relay_engine_name(e->engine), e->reason ? " reason=" : "",
 			     e->reason ? e->reason : "", e->reason ? " error=\"" : "", t.error,
 			     e->reason ? "\"" : "");
-	if (n > 0 && write(STDOUT_FILENO, line,
-			   (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1) == -1)
-		ctx->access_log = SG_ACCESS_LOG_OFF; /* stdout is gone: stop trying */
+	if (n > 0)
+		log_write(ctx, line, (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1);
 }
 
 bool sg_frontend_admit(struct sg_frontend *ctx, const struct sg_bind *bind, const char *ip)
