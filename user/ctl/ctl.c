@@ -800,16 +800,246 @@ static void print_doc(const struct sg_json *doc, const char *output)
 	}
 }
 
+/* ---- get of a standalone config's parts, from /config_dump --------------- */
+
+enum dump_view { VIEW_BINDS, VIEW_LISTENERS, VIEW_ROUTES, VIEW_BACKENDS, VIEW_NONE };
+
+static const char *or_empty(const char *s)
+{
+	return s ? s : "";
+}
+
+/* A copy of v (NULL when memory ran out). */
+static struct sg_json *json_copy(const struct sg_json *v)
+{
+	char *text = sg_json_print(v, SG_JSON_COMPACT);
+	struct sg_json *c = text ? sg_json_parse(text) : NULL;
+
+	free(text);
+	return c;
+}
+
+static enum dump_view dump_view_of(const char *kind)
+{
+	static const char *const names[] = { "bind|binds", "listener|listeners", "route|routes",
+					     "backend|backends" };
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		size_t n = strcspn(names[i], "|");
+
+		if ((strlen(kind) == n && !strncasecmp(kind, names[i], n)) ||
+		    !strcasecmp(kind, names[i] + n + 1))
+			return (enum dump_view)i;
+	}
+	return VIEW_NONE;
+}
+
+/* The names of an object's members (or an array's length), joined. */
+static void count_of(char *out, size_t len, const struct sg_json *o)
+{
+	size_t n = 0;
+
+	for (const struct sg_json *c = sg_json_first(o); c; c = sg_json_next(c))
+		n++;
+	snprintf(out, len, "%zu", n);
+}
+
+/* A route's backends as "host" or "service:port", with a weight other
+ * than 1. */
+static char *backend_list(const struct sg_json *route)
+{
+	char buf[1024];
+	size_t len = 0;
+
+	buf[0] = '\0';
+	for (const struct sg_json *b = sg_json_first(sg_json_get(route, "backends"));
+	     b && len < sizeof(buf); b = sg_json_next(b)) {
+		const char *host = jstr(b, "host"), *svc = jstr(b, "service.name");
+		double w = 1, port = 0;
+		char weight[32] = "";
+		int n;
+
+		sg_json_num(sg_json_get(b, "weight"), &w);
+		sg_json_num(sg_json_get(sg_json_get(b, "service"), "port"), &port);
+		if (w != 1)
+			snprintf(weight, sizeof(weight), "(weight %.0f)", w);
+		if (svc)
+			n = snprintf(buf + len, sizeof(buf) - len, "%s%s:%.0f%s", len ? "," : "",
+				     svc, port, weight);
+		else
+			n = snprintf(buf + len, sizeof(buf) - len, "%s%s%s", len ? "," : "",
+				     host ? host : "<invalid>", weight);
+		len += n > 0 ? (size_t)n : 0;
+	}
+	return strdup(len ? buf : "<none>");
+}
+
+/* One row of a standalone view into t (NAME filter: the key's last part
+ * or the whole key). */
+static void dump_row(struct table *t, enum dump_view v, const struct sg_json *o, const char *bind)
+{
+	const char *c[GET_MAX_COLS] = { 0 };
+	char n1[32], gw[300];
+	char *list = NULL;
+	const struct sg_json *hosts = sg_json_get(o, "hostnames");
+
+	c[0] = jstr(o, "key");
+	if (v == VIEW_BINDS) {
+		count_of(n1, sizeof(n1), sg_json_get(o, "listeners"));
+		c[1] = jstr(o, "address");
+		c[2] = jstr(o, "protocol");
+		c[3] = n1;
+	} else if (v == VIEW_LISTENERS) {
+		size_t n = 0;
+
+		for (const struct sg_json *r = sg_json_first(sg_json_get(o, "routes")); r;
+		     r = sg_json_next(r))
+			n++;
+		for (const struct sg_json *r = sg_json_first(sg_json_get(o, "tcpRoutes")); r;
+		     r = sg_json_next(r))
+			n++;
+		snprintf(n1, sizeof(n1), "%zu", n);
+		snprintf(gw, sizeof(gw), "%s/%s", or_empty(jstr(o, "gatewayNamespace")),
+			 or_empty(jstr(o, "gatewayName")));
+		c[1] = bind;
+		c[2] = gw;
+		c[3] = jstr(o, "hostname") && *jstr(o, "hostname") ? jstr(o, "hostname") : "*";
+		c[4] = jstr(o, "protocol");
+		c[5] = n1;
+	} else if (v == VIEW_ROUTES) {
+		list = backend_list(o);
+		c[1] = bind;
+		c[2] = NULL;
+		c[3] = list;
+	} else {
+		const struct sg_json *b = sg_json_first(o);
+
+		c[0] = jstr(b, "name");
+		c[1] = sg_json_key(b);
+		c[2] = jstr(b, "target");
+	}
+	{
+		char *h = sg_json_type(hosts) == SG_JSON_ARRAY
+				  ? sg_json_print(hosts, SG_JSON_COMPACT)
+				  : NULL;
+
+		if (v == VIEW_ROUTES)
+			c[2] = h ? h : "*";
+		table_row(t, c);
+		free(h);
+	}
+	free(list);
+}
+
+static bool dump_match(const struct sg_json *o, const char *name)
+{
+	const char *key = jstr(o, "key");
+	const char *last = key ? strrchr(key, '/') : NULL;
+
+	return !name || (key && !strcmp(key, name)) || (last && !strcmp(last + 1, name));
+}
+
+/* get binds|listeners|routes|backends [NAME]: the parts of the config in
+ * force (standalone or built from Gateway API resources), read from
+ * /config_dump, a table or (-o json|yaml) their config_dump JSON. */
+static int get_dump(const struct sg_ctl_admin *admin, enum dump_view v, const char *name,
+		    const char *output)
+{
+	static const char *const heads[][GET_MAX_COLS] = {
+		{ "NAME", "ADDRESS", "PROTOCOL", "LISTENERS" },
+		{ "NAME", "BIND", "GATEWAY", "HOSTNAME", "PROTOCOL", "ROUTES" },
+		{ "NAME", "LISTENER", "HOSTNAMES", "BACKENDS" },
+		{ "NAME", "KIND", "TARGET" },
+	};
+	static const size_t ncols[] = { 4, 6, 4, 3 };
+	static const char *const plural[] = { "binds", "listeners", "routes", "backends" };
+	struct table t = { { 0 } };
+	struct sg_json *dump, *out = sg_json_array();
+	char *answer = NULL;
+	int status = request(admin, "GET", "/config_dump", "", 0, &answer);
+
+	if (status != 200) {
+		if (status > 0)
+			fprintf(stderr, "splicegate: GET /config_dump: %d %s", status,
+				answer ? answer : "\n");
+		free(answer);
+		sg_json_free(out);
+		return status < 0 ? 2 : 1;
+	}
+	dump = answer ? sg_json_parse(answer) : NULL;
+	free(answer);
+	memcpy(t.head, heads[v], sizeof(t.head));
+	t.ncols = ncols[v];
+	for (const struct sg_json *b =
+		     sg_json_first(sg_json_get(dump, v == VIEW_BACKENDS ? "backends" : "binds"));
+	     b; b = sg_json_next(b)) {
+		if (v == VIEW_BINDS || v == VIEW_BACKENDS) {
+			if (v == VIEW_BACKENDS
+				    ? !name || !strcmp(or_empty(jstr(sg_json_first(b), "name")),
+						       name)
+				    : dump_match(b, name)) {
+				dump_row(&t, v, b, NULL);
+				sg_json_push(out, json_copy(b));
+			}
+			continue;
+		}
+		for (const struct sg_json *l = sg_json_first(sg_json_get(b, "listeners")); l;
+		     l = sg_json_next(l)) {
+			if (v == VIEW_LISTENERS && dump_match(l, name)) {
+				dump_row(&t, v, l, jstr(b, "key"));
+				sg_json_push(out, json_copy(l));
+			}
+			for (int k = 0; v == VIEW_ROUTES && k < 2; k++)
+				for (const struct sg_json *r = sg_json_first(
+					     sg_json_get(l, k ? "tcpRoutes" : "routes"));
+				     r; r = sg_json_next(r))
+					if (dump_match(r, name)) {
+						dump_row(&t, v, r, jstr(l, "key"));
+						sg_json_push(out, json_copy(r));
+					}
+		}
+	}
+	if (!t.nrows && name)
+		fprintf(stderr, "Error from server (NotFound): %s \"%s\" not found\n", plural[v],
+			name);
+	else if (!t.nrows && !output)
+		fprintf(stderr, "No resources found\n");
+	else if (output)
+		print_doc(out, output);
+	else
+		table_print(&t);
+	if (output || !t.nrows) {
+		for (size_t i = 0; i < t.nrows * t.ncols; i++)
+			free(t.cells[i]);
+		free(t.cells);
+	}
+	status = !t.nrows && name ? 1 : 0;
+	sg_json_free(out);
+	sg_json_free(dump);
+	return status;
+}
+
 int sg_ctl_get(const struct sg_ctl_admin *admin, const char *kind, const char *name, const char *ns,
 	       bool all_ns, const char *output)
 {
 	const struct kind_name *kinds[GET_MAX_KINDS];
-	size_t nkinds = split_kinds(kind, kinds), shown = 0;
+	enum dump_view view = dump_view_of(kind);
+	size_t nkinds, shown = 0;
 	struct sg_json *all = sg_json_object(), *all_items;
 	bool table = !output || !strcmp(output, "wide");
 	bool cluster = true;
 	int rc = 0;
 
+	if (view != VIEW_NONE && (!output || !strcmp(output, "json") || !strcmp(output, "yaml"))) {
+		sg_json_free(all);
+		return get_dump(admin, view, name, output);
+	}
+	nkinds = view == VIEW_NONE ? split_kinds(kind, kinds) : 0;
+	if (view != VIEW_NONE)
+		fprintf(stderr,
+			"error: %s: a table, -o json or -o yaml (wide and name are for "
+			"Kubernetes kinds)\n",
+			kind);
 	sg_json_add_str(all, "apiVersion", "v1");
 	all_items = sg_json_add_array(all, "items");
 	sg_json_add_str(all, "kind", "List");
@@ -862,10 +1092,7 @@ int sg_ctl_get(const struct sg_ctl_admin *admin, const char *kind, const char *n
 		} else if (!table) {
 			for (const struct sg_json *it = sg_json_first(items); it;
 			     it = sg_json_next(it), shown++) {
-				char *text = sg_json_print(it, SG_JSON_COMPACT); /* a copy */
-
-				sg_json_push(all_items, text ? sg_json_parse(text) : NULL);
-				free(text);
+				sg_json_push(all_items, json_copy(it));
 			}
 		}
 		sg_json_free(list);
