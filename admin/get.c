@@ -280,7 +280,8 @@ struct hist_entry {
 	uint64_t hash;
 	unsigned gen;
 	bool status;
-	char time[24]; /* RFC 3339, UTC, seconds */
+	char time[24]; /* RFC 3339, UTC, seconds: a condition's last change, a
+			* resource's creation */
 	struct hist_entry *next;
 };
 
@@ -456,6 +457,7 @@ int sg_get_record(struct sg_get_history *h, const struct sg_cfg *cfg, time_t now
 		}
 		e->hash = node_hash(14695981039346656037ull, sg_map_get(id->doc, "spec"));
 		e->gen = !was ? 1 : was->hash == e->hash ? was->gen : was->gen + 1;
+		snprintf(e->time, sizeof(e->time), "%s", was ? was->time : stamp);
 		if ((st = status_of(cfg, id)))
 			each_condition(st, rkey, record_condition, &rc);
 		sg_json_free(st);
@@ -484,8 +486,10 @@ static void annotate_condition(void *ctx, const char *key, struct sg_json *cond)
 		sg_json_add_str(cond, "lastTransitionTime", e->time);
 }
 
-/* metadata.generation, and each condition's observedGeneration and
- * lastTransitionTime, from the history. */
+/* metadata.generation and creationTimestamp (when the gateway first had
+ * the resource, as an API server sets it: one the file gives is not kept),
+ * and each condition's observedGeneration and lastTransitionTime, from the
+ * history. */
 static void annotate(struct sg_json *o, const struct sg_get_history *h, const struct sg_res_id *id)
 {
 	struct annotate_ctx ac = { h, 1 };
@@ -499,6 +503,9 @@ static void annotate(struct sg_json *o, const struct sg_get_history *h, const st
 	if (sg_json_type(meta) == SG_JSON_OBJECT) {
 		sg_json_remove(meta, "generation");
 		sg_json_add_num(meta, "generation", ac.gen);
+		sg_json_remove(meta, "creationTimestamp");
+		if (e)
+			sg_json_add_str(meta, "creationTimestamp", e->time);
 	}
 	each_condition(sg_json_get(o, "status"), rkey, annotate_condition, &ac);
 }

@@ -7,12 +7,13 @@
 # over its admin socket (0660, the unit's user) and refuses another user's,
 # journals it in its state directory and replays it after kill -9, checks
 # the config before a reload (ExecReload), reloads on SIGHUP and drains on
-# SIGTERM; the version carries its commit (+gitYYYYMMDD.<hash>), the
+# SIGTERM, writing its access log to /var/log/splicegate/access.log, which
+# the shipped logrotate file rotates; the version carries its commit (+gitYYYYMMDD.<hash>), the
 # copyright names Apache-2.0, the dashboard and example configs are in
 # /usr/share/doc/splicegate/examples; an edited conffile survives an upgrade and a
 # remove; `dpkg --purge` leaves no file named splicegate behind. Prints
 # "deb: N passed, N failed". Installs what it uses (lintian, systemd-analyze,
-# man, curl, python3, ip) from Debian's archive when it is missing.
+# man, curl, python3, ip, logrotate) from Debian's archive when it is missing.
 #
 # Everything runs in a network namespace of its own, so the packaged ports
 # (8080, 15000, 15020, 15021, and the backend's 8000) never meet another
@@ -40,7 +41,7 @@ if [ "${1:-}" != --in-netns ]; then
 		exit 1
 	fi
 	missing=""
-	for p in lintian systemd man-db curl python3 iproute2; do
+	for p in lintian systemd man-db curl python3 iproute2 logrotate; do
 		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
 			missing="$missing $p"
 	done
@@ -69,7 +70,7 @@ cleanup() {
 	if dpkg-query -W -f='${Status}' splicegate 2>/dev/null | grep -q 'installed\|config-files'; then
 		dpkg --purge splicegate >/dev/null
 	fi
-	rm -rf "$work" /run/splicegate /var/lib/splicegate
+	rm -rf "$work" /run/splicegate /var/lib/splicegate /var/log/splicegate
 }
 trap cleanup EXIT
 
@@ -119,9 +120,17 @@ done
 splicegate check -c "$ex/standalone.yaml" >/dev/null 2>&1 &&
 	ok "the shipped standalone example passes splicegate check" ||
 	bad "splicegate check $ex/standalone.yaml: $(splicegate check -c "$ex/standalone.yaml" 2>&1 | tail -2)"
-check "/etc/splicegate/gateway.yaml is a conffile" \
-	"$(dpkg-query -W -f='${Conffiles}' splicegate | awk '{ print $1 }')" \
-	/etc/splicegate/gateway.yaml
+check "/etc/splicegate/gateway.yaml and the logrotate file are conffiles" \
+	"$(dpkg-query -W -f='${Conffiles}' splicegate | awk 'NF { print $1 }' | sort | tr '\n' ' ')" \
+	"/etc/logrotate.d/splicegate /etc/splicegate/gateway.yaml "
+# The access log file the unit writes (--access-log-file), rotated daily
+# with SIGUSR1 to the gateway; logrotate reads the file without error.
+if logrotate --debug --state "$work/logrotate.state" /etc/logrotate.d/splicegate \
+	>"$work/logrotate" 2>&1 && grep -q 'rotating pattern: /var/log/splicegate/access.log' "$work/logrotate"; then
+	ok "logrotate reads /etc/logrotate.d/splicegate (/var/log/splicegate/access.log)"
+else
+	bad "logrotate --debug: $(grep -i 'error' "$work/logrotate" | head -3)"
+fi
 check "splicegate check accepts the packaged config" \
 	"$(splicegate check -c /etc/splicegate 2>&1)" "configuration ok"
 # 200 columns: the NAME line on one line, and man-db keeps no cat page of
@@ -165,12 +174,14 @@ uid=61234
 getent passwd "$uid" >/dev/null && bad "uid $uid has a passwd entry"
 # The directories systemd makes for the unit, its user's: the admin socket
 # in RuntimeDirectory=, the journal of applied changes in StateDirectory=.
-check "the unit has a runtime and a state directory" \
-	"$(unit_val RuntimeDirectory) $(unit_val StateDirectory)" "splicegate splicegate"
-[ -e /run/splicegate ] || [ -e /var/lib/splicegate ] &&
-	bad "/run/splicegate or /var/lib/splicegate exists before the test"
+check "the unit has a runtime, a state and a logs directory" \
+	"$(unit_val RuntimeDirectory) $(unit_val StateDirectory) $(unit_val LogsDirectory)" \
+	"splicegate splicegate splicegate"
+[ -e /run/splicegate ] || [ -e /var/lib/splicegate ] || [ -e /var/log/splicegate ] &&
+	bad "/run/splicegate, /var/lib/splicegate or /var/log/splicegate exists before the test"
 install -d -o "$uid" -g "$uid" -m 0755 /run/splicegate
 install -d -o "$uid" -g "$uid" -m 0755 /var/lib/splicegate
+install -d -o "$uid" -g "$uid" -m 0755 /var/log/splicegate
 
 # A backend where the packaged config points: 127.0.0.1:8000.
 mkdir "$work/www"
@@ -210,9 +221,9 @@ check "GET :8080/hello.txt is the backend's file, through the gateway" \
 	"$(curl -s --max-time 5 -w ' %{http_code}' http://127.0.0.1:8080/hello.txt)" \
 	"served through splicegate $version
  200"
-grep -q '"http.status":200' "$work/gateway.out" &&
-	ok "the request is in the JSON access log on stdout (--access-log json)" ||
-	bad "no JSON access-log line with status 200: $(tail -2 "$work/gateway.out")"
+grep -q '"http.status":200' /var/log/splicegate/access.log &&
+	ok "the request is in the JSON access log in /var/log/splicegate/access.log (--access-log json --access-log-file)" ||
+	bad "no JSON access-log line with status 200: $(tail -2 /var/log/splicegate/access.log 2>&1)"
 curl -s --max-time 5 http://127.0.0.1:15020/metrics | grep -q '^splicegate_requests_total{' &&
 	ok "/metrics on :15020 counts the request" || bad "/metrics has no splicegate_requests_total"
 
@@ -290,7 +301,7 @@ fi
 check "the admin socket is gone after the stop" "$([ -e /run/splicegate/admin.sock ] && echo left)" ""
 # systemd removes the runtime directory at stop; the state directory is
 # the unit's to keep (removed here: it is no file of the package's).
-rm -rf /run/splicegate /var/lib/splicegate
+rm -rf /run/splicegate /var/lib/splicegate /var/log/splicegate
 
 # ---- conffile, remove, purge ----------------------------------------------
 # An upgrade: the same files repacked as version+next, over the installed

@@ -4,6 +4,7 @@
 #include "user/gateway.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <linux/capability.h>
 #include <signal.h>
@@ -450,6 +451,41 @@ static void leave(struct gateway *g)
 	sg_timer_arm(g->loop, &g->delay_timer, sg_loop_now(g->loop) + delay);
 }
 
+/* --access-log-file: the file becomes the process's stdout, where every
+ * worker writes its lines. dup2 swaps it in one step, so a line goes whole
+ * to the old file or whole to the new one; none is lost while logrotate
+ * moves the file and sends SIGUSR1. */
+static int open_access_log(const char *path)
+{
+	int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+
+	if (fd == -1 || dup2(fd, STDOUT_FILENO) == -1) {
+		int err = errno;
+
+		if (fd != -1)
+			close(fd);
+		return -err;
+	}
+	close(fd);
+	return 0;
+}
+
+static void reopen_access_log(const struct gateway *g)
+{
+	const char *path = g->opts->access_log_file;
+	int rc;
+
+	if (!path) {
+		SG_INFO("SIGUSR1: no --access-log-file to open again");
+		return;
+	}
+	if ((rc = open_access_log(path)) < 0)
+		SG_WARN("SIGUSR1: cannot open %s: %s; the access log stays where it was", path,
+			strerror(-rc));
+	else
+		SG_INFO("SIGUSR1: access log reopened: %s", path);
+}
+
 static void on_signal(struct sg_loop *loop, struct sg_io *io, uint32_t revents)
 {
 	struct signalfd_siginfo si;
@@ -461,6 +497,8 @@ static void on_signal(struct sg_loop *loop, struct sg_io *io, uint32_t revents)
 			quit(io->data);
 		else if (si.ssi_signo == SIGHUP)
 			reload(io->data);
+		else if (si.ssi_signo == SIGUSR1)
+			reopen_access_log(io->data);
 	}
 }
 
@@ -583,6 +621,7 @@ static int watch_signals(struct gateway *g)
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGUSR1);
 	if (sigprocmask(SIG_BLOCK, &set, NULL) == -1)
 		return -1;
 	signal(SIGPIPE, SIG_IGN);
@@ -894,6 +933,10 @@ int sg_gateway_run(const struct sg_gateway_opts *opts)
 			goto out;
 		}
 		SG_INFO("TLS ticket keys: %d keys from %s", n, opts->tls_ticket_keys);
+	}
+	if (opts->access_log_file && (rc = open_access_log(opts->access_log_file)) < 0) {
+		SG_ERR("--access-log-file: %s: %s", opts->access_log_file, strerror(-rc));
+		goto out;
 	}
 	if (opts->max_per_source && !(g.srclimit = sg_srclimit_new(opts->max_per_source))) {
 		SG_ERR("out of memory");

@@ -17,6 +17,9 @@ struct sg_gateway_opts {
 	int workers;		/* 0: one per core */
 	const char *access_log; /* text|json|off; NULL: config.logging's format, else text */
 	bool log_level_fixed;	/* --log-level was given: config.logging's level is not used */
+	/* The access log's file instead of stdout, opened again on SIGUSR1
+	 * (NULL: stdout). */
+	const char *access_log_file;
 	/* Else the admin API answers 403 to non-loopback clients. */
 	bool admin_allow_remote;
 	/* The unix socket that takes admin writes (config changes, logging,

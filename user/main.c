@@ -47,9 +47,11 @@ static const char usage[] =
 	"gateway\n"
 	"  splicegate delete KIND NAME... [-n NS]  remove resources (also KIND/NAME...), as\n"
 	"                                          kubectl delete does\n"
-	"  splicegate get KIND [NAME] [-n NS|-A] [-o yaml|json]\n"
+	"  splicegate get KIND[,KIND...] [NAME] [-n NS|-A] [-o wide|name|yaml|json]\n"
 	"                                           the resources in force with their Gateway\n"
 	"                                           API status (default: a table)\n"
+	"  splicegate describe KIND NAME [-n NS]   one resource with its conditions, as\n"
+	"                                           kubectl describe shows it\n"
 	"  splicegate bpf load|unload|status       the bundled BPF loader (pins under\n"
 	"                                           /sys/fs/bpf/splicegate)\n"
 	"  splicegate version                      also --version\n"
@@ -66,11 +68,12 @@ static const char usage[] =
 	"                          is not reported\n"
 	"      --server-side       (apply) accepted as kubectl does; apply always replaces\n"
 	"                          whole resources\n"
-	"  -n, --namespace NS      (apply, delete, get) the namespace of resources that name\n"
+	"  -n, --namespace NS      (apply, delete, get, describe) the namespace of resources that "
+	"name\n"
 	"                          none (default \"default\"; one that names another is\n"
 	"                          refused, as kubectl does)\n"
 	"  -A, --all-namespaces    (get) every namespace\n"
-	"  -o, --output FMT        (get) yaml or json\n"
+	"  -o, --output FMT        (get) wide, name, yaml or json\n"
 	"      --admin ADDR        admin address (default: config.adminAddr, 127.0.0.1:15000);\n"
 	"                          read-only (config_dump, stats, get) unless\n"
 	"                          --admin-tcp-writes; apply, delete and get given --admin\n"
@@ -156,6 +159,10 @@ static const char usage[] =
 	"                          force, with a warning)\n"
 	"      --log-level LEVEL   error|warn|info|debug (default info)\n"
 	"      --access-log FMT    text|json|off: one line per request on stdout (default text)\n"
+	"      --access-log-file FILE\n"
+	"                          write the access log to FILE (appended; made 0640)\n"
+	"                          instead of stdout, and open it again on SIGUSR1, so\n"
+	"                          that logrotate can move it and no line is lost\n"
 	"      --pin-dir DIR       (bpf) where the BPF maps and programs are pinned\n"
 	"                          (default /sys/fs/bpf/splicegate)\n"
 	"      --backlog BYTES     (bpf load) the bytes a spliced socket may hold unread\n"
@@ -253,6 +260,7 @@ static int parse_args(const char *cmd, int argc, char **argv, struct cli *cli)
 		{ "workers", required_argument, NULL, 'w' },
 		{ "log-level", required_argument, NULL, 'l' },
 		{ "access-log", required_argument, NULL, 'g' },
+		{ "access-log-file", required_argument, NULL, 'L' },
 		{ "tunnel-idle-timeout", required_argument, NULL, 'T' },
 		{ "request-head-timeout", required_argument, NULL, 'H' },
 		{ "body-idle-timeout", required_argument, NULL, 'B' },
@@ -427,6 +435,9 @@ static int parse_args(const char *cmd, int argc, char **argv, struct cli *cli)
 				return -1;
 			}
 			cli->gw.access_log = optarg;
+			break;
+		case 'L':
+			cli->gw.access_log_file = optarg;
 			break;
 		case 'l':
 			if (sg_log_set_level(optarg) == -1) {
@@ -695,6 +706,15 @@ int main(int argc, char **argv)
 		}
 		return sg_ctl_get(&admin, rest[0], nrest == 2 ? rest[1] : NULL, cli.ns, cli.all_ns,
 				  cli.output);
+	}
+	if (cmd && !strcmp(cmd, "describe")) {
+		struct sg_ctl_admin admin = admin_of(&cli);
+
+		if (nrest != 2) {
+			fprintf(stderr, "splicegate describe: needs KIND NAME\n");
+			return 1;
+		}
+		return sg_ctl_describe(&admin, rest[0], rest[1], cli.ns);
 	}
 	if (cmd && strcmp(cmd, "check"))
 		return cmd_change(&cli, !strcmp(cmd, "delete"), rest, nrest);

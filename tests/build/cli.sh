@@ -32,7 +32,7 @@ run version
 [ "$out" = "$v" ] && [ "$rc" = 0 ] && ok "version says the same" || bad "version: \"$out\" rc $rc"
 
 "$bin" --help >"$work/global"
-for cmd in check apply delete get bpf version; do
+for cmd in check apply delete get describe bpf version; do
 	run "$cmd" --help
 	if [ "$rc" != 0 ] || [ -n "$err" ]; then
 		bad "$cmd --help: exit $rc, stderr \"$err\""

@@ -88,7 +88,7 @@ check "get: routes Accepted True" "$(cond routes Accepted)" "True Accepted"
 check "get: lost Accepted False NoMatchingParent" "$(cond lost Accepted)" \
 	"False NoMatchingParent"
 check "get gateway: created from the same file, Programmed" \
-	"$("$SG_BIN" get gateway -n e2e)" "NAME   CLASS        ADDRESS   PROGRAMMED
+	"$("$SG_BIN" get gateway -n e2e | no_age)" "NAME   CLASS        ADDRESS   PROGRAMMED
 gw     splicegate             True"
 
 # half_fail PATH WHAT: 200 requests to PATH (one curl, one connection),
@@ -282,7 +282,7 @@ spec:
   traffic: {timeouts: {request: 1s}}
 YAML
 check "policy for a missing route: get says Accepted False TargetNotFound" \
-	"$("$SG_BIN" get agentgatewaypolicy -n e2e)" "NAME   ACCEPTED   REASON
+	"$("$SG_BIN" get agentgatewaypolicy -n e2e | no_age)" "NAME   ACCEPTED   REASON
 p      False      TargetNotFound"
 grep -q 'HTTPRoute e2e/nowhere is not defined' "$WORK/policy.err" &&
 	pass "policy for a missing route: apply warns" || fail "policy apply said: $(cat "$WORK/policy.err")"

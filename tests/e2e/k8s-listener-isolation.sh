@@ -57,7 +57,7 @@ check "bar.foo.example.com /foo -> 404: the wildcard listeners' routes do not ap
 check "BAZ.Foo.Example.COM:8080 /foo -> case and port ignored" \
 	"$(at BAZ.Foo.Example.COM:8080 /foo)" "200 two"
 check "example.com (no listener matches) -> 404" "$(at example.com /)" "404 -"
-check "get: all three routes accepted" "$("$SG_BIN" get httproute -n e2e)" \
+check "get: all three routes accepted" "$("$SG_BIN" get httproute -n e2e | no_age)" \
 	"NAME      HOSTNAMES   ACCEPTED   RESOLVEDREFS   REASON
 r-wild                True       True
 r-foo                 True       True

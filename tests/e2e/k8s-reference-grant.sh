@@ -75,7 +75,7 @@ check "no grant: get httproute shows ResolvedRefs False RefNotPermitted" \
 	"$(resolved httproute r)" "False RefNotPermitted"
 check "no grant: get tcproute shows ResolvedRefs False RefNotPermitted" \
 	"$(resolved tcproute t)" "False RefNotPermitted"
-check "get httproute table" "$("$SG_BIN" get httproute -n web)" \
+check "get httproute table" "$("$SG_BIN" get httproute -n web | no_age)" \
 	"NAME   HOSTNAMES   ACCEPTED   RESOLVEDREFS   REASON
 r                  True       False          RefNotPermitted"
 

@@ -409,6 +409,12 @@ expect() {
 	fi
 }
 
+# no_age: a `get` table without its AGE column (the last one), for exact
+# comparisons.
+no_age() {
+	sed -E 's/ +(AGE|[0-9]+[smhdy]([0-9]+[smhd])?|<unknown>)$//'
+}
+
 # check NAME GOT WANT: exact string comparison.
 check() {
 	if [ "$2" = "$3" ]; then

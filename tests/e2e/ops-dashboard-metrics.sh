@@ -8,7 +8,10 @@
 # a connect failure by kind, no request left active; splicegate_build_info
 # names the running version, the start counts as a successful reload with
 # its time, process_* metrics are there, no worker label, and promtool
-# check metrics finds nothing to say.
+# check metrics finds nothing to say. The dashboard itself: job and
+# instance variables, every metric selector filtered by them, and by
+# $listener and $route where the metric has those labels; panels for
+# ejections, TLS handshakes and refusals.
 . "$(dirname "$0")/lib.sh"
 
 DASH=$REPO_DIR/config/deploy/grafana-dashboard.json
@@ -112,4 +115,26 @@ if promtool check metrics <"$WORK/metrics" >"$WORK/promtool" 2>&1; then
 else
 	fail "promtool check metrics: $(head -5 "$WORK/promtool")"
 fi
+
+check "dashboard variables: job, instance, listener, route" \
+	"$(jq -c '[.templating.list[].name]' "$DASH")" '["datasource","job","instance","listener","route"]'
+# Every selector of a metric in the queries, one a line: name{matchers}.
+jq -r '.. | objects | .expr? // empty' "$DASH" |
+	grep -oE '(agentgateway|splicegate|process)_[a-z_]+(\{[^}]*\})?' >"$WORK/selectors"
+unfiltered=$(grep -vE '\{job=~"\$job",instance=~"\$instance"' "$WORK/selectors")
+check "every metric in the dashboard is filtered by \$job and \$instance ($(wc -l <"$WORK/selectors") selectors)" \
+	"$unfiltered" ""
+# The metrics with listener and route labels, as /metrics showed them.
+lr=$(grep -oE '^[a-z_]+\{listener="[^"]*",route=' "$WORK/metrics" |
+	sed -E 's/\{.*//; s/_(bucket|sum|count)$//' | sort -u)
+missing=""
+for m in $lr; do
+	grep -E "^${m}(_bucket|_sum|_count)?\{" "$WORK/selectors" |
+		grep -vqE 'listener=~"\$listener",route=~"\$route"' && missing="$missing $m"
+done
+[ -n "$lr" ] && check "every metric with listener and route labels is filtered by \$listener and \$route ($(echo $lr | wc -w) metrics)" \
+	"$missing" "" || fail "no metric with listener and route labels found in /metrics"
+check "panels for ejections, TLS handshakes and refusals" \
+	"$(jq -c '[.panels[].title | select(. == "Endpoint ejections" or . == "TLS handshakes" or . == "Refusals")]' "$DASH")" \
+	'["Endpoint ejections","TLS handshakes","Refusals"]'
 finish

@@ -156,7 +156,7 @@ check "get tcproute on the TLS listener: NotAllowedByListeners" \
 check "... and the message names the kind, not a namespace" \
 	"$("$SG_BIN" get tcproute tcp-on-tls -n web -o json | jq -r '.status.parents[0].conditions[] | select(.type == "Accepted") | .message')" \
 	"no listener of Gateway infra/tls-gw takes a TCPRoute (its protocol, or allowedRoutes.kinds)"
-check "get tlsroute table" "$("$SG_BIN" get tlsroute -n web | sed 's/ *$//')" \
+check "get tlsroute table" "$("$SG_BIN" get tlsroute -n web | no_age)" \
 	"$(printf '%-14s%-25s%-11s%-15s%s\n' NAME HOSTNAMES ACCEPTED RESOLVEDREFS REASON \
 		route-a '["a.example.test"]' True True '' \
 		route-wild '["*.wild.test"]' True True '' \

@@ -383,7 +383,8 @@ static const char routes_json[] =
 	"]}";
 
 /* get KIND: GET /resources with the kind and namespace, a table with
- * kubectl's columns (AGE left out), aligned, no trailing blanks. */
+ * kubectl's columns, aligned, no trailing blanks; AGE is <unknown> for a
+ * resource without creationTimestamp. */
 static void test_ctl_get_table(void **state)
 {
 	struct env *e = *state;
@@ -398,12 +399,14 @@ static void test_ctl_get_table(void **state)
 	assert_int_equal(rc, 0);
 	assert_true(!strncmp(e->admin.req,
 			     "GET /resources?kind=HTTPRoute&namespace=default HTTP/1.1\r\n", 58));
-	assert_string_equal(e->stdout_text,
-			    "NAME           HOSTNAMES                   ACCEPTED   RESOLVEDREFS   "
-			    "REASON\n"
-			    "web            [\"a.example\",\"b.example\"]   True       True\n"
-			    "broken-route                               True       False          "
-			    "BackendNotFound\n");
+	assert_string_equal(
+		e->stdout_text,
+		"NAME           HOSTNAMES                   ACCEPTED   RESOLVEDREFS   "
+		"REASON            AGE\n"
+		"web            [\"a.example\",\"b.example\"]   True       True           "
+		"                  <unknown>\n"
+		"broken-route                               True       False          "
+		"BackendNotFound   <unknown>\n");
 	assert_string_equal(e->stderr_text, "");
 }
 
@@ -415,7 +418,8 @@ static void test_ctl_get_all_namespaces(void **state)
 
 	will_answer(
 		e, 200, "OK",
-		"{\"items\":[{\"metadata\":{\"name\":\"gw\",\"namespace\":\"infra\"},"
+		"{\"items\":[{\"metadata\":{\"name\":\"gw\",\"namespace\":\"infra\","
+		"\"creationTimestamp\":\"2026-01-01T00:00:00Z\"},"
 		"\"spec\":{\"gatewayClassName\":\"agentgateway\"},"
 		"\"status\":{\"conditions\":[{\"type\":\"Programmed\",\"status\":\"True\"}]}}]}",
 		true);
@@ -426,9 +430,13 @@ static void test_ctl_get_all_namespaces(void **state)
 	uncapture(e);
 	assert_int_equal(rc, 0);
 	assert_true(!strncmp(e->admin.req, "GET /resources?kind=Gateway HTTP/1.1\r\n", 38));
-	assert_string_equal(e->stdout_text,
-			    "NAMESPACE   NAME   CLASS          ADDRESS   PROGRAMMED\n"
-			    "infra       gw     agentgateway             True\n");
+	assert_memory_equal(e->stdout_text,
+			    "NAMESPACE   NAME   CLASS          ADDRESS   PROGRAMMED   AGE\n"
+			    "infra       gw     agentgateway             True         ",
+			    106);
+	/* kubectl's HumanDuration: days up to two years, 1 January 2026 on. */
+	assert_true(strlen(e->stdout_text) > 106);
+	assert_string_equal(e->stdout_text + strlen(e->stdout_text) - 2, "d\n");
 }
 
 /* get KIND NAME -o yaml: that resource as YAML (strings that YAML would
@@ -504,13 +512,13 @@ static void test_ctl_get_refuses(void **state)
 		1);
 	assert_int_equal(
 		sg_ctl_get(&(struct sg_ctl_admin){ .addr = e->admin.addr, .addr_given = true },
-			   "svc", NULL, NULL, false, "wide"),
+			   "svc", NULL, NULL, false, "table"),
 		1);
 	uncapture(e);
 	assert_string_equal(e->stderr_text,
 			    "error: the server doesn't have a resource type \"widgets\"\n"
 			    "error: unable to match a printer suitable for the output format "
-			    "\"wide\", allowed formats are: json,yaml\n");
+			    "\"table\", allowed formats are: json,name,wide,yaml\n");
 }
 
 /* An answer that is not a resource list: exit 2, said so. */

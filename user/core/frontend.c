@@ -3,6 +3,7 @@
  * checks at accept and at a request head; and the connections' slabs. */
 #include "user/core/frontend.h"
 
+#include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -283,8 +284,11 @@ void sg_frontend_log(struct sg_frontend *ctx, const struct sg_access_entry *e)
 	if (l.n + 1 >= sizeof(l.buf))
 		l.n = sizeof(l.buf) - 2; /* cut: still one line */
 	l.buf[l.n++] = '\n';
-	if (write(STDOUT_FILENO, l.buf, l.n) == -1) {
-		ctx->access_log = SG_ACCESS_LOG_OFF; /* stdout is gone: stop trying */
+	/* One line, one write(2) to stdout (the --access-log-file when there
+	 * is one). Logging stops for good when stdout is gone; a full disk
+	 * only loses lines. */
+	if (write(STDOUT_FILENO, l.buf, l.n) == -1 && (errno == EPIPE || errno == EBADF)) {
+		ctx->access_log = SG_ACCESS_LOG_OFF;
 		ctx->access_log_fixed = true;
 	}
 }

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -468,7 +469,7 @@ static struct route_summary summarize(const struct sg_json *item, const char *li
 	return s;
 }
 
-#define GET_MAX_COLS 7
+#define GET_MAX_COLS 10
 
 struct table {
 	const char *head[GET_MAX_COLS];
@@ -524,13 +525,108 @@ static void table_print(struct table *t)
 	free(t->cells);
 }
 
-/* kubectl's columns for the kind (AGE left out), NAMESPACE first with -A. */
-static void print_table(const char *kind, const struct sg_json *items, bool all_ns)
+/* kubectl's HumanDuration of the time since an RFC 3339 stamp
+ * ("<unknown>" without one). */
+static void age(char *out, size_t len, const char *stamp, time_t now)
 {
+	struct tm tm = { 0 };
+	const char *end = stamp ? strptime(stamp, "%Y-%m-%dT%H:%M:%S", &tm) : NULL;
+	long long d, m, h;
+
+	if (!end) {
+		snprintf(out, len, "<unknown>");
+		return;
+	}
+	d = (long long)(now - timegm(&tm));
+	d = d < 0 ? 0 : d;
+	m = d / 60;
+	h = d / 3600;
+	if (d < 120)
+		snprintf(out, len, "%llds", d);
+	else if (m < 10 && d % 60)
+		snprintf(out, len, "%lldm%llds", m, d % 60);
+	else if (m < 10)
+		snprintf(out, len, "%lldm", m);
+	else if (m < 180)
+		snprintf(out, len, "%lldm", m);
+	else if (h < 8)
+		snprintf(out, len, "%lldh%lldm", h, m % 60);
+	else if (h < 48)
+		snprintf(out, len, "%lldh", h);
+	else if (h < 24 * 8)
+		snprintf(out, len, "%lldd%lldh", h / 24, h % 24);
+	else if (h < 24 * 365 * 2)
+		snprintf(out, len, "%lldd", h / 24);
+	else if (h < 24 * 365 * 8)
+		snprintf(out, len, "%lldy%lldd", h / (24 * 365), (h / 24) % 365);
+	else
+		snprintf(out, len, "%lldy", h / (24 * 365));
+}
+
+/* kubectl's qualified name, kind.group/name (kind/name for the core
+ * group), as -o name and a table of several kinds print it. */
+static void qualified(char *out, size_t len, const struct kind_name *k, const char *name)
+{
+	const char *slash = strchr(k->api, '/');
+	int n = snprintf(out, len, "%s", k->kind);
+
+	for (int i = 0; i < n && (size_t)i < len; i++)
+		out[i] = (char)(out[i] >= 'A' && out[i] <= 'Z' ? out[i] - 'A' + 'a' : out[i]);
+	if (slash && n >= 0 && (size_t)n < len)
+		snprintf(out + n, len - (size_t)n, ".%.*s/%s", (int)(slash - k->api), k->api,
+			 name ? name : "");
+	else if (n >= 0 && (size_t)n < len)
+		snprintf(out + n, len - (size_t)n, "/%s", name ? name : "");
+}
+
+/* The names under a spec list (parentRefs, targetRefs), comma-joined. */
+static char *ref_names(const struct sg_json *item, const char *list)
+{
+	char buf[1024];
+	size_t len = 0;
+
+	buf[0] = '\0';
+	for (const struct sg_json *r = sg_json_first(sg_json_get(sg_json_get(item, "spec"), list));
+	     r && len < sizeof(buf); r = sg_json_next(r)) {
+		const char *kind = jstr(r, "kind"), *name = jstr(r, "name");
+		int n = snprintf(buf + len, sizeof(buf) - len, "%s%s%s%s", len ? "," : "",
+				 kind ? kind : "", kind ? "/" : "", name ? name : "");
+
+		len += n > 0 ? (size_t)n : 0;
+	}
+	return strdup(len ? buf : "<none>");
+}
+
+struct get_view {
+	bool all_ns;	  /* NAMESPACE first */
+	bool wide;	  /* -o wide: the kind's extra columns */
+	bool qualify;	  /* several kinds: NAME is kind.group/name */
+	const char *kind; /* the kind's name as the resources have it */
+	const struct kind_name *k;
+	time_t now;
+};
+
+static bool is_route(const char *kind)
+{
+	return !strcmp(kind, "HTTPRoute") || !strcmp(kind, "GRPCRoute") ||
+	       !strcmp(kind, "TCPRoute") || !strcmp(kind, "TLSRoute");
+}
+
+static bool is_policy(const char *kind)
+{
+	return !strcmp(kind, "AgentgatewayPolicy") || !strcmp(kind, "BackendTLSPolicy");
+}
+
+/* kubectl's columns for the kind then AGE, NAMESPACE first with -A, and
+ * with -o wide: a Gateway's listeners and attached routes, a route's
+ * parents, a policy's targets. */
+static void print_table(const struct get_view *v, const struct sg_json *items)
+{
+	const char *kind = v->kind;
 	struct table t = { { 0 } };
 	size_t base = 0;
 
-	if (all_ns)
+	if (v->all_ns)
 		t.head[base++] = "NAMESPACE";
 	t.head[base] = "NAME";
 	t.ncols = base + 1;
@@ -538,34 +634,55 @@ static void print_table(const char *kind, const struct sg_json *items, bool all_
 		t.head[t.ncols++] = "CLASS";
 		t.head[t.ncols++] = "ADDRESS";
 		t.head[t.ncols++] = "PROGRAMMED";
-	} else if (!strcmp(kind, "HTTPRoute") || !strcmp(kind, "GRPCRoute") ||
-		   !strcmp(kind, "TCPRoute") || !strcmp(kind, "TLSRoute")) {
+	} else if (is_route(kind)) {
 		if (strcmp(kind, "TCPRoute") != 0)
 			t.head[t.ncols++] = "HOSTNAMES";
 		t.head[t.ncols++] = "ACCEPTED";
 		t.head[t.ncols++] = "RESOLVEDREFS";
 		t.head[t.ncols++] = "REASON";
-	} else if (!strcmp(kind, "AgentgatewayPolicy") || !strcmp(kind, "BackendTLSPolicy")) {
+	} else if (is_policy(kind)) {
 		t.head[t.ncols++] = "ACCEPTED";
 		t.head[t.ncols++] = "REASON";
 	}
+	t.head[t.ncols++] = "AGE";
+	if (v->wide && !strcmp(kind, "Gateway")) {
+		t.head[t.ncols++] = "LISTENERS";
+		t.head[t.ncols++] = "ATTACHED";
+	} else if (v->wide && is_route(kind)) {
+		t.head[t.ncols++] = "PARENTS";
+	} else if (v->wide && is_policy(kind)) {
+		t.head[t.ncols++] = "TARGETS";
+	}
 	for (const struct sg_json *it = sg_json_first(items); it; it = sg_json_next(it)) {
-		const char *v[GET_MAX_COLS] = { 0 };
+		const char *c[GET_MAX_COLS] = { 0 };
 		size_t n = 0;
-		char *hosts = NULL;
+		char *hosts = NULL, *refs = NULL, name[512], when[32], nls[16] = "", natt[16] = "";
 
-		if (all_ns)
-			v[n++] = jstr(it, "metadata.namespace");
-		v[n++] = jstr(it, "metadata.name");
+		if (v->all_ns)
+			c[n++] = jstr(it, "metadata.namespace");
+		if (v->qualify)
+			qualified(name, sizeof(name), v->k, jstr(it, "metadata.name"));
+		c[n++] = v->qualify ? name : jstr(it, "metadata.name");
 		if (!strcmp(kind, "Gateway")) {
-			const struct sg_json *c = find_cond(
-				sg_json_get(sg_json_get(it, "status"), "conditions"), "Programmed");
+			const struct sg_json *st = sg_json_get(it, "status");
+			const struct sg_json *p =
+				find_cond(sg_json_get(st, "conditions"), "Programmed");
+			size_t ls = 0;
+			double att = 0;
 
-			v[n++] = jstr(it, "spec.gatewayClassName");
-			v[n++] = "";
-			v[n++] = c ? jstr(c, "status") : "Unknown";
-		} else if (!strcmp(kind, "HTTPRoute") || !strcmp(kind, "GRPCRoute") ||
-			   !strcmp(kind, "TCPRoute") || !strcmp(kind, "TLSRoute")) {
+			for (const struct sg_json *l = sg_json_first(sg_json_get(st, "listeners"));
+			     l; l = sg_json_next(l), ls++) {
+				double a = 0;
+
+				if (sg_json_num(sg_json_get(l, "attachedRoutes"), &a) == 0)
+					att += a;
+			}
+			snprintf(nls, sizeof(nls), "%zu", ls);
+			snprintf(natt, sizeof(natt), "%.0f", att);
+			c[n++] = jstr(it, "spec.gatewayClassName");
+			c[n++] = "";
+			c[n++] = p ? jstr(p, "status") : "Unknown";
+		} else if (is_route(kind)) {
 			struct route_summary s = summarize(it, "parents");
 
 			if (strcmp(kind, "TCPRoute") != 0) {
@@ -575,56 +692,51 @@ static void print_table(const char *kind, const struct sg_json *items, bool all_
 				hosts = sg_json_type(h) == SG_JSON_ARRAY
 						? sg_json_print(h, SG_JSON_COMPACT)
 						: NULL;
-				v[n++] = hosts;
+				c[n++] = hosts;
 			}
-			v[n++] = s.accepted;
-			v[n++] = s.resolved;
-			v[n++] = s.reason;
-		} else if (!strcmp(kind, "AgentgatewayPolicy") ||
-			   !strcmp(kind, "BackendTLSPolicy")) {
+			c[n++] = s.accepted;
+			c[n++] = s.resolved;
+			c[n++] = s.reason;
+		} else if (is_policy(kind)) {
 			struct route_summary s = summarize(it, "ancestors");
 
-			v[n++] = s.accepted;
-			v[n++] = s.reason;
+			c[n++] = s.accepted;
+			c[n++] = s.reason;
 		}
-		table_row(&t, v);
+		age(when, sizeof(when), jstr(it, "metadata.creationTimestamp"), v->now);
+		c[n++] = when;
+		if (v->wide && !strcmp(kind, "Gateway")) {
+			c[n++] = nls;
+			c[n++] = natt;
+		} else if (v->wide && (is_route(kind) || is_policy(kind))) {
+			refs = ref_names(it, is_route(kind) ? "parentRefs" : "targetRefs");
+			c[n++] = refs;
+		}
+		table_row(&t, c);
 		free(hosts);
+		free(refs);
 	}
 	table_print(&t);
 }
 
-int sg_ctl_get(const struct sg_ctl_admin *admin, const char *kind, const char *name, const char *ns,
-	       bool all_ns, const char *output)
+/* GET /resources for one kind (name, namespace as given; ns NULL: every
+ * namespace): the list, or NULL with *rc the exit code (the reason
+ * printed). */
+static struct sg_json *fetch(const struct sg_ctl_admin *admin, const struct kind_name *k,
+			     const char *name, const char *ns, int *rc)
 {
-	const struct kind_name *k = find_kind(kind);
-	bool cluster = k && !strcmp(k->kind, "Namespace");
+	bool cluster = !strcmp(k->kind, "Namespace");
 	char path[768] = "/resources", *answer = NULL;
-	const char *plural;
-	struct sg_json *list, *items;
+	struct sg_json *list;
 	int status;
 
-	if (!k) {
-		fprintf(stderr, "error: the server doesn't have a resource type \"%s\"\n", kind);
-		return 1;
-	}
-	if (output && strcmp(output, "yaml") && strcmp(output, "json")) {
-		fprintf(stderr,
-			"error: unable to match a printer suitable for the output format "
-			"\"%s\", allowed formats are: json,yaml\n",
-			output);
-		return 1;
-	}
-	if (!ns)
-		ns = "default";
-	if (strlen(kind) + strlen(ns) + (name ? strlen(name) : 0) > 600) {
-		fprintf(stderr, "error: name too long\n");
-		return 1;
-	}
-	if (url_part(path, sizeof(path), "kind", k->kind) == -1 ||
+	*rc = 1;
+	if ((ns ? strlen(ns) : 0) + (name ? strlen(name) : 0) > 600 ||
+	    url_part(path, sizeof(path), "kind", k->kind) == -1 ||
 	    url_part(path, sizeof(path), "name", name) == -1 ||
-	    url_part(path, sizeof(path), "namespace", all_ns || cluster ? NULL : ns) == -1) {
+	    url_part(path, sizeof(path), "namespace", cluster ? NULL : ns) == -1) {
 		fprintf(stderr, "error: the name or namespace is too long\n");
-		return 1;
+		return NULL;
 	}
 	status = request(admin, "GET", path, "", 0, &answer);
 	if (status != 200) {
@@ -632,42 +744,497 @@ int sg_ctl_get(const struct sg_ctl_admin *admin, const char *kind, const char *n
 			fprintf(stderr, "splicegate: GET %s: %d %s", path, status,
 				answer ? answer : "\n");
 		free(answer);
-		return status < 0 ? 2 : 1;
+		*rc = status < 0 ? 2 : 1;
+		return NULL;
 	}
 	list = answer ? sg_json_parse(answer) : NULL;
 	free(answer);
-	items = sg_json_get(list, "items");
-	if (sg_json_type(items) != SG_JSON_ARRAY) {
+	if (sg_json_type(sg_json_get(list, "items")) != SG_JSON_ARRAY) {
 		fprintf(stderr, "splicegate: the gateway's answer is not a resource list\n");
 		sg_json_free(list);
-		return 2;
+		*rc = 2;
+		return NULL;
 	}
-	plural = strchr(k->names, '|') + 1; /* the second spelling is the plural */
-	if (name && !sg_json_first(items)) {
+	return list;
+}
+
+#define GET_MAX_KINDS 16
+
+/* KIND, or several comma-separated: each looked up; NULL after printing
+ * kubectl's error for one it does not know. */
+static size_t split_kinds(const char *arg, const struct kind_name **out)
+{
+	size_t n = 0;
+
+	for (const char *p = arg;; p++) {
+		size_t len = strcspn(p, ",");
+		char one[128];
+
+		if (n == GET_MAX_KINDS || len == 0 || len >= sizeof(one)) {
+			fprintf(stderr, "error: the server doesn't have a resource type \"%s\"\n",
+				arg);
+			return 0;
+		}
+		memcpy(one, p, len);
+		one[len] = '\0';
+		if (!(out[n++] = find_kind(one))) {
+			fprintf(stderr, "error: the server doesn't have a resource type \"%s\"\n",
+				one);
+			return 0;
+		}
+		p += len;
+		if (!*p)
+			return n;
+	}
+}
+
+static void print_doc(const struct sg_json *doc, const char *output)
+{
+	if (!strcmp(output, "json")) {
+		char *s = sg_json_print(doc, SG_JSON_INDENT);
+
+		printf("%s\n", s ? s : "");
+		free(s);
+	} else {
+		yaml_value(stdout, doc, 0);
+	}
+}
+
+/* ---- get of a standalone config's parts, from /config_dump --------------- */
+
+enum dump_view { VIEW_BINDS, VIEW_LISTENERS, VIEW_ROUTES, VIEW_BACKENDS, VIEW_NONE };
+
+static const char *or_empty(const char *s)
+{
+	return s ? s : "";
+}
+
+/* A copy of v (NULL when memory ran out). */
+static struct sg_json *json_copy(const struct sg_json *v)
+{
+	char *text = sg_json_print(v, SG_JSON_COMPACT);
+	struct sg_json *c = text ? sg_json_parse(text) : NULL;
+
+	free(text);
+	return c;
+}
+
+static enum dump_view dump_view_of(const char *kind)
+{
+	static const char *const names[] = { "bind|binds", "listener|listeners", "route|routes",
+					     "backend|backends" };
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		size_t n = strcspn(names[i], "|");
+
+		if ((strlen(kind) == n && !strncasecmp(kind, names[i], n)) ||
+		    !strcasecmp(kind, names[i] + n + 1))
+			return (enum dump_view)i;
+	}
+	return VIEW_NONE;
+}
+
+/* The names of an object's members (or an array's length), joined. */
+static void count_of(char *out, size_t len, const struct sg_json *o)
+{
+	size_t n = 0;
+
+	for (const struct sg_json *c = sg_json_first(o); c; c = sg_json_next(c))
+		n++;
+	snprintf(out, len, "%zu", n);
+}
+
+/* A route's backends as "host" or "service:port", with a weight other
+ * than 1. */
+static char *backend_list(const struct sg_json *route)
+{
+	char buf[1024];
+	size_t len = 0;
+
+	buf[0] = '\0';
+	for (const struct sg_json *b = sg_json_first(sg_json_get(route, "backends"));
+	     b && len < sizeof(buf); b = sg_json_next(b)) {
+		const char *host = jstr(b, "host"), *svc = jstr(b, "service.name");
+		double w = 1, port = 0;
+		char weight[32] = "";
+		int n;
+
+		sg_json_num(sg_json_get(b, "weight"), &w);
+		sg_json_num(sg_json_get(sg_json_get(b, "service"), "port"), &port);
+		if (w != 1)
+			snprintf(weight, sizeof(weight), "(weight %.0f)", w);
+		if (svc)
+			n = snprintf(buf + len, sizeof(buf) - len, "%s%s:%.0f%s", len ? "," : "",
+				     svc, port, weight);
+		else
+			n = snprintf(buf + len, sizeof(buf) - len, "%s%s%s", len ? "," : "",
+				     host ? host : "<invalid>", weight);
+		len += n > 0 ? (size_t)n : 0;
+	}
+	return strdup(len ? buf : "<none>");
+}
+
+/* One row of a standalone view into t (NAME filter: the key's last part
+ * or the whole key). */
+static void dump_row(struct table *t, enum dump_view v, const struct sg_json *o, const char *bind)
+{
+	const char *c[GET_MAX_COLS] = { 0 };
+	char n1[32], gw[300];
+	char *list = NULL;
+	const struct sg_json *hosts = sg_json_get(o, "hostnames");
+
+	c[0] = jstr(o, "key");
+	if (v == VIEW_BINDS) {
+		count_of(n1, sizeof(n1), sg_json_get(o, "listeners"));
+		c[1] = jstr(o, "address");
+		c[2] = jstr(o, "protocol");
+		c[3] = n1;
+	} else if (v == VIEW_LISTENERS) {
+		size_t n = 0;
+
+		for (const struct sg_json *r = sg_json_first(sg_json_get(o, "routes")); r;
+		     r = sg_json_next(r))
+			n++;
+		for (const struct sg_json *r = sg_json_first(sg_json_get(o, "tcpRoutes")); r;
+		     r = sg_json_next(r))
+			n++;
+		snprintf(n1, sizeof(n1), "%zu", n);
+		snprintf(gw, sizeof(gw), "%s/%s", or_empty(jstr(o, "gatewayNamespace")),
+			 or_empty(jstr(o, "gatewayName")));
+		c[1] = bind;
+		c[2] = gw;
+		c[3] = jstr(o, "hostname") && *jstr(o, "hostname") ? jstr(o, "hostname") : "*";
+		c[4] = jstr(o, "protocol");
+		c[5] = n1;
+	} else if (v == VIEW_ROUTES) {
+		list = backend_list(o);
+		c[1] = bind;
+		c[2] = NULL;
+		c[3] = list;
+	} else {
+		const struct sg_json *b = sg_json_first(o);
+
+		c[0] = jstr(b, "name");
+		c[1] = sg_json_key(b);
+		c[2] = jstr(b, "target");
+	}
+	{
+		char *h = sg_json_type(hosts) == SG_JSON_ARRAY
+				  ? sg_json_print(hosts, SG_JSON_COMPACT)
+				  : NULL;
+
+		if (v == VIEW_ROUTES)
+			c[2] = h ? h : "*";
+		table_row(t, c);
+		free(h);
+	}
+	free(list);
+}
+
+static bool dump_match(const struct sg_json *o, const char *name)
+{
+	const char *key = jstr(o, "key");
+	const char *last = key ? strrchr(key, '/') : NULL;
+
+	return !name || (key && !strcmp(key, name)) || (last && !strcmp(last + 1, name));
+}
+
+/* get binds|listeners|routes|backends [NAME]: the parts of the config in
+ * force (standalone or built from Gateway API resources), read from
+ * /config_dump, a table or (-o json|yaml) their config_dump JSON. */
+static int get_dump(const struct sg_ctl_admin *admin, enum dump_view v, const char *name,
+		    const char *output)
+{
+	static const char *const heads[][GET_MAX_COLS] = {
+		{ "NAME", "ADDRESS", "PROTOCOL", "LISTENERS" },
+		{ "NAME", "BIND", "GATEWAY", "HOSTNAME", "PROTOCOL", "ROUTES" },
+		{ "NAME", "LISTENER", "HOSTNAMES", "BACKENDS" },
+		{ "NAME", "KIND", "TARGET" },
+	};
+	static const size_t ncols[] = { 4, 6, 4, 3 };
+	static const char *const plural[] = { "binds", "listeners", "routes", "backends" };
+	struct table t = { { 0 } };
+	struct sg_json *dump, *out = sg_json_array();
+	char *answer = NULL;
+	int status = request(admin, "GET", "/config_dump", "", 0, &answer);
+
+	if (status != 200) {
+		if (status > 0)
+			fprintf(stderr, "splicegate: GET /config_dump: %d %s", status,
+				answer ? answer : "\n");
+		free(answer);
+		sg_json_free(out);
+		return status < 0 ? 2 : 1;
+	}
+	dump = answer ? sg_json_parse(answer) : NULL;
+	free(answer);
+	memcpy(t.head, heads[v], sizeof(t.head));
+	t.ncols = ncols[v];
+	for (const struct sg_json *b =
+		     sg_json_first(sg_json_get(dump, v == VIEW_BACKENDS ? "backends" : "binds"));
+	     b; b = sg_json_next(b)) {
+		if (v == VIEW_BINDS || v == VIEW_BACKENDS) {
+			if (v == VIEW_BACKENDS
+				    ? !name || !strcmp(or_empty(jstr(sg_json_first(b), "name")),
+						       name)
+				    : dump_match(b, name)) {
+				dump_row(&t, v, b, NULL);
+				sg_json_push(out, json_copy(b));
+			}
+			continue;
+		}
+		for (const struct sg_json *l = sg_json_first(sg_json_get(b, "listeners")); l;
+		     l = sg_json_next(l)) {
+			if (v == VIEW_LISTENERS && dump_match(l, name)) {
+				dump_row(&t, v, l, jstr(b, "key"));
+				sg_json_push(out, json_copy(l));
+			}
+			for (int k = 0; v == VIEW_ROUTES && k < 2; k++)
+				for (const struct sg_json *r = sg_json_first(
+					     sg_json_get(l, k ? "tcpRoutes" : "routes"));
+				     r; r = sg_json_next(r))
+					if (dump_match(r, name)) {
+						dump_row(&t, v, r, jstr(l, "key"));
+						sg_json_push(out, json_copy(r));
+					}
+		}
+	}
+	if (!t.nrows && name)
+		fprintf(stderr, "Error from server (NotFound): %s \"%s\" not found\n", plural[v],
+			name);
+	else if (!t.nrows && !output)
+		fprintf(stderr, "No resources found\n");
+	else if (output)
+		print_doc(out, output);
+	else
+		table_print(&t);
+	if (output || !t.nrows) {
+		for (size_t i = 0; i < t.nrows * t.ncols; i++)
+			free(t.cells[i]);
+		free(t.cells);
+	}
+	status = !t.nrows && name ? 1 : 0;
+	sg_json_free(out);
+	sg_json_free(dump);
+	return status;
+}
+
+int sg_ctl_get(const struct sg_ctl_admin *admin, const char *kind, const char *name, const char *ns,
+	       bool all_ns, const char *output)
+{
+	const struct kind_name *kinds[GET_MAX_KINDS];
+	enum dump_view view = dump_view_of(kind);
+	size_t nkinds, shown = 0;
+	struct sg_json *all = sg_json_object(), *all_items;
+	bool table = !output || !strcmp(output, "wide");
+	bool cluster = true;
+	int rc = 0;
+
+	if (view != VIEW_NONE && (!output || !strcmp(output, "json") || !strcmp(output, "yaml"))) {
+		sg_json_free(all);
+		return get_dump(admin, view, name, output);
+	}
+	nkinds = view == VIEW_NONE ? split_kinds(kind, kinds) : 0;
+	if (view != VIEW_NONE)
+		fprintf(stderr,
+			"error: %s: a table, -o json or -o yaml (wide and name are for "
+			"Kubernetes kinds)\n",
+			kind);
+	sg_json_add_str(all, "apiVersion", "v1");
+	all_items = sg_json_add_array(all, "items");
+	sg_json_add_str(all, "kind", "List");
+	if (!nkinds) {
+		sg_json_free(all);
+		return 1;
+	}
+	if (output && strcmp(output, "yaml") && strcmp(output, "json") && strcmp(output, "wide") &&
+	    strcmp(output, "name")) {
+		fprintf(stderr,
+			"error: unable to match a printer suitable for the output format "
+			"\"%s\", allowed formats are: json,name,wide,yaml\n",
+			output);
+		sg_json_free(all);
+		return 1;
+	}
+	if (!ns)
+		ns = "default";
+	for (size_t i = 0; i < nkinds && rc != 2; i++) {
+		const struct kind_name *k = kinds[i];
+		struct get_view v = { all_ns,	  output && !strcmp(output, "wide"),
+				      nkinds > 1, k->kind,
+				      k,	  time(NULL) };
+		struct sg_json *list, *items;
+		const char *plural = strchr(k->names, '|') + 1; /* the second spelling */
+		int frc;
+
+		cluster &= !strcmp(k->kind, "Namespace");
+		if (!(list = fetch(admin, k, name, all_ns ? NULL : ns, &frc))) {
+			rc = frc;
+			continue;
+		}
+		items = sg_json_get(list, "items");
+		if (name && !sg_json_first(items)) {
+			fprintf(stderr, "Error from server (NotFound): %.*s \"%s\" not found\n",
+				(int)strcspn(plural, "|"), plural, name);
+			rc = 1;
+		} else if (table && sg_json_first(items)) {
+			if (shown++)
+				putchar('\n');
+			print_table(&v, items);
+		} else if (output && !strcmp(output, "name")) {
+			for (const struct sg_json *it = sg_json_first(items); it;
+			     it = sg_json_next(it), shown++) {
+				char q[512];
+
+				qualified(q, sizeof(q), k, jstr(it, "metadata.name"));
+				printf("%s\n", q);
+			}
+		} else if (!table) {
+			for (const struct sg_json *it = sg_json_first(items); it;
+			     it = sg_json_next(it), shown++) {
+				sg_json_push(all_items, json_copy(it));
+			}
+		}
+		sg_json_free(list);
+	}
+	if (output && (!strcmp(output, "json") || !strcmp(output, "yaml")) && (rc == 0 || shown)) {
+		const struct sg_json *one = name && nkinds == 1 ? sg_json_first(all_items) : all;
+
+		if (one)
+			print_doc(one, output);
+	} else if (!shown && rc == 0) {
+		if (all_ns || cluster)
+			fprintf(stderr, "No resources found\n");
+		else
+			fprintf(stderr, "No resources found in %s namespace.\n", ns);
+	}
+	sg_json_free(all);
+	return rc;
+}
+
+/* ---- describe ----------------------------------------------------------------- */
+
+/* A key as kubectl describe prints it: lastTransitionTime is "Last
+ * Transition Time", apiVersion "API Version". */
+static void title(char *out, size_t len, const char *key)
+{
+	size_t n = 0;
+
+	if (!strncmp(key, "api", 3) && key[3] >= 'A' && key[3] <= 'Z') {
+		n = (size_t)snprintf(out, len, "API");
+		key += 3;
+	}
+	for (const char *p = key; *p && n + 2 < len; p++) {
+		if (p == key && n == 0)
+			out[n++] = (char)(*p >= 'a' && *p <= 'z' ? *p - 'a' + 'A' : *p);
+		else if (*p >= 'A' && *p <= 'Z' && n && out[n - 1] != ' ' &&
+			 !(p[-1] >= 'A' && p[-1] <= 'Z'))
+			out[n++] = ' ', out[n++] = *p;
+		else
+			out[n++] = *p;
+	}
+	out[n < len ? n : len - 1] = '\0';
+}
+
+static void describe_value(const struct sg_json *v, int indent);
+
+static void describe_scalar(const struct sg_json *v)
+{
+	if (sg_json_type(v) == SG_JSON_STRING) {
+		printf("%s\n", sg_json_str(v));
+	} else if (sg_json_type(v) == SG_JSON_ARRAY || sg_json_type(v) == SG_JSON_OBJECT) {
+		printf("<none>\n"); /* empty */
+	} else {
+		char *s = sg_json_print(v, SG_JSON_COMPACT);
+
+		printf("%s\n", s ? s : "");
+		free(s);
+	}
+}
+
+/* An object's members as kubectl's generic describer prints them: "Key:"
+ * then the value, aligned in one column; a nested object or a list under
+ * its key, two spaces in. */
+static void describe_map(const struct sg_json *o, int indent)
+{
+	int w = 0;
+	char key[128];
+
+	for (const struct sg_json *c = sg_json_first(o); c; c = sg_json_next(c)) {
+		title(key, sizeof(key), sg_json_key(c));
+		if (!yaml_block(c) && (int)strlen(key) + 1 > w)
+			w = (int)strlen(key) + 1;
+	}
+	for (const struct sg_json *c = sg_json_first(o); c; c = sg_json_next(c)) {
+		title(key, sizeof(key), sg_json_key(c));
+		if (yaml_block(c)) {
+			printf("%*s%s:\n", indent, "", key);
+			describe_value(c, indent + 2);
+		} else {
+			printf("%*s%s:%*s", indent, "", key, w - (int)strlen(key) + 1, "");
+			describe_scalar(c);
+		}
+	}
+}
+
+static void describe_value(const struct sg_json *v, int indent)
+{
+	if (sg_json_type(v) == SG_JSON_OBJECT) {
+		describe_map(v, indent);
+		return;
+	}
+	for (const struct sg_json *c = sg_json_first(v); c; c = sg_json_next(c)) {
+		if (sg_json_type(c) == SG_JSON_OBJECT && sg_json_first(c)) {
+			describe_map(c, indent);
+		} else {
+			printf("%*s", indent, "");
+			describe_scalar(c);
+		}
+	}
+}
+
+int sg_ctl_describe(const struct sg_ctl_admin *admin, const char *kind, const char *name,
+		    const char *ns)
+{
+	const struct kind_name *k = find_kind(kind);
+	const char *plural;
+	struct sg_json *list, *it;
+	int rc;
+
+	if (!k) {
+		fprintf(stderr, "error: the server doesn't have a resource type \"%s\"\n", kind);
+		return 1;
+	}
+	if (!(list = fetch(admin, k, name, ns ? ns : "default", &rc)))
+		return rc;
+	if (!(it = sg_json_first(sg_json_get(list, "items")))) {
+		plural = strchr(k->names, '|') + 1;
 		fprintf(stderr, "Error from server (NotFound): %.*s \"%s\" not found\n",
 			(int)strcspn(plural, "|"), plural, name);
 		sg_json_free(list);
 		return 1;
 	}
-	if (!sg_json_first(items) && !output) {
-		if (all_ns || cluster)
-			fprintf(stderr, "No resources found\n");
-		else
-			fprintf(stderr, "No resources found in %s namespace.\n", ns);
-	} else if (output) {
-		const struct sg_json *one = name ? sg_json_first(items) : list;
+	printf("Name:         %s\n", jstr(it, "metadata.name") ? jstr(it, "metadata.name") : "");
+	if (strcmp(k->kind, "Namespace") != 0)
+		printf("Namespace:    %s\n",
+		       jstr(it, "metadata.namespace") ? jstr(it, "metadata.namespace") : "");
+	printf("API Version:  %s\n", jstr(it, "apiVersion") ? jstr(it, "apiVersion") : k->api);
+	printf("Kind:         %s\n", k->kind);
+	for (const struct sg_json *c = sg_json_first(it); c; c = sg_json_next(c)) {
+		char key[128];
 
-		if (!strcmp(output, "json")) {
-			char *s = sg_json_print(one, SG_JSON_TABS);
-
-			printf("%s\n", s ? s : "");
-			free(s);
+		if (!strcmp(sg_json_key(c), "apiVersion") || !strcmp(sg_json_key(c), "kind"))
+			continue;
+		title(key, sizeof(key), sg_json_key(c));
+		if (yaml_block(c)) {
+			printf("%s:\n", key);
+			describe_value(c, 2);
 		} else {
-			yaml_value(stdout, one, 0);
+			printf("%s:  ", key);
+			describe_scalar(c);
 		}
-	} else {
-		print_table(k->kind, items, all_ns);
 	}
+	printf("Events:       <none>\n");
 	sg_json_free(list);
 	return 0;
 }

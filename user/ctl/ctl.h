@@ -32,12 +32,21 @@ int sg_ctl_send_file(const struct sg_ctl_change *how, const char *file);
  * AgentgatewayPolicy, ...). Returns the exit code as above. */
 int sg_ctl_delete_named(const struct sg_ctl_change *how, const char *kind, const char *name);
 
-/* kubectl's `get KIND [NAME] [-n NS | -A] [-o yaml|json]` against GET
- * /resources: a table by default (NAME and the kind's columns, AGE left
- * out), or the resources with their Gateway API status. A user who cannot
- * open the admin socket reads through the TCP port. Returns the exit
- * code: 0, 1 (unknown kind, NAME not found, bad -o), 2 (unreachable). */
+/* kubectl's `get KIND[,KIND...] [NAME] [-n NS | -A] [-o wide|name|yaml|json]`
+ * against GET /resources: a table by default (NAME, the kind's columns and
+ * AGE; -o wide adds some; one table a kind, names as kind.group/name when
+ * there are several), kind.group/name lines, or the resources with their
+ * Gateway API status (JSON indented by two spaces; a List unless one kind
+ * and NAME). A user who cannot open the admin socket reads through the TCP
+ * port. Returns the exit code: 0, 1 (unknown kind, NAME not found, bad
+ * -o), 2 (unreachable). */
 int sg_ctl_get(const struct sg_ctl_admin *admin, const char *kind, const char *name, const char *ns,
 	       bool all_ns, const char *output);
+
+/* kubectl's `describe KIND NAME [-n NS]`: the resource as kubectl's generic
+ * describer prints it, its status conditions with their observedGeneration
+ * and lastTransitionTime. Exit codes as sg_ctl_get's. */
+int sg_ctl_describe(const struct sg_ctl_admin *admin, const char *kind, const char *name,
+		    const char *ns);
 
 #endif
