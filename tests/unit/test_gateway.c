@@ -12,6 +12,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "dialer.h"
 #include "loopback.h"
 
 #include <arpa/inet.h>
@@ -30,39 +31,19 @@
 
 #include "user/gateway.h"
 
-#define WAIT_MS 10000
 #define DATE "Date: Mon, 01 Jan 2024 00:00:00 GMT\r\n"
 
 struct env {
 	char dir[64], config[96], log[96];
-	uint16_t port, admin, ready, bport;
+	uint16_t port, admin, ready, stats, bport;
 	int backend; /* listening */
 	pid_t pid;
 };
 
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
-static uint16_t free_port(void)
-{
-	struct sockaddr_in a = { .sin_family = AF_INET };
-	socklen_t len = sizeof(a);
-	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-
-	assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
-	assert_int_equal(getsockname(fd, (struct sockaddr *)&a, &len), 0);
-	close(fd);
-	return ntohs(a.sin_port);
-}
-
 /* The config file: one HTTP route on `port` to the test's backend, the
- * readiness listener on e->ready (no stats listener: its default port is
- * shared), or `text` as it is. */
+ * readiness and stats listeners on ports of the test's own (their
+ * defaults are shared with every gateway on the host), or `text` as it
+ * is. */
 static void write_config(struct env *e, uint16_t port, const char *text)
 {
 	char buf[512];
@@ -70,10 +51,10 @@ static void write_config(struct env *e, uint16_t port, const char *text)
 
 	if (!text) {
 		snprintf(buf, sizeof(buf),
-			 "config: {statsAddr: ~, readinessAddr: 127.0.0.1:%u}\n"
+			 "config: {statsAddr: 127.0.0.1:%u, readinessAddr: 127.0.0.1:%u}\n"
 			 "binds:\n- port: %u\n  listeners:\n  - routes:\n"
 			 "    - backends: [{host: 127.0.0.1:%u}]\n",
-			 e->ready, port, e->bport);
+			 e->stats, e->ready, port, e->bport);
 		text = buf;
 	}
 	f = fopen(e->config, "w");
@@ -99,6 +80,9 @@ static int setup(void **state)
 	do
 		e->ready = free_port();
 	while (e->ready == e->port || e->ready == e->admin);
+	do
+		e->stats = free_port();
+	while (e->stats == e->port || e->stats == e->admin || e->stats == e->ready);
 	write_config(e, e->port, NULL);
 	*state = e;
 	return 0;
@@ -188,63 +172,6 @@ static const char *log_text(struct env *e)
 	return buf;
 }
 
-static int dial(uint16_t port)
-{
-	struct sockaddr_in a = { .sin_family = AF_INET,
-				 .sin_port = htons(port),
-				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-	struct timeval tv = { .tv_sec = WAIT_MS / 1000 };
-	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-
-	assert_true(fd >= 0);
-	assert_int_equal(setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)), 0);
-	if (connect(fd, (struct sockaddr *)&a, sizeof(a)) == -1) {
-		int err = errno;
-
-		close(fd);
-		errno = err;
-		return -1;
-	}
-	return fd;
-}
-
-/* Dial until a connection is accepted (true) or refused (false). */
-static int dial_until(uint16_t port, bool accepted)
-{
-	for (uint64_t end = now_ms() + WAIT_MS; now_ms() < end; usleep(10000)) {
-		int fd = dial(port);
-
-		if (accepted && fd >= 0)
-			return fd;
-		if (!accepted && fd == -1 && errno == ECONNREFUSED)
-			return -1;
-		if (fd >= 0)
-			close(fd);
-	}
-	fail_msg("port %u never %s", port, accepted ? "accepted" : "refused");
-	return -1;
-}
-
-static void read_until(int fd, char *buf, size_t cap, const char *needle)
-{
-	size_t len = 0;
-
-	buf[0] = '\0';
-	while (!strstr(buf, needle)) {
-		ssize_t n = read(fd, buf + len, cap - 1 - len);
-
-		if (n <= 0)
-			fail_msg("read: %s, have \"%s\"", n ? strerror(errno) : "EOF", buf);
-		len += (size_t)n;
-		buf[len] = '\0';
-	}
-}
-
-static void say(int fd, const char *s)
-{
-	assert_int_equal(write(fd, s, strlen(s)), (ssize_t)strlen(s));
-}
-
 /* GET / through port, answered by the test's backend: the client's bytes
  * are exactly the backend's answer. */
 static void served(struct env *e, uint16_t port)
@@ -326,7 +253,7 @@ static void test_gateway_reload_on_sighup(void **state)
 
 	do
 		moved = free_port();
-	while (moved == e->port || moved == e->admin || moved == e->ready);
+	while (moved == e->port || moved == e->admin || moved == e->ready || moved == e->stats);
 	run(e);
 	served(e, e->port);
 	write_config(e, moved, NULL);

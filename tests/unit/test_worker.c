@@ -11,6 +11,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "dialer.h"
 #include "loopback.h"
 
 #include <arpa/inet.h>
@@ -29,23 +30,7 @@
 #include "user/core/stats.h"
 #include "user/worker.h"
 
-/* Each wait's bound: far beyond what any pass takes. */
-#define WAIT_MS 5000
-
 #define DATE "Date: Mon, 01 Jan 2024 00:00:00 GMT\r\n"
-
-/* A port nothing listens on now. */
-static uint16_t free_port(void)
-{
-	struct sockaddr_in a = { .sin_family = AF_INET };
-	socklen_t len = sizeof(a);
-	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-
-	assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
-	assert_int_equal(getsockname(fd, (struct sockaddr *)&a, &len), 0);
-	close(fd);
-	return ntohs(a.sin_port);
-}
 
 static struct sg_cfg *config(uint16_t port, uint16_t backend)
 {
@@ -64,70 +49,6 @@ static struct sg_cfg *config(uint16_t port, uint16_t backend)
 	return c;
 }
 
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
-/* A blocking connection to 127.0.0.1:port, or -1 with errno. */
-static int dial(uint16_t port)
-{
-	struct sockaddr_in a = { .sin_family = AF_INET,
-				 .sin_port = htons(port),
-				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-	struct timeval tv = { .tv_sec = WAIT_MS / 1000 };
-	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-
-	assert_true(fd >= 0);
-	assert_int_equal(setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)), 0);
-	if (connect(fd, (struct sockaddr *)&a, sizeof(a)) == -1) {
-		int e = errno;
-
-		close(fd);
-		errno = e;
-		return -1;
-	}
-	return fd;
-}
-
-/* Dial until a connection is `accepted` (true) or refused (false). */
-static int dial_until(uint16_t port, bool accepted)
-{
-	for (uint64_t end = now_ms() + WAIT_MS; now_ms() < end; usleep(10000)) {
-		int fd = dial(port);
-
-		if (accepted && fd >= 0)
-			return fd;
-		if (!accepted && fd == -1 && errno == ECONNREFUSED)
-			return -1;
-		if (fd >= 0)
-			close(fd);
-	}
-	fail_msg("port %u never %s", port, accepted ? "accepted" : "refused");
-	return -1;
-}
-
-/* Read from fd into buf until `needle` is in it (or EOF when NULL). */
-static void read_until(int fd, char *buf, size_t cap, const char *needle)
-{
-	size_t len = 0;
-
-	buf[0] = '\0';
-	while (!needle || !strstr(buf, needle)) {
-		ssize_t n = read(fd, buf + len, cap - 1 - len);
-
-		if (n == 0 && !needle)
-			return;
-		if (n <= 0)
-			fail_msg("read: %s, have \"%s\"", n ? strerror(errno) : "EOF", buf);
-		len += (size_t)n;
-		buf[len] = '\0';
-	}
-}
-
 /* The backend's next connection, accepted within WAIT_MS. */
 static int backend_accept(int lfd)
 {
@@ -140,11 +61,6 @@ static int backend_accept(int lfd)
 	assert_true(fd >= 0);
 	assert_int_equal(setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)), 0);
 	return fd;
-}
-
-static void say(int fd, const char *s)
-{
-	assert_int_equal(write(fd, s, strlen(s)), (ssize_t)strlen(s));
 }
 
 /* GET path through port, answered by the backend listening on lfd:
