@@ -227,7 +227,8 @@ unit-san: $(UNIT_BINS)
 # `make san` builds them; every failed run is named. Not part of `make
 # test`: run it before trusting a change to the loop or to a timed test.
 FLAKE_TESTS := test_attempt test_config test_dns test_h1backend test_h2backend test_lb \
-	test_loop test_mirror test_proxy test_relay test_tls test_watch test_yaml
+	test_loop test_mirror test_proxy test_relay test_tls test_watch test_yaml \
+	test_h1forward test_h1h2 test_h2stream test_worker test_gateway
 N ?= 20
 flake-check:
 	$(Q)$(MAKE) --no-print-directory BUILD=$(SANBUILD) \
@@ -263,7 +264,8 @@ FUZZ_SECONDS ?= 60
 FUZZ_CFLAGS  := -O1 -g -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 FUZZ_SRCS    := $(wildcard config/*.c policy/*.c) admin/dump.c user/base/buf.c user/base/httpdate.c \
 	user/base/mem.c user/base/pages.c user/base/slab.c user/base/json.c user/base/base64url.c \
-	user/auth/jwt.c user/auth/apikey.c user/auth/htpasswd.c user/codec/h1.c user/codec/h2.c \
+	user/auth/jwt.c user/auth/apikey.c user/auth/htpasswd.c user/codec/h1.c user/codec/h1chunk.c \
+	user/codec/h2.c user/codec/h2head.c \
 	user/codec/proxyproto.c user/ctl/store.c user/tls/tlshello.c user/ctl/journal.c \
 	user/tls/tls.c user/base/loop.c user/base/log.c
 FUZZ_OBJS    := $(patsubst %.c,$(FUZZ_BUILD)/%.o,$(FUZZ_SRCS)) \

@@ -233,11 +233,14 @@ static int bad_usage(const char *cmd, const char *what, const char *arg)
 }
 
 /* The option getopt_long refused (opterr 0, ':' leading the short ones):
- * the one line bad_usage writes. */
+ * the one line bad_usage writes. A long option is named as it was
+ * written: its optopt is the internal letter of longopts (--drain-delay
+ * without a value said "-Y"). */
 static int bad_option(const char *cmd, int opt, char **argv)
 {
 	char shortopt[3] = { '-', (char)optopt, '\0' };
-	const char *arg = optopt ? shortopt : argv[optind - 1];
+	const char *given = argv[optind - 1];
+	const char *arg = optopt && strncmp(given, "--", 2) ? shortopt : given;
 
 	return bad_usage(cmd, opt == ':' ? "option needs a value:" : "unknown option", arg);
 }

@@ -184,7 +184,7 @@ static int open_sock(struct sg_worker *w, const struct sg_bind *b, char *err, si
 {
 	struct listen_sock *ls = calloc(1, sizeof(*ls));
 	struct sockaddr_storage ss;
-	socklen_t len;
+	socklen_t len = 0; /* set by the parse of an address made here, which cannot fail */
 	char addr[32];
 
 	if (!ls) {

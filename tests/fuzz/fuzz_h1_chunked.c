@@ -8,6 +8,7 @@
 
 #include "tests/fuzz/fuzz.h"
 #include "user/codec/h1.h"
+#include "user/codec/h1chunk.h"
 
 struct outcome {
 	ssize_t used; /* bytes of the body, or -1 for malformed framing */

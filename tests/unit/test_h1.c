@@ -10,6 +10,7 @@
 #include <cmocka.h>
 
 #include "user/codec/h1.h"
+#include "user/codec/h1chunk.h"
 #include "tests/unit/httpdate.h"
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))

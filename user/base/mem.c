@@ -147,3 +147,41 @@ void sg_mem_drain(void)
 	if (had)
 		malloc_trim(0);
 }
+
+/* ---- blocks that carry their size --------------------------------------- */
+
+#define MEM_HEAD 16 /* malloc's alignment stays */
+#define MEM_EXACT ((size_t)1 << (sizeof(size_t) * 8 - 1))
+
+static size_t *head_of(const void *p)
+{
+	return (size_t *)(uintptr_t)((const char *)p - MEM_HEAD);
+}
+
+void *sg_mem_alloc_headed(size_t n, bool exact)
+{
+	size_t *h;
+
+	if (n > SIZE_MAX / 2 - MEM_HEAD)
+		return NULL;
+	h = exact ? malloc(n + MEM_HEAD) : sg_mem_alloc(n + MEM_HEAD);
+	if (!h)
+		return NULL;
+	*h = n | (exact ? MEM_EXACT : 0);
+	return (char *)h + MEM_HEAD;
+}
+
+size_t sg_mem_headed_size(const void *p)
+{
+	return *head_of(p) & ~MEM_EXACT;
+}
+
+void sg_mem_free_headed(void *p)
+{
+	size_t *h = head_of(p);
+
+	if (*h & MEM_EXACT)
+		free(h);
+	else
+		sg_mem_free_sized(h, *h + MEM_HEAD);
+}

@@ -19,6 +19,7 @@
 #ifndef SG_MEM_H
 #define SG_MEM_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #define SG_MEM_CLASS_BYTES (256u * 1024)
@@ -55,6 +56,18 @@ void sg_mem_free(void *p);
  * cache miss as often as not). Never for a block from plain malloc: its
  * size is not a class's. */
 void sg_mem_free_sized(void *p, size_t n);
+
+/* Blocks that carry their size in the 16 bytes before them, so that a
+ * free needs no look into malloc's header (nghttp2's allocations outside
+ * a session's arena, user/codec/h2.c: on an h2c request's path it frees
+ * sixteen blocks, and malloc_usable_size's read of the next block's
+ * header was a cache miss as often as not). `exact`: n bytes from plain
+ * malloc (a block kept for long); else sg_mem_alloc's class. NULL when
+ * out of memory. Freed with sg_mem_free_headed; sg_mem_headed_size is
+ * the n asked. */
+void *sg_mem_alloc_headed(size_t n, bool exact);
+size_t sg_mem_headed_size(const void *p);
+void sg_mem_free_headed(void *p);
 
 /* Room for element n in the array *v of *cap elements of `size` bytes:
  * when n reaches *cap, the array is realloc'd to twice as many (8 at

@@ -1,6 +1,6 @@
-/* The nghttp2 wrapper: a server session whose callbacks are translated into
- * struct sg_h2_callbacks, plus the pure parts (SETTINGS from a policy, header
- * translation, base64url). nghttp2 types stay in this file. */
+/* The nghttp2 wrapper: a server or client session whose callbacks are
+ * translated into struct sg_h2_callbacks (SETTINGS from a policy and the
+ * header translations are h2head.c). nghttp2 types stay in this file. */
 #include "user/codec/h2.h"
 
 #include <errno.h>
@@ -19,11 +19,6 @@
 #include "user/base/mem.h"
 #include "user/base/pages.h"
 #include "user/base/slab.h"
-
-#define H2_MAX_WINDOW 0x7fffffffu
-#define H2_MIN_CONN_WINDOW 65535u
-#define H2_MIN_FRAME 16384u
-#define H2_MAX_FRAME 16777215u
 
 /* The frame buffer nghttp2 allocates with each session and keeps while it
  * lives (NGHTTP2_FRAMEBUF_CHUNKLEN in its nghttp2_frame.h: a frame header,
@@ -144,415 +139,6 @@ struct sg_h2_session {
 	bool asleep;  /* nghttp2's session is gone (sg_h2_sleep) */
 	bool in_slab; /* from sg_h2_session_new's slab, not malloc */
 };
-
-/* ---- pure helpers ---------------------------------------------------------- */
-
-static uint32_t clamp(int64_t v, uint32_t lo, uint32_t hi)
-{
-	if (v < (int64_t)lo)
-		return lo;
-	if (v > (int64_t)hi)
-		return hi;
-	return (uint32_t)v;
-}
-
-void sg_h2_settings_from_policy(const struct sg_frontend_http *h, struct sg_h2_settings *out)
-{
-	memset(out, 0, sizeof(*out));
-	out->v[out->n++] =
-		(struct sg_h2_setting){ SG_H2_SET_MAX_CONCURRENT_STREAMS, SG_H2_MAX_STREAMS };
-	if (h->http2_window_size != SG_UNSET)
-		out->v[out->n++] =
-			(struct sg_h2_setting){ SG_H2_SET_INITIAL_WINDOW_SIZE,
-						clamp(h->http2_window_size, 0, H2_MAX_WINDOW) };
-	if (h->http2_frame_size != SG_UNSET)
-		out->v[out->n++] = (struct sg_h2_setting){ SG_H2_SET_MAX_FRAME_SIZE,
-							   clamp(h->http2_frame_size, H2_MIN_FRAME,
-								 H2_MAX_FRAME) };
-	if (h->http2_connection_window_size != SG_UNSET)
-		out->connection_window =
-			clamp(h->http2_connection_window_size, H2_MIN_CONN_WINDOW, H2_MAX_WINDOW);
-}
-
-static bool field_is(const struct sg_h2_field *f, const char *lit)
-{
-	return f->name_len == strlen(lit) && memcmp(f->name, lit, f->name_len) == 0;
-}
-
-static struct sg_h1_span span(const char *p, size_t len)
-{
-	return (struct sg_h1_span){ p, len };
-}
-
-int64_t sg_h2_content_length(const char *p, size_t len)
-{
-	int64_t v = 0;
-
-	if (len == 0 || len > 18)
-		return -1;
-	for (size_t i = 0; i < len; i++) {
-		if (p[i] < '0' || p[i] > '9')
-			return -1;
-		v = v * 10 + (p[i] - '0');
-	}
-	return v;
-}
-
-/* Cookie fields joined with "; " into store; returns the length or -1. */
-static ssize_t join_cookies(const struct sg_h2_field *f, size_t n, char *store, size_t cap)
-{
-	size_t len = 0;
-
-	for (size_t i = 0; i < n; i++) {
-		if (!field_is(&f[i], "cookie"))
-			continue;
-		if ((len ? 2 : 0) + f[i].value_len > cap - len)
-			return -1;
-		if (len) {
-			memcpy(store + len, "; ", 2);
-			len += 2;
-		}
-		memcpy(store + len, f[i].value, f[i].value_len);
-		len += f[i].value_len;
-	}
-	return (ssize_t)len;
-}
-
-static int add_header(struct sg_h1_req *req, struct sg_h1_span name, struct sg_h1_span value)
-{
-	if (req->nheaders == SG_H1_MAX_HEADERS || req->nheaders == req->headers_cap)
-		return -E2BIG;
-	req->headers[req->nheaders++] = (struct sg_h1_header){ name, value };
-	return 0;
-}
-
-/* :path is origin-form, or "*" for OPTIONS (RFC 9113 §8.3.1). */
-static bool target_ok(const struct sg_h1_req *req)
-{
-	if (req->target.len == 1 && req->target.p[0] == '*')
-		return req->method.len == 7 && !memcmp(req->method.p, "OPTIONS", 7);
-	return req->target.p[0] == '/';
-}
-
-int sg_h2_request_head(const struct sg_h2_field *f, size_t n, char *store, size_t cap,
-		       struct sg_h1_req *req)
-{
-	const struct sg_h2_field *authority = NULL, *host = NULL;
-	bool cookie_done = false;
-	ssize_t cookie_len;
-	int err = 0;
-
-	*req = (struct sg_h1_req){
-		.headers = req->headers,
-		.headers_cap = req->headers_cap,
-		.minor = 1,
-		.content_length = -1,
-		.keep_alive = true,
-	};
-	for (size_t i = 0; i < n; i++) {
-		if (field_is(&f[i], ":method"))
-			req->method = span(f[i].value, f[i].value_len);
-		else if (field_is(&f[i], ":path"))
-			req->target = span(f[i].value, f[i].value_len);
-		else if (field_is(&f[i], ":authority"))
-			authority = &f[i];
-		else if (field_is(&f[i], "host") && !host)
-			host = &f[i];
-	}
-	if (!req->method.len || !req->target.len || !target_ok(req))
-		return -EINVAL;
-	if (authority || host) {
-		const struct sg_h2_field *h = authority ? authority : host;
-
-		/* the same Host rules as for HTTP/1 (RFC 9113 §8.3.1) */
-		if (h->value_len && !sg_h1_authority_valid(h->value, h->value_len, false))
-			return -EINVAL;
-
-		err = add_header(req, span("host", 4), span(h->value, h->value_len));
-	}
-	cookie_len = join_cookies(f, n, store, cap);
-	if (cookie_len < 0)
-		return -E2BIG;
-	for (size_t i = 0; i < n && !err; i++) {
-		const struct sg_h2_field *x = &f[i];
-
-		if (x->name_len && x->name[0] == ':')
-			continue;
-		if (field_is(x, "host"))
-			continue; /* already first, from :authority or itself */
-		if (field_is(x, "cookie")) {
-			if (!cookie_done)
-				err = add_header(req, span(x->name, x->name_len),
-						 span(store, (size_t)cookie_len));
-			cookie_done = true;
-			continue;
-		}
-		if (field_is(x, "content-length"))
-			req->content_length = sg_h2_content_length(x->value, x->value_len);
-		err = add_header(req, span(x->name, x->name_len), span(x->value, x->value_len));
-	}
-	return err;
-}
-
-/* A field that means something only on one HTTP/1 connection; conn (or
- * NULL) holds the names the head's Connection fields list. */
-static bool connection_specific(const struct sg_h1_conn_names *conn, struct sg_h1_span name)
-{
-	bool fixed = false;
-
-	switch (name.len) { /* one comparison a field at most, but for length 10 */
-	case 2:
-		fixed = sg_h1_span_is(name, "te");
-		break;
-	case 7:
-		fixed = sg_h1_span_is(name, "upgrade");
-		break;
-	case 10:
-		fixed = sg_h1_span_is(name, "connection") || sg_h1_span_is(name, "keep-alive");
-		break;
-	case 16:
-		fixed = sg_h1_span_is(name, "proxy-connection");
-		break;
-	case 17:
-		fixed = sg_h1_span_is(name, "transfer-encoding");
-		break;
-	}
-	return fixed || (conn && sg_h1_conn_lists(conn, name));
-}
-
-/* Fields being written to out[0..max), their names lowercased into
- * store[0..cap). */
-struct fields {
-	char *store;
-	size_t cap, used;
-	struct sg_h2_field *out;
-	size_t max, n;
-	bool full;
-};
-
-/* A field whose name is already lowercase: no copy. */
-static void add_lower_field(struct fields *f, struct sg_h1_span name, const char *value, size_t len)
-{
-	if (f->n == f->max) {
-		f->full = true;
-		return;
-	}
-	f->out[f->n++] = (struct sg_h2_field){ name.p, name.len, value, len };
-}
-
-static void add_field(struct fields *f, struct sg_h1_span name, const char *value, size_t len)
-{
-	char *lower = f->store + f->used;
-
-	if (f->n == f->max || name.len > f->cap - f->used) {
-		f->full = true;
-		return;
-	}
-	sg_h1_lower(lower, name.p, name.len);
-	f->used += name.len;
-	f->out[f->n++] = (struct sg_h2_field){ lower, name.len, value, len };
-}
-
-/* ":status" with its digits in store. */
-static void add_status(struct fields *f, uint16_t status)
-{
-	if (f->max == 0 || f->cap < 3 || status > 999) {
-		f->full = true;
-		return;
-	}
-	f->store[0] = (char)('0' + status / 100);
-	f->store[1] = (char)('0' + status / 10 % 10);
-	f->store[2] = (char)('0' + status % 10);
-	f->out[f->n++] = (struct sg_h2_field){ ":status", 7, f->store, 3 };
-	f->used = 3;
-}
-
-/* A route filter's added lines that the forwarded response `resp` gets
- * (sg_h1_edit_lines), except connection-specific and framing ones (the
- * gateway's own). */
-static void add_edit(struct fields *f, const struct sg_h1_edit *e, const struct sg_h1_resp *resp)
-{
-	size_t n = sg_h1_edit_lines(e, resp);
-
-	for (size_t i = 0; i < n; i++) {
-		struct sg_h1_span name = e->add[i].name;
-
-		if (connection_specific(NULL, name) || sg_h1_span_is(name, "content-length") ||
-		    sg_h1_span_is(name, "host"))
-			continue;
-		add_field(f, name, e->add[i].value.p, e->add[i].value.len);
-	}
-}
-
-static bool edit_drops(const struct sg_h1_edit *e, struct sg_h1_span name)
-{
-	return e && e->drops && !sg_h1_span_is(name, "content-length") &&
-	       e->drops(e->arg, name.p, name.len);
-}
-
-static ssize_t fields_done(const struct fields *f)
-{
-	return f->full ? -1 : (ssize_t)f->n;
-}
-
-ssize_t sg_h2_response_fields(const struct sg_h1_resp *resp, const struct sg_h1_edit *edit,
-			      char *store, size_t cap, struct sg_h2_field *out, size_t max)
-{
-	bool te = !resp->h2 && sg_h1_resp_header(resp, "transfer-encoding") != NULL;
-	struct fields f = { .store = store, .cap = cap, .out = out, .max = max };
-	struct sg_h1_conn_names conn;
-
-	if (!resp->h2)
-		sg_h1_conn_names(&conn, resp->headers, resp->nheaders);
-	add_status(&f, resp->status);
-	for (size_t i = 0; i < resp->nheaders && !f.full; i++) {
-		const struct sg_h1_header *h = &resp->headers[i];
-
-		if (resp->h2 ? sg_h1_span_is(h->name, "te")
-			     : connection_specific(&conn, h->name) ||
-				       (te && sg_h1_span_is(h->name, "content-length")))
-			continue;
-		if (edit_drops(edit, h->name))
-			continue;
-		if (resp->h2)
-			add_lower_field(&f, h->name, h->value.p, h->value.len);
-		else
-			add_field(&f, h->name, h->value.p, h->value.len);
-	}
-	add_edit(&f, edit, resp);
-	return fields_done(&f);
-}
-
-ssize_t sg_h2_request_from_lines(const struct sg_h1_lines *l, struct sg_h2_field *out, size_t max)
-{
-	static const struct sg_h1_span host = { "host", 4 };
-	const struct sg_h1_header *authority = NULL;
-	size_t k = 0;
-
-	for (size_t i = 0; i < l->n && !authority; i++)
-		if (sg_h1_span_same(l->v[i].name, host))
-			authority = &l->v[i];
-	if (max < 4 + l->n)
-		return -1;
-	out[k++] = (struct sg_h2_field){ ":method", 7, l->method.p, l->method.len };
-	out[k++] = (struct sg_h2_field){ ":scheme", 7, "http", 4 };
-	if (authority)
-		out[k++] = (struct sg_h2_field){ ":authority", 10, authority->value.p,
-						 authority->value.len };
-	out[k++] = (struct sg_h2_field){ ":path", 5, l->target.p, l->target.len };
-	for (size_t i = 0; i < l->n; i++) {
-		const struct sg_h1_header *h = &l->v[i];
-
-		if (sg_h1_span_same(h->name, host) || connection_specific(NULL, h->name))
-			continue;
-		out[k++] = (struct sg_h2_field){ h->name.p, h->name.len, h->value.p, h->value.len };
-	}
-	return (ssize_t)k;
-}
-
-ssize_t sg_h2_fields_from_lines(char *lines, size_t len, struct sg_h2_field *out, size_t max)
-{
-	char *p = lines, *end = lines + len;
-	size_t n = 0;
-
-	while (p < end && n < max) {
-		char *eol = memchr(p, '\n', (size_t)(end - p));
-		char *colon = memchr(p, ':', (size_t)(end - p));
-		char *v, *ve;
-
-		if (!eol)
-			eol = end;
-		if (!colon || colon > eol)
-			return -1;
-		sg_h1_lower(p, p, (size_t)(colon - p));
-		v = colon + 1;
-		ve = eol > p && eol[-1] == '\r' ? eol - 1 : eol;
-		while (v < ve && (*v == ' ' || *v == '\t'))
-			v++;
-		while (ve > v && (ve[-1] == ' ' || ve[-1] == '\t'))
-			ve--;
-		out[n++] = (struct sg_h2_field){ p, (size_t)(colon - p), v, (size_t)(ve - v) };
-		p = eol + 1;
-	}
-	return (ssize_t)n;
-}
-
-ssize_t sg_h2_answer_fields(uint16_t status, const struct sg_h1_edit *edit, size_t body_len,
-			    char *store, size_t cap, struct sg_h2_field *out, size_t max)
-{
-	struct fields f = { .store = store, .cap = cap, .out = out, .max = max };
-	static const struct sg_h1_span content_length = { "content-length", 14 };
-
-	add_status(&f, status);
-	add_edit(&f, edit, NULL);
-	if (!f.full) {
-		/* the digits go to store after the names already there */
-		char *digits = store + f.used;
-		int len = snprintf(digits, cap - f.used, "%zu", body_len);
-
-		if (len < 0 || (size_t)len >= cap - f.used)
-			return -1;
-		f.used += (size_t)len;
-		add_field(&f, content_length, digits, (size_t)len);
-	}
-	return fields_done(&f);
-}
-
-int sg_h2_preface(const char *p, size_t len)
-{
-	size_t n = len < SG_H2_PREFACE_LEN ? len : SG_H2_PREFACE_LEN;
-
-	if (memcmp(p, SG_H2_PREFACE, n) != 0)
-		return -1;
-	return n == SG_H2_PREFACE_LEN ? 1 : 0;
-}
-
-/* An HTTP2-Settings value nghttp2_session_upgrade2 takes: base64url of
- * whole 6-byte settings (at most 256 bytes of them), each value in its
- * range (RFC 9113 §6.5.2). */
-static bool upgrade_settings_ok(struct sg_h1_span v)
-{
-	uint8_t p[256];
-	ssize_t n = sg_h2_base64url_decode(v.p, v.len, p, sizeof(p));
-
-	if (n < 0 || n % 6)
-		return false;
-	for (ssize_t i = 0; i < n; i += 6) {
-		uint16_t id = (uint16_t)(p[i] << 8 | p[i + 1]);
-		uint32_t val = (uint32_t)p[i + 2] << 24 | (uint32_t)p[i + 3] << 16 |
-			       (uint32_t)p[i + 4] << 8 | p[i + 5];
-
-		if ((id == NGHTTP2_SETTINGS_ENABLE_PUSH && val > 1) ||
-		    (id == NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE && val > 0x7fffffffu) ||
-		    (id == NGHTTP2_SETTINGS_MAX_FRAME_SIZE && (val < 16384 || val > 16777215)))
-			return false;
-	}
-	return true;
-}
-
-bool sg_h2_upgrade_request(const struct sg_h1_req *req)
-{
-	const struct sg_h1_span *up = sg_h1_header(req, "upgrade");
-	const struct sg_h1_span *settings = NULL;
-	size_t n = 0;
-
-	if (req->minor != 1 || !up || !sg_h1_wants_upgrade(req) ||
-	    !sg_h1_list_has(*up, span("h2c", 3)) || sg_h1_request_body(req) != SG_H1_BODY_NONE)
-		return false;
-	for (size_t i = 0; i < req->nheaders; i++)
-		if (sg_h1_span_is(req->headers[i].name, "http2-settings")) {
-			settings = &req->headers[i].value;
-			n++;
-		}
-	return n == 1 && upgrade_settings_ok(*settings);
-}
-
-ssize_t sg_h2_base64url_decode(const char *in, size_t len, uint8_t *out, size_t cap)
-{
-	while (len && in[len - 1] == '=')
-		len--;
-	return sg_base64url_decode(in, len, out, cap);
-}
 
 /* ---- nghttp2 callbacks ----------------------------------------------------- */
 
@@ -986,43 +572,6 @@ static bool encoder_ring(const struct sg_h2_session *s, size_t n)
 	return s->building && !s->client && !s->ring_put && n == H2_HD_RING_LEN;
 }
 
-/* nghttp2's blocks outside the arena carry their size in the HEAP_HEAD
- * bytes before them (16: malloc's alignment stays), so that a free needs
- * no look into malloc's header: on an h2c request's path nghttp2 frees
- * sixteen blocks, and malloc_usable_size's read of the next block's
- * header was a cache miss as often as not. The top bit marks a block of
- * its exact size from plain malloc; the others are sg_mem's. */
-#define HEAP_HEAD 16
-#define HEAP_EXACT ((size_t)1 << (sizeof(size_t) * 8 - 1))
-
-static void *heap_alloc(size_t n, bool exact)
-{
-	size_t *h;
-
-	if (n > SIZE_MAX / 2 - HEAP_HEAD)
-		return NULL;
-	h = exact ? malloc(n + HEAP_HEAD) : sg_mem_alloc(n + HEAP_HEAD);
-	if (!h)
-		return NULL;
-	*h = n | (exact ? HEAP_EXACT : 0);
-	return (char *)h + HEAP_HEAD;
-}
-
-static size_t *heap_head(void *p)
-{
-	return (size_t *)(void *)((char *)p - HEAP_HEAD);
-}
-
-static void heap_free(void *p)
-{
-	size_t *h = heap_head(p);
-
-	if (*h & HEAP_EXACT)
-		free(h);
-	else
-		sg_mem_free_sized(h, *h + HEAP_HEAD);
-}
-
 /* What the session keeps for its whole life is allocated while it is
  * built: at its exact size (sg_mem rounds up to a size class, which an
  * idle connection would hold for nothing). So are the HPACK decoder's
@@ -1043,9 +592,9 @@ static void *mem_malloc(size_t n, void *user)
 	}
 	if (s->building || s->decoding || s->encoding) {
 		p = pack(s, n);
-		return p ? p : heap_alloc(n, true);
+		return p ? p : sg_mem_alloc_headed(n, true);
 	}
-	return heap_alloc(n, false);
+	return sg_mem_alloc_headed(n, false);
 }
 
 static void *mem_calloc(size_t k, size_t n, void *user)
@@ -1069,13 +618,13 @@ static void *mem_realloc(void *p, size_t n, void *user)
 	if (!p)
 		return mem_malloc(n, user);
 	if (!in_arena(user, p)) {
-		had = *heap_head(p) & ~HEAP_EXACT;
+		had = sg_mem_headed_size(p);
 		if (n <= had)
 			return p;
 		q = mem_malloc(n, user);
 		if (q) {
 			memcpy(q, p, had);
-			heap_free(p);
+			sg_mem_free_headed(p);
 		}
 		return q;
 	}
@@ -1097,7 +646,7 @@ static void *mem_realloc(void *p, size_t n, void *user)
 	}
 	if (n <= b->cap)
 		return p;
-	q = heap_alloc(n, true);
+	q = sg_mem_alloc_headed(n, true);
 	if (!q)
 		return NULL;
 	memcpy(q, p, b->cap);
@@ -1112,7 +661,7 @@ static void mem_free(void *p, void *user)
 	if (!p)
 		return;
 	if (!in_arena(user, p)) {
-		heap_free(p);
+		sg_mem_free_headed(p);
 		return;
 	}
 	b = block_of(user, p);
@@ -1356,7 +905,7 @@ static void freeze(struct sg_h2_session *s)
 {
 	struct h2_sleep *z = &s->sleep;
 
-	if (nghttp2_session_get_remote_window_size(s->ng) < (int32_t)H2_MIN_CONN_WINDOW &&
+	if (nghttp2_session_get_remote_window_size(s->ng) < (int32_t)SG_H2_MIN_CONN_WINDOW &&
 	    nghttp2_session_get_last_proc_stream_id(s->ng) <= 0)
 		return;
 	for (size_t i = 0; i < H2_NSETTINGS; i++) {
@@ -1468,12 +1017,12 @@ static int thaw(struct sg_h2_session *s)
 		       { SG_H2_SET_MAX_FRAME_SIZE,
 			 setting_of(z->local, SG_H2_SET_MAX_FRAME_SIZE) } },
 		.n = 4,
-		.connection_window = z->local_window > (int32_t)H2_MIN_CONN_WINDOW
+		.connection_window = z->local_window > (int32_t)SG_H2_MIN_CONN_WINDOW
 					     ? (uint32_t)z->local_window
 					     : 0,
 	};
-	uint32_t lack = z->remote_window < (int32_t)H2_MIN_CONN_WINDOW
-				? H2_MIN_CONN_WINDOW - (uint32_t)z->remote_window
+	uint32_t lack = z->remote_window < (int32_t)SG_H2_MIN_CONN_WINDOW
+				? SG_H2_MIN_CONN_WINDOW - (uint32_t)z->remote_window
 				: 0;
 	nghttp2_data_provider burn = { .source.ptr = &lack, .read_callback = burn_body };
 	static uint8_t name[] = ":status", value[] = "200";
@@ -1502,8 +1051,9 @@ static int thaw(struct sg_h2_session *s)
 	}
 	put_head(in + at, n - at - H2_FRAME_HEAD, NGHTTP2_SETTINGS, NGHTTP2_FLAG_NONE, 0);
 	n += put_head(in + n, 0, NGHTTP2_SETTINGS, NGHTTP2_FLAG_ACK, 0);
-	if (z->remote_window > (int32_t)H2_MIN_CONN_WINDOW)
-		n += put_window_update(in + n, 0, (uint32_t)z->remote_window - H2_MIN_CONN_WINDOW);
+	if (z->remote_window > (int32_t)SG_H2_MIN_CONN_WINDOW)
+		n += put_window_update(in + n, 0,
+				       (uint32_t)z->remote_window - SG_H2_MIN_CONN_WINDOW);
 	if (z->last_id > 0) {
 		n += put_head(in + n, sizeof(block), NGHTTP2_HEADERS,
 			      NGHTTP2_FLAG_END_HEADERS | NGHTTP2_FLAG_END_STREAM, z->last_id);
@@ -1898,7 +1448,7 @@ bool sg_h2_in_header_block(const struct sg_h2_session *s)
 
 int sg_h2_stream_window(struct sg_h2_session *s, int32_t id, size_t size)
 {
-	if (size > H2_MAX_WINDOW || s->asleep)
+	if (size > SG_H2_MAX_WINDOW || s->asleep)
 		return -EINVAL;
 	return nghttp2_session_set_local_window_size(s->ng, NGHTTP2_FLAG_NONE, id, (int32_t)size)
 		       ? -EINVAL
@@ -1924,37 +1474,4 @@ int sg_h2_goaway(struct sg_h2_session *s, uint32_t code, const char *why)
 				     why ? strlen(why) : 0)
 		       ? -EINVAL
 		       : 0;
-}
-
-int sg_h2_kept_add(struct sg_h2_kept *k, const struct sg_h2_field *f, size_t max)
-{
-	if (k->lines.len + f->name_len + f->value_len + 4 > max)
-		return 0;
-	if (sg_buf_append(&k->lines, f->name, f->name_len) < 0 ||
-	    sg_buf_append(&k->lines, ": ", 2) < 0 ||
-	    sg_buf_append(&k->lines, f->value, f->value_len) < 0 ||
-	    sg_buf_append(&k->lines, "\r\n", 2) < 0)
-		return -ENOMEM;
-	return 0;
-}
-
-size_t sg_h2_kept_fields(struct sg_h2_kept *k, const struct sg_h2_field **t)
-{
-	ssize_t n;
-
-	if (!k->lines.len)
-		return 0;
-	sg_buf_reset(&k->parsed);
-	if (sg_buf_append(&k->parsed, sg_buf_data(&k->lines), k->lines.len) < 0)
-		return 0;
-	n = sg_h2_fields_from_lines(sg_buf_data(&k->parsed), k->parsed.len, k->f,
-				    SG_H2_KEPT_TRAILERS);
-	*t = k->f;
-	return n > 0 ? (size_t)n : 0;
-}
-
-void sg_h2_kept_free(struct sg_h2_kept *k)
-{
-	sg_buf_free(&k->lines);
-	sg_buf_free(&k->parsed);
 }

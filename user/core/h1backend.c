@@ -13,6 +13,7 @@
 
 #include "user/base/buf.h"
 #include "user/base/mem.h"
+#include "user/codec/h1chunk.h"
 #include "user/tls/tls.h"
 
 #define H1BACKEND_READ 4096 /* bytes asked of each recv() of a head */

@@ -18,6 +18,7 @@
 #include "user/base/list.h"
 #include "user/base/loop.h"
 #include "user/codec/h1.h"
+#include "user/codec/h1chunk.h"
 #include "user/codec/h2.h"
 #include "user/core/attempt.h"
 #include "user/core/frontend.h"
