@@ -152,6 +152,7 @@ static int f_route_retry(struct sg_pctx *c, const struct sg_node *n, void *dst, 
 }
 
 static int host_endpoint(struct sg_pctx *c, struct sg_backend_ref *br, const char *path);
+static int f_backend_tls(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path);
 
 static int f_mirror_backend(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
 {
@@ -231,7 +232,7 @@ static const struct sg_field route_policy_fields[] = {
 	{ "a2a", sg_f_refused, 0 },
 	{ "ai", sg_f_refused, 0 },
 	{ "backendAuth", sg_f_refused, 0 },
-	{ "backendTLS", sg_f_refused, 0 },
+	{ "backendTLS", f_backend_tls, offsetof(struct sg_route, backend_tls) },
 	{ "backendTunnel", sg_f_refused, 0 },
 	{ "buffer", sg_f_refused, 0 },
 	{ "delay", sg_f_refused, 0 },
@@ -573,6 +574,9 @@ int sg_standalone_route(struct sg_draft *b, struct sg_listener *l, const struct 
 	if (sg_parse_fields(c, n, route_fields, r, path) == -1)
 		return -1;
 	sg_filters_standalone_order(&r->filters);
+	for (size_t i = 0; r->backend_tls && i < r->backends.n; i++)
+		if (!r->backends.v[i].tls) /* a backend's own is more specific */
+			r->backends.v[i].tls = r->backend_tls;
 	if (!r->name)
 		r->name = sg_arena_printf(c->a, "route%zu", idx);
 	r->key = sg_arena_printf(c->a, "%s/%s", l->key, r->name);
