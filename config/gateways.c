@@ -195,6 +195,12 @@ static int route_refs(struct sg_pctx *c, const struct sg_node *n, const char ***
 	return 0;
 }
 
+/* Whether reference `ref` ("GATEWAY" or "GATEWAY/LISTENER") names g. */
+static bool names(const struct gw_listener *g, const char *ref)
+{
+	return !strcmp(g->ref, ref) || !strcmp(g->gateway, ref);
+}
+
 /* `n` without the keys only an attached route has (gateways, namespace),
  * for the route parser both forms share. */
 static const struct sg_node *route_body(struct sg_pctx *c, const struct sg_node *n)
@@ -253,26 +259,15 @@ static int attach_route(struct sg_draft *b, const struct gw_set *set, const stru
 		nrefs = 1;
 	if (!(body = route_body(c, n)))
 		return -1;
+	/* Every reference names listeners of the route's kind... */
 	for (size_t i = 0; i < nrefs; i++) {
 		bool named = false, matched = false;
 
-		for (size_t j = 0; j < set->n; j++) {
-			const struct gw_listener *g = &set->v[j];
-			struct sg_listener *l;
-			int err;
-
-			if (strcmp(g->ref, refs[i]) && strcmp(g->gateway, refs[i]))
-				continue;
-			named = true;
-			if (g->tcp != tcp)
-				continue;
-			matched = true;
-			l = listener_at(b->cfg, g);
-			err = tcp ? sg_standalone_tcp_route(b, l, body, ns, path)
-				  : sg_standalone_route(b, l, body, ns, path);
-			if (err == -1)
-				return -1; /* reported once, not for every listener */
-		}
+		for (size_t j = 0; j < set->n; j++)
+			if (names(&set->v[j], refs[i])) {
+				named = true;
+				matched |= set->v[j].tcp == tcp;
+			}
 		if (!matched && !refs_n) {
 			sg_diag_err(
 				c->d, n,
@@ -292,6 +287,21 @@ static int attach_route(struct sg_draft *b, const struct gw_set *set, const stru
 				    path, refs[i], kind);
 			return -1;
 		}
+	}
+	/* ...and the route goes on each of them once, however many name it. */
+	for (size_t j = 0; j < set->n; j++) {
+		const struct gw_listener *g = &set->v[j];
+		bool named = false;
+		struct sg_listener *l;
+
+		for (size_t i = 0; i < nrefs && !named; i++)
+			named = names(g, refs[i]);
+		if (!named || g->tcp != tcp)
+			continue;
+		l = listener_at(b->cfg, g);
+		if ((tcp ? sg_standalone_tcp_route : sg_standalone_route)(b, l, body, ns, path) ==
+		    -1)
+			return -1; /* reported once, not for every listener */
 	}
 	return 0;
 }

@@ -44,7 +44,7 @@ routes:
   namespace: team
   backends: [{host: 127.0.0.1:$A}]
 - name: both
-  gateways: [multi]
+  gateways: [multi, multi/a]  # multi/a twice: the route is on it once
   matches: [{path: {pathPrefix: /both}}]
   backends: [{host: 127.0.0.1:$B}]
 tcpRoutes:
@@ -68,9 +68,9 @@ expect "a route without gateways: is on the gateway named default" 200 "hello!"
 hcall "http://127.0.0.1:$P2/" -H 'Host: a.example.test'
 expect "multi/a takes only-a" 200 '*"pod": "a"*'
 hcall "http://127.0.0.1:$P2/both" -H 'Host: a.example.test'
-expect "gateways: [multi] attaches to multi/a" 200 '*"pod": "b"*'
+expect "gateways: [multi, multi/a] attaches to multi/a" 200 '*"pod": "b"*'
 hcall "http://127.0.0.1:$P2/both" -H 'Host: b.example.test'
-expect "gateways: [multi] attaches to multi/listener1" 200 '*"pod": "b"*'
+expect "gateways: [multi, multi/a] attaches to multi/listener1" 200 '*"pod": "b"*'
 hcall "http://127.0.0.1:$P2/" -H 'Host: b.example.test'
 expect "only-a is not on multi/listener1" 404 "route not found"
 hcall "http://127.0.0.1:$P3/through-tcp"
@@ -82,9 +82,11 @@ dump=$(curl -s http://127.0.0.1:15000/config_dump)
 check "config_dump: listeners keyed gateway/REFERENCE, in file order" \
 	"$(jq -c '[.binds[] | .listeners | keys_unsorted[]]' <<<"$dump")" \
 	'["bind/'"$P4"'/listener0","gateway/default","gateway/multi/a","gateway/multi/listener1","gateway/raw"]'
-check "config_dump: a route's key, name and namespace" \
+check "config_dump: a route's key, name and namespace; a listener named twice has the route once" \
 	"$(jq -c '[.binds[].listeners["gateway/multi/a"] | select(.) | .routes[] | [.key, .name, .namespace]]' <<<"$dump")" \
 	'[["gateway/multi/a/only-a","only-a","team"],["gateway/multi/a/both","both","default"]]'
+check "config_dump: the route named by two references is on multi/a once (its key and key field)" \
+	"$(grep -o '"gateway/multi/a/both"' <<<"$dump" | wc -l)" 2
 check "config_dump: the TCP gateway's route" \
 	"$(jq -c '[.binds[].listeners["gateway/raw"] | select(.) | .tcpRoutes | keys[]]' <<<"$dump")" \
 	'["gateway/raw/pipe"]'
