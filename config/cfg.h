@@ -750,6 +750,9 @@ struct sg_route {
 	struct sg_timeout timeout;
 	struct sg_retry retry;
 	struct sg_filters filters;
+	/* Standalone route-level backendTLS: every backend without its own
+	 * takes it (sg_backend_ref.tls) when the route is read. NULL: none. */
+	const struct sg_backend_tls *backend_tls;
 	/* Effective, filled by policy/ resolve. */
 	struct sg_filters eff_filters; /* inline ones, else AgentgatewayPolicy's */
 	struct sg_timeout eff_timeout;

@@ -10,6 +10,7 @@
 
 #include "config/duration.h"
 #include "config/hostname.h"
+#include "config/refuse.h"
 
 const char *sg_path_key(struct sg_pctx *c, const char *path, const char *key)
 {
@@ -59,7 +60,8 @@ static const struct sg_field *find_field(const struct sg_field *tbl, const char 
 	return NULL;
 }
 
-/* "a, b, c": the keys of `tbl`, for the unknown-key message. */
+/* "a, b, c": the keys of `tbl`, for the unknown-key message; not the ones
+ * refused by name (config/refuse.h), which cannot be written. */
 static const char *key_list(struct sg_pctx *c, const struct sg_field *tbl)
 {
 	size_t len = 0;
@@ -70,8 +72,10 @@ static const char *key_list(struct sg_pctx *c, const struct sg_field *tbl)
 	p = list = sg_arena_alloc(c->a, len + 1);
 	if (!list)
 		return "?";
+	*p = '\0';
 	for (const struct sg_field *f = tbl; f->key; f++)
-		p += sprintf(p, "%s%s", f == tbl ? "" : ", ", f->key);
+		if (f->fn != sg_f_refused)
+			p += sprintf(p, "%s%s", p == list ? "" : ", ", f->key);
 	return list;
 }
 

@@ -9,9 +9,11 @@
 #include "config/draft.h"
 #include "config/fields.h"
 #include "config/filters.h"
+#include "config/gateways.h"
 #include "config/transform.h"
 #include "config/standalone.h"
 #include "config/hostname.h"
+#include "config/refuse.h"
 #include "config/tlsconf.h"
 
 /* ---- config: ---------------------------------------------------------- */
@@ -52,6 +54,7 @@ static const struct sg_field global_fields[] = {
 	{ "connectionTerminationDeadline", sg_f_dur, offsetof(struct sg_global, drain_timeout) },
 	{ "backend", f_backend_globals, 0 },
 	{ "logging", sg_f_logging, offsetof(struct sg_global, logging) },
+	{ "spiffe", sg_f_refused, 0 },
 	{ 0 },
 };
 
@@ -120,6 +123,8 @@ static const struct sg_field frontend_fields[] = {
 	{ "proxy", f_fp_proxy, 0 },
 	{ "networkAuthorization", sg_f_auth_refused, 0 },
 	{ "accessLog", sg_f_access_log, offsetof(struct frontend_policies, access) },
+	{ "connect", sg_f_refused, 0 },
+	{ "networkExtAuthz", sg_f_refused, 0 },
 	{ 0 },
 };
 
@@ -151,6 +156,7 @@ static int f_route_retry(struct sg_pctx *c, const struct sg_node *n, void *dst, 
 }
 
 static int host_endpoint(struct sg_pctx *c, struct sg_backend_ref *br, const char *path);
+static int f_backend_tls(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path);
 
 static int f_mirror_backend(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
 {
@@ -226,6 +232,19 @@ static const struct sg_field route_policy_fields[] = {
 	{ "basicAuth", sg_f_basic_auth, FILTERS(struct sg_route) },
 	{ "extAuthz", sg_f_auth_refused, 0 },
 	{ "oidc", sg_f_auth_refused, 0 },
+	/* schema/config.json's FilterOrPolicy keys splicegate lacks */
+	{ "a2a", sg_f_refused, 0 },
+	{ "ai", sg_f_refused, 0 },
+	{ "backendAuth", sg_f_refused, 0 },
+	{ "backendTLS", f_backend_tls, offsetof(struct sg_route, backend_tls) },
+	{ "backendTunnel", sg_f_refused, 0 },
+	{ "buffer", sg_f_refused, 0 },
+	{ "delay", sg_f_refused, 0 },
+	{ "extProc", sg_f_refused, 0 },
+	{ "mcpAuthentication", sg_f_refused, 0 },
+	{ "mcpAuthorization", sg_f_refused, 0 },
+	{ "mcpGuardrails", sg_f_refused, 0 },
+	{ "remoteRateLimit", sg_f_refused, 0 },
 	{ 0 },
 };
 
@@ -382,6 +401,15 @@ static const struct sg_field backend_policy_fields[] = {
 	{ "requestHeaderModifier", sg_f_request_headers, FILTERS(struct sg_backend_ref) },
 	{ "responseHeaderModifier", sg_f_response_headers, FILTERS(struct sg_backend_ref) },
 	{ "requestRedirect", sg_f_request_redirect, FILTERS(struct sg_backend_ref) },
+	/* schema/config.json's LocalBackendPolicies keys splicegate lacks */
+	{ "a2a", sg_f_refused, 0 },
+	{ "ai", sg_f_refused, 0 },
+	{ "backendAuth", sg_f_refused, 0 },
+	{ "backendTunnel", sg_f_refused, 0 },
+	{ "inferenceRouting", sg_f_refused, 0 },
+	{ "mcpAuthorization", sg_f_refused, 0 },
+	{ "mcpGuardrails", sg_f_refused, 0 },
+	{ "sessionAffinity", sg_f_refused, 0 },
 	{ 0 },
 };
 
@@ -392,9 +420,19 @@ static int f_backend_policies(struct sg_pctx *c, const struct sg_node *n, void *
 }
 
 static const struct sg_field backend_fields[] = {
-	{ "host", sg_f_str, offsetof(struct sg_backend_ref, host), true },
+	{ "host", sg_f_str, offsetof(struct sg_backend_ref, host) },
 	{ "weight", sg_f_u32, offsetof(struct sg_backend_ref, weight) },
 	{ "policies", f_backend_policies, 0 },
+	/* schema/config.json's other LocalRouteBackend forms */
+	{ "ai", sg_f_refused, 0 },
+	{ "aws", sg_f_refused, 0 },
+	{ "backend", sg_f_refused, 0 },
+	{ "dynamic", sg_f_refused, 0 },
+	{ "internal", sg_f_refused, 0 },
+	{ "invalid", sg_f_refused, 0 },
+	{ "mcp", sg_f_refused, 0 },
+	{ "routeGroup", sg_f_refused, 0 },
+	{ "service", sg_f_refused, 0 },
 	{ 0 },
 };
 
@@ -460,8 +498,12 @@ static int f_backends(struct sg_pctx *c, const struct sg_node *n, void *dst, con
 		br->kind = SG_BREF_HOST;
 		br->weight = 1;
 		br->at = n->items[i];
-		if (sg_parse_fields(c, n->items[i], backend_fields, br, p) == -1 ||
-		    (br->host && host_endpoint(c, br, p) == -1))
+		if (sg_parse_fields(c, n->items[i], backend_fields, br, p) == -1)
+			ret = -1;
+		else if (!br->host) { /* after the other forms, which are refused by name */
+			sg_diag_err(c->d, n->items[i], "%s: missing required field \"host\"", p);
+			ret = -1;
+		} else if (host_endpoint(c, br, p) == -1)
 			ret = -1;
 		sg_filters_standalone_order(&br->filters);
 	}
@@ -487,10 +529,8 @@ static const struct sg_field tcp_route_fields[] = {
 /* ---- binds / listeners -------------------------------------------------- */
 
 struct listener_in {
-	const char *name;
-	const char *protocol;
-	const char *hostname;
-	const struct sg_node *routes, *tcp_routes, *tls;
+	struct sg_standalone_listener l;
+	const struct sg_node *routes, *tcp_routes;
 };
 
 static int f_node(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
@@ -500,12 +540,13 @@ static int f_node(struct sg_pctx *c, const struct sg_node *n, void *dst, const c
 }
 
 static const struct sg_field listener_fields[] = {
-	{ "name", sg_f_str, offsetof(struct listener_in, name) },
-	{ "protocol", sg_f_str, offsetof(struct listener_in, protocol) },
-	{ "hostname", sg_f_str, offsetof(struct listener_in, hostname) },
+	{ "name", sg_f_str, offsetof(struct listener_in, l.name) },
+	{ "protocol", sg_f_str, offsetof(struct listener_in, l.protocol) },
+	{ "hostname", sg_f_str, offsetof(struct listener_in, l.hostname) },
 	{ "routes", f_node, offsetof(struct listener_in, routes) },
 	{ "tcpRoutes", f_node, offsetof(struct listener_in, tcp_routes) },
-	{ "tls", f_node, offsetof(struct listener_in, tls) },
+	{ "tls", f_node, offsetof(struct listener_in, l.tls) },
+	{ "policies", sg_f_refused, 0 },
 	{ 0 },
 };
 
@@ -517,77 +558,84 @@ struct bind_in {
 static const struct sg_field bind_fields[] = {
 	{ "port", sg_f_port, offsetof(struct bind_in, port), true },
 	{ "listeners", f_node, offsetof(struct bind_in, listeners), true },
+	{ "tunnelProtocol", sg_f_tunnel_protocol, 0 },
+	{ "mode", sg_f_bind_mode, 0 },
 	{ 0 },
 };
 
-static int parse_routes(struct sg_draft *b, struct sg_listener *l, const struct sg_node *n,
-			const char *path)
+int sg_standalone_route(struct sg_draft *b, struct sg_listener *l, const struct sg_node *n,
+			const char *ns, const char *path)
 {
 	struct sg_pctx *c = &b->c;
-	int ret = 0;
+	size_t idx = l->nroutes;
+	struct sg_route *r =
+		sg_arena_push(c->a, &l->routes, &l->nroutes, &l->caproutes, sizeof(*r));
 
-	if (sg_need_seq(c, n, path) == -1)
+	if (!r)
 		return -1;
-	for (size_t i = 0; i < n->n; i++) {
-		struct sg_route *r =
-			sg_arena_push(c->a, &l->routes, &l->nroutes, &l->caproutes, sizeof(*r));
-
-		if (!r)
+	r->at = n;
+	r->ns = ns;
+	if (sg_parse_fields(c, n, route_fields, r, path) == -1)
+		return -1;
+	sg_filters_standalone_order(&r->filters);
+	for (size_t i = 0; r->backend_tls && i < r->backends.n; i++)
+		if (!r->backends.v[i].tls) /* a backend's own is more specific */
+			r->backends.v[i].tls = r->backend_tls;
+	if (!r->name)
+		r->name = sg_arena_printf(c->a, "route%zu", idx);
+	r->key = sg_arena_printf(c->a, "%s/%s", l->key, r->name);
+	if (r->nmatches == 0) {
+		struct sg_match *m =
+			sg_arena_push(c->a, &r->matches, &r->nmatches, &r->capmatches, sizeof(*m));
+		if (!m)
 			return -1;
-		r->at = n->items[i];
-		r->ns = "default";
-		if (sg_parse_fields(c, n->items[i], route_fields, r, sg_path_idx(c, path, i)) ==
-		    -1) {
-			ret = -1;
-			continue;
-		}
-		sg_filters_standalone_order(&r->filters);
-		if (!r->name)
-			r->name = sg_arena_printf(c->a, "route%zu", i);
-		r->key = sg_arena_printf(c->a, "%s/%s", l->key, r->name);
-		if (r->nmatches == 0) {
-			struct sg_match *m = sg_arena_push(c->a, &r->matches, &r->nmatches,
-							   &r->capmatches, sizeof(*m));
-			if (!m)
-				return -1;
-			m->path_kind = SG_PATH_PREFIX;
-			m->path = "/";
-		}
+		m->path_kind = SG_PATH_PREFIX;
+		m->path = "/";
 	}
-	return ret;
+	return 0;
 }
 
-static int parse_tcp_routes(struct sg_draft *b, struct sg_listener *l, const struct sg_node *n,
-			    const char *path)
+int sg_standalone_tcp_route(struct sg_draft *b, struct sg_listener *l, const struct sg_node *n,
+			    const char *ns, const char *path)
 {
 	struct sg_pctx *c = &b->c;
+	size_t idx = l->ntcp_routes;
+	struct sg_tcp_route *r =
+		sg_arena_push(c->a, &l->tcp_routes, &l->ntcp_routes, &l->captcp_routes, sizeof(*r));
+
+	if (!r)
+		return -1;
+	r->at = n;
+	r->ns = ns;
+	if (sg_parse_fields(c, n, tcp_route_fields, r, path) == -1)
+		return -1;
+	if (!r->name)
+		r->name = sg_arena_printf(c->a, "tcproute%zu", idx);
+	r->key = sg_arena_printf(c->a, "%s/%s", l->key, r->name);
+	if (r->hostnames.n && l->proto != SG_PROTO_TLS) {
+		sg_diag_err(c->d, sg_map_get(n, "hostnames"),
+			    "%s.hostnames: only a TLS listener routes by host name (SNI); a "
+			    "TCP listener's route takes every connection",
+			    path);
+		return -1;
+	}
+	return 0;
+}
+
+/* Each of `n`'s routes (HTTP when tcp is false) into l. */
+static int parse_routes(struct sg_draft *b, struct sg_listener *l, const struct sg_node *n,
+			bool tcp, const char *path)
+{
 	int ret = 0;
 
-	if (sg_need_seq(c, n, path) == -1)
+	if (sg_need_seq(&b->c, n, path) == -1)
 		return -1;
 	for (size_t i = 0; i < n->n; i++) {
-		struct sg_tcp_route *r = sg_arena_push(c->a, &l->tcp_routes, &l->ntcp_routes,
-						       &l->captcp_routes, sizeof(*r));
-		if (!r)
-			return -1;
-		r->at = n->items[i];
-		r->ns = "default";
-		if (sg_parse_fields(c, n->items[i], tcp_route_fields, r, sg_path_idx(c, path, i)) ==
-		    -1) {
+		const char *p = sg_path_idx(&b->c, path, i);
+
+		if ((tcp ? sg_standalone_tcp_route : sg_standalone_route)(b, l, n->items[i],
+									  "default", p) == -1)
 			ret = -1;
-			continue;
-		}
-		if (!r->name)
-			r->name = sg_arena_printf(c->a, "tcproute%zu", i);
-		r->key = sg_arena_printf(c->a, "%s/%s", l->key, r->name);
-		if (r->hostnames.n && l->proto != SG_PROTO_TLS) {
-			sg_diag_err(
-				c->d, sg_map_get(n->items[i], "hostnames"),
-				"%s.hostnames: only a TLS listener routes by host name (SNI); a "
-				"TCP listener's route takes every connection",
-				sg_path_idx(c, path, i));
-			ret = -1;
-		}
 	}
 	return ret;
 }
@@ -614,14 +662,55 @@ static int parse_proto(struct sg_pctx *c, const struct sg_node *at, const char *
 	return sg_expected(c, at, path, "HTTP, HTTPS, TCP or TLS (passthrough)");
 }
 
+struct sg_listener *sg_standalone_listener(struct sg_draft *b, uint16_t port,
+					   const struct sg_standalone_listener *in,
+					   const struct sg_node *at, const char *path)
+{
+	struct sg_pctx *c = &b->c;
+	enum sg_proto proto = SG_PROTO_HTTP;
+	struct sg_tls_cert *tls = NULL;
+	struct sg_bind *bind;
+	struct sg_listener *l;
+
+	if (parse_proto(c, sg_map_get(at, "protocol"), in->protocol, &proto,
+			sg_path_key(c, path, "protocol")) == -1)
+		return NULL;
+	/* A TLS listener without `tls` passes connections through by SNI;
+	 * with it, agentgateway would terminate them and proxy TCP. */
+	if (in->tls && proto != SG_PROTO_HTTPS) {
+		sg_expected(c, in->tls, sg_path_key(c, path, "tls"),
+			    proto == SG_PROTO_TLS
+				    ? "no tls section (a TLS listener passes connections "
+				      "through by SNI; terminating TLS in front of TCP routes "
+				      "is not supported: use an HTTPS listener for HTTP)"
+				    : "no tls section (only HTTPS listeners terminate TLS)");
+		return NULL;
+	}
+	if (proto == SG_PROTO_HTTPS && !in->tls) {
+		sg_diag_err(c->d, at, "%s: an HTTPS listener needs tls: {cert, key}", path);
+		return NULL;
+	}
+	if (in->tls && !(tls = sg_parse_tls_files(c, in->tls, sg_path_key(c, path, "tls"))))
+		return NULL;
+	bind = sg_draft_bind(b, port, proto, at);
+	if (!bind || !(l = sg_draft_listener(b, bind, at)))
+		return NULL;
+	l->gw_ns = "default";
+	l->gw_name = "default";
+	l->name = in->name;
+	l->key = sg_arena_printf(c->a, "%s/%s", bind->key, l->name);
+	l->hostname = in->hostname ? in->hostname : "";
+	l->proto = proto;
+	l->port = port;
+	l->tls = tls;
+	return l;
+}
+
 static int parse_listener(struct sg_draft *b, uint16_t port, const struct sg_node *n, size_t idx,
 			  const char *path)
 {
 	struct sg_pctx *c = &b->c;
 	struct listener_in in = { 0 };
-	enum sg_proto proto = SG_PROTO_HTTP;
-	struct sg_tls_cert *tls = NULL;
-	struct sg_bind *bind;
 	struct sg_listener *l;
 	int ret = 0;
 
@@ -629,48 +718,23 @@ static int parse_listener(struct sg_draft *b, uint16_t port, const struct sg_nod
 	 * reported too, so that `check` shows every error of a file. */
 	if (sg_parse_fields(c, n, listener_fields, &in, path) == -1)
 		ret = -1;
-	if (parse_proto(c, sg_map_get(n, "protocol"), in.protocol, &proto,
-			sg_path_key(c, path, "protocol")) == -1)
+	if (!in.l.name)
+		in.l.name = sg_arena_printf(c->a, "listener%zu", idx);
+	if (!(l = sg_standalone_listener(b, port, &in.l, n, path)))
 		return -1;
-	/* A TLS listener without `tls` passes connections through by SNI;
-	 * with it, agentgateway would terminate them and proxy TCP. */
-	if (in.tls && proto != SG_PROTO_HTTPS)
-		return sg_expected(
-			c, in.tls, sg_path_key(c, path, "tls"),
-			proto == SG_PROTO_TLS
-				? "no tls section (a TLS listener passes connections "
-				  "through by SNI; terminating TLS in front of TCP routes "
-				  "is not supported: use an HTTPS listener for HTTP)"
-				: "no tls section (only HTTPS listeners terminate TLS)");
-	if (proto == SG_PROTO_HTTPS && !in.tls) {
-		sg_diag_err(c->d, n, "%s: an HTTPS listener needs tls: {cert, key}", path);
-		return -1;
-	}
-	if (in.tls && !(tls = sg_parse_tls_files(c, in.tls, sg_path_key(c, path, "tls"))))
-		return -1;
-	bind = sg_draft_bind(b, port, proto, n);
-	if (!bind || !(l = sg_draft_listener(b, bind, n)))
-		return -1;
-	l->gw_ns = "default";
-	l->gw_name = "default";
-	l->name = in.name ? in.name : sg_arena_printf(c->a, "listener%zu", idx);
-	l->key = sg_arena_printf(c->a, "%s/%s", bind->key, l->name);
-	l->hostname = in.hostname ? in.hostname : "";
-	l->proto = proto;
-	l->port = port;
-	l->tls = tls;
-	if (in.routes && proto != SG_PROTO_HTTP && proto != SG_PROTO_HTTPS) {
+	if (in.routes && l->proto != SG_PROTO_HTTP && l->proto != SG_PROTO_HTTPS) {
 		sg_diag_err(c->d, in.routes, "%s.routes: a %s listener takes tcpRoutes", path,
-			    sg_proto_name(proto));
+			    sg_proto_name(l->proto));
 		ret = -1;
-	} else if (in.routes && parse_routes(b, l, in.routes, sg_path_key(c, path, "routes")))
+	} else if (in.routes &&
+		   parse_routes(b, l, in.routes, false, sg_path_key(c, path, "routes")))
 		ret = -1;
-	if (in.tcp_routes && (proto == SG_PROTO_HTTP || proto == SG_PROTO_HTTPS)) {
+	if (in.tcp_routes && (l->proto == SG_PROTO_HTTP || l->proto == SG_PROTO_HTTPS)) {
 		sg_diag_err(c->d, in.tcp_routes, "%s.tcpRoutes: an %s listener takes routes", path,
-			    sg_proto_name(proto));
+			    sg_proto_name(l->proto));
 		ret = -1;
 	} else if (in.tcp_routes &&
-		   parse_tcp_routes(b, l, in.tcp_routes, sg_path_key(c, path, "tcpRoutes")))
+		   parse_routes(b, l, in.tcp_routes, true, sg_path_key(c, path, "tcpRoutes")))
 		ret = -1;
 	return ret;
 }
@@ -760,12 +824,22 @@ static int add_frontend_policies(struct sg_draft *b, const struct frontend_polic
 
 struct standalone_in {
 	const struct sg_node *config, *frontend, *binds;
+	const struct sg_node *gateways, *routes, *tcp_routes;
 };
 
 static const struct sg_field top_fields[] = {
 	{ "config", f_node, offsetof(struct standalone_in, config) },
 	{ "frontendPolicies", f_node, offsetof(struct standalone_in, frontend) },
 	{ "binds", f_node, offsetof(struct standalone_in, binds) },
+	{ "gateways", f_node, offsetof(struct standalone_in, gateways) },
+	{ "routes", f_node, offsetof(struct standalone_in, routes) },
+	{ "tcpRoutes", f_node, offsetof(struct standalone_in, tcp_routes) },
+	{ "policies", sg_f_refused, 0 },
+	{ "backends", sg_f_refused, 0 },
+	{ "services", sg_f_refused, 0 },
+	{ "workloads", sg_f_refused, 0 },
+	{ "routeGroups", sg_f_refused, 0 },
+	{ "ui", sg_f_refused, 0 },
 	{ 0 },
 };
 
@@ -804,6 +878,8 @@ int sg_standalone_parse(struct sg_draft *b, const struct sg_node *doc)
 	     add_frontend_policies(b, &fp) == -1))
 		ret = -1;
 	if (in.binds && parse_binds(b, in.binds) == -1)
+		ret = -1;
+	if (sg_gateways_parse(b, in.gateways, in.routes, in.tcp_routes) == -1)
 		ret = -1;
 	return ret;
 }

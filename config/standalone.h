@@ -3,8 +3,36 @@
 #ifndef SG_CONFIG_STANDALONE_H
 #define SG_CONFIG_STANDALONE_H
 
+#include <stdint.h>
+
 #include "config/draft.h"
 #include "config/node.h"
+
+/* What a listener is made of, in both of the file's forms (a bind's
+ * listener, a gateway or a gateway's listener). */
+struct sg_standalone_listener {
+	const char *name;     /* never NULL */
+	const char *protocol; /* HTTP, HTTPS, TCP, TLS; NULL: HTTP */
+	const char *hostname; /* NULL: any */
+	const struct sg_node *tls;
+};
+
+/* A listener on `port` from `in` (the map it came from is `at`: errors
+ * point there and at its protocol key), keyed "bind/PORT/NAME", in the
+ * standalone gateway. Returns it (valid until the next listener is added
+ * to its bind), or NULL after recording an error. */
+struct sg_listener *sg_standalone_listener(struct sg_draft *b, uint16_t port,
+					   const struct sg_standalone_listener *in,
+					   const struct sg_node *at, const char *path);
+
+/* One route map `n` ({name, hostnames, matches, policies, backends}), or a
+ * TCP route ({name, hostnames, backends}), appended to l in namespace ns
+ * (unnamed: routeN / tcprouteN by its place in l). Returns 0, or -1 after
+ * recording errors. */
+int sg_standalone_route(struct sg_draft *b, struct sg_listener *l, const struct sg_node *n,
+			const char *ns, const char *path);
+int sg_standalone_tcp_route(struct sg_draft *b, struct sg_listener *l, const struct sg_node *n,
+			    const char *ns, const char *path);
 
 /* Parse one standalone document `doc` (a map) into b->cfg. Returns 0, or
  * -1 after recording errors in b->c.d. */

@@ -1250,7 +1250,7 @@ static void test_config_reports_many_unknown_keys(void **state)
 	assert_int_equal(l->diag.dropped, 100000 - SG_DIAG_MAX_LINES);
 	assert_string_equal(l->diag.lines[0],
 			    "t.yaml:2:1: (top level): unknown field \"k0\", expected one of: "
-			    "config, frontendPolicies, binds");
+			    "config, frontendPolicies, binds, gateways, routes, tcpRoutes");
 	joined = sg_diag_join(&l->diag);
 	assert_non_null(joined);
 	assert_non_null(strstr(joined, "unknown field \"k99\""));
@@ -1433,10 +1433,10 @@ static void test_config_rejects_unknown_keys(void **state)
 	static const struct err_case cases[] = {
 		{ "standalone top level", "bogus: 1\n",
 		  "t.yaml:1:1: (top level): unknown field \"bogus\", expected one of: config, "
-		  "frontendPolicies, binds" },
+		  "frontendPolicies, binds, gateways, routes, tcpRoutes" },
 		{ "standalone bind", "binds:\n- port: 8080\n  bogus: 1\n  listeners: []\n",
 		  "t.yaml:3:3: binds[0]: unknown field \"bogus\", expected one of: port, "
-		  "listeners" },
+		  "listeners, tunnelProtocol, mode" },
 		{ "standalone config", "config:\n  adminAddress: x\n",
 		  "t.yaml:2:3: config: unknown field \"adminAddress\" (did you mean "
 		  "\"adminAddr\"?), expected one of: adminAddr, "
