@@ -13,6 +13,7 @@
 #include "user/base/buf.h"
 #include "user/base/log.h"
 #include "user/codec/authzpb.h"
+#include "user/codec/h2.h"
 #include "user/core/backend.h"
 #include "user/core/h1backend.h"
 #include "user/core/h2backend.h"
@@ -290,19 +291,13 @@ static void x_failed(void *data, enum sg_xfail why, int err)
 	undecided(z, text);
 }
 
-/* A grpc-status value: its number, -1 when it is not one. */
+/* A grpc-status value: its number, -1 when it is not one (the decimal
+ * reader HTTP/2's content-length uses). */
 static int number(const char *p, size_t len)
 {
-	int v = 0;
+	int64_t v = sg_h2_content_length(p, len);
 
-	if (!len || len > 4)
-		return -1;
-	for (size_t i = 0; i < len; i++) {
-		if (p[i] < '0' || p[i] > '9')
-			return -1;
-		v = v * 10 + (p[i] - '0');
-	}
-	return v;
+	return v >= 0 && v <= 99 ? (int)v : -1;
 }
 
 static void x_head(void *data, const struct sg_h1_resp *resp, bool end)
