@@ -608,6 +608,46 @@ static struct sg_json *basic_auth(const struct sg_basic_auth *b)
 	return o;
 }
 
+/* extAuthz as agentgateway prints it: the service, the protocol, the
+ * failure mode, what is sent (nothing in it is secret). */
+static struct sg_json *ext_authz(const struct sg_ext_authz *x)
+{
+	struct sg_json *o = sg_json_object(), *proto, *v;
+
+	sg_json_add_str(o, "host", x->host);
+	proto = sg_json_add_object(sg_json_add_object(o, "protocol"), x->http ? "http" : "grpc");
+	if (x->http && x->response.n) {
+		v = sg_json_add_array(proto, "includeResponseHeaders");
+		for (size_t i = 0; i < x->response.n; i++)
+			sg_json_push(v, sg_json_string(x->response.v[i]));
+	}
+	if (!x->http && x->context.n) {
+		v = sg_json_add_object(proto, "context");
+		for (size_t i = 0; i + 1 < x->context.n; i += 2)
+			sg_json_add_str(v, x->context.v[i], x->context.v[i + 1]);
+	}
+	if (x->failure == SG_EXT_AUTHZ_STATUS)
+		sg_json_add_num(sg_json_add_object(o, "failureMode"), "denyWithStatus",
+				x->deny_status);
+	else
+		sg_json_add_str(o, "failureMode",
+				x->failure == SG_EXT_AUTHZ_ALLOW ? "allow" : "deny");
+	if (x->headers.n) {
+		v = sg_json_add_array(o, "includeRequestHeaders");
+		for (size_t i = 0; i < x->headers.n; i++)
+			sg_json_push(v, sg_json_string(x->headers.v[i]));
+	}
+	if (x->body) {
+		v = sg_json_add_object(o, "includeRequestBody");
+		sg_json_add_num(v, "maxRequestBytes", x->body_max);
+		sg_json_add_bool(v, "allowPartialMessage", x->body_partial);
+		sg_json_add_bool(v, "packAsBytes", x->body_raw);
+	}
+	sg_json_add(sg_json_add_object(sg_json_add_object(o, "policies"), "http"), "requestTimeout",
+		    dur(x->timeout));
+	return o;
+}
+
 /* One inlinePolicies entry per filter of f, in f's order. */
 static void push_filters(struct sg_json *inl, const struct sg_filters *f)
 {
@@ -653,6 +693,9 @@ static void push_filters(struct sg_json *inl, const struct sg_filters *f)
 			break;
 		case SG_FILTER_API_KEY:
 			sg_json_add(p, "apiKey", api_keys(f->apikeys));
+			break;
+		case SG_FILTER_EXT_AUTHZ:
+			sg_json_add(p, "extAuthz", ext_authz(f->ext_authz));
 			break;
 		case SG_FILTER_KINDS:
 			break;

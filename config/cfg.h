@@ -647,6 +647,32 @@ struct sg_basic_auth {
 	const struct sg_node *at;
 };
 
+/* agentgateway's extAuthz (ExtAuthz): an authorization service at `host`
+ * asked about each request, over gRPC (envoy.service.auth.v3.Authorization/
+ * Check, h2c) or HTTP/1.1, before the request goes to its backend. */
+enum sg_ext_authz_failure {
+	SG_EXT_AUTHZ_DENY,   /* the service cannot decide: 403 */
+	SG_EXT_AUTHZ_ALLOW,  /* ... the request passes */
+	SG_EXT_AUTHZ_STATUS, /* ... answered deny_status */
+};
+
+struct sg_ext_authz {
+	const char *host;	 /* as written, "addr:port" */
+	struct sg_endpoint ep;	 /* of host */
+	bool http;		 /* protocol http, else grpc */
+	struct sg_strs context;	 /* grpc.context: key, value, key, value... */
+	struct sg_strs headers;	 /* includeRequestHeaders, lower-case (n 0: the default) */
+	struct sg_strs response; /* http.includeResponseHeaders, lower-case */
+	bool body;		 /* includeRequestBody given */
+	uint32_t body_max;	 /* its maxRequestBytes (0 in config: 8192) */
+	bool body_partial;	 /* allowPartialMessage */
+	bool body_raw;		 /* packAsBytes */
+	enum sg_ext_authz_failure failure;
+	uint16_t deny_status;
+	sg_dur timeout; /* policies.http.requestTimeout, default 2s */
+	const struct sg_node *at;
+};
+
 enum sg_filter_kind {
 	SG_FILTER_REQUEST_HEADERS,
 	SG_FILTER_RESPONSE_HEADERS,
@@ -658,9 +684,10 @@ enum sg_filter_kind {
 	SG_FILTER_CSRF, /* route policies, not Gateway API filters */
 	SG_FILTER_LOCAL_RATE_LIMIT,
 	SG_FILTER_TRANSFORM,
-	SG_FILTER_JWT,	   /* jwtAuth, a route policy */
-	SG_FILTER_API_KEY, /* apiKey, a route policy */
-	SG_FILTER_BASIC,   /* basicAuth, a route policy */
+	SG_FILTER_JWT,	     /* jwtAuth, a route policy */
+	SG_FILTER_API_KEY,   /* apiKey, a route policy */
+	SG_FILTER_BASIC,     /* basicAuth, a route policy */
+	SG_FILTER_EXT_AUTHZ, /* extAuthz, a route policy */
 	SG_FILTER_KINDS,
 };
 
@@ -676,9 +703,10 @@ struct sg_filters {
 	const struct sg_ratelimits *ratelimits; /* NULL = none */
 	const struct sg_csrf *csrf;
 	const struct sg_transform *transform;
-	const struct sg_jwt_auth *jwt;	   /* NULL = none */
-	const struct sg_api_keys *apikeys; /* NULL = none */
-	const struct sg_basic_auth *basic; /* NULL = none */
+	const struct sg_jwt_auth *jwt;	      /* NULL = none */
+	const struct sg_api_keys *apikeys;    /* NULL = none */
+	const struct sg_basic_auth *basic;    /* NULL = none */
+	const struct sg_ext_authz *ext_authz; /* NULL = none */
 	/* The order config_dump lists them in `inlinePolicies`, before
 	 * timeout and retry, as agentgateway does: its fixed order in the
 	 * standalone dialect, its HTTPRoute translation order in Kubernetes

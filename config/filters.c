@@ -472,7 +472,7 @@ bool sg_filters_any(const struct sg_filters *f)
 {
 	return f->request_headers || f->response_headers || f->redirect || f->rewrite ||
 	       f->mirrors.n || f->direct || f->cors || f->csrf || f->ratelimits || f->transform ||
-	       f->jwt || f->apikeys || f->basic;
+	       f->jwt || f->apikeys || f->basic || f->ext_authz;
 }
 
 void sg_filters_standalone_order(struct sg_filters *f)
@@ -504,4 +504,6 @@ void sg_filters_standalone_order(struct sg_filters *f)
 		sg_filters_list(f, SG_FILTER_BASIC);
 	if (f->apikeys)
 		sg_filters_list(f, SG_FILTER_API_KEY);
+	if (f->ext_authz)
+		sg_filters_list(f, SG_FILTER_EXT_AUTHZ);
 }

@@ -6,6 +6,7 @@
 
 #include "config/accesslog.h"
 #include "config/auth.h"
+#include "config/extauthz.h"
 #include "config/draft.h"
 #include "config/fields.h"
 #include "config/filters.h"
@@ -230,7 +231,7 @@ static const struct sg_field route_policy_fields[] = {
 	{ "authorization", sg_f_auth_refused, 0 },
 	{ "apiKey", sg_f_api_keys, FILTERS(struct sg_route) },
 	{ "basicAuth", sg_f_basic_auth, FILTERS(struct sg_route) },
-	{ "extAuthz", sg_f_auth_refused, 0 },
+	{ "extAuthz", sg_f_ext_authz, FILTERS(struct sg_route) },
 	{ "oidc", sg_f_auth_refused, 0 },
 	/* schema/config.json's FilterOrPolicy keys splicegate lacks */
 	{ "a2a", sg_f_refused, 0 },

@@ -46,6 +46,10 @@ static const struct fail_info infos[] = {
 	[SG_FAIL_APIKEY] = { 401, "api key authentication failure: ", false, "apikey" },
 	/* agentgateway's ProxyError::BasicAuthenticationFailure */
 	[SG_FAIL_BASIC] = { 401, "basic authentication failure: ", false, "basic" },
+	/* agentgateway's ProxyError::ExternalAuthorizationFailed */
+	[SG_FAIL_EXT_AUTHZ] = { 403, "external authorization failed", false, "ext_authz" },
+	[SG_FAIL_EXT_AUTHZ_BODY] = { 413, "external authorization failed", false,
+				     "ext_authz_body" },
 };
 
 const char *sg_fail_name(enum sg_fail kind)

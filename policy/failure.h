@@ -41,9 +41,13 @@ enum sg_fail {
 				  * refused the request's token, or it had none
 				  * (strict) */
 	SG_FAIL_APIKEY,		 /* 401 api key authentication failure: <cause> */
-	SG_FAIL_BASIC,		 /* 401 basic authentication failure: <cause>
-				  * (the last kind: user/core/stats.h counts to
-				  * it) */
+	SG_FAIL_BASIC,		 /* 401 basic authentication failure: <cause> */
+	SG_FAIL_EXT_AUTHZ,	 /* 403 external authorization failed: the
+				  * authorization service could not decide
+				  * (failureMode deny) */
+	SG_FAIL_EXT_AUTHZ_BODY,	 /* 413 external authorization failed: the body
+				  * is over includeRequestBody's bound (the last
+				  * kind: user/core/stats.h counts to it) */
 };
 
 uint16_t sg_fail_status(enum sg_fail kind);

@@ -6,7 +6,8 @@ set -eu
 PKGS="build-essential pkg-config clang-14 libclang-rt-14-dev llvm-14 clang-format bpftool
 libbpf-dev libelf-dev zlib1g-dev libnghttp2-dev node-llhttp libyaml-dev
 libcjson-dev libcmocka-dev libssl-dev libcrypt-dev
-curl jq python3 python3-httpbin python3-pycurl python3-h2 nghttp2-client nghttp2-server iproute2
+curl jq python3 python3-httpbin python3-pycurl python3-h2 python3-grpcio python3-grpc-tools
+python3-protobuf nghttp2-client nghttp2-server iproute2
 procps wrk man-db openssl nginx haproxy prometheus"
 
 missing=""

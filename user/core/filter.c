@@ -397,6 +397,14 @@ int sg_filter_plan_request_line(struct sg_filter_plan *p, struct sg_h1_span name
 	return v ? push_add(&p->route_request, name, (struct sg_h1_span){ v, len }) : 0;
 }
 
+int sg_filter_plan_request_add(struct sg_filter_plan *p, struct sg_h1_span name, const char *value,
+			       size_t len)
+{
+	const char *v = keep(p, value, len);
+
+	return v ? push_add(&p->route_request, name, (struct sg_h1_span){ v, len }) : -ENOMEM;
+}
+
 int sg_filter_plan_target(struct sg_filter_plan *p, const char *target, size_t len)
 {
 	const char *t = keep(p, target, len);

@@ -167,6 +167,9 @@ char *sg_filter_plan_room(struct sg_filter_plan *p, size_t cap);
  * as long as the plan. 0 (or the copy), -ENOMEM (NULL). */
 int sg_filter_plan_request_line(struct sg_filter_plan *p, struct sg_h1_span name, const char *value,
 				size_t len);
+/* The same line added beside any received one of its name. */
+int sg_filter_plan_request_add(struct sg_filter_plan *p, struct sg_h1_span name, const char *value,
+			       size_t len);
 int sg_filter_plan_target(struct sg_filter_plan *p, const char *target, size_t len);
 int sg_filter_plan_response_line(struct sg_filter_plan *p, struct sg_h1_span name,
 				 struct sg_h1_span value);

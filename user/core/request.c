@@ -11,6 +11,7 @@
 #include "policy/pathnorm.h"
 #include "policy/route.h"
 #include "user/base/log.h"
+#include "user/core/authzcall.h"
 
 static uint64_t now(const struct sg_request *r)
 {
@@ -91,6 +92,10 @@ void sg_request_fail(struct sg_request *r, enum sg_fail kind, int err)
 				    ? r->plan.cause
 				    : sg_attempt_cause(&r->at, kind, err);
 
+	if (r->authz) { /* the service is not waited for any longer */
+		sg_extauthz_cancel(r->authz);
+		r->authz = NULL;
+	}
 	sg_fail_body(kind, cause, body, sizeof(body));
 	SG_DEBUG("%s: %u %s", r->ip, status, body);
 	r->failed = true;
@@ -277,14 +282,50 @@ bool sg_request_begin(struct sg_request *r, const struct sg_request_head *h)
 
 /* ---- tries ----------------------------------------------------------------- */
 
-void sg_request_start(struct sg_request *r)
+/* The first try, with the route's mirrors first (once). */
+static void start_tries(struct sg_request *r)
 {
-	r->phase = SG_REQUEST_ATTEMPT;
 	if (!r->route_mirrored) {
 		r->route_mirrored = true;
 		mirror(r, &r->at.route->eff_filters.mirrors);
 	}
 	sg_attempt_start(&r->at);
+}
+
+void sg_request_start(struct sg_request *r)
+{
+	const struct sg_ext_authz *x = r->at.route->eff_filters.ext_authz;
+
+	r->phase = SG_REQUEST_ATTEMPT;
+	if (x) { /* the service is asked first; its verdict goes on */
+		r->authz = sg_extauthz_start(r, x);
+		return;
+	}
+	start_tries(r);
+}
+
+void sg_request_authorized(struct sg_request *r)
+{
+	r->authz = NULL;
+	start_tries(r);
+	r->sink->failed(r); /* the frontend refreshes its timer and I/O */
+}
+
+void sg_request_answer(struct sg_request *r, uint16_t status, const struct sg_h1_edit *edit,
+		       const char *body, size_t len, bool text)
+{
+	r->authz = NULL;
+	sg_attempt_drop(&r->at);
+	count(r, status);
+	r->sink->answer(r, status, edit, body, len, text);
+	r->sink->failed(r);
+}
+
+void sg_request_denied(struct sg_request *r, enum sg_fail kind)
+{
+	r->authz = NULL;
+	sg_request_fail(r, kind, 0);
+	r->sink->failed(r);
 }
 
 static struct sg_request *of_attempt(struct sg_attempt *a)
@@ -395,6 +436,10 @@ void sg_request_log(struct sg_request *r, uint64_t uncounted_in, uint64_t uncoun
 	char error[256];
 	struct sg_access_entry e;
 
+	if (r->authz) { /* the request is over: so is its question */
+		sg_extauthz_cancel(r->authz);
+		r->authz = NULL;
+	}
 	if (r->logged || !r->started) {
 		r->req = NULL;
 		return;
@@ -458,6 +503,8 @@ void sg_request_release(struct sg_request *r)
 
 void sg_request_free(struct sg_request *r)
 {
+	sg_extauthz_cancel(r->authz);
+	r->authz = NULL;
 	sg_attempt_end(&r->at);
 	sg_filter_plan_reset(&r->plan);
 	sg_authn_reset(&r->authn);

@@ -16,6 +16,8 @@
  *                   (maxConcurrentRequests), no route -> 404/421, the
  *                   route's filter plan (CORS, jwtAuth, rate limit, CSRF,
  *                   redirects, direct responses), the body watchdog
+ *   authorized      sg_request_start: the route's extAuthz asked, on the
+ *                   loop; its verdict starts the first try or answers
  *   each try        sg_request_send: the try's backend's plan, the
  *                   first try's backend mirrors, then the sink sends
  *   response head   sg_request_response_head: counted with its status
@@ -110,6 +112,9 @@ struct sg_request {
 	struct sg_filter_plan plan;
 	/* Who the caller proved to be (a route's jwtAuth: its claims). */
 	struct sg_authn authn;
+	/* The route's extAuthz being asked about it (user/core/authzcall.h);
+	 * NULL: none under way. */
+	struct sg_extauthz *authz;
 	enum sg_request_phase phase;
 	bool is_head;	     /* HEAD: answers carry no body */
 	bool held;	     /* counted in its bind's maxConcurrentRequests */
@@ -168,6 +173,16 @@ bool sg_request_begin(struct sg_request *r, const struct sg_request_head *h);
 
 /* The first try starts, with the route's mirrors first (once). */
 void sg_request_start(struct sg_request *r);
+
+/* The verdict of the route's extAuthz (user/core/authzcall.c), which came
+ * outside the frontend's dispatch: the first try starts (authorized);
+ * the request is answered status, the lines of *edit, body[0..len) (the
+ * service's denial; text: the gateway's own words); or it fails as
+ * `kind`. */
+void sg_request_authorized(struct sg_request *r);
+void sg_request_answer(struct sg_request *r, uint16_t status, const struct sg_h1_edit *edit,
+		       const char *body, size_t len, bool text);
+void sg_request_denied(struct sg_request *r, enum sg_fail kind);
 
 /* attempt ops: the try's exchange is ready (ops->send) and no try is left
  * (ops->fail). A frontend's struct sg_attempt_ops names these two; the

@@ -1,0 +1,278 @@
+/* extAuthz as agentgateway's standalone config writes it (the contract is
+ * config/extauthz.h). */
+#include "config/extauthz.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "config/duration.h"
+#include "config/hostname.h"
+#include "config/node.h"
+
+/* A key splicegate does not implement, refused with why. */
+static int refused(struct sg_pctx *c, const struct sg_node *n, const char *path, const char *why)
+{
+	sg_diag_err(c->d, n, "%s: not supported (%s)", path, why);
+	return -1;
+}
+
+static int f_cel(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
+{
+	(void)dst;
+	return refused(c, n, path, "extAuthz's CEL expressions are not implemented");
+}
+
+static int f_target(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
+{
+	(void)dst;
+	return refused(c, n, path, "give the authorization service as host: \"addr:port\"");
+}
+
+static int f_cache(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
+{
+	(void)dst;
+	return refused(c, n, path, "decisions are not cached: every request is asked about");
+}
+
+/* host: "addr:port" (a name, an IPv4 address, or an IPv6 one in
+ * brackets). */
+static int f_host(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
+{
+	struct sg_ext_authz *x = dst;
+	const char *s = n->kind == SG_NODE_SCALAR ? n->str : NULL;
+	const char *colon = s ? strrchr(s, ':') : NULL;
+	unsigned long port = 0;
+	char *end = NULL, *addr;
+	size_t alen;
+
+	if (colon && colon > s && colon[1])
+		port = strtoul(colon + 1, &end, 10);
+	if (!port || port > 65535 || *end)
+		return sg_expected(c, n, path, "\"address:port\" such as \"127.0.0.1:9000\"");
+	alen = (size_t)(colon - s);
+	if (s[0] == '[' ? alen < 3 || s[alen - 1] != ']' : !sg_host_addr_valid(s, alen))
+		return sg_expected(c, n, path, "\"address:port\" such as \"127.0.0.1:9000\"");
+	x->host = sg_arena_strdup(c->a, s);
+	addr = sg_arena_strdup(c->a, s); /* the endpoint's address, cut at the colon */
+	if (!x->host || !addr)
+		return -1;
+	addr[alen] = '\0';
+	if (addr[0] == '[') { /* the endpoint's address is the bare IPv6 literal */
+		addr[alen - 1] = '\0';
+		addr++;
+	}
+	x->ep = (struct sg_endpoint){ addr, (uint16_t)port };
+	return 0;
+}
+
+/* A list of header names, lower-case (pseudo-headers such as ":path"
+ * kept as written). */
+static int f_names(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
+{
+	struct sg_strs *v = dst;
+
+	if (sg_f_strs(c, n, dst, path) == -1)
+		return -1;
+	for (size_t i = 0; i < v->n; i++) {
+		char *s = sg_arena_strdup(c->a, v->v[i]);
+
+		if (!s)
+			return -1;
+		if (!s[0])
+			return sg_expected(c, n, path, "header names");
+		for (char *p = s; *p; p++)
+			if (*p >= 'A' && *p <= 'Z')
+				*p = (char)(*p - 'A' + 'a');
+		v->v[i] = s;
+	}
+	return 0;
+}
+
+/* grpc.context: a map of strings, kept as key, value pairs. */
+static int f_context(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
+{
+	struct sg_strs *v = dst;
+
+	if (sg_node_is_null(n))
+		return 0;
+	if (sg_need_map(c, n, path) == -1)
+		return -1;
+	for (size_t i = 0; i < sg_map_len(n); i++) {
+		const struct sg_node *k = sg_map_key(n, i), *val = sg_map_val(n, i);
+		const char **slot;
+
+		if (val->kind != SG_NODE_SCALAR)
+			return sg_expected(c, val, sg_path_key(c, path, k->str), "a string");
+		for (int j = 0; j < 2; j++) {
+			slot = sg_arena_push(c->a, &v->v, &v->n, &v->cap, sizeof(*v->v));
+			if (!slot)
+				return -1;
+			*slot = j ? val->str : k->str;
+		}
+	}
+	return 0;
+}
+
+static int f_grpc(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
+{
+	static const struct sg_field fields[] = {
+		{ "context", f_context, offsetof(struct sg_ext_authz, context) },
+		{ "metadata", f_cel, 0 },
+		{ 0 },
+	};
+
+	if (sg_node_is_null(n))
+		return 0;
+	return sg_parse_fields(c, n, fields, dst, path);
+}
+
+static int f_http(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
+{
+	static const struct sg_field fields[] = {
+		{ "includeResponseHeaders", f_names, offsetof(struct sg_ext_authz, response) },
+		{ "path", f_cel, 0 },
+		{ "redirect", f_cel, 0 },
+		{ "body", f_cel, 0 },
+		{ "addRequestHeaders", f_cel, 0 },
+		{ "metadata", f_cel, 0 },
+		{ 0 },
+	};
+
+	((struct sg_ext_authz *)dst)->http = true;
+	if (sg_node_is_null(n))
+		return 0;
+	return sg_parse_fields(c, n, fields, dst, path);
+}
+
+/* protocol: exactly one of grpc, http. */
+static int f_protocol(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
+{
+	static const struct sg_field fields[] = {
+		{ "grpc", f_grpc, 0 },
+		{ "http", f_http, 0 },
+		{ 0 },
+	};
+
+	if (sg_need_map(c, n, path) == -1)
+		return -1;
+	if (sg_map_len(n) != 1)
+		return sg_expected(c, n, path, "a map with exactly one of grpc, http");
+	return sg_parse_fields(c, n, fields, dst, path);
+}
+
+/* failureMode: allow | deny | {denyWithStatus: 100..599}. */
+static int f_failure(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
+{
+	struct sg_ext_authz *x = dst;
+	const struct sg_node *st = n->kind == SG_NODE_MAP && sg_map_len(n) == 1
+					   ? sg_map_get(n, "denyWithStatus")
+					   : NULL;
+	char *end = NULL;
+	unsigned long v;
+
+	if (n->kind == SG_NODE_SCALAR && !strcmp(n->str, "allow")) {
+		x->failure = SG_EXT_AUTHZ_ALLOW;
+		return 0;
+	}
+	if (n->kind == SG_NODE_SCALAR && !strcmp(n->str, "deny")) {
+		x->failure = SG_EXT_AUTHZ_DENY;
+		return 0;
+	}
+	if (!st || st->kind != SG_NODE_SCALAR)
+		return sg_expected(c, n, path, "allow, deny or {denyWithStatus: <status>}");
+	v = strtoul(st->str, &end, 10);
+	if (*end || !st->str[0] || v < 100 || v > 599)
+		return sg_expected(c, st, sg_path_key(c, path, "denyWithStatus"),
+				   "an HTTP status from 100 to 599");
+	x->failure = SG_EXT_AUTHZ_STATUS;
+	x->deny_status = (uint16_t)v;
+	return 0;
+}
+
+static int f_body(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
+{
+	static const struct sg_field fields[] = {
+		{ "maxRequestBytes", sg_f_u32, offsetof(struct sg_ext_authz, body_max) },
+		{ "allowPartialMessage", sg_f_bool, offsetof(struct sg_ext_authz, body_partial) },
+		{ "packAsBytes", sg_f_bool, offsetof(struct sg_ext_authz, body_raw) },
+		{ 0 },
+	};
+	struct sg_ext_authz *x = dst;
+
+	if (sg_node_is_null(n))
+		return 0;
+	x->body = true;
+	if (sg_parse_fields(c, n, fields, dst, path) == -1)
+		return -1;
+	if (x->body_max > SG_EXT_AUTHZ_BODY_MAX)
+		return sg_expected(
+			c, sg_map_get(n, "maxRequestBytes"),
+			sg_path_key(c, path, "maxRequestBytes"),
+			"at most 1048576 bytes (the body is held while the service decides)");
+	if (!x->body_max)
+		x->body_max = SG_EXT_AUTHZ_BODY_DEFAULT;
+	return 0;
+}
+
+static int f_policy_http(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
+{
+	static const struct sg_field fields[] = {
+		{ "requestTimeout", sg_f_dur, offsetof(struct sg_ext_authz, timeout) },
+		{ 0 },
+	};
+
+	return sg_parse_fields(c, n, fields, dst, path);
+}
+
+static int f_policy_refused(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
+{
+	(void)dst;
+	return refused(c, n, path,
+		       "the authorization service's connection takes only "
+		       "http.requestTimeout");
+}
+
+static int f_policies(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
+{
+	static const struct sg_field fields[] = {
+		{ "http", f_policy_http, 0 },
+		{ "requestHeaderModifier", f_policy_refused, 0 },
+		{ "transformations", f_policy_refused, 0 },
+		{ "backendTLS", f_policy_refused, 0 },
+		{ "backendAuth", f_policy_refused, 0 },
+		{ "tcp", f_policy_refused, 0 },
+		{ "backendTunnel", f_policy_refused, 0 },
+		{ 0 },
+	};
+
+	return sg_parse_fields(c, n, fields, dst, path);
+}
+
+int sg_f_ext_authz(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
+{
+	static const struct sg_field fields[] = {
+		{ "host", f_host, 0, true },
+		{ "service", f_target, 0 },
+		{ "backend", f_target, 0 },
+		{ "protocol", f_protocol, 0 },
+		{ "failureMode", f_failure, 0 },
+		{ "includeRequestHeaders", f_names, offsetof(struct sg_ext_authz, headers) },
+		{ "includeRequestBody", f_body, 0 },
+		{ "cache", f_cache, 0 },
+		{ "policies", f_policies, 0 },
+		{ 0 },
+	};
+	struct sg_ext_authz *x = sg_arena_alloc(c->a, sizeof(*x));
+
+	if (!x)
+		return -1;
+	x->at = n;
+	x->timeout = SG_DUR_MS(2000);
+	((struct sg_filters *)dst)->ext_authz = x;
+	if (sg_parse_fields(c, n, fields, x, path) == -1)
+		return -1;
+	if (!x->timeout)
+		return sg_expected(c, n, sg_path_key(c, path, "policies.http.requestTimeout"),
+				   "a duration above zero");
+	return 0;
+}

@@ -1,0 +1,26 @@
+/* agentgateway's extAuthz route policy (its ExtAuthz, schema/config.json)
+ * parsed into struct sg_ext_authz; what user/core/authzcall.c asks the
+ * authorization service with. */
+#ifndef SG_EXTAUTHZ_CFG_H
+#define SG_EXTAUTHZ_CFG_H
+
+#include "config/cfg.h"
+#include "config/fields.h"
+
+/* The request body bytes sent when includeRequestBody names no
+ * maxRequestBytes (agentgateway's default). */
+#define SG_EXT_AUTHZ_BODY_DEFAULT 8192
+/* The most includeRequestBody.maxRequestBytes may be: the body is held in
+ * memory while the service decides. */
+#define SG_EXT_AUTHZ_BODY_MAX (1024 * 1024)
+
+/* extAuthz into ((struct sg_filters *)dst)->ext_authz: {host: "addr:port",
+ * protocol: {grpc: {context}} | {http: {includeResponseHeaders}},
+ * failureMode: allow | deny | {denyWithStatus}, includeRequestHeaders,
+ * includeRequestBody {maxRequestBytes, allowPartialMessage, packAsBytes},
+ * policies: {http: {requestTimeout}}}. service and backend targets, the
+ * CEL keys (grpc.metadata, http.path, redirect, body, addRequestHeaders,
+ * metadata), cache and the other backend policies are refused by name. */
+int sg_f_ext_authz(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path);
+
+#endif

@@ -1,0 +1,182 @@
+#!/usr/bin/python3
+"""ext_authz_server: a real Envoy external authorization service, for the
+extAuthz scenarios.
+
+usage: ext_authz_server.py --grpc PORTFILE | --http PORTFILE  --log FILE
+
+--grpc: envoy.service.auth.v3.Authorization/Check over gRPC (python3-grpcio;
+the stubs are compiled from tests/e2e/proto/ext_authz.proto with grpc_tools
+into a temporary directory at start). --http: the HTTP protocol
+(http.server). Either listens on 127.0.0.1, an ephemeral port written to
+PORTFILE, and appends one JSON line per check to FILE (what it was asked).
+
+Decisions, by a segment of the request's path (/g/allow/x is /allow):
+  /allow...  allowed; the request gets x-authz-user: alice (replacing any),
+             loses x-remove-me; the response gets x-authz-decision: allowed
+             (gRPC; over HTTP the answer carries x-authz-user, which
+             includeResponseHeaders copies)
+  /deny...   denied 418 with x-denied-by: authz and body "denied by policy"
+  /plain...  denied without a response (gRPC: PERMISSION_DENIED alone;
+             HTTP: 403 "forbidden")
+  /slow...   sleeps 5 s, then allows
+  /reset...  the connection is cut without an answer (HTTP), or the call is
+             aborted with UNAVAILABLE (gRPC)
+  /error...  gRPC: the call fails INTERNAL; HTTP: 500 "authz broke"
+anything else: allowed, no edits. A request with header x-token: bad is
+denied as /deny is.
+"""
+import argparse
+import json
+import os
+import socket
+import sys
+import tempfile
+import threading
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def log_line(path, obj):
+    with open(path, "a") as f:
+        f.write(json.dumps(obj) + "\n")
+
+
+def decision(path, headers):
+    if headers.get("x-token") == "bad":
+        return "deny"
+    for name in ("allow", "deny", "plain", "slow", "reset", "error"):
+        if "/" + name in path:
+            return name
+    return "pass"
+
+
+def grpc_main(args):
+    import grpc
+    from concurrent import futures
+    from grpc_tools import protoc
+
+    out = tempfile.mkdtemp(prefix="ext_authz_pb")
+    rc = protoc.main(["protoc", "-I" + os.path.join(HERE, "proto"), "--python_out=" + out,
+                      "--grpc_python_out=" + out, os.path.join(HERE, "proto", "ext_authz.proto")])
+    if rc != 0:
+        sys.exit("protoc failed")
+    sys.path.insert(0, out)
+    import ext_authz_pb2 as pb
+    import ext_authz_pb2_grpc as pbg
+
+    class Authz(pbg.AuthorizationServicer):
+        def Check(self, req, ctx):
+            h = req.attributes.request.http
+            headers = dict(h.headers)
+            d = decision(h.path, headers)
+            log_line(args.log, {
+                "path": h.path, "method": h.method, "host": h.host, "scheme": h.scheme,
+                "protocol": h.protocol, "headers": headers, "body": h.body,
+                "raw_body": h.raw_body.decode("latin-1"), "size": h.size,
+                "source": req.attributes.source.address.socket_address.address,
+                "context": dict(req.attributes.context_extensions),
+                "time": req.attributes.request.time.seconds})
+            if d == "slow":
+                time.sleep(5)
+            if d == "reset":
+                ctx.abort(grpc.StatusCode.UNAVAILABLE, "going away")
+            if d == "error":
+                ctx.abort(grpc.StatusCode.INTERNAL, "authz broke")
+            r = pb.CheckResponse()
+            if d == "allow":
+                ok = r.ok_response
+                hv = ok.headers.add()
+                hv.header.key, hv.header.value = "x-authz-user", "alice"
+                hv.append.value = False
+                ok.headers_to_remove.append("x-remove-me")
+                rv = ok.response_headers_to_add.add()
+                rv.header.key, rv.header.value = "x-authz-decision", "allowed"
+            elif d == "deny":
+                r.status.code = 7
+                r.denied_response.status.code = 418
+                dv = r.denied_response.headers.add()
+                dv.header.key, dv.header.value = "x-denied-by", "authz"
+                r.denied_response.body = "denied by policy"
+            elif d == "plain":
+                r.status.code = 7
+            return r
+
+    server = grpc.server(futures.ThreadPoolExecutor(max_workers=16))
+    pbg.add_AuthorizationServicer_to_server(Authz(), server)
+    port = server.add_insecure_port("127.0.0.1:0")
+    server.start()
+    with open(args.grpc + ".tmp", "w") as f:
+        f.write(str(port))
+    os.rename(args.grpc + ".tmp", args.grpc)
+    server.wait_for_termination()
+
+
+def http_main(args):
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, *a):
+            pass
+
+        def answer(self, status, body, extra=()):
+            b = body.encode()
+            self.send_response(status)
+            for k, v in extra:
+                self.send_header(k, v)
+            self.send_header("content-length", str(len(b)))
+            self.end_headers()
+            self.wfile.write(b)
+
+        def handle_any(self):
+            n = int(self.headers.get("content-length") or 0)
+            body = self.rfile.read(n) if n else b""
+            headers = {k.lower(): v for k, v in self.headers.items()}
+            d = decision(self.path, headers)
+            log_line(args.log, {"path": self.path, "method": self.command,
+                                "headers": headers, "body": body.decode("latin-1")})
+            if d == "slow":
+                time.sleep(5)
+            if d == "reset":
+                self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
+                                           b"\x01\x00\x00\x00\x00\x00\x00\x00")
+                self.connection.close()
+                self.close_connection = True
+                return
+            if d == "allow":
+                self.answer(200, "", [("x-authz-user", "alice"), ("x-other", "no")])
+            elif d == "deny":
+                self.answer(418, "denied by policy", [("x-denied-by", "authz")])
+            elif d == "plain":
+                self.answer(403, "forbidden")
+            elif d == "error":
+                self.answer(500, "authz broke")
+            else:
+                self.answer(200, "")
+
+        do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = handle_any
+
+    srv = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    srv.daemon_threads = True
+    with open(args.http + ".tmp", "w") as f:
+        f.write(str(srv.server_address[1]))
+    os.rename(args.http + ".tmp", args.http)
+    srv.serve_forever()
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--grpc")
+    ap.add_argument("--http")
+    ap.add_argument("--log", required=True)
+    args = ap.parse_args()
+    if args.grpc:
+        grpc_main(args)
+    else:
+        http_main(args)
+
+
+if __name__ == "__main__":
+    main()

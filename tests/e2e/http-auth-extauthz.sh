@@ -1,0 +1,180 @@
+# External authorization (agentgateway's extAuthz route policy) against
+# real services: a gRPC one (python3-grpcio, envoy.service.auth.v3
+# Authorization/Check, stubs compiled from tests/e2e/proto at test time)
+# and an HTTP one. Over HTTP/1 and h2c an allowed request reaches the
+# backend with the service's header edits, and its response gets the
+# service's lines; a denial is answered with the service's status, headers
+# and body; a denial without one, a failing, hanging (past its timeout),
+# resetting or absent service is 403 "external authorization failed"
+# (failureMode deny), passes (allow), or gets the configured status
+# (denyWithStatus). The body goes to the service within its bound (over it:
+# 413, or cut with allowPartialMessage). A client of another route is
+# served while the service hangs. config_dump prints the policy.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/authlib.sh"
+
+start_backend v1
+V1=$BACKEND_PORT
+u=http://127.0.0.1:8080
+ALOG=$WORK/authz.log
+/usr/bin/python3 "$E2E_DIR/ext_authz_server.py" --grpc "$WORK/grpc.port" --log "$ALOG" \
+	>"$WORK/grpc-authz.out" 2>&1 &
+PIDS+=("$!")
+/usr/bin/python3 "$E2E_DIR/ext_authz_server.py" --http "$WORK/http.port" --log "$WORK/http-authz.log" \
+	>"$WORK/http-authz.out" 2>&1 &
+PIDS+=("$!")
+for _ in $(seq 200); do
+	[ -s "$WORK/grpc.port" ] && [ -s "$WORK/http.port" ] && break
+	sleep 0.05
+done
+GP=$(cat "$WORK/grpc.port")
+HP=$(cat "$WORK/http.port")
+DEAD=$(free_port)
+
+route() { # NAME PREFIX EXTAUTHZ-FLOW-MAP
+	cat <<YAML
+    - name: $1
+      matches: [{path: {pathPrefix: $2}}]
+      policies:
+        extAuthz: $3
+      backends: [{host: 127.0.0.1:$V1}]
+YAML
+}
+
+{
+	cat <<YAML
+binds:
+- port: 8080
+  listeners:
+  - protocol: HTTP
+    routes:
+YAML
+	route g /g "{host: 127.0.0.1:$GP, protocol: {grpc: {context: {tenant: t1}}}, policies: {http: {requestTimeout: 1s}}}"
+	route fa /fa "{host: 127.0.0.1:$GP, failureMode: allow, policies: {http: {requestTimeout: 1s}}}"
+	route fs /fs "{host: 127.0.0.1:$GP, failureMode: {denyWithStatus: 503}, policies: {http: {requestTimeout: 1s}}}"
+	route gb /gb "{host: 127.0.0.1:$GP, includeRequestHeaders: [x-token, ':method'], includeRequestBody: {maxRequestBytes: 8, allowPartialMessage: true}}"
+	route gt /gt "{host: 127.0.0.1:$GP, includeRequestBody: {maxRequestBytes: 8}}"
+	route dead /dead "{host: 127.0.0.1:$DEAD}"
+	route h /h "{host: 127.0.0.1:$HP, protocol: {http: {includeResponseHeaders: [x-authz-user]}}, policies: {http: {requestTimeout: 1s}}}"
+	cat <<YAML
+    - name: open
+      backends: [{host: 127.0.0.1:$V1}]
+YAML
+} >"$WORK/cfg.yaml"
+
+if [ -z "$GP" ] || [ -z "$HP" ]; then
+	fail "the authorization services did not start: $(cat "$WORK/grpc-authz.out" "$WORK/http-authz.out")"
+	finish
+fi
+if ! start_engine auto -c "$WORK/cfg.yaml"; then
+	fail "gateway did not start"
+	finish
+fi
+
+# last_check: the last question the gRPC service was asked, as JSON.
+last_check() {
+	tail -n 1 "$ALOG"
+}
+
+for opt in --http1.1 --http2-prior-knowledge; do
+	hcall $opt -H "x-remove-me: 1" -H "x-authz-user: mallory" "$u/g/allow"
+	check "$opt gRPC: allowed, the service's edits on the request and response" \
+		"$H_CODE $(echo_values x-authz-user) [$(echo_header x-remove-me)] $(resp_header x-authz-decision)" \
+		"200 alice [] allowed"
+	check "$opt gRPC: what the service was asked" \
+		"$(last_check | jq -c '[.method, .path, .host, .scheme, .headers[":method"], .headers[":path"], .headers["x-remove-me"], .context.tenant, .source, .time > 0]')" \
+		'["GET","/g/allow","127.0.0.1:8080","http","GET","/g/allow","1","t1","127.0.0.1",true]'
+	hcall $opt "$u/g/deny"
+	check "$opt gRPC: denied with the service's status, header and body" \
+		"$H_CODE $(resp_header x-denied-by) $H_BODY" "418 authz denied by policy"
+done
+check "the protocol the client spoke is named" "$(last_check | jq -r .protocol)" "HTTP/2"
+hcall "$u/g/plain"
+expect "gRPC: denied without a response: 403" 403 "external authorization failed"
+hcall "$u/g/error"
+expect "gRPC: the call fails (INTERNAL), failureMode deny: 403" 403 "external authorization failed"
+hcall "$u/g/reset"
+expect "gRPC: the service aborts (UNAVAILABLE): 403" 403 "external authorization failed"
+hcall "$u/fa/error"
+check "failureMode allow: the request passes" "$H_CODE $(echo_header x-authz-user)" "200 "
+hcall "$u/fs/error"
+expect "failureMode denyWithStatus: its status, agentgateway's words" 503 \
+	"Authorization service unavailable"
+hcall "$u/dead/x"
+expect "a service that refuses connections: 403" 403 "external authorization failed"
+hcall "$u/g/x/pass"
+check "allowed with no edits" "$H_CODE" 200
+
+# A hanging service: the request waits for its timeout (1 s), alone.
+busy_client_start "$u/open"
+(hcall "$u/g/slow" && echo "$H_CODE $H_BODY" >"$WORK/slow.out") &
+SLOW=$!
+sleep 0.3
+hcall "$u/open/x"
+check "another request is served while the service hangs" \
+	"$H_CODE [$(cat "$WORK/slow.out" 2>/dev/null)]" "200 []"
+wait "$SLOW"
+check "the hanging service's request: 403 after its timeout" "$(cat "$WORK/slow.out")" \
+	"403 external authorization failed"
+hcall "$u/fa/slow"
+check "a hanging service, failureMode allow: passes after the timeout" "$H_CODE" 200
+busy_client_check
+
+# The body, within the bound.
+hcall -X POST --data-binary 'hello world!!' -H "x-token: ok" -H "x-other: 1" "$u/gb/x"
+check "includeRequestBody: the first 8 bytes (allowPartialMessage), the whole size" \
+	"$H_CODE $(last_check | jq -c '[.body, .size, (.headers | keys)]')" \
+	'200 ["hello wo",13,[":method","x-token"]]'
+hcall -H "x-token: bad" "$u/gb/x"
+expect "includeRequestHeaders: the service decides on them" 418 "denied by policy"
+hcall -X POST --data-binary 'hello world!!' "$u/gt/x"
+expect "a body over maxRequestBytes: 413" 413 "external authorization failed"
+hcall -X POST --data-binary 'hello' "$u/gt/x"
+check "a body within maxRequestBytes goes whole" "$H_CODE $(last_check | jq -c '[.body, .size]')" \
+	'200 ["hello",5]'
+
+# The HTTP protocol.
+for opt in --http1.1 --http2-prior-knowledge; do
+	hcall $opt -H "Authorization: Bearer t" -H "x-secret: s" "$u/h/allow"
+	check "$opt HTTP: allowed, includeResponseHeaders copied to the request" \
+		"$H_CODE $(echo_header x-authz-user) [$(echo_header x-other)]" "200 alice []"
+	check "$opt HTTP: the service gets the method, path and Authorization alone" \
+		"$(tail -n 1 "$WORK/http-authz.log" | jq -c '[.method, .path, .headers.authorization, .headers["x-secret"]]')" \
+		'["GET","/h/allow","Bearer t",null]'
+	hcall $opt "$u/h/deny"
+	check "$opt HTTP: a denial as returned" "$H_CODE $(resp_header x-denied-by) $H_BODY" \
+		"418 authz denied by policy"
+done
+hcall "$u/h/error"
+expect "HTTP: the service's 500 is answered as returned" 500 "authz broke"
+hcall "$u/h/reset"
+expect "HTTP: a service that resets: 403" 403 "external authorization failed"
+hcall "$u/h/slow"
+expect "HTTP: a hanging service: 403 after its timeout" 403 "external authorization failed"
+hcall -X POST --data-binary 'abc' "$u/h/allow"
+check "HTTP: a POST is asked about with its method" \
+	"$H_CODE $(tail -n 1 "$WORK/http-authz.log" | jq -r .method)" "200 POST"
+
+got=$(inline_policies g)
+json_equal "config_dump: extAuthz in agentgateway's shape" "$got" \
+	"[[{\"extAuthz\": {\"host\": \"127.0.0.1:$GP\", \"protocol\": {\"grpc\": {\"context\": {\"tenant\": \"t1\"}}},
+	   \"failureMode\": \"deny\", \"policies\": {\"http\": {\"requestTimeout\": \"1s\"}}}}]]"
+got=$(inline_policies h)
+json_equal "config_dump: the HTTP protocol" "$got" \
+	"[[{\"extAuthz\": {\"host\": \"127.0.0.1:$HP\", \"protocol\": {\"http\": {\"includeResponseHeaders\": [\"x-authz-user\"]}},
+	   \"failureMode\": \"deny\", \"policies\": {\"http\": {\"requestTimeout\": \"1s\"}}}}]]"
+
+# Keys splicegate does not implement are refused by name.
+cat >"$WORK/bad.yaml" <<YAML
+binds:
+- port: 8081
+  listeners:
+  - routes:
+    - policies:
+        extAuthz: {host: 127.0.0.1:1, cache: {key: [request.path], ttl: 1s}, protocol: {http: {path: '"/x"'}}}
+      backends: [{host: 127.0.0.1:1}]
+YAML
+out=$("$SG_BIN" check -c "$WORK/bad.yaml" 2>&1)
+check "check refuses extAuthz's cache and CEL keys by name" \
+	"$(grep -c -e 'extAuthz.cache: not supported' -e 'extAuthz.protocol.http.path: not supported' <<<"$out")" 2
+finish

@@ -1,0 +1,189 @@
+/* user/codec/authzpb: the CheckRequest written byte for byte as Python's
+ * protobuf (python3-protobuf, from tests/e2e/proto/ext_authz.proto)
+ * serialises the same message; CheckResponses it serialised read back
+ * (allowed with header edits, denied with status, headers and body);
+ * unknown fields skipped; truncated, mistyped and oversized ones
+ * refused. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "user/codec/authzpb.h"
+
+#define S(lit) ((struct sg_h1_span){ lit, sizeof(lit) - 1 })
+
+static void span_is(struct sg_h1_span s, const char *want)
+{
+	assert_int_equal(s.len, strlen(want));
+	assert_memory_equal(s.p, want, s.len);
+}
+
+static void test_authzpb_request_as_protobuf_writes_it(void **state)
+{
+	/* python: CheckRequest with source 10.0.0.1, time 1700000000.5ns,
+	 * GET /p?q, host h, scheme http, header x-a: 1, size -1, HTTP/1.1,
+	 * body "hi", context k: v */
+	static const char want[] =
+		"\x0a\x5d\x0a\x0e\x0a\x0c\x0a\x0a\x12\x08\x31\x30\x2e\x30\x2e\x30\x2e\x31\x22\x43"
+		"\x0a\x08\x08\x80\xe2\xcf\xaa\x06\x10\x05\x12\x37\x12\x03\x47\x45\x54\x1a\x08\x0a"
+		"\x03\x78\x2d\x61\x12\x01\x31\x22\x04\x2f\x70\x3f\x71\x2a\x01\x68\x32\x04\x68\x74"
+		"\x74\x70\x48\xff\xff\xff\xff\xff\xff\xff\xff\xff\x01\x52\x08\x48\x54\x54\x50\x2f"
+		"\x31\x2e\x31\x5a\x02\x68\x69\x52\x06\x0a\x01\x6b\x12\x01\x76";
+	static const char *const context[] = { "k", "v" };
+	const struct sg_authzpb_header h[] = { { S("x-a"), S("1"), false } };
+	struct sg_authzpb_request q = {
+		.source = { "10.0.0.1", 0 },
+		.time_s = 1700000000,
+		.time_ns = 5,
+		.method = S("GET"),
+		.path = S("/p?q"),
+		.host = S("h"),
+		.scheme = S("http"),
+		.protocol = S("HTTP/1.1"),
+		.headers = h,
+		.nheaders = 1,
+		.body = "hi",
+		.body_len = 2,
+		.size = -1,
+		.context = context,
+		.ncontext = 2,
+	};
+	char *out = NULL;
+	size_t len = 0;
+
+	(void)state;
+	assert_int_equal(sg_authzpb_check_request(&q, &out, &len), 0);
+	assert_int_equal(len, 5 + sizeof(want) - 1);
+	/* the gRPC prefix: not compressed, the length big-endian */
+	assert_memory_equal(out, "\x00\x00\x00\x00\x5f", 5);
+	assert_memory_equal(out + 5, want, sizeof(want) - 1);
+	free(out);
+}
+
+static void test_authzpb_response_allowed_with_edits(void **state)
+{
+	static const char msg[] =
+		"\x0a\x00\x1a\x2c\x12\x15\x0a\x0f\x0a\x06\x78\x2d\x75\x73\x65\x72\x12\x05\x61\x6c"
+		"\x69\x63\x65\x12\x02\x08\x01\x2a\x06\x78\x2d\x64\x72\x6f\x70\x32\x0b\x0a\x09\x0a"
+		"\x03\x78\x2d\x64\x12\x02\x6f\x6b";
+	struct sg_authzpb_response r;
+
+	(void)state;
+	assert_int_equal(sg_authzpb_check_response(msg, sizeof(msg) - 1, &r), 0);
+	assert_int_equal(r.code, 0);
+	assert_false(r.denied);
+	assert_int_equal(r.nheaders, 1);
+	span_is(r.headers[0].name, "x-user");
+	span_is(r.headers[0].value, "alice");
+	assert_true(r.headers[0].append);
+	assert_int_equal(r.nremove, 1);
+	span_is(r.remove[0], "x-drop");
+	assert_int_equal(r.nresponse, 1);
+	span_is(r.response[0].name, "x-d");
+	span_is(r.response[0].value, "ok");
+}
+
+static void test_authzpb_response_denied_as_sent(void **state)
+{
+	static const char msg[] =
+		"\x0a\x06\x08\x07\x12\x02\x6e\x6f\x12\x20\x0a\x03\x08\xa2\x03\x12\x11\x0a\x0f\x0a"
+		"\x05\x78\x2d\x77\x68\x79\x12\x06\x70\x6f\x6c\x69\x63\x79\x1a\x06\x64\x65\x6e\x69"
+		"\x65\x64";
+	struct sg_authzpb_response r;
+
+	(void)state;
+	assert_int_equal(sg_authzpb_check_response(msg, sizeof(msg) - 1, &r), 0);
+	assert_int_equal(r.code, 7);
+	span_is(r.message, "no");
+	assert_true(r.denied);
+	assert_int_equal(r.status, 418);
+	assert_int_equal(r.nheaders, 1);
+	span_is(r.headers[0].name, "x-why");
+	span_is(r.headers[0].value, "policy");
+	assert_false(r.headers[0].append);
+	span_is(r.body, "denied");
+}
+
+static void test_authzpb_response_unknown_fields_skipped(void **state)
+{
+	/* status {code 7}, then field 4 (dynamic_metadata, bytes), field 15
+	 * (varint), field 14 (fixed32) and field 13 (fixed64) */
+	static const char msg[] = "\x0a\x02\x08\x07"
+				  "\x22\x03\x0a\x01\x78"
+				  "\x78\x2a"
+				  "\x75\x01\x02\x03\x04"
+				  "\x69\x01\x02\x03\x04\x05\x06\x07\x08";
+	struct sg_authzpb_response r;
+
+	(void)state;
+	assert_int_equal(sg_authzpb_check_response(msg, sizeof(msg) - 1, &r), 0);
+	assert_int_equal(r.code, 7);
+	assert_false(r.denied);
+	assert_int_equal(sg_authzpb_check_response("", 0, &r), 0);
+	assert_int_equal(r.code, 0); /* an empty message: OK, as proto3 reads it */
+}
+
+static void test_authzpb_response_malformed_refused(void **state)
+{
+	static const struct {
+		const char *p;
+		size_t len;
+	} bad[] = {
+		{ "\x0a\x05\x08\x07", 4 },     /* status longer than the message */
+		{ "\x0a", 1 },		       /* a key without its length */
+		{ "\x08\x07", 2 },	       /* status as a varint */
+		{ "\x0b\x0c", 2 },	       /* a group */
+		{ "\x0a\x02\x12\x05", 4 },     /* status.message cut short */
+		{ "\x12\x03\x0a\x01\x08", 5 }, /* HttpStatus {code} cut */
+		{ "\x00\x01", 2 },	       /* field 0 */
+		{ "\x0a\x0b\x08\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff", 13 }, /* varint of 11 */
+	};
+	struct sg_authzpb_response r;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_int_equal(sg_authzpb_check_response(bad[i].p, bad[i].len, &r), -EBADMSG);
+}
+
+static void test_authzpb_response_too_many_headers_refused(void **state)
+{
+	/* ok_response with SG_AUTHZPB_MAX_HEADERS + 1 headers {header {key "a"}} */
+	size_t n = SG_AUTHZPB_MAX_HEADERS + 1, inner = n * 7;
+	char *msg = malloc(4 + inner), *p = msg;
+	struct sg_authzpb_response r;
+
+	(void)state;
+	*p++ = 0x1a;
+	*p++ = (char)(0x80 | (inner & 0x7f));
+	*p++ = (char)(inner >> 7);
+	for (size_t i = 0; i < n; i++) {
+		memcpy(p, "\x12\x05\x0a\x03\x0a\x01\x61", 7);
+		p += 7;
+	}
+	assert_int_equal(sg_authzpb_check_response(msg, (size_t)(p - msg), &r), -E2BIG);
+	/* one fewer fits */
+	msg[1] = (char)(0x80 | ((inner - 7) & 0x7f));
+	msg[2] = (char)((inner - 7) >> 7);
+	assert_int_equal(sg_authzpb_check_response(msg, (size_t)(p - msg) - 7, &r), 0);
+	assert_int_equal(r.nheaders, SG_AUTHZPB_MAX_HEADERS);
+	free(msg);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_authzpb_request_as_protobuf_writes_it),
+		cmocka_unit_test(test_authzpb_response_allowed_with_edits),
+		cmocka_unit_test(test_authzpb_response_denied_as_sent),
+		cmocka_unit_test(test_authzpb_response_unknown_fields_skipped),
+		cmocka_unit_test(test_authzpb_response_malformed_refused),
+		cmocka_unit_test(test_authzpb_response_too_many_headers_refused),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

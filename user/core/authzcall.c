@@ -1,0 +1,707 @@
+/* A route's extAuthz asked about one request, over gRPC or HTTP/1.1, on
+ * the worker's loop (the contract is extauthz.h). */
+#include "user/core/authzcall.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "config/duration.h"
+#include "user/base/buf.h"
+#include "user/base/log.h"
+#include "user/codec/authzpb.h"
+#include "user/codec/h2.h"
+#include "user/core/backend.h"
+#include "user/core/h1backend.h"
+#include "user/core/h2backend.h"
+#include "user/core/request.h"
+
+/* The most of the service's answer read (a CheckResponse, or an HTTP
+ * denial's body) and of the header lines a request sends it. */
+#define EXTAUTHZ_ANSWER_MAX (64 * 1024)
+#define EXTAUTHZ_LINES 128
+/* A gRPC service's connection is kept this long without a call. */
+#define EXTAUTHZ_IDLE_MS 60000
+
+static const char check_path[] = "/envoy.service.auth.v3.Authorization/Check";
+
+/* One question. Owned by its request (r->authz) until the verdict or a
+ * cancel; then freed from the loop's close queue. */
+struct sg_extauthz {
+	struct sg_request *r;
+	const struct sg_ext_authz *x;
+	struct sg_loop *loop;
+	struct sg_timer timer;
+	struct sg_closing closing;
+	bool over;
+	struct sg_h2b_stream *h2;  /* gRPC */
+	struct sg_backend_conn *u; /* HTTP: its connection, and exchange */
+	struct sg_h1x *h1;
+	bool connected;
+	/* What is sent: the check request's head (its header slots and the
+	 * text they point into) and body. */
+	struct sg_h1_req req;
+	struct sg_h1_header lines[EXTAUTHZ_LINES];
+	char *text;
+	char *body;
+	size_t body_len, body_off;
+	/* What came back: the status, the head's lines (HTTP: kept in the
+	 * request's plan), the body, gRPC's status. */
+	uint16_t status;
+	struct sg_h1_header head[EXTAUTHZ_LINES];
+	size_t nhead;
+	int grpc_status; /* -1: none yet */
+	struct sg_buf in;
+};
+
+/* ---- the verdict ------------------------------------------------------------ */
+
+static void free_call(struct sg_closing *cl)
+{
+	struct sg_extauthz *z =
+		(struct sg_extauthz *)((char *)cl - offsetof(struct sg_extauthz, closing));
+
+	sg_buf_free(&z->in);
+	free(z->text);
+	free(z->body);
+	free(z);
+}
+
+/* The call stops: no callback of its exchange follows. */
+static void stop(struct sg_extauthz *z)
+{
+	if (z->over)
+		return;
+	z->over = true;
+	sg_timer_stop(z->loop, &z->timer);
+	sg_h2b_close(z->h2);
+	z->h2 = NULL;
+	sg_h1x_close(z->h1);
+	z->h1 = NULL;
+	if (z->u)
+		sg_backend_close(z->u);
+	z->u = NULL;
+	sg_loop_defer_close(z->loop, &z->closing, free_call);
+}
+
+void sg_extauthz_cancel(struct sg_extauthz *z)
+{
+	if (z)
+		stop(z);
+}
+
+/* The service could not decide (why: for the log and denyWithStatus's
+ * body): the failure mode's verdict. */
+static void undecided(struct sg_extauthz *z, const char *why)
+{
+	struct sg_request *r = z->r;
+	const struct sg_ext_authz *x = z->x;
+
+	SG_DEBUG("%s: extAuthz %s: %s (failureMode %s)", r->ip, x->host, why,
+		 x->failure == SG_EXT_AUTHZ_ALLOW ? "allow" : "deny");
+	stop(z);
+	switch (x->failure) {
+	case SG_EXT_AUTHZ_ALLOW:
+		sg_request_authorized(r);
+		break;
+	case SG_EXT_AUTHZ_STATUS: /* agentgateway's words for a gRPC service */
+		if (!x->http)
+			why = "Authorization service unavailable";
+		sg_request_answer(r, x->deny_status, NULL, why, strlen(why), true);
+		break;
+	case SG_EXT_AUTHZ_DENY:
+		sg_request_denied(r, SG_FAIL_EXT_AUTHZ);
+		break;
+	}
+}
+
+/* name: value kept in the plan (both), as a span pair. */
+static bool keep_line(struct sg_filter_plan *p, struct sg_h1_span name, struct sg_h1_span value,
+		      struct sg_h1_header *out)
+{
+	const char *n = sg_filter_plan_keep(p, name.p, name.len);
+	const char *v = n ? sg_filter_plan_keep(p, value.p, value.len) : NULL;
+
+	if (!v)
+		return false;
+	*out = (struct sg_h1_header){ { n, name.len }, { v, value.len } };
+	return true;
+}
+
+/* A line the request the backend gets has (append: beside any received
+ * one of its name, else in its place). */
+static int request_line(struct sg_filter_plan *p, struct sg_h1_span name, struct sg_h1_span value,
+			bool append)
+{
+	const char *n = sg_filter_plan_keep(p, name.p, name.len);
+
+	if (!n)
+		return -ENOMEM;
+	return append ? sg_filter_plan_request_add(p, (struct sg_h1_span){ n, name.len }, value.p,
+						   value.len)
+		      : sg_filter_plan_request_line(p, (struct sg_h1_span){ n, name.len }, value.p,
+						    value.len);
+}
+
+/* Names the gateway owns, never taken from the service. */
+static bool owned(struct sg_h1_span n)
+{
+	static const char *const names[] = { "content-length", "transfer-encoding",
+					     "connection",     "keep-alive",
+					     "host",	       "te",
+					     "upgrade" };
+
+	if (!n.len || n.p[0] == ':')
+		return true;
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (n.len == strlen(names[i]) && !strncasecmp(n.p, names[i], n.len))
+			return true;
+	return false;
+}
+
+/* Allowed by gRPC's OkHttpResponse c: its edits go on the request and its
+ * response. */
+static void grpc_allowed(struct sg_extauthz *z, const struct sg_authzpb_response *c)
+{
+	struct sg_request *r = z->r;
+	struct sg_filter_plan *p = &r->plan;
+	struct sg_h1_header kept;
+	int rc = 0;
+
+	for (size_t i = 0; rc == 0 && i < c->nremove; i++)
+		if (!owned(c->remove[i]))
+			rc = request_line(p, c->remove[i], (struct sg_h1_span){ NULL, 0 }, false);
+	for (size_t i = 0; rc == 0 && i < c->nheaders; i++)
+		if (!owned(c->headers[i].name))
+			rc = request_line(p, c->headers[i].name, c->headers[i].value,
+					  c->headers[i].append);
+	for (size_t i = 0; rc == 0 && i < c->nresponse; i++)
+		if (!owned(c->response[i].name))
+			rc = keep_line(p, c->response[i].name, c->response[i].value, &kept)
+				     ? sg_filter_plan_response_line(p, kept.name, kept.value)
+				     : -ENOMEM;
+	stop(z);
+	if (rc < 0)
+		sg_request_denied(r, SG_FAIL_CONNECT); /* 503, as any allocation failure */
+	else
+		sg_request_authorized(r);
+}
+
+/* Denied with the lines h[0..n) (kept in the plan), status and body. */
+static void denied(struct sg_extauthz *z, uint16_t status, const struct sg_h1_header *h, size_t n,
+		   const char *body, size_t len)
+{
+	struct sg_request *r = z->r;
+	struct sg_h1_header lines[EXTAUTHZ_LINES];
+	struct sg_h1_edit edit = { .add = lines };
+	const char *b = len ? sg_filter_plan_keep(&r->plan, body, len) : "";
+
+	for (size_t i = 0; i < n && edit.nadd < EXTAUTHZ_LINES; i++)
+		if (!owned(h[i].name) &&
+		    !keep_line(&r->plan, h[i].name, h[i].value, &lines[edit.nadd++]))
+			b = NULL;
+	stop(z);
+	if (!b)
+		sg_request_denied(r, SG_FAIL_CONNECT);
+	else
+		sg_request_answer(r, status, &edit, b, len, false);
+}
+
+static void grpc_verdict(struct sg_extauthz *z)
+{
+	const char *m = z->in.data + z->in.off;
+	size_t len = z->in.len;
+	struct sg_authzpb_response c;
+	struct sg_h1_header h[SG_AUTHZPB_MAX_HEADERS];
+	uint32_t n;
+
+	if (z->status != 200 || z->grpc_status != 0) {
+		undecided(z, z->status != 200 ? "the service answered HTTP, not gRPC"
+					      : "the Check call failed (grpc-status)");
+		return;
+	}
+	n = len >= 5 ? (uint32_t)(uint8_t)m[1] << 24 | (uint32_t)(uint8_t)m[2] << 16 |
+			       (uint32_t)(uint8_t)m[3] << 8 | (uint8_t)m[4]
+		     : 0;
+	if (len < 5 || m[0] != 0 || n != len - 5 || sg_authzpb_check_response(m + 5, n, &c) < 0) {
+		undecided(z, "the CheckResponse is not one well-formed message");
+		return;
+	}
+	if (c.code == 0) {
+		grpc_allowed(z, &c);
+		return;
+	}
+	if (!c.denied) { /* denied without a response: the gateway's own 403 */
+		stop(z);
+		sg_request_denied(z->r, SG_FAIL_EXT_AUTHZ);
+		return;
+	}
+	for (size_t i = 0; i < c.nheaders; i++)
+		h[i] = (struct sg_h1_header){ c.headers[i].name, c.headers[i].value };
+	denied(z, c.status >= 200 && c.status <= 599 ? c.status : 403, h, c.nheaders, c.body.p,
+	       c.body.len);
+}
+
+static void http_verdict(struct sg_extauthz *z)
+{
+	struct sg_request *r = z->r;
+	const struct sg_strs *want = &z->x->response;
+	int rc = 0;
+
+	if (z->status < 200 || z->status > 299) {
+		denied(z, z->status, z->head, z->nhead, z->in.data + z->in.off, z->in.len);
+		return;
+	}
+	for (size_t i = 0; i < z->nhead && rc == 0; i++)
+		for (size_t k = 0; k < want->n && rc == 0; k++)
+			if (z->head[i].name.len == strlen(want->v[k]) &&
+			    !strncasecmp(z->head[i].name.p, want->v[k], z->head[i].name.len))
+				rc = sg_filter_plan_request_line(&r->plan, z->head[i].name,
+								 z->head[i].value.p,
+								 z->head[i].value.len);
+	stop(z);
+	if (rc < 0)
+		sg_request_denied(r, SG_FAIL_CONNECT);
+	else
+		sg_request_authorized(r);
+}
+
+/* ---- the exchange's callbacks ---------------------------------------------- */
+
+static void x_ready(void *data)
+{
+	struct sg_extauthz *z = data;
+	int rc = sg_h2b_send(z->h2, &z->req, NULL, NULL, 0, NULL, true);
+
+	if (rc < 0)
+		undecided(z, "the Check call could not be sent");
+}
+
+static void x_failed(void *data, enum sg_xfail why, int err)
+{
+	struct sg_extauthz *z = data;
+	char text[160];
+
+	(void)why;
+	snprintf(text, sizeof(text), "the authorization service is unavailable: %s",
+		 sg_fail_cause(err));
+	undecided(z, text);
+}
+
+/* A grpc-status value: its number, -1 when it is not one (the decimal
+ * reader HTTP/2's content-length uses). */
+static int number(const char *p, size_t len)
+{
+	int64_t v = sg_h2_content_length(p, len);
+
+	return v >= 0 && v <= 99 ? (int)v : -1;
+}
+
+static void x_head(void *data, const struct sg_h1_resp *resp, bool end)
+{
+	struct sg_extauthz *z = data;
+	struct sg_request *r = z->r;
+
+	(void)end;
+	if (resp->status < 200)
+		return;
+	z->status = resp->status;
+	z->nhead = 0;
+	for (size_t i = 0; i < resp->nheaders && z->nhead < EXTAUTHZ_LINES; i++) {
+		const struct sg_h1_header *h = &resp->headers[i];
+
+		if (h->name.len == 11 && !strncasecmp(h->name.p, "grpc-status", 11))
+			z->grpc_status = number(h->value.p, h->value.len);
+		if (z->x->http && !owned(h->name) &&
+		    !keep_line(&r->plan, h->name, h->value, &z->head[z->nhead++]))
+			z->nhead--; /* out of memory: the line is left out */
+	}
+}
+
+static void x_data(void *data, const char *p, size_t n)
+{
+	struct sg_extauthz *z = data;
+
+	if (z->in.len + n > EXTAUTHZ_ANSWER_MAX || sg_buf_append(&z->in, p, n) < 0) {
+		undecided(z, "the service's answer is over 64 KiB");
+		return;
+	}
+	if (z->h2)
+		sg_h2b_consume(z->h2, n, 0);
+	else
+		sg_h1x_consume(z->h1);
+}
+
+static void x_end(void *data, const struct sg_h2_field *t, size_t n, int err)
+{
+	struct sg_extauthz *z = data;
+
+	if (z->over)
+		return;
+	if (err) {
+		undecided(z, "the service's answer was cut");
+		return;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (t[i].name_len == 11 && !memcmp(t[i].name, "grpc-status", 11))
+			z->grpc_status = number(t[i].value, t[i].value_len);
+	if (z->x->http)
+		http_verdict(z);
+	else
+		grpc_verdict(z);
+}
+
+static ssize_t x_body(void *data, char *buf, size_t len, bool *eof)
+{
+	struct sg_extauthz *z = data;
+	size_t n = z->body_len - z->body_off;
+
+	if (n > len)
+		n = len;
+	memcpy(buf, z->body + z->body_off, n);
+	z->body_off += n;
+	*eof = z->body_off == z->body_len;
+	return (ssize_t)n;
+}
+
+static const struct sg_exchange_ops ops = {
+	.ready = x_ready,
+	.failed = x_failed,
+	.head = x_head,
+	.data = x_data,
+	.end = x_end,
+	.body = x_body,
+};
+
+static void on_timeout(struct sg_loop *loop, struct sg_timer *t)
+{
+	(void)loop;
+	undecided(t->data, "no answer within the timeout");
+}
+
+/* The HTTP service's connection: its connect, then its exchange. */
+static void on_io(struct sg_loop *loop, struct sg_io *io, uint32_t revents)
+{
+	struct sg_extauthz *z = io->data;
+	int err;
+
+	(void)loop;
+	if (z->over)
+		return;
+	if (z->connected) {
+		sg_h1x_io(z->h1, revents);
+		return;
+	}
+	err = sg_backend_connect_error(z->u);
+	if (err == EINPROGRESS)
+		return;
+	if (err) {
+		x_failed(z, SG_XFAIL_CONNECT, err);
+		return;
+	}
+	z->connected = true;
+	z->h1 = sg_h1x_new(z->loop, z->u, &ops, z, EXTAUTHZ_ANSWER_MAX);
+	if (!z->h1 || sg_h1x_send(z->h1, &z->req, NULL, NULL, 0, z->body_len > 0) < 0)
+		undecided(z, "the check request could not be sent");
+}
+
+/* ---- the question ------------------------------------------------------------ */
+
+/* Text the head's spans point into: appended as they are made. */
+struct text {
+	char *p;
+	size_t len, cap;
+};
+
+static const char *put(struct text *t, const char *s, size_t n, bool lower)
+{
+	char *at = t->p + t->len;
+
+	if (t->len + n > t->cap)
+		return NULL;
+	for (size_t i = 0; i < n; i++)
+		at[i] = lower && s[i] >= 'A' && s[i] <= 'Z' ? (char)(s[i] - 'A' + 'a') : s[i];
+	t->len += n;
+	return at;
+}
+
+/* Whether header `name` of the request is sent: the includeRequestHeaders
+ * list, else every header (gRPC) or Authorization alone (HTTP). */
+static bool wanted(const struct sg_ext_authz *x, struct sg_h1_span name)
+{
+	if (!x->headers.n)
+		return !x->http || (name.len == 13 && !strncasecmp(name.p, "authorization", 13));
+	for (size_t i = 0; i < x->headers.n; i++)
+		if (name.len == strlen(x->headers.v[i]) &&
+		    !strncasecmp(name.p, x->headers.v[i], name.len))
+			return true;
+	return false;
+}
+
+/* The request's headers as its backend would get them (the route's
+ * filters' edits: a verified token stripped), those wanted, lower-case,
+ * the values of a repeated name joined (", "; a Cookie's "; "), into
+ * out[0..cap). Returns how many. */
+static size_t gather(struct sg_extauthz *z, struct text *t, struct sg_authzpb_header *out,
+		     size_t cap)
+{
+	const struct sg_h1_req *q = z->r->req;
+	struct sg_h1_edit e;
+	size_t n = 0;
+
+	sg_filter_request_edit(&z->r->plan, &e);
+	for (size_t i = 0; i < q->nheaders && n < cap; i++) {
+		struct sg_h1_span name = q->headers[i].name;
+		bool seen = false, cookie = name.len == 6 && !strncasecmp(name.p, "cookie", 6);
+		const char *v, *start = t->p + t->len;
+
+		if (!wanted(z->x, name) || (e.drops && e.drops(e.arg, name.p, name.len)))
+			continue;
+		for (size_t k = 0; k < i && !seen; k++)
+			seen = q->headers[k].name.len == name.len &&
+			       !strncasecmp(q->headers[k].name.p, name.p, name.len);
+		if (seen)
+			continue;
+		for (size_t k = i; k < q->nheaders; k++) {
+			const struct sg_h1_span *hv = &q->headers[k].value;
+
+			if (q->headers[k].name.len != name.len ||
+			    strncasecmp(q->headers[k].name.p, name.p, name.len))
+				continue;
+			if (k > i && !put(t, cookie ? "; " : ", ", 2, false))
+				return n;
+			if (!put(t, hv->p, hv->len, false))
+				return n;
+		}
+		v = start;
+		out[n].value = (struct sg_h1_span){ v, (size_t)(t->p + t->len - v) };
+		if (!(v = put(t, name.p, name.len, true)))
+			return n;
+		out[n++].name = (struct sg_h1_span){ v, name.len };
+	}
+	for (size_t i = 0; i < e.nadd && n < cap; i++) {
+		const char *v = put(t, e.add[i].name.p, e.add[i].name.len, true);
+
+		if (!v || !wanted(z->x, e.add[i].name))
+			continue;
+		out[n].name = (struct sg_h1_span){ v, e.add[i].name.len };
+		out[n++].value = e.add[i].value;
+	}
+	return n;
+}
+
+/* The pseudo-headers Envoy sends beside them (all of them, or those
+ * includeRequestHeaders names). */
+static size_t pseudo(struct sg_extauthz *z, const struct sg_authzpb_request *q,
+		     struct sg_authzpb_header *out)
+{
+	const struct sg_h1_span v[] = { q->host, q->method, q->path, q->scheme };
+	static const char *const names[] = { ":authority", ":method", ":path", ":scheme" };
+	size_t n = 0;
+
+	for (size_t i = 0; i < 4; i++) {
+		struct sg_h1_span name = { names[i], strlen(names[i]) };
+
+		if (z->x->http || (z->x->headers.n && !wanted(z->x, name)))
+			continue;
+		out[n++] = (struct sg_authzpb_header){ name, v[i], false };
+	}
+	return n;
+}
+
+/* The body sent: the one held whole, up to includeRequestBody's bound.
+ * False: it is over the bound and no partial message is allowed. */
+static bool request_body(struct sg_extauthz *z, struct sg_authzpb_request *q, bool *partial)
+{
+	const struct sg_ext_authz *x = z->x;
+	struct sg_request *r = z->r;
+	struct sg_mirror_request m = { .req = r->req };
+	int64_t declared = r->req->content_length;
+
+	q->size = declared >= 0 ? declared : -1;
+	*partial = false;
+	if (!x->body)
+		return true;
+	r->sink->held_body(r, &m);
+	if ((m.body_whole ? (int64_t)m.body_len : declared) > (int64_t)x->body_max ||
+	    (!m.body_whole && declared < 0)) {
+		if (!x->body_partial)
+			return false;
+		*partial = true;
+	}
+	q->body = m.body ? m.body : "";
+	q->body_len = m.body_len < x->body_max ? m.body_len : x->body_max;
+	q->raw_body = x->body_raw;
+	if (m.body_whole)
+		q->size = (int64_t)m.body_len;
+	return true;
+}
+
+/* The check request's head: q's method and path for HTTP, the Check call
+ * for gRPC; `lines` its header lines (HTTP: those gathered), the body's
+ * framing after them. */
+static int make_head(struct sg_extauthz *z, const struct sg_authzpb_request *q,
+		     const struct sg_authzpb_header *h, size_t n, bool partial, struct text *t)
+{
+	struct sg_h1_req *req = &z->req;
+	char num[SG_H1_DIGITS_MAX];
+	const char *len = sg_h1_digits(num, z->body_len);
+	size_t k = 0;
+
+	*req = (struct sg_h1_req){ .headers = z->lines,
+				   .headers_cap = EXTAUTHZ_LINES,
+				   .minor = 1,
+				   .content_length = (int64_t)z->body_len,
+				   .keep_alive = true };
+	z->lines[k++] = (struct sg_h1_header){ { "host", 4 }, { z->x->host, strlen(z->x->host) } };
+	if (!z->x->http) {
+		req->method = (struct sg_h1_span){ "POST", 4 };
+		req->target = (struct sg_h1_span){ check_path, sizeof(check_path) - 1 };
+		z->lines[k++] =
+			(struct sg_h1_header){ { "content-type", 12 }, { "application/grpc", 16 } };
+		z->lines[k++] = (struct sg_h1_header){ { "te", 2 }, { "trailers", 8 } };
+	} else {
+		req->method = q->method;
+		req->target = q->path;
+		for (size_t i = 0; i < n && k < EXTAUTHZ_LINES - 2; i++)
+			z->lines[k++] = (struct sg_h1_header){ h[i].name, h[i].value };
+		if (z->x->body)
+			z->lines[k++] = (struct sg_h1_header){ { "x-envoy-auth-partial-body", 25 },
+							       { partial ? "true" : "false",
+								 partial ? 4u : 5u } };
+	}
+	len = put(t, len, (size_t)(num + SG_H1_DIGITS_MAX - len), false);
+	if (!len)
+		return -ENOMEM;
+	z->lines[k++] = (struct sg_h1_header){ { "content-length", 14 },
+					       { len, (size_t)(t->p + t->len - len) } };
+	req->nheaders = k;
+	return 0;
+}
+
+/* What is known of the request, for either protocol. */
+static void describe(struct sg_extauthz *z, struct sg_authzpb_request *q)
+{
+	const struct sg_request *r = z->r;
+	const struct sg_h1_span *host = sg_h1_header(r->req, "host");
+	const struct sg_h1_span *id = sg_h1_header(r->req, "x-request-id");
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	*q = (struct sg_authzpb_request){
+		.source = { r->ip, 0 },
+		.time_s = ts.tv_sec,
+		.time_ns = (int32_t)ts.tv_nsec,
+		.method = r->req->method,
+		.path = r->req->target,
+		.host = host ? *host : (struct sg_h1_span){ 0 },
+		.id = id ? *id : (struct sg_h1_span){ 0 },
+		.scheme = r->listener && r->listener->proto == SG_PROTO_HTTPS
+				  ? (struct sg_h1_span){ "https", 5 }
+				  : (struct sg_h1_span){ "http", 4 },
+		.protocol = r->sink->version ? (struct sg_h1_span){ r->sink->version,
+								    strlen(r->sink->version) }
+			    : r->req->minor  ? (struct sg_h1_span){ "HTTP/1.1", 8 }
+					     : (struct sg_h1_span){ "HTTP/1.0", 8 },
+		.context = z->x->context.v,
+		.ncontext = z->x->context.n,
+	};
+}
+
+/* The question's bytes: head and body. */
+static int compose(struct sg_extauthz *z, bool *too_large)
+{
+	struct sg_authzpb_header h[EXTAUTHZ_LINES];
+	struct sg_authzpb_request q;
+	const struct sg_h1_req *in = z->r->req;
+	struct text t = { 0 };
+	bool partial;
+	size_t n;
+
+	describe(z, &q);
+	*too_large = !request_body(z, &q, &partial);
+	if (*too_large)
+		return 0;
+	t.cap = 64;
+	for (size_t i = 0; i < in->nheaders; i++)
+		t.cap += 2 * (in->headers[i].name.len + in->headers[i].value.len) + 2;
+	t.p = z->text = malloc(t.cap);
+	if (!t.p)
+		return -ENOMEM;
+	n = pseudo(z, &q, h);
+	n += gather(z, &t, h + n, EXTAUTHZ_LINES - n);
+	if (z->x->http) {
+		z->body = q.body_len ? malloc(q.body_len) : NULL;
+		if (q.body_len && !z->body)
+			return -ENOMEM;
+		if (q.body_len)
+			memcpy(z->body, q.body, q.body_len);
+		z->body_len = q.body_len;
+	} else {
+		q.headers = h;
+		q.nheaders = n;
+		if (sg_authzpb_check_request(&q, &z->body, &z->body_len) < 0)
+			return -ENOMEM;
+	}
+	return make_head(z, &q, h, n, partial, &t);
+}
+
+/* Connect to the service and ask. */
+static int ask(struct sg_extauthz *z)
+{
+	static const struct sg_keepalive ka; /* none: the calls are short */
+	char key[SG_ENDPOINT_TEXT_SIZE];
+	bool ready = false, reused;
+	int err = 0;
+
+	if (z->x->http) {
+		z->u = sg_backend_connect(z->r->at.pool, &z->x->ep, &ka, &err);
+		if (!z->u)
+			return -err;
+		z->u->io.cb = on_io;
+		z->u->io.data = z;
+		return sg_io_set(z->loop, &z->u->io, sg_backend_connect_events(z->u)) == -1 ? -errno
+											    : 0;
+	}
+	snprintf(key, sizeof(key), "%s:%u", z->x->ep.addr, z->x->ep.port);
+	z->h2 = sg_h2b_open(z->r->at.h2pool, &z->x->ep, key, &ka, EXTAUTHZ_IDLE_MS, &ops, z, &ready,
+			    &reused, &err);
+	if (!z->h2)
+		return -err;
+	if (ready)
+		return sg_h2b_send(z->h2, &z->req, NULL, NULL, 0, NULL, true);
+	return 0;
+}
+
+struct sg_extauthz *sg_extauthz_start(struct sg_request *r, const struct sg_ext_authz *x)
+{
+	struct sg_extauthz *z = calloc(1, sizeof(*z));
+	bool too_large = false;
+	int rc;
+
+	if (!z) {
+		sg_request_denied(r, SG_FAIL_CONNECT);
+		return NULL;
+	}
+	z->r = r;
+	z->x = x;
+	z->loop = r->ctx->loop;
+	z->grpc_status = -1;
+	sg_timer_init(&z->timer, on_timeout, z);
+	rc = compose(z, &too_large);
+	if (too_large || rc < 0) {
+		stop(z);
+		sg_request_denied(r, too_large ? SG_FAIL_EXT_AUTHZ_BODY : SG_FAIL_CONNECT);
+		return NULL;
+	}
+	sg_timer_arm(z->loop, &z->timer, sg_loop_now(z->loop) + sg_dur_to_ms_ceil(x->timeout));
+	rc = ask(z);
+	if (rc < 0) {
+		x_failed(z, SG_XFAIL_CONNECT, -rc);
+		return NULL;
+	}
+	return z;
+}
