@@ -258,6 +258,7 @@ enum sg_pol_kind {
 	SG_POL_HOST_REWRITE,	 /* hostRewrite {mode: Auto|None} */
 	SG_POL_LOCAL_RATE_LIMIT, /* rateLimit.local */
 	SG_POL_CSRF,
+	SG_POL_FRONTEND_NETAUTHZ, /* frontendPolicies.networkAuthorization */
 };
 
 enum sg_target_kind {
@@ -298,6 +299,7 @@ struct sg_policy {
 		const struct sg_direct *direct;
 		const struct sg_rewrite *rewrite;
 		const struct sg_ratelimits *ratelimits;
+		const struct sg_authz *netauthz;
 		const struct sg_csrf *csrf;
 	} u;
 	bool attached; /* its target exists */
@@ -518,6 +520,18 @@ struct sg_transform {
 	struct sg_transform_side request, response;
 };
 
+/* agentgateway's RuleSet (authorization, networkAuthorization): CEL rules,
+ * compiled at load (config/authz.c; the expressions are the config's
+ * cels), decided by policy/authz.c. */
+struct sg_authz_rules {
+	const struct sg_cel **v;
+	size_t n, cap;
+};
+
+struct sg_authz {
+	struct sg_authz_rules allow, deny, require;
+};
+
 /* ---- who is calling: authentication policies ------------------------- */
 
 /* agentgateway's modes of jwtAuth (and apiKey, basicAuth): optional (its
@@ -637,6 +651,7 @@ enum sg_filter_kind {
 	SG_FILTER_JWT,	   /* jwtAuth, a route policy */
 	SG_FILTER_API_KEY, /* apiKey, a route policy */
 	SG_FILTER_BASIC,   /* basicAuth, a route policy */
+	SG_FILTER_AUTHZ,   /* authorization, a route policy */
 	SG_FILTER_KINDS,
 };
 
@@ -655,6 +670,7 @@ struct sg_filters {
 	const struct sg_jwt_auth *jwt;	   /* NULL = none */
 	const struct sg_api_keys *apikeys; /* NULL = none */
 	const struct sg_basic_auth *basic; /* NULL = none */
+	const struct sg_authz *authz;	   /* NULL = none */
 	/* The order config_dump lists them in `inlinePolicies`, before
 	 * timeout and retry, as agentgateway does: its fixed order in the
 	 * standalone dialect, its HTTPRoute translation order in Kubernetes
@@ -776,6 +792,7 @@ struct sg_listener {
 	const struct sg_frontend_tcp *ftcp;	/* NULL = keepalive not set */
 	const struct sg_frontend_tls *ftls;	/* never NULL after resolve */
 	const struct sg_frontend_proxy *fproxy; /* NULL = no PROXY header */
+	const struct sg_authz *netauthz;	/* NULL = no networkAuthorization */
 	const struct sg_tls_cert *tls;		/* HTTPS listeners; NULL otherwise */
 	/* An HTTPS listener whose certificateRefs do not resolve: its
 	 * ResolvedRefs False reason and message (tls is NULL then, and the
@@ -808,6 +825,9 @@ struct sg_bind {
 	/* The PROXY protocol its listeners expect, read before anything else
 	 * (the strictest where they differ: resolve). versions 0: none. */
 	struct sg_frontend_proxy proxy;
+	/* networkAuthorization, decided at accept: the first of its
+	 * listeners' (resolve; the standalone dialect gives one to all). */
+	const struct sg_authz *netauthz;
 };
 
 /* `config:` of the standalone dialect. */

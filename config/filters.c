@@ -504,4 +504,6 @@ void sg_filters_standalone_order(struct sg_filters *f)
 		sg_filters_list(f, SG_FILTER_BASIC);
 	if (f->apikeys)
 		sg_filters_list(f, SG_FILTER_API_KEY);
+	if (f->authz)
+		sg_filters_list(f, SG_FILTER_AUTHZ);
 }

@@ -46,6 +46,8 @@ static const struct fail_info infos[] = {
 	[SG_FAIL_APIKEY] = { 401, "api key authentication failure: ", false, "apikey" },
 	/* agentgateway's ProxyError::BasicAuthenticationFailure */
 	[SG_FAIL_BASIC] = { 401, "basic authentication failure: ", false, "basic" },
+	/* agentgateway's ProxyError::AuthorizationFailed */
+	[SG_FAIL_AUTHZ] = { 403, "authorization failed", false, "authorization" },
 };
 
 const char *sg_fail_name(enum sg_fail kind)

@@ -41,7 +41,9 @@ enum sg_fail {
 				  * refused the request's token, or it had none
 				  * (strict) */
 	SG_FAIL_APIKEY,		 /* 401 api key authentication failure: <cause> */
-	SG_FAIL_BASIC,		 /* 401 basic authentication failure: <cause>
+	SG_FAIL_BASIC,		 /* 401 basic authentication failure: <cause> */
+	SG_FAIL_AUTHZ,		 /* 403 authorization failed: a route's
+				  * authorization rules refused the request
 				  * (the last kind: user/core/stats.h counts to
 				  * it) */
 };
