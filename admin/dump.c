@@ -648,6 +648,23 @@ static struct sg_json *ext_authz(const struct sg_ext_authz *x)
 	return o;
 }
 
+/* A RuleSet as agentgateway prints it: {"rules": {"allow": [...], "deny":
+ * [...], "require": [...]}}, each list only when it has rules. */
+static struct sg_json *rule_set(const struct sg_authz *a)
+{
+	static const char *const names[] = { "allow", "deny", "require" };
+	const struct sg_authz_rules *lists[] = { &a->allow, &a->deny, &a->require };
+	struct sg_json *o = sg_json_object(), *rules = sg_json_add_object(o, "rules");
+
+	for (size_t i = 0; i < 3; i++) {
+		struct sg_json *l = lists[i]->n ? sg_json_add_array(rules, names[i]) : NULL;
+
+		for (size_t j = 0; j < lists[i]->n; j++)
+			sg_json_push(l, sg_json_string(sg_cel_source(lists[i]->v[j])));
+	}
+	return o;
+}
+
 /* One inlinePolicies entry per filter of f, in f's order. */
 static void push_filters(struct sg_json *inl, const struct sg_filters *f)
 {
@@ -696,6 +713,8 @@ static void push_filters(struct sg_json *inl, const struct sg_filters *f)
 			break;
 		case SG_FILTER_EXT_AUTHZ:
 			sg_json_add(p, "extAuthz", ext_authz(f->ext_authz));
+		case SG_FILTER_AUTHZ:
+			sg_json_add(p, "authorization", rule_set(f->authz));
 			break;
 		case SG_FILTER_KINDS:
 			break;
@@ -743,6 +762,8 @@ static struct sg_json *policy_body(const struct sg_policy *p, const struct sg_gl
 		sg_json_add_str(pp, "mode", p->u.fproxy.optional ? "optional" : "strict");
 		return variant("frontend", "proxy", pp);
 	}
+	case SG_POL_FRONTEND_NETAUTHZ:
+		return variant("frontend", "networkAuthorization", rule_set(p->u.netauthz));
 	case SG_POL_TIMEOUT:
 		return traffic("timeout", timeout(&p->u.timeout));
 	case SG_POL_RETRY:

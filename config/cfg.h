@@ -259,6 +259,7 @@ enum sg_pol_kind {
 	SG_POL_LOCAL_RATE_LIMIT, /* rateLimit.local */
 	SG_POL_CSRF,
 	SG_POL_FRONTEND_ACCESS_LOG, /* frontendPolicies.accessLog */
+	SG_POL_FRONTEND_NETAUTHZ, /* frontendPolicies.networkAuthorization */
 };
 
 enum sg_target_kind {
@@ -299,6 +300,7 @@ struct sg_policy {
 		const struct sg_direct *direct;
 		const struct sg_rewrite *rewrite;
 		const struct sg_ratelimits *ratelimits;
+		const struct sg_authz *netauthz;
 		const struct sg_csrf *csrf;
 		const struct sg_log_policy *access;
 	} u;
@@ -542,6 +544,18 @@ struct sg_logging {
 	enum sg_log_format format;
 };
 
+/* agentgateway's RuleSet (authorization, networkAuthorization): CEL rules,
+ * compiled at load (config/authz.c; the expressions are the config's
+ * cels), decided by policy/authz.c. */
+struct sg_authz_rules {
+	const struct sg_cel **v;
+	size_t n, cap;
+};
+
+struct sg_authz {
+	struct sg_authz_rules allow, deny, require;
+};
+
 /* ---- who is calling: authentication policies ------------------------- */
 
 /* agentgateway's modes of jwtAuth (and apiKey, basicAuth): optional (its
@@ -688,6 +702,7 @@ enum sg_filter_kind {
 	SG_FILTER_API_KEY,   /* apiKey, a route policy */
 	SG_FILTER_BASIC,     /* basicAuth, a route policy */
 	SG_FILTER_EXT_AUTHZ, /* extAuthz, a route policy */
+	SG_FILTER_AUTHZ,     /* authorization, a route policy */
 	SG_FILTER_KINDS,
 };
 
@@ -707,6 +722,7 @@ struct sg_filters {
 	const struct sg_api_keys *apikeys;    /* NULL = none */
 	const struct sg_basic_auth *basic;    /* NULL = none */
 	const struct sg_ext_authz *ext_authz; /* NULL = none */
+	const struct sg_authz *authz;	      /* NULL = none */
 	/* The order config_dump lists them in `inlinePolicies`, before
 	 * timeout and retry, as agentgateway does: its fixed order in the
 	 * standalone dialect, its HTTPRoute translation order in Kubernetes
@@ -834,6 +850,7 @@ struct sg_listener {
 	/* The access log's filter and fields (its accessLog policy over
 	 * config.logging's, piece by piece); NULL: neither has any. */
 	const struct sg_log_policy *access;
+	const struct sg_authz *netauthz; /* NULL = no networkAuthorization */
 	const struct sg_tls_cert *tls; /* HTTPS listeners; NULL otherwise */
 	/* An HTTPS listener whose certificateRefs do not resolve: its
 	 * ResolvedRefs False reason and message (tls is NULL then, and the
@@ -866,6 +883,9 @@ struct sg_bind {
 	/* The PROXY protocol its listeners expect, read before anything else
 	 * (the strictest where they differ: resolve). versions 0: none. */
 	struct sg_frontend_proxy proxy;
+	/* networkAuthorization, decided at accept: the first of its
+	 * listeners' (resolve; the standalone dialect gives one to all). */
+	const struct sg_authz *netauthz;
 };
 
 /* `config:` of the standalone dialect. */

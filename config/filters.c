@@ -506,4 +506,6 @@ void sg_filters_standalone_order(struct sg_filters *f)
 		sg_filters_list(f, SG_FILTER_API_KEY);
 	if (f->ext_authz)
 		sg_filters_list(f, SG_FILTER_EXT_AUTHZ);
+	if (f->authz)
+		sg_filters_list(f, SG_FILTER_AUTHZ);
 }

@@ -3145,6 +3145,8 @@ static int stamp_agp(struct sg_draft *b, const struct sg_res *r, const struct ag
 		case SG_POL_CSRF:
 			p->u.csrf = in->csrf;
 			break;
+		case SG_POL_FRONTEND_NETAUTHZ: /* standalone frontendPolicies only */
+			break;
 		}
 	}
 	return 0;

@@ -260,12 +260,14 @@ static void resolve_listener(struct sg_cfg *cfg, struct sg_listener *l)
 	const struct sg_policy *fs = sg_policy_for_listener(cfg, SG_POL_FRONTEND_TLS, l);
 	const struct sg_policy *fp = sg_policy_for_listener(cfg, SG_POL_FRONTEND_PROXY, l);
 	const struct sg_policy *al = sg_policy_for_listener(cfg, SG_POL_FRONTEND_ACCESS_LOG, l);
+	const struct sg_policy *fa = sg_policy_for_listener(cfg, SG_POL_FRONTEND_NETAUTHZ, l);
 
 	l->fhttp = fh ? &fh->u.fhttp : &cfg->default_fhttp;
 	l->ftcp = ft ? &ft->u.ftcp : NULL;
 	l->ftls = fs ? &fs->u.ftls : &cfg->default_ftls;
 	l->fproxy = fp ? &fp->u.fproxy : NULL;
 	l->access = sg_log_policy_merge(&cfg->arena, al ? al->u.access : NULL, cfg->global.logging);
+	l->netauthz = fa ? fa->u.netauthz : NULL;
 	for (size_t i = 0; i < l->nroutes; i++)
 		resolve_route(cfg, l, &l->routes[i]);
 	for (size_t i = 0; i < l->ntcp_routes; i++)
@@ -350,8 +352,12 @@ static void resolve_bind_limits(struct sg_bind *b)
 {
 	b->max_connections = b->max_requests = 0;
 	b->proxy = (struct sg_frontend_proxy){ 0 };
+	b->netauthz = NULL;
 	for (size_t i = 0; i < b->nlisteners; i++) {
 		const struct sg_listener *l = &b->listeners[i];
+
+		if (!b->netauthz)
+			b->netauthz = l->netauthz;
 
 		if (l->fproxy) {
 			b->proxy.optional =

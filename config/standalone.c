@@ -11,6 +11,7 @@
 #include "config/fields.h"
 #include "config/filters.h"
 #include "config/gateways.h"
+#include "config/ruleset.h"
 #include "config/transform.h"
 #include "config/standalone.h"
 #include "config/hostname.h"
@@ -69,6 +70,7 @@ struct frontend_policies {
 	const struct sg_node *proxy; /* proxyProtocol, or its other name proxy */
 	struct sg_frontend_proxy fproxy;
 	const struct sg_log_policy *access; /* accessLog; NULL: none */
+	struct sg_authz *netauthz; /* networkAuthorization; NULL: none */
 };
 
 static int f_fp_http(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
@@ -116,13 +118,22 @@ static int f_fp_proxy(struct sg_pctx *c, const struct sg_node *n, void *dst, con
 	return sg_f_frontend_proxy(c, n, &fp->fproxy, path);
 }
 
+static int f_fp_netauthz(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
+{
+	struct frontend_policies *fp = dst;
+
+	if (!(fp->netauthz = sg_arena_alloc(c->a, sizeof(*fp->netauthz))))
+		return -1;
+	return sg_authz_parse(c, n, fp->netauthz, path);
+}
+
 static const struct sg_field frontend_fields[] = {
 	{ "http", f_fp_http, 0 },
 	{ "tcp", f_fp_tcp, 0 },
 	{ "tls", f_fp_tls, 0 },
 	{ "proxyProtocol", f_fp_proxy, 0 },
 	{ "proxy", f_fp_proxy, 0 },
-	{ "networkAuthorization", sg_f_auth_refused, 0 },
+	{ "networkAuthorization", f_fp_netauthz, 0 },
 	{ "accessLog", sg_f_access_log, offsetof(struct frontend_policies, access) },
 	{ "connect", sg_f_refused, 0 },
 	{ "networkExtAuthz", sg_f_refused, 0 },
@@ -228,7 +239,7 @@ static const struct sg_field route_policy_fields[] = {
 	{ "localRateLimit", sg_f_local_rate_limit, FILTERS(struct sg_route) },
 	{ "transformations", sg_f_transformations, FILTERS(struct sg_route) },
 	{ "jwtAuth", sg_f_jwt_auth, FILTERS(struct sg_route) },
-	{ "authorization", sg_f_auth_refused, 0 },
+	{ "authorization", sg_f_authorization, FILTERS(struct sg_route) },
 	{ "apiKey", sg_f_api_keys, FILTERS(struct sg_route) },
 	{ "basicAuth", sg_f_basic_auth, FILTERS(struct sg_route) },
 	{ "extAuthz", sg_f_ext_authz, FILTERS(struct sg_route) },
@@ -819,6 +830,14 @@ static int add_frontend_policies(struct sg_draft *b, const struct frontend_polic
 		p->target = standalone_gateway;
 		p->kind = SG_POL_FRONTEND_ACCESS_LOG;
 		p->u.access = fp->access;
+	}
+	if (fp->netauthz) {
+		if (!(p = sg_draft_policy(b)))
+			return -1;
+		p->key = "frontend/networkAuthorization";
+		p->target = standalone_gateway;
+		p->kind = SG_POL_FRONTEND_NETAUTHZ;
+		p->u.netauthz = fp->netauthz;
 	}
 	return 0;
 }

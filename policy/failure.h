@@ -46,8 +46,11 @@ enum sg_fail {
 				  * authorization service could not decide
 				  * (failureMode deny) */
 	SG_FAIL_EXT_AUTHZ_BODY,	 /* 413 external authorization failed: the body
-				  * is over includeRequestBody's bound (the last
-				  * kind: user/core/stats.h counts to it) */
+				  * is over includeRequestBody's bound */
+	SG_FAIL_AUTHZ,		 /* 403 authorization failed: a route's
+				  * authorization rules refused the request
+				  * (the last kind: user/core/stats.h counts to
+				  * it) */
 };
 
 uint16_t sg_fail_status(enum sg_fail kind);

@@ -176,7 +176,7 @@ void sg_tlspass_accept(struct sg_frontend *ctx, const struct sg_bind *bind, int 
 	char ip[INET6_ADDRSTRLEN];
 
 	sg_net_ip_str(peer, ip, sizeof(ip));
-	if (!sg_frontend_admit(ctx, bind, ip)) {
+	if (!sg_frontend_admit(ctx, bind, ip, sg_net_port(peer))) {
 		close(fd);
 		return;
 	}

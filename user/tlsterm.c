@@ -133,7 +133,7 @@ void sg_tlsterm_accept(struct sg_frontend *ctx, struct sg_tls_server *srv,
 	char ip[INET6_ADDRSTRLEN];
 
 	sg_net_ip_str(peer, ip, sizeof(ip));
-	if (!sg_frontend_admit(ctx, bind, ip)) {
+	if (!sg_frontend_admit(ctx, bind, ip, sg_net_port(peer))) {
 		close(fd); /* unread, before any TLS work */
 		return;
 	}

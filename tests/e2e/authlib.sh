@@ -24,3 +24,21 @@ inline_policies() {
 	curl -s http://127.0.0.1:15000/config_dump |
 		jq -c --arg r "$1" '[.binds[0].listeners[].routes[] | select(.name == $r) | .inlinePolicies]'
 }
+
+# jwt_keys: signing keys and their JWKS (K/jwks.json) made by openssl under
+# K=$WORK/keys; then `mint ALG KID CLAIMS` prints a token.
+jwt_keys() {
+	K=$WORK/keys
+	/usr/bin/python3 "$REPO_DIR/tests/e2e/jwt_mint.py" keys "$K" || fail "keys not made"
+}
+mint() { /usr/bin/python3 "$REPO_DIR/tests/e2e/jwt_mint.py" token "$K" "$@"; }
+
+# check_refuses WHAT POLICY WANT: `check` of a route with POLICY fails
+# naming WANT.
+check_refuses() {
+	printf 'binds:\n- port: 8080\n  listeners:\n  - routes:\n    - policies:\n        %s\n      backends: [{host: 127.0.0.1:1}]\n' \
+		"$2" >"$WORK/bad.yaml"
+	out=$("$SG_BIN" check -c "$WORK/bad.yaml" 2>&1)
+	rc=$?
+	check "check refuses $1" "$rc $out" "1 $WORK/bad.yaml:$3"$'\n1 error: configuration invalid'
+}

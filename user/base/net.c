@@ -314,14 +314,18 @@ const char *sg_net_ip_str(const struct sockaddr_storage *ss, char *buf, size_t l
 	return buf;
 }
 
+uint16_t sg_net_port(const struct sockaddr_storage *ss)
+{
+	return ntohs(ss->ss_family == AF_INET6 ? ((const struct sockaddr_in6 *)ss)->sin6_port
+					       : ((const struct sockaddr_in *)ss)->sin_port);
+}
+
 const char *sg_net_addr_str(const struct sockaddr_storage *ss, char *buf, size_t len)
 {
 	char ip[INET6_ADDRSTRLEN];
-	uint16_t port = ss->ss_family == AF_INET6 ? ((const struct sockaddr_in6 *)ss)->sin6_port
-						  : ((const struct sockaddr_in *)ss)->sin_port;
 
 	sg_net_ip_str(ss, ip, sizeof(ip));
-	snprintf(buf, len, ss->ss_family == AF_INET6 ? "[%s]:%u" : "%s:%u", ip, ntohs(port));
+	snprintf(buf, len, ss->ss_family == AF_INET6 ? "[%s]:%u" : "%s:%u", ip, sg_net_port(ss));
 	return buf;
 }
 

@@ -83,6 +83,8 @@ int sg_net_keepalive(int fd, const struct sg_keepalive *ka);
 /* The address of `ss` alone ("127.0.0.1", "::1") into buf; "?" when it
  * does not fit. */
 const char *sg_net_ip_str(const struct sockaddr_storage *ss, char *buf, size_t len);
+/* The port of `ss` (host order). */
+uint16_t sg_net_port(const struct sockaddr_storage *ss);
 /* "ip:port" of `ss` into buf ("[ip]:port" for IPv6). */
 const char *sg_net_addr_str(const struct sockaddr_storage *ss, char *buf, size_t len);
 

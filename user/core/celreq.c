@@ -1,14 +1,19 @@
-/* CEL header transformations over one request: the context an expression
- * reads (struct sg_cel_ctx callbacks over the parsed head) and the
- * evaluation of each value. */
+/* CEL over one request: the context an expression reads (struct
+ * sg_cel_ctx callbacks over the parsed head and what authentication
+ * proved) and the evaluation of each transformation value. */
 #include "user/core/celreq.h"
 
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "config/cel.h"
+#include "config/node.h"
+#include "user/auth/jwt.h"
+#include "user/base/json.h"
+#include "user/core/authn.h"
 
 static bool text(struct sg_cel_val *out, const char *p, size_t n)
 {
@@ -18,9 +23,175 @@ static bool text(struct sg_cel_val *out, const char *p, size_t n)
 	return true;
 }
 
+/* ---- what authentication proved, as CEL values ------------------------------ */
+
+/* A JSON value as CEL's: numbers with no fraction that fit are ints, as
+ * agentgateway's serde_json values read. NULL when memory ran out. */
+static bool from_json(struct sg_cel_run *run, const struct sg_json *j, struct sg_cel_val *out)
+{
+	struct sg_cel_val *v = NULL;
+	size_t n = 0, k = 0;
+	double d = 0;
+
+	switch (sg_json_type(j)) {
+	case SG_JSON_FALSE:
+	case SG_JSON_TRUE:
+		*out = (struct sg_cel_val){ .type = SG_CEL_BOOL,
+					    .b = sg_json_type(j) == SG_JSON_TRUE };
+		return true;
+	case SG_JSON_NUMBER:
+		sg_json_num(j, &d);
+		if (d == trunc(d) && fabs(d) < 9.2e18)
+			*out = (struct sg_cel_val){ .type = SG_CEL_INT, .i = (int64_t)d };
+		else
+			*out = (struct sg_cel_val){ .type = SG_CEL_DOUBLE, .d = d };
+		return true;
+	case SG_JSON_STRING:
+		return text(out, sg_json_str(j), strlen(sg_json_str(j)));
+	case SG_JSON_ARRAY:
+	case SG_JSON_OBJECT:
+		break;
+	default:
+		*out = (struct sg_cel_val){ .type = SG_CEL_NULL };
+		return true;
+	}
+	for (const struct sg_json *m = sg_json_first(j); m; m = sg_json_next(m))
+		n++;
+	if (sg_json_type(j) == SG_JSON_OBJECT)
+		n *= 2;
+	if (!sg_cel_step(run, n * sizeof(*v)) || (n && !(v = sg_cel_alloc(run, n * sizeof(*v)))))
+		return false;
+	for (const struct sg_json *m = sg_json_first(j); m; m = sg_json_next(m)) {
+		if (sg_json_type(j) == SG_JSON_OBJECT)
+			text(&v[k++], sg_json_key(m), strlen(sg_json_key(m)));
+		if (!from_json(run, m, &v[k++]))
+			return false;
+	}
+	*out = (struct sg_cel_val){
+		.type = sg_json_type(j) == SG_JSON_OBJECT ? SG_CEL_MAP : SG_CEL_LIST,
+		.list = { n ? v : NULL, sg_json_type(j) == SG_JSON_OBJECT ? n / 2 : n }
+	};
+	return true;
+}
+
+/* A YAML scalar as JSON would read it: a plain true, false, null, integer
+ * or number is one; anything else (quoted ones too) is a string. */
+static void from_scalar(const struct sg_node *n, struct sg_cel_val *out)
+{
+	const char *s = n->str;
+	char *end;
+
+	if (n->plain && sg_node_is_null(n)) {
+		*out = (struct sg_cel_val){ .type = SG_CEL_NULL };
+	} else if (n->plain && (!strcmp(s, "true") || !strcmp(s, "false"))) {
+		*out = (struct sg_cel_val){ .type = SG_CEL_BOOL, .b = s[0] == 't' };
+	} else if (n->plain && *s) {
+		long long i = strtoll(s, &end, 10);
+		double d;
+
+		if (!*end) {
+			*out = (struct sg_cel_val){ .type = SG_CEL_INT, .i = i };
+			return;
+		}
+		d = strtod(s, &end);
+		if (!*end) {
+			*out = (struct sg_cel_val){ .type = SG_CEL_DOUBLE, .d = d };
+			return;
+		}
+		text(out, s, strlen(s));
+	} else {
+		text(out, s, strlen(s));
+	}
+}
+
+/* A YAML node (an API key's metadata) as CEL's value, into the run's
+ * memory; `extra` more map entries are left free at the front. */
+static bool from_node(struct sg_cel_run *run, const struct sg_node *n, size_t extra,
+		      struct sg_cel_val *out)
+{
+	size_t len = n ? (n->kind == SG_NODE_MAP ? sg_map_len(n) : n->n) : 0;
+	size_t cells = n && n->kind == SG_NODE_SEQ ? len : 2 * (len + extra);
+	struct sg_cel_val *v = NULL;
+
+	if (n && n->kind == SG_NODE_SCALAR) {
+		from_scalar(n, out);
+		return true;
+	}
+	if (!sg_cel_step(run, cells * sizeof(*v)) ||
+	    (cells && !(v = sg_cel_alloc(run, cells * sizeof(*v)))))
+		return false;
+	for (size_t i = 0; i < len; i++) {
+		if (n->kind == SG_NODE_SEQ) {
+			if (!from_node(run, n->items[i], 0, &v[i]))
+				return false;
+			continue;
+		}
+		text(&v[2 * (extra + i)], sg_map_key(n, i)->str, strlen(sg_map_key(n, i)->str));
+		if (!from_node(run, sg_map_val(n, i), 0, &v[2 * (extra + i) + 1]))
+			return false;
+	}
+	*out = (struct sg_cel_val){ .type = n && n->kind == SG_NODE_SEQ ? SG_CEL_LIST : SG_CEL_MAP,
+				    .list = { cells ? v : NULL,
+					      n && n->kind == SG_NODE_SEQ ? len : len + extra } };
+	return true;
+}
+
+/* apiKey: {key, <metadata's entries>} (agentgateway flattens them); key
+ * is the key when the config gives it, absent for a hashed one. */
+static bool api_key(struct sg_cel_run *run, const struct sg_api_key *k, struct sg_cel_val *out)
+{
+	const struct sg_node *md =
+		k->metadata && k->metadata->kind == SG_NODE_MAP ? k->metadata : NULL;
+	struct sg_cel_val *v;
+
+	if (!from_node(run, md, k->key ? 1 : 0, out))
+		return false;
+	if (k->key) {
+		v = (struct sg_cel_val *)(uintptr_t)out->list.v;
+		text(&v[0], "key", 3);
+		text(&v[1], k->key, strlen(k->key));
+	}
+	return true;
+}
+
+static bool basic_auth(struct sg_cel_run *run, const char *user, struct sg_cel_val *out)
+{
+	struct sg_cel_val *v = sg_cel_alloc(run, 2 * sizeof(*v));
+
+	if (!v)
+		return false;
+	text(&v[0], "username", 8);
+	text(&v[1], user, strlen(user));
+	*out = (struct sg_cel_val){ .type = SG_CEL_MAP, .list = { v, 1 } };
+	return true;
+}
+
+/* jwt, apiKey or basicAuth (i 0, 1, 2), made once per evaluation. */
+static bool proved(struct sg_celreq *c, int i, struct sg_cel_val *out)
+{
+	const struct sg_authn *a = c->v->authn;
+	struct sg_cel_val *slot = i == 0 ? &c->jwt : i == 1 ? &c->apikey : &c->basic;
+	bool ok;
+
+	if (!c->made[i]) {
+		if (i == 0)
+			ok = a && a->jwt && from_json(&c->run, sg_jwt_claims_json(a->jwt), slot);
+		else if (i == 1)
+			ok = a && a->apikey && api_key(&c->run, a->apikey, slot);
+		else
+			ok = a && a->basic_user && basic_auth(&c->run, a->basic_user, slot);
+		if (!ok)
+			return false; /* absent (or over the run's bound): tried again */
+		c->made[i] = true;
+	}
+	*out = *slot;
+	return true;
+}
+
 static bool attr(void *ud, enum sg_cel_attr a, struct sg_cel_val *out)
 {
-	const struct sg_celreq_view *v = ud;
+	struct sg_celreq *c = ud;
+	const struct sg_celreq_view *v = c->v;
 	const char *q;
 
 	switch (a) {
@@ -43,6 +214,12 @@ static bool attr(void *ud, enum sg_cel_attr a, struct sg_cel_val *out)
 		out->type = SG_CEL_INT;
 		out->i = v->resp ? v->resp->status : v->status;
 		return true;
+	case SG_CEL_JWT:
+		return proved(c, 0, out);
+	case SG_CEL_API_KEY:
+		return proved(c, 1, out);
+	case SG_CEL_BASIC_AUTH:
+		return proved(c, 2, out);
 	default:
 		return false; /* not kept for this phase */
 	}
@@ -50,11 +227,17 @@ static bool attr(void *ud, enum sg_cel_attr a, struct sg_cel_val *out)
 
 static bool header(void *ud, bool response, size_t i, struct sg_cel_header *h)
 {
-	const struct sg_celreq_view *v = ud;
-	const struct sg_h1_header *list =
-		response ? (v->resp ? v->resp->headers : NULL) : v->req->headers;
-	size_t n = response ? (v->resp ? v->resp->nheaders : 0) : v->req->nheaders;
+	const struct sg_celreq_view *v = ((const struct sg_celreq *)ud)->v;
+	const struct sg_h1_header *list = NULL;
+	size_t n = 0;
 
+	if (response && v->resp) {
+		list = v->resp->headers;
+		n = v->resp->nheaders;
+	} else if (!response && v->req) {
+		list = v->req->headers;
+		n = v->req->nheaders;
+	}
 	if (i >= n)
 		return false;
 	h->name = list[i].name.p;
@@ -98,25 +281,52 @@ static int eval_list(const struct sg_transform_exprs *l, struct sg_cel_run *run,
 	return 0;
 }
 
-int sg_celreq_headers(const struct sg_transform_side *s, const struct sg_celreq_view *v,
-		      struct sg_hdrmod *m, sg_celreq_keep_fn keep, void *arg)
+void sg_celreq_view_of(struct sg_celreq_view *v, const struct sg_filter_input *in,
+		       const struct sg_h1_resp *resp)
 {
-	struct sg_cel_ctx ctx = {
-		.ud = (void *)(uintptr_t)v,
+	*v = (struct sg_celreq_view){
+		.scheme = in->scheme,
+		.method = in->method,
+		.target = in->target,
+		.host = in->host,
+		.client_ip = in->client_ip,
+		.req = in->req,
+		.resp = resp,
+		.authn = in->authn,
+	};
+}
+
+void sg_celreq_begin(struct sg_celreq *c, const struct sg_celreq_view *v)
+{
+	memset(c->made, 0, sizeof(c->made));
+	c->v = v;
+	c->ctx = (struct sg_cel_ctx){
+		.ud = c,
 		.attr = attr,
 		.header = header,
 		.seed = (uintptr_t)v->req ^ v->target.len,
 	};
-	struct sg_cel_run run;
+	sg_cel_run_init(&c->run, &c->ctx);
+}
+
+void sg_celreq_end(struct sg_celreq *c)
+{
+	sg_cel_run_done(&c->run);
+}
+
+int sg_celreq_headers(const struct sg_transform_side *s, const struct sg_celreq_view *v,
+		      struct sg_hdrmod *m, sg_celreq_keep_fn keep, void *arg)
+{
+	struct sg_celreq c;
 	int rc;
 
 	memset(m, 0, sizeof(*m));
 	m->remove = s->remove;
-	sg_cel_run_init(&run, &ctx);
-	rc = eval_list(&s->add, &run, &m->add, keep, arg);
+	sg_celreq_begin(&c, v);
+	rc = eval_list(&s->add, &c.run, &m->add, keep, arg);
 	if (!rc)
-		rc = eval_list(&s->set, &run, &m->set, keep, arg);
-	sg_cel_run_done(&run);
+		rc = eval_list(&s->set, &c.run, &m->set, keep, arg);
+	sg_celreq_end(&c);
 	return rc;
 }
 

@@ -13,6 +13,9 @@
 #include "config/cel.h"
 #include "config/cfg.h"
 #include "user/codec/h1.h"
+#include "user/core/filter.h"
+
+struct sg_authn;
 
 /* What an expression may read of the request (and of the response once
  * its head came). Spans are borrowed for the call. */
@@ -23,7 +26,30 @@ struct sg_celreq_view {
 	const struct sg_h1_req *req;
 	const struct sg_h1_resp *resp; /* NULL before the response */
 	uint16_t status; /* without resp: the status answered (response.code), 0: none */
+	/* What authentication proved (jwt, apiKey, basicAuth); NULL: none. */
+	const struct sg_authn *authn;
 };
+
+/* The view of the request a filter plan's input `in` describes, and of
+ * its response head `resp` (NULL: before it). */
+void sg_celreq_view_of(struct sg_celreq_view *v, const struct sg_filter_input *in,
+		       const struct sg_h1_resp *resp);
+
+/* One evaluation over a view: sg_celreq_begin, sg_cel_eval(e, &c->run,
+ * ...) for each expression, sg_celreq_end. The verified token's claims
+ * and the API key's metadata are made into CEL maps when an expression
+ * first reads them, in the run's memory (bounded as the run is). The
+ * view is borrowed until sg_celreq_end. */
+struct sg_celreq {
+	const struct sg_celreq_view *v;
+	struct sg_cel_ctx ctx;
+	struct sg_cel_run run;
+	struct sg_cel_val jwt, apikey, basic; /* made on first read; type 0: not yet */
+	bool made[3];
+};
+
+void sg_celreq_begin(struct sg_celreq *c, const struct sg_celreq_view *v);
+void sg_celreq_end(struct sg_celreq *c);
 
 /* Storage the results are copied into, kept as long as the edits that
  * borrow it (the plan's): `n` bytes, a copy of s[0..n) when s is given;

@@ -16,6 +16,7 @@
 #include "user/core/authn.h"
 #include "user/base/loop.h"
 #include "user/base/mem.h"
+#include "user/core/authorize.h"
 #include "user/core/celreq.h"
 
 /* ---- header edits ------------------------------------------------------ */
@@ -349,17 +350,10 @@ static int transform(struct sg_filter_plan *p, struct sg_header_edit *e,
 		     const struct sg_transform_side *s, const struct sg_filter_input *in,
 		     const struct sg_h1_resp *resp)
 {
-	struct sg_celreq_view v = {
-		.scheme = in->scheme,
-		.method = in->method,
-		.target = in->target,
-		.host = in->host,
-		.client_ip = in->client_ip,
-		.req = in->req,
-		.resp = resp,
-	};
+	struct sg_celreq_view v;
 	struct sg_hdrmod m;
 
+	sg_celreq_view_of(&v, in, resp);
 	if (sg_celreq_headers(s, &v, &m, keep_for, p) < 0)
 		return -ENOMEM;
 	return sg_header_edit_apply(e, &m);
@@ -785,6 +779,8 @@ static enum sg_filter_result route_plan(struct sg_filter_plan *p, const struct s
 		return res;
 	if (f->apikeys &&
 	    (res = sg_authn_apikey(in->authn, p, f->apikeys, in)) != SG_FILTER_FORWARD)
+		return res;
+	if (f->authz && (res = sg_authz_request(p, f->authz, in)) != SG_FILTER_FORWARD)
 		return res;
 	if (f->ratelimits && (res = limit(p, f->ratelimits)) != SG_FILTER_FORWARD)
 		return res;

@@ -12,6 +12,7 @@
 
 #include "policy/route.h"
 #include "user/base/log.h"
+#include "user/core/authorize.h"
 
 /* The length of the UTF-8 sequence at p[0..len) (RFC 3629: no overlong
  * form, no surrogate, nothing past U+10FFFF), or 0 when it is not one. */
@@ -307,8 +308,14 @@ enum sg_access_log sg_frontend_log_format(const struct sg_frontend *ctx,
 	return ctx->access_log;
 }
 
-bool sg_frontend_admit(struct sg_frontend *ctx, const struct sg_bind *bind, const char *ip)
+bool sg_frontend_admit(struct sg_frontend *ctx, const struct sg_bind *bind, const char *ip,
+		       uint16_t port)
 {
+	if (bind->netauthz && !sg_authz_connection(bind->netauthz, ip, port)) {
+		sg_stats_add(ctx->stats, SG_STAT_REFUSED_NETAUTHZ, 1);
+		SG_DEBUG("%s:%u: refused by networkAuthorization, closed", ip, port);
+		return false;
+	}
 	if (ctx->srclimit && !sg_srclimit_take(ctx->srclimit, ip)) {
 		sg_stats_add(ctx->stats, SG_STAT_REFUSED_SOURCE, 1);
 		SG_DEBUG("%s: over --max-connections-per-source, closed", ip);

@@ -188,7 +188,8 @@ struct sg_grpc_failure {
  * bind's maxConnections. True: it may be served, and whoever ends it calls
  * sg_frontend_release once. False: it is over a bound, counted as refused
  * in ctx->stats and held nowhere; the caller closes it unread. */
-bool sg_frontend_admit(struct sg_frontend *ctx, const struct sg_bind *bind, const char *ip);
+bool sg_frontend_admit(struct sg_frontend *ctx, const struct sg_bind *bind, const char *ip,
+		       uint16_t port);
 /* A connection sg_frontend_admit let in on `port` is gone. */
 void sg_frontend_release(struct sg_frontend *ctx, uint16_t port, const char *ip);
 /* A request head is complete on `bind`: true when it is under the bind's

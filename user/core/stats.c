@@ -306,6 +306,8 @@ static const struct metric {
 	  "{reason=\"per_source\"}", SG_STAT_REFUSED_SOURCE },
 	{ "splicegate_connections_refused_total", NULL, "{reason=\"max_connections\"}",
 	  SG_STAT_REFUSED_MAX_CONN },
+	{ "splicegate_connections_refused_total", NULL, "{reason=\"network_authorization\"}",
+	  SG_STAT_REFUSED_NETAUTHZ },
 	{ "splicegate_connections_refused_total", NULL, "{reason=\"h2_reset_flood\"}",
 	  SG_STAT_H2_RESET_FLOOD },
 	{ "splicegate_connections_refused_total", NULL, "{reason=\"h2_frame_flood\"}",

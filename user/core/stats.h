@@ -26,6 +26,7 @@ enum sg_stat {
 	SG_STAT_TIMEOUT_RESPONSE_IDLE, /* ... within the route's responseIdleTimeout */
 	SG_STAT_REFUSED_SOURCE,	       /* connections over --max-connections-per-source */
 	SG_STAT_REFUSED_MAX_CONN,      /* connections over their bind's maxConnections */
+	SG_STAT_REFUSED_NETAUTHZ,      /* connections networkAuthorization refused */
 	SG_STAT_REFUSED_MAX_REQ,       /* requests answered 503 over maxConcurrentRequests */
 	SG_STAT_H2_RESET_FLOOD,	       /* h2 connections closed for resetting too many streams */
 	SG_STAT_H2_FRAME_FLOOD,	       /* ... for frames without progress (PRIORITY, ...) */
@@ -98,7 +99,7 @@ struct sg_series {
 };
 
 /* Counted failure kinds: every enum sg_fail value. */
-#define SG_STATS_FAIL_KINDS (SG_FAIL_EXT_AUTHZ_BODY + 1)
+#define SG_STATS_FAIL_KINDS (SG_FAIL_AUTHZ + 1)
 
 /* Request counters kept per worker in its (listener, route, status) table;
  * past this many entries new pairs count as ("_other", "_other"). */

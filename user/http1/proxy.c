@@ -1373,7 +1373,7 @@ void sg_proxy_accept(struct sg_frontend *ctx, const struct sg_bind *bind, int fd
 	char ip[INET6_ADDRSTRLEN]; /* the client's address, as text */
 
 	sg_net_ip_str(peer, ip, sizeof(ip));
-	if (!sg_frontend_admit(ctx, bind, ip)) {
+	if (!sg_frontend_admit(ctx, bind, ip, sg_net_port(peer))) {
 		/* Closed unread: the reset tells the client at once. */
 		close(fd);
 		return;
