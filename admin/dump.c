@@ -713,6 +713,7 @@ static void push_filters(struct sg_json *inl, const struct sg_filters *f)
 			break;
 		case SG_FILTER_EXT_AUTHZ:
 			sg_json_add(p, "extAuthz", ext_authz(f->ext_authz));
+			break;
 		case SG_FILTER_AUTHZ:
 			sg_json_add(p, "authorization", rule_set(f->authz));
 			break;

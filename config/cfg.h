@@ -259,7 +259,7 @@ enum sg_pol_kind {
 	SG_POL_LOCAL_RATE_LIMIT, /* rateLimit.local */
 	SG_POL_CSRF,
 	SG_POL_FRONTEND_ACCESS_LOG, /* frontendPolicies.accessLog */
-	SG_POL_FRONTEND_NETAUTHZ, /* frontendPolicies.networkAuthorization */
+	SG_POL_FRONTEND_NETAUTHZ,   /* frontendPolicies.networkAuthorization */
 };
 
 enum sg_target_kind {
@@ -851,7 +851,7 @@ struct sg_listener {
 	 * config.logging's, piece by piece); NULL: neither has any. */
 	const struct sg_log_policy *access;
 	const struct sg_authz *netauthz; /* NULL = no networkAuthorization */
-	const struct sg_tls_cert *tls; /* HTTPS listeners; NULL otherwise */
+	const struct sg_tls_cert *tls;	 /* HTTPS listeners; NULL otherwise */
 	/* An HTTPS listener whose certificateRefs do not resolve: its
 	 * ResolvedRefs False reason and message (tls is NULL then, and the
 	 * listener serves nothing). NULL = resolved. */

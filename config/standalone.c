@@ -70,7 +70,7 @@ struct frontend_policies {
 	const struct sg_node *proxy; /* proxyProtocol, or its other name proxy */
 	struct sg_frontend_proxy fproxy;
 	const struct sg_log_policy *access; /* accessLog; NULL: none */
-	struct sg_authz *netauthz; /* networkAuthorization; NULL: none */
+	struct sg_authz *netauthz;	    /* networkAuthorization; NULL: none */
 };
 
 static int f_fp_http(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)

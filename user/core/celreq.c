@@ -337,16 +337,10 @@ bool sg_celreq_log_filter(struct sg_celreq_log *l, const struct sg_log_policy *p
 {
 	struct sg_cel_val val;
 
-	l->ctx = (struct sg_cel_ctx){
-		.ud = (void *)(uintptr_t)v,
-		.attr = attr,
-		.header = header,
-		.seed = (uintptr_t)v->req ^ v->target.len,
-	};
-	sg_cel_run_init(&l->run, &l->ctx);
+	sg_celreq_begin(&l->c, v);
 	if (!p->filter)
 		return true;
-	sg_cel_eval(p->filter, &l->run, &val);
+	sg_cel_eval(p->filter, &l->c.run, &val);
 	return sg_cel_true(&val);
 }
 
@@ -460,16 +454,16 @@ size_t sg_celreq_log_fields(struct sg_celreq_log *l, const struct sg_log_policy 
 	size_t k = 0;
 
 	for (size_t i = 0; i < p->add.n && k < cap; i++) {
-		struct text t = { .run = &l->run };
+		struct text t = { .run = &l->c.run };
 		struct sg_cel_val val;
 		struct sg_celreq_field *f = &out[k];
 
-		sg_cel_eval(p->add.v[i].expr, &l->run, &val);
+		sg_cel_eval(p->add.v[i].expr, &l->c.run, &val);
 		f->name = p->add.v[i].name;
 		f->str = val.type == SG_CEL_STRING || val.type == SG_CEL_BYTES ||
 			 val.type == SG_CEL_DURATION || val.type == SG_CEL_TIMESTAMP;
 		if (f->str) {
-			if (sg_cel_to_text(&l->run, &val, &f->v, &f->n))
+			if (sg_cel_to_text(&l->c.run, &val, &f->v, &f->n))
 				continue;
 		} else {
 			if (!put_json(&t, &val, 0) || t.failed)
@@ -484,5 +478,5 @@ size_t sg_celreq_log_fields(struct sg_celreq_log *l, const struct sg_log_policy 
 
 void sg_celreq_log_done(struct sg_celreq_log *l)
 {
-	sg_cel_run_done(&l->run);
+	sg_celreq_end(&l->c);
 }

@@ -76,8 +76,7 @@ struct sg_celreq_field {
 /* One access log line's evaluation: its memory holds the fields' values
  * until sg_celreq_log_done. */
 struct sg_celreq_log {
-	struct sg_cel_ctx ctx;
-	struct sg_cel_run run;
+	struct sg_celreq c; /* over the view the filter was given */
 };
 
 /* Evaluate policy p's filter over v (v is borrowed until done): true when
