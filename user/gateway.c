@@ -158,9 +158,20 @@ static int port_free(uint16_t port, struct sg_diag *d)
 
 	snprintf(addr, sizeof(addr), "0.0.0.0:%u", port);
 	sg_net_parse_addr(addr, &ss, &len);
-	rc = sg_net_probe(&ss, len);
-	if (rc == -EADDRINUSE && sg_net_port_held_by_self(port))
-		rc = 0;
+	/* A worker may close its own listener there between the probe and
+	 * the look at our descriptors (a reload that removed the port, then
+	 * one that adds it back): then the port is in /proc's listeners but
+	 * in none of our fds, and the next probe finds it free. A port
+	 * another process listens on stays in use every time. */
+	for (int tries = 0; tries < 3; tries++) {
+		rc = sg_net_probe(&ss, len);
+		if (rc != -EADDRINUSE)
+			break;
+		if (sg_net_port_held_by_self(port)) {
+			rc = 0;
+			break;
+		}
+	}
 	if (rc == -EADDRINUSE)
 		sg_diag_err(d, NULL, "%s in use: another process listens there", addr);
 	else if (rc < 0)

@@ -80,7 +80,7 @@ kill -0 "$GW_PID" 2>/dev/null && pass "gateway up after 300 reloads adding and r
 ! grep -q "Sanitizer" "$WORK/gateway.log" && pass "no sanitizer report" || fail "sanitizer: $(report)"
 n=$(grep -c "reloaded: 0 binds\|reload failed" "$WORK/gateway.log")
 [ "$n" = 0 ] && pass "no reload read a file half-written" ||
-	fail "$n reloads read a file half-written (0 binds, or failed)"
+	fail "$n reloads read a file half-written (0 binds, or failed): $(grep -m3 "reloaded: 0 binds\|reload failed" -A2 "$WORK/gateway.log" | cut -c1-300)"
 read -r ok bad <"$WORK/load.out"
 [ "$bad" = 0 ] || sed 1d "$WORK/load.out"
 [ "$bad" = 0 ] && [ "$ok" -gt 100 ] && pass "steady port: $ok requests, 0 failed" ||
