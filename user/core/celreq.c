@@ -332,15 +332,15 @@ int sg_celreq_headers(const struct sg_transform_side *s, const struct sg_celreq_
 
 /* ---- the access log's policy --------------------------------------------- */
 
-bool sg_celreq_log_filter(struct sg_celreq_log *l, const struct sg_log_policy *p,
+bool sg_celreq_log_filter(struct sg_celreq *l, const struct sg_log_policy *p,
 			  const struct sg_celreq_view *v)
 {
 	struct sg_cel_val val;
 
-	sg_celreq_begin(&l->c, v);
+	sg_celreq_begin(l, v);
 	if (!p->filter)
 		return true;
-	sg_cel_eval(p->filter, &l->c.run, &val);
+	sg_cel_eval(p->filter, &l->run, &val);
 	return sg_cel_true(&val);
 }
 
@@ -448,22 +448,22 @@ static bool put_json(struct text *t, const struct sg_cel_val *v, int depth)
 	}
 }
 
-size_t sg_celreq_log_fields(struct sg_celreq_log *l, const struct sg_log_policy *p,
+size_t sg_celreq_log_fields(struct sg_celreq *l, const struct sg_log_policy *p,
 			    struct sg_celreq_field *out, size_t cap)
 {
 	size_t k = 0;
 
 	for (size_t i = 0; i < p->add.n && k < cap; i++) {
-		struct text t = { .run = &l->c.run };
+		struct text t = { .run = &l->run };
 		struct sg_cel_val val;
 		struct sg_celreq_field *f = &out[k];
 
-		sg_cel_eval(p->add.v[i].expr, &l->c.run, &val);
+		sg_cel_eval(p->add.v[i].expr, &l->run, &val);
 		f->name = p->add.v[i].name;
 		f->str = val.type == SG_CEL_STRING || val.type == SG_CEL_BYTES ||
 			 val.type == SG_CEL_DURATION || val.type == SG_CEL_TIMESTAMP;
 		if (f->str) {
-			if (sg_cel_to_text(&l->c.run, &val, &f->v, &f->n))
+			if (sg_cel_to_text(&l->run, &val, &f->v, &f->n))
 				continue;
 		} else {
 			if (!put_json(&t, &val, 0) || t.failed)
@@ -474,9 +474,4 @@ size_t sg_celreq_log_fields(struct sg_celreq_log *l, const struct sg_log_policy 
 		k++;
 	}
 	return k;
-}
-
-void sg_celreq_log_done(struct sg_celreq_log *l)
-{
-	sg_celreq_end(&l->c);
 }

@@ -73,24 +73,19 @@ struct sg_celreq_field {
 	bool str;
 };
 
-/* One access log line's evaluation: its memory holds the fields' values
- * until sg_celreq_log_done. */
-struct sg_celreq_log {
-	struct sg_celreq c; /* over the view the filter was given */
-};
+/* One access log line's evaluation is an sg_celreq: its memory holds the
+ * fields' values until sg_celreq_end. */
 
-/* Evaluate policy p's filter over v (v is borrowed until done): true when
- * the request is to be logged (no filter, or it gave true; an error or
- * anything else is false, as agentgateway's). Call sg_celreq_log_done
- * after, whatever it returned. */
-bool sg_celreq_log_filter(struct sg_celreq_log *l, const struct sg_log_policy *p,
+/* Begin l over v and evaluate policy p's filter (v is borrowed until
+ * done): true when the request is to be logged (no filter, or it gave
+ * true; an error or anything else is false, as agentgateway's). Call
+ * sg_celreq_end(l) after, whatever it returned. */
+bool sg_celreq_log_filter(struct sg_celreq *l, const struct sg_log_policy *p,
 			  const struct sg_celreq_view *v);
 
 /* p's add fields evaluated into out[0..cap), in order; a field whose
  * expression fails or gives null is left out. Returns how many. */
-size_t sg_celreq_log_fields(struct sg_celreq_log *l, const struct sg_log_policy *p,
+size_t sg_celreq_log_fields(struct sg_celreq *l, const struct sg_log_policy *p,
 			    struct sg_celreq_field *out, size_t cap);
-
-void sg_celreq_log_done(struct sg_celreq_log *l);
 
 #endif

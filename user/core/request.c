@@ -403,7 +403,7 @@ void sg_request_body_timeout(struct sg_request *r)
 
 /* The access log policy over the ended request: false when its filter
  * leaves the request out; else e's added fields (in l's memory). */
-static bool log_policy(struct sg_request *r, struct sg_access_entry *e, struct sg_celreq_log *l,
+static bool log_policy(struct sg_request *r, struct sg_access_entry *e, struct sg_celreq *l,
 		       struct sg_celreq_field *added, size_t cap)
 {
 	struct sg_filter_input in;
@@ -432,7 +432,7 @@ void sg_request_log(struct sg_request *r, uint64_t uncounted_in, uint64_t uncoun
 	enum sg_access_log format = sg_frontend_log_format(r->ctx, r->logging);
 	const struct sg_h1_span *host = NULL;
 	struct sg_celreq_field added[16];
-	struct sg_celreq_log l;
+	struct sg_celreq l;
 	char error[256];
 	struct sg_access_entry e;
 
@@ -487,7 +487,7 @@ void sg_request_log(struct sg_request *r, uint64_t uncounted_in, uint64_t uncoun
 		if (!log_policy(r, &e, &l, added, sizeof(added) / sizeof(added[0])))
 			e.format = SG_ACCESS_LOG_OFF; /* filtered out: metrics only */
 		sg_frontend_log(r->ctx, &e);
-		sg_celreq_log_done(&l);
+		sg_celreq_end(&l);
 	} else {
 		sg_frontend_log(r->ctx, &e);
 	}
