@@ -15,6 +15,9 @@ for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
 		missing="$missing $p"
 done
+# node and npm run the npm test components (scripts/install-npm.sh). A node
+# installed from elsewhere (it brings its own npm) is left alone.
+command -v npm >/dev/null || missing="$missing nodejs npm"
 
 if [ -n "$missing" ]; then
 	echo "install-deps: installing$missing"

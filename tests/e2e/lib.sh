@@ -231,6 +231,18 @@ json_equal() {
 	fi
 }
 
+# npm_need PKG...: the npm packages (tests/npm-packages.txt, installed by
+# run.sh under $SG_NPM) a scenario runs; prints nothing when all are there,
+# and ends the scenario failed when one is missing.
+npm_need() {
+	local p
+	for p in "$@"; do
+		[ -d "${SG_NPM:-}/node_modules/$p" ] && continue
+		fail "npm package $p missing under ${SG_NPM:-(SG_NPM unset)}: list it in tests/npm-packages.txt"
+		finish
+	done
+}
+
 finish() {
 	exit $((FAILS > 0))
 }

@@ -10,6 +10,7 @@
 # run those alone, and a name that is no scenario is an error.
 # SG_E2E_JOBS=N runs N scenarios at a time [2]; each one's output is printed
 # whole when it ends.
+# SG_NPM=DIR: where the npm packages go [build/npm].
 set -u
 dir=$(cd "$(dirname "$0")" && pwd)
 jobs=${SG_E2E_JOBS:-2}
@@ -55,6 +56,11 @@ if [ $# -eq 0 ]; then
 		case $name in *"${SG_E2E_ONLY:-}"*) names+=("$name") ;; esac
 	done
 fi
+
+# The npm packages some scenarios run (tests/npm-packages.txt), installed
+# here, outside the namespaces, which have no route to the registry.
+export SG_NPM=${SG_NPM:-$(cd "$dir/../.." && pwd)/build/npm}
+"$dir/../../scripts/install-npm.sh" "$SG_NPM" || exit 1
 
 declare -A pid_of
 running=()
