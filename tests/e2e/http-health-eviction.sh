@@ -101,6 +101,11 @@ metric() {
 	curl -s --max-time 5 http://127.0.0.1:15000/metrics | awk -v m="$1" '$1 == m { print $2 }'
 }
 
+# ep_metric NAME ADDR: NAME's series for endpoint ADDR:$P.
+ep_metric() {
+	metric "$1{endpoint=\"$2:$P\"}"
+}
+
 G=http://127.0.0.1:8080
 # One worker: eviction is per worker, and this counts one worker's tries.
 if ! start_engine copy --workers 1 -c "$WORK/cfg"; then
@@ -125,6 +130,14 @@ t1=$(date +%s.%N)
 check "evicted: no request in the next 40" "$(($(heads 127.0.0.3) - bad1))" 0
 check "... all 40 answered 200 by the other two" "$(grep -c '^200$' "$WORK/codes")" 40
 time_in "$(echo "$t1 - $t0" | bc)" 0 4 || fail "the 40 requests took longer than the eviction (4s): the check above proves nothing"
+# Per endpoint: every request a backend saw is a try, the failing one's all
+# failed, and it was ejected once.
+check "per endpoint: the failing one's tries" "$(ep_metric splicegate_endpoint_tries_total 127.0.0.3)" "$(heads 127.0.0.3)"
+check "... all failed" "$(ep_metric splicegate_endpoint_failed_tries_total 127.0.0.3)" "$(heads 127.0.0.3)"
+check "... ejected once" "$(ep_metric splicegate_endpoint_ejections_total 127.0.0.3)" 1
+check "a healthy one's tries" "$(ep_metric splicegate_endpoint_tries_total 127.0.0.1)" "$(heads 127.0.0.1)"
+check "... none failed" "$(ep_metric splicegate_endpoint_failed_tries_total 127.0.0.1)" 0
+check "... never ejected" "$(ep_metric splicegate_endpoint_ejections_total 127.0.0.1)" 0
 
 # Its eviction (4s) ends: it is a candidate again.
 if wait_ep 127.0.0.3 evicted false 8; then

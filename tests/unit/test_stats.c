@@ -11,6 +11,8 @@
 
 #include <cmocka.h>
 
+#include "user/base/loop.h"
+#include "user/core/lb.h"
 #include "user/core/stats.h"
 
 #define MS 1000000ull
@@ -407,6 +409,66 @@ static void test_stats_build_reload_and_process(void **state)
 	free(text);
 }
 
+/* Per-endpoint tries, failed tries and ejections, summed over the
+ * workers' tables; past 256 endpoints the rest are one "_other" series. */
+static void test_stats_endpoints_summed_and_capped(void **state)
+{
+	struct env *e = *state;
+	struct sg_loop *loop = sg_loop_new();
+	struct sg_lb *lbs[2] = { sg_lb_new(loop), sg_lb_new(loop) };
+	struct sg_endpoint a = { "10.0.0.1", 80 }, b = { "10.0.0.2", 8080 };
+	char addr[32], *text, *fam;
+
+	assert_non_null(lbs[0]);
+	assert_non_null(lbs[1]);
+	sg_lb_judge(lbs[0], sg_lb_get(lbs[0], &a), NULL, SG_DUR_UNSET, 200, 1000);
+	sg_lb_judge(lbs[0], sg_lb_get(lbs[0], &a), NULL, SG_DUR_UNSET, 503, 1000);
+	sg_lb_judge(lbs[1], sg_lb_get(lbs[1], &a), NULL, SG_DUR_UNSET, 0, 0);
+	sg_lb_judge(lbs[1], sg_lb_get(lbs[1], &b), NULL, SG_DUR_UNSET, 404, 1000);
+	e->x.lbs = lbs;
+	text = render(e);
+	fam = family(text, "splicegate_endpoint_tries_total");
+	assert_non_null(
+		strstr(fam, "\nsplicegate_endpoint_tries_total{endpoint=\"10.0.0.1:80\"} 3\n"));
+	assert_non_null(
+		strstr(fam, "\nsplicegate_endpoint_tries_total{endpoint=\"10.0.0.2:8080\"} 1\n"));
+	assert_null(strstr(fam, "_other"));
+	free(fam);
+	fam = family(text, "splicegate_endpoint_failed_tries_total");
+	assert_non_null(strstr(fam, "{endpoint=\"10.0.0.1:80\"} 2\n"));
+	assert_non_null(strstr(fam, "{endpoint=\"10.0.0.2:8080\"} 0\n"));
+	free(fam);
+	fam = family(text, "splicegate_endpoint_ejections_total");
+	assert_non_null(strstr(fam, "{endpoint=\"10.0.0.1:80\"} 0\n"));
+	free(fam);
+	free(text);
+
+	/* 300 more endpoints, one try each: 254 get series, 46 are summed. */
+	for (int i = 0; i < 300; i++) {
+		struct sg_endpoint many = { addr, 9 };
+
+		snprintf(addr, sizeof(addr), "10.1.%d.%d", i / 250, i % 250);
+		sg_lb_judge(lbs[0], sg_lb_get(lbs[0], &many), NULL, SG_DUR_UNSET, 200, 1000);
+	}
+	text = render(e);
+	fam = family(text, "splicegate_endpoint_tries_total");
+	{
+		size_t series = 0;
+
+		for (const char *at = fam; (at = strstr(at, "\nsplicegate_endpoint_tries_total{"));
+		     at++)
+			series++;
+		assert_int_equal(series, 257);
+	}
+	assert_non_null(strstr(fam, "{endpoint=\"_other\"} 46\n"));
+	free(fam);
+	free(text);
+	e->x.lbs = NULL;
+	sg_lb_free(lbs[0]);
+	sg_lb_free(lbs[1]);
+	sg_loop_free(loop);
+}
+
 /* Past SG_STATS_REQS_MAX (listener, route, status) entries a worker counts
  * new pairs as ("_other", "_other") with their status. */
 static void test_stats_requests_capped(void **state)
@@ -468,6 +530,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_stats_requests_summed_for_agentgateway, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_stats_requests_capped, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_stats_endpoints_summed_and_capped, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_stats_build_reload_and_process, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_stats_active_requests_and_failures, setup,

@@ -30,8 +30,9 @@ struct sg_lb_ep {
 	_Atomic uint64_t times_evicted;	     /* since the last healthy try: the backoff */
 	_Atomic uint64_t evicted_until;	     /* loop ms, 0: not evicted */
 	_Atomic uint64_t evictions, restores;
-	double restore_health; /* set on restore, < 0: kept */
-	struct sg_timer timer; /* the restore */
+	_Atomic uint64_t tries, failed; /* judged, and judged unhealthy */
+	double restore_health;		/* set on restore, < 0: kept */
+	struct sg_timer timer;		/* the restore */
 };
 
 struct sg_lb {
@@ -254,6 +255,7 @@ bool sg_lb_judge(struct sg_lb *lb, struct sg_lb_ep *e, const struct sg_health_po
 {
 	sg_dur d;
 
+	addu(&e->tries, 1);
 	if (!sg_health_unhealthy(p, status)) {
 		setd(&e->latency, sg_health_ewma(getd(&e->latency), (double)latency_ns / 1e9));
 		setd(&e->health, sg_health_ewma(getd(&e->health), 1.0));
@@ -267,6 +269,7 @@ bool sg_lb_judge(struct sg_lb *lb, struct sg_lb_ep *e, const struct sg_health_po
 			       getu(&e->times_evicted));
 	setd(&e->health, sg_health_ewma(getd(&e->health), 0.0));
 	addu(&e->failures, 1);
+	addu(&e->failed, 1);
 	/* A failure while evicted (a try that began before) neither extends
 	 * the eviction nor adds to its backoff. */
 	if (d <= 0 || sg_lb_evicted(e))
@@ -280,6 +283,15 @@ void sg_lb_totals(struct sg_lb *lb, uint64_t *evictions, uint64_t *restores, uin
 	*evictions = getu(&lb->evictions);
 	*restores = getu(&lb->restores);
 	*evicted = getu(&lb->nevicted);
+}
+
+void sg_lb_each(struct sg_lb *lb, sg_lb_visit *fn, void *ctx)
+{
+	pthread_mutex_lock(&lb->lock);
+	for (size_t i = 0; i < lb->nbuckets; i++)
+		for (struct sg_lb_ep *e = lb->buckets[i]; e; e = e->next)
+			fn(ctx, e->key, getu(&e->tries), getu(&e->failed), getu(&e->evictions));
+	pthread_mutex_unlock(&lb->lock);
 }
 
 /* The loop's clock in ms, read now. */

@@ -60,6 +60,15 @@ bool sg_lb_evicted(const struct sg_lb_ep *e);
  * endpoints evicted now. */
 void sg_lb_totals(struct sg_lb *lb, uint64_t *evictions, uint64_t *restores, uint64_t *evicted);
 
+/* Calls fn for each endpoint of one worker's table, any thread: its
+ * "addr:port", the tries judged there, those judged unhealthy (no
+ * response, or a status its backend's health policy calls unhealthy) and
+ * its evictions. The table's lock is held meanwhile: fn must not call into
+ * lb. */
+typedef void sg_lb_visit(void *ctx, const char *endpoint, uint64_t tries, uint64_t failed,
+			 uint64_t evictions);
+void sg_lb_each(struct sg_lb *lb, sg_lb_visit *fn, void *ctx);
+
 /* The endpoints of several workers' tables as a JSON array (one object per
  * worker and endpoint: worker, endpoint, evicted, evictedForMs, health,
  * latencyMs, pending, consecutiveFailures, timesEvicted, evictions,

@@ -661,6 +661,99 @@ static void render_evictions(FILE *f, const struct sg_stats_extra *x)
 		(unsigned long long)ev, (unsigned long long)re, (unsigned long long)now);
 }
 
+/* Per-endpoint counters, summed over workers: the first
+ * SG_STATS_ENDPOINT_SERIES endpoints met have a series each, any past that
+ * are summed in one labelled "_other", so that a backend of many endpoints
+ * (or endpoints churning over reloads) cannot grow a scrape without bound. */
+#define SG_STATS_ENDPOINT_SERIES 256
+#define EP_SLOTS (2 * SG_STATS_ENDPOINT_SERIES) /* open addressing, half full at most */
+
+enum ep_counter { EP_TRIES, EP_FAILED, EP_EVICTIONS, EP_COUNTERS };
+
+struct ep_sum {
+	char key[SG_ENDPOINT_TEXT_SIZE]; /* "" when the slot is free */
+	uint64_t v[EP_COUNTERS];
+};
+
+struct ep_sums {
+	struct ep_sum slot[EP_SLOTS];
+	struct ep_sum other; /* key set once an endpoint fell in it */
+	size_t n;
+};
+
+static void ep_add(struct ep_sum *s, uint64_t tries, uint64_t failed, uint64_t evictions)
+{
+	s->v[EP_TRIES] += tries;
+	s->v[EP_FAILED] += failed;
+	s->v[EP_EVICTIONS] += evictions;
+}
+
+static void ep_visit(void *ctx, const char *key, uint64_t tries, uint64_t failed,
+		     uint64_t evictions)
+{
+	struct ep_sums *t = ctx;
+	uint32_t h = 2166136261u; /* FNV-1a */
+
+	for (const char *p = key; *p; p++)
+		h = (h ^ (uint8_t)*p) * 16777619u;
+	for (size_t i = 0; i < EP_SLOTS; i++) {
+		struct ep_sum *s = &t->slot[(h + i) % EP_SLOTS];
+
+		if (!strcmp(s->key, key)) {
+			ep_add(s, tries, failed, evictions);
+			return;
+		}
+		if (s->key[0])
+			continue;
+		if (t->n == SG_STATS_ENDPOINT_SERIES)
+			break;
+		snprintf(s->key, sizeof(s->key), "%s", key);
+		t->n++;
+		ep_add(s, tries, failed, evictions);
+		return;
+	}
+	snprintf(t->other.key, sizeof(t->other.key), "%s", OTHER);
+	ep_add(&t->other, tries, failed, evictions);
+}
+
+static void ep_family(FILE *f, const struct ep_sums *t, const char *name, const char *help,
+		      enum ep_counter c)
+{
+	fprintf(f, "# HELP %s %s\n# TYPE %s counter\n", name, help, name);
+	for (size_t i = 0; i <= EP_SLOTS; i++) {
+		const struct ep_sum *s = i < EP_SLOTS ? &t->slot[i] : &t->other;
+
+		if (!s->key[0])
+			continue;
+		fprintf(f, "%s{endpoint=\"", name);
+		put_label(f, s->key);
+		fprintf(f, "\"} %llu\n", (unsigned long long)s->v[c]);
+	}
+}
+
+static int render_endpoints(FILE *f, const struct sg_stats_extra *x)
+{
+	struct ep_sums *t = calloc(1, sizeof(*t));
+
+	if (!t)
+		return -1;
+	for (size_t w = 0; x->lbs && w < x->workers; w++)
+		if (x->lbs[w])
+			sg_lb_each(x->lbs[w], ep_visit, t);
+	ep_family(f, t, "splicegate_endpoint_tries_total",
+		  "Tries sent to each backend endpoint (a series for each of the first 256 "
+		  "endpoints, one summing any beyond them).",
+		  EP_TRIES);
+	ep_family(f, t, "splicegate_endpoint_failed_tries_total",
+		  "Tries to each endpoint judged unhealthy: no response, or a status its "
+		  "backend's health policy counts as a failure (5xx by default).",
+		  EP_FAILED);
+	ep_family(f, t, "splicegate_endpoint_ejections_total",
+		  "Times passive health evicted each endpoint (per worker, summed).", EP_EVICTIONS);
+	free(t);
+	return 0;
+}
+
 char *sg_stats_render(struct sg_stats *const *all, size_t n, const struct sg_stats_extra *x)
 {
 	char *buf = NULL;
@@ -711,7 +804,8 @@ char *sg_stats_render(struct sg_stats *const *all, size_t n, const struct sg_sta
 		(long long)active);
 	render_failures(f, all, n);
 	render_evictions(f, x);
-	if (render_agw_requests(f, all, n) < 0 || render_series(f, all, n) < 0) {
+	if (render_endpoints(f, x) < 0 || render_agw_requests(f, all, n) < 0 ||
+	    render_series(f, all, n) < 0) {
 		fclose(f);
 		free(buf);
 		return NULL;
