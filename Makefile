@@ -241,6 +241,16 @@ flake-check:
 bench: $(BUILD)/splicegate
 	$(Q)scripts/bench.sh $(abspath $(BUILD)/splicegate)
 
+# docs/bench.svg, the chart README shows: the newest `make bench` report
+# in $(BUILD)/bench drawn by scripts/plot.sh (each engine's ratio to direct
+# and to the best tuned peer, per workload; above 1 is better).
+BENCH_CSV = $(lastword $(sort $(filter-out %-raw.csv,$(wildcard $(BUILD)/bench/results-*.csv))))
+.PHONY: plot
+plot:
+	$(Q)test -n "$(BENCH_CSV)" || { echo "plot: no $(BUILD)/bench/results-*.csv: run make bench first" >&2; exit 1; }
+	$(Q)scripts/plot.sh bench $(BENCH_CSV) docs/bench.svg
+	@echo "plot: docs/bench.svg from $(BENCH_CSV)"
+
 # 10,000 held keep-alive connections and 1,000,000 requests per engine, zero
 # errors allowed (a few minutes; tests/e2e/load-connections.sh is the small
 # version that `make test` runs).
