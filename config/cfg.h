@@ -258,6 +258,7 @@ enum sg_pol_kind {
 	SG_POL_HOST_REWRITE,	 /* hostRewrite {mode: Auto|None} */
 	SG_POL_LOCAL_RATE_LIMIT, /* rateLimit.local */
 	SG_POL_CSRF,
+	SG_POL_REMOTE_RATE_LIMIT,   /* rateLimit.global */
 	SG_POL_FRONTEND_ACCESS_LOG, /* frontendPolicies.accessLog */
 	SG_POL_FRONTEND_NETAUTHZ,   /* frontendPolicies.networkAuthorization */
 };
@@ -303,6 +304,7 @@ struct sg_policy {
 		const struct sg_authz *netauthz;
 		const struct sg_csrf *csrf;
 		const struct sg_log_policy *access;
+		const struct sg_remote_rl *remote_rl;
 	} u;
 	bool attached; /* its target exists */
 	const struct sg_node *at;

@@ -11,8 +11,9 @@
 # response, its request headers to the backend, its raw body on a 429. A
 # service that is not there passes the request (failOpen) or is 500 "rate
 # limit failed" (failClosed, the default). HTTP/2 clients get the same
-# answers. config_dump prints the policy; its unsupported keys are refused
-# by name.
+# answers. The same through an AgentgatewayPolicy's traffic.rateLimit.global
+# (url). config_dump prints the policy; its unsupported keys are refused by
+# name.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/authlib.sh"
 
@@ -208,6 +209,54 @@ json_equal "config_dump: remoteRateLimit in agentgateway's shape" "$got" \
 	"[[{\"remoteRateLimit\": {\"domain\": \"agentgateway\", \"host\": \"127.0.0.1:$GP\",
 	   \"descriptors\": [{\"entries\": [{\"key\": \"remote_address\", \"value\": \"source.address\"}], \"type\": \"requests\"}],
 	   \"failureMode\": \"failClosed\", \"policies\": {\"http\": {\"requestTimeout\": \"1s\"}}}}]]"
+
+# ---- Kubernetes: AgentgatewayPolicy traffic.rateLimit.global -----------------
+stop_gateway
+{
+	gateway_yaml
+	service_yaml v1 "$V1"
+	echo ---
+	httproute_yaml k8s /k8s v1 "$V1"
+	cat <<YAML
+---
+apiVersion: agentgateway.dev/v1alpha1
+kind: AgentgatewayPolicy
+metadata: {name: global, namespace: e2e}
+spec:
+  targetRefs: [{group: gateway.networking.k8s.io, kind: HTTPRoute, name: k8s}]
+  traffic:
+    rateLimit:
+      global:
+        url: http://127.0.0.1:$GP
+        domain: agentgateway
+        failureMode: FailClosed
+        descriptors:
+        - entries:
+          - name: remote_address
+            expression: source.address
+YAML
+} >"$WORK/k8s.yaml"
+if ! start_engine auto -c "$WORK/k8s.yaml"; then
+	fail "gateway (Kubernetes) did not start"
+	finish
+fi
+redis-cli -p "$RP" flushall >/dev/null
+fresh_window
+got=""
+for i in 1 2 3 4; do
+	hcall "$u/k8s/x"
+	got="$got $H_CODE:$(resp_header x-ratelimit-remaining)"
+done
+check "AgentgatewayPolicy rateLimit.global on an HTTPRoute: three a minute" "$got" \
+	" 200:2 200:1 200:0 429:0"
+got=$(curl -s http://127.0.0.1:15000/config_dump |
+	jq -c '[.policies[] | select(.name.name == "global") | {key, policy}]')
+json_equal "config_dump: the policy as agentgateway's traffic policy" "$got" "[{
+  \"key\": \"traffic/e2e/global:rl-global:e2e/k8s\",
+  \"policy\": {\"traffic\": {\"phase\": \"route\", \"remoteRateLimit\": {
+    \"domain\": \"agentgateway\", \"host\": \"127.0.0.1:$GP\",
+    \"descriptors\": [{\"entries\": [{\"key\": \"remote_address\", \"value\": \"source.address\"}], \"type\": \"requests\"}],
+    \"failureMode\": \"failClosed\", \"policies\": {\"http\": {\"requestTimeout\": \"2s\"}}}}}}]"
 
 cat >"$WORK/bad.yaml" <<YAML
 binds:
