@@ -19,6 +19,7 @@
 #include "user/core/celreq.h"
 #include "user/core/h2backend.h"
 #include "user/core/request.h"
+#include "user/core/svccall.h"
 
 /* The most of the service's answer read. */
 #define RLCALL_ANSWER_MAX (64 * 1024)
@@ -119,22 +120,6 @@ static int limit_lines(struct sg_filter_plan *p, const struct sg_rlspb_response 
 	return RLCALL_LIMIT_LINES;
 }
 
-/* Names the gateway owns, never taken from the service. */
-static bool owned(struct sg_h1_span n)
-{
-	static const char *const names[] = { "content-length", "transfer-encoding",
-					     "connection",     "keep-alive",
-					     "host",	       "te",
-					     "upgrade" };
-
-	if (!n.len || n.p[0] == ':')
-		return true;
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-		if (n.len == strlen(names[i]) && !strncasecmp(n.p, names[i], n.len))
-			return true;
-	return false;
-}
-
 /* The service's lines h[0..n) kept in the plan into out[*k..). */
 static int keep_lines(struct sg_filter_plan *p, const struct sg_h1_header *h, size_t n,
 		      struct sg_h1_header *out, size_t *k)
@@ -142,7 +127,7 @@ static int keep_lines(struct sg_filter_plan *p, const struct sg_h1_header *h, si
 	for (size_t i = 0; i < n; i++) {
 		const char *name, *value;
 
-		if (owned(h[i].name))
+		if (sg_svc_owned(h[i].name))
 			continue;
 		name = sg_filter_plan_keep(p, h[i].name.p, h[i].name.len);
 		value = name ? sg_filter_plan_keep(p, h[i].value.p, h[i].value.len) : NULL;
@@ -257,14 +242,6 @@ static void x_failed(void *data, enum sg_xfail why, int err)
 	undecided(c, text);
 }
 
-/* A grpc-status value: its number, -1 when it is not one. */
-static int number(const char *p, size_t len)
-{
-	int64_t v = sg_h2_content_length(p, len);
-
-	return v >= 0 && v <= 99 ? (int)v : -1;
-}
-
 static void x_head(void *data, const struct sg_h1_resp *resp, bool end)
 {
 	struct sg_rlcall *c = data;
@@ -277,7 +254,7 @@ static void x_head(void *data, const struct sg_h1_resp *resp, bool end)
 		const struct sg_h1_header *h = &resp->headers[i];
 
 		if (h->name.len == 11 && !strncasecmp(h->name.p, "grpc-status", 11))
-			c->grpc_status = number(h->value.p, h->value.len);
+			c->grpc_status = sg_svc_grpc_status(h->value.p, h->value.len);
 	}
 }
 
@@ -304,21 +281,15 @@ static void x_end(void *data, const struct sg_h2_field *t, size_t n, int err)
 	}
 	for (size_t i = 0; i < n; i++)
 		if (t[i].name_len == 11 && !memcmp(t[i].name, "grpc-status", 11))
-			c->grpc_status = number(t[i].value, t[i].value_len);
+			c->grpc_status = sg_svc_grpc_status(t[i].value, t[i].value_len);
 	verdict(c);
 }
 
 static ssize_t x_body(void *data, char *buf, size_t len, bool *eof)
 {
 	struct sg_rlcall *c = data;
-	size_t n = c->body_len - c->body_off;
 
-	if (n > len)
-		n = len;
-	memcpy(buf, c->body + c->body_off, n);
-	c->body_off += n;
-	*eof = c->body_off == c->body_len;
-	return (ssize_t)n;
+	return sg_svc_body(c->body, c->body_len, &c->body_off, buf, len, eof);
 }
 
 static const struct sg_exchange_ops ops = {
