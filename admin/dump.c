@@ -608,6 +608,33 @@ static struct sg_json *basic_auth(const struct sg_basic_auth *b)
 	return o;
 }
 
+/* remoteRateLimit as agentgateway's standalone config writes it: the
+ * descriptors' values as the expressions' text. */
+static struct sg_json *remote_rl(const struct sg_remote_rl *l)
+{
+	struct sg_json *o = sg_json_object(), *ds, *d, *es, *e;
+
+	sg_json_add_str(o, "domain", l->domain);
+	sg_json_add_str(o, "host", l->host);
+	ds = sg_json_add_array(o, "descriptors");
+	for (size_t i = 0; i < l->nd; i++) {
+		d = sg_json_object();
+		es = sg_json_add_array(d, "entries");
+		for (size_t k = 0; k < l->d[i].n; k++) {
+			e = sg_json_object();
+			sg_json_add_str(e, "key", l->d[i].entries[k].key);
+			sg_json_add_str(e, "value", sg_cel_source(l->d[i].entries[k].value));
+			sg_json_push(es, e);
+		}
+		sg_json_add_str(d, "type", "requests");
+		sg_json_push(ds, d);
+	}
+	sg_json_add_str(o, "failureMode", l->fail_open ? "failOpen" : "failClosed");
+	sg_json_add(sg_json_add_object(sg_json_add_object(o, "policies"), "http"), "requestTimeout",
+		    dur(l->timeout));
+	return o;
+}
+
 /* extAuthz as agentgateway prints it: the service, the protocol, the
  * failure mode, what is sent (nothing in it is secret). */
 static struct sg_json *ext_authz(const struct sg_ext_authz *x)
@@ -714,6 +741,9 @@ static void push_filters(struct sg_json *inl, const struct sg_filters *f)
 		case SG_FILTER_EXT_AUTHZ:
 			sg_json_add(p, "extAuthz", ext_authz(f->ext_authz));
 			break;
+		case SG_FILTER_REMOTE_RATE_LIMIT:
+			sg_json_add(p, "remoteRateLimit", remote_rl(f->remote_rl));
+			break;
 		case SG_FILTER_AUTHZ:
 			sg_json_add(p, "authorization", rule_set(f->authz));
 			break;
@@ -789,6 +819,8 @@ static struct sg_json *policy_body(const struct sg_policy *p, const struct sg_gl
 		return traffic("localRateLimit", ratelimits(p->u.ratelimits));
 	case SG_POL_CSRF:
 		return traffic("csrf", csrf(p->u.csrf));
+	case SG_POL_REMOTE_RATE_LIMIT:
+		return traffic("remoteRateLimit", remote_rl(p->u.remote_rl));
 	case SG_POL_HOST_REWRITE:
 		return traffic("hostRewrite",
 			       sg_json_string(p->u.rewrite->authority.kind == SG_AUTHORITY_AUTO

@@ -258,6 +258,7 @@ enum sg_pol_kind {
 	SG_POL_HOST_REWRITE,	 /* hostRewrite {mode: Auto|None} */
 	SG_POL_LOCAL_RATE_LIMIT, /* rateLimit.local */
 	SG_POL_CSRF,
+	SG_POL_REMOTE_RATE_LIMIT,   /* rateLimit.global */
 	SG_POL_FRONTEND_ACCESS_LOG, /* frontendPolicies.accessLog */
 	SG_POL_FRONTEND_NETAUTHZ,   /* frontendPolicies.networkAuthorization */
 };
@@ -303,6 +304,7 @@ struct sg_policy {
 		const struct sg_authz *netauthz;
 		const struct sg_csrf *csrf;
 		const struct sg_log_policy *access;
+		const struct sg_remote_rl *remote_rl;
 	} u;
 	bool attached; /* its target exists */
 	const struct sg_node *at;
@@ -687,6 +689,32 @@ struct sg_ext_authz {
 	const struct sg_node *at;
 };
 
+/* agentgateway's remoteRateLimit (RemoteRateLimit) and AgentgatewayPolicy
+ * traffic.rateLimit.global: a rate limit service at `host` asked over
+ * gRPC (envoy.service.ratelimit.v3.RateLimitService/ShouldRateLimit, h2c)
+ * whether each request is over a limit, with descriptors whose values are
+ * CEL expressions over the request. */
+struct sg_rl_entry {
+	const char *key;
+	const struct sg_cel *value; /* must give a string */
+};
+
+struct sg_rl_descriptor {
+	struct sg_rl_entry *entries;
+	size_t n, cap;
+};
+
+struct sg_remote_rl {
+	const char *domain;
+	const char *host;      /* as written, "addr:port" */
+	struct sg_endpoint ep; /* of host */
+	struct sg_rl_descriptor *d;
+	size_t nd, capd;
+	bool fail_open; /* failureMode failOpen; else failClosed: 500 */
+	sg_dur timeout; /* policies.http.requestTimeout, default 2s */
+	const struct sg_node *at;
+};
+
 enum sg_filter_kind {
 	SG_FILTER_REQUEST_HEADERS,
 	SG_FILTER_RESPONSE_HEADERS,
@@ -698,11 +726,12 @@ enum sg_filter_kind {
 	SG_FILTER_CSRF, /* route policies, not Gateway API filters */
 	SG_FILTER_LOCAL_RATE_LIMIT,
 	SG_FILTER_TRANSFORM,
-	SG_FILTER_JWT,	     /* jwtAuth, a route policy */
-	SG_FILTER_API_KEY,   /* apiKey, a route policy */
-	SG_FILTER_BASIC,     /* basicAuth, a route policy */
-	SG_FILTER_EXT_AUTHZ, /* extAuthz, a route policy */
-	SG_FILTER_AUTHZ,     /* authorization, a route policy */
+	SG_FILTER_JWT,		     /* jwtAuth, a route policy */
+	SG_FILTER_API_KEY,	     /* apiKey, a route policy */
+	SG_FILTER_BASIC,	     /* basicAuth, a route policy */
+	SG_FILTER_EXT_AUTHZ,	     /* extAuthz, a route policy */
+	SG_FILTER_AUTHZ,	     /* authorization, a route policy */
+	SG_FILTER_REMOTE_RATE_LIMIT, /* remoteRateLimit, a route policy */
 	SG_FILTER_KINDS,
 };
 
@@ -723,6 +752,7 @@ struct sg_filters {
 	const struct sg_basic_auth *basic;    /* NULL = none */
 	const struct sg_ext_authz *ext_authz; /* NULL = none */
 	const struct sg_authz *authz;	      /* NULL = none */
+	const struct sg_remote_rl *remote_rl; /* NULL = none */
 	/* The order config_dump lists them in `inlinePolicies`, before
 	 * timeout and retry, as agentgateway does: its fixed order in the
 	 * standalone dialect, its HTTPRoute translation order in Kubernetes

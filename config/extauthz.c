@@ -34,11 +34,9 @@ static int f_cache(struct sg_pctx *c, const struct sg_node *n, void *dst, const 
 	return refused(c, n, path, "decisions are not cached: every request is asked about");
 }
 
-/* host: "addr:port" (a name, an IPv4 address, or an IPv6 one in
- * brackets). */
-static int f_host(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
+int sg_service_host(struct sg_pctx *c, const struct sg_node *n, const char *path, const char **host,
+		    struct sg_endpoint *ep)
 {
-	struct sg_ext_authz *x = dst;
 	const char *s = n->kind == SG_NODE_SCALAR ? n->str : NULL;
 	const char *colon = s ? strrchr(s, ':') : NULL;
 	unsigned long port = 0;
@@ -52,17 +50,24 @@ static int f_host(struct sg_pctx *c, const struct sg_node *n, void *dst, const c
 	alen = (size_t)(colon - s);
 	if (s[0] == '[' ? alen < 3 || s[alen - 1] != ']' : !sg_host_addr_valid(s, alen))
 		return sg_expected(c, n, path, "\"address:port\" such as \"127.0.0.1:9000\"");
-	x->host = sg_arena_strdup(c->a, s);
+	*host = sg_arena_strdup(c->a, s);
 	addr = sg_arena_strdup(c->a, s); /* the endpoint's address, cut at the colon */
-	if (!x->host || !addr)
+	if (!*host || !addr)
 		return -1;
 	addr[alen] = '\0';
 	if (addr[0] == '[') { /* the endpoint's address is the bare IPv6 literal */
 		addr[alen - 1] = '\0';
 		addr++;
 	}
-	x->ep = (struct sg_endpoint){ addr, (uint16_t)port };
+	*ep = (struct sg_endpoint){ addr, (uint16_t)port };
 	return 0;
+}
+
+static int f_host(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
+{
+	struct sg_ext_authz *x = dst;
+
+	return sg_service_host(c, n, path, &x->host, &x->ep);
 }
 
 /* A list of header names, lower-case (pseudo-headers such as ":path"
@@ -217,7 +222,7 @@ static int f_body(struct sg_pctx *c, const struct sg_node *n, void *dst, const c
 static int f_policy_http(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
 {
 	static const struct sg_field fields[] = {
-		{ "requestTimeout", sg_f_dur, offsetof(struct sg_ext_authz, timeout) },
+		{ "requestTimeout", sg_f_dur, 0 },
 		{ 0 },
 	};
 
@@ -227,12 +232,10 @@ static int f_policy_http(struct sg_pctx *c, const struct sg_node *n, void *dst, 
 static int f_policy_refused(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
 {
 	(void)dst;
-	return refused(c, n, path,
-		       "the authorization service's connection takes only "
-		       "http.requestTimeout");
+	return refused(c, n, path, "a policy service's connection takes only http.requestTimeout");
 }
 
-static int f_policies(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
+int sg_f_service_policies(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
 {
 	static const struct sg_field fields[] = {
 		{ "http", f_policy_http, 0 },
@@ -259,7 +262,7 @@ int sg_f_ext_authz(struct sg_pctx *c, const struct sg_node *n, void *dst, const 
 		{ "includeRequestHeaders", f_names, offsetof(struct sg_ext_authz, headers) },
 		{ "includeRequestBody", f_body, 0 },
 		{ "cache", f_cache, 0 },
-		{ "policies", f_policies, 0 },
+		{ "policies", sg_f_service_policies, offsetof(struct sg_ext_authz, timeout) },
 		{ 0 },
 	};
 	struct sg_ext_authz *x = sg_arena_alloc(c->a, sizeof(*x));

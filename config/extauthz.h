@@ -21,6 +21,16 @@
  * policies: {http: {requestTimeout}}}. service and backend targets, the
  * CEL keys (grpc.metadata, http.path, redirect, body, addRequestHeaders,
  * metadata), cache and the other backend policies are refused by name. */
+/* A policy service's host: "addr:port" (a name, an IPv4 address, or an
+ * IPv6 one in brackets) at n into *host (as written) and *ep. 0, or -1
+ * with the error in c. */
+int sg_service_host(struct sg_pctx *c, const struct sg_node *n, const char *path, const char **host,
+		    struct sg_endpoint *ep);
+
+/* A policy service's backend policies, {http: {requestTimeout}}, into
+ * *(sg_dur *)dst; the others refused by name. */
+int sg_f_service_policies(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path);
+
 int sg_f_ext_authz(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path);
 
 #endif

@@ -472,7 +472,7 @@ bool sg_filters_any(const struct sg_filters *f)
 {
 	return f->request_headers || f->response_headers || f->redirect || f->rewrite ||
 	       f->mirrors.n || f->direct || f->cors || f->csrf || f->ratelimits || f->transform ||
-	       f->jwt || f->apikeys || f->basic || f->ext_authz;
+	       f->jwt || f->apikeys || f->basic || f->ext_authz || f->remote_rl;
 }
 
 void sg_filters_standalone_order(struct sg_filters *f)
@@ -506,6 +506,8 @@ void sg_filters_standalone_order(struct sg_filters *f)
 		sg_filters_list(f, SG_FILTER_API_KEY);
 	if (f->ext_authz)
 		sg_filters_list(f, SG_FILTER_EXT_AUTHZ);
+	if (f->remote_rl)
+		sg_filters_list(f, SG_FILTER_REMOTE_RATE_LIMIT);
 	if (f->authz)
 		sg_filters_list(f, SG_FILTER_AUTHZ);
 }

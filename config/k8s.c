@@ -14,6 +14,7 @@
 #include "config/filters.h"
 #include "config/hrfilter.h"
 #include "config/k8s.h"
+#include "config/remoterl.h"
 #include "config/tlsconf.h"
 
 #define GW_API_GROUP "gateway.networking.k8s.io"
@@ -2698,6 +2699,7 @@ struct agp_in {
 	const struct sg_direct *direct;
 	const struct sg_rewrite *host_rewrite;
 	const struct sg_ratelimits *ratelimits;
+	const struct sg_remote_rl *remote_rl; /* rateLimit.global */
 	const struct sg_csrf *csrf;
 	struct sg_frontend_http fhttp;
 	struct sg_frontend_tcp ftcp;
@@ -2921,32 +2923,39 @@ static int f_k8s_ratelimit(struct sg_pctx *c, const struct sg_node *n, struct sg
 	return sg_ratelimit_check(c, rl, n, path);
 }
 
-/* traffic.rateLimit {local: [...]}: local limits. `global` needs a rate
- * limit service and `conditional` CEL: both refused by name. */
+/* traffic.rateLimit {local: [...], global: {...}}: local limits, and a
+ * rate limit service's (config/remoterl.h); `conditional` refused by
+ * name. */
 static int f_agp_rate_limit(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
 {
+	struct rate_limit_in {
+		const struct sg_node *local;
+		const struct sg_remote_rl *global;
+	} in = { 0 };
 	static const struct sg_field fields[] = {
-		{ "local", f_node, 0, true },
+		{ "local", f_node, offsetof(struct rate_limit_in, local) },
+		{ "global", sg_f_global_rate_limit, offsetof(struct rate_limit_in, global) },
 		{ 0 },
 	};
-	static const struct {
-		const char *key, *why;
-	} refused[] = { { "global", "no remote rate limit service" },
-			{ "conditional", "CEL conditions" } };
 	struct sg_ratelimits *l;
-	const struct sg_node *local = NULL, *at;
+	const struct sg_node *local, *at;
 	int ret = 0;
 
 	if (sg_need_map(c, n, path) == -1)
 		return -1;
-	for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++)
-		if ((at = sg_map_get(n, refused[i].key))) {
-			sg_diag_err(c->d, at, "%s: not supported (%s); use local",
-				    sg_path_key(c, path, refused[i].key), refused[i].why);
-			return -1;
-		}
-	if (sg_parse_fields(c, n, fields, &local, path) == -1)
+	if ((at = sg_map_get(n, "conditional"))) {
+		sg_diag_err(c->d, at, "%s: not supported (CEL conditions); use local or global",
+			    sg_path_key(c, path, "conditional"));
 		return -1;
+	}
+	if (sg_parse_fields(c, n, fields, &in, path) == -1)
+		return -1;
+	((struct agp_in *)dst)->remote_rl = in.global;
+	local = in.local;
+	if (!local && !in.global)
+		return sg_expected(c, n, path, "local or global");
+	if (!local)
+		return 0;
 	path = sg_path_key(c, path, "local");
 	if (sg_need_seq(c, local, path) == -1)
 		return -1;
@@ -3086,6 +3095,7 @@ static int stamp_agp(struct sg_draft *b, const struct sg_res *r, const struct ag
 	ADD(host_rewrite, SG_POL_HOST_REWRITE, "traffic", "hostname-rewrite")
 	ADD(ratelimits, SG_POL_LOCAL_RATE_LIMIT, "traffic", "rl-local")
 	ADD(csrf, SG_POL_CSRF, "traffic", "csrf")
+	ADD(remote_rl, SG_POL_REMOTE_RATE_LIMIT, "traffic", "rl-global")
 #undef ADD
 	for (size_t i = first; i < b->cfg->npolicies; i++) {
 		struct sg_policy *p = &b->cfg->policies[i];
@@ -3145,6 +3155,9 @@ static int stamp_agp(struct sg_draft *b, const struct sg_res *r, const struct ag
 		case SG_POL_CSRF:
 			p->u.csrf = in->csrf;
 			break;
+		case SG_POL_REMOTE_RATE_LIMIT:
+			p->u.remote_rl = in->remote_rl;
+			break;
 		case SG_POL_FRONTEND_NETAUTHZ: /* standalone frontendPolicies only */
 			break;
 		}
@@ -3160,7 +3173,8 @@ static int check_target_fit(struct sg_pctx *c, const struct agp_in *in, const st
 	bool frontend =
 		in->has_fhttp || in->has_ftcp || in->has_ftls || in->has_fproxy || in->access;
 	bool traffic = in->has_timeout || in->has_retry || in->req_headers || in->resp_headers ||
-		       in->cors || in->direct || in->host_rewrite || in->ratelimits || in->csrf;
+		       in->cors || in->direct || in->host_rewrite || in->ratelimits || in->csrf ||
+		       in->remote_rl;
 	bool backend = in->has_btcp || in->has_bhttp || in->health || in->btls;
 
 	if (frontend && t->kind != SG_TARGET_GATEWAY)
@@ -3255,7 +3269,7 @@ static int build_agp(struct sg_draft *b, struct sg_res *r)
 	if (!in.has_fhttp && !in.has_ftcp && !in.has_ftls && !in.has_fproxy && !in.has_timeout &&
 	    !in.has_retry && !in.has_btcp && !in.has_bhttp && !in.health && !in.btls &&
 	    !in.req_headers && !in.resp_headers && !in.cors && !in.direct && !in.host_rewrite &&
-	    !in.ratelimits && !in.csrf && !in.access)
+	    !in.ratelimits && !in.csrf && !in.access && !in.remote_rl)
 		return sg_expected(c, r->spec, "spec",
 				   "at least one of frontend, traffic, backend settings");
 	for (size_t i = 0; i < in.targets->n; i++)

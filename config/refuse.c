@@ -36,7 +36,6 @@ static const struct refusal refused[] = {
 	{ "buffer", "request body buffering is not implemented yet" },
 	{ "delay", "fault-injection delay is not implemented yet" },
 	{ "extProc", "external processing is not implemented yet" },
-	{ "remoteRateLimit", "remote (global) rate limiting is not implemented yet" },
 	{ "sessionAffinity", "session affinity is not implemented yet" },
 	{ "connect", "the frontend CONNECT policy is not implemented yet" },
 	{ "networkExtAuthz", "external authorization of connections is not implemented yet" },

@@ -50,6 +50,8 @@ static const struct fail_info infos[] = {
 	[SG_FAIL_EXT_AUTHZ] = { 403, "external authorization failed", false, "ext_authz" },
 	[SG_FAIL_EXT_AUTHZ_BODY] = { 413, "external authorization failed", false,
 				     "ext_authz_body" },
+	/* agentgateway's ProxyError::RateLimitFailed */
+	[SG_FAIL_RATE_LIMIT_FAILED] = { 500, "rate limit failed", false, "rate_limit_failed" },
 	/* agentgateway's ProxyError::AuthorizationFailed */
 	[SG_FAIL_AUTHZ] = { 403, "authorization failed", false, "authorization" },
 };

@@ -11,43 +11,46 @@
 #include "config/cfg.h"
 
 enum sg_fail {
-	SG_FAIL_NO_ROUTE,	 /* 404 route not found */
-	SG_FAIL_NO_BACKEND,	 /* 500 no valid backends */
-	SG_FAIL_REQUEST_TIMEOUT, /* 504 request timeout */
-	SG_FAIL_ATTEMPT_TIMEOUT, /* 504 upstream call timeout (per try) */
-	SG_FAIL_CONNECT_TIMEOUT, /* 504 upstream call timeout */
-	SG_FAIL_CONNECT,	 /* 503 upstream call failed: connect: <cause> */
-	SG_FAIL_RESET,		 /* 503 upstream call failed: reset: <cause> */
-	SG_FAIL_CLOSED,		 /* 503 upstream call failed: closed: <cause> */
-	SG_FAIL_BAD_RESPONSE,	 /* 503 upstream call failed: invalid response: <cause> */
-	SG_FAIL_BAD_REQUEST,	 /* 400 bad request */
-	SG_FAIL_HEAD_TOO_LARGE,	 /* 431 request header fields too large */
-	SG_FAIL_HEAD_TIMEOUT,	 /* 408 request header timeout */
-	SG_FAIL_BODY_TIMEOUT,	 /* 408 request body timeout */
-	SG_FAIL_FILTER,		 /* 500 invalid filter configuration: a route
+	SG_FAIL_NO_ROUTE,	   /* 404 route not found */
+	SG_FAIL_NO_BACKEND,	   /* 500 no valid backends */
+	SG_FAIL_REQUEST_TIMEOUT,   /* 504 request timeout */
+	SG_FAIL_ATTEMPT_TIMEOUT,   /* 504 upstream call timeout (per try) */
+	SG_FAIL_CONNECT_TIMEOUT,   /* 504 upstream call timeout */
+	SG_FAIL_CONNECT,	   /* 503 upstream call failed: connect: <cause> */
+	SG_FAIL_RESET,		   /* 503 upstream call failed: reset: <cause> */
+	SG_FAIL_CLOSED,		   /* 503 upstream call failed: closed: <cause> */
+	SG_FAIL_BAD_RESPONSE,	   /* 503 upstream call failed: invalid response: <cause> */
+	SG_FAIL_BAD_REQUEST,	   /* 400 bad request */
+	SG_FAIL_HEAD_TOO_LARGE,	   /* 431 request header fields too large */
+	SG_FAIL_HEAD_TIMEOUT,	   /* 408 request header timeout */
+	SG_FAIL_BODY_TIMEOUT,	   /* 408 request body timeout */
+	SG_FAIL_FILTER,		   /* 500 invalid filter configuration: a route
 				  * filter cannot apply to this request */
-	SG_FAIL_OVERLOAD,	 /* 503 request limit exceeded (the bind's
+	SG_FAIL_OVERLOAD,	   /* 503 request limit exceeded (the bind's
 				  * maxConcurrentRequests) */
-	SG_FAIL_TLS,		 /* 503 upstream call failed: tls: <cause> */
-	SG_FAIL_MISDIRECTED,	 /* 421 misdirected request: an HTTPS request whose
+	SG_FAIL_TLS,		   /* 503 upstream call failed: tls: <cause> */
+	SG_FAIL_MISDIRECTED,	   /* 421 misdirected request: an HTTPS request whose
 				  * Host another listener of the port takes than
 				  * the one its handshake's SNI chose */
-	SG_FAIL_URI_TOO_LONG,	 /* 414 uri too long: a request line longer than
+	SG_FAIL_URI_TOO_LONG,	   /* 414 uri too long: a request line longer than
 				  * the most a head may be */
-	SG_FAIL_RATE_LIMIT,	 /* 429 rate limit exceeded: a route's
+	SG_FAIL_RATE_LIMIT,	   /* 429 rate limit exceeded: a route's
 				  * localRateLimit has no token left */
-	SG_FAIL_CSRF,		 /* 403 CSRF validation failed */
-	SG_FAIL_JWT,		 /* 401 authentication failure: <cause>: jwtAuth
+	SG_FAIL_CSRF,		   /* 403 CSRF validation failed */
+	SG_FAIL_JWT,		   /* 401 authentication failure: <cause>: jwtAuth
 				  * refused the request's token, or it had none
 				  * (strict) */
-	SG_FAIL_APIKEY,		 /* 401 api key authentication failure: <cause> */
-	SG_FAIL_BASIC,		 /* 401 basic authentication failure: <cause> */
-	SG_FAIL_EXT_AUTHZ,	 /* 403 external authorization failed: the
+	SG_FAIL_APIKEY,		   /* 401 api key authentication failure: <cause> */
+	SG_FAIL_BASIC,		   /* 401 basic authentication failure: <cause> */
+	SG_FAIL_EXT_AUTHZ,	   /* 403 external authorization failed: the
 				  * authorization service could not decide
 				  * (failureMode deny) */
-	SG_FAIL_EXT_AUTHZ_BODY,	 /* 413 external authorization failed: the body
+	SG_FAIL_EXT_AUTHZ_BODY,	   /* 413 external authorization failed: the body
 				  * is over includeRequestBody's bound */
-	SG_FAIL_AUTHZ,		 /* 403 authorization failed: a route's
+	SG_FAIL_RATE_LIMIT_FAILED, /* 500 rate limit failed: the rate limit
+				    * service could not decide (failureMode
+				    * failClosed) */
+	SG_FAIL_AUTHZ,		   /* 403 authorization failed: a route's
 				  * authorization rules refused the request
 				  * (the last kind: user/core/stats.h counts to
 				  * it) */

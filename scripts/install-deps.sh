@@ -8,7 +8,7 @@ libbpf-dev libelf-dev zlib1g-dev libnghttp2-dev node-llhttp libyaml-dev
 libcjson-dev libcmocka-dev libssl-dev libcrypt-dev
 curl jq python3 python3-httpbin python3-pycurl python3-h2 python3-grpcio python3-grpc-tools
 python3-protobuf nghttp2-client nghttp2-server iproute2
-procps wrk man-db openssl nginx haproxy prometheus"
+procps wrk man-db openssl nginx haproxy prometheus redis-server python3-redis"
 
 missing=""
 for p in $PKGS; do

@@ -2898,12 +2898,23 @@ static void test_config_ratelimit_errors(void **state)
 		{ "an empty list", RL_K8S("{local: []}"),
 		  "t.yaml:21:32: spec.traffic.rateLimit.local: expected at least one limit, got "
 		  "an empty list" },
-		{ "global", RL_K8S("{global: {domain: d}}"),
-		  "t.yaml:21:33: spec.traffic.rateLimit.global: not supported (no remote rate "
-		  "limit service); use local" },
+		{ "global without descriptors",
+		  RL_K8S("{global: {domain: d, url: 'http://127.0.0.1:1'}}"),
+		  "t.yaml:21:33: spec.traffic.rateLimit.global: missing required field "
+		  "\"descriptors\"" },
+		{ "global by backendRef",
+		  RL_K8S("{global: {domain: d, backendRef: {name: rl}, descriptors: "
+			 "[{entries: [{name: a, expression: request.path}]}]}}"),
+		  "t.yaml:21:57: spec.traffic.rateLimit.global.backendRef: not supported (give "
+		  "the rate limit service as url: \"http://addr:port\")" },
+		{ "global counting tokens",
+		  RL_K8S("{global: {domain: d, url: 'http://127.0.0.1:1', descriptors: "
+			 "[{entries: [{name: a, expression: request.path}], unit: Tokens}]}}"),
+		  "t.yaml:21:141: spec.traffic.rateLimit.global.descriptors[0].unit: not supported "
+		  "(LLM token limits are not implemented)" },
 		{ "conditional", RL_K8S("{conditional: []}"),
 		  "t.yaml:21:38: spec.traffic.rateLimit.conditional: not supported (CEL "
-		  "conditions); use local" },
+		  "conditions); use local or global" },
 	};
 
 	expect_errors(*state, cases, ARRAY_LEN(cases));

@@ -14,10 +14,12 @@
 #include "user/base/log.h"
 #include "user/codec/authzpb.h"
 #include "user/codec/h2.h"
+#include "user/codec/pbwire.h"
 #include "user/core/backend.h"
 #include "user/core/h1backend.h"
 #include "user/core/h2backend.h"
 #include "user/core/request.h"
+#include "user/core/svccall.h"
 
 /* The most of the service's answer read (a CheckResponse, or an HTTP
  * denial's body) and of the header lines a request sends it. */
@@ -146,22 +148,6 @@ static int request_line(struct sg_filter_plan *p, struct sg_h1_span name, struct
 						    value.len);
 }
 
-/* Names the gateway owns, never taken from the service. */
-static bool owned(struct sg_h1_span n)
-{
-	static const char *const names[] = { "content-length", "transfer-encoding",
-					     "connection",     "keep-alive",
-					     "host",	       "te",
-					     "upgrade" };
-
-	if (!n.len || n.p[0] == ':')
-		return true;
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-		if (n.len == strlen(names[i]) && !strncasecmp(n.p, names[i], n.len))
-			return true;
-	return false;
-}
-
 /* Allowed by gRPC's OkHttpResponse c: its edits go on the request and its
  * response. */
 static void grpc_allowed(struct sg_extauthz *z, const struct sg_authzpb_response *c)
@@ -172,14 +158,14 @@ static void grpc_allowed(struct sg_extauthz *z, const struct sg_authzpb_response
 	int rc = 0;
 
 	for (size_t i = 0; rc == 0 && i < c->nremove; i++)
-		if (!owned(c->remove[i]))
+		if (!sg_svc_owned(c->remove[i]))
 			rc = request_line(p, c->remove[i], (struct sg_h1_span){ NULL, 0 }, false);
 	for (size_t i = 0; rc == 0 && i < c->nheaders; i++)
-		if (!owned(c->headers[i].name))
+		if (!sg_svc_owned(c->headers[i].name))
 			rc = request_line(p, c->headers[i].name, c->headers[i].value,
 					  c->headers[i].append);
 	for (size_t i = 0; rc == 0 && i < c->nresponse; i++)
-		if (!owned(c->response[i].name))
+		if (!sg_svc_owned(c->response[i].name))
 			rc = keep_line(p, c->response[i].name, c->response[i].value, &kept)
 				     ? sg_filter_plan_response_line(p, kept.name, kept.value)
 				     : -ENOMEM;
@@ -200,7 +186,7 @@ static void denied(struct sg_extauthz *z, uint16_t status, const struct sg_h1_he
 	const char *b = len ? sg_filter_plan_keep(&r->plan, body, len) : "";
 
 	for (size_t i = 0; i < n && edit.nadd < EXTAUTHZ_LINES; i++)
-		if (!owned(h[i].name) &&
+		if (!sg_svc_owned(h[i].name) &&
 		    !keep_line(&r->plan, h[i].name, h[i].value, &lines[edit.nadd++]))
 			b = NULL;
 	stop(z);
@@ -212,21 +198,18 @@ static void denied(struct sg_extauthz *z, uint16_t status, const struct sg_h1_he
 
 static void grpc_verdict(struct sg_extauthz *z)
 {
-	const char *m = z->in.data + z->in.off;
-	size_t len = z->in.len;
 	struct sg_authzpb_response c;
 	struct sg_h1_header h[SG_AUTHZPB_MAX_HEADERS];
-	uint32_t n;
+	const char *m;
+	size_t n;
 
 	if (z->status != 200 || z->grpc_status != 0) {
 		undecided(z, z->status != 200 ? "the service answered HTTP, not gRPC"
 					      : "the Check call failed (grpc-status)");
 		return;
 	}
-	n = len >= 5 ? (uint32_t)(uint8_t)m[1] << 24 | (uint32_t)(uint8_t)m[2] << 16 |
-			       (uint32_t)(uint8_t)m[3] << 8 | (uint8_t)m[4]
-		     : 0;
-	if (len < 5 || m[0] != 0 || n != len - 5 || sg_authzpb_check_response(m + 5, n, &c) < 0) {
+	if (sg_pbr_grpc_message(z->in.data + z->in.off, z->in.len, &m, &n) < 0 ||
+	    sg_authzpb_check_response(m, n, &c) < 0) {
 		undecided(z, "the CheckResponse is not one well-formed message");
 		return;
 	}
@@ -291,15 +274,6 @@ static void x_failed(void *data, enum sg_xfail why, int err)
 	undecided(z, text);
 }
 
-/* A grpc-status value: its number, -1 when it is not one (the decimal
- * reader HTTP/2's content-length uses). */
-static int number(const char *p, size_t len)
-{
-	int64_t v = sg_h2_content_length(p, len);
-
-	return v >= 0 && v <= 99 ? (int)v : -1;
-}
-
 static void x_head(void *data, const struct sg_h1_resp *resp, bool end)
 {
 	struct sg_extauthz *z = data;
@@ -314,8 +288,8 @@ static void x_head(void *data, const struct sg_h1_resp *resp, bool end)
 		const struct sg_h1_header *h = &resp->headers[i];
 
 		if (h->name.len == 11 && !strncasecmp(h->name.p, "grpc-status", 11))
-			z->grpc_status = number(h->value.p, h->value.len);
-		if (z->x->http && !owned(h->name) &&
+			z->grpc_status = sg_svc_grpc_status(h->value.p, h->value.len);
+		if (z->x->http && !sg_svc_owned(h->name) &&
 		    !keep_line(&r->plan, h->name, h->value, &z->head[z->nhead++]))
 			z->nhead--; /* out of memory: the line is left out */
 	}
@@ -347,7 +321,7 @@ static void x_end(void *data, const struct sg_h2_field *t, size_t n, int err)
 	}
 	for (size_t i = 0; i < n; i++)
 		if (t[i].name_len == 11 && !memcmp(t[i].name, "grpc-status", 11))
-			z->grpc_status = number(t[i].value, t[i].value_len);
+			z->grpc_status = sg_svc_grpc_status(t[i].value, t[i].value_len);
 	if (z->x->http)
 		http_verdict(z);
 	else
@@ -357,14 +331,8 @@ static void x_end(void *data, const struct sg_h2_field *t, size_t n, int err)
 static ssize_t x_body(void *data, char *buf, size_t len, bool *eof)
 {
 	struct sg_extauthz *z = data;
-	size_t n = z->body_len - z->body_off;
 
-	if (n > len)
-		n = len;
-	memcpy(buf, z->body + z->body_off, n);
-	z->body_off += n;
-	*eof = z->body_off == z->body_len;
-	return (ssize_t)n;
+	return sg_svc_body(z->body, z->body_len, &z->body_off, buf, len, eof);
 }
 
 static const struct sg_exchange_ops ops = {

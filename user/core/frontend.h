@@ -118,6 +118,7 @@ struct sg_frontend {
 	struct sg_list prefaces;	/* clients before their PROXY protocol header
 					 * (user/core/preface.c); sg_list_init it */
 	struct sg_stats *stats;		/* the worker's counters */
+	unsigned rl_calls;		/* remoteRateLimit calls under way (user/core/rlcall.c) */
 	struct sg_mirroring *mirroring; /* RequestMirror copies; NULL: none are sent */
 	struct sg_jwt_cache *jwt_cache; /* verified tokens (user/auth/jwt.h); NULL: none yet */
 	bool draining;			/* finish what is in flight, keep nothing alive */

@@ -12,6 +12,7 @@
 #include "policy/route.h"
 #include "user/base/log.h"
 #include "user/core/authzcall.h"
+#include "user/core/rlcall.h"
 
 static uint64_t now(const struct sg_request *r)
 {
@@ -80,6 +81,16 @@ static void mirror(struct sg_request *r, const struct sg_mirrors *mirrors)
 
 /* ---- answers the gateway makes ------------------------------------------ */
 
+/* The policy services' questions under way (extAuthz, remoteRateLimit)
+ * stop. */
+static void stop_calls(struct sg_request *r)
+{
+	sg_extauthz_cancel(r->authz);
+	r->authz = NULL;
+	sg_rlcall_cancel(r->rl);
+	r->rl = NULL;
+}
+
 void sg_request_fail(struct sg_request *r, enum sg_fail kind, int err)
 {
 	uint16_t status = sg_fail_status(kind);
@@ -92,10 +103,7 @@ void sg_request_fail(struct sg_request *r, enum sg_fail kind, int err)
 				    ? r->plan.cause
 				    : sg_attempt_cause(&r->at, kind, err);
 
-	if (r->authz) { /* the service is not waited for any longer */
-		sg_extauthz_cancel(r->authz);
-		r->authz = NULL;
-	}
+	stop_calls(r); /* the services are not waited for any longer */
 	sg_fail_body(kind, cause, body, sizeof(body));
 	SG_DEBUG("%s: %u %s", r->ip, status, body);
 	r->failed = true;
@@ -292,6 +300,18 @@ static void start_tries(struct sg_request *r)
 	sg_attempt_start(&r->at);
 }
 
+/* The route's remoteRateLimit is asked (its verdict goes on), else the
+ * first try starts. */
+static void check_rate(struct sg_request *r)
+{
+	const struct sg_remote_rl *l = r->at.route->eff_filters.remote_rl;
+
+	if (l)
+		r->rl = sg_rlcall_start(r, l);
+	else
+		start_tries(r);
+}
+
 void sg_request_start(struct sg_request *r)
 {
 	const struct sg_ext_authz *x = r->at.route->eff_filters.ext_authz;
@@ -301,20 +321,28 @@ void sg_request_start(struct sg_request *r)
 		r->authz = sg_extauthz_start(r, x);
 		return;
 	}
-	start_tries(r);
+	check_rate(r);
 }
 
 void sg_request_authorized(struct sg_request *r)
 {
 	r->authz = NULL;
-	start_tries(r);
+	check_rate(r);
 	r->sink->failed(r); /* the frontend refreshes its timer and I/O */
+}
+
+void sg_request_rate_checked(struct sg_request *r)
+{
+	r->rl = NULL;
+	start_tries(r);
+	r->sink->failed(r);
 }
 
 void sg_request_answer(struct sg_request *r, uint16_t status, const struct sg_h1_edit *edit,
 		       const char *body, size_t len, bool text)
 {
 	r->authz = NULL;
+	r->rl = NULL;
 	sg_attempt_drop(&r->at);
 	count(r, status);
 	r->sink->answer(r, status, edit, body, len, text);
@@ -324,6 +352,7 @@ void sg_request_answer(struct sg_request *r, uint16_t status, const struct sg_h1
 void sg_request_denied(struct sg_request *r, enum sg_fail kind)
 {
 	r->authz = NULL;
+	r->rl = NULL;
 	sg_request_fail(r, kind, 0);
 	r->sink->failed(r);
 }
@@ -436,10 +465,7 @@ void sg_request_log(struct sg_request *r, uint64_t uncounted_in, uint64_t uncoun
 	char error[256];
 	struct sg_access_entry e;
 
-	if (r->authz) { /* the request is over: so is its question */
-		sg_extauthz_cancel(r->authz);
-		r->authz = NULL;
-	}
+	stop_calls(r); /* the request is over: so are its questions */
 	if (r->logged || !r->started) {
 		r->req = NULL;
 		return;
@@ -503,8 +529,7 @@ void sg_request_release(struct sg_request *r)
 
 void sg_request_free(struct sg_request *r)
 {
-	sg_extauthz_cancel(r->authz);
-	r->authz = NULL;
+	stop_calls(r);
 	sg_attempt_end(&r->at);
 	sg_filter_plan_reset(&r->plan);
 	sg_authn_reset(&r->authn);

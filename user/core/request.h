@@ -17,7 +17,9 @@
  *                   route's filter plan (CORS, jwtAuth, rate limit, CSRF,
  *                   redirects, direct responses), the body watchdog
  *   authorized      sg_request_start: the route's extAuthz asked, on the
- *                   loop; its verdict starts the first try or answers
+ *                   loop; its verdict goes on or answers
+ *   rate checked    the route's remoteRateLimit asked, on the loop; its
+ *                   verdict starts the first try or answers (429, 500)
  *   each try        sg_request_send: the try's backend's plan, the
  *                   first try's backend mirrors, then the sink sends
  *   response head   sg_request_response_head: counted with its status
@@ -115,6 +117,9 @@ struct sg_request {
 	/* The route's extAuthz being asked about it (user/core/authzcall.h);
 	 * NULL: none under way. */
 	struct sg_extauthz *authz;
+	/* The route's remoteRateLimit being asked (user/core/rlcall.h); NULL:
+	 * none under way. */
+	struct sg_rlcall *rl;
 	enum sg_request_phase phase;
 	bool is_head;	     /* HEAD: answers carry no body */
 	bool held;	     /* counted in its bind's maxConcurrentRequests */
@@ -180,6 +185,10 @@ void sg_request_start(struct sg_request *r);
  * service's denial; text: the gateway's own words); or it fails as
  * `kind`. */
 void sg_request_authorized(struct sg_request *r);
+/* remoteRateLimit's (user/core/rlcall.c) let the request pass: the first
+ * try starts. Its refusals come through sg_request_answer and
+ * sg_request_denied. */
+void sg_request_rate_checked(struct sg_request *r);
 void sg_request_answer(struct sg_request *r, uint16_t status, const struct sg_h1_edit *edit,
 		       const char *body, size_t len, bool text);
 void sg_request_denied(struct sg_request *r, enum sg_fail kind);

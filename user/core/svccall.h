@@ -1,0 +1,26 @@
+/* What the calls to policy services (extAuthz's, user/core/authzcall.c;
+ * remoteRateLimit's, user/core/rlcall.c) share: which header names a
+ * service never sets, a grpc-status's value, and feeding a request body
+ * held whole to an exchange. No I/O. */
+#ifndef SG_SVCCALL_H
+#define SG_SVCCALL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "user/codec/h1.h"
+
+/* Whether header `name` is one the gateway owns (framing, hop-by-hop,
+ * Host, pseudo-headers, the empty name): never taken from a service. */
+bool sg_svc_owned(struct sg_h1_span name);
+
+/* A grpc-status value p[0..len): 0..99, or -1 when it is not one. */
+int sg_svc_grpc_status(const char *p, size_t len);
+
+/* The next bytes of body[0..len) from *off into buf[0..cap) (an
+ * exchange's body callback): how many, *off moved on, *eof once all
+ * went. */
+ssize_t sg_svc_body(const char *body, size_t len, size_t *off, char *buf, size_t cap, bool *eof);
+
+#endif
