@@ -3146,6 +3146,7 @@ static int stamp_agp(struct sg_draft *b, const struct sg_res *r, const struct ag
 			p->u.csrf = in->csrf;
 			break;
 		case SG_POL_FRONTEND_NETAUTHZ: /* standalone frontendPolicies only */
+		case SG_POL_FRONTEND_TRACING:
 			break;
 		}
 	}
