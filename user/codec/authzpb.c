@@ -8,156 +8,48 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "user/codec/pbwrite.h"
+
 /* ---- writing ------------------------------------------------------------- */
 
-/* A growing buffer; `bad` once an allocation failed (every write after
- * is dropped and the result refused). */
-struct pbw {
-	char *p;
-	size_t len, cap;
-	bool bad;
-};
-
-static bool room(struct pbw *w, size_t n)
+static void span(struct sg_pbw *w, unsigned field, struct sg_h1_span s)
 {
-	char *p;
-	size_t cap;
-
-	if (w->bad)
-		return false;
-	if (w->len + n <= w->cap)
-		return true;
-	cap = w->cap ? w->cap : 256;
-	while (cap < w->len + n)
-		cap *= 2;
-	p = realloc(w->p, cap);
-	if (!p) {
-		w->bad = true;
-		return false;
-	}
-	w->p = p;
-	w->cap = cap;
-	return true;
-}
-
-static size_t varint_len(uint64_t v)
-{
-	size_t n = 1;
-
-	while (v >= 0x80) {
-		v >>= 7;
-		n++;
-	}
-	return n;
-}
-
-static void varint_at(char *p, uint64_t v)
-{
-	while (v >= 0x80) {
-		*p++ = (char)(0x80 | (v & 0x7f));
-		v >>= 7;
-	}
-	*p = (char)v;
-}
-
-static void varint(struct pbw *w, uint64_t v)
-{
-	if (!room(w, 10))
-		return;
-	varint_at(w->p + w->len, v);
-	w->len += varint_len(v);
-}
-
-enum { WIRE_VARINT = 0, WIRE_I64 = 1, WIRE_LEN = 2, WIRE_I32 = 5 };
-
-static void tag(struct pbw *w, unsigned field, unsigned wire)
-{
-	varint(w, (uint64_t)field << 3 | wire);
-}
-
-static void bytes(struct pbw *w, unsigned field, const char *p, size_t n)
-{
-	if (!n)
-		return; /* proto3: an empty string is not sent */
-	tag(w, field, WIRE_LEN);
-	varint(w, n);
-	if (!room(w, n))
-		return;
-	memcpy(w->p + w->len, p, n);
-	w->len += n;
-}
-
-static void str(struct pbw *w, unsigned field, const char *s)
-{
-	if (s)
-		bytes(w, field, s, strlen(s));
-}
-
-static void span(struct pbw *w, unsigned field, struct sg_h1_span s)
-{
-	bytes(w, field, s.p, s.len);
-}
-
-static void uint_field(struct pbw *w, unsigned field, uint64_t v)
-{
-	if (!v)
-		return;
-	tag(w, field, WIRE_VARINT);
-	varint(w, v);
-}
-
-/* A nested message begins: its content is written after the returned
- * offset, and end() puts its length in front of it. */
-static size_t begin(struct pbw *w, unsigned field)
-{
-	tag(w, field, WIRE_LEN);
-	return w->len;
-}
-
-static void end(struct pbw *w, size_t at)
-{
-	size_t n = w->len - at, k = varint_len(n);
-
-	if (!room(w, k))
-		return;
-	memmove(w->p + at + k, w->p + at, n);
-	varint_at(w->p + at, n);
-	w->len += k;
+	sg_pbw_bytes(w, field, s.p, s.len);
 }
 
 /* A map<string, string> entry: {key = 1, value = 2} under `field`. */
-static void map_entry(struct pbw *w, unsigned field, const char *k, size_t klen, const char *v,
+static void map_entry(struct sg_pbw *w, unsigned field, const char *k, size_t klen, const char *v,
 		      size_t vlen)
 {
-	size_t at = begin(w, field);
+	size_t at = sg_pbw_begin(w, field);
 
-	bytes(w, 1, k, klen);
-	bytes(w, 2, v, vlen);
-	end(w, at);
+	sg_pbw_bytes(w, 1, k, klen);
+	sg_pbw_bytes(w, 2, v, vlen);
+	sg_pbw_end(w, at);
 }
 
 /* AttributeContext.Peer {address = 1: Address {socket_address = 1:
  * SocketAddress {address = 2, port_value = 3}}}. */
-static void peer(struct pbw *w, unsigned field, const struct sg_authzpb_peer *p)
+static void peer(struct sg_pbw *w, unsigned field, const struct sg_authzpb_peer *p)
 {
 	size_t at, addr, sock;
 
 	if (!p->addr)
 		return;
-	at = begin(w, field);
-	addr = begin(w, 1);
-	sock = begin(w, 1);
-	str(w, 2, p->addr);
-	uint_field(w, 3, p->port);
-	end(w, sock);
-	end(w, addr);
-	end(w, at);
+	at = sg_pbw_begin(w, field);
+	addr = sg_pbw_begin(w, 1);
+	sock = sg_pbw_begin(w, 1);
+	sg_pbw_str(w, 2, p->addr);
+	sg_pbw_uint(w, 3, p->port);
+	sg_pbw_end(w, sock);
+	sg_pbw_end(w, addr);
+	sg_pbw_end(w, at);
 }
 
 /* AttributeContext.HttpRequest. */
-static void http_request(struct pbw *w, const struct sg_authzpb_request *q)
+static void http_request(struct sg_pbw *w, const struct sg_authzpb_request *q)
 {
-	size_t at = begin(w, 2);
+	size_t at = sg_pbw_begin(w, 2);
 
 	span(w, 1, q->id);
 	span(w, 2, q->method);
@@ -168,53 +60,49 @@ static void http_request(struct pbw *w, const struct sg_authzpb_request *q)
 	span(w, 5, q->host);
 	span(w, 6, q->scheme);
 	if (q->size) { /* int64: -1 (unknown) as its ten-byte two's complement */
-		tag(w, 9, WIRE_VARINT);
-		varint(w, (uint64_t)q->size);
+		sg_pbw_tag(w, 9, SG_PBW_VARINT);
+		sg_pbw_varint(w, (uint64_t)q->size);
 	}
 	span(w, 10, q->protocol);
 	if (q->body)
-		bytes(w, q->raw_body ? 12 : 11, q->body, q->body_len);
-	end(w, at);
+		sg_pbw_bytes(w, q->raw_body ? 12 : 11, q->body, q->body_len);
+	sg_pbw_end(w, at);
 }
 
 int sg_authzpb_check_request(const struct sg_authzpb_request *q, char **out, size_t *len)
 {
-	struct pbw w = { 0 };
+	struct sg_pbw w = { 0 };
 	size_t attrs, req, t;
 
-	if (!room(&w, 5))
+	if (!sg_pbw_room(&w, 5))
 		return -ENOMEM;
 	w.len = 5; /* the gRPC message prefix, filled last */
-	attrs = begin(&w, 1);
+	attrs = sg_pbw_begin(&w, 1);
 	peer(&w, 1, &q->source);
 	peer(&w, 2, &q->destination);
-	req = begin(&w, 4);
+	req = sg_pbw_begin(&w, 4);
 	if (q->time_s) { /* google.protobuf.Timestamp {seconds = 1, nanos = 2} */
-		t = begin(&w, 1);
-		uint_field(&w, 1, (uint64_t)q->time_s);
-		uint_field(&w, 2, (uint64_t)q->time_ns);
-		end(&w, t);
+		t = sg_pbw_begin(&w, 1);
+		sg_pbw_uint(&w, 1, (uint64_t)q->time_s);
+		sg_pbw_uint(&w, 2, (uint64_t)q->time_ns);
+		sg_pbw_end(&w, t);
 	}
 	http_request(&w, q);
-	end(&w, req);
+	sg_pbw_end(&w, req);
 	for (size_t i = 0; i + 1 < q->ncontext; i += 2)
 		map_entry(&w, 10, q->context[i], strlen(q->context[i]), q->context[i + 1],
 			  strlen(q->context[i + 1]));
 	if (q->sni) { /* TLSSession {sni = 1} */
-		t = begin(&w, 12);
-		str(&w, 1, q->sni);
-		end(&w, t);
+		t = sg_pbw_begin(&w, 12);
+		sg_pbw_str(&w, 1, q->sni);
+		sg_pbw_end(&w, t);
 	}
-	end(&w, attrs);
+	sg_pbw_end(&w, attrs);
 	if (w.bad) {
 		free(w.p);
 		return -ENOMEM;
 	}
-	w.p[0] = 0; /* not compressed */
-	w.p[1] = (char)((w.len - 5) >> 24);
-	w.p[2] = (char)((w.len - 5) >> 16);
-	w.p[3] = (char)((w.len - 5) >> 8);
-	w.p[4] = (char)(w.len - 5);
+	sg_pbw_grpc_prefix(&w);
 	*out = w.p;
 	*len = w.len;
 	return 0;
@@ -263,13 +151,13 @@ static int next(struct pbr *r, struct pbf *f)
 	f->field = (unsigned)(key >> 3);
 	f->wire = (unsigned)(key & 7);
 	switch (f->wire) {
-	case WIRE_VARINT:
+	case SG_PBW_VARINT:
 		return read_varint(r, &f->v) < 0 ? -EBADMSG : 1;
-	case WIRE_I64:
-	case WIRE_I32:
-		n = f->wire == WIRE_I64 ? 8 : 4;
+	case SG_PBW_I64:
+	case SG_PBW_I32:
+		n = f->wire == SG_PBW_I64 ? 8 : 4;
 		break;
-	case WIRE_LEN:
+	case SG_PBW_LEN:
 		if (read_varint(r, &n) < 0)
 			return -EBADMSG;
 		break;
@@ -304,7 +192,7 @@ static int bool_value(struct pbr r, bool *out)
 	int rc, k;
 
 	while ((rc = next(&r, &f)) > 0)
-		if ((k = is(&f, 1, WIRE_VARINT)) != 0) {
+		if ((k = is(&f, 1, SG_PBW_VARINT)) != 0) {
 			if (k < 0)
 				return k;
 			*out = f.v != 0;
@@ -322,12 +210,12 @@ static int header_option(struct pbr r, struct sg_authzpb_header *list, size_t *n
 	int rc, k;
 
 	while ((rc = next(&r, &f)) > 0) {
-		if ((k = is(&f, 2, WIRE_LEN)) != 0) {
+		if ((k = is(&f, 2, SG_PBW_LEN)) != 0) {
 			if (k < 0 || bool_value(sub(&f), &h.append) < 0)
 				return -EBADMSG;
 			continue;
 		}
-		if ((k = is(&f, 1, WIRE_LEN)) == 0)
+		if ((k = is(&f, 1, SG_PBW_LEN)) == 0)
 			continue;
 		if (k < 0)
 			return k;
@@ -335,7 +223,7 @@ static int header_option(struct pbr r, struct sg_authzpb_header *list, size_t *n
 		while ((rc = next(&hv, &g)) > 0) {
 			if (g.field < 1 || g.field > 3)
 				continue;
-			if (g.wire != WIRE_LEN)
+			if (g.wire != SG_PBW_LEN)
 				return -EBADMSG;
 			if (g.field == 1)
 				h.name = g.s;
@@ -360,11 +248,11 @@ static int status(struct pbr r, struct sg_authzpb_response *out)
 	int rc, k;
 
 	while ((rc = next(&r, &f)) > 0) {
-		if ((k = is(&f, 1, WIRE_VARINT)) != 0) {
+		if ((k = is(&f, 1, SG_PBW_VARINT)) != 0) {
 			if (k < 0)
 				return k;
 			out->code = (int32_t)(uint32_t)f.v;
-		} else if ((k = is(&f, 2, WIRE_LEN)) != 0) {
+		} else if ((k = is(&f, 2, SG_PBW_LEN)) != 0) {
 			if (k < 0)
 				return k;
 			out->message = f.s;
@@ -385,7 +273,7 @@ static int denied(struct pbr r, struct sg_authzpb_response *out)
 	while ((rc = next(&r, &f)) > 0) {
 		if (f.field < 1 || f.field > 3)
 			continue;
-		if (f.wire != WIRE_LEN)
+		if (f.wire != SG_PBW_LEN)
 			return -EBADMSG;
 		if (f.field == 2) {
 			if ((k = header_option(sub(&f), out->headers, &out->nheaders)) < 0)
@@ -395,7 +283,7 @@ static int denied(struct pbr r, struct sg_authzpb_response *out)
 		} else {
 			st = sub(&f);
 			while ((k = next(&st, &g)) > 0)
-				if (is(&g, 1, WIRE_VARINT) > 0)
+				if (is(&g, 1, SG_PBW_VARINT) > 0)
 					out->status = g.v > 999 ? 0 : (uint16_t)g.v;
 			if (k < 0)
 				return k;
@@ -415,7 +303,7 @@ static int ok(struct pbr r, struct sg_authzpb_response *out)
 	while ((rc = next(&r, &f)) > 0) {
 		if (f.field != 2 && f.field != 5 && f.field != 6)
 			continue;
-		if (f.wire != WIRE_LEN)
+		if (f.wire != SG_PBW_LEN)
 			return -EBADMSG;
 		if (f.field == 2)
 			k = header_option(sub(&f), out->headers, &out->nheaders);
@@ -441,7 +329,7 @@ int sg_authzpb_check_response(const char *p, size_t len, struct sg_authzpb_respo
 	while ((rc = next(&r, &f)) > 0) {
 		if (f.field < 1 || f.field > 3)
 			continue; /* dynamic_metadata, and what later versions add */
-		if (f.wire != WIRE_LEN)
+		if (f.wire != SG_PBW_LEN)
 			return -EBADMSG;
 		if (f.field == 1)
 			k = status(sub(&f), out);

@@ -18,8 +18,9 @@
  *                   redirects, direct responses), the body watchdog
  *   authorized      sg_request_start: the route's extAuthz asked, on the
  *                   loop; its verdict starts the first try or answers
- *   each try        sg_request_send: the try's backend's plan, the
- *                   first try's backend mirrors, then the sink sends
+ *   each try        sg_request_send: the try's backend's plan, its
+ *                   traceparent (a traced request's), the first try's
+ *                   backend mirrors, then the sink sends
  *   response head   sg_request_response_head: counted with its status
  *   end             sg_request_log, sg_request_release */
 #ifndef SG_REQUEST_H
@@ -115,6 +116,8 @@ struct sg_request {
 	/* The route's extAuthz being asked about it (user/core/authzcall.h);
 	 * NULL: none under way. */
 	struct sg_extauthz *authz;
+	/* Its trace (user/core/trace.h); NULL: not traced. */
+	struct sg_trace *trace;
 	enum sg_request_phase phase;
 	bool is_head;	     /* HEAD: answers carry no body */
 	bool held;	     /* counted in its bind's maxConcurrentRequests */
