@@ -539,14 +539,11 @@ void sg_tracer_free(struct sg_tracer *t)
 
 /* ---- a request's trace ----------------------------------------------------- */
 
-/* Whether a draw from rng falls under probability p. */
+/* Whether a draw from rng falls under probability p (no draw at 0 or
+ * 1). */
 static bool draw(uint64_t *rng, double p)
 {
-	if (p >= 1.0)
-		return true;
-	if (p <= 0.0)
-		return false;
-	return (double)(sg_route_random(rng) >> 11) * 0x1.0p-53 < p;
+	return p >= 1.0 || (p > 0.0 && sg_trace_sampled(p, sg_route_random(rng)));
 }
 
 struct sg_trace *sg_trace_begin(struct sg_tracer *t, const struct sg_tracing *cfg,
