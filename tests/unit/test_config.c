@@ -1478,16 +1478,19 @@ static void test_config_tracing(void **state)
 static void test_config_tracing_refusals(void **state)
 {
 	static const struct err_case cases[] = {
-		{ "cel sampling", "config:\n  tracing: {otlpEndpoint: 'http://a:1', randomSampling: "
-				  "'request.path == \"/\"'}\n",
+		{ "cel sampling",
+		  "config:\n  tracing: {otlpEndpoint: 'http://a:1', randomSampling: "
+		  "'request.path == \"/\"'}\n",
 		  "t.yaml:2:57: config.tracing.randomSampling: not supported (a CEL sampling "
 		  "expression is not implemented yet: give true, false or a number from 0.0 to "
 		  "1.0)" },
-		{ "out of range", "config:\n  tracing: {otlpEndpoint: 'http://a:1', clientSampling: 2}\n",
+		{ "out of range",
+		  "config:\n  tracing: {otlpEndpoint: 'http://a:1', clientSampling: 2}\n",
 		  "t.yaml:2:57: config.tracing.clientSampling: expected a number from 0.0 to 1.0, "
 		  "got \"2\"" },
 		{ "https", "config:\n  tracing: {otlpEndpoint: 'https://a:1'}\n",
-		  "t.yaml:2:27: config.tracing.otlpEndpoint: not supported (TLS to the collector is "
+		  "t.yaml:2:27: config.tracing.otlpEndpoint: not supported (TLS to the collector "
+		  "is "
 		  "not implemented yet: give an http:// endpoint)" },
 		{ "fields", "config:\n  tracing: {otlpEndpoint: 'http://a:1', fields: {add: {}}}\n",
 		  "t.yaml:2:49: config.tracing.fields: not supported (spans carry splicegate's own "
@@ -1495,7 +1498,8 @@ static void test_config_tracing_refusals(void **state)
 		  "implemented yet)" },
 		{ "no endpoint", "config:\n  tracing: {randomSampling: true}\n",
 		  "t.yaml:2:12: config.tracing: expected otlpEndpoint" },
-		{ "protocol", "config:\n  tracing: {otlpEndpoint: 'http://a:1', otlpProtocol: json}\n",
+		{ "protocol",
+		  "config:\n  tracing: {otlpEndpoint: 'http://a:1', otlpProtocol: json}\n",
 		  "t.yaml:2:55: config.tracing.otlpProtocol: expected grpc or http, got \"json\"" },
 		{ "service", "frontendPolicies:\n  tracing: {service: {name: a, port: 1}}\n",
 		  "t.yaml:2:22: frontendPolicies.tracing.service: not supported (a tracing "
