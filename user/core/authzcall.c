@@ -291,15 +291,6 @@ static void x_failed(void *data, enum sg_xfail why, int err)
 	undecided(z, text);
 }
 
-/* A grpc-status value: its number, -1 when it is not one (the decimal
- * reader HTTP/2's content-length uses). */
-static int number(const char *p, size_t len)
-{
-	int64_t v = sg_h2_content_length(p, len);
-
-	return v >= 0 && v <= 99 ? (int)v : -1;
-}
-
 static void x_head(void *data, const struct sg_h1_resp *resp, bool end)
 {
 	struct sg_extauthz *z = data;
@@ -314,7 +305,7 @@ static void x_head(void *data, const struct sg_h1_resp *resp, bool end)
 		const struct sg_h1_header *h = &resp->headers[i];
 
 		if (h->name.len == 11 && !strncasecmp(h->name.p, "grpc-status", 11))
-			z->grpc_status = number(h->value.p, h->value.len);
+			z->grpc_status = sg_exchange_grpc_number(h->value.p, h->value.len);
 		if (z->x->http && !owned(h->name) &&
 		    !keep_line(&r->plan, h->name, h->value, &z->head[z->nhead++]))
 			z->nhead--; /* out of memory: the line is left out */
@@ -345,9 +336,7 @@ static void x_end(void *data, const struct sg_h2_field *t, size_t n, int err)
 		undecided(z, "the service's answer was cut");
 		return;
 	}
-	for (size_t i = 0; i < n; i++)
-		if (t[i].name_len == 11 && !memcmp(t[i].name, "grpc-status", 11))
-			z->grpc_status = number(t[i].value, t[i].value_len);
+	z->grpc_status = sg_exchange_grpc_trailer(t, n, z->grpc_status);
 	if (z->x->http)
 		http_verdict(z);
 	else
@@ -357,14 +346,8 @@ static void x_end(void *data, const struct sg_h2_field *t, size_t n, int err)
 static ssize_t x_body(void *data, char *buf, size_t len, bool *eof)
 {
 	struct sg_extauthz *z = data;
-	size_t n = z->body_len - z->body_off;
 
-	if (n > len)
-		n = len;
-	memcpy(buf, z->body + z->body_off, n);
-	z->body_off += n;
-	*eof = z->body_off == z->body_len;
-	return (ssize_t)n;
+	return sg_exchange_body_copy(z->body, z->body_len, &z->body_off, buf, len, eof);
 }
 
 static const struct sg_exchange_ops ops = {

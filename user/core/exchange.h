@@ -71,4 +71,18 @@ struct sg_exchange_ops {
 	char *(*space)(void *data, size_t want);
 };
 
+/* For owners that send a request body held whole in memory (extAuthz's
+ * check, a span export): ops->body's copy of body[*off..len) into
+ * buf[0..cap), *off moved on, *eof at the end. Returns the bytes copied. */
+ssize_t sg_exchange_body_copy(const char *body, size_t len, size_t *off, char *buf, size_t cap,
+			      bool *eof);
+
+/* A grpc-status value p[0..len): its number (0..99), -1 when it is not
+ * one. */
+int sg_exchange_grpc_number(const char *p, size_t len);
+
+/* The grpc-status among trailers t[0..n): its number, or `cur` when
+ * there is none. */
+int sg_exchange_grpc_trailer(const struct sg_h2_field *t, size_t n, int cur);
+
 #endif

@@ -246,13 +246,6 @@ static void x_failed(void *data, enum sg_xfail why, int err)
 	export_done(data, false, sg_fail_cause(err));
 }
 
-static int grpc_number(const char *p, size_t len)
-{
-	int64_t v = sg_h2_content_length(p, len);
-
-	return v >= 0 && v <= 99 ? (int)v : -1;
-}
-
 static void x_head(void *data, const struct sg_h1_resp *resp, bool end)
 {
 	struct export *x = data;
@@ -264,8 +257,8 @@ static void x_head(void *data, const struct sg_h1_resp *resp, bool end)
 	for (size_t i = 0; i < resp->nheaders; i++)
 		if (resp->headers[i].name.len == 11 &&
 		    !strncasecmp(resp->headers[i].name.p, "grpc-status", 11))
-			x->grpc_status =
-				grpc_number(resp->headers[i].value.p, resp->headers[i].value.len);
+			x->grpc_status = sg_exchange_grpc_number(resp->headers[i].value.p,
+								 resp->headers[i].value.len);
 }
 
 /* The collector's answer body is read and let go. */
@@ -287,9 +280,7 @@ static void x_end(void *data, const struct sg_h2_field *tr, size_t n, int err)
 
 	if (x->over)
 		return;
-	for (size_t i = 0; i < n; i++)
-		if (tr[i].name_len == 11 && !memcmp(tr[i].name, "grpc-status", 11))
-			x->grpc_status = grpc_number(tr[i].value, tr[i].value_len);
+	x->grpc_status = sg_exchange_grpc_trailer(tr, n, x->grpc_status);
 	if (err) {
 		export_done(x, false, "the answer was cut");
 		return;
@@ -304,14 +295,8 @@ static void x_end(void *data, const struct sg_h2_field *tr, size_t n, int err)
 static ssize_t x_body(void *data, char *buf, size_t len, bool *eof)
 {
 	struct export *x = data;
-	size_t n = x->body_len - x->body_off;
 
-	if (n > len)
-		n = len;
-	memcpy(buf, x->body + x->body_off, n);
-	x->body_off += n;
-	*eof = x->body_off == x->body_len;
-	return (ssize_t)n;
+	return sg_exchange_body_copy(x->body, x->body_len, &x->body_off, buf, len, eof);
 }
 
 static const struct sg_exchange_ops ops = {
