@@ -535,6 +535,53 @@ static struct sg_json *logging(const struct sg_logging *l)
 	return o;
 }
 
+/* A tracing header's value as agentgateway prints it: authorization's
+ * hidden. */
+static struct sg_json *trace_headers(const struct sg_strs *h)
+{
+	struct sg_json *o = sg_json_object();
+
+	for (size_t i = 0; i + 1 < h->n; i += 2)
+		sg_json_add_str(o, h->v[i],
+				strcmp(h->v[i], "authorization") ? h->v[i + 1] : "<redacted>");
+	return o;
+}
+
+/* config.tracing as agentgateway's trc::Config (snake_case, as it
+ * serialises it; no fields are taken, so none are printed). */
+static struct sg_json *tracing(const struct sg_tracing *t)
+{
+	struct sg_json *o = sg_json_object(), *f;
+
+	sg_json_add_str(o, "endpoint", t->endpoint);
+	sg_json_add(o, "headers", trace_headers(&t->headers));
+	sg_json_add_str(o, "protocol", t->protocol == SG_OTLP_HTTP ? "http" : "grpc");
+	f = sg_json_add_object(o, "fields");
+	sg_json_add(f, "remove", sg_json_array());
+	sg_json_add(f, "add", sg_json_object());
+	sg_json_add(o, "random_sampling", str_or_null(t->random_text));
+	sg_json_add(o, "client_sampling", str_or_null(t->client_text));
+	sg_json_add_str(o, "path", t->path);
+	return o;
+}
+
+/* frontendPolicies.tracing as its TracingConfig reads: the target, the
+ * path and protocol, the sampling overrides. */
+static struct sg_json *frontend_tracing(const struct sg_tracing *t)
+{
+	struct sg_json *o = sg_json_object();
+
+	sg_json_add_str(o, "host", t->endpoint);
+	sg_json_add(o, "attributes", sg_json_object());
+	sg_json_add(o, "resources", sg_json_object());
+	sg_json_add(o, "remove", sg_json_array());
+	sg_json_add(o, "randomSampling", str_or_null(t->random_text));
+	sg_json_add(o, "clientSampling", str_or_null(t->client_text));
+	sg_json_add_str(o, "path", t->path);
+	sg_json_add_str(o, "protocol", t->protocol == SG_OTLP_HTTP ? "http" : "grpc");
+	return o;
+}
+
 /* csrf as agentgateway prints it (its set of origins; here in the order
  * the config gives them). */
 static struct sg_json *csrf(const struct sg_csrf *c)
@@ -795,6 +842,8 @@ static struct sg_json *policy_body(const struct sg_policy *p, const struct sg_gl
 	}
 	case SG_POL_FRONTEND_NETAUTHZ:
 		return variant("frontend", "networkAuthorization", rule_set(p->u.netauthz));
+	case SG_POL_FRONTEND_TRACING:
+		return variant("frontend", "tracing", frontend_tracing(p->u.tracing));
 	case SG_POL_TIMEOUT:
 		return traffic("timeout", timeout(&p->u.timeout));
 	case SG_POL_RETRY:
@@ -1149,6 +1198,8 @@ static struct sg_json *global(const struct sg_global *g)
 	 * dumps of configs without it stay as they were). */
 	if (g->logging)
 		sg_json_add(o, "logging", logging(g->logging));
+	if (g->tracing)
+		sg_json_add(o, "tracing", tracing(g->tracing));
 	return o;
 }
 

@@ -261,6 +261,7 @@ enum sg_pol_kind {
 	SG_POL_REMOTE_RATE_LIMIT,   /* rateLimit.global */
 	SG_POL_FRONTEND_ACCESS_LOG, /* frontendPolicies.accessLog */
 	SG_POL_FRONTEND_NETAUTHZ,   /* frontendPolicies.networkAuthorization */
+	SG_POL_FRONTEND_TRACING,    /* frontendPolicies.tracing */
 };
 
 enum sg_target_kind {
@@ -305,6 +306,7 @@ struct sg_policy {
 		const struct sg_csrf *csrf;
 		const struct sg_log_policy *access;
 		const struct sg_remote_rl *remote_rl;
+		const struct sg_tracing *tracing;
 	} u;
 	bool attached; /* its target exists */
 	const struct sg_node *at;
@@ -544,6 +546,31 @@ struct sg_logging {
 	struct sg_log_policy access;
 	const char *level; /* error|warn|info|debug; NULL: not given */
 	enum sg_log_format format;
+};
+
+/* Where and how spans go (config.tracing, frontendPolicies.tracing;
+ * config/tracing.c), and which requests are traced. */
+enum sg_otlp_protocol {
+	SG_OTLP_GRPC, /* agentgateway's default */
+	SG_OTLP_HTTP, /* OTLP/HTTP, protobuf body */
+};
+
+struct sg_tracing {
+	const char *endpoint;  /* "http://host:port" (otlpEndpoint), or the policy's host */
+	struct sg_endpoint ep; /* its address and port */
+	const char *authority; /* "host:port", the Host or :authority sent */
+	/* HTTP: the POST's path (otlpEndpoint's own path when it has one,
+	 * else `path`, else /v1/traces); gRPC: unused. */
+	const char *path;
+	enum sg_otlp_protocol protocol;
+	struct sg_strs headers; /* name, value, name, value... (names lower-case) */
+	/* Sampling probabilities in [0, 1]: a request with a valid traceparent
+	 * is traced with `client` (default 1), one without with `random`
+	 * (default 0). The written forms are kept for the dump (NULL: not
+	 * given). */
+	double random, client;
+	const char *random_text, *client_text;
+	bool frontend; /* frontendPolicies.tracing (dumped in its shape) */
 };
 
 /* agentgateway's RuleSet (authorization, networkAuthorization): CEL rules,
@@ -881,7 +908,10 @@ struct sg_listener {
 	 * config.logging's, piece by piece); NULL: neither has any. */
 	const struct sg_log_policy *access;
 	const struct sg_authz *netauthz; /* NULL = no networkAuthorization */
-	const struct sg_tls_cert *tls;	 /* HTTPS listeners; NULL otherwise */
+	/* Its requests' tracing (frontendPolicies.tracing, else
+	 * config.tracing); NULL: not traced. */
+	const struct sg_tracing *tracing;
+	const struct sg_tls_cert *tls; /* HTTPS listeners; NULL otherwise */
 	/* An HTTPS listener whose certificateRefs do not resolve: its
 	 * ResolvedRefs False reason and message (tls is NULL then, and the
 	 * listener serves nothing). NULL = resolved. */
@@ -931,6 +961,7 @@ struct sg_global {
 	struct sg_keepalive keepalives;
 	sg_dur drain_timeout;		  /* connectionTerminationDeadline */
 	const struct sg_logging *logging; /* NULL: config.logging not given */
+	const struct sg_tracing *tracing; /* NULL: config.tracing not given */
 };
 
 /* A Gateway API condition, as `status.conditions[]` prints it. */

@@ -3159,6 +3159,7 @@ static int stamp_agp(struct sg_draft *b, const struct sg_res *r, const struct ag
 			p->u.remote_rl = in->remote_rl;
 			break;
 		case SG_POL_FRONTEND_NETAUTHZ: /* standalone frontendPolicies only */
+		case SG_POL_FRONTEND_TRACING:
 			break;
 		}
 	}

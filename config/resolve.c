@@ -263,6 +263,7 @@ static void resolve_listener(struct sg_cfg *cfg, struct sg_listener *l)
 	const struct sg_policy *fp = sg_policy_for_listener(cfg, SG_POL_FRONTEND_PROXY, l);
 	const struct sg_policy *al = sg_policy_for_listener(cfg, SG_POL_FRONTEND_ACCESS_LOG, l);
 	const struct sg_policy *fa = sg_policy_for_listener(cfg, SG_POL_FRONTEND_NETAUTHZ, l);
+	const struct sg_policy *tr = sg_policy_for_listener(cfg, SG_POL_FRONTEND_TRACING, l);
 
 	l->fhttp = fh ? &fh->u.fhttp : &cfg->default_fhttp;
 	l->ftcp = ft ? &ft->u.ftcp : NULL;
@@ -270,6 +271,7 @@ static void resolve_listener(struct sg_cfg *cfg, struct sg_listener *l)
 	l->fproxy = fp ? &fp->u.fproxy : NULL;
 	l->access = sg_log_policy_merge(&cfg->arena, al ? al->u.access : NULL, cfg->global.logging);
 	l->netauthz = fa ? fa->u.netauthz : NULL;
+	l->tracing = tr ? tr->u.tracing : cfg->global.tracing;
 	for (size_t i = 0; i < l->nroutes; i++)
 		resolve_route(cfg, l, &l->routes[i]);
 	for (size_t i = 0; i < l->ntcp_routes; i++)

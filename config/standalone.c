@@ -18,6 +18,7 @@
 #include "config/hostname.h"
 #include "config/refuse.h"
 #include "config/tlsconf.h"
+#include "config/tracing.h"
 
 /* ---- config: ---------------------------------------------------------- */
 
@@ -57,6 +58,7 @@ static const struct sg_field global_fields[] = {
 	{ "connectionTerminationDeadline", sg_f_dur, offsetof(struct sg_global, drain_timeout) },
 	{ "backend", f_backend_globals, 0 },
 	{ "logging", sg_f_logging, offsetof(struct sg_global, logging) },
+	{ "tracing", sg_f_tracing, offsetof(struct sg_global, tracing) },
 	{ "spiffe", sg_f_refused, 0 },
 	{ 0 },
 };
@@ -72,6 +74,7 @@ struct frontend_policies {
 	struct sg_frontend_proxy fproxy;
 	const struct sg_log_policy *access; /* accessLog; NULL: none */
 	struct sg_authz *netauthz;	    /* networkAuthorization; NULL: none */
+	const struct sg_tracing *tracing;   /* tracing; NULL: none */
 };
 
 static int f_fp_http(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
@@ -136,6 +139,7 @@ static const struct sg_field frontend_fields[] = {
 	{ "proxy", f_fp_proxy, 0 },
 	{ "networkAuthorization", f_fp_netauthz, 0 },
 	{ "accessLog", sg_f_access_log, offsetof(struct frontend_policies, access) },
+	{ "tracing", sg_f_frontend_tracing, offsetof(struct frontend_policies, tracing) },
 	{ "connect", sg_f_refused, 0 },
 	{ "networkExtAuthz", sg_f_refused, 0 },
 	{ 0 },
@@ -839,6 +843,14 @@ static int add_frontend_policies(struct sg_draft *b, const struct frontend_polic
 		p->target = standalone_gateway;
 		p->kind = SG_POL_FRONTEND_NETAUTHZ;
 		p->u.netauthz = fp->netauthz;
+	}
+	if (fp->tracing) {
+		if (!(p = sg_draft_policy(b)))
+			return -1;
+		p->key = "frontend/tracing";
+		p->target = standalone_gateway;
+		p->kind = SG_POL_FRONTEND_TRACING;
+		p->u.tracing = fp->tracing;
 	}
 	return 0;
 }

@@ -87,3 +87,12 @@ void sg_trace_child(const struct sg_trace_ctx *parent, uint64_t r1, uint64_t r2,
 	put64(child->span_id, r3 ? r3 : 1);
 	child->flags = sampled ? SG_TRACE_SAMPLED : 0;
 }
+
+bool sg_trace_sampled(double p, uint64_t r)
+{
+	if (p >= 1.0)
+		return true;
+	if (p <= 0.0)
+		return false;
+	return (double)(r >> 11) * 0x1.0p-53 < p;
+}

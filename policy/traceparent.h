@@ -37,6 +37,11 @@ void sg_traceparent_format(const struct sg_trace_ctx *c, char out[SG_TRACEPARENT
 void sg_trace_child(const struct sg_trace_ctx *parent, uint64_t r1, uint64_t r2, uint64_t r3,
 		    bool sampled, struct sg_trace_ctx *child);
 
+/* Whether a request falls under sampling probability p, given a uniform
+ * 64-bit draw r: p >= 1 always, p <= 0 never (r unused either way), else
+ * when r's top 53 bits, as a fraction of 2^53, are below p. */
+bool sg_trace_sampled(double p, uint64_t r);
+
 /* id[0..n) as lowercase hex into out (2n bytes and a NUL): the log's and
  * OTLP/JSON's spelling of a trace or span id. */
 void sg_trace_hex(const uint8_t *id, size_t n, char *out);

@@ -21,6 +21,7 @@
 #include "user/base/loop.h"
 #include "user/base/mem.h"
 #include "user/core/mirror.h"
+#include "user/core/trace.h"
 #include "user/core/preface.h"
 #include "user/http2/h2proxy.h"
 #include "user/base/net.h"
@@ -394,6 +395,7 @@ static void worker_free(struct sg_worker *w)
 	if (w->wake_io.fd > 0)
 		close(w->wake_io.fd);
 	sg_mirroring_free(w->ctx.mirroring);
+	sg_tracer_free(w->ctx.tracer);
 	sg_jwt_cache_free(w->ctx.jwt_cache);
 	sg_h2b_pool_free(w->ctx.h2pool);
 	sg_pool_free(w->ctx.pool);
@@ -451,7 +453,9 @@ struct sg_worker *sg_worker_start(struct sg_cfg *cfg, const struct sg_frontend_o
 	w->ctx.mirroring =
 		w->ctx.pool ? sg_mirroring_new(w->loop, w->ctx.pool, w->ctx.h2pool, &w->stats)
 			    : NULL;
-	if (!w->ctx.mirroring || !w->ctx.h2pool) {
+	w->ctx.tracer =
+		w->ctx.pool ? sg_tracer_new(w->loop, w->ctx.pool, w->ctx.h2pool, &w->stats) : NULL;
+	if (!w->ctx.mirroring || !w->ctx.h2pool || !w->ctx.tracer) {
 		snprintf(err, errlen, "worker %u: out of memory", index);
 		sg_splice_ring_close(ring);
 		goto fail;

@@ -16,6 +16,9 @@
 #   and every request carries one valid token (verified once, then cached);
 #   SG_BIN: the gateway [build/splicegate];
 #   ROUTE_POLICIES: a line for the route, such as "policies: {...}";
+#   TRACING=P: config.tracing with randomSampling P (0, 1.0, ...) to an
+#   OTLP/HTTP collector on a port nobody listens on (the spans are
+#   dropped and counted: the request path's cost, not the export's);
 #   KEEP=DIR: keep both
 #   callgrind.out files there (callgrind_annotate reads them);
 #   ports 28200-28213 on loopback.
@@ -57,10 +60,15 @@ if [ -n "${JWT:-}" ]; then
 	HEADER=(-H "authorization: Bearer $(python3 "$ROOT/tests/e2e/jwt_mint.py" token \
 		"$WORK/keys" ES256 ec256 "{\"iss\":\"bench\",\"exp\":$(($(date +%s) + 86400))}")")
 fi
+TRACING_LINE=
+if [ -n "${TRACING:-}" ]; then
+	TRACING_LINE="tracing: {otlpEndpoint: http://127.0.0.1:$((FRONT + 3)), otlpProtocol: http, randomSampling: $TRACING}"
+fi
 cat >"$WORK/splicegate.yaml" <<YAML
 config:
   statsAddr: 127.0.0.1:$((FRONT + 1))
   readinessAddr: 127.0.0.1:$((FRONT + 2))
+  $TRACING_LINE
 binds:
 - port: $FRONT
   listeners:

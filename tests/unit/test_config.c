@@ -1428,6 +1428,90 @@ static void test_config_access_log_refusals(void **state)
 	expect_errors(*state, cases, sizeof(cases) / sizeof(cases[0]));
 }
 
+/* config.tracing and frontendPolicies.tracing: the collector's address,
+ * the POST's path (otlpEndpoint's own path first), the headers, the
+ * sampling; each listener takes the frontend policy over the global. */
+static void test_config_tracing(void **state)
+{
+	struct loaded *l = *state;
+	const struct sg_tracing *t;
+	const struct sg_cfg *cfg;
+
+	cfg = load_ok(l,
+		      "config:\n"
+		      "  tracing:\n"
+		      "    otlpEndpoint: http://collector.example:4318/otel/\n"
+		      "    otlpProtocol: http\n"
+		      "    headers: {X-Tenant: a, Authorization: b}\n"
+		      "    randomSampling: 0.25\n"
+		      "    clientSampling: false\n"
+		      "binds:\n- port: 8080\n  listeners:\n  - name: l\n    routes: []\n",
+		      0);
+	t = find_listener(cfg, "bind/8080/l")->tracing;
+	assert_ptr_equal(t, cfg->global.tracing);
+	assert_string_equal(t->endpoint, "http://collector.example:4318");
+	assert_string_equal(t->ep.addr, "collector.example");
+	assert_int_equal(t->ep.port, 4318);
+	assert_string_equal(t->authority, "collector.example:4318");
+	assert_string_equal(t->path, "/otel/");
+	assert_int_equal(t->protocol, SG_OTLP_HTTP);
+	assert_int_equal(t->headers.n, 4);
+	assert_string_equal(t->headers.v[0], "x-tenant");
+	assert_true(t->random == 0.25 && t->client == 0.0);
+
+	cfg = load_ok(l,
+		      "config:\n  tracing: {otlpEndpoint: 'http://[::1]', path: /v1/t}\n"
+		      "frontendPolicies:\n  tracing: {host: 127.0.0.1:4317, randomSampling: true}\n"
+		      "binds:\n- port: 8080\n  listeners:\n  - name: l\n    routes: []\n",
+		      0);
+	assert_string_equal(cfg->global.tracing->path, "/v1/t");
+	assert_int_equal(cfg->global.tracing->ep.port, 80);
+	assert_string_equal(cfg->global.tracing->ep.addr, "::1");
+	assert_true(cfg->global.tracing->random == 0.0 && cfg->global.tracing->client == 1.0);
+	t = find_listener(cfg, "bind/8080/l")->tracing;
+	assert_true(t->frontend);
+	assert_int_equal(t->protocol, SG_OTLP_GRPC);
+	assert_string_equal(t->path, "/v1/traces");
+	assert_true(t->random == 1.0);
+}
+
+static void test_config_tracing_refusals(void **state)
+{
+	static const struct err_case cases[] = {
+		{ "cel sampling",
+		  "config:\n  tracing: {otlpEndpoint: 'http://a:1', randomSampling: "
+		  "'request.path == \"/\"'}\n",
+		  "t.yaml:2:57: config.tracing.randomSampling: not supported (a CEL sampling "
+		  "expression is not implemented yet: give true, false or a number from 0.0 to "
+		  "1.0)" },
+		{ "out of range",
+		  "config:\n  tracing: {otlpEndpoint: 'http://a:1', clientSampling: 2}\n",
+		  "t.yaml:2:57: config.tracing.clientSampling: expected a number from 0.0 to 1.0, "
+		  "got \"2\"" },
+		{ "https", "config:\n  tracing: {otlpEndpoint: 'https://a:1'}\n",
+		  "t.yaml:2:27: config.tracing.otlpEndpoint: not supported (TLS to the collector "
+		  "is "
+		  "not implemented yet: give an http:// endpoint)" },
+		{ "fields", "config:\n  tracing: {otlpEndpoint: 'http://a:1', fields: {add: {}}}\n",
+		  "t.yaml:2:49: config.tracing.fields: not supported (spans carry splicegate's own "
+		  "attributes; CEL fields, attributes, resources and filters on spans are not "
+		  "implemented yet)" },
+		{ "no endpoint", "config:\n  tracing: {randomSampling: true}\n",
+		  "t.yaml:2:12: config.tracing: expected otlpEndpoint" },
+		{ "protocol",
+		  "config:\n  tracing: {otlpEndpoint: 'http://a:1', otlpProtocol: json}\n",
+		  "t.yaml:2:55: config.tracing.otlpProtocol: expected grpc or http, got \"json\"" },
+		{ "service", "frontendPolicies:\n  tracing: {service: {name: a, port: 1}}\n",
+		  "t.yaml:2:22: frontendPolicies.tracing.service: not supported (a tracing "
+		  "collector is named by host: \"host:port\"; service and backend references and "
+		  "their policies are not implemented yet)" },
+		{ "host", "frontendPolicies:\n  tracing: {host: nohost}\n",
+		  "t.yaml:2:19: frontendPolicies.tracing.host: expected \"host:port\" such as "
+		  "\"localhost:4317\", got \"nohost\"" },
+	};
+	expect_errors(*state, cases, sizeof(cases) / sizeof(cases[0]));
+}
+
 static void test_config_rejects_unknown_keys(void **state)
 {
 	static const struct err_case cases[] = {
@@ -1440,7 +1524,8 @@ static void test_config_rejects_unknown_keys(void **state)
 		{ "standalone config", "config:\n  adminAddress: x\n",
 		  "t.yaml:2:3: config: unknown field \"adminAddress\" (did you mean "
 		  "\"adminAddr\"?), expected one of: adminAddr, "
-		  "statsAddr, readinessAddr, connectionTerminationDeadline, backend, logging" },
+		  "statsAddr, readinessAddr, connectionTerminationDeadline, backend, logging, "
+		  "tracing" },
 		{ "standalone listener",
 		  "binds:\n- port: 8080\n  listeners:\n  - name: a\n    route: []\n",
 		  "t.yaml:5:5: binds[0].listeners[0]: unknown field \"route\" (did you mean "
@@ -3025,6 +3110,8 @@ int main(void)
 		T(test_config_indexes_many_resources),
 		T(test_config_access_log_policy),
 		T(test_config_access_log_refusals),
+		T(test_config_tracing),
+		T(test_config_tracing_refusals),
 		T(test_config_rejects_unknown_keys),
 		T(test_config_rejects_wrong_types),
 		T(test_config_admission_limits),

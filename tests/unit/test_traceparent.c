@@ -87,6 +87,30 @@ static void test_traceparent_child(void **unused)
 	assert_int_equal(parse(out, &parent), 0);
 }
 
+/* Probability 0 and 1 whatever the draw; in between, the draw's top 53
+ * bits as a fraction, and about p of uniform draws. */
+static void test_traceparent_sampled(void **unused)
+{
+	uint64_t x = 88172645463325252ull;
+	unsigned hits = 0;
+
+	(void)unused;
+	assert_false(sg_trace_sampled(0.0, 0));
+	assert_false(sg_trace_sampled(-1.0, 0));
+	assert_true(sg_trace_sampled(1.0, UINT64_MAX));
+	assert_true(sg_trace_sampled(0.5, 0));
+	assert_true(sg_trace_sampled(0.5, (uint64_t)1 << 62));
+	assert_false(sg_trace_sampled(0.5, (uint64_t)1 << 63));
+	assert_false(sg_trace_sampled(0.25, (uint64_t)1 << 62));
+	for (int i = 0; i < 100000; i++) {
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		hits += sg_trace_sampled(0.1, x);
+	}
+	assert_in_range(hits, 9000, 11000);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -94,6 +118,7 @@ int main(void)
 		cmocka_unit_test(test_traceparent_future_version),
 		cmocka_unit_test(test_traceparent_refuses),
 		cmocka_unit_test(test_traceparent_child),
+		cmocka_unit_test(test_traceparent_sampled),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

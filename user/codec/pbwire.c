@@ -62,7 +62,7 @@ void sg_pbw_tag(struct sg_pbw *w, unsigned field, unsigned wire)
 	sg_pbw_varint(w, (uint64_t)field << 3 | wire);
 }
 
-void sg_pbw_bytes(struct sg_pbw *w, unsigned field, const char *p, size_t n)
+void sg_pbw_bytes(struct sg_pbw *w, unsigned field, const void *p, size_t n)
 {
 	if (!n)
 		return;
@@ -72,6 +72,15 @@ void sg_pbw_bytes(struct sg_pbw *w, unsigned field, const char *p, size_t n)
 		return;
 	memcpy(w->p + w->len, p, n);
 	w->len += n;
+}
+
+void sg_pbw_fixed64(struct sg_pbw *w, unsigned field, uint64_t v)
+{
+	sg_pbw_tag(w, field, SG_PB_I64);
+	if (!sg_pbw_room(w, 8))
+		return;
+	for (int i = 0; i < 8; i++)
+		w->p[w->len++] = (char)(v >> (8 * i));
 }
 
 void sg_pbw_str(struct sg_pbw *w, unsigned field, const char *s)

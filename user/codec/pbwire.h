@@ -1,5 +1,6 @@
 /* Protobuf's wire format, the few pieces the gateway's hand-written
- * messages need (user/codec/authzpb.c, user/codec/rlspb.c): a growing
+ * messages need (user/codec/authzpb.c, user/codec/rlspb.c,
+ * user/codec/otlppb.c): a growing
  * writer with nested messages and gRPC's length prefix, and a reader
  * that walks one message's fields. Written by hand rather than generated
  * with protobuf-c: the gateway writes and reads a few small messages, a
@@ -28,10 +29,12 @@ bool sg_pbw_room(struct sg_pbw *w, size_t n);
 void sg_pbw_varint(struct sg_pbw *w, uint64_t v);
 void sg_pbw_tag(struct sg_pbw *w, unsigned field, unsigned wire);
 /* A length-delimited field; an empty one is not written (proto3). */
-void sg_pbw_bytes(struct sg_pbw *w, unsigned field, const char *p, size_t n);
+void sg_pbw_bytes(struct sg_pbw *w, unsigned field, const void *p, size_t n);
 /* s NULL or empty: nothing. */
 void sg_pbw_str(struct sg_pbw *w, unsigned field, const char *s);
 void sg_pbw_span(struct sg_pbw *w, unsigned field, struct sg_h1_span s);
+/* A fixed64 field (little-endian), written even when 0. */
+void sg_pbw_fixed64(struct sg_pbw *w, unsigned field, uint64_t v);
 /* A varint field; 0 is not written (proto3). */
 void sg_pbw_uint(struct sg_pbw *w, unsigned field, uint64_t v);
 /* A nested message begins: its content is written after the returned

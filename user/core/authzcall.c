@@ -319,9 +319,7 @@ static void x_end(void *data, const struct sg_h2_field *t, size_t n, int err)
 		undecided(z, "the service's answer was cut");
 		return;
 	}
-	for (size_t i = 0; i < n; i++)
-		if (t[i].name_len == 11 && !memcmp(t[i].name, "grpc-status", 11))
-			z->grpc_status = sg_svc_grpc_status(t[i].value, t[i].value_len);
+	z->grpc_status = sg_svc_grpc_in_trailers(t, n, z->grpc_status);
 	if (z->x->http)
 		http_verdict(z);
 	else

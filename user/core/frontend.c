@@ -231,6 +231,10 @@ static size_t fields(const struct sg_access_entry *e, struct field *f, char *gw,
 	f[n++] = text("http.path", "http.path", e->target, e->target_len, false);
 	f[n++] = name_field("http.version", version);
 	f[n++] = num("http.status", "http.status", e->status);
+	if (e->trace_id) {
+		f[n++] = name_field("trace.id", e->trace_id);
+		f[n++] = name_field("span.id", e->span_id);
+	}
 	f[n++] = name_field("protocol", e->protocol);
 	f[n++] = num("attempts", "attempts", e->attempts);
 	f[n] = num("duration", "duration_ms", e->duration_ms);

@@ -120,6 +120,7 @@ struct sg_frontend {
 	struct sg_stats *stats;		/* the worker's counters */
 	unsigned rl_calls;		/* remoteRateLimit calls under way (user/core/rlcall.c) */
 	struct sg_mirroring *mirroring; /* RequestMirror copies; NULL: none are sent */
+	struct sg_tracer *tracer;	/* spans' export (user/core/trace.h); NULL: none */
 	struct sg_jwt_cache *jwt_cache; /* verified tokens (user/auth/jwt.h); NULL: none yet */
 	bool draining;			/* finish what is in flight, keep nothing alive */
 	enum sg_access_log access_log;
@@ -150,6 +151,9 @@ struct sg_access_entry {
 	 * its name (sg_fail_name) and the text the client was told with its
 	 * cause; NULL: none. */
 	const char *reason, *error;
+	/* A traced request's trace and span ids (32 and 16 hex digits);
+	 * NULL: not traced. */
+	const char *trace_id, *span_id;
 	struct sg_attempt *at;	   /* the request's, for its metrics; NULL: none */
 	enum sg_access_log format; /* how the line is written; OFF: none is */
 	/* The access log policy's: the fields added (a name the line has is

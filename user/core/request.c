@@ -13,6 +13,7 @@
 #include "user/base/log.h"
 #include "user/core/authzcall.h"
 #include "user/core/rlcall.h"
+#include "user/core/trace.h"
 
 static uint64_t now(const struct sg_request *r)
 {
@@ -249,9 +250,18 @@ static bool watch_body(struct sg_request *r, const struct sg_route *route, enum 
 	return true;
 }
 
+/* A listener with tracing: the request's trace begins (or not, as
+ * sampled), first, so that every answer is in it. */
+static bool trace(struct sg_request *r, const struct sg_route *route, enum sg_fail no_route)
+{
+	if (r->listener && r->listener->tracing && r->ctx->tracer)
+		r->trace = sg_trace_begin(r->ctx->tracer, r->listener->tracing, r->req);
+	return true;
+}
+
 /* In order; a new step (authentication, authorization) goes where its
  * answer belongs: after admission and routing, before the filters'. */
-static const step_fn begin_steps[] = { admit, have_route, plan_route, watch_body };
+static const step_fn begin_steps[] = { trace, admit, have_route, plan_route, watch_body };
 
 bool sg_request_begin(struct sg_request *r, const struct sg_request_head *h)
 {
@@ -362,6 +372,18 @@ static struct sg_request *of_attempt(struct sg_attempt *a)
 	return (struct sg_request *)((char *)a - offsetof(struct sg_request, at));
 }
 
+/* This try's client span opens; the backend gets its traceparent in
+ * place of the client's. */
+static int traceparent(struct sg_request *r)
+{
+	const char *tp = sg_trace_try(r->trace, r->at.n, r->at.endpoint, r->req->method.p,
+				      r->req->method.len);
+	struct sg_header_kv set = { "traceparent", tp };
+	const struct sg_hdrmod mod = { .set = { &set, 1, 1 } };
+
+	return sg_header_edit_apply(&r->plan.request, &mod);
+}
+
 void sg_request_try_send(struct sg_attempt *a)
 {
 	struct sg_request *r = of_attempt(a);
@@ -371,6 +393,10 @@ void sg_request_try_send(struct sg_attempt *a)
 	in.backend_host = sg_filter_backend_host(a->backend);
 	if (!follow_plan(r, sg_filter_plan_backend(&r->plan, &a->backend->filters, &in)))
 		return;
+	if (r->trace && traceparent(r) < 0) {
+		sg_request_fail(r, SG_FAIL_CONNECT, ENOMEM);
+		return;
+	}
 	if (!r->mirrored) {
 		r->mirrored = true;
 		mirror(r, &a->backend->filters.mirrors);
@@ -405,6 +431,8 @@ void sg_request_transform_response(struct sg_request *r, const struct sg_h1_resp
 void sg_request_response_head(struct sg_request *r, uint16_t status)
 {
 	count(r, status);
+	if (r->trace)
+		sg_trace_head(r->trace, status);
 }
 
 /* ---- the body watchdog ------------------------------------------------------ */
@@ -509,6 +537,8 @@ void sg_request_log(struct sg_request *r, uint64_t uncounted_in, uint64_t uncoun
 				       sizeof(error));
 	}
 	r->logged = true;
+	if (r->trace)
+		sg_trace_end(r->trace, &e);
 	if (r->log_policy && r->req && format != SG_ACCESS_LOG_OFF) {
 		if (!log_policy(r, &e, &l, added, sizeof(added) / sizeof(added[0])))
 			e.format = SG_ACCESS_LOG_OFF; /* filtered out: metrics only */
@@ -517,6 +547,8 @@ void sg_request_log(struct sg_request *r, uint64_t uncounted_in, uint64_t uncoun
 	} else {
 		sg_frontend_log(r->ctx, &e);
 	}
+	sg_trace_free(r->trace);
+	r->trace = NULL;
 	r->req = NULL;
 }
 
@@ -530,6 +562,8 @@ void sg_request_release(struct sg_request *r)
 void sg_request_free(struct sg_request *r)
 {
 	stop_calls(r);
+	sg_trace_free(r->trace);
+	r->trace = NULL;
 	sg_attempt_end(&r->at);
 	sg_filter_plan_reset(&r->plan);
 	sg_authn_reset(&r->authn);

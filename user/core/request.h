@@ -20,8 +20,9 @@
  *                   loop; its verdict goes on or answers
  *   rate checked    the route's remoteRateLimit asked, on the loop; its
  *                   verdict starts the first try or answers (429, 500)
- *   each try        sg_request_send: the try's backend's plan, the
- *                   first try's backend mirrors, then the sink sends
+ *   each try        sg_request_send: the try's backend's plan, its
+ *                   traceparent (a traced request's), the first try's
+ *                   backend mirrors, then the sink sends
  *   response head   sg_request_response_head: counted with its status
  *   end             sg_request_log, sg_request_release */
 #ifndef SG_REQUEST_H
@@ -120,6 +121,8 @@ struct sg_request {
 	/* The route's remoteRateLimit being asked (user/core/rlcall.h); NULL:
 	 * none under way. */
 	struct sg_rlcall *rl;
+	/* Its trace (user/core/trace.h); NULL: not traced. */
+	struct sg_trace *trace;
 	enum sg_request_phase phase;
 	bool is_head;	     /* HEAD: answers carry no body */
 	bool held;	     /* counted in its bind's maxConcurrentRequests */

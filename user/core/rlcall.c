@@ -250,12 +250,7 @@ static void x_head(void *data, const struct sg_h1_resp *resp, bool end)
 	if (resp->status < 200)
 		return;
 	c->status = resp->status;
-	for (size_t i = 0; i < resp->nheaders; i++) {
-		const struct sg_h1_header *h = &resp->headers[i];
-
-		if (h->name.len == 11 && !strncasecmp(h->name.p, "grpc-status", 11))
-			c->grpc_status = sg_svc_grpc_status(h->value.p, h->value.len);
-	}
+	c->grpc_status = sg_svc_grpc_in_head(resp, c->grpc_status);
 }
 
 static void x_data(void *data, const char *p, size_t n)
@@ -279,9 +274,7 @@ static void x_end(void *data, const struct sg_h2_field *t, size_t n, int err)
 		undecided(c, "the service's answer was cut");
 		return;
 	}
-	for (size_t i = 0; i < n; i++)
-		if (t[i].name_len == 11 && !memcmp(t[i].name, "grpc-status", 11))
-			c->grpc_status = sg_svc_grpc_status(t[i].value, t[i].value_len);
+	c->grpc_status = sg_svc_grpc_in_trailers(t, n, c->grpc_status);
 	verdict(c);
 }
 

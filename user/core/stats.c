@@ -347,6 +347,11 @@ static const struct metric {
 	{ "splicegate_mirror_requests_total", NULL, "{result=\"looped\"}", SG_STAT_MIRROR_LOOPED },
 	{ "splicegate_mirror_requests_total", NULL, "{result=\"limited\"}",
 	  SG_STAT_MIRROR_LIMITED },
+	{ "splicegate_trace_spans_total", "Spans of traced requests, by result.",
+	  "{result=\"exported\"}", SG_STAT_SPANS_EXPORTED },
+	{ "splicegate_trace_spans_total", NULL, "{result=\"dropped\"}", SG_STAT_SPANS_DROPPED },
+	{ "splicegate_trace_export_failures_total",
+	  "Span exports to the OTLP collector that failed.", "", SG_STAT_TRACE_EXPORT_FAILED },
 };
 
 /* ---- the per-series and merged families -------------------------------- */

@@ -53,6 +53,9 @@ enum sg_stat {
 	SG_STAT_MIRROR_DROPPED,	       /* ... not sent: over a bound */
 	SG_STAT_MIRROR_LOOPED,	       /* ... not sent: the request is a copy itself */
 	SG_STAT_MIRROR_LIMITED,	       /* ... not sent: over the mirror's copies a second */
+	SG_STAT_SPANS_EXPORTED,	       /* spans a collector took (user/core/trace.c) */
+	SG_STAT_SPANS_DROPPED,	       /* ... let go: queue full, or their export failed */
+	SG_STAT_TRACE_EXPORT_FAILED,   /* exports that failed (connect, status, timeout) */
 	SG_STAT__COUNT,
 };
 

@@ -1,5 +1,5 @@
 /* What the calls to policy services (extAuthz's, user/core/authzcall.c;
- * remoteRateLimit's, user/core/rlcall.c) share: which header names a
+ * remoteRateLimit's, user/core/rlcall.c; span exports, user/core/trace.c) share: which header names a
  * service never sets, a grpc-status's value, and feeding a request body
  * held whole to an exchange. No I/O. */
 #ifndef SG_SVCCALL_H
@@ -10,6 +10,7 @@
 #include <sys/types.h>
 
 #include "user/codec/h1.h"
+#include "user/codec/h2head.h"
 
 /* Whether header `name` is one the gateway owns (framing, hop-by-hop,
  * Host, pseudo-headers, the empty name): never taken from a service. */
@@ -17,6 +18,13 @@ bool sg_svc_owned(struct sg_h1_span name);
 
 /* A grpc-status value p[0..len): 0..99, or -1 when it is not one. */
 int sg_svc_grpc_status(const char *p, size_t len);
+
+/* The grpc-status a response head carries (its number, or -1 when it
+ * is not one), or `cur` when it carries none. */
+int sg_svc_grpc_in_head(const struct sg_h1_resp *resp, int cur);
+
+/* The same among trailers t[0..n). */
+int sg_svc_grpc_in_trailers(const struct sg_h2_field *t, size_t n, int cur);
 
 /* The next bytes of body[0..len) from *off into buf[0..cap) (an
  * exchange's body callback): how many, *off moved on, *eof once all

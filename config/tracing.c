@@ -1,0 +1,311 @@
+/* config.tracing and frontendPolicies.tracing (the contract is
+ * tracing.h): the OTLP collector's address, protocol and headers, and the
+ * two sampling probabilities. */
+#include "config/tracing.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config/diag.h"
+#include "config/hostname.h"
+
+#define DEFAULT_PATH "/v1/traces"
+
+/* What is read: the settings (t first, so a field's dst is both), and the
+ * two paths that make t.path. */
+struct tin {
+	struct sg_tracing t;
+	const char *url_path; /* otlpEndpoint's, NULL: none or "/" */
+	const char *path;     /* `path`, NULL: not given */
+};
+
+static struct tin *new_tracing(struct sg_pctx *c, void *dst, bool frontend)
+{
+	struct tin *in = sg_arena_alloc(c->a, sizeof(*in));
+
+	if (!in)
+		return NULL;
+	memset(in, 0, sizeof(*in));
+	in->t.protocol = SG_OTLP_GRPC;
+	in->t.client = 1.0;
+	in->t.frontend = frontend;
+	*(const struct sg_tracing **)dst = &in->t;
+	return in;
+}
+
+/* "host:port" (a bracketed IPv6 literal allowed) into t's endpoint and
+ * authority; default_port when the port is left out (0: required). */
+static int authority(struct sg_pctx *c, const struct sg_node *n, const char *s, size_t len,
+		     unsigned default_port, struct sg_tracing *t, const char *path,
+		     const char *what)
+{
+	const char *colon = NULL;
+	unsigned long port = default_port;
+	size_t alen = len;
+	char *addr;
+
+	for (size_t i = len; i > 0; i--)
+		if (s[i - 1] == ':' || s[i - 1] == ']') {
+			colon = s[i - 1] == ':' ? s + i - 1 : NULL;
+			break;
+		}
+	if (colon) {
+		char *end;
+
+		alen = (size_t)(colon - s);
+		errno = 0;
+		port = strtoul(colon + 1, &end, 10);
+		if (end != s + len || colon + 1 == end || errno)
+			port = 0;
+	}
+	if (!port || port > 65535 || !alen ||
+	    (s[0] == '[' ? alen < 3 || s[alen - 1] != ']' : !sg_host_addr_valid(s, alen)))
+		return sg_expected(c, n, path, what);
+	t->authority = sg_arena_strndup(c->a, s, len);
+	addr = s[0] == '[' ? sg_arena_strndup(c->a, s + 1, alen - 2)
+			   : sg_arena_strndup(c->a, s, alen);
+	if (!t->authority || !addr)
+		return -1;
+	t->ep = (struct sg_endpoint){ addr, (uint16_t)port };
+	return 0;
+}
+
+/* otlpEndpoint: http://host[:port][/path] (port 80 by default); the
+ * path goes before `path` for OTLP/HTTP. */
+static int f_endpoint(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
+{
+	static const char what[] = "a URL such as \"http://localhost:4317\"";
+	struct tin *in = dst;
+	struct sg_tracing *t = &in->t;
+	const char *s = n->str, *host, *slash;
+
+	if (sg_node_is_null(n))
+		return 0;
+	if (n->kind != SG_NODE_SCALAR)
+		return sg_expected(c, n, path, what);
+	if (!strncmp(s, "https://", 8)) {
+		sg_diag_err(c->d, n,
+			    "%s: not supported (TLS to the collector is not implemented yet: give "
+			    "an http:// endpoint)",
+			    path);
+		return -1;
+	}
+	if (strncmp(s, "http://", 7))
+		return sg_expected(c, n, path, what);
+	host = s + 7;
+	slash = strchr(host, '/');
+	if (authority(c, n, host, slash ? (size_t)(slash - host) : strlen(host), 80, t, path,
+		      what) == -1)
+		return -1;
+	t->endpoint = sg_arena_strndup(c->a, s, slash ? (size_t)(slash - s) : strlen(s));
+	if (slash && slash[1]) /* the URL's own path is the one posted to */
+		in->url_path = slash;
+	return t->endpoint ? 0 : -1;
+}
+
+/* A frontend policy's host: "host:port". */
+static int f_host(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
+{
+	static const char what[] = "\"host:port\" such as \"localhost:4317\"";
+	struct sg_tracing *t = dst;
+
+	if (n->kind != SG_NODE_SCALAR || sg_node_is_null(n))
+		return sg_expected(c, n, path, what);
+	t->endpoint = n->str;
+	return authority(c, n, n->str, strlen(n->str), 0, t, path, what);
+}
+
+static int f_protocol(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
+{
+	enum sg_otlp_protocol *p = dst;
+
+	if (sg_node_is_null(n))
+		return 0;
+	if (n->kind == SG_NODE_SCALAR && !strcmp(n->str, "grpc"))
+		*p = SG_OTLP_GRPC;
+	else if (n->kind == SG_NODE_SCALAR && !strcmp(n->str, "http"))
+		*p = SG_OTLP_HTTP;
+	else
+		return sg_expected(c, n, path, "grpc or http");
+	return 0;
+}
+
+static int f_path(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
+{
+	if (sg_node_is_null(n))
+		return 0;
+	if (n->kind != SG_NODE_SCALAR || n->str[0] != '/' || strpbrk(n->str, " \t\r\n?#"))
+		return sg_expected(c, n, path, "a path such as \"/v1/traces\"");
+	*(const char **)dst = n->str;
+	return 0;
+}
+
+/* headers: {name: value}; names as HTTP field names, kept lower-case. */
+static int f_headers(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
+{
+	struct sg_strs *h = dst;
+
+	if (sg_node_is_null(n))
+		return 0;
+	if (sg_need_map(c, n, path) == -1)
+		return -1;
+	for (size_t i = 0; i < sg_map_len(n); i++) {
+		const struct sg_node *k = sg_map_key(n, i), *v = sg_map_val(n, i);
+		const char **slot;
+		char *name;
+
+		if (!*k->str || strpbrk(k->str, " \t\r\n:()<>@,;\\\"/[]?={}"))
+			return sg_expected(c, k, path, "a header name");
+		if (v->kind != SG_NODE_SCALAR || strpbrk(v->str, "\r\n"))
+			return sg_expected(c, v, sg_path_key(c, path, k->str),
+					   "a header value on one line");
+		if (!(name = sg_arena_strdup(c->a, k->str)))
+			return -1;
+		for (char *p = name; *p; p++)
+			*p = (char)tolower((unsigned char)*p);
+		for (int j = 0; j < 2; j++) {
+			slot = sg_arena_push(c->a, &h->v, &h->n, &h->cap, sizeof(*slot));
+			if (!slot)
+				return -1;
+			*slot = j ? v->str : name;
+		}
+	}
+	return 0;
+}
+
+/* true, false, or a probability from 0.0 to 1.0 (a number, or a string
+ * holding one, as agentgateway's StringBoolFloat); any other string is a
+ * CEL expression, which the sampler does not evaluate. */
+static int sampling(struct sg_pctx *c, const struct sg_node *n, double *out, const char **text,
+		    const char *path)
+{
+	const char *s = n->str;
+	char *end;
+	double v;
+
+	if (sg_node_is_null(n))
+		return 0;
+	if (n->kind != SG_NODE_SCALAR)
+		return sg_expected(c, n, path, "true, false or a number from 0.0 to 1.0");
+	*text = s;
+	if (!strcmp(s, "true") || !strcmp(s, "false")) {
+		*out = s[0] == 't' ? 1.0 : 0.0;
+		return 0;
+	}
+	errno = 0;
+	v = strtod(s, &end);
+	if (end != s && !*end && !errno && isfinite(v)) {
+		if (v < 0.0 || v > 1.0)
+			return sg_expected(c, n, path, "a number from 0.0 to 1.0");
+		*out = v;
+		return 0;
+	}
+	sg_diag_err(c->d, n,
+		    "%s: not supported (a CEL sampling expression is not implemented yet: give "
+		    "true, false or a number from 0.0 to 1.0)",
+		    path);
+	return -1;
+}
+
+static int f_random(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
+{
+	struct sg_tracing *t = dst;
+
+	return sampling(c, n, &t->random, &t->random_text, path);
+}
+
+static int f_client(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
+{
+	struct sg_tracing *t = dst;
+
+	return sampling(c, n, &t->client, &t->client_text, path);
+}
+
+static int f_not_yet(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
+{
+	(void)dst;
+	sg_diag_err(c->d, n,
+		    "%s: not supported (spans carry splicegate's own attributes; CEL fields, "
+		    "attributes, resources and filters on spans are not implemented yet)",
+		    path);
+	return -1;
+}
+
+static int f_target_not_yet(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
+{
+	(void)dst;
+	sg_diag_err(c->d, n,
+		    "%s: not supported (a tracing collector is named by host: \"host:port\"; "
+		    "service and backend references and their policies are not implemented yet)",
+		    path);
+	return -1;
+}
+
+/* The POST's path: otlpEndpoint's own path when it has one (as
+ * agentgateway takes it), else `path`, else /v1/traces. */
+static int finish(struct sg_pctx *c, const struct sg_node *n, struct tin *in, const char *what)
+{
+	struct sg_tracing *t = &in->t;
+
+	if (!t->endpoint) {
+		sg_diag_err(c->d, n, "%s: expected %s", what,
+			    t->frontend ? "host" : "otlpEndpoint");
+		return -1;
+	}
+	t->path = in->url_path ? in->url_path : in->path ? in->path : DEFAULT_PATH;
+	return 0;
+}
+
+int sg_f_tracing(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
+{
+	static const struct sg_field fields[] = {
+		{ "otlpEndpoint", f_endpoint, 0 },
+		{ "otlpProtocol", f_protocol, offsetof(struct tin, t.protocol) },
+		{ "headers", f_headers, offsetof(struct tin, t.headers) },
+		{ "randomSampling", f_random, 0 },
+		{ "clientSampling", f_client, 0 },
+		{ "path", f_path, offsetof(struct tin, path) },
+		{ "fields", f_not_yet, 0 },
+		{ 0 },
+	};
+	struct tin *in;
+
+	if (sg_node_is_null(n))
+		return 0;
+	if (!(in = new_tracing(c, dst, false)))
+		return -1;
+	if (sg_parse_fields(c, n, fields, in, path) == -1)
+		return -1;
+	return finish(c, n, in, path);
+}
+
+int sg_f_frontend_tracing(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
+{
+	static const struct sg_field fields[] = {
+		{ "host", f_host, 0 },
+		{ "protocol", f_protocol, offsetof(struct tin, t.protocol) },
+		{ "path", f_path, offsetof(struct tin, path) },
+		{ "randomSampling", f_random, 0 },
+		{ "clientSampling", f_client, 0 },
+		{ "service", f_target_not_yet, 0 },
+		{ "backend", f_target_not_yet, 0 },
+		{ "policies", f_target_not_yet, 0 },
+		{ "attributes", f_not_yet, 0 },
+		{ "resources", f_not_yet, 0 },
+		{ "remove", f_not_yet, 0 },
+		{ "filter", f_not_yet, 0 },
+		{ 0 },
+	};
+	struct tin *in;
+
+	if (sg_node_is_null(n))
+		return 0;
+	if (!(in = new_tracing(c, dst, true)))
+		return -1;
+	if (sg_parse_fields(c, n, fields, in, path) == -1)
+		return -1;
+	return finish(c, n, in, path);
+}

@@ -1,0 +1,171 @@
+# Tracing (config.tracing, frontendPolicies.tracing): a client's
+# traceparent is continued (its trace id, its span as the server span's
+# parent) and a request without one starts a trace (randomSampling); each
+# try gets a client span under the server span and sends that span's
+# traceparent, so across a retry the backend sees the second try's span;
+# spans reach an OTLP/HTTP (protobuf) collector with the configured
+# headers, and an OTLP/gRPC one; the access log line names the trace and
+# span; with sampling 0 a request without traceparent gets none and
+# exports nothing; a collector that answers 500, or is down, costs no
+# request (spans dropped and counted); config_dump prints the settings.
+. "$(dirname "$0")/lib.sh"
+
+COL="$REPO_DIR/tests/e2e/otlp_collector.py"
+start_backend tr
+cport=$(free_port)
+/usr/bin/python3 "$COL" "$cport" "$WORK/spans.jsonl" &
+PIDS+=("$!")
+gport=$(free_port)
+/usr/bin/python3 "$COL" "$gport" "$WORK/grpc.jsonl" --grpc &
+PIDS+=("$!")
+bport=$(free_port)
+/usr/bin/python3 "$COL" "$bport" "$WORK/bad.jsonl" --status 500 &
+PIDS+=("$!")
+dport=$(free_port) # nobody listens there
+for p in "$cport" "$gport" "$bport"; do wait_port "$p" 10 || fail "collector on $p not up"; done
+
+config() { # $1: endpoint port, $2: protocol, $3: randomSampling
+	cat >"$WORK/cfg.yaml" <<YAML
+config:
+  tracing:
+    otlpEndpoint: http://127.0.0.1:$1
+    otlpProtocol: $2
+    randomSampling: $3
+    headers: {x-tenant: t1, Authorization: "Bearer s3cret"}
+binds:
+- port: 8080
+  listeners:
+  - name: web
+    routes:
+    - name: r
+      policies:
+        retry: {attempts: 2, codes: [503]}
+      backends: [{host: 127.0.0.1:$BACKEND_PORT}]
+YAML
+}
+# spans FILE TRACE: that trace's spans, one JSON object each
+spans() { jq -c "select(.span.trace_id == \"$2\") | .span" "$1" 2>/dev/null; }
+wait_spans() { # FILE TRACE N: until N spans of TRACE arrived (10 s)
+	for _ in $(seq 100); do
+		[ "$(spans "$1" "$2" | wc -l)" -ge "$3" ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+config "$cport" http true
+start_gateway -c "$WORK/cfg.yaml" --workers 1 || exit 1
+dump=$(curl -s http://127.0.0.1:15000/config_dump | jq -c '.config.tracing')
+json_equal "config_dump: config.tracing in agentgateway's shape" "$dump" \
+	"{\"endpoint\":\"http://127.0.0.1:$cport\",\"headers\":{\"x-tenant\":\"t1\",\"authorization\":\"<redacted>\"},\"protocol\":\"http\",\"fields\":{\"remove\":[],\"add\":{}},\"random_sampling\":\"true\",\"client_sampling\":null,\"path\":\"/v1/traces\"}"
+
+# HTTP/1 with the client's traceparent, across a retry (503, then 200).
+tid=0af7651916cd43dd8448eb211c80319c
+seen=$(curl -s -H "traceparent: 00-$tid-b7ad6b7169203331-01" -H 'tracestate: k=v' \
+	"http://127.0.0.1:8080/get?uuid=$(new_uuid)&responseCode=503&succeedAfter=2" |
+	jq -r '.headers.traceparent[0]')
+wait_spans "$WORK/spans.jsonl" "$tid" 3 || fail "HTTP/1: spans of $tid did not arrive: $(cat "$WORK/spans.jsonl")"
+server=$(spans "$WORK/spans.jsonl" "$tid" | jq -c 'select(.kind == 2)')
+sid=$(jq -r .span_id <<<"$server")
+[ "$(jq -c '[.parent, .name, .attributes."http.response.status_code", .trace_state, (.events | map(.name))]' <<<"$server")" = \
+	'["b7ad6b7169203331","GET bind/8080/web/r",200,"k=v",["response.head","response.end"]]' ] &&
+	pass "HTTP/1: the server span continues the client's trace, under its span, with status and events" ||
+	fail "server span: $server"
+tries=$(spans "$WORK/spans.jsonl" "$tid" | jq -sc 'map(select(.kind == 3)) | sort_by(.attributes."http.request.resend_count")')
+[ "$(jq -c --arg s "$sid" 'map([.parent == $s, .attributes."http.request.resend_count", .status.code // 0, .attributes."http.response.status_code"])' <<<"$tries")" = \
+	'[[true,0,2,null],[true,1,0,200]]' ] &&
+	pass "HTTP/1: one client span per try under the server span (the first failed, retried; the second 200)" ||
+	fail "try spans: $tries"
+[ "$seen" = "00-$tid-$(jq -r '.[1].span_id' <<<"$tries")-01" ] &&
+	pass "HTTP/1: the backend saw the second try's traceparent: $seen" || fail "backend saw $seen"
+[ "$(jq -c '[.[0].start <= .[0].end, .[0].end <= .[1].start, .[1].start <= .[1].end]' <<<"$tries")" = '[true,true,true]' ] &&
+	pass "HTTP/1: the tries' times are in order" || fail "times: $tries"
+grep -q "trace.id=$tid span.id=$sid " "$WORK/gateway.log" &&
+	pass "the access log line names the trace and the server span" ||
+	fail "log: $(grep 'http.path=/get' "$WORK/gateway.log")"
+[ "$(jq -r 'select(.request) | .request | [.path, ."content-type", ."x-tenant"] | join(" ")' "$WORK/spans.jsonl" | head -1)" = \
+	"/v1/traces application/x-protobuf t1" ] && pass "OTLP/HTTP: POST /v1/traces, protobuf, with the configured headers" ||
+	fail "collector requests: $(grep request "$WORK/spans.jsonl")"
+
+# h2c without a traceparent: a new trace, sampled (randomSampling: true).
+seen=$(curl -s --http2-prior-knowledge "http://127.0.0.1:8080/get" | jq -r '.headers.traceparent[0]')
+ntid=$(cut -d- -f2 <<<"$seen")
+wait_spans "$WORK/spans.jsonl" "$ntid" 2 &&
+	[ "$(spans "$WORK/spans.jsonl" "$ntid" | jq -sc 'map([.kind, .parent == "", .attributes."network.protocol.version"]) | sort')" = \
+		'[[2,true,"2"],[3,false,null]]' ] &&
+	pass "h2c: a new trace ($ntid), its root server span and the try's span exported" ||
+	fail "h2c: backend saw '$seen'; spans: $(spans "$WORK/spans.jsonl" "$ntid")"
+stop_gateway
+
+# Sampling 0: no trace is started; a client's sampled trace still is.
+config "$cport" http false
+start_gateway -c "$WORK/cfg.yaml" --workers 1 || exit 1
+seen=$(curl -s "http://127.0.0.1:8080/get" | jq -r '.headers.traceparent[0]')
+[ "$seen" = null ] && pass "randomSampling false: no traceparent sent" || fail "sampling 0 sent '$seen'"
+tid=11112222333344445555666677778888
+seen=$(curl -s -H "traceparent: 00-$tid-1111222233334444-01" "http://127.0.0.1:8080/get" |
+	jq -r '.headers.traceparent[0]')
+wait_spans "$WORK/spans.jsonl" "$tid" 2 && [ "$(cut -d- -f2 <<<"$seen")" = "$tid" ] &&
+	pass "clientSampling (default true): a client's trace is continued under sampling 0" ||
+	fail "client trace under sampling 0: '$seen'"
+grep 'http.path=/get ' "$WORK/gateway.log" | head -1 | grep -q 'trace.id' &&
+	fail "an untraced request's line names a trace" || pass "an untraced request's line names no trace"
+stop_gateway
+
+# OTLP/gRPC.
+config "$gport" grpc true
+start_gateway -c "$WORK/cfg.yaml" --workers 1 || exit 1
+seen=$(curl -s "http://127.0.0.1:8080/get" | jq -r '.headers.traceparent[0]')
+gtid=$(cut -d- -f2 <<<"$seen")
+wait_spans "$WORK/grpc.jsonl" "$gtid" 2 &&
+	[ "$(jq -r 'select(.request) | .request."x-tenant"' "$WORK/grpc.jsonl" | head -1)" = t1 ] &&
+	pass "OTLP/gRPC: TraceService/Export took the trace the backend saw ($gtid), with the headers" ||
+	fail "gRPC: backend saw '$seen'; got: $(head -c 600 "$WORK/grpc.jsonl")"
+stop_gateway
+
+# A collector that answers 500, then one that is down: every request is
+# served; the spans are dropped and counted.
+for port in "$bport" "$dport"; do
+	config "$port" http true
+	start_gateway -c "$WORK/cfg.yaml" --workers 1 || exit 1
+	ok=0
+	for i in $(seq 50); do
+		[ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:8080/get?i=$i")" = 200 ] && ok=$((ok + 1))
+	done
+	dropped=0
+	for _ in $(seq 50); do
+		dropped=$(curl -s http://127.0.0.1:15000/metrics |
+			awk '/^splicegate_trace_spans_total\{result="dropped"\}/ {print $2}')
+		[ "${dropped:-0}" -ge 100 ] && break
+		sleep 0.1
+	done
+	failures=$(curl -s http://127.0.0.1:15000/metrics | awk '/^splicegate_trace_export_failures_total / {print $2}')
+	[ "$ok" = 50 ] && [ "${dropped:-0}" -ge 100 ] && [ "${failures:-0}" -ge 1 ] &&
+		pass "collector on $port failing: 50 of 50 requests served, $dropped spans dropped, $failures failed exports" ||
+		fail "collector on $port: $ok served, dropped $dropped, failures $failures"
+	stop_gateway
+done
+
+# frontendPolicies.tracing: its host and sampling in force, dumped.
+cat >"$WORK/cfg.yaml" <<YAML
+frontendPolicies:
+  tracing:
+    host: 127.0.0.1:$cport
+    protocol: http
+    randomSampling: 1.0
+binds:
+- port: 8080
+  listeners:
+  - routes:
+    - backends: [{host: 127.0.0.1:$BACKEND_PORT}]
+YAML
+start_gateway -c "$WORK/cfg.yaml" --workers 1 || exit 1
+seen=$(curl -s "http://127.0.0.1:8080/get" | jq -r '.headers.traceparent[0]')
+ftid=$(cut -d- -f2 <<<"$seen")
+wait_spans "$WORK/spans.jsonl" "$ftid" 2 && pass "frontendPolicies.tracing: its collector took the trace ($ftid)" ||
+	fail "frontend policy: backend saw '$seen'"
+pol=$(curl -s http://127.0.0.1:15000/config_dump | jq -c '[.policies[] | select(.key == "frontend/tracing") | .policy.frontend.tracing]')
+[ "$(jq -c '.[0] | [.host, .protocol, .randomSampling, .path]' <<<"$pol")" = "[\"127.0.0.1:$cport\",\"http\",\"1.0\",\"/v1/traces\"]" ] &&
+	pass "config_dump: the frontend tracing policy" || fail "dump: $pol"
+stop_gateway
+finish

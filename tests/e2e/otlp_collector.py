@@ -1,0 +1,198 @@
+"""A test OTLP/HTTP collector: decodes ExportTraceServiceRequest bodies
+(protobuf, by hand after opentelemetry-proto's trace.proto and
+common.proto) and writes one JSON line per span to OUT.
+
+usage: otlp_collector.py PORT OUT [--status N | --grpc]
+
+--status N answers every POST with N (default 200), so a test can play a
+collector that fails. --grpc: OTLP/gRPC instead (TraceService/Export over
+h2c, python3-grpcio with a generic handler: the bytes are decoded here
+too). Runs until killed.
+"""
+import http.server
+import json
+import struct
+import sys
+
+
+def fields(b):
+    """(field, wire, value) of one message: ints, bytes, or 8/4-byte ints."""
+    i = 0
+    while i < len(b):
+        key, i = varint(b, i)
+        f, w = key >> 3, key & 7
+        if w == 0:
+            v, i = varint(b, i)
+        elif w == 1:
+            v = struct.unpack_from("<Q", b, i)[0]
+            i += 8
+        elif w == 5:
+            v = struct.unpack_from("<I", b, i)[0]
+            i += 4
+        elif w == 2:
+            n, i = varint(b, i)
+            v = b[i:i + n]
+            i += n
+        else:
+            raise ValueError("wire type %d" % w)
+        yield f, w, v
+
+
+def varint(b, i):
+    v = s = 0
+    while True:
+        c = b[i]
+        i += 1
+        v |= (c & 0x7F) << s
+        s += 7
+        if not c & 0x80:
+            return v, i
+
+
+def any_value(b):
+    for f, _, v in fields(b):
+        if f == 1:
+            return v.decode()
+        if f == 3:
+            return v - (1 << 64) if v >= 1 << 63 else v
+    return ""
+
+
+def key_value(b):
+    k, val = "", None
+    for f, _, v in fields(b):
+        if f == 1:
+            k = v.decode()
+        elif f == 2:
+            val = any_value(v)
+    return k, val
+
+
+def span(b):
+    s = {"attributes": {}, "events": [], "parent": "", "status": {}}
+    for f, _, v in fields(b):
+        if f == 1:
+            s["trace_id"] = v.hex()
+        elif f == 2:
+            s["span_id"] = v.hex()
+        elif f == 3:
+            s["trace_state"] = v.decode()
+        elif f == 4:
+            s["parent"] = v.hex()
+        elif f == 5:
+            s["name"] = v.decode()
+        elif f == 6:
+            s["kind"] = v
+        elif f == 7:
+            s["start"] = v
+        elif f == 8:
+            s["end"] = v
+        elif f == 9:
+            k, val = key_value(v)
+            s["attributes"][k] = val
+        elif f == 11:
+            ev = {}
+            for g, _, x in fields(v):
+                if g == 1:
+                    ev["time"] = x
+                elif g == 2:
+                    ev["name"] = x.decode()
+            s["events"].append(ev)
+        elif f == 15:
+            for g, _, x in fields(v):
+                s["status"]["message" if g == 2 else "code"] = (
+                    x.decode() if g == 2 else x)
+        elif f == 16:
+            s["flags"] = v
+    return s
+
+
+def export_request(body):
+    out = []
+    for f, _, rs in fields(body):
+        if f != 1:
+            continue
+        service = None
+        for g, _, x in fields(rs):
+            if g == 1:  # Resource
+                for h, _, kv in fields(x):
+                    if h == 1:
+                        k, val = key_value(kv)
+                        if k == "service.name":
+                            service = val
+            elif g == 2:  # ScopeSpans
+                scope = None
+                for h, _, y in fields(x):
+                    if h == 1:
+                        scope = dict((n, z.decode()) for n, _, z in fields(y)).get(1)
+                    elif h == 2:
+                        s = span(y)
+                        s["service"] = service
+                        s["scope"] = scope
+                        out.append(s)
+    return out
+
+
+class Handler(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def do_POST(self):
+        n = int(self.headers.get("content-length", "0"))
+        body = self.rfile.read(n)
+        with open(OUT, "a") as f:
+            f.write(json.dumps({"request": {
+                "path": self.path,
+                "content-type": self.headers.get("content-type"),
+                "x-tenant": self.headers.get("x-tenant"),
+            }}) + "\n")
+            if STATUS == 200:
+                for s in export_request(body):
+                    f.write(json.dumps({"span": s}) + "\n")
+        self.send_response(STATUS)
+        self.send_header("content-type", "application/x-protobuf")
+        self.send_header("content-length", "0")
+        self.end_headers()
+
+    def log_message(self, *a):
+        pass
+
+
+def serve_grpc(port):
+    from concurrent import futures
+    import grpc
+    import time
+
+    def export(body, context):
+        try:
+            return record(body, context)
+        except Exception:
+            import traceback
+            traceback.print_exc()
+            raise
+
+    def record(body, context):
+        md = dict(context.invocation_metadata())
+        with open(OUT, "a") as f:
+            f.write(json.dumps({"request": {"path": "grpc", "x-tenant": md.get("x-tenant")}})
+                    + "\n")
+            for s in export_request(body):
+                f.write(json.dumps({"span": s}) + "\n")
+        return b""
+
+    handler = grpc.method_handlers_generic_handler(
+        "opentelemetry.proto.collector.trace.v1.TraceService",
+        {"Export": grpc.unary_unary_rpc_method_handler(export)})
+    server = grpc.server(futures.ThreadPoolExecutor(max_workers=4))
+    server.add_generic_rpc_handlers((handler,))
+    server.add_insecure_port("127.0.0.1:%d" % port)
+    server.start()
+    while True:
+        time.sleep(3600)
+
+
+if __name__ == "__main__":
+    PORT, OUT = int(sys.argv[1]), sys.argv[2]
+    STATUS = int(sys.argv[4]) if len(sys.argv) > 4 and sys.argv[3] == "--status" else 200
+    if len(sys.argv) > 3 and sys.argv[3] == "--grpc":
+        serve_grpc(PORT)
+    http.server.ThreadingHTTPServer(("127.0.0.1", PORT), Handler).serve_forever()

@@ -1,0 +1,641 @@
+/* Tracing: a request's trace context and spans, and their export (the
+ * contract is trace.h). */
+#include "user/core/trace.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/random.h>
+#include <time.h>
+
+#include "policy/route.h"
+#include "policy/traceparent.h"
+#include "user/base/log.h"
+#include "user/codec/otlppb.h"
+#include "user/core/h1backend.h"
+#include "user/core/svccall.h"
+
+static const char export_path[] = "/opentelemetry.proto.collector.trace.v1.TraceService/Export";
+
+/* An ended span, its text its own (the request it came from is gone by
+ * the time it is sent). */
+struct span_rec {
+	struct sg_trace_ctx ctx;
+	uint8_t parent[8];
+	int kind;
+	uint64_t start_ns, end_ns, head_ns; /* Unix ns; head_ns 0: no response head */
+	uint16_t status;
+	unsigned attempt; /* client spans: tries before this one */
+	bool failed;
+	char name[96];
+	char method[24], host[128], path[256], endpoint[SG_ENDPOINT_TEXT_SIZE];
+	char listener[128], route[128], src[64], version[16], error[192];
+	char tracestate[256];
+};
+
+/* Where spans go: a copy of the config's (a reload frees the config while
+ * spans for it are queued). */
+struct target {
+	char *addr, *authority, *path;
+	uint16_t port;
+	enum sg_otlp_protocol protocol;
+	char **headers; /* name, value, ...; nheaders entries */
+	size_t nheaders;
+};
+
+/* The export in flight. */
+struct export
+{
+	struct sg_tracer *t;
+	struct sg_h2b_stream *h2;
+	struct sg_backend_conn *u;
+	struct sg_h1x *h1;
+	bool connected, over;
+	struct sg_timer timer;
+	struct sg_closing closing;
+	struct sg_h1_req req;
+	struct sg_h1_header lines[24];
+	char clen[24];
+	char *body;
+	size_t body_len, body_off;
+	size_t nspans;
+	uint16_t status;
+	int grpc_status; /* -1: none */
+};
+
+struct sg_tracer {
+	struct sg_loop *loop;
+	struct sg_pool *pool;
+	struct sg_h2b_pool *h2pool;
+	struct sg_stats *stats;
+	struct span_rec *q; /* ring of SG_TRACE_QUEUE, NULL until the first span */
+	size_t head, n;
+	struct target target; /* addr NULL: none yet */
+	struct sg_timer timer;
+	struct export *inflight;
+	/* xorshift state for ids and sampling, seeded from getrandom(2):
+	 * ids must differ between workers and runs, which the worker's
+	 * endpoint-choice state (fixed seeds) does not give. */
+	uint64_t rng;
+};
+
+/* A request's trace: the server span under way and the open try's. */
+struct sg_trace {
+	struct sg_tracer *t;
+	const struct sg_tracing *cfg;
+	bool sampled;	 /* exported (the flags' sampled bit) */
+	bool has_parent; /* the client sent a valid traceparent */
+	bool try_open;
+	struct span_rec server, try_;
+	char tp[SG_TRACEPARENT_LEN + 1];
+	char trace_hex[33], span_hex[17];
+};
+
+static uint64_t unix_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static void copy(char *dst, size_t cap, const char *s, size_t n)
+{
+	if (!s)
+		n = 0;
+	if (n >= cap)
+		n = cap - 1;
+	if (n)
+		memcpy(dst, s, n);
+	dst[n] = '\0';
+}
+
+/* ---- the queue ----------------------------------------------------------- */
+
+static void flush(struct sg_tracer *t);
+
+static bool same_target(const struct target *a, const struct sg_tracing *c)
+{
+	if (!a->addr || strcmp(a->addr, c->ep.addr) || a->port != c->ep.port ||
+	    a->protocol != c->protocol || strcmp(a->path, c->path) || a->nheaders != c->headers.n)
+		return false;
+	for (size_t i = 0; i < a->nheaders; i++)
+		if (strcmp(a->headers[i], c->headers.v[i]))
+			return false;
+	return true;
+}
+
+static void target_free(struct target *g)
+{
+	for (size_t i = 0; i < g->nheaders; i++)
+		free(g->headers[i]);
+	free(g->headers);
+	free(g->addr);
+	free(g->authority);
+	free(g->path);
+	memset(g, 0, sizeof(*g));
+}
+
+static int target_set(struct target *g, const struct sg_tracing *c)
+{
+	target_free(g);
+	g->addr = strdup(c->ep.addr);
+	g->authority = strdup(c->authority);
+	g->path = strdup(c->path);
+	g->headers = calloc(c->headers.n ? c->headers.n : 1, sizeof(*g->headers));
+	g->port = c->ep.port;
+	g->protocol = c->protocol;
+	if (!g->addr || !g->authority || !g->path || !g->headers) {
+		target_free(g);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < c->headers.n; i++, g->nheaders++)
+		if (!(g->headers[i] = strdup(c->headers.v[i]))) {
+			target_free(g);
+			return -ENOMEM;
+		}
+	return 0;
+}
+
+/* r queued for cfg's collector; dropped (counted) when the queue is full
+ * or memory is short. Spans for another collector than the queued ones'
+ * (a reload changed it) replace them: those are dropped. */
+static void enqueue(struct sg_tracer *t, const struct sg_tracing *cfg, const struct span_rec *r)
+{
+	if (!t->q && !(t->q = malloc(SG_TRACE_QUEUE * sizeof(*t->q)))) {
+		sg_stats_add(t->stats, SG_STAT_SPANS_DROPPED, 1);
+		return;
+	}
+	if (!same_target(&t->target, cfg)) {
+		sg_stats_add(t->stats, SG_STAT_SPANS_DROPPED, t->n);
+		t->n = 0;
+		if (target_set(&t->target, cfg) < 0) {
+			sg_stats_add(t->stats, SG_STAT_SPANS_DROPPED, 1);
+			return;
+		}
+	}
+	if (t->n == SG_TRACE_QUEUE) {
+		sg_stats_add(t->stats, SG_STAT_SPANS_DROPPED, 1);
+		return;
+	}
+	t->q[(t->head + t->n++) % SG_TRACE_QUEUE] = *r;
+	if (t->n >= SG_TRACE_BATCH && !t->inflight)
+		flush(t);
+	else if (!sg_timer_armed(&t->timer))
+		sg_timer_arm(t->loop, &t->timer, sg_loop_now(t->loop) + SG_TRACE_FLUSH_MS);
+}
+
+size_t sg_tracer_queued(const struct sg_tracer *t)
+{
+	return t ? t->n : 0;
+}
+
+/* ---- the export ------------------------------------------------------------ */
+
+static void free_export(struct sg_closing *cl)
+{
+	struct export *x = (struct export *)((char *)cl - offsetof(struct export, closing));
+
+	free(x->body);
+	free(x);
+}
+
+/* The export is over: counted, its connection closed; the next batch is
+ * sent when spans wait. */
+static void export_done(struct export *x, bool ok, const char *why)
+{
+	struct sg_tracer *t = x->t;
+
+	if (x->over)
+		return;
+	x->over = true;
+	sg_timer_stop(t->loop, &x->timer);
+	sg_h2b_close(x->h2);
+	x->h2 = NULL;
+	sg_h1x_close(x->h1);
+	x->h1 = NULL;
+	if (x->u)
+		sg_backend_close(x->u);
+	x->u = NULL;
+	if (ok) {
+		sg_stats_add(t->stats, SG_STAT_SPANS_EXPORTED, x->nspans);
+	} else {
+		SG_DEBUG("tracing: export of %zu spans to %s failed: %s", x->nspans,
+			 t->target.authority, why);
+		sg_stats_add(t->stats, SG_STAT_TRACE_EXPORT_FAILED, 1);
+		sg_stats_add(t->stats, SG_STAT_SPANS_DROPPED, x->nspans);
+	}
+	t->inflight = NULL;
+	sg_loop_defer_close(t->loop, &x->closing, free_export);
+	if (t->n && !sg_timer_armed(&t->timer))
+		sg_timer_arm(t->loop, &t->timer, sg_loop_now(t->loop) + SG_TRACE_FLUSH_MS);
+}
+
+static void x_ready(void *data)
+{
+	struct export *x = data;
+
+	if (sg_h2b_send(x->h2, &x->req, NULL, NULL, 0, NULL, true) < 0)
+		export_done(x, false, "the request could not be sent");
+}
+
+static void x_failed(void *data, enum sg_xfail why, int err)
+{
+	(void)why;
+	export_done(data, false, sg_fail_cause(err));
+}
+
+static void x_head(void *data, const struct sg_h1_resp *resp, bool end)
+{
+	struct export *x = data;
+
+	(void)end;
+	if (resp->status < 200)
+		return;
+	x->status = resp->status;
+	x->grpc_status = sg_svc_grpc_in_head(resp, x->grpc_status);
+}
+
+/* The collector's answer body is read and let go. */
+static void x_data(void *data, const char *p, size_t n)
+{
+	struct export *x = data;
+
+	(void)p;
+	if (x->h2)
+		sg_h2b_consume(x->h2, n, 0);
+	else
+		sg_h1x_consume(x->h1);
+}
+
+static void x_end(void *data, const struct sg_h2_field *tr, size_t n, int err)
+{
+	struct export *x = data;
+	char why[64];
+
+	if (x->over)
+		return;
+	x->grpc_status = sg_svc_grpc_in_trailers(tr, n, x->grpc_status);
+	if (err) {
+		export_done(x, false, "the answer was cut");
+		return;
+	}
+	snprintf(why, sizeof(why), "status %u, grpc-status %d", x->status, x->grpc_status);
+	if (x->t->target.protocol == SG_OTLP_GRPC)
+		export_done(x, x->status == 200 && x->grpc_status == 0, why);
+	else
+		export_done(x, x->status >= 200 && x->status <= 299, why);
+}
+
+static ssize_t x_body(void *data, char *buf, size_t len, bool *eof)
+{
+	struct export *x = data;
+
+	return sg_svc_body(x->body, x->body_len, &x->body_off, buf, len, eof);
+}
+
+static const struct sg_exchange_ops ops = {
+	.ready = x_ready,
+	.failed = x_failed,
+	.head = x_head,
+	.data = x_data,
+	.end = x_end,
+	.body = x_body,
+};
+
+static void on_export_timeout(struct sg_loop *loop, struct sg_timer *tm)
+{
+	(void)loop;
+	export_done(tm->data, false, "no answer within the timeout");
+}
+
+static void on_io(struct sg_loop *loop, struct sg_io *io, uint32_t revents)
+{
+	struct export *x = io->data;
+	int err;
+
+	(void)loop;
+	if (x->over)
+		return;
+	if (x->connected) {
+		sg_h1x_io(x->h1, revents);
+		return;
+	}
+	err = sg_backend_connect_error(x->u);
+	if (err == EINPROGRESS)
+		return;
+	if (err) {
+		x_failed(x, SG_XFAIL_CONNECT, err);
+		return;
+	}
+	x->connected = true;
+	x->h1 = sg_h1x_new(x->t->loop, x->u, &ops, x, 16 * 1024);
+	if (!x->h1 || sg_h1x_send(x->h1, &x->req, NULL, NULL, 0, true) < 0)
+		export_done(x, false, "the request could not be sent");
+}
+
+/* The POST's head: method, path, content-type, Host (HTTP), the
+ * configured headers, content-length. */
+static void make_head(struct export *x)
+{
+	const struct target *g = &x->t->target;
+	bool grpc = g->protocol == SG_OTLP_GRPC;
+	size_t k = 0;
+
+	x->req = (struct sg_h1_req){
+		.method = { "POST", 4 },
+		.target = grpc ? (struct sg_h1_span){ export_path, sizeof(export_path) - 1 }
+			       : (struct sg_h1_span){ g->path, strlen(g->path) },
+		.minor = 1,
+		.headers = x->lines,
+		.headers_cap = sizeof(x->lines) / sizeof(x->lines[0]),
+		.content_length = (int64_t)x->body_len,
+		.keep_alive = grpc,
+	};
+	/* HTTP/2: the :authority a gRPC server requires */
+	x->lines[k++] =
+		(struct sg_h1_header){ { "host", 4 }, { g->authority, strlen(g->authority) } };
+	if (grpc) {
+		x->lines[k++] =
+			(struct sg_h1_header){ { "content-type", 12 }, { "application/grpc", 16 } };
+		x->lines[k++] = (struct sg_h1_header){ { "te", 2 }, { "trailers", 8 } };
+	} else {
+		x->lines[k++] = (struct sg_h1_header){ { "content-type", 12 },
+						       { "application/x-protobuf", 22 } };
+		x->lines[k++] = (struct sg_h1_header){ { "connection", 10 }, { "close", 5 } };
+	}
+	for (size_t i = 0; i + 1 < g->nheaders && k < x->req.headers_cap - 1; i += 2)
+		x->lines[k++] =
+			(struct sg_h1_header){ { g->headers[i], strlen(g->headers[i]) },
+					       { g->headers[i + 1], strlen(g->headers[i + 1]) } };
+	snprintf(x->clen, sizeof(x->clen), "%zu", x->body_len);
+	x->lines[k++] =
+		(struct sg_h1_header){ { "content-length", 14 }, { x->clen, strlen(x->clen) } };
+	x->req.nheaders = k;
+}
+
+/* A record as the encoder's span (views into r). */
+static void to_otlp(const struct span_rec *r, struct sg_otlp_span *s)
+{
+	*s = (struct sg_otlp_span){
+		.name = r->name,
+		.trace_state = r->tracestate[0] ? r->tracestate : NULL,
+		.kind = r->kind,
+		.start_ns = r->start_ns,
+		.end_ns = r->end_ns,
+		.status = r->failed ? SG_OTLP_STATUS_ERROR : SG_OTLP_STATUS_UNSET,
+		.message = r->failed && r->error[0] ? r->error : NULL,
+		.flags = r->ctx.flags,
+	};
+	memcpy(s->trace_id, r->ctx.trace_id, 16);
+	memcpy(s->span_id, r->ctx.span_id, 8);
+	memcpy(s->parent_id, r->parent, 8);
+	sg_otlp_attr_str(s, "http.request.method", r->method);
+	if (r->kind == SG_OTLP_KIND_SERVER) {
+		sg_otlp_attr_str(s, "url.scheme", "http");
+		sg_otlp_attr_str(s, "network.protocol.version", r->version);
+		sg_otlp_attr_str(s, "http.host", r->host[0] ? r->host : NULL);
+		sg_otlp_attr_str(s, "url.path", r->path);
+		sg_otlp_attr_str(s, "listener", r->listener[0] ? r->listener : NULL);
+		sg_otlp_attr_str(s, "route", r->route[0] ? r->route : NULL);
+		sg_otlp_attr_str(s, "src.addr", r->src);
+		sg_otlp_attr_str(s, "endpoint", r->endpoint[0] ? r->endpoint : NULL);
+	} else {
+		sg_otlp_attr_str(s, "endpoint", r->endpoint);
+		sg_otlp_attr_int(s, "http.request.resend_count", r->attempt);
+	}
+	if (r->status)
+		sg_otlp_attr_int(s, "http.response.status_code", r->status);
+	if (r->failed)
+		sg_otlp_attr_str(s, "error.type", r->error[0] ? r->error : "error");
+	if (r->head_ns) {
+		s->events[s->nevents++] = (struct sg_otlp_event){ "response.head", r->head_ns };
+		if (r->kind == SG_OTLP_KIND_SERVER)
+			s->events[s->nevents++] =
+				(struct sg_otlp_event){ "response.end", r->end_ns };
+	}
+}
+
+/* Up to SG_TRACE_BATCH queued spans go in one export. */
+static void flush(struct sg_tracer *t)
+{
+	struct sg_otlp_span *spans;
+	struct export *x;
+	size_t n = t->n < SG_TRACE_BATCH ? t->n : SG_TRACE_BATCH;
+	bool ready = false, reused, grpc = t->target.protocol == SG_OTLP_GRPC;
+	int err = 0;
+
+	if (!n || t->inflight)
+		return;
+	spans = malloc(n * sizeof(*spans));
+	x = calloc(1, sizeof(*x));
+	if (!spans || !x) {
+		free(spans);
+		free(x);
+		sg_timer_arm(t->loop, &t->timer, sg_loop_now(t->loop) + SG_TRACE_FLUSH_MS);
+		return;
+	}
+	for (size_t i = 0; i < n; i++)
+		to_otlp(&t->q[(t->head + i) % SG_TRACE_QUEUE], &spans[i]);
+	err = sg_otlppb_export(spans, n, "splicegate", NULL, grpc, &x->body, &x->body_len);
+	free(spans);
+	t->head = (t->head + n) % SG_TRACE_QUEUE;
+	t->n -= n;
+	x->t = t;
+	x->nspans = n;
+	x->grpc_status = -1;
+	t->inflight = x;
+	sg_timer_init(&x->timer, on_export_timeout, x);
+	if (err < 0) {
+		export_done(x, false, "out of memory");
+		return;
+	}
+	sg_timer_arm(t->loop, &x->timer, sg_loop_now(t->loop) + SG_TRACE_EXPORT_TIMEOUT_MS);
+	make_head(x);
+	err = 0;
+	if (grpc) {
+		static const struct sg_keepalive ka;
+		struct sg_endpoint ep = { t->target.addr, t->target.port };
+		char key[SG_ENDPOINT_TEXT_SIZE];
+
+		snprintf(key, sizeof(key), "%s:%u", ep.addr, ep.port);
+		x->h2 = sg_h2b_open(t->h2pool, &ep, key, &ka, 60000, &ops, x, &ready, &reused,
+				    &err);
+		if (!x->h2)
+			export_done(x, false, sg_fail_cause(err));
+		else if (ready)
+			x_ready(x);
+		return;
+	} else {
+		static const struct sg_keepalive ka;
+		struct sg_endpoint ep = { t->target.addr, t->target.port };
+
+		x->u = sg_backend_connect(t->pool, &ep, &ka, &err);
+		if (!x->u) {
+			export_done(x, false, sg_fail_cause(err));
+			return;
+		}
+		x->u->io.cb = on_io;
+		x->u->io.data = x;
+		if (sg_io_set(t->loop, &x->u->io, sg_backend_connect_events(x->u)) == -1)
+			export_done(x, false, sg_fail_cause(errno));
+	}
+}
+
+static void on_flush(struct sg_loop *loop, struct sg_timer *tm)
+{
+	(void)loop;
+	flush(tm->data);
+}
+
+struct sg_tracer *sg_tracer_new(struct sg_loop *loop, struct sg_pool *pool,
+				struct sg_h2b_pool *h2pool, struct sg_stats *stats)
+{
+	struct sg_tracer *t = calloc(1, sizeof(*t));
+
+	if (!t)
+		return NULL;
+	t->loop = loop;
+	t->pool = pool;
+	t->h2pool = h2pool;
+	t->stats = stats;
+	sg_timer_init(&t->timer, on_flush, t);
+	if (getrandom(&t->rng, sizeof(t->rng), 0) != sizeof(t->rng))
+		t->rng = (uint64_t)unix_ns() ^ (uint64_t)(uintptr_t)t;
+	return t;
+}
+
+void sg_tracer_free(struct sg_tracer *t)
+{
+	if (!t)
+		return;
+	sg_timer_stop(t->loop, &t->timer);
+	if (t->inflight)
+		export_done(t->inflight, false, "the worker stops");
+	target_free(&t->target);
+	free(t->q);
+	free(t);
+}
+
+/* ---- a request's trace ----------------------------------------------------- */
+
+/* Whether a draw from rng falls under probability p (no draw at 0 or
+ * 1). */
+static bool draw(uint64_t *rng, double p)
+{
+	return p >= 1.0 || (p > 0.0 && sg_trace_sampled(p, sg_route_random(rng)));
+}
+
+struct sg_trace *sg_trace_begin(struct sg_tracer *t, const struct sg_tracing *cfg,
+				const struct sg_h1_req *req)
+{
+	uint64_t *rng = &t->rng;
+	const struct sg_h1_span *tp = sg_h1_header(req, "traceparent"), *ts;
+	struct sg_trace_ctx parent;
+	bool has_parent = tp && sg_traceparent_parse(tp->p, tp->len, &parent) == 0;
+	struct sg_trace *tr;
+
+	if (!draw(rng, has_parent ? cfg->client : cfg->random))
+		return NULL;
+	if (!(tr = calloc(1, sizeof(*tr))))
+		return NULL;
+	tr->t = t;
+	tr->cfg = cfg;
+	tr->has_parent = has_parent;
+	/* a new trace is sampled; a client's keeps its own flag */
+	sg_trace_child(has_parent ? &parent : NULL, sg_route_random(rng), sg_route_random(rng),
+		       sg_route_random(rng), has_parent ? parent.flags & SG_TRACE_SAMPLED : true,
+		       &tr->server.ctx);
+	tr->sampled = tr->server.ctx.flags & SG_TRACE_SAMPLED;
+	if (has_parent)
+		memcpy(tr->server.parent, parent.span_id, 8);
+	if (has_parent && (ts = sg_h1_header(req, "tracestate")))
+		copy(tr->server.tracestate, sizeof(tr->server.tracestate), ts->p, ts->len);
+	tr->server.kind = SG_OTLP_KIND_SERVER;
+	tr->server.start_ns = unix_ns();
+	sg_trace_hex(tr->server.ctx.trace_id, 16, tr->trace_hex);
+	sg_trace_hex(tr->server.ctx.span_id, 8, tr->span_hex);
+	return tr;
+}
+
+/* The open try's span ends (status: its response's, 0: none; error:
+ * why it failed, NULL: it did not) and is queued when sampled. */
+static void end_try(struct sg_trace *tr, uint16_t status, const char *error)
+{
+	if (!tr->try_open)
+		return;
+	tr->try_open = false;
+	tr->try_.end_ns = unix_ns();
+	tr->try_.status = status;
+	tr->try_.failed = error != NULL;
+	copy(tr->try_.error, sizeof(tr->try_.error), error, error ? strlen(error) : 0);
+	if (tr->sampled)
+		enqueue(tr->t, tr->cfg, &tr->try_);
+}
+
+const char *sg_trace_try(struct sg_trace *tr, unsigned attempt, const char *endpoint,
+			 const char *method, size_t method_len)
+{
+	struct span_rec *s = &tr->try_;
+
+	end_try(tr, 0, "retried");
+	memset(s, 0, sizeof(*s));
+	sg_trace_child(&tr->server.ctx, 0, 0, sg_route_random(&tr->t->rng), tr->sampled, &s->ctx);
+	memcpy(s->parent, tr->server.ctx.span_id, 8);
+	memcpy(s->tracestate, tr->server.tracestate, sizeof(s->tracestate));
+	s->kind = SG_OTLP_KIND_CLIENT;
+	s->attempt = attempt;
+	s->start_ns = unix_ns();
+	copy(s->method, sizeof(s->method), method, method_len);
+	copy(s->name, sizeof(s->name), method, method_len);
+	copy(s->endpoint, sizeof(s->endpoint), endpoint, strlen(endpoint));
+	tr->try_open = true;
+	sg_traceparent_format(&s->ctx, tr->tp);
+	return tr->tp;
+}
+
+void sg_trace_head(struct sg_trace *tr, uint16_t status)
+{
+	tr->server.head_ns = unix_ns();
+	if (tr->try_open)
+		tr->try_.head_ns = tr->server.head_ns;
+	end_try(tr, status, NULL);
+}
+
+void sg_trace_end(struct sg_trace *tr, struct sg_access_entry *e)
+{
+	struct span_rec *s = &tr->server;
+
+	e->trace_id = tr->trace_hex;
+	e->span_id = tr->span_hex;
+	end_try(tr, 0, e->reason ? e->reason : "the request ended first");
+	if (!tr->sampled)
+		return;
+	s->end_ns = unix_ns();
+	s->status = e->status;
+	s->failed = e->reason != NULL || e->status >= 500;
+	copy(s->error, sizeof(s->error), e->error ? e->error : NULL,
+	     e->error ? strlen(e->error) : 0);
+	copy(s->method, sizeof(s->method), e->method, e->method_len);
+	copy(s->host, sizeof(s->host), e->host, e->host_len);
+	copy(s->path, sizeof(s->path), e->target, e->target_len);
+	copy(s->listener, sizeof(s->listener), e->listener, e->listener ? strlen(e->listener) : 0);
+	copy(s->route, sizeof(s->route), e->route, e->route ? strlen(e->route) : 0);
+	copy(s->src, sizeof(s->src), e->src, e->src ? strlen(e->src) : 0);
+	copy(s->endpoint, sizeof(s->endpoint), e->endpoint, e->endpoint ? strlen(e->endpoint) : 0);
+	snprintf(s->version, sizeof(s->version), "%s",
+		 e->version && !strcmp(e->version, "HTTP/2") ? "2"
+		 : e->minor				     ? "1.1"
+							     : "1.0");
+	/* agentgateway's name: "METHOD route" (the route's key here) */
+	snprintf(s->name, sizeof(s->name), "%.*s %s", (int)e->method_len,
+		 e->method ? e->method : "", e->route ? e->route : "unknown");
+	enqueue(tr->t, tr->cfg, s);
+}
+
+void sg_trace_free(struct sg_trace *tr)
+{
+	free(tr);
+}
