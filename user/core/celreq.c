@@ -293,6 +293,7 @@ void sg_celreq_view_of(struct sg_celreq_view *v, const struct sg_filter_input *i
 		.req = in->req,
 		.resp = resp,
 		.authn = in->authn,
+		.seed = in->seed,
 	};
 }
 
@@ -304,7 +305,7 @@ void sg_celreq_begin(struct sg_celreq *c, const struct sg_celreq_view *v)
 		.ud = c,
 		.attr = attr,
 		.header = header,
-		.seed = (uintptr_t)v->req ^ v->target.len,
+		.seed = v->seed ? v->seed : (uintptr_t)v->req ^ v->target.len,
 	};
 	sg_cel_run_init(&c->run, &c->ctx);
 }
@@ -312,6 +313,53 @@ void sg_celreq_begin(struct sg_celreq *c, const struct sg_celreq_view *v)
 void sg_celreq_end(struct sg_celreq *c)
 {
 	sg_cel_run_done(&c->run);
+}
+
+bool sg_celreq_true(const struct sg_cel *e, const struct sg_celreq_view *v)
+{
+	struct sg_celreq c;
+	struct sg_cel_val val;
+	bool yes;
+
+	sg_celreq_begin(&c, v);
+	sg_cel_eval(e, &c.run, &val);
+	yes = sg_cel_true(&val);
+	sg_celreq_end(&c);
+	return yes;
+}
+
+#define DAY_MS (24ull * 3600 * 1000)
+
+uint64_t sg_celreq_ms(const struct sg_cel *e, const struct sg_celreq_view *v)
+{
+	struct sg_celreq c;
+	struct sg_cel_val val;
+	double ms = 0;
+
+	sg_celreq_begin(&c, v);
+	sg_cel_eval(e, &c.run, &val);
+	switch (val.type) {
+	case SG_CEL_DURATION: /* ns */
+		ms = (double)val.i / 1e6;
+		break;
+	case SG_CEL_INT:
+		ms = (double)val.i;
+		break;
+	case SG_CEL_UINT:
+		ms = (double)val.u;
+		break;
+	case SG_CEL_DOUBLE:
+		ms = val.d;
+		break;
+	default:
+		break;
+	}
+	sg_celreq_end(&c);
+	if (!(ms > 0)) /* NaN too */
+		return 0;
+	if (ms >= (double)DAY_MS)
+		return DAY_MS;
+	return (uint64_t)ms + ((double)(uint64_t)ms < ms);
 }
 
 int sg_celreq_headers(const struct sg_transform_side *s, const struct sg_celreq_view *v,

@@ -18,6 +18,8 @@ static uint64_t now(const struct sg_request *r)
 	return sg_loop_now(r->ctx->loop);
 }
 
+static void delay_over(struct sg_loop *loop, struct sg_timer *t);
+
 void sg_request_init(struct sg_request *r, const struct sg_request_sink *sink, void *owner,
 		     struct sg_frontend *ctx, const struct sg_bind *bind, const char *ip,
 		     const struct sg_attempt_ops *ops)
@@ -31,6 +33,7 @@ void sg_request_init(struct sg_request *r, const struct sg_request_sink *sink, v
 	sg_attempt_init(&r->at, ops, owner, ctx->loop, ctx->pool, ctx->h2pool, ctx->stats,
 			&ctx->rng);
 	sg_authn_init(&r->authn, &ctx->jwt_cache);
+	sg_timer_init(&r->delay, delay_over, r);
 }
 
 const struct sg_bind *sg_request_follow_config(const struct sg_frontend *ctx,
@@ -96,6 +99,7 @@ void sg_request_fail(struct sg_request *r, enum sg_fail kind, int err)
 		sg_extauthz_cancel(r->authz);
 		r->authz = NULL;
 	}
+	sg_timer_stop(r->ctx->loop, &r->delay);
 	sg_fail_body(kind, cause, body, sizeof(body));
 	SG_DEBUG("%s: %u %s", r->ip, status, body);
 	r->failed = true;
@@ -222,11 +226,16 @@ static bool have_route(struct sg_request *r, const struct sg_route *route, enum 
 static bool plan_route(struct sg_request *r, const struct sg_route *route, enum sg_fail no_route)
 {
 	struct sg_filter_input in;
+	enum sg_filter_result res;
 
 	sg_filter_input_init(&in, r->req, r->match, r->bind);
 	in.client_ip = r->ip;
 	in.authn = &r->authn;
-	return follow_plan(r, sg_filter_plan_request(&r->plan, &route->eff_filters, &in));
+	if (route->eff_filters.direct) /* its conditions' random() */
+		in.seed = sg_route_random(&r->ctx->rng);
+	res = sg_filter_plan_request(&r->plan, &route->eff_filters, &in);
+	r->answer_pending = res == SG_FILTER_ANSWER && r->plan.direct && route->eff_filters.delay;
+	return r->answer_pending || follow_plan(r, res);
 }
 
 /* Starts watching the body with the route's responseIdleTimeout, else
@@ -292,6 +301,49 @@ static void start_tries(struct sg_request *r)
 	sg_attempt_start(&r->at);
 }
 
+/* After the delay: the route's pending directResponse, or the first try. */
+static void delayed(struct sg_request *r)
+{
+	if (r->answer_pending) {
+		r->answer_pending = false;
+		answer_plan(r);
+		return;
+	}
+	start_tries(r);
+}
+
+static void delay_over(struct sg_loop *loop, struct sg_timer *t)
+{
+	struct sg_request *r = t->data;
+
+	(void)loop;
+	delayed(r);
+	r->sink->failed(r); /* the frontend refreshes its timer and I/O */
+}
+
+/* The route's delay, evaluated over the request: true when it is armed
+ * (delay_over goes on); false: none, go on now. */
+static bool delay(struct sg_request *r)
+{
+	const struct sg_delay *d = r->at.route->eff_filters.delay;
+	struct sg_filter_input in;
+	struct sg_celreq_view v;
+	uint64_t ms;
+
+	if (!d)
+		return false;
+	sg_filter_input_init(&in, r->req, r->match, r->bind);
+	in.client_ip = r->ip;
+	in.authn = &r->authn;
+	in.seed = sg_route_random(&r->ctx->rng);
+	sg_celreq_view_of(&v, &in, NULL);
+	ms = sg_celreq_ms(d->duration, &v);
+	if (!ms)
+		return false;
+	sg_timer_arm(r->ctx->loop, &r->delay, now(r) + ms);
+	return true;
+}
+
 void sg_request_start(struct sg_request *r)
 {
 	const struct sg_ext_authz *x = r->at.route->eff_filters.ext_authz;
@@ -301,13 +353,15 @@ void sg_request_start(struct sg_request *r)
 		r->authz = sg_extauthz_start(r, x);
 		return;
 	}
-	start_tries(r);
+	if (!delay(r))
+		delayed(r);
 }
 
 void sg_request_authorized(struct sg_request *r)
 {
 	r->authz = NULL;
-	start_tries(r);
+	if (!delay(r))
+		delayed(r);
 	r->sink->failed(r); /* the frontend refreshes its timer and I/O */
 }
 
@@ -440,6 +494,7 @@ void sg_request_log(struct sg_request *r, uint64_t uncounted_in, uint64_t uncoun
 		sg_extauthz_cancel(r->authz);
 		r->authz = NULL;
 	}
+	sg_timer_stop(r->ctx->loop, &r->delay);
 	if (r->logged || !r->started) {
 		r->req = NULL;
 		return;
@@ -505,6 +560,7 @@ void sg_request_free(struct sg_request *r)
 {
 	sg_extauthz_cancel(r->authz);
 	r->authz = NULL;
+	sg_timer_stop(r->ctx->loop, &r->delay);
 	sg_attempt_end(&r->at);
 	sg_filter_plan_reset(&r->plan);
 	sg_authn_reset(&r->authn);

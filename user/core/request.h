@@ -17,7 +17,10 @@
  *                   route's filter plan (CORS, jwtAuth, rate limit, CSRF,
  *                   redirects, direct responses), the body watchdog
  *   authorized      sg_request_start: the route's extAuthz asked, on the
- *                   loop; its verdict starts the first try or answers
+ *                   loop; its verdict goes on or answers
+ *   delayed         the route's delay (a loop timer; the request's
+ *                   requestTimeout counts it), then the route's
+ *                   directResponse or the first try
  *   each try        sg_request_send: the try's backend's plan, the
  *                   first try's backend mirrors, then the sink sends
  *   response head   sg_request_response_head: counted with its status
@@ -135,6 +138,11 @@ struct sg_request {
 	 * (route_idle), else --body-idle-timeout. */
 	struct sg_idle body_idle;
 	bool route_idle;
+	/* The route's delay (fault injection) being waited out, armed in
+	 * sg_request_start; answer_pending: the route's directResponse is
+	 * made when it is over (agentgateway delays it too). */
+	struct sg_timer delay;
+	bool answer_pending;
 };
 
 /* What a frontend knows of a head when it is complete. */
