@@ -188,6 +188,50 @@ static bool proved(struct sg_celreq *c, int i, struct sg_cel_val *out)
 	return true;
 }
 
+static bool str(struct sg_cel_val *out, const char *s)
+{
+	return s && text(out, s, strlen(s));
+}
+
+/* backend: {name, type, protocol}, as agentgateway's schema/cel.md names
+ * them ("static" for host:port, "service", "unknown"). */
+static bool backend(struct sg_celreq *c, struct sg_cel_val *out)
+{
+	const struct sg_backend_ref *b = c->v->backend;
+	struct sg_cel_val *v;
+	const char *type;
+	char *name;
+	int n;
+
+	if (!b || !(v = sg_cel_alloc(&c->run, 6 * sizeof(*v))) ||
+	    !(name = sg_cel_alloc(&c->run, 512)))
+		return false;
+	if (b->kind == SG_BREF_SERVICE) {
+		type = "service";
+		n = snprintf(name, 512, "service/%s/%s:%u", b->svc->ns, b->svc->hostname, b->port);
+	} else {
+		type = b->kind == SG_BREF_HOST ? "static" : "unknown";
+		n = snprintf(name, 512, "%s", b->host ? b->host : "");
+	}
+	text(&v[0], "name", 4);
+	text(&v[1], name, n < 0 ? 0 : n >= 512 ? 511 : (size_t)n);
+	text(&v[2], "type", 4);
+	str(&v[3], type);
+	text(&v[4], "protocol", 8);
+	str(&v[5], "http");
+	*out = (struct sg_cel_val){ .type = SG_CEL_MAP, .list = { v, 3 } };
+	return true;
+}
+
+static bool version(const struct sg_celreq_view *v, struct sg_cel_val *out)
+{
+	if (v->version)
+		return str(out, v->version);
+	if (!v->req)
+		return false;
+	return str(out, v->req->minor ? "HTTP/1.1" : "HTTP/1.0");
+}
+
 static bool attr(void *ud, enum sg_cel_attr a, struct sg_cel_val *out)
 {
 	struct sg_celreq *c = ud;
@@ -220,6 +264,27 @@ static bool attr(void *ud, enum sg_cel_attr a, struct sg_cel_val *out)
 		return proved(c, 1, out);
 	case SG_CEL_BASIC_AUTH:
 		return proved(c, 2, out);
+	case SG_CEL_REQ_VERSION:
+		return version(v, out);
+	case SG_CEL_BACKEND:
+		return backend(c, out);
+	case SG_CEL_PROXY_BIND:
+		return v->bind && str(out, v->bind->key);
+	case SG_CEL_PROXY_GATEWAY_NAME:
+		return v->listener && str(out, v->listener->gw_name);
+	case SG_CEL_PROXY_GATEWAY_NAMESPACE:
+		return v->listener && str(out, v->listener->gw_ns);
+	case SG_CEL_PROXY_LISTENER_NAME:
+		return v->listener && str(out, v->listener->name);
+	case SG_CEL_PROXY_ROUTE_NAME:
+		return v->route && str(out, v->route->name);
+	case SG_CEL_PROXY_ROUTE_NAMESPACE:
+		return v->route && str(out, v->route->ns);
+	case SG_CEL_PROXY_ROUTE_KIND:
+		return v->route &&
+		       str(out, v->route->hr_kind == SG_KIND_GRPCROUTE ? "GRPCRoute" : "HTTPRoute");
+	case SG_CEL_PROXY_ROUTE_RULE:
+		return v->route && str(out, v->route->rule_name);
 	default:
 		return false; /* not kept for this phase */
 	}

@@ -29,6 +29,14 @@ struct sg_celreq_view {
 	/* What authentication proved (jwt, apiKey, basicAuth); NULL: none. */
 	const struct sg_authn *authn;
 	uint64_t seed; /* where random() starts; 0: from the head's address */
+	/* request.version ("HTTP/2"); NULL: HTTP/1.<minor> of req. */
+	const char *version;
+	/* proxy.* and backend: where the request went; NULL: not known in
+	 * this phase (absent). */
+	const struct sg_bind *bind;
+	const struct sg_listener *listener;
+	const struct sg_route *route;
+	const struct sg_backend_ref *backend;
 };
 
 /* The view of the request a filter plan's input `in` describes, and of

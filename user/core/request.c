@@ -472,6 +472,12 @@ static bool log_policy(struct sg_request *r, struct sg_access_entry *e, struct s
 		.client_ip = r->ip,
 		.req = r->req,
 		.status = r->status,
+		.authn = &r->authn,
+		.version = r->sink->version,
+		.bind = r->bind,
+		.listener = r->listener,
+		.route = r->at.route,
+		.backend = r->at.backend,
 	};
 	if (!sg_celreq_log_filter(l, r->log_policy, &v))
 		return false;
