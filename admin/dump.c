@@ -350,13 +350,29 @@ static struct sg_json *base64(const char *p, size_t len)
 	return v;
 }
 
-static struct sg_json *direct(const struct sg_direct *d)
+static struct sg_json *direct_one(const struct sg_direct *d)
 {
 	struct sg_json *o = sg_json_object();
 
+	if (d->condition)
+		sg_json_add_str(o, "condition", sg_cel_source(d->condition));
 	if (d->body_len)
 		sg_json_add(o, "body", base64(d->body, d->body_len));
 	sg_json_add_num(o, "status", d->status);
+	return o;
+}
+
+/* {status, body}, or {conditional: [{condition, status, body}, ...]}. */
+static struct sg_json *direct(const struct sg_direct *d)
+{
+	struct sg_json *o, *l;
+
+	if (!d->conditional)
+		return direct_one(d);
+	o = sg_json_object();
+	l = sg_json_add_array(o, "conditional");
+	for (; d; d = d->next)
+		sg_json_push(l, direct_one(d));
 	return o;
 }
 
@@ -739,6 +755,14 @@ static struct sg_json *rule_set(const struct sg_authz *a)
 	return o;
 }
 
+static struct sg_json *delay(const struct sg_delay *d)
+{
+	struct sg_json *o = sg_json_object();
+
+	sg_json_add_str(o, "duration", sg_cel_source(d->duration));
+	return o;
+}
+
 /* One inlinePolicies entry per filter of f, in f's order. */
 static void push_filters(struct sg_json *inl, const struct sg_filters *f)
 {
@@ -793,6 +817,9 @@ static void push_filters(struct sg_json *inl, const struct sg_filters *f)
 			break;
 		case SG_FILTER_AUTHZ:
 			sg_json_add(p, "authorization", rule_set(f->authz));
+			break;
+		case SG_FILTER_DELAY:
+			sg_json_add(p, "delay", delay(f->delay));
 			break;
 		case SG_FILTER_KINDS:
 			break;

@@ -13,9 +13,7 @@
 #define LOG_UNREADABLE (SG_CEL_NEED_REQ_BODY | SG_CEL_NEED_RESP_HEADERS | SG_CEL_NEED_RESP_BODY)
 /* What the log's context (user/core/celreq.c) does not hand over yet:
  * refused rather than always absent. */
-#define LOG_NOT_YET                                                                                \
-	(SG_CEL_NEED_JWT | SG_CEL_NEED_API_KEY | SG_CEL_NEED_BASIC_AUTH | SG_CEL_NEED_PROXY |      \
-	 SG_CEL_NEED_ENV | SG_CEL_NEED_TIME)
+#define LOG_NOT_YET (SG_CEL_NEED_ENV | SG_CEL_NEED_TIME)
 
 static int log_expr(struct sg_pctx *c, const struct sg_node *n, const struct sg_cel **out,
 		    const char *path)
@@ -34,8 +32,9 @@ static int log_expr(struct sg_pctx *c, const struct sg_node *n, const struct sg_
 	if (sg_cel_needs(*out) & LOG_NOT_YET) {
 		sg_diag_err(c->d, n,
 			    "%s: an access log expression can read request (method, path, host, "
-			    "scheme, headers), source.address and response.code; jwt, apiKey, "
-			    "basicAuth, proxy, env and request times are not available to it yet",
+			    "scheme, version, headers), source.address, response.code, jwt, "
+			    "apiKey, basicAuth, proxy and backend; env and request times are not "
+			    "available to it yet",
 			    path);
 		return -1;
 	}

@@ -89,6 +89,7 @@ enum sg_cel_attr {
 	SG_CEL_JWT,	   /* the verified token's claims: a map */
 	SG_CEL_API_KEY,	   /* a map */
 	SG_CEL_BASIC_AUTH, /* a map */
+	SG_CEL_BACKEND,	   /* the try's backend: a map {name, type, protocol} */
 	SG_CEL_ATTRS
 };
 
@@ -109,6 +110,7 @@ enum {
 	SG_CEL_NEED_API_KEY = 1u << 10,
 	SG_CEL_NEED_BASIC_AUTH = 1u << 11,
 	SG_CEL_NEED_TIME = 1u << 12, /* request.startTime / endTime */
+	SG_CEL_NEED_BACKEND = 1u << 13,
 };
 
 /* One header line as the context hands it over; name in any case. */

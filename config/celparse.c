@@ -823,6 +823,7 @@ static const struct ctx_path {
 	{ "jwt", P_ATTR, SG_CEL_JWT, SG_CEL_NEED_JWT },
 	{ "apiKey", P_ATTR, SG_CEL_API_KEY, SG_CEL_NEED_API_KEY },
 	{ "basicAuth", P_ATTR, SG_CEL_BASIC_AUTH, SG_CEL_NEED_BASIC_AUTH },
+	{ "backend", P_ATTR, SG_CEL_BACKEND, SG_CEL_NEED_BACKEND },
 };
 
 /* agentgateway's variables that splicegate has no source for. */
@@ -833,7 +834,6 @@ static const struct {
 	{ "llmRequest", "is only set for LLM traffic, which splicegate does not serve" },
 	{ "mcp", "is only set for MCP traffic, which splicegate does not serve" },
 	{ "mcpGuardrails", "is only set for MCP traffic, which splicegate does not serve" },
-	{ "backend", "is not supported by splicegate" },
 	{ "destination", "is not supported by splicegate" },
 	{ "extauthz", "is not supported by splicegate (no ext_authz)" },
 	{ "extproc", "is not supported by splicegate (no ext_proc)" },

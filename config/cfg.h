@@ -452,6 +452,20 @@ struct sg_direct {
 	uint16_t status;
 	const char *body; /* bytes as configured (dumped base64); may be NULL */
 	size_t body_len;
+	/* agentgateway's conditional form: this answer is made when
+	 * `condition` (CEL) is true, else `next` is tried; a request no entry
+	 * takes is forwarded. condition NULL: always (the fallback). */
+	const struct sg_cel *condition;
+	const struct sg_direct *next;
+	bool conditional; /* written as conditional: (config_dump's shape) */
+};
+
+/* delay (fault injection): the latency added before a request is forwarded
+ * or answered by the route, from a CEL expression giving a duration or a
+ * number of milliseconds (a duration as written is compiled as
+ * duration("..."), as agentgateway does); not positive: none. */
+struct sg_delay {
+	const struct sg_cel *duration;
 };
 
 /* A copy of the request sent to `backend` for a `percentage` (0..1) of
@@ -759,6 +773,7 @@ enum sg_filter_kind {
 	SG_FILTER_EXT_AUTHZ,	     /* extAuthz, a route policy */
 	SG_FILTER_AUTHZ,	     /* authorization, a route policy */
 	SG_FILTER_REMOTE_RATE_LIMIT, /* remoteRateLimit, a route policy */
+	SG_FILTER_DELAY,	     /* delay, a route policy */
 	SG_FILTER_KINDS,
 };
 
@@ -780,6 +795,7 @@ struct sg_filters {
 	const struct sg_ext_authz *ext_authz; /* NULL = none */
 	const struct sg_authz *authz;	      /* NULL = none */
 	const struct sg_remote_rl *remote_rl; /* NULL = none */
+	const struct sg_delay *delay;	      /* NULL = none */
 	/* The order config_dump lists them in `inlinePolicies`, before
 	 * timeout and retry, as agentgateway does: its fixed order in the
 	 * standalone dialect, its HTTPRoute translation order in Kubernetes

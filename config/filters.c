@@ -7,6 +7,7 @@
 #include <strings.h>
 
 #include "config/origin.h"
+#include "config/transform.h"
 
 /* ---- header modifiers -------------------------------------------------- */
 
@@ -274,25 +275,94 @@ static int f_unsupported_cel(struct sg_pctx *c, const struct sg_node *n, void *d
 	return -1;
 }
 
-int sg_f_direct_response(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
+static int f_condition(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
 {
-	static const struct sg_field fields[] = {
-		{ "body", sg_f_str, offsetof(struct sg_direct, body) },
-		{ "status", f_status, offsetof(struct sg_direct, status), true },
-		{ "bodyExpression", f_unsupported_cel, 0 },
-		{ "headers", f_unsupported_cel, 0 },
-		{ 0 },
-	};
-	struct sg_filters *f = dst;
+	if (n->kind != SG_NODE_SCALAR || sg_node_is_null(n))
+		return sg_expected(c, n, path, "a CEL expression");
+	return sg_cel_field(c, n, n->str, dst, path);
+}
+
+static const struct sg_field direct_fields[] = {
+	{ "body", sg_f_str, offsetof(struct sg_direct, body) },
+	{ "status", f_status, offsetof(struct sg_direct, status), true },
+	{ "bodyExpression", f_unsupported_cel, 0 },
+	{ "headers", f_unsupported_cel, 0 },
+	{ "condition", f_condition, offsetof(struct sg_direct, condition) },
+	{ 0 },
+};
+
+/* One answer of directResponse; `conditional` admits its condition. */
+static struct sg_direct *direct_one(struct sg_pctx *c, const struct sg_node *n, const char *path,
+				    bool conditional)
+{
 	struct sg_direct *d = sg_arena_alloc(c->a, sizeof(*d));
 
 	if (!d)
-		return -1;
-	f->direct = d;
-	if (sg_parse_fields(c, n, fields, d, path) == -1)
-		return -1;
+		return NULL;
+	d->conditional = conditional;
+	if (sg_parse_fields(c, n, direct_fields, d, path) == -1)
+		return NULL;
+	if (!conditional && sg_map_get(n, "condition")) {
+		sg_diag_err(c->d, sg_map_get(n, "condition"),
+			    "%s.condition: a condition belongs in an entry of conditional", path);
+		return NULL;
+	}
 	d->body_len = d->body ? strlen(d->body) : 0;
-	return 0;
+	return d;
+}
+
+/* conditional: [{condition, status, body}, ...]: the first whose
+ * condition holds answers; an entry without one is the last. */
+static const struct sg_direct *direct_conditional(struct sg_pctx *c, const struct sg_node *n,
+						  const char *path)
+{
+	const struct sg_direct *head = NULL;
+	struct sg_direct *last = NULL;
+
+	if (sg_need_seq(c, n, path) == -1)
+		return NULL;
+	if (!n->n) {
+		sg_expected(c, n, path, "at least one entry");
+		return NULL;
+	}
+	for (size_t i = 0; i < n->n; i++) {
+		const char *at = sg_path_idx(c, path, i);
+		struct sg_direct *d = direct_one(c, n->items[i], at, true);
+
+		if (!d)
+			return NULL;
+		if (!d->condition && i + 1 < n->n) {
+			sg_diag_err(c->d, n->items[i],
+				    "%s: an entry without a condition must be the last", at);
+			return NULL;
+		}
+		if (last)
+			last->next = d;
+		else
+			head = d;
+		last = d;
+	}
+	return head;
+}
+
+int sg_f_direct_response(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
+{
+	const struct sg_node *cond = n->kind == SG_NODE_MAP ? sg_map_get(n, "conditional") : NULL;
+	struct sg_filters *f = dst;
+
+	if (cond && sg_map_len(n) != 1) {
+		sg_diag_err(c->d, n,
+			    "%s: conditional stands alone (its entries say status and body)", path);
+		return -1;
+	}
+	if (cond && !c->cfg) {
+		sg_diag_err(c->d, cond, "%s.conditional: CEL expressions are not supported here",
+			    path);
+		return -1;
+	}
+	f->direct = cond ? direct_conditional(c, cond, sg_path_key(c, path, "conditional"))
+			 : direct_one(c, n, path, false);
+	return f->direct ? 0 : -1;
 }
 
 static int lowercase(struct sg_pctx *c, struct sg_strs *l)
@@ -472,7 +542,7 @@ bool sg_filters_any(const struct sg_filters *f)
 {
 	return f->request_headers || f->response_headers || f->redirect || f->rewrite ||
 	       f->mirrors.n || f->direct || f->cors || f->csrf || f->ratelimits || f->transform ||
-	       f->jwt || f->apikeys || f->basic || f->ext_authz || f->remote_rl;
+	       f->jwt || f->apikeys || f->basic || f->ext_authz || f->remote_rl || f->delay;
 }
 
 void sg_filters_standalone_order(struct sg_filters *f)
@@ -510,4 +580,6 @@ void sg_filters_standalone_order(struct sg_filters *f)
 		sg_filters_list(f, SG_FILTER_REMOTE_RATE_LIMIT);
 	if (f->authz)
 		sg_filters_list(f, SG_FILTER_AUTHZ);
+	if (f->delay)
+		sg_filters_list(f, SG_FILTER_DELAY);
 }

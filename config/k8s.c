@@ -2844,7 +2844,16 @@ static int f_agp_cors(struct sg_pctx *c, const struct sg_node *n, void *dst, con
 static int f_agp_direct(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
 {
 	struct sg_filters parsed = { 0 };
-	int rc = sg_f_direct_response(c, n, &parsed, path);
+	int rc;
+
+	if (n->kind == SG_NODE_MAP && sg_map_get(n, "conditional")) {
+		sg_diag_err(
+			c->d, sg_map_get(n, "conditional"),
+			"%s.conditional: not a field of AgentgatewayPolicy (status and body are)",
+			path);
+		return -1;
+	}
+	rc = sg_f_direct_response(c, n, &parsed, path);
 
 	((struct agp_in *)dst)->direct = parsed.direct;
 	return rc;

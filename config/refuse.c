@@ -34,7 +34,6 @@ static const struct refusal refused[] = {
 	{ "backendAuth", "backend credentials are not implemented yet" },
 	{ "backendTunnel", "tunnelling to a backend through a proxy is not implemented yet" },
 	{ "buffer", "request body buffering is not implemented yet" },
-	{ "delay", "fault-injection delay is not implemented yet" },
 	{ "extProc", "external processing is not implemented yet" },
 	{ "sessionAffinity", "session affinity is not implemented yet" },
 	{ "connect", "the frontend CONNECT policy is not implemented yet" },

@@ -8,6 +8,7 @@
 #include "config/auth.h"
 #include "config/extauthz.h"
 #include "config/remoterl.h"
+#include "config/fault.h"
 #include "config/draft.h"
 #include "config/fields.h"
 #include "config/filters.h"
@@ -249,6 +250,7 @@ static const struct sg_field route_policy_fields[] = {
 	{ "basicAuth", sg_f_basic_auth, FILTERS(struct sg_route) },
 	{ "extAuthz", sg_f_ext_authz, FILTERS(struct sg_route) },
 	{ "remoteRateLimit", sg_f_remote_rate_limit, FILTERS(struct sg_route) },
+	{ "delay", sg_f_delay, FILTERS(struct sg_route) },
 	{ "oidc", sg_f_auth_refused, 0 },
 	/* schema/config.json's FilterOrPolicy keys splicegate lacks */
 	{ "a2a", sg_f_refused, 0 },
@@ -257,7 +259,6 @@ static const struct sg_field route_policy_fields[] = {
 	{ "backendTLS", f_backend_tls, offsetof(struct sg_route, backend_tls) },
 	{ "backendTunnel", sg_f_refused, 0 },
 	{ "buffer", sg_f_refused, 0 },
-	{ "delay", sg_f_refused, 0 },
 	{ "extProc", sg_f_refused, 0 },
 	{ "mcpAuthentication", sg_f_refused, 0 },
 	{ "mcpAuthorization", sg_f_refused, 0 },

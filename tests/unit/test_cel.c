@@ -237,7 +237,7 @@ static void test_cel_agentgateway_examples(void **state)
 		{ "jwt.sub == \"test-user\" && mcp.tool.name == \"get-sum\"", "'mcp'" },
 		{ "mcp.tool.name == \"get-env\" && jwt.nested.key == \"value\"", "'mcp'" },
 		/* examples/traffic-a2a */
-		{ "backend", "'backend'" },
+		{ "backend", NULL },
 		/* examples/traffic-http */
 		{ "cidr(\"127.0.0.1/8\").containsIP(source.address)", NULL },
 		/* examples/traffic-oauth2-proxy */

@@ -1419,11 +1419,11 @@ static void test_config_access_log_refusals(void **state)
 		  "frontendPolicies:\n  accessLog: {add: {ct: 'response.headers[\"a\"]'}}\n",
 		  "t.yaml:2:25: frontendPolicies.accessLog.add.ct: an access log expression cannot "
 		  "read a body or the response's headers (gone when the line is written)" },
-		{ "jwt", "frontendPolicies:\n  accessLog: {add: {user.id: jwt.sub}}\n",
-		  "t.yaml:2:30: frontendPolicies.accessLog.add.user.id: an access log expression "
-		  "can read request (method, path, host, scheme, headers), source.address and "
-		  "response.code; jwt, apiKey, basicAuth, proxy, env and request times are not "
-		  "available to it yet" },
+		{ "env", "frontendPolicies:\n  accessLog: {add: {pod: env.podName}}\n",
+		  "t.yaml:2:26: frontendPolicies.accessLog.add.pod: an access log expression "
+		  "can read request (method, path, host, scheme, version, headers), "
+		  "source.address, response.code, jwt, apiKey, basicAuth, proxy and backend; env "
+		  "and request times are not available to it yet" },
 	};
 	expect_errors(*state, cases, sizeof(cases) / sizeof(cases[0]));
 }

@@ -1030,6 +1030,97 @@ static void test_request_follow_config(void **state)
 	e->f.cfg = NULL; /* the case's configs are unref'd by teardown */
 }
 
+/* ---- fault injection (delay, conditional directResponse) ------------------- */
+
+#define FAULT_CONFIG                                                                               \
+	"binds:\n"                                                                                 \
+	"- port: 8080\n"                                                                           \
+	"  listeners:\n"                                                                           \
+	"  - name: web\n"                                                                          \
+	"    protocol: HTTP\n"                                                                     \
+	"    routes:\n"                                                                            \
+	"    - name: late\n"                                                                       \
+	"      matches: [{path: {pathPrefix: /late}}]\n"                                           \
+	"      policies:\n"                                                                        \
+	"        delay: {duration: '\"x-ms\" in request.headers ? 0 : 150'}\n"                     \
+	"      backends: [{host: 127.0.0.1:%1$u}]\n"                                               \
+	"    - name: gate\n"                                                                       \
+	"      matches: [{path: {pathPrefix: /gate}}]\n"                                           \
+	"      policies:\n"                                                                        \
+	"        directResponse:\n"                                                                \
+	"          conditional:\n"                                                                 \
+	"          - {condition: 'request.headers[\"x-fail\"] == \"1\"', status: 503, body: "      \
+	"boom}\n"                                                                                  \
+	"      backends: [{host: 127.0.0.1:%1$u}]\n"                                               \
+	"    - name: held\n"                                                                       \
+	"      matches: [{path: {pathPrefix: /held}}]\n"                                           \
+	"      policies:\n"                                                                        \
+	"        delay: {duration: 100ms}\n"                                                       \
+	"        directResponse: {status: 200, body: late}\n"
+
+/* A delay is a timer on the loop: sg_request_start returns with nothing
+ * sent, the try goes out once it passed; a zero delay sends at once. */
+static void test_request_delay_on_the_loop(void **state)
+{
+	struct env *e = *state;
+	uint64_t t0;
+
+	start(e, config(e, 0, FAULT_CONFIG, e->port));
+	assert_true(begin(e, 0, "GET /late HTTP/1.1\r\nHost: a\r\n\r\n"));
+	t0 = sg_loop_now(e->loop);
+	sg_request_start(&e->r[0]);
+	assert_int_equal(e->seen.sends, 0);
+	assert_true(sg_timer_armed(&e->r[0].delay));
+	UNTIL(e, e->seen.sends == 1);
+	assert_true(sg_loop_now(e->loop) >= t0 + 150);
+	assert_int_equal(e->seen.answers, 0);
+	sg_request_log(&e->r[0], 0, 0);
+	sg_attempt_drop(&e->r[0].at);
+	sg_filter_plan_reset(&e->r[0].plan);
+
+	assert_true(begin(e, 1, "GET /late HTTP/1.1\r\nHost: a\r\nx-ms: 0\r\n\r\n"));
+	sg_request_start(&e->r[1]);
+	assert_false(sg_timer_armed(&e->r[1].delay));
+}
+
+/* directResponse's conditional form: the entry whose condition holds
+ * answers with its status and exact body; none: forwarded. A route's
+ * directResponse waits for its delay. A request failed during its delay
+ * (here, its log written) stops the timer. */
+static void test_request_conditional_answer_and_delayed_answer(void **state)
+{
+	struct env *e = *state;
+
+	start(e, config(e, 0, FAULT_CONFIG, e->port));
+	assert_false(begin(e, 0, "GET /gate HTTP/1.1\r\nHost: a\r\nx-fail: 1\r\n\r\n"));
+	assert_int_equal(e->seen.answers, 1);
+	assert_int_equal(e->seen.status, 503);
+	assert_string_equal(e->seen.body, "boom");
+	sg_request_log(&e->r[0], 0, 0);
+	sg_filter_plan_reset(&e->r[0].plan);
+	assert_true(begin(e, 1, "GET /gate HTTP/1.1\r\nHost: a\r\n\r\n"));
+	assert_int_equal(e->seen.answers, 1);
+	sg_request_log(&e->r[1], 0, 0);
+	sg_filter_plan_reset(&e->r[1].plan);
+
+	assert_true(begin(e, 0, "GET /held HTTP/1.1\r\nHost: a\r\n\r\n"));
+	sg_request_start(&e->r[0]);
+	assert_int_equal(e->seen.answers, 1);
+	UNTIL(e, e->seen.answers == 2);
+	assert_int_equal(e->seen.status, 200);
+	assert_string_equal(e->seen.body, "late");
+	assert_int_equal(e->seen.sends, 0);
+	sg_request_log(&e->r[0], 0, 0);
+	sg_filter_plan_reset(&e->r[0].plan);
+
+	assert_true(begin(e, 1, "GET /held HTTP/1.1\r\nHost: a\r\n\r\n"));
+	sg_request_start(&e->r[1]);
+	assert_true(sg_timer_armed(&e->r[1].delay));
+	sg_request_fail(&e->r[1], SG_FAIL_REQUEST_TIMEOUT, 0);
+	assert_false(sg_timer_armed(&e->r[1].delay));
+	assert_int_equal(e->seen.status, 504);
+}
+
 /* ---- the body watchdog ------------------------------------------------------- */
 
 /* --body-idle-timeout: no stall before the deadline; at it with no byte
@@ -1105,6 +1196,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_request_admission_503_and_release, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_request_direct_response, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_request_delay_on_the_loop, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_request_conditional_answer_and_delayed_answer,
+						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_request_redirect, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_request_head_flag, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_request_grpc_failure, setup, teardown),

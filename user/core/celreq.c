@@ -188,6 +188,50 @@ static bool proved(struct sg_celreq *c, int i, struct sg_cel_val *out)
 	return true;
 }
 
+static bool str(struct sg_cel_val *out, const char *s)
+{
+	return s && text(out, s, strlen(s));
+}
+
+/* backend: {name, type, protocol}, as agentgateway's schema/cel.md names
+ * them ("static" for host:port, "service", "unknown"). */
+static bool backend(struct sg_celreq *c, struct sg_cel_val *out)
+{
+	const struct sg_backend_ref *b = c->v->backend;
+	struct sg_cel_val *v;
+	const char *type;
+	char *name;
+	int n;
+
+	if (!b || !(v = sg_cel_alloc(&c->run, 6 * sizeof(*v))) ||
+	    !(name = sg_cel_alloc(&c->run, 512)))
+		return false;
+	if (b->kind == SG_BREF_SERVICE) {
+		type = "service";
+		n = snprintf(name, 512, "service/%s/%s:%u", b->svc->ns, b->svc->hostname, b->port);
+	} else {
+		type = b->kind == SG_BREF_HOST ? "static" : "unknown";
+		n = snprintf(name, 512, "%s", b->host ? b->host : "");
+	}
+	text(&v[0], "name", 4);
+	text(&v[1], name, n < 0 ? 0 : n >= 512 ? 511 : (size_t)n);
+	text(&v[2], "type", 4);
+	str(&v[3], type);
+	text(&v[4], "protocol", 8);
+	str(&v[5], "http");
+	*out = (struct sg_cel_val){ .type = SG_CEL_MAP, .list = { v, 3 } };
+	return true;
+}
+
+static bool version(const struct sg_celreq_view *v, struct sg_cel_val *out)
+{
+	if (v->version)
+		return str(out, v->version);
+	if (!v->req)
+		return false;
+	return str(out, v->req->minor ? "HTTP/1.1" : "HTTP/1.0");
+}
+
 static bool attr(void *ud, enum sg_cel_attr a, struct sg_cel_val *out)
 {
 	struct sg_celreq *c = ud;
@@ -220,6 +264,27 @@ static bool attr(void *ud, enum sg_cel_attr a, struct sg_cel_val *out)
 		return proved(c, 1, out);
 	case SG_CEL_BASIC_AUTH:
 		return proved(c, 2, out);
+	case SG_CEL_REQ_VERSION:
+		return version(v, out);
+	case SG_CEL_BACKEND:
+		return backend(c, out);
+	case SG_CEL_PROXY_BIND:
+		return v->bind && str(out, v->bind->key);
+	case SG_CEL_PROXY_GATEWAY_NAME:
+		return v->listener && str(out, v->listener->gw_name);
+	case SG_CEL_PROXY_GATEWAY_NAMESPACE:
+		return v->listener && str(out, v->listener->gw_ns);
+	case SG_CEL_PROXY_LISTENER_NAME:
+		return v->listener && str(out, v->listener->name);
+	case SG_CEL_PROXY_ROUTE_NAME:
+		return v->route && str(out, v->route->name);
+	case SG_CEL_PROXY_ROUTE_NAMESPACE:
+		return v->route && str(out, v->route->ns);
+	case SG_CEL_PROXY_ROUTE_KIND:
+		return v->route &&
+		       str(out, v->route->hr_kind == SG_KIND_GRPCROUTE ? "GRPCRoute" : "HTTPRoute");
+	case SG_CEL_PROXY_ROUTE_RULE:
+		return v->route && str(out, v->route->rule_name);
 	default:
 		return false; /* not kept for this phase */
 	}
@@ -293,6 +358,7 @@ void sg_celreq_view_of(struct sg_celreq_view *v, const struct sg_filter_input *i
 		.req = in->req,
 		.resp = resp,
 		.authn = in->authn,
+		.seed = in->seed,
 	};
 }
 
@@ -304,7 +370,7 @@ void sg_celreq_begin(struct sg_celreq *c, const struct sg_celreq_view *v)
 		.ud = c,
 		.attr = attr,
 		.header = header,
-		.seed = (uintptr_t)v->req ^ v->target.len,
+		.seed = v->seed ? v->seed : (uintptr_t)v->req ^ v->target.len,
 	};
 	sg_cel_run_init(&c->run, &c->ctx);
 }
@@ -312,6 +378,53 @@ void sg_celreq_begin(struct sg_celreq *c, const struct sg_celreq_view *v)
 void sg_celreq_end(struct sg_celreq *c)
 {
 	sg_cel_run_done(&c->run);
+}
+
+bool sg_celreq_true(const struct sg_cel *e, const struct sg_celreq_view *v)
+{
+	struct sg_celreq c;
+	struct sg_cel_val val;
+	bool yes;
+
+	sg_celreq_begin(&c, v);
+	sg_cel_eval(e, &c.run, &val);
+	yes = sg_cel_true(&val);
+	sg_celreq_end(&c);
+	return yes;
+}
+
+#define DAY_MS (24ull * 3600 * 1000)
+
+uint64_t sg_celreq_ms(const struct sg_cel *e, const struct sg_celreq_view *v)
+{
+	struct sg_celreq c;
+	struct sg_cel_val val;
+	double ms = 0;
+
+	sg_celreq_begin(&c, v);
+	sg_cel_eval(e, &c.run, &val);
+	switch (val.type) {
+	case SG_CEL_DURATION: /* ns */
+		ms = (double)val.i / 1e6;
+		break;
+	case SG_CEL_INT:
+		ms = (double)val.i;
+		break;
+	case SG_CEL_UINT:
+		ms = (double)val.u;
+		break;
+	case SG_CEL_DOUBLE:
+		ms = val.d;
+		break;
+	default:
+		break;
+	}
+	sg_celreq_end(&c);
+	if (!(ms > 0)) /* NaN too */
+		return 0;
+	if (ms >= (double)DAY_MS)
+		return DAY_MS;
+	return (uint64_t)ms + ((double)(uint64_t)ms < ms);
 }
 
 int sg_celreq_headers(const struct sg_transform_side *s, const struct sg_celreq_view *v,

@@ -28,6 +28,15 @@ struct sg_celreq_view {
 	uint16_t status; /* without resp: the status answered (response.code), 0: none */
 	/* What authentication proved (jwt, apiKey, basicAuth); NULL: none. */
 	const struct sg_authn *authn;
+	uint64_t seed; /* where random() starts; 0: from the head's address */
+	/* request.version ("HTTP/2"); NULL: HTTP/1.<minor> of req. */
+	const char *version;
+	/* proxy.* and backend: where the request went; NULL: not known in
+	 * this phase (absent). */
+	const struct sg_bind *bind;
+	const struct sg_listener *listener;
+	const struct sg_route *route;
+	const struct sg_backend_ref *backend;
 };
 
 /* The view of the request a filter plan's input `in` describes, and of
@@ -63,6 +72,15 @@ typedef char *(*sg_celreq_keep_fn)(void *arg, const char *s, size_t n);
  * values are keep's. Returns 0, or -ENOMEM. */
 int sg_celreq_headers(const struct sg_transform_side *s, const struct sg_celreq_view *v,
 		      struct sg_hdrmod *m, sg_celreq_keep_fn keep, void *arg);
+
+/* Whether e gives true over v (an error, or anything but true, is
+ * false, as agentgateway's conditions read). */
+bool sg_celreq_true(const struct sg_cel *e, const struct sg_celreq_view *v);
+
+/* e's value over v as milliseconds, rounded up: a duration, or a number
+ * read as milliseconds (agentgateway's delay). 0: not positive, an error,
+ * or another type. At most 24 hours. */
+uint64_t sg_celreq_ms(const struct sg_cel *e, const struct sg_celreq_view *v);
 
 /* A field the access log's policy adds to a line: its value as a string
  * to escape (str), or as JSON text (numbers, bools, lists and maps). */

@@ -763,6 +763,25 @@ static enum sg_filter_result settle(struct sg_filter_plan *p, const struct sg_fi
 	return build_edits(p, b) < 0 ? SG_FILTER_NOMEM : res;
 }
 
+/* The first answer of d's list whose condition holds (one without is
+ * the fallback); none: the request is forwarded. */
+static enum sg_filter_result direct(struct sg_filter_plan *p, const struct sg_direct *d,
+				    const struct sg_filter_input *in)
+{
+	struct sg_celreq_view v;
+
+	sg_celreq_view_of(&v, in, NULL);
+	for (; d; d = d->next)
+		if (!d->condition || sg_celreq_true(d->condition, &v))
+			break;
+	if (!d)
+		return SG_FILTER_FORWARD;
+	p->status = d->status;
+	p->body = (struct sg_h1_span){ d->body, d->body_len };
+	p->direct = true;
+	return SG_FILTER_ANSWER;
+}
+
 static enum sg_filter_result route_plan(struct sg_filter_plan *p, const struct sg_filters *f,
 					const struct sg_filter_input *in)
 {
@@ -799,11 +818,8 @@ static enum sg_filter_result route_plan(struct sg_filter_plan *p, const struct s
 		return res;
 	if (f->redirect)
 		return redirect(p, f->redirect, in);
-	if (f->direct) {
-		p->status = f->direct->status;
-		p->body = (struct sg_h1_span){ f->direct->body, f->direct->body_len };
-		return SG_FILTER_ANSWER;
-	}
+	if (f->direct)
+		return direct(p, f->direct, in);
 	return SG_FILTER_FORWARD;
 }
 

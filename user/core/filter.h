@@ -80,6 +80,9 @@ struct sg_filter_input {
 	 * route's jwtAuth keeps what it verified; NULL: verified uncached and
 	 * not kept. */
 	struct sg_authn *authn;
+	/* Where the request's random() starts (CEL); 0: from the head's
+	 * address. */
+	uint64_t seed;
 };
 
 /* A local rate limit's x-ratelimit-* lines, with their digits. */
@@ -109,6 +112,7 @@ struct sg_filter_plan {
 	bool auto_host;		   /* the route's rewrite: the backend's own host name */
 	bool preflight;		   /* a CORS preflight (its answer has the CORS lines alone) */
 	bool response_transformed; /* sg_filter_transform_response ran */
+	bool direct;		   /* the answer is the route's directResponse */
 	/* The route's local rate limits' x-ratelimit-limit, -remaining and
 	 * -reset lines (NULL: the route counts no requests), added to the
 	 * response last; a forwarded one keeps its own instead when it has

@@ -20,6 +20,8 @@ static uint64_t now(const struct sg_request *r)
 	return sg_loop_now(r->ctx->loop);
 }
 
+static void delay_over(struct sg_loop *loop, struct sg_timer *t);
+
 void sg_request_init(struct sg_request *r, const struct sg_request_sink *sink, void *owner,
 		     struct sg_frontend *ctx, const struct sg_bind *bind, const char *ip,
 		     const struct sg_attempt_ops *ops)
@@ -33,6 +35,7 @@ void sg_request_init(struct sg_request *r, const struct sg_request_sink *sink, v
 	sg_attempt_init(&r->at, ops, owner, ctx->loop, ctx->pool, ctx->h2pool, ctx->stats,
 			&ctx->rng);
 	sg_authn_init(&r->authn, &ctx->jwt_cache);
+	sg_timer_init(&r->delay, delay_over, r);
 }
 
 const struct sg_bind *sg_request_follow_config(const struct sg_frontend *ctx,
@@ -105,6 +108,7 @@ void sg_request_fail(struct sg_request *r, enum sg_fail kind, int err)
 				    : sg_attempt_cause(&r->at, kind, err);
 
 	stop_calls(r); /* the services are not waited for any longer */
+	sg_timer_stop(r->ctx->loop, &r->delay);
 	sg_fail_body(kind, cause, body, sizeof(body));
 	SG_DEBUG("%s: %u %s", r->ip, status, body);
 	r->failed = true;
@@ -231,11 +235,16 @@ static bool have_route(struct sg_request *r, const struct sg_route *route, enum 
 static bool plan_route(struct sg_request *r, const struct sg_route *route, enum sg_fail no_route)
 {
 	struct sg_filter_input in;
+	enum sg_filter_result res;
 
 	sg_filter_input_init(&in, r->req, r->match, r->bind);
 	in.client_ip = r->ip;
 	in.authn = &r->authn;
-	return follow_plan(r, sg_filter_plan_request(&r->plan, &route->eff_filters, &in));
+	if (route->eff_filters.direct) /* its conditions' random() */
+		in.seed = sg_route_random(&r->ctx->rng);
+	res = sg_filter_plan_request(&r->plan, &route->eff_filters, &in);
+	r->answer_pending = res == SG_FILTER_ANSWER && r->plan.direct && route->eff_filters.delay;
+	return r->answer_pending || follow_plan(r, res);
 }
 
 /* Starts watching the body with the route's responseIdleTimeout, else
@@ -310,8 +319,58 @@ static void start_tries(struct sg_request *r)
 	sg_attempt_start(&r->at);
 }
 
-/* The route's remoteRateLimit is asked (its verdict goes on), else the
- * first try starts. */
+/* After the delay: the route's pending directResponse, or the first try. */
+static void delayed(struct sg_request *r)
+{
+	if (r->answer_pending) {
+		r->answer_pending = false;
+		answer_plan(r);
+		return;
+	}
+	start_tries(r);
+}
+
+static void delay_over(struct sg_loop *loop, struct sg_timer *t)
+{
+	struct sg_request *r = t->data;
+
+	(void)loop;
+	delayed(r);
+	r->sink->failed(r); /* the frontend refreshes its timer and I/O */
+}
+
+/* The route's delay, evaluated over the request: true when it is armed
+ * (delay_over goes on); false: none, go on now. */
+static bool delay(struct sg_request *r)
+{
+	const struct sg_delay *d = r->at.route->eff_filters.delay;
+	struct sg_filter_input in;
+	struct sg_celreq_view v;
+	uint64_t ms;
+
+	if (!d)
+		return false;
+	sg_filter_input_init(&in, r->req, r->match, r->bind);
+	in.client_ip = r->ip;
+	in.authn = &r->authn;
+	in.seed = sg_route_random(&r->ctx->rng);
+	sg_celreq_view_of(&v, &in, NULL);
+	ms = sg_celreq_ms(d->duration, &v);
+	if (!ms)
+		return false;
+	sg_timer_arm(r->ctx->loop, &r->delay, now(r) + ms);
+	return true;
+}
+
+/* The route's delay, then its pending directResponse or the first try. */
+static void after_rate(struct sg_request *r)
+{
+	if (!delay(r))
+		delayed(r);
+}
+
+/* The route's remoteRateLimit is asked (its verdict goes on), else its
+ * delay and the first try follow. */
 static void check_rate(struct sg_request *r)
 {
 	const struct sg_remote_rl *l = r->at.route->eff_filters.remote_rl;
@@ -319,7 +378,7 @@ static void check_rate(struct sg_request *r)
 	if (l)
 		r->rl = sg_rlcall_start(r, l);
 	else
-		start_tries(r);
+		after_rate(r);
 }
 
 void sg_request_start(struct sg_request *r)
@@ -344,7 +403,7 @@ void sg_request_authorized(struct sg_request *r)
 void sg_request_rate_checked(struct sg_request *r)
 {
 	r->rl = NULL;
-	start_tries(r);
+	after_rate(r);
 	r->sink->failed(r);
 }
 
@@ -475,6 +534,12 @@ static bool log_policy(struct sg_request *r, struct sg_access_entry *e, struct s
 		.client_ip = r->ip,
 		.req = r->req,
 		.status = r->status,
+		.authn = &r->authn,
+		.version = r->sink->version,
+		.bind = r->bind,
+		.listener = r->listener,
+		.route = r->at.route,
+		.backend = r->at.backend,
 	};
 	if (!sg_celreq_log_filter(l, r->log_policy, &v))
 		return false;
@@ -494,6 +559,7 @@ void sg_request_log(struct sg_request *r, uint64_t uncounted_in, uint64_t uncoun
 	struct sg_access_entry e;
 
 	stop_calls(r); /* the request is over: so are its questions */
+	sg_timer_stop(r->ctx->loop, &r->delay);
 	if (r->logged || !r->started) {
 		r->req = NULL;
 		return;
@@ -564,6 +630,7 @@ void sg_request_free(struct sg_request *r)
 	stop_calls(r);
 	sg_trace_free(r->trace);
 	r->trace = NULL;
+	sg_timer_stop(r->ctx->loop, &r->delay);
 	sg_attempt_end(&r->at);
 	sg_filter_plan_reset(&r->plan);
 	sg_authn_reset(&r->authn);

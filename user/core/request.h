@@ -19,7 +19,10 @@
  *   authorized      sg_request_start: the route's extAuthz asked, on the
  *                   loop; its verdict goes on or answers
  *   rate checked    the route's remoteRateLimit asked, on the loop; its
- *                   verdict starts the first try or answers (429, 500)
+ *                   verdict goes on or answers (429, 500)
+ *   delayed         the route's delay (a loop timer; the request's
+ *                   requestTimeout counts it), then the route's
+ *                   directResponse or the first try
  *   each try        sg_request_send: the try's backend's plan, its
  *                   traceparent (a traced request's), the first try's
  *                   backend mirrors, then the sink sends
@@ -143,6 +146,11 @@ struct sg_request {
 	 * (route_idle), else --body-idle-timeout. */
 	struct sg_idle body_idle;
 	bool route_idle;
+	/* The route's delay (fault injection) being waited out, armed in
+	 * sg_request_start; answer_pending: the route's directResponse is
+	 * made when it is over (agentgateway delays it too). */
+	struct sg_timer delay;
+	bool answer_pending;
 };
 
 /* What a frontend knows of a head when it is complete. */
