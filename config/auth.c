@@ -131,8 +131,24 @@ static int f_location(struct sg_pctx *c, const struct sg_node *n, void *dst, con
 
 /* ---- providers ----------------------------------------------------------- */
 
-/* jwks: the JWKS text inline, or {file: path} (read now), or {url}:
- * refused, the keys are not fetched yet. */
+/* jwks {url}: an http:// or https:// URL with a host (user/core/jwksfetch.c
+ * fetches it once the config is in force). */
+static int f_jwks_url(struct sg_pctx *c, const struct sg_node *n, struct sg_jwt_provider *p,
+		      const char *path)
+{
+	const char *u = n->kind == SG_NODE_SCALAR && !sg_node_is_null(n) ? n->str : "";
+	const char *host = !strncmp(u, "https://", 8)  ? u + 8
+			   : !strncmp(u, "http://", 7) ? u + 7
+						       : NULL;
+
+	if (!host || !host[0] || host[0] == '/' || strpbrk(u, " \t\r\n#"))
+		return sg_expected(c, n, path, "an http:// or https:// URL");
+	p->jwks_url = u;
+	return 0;
+}
+
+/* jwks: the JWKS text inline, or {file: path} (read now), or {url} (fetched
+ * by the gateway). */
 static int f_jwks(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
 {
 	struct sg_jwt_provider *p = dst;
@@ -143,15 +159,10 @@ static int f_jwks(struct sg_pctx *c, const struct sg_node *n, void *dst, const c
 		p->jwks_len = strlen(n->str);
 		return 0;
 	}
-	if (n->kind == SG_NODE_MAP && sg_map_get(n, "url") && sg_map_len(n) == 1) {
-		sg_diag_err(c->d, sg_map_get(n, "url"),
-			    "%s: not supported (remote JWKS are not fetched yet): give the keys "
-			    "inline or as a file",
-			    sg_path_key(c, path, "url"));
-		return -1;
-	}
+	if (n->kind == SG_NODE_MAP && sg_map_get(n, "url") && sg_map_len(n) == 1)
+		return f_jwks_url(c, sg_map_get(n, "url"), p, sg_path_key(c, path, "url"));
 	if (!file || sg_map_len(n) != 1 || file->kind != SG_NODE_SCALAR || sg_node_is_null(file))
-		return sg_expected(c, n, path, "a JWKS as a string, or {file: PATH}");
+		return sg_expected(c, n, path, "a JWKS as a string, {file: PATH} or {url: URL}");
 	p->jwks_file = file->str;
 	return sg_conf_read_file(c, file, sg_path_key(c, path, "file"), file->str, &p->jwks,
 				 &p->jwks_len);

@@ -601,14 +601,16 @@ enum {
 
 /* One trusted issuer: its `iss`, the audiences one of which `aud` must
  * name (none: aud is not checked), the JWKS text (inline, or a file's
- * read at load) and the claims it requires (default exp). */
+ * read at load) or its URL, and the claims it requires (default exp). */
 struct sg_jwt_provider {
 	const char *issuer;
 	struct sg_strs audiences;
 	const char *jwks;
 	size_t jwks_len;
 	const char *jwks_file; /* NULL: inline */
-	unsigned required;     /* SG_JWT_CLAIM_* */
+	/* {url}: fetched and refreshed by the gateway (jwks NULL). */
+	const char *jwks_url;
+	unsigned required; /* SG_JWT_CLAIM_* */
 	const struct sg_node *at;
 };
 
