@@ -301,6 +301,140 @@ int sg_f_jwt_auth(struct sg_pctx *c, const struct sg_node *n, void *dst, const c
 	return ret;
 }
 
+/* ---- AgentgatewayPolicy traffic.jwtAuthentication ----------------------- */
+
+/* The CRD's modes: Strict (its default), Optional, Permissive. */
+static int f_agp_mode(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
+{
+	static const char *const names[] = { "Optional", "Strict", "Permissive" };
+	static const enum sg_auth_mode modes[] = { SG_AUTH_OPTIONAL, SG_AUTH_STRICT,
+						   SG_AUTH_PERMISSIVE };
+
+	for (size_t i = 0; n->kind == SG_NODE_SCALAR && i < 3; i++)
+		if (!strcmp(n->str, names[i])) {
+			((struct sg_jwt_auth *)dst)->mode = modes[i];
+			return 0;
+		}
+	return sg_expected(c, n, path, "Strict, Optional or Permissive");
+}
+
+static int f_agp_url(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
+{
+	return f_jwks_url(c, n, dst, path);
+}
+
+/* cacheDuration: at least 5m (the CRD's rule); the keys' refresh period. */
+static int f_agp_cache(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
+{
+	sg_dur d;
+
+	if (sg_f_dur(c, n, &d, path) == -1)
+		return -1;
+	if (d < (sg_dur)300 * 1000000000)
+		return sg_expected(c, n, path, "a duration of at least 5m");
+	((struct sg_jwt_provider *)dst)->jwks_refresh_ms = d / 1000000;
+	return 0;
+}
+
+static int f_agp_backend_ref(struct sg_pctx *c, const struct sg_node *n, void *dst,
+			     const char *path)
+{
+	sg_diag_err(c->d, n, "%s: not supported (a JWKS is fetched from a url, not a backendRef)",
+		    path);
+	return -1;
+}
+
+static int f_agp_remote(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
+{
+	static const struct sg_field fields[] = {
+		{ "url", f_agp_url, 0, true },
+		{ "cacheDuration", f_agp_cache, 0 },
+		{ "backendRef", f_agp_backend_ref, 0 },
+		{ "jwksPath", f_agp_backend_ref, 0 },
+		{ 0 },
+	};
+
+	return sg_parse_fields(c, n, fields, dst, path);
+}
+
+static int f_agp_inline(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
+{
+	struct sg_jwt_provider *p = dst;
+
+	if (n->kind != SG_NODE_SCALAR || sg_node_is_null(n) || strlen(n->str) < 2)
+		return sg_expected(c, n, path, "a JWKS as a string");
+	p->jwks = n->str;
+	p->jwks_len = strlen(n->str);
+	return 0;
+}
+
+/* jwks: exactly one of inline (the JWKS text) and remote {url,
+ * cacheDuration}. */
+static int f_agp_jwks(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
+{
+	static const struct sg_field fields[] = {
+		{ "inline", f_agp_inline, 0 },
+		{ "remote", f_agp_remote, 0 },
+		{ 0 },
+	};
+
+	if (sg_need_map(c, n, path) == -1)
+		return -1;
+	if (sg_map_len(n) != 1)
+		return sg_expected(c, n, path, "a map with exactly one of inline, remote");
+	return sg_parse_fields(c, n, fields, dst, path);
+}
+
+static int f_agp_providers(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
+{
+	static const struct sg_field fields[] = {
+		{ "issuer", sg_f_str, offsetof(struct sg_jwt_provider, issuer), true },
+		{ "audiences", sg_f_strs, offsetof(struct sg_jwt_provider, audiences) },
+		{ "jwks", f_agp_jwks, 0, true },
+		{ 0 },
+	};
+	struct sg_jwt_auth *j = dst;
+	int ret = 0;
+
+	if (sg_need_seq(c, n, path) == -1)
+		return -1;
+	if (n->n < 1 || n->n > 64)
+		return sg_expected(c, n, path, "1 to 64 providers");
+	j->multi = true;
+	for (size_t i = 0; i < n->n; i++)
+		if (parse_provider(c, n->items[i], j, fields, sg_path_idx(c, path, i)) == -1)
+			ret = -1;
+	return ret;
+}
+
+static int f_agp_mcp(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
+{
+	sg_diag_err(c->d, n, "%s: not supported (no MCP OAuth metadata endpoints)", path);
+	return -1;
+}
+
+int sg_f_agp_jwt_auth(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
+{
+	static const struct sg_field fields[] = {
+		{ "mode", f_agp_mode, 0 },
+		{ "providers", f_agp_providers, 0, true },
+		{ "location", f_location_j, 0 },
+		{ "mcp", f_agp_mcp, 0 },
+		{ 0 },
+	};
+	struct sg_jwt_auth *j = sg_arena_alloc(c->a, sizeof(*j));
+
+	if (!j || !(j->rt = sg_arena_alloc(c->a, sizeof(*j->rt))))
+		return -1;
+	if (sg_need_map(c, n, path) == -1)
+		return -1;
+	j->at = n;
+	j->mode = SG_AUTH_STRICT;
+	j->location = (struct sg_cred_location){ SG_CRED_HEADER, "authorization", "Bearer " };
+	*(const struct sg_jwt_auth **)dst = j;
+	return sg_parse_fields(c, n, fields, j, path);
+}
+
 /* ---- apiKey ------------------------------------------------------------------ */
 
 /* keyHash "sha256:<64 hex digits>" into the key's hash. */
@@ -461,9 +595,6 @@ int sg_f_auth_refused(struct sg_pctx *c, const struct sg_node *n, void *dst, con
 		{ "networkAuthorization", "its rules are CEL, not implemented yet" },
 		{ "extAuthz", "external authorization is not implemented yet" },
 		{ "oidc", "OIDC login is not implemented yet" },
-		{ "jwtAuthentication",
-		  "not read from an AgentgatewayPolicy yet: use the standalone "
-		  "jwtAuth" },
 		{ "apiKeyAuthentication", "not read from an AgentgatewayPolicy yet: use the "
 					  "standalone apiKey" },
 		{ "basicAuthentication", "not read from an AgentgatewayPolicy yet: use the "

@@ -20,6 +20,13 @@
  * user/auth/jwt.c before the config goes in force. */
 int sg_f_jwt_auth(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path);
 
+/* An AgentgatewayPolicy's traffic.jwtAuthentication into *(const struct
+ * sg_jwt_auth **)dst, as the CRD writes it: {mode: Strict (default) |
+ * Optional | Permissive, providers: [{issuer, audiences, jwks: {inline:
+ * TEXT} | {remote: {url, cacheDuration >= 5m}}}], location}; remote's
+ * backendRef and jwksPath, and mcp, are refused by name. */
+int sg_f_agp_jwt_auth(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path);
+
 /* apiKey into ((struct sg_filters *)dst)->apikeys: {keys: [{key, metadata}
  * | {keyHash: "sha256:<64 hex>", metadata}], mode, location} (location's
  * default: the authorization header with prefix "Bearer "). allowedModels

@@ -258,6 +258,7 @@ enum sg_pol_kind {
 	SG_POL_HOST_REWRITE,	 /* hostRewrite {mode: Auto|None} */
 	SG_POL_LOCAL_RATE_LIMIT, /* rateLimit.local */
 	SG_POL_CSRF,
+	SG_POL_JWT,		    /* traffic.jwtAuthentication */
 	SG_POL_FRONTEND_ACCESS_LOG, /* frontendPolicies.accessLog */
 	SG_POL_FRONTEND_NETAUTHZ,   /* frontendPolicies.networkAuthorization */
 };
@@ -302,6 +303,7 @@ struct sg_policy {
 		const struct sg_ratelimits *ratelimits;
 		const struct sg_authz *netauthz;
 		const struct sg_csrf *csrf;
+		const struct sg_jwt_auth *jwt;
 		const struct sg_log_policy *access;
 	} u;
 	bool attached; /* its target exists */
@@ -610,6 +612,9 @@ struct sg_jwt_provider {
 	const char *jwks_file; /* NULL: inline */
 	/* {url}: fetched and refreshed by the gateway (jwks NULL). */
 	const char *jwks_url;
+	/* The refresh period when the answer names none (an AgentgatewayPolicy's
+	 * cacheDuration); 0: agentgateway's 15 min. */
+	int64_t jwks_refresh_ms;
 	unsigned required; /* SG_JWT_CLAIM_* */
 	const struct sg_node *at;
 };

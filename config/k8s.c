@@ -2699,6 +2699,7 @@ struct agp_in {
 	const struct sg_rewrite *host_rewrite;
 	const struct sg_ratelimits *ratelimits;
 	const struct sg_csrf *csrf;
+	const struct sg_jwt_auth *jwt;
 	struct sg_frontend_http fhttp;
 	struct sg_frontend_tcp ftcp;
 	struct sg_frontend_tls ftls;
@@ -2989,7 +2990,7 @@ static const struct sg_field agp_traffic_fields[] = {
 	{ "hostRewrite", f_agp_host_rewrite, 0 },
 	{ "rateLimit", f_agp_rate_limit, 0 },
 	{ "csrf", f_agp_csrf, 0 },
-	{ "jwtAuthentication", sg_f_auth_refused, 0 },
+	{ "jwtAuthentication", sg_f_agp_jwt_auth, offsetof(struct agp_in, jwt) },
 	{ "apiKeyAuthentication", sg_f_auth_refused, 0 },
 	{ "basicAuthentication", sg_f_auth_refused, 0 },
 	{ "extAuth", sg_f_auth_refused, 0 },
@@ -3086,6 +3087,7 @@ static int stamp_agp(struct sg_draft *b, const struct sg_res *r, const struct ag
 	ADD(host_rewrite, SG_POL_HOST_REWRITE, "traffic", "hostname-rewrite")
 	ADD(ratelimits, SG_POL_LOCAL_RATE_LIMIT, "traffic", "rl-local")
 	ADD(csrf, SG_POL_CSRF, "traffic", "csrf")
+	ADD(jwt, SG_POL_JWT, "traffic", "jwt")
 #undef ADD
 	for (size_t i = first; i < b->cfg->npolicies; i++) {
 		struct sg_policy *p = &b->cfg->policies[i];
@@ -3144,6 +3146,9 @@ static int stamp_agp(struct sg_draft *b, const struct sg_res *r, const struct ag
 			break;
 		case SG_POL_CSRF:
 			p->u.csrf = in->csrf;
+			break;
+		case SG_POL_JWT:
+			p->u.jwt = in->jwt;
 			break;
 		case SG_POL_FRONTEND_NETAUTHZ: /* standalone frontendPolicies only */
 			break;
@@ -3255,7 +3260,7 @@ static int build_agp(struct sg_draft *b, struct sg_res *r)
 	if (!in.has_fhttp && !in.has_ftcp && !in.has_ftls && !in.has_fproxy && !in.has_timeout &&
 	    !in.has_retry && !in.has_btcp && !in.has_bhttp && !in.health && !in.btls &&
 	    !in.req_headers && !in.resp_headers && !in.cors && !in.direct && !in.host_rewrite &&
-	    !in.ratelimits && !in.csrf && !in.access)
+	    !in.ratelimits && !in.csrf && !in.jwt && !in.access)
 		return sg_expected(c, r->spec, "spec",
 				   "at least one of frontend, traffic, backend settings");
 	for (size_t i = 0; i < in.targets->n; i++)

@@ -9,8 +9,9 @@
 # parameter and strips it; a permissive one lets a bad cookie token pass
 # untouched. A slow client on another route is served meanwhile.
 # config_dump prints the policy as agentgateway does (key ids, never keys);
-# `check` refuses a bad JWKS and AgentgatewayPolicy's jwtAuthentication,
-# by name (remote JWKS: http-auth-jwks-remote.sh).
+# `check` refuses a bad JWKS, and an AgentgatewayPolicy's
+# jwtAuthentication without providers (remote JWKS:
+# http-auth-jwks-remote.sh; the policy: http-auth-jwt-k8s.sh).
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/authlib.sh"
 
@@ -152,6 +153,6 @@ spec:
     jwtAuthentication: {providers: []}
 YAML
 out=$("$SG_BIN" check -c "$WORK/agp.yaml" 2>&1)
-check "check refuses AgentgatewayPolicy traffic.jwtAuthentication by name" "$? $out" \
-	"1 $WORK/agp.yaml:7:24: spec.traffic.jwtAuthentication: not supported (not read from an AgentgatewayPolicy yet: use the standalone jwtAuth)"$'\n1 error: configuration invalid'
+check "check refuses AgentgatewayPolicy traffic.jwtAuthentication without providers (the CRD's MinItems)" "$? $out" \
+	"1 $WORK/agp.yaml:7:36: spec.traffic.jwtAuthentication.providers: expected 1 to 64 providers, got an empty list"$'\n1 error: configuration invalid'
 finish

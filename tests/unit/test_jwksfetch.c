@@ -213,7 +213,7 @@ static void test_jwksremote_fetches_and_refetches_on_a_kid_miss(void **state)
 			 "\r\n\r\n" JWKS);
 	assert_int_equal(strlen(JWKS), 101);
 	snprintf(url, sizeof(url), "http://127.0.0.1:%u/jwks", s.port);
-	r = sg_jwks_remote_new(url);
+	r = sg_jwks_remote_new(url, 0);
 	assert_non_null(r);
 	assert_null(sg_jwks_remote_keys(r));
 	assert_int_equal(requests(&s), 0); /* nothing fetched before it starts */

@@ -38,6 +38,7 @@ struct sg_jwks_remote {
 	uint64_t version;     /* likewise */
 	struct retired *retired;
 	sg_jwks_get_fn get;
+	int64_t refresh_ms; /* when an answer names no max-age */
 	int refs;
 	bool started, stop, kick;
 };
@@ -50,7 +51,7 @@ static int64_t mono_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-struct sg_jwks_remote *sg_jwks_remote_new(const char *url)
+struct sg_jwks_remote *sg_jwks_remote_new(const char *url, int64_t refresh_ms)
 {
 	struct sg_jwks_remote *r = calloc(1, sizeof(*r));
 	pthread_condattr_t ca;
@@ -65,6 +66,7 @@ struct sg_jwks_remote *sg_jwks_remote_new(const char *url)
 	pthread_cond_init(&r->cv, &ca);
 	pthread_condattr_destroy(&ca);
 	r->refs = 1;
+	r->refresh_ms = refresh_ms > 0 ? refresh_ms : TTL_DEFAULT_MS;
 	return r;
 }
 
@@ -180,7 +182,7 @@ static int64_t fetch(struct sg_jwks_remote *r, unsigned *fails)
 	free(old);
 	SG_INFO("jwtAuth: jwks %s: %zu keys loaded", r->url, sg_jwks_count(ks));
 	if (ttl <= 0)
-		ttl = TTL_DEFAULT_MS;
+		ttl = r->refresh_ms;
 	return ttl < TTL_MIN_MS ? TTL_MIN_MS : ttl;
 }
 

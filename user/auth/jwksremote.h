@@ -27,9 +27,10 @@ struct sg_jwks_remote;
 typedef int (*sg_jwks_get_fn)(const char *url, char **body, size_t *len, int64_t *ttl_ms, char *err,
 			      size_t errlen);
 
-/* A remote for url (copied), holding no keys, not fetching. NULL: out of
- * memory. */
-struct sg_jwks_remote *sg_jwks_remote_new(const char *url);
+/* A remote for url (copied), holding no keys, not fetching; refresh_ms:
+ * the refresh period when an answer names no max-age (0: 15 min). NULL:
+ * out of memory. */
+struct sg_jwks_remote *sg_jwks_remote_new(const char *url, int64_t refresh_ms);
 /* The config's reference is dropped: the thread, if any, stops at its next
  * wake-up (now, unless a fetch is under way) and frees it. NULL is fine. */
 void sg_jwks_remote_release(struct sg_jwks_remote *r);

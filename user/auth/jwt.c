@@ -374,7 +374,7 @@ static int compile_remote(struct compiled *c, size_t i, const struct sg_jwt_prov
 {
 	if (!c->remote && !(c->remote = calloc(c->n, sizeof(c->remote[0]))))
 		goto nomem;
-	if (!(c->remote[i] = sg_jwks_remote_new(p->jwks_url)))
+	if (!(c->remote[i] = sg_jwks_remote_new(p->jwks_url, p->jwks_refresh_ms)))
 		goto nomem;
 	return 0;
 nomem:
