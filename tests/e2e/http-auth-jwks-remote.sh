@@ -32,20 +32,6 @@ printf 'subjectAltName=IP:127.0.0.1\n' >"$WORK/san.ext"
 openssl x509 -req -in "$WORK/srv.csr" -CA "$WORK/ca.pem" -CAkey "$WORK/ca.key" \
 	-CAcreateserial -days 2 -extfile "$WORK/san.ext" -out "$WORK/srv.pem" 2>/dev/null
 
-# jwks_server NAME FILE [tls]: sets JP to its port.
-jwks_server() {
-	local args=("$WORK/$1.port" "$2" "$WORK/$1.log")
-	[ "${3:-}" = tls ] && args+=("$WORK/srv.pem" "$WORK/srv.key")
-	: >"$WORK/$1.log"
-	/usr/bin/python3 "$REPO_DIR/tests/e2e/jwks_server.py" "${args[@]}" 2>"$WORK/$1.err" &
-	PIDS+=("$!")
-	for _ in $(seq 100); do
-		[ -s "$WORK/$1.port" ] && break
-		sleep 0.05
-	done
-	JP=$(cat "$WORK/$1.port")
-}
-
 cp "$WORK/v1.json" "$WORK/served.json"
 jwks_server keys "$WORK/served.json" tls
 KP=$JP

@@ -16,16 +16,8 @@ GOOD="{\"iss\":\"https://issuer.example\",\"sub\":\"alice\",\"exp\":$((NOW + 360
 TOK=$(mint ES256 ec256 "$GOOD")
 jq -c '{keys: [.keys[] | select(.kid == "ec256")]}' "$K/jwks.json" >"$WORK/jwks.json"
 
-# the JWKS over plain HTTP
-: >"$WORK/keys.log"
-/usr/bin/python3 "$REPO_DIR/tests/e2e/jwks_server.py" "$WORK/keys.port" "$WORK/jwks.json" \
-	"$WORK/keys.log" 2>"$WORK/keys.err" &
-PIDS+=("$!")
-for _ in $(seq 100); do
-	[ -s "$WORK/keys.port" ] && break
-	sleep 0.05
-done
-KP=$(cat "$WORK/keys.port")
+jwks_server keys "$WORK/jwks.json" # over plain HTTP
+KP=$JP
 
 start_backend v1
 V1=$BACKEND_PORT
