@@ -897,6 +897,8 @@ static struct sg_json *policy_body(const struct sg_policy *p, const struct sg_gl
 		return traffic("csrf", csrf(p->u.csrf));
 	case SG_POL_REMOTE_RATE_LIMIT:
 		return traffic("remoteRateLimit", remote_rl(p->u.remote_rl));
+	case SG_POL_JWT:
+		return traffic("jwtAuth", jwt_auth(p->u.jwt));
 	case SG_POL_HOST_REWRITE:
 		return traffic("hostRewrite",
 			       sg_json_string(p->u.rewrite->authority.kind == SG_AUTHORITY_AUTO

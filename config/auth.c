@@ -131,8 +131,24 @@ static int f_location(struct sg_pctx *c, const struct sg_node *n, void *dst, con
 
 /* ---- providers ----------------------------------------------------------- */
 
-/* jwks: the JWKS text inline, or {file: path} (read now), or {url}:
- * refused, the keys are not fetched yet. */
+/* jwks {url}: an http:// or https:// URL with a host (user/core/jwksfetch.c
+ * fetches it once the config is in force). */
+static int f_jwks_url(struct sg_pctx *c, const struct sg_node *n, struct sg_jwt_provider *p,
+		      const char *path)
+{
+	const char *u = n->kind == SG_NODE_SCALAR && !sg_node_is_null(n) ? n->str : "";
+	const char *host = !strncmp(u, "https://", 8)  ? u + 8
+			   : !strncmp(u, "http://", 7) ? u + 7
+						       : NULL;
+
+	if (!host || !host[0] || host[0] == '/' || strpbrk(u, " \t\r\n#"))
+		return sg_expected(c, n, path, "an http:// or https:// URL");
+	p->jwks_url = u;
+	return 0;
+}
+
+/* jwks: the JWKS text inline, or {file: path} (read now), or {url} (fetched
+ * by the gateway). */
 static int f_jwks(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
 {
 	struct sg_jwt_provider *p = dst;
@@ -143,15 +159,10 @@ static int f_jwks(struct sg_pctx *c, const struct sg_node *n, void *dst, const c
 		p->jwks_len = strlen(n->str);
 		return 0;
 	}
-	if (n->kind == SG_NODE_MAP && sg_map_get(n, "url") && sg_map_len(n) == 1) {
-		sg_diag_err(c->d, sg_map_get(n, "url"),
-			    "%s: not supported (remote JWKS are not fetched yet): give the keys "
-			    "inline or as a file",
-			    sg_path_key(c, path, "url"));
-		return -1;
-	}
+	if (n->kind == SG_NODE_MAP && sg_map_get(n, "url") && sg_map_len(n) == 1)
+		return f_jwks_url(c, sg_map_get(n, "url"), p, sg_path_key(c, path, "url"));
 	if (!file || sg_map_len(n) != 1 || file->kind != SG_NODE_SCALAR || sg_node_is_null(file))
-		return sg_expected(c, n, path, "a JWKS as a string, or {file: PATH}");
+		return sg_expected(c, n, path, "a JWKS as a string, {file: PATH} or {url: URL}");
 	p->jwks_file = file->str;
 	return sg_conf_read_file(c, file, sg_path_key(c, path, "file"), file->str, &p->jwks,
 				 &p->jwks_len);
@@ -288,6 +299,140 @@ int sg_f_jwt_auth(struct sg_pctx *c, const struct sg_node *n, void *dst, const c
 				   "at least one provider");
 	((struct sg_filters *)dst)->jwt = j;
 	return ret;
+}
+
+/* ---- AgentgatewayPolicy traffic.jwtAuthentication ----------------------- */
+
+/* The CRD's modes: Strict (its default), Optional, Permissive. */
+static int f_agp_mode(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
+{
+	static const char *const names[] = { "Optional", "Strict", "Permissive" };
+	static const enum sg_auth_mode modes[] = { SG_AUTH_OPTIONAL, SG_AUTH_STRICT,
+						   SG_AUTH_PERMISSIVE };
+
+	for (size_t i = 0; n->kind == SG_NODE_SCALAR && i < 3; i++)
+		if (!strcmp(n->str, names[i])) {
+			((struct sg_jwt_auth *)dst)->mode = modes[i];
+			return 0;
+		}
+	return sg_expected(c, n, path, "Strict, Optional or Permissive");
+}
+
+static int f_agp_url(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
+{
+	return f_jwks_url(c, n, dst, path);
+}
+
+/* cacheDuration: at least 5m (the CRD's rule); the keys' refresh period. */
+static int f_agp_cache(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
+{
+	sg_dur d;
+
+	if (sg_f_dur(c, n, &d, path) == -1)
+		return -1;
+	if (d < (sg_dur)300 * 1000000000)
+		return sg_expected(c, n, path, "a duration of at least 5m");
+	((struct sg_jwt_provider *)dst)->jwks_refresh_ms = d / 1000000;
+	return 0;
+}
+
+static int f_agp_backend_ref(struct sg_pctx *c, const struct sg_node *n, void *dst,
+			     const char *path)
+{
+	sg_diag_err(c->d, n, "%s: not supported (a JWKS is fetched from a url, not a backendRef)",
+		    path);
+	return -1;
+}
+
+static int f_agp_remote(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
+{
+	static const struct sg_field fields[] = {
+		{ "url", f_agp_url, 0, true },
+		{ "cacheDuration", f_agp_cache, 0 },
+		{ "backendRef", f_agp_backend_ref, 0 },
+		{ "jwksPath", f_agp_backend_ref, 0 },
+		{ 0 },
+	};
+
+	return sg_parse_fields(c, n, fields, dst, path);
+}
+
+static int f_agp_inline(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
+{
+	struct sg_jwt_provider *p = dst;
+
+	if (n->kind != SG_NODE_SCALAR || sg_node_is_null(n) || strlen(n->str) < 2)
+		return sg_expected(c, n, path, "a JWKS as a string");
+	p->jwks = n->str;
+	p->jwks_len = strlen(n->str);
+	return 0;
+}
+
+/* jwks: exactly one of inline (the JWKS text) and remote {url,
+ * cacheDuration}. */
+static int f_agp_jwks(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
+{
+	static const struct sg_field fields[] = {
+		{ "inline", f_agp_inline, 0 },
+		{ "remote", f_agp_remote, 0 },
+		{ 0 },
+	};
+
+	if (sg_need_map(c, n, path) == -1)
+		return -1;
+	if (sg_map_len(n) != 1)
+		return sg_expected(c, n, path, "a map with exactly one of inline, remote");
+	return sg_parse_fields(c, n, fields, dst, path);
+}
+
+static int f_agp_providers(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
+{
+	static const struct sg_field fields[] = {
+		{ "issuer", sg_f_str, offsetof(struct sg_jwt_provider, issuer), true },
+		{ "audiences", sg_f_strs, offsetof(struct sg_jwt_provider, audiences) },
+		{ "jwks", f_agp_jwks, 0, true },
+		{ 0 },
+	};
+	struct sg_jwt_auth *j = dst;
+	int ret = 0;
+
+	if (sg_need_seq(c, n, path) == -1)
+		return -1;
+	if (n->n < 1 || n->n > 64)
+		return sg_expected(c, n, path, "1 to 64 providers");
+	j->multi = true;
+	for (size_t i = 0; i < n->n; i++)
+		if (parse_provider(c, n->items[i], j, fields, sg_path_idx(c, path, i)) == -1)
+			ret = -1;
+	return ret;
+}
+
+static int f_agp_mcp(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
+{
+	sg_diag_err(c->d, n, "%s: not supported (no MCP OAuth metadata endpoints)", path);
+	return -1;
+}
+
+int sg_f_agp_jwt_auth(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
+{
+	static const struct sg_field fields[] = {
+		{ "mode", f_agp_mode, 0 },
+		{ "providers", f_agp_providers, 0, true },
+		{ "location", f_location_j, 0 },
+		{ "mcp", f_agp_mcp, 0 },
+		{ 0 },
+	};
+	struct sg_jwt_auth *j = sg_arena_alloc(c->a, sizeof(*j));
+
+	if (!j || !(j->rt = sg_arena_alloc(c->a, sizeof(*j->rt))))
+		return -1;
+	if (sg_need_map(c, n, path) == -1)
+		return -1;
+	j->at = n;
+	j->mode = SG_AUTH_STRICT;
+	j->location = (struct sg_cred_location){ SG_CRED_HEADER, "authorization", "Bearer " };
+	*(const struct sg_jwt_auth **)dst = j;
+	return sg_parse_fields(c, n, fields, j, path);
 }
 
 /* ---- apiKey ------------------------------------------------------------------ */
@@ -450,9 +595,6 @@ int sg_f_auth_refused(struct sg_pctx *c, const struct sg_node *n, void *dst, con
 		{ "networkAuthorization", "its rules are CEL, not implemented yet" },
 		{ "extAuthz", "external authorization is not implemented yet" },
 		{ "oidc", "OIDC login is not implemented yet" },
-		{ "jwtAuthentication",
-		  "not read from an AgentgatewayPolicy yet: use the standalone "
-		  "jwtAuth" },
 		{ "apiKeyAuthentication", "not read from an AgentgatewayPolicy yet: use the "
 					  "standalone apiKey" },
 		{ "basicAuthentication", "not read from an AgentgatewayPolicy yet: use the "

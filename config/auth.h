@@ -15,10 +15,17 @@
 /* jwtAuth into ((struct sg_filters *)dst)->jwt: {mode, location, issuer,
  * audiences, jwks, jwtValidationOptions} or {mode, location, providers:
  * [{issuer, audiences, jwks, jwtValidationOptions}]}; jwks inline (a
- * string) or {file} (read now). A remote {url} and a CEL `expression`
- * location are refused by name. The keys themselves are checked by
+ * string), {file} (read now) or {url} (http or https; fetched once the
+ * config is in force). A CEL `expression` location is refused by name. The keys themselves are checked by
  * user/auth/jwt.c before the config goes in force. */
 int sg_f_jwt_auth(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path);
+
+/* An AgentgatewayPolicy's traffic.jwtAuthentication into *(const struct
+ * sg_jwt_auth **)dst, as the CRD writes it: {mode: Strict (default) |
+ * Optional | Permissive, providers: [{issuer, audiences, jwks: {inline:
+ * TEXT} | {remote: {url, cacheDuration >= 5m}}}], location}; remote's
+ * backendRef and jwksPath, and mcp, are refused by name. */
+int sg_f_agp_jwt_auth(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path);
 
 /* apiKey into ((struct sg_filters *)dst)->apikeys: {keys: [{key, metadata}
  * | {keyHash: "sha256:<64 hex>", metadata}], mode, location} (location's

@@ -259,6 +259,7 @@ enum sg_pol_kind {
 	SG_POL_LOCAL_RATE_LIMIT, /* rateLimit.local */
 	SG_POL_CSRF,
 	SG_POL_REMOTE_RATE_LIMIT,   /* rateLimit.global */
+	SG_POL_JWT,		    /* traffic.jwtAuthentication */
 	SG_POL_FRONTEND_ACCESS_LOG, /* frontendPolicies.accessLog */
 	SG_POL_FRONTEND_NETAUTHZ,   /* frontendPolicies.networkAuthorization */
 	SG_POL_FRONTEND_TRACING,    /* frontendPolicies.tracing */
@@ -304,6 +305,7 @@ struct sg_policy {
 		const struct sg_ratelimits *ratelimits;
 		const struct sg_authz *netauthz;
 		const struct sg_csrf *csrf;
+		const struct sg_jwt_auth *jwt;
 		const struct sg_log_policy *access;
 		const struct sg_remote_rl *remote_rl;
 		const struct sg_tracing *tracing;
@@ -644,14 +646,19 @@ enum {
 
 /* One trusted issuer: its `iss`, the audiences one of which `aud` must
  * name (none: aud is not checked), the JWKS text (inline, or a file's
- * read at load) and the claims it requires (default exp). */
+ * read at load) or its URL, and the claims it requires (default exp). */
 struct sg_jwt_provider {
 	const char *issuer;
 	struct sg_strs audiences;
 	const char *jwks;
 	size_t jwks_len;
 	const char *jwks_file; /* NULL: inline */
-	unsigned required;     /* SG_JWT_CLAIM_* */
+	/* {url}: fetched and refreshed by the gateway (jwks NULL). */
+	const char *jwks_url;
+	/* The refresh period when the answer names none (an AgentgatewayPolicy's
+	 * cacheDuration); 0: agentgateway's 15 min. */
+	int64_t jwks_refresh_ms;
+	unsigned required; /* SG_JWT_CLAIM_* */
 	const struct sg_node *at;
 };
 

@@ -2701,6 +2701,7 @@ struct agp_in {
 	const struct sg_ratelimits *ratelimits;
 	const struct sg_remote_rl *remote_rl; /* rateLimit.global */
 	const struct sg_csrf *csrf;
+	const struct sg_jwt_auth *jwt;
 	struct sg_frontend_http fhttp;
 	struct sg_frontend_tcp ftcp;
 	struct sg_frontend_tls ftls;
@@ -3007,7 +3008,7 @@ static const struct sg_field agp_traffic_fields[] = {
 	{ "hostRewrite", f_agp_host_rewrite, 0 },
 	{ "rateLimit", f_agp_rate_limit, 0 },
 	{ "csrf", f_agp_csrf, 0 },
-	{ "jwtAuthentication", sg_f_auth_refused, 0 },
+	{ "jwtAuthentication", sg_f_agp_jwt_auth, offsetof(struct agp_in, jwt) },
 	{ "apiKeyAuthentication", sg_f_auth_refused, 0 },
 	{ "basicAuthentication", sg_f_auth_refused, 0 },
 	{ "extAuth", sg_f_auth_refused, 0 },
@@ -3105,6 +3106,7 @@ static int stamp_agp(struct sg_draft *b, const struct sg_res *r, const struct ag
 	ADD(ratelimits, SG_POL_LOCAL_RATE_LIMIT, "traffic", "rl-local")
 	ADD(csrf, SG_POL_CSRF, "traffic", "csrf")
 	ADD(remote_rl, SG_POL_REMOTE_RATE_LIMIT, "traffic", "rl-global")
+	ADD(jwt, SG_POL_JWT, "traffic", "jwt")
 #undef ADD
 	for (size_t i = first; i < b->cfg->npolicies; i++) {
 		struct sg_policy *p = &b->cfg->policies[i];
@@ -3166,6 +3168,9 @@ static int stamp_agp(struct sg_draft *b, const struct sg_res *r, const struct ag
 			break;
 		case SG_POL_REMOTE_RATE_LIMIT:
 			p->u.remote_rl = in->remote_rl;
+			break;
+		case SG_POL_JWT:
+			p->u.jwt = in->jwt;
 			break;
 		case SG_POL_FRONTEND_NETAUTHZ: /* standalone frontendPolicies only */
 		case SG_POL_FRONTEND_TRACING:
@@ -3279,7 +3284,7 @@ static int build_agp(struct sg_draft *b, struct sg_res *r)
 	if (!in.has_fhttp && !in.has_ftcp && !in.has_ftls && !in.has_fproxy && !in.has_timeout &&
 	    !in.has_retry && !in.has_btcp && !in.has_bhttp && !in.health && !in.btls &&
 	    !in.req_headers && !in.resp_headers && !in.cors && !in.direct && !in.host_rewrite &&
-	    !in.ratelimits && !in.csrf && !in.access && !in.remote_rl)
+	    !in.ratelimits && !in.csrf && !in.jwt && !in.access && !in.remote_rl)
 		return sg_expected(c, r->spec, "spec",
 				   "at least one of frontend, traffic, backend settings");
 	for (size_t i = 0; i < in.targets->n; i++)

@@ -168,6 +168,8 @@ static void resolve_filters(const struct sg_cfg *cfg, const struct sg_listener *
 		r->eff_filters.csrf = p->u.csrf;
 	if (!r->filters.remote_rl && (p = sg_policy_for_route(cfg, SG_POL_REMOTE_RATE_LIMIT, l, r)))
 		r->eff_filters.remote_rl = p->u.remote_rl;
+	if (!r->filters.jwt && (p = sg_policy_for_route(cfg, SG_POL_JWT, l, r)))
+		r->eff_filters.jwt = p->u.jwt;
 }
 
 /* A route's basicAuth joins the tree's list, once, for user/ to parse. */

@@ -29,6 +29,7 @@
 #include "user/base/net.h"
 #include "user/priv.h"
 #include "user/core/admit.h"
+#include "user/core/jwksfetch.h"
 #include "user/core/srclimit.h"
 #include "user/core/stats.h"
 #include "user/ctl/store.h"
@@ -123,6 +124,7 @@ static void take_config(struct gateway *g)
 	apply_log_level(g);
 	record_status(g);
 	g->cert_seen = cert_stamp(g->cfg);
+	sg_jwksfetch_start(g->cfg);
 	for (unsigned i = 0; i < g->nworkers; i++)
 		sg_worker_update(g->workers[i], g->cfg);
 }
@@ -928,6 +930,7 @@ int sg_gateway_run(const struct sg_gateway_opts *opts)
 			goto out;
 		g.cfg = sg_store_current(g.store);
 	}
+	sg_jwksfetch_start(g.cfg);
 	if (!(g.history = sg_get_history_new())) {
 		SG_ERR("out of memory");
 		goto out;

@@ -42,3 +42,19 @@ check_refuses() {
 	rc=$?
 	check "check refuses $1" "$rc $out" "1 $WORK/bad.yaml:$3"$'\n1 error: configuration invalid'
 }
+
+# jwks_server NAME FILE [tls]: tests/e2e/jwks_server.py serving FILE (over
+# HTTPS with $WORK/srv.pem and srv.key: tls), its requests logged in
+# $WORK/NAME.log; sets JP to its port.
+jwks_server() {
+	local args=("$WORK/$1.port" "$2" "$WORK/$1.log")
+	[ "${3:-}" = tls ] && args+=("$WORK/srv.pem" "$WORK/srv.key")
+	: >"$WORK/$1.log"
+	/usr/bin/python3 "$REPO_DIR/tests/e2e/jwks_server.py" "${args[@]}" 2>"$WORK/$1.err" &
+	PIDS+=("$!")
+	for _ in $(seq 100); do
+		[ -s "$WORK/$1.port" ] && break
+		sleep 0.05
+	done
+	JP=$(cat "$WORK/$1.port")
+}

@@ -9,8 +9,9 @@
 # parameter and strips it; a permissive one lets a bad cookie token pass
 # untouched. A slow client on another route is served meanwhile.
 # config_dump prints the policy as agentgateway does (key ids, never keys);
-# `check` refuses a JWKS URL, a bad JWKS and AgentgatewayPolicy's
-# jwtAuthentication, by name.
+# `check` refuses a bad JWKS, and an AgentgatewayPolicy's
+# jwtAuthentication without providers (remote JWKS:
+# http-auth-jwks-remote.sh; the policy: http-auth-jwt-k8s.sh).
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/authlib.sh"
 
@@ -142,8 +143,6 @@ stop_gateway
 echo '{"keys": [{"kty": "oct", "kid": "h", "k": "c2VjcmV0"}]}' >"$WORK/hmac.json"
 check_refuses "an HMAC key in a JWKS" "jwtAuth: {issuer: i, jwks: {file: $WORK/hmac.json}}" \
 	"6:18: jwtAuth: issuer i: jwks $WORK/hmac.json: key \"h\": unsupported kty (supported: RSA, EC, OKP[Ed25519])"
-check_refuses "a remote JWKS" "jwtAuth: {issuer: i, jwks: {url: https://x/jwks}}" \
-	"6:42: binds[0].listeners[0].routes[0].policies.jwtAuth.jwks.url: not supported (remote JWKS are not fetched yet): give the keys inline or as a file"
 cat >"$WORK/agp.yaml" <<'YAML'
 apiVersion: agentgateway.dev/v1alpha1
 kind: AgentgatewayPolicy
@@ -154,6 +153,6 @@ spec:
     jwtAuthentication: {providers: []}
 YAML
 out=$("$SG_BIN" check -c "$WORK/agp.yaml" 2>&1)
-check "check refuses AgentgatewayPolicy traffic.jwtAuthentication by name" "$? $out" \
-	"1 $WORK/agp.yaml:7:24: spec.traffic.jwtAuthentication: not supported (not read from an AgentgatewayPolicy yet: use the standalone jwtAuth)"$'\n1 error: configuration invalid'
+check "check refuses AgentgatewayPolicy traffic.jwtAuthentication without providers (the CRD's MinItems)" "$? $out" \
+	"1 $WORK/agp.yaml:7:36: spec.traffic.jwtAuthentication.providers: expected 1 to 64 providers, got an empty list"$'\n1 error: configuration invalid'
 finish

@@ -19,6 +19,7 @@
 #include "config/auth.h"
 #include "config/diag.h"
 #include "user/base/base64url.h"
+#include "user/auth/jwksremote.h"
 #include "user/base/json.h"
 
 /* s[0..len), base64url, decoded into a new buffer (NUL-terminated, *out_len
@@ -336,11 +337,13 @@ fail:
 
 /* ---- a jwtAuth's keys, compiled once per config --------------------------- */
 
-/* What rt->p holds: each provider's keys, and an id no other compiled
- * jwtAuth has (cache entries name it, not a pointer that may be reused). */
+/* What rt->p holds: each provider's keys (a remote provider's: NULL, its
+ * remote's instead), and an id no other compiled jwtAuth has (cache
+ * entries name it, not a pointer that may be reused). */
 struct compiled {
 	uint64_t id;
 	size_t n;
+	struct sg_jwks_remote **remote; /* NULL: no remote provider */
 	struct sg_jwks *keys[];
 };
 
@@ -348,9 +351,35 @@ static void compiled_free(void *p)
 {
 	struct compiled *c = p;
 
-	for (size_t i = 0; i < c->n; i++)
+	for (size_t i = 0; i < c->n; i++) {
 		sg_jwks_free(c->keys[i]);
+		if (c->remote)
+			sg_jwks_remote_release(c->remote[i]);
+	}
+	free(c->remote);
 	free(c);
+}
+
+/* Provider i's keys: its own, or its remote's as last fetched. */
+static const struct sg_jwks *keys_of(const struct compiled *c, size_t i)
+{
+	if (c->remote && c->remote[i])
+		return sg_jwks_remote_keys(c->remote[i]);
+	return c->keys[i];
+}
+
+/* A remote provider: its remote made (not fetching yet). */
+static int compile_remote(struct compiled *c, size_t i, const struct sg_jwt_provider *p,
+			  struct sg_diag *d)
+{
+	if (!c->remote && !(c->remote = calloc(c->n, sizeof(c->remote[0]))))
+		goto nomem;
+	if (!(c->remote[i] = sg_jwks_remote_new(p->jwks_url, p->jwks_refresh_ms)))
+		goto nomem;
+	return 0;
+nomem:
+	sg_diag_err(d, p->at, "jwtAuth: out of memory");
+	return -1;
 }
 
 static int compile(const struct sg_jwt_auth *j, struct sg_diag *d)
@@ -369,7 +398,10 @@ static int compile(const struct sg_jwt_auth *j, struct sg_diag *d)
 	for (size_t i = 0; i < j->nproviders; i++) {
 		const struct sg_jwt_provider *p = &j->providers[i];
 
-		if (sg_jwks_parse(p->jwks, p->jwks_len, &c->keys[i], why, sizeof(why)) < 0) {
+		if (p->jwks_url) {
+			if (compile_remote(c, i, p, d) < 0)
+				ret = -1;
+		} else if (sg_jwks_parse(p->jwks, p->jwks_len, &c->keys[i], why, sizeof(why)) < 0) {
 			sg_diag_err(d, p->at, "jwtAuth: issuer %s: jwks%s%s: %s", p->issuer,
 				    p->jwks_file ? " " : "", p->jwks_file ? p->jwks_file : "", why);
 			ret = -1;
@@ -398,7 +430,14 @@ const struct sg_jwks *sg_jwt_keys(const struct sg_jwt_auth *j, size_t i)
 {
 	const struct compiled *c = j->rt ? j->rt->p : NULL;
 
-	return c && i < c->n ? c->keys[i] : NULL;
+	return c && i < c->n ? keys_of(c, i) : NULL;
+}
+
+struct sg_jwks_remote *sg_jwt_remote(const struct sg_jwt_auth *j, size_t i)
+{
+	const struct compiled *c = j->rt ? j->rt->p : NULL;
+
+	return c && c->remote && i < c->n ? c->remote[i] : NULL;
 }
 
 /* ---- results --------------------------------------------------------------- */
@@ -597,13 +636,33 @@ static const struct jwk *find_key(const struct sg_jwt_auth *j, const char *kid,
 {
 	const struct compiled *c = j->rt ? j->rt->p : NULL;
 
-	for (size_t i = 0; c && i < c->n; i++)
-		for (size_t k = 0; c->keys[i] && k < c->keys[i]->n; k++)
-			if (!strcmp(c->keys[i]->keys[k].kid, kid)) {
+	for (size_t i = 0; c && i < c->n; i++) {
+		const struct sg_jwks *ks = keys_of(c, i);
+
+		for (size_t k = 0; ks && k < ks->n; k++)
+			if (!strcmp(ks->keys[k].kid, kid)) {
 				*p = &j->providers[i];
-				return &c->keys[i]->keys[k];
+				return &ks->keys[k];
 			}
+	}
+	/* a kid no key has: a remote JWKS may have rotated, fetch it again */
+	for (size_t i = 0; c && c->remote && i < c->n; i++)
+		if (c->remote[i])
+			sg_jwks_remote_kick(c->remote[i]);
 	return NULL;
+}
+
+/* The cache's key for c: its id, changed by each fetch of a remote
+ * provider's keys (a token verified with a key since withdrawn is verified
+ * again). */
+static uint64_t cache_id(const struct compiled *c)
+{
+	uint64_t id = c->id;
+
+	for (size_t i = 0; c->remote && i < c->n; i++)
+		if (c->remote[i])
+			id += sg_jwks_remote_version(c->remote[i]) * 0x9e3779b97f4a7c15ULL;
+	return id;
 }
 
 /* A JSON object out of base64url part s[0..len), or NULL. */
@@ -732,7 +791,7 @@ int sg_jwt_check(struct sg_jwt_cache *cache, const struct sg_jwt_auth *j, const 
 		 size_t len, int64_t now, struct sg_jwt_claims **out, struct sg_jwt_result *r)
 {
 	const struct compiled *comp = j->rt ? j->rt->p : NULL;
-	uint64_t id = comp ? comp->id : 0;
+	uint64_t id = comp ? cache_id(comp) : 0;
 	size_t s = slot_of(token, len, id);
 	struct sg_jwt_claims *c = cache->slot[s];
 

@@ -17,6 +17,7 @@
 
 struct sg_diag;
 struct sg_json;
+struct sg_jwks_remote;
 
 /* Clock skew allowed on exp, nbf and iat (jsonwebtoken's default). */
 #define SG_JWT_LEEWAY_S 60
@@ -43,8 +44,13 @@ const char *sg_jwks_kid(const struct sg_jwks *k, size_t i);
  * in d ("file:line:col: ...jwks: key \"k\": why"): such a config must not
  * go in force. */
 int sg_jwt_prepare(const struct sg_cfg *cfg, struct sg_diag *d);
-/* Provider i's keys of j once prepared, else NULL. */
+/* Provider i's keys of j once prepared, else NULL (a remote provider's:
+ * as last fetched, NULL before; valid for SG_JWKS_RETIRE_MS). */
 const struct sg_jwks *sg_jwt_keys(const struct sg_jwt_auth *j, size_t i);
+/* Provider i's remote (jwks {url}) once prepared, else NULL: its fetching
+ * is started by the gateway when the config goes in force
+ * (user/core/jwksfetch.h). */
+struct sg_jwks_remote *sg_jwt_remote(const struct sg_jwt_auth *j, size_t i);
 
 /* Why a token was refused: agentgateway's TokenError. */
 enum sg_jwt_error {

@@ -95,17 +95,21 @@ static void stop_calls(struct sg_request *r)
 	r->rl = NULL;
 }
 
+/* Why r failed as kind: a route policy's refusal says why (jwtAuth), else
+ * the attempt's cause. For the answer and the access log alike. */
+static const char *fail_cause(const struct sg_request *r, enum sg_fail kind, int err)
+{
+	return r->plan.cause && kind == r->plan.refusal ? r->plan.cause
+							: sg_attempt_cause(&r->at, kind, err);
+}
+
 void sg_request_fail(struct sg_request *r, enum sg_fail kind, int err)
 {
 	uint16_t status = sg_fail_status(kind);
 	struct sg_grpc_failure g;
 	struct sg_h1_edit edit;
 	char body[256];
-
-	/* a route policy's refusal says why (jwtAuth) */
-	const char *cause = r->plan.cause && kind == r->plan.refusal
-				    ? r->plan.cause
-				    : sg_attempt_cause(&r->at, kind, err);
+	const char *cause = fail_cause(r, kind, err);
 
 	stop_calls(r); /* the services are not waited for any longer */
 	sg_timer_stop(r->ctx->loop, &r->delay);
@@ -598,9 +602,8 @@ void sg_request_log(struct sg_request *r, uint64_t uncounted_in, uint64_t uncoun
 	};
 	if (r->failed) {
 		e.reason = sg_fail_name(r->fail_kind);
-		e.error = sg_fail_body(r->fail_kind,
-				       sg_attempt_cause(&r->at, r->fail_kind, r->fail_err), error,
-				       sizeof(error));
+		e.error = sg_fail_body(r->fail_kind, fail_cause(r, r->fail_kind, r->fail_err),
+				       error, sizeof(error));
 	}
 	r->logged = true;
 	if (r->trace)

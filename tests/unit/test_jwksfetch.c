@@ -1,0 +1,248 @@
+/* user/core/jwksfetch.c against a real loopback HTTP server on a thread of
+ * the test: what the GET sends, the bodies it reads (Content-Length,
+ * chunked, close-delimited), max-age, and its failures by name; and
+ * user/auth/jwksremote.c fetching through it: keys appear, a kid miss
+ * fetches again, bounded. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "tests/unit/dialer.h"
+#include "user/auth/jwksremote.h"
+#include "user/auth/jwt.h"
+#include "user/core/jwksfetch.h"
+
+#define JWKS                                                                                       \
+	"{\"keys\":[{\"kty\":\"OKP\",\"kid\":\"k1\",\"crv\":\"Ed25519\","                          \
+	"\"x\":\"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo\"}]}"
+
+/* A server answering each connection with `answer` after reading the
+ * request head, which it keeps (the last one) in `head`; counts requests. */
+struct server {
+	int fd;
+	uint16_t port;
+	const char *answer;
+	char head[2048];
+	int requests;
+	pthread_t t;
+	pthread_mutex_t mu;
+};
+
+static void *serve(void *arg)
+{
+	struct server *s = arg;
+	int c;
+
+	while ((c = accept(s->fd, NULL, NULL)) != -1) {
+		char buf[2048];
+		size_t n = 0;
+		ssize_t k;
+
+		while (n < sizeof(buf) - 1 && (k = read(c, buf + n, sizeof(buf) - 1 - n)) > 0) {
+			n += (size_t)k;
+			buf[n] = '\0';
+			if (strstr(buf, "\r\n\r\n"))
+				break;
+		}
+		pthread_mutex_lock(&s->mu);
+		memcpy(s->head, buf, n + 1);
+		s->requests++;
+		pthread_mutex_unlock(&s->mu);
+		if (write(c, s->answer, strlen(s->answer)) < 0)
+			break;
+		close(c);
+	}
+	return NULL;
+}
+
+static void server_start(struct server *s, const char *answer)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t len = sizeof(a);
+
+	memset(s, 0, sizeof(*s));
+	s->answer = answer;
+	pthread_mutex_init(&s->mu, NULL);
+	s->fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	assert_int_equal(bind(s->fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	assert_int_equal(listen(s->fd, 16), 0);
+	assert_int_equal(getsockname(s->fd, (struct sockaddr *)&a, &len), 0);
+	s->port = ntohs(a.sin_port);
+	assert_int_equal(pthread_create(&s->t, NULL, serve, s), 0);
+}
+
+static void server_stop(struct server *s)
+{
+	shutdown(s->fd, SHUT_RDWR);
+	pthread_join(s->t, NULL);
+	close(s->fd);
+}
+
+static int requests(struct server *s)
+{
+	int n;
+
+	pthread_mutex_lock(&s->mu);
+	n = s->requests;
+	pthread_mutex_unlock(&s->mu);
+	return n;
+}
+
+/* GET http://127.0.0.1:<port><path>: its return, body and err. */
+static int get(const struct server *s, const char *path, char **body, size_t *len, int64_t *ttl,
+	       char *err)
+{
+	char url[128];
+
+	snprintf(url, sizeof(url), "http://127.0.0.1:%u%s", s->port, path);
+	*body = NULL;
+	err[0] = '\0';
+	return sg_jwksfetch_get(url, body, len, ttl, err, 256);
+}
+
+static void test_jwksfetch_content_length_and_max_age(void **state)
+{
+	struct server s;
+	char *body, err[256], want[256];
+	size_t len;
+	int64_t ttl;
+
+	(void)state;
+	server_start(&s, "HTTP/1.1 200 OK\r\nContent-Length: 5\r\nCache-Control: public, "
+			 "max-age=120\r\n\r\nhello");
+	assert_int_equal(get(&s, "/keys?x=1", &body, &len, &ttl, err), 0);
+	assert_int_equal(len, 5);
+	assert_string_equal(body, "hello");
+	assert_int_equal(ttl, 120000);
+	snprintf(want, sizeof(want),
+		 "GET /keys?x=1 HTTP/1.1\r\nHost: 127.0.0.1:%u\r\nAccept: application/json\r\n"
+		 "User-Agent: splicegate\r\nConnection: close\r\n\r\n",
+		 s.port);
+	assert_string_equal(s.head, want);
+	free(body);
+	server_stop(&s);
+}
+
+static void test_jwksfetch_chunked_and_close_delimited(void **state)
+{
+	struct server s;
+	char *body, err[256];
+	size_t len;
+	int64_t ttl;
+
+	(void)state;
+	server_start(&s, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nCache-Control: "
+			 "no-store, max-age=9\r\n\r\n3\r\nabc\r\n4\r\ndefg\r\n0\r\n\r\n");
+	assert_int_equal(get(&s, "", &body, &len, &ttl, err), 0);
+	assert_string_equal(body, "abcdefg");
+	assert_int_equal(ttl, 0);
+	assert_non_null(strstr(s.head, "GET / HTTP/1.1\r\n"));
+	free(body);
+	server_stop(&s);
+
+	server_start(&s, "HTTP/1.0 200 OK\r\n\r\nuntil the end");
+	assert_int_equal(get(&s, "/", &body, &len, &ttl, err), 0);
+	assert_string_equal(body, "until the end");
+	free(body);
+	server_stop(&s);
+}
+
+static void test_jwksfetch_failures_say_why(void **state)
+{
+	struct server s;
+	char *body, err[256], want[128];
+	size_t len;
+	int64_t ttl;
+	uint16_t port = free_port();
+
+	(void)state;
+	server_start(&s, "HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\n\r\n");
+	assert_int_equal(get(&s, "/", &body, &len, &ttl, err), -1);
+	assert_string_equal(err, "status 503");
+	server_stop(&s);
+
+	server_start(&s, "HTTP/1.1 200 OK\r\nContent-Length: 2000000\r\n\r\n");
+	assert_int_equal(get(&s, "/", &body, &len, &ttl, err), -1);
+	assert_string_equal(err, "answer over 1048576 bytes");
+	server_stop(&s);
+
+	server_start(&s, "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nshort");
+	assert_int_equal(get(&s, "/", &body, &len, &ttl, err), -1);
+	assert_string_equal(err, "the answer ended early");
+	server_stop(&s);
+
+	server_start(&s, "SSH-2.0-OpenSSH\r\n");
+	assert_int_equal(get(&s, "/", &body, &len, &ttl, err), -1);
+	assert_string_equal(err, "not an HTTP/1.1 answer");
+	s.port = port; /* nothing listens there */
+	assert_int_equal(get(&s, "/", &body, &len, &ttl, err), -1);
+	snprintf(want, sizeof(want), "connect 127.0.0.1:%u: Connection refused", port);
+	assert_string_equal(err, want);
+	server_stop(&s);
+}
+
+/* Waits up to WAIT_MS for cond. */
+#define EVENTUALLY(cond)                                                                           \
+	do {                                                                                       \
+		uint64_t until_ = now_ms() + WAIT_MS;                                              \
+		while (!(cond) && now_ms() < until_)                                               \
+			usleep(10000);                                                             \
+	} while (0)
+
+static void test_jwksremote_fetches_and_refetches_on_a_kid_miss(void **state)
+{
+	struct server s;
+	struct sg_jwks_remote *r;
+	char url[128];
+	uint64_t v;
+
+	(void)state;
+	server_start(&s, "HTTP/1.1 200 OK\r\nContent-Length: "
+			 "101"
+			 "\r\n\r\n" JWKS);
+	assert_int_equal(strlen(JWKS), 101);
+	snprintf(url, sizeof(url), "http://127.0.0.1:%u/jwks", s.port);
+	r = sg_jwks_remote_new(url, 0);
+	assert_non_null(r);
+	assert_null(sg_jwks_remote_keys(r));
+	assert_int_equal(requests(&s), 0); /* nothing fetched before it starts */
+	assert_int_equal(sg_jwks_remote_start(r, sg_jwksfetch_get), 0);
+	assert_int_equal(sg_jwks_remote_start(r, sg_jwksfetch_get), 0);
+	EVENTUALLY(sg_jwks_remote_keys(r));
+	assert_non_null(sg_jwks_remote_keys(r));
+	assert_string_equal(sg_jwks_kid(sg_jwks_remote_keys(r), 0), "k1");
+	v = sg_jwks_remote_version(r);
+	assert_int_equal(requests(&s), 1);
+
+	/* many misses: one more fetch, not sooner than SG_JWKS_KICK_MS */
+	for (int i = 0; i < 100; i++)
+		sg_jwks_remote_kick(r);
+	EVENTUALLY(sg_jwks_remote_version(r) != v);
+	assert_int_equal(sg_jwks_remote_version(r), v + 1);
+	assert_int_equal(requests(&s), 2);
+	sg_jwks_remote_release(r);
+	server_stop(&s);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_jwksfetch_content_length_and_max_age),
+		cmocka_unit_test(test_jwksfetch_chunked_and_close_delimited),
+		cmocka_unit_test(test_jwksfetch_failures_say_why),
+		cmocka_unit_test(test_jwksremote_fetches_and_refetches_on_a_kid_miss),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

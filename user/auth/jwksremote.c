@@ -1,0 +1,249 @@
+/* Remote JWKS (the contract is jwksremote.h): one thread per URL sleeps
+ * until the keys are due, or a kid miss asks, fetches, parses, and swaps
+ * the pointer workers read. Old keys are not reference-counted (that would
+ * cost every verification an atomic pair on a shared line): they are kept
+ * SG_JWKS_RETIRE_MS, longer than any verification holds them. */
+#include "user/auth/jwksremote.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "user/auth/jwt.h"
+#include "user/base/log.h"
+
+/* agentgateway's resource manager: JWKS_TTL, MIN_HTTP_REFRESH,
+ * FAILED_HTTP_REFRESH. */
+#define TTL_DEFAULT_MS (15 * 60 * 1000)
+#define TTL_MIN_MS (60 * 1000)
+#define FAIL_MAX_MS (15 * 1000)
+
+struct retired {
+	struct sg_jwks *keys;
+	int64_t at_ms;
+	struct retired *next;
+};
+
+/* Shared by the config (until sg_jwks_remote_release) and the thread
+ * (until it exits): refs counts them, under mu. */
+struct sg_jwks_remote {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	char *url;
+	struct sg_jwks *keys; /* written under mu, read by any thread atomically */
+	uint64_t version;     /* likewise */
+	struct retired *retired;
+	sg_jwks_get_fn get;
+	int64_t refresh_ms; /* when an answer names no max-age */
+	int refs;
+	bool started, stop, kick;
+};
+
+static int64_t mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+struct sg_jwks_remote *sg_jwks_remote_new(const char *url, int64_t refresh_ms)
+{
+	struct sg_jwks_remote *r = calloc(1, sizeof(*r));
+	pthread_condattr_t ca;
+
+	if (!r || !(r->url = strdup(url))) {
+		free(r);
+		return NULL;
+	}
+	pthread_mutex_init(&r->mu, NULL);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&r->cv, &ca);
+	pthread_condattr_destroy(&ca);
+	r->refs = 1;
+	r->refresh_ms = refresh_ms > 0 ? refresh_ms : TTL_DEFAULT_MS;
+	return r;
+}
+
+/* Frees what retired before `before` (all of it: INT64_MAX). Under mu. */
+static void reap(struct sg_jwks_remote *r, int64_t before)
+{
+	struct retired **pp = &r->retired;
+
+	while (*pp) {
+		struct retired *x = *pp;
+
+		if (x->at_ms < before) {
+			*pp = x->next;
+			sg_jwks_free(x->keys);
+			free(x);
+		} else {
+			pp = &x->next;
+		}
+	}
+}
+
+static void put(struct sg_jwks_remote *r)
+{
+	bool last;
+
+	pthread_mutex_lock(&r->mu);
+	last = --r->refs == 0;
+	pthread_mutex_unlock(&r->mu);
+	if (!last)
+		return;
+	reap(r, INT64_MAX);
+	sg_jwks_free(r->keys);
+	pthread_cond_destroy(&r->cv);
+	pthread_mutex_destroy(&r->mu);
+	free(r->url);
+	free(r);
+}
+
+void sg_jwks_remote_release(struct sg_jwks_remote *r)
+{
+	if (!r)
+		return;
+	pthread_mutex_lock(&r->mu);
+	r->stop = true;
+	pthread_cond_signal(&r->cv);
+	pthread_mutex_unlock(&r->mu);
+	put(r);
+}
+
+const struct sg_jwks *sg_jwks_remote_keys(const struct sg_jwks_remote *r)
+{
+	return __atomic_load_n(&r->keys, __ATOMIC_ACQUIRE);
+}
+
+uint64_t sg_jwks_remote_version(const struct sg_jwks_remote *r)
+{
+	return __atomic_load_n(&r->version, __ATOMIC_ACQUIRE);
+}
+
+const char *sg_jwks_remote_url(const struct sg_jwks_remote *r)
+{
+	return r->url;
+}
+
+void sg_jwks_remote_kick(struct sg_jwks_remote *r)
+{
+	pthread_mutex_lock(&r->mu);
+	if (!r->kick) {
+		r->kick = true;
+		pthread_cond_signal(&r->cv);
+	}
+	pthread_mutex_unlock(&r->mu);
+}
+
+/* One fetch: the new keys published (the old ones retired), or why not
+ * logged. Returns how long until the next one is due, in ms. */
+static int64_t fetch(struct sg_jwks_remote *r, unsigned *fails)
+{
+	struct sg_jwks *ks = NULL;
+	char err[256] = "", *body = NULL;
+	size_t len = 0;
+	int64_t ttl = 0;
+	struct retired *old;
+
+	if (r->get(r->url, &body, &len, &ttl, err, sizeof(err)) == 0 &&
+	    sg_jwks_parse(body, len, &ks, err, sizeof(err)) < 0)
+		ks = NULL;
+	free(body);
+	if (!ks) {
+		int64_t wait = (int64_t)1000 << (*fails < 4 ? *fails : 4);
+
+		(*fails)++;
+		SG_WARN("jwtAuth: jwks %s: %s (the keys in force kept; next try in %lld ms)",
+			r->url, err[0] ? err : "not a JWKS",
+			(long long)(wait < FAIL_MAX_MS ? wait : FAIL_MAX_MS));
+		return wait < FAIL_MAX_MS ? wait : FAIL_MAX_MS;
+	}
+	*fails = 0;
+	old = calloc(1, sizeof(*old));
+	pthread_mutex_lock(&r->mu);
+	if (old && r->keys) {
+		old->keys = r->keys;
+		old->at_ms = mono_ms();
+		old->next = r->retired;
+		r->retired = old;
+		old = NULL;
+	}
+	/* Without memory to retire them the old keys stay reachable: leaked
+	 * rather than freed under a reader. */
+	__atomic_store_n(&r->keys, ks, __ATOMIC_RELEASE);
+	__atomic_add_fetch(&r->version, 1, __ATOMIC_RELEASE);
+	pthread_mutex_unlock(&r->mu);
+	free(old);
+	SG_INFO("jwtAuth: jwks %s: %zu keys loaded", r->url, sg_jwks_count(ks));
+	if (ttl <= 0)
+		ttl = r->refresh_ms;
+	return ttl < TTL_MIN_MS ? TTL_MIN_MS : ttl;
+}
+
+static void *remote_main(void *arg)
+{
+	struct sg_jwks_remote *r = arg;
+	int64_t next = 0, last = -SG_JWKS_KICK_MS;
+	unsigned fails = 0;
+
+	pthread_mutex_lock(&r->mu);
+	while (!r->stop) {
+		int64_t now = mono_ms(), due = next;
+		struct timespec ts;
+
+		if (r->kick && last + SG_JWKS_KICK_MS < due)
+			due = last + SG_JWKS_KICK_MS;
+		if (now < due) {
+			ts.tv_sec = due / 1000;
+			ts.tv_nsec = (due % 1000) * 1000000;
+			pthread_cond_timedwait(&r->cv, &r->mu, &ts);
+			continue;
+		}
+		r->kick = false;
+		last = now;
+		pthread_mutex_unlock(&r->mu);
+		next = now + fetch(r, &fails);
+		pthread_mutex_lock(&r->mu);
+		reap(r, mono_ms() - SG_JWKS_RETIRE_MS);
+	}
+	pthread_mutex_unlock(&r->mu);
+	put(r);
+	return NULL;
+}
+
+int sg_jwks_remote_start(struct sg_jwks_remote *r, sg_jwks_get_fn get)
+{
+	sigset_t all, old;
+	pthread_attr_t at;
+	pthread_t t;
+	int rc = 0;
+
+	pthread_mutex_lock(&r->mu);
+	if (r->started)
+		goto out;
+	r->get = get;
+	r->refs++;
+	/* signals are the main thread's: the new one starts with all blocked */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	pthread_attr_init(&at);
+	pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
+	rc = pthread_create(&t, &at, remote_main, r);
+	pthread_attr_destroy(&at);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (rc) {
+		r->refs--;
+		rc = -rc;
+		goto out;
+	}
+	r->started = true;
+out:
+	pthread_mutex_unlock(&r->mu);
+	return rc;
+}

@@ -1,0 +1,320 @@
+/* Remote JWKS over the gateway's HTTP/1.1 client (the contract is
+ * jwksfetch.h): one GET per fetch on a connection of its own, closed
+ * after ("Connection: close"), with non-blocking sockets and poll(2)
+ * against one deadline, on the remote's thread. */
+#include "user/core/jwksfetch.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "policy/failure.h"
+#include "user/auth/jwksremote.h"
+#include "user/auth/jwt.h"
+#include "user/base/dns.h"
+#include "user/base/log.h"
+#include "user/codec/h1.h"
+#include "user/codec/h1chunk.h"
+#include "user/tls/tls.h"
+
+/* One fetch under way. */
+struct get {
+	const char *url;
+	char host[256], path[2048];
+	uint16_t port;
+	bool tls;
+	int fd;
+	struct sg_tls_client *client;
+	struct sg_tls *t;
+	int64_t deadline;
+	char *err;
+	size_t errlen;
+	char *buf; /* what was read: head, then body */
+	size_t len, cap;
+};
+
+static int64_t mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+__attribute__((format(printf, 2, 3))) static int fail(struct get *g, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(g->err, g->errlen, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+/* http[s]://host[:port][/path] into g (the config checked the scheme). */
+static int parse_url(struct get *g)
+{
+	const char *u = g->url, *a, *end, *colon = NULL;
+	unsigned long port;
+
+	g->tls = !strncmp(u, "https://", 8);
+	a = u + (g->tls ? 8 : 7);
+	end = a + strcspn(a, "/?");
+	if (*a == '[') { /* an IPv6 literal */
+		const char *close = memchr(a, ']', (size_t)(end - a));
+
+		if (!close || close - a - 1 >= (long)sizeof(g->host))
+			return fail(g, "bad host in %s", u);
+		memcpy(g->host, a + 1, (size_t)(close - a - 1));
+		g->host[close - a - 1] = '\0';
+		colon = close[1] == ':' ? close + 1 : NULL;
+	} else {
+		colon = memchr(a, ':', (size_t)(end - a));
+		if ((colon ? colon : end) - a >= (long)sizeof(g->host) ||
+		    (colon ? colon : end) == a)
+			return fail(g, "bad host in %s", u);
+		memcpy(g->host, a, (size_t)((colon ? colon : end) - a));
+		g->host[(colon ? colon : end) - a] = '\0';
+	}
+	port = g->tls ? 443 : 80;
+	if (colon) {
+		char *e;
+
+		port = strtoul(colon + 1, &e, 10);
+		if (e != end || port == 0 || port > 65535)
+			return fail(g, "bad port in %s", u);
+	}
+	g->port = (uint16_t)port;
+	snprintf(g->path, sizeof(g->path), "%s%s", *end == '/' ? "" : "/", end);
+	return 0;
+}
+
+/* Waits until fd is ready for `events`, within the deadline. */
+static int wait_fd(struct get *g, short events, const char *what)
+{
+	struct pollfd pfd = { g->fd, events, 0 };
+	int64_t left = g->deadline - mono_ms();
+	int n;
+
+	do
+		n = left > 0 ? poll(&pfd, 1, (int)left) : 0;
+	while (n == -1 && errno == EINTR && (left = g->deadline - mono_ms()) > 0);
+	if (n == 0)
+		return fail(g, "%s: timed out after %d ms", what, SG_JWKSFETCH_TIMEOUT_MS);
+	return n < 0 ? fail(g, "%s: %s", what, strerror(errno)) : 0;
+}
+
+static int dial(struct get *g)
+{
+	struct sg_dns_addrs addrs;
+	int rc = sg_dns_lookup(g->host, g->port, 0, &addrs), soerr = 0;
+	socklen_t sl = sizeof(soerr);
+
+	if (rc)
+		return fail(g, "%s: %s", g->host, sg_fail_cause(rc));
+	/* the first address only: a JWKS host is one service */
+	g->fd = socket(addrs.ss[0].ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (g->fd == -1)
+		return fail(g, "socket: %s", strerror(errno));
+	if (connect(g->fd, (struct sockaddr *)&addrs.ss[0], addrs.len[0]) == -1) {
+		if (errno != EINPROGRESS)
+			return fail(g, "connect %s:%u: %s", g->host, g->port, strerror(errno));
+		if (wait_fd(g, POLLOUT, "connect") < 0)
+			return -1;
+		if (getsockopt(g->fd, SOL_SOCKET, SO_ERROR, &soerr, &sl) == -1 || soerr)
+			return fail(g, "connect %s:%u: %s", g->host, g->port,
+				    strerror(soerr ? soerr : errno));
+	}
+	return 0;
+}
+
+static int handshake(struct get *g)
+{
+	static const struct sg_backend_tls system_cas;
+	char why[200];
+	uint32_t want = 0;
+	int rc;
+
+	g->client = sg_tls_client_new(&system_cas, false, why, sizeof(why));
+	if (!g->client)
+		return fail(g, "tls: %s", why);
+	g->t = sg_tls_connect(g->client, g->fd, g->host);
+	if (!g->t)
+		return fail(g, "tls: out of memory");
+	while ((rc = sg_tls_handshake(g->t, &want, why, sizeof(why))) == 0)
+		if (wait_fd(g, (short)want, "tls handshake") < 0)
+			return -1;
+	return rc < 0 ? fail(g, "tls: %s", why) : 0;
+}
+
+static int send_all(struct get *g, const char *p, size_t n)
+{
+	while (n) {
+		ssize_t k = sg_sock_send(g->t, g->fd, p, n, MSG_NOSIGNAL);
+
+		if (k > 0) {
+			p += k;
+			n -= (size_t)k;
+		} else if (k == -1 && errno == EAGAIN) {
+			if (wait_fd(g, POLLOUT, "send") < 0)
+				return -1;
+		} else if (k == -1 && errno != EINTR) {
+			return fail(g, "send: %s", strerror(errno));
+		}
+	}
+	return 0;
+}
+
+/* More bytes into g->buf: > 0, 0 at EOF, -1 failed (err set). */
+static ssize_t more(struct get *g)
+{
+	for (;;) {
+		ssize_t k;
+
+		if (g->len == g->cap)
+			return fail(g, "answer over %d bytes", SG_JWKSFETCH_MAX_BODY);
+		k = sg_sock_recv(g->t, g->fd, g->buf + g->len, g->cap - g->len, 0);
+		if (k >= 0) {
+			g->len += (size_t)k;
+			return k;
+		}
+		if (errno == EAGAIN) {
+			if (wait_fd(g, POLLIN, "read") < 0)
+				return -1;
+		} else if (errno != EINTR) {
+			return fail(g, "read: %s", strerror(errno));
+		}
+	}
+}
+
+/* Cache-Control's max-age in ms (0: none, or no-cache / no-store). */
+static int64_t max_age(const struct sg_h1_resp *resp)
+{
+	const struct sg_h1_span *cc = sg_h1_resp_header(resp, "cache-control");
+	char v[256];
+	const char *m;
+
+	if (!cc || cc->len >= sizeof(v))
+		return 0;
+	memcpy(v, cc->p, cc->len);
+	v[cc->len] = '\0';
+	if (strcasestr(v, "no-cache") || strcasestr(v, "no-store") ||
+	    !(m = strcasestr(v, "max-age=")))
+		return 0;
+	return strtoll(m + 8, NULL, 10) * 1000;
+}
+
+/* The body after the head at g->buf[head..len), read to its end. */
+static int body(struct get *g, const struct sg_h1_resp *resp, size_t head, char **out,
+		size_t *outlen)
+{
+	enum sg_h1_body kind = sg_h1_response_body(resp, false);
+	struct sg_h1_chunked st = { 0 };
+	size_t at = head, n = 0;
+	bool done = false;
+	ssize_t k = 1;
+
+	if (kind == SG_H1_BODY_LENGTH && resp->content_length > SG_JWKSFETCH_MAX_BODY)
+		return fail(g, "answer over %d bytes", SG_JWKSFETCH_MAX_BODY);
+	while (!done) {
+		if (kind == SG_H1_BODY_LENGTH)
+			done = g->len - head >= (size_t)resp->content_length;
+		while (kind == SG_H1_BODY_CHUNKED && !done && at < g->len) {
+			struct sg_h1_span d;
+			ssize_t c = sg_h1_chunked_decode(&st, g->buf + at, g->len - at, &d, &done);
+
+			if (c < 0)
+				return fail(g, "malformed chunked body");
+			/* the data moves down over the framing already read */
+			memmove(g->buf + head + n, d.p, d.len);
+			n += d.len;
+			at += (size_t)c;
+		}
+		if (done || kind == SG_H1_BODY_NONE || (k = more(g)) <= 0)
+			break;
+	}
+	if (k < 0)
+		return -1;
+	if (!done && kind != SG_H1_BODY_CLOSE && kind != SG_H1_BODY_NONE)
+		return fail(g, "the answer ended early");
+	n = kind == SG_H1_BODY_CHUNKED	? n
+	    : kind == SG_H1_BODY_LENGTH ? (size_t)resp->content_length
+					: g->len - head;
+	if (!(*out = malloc(n + 1)))
+		return fail(g, "out of memory");
+	memcpy(*out, g->buf + head, n);
+	(*out)[n] = '\0';
+	*outlen = n;
+	return 0;
+}
+
+static int exchange(struct get *g, char **out, size_t *outlen, int64_t *ttl_ms)
+{
+	struct sg_h1_header h[64];
+	struct sg_h1_resp resp = { .headers = h, .headers_cap = 64 };
+	char req[2600];
+	int n = snprintf(req, sizeof(req),
+			 "GET %s HTTP/1.1\r\nHost: %s%s%s:%u\r\nAccept: application/json\r\n"
+			 "User-Agent: splicegate\r\nConnection: close\r\n\r\n",
+			 g->path, strchr(g->host, ':') ? "[" : "", g->host,
+			 strchr(g->host, ':') ? "]" : "", g->port);
+	enum sg_h1_result rc = SG_H1_PARTIAL;
+
+	if (n < 0 || (size_t)n >= sizeof(req))
+		return fail(g, "URL too long");
+	if (send_all(g, req, (size_t)n) < 0)
+		return -1;
+	while (rc == SG_H1_PARTIAL) {
+		ssize_t k = more(g);
+
+		if (k <= 0)
+			return k < 0 ? -1 : fail(g, "closed before an answer");
+		rc = sg_h1_parse_response(g->buf, g->len, 64, &resp);
+	}
+	if (rc != SG_H1_DONE)
+		return fail(g, "not an HTTP/1.1 answer");
+	if (resp.status != 200)
+		return fail(g, "status %u", resp.status);
+	*ttl_ms = max_age(&resp);
+	return body(g, &resp, resp.head_len, out, outlen);
+}
+
+int sg_jwksfetch_get(const char *url, char **out, size_t *outlen, int64_t *ttl_ms, char *err,
+		     size_t errlen)
+{
+	struct get g = { .url = url, .fd = -1, .err = err, .errlen = errlen };
+	int rc = -1;
+
+	g.deadline = mono_ms() + SG_JWKSFETCH_TIMEOUT_MS;
+	g.cap = SG_JWKSFETCH_MAX_BODY + 16384;
+	if (!(g.buf = malloc(g.cap)))
+		return fail(&g, "out of memory");
+	if (parse_url(&g) == 0 && dial(&g) == 0 && (!g.tls || handshake(&g) == 0))
+		rc = exchange(&g, out, outlen, ttl_ms);
+	sg_tls_free(g.t);
+	sg_tls_client_unref(g.client);
+	if (g.fd != -1)
+		close(g.fd);
+	free(g.buf);
+	return rc;
+}
+
+void sg_jwksfetch_start(const struct sg_cfg *cfg)
+{
+	for (size_t i = 0; i < cfg->njwts; i++)
+		for (size_t p = 0; p < cfg->jwts[i]->nproviders; p++) {
+			struct sg_jwks_remote *r = sg_jwt_remote(cfg->jwts[i], p);
+			int rc = r ? sg_jwks_remote_start(r, sg_jwksfetch_get) : 0;
+
+			if (rc < 0)
+				SG_ERR("jwtAuth: jwks %s: cannot start its fetching: %s",
+				       sg_jwks_remote_url(r), strerror(-rc));
+		}
+}

@@ -1,0 +1,32 @@
+/* Remote JWKS fetched by the gateway's own client: HTTP/1.1 over TCP, or
+ * over TLS with user/tls's backend client (the system's CAs, as OpenSSL
+ * finds them: SSL_CERT_FILE and SSL_CERT_DIR are honoured; SNI and the
+ * name verified are the URL's host), on each remote's thread
+ * (user/auth/jwksremote.h), never on a worker. */
+#ifndef SG_JWKSFETCH_H
+#define SG_JWKSFETCH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config/cfg.h"
+
+/* The largest JWKS answer read; a bigger one fails the fetch. */
+#define SG_JWKSFETCH_MAX_BODY (1024 * 1024)
+/* One fetch's bound, from the lookup to the last byte. */
+#define SG_JWKSFETCH_TIMEOUT_MS 10000
+
+/* Every remote JWKS of cfg (its jwtAuths' jwks {url}) starts fetching, if
+ * it did not: call when cfg goes in force. A thread that cannot start is
+ * logged; its provider then knows no key (its tokens are refused). */
+void sg_jwksfetch_start(const struct sg_cfg *cfg);
+
+/* GET url (http:// or https://) as sg_jwks_get_fn: 0 with the body of a
+ * 200 answer (malloc'd, the caller's) and its Cache-Control max-age in
+ * *ttl_ms (0: none), or -1 with why in err ("connect 127.0.0.1:8443:
+ * Connection refused", "status 503", "tls: certificate verify failed").
+ * Blocks its thread up to SG_JWKSFETCH_TIMEOUT_MS. */
+int sg_jwksfetch_get(const char *url, char **body, size_t *len, int64_t *ttl_ms, char *err,
+		     size_t errlen);
+
+#endif
