@@ -80,6 +80,15 @@ static void mirror(struct sg_request *r, const struct sg_mirrors *mirrors)
 
 /* ---- answers the gateway makes ------------------------------------------ */
 
+/* The gateway's own service no longer answers r. */
+static void unserve(struct sg_request *r)
+{
+	if (r->served) {
+		r->ctx->mcp.cancel(r->served);
+		r->served = NULL;
+	}
+}
+
 void sg_request_fail(struct sg_request *r, enum sg_fail kind, int err)
 {
 	uint16_t status = sg_fail_status(kind);
@@ -96,6 +105,7 @@ void sg_request_fail(struct sg_request *r, enum sg_fail kind, int err)
 		sg_extauthz_cancel(r->authz);
 		r->authz = NULL;
 	}
+	unserve(r);
 	sg_fail_body(kind, cause, body, sizeof(body));
 	SG_DEBUG("%s: %u %s", r->ip, status, body);
 	r->failed = true;
@@ -282,12 +292,22 @@ bool sg_request_begin(struct sg_request *r, const struct sg_request_head *h)
 
 /* ---- tries ----------------------------------------------------------------- */
 
-/* The first try, with the route's mirrors first (once). */
+/* The first try, with the route's mirrors first (once); a route to the
+ * gateway's own MCP service hands the request to it instead. */
 static void start_tries(struct sg_request *r)
 {
+	const struct sg_brefs *b = &r->at.route->backends;
+
 	if (!r->route_mirrored) {
 		r->route_mirrored = true;
 		mirror(r, &r->at.route->eff_filters.mirrors);
+	}
+	if (b->n && b->v[0].kind == SG_BREF_MCP) {
+		if (r->ctx->mcp.serve)
+			r->served = r->ctx->mcp.serve(r->ctx->mcp.arg, r);
+		else
+			sg_request_fail(r, SG_FAIL_NO_BACKEND, 0);
+		return;
 	}
 	sg_attempt_start(&r->at);
 }
@@ -315,6 +335,7 @@ void sg_request_answer(struct sg_request *r, uint16_t status, const struct sg_h1
 		       const char *body, size_t len, bool text)
 {
 	r->authz = NULL;
+	r->served = NULL;
 	sg_attempt_drop(&r->at);
 	count(r, status);
 	r->sink->answer(r, status, edit, body, len, text);
@@ -440,6 +461,7 @@ void sg_request_log(struct sg_request *r, uint64_t uncounted_in, uint64_t uncoun
 		sg_extauthz_cancel(r->authz);
 		r->authz = NULL;
 	}
+	unserve(r);
 	if (r->logged || !r->started) {
 		r->req = NULL;
 		return;

@@ -115,6 +115,9 @@ struct sg_request {
 	/* The route's extAuthz being asked about it (user/core/authzcall.h);
 	 * NULL: none under way. */
 	struct sg_extauthz *authz;
+	/* The gateway's own service answering it (ctx->mcp's call); NULL:
+	 * none under way. */
+	void *served;
 	enum sg_request_phase phase;
 	bool is_head;	     /* HEAD: answers carry no body */
 	bool held;	     /* counted in its bind's maxConcurrentRequests */
