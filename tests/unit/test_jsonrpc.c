@@ -21,7 +21,7 @@ static void test_jsonrpc_reads_request(void **state)
 {
 	struct sg_jsonrpc m;
 	const char *why;
-	double id;
+	double id = 0;
 
 	(void)state;
 	assert_int_equal(parse("{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"tools/list\","
