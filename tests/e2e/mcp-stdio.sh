@@ -6,13 +6,23 @@
 # tools called, session ended with DELETE. Then what a raw client sees:
 # JSON-RPC errors with 400/404/405/415 for bad input, an unknown session,
 # and a target killed under a session answered with a JSON-RPC error at
-# once, while other sessions go on.
+# once, while other sessions go on. A failing target: failClosed fails
+# initialize, failOpen serves the others.
 . "$(dirname "$0")/lib.sh"
 
 npm_need @modelcontextprotocol/sdk @modelcontextprotocol/server-everything
 EVERY=$SG_NPM/node_modules/@modelcontextprotocol/server-everything/dist/index.js
 CLIENT=$(dirname "$0")/mcp-client.mjs
 export SG_NPM
+
+# has N PATTERN NAME: line N of $out (the client's) matches PATTERN.
+has() {
+	if echo "$out" | sed -n "$1p" | grep -q "$2"; then
+		pass "$3"
+	else
+		fail "$3: $(echo "$out" | sed -n "$1p")"
+	fi
+}
 
 # ---- mcp-basic: the shorthand, one target --------------------------------
 cat >"$WORK/basic.yaml" <<YAML
@@ -38,13 +48,10 @@ out=$(node "$CLIENT" http://127.0.0.1:3000/mcp session tools 'call:echo:{"messag
 check "SDK client: initialize answered by the gateway" "$(echo "$out" | sed -n 1p)" \
 	'{"version":"splicegate"}'
 check "SDK client: a session id" "$(echo "$out" | sed -n 2p)" '{"session":true}'
-echo "$out" | sed -n 3p | grep -q '"tools":\[.*"echo".*"get-sum"' &&
-	pass "SDK client: tools/list unprefixed with one target" ||
-	fail "tools/list: $(echo "$out" | sed -n 3p)"
+has 3 '"tools":\[.*"echo".*"get-sum"' "SDK client: tools/list unprefixed with one target"
 check "SDK client: tools/call echo" "$(echo "$out" | sed -n 4p)" \
 	'{"call":"echo","text":"Echo: hi","isError":false}'
-echo "$out" | sed -n 5p | grep -q 'SG_MARK.*basic' &&
-	pass "the target got its env" || fail "get-env: $(echo "$out" | sed -n 5p)"
+has 5 'SG_MARK.*basic' "the target got its env"
 check "SDK client: ping, DELETE" "$(echo "$out" | sed -n 6,7p | tr -d '\n')" \
 	'{"ping":true}{"end":true}'
 dump=$(curl -s http://127.0.0.1:15000/config_dump)
@@ -152,13 +159,47 @@ YAML
 start_engine copy -p 3000 --workers 1 -c "$WORK/multi.yaml" || finish
 out=$(node "$CLIENT" http://127.0.0.1:3000/mcp tools 'call:time_echo:{"message":"t"}' \
 	'call:everything_get-sum:{"a":2,"b":3}' 'call:echo:{}' end 2>&1)
-echo "$out" | sed -n 2p | grep -q '"everything_echo",.*"time_echo"' &&
-	pass "tools/list: both targets' tools, prefixed" || fail "tools: $(echo "$out" | sed -n 2p)"
+has 2 '"everything_echo",.*"time_echo"' "tools/list: both targets' tools, prefixed"
 check "time_echo goes to target time" "$(echo "$out" | sed -n 3p)" \
 	'{"call":"time_echo","text":"Echo: t","isError":false}'
-echo "$out" | sed -n 4p | grep -q '"text":"The sum of 2 and 3 is 5' &&
-	pass "everything_get-sum goes to target everything" || fail "get-sum: $(echo "$out" | sed -n 4p)"
+has 4 '"text":"The sum of 2 and 3 is 5' "everything_get-sum goes to target everything"
 check "an unprefixed name: invalid params" "$(echo "$out" | sed -n 5p)" \
 	'{"call":"echo","error":-32602}'
+stop_gateway
+
+# ---- a target that fails: failClosed fails initialize, failOpen goes on ---
+cat >"$WORK/fail.yaml" <<YAML
+binds:
+- port: 3000
+  listeners:
+  - routes:
+    - name: closed
+      matches: [{path: {pathPrefix: /closed}}]
+      backends:
+      - mcp:
+          targets:
+          - {name: good, stdio: {cmd: node, args: ["$EVERY"]}}
+          - {name: bad, stdio: {cmd: /bin/false}}
+    - name: open
+      matches: [{path: {pathPrefix: /open}}]
+      backends:
+      - mcp:
+          failureMode: failOpen
+          targets:
+          - {name: good, stdio: {cmd: node, args: ["$EVERY"]}}
+          - {name: bad, stdio: {cmd: /no/such/program}}
+YAML
+start_engine copy -p 3000 --workers 1 -c "$WORK/fail.yaml" || finish
+S=$(init_session http://127.0.0.1:3000/closed)
+check "failClosed: initialize fails, no session" "$S $(cat "$WORK/body")" \
+	' {"jsonrpc":"2.0","id":1,"error":{"code":-32002,"message":"target bad: it exited"}}'
+out=$(node "$CLIENT" http://127.0.0.1:3000/open tools 'call:good_echo:{"message":"o"}' \
+	'call:bad_echo:{"message":"o"}' end 2>&1)
+has 2 '"tools":\["good_echo",' "failOpen: the good target's tools"
+check "failOpen: the good target answers" "$(echo "$out" | sed -n 3p)" \
+	'{"call":"good_echo","text":"Echo: o","isError":false}'
+check "failOpen: the bad target's name: an error" "$(echo "$out" | sed -n 4p)" \
+	'{"call":"bad_echo","error":-32002}'
+check "no child left of the failed session" "$(pgrep -P "$GW_PID" | wc -l)" 0
 stop_gateway
 finish

@@ -222,6 +222,7 @@ static void child(int fds[3][2], char **argv, char **env)
 
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
+	signal(SIGPIPE, SIG_DFL); /* the gateway ignores it; exec would keep that */
 	setpgid(0, 0);
 	if (dup2(fds[0][0], 0) == -1 || dup2(fds[1][1], 1) == -1 || dup2(fds[2][1], 2) == -1)
 		_exit(127);
