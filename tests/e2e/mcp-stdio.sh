@@ -7,7 +7,8 @@
 # JSON-RPC errors with 400/404/405/415 for bad input, an unknown session,
 # and a target killed under a session answered with a JSON-RPC error at
 # once, while other sessions go on. A failing target: failClosed fails
-# initialize, failOpen serves the others.
+# initialize, failOpen serves the others. A route's requestTimeout (seed
+# 003's mcp: example) answers 504 and ends the session it gave up.
 . "$(dirname "$0")/lib.sh"
 
 npm_need @modelcontextprotocol/sdk @modelcontextprotocol/server-everything
@@ -201,5 +202,18 @@ check "failOpen: the good target answers" "$(echo "$out" | sed -n 3p)" \
 check "failOpen: the bad target's name: an error" "$(echo "$out" | sed -n 4p)" \
 	'{"call":"bad_echo","error":-32002}'
 check "no child left of the failed session" "$(pgrep -P "$GW_PID" | wc -l)" 0
+stop_gateway
+
+# ---- seed 003's shape: the route's requestTimeout bounds an MCP request ---
+cat >"$WORK/slow.yaml" <<YAML
+mcp:
+  port: 3000
+  policies: {timeout: {requestTimeout: 1s}}
+  targets: [{name: slow, stdio: {cmd: sleep, args: ["100"]}}]
+YAML
+start_engine copy -p 3000 --workers 1 -c "$WORK/slow.yaml" || finish
+check "a target that never answers: 504 at the requestTimeout" \
+	"$(code_body -X POST -H "$J" -H "$A" -d "$INIT" $U)" '504 request timeout'
+check "the given-up session's child is gone" "$(pgrep -P "$GW_PID" | wc -l)" 0
 stop_gateway
 finish

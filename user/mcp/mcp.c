@@ -745,9 +745,13 @@ static void *serve(void *arg, struct sg_request *r)
 static void cancel(void *call)
 {
 	struct call *c = call;
+	struct session *s = c->init_s;
 
 	c->r = NULL;
+	c->init_s = NULL;
 	call_over(c);
+	if (s && !s->ready) /* an initialize given up (a timeout): its children go */
+		session_end(s);
 }
 
 struct sg_mcp_hub *sg_mcp_hub_new(struct sg_loop *loop, struct sg_request_service *svc)
