@@ -52,7 +52,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		struct sg_mcp_part parts[2] = { { "a", m.result }, { "b_c", m.result } };
 		char *list;
 
-		FUZZ_CHECK(m.id && !m.method && (!m.result != !m.error));
+		FUZZ_CHECK(!m.method && (!m.result != !m.error) && (m.id || m.error));
 		reads_back(sg_jsonrpc_reply_text(m.id, &m), SG_JSONRPC_RESPONSE);
 		list = sg_mcp_merge_list(parts, 2, "tools", "name", true);
 		FUZZ_CHECK(list);

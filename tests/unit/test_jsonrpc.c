@@ -56,6 +56,14 @@ static void test_jsonrpc_reads_notification_and_response(void **state)
 	assert_non_null(m.error);
 	assert_string_equal(sg_json_str(m.id), "a");
 	sg_jsonrpc_free(&m);
+	/* an error about a message whose id could not be read */
+	assert_int_equal(parse("{\"jsonrpc\":\"2.0\",\"id\":null,\"error\":{\"code\":-32700,"
+			       "\"message\":\"x\"}}",
+			       &m, &why),
+			 0);
+	assert_int_equal(m.kind, SG_JSONRPC_RESPONSE);
+	assert_null(m.id);
+	sg_jsonrpc_free(&m);
 }
 
 /* Each refused text, its code, and the id kept for the error's id. */
@@ -83,6 +91,10 @@ static void test_jsonrpc_refuses(void **state)
 		{ "{\"jsonrpc\":\"2.0\",\"id\":1,\"result\":1,\"error\":{}}",
 		  SG_JSONRPC_INVALID_REQUEST, true },
 		{ "{\"jsonrpc\":\"2.0\",\"result\":1}", SG_JSONRPC_INVALID_REQUEST, false },
+		{ "{\"jsonrpc\":\"2.0\",\"id\":null,\"result\":1}", SG_JSONRPC_INVALID_REQUEST,
+		  false },
+		{ "{\"jsonrpc\":\"2.0\",\"id\":null,\"method\":\"x\"}", SG_JSONRPC_INVALID_REQUEST,
+		  false },
 	};
 
 	(void)state;

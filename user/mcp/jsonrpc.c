@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +21,7 @@ static int classify(struct sg_jsonrpc *m, const char **why)
 {
 	const struct sg_json *root = m->root, *v = sg_json_get(root, "jsonrpc"), *id, *method;
 	enum sg_json_type t;
+	bool null_id;
 
 	if (sg_json_type(root) == SG_JSON_ARRAY)
 		return invalid(why, "JSON-RPC batches are not supported (MCP 2025-06-18)");
@@ -27,9 +29,12 @@ static int classify(struct sg_jsonrpc *m, const char **why)
 		return invalid(why, "a JSON-RPC message is an object");
 	id = sg_json_get(root, "id");
 	t = sg_json_type(id);
-	if (id && t != SG_JSON_STRING && t != SG_JSON_NUMBER)
+	/* null: the id of an error about a message whose id was unreadable */
+	null_id = id && t == SG_JSON_NULL && sg_json_get(root, "error") &&
+		  !sg_json_get(root, "method");
+	if (id && !null_id && t != SG_JSON_STRING && t != SG_JSON_NUMBER)
 		return invalid(why, "\"id\" must be a string or a number");
-	m->id = id;
+	m->id = null_id ? NULL : id;
 	if (!sg_json_str(v) || strcmp(sg_json_str(v), "2.0"))
 		return invalid(why, "\"jsonrpc\" must be \"2.0\"");
 	method = sg_json_get(root, "method");
@@ -47,7 +52,7 @@ static int classify(struct sg_jsonrpc *m, const char **why)
 		m->kind = id ? SG_JSONRPC_REQUEST : SG_JSONRPC_NOTIFICATION;
 		return 0;
 	}
-	if (!id || !m->result == !m->error)
+	if ((!m->id && !null_id) || !m->result == !m->error)
 		return invalid(why, "a message needs a \"method\", or an \"id\" with one of "
 				    "\"result\" or \"error\"");
 	if (m->error && sg_json_type(m->error) != SG_JSON_OBJECT)
