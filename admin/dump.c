@@ -10,6 +10,7 @@
 #include "config/cel.h"
 #include "config/auth.h"
 #include "config/duration.h"
+#include "admin/mcpdump.h"
 #include "policy/status.h"
 #include "user/auth/jwt.h"
 #include "user/base/json.h"
@@ -1034,6 +1035,8 @@ static struct sg_json *backend_ref(const struct sg_backend_ref *br, const struct
 		sg_json_add(o, "service", service_ref(br));
 	} else if (br->kind == SG_BREF_INVALID) {
 		sg_json_add(o, "invalid", sg_json_object());
+	} else if (br->kind == SG_BREF_MCP) {
+		sg_json_add(o, "mcp", sg_dump_mcp(br->mcp));
 	} else {
 		sg_json_add_str(o, "host", br->host);
 	}

@@ -816,6 +816,42 @@ enum sg_bref_kind {
 	SG_BREF_SERVICE, /* a Service port */
 	SG_BREF_INVALID, /* a Kubernetes backendRef that does not resolve:
 			  * its share of the weight gets 500 (Gateway API) */
+	SG_BREF_MCP,	 /* agentgateway's `mcp` backend: the gateway serves MCP */
+};
+
+/* One target of an `mcp` backend: a child process spoken to over its
+ * stdin and stdout, or an MCP server over streamable HTTP. */
+enum sg_mcp_kind {
+	SG_MCP_STDIO,
+	SG_MCP_HTTP,
+};
+
+struct sg_mcp_target {
+	const char *name; /* [A-Za-z0-9_-]+, unique in its backend */
+	enum sg_mcp_kind kind;
+	/* stdio: the program (looked up in PATH as execvp does), its
+	 * arguments, the environment added ("NAME=value"), clearEnv. */
+	const char *cmd;
+	struct sg_strs args, env;
+	bool clear_env;
+	/* mcp: where, and the request path ("/mcp" when unsaid). */
+	const char *host; /* as written */
+	const char *addr; /* the address part, brackets removed */
+	uint16_t port;
+	const char *path;
+	const struct sg_node *at;
+};
+
+/* agentgateway's `mcp` backend (LocalMcpBackend). */
+struct sg_mcp_backend {
+	struct sg_mcp_target *targets;
+	size_t n, cap;
+	bool stateless;	    /* statefulMode: stateless */
+	bool prefix_always; /* prefixMode: always (else conditional) */
+	bool prefix_set;    /* prefixMode written */
+	bool fail_open;	    /* failureMode: failOpen */
+	bool fail_set;	    /* failureMode written */
+	bool dns_rebinding; /* dnsRebindingProtection */
 };
 
 /* A route's backend with what the data path needs, resolved at load. */
@@ -829,6 +865,7 @@ struct sg_backend_ref {
 	const struct sg_backend_tcp *tcp;      /* inline policy, NULL = none */
 	const struct sg_health_policy *health; /* inline policy, NULL = none */
 	const struct sg_backend_tls *tls;      /* inline backendTLS, NULL = none */
+	const struct sg_mcp_backend *mcp;      /* SG_BREF_MCP */
 	struct sg_endpoint *eps;	       /* where to connect */
 	size_t neps, capeps;
 	/* Effective, filled by policy/ resolve. */

@@ -11,10 +11,11 @@ struct refusal {
 
 static const struct refusal refused[] = {
 	/* MCP, LLM, A2A: agent protocols over HTTP. */
-	{ "mcp", "MCP backends are not supported: splicegate is an HTTP and TCP gateway" },
-	{ "mcpAuthentication", "MCP is not supported" },
-	{ "mcpAuthorization", "MCP is not supported" },
-	{ "mcpGuardrails", "MCP is not supported" },
+	{ "sse", "MCP targets over the legacy SSE transport are not implemented yet: use stdio" },
+	{ "openapi", "MCP targets made from an OpenAPI schema are not implemented yet" },
+	{ "mcpAuthentication", "MCP authentication is not implemented yet" },
+	{ "mcpAuthorization", "MCP authorization rules are not implemented yet" },
+	{ "mcpGuardrails", "MCP guardrails are not implemented yet" },
 	{ "ai", "LLM backends and policies are not supported" },
 	{ "inferenceRouting", "LLM inference routing is not supported" },
 	{ "a2a", "the Agent2Agent policy is not implemented yet" },

@@ -17,6 +17,7 @@
 #include "config/transform.h"
 #include "config/standalone.h"
 #include "config/hostname.h"
+#include "config/mcpconf.h"
 #include "config/refuse.h"
 #include "config/tlsconf.h"
 #include "config/tracing.h"
@@ -448,7 +449,7 @@ static const struct sg_field backend_fields[] = {
 	{ "dynamic", sg_f_refused, 0 },
 	{ "internal", sg_f_refused, 0 },
 	{ "invalid", sg_f_refused, 0 },
-	{ "mcp", sg_f_refused, 0 },
+	{ "mcp", sg_f_mcp_backend, 0 },
 	{ "routeGroup", sg_f_refused, 0 },
 	{ "service", sg_f_refused, 0 },
 	{ 0 },
@@ -518,7 +519,12 @@ static int f_backends(struct sg_pctx *c, const struct sg_node *n, void *dst, con
 		br->at = n->items[i];
 		if (sg_parse_fields(c, n->items[i], backend_fields, br, p) == -1)
 			ret = -1;
-		else if (!br->host) { /* after the other forms, which are refused by name */
+		else if (br->kind == SG_BREF_MCP && br->host) {
+			sg_diag_err(c->d, n->items[i], "%s: expected host or mcp, not both", p);
+			ret = -1;
+		} else if (br->kind == SG_BREF_MCP) {
+			/* the gateway itself serves it: no endpoint */
+		} else if (!br->host) { /* after the other forms, which are refused by name */
 			sg_diag_err(c->d, n->items[i], "%s: missing required field \"host\"", p);
 			ret = -1;
 		} else if (host_endpoint(c, br, p) == -1)
@@ -526,6 +532,12 @@ static int f_backends(struct sg_pctx *c, const struct sg_node *n, void *dst, con
 		sg_filters_standalone_order(&br->filters);
 	}
 	return ret;
+}
+
+static int route_policies(struct sg_pctx *c, const struct sg_node *n, struct sg_route *r,
+			  const char *path)
+{
+	return sg_parse_fields(c, n, route_policy_fields, r, path);
 }
 
 static const struct sg_field route_fields[] = {
@@ -858,7 +870,7 @@ static int add_frontend_policies(struct sg_draft *b, const struct frontend_polic
 
 struct standalone_in {
 	const struct sg_node *config, *frontend, *binds;
-	const struct sg_node *gateways, *routes, *tcp_routes;
+	const struct sg_node *gateways, *routes, *tcp_routes, *mcp;
 };
 
 static const struct sg_field top_fields[] = {
@@ -868,6 +880,7 @@ static const struct sg_field top_fields[] = {
 	{ "gateways", f_node, offsetof(struct standalone_in, gateways) },
 	{ "routes", f_node, offsetof(struct standalone_in, routes) },
 	{ "tcpRoutes", f_node, offsetof(struct standalone_in, tcp_routes) },
+	{ "mcp", f_node, offsetof(struct standalone_in, mcp) },
 	{ "policies", sg_f_refused, 0 },
 	{ "backends", sg_f_refused, 0 },
 	{ "services", sg_f_refused, 0 },
@@ -892,14 +905,14 @@ int sg_standalone_parse(struct sg_draft *b, const struct sg_node *doc)
 	}
 	/* agentgateway's simplified modes are other products' front ends:
 	 * said by name rather than as an unknown field. */
-	for (const char *const *mode = (const char *const[]){ "mcp", "llm", NULL }; *mode; mode++)
+	for (const char *const *mode = (const char *const[]){ "llm", NULL }; *mode; mode++)
 		if (sg_map_get(doc, *mode)) {
 			sg_diag_err(
 				c->d, sg_map_get(doc, *mode),
 				"%s: agentgateway's %s mode is not supported by splicegate (an "
 				"HTTP and TCP gateway): write the routes as binds: (agentgateway's "
 				"routing-based configuration)",
-				*mode, !strcmp(*mode, "mcp") ? "MCP" : "LLM");
+				*mode, "LLM");
 			return -1;
 		}
 	if (sg_parse_fields(c, doc, top_fields, &in, "") == -1)
@@ -914,6 +927,8 @@ int sg_standalone_parse(struct sg_draft *b, const struct sg_node *doc)
 	if (in.binds && parse_binds(b, in.binds) == -1)
 		ret = -1;
 	if (sg_gateways_parse(b, in.gateways, in.routes, in.tcp_routes) == -1)
+		ret = -1;
+	if (in.mcp && sg_mcp_shorthand(b, in.mcp, route_policies) == -1)
 		ret = -1;
 	return ret;
 }

@@ -52,7 +52,7 @@ declare -A WRAPPERS=(
 	[cjson/cJSON.h]="user/base/json.c"
 )
 WIRING="user/gateway.c user/worker.c user/main.c"
-USER_FOLDERS=(base tls auth ctl codec relay core tcp http2 http1)
+USER_FOLDERS=(base tls auth ctl codec relay core mcp tcp http2 http1)
 USER_ROOT_MAX=6
 # Sources that are not modules and so have no header: entry points.
 NO_HEADER="user/main.c"

@@ -27,6 +27,7 @@
 #include "user/base/net.h"
 #include "user/base/pages.h"
 #include "user/http1/proxy.h"
+#include "user/mcp/mcp.h"
 #include "user/tlspass.h"
 #include "user/tlsterm.h"
 
@@ -58,6 +59,7 @@ struct sg_worker {
 	uint64_t drain_deadline;
 	struct sg_timer drain_timer;
 	struct sg_stats stats;
+	struct sg_mcp_hub *mcp; /* ctx.mcp's sessions */
 };
 
 #define WORKER_ACCEPT_PAUSE_MS 100
@@ -394,6 +396,7 @@ static void worker_free(struct sg_worker *w)
 		sg_timer_stop(w->loop, &w->drain_timer);
 	if (w->wake_io.fd > 0)
 		close(w->wake_io.fd);
+	sg_mcp_hub_free(w->mcp);
 	sg_mirroring_free(w->ctx.mirroring);
 	sg_tracer_free(w->ctx.tracer);
 	sg_jwt_cache_free(w->ctx.jwt_cache);
@@ -455,7 +458,8 @@ struct sg_worker *sg_worker_start(struct sg_cfg *cfg, const struct sg_frontend_o
 			    : NULL;
 	w->ctx.tracer =
 		w->ctx.pool ? sg_tracer_new(w->loop, w->ctx.pool, w->ctx.h2pool, &w->stats) : NULL;
-	if (!w->ctx.mirroring || !w->ctx.h2pool || !w->ctx.tracer) {
+	w->mcp = w->loop ? sg_mcp_hub_new(w->loop, &w->ctx.mcp) : NULL;
+	if (!w->ctx.mirroring || !w->ctx.h2pool || !w->ctx.tracer || !w->mcp) {
 		snprintf(err, errlen, "worker %u: out of memory", index);
 		sg_splice_ring_close(ring);
 		goto fail;

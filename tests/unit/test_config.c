@@ -1250,7 +1250,7 @@ static void test_config_reports_many_unknown_keys(void **state)
 	assert_int_equal(l->diag.dropped, 100000 - SG_DIAG_MAX_LINES);
 	assert_string_equal(l->diag.lines[0],
 			    "t.yaml:2:1: (top level): unknown field \"k0\", expected one of: "
-			    "config, frontendPolicies, binds, gateways, routes, tcpRoutes");
+			    "config, frontendPolicies, binds, gateways, routes, tcpRoutes, mcp");
 	joined = sg_diag_join(&l->diag);
 	assert_non_null(joined);
 	assert_non_null(strstr(joined, "unknown field \"k99\""));
@@ -1517,7 +1517,7 @@ static void test_config_rejects_unknown_keys(void **state)
 	static const struct err_case cases[] = {
 		{ "standalone top level", "bogus: 1\n",
 		  "t.yaml:1:1: (top level): unknown field \"bogus\", expected one of: config, "
-		  "frontendPolicies, binds, gateways, routes, tcpRoutes" },
+		  "frontendPolicies, binds, gateways, routes, tcpRoutes, mcp" },
 		{ "standalone bind", "binds:\n- port: 8080\n  bogus: 1\n  listeners: []\n",
 		  "t.yaml:3:3: binds[0]: unknown field \"bogus\", expected one of: port, "
 		  "listeners, tunnelProtocol, mode" },
@@ -2338,11 +2338,33 @@ static void test_config_rejects_bad_resources(void **state)
 		  "t.yaml:3:32: metadata.namespace: expected a lowercase RFC 1123 label (a-z, 0-9 "
 		  "and '-', a letter or digit at each end, at most 63 characters), got \"x.y\"" },
 		/* seed 003's first example */
-		{ "MCP mode", "mcp:\n  port: 3000\n  targets: []\n",
-		  "t.yaml:2:3: mcp: agentgateway's MCP mode is not supported by splicegate (an "
+		{ "MCP mode without a target", "mcp:\n  port: 3000\n  targets: []\n",
+		  "t.yaml:3:12: mcp.targets: expected at least one target, got an empty list" },
+		{ "MCP stateless",
+		  "mcp:\n  statefulMode: stateless\n  targets: [{name: a, stdio: {cmd: x}}]\n",
+		  "t.yaml:2:17: mcp.statefulMode: stateless is not implemented yet: only "
+		  "stateful" },
+		{ "MCP sse target",
+		  "mcp:\n  targets: [{name: a, sse: {host: \"http://x:1/sse\"}}]\n",
+		  "t.yaml:2:28: mcp.targets[0].sse: not supported (MCP targets over the legacy SSE "
+		  "transport are not implemented yet: use stdio)" },
+		{ "MCP streamable HTTP target",
+		  "mcp:\n  targets: [{name: a, mcp: {host: \"http://127.0.0.1:1/mcp\"}}]\n",
+		  "t.yaml:2:28: mcp.targets[0].mcp: not supported (MCP targets over streamable "
 		  "HTTP "
-		  "and TCP gateway): write the routes as binds: (agentgateway's routing-based "
-		  "configuration)" },
+		  "are not implemented yet: use stdio)" },
+		{ "MCP target name", "mcp:\n  targets: [{name: a b, stdio: {cmd: x}}]\n",
+		  "t.yaml:2:20: mcp.targets[0].name: expected a name of letters, digits, \"-\" and "
+		  "\"_\", got \"a b\"" },
+		{ "MCP two targets of one name",
+		  "mcp:\n  targets: [{name: a, stdio: {cmd: x}}, {name: a, stdio: {cmd: y}}]\n",
+		  "t.yaml:2:48: mcp.targets[1].name: \"a\" names another target of this backend" },
+		{ "MCP authorization",
+		  "mcp:\n  policies: {mcpAuthorization: {rules: []}}\n  targets: [{name: a, stdio: "
+		  "{cmd: x}}]\n",
+		  "t.yaml:2:32: mcp.policies.mcpAuthorization: not supported (MCP authorization "
+		  "rules "
+		  "are not implemented yet)" },
 		{ "standalone protocol", "binds:\n- port: 8080\n  listeners:\n  - protocol: UDP\n",
 		  "t.yaml:4:15: binds[0].listeners[0].protocol: expected HTTP, HTTPS, TCP or TLS "
 		  "(passthrough), got \"UDP\"" },

@@ -88,6 +88,20 @@ struct sg_frontend_opts {
 /* What a worker gives its client connections. Owned by the worker. */
 struct sg_jwt_cache;
 
+struct sg_request;
+
+/* A service the gateway is itself for a route's backend (agentgateway's
+ * `mcp` backend: user/mcp/mcp.h), set by the wiring: core/ reaches it
+ * only through this. serve takes a request routed to such a backend
+ * whose body is whole in hand and answers it later with
+ * sg_request_answer; it returns the call, which cancel ends (the request
+ * is over first: no answer follows), or NULL when it answered already. */
+struct sg_request_service {
+	void *(*serve)(void *arg, struct sg_request *r);
+	void (*cancel)(void *call);
+	void *arg;
+};
+
 struct sg_frontend {
 	struct sg_loop *loop;
 	struct sg_pool *pool;
@@ -122,6 +136,7 @@ struct sg_frontend {
 	struct sg_mirroring *mirroring; /* RequestMirror copies; NULL: none are sent */
 	struct sg_tracer *tracer;	/* spans' export (user/core/trace.h); NULL: none */
 	struct sg_jwt_cache *jwt_cache; /* verified tokens (user/auth/jwt.h); NULL: none yet */
+	struct sg_request_service mcp;	/* serve NULL: no MCP here (answered 503) */
 	bool draining;			/* finish what is in flight, keep nothing alive */
 	enum sg_access_log access_log;
 	/* --access-log was given (or stdout is gone): config.logging's

@@ -85,14 +85,19 @@ static void mirror(struct sg_request *r, const struct sg_mirrors *mirrors)
 
 /* ---- answers the gateway makes ------------------------------------------ */
 
-/* The policy services' questions under way (extAuthz, remoteRateLimit)
- * stop. */
+/* The questions under way to policy services (extAuthz,
+ * remoteRateLimit) stop, and so does the gateway's own service answering
+ * r (MCP). */
 static void stop_calls(struct sg_request *r)
 {
 	sg_extauthz_cancel(r->authz);
 	r->authz = NULL;
 	sg_rlcall_cancel(r->rl);
 	r->rl = NULL;
+	if (r->served) {
+		r->ctx->mcp.cancel(r->served);
+		r->served = NULL;
+	}
 }
 
 /* Why r failed as kind: a route policy's refusal says why (jwtAuth), else
@@ -313,12 +318,22 @@ bool sg_request_begin(struct sg_request *r, const struct sg_request_head *h)
 
 /* ---- tries ----------------------------------------------------------------- */
 
-/* The first try, with the route's mirrors first (once). */
+/* The first try, with the route's mirrors first (once); a route to the
+ * gateway's own MCP service hands the request to it instead. */
 static void start_tries(struct sg_request *r)
 {
+	const struct sg_brefs *b = &r->at.route->backends;
+
 	if (!r->route_mirrored) {
 		r->route_mirrored = true;
 		mirror(r, &r->at.route->eff_filters.mirrors);
+	}
+	if (b->n && b->v[0].kind == SG_BREF_MCP) {
+		if (r->ctx->mcp.serve)
+			r->served = r->ctx->mcp.serve(r->ctx->mcp.arg, r);
+		else
+			sg_request_fail(r, SG_FAIL_NO_BACKEND, 0);
+		return;
 	}
 	sg_attempt_start(&r->at);
 }
@@ -416,6 +431,7 @@ void sg_request_answer(struct sg_request *r, uint16_t status, const struct sg_h1
 {
 	r->authz = NULL;
 	r->rl = NULL;
+	r->served = NULL;
 	sg_attempt_drop(&r->at);
 	count(r, status);
 	r->sink->answer(r, status, edit, body, len, text);

@@ -126,6 +126,9 @@ struct sg_request {
 	struct sg_rlcall *rl;
 	/* Its trace (user/core/trace.h); NULL: not traced. */
 	struct sg_trace *trace;
+	/* The gateway's own service answering it (ctx->mcp's call); NULL:
+	 * none under way. */
+	void *served;
 	enum sg_request_phase phase;
 	bool is_head;	     /* HEAD: answers carry no body */
 	bool held;	     /* counted in its bind's maxConcurrentRequests */

@@ -1,0 +1,74 @@
+/* config_dump's `mcp` backend: each target as its local.rs form reads it
+ * (stdio {cmd, args, env, clearEnv}, mcp {host, port, path}), then the
+ * backend's modes. */
+#include "admin/mcpdump.h"
+
+#include <string.h>
+
+static struct sg_json *strs(const struct sg_strs *s)
+{
+	struct sg_json *a = sg_json_array();
+
+	for (size_t i = 0; i < s->n; i++)
+		sg_json_push(a, sg_json_string(s->v[i]));
+	return a;
+}
+
+static struct sg_json *stdio(const struct sg_mcp_target *t)
+{
+	struct sg_json *o = sg_json_object(), *env;
+
+	sg_json_add_str(o, "cmd", t->cmd);
+	if (t->args.n)
+		sg_json_add(o, "args", strs(&t->args));
+	if (t->env.n) {
+		env = sg_json_add_object(o, "env");
+		for (size_t i = 0; i < t->env.n; i++) {
+			const char *eq = strchr(t->env.v[i], '=');
+			char name[256];
+			size_t n = (size_t)(eq - t->env.v[i]);
+
+			if (n >= sizeof(name))
+				n = sizeof(name) - 1;
+			memcpy(name, t->env.v[i], n);
+			name[n] = '\0';
+			sg_json_add_str(env, name, eq + 1);
+		}
+	}
+	if (t->clear_env)
+		sg_json_add_bool(o, "clearEnv", true);
+	return o;
+}
+
+static struct sg_json *http(const struct sg_mcp_target *t)
+{
+	struct sg_json *o = sg_json_object();
+
+	sg_json_add_str(o, "host", t->addr);
+	sg_json_add_num(o, "port", t->port);
+	sg_json_add_str(o, "path", t->path);
+	return o;
+}
+
+struct sg_json *sg_dump_mcp(const struct sg_mcp_backend *m)
+{
+	struct sg_json *o = sg_json_object(), *ts = sg_json_add_array(o, "targets");
+
+	for (size_t i = 0; i < m->n; i++) {
+		const struct sg_mcp_target *t = &m->targets[i];
+		struct sg_json *to = sg_json_object();
+
+		sg_json_add_str(to, "name", t->name);
+		sg_json_add(to, t->kind == SG_MCP_STDIO ? "stdio" : "mcp",
+			    t->kind == SG_MCP_STDIO ? stdio(t) : http(t));
+		sg_json_push(ts, to);
+	}
+	sg_json_add_str(o, "statefulMode", m->stateless ? "stateless" : "stateful");
+	if (m->prefix_set)
+		sg_json_add_str(o, "prefixMode", m->prefix_always ? "always" : "conditional");
+	if (m->fail_set)
+		sg_json_add_str(o, "failureMode", m->fail_open ? "failOpen" : "failClosed");
+	if (m->dns_rebinding)
+		sg_json_add_bool(o, "dnsRebindingProtection", true);
+	return o;
+}

@@ -1,0 +1,377 @@
+/* agentgateway's MCP configuration read into struct sg_mcp_backend (the
+ * contract is mcpconf.h): the forms crates/agentgateway/src/types/
+ * local.rs reads (LocalMcpBackend, LocalMcpTarget, LocalSimpleMcpConfig),
+ * with the ones splicegate lacks refused by name. */
+#include "config/mcpconf.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config/hostname.h"
+#include "config/refuse.h"
+#include "config/standalone.h"
+
+#define MCP_DEFAULT_PORT 3000
+
+/* ---- a target ------------------------------------------------------------ */
+
+static int f_env(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
+{
+	struct sg_strs *env = dst;
+
+	if (sg_need_map(c, n, path) == -1)
+		return -1;
+	for (size_t i = 0; i < sg_map_len(n); i++) {
+		const struct sg_node *k = sg_map_key(n, i), *v = sg_map_val(n, i);
+		const char **slot;
+
+		if (v->kind != SG_NODE_SCALAR || !k->str[0] || strchr(k->str, '='))
+			return sg_expected(c, v, sg_path_key(c, path, k->str),
+					   "a string value under a name without \"=\"");
+		slot = sg_arena_push(c->a, &env->v, &env->n, &env->cap, sizeof(*slot));
+		if (!slot)
+			return -1;
+		*slot = sg_arena_printf(c->a, "%s=%s", k->str, v->str);
+	}
+	return 0;
+}
+
+static const struct sg_field stdio_fields[] = {
+	{ "cmd", sg_f_str, offsetof(struct sg_mcp_target, cmd), true },
+	{ "args", sg_f_strs, offsetof(struct sg_mcp_target, args) },
+	{ "env", f_env, offsetof(struct sg_mcp_target, env) },
+	{ "clearEnv", sg_f_bool, offsetof(struct sg_mcp_target, clear_env) },
+	{ 0 },
+};
+
+static int f_stdio(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
+{
+	struct sg_mcp_target *t = dst;
+
+	t->kind = SG_MCP_STDIO;
+	if (sg_parse_fields(c, n, stdio_fields, t, path) == -1)
+		return -1;
+	if (!t->cmd[0])
+		return sg_expected(c, sg_map_get(n, "cmd"), sg_path_key(c, path, "cmd"),
+				   "a program to run");
+	return 0;
+}
+
+/* "http://host[:port][/path]" (https is a TLS target: refused). */
+static int host_uri(struct sg_pctx *c, const struct sg_node *at, struct sg_mcp_target *t,
+		    const char *path)
+{
+	const char *s = t->host, *end, *colon;
+	unsigned long port = 80;
+
+	if (!strncmp(s, "https://", 8)) {
+		sg_diag_err(c->d, at, "%s: \"%s\": MCP targets over TLS are not supported yet",
+			    path, s);
+		return -1;
+	}
+	if (!strncmp(s, "http://", 7))
+		s += 7;
+	end = s + strcspn(s, "/");
+	colon = memchr(s, ':', (size_t)(end - s));
+	if (s[0] == '[') /* [v6]:port */
+		colon = (end = strchr(s, ']')) ? (end[1] == ':' ? end + 1 : NULL) : NULL,
+		end = s + strcspn(s, "/");
+	if (colon) {
+		char *stop;
+
+		port = strtoul(colon + 1, &stop, 10);
+		if (stop != end || port == 0 || port > 65535)
+			goto bad;
+	}
+	t->path = *end ? sg_arena_strdup(c->a, end) : "/";
+	end = colon ? colon : end;
+	if (s[0] == '[' && end - s >= 3 && end[-1] == ']')
+		t->addr = sg_arena_strndup(c->a, s + 1, (size_t)(end - s - 2));
+	else if (sg_host_addr_valid(s, (size_t)(end - s)))
+		t->addr = sg_arena_strndup(c->a, s, (size_t)(end - s));
+	else
+		goto bad;
+	t->port = (uint16_t)port;
+	return 0;
+bad:
+	return sg_expected(c, at, path,
+			   "a URI such as \"http://127.0.0.1:3001/mcp\", or host, port and path");
+}
+
+static const struct sg_field http_fields[] = {
+	{ "host", sg_f_str, offsetof(struct sg_mcp_target, host), true },
+	{ "port", sg_f_port, offsetof(struct sg_mcp_target, port) },
+	{ "path", sg_f_str, offsetof(struct sg_mcp_target, path) },
+	{ "backend", sg_f_refused, 0 },
+	{ 0 },
+};
+
+/* mcp: {host} (a URI) or {host, port, path}, as McpBackendHost reads it. */
+static int f_http(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
+{
+	struct sg_mcp_target *t = dst;
+	const struct sg_node *host;
+
+	t->kind = SG_MCP_HTTP;
+	if (sg_parse_fields(c, n, http_fields, t, path) == -1)
+		return -1;
+	host = sg_map_get(n, "host");
+	if (!t->port && !t->path)
+		return host_uri(c, host, t, sg_path_key(c, path, "host"));
+	if (!t->port || !t->path) {
+		sg_diag_err(c->d, n,
+			    "%s: if port or path is set, both must be set; otherwise, "
+			    "use only host",
+			    path);
+		return -1;
+	}
+	if (!sg_host_addr_valid(t->host, strlen(t->host)))
+		return sg_expected(c, host, sg_path_key(c, path, "host"),
+				   "a host name or an IPv4 address");
+	t->addr = t->host;
+	return 0;
+}
+
+static const struct sg_field target_fields[] = {
+	{ "name", sg_f_str, offsetof(struct sg_mcp_target, name), true },
+	{ "stdio", f_stdio, 0 },
+	{ "mcp", f_http, 0 },
+	{ "sse", sg_f_refused, 0 },
+	{ "openapi", sg_f_refused, 0 },
+	{ "policies", sg_f_refused, 0 },
+	{ 0 },
+};
+
+static bool name_ok(const char *s)
+{
+	if (!*s)
+		return false;
+	for (; *s; s++)
+		if (!(*s >= 'a' && *s <= 'z') && !(*s >= 'A' && *s <= 'Z') &&
+		    !(*s >= '0' && *s <= '9') && *s != '-' && *s != '_')
+			return false;
+	return true;
+}
+
+static int target(struct sg_pctx *c, struct sg_mcp_backend *m, const struct sg_node *n,
+		  const char *path)
+{
+	struct sg_mcp_target *t = sg_arena_push(c->a, &m->targets, &m->n, &m->cap, sizeof(*t));
+	int forms;
+
+	if (!t)
+		return -1;
+	t->at = n;
+	t->kind = (enum sg_mcp_kind) - 1;
+	if (sg_parse_fields(c, n, target_fields, t, path) == -1)
+		return -1;
+	forms = !!sg_map_get(n, "stdio") + !!sg_map_get(n, "mcp");
+	if (forms != 1) {
+		sg_diag_err(c->d, n, "%s: expected exactly one of stdio or mcp", path);
+		return -1;
+	}
+	if (t->kind == SG_MCP_HTTP) {
+		sg_diag_err(c->d, sg_map_get(n, "mcp"),
+			    "%s.mcp: not supported (MCP targets over streamable HTTP are not "
+			    "implemented yet: use stdio)",
+			    path);
+		return -1;
+	}
+	if (!name_ok(t->name))
+		return sg_expected(c, sg_map_get(n, "name"), sg_path_key(c, path, "name"),
+				   "a name of letters, digits, \"-\" and \"_\"");
+	for (size_t i = 0; i + 1 < m->n; i++)
+		if (!strcmp(m->targets[i].name, t->name)) {
+			sg_diag_err(c->d, sg_map_get(n, "name"),
+				    "%s.name: \"%s\" names another target of this backend", path,
+				    t->name);
+			return -1;
+		}
+	return 0;
+}
+
+/* ---- the backend ---------------------------------------------------------- */
+
+static int f_targets(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
+{
+	int ret = 0;
+
+	if (sg_need_seq(c, n, path) == -1)
+		return -1;
+	if (!n->n)
+		return sg_expected(c, n, path, "at least one target");
+	for (size_t i = 0; i < n->n; i++)
+		if (target(c, dst, n->items[i], sg_path_idx(c, path, i)) == -1)
+			ret = -1;
+	return ret;
+}
+
+/* A scalar that is one of two words: *set, and *second when it is the
+ * second. */
+static int two_words(struct sg_pctx *c, const struct sg_node *n, const char *path,
+		     const char *first, const char *second, bool *out)
+{
+	char what[96];
+
+	if (n->kind == SG_NODE_SCALAR && !strcmp(n->str, first)) {
+		*out = false;
+		return 0;
+	}
+	if (n->kind == SG_NODE_SCALAR && !strcmp(n->str, second)) {
+		*out = true;
+		return 0;
+	}
+	snprintf(what, sizeof(what), "%s or %s", first, second);
+	return sg_expected(c, n, path, what);
+}
+
+static int f_stateful(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
+{
+	struct sg_mcp_backend *m = dst;
+
+	if (two_words(c, n, path, "stateful", "stateless", &m->stateless) == -1)
+		return -1;
+	if (m->stateless) {
+		sg_diag_err(c->d, n, "%s: stateless is not implemented yet: only stateful", path);
+		return -1;
+	}
+	return 0;
+}
+
+static int f_prefix(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
+{
+	struct sg_mcp_backend *m = dst;
+
+	m->prefix_set = true;
+	return two_words(c, n, path, "conditional", "always", &m->prefix_always);
+}
+
+static int f_failure(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
+{
+	struct sg_mcp_backend *m = dst;
+
+	m->fail_set = true;
+	return two_words(c, n, path, "failClosed", "failOpen", &m->fail_open);
+}
+
+static const struct sg_field backend_fields[] = {
+	{ "targets", f_targets, 0, true },
+	{ "statefulMode", f_stateful, 0 },
+	{ "prefixMode", f_prefix, 0 },
+	{ "failureMode", f_failure, 0 },
+	{ "dnsRebindingProtection", sg_f_bool, offsetof(struct sg_mcp_backend, dns_rebinding) },
+	{ 0 },
+};
+
+int sg_f_mcp_backend(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
+{
+	struct sg_backend_ref *br = dst;
+	struct sg_mcp_backend *m = sg_arena_alloc(c->a, sizeof(*m));
+
+	if (!m)
+		return -1;
+	br->kind = SG_BREF_MCP;
+	br->mcp = m;
+	return sg_parse_fields(c, n, backend_fields, m, path);
+}
+
+/* ---- the top-level shorthand ---------------------------------------------- */
+
+struct shorthand_in {
+	uint16_t port;
+	const struct sg_node *policies;
+};
+
+static int f_node(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
+{
+	(void)c;
+	(void)path;
+	*(const struct sg_node **)dst = n;
+	return 0;
+}
+
+static const struct sg_field shorthand_fields[] = {
+	{ "port", sg_f_port, offsetof(struct shorthand_in, port) },
+	{ "policies", f_node, offsetof(struct shorthand_in, policies) },
+	{ "gateways", sg_f_refused, 0 },
+	/* LocalMcpBackend's keys, flattened in: read by sg_f_mcp_backend */
+	{ "targets", sg_f_ignore, 0 },
+	{ "statefulMode", sg_f_ignore, 0 },
+	{ "prefixMode", sg_f_ignore, 0 },
+	{ "failureMode", sg_f_ignore, 0 },
+	{ "dnsRebindingProtection", sg_f_ignore, 0 },
+	{ 0 },
+};
+
+/* The backend's own keys of the shorthand map: a copy of n without the
+ * shorthand's. */
+static const struct sg_node *backend_part(struct sg_pctx *c, const struct sg_node *n)
+{
+	struct sg_node *m = sg_arena_alloc(c->a, sizeof(*m));
+	size_t k = 0;
+
+	if (!m)
+		return NULL;
+	*m = *n;
+	m->items = sg_arena_alloc(c->a, (n->n + 1) * sizeof(*m->items));
+	if (!m->items)
+		return NULL;
+	for (size_t i = 0; i < sg_map_len(n); i++) {
+		const char *key = sg_map_key(n, i)->str;
+
+		if (strcmp(key, "port") && strcmp(key, "policies") && strcmp(key, "gateways")) {
+			m->items[k++] = n->items[2 * i];
+			m->items[k++] = n->items[2 * i + 1];
+		}
+	}
+	m->n = m->cap = k;
+	return m;
+}
+
+static int add_match(struct sg_pctx *c, struct sg_route *r, const char *prefix)
+{
+	struct sg_match *m =
+		sg_arena_push(c->a, &r->matches, &r->nmatches, &r->capmatches, sizeof(*m));
+
+	if (!m)
+		return -1;
+	m->path_kind = SG_PATH_PREFIX;
+	m->path = prefix;
+	return 0;
+}
+
+int sg_mcp_shorthand(struct sg_draft *b, const struct sg_node *n,
+		     int (*parse_policies)(struct sg_pctx *c, const struct sg_node *n,
+					   struct sg_route *r, const char *path))
+{
+	struct sg_pctx *c = &b->c;
+	struct shorthand_in in = { .port = MCP_DEFAULT_PORT };
+	struct sg_standalone_listener sl = { .name = "mcp" };
+	const struct sg_node *bn;
+	struct sg_backend_ref *br;
+	struct sg_listener *l;
+	struct sg_route *r;
+
+	if (sg_parse_fields(c, n, shorthand_fields, &in, "mcp") == -1)
+		return -1;
+	if (!(bn = backend_part(c, n)) || !(l = sg_standalone_listener(b, in.port, &sl, n, "mcp")))
+		return -1;
+	r = sg_arena_push(c->a, &l->routes, &l->nroutes, &l->caproutes, sizeof(*r));
+	if (!r)
+		return -1;
+	r->at = n;
+	r->ns = "default";
+	r->name = "mcp";
+	r->key = sg_arena_printf(c->a, "%s/%s", l->key, r->name);
+	if (add_match(c, r, "/mcp") == -1 || add_match(c, r, "/sse") == -1)
+		return -1;
+	if (in.policies && parse_policies(c, in.policies, r, "mcp.policies") == -1)
+		return -1;
+	br = sg_arena_push(c->a, &r->backends.v, &r->backends.n, &r->backends.cap, sizeof(*br));
+	if (!br)
+		return -1;
+	br->weight = 1;
+	br->at = n;
+	return sg_f_mcp_backend(c, bn, br, "mcp");
+}

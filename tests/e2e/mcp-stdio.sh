@@ -1,0 +1,219 @@
+# The MCP gateway over stdio targets, with real components from npm:
+# agentgateway's mcp-basic (the top-level `mcp:` shorthand, CORS) and
+# mcp-multiplex (an `mcp` route backend federating two targets) with
+# @modelcontextprotocol/server-everything as the targets and the official
+# SDK's client (tests/e2e/mcp-client.mjs) as the client: tools listed,
+# tools called, session ended with DELETE. Then what a raw client sees:
+# JSON-RPC errors with 400/404/405/415 for bad input, an unknown session,
+# and a target killed under a session answered with a JSON-RPC error at
+# once, while other sessions go on. A failing target: failClosed fails
+# initialize, failOpen serves the others. A route's requestTimeout (seed
+# 003's mcp: example) answers 504 and ends the session it gave up.
+. "$(dirname "$0")/lib.sh"
+
+npm_need @modelcontextprotocol/sdk @modelcontextprotocol/server-everything
+EVERY=$SG_NPM/node_modules/@modelcontextprotocol/server-everything/dist/index.js
+CLIENT=$(dirname "$0")/mcp-client.mjs
+export SG_NPM
+
+# has N PATTERN NAME: line N of $out (the client's) matches PATTERN.
+has() {
+	if echo "$out" | sed -n "$1p" | grep -q "$2"; then
+		pass "$3"
+	else
+		fail "$3: $(echo "$out" | sed -n "$1p")"
+	fi
+}
+
+# ---- mcp-basic: the shorthand, one target --------------------------------
+cat >"$WORK/basic.yaml" <<YAML
+mcp:
+  port: 3000
+  policies:
+    cors:
+      allowOrigins: ["*"]
+      allowHeaders: [mcp-protocol-version, content-type, cache-control, mcp-session-id]
+      exposeHeaders: ["Mcp-Session-Id"]
+  targets:
+  - name: everything
+    stdio:
+      cmd: node
+      args: ["$EVERY", "stdio"]
+      env: {SG_MARK: basic}
+YAML
+"$SG_BIN" check -c "$WORK/basic.yaml" >"$WORK/out" 2>&1
+check "mcp-basic's shape passes check" "$?" 0
+start_engine copy -p 3000 --workers 1 -c "$WORK/basic.yaml" || finish
+out=$(node "$CLIENT" http://127.0.0.1:3000/mcp session tools 'call:echo:{"message":"hi"}' \
+	'call:get-env:{}' ping end 2>&1)
+check "SDK client: initialize answered by the gateway" "$(echo "$out" | sed -n 1p)" \
+	'{"version":"splicegate"}'
+check "SDK client: a session id" "$(echo "$out" | sed -n 2p)" '{"session":true}'
+has 3 '"tools":\[.*"echo".*"get-sum"' "SDK client: tools/list unprefixed with one target"
+check "SDK client: tools/call echo" "$(echo "$out" | sed -n 4p)" \
+	'{"call":"echo","text":"Echo: hi","isError":false}'
+has 5 'SG_MARK.*basic' "the target got its env"
+check "SDK client: ping, DELETE" "$(echo "$out" | sed -n 6,7p | tr -d '\n')" \
+	'{"ping":true}{"end":true}'
+dump=$(curl -s http://127.0.0.1:15000/config_dump)
+echo "$dump" | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+for b in d["binds"]:
+    for l in b["listeners"].values():
+        for r in l["routes"].values():
+            for be in r["backends"]:
+                if "mcp" in be:
+                    print(json.dumps(be["mcp"], sort_keys=True))
+' >"$WORK/mcpdump"
+check "config_dump: the mcp backend" "$(sed "s|$EVERY|EVERY|" "$WORK/mcpdump")" \
+	'{"statefulMode": "stateful", "targets": [{"name": "everything", "stdio": {"args": ["EVERY", "stdio"], "cmd": "node", "env": {"SG_MARK": "basic"}}}]}'
+
+# ---- raw requests: what a client that errs sees ---------------------------
+U=http://127.0.0.1:3000/mcp
+J='content-type: application/json'
+A='accept: application/json, text/event-stream'
+code_body() { curl -s -o "$WORK/body" -w '%{http_code}' "$@"; echo " $(cat "$WORK/body")"; }
+check "not JSON: 400, parse error" "$(code_body -X POST -H "$J" -H "$A" -d 'nope' $U)" \
+	'400 {"jsonrpc":"2.0","id":null,"error":{"code":-32700,"message":"the body is not JSON"}}'
+check "a batch: 400, invalid request" \
+	"$(code_body -X POST -H "$J" -H "$A" -d '[{"jsonrpc":"2.0","id":1,"method":"ping"}]' $U)" \
+	'400 {"jsonrpc":"2.0","id":null,"error":{"code":-32600,"message":"JSON-RPC batches are not supported (MCP 2025-06-18)"}}'
+check "no session: 400" \
+	"$(code_body -X POST -H "$J" -H "$A" -d '{"jsonrpc":"2.0","id":2,"method":"tools/list"}' $U)" \
+	'400 {"jsonrpc":"2.0","id":2,"error":{"code":-32001,"message":"Mcp-Session-Id is required: initialize first"}}'
+check "unknown session: 404" \
+	"$(code_body -X POST -H "$J" -H "$A" -H 'mcp-session-id: 00ff' -d '{"jsonrpc":"2.0","id":3,"method":"tools/list"}' $U)" \
+	'404 {"jsonrpc":"2.0","id":3,"error":{"code":-32001,"message":"no such MCP session"}}'
+check "text/plain: 415" \
+	"$(code_body -X POST -H 'content-type: text/plain' -d '{}' $U)" \
+	'415 {"jsonrpc":"2.0","id":null,"error":{"code":-32600,"message":"Content-Type must be application/json"}}'
+check "GET (no server stream): 405" "$(code_body $U)" '405 '
+
+INIT='{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"curl","version":"1"}}}'
+init_session() {
+	curl -s -D "$WORK/head" -o "$WORK/body" -X POST -H "$J" -H "$A" -d "$INIT" "$1"
+	tr -d '\r' <"$WORK/head" | sed -n 's/^mcp-session-id: //Ip'
+}
+S1=$(init_session $U)
+S2=$(init_session $U)
+grep -q '"protocolVersion":"2025-06-18"' "$WORK/body" &&
+	pass "initialize: the version the client asked" || fail "initialize: $(cat "$WORK/body")"
+[ ${#S1} = 32 ] && [ "$S1" != "$S2" ] && pass "two sessions, two ids" || fail "sessions '$S1' '$S2'"
+check "a bad MCP-Protocol-Version: 400" \
+	"$(code_body -X POST -H "$J" -H "$A" -H "mcp-session-id: $S1" -H 'mcp-protocol-version: 1999-01-01' -d '{"jsonrpc":"2.0","id":4,"method":"ping"}' $U)" \
+	'400 {"jsonrpc":"2.0","id":4,"error":{"code":-32600,"message":"MCP-Protocol-Version names a version the gateway does not speak"}}'
+check "a notification: 202" \
+	"$(code_body -X POST -H "$J" -H "$A" -H "mcp-session-id: $S1" -d '{"jsonrpc":"2.0","method":"notifications/initialized"}' $U)" '202 '
+
+# A target killed under session 1: its next call is an error at once;
+# session 2's target answers on.
+kids=$(pgrep -P "$GW_PID" | tr '\n' ' ')
+set -- $kids
+check "one child per session" "$#" 2
+kill -KILL "$1"
+sleep 0.2
+call_echo() {
+	code_body -X POST -H "$J" -H "$A" -H "mcp-session-id: $1" -d '{"jsonrpc":"2.0","id":5,"method":"tools/call","params":{"name":"echo","arguments":{"message":"x"}}}' $U
+}
+t0=$(date +%s%N)
+r1=$(call_echo "$S1")
+ms=$((($(date +%s%N) - t0) / 1000000))
+r2=$(call_echo "$S2")
+if echo "$r1" | grep -q 'Echo: x'; then # the other session's child was killed
+	t0=$(date +%s%N)
+	r2=$(call_echo "$S2")
+	ms=$((($(date +%s%N) - t0) / 1000000))
+	r=$r1 r1=$r2 r2=$r
+	S=$S1 S1=$S2 S2=$S
+fi
+alive=$(echo "$r2" | grep -c 'Echo: x')
+dead=$(echo "$r1" | grep -c '"code":-32002,"message":"target everything: it exited"')
+check "the killed target's session: a JSON-RPC error; the other answers" "$alive$dead" 11
+[ "$ms" -lt 1000 ] && pass "the error came within a second (${ms} ms)" || fail "took ${ms} ms"
+check "DELETE session 2: 200" "$(code_body -X DELETE -H "mcp-session-id: $S2" $U)" '200 '
+check "DELETE again: 404" "$(code_body -X DELETE -H "mcp-session-id: $S2" $U)" \
+	'404 {"jsonrpc":"2.0","id":null,"error":{"code":-32001,"message":"no such MCP session"}}'
+stop_gateway
+for p in $kids; do
+	kill -0 "$p" 2>/dev/null && fail "child $p outlived the gateway"
+done
+
+# ---- mcp-multiplex: two targets behind one route --------------------------
+cat >"$WORK/multi.yaml" <<YAML
+binds:
+- port: 3000
+  listeners:
+  - routes:
+    - backends:
+      - mcp:
+          targets:
+          - name: time
+            stdio:
+              cmd: node
+              args: ["$EVERY"]
+          - name: everything
+            stdio:
+              cmd: node
+              args: ["$EVERY", "stdio"]
+YAML
+start_engine copy -p 3000 --workers 1 -c "$WORK/multi.yaml" || finish
+out=$(node "$CLIENT" http://127.0.0.1:3000/mcp tools 'call:time_echo:{"message":"t"}' \
+	'call:everything_get-sum:{"a":2,"b":3}' 'call:echo:{}' end 2>&1)
+has 2 '"everything_echo",.*"time_echo"' "tools/list: both targets' tools, prefixed"
+check "time_echo goes to target time" "$(echo "$out" | sed -n 3p)" \
+	'{"call":"time_echo","text":"Echo: t","isError":false}'
+has 4 '"text":"The sum of 2 and 3 is 5' "everything_get-sum goes to target everything"
+check "an unprefixed name: invalid params" "$(echo "$out" | sed -n 5p)" \
+	'{"call":"echo","error":-32602}'
+stop_gateway
+
+# ---- a target that fails: failClosed fails initialize, failOpen goes on ---
+cat >"$WORK/fail.yaml" <<YAML
+binds:
+- port: 3000
+  listeners:
+  - routes:
+    - name: closed
+      matches: [{path: {pathPrefix: /closed}}]
+      backends:
+      - mcp:
+          targets:
+          - {name: good, stdio: {cmd: node, args: ["$EVERY"]}}
+          - {name: bad, stdio: {cmd: /bin/false}}
+    - name: open
+      matches: [{path: {pathPrefix: /open}}]
+      backends:
+      - mcp:
+          failureMode: failOpen
+          targets:
+          - {name: good, stdio: {cmd: node, args: ["$EVERY"]}}
+          - {name: bad, stdio: {cmd: /no/such/program}}
+YAML
+start_engine copy -p 3000 --workers 1 -c "$WORK/fail.yaml" || finish
+S=$(init_session http://127.0.0.1:3000/closed)
+check "failClosed: initialize fails, no session" "$S $(cat "$WORK/body")" \
+	' {"jsonrpc":"2.0","id":1,"error":{"code":-32002,"message":"target bad: it exited"}}'
+out=$(node "$CLIENT" http://127.0.0.1:3000/open tools 'call:good_echo:{"message":"o"}' \
+	'call:bad_echo:{"message":"o"}' end 2>&1)
+has 2 '"tools":\["good_echo",' "failOpen: the good target's tools"
+check "failOpen: the good target answers" "$(echo "$out" | sed -n 3p)" \
+	'{"call":"good_echo","text":"Echo: o","isError":false}'
+check "failOpen: the bad target's name: an error" "$(echo "$out" | sed -n 4p)" \
+	'{"call":"bad_echo","error":-32002}'
+check "no child left of the failed session" "$(pgrep -P "$GW_PID" | wc -l)" 0
+stop_gateway
+
+# ---- seed 003's shape: the route's requestTimeout bounds an MCP request ---
+cat >"$WORK/slow.yaml" <<YAML
+mcp:
+  port: 3000
+  policies: {timeout: {requestTimeout: 1s}}
+  targets: [{name: slow, stdio: {cmd: sleep, args: ["100"]}}]
+YAML
+start_engine copy -p 3000 --workers 1 -c "$WORK/slow.yaml" || finish
+check "a target that never answers: 504 at the requestTimeout" \
+	"$(code_body -X POST -H "$J" -H "$A" -d "$INIT" $U)" '504 request timeout'
+check "the given-up session's child is gone" "$(pgrep -P "$GW_PID" | wc -l)" 0
+stop_gateway
+finish

@@ -1,0 +1,171 @@
+/* Unit tests for user/mcp/jsonrpc.c: the three kinds of message read,
+ * what is refused (and with which JSON-RPC code), the bound on size, and
+ * the texts the gateway writes byte for byte. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "user/mcp/jsonrpc.h"
+
+static int parse(const char *text, struct sg_jsonrpc *m, const char **why)
+{
+	return sg_jsonrpc_parse(text, strlen(text), m, why);
+}
+
+static void test_jsonrpc_reads_request(void **state)
+{
+	struct sg_jsonrpc m;
+	const char *why;
+	double id = 0;
+
+	(void)state;
+	assert_int_equal(parse("{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"tools/list\","
+			       "\"params\":{}}",
+			       &m, &why),
+			 0);
+	assert_int_equal(m.kind, SG_JSONRPC_REQUEST);
+	assert_string_equal(m.method, "tools/list");
+	assert_int_equal(sg_json_num(m.id, &id), 0);
+	assert_true(id == 3);
+	assert_non_null(m.params);
+	sg_jsonrpc_free(&m);
+}
+
+static void test_jsonrpc_reads_notification_and_response(void **state)
+{
+	struct sg_jsonrpc m;
+	const char *why;
+
+	(void)state;
+	assert_int_equal(
+		parse("{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}", &m, &why),
+		0);
+	assert_int_equal(m.kind, SG_JSONRPC_NOTIFICATION);
+	assert_null(m.id);
+	sg_jsonrpc_free(&m);
+	assert_int_equal(parse("{\"jsonrpc\":\"2.0\",\"id\":\"a\",\"error\":{\"code\":-1,"
+			       "\"message\":\"no\"}}",
+			       &m, &why),
+			 0);
+	assert_int_equal(m.kind, SG_JSONRPC_RESPONSE);
+	assert_non_null(m.error);
+	assert_string_equal(sg_json_str(m.id), "a");
+	sg_jsonrpc_free(&m);
+	/* an error about a message whose id could not be read */
+	assert_int_equal(parse("{\"jsonrpc\":\"2.0\",\"id\":null,\"error\":{\"code\":-32700,"
+			       "\"message\":\"x\"}}",
+			       &m, &why),
+			 0);
+	assert_int_equal(m.kind, SG_JSONRPC_RESPONSE);
+	assert_null(m.id);
+	sg_jsonrpc_free(&m);
+}
+
+/* Each refused text, its code, and the id kept for the error's id. */
+static void test_jsonrpc_refuses(void **state)
+{
+	static const struct {
+		const char *text;
+		int code;
+		bool has_id;
+	} cases[] = {
+		{ "not json", SG_JSONRPC_PARSE_ERROR, false },
+		{ "", SG_JSONRPC_PARSE_ERROR, false },
+		{ "[{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"ping\"}]",
+		  SG_JSONRPC_INVALID_REQUEST, false },
+		{ "{\"id\":1,\"method\":\"ping\"}", SG_JSONRPC_INVALID_REQUEST, true },
+		{ "{\"jsonrpc\":\"1.0\",\"id\":1,\"method\":\"ping\"}", SG_JSONRPC_INVALID_REQUEST,
+		  true },
+		{ "{\"jsonrpc\":\"2.0\",\"id\":{},\"method\":\"ping\"}", SG_JSONRPC_INVALID_REQUEST,
+		  false },
+		{ "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"\"}", SG_JSONRPC_INVALID_REQUEST,
+		  true },
+		{ "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"x\",\"params\":3}",
+		  SG_JSONRPC_INVALID_REQUEST, true },
+		{ "{\"jsonrpc\":\"2.0\",\"id\":1}", SG_JSONRPC_INVALID_REQUEST, true },
+		{ "{\"jsonrpc\":\"2.0\",\"id\":1,\"result\":1,\"error\":{}}",
+		  SG_JSONRPC_INVALID_REQUEST, true },
+		{ "{\"jsonrpc\":\"2.0\",\"result\":1}", SG_JSONRPC_INVALID_REQUEST, false },
+		{ "{\"jsonrpc\":\"2.0\",\"id\":null,\"result\":1}", SG_JSONRPC_INVALID_REQUEST,
+		  false },
+		{ "{\"jsonrpc\":\"2.0\",\"id\":null,\"method\":\"x\"}", SG_JSONRPC_INVALID_REQUEST,
+		  false },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct sg_jsonrpc m;
+		const char *why = NULL;
+
+		assert_int_equal(parse(cases[i].text, &m, &why), cases[i].code);
+		assert_non_null(why);
+		assert_int_equal(m.id != NULL, cases[i].has_id);
+		sg_json_free(m.root);
+	}
+}
+
+static void test_jsonrpc_bounds_size(void **state)
+{
+	size_t len = SG_JSONRPC_MAX + 1;
+	char *big = malloc(len);
+	struct sg_jsonrpc m;
+	const char *why;
+
+	(void)state;
+	assert_non_null(big);
+	memset(big, ' ', len);
+	assert_int_equal(sg_jsonrpc_parse(big, len, &m, &why), SG_JSONRPC_PARSE_ERROR);
+	assert_null(m.root);
+	assert_int_equal(sg_jsonrpc_parse("{\"a\":1}\0x", 9, &m, &why), SG_JSONRPC_PARSE_ERROR);
+	free(big);
+}
+
+static void test_jsonrpc_writes_texts(void **state)
+{
+	struct sg_jsonrpc m, r;
+	const char *why;
+	char *t;
+
+	(void)state;
+	assert_int_equal(parse("{\"jsonrpc\":\"2.0\",\"id\":\"q\",\"method\":\"tools/call\","
+			       "\"params\":{\"name\":\"echo\"}}",
+			       &m, &why),
+			 0);
+	t = sg_jsonrpc_with_id(&m, 12);
+	assert_string_equal(t, "{\"jsonrpc\":\"2.0\",\"id\":12,\"method\":\"tools/call\","
+			       "\"params\":{\"name\":\"echo\"}}");
+	free(t);
+	t = sg_jsonrpc_error_text(m.id, SG_JSONRPC_METHOD_NOT_FOUND, "no \"such\"");
+	assert_string_equal(t, "{\"jsonrpc\":\"2.0\",\"id\":\"q\",\"error\":{\"code\":-32601,"
+			       "\"message\":\"no \\\"such\\\"\"}}");
+	free(t);
+	t = sg_jsonrpc_error_text(NULL, SG_JSONRPC_PARSE_ERROR, "x");
+	assert_string_equal(t, "{\"jsonrpc\":\"2.0\",\"id\":null,\"error\":{\"code\":-32700,"
+			       "\"message\":\"x\"}}");
+	free(t);
+	assert_int_equal(
+		parse("{\"jsonrpc\":\"2.0\",\"id\":12,\"result\":{\"ok\":true}}", &r, &why), 0);
+	t = sg_jsonrpc_reply_text(m.id, &r);
+	assert_string_equal(t, "{\"jsonrpc\":\"2.0\",\"id\":\"q\",\"result\":{\"ok\":true}}");
+	free(t);
+	sg_jsonrpc_free(&r);
+	sg_jsonrpc_free(&m);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_jsonrpc_reads_request),
+		cmocka_unit_test(test_jsonrpc_reads_notification_and_response),
+		cmocka_unit_test(test_jsonrpc_refuses),
+		cmocka_unit_test(test_jsonrpc_bounds_size),
+		cmocka_unit_test(test_jsonrpc_writes_texts),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

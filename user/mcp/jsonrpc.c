@@ -1,0 +1,185 @@
+/* JSON-RPC 2.0 read and written for MCP (the contract is jsonrpc.h).
+ * Reading goes through user/base/json.c (cJSON); writing composes the
+ * compact texts of values already checked. */
+#include "user/mcp/jsonrpc.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int invalid(const char **why, const char *what)
+{
+	*why = what;
+	return SG_JSONRPC_INVALID_REQUEST;
+}
+
+/* The fields of an object already parsed, checked as JSON-RPC 2.0 wants. */
+static int classify(struct sg_jsonrpc *m, const char **why)
+{
+	const struct sg_json *root = m->root, *v = sg_json_get(root, "jsonrpc"), *id, *method;
+	enum sg_json_type t;
+	bool null_id;
+
+	if (sg_json_type(root) == SG_JSON_ARRAY)
+		return invalid(why, "JSON-RPC batches are not supported (MCP 2025-06-18)");
+	if (sg_json_type(root) != SG_JSON_OBJECT)
+		return invalid(why, "a JSON-RPC message is an object");
+	id = sg_json_get(root, "id");
+	t = sg_json_type(id);
+	/* null: the id of an error about a message whose id was unreadable */
+	null_id = id && t == SG_JSON_NULL && sg_json_get(root, "error") &&
+		  !sg_json_get(root, "method");
+	if (id && !null_id && t != SG_JSON_STRING && t != SG_JSON_NUMBER)
+		return invalid(why, "\"id\" must be a string or a number");
+	m->id = null_id ? NULL : id;
+	if (!sg_json_str(v) || strcmp(sg_json_str(v), "2.0"))
+		return invalid(why, "\"jsonrpc\" must be \"2.0\"");
+	method = sg_json_get(root, "method");
+	m->params = sg_json_get(root, "params");
+	m->result = sg_json_get(root, "result");
+	m->error = sg_json_get(root, "error");
+	if (method) {
+		if (!(m->method = sg_json_str(method)) || !m->method[0])
+			return invalid(why, "\"method\" must be a non-empty string");
+		t = sg_json_type(m->params);
+		if (m->params && t != SG_JSON_OBJECT && t != SG_JSON_ARRAY)
+			return invalid(why, "\"params\" must be an object or an array");
+		if (m->result || m->error)
+			return invalid(why, "a request carries no \"result\" or \"error\"");
+		m->kind = id ? SG_JSONRPC_REQUEST : SG_JSONRPC_NOTIFICATION;
+		return 0;
+	}
+	if ((!m->id && !null_id) || !m->result == !m->error)
+		return invalid(why, "a message needs a \"method\", or an \"id\" with one of "
+				    "\"result\" or \"error\"");
+	if (m->error && sg_json_type(m->error) != SG_JSON_OBJECT)
+		return invalid(why, "\"error\" must be an object");
+	m->kind = SG_JSONRPC_RESPONSE;
+	return 0;
+}
+
+int sg_jsonrpc_parse(const char *text, size_t len, struct sg_jsonrpc *m, const char **why)
+{
+	char *copy;
+	int rc;
+
+	memset(m, 0, sizeof(*m));
+	if (len > SG_JSONRPC_MAX) {
+		*why = "the message is larger than the gateway reads";
+		return SG_JSONRPC_PARSE_ERROR;
+	}
+	if (memchr(text, '\0', len)) {
+		*why = "the message holds a NUL byte";
+		return SG_JSONRPC_PARSE_ERROR;
+	}
+	if (!(copy = malloc(len + 1)))
+		return -ENOMEM;
+	memcpy(copy, text, len);
+	copy[len] = '\0';
+	m->root = sg_json_parse(copy);
+	free(copy);
+	if (!m->root) {
+		*why = "the body is not JSON";
+		return SG_JSONRPC_PARSE_ERROR;
+	}
+	rc = classify(m, why);
+	if (rc)
+		m->method = NULL;
+	return rc;
+}
+
+void sg_jsonrpc_free(struct sg_jsonrpc *m)
+{
+	sg_json_free(m->root);
+	memset(m, 0, sizeof(*m));
+}
+
+/* The compact text of v, or "null" for NULL (malloc'd; NULL: no memory). */
+static char *text_of(const struct sg_json *v)
+{
+	return v ? sg_json_print(v, SG_JSON_COMPACT) : strdup("null");
+}
+
+/* The concatenation of the n strings (malloc'd; NULL: no memory). */
+static char *join(const char *const *parts, size_t n)
+{
+	size_t len = 0, off = 0;
+	char *s;
+
+	for (size_t i = 0; i < n; i++)
+		len += strlen(parts[i]);
+	if (!(s = malloc(len + 1)))
+		return NULL;
+	for (size_t i = 0; i < n; i++) {
+		size_t k = strlen(parts[i]);
+
+		memcpy(s + off, parts[i], k);
+		off += k;
+	}
+	s[off] = '\0';
+	return s;
+}
+
+#define JOIN(...)                                                                                  \
+	join((const char *const[]){ __VA_ARGS__ },                                                 \
+	     sizeof((const char *const[]){ __VA_ARGS__ }) / sizeof(const char *))
+
+char *sg_jsonrpc_error_text(const struct sg_json *id, int code, const char *msg)
+{
+	struct sg_json *m = sg_json_string(msg);
+	char *idt = text_of(id), *mt = m ? sg_json_print(m, SG_JSON_COMPACT) : NULL, *out = NULL;
+	char num[16];
+
+	snprintf(num, sizeof(num), "%d", code);
+	if (idt && mt)
+		out = JOIN("{\"jsonrpc\":\"2.0\",\"id\":", idt, ",\"error\":{\"code\":", num,
+			   ",\"message\":", mt, "}}");
+	sg_json_free(m);
+	free(idt);
+	free(mt);
+	return out;
+}
+
+char *sg_jsonrpc_result_text(const struct sg_json *id, const char *result)
+{
+	char *idt = text_of(id), *out = NULL;
+
+	if (idt)
+		out = JOIN("{\"jsonrpc\":\"2.0\",\"id\":", idt, ",\"result\":", result, "}");
+	free(idt);
+	return out;
+}
+
+char *sg_jsonrpc_reply_text(const struct sg_json *id, const struct sg_jsonrpc *resp)
+{
+	char *idt = text_of(id), *vt = text_of(resp->result ? resp->result : resp->error);
+	char *out = NULL;
+
+	if (idt && vt)
+		out = JOIN("{\"jsonrpc\":\"2.0\",\"id\":", idt,
+			   resp->result ? ",\"result\":" : ",\"error\":", vt, "}");
+	free(idt);
+	free(vt);
+	return out;
+}
+
+char *sg_jsonrpc_with_id(const struct sg_jsonrpc *m, uint64_t id)
+{
+	struct sg_json *meth = sg_json_string(m->method);
+	char *mt = meth ? sg_json_print(meth, SG_JSON_COMPACT) : NULL;
+	char *pt = m->params ? sg_json_print(m->params, SG_JSON_COMPACT) : NULL;
+	char idt[32], *out = NULL;
+
+	snprintf(idt, sizeof(idt), "%" PRIu64, id);
+	if (mt && (pt || !m->params)) {
+		out = JOIN("{\"jsonrpc\":\"2.0\"", id ? ",\"id\":" : "", id ? idt : "",
+			   ",\"method\":", mt, pt ? ",\"params\":" : "", pt ? pt : "", "}");
+	}
+	sg_json_free(meth);
+	free(mt);
+	free(pt);
+	return out;
+}

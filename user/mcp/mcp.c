@@ -1,0 +1,780 @@
+/* The MCP endpoint on a worker (the contract is mcp.h): sessions, each
+ * with its targets' children, and calls, each one client request waiting
+ * for its targets. Every answer goes out from a timer callback, outside
+ * the frontend's dispatch, through sg_request_answer. */
+#include "user/mcp/mcp.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/random.h>
+
+#include "user/base/list.h"
+#include "user/base/log.h"
+#include "user/core/request.h"
+#include "user/mcp/jsonrpc.h"
+#include "user/mcp/merge.h"
+#include "user/mcp/stdio.h"
+
+/* Calls a session has in flight at most. */
+#define MCP_CALLS_MAX 64
+/* Response header lines an answer carries besides the route's. */
+#define MCP_LINES 4
+
+struct sg_mcp_hub {
+	struct sg_loop *loop;
+	struct sg_list sessions;
+	size_t nsessions;
+};
+
+struct session;
+
+/* One target of a session: its child; dead once it is gone. */
+struct target {
+	struct session *s;
+	size_t idx;
+	struct sg_mcp_child *child;
+	bool dead;
+	const char *why; /* static text: why it is dead */
+};
+
+/* Owned by its hub from initialize until DELETE, idle expiry or the
+ * hub's end. Its names are copies: a reload frees the config. */
+struct session {
+	struct sg_list link;
+	struct sg_mcp_hub *hub;
+	char id[33];
+	bool ready;  /* initialize answered: the client may use it */
+	bool prefix; /* names carry "<target>_" */
+	bool fail_open;
+	size_t n;
+	char **names;
+	struct target *targets;
+	struct sg_list calls;
+	size_t ncalls;
+	uint64_t next_id;
+	struct sg_timer idle;
+};
+
+enum call_op {
+	CALL_LOCAL, /* answered by the gateway alone */
+	CALL_INIT,  /* initialize: every target, merged */
+	CALL_LIST,  /* a list: every target, merged */
+	CALL_ONE,   /* routed to one target */
+	CALL_FIRST, /* every target; the first success answers */
+};
+
+/* One client request. Owned by its request (r->served) until answered
+ * or cancelled; then freed from the loop's close queue. */
+struct call {
+	struct sg_list link; /* in its session's calls, while it waits */
+	struct sg_mcp_hub *hub;
+	struct sg_request *r; /* NULL: cancelled */
+	struct session *s;    /* NULL: none (yet) */
+	/* initialize's new session: ended with the answer unless it is ready */
+	struct session *init_s;
+	size_t n; /* entries of ids and got */
+	struct sg_jsonrpc msg;
+	enum call_op op;
+	const char *key, *field; /* CALL_LIST: the list and its names */
+	uint64_t *ids;		 /* per target: the id sent, 0: not waited for */
+	struct sg_jsonrpc *got;	 /* per target: its response */
+	size_t waiting;
+	/* The answer, once known. */
+	uint16_t status;
+	char *body;
+	struct sg_timer timer;
+	struct sg_closing closing;
+	bool over;
+	struct sg_h1_header lines[MCP_LINES + 32];
+};
+
+/* ---- sessions ------------------------------------------------------------- */
+
+static void answer_later(struct call *c, uint16_t status, char *body);
+static void call_error(struct call *c, uint16_t status, int code, const char *msg);
+static void target_response(struct call *c, size_t i, struct sg_jsonrpc *m);
+
+static void session_end(struct session *s)
+{
+	struct sg_list *l;
+
+	while ((l = sg_list_first(&s->calls))) {
+		struct call *c = (struct call *)((char *)l - offsetof(struct call, link));
+
+		sg_list_remove(&c->link);
+		sg_list_init(&c->link);
+		c->s = NULL;
+		call_error(c, 200, SG_JSONRPC_SESSION_ERROR, "the session ended");
+	}
+	for (size_t i = 0; i < s->n; i++) {
+		sg_mcp_child_kill(s->targets[i].child);
+		free(s->names[i]);
+	}
+	sg_timer_stop(s->hub->loop, &s->idle);
+	sg_list_remove(&s->link);
+	s->hub->nsessions--;
+	free(s->names);
+	free(s->targets);
+	free(s);
+}
+
+static void session_idle(struct sg_loop *loop, struct sg_timer *t)
+{
+	struct session *s = t->data;
+
+	(void)loop;
+	if (!sg_list_empty(&s->calls)) { /* busy: not idle */
+		sg_timer_arm(s->hub->loop, &s->idle,
+			     sg_loop_now(s->hub->loop) + SG_MCP_SESSION_IDLE_MS);
+		return;
+	}
+	SG_INFO("mcp session %s: idle for %d s: ended", s->id, SG_MCP_SESSION_IDLE_MS / 1000);
+	session_end(s);
+}
+
+static struct session *session_find(struct sg_mcp_hub *hub, const char *id, size_t len)
+{
+	for (struct sg_list *l = hub->sessions.next; l != &hub->sessions; l = l->next) {
+		struct session *s = (struct session *)((char *)l - offsetof(struct session, link));
+
+		if (s->ready && strlen(s->id) == len && !memcmp(s->id, id, len))
+			return s;
+	}
+	return NULL;
+}
+
+/* The call of s waiting for target i's response `id`, or NULL. */
+static struct call *waiting_for(struct session *s, size_t i, uint64_t id)
+{
+	for (struct sg_list *l = s->calls.next; l != &s->calls; l = l->next) {
+		struct call *c = (struct call *)((char *)l - offsetof(struct call, link));
+
+		if (c->ids[i] == id)
+			return c;
+	}
+	return NULL;
+}
+
+static void on_line(void *arg, const char *line, size_t len)
+{
+	struct target *t = arg;
+	struct session *s = t->s;
+	struct sg_jsonrpc m;
+	const char *why;
+	double id;
+	struct call *c;
+	int rc = sg_jsonrpc_parse(line, len, &m, &why);
+
+	if (rc) {
+		SG_DEBUG("mcp target %s: not JSON-RPC (%s): dropped", s->names[t->idx], why);
+		sg_json_free(m.root);
+		return;
+	}
+	if (m.kind == SG_JSONRPC_REQUEST) {
+		/* sampling, elicitation, roots: the client cannot be asked
+		 * without a stream to it (not served yet): the target is told. */
+		char *err =
+			sg_jsonrpc_error_text(m.id, SG_JSONRPC_METHOD_NOT_FOUND,
+					      "the gateway does not relay requests to the client");
+
+		if (err)
+			sg_mcp_child_send(t->child, err, strlen(err));
+		free(err);
+		sg_jsonrpc_free(&m);
+		return;
+	}
+	if (m.kind == SG_JSONRPC_NOTIFICATION || sg_json_num(m.id, &id) || id < 1 ||
+	    !(c = waiting_for(s, t->idx, (uint64_t)id))) {
+		sg_jsonrpc_free(&m); /* notifications have no stream to go to yet */
+		return;
+	}
+	target_response(c, t->idx, &m);
+}
+
+static void on_gone(void *arg, const char *why)
+{
+	struct target *t = arg;
+	struct session *s = t->s;
+	struct sg_list *l, *next;
+
+	SG_INFO("mcp session %s: target %s: %s", s->id, s->names[t->idx], why);
+	t->dead = true;
+	t->why = why;
+	for (l = s->calls.next; l != &s->calls; l = next) {
+		struct call *c = (struct call *)((char *)l - offsetof(struct call, link));
+
+		next = l->next;
+		if (c->ids[t->idx])
+			target_response(c, t->idx, NULL);
+	}
+}
+
+static const struct sg_mcp_child_ops child_ops = {
+	.line = on_line,
+	.gone = on_gone,
+};
+
+static struct session *session_new(struct sg_mcp_hub *hub, const struct sg_mcp_backend *m)
+{
+	struct session *s = calloc(1, sizeof(*s));
+	unsigned char rnd[16];
+
+	if (!s || !(s->names = calloc(m->n, sizeof(*s->names))) ||
+	    !(s->targets = calloc(m->n, sizeof(*s->targets))) ||
+	    getrandom(rnd, sizeof(rnd), 0) != sizeof(rnd))
+		goto fail;
+	for (size_t i = 0; i < sizeof(rnd); i++)
+		snprintf(s->id + 2 * i, 3, "%02x", rnd[i]);
+	s->hub = hub;
+	s->n = m->n;
+	s->prefix = m->prefix_always || m->n > 1;
+	s->fail_open = m->fail_open;
+	sg_list_init(&s->calls);
+	sg_timer_init(&s->idle, session_idle, s);
+	sg_list_insert_tail(&hub->sessions, &s->link);
+	hub->nsessions++;
+	for (size_t i = 0; i < m->n; i++) {
+		struct target *t = &s->targets[i];
+
+		t->s = s;
+		t->idx = i;
+		if (!(s->names[i] = strdup(m->targets[i].name)))
+			goto fail_session;
+		if (m->targets[i].kind != SG_MCP_STDIO) {
+			t->dead = true;
+			t->why = "streamable HTTP targets are not served yet";
+		} else if (sg_mcp_children() >= SG_MCP_CHILDREN_MAX) {
+			t->dead = true;
+			t->why = "the gateway runs as many target processes as it may";
+		} else if (sg_mcp_child_spawn(hub->loop, &m->targets[i], &child_ops, t,
+					      &t->child)) {
+			t->dead = true;
+			t->why = "it could not be started";
+		}
+	}
+	sg_timer_arm(hub->loop, &s->idle, sg_loop_now(hub->loop) + SG_MCP_SESSION_IDLE_MS);
+	return s;
+fail_session:
+	session_end(s);
+	return NULL;
+fail:
+	if (s) {
+		free(s->names);
+		free(s->targets);
+	}
+	free(s);
+	return NULL;
+}
+
+/* ---- answers -------------------------------------------------------------- */
+
+static void free_call(struct sg_closing *cl)
+{
+	struct call *c = (struct call *)((char *)cl - offsetof(struct call, closing));
+
+	sg_jsonrpc_free(&c->msg);
+	free(c->got);
+	free(c->ids);
+	free(c->body);
+	free(c);
+}
+
+/* The call stops waiting: out of its session, its timer stopped. */
+static void call_over(struct call *c)
+{
+	if (c->over)
+		return;
+	c->over = true;
+	sg_timer_stop(c->hub->loop, &c->timer);
+	if (c->s) {
+		sg_list_remove(&c->link);
+		c->s->ncalls--;
+	}
+	for (size_t i = 0; c->got && i < c->n; i++)
+		sg_jsonrpc_free(&c->got[i]);
+	free(c->got);
+	c->got = NULL;
+	c->s = NULL;
+	sg_loop_defer_close(c->hub->loop, &c->closing, free_call);
+}
+
+static struct sg_h1_span span(const char *s)
+{
+	return (struct sg_h1_span){ s, strlen(s) };
+}
+
+static void answer_now(struct sg_loop *loop, struct sg_timer *t)
+{
+	struct call *c = t->data;
+	struct sg_request *r = c->r;
+	struct sg_h1_edit route, edit = { 0 };
+	size_t n = 0;
+
+	struct session *s = c->init_s;
+
+	(void)loop;
+	c->init_s = NULL;
+	if (s && (!s->ready || !r)) { /* initialize failed, or its client left */
+		session_end(s);
+		s = NULL;
+	}
+	if (!r)
+		return;
+	sg_filter_response_edit(&r->plan, &route);
+	if (c->body)
+		c->lines[n++] =
+			(struct sg_h1_header){ span("content-type"), span("application/json") };
+	if (s)
+		c->lines[n++] = (struct sg_h1_header){ span("mcp-session-id"), span(s->id) };
+	if (c->status == 405)
+		c->lines[n++] = (struct sg_h1_header){ span("allow"), span("POST, DELETE") };
+	for (size_t i = 0; i < route.nadd && n < sizeof(c->lines) / sizeof(c->lines[0]); i++)
+		c->lines[n++] = route.add[i];
+	edit.add = c->lines;
+	edit.nadd = n;
+	edit.nfill = route.nfill;
+	c->r = NULL;
+	r->served = NULL;
+	sg_request_answer(r, c->status, &edit, c->body, c->body ? strlen(c->body) : 0, false);
+	call_over(c);
+}
+
+/* Answer status with body (malloc'd, taken; NULL: none) from the loop. */
+static void answer_later(struct call *c, uint16_t status, char *body)
+{
+	if (c->body || c->status) { /* answered already */
+		free(body);
+		return;
+	}
+	c->status = status;
+	c->body = body;
+	sg_timer_arm(c->hub->loop, &c->timer, sg_loop_now(c->hub->loop));
+}
+
+static void call_error(struct call *c, uint16_t status, int code, const char *msg)
+{
+	answer_later(c, status, sg_jsonrpc_error_text(c->msg.id, code, msg));
+}
+
+static void call_timeout(struct sg_loop *loop, struct sg_timer *t)
+{
+	struct call *c = t->data;
+
+	(void)loop;
+	if (c->status) {
+		answer_now(loop, t);
+		return;
+	}
+	call_error(c, 200, SG_JSONRPC_TARGET_ERROR, "the MCP targets did not answer in time");
+}
+
+/* ---- fan-out -------------------------------------------------------------- */
+
+/* The target's failure as the client's error text: "target NAME: WHY". */
+static void target_error(struct call *c, size_t i, const struct sg_jsonrpc *m)
+{
+	char msg[256];
+	const char *why = m && m->error ? sg_json_str(sg_json_get(m->error, "message")) : NULL;
+
+	if (m && m->error && c->op != CALL_LIST && c->op != CALL_INIT) {
+		answer_later(c, 200, sg_jsonrpc_reply_text(c->msg.id, m));
+		return;
+	}
+	snprintf(msg, sizeof(msg), "target %s: %s", c->s->names[i],
+		 why			? why
+		 : c->s->targets[i].why ? c->s->targets[i].why
+					: "failed");
+	call_error(c, 200, SG_JSONRPC_TARGET_ERROR, msg);
+}
+
+static void merged(struct call *c)
+{
+	struct session *s = c->s;
+	struct sg_mcp_part parts[64];
+	size_t n = s->n < 64 ? s->n : 64;
+	const char *want = sg_json_str(sg_json_get(c->msg.params, "protocolVersion"));
+	char *res;
+
+	for (size_t i = 0; i < n; i++) {
+		parts[i].name = s->names[i];
+		parts[i].result = c->got[i].result;
+		if (!parts[i].result && !s->fail_open) {
+			target_error(c, i, c->got[i].root ? &c->got[i] : NULL);
+			return;
+		}
+	}
+	res = c->op == CALL_INIT ? sg_mcp_merge_initialize(parts, n, want)
+				 : sg_mcp_merge_list(parts, n, c->key, c->field, s->prefix);
+	if (!res) {
+		call_error(c, 200, SG_JSONRPC_TARGET_ERROR, "no MCP target answered");
+		return;
+	}
+	if (c->op == CALL_INIT)
+		s->ready = true;
+	answer_later(c, 200, sg_jsonrpc_result_text(c->msg.id, res));
+	free(res);
+}
+
+/* Target i answered c (m, taken) or is gone (m NULL). */
+static void target_response(struct call *c, size_t i, struct sg_jsonrpc *m)
+{
+	c->ids[i] = 0;
+	c->waiting--;
+	if (m)
+		c->got[i] = *m;
+	if (c->op == CALL_ONE || (c->op == CALL_FIRST && m && m->result)) {
+		if (m && m->result)
+			answer_later(c, 200, sg_jsonrpc_reply_text(c->msg.id, m));
+		else
+			target_error(c, i, m);
+	}
+	if (c->waiting)
+		return;
+	if (c->op == CALL_INIT || c->op == CALL_LIST)
+		merged(c);
+	else if (!c->status) /* CALL_FIRST with no success: the first failure */
+		for (size_t k = 0; k < c->s->n && !c->status; k++)
+			target_error(c, k, c->got[k].root ? &c->got[k] : NULL);
+	if (c->s && !c->over) { /* no longer waiting on the session */
+		sg_list_remove(&c->link);
+		sg_list_init(&c->link);
+		c->s->ncalls--;
+		c->s = NULL;
+	}
+}
+
+/* Send msg (its method and params; text: with params rewritten, NULL: as
+ * it came) to target i with a new id, waited for by c. */
+static bool send_to(struct call *c, size_t i, const struct sg_jsonrpc *msg)
+{
+	struct target *t = &c->s->targets[i];
+	uint64_t id = ++c->s->next_id;
+	char *text;
+	int rc;
+
+	if (t->dead)
+		return false;
+	text = sg_jsonrpc_with_id(msg, msg->kind == SG_JSONRPC_REQUEST ? id : 0);
+	rc = text ? sg_mcp_child_send(t->child, text, strlen(text)) : -ENOMEM;
+	free(text);
+	if (rc)
+		return false;
+	if (msg->kind == SG_JSONRPC_REQUEST) {
+		c->ids[i] = id;
+		c->waiting++;
+	}
+	return true;
+}
+
+/* ---- requests ------------------------------------------------------------- */
+
+static const struct {
+	const char *method, *key;
+} lists[] = {
+	{ "tools/list", "tools" },
+	{ "prompts/list", "prompts" },
+	{ "resources/list", "resources" },
+	{ "resources/templates/list", "resourceTemplates" },
+};
+
+/* tools/call and prompts/get: the target its name's prefix names, the
+ * name without it written back into the message. -1: none. */
+static int route_by_name(struct call *c)
+{
+	struct session *s = c->s;
+	struct sg_json *params = sg_json_get(c->msg.root, "params");
+	const char *name = sg_json_str(sg_json_get(params, "name")), *rest;
+	char *copy;
+	int i;
+
+	if (!name)
+		return -1;
+	if (!s->prefix)
+		return s->n == 1 ? 0 : -1;
+	if ((i = sg_mcp_unprefix((const char *const *)s->names, s->n, name, &rest)) < 0)
+		return -1;
+	if (!(copy = strdup(rest)))
+		return -1;
+	sg_json_remove(params, "name");
+	sg_json_add_str(params, "name", copy);
+	free(copy);
+	return i;
+}
+
+static void fan_out(struct call *c, enum call_op op)
+{
+	struct session *s = c->s;
+
+	c->op = op;
+	for (size_t i = 0; i < s->n; i++)
+		if (!send_to(c, i, &c->msg) && !s->fail_open && op != CALL_FIRST) {
+			target_error(c, i, NULL);
+			return;
+		}
+	if (!c->waiting)
+		call_error(c, 200, SG_JSONRPC_TARGET_ERROR, "no MCP target is running");
+}
+
+/* A request (or notification) of a session, to its targets. */
+static void dispatch(struct call *c)
+{
+	const char *method = c->msg.method;
+	int i;
+
+	if (c->msg.kind == SG_JSONRPC_NOTIFICATION) {
+		for (size_t k = 0; k < c->s->n; k++)
+			send_to(c, k, &c->msg);
+		answer_later(c, 202, NULL);
+		return;
+	}
+	if (!strcmp(method, "ping")) {
+		answer_later(c, 200, sg_jsonrpc_result_text(c->msg.id, "{}"));
+		return;
+	}
+	for (size_t k = 0; k < sizeof(lists) / sizeof(lists[0]); k++)
+		if (!strcmp(method, lists[k].method)) {
+			c->key = lists[k].key;
+			c->field = "name";
+			fan_out(c, CALL_LIST);
+			return;
+		}
+	if (!strcmp(method, "tools/call") || !strcmp(method, "prompts/get")) {
+		c->op = CALL_ONE;
+		if ((i = route_by_name(c)) < 0)
+			call_error(c, 200, SG_JSONRPC_INVALID_PARAMS,
+				   "the name does not start with a target's name and \"_\"");
+		else if (!send_to(c, (size_t)i, &c->msg))
+			target_error(c, (size_t)i, NULL);
+		return;
+	}
+	fan_out(c, c->s->n == 1 ? CALL_ONE : CALL_FIRST);
+}
+
+static const char *const versions[] = { "2024-11-05", "2025-03-26", "2025-06-18", "2025-11-25" };
+
+static bool version_known(const struct sg_h1_span *v)
+{
+	for (size_t i = 0; i < sizeof(versions) / sizeof(versions[0]); i++)
+		if (v->len == strlen(versions[i]) && !memcmp(v->p, versions[i], v->len))
+			return true;
+	return false;
+}
+
+/* A POST's message `c->msg`, read. */
+static void post(struct call *c, const struct sg_mcp_backend *m)
+{
+	struct sg_mcp_hub *hub = c->hub;
+	const struct sg_h1_span *sid = sg_h1_header(c->r->req, "mcp-session-id");
+	const struct sg_h1_span *ver = sg_h1_header(c->r->req, "mcp-protocol-version");
+	struct session *s;
+
+	if (c->msg.kind == SG_JSONRPC_REQUEST && !strcmp(c->msg.method, "initialize")) {
+		if (hub->nsessions >= SG_MCP_SESSIONS_MAX) {
+			call_error(c, 503, SG_JSONRPC_SESSION_ERROR,
+				   "too many MCP sessions: end one with DELETE");
+			return;
+		}
+		if (!(s = session_new(hub, m))) {
+			call_error(c, 503, SG_JSONRPC_INTERNAL_ERROR, "out of memory");
+			return;
+		}
+		c->s = c->init_s = s;
+	} else if (!sid) {
+		call_error(c, 400, SG_JSONRPC_SESSION_ERROR,
+			   "Mcp-Session-Id is required: initialize first");
+		return;
+	} else if (!(s = session_find(hub, sid->p, sid->len))) {
+		call_error(c, 404, SG_JSONRPC_SESSION_ERROR, "no such MCP session");
+		return;
+	} else if (ver && !version_known(ver)) {
+		call_error(c, 400, SG_JSONRPC_INVALID_REQUEST,
+			   "MCP-Protocol-Version names a version the gateway does not speak");
+		return;
+	} else {
+		c->s = s;
+	}
+	if (c->msg.kind == SG_JSONRPC_RESPONSE) { /* to a request never relayed */
+		c->s = NULL;
+		answer_later(c, 202, NULL);
+		return;
+	}
+	if (s->ncalls >= MCP_CALLS_MAX) {
+		c->s = NULL;
+		call_error(c, 429, SG_JSONRPC_INTERNAL_ERROR, "too many MCP calls in flight");
+		return;
+	}
+	c->n = s->n;
+	if (!(c->ids = calloc(s->n, sizeof(*c->ids))) ||
+	    !(c->got = calloc(s->n, sizeof(*c->got)))) {
+		c->s = NULL;
+		call_error(c, 503, SG_JSONRPC_INTERNAL_ERROR, "out of memory");
+		return;
+	}
+	sg_list_insert_tail(&s->calls, &c->link);
+	s->ncalls++;
+	sg_timer_arm(hub->loop, &s->idle, sg_loop_now(hub->loop) + SG_MCP_SESSION_IDLE_MS);
+	if (!strcmp(c->msg.method ? c->msg.method : "", "initialize"))
+		fan_out(c, CALL_INIT);
+	else
+		dispatch(c);
+	if (c->waiting)
+		sg_timer_arm(hub->loop, &c->timer, sg_loop_now(hub->loop) + SG_MCP_CALL_MS);
+	else if (c->s) {
+		sg_list_remove(&c->link);
+		sg_list_init(&c->link);
+		c->s->ncalls--;
+		if (c->op == CALL_INIT && !c->s->ready)
+			session_end(c->s);
+		c->s = c->init_s = NULL;
+	}
+}
+
+static bool method_is(const struct sg_h1_req *req, const char *m)
+{
+	return req->method.len == strlen(m) && !memcmp(req->method.p, m, req->method.len);
+}
+
+static void delete_session(struct call *c)
+{
+	const struct sg_h1_span *sid = sg_h1_header(c->r->req, "mcp-session-id");
+	struct session *s = sid ? session_find(c->hub, sid->p, sid->len) : NULL;
+
+	if (!s) {
+		call_error(c, sid ? 404 : 400, SG_JSONRPC_SESSION_ERROR,
+			   sid ? "no such MCP session" : "Mcp-Session-Id is required");
+		return;
+	}
+	session_end(s);
+	answer_later(c, 200, NULL);
+}
+
+static bool json_content(const struct sg_h1_req *req)
+{
+	const struct sg_h1_span *ct = sg_h1_header(req, "content-type");
+
+	return ct && ct->len >= 16 && !strncasecmp(ct->p, "application/json", 16);
+}
+
+/* value's host (past a scheme, before a port) is a loopback name. */
+static bool loopback(const struct sg_h1_span *v)
+{
+	static const char *const names[] = { "localhost", "127.0.0.1", "[::1]" };
+	const char *p = v->p, *end = v->p + v->len, *scheme = memmem(p, v->len, "://", 3);
+	size_t len;
+
+	if (scheme)
+		p = scheme + 3;
+	len = (size_t)(end - p);
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		size_t n = strlen(names[i]);
+
+		if (len >= n && !strncasecmp(p, names[i], n) && (len == n || p[n] == ':'))
+			return true;
+	}
+	return false;
+}
+
+/* dnsRebindingProtection: a Host or Origin other than the loopback's is a
+ * page elsewhere reaching a local server through a rebound name. */
+static bool rebound(const struct sg_h1_req *req)
+{
+	const struct sg_h1_span *host = sg_h1_header(req, "host");
+	const struct sg_h1_span *origin = sg_h1_header(req, "origin");
+
+	return (host && !loopback(host)) || (origin && !loopback(origin));
+}
+
+static void *serve(void *arg, struct sg_request *r)
+{
+	struct sg_mcp_hub *hub = arg;
+	const struct sg_mcp_backend *m = r->at.route->backends.v[0].mcp;
+	struct call *c = calloc(1, sizeof(*c));
+	struct sg_mirror_request body = { 0 };
+	const char *why;
+	int rc;
+
+	if (!c) {
+		sg_request_fail(r, SG_FAIL_OVERLOAD, ENOMEM);
+		return NULL;
+	}
+	c->hub = hub;
+	c->r = r;
+	sg_list_init(&c->link);
+	sg_timer_init(&c->timer, call_timeout, c);
+	c->timer.cb = answer_now; /* until it waits for targets */
+	if (m->dns_rebinding && rebound(r->req)) {
+		call_error(c, 403, SG_JSONRPC_INVALID_REQUEST,
+			   "Host and Origin must be localhost (dnsRebindingProtection)");
+		return c;
+	}
+	if (method_is(r->req, "DELETE")) {
+		delete_session(c);
+		return c;
+	}
+	if (!method_is(r->req, "POST")) {
+		/* no server-to-client stream (GET) yet: MCP allows a 405 */
+		answer_later(c, 405, NULL);
+		return c;
+	}
+	if (!json_content(r->req)) {
+		call_error(c, 415, SG_JSONRPC_INVALID_REQUEST,
+			   "Content-Type must be application/json");
+		return c;
+	}
+	r->sink->held_body(r, &body);
+	if (!body.body_whole) {
+		call_error(c, 413, SG_JSONRPC_INVALID_REQUEST,
+			   "the message is larger than the gateway reads");
+		return c;
+	}
+	rc = sg_jsonrpc_parse(body.body, body.body_len, &c->msg, &why);
+	if (rc) {
+		call_error(c, 400, rc == -ENOMEM ? SG_JSONRPC_INTERNAL_ERROR : rc,
+			   rc == -ENOMEM ? "out of memory" : why);
+		return c;
+	}
+	c->timer.cb = call_timeout;
+	post(c, m);
+	return c;
+}
+
+static void cancel(void *call)
+{
+	struct call *c = call;
+	struct session *s = c->init_s;
+
+	c->r = NULL;
+	c->init_s = NULL;
+	call_over(c);
+	if (s && !s->ready) /* an initialize given up (a timeout): its children go */
+		session_end(s);
+}
+
+struct sg_mcp_hub *sg_mcp_hub_new(struct sg_loop *loop, struct sg_request_service *svc)
+{
+	struct sg_mcp_hub *hub = calloc(1, sizeof(*hub));
+
+	if (!hub)
+		return NULL;
+	hub->loop = loop;
+	sg_list_init(&hub->sessions);
+	svc->serve = serve;
+	svc->cancel = cancel;
+	svc->arg = hub;
+	return hub;
+}
+
+void sg_mcp_hub_free(struct sg_mcp_hub *hub)
+{
+	struct sg_list *l;
+
+	if (!hub)
+		return;
+	while ((l = sg_list_first(&hub->sessions)))
+		session_end((struct session *)((char *)l - offsetof(struct session, link)));
+	free(hub);
+}
