@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
 #include <sys/socket.h>
 #include <unistd.h>
 #include <cmocka.h>
@@ -200,6 +201,20 @@ static void test_jwksfetch_failures_say_why(void **state)
 			usleep(10000);                                                             \
 	} while (0)
 
+/* The threads of this process (/proc/self/task). */
+static int threads(void)
+{
+	DIR *d = opendir("/proc/self/task");
+	struct dirent *e;
+	int n = 0;
+
+	assert_non_null(d);
+	while ((e = readdir(d)))
+		n += e->d_name[0] != '.';
+	closedir(d);
+	return n;
+}
+
 static void test_jwksremote_fetches_and_refetches_on_a_kid_miss(void **state)
 {
 	struct server s;
@@ -233,6 +248,9 @@ static void test_jwksremote_fetches_and_refetches_on_a_kid_miss(void **state)
 	assert_int_equal(requests(&s), 2);
 	sg_jwks_remote_release(r);
 	server_stop(&s);
+	/* Released: its thread ends (and nothing of it is left at exit). */
+	EVENTUALLY(threads() == 1);
+	assert_int_equal(threads(), 1);
 }
 
 int main(void)

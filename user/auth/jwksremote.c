@@ -13,6 +13,8 @@
 #include <string.h>
 #include <time.h>
 
+#include <openssl/crypto.h>
+
 #include "user/auth/jwt.h"
 #include "user/base/log.h"
 
@@ -209,6 +211,11 @@ static void *remote_main(void *arg)
 		last = now;
 		pthread_mutex_unlock(&r->mu);
 		next = now + fetch(r, &fails);
+		/* The library's per-thread state (its error queue, random
+		 * generators) goes between fetches: a thread asleep until the
+		 * next one holds none of it, also at exit (LSan does not scan
+		 * a live thread's thread-local blocks). */
+		OPENSSL_thread_stop();
 		pthread_mutex_lock(&r->mu);
 		reap(r, mono_ms() - SG_JWKS_RETIRE_MS);
 	}
