@@ -62,11 +62,24 @@ fi
 export SG_NPM=${SG_NPM:-$(cd "$dir/../.." && pwd)/build/npm}
 "$dir/../../scripts/install-npm.sh" "$SG_NPM" || exit 1
 
+# alone NAME: the scenario says it must have the machine to itself (a
+# line "# e2e: alone", with why): one that measures its own worker's CPU
+# saturation reads a neighbour's load as its own. It starts once the
+# others have ended, and none starts beside it.
+alone() {
+	grep -q '^# e2e: alone' "$dir/$1.sh"
+}
+
 declare -A pid_of
 running=()
+solo=""
 next=0
 while [ "$next" -lt "${#names[@]}" ] || [ "${#running[@]}" -gt 0 ]; do
-	while [ "${#running[@]}" -lt "$jobs" ] && [ "$next" -lt "${#names[@]}" ]; do
+	while [ "${#running[@]}" -lt "$jobs" ] && [ "$next" -lt "${#names[@]}" ] && [ -z "$solo" ]; do
+		if alone "${names[$next]}"; then
+			[ "${#running[@]}" -gt 0 ] && break
+			solo=${names[$next]}
+		fi
 		run "${names[$next]}" &
 		pid_of[${names[$next]}]=$!
 		running+=("${names[$next]}")
@@ -80,6 +93,7 @@ while [ "$next" -lt "${#names[@]}" ] || [ "${#running[@]}" -gt 0 ]; do
 		else
 			wait "${pid_of[$name]}"
 			report "$name"
+			[ "$name" = "$solo" ] && solo=""
 		fi
 	done
 	running=("${still[@]}")
