@@ -157,6 +157,10 @@ static struct sg_json *retry(const struct sg_retry *r)
 	for (size_t i = 0; i < r->codes.n; i++)
 		sg_json_push(codes, status_code(r->codes.v[i]));
 	sg_json_add(o, "codes", codes);
+	if (r->precondition)
+		sg_json_add_str(o, "precondition", sg_cel_source(r->precondition));
+	if (r->condition)
+		sg_json_add_str(o, "condition", sg_cel_source(r->condition));
 	return o;
 }
 
@@ -351,6 +355,8 @@ static struct sg_json *base64(const char *p, size_t len)
 	return v;
 }
 
+static struct sg_json *log_add(const struct sg_transform_exprs *l);
+
 static struct sg_json *direct_one(const struct sg_direct *d)
 {
 	struct sg_json *o = sg_json_object();
@@ -359,6 +365,10 @@ static struct sg_json *direct_one(const struct sg_direct *d)
 		sg_json_add_str(o, "condition", sg_cel_source(d->condition));
 	if (d->body_len)
 		sg_json_add(o, "body", base64(d->body, d->body_len));
+	if (d->body_expr)
+		sg_json_add_str(o, "bodyExpression", sg_cel_source(d->body_expr));
+	if (d->headers)
+		sg_json_add(o, "headers", log_add(&d->headers->set));
 	sg_json_add_num(o, "status", d->status);
 	return o;
 }
@@ -512,7 +522,8 @@ static struct sg_json *transform(const struct sg_transform *t)
 	return o;
 }
 
-/* An access log's fields as agentgateway's OrderedStringMap: {name: source}. */
+/* An access log's fields as agentgateway's OrderedStringMap, a direct
+ * response's headers: {name: source}. */
 static struct sg_json *log_add(const struct sg_transform_exprs *l)
 {
 	struct sg_json *o = sg_json_object();

@@ -11,9 +11,6 @@
 /* What an access log expression cannot read: the line is written once the
  * bodies went by and the response head was sent. */
 #define LOG_UNREADABLE (SG_CEL_NEED_REQ_BODY | SG_CEL_NEED_RESP_HEADERS | SG_CEL_NEED_RESP_BODY)
-/* What the log's context (user/core/celreq.c) does not hand over yet:
- * refused rather than always absent. */
-#define LOG_NOT_YET (SG_CEL_NEED_ENV | SG_CEL_NEED_TIME)
 
 static int log_expr(struct sg_pctx *c, const struct sg_node *n, const struct sg_cel **out,
 		    const char *path)
@@ -26,15 +23,6 @@ static int log_expr(struct sg_pctx *c, const struct sg_node *n, const struct sg_
 		sg_diag_err(c->d, n,
 			    "%s: an access log expression cannot read a body or the response's "
 			    "headers (gone when the line is written)",
-			    path);
-		return -1;
-	}
-	if (sg_cel_needs(*out) & LOG_NOT_YET) {
-		sg_diag_err(c->d, n,
-			    "%s: an access log expression can read request (method, path, host, "
-			    "scheme, version, headers), source.address, response.code, jwt, "
-			    "apiKey, basicAuth, proxy and backend; env and request times are not "
-			    "available to it yet",
 			    path);
 		return -1;
 	}

@@ -86,10 +86,14 @@ enum sg_cel_attr {
 	SG_CEL_ENV_POD_NAME,
 	SG_CEL_ENV_NAMESPACE,
 	SG_CEL_ENV_GATEWAY,
-	SG_CEL_JWT,	   /* the verified token's claims: a map */
-	SG_CEL_API_KEY,	   /* a map */
-	SG_CEL_BASIC_AUTH, /* a map */
-	SG_CEL_BACKEND,	   /* the try's backend: a map {name, type, protocol} */
+	SG_CEL_JWT,		/* the verified token's claims: a map */
+	SG_CEL_API_KEY,		/* a map */
+	SG_CEL_BASIC_AUTH,	/* a map */
+	SG_CEL_BACKEND,		/* the try's backend: a map {name, type, protocol} */
+	SG_CEL_SRC_RAW_ADDRESS, /* the TCP peer's (before a PROXY protocol header) */
+	SG_CEL_SRC_RAW_PORT,
+	SG_CEL_DST_ADDRESS, /* where the connection arrived */
+	SG_CEL_DST_PORT,
 	SG_CEL_ATTRS
 };
 

@@ -146,10 +146,15 @@ struct sg_timeout {
 };
 
 /* Retries: `attempts` counts retries (attempts + 1 tries in all). */
+struct sg_cel;
 struct sg_retry {
 	uint32_t attempts;
 	sg_dur backoff; /* SG_DUR_UNSET = retry at once */
 	struct sg_codes codes;
+	/* agentgateway's CEL (standalone): precondition, over the request
+	 * before its first try (false: no retry); condition, over each
+	 * response (true: retried as a listed code is). NULL: none. */
+	const struct sg_cel *precondition, *condition;
 };
 
 /* A backend's own settings (standalone inline policies, or an
@@ -450,6 +455,7 @@ struct sg_rewrite {
 	struct sg_pathmod path;
 };
 
+struct sg_transform_side;
 struct sg_direct {
 	uint16_t status;
 	const char *body; /* bytes as configured (dumped base64); may be NULL */
@@ -460,6 +466,11 @@ struct sg_direct {
 	const struct sg_cel *condition;
 	const struct sg_direct *next;
 	bool conditional; /* written as conditional: (config_dump's shape) */
+	/* bodyExpression: the body from CEL over the request (a string or
+	 * bytes as they are, anything else as JSON); NULL: body. headers:
+	 * response lines set from CEL (its `set`); NULL: none. */
+	const struct sg_cel *body_expr;
+	const struct sg_transform_side *headers;
 };
 
 /* delay (fault injection): the latency added before a request is forwarded

@@ -8,9 +8,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "config/cel.h"
 #include "config/duration.h"
 #include "config/hostname.h"
 #include "config/refuse.h"
+#include "config/transform.h"
 
 const char *sg_path_key(struct sg_pctx *c, const char *path, const char *key)
 {
@@ -632,6 +634,15 @@ int sg_f_frontend_proxy_k8s(struct sg_pctx *c, const struct sg_node *n, void *ds
 	return parse_proxy(c, n, dst, path, fields);
 }
 
+static int parse_retry(struct sg_pctx *c, const struct sg_node *n, struct sg_retry *r,
+		       const char *path, const struct sg_field *fields)
+{
+	memset(r, 0, sizeof(*r));
+	r->attempts = 1; /* a retry policy without attempts retries once */
+	r->backoff = SG_DUR_UNSET;
+	return sg_parse_fields(c, n, fields, r, path);
+}
+
 int sg_f_retry(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
 {
 	static const struct sg_field fields[] = {
@@ -640,12 +651,56 @@ int sg_f_retry(struct sg_pctx *c, const struct sg_node *n, void *dst, const char
 		{ "codes", sg_f_codes, offsetof(struct sg_retry, codes) },
 		{ 0 },
 	};
-	struct sg_retry *r = dst;
 
-	memset(r, 0, sizeof(*r));
-	r->attempts = 1; /* a retry policy without attempts retries once */
-	r->backoff = SG_DUR_UNSET;
-	return sg_parse_fields(c, n, fields, r, path);
+	return parse_retry(c, n, dst, path, fields);
+}
+
+/* A retry expression, refused when it reads what its moment lacks. */
+static int retry_expr(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path,
+		      unsigned lacks, const char *why)
+{
+	const struct sg_cel **e = dst;
+
+	if (n->kind != SG_NODE_SCALAR || sg_node_is_null(n))
+		return sg_expected(c, n, path, "a CEL expression");
+	if (sg_cel_field(c, n, n->str, e, path) == -1)
+		return -1;
+	if (sg_cel_needs(*e) & lacks) {
+		sg_diag_err(c->d, n, "%s: %s", path, why);
+		return -1;
+	}
+	return 0;
+}
+
+static int f_precondition(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
+{
+	return retry_expr(c, n, dst, path,
+			  SG_CEL_NEED_REQ_BODY | SG_CEL_NEED_RESPONSE | SG_CEL_NEED_RESP_HEADERS |
+				  SG_CEL_NEED_RESP_BODY,
+			  "a retry precondition reads the request before its first try: not its "
+			  "body, nor a response");
+}
+
+static int f_retry_condition(struct sg_pctx *c, const struct sg_node *n, void *dst,
+			     const char *path)
+{
+	return retry_expr(c, n, dst, path, SG_CEL_NEED_REQ_BODY | SG_CEL_NEED_RESP_BODY,
+			  "a retry condition reads the request's and the response's heads, not "
+			  "a body");
+}
+
+int sg_f_retry_cel(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
+{
+	static const struct sg_field fields[] = {
+		{ "attempts", sg_f_u32, offsetof(struct sg_retry, attempts) },
+		{ "backoff", sg_f_dur, offsetof(struct sg_retry, backoff) },
+		{ "codes", sg_f_codes, offsetof(struct sg_retry, codes) },
+		{ "precondition", f_precondition, offsetof(struct sg_retry, precondition) },
+		{ "condition", f_retry_condition, offsetof(struct sg_retry, condition) },
+		{ 0 },
+	};
+
+	return parse_retry(c, n, dst, path, fields);
 }
 
 /* Standalone `path: {exact|pathPrefix|regex: ...}`. */

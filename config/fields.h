@@ -89,6 +89,9 @@ int sg_f_frontend_proxy(struct sg_pctx *c, const struct sg_node *n, void *dst, c
 int sg_f_frontend_proxy_k8s(struct sg_pctx *c, const struct sg_node *n, void *dst,
 			    const char *path);
 int sg_f_retry(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path);
+/* The same with agentgateway's precondition and condition (CEL), as its
+ * standalone config has them. */
+int sg_f_retry_cel(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path);
 /* agentgateway's backend `health` policy (const struct sg_health_policy *,
  * arena-allocated): standalone {unhealthyExpression, eviction {duration,
  * restoreHealth, consecutiveFailures, healthThreshold}} with scores from

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "config/cel.h"
 #include "config/origin.h"
 #include "config/transform.h"
 
@@ -267,14 +268,6 @@ static int f_status(struct sg_pctx *c, const struct sg_node *n, void *dst, const
 	return 0;
 }
 
-static int f_unsupported_cel(struct sg_pctx *c, const struct sg_node *n, void *dst,
-			     const char *path)
-{
-	(void)dst;
-	sg_diag_err(c->d, n, "%s: CEL expressions are not supported (use body)", path);
-	return -1;
-}
-
 static int f_condition(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
 {
 	if (n->kind != SG_NODE_SCALAR || sg_node_is_null(n))
@@ -282,11 +275,52 @@ static int f_condition(struct sg_pctx *c, const struct sg_node *n, void *dst, co
 	return sg_cel_field(c, n, n->str, dst, path);
 }
 
+/* What a direct response's expressions cannot read: it answers from the
+ * request's head. */
+#define DIRECT_LACKS                                                                               \
+	(SG_CEL_NEED_REQ_BODY | SG_CEL_NEED_RESPONSE | SG_CEL_NEED_RESP_HEADERS |                  \
+	 SG_CEL_NEED_RESP_BODY)
+#define DIRECT_LACKS_WHY "a direct response reads the request's head: not its body, nor a response"
+
+static int f_body_expression(struct sg_pctx *c, const struct sg_node *n, void *dst,
+			     const char *path)
+{
+	const struct sg_cel **e = dst;
+
+	if (f_condition(c, n, dst, path) == -1)
+		return -1;
+	if (sg_cel_needs(*e) & DIRECT_LACKS) {
+		sg_diag_err(c->d, n, "%s: %s", path, DIRECT_LACKS_WHY);
+		return -1;
+	}
+	return 0;
+}
+
+/* headers: {name: expression}, each line set on the answer. */
+static int f_direct_headers(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
+{
+	struct sg_transform_side *s = sg_arena_alloc(c->a, sizeof(*s));
+
+	if (!s)
+		return -1;
+	*(const struct sg_transform_side **)dst = s;
+	if (sg_f_cel_headers(c, n, &s->set, path) == -1)
+		return -1;
+	for (size_t i = 0; i < s->set.n; i++)
+		if (sg_cel_needs(s->set.v[i].expr) & DIRECT_LACKS) {
+			sg_diag_err(c->d, sg_map_val(n, i), "%s: %s",
+				    sg_path_key(c, path, sg_map_key(n, i)->str), DIRECT_LACKS_WHY);
+			return -1;
+		}
+	s->present = true;
+	return 0;
+}
+
 static const struct sg_field direct_fields[] = {
 	{ "body", sg_f_str, offsetof(struct sg_direct, body) },
 	{ "status", f_status, offsetof(struct sg_direct, status), true },
-	{ "bodyExpression", f_unsupported_cel, 0 },
-	{ "headers", f_unsupported_cel, 0 },
+	{ "bodyExpression", f_body_expression, offsetof(struct sg_direct, body_expr) },
+	{ "headers", f_direct_headers, offsetof(struct sg_direct, headers) },
 	{ "condition", f_condition, offsetof(struct sg_direct, condition) },
 	{ 0 },
 };
@@ -308,6 +342,11 @@ static struct sg_direct *direct_one(struct sg_pctx *c, const struct sg_node *n, 
 		return NULL;
 	}
 	d->body_len = d->body ? strlen(d->body) : 0;
+	if (d->body_len && d->body_expr) {
+		sg_diag_err(c->d, sg_map_get(n, "bodyExpression"),
+			    "%s.bodyExpression: body and bodyExpression may not both be set", path);
+		return NULL;
+	}
 	return d;
 }
 

@@ -2840,8 +2840,8 @@ static int f_agp_cors(struct sg_pctx *c, const struct sg_node *n, void *dst, con
 	return sg_hr_cors(c, n, path, &((struct agp_in *)dst)->cors);
 }
 
-/* traffic.directResponse {status, body}: the standalone shape (CEL is
- * refused by name). */
+/* traffic.directResponse {status, body, bodyExpression}: the standalone
+ * shape; its headers (a list of {name, value} here) are refused by name. */
 static int f_agp_direct(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
 {
 	struct sg_filters parsed = { 0 };
@@ -2852,6 +2852,13 @@ static int f_agp_direct(struct sg_pctx *c, const struct sg_node *n, void *dst, c
 			c->d, sg_map_get(n, "conditional"),
 			"%s.conditional: not a field of AgentgatewayPolicy (status and body are)",
 			path);
+		return -1;
+	}
+	if (n->kind == SG_NODE_MAP && sg_map_get(n, "headers")) {
+		sg_diag_err(c->d, sg_map_get(n, "headers"),
+			    "%s.headers: not supported by splicegate in an AgentgatewayPolicy "
+			    "(status, body and bodyExpression are)",
+			    path);
 		return -1;
 	}
 	rc = sg_f_direct_response(c, n, &parsed, path);

@@ -171,7 +171,7 @@ static int f_route_retry(struct sg_pctx *c, const struct sg_node *n, void *dst, 
 	struct sg_route *r = dst;
 
 	r->has_retry = true;
-	return sg_f_retry(c, n, &r->retry, path);
+	return sg_f_retry_cel(c, n, &r->retry, path);
 }
 
 static int host_endpoint(struct sg_pctx *c, struct sg_backend_ref *br, const char *path);

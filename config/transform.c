@@ -47,8 +47,7 @@ static char *lower(struct sg_pctx *c, const char *s)
 	return o;
 }
 
-/* {name: expression, ...} */
-static int f_exprs(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
+int sg_f_cel_headers(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
 {
 	struct sg_transform_exprs *l = dst;
 	int ret = 0;
@@ -86,8 +85,8 @@ static int f_refused(struct sg_pctx *c, const struct sg_node *n, void *dst, cons
 }
 
 static const struct sg_field side_fields[] = {
-	{ "add", f_exprs, offsetof(struct sg_transform_side, add) },
-	{ "set", f_exprs, offsetof(struct sg_transform_side, set) },
+	{ "add", sg_f_cel_headers, offsetof(struct sg_transform_side, add) },
+	{ "set", sg_f_cel_headers, offsetof(struct sg_transform_side, set) },
 	{ "remove", sg_f_header_names, offsetof(struct sg_transform_side, remove) },
 	{ "body", f_refused, 0 },
 	{ "replace", f_refused, 0 },

@@ -20,4 +20,8 @@ int sg_f_transformations(struct sg_pctx *c, const struct sg_node *n, void *dst, 
 int sg_cel_field(struct sg_pctx *c, const struct sg_node *at, const char *src,
 		 const struct sg_cel **out, const char *path);
 
+/* {header name: expression, ...} into the struct sg_transform_exprs at
+ * dst: names checked and lowercased, expressions compiled. */
+int sg_f_cel_headers(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path);
+
 #endif

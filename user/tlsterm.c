@@ -31,6 +31,7 @@ struct handshake {
 	bool src_held;	     /* admitted (sg_frontend_admit): release once */
 	uint64_t born;	     /* when the client connected (loop ms) */
 	char ip[INET6_ADDRSTRLEN];
+	uint16_t port;
 };
 
 static void free_handshake(struct sg_closing *cl)
@@ -85,12 +86,12 @@ static void hand_over(struct handshake *h)
 	 * own (sg_io_adopt). */
 	sg_timer_stop(ctx->loop, &h->timer);
 	if (sg_tls_h2(h->tls)) {
-		sg_h2proxy_accept(ctx, h->cfg, h->bind, fd, h->tls, h->ip, NULL, 0, NULL, h->born,
-				  &h->io);
+		sg_h2proxy_accept(ctx, h->cfg, h->bind, fd, h->tls, h->ip, h->port, NULL, 0, NULL,
+				  h->born, &h->io);
 		sg_cfg_unref(h->cfg);
 	} else {
-		sg_proxy_accept_tls(ctx, h->cfg, h->bind, fd, h->tls, h->ip, h->src_held, h->born,
-				    &h->io);
+		sg_proxy_accept_tls(ctx, h->cfg, h->bind, fd, h->tls, h->ip, h->port, h->src_held,
+				    h->born, &h->io);
 	}
 	/* Counted in `active` once more by the frontend. */
 	finish(h, true);
@@ -150,6 +151,7 @@ void sg_tlsterm_accept(struct sg_frontend *ctx, struct sg_tls_server *srv,
 	h->src_held = true;
 	h->born = sg_loop_now(ctx->loop) - age;
 	memcpy(h->ip, ip, sizeof(h->ip));
+	h->port = sg_net_port(peer);
 	h->io.fd = fd;
 	h->io.cb = on_io;
 	h->io.data = h;

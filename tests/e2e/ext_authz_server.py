@@ -75,6 +75,7 @@ def grpc_main(args):
                 "protocol": h.protocol, "headers": headers, "body": h.body,
                 "raw_body": h.raw_body.decode("latin-1"), "size": h.size,
                 "source": req.attributes.source.address.socket_address.address,
+                "source_port": req.attributes.source.address.socket_address.port_value,
                 "context": dict(req.attributes.context_extensions),
                 "time": req.attributes.request.time.seconds})
             if d == "slow":

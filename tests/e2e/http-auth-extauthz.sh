@@ -82,8 +82,8 @@ for opt in --http1.1 --http2-prior-knowledge; do
 		"$H_CODE $(echo_values x-authz-user) [$(echo_header x-remove-me)] $(resp_header x-authz-decision)" \
 		"200 alice [] allowed"
 	check "$opt gRPC: what the service was asked" \
-		"$(last_check | jq -c '[.method, .path, .host, .scheme, .headers[":method"], .headers[":path"], .headers["x-remove-me"], .context.tenant, .source, .time > 0]')" \
-		'["GET","/g/allow","127.0.0.1:8080","http","GET","/g/allow","1","t1","127.0.0.1",true]'
+		"$(last_check | jq -c '[.method, .path, .host, .scheme, .headers[":method"], .headers[":path"], .headers["x-remove-me"], .context.tenant, .source, .source_port > 1023, .time > 0]')" \
+		'["GET","/g/allow","127.0.0.1:8080","http","GET","/g/allow","1","t1","127.0.0.1",true,true]'
 	hcall $opt "$u/g/deny"
 	check "$opt gRPC: denied with the service's status, header and body" \
 		"$H_CODE $(resp_header x-denied-by) $H_BODY" "418 authz denied by policy"

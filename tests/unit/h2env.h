@@ -396,8 +396,8 @@ static inline void start_route(struct env *e, const char *top, const char *app)
 	/* As the HTTP/1 frontend admits a connection before it hands it
 	 * over: the HTTP/2 one releases it. */
 	assert_true(sg_frontend_admit(&e->f, &e->f.cfg->binds[0], "192.0.2.7", 40000));
-	sg_h2proxy_accept(&e->f, e->f.cfg, &e->f.cfg->binds[0], sv[1], NULL, "192.0.2.7", NULL, 0,
-			  NULL, sg_loop_now(e->loop), NULL);
+	sg_h2proxy_accept(&e->f, e->f.cfg, &e->f.cfg->binds[0], sv[1], NULL, "192.0.2.7", 40000,
+			  NULL, 0, NULL, sg_loop_now(e->loop), NULL);
 	assert_int_equal(e->stats.active, 1);
 }
 

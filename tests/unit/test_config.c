@@ -1419,11 +1419,9 @@ static void test_config_access_log_refusals(void **state)
 		  "frontendPolicies:\n  accessLog: {add: {ct: 'response.headers[\"a\"]'}}\n",
 		  "t.yaml:2:25: frontendPolicies.accessLog.add.ct: an access log expression cannot "
 		  "read a body or the response's headers (gone when the line is written)" },
-		{ "env", "frontendPolicies:\n  accessLog: {add: {pod: env.podName}}\n",
-		  "t.yaml:2:26: frontendPolicies.accessLog.add.pod: an access log expression "
-		  "can read request (method, path, host, scheme, version, headers), "
-		  "source.address, response.code, jwt, apiKey, basicAuth, proxy and backend; env "
-		  "and request times are not available to it yet" },
+		{ "request body", "frontendPolicies:\n  accessLog: {add: {b: request.body}}\n",
+		  "t.yaml:2:24: frontendPolicies.accessLog.add.b: an access log expression cannot "
+		  "read a body or the response's headers (gone when the line is written)" },
 	};
 	expect_errors(*state, cases, sizeof(cases) / sizeof(cases[0]));
 }
@@ -2401,11 +2399,24 @@ static void test_config_rejects_bad_resources(void **state)
 		  "t.yaml:5:44: binds[0].listeners[0].routes[0].policies.requestRedirect.status: "
 		  "200 "
 		  "is not a redirect status (300-399)" },
-		{ "standalone directResponse CEL",
+		{ "standalone directResponse body beside bodyExpression",
 		  "binds:\n- port: 8080\n  listeners:\n  - routes:\n"
-		  "    - policies: {directResponse: {status: 200, bodyExpression: x}}\n",
-		  "t.yaml:5:64: binds[0].listeners[0].routes[0].policies.directResponse."
-		  "bodyExpression: CEL expressions are not supported (use body)" },
+		  "    - policies: {directResponse: {status: 200, body: a, bodyExpression: "
+		  "'\"b\"'}}\n",
+		  "t.yaml:5:73: binds[0].listeners[0].routes[0].policies.directResponse."
+		  "bodyExpression: body and bodyExpression may not both be set" },
+		{ "standalone directResponse CEL reading the response",
+		  "binds:\n- port: 8080\n  listeners:\n  - routes:\n"
+		  "    - policies: {directResponse: {status: 200, headers: {x-a: "
+		  "'response.code'}}}\n",
+		  "t.yaml:5:63: "
+		  "binds[0].listeners[0].routes[0].policies.directResponse.headers.x-a: "
+		  "a direct response reads the request's head: not its body, nor a response" },
+		{ "standalone retry condition reading a body",
+		  "binds:\n- port: 8080\n  listeners:\n  - routes:\n"
+		  "    - policies: {retry: {codes: [503], condition: 'response.body == \"x\"'}}\n",
+		  "t.yaml:5:51: binds[0].listeners[0].routes[0].policies.retry.condition: a retry "
+		  "condition reads the request's and the response's heads, not a body" },
 		{ "standalone mirror percentage",
 		  "binds:\n- port: 8080\n  listeners:\n  - routes:\n"
 		  "    - policies: {requestMirror: {backend: {host: 127.0.0.1:9}, percentage: "

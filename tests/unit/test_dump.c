@@ -168,7 +168,9 @@ static const char policies_yaml[] =
 	"      matches: [{path: {exact: /app}, method: POST,\n"
 	"                 headers: [{name: x-env, value: {exact: canary}}]}]\n"
 	"      policies:\n"
-	"        retry: {attempts: 2, codes: [503], backoff: 100ms}\n"
+	"        retry: {attempts: 2, codes: [503], backoff: 100ms,\n"
+	"                condition: 'response.headers[\"x-failed\"] == \"yes\"',\n"
+	"                precondition: 'request.method != \"POST\"'}\n"
 	"        timeout: {requestTimeout: 5s}\n"
 	"        requestHeaderModifier: {add: {X-A: a}, remove: [X-B]}\n"
 	"      backends:\n"
@@ -192,18 +194,21 @@ static void test_dump_routes_and_inline_policies(void **unused)
 				    "\"matches\":[{\"path\":{\"pathPrefix\":\"/direct\"}}],"
 				    "\"inlinePolicies\":[{\"directResponse\":"
 				    "{\"body\":\"aGVsbG8h\",\"status\":418}}]}");
-	assert_string_equal(app, "{\"key\":\"bind/8080/web/app\",\"name\":\"app\","
-				 "\"namespace\":\"default\",\"hostnames\":[\"a.example\"],"
-				 "\"matches\":[{\"headers\":[{\"name\":\"x-env\","
-				 "\"value\":{\"exact\":\"canary\"}}],"
-				 "\"path\":{\"exact\":\"/app\"},\"method\":\"POST\"}],"
-				 "\"backends\":[{\"weight\":3,\"host\":\"127.0.0.1:8000\"}],"
-				 "\"inlinePolicies\":["
-				 "{\"requestHeaderModifier\":{\"add\":{\"X-A\":\"a\"},"
-				 "\"remove\":[\"X-B\"]}},"
-				 "{\"timeout\":{\"requestTimeout\":\"5s\"}},"
-				 "{\"retry\":{\"attempts\":2,\"backoff\":\"100ms\","
-				 "\"codes\":[\"503 Service Unavailable\"]}}]}");
+	assert_string_equal(
+		app, "{\"key\":\"bind/8080/web/app\",\"name\":\"app\","
+		     "\"namespace\":\"default\",\"hostnames\":[\"a.example\"],"
+		     "\"matches\":[{\"headers\":[{\"name\":\"x-env\","
+		     "\"value\":{\"exact\":\"canary\"}}],"
+		     "\"path\":{\"exact\":\"/app\"},\"method\":\"POST\"}],"
+		     "\"backends\":[{\"weight\":3,\"host\":\"127.0.0.1:8000\"}],"
+		     "\"inlinePolicies\":["
+		     "{\"requestHeaderModifier\":{\"add\":{\"X-A\":\"a\"},"
+		     "\"remove\":[\"X-B\"]}},"
+		     "{\"timeout\":{\"requestTimeout\":\"5s\"}},"
+		     "{\"retry\":{\"attempts\":2,\"backoff\":\"100ms\","
+		     "\"codes\":[\"503 Service Unavailable\"],"
+		     "\"precondition\":\"request.method != \\\"POST\\\"\","
+		     "\"condition\":\"response.headers[\\\"x-failed\\\"] == \\\"yes\\\"\"}}]}");
 	assert_string_equal(hostname, "\"web.example\"");
 	free(direct);
 	free(app);

@@ -357,7 +357,30 @@ __attribute__((format(printf, 3, 4))) static struct sg_cfg *config(struct env *e
 	    "      policies:\n"                                                                    \
 	    "        requestMirror: {backend: {host: 127.0.0.1:%1$u}, percentage: 1}\n"            \
 	    "      backends:\n"                                                                    \
-	    "      - host: 127.0.0.1:%2$u\n"
+	    "      - host: 127.0.0.1:%2$u\n"                                                       \
+	    "    - name: cond\n"                                                                   \
+	    "      matches: [{path: {pathPrefix: /cond}}]\n"                                       \
+	    "      policies:\n"                                                                    \
+	    "        retry:\n"                                                                     \
+	    "          attempts: 3\n"                                                              \
+	    "          codes: [503]\n"                                                             \
+	    "          precondition: 'request.method == \"GET\"'\n"                                \
+	    "          condition: 'response.headers[\"x-failed\"] == \"yes\"'\n"                   \
+	    "      backends:\n"                                                                    \
+	    "      - host: 127.0.0.1:%1$u\n"                                                       \
+	    "    - name: expr\n"                                                                   \
+	    "      matches: [{path: {pathPrefix: /expr}}]\n"                                       \
+	    "      policies:\n"                                                                    \
+	    "        directResponse:\n"                                                            \
+	    "          status: 200\n"                                                              \
+	    "          bodyExpression: '{\"path\": request.path, \"n\": 1}'\n"                     \
+	    "          headers: {X-Method: request.method, X-None: "                               \
+	    "'request.headers[\"x-none\"]'}\n"                                                     \
+	    "    - name: broken\n"                                                                 \
+	    "      matches: [{path: {pathPrefix: /broken}}]\n"                                     \
+	    "      policies:\n"                                                                    \
+	    "        directResponse: {status: 200, bodyExpression: "                               \
+	    "'request.headers[\"x-none\"]'}\n"
 
 /* The web config in force, with `top` before its binds. */
 #define START(e, top) start(e, config(e, 0, WEB_CONFIG(top), (e)->port, (e)->refused_port))
@@ -368,7 +391,7 @@ static void start(struct env *e, struct sg_cfg *cfg)
 	for (size_t i = 0; i < NREQ; i++) {
 		e->fake[i] = (struct fake){ e, i };
 		sg_request_init(&e->r[i], &sink, &e->fake[i], &e->f, &cfg->binds[0], "192.0.2.7",
-				&ops);
+				40000, -1, &ops);
 		sg_timer_init(&e->timer[i], on_timer, &e->r[i]);
 	}
 }
@@ -593,6 +616,30 @@ static void test_request_direct_response(void **state)
 	assert_int_equal(counted(e, "bind/8080/web", "bind/8080/web/direct", 418), 1);
 }
 
+/* directResponse's CEL: bodyExpression (a map is written as JSON) and
+ * headers (a line whose expression fails is left out); a body expression
+ * that fails answers 500, agentgateway's invalid filter configuration. */
+static void test_request_direct_response_expressions(void **state)
+{
+	struct env *e = *state;
+
+	START(e, "");
+	assert_false(begin(e, 0, "GET /expr HTTP/1.1\r\nHost: web.example\r\n\r\n"));
+	assert_int_equal(e->seen.answers, 1);
+	assert_int_equal(e->seen.status, 200);
+	assert_string_equal(e->seen.body, "{\"path\":\"/expr\",\"n\":1}");
+	assert_string_equal(e->seen.lines, "x-method: GET\n");
+	sg_request_log(&e->r[0], 0, 0);
+	sg_request_release(&e->r[0]);
+	sg_filter_plan_reset(&e->r[0].plan);
+
+	assert_false(begin(e, 0, "GET /broken HTTP/1.1\r\nHost: web.example\r\n\r\n"));
+	assert_int_equal(e->seen.answers, 2);
+	assert_int_equal(e->seen.status, 500);
+	assert_true(e->seen.text);
+	assert_int_equal(e->seen.sends, 0);
+}
+
 /* A requestRedirect: the status and Location, no body. */
 static void test_request_redirect(void **state)
 {
@@ -779,6 +826,42 @@ static void test_request_log_policy_json_from_config(void **state)
 				 "\"l\":[1,\"a\\\"b\",true],\"m\":{\"k\":\"PUT\"}}\n");
 }
 
+/* The context beyond the head: source.port (the connection's), request.uri,
+ * env.* (POD_NAME, NAMESPACE and GATEWAY, as agentgateway reads them; an
+ * unset one is absent) and the request's start and end times. */
+static void test_request_log_policy_context(void **state)
+{
+	struct env *e = *state;
+	char log[2048];
+
+	setenv("POD_NAME", "pod-7", 1);
+	unsetenv("NAMESPACE");
+	START(e, "config:\n"
+		 "  logging:\n"
+		 "    format: json\n"
+		 "    fields:\n"
+		 "      add:\n"
+		 "        port: source.port\n"
+		 "        uri: request.uri\n"
+		 "        pod: env.podName\n"
+		 "        ns: 'default(env.namespace, \"none\")'\n"
+		 "        times: 'request.startTime <= request.endTime &&\n"
+		 "          request.endTime - request.startTime < duration(\"60s\") &&\n"
+		 "          request.startTime > timestamp(\"2026-01-01T00:00:00Z\")'\n"
+		 "      remove: [gateway, listener, route, endpoint, src.addr, http.host,\n"
+		 "               http.version, protocol, attempts, duration, bytes_in,\n"
+		 "               bytes_out, engine, reason, error]\n");
+	capture_log(e, SG_ACCESS_LOG_TEXT);
+	assert_false(begin(e, 0, "GET /direct?a=1 HTTP/1.1\r\nHost: web.example\r\n\r\n"));
+	sg_request_log(&e->r[0], 0, 0);
+	test_capture_end(&e->log, log, sizeof(log));
+	test_log_untimed(log);
+	assert_string_equal(log, "{\"level\":\"info\",\"http.method\":\"GET\","
+				 "\"http.path\":\"/direct?a=1\",\"http.status\":418,\"port\":40000,"
+				 "\"uri\":\"http://web.example/direct?a=1\",\"pod\":\"pod-7\","
+				 "\"ns\":\"none\",\"times\":true}\n");
+}
+
 /* config.logging level warn: no request line (agentgateway's are info);
  * --access-log given (fixed) keeps its own format over config.logging's. */
 static void test_request_log_level_and_fixed_format(void **state)
@@ -955,6 +1038,47 @@ static void test_request_retry_on_status(void **state)
 	assert_int_equal(e->seen.answers, 0);
 	assert_int_equal(counted_all(e), 1);
 	assert_int_equal(e->stats.counters[SG_STAT_RETRIES], 1);
+}
+
+/* retry.condition: a response it holds for is retried as a listed code
+ * is (a 200 saying it failed in a header); precondition false (a POST)
+ * leaves the request one try, even for a listed code. */
+static void test_request_retry_condition_and_precondition(void **state)
+{
+	struct env *e = *state;
+	struct sg_h1_header slots[8];
+	struct sg_h1_resp failed = { .headers = slots, .headers_cap = 4 };
+	struct sg_h1_resp ok = { .headers = slots + 4, .headers_cap = 2 };
+	struct sg_h1_resp busy = { .headers = slots + 6, .headers_cap = 2 };
+	static const char failed_text[] = "HTTP/1.1 200 OK\r\nX-Failed: yes\r\n\r\n";
+	static const char ok_text[] = "HTTP/1.1 200 OK\r\nX-Failed: no\r\n\r\n";
+	static const char busy_text[] = "HTTP/1.1 503 Busy\r\n\r\n";
+
+	assert_int_equal(sg_h1_parse_response(failed_text, strlen(failed_text), 4, &failed),
+			 SG_H1_DONE);
+	assert_int_equal(sg_h1_parse_response(ok_text, strlen(ok_text), 2, &ok), SG_H1_DONE);
+	assert_int_equal(sg_h1_parse_response(busy_text, strlen(busy_text), 2, &busy), SG_H1_DONE);
+	START(e, "");
+	assert_true(begin(e, 0, "GET /cond HTTP/1.1\r\nHost: web.example\r\n\r\n"));
+	sg_request_start(&e->r[0]);
+	UNTIL(e, e->seen.sends == 1);
+	assert_true(sg_request_took_response(&e->r[0], &failed));
+	UNTIL(e, e->seen.sends == 2);
+	assert_true(sg_request_took_response(&e->r[0], &busy));
+	UNTIL(e, e->seen.sends == 3);
+	assert_false(sg_request_took_response(&e->r[0], &ok));
+	assert_int_equal(e->r[0].at.n, 2);
+	sg_request_response_head(&e->r[0], 200);
+	sg_request_log(&e->r[0], 0, 0);
+	sg_request_release(&e->r[0]);
+	sg_filter_plan_reset(&e->r[0].plan);
+
+	assert_true(begin(e, 0, "POST /cond HTTP/1.1\r\nHost: web.example\r\n\r\n"));
+	sg_request_start(&e->r[0]);
+	UNTIL(e, e->seen.sends == 4);
+	assert_false(sg_request_took_response(&e->r[0], &busy));
+	assert_int_equal(e->r[0].at.n, 0);
+	assert_int_equal(e->stats.counters[SG_STAT_RETRIES], 2);
 }
 
 /* The route's requestMirror: one copy when the first try starts, with
@@ -1211,6 +1335,11 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_request_log_policy_text, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_request_log_policy_json_from_config, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_request_log_policy_context, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_request_direct_response_expressions, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_request_retry_condition_and_precondition,
+						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_request_log_level_and_fixed_format, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_request_not_begun_not_logged, setup, teardown),

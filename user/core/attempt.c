@@ -87,7 +87,7 @@ static bool may_retry(const struct sg_attempt *a)
 {
 	const struct sg_retry *r = a->route ? a->route->eff_retry : NULL;
 
-	return r && a->replayable && !a->answered && a->n < r->attempts;
+	return r && a->replayable && !a->answered && !a->no_retry && a->n < r->attempts;
 }
 
 /* Nothing but time or a connect is awaited: the owner refreshes its timer
@@ -127,6 +127,7 @@ void sg_attempt_begin(struct sg_attempt *a, const char *listener, const struct s
 	a->series = sg_stats_series(a->stats, listener, route ? route->key : "");
 	a->begun_ns = now_ns(a);
 	a->try_ns = a->connect_ns = 0;
+	a->no_retry = false;
 	a->in_flight = true;
 	sg_stats_requests_active(a->stats, 1);
 	a->route = route;
@@ -722,11 +723,16 @@ void sg_attempt_read_failed(struct sg_attempt *a, int err)
 
 bool sg_attempt_took_status(struct sg_attempt *a, uint16_t status)
 {
+	return sg_attempt_took(a, status, false);
+}
+
+bool sg_attempt_took(struct sg_attempt *a, uint16_t status, bool wanted)
+{
 	const struct sg_retry *r = a->route->eff_retry;
 
 	judge(a, status);
 	try_over(a);
-	if (r && sg_retry_on_status(r, status) && may_retry(a)) {
+	if (r && (wanted || sg_retry_on_status(r, status)) && may_retry(a)) {
 		retry(a);
 		return true;
 	}

@@ -68,7 +68,7 @@ struct sg_attempt_ops {
 	bool messages;
 	/* The response, as user/core/exchange.h's callbacks of the same names say
 	 * (head: interim ones too; its retry decision is the owner's,
-	 * sg_attempt_took_status). Body bytes passed on are given back with
+	 * sg_attempt_took_status, or for a request sg_request_took_response). Body bytes passed on are given back with
 	 * sg_attempt_consume; a body that had none yet is resumed with
 	 * sg_attempt_resume. room and space: optional, as in exchange.h. */
 	void (*head)(struct sg_attempt *a, const struct sg_h1_resp *resp, bool end);
@@ -93,6 +93,7 @@ struct sg_attempt {
 	const struct sg_route *route;	/* NULL until routed */
 	const struct sg_global *global; /* pool settings of its config */
 	bool replayable;		/* it can be sent again (its body is in hand) */
+	bool no_retry;			/* the retry's precondition was false: one try */
 	bool idempotent;		/* GET or HEAD: see sg_attempt_lost */
 	bool answered;			/* its response head was taken: no more tries */
 
@@ -198,6 +199,9 @@ void sg_attempt_lost(struct sg_attempt *a, int err);
  * sg_attempt_failed); false when it is the answer: the request and per-try
  * deadlines are cleared and no try follows. */
 bool sg_attempt_took_status(struct sg_attempt *a, uint16_t status);
+/* The same, `wanted` saying that the route's retry condition (CEL) held
+ * over the response: retried as a listed status is. */
+bool sg_attempt_took(struct sg_attempt *a, uint16_t status, bool wanted);
 
 /* Send the request on the try's exchange (a message owner's HTTP/1
  * connection, or an HTTP/2 stream), from ops->send: `req` as

@@ -34,11 +34,11 @@ static bool source_attr(void *ud, enum sg_cel_attr a, struct sg_cel_val *out)
 {
 	const struct source *s = ud;
 
-	if (a == SG_CEL_SRC_ADDRESS) {
+	if (a == SG_CEL_SRC_ADDRESS || a == SG_CEL_SRC_RAW_ADDRESS) {
 		*out = (struct sg_cel_val){ .type = SG_CEL_STRING, .s = { s->ip, strlen(s->ip) } };
 		return true;
 	}
-	if (a == SG_CEL_SRC_PORT) {
+	if (a == SG_CEL_SRC_PORT || a == SG_CEL_SRC_RAW_PORT) {
 		*out = (struct sg_cel_val){ .type = SG_CEL_INT, .i = s->port };
 		return true;
 	}

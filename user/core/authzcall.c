@@ -558,7 +558,7 @@ static void describe(struct sg_extauthz *z, struct sg_authzpb_request *q)
 
 	clock_gettime(CLOCK_REALTIME, &ts);
 	*q = (struct sg_authzpb_request){
-		.source = { r->ip, 0 },
+		.source = { r->ip, r->port },
 		.time_s = ts.tv_sec,
 		.time_ns = (int32_t)ts.tv_nsec,
 		.method = r->req->method,

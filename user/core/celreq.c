@@ -5,14 +5,20 @@
 
 #include <errno.h>
 #include <math.h>
+#include <netinet/in.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <time.h>
 
 #include "config/cel.h"
 #include "config/node.h"
 #include "user/auth/jwt.h"
 #include "user/base/json.h"
+#include "user/base/loop.h"
+#include "user/base/net.h"
 #include "user/core/authn.h"
 
 static bool text(struct sg_cel_val *out, const char *p, size_t n)
@@ -232,6 +238,93 @@ static bool version(const struct sg_celreq_view *v, struct sg_cel_val *out)
 	return str(out, v->req->minor ? "HTTP/1.1" : "HTTP/1.0");
 }
 
+/* request.uri: the absolute URI, scheme://host then the target (the
+ * target alone without a Host, or when it is not origin-form), in the
+ * run's memory. */
+static bool uri(struct sg_celreq *c, struct sg_cel_val *out)
+{
+	const struct sg_celreq_view *v = c->v;
+	size_t slen = strlen(v->scheme), n = slen + 3 + v->host.len + v->target.len;
+	char *p;
+
+	if (!v->host.len || !v->target.len || v->target.p[0] != '/')
+		return text(out, v->target.p, v->target.len);
+	if (!(p = sg_cel_alloc(&c->run, n)))
+		return false;
+	memcpy(p, v->scheme, slen);
+	memcpy(p + slen, "://", 3);
+	memcpy(p + slen + 3, v->host.p, v->host.len);
+	memcpy(p + slen + 3 + v->host.len, v->target.p, v->target.len);
+	return text(out, p, n);
+}
+
+/* source.rawAddress and rawPort (the TCP peer, whatever a PROXY protocol
+ * header said) and destination.address and port (where the connection
+ * arrived), read from the client's socket when an expression asks. */
+static bool sock_addr(struct sg_celreq *c, bool local, bool port, struct sg_cel_val *out)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+	char *ip;
+	int rc;
+
+	if (c->v->sock < 0)
+		return false;
+	rc = local ? getsockname(c->v->sock, (struct sockaddr *)&ss, &len)
+		   : getpeername(c->v->sock, (struct sockaddr *)&ss, &len);
+	if (rc == -1 || (ss.ss_family != AF_INET && ss.ss_family != AF_INET6))
+		return false;
+	if (port) {
+		*out = (struct sg_cel_val){ .type = SG_CEL_INT, .i = sg_net_port(&ss) };
+		return true;
+	}
+	if (!(ip = sg_cel_alloc(&c->run, INET6_ADDRSTRLEN)))
+		return false;
+	return str(out, sg_net_ip_str(&ss, ip, INET6_ADDRSTRLEN));
+}
+
+/* A loop time (CLOCK_MONOTONIC ns, the loop's) as a timestamp: the wall
+ * clock's offset from the monotonic one, read once per evaluation so that
+ * the times an expression reads keep their order, added to it. */
+static bool timestamp(struct sg_celreq *c, uint64_t at_ns, struct sg_cel_val *out)
+{
+	struct timespec wall;
+
+	if (!at_ns)
+		return false;
+	if (!c->wall_offset) {
+		uint64_t mono = sg_clock_ns();
+
+		clock_gettime(CLOCK_REALTIME, &wall);
+		c->wall_offset = (int64_t)wall.tv_sec * 1000000000 + wall.tv_nsec - (int64_t)mono;
+	}
+	out->type = SG_CEL_TIMESTAMP;
+	out->i = (int64_t)at_ns + c->wall_offset;
+	return true;
+}
+
+/* env.podName, namespace and gateway: the process's POD_NAME, NAMESPACE
+ * and GATEWAY, as agentgateway reads them, once; unset or empty: absent. */
+static const char *env_vals[3];
+static pthread_once_t env_once = PTHREAD_ONCE_INIT;
+
+static void env_read(void)
+{
+	static const char *const names[3] = { "POD_NAME", "NAMESPACE", "GATEWAY" };
+
+	for (size_t i = 0; i < 3; i++) {
+		const char *s = getenv(names[i]);
+
+		env_vals[i] = s && *s ? s : NULL;
+	}
+}
+
+static bool env(size_t i, struct sg_cel_val *out)
+{
+	pthread_once(&env_once, env_read);
+	return str(out, env_vals[i]);
+}
+
 static bool attr(void *ud, enum sg_cel_attr a, struct sg_cel_val *out)
 {
 	struct sg_celreq *c = ud;
@@ -250,8 +343,31 @@ static bool attr(void *ud, enum sg_cel_attr a, struct sg_cel_val *out)
 		return v->host.len && text(out, v->host.p, v->host.len);
 	case SG_CEL_REQ_SCHEME:
 		return text(out, v->scheme, strlen(v->scheme));
+	case SG_CEL_REQ_URI:
+		return uri(c, out);
+	case SG_CEL_REQ_START_TIME:
+		return timestamp(c, v->start_ns, out);
+	case SG_CEL_REQ_END_TIME:
+		return timestamp(c, v->end_ns, out);
 	case SG_CEL_SRC_ADDRESS:
 		return v->client_ip && text(out, v->client_ip, strlen(v->client_ip));
+	case SG_CEL_SRC_PORT:
+		if (!v->client_port)
+			return false;
+		*out = (struct sg_cel_val){ .type = SG_CEL_INT, .i = v->client_port };
+		return true;
+	case SG_CEL_SRC_RAW_ADDRESS:
+	case SG_CEL_SRC_RAW_PORT:
+		return sock_addr(c, false, a == SG_CEL_SRC_RAW_PORT, out);
+	case SG_CEL_DST_ADDRESS:
+	case SG_CEL_DST_PORT:
+		return sock_addr(c, true, a == SG_CEL_DST_PORT, out);
+	case SG_CEL_ENV_POD_NAME:
+		return env(0, out);
+	case SG_CEL_ENV_NAMESPACE:
+		return env(1, out);
+	case SG_CEL_ENV_GATEWAY:
+		return env(2, out);
 	case SG_CEL_RESP_CODE:
 		if (!v->resp && !v->status)
 			return false;
@@ -355,16 +471,24 @@ void sg_celreq_view_of(struct sg_celreq_view *v, const struct sg_filter_input *i
 		.target = in->target,
 		.host = in->host,
 		.client_ip = in->client_ip,
+		.client_port = in->client_port,
+		.sock = in->sock,
 		.req = in->req,
 		.resp = resp,
 		.authn = in->authn,
 		.seed = in->seed,
+		.bind = in->bind,
+		.listener = in->listener,
+		.route = in->route,
+		.backend = in->backend,
+		.start_ns = in->start_ns,
 	};
 }
 
 void sg_celreq_begin(struct sg_celreq *c, const struct sg_celreq_view *v)
 {
 	memset(c->made, 0, sizeof(c->made));
+	c->wall_offset = 0;
 	c->v = v;
 	c->ctx = (struct sg_cel_ctx){
 		.ud = c,
@@ -559,6 +683,38 @@ static bool put_json(struct text *t, const struct sg_cel_val *v, int depth)
 			put_string(t, s, n);
 		return true;
 	}
+}
+
+int sg_celreq_body(const struct sg_cel *e, const struct sg_celreq_view *v, sg_celreq_keep_fn keep,
+		   void *arg, struct sg_h1_span *out)
+{
+	struct sg_celreq c;
+	struct text t = { .run = &c.run };
+	struct sg_cel_val val;
+	const char *s = NULL;
+	size_t n = 0;
+	int rc = -EINVAL;
+
+	sg_celreq_begin(&c, v);
+	sg_cel_eval(e, &c.run, &val);
+	if (val.type == SG_CEL_STRING || val.type == SG_CEL_BYTES) {
+		s = val.s.p;
+		n = val.s.n;
+	} else if (put_json(&t, &val, 1) && !t.failed) {
+		s = t.p;
+		n = t.n;
+	}
+	if (s && !n) {
+		*out = (struct sg_h1_span){ "", 0 };
+		rc = 0;
+	} else if (s) {
+		char *copy = keep(arg, s, n);
+
+		*out = (struct sg_h1_span){ copy, n };
+		rc = copy ? 0 : -ENOMEM;
+	}
+	sg_celreq_end(&c);
+	return rc;
 }
 
 size_t sg_celreq_log_fields(struct sg_celreq *l, const struct sg_log_policy *p,

@@ -23,6 +23,8 @@ struct sg_celreq_view {
 	const char *scheme;
 	struct sg_h1_span method, target, host;
 	const char *client_ip; /* may be NULL */
+	uint16_t client_port;  /* 0: unknown (absent) */
+	int sock;	       /* the client's socket (filter.h's sg_filter_input); -1: none */
 	const struct sg_h1_req *req;
 	const struct sg_h1_resp *resp; /* NULL before the response */
 	uint16_t status; /* without resp: the status answered (response.code), 0: none */
@@ -37,6 +39,9 @@ struct sg_celreq_view {
 	const struct sg_listener *listener;
 	const struct sg_route *route;
 	const struct sg_backend_ref *backend;
+	/* request.startTime and endTime: loop ns (user/base/loop.h), made
+	 * timestamps when read; 0: not known in this phase (absent). */
+	uint64_t start_ns, end_ns;
 };
 
 /* The view of the request a filter plan's input `in` describes, and of
@@ -55,6 +60,9 @@ struct sg_celreq {
 	struct sg_cel_run run;
 	struct sg_cel_val jwt, apikey, basic; /* made on first read; type 0: not yet */
 	bool made[3];
+	/* The wall clock less the monotonic one (ns) when a time was first
+	 * read; 0: not yet. */
+	int64_t wall_offset;
 };
 
 void sg_celreq_begin(struct sg_celreq *c, const struct sg_celreq_view *v);
@@ -72,6 +80,12 @@ typedef char *(*sg_celreq_keep_fn)(void *arg, const char *s, size_t n);
  * values are keep's. Returns 0, or -ENOMEM. */
 int sg_celreq_headers(const struct sg_transform_side *s, const struct sg_celreq_view *v,
 		      struct sg_hdrmod *m, sg_celreq_keep_fn keep, void *arg);
+
+/* e's value over v as a body: a string or bytes as they are, anything
+ * else as JSON (agentgateway's directResponse.bodyExpression), copied
+ * with keep into *out. Returns 0, -ENOMEM, or -EINVAL when e failed. */
+int sg_celreq_body(const struct sg_cel *e, const struct sg_celreq_view *v, sg_celreq_keep_fn keep,
+		   void *arg, struct sg_h1_span *out);
 
 /* Whether e gives true over v (an error, or anything but true, is
  * false, as agentgateway's conditions read). */

@@ -776,8 +776,20 @@ static enum sg_filter_result direct(struct sg_filter_plan *p, const struct sg_di
 			break;
 	if (!d)
 		return SG_FILTER_FORWARD;
-	p->status = d->status;
+	if (d->headers && transform(p, &p->route_response, d->headers, in, NULL) < 0)
+		return SG_FILTER_NOMEM;
 	p->body = (struct sg_h1_span){ d->body, d->body_len };
+	if (d->body_expr) {
+		int rc = sg_celreq_body(d->body_expr, &v, keep_for, p, &p->body);
+
+		if (rc == -ENOMEM)
+			return SG_FILTER_NOMEM;
+		if (rc) {
+			p->refusal = SG_FAIL_FILTER;
+			return SG_FILTER_REFUSED;
+		}
+	}
+	p->status = d->status;
 	p->direct = true;
 	return SG_FILTER_ANSWER;
 }
@@ -865,6 +877,8 @@ void sg_filter_input_init(struct sg_filter_input *in, struct sg_h1_req *req,
 		.header = sg_h1_header_lookup,
 		.ctx = req,
 		.req = req,
+		.sock = -1,
+		.bind = bind,
 	};
 }
 

@@ -76,6 +76,20 @@ struct sg_filter_input {
 	/* What transformations' expressions read: the head, the client. */
 	const struct sg_h1_req *req;
 	const char *client_ip; /* may be NULL */
+	uint16_t client_port;  /* 0: unknown */
+	/* The client connection's socket, read for the TCP peer and where it
+	 * arrived when an expression asks (source.rawAddress,
+	 * destination.*); -1: none. */
+	int sock;
+	/* When the request began (loop ns, user/base/loop.h); 0: unknown. */
+	uint64_t start_ns;
+	/* Where it came and went (CEL's proxy.* and backend): its bind, and
+	 * once known its listener, route and the try's backend; NULL: not
+	 * known yet. */
+	const struct sg_bind *bind;
+	const struct sg_listener *listener;
+	const struct sg_route *route;
+	const struct sg_backend_ref *backend;
 	/* The request's authentication state (user/core/authn.h), where a
 	 * route's jwtAuth keeps what it verified; NULL: verified uncached and
 	 * not kept. */

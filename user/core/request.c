@@ -24,18 +24,33 @@ static void delay_over(struct sg_loop *loop, struct sg_timer *t);
 
 void sg_request_init(struct sg_request *r, const struct sg_request_sink *sink, void *owner,
 		     struct sg_frontend *ctx, const struct sg_bind *bind, const char *ip,
-		     const struct sg_attempt_ops *ops)
+		     uint16_t port, int sock, const struct sg_attempt_ops *ops)
 {
 	r->sink = sink;
 	r->owner = owner;
 	r->ctx = ctx;
 	r->bind = bind;
 	r->ip = ip;
+	r->port = port;
+	r->sock = sock;
 	r->logged = true; /* nothing to log before a first head */
 	sg_attempt_init(&r->at, ops, owner, ctx->loop, ctx->pool, ctx->h2pool, ctx->stats,
 			&ctx->rng);
 	sg_authn_init(&r->authn, &ctx->jwt_cache);
 	sg_timer_init(&r->delay, delay_over, r);
+}
+
+void sg_request_input(struct sg_request *r, struct sg_filter_input *in)
+{
+	sg_filter_input_init(in, r->req, r->match, r->bind);
+	in->client_ip = r->ip;
+	in->client_port = r->port;
+	in->sock = r->sock;
+	in->start_ns = r->at.begun_ns;
+	in->listener = r->listener;
+	in->route = r->at.route;
+	in->backend = r->at.backend;
+	in->authn = &r->authn;
 }
 
 const struct sg_bind *sg_request_follow_config(const struct sg_frontend *ctx,
@@ -246,9 +261,7 @@ static bool plan_route(struct sg_request *r, const struct sg_route *route, enum 
 	struct sg_filter_input in;
 	enum sg_filter_result res;
 
-	sg_filter_input_init(&in, r->req, r->match, r->bind);
-	in.client_ip = r->ip;
-	in.authn = &r->authn;
+	sg_request_input(r, &in);
 	if (route->eff_filters.direct) /* its conditions' random() */
 		in.seed = sg_route_random(&r->ctx->rng);
 	res = sg_filter_plan_request(&r->plan, &route->eff_filters, &in);
@@ -318,6 +331,21 @@ bool sg_request_begin(struct sg_request *r, const struct sg_request_head *h)
 
 /* ---- tries ----------------------------------------------------------------- */
 
+/* The route's retry precondition (CEL over the request, as agentgateway's
+ * reads it before the first try): false leaves the request one try. */
+static void retry_precondition(struct sg_request *r)
+{
+	const struct sg_retry *p = r->at.route->eff_retry;
+	struct sg_filter_input in;
+	struct sg_celreq_view v;
+
+	if (!p || !p->precondition)
+		return;
+	sg_request_input(r, &in);
+	sg_celreq_view_of(&v, &in, NULL);
+	r->at.no_retry = !sg_celreq_true(p->precondition, &v);
+}
+
 /* The first try, with the route's mirrors first (once); a route to the
  * gateway's own MCP service hands the request to it instead. */
 static void start_tries(struct sg_request *r)
@@ -335,6 +363,7 @@ static void start_tries(struct sg_request *r)
 			sg_request_fail(r, SG_FAIL_NO_BACKEND, 0);
 		return;
 	}
+	retry_precondition(r);
 	sg_attempt_start(&r->at);
 }
 
@@ -369,9 +398,7 @@ static bool delay(struct sg_request *r)
 
 	if (!d)
 		return false;
-	sg_filter_input_init(&in, r->req, r->match, r->bind);
-	in.client_ip = r->ip;
-	in.authn = &r->authn;
+	sg_request_input(r, &in);
 	in.seed = sg_route_random(&r->ctx->rng);
 	sg_celreq_view_of(&v, &in, NULL);
 	ms = sg_celreq_ms(d->duration, &v);
@@ -468,7 +495,7 @@ void sg_request_try_send(struct sg_attempt *a)
 	struct sg_request *r = of_attempt(a);
 	struct sg_filter_input in;
 
-	sg_filter_input_init(&in, r->req, r->match, r->bind);
+	sg_request_input(r, &in);
 	in.backend_host = sg_filter_backend_host(a->backend);
 	if (!follow_plan(r, sg_filter_plan_backend(&r->plan, &a->backend->filters, &in)))
 		return;
@@ -500,11 +527,25 @@ void sg_request_transform_response(struct sg_request *r, const struct sg_h1_resp
 
 	if (!t || !r->req)
 		return;
-	sg_filter_input_init(&in, r->req, r->match, r->bind);
-	in.client_ip = r->ip;
+	sg_request_input(r, &in);
 	if (sg_filter_transform_response(&r->plan, t, &in, resp) < 0)
 		SG_DEBUG("%s: response transformation: out of memory, the head goes as it came",
 			 r->ip);
+}
+
+bool sg_request_took_response(struct sg_request *r, const struct sg_h1_resp *resp)
+{
+	const struct sg_retry *p = r->at.route->eff_retry;
+	struct sg_filter_input in;
+	struct sg_celreq_view v;
+	bool wanted = false;
+
+	if (p && p->condition && !sg_retry_on_status(p, resp->status)) {
+		sg_request_input(r, &in);
+		sg_celreq_view_of(&v, &in, resp);
+		wanted = sg_celreq_true(p->condition, &v);
+	}
+	return sg_attempt_took(&r->at, resp->status, wanted);
 }
 
 void sg_request_response_head(struct sg_request *r, uint16_t status)
@@ -545,22 +586,11 @@ static bool log_policy(struct sg_request *r, struct sg_access_entry *e, struct s
 	struct sg_filter_input in;
 	struct sg_celreq_view v;
 
-	sg_filter_input_init(&in, r->req, r->match, r->bind);
-	v = (struct sg_celreq_view){
-		.scheme = in.scheme,
-		.method = in.method,
-		.target = in.target,
-		.host = in.host,
-		.client_ip = r->ip,
-		.req = r->req,
-		.status = r->status,
-		.authn = &r->authn,
-		.version = r->sink->version,
-		.bind = r->bind,
-		.listener = r->listener,
-		.route = r->at.route,
-		.backend = r->at.backend,
-	};
+	sg_request_input(r, &in);
+	sg_celreq_view_of(&v, &in, NULL);
+	v.status = r->status;
+	v.version = r->sink->version;
+	v.end_ns = sg_loop_now_ns(r->ctx->loop);
 	if (!sg_celreq_log_filter(l, r->log_policy, &v))
 		return false;
 	e->nadded = sg_celreq_log_fields(l, r->log_policy, added, cap);

@@ -98,6 +98,8 @@ struct sg_request {
 	void *owner;		 /* the frontend's object */
 	struct sg_frontend *ctx; /* the worker's */
 	const char *ip;		 /* the client's address, as text (the owner's) */
+	uint16_t port;		 /* its port (a PROXY protocol header's, when one came) */
+	int sock;		 /* the connection's socket (the owner's) */
 	/* The head, the frontend's (spans into its buffers); NULL until it
 	 * parsed, and again once the request is logged. */
 	struct sg_h1_req *req;
@@ -171,7 +173,11 @@ struct sg_request_head {
  * whose owner is `owner` too. */
 void sg_request_init(struct sg_request *r, const struct sg_request_sink *sink, void *owner,
 		     struct sg_frontend *ctx, const struct sg_bind *bind, const char *ip,
-		     const struct sg_attempt_ops *ops);
+		     uint16_t port, int sock, const struct sg_attempt_ops *ops);
+
+/* What the filter plans and CEL expressions read of r: its head, client,
+ * start, where it was routed and the try's backend, its authentication. */
+void sg_request_input(struct sg_request *r, struct sg_filter_input *in);
 
 /* The bind of the config in force (ctx->cfg) that serves a head arriving
  * on `bind` of config `have`: the same port and protocol, so that a route
@@ -222,6 +228,11 @@ void sg_request_fail(struct sg_request *r, enum sg_fail kind, int err);
  * over the backend's response head into the plan's response edit; call
  * before sg_filter_response_edit. A failure leaves the head as it came. */
 void sg_request_transform_response(struct sg_request *r, const struct sg_h1_resp *resp);
+
+/* A final response head came from the try's backend: the route's retry
+ * decides (its codes, or its condition over resp). True: it is retried
+ * (sg_attempt_took_status); false: it is the answer. */
+bool sg_request_took_response(struct sg_request *r, const struct sg_h1_resp *resp);
 
 /* A response head with `status` goes to the client: counted. */
 void sg_request_response_head(struct sg_request *r, uint16_t status);

@@ -316,9 +316,7 @@ static int compose(struct sg_rlcall *c)
 	size_t nd = 0, ne = 0;
 	int rc;
 
-	sg_filter_input_init(&in, r->req, r->match, r->bind);
-	in.client_ip = r->ip;
-	in.authn = &r->authn;
+	sg_request_input(r, &in);
 	sg_celreq_view_of(&v, &in, NULL);
 	sg_celreq_begin(&cr, &v);
 	for (size_t i = 0; i < l->nd; i++) {

@@ -113,6 +113,7 @@ struct client {
 	bool src_held;		   /* admitted (sg_frontend_admit): release once */
 	bool served;		   /* a request head was complete on it */
 	char ip[INET6_ADDRSTRLEN]; /* the client's address, as text */
+	uint16_t port;		   /* and its port */
 	/* EPOLLIN left registered while the client is not read (update_io),
 	 * and whether pipelined bytes made us narrow it to EPOLLRDHUP. */
 	bool lazy_in, narrowed;

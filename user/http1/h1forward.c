@@ -348,7 +348,7 @@ static void got_response_head(struct client *c)
 		sg_h1backend_skip_head(&c->r->bx);
 		return;
 	}
-	if (sg_attempt_took_status(&c->r->rq.at, c->r->bx.resp.status))
+	if (sg_request_took_response(&c->r->rq, &c->r->bx.resp))
 		return;
 	tunnel = c->r->bx.resp.status == 101 || (c->is_connect && c->r->bx.resp.status / 100 == 2);
 	/* RFC 9110 §9.3.6: framing headers in a 2xx to CONNECT mean nothing. */

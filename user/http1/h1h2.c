@@ -197,7 +197,7 @@ void h1c_h2_head(struct sg_attempt *a, const struct sg_h1_resp *resp, bool end)
 		h1c_settle(c);
 		return;
 	}
-	if (sg_attempt_took_status(a, resp->status)) {
+	if (sg_request_took_response(&r->rq, resp)) {
 		h1c_settle(c);
 		return;
 	}

@@ -150,7 +150,7 @@ bool h1c_request_new(struct client *c)
 	c->r = sg_mem_calloc(1, sizeof(*c->r));
 	if (!c->r)
 		return false;
-	sg_request_init(&c->r->rq, &sink, c, f, c->bind, c->ip, &attempt_ops);
+	sg_request_init(&c->r->rq, &sink, c, f, c->bind, c->ip, c->port, c->io.fd, &attempt_ops);
 	return true;
 }
 
@@ -678,8 +678,8 @@ static void switch_to_h2(struct client *c, const struct sg_h1_req *upgrade)
 	c->io.fd = -1;
 	c->tls = NULL;
 	c->src_held = false; /* the HTTP/2 connection releases it */
-	sg_h2proxy_accept(c->ctx, c->cfg, c->bind, fd, tls, c->ip, c->in + used, c->in_len - used,
-			  upgrade, c->born, &c->io);
+	sg_h2proxy_accept(c->ctx, c->cfg, c->bind, fd, tls, c->ip, c->port, c->in + used,
+			  c->in_len - used, upgrade, c->born, &c->io);
 	h1c_client_close(c);
 }
 
@@ -1328,7 +1328,8 @@ void h1c_client_close(struct client *c)
 /* A client connection on fd, owning fd, the cfg reference and the
  * per-source hold; NULL (all three released) when out of memory. */
 static struct client *client_new(struct sg_frontend *ctx, struct sg_cfg *cfg,
-				 const struct sg_bind *bind, int fd, const char *ip, bool src_held)
+				 const struct sg_bind *bind, int fd, const char *ip, uint16_t port,
+				 bool src_held)
 {
 	struct client *c = sg_slab_alloc(&ctx->client_mem, sizeof(*c));
 
@@ -1350,6 +1351,7 @@ static struct client *client_new(struct sg_frontend *ctx, struct sg_cfg *cfg,
 	ctx->stats->active++;
 	sg_list_insert_head(&ctx->clients, &c->link);
 	snprintf(c->ip, sizeof(c->ip), "%s", ip);
+	c->port = port;
 	return c;
 }
 
@@ -1357,7 +1359,7 @@ void sg_proxy_tunnel(struct sg_frontend *ctx, struct sg_cfg *cfg, const struct s
 		     const struct sg_listener *l, const struct sg_tcp_route *r, int fd,
 		     const char *ip, bool src_held)
 {
-	struct client *c = client_new(ctx, cfg, bind, fd, ip, src_held);
+	struct client *c = client_new(ctx, cfg, bind, fd, ip, 0, src_held);
 
 	if (!c)
 		return;
@@ -1378,7 +1380,7 @@ void sg_proxy_accept(struct sg_frontend *ctx, const struct sg_bind *bind, int fd
 		close(fd);
 		return;
 	}
-	c = client_new(ctx, sg_cfg_ref(ctx->cfg), bind, fd, ip, true);
+	c = client_new(ctx, sg_cfg_ref(ctx->cfg), bind, fd, ip, sg_net_port(peer), true);
 	if (!c)
 		return;
 	sg_stats_add(ctx->stats, SG_STAT_CONNECTIONS, 1);
@@ -1398,10 +1400,10 @@ void sg_proxy_accept(struct sg_frontend *ctx, const struct sg_bind *bind, int fd
 }
 
 void sg_proxy_accept_tls(struct sg_frontend *ctx, struct sg_cfg *cfg, const struct sg_bind *bind,
-			 int fd, struct sg_tls *tls, const char *ip, bool src_held, uint64_t born,
-			 struct sg_io *from)
+			 int fd, struct sg_tls *tls, const char *ip, uint16_t port, bool src_held,
+			 uint64_t born, struct sg_io *from)
 {
-	struct client *c = client_new(ctx, cfg, bind, fd, ip, src_held);
+	struct client *c = client_new(ctx, cfg, bind, fd, ip, port, src_held);
 
 	if (!c) {
 		sg_tls_free(tls);

@@ -26,8 +26,8 @@ void sg_proxy_accept(struct sg_frontend *ctx, const struct sg_bind *bind, int fd
  * (sg_io_adopt). */
 struct sg_tls;
 void sg_proxy_accept_tls(struct sg_frontend *ctx, struct sg_cfg *cfg, const struct sg_bind *bind,
-			 int fd, struct sg_tls *tls, const char *ip, bool src_held, uint64_t born,
-			 struct sg_io *from);
+			 int fd, struct sg_tls *tls, const char *ip, uint16_t port, bool src_held,
+			 uint64_t born, struct sg_io *from);
 /* Take a TLS passthrough connection whose route user/tlspass.c chose by
  * SNI: fd (its ClientHello still unread in the socket), a reference to
  * `cfg`, which bind, l and r belong to, and, when src_held, the admission

@@ -63,7 +63,8 @@ struct h2conn {
 	 * backend's frames make in one pass leave in one write. */
 	struct sg_deferred later;
 	struct sg_h2_session *h2;
-	char ip[INET6_ADDRSTRLEN];
+	char ip[INET6_ADDRSTRLEN]; /* the client's address, as text */
+	uint16_t port;		   /* and its port */
 	bool closed;
 	int busy;	   /* inside the session: flush and close wait */
 	bool flush_wanted; /* asked for while busy */

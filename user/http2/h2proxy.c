@@ -595,8 +595,9 @@ static void conn_setup(struct h2conn *c, uint64_t born)
 }
 
 void sg_h2proxy_accept(struct sg_frontend *ctx, struct sg_cfg *cfg, const struct sg_bind *bind,
-		       int fd, struct sg_tls *tls, const char *ip, const char *in, size_t len,
-		       const struct sg_h1_req *upgrade, uint64_t born, struct sg_io *from)
+		       int fd, struct sg_tls *tls, const char *ip, uint16_t port, const char *in,
+		       size_t len, const struct sg_h1_req *upgrade, uint64_t born,
+		       struct sg_io *from)
 {
 	struct h2conn *c = sg_slab_alloc(&ctx->h2conn_mem, sizeof(*c));
 	struct sg_h2_settings set;
@@ -620,6 +621,7 @@ void sg_h2proxy_accept(struct sg_frontend *ctx, struct sg_cfg *cfg, const struct
 	if (tls)
 		sg_tls_watch(tls, ctx->loop, &c->io);
 	snprintf(c->ip, sizeof(c->ip), "%s", ip);
+	c->port = port;
 	sg_timer_init(&c->timer, on_conn_timer, c);
 	sg_list_init(&c->streams);
 	ctx->stats->active++;

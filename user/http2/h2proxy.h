@@ -38,8 +38,9 @@
  * (sg_io_adopt); NULL when none is registered. */
 struct sg_tls;
 void sg_h2proxy_accept(struct sg_frontend *ctx, struct sg_cfg *cfg, const struct sg_bind *bind,
-		       int fd, struct sg_tls *tls, const char *ip, const char *in, size_t len,
-		       const struct sg_h1_req *upgrade, uint64_t born, struct sg_io *from);
+		       int fd, struct sg_tls *tls, const char *ip, uint16_t port, const char *in,
+		       size_t len, const struct sg_h1_req *upgrade, uint64_t born,
+		       struct sg_io *from);
 
 /* Graceful drain: GOAWAY on every HTTP/2 connection of ctx; open streams
  * finish, then each connection closes. */

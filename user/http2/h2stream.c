@@ -126,7 +126,7 @@ struct h2stream *h2c_stream_new(struct h2conn *c, int32_t id)
 		return NULL;
 	s->conn = c;
 	s->id = id;
-	sg_request_init(&s->rq, &sink, s, c->ctx, c->bind, c->ip, &attempt_ops);
+	sg_request_init(&s->rq, &sink, s, c->ctx, c->bind, c->ip, c->port, c->io.fd, &attempt_ops);
 	/* A head that fails to build is answered as a gRPC caller's when its
 	 * fields say it is one. */
 	s->rq.req = &s->req;
@@ -594,7 +594,7 @@ static void on_head(struct sg_attempt *a, const struct sg_h1_resp *resp, bool en
 	ssize_t n;
 
 	/* Interim heads are dropped, as from an HTTP/1 backend. */
-	if (resp->status < 200 || sg_attempt_took_status(a, resp->status))
+	if (resp->status < 200 || sg_request_took_response(&s->rq, resp))
 		goto out;
 	stream_rearm(s);
 	sg_request_transform_response(&s->rq, resp);
