@@ -585,8 +585,8 @@ static struct sg_json *tracing(const struct sg_tracing *t)
 	sg_json_add(o, "headers", trace_headers(&t->headers));
 	sg_json_add_str(o, "protocol", t->protocol == SG_OTLP_HTTP ? "http" : "grpc");
 	f = sg_json_add_object(o, "fields");
-	sg_json_add(f, "remove", sg_json_array());
-	sg_json_add(f, "add", sg_json_object());
+	sg_json_add(f, "remove", strs(&t->fields.remove));
+	sg_json_add(f, "add", log_add(&t->fields.add));
 	sg_json_add(o, "random_sampling", str_or_null(t->random_text));
 	sg_json_add(o, "client_sampling", str_or_null(t->client_text));
 	sg_json_add_str(o, "path", t->path);
@@ -600,9 +600,9 @@ static struct sg_json *frontend_tracing(const struct sg_tracing *t)
 	struct sg_json *o = sg_json_object();
 
 	sg_json_add_str(o, "host", t->endpoint);
-	sg_json_add(o, "attributes", sg_json_object());
+	sg_json_add(o, "attributes", log_add(&t->fields.add));
 	sg_json_add(o, "resources", sg_json_object());
-	sg_json_add(o, "remove", sg_json_array());
+	sg_json_add(o, "remove", strs(&t->fields.remove));
 	sg_json_add(o, "randomSampling", str_or_null(t->random_text));
 	sg_json_add(o, "clientSampling", str_or_null(t->client_text));
 	sg_json_add_str(o, "path", t->path);
@@ -911,6 +911,10 @@ static struct sg_json *policy_body(const struct sg_policy *p, const struct sg_gl
 		return traffic("remoteRateLimit", remote_rl(p->u.remote_rl));
 	case SG_POL_JWT:
 		return traffic("jwtAuth", jwt_auth(p->u.jwt));
+	case SG_POL_BASIC:
+		return traffic("basicAuth", basic_auth(p->u.basic));
+	case SG_POL_API_KEYS:
+		return traffic("apiKey", api_keys(p->u.apikeys));
 	case SG_POL_HOST_REWRITE:
 		return traffic("hostRewrite",
 			       sg_json_string(p->u.rewrite->authority.kind == SG_AUTHORITY_AUTO

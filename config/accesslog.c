@@ -37,7 +37,7 @@ static int f_filter(struct sg_pctx *c, const struct sg_node *n, void *dst, const
 }
 
 /* add: {field name: expression}, in order. */
-static int f_add(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
+int sg_f_log_add(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
 {
 	struct sg_transform_exprs *l = dst;
 	int ret = 0;
@@ -81,7 +81,7 @@ int sg_f_access_log(struct sg_pctx *c, const struct sg_node *n, void *dst, const
 {
 	static const struct sg_field fields[] = {
 		{ "filter", f_filter, offsetof(struct sg_log_policy, filter) },
-		{ "add", f_add, offsetof(struct sg_log_policy, add) },
+		{ "add", sg_f_log_add, offsetof(struct sg_log_policy, add) },
 		{ "remove", f_remove, offsetof(struct sg_log_policy, remove) },
 		{ "otlp", f_refused, 0 },
 		{ "database", f_refused, 0 },
@@ -97,10 +97,10 @@ int sg_f_access_log(struct sg_pctx *c, const struct sg_node *n, void *dst, const
 	return sg_parse_fields(c, n, fields, p, path);
 }
 
-static int f_fields(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
+int sg_f_log_fields(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
 {
 	static const struct sg_field fields[] = {
-		{ "add", f_add, offsetof(struct sg_log_policy, add) },
+		{ "add", sg_f_log_add, offsetof(struct sg_log_policy, add) },
 		{ "remove", f_remove, offsetof(struct sg_log_policy, remove) },
 		{ 0 },
 	};
@@ -149,7 +149,7 @@ int sg_f_logging(struct sg_pctx *c, const struct sg_node *n, void *dst, const ch
 {
 	static const struct sg_field fields[] = {
 		{ "filter", f_filter, offsetof(struct sg_logging, access.filter) },
-		{ "fields", f_fields, offsetof(struct sg_logging, access) },
+		{ "fields", sg_f_log_fields, offsetof(struct sg_logging, access) },
 		{ "level", f_level, offsetof(struct sg_logging, level) },
 		{ "format", f_format, offsetof(struct sg_logging, format) },
 		{ "database", f_refused, 0 },

@@ -21,6 +21,15 @@ int sg_f_access_log(struct sg_pctx *c, const struct sg_node *n, void *dst, const
  * json; `database` refused by name. Returns 0, or -1 after an error. */
 int sg_f_logging(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path);
 
+/* {add: {name: expression}, remove: [names]} into the struct
+ * sg_log_policy at dst (its add and remove; agentgateway's
+ * RawLoggingFields, which config.tracing's fields are too), and `add`
+ * alone into the struct sg_transform_exprs at dst: expressions read when
+ * the request is over, so one reading a body or the response's headers
+ * is refused. */
+int sg_f_log_fields(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path);
+int sg_f_log_add(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path);
+
 /* The log policy a listener's requests follow: `pol`'s filter, add and
  * remove where it has them, `global`'s (config.logging) where it has
  * not, as agentgateway merges them. NULL when neither has any; otherwise

@@ -511,6 +511,39 @@ static int f_location_k(struct sg_pctx *c, const struct sg_node *n, void *dst, c
 	return f_location(c, n, &((struct sg_api_keys *)dst)->location, path);
 }
 
+int sg_api_key_text(struct sg_pctx *c, struct sg_api_keys *k, const char *text, size_t len,
+		    const char *file, const char *path)
+{
+	struct sg_node **docs = NULL;
+	size_t ndocs = 0, cap = 0, i = 0;
+	struct sg_api_key *key;
+
+	while (i < len && (text[i] == ' ' || text[i] == '\t' || text[i] == '\n' || text[i] == '\r'))
+		i++;
+	if (i < len && text[i] == '{') {
+		if (sg_yaml_parse(c->a, file, text, len, &docs, &ndocs, &cap, c->d) == -1)
+			return -1;
+		if (ndocs != 1 || docs[0]->kind != SG_NODE_MAP) {
+			sg_diag_err(
+				c->d, ndocs ? docs[0] : NULL,
+				"%s: expected a key, or one JSON object {key | keyHash, metadata}",
+				path);
+			return -1;
+		}
+		return f_api_key(c, docs[0], k, path);
+	}
+	while (len && (text[len - 1] == '\n' || text[len - 1] == '\r'))
+		len--;
+	if (!len) {
+		sg_diag_err(c->d, NULL, "%s: an empty key", path);
+		return -1;
+	}
+	if (!(key = sg_arena_push(c->a, &k->v, &k->n, &k->cap, sizeof(*key))) ||
+	    !(key->key = sg_arena_strndup(c->a, text, len)))
+		return -1;
+	return 0;
+}
+
 int sg_f_api_keys(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
 {
 	static const struct sg_field fields[] = {
@@ -595,10 +628,6 @@ int sg_f_auth_refused(struct sg_pctx *c, const struct sg_node *n, void *dst, con
 		{ "networkAuthorization", "its rules are CEL, not implemented yet" },
 		{ "extAuthz", "external authorization is not implemented yet" },
 		{ "oidc", "OIDC login is not implemented yet" },
-		{ "apiKeyAuthentication", "not read from an AgentgatewayPolicy yet: use the "
-					  "standalone apiKey" },
-		{ "basicAuthentication", "not read from an AgentgatewayPolicy yet: use the "
-					 "standalone basicAuth" },
 		{ "extAuth", "external authorization is not implemented yet" },
 	};
 	const char *dot = strrchr(path, '.');

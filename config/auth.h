@@ -33,6 +33,13 @@ int sg_f_agp_jwt_auth(struct sg_pctx *c, const struct sg_node *n, void *dst, con
  * (for LLM backends) is refused by name. */
 int sg_f_api_keys(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path);
 
+/* One API key as a Kubernetes Secret's entry holds it (AgentgatewayPolicy
+ * apiKeyAuthentication), added to k: the key itself, or a JSON object
+ * {key | keyHash, metadata} (parsed as `file` in diagnostics). Returns 0,
+ * or -1 after an error at `path`. */
+int sg_api_key_text(struct sg_pctx *c, struct sg_api_keys *k, const char *text, size_t len,
+		    const char *file, const char *path);
+
 /* basicAuth into ((struct sg_filters *)dst)->basic: {htpasswd: TEXT |
  * {file}, realm, mode: strict | optional, authorizationLocation} (the
  * location's default: the authorization header with prefix "Basic "). The

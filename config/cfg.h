@@ -265,6 +265,8 @@ enum sg_pol_kind {
 	SG_POL_CSRF,
 	SG_POL_REMOTE_RATE_LIMIT,   /* rateLimit.global */
 	SG_POL_JWT,		    /* traffic.jwtAuthentication */
+	SG_POL_BASIC,		    /* traffic.basicAuthentication */
+	SG_POL_API_KEYS,	    /* traffic.apiKeyAuthentication */
 	SG_POL_FRONTEND_ACCESS_LOG, /* frontendPolicies.accessLog */
 	SG_POL_FRONTEND_NETAUTHZ,   /* frontendPolicies.networkAuthorization */
 	SG_POL_FRONTEND_TRACING,    /* frontendPolicies.tracing */
@@ -311,6 +313,8 @@ struct sg_policy {
 		const struct sg_authz *netauthz;
 		const struct sg_csrf *csrf;
 		const struct sg_jwt_auth *jwt;
+		const struct sg_basic_auth *basic;
+		const struct sg_api_keys *apikeys;
 		const struct sg_log_policy *access;
 		const struct sg_remote_rl *remote_rl;
 		const struct sg_tracing *tracing;
@@ -598,6 +602,10 @@ struct sg_tracing {
 	double random, client;
 	const char *random_text, *client_text;
 	bool frontend; /* frontendPolicies.tracing (dumped in its shape) */
+	/* fields (config.tracing) or attributes and remove (the frontend
+	 * policy): the server span's attributes added from CEL, and its own
+	 * attributes removed by name. */
+	struct sg_log_policy fields;
 };
 
 /* agentgateway's RuleSet (authorization, networkAuthorization): CEL rules,

@@ -359,7 +359,7 @@ static const struct kind {
 	{ "ResponseHeaderModifier", "responseHeaderModifier", SG_FILTER_RESPONSE_HEADERS, false,
 	  true },
 	{ "RequestRedirect", "requestRedirect", SG_FILTER_REDIRECT, false, true },
-	{ "URLRewrite", "urlRewrite", SG_FILTER_REWRITE, false, false },
+	{ "URLRewrite", "urlRewrite", SG_FILTER_REWRITE, false, true },
 	{ "RequestMirror", "requestMirror", SG_FILTER_MIRROR, true, true },
 	{ "CORS", "cors", SG_FILTER_CORS, false, false },
 };
@@ -391,7 +391,7 @@ static const struct kind *filter_kind(struct sg_pctx *c, const struct sg_node *n
 		if (rule->backend_level && !kinds[i].on_backend) {
 			sg_diag_err(c->d, type,
 				    "%s.type: %s is not supported on a backendRef (header "
-				    "modifiers, RequestRedirect and RequestMirror are)",
+				    "modifiers, RequestRedirect, URLRewrite and RequestMirror are)",
 				    path, type->str);
 			return NULL;
 		}

@@ -2298,6 +2298,196 @@ static int f_agp_tls_unsupported(struct sg_pctx *c, const struct sg_node *n, voi
 	return -1;
 }
 
+/* secretRef {name, key} of a policy: the value of `key` (dflt when the ref
+ * names none) in Secret `name` of the policy's namespace, into *out. A
+ * Secret or key that is not there (yet) gives "" with a warning naming
+ * what it leaves: nobody is let in by it until it is. */
+struct secret_ref_in {
+	const char *name, *key;
+};
+
+static int agp_secret_text(struct sg_draft *b, const struct sg_res *r, const struct sg_node *n,
+			   const char *path, const char *dflt, const char **out, size_t *len)
+{
+	static const struct sg_field fields[] = {
+		{ "name", sg_f_str, offsetof(struct secret_ref_in, name), true },
+		{ "key", sg_f_str, offsetof(struct secret_ref_in, key) },
+		{ 0 },
+	};
+	struct sg_pctx *c = &b->c;
+	struct secret_ref_in in = { NULL, dflt };
+	const struct sg_res *s;
+
+	if (sg_parse_fields(c, n, fields, &in, path) == -1)
+		return -1;
+	s = res_find(b, "Secret", r->ns, in.name);
+	if (!s || !(*out = secret_key(b, s, in.key, len))) {
+		sg_diag_warn(c->d, n,
+			     "%s: Secret %s/%s %s; policy %s/%s lets nobody in until it is", path,
+			     r->ns, in.name,
+			     s ? sg_arena_printf(c->a, "has no key %s", in.key) : "not found",
+			     r->ns, r->name);
+		*out = "";
+		*len = 0;
+	}
+	return 0;
+}
+
+/* traffic.basicAuthentication: mode (Strict, the default, or Optional),
+ * realm, and the htpasswd lines, either users (one line each) or
+ * secretRef {name, key: .htaccess} in the policy's namespace; the
+ * credentials are read from Authorization: Basic (location is refused). */
+struct agp_basic_in {
+	const char *mode, *realm;
+	struct sg_strs users;
+	const struct sg_node *secret;
+};
+
+static int f_agp_unsupported(struct sg_pctx *c, const struct sg_node *n, void *dst,
+			     const char *path)
+{
+	(void)dst;
+	sg_diag_err(c->d, n, "%s: not supported by splicegate", path);
+	return -1;
+}
+
+static const struct sg_basic_auth *agp_basic_auth(struct sg_draft *b, const struct sg_res *r,
+						  const struct sg_node *n, const char *path)
+{
+	static const struct sg_field fields[] = {
+		{ "mode", sg_f_str, offsetof(struct agp_basic_in, mode) },
+		{ "realm", sg_f_str, offsetof(struct agp_basic_in, realm) },
+		{ "users", sg_f_strs, offsetof(struct agp_basic_in, users) },
+		{ "secretRef", f_node, offsetof(struct agp_basic_in, secret) },
+		{ "location", f_agp_unsupported, 0 },
+		{ 0 },
+	};
+	struct sg_pctx *c = &b->c;
+	struct agp_basic_in in = { 0 };
+	struct sg_basic_auth *a;
+	char *text, *p;
+	size_t len = 0;
+
+	if (sg_need_map(c, n, path) == -1 || sg_parse_fields(c, n, fields, &in, path) == -1)
+		return NULL;
+	if (!in.users.n == !in.secret) {
+		sg_diag_err(c->d, n, "%s: give exactly one of users and secretRef", path);
+		return NULL;
+	}
+	if (in.mode && strcmp(in.mode, "Strict") && strcmp(in.mode, "Optional")) {
+		sg_expected(c, sg_map_get(n, "mode"), sg_path_key(c, path, "mode"),
+			    "Strict or Optional");
+		return NULL;
+	}
+	if (!(a = sg_arena_alloc(c->a, sizeof(*a))) ||
+	    !(a->rt = sg_arena_alloc(c->a, sizeof(*a->rt))))
+		return NULL;
+	a->at = n;
+	a->mode = in.mode && !strcmp(in.mode, "Optional") ? SG_AUTH_OPTIONAL : SG_AUTH_STRICT;
+	a->realm = in.realm;
+	a->location = (struct sg_cred_location){ SG_CRED_HEADER, "authorization", "Basic " };
+	if (in.secret)
+		return agp_secret_text(b, r, in.secret, sg_path_key(c, path, "secretRef"),
+				       ".htaccess", &a->htpasswd, &a->htpasswd_len) == -1
+			       ? NULL
+			       : a;
+	for (size_t i = 0; i < in.users.n; i++)
+		len += strlen(in.users.v[i]) + 1;
+	if (!(text = p = sg_arena_alloc(c->a, len + 1)))
+		return NULL;
+	for (size_t i = 0; i < in.users.n; i++)
+		p += sprintf(p, "%s\n", in.users.v[i]);
+	a->htpasswd = text;
+	a->htpasswd_len = len;
+	return a;
+}
+
+/* traffic.apiKeyAuthentication: mode (Strict, the default, Optional or
+ * Permissive) and the keys of secretRef {name} in the policy's namespace,
+ * each entry one key: the key itself or JSON {key | keyHash, metadata}.
+ * The key is read from Authorization: Bearer; secretSelector,
+ * configMapSelector and location are refused by name. */
+struct agp_apikeys_in {
+	const char *mode;
+	const struct sg_node *secret;
+};
+
+static const struct sg_api_keys *agp_api_keys(struct sg_draft *b, const struct sg_res *r,
+					      const struct sg_node *n, const char *path)
+{
+	static const struct sg_field fields[] = {
+		{ "mode", sg_f_str, offsetof(struct agp_apikeys_in, mode) },
+		{ "secretRef", f_node, offsetof(struct agp_apikeys_in, secret), true },
+		{ "secretSelector", f_agp_unsupported, 0 },
+		{ "configMapSelector", f_agp_unsupported, 0 },
+		{ "location", f_agp_unsupported, 0 },
+		{ 0 },
+	};
+	static const struct sg_field ref_fields[] = {
+		{ "name", sg_f_str, offsetof(struct secret_ref_in, name), true },
+		{ 0 },
+	};
+	static const char *const modes[] = { "Strict", "Optional", "Permissive" };
+	static const enum sg_auth_mode auth_modes[] = { SG_AUTH_STRICT, SG_AUTH_OPTIONAL,
+							SG_AUTH_PERMISSIVE };
+	struct sg_pctx *c = &b->c;
+	struct agp_apikeys_in in = { 0 };
+	struct secret_ref_in ref = { 0 };
+	const char *rpath = sg_path_key(c, path, "secretRef");
+	const struct sg_node *lists[2];
+	const struct sg_res *s;
+	struct sg_api_keys *k;
+	size_t m = 0;
+
+	if (sg_need_map(c, n, path) == -1 || sg_parse_fields(c, n, fields, &in, path) == -1 ||
+	    sg_parse_fields(c, in.secret, ref_fields, &ref, rpath) == -1)
+		return NULL;
+	while (in.mode && m < 3 && strcmp(in.mode, modes[m]))
+		m++;
+	if (m == 3) {
+		sg_expected(c, sg_map_get(n, "mode"), sg_path_key(c, path, "mode"),
+			    "Strict, Optional or Permissive");
+		return NULL;
+	}
+	if (!(k = sg_arena_alloc(c->a, sizeof(*k))) ||
+	    !(k->rt = sg_arena_alloc(c->a, sizeof(*k->rt))))
+		return NULL;
+	k->at = n;
+	k->mode = in.mode ? auth_modes[m] : SG_AUTH_STRICT;
+	k->location = (struct sg_cred_location){ SG_CRED_HEADER, "authorization", "Bearer " };
+	if (!(s = res_find(b, "Secret", r->ns, ref.name))) {
+		sg_diag_warn(c->d, in.secret,
+			     "%s: Secret %s/%s not found; policy %s/%s lets nobody in until it is",
+			     rpath, r->ns, ref.name, r->ns, r->name);
+		return k;
+	}
+	lists[0] = sg_map_get(s->doc, "stringData");
+	lists[1] = sg_map_get(s->doc, "data");
+	for (size_t l = 0; l < 2; l++)
+		for (size_t i = 0;
+		     lists[l] && lists[l]->kind == SG_NODE_MAP && i < sg_map_len(lists[l]); i++) {
+			const struct sg_node *v = sg_map_val(lists[l], i);
+			const char *name = sg_map_key(lists[l], i)->str;
+			const char *text = v->kind == SG_NODE_SCALAR ? v->str : NULL;
+			size_t len = text ? strlen(text) : 0;
+
+			if (text && l == 1)
+				text = sg_base64_decode(c->a, text, &len);
+			if (!text ||
+			    sg_api_key_text(c, k, text, len,
+					    sg_arena_printf(c->a, "Secret %s/%s key %s", r->ns,
+							    ref.name, name),
+					    sg_arena_printf(c->a, "Secret %s/%s: %s", r->ns,
+							    ref.name, name)) == -1) {
+				if (!text)
+					sg_diag_err(c->d, v, "Secret %s/%s: %s: expected a string",
+						    r->ns, ref.name, name);
+				return NULL;
+			}
+		}
+	return k;
+}
+
 /* AgentgatewayPolicy spec.backend.tls: caCertificateRefs (ConfigMap or
  * Secret, key ca.crt, in the policy's namespace), insecureSkipVerify (All |
  * Hostname), sni, verifySubjectAltNames, alpnProtocols. A reference that
@@ -2702,6 +2892,10 @@ struct agp_in {
 	const struct sg_remote_rl *remote_rl; /* rateLimit.global */
 	const struct sg_csrf *csrf;
 	const struct sg_jwt_auth *jwt;
+	const struct sg_node *basic_node; /* traffic.basicAuthentication, resolved into basic */
+	const struct sg_basic_auth *basic;
+	const struct sg_node *apikeys_node; /* traffic.apiKeyAuthentication, into apikeys */
+	const struct sg_api_keys *apikeys;
 	struct sg_frontend_http fhttp;
 	struct sg_frontend_tcp ftcp;
 	struct sg_frontend_tls ftls;
@@ -3016,8 +3210,8 @@ static const struct sg_field agp_traffic_fields[] = {
 	{ "rateLimit", f_agp_rate_limit, 0 },
 	{ "csrf", f_agp_csrf, 0 },
 	{ "jwtAuthentication", sg_f_agp_jwt_auth, offsetof(struct agp_in, jwt) },
-	{ "apiKeyAuthentication", sg_f_auth_refused, 0 },
-	{ "basicAuthentication", sg_f_auth_refused, 0 },
+	{ "apiKeyAuthentication", f_node, offsetof(struct agp_in, apikeys_node) },
+	{ "basicAuthentication", f_node, offsetof(struct agp_in, basic_node) },
 	{ "extAuth", sg_f_auth_refused, 0 },
 	{ "authorization", sg_f_auth_refused, 0 },
 	{ 0 },
@@ -3114,6 +3308,8 @@ static int stamp_agp(struct sg_draft *b, const struct sg_res *r, const struct ag
 	ADD(csrf, SG_POL_CSRF, "traffic", "csrf")
 	ADD(remote_rl, SG_POL_REMOTE_RATE_LIMIT, "traffic", "rl-global")
 	ADD(jwt, SG_POL_JWT, "traffic", "jwt")
+	ADD(basic, SG_POL_BASIC, "traffic", "basic")
+	ADD(apikeys, SG_POL_API_KEYS, "traffic", "apikey")
 #undef ADD
 	for (size_t i = first; i < b->cfg->npolicies; i++) {
 		struct sg_policy *p = &b->cfg->policies[i];
@@ -3178,6 +3374,12 @@ static int stamp_agp(struct sg_draft *b, const struct sg_res *r, const struct ag
 			break;
 		case SG_POL_JWT:
 			p->u.jwt = in->jwt;
+			break;
+		case SG_POL_BASIC:
+			p->u.basic = in->basic;
+			break;
+		case SG_POL_API_KEYS:
+			p->u.apikeys = in->apikeys;
 			break;
 		case SG_POL_FRONTEND_NETAUTHZ: /* standalone frontendPolicies only */
 		case SG_POL_FRONTEND_TRACING:
@@ -3284,6 +3486,12 @@ static int build_agp(struct sg_draft *b, struct sg_res *r)
 		return -1;
 	if (in.tls_node && !(in.btls = agp_backend_tls(b, r, in.tls_node, "spec.backend.tls")))
 		return -1;
+	if (in.basic_node &&
+	    !(in.basic = agp_basic_auth(b, r, in.basic_node, "spec.traffic.basicAuthentication")))
+		return -1;
+	if (in.apikeys_node && !(in.apikeys = agp_api_keys(b, r, in.apikeys_node,
+							   "spec.traffic.apiKeyAuthentication")))
+		return -1;
 	if (sg_need_seq(c, in.targets, "spec.targetRefs") == -1)
 		return -1;
 	if (in.targets->n == 0)
@@ -3291,7 +3499,8 @@ static int build_agp(struct sg_draft *b, struct sg_res *r)
 	if (!in.has_fhttp && !in.has_ftcp && !in.has_ftls && !in.has_fproxy && !in.has_timeout &&
 	    !in.has_retry && !in.has_btcp && !in.has_bhttp && !in.health && !in.btls &&
 	    !in.req_headers && !in.resp_headers && !in.cors && !in.direct && !in.host_rewrite &&
-	    !in.ratelimits && !in.csrf && !in.jwt && !in.access && !in.remote_rl)
+	    !in.ratelimits && !in.csrf && !in.jwt && !in.basic && !in.apikeys && !in.access &&
+	    !in.remote_rl)
 		return sg_expected(c, r->spec, "spec",
 				   "at least one of frontend, traffic, backend settings");
 	for (size_t i = 0; i < in.targets->n; i++)

@@ -170,6 +170,10 @@ static void resolve_filters(const struct sg_cfg *cfg, const struct sg_listener *
 		r->eff_filters.remote_rl = p->u.remote_rl;
 	if (!r->filters.jwt && (p = sg_policy_for_route(cfg, SG_POL_JWT, l, r)))
 		r->eff_filters.jwt = p->u.jwt;
+	if (!r->filters.basic && (p = sg_policy_for_route(cfg, SG_POL_BASIC, l, r)))
+		r->eff_filters.basic = p->u.basic;
+	if (!r->filters.apikeys && (p = sg_policy_for_route(cfg, SG_POL_API_KEYS, l, r)))
+		r->eff_filters.apikeys = p->u.apikeys;
 }
 
 /* A route's basicAuth joins the tree's list, once, for user/ to parse. */

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "config/accesslog.h"
 #include "config/diag.h"
 #include "config/hostname.h"
 
@@ -228,8 +229,8 @@ static int f_not_yet(struct sg_pctx *c, const struct sg_node *n, void *dst, cons
 {
 	(void)dst;
 	sg_diag_err(c->d, n,
-		    "%s: not supported (spans carry splicegate's own attributes; CEL fields, "
-		    "attributes, resources and filters on spans are not implemented yet)",
+		    "%s: not supported (resource attributes and filters on spans are not "
+		    "implemented yet)",
 		    path);
 	return -1;
 }
@@ -268,7 +269,7 @@ int sg_f_tracing(struct sg_pctx *c, const struct sg_node *n, void *dst, const ch
 		{ "randomSampling", f_random, 0 },
 		{ "clientSampling", f_client, 0 },
 		{ "path", f_path, offsetof(struct tin, path) },
-		{ "fields", f_not_yet, 0 },
+		{ "fields", sg_f_log_fields, offsetof(struct tin, t.fields) },
 		{ 0 },
 	};
 	struct tin *in;
@@ -293,9 +294,9 @@ int sg_f_frontend_tracing(struct sg_pctx *c, const struct sg_node *n, void *dst,
 		{ "service", f_target_not_yet, 0 },
 		{ "backend", f_target_not_yet, 0 },
 		{ "policies", f_target_not_yet, 0 },
-		{ "attributes", f_not_yet, 0 },
+		{ "attributes", sg_f_log_add, offsetof(struct tin, t.fields.add) },
 		{ "resources", f_not_yet, 0 },
-		{ "remove", f_not_yet, 0 },
+		{ "remove", sg_f_strs, offsetof(struct tin, t.fields.remove) },
 		{ "filter", f_not_yet, 0 },
 		{ 0 },
 	};

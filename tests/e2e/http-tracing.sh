@@ -7,7 +7,9 @@
 # headers, and an OTLP/gRPC one; the access log line names the trace and
 # span; with sampling 0 a request without traceparent gets none and
 # exports nothing; a collector that answers 500, or is down, costs no
-# request (spans dropped and counted); config_dump prints the settings.
+# request (spans dropped and counted); config_dump prints the settings;
+# config.tracing.fields and the frontend policy's attributes and remove
+# add CEL attributes to the server span and drop its own by name.
 . "$(dirname "$0")/lib.sh"
 
 COL="$REPO_DIR/tests/e2e/otlp_collector.py"
@@ -32,6 +34,9 @@ config:
     otlpProtocol: $2
     randomSampling: $3
     headers: {x-tenant: t1, Authorization: "Bearer s3cret"}
+    fields:
+      add: {user: 'request.headers["x-user"]', n: '1 + 2', gone: 'request.headers["x-none"]'}
+      remove: [src.addr]
 binds:
 - port: 8080
   listeners:
@@ -57,11 +62,11 @@ config "$cport" http true
 start_gateway -c "$WORK/cfg.yaml" --workers 1 || exit 1
 dump=$(curl -s http://127.0.0.1:15000/config_dump | jq -c '.config.tracing')
 json_equal "config_dump: config.tracing in agentgateway's shape" "$dump" \
-	"{\"endpoint\":\"http://127.0.0.1:$cport\",\"headers\":{\"x-tenant\":\"t1\",\"authorization\":\"<redacted>\"},\"protocol\":\"http\",\"fields\":{\"remove\":[],\"add\":{}},\"random_sampling\":\"true\",\"client_sampling\":null,\"path\":\"/v1/traces\"}"
+	"{\"endpoint\":\"http://127.0.0.1:$cport\",\"headers\":{\"x-tenant\":\"t1\",\"authorization\":\"<redacted>\"},\"protocol\":\"http\",\"fields\":{\"remove\":[\"src.addr\"],\"add\":{\"user\":\"request.headers[\\\"x-user\\\"]\",\"n\":\"1 + 2\",\"gone\":\"request.headers[\\\"x-none\\\"]\"}},\"random_sampling\":\"true\",\"client_sampling\":null,\"path\":\"/v1/traces\"}"
 
 # HTTP/1 with the client's traceparent, across a retry (503, then 200).
 tid=0af7651916cd43dd8448eb211c80319c
-seen=$(curl -s -H "traceparent: 00-$tid-b7ad6b7169203331-01" -H 'tracestate: k=v' \
+seen=$(curl -s -H "traceparent: 00-$tid-b7ad6b7169203331-01" -H 'tracestate: k=v' -H 'x-user: ann' \
 	"http://127.0.0.1:8080/get?uuid=$(new_uuid)&responseCode=503&succeedAfter=2" |
 	jq -r '.headers.traceparent[0]')
 wait_spans "$WORK/spans.jsonl" "$tid" 3 || fail "HTTP/1: spans of $tid did not arrive: $(cat "$WORK/spans.jsonl")"
@@ -71,6 +76,9 @@ sid=$(jq -r .span_id <<<"$server")
 	'["b7ad6b7169203331","GET bind/8080/web/r",200,"k=v",["response.head","response.end"]]' ] &&
 	pass "HTTP/1: the server span continues the client's trace, under its span, with status and events" ||
 	fail "server span: $server"
+check "HTTP/1: tracing fields: added (a string, an int; one that fails left out), src.addr removed" \
+	"$(jq -c '.attributes | [.user, .n, has("gone"), has("src.addr"), has("url.path")]' <<<"$server")" \
+	'["ann",3,false,false,true]'
 tries=$(spans "$WORK/spans.jsonl" "$tid" | jq -sc 'map(select(.kind == 3)) | sort_by(.attributes."http.request.resend_count")')
 [ "$(jq -c --arg s "$sid" 'map([.parent == $s, .attributes."http.request.resend_count", .status.code // 0, .attributes."http.response.status_code"])' <<<"$tries")" = \
 	'[[true,0,2,null],[true,1,0,200]]' ] &&
@@ -146,13 +154,16 @@ for port in "$bport" "$dport"; do
 	stop_gateway
 done
 
-# frontendPolicies.tracing: its host and sampling in force, dumped.
+# frontendPolicies.tracing: its host, sampling, attributes and remove in
+# force, dumped.
 cat >"$WORK/cfg.yaml" <<YAML
 frontendPolicies:
   tracing:
     host: 127.0.0.1:$cport
     protocol: http
     randomSampling: 1.0
+    attributes: {route.kind: proxy.route.kind}
+    remove: [endpoint]
 binds:
 - port: 8080
   listeners:
@@ -164,8 +175,11 @@ seen=$(curl -s "http://127.0.0.1:8080/get" | jq -r '.headers.traceparent[0]')
 ftid=$(cut -d- -f2 <<<"$seen")
 wait_spans "$WORK/spans.jsonl" "$ftid" 2 && pass "frontendPolicies.tracing: its collector took the trace ($ftid)" ||
 	fail "frontend policy: backend saw '$seen'"
+check "frontendPolicies.tracing: attributes added, remove removes" \
+	"$(spans "$WORK/spans.jsonl" "$ftid" | jq -c 'select(.kind == 2) | .attributes | [."route.kind", has("endpoint")]')" \
+	'["HTTPRoute",false]'
 pol=$(curl -s http://127.0.0.1:15000/config_dump | jq -c '[.policies[] | select(.key == "frontend/tracing") | .policy.frontend.tracing]')
-[ "$(jq -c '.[0] | [.host, .protocol, .randomSampling, .path]' <<<"$pol")" = "[\"127.0.0.1:$cport\",\"http\",\"1.0\",\"/v1/traces\"]" ] &&
+[ "$(jq -c '.[0] | [.host, .protocol, .randomSampling, .path, .attributes, .remove]' <<<"$pol")" = "[\"127.0.0.1:$cport\",\"http\",\"1.0\",\"/v1/traces\",{\"route.kind\":\"proxy.route.kind\"},[\"endpoint\"]]" ] &&
 	pass "config_dump: the frontend tracing policy" || fail "dump: $pol"
 stop_gateway
 finish

@@ -1490,10 +1490,12 @@ static void test_config_tracing_refusals(void **state)
 		  "t.yaml:2:27: config.tracing.otlpEndpoint: not supported (TLS to the collector "
 		  "is "
 		  "not implemented yet: give an http:// endpoint)" },
-		{ "fields", "config:\n  tracing: {otlpEndpoint: 'http://a:1', fields: {add: {}}}\n",
-		  "t.yaml:2:49: config.tracing.fields: not supported (spans carry splicegate's own "
-		  "attributes; CEL fields, attributes, resources and filters on spans are not "
-		  "implemented yet)" },
+		{ "fields reading a body",
+		  "config:\n  tracing: {otlpEndpoint: 'http://a:1', fields: {add: {b: "
+		  "request.body}}}\n",
+		  "t.yaml:2:59: config.tracing.fields.add.b: an access log expression cannot read "
+		  "a "
+		  "body or the response's headers (gone when the line is written)" },
 		{ "no endpoint", "config:\n  tracing: {randomSampling: true}\n",
 		  "t.yaml:2:12: config.tracing: expected otlpEndpoint" },
 		{ "protocol",

@@ -29,7 +29,7 @@ struct sg_otlp_event {
 	uint64_t ns; /* Unix ns */
 };
 
-#define SG_OTLP_MAX_ATTRS 16
+#define SG_OTLP_MAX_ATTRS 24
 #define SG_OTLP_MAX_EVENTS 2
 
 /* One span, its strings borrowed. parent all zero: a root span. */

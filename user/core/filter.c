@@ -472,6 +472,7 @@ static enum sg_filter_result rewrite(struct sg_filter_plan *p, const struct sg_r
 	case SG_AUTHORITY_FULL:
 	case SG_AUTHORITY_HOST:
 		p->host = span_of(rw->authority.value);
+		p->auto_host = false;
 		break;
 	case SG_AUTHORITY_PORT: {
 		struct out o = { room(p, now.host.len + 8), now.host.len + 8, 0, false };
@@ -480,6 +481,7 @@ static enum sg_filter_result rewrite(struct sg_filter_plan *p, const struct sg_r
 			return SG_FILTER_NOMEM;
 		put_authority(&o, host_part(now.host), rw->authority.port, in->scheme);
 		p->host = (struct sg_h1_span){ o.p, o.len };
+		p->auto_host = false;
 		break;
 	}
 	default:
@@ -841,15 +843,22 @@ enum sg_filter_result sg_filter_plan_request(struct sg_filter_plan *p, const str
 	enum sg_filter_result res = f ? route_plan(p, f, in) : SG_FILTER_FORWARD;
 
 	p->route_host = p->host;
+	p->route_target = p->target;
+	p->route_auto_host = p->auto_host;
 	return settle(p, NULL, res);
 }
 
 enum sg_filter_result sg_filter_plan_backend(struct sg_filter_plan *p, const struct sg_filters *f,
 					     const struct sg_filter_input *in)
 {
+	enum sg_filter_result res;
 	const char *host;
 
 	p->host = p->route_host;
+	p->target = p->route_target;
+	p->auto_host = p->route_auto_host;
+	if (f && f->rewrite && (res = rewrite(p, f->rewrite, in)) != SG_FILTER_FORWARD)
+		return settle(p, f, res);
 	if (p->auto_host && in->backend_host.len)
 		p->host = in->backend_host;
 	if (f && f->request_headers && (host = lifted_host(f->request_headers)))

@@ -122,8 +122,9 @@ struct sg_filter_plan {
 	 * its edits, its Host, the CORS lines the response gets last, and a
 	 * redirect's Location. */
 	struct sg_header_edit route_request, route_response, cors;
-	struct sg_h1_span route_host, location;
-	bool auto_host;		   /* the route's rewrite: the backend's own host name */
+	struct sg_h1_span route_host, route_target, location;
+	bool auto_host;		   /* a rewrite: the backend's own host name */
+	bool route_auto_host;	   /* the route's did */
 	bool preflight;		   /* a CORS preflight (its answer has the CORS lines alone) */
 	bool response_transformed; /* sg_filter_transform_response ran */
 	bool direct;		   /* the answer is the route's directResponse */

@@ -578,6 +578,36 @@ void sg_request_body_timeout(struct sg_request *r)
 
 /* ---- the end ---------------------------------------------------------------- */
 
+/* The ended request as its access log and trace fields read it. */
+static void ended_view(struct sg_request *r, struct sg_filter_input *in, struct sg_celreq_view *v)
+{
+	sg_request_input(r, in);
+	sg_celreq_view_of(v, in, NULL);
+	v->status = r->status;
+	v->version = r->sink->version;
+	v->end_ns = sg_loop_now_ns(r->ctx->loop);
+}
+
+/* The request's trace ends, its server span with its tracing fields
+ * evaluated over the ended request. */
+static void trace_end(struct sg_request *r, struct sg_access_entry *e)
+{
+	const struct sg_log_policy *p = sg_trace_fields(r->trace);
+	struct sg_celreq_field added[SG_TRACE_MAX_FIELDS];
+	struct sg_filter_input in;
+	struct sg_celreq_view v;
+	struct sg_celreq c;
+
+	if (!p || !r->req) {
+		sg_trace_end(r->trace, e, NULL, 0);
+		return;
+	}
+	ended_view(r, &in, &v);
+	sg_celreq_begin(&c, &v);
+	sg_trace_end(r->trace, e, added, sg_celreq_log_fields(&c, p, added, SG_TRACE_MAX_FIELDS));
+	sg_celreq_end(&c);
+}
+
 /* The access log policy over the ended request: false when its filter
  * leaves the request out; else e's added fields (in l's memory). */
 static bool log_policy(struct sg_request *r, struct sg_access_entry *e, struct sg_celreq *l,
@@ -586,11 +616,7 @@ static bool log_policy(struct sg_request *r, struct sg_access_entry *e, struct s
 	struct sg_filter_input in;
 	struct sg_celreq_view v;
 
-	sg_request_input(r, &in);
-	sg_celreq_view_of(&v, &in, NULL);
-	v.status = r->status;
-	v.version = r->sink->version;
-	v.end_ns = sg_loop_now_ns(r->ctx->loop);
+	ended_view(r, &in, &v);
 	if (!sg_celreq_log_filter(l, r->log_policy, &v))
 		return false;
 	e->nadded = sg_celreq_log_fields(l, r->log_policy, added, cap);
@@ -653,7 +679,7 @@ void sg_request_log(struct sg_request *r, uint64_t uncounted_in, uint64_t uncoun
 	}
 	r->logged = true;
 	if (r->trace)
-		sg_trace_end(r->trace, &e);
+		trace_end(r, &e);
 	if (r->log_policy && r->req && format != SG_ACCESS_LOG_OFF) {
 		if (!log_policy(r, &e, &l, added, sizeof(added) / sizeof(added[0])))
 			e.format = SG_ACCESS_LOG_OFF; /* filtered out: metrics only */

@@ -33,6 +33,49 @@ struct span_rec {
 	char method[24], host[128], path[256], endpoint[SG_ENDPOINT_TEXT_SIZE];
 	char listener[128], route[128], src[64], version[16], error[192];
 	char tracestate[256];
+	/* The server span's own attributes removed by name (a bit per
+	 * std_keys entry), and those its tracing fields added: key and value
+	 * in extra, each NUL-terminated (a value that is not a string is
+	 * JSON: an integer becomes an int attribute). */
+	uint32_t removed;
+	uint8_t nadded;
+	struct {
+		uint16_t key, val;
+		bool num;
+	} added[SG_TRACE_MAX_FIELDS];
+	char extra[SG_TRACE_FIELDS_BYTES];
+};
+
+/* The attributes a span carries of its own, as a field's `remove` names
+ * them. */
+enum {
+	K_METHOD,
+	K_SCHEME,
+	K_VERSION,
+	K_HOST,
+	K_PATH,
+	K_LISTENER,
+	K_ROUTE,
+	K_SRC,
+	K_ENDPOINT,
+	K_RESEND,
+	K_STATUS,
+	K_ERROR,
+	K_KEYS
+};
+static const char *const std_keys[K_KEYS] = {
+	[K_METHOD] = "http.request.method",
+	[K_SCHEME] = "url.scheme",
+	[K_VERSION] = "network.protocol.version",
+	[K_HOST] = "http.host",
+	[K_PATH] = "url.path",
+	[K_LISTENER] = "listener",
+	[K_ROUTE] = "route",
+	[K_SRC] = "src.addr",
+	[K_ENDPOINT] = "endpoint",
+	[K_RESEND] = "http.request.resend_count",
+	[K_STATUS] = "http.response.status_code",
+	[K_ERROR] = "error.type",
 };
 
 /* Where spans go: a copy of the config's (a reload frees the config while
@@ -376,6 +419,13 @@ static void make_head(struct export *x)
 	x->req.nheaders = k;
 }
 
+/* Attribute k of r's own, unless its tracing fields removed it. */
+static void attr_str(struct sg_otlp_span *s, const struct span_rec *r, int k, const char *v)
+{
+	if (!(r->removed & 1u << k))
+		sg_otlp_attr_str(s, std_keys[k], v);
+}
+
 /* A record as the encoder's span (views into r). */
 static void to_otlp(const struct span_rec *r, struct sg_otlp_span *s)
 {
@@ -392,24 +442,32 @@ static void to_otlp(const struct span_rec *r, struct sg_otlp_span *s)
 	memcpy(s->trace_id, r->ctx.trace_id, 16);
 	memcpy(s->span_id, r->ctx.span_id, 8);
 	memcpy(s->parent_id, r->parent, 8);
-	sg_otlp_attr_str(s, "http.request.method", r->method);
+	attr_str(s, r, K_METHOD, r->method);
 	if (r->kind == SG_OTLP_KIND_SERVER) {
-		sg_otlp_attr_str(s, "url.scheme", "http");
-		sg_otlp_attr_str(s, "network.protocol.version", r->version);
-		sg_otlp_attr_str(s, "http.host", r->host[0] ? r->host : NULL);
-		sg_otlp_attr_str(s, "url.path", r->path);
-		sg_otlp_attr_str(s, "listener", r->listener[0] ? r->listener : NULL);
-		sg_otlp_attr_str(s, "route", r->route[0] ? r->route : NULL);
-		sg_otlp_attr_str(s, "src.addr", r->src);
-		sg_otlp_attr_str(s, "endpoint", r->endpoint[0] ? r->endpoint : NULL);
+		attr_str(s, r, K_SCHEME, "http");
+		attr_str(s, r, K_VERSION, r->version);
+		attr_str(s, r, K_HOST, r->host[0] ? r->host : NULL);
+		attr_str(s, r, K_PATH, r->path);
+		attr_str(s, r, K_LISTENER, r->listener[0] ? r->listener : NULL);
+		attr_str(s, r, K_ROUTE, r->route[0] ? r->route : NULL);
+		attr_str(s, r, K_SRC, r->src);
+		attr_str(s, r, K_ENDPOINT, r->endpoint[0] ? r->endpoint : NULL);
 	} else {
-		sg_otlp_attr_str(s, "endpoint", r->endpoint);
-		sg_otlp_attr_int(s, "http.request.resend_count", r->attempt);
+		attr_str(s, r, K_ENDPOINT, r->endpoint);
+		sg_otlp_attr_int(s, std_keys[K_RESEND], r->attempt);
 	}
-	if (r->status)
-		sg_otlp_attr_int(s, "http.response.status_code", r->status);
+	if (r->status && !(r->removed & 1u << K_STATUS))
+		sg_otlp_attr_int(s, std_keys[K_STATUS], r->status);
 	if (r->failed)
-		sg_otlp_attr_str(s, "error.type", r->error[0] ? r->error : "error");
+		attr_str(s, r, K_ERROR, r->error[0] ? r->error : "error");
+	for (size_t i = 0; i < r->nadded; i++) {
+		const char *v = r->extra + r->added[i].val;
+
+		if (r->added[i].num)
+			sg_otlp_attr_int(s, r->extra + r->added[i].key, strtoll(v, NULL, 10));
+		else
+			sg_otlp_attr_str(s, r->extra + r->added[i].key, v);
+	}
 	if (r->head_ns) {
 		s->events[s->nevents++] = (struct sg_otlp_event){ "response.head", r->head_ns };
 		if (r->kind == SG_OTLP_KIND_SERVER)
@@ -604,7 +662,45 @@ void sg_trace_head(struct sg_trace *tr, uint16_t status)
 	end_try(tr, status, NULL);
 }
 
-void sg_trace_end(struct sg_trace *tr, struct sg_access_entry *e)
+/* The tracing fields' removals and additions onto the server span: an
+ * addition that no longer fits SG_TRACE_FIELDS_BYTES is left out. */
+static void fields(struct span_rec *s, const struct sg_log_policy *p,
+		   const struct sg_celreq_field *f, size_t nf)
+{
+	size_t used = 0;
+
+	s->removed = 0;
+	for (size_t i = 0; i < p->remove.n; i++)
+		for (int k = 0; k < K_KEYS; k++)
+			if (!strcmp(p->remove.v[i], std_keys[k]))
+				s->removed |= 1u << k;
+	s->nadded = 0;
+	for (size_t i = 0; i < nf && s->nadded < SG_TRACE_MAX_FIELDS; i++) {
+		size_t kl = strlen(f[i].name), need = kl + 1 + f[i].n + 1;
+		bool num = !f[i].str && f[i].n && f[i].n < 20 &&
+			   strspn(f[i].v, "-0123456789") == f[i].n;
+
+		if (used + need > sizeof(s->extra) || memchr(f[i].v, '\0', f[i].n))
+			continue;
+		s->added[s->nadded].key = (uint16_t)used;
+		memcpy(s->extra + used, f[i].name, kl + 1);
+		s->added[s->nadded].val = (uint16_t)(used + kl + 1);
+		memcpy(s->extra + used + kl + 1, f[i].v, f[i].n);
+		s->extra[used + need - 1] = '\0';
+		s->added[s->nadded++].num = num;
+		used += need;
+	}
+}
+
+const struct sg_log_policy *sg_trace_fields(const struct sg_trace *tr)
+{
+	return tr && tr->sampled && (tr->cfg->fields.add.n || tr->cfg->fields.remove.n)
+		       ? &tr->cfg->fields
+		       : NULL;
+}
+
+void sg_trace_end(struct sg_trace *tr, struct sg_access_entry *e, const struct sg_celreq_field *f,
+		  size_t nf)
 {
 	struct span_rec *s = &tr->server;
 
@@ -632,6 +728,7 @@ void sg_trace_end(struct sg_trace *tr, struct sg_access_entry *e)
 	/* agentgateway's name: "METHOD route" (the route's key here) */
 	snprintf(s->name, sizeof(s->name), "%.*s %s", (int)e->method_len,
 		 e->method ? e->method : "", e->route ? e->route : "unknown");
+	fields(s, &tr->cfg->fields, f, nf);
 	enqueue(tr->t, tr->cfg, s);
 }
 

@@ -23,12 +23,15 @@
 #include "user/base/loop.h"
 #include "user/codec/h1.h"
 #include "user/core/backend.h"
+#include "user/core/celreq.h"
 #include "user/core/frontend.h"
 #include "user/core/h2backend.h"
 #include "user/core/stats.h"
 
 #define SG_TRACE_QUEUE 2048		/* spans queued per worker, at most */
 #define SG_TRACE_BATCH 512		/* spans in one export, at most */
+#define SG_TRACE_MAX_FIELDS 8		/* attributes a span's tracing fields add */
+#define SG_TRACE_FIELDS_BYTES 1024	/* their names and values, NUL-terminated */
 #define SG_TRACE_FLUSH_MS 1000		/* how often what is queued is sent */
 #define SG_TRACE_EXPORT_TIMEOUT_MS 5000 /* one export's bound */
 
@@ -72,7 +75,14 @@ void sg_trace_head(struct sg_trace *tr, uint16_t status);
  * server span ends; both are queued when sampled. e->trace_id and
  * e->span_id are pointed at tr's text first (valid until tr is freed).
  * tr is not freed: sg_trace_free after the line is written. */
-void sg_trace_end(struct sg_trace *tr, struct sg_access_entry *e);
+void sg_trace_end(struct sg_trace *tr, struct sg_access_entry *e, const struct sg_celreq_field *f,
+		  size_t nf);
+
+/* The tracing fields (config.tracing's, the frontend policy's attributes
+ * and remove) a sampled trace's server span takes: the caller evaluates
+ * their `add` over the ended request into sg_trace_end's f[0..nf). NULL:
+ * none, or not sampled. */
+const struct sg_log_policy *sg_trace_fields(const struct sg_trace *tr);
 
 /* tr's memory (NULL is fine). */
 void sg_trace_free(struct sg_trace *tr);
