@@ -628,7 +628,6 @@ int sg_f_auth_refused(struct sg_pctx *c, const struct sg_node *n, void *dst, con
 		{ "networkAuthorization", "its rules are CEL, not implemented yet" },
 		{ "extAuthz", "external authorization is not implemented yet" },
 		{ "oidc", "OIDC login is not implemented yet" },
-		{ "extAuth", "external authorization is not implemented yet" },
 	};
 	const char *dot = strrchr(path, '.');
 	const char *key = dot ? dot + 1 : path;

@@ -267,6 +267,7 @@ enum sg_pol_kind {
 	SG_POL_JWT,		    /* traffic.jwtAuthentication */
 	SG_POL_BASIC,		    /* traffic.basicAuthentication */
 	SG_POL_API_KEYS,	    /* traffic.apiKeyAuthentication */
+	SG_POL_EXT_AUTHZ,	    /* traffic.extAuth */
 	SG_POL_FRONTEND_ACCESS_LOG, /* frontendPolicies.accessLog */
 	SG_POL_FRONTEND_NETAUTHZ,   /* frontendPolicies.networkAuthorization */
 	SG_POL_FRONTEND_TRACING,    /* frontendPolicies.tracing */
@@ -315,6 +316,7 @@ struct sg_policy {
 		const struct sg_jwt_auth *jwt;
 		const struct sg_basic_auth *basic;
 		const struct sg_api_keys *apikeys;
+		const struct sg_ext_authz *ext_authz;
 		const struct sg_log_policy *access;
 		const struct sg_remote_rl *remote_rl;
 		const struct sg_tracing *tracing;

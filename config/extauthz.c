@@ -279,3 +279,110 @@ int sg_f_ext_authz(struct sg_pctx *c, const struct sg_node *n, void *dst, const 
 				   "a duration above zero");
 	return 0;
 }
+
+/* ---- AgentgatewayPolicy traffic.extAuth ---------------------------------- */
+
+/* url: "http://address:port", the service asked (no path: the request's
+ * own is sent, as agentgateway's HTTP protocol does by default). */
+static int f_agp_url(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
+{
+	struct sg_ext_authz *x = dst;
+	struct sg_node host;
+
+	if (n->kind == SG_NODE_SCALAR && !strncmp(n->str, "https://", 8))
+		return refused(c, n, path, "TLS to the authorization service is not implemented");
+	if (n->kind != SG_NODE_SCALAR || strncmp(n->str, "http://", 7) || strchr(n->str + 7, '/'))
+		return sg_expected(c, n, path, "\"http://address:port\" with no path");
+	host = *n;
+	host.str = n->str + 7;
+	return sg_service_host(c, &host, path, &x->host, &x->ep);
+}
+
+static int f_agp_backend_ref(struct sg_pctx *c, const struct sg_node *n, void *dst,
+			     const char *path)
+{
+	(void)dst;
+	return refused(c, n, path, "give the authorization service as url: \"http://addr:port\"");
+}
+
+/* failureMode: FailClosed (the default: 403) or FailOpen. */
+static int f_agp_failure(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
+{
+	struct sg_ext_authz *x = dst;
+
+	if (n->kind == SG_NODE_SCALAR && !strcmp(n->str, "FailOpen"))
+		x->failure = SG_EXT_AUTHZ_ALLOW;
+	else if (n->kind == SG_NODE_SCALAR && !strcmp(n->str, "FailClosed"))
+		x->failure = SG_EXT_AUTHZ_DENY;
+	else
+		return sg_expected(c, n, path, "FailClosed or FailOpen");
+	return 0;
+}
+
+static int f_agp_grpc(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
+{
+	static const struct sg_field fields[] = {
+		{ "contextExtensions", f_context, offsetof(struct sg_ext_authz, context) },
+		{ "requestMetadata", f_cel, 0 },
+		{ 0 },
+	};
+
+	if (sg_node_is_null(n))
+		return 0;
+	return sg_parse_fields(c, n, fields, dst, path);
+}
+
+static int f_agp_http(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
+{
+	static const struct sg_field fields[] = {
+		{ "allowedRequestHeaders", f_names, offsetof(struct sg_ext_authz, headers) },
+		{ "allowedResponseHeaders", f_names, offsetof(struct sg_ext_authz, response) },
+		{ "path", f_cel, 0 },
+		{ "redirect", f_cel, 0 },
+		{ "body", f_cel, 0 },
+		{ "addRequestHeaders", f_cel, 0 },
+		{ "responseMetadata", f_cel, 0 },
+		{ 0 },
+	};
+
+	((struct sg_ext_authz *)dst)->http = true;
+	if (sg_node_is_null(n))
+		return 0;
+	return sg_parse_fields(c, n, fields, dst, path);
+}
+
+static int f_agp_not_yet(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
+{
+	(void)dst;
+	return refused(c, n, path, "not implemented for an AgentgatewayPolicy yet");
+}
+
+int sg_f_agp_ext_authz(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
+{
+	static const struct sg_field fields[] = {
+		{ "url", f_agp_url, 0 },
+		{ "backendRef", f_agp_backend_ref, 0 },
+		{ "failureMode", f_agp_failure, 0 },
+		{ "grpc", f_agp_grpc, 0 },
+		{ "http", f_agp_http, 0 },
+		{ "forwardBody", f_agp_not_yet, 0 },
+		{ "cache", f_cache, 0 },
+		{ 0 },
+	};
+	struct sg_ext_authz *x = sg_arena_alloc(c->a, sizeof(*x));
+
+	if (!x)
+		return -1;
+	x->at = n;
+	x->timeout = SG_DUR_MS(2000);
+	*(const struct sg_ext_authz **)dst = x;
+	if (sg_need_map(c, n, path) == -1 || sg_parse_fields(c, n, fields, x, path) == -1)
+		return -1;
+	if (sg_map_get(n, "grpc") && sg_map_get(n, "http")) {
+		sg_diag_err(c->d, n, "%s: give at most one of grpc and http", path);
+		return -1;
+	}
+	if (!x->host && !sg_map_get(n, "backendRef"))
+		return sg_expected(c, n, path, "a map with url");
+	return 0;
+}

@@ -33,4 +33,12 @@ int sg_f_service_policies(struct sg_pctx *c, const struct sg_node *n, void *dst,
 
 int sg_f_ext_authz(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path);
 
+/* AgentgatewayPolicy traffic.extAuth into the const struct sg_ext_authz *
+ * at dst: url "http://address:port" (a backendRef, an https url or a path
+ * in it are refused), failureMode FailClosed (the default) or FailOpen,
+ * grpc {contextExtensions} or http {allowedRequestHeaders,
+ * allowedResponseHeaders}; its CEL keys, forwardBody and cache are
+ * refused by name. */
+int sg_f_agp_ext_authz(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path);
+
 #endif

@@ -10,6 +10,7 @@
 #include "config/accesslog.h"
 #include "config/auth.h"
 #include "config/draft.h"
+#include "config/extauthz.h"
 #include "config/fields.h"
 #include "config/filters.h"
 #include "config/hrfilter.h"
@@ -2896,6 +2897,7 @@ struct agp_in {
 	const struct sg_basic_auth *basic;
 	const struct sg_node *apikeys_node; /* traffic.apiKeyAuthentication, into apikeys */
 	const struct sg_api_keys *apikeys;
+	const struct sg_ext_authz *ext_authz; /* traffic.extAuth */
 	struct sg_frontend_http fhttp;
 	struct sg_frontend_tcp ftcp;
 	struct sg_frontend_tls ftls;
@@ -3212,7 +3214,7 @@ static const struct sg_field agp_traffic_fields[] = {
 	{ "jwtAuthentication", sg_f_agp_jwt_auth, offsetof(struct agp_in, jwt) },
 	{ "apiKeyAuthentication", f_node, offsetof(struct agp_in, apikeys_node) },
 	{ "basicAuthentication", f_node, offsetof(struct agp_in, basic_node) },
-	{ "extAuth", sg_f_auth_refused, 0 },
+	{ "extAuth", sg_f_agp_ext_authz, offsetof(struct agp_in, ext_authz) },
 	{ "authorization", sg_f_auth_refused, 0 },
 	{ 0 },
 };
@@ -3310,6 +3312,7 @@ static int stamp_agp(struct sg_draft *b, const struct sg_res *r, const struct ag
 	ADD(jwt, SG_POL_JWT, "traffic", "jwt")
 	ADD(basic, SG_POL_BASIC, "traffic", "basic")
 	ADD(apikeys, SG_POL_API_KEYS, "traffic", "apikey")
+	ADD(ext_authz, SG_POL_EXT_AUTHZ, "traffic", "extauthz")
 #undef ADD
 	for (size_t i = first; i < b->cfg->npolicies; i++) {
 		struct sg_policy *p = &b->cfg->policies[i];
@@ -3380,6 +3383,9 @@ static int stamp_agp(struct sg_draft *b, const struct sg_res *r, const struct ag
 			break;
 		case SG_POL_API_KEYS:
 			p->u.apikeys = in->apikeys;
+			break;
+		case SG_POL_EXT_AUTHZ:
+			p->u.ext_authz = in->ext_authz;
 			break;
 		case SG_POL_FRONTEND_NETAUTHZ: /* standalone frontendPolicies only */
 		case SG_POL_FRONTEND_TRACING:
@@ -3499,8 +3505,8 @@ static int build_agp(struct sg_draft *b, struct sg_res *r)
 	if (!in.has_fhttp && !in.has_ftcp && !in.has_ftls && !in.has_fproxy && !in.has_timeout &&
 	    !in.has_retry && !in.has_btcp && !in.has_bhttp && !in.health && !in.btls &&
 	    !in.req_headers && !in.resp_headers && !in.cors && !in.direct && !in.host_rewrite &&
-	    !in.ratelimits && !in.csrf && !in.jwt && !in.basic && !in.apikeys && !in.access &&
-	    !in.remote_rl)
+	    !in.ratelimits && !in.csrf && !in.jwt && !in.basic && !in.apikeys && !in.ext_authz &&
+	    !in.access && !in.remote_rl)
 		return sg_expected(c, r->spec, "spec",
 				   "at least one of frontend, traffic, backend settings");
 	for (size_t i = 0; i < in.targets->n; i++)
