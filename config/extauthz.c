@@ -63,6 +63,18 @@ int sg_service_host(struct sg_pctx *c, const struct sg_node *n, const char *path
 	return 0;
 }
 
+int sg_service_url(struct sg_pctx *c, const struct sg_node *n, const char *path, const char **host,
+		   struct sg_endpoint *ep)
+{
+	struct sg_node h;
+
+	if (n->kind != SG_NODE_SCALAR || strncmp(n->str, "http://", 7) || strchr(n->str + 7, '/'))
+		return sg_expected(c, n, path, "\"http://address:port\" with no path");
+	h = *n;
+	h.str = n->str + 7;
+	return sg_service_host(c, &h, path, host, ep);
+}
+
 static int f_host(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
 {
 	struct sg_ext_authz *x = dst;
@@ -118,6 +130,17 @@ static int f_context(struct sg_pctx *c, const struct sg_node *n, void *dst, cons
 	return 0;
 }
 
+/* A protocol's settings (null: none), http marking the HTTP one. */
+static int protocol_fields(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path,
+			   const struct sg_field *fields, bool http)
+{
+	if (http)
+		((struct sg_ext_authz *)dst)->http = true;
+	if (sg_node_is_null(n))
+		return 0;
+	return sg_parse_fields(c, n, fields, dst, path);
+}
+
 static int f_grpc(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
 {
 	static const struct sg_field fields[] = {
@@ -126,9 +149,7 @@ static int f_grpc(struct sg_pctx *c, const struct sg_node *n, void *dst, const c
 		{ 0 },
 	};
 
-	if (sg_node_is_null(n))
-		return 0;
-	return sg_parse_fields(c, n, fields, dst, path);
+	return protocol_fields(c, n, dst, path, fields, false);
 }
 
 static int f_http(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
@@ -143,10 +164,7 @@ static int f_http(struct sg_pctx *c, const struct sg_node *n, void *dst, const c
 		{ 0 },
 	};
 
-	((struct sg_ext_authz *)dst)->http = true;
-	if (sg_node_is_null(n))
-		return 0;
-	return sg_parse_fields(c, n, fields, dst, path);
+	return protocol_fields(c, n, dst, path, fields, true);
 }
 
 /* protocol: exactly one of grpc, http. */
@@ -287,15 +305,10 @@ int sg_f_ext_authz(struct sg_pctx *c, const struct sg_node *n, void *dst, const 
 static int f_agp_url(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
 {
 	struct sg_ext_authz *x = dst;
-	struct sg_node host;
 
 	if (n->kind == SG_NODE_SCALAR && !strncmp(n->str, "https://", 8))
 		return refused(c, n, path, "TLS to the authorization service is not implemented");
-	if (n->kind != SG_NODE_SCALAR || strncmp(n->str, "http://", 7) || strchr(n->str + 7, '/'))
-		return sg_expected(c, n, path, "\"http://address:port\" with no path");
-	host = *n;
-	host.str = n->str + 7;
-	return sg_service_host(c, &host, path, &x->host, &x->ep);
+	return sg_service_url(c, n, path, &x->host, &x->ep);
 }
 
 static int f_agp_backend_ref(struct sg_pctx *c, const struct sg_node *n, void *dst,
@@ -327,9 +340,7 @@ static int f_agp_grpc(struct sg_pctx *c, const struct sg_node *n, void *dst, con
 		{ 0 },
 	};
 
-	if (sg_node_is_null(n))
-		return 0;
-	return sg_parse_fields(c, n, fields, dst, path);
+	return protocol_fields(c, n, dst, path, fields, false);
 }
 
 static int f_agp_http(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
@@ -345,10 +356,7 @@ static int f_agp_http(struct sg_pctx *c, const struct sg_node *n, void *dst, con
 		{ 0 },
 	};
 
-	((struct sg_ext_authz *)dst)->http = true;
-	if (sg_node_is_null(n))
-		return 0;
-	return sg_parse_fields(c, n, fields, dst, path);
+	return protocol_fields(c, n, dst, path, fields, true);
 }
 
 static int f_agp_not_yet(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)

@@ -29,6 +29,11 @@ int sg_service_host(struct sg_pctx *c, const struct sg_node *n, const char *path
 
 /* A policy service's backend policies, {http: {requestTimeout}}, into
  * *(sg_dur *)dst; the others refused by name. */
+/* url "http://address:port" (no path) into *host ("address:port") and
+ * *ep, as sg_service_host. */
+int sg_service_url(struct sg_pctx *c, const struct sg_node *n, const char *path, const char **host,
+		   struct sg_endpoint *ep);
+
 int sg_f_service_policies(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path);
 
 int sg_f_ext_authz(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path);

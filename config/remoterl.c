@@ -234,13 +234,8 @@ int sg_f_remote_rate_limit(struct sg_pctx *c, const struct sg_node *n, void *dst
 static int f_url(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
 {
 	struct sg_remote_rl *l = dst;
-	struct sg_node host;
 
-	if (n->kind != SG_NODE_SCALAR || strncmp(n->str, "http://", 7) || strchr(n->str + 7, '/'))
-		return sg_expected(c, n, path, "\"http://address:port\" with no path");
-	host = *n;
-	host.str = n->str + 7;
-	return sg_service_host(c, &host, path, &l->host, &l->ep);
+	return sg_service_url(c, n, path, &l->host, &l->ep);
 }
 
 static int f_backend_ref(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
