@@ -185,7 +185,7 @@ static void translate(struct stream *s)
 	int rc;
 
 	FUZZ_CHECK(store);
-	rc = sg_h2_request_head(s->f, s->nf, store, s->hbuf_len + 1, &req);
+	rc = sg_h2head_request_head(s->f, s->nf, store, s->hbuf_len + 1, &req);
 	FUZZ_CHECK(rc == 0 || rc == -EINVAL || rc == -E2BIG);
 	if (rc == 0) {
 		FUZZ_CHECK(req.method.len && req.target.len && req.target.p[0] == '/');
@@ -533,7 +533,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	data += 2;
 	size -= 2;
 	policy((flags >> H2F_POLICY_SHIFT) & 3, &h);
-	sg_h2_settings_from_policy(&h, &set);
+	sg_h2head_settings_from_policy(&h, &set);
 	a.stream_window = DEFAULT_WINDOW;
 	for (size_t i = 0; i < set.n; i++)
 		if (set.v[i].id == SG_H2_SET_INITIAL_WINDOW_SIZE &&

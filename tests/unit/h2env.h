@@ -390,7 +390,7 @@ static inline void start_route(struct env *e, const char *top, const char *app)
 	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sv), 0);
 	e->fd = sv[0];
 	sg_frontend_http_defaults(&h);
-	sg_h2_settings_from_policy(&h, &set);
+	sg_h2head_settings_from_policy(&h, &set);
 	assert_int_equal(sg_h2_client_new(&client_cb, e, &set, NULL, &e->client), 0);
 	sg_loop_update_time(e->loop);
 	/* As the HTTP/1 frontend admits a connection before it hands it

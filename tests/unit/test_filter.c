@@ -468,7 +468,7 @@ static void forwarded_response(const struct sg_filter_plan *p, const char *text,
 	n = sg_h1_write_response_edit(&resp, &e, SG_H1_CONN_NONE, NULL, h1, cap1 - 1);
 	assert_true(n > 0);
 	h1[n] = '\0';
-	n = sg_h2_response_fields(&resp, &e, store, sizeof(store), f, 32);
+	n = sg_h2head_response_fields(&resp, &e, store, sizeof(store), f, 32);
 	assert_true(n > 0);
 	h2[0] = '\0';
 	for (ssize_t i = 0; i < n; i++)

@@ -184,7 +184,7 @@ static void test_h2_session_request_response_ping(void **unused)
 	sg_frontend_http_defaults(&h);
 	h.http2_window_size = 1048576;
 	h.http2_frame_size = 32768;
-	sg_h2_settings_from_policy(&h, &set);
+	sg_h2head_settings_from_policy(&h, &set);
 	assert_int_equal(sg_h2_session_new(&probe_cb, &p, &set, NULL, NULL, &s), 0);
 
 	memcpy(in, SG_H2_PREFACE, SG_H2_PREFACE_LEN);
@@ -253,7 +253,7 @@ static bool calmed_after(uint8_t type, uint8_t flags, uint32_t stream, const voi
 	bool calm;
 
 	sg_frontend_http_defaults(&h);
-	sg_h2_settings_from_policy(&h, &set);
+	sg_h2head_settings_from_policy(&h, &set);
 	assert_int_equal(sg_h2_session_new(&probe_cb, &p, &set, NULL, NULL, &s), 0);
 	/* DATA needs an open stream: a POST's HEADERS without END_STREAM. */
 	static const uint8_t post[] = { 0x83, 0x86, 0x84, 0x01, 0x03, 'a', '.', 'b' };
@@ -309,7 +309,7 @@ static void test_h2_session_bad_preface_fails(void **unused)
 	const char junk[] = "GET / HTTP/1.1\r\nHost: x\r\n\r\n";
 
 	sg_frontend_http_defaults(&h);
-	sg_h2_settings_from_policy(&h, &set);
+	sg_h2head_settings_from_policy(&h, &set);
 	assert_int_equal(sg_h2_session_new(&probe_cb, &p, &set, NULL, NULL, &s), 0);
 	assert_int_equal(sg_h2_recv(s, junk, strlen(junk)), -EPROTO);
 	assert_int_equal(p.opened, 0);
@@ -328,7 +328,7 @@ static void test_h2_session_upgrade_makes_stream_1(void **unused)
 	const uint8_t *f;
 
 	sg_frontend_http_defaults(&h);
-	sg_h2_settings_from_policy(&h, &set);
+	sg_h2head_settings_from_policy(&h, &set);
 	assert_int_equal(sg_h2_session_new(&probe_cb, &p, &set, NULL, NULL, &s), 0);
 	assert_int_equal(sg_h2_upgrade(s, "AAMAAABkAAQCAAAAAAIAAAAA", 24, false, &p.stream_obj), 0);
 	memcpy(in, SG_H2_PREFACE, SG_H2_PREFACE_LEN);
@@ -397,7 +397,7 @@ static void test_h2_session_trim_gives_arena_pages_back(void **unused)
 	for (size_t i = 0; i < sizeof(body); i++)
 		body[i] = (char)('a' + i % 23);
 	sg_frontend_http_defaults(&h);
-	sg_h2_settings_from_policy(&h, &set);
+	sg_h2head_settings_from_policy(&h, &set);
 	assert_int_equal(sg_h2_session_new(&probe_cb, &p, &set, pages, NULL, &s), 0);
 	assert_int_equal(sg_pages_taken(pages), 1);
 
@@ -444,7 +444,7 @@ static struct sg_h2_session *arena_session_asked(struct sg_pages *pages, struct 
 
 	assert_true(SG_H2_PREFACE_LEN + 2 * 9 + len <= sizeof(in));
 	sg_frontend_http_defaults(&h);
-	sg_h2_settings_from_policy(&h, &set);
+	sg_h2head_settings_from_policy(&h, &set);
 	assert_int_equal(sg_h2_session_new(&probe_cb, p, &set, pages, NULL, &s), 0);
 	memcpy(in, SG_H2_PREFACE, SG_H2_PREFACE_LEN);
 	n = SG_H2_PREFACE_LEN + frame(in + SG_H2_PREFACE_LEN, 0x4, 0, 0, NULL, 0);
@@ -674,7 +674,7 @@ static void pair(struct sg_h2_session **server, struct probe *p, struct sg_pages
 	struct sg_h2_settings set;
 
 	sg_frontend_http_defaults(&h);
-	sg_h2_settings_from_policy(&h, &set);
+	sg_h2head_settings_from_policy(&h, &set);
 	assert_int_equal(sg_h2_session_new(&probe_cb, p, &set, pages, mem, server), 0);
 	assert_int_equal(sg_h2_client_new(&peer_cb, k, &set, NULL, client), 0);
 }
@@ -694,7 +694,7 @@ static void test_h2_session_tells_an_unfinished_header_block(void **unused)
 	size_t n;
 
 	sg_frontend_http_defaults(&h);
-	sg_h2_settings_from_policy(&h, &set);
+	sg_h2head_settings_from_policy(&h, &set);
 	assert_int_equal(sg_h2_session_new(&probe_cb, &p, &set, NULL, NULL, &s), 0);
 	memcpy(in, SG_H2_PREFACE, SG_H2_PREFACE_LEN);
 	n = SG_H2_PREFACE_LEN + frame(in + SG_H2_PREFACE_LEN, 0x4, 0, 0, NULL, 0);
@@ -981,7 +981,7 @@ static void test_h2_session_sleeps_between_frames_only(void **unused)
 	const uint8_t *f;
 
 	sg_frontend_http_defaults(&h);
-	sg_h2_settings_from_policy(&h, &set);
+	sg_h2head_settings_from_policy(&h, &set);
 	assert_int_equal(sg_h2_session_new(&probe_cb, &p, &set, NULL, NULL, &s), 0);
 	memcpy(in, SG_H2_PREFACE, SG_H2_PREFACE_LEN);
 	n = SG_H2_PREFACE_LEN + frame(in + SG_H2_PREFACE_LEN, 0x4, 0, 0, NULL, 0);
@@ -1069,7 +1069,7 @@ static struct sg_h2_session *chatty_session(struct probe *p)
 
 	sg_frontend_http_defaults(&h);
 	h.http2_connection_window_size = 1048576;
-	sg_h2_settings_from_policy(&h, &set);
+	sg_h2head_settings_from_policy(&h, &set);
 	assert_int_equal(sg_h2_session_new(&probe_cb, p, &set, NULL, NULL, &s), 0);
 	assert_int_equal(sg_h2_ping(s), 0);
 	return s;
@@ -1164,7 +1164,7 @@ static void test_h2_flush_writes_whole_records(void **unused)
 	for (size_t i = 0; i < ARRAY_LEN(w.take); i++)
 		w.take[i] = sizeof(w.got);
 	sg_frontend_http_defaults(&h);
-	sg_h2_settings_from_policy(&h, &set);
+	sg_h2head_settings_from_policy(&h, &set);
 	assert_int_equal(sg_h2_session_new(&probe_cb, &p, &set, NULL, NULL, &s), 0);
 	memcpy(in, SG_H2_PREFACE, SG_H2_PREFACE_LEN);
 	n = SG_H2_PREFACE_LEN + frame(in + SG_H2_PREFACE_LEN, 0x4, 0, 0, NULL, 0);

@@ -55,7 +55,7 @@ static void test_h2_settings_defaults_send_only_max_streams(void **unused)
 	struct sg_h2_settings s;
 
 	sg_frontend_http_defaults(&h);
-	sg_h2_settings_from_policy(&h, &s);
+	sg_h2head_settings_from_policy(&h, &s);
 	assert_int_equal(s.n, 1);
 	assert_int_equal(setting(&s, SG_H2_SET_MAX_CONCURRENT_STREAMS), SG_H2_MAX_STREAMS);
 	assert_int_equal(setting(&s, SG_H2_SET_INITIAL_WINDOW_SIZE), UINT32_MAX);
@@ -72,7 +72,7 @@ static void test_h2_settings_from_policy(void **unused)
 	h.http2_window_size = 1048576;
 	h.http2_connection_window_size = 4194304;
 	h.http2_frame_size = 32768;
-	sg_h2_settings_from_policy(&h, &s);
+	sg_h2head_settings_from_policy(&h, &s);
 	assert_int_equal(s.n, 3);
 	assert_int_equal(setting(&s, SG_H2_SET_INITIAL_WINDOW_SIZE), 1048576);
 	assert_int_equal(setting(&s, SG_H2_SET_MAX_FRAME_SIZE), 32768);
@@ -88,13 +88,13 @@ static void test_h2_settings_clamped_to_protocol_limits(void **unused)
 	h.http2_window_size = (int64_t)1 << 40;
 	h.http2_connection_window_size = 1000; /* below the initial 65535 */
 	h.http2_frame_size = 100;
-	sg_h2_settings_from_policy(&h, &s);
+	sg_h2head_settings_from_policy(&h, &s);
 	assert_int_equal(setting(&s, SG_H2_SET_INITIAL_WINDOW_SIZE), 0x7fffffff);
 	assert_int_equal(setting(&s, SG_H2_SET_MAX_FRAME_SIZE), 16384);
 	assert_int_equal(s.connection_window, 65535);
 	h.http2_frame_size = (int64_t)1 << 30;
 	h.http2_connection_window_size = (int64_t)1 << 40;
-	sg_h2_settings_from_policy(&h, &s);
+	sg_h2head_settings_from_policy(&h, &s);
 	assert_int_equal(setting(&s, SG_H2_SET_MAX_FRAME_SIZE), 16777215);
 	assert_int_equal(s.connection_window, 0x7fffffff);
 }
@@ -118,7 +118,7 @@ static void test_h2_request_head_to_http1(void **unused)
 	char store[64], out[512];
 	ssize_t n;
 
-	assert_int_equal(sg_h2_request_head(f, ARRAY_LEN(f), store, sizeof(store), &req), 0);
+	assert_int_equal(sg_h2head_request_head(f, ARRAY_LEN(f), store, sizeof(store), &req), 0);
 	expect_span(req.method, "POST");
 	expect_span(req.target, "/up?x=1");
 	assert_int_equal(req.content_length, 12);
@@ -151,14 +151,14 @@ static void test_h2_request_head_host_without_authority(void **unused)
 	struct sg_h1_req req = { .headers = req_slots, .headers_cap = SG_H1_MAX_HEADERS };
 	char store[16];
 
-	assert_int_equal(sg_h2_request_head(with_host, 3, store, sizeof(store), &req), 0);
+	assert_int_equal(sg_h2head_request_head(with_host, 3, store, sizeof(store), &req), 0);
 	expect_span(*sg_h1_header(&req, "host"), "b.example");
 	assert_int_equal(req.nheaders, 1);
 	/* :authority wins, and no second Host goes to the backend. */
-	assert_int_equal(sg_h2_request_head(both, 4, store, sizeof(store), &req), 0);
+	assert_int_equal(sg_h2head_request_head(both, 4, store, sizeof(store), &req), 0);
 	expect_span(*sg_h1_header(&req, "host"), "a.example");
 	assert_int_equal(req.nheaders, 1);
-	assert_int_equal(sg_h2_request_head(none, 2, store, sizeof(store), &req), 0);
+	assert_int_equal(sg_h2head_request_head(none, 2, store, sizeof(store), &req), 0);
 	assert_null(sg_h1_header(&req, "host"));
 	assert_int_equal(req.content_length, -1);
 }
@@ -172,19 +172,19 @@ static void test_h2_request_head_rejects(void **unused)
 	struct sg_h1_req req = { .headers = req_slots, .headers_cap = SG_H1_MAX_HEADERS };
 	char store[16];
 
-	assert_int_equal(sg_h2_request_head(no_path, 2, store, sizeof(store), &req), -EINVAL);
-	assert_int_equal(sg_h2_request_head(no_method, 1, store, sizeof(store), &req), -EINVAL);
-	assert_int_equal(sg_h2_request_head(connect, 2, store, sizeof(store), &req), -EINVAL);
+	assert_int_equal(sg_h2head_request_head(no_path, 2, store, sizeof(store), &req), -EINVAL);
+	assert_int_equal(sg_h2head_request_head(no_method, 1, store, sizeof(store), &req), -EINVAL);
+	assert_int_equal(sg_h2head_request_head(connect, 2, store, sizeof(store), &req), -EINVAL);
 	assert_non_null(many);
 	many[0] = field(":method", "GET");
 	many[1] = field(":path", "/");
 	for (size_t i = 2; i < SG_H1_MAX_HEADERS + 2; i++)
 		many[i] = field("x", "y");
 	assert_int_equal(
-		sg_h2_request_head(many, SG_H1_MAX_HEADERS + 2, store, sizeof(store), &req), 0);
+		sg_h2head_request_head(many, SG_H1_MAX_HEADERS + 2, store, sizeof(store), &req), 0);
 	many[SG_H1_MAX_HEADERS + 2] = field("x", "y");
 	assert_int_equal(
-		sg_h2_request_head(many, SG_H1_MAX_HEADERS + 3, store, sizeof(store), &req),
+		sg_h2head_request_head(many, SG_H1_MAX_HEADERS + 3, store, sizeof(store), &req),
 		-E2BIG);
 	free(many);
 }
@@ -203,16 +203,16 @@ static void test_h2_request_head_host_rules_and_asterisk(void **unused)
 		struct sg_h2_field h[] = { field(":method", "GET"), field(":path", "/"),
 					   field("host", bad[i]) };
 
-		if (sg_h2_request_head(a, 3, store, sizeof(store), &req) != -EINVAL ||
-		    sg_h2_request_head(h, 3, store, sizeof(store), &req) != -EINVAL)
+		if (sg_h2head_request_head(a, 3, store, sizeof(store), &req) != -EINVAL ||
+		    sg_h2head_request_head(h, 3, store, sizeof(store), &req) != -EINVAL)
 			fail_msg("Host \"%s\" was taken", bad[i]);
 	}
 	struct sg_h2_field star[] = { field(":method", "OPTIONS"), field(":path", "*"),
 				      field(":authority", "[::1]:80") };
-	assert_int_equal(sg_h2_request_head(star, 3, store, sizeof(store), &req), 0);
+	assert_int_equal(sg_h2head_request_head(star, 3, store, sizeof(store), &req), 0);
 	expect_span(req.target, "*");
 	star[0] = field(":method", "GET");
-	assert_int_equal(sg_h2_request_head(star, 3, store, sizeof(store), &req), -EINVAL);
+	assert_int_equal(sg_h2head_request_head(star, 3, store, sizeof(store), &req), -EINVAL);
 }
 
 /* The caller's slots bound the fields too. */
@@ -224,10 +224,10 @@ static void test_h2_request_head_stops_at_headers_cap(void **unused)
 	struct sg_h1_req req = { .headers = one, .headers_cap = 1 };
 	char store[16];
 
-	assert_int_equal(sg_h2_request_head(f, 3, store, sizeof(store), &req), 0);
+	assert_int_equal(sg_h2head_request_head(f, 3, store, sizeof(store), &req), 0);
 	assert_ptr_equal(req.headers, one);
 	expect_span(req.headers[0].value, "a");
-	assert_int_equal(sg_h2_request_head(f, 4, store, sizeof(store), &req), -E2BIG);
+	assert_int_equal(sg_h2head_request_head(f, 4, store, sizeof(store), &req), -E2BIG);
 	assert_ptr_equal(req.headers, one);
 }
 
@@ -294,9 +294,10 @@ static void test_h2_request_from_written_head(void **unused)
 	assert_int_equal(len, strlen(written));
 	assert_memory_equal(out, written, strlen(written));
 	assert_int_equal(lines.n, 6);
-	expect_fields(f, sg_h2_request_from_lines(&lines, f, ARRAY_LEN(f)), want, ARRAY_LEN(want));
+	expect_fields(f, sg_h2head_request_from_lines(&lines, f, ARRAY_LEN(f)), want,
+		      ARRAY_LEN(want));
 	/* one field fewer than it needs, plus the room it counts on */
-	assert_int_equal(sg_h2_request_from_lines(&lines, f, 4 + 5), -1);
+	assert_int_equal(sg_h2head_request_from_lines(&lines, f, 4 + 5), -1);
 	/* fewer line slots than lines, or lines and an `extra` not taken apart */
 	lines.cap = 5;
 	assert_int_equal(sg_h1_write_request_lines(&req, NULL, "192.0.2.1", 2, NULL, out,
@@ -323,8 +324,9 @@ static void test_h2_request_from_lines_without_host(void **unused)
 	assert_int_equal(sg_h1_parse_request(head, strlen(head), 100, &req), SG_H1_DONE);
 	assert_true(sg_h1_write_request_lines(&req, NULL, NULL, 0, NULL, out, sizeof(out), &lines) >
 		    0);
-	expect_fields(f, sg_h2_request_from_lines(&lines, f, ARRAY_LEN(f)), want, ARRAY_LEN(want));
-	assert_int_equal(sg_h2_request_from_lines(&lines, f, 4), -1);
+	expect_fields(f, sg_h2head_request_from_lines(&lines, f, ARRAY_LEN(f)), want,
+		      ARRAY_LEN(want));
+	assert_int_equal(sg_h2head_request_from_lines(&lines, f, 4), -1);
 }
 
 static void test_h2_response_fields_drop_hop_by_hop(void **unused)
@@ -350,7 +352,7 @@ static void test_h2_response_fields_drop_hop_by_hop(void **unused)
 	ssize_t n;
 
 	assert_int_equal(sg_h1_parse_response(head, strlen(head), 100, &resp), SG_H1_DONE);
-	n = sg_h2_response_fields(&resp, NULL, store, sizeof(store), f, ARRAY_LEN(f));
+	n = sg_h2head_response_fields(&resp, NULL, store, sizeof(store), f, ARRAY_LEN(f));
 	expect_fields(f, n, want, ARRAY_LEN(want));
 }
 
@@ -371,14 +373,15 @@ static void test_h2_response_fields_from_h2_keep_their_names(void **unused)
 	struct sg_h2_field f[8];
 	char store[3];
 
-	expect_fields(f, sg_h2_response_fields(&resp, NULL, store, sizeof(store), f, ARRAY_LEN(f)),
+	expect_fields(f,
+		      sg_h2head_response_fields(&resp, NULL, store, sizeof(store), f, ARRAY_LEN(f)),
 		      want, ARRAY_LEN(want));
 	assert_ptr_equal(f[1].name, h[0].name.p);
 	assert_ptr_equal(f[2].name, h[2].name.p);
 	/* the same head from HTTP/1 needs room for its lowercased names */
 	resp.h2 = false;
-	assert_int_equal(sg_h2_response_fields(&resp, NULL, store, sizeof(store), f, ARRAY_LEN(f)),
-			 -1);
+	assert_int_equal(
+		sg_h2head_response_fields(&resp, NULL, store, sizeof(store), f, ARRAY_LEN(f)), -1);
 }
 
 static void test_h2_response_fields_chunked_loses_framing(void **unused)
@@ -394,11 +397,12 @@ static void test_h2_response_fields_chunked_loses_framing(void **unused)
 	char store[64];
 
 	assert_int_equal(sg_h1_parse_response(head, strlen(head), 100, &resp), SG_H1_DONE);
-	expect_fields(f, sg_h2_response_fields(&resp, NULL, store, sizeof(store), f, ARRAY_LEN(f)),
+	expect_fields(f,
+		      sg_h2head_response_fields(&resp, NULL, store, sizeof(store), f, ARRAY_LEN(f)),
 		      want, ARRAY_LEN(want));
 	/* Too small a store or field array is an error, not a truncation. */
-	assert_int_equal(sg_h2_response_fields(&resp, NULL, store, 8, f, ARRAY_LEN(f)), -1);
-	assert_int_equal(sg_h2_response_fields(&resp, NULL, store, sizeof(store), f, 1), -1);
+	assert_int_equal(sg_h2head_response_fields(&resp, NULL, store, 8, f, ARRAY_LEN(f)), -1);
+	assert_int_equal(sg_h2head_response_fields(&resp, NULL, store, sizeof(store), f, 1), -1);
 }
 
 static bool drops_server(const void *arg, const char *name, size_t len)
@@ -433,14 +437,16 @@ static void test_h2_response_fields_edit_and_answer(void **unused)
 	char store[256];
 
 	assert_int_equal(sg_h1_parse_response(head, strlen(head), 100, &resp), SG_H1_DONE);
-	expect_fields(f, sg_h2_response_fields(&resp, &edit, store, sizeof(store), f, ARRAY_LEN(f)),
-		      want, ARRAY_LEN(want));
-	expect_fields(f, sg_h2_answer_fields(302, &edit, 17, store, sizeof(store), f, ARRAY_LEN(f)),
-		      answer, ARRAY_LEN(answer));
+	expect_fields(
+		f, sg_h2head_response_fields(&resp, &edit, store, sizeof(store), f, ARRAY_LEN(f)),
+		want, ARRAY_LEN(want));
+	expect_fields(
+		f, sg_h2head_answer_fields(302, &edit, 17, store, sizeof(store), f, ARRAY_LEN(f)),
+		answer, ARRAY_LEN(answer));
 	for (size_t cap = 0; cap < 3 + 12 + 8 + 14 + 2; cap++)
-		assert_int_equal(sg_h2_answer_fields(302, &edit, 17, store, cap, f, ARRAY_LEN(f)),
-				 -1);
-	assert_int_equal(sg_h2_answer_fields(302, &edit, 17, store, sizeof(store), f, 3), -1);
+		assert_int_equal(
+			sg_h2head_answer_fields(302, &edit, 17, store, cap, f, ARRAY_LEN(f)), -1);
+	assert_int_equal(sg_h2head_answer_fields(302, &edit, 17, store, sizeof(store), f, 3), -1);
 }
 
 /* ---- preface, upgrade, base64url --------------------------------------------- */
@@ -449,13 +455,13 @@ static void test_h2_preface(void **unused)
 {
 	const char *p = SG_H2_PREFACE;
 
-	assert_int_equal(sg_h2_preface(p, SG_H2_PREFACE_LEN), 1);
-	assert_int_equal(sg_h2_preface("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n\0\0\0\4", 28), 1);
+	assert_int_equal(sg_h2head_preface(p, SG_H2_PREFACE_LEN), 1);
+	assert_int_equal(sg_h2head_preface("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n\0\0\0\4", 28), 1);
 	for (size_t i = 1; i < SG_H2_PREFACE_LEN; i++)
-		assert_int_equal(sg_h2_preface(p, i), 0);
-	assert_int_equal(sg_h2_preface("POST / HTTP/1.1\r\n", 17), -1);
-	assert_int_equal(sg_h2_preface("PUT", 3), -1);
-	assert_int_equal(sg_h2_preface("PRI * HTTP/1.1\r\n\r\n", 18), -1);
+		assert_int_equal(sg_h2head_preface(p, i), 0);
+	assert_int_equal(sg_h2head_preface("POST / HTTP/1.1\r\n", 17), -1);
+	assert_int_equal(sg_h2head_preface("PUT", 3), -1);
+	assert_int_equal(sg_h2head_preface("PRI * HTTP/1.1\r\n\r\n", 18), -1);
 }
 
 static void test_h2_upgrade_request(void **unused)
@@ -513,7 +519,7 @@ static void test_h2_upgrade_request(void **unused)
 		assert_int_equal(
 			sg_h1_parse_request(cases[i].head, strlen(cases[i].head), 100, &req),
 			SG_H1_DONE);
-		if (sg_h2_upgrade_request(&req) != cases[i].want)
+		if (sg_h2head_upgrade_request(&req) != cases[i].want)
 			fail_msg("case %zu: want %d", i, cases[i].want);
 	}
 }
@@ -525,18 +531,18 @@ static void test_h2_base64url_decode(void **unused)
 	 * 33554432, ENABLE_PUSH 0. */
 	const uint8_t want[] = { 0, 3, 0, 0, 0, 100, 0, 4, 2, 0, 0, 0, 0, 2, 0, 0, 0, 0 };
 
-	assert_int_equal(sg_h2_base64url_decode("AAMAAABkAAQCAAAAAAIAAAAA", 24, out, sizeof(out)),
-			 18);
+	assert_int_equal(
+		sg_h2head_base64url_decode("AAMAAABkAAQCAAAAAAIAAAAA", 24, out, sizeof(out)), 18);
 	assert_memory_equal(out, want, sizeof(want));
-	assert_int_equal(sg_h2_base64url_decode("", 0, out, sizeof(out)), 0);
-	assert_int_equal(sg_h2_base64url_decode("-_8", 3, out, sizeof(out)), 2);
+	assert_int_equal(sg_h2head_base64url_decode("", 0, out, sizeof(out)), 0);
+	assert_int_equal(sg_h2head_base64url_decode("-_8", 3, out, sizeof(out)), 2);
 	assert_int_equal(out[0], 0xfb);
 	assert_int_equal(out[1], 0xff);
-	assert_int_equal(sg_h2_base64url_decode("-_8=", 4, out, sizeof(out)), 2);
-	assert_int_equal(sg_h2_base64url_decode("+/8", 3, out, sizeof(out)),
+	assert_int_equal(sg_h2head_base64url_decode("-_8=", 4, out, sizeof(out)), 2);
+	assert_int_equal(sg_h2head_base64url_decode("+/8", 3, out, sizeof(out)),
 			 -1); /* base64, not url */
-	assert_int_equal(sg_h2_base64url_decode("AAAAA", 5, out, sizeof(out)), -1);
-	assert_int_equal(sg_h2_base64url_decode("AAAA", 4, out, 2), -1);
+	assert_int_equal(sg_h2head_base64url_decode("AAAAA", 5, out, sizeof(out)), -1);
+	assert_int_equal(sg_h2head_base64url_decode("AAAA", 4, out, 2), -1);
 }
 
 int main(void)

@@ -1109,7 +1109,7 @@ int sg_h2_upgrade(struct sg_h2_session *s, const char *settings, size_t len, boo
 		  void *stream)
 {
 	uint8_t payload[256];
-	ssize_t n = sg_h2_base64url_decode(settings, len, payload, sizeof(payload));
+	ssize_t n = sg_h2head_base64url_decode(settings, len, payload, sizeof(payload));
 
 	if (n < 0 || n % 6)
 		return -EINVAL;

@@ -26,7 +26,7 @@ static uint32_t clamp(int64_t v, uint32_t lo, uint32_t hi)
 	return (uint32_t)v;
 }
 
-void sg_h2_settings_from_policy(const struct sg_frontend_http *h, struct sg_h2_settings *out)
+void sg_h2head_settings_from_policy(const struct sg_frontend_http *h, struct sg_h2_settings *out)
 {
 	memset(out, 0, sizeof(*out));
 	out->v[out->n++] =
@@ -57,7 +57,7 @@ static struct sg_h1_span span(const char *p, size_t len)
 	return (struct sg_h1_span){ p, len };
 }
 
-int64_t sg_h2_content_length(const char *p, size_t len)
+int64_t sg_h2head_content_length(const char *p, size_t len)
 {
 	int64_t v = 0;
 
@@ -107,8 +107,8 @@ static bool target_ok(const struct sg_h1_req *req)
 	return req->target.p[0] == '/';
 }
 
-int sg_h2_request_head(const struct sg_h2_field *f, size_t n, char *store, size_t cap,
-		       struct sg_h1_req *req)
+int sg_h2head_request_head(const struct sg_h2_field *f, size_t n, char *store, size_t cap,
+			   struct sg_h1_req *req)
 {
 	const struct sg_h2_field *authority = NULL, *host = NULL;
 	bool cookie_done = false;
@@ -161,7 +161,7 @@ int sg_h2_request_head(const struct sg_h2_field *f, size_t n, char *store, size_
 			continue;
 		}
 		if (field_is(x, "content-length"))
-			req->content_length = sg_h2_content_length(x->value, x->value_len);
+			req->content_length = sg_h2head_content_length(x->value, x->value_len);
 		err = add_header(req, span(x->name, x->name_len), span(x->value, x->value_len));
 	}
 	return err;
@@ -268,8 +268,8 @@ static ssize_t fields_done(const struct fields *f)
 	return f->full ? -1 : (ssize_t)f->n;
 }
 
-ssize_t sg_h2_response_fields(const struct sg_h1_resp *resp, const struct sg_h1_edit *edit,
-			      char *store, size_t cap, struct sg_h2_field *out, size_t max)
+ssize_t sg_h2head_response_fields(const struct sg_h1_resp *resp, const struct sg_h1_edit *edit,
+				  char *store, size_t cap, struct sg_h2_field *out, size_t max)
 {
 	bool te = !resp->h2 && sg_h1_resp_header(resp, "transfer-encoding") != NULL;
 	struct fields f = { .store = store, .cap = cap, .out = out, .max = max };
@@ -296,7 +296,8 @@ ssize_t sg_h2_response_fields(const struct sg_h1_resp *resp, const struct sg_h1_
 	return fields_done(&f);
 }
 
-ssize_t sg_h2_request_from_lines(const struct sg_h1_lines *l, struct sg_h2_field *out, size_t max)
+ssize_t sg_h2head_request_from_lines(const struct sg_h1_lines *l, struct sg_h2_field *out,
+				     size_t max)
 {
 	static const struct sg_h1_span host = { "host", 4 };
 	const struct sg_h1_header *authority = NULL;
@@ -323,7 +324,7 @@ ssize_t sg_h2_request_from_lines(const struct sg_h1_lines *l, struct sg_h2_field
 	return (ssize_t)k;
 }
 
-ssize_t sg_h2_fields_from_lines(char *lines, size_t len, struct sg_h2_field *out, size_t max)
+ssize_t sg_h2head_fields_from_lines(char *lines, size_t len, struct sg_h2_field *out, size_t max)
 {
 	char *p = lines, *end = lines + len;
 	size_t n = 0;
@@ -350,8 +351,8 @@ ssize_t sg_h2_fields_from_lines(char *lines, size_t len, struct sg_h2_field *out
 	return (ssize_t)n;
 }
 
-ssize_t sg_h2_answer_fields(uint16_t status, const struct sg_h1_edit *edit, size_t body_len,
-			    char *store, size_t cap, struct sg_h2_field *out, size_t max)
+ssize_t sg_h2head_answer_fields(uint16_t status, const struct sg_h1_edit *edit, size_t body_len,
+				char *store, size_t cap, struct sg_h2_field *out, size_t max)
 {
 	struct fields f = { .store = store, .cap = cap, .out = out, .max = max };
 	static const struct sg_h1_span content_length = { "content-length", 14 };
@@ -371,7 +372,7 @@ ssize_t sg_h2_answer_fields(uint16_t status, const struct sg_h1_edit *edit, size
 	return fields_done(&f);
 }
 
-int sg_h2_preface(const char *p, size_t len)
+int sg_h2head_preface(const char *p, size_t len)
 {
 	size_t n = len < SG_H2_PREFACE_LEN ? len : SG_H2_PREFACE_LEN;
 
@@ -386,7 +387,7 @@ int sg_h2_preface(const char *p, size_t len)
 static bool upgrade_settings_ok(struct sg_h1_span v)
 {
 	uint8_t p[256];
-	ssize_t n = sg_h2_base64url_decode(v.p, v.len, p, sizeof(p));
+	ssize_t n = sg_h2head_base64url_decode(v.p, v.len, p, sizeof(p));
 
 	if (n < 0 || n % 6)
 		return false;
@@ -403,7 +404,7 @@ static bool upgrade_settings_ok(struct sg_h1_span v)
 	return true;
 }
 
-bool sg_h2_upgrade_request(const struct sg_h1_req *req)
+bool sg_h2head_upgrade_request(const struct sg_h1_req *req)
 {
 	const struct sg_h1_span *up = sg_h1_header(req, "upgrade");
 	const struct sg_h1_span *settings = NULL;
@@ -420,7 +421,7 @@ bool sg_h2_upgrade_request(const struct sg_h1_req *req)
 	return n == 1 && upgrade_settings_ok(*settings);
 }
 
-ssize_t sg_h2_base64url_decode(const char *in, size_t len, uint8_t *out, size_t cap)
+ssize_t sg_h2head_base64url_decode(const char *in, size_t len, uint8_t *out, size_t cap)
 {
 	while (len && in[len - 1] == '=')
 		len--;
@@ -429,7 +430,7 @@ ssize_t sg_h2_base64url_decode(const char *in, size_t len, uint8_t *out, size_t 
 
 /* ---- kept trailers ---------------------------------------------------------- */
 
-int sg_h2_kept_add(struct sg_h2_kept *k, const struct sg_h2_field *f, size_t max)
+int sg_h2head_kept_add(struct sg_h2_kept *k, const struct sg_h2_field *f, size_t max)
 {
 	if (k->lines.len + f->name_len + f->value_len + 4 > max)
 		return 0;
@@ -441,7 +442,7 @@ int sg_h2_kept_add(struct sg_h2_kept *k, const struct sg_h2_field *f, size_t max
 	return 0;
 }
 
-size_t sg_h2_kept_fields(struct sg_h2_kept *k, const struct sg_h2_field **t)
+size_t sg_h2head_kept_fields(struct sg_h2_kept *k, const struct sg_h2_field **t)
 {
 	ssize_t n;
 
@@ -450,13 +451,13 @@ size_t sg_h2_kept_fields(struct sg_h2_kept *k, const struct sg_h2_field **t)
 	sg_buf_reset(&k->parsed);
 	if (sg_buf_append(&k->parsed, sg_buf_data(&k->lines), k->lines.len) < 0)
 		return 0;
-	n = sg_h2_fields_from_lines(sg_buf_data(&k->parsed), k->parsed.len, k->f,
-				    SG_H2_KEPT_TRAILERS);
+	n = sg_h2head_fields_from_lines(sg_buf_data(&k->parsed), k->parsed.len, k->f,
+					SG_H2_KEPT_TRAILERS);
 	*t = k->f;
 	return n > 0 ? (size_t)n : 0;
 }
 
-void sg_h2_kept_free(struct sg_h2_kept *k)
+void sg_h2head_kept_free(struct sg_h2_kept *k)
 {
 	sg_buf_free(&k->lines);
 	sg_buf_free(&k->parsed);

@@ -57,7 +57,7 @@ struct sg_h2_settings {
  * http2ConnectionWindowSize. Unset values keep the protocol defaults (and are
  * not sent); set ones are clamped to what the protocol allows (windows at
  * most 2^31-1, the connection window at least 65535, frames 16384..2^24-1). */
-void sg_h2_settings_from_policy(const struct sg_frontend_http *h, struct sg_h2_settings *out);
+void sg_h2head_settings_from_policy(const struct sg_frontend_http *h, struct sg_h2_settings *out);
 
 /* One header field; not NUL-terminated. */
 struct sg_h2_field {
@@ -79,8 +79,8 @@ struct sg_h2_field {
  * with a :path that does not start with '/' and is not "*" for OPTIONS, or
  * a Host value that is not empty nor a uri-host[:port]), -E2BIG for more fields than
  * SG_H1_MAX_HEADERS or req->headers_cap, or a store too small. */
-int sg_h2_request_head(const struct sg_h2_field *f, size_t n, char *store, size_t cap,
-		       struct sg_h1_req *req);
+int sg_h2head_request_head(const struct sg_h2_field *f, size_t n, char *store, size_t cap,
+			   struct sg_h1_req *req);
 
 /* The response head for an HTTP/2 client: ":status" (its digits written to
  * store), then the backend's fields in order with names lowercased into
@@ -91,8 +91,8 @@ int sg_h2_request_head(const struct sg_h2_field *f, size_t n, char *store, size_
  * out received fields it drops and adds its lines at the end, as
  * sg_h1_write_response_edit does. Returns the number of fields written to
  * out[0..max), or -1 when out or store is too small. */
-ssize_t sg_h2_response_fields(const struct sg_h1_resp *resp, const struct sg_h1_edit *edit,
-			      char *store, size_t cap, struct sg_h2_field *out, size_t max);
+ssize_t sg_h2head_response_fields(const struct sg_h1_resp *resp, const struct sg_h1_edit *edit,
+				  char *store, size_t cap, struct sg_h2_field *out, size_t max);
 
 /* The request an HTTP/2 backend gets for the head the gateway wrote as for
  * an HTTP/1 backend (sg_h1_write_request_lines: edits applied, forwarding
@@ -102,7 +102,8 @@ ssize_t sg_h2_response_fields(const struct sg_h1_resp *resp, const struct sg_h1_
  * a head can have; the caller adds "te: trailers" from the client's
  * request). The fields point into the head. Returns how many were written
  * to out[0..max), or -1 when out is too small. */
-ssize_t sg_h2_request_from_lines(const struct sg_h1_lines *l, struct sg_h2_field *out, size_t max);
+ssize_t sg_h2head_request_from_lines(const struct sg_h1_lines *l, struct sg_h2_field *out,
+				     size_t max);
 
 /* A request's trailers kept for a backend that takes them (an HTTP/2 one):
  * as "name: value\r\n" lines (the trailer section of an HTTP/1 chunked
@@ -117,35 +118,35 @@ struct sg_h2_kept {
 
 /* Keep field f; past `max` bytes of lines it is left out. Returns 0, or
  * -ENOMEM. */
-int sg_h2_kept_add(struct sg_h2_kept *k, const struct sg_h2_field *f, size_t max);
+int sg_h2head_kept_add(struct sg_h2_kept *k, const struct sg_h2_field *f, size_t max);
 
 /* The kept trailers as fields (*t, valid until the next call or free): their
  * number, 0 for none. Parsed from a copy, so every try may ask again. */
-size_t sg_h2_kept_fields(struct sg_h2_kept *k, const struct sg_h2_field **t);
+size_t sg_h2head_kept_fields(struct sg_h2_kept *k, const struct sg_h2_field **t);
 
-void sg_h2_kept_free(struct sg_h2_kept *k);
+void sg_h2head_kept_free(struct sg_h2_kept *k);
 
 /* A Content-Length value (digits only, at most 18 of them: no overflow),
  * or -1. */
-int64_t sg_h2_content_length(const char *p, size_t len);
+int64_t sg_h2head_content_length(const char *p, size_t len);
 
 /* Header lines "name: value\r\n" in lines[0..len) as fields: names
  * lowercased in place (HTTP/2 wants them so), values without the
  * whitespace around them. Returns the number written to out[0..max)
  * (further lines are left out), or -1 on a line without a colon. */
-ssize_t sg_h2_fields_from_lines(char *lines, size_t len, struct sg_h2_field *out, size_t max);
+ssize_t sg_h2head_fields_from_lines(char *lines, size_t len, struct sg_h2_field *out, size_t max);
 
 /* The fields of a route filter's answer (redirect, direct response, CORS
  * preflight): ":status", the edit's lines (names lowercased into store),
  * then "content-length: <body_len>" (its digits in store too). Returns the
  * number of fields or -1 as above. */
-ssize_t sg_h2_answer_fields(uint16_t status, const struct sg_h1_edit *edit, size_t body_len,
-			    char *store, size_t cap, struct sg_h2_field *out, size_t max);
+ssize_t sg_h2head_answer_fields(uint16_t status, const struct sg_h1_edit *edit, size_t body_len,
+				char *store, size_t cap, struct sg_h2_field *out, size_t max);
 
 /* Whether p[0..len), the first bytes of a connection, are the client
  * preface: 1 = all of it is there, 0 = a proper prefix of it (wait for
  * more), -1 = not HTTP/2. */
-int sg_h2_preface(const char *p, size_t len);
+int sg_h2head_preface(const char *p, size_t len);
 
 /* An HTTP/1.1 request the gateway upgrades to h2c (RFC 7540 §3.2):
  * Connection lists "upgrade", Upgrade lists "h2c", exactly one
@@ -153,11 +154,11 @@ int sg_h2_preface(const char *p, size_t len);
  * settings, values in range), and no body (a body would have to be read
  * before the switch, which the gateway does not do). Any other request
  * stays HTTP/1.1 and is served as such. */
-bool sg_h2_upgrade_request(const struct sg_h1_req *req);
+bool sg_h2head_upgrade_request(const struct sg_h1_req *req);
 
 /* Decode base64url without padding (the HTTP2-Settings header, RFC 7540
  * §3.2.1; '=' padding is tolerated) into out[0..cap). Returns the decoded
  * length or -1 on a bad character, a bad length or a short out. */
-ssize_t sg_h2_base64url_decode(const char *in, size_t len, uint8_t *out, size_t cap);
+ssize_t sg_h2head_base64url_decode(const char *in, size_t len, uint8_t *out, size_t cap);
 
 #endif

@@ -197,7 +197,7 @@ enum sg_access_log sg_frontend_log_format(const struct sg_frontend *ctx,
  * content-type application/grpc, grpc-status and grpc-message, are
  * edit->add (the bytes live in g), then a local rate limit's x-ratelimit-*
  * lines (`limits`, the plan's; NULL: none). Both frontends write it as
- * their own answers (sg_h1_write_answer, sg_h2_answer_fields). */
+ * their own answers (sg_h1_write_answer, sg_h2head_answer_fields). */
 struct sg_grpc_failure {
 	struct sg_h1_header add[3 + SG_FILTER_LIMIT_LINES];
 	char status[8];

@@ -276,7 +276,7 @@ static void end_with_trailers(struct sg_h1x *x)
 			return;
 		}
 		/* every line has its colon: the chunk scanner took no other */
-		got = sg_h2_fields_from_lines(lines, x->trailers.len, t, cap);
+		got = sg_h2head_fields_from_lines(lines, x->trailers.len, t, cap);
 	}
 	for (ssize_t i = 0; i < got; i++)
 		if (sg_h1_trailer_allowed(t[i].name, t[i].name_len))

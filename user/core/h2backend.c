@@ -247,7 +247,7 @@ int sg_h2b_send(struct sg_h2b_stream *s, const struct sg_h1_req *req, const stru
 		return -ENOMEM;
 	len = sg_h1_write_request_lines(req, edit, client_ip, attempt, extra, text, room, &lines);
 	/* one field left for TE */
-	n = len < 0 ? -1 : sg_h2_request_from_lines(&lines, f, H2B_REQ_FIELDS - 1);
+	n = len < 0 ? -1 : sg_h2head_request_from_lines(&lines, f, H2B_REQ_FIELDS - 1);
 	if (n < 0) {
 		sg_mem_free_sized(text, room);
 		return -EMSGSIZE;
@@ -354,7 +354,7 @@ static void take_head(struct sg_h2b_stream *s, bool end)
 	for (ssize_t i = 0; i < n; i++) {
 		if (sg_h1_span_is(slots[i].name, "content-length") &&
 		    (resp.content_length =
-			     sg_h2_content_length(slots[i].value.p, slots[i].value.len)) < 0) {
+			     sg_h2head_content_length(slots[i].value.p, slots[i].value.len)) < 0) {
 			stream_fail(s, SG_XFAIL_INVALID, EPROTO);
 			return;
 		}
@@ -369,8 +369,8 @@ static void take_head(struct sg_h2b_stream *s, bool end)
 static void take_trailers(struct sg_h2b_stream *s)
 {
 	struct sg_h2_field t[64];
-	ssize_t n = s->head.len ? sg_h2_fields_from_lines(sg_buf_data(&s->head), s->head.len, t,
-							  sizeof(t) / sizeof(t[0]))
+	ssize_t n = s->head.len ? sg_h2head_fields_from_lines(sg_buf_data(&s->head), s->head.len, t,
+							      sizeof(t) / sizeof(t[0]))
 				: 0;
 
 	s->told = true;

@@ -23,7 +23,7 @@ bool sg_svc_owned(struct sg_h1_span n)
 
 int sg_svc_grpc_status(const char *p, size_t len)
 {
-	int64_t v = sg_h2_content_length(p, len); /* HTTP/2's decimal reader */
+	int64_t v = sg_h2head_content_length(p, len); /* HTTP/2's decimal reader */
 
 	return v >= 0 && v <= 99 ? (int)v : -1;
 }

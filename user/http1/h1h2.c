@@ -145,7 +145,7 @@ static ssize_t h2_upload(struct client *c, char *buf, size_t len, bool *eof)
 
 size_t h1c_h2_trailers(struct sg_attempt *a, const struct sg_h2_field **t)
 {
-	return sg_h2_kept_fields(&((struct client *)a->owner)->r->h2_trailers, t);
+	return sg_h2head_kept_fields(&((struct client *)a->owner)->r->h2_trailers, t);
 }
 
 ssize_t h1c_h2_body(struct sg_attempt *a, char *buf, size_t len, bool *eof)

@@ -164,7 +164,7 @@ static void request_free(struct client *c)
 	sg_request_free(&c->r->rq);
 	h1c_free_all_slots(c);
 	sg_h1backend_free(&c->r->bx);
-	sg_h2_kept_free(&c->r->h2_trailers);
+	sg_h2head_kept_free(&c->r->h2_trailers);
 	sg_mem_free(c->r);
 	c->r = NULL;
 }
@@ -449,7 +449,7 @@ static void keep_warm(struct client *c)
 {
 	c->r->bx.resp.nheaders = 0;
 	c->r->req.nheaders = 0;
-	sg_h2_kept_free(&c->r->h2_trailers);
+	sg_h2head_kept_free(&c->r->h2_trailers);
 	c->warm_at = h1c_now(c) + PROXY_WARM_MS;
 }
 
@@ -721,7 +721,7 @@ static void got_request_head(struct client *c)
 
 	follow_config(c);
 	/* h2c is cleartext only (RFC 9113 3.1): over TLS, ALPN says h2. */
-	if (!c->served && !c->tls && sg_h2_upgrade_request(&c->r->req)) {
+	if (!c->served && !c->tls && sg_h2head_upgrade_request(&c->r->req)) {
 		switch_to_h2(c, &c->r->req);
 		return;
 	}
@@ -804,7 +804,7 @@ static void try_parse(struct client *c)
 		c->head_at = h1c_now(c) + c->ctx->head_timeout_ms;
 	}
 	if (c->state == C_HEAD && !c->served) {
-		int h2 = sg_h2_preface(c->in, c->in_len);
+		int h2 = sg_h2head_preface(c->in, c->in_len);
 
 		if (h2 == 0)
 			return; /* so far a prefix of the HTTP/2 preface */

@@ -219,7 +219,7 @@ static int cb_trailer(void *conn, void *stream, const struct sg_h2_field *f)
 	(void)conn;
 	if (!s->req_trailers && !(s->req_trailers = sg_mem_calloc(1, sizeof(*s->req_trailers))))
 		return -1;
-	return sg_h2_kept_add(s->req_trailers, f, H2P_HEAD_MAX) < 0 ? -1 : 0;
+	return sg_h2head_kept_add(s->req_trailers, f, H2P_HEAD_MAX) < 0 ? -1 : 0;
 }
 
 static const struct sg_h2_callbacks callbacks = {
@@ -627,7 +627,7 @@ void sg_h2proxy_accept(struct sg_frontend *ctx, struct sg_cfg *cfg, const struct
 	ctx->stats->active++;
 	sg_list_insert_head(&ctx->h2conns, &c->link);
 	conn_setup(c, born);
-	sg_h2_settings_from_policy(c->fhttp, &set);
+	sg_h2head_settings_from_policy(c->fhttp, &set);
 	if (sg_h2_session_new(&callbacks, c, &set, ctx->pages, &ctx->h2session_mem, &c->h2) < 0 ||
 	    (upgrade && start_upgrade(c, upgrade) < 0)) {
 		conn_close(c);

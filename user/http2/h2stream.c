@@ -61,7 +61,7 @@ static void stream_free(struct sg_closing *cl)
 	sg_buf_free(&s->rbuf);
 	sg_mem_free(s->trailers);
 	if (s->req_trailers) {
-		sg_h2_kept_free(s->req_trailers);
+		sg_h2head_kept_free(s->req_trailers);
 		sg_mem_free(s->req_trailers);
 	}
 	sg_cfg_unref(s->cfg);
@@ -214,8 +214,8 @@ static void stream_answer(struct sg_request *rq, uint16_t status, const struct s
 	for (size_t i = 0; i < edit->nadd; i++)
 		cap += edit->add[i].name.len;
 	store = sg_mem_alloc(cap);
-	n = store ? sg_h2_answer_fields(status, edit, len, store, cap, f,
-					H2P_MAX_RESPONSE_FIELDS - text)
+	n = store ? sg_h2head_answer_fields(status, edit, len, store, cap, f,
+					    H2P_MAX_RESPONSE_FIELDS - text)
 		  : -1;
 	if (n < 0 && !text) {
 		sg_mem_free(store);
@@ -484,7 +484,7 @@ static size_t on_trailers(struct sg_attempt *a, const struct sg_h2_field **t)
 {
 	struct h2stream *s = a->owner;
 
-	return s->req_trailers ? sg_h2_kept_fields(s->req_trailers, t) : 0;
+	return s->req_trailers ? sg_h2head_kept_fields(s->req_trailers, t) : 0;
 }
 
 /* Every backend of the route speaks HTTP/2: a retained body can be sent
@@ -602,7 +602,8 @@ static void on_head(struct sg_attempt *a, const struct sg_h1_resp *resp, bool en
 	for (size_t i = 0; i < edit.nadd; i++)
 		cap += edit.add[i].name.len;
 	store = sg_mem_alloc(cap);
-	n = store ? sg_h2_response_fields(resp, &edit, store, cap, f, H2P_MAX_RESPONSE_FIELDS) : -1;
+	n = store ? sg_h2head_response_fields(resp, &edit, store, cap, f, H2P_MAX_RESPONSE_FIELDS)
+		  : -1;
 	/* A head that ends the stream is answered so: a gRPC client reads
 	 * grpc-status in a trailers-only answer only when nothing follows. */
 	body = !end && !s->rq.is_head && resp->status != 204 && resp->status != 304;
@@ -745,7 +746,7 @@ static void got_request(struct h2stream *s)
 }
 
 /* The HTTP/1 view of the head (s->req), made straight from the fields by
- * sg_h2_request_head: no HTTP/1 text is written and parsed again. The
+ * sg_h2head_request_head: no HTTP/1 text is written and parsed again. The
  * fields' spans are made here from their offsets (hbuf may have moved as
  * it grew); req's spans point into hbuf and store, which live as long as
  * the stream. */
@@ -768,7 +769,7 @@ static int build_request(struct h2stream *s)
 		f[i] = (struct sg_h2_field){ s->hbuf.data + s->pos[i].name, s->pos[i].name_len,
 					     s->hbuf.data + s->pos[i].value, s->pos[i].value_len };
 	s->store = sg_mem_alloc(s->hbuf.len + 1);
-	rc = s->store ? sg_h2_request_head(f, s->npos, s->store, s->hbuf.len + 1, &s->req)
+	rc = s->store ? sg_h2head_request_head(f, s->npos, s->store, s->hbuf.len + 1, &s->req)
 		      : -ENOMEM;
 	sg_mem_free(f);
 	return rc;
