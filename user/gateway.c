@@ -35,6 +35,7 @@
 #include "user/ctl/store.h"
 #include "user/tls/tls.h"
 #include "user/ctl/watch.h"
+#include "user/mcp/mcpsvc.h"
 #include "user/worker.h"
 
 #define SG_MAX_WORKERS 256
@@ -62,6 +63,7 @@ struct gateway {
 	struct sg_io signal_io;
 	struct sg_worker *workers[SG_MAX_WORKERS];
 	unsigned nworkers;
+	struct sg_mcp_service *mcp;   /* every worker's MCP hub, freed after them */
 	struct sg_splice *splice;     /* the BPF side, NULL without the sockmap engine */
 	const char *engine;	      /* the --splice mode in force */
 	struct sg_srclimit *srclimit; /* --max-connections-per-source, NULL: none */
@@ -784,9 +786,14 @@ static int start_workers(struct gateway *g, const struct sg_gateway_opts *opts)
 	 * thread starts, so that every thread inherits the reduced sets. */
 	if (drop_privileges() == -1)
 		goto close_rings;
+	g->mcp = sg_mcp_service_new(g->nworkers);
+	if (!g->mcp) {
+		SG_ERR("mcp service: %s", strerror(errno));
+		goto close_rings;
+	}
 	for (unsigned i = 0; i < g->nworkers; i++) {
-		g->workers[i] =
-			sg_worker_start(g->cfg, &po, g->splice, rings[i], i, err, sizeof(err));
+		g->workers[i] = sg_worker_start(g->cfg, &po, g->splice, rings[i], g->mcp, i, err,
+						sizeof(err));
 		rings[i] = NULL; /* the worker's now, even when it failed */
 		if (!g->workers[i]) {
 			SG_ERR("%s", err);
@@ -823,6 +830,7 @@ static void teardown(struct gateway *g)
 	sg_admin_stop(g->ready);
 	for (unsigned i = 0; i < g->nworkers; i++)
 		sg_worker_stop(g->workers[i]);
+	sg_mcp_service_free(g->mcp);
 	sg_splice_close(g->splice);
 	if (g->signal_io.fd > 0)
 		close(g->signal_io.fd);

@@ -27,7 +27,7 @@
 #include "user/base/net.h"
 #include "user/base/pages.h"
 #include "user/http1/proxy.h"
-#include "user/mcp/mcp.h"
+#include "user/mcp/mcpsvc.h"
 #include "user/tlspass.h"
 #include "user/tlsterm.h"
 
@@ -59,7 +59,7 @@ struct sg_worker {
 	uint64_t drain_deadline;
 	struct sg_timer drain_timer;
 	struct sg_stats stats;
-	struct sg_mcp_hub *mcp; /* ctx.mcp's sessions */
+	struct sg_mcp_service *mcp; /* the gateway's; this worker's port to it is ctx.mcp */
 };
 
 #define WORKER_ACCEPT_PAUSE_MS 100
@@ -396,7 +396,8 @@ static void worker_free(struct sg_worker *w)
 		sg_timer_stop(w->loop, &w->drain_timer);
 	if (w->wake_io.fd > 0)
 		close(w->wake_io.fd);
-	sg_mcp_hub_free(w->mcp);
+	if (w->mcp)
+		sg_mcp_service_port_close(w->mcp, w->index);
 	sg_mirroring_free(w->ctx.mirroring);
 	sg_tracer_free(w->ctx.tracer);
 	sg_jwt_cache_free(w->ctx.jwt_cache);
@@ -424,7 +425,8 @@ static void worker_free(struct sg_worker *w)
 
 struct sg_worker *sg_worker_start(struct sg_cfg *cfg, const struct sg_frontend_opts *opts,
 				  struct sg_splice *splice, struct sg_splice_ring *ring,
-				  unsigned index, char *err, size_t errlen)
+				  struct sg_mcp_service *mcp, unsigned index, char *err,
+				  size_t errlen)
 {
 	struct sg_worker *w = calloc(1, sizeof(*w));
 
@@ -458,12 +460,17 @@ struct sg_worker *sg_worker_start(struct sg_cfg *cfg, const struct sg_frontend_o
 			    : NULL;
 	w->ctx.tracer =
 		w->ctx.pool ? sg_tracer_new(w->loop, w->ctx.pool, w->ctx.h2pool, &w->stats) : NULL;
-	w->mcp = w->loop ? sg_mcp_hub_new(w->loop, &w->ctx.mcp) : NULL;
-	if (!w->ctx.mirroring || !w->ctx.h2pool || !w->ctx.tracer || !w->mcp) {
+	if (!w->ctx.mirroring || !w->ctx.h2pool || !w->ctx.tracer) {
 		snprintf(err, errlen, "worker %u: out of memory", index);
 		sg_splice_ring_close(ring);
 		goto fail;
 	}
+	if (mcp && sg_mcp_service_port_open(mcp, index, w->loop, &w->ctx.mcp) == -1) {
+		snprintf(err, errlen, "worker %u: mcp: %s", index, strerror(errno));
+		sg_splice_ring_close(ring);
+		goto fail;
+	}
+	w->mcp = mcp;
 	w->ctx.loop = w->loop;
 	w->ctx.engine = opts->engine;
 	w->ctx.upload = opts->upload;

@@ -12,16 +12,20 @@
 
 struct sg_worker;
 struct sg_lb;
+struct sg_mcp_service;
 
 /* Bind every listener of `cfg` and start serving on a new thread. Takes a
  * reference to cfg. With `splice` (the BPF side, kept open by the caller
  * until the worker stops) and `ring` (its notification ring, which the
  * worker owns from now on, even on failure) the worker pairs sockets in the
- * socket map for the sockmap engine; SG_RELAY_SOCKMAP needs them. Returns
- * NULL with a reason in err. */
+ * socket map for the sockmap engine; SG_RELAY_SOCKMAP needs them. `mcp`:
+ * the gateway's MCP service (user/mcp/mcpsvc.h), which the worker's port
+ * `index` reaches and which the caller frees after the worker stopped;
+ * NULL: MCP routes are answered 503. Returns NULL with a reason in err. */
 struct sg_worker *sg_worker_start(struct sg_cfg *cfg, const struct sg_frontend_opts *opts,
 				  struct sg_splice *splice, struct sg_splice_ring *ring,
-				  unsigned index, char *err, size_t errlen);
+				  struct sg_mcp_service *mcp, unsigned index, char *err,
+				  size_t errlen);
 /* Hand the worker a new config (it takes a reference): new connections use
  * it, listeners are opened and closed to match, connections in flight keep
  * the config they began on. Asynchronous; safe from another thread. */

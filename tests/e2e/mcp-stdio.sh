@@ -5,6 +5,7 @@
 # SDK's client (tests/e2e/mcp-client.mjs) as the client: tools listed,
 # tools called, session ended with DELETE. Then what a raw client sees:
 # JSON-RPC errors with 400/404/405/415 for bad input, an unknown session,
+# a session reached from both workers,
 # and a target killed under a session answered with a JSON-RPC error at
 # once, while other sessions go on. A failing target: failClosed fails
 # initialize, failOpen serves the others. A route's requestTimeout (seed
@@ -43,7 +44,9 @@ mcp:
 YAML
 "$SG_BIN" check -c "$WORK/basic.yaml" >"$WORK/out" 2>&1
 check "mcp-basic's shape passes check" "$?" 0
-start_engine copy -p 3000 --workers 1 -c "$WORK/basic.yaml" || finish
+# Two workers: a session is the gateway's, whichever worker a connection
+# lands on (below: a session's requests on new connections).
+start_engine copy -p 3000 --workers 2 -c "$WORK/basic.yaml" || finish
 out=$(node "$CLIENT" http://127.0.0.1:3000/mcp session tools 'call:echo:{"message":"hi"}' \
 	'call:get-env:{}' ping end 2>&1)
 check "SDK client: initialize answered by the gateway" "$(echo "$out" | sed -n 1p)" \
@@ -100,6 +103,16 @@ S2=$(init_session $U)
 grep -q '"protocolVersion":"2025-06-18"' "$WORK/body" &&
 	pass "initialize: the version the client asked" || fail "initialize: $(cat "$WORK/body")"
 [ ${#S1} = 32 ] && [ "$S1" != "$S2" ] && pass "two sessions, two ids" || fail "sessions '$S1' '$S2'"
+# Each curl is a new connection, which the kernel gives to one of the two
+# workers' listeners (SO_REUSEPORT, by the connection's ports): 20 in a row
+# on the worker that began the session would happen twice in a million.
+ok=0
+for i in $(seq 1 20); do
+	[ "$(code_body -X POST -H "$J" -H "$A" -H "mcp-session-id: $S1" \
+		-d '{"jsonrpc":"2.0","id":9,"method":"ping"}' $U)" = \
+		'200 {"jsonrpc":"2.0","id":9,"result":{}}' ] && ok=$((ok + 1))
+done
+check "a session is found from either worker: 20 requests on new connections" "$ok" 20
 check "a bad MCP-Protocol-Version: 400" \
 	"$(code_body -X POST -H "$J" -H "$A" -H "mcp-session-id: $S1" -H 'mcp-protocol-version: 1999-01-01' -d '{"jsonrpc":"2.0","id":4,"method":"ping"}' $U)" \
 	'400 {"jsonrpc":"2.0","id":4,"error":{"code":-32600,"message":"MCP-Protocol-Version names a version the gateway does not speak"}}'

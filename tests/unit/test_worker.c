@@ -86,7 +86,7 @@ static struct sg_worker *start(struct sg_cfg *cfg)
 {
 	struct sg_frontend_opts opts = { .access_log = SG_ACCESS_LOG_OFF };
 	char err[256] = "";
-	struct sg_worker *w = sg_worker_start(cfg, &opts, NULL, NULL, 0, err, sizeof(err));
+	struct sg_worker *w = sg_worker_start(cfg, &opts, NULL, NULL, NULL, 0, err, sizeof(err));
 
 	if (!w)
 		fail_msg("worker: %s", err);
@@ -190,7 +190,7 @@ static void test_worker_taken_port_refused(void **state)
 	assert_int_equal(listen(fd, 1), 0);
 	assert_int_equal(getsockname(fd, (struct sockaddr *)&a, &len), 0);
 	cfg = config(ntohs(a.sin_port), 1);
-	assert_null(sg_worker_start(cfg, &opts, NULL, NULL, 0, err, sizeof(err)));
+	assert_null(sg_worker_start(cfg, &opts, NULL, NULL, NULL, 0, err, sizeof(err)));
 	snprintf(want, sizeof(want), "listen 0.0.0.0:%u: Address already in use",
 		 ntohs(a.sin_port));
 	assert_string_equal(err, want);

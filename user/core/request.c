@@ -300,6 +300,7 @@ bool sg_request_begin(struct sg_request *r, const struct sg_request_head *h)
 	enum sg_fail no_route;
 
 	r->req = h->req;
+	r->cfg = h->cfg;
 	r->bind = h->bind;
 	r->phase = SG_REQUEST_HEAD;
 	r->started = now(r);

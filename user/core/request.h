@@ -107,6 +107,7 @@ struct sg_request {
 	 * it (req->target is then the plan's copy); p NULL: unchanged. The
 	 * access log shows this one. */
 	struct sg_h1_span raw_target;
+	struct sg_cfg *cfg;	    /* the config it is served by (the frontend holds it) */
 	const struct sg_bind *bind; /* routed on */
 	const struct sg_listener *listener;
 	const struct sg_match *match;
@@ -161,7 +162,7 @@ struct sg_request {
 /* What a frontend knows of a head when it is complete. */
 struct sg_request_head {
 	struct sg_h1_req *req;	     /* the head (borrowed for the request's life) */
-	const struct sg_cfg *cfg;    /* the config it is served by */
+	struct sg_cfg *cfg;	     /* the config it is served by */
 	const struct sg_bind *bind;  /* of that config, the port it came on */
 	const char *sni_listener;    /* the TLS handshake's listener key; NULL: not TLS */
 	bool replayable;	     /* its body is (or will be) whole in hand */

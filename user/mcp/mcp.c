@@ -1,7 +1,8 @@
-/* The MCP endpoint on a worker (the contract is mcp.h): sessions, each
- * with its targets' children, and calls, each one client request waiting
- * for its targets. Every answer goes out from a timer callback, outside
- * the frontend's dispatch, through sg_request_answer. */
+/* The MCP endpoint (the contract is mcp.h): the hub's sessions, each with
+ * its targets' children, and calls, each one client request waiting for
+ * its targets; every reply is told from a timer callback, never from
+ * inside sg_mcp_hub_call. Beside them, the two ends a worker runs on its
+ * own thread: the ask read from a request, and the reply written to it. */
 #include "user/mcp/mcp.h"
 
 #include <errno.h>
@@ -28,6 +29,7 @@ struct sg_mcp_hub {
 	struct sg_loop *loop;
 	struct sg_list sessions;
 	size_t nsessions;
+	struct sg_list calls; /* every call not over (struct call's `all`) */
 };
 
 struct session;
@@ -67,13 +69,15 @@ enum call_op {
 	CALL_FIRST, /* every target; the first success answers */
 };
 
-/* One client request. Owned by its request (r->served) until answered
- * or cancelled; then freed from the loop's close queue. */
+/* One client request. Owned by the hub until its reply is told; then
+ * freed from the loop's close queue. */
 struct call {
 	struct sg_list link; /* in its session's calls, while it waits */
+	struct sg_list all;  /* in the hub's calls, until over */
 	struct sg_mcp_hub *hub;
-	struct sg_request *r; /* NULL: cancelled */
-	struct session *s;    /* NULL: none (yet) */
+	sg_mcp_done_fn done; /* told the reply, with data */
+	void *data;
+	struct session *s; /* NULL: none (yet) */
 	/* initialize's new session: ended with the answer unless it is ready */
 	struct session *init_s;
 	size_t n; /* entries of ids and got */
@@ -89,7 +93,6 @@ struct call {
 	struct sg_timer timer;
 	struct sg_closing closing;
 	bool over;
-	struct sg_h1_header lines[MCP_LINES + 32];
 };
 
 /* ---- sessions ------------------------------------------------------------- */
@@ -136,12 +139,12 @@ static void session_idle(struct sg_loop *loop, struct sg_timer *t)
 	session_end(s);
 }
 
-static struct session *session_find(struct sg_mcp_hub *hub, const char *id, size_t len)
+static struct session *session_find(struct sg_mcp_hub *hub, const char *id)
 {
 	for (struct sg_list *l = hub->sessions.next; l != &hub->sessions; l = l->next) {
 		struct session *s = (struct session *)((char *)l - offsetof(struct session, link));
 
-		if (s->ready && strlen(s->id) == len && !memcmp(s->id, id, len))
+		if (s->ready && !strcmp(s->id, id))
 			return s;
 	}
 	return NULL;
@@ -289,6 +292,7 @@ static void call_over(struct call *c)
 	if (c->over)
 		return;
 	c->over = true;
+	sg_list_remove(&c->all);
 	sg_timer_stop(c->hub->loop, &c->timer);
 	if (c->s) {
 		sg_list_remove(&c->link);
@@ -310,36 +314,20 @@ static struct sg_h1_span span(const char *s)
 static void answer_now(struct sg_loop *loop, struct sg_timer *t)
 {
 	struct call *c = t->data;
-	struct sg_request *r = c->r;
-	struct sg_h1_edit route, edit = { 0 };
-	size_t n = 0;
-
 	struct session *s = c->init_s;
+	struct sg_mcp_reply rep = { .status = c->status, .body = c->body };
 
 	(void)loop;
 	c->init_s = NULL;
-	if (s && (!s->ready || !r)) { /* initialize failed, or its client left */
+	c->body = NULL;
+	if (s && !s->ready) { /* initialize failed: its children go */
 		session_end(s);
 		s = NULL;
 	}
-	if (!r)
-		return;
-	sg_filter_response_edit(&r->plan, &route);
-	if (c->body)
-		c->lines[n++] =
-			(struct sg_h1_header){ span("content-type"), span("application/json") };
 	if (s)
-		c->lines[n++] = (struct sg_h1_header){ span("mcp-session-id"), span(s->id) };
-	if (c->status == 405)
-		c->lines[n++] = (struct sg_h1_header){ span("allow"), span("POST, DELETE") };
-	for (size_t i = 0; i < route.nadd && n < sizeof(c->lines) / sizeof(c->lines[0]); i++)
-		c->lines[n++] = route.add[i];
-	edit.add = c->lines;
-	edit.nadd = n;
-	edit.nfill = route.nfill;
-	c->r = NULL;
-	r->served = NULL;
-	sg_request_answer(r, c->status, &edit, c->body, c->body ? strlen(c->body) : 0, false);
+		memcpy(rep.sid, s->id, sizeof(rep.sid));
+	if (!c->done(c->data, &rep) && s) /* its client left: no one knows the id */
+		session_end(s);
 	call_over(c);
 }
 
@@ -565,11 +553,9 @@ static bool version_known(const struct sg_h1_span *v)
 }
 
 /* A POST's message `c->msg`, read. */
-static void post(struct call *c, const struct sg_mcp_backend *m)
+static void post(struct call *c, const struct sg_mcp_ask *ask)
 {
 	struct sg_mcp_hub *hub = c->hub;
-	const struct sg_h1_span *sid = sg_h1_header(c->r->req, "mcp-session-id");
-	const struct sg_h1_span *ver = sg_h1_header(c->r->req, "mcp-protocol-version");
 	struct session *s;
 
 	if (c->msg.kind == SG_JSONRPC_REQUEST && !strcmp(c->msg.method, "initialize")) {
@@ -578,19 +564,19 @@ static void post(struct call *c, const struct sg_mcp_backend *m)
 				   "too many MCP sessions: end one with DELETE");
 			return;
 		}
-		if (!(s = session_new(hub, m))) {
+		if (!(s = session_new(hub, ask->m))) {
 			call_error(c, 503, SG_JSONRPC_INTERNAL_ERROR, "out of memory");
 			return;
 		}
 		c->s = c->init_s = s;
-	} else if (!sid) {
+	} else if (!ask->has_sid) {
 		call_error(c, 400, SG_JSONRPC_SESSION_ERROR,
 			   "Mcp-Session-Id is required: initialize first");
 		return;
-	} else if (!(s = session_find(hub, sid->p, sid->len))) {
+	} else if (!(s = session_find(hub, ask->sid))) {
 		call_error(c, 404, SG_JSONRPC_SESSION_ERROR, "no such MCP session");
 		return;
-	} else if (ver && !version_known(ver)) {
+	} else if (ask->version_unknown) {
 		call_error(c, 400, SG_JSONRPC_INVALID_REQUEST,
 			   "MCP-Protocol-Version names a version the gateway does not speak");
 		return;
@@ -638,14 +624,13 @@ static bool method_is(const struct sg_h1_req *req, const char *m)
 	return req->method.len == strlen(m) && !memcmp(req->method.p, m, req->method.len);
 }
 
-static void delete_session(struct call *c)
+static void delete_session(struct call *c, const struct sg_mcp_ask *ask)
 {
-	const struct sg_h1_span *sid = sg_h1_header(c->r->req, "mcp-session-id");
-	struct session *s = sid ? session_find(c->hub, sid->p, sid->len) : NULL;
+	struct session *s = ask->has_sid ? session_find(c->hub, ask->sid) : NULL;
 
 	if (!s) {
-		call_error(c, sid ? 404 : 400, SG_JSONRPC_SESSION_ERROR,
-			   sid ? "no such MCP session" : "Mcp-Session-Id is required");
+		call_error(c, ask->has_sid ? 404 : 400, SG_JSONRPC_SESSION_ERROR,
+			   ask->has_sid ? "no such MCP session" : "Mcp-Session-Id is required");
 		return;
 	}
 	session_end(s);
@@ -688,73 +673,89 @@ static bool rebound(const struct sg_h1_req *req)
 	return (host && !loopback(host)) || (origin && !loopback(origin));
 }
 
-static void *serve(void *arg, struct sg_request *r)
+void sg_mcp_hub_call(struct sg_mcp_hub *hub, const struct sg_mcp_ask *ask, sg_mcp_done_fn done,
+		     void *data)
 {
-	struct sg_mcp_hub *hub = arg;
-	const struct sg_mcp_backend *m = r->at.route->backends.v[0].mcp;
 	struct call *c = calloc(1, sizeof(*c));
-	struct sg_mirror_request body = { 0 };
 	const char *why;
 	int rc;
 
 	if (!c) {
-		sg_request_fail(r, SG_FAIL_OVERLOAD, ENOMEM);
-		return NULL;
+		struct sg_mcp_reply rep = { .status = 503 };
+
+		done(data, &rep); /* no call to defer it on: out of memory */
+		return;
 	}
 	c->hub = hub;
-	c->r = r;
+	c->done = done;
+	c->data = data;
 	sg_list_init(&c->link);
+	sg_list_insert_tail(&hub->calls, &c->all);
 	sg_timer_init(&c->timer, call_timeout, c);
 	c->timer.cb = answer_now; /* until it waits for targets */
-	if (m->dns_rebinding && rebound(r->req)) {
+	if (ask->m->dns_rebinding && ask->rebound) {
 		call_error(c, 403, SG_JSONRPC_INVALID_REQUEST,
 			   "Host and Origin must be localhost (dnsRebindingProtection)");
-		return c;
+		return;
 	}
-	if (method_is(r->req, "DELETE")) {
-		delete_session(c);
-		return c;
+	if (ask->method == SG_MCP_DELETE) {
+		delete_session(c, ask);
+		return;
 	}
-	if (!method_is(r->req, "POST")) {
+	if (ask->method != SG_MCP_POST) {
 		/* no server-to-client stream (GET) yet: MCP allows a 405 */
 		answer_later(c, 405, NULL);
-		return c;
+		return;
 	}
-	if (!json_content(r->req)) {
+	if (!ask->json) {
 		call_error(c, 415, SG_JSONRPC_INVALID_REQUEST,
 			   "Content-Type must be application/json");
-		return c;
+		return;
 	}
-	r->sink->held_body(r, &body);
-	if (!body.body_whole) {
+	if (!ask->body_whole) {
 		call_error(c, 413, SG_JSONRPC_INVALID_REQUEST,
 			   "the message is larger than the gateway reads");
-		return c;
+		return;
 	}
-	rc = sg_jsonrpc_parse(body.body, body.body_len, &c->msg, &why);
+	rc = sg_jsonrpc_parse(ask->body ? ask->body : "", ask->body_len, &c->msg, &why);
 	if (rc) {
 		call_error(c, 400, rc == -ENOMEM ? SG_JSONRPC_INTERNAL_ERROR : rc,
 			   rc == -ENOMEM ? "out of memory" : why);
-		return c;
+		return;
 	}
 	c->timer.cb = call_timeout;
-	post(c, m);
-	return c;
+	post(c, ask);
 }
 
-static void cancel(void *call)
+bool sg_mcp_hub_pending(const struct sg_mcp_hub *hub, const void *data)
 {
-	struct call *c = call;
-	struct session *s = c->init_s;
-
-	c->r = NULL;
-	c->init_s = NULL;
-	call_over(c);
-	if (s && !s->ready) /* an initialize given up (a timeout): its children go */
-		session_end(s);
+	for (const struct sg_list *l = hub->calls.next; l != &hub->calls; l = l->next)
+		if (((const struct call *)((const char *)l - offsetof(struct call, all)))->data ==
+		    data)
+			return true;
+	return false;
 }
 
-struct sg_mcp_hub *sg_mcp_hub_new(struct sg_loop *loop, struct sg_request_service *svc)
+void sg_mcp_hub_cancel(struct sg_mcp_hub *hub, const void *data)
+{
+	struct sg_list *l;
+
+	SG_LIST_FOR_EACH(l, &hub->calls) {
+		struct call *c = SG_LIST_ENTRY(l, struct call, all);
+		struct session *s = c->init_s;
+
+		if (c->data != data)
+			continue;
+		c->init_s = NULL;
+		c->done(c->data, NULL);
+		call_over(c);
+		if (s && !s->ready) /* an initialize given up: its children go */
+			session_end(s);
+		return;
+	}
+}
+
+struct sg_mcp_hub *sg_mcp_hub_new(struct sg_loop *loop)
 {
 	struct sg_mcp_hub *hub = calloc(1, sizeof(*hub));
 
@@ -762,9 +763,7 @@ struct sg_mcp_hub *sg_mcp_hub_new(struct sg_loop *loop, struct sg_request_servic
 		return NULL;
 	hub->loop = loop;
 	sg_list_init(&hub->sessions);
-	svc->serve = serve;
-	svc->cancel = cancel;
-	svc->arg = hub;
+	sg_list_init(&hub->calls);
 	return hub;
 }
 
@@ -776,5 +775,80 @@ void sg_mcp_hub_free(struct sg_mcp_hub *hub)
 		return;
 	while ((l = sg_list_first(&hub->sessions)))
 		session_end((struct session *)((char *)l - offsetof(struct session, link)));
+	while ((l = sg_list_first(&hub->calls))) {
+		struct call *c = SG_LIST_ENTRY(l, struct call, all);
+
+		c->done(c->data, NULL);
+		call_over(c);
+	}
 	free(hub);
+}
+
+/* ---- a worker's ends: the ask and the answer --------------------------------- */
+
+bool sg_mcp_ask_of(struct sg_mcp_ask *a, const struct sg_request *r)
+{
+	const struct sg_h1_req *req = r->req;
+	const struct sg_h1_span *sid = sg_h1_header(req, "mcp-session-id");
+	const struct sg_h1_span *ver = sg_h1_header(req, "mcp-protocol-version");
+	struct sg_mirror_request body = { 0 };
+
+	memset(a, 0, sizeof(*a));
+	a->m = r->at.route->backends.v[0].mcp;
+	a->method = method_is(req, "POST")     ? SG_MCP_POST
+		    : method_is(req, "DELETE") ? SG_MCP_DELETE
+					       : SG_MCP_OTHER;
+	a->json = json_content(req);
+	a->rebound = rebound(req);
+	a->version_unknown = ver && !version_known(ver);
+	if (sid) {
+		size_t n = sid->len < sizeof(a->sid) - 1 ? sid->len : sizeof(a->sid) - 1;
+
+		a->has_sid = true;
+		memcpy(a->sid, sid->p, n);
+		a->sid[n] = '\0';
+	}
+	if (a->method != SG_MCP_POST)
+		return true;
+	r->sink->held_body(r, &body);
+	a->body_whole = body.body_whole;
+	if (!body.body_whole || !body.body_len)
+		return true;
+	if (!(a->body = malloc(body.body_len)))
+		return false;
+	memcpy(a->body, body.body, body.body_len);
+	a->body_len = body.body_len;
+	return true;
+}
+
+void sg_mcp_ask_free(struct sg_mcp_ask *a)
+{
+	free(a->body);
+	a->body = NULL;
+	a->body_len = 0;
+}
+
+void sg_mcp_answer(struct sg_request *r, struct sg_mcp_reply *rep)
+{
+	struct sg_h1_header lines[MCP_LINES + 32];
+	struct sg_h1_edit route, edit = { 0 };
+	size_t n = 0;
+
+	sg_filter_response_edit(&r->plan, &route);
+	if (rep->body)
+		lines[n++] =
+			(struct sg_h1_header){ span("content-type"), span("application/json") };
+	if (rep->sid[0])
+		lines[n++] = (struct sg_h1_header){ span("mcp-session-id"), span(rep->sid) };
+	if (rep->status == 405)
+		lines[n++] = (struct sg_h1_header){ span("allow"), span("POST, DELETE") };
+	for (size_t i = 0; i < route.nadd && n < sizeof(lines) / sizeof(lines[0]); i++)
+		lines[n++] = route.add[i];
+	edit.add = lines;
+	edit.nadd = n;
+	edit.nfill = route.nfill;
+	sg_request_answer(r, rep->status, &edit, rep->body, rep->body ? strlen(rep->body) : 0,
+			  false);
+	free(rep->body);
+	rep->body = NULL;
 }

@@ -3,30 +3,94 @@
  * messages, Mcp-Session-Id sessions, DELETE to end one) and federates the
  * backend's targets (stdio children) behind it: initialize fanned out
  * and merged, lists merged with target prefixes, calls routed by prefix.
- * One hub per worker; the wiring hands it to core/ as ctx->mcp. */
+ *
+ * One hub serves the whole gateway, on the MCP service's thread
+ * (user/mcp/mcpsvc.h), so that a session begun on one worker's
+ * connection is found from every other's. A worker reads what the hub
+ * needs of a request into an ask (sg_mcp_ask_of, on its own thread), and
+ * writes the hub's reply to the client (sg_mcp_answer). */
 #ifndef SG_MCP_H
 #define SG_MCP_H
 
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config/cfg.h"
 #include "user/base/loop.h"
-#include "user/core/frontend.h"
 
 struct sg_mcp_hub;
+struct sg_request;
 
-/* Sessions a worker holds at most, and a session's idle life. */
+/* Sessions the gateway holds at most, and a session's idle life. */
 #define SG_MCP_SESSIONS_MAX 256
 #define SG_MCP_SESSION_IDLE_MS (30 * 60 * 1000)
 /* A call to the targets is answered with a JSON-RPC error after this. */
 #define SG_MCP_CALL_MS 60000
 /* Child processes in the whole process, at most. */
 #define SG_MCP_CHILDREN_MAX 512
+/* A session id: 32 hex digits. */
+#define SG_MCP_SID_LEN 32
+
+enum sg_mcp_method { SG_MCP_POST, SG_MCP_DELETE, SG_MCP_OTHER };
+
+/* A client request as the hub reads it: copies, so that it may be read on
+ * another thread while the request's own buffers change. */
+struct sg_mcp_ask {
+	const struct sg_mcp_backend *m; /* the route's; its config held by the asker */
+	enum sg_mcp_method method;
+	bool json;	      /* Content-Type: application/json */
+	bool rebound;	      /* Host or Origin is not the loopback's (dnsRebindingProtection) */
+	bool body_whole;      /* the body is all in `body` */
+	bool has_sid;	      /* Mcp-Session-Id was sent */
+	bool version_unknown; /* MCP-Protocol-Version names a version not spoken */
+	char sid[SG_MCP_SID_LEN + 2]; /* as sent; a longer one cut to a length no session has */
+	char *body;		      /* malloc'd; NULL with body_len 0 */
+	size_t body_len;
+};
+
+/* The hub's reply to an ask. */
+struct sg_mcp_reply {
+	uint16_t status;
+	char *body;		      /* malloc'd JSON text; NULL: none */
+	char sid[SG_MCP_SID_LEN + 1]; /* the session to name (initialize's); "": none */
+};
+
+/* *a read from r (routed to an `mcp` backend); false when out of memory
+ * (*a holds nothing then). */
+bool sg_mcp_ask_of(struct sg_mcp_ask *a, const struct sg_request *r);
+void sg_mcp_ask_free(struct sg_mcp_ask *a);
+
+/* The reply written to r's client (with the route's response edit);
+ * rep->body is freed. On r's thread. */
+void sg_mcp_answer(struct sg_request *r, struct sg_mcp_reply *rep);
+
+/* Told once of a call's reply, on the hub's loop: rep NULL when the hub
+ * ended first without one. Returns whether someone still waits for it:
+ * false ends the session an initialize began (its client never learns
+ * the id). */
+typedef bool (*sg_mcp_done_fn)(void *data, struct sg_mcp_reply *rep);
 
 /* A hub on `loop` (the caller's: sg_mcp_hub_free), NULL when out of
- * memory; *svc filled for sg_frontend's mcp. */
-struct sg_mcp_hub *sg_mcp_hub_new(struct sg_loop *loop, struct sg_request_service *svc);
+ * memory. Every call below is on loop's thread. */
+struct sg_mcp_hub *sg_mcp_hub_new(struct sg_loop *loop);
 
-/* Every session ended (their children killed), pending calls dropped
- * without an answer (their requests are gone first), hub freed. NULL is
- * fine. */
+/* Answer `ask` (read now, not kept): done(data, reply) follows, from the
+ * loop; from inside this call only when out of memory (a 503). */
+void sg_mcp_hub_call(struct sg_mcp_hub *hub, const struct sg_mcp_ask *ask, sg_mcp_done_fn done,
+		     void *data);
+
+/* Whether a call with done's data `data` is pending: compared by
+ * address, `data` not read. */
+bool sg_mcp_hub_pending(const struct sg_mcp_hub *hub, const void *data);
+
+/* The pending call with done's data `data` is given up: done(data, NULL)
+ * now, and the session an initialize began ends (its children killed).
+ * No such call: nothing. */
+void sg_mcp_hub_cancel(struct sg_mcp_hub *hub, const void *data);
+
+/* Every session ended (their children killed); every call still
+ * pending is told done(data, NULL); hub freed. NULL is fine. */
 void sg_mcp_hub_free(struct sg_mcp_hub *hub);
 
 #endif

@@ -1,0 +1,283 @@
+/* The MCP service (contract in mcpsvc.h). A job is owned by whoever holds
+ * it: the worker while it builds it, the service's inbox and then the hub
+ * until the reply, the port's inbox until the worker takes it. Only the
+ * worker frees a job it gets back; a job whose port is closed is freed
+ * where it stands. The one thing both threads touch is a job's `gone`,
+ * set when its request ends first; the worker then also posts a cancel,
+ * which the service compares with its pending calls' jobs. */
+#include "user/mcp/mcpsvc.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "user/base/inbox.h"
+#include "user/base/log.h"
+#include "user/core/request.h"
+#include "user/mcp/mcp.h"
+
+struct port {
+	struct sg_inbox in; /* replies, in the worker's loop */
+	bool open;
+	struct sg_mcp_service *svc;
+};
+
+/* What the service's inbox holds: jobs, cancels and the stop. */
+enum item_kind { ITEM_JOB, ITEM_CANCEL, ITEM_STOP };
+
+struct item {
+	struct sg_list link;
+	enum item_kind kind;
+};
+
+struct sg_mcp_service {
+	struct sg_loop *loop;
+	struct sg_inbox in;	/* items */
+	struct item stop;	/* posted to end the thread */
+	struct sg_mcp_hub *hub; /* on loop */
+	pthread_mutex_t lock;	/* guards started */
+	bool started;
+	pthread_t thread;
+	unsigned nports;
+	struct port ports[];
+};
+
+struct job {
+	struct item item;     /* ITEM_JOB; its link is in one inbox at a time */
+	uint64_t seq;	      /* unique in the process: a cancel names it */
+	struct port *port;    /* where its reply goes */
+	struct sg_request *r; /* the worker's alone: NULL once cancelled */
+	atomic_bool gone;     /* its request ended: no one waits for the reply */
+	struct sg_cfg *cfg;   /* held: ask.m is in it */
+	struct sg_mcp_ask ask;
+	struct sg_mcp_reply rep;
+	bool replied; /* rep is the hub's (else it was given up or the hub ended) */
+};
+
+/* A worker's word that a job's request ended: the service gives its call
+ * up, so that a request's timeout ends the initialize it waited for (and
+ * its children) then, not when the targets answer. */
+struct cancel {
+	struct item item; /* ITEM_CANCEL */
+	struct job *j;	  /* compared with pending calls' jobs; read only when one matches */
+	uint64_t seq;
+};
+
+static _Atomic uint64_t job_seq;
+
+static void job_free(struct job *j)
+{
+	sg_mcp_ask_free(&j->ask);
+	free(j->rep.body);
+	sg_cfg_unref(j->cfg);
+	free(j);
+}
+
+/* An item never taken: the service's inbox closed with it. */
+static void drop_item(struct sg_list *l)
+{
+	struct item *it = SG_LIST_ENTRY(l, struct item, link);
+
+	if (it->kind == ITEM_JOB)
+		job_free((struct job *)it);
+	else if (it->kind == ITEM_CANCEL)
+		free(it);
+}
+
+static void drop_reply(struct sg_list *l)
+{
+	job_free((struct job *)SG_LIST_ENTRY(l, struct item, link));
+}
+
+/* ---- the service's thread ------------------------------------------------- */
+
+static bool job_done(void *data, struct sg_mcp_reply *rep)
+{
+	struct job *j = data;
+	bool wanted = !atomic_load(&j->gone);
+
+	sg_mcp_ask_free(&j->ask); /* read when the call began */
+	if (rep) {
+		j->rep = *rep;
+		j->replied = true;
+	}
+	/* Posted, the job is its worker's: not touched here again. */
+	if (!sg_inbox_post(&j->port->in, &j->item.link))
+		job_free(j); /* its worker is gone */
+	return wanted;
+}
+
+static void take_item(void *data, struct sg_list *l)
+{
+	struct sg_mcp_service *m = data;
+	struct item *it = SG_LIST_ENTRY(l, struct item, link);
+	struct cancel *x;
+
+	switch (it->kind) {
+	case ITEM_JOB: /* the job may be gone when this returns */
+		sg_mcp_hub_call(m->hub, &((struct job *)it)->ask, job_done, it);
+		break;
+	case ITEM_CANCEL:
+		x = (struct cancel *)it;
+		/* x->j is read only once a pending call holds it (alive then);
+		 * the seq tells it from a later job at the same address. */
+		if (sg_mcp_hub_pending(m->hub, x->j) && x->j->seq == x->seq)
+			sg_mcp_hub_cancel(m->hub, x->j);
+		free(x);
+		break;
+	case ITEM_STOP:
+		sg_loop_stop(m->loop);
+		break;
+	}
+}
+
+static void *service_main(void *arg)
+{
+	struct sg_mcp_service *m = arg;
+
+	if (sg_loop_run(m->loop) == -1)
+		SG_ERR("mcp service: event loop failed: %s", strerror(errno));
+	return NULL;
+}
+
+/* The thread, started by the first job. */
+static bool started(struct sg_mcp_service *m)
+{
+	bool ok;
+
+	pthread_mutex_lock(&m->lock);
+	if (!m->started && pthread_create(&m->thread, NULL, service_main, m) == 0)
+		m->started = true;
+	ok = m->started;
+	pthread_mutex_unlock(&m->lock);
+	return ok;
+}
+
+/* ---- a worker's side ------------------------------------------------------- */
+
+static void take_reply(void *data, struct sg_list *l)
+{
+	struct job *j = (struct job *)SG_LIST_ENTRY(l, struct item, link);
+
+	(void)data;
+	if (j->r && j->replied)
+		sg_mcp_answer(j->r, &j->rep);
+	else if (j->r) /* the service ended first */
+		sg_request_fail(j->r, SG_FAIL_NO_BACKEND, 0);
+	job_free(j);
+}
+
+static void *serve(void *arg, struct sg_request *r)
+{
+	struct port *p = arg;
+	struct job *j = calloc(1, sizeof(*j));
+
+	if (!j || !sg_mcp_ask_of(&j->ask, r)) {
+		free(j);
+		sg_request_fail(r, SG_FAIL_OVERLOAD, ENOMEM);
+		return NULL;
+	}
+	j->item.kind = ITEM_JOB;
+	j->seq = atomic_fetch_add(&job_seq, 1) + 1;
+	j->port = p;
+	j->r = r;
+	j->cfg = sg_cfg_ref(r->cfg);
+	sg_list_init(&j->item.link);
+	if (!started(p->svc) || !sg_inbox_post(&p->svc->in, &j->item.link)) {
+		job_free(j);
+		sg_request_fail(r, SG_FAIL_OVERLOAD, EAGAIN);
+		return NULL;
+	}
+	return j;
+}
+
+static void cancel(void *call)
+{
+	struct job *j = call;
+	struct cancel *x = calloc(1, sizeof(*x));
+
+	j->r = NULL;
+	atomic_store(&j->gone, true);
+	if (!x)
+		return; /* the call ends when its targets answer */
+	x->item.kind = ITEM_CANCEL;
+	x->j = j;
+	x->seq = j->seq; /* read now: j may be freed before the service reads x */
+	sg_list_init(&x->item.link);
+	if (!sg_inbox_post(&j->port->svc->in, &x->item.link))
+		free(x);
+}
+
+/* ---- life ------------------------------------------------------------------ */
+
+struct sg_mcp_service *sg_mcp_service_new(unsigned nports)
+{
+	struct sg_mcp_service *m = calloc(1, sizeof(*m) + nports * sizeof(m->ports[0]));
+
+	if (!m)
+		return NULL;
+	pthread_mutex_init(&m->lock, NULL);
+	m->nports = nports;
+	m->stop.kind = ITEM_STOP;
+	sg_list_init(&m->stop.link);
+	m->loop = sg_loop_new();
+	if (!m->loop || !(m->hub = sg_mcp_hub_new(m->loop)) ||
+	    sg_inbox_open(&m->in, m->loop, take_item, m) == -1) {
+		sg_mcp_hub_free(m->hub);
+		sg_loop_free(m->loop);
+		pthread_mutex_destroy(&m->lock);
+		free(m);
+		return NULL;
+	}
+	return m;
+}
+
+int sg_mcp_service_port_open(struct sg_mcp_service *m, unsigned index, struct sg_loop *loop,
+			     struct sg_request_service *svc)
+{
+	struct port *p;
+
+	if (index >= m->nports) {
+		errno = EINVAL;
+		return -1;
+	}
+	p = &m->ports[index];
+	p->svc = m;
+	if (sg_inbox_open(&p->in, loop, take_reply, p) == -1)
+		return -1;
+	p->open = true;
+	svc->serve = serve;
+	svc->cancel = cancel;
+	svc->arg = p;
+	return 0;
+}
+
+void sg_mcp_service_port_close(struct sg_mcp_service *m, unsigned index)
+{
+	if (index < m->nports && m->ports[index].open)
+		sg_inbox_close(&m->ports[index].in, drop_reply);
+}
+
+void sg_mcp_service_free(struct sg_mcp_service *m)
+{
+	if (!m)
+		return;
+	if (m->started) {
+		sg_inbox_post(&m->in, &m->stop.link);
+		pthread_join(m->thread, NULL);
+	}
+	/* The thread is gone: what it held is this thread's now (the stop
+	 * was taken; a job left has a closed port). */
+	sg_inbox_close(&m->in, drop_item);
+	sg_mcp_hub_free(m->hub); /* pending calls' jobs: to closed ports, freed */
+	sg_loop_free(m->loop);
+	for (unsigned i = 0; i < m->nports; i++)
+		if (m->ports[i].open)
+			sg_inbox_destroy(&m->ports[i].in);
+	sg_inbox_destroy(&m->in);
+	pthread_mutex_destroy(&m->lock);
+	free(m);
+}
