@@ -917,6 +917,8 @@ static struct sg_json *policy_body(const struct sg_policy *p, const struct sg_gl
 		return traffic("apiKey", api_keys(p->u.apikeys));
 	case SG_POL_EXT_AUTHZ:
 		return traffic("extAuthz", ext_authz(p->u.ext_authz));
+	case SG_POL_AUTHZ:
+		return traffic("authorization", rule_set(p->u.authz));
 	case SG_POL_HOST_REWRITE:
 		return traffic("hostRewrite",
 			       sg_json_string(p->u.rewrite->authority.kind == SG_AUTHORITY_AUTO

@@ -268,6 +268,7 @@ enum sg_pol_kind {
 	SG_POL_BASIC,		    /* traffic.basicAuthentication */
 	SG_POL_API_KEYS,	    /* traffic.apiKeyAuthentication */
 	SG_POL_EXT_AUTHZ,	    /* traffic.extAuth */
+	SG_POL_AUTHZ,		    /* traffic.authorization */
 	SG_POL_FRONTEND_ACCESS_LOG, /* frontendPolicies.accessLog */
 	SG_POL_FRONTEND_NETAUTHZ,   /* frontendPolicies.networkAuthorization */
 	SG_POL_FRONTEND_TRACING,    /* frontendPolicies.tracing */
@@ -312,6 +313,7 @@ struct sg_policy {
 		const struct sg_rewrite *rewrite;
 		const struct sg_ratelimits *ratelimits;
 		const struct sg_authz *netauthz;
+		const struct sg_authz *authz;
 		const struct sg_csrf *csrf;
 		const struct sg_jwt_auth *jwt;
 		const struct sg_basic_auth *basic;

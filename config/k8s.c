@@ -16,6 +16,7 @@
 #include "config/hrfilter.h"
 #include "config/k8s.h"
 #include "config/remoterl.h"
+#include "config/ruleset.h"
 #include "config/tlsconf.h"
 
 #define GW_API_GROUP "gateway.networking.k8s.io"
@@ -2898,6 +2899,7 @@ struct agp_in {
 	const struct sg_node *apikeys_node; /* traffic.apiKeyAuthentication, into apikeys */
 	const struct sg_api_keys *apikeys;
 	const struct sg_ext_authz *ext_authz; /* traffic.extAuth */
+	const struct sg_authz *authz;	      /* traffic.authorization */
 	struct sg_frontend_http fhttp;
 	struct sg_frontend_tcp ftcp;
 	struct sg_frontend_tls ftls;
@@ -3215,7 +3217,7 @@ static const struct sg_field agp_traffic_fields[] = {
 	{ "apiKeyAuthentication", f_node, offsetof(struct agp_in, apikeys_node) },
 	{ "basicAuthentication", f_node, offsetof(struct agp_in, basic_node) },
 	{ "extAuth", sg_f_agp_ext_authz, offsetof(struct agp_in, ext_authz) },
-	{ "authorization", sg_f_auth_refused, 0 },
+	{ "authorization", sg_f_agp_authorization, offsetof(struct agp_in, authz) },
 	{ 0 },
 };
 
@@ -3313,6 +3315,7 @@ static int stamp_agp(struct sg_draft *b, const struct sg_res *r, const struct ag
 	ADD(basic, SG_POL_BASIC, "traffic", "basic")
 	ADD(apikeys, SG_POL_API_KEYS, "traffic", "apikey")
 	ADD(ext_authz, SG_POL_EXT_AUTHZ, "traffic", "extauthz")
+	ADD(authz, SG_POL_AUTHZ, "traffic", "rbac")
 #undef ADD
 	for (size_t i = first; i < b->cfg->npolicies; i++) {
 		struct sg_policy *p = &b->cfg->policies[i];
@@ -3387,6 +3390,9 @@ static int stamp_agp(struct sg_draft *b, const struct sg_res *r, const struct ag
 		case SG_POL_EXT_AUTHZ:
 			p->u.ext_authz = in->ext_authz;
 			break;
+		case SG_POL_AUTHZ:
+			p->u.authz = in->authz;
+			break;
 		case SG_POL_FRONTEND_NETAUTHZ: /* standalone frontendPolicies only */
 		case SG_POL_FRONTEND_TRACING:
 			break;
@@ -3404,7 +3410,8 @@ static int check_target_fit(struct sg_pctx *c, const struct agp_in *in, const st
 		in->has_fhttp || in->has_ftcp || in->has_ftls || in->has_fproxy || in->access;
 	bool traffic = in->has_timeout || in->has_retry || in->req_headers || in->resp_headers ||
 		       in->cors || in->direct || in->host_rewrite || in->ratelimits || in->csrf ||
-		       in->remote_rl;
+		       in->remote_rl || in->jwt || in->basic || in->apikeys || in->ext_authz ||
+		       in->authz;
 	bool backend = in->has_btcp || in->has_bhttp || in->health || in->btls;
 
 	if (frontend && t->kind != SG_TARGET_GATEWAY)
@@ -3506,7 +3513,7 @@ static int build_agp(struct sg_draft *b, struct sg_res *r)
 	    !in.has_retry && !in.has_btcp && !in.has_bhttp && !in.health && !in.btls &&
 	    !in.req_headers && !in.resp_headers && !in.cors && !in.direct && !in.host_rewrite &&
 	    !in.ratelimits && !in.csrf && !in.jwt && !in.basic && !in.apikeys && !in.ext_authz &&
-	    !in.access && !in.remote_rl)
+	    !in.authz && !in.access && !in.remote_rl)
 		return sg_expected(c, r->spec, "spec",
 				   "at least one of frontend, traffic, backend settings");
 	for (size_t i = 0; i < in.targets->n; i++)

@@ -176,6 +176,8 @@ static void resolve_filters(const struct sg_cfg *cfg, const struct sg_listener *
 		r->eff_filters.apikeys = p->u.apikeys;
 	if (!r->filters.ext_authz && (p = sg_policy_for_route(cfg, SG_POL_EXT_AUTHZ, l, r)))
 		r->eff_filters.ext_authz = p->u.ext_authz;
+	if (!r->filters.authz && (p = sg_policy_for_route(cfg, SG_POL_AUTHZ, l, r)))
+		r->eff_filters.authz = p->u.authz;
 }
 
 /* A route's basicAuth joins the tree's list, once, for user/ to parse. */

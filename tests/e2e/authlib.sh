@@ -58,3 +58,16 @@ jwks_server() {
 	done
 	JP=$(cat "$WORK/$1.port")
 }
+
+# agp_refuses WHAT SECTION FLOW-MAP WANT [DOC]: `check` of an
+# AgentgatewayPolicy on HTTPRoute r with traffic.SECTION: FLOW-MAP (and
+# the YAML document DOC after it) fails, its output naming WANT.
+agp_refuses() {
+	{
+		printf 'apiVersion: agentgateway.dev/v1alpha1\nkind: AgentgatewayPolicy\nmetadata: {name: p, namespace: default}\nspec:\n  targetRefs: [{group: gateway.networking.k8s.io, kind: HTTPRoute, name: r}]\n  traffic:\n    %s: %s\n' \
+			"$2" "$3"
+		[ -z "${5:-}" ] || printf -- '---\n%s\n' "$5"
+	} >"$WORK/agp.yaml"
+	out=$("$SG_BIN" check -c "$WORK/agp.yaml" 2>&1)
+	check "check refuses $1" "$? $(grep -cF -- "$4" <<<"$out")" "1 1"
+}

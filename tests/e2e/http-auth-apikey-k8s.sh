@@ -8,6 +8,7 @@
 # prints the policy as a traffic policy; `check` refuses secretSelector by
 # name and a Secret entry that is neither a key nor one JSON object.
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/authlib.sh"
 
 start_backend v1
 V1=$BACKEND_PORT
@@ -81,16 +82,14 @@ got=$(curl -s http://127.0.0.1:15000/config_dump |
 check "config_dump: a route-phase traffic policy, mode strict" "$got" '["route","strict"]'
 stop_gateway
 
-# agp_refuses WHAT YAML WANT: `check` of a policy with that
-# apiKeyAuthentication (and the Secret after it) fails naming WANT.
-agp_refuses() {
-	printf 'apiVersion: agentgateway.dev/v1alpha1\nkind: AgentgatewayPolicy\nmetadata: {name: p, namespace: default}\nspec:\n  targetRefs: [{group: gateway.networking.k8s.io, kind: HTTPRoute, name: r}]\n  traffic:\n    apiKeyAuthentication: %s\n---\napiVersion: v1\nkind: Secret\nmetadata: {name: s, namespace: default}\nstringData:\n  c1: "{\\"key\\": 1, \\"nokey\\": 2}"\n' \
-		"$2" >"$WORK/agp.yaml"
-	out=$("$SG_BIN" check -c "$WORK/agp.yaml" 2>&1)
-	check "check refuses $1" "$? $(echo "$out" | grep -c "$3")" "1 1"
-}
-agp_refuses "secretSelector" "{secretSelector: {matchLabels: {a: b}}, secretRef: {name: s}}" \
-	"spec.traffic.apiKeyAuthentication.secretSelector: not supported by splicegate"
-agp_refuses "a Secret entry with an unknown field" "{secretRef: {name: s}}" \
-	"Secret default/s: c1"
+SECRET='apiVersion: v1
+kind: Secret
+metadata: {name: s, namespace: default}
+stringData:
+  c1: "{\"key\": 1, \"nokey\": 2}"'
+agp_refuses "secretSelector" apiKeyAuthentication \
+	"{secretSelector: {matchLabels: {a: b}}, secretRef: {name: s}}" \
+	"spec.traffic.apiKeyAuthentication.secretSelector: not supported by splicegate" "$SECRET"
+agp_refuses "a Secret entry with an unknown field" apiKeyAuthentication "{secretRef: {name: s}}" \
+	"Secret default/s: c1" "$SECRET"
 finish

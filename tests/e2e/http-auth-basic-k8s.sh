@@ -8,6 +8,7 @@
 # credentials pass. config_dump prints them as traffic policies, the
 # htpasswd redacted; `check` refuses location and both sources at once.
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/authlib.sh"
 
 ANN=$(openssl passwd -apr1 secret)
 BOB=$(openssl passwd -apr1 hunter2)
@@ -102,16 +103,8 @@ json_equal "config_dump: a traffic policy, the htpasswd redacted" "$got" '[
      "authorizationLocation": {"header": {"name": "authorization", "prefix": "Basic "}}}}}}]'
 stop_gateway
 
-# agp_refuses WHAT BASIC-YAML WANT: `check` of a policy with that
-# basicAuthentication fails naming WANT.
-agp_refuses() {
-	printf 'apiVersion: agentgateway.dev/v1alpha1\nkind: AgentgatewayPolicy\nmetadata: {name: p, namespace: default}\nspec:\n  targetRefs: [{group: gateway.networking.k8s.io, kind: HTTPRoute, name: r}]\n  traffic:\n    basicAuthentication: %s\n' \
-		"$2" >"$WORK/agp.yaml"
-	out=$("$SG_BIN" check -c "$WORK/agp.yaml" 2>&1)
-	check "check refuses $1" "$? $(echo "$out" | head -1)" "1 $WORK/agp.yaml:$3"
-}
-agp_refuses "location" "{users: ['a:{SHA}x'], location: {header: {name: x}}}" \
+agp_refuses "location" basicAuthentication "{users: ['a:{SHA}x'], location: {header: {name: x}}}" \
 	"7:58: spec.traffic.basicAuthentication.location: not supported by splicegate"
-agp_refuses "users beside secretRef" "{users: ['a:{SHA}x'], secretRef: {name: s}}" \
+agp_refuses "users beside secretRef" basicAuthentication "{users: ['a:{SHA}x'], secretRef: {name: s}}" \
 	"7:26: spec.traffic.basicAuthentication: give exactly one of users and secretRef"
 finish

@@ -96,20 +96,12 @@ json_equal "config_dump: both as agentgateway's traffic policies" "$got" '[
      "location": {"header": {"name": "authorization", "prefix": "Bearer "}}}}}}]'
 stop_gateway
 
-# agp_refuses WHAT JWT-YAML WANT: `check` of a policy with that
-# jwtAuthentication fails naming WANT.
-agp_refuses() {
-	printf 'apiVersion: agentgateway.dev/v1alpha1\nkind: AgentgatewayPolicy\nmetadata: {name: p, namespace: default}\nspec:\n  targetRefs: [{group: gateway.networking.k8s.io, kind: HTTPRoute, name: r}]\n  traffic:\n    jwtAuthentication: %s\n' \
-		"$2" >"$WORK/agp.yaml"
-	out=$("$SG_BIN" check -c "$WORK/agp.yaml" 2>&1)
-	check "check refuses $1" "$? $(echo "$out" | head -1)" "1 $WORK/agp.yaml:$3"
-}
-agp_refuses "a backendRef JWKS" \
+agp_refuses "a backendRef JWKS" jwtAuthentication \
 	"{providers: [{issuer: i, jwks: {remote: {backendRef: {name: idp, port: 80}, jwksPath: /k}}}]}" \
 	"7:77: spec.traffic.jwtAuthentication.providers[0].jwks.remote.backendRef: not supported (a JWKS is fetched from a url, not a backendRef)"
-agp_refuses "mcp" "{mcp: {}, providers: [{issuer: i, jwks: {inline: '{\"keys\": []}'}}]}" \
+agp_refuses "mcp" jwtAuthentication "{mcp: {}, providers: [{issuer: i, jwks: {inline: '{\"keys\": []}'}}]}" \
 	"7:30: spec.traffic.jwtAuthentication.mcp: not supported (no MCP OAuth metadata endpoints)"
-agp_refuses "a cacheDuration under 5m" \
+agp_refuses "a cacheDuration under 5m" jwtAuthentication \
 	"{providers: [{issuer: i, jwks: {remote: {url: http://x/k, cacheDuration: 1m}}}]}" \
 	"7:97: spec.traffic.jwtAuthentication.providers[0].jwks.remote.cacheDuration: expected a duration of at least 5m, got \"1m\""
 finish

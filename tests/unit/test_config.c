@@ -1261,6 +1261,48 @@ static void test_config_reports_many_unknown_keys(void **state)
 	free(text);
 }
 
+/* AgentgatewayPolicy traffic.authorization: each matchExpression a rule of
+ * the action's kind on the routes it targets (Allow by default); a bad
+ * action and an empty list are refused where they stand. */
+#define AUTHZ_ROUTE                                                                                \
+	K8S_BASE ROUTE_HEAD "  parentRefs: [{name: gw}]\n"			    /* 20 */       \
+			    "  rules: [{backendRefs: [{name: svc, port: 8000}]}]\n" /* 21 */       \
+			    "---\n" POLICY_HEAD					    /* 22-26 */    \
+			    "  targetRefs: [{group: gateway.networking.k8s.io, kind: HTTPRoute, "  \
+			    "name: r}]\n"	   /* 27 */                                        \
+			    "  traffic:\n"	   /* 28 */                                        \
+			    "    authorization:\n" /* 29 */
+static void test_config_k8s_authorization_policy(void **state)
+{
+	static const char deny[] = AUTHZ_ROUTE "      action: Deny\n"
+					       "      policy:\n"
+					       "        matchExpressions:\n"
+					       "        - 'request.path == \"/a\"'\n"
+					       "        - 'request.method == \"PUT\"'\n";
+	static const char allow[] = AUTHZ_ROUTE "      policy: {matchExpressions: ['true']}\n";
+	static const struct err_case cases[] = {
+		{ "an unknown action",
+		  AUTHZ_ROUTE "      action: Maybe\n      policy: {matchExpressions: ['true']}\n",
+		  "t.yaml:30:15: spec.traffic.authorization.action: expected Allow, Deny or "
+		  "Require, got \"Maybe\"" },
+		{ "no expressions", AUTHZ_ROUTE "      policy: {matchExpressions: []}\n",
+		  "t.yaml:30:34: spec.traffic.authorization.policy.matchExpressions: expected 1 to "
+		  "256 CEL expressions, got an empty list" },
+	};
+	struct loaded *l = *state;
+	const struct sg_authz *a;
+
+	a = load_ok(l, deny, 0)->binds[0].listeners[0].routes[0].eff_filters.authz;
+	assert_non_null(a);
+	assert_int_equal(a->deny.n, 2);
+	assert_int_equal(a->allow.n + a->require.n, 0);
+	a = load_ok(l, allow, 0)->binds[0].listeners[0].routes[0].eff_filters.authz;
+	assert_non_null(a);
+	assert_int_equal(a->allow.n, 1);
+	assert_int_equal(a->deny.n + a->require.n, 0);
+	expect_errors(*state, cases, ARRAY_LEN(cases));
+}
+
 /* A 3 KB HTTPRoute whose rules, matches and headers are aliases made a
  * config of 1,000,000 header matches (+323 MB in the running gateway). */
 static void test_config_rejects_alias_bomb_route(void **state)
@@ -3141,6 +3183,7 @@ int main(void)
 		T(test_config_loads_files_and_directories),
 		T(test_config_reads_regular_files_only),
 		T(test_config_reports_many_unknown_keys),
+		T(test_config_k8s_authorization_policy),
 		T(test_config_rejects_alias_bomb_route),
 		T(test_config_indexes_many_resources),
 		T(test_config_access_log_policy),
