@@ -113,6 +113,8 @@ set logscale y 2
 $(cat "$WORK/yaxis")
 set grid ytics
 set key outside right top title "engine"
+set ylabel "splicegate ÷ reference (log scale)"
+set xlabel "workload and metric" offset 0,-2
 set xtics rotate by -40 left nomirror
 set arrow from graph 0, first 1 to graph 1, first 1 nohead lw 2 lc rgb "#444444" front
 engines = "$engines"
