@@ -6,8 +6,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -466,11 +464,6 @@ ssize_t sg_pump_recv(struct sg_pump *p, void *buf, size_t len)
 
 /* ---- batched reads (SG_RELAY_LOWAT) ------------------------------------- */
 
-/* A pump's sockets once its body is bulk or its reader slow (cap_window). */
-#define RELAY_SLOW_RCVBUF (256 * 1024)
-#define RELAY_SLOW_NOTSENT (256 * 1024)
-#define RELAY_SLOW_LOWAT (128 * 1024)
-
 static void set_lowat(struct sg_pump *p, int lowat)
 {
 	if (setsockopt(p->src, SOL_SOCKET, SO_RCVLOWAT, &lowat, sizeof(lowat)) == 0)
@@ -489,8 +482,7 @@ static void batch_wait(struct sg_pump *p)
 
 	if (!p->batch || !p->bulk || p->src_tls || p->budget == UINT64_MAX)
 		return;
-	want = p->capped ? RELAY_SLOW_LOWAT : SG_RELAY_LOWAT;
-	want = p->budget >= (uint64_t)want ? want : 1;
+	want = p->budget >= SG_RELAY_LOWAT ? SG_RELAY_LOWAT : 1;
 	if (want != (p->lowat ? p->lowat : 1))
 		set_lowat(p, want);
 }
@@ -549,42 +541,6 @@ static enum sg_pump_status fail(int *err_side, int side)
 	return SG_PUMP_ERROR;
 }
 
-/* The kernel's buffers on a relay's way. Left alone, autotuning grows
- * them while a body flows fast, towards tcp_rmem's maximum on src and
- * tcp_wmem's on dst (7 MB and 4 MB were measured), and a reader that then
- * stops reading pins all of it for as long as the body idle timeout lets
- * it wait. So once a body proves bulk (a read of SG_RELAY_BUF_SIZE), dst
- * keeps at most RELAY_SLOW_NOTSENT bytes not yet sent (TCP_NOTSENT_LOWAT;
- * bytes in flight are not limited, so a distant reader that reads keeps
- * its bandwidth); and once dst is slower than src (a write would block
- * with bytes staged), src's receive buffer is fixed at RELAY_SLOW_RCVBUF
- * (the kernel doubles it for its overhead), so that the window its
- * writer may fill stays that small, and batched reads of src wait for
- * RELAY_SLOW_LOWAT from then on, which such a buffer holds. src's is left
- * until then: batched reads want SG_RELAY_LOWAT queued, more than the
- * capped buffer takes. Each once per pump; a socket that refuses (not
- * TCP) keeps its buffers. */
-static void cap_unsent(struct sg_pump *p)
-{
-	int notsent = RELAY_SLOW_NOTSENT;
-
-	if (p->unsent_capped)
-		return;
-	p->unsent_capped = true;
-	(void)setsockopt(p->dst, IPPROTO_TCP, TCP_NOTSENT_LOWAT, &notsent, sizeof(notsent));
-}
-
-static void cap_window(struct sg_pump *p)
-{
-	int rcvbuf = RELAY_SLOW_RCVBUF;
-
-	cap_unsent(p);
-	if (p->capped)
-		return;
-	p->capped = true;
-	(void)setsockopt(p->src, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
-}
-
 /* Drains what is staged. Returns -1 when it had to stop, with *st set. */
 static int flush_all(struct sg_pump *p, const struct engine_ops *ops, size_t *done,
 		     enum sg_pump_status *st, int *err_side)
@@ -593,13 +549,8 @@ static int flush_all(struct sg_pump *p, const struct engine_ops *ops, size_t *do
 
 	while (p->pending > 0) {
 		n = ops->flush(p);
-		if (n == -1 && errno == EAGAIN) {
-			cap_window(p);
-			*st = SG_PUMP_WANT_WRITE;
-			return -1;
-		}
 		if (n == -1) {
-			*st = fail(err_side, 1);
+			*st = errno == EAGAIN ? SG_PUMP_WANT_WRITE : fail(err_side, 1);
 			return -1;
 		}
 		if (n == 0) {
@@ -694,7 +645,6 @@ enum sg_pump_status sg_pump_run(struct sg_pump *p, size_t max_bytes, int *err_si
 			take(p, (size_t)n);
 		if (n >= SG_RELAY_BUF_SIZE) {
 			p->bulk = true;
-			cap_unsent(p);
 			sg_loop_bulk();
 		}
 	}

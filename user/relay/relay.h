@@ -94,14 +94,12 @@ struct sg_pump {
 	size_t pipe_cap;      /* splice: pipe size in bytes, 0 = no pipe yet */
 	struct sg_splice *ks; /* sockmap: the kernel side */
 	struct sg_ksock *ksrc, *kdst;
-	bool kbudget;	    /* sockmap: the kernel holds the budget */
-	bool kdrained;	    /* sockmap: dst drained since src last resumed */
-	uint64_t kacked;    /* sockmap: ksrc->consumed at the last ack */
-	uint64_t kredir;    /* sockmap: src's redirected count at the budget */
-	bool ksettled;	    /* sockmap: see sg_pump_kernel_carries */
-	size_t extra;	    /* sockmap: bytes read past the budget, after pending */
-	bool unsent_capped; /* bulk or slow: dst's unsent bytes capped (relay.c) */
-	bool capped;	    /* dst was slow once: src's receive buffer capped too */
+	bool kbudget;	 /* sockmap: the kernel holds the budget */
+	bool kdrained;	 /* sockmap: dst drained since src last resumed */
+	uint64_t kacked; /* sockmap: ksrc->consumed at the last ack */
+	uint64_t kredir; /* sockmap: src's redirected count at the budget */
+	bool ksettled;	 /* sockmap: see sg_pump_kernel_carries */
+	size_t extra;	 /* sockmap: bytes read past the budget, after pending */
 };
 
 enum sg_pump_status {
