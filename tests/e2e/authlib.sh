@@ -71,3 +71,25 @@ agp_refuses() {
 	out=$("$SG_BIN" check -c "$WORK/agp.yaml" 2>&1)
 	check "check refuses $1" "$? $(grep -cF -- "$4" <<<"$out")" "1 1"
 }
+
+# k8s_routes_start PORT ROUTE...: the agentgateway-proxy Gateway, Service
+# v1 on 127.0.0.1:PORT and an HTTPRoute e2e/ROUTE on path prefix /ROUTE to
+# it for each ROUTE, served by a gateway (`finish` when it does not
+# start); u is its base URL.
+k8s_routes_start() {
+	local port=$1 r
+	shift
+	{
+		gateway_yaml
+		service_yaml v1 "$port"
+		for r in "$@"; do
+			echo ---
+			httproute_yaml "$r" "/$r" v1 "$port"
+		done
+	} >"$WORK/k8s.yaml"
+	if ! start_engine auto -c "$WORK/k8s.yaml"; then
+		fail "gateway did not start"
+		finish
+	fi
+	u=http://127.0.0.1:8080
+}

@@ -12,19 +12,7 @@
 
 start_backend v1
 V1=$BACKEND_PORT
-{
-	gateway_yaml
-	service_yaml v1 "$V1"
-	echo ---
-	httproute_yaml api /api v1 "$V1"
-	echo ---
-	httproute_yaml opt /opt v1 "$V1"
-} >"$WORK/k8s.yaml"
-if ! start_engine auto -c "$WORK/k8s.yaml"; then
-	fail "gateway did not start"
-	finish
-fi
-u=http://127.0.0.1:8080
+k8s_routes_start "$V1" api opt
 
 out=$(cat <<'YAML' | "$SG_BIN" apply -f- 2>&1
 apiVersion: agentgateway.dev/v1alpha1

@@ -14,21 +14,7 @@ ANN=$(openssl passwd -apr1 secret)
 BOB=$(openssl passwd -apr1 hunter2)
 start_backend v1
 V1=$BACKEND_PORT
-{
-	gateway_yaml
-	service_yaml v1 "$V1"
-	echo ---
-	httproute_yaml api /api v1 "$V1"
-	echo ---
-	httproute_yaml sec /sec v1 "$V1"
-	echo ---
-	httproute_yaml opt /opt v1 "$V1"
-} >"$WORK/k8s.yaml"
-if ! start_engine auto -c "$WORK/k8s.yaml"; then
-	fail "gateway did not start"
-	finish
-fi
-u=http://127.0.0.1:8080
+k8s_routes_start "$V1" api sec opt
 hcall "$u/api/x"
 check "before the policy the route is open" "$H_CODE" 200
 

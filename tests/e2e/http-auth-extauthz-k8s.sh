@@ -8,6 +8,7 @@
 # (FailOpen). config_dump prints the policy; `check` refuses a backendRef
 # and forwardBody by name.
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/authlib.sh"
 
 start_backend v1
 V1=$BACKEND_PORT
@@ -25,19 +26,7 @@ done
 GP=$(cat "$WORK/grpc.port")
 HP=$(cat "$WORK/http.port")
 DEAD=$(free_port)
-{
-	gateway_yaml
-	service_yaml v1 "$V1"
-	for r in g h dead open; do
-		echo ---
-		httproute_yaml "$r" "/$r" v1 "$V1"
-	done
-} >"$WORK/k8s.yaml"
-if ! start_engine auto -c "$WORK/k8s.yaml"; then
-	fail "gateway did not start"
-	finish
-fi
-u=http://127.0.0.1:8080
+k8s_routes_start "$V1" g h dead open
 policy() { # NAME ROUTE EXTAUTH-FLOW-MAP
 	printf -- '---\napiVersion: agentgateway.dev/v1alpha1\nkind: AgentgatewayPolicy\nmetadata: {name: %s, namespace: e2e}\nspec:\n  targetRefs: [{group: gateway.networking.k8s.io, kind: HTTPRoute, name: %s}]\n  traffic:\n    extAuth: %s\n' \
 		"$1" "$2" "$3"

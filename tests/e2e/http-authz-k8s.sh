@@ -12,19 +12,7 @@
 
 start_backend v1
 V1=$BACKEND_PORT
-{
-	gateway_yaml
-	service_yaml v1 "$V1"
-	for r in open allow deny req; do
-		echo ---
-		httproute_yaml "$r" "/$r" v1 "$V1"
-	done
-} >"$WORK/k8s.yaml"
-if ! start_engine auto -c "$WORK/k8s.yaml"; then
-	fail "gateway did not start"
-	finish
-fi
-u=http://127.0.0.1:8080
+k8s_routes_start "$V1" open allow deny req
 hcall "$u/allow/x"
 check "before the policy the route is open" "$H_CODE" 200
 
