@@ -181,8 +181,8 @@ static int target(struct sg_pctx *c, struct sg_mcp_backend *m, const struct sg_n
 	if (!name_ok(t->name))
 		return sg_expected(c, sg_map_get(n, "name"), sg_path_key(c, path, "name"),
 				   "a name of letters, digits, \"-\" and \"_\"");
-	for (size_t i = 0; i + 1 < m->n; i++)
-		if (!strcmp(m->targets[i].name, t->name)) {
+	for (size_t i = 0; i + 1 < m->n; i++) /* one that failed to parse has no name */
+		if (m->targets[i].name && !strcmp(m->targets[i].name, t->name)) {
 			sg_diag_err(c->d, sg_map_get(n, "name"),
 				    "%s.name: \"%s\" names another target of this backend", path,
 				    t->name);

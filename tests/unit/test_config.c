@@ -2398,6 +2398,11 @@ static void test_config_rejects_bad_resources(void **state)
 		{ "MCP target name", "mcp:\n  targets: [{name: a b, stdio: {cmd: x}}]\n",
 		  "t.yaml:2:20: mcp.targets[0].name: expected a name of letters, digits, \"-\" and "
 		  "\"_\", got \"a b\"" },
+		/* fuzz_config found it: the second target's name was compared
+		 * with the first's, which had none */
+		{ "MCP target that is not a map, then another",
+		  "mcp:\n  targets: [nam, {name: e, stdio: {cmd: x}}]\n",
+		  "t.yaml:2:13: mcp.targets[0]: expected a map, got \"nam\"" },
 		{ "MCP two targets of one name",
 		  "mcp:\n  targets: [{name: a, stdio: {cmd: x}}, {name: a, stdio: {cmd: y}}]\n",
 		  "t.yaml:2:48: mcp.targets[1].name: \"a\" names another target of this backend" },
