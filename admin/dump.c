@@ -13,6 +13,7 @@
 #include "admin/mcpdump.h"
 #include "policy/status.h"
 #include "user/auth/jwt.h"
+#include "user/auth/oidc.h"
 #include "user/base/json.h"
 
 static struct sg_json *dur(sg_dur d)
@@ -683,6 +684,82 @@ static struct sg_json *basic_auth(const struct sg_basic_auth *b)
 	return o;
 }
 
+/* backendAuth as agentgateway prints it: the kind, then the further
+ * credentials, the secrets redacted, a location only where one was given. */
+static struct sg_json *backend_auth(const struct sg_backend_auth *b)
+{
+	struct sg_json *o = sg_json_object(), *k = NULL, *cs;
+
+	if (b->kind == SG_BACKEND_AUTH_PASSTHROUGH)
+		k = sg_json_add_object(o, "passthrough");
+	if (b->kind == SG_BACKEND_AUTH_KEY) {
+		k = sg_json_add_object(o, "key");
+		sg_json_add_str(k, "value", "<redacted>");
+	}
+	if (k && b->main.explicit_location)
+		sg_json_add(k, "location", location(&b->main.location));
+	if (!b->ncreds)
+		return o;
+	cs = sg_json_add_array(o, "credentials");
+	for (size_t i = 0; i < b->ncreds; i++) {
+		struct sg_json *c = sg_json_object();
+
+		sg_json_add(c, "location", location(&b->creds[i].location));
+		sg_json_add_str(c, "key", "<redacted>");
+		sg_json_push(cs, c);
+	}
+	return o;
+}
+
+/* oidc as agentgateway prints its compiled policy: the client secret
+ * redacted, the endpoints as discovered (null before: `check`). */
+static struct sg_json *oidc(const struct sg_oidc *o)
+{
+	const struct sg_oidc_ready *rd = o->rt ? o->rt->p : NULL;
+	struct sg_json *j = sg_json_object(), *p, *c, *s, *sc;
+	const char *scope = o->scope;
+
+	sg_json_add_str(j, "policyId", o->policy_id ? o->policy_id : "");
+	p = sg_json_add_object(j, "provider");
+	sg_json_add_str(p, "issuer", o->issuer);
+	if (rd && rd->authorization_endpoint) {
+		sg_json_add_str(p, "authorizationEndpoint", rd->authorization_endpoint);
+		sg_json_add_str(p, "tokenEndpoint", rd->token_endpoint);
+	} else {
+		sg_json_add_null(p, "authorizationEndpoint");
+		sg_json_add_null(p, "tokenEndpoint");
+	}
+	sg_json_add(p, "idTokenValidator", jwt_auth(&o->validator));
+	c = sg_json_add_object(j, "client");
+	sg_json_add_str(c, "clientId", o->client_id);
+	sg_json_add_str(c, "clientSecret", "<redacted>");
+	sg_json_add_str(c, "tokenEndpointAuth",
+			(rd ? rd->post : o->client_auth == SG_OIDC_SECRET_POST)
+				? "clientSecretPost"
+				: "clientSecretBasic");
+	sg_json_add_str(j, "redirectUri", o->redirect_uri);
+	s = sg_json_add_object(j, "session");
+	if (rd) {
+		sg_json_add_str(s, "cookieName", rd->session_cookie);
+		sg_json_add_str(s, "transactionCookiePrefix", rd->txn_prefix);
+	}
+	sg_json_add_str(s, "sameSite", "lax");
+	sg_json_add_str(s, "secure", "auto");
+	sg_json_add_str(s, "ttl", "1h");
+	sg_json_add_str(s, "transactionTtl", "5m");
+	sg_json_add_str(s, "encoder", "aes");
+	sc = sg_json_add_array(j, "scopes");
+	while (scope && *scope) {
+		size_t n = strcspn(scope, " ");
+		char one[256];
+
+		snprintf(one, sizeof(one), "%.*s", (int)n, scope);
+		sg_json_push(sc, sg_json_string(one));
+		scope += n + (scope[n] == ' ');
+	}
+	return j;
+}
+
 /* remoteRateLimit as agentgateway's standalone config writes it: the
  * descriptors' values as the expressions' text. */
 static struct sg_json *remote_rl(const struct sg_remote_rl *l)
@@ -818,6 +895,9 @@ static void push_filters(struct sg_json *inl, const struct sg_filters *f)
 		case SG_FILTER_BASIC:
 			sg_json_add(p, "basicAuth", basic_auth(f->basic));
 			break;
+		case SG_FILTER_OIDC:
+			sg_json_add(p, "oidc", oidc(f->oidc));
+			break;
 		case SG_FILTER_API_KEY:
 			sg_json_add(p, "apiKey", api_keys(f->apikeys));
 			break;
@@ -832,6 +912,9 @@ static void push_filters(struct sg_json *inl, const struct sg_filters *f)
 			break;
 		case SG_FILTER_DELAY:
 			sg_json_add(p, "delay", delay(f->delay));
+			break;
+		case SG_FILTER_BACKEND_AUTH:
+			sg_json_add(p, "backendAuth", backend_auth(f->backend_auth));
 			break;
 		case SG_FILTER_KINDS:
 			break;
@@ -895,6 +978,8 @@ static struct sg_json *policy_body(const struct sg_policy *p, const struct sg_gl
 		return variant("backend", "health", health(p->u.health));
 	case SG_POL_BACKEND_TLS:
 		return variant("backend", "backendTLS", backend_tls(p->u.btls));
+	case SG_POL_BACKEND_AUTH:
+		return variant("backend", "backendAuth", backend_auth(p->u.backend_auth));
 	case SG_POL_REQUEST_HEADERS:
 		return traffic("requestHeaderModifier", hdrmod(p->u.hdrmod));
 	case SG_POL_RESPONSE_HEADERS:

@@ -109,9 +109,7 @@ static int f_loc_expression(struct sg_pctx *c, const struct sg_node *n, void *ds
 	return -1;
 }
 
-/* location: exactly one of header {name, prefix}, queryParameter {name},
- * cookie {name} (expression: refused). */
-static int f_location(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
+int sg_f_cred_location(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
 {
 	static const struct sg_field fields[] = {
 		{ "header", f_loc_header, 0 },
@@ -147,9 +145,7 @@ static int f_jwks_url(struct sg_pctx *c, const struct sg_node *n, struct sg_jwt_
 	return 0;
 }
 
-/* jwks: the JWKS text inline, or {file: path} (read now), or {url} (fetched
- * by the gateway). */
-static int f_jwks(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
+int sg_f_jwks(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
 {
 	struct sg_jwt_provider *p = dst;
 	const struct sg_node *file = n->kind == SG_NODE_MAP ? sg_map_get(n, "file") : NULL;
@@ -208,7 +204,7 @@ static int f_validation(struct sg_pctx *c, const struct sg_node *n, void *dst, c
 #define PROVIDER_FIELDS                                                                            \
 	{ "issuer", sg_f_str, offsetof(struct sg_jwt_provider, issuer), true },                    \
 		{ "audiences", sg_f_strs, offsetof(struct sg_jwt_provider, audiences) },           \
-		{ "jwks", f_jwks, 0, true },                                                       \
+		{ "jwks", sg_f_jwks, 0, true },                                                    \
 	{                                                                                          \
 		"jwtValidationOptions", f_validation, 0                                            \
 	}
@@ -248,7 +244,7 @@ static int f_mode_j(struct sg_pctx *c, const struct sg_node *n, void *dst, const
 
 static int f_location_j(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
 {
-	return f_location(c, n, &((struct sg_jwt_auth *)dst)->location, path);
+	return sg_f_cred_location(c, n, &((struct sg_jwt_auth *)dst)->location, path);
 }
 
 /* The single shape: the provider's keys beside mode and location. */
@@ -508,7 +504,7 @@ static int f_mode_k(struct sg_pctx *c, const struct sg_node *n, void *dst, const
 
 static int f_location_k(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
 {
-	return f_location(c, n, &((struct sg_api_keys *)dst)->location, path);
+	return sg_f_cred_location(c, n, &((struct sg_api_keys *)dst)->location, path);
 }
 
 int sg_api_key_text(struct sg_pctx *c, struct sg_api_keys *k, const char *text, size_t len,
@@ -595,7 +591,7 @@ static int f_mode_b(struct sg_pctx *c, const struct sg_node *n, void *dst, const
 
 static int f_location_b(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
 {
-	return f_location(c, n, &((struct sg_basic_auth *)dst)->location, path);
+	return sg_f_cred_location(c, n, &((struct sg_basic_auth *)dst)->location, path);
 }
 
 int sg_f_basic_auth(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
@@ -627,7 +623,6 @@ int sg_f_auth_refused(struct sg_pctx *c, const struct sg_node *n, void *dst, con
 		{ "authorization", "CEL authorization rules are not implemented yet" },
 		{ "networkAuthorization", "its rules are CEL, not implemented yet" },
 		{ "extAuthz", "external authorization is not implemented yet" },
-		{ "oidc", "OIDC login is not implemented yet" },
 	};
 	const char *dot = strrchr(path, '.');
 	const char *key = dot ? dot + 1 : path;

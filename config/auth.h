@@ -20,6 +20,16 @@
  * user/auth/jwt.c before the config goes in force. */
 int sg_f_jwt_auth(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path);
 
+/* A credential's location into *(struct sg_cred_location *)dst: exactly
+ * one of header {name, prefix}, queryParameter {name}, cookie {name} (a
+ * CEL expression is refused by name). */
+int sg_f_cred_location(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path);
+
+/* A provider's jwks into *(struct sg_jwt_provider *)dst: the JWKS text
+ * inline, or {file: path} (read now), or {url} (http or https; fetched by
+ * the gateway). */
+int sg_f_jwks(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path);
+
 /* An AgentgatewayPolicy's traffic.jwtAuthentication into *(const struct
  * sg_jwt_auth **)dst, as the CRD writes it: {mode: Strict (default) |
  * Optional | Permissive, providers: [{issuer, audiences, jwks: {inline:
@@ -46,7 +56,7 @@ int sg_api_key_text(struct sg_pctx *c, struct sg_api_keys *k, const char *text, 
  * htpasswd lines are checked by user/auth/htpasswd.c. */
 int sg_f_basic_auth(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path);
 
-/* A policy splicegate does not implement (authorization, extAuthz, oidc;
+/* A policy splicegate does not implement (networkAuthorization;
  * AgentgatewayPolicy's traffic.jwtAuthentication, ...): an error naming it
  * and why. */
 int sg_f_auth_refused(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path);

@@ -109,7 +109,9 @@ static void free_rts(struct sg_cfg *cfg)
 		free_rt(cfg->apikeys[i]->rt);
 	for (size_t i = 0; i < cfg->nbasics; i++)
 		free_rt(cfg->basics[i]->rt);
-	cfg->njwts = cfg->napikeys = cfg->nbasics = 0;
+	for (size_t i = 0; i < cfg->noidcs; i++)
+		free_rt(cfg->oidcs[i]->rt);
+	cfg->njwts = cfg->napikeys = cfg->nbasics = cfg->noidcs = 0;
 }
 
 void sg_cfg_free(struct sg_cfg *cfg)

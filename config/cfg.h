@@ -255,6 +255,7 @@ enum sg_pol_kind {
 	SG_POL_BACKEND_HTTP,
 	SG_POL_BACKEND_HEALTH,
 	SG_POL_BACKEND_TLS,
+	SG_POL_BACKEND_AUTH, /* backend.auth */
 	/* AgentgatewayPolicy traffic filters (route phase) */
 	SG_POL_REQUEST_HEADERS,
 	SG_POL_RESPONSE_HEADERS,
@@ -307,6 +308,7 @@ struct sg_policy {
 		struct sg_backend_http bhttp;
 		const struct sg_health_policy *health;
 		const struct sg_backend_tls *btls;
+		const struct sg_backend_auth *backend_auth;
 		const struct sg_hdrmod *hdrmod;
 		const struct sg_cors *cors;
 		const struct sg_direct *direct;
@@ -734,6 +736,75 @@ struct sg_basic_auth {
 	const struct sg_node *at;
 };
 
+/* agentgateway's oidc (LocalOidcConfig): a browser's request without a
+ * session is sent to log in at the provider (the authorization-code flow
+ * with PKCE, state and nonce); the provider sends it back to redirectURI,
+ * whose code the gateway exchanges for an ID token; the token, verified,
+ * becomes the session, an encrypted cookie. The provider's endpoints and
+ * keys come from discovery (the issuer's, or `discovery`), or are given
+ * explicitly (authorizationEndpoint, tokenEndpoint and jwks together). */
+enum sg_oidc_client_auth {
+	SG_OIDC_SECRET_BASIC, /* clientSecretBasic */
+	SG_OIDC_SECRET_POST,  /* clientSecretPost */
+};
+
+struct sg_oidc {
+	const char *issuer;
+	/* discovery: an {url} (NULL: the issuer's well-known document) or
+	 * the document itself, inline or a {file}'s (read at load) */
+	const char *discovery_url;
+	const char *discovery;
+	size_t discovery_len;
+	/* The explicit mode's (NULL: discovered): both, with the jwks. */
+	const char *authorization_endpoint, *token_endpoint;
+	bool explicit_auth; /* tokenEndpointAuth given */
+	enum sg_oidc_client_auth client_auth;
+	const char *client_id, *client_secret;
+	const char *redirect_uri;  /* as written */
+	const char *callback_path; /* its path, where the provider sends the browser back */
+	bool https;		   /* its scheme's: the cookies are Secure */
+	const char *scope;	   /* "openid" and the scopes, once each, space-separated */
+	/* Which route's it is ("route/" and the key of the first route that
+	 * has it, set when the config resolves; NULL: no route has it): its
+	 * cookies' names derive from it. */
+	const char *policy_id;
+	/* The ID token's verifier: a jwtAuth of one provider (the issuer,
+	 * audience clientId, the jwks given or discovered), strict. Its
+	 * provider is the explicit jwks's, or, in discovery mode, has none
+	 * until discovery named jwks_uri (nproviders 0 before). */
+	struct sg_jwt_auth validator;
+	struct sg_jwt_provider provider;
+	/* What user/ prepared: the endpoints discovered, the cookie key. */
+	struct sg_cfg_rt *rt;
+	const struct sg_node *at;
+};
+
+/* agentgateway's backendAuth (BackendAuth): credentials the gateway puts
+ * on the request each try's backend gets, at a location (default the
+ * authorization header with prefix "Bearer "): the caller's own verified
+ * JWT (passthrough), a configured key, and further credentials each at
+ * its own location. */
+enum sg_backend_auth_kind {
+	SG_BACKEND_AUTH_NONE,	     /* credentials only */
+	SG_BACKEND_AUTH_PASSTHROUGH, /* the token jwtAuth (or oidc) verified, if any */
+	SG_BACKEND_AUTH_KEY,
+};
+
+struct sg_backend_cred {
+	struct sg_cred_location location;
+	const char *value; /* NULL: passthrough's */
+	bool explicit_location;
+};
+
+struct sg_backend_auth {
+	enum sg_backend_auth_kind kind;
+	bool legacy; /* written {key: VALUE}, agentgateway's older shape */
+	struct sg_backend_cred main;
+	struct sg_backend_cred *creds;
+	size_t ncreds, capcreds;
+	const struct sg_node *at;
+};
+
 /* agentgateway's extAuthz (ExtAuthz): an authorization service at `host`
  * asked about each request, over gRPC (envoy.service.auth.v3.Authorization/
  * Check, h2c) or HTTP/1.1, before the request goes to its backend. */
@@ -800,10 +871,12 @@ enum sg_filter_kind {
 	SG_FILTER_JWT,		     /* jwtAuth, a route policy */
 	SG_FILTER_API_KEY,	     /* apiKey, a route policy */
 	SG_FILTER_BASIC,	     /* basicAuth, a route policy */
+	SG_FILTER_OIDC,		     /* oidc, a route policy */
 	SG_FILTER_EXT_AUTHZ,	     /* extAuthz, a route policy */
 	SG_FILTER_AUTHZ,	     /* authorization, a route policy */
 	SG_FILTER_REMOTE_RATE_LIMIT, /* remoteRateLimit, a route policy */
 	SG_FILTER_DELAY,	     /* delay, a route policy */
+	SG_FILTER_BACKEND_AUTH,	     /* backendAuth, a route or backend policy */
 	SG_FILTER_KINDS,
 };
 
@@ -822,10 +895,13 @@ struct sg_filters {
 	const struct sg_jwt_auth *jwt;	      /* NULL = none */
 	const struct sg_api_keys *apikeys;    /* NULL = none */
 	const struct sg_basic_auth *basic;    /* NULL = none */
+	const struct sg_oidc *oidc;	      /* NULL = none */
 	const struct sg_ext_authz *ext_authz; /* NULL = none */
 	const struct sg_authz *authz;	      /* NULL = none */
 	const struct sg_remote_rl *remote_rl; /* NULL = none */
 	const struct sg_delay *delay;	      /* NULL = none */
+	/* The backend's credentials: a backend's own, else its route's. */
+	const struct sg_backend_auth *backend_auth;
 	/* The order config_dump lists them in `inlinePolicies`, before
 	 * timeout and retry, as agentgateway does: its fixed order in the
 	 * standalone dialect, its HTTPRoute translation order in Kubernetes
@@ -907,6 +983,9 @@ struct sg_backend_ref {
 	/* The inline backendTLS, else a BackendTLSPolicy's or an
 	 * AgentgatewayPolicy's; NULL: plain TCP. HTTP routes only. */
 	const struct sg_backend_tls *eff_tls;
+	/* Its own backendAuth, else an AgentgatewayPolicy's backend.auth on
+	 * its Service; NULL: its route's, if any. */
+	const struct sg_backend_auth *eff_backend_auth;
 	/* backendRef filters / backend policies: header modifiers, redirect,
 	 * mirrors (applied after the route's, for the try this backend
 	 * serves). */
@@ -1158,6 +1237,11 @@ struct sg_cfg {
 	/* Every basicAuth of the tree, as jwts (user/auth/htpasswd.c). */
 	const struct sg_basic_auth **basics;
 	size_t nbasics, capbasics;
+	/* Every oidc of the tree, as parsed (config/oidcconf.c lists them, its
+	 * routes name them: config/resolve.c); user/core/oidcflow.c prepares them
+	 * (their ID token verifiers are in jwts). */
+	struct sg_oidc **oidcs;
+	size_t noidcs, capoidcs;
 };
 
 /* Release cfg and everything it holds (NULL is fine). */

@@ -611,6 +611,8 @@ void sg_filters_standalone_order(struct sg_filters *f)
 		sg_filters_list(f, SG_FILTER_JWT);
 	if (f->basic)
 		sg_filters_list(f, SG_FILTER_BASIC);
+	if (f->oidc)
+		sg_filters_list(f, SG_FILTER_OIDC);
 	if (f->apikeys)
 		sg_filters_list(f, SG_FILTER_API_KEY);
 	if (f->ext_authz)
@@ -621,4 +623,6 @@ void sg_filters_standalone_order(struct sg_filters *f)
 		sg_filters_list(f, SG_FILTER_AUTHZ);
 	if (f->delay)
 		sg_filters_list(f, SG_FILTER_DELAY);
+	if (f->backend_auth)
+		sg_filters_list(f, SG_FILTER_BACKEND_AUTH);
 }

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "config/accesslog.h"
 #include "config/auth.h"
@@ -2309,7 +2310,8 @@ struct secret_ref_in {
 };
 
 static int agp_secret_text(struct sg_draft *b, const struct sg_res *r, const struct sg_node *n,
-			   const char *path, const char *dflt, const char **out, size_t *len)
+			   const char *path, const char *dflt, const char *effect, const char **out,
+			   size_t *len)
 {
 	static const struct sg_field fields[] = {
 		{ "name", sg_f_str, offsetof(struct secret_ref_in, name), true },
@@ -2324,11 +2326,10 @@ static int agp_secret_text(struct sg_draft *b, const struct sg_res *r, const str
 		return -1;
 	s = res_find(b, "Secret", r->ns, in.name);
 	if (!s || !(*out = secret_key(b, s, in.key, len))) {
-		sg_diag_warn(c->d, n,
-			     "%s: Secret %s/%s %s; policy %s/%s lets nobody in until it is", path,
+		sg_diag_warn(c->d, n, "%s: Secret %s/%s %s; policy %s/%s %s until it is", path,
 			     r->ns, in.name,
 			     s ? sg_arena_printf(c->a, "has no key %s", in.key) : "not found",
-			     r->ns, r->name);
+			     r->ns, r->name, effect);
 		*out = "";
 		*len = 0;
 	}
@@ -2390,7 +2391,8 @@ static const struct sg_basic_auth *agp_basic_auth(struct sg_draft *b, const stru
 	a->location = (struct sg_cred_location){ SG_CRED_HEADER, "authorization", "Basic " };
 	if (in.secret)
 		return agp_secret_text(b, r, in.secret, sg_path_key(c, path, "secretRef"),
-				       ".htaccess", &a->htpasswd, &a->htpasswd_len) == -1
+				       ".htaccess", "lets nobody in", &a->htpasswd,
+				       &a->htpasswd_len) == -1
 			       ? NULL
 			       : a;
 	for (size_t i = 0; i < in.users.n; i++)
@@ -2488,6 +2490,131 @@ static const struct sg_api_keys *agp_api_keys(struct sg_draft *b, const struct s
 			}
 		}
 	return k;
+}
+
+/* A Secret's credential for backend.auth: secretRef {name, key} (key
+ * default Authorization, whose value may carry a "Bearer " prefix: it is
+ * taken off, as agentgateway's controller does, for that key only). NULL
+ * after an error; "" with a warning when the Secret or key is missing. */
+static const char *agp_auth_secret(struct sg_draft *b, const struct sg_res *r,
+				   const struct sg_node *n, const char *path)
+{
+	const struct sg_node *key = n->kind == SG_NODE_MAP ? sg_map_get(n, "key") : NULL;
+	const char *text;
+	size_t len;
+
+	if (agp_secret_text(b, r, n, path, "Authorization", "sends an empty credential", &text,
+			    &len) == -1)
+		return NULL;
+	if (!key && len >= 7 && !strncasecmp(text, "Bearer ", 7)) {
+		text += 7;
+		len -= 7;
+	}
+	while (len && (text[len - 1] == '\n' || text[len - 1] == '\r' || text[len - 1] == ' '))
+		len--;
+	return sg_arena_strndup(b->c.a, text, len);
+}
+
+struct agp_bauth_in {
+	const char *key;
+	const struct sg_node *secret, *passthrough, *location, *credentials;
+};
+
+struct agp_cred_in {
+	const struct sg_node *location, *secret;
+};
+
+static int f_agp_auth_refused(struct sg_pctx *c, const struct sg_node *n, void *dst,
+			      const char *path)
+{
+	const char *dot = strrchr(path, '.');
+	const char *key = dot ? dot + 1 : path;
+	bool cloud = !strcmp(key, "aws") || !strcmp(key, "azure") || !strcmp(key, "gcp");
+
+	sg_diag_err(c->d, n, "%s: not supported (%s)", path,
+		    cloud ? "a cloud-provider key" : "backend credentials from a token service");
+	return -1;
+}
+
+/* AgentgatewayPolicy spec.backend.auth: one of key (inline), secretRef or
+ * passthrough {}, at `location` (default Authorization: Bearer), and/or
+ * credentials [{location, secretRef}]; the cloud providers and token
+ * services are refused by name. */
+static const struct sg_backend_auth *agp_backend_auth(struct sg_draft *b, const struct sg_res *r,
+						      const struct sg_node *n, const char *path)
+{
+	static const struct sg_field fields[] = {
+		{ "key", sg_f_str, offsetof(struct agp_bauth_in, key) },
+		{ "secretRef", f_node, offsetof(struct agp_bauth_in, secret) },
+		{ "passthrough", f_node, offsetof(struct agp_bauth_in, passthrough) },
+		{ "location", f_node, offsetof(struct agp_bauth_in, location) },
+		{ "credentials", f_node, offsetof(struct agp_bauth_in, credentials) },
+		{ "aws", f_agp_auth_refused, 0 },
+		{ "azure", f_agp_auth_refused, 0 },
+		{ "gcp", f_agp_auth_refused, 0 },
+		{ "oauthTokenExchange", f_agp_auth_refused, 0 },
+		{ "crossAppAccess", f_agp_auth_refused, 0 },
+		{ "jwtSign", f_agp_auth_refused, 0 },
+		{ 0 },
+	};
+	static const struct sg_field cred_fields[] = {
+		{ "location", f_node, offsetof(struct agp_cred_in, location), true },
+		{ "secretRef", f_node, offsetof(struct agp_cred_in, secret), true },
+		{ 0 },
+	};
+	struct sg_pctx *c = &b->c;
+	struct agp_bauth_in in = { 0 };
+	struct sg_backend_auth *a;
+
+	if (sg_need_map(c, n, path) == -1 || sg_parse_fields(c, n, fields, &in, path) == -1)
+		return NULL;
+	if (!!in.key + !!in.secret + !!in.passthrough > 1) {
+		sg_diag_err(c->d, n, "%s: one of key, secretRef or passthrough, not more", path);
+		return NULL;
+	}
+	if (!(a = sg_arena_alloc(c->a, sizeof(*a))))
+		return NULL;
+	a->at = n;
+	a->main.location = (struct sg_cred_location){ SG_CRED_HEADER, "authorization", "Bearer " };
+	if (in.location) {
+		a->main.explicit_location = true;
+		if (sg_f_cred_location(c, in.location, &a->main.location,
+				       sg_path_key(c, path, "location")) == -1)
+			return NULL;
+	}
+	if (in.key) {
+		a->kind = SG_BACKEND_AUTH_KEY;
+		a->main.value = in.key;
+	} else if (in.secret) {
+		a->kind = SG_BACKEND_AUTH_KEY;
+		if (!(a->main.value =
+			      agp_auth_secret(b, r, in.secret, sg_path_key(c, path, "secretRef"))))
+			return NULL;
+	} else if (in.passthrough) {
+		a->kind = SG_BACKEND_AUTH_PASSTHROUGH;
+	}
+	if (in.credentials && sg_need_seq(c, in.credentials, sg_path_key(c, path, "credentials")))
+		return NULL;
+	for (size_t i = 0; in.credentials && i < in.credentials->n; i++) {
+		const char *ipath = sg_path_idx(c, sg_path_key(c, path, "credentials"), i);
+		struct agp_cred_in ci = { 0 };
+		struct sg_backend_cred *cr;
+
+		if (sg_parse_fields(c, in.credentials->items[i], cred_fields, &ci, ipath) == -1 ||
+		    !(cr = sg_arena_push(c->a, &a->creds, &a->ncreds, &a->capcreds, sizeof(*cr))))
+			return NULL;
+		cr->explicit_location = true;
+		if (sg_f_cred_location(c, ci.location, &cr->location,
+				       sg_path_key(c, ipath, "location")) == -1 ||
+		    !(cr->value =
+			      agp_auth_secret(b, r, ci.secret, sg_path_key(c, ipath, "secretRef"))))
+			return NULL;
+	}
+	if (a->kind == SG_BACKEND_AUTH_NONE && !a->ncreds) {
+		sg_expected(c, n, path, "key, secretRef, passthrough or credentials");
+		return NULL;
+	}
+	return a;
 }
 
 /* AgentgatewayPolicy spec.backend.tls: caCertificateRefs (ConfigMap or
@@ -2885,6 +3012,8 @@ struct agp_in {
 	const struct sg_health_policy *health;
 	const struct sg_node *tls_node; /* backend.tls, resolved into btls */
 	const struct sg_backend_tls *btls;
+	const struct sg_node *bauth_node; /* backend.auth, resolved into bauth */
+	const struct sg_backend_auth *bauth;
 	/* traffic filters */
 	struct sg_hdrmod *req_headers, *resp_headers;
 	const struct sg_cors *cors;
@@ -3255,6 +3384,7 @@ static const struct sg_field agp_backend_fields[] = {
 	{ "http", f_agp_bhttp, 0 },
 	{ "health", sg_f_health_k8s, offsetof(struct agp_in, health) },
 	{ "tls", f_node, offsetof(struct agp_in, tls_node) },
+	{ "auth", f_node, offsetof(struct agp_in, bauth_node) },
 	{ 0 },
 };
 
@@ -3303,6 +3433,7 @@ static int stamp_agp(struct sg_draft *b, const struct sg_res *r, const struct ag
 	ADD(has_bhttp, SG_POL_BACKEND_HTTP, "backend", "backend-http")
 	ADD(health, SG_POL_BACKEND_HEALTH, "backend", "health")
 	ADD(btls, SG_POL_BACKEND_TLS, "backend", "backend-tls")
+	ADD(bauth, SG_POL_BACKEND_AUTH, "backend", "backend-auth")
 	ADD(req_headers, SG_POL_REQUEST_HEADERS, "traffic", "header-modifier")
 	ADD(resp_headers, SG_POL_RESPONSE_HEADERS, "traffic", "resp-header-modifier")
 	ADD(cors, SG_POL_CORS, "traffic", "cors")
@@ -3353,6 +3484,9 @@ static int stamp_agp(struct sg_draft *b, const struct sg_res *r, const struct ag
 			break;
 		case SG_POL_BACKEND_TLS:
 			p->u.btls = in->btls;
+			break;
+		case SG_POL_BACKEND_AUTH:
+			p->u.backend_auth = in->bauth;
 			break;
 		case SG_POL_REQUEST_HEADERS:
 			p->u.hdrmod = in->req_headers;
@@ -3412,7 +3546,7 @@ static int check_target_fit(struct sg_pctx *c, const struct agp_in *in, const st
 		       in->cors || in->direct || in->host_rewrite || in->ratelimits || in->csrf ||
 		       in->remote_rl || in->jwt || in->basic || in->apikeys || in->ext_authz ||
 		       in->authz;
-	bool backend = in->has_btcp || in->has_bhttp || in->health || in->btls;
+	bool backend = in->has_btcp || in->has_bhttp || in->health || in->btls || in->bauth;
 
 	if (frontend && t->kind != SG_TARGET_GATEWAY)
 		return sg_expected(c, kind, path, "Gateway (the target of a frontend policy)");
@@ -3499,6 +3633,9 @@ static int build_agp(struct sg_draft *b, struct sg_res *r)
 		return -1;
 	if (in.tls_node && !(in.btls = agp_backend_tls(b, r, in.tls_node, "spec.backend.tls")))
 		return -1;
+	if (in.bauth_node &&
+	    !(in.bauth = agp_backend_auth(b, r, in.bauth_node, "spec.backend.auth")))
+		return -1;
 	if (in.basic_node &&
 	    !(in.basic = agp_basic_auth(b, r, in.basic_node, "spec.traffic.basicAuthentication")))
 		return -1;
@@ -3510,7 +3647,7 @@ static int build_agp(struct sg_draft *b, struct sg_res *r)
 	if (in.targets->n == 0)
 		return sg_expected(c, in.targets, "spec.targetRefs", "at least one target");
 	if (!in.has_fhttp && !in.has_ftcp && !in.has_ftls && !in.has_fproxy && !in.has_timeout &&
-	    !in.has_retry && !in.has_btcp && !in.has_bhttp && !in.health && !in.btls &&
+	    !in.has_retry && !in.has_btcp && !in.has_bhttp && !in.health && !in.btls && !in.bauth &&
 	    !in.req_headers && !in.resp_headers && !in.cors && !in.direct && !in.host_rewrite &&
 	    !in.ratelimits && !in.csrf && !in.jwt && !in.basic && !in.apikeys && !in.ext_authz &&
 	    !in.authz && !in.access && !in.remote_rl)

@@ -32,7 +32,7 @@ static const struct refusal refused[] = {
 	{ "invalid", "a backend that always fails is not supported" },
 	{ "routeGroup", "route delegation (routeGroups) is not implemented yet" },
 	/* Traffic policies not implemented yet. */
-	{ "backendAuth", "backend credentials are not implemented yet" },
+	{ "backendAuth", "backend credentials go in a route's or a backend's policies" },
 	{ "backendTunnel", "tunnelling to a backend through a proxy is not implemented yet" },
 	{ "buffer", "request body buffering is not implemented yet" },
 	{ "extProc", "external processing is not implemented yet" },

@@ -121,12 +121,16 @@ static void resolve_backend(struct sg_cfg *cfg, struct sg_backend_ref *br, bool 
 	const struct sg_backend_http *bhttp = br->http ? br->http : http ? &http->u.bhttp : NULL;
 	const struct sg_policy *health = sg_policy_for_backend(cfg, SG_POL_BACKEND_HEALTH, br);
 	const struct sg_policy *tls = sg_policy_for_backend(cfg, SG_POL_BACKEND_TLS, br);
+	const struct sg_policy *auth = sg_policy_for_backend(cfg, SG_POL_BACKEND_AUTH, br);
 
 	br->eff_connect_timeout = cfg->global.connect_timeout;
 	br->eff_keepalive = cfg->global.keepalives;
 	br->eff_request_timeout = SG_DUR_UNSET;
 	br->eff_health = br->health ? br->health : health ? health->u.health : NULL;
 	br->eff_tls = br->tls ? br->tls : tls ? tls->u.btls : NULL;
+	br->eff_backend_auth = br->filters.backend_auth ? br->filters.backend_auth
+			       : auth			? auth->u.backend_auth
+							: NULL;
 	resolve_authority(cfg, br);
 	if (btcp && btcp->connect_timeout != SG_DUR_UNSET)
 		br->eff_connect_timeout = btcp->connect_timeout;
@@ -178,6 +182,23 @@ static void resolve_filters(const struct sg_cfg *cfg, const struct sg_listener *
 		r->eff_filters.ext_authz = p->u.ext_authz;
 	if (!r->filters.authz && (p = sg_policy_for_route(cfg, SG_POL_AUTHZ, l, r)))
 		r->eff_filters.authz = p->u.authz;
+}
+
+/* A route's oidc is named after the first route that has it
+ * (agentgateway's "route/<key>"; its cookies' names derive from it), and
+ * its ID token's verifier joins the jwtAuths' list. */
+static void list_jwt(struct sg_cfg *cfg, const struct sg_jwt_auth *j);
+
+static void name_oidc(struct sg_cfg *cfg, const struct sg_route *r)
+{
+	for (size_t i = 0; r->eff_filters.oidc && i < cfg->noidcs; i++) {
+		struct sg_oidc *o = cfg->oidcs[i]; /* the tree's, mutable while it builds */
+
+		if (o != r->eff_filters.oidc || o->policy_id)
+			continue;
+		o->policy_id = sg_arena_printf(&cfg->arena, "route/%s", r->key);
+		list_jwt(cfg, &o->validator);
+	}
 }
 
 /* A route's basicAuth joins the tree's list, once, for user/ to parse. */
@@ -256,6 +277,7 @@ static void resolve_route(struct sg_cfg *cfg, const struct sg_listener *l, struc
 	list_jwt(cfg, r->eff_filters.jwt);
 	list_apikeys(cfg, r->eff_filters.apikeys);
 	list_basic(cfg, r->eff_filters.basic);
+	name_oidc(cfg, r);
 	if (r->eff_retry && r->eff_retry->attempts == 0)
 		r->eff_retry = NULL; /* attempts: 0 means "no retry" */
 	for (size_t i = 0; i < r->backends.n; i++) {

@@ -6,6 +6,8 @@
 
 #include "config/accesslog.h"
 #include "config/auth.h"
+#include "config/backendauth.h"
+#include "config/oidcconf.h"
 #include "config/extauthz.h"
 #include "config/remoterl.h"
 #include "config/fault.h"
@@ -252,11 +254,11 @@ static const struct sg_field route_policy_fields[] = {
 	{ "extAuthz", sg_f_ext_authz, FILTERS(struct sg_route) },
 	{ "remoteRateLimit", sg_f_remote_rate_limit, FILTERS(struct sg_route) },
 	{ "delay", sg_f_delay, FILTERS(struct sg_route) },
-	{ "oidc", sg_f_auth_refused, 0 },
+	{ "oidc", sg_f_oidc, FILTERS(struct sg_route) },
 	/* schema/config.json's FilterOrPolicy keys splicegate lacks */
 	{ "a2a", sg_f_refused, 0 },
 	{ "ai", sg_f_refused, 0 },
-	{ "backendAuth", sg_f_refused, 0 },
+	{ "backendAuth", sg_f_backend_auth, FILTERS(struct sg_route) },
 	{ "backendTLS", f_backend_tls, offsetof(struct sg_route, backend_tls) },
 	{ "backendTunnel", sg_f_refused, 0 },
 	{ "buffer", sg_f_refused, 0 },
@@ -423,7 +425,7 @@ static const struct sg_field backend_policy_fields[] = {
 	/* schema/config.json's LocalBackendPolicies keys splicegate lacks */
 	{ "a2a", sg_f_refused, 0 },
 	{ "ai", sg_f_refused, 0 },
-	{ "backendAuth", sg_f_refused, 0 },
+	{ "backendAuth", sg_f_backend_auth, FILTERS(struct sg_backend_ref) },
 	{ "backendTunnel", sg_f_refused, 0 },
 	{ "inferenceRouting", sg_f_refused, 0 },
 	{ "mcpAuthorization", sg_f_refused, 0 },

@@ -54,6 +54,10 @@ static const struct fail_info infos[] = {
 	[SG_FAIL_RATE_LIMIT_FAILED] = { 500, "rate limit failed", false, "rate_limit_failed" },
 	/* agentgateway's ProxyError::AuthorizationFailed */
 	[SG_FAIL_AUTHZ] = { 403, "authorization failed", false, "authorization" },
+	/* agentgateway's ProxyError::OidcFailure: 400 for a callback it did
+	 * not start, 500 for a provider that failed it */
+	[SG_FAIL_OIDC] = { 400, "oidc failure: ", false, "oidc" },
+	[SG_FAIL_OIDC_ERROR] = { 500, "oidc failure: ", false, "oidc_error" },
 };
 
 const char *sg_fail_name(enum sg_fail kind)

@@ -51,9 +51,13 @@ enum sg_fail {
 				    * service could not decide (failureMode
 				    * failClosed) */
 	SG_FAIL_AUTHZ,		   /* 403 authorization failed: a route's
-				  * authorization rules refused the request
-				  * (the last kind: user/core/stats.h counts to
-				  * it) */
+				  * authorization rules refused the request */
+	SG_FAIL_OIDC,		   /* 400 oidc failure: <cause>: an OIDC login's
+				  * callback or transaction is not one the
+				  * gateway started (csrf, nonce, expired) */
+	SG_FAIL_OIDC_ERROR,	   /* 500 oidc failure: <cause>: the code exchange
+				  * or the ID token failed (the last kind:
+				  * user/core/stats.h counts to it) */
 };
 
 uint16_t sg_fail_status(enum sg_fail kind);

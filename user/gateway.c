@@ -29,6 +29,7 @@
 #include "user/base/net.h"
 #include "user/priv.h"
 #include "user/core/admit.h"
+#include "user/auth/oidc.h"
 #include "user/core/jwksfetch.h"
 #include "user/core/srclimit.h"
 #include "user/core/stats.h"
@@ -926,6 +927,7 @@ int sg_gateway_run(const struct sg_gateway_opts *opts)
 	int ret = 2, rc;
 
 	g.opts = opts;
+	sg_oidc_set_fetch(sg_jwksfetch_get); /* oidc discovery, from the first config on */
 	g.store = load(opts);
 	if (!g.store)
 		return 1;

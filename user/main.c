@@ -15,6 +15,7 @@
 #include "user/auth/apikey.h"
 #include "user/auth/htpasswd.h"
 #include "user/auth/jwt.h"
+#include "user/auth/oidc.h"
 #include "user/base/log.h"
 #include "user/tls/tls.h"
 
@@ -487,8 +488,10 @@ static int cmd_check(const struct cli *cli)
 	cfg = sg_cfg_load(cli->configs, cli->nconfigs, &d);
 	if (cfg)
 		sg_tls_vet_secrets(cfg, &d);
-	if (cfg && (sg_tls_check(cfg, &d) == -1 || sg_jwt_prepare(cfg, &d) < 0 ||
-		    sg_apikey_prepare(cfg, &d) < 0 || sg_htpasswd_prepare(cfg, &d) < 0)) {
+	/* oidc: discovery documents are not fetched, the key not required */
+	if (cfg && (sg_tls_check(cfg, &d) == -1 || sg_oidc_prepare(cfg, &d) < 0 ||
+		    sg_jwt_prepare(cfg, &d) < 0 || sg_apikey_prepare(cfg, &d) < 0 ||
+		    sg_htpasswd_prepare(cfg, &d) < 0)) {
 		sg_cfg_free(cfg);
 		cfg = NULL;
 	}

@@ -482,7 +482,8 @@ struct sg_jwt_claims {
 	const char *sub;
 	bool has_exp, has_nbf;
 	double exp, nbf;
-	/* The cache's key: the token and the compiled jwtAuth's id. */
+	/* The token as it came (backendAuth passthrough sends it on), and
+	 * with the compiled jwtAuth's id the cache's key. */
 	char *token;
 	size_t len;
 	uint64_t id;
@@ -496,6 +497,12 @@ const struct sg_json *sg_jwt_claims_json(const struct sg_jwt_claims *c)
 const char *sg_jwt_claims_sub(const struct sg_jwt_claims *c)
 {
 	return c->sub;
+}
+
+const char *sg_jwt_claims_token(const struct sg_jwt_claims *c, size_t *len)
+{
+	*len = c->len;
+	return c->token;
 }
 
 void sg_jwt_claims_put(struct sg_jwt_claims *c)
@@ -734,8 +741,12 @@ int sg_jwt_verify(const struct sg_jwt_auth *j, const char *token, size_t len, in
 	}
 	free(sig);
 	c = calloc(1, sizeof(*c));
-	if (!c)
+	if (!c || !(c->token = malloc(len ? len : 1))) {
+		free(c);
 		return refuse(r, SG_JWT_INVALID, "Error(OutOfMemory)");
+	}
+	memcpy(c->token, token, len);
+	c->len = len;
 	c->refs = 1;
 	c->json = json_part(dot1 + 1, (size_t)(dot2 - dot1 - 1));
 	if (!c->json) {
@@ -807,15 +818,10 @@ int sg_jwt_check(struct sg_jwt_cache *cache, const struct sg_jwt_auth *j, const 
 	cache->verified++;
 	if (sg_jwt_verify(j, token, len, now, &c, r) < 0)
 		return -1;
-	c->token = malloc(len ? len : 1);
-	if (c->token) {
-		memcpy(c->token, token, len);
-		c->len = len;
-		c->id = id;
-		sg_jwt_claims_put(cache->slot[s]);
-		cache->slot[s] = c;
-		c->refs++;
-	}
+	c->id = id;
+	sg_jwt_claims_put(cache->slot[s]);
+	cache->slot[s] = c;
+	c->refs++;
 	*out = c;
 	return 0;
 }

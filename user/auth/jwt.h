@@ -79,6 +79,9 @@ struct sg_jwt_claims;
 /* The payload as parsed (an object; owned by c); its "sub" (NULL: none). */
 const struct sg_json *sg_jwt_claims_json(const struct sg_jwt_claims *c);
 const char *sg_jwt_claims_sub(const struct sg_jwt_claims *c);
+/* The token the claims were verified from (not NUL-terminated: *len
+ * bytes). */
+const char *sg_jwt_claims_token(const struct sg_jwt_claims *c, size_t *len);
 /* Drop a reference (NULL is fine). */
 void sg_jwt_claims_put(struct sg_jwt_claims *c);
 

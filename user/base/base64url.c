@@ -1,4 +1,4 @@
-/* base64 decoding, both alphabets (the contract is base64url.h). */
+/* base64, both alphabets (the contract is base64url.h). */
 #include "user/base/base64url.h"
 
 #include <stdbool.h>
@@ -58,4 +58,42 @@ ssize_t sg_base64_decode_std(const char *in, size_t len, uint8_t *out, size_t ca
 	if (pad && (len + pad) % 4)
 		return -1;
 	return decode(in, len, false, out, cap);
+}
+
+static size_t encode(const uint8_t *in, size_t len, bool url, char *out)
+{
+	const char *abc = url ? "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+			      : "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	size_t n = 0, i = 0;
+
+	for (; i + 3 <= len; i += 3) {
+		uint32_t v = (uint32_t)in[i] << 16 | (uint32_t)in[i + 1] << 8 | in[i + 2];
+
+		out[n++] = abc[v >> 18];
+		out[n++] = abc[(v >> 12) & 63];
+		out[n++] = abc[(v >> 6) & 63];
+		out[n++] = abc[v & 63];
+	}
+	if (i < len) { /* one or two bytes left: two or three characters */
+		uint32_t v = (uint32_t)in[i] << 16 | (i + 1 < len ? (uint32_t)in[i + 1] << 8 : 0);
+
+		out[n++] = abc[v >> 18];
+		out[n++] = abc[(v >> 12) & 63];
+		if (i + 1 < len)
+			out[n++] = abc[(v >> 6) & 63];
+		while (!url && n % 4)
+			out[n++] = '=';
+	}
+	out[n] = '\0';
+	return n;
+}
+
+size_t sg_base64url_encode(const uint8_t *in, size_t len, char *out)
+{
+	return encode(in, len, true, out);
+}
+
+size_t sg_base64_encode_std(const uint8_t *in, size_t len, char *out)
+{
+	return encode(in, len, false, out);
 }

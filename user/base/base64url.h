@@ -17,4 +17,10 @@ ssize_t sg_base64url_decode(const char *in, size_t len, uint8_t *out, size_t cap
  * (none, or to a multiple of 4): Basic credentials (RFC 7617). */
 ssize_t sg_base64_decode_std(const char *in, size_t len, uint8_t *out, size_t cap);
 
+/* in[0..len) encoded into out, NUL-terminated: base64url without padding
+ * (out holds (len * 4 + 2) / 3 + 1), base64 with it (4 * ((len + 2) / 3)
+ * + 1). Returns the length written, NUL not counted. */
+size_t sg_base64url_encode(const uint8_t *in, size_t len, char *out);
+size_t sg_base64_encode_std(const uint8_t *in, size_t len, char *out);
+
 #endif

@@ -14,6 +14,7 @@
 #include "user/auth/htpasswd.h"
 #include "user/base/base64url.h"
 #include "user/base/log.h"
+#include "user/core/oidcflow.h"
 
 void sg_authn_init(struct sg_authn *a, struct sg_jwt_cache **cache)
 {
@@ -26,6 +27,8 @@ void sg_authn_reset(struct sg_authn *a)
 	a->jwt = NULL;
 	a->apikey = NULL;
 	a->basic_user = NULL;
+	sg_oidc_pending_free(a->exchange);
+	a->exchange = NULL;
 }
 
 /* ---- where the credential is --------------------------------------------- */
@@ -196,22 +199,29 @@ static int strip_query(struct sg_filter_plan *p, const char *name, struct sg_h1_
 	return rc;
 }
 
-/* The Cookie line without the cookie called `name` (none left: no line). */
-static int strip_cookie(struct sg_filter_plan *p, const char *name,
+/* The Cookie line without the cookies called `name` (prefix: whose names
+ * start with it); none left: no line. */
+static int strip_cookie(struct sg_filter_plan *p, const char *name, bool prefix,
 			const struct sg_filter_input *in)
 {
 	static const struct sg_h1_span cookie = { "cookie", 6 };
 	size_t len = 0, n = 0, nlen = strlen(name);
 	const char *c = in->header(in->ctx, "cookie", &len), *end = c + len;
-	char *out = malloc(len + 1);
+	char *out;
 	struct pair pr;
+	bool removed = false;
 	int rc;
 
-	if (!out)
+	if (!c)
+		return 0;
+	if (!(out = malloc(len + 1)))
 		return -ENOMEM;
 	while (next_cookie(&c, end, &pr)) {
-		if (pr.klen == nlen && pr.klen < pr.len && !memcmp(pr.p, name, nlen))
+		if ((prefix ? pr.klen >= nlen : pr.klen == nlen) && pr.klen < pr.len &&
+		    !memcmp(pr.p, name, nlen)) {
+			removed = true;
 			continue;
+		}
 		if (n) {
 			memcpy(out + n, "; ", 2);
 			n += 2;
@@ -219,9 +229,15 @@ static int strip_cookie(struct sg_filter_plan *p, const char *name,
 		memcpy(out + n, pr.p, pr.len);
 		n += pr.len;
 	}
-	rc = sg_filter_plan_request_line(p, cookie, n ? out : NULL, n);
+	rc = removed ? sg_filter_plan_request_line(p, cookie, n ? out : NULL, n) : 0;
 	free(out);
 	return rc;
+}
+
+int sg_authn_strip_cookies(struct sg_filter_plan *p, const char *prefix,
+			   const struct sg_filter_input *in)
+{
+	return strip_cookie(p, prefix, true, in);
 }
 
 static int strip(struct sg_filter_plan *p, const struct sg_cred_location *loc,
@@ -231,7 +247,7 @@ static int strip(struct sg_filter_plan *p, const struct sg_cred_location *loc,
 	case SG_CRED_QUERY:
 		return strip_query(p, loc->name, in->target);
 	case SG_CRED_COOKIE:
-		return strip_cookie(p, loc->name, in);
+		return strip_cookie(p, loc->name, false, in);
 	case SG_CRED_HEADER:
 		break;
 	}

@@ -30,12 +30,16 @@ struct sg_authn {
 	const struct sg_api_key *apikey;
 	/* The user basicAuth proved (the config's copy), NULL: none. */
 	const char *basic_user;
+	/* An OIDC login's callback whose code is exchanged when the request
+	 * starts (user/core/oidcflow.h), NULL: none. */
+	struct sg_oidc_pending *exchange;
 };
 
 /* a's cache is *cache (a worker's sg_frontend.jwt_cache). */
 void sg_authn_init(struct sg_authn *a, struct sg_jwt_cache **cache);
 
-/* What the request proved is forgotten (between requests, at the end). */
+/* What the request proved is forgotten (between requests, at the end),
+ * and an OIDC code exchange it did not start. */
 void sg_authn_reset(struct sg_authn *a);
 
 /* jwtAuth j on the request `in` describes (a NULL: verified uncached, the
@@ -64,6 +68,12 @@ enum sg_filter_result sg_authn_apikey(struct sg_authn *a, struct sg_filter_plan 
 enum sg_filter_result sg_authn_basic(struct sg_authn *a, struct sg_filter_plan *p,
 				     const struct sg_basic_auth *b,
 				     const struct sg_filter_input *in);
+
+/* Every cookie of the request whose name starts with `prefix` is taken out
+ * of what the backend gets (the Cookie line rewritten, or dropped when
+ * none is left). 0 or -ENOMEM. */
+int sg_authn_strip_cookies(struct sg_filter_plan *p, const char *prefix,
+			   const struct sg_filter_input *in);
 
 /* The pieces, for their tests. The credential `loc` names in a request
  * with target `target` (origin-form) and header lookup `in`: true with

@@ -17,6 +17,8 @@
 #include "user/base/loop.h"
 #include "user/base/mem.h"
 #include "user/core/authorize.h"
+#include "user/core/backendcred.h"
+#include "user/core/oidcflow.h"
 #include "user/core/celreq.h"
 
 /* ---- header edits ------------------------------------------------------ */
@@ -806,6 +808,8 @@ static enum sg_filter_result route_plan(struct sg_filter_plan *p, const struct s
 		return SG_FILTER_NOMEM;
 	if (f->cors && (res = cors(p, f->cors, in)) != SG_FILTER_FORWARD)
 		return res;
+	if (f->oidc && (res = sg_oidc_request(in->authn, p, f->oidc, in)) != SG_FILTER_FORWARD)
+		return res;
 	if (f->jwt && (res = sg_authn_jwt(in->authn, p, f->jwt, in)) != SG_FILTER_FORWARD)
 		return res;
 	if (f->basic && (res = sg_authn_basic(in->authn, p, f->basic, in)) != SG_FILTER_FORWARD)
@@ -851,6 +855,7 @@ enum sg_filter_result sg_filter_plan_request(struct sg_filter_plan *p, const str
 enum sg_filter_result sg_filter_plan_backend(struct sg_filter_plan *p, const struct sg_filters *f,
 					     const struct sg_filter_input *in)
 {
+	const struct sg_backend_auth *auth;
 	enum sg_filter_result res;
 	const char *host;
 
@@ -865,7 +870,13 @@ enum sg_filter_result sg_filter_plan_backend(struct sg_filter_plan *p, const str
 		p->host = span_of(host);
 	if (f && f->redirect)
 		return settle(p, f, redirect(p, f->redirect, in));
-	return settle(p, f, SG_FILTER_FORWARD);
+	res = settle(p, f, SG_FILTER_FORWARD);
+	auth = in->backend && in->backend->eff_backend_auth ? in->backend->eff_backend_auth
+	       : in->route				    ? in->route->eff_filters.backend_auth
+							    : NULL;
+	if (res == SG_FILTER_FORWARD && auth && sg_backend_auth_apply(p, auth, in) < 0)
+		return SG_FILTER_NOMEM;
+	return res;
 }
 
 /* ---- for the frontends ------------------------------------------------- */

@@ -8,7 +8,7 @@
  * response head with the plan's response edit before writing it.
  *
  * Order, as agentgateway applies route policies (its proxy/httpproxy.rs):
- * CORS, jwtAuth, basicAuth, apiKey, localRateLimit, csrf, requestHeaderModifier, urlRewrite,
+ * CORS, oidc, jwtAuth, basicAuth, apiKey, localRateLimit, csrf, requestHeaderModifier, urlRewrite,
  * requestRedirect, directResponse; the first that answers wins. responseHeaderModifier (route, then
  * backend) applies to every response, local ones included; CORS headers
  * are added to the response last. */
@@ -150,6 +150,10 @@ enum sg_filter_result {
 				* host for a request without one) as the
 				* gateway's failures are, with the plan's
 				* response edit (x-ratelimit-* lines among them) */
+	SG_FILTER_DEFER = 3,   /* a route policy answers once a call it needs is
+				* made when the request starts (an OIDC login's
+				* code exchange: authn->exchange); no filter after
+				* it ran */
 	SG_FILTER_FAILED = -1, /* a filter cannot apply to this request (a
 				* prefix rewrite whose route matched no
 				* PathPrefix, a path outside the matched prefix

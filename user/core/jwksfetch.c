@@ -34,6 +34,7 @@ struct get {
 	struct sg_tls_client *client;
 	struct sg_tls *t;
 	int64_t deadline;
+	int timeout_ms;
 	char *err;
 	size_t errlen;
 	char *buf; /* what was read: head, then body */
@@ -107,7 +108,7 @@ static int wait_fd(struct get *g, short events, const char *what)
 		n = left > 0 ? poll(&pfd, 1, (int)left) : 0;
 	while (n == -1 && errno == EINTR && (left = g->deadline - mono_ms()) > 0);
 	if (n == 0)
-		return fail(g, "%s: timed out after %d ms", what, SG_JWKSFETCH_TIMEOUT_MS);
+		return fail(g, "%s: timed out after %d ms", what, g->timeout_ms);
 	return n < 0 ? fail(g, "%s: %s", what, strerror(errno)) : 0;
 }
 
@@ -255,21 +256,28 @@ static int body(struct get *g, const struct sg_h1_resp *resp, size_t head, char 
 	return 0;
 }
 
-static int exchange(struct get *g, char **out, size_t *outlen, int64_t *ttl_ms)
+/* The request, then the answer's head and body: any status. */
+static int exchange(struct get *g, const struct sg_fetch *f, struct sg_fetched *out)
 {
 	struct sg_h1_header h[64];
 	struct sg_h1_resp resp = { .headers = h, .headers_cap = 64 };
-	char req[2600];
+	char req[4096];
 	int n = snprintf(req, sizeof(req),
-			 "GET %s HTTP/1.1\r\nHost: %s%s%s:%u\r\nAccept: application/json\r\n"
-			 "User-Agent: splicegate\r\nConnection: close\r\n\r\n",
-			 g->path, strchr(g->host, ':') ? "[" : "", g->host,
-			 strchr(g->host, ':') ? "]" : "", g->port);
+			 "%s %s HTTP/1.1\r\nHost: %s%s%s:%u\r\nAccept: application/json\r\n"
+			 "User-Agent: splicegate\r\nConnection: close\r\n%s",
+			 f->method ? f->method : "GET", g->path, strchr(g->host, ':') ? "[" : "",
+			 g->host, strchr(g->host, ':') ? "]" : "", g->port,
+			 f->headers ? f->headers : "");
 	enum sg_h1_result rc = SG_H1_PARTIAL;
 
-	if (n < 0 || (size_t)n >= sizeof(req))
-		return fail(g, "URL too long");
-	if (send_all(g, req, (size_t)n) < 0)
+	if (n >= 0 && (size_t)n < sizeof(req) && f->body)
+		n += snprintf(req + n, sizeof(req) - (size_t)n, "Content-Length: %zu\r\n",
+			      f->body_len);
+	if (n < 0 || (size_t)n + 2 >= sizeof(req))
+		return fail(g, "URL or headers too long");
+	memcpy(req + n, "\r\n", 2);
+	if (send_all(g, req, (size_t)n + 2) < 0 ||
+	    (f->body && send_all(g, f->body, f->body_len) < 0))
 		return -1;
 	while (rc == SG_H1_PARTIAL) {
 		ssize_t k = more(g);
@@ -280,30 +288,49 @@ static int exchange(struct get *g, char **out, size_t *outlen, int64_t *ttl_ms)
 	}
 	if (rc != SG_H1_DONE)
 		return fail(g, "not an HTTP/1.1 answer");
-	if (resp.status != 200)
-		return fail(g, "status %u", resp.status);
-	*ttl_ms = max_age(&resp);
-	return body(g, &resp, resp.head_len, out, outlen);
+	out->status = resp.status;
+	out->ttl_ms = max_age(&resp);
+	return body(g, &resp, resp.head_len, &out->body, &out->len);
 }
 
-int sg_jwksfetch_get(const char *url, char **out, size_t *outlen, int64_t *ttl_ms, char *err,
-		     size_t errlen)
+int sg_fetch(const struct sg_fetch *f, struct sg_fetched *out, char *err, size_t errlen)
 {
-	struct get g = { .url = url, .fd = -1, .err = err, .errlen = errlen };
+	struct get g = { .url = f->url, .fd = -1, .err = err, .errlen = errlen };
 	int rc = -1;
 
-	g.deadline = mono_ms() + SG_JWKSFETCH_TIMEOUT_MS;
+	*out = (struct sg_fetched){ 0 };
+	g.deadline = mono_ms() + (f->timeout_ms ? f->timeout_ms : SG_JWKSFETCH_TIMEOUT_MS);
+	g.timeout_ms = f->timeout_ms ? f->timeout_ms : SG_JWKSFETCH_TIMEOUT_MS;
 	g.cap = SG_JWKSFETCH_MAX_BODY + 16384;
 	if (!(g.buf = malloc(g.cap)))
 		return fail(&g, "out of memory");
 	if (parse_url(&g) == 0 && dial(&g) == 0 && (!g.tls || handshake(&g) == 0))
-		rc = exchange(&g, out, outlen, ttl_ms);
+		rc = exchange(&g, f, out);
 	sg_tls_free(g.t);
 	sg_tls_client_unref(g.client);
 	if (g.fd != -1)
 		close(g.fd);
 	free(g.buf);
 	return rc;
+}
+
+int sg_jwksfetch_get(const char *url, char **body, size_t *len, int64_t *ttl_ms, char *err,
+		     size_t errlen)
+{
+	const struct sg_fetch f = { .url = url };
+	struct sg_fetched got;
+
+	if (sg_fetch(&f, &got, err, errlen) < 0)
+		return -1;
+	if (got.status != 200) {
+		free(got.body);
+		snprintf(err, errlen, "status %u", got.status);
+		return -1;
+	}
+	*body = got.body;
+	*len = got.len;
+	*ttl_ms = got.ttl_ms;
+	return 0;
 }
 
 void sg_jwksfetch_start(const struct sg_cfg *cfg)

@@ -16,6 +16,28 @@
 /* One fetch's bound, from the lookup to the last byte. */
 #define SG_JWKSFETCH_TIMEOUT_MS 10000
 
+/* One exchange of the same client, blocking its thread (OIDC discovery and
+ * its code exchange use it too): method (NULL: GET) url with the header
+ * lines `headers` ("Name: value\r\n" each; NULL: none) and body[0..
+ * body_len) (NULL: none), within timeout_ms (0: SG_JWKSFETCH_TIMEOUT_MS). */
+struct sg_fetch {
+	const char *method, *url, *headers, *body;
+	size_t body_len;
+	int timeout_ms;
+};
+
+/* The answer, whatever its status: its body (malloc'd, NUL-terminated,
+ * the caller's) and its Cache-Control max-age (0: none). */
+struct sg_fetched {
+	uint16_t status;
+	char *body;
+	size_t len;
+	int64_t ttl_ms;
+};
+
+/* f made: 0 with *out, or -1 with why in err (as sg_jwksfetch_get's). */
+int sg_fetch(const struct sg_fetch *f, struct sg_fetched *out, char *err, size_t errlen);
+
 /* Every remote JWKS of cfg (its jwtAuths' jwks {url}) starts fetching, if
  * it did not: call when cfg goes in force. A thread that cannot start is
  * logged; its provider then knows no key (its tokens are refused). */

@@ -12,6 +12,7 @@
 #include "policy/route.h"
 #include "user/base/log.h"
 #include "user/core/authzcall.h"
+#include "user/core/oidcflow.h"
 #include "user/core/rlcall.h"
 #include "user/core/trace.h"
 
@@ -107,6 +108,8 @@ static void stop_calls(struct sg_request *r)
 {
 	sg_extauthz_cancel(r->authz);
 	r->authz = NULL;
+	sg_oidc_exchange_cancel(r->oidc);
+	r->oidc = NULL;
 	sg_rlcall_cancel(r->rl);
 	r->rl = NULL;
 	if (r->served) {
@@ -172,6 +175,7 @@ static bool follow_plan(struct sg_request *r, enum sg_filter_result res)
 {
 	switch (res) {
 	case SG_FILTER_FORWARD:
+	case SG_FILTER_DEFER: /* sg_request_start makes its call */
 		return true;
 	case SG_FILTER_ANSWER:
 		answer_plan(r);
@@ -307,7 +311,7 @@ bool sg_request_begin(struct sg_request *r, const struct sg_request_head *h)
 	r->logged = r->route_mirrored = r->mirrored = r->resp_started = r->failed = false;
 	r->status = 0;
 	r->bytes_in = r->bytes_out = 0;
-	if (r->authn.jwt || r->authn.apikey || r->authn.basic_user)
+	if (r->authn.jwt || r->authn.apikey || r->authn.basic_user || r->authn.exchange)
 		sg_authn_reset(&r->authn);
 	r->engine = h->engine;
 	r->is_head = h->req->method.len == 4 && !memcmp(h->req->method.p, "HEAD", 4);
@@ -433,6 +437,10 @@ void sg_request_start(struct sg_request *r)
 	const struct sg_ext_authz *x = r->at.route->eff_filters.ext_authz;
 
 	r->phase = SG_REQUEST_ATTEMPT;
+	if (r->authn.exchange) { /* an OIDC callback: its answer ends r */
+		r->oidc = sg_oidc_exchange_start(r);
+		return;
+	}
 	if (x) { /* the service is asked first; its verdict goes on */
 		r->authz = sg_extauthz_start(r, x);
 		return;
@@ -458,6 +466,7 @@ void sg_request_answer(struct sg_request *r, uint16_t status, const struct sg_h1
 		       const char *body, size_t len, bool text)
 {
 	r->authz = NULL;
+	r->oidc = NULL;
 	r->rl = NULL;
 	r->served = NULL;
 	sg_attempt_drop(&r->at);
@@ -469,6 +478,7 @@ void sg_request_answer(struct sg_request *r, uint16_t status, const struct sg_h1
 void sg_request_denied(struct sg_request *r, enum sg_fail kind)
 {
 	r->authz = NULL;
+	r->oidc = NULL;
 	r->rl = NULL;
 	sg_request_fail(r, kind, 0);
 	r->sink->failed(r);

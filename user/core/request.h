@@ -16,7 +16,9 @@
  *                   (maxConcurrentRequests), no route -> 404/421, the
  *                   route's filter plan (CORS, jwtAuth, rate limit, CSRF,
  *                   redirects, direct responses), the body watchdog
- *   authorized      sg_request_start: the route's extAuthz asked, on the
+ *   logged in       sg_request_start: an OIDC callback's code exchanged
+ *                   (a thread of its own), answered 302 with the session
+ *   authorized      the route's extAuthz asked, on the
  *                   loop; its verdict goes on or answers
  *   rate checked    the route's remoteRateLimit asked, on the loop; its
  *                   verdict goes on or answers (429, 500)
@@ -124,6 +126,9 @@ struct sg_request {
 	/* The route's extAuthz being asked about it (user/core/authzcall.h);
 	 * NULL: none under way. */
 	struct sg_extauthz *authz;
+	/* An OIDC login's code exchange (user/core/oidcflow.h); NULL: none under
+	 * way. */
+	struct sg_oidc_exchange *oidc;
 	/* The route's remoteRateLimit being asked (user/core/rlcall.h); NULL:
 	 * none under way. */
 	struct sg_rlcall *rl;

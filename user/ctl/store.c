@@ -8,6 +8,7 @@
 #include "user/auth/apikey.h"
 #include "user/auth/htpasswd.h"
 #include "user/auth/jwt.h"
+#include "user/auth/oidc.h"
 #include "user/base/mem.h"
 #include "user/tls/tls.h"
 
@@ -19,7 +20,8 @@
 
 /* sg_cfg_build, then Secrets' certificates loaded: a listener whose do
  * not is left serving nothing (sg_tls_vet_secrets), never the whole
- * change refused for it; and jwtAuth's keys compiled (a JWKS that does
+ * change refused for it; oidc's providers discovered (one that cannot be
+ * refuses the config, as agentgateway refuses it); and jwtAuth's keys compiled (a JWKS that does
  * not load refuses the config, as agentgateway refuses it), apiKey's
  * hashed, basicAuth's htpasswd parsed. */
 static struct sg_cfg *build(const struct sg_cfg_input *in, struct sg_diag *d)
@@ -28,8 +30,8 @@ static struct sg_cfg *build(const struct sg_cfg_input *in, struct sg_diag *d)
 
 	if (cfg)
 		sg_tls_vet_secrets(cfg, d);
-	if (cfg && (sg_jwt_prepare(cfg, d) < 0 || sg_apikey_prepare(cfg, d) < 0 ||
-		    sg_htpasswd_prepare(cfg, d) < 0)) {
+	if (cfg && (sg_oidc_prepare(cfg, d) < 0 || sg_jwt_prepare(cfg, d) < 0 ||
+		    sg_apikey_prepare(cfg, d) < 0 || sg_htpasswd_prepare(cfg, d) < 0)) {
 		sg_cfg_free(cfg);
 		cfg = NULL;
 	}

@@ -1,0 +1,18 @@
+/* agentgateway's backendAuth policy in the configuration: the credentials
+ * a route's or a backend's requests carry to the backend. */
+#ifndef SG_BACKENDAUTH_CONF_H
+#define SG_BACKENDAUTH_CONF_H
+
+#include "config/cfg.h"
+#include "config/fields.h"
+
+/* backendAuth into ((struct sg_filters *)dst)->backend_auth, in any of
+ * agentgateway's shapes: {key: VALUE} (the older one: VALUE a string or
+ * {file}), {passthrough: {location}}, {key: {value: VALUE, location}},
+ * either with or without {credentials: [{location, key: VALUE}]}.
+ * Values read from a file are trimmed. The kinds that need a cloud
+ * provider or a token service (gcp, aws, azure, copilot, jwtSign,
+ * oauthTokenExchange, crossAppAccess) are refused by name. */
+int sg_f_backend_auth(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path);
+
+#endif

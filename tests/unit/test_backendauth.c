@@ -1,0 +1,238 @@
+/* Unit tests of backendAuth (config/backendauth.c, user/core/backendcred.c)
+ * through a real config's plans, route then backend, as a try makes them:
+ * the key at the default location (Authorization: Bearer) replacing the
+ * client's; at a header with its own prefix, a query parameter (the
+ * client's of that name replaced, the value form-encoded) and a cookie
+ * (the client's other cookies kept); a backend's own backendAuth over its
+ * route's; passthrough sending on the token jwtAuth verified and stripped
+ * (no token verified: nothing); a key read from a file, trimmed; and the
+ * shapes refused by name. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "config/build.h"
+#include "config/cfg.h"
+#include "config/diag.h"
+#include "user/auth/jwt.h"
+#include "user/core/authn.h"
+#include "user/core/filter.h"
+#include "tests/unit/edtoken.h"
+
+#define NOW 1800000000
+
+static const char *cookie_hdr, *auth_hdr;
+
+static const char *lookup(void *ctx, const char *name, size_t *len)
+{
+	const char *v = !strcasecmp(name, "cookie")	     ? cookie_hdr
+			: !strcasecmp(name, "authorization") ? auth_hdr
+							     : NULL;
+
+	(void)ctx;
+	if (!v)
+		return NULL;
+	*len = strlen(v);
+	return v;
+}
+
+static struct sg_cfg *load(const char *policies, const char *backend_policies)
+{
+	char text[4096];
+	struct sg_diag d;
+	struct sg_cfg *c;
+
+	snprintf(text, sizeof(text),
+		 "binds:\n- port: 8080\n  listeners:\n  - routes:\n    - policies: %s\n"
+		 "      backends: [{host: 127.0.0.1:1%s%s}]\n",
+		 policies, backend_policies ? ", policies: " : "",
+		 backend_policies ? backend_policies : "");
+	sg_diag_init(&d);
+	c = sg_cfg_load_text("a.yaml", text, &d);
+	if (!c || sg_jwt_prepare(c, &d) < 0) {
+		sg_diag_print(&d, stderr);
+		fail();
+	}
+	sg_diag_free(&d);
+	return c;
+}
+
+/* The try's plan of GET target for c's first route and backend. */
+static enum sg_filter_result try_plan(const struct sg_cfg *c, struct sg_filter_plan *p,
+				      struct sg_authn *a, const char *target)
+{
+	const struct sg_route *r = &c->binds[0].listeners[0].routes[0];
+	struct sg_filter_input in = {
+		.scheme = "http",
+		.method = { "GET", 3 },
+		.target = { target, strlen(target) },
+		.header = lookup,
+		.authn = a,
+		.route = r,
+		.backend = &r->backends.v[0],
+	};
+	enum sg_filter_result res;
+
+	a->now = NOW;
+	sg_filter_plan_reset(p);
+	res = sg_filter_plan_request(p, &r->eff_filters, &in);
+	if (res != SG_FILTER_FORWARD)
+		return res;
+	return sg_filter_plan_backend(p, &r->backends.v[0].filters, &in);
+}
+
+/* The value of the line `name` the backend's request gets added ("" if
+ * none), and whether the client's own is dropped. */
+static const char *added(const struct sg_filter_plan *p, const char *name, char *buf, size_t cap)
+{
+	struct sg_h1_edit e;
+
+	sg_filter_request_edit(p, &e);
+	buf[0] = '\0';
+	for (size_t i = 0; i < e.nadd; i++)
+		if (e.add[i].name.len == strlen(name) &&
+		    !strncasecmp(e.add[i].name.p, name, e.add[i].name.len))
+			snprintf(buf, cap, "%.*s", (int)e.add[i].value.len, e.add[i].value.p);
+	return buf;
+}
+
+static const char *target_of(const struct sg_filter_plan *p, char *buf, size_t cap)
+{
+	snprintf(buf, cap, "%.*s", (int)p->target.len, p->target.p ? p->target.p : "");
+	return buf;
+}
+
+static void test_backendauth_key_locations(void **state)
+{
+	struct sg_filter_plan p = { 0 };
+	struct sg_authn a = { 0 };
+	char buf[512];
+	struct sg_cfg *c;
+
+	(void)state;
+	auth_hdr = "Bearer client";
+	cookie_hdr = "a=1; api=old; b=2";
+	c = load("{backendAuth: {key: s3cret}}", NULL);
+	assert_int_equal(try_plan(c, &p, &a, "/x"), SG_FILTER_FORWARD);
+	assert_string_equal(added(&p, "authorization", buf, sizeof(buf)), "Bearer s3cret");
+	assert_true(sg_header_edit_drops(&p.request, "authorization", 13));
+	sg_cfg_free(c);
+
+	c = load("{backendAuth: {key: {value: k1, location: {header: {name: X-Api-Key, "
+		 "prefix: 'Key '}}}, credentials: [{location: {queryParameter: {name: api}}, "
+		 "key: 'a b&c'}, {location: {cookie: {name: api}}, key: k3}]}}",
+		 NULL);
+	assert_int_equal(try_plan(c, &p, &a, "/x?api=client&y=1"), SG_FILTER_FORWARD);
+	assert_string_equal(added(&p, "x-api-key", buf, sizeof(buf)), "Key k1");
+	assert_string_equal(added(&p, "authorization", buf, sizeof(buf)), "");
+	assert_string_equal(target_of(&p, buf, sizeof(buf)), "/x?y=1&api=a+b%26c");
+	assert_string_equal(added(&p, "cookie", buf, sizeof(buf)), "a=1; b=2; api=k3");
+	assert_true(sg_header_edit_drops(&p.request, "cookie", 6));
+	sg_cfg_free(c);
+
+	/* a backend's own over its route's */
+	c = load("{backendAuth: {key: route}}", "{backendAuth: {key: backend}}");
+	assert_int_equal(try_plan(c, &p, &a, "/x"), SG_FILTER_FORWARD);
+	assert_string_equal(added(&p, "authorization", buf, sizeof(buf)), "Bearer backend");
+	sg_cfg_free(c);
+	sg_filter_plan_reset(&p);
+	auth_hdr = cookie_hdr = NULL;
+}
+
+static void test_backendauth_key_file(void **state)
+{
+	char path[] = "/tmp/sg-backendauth-XXXXXX", pol[256], buf[128];
+	struct sg_filter_plan p = { 0 };
+	struct sg_authn a = { 0 };
+	int fd = mkstemp(path);
+	struct sg_cfg *c;
+
+	(void)state;
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, "  from-file\n", 12), 12);
+	close(fd);
+	snprintf(pol, sizeof(pol), "{backendAuth: {key: {file: %s}}}", path);
+	c = load(pol, NULL);
+	assert_int_equal(try_plan(c, &p, &a, "/x"), SG_FILTER_FORWARD);
+	assert_string_equal(added(&p, "authorization", buf, sizeof(buf)), "Bearer from-file");
+	sg_cfg_free(c);
+	sg_filter_plan_reset(&p);
+	unlink(path);
+}
+
+static void test_backendauth_passthrough(void **state)
+{
+	char jwks[256], pol[1024], buf[2048], bearer[2100], *tok;
+	EVP_PKEY *k = ed_key(jwks, sizeof(jwks));
+	struct sg_filter_plan p = { 0 };
+	struct sg_authn a = { 0 };
+	struct sg_cfg *c;
+
+	(void)state;
+	snprintf(pol, sizeof(pol),
+		 "{jwtAuth: {mode: optional, issuer: i, jwks: '%s'}, backendAuth: {passthrough: "
+		 "{location: {header: {name: x-user-token}}}}}",
+		 jwks);
+	c = load(pol, NULL);
+	tok = ed_mint(k, "{\"iss\":\"i\",\"sub\":\"u\",\"exp\":1800000600}");
+	snprintf(bearer, sizeof(bearer), "Bearer %s", tok);
+	auth_hdr = bearer;
+	assert_int_equal(try_plan(c, &p, &a, "/x"), SG_FILTER_FORWARD);
+	assert_string_equal(added(&p, "x-user-token", buf, sizeof(buf)), tok);
+	assert_true(sg_header_edit_drops(&p.request, "authorization", 13));
+	sg_authn_reset(&a);
+	auth_hdr = NULL; /* optional: no token, nothing to pass */
+	assert_int_equal(try_plan(c, &p, &a, "/x"), SG_FILTER_FORWARD);
+	assert_string_equal(added(&p, "x-user-token", buf, sizeof(buf)), "");
+	sg_authn_reset(&a);
+	sg_filter_plan_reset(&p);
+	sg_cfg_free(c);
+	free(tok);
+	EVP_PKEY_free(k);
+}
+
+static void refused(const char *pol, const char *want)
+{
+	char text[1024];
+
+	snprintf(text, sizeof(text),
+		 "binds:\n- port: 8080\n  listeners:\n  - routes:\n    - policies: {backendAuth: "
+		 "%s}\n      backends: [{host: 127.0.0.1:1}]\n",
+		 pol);
+	refused_text(text, want);
+}
+
+static void test_backendauth_refused(void **state)
+{
+	(void)state;
+	refused("{gcp: {}}", "backendAuth.gcp: not supported (a cloud-provider key)");
+	refused("{aws: {}}", "backendAuth.aws: not supported (a cloud-provider key)");
+	refused("{jwtSign: {}}",
+		"backendAuth.jwtSign: not supported (backend credentials from a token service)");
+	refused("{passthrough: {}, key: k}", "backendAuth: one of passthrough or key, not both");
+	refused("{}", "expected passthrough, key or credentials");
+	refused("{key: {value: k, location: {expression: 'x'}}}",
+		"CEL expressions are not supported");
+	refused("{credentials: [{key: k}]}", "location");
+	refused("{key: ''}", "expected a secret of one line");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_backendauth_key_locations),
+		cmocka_unit_test(test_backendauth_key_file),
+		cmocka_unit_test(test_backendauth_passthrough),
+		cmocka_unit_test(test_backendauth_refused),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

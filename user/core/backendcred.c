@@ -1,0 +1,168 @@
+/* backendAuth on one try (the contract is backendcred.h). */
+#include "user/core/backendcred.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "user/auth/jwt.h"
+#include "user/auth/oidc.h"
+#include "user/core/authn.h"
+
+/* The header `name: value` on the backend's request, in place of any. */
+static int set_header(struct sg_filter_plan *p, const char *name, const char *value)
+{
+	struct sg_header_kv kv = { name, value };
+	const struct sg_hdrmod mod = { .set = { &kv, 1, 1 } };
+
+	return sg_header_edit_apply(&p->request, &mod);
+}
+
+/* What the backend's request carries as `name` now: the plan's own line,
+ * else the client's. NULL: none. */
+static const char *current(const struct sg_filter_plan *p, const struct sg_filter_input *in,
+			   const char *name, size_t *len)
+{
+	for (size_t i = p->request.nadd; i-- > 0;)
+		if (p->request.add[i].name.len == strlen(name) &&
+		    !strncasecmp(p->request.add[i].name.p, name, strlen(name))) {
+			*len = p->request.add[i].value.len;
+			return p->request.add[i].value.p;
+		}
+	if (sg_header_edit_drops(&p->request, name, strlen(name)))
+		return NULL;
+	return in->header ? in->header(in->ctx, name, len) : NULL;
+}
+
+/* s[0..len) split by sep, without the items whose key (up to '=') is
+ * name, then `name=value` (value form-encoded when `encode`), into a new
+ * string (malloc'd). */
+static char *replaced(const char *s, size_t len, char sep, const char *name, const char *value,
+		      bool encode)
+{
+	/* kept items grow by at most a space per separator: 1.5 len at most */
+	size_t nlen = strlen(name), cap = 2 * len + nlen + 3 * strlen(value) + 8, n = 0;
+	const char *end = s + len;
+	char *out = malloc(cap);
+
+	if (!out)
+		return NULL;
+	while (s < end) {
+		const char *at = memchr(s, sep, (size_t)(end - s)), *item = s;
+		size_t ilen = (size_t)((at ? at : end) - s);
+
+		s = at ? at + 1 : end;
+		while (sep == ';' && ilen && *item == ' ') {
+			item++;
+			ilen--;
+		}
+		if (!ilen || (ilen > nlen && item[nlen] == '=' && !memcmp(item, name, nlen)))
+			continue;
+		if (n) {
+			out[n++] = sep;
+			if (sep == ';')
+				out[n++] = ' ';
+		}
+		memcpy(out + n, item, ilen);
+		n += ilen;
+	}
+	if (n) {
+		out[n++] = sep;
+		if (sep == ';')
+			out[n++] = ' ';
+	}
+	memcpy(out + n, name, nlen);
+	n += nlen;
+	out[n++] = '=';
+	if (encode) {
+		sg_oidc_form_append(out, cap, &n, value, strlen(value));
+	} else {
+		strcpy(out + n, value);
+		n += strlen(value);
+	}
+	out[n] = '\0';
+	return out;
+}
+
+/* value at location l. */
+static int insert(struct sg_filter_plan *p, const struct sg_cred_location *l, const char *value,
+		  size_t vlen, const struct sg_filter_input *in)
+{
+	struct sg_h1_span t = p->target.p ? p->target : in->target;
+	const char *cur, *q, *kept;
+	char *v = NULL, *line;
+	size_t len = 0;
+	int rc;
+
+	switch (l->where) {
+	case SG_CRED_HEADER:
+		line = malloc(strlen(l->prefix ? l->prefix : "") + vlen + 1);
+		if (!line)
+			return -ENOMEM;
+		strcpy(line, l->prefix ? l->prefix : "");
+		strncat(line, value, vlen);
+		kept = sg_filter_plan_keep(p, line, strlen(line));
+		free(line);
+		return kept ? set_header(p, l->name, kept) : -ENOMEM;
+	case SG_CRED_COOKIE:
+		cur = current(p, in, "cookie", &len);
+		if (!(v = strndup(value, vlen)))
+			return -ENOMEM;
+		line = replaced(cur ? cur : "", cur ? len : 0, ';', l->name, v, false);
+		free(v);
+		if (!line)
+			return -ENOMEM;
+		kept = sg_filter_plan_keep(p, line, strlen(line));
+		free(line);
+		return kept ? set_header(p, "cookie", kept) : -ENOMEM;
+	case SG_CRED_QUERY:
+		break;
+	}
+	q = memchr(t.p, '?', t.len);
+	if (!(v = strndup(value, vlen)))
+		return -ENOMEM;
+	line = replaced(q ? q + 1 : "", q ? (size_t)(t.p + t.len - q - 1) : 0, '&', l->name, v,
+			true);
+	free(v);
+	if (!line)
+		return -ENOMEM;
+	len = q ? (size_t)(q - t.p) : t.len;
+	v = malloc(len + strlen(line) + 2);
+	if (v) {
+		memcpy(v, t.p, len);
+		v[len] = '?';
+		strcpy(v + len + 1, line);
+	}
+	free(line);
+	rc = v ? sg_filter_plan_target(p, v, strlen(v)) : -ENOMEM;
+	free(v);
+	return rc;
+}
+
+int sg_backend_auth_apply(struct sg_filter_plan *p, const struct sg_backend_auth *b,
+			  const struct sg_filter_input *in)
+{
+	const struct sg_jwt_claims *jwt = in->authn ? in->authn->jwt : NULL;
+	const char *tok;
+	size_t len;
+	int rc = 0;
+
+	switch (b->kind) {
+	case SG_BACKEND_AUTH_PASSTHROUGH:
+		if (jwt) {
+			tok = sg_jwt_claims_token(jwt, &len);
+			rc = insert(p, &b->main.location, tok, len, in);
+		}
+		break;
+	case SG_BACKEND_AUTH_KEY:
+		rc = insert(p, &b->main.location, b->main.value, strlen(b->main.value), in);
+		break;
+	case SG_BACKEND_AUTH_NONE:
+		break;
+	}
+	for (size_t i = 0; rc == 0 && i < b->ncreds; i++)
+		rc = insert(p, &b->creds[i].location, b->creds[i].value, strlen(b->creds[i].value),
+			    in);
+	return rc;
+}
