@@ -174,9 +174,8 @@ static void test_oidc_provider_documents(void **state)
 		"{\"issuer\":\"https://idp\",\"authorization_endpoint\":\"https://idp/auth\","
 		"\"token_endpoint\":\"https://idp/token\",\"jwks_uri\":\"https://idp/jwks\"}";
 	struct sg_oidc_discovered d;
-	char err[300], form[64];
+	char err[300];
 	char *tok;
-	size_t n = 0;
 
 	(void)state;
 	assert_int_equal(sg_oidc_discovery_parse(ok, strlen(ok), "https://idp", &d, err, 300), 0);
@@ -225,10 +224,6 @@ static void test_oidc_provider_documents(void **state)
 	assert_string_equal(tok, "h.p.s");
 	free(tok);
 	assert_null(sg_oidc_token_answer("{\"access_token\":\"x\"}", 20));
-	assert_true(sg_oidc_form_append(form, sizeof(form), &n, "a b+/~:é", 9));
-	assert_string_equal(form, "a+b%2B%2F~%3A%C3%A9");
-	n = 0;
-	assert_false(sg_oidc_form_append(form, 4, &n, "abcdef", 6));
 }
 
 /* ---- a real config's plan -------------------------------------------------- */

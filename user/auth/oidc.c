@@ -454,31 +454,6 @@ char *sg_oidc_token_answer(const char *text, size_t len)
 	return out;
 }
 
-bool sg_oidc_form_append(char *out, size_t cap, size_t *n, const char *s, size_t len)
-{
-	static const char hex[] = "0123456789ABCDEF";
-
-	for (size_t i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)s[i];
-		bool plain = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-			     (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_' || c == '~';
-
-		if (*n + 3 >= cap)
-			return false;
-		if (plain) {
-			out[(*n)++] = (char)c;
-		} else if (c == ' ') {
-			out[(*n)++] = '+';
-		} else {
-			out[(*n)++] = '%';
-			out[(*n)++] = hex[c >> 4];
-			out[(*n)++] = hex[c & 15];
-		}
-	}
-	out[*n] = '\0';
-	return true;
-}
-
 /* ---- made ready with the config --------------------------------------------- */
 
 /* The gateway's client, which fetches discovery documents; NULL: they are

@@ -142,11 +142,6 @@ void sg_oidc_discovered_free(struct sg_oidc_discovered *d);
  * or NULL when it has none. */
 char *sg_oidc_token_answer(const char *text, size_t len);
 
-/* s[0..len) form-urlencoded (RFC 6749 appendix B: unreserved characters
- * as they are, space as '+', the rest %XX) onto out[0..cap) at *n:
- * false when it does not fit. */
-bool sg_oidc_form_append(char *out, size_t cap, size_t *n, const char *s, size_t len);
-
 /* Where the running gateway fetches discovery documents (its HTTP client,
  * user/core/jwksfetch.h); set once before any config is built. Unset (the
  * default: `check`, the tests), documents given by URL are not fetched and

@@ -9,10 +9,10 @@
 #include <time.h>
 
 #include "config/auth.h"
-#include "config/hex.h"
 #include "user/auth/apikey.h"
 #include "user/auth/htpasswd.h"
 #include "user/base/base64url.h"
+#include "user/base/form.h"
 #include "user/base/log.h"
 #include "user/core/oidcflow.h"
 
@@ -33,34 +33,11 @@ void sg_authn_reset(struct sg_authn *a)
 
 /* ---- where the credential is --------------------------------------------- */
 
-/* application/x-www-form-urlencoded s[0..len) decoded into out[0..cap):
- * its length, or -1 when it does not fit. */
-static ssize_t form_decode(const char *s, size_t len, char *out, size_t cap)
-{
-	size_t n = 0;
-
-	for (size_t i = 0; i < len; i++) {
-		char c = s[i];
-
-		if (c == '+') {
-			c = ' ';
-		} else if (c == '%' && i + 2 < len && sg_hex_digit(s[i + 1]) >= 0 &&
-			   sg_hex_digit(s[i + 2]) >= 0) {
-			c = (char)(sg_hex_digit(s[i + 1]) * 16 + sg_hex_digit(s[i + 2]));
-			i += 2;
-		}
-		if (n == cap)
-			return -1;
-		out[n++] = c;
-	}
-	return (ssize_t)n;
-}
-
 /* Whether query pair key k[0..len) decodes to `name`. */
 static bool key_is(const char *k, size_t len, const char *name)
 {
 	char buf[256];
-	ssize_t n = form_decode(k, len, buf, sizeof(buf));
+	ssize_t n = sg_form_decode(k, len, buf, sizeof(buf));
 
 	return n >= 0 && (size_t)n == strlen(name) && !memcmp(buf, name, (size_t)n);
 }
@@ -117,7 +94,7 @@ static bool from_query(const char *name, struct sg_h1_span target, char *buf, si
 
 		if (!key_is(pr.p, pr.klen, name))
 			continue;
-		n = vlen < cap ? form_decode(v, vlen, buf, cap) : -1;
+		n = vlen < cap ? sg_form_decode(v, vlen, buf, cap) : -1;
 		*out = n >= 0 ? (struct sg_h1_span){ buf, (size_t)n }
 			      : (struct sg_h1_span){ v, vlen };
 		return true;

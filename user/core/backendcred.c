@@ -7,7 +7,7 @@
 #include <strings.h>
 
 #include "user/auth/jwt.h"
-#include "user/auth/oidc.h"
+#include "user/base/form.h"
 #include "user/core/authn.h"
 
 /* The header `name: value` on the backend's request, in place of any. */
@@ -76,7 +76,7 @@ static char *replaced(const char *s, size_t len, char sep, const char *name, con
 	n += nlen;
 	out[n++] = '=';
 	if (encode) {
-		sg_oidc_form_append(out, cap, &n, value, strlen(value));
+		sg_form_append(out, cap, &n, value, strlen(value));
 	} else {
 		strcpy(out + n, value);
 		n += strlen(value);

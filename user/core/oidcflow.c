@@ -21,6 +21,7 @@
 #include "user/auth/jwt.h"
 #include "user/auth/oidc.h"
 #include "user/base/base64url.h"
+#include "user/base/form.h"
 #include "user/base/json.h"
 #include "user/base/log.h"
 #include "user/core/jwksfetch.h"
@@ -173,7 +174,7 @@ static bool login_url(char *buf, size_t cap, const struct sg_oidc *o,
 		memcpy(buf + n, params[i][0], strlen(params[i][0]));
 		n += strlen(params[i][0]);
 		buf[n++] = '=';
-		if (!sg_oidc_form_append(buf, cap, &n, params[i][1], strlen(params[i][1])))
+		if (!sg_form_append(buf, cap, &n, params[i][1], strlen(params[i][1])))
 			return false;
 	}
 	buf[n] = '\0';
@@ -590,11 +591,11 @@ static int request_of(struct sg_oidc_exchange *x)
 		memcpy(x->form + n, fields[i][0], strlen(fields[i][0]));
 		n += strlen(fields[i][0]);
 		x->form[n++] = '=';
-		sg_oidc_form_append(x->form, cap, &n, fields[i][1], strlen(fields[i][1]));
+		sg_form_append(x->form, cap, &n, fields[i][1], strlen(fields[i][1]));
 	}
-	sg_oidc_form_append(cred, cap, &k, o->client_id, strlen(o->client_id));
+	sg_form_append(cred, cap, &k, o->client_id, strlen(o->client_id));
 	cred[k++] = ':';
-	sg_oidc_form_append(cred, cap, &k, o->client_secret, strlen(o->client_secret));
+	sg_form_append(cred, cap, &k, o->client_secret, strlen(o->client_secret));
 	x->headers = malloc(4 * cap / 3 + 128);
 	if (x->headers) {
 		size_t h = (size_t)sprintf(x->headers, "Content-Type: "
