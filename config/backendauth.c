@@ -110,7 +110,8 @@ static int f_credentials(struct sg_pctx *c, const struct sg_node *n, void *dst, 
 	return ret;
 }
 
-static int f_refused(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
+int sg_f_backend_auth_refused(struct sg_pctx *c, const struct sg_node *n, void *dst,
+			      const char *path)
 {
 	const char *dot = strrchr(path, '.');
 	const char *key = dot ? dot + 1 : path;
@@ -127,13 +128,13 @@ int sg_f_backend_auth(struct sg_pctx *c, const struct sg_node *n, void *dst, con
 		{ "passthrough", f_passthrough, 0 },
 		{ "key", f_key, 0 },
 		{ "credentials", f_credentials, 0 },
-		{ "gcp", f_refused, 0 },
-		{ "aws", f_refused, 0 },
-		{ "azure", f_refused, 0 },
-		{ "copilot", f_refused, 0 },
-		{ "jwtSign", f_refused, 0 },
-		{ "oauthTokenExchange", f_refused, 0 },
-		{ "crossAppAccess", f_refused, 0 },
+		{ "gcp", sg_f_backend_auth_refused, 0 },
+		{ "aws", sg_f_backend_auth_refused, 0 },
+		{ "azure", sg_f_backend_auth_refused, 0 },
+		{ "copilot", sg_f_backend_auth_refused, 0 },
+		{ "jwtSign", sg_f_backend_auth_refused, 0 },
+		{ "oauthTokenExchange", sg_f_backend_auth_refused, 0 },
+		{ "crossAppAccess", sg_f_backend_auth_refused, 0 },
 		{ 0 },
 	};
 	static const char *const kinds[] = { "passthrough", "key" };

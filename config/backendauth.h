@@ -15,4 +15,10 @@
  * oauthTokenExchange, crossAppAccess) are refused by name. */
 int sg_f_backend_auth(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path);
 
+/* A backendAuth kind splicegate does not implement (gcp, aws, azure: a
+ * cloud-provider key; the rest: a token service), refused by its name, in
+ * either dialect. */
+int sg_f_backend_auth_refused(struct sg_pctx *c, const struct sg_node *n, void *dst,
+			      const char *path);
+
 #endif

@@ -10,6 +10,7 @@
 
 #include "config/accesslog.h"
 #include "config/auth.h"
+#include "config/backendauth.h"
 #include "config/draft.h"
 #include "config/extauthz.h"
 #include "config/fields.h"
@@ -2524,18 +2525,6 @@ struct agp_cred_in {
 	const struct sg_node *location, *secret;
 };
 
-static int f_agp_auth_refused(struct sg_pctx *c, const struct sg_node *n, void *dst,
-			      const char *path)
-{
-	const char *dot = strrchr(path, '.');
-	const char *key = dot ? dot + 1 : path;
-	bool cloud = !strcmp(key, "aws") || !strcmp(key, "azure") || !strcmp(key, "gcp");
-
-	sg_diag_err(c->d, n, "%s: not supported (%s)", path,
-		    cloud ? "a cloud-provider key" : "backend credentials from a token service");
-	return -1;
-}
-
 /* AgentgatewayPolicy spec.backend.auth: one of key (inline), secretRef or
  * passthrough {}, at `location` (default Authorization: Bearer), and/or
  * credentials [{location, secretRef}]; the cloud providers and token
@@ -2549,12 +2538,12 @@ static const struct sg_backend_auth *agp_backend_auth(struct sg_draft *b, const 
 		{ "passthrough", f_node, offsetof(struct agp_bauth_in, passthrough) },
 		{ "location", f_node, offsetof(struct agp_bauth_in, location) },
 		{ "credentials", f_node, offsetof(struct agp_bauth_in, credentials) },
-		{ "aws", f_agp_auth_refused, 0 },
-		{ "azure", f_agp_auth_refused, 0 },
-		{ "gcp", f_agp_auth_refused, 0 },
-		{ "oauthTokenExchange", f_agp_auth_refused, 0 },
-		{ "crossAppAccess", f_agp_auth_refused, 0 },
-		{ "jwtSign", f_agp_auth_refused, 0 },
+		{ "aws", sg_f_backend_auth_refused, 0 },
+		{ "azure", sg_f_backend_auth_refused, 0 },
+		{ "gcp", sg_f_backend_auth_refused, 0 },
+		{ "oauthTokenExchange", sg_f_backend_auth_refused, 0 },
+		{ "crossAppAccess", sg_f_backend_auth_refused, 0 },
+		{ "jwtSign", sg_f_backend_auth_refused, 0 },
 		{ 0 },
 	};
 	static const struct sg_field cred_fields[] = {
