@@ -29,6 +29,7 @@
 #include "user/base/net.h"
 #include "user/priv.h"
 #include "user/core/admit.h"
+#include "user/auth/jwksremote.h"
 #include "user/auth/oidc.h"
 #include "user/core/jwksfetch.h"
 #include "user/core/srclimit.h"
@@ -838,6 +839,7 @@ static void teardown(struct gateway *g)
 	sg_watch_stop(g->watch);
 	sg_loop_free(g->loop);
 	sg_store_close(g->store);
+	sg_jwks_remote_join(2000); /* their configs told them to stop */
 	sg_srclimit_free(g->srclimit);
 	sg_srcrate_free(g->resets);
 	sg_admit_free(g->admit);

@@ -224,6 +224,62 @@ static void *remote_main(void *arg)
 	return NULL;
 }
 
+/* Every remote's thread, joinable, so that the gateway's exit can wait
+ * for the ones its configs told to stop (a thread still exiting while
+ * LSan checks for leaks at exit is a false report); the ended ones are
+ * reaped as new ones start. */
+static pthread_mutex_t threads_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_t *threads;
+static size_t nthreads, capthreads;
+
+/* Under threads_mu: the threads that ended are joined and forgotten. */
+static void reap_threads(void)
+{
+	size_t kept = 0;
+
+	for (size_t i = 0; i < nthreads; i++)
+		if (pthread_tryjoin_np(threads[i], NULL) != 0)
+			threads[kept++] = threads[i];
+	nthreads = kept;
+}
+
+static bool keep_thread(pthread_t t)
+{
+	pthread_t *grown;
+
+	reap_threads();
+	if (nthreads == capthreads) {
+		grown = realloc(threads, (capthreads ? 2 * capthreads : 8) * sizeof(*threads));
+		if (!grown)
+			return false;
+		threads = grown;
+		capthreads = capthreads ? 2 * capthreads : 8;
+	}
+	threads[nthreads++] = t;
+	return true;
+}
+
+void sg_jwks_remote_join(int64_t timeout_ms)
+{
+	struct timespec deadline;
+
+	clock_gettime(CLOCK_REALTIME, &deadline);
+	deadline.tv_sec += timeout_ms / 1000;
+	deadline.tv_nsec += (timeout_ms % 1000) * 1000000;
+	if (deadline.tv_nsec >= 1000000000) {
+		deadline.tv_sec++;
+		deadline.tv_nsec -= 1000000000;
+	}
+	pthread_mutex_lock(&threads_mu);
+	for (size_t i = 0; i < nthreads; i++)
+		if (pthread_timedjoin_np(threads[i], NULL, &deadline) != 0)
+			pthread_detach(threads[i]); /* still fetching, or not told to stop */
+	free(threads);
+	threads = NULL;
+	nthreads = capthreads = 0;
+	pthread_mutex_unlock(&threads_mu);
+}
+
 int sg_jwks_remote_start(struct sg_jwks_remote *r, sg_jwks_get_fn get)
 {
 	sigset_t all, old;
@@ -240,8 +296,11 @@ int sg_jwks_remote_start(struct sg_jwks_remote *r, sg_jwks_get_fn get)
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
 	pthread_attr_init(&at);
-	pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
+	pthread_mutex_lock(&threads_mu);
 	rc = pthread_create(&t, &at, remote_main, r);
+	if (rc == 0 && !keep_thread(t))
+		pthread_detach(t); /* no room to remember it: it is not waited for */
+	pthread_mutex_unlock(&threads_mu);
 	pthread_attr_destroy(&at);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (rc) {

@@ -38,6 +38,11 @@ void sg_jwks_remote_release(struct sg_jwks_remote *r);
  * Returns 0, or -errno when the thread cannot start. */
 int sg_jwks_remote_start(struct sg_jwks_remote *r, sg_jwks_get_fn get);
 
+/* At the gateway's exit, once its configs are released: waits up to
+ * timeout_ms for the remotes' threads to end (one still fetching is left
+ * to the process's exit). */
+void sg_jwks_remote_join(int64_t timeout_ms);
+
 /* The keys of the last good fetch, NULL before one. Any thread; valid for
  * SG_JWKS_RETIRE_MS after a later fetch replaces them. */
 const struct sg_jwks *sg_jwks_remote_keys(const struct sg_jwks_remote *r);
