@@ -290,6 +290,7 @@ static enum sg_filter_result callback(struct sg_authn *a, struct sg_filter_plan 
 	struct sg_oidc_pending *x;
 	struct sg_h1_span tc;
 	char *id, *csrf, *json;
+	bool have;
 	char why[320];
 	size_t len;
 
@@ -302,8 +303,9 @@ static enum sg_filter_result callback(struct sg_authn *a, struct sg_filter_plan 
 	}
 	x->o = o;
 	snprintf(x->cookie, sizeof(x->cookie), "%s.%.40s", rd->txn_prefix, id);
-	json = cookie(in, x->cookie, &tc) ? sg_oidc_open(&rd->key, tc.p, tc.len, &len) : NULL;
-	if (!cookie(in, x->cookie, &tc)) {
+	have = cookie(in, x->cookie, &tc);
+	json = have ? sg_oidc_open(&rd->key, tc.p, tc.len, &len) : NULL;
+	if (!have) {
 		snprintf(why, sizeof(why), "missing transaction");
 	} else if (error.p) {
 		char e[201];
