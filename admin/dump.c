@@ -916,6 +916,9 @@ static void push_filters(struct sg_json *inl, const struct sg_filters *f)
 		case SG_FILTER_BACKEND_AUTH:
 			sg_json_add(p, "backendAuth", backend_auth(f->backend_auth));
 			break;
+		case SG_FILTER_MCP_AUTHZ:
+			sg_json_add(p, "mcpAuthorization", rule_set(f->mcp_authz));
+			break;
 		case SG_FILTER_KINDS:
 			break;
 		}
@@ -1241,15 +1244,17 @@ static struct sg_json *listener(const struct sg_listener *l, const struct sg_cfg
 	sg_json_add_str(o, "listenerName", l->name);
 	sg_json_add_str(o, "hostname", l->hostname);
 	/* agentgateway's ListenerProtocol::TLS(Option<ServerTLSConfig>): a
-	 * passthrough listener has no TLS config of its own. */
-	if (l->proto == SG_PROTO_TLS) {
+	 * passthrough listener has no TLS config of its own, one that
+	 * terminates has its ServerTLSConfig as HTTPS has. */
+	if (l->proto == SG_PROTO_TLS && !l->tls) {
 		sg_json_add_null(sg_json_add_object(o, "protocol"), "TLS");
-	} else if (l->proto == SG_PROTO_HTTPS) {
+	} else if (l->proto == SG_PROTO_TLS || l->proto == SG_PROTO_HTTPS) {
 		/* ServerTLSConfig prints only where its certificate comes from. */
-		struct sg_json *https =
-			sg_json_add_object(sg_json_add_object(o, "protocol"), "HTTPS");
+		struct sg_json *tls =
+			sg_json_add_object(sg_json_add_object(o, "protocol"),
+					   l->proto == SG_PROTO_TLS ? "TLS" : "HTTPS");
 
-		sg_json_add_str(https, "certificateSource", "Static");
+		sg_json_add_str(tls, "certificateSource", "Static");
 	} else
 		sg_json_add_str(o, "protocol", sg_proto_name(l->proto));
 	routes = sg_json_add_object(o, "routes");

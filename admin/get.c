@@ -174,13 +174,17 @@ static struct sg_json *listener_status(const struct sg_listener *l)
 	if (l->tls_reason)
 		add_condition(conds, "ResolvedRefs", false, l->tls_reason, l->tls_message);
 	else if (l->invalid_kinds)
-		add_condition(conds, "ResolvedRefs", false, "InvalidRouteKinds",
-			      l->proto == SG_PROTO_HTTP || l->proto == SG_PROTO_HTTPS
-				      ? "allowedRoutes.kinds: an HTTP listener takes HTTPRoute and "
-					"GRPCRoute only"
-			      : l->proto == SG_PROTO_TCP
-				      ? "allowedRoutes.kinds: a TCP listener takes TCPRoute only"
-				      : "allowedRoutes.kinds: a TLS listener takes TLSRoute only");
+		add_condition(
+			conds, "ResolvedRefs", false, "InvalidRouteKinds",
+			l->proto == SG_PROTO_HTTP || l->proto == SG_PROTO_HTTPS
+				? "allowedRoutes.kinds: an HTTP listener takes HTTPRoute and "
+				  "GRPCRoute only"
+			: l->proto == SG_PROTO_TCP
+				? "allowedRoutes.kinds: a TCP listener takes TCPRoute only"
+			: sg_listener_terminates_tls(l)
+				? "allowedRoutes.kinds: a TLS listener in mode Terminate takes "
+				  "TLSRoute and TCPRoute only"
+				: "allowedRoutes.kinds: a TLS listener takes TLSRoute only");
 	else
 		add_condition(conds, "ResolvedRefs", true, "ResolvedRefs", "resolved");
 	return o;

@@ -94,6 +94,7 @@ enum sg_cel_attr {
 	SG_CEL_SRC_RAW_PORT,
 	SG_CEL_DST_ADDRESS, /* where the connection arrived */
 	SG_CEL_DST_PORT,
+	SG_CEL_MCP, /* what an MCP call touches: {tool|prompt|resource: {target, name}} */
 	SG_CEL_ATTRS
 };
 
@@ -115,6 +116,7 @@ enum {
 	SG_CEL_NEED_BASIC_AUTH = 1u << 11,
 	SG_CEL_NEED_TIME = 1u << 12, /* request.startTime / endTime */
 	SG_CEL_NEED_BACKEND = 1u << 13,
+	SG_CEL_NEED_MCP = 1u << 14,
 };
 
 /* One header line as the context hands it over; name in any case. */

@@ -52,6 +52,7 @@ struct parser {
 	/* The checker's comprehension variables, innermost last. */
 	const char *scope[16];
 	int nscope;
+	uint64_t regex_budget; /* what the expression's patterns may still cost */
 };
 
 static struct sg_cel_node *fail(struct parser *p, size_t at, const char *fmt, ...)
@@ -829,6 +830,8 @@ static const struct ctx_path {
 	{ "apiKey", P_ATTR, SG_CEL_API_KEY, SG_CEL_NEED_API_KEY },
 	{ "basicAuth", P_ATTR, SG_CEL_BASIC_AUTH, SG_CEL_NEED_BASIC_AUTH },
 	{ "backend", P_ATTR, SG_CEL_BACKEND, SG_CEL_NEED_BACKEND },
+	/* only MCP calls have it (mcpAuthorization): absent elsewhere */
+	{ "mcp", P_ATTR, SG_CEL_MCP, SG_CEL_NEED_MCP },
 };
 
 /* agentgateway's variables that splicegate has no source for. */
@@ -837,8 +840,7 @@ static const struct {
 } refused_vars[] = {
 	{ "llm", "is only set for LLM traffic, which splicegate does not serve" },
 	{ "llmRequest", "is only set for LLM traffic, which splicegate does not serve" },
-	{ "mcp", "is only set for MCP traffic, which splicegate does not serve" },
-	{ "mcpGuardrails", "is only set for MCP traffic, which splicegate does not serve" },
+	{ "mcpGuardrails", "is only set by mcpGuardrails, which splicegate does not have" },
 	{ "extauthz", "is not supported by splicegate (no ext_authz)" },
 	{ "extproc", "is not supported by splicegate (no ext_proc)" },
 	{ "metadata", "is not supported by splicegate" },
@@ -1128,7 +1130,7 @@ static struct sg_cel_node *compile_regex(struct parser *p, struct sg_cel_node *n
 	if (!text || !slot)
 		return fail(p, pat->col - 1, "out of memory");
 	memcpy(text, pat->lit.s.p, pat->lit.s.n);
-	*slot = sg_regex_new(text, why, sizeof(why));
+	*slot = sg_regex_new(text, &p->regex_budget, why, sizeof(why));
 	if (!*slot) {
 		p->e->nregexes--;
 		return fail(p, pat->col - 1, "invalid regular expression \"%s\": %s", text, why);
@@ -1273,7 +1275,7 @@ static struct sg_cel_node *check(struct parser *p, struct sg_cel_node *n)
 
 int sg_celparse(struct sg_cel *e, struct sg_cel_err *err)
 {
-	struct parser p = { .e = e, .err = err, .src = e->src };
+	struct parser p = { .e = e, .err = err, .src = e->src, .regex_budget = SG_REGEX_MAX_COST };
 	size_t len = strlen(e->src);
 
 	err->col = 0;

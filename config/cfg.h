@@ -877,6 +877,7 @@ enum sg_filter_kind {
 	SG_FILTER_REMOTE_RATE_LIMIT, /* remoteRateLimit, a route policy */
 	SG_FILTER_DELAY,	     /* delay, a route policy */
 	SG_FILTER_BACKEND_AUTH,	     /* backendAuth, a route or backend policy */
+	SG_FILTER_MCP_AUTHZ,	     /* mcpAuthorization, a route or backend policy */
 	SG_FILTER_KINDS,
 };
 
@@ -898,6 +899,7 @@ struct sg_filters {
 	const struct sg_oidc *oidc;	      /* NULL = none */
 	const struct sg_ext_authz *ext_authz; /* NULL = none */
 	const struct sg_authz *authz;	      /* NULL = none */
+	const struct sg_authz *mcp_authz;     /* mcpAuthorization; NULL = none */
 	const struct sg_remote_rl *remote_rl; /* NULL = none */
 	const struct sg_delay *delay;	      /* NULL = none */
 	/* The backend's credentials: a backend's own, else its route's. */
@@ -953,6 +955,13 @@ struct sg_mcp_backend {
 	bool dns_rebinding; /* dnsRebindingProtection */
 };
 
+/* Whether m's names reach its clients as "<target>_<name>": with more than
+ * one target, or prefixMode always (agentgateway's rule). */
+static inline bool sg_mcp_prefixed(const struct sg_mcp_backend *m)
+{
+	return m->prefix_always || m->n > 1;
+}
+
 /* A route's backend with what the data path needs, resolved at load. */
 struct sg_backend_ref {
 	enum sg_bref_kind kind;
@@ -981,7 +990,8 @@ struct sg_backend_ref {
 	 * (endpoints are scored, never evicted). */
 	const struct sg_health_policy *eff_health;
 	/* The inline backendTLS, else a BackendTLSPolicy's or an
-	 * AgentgatewayPolicy's; NULL: plain TCP. HTTP routes only. */
+	 * AgentgatewayPolicy's; NULL: plain TCP. HTTP routes, and the routes
+	 * of a TLS listener that terminates (sg_listener_terminates_tls). */
 	const struct sg_backend_tls *eff_tls;
 	/* Its own backendAuth, else an AgentgatewayPolicy's backend.auth on
 	 * its Service; NULL: its route's, if any. */
@@ -1073,7 +1083,8 @@ struct sg_listener {
 	/* Its requests' tracing (frontendPolicies.tracing, else
 	 * config.tracing); NULL: not traced. */
 	const struct sg_tracing *tracing;
-	const struct sg_tls_cert *tls; /* HTTPS listeners; NULL otherwise */
+	/* HTTPS listeners, TLS ones in mode Terminate; NULL otherwise */
+	const struct sg_tls_cert *tls;
 	/* An HTTPS listener whose certificateRefs do not resolve: its
 	 * ResolvedRefs False reason and message (tls is NULL then, and the
 	 * listener serves nothing). NULL = resolved. */
@@ -1197,8 +1208,8 @@ struct sg_cfg_input {
 struct sg_bad_listener {
 	const char *gw_ns, *gw_name, *name;
 	/* "UnsupportedProtocol" (a protocol other than HTTP, HTTPS, TCP and
-	 * TLS), "UnsupportedValue" (a TLS listener in mode Terminate): not
-	 * accepted; or "ProtocolConflict" (its port is another protocol's). */
+	 * TLS): not accepted; or "ProtocolConflict" (its port is another
+	 * protocol's). */
 	const char *reason, *message;
 };
 
@@ -1253,6 +1264,13 @@ void sg_cfg_unref(struct sg_cfg *cfg);
 
 /* A listener protocol as the config spells it: "HTTP", "TCP", "TLS". */
 const char *sg_proto_name(enum sg_proto proto);
+
+/* Whether l is a TLS listener in mode Terminate: it has a certificate, or
+ * one that did not resolve (it then serves nothing; never passthrough). */
+static inline bool sg_listener_terminates_tls(const struct sg_listener *l)
+{
+	return l->proto == SG_PROTO_TLS && (l->tls || l->tls_reason);
+}
 
 /* The route kind SG_KIND_* as the Gateway API names it ("TLSRoute"). */
 const char *sg_route_kind_name(unsigned kind);

@@ -625,4 +625,6 @@ void sg_filters_standalone_order(struct sg_filters *f)
 		sg_filters_list(f, SG_FILTER_DELAY);
 	if (f->backend_auth)
 		sg_filters_list(f, SG_FILTER_BACKEND_AUTH);
+	if (f->mcp_authz)
+		sg_filters_list(f, SG_FILTER_MCP_AUTHZ);
 }

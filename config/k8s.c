@@ -686,15 +686,19 @@ static const struct sg_field rgk_fields[] = {
 	{ 0 },
 };
 
-/* allowedRoutes of listener `l` (protocol already set). Kinds the listener
- * cannot serve leave it with ResolvedRefs False (InvalidRouteKinds). */
+/* allowedRoutes of listener `l` (protocol and tls already set). Kinds the
+ * listener cannot serve leave it with ResolvedRefs False
+ * (InvalidRouteKinds). A TLS listener in mode Terminate relays plaintext
+ * as a TCP listener does, so it takes TCPRoutes too (agentgateway's
+ * does). */
 static int parse_allowed(struct sg_pctx *c, struct sg_listener *l, const struct sg_node *n,
 			 const char *path)
 {
 	unsigned proto_kind = l->proto == SG_PROTO_HTTP || l->proto == SG_PROTO_HTTPS
 				      ? SG_KIND_HTTPROUTE | SG_KIND_GRPCROUTE
-			      : l->proto == SG_PROTO_TLS ? SG_KIND_TLSROUTE
-							 : SG_KIND_TCPROUTE;
+			      : sg_listener_terminates_tls(l) ? SG_KIND_TLSROUTE | SG_KIND_TCPROUTE
+			      : l->proto == SG_PROTO_TLS      ? SG_KIND_TLSROUTE
+							      : SG_KIND_TCPROUTE;
 	struct allowed_in in = { 0 };
 	struct ns_in ns = { "Same", NULL };
 	int unused;
@@ -742,9 +746,9 @@ static int parse_allowed(struct sg_pctx *c, struct sg_listener *l, const struct 
 			l->kinds |= SG_KIND_HTTPROUTE;
 		else if (!strcmp(k.kind, "GRPCRoute") && (proto_kind & SG_KIND_GRPCROUTE))
 			l->kinds |= SG_KIND_GRPCROUTE;
-		else if (!strcmp(k.kind, "TCPRoute") && proto_kind == SG_KIND_TCPROUTE)
+		else if (!strcmp(k.kind, "TCPRoute") && (proto_kind & SG_KIND_TCPROUTE))
 			l->kinds |= SG_KIND_TCPROUTE;
-		else if (!strcmp(k.kind, "TLSRoute") && proto_kind == SG_KIND_TLSROUTE)
+		else if (!strcmp(k.kind, "TLSRoute") && (proto_kind & SG_KIND_TLSROUTE))
 			l->kinds |= SG_KIND_TLSROUTE;
 		else
 			l->invalid_kinds = true;
@@ -866,9 +870,10 @@ static int resolve_cert(struct sg_draft *b, const struct sg_res *gw, struct sg_l
 	return 0;
 }
 
-/* A listener's `tls`: `protocol: HTTPS` terminates (mode Terminate, the
- * default) with the certificate of a Secret; `protocol: TLS` passes
- * through (mode Passthrough: no certificate, the gateway never decrypts). */
+/* A listener's `tls`: mode Terminate (the default) decrypts with the
+ * certificate of a Secret, an HTTPS listener's requests or a TLS
+ * listener's TLSRoutes' bytes; mode Passthrough, on a TLS listener only,
+ * never decrypts (no certificate: the backend holds it). */
 static int gw_listener_tls(struct sg_draft *b, const struct sg_res *gw, struct sg_listener *l,
 			   const struct sg_node *n, const struct sg_node *tls, const char *path)
 {
@@ -884,23 +889,28 @@ static int gw_listener_tls(struct sg_draft *b, const struct sg_res *gw, struct s
 	}
 	if (!tls) {
 		sg_diag_err(c->d, n,
-			    pass ? "%s: a TLS listener needs tls: {mode: Passthrough}"
+			    pass ? "%s: a TLS listener needs tls: {mode: Passthrough}, or "
+				   "{certificateRefs: [...]} to terminate"
 				 : "%s: an HTTPS listener needs tls: {certificateRefs: [...]}",
 			    path);
 		return -1;
 	}
 	if (sg_parse_fields(c, tls, gw_tls_fields, &in, tp) == -1)
 		return -1;
-	if (strcmp(in.mode, pass ? "Passthrough" : "Terminate") != 0)
-		return sg_expected(c, sg_map_get(tls, "mode") ? sg_map_get(tls, "mode") : tls,
-				   sg_path_key(c, tp, "mode"),
-				   pass ? "Passthrough (a TLS listener that terminates is not "
-					  "supported; use protocol HTTPS)"
-					: "Terminate (protocol TLS passes through)");
+	if (strcmp(in.mode, "Terminate") != 0 && (!pass || strcmp(in.mode, "Passthrough") != 0))
+		return sg_expected(c, sg_map_get(tls, "mode"), sg_path_key(c, tp, "mode"),
+				   pass ? "Terminate or Passthrough"
+					: "Terminate (only protocol TLS passes through)");
+	pass = !strcmp(in.mode, "Passthrough");
 	if (in.options)
 		return sg_expected(c, in.options, sg_path_key(c, tp, "options"),
 				   "no options (TLS settings come from an AgentgatewayPolicy's "
 				   "frontend.tls)");
+	if (!pass && !in.certs) {
+		sg_diag_err(c->d, tls,
+			    "%s: mode Terminate needs certificateRefs (at least one Secret)", tp);
+		return -1;
+	}
 	if (!pass)
 		return resolve_cert(b, gw, l, in.certs, sg_path_key(c, tp, "certificateRefs"));
 	if (in.certs && !(in.certs->kind == SG_NODE_SEQ && in.certs->n == 0))
@@ -953,13 +963,6 @@ static int build_gw_listener(struct sg_draft *b, const struct sg_res *r, const s
 					"protocol %s is not served (HTTP, HTTPS, TCP or "
 					"TLS)",
 					in.protocol));
-	/* TLSRoute's Terminate mode is not served (Gateway API: that
-	 * listener is not accepted, UnsupportedValue; the others are). */
-	if (proto == SG_PROTO_TLS && in.tls && in.tls->kind == SG_NODE_MAP &&
-	    node_is(sg_map_get(in.tls, "mode"), "Terminate"))
-		return bad_listener(b, r, &in, n, "UnsupportedValue",
-				    "tls.mode Terminate on a TLS listener is not supported "
-				    "(Passthrough; protocol HTTPS terminates)");
 	for (size_t i = 0; i < b->cfg->nbinds; i++)
 		if (b->cfg->binds[i].port == in.port && b->cfg->binds[i].proto != proto)
 			return bad_listener(
@@ -2167,7 +2170,7 @@ static const struct sg_field tls_route_fields[] = {
 };
 
 /* TLSRoute (v1, v1alpha3, v1alpha2): SNI hostnames and one rule of
- * backendRefs, attached to TLS passthrough listeners only. */
+ * backendRefs, attached to TLS listeners only (either mode). */
 static int build_tlsroute(struct sg_draft *b, struct sg_res *r)
 {
 	struct sg_pctx *c = &b->c;

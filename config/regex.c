@@ -69,9 +69,13 @@ static bool parens_balanced(const char *p)
  * "xx*", "x{1,3}" is "x(x(x)?)?") before it builds its automaton, so
  * stacked or nested repetitions grow exponentially: "a+" with 20 more '+'
  * takes seconds and hundreds of MiB, a few more take the machine down.
- * Patterns are refused when that expansion exceeds REGEX_MAX_COST atoms;
- * "a{1,2000}" alone compiles in ~50 ms and 32 MiB. */
-#define REGEX_MAX_COST 2000
+ * A loop or option over a group costs too: the epsilon closures of nested
+ * ones grow faster than their size ("((a*)*){1000}" took 28 s, fuzz_cel
+ * found such a one), so '*' and '?' after a group count four times what
+ * they repeat (then "((a*)*){200}", the most of that shape allowed, takes
+ * 0.35 s). Patterns are refused when that expansion exceeds
+ * REGEX_MAX_COST atoms; "a{1,2000}" alone compiles in ~50 ms and 32 MiB. */
+#define REGEX_MAX_COST SG_REGEX_MAX_COST
 #define REGEX_MAX_NEST 32
 
 static uint64_t cost_clamp(uint64_t v)
@@ -105,6 +109,7 @@ static uint64_t bound_copies(const char *p, size_t i, size_t *end)
  * REGEX_MAX_COST. Alternatives add, repetitions multiply what they repeat. */
 static uint64_t regex_cost(const char *p)
 {
+	bool group = false; /* the atom a repetition would apply to is a group */
 	struct {
 		uint64_t total; /* complete atoms of the group so far */
 		uint64_t last;	/* the atom a repetition would apply to */
@@ -114,28 +119,35 @@ static uint64_t regex_cost(const char *p)
 
 	for (size_t i = 0; p[i]; i++) {
 		uint64_t atom = 1, times = 0;
+		bool closes = false;
 
 		switch (p[i]) {
 		case '(':
 			if (++depth > REGEX_MAX_NEST)
 				return REGEX_MAX_COST + 1;
 			g[depth].total = g[depth].last = 0;
+			group = false;
 			continue;
 		case ')':
 			if (!depth)
 				break; /* a literal, refused by parens_balanced() */
 			atom = cost_clamp(g[depth].total + g[depth].last + 1);
 			depth--;
+			closes = true;
 			break;
 		case '|':
 			g[depth].total = cost_clamp(g[depth].total + g[depth].last);
 			g[depth].last = 0;
+			group = false;
 			continue;
 		case '*':
 		case '?':
-			continue; /* a loop or an alternative: no copy */
+			if (!group)
+				continue; /* a loop or an option of one atom: no copy */
+			times = 4;
+			break;
 		case '+':
-			times = 2;
+			times = group ? 8 : 2; /* a copy, then a loop of it */
 			break;
 		case '{':
 			times = bound_copies(p, i, &end);
@@ -155,6 +167,7 @@ static uint64_t regex_cost(const char *p)
 		} else {
 			g[depth].total = cost_clamp(g[depth].total + g[depth].last);
 			g[depth].last = atom;
+			group = closes;
 		}
 		if (!p[i])
 			break;
@@ -397,21 +410,29 @@ bool sg_regex_match(const void *re, const char *s, size_t len)
 	return ok;
 }
 
-void *sg_regex_new(const char *pat, char *why, size_t whylen)
+void *sg_regex_new(const char *pat, uint64_t *budget, char *why, size_t whylen)
 {
 	int flags, err;
 	regex_t *re;
 	char *ere = translate(pat, &flags, why, whylen);
+	uint64_t cost, left = budget ? *budget : REGEX_MAX_COST;
 
 	if (!ere)
 		return NULL;
 	flags &= ~REG_NOSUB;
-	if (regex_cost(ere) > REGEX_MAX_COST || !parens_balanced(ere)) {
+	cost = regex_cost(ere);
+	if (cost > left || !parens_balanced(ere)) {
 		snprintf(why, whylen, "%s",
-			 parens_balanced(ere) ? "repetitions expand it too far" : "Unmatched )");
+			 !parens_balanced(ere) ? "Unmatched )"
+			 : cost <= REGEX_MAX_COST
+				 ? "repetitions expand it, with the other patterns of its "
+				   "expression, too far"
+				 : "repetitions expand it too far");
 		free(ere);
 		return NULL;
 	}
+	if (budget)
+		*budget -= cost;
 	re = malloc(sizeof(*re));
 	if (!re) {
 		snprintf(why, whylen, "out of memory");

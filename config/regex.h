@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "config/cfg.h"
 #include "config/diag.h"
@@ -25,12 +26,19 @@ int sg_regex_compile_all(struct sg_cfg *cfg, struct sg_diag *d);
  * nothing below 1 KiB. */
 bool sg_regex_match(const void *re, const char *s, size_t len);
 
+/* The expansion a pattern may make regcomp build (its atoms, repetitions
+ * multiplied out): past it a pattern is refused, before regcomp runs. */
+#define SG_REGEX_MAX_COST 2000
+
 /* One pattern on its own, outside a config (CEL's matches() and
  * regexReplace(), compiled when their expression is): agentgateway's
  * syntax translated as above, with the same bounds, found anywhere in a
- * value. Returns the compiled form (the caller frees it with
- * sg_regex_free), or NULL with why in why[0..whylen). */
-void *sg_regex_new(const char *pat, char *why, size_t whylen);
+ * value. `budget` (NULL: SG_REGEX_MAX_COST for this one): the expansion
+ * left to the caller's patterns, less this one's when it compiles, so
+ * that many patterns of one expression cannot cost more than one may.
+ * Returns the compiled form (the caller frees it with sg_regex_free), or
+ * NULL with why in why[0..whylen). */
+void *sg_regex_new(const char *pat, uint64_t *budget, char *why, size_t whylen);
 
 void sg_regex_free(void *re);
 

@@ -311,9 +311,12 @@ static void resolve_listener(struct sg_cfg *cfg, struct sg_listener *l)
 			struct sg_backend_ref *br = &l->tcp_routes[i].backends.v[j];
 
 			resolve_backend(cfg, br, false);
-			/* TCP and TLS routes move bytes as they are; a
-			 * Service's BackendTLSPolicy serves its HTTP routes. */
-			br->eff_tls = NULL;
+			/* TCP routes and TLS passthrough move bytes as they
+			 * are: a Service's BackendTLSPolicy serves its HTTP
+			 * routes. A TLS listener that terminates encrypts
+			 * again where the backend's policy says so. */
+			if (!sg_listener_terminates_tls(l))
+				br->eff_tls = NULL;
 		}
 }
 
@@ -331,11 +334,12 @@ static int check_tcp_tls(const struct sg_cfg *cfg, struct sg_diag *d)
 					const struct sg_backend_ref *br =
 						&l->tcp_routes[r].backends.v[j];
 
-					if (!br->tls)
+					if (!br->tls || sg_listener_terminates_tls(l))
 						continue;
 					sg_diag_err(d, br->at,
 						    "backendTLS: TLS to the backends of TCP "
-						    "routes is not supported (HTTP routes only)");
+						    "routes is not supported (HTTP routes, and "
+						    "TLS listeners that terminate, only)");
 					ret = -1;
 				}
 		}

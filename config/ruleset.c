@@ -71,6 +71,17 @@ int sg_f_authorization(struct sg_pctx *c, const struct sg_node *n, void *dst, co
 	return sg_authz_parse(c, n, a, path);
 }
 
+int sg_f_mcp_authorization(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
+{
+	struct sg_filters *f = dst;
+	struct sg_authz *a = sg_arena_alloc(c->a, sizeof(*a));
+
+	if (!a)
+		return -1;
+	f->mcp_authz = a;
+	return sg_authz_parse(c, n, a, path);
+}
+
 /* ---- the AgentgatewayPolicy form ------------------------------------------ */
 
 /* traffic.authorization as read: the action's list, the expressions. */

@@ -20,6 +20,11 @@ int sg_authz_parse(struct sg_pctx *c, const struct sg_node *n, struct sg_authz *
  * (its authz), as sg_authz_parse. */
 int sg_f_authorization(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path);
 
+/* The `mcpAuthorization` route or backend policy into the struct
+ * sg_filters at dst (its mcp_authz), as sg_authz_parse: rules over CEL's
+ * `mcp` (user/mcp/mcpauthz.h decides with them). */
+int sg_f_mcp_authorization(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path);
+
 /* AgentgatewayPolicy traffic.authorization ({action: Allow | Deny |
  * Require, Allow by default; policy: {matchExpressions: [1 to 256 CEL
  * expressions]}}) into the const struct sg_authz * at dst: each

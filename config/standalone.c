@@ -264,7 +264,7 @@ static const struct sg_field route_policy_fields[] = {
 	{ "buffer", sg_f_refused, 0 },
 	{ "extProc", sg_f_refused, 0 },
 	{ "mcpAuthentication", sg_f_refused, 0 },
-	{ "mcpAuthorization", sg_f_refused, 0 },
+	{ "mcpAuthorization", sg_f_mcp_authorization, FILTERS(struct sg_route) },
 	{ "mcpGuardrails", sg_f_refused, 0 },
 	{ 0 },
 };
@@ -428,7 +428,7 @@ static const struct sg_field backend_policy_fields[] = {
 	{ "backendAuth", sg_f_backend_auth, FILTERS(struct sg_backend_ref) },
 	{ "backendTunnel", sg_f_refused, 0 },
 	{ "inferenceRouting", sg_f_refused, 0 },
-	{ "mcpAuthorization", sg_f_refused, 0 },
+	{ "mcpAuthorization", sg_f_mcp_authorization, FILTERS(struct sg_backend_ref) },
 	{ "mcpGuardrails", sg_f_refused, 0 },
 	{ "sessionAffinity", sg_f_refused, 0 },
 	{ 0 },
@@ -536,10 +536,15 @@ static int f_backends(struct sg_pctx *c, const struct sg_node *n, void *dst, con
 	return ret;
 }
 
+/* The mcp: shorthand's policies, its one route's: in config_dump's
+ * order as a route's own (sg_standalone_route). */
 static int route_policies(struct sg_pctx *c, const struct sg_node *n, struct sg_route *r,
 			  const char *path)
 {
-	return sg_parse_fields(c, n, route_policy_fields, r, path);
+	int rc = sg_parse_fields(c, n, route_policy_fields, r, path);
+
+	sg_filters_standalone_order(&r->filters);
+	return rc;
 }
 
 static const struct sg_field route_fields[] = {
@@ -691,7 +696,7 @@ static int parse_proto(struct sg_pctx *c, const struct sg_node *at, const char *
 		*out = SG_PROTO_HTTPS;
 		return 0;
 	}
-	return sg_expected(c, at, path, "HTTP, HTTPS, TCP or TLS (passthrough)");
+	return sg_expected(c, at, path, "HTTP, HTTPS, TCP or TLS");
 }
 
 struct sg_listener *sg_standalone_listener(struct sg_draft *b, uint16_t port,
@@ -708,14 +713,11 @@ struct sg_listener *sg_standalone_listener(struct sg_draft *b, uint16_t port,
 			sg_path_key(c, path, "protocol")) == -1)
 		return NULL;
 	/* A TLS listener without `tls` passes connections through by SNI;
-	 * with it, agentgateway would terminate them and proxy TCP. */
-	if (in->tls && proto != SG_PROTO_HTTPS) {
+	 * with it, it terminates them and its tcpRoutes get the plaintext
+	 * (agentgateway's too). */
+	if (in->tls && proto != SG_PROTO_HTTPS && proto != SG_PROTO_TLS) {
 		sg_expected(c, in->tls, sg_path_key(c, path, "tls"),
-			    proto == SG_PROTO_TLS
-				    ? "no tls section (a TLS listener passes connections "
-				      "through by SNI; terminating TLS in front of TCP routes "
-				      "is not supported: use an HTTPS listener for HTTP)"
-				    : "no tls section (only HTTPS listeners terminate TLS)");
+			    "no tls section (HTTPS and TLS listeners terminate TLS)");
 		return NULL;
 	}
 	if (proto == SG_PROTO_HTTPS && !in->tls) {

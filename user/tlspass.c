@@ -1,6 +1,7 @@
-/* TLS passthrough connections until their route is known: peek at the
- * ClientHello (never read it: the backend gets every byte), wait for the
- * rest of it without spinning, pick the route by SNI, hand over. */
+/* TLS connections until their route is known: peek at the ClientHello
+ * (never read it: a passthrough backend gets every byte, and a terminating
+ * listener's handshake reads it from the start), wait for the rest of it
+ * without spinning, pick the route by SNI, hand over. */
 #include "user/tlspass.h"
 
 #include <errno.h>
@@ -20,6 +21,8 @@
 #include "user/http1/proxy.h"
 #include "user/core/stats.h"
 #include "user/tls/tlshello.h"
+#include "user/tls/tls.h"
+#include "user/tlsterm.h"
 
 /* A connection waiting for its ClientHello. Owned by ctx->hellos until it
  * is handed to the tunnel or closed. No buffer: the hello stays in the
@@ -28,13 +31,16 @@ struct hello_wait {
 	struct sg_frontend *ctx;
 	struct sg_cfg *cfg; /* the config it was accepted on (a reference) */
 	const struct sg_bind *bind;
+	struct sg_tls_server *srv; /* mode Terminate's certificates (a reference) */
 	struct sg_io io;
 	struct sg_timer timer;
 	struct sg_closing closing;
 	struct sg_list link; /* in ctx->hellos */
 	bool src_held;	     /* admitted (sg_frontend_admit): release once */
 	bool lowat;	     /* SO_RCVLOWAT raised: put back to 1 before the tunnel */
+	uint64_t born;	     /* when the client connected (loop ms) */
 	char ip[INET6_ADDRSTRLEN];
+	uint16_t port;
 };
 
 static void free_wait(struct sg_closing *cl)
@@ -55,6 +61,7 @@ static void finish(struct hello_wait *w, bool keep_fd)
 			sg_frontend_release(w->ctx, w->bind->port, w->ip);
 		sg_cfg_unref(w->cfg);
 	}
+	sg_tls_server_unref(w->srv); /* a handshake takes its own */
 	w->ctx->stats->active--;
 	sg_list_remove(&w->link);
 	sg_loop_defer_close(loop, &w->closing, free_wait);
@@ -63,30 +70,42 @@ static void finish(struct hello_wait *w, bool keep_fd)
 static void refuse(struct hello_wait *w, enum sg_stat why, const char *what, const char *sni)
 {
 	sg_stats_add(w->ctx->stats, why, 1);
-	SG_DEBUG("%s: TLS passthrough on :%u: %s%s%s, closed", w->ip, w->bind->port, what,
-		 sni ? " " : "", sni ? sni : "");
+	SG_DEBUG("%s: TLS on :%u: %s%s%s, closed", w->ip, w->bind->port, what, sni ? " " : "",
+		 sni ? sni : "");
 	finish(w, false);
 }
 
-/* The route is known: the tunnel takes the socket, the config reference
- * and the per-source hold. */
+/* The route is known: the tunnel, or first the handshake of a listener in
+ * mode Terminate, takes the socket, the config reference and the
+ * per-source hold. */
 static void hand_over(struct hello_wait *w, const struct sg_listener *l,
 		      const struct sg_tcp_route *r)
 {
 	int one = 1;
 
-	/* The tunnel's engines wake on any byte again. */
+	/* A listener in mode Terminate whose Secret did not resolve serves
+	 * nothing (its status says why): never passed through instead. */
+	if (sg_listener_terminates_tls(l) && (!l->tls || !w->srv)) {
+		refuse(w, SG_STAT_TLS_FAILED, "the listener has no certificate", NULL);
+		return;
+	}
+	/* The tunnel's engines (and OpenSSL) wake on any byte again. */
 	if (w->lowat && setsockopt(w->io.fd, SOL_SOCKET, SO_RCVLOWAT, &one, sizeof(one)) == -1) {
 		refuse(w, SG_STAT_TLS_BAD_HELLO, strerror(errno), NULL);
 		return;
 	}
 	if (l->ftcp)
 		sg_net_keepalive(w->io.fd, &l->ftcp->keepalives);
-	/* Out of epoll and off the timer before the tunnel registers the
+	/* Out of epoll and off the timer before the next owner registers the
 	 * same socket with an io of its own. */
 	sg_io_set(w->ctx->loop, &w->io, 0);
 	sg_timer_stop(w->ctx->loop, &w->timer);
-	sg_proxy_tunnel(w->ctx, w->cfg, w->bind, l, r, w->io.fd, w->ip, w->src_held);
+	if (l->tls)
+		sg_tlsterm_adopt(w->ctx, w->srv, w->cfg, w->bind, l, r, w->io.fd, w->ip, w->port,
+				 w->born);
+	else
+		sg_proxy_tunnel(w->ctx, w->cfg, w->bind, l, r, w->io.fd, NULL, NULL, w->ip,
+				w->src_held);
 	finish(w, true);
 }
 
@@ -134,7 +153,13 @@ static void try_hello(struct hello_wait *w, uint32_t revents)
 			hand_over(w, l, r);
 		return;
 	case -ENOENT:
-		refuse(w, SG_STAT_TLS_NO_SNI, "ClientHello without SNI", NULL);
+		/* Without a name, only a listener that terminates can answer
+		 * (its default certificate); passthrough backends need SNI. */
+		r = sg_route_sni(w->bind, "", &l);
+		if (r && l->tls)
+			hand_over(w, l, r);
+		else
+			refuse(w, SG_STAT_TLS_NO_SNI, "ClientHello without SNI", NULL);
 		return;
 	case -EAGAIN:
 		/* The client half-closed mid-hello: no more bytes will come. */
@@ -167,8 +192,8 @@ static void on_timer(struct sg_loop *loop, struct sg_timer *t)
 	refuse(w, SG_STAT_TIMEOUT_TLS_HELLO, "no ClientHello in time", NULL);
 }
 
-void sg_tlspass_accept(struct sg_frontend *ctx, const struct sg_bind *bind, int fd,
-		       const struct sockaddr_storage *peer)
+void sg_tlspass_accept(struct sg_frontend *ctx, struct sg_tls_server *srv,
+		       const struct sg_bind *bind, int fd, const struct sockaddr_storage *peer)
 {
 	uint64_t limit = ctx->head_timeout_ms ? ctx->head_timeout_ms : SG_TLSPASS_HELLO_TIMEOUT_MS;
 	uint64_t age = sg_net_accept_age_ms(fd);
@@ -189,8 +214,14 @@ void sg_tlspass_accept(struct sg_frontend *ctx, const struct sg_bind *bind, int 
 	w->ctx = ctx;
 	w->cfg = sg_cfg_ref(ctx->cfg);
 	w->bind = bind;
+	if (srv) {
+		sg_tls_server_ref(srv);
+		w->srv = srv;
+	}
 	w->src_held = true;
+	w->born = sg_loop_now(ctx->loop) - age;
 	memcpy(w->ip, ip, sizeof(w->ip));
+	w->port = sg_net_port(peer);
 	w->io.fd = fd;
 	w->io.cb = on_io;
 	w->io.data = w;

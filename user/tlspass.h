@@ -1,7 +1,10 @@
-/* TLS passthrough: a connection on a TLS listener waits here for its
+/* TLS listeners: a connection on a TLS bind waits here for its
  * ClientHello, read with MSG_PEEK only (user/tls/tlshello.c parses it), and is
- * routed by its SNI; the chosen route's connection then goes to the TCP
- * tunnel of user/http1/proxy.c, bytes untouched, exactly as a TCP route's. */
+ * routed by its SNI. On a listener in mode Passthrough the chosen route's
+ * connection then goes to the TCP tunnel of user/http1/proxy.c, bytes
+ * untouched, exactly as a TCP route's; on one in mode Terminate its
+ * handshake comes first (user/tlsterm.c: the hello is still unread), then
+ * the same tunnel with the plaintext. */
 #ifndef SG_TLSPASS_H
 #define SG_TLSPASS_H
 
@@ -16,12 +19,15 @@
 #define SG_TLSPASS_HELLO_TIMEOUT_MS 15000
 
 /* Take ownership of an accepted, non-blocking socket `fd` on TLS bind
- * `bind` (of ctx->cfg), from `peer`. It is closed when over
+ * `bind` (of ctx->cfg), from `peer`; `srv` holds the certificates of the
+ * bind's listeners in mode Terminate (NULL: none). It is closed when over
  * --max-connections-per-source, when its ClientHello is malformed, has no
- * SNI, names no route, or is not in within the timeout (each counted in
- * /metrics); otherwise it becomes a tunnel to the route's backend. */
-void sg_tlspass_accept(struct sg_frontend *ctx, const struct sg_bind *bind, int fd,
-		       const struct sockaddr_storage *peer);
+ * SNI (unless a listener in mode Terminate takes any name), names no
+ * route, or is not in within the timeout (each counted in /metrics);
+ * otherwise it becomes a tunnel to the route's backend. */
+struct sg_tls_server;
+void sg_tlspass_accept(struct sg_frontend *ctx, struct sg_tls_server *srv,
+		       const struct sg_bind *bind, int fd, const struct sockaddr_storage *peer);
 
 /* Close every connection of ctx still waiting for its ClientHello (at
  * shutdown, or when a drain's grace period ends). */

@@ -1,4 +1,4 @@
-/* HTTPS connections until their handshake is done. The contract is
+/* TLS connections until their handshake is done. The contract is
  * tlsterm.h; the shape is user/tlspass.c's (a small waiting object on a
  * list, one timer, handed over or closed). */
 #include "user/tlsterm.h"
@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -23,6 +24,10 @@ struct handshake {
 	struct sg_frontend *ctx;
 	struct sg_cfg *cfg; /* the config it was accepted on (a reference) */
 	const struct sg_bind *bind;
+	/* A TLS listener's route, chosen by user/tlspass.c before the
+	 * handshake; NULL on an HTTPS bind (HTTP routes per request). */
+	const struct sg_tcp_route *route;
+	const struct sg_listener *route_l;
 	struct sg_tls *tls;
 	struct sg_io io;
 	struct sg_timer timer;
@@ -80,11 +85,18 @@ static void hand_over(struct handshake *h)
 
 	sg_stats_add(ctx->stats,
 		     sg_tls_resumed(h->tls) ? SG_STAT_TLS_RESUMED : SG_STAT_TLS_HANDSHAKES, 1);
-	if (l->ftcp)
-		sg_net_keepalive(fd, &l->ftcp->keepalives);
 	/* The frontends take the socket's interest over with an io of their
 	 * own (sg_io_adopt). */
 	sg_timer_stop(ctx->loop, &h->timer);
+	if (h->route) {
+		/* Its keepalives were set when the route was chosen. */
+		sg_proxy_tunnel(ctx, h->cfg, h->bind, h->route_l, h->route, fd, h->tls, &h->io,
+				h->ip, h->src_held);
+		finish(h, true);
+		return;
+	}
+	if (l->ftcp)
+		sg_net_keepalive(fd, &l->ftcp->keepalives);
 	if (sg_tls_h2(h->tls)) {
 		sg_h2proxy_accept(ctx, h->cfg, h->bind, fd, h->tls, h->ip, h->port, NULL, 0, NULL,
 				  h->born, &h->io);
@@ -125,12 +137,47 @@ static void on_timer(struct sg_loop *loop, struct sg_timer *t)
 	refuse(t->data, SG_STAT_TIMEOUT_TLS_HANDSHAKE, "not done within handshakeTimeout");
 }
 
+void sg_tlsterm_adopt(struct sg_frontend *ctx, struct sg_tls_server *srv, struct sg_cfg *cfg,
+		      const struct sg_bind *bind, const struct sg_listener *l,
+		      const struct sg_tcp_route *route, int fd, const char *ip, uint16_t port,
+		      uint64_t born)
+{
+	uint64_t limit = sg_tls_server_handshake_ms(srv);
+	struct handshake *h = calloc(1, sizeof(*h));
+
+	if (!h || !(h->tls = sg_tls_new(srv, fd))) {
+		free(h);
+		close(fd);
+		sg_frontend_release(ctx, bind->port, ip);
+		sg_cfg_unref(cfg);
+		return;
+	}
+	h->ctx = ctx;
+	h->cfg = cfg;
+	h->bind = bind;
+	h->route = route;
+	h->route_l = l;
+	h->src_held = true;
+	h->born = born;
+	snprintf(h->ip, sizeof(h->ip), "%s", ip);
+	h->port = port;
+	h->io.fd = fd;
+	h->io.cb = on_io;
+	h->io.data = h;
+	sg_timer_init(&h->timer, on_timer, h);
+	sg_list_insert_head(&ctx->handshakes, &h->link);
+	ctx->stats->active++;
+	/* The deadline counts from the client's connect: a deferred accept
+	 * may have held the connection a while already. */
+	sg_timer_arm(ctx->loop, &h->timer, born + limit);
+	/* Deferred accept: the ClientHello is usually in already. */
+	step(h);
+}
+
 void sg_tlsterm_accept(struct sg_frontend *ctx, struct sg_tls_server *srv,
 		       const struct sg_bind *bind, int fd, const struct sockaddr_storage *peer)
 {
-	uint64_t limit = sg_tls_server_handshake_ms(srv);
 	uint64_t age = sg_net_accept_age_ms(fd);
-	struct handshake *h;
 	char ip[INET6_ADDRSTRLEN];
 
 	sg_net_ip_str(peer, ip, sizeof(ip));
@@ -138,33 +185,9 @@ void sg_tlsterm_accept(struct sg_frontend *ctx, struct sg_tls_server *srv,
 		close(fd); /* unread, before any TLS work */
 		return;
 	}
-	h = calloc(1, sizeof(*h));
-	if (!h || !(h->tls = sg_tls_new(srv, fd))) {
-		free(h);
-		close(fd);
-		sg_frontend_release(ctx, bind->port, ip);
-		return;
-	}
-	h->ctx = ctx;
-	h->cfg = sg_cfg_ref(ctx->cfg);
-	h->bind = bind;
-	h->src_held = true;
-	h->born = sg_loop_now(ctx->loop) - age;
-	memcpy(h->ip, ip, sizeof(h->ip));
-	h->port = sg_net_port(peer);
-	h->io.fd = fd;
-	h->io.cb = on_io;
-	h->io.data = h;
-	sg_timer_init(&h->timer, on_timer, h);
-	sg_list_insert_head(&ctx->handshakes, &h->link);
-	ctx->stats->active++;
 	sg_stats_add(ctx->stats, SG_STAT_CONNECTIONS, 1);
-	/* The deadline counts from the client's connect: a deferred accept
-	 * may have held the connection a while already. */
-	sg_timer_arm(ctx->loop, &h->timer,
-		     sg_loop_now(ctx->loop) + (age < limit ? limit - age : 0));
-	/* Deferred accept: the ClientHello is usually in already. */
-	step(h);
+	sg_tlsterm_adopt(ctx, srv, sg_cfg_ref(ctx->cfg), bind, NULL, NULL, fd, ip,
+			 sg_net_port(peer), sg_loop_now(ctx->loop) - age);
 }
 
 void sg_tlsterm_close_all(struct sg_frontend *ctx)

@@ -39,7 +39,7 @@ struct listen_sock {
 	struct sg_closing closing;
 	uint16_t port;
 	const struct sg_bind *bind; /* in w->ctx.cfg */
-	struct sg_tls_server *tls;  /* HTTPS: the bind's certificates; else NULL */
+	struct sg_tls_server *tls;  /* sg_tls_bind_terminates: its certificates */
 	struct sg_worker *w;
 };
 
@@ -80,7 +80,7 @@ static void on_resume(struct sg_loop *loop, struct sg_timer *t)
 static void hand_over(struct listen_sock *ls, int fd, const struct sockaddr_storage *peer)
 {
 	if (ls->bind->proto == SG_PROTO_TLS)
-		sg_tlspass_accept(&ls->w->ctx, ls->bind, fd, peer);
+		sg_tlspass_accept(&ls->w->ctx, ls->tls, ls->bind, fd, peer);
 	else if (ls->bind->proto == SG_PROTO_HTTPS && ls->tls)
 		sg_tlsterm_accept(&ls->w->ctx, ls->tls, ls->bind, fd, peer);
 	else if (ls->bind->proto == SG_PROTO_HTTPS)
@@ -166,7 +166,8 @@ static void set_defer(struct listen_sock *ls)
 		SG_WARN("listener :%u: TCP_DEFER_ACCEPT: %s", ls->port, strerror(errno));
 }
 
-/* An HTTPS bind's certificates, loaded again with every config (a reload
+/* The certificates of a bind that terminates TLS (HTTPS, or TLS in mode
+ * Terminate), loaded again with every config (a reload
  * is how a renewed certificate comes in); a connection keeps the one it
  * began with. The gateway vetted them (sg_tls_server_new) before the
  * config went in force, so a failure here is only memory. */
@@ -176,7 +177,7 @@ static int load_tls(struct listen_sock *ls, char *err, size_t errlen)
 
 	int rc = 0;
 
-	if (ls->bind->proto == SG_PROTO_HTTPS && !(srv = sg_tls_server_new(ls->bind, err, errlen)))
+	if (sg_tls_bind_terminates(ls->bind) && !(srv = sg_tls_server_new(ls->bind, err, errlen)))
 		rc = -1; /* the port refuses connections until a config loads */
 	sg_tls_server_unref(ls->tls);
 	ls->tls = srv;

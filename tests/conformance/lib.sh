@@ -43,6 +43,23 @@ ready_port() { # NAME: its port once it listens
 	done
 	return 1
 }
+# tcp_backend: the suite's tcp-backend, the TCP echo (tests/backend/
+# tcpecho.py: welcome line, PING, IS_TLS, TEST) as pod tcp-backend of the
+# infra namespace, started by the cases that use it: its plain port
+# ${PORT[tcp-backend]} (upstream 3000) and its TLS port
+# ${PORT[tcp-backend-tls]} (upstream 8443, the TLS echo's certificate:
+# abc.example.com, signed by the CA of tls-checks-ca-certificate).
+tcp_backend() {
+	/usr/bin/python3 "$REPO/tests/backend/tcpecho.py" --port 0 --tls-port 0 \
+		--tls "$WORK/tls.crt" "$WORK/tls.key" --name tcp-backend --namespace "$INFRA" \
+		--ready-file "$WORK/tcp-backend.port" --tls-ready-file "$WORK/tcp-backend-tls.port" \
+		2>"$WORK/tcp-backend.log" &
+	PIDS+=("$!")
+	PORT[tcp-backend]=$(ready_port tcp-backend) && PORT[tcp-backend-tls]=$(ready_port tcp-backend-tls) || {
+		echo "FAIL $TEST: backend tcp-backend did not start"
+		exit 1
+	}
+}
 
 # The CA of the TLS backends (the suite's tls-checks-ca-certificate) and
 # their certificate: abc.example.com, other.example.com and the SPIFFE ID
@@ -140,6 +157,43 @@ metadata: {name: $1, namespace: $INFRA}
 spec:
   clusterIP: 127.0.0.1
   ports: [{name: ${2:-btls}, port: ${3:-443}, targetPort: ${PORT[tls-backend]}${4:+, appProtocol: $4}}]
+YAML
+}
+# tcp_backend_svc: Service tcp-backend as upstream's base has it, on
+# tcp_backend's ports: echo-tcp-plain 3000, echo-tcp-tls 8443.
+tcp_backend_svc() {
+	cat <<YAML
+---
+apiVersion: v1
+kind: Service
+metadata: {name: tcp-backend, namespace: $INFRA}
+spec:
+  clusterIP: 127.0.0.1
+  ports:
+  - {name: echo-tcp-plain, port: 3000, targetPort: ${PORT[tcp-backend]}}
+  - {name: echo-tcp-tls, port: 8443, targetPort: ${PORT[tcp-backend-tls]}}
+YAML
+}
+# terminate_secret: the Secret the suite makes for the TLSRoute Terminate
+# listeners, tls-terminate-checks-certificate (tls.example.com, signed by
+# the CA of tls-checks-ca-certificate); its files $WORK/term.{crt,key}.
+terminate_secret() {
+	if [ ! -s "$WORK/term.crt" ]; then
+		openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj /CN=tls.example.com \
+			-keyout "$WORK/term.key" -out "$WORK/term.csr" >/dev/null 2>&1
+		openssl x509 -req -in "$WORK/term.csr" -CA "$WORK/ca.crt" -CAkey "$WORK/ca.key" \
+			-CAcreateserial -days 2 -extfile <(echo 'subjectAltName=DNS:tls.example.com') \
+			-out "$WORK/term.crt" >/dev/null 2>&1
+	fi
+	cat <<YAML
+---
+apiVersion: v1
+kind: Secret
+metadata: {name: tls-terminate-checks-certificate, namespace: $INFRA}
+type: kubernetes.io/tls
+data:
+  tls.crt: $(base64 -w0 "$WORK/term.crt")
+  tls.key: $(base64 -w0 "$WORK/term.key")
 YAML
 }
 # btls NAME SERVICE[:SECTION] HOSTNAME [VALIDATION-LINES]: a BackendTLSPolicy
@@ -242,6 +296,13 @@ listeners_count() {
 	[ "$n" = "$2" ] || { echo "$n listeners in the status, want $2"; return 1; }
 }
 
+# attached NS/GW LISTENER N: the listener's attachedRoutes is N.
+attached() {
+	local n
+	n=$(res gateway "$1" | jq --arg n "$2" '.status.listeners[]? | select(.name == $n) | .attachedRoutes')
+	[ "$n" = "$3" ] || { echo "listener $2 of $1: attachedRoutes '${n:-none}', want $3"; return 1; }
+}
+
 # parent KIND NS/ROUTE NS/GW TYPE STATUS REASON: that parent's condition.
 parent() {
 	local j
@@ -284,6 +345,31 @@ https() {
 	[ $# -lt 5 ] && return 0
 	pod=$(jq -r .pod "$WORK/body" 2>/dev/null)
 	[ "$pod" = "$5" ] || { echo "GET https://$2$3: answered by '$pod', want $5"; return 1; }
+}
+
+# tcp_echo PORT SNI IS-TLS BACKEND [SERVER-NAME]: one exchange of the
+# suite's TCP client (tcp_client.py, upstream's
+# MakeTCPRequestAndExpectEventuallyValidResponse) with tcp_backend through
+# the gateway: TLS with SNI SNI, the CA of tls-checks-ca-certificate
+# trusted (SNI "": plain TCP); the echo's welcome line, PING answered PONG,
+# IS_TLS answered IS-TLS ("true": the backend got TLS, "false": plaintext),
+# TEST answered by pod BACKEND of the infra namespace and, given
+# SERVER-NAME, the SNI the backend saw was SERVER-NAME.
+tcp_echo() {
+	local r why
+	r=$(timeout 20 /usr/bin/python3 "$HERE/tcp_client.py" --port "$1" ${2:+--sni "$2" --ca "$WORK/ca.crt"})
+	[ -n "$r" ] || { echo "tcp ${2:-(plain)} :$1: the client printed nothing"; return 1; }
+	why=$(jq -r --arg t "$3" --arg b "$4" --arg ns "$INFRA" --arg sn "${5:-}" '[
+		if .error then "\(.error)" else empty end,
+		if .welcome != "Gateway API Test TCP Server\n" then "welcome \(.welcome | tojson)" else empty end,
+		if .ping != "PONG\n" then "PING answered \(.ping | tojson)" else empty end,
+		if .is_tls != "\($t)\n" then "IS_TLS answered \(.is_tls | tojson), want \($t)" else empty end,
+		if .test.namespace != $ns then "namespace \(.test.namespace | tojson), want \($ns)" else empty end,
+		if .test.pod != $b then "answered by \(.test.pod | tojson), want \($b)" else empty end,
+		if $sn != "" and .test.tls.serverName != $sn then
+			"the backend saw SNI \(.test.tls.serverName | tojson), want \($sn)" else empty end
+		] | join("; ")' <<<"$r" 2>&1) || why="unreadable answer: ${r:0:200}"
+	[ -z "$why" ] || { echo "tcp ${2:-(plain)} :$1: $why"; return 1; }
 }
 
 # http_fails PORT HOST PATH: the request does not succeed (the suite's

@@ -10,6 +10,7 @@
 //                         or {"call":NAME,"error":code}
 //     ping                {"ping":true}
 //     session             {"session":true} when the server gave a session id
+//     prompt:NAME         {"prompt":NAME,"messages":count} or {"prompt":NAME,"error":code}
 //     end                 {"end":true} after DELETE ends the session
 // A failure to connect prints {"connect":message} and exits 1.
 const sdk = `${process.env.SG_NPM}/node_modules/@modelcontextprotocol/sdk/dist/esm`;
@@ -17,7 +18,13 @@ const { Client } = await import(`${sdk}/client/index.js`);
 const { StreamableHTTPClientTransport } = await import(`${sdk}/client/streamableHttp.js`);
 
 const [url, ...steps] = process.argv.slice(2);
-const transport = new StreamableHTTPClientTransport(new URL(url));
+// MCP_BEARER: a token sent as "Authorization: Bearer ..." on every request.
+const transport = new StreamableHTTPClientTransport(
+	new URL(url),
+	process.env.MCP_BEARER
+		? { requestInit: { headers: { Authorization: `Bearer ${process.env.MCP_BEARER}` } } }
+		: undefined,
+);
 const client = new Client({ name: "splicegate-e2e", version: "1.0.0" });
 const say = (o) => console.log(JSON.stringify(o));
 
@@ -42,6 +49,9 @@ for (const step of steps) {
 			const r = await client.callTool({ name, arguments: args });
 			const text = (r.content || []).find((c) => c.type === "text");
 			say({ call: name, text: text ? text.text : null, isError: !!r.isError });
+		} else if (op === "prompt") {
+			const r = await client.getPrompt({ name, arguments: {} });
+			say({ prompt: name, messages: (r.messages || []).length });
 		} else if (op === "ping") {
 			await client.ping();
 			say({ ping: true });

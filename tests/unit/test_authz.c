@@ -21,6 +21,7 @@
 #include "user/auth/htpasswd.h"
 #include "user/core/authn.h"
 #include "user/core/authorize.h"
+#include "user/core/celreq.h"
 #include "user/core/filter.h"
 #include "tests/unit/authstep.h"
 
@@ -252,6 +253,59 @@ static void test_authz_refusal_is_403(void **state)
 	assert_string_equal(sg_fail_name(SG_FAIL_AUTHZ), "authorization");
 }
 
+/* ---- mcpAuthorization ----------------------------------------------------- */
+
+/* Rules `a` over an MCP call of the `kind` named `name` at `target`, as
+ * user/mcp/mcpauthz.c evaluates them (name NULL: not an MCP request, so
+ * `mcp` is absent). */
+static bool mcp_allows(const struct sg_authz *a, const char *kind, const char *target,
+		       const char *name)
+{
+	struct sg_celreq_mcp m = { kind, target, name };
+	struct sg_celreq_view v = { .sock = -1, .mcp = name ? &m : NULL };
+	struct sg_celreq c;
+	bool ok;
+
+	sg_celreq_begin(&c, &v);
+	ok = sg_authz_allows(&a, 1, &c.run);
+	sg_celreq_end(&c);
+	return ok;
+}
+
+/* agentgateway's CEL `mcp` is {tool|prompt|resource: {target, name}}: a
+ * rule over one kind fails (so does not hold) for another, and outside
+ * MCP every rule reading `mcp` fails. */
+static void test_authz_mcp_rules(void **state)
+{
+	const struct sg_authz *a;
+	struct sg_cfg *c;
+	char *err;
+
+	(void)state;
+	c = load("{mcpAuthorization: {rules: ['mcp.tool.name == \"echo\"',"
+		 " 'mcp.tool.target == \"b\" && mcp.tool.name.startsWith(\"get-\")',"
+		 " 'mcp.prompt.name == \"p\"', 'mcp.resource.name == \"file:///a\"',"
+		 " {deny: 'mcp.tool.name == \"get-env\"'}]}}",
+		 &err);
+	if (!c)
+		fail_msg("%s", err);
+	free(err);
+	a = c->binds[0].listeners[0].routes[0].eff_filters.mcp_authz;
+	assert_non_null(a);
+	assert_null(authz_of(c)); /* not the route's authorization */
+	assert_true(mcp_allows(a, "tool", "a", "echo"));
+	assert_false(mcp_allows(a, "tool", "a", "get-sum"));
+	assert_true(mcp_allows(a, "tool", "b", "get-sum"));
+	assert_false(mcp_allows(a, "tool", "b", "get-env")); /* denied though allowed */
+	assert_false(mcp_allows(a, "tool", "b", "add"));
+	assert_true(mcp_allows(a, "prompt", "a", "p"));
+	assert_false(mcp_allows(a, "prompt", "a", "echo"));
+	assert_true(mcp_allows(a, "resource", "", "file:///a"));
+	assert_false(mcp_allows(a, "resource", "", "file:///b"));
+	assert_false(mcp_allows(a, "tool", "a", NULL));
+	sg_cfg_free(c);
+}
+
 /* ---- networkAuthorization ------------------------------------------------ */
 
 static void test_authz_network_reads_the_source(void **state)
@@ -293,6 +347,7 @@ int main(void)
 		cmocka_unit_test(test_authz_step_reads_what_authentication_proved),
 		cmocka_unit_test(test_authz_refusal_is_403),
 		cmocka_unit_test(test_authz_network_reads_the_source),
+		cmocka_unit_test(test_authz_mcp_rules),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

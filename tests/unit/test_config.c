@@ -1115,8 +1115,7 @@ static void test_config_list_of_resources(void **state)
 /* A Gateway listener of a protocol that is not served, or on a port that
  * another protocol's listeners hold, does not refuse the file: the
  * Gateway is taken without it, which serves nothing and shows why in
- * the status (Gateway API: UnsupportedProtocol, ProtocolConflict, and
- * UnsupportedValue for a TLS listener in mode Terminate), with
+ * the status (Gateway API: UnsupportedProtocol, ProtocolConflict), with
  * a warning. Standalone binds still refuse both. */
 static void test_config_gateway_listener_problems_are_status(void **state)
 {
@@ -1127,15 +1126,11 @@ static void test_config_gateway_listener_problems_are_status(void **state)
 					    "  listeners:\n"
 					    "  - {name: raw, port: 8080, protocol: TCP}\n"
 					    "  - {name: dns, port: 5353, protocol: UDP}\n"
-					    "  - {name: tcp, port: 9000, protocol: TCP}\n"
-					    "  - {name: t, port: 443, protocol: TLS, tls: {mode: "
-					    "Terminate}}\n";
+					    "  - {name: tcp, port: 9000, protocol: TCP}\n";
 	struct loaded *l = *state;
-	struct sg_cfg *cfg = load_ok(l, text, 3);
+	struct sg_cfg *cfg = load_ok(l, text, 2);
 
-	assert_int_equal(cfg->nbad_listeners, 3);
-	assert_string_equal(cfg->bad_listeners[2].name, "t");
-	assert_string_equal(cfg->bad_listeners[2].reason, "UnsupportedValue");
+	assert_int_equal(cfg->nbad_listeners, 2);
 
 	assert_string_equal(cfg->bad_listeners[0].name, "raw");
 	assert_string_equal(cfg->bad_listeners[0].reason, "ProtocolConflict");
@@ -1145,10 +1140,81 @@ static void test_config_gateway_listener_problems_are_status(void **state)
 	assert_non_null(find_listener(cfg, "ns/gw.http"));
 	assert_non_null(find_listener(cfg, "ns/more.tcp"));
 	assert_int_equal(find_bind(cfg, 8080)->proto, SG_PROTO_HTTP);
-	for (size_t i = 0; i < cfg->nbinds; i++) {
+	for (size_t i = 0; i < cfg->nbinds; i++)
 		assert_int_not_equal(cfg->binds[i].port, 5353);
-		assert_int_not_equal(cfg->binds[i].port, 443);
-	}
+}
+
+/* A TLS listener in mode Terminate (the Gateway API default) takes its
+ * Secret as an HTTPS listener does, and TLSRoutes and TCPRoutes (as
+ * agentgateway's does); the standalone form is a TLS listener with `tls`.
+ * Both keep protocol TLS; a passthrough listener may share the port. */
+static void test_config_tls_listener_terminates(void **state)
+{
+	static const char k8s[] =
+		K8S_BASE "apiVersion: gateway.networking.k8s.io/v1\n"
+			 "kind: Gateway\n"
+			 "metadata: {name: t, namespace: ns}\n"
+			 "spec:\n"
+			 "  listeners:\n"
+			 "  - name: term\n"
+			 "    port: 9443\n"
+			 "    protocol: TLS\n"
+			 "    hostname: a.example\n"
+			 "    tls: {certificateRefs: [{name: c}]}\n"
+			 "  - {name: pass, port: 9443, protocol: TLS, hostname: b.example, "
+			 "tls: {mode: Passthrough}}\n"
+			 "---\n"
+			 "apiVersion: v1\n"
+			 "kind: Secret\n"
+			 "metadata: {name: c, namespace: ns}\n"
+			 "type: kubernetes.io/tls\n"
+			 "stringData: {tls.crt: CERT, tls.key: KEY}\n"
+			 "---\n"
+			 "apiVersion: gateway.networking.k8s.io/v1\n"
+			 "kind: TLSRoute\n"
+			 "metadata: {name: r, namespace: ns}\n"
+			 "spec:\n"
+			 "  parentRefs: [{name: t, sectionName: term}]\n"
+			 "  hostnames: [a.example]\n"
+			 "  rules: [{backendRefs: [{name: svc, port: 8000}]}]\n"
+			 "---\n"
+			 "apiVersion: gateway.networking.k8s.io/v1alpha2\n"
+			 "kind: TCPRoute\n"
+			 "metadata: {name: tcp, namespace: ns}\n"
+			 "spec:\n"
+			 "  parentRefs: [{name: t, sectionName: term}]\n"
+			 "  rules: [{backendRefs: [{name: svc, port: 8000}]}]\n";
+	char pem[] = "/tmp/sg-test-config-pem-XXXXXX", standalone[512];
+	int fd = mkstemp(pem);
+	struct loaded *l = *state;
+	struct sg_cfg *cfg = load_ok(l, k8s, 0);
+	const struct sg_listener *term = find_listener(cfg, "ns/t.term");
+	const struct sg_listener *pass = find_listener(cfg, "ns/t.pass");
+
+	assert_int_equal(find_bind(cfg, 9443)->proto, SG_PROTO_TLS);
+	assert_non_null(term);
+	assert_non_null(pass);
+	assert_null(term->tls_reason);
+	assert_non_null(term->tls);
+	assert_memory_equal(term->tls->cert_pem, "CERT", 4);
+	assert_int_equal(term->ntcp_routes, 2);
+	assert_null(pass->tls);
+
+	/* The files are read at load, not checked as PEM (the gateway does). */
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, "PEM\n", 4), 4);
+	close(fd);
+	snprintf(standalone, sizeof(standalone),
+		 "binds:\n- port: 9443\n  listeners:\n  - protocol: TLS\n"
+		 "    tls: {cert: %s, key: %s}\n"
+		 "    tcpRoutes: [{backends: [{host: '127.0.0.1:9'}]}]\n",
+		 pem, pem);
+	cfg = load_ok(l, standalone, 0);
+	unlink(pem);
+	assert_int_equal(cfg->binds[0].proto, SG_PROTO_TLS);
+	assert_int_equal(cfg->binds[0].nlisteners, 1);
+	assert_non_null(cfg->binds[0].listeners[0].tls);
+	assert_int_equal(cfg->binds[0].listeners[0].ntcp_routes, 1);
 }
 
 static void test_config_reads_regular_files_only(void **state)
@@ -2299,7 +2365,35 @@ static void test_config_rejects_bad_resources(void **state)
 		  "spec:\n"
 		  "  listeners:\n"
 		  "  - {name: t, port: 443, protocol: TLS}\n",
-		  "t.yaml:6:5: spec.listeners[0]: a TLS listener needs tls: {mode: Passthrough}" },
+		  "t.yaml:6:5: spec.listeners[0]: a TLS listener needs tls: {mode: Passthrough}, "
+		  "or {certificateRefs: [...]} to terminate" },
+		{ "TLS listener in mode Terminate without a certificate",
+		  "apiVersion: gateway.networking.k8s.io/v1\n"
+		  "kind: Gateway\n"
+		  "metadata: {name: gw}\n"
+		  "spec:\n"
+		  "  listeners:\n"
+		  "  - {name: t, port: 443, protocol: TLS, tls: {mode: Terminate}}\n",
+		  "t.yaml:6:46: spec.listeners[0].tls: mode Terminate needs certificateRefs (at "
+		  "least one Secret)" },
+		{ "HTTPS listener without certificateRefs",
+		  "apiVersion: gateway.networking.k8s.io/v1\n"
+		  "kind: Gateway\n"
+		  "metadata: {name: gw}\n"
+		  "spec:\n"
+		  "  listeners:\n"
+		  "  - {name: t, port: 443, protocol: HTTPS, tls: {}}\n",
+		  "t.yaml:6:48: spec.listeners[0].tls: mode Terminate needs certificateRefs (at "
+		  "least one Secret)" },
+		{ "HTTPS listener in mode Passthrough",
+		  "apiVersion: gateway.networking.k8s.io/v1\n"
+		  "kind: Gateway\n"
+		  "metadata: {name: gw}\n"
+		  "spec:\n"
+		  "  listeners:\n"
+		  "  - {name: t, port: 443, protocol: HTTPS, tls: {mode: Passthrough}}\n",
+		  "t.yaml:6:55: spec.listeners[0].tls.mode: expected Terminate (only protocol TLS "
+		  "passes through), got \"Passthrough\"" },
 		{ "passthrough with a certificate",
 		  "apiVersion: gateway.networking.k8s.io/v1\n"
 		  "kind: Gateway\n"
@@ -2362,13 +2456,11 @@ static void test_config_rejects_bad_resources(void **state)
 		  "name such as \"app.example.com\" or \"*.example.com\" (no IP address, no "
 		  "trailing "
 		  "dot), got \"a.*.example\"" },
-		{ "standalone TLS listener with tls",
-		  "binds:\n- port: 9000\n  listeners:\n  - protocol: TLS\n    tls: {cert: c.pem}\n"
+		{ "standalone TCP listener with tls",
+		  "binds:\n- port: 9000\n  listeners:\n  - protocol: TCP\n    tls: {cert: c.pem}\n"
 		  "    tcpRoutes: []\n",
-		  "t.yaml:5:10: binds[0].listeners[0].tls: expected no tls section (a TLS listener "
-		  "passes connections through by SNI; terminating TLS in front of TCP routes is "
-		  "not "
-		  "supported: use an HTTPS listener for HTTP), got a map" },
+		  "t.yaml:5:10: binds[0].listeners[0].tls: expected no tls section (HTTPS and TLS "
+		  "listeners terminate TLS), got a map" },
 		/* names as the API server takes them (they go into keys, status,
 		 * metrics and logs) */
 		{ "name not RFC 1123",
@@ -2406,15 +2498,20 @@ static void test_config_rejects_bad_resources(void **state)
 		{ "MCP two targets of one name",
 		  "mcp:\n  targets: [{name: a, stdio: {cmd: x}}, {name: a, stdio: {cmd: y}}]\n",
 		  "t.yaml:2:48: mcp.targets[1].name: \"a\" names another target of this backend" },
-		{ "MCP authorization",
-		  "mcp:\n  policies: {mcpAuthorization: {rules: []}}\n  targets: [{name: a, stdio: "
+		{ "MCP authentication",
+		  "mcp:\n  policies: {mcpAuthentication: {issuer: x}}\n  targets: [{name: a, "
+		  "stdio: "
 		  "{cmd: x}}]\n",
-		  "t.yaml:2:32: mcp.policies.mcpAuthorization: not supported (MCP authorization "
-		  "rules "
-		  "are not implemented yet)" },
+		  "t.yaml:2:33: mcp.policies.mcpAuthentication: not supported (MCP authentication "
+		  "is not implemented yet)" },
+		{ "MCP authorization rule that does not compile",
+		  "mcp:\n  policies: {mcpAuthorization: {rules: ['mcp.tool.name ==']}}\n"
+		  "  targets: [{name: a, stdio: {cmd: x}}]\n",
+		  "t.yaml:2:41: mcp.policies.mcpAuthorization.rules[0]: column 17 of the "
+		  "expression: unexpected token" },
 		{ "standalone protocol", "binds:\n- port: 8080\n  listeners:\n  - protocol: UDP\n",
-		  "t.yaml:4:15: binds[0].listeners[0].protocol: expected HTTP, HTTPS, TCP or TLS "
-		  "(passthrough), got \"UDP\"" },
+		  "t.yaml:4:15: binds[0].listeners[0].protocol: expected HTTP, HTTPS, TCP or TLS, "
+		  "got \"UDP\"" },
 		{ "routes on a TCP listener",
 		  "binds:\n- port: 9000\n  listeners:\n  - protocol: TCP\n    routes: []\n",
 		  "t.yaml:5:13: binds[0].listeners[0].routes: a TCP listener takes tcpRoutes" },
@@ -3160,6 +3257,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		T(test_config_loads_seed_000),
 		T(test_config_gateway_listener_problems_are_status),
+		T(test_config_tls_listener_terminates),
 		T(test_config_list_of_resources),
 		T(test_config_health_standalone),
 		T(test_config_health_dump),

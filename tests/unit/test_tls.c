@@ -394,6 +394,41 @@ static void test_alpn(void **state)
 	sg_tls_server_unref(t);
 }
 
+/* A TLS listener in mode Terminate relays a protocol it does not know: it
+ * chooses no ALPN protocol, whatever the client offers (h2 would be a
+ * claim about the backend), and its bind terminates beside passthrough
+ * listeners; a bind of passthrough listeners only does not. */
+static void test_tls_listener_claims_no_alpn(void **state)
+{
+	static const unsigned char both[] = "\x02h2\x08http/1.1";
+	struct fixture f = { 0 };
+	struct sg_listener pass = {
+		.key = "pass", .name = "pass", .hostname = "p.test", .proto = SG_PROTO_TLS
+	};
+	struct sg_bind only_pass = { .proto = SG_PROTO_TLS, .listeners = &pass, .nlisteners = 1 };
+	char err[256];
+	struct sg_tls_server *s;
+	struct conn c;
+	const unsigned char *sel = NULL;
+	unsigned len = 1;
+
+	listener(&f, "term", "", &cert_any, NULL);
+	f.ls[0].proto = SG_PROTO_TLS;
+	f.bind.proto = SG_PROTO_TLS;
+	assert_true(sg_tls_bind_terminates(&f.bind));
+	assert_false(sg_tls_bind_terminates(&only_pass));
+	s = sg_tls_server_new(&f.bind, err, sizeof(err));
+	assert_non_null(s);
+	handshake(&c, s, "x.test", both, sizeof(both) - 1, 0);
+	assert_int_equal(c.result, 1);
+	SSL_get0_alpn_selected(c.cli, &sel, &len);
+	assert_int_equal(len, 0);
+	assert_false(sg_tls_h2(c.srv));
+	assert_string_equal(sg_tls_alpn(c.srv), "");
+	conn_free(&c);
+	sg_tls_server_unref(s);
+}
+
 static void test_refusals(void **state)
 {
 	struct sg_frontend_tls v13;
@@ -957,6 +992,61 @@ static void backend(struct backend_fixture *b)
 	assert_non_null(b->s);
 }
 
+/* CEL's source.* fields of a client certificate (sg_tls_peer), as
+ * agentgateway's TlsInfo gives them; none without one. */
+static void test_peer_certificate_fields(void **state)
+{
+	struct fixture f = { 0 };
+	struct pem ca, client = make_signed("peer", "peer.test", &ca);
+	struct sg_backend_tls cfg = { .cert_pem = client.cert,
+				      .cert_len = client.cert_len,
+				      .key_pem = client.key,
+				      .key_len = client.key_len,
+				      .insecure = true };
+	const struct sg_tls_peer *p;
+	struct sg_tls_client *tc;
+	struct sg_tls_server *s;
+	struct bconn c;
+	char err[256];
+
+	listener(&f, "mtls", "", &cert_any, NULL);
+	f.certs[0].root_pem = ca.cert;
+	f.certs[0].root_len = ca.cert_len;
+	s = sg_tls_server_new(&f.bind, err, sizeof(err));
+	assert_non_null(s);
+	tc = sg_tls_client_new(&cfg, false, err, sizeof(err));
+	assert_non_null(tc);
+	bhandshake(&c, s, tc, "any.test");
+	assert_int_equal(c.sres, 1);
+	p = sg_tls_peer(c.srv);
+	assert_non_null(p);
+	assert_ptr_equal(sg_tls_peer(c.srv), p); /* read once, kept */
+	assert_string_equal(p->subject, "CN=peer.test");
+	assert_string_equal(p->subject_cn, "peer.test");
+	assert_string_equal(p->issuer, "CN=peer-ca");
+	assert_int_equal(p->nsans, 3);
+	assert_string_equal(p->sans[0], "peer.test");
+	assert_string_equal(p->sans[1], "127.0.0.1");
+	assert_string_equal(p->sans[2], "spiffe://peer.test/id");
+	assert_string_equal(p->spiffe_id, "spiffe://peer.test/id");
+	assert_int_equal(strncmp(p->pem, "-----BEGIN CERTIFICATE-----\n", 28), 0);
+	assert_non_null(strstr(p->pem, "-----END CERTIFICATE-----"));
+	bconn_free(&c);
+	sg_tls_server_unref(s);
+
+	/* A listener that asks for no certificate gets none. */
+	f.certs[0].root_pem = NULL;
+	f.certs[0].root_len = 0;
+	s = sg_tls_server_new(&f.bind, err, sizeof(err));
+	assert_non_null(s);
+	bhandshake(&c, s, tc, "any.test");
+	assert_int_equal(c.sres, 1);
+	assert_null(sg_tls_peer(c.srv));
+	bconn_free(&c);
+	sg_tls_client_unref(tc);
+	sg_tls_server_unref(s);
+}
+
 static void test_tls_client_verifies_with_the_ca(void **state)
 {
 	struct backend_fixture b;
@@ -1129,6 +1219,8 @@ int main(void)
 		cmocka_unit_test(test_handshake_reads_nothing_after_its_flight),
 		cmocka_unit_test(test_tickets_wait_for_the_answer_to_a_request_with_finished),
 		cmocka_unit_test(test_tls_client_verifies_with_the_ca),
+		cmocka_unit_test(test_peer_certificate_fields),
+		cmocka_unit_test(test_tls_listener_claims_no_alpn),
 		cmocka_unit_test(test_tls_client_refuses_what_it_cannot_verify),
 		cmocka_unit_test(test_tls_client_resumes_sessions),
 	};

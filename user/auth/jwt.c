@@ -585,12 +585,18 @@ static int check_claims(const struct sg_jwt_provider *p, struct sg_jwt_claims *c
 /* ES256/384's r||s (RFC 7518 §3.4) as the DER OpenSSL verifies. */
 static unsigned char *ecdsa_der(const unsigned char *sig, size_t len, size_t half, int *der_len)
 {
-	ECDSA_SIG *es = ECDSA_SIG_new();
-	BIGNUM *br = BN_bin2bn(sig, (int)half, NULL), *bs = BN_bin2bn(sig + half, (int)half, NULL);
+	ECDSA_SIG *es;
+	BIGNUM *br, *bs;
 	unsigned char *der = NULL;
 
 	*der_len = -1;
-	if (es && br && bs && len == 2 * half && ECDSA_SIG_set0(es, br, bs) == 1) {
+	/* Its length first: r and s are read from it. */
+	if (len != 2 * half)
+		return NULL;
+	es = ECDSA_SIG_new();
+	br = BN_bin2bn(sig, (int)half, NULL);
+	bs = BN_bin2bn(sig + half, (int)half, NULL);
+	if (es && br && bs && ECDSA_SIG_set0(es, br, bs) == 1) {
 		br = bs = NULL; /* es owns them */
 		*der_len = i2d_ECDSA_SIG(es, &der);
 	}

@@ -537,13 +537,9 @@ static bool endpoint_key(struct sg_attempt *a, bool h2, char key[SG_POOL_KEY_SIZ
 	return true;
 }
 
-/* The name a backend's certificate is checked against (unless the policy
- * names one): a Service's host name, else the endpoint's address. */
 static const char *tls_host(const struct sg_attempt *a)
 {
-	if (a->backend->kind == SG_BREF_SERVICE && a->backend->svc->hostname)
-		return a->backend->svc->hostname;
-	return a->ep->addr;
+	return sg_backend_tls_host(a->backend, a->ep);
 }
 
 /* One step of a->conn's TLS handshake: 1 done, 0 waiting (ops->wait), -1

@@ -185,6 +185,13 @@ int sg_backend_tls_step(struct sg_backend_conn *u, struct sg_tls_client *tc, con
 	}
 }
 
+const char *sg_backend_tls_host(const struct sg_backend_ref *br, const struct sg_endpoint *ep)
+{
+	if (br->kind == SG_BREF_SERVICE && br->svc->hostname)
+		return br->svc->hostname;
+	return ep->addr;
+}
+
 uint32_t sg_backend_connect_events(const struct sg_backend_conn *u)
 {
 	return u->tls && !u->tls_up ? u->tls_want : EPOLLOUT;

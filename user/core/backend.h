@@ -119,6 +119,11 @@ struct sg_tls_client *sg_pool_tls_client(struct sg_pool *p, const struct sg_back
 int sg_backend_tls_step(struct sg_backend_conn *u, struct sg_tls_client *tc, const char *host,
 			char *cause, size_t causelen);
 
+/* The name backend `br`'s certificate is checked against at endpoint `ep`
+ * (unless its TLS policy names one): a Service's host name, else the
+ * endpoint's address. */
+const char *sg_backend_tls_host(const struct sg_backend_ref *br, const struct sg_endpoint *ep);
+
 /* The events a connecting u waits for: EPOLLOUT for the TCP connect, what
  * its TLS handshake asks once that runs. */
 uint32_t sg_backend_connect_events(const struct sg_backend_conn *u);

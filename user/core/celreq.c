@@ -20,6 +20,7 @@
 #include "user/base/loop.h"
 #include "user/base/net.h"
 #include "user/core/authn.h"
+#include "user/tls/tls.h"
 
 static bool text(struct sg_cel_val *out, const char *p, size_t n)
 {
@@ -229,6 +230,55 @@ static bool backend(struct sg_celreq *c, struct sg_cel_val *out)
 	return true;
 }
 
+/* source.*'s client certificate fields (agentgateway's TlsInfo): absent
+ * without TLS or without a certificate from the client. */
+static bool peer_attr(struct sg_celreq *c, enum sg_cel_attr a, struct sg_cel_val *out)
+{
+	const struct sg_tls_peer *p = c->v->tls ? sg_tls_peer(c->v->tls) : NULL;
+	struct sg_cel_val *v;
+
+	if (!p)
+		return false;
+	switch (a) {
+	case SG_CEL_SRC_ISSUER:
+		return str(out, p->issuer);
+	case SG_CEL_SRC_SUBJECT:
+		return str(out, p->subject);
+	case SG_CEL_SRC_SUBJECT_CN:
+		return str(out, p->subject_cn);
+	case SG_CEL_SRC_SPIFFE_ID:
+		return str(out, p->spiffe_id);
+	case SG_CEL_SRC_CERTIFICATE:
+		return str(out, p->pem);
+	default: /* SG_CEL_SRC_SUBJECT_ALT_NAMES */
+		if (!(v = sg_cel_alloc(&c->run, (p->nsans ? p->nsans : 1) * sizeof(*v))))
+			return false;
+		for (size_t i = 0; i < p->nsans; i++)
+			str(&v[i], p->sans[i]);
+		*out = (struct sg_cel_val){ .type = SG_CEL_LIST, .list = { v, p->nsans } };
+		return true;
+	}
+}
+
+/* mcp: {<kind>: {target, name}}, agentgateway's identity of what an MCP
+ * request touches. */
+static bool mcp(struct sg_celreq *c, struct sg_cel_val *out)
+{
+	const struct sg_celreq_mcp *m = c->v->mcp;
+	struct sg_cel_val *v;
+
+	if (!m || !(v = sg_cel_alloc(&c->run, 6 * sizeof(*v))))
+		return false;
+	str(&v[0], m->kind);
+	text(&v[2], "target", 6);
+	str(&v[3], m->target);
+	text(&v[4], "name", 4);
+	str(&v[5], m->name);
+	v[1] = (struct sg_cel_val){ .type = SG_CEL_MAP, .list = { &v[2], 2 } };
+	*out = (struct sg_cel_val){ .type = SG_CEL_MAP, .list = { v, 1 } };
+	return true;
+}
+
 static bool version(const struct sg_celreq_view *v, struct sg_cel_val *out)
 {
 	if (v->version)
@@ -384,6 +434,15 @@ static bool attr(void *ud, enum sg_cel_attr a, struct sg_cel_val *out)
 		return version(v, out);
 	case SG_CEL_BACKEND:
 		return backend(c, out);
+	case SG_CEL_MCP:
+		return mcp(c, out);
+	case SG_CEL_SRC_SUBJECT_ALT_NAMES:
+	case SG_CEL_SRC_ISSUER:
+	case SG_CEL_SRC_SUBJECT:
+	case SG_CEL_SRC_SUBJECT_CN:
+	case SG_CEL_SRC_SPIFFE_ID:
+	case SG_CEL_SRC_CERTIFICATE:
+		return peer_attr(c, a, out);
 	case SG_CEL_PROXY_BIND:
 		return v->bind && str(out, v->bind->key);
 	case SG_CEL_PROXY_GATEWAY_NAME:
@@ -482,6 +541,7 @@ void sg_celreq_view_of(struct sg_celreq_view *v, const struct sg_filter_input *i
 		.route = in->route,
 		.backend = in->backend,
 		.start_ns = in->start_ns,
+		.tls = in->tls,
 	};
 }
 

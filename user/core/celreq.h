@@ -17,6 +17,13 @@
 
 struct sg_authn;
 
+/* What an MCP call touches (CEL's `mcp`, mcpAuthorization's): kind
+ * "tool", "prompt" or "resource", the target serving it ("" when not
+ * known) and its name there (a resource's URI). */
+struct sg_celreq_mcp {
+	const char *kind, *target, *name;
+};
+
 /* What an expression may read of the request (and of the response once
  * its head came). Spans are borrowed for the call. */
 struct sg_celreq_view {
@@ -42,6 +49,8 @@ struct sg_celreq_view {
 	/* request.startTime and endTime: loop ns (user/base/loop.h), made
 	 * timestamps when read; 0: not known in this phase (absent). */
 	uint64_t start_ns, end_ns;
+	const struct sg_celreq_mcp *mcp; /* NULL: not an MCP call (absent) */
+	struct sg_tls *tls; /* the client's session (source.*'s certificate); NULL: none */
 };
 
 /* The view of the request a filter plan's input `in` describes, and of

@@ -97,6 +97,9 @@ struct sg_filter_input {
 	/* Where the request's random() starts (CEL); 0: from the head's
 	 * address. */
 	uint64_t seed;
+	/* The client connection's TLS session, whose certificate CEL's
+	 * source.* reads; NULL: plaintext (or not kept). */
+	struct sg_tls *tls;
 };
 
 /* A local rate limit's x-ratelimit-* lines, with their digits. */

@@ -52,6 +52,7 @@ void sg_request_input(struct sg_request *r, struct sg_filter_input *in)
 	in->route = r->at.route;
 	in->backend = r->at.backend;
 	in->authn = &r->authn;
+	in->tls = r->tls;
 }
 
 const struct sg_bind *sg_request_follow_config(const struct sg_frontend *ctx,

@@ -102,6 +102,7 @@ struct sg_request {
 	const char *ip;		 /* the client's address, as text (the owner's) */
 	uint16_t port;		 /* its port (a PROXY protocol header's, when one came) */
 	int sock;		 /* the connection's socket (the owner's) */
+	struct sg_tls *tls;	 /* its TLS session (the owner's); NULL: plaintext */
 	/* The head, the frontend's (spans into its buffers); NULL until it
 	 * parsed, and again once the request is logged. */
 	struct sg_h1_req *req;

@@ -12,21 +12,54 @@
 #include "policy/route.h"
 #include "user/base/log.h"
 #include "user/base/net.h"
+#include "user/core/backend.h"
 #include "user/http1/h1forward.h"
 
 static void tunnel_pumps(struct client *c);
 static void begin_tunnel(struct client *c);
+
+/* One step of the backend's TLS handshake, where its policy asks for one
+ * (a TLS listener in mode Terminate re-encrypts): 1 done, 0 waiting, -1
+ * failed. */
+static int tunnel_tls_step(struct client *c)
+{
+	struct sg_attempt *at = &c->r->rq.at;
+	struct sg_tls_client *tc = NULL;
+	uint64_t key;
+	int rc;
+
+	if (!at->conn->tls &&
+	    !(tc = sg_pool_tls_client(c->ctx->pool, at->backend->eff_tls, false, &key,
+				      at->tls_cause, sizeof(at->tls_cause))))
+		rc = -1;
+	else
+		rc = sg_backend_tls_step(at->conn, tc, sg_backend_tls_host(at->backend, at->ep),
+					 at->tls_cause, sizeof(at->tls_cause));
+	if (rc < 0)
+		SG_DEBUG("%s: tunnel: TLS to the backend: %s", c->ip, at->tls_cause);
+	return rc;
+}
 
 static void on_tunnel_up(struct sg_loop *loop, struct sg_io *io, uint32_t revents)
 {
 	struct client *c = io->data;
 
 	if (!c->r->rq.at.connected) {
-		int err = sg_backend_connect_error(c->r->rq.at.conn);
+		struct sg_backend_conn *u = c->r->rq.at.conn;
+		int err = u->tls ? 0 : sg_backend_connect_error(u);
 
 		if (err == EINPROGRESS)
 			return; /* the name's next address */
 		if (err) {
+			h1c_client_close(c);
+			return;
+		}
+		/* The handshake runs under the connect deadline, still armed. */
+		switch (c->r->rq.at.backend->eff_tls ? tunnel_tls_step(c) : 1) {
+		case 0:
+			h1c_settle(c); /* what the handshake waits for */
+			return;
+		case -1:
 			h1c_client_close(c);
 			return;
 		}
@@ -96,11 +129,13 @@ static void tunnel_pumps(struct client *c)
 static void begin_tunnel(struct client *c)
 {
 	tunnel_pumps(c);
-	sg_tunnel_begin(&c->r->tunnel, &c->r->req_pump, &c->r->resp_pump, c->ctx->tunnel_promote,
-			h1c_now(c));
-	if (c->bind->proto == SG_PROTO_TLS)
-		sg_tunnel_tls(&c->r->tunnel);
-	sg_idle_stop(&c->r->rq.body_idle); /* a tunnel has --tunnel-idle-timeout instead */
+	/* Records decrypted here never leave userspace (no kTLS): such a
+	 * tunnel is not watched for the socket map. */
+	sg_tunnel_begin(&c->r->tunnel, &c->r->req_pump, &c->r->resp_pump,
+			c->ctx->tunnel_promote && !c->tls, h1c_now(c));
+	if (c->bind->proto == SG_PROTO_TLS && !c->tls)
+		sg_tunnel_tls(&c->r->tunnel); /* passthrough: the handshake goes by too */
+	sg_idle_stop(&c->r->rq.body_idle);    /* a tunnel has --tunnel-idle-timeout instead */
 	if (c->ctx->tunnel_idle_ms)
 		c->idle_at = h1c_now(c) + c->ctx->tunnel_idle_ms;
 }
@@ -160,8 +195,8 @@ void h1c_start_upgraded_tunnel(struct client *c, size_t extra_len)
 	h1c_drive_tunnel(c);
 }
 
-/* Route r of listener l (a TCP listener's first, or the one TLS
- * passthrough chose by SNI; NULL: none) to one of its backends. */
+/* Route r of listener l (a TCP listener's first, or the one a TLS
+ * listener chose by SNI; NULL: none) to one of its backends. */
 void h1c_start_tunnel(struct client *c, const struct sg_listener *l, const struct sg_tcp_route *r)
 {
 	size_t bi, ei;
@@ -178,6 +213,7 @@ void h1c_start_tunnel(struct client *c, const struct sg_listener *l, const struc
 		return;
 	}
 	c->r->rq.at.backend = &r->backends.v[bi];
+	c->r->rq.at.ep = &c->r->rq.at.backend->eps[ei];
 	c->r->rq.at.conn = sg_backend_connect(c->ctx->pool, &c->r->rq.at.backend->eps[ei],
 					      &c->r->rq.at.backend->eff_keepalive, &err);
 	if (!c->r->rq.at.conn) {

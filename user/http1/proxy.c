@@ -151,6 +151,7 @@ bool h1c_request_new(struct client *c)
 	if (!c->r)
 		return false;
 	sg_request_init(&c->r->rq, &sink, c, f, c->bind, c->ip, c->port, c->io.fd, &attempt_ops);
+	c->r->rq.tls = c->tls;
 	return true;
 }
 
@@ -968,7 +969,7 @@ static void update_io(struct client *c)
 		break;
 	case C_TUNNEL:
 		if (!c->r->rq.at.connected) {
-			uev = EPOLLOUT;
+			uev = sg_backend_connect_events(c->r->rq.at.conn);
 			break;
 		}
 		sg_tunnel_events(&c->r->tunnel, &cev, &uev);
@@ -1357,12 +1358,19 @@ static struct client *client_new(struct sg_frontend *ctx, struct sg_cfg *cfg,
 
 void sg_proxy_tunnel(struct sg_frontend *ctx, struct sg_cfg *cfg, const struct sg_bind *bind,
 		     const struct sg_listener *l, const struct sg_tcp_route *r, int fd,
-		     const char *ip, bool src_held)
+		     struct sg_tls *tls, struct sg_io *from, const char *ip, bool src_held)
 {
 	struct client *c = client_new(ctx, cfg, bind, fd, ip, 0, src_held);
 
-	if (!c)
+	if (!c) {
+		sg_tls_free(tls);
 		return;
+	}
+	if (tls) {
+		sg_io_adopt(ctx->loop, &c->io, from); /* failing, settle registers it */
+		c->tls = tls;
+		sg_tls_watch(tls, ctx->loop, &c->io);
+	}
 	h1c_start_tunnel(c, l, r);
 	h1c_settle(c);
 }

@@ -28,15 +28,17 @@ struct sg_tls;
 void sg_proxy_accept_tls(struct sg_frontend *ctx, struct sg_cfg *cfg, const struct sg_bind *bind,
 			 int fd, struct sg_tls *tls, const char *ip, uint16_t port, bool src_held,
 			 uint64_t born, struct sg_io *from);
-/* Take a TLS passthrough connection whose route user/tlspass.c chose by
- * SNI: fd (its ClientHello still unread in the socket), a reference to
- * `cfg`, which bind, l and r belong to, and, when src_held, the admission
- * hold of `ip` (sg_frontend_admit); all owned here afterwards
- * (released on failure). It connects a backend of r and relays both
- * ways, from the hello on, exactly like a TCP route. */
+/* Take a TLS connection whose route user/tlspass.c chose by SNI: fd, a
+ * reference to `cfg`, which bind, l and r belong to, and, when src_held,
+ * the admission hold of `ip` (sg_frontend_admit); all owned here
+ * afterwards (released on failure). It connects a backend of r and relays
+ * both ways, exactly like a TCP route: in mode Passthrough (tls NULL)
+ * from the hello on, still unread in the socket; in mode Terminate the
+ * plaintext of session `tls`, whose handshake's io `from` hands its
+ * interest in fd over (sg_io_adopt). */
 void sg_proxy_tunnel(struct sg_frontend *ctx, struct sg_cfg *cfg, const struct sg_bind *bind,
 		     const struct sg_listener *l, const struct sg_tcp_route *r, int fd,
-		     const char *ip, bool src_held);
+		     struct sg_tls *tls, struct sg_io *from, const char *ip, bool src_held);
 /* Graceful drain: idle keep-alive connections close now, busy ones after
  * their response; ctx->stats->active reaches 0 when all are done. */
 void sg_proxy_drain(struct sg_frontend *ctx);

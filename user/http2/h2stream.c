@@ -127,6 +127,7 @@ struct h2stream *h2c_stream_new(struct h2conn *c, int32_t id)
 	s->conn = c;
 	s->id = id;
 	sg_request_init(&s->rq, &sink, s, c->ctx, c->bind, c->ip, c->port, c->io.fd, &attempt_ops);
+	s->rq.tls = c->tls;
 	/* A head that fails to build is answered as a gRPC caller's when its
 	 * fields say it is one. */
 	s->rq.req = &s->req;

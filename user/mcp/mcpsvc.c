@@ -18,6 +18,7 @@
 #include "user/base/log.h"
 #include "user/core/request.h"
 #include "user/mcp/mcp.h"
+#include "user/mcp/mcpauthz.h"
 
 struct port {
 	struct sg_inbox in; /* replies, in the worker's loop */
@@ -53,6 +54,7 @@ struct job {
 	atomic_bool gone;     /* its request ended: no one waits for the reply */
 	struct sg_cfg *cfg;   /* held: ask.m is in it */
 	struct sg_mcp_ask ask;
+	struct sg_mcp_authz_ask authz; /* what mcpAuthorization needs of the reply */
 	struct sg_mcp_reply rep;
 	bool replied; /* rep is the hub's (else it was given up or the hub ended) */
 };
@@ -163,6 +165,9 @@ static void take_reply(void *data, struct sg_list *l)
 	struct job *j = (struct job *)SG_LIST_ENTRY(l, struct item, link);
 
 	(void)data;
+	if (j->r && j->replied && j->authz.list && j->rep.body &&
+	    !(j->rep.body = sg_mcp_authz_reply(j->r, &j->authz, j->rep.body)))
+		j->rep.status = 503; /* never the whole list for want of memory */
 	if (j->r && j->replied)
 		sg_mcp_answer(j->r, &j->rep);
 	else if (j->r) /* the service ended first */
@@ -179,6 +184,18 @@ static void *serve(void *arg, struct sg_request *r)
 		free(j);
 		sg_request_fail(r, SG_FAIL_OVERLOAD, ENOMEM);
 		return NULL;
+	}
+	/* A call the rules refuse is answered here; the hub never hears. */
+	if (j->ask.body && sg_mcp_authz_on(r)) {
+		struct sg_mcp_reply no = { .status = 200 };
+
+		no.body = sg_mcp_authz_request(r, j->ask.body, j->ask.body_len, &j->authz);
+		if (no.body) {
+			sg_mcp_ask_free(&j->ask);
+			free(j);
+			sg_mcp_answer(r, &no);
+			return NULL;
+		}
 	}
 	j->item.kind = ITEM_JOB;
 	j->seq = atomic_fetch_add(&job_seq, 1) + 1;

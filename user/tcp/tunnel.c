@@ -16,6 +16,8 @@
 #include <sys/epoll.h>
 #include <sys/socket.h>
 
+#include "user/tls/tls.h"
+
 #define TUNNEL_TURNS 4
 /* A TLS handshake and the first request, as a TLS passthrough tunnel sees
  * them: ClientHello up, the server's flight down, Finished up, tickets
@@ -38,7 +40,9 @@ void sg_tunnel_tls(struct sg_tunnel *t)
 	t->need_turns = TUNNEL_TURNS + TUNNEL_TLS_TURNS;
 }
 
-/* One direction: its EOF goes on as a FIN to the other side. */
+/* One direction: its EOF goes on as a FIN to the other side, after a
+ * close_notify where that side's bytes are TLS records (a FIN alone would
+ * read as a truncation: RFC 8446 §6.1). */
 static enum sg_pump_status step(struct sg_pump *p, bool *done)
 {
 	enum sg_pump_status st;
@@ -47,6 +51,8 @@ static enum sg_pump_status step(struct sg_pump *p, bool *done)
 		return SG_PUMP_DONE;
 	st = sg_pump_run(p, SG_PUMP_SLICE, NULL);
 	if (st == SG_PUMP_EOF) {
+		if (p->dst_tls)
+			sg_tls_close_notify(p->dst_tls);
 		shutdown(p->dst, SHUT_WR);
 		*done = true;
 	}

@@ -67,8 +67,17 @@ struct sg_tls_client {
 	unsigned next; /* the slot a new host takes */
 };
 
+/* sg_tls_peer's answer and what it owns. */
+struct tls_peer {
+	struct sg_tls_peer pub;
+	char *issuer, *subject, *subject_cn, *pem;
+	char **sans; /* spiffe_id points into these */
+	size_t nsans;
+};
+
 struct sg_tls {
 	SSL *ssl;
+	struct tls_peer *peer;		   /* the client's certificate, once read */
 	struct sg_tls_server *srv;	   /* held until the handshake ends */
 	struct sg_tls_client *cli;	   /* a backend session's client, held */
 	const struct tls_listener *chosen; /* in srv: only while it is held */
@@ -426,6 +435,8 @@ static int on_alpn(SSL *ssl, const unsigned char **out, unsigned char *outlen,
 	 * that offers none of ours is refused with no_application_protocol
 	 * (RFC 7301 §3.2; nginx since 1.21.4): it said it speaks nothing we
 	 * serve. One that offers no ALPN at all gets HTTP/1.1. */
+	if (tl->l->proto == SG_PROTO_TLS && !tl->alpn_len)
+		return SSL_TLSEXT_ERR_NOACK; /* its bytes are opaque: no claim */
 	if (SSL_select_next_proto(&sel, outlen, tl->alpn, (unsigned)tl->alpn_len, in, inlen) !=
 	    OPENSSL_NPN_NEGOTIATED)
 		return SSL_TLSEXT_ERR_ALERT_FATAL;
@@ -485,7 +496,10 @@ static int listener_ctx(struct tls_listener *tl, const struct sg_listener *l, ch
 		tl->tls12 = suites->tls12;
 	}
 	tl->verify = c->root_pem != NULL;
-	for (size_t i = 0; i < (p->has_alpn ? alpn->n : 2); i++) {
+	/* A TLS listener in mode Terminate carries a protocol it does not
+	 * know: it names none unless its policy lists some (HTTP's h2 or
+	 * http/1.1 would be a claim about the backend). */
+	for (size_t i = 0; i < (p->has_alpn ? alpn->n : l->proto == SG_PROTO_TLS ? 0 : 2); i++) {
 		const char *name = p->has_alpn ? alpn->v[i] : alpn_default[i];
 		size_t len = strlen(name);
 
@@ -607,7 +621,7 @@ int sg_tls_check(const struct sg_cfg *cfg, struct sg_diag *d)
 		struct sg_tls_server *s;
 		char why[512];
 
-		if (b->proto != SG_PROTO_HTTPS)
+		if (!sg_tls_bind_terminates(b))
 			continue;
 		if ((s = sg_tls_server_new(b, why, sizeof(why)))) {
 			sg_tls_server_unref(s);
@@ -618,6 +632,21 @@ int sg_tls_check(const struct sg_cfg *cfg, struct sg_diag *d)
 		ret = -1;
 	}
 	return ret;
+}
+
+bool sg_tls_bind_terminates(const struct sg_bind *b)
+{
+	if (b->proto == SG_PROTO_HTTPS)
+		return true;
+	for (size_t i = 0; b->proto == SG_PROTO_TLS && i < b->nlisteners; i++)
+		if (b->listeners[i].tls)
+			return true;
+	return false;
+}
+
+void sg_tls_server_ref(struct sg_tls_server *s)
+{
+	s->refs++;
 }
 
 void sg_tls_server_unref(struct sg_tls_server *s)
@@ -1093,6 +1122,144 @@ static void release_server(struct sg_tls *t)
 	t->chosen = NULL;
 }
 
+/* ---- the client's certificate --------------------------------------------- */
+
+static void peer_free(struct tls_peer *p)
+{
+	if (!p)
+		return;
+	for (size_t i = 0; i < p->nsans; i++)
+		free(p->sans[i]);
+	free(p->sans);
+	free(p->issuer);
+	free(p->subject);
+	free(p->subject_cn);
+	free(p->pem);
+	free(p);
+}
+
+/* What memory BIO b holds, as a malloc'd string. */
+static char *bio_text(BIO *b)
+{
+	char *p, *s;
+	long n = BIO_get_mem_data(b, &p);
+
+	if (n < 0 || !(s = malloc((size_t)n + 1)))
+		return NULL;
+	memcpy(s, p, (size_t)n);
+	s[n] = '\0';
+	return s;
+}
+
+/* A name as agentgateway's x509 parser prints it: "C=US, O=Org, CN=name",
+ * short names, in the certificate's order, UTF-8 kept. */
+static char *name_text(const X509_NAME *name)
+{
+	BIO *b = BIO_new(BIO_s_mem());
+	char *s = NULL;
+
+	if (b && X509_NAME_print_ex(b, name, 0,
+				    XN_FLAG_SEP_CPLUS_SPC | XN_FLAG_FN_SN |
+					    (ASN1_STRFLGS_RFC2253 & ~ASN1_STRFLGS_ESC_MSB)) >= 0)
+		s = bio_text(b);
+	BIO_free(b);
+	return s;
+}
+
+/* The first CN of `name` in UTF-8; NULL: none. */
+static char *cn_text(const X509_NAME *name)
+{
+	int i = X509_NAME_get_index_by_NID(name, NID_commonName, -1);
+	unsigned char *u = NULL;
+	char *s;
+	int n;
+
+	if (i < 0 || (n = ASN1_STRING_to_UTF8(
+			      &u, X509_NAME_ENTRY_get_data(X509_NAME_get_entry(name, i)))) < 0)
+		return NULL;
+	s = strndup((const char *)u, (size_t)n);
+	OPENSSL_free(u);
+	return s;
+}
+
+/* A subject alt name as text: a DNS name or URI as it is, an IP address
+ * as inet_ntop writes it; NULL for the other kinds. */
+static char *san_text(const GENERAL_NAME *g)
+{
+	const ASN1_STRING *v;
+	char ip[INET6_ADDRSTRLEN];
+
+	switch (g->type) {
+	case GEN_DNS:
+		v = g->d.dNSName;
+		break;
+	case GEN_URI:
+		v = g->d.uniformResourceIdentifier;
+		break;
+	case GEN_IPADD:
+		v = g->d.iPAddress;
+		if (ASN1_STRING_length(v) != 4 && ASN1_STRING_length(v) != 16)
+			return NULL;
+		if (!inet_ntop(ASN1_STRING_length(v) == 4 ? AF_INET : AF_INET6,
+			       ASN1_STRING_get0_data(v), ip, sizeof(ip)))
+			return NULL;
+		return strdup(ip);
+	default:
+		return NULL;
+	}
+	return strndup((const char *)ASN1_STRING_get0_data(v), (size_t)ASN1_STRING_length(v));
+}
+
+static bool peer_sans(struct tls_peer *p, X509 *x)
+{
+	GENERAL_NAMES *gens = X509_get_ext_d2i(x, NID_subject_alt_name, NULL, NULL);
+	int n = gens ? sk_GENERAL_NAME_num(gens) : 0;
+
+	p->sans = calloc(n > 0 ? (size_t)n : 1, sizeof(*p->sans));
+	for (int i = 0; p->sans && i < n; i++) {
+		char *s = san_text(sk_GENERAL_NAME_value(gens, i));
+
+		if (!s)
+			continue;
+		p->sans[p->nsans++] = s;
+		if (!p->pub.spiffe_id && !strncmp(s, "spiffe://", 9))
+			p->pub.spiffe_id = s;
+	}
+	GENERAL_NAMES_free(gens);
+	return p->sans != NULL;
+}
+
+const struct sg_tls_peer *sg_tls_peer(struct sg_tls *t)
+{
+	X509 *x = t->peer ? NULL : SSL_get0_peer_certificate(t->ssl);
+	struct tls_peer *p;
+	BIO *b;
+
+	if (t->peer)
+		return &t->peer->pub;
+	if (!x || !(p = calloc(1, sizeof(*p))))
+		return NULL;
+	p->issuer = name_text(X509_get_issuer_name(x));
+	p->subject = name_text(X509_get_subject_name(x));
+	p->subject_cn = cn_text(X509_get_subject_name(x));
+	if ((b = BIO_new(BIO_s_mem())) && PEM_write_bio_X509(b, x))
+		p->pem = bio_text(b);
+	BIO_free(b);
+	if (!p->issuer || !p->subject || !p->pem || !peer_sans(p, x)) {
+		peer_free(p);
+		ERR_clear_error();
+		return NULL; /* out of memory: tried again next time */
+	}
+	p->pub.issuer = p->issuer;
+	p->pub.subject = p->subject;
+	p->pub.subject_cn = p->subject_cn;
+	p->pub.pem = p->pem;
+	p->pub.sans = (const char *const *)p->sans;
+	p->pub.nsans = p->nsans;
+	t->peer = p;
+	return &p->pub;
+}
+
 void sg_tls_free(struct sg_tls *t)
 {
 	if (!t)
@@ -1110,6 +1277,7 @@ void sg_tls_free(struct sg_tls *t)
 		release_server(t);
 	sg_tls_client_unref(t->cli);
 	free(t->lkey);
+	peer_free(t->peer);
 	free(t);
 }
 

@@ -1,6 +1,6 @@
 /* TLS termination and TLS to backends: the one wrapper around OpenSSL. A
- * server holds the
- * certificates of one HTTPS port (one per listener, chosen by SNI) with the
+ * server holds the certificates of one port that terminates TLS (HTTPS, or
+ * TLS in mode Terminate; one per listener, chosen by SNI) with the
  * frontend TLS policy's versions, cipher suites and ALPN list; a connection
  * is one client's session on it, read and written like a non-blocking
  * socket. No kTLS here (the kernel has none): records are encrypted in
@@ -25,11 +25,16 @@ struct sg_tls;
  * what it is given into records of this size. */
 #define SG_TLS_RECORD 16384
 
-/* The server for HTTPS bind `b` (its listeners with a certificate; the
- * others serve nothing). NULL with a message in err when a certificate,
- * key or client CA does not load or a setting is refused by the library:
- * "listener NAME: <why>". */
+/* The server for bind `b` (its listeners with a certificate; the others
+ * serve nothing, or on a TLS bind pass through). NULL with a message in
+ * err when a certificate, key or client CA does not load or a setting is
+ * refused by the library: "listener NAME: <why>". */
 struct sg_tls_server *sg_tls_server_new(const struct sg_bind *b, char *err, size_t errlen);
+
+/* Whether bind `b` decrypts: an HTTPS bind, or a TLS bind with a
+ * listener in mode Terminate (one with a certificate: its routes get the
+ * plaintext, as a TCP route's backend would). */
+bool sg_tls_bind_terminates(const struct sg_bind *b);
 
 /* Session ticket keys from `path` (--tls-ticket-keys), for every HTTPS
  * context of the process from now on: one key a line, base64 of 80 bytes
@@ -42,7 +47,8 @@ struct sg_tls_server *sg_tls_server_new(const struct sg_bind *b, char *err, size
  * random key of the process's own is used. */
 #define SG_TLS_TICKET_KEYS_MAX 16
 int sg_tls_ticket_keys_load(const char *path, char *err, size_t errlen);
-/* Loads the certificates of every HTTPS bind of cfg as sg_tls_server_new
+/* Loads the certificates of every bind of cfg that terminates TLS
+ * (sg_tls_bind_terminates) as sg_tls_server_new
  * would, reporting each failure in d ("port P: listener NAME: why").
  * Returns 0, or -1 when any failed: such a config must not go in force. */
 struct sg_diag;
@@ -54,6 +60,8 @@ int sg_tls_check(const struct sg_cfg *cfg, struct sg_diag *d);
  * warning in d, as a missing Secret does; the rest of cfg is served
  * (Gateway API: one bad Secret never refuses the other listeners). */
 void sg_tls_vet_secrets(struct sg_cfg *cfg, struct sg_diag *d);
+/* Takes a reference more (one worker's: not atomic). */
+void sg_tls_server_ref(struct sg_tls_server *s);
 /* Drops the caller's reference; connections still in their handshake keep
  * the server until they are done. NULL is fine. */
 void sg_tls_server_unref(struct sg_tls_server *s);
@@ -116,6 +124,23 @@ const char *sg_tls_sni(const struct sg_tls *t);
 const char *sg_tls_version(const struct sg_tls *t);
 /* Whether the handshake resumed a session (a ticket) instead of a full one. */
 bool sg_tls_resumed(const struct sg_tls *t);
+
+/* The certificate the client presented, as agentgateway's CEL reads it
+ * (source.*, its TlsInfo): issuer and subject as "C=US, O=Org, CN=name"
+ * (the names in the certificate's order), the subject's CN, the subject
+ * alt names (DNS names, URIs and IP addresses, in order), the first of
+ * them that is a spiffe:// URI, and the certificate as PEM. NULL for a
+ * field it lacks. */
+struct sg_tls_peer {
+	const char *issuer, *subject, *subject_cn, *spiffe_id, *pem;
+	const char *const *sans;
+	size_t nsans;
+};
+
+/* t's client certificate, read on the first call and kept with the
+ * session (valid until sg_tls_free); NULL when the client presented none,
+ * or out of memory. */
+const struct sg_tls_peer *sg_tls_peer(struct sg_tls *t);
 
 /* The session's reads leave decrypted bytes in the library's buffer that
  * epoll cannot see: after each read the session marks `io` pending on

@@ -1,0 +1,140 @@
+# mcpAuthorization as agentgateway's mcp-authorization example writes it (its rules unchanged: echo for anyone, get-sum for sub test-user, get-env for a token with nested.key "value"), behind jwtAuth, with @modelcontextprotocol/server-everything over stdio as the target and the official SDK client: each token lists exactly the tools its claims allow, a call the rules refuse is answered as if the tool did not exist (-32602, "Unknown tool: NAME", the target never asked), allowed calls reach the target; prompts filtered by mcp.prompt.name; with two targets the rules read mcp.tool.target and the unprefixed name; without a token (jwtAuth's optional mode) only the rules that need none hold, a bad token is 401; config_dump shows the rules; a rule that does not compile is refused by check at its column.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/authlib.sh"
+
+npm_need @modelcontextprotocol/sdk @modelcontextprotocol/server-everything
+EVERY=$SG_NPM/node_modules/@modelcontextprotocol/server-everything/dist/index.js
+CLIENT=$(dirname "$0")/mcp-client.mjs
+export SG_NPM
+
+jwt_keys
+NOW=$(date +%s)
+# The example's two keys: example1 has the nested claim, example2 has not.
+TOK1=$(mint ES256 ec256 "{\"iss\":\"agentgateway.dev\",\"aud\":\"test.agentgateway.dev\",\"sub\":\"test-user\",\"exp\":$((NOW + 3600)),\"field1\":\"value1\",\"nested\":{\"key\":\"value\"},\"list\":[\"apple\",\"banana\"]}")
+TOK2=$(mint ES256 ec256 "{\"iss\":\"agentgateway.dev\",\"aud\":\"test.agentgateway.dev\",\"sub\":\"test-user\",\"exp\":$((NOW + 3600))}")
+TOK3=$(mint ES256 ec256 "{\"iss\":\"agentgateway.dev\",\"aud\":\"test.agentgateway.dev\",\"sub\":\"someone\",\"exp\":$((NOW + 3600))}")
+
+cat >"$WORK/authz.yaml" <<YAML
+mcp:
+  port: 3000
+  policies:
+    cors:
+      allowOrigins: ["*"]
+      allowHeaders: ["*"]
+      exposeHeaders: ["Mcp-Session-Id"]
+    jwtAuth:
+      issuer: agentgateway.dev
+      audiences: [test.agentgateway.dev]
+      jwks:
+        file: $K/jwks.json
+    mcpAuthorization:
+      rules:
+      # Allow anyone to call 'echo'
+      - 'mcp.tool.name == "echo"'
+      # Only the test-user can call 'get-sum'
+      - 'jwt.sub == "test-user" && mcp.tool.name == "get-sum"'
+      # Any authenticated user with the claim nested.key == value can access 'get-env'
+      - 'mcp.tool.name == "get-env" && jwt.nested.key == "value"'
+      - 'mcp.prompt.name == "simple-prompt"'
+  targets:
+  - name: everything
+    stdio:
+      cmd: node
+      args: ["$EVERY", "stdio"]
+YAML
+out=$("$SG_BIN" check -c "$WORK/authz.yaml" 2>&1)
+check "the example's shape passes check" "$out" "configuration ok"
+start_engine copy -p 3000 -c "$WORK/authz.yaml" || finish
+
+client() { MCP_BEARER=$1 node "$CLIENT" http://127.0.0.1:3000/mcp "${@:2}" 2>&1; }
+
+out=$(client "$TOK1" tools 'call:get-env:{}' 'call:echo:{"message":"hi"}' prompts \
+	'prompt:simple-prompt' 'prompt:args-prompt' end)
+check "example1.key: echo, get-env, get-sum listed, nothing else" "$(echo "$out" | sed -n 2p)" \
+	'{"tools":["echo","get-env","get-sum"]}'
+[[ $(echo "$out" | sed -n 3p) == '{"call":"get-env","text":'* ]] &&
+	pass "example1.key: get-env called" || fail "get-env: $(echo "$out" | sed -n 3p)"
+check "example1.key: echo called" "$(echo "$out" | sed -n 4p)" \
+	'{"call":"echo","text":"Echo: hi","isError":false}'
+check "prompts filtered by mcp.prompt.name" "$(echo "$out" | sed -n 5p)" \
+	'{"prompts":["simple-prompt"]}'
+check "an allowed prompt is got" "$(echo "$out" | sed -n 6p)" \
+	'{"prompt":"simple-prompt","messages":1}'
+check "a refused prompt: as if unknown (-32602)" "$(echo "$out" | sed -n 7p)" \
+	'{"prompt":"args-prompt","error":-32602}'
+
+out=$(client "$TOK2" tools 'call:get-env:{}' 'call:get-sum:{"a":2,"b":3}' 'call:echo:{"message":"x"}' end)
+check "example2.key: only echo and get-sum listed" "$(echo "$out" | sed -n 2p)" \
+	'{"tools":["echo","get-sum"]}'
+check "example2.key: get-env refused as unknown (-32602)" "$(echo "$out" | sed -n 3p)" \
+	'{"call":"get-env","error":-32602}'
+[[ $(echo "$out" | sed -n 4p) == *'The sum of 2 and 3 is 5'* ]] &&
+	pass "example2.key: get-sum called" || fail "get-sum: $(echo "$out" | sed -n 4p)"
+
+out=$(client "$TOK3" tools 'call:get-sum:{"a":1,"b":1}' end)
+check "another subject: echo only" "$(echo "$out" | sed -n 2p)" '{"tools":["echo"]}'
+check "another subject: get-sum refused" "$(echo "$out" | sed -n 3p)" \
+	'{"call":"get-sum","error":-32602}'
+
+# The raw answer to a refused call, on a session of its own.
+sid=$(curl -s -D - -o /dev/null -H "Authorization: Bearer $TOK3" -H 'Content-Type: application/json' \
+	-H 'Accept: application/json, text/event-stream' \
+	--data '{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"curl","version":"1"}}}' \
+	http://127.0.0.1:3000/mcp | tr -d '\r' | sed -n 's/^mcp-session-id: //Ip')
+body=$(curl -s -w ' %{http_code}' -H "Authorization: Bearer $TOK3" -H 'Content-Type: application/json' \
+	-H 'Accept: application/json, text/event-stream' -H "Mcp-Session-Id: $sid" \
+	--data '{"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":"get-env","arguments":{}}}' \
+	http://127.0.0.1:3000/mcp)
+check "a refused call, raw: 200 and agentgateway's error" "$body" \
+	'{"jsonrpc":"2.0","id":7,"error":{"code":-32602,"message":"Unknown tool: get-env"}} 200'
+# jwtAuth's default mode is optional: without a token the rules that read
+# jwt fail, the others hold.
+out=$(client "" tools 'call:get-sum:{"a":1,"b":1}' end)
+check "no token (jwtAuth optional): echo only" "$(echo "$out" | sed -n 2p)" '{"tools":["echo"]}'
+check "no token: get-sum refused" "$(echo "$out" | sed -n 3p)" '{"call":"get-sum","error":-32602}'
+check "a bad token: 401" "$(curl -s -o /dev/null -w '%{http_code}' -H 'Content-Type: application/json' \
+	-H 'Authorization: Bearer nope' --data '{"jsonrpc":"2.0","id":1,"method":"ping"}' \
+	http://127.0.0.1:3000/mcp)" 401
+check "config_dump: the rules as written" \
+	"$(curl -s http://127.0.0.1:15000/config_dump |
+		jq -c '[.binds[].listeners[].routes[].inlinePolicies[]? | select(.mcpAuthorization) | .mcpAuthorization.rules.allow | length]')" \
+	'[4]'
+stop_gateway
+
+# Two targets: names reach the client prefixed; the rules read the target
+# and the name without its prefix.
+cat >"$WORK/multi.yaml" <<YAML
+binds:
+- port: 3000
+  listeners:
+  - routes:
+    - policies:
+        mcpAuthorization:
+          rules:
+          - 'mcp.tool.target == "a" && mcp.tool.name == "echo"'
+          - 'mcp.tool.target == "b" && mcp.tool.name == "get-sum"'
+      backends:
+      - mcp:
+          targets:
+          - name: a
+            stdio: {cmd: node, args: ["$EVERY", "stdio"]}
+          - name: b
+            stdio: {cmd: node, args: ["$EVERY", "stdio"]}
+YAML
+start_engine copy -p 3000 -c "$WORK/multi.yaml" || finish
+out=$(client "" tools 'call:a_echo:{"message":"m"}' 'call:b_echo:{"message":"m"}' \
+	'call:b_get-sum:{"a":1,"b":2}' end)
+check "two targets: a_echo and b_get-sum listed" "$(echo "$out" | sed -n 2p)" \
+	'{"tools":["a_echo","b_get-sum"]}'
+check "a_echo called" "$(echo "$out" | sed -n 3p)" '{"call":"a_echo","text":"Echo: m","isError":false}'
+check "b_echo refused" "$(echo "$out" | sed -n 4p)" '{"call":"b_echo","error":-32602}'
+[[ $(echo "$out" | sed -n 5p) == *'The sum of 1 and 2 is 3'* ]] &&
+	pass "b_get-sum called" || fail "b_get-sum: $(echo "$out" | sed -n 5p)"
+stop_gateway
+
+printf 'mcp:\n  policies:\n    mcpAuthorization:\n      rules: ["mcp.tool.name =="]\n  targets: [{name: a, stdio: {cmd: x}}]\n' \
+	>"$WORK/bad.yaml"
+out=$("$SG_BIN" check -c "$WORK/bad.yaml" 2>&1)
+[[ $out == *'4:15: mcp.policies.mcpAuthorization.rules[0]: column '* ]] &&
+	pass "a rule that does not compile: refused at its column" || fail "check said: $out"
+finish

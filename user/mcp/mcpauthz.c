@@ -1,0 +1,250 @@
+/* mcpAuthorization on a worker (the contract is mcpauthz.h): each
+ * decision is one evaluation of the rule sets over the request's CEL
+ * context with `mcp` set to what is touched. */
+#include "user/mcp/mcpauthz.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "policy/authz.h"
+#include "user/core/celreq.h"
+#include "user/mcp/jsonrpc.h"
+#include "user/mcp/merge.h"
+
+/* What a rule decides on, as agentgateway's ResourceType names it: the
+ * method that uses one, the method that lists them (and its result's
+ * member), CEL's mcp.<what>, and the member that names one (a call's
+ * params', a list entry's). */
+static const struct kind {
+	const char *call, *list, *key, *what, *id;
+} kinds[] = {
+	{ "tools/call", "tools/list", "tools", "tool", "name" },
+	{ "prompts/get", "prompts/list", "prompts", "prompt", "name" },
+	{ "resources/read", "resources/list", "resources", "resource", "uri" },
+};
+
+#define NKINDS (sizeof(kinds) / sizeof(kinds[0]))
+#define KIND_RESOURCE 2
+
+/* Targets a prefix is looked for among (a backend has a handful). */
+#define MCP_AUTHZ_TARGETS 64
+
+/* The rule sets over r: its route's, then its mcp backend's. */
+static size_t sets(const struct sg_request *r, const struct sg_authz *out[2])
+{
+	const struct sg_route *route = r->at.route;
+	size_t n = 0;
+
+	if (route->eff_filters.mcp_authz)
+		out[n++] = route->eff_filters.mcp_authz;
+	if (route->backends.n && route->backends.v[0].filters.mcp_authz)
+		out[n++] = route->backends.v[0].filters.mcp_authz;
+	return n;
+}
+
+bool sg_mcp_authz_on(const struct sg_request *r)
+{
+	const struct sg_authz *a[2];
+
+	return sets(r, a) > 0;
+}
+
+static const struct sg_mcp_backend *backend(const struct sg_request *r)
+{
+	return r->at.route->backends.v[0].mcp;
+}
+
+/* The target a name as the client wrote it belongs to, with *rest its
+ * name there: "<target>_<name>" when the backend's names carry prefixes
+ * (the hub's rule, sg_mcp_prefixed). NULL: it names no target. */
+static const char *split(const struct sg_mcp_backend *m, const char *name, const char **rest)
+{
+	const char *names[MCP_AUTHZ_TARGETS];
+	size_t n = m->n < MCP_AUTHZ_TARGETS ? m->n : MCP_AUTHZ_TARGETS;
+	int i;
+
+	*rest = name;
+	if (!n)
+		return NULL;
+	if (!sg_mcp_prefixed(m))
+		return m->targets[0].name;
+	for (size_t k = 0; k < n; k++)
+		names[k] = m->targets[k].name;
+	i = sg_mcp_unprefix(names, n, name, rest);
+	if (i < 0) {
+		*rest = name;
+		return NULL;
+	}
+	return names[i];
+}
+
+/* Whether the rules a[0..n) let r touch the `what` named `name` of
+ * `target`. */
+static bool allowed(struct sg_request *r, const struct sg_authz *const *a, size_t n,
+		    const char *what, const char *target, const char *name)
+{
+	struct sg_celreq_mcp m = { what, target, name };
+	struct sg_filter_input in;
+	struct sg_celreq_view v;
+	struct sg_celreq c;
+	bool ok;
+
+	sg_request_input(r, &in);
+	sg_celreq_view_of(&v, &in, NULL);
+	v.mcp = &m;
+	sg_celreq_begin(&c, &v);
+	ok = sg_authz_allows(a, n, &c.run);
+	sg_celreq_end(&c);
+	return ok;
+}
+
+/* A refused call's answer: as if `name` did not exist (agentgateway hides
+ * what is there: "Unknown tool: NAME", invalid params). */
+static char *unknown(const struct sg_json *id, const char *what, const char *name)
+{
+	char msg[320];
+
+	snprintf(msg, sizeof(msg), "Unknown %s: %.256s", what, name);
+	return sg_jsonrpc_error_text(id, SG_JSONRPC_INVALID_PARAMS, msg);
+}
+
+char *sg_mcp_authz_request(struct sg_request *r, const char *body, size_t len,
+			   struct sg_mcp_authz_ask *ask)
+{
+	const struct sg_mcp_backend *m = backend(r);
+	const struct sg_authz *a[2];
+	size_t n = sets(r, a);
+	struct sg_jsonrpc msg;
+	const char *why, *target, *name, *rest;
+	char *err = NULL;
+
+	ask->list = 0;
+	if (!n || !body)
+		return NULL;
+	/* What does not parse, or is no request, is the hub's to answer. */
+	if (sg_jsonrpc_parse(body, len, &msg, &why)) {
+		sg_jsonrpc_free(&msg);
+		return NULL;
+	}
+	for (size_t k = 0; msg.kind == SG_JSONRPC_REQUEST && k < NKINDS; k++) {
+		if (!strcmp(msg.method, kinds[k].list)) {
+			ask->list = (int)k + 1;
+			break;
+		}
+		if (strcmp(msg.method, kinds[k].call))
+			continue;
+		if (!(name = sg_json_str(sg_json_get(msg.params, kinds[k].id))))
+			break; /* the hub refuses it */
+		/* A resource's URI has no prefix: the hub asks every target,
+		 * so its target is known only when there is one. */
+		if (k == KIND_RESOURCE) {
+			rest = name;
+			target = m->n == 1 ? m->targets[0].name : "";
+		} else if (!(target = split(m, name, &rest))) {
+			break; /* no such target: the hub says so */
+		}
+		if (!allowed(r, a, n, kinds[k].what, target, rest) &&
+		    !(err = unknown(msg.id, kinds[k].what, name)))
+			err = sg_jsonrpc_error_text(msg.id, SG_JSONRPC_INTERNAL_ERROR,
+						    "out of memory");
+		break;
+	}
+	sg_jsonrpc_free(&msg);
+	return err;
+}
+
+/* Appends s to the growing *text (*len bytes, *cap room); false when out
+ * of memory. */
+static bool append(char **text, size_t *len, size_t *cap, const char *s)
+{
+	size_t n = strlen(s);
+
+	if (*len + n + 1 > *cap) {
+		size_t want = *cap ? *cap * 2 : 1024;
+		char *p;
+
+		while (want < *len + n + 1)
+			want *= 2;
+		if (!(p = realloc(*text, want)))
+			return false;
+		*text = p;
+		*cap = want;
+	}
+	memcpy(*text + *len, s, n + 1);
+	*len += n;
+	return true;
+}
+
+/* The entries of `list` the rules let r see, as the result text
+ * {"<key>":[...]}; NULL when out of memory. *dropped: how many went. */
+static char *kept(struct sg_request *r, const struct kind *k, const struct sg_json *list,
+		  size_t *dropped)
+{
+	const struct sg_mcp_backend *m = backend(r);
+	const struct sg_authz *a[2];
+	size_t n = sets(r, a), len = 0, cap = 0;
+	char *text = NULL, *item;
+	bool first = true, ok;
+
+	*dropped = 0;
+	ok = append(&text, &len, &cap, "{\"") && append(&text, &len, &cap, k->key) &&
+	     append(&text, &len, &cap, "\":[");
+	for (const struct sg_json *e = sg_json_first(list); ok && e; e = sg_json_next(e)) {
+		const char *label = sg_json_str(sg_json_get(e, "name"));
+		const char *id = sg_json_str(sg_json_get(e, k->id)), *rest = "";
+		const char *target = split(m, label ? label : "", &rest);
+
+		if (k == &kinds[KIND_RESOURCE])
+			rest = id;
+		if (!target || !rest || !allowed(r, a, n, k->what, target, rest)) {
+			(*dropped)++;
+			continue;
+		}
+		if (!(item = sg_json_print(e, SG_JSON_COMPACT))) {
+			ok = false;
+			break;
+		}
+		ok = (first || append(&text, &len, &cap, ",")) && append(&text, &len, &cap, item);
+		first = false;
+		free(item);
+	}
+	if (ok && append(&text, &len, &cap, "]}"))
+		return text;
+	free(text);
+	return NULL;
+}
+
+char *sg_mcp_authz_reply(struct sg_request *r, const struct sg_mcp_authz_ask *ask, char *body)
+{
+	const struct kind *k;
+	struct sg_json *root;
+	const struct sg_json *list;
+	char *result, *out;
+	size_t dropped;
+
+	if (!body || !ask->list)
+		return body;
+	k = &kinds[ask->list - 1];
+	if (!(root = sg_json_parse(body)))
+		return body;
+	list = sg_json_get(sg_json_get(root, "result"), k->key);
+	if (sg_json_type(list) != SG_JSON_ARRAY) {
+		sg_json_free(root); /* an error, not a list: as it is */
+		return body;
+	}
+	result = kept(r, k, list, &dropped);
+	if (result && !dropped) {
+		free(result);
+		sg_json_free(root);
+		return body; /* nothing went: as it is */
+	}
+	/* Never the whole list for want of memory: an error, or nothing. */
+	out = result ? sg_jsonrpc_result_text(sg_json_get(root, "id"), result)
+		     : sg_jsonrpc_error_text(sg_json_get(root, "id"), SG_JSONRPC_INTERNAL_ERROR,
+					     "out of memory");
+	free(result);
+	sg_json_free(root);
+	free(body);
+	return out;
+}

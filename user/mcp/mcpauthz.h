@@ -1,0 +1,40 @@
+/* agentgateway's mcpAuthorization: CEL rules (a RuleSet, policy/authz.h)
+ * over who calls (jwt, apiKey, the request) and what they touch, CEL's
+ * `mcp.tool`, `mcp.prompt` or `mcp.resource` ({target, name}). A call the
+ * rules refuse is answered as if the name did not exist (JSON-RPC -32602
+ * "Unknown tool: NAME", as agentgateway hides what exists); a list loses
+ * the entries they refuse. Decided on the request's worker, where the
+ * whole request is known, before the hub sees a call and before a list's
+ * answer is written. The route's rules and its mcp backend's both apply. */
+#ifndef SG_MCPAUTHZ_H
+#define SG_MCPAUTHZ_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "user/core/request.h"
+
+/* What a POST asked, as the rules need it: a list method's kind
+ * (0: not a list rules filter). */
+struct sg_mcp_authz_ask {
+	int list; /* 1 + index of the list's kind; 0: none */
+};
+
+/* Whether r's route has mcpAuthorization rules at all: without them
+ * nothing below is called (an unconfigured policy costs nothing). */
+bool sg_mcp_authz_on(const struct sg_request *r);
+
+/* The POST body[0..len) of r, read before the hub sees it: a call of a
+ * tool, prompt or resource the rules refuse gives the JSON-RPC error to
+ * answer instead (malloc'd text); NULL lets it through, with in *ask what
+ * its answer will need (sg_mcp_authz_reply). */
+char *sg_mcp_authz_request(struct sg_request *r, const char *body, size_t len,
+			   struct sg_mcp_authz_ask *ask);
+
+/* The hub's answer `body` (malloc'd JSON-RPC text) to r's list call, the
+ * entries the rules refuse taken out: the same text when nothing went,
+ * else a new one (body freed). NULL when body was, or when memory ran out
+ * (body freed: never the unfiltered list). */
+char *sg_mcp_authz_reply(struct sg_request *r, const struct sg_mcp_authz_ask *ask, char *body);
+
+#endif
