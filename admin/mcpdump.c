@@ -1,6 +1,6 @@
 /* config_dump's `mcp` backend: each target as its local.rs form reads it
- * (stdio {cmd, args, env, clearEnv}, mcp {host, port, path}), then the
- * backend's modes. */
+ * (stdio {cmd, args, env, clearEnv}, mcp {host, port, path} or {host: an
+ * https URI}), then the backend's modes. */
 #include "admin/mcpdump.h"
 
 #include <string.h>
@@ -40,10 +40,16 @@ static struct sg_json *stdio(const struct sg_mcp_target *t)
 	return o;
 }
 
+/* host, port and path (McpBackendHost's parts, plain HTTP); an https
+ * target as the URI written (its HostUri form: the parts have no TLS). */
 static struct sg_json *http(const struct sg_mcp_target *t)
 {
 	struct sg_json *o = sg_json_object();
 
+	if (t->tls) {
+		sg_json_add_str(o, "host", t->host);
+		return o;
+	}
 	sg_json_add_str(o, "host", t->addr);
 	sg_json_add_num(o, "port", t->port);
 	sg_json_add_str(o, "path", t->path);

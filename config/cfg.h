@@ -935,11 +935,12 @@ struct sg_mcp_target {
 	const char *cmd;
 	struct sg_strs args, env;
 	bool clear_env;
-	/* mcp: where, and the request path ("/mcp" when unsaid). */
+	/* mcp: where, and the request path ("/" when the URI has none). */
 	const char *host; /* as written */
 	const char *addr; /* the address part, brackets removed */
 	uint16_t port;
 	const char *path;
+	bool tls; /* an https:// URI */
 	const struct sg_node *at;
 };
 

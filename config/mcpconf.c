@@ -58,7 +58,8 @@ static int f_stdio(struct sg_pctx *c, const struct sg_node *n, void *dst, const 
 	return 0;
 }
 
-/* "http://host[:port][/path]" (https is a TLS target: refused). */
+/* "http[s]://host[:port][/path]" (no scheme: http); https is spoken
+ * over TLS, the server's certificate checked against the system's CAs. */
 static int host_uri(struct sg_pctx *c, const struct sg_node *at, struct sg_mcp_target *t,
 		    const char *path)
 {
@@ -66,12 +67,12 @@ static int host_uri(struct sg_pctx *c, const struct sg_node *at, struct sg_mcp_t
 	unsigned long port = 80;
 
 	if (!strncmp(s, "https://", 8)) {
-		sg_diag_err(c->d, at, "%s: \"%s\": MCP targets over TLS are not supported yet",
-			    path, s);
-		return -1;
-	}
-	if (!strncmp(s, "http://", 7))
+		t->tls = true;
+		port = 443;
+		s += 8;
+	} else if (!strncmp(s, "http://", 7)) {
 		s += 7;
+	}
 	end = s + strcspn(s, "/");
 	colon = memchr(s, ':', (size_t)(end - s));
 	if (s[0] == '[') /* [v6]:port */
@@ -169,13 +170,6 @@ static int target(struct sg_pctx *c, struct sg_mcp_backend *m, const struct sg_n
 	forms = !!sg_map_get(n, "stdio") + !!sg_map_get(n, "mcp");
 	if (forms != 1) {
 		sg_diag_err(c->d, n, "%s: expected exactly one of stdio or mcp", path);
-		return -1;
-	}
-	if (t->kind == SG_MCP_HTTP) {
-		sg_diag_err(c->d, sg_map_get(n, "mcp"),
-			    "%s.mcp: not supported (MCP targets over streamable HTTP are not "
-			    "implemented yet: use stdio)",
-			    path);
 		return -1;
 	}
 	if (!name_ok(t->name))

@@ -24,13 +24,7 @@ T1=$(/usr/bin/python3 "$REPO_DIR/tests/e2e/jwt_mint.py" token "$K1" ES256 k1 "$C
 T2=$(/usr/bin/python3 "$REPO_DIR/tests/e2e/jwt_mint.py" token "$K2" ES256 k2 "$CLAIMS")
 
 # a CA and the JWKS server's certificate for 127.0.0.1
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
-	-subj /CN=jwks-ca -keyout "$WORK/ca.key" -out "$WORK/ca.pem" 2>/dev/null
-openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj /CN=jwks \
-	-keyout "$WORK/srv.key" -out "$WORK/srv.csr" 2>/dev/null
-printf 'subjectAltName=IP:127.0.0.1\n' >"$WORK/san.ext"
-openssl x509 -req -in "$WORK/srv.csr" -CA "$WORK/ca.pem" -CAkey "$WORK/ca.key" \
-	-CAcreateserial -days 2 -extfile "$WORK/san.ext" -out "$WORK/srv.pem" 2>/dev/null
+ca_and_cert jwks
 
 cp "$WORK/v1.json" "$WORK/served.json"
 jwks_server keys "$WORK/served.json" tls

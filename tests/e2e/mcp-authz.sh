@@ -1,4 +1,4 @@
-# mcpAuthorization as agentgateway's mcp-authorization example writes it (its rules unchanged: echo for anyone, get-sum for sub test-user, get-env for a token with nested.key "value"), behind jwtAuth, with @modelcontextprotocol/server-everything over stdio as the target and the official SDK client: each token lists exactly the tools its claims allow, a call the rules refuse is answered as if the tool did not exist (-32602, "Unknown tool: NAME", the target never asked), allowed calls reach the target; prompts filtered by mcp.prompt.name; with two targets the rules read mcp.tool.target and the unprefixed name; without a token (jwtAuth's optional mode) only the rules that need none hold, a bad token is 401; config_dump shows the rules; a rule that does not compile is refused by check at its column.
+# mcpAuthorization as agentgateway's mcp-authorization example writes it (its rules unchanged: echo for anyone, get-sum for sub test-user, get-env for a token with nested.key "value"), behind jwtAuth, with @modelcontextprotocol/server-everything in streamableHttp mode as the example's `mcp: {host}` target and the official SDK client: each token lists exactly the tools its claims allow, a call the rules refuse is answered as if the tool did not exist (-32602, "Unknown tool: NAME", the target never asked), allowed calls reach the target; prompts filtered by mcp.prompt.name; with two targets the rules read mcp.tool.target and the unprefixed name; without a token (jwtAuth's optional mode) only the rules that need none hold, a bad token is 401; config_dump shows the rules; a rule that does not compile is refused by check at its column.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/authlib.sh"
 
@@ -8,6 +8,7 @@ CLIENT=$(dirname "$0")/mcp-client.mjs
 export SG_NPM
 
 jwt_keys
+HP=$(free_port)
 NOW=$(date +%s)
 # The example's two keys: example1 has the nested claim, example2 has not.
 TOK1=$(mint ES256 ec256 "{\"iss\":\"agentgateway.dev\",\"aud\":\"test.agentgateway.dev\",\"sub\":\"test-user\",\"exp\":$((NOW + 3600)),\"field1\":\"value1\",\"nested\":{\"key\":\"value\"},\"list\":[\"apple\",\"banana\"]}")
@@ -37,11 +38,13 @@ mcp:
       - 'mcp.tool.name == "get-env" && jwt.nested.key == "value"'
       - 'mcp.prompt.name == "simple-prompt"'
   targets:
-  - name: everything
-    stdio:
-      cmd: node
-      args: ["$EVERY", "stdio"]
+  - name: mcp2
+    mcp:
+      host: http://127.0.0.1:$HP/mcp
 YAML
+PORT=$HP node "$EVERY" streamableHttp >"$WORK/every.log" 2>&1 &
+PIDS+=("$!")
+wait_port "$HP" 20 || fail "server-everything does not listen on :$HP"
 out=$("$SG_BIN" check -c "$WORK/authz.yaml" 2>&1)
 check "the example's shape passes check" "$out" "configuration ok"
 start_engine copy -p 3000 -c "$WORK/authz.yaml" || finish

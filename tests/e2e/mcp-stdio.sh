@@ -11,20 +11,7 @@
 # initialize, failOpen serves the others. A route's requestTimeout (seed
 # 003's mcp: example) answers 504 and ends the session it gave up.
 . "$(dirname "$0")/lib.sh"
-
-npm_need @modelcontextprotocol/sdk @modelcontextprotocol/server-everything
-EVERY=$SG_NPM/node_modules/@modelcontextprotocol/server-everything/dist/index.js
-CLIENT=$(dirname "$0")/mcp-client.mjs
-export SG_NPM
-
-# has N PATTERN NAME: line N of $out (the client's) matches PATTERN.
-has() {
-	if echo "$out" | sed -n "$1p" | grep -q "$2"; then
-		pass "$3"
-	else
-		fail "$3: $(echo "$out" | sed -n "$1p")"
-	fi
-}
+. "$E2E_DIR/mcplib.sh"
 
 # ---- mcp-basic: the shorthand, one target --------------------------------
 cat >"$WORK/basic.yaml" <<YAML
@@ -42,40 +29,17 @@ mcp:
       args: ["$EVERY", "stdio"]
       env: {SG_MARK: basic}
 YAML
-"$SG_BIN" check -c "$WORK/basic.yaml" >"$WORK/out" 2>&1
-check "mcp-basic's shape passes check" "$?" 0
 # Two workers: a session is the gateway's, whichever worker a connection
 # lands on (below: a session's requests on new connections).
-start_engine copy -p 3000 --workers 2 -c "$WORK/basic.yaml" || finish
-out=$(node "$CLIENT" http://127.0.0.1:3000/mcp session tools 'call:echo:{"message":"hi"}' \
-	'call:get-env:{}' ping end 2>&1)
-check "SDK client: initialize answered by the gateway" "$(echo "$out" | sed -n 1p)" \
-	'{"version":"splicegate"}'
-check "SDK client: a session id" "$(echo "$out" | sed -n 2p)" '{"session":true}'
-has 3 '"tools":\[.*"echo".*"get-sum"' "SDK client: tools/list unprefixed with one target"
-check "SDK client: tools/call echo" "$(echo "$out" | sed -n 4p)" \
-	'{"call":"echo","text":"Echo: hi","isError":false}'
+mcp_start "$WORK/basic.yaml" "mcp-basic's shape" 2
+sdk_one_target 'call:get-env:{}'
 has 5 'SG_MARK.*basic' "the target got its env"
-check "SDK client: ping, DELETE" "$(echo "$out" | sed -n 6,7p | tr -d '\n')" \
-	'{"ping":true}{"end":true}'
-dump=$(curl -s http://127.0.0.1:15000/config_dump)
-echo "$dump" | python3 -c '
-import json, sys
-d = json.load(sys.stdin)
-for b in d["binds"]:
-    for l in b["listeners"].values():
-        for r in l["routes"].values():
-            for be in r["backends"]:
-                if "mcp" in be:
-                    print(json.dumps(be["mcp"], sort_keys=True))
-' >"$WORK/mcpdump"
+mcp_dump >"$WORK/mcpdump"
 check "config_dump: the mcp backend" "$(sed "s|$EVERY|EVERY|" "$WORK/mcpdump")" \
 	'{"statefulMode": "stateful", "targets": [{"name": "everything", "stdio": {"args": ["EVERY", "stdio"], "cmd": "node", "env": {"SG_MARK": "basic"}}}]}'
 
 # ---- raw requests: what a client that errs sees ---------------------------
 U=http://127.0.0.1:3000/mcp
-J='content-type: application/json'
-A='accept: application/json, text/event-stream'
 code_body() { curl -s -o "$WORK/body" -w '%{http_code}' "$@"; echo " $(cat "$WORK/body")"; }
 check "not JSON: 400, parse error" "$(code_body -X POST -H "$J" -H "$A" -d 'nope' $U)" \
 	'400 {"jsonrpc":"2.0","id":null,"error":{"code":-32700,"message":"the body is not JSON"}}'
@@ -93,11 +57,6 @@ check "text/plain: 415" \
 	'415 {"jsonrpc":"2.0","id":null,"error":{"code":-32600,"message":"Content-Type must be application/json"}}'
 check "GET (no server stream): 405" "$(code_body $U)" '405 '
 
-INIT='{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"curl","version":"1"}}}'
-init_session() {
-	curl -s -D "$WORK/head" -o "$WORK/body" -X POST -H "$J" -H "$A" -d "$INIT" "$1"
-	tr -d '\r' <"$WORK/head" | sed -n 's/^mcp-session-id: //Ip'
-}
 S1=$(init_session $U)
 S2=$(init_session $U)
 grep -q '"protocolVersion":"2025-06-18"' "$WORK/body" &&
@@ -153,24 +112,9 @@ for p in $kids; do
 done
 
 # ---- mcp-multiplex: two targets behind one route --------------------------
-cat >"$WORK/multi.yaml" <<YAML
-binds:
-- port: 3000
-  listeners:
-  - routes:
-    - backends:
-      - mcp:
-          targets:
-          - name: time
-            stdio:
-              cmd: node
-              args: ["$EVERY"]
-          - name: everything
-            stdio:
-              cmd: node
-              args: ["$EVERY", "stdio"]
-YAML
-start_engine copy -p 3000 --workers 1 -c "$WORK/multi.yaml" || finish
+mcp_route "$WORK/multi.yaml" '{name: time, stdio: {cmd: node, args: ["'"$EVERY"'"]}}' \
+	'{name: everything, stdio: {cmd: node, args: ["'"$EVERY"'", "stdio"]}}'
+mcp_start "$WORK/multi.yaml" "mcp-multiplex's shape"
 out=$(node "$CLIENT" http://127.0.0.1:3000/mcp tools 'call:time_echo:{"message":"t"}' \
 	'call:everything_get-sum:{"a":2,"b":3}' 'call:echo:{}' end 2>&1)
 has 2 '"everything_echo",.*"time_echo"' "tools/list: both targets' tools, prefixed"
@@ -182,38 +126,13 @@ check "an unprefixed name: invalid params" "$(echo "$out" | sed -n 5p)" \
 stop_gateway
 
 # ---- a target that fails: failClosed fails initialize, failOpen goes on ---
-cat >"$WORK/fail.yaml" <<YAML
-binds:
-- port: 3000
-  listeners:
-  - routes:
-    - name: closed
-      matches: [{path: {pathPrefix: /closed}}]
-      backends:
-      - mcp:
-          targets:
-          - {name: good, stdio: {cmd: node, args: ["$EVERY"]}}
-          - {name: bad, stdio: {cmd: /bin/false}}
-    - name: open
-      matches: [{path: {pathPrefix: /open}}]
-      backends:
-      - mcp:
-          failureMode: failOpen
-          targets:
-          - {name: good, stdio: {cmd: node, args: ["$EVERY"]}}
-          - {name: bad, stdio: {cmd: /no/such/program}}
-YAML
-start_engine copy -p 3000 --workers 1 -c "$WORK/fail.yaml" || finish
+failure_modes "$WORK/fail.yaml" '{name: good, stdio: {cmd: node, args: ["'"$EVERY"'"]}}' \
+	'{name: bad, stdio: {cmd: /bin/false}}' '{name: bad, stdio: {cmd: /no/such/program}}'
+mcp_start "$WORK/fail.yaml" "failure modes"
 S=$(init_session http://127.0.0.1:3000/closed)
 check "failClosed: initialize fails, no session" "$S $(cat "$WORK/body")" \
 	' {"jsonrpc":"2.0","id":1,"error":{"code":-32002,"message":"target bad: it exited"}}'
-out=$(node "$CLIENT" http://127.0.0.1:3000/open tools 'call:good_echo:{"message":"o"}' \
-	'call:bad_echo:{"message":"o"}' end 2>&1)
-has 2 '"tools":\["good_echo",' "failOpen: the good target's tools"
-check "failOpen: the good target answers" "$(echo "$out" | sed -n 3p)" \
-	'{"call":"good_echo","text":"Echo: o","isError":false}'
-check "failOpen: the bad target's name: an error" "$(echo "$out" | sed -n 4p)" \
-	'{"call":"bad_echo","error":-32002}'
+fail_open_served bad
 check "no child left of the failed session" "$(pgrep -P "$GW_PID" | wc -l)" 0
 stop_gateway
 

@@ -553,6 +553,44 @@ static void test_config_loads_seed_003_standalone(void **state)
 	assert_int_equal(cfg->npolicies, 0);
 }
 
+/* The streamable HTTP target's forms, as McpBackendHost reads them: a
+ * URI (http, https with TLS, none meaning http; the path "/" when it has
+ * none) or host, port and path. */
+static void test_config_mcp_http_targets(void **state)
+{
+	struct loaded *l = *state;
+	struct sg_cfg *cfg =
+		load_ok(l,
+			"mcp:\n  targets:\n"
+			"  - {name: a, mcp: {host: \"http://127.0.0.1:3001/mcp\"}}\n"
+			"  - {name: b, mcp: {host: \"https://mcp.example.com\"}}\n"
+			"  - {name: c, mcp: {host: \"[::1]:9000/x/y\"}}\n"
+			"  - {name: d, mcp: {host: localhost, port: 8080, path: /m}}\n",
+			0);
+	static const struct {
+		const char *addr;
+		uint16_t port;
+		const char *path;
+		bool tls;
+	} want[] = {
+		{ "127.0.0.1", 3001, "/mcp", false },
+		{ "mcp.example.com", 443, "/", true },
+		{ "::1", 9000, "/x/y", false },
+		{ "localhost", 8080, "/m", false },
+	};
+	const struct sg_bind *bind = find_bind(cfg, 3000);
+	const struct sg_mcp_backend *m = bind->listeners[0].routes[0].backends.v[0].mcp;
+
+	assert_int_equal(m->n, 4);
+	for (size_t i = 0; i < 4; i++) {
+		assert_int_equal(m->targets[i].kind, SG_MCP_HTTP);
+		assert_string_equal(m->targets[i].addr, want[i].addr);
+		assert_int_equal(m->targets[i].port, want[i].port);
+		assert_string_equal(m->targets[i].path, want[i].path);
+		assert_int_equal(m->targets[i].tls, want[i].tls);
+	}
+}
+
 static void test_config_mixes_dialects(void **state)
 {
 	/* Standalone first, then Kubernetes, in one multi-document text. */
@@ -2481,12 +2519,16 @@ static void test_config_rejects_bad_resources(void **state)
 		{ "MCP sse target",
 		  "mcp:\n  targets: [{name: a, sse: {host: \"http://x:1/sse\"}}]\n",
 		  "t.yaml:2:28: mcp.targets[0].sse: not supported (MCP targets over the legacy SSE "
-		  "transport are not implemented yet: use stdio)" },
-		{ "MCP streamable HTTP target",
-		  "mcp:\n  targets: [{name: a, mcp: {host: \"http://127.0.0.1:1/mcp\"}}]\n",
-		  "t.yaml:2:28: mcp.targets[0].mcp: not supported (MCP targets over streamable "
-		  "HTTP "
-		  "are not implemented yet: use stdio)" },
+		  "transport are not implemented yet: use mcp (streamable HTTP) or stdio)" },
+		{ "MCP streamable HTTP target: port without path",
+		  "mcp:\n  targets: [{name: a, mcp: {host: 127.0.0.1, port: 1}}]\n",
+		  "t.yaml:2:28: mcp.targets[0].mcp: if port or path is set, both must be set; "
+		  "otherwise, use only host" },
+		{ "MCP streamable HTTP target: a bad port",
+		  "mcp:\n  targets: [{name: a, mcp: {host: \"http://127.0.0.1:99999/mcp\"}}]\n",
+		  "t.yaml:2:35: mcp.targets[0].mcp.host: expected a URI such as "
+		  "\"http://127.0.0.1:3001/mcp\", or host, port and path, got "
+		  "\"http://127.0.0.1:99999/mcp\"" },
 		{ "MCP target name", "mcp:\n  targets: [{name: a b, stdio: {cmd: x}}]\n",
 		  "t.yaml:2:20: mcp.targets[0].name: expected a name of letters, digits, \"-\" and "
 		  "\"_\", got \"a b\"" },
@@ -3271,6 +3313,7 @@ int main(void)
 		T(test_config_loads_seed_002_http_keepalive),
 		T(test_config_loads_seed_004_retry_route),
 		T(test_config_loads_seed_003_standalone),
+		T(test_config_mcp_http_targets),
 		T(test_config_mixes_dialects),
 		T(test_config_applies_defaults),
 		T(test_config_overrides_globals),

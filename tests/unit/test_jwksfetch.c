@@ -1,6 +1,8 @@
 /* user/core/jwksfetch.c against a real loopback HTTP server on a thread of
  * the test: what the GET sends, the bodies it reads (Content-Length,
- * chunked, close-delimited), max-age, and its failures by name; and
+ * chunked, close-delimited), max-age, and its failures by name; what MCP's
+ * targets use of it (a POST's Accept, the answer's Content-Type and
+ * Mcp-Session-Id, a larger body, a read ended early, a stop); and
  * user/auth/jwksremote.c fetching through it: keys appear, a kid miss
  * fetches again, bounded. */
 #include <arpa/inet.h>
@@ -8,6 +10,7 @@
 #include <netinet/in.h>
 #include <pthread.h>
 #include <setjmp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -15,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <dirent.h>
+#include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <unistd.h>
 #include <cmocka.h>
@@ -34,6 +38,7 @@ struct server {
 	int fd;
 	uint16_t port;
 	const char *answer;
+	int linger_ms; /* the connection stays open this long after the answer */
 	char head[2048];
 	int requests;
 	pthread_t t;
@@ -62,6 +67,8 @@ static void *serve(void *arg)
 		pthread_mutex_unlock(&s->mu);
 		if (write(c, s->answer, strlen(s->answer)) < 0)
 			break;
+		if (s->linger_ms)
+			usleep((useconds_t)s->linger_ms * 1000);
 		close(c);
 	}
 	return NULL;
@@ -193,6 +200,132 @@ static void test_jwksfetch_failures_say_why(void **state)
 	server_stop(&s);
 }
 
+/* f to the server's /mcp: its return, with got and err. */
+static int fetch(const struct server *s, struct sg_fetch *f, struct sg_fetched *got, char *err)
+{
+	char url[128];
+
+	snprintf(url, sizeof(url), "http://127.0.0.1:%u/mcp", s->port);
+	f->url = url;
+	err[0] = '\0';
+	return sg_fetch(f, got, err, 256);
+}
+
+static void test_fetch_mcp_answer_fields(void **state)
+{
+	struct server s;
+	struct sg_fetch f = { .method = "POST",
+			      .headers = "Content-Type: application/json\r\n",
+			      .body = "{}",
+			      .body_len = 2,
+			      .accept = "application/json, text/event-stream" };
+	struct sg_fetched got;
+	char err[256], want[512];
+
+	(void)state;
+	server_start(&s, "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream; charset=utf-8\r\n"
+			 "Mcp-Session-Id: 1868a90c-c6d2\r\nContent-Length: 9\r\n\r\ndata: 1\n\n");
+	assert_int_equal(fetch(&s, &f, &got, err), 0);
+	assert_string_equal(got.content_type, "text/event-stream; charset=utf-8");
+	assert_string_equal(got.session, "1868a90c-c6d2");
+	assert_string_equal(got.body, "data: 1\n\n");
+	snprintf(want, sizeof(want),
+		 "POST /mcp HTTP/1.1\r\nHost: 127.0.0.1:%u\r\nAccept: application/json, "
+		 "text/event-stream\r\nUser-Agent: splicegate\r\nConnection: close\r\n"
+		 "Content-Type: application/json\r\nContent-Length: 2\r\n\r\n",
+		 s.port);
+	/* (the body may have come with the head) */
+	assert_int_equal(strncmp(s.head, want, strlen(want)), 0);
+	free(got.body);
+	server_stop(&s);
+
+	/* a session id MCP would not send (a space in it) is not kept */
+	server_start(&s, "HTTP/1.1 202 Accepted\r\nMcp-Session-Id: a b\r\n"
+			 "Content-Length: 0\r\n\r\n");
+	assert_int_equal(fetch(&s, &f, &got, err), 0);
+	assert_int_equal(got.status, 202);
+	assert_string_equal(got.session, "");
+	assert_string_equal(got.content_type, "");
+	free(got.body);
+	server_stop(&s);
+}
+
+static void test_fetch_larger_body_bound(void **state)
+{
+	static char answer[300000];
+	struct server s;
+	struct sg_fetch f = { .max_body = 250000 };
+	struct sg_fetched got;
+	char err[256];
+	int n = sprintf(answer, "HTTP/1.1 200 OK\r\nContent-Length: 200000\r\n\r\n");
+
+	(void)state;
+	memset(answer + n, 'x', 200000);
+	answer[n + 200000] = '\0';
+	server_start(&s, answer);
+	assert_int_equal(fetch(&s, &f, &got, err), 0);
+	assert_int_equal(got.len, 200000);
+	assert_int_equal(got.body[199999], 'x');
+	free(got.body);
+	server_stop(&s);
+
+	f.max_body = 100000;
+	server_start(&s, answer);
+	assert_int_equal(fetch(&s, &f, &got, err), -1);
+	assert_string_equal(err, "answer over 100000 bytes");
+	server_stop(&s);
+}
+
+/* `enough`: true once "END" is in the body. */
+static bool saw_end(void *arg, const struct sg_fetched *head, const char *body, size_t len)
+{
+	(void)head;
+	++*(int *)arg;
+	return memmem(body, len, "END", 3) != NULL;
+}
+
+static void test_fetch_enough_ends_the_read(void **state)
+{
+	struct server s;
+	int asked = 0;
+	struct sg_fetch f = { .enough = saw_end, .arg = &asked, .timeout_ms = 8000 };
+	struct sg_fetched got;
+	char err[256];
+	uint64_t t0 = now_ms();
+
+	(void)state;
+	/* close-delimited, and the connection held open for 5 s */
+	server_start(&s, "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n"
+			 "Connection: close\r\n\r\nfirst END");
+	s.linger_ms = 5000;
+	assert_int_equal(fetch(&s, &f, &got, err), 0);
+	assert_true(now_ms() - t0 < 4000);
+	assert_true(asked >= 1);
+	assert_string_equal(got.body, "first END");
+	free(got.body);
+	server_stop(&s);
+}
+
+static void test_fetch_stop(void **state)
+{
+	struct server s;
+	int stop = eventfd(1, EFD_CLOEXEC | EFD_NONBLOCK); /* readable already */
+	struct sg_fetch f = { .stop = &stop, .timeout_ms = 8000 };
+	struct sg_fetched got;
+	char err[256];
+	uint64_t t0 = now_ms();
+
+	(void)state;
+	assert_true(stop >= 0);
+	server_start(&s, "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nnot all");
+	s.linger_ms = 5000;
+	assert_int_equal(fetch(&s, &f, &got, err), -1);
+	assert_string_equal(err, "stopped");
+	assert_true(now_ms() - t0 < 4000);
+	server_stop(&s);
+	close(stop);
+}
+
 /* Waits up to WAIT_MS for cond. */
 #define EVENTUALLY(cond)                                                                           \
 	do {                                                                                       \
@@ -259,8 +392,14 @@ int main(void)
 		cmocka_unit_test(test_jwksfetch_content_length_and_max_age),
 		cmocka_unit_test(test_jwksfetch_chunked_and_close_delimited),
 		cmocka_unit_test(test_jwksfetch_failures_say_why),
+		cmocka_unit_test(test_fetch_mcp_answer_fields),
+		cmocka_unit_test(test_fetch_larger_body_bound),
+		cmocka_unit_test(test_fetch_enough_ends_the_read),
+		cmocka_unit_test(test_fetch_stop),
 		cmocka_unit_test(test_jwksremote_fetches_and_refetches_on_a_kid_miss),
 	};
 
+	/* the test's server writes to clients that may have closed */
+	signal(SIGPIPE, SIG_IGN);
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

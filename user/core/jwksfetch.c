@@ -35,11 +35,16 @@ struct get {
 	struct sg_tls *t;
 	int64_t deadline;
 	int timeout_ms;
+	const int *stop; /* readable: give up */
 	char *err;
 	size_t errlen;
-	char *buf; /* what was read: head, then body */
-	size_t len, cap;
+	char *buf; /* what was read: head, then body; grows to max + a head */
+	size_t len, cap, max;
 };
+
+/* The buffer's first size, and the room a head gets beside the body. */
+#define FETCH_BUF_FIRST 16384
+#define FETCH_HEAD_ROOM 16384
 
 static int64_t mono_ms(void)
 {
@@ -97,18 +102,21 @@ static int parse_url(struct get *g)
 	return 0;
 }
 
-/* Waits until fd is ready for `events`, within the deadline. */
+/* Waits until fd is ready for `events`, within the deadline, unless
+ * the stop descriptor is readable first. */
 static int wait_fd(struct get *g, short events, const char *what)
 {
-	struct pollfd pfd = { g->fd, events, 0 };
+	struct pollfd pfd[2] = { { g->fd, events, 0 }, { g->stop ? *g->stop : -1, POLLIN, 0 } };
 	int64_t left = g->deadline - mono_ms();
 	int n;
 
 	do
-		n = left > 0 ? poll(&pfd, 1, (int)left) : 0;
+		n = left > 0 ? poll(pfd, g->stop ? 2 : 1, (int)left) : 0;
 	while (n == -1 && errno == EINTR && (left = g->deadline - mono_ms()) > 0);
 	if (n == 0)
 		return fail(g, "%s: timed out after %d ms", what, g->timeout_ms);
+	if (n > 0 && pfd[1].revents)
+		return fail(g, "stopped");
 	return n < 0 ? fail(g, "%s: %s", what, strerror(errno)) : 0;
 }
 
@@ -179,8 +187,19 @@ static ssize_t more(struct get *g)
 	for (;;) {
 		ssize_t k;
 
-		if (g->len == g->cap)
-			return fail(g, "answer over %d bytes", SG_JWKSFETCH_MAX_BODY);
+		if (g->len == g->cap) {
+			size_t cap = g->cap * 2 < g->max + FETCH_HEAD_ROOM
+					     ? g->cap * 2
+					     : g->max + FETCH_HEAD_ROOM;
+			char *grown;
+
+			if (cap == g->cap)
+				return fail(g, "answer over %zu bytes", g->max);
+			if (!(grown = realloc(g->buf, cap)))
+				return fail(g, "out of memory");
+			g->buf = grown;
+			g->cap = cap;
+		}
 		k = sg_sock_recv(g->t, g->fd, g->buf + g->len, g->cap - g->len, 0);
 		if (k >= 0) {
 			g->len += (size_t)k;
@@ -212,9 +231,10 @@ static int64_t max_age(const struct sg_h1_resp *resp)
 	return strtoll(m + 8, NULL, 10) * 1000;
 }
 
-/* The body after the head at g->buf[head..len), read to its end. */
-static int body(struct get *g, const struct sg_h1_resp *resp, size_t head, char **out,
-		size_t *outlen)
+/* The body after the head at g->buf[head..len), read to its end or until
+ * f->enough finds the part read enough, into out's body. */
+static int body(struct get *g, const struct sg_fetch *f, struct sg_fetched *out,
+		const struct sg_h1_resp *resp, size_t head)
 {
 	enum sg_h1_body kind = sg_h1_response_body(resp, false);
 	struct sg_h1_chunked st = { 0 };
@@ -222,8 +242,8 @@ static int body(struct get *g, const struct sg_h1_resp *resp, size_t head, char 
 	bool done = false;
 	ssize_t k = 1;
 
-	if (kind == SG_H1_BODY_LENGTH && resp->content_length > SG_JWKSFETCH_MAX_BODY)
-		return fail(g, "answer over %d bytes", SG_JWKSFETCH_MAX_BODY);
+	if (kind == SG_H1_BODY_LENGTH && (uint64_t)resp->content_length > g->max)
+		return fail(g, "answer over %zu bytes", g->max);
 	while (!done) {
 		if (kind == SG_H1_BODY_LENGTH)
 			done = g->len - head >= (size_t)resp->content_length;
@@ -238,6 +258,11 @@ static int body(struct get *g, const struct sg_h1_resp *resp, size_t head, char 
 			n += d.len;
 			at += (size_t)c;
 		}
+		if (kind != SG_H1_BODY_CHUNKED) /* past a length: bytes of no answer */
+			n = kind == SG_H1_BODY_LENGTH && done ? (size_t)resp->content_length
+							      : g->len - head;
+		if (!done && f->enough && f->enough(f->arg, out, g->buf + head, n))
+			done = true;
 		if (done || kind == SG_H1_BODY_NONE || (k = more(g)) <= 0)
 			break;
 	}
@@ -245,15 +270,30 @@ static int body(struct get *g, const struct sg_h1_resp *resp, size_t head, char 
 		return -1;
 	if (!done && kind != SG_H1_BODY_CLOSE && kind != SG_H1_BODY_NONE)
 		return fail(g, "the answer ended early");
-	n = kind == SG_H1_BODY_CHUNKED	? n
-	    : kind == SG_H1_BODY_LENGTH ? (size_t)resp->content_length
-					: g->len - head;
-	if (!(*out = malloc(n + 1)))
+	if (!(out->body = malloc(n + 1)))
 		return fail(g, "out of memory");
-	memcpy(*out, g->buf + head, n);
-	(*out)[n] = '\0';
-	*outlen = n;
+	memcpy(out->body, g->buf + head, n);
+	out->body[n] = '\0';
+	out->len = n;
 	return 0;
+}
+
+/* Response header `name` into out[0..size) when it fits and every byte
+ * is visible ASCII (spaces too with `spaces`); else "". */
+static void header_copy(const struct sg_h1_resp *resp, const char *name, bool spaces, char *out,
+			size_t size)
+{
+	const struct sg_h1_span *v = sg_h1_resp_header(resp, name);
+
+	out[0] = '\0';
+	if (!v || !v->len || v->len >= size)
+		return;
+	for (size_t i = 0; i < v->len; i++)
+		if ((unsigned char)v->p[i] > 0x7e ||
+		    (unsigned char)v->p[i] < (spaces ? 0x20 : 0x21))
+			return;
+	memcpy(out, v->p, v->len);
+	out[v->len] = '\0';
 }
 
 /* The request, then the answer's head and body: any status. */
@@ -263,11 +303,11 @@ static int exchange(struct get *g, const struct sg_fetch *f, struct sg_fetched *
 	struct sg_h1_resp resp = { .headers = h, .headers_cap = 64 };
 	char req[4096];
 	int n = snprintf(req, sizeof(req),
-			 "%s %s HTTP/1.1\r\nHost: %s%s%s:%u\r\nAccept: application/json\r\n"
+			 "%s %s HTTP/1.1\r\nHost: %s%s%s:%u\r\nAccept: %s\r\n"
 			 "User-Agent: splicegate\r\nConnection: close\r\n%s",
 			 f->method ? f->method : "GET", g->path, strchr(g->host, ':') ? "[" : "",
 			 g->host, strchr(g->host, ':') ? "]" : "", g->port,
-			 f->headers ? f->headers : "");
+			 f->accept ? f->accept : "application/json", f->headers ? f->headers : "");
 	enum sg_h1_result rc = SG_H1_PARTIAL;
 
 	if (n >= 0 && (size_t)n < sizeof(req) && f->body)
@@ -290,18 +330,21 @@ static int exchange(struct get *g, const struct sg_fetch *f, struct sg_fetched *
 		return fail(g, "not an HTTP/1.1 answer");
 	out->status = resp.status;
 	out->ttl_ms = max_age(&resp);
-	return body(g, &resp, resp.head_len, &out->body, &out->len);
+	header_copy(&resp, "content-type", true, out->content_type, sizeof(out->content_type));
+	header_copy(&resp, "mcp-session-id", false, out->session, sizeof(out->session));
+	return body(g, f, out, &resp, resp.head_len);
 }
 
 int sg_fetch(const struct sg_fetch *f, struct sg_fetched *out, char *err, size_t errlen)
 {
-	struct get g = { .url = f->url, .fd = -1, .err = err, .errlen = errlen };
+	struct get g = { .url = f->url, .fd = -1, .stop = f->stop, .err = err, .errlen = errlen };
 	int rc = -1;
 
 	*out = (struct sg_fetched){ 0 };
 	g.deadline = mono_ms() + (f->timeout_ms ? f->timeout_ms : SG_JWKSFETCH_TIMEOUT_MS);
 	g.timeout_ms = f->timeout_ms ? f->timeout_ms : SG_JWKSFETCH_TIMEOUT_MS;
-	g.cap = SG_JWKSFETCH_MAX_BODY + 16384;
+	g.max = f->max_body ? f->max_body : SG_JWKSFETCH_MAX_BODY;
+	g.cap = FETCH_BUF_FIRST;
 	if (!(g.buf = malloc(g.cap)))
 		return fail(&g, "out of memory");
 	if (parse_url(&g) == 0 && dial(&g) == 0 && (!g.tls || handshake(&g) == 0))

@@ -6,6 +6,7 @@
 #ifndef SG_JWKSFETCH_H
 #define SG_JWKSFETCH_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -17,22 +18,43 @@
 #define SG_JWKSFETCH_TIMEOUT_MS 10000
 
 /* One exchange of the same client, blocking its thread (OIDC discovery and
- * its code exchange use it too): method (NULL: GET) url with the header
- * lines `headers` ("Name: value\r\n" each; NULL: none) and body[0..
- * body_len) (NULL: none), within timeout_ms (0: SG_JWKSFETCH_TIMEOUT_MS). */
+ * its code exchange use it too, and MCP's streamable HTTP targets): method
+ * (NULL: GET) url with the header lines `headers` ("Name: value\r\n" each;
+ * NULL: none) and body[0..body_len) (NULL: none), within timeout_ms (0:
+ * SG_JWKSFETCH_TIMEOUT_MS). `accept` is the Accept header's value (NULL:
+ * application/json); max_body the largest answer body read (0:
+ * SG_JWKSFETCH_MAX_BODY); `stop` NULL, or a descriptor that, once
+ * readable, ends the fetch where it waits ("stopped"); `enough` NULL, or
+ * asked (with arg) after each read of the body, with the answer's head
+ * (status and headers filled) and its body so far (decoded): true ends
+ * the read there, the answer's body being that part. */
+struct sg_fetched;
 struct sg_fetch {
 	const char *method, *url, *headers, *body;
 	size_t body_len;
 	int timeout_ms;
+	const char *accept;
+	size_t max_body;
+	const int *stop;
+	bool (*enough)(void *arg, const struct sg_fetched *head, const char *body, size_t len);
+	void *arg;
 };
 
+/* An Mcp-Session-Id kept, at most this long. */
+#define SG_FETCH_SESSION_MAX 256
+
 /* The answer, whatever its status: its body (malloc'd, NUL-terminated,
- * the caller's) and its Cache-Control max-age (0: none). */
+ * the caller's), its Cache-Control max-age (0: none), its Content-Type
+ * ("": none, or longer than the field) and its Mcp-Session-Id ("": none,
+ * or not 1 to SG_FETCH_SESSION_MAX visible ASCII characters, as MCP's
+ * session ids are). */
 struct sg_fetched {
 	uint16_t status;
 	char *body;
 	size_t len;
 	int64_t ttl_ms;
+	char content_type[128];
+	char session[SG_FETCH_SESSION_MAX + 1];
 };
 
 /* f made: 0 with *out, or -1 with why in err (as sg_jwksfetch_get's). */

@@ -17,6 +17,7 @@
 #include "user/base/log.h"
 #include "user/core/request.h"
 #include "user/mcp/jsonrpc.h"
+#include "user/mcp/mcphttp.h"
 #include "user/mcp/merge.h"
 #include "user/mcp/stdio.h"
 
@@ -34,13 +35,16 @@ struct sg_mcp_hub {
 
 struct session;
 
-/* One target of a session: its child; dead once it is gone. */
+/* One target of a session: its child, or its streamable HTTP end; dead
+ * once it is gone. */
 struct target {
 	struct session *s;
 	size_t idx;
 	struct sg_mcp_child *child;
+	struct sg_mcp_http *http;
 	bool dead;
-	const char *why; /* static text: why it is dead */
+	const char *why;   /* static text or `failure`: why it is dead or failed */
+	char failure[200]; /* an HTTP target's last failure */
 };
 
 /* Owned by its hub from initialize until DELETE, idle expiry or the
@@ -115,6 +119,7 @@ static void session_end(struct session *s)
 	}
 	for (size_t i = 0; i < s->n; i++) {
 		sg_mcp_child_kill(s->targets[i].child);
+		sg_mcp_http_close(s->targets[i].http);
 		free(s->names[i]);
 	}
 	sg_timer_stop(s->hub->loop, &s->idle);
@@ -162,6 +167,19 @@ static struct call *waiting_for(struct session *s, size_t i, uint64_t id)
 	return NULL;
 }
 
+/* msg[0..len) to t, a request with id (0: a notification or response). */
+static int target_send(struct target *t, const char *msg, size_t len, uint64_t id, bool init)
+{
+	int rc;
+
+	if (!t->http)
+		return sg_mcp_child_send(t->child, msg, len);
+	rc = sg_mcp_http_send(t->http, msg, len, id, init);
+	if (rc && rc != -EPIPE) /* gone: on_gone said why */
+		t->why = rc == -ENOBUFS ? "too many messages wait for it" : "out of memory";
+	return rc;
+}
+
 static void on_line(void *arg, const char *line, size_t len)
 {
 	struct target *t = arg;
@@ -185,7 +203,7 @@ static void on_line(void *arg, const char *line, size_t len)
 					      "the gateway does not relay requests to the client");
 
 		if (err)
-			sg_mcp_child_send(t->child, err, strlen(err));
+			target_send(t, err, strlen(err), 0, false);
 		free(err);
 		sg_jsonrpc_free(&m);
 		return;
@@ -216,8 +234,31 @@ static void on_gone(void *arg, const char *why)
 	}
 }
 
+/* An HTTP target's POST of request id failed: the call waiting for it
+ * fails as it would if the target were gone; an initialize's target takes
+ * no further part in the session (failOpen goes on without it). */
+static void on_failed(void *arg, uint64_t id, const char *why)
+{
+	struct target *t = arg;
+	struct call *c = id ? waiting_for(t->s, t->idx, id) : NULL;
+
+	if (!c)
+		return; /* answered already */
+	snprintf(t->failure, sizeof(t->failure), "%s", why);
+	t->why = t->failure;
+	if (c->op == CALL_INIT)
+		t->dead = true;
+	target_response(c, t->idx, NULL);
+}
+
 static const struct sg_mcp_child_ops child_ops = {
 	.line = on_line,
+	.gone = on_gone,
+};
+
+static const struct sg_mcp_http_ops http_ops = {
+	.message = on_line,
+	.failed = on_failed,
 	.gone = on_gone,
 };
 
@@ -234,7 +275,7 @@ static struct session *session_new(struct sg_mcp_hub *hub, const struct sg_mcp_b
 		snprintf(s->id + 2 * i, 3, "%02x", rnd[i]);
 	s->hub = hub;
 	s->n = m->n;
-	s->prefix = m->prefix_always || m->n > 1;
+	s->prefix = sg_mcp_prefixed(m);
 	s->fail_open = m->fail_open;
 	sg_list_init(&s->calls);
 	sg_timer_init(&s->idle, session_idle, s);
@@ -247,9 +288,11 @@ static struct session *session_new(struct sg_mcp_hub *hub, const struct sg_mcp_b
 		t->idx = i;
 		if (!(s->names[i] = strdup(m->targets[i].name)))
 			goto fail_session;
-		if (m->targets[i].kind != SG_MCP_STDIO) {
-			t->dead = true;
-			t->why = "streamable HTTP targets are not served yet";
+		if (m->targets[i].kind == SG_MCP_HTTP) {
+			if (sg_mcp_http_open(hub->loop, &m->targets[i], &http_ops, t, &t->http)) {
+				t->dead = true;
+				t->why = "out of memory";
+			}
 		} else if (sg_mcp_children() >= SG_MCP_CHILDREN_MAX) {
 			t->dead = true;
 			t->why = "the gateway runs as many target processes as it may";
@@ -446,8 +489,10 @@ static bool send_to(struct call *c, size_t i, const struct sg_jsonrpc *msg)
 
 	if (t->dead)
 		return false;
-	text = sg_jsonrpc_with_id(msg, msg->kind == SG_JSONRPC_REQUEST ? id : 0);
-	rc = text ? sg_mcp_child_send(t->child, text, strlen(text)) : -ENOMEM;
+	if (msg->kind != SG_JSONRPC_REQUEST)
+		id = 0;
+	text = sg_jsonrpc_with_id(msg, id);
+	rc = text ? target_send(t, text, strlen(text), id, c->op == CALL_INIT) : -ENOMEM;
 	free(text);
 	if (rc)
 		return false;

@@ -19,6 +19,7 @@
 #include "user/core/request.h"
 #include "user/mcp/mcp.h"
 #include "user/mcp/mcpauthz.h"
+#include "user/mcp/mcphttp.h"
 
 struct port {
 	struct sg_inbox in; /* replies, in the worker's loop */
@@ -290,6 +291,11 @@ void sg_mcp_service_free(struct sg_mcp_service *m)
 	 * was taken; a job left has a closed port). */
 	sg_inbox_close(&m->in, drop_item);
 	sg_mcp_hub_free(m->hub); /* pending calls' jobs: to closed ports, freed */
+	/* HTTP targets' threads, told to stop, and their DELETEs: ended
+	 * before the process is (a sanitizer's leak check then finds none
+	 * running); bounded, as a DELETE is. */
+	if (sg_mcp_http_wait(SG_MCP_HTTP_DELETE_MS + 500))
+		SG_WARN("mcp service: HTTP targets' threads still running at exit");
 	sg_loop_free(m->loop);
 	for (unsigned i = 0; i < m->nports; i++)
 		if (m->ports[i].open)

@@ -1,0 +1,623 @@
+/* MCP targets over streamable HTTP (the contract is mcphttp.h). Each
+ * POST is an exchange run by a detached thread with the blocking client
+ * (sg_fetch); the thread reads the answer into its messages and signals
+ * an eventfd of the exchange's, which the target's loop watches. Two hold
+ * an exchange, its thread and its target, and the last to let go frees it
+ * (user/core/oidcflow.c's code exchange is the same shape), so a target
+ * closed mid-POST only stops the thread and forgets it. An eventfd per
+ * exchange rather than one inbox per target: a thread may outlive its
+ * target, and its eventfd lives exactly as long as it does. */
+#include "user/mcp/mcphttp.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "user/base/json.h"
+#include "user/base/log.h"
+#include "user/codec/sse.h"
+#include "user/core/jwksfetch.h"
+#include "user/mcp/jsonrpc.h"
+#include "user/mcp/mcp.h"
+
+/* An answer's body: one message, or an SSE stream of them and its
+ * framing. */
+#define HTTP_BODY_MAX (SG_JSONRPC_MAX + SG_JSONRPC_MAX / 4)
+/* A target whose POSTs wait for the process's bound looks again after. */
+#define HTTP_RETRY_MS 50
+/* A protocol version kept, at most (they read "2025-06-18"). */
+#define HTTP_VERSION_MAX 31
+
+static atomic_uint threads;
+
+/* One POST (or the closing DELETE). Its thread owns the answer fields
+ * until it signals; `h` is the loop's alone. */
+struct exchange {
+	_Atomic int refs;
+	struct sg_list link;   /* in its target's queue, then its flight */
+	struct sg_mcp_http *h; /* NULL once the target let go */
+	struct sg_loop *loop;
+	struct sg_io io; /* eventfd: the answer is in (-1: no one listens) */
+	int stop;	 /* eventfd: the target let go, stop waiting */
+	struct sg_closing closing;
+	uint64_t id; /* the request's; 0: a notification or response */
+	bool init;
+	char *msg, *url, *headers;
+	size_t len;
+	struct sg_fetch f;
+	/* the answer, the thread's until it signals */
+	int rc;
+	struct sg_fetched got;
+	struct sg_sse sse; /* an event stream's, read as it comes */
+	size_t fed;	   /* bytes of it the parser had */
+	int sse_rc;	   /* the parser's failure */
+	bool answered;	   /* the response to `id` was among the events */
+	char err[320];
+	char **msgs;
+	size_t *lens, nmsgs, capmsgs;
+	char version[HTTP_VERSION_MAX + 1];
+};
+
+/* Owned by its session's target (user/mcp/mcp.c) until sg_mcp_http_close;
+ * freed from the loop's close queue. */
+struct sg_mcp_http {
+	struct sg_loop *loop;
+	const struct sg_mcp_http_ops *ops;
+	void *arg;
+	char *name, *url;
+	char session[SG_FETCH_SESSION_MAX + 1]; /* the target's Mcp-Session-Id */
+	char version[HTTP_VERSION_MAX + 1];	/* the protocol version it agreed */
+	struct sg_list queue;			/* exchanges not started, in order */
+	struct sg_list flight;			/* started, not heard */
+	size_t nflight, queued;			/* started; bytes waiting */
+	unsigned notices;			/* notifications in flight: the rest waits */
+	bool gone, closed;
+	struct sg_timer retry;
+	struct sg_closing closing;
+};
+
+/* ---- an exchange ------------------------------------------------------------ */
+
+static void exchange_free(struct exchange *x)
+{
+	if (x->io.fd != -1)
+		close(x->io.fd);
+	if (x->stop != -1)
+		close(x->stop);
+	for (size_t i = 0; i < x->nmsgs; i++)
+		free(x->msgs[i]);
+	free(x->msgs);
+	free(x->lens);
+	free(x->msg);
+	free(x->url);
+	free(x->headers);
+	free(x->got.body);
+	sg_sse_free(&x->sse);
+	free(x);
+}
+
+static void put(struct exchange *x)
+{
+	if (atomic_fetch_sub(&x->refs, 1) == 1)
+		exchange_free(x);
+}
+
+static int add_message(struct exchange *x, char *text, size_t len)
+{
+	if (x->nmsgs == x->capmsgs) {
+		size_t cap = x->capmsgs ? 2 * x->capmsgs : 4;
+		char **m = realloc(x->msgs, cap * sizeof(*m));
+		size_t *l = m ? realloc(x->lens, cap * sizeof(*l)) : NULL;
+
+		if (m)
+			x->msgs = m;
+		if (!l)
+			return -ENOMEM;
+		x->lens = l;
+		x->capmsgs = cap;
+	}
+	x->msgs[x->nmsgs] = text;
+	x->lens[x->nmsgs++] = len;
+	return 0;
+}
+
+/* text is the response to request id. */
+static bool answers(const char *text, uint64_t id)
+{
+	struct sg_json *root = sg_json_parse(text);
+	double v;
+	bool yes = sg_json_num(sg_json_get(root, "id"), &v) == 0 && v == (double)id &&
+		   (sg_json_get(root, "result") || sg_json_get(root, "error"));
+
+	sg_json_free(root);
+	return yes;
+}
+
+/* An SSE event: a "message" event with data is one message. */
+static int on_event(void *arg, const char *type, const char *data, size_t len)
+{
+	struct exchange *x = arg;
+	char *copy;
+
+	if (strcmp(type, "message") || !len) /* a priming event's empty data */
+		return 0;
+	if (!(copy = malloc(len + 1)))
+		return -ENOMEM;
+	memcpy(copy, data, len + 1);
+	if (add_message(x, copy, len)) {
+		free(copy);
+		return -ENOMEM;
+	}
+	if (x->id && !x->answered)
+		x->answered = answers(copy, x->id);
+	return 0;
+}
+
+static bool starts(const char *s, const char *prefix)
+{
+	return !strncasecmp(s, prefix, strlen(prefix));
+}
+
+/* The body of an event stream read so far, body[0..len): the part not yet
+ * parsed goes to the parser. 0 or the parser's failure. */
+static int feed(struct exchange *x, const char *body, size_t len)
+{
+	if (!x->sse_rc && len > x->fed)
+		x->sse_rc = sg_sse_feed(&x->sse, body + x->fed, len - x->fed, on_event, x);
+	x->fed = len;
+	return x->sse_rc;
+}
+
+/* sg_fetch's `enough`, on the thread: an event stream is parsed as it
+ * comes, and its read ends with the response to the request (a target
+ * need not end the stream then), or with a failure to parse it. */
+static bool enough(void *arg, const struct sg_fetched *head, const char *body, size_t len)
+{
+	struct exchange *x = arg;
+
+	if (head->status / 100 != 2 || !starts(head->content_type, "text/event-stream"))
+		return false;
+	return feed(x, body, len) || x->answered;
+}
+
+/* initialize's answer: the protocol version its result names, if it
+ * reads as one (it goes into a header). */
+static void version_of(struct exchange *x, const char *text)
+{
+	struct sg_json *root = sg_json_parse(text);
+	const char *v = sg_json_str(sg_json_get(sg_json_get(root, "result"), "protocolVersion"));
+	size_t n = v ? strlen(v) : 0;
+
+	if (n && n <= HTTP_VERSION_MAX && strspn(v, "0123456789-abcdefghijklmnopqrstuvwxyz") == n)
+		memcpy(x->version, v, n + 1);
+	sg_json_free(root);
+}
+
+/* printable(s): control bytes of a server's text replaced, for the log
+ * and the client's error message. */
+static void printable(char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			*s = ' ';
+}
+
+/* A 2xx answer's messages, read on the thread. */
+static void read_answer(struct exchange *x)
+{
+	int rc;
+
+	if (x->got.status == 202 || x->got.status == 204 || !x->got.len)
+		return;
+	if (starts(x->got.content_type, "text/event-stream")) {
+		if ((rc = feed(x, x->got.body, x->got.len)) != 0) {
+			x->rc = -1;
+			snprintf(x->err, sizeof(x->err), "%s",
+				 rc == -E2BIG ? "it sent an event larger than the gateway reads"
+					      : "out of memory");
+		}
+	} else if (starts(x->got.content_type, "application/json")) {
+		if (x->got.len > SG_JSONRPC_MAX) {
+			x->rc = -1;
+			snprintf(x->err, sizeof(x->err), "it sent a message larger than 4 MiB");
+		} else if (add_message(x, x->got.body, x->got.len) == 0) {
+			x->got.body = NULL;
+		}
+	} else if (x->id) {
+		x->rc = -1;
+		snprintf(x->err, sizeof(x->err), "it answered %u with Content-Type \"%s\"",
+			 x->got.status, x->got.content_type);
+		printable(x->err);
+	}
+	for (size_t i = 0; x->init && i < x->nmsgs && !x->version[0]; i++)
+		version_of(x, x->msgs[i]);
+}
+
+/* A failed status's why: its JSON-RPC error's message, when it has one. */
+static void status_why(struct exchange *x)
+{
+	struct sg_json *root = x->got.body ? sg_json_parse(x->got.body) : NULL;
+	const char *m = sg_json_str(sg_json_get(sg_json_get(root, "error"), "message"));
+
+	snprintf(x->err, sizeof(x->err), "it answered %u%s%.200s", x->got.status, m ? ": " : "",
+		 m ? m : "");
+	printable(x->err);
+	sg_json_free(root);
+}
+
+static void *run(void *arg)
+{
+	struct exchange *x = arg;
+	uint64_t one = 1;
+
+	x->rc = sg_fetch(&x->f, &x->got, x->err, sizeof(x->err));
+	if (x->rc == 0 && x->got.status / 100 == 2)
+		read_answer(x);
+	else if (x->rc == 0)
+		status_why(x);
+	if (x->io.fd != -1 && write(x->io.fd, &one, sizeof(one)) < 0)
+		SG_ERR("mcp: cannot signal a POST's end: %s", strerror(errno));
+	put(x);
+	atomic_fetch_sub(&threads, 1); /* last: sg_mcp_http_wait reads it */
+	return NULL;
+}
+
+/* x's thread started (x->refs set by the caller): 0, or a negative errno. */
+static int spawn(struct exchange *x)
+{
+	pthread_attr_t attr;
+	pthread_t t;
+	int rc;
+
+	if (pthread_attr_init(&attr))
+		return -ENOMEM;
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	pthread_attr_setstacksize(&attr, 256 * 1024);
+	rc = -pthread_create(&t, &attr, run, x);
+	pthread_attr_destroy(&attr);
+	return rc;
+}
+
+/* A thread of the process's bound taken: false when there is none. */
+static bool take_thread(void)
+{
+	if (atomic_fetch_add(&threads, 1) < SG_MCP_HTTP_THREADS_MAX)
+		return true;
+	atomic_fetch_sub(&threads, 1);
+	return false;
+}
+
+/* ---- a target's side ----------------------------------------------------------- */
+
+static void let_go(struct sg_closing *c)
+{
+	put((struct exchange *)((char *)c - offsetof(struct exchange, closing)));
+}
+
+/* The target's side lets go of x (after the dispatch: the loop may hold
+ * the io in this pass's batch). */
+static void release(struct exchange *x)
+{
+	sg_io_set(x->loop, &x->io, 0);
+	x->h = NULL;
+	sg_loop_defer_close(x->loop, &x->closing, let_go);
+}
+
+static void pump(struct sg_mcp_http *h);
+
+static void failed(struct sg_mcp_http *h, const struct exchange *x, const char *why)
+{
+	SG_INFO("mcp target %s: %s %s", h->name,
+		x->id ? "a request failed:" : "a message failed:", why);
+	if (x->id)
+		h->ops->failed(h->arg, x->id, why);
+}
+
+/* x's answer, on the loop. */
+static void heard(struct sg_mcp_http *h, struct exchange *x)
+{
+	uint16_t st = x->got.status;
+
+	if (x->rc < 0) {
+		failed(h, x, x->err);
+		return;
+	}
+	if (st == 404 && h->session[0]) { /* MCP: the session is no more */
+		h->gone = true;
+		h->ops->gone(h->arg, "its session ended (404)");
+		return;
+	}
+	if (st / 100 != 2) {
+		failed(h, x, x->err);
+		return;
+	}
+	if (x->got.session[0] && (x->init || !h->session[0]))
+		memcpy(h->session, x->got.session, sizeof(h->session));
+	if (x->version[0])
+		memcpy(h->version, x->version, sizeof(h->version));
+	for (size_t i = 0; i < x->nmsgs && !h->closed; i++)
+		h->ops->message(h->arg, x->msgs[i], x->lens[i]);
+	if (x->id && !h->closed)
+		h->ops->failed(h->arg, x->id,
+			       x->nmsgs ? "its answer held no response to the request"
+					: "it answered with no message");
+}
+
+static void on_signal(struct sg_loop *loop, struct sg_io *io, uint32_t revents)
+{
+	struct exchange *x = io->data;
+	struct sg_mcp_http *h = x->h;
+	uint64_t n;
+
+	(void)loop;
+	(void)revents;
+	if (read(io->fd, &n, sizeof(n)) < 0 && errno == EAGAIN)
+		return;
+	release(x); /* x lives until the dispatch is over */
+	if (!h)
+		return;
+	sg_list_remove(&x->link);
+	h->nflight--;
+	if (!x->id)
+		h->notices--;
+	if (!h->gone)
+		heard(h, x);
+	if (!h->closed)
+		pump(h);
+}
+
+/* The request's header lines: the target's session and version, once
+ * initialize gave them. */
+static char *headers_of(const struct sg_mcp_http *h)
+{
+	char *s = malloc(512 + sizeof(h->session));
+
+	if (!s)
+		return NULL;
+	sprintf(s, "Content-Type: application/json\r\n%s%s%s%s%s%s",
+		h->session[0] ? "Mcp-Session-Id: " : "", h->session, h->session[0] ? "\r\n" : "",
+		h->version[0] ? "MCP-Protocol-Version: " : "", h->version,
+		h->version[0] ? "\r\n" : "");
+	return s;
+}
+
+/* x (queued) started: 0, -EAGAIN when the process has no thread to
+ * spare, or a negative errno (x is then the caller's still). */
+static int start(struct sg_mcp_http *h, struct exchange *x)
+{
+	int rc = -ENOMEM;
+
+	if (!take_thread())
+		return -EAGAIN;
+	if (!(x->headers = headers_of(h)) ||
+	    (x->io.fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) == -1 ||
+	    (x->stop = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) == -1)
+		goto fail;
+	x->f = (struct sg_fetch){
+		.method = "POST",
+		.url = x->url,
+		.headers = x->headers,
+		.body = x->msg,
+		.body_len = x->len,
+		.timeout_ms = SG_MCP_CALL_MS,
+		.accept = "application/json, text/event-stream",
+		.max_body = HTTP_BODY_MAX,
+		.stop = &x->stop,
+		.enough = x->id ? enough : NULL,
+		.arg = x,
+	};
+	x->loop = h->loop;
+	x->io.cb = on_signal;
+	x->io.data = x;
+	if ((rc = sg_io_set(h->loop, &x->io, EPOLLIN)) != 0) {
+		rc = -errno;
+		goto fail;
+	}
+	atomic_init(&x->refs, 2);
+	if ((rc = spawn(x)) != 0) {
+		sg_io_set(h->loop, &x->io, 0);
+		goto fail;
+	}
+	x->h = h;
+	sg_list_remove(&x->link);
+	sg_list_insert_tail(&h->flight, &x->link);
+	h->nflight++;
+	h->queued -= x->len;
+	if (!x->id)
+		h->notices++;
+	return 0;
+fail:
+	atomic_fetch_sub(&threads, 1);
+	return rc;
+}
+
+static void retry_pump(struct sg_loop *loop, struct sg_timer *t)
+{
+	(void)loop;
+	pump(t->data);
+}
+
+/* Start what waits, in order, while the bounds allow: a notification in
+ * flight holds back what follows it. A POST that cannot start fails its
+ * request. */
+static void pump(struct sg_mcp_http *h)
+{
+	struct sg_list *l;
+
+	while (!h->closed && !h->gone && !h->notices && h->nflight < SG_MCP_HTTP_PER_TARGET &&
+	       (l = sg_list_first(&h->queue))) {
+		struct exchange *x = SG_LIST_ENTRY(l, struct exchange, link);
+		int rc = start(h, x);
+
+		if (rc == -EAGAIN) {
+			sg_timer_arm(h->loop, &h->retry, sg_loop_now(h->loop) + HTTP_RETRY_MS);
+			return;
+		}
+		if (rc) {
+			sg_list_remove(&x->link);
+			h->queued -= x->len;
+			failed(h, x, "the gateway could not start its POST");
+			exchange_free(x);
+		}
+	}
+}
+
+int sg_mcp_http_send(struct sg_mcp_http *h, const char *msg, size_t len, uint64_t id, bool init)
+{
+	struct exchange *x;
+
+	if (h->gone)
+		return -EPIPE;
+	if (h->queued + len > SG_JSONRPC_MAX)
+		return -ENOBUFS;
+	if (!(x = calloc(1, sizeof(*x))))
+		return -ENOMEM;
+	x->io.fd = x->stop = -1;
+	sg_sse_init(&x->sse, SG_JSONRPC_MAX);
+	x->id = id;
+	x->init = init;
+	x->len = len;
+	if (!(x->msg = malloc(len)) || !(x->url = strdup(h->url))) {
+		exchange_free(x);
+		return -ENOMEM;
+	}
+	memcpy(x->msg, msg, len);
+	sg_list_insert_tail(&h->queue, &x->link);
+	h->queued += len;
+	if (h->notices || h->nflight >= SG_MCP_HTTP_PER_TARGET ||
+	    sg_list_first(&h->queue) != &x->link)
+		return 0; /* its turn comes with an answer */
+	switch (start(h, x)) {
+	case 0:
+		return 0;
+	case -EAGAIN:
+		sg_timer_arm(h->loop, &h->retry, sg_loop_now(h->loop) + HTTP_RETRY_MS);
+		return 0;
+	default: /* not started: the caller hears it now, not later */
+		sg_list_remove(&x->link);
+		h->queued -= len;
+		exchange_free(x);
+		return -ENOMEM;
+	}
+}
+
+/* ---- life ---------------------------------------------------------------------- */
+
+/* "http[s]://host:port/path" of t. */
+static char *url_of(const struct sg_mcp_target *t)
+{
+	bool v6 = strchr(t->addr, ':') != NULL;
+	const char *path = t->path && t->path[0] ? t->path : "/";
+	size_t n = strlen(t->addr) + strlen(path) + 32;
+	char *u = malloc(n);
+
+	if (u)
+		snprintf(u, n, "%s://%s%s%s:%u%s%s", t->tls ? "https" : "http", v6 ? "[" : "",
+			 t->addr, v6 ? "]" : "", t->port, path[0] == '/' ? "" : "/", path);
+	return u;
+}
+
+int sg_mcp_http_open(struct sg_loop *loop, const struct sg_mcp_target *t,
+		     const struct sg_mcp_http_ops *ops, void *arg, struct sg_mcp_http **out)
+{
+	struct sg_mcp_http *h = calloc(1, sizeof(*h));
+
+	if (!h || !(h->name = strdup(t->name)) || !(h->url = url_of(t))) {
+		if (h)
+			free(h->name);
+		free(h);
+		return -ENOMEM;
+	}
+	h->loop = loop;
+	h->ops = ops;
+	h->arg = arg;
+	sg_list_init(&h->queue);
+	sg_list_init(&h->flight);
+	sg_timer_init(&h->retry, retry_pump, h);
+	*out = h;
+	return 0;
+}
+
+/* DELETE of h's session, on a thread no one waits for. */
+static void end_session(struct sg_mcp_http *h)
+{
+	struct exchange *x;
+
+	if (!h->session[0] || h->gone || !take_thread())
+		return;
+	x = calloc(1, sizeof(*x));
+	if (!x || !(x->url = strdup(h->url)) || !(x->headers = malloc(sizeof(h->session) + 32))) {
+		if (x)
+			free(x->url);
+		free(x);
+		atomic_fetch_sub(&threads, 1);
+		return;
+	}
+	x->io.fd = x->stop = -1;
+	sg_sse_init(&x->sse, SG_JSONRPC_MAX);
+	sprintf(x->headers, "Mcp-Session-Id: %s\r\n", h->session);
+	x->f = (struct sg_fetch){
+		.method = "DELETE",
+		.url = x->url,
+		.headers = x->headers,
+		.timeout_ms = SG_MCP_HTTP_DELETE_MS,
+		.max_body = 65536,
+	};
+	atomic_init(&x->refs, 1);
+	if (spawn(x)) {
+		exchange_free(x);
+		atomic_fetch_sub(&threads, 1);
+	}
+}
+
+static void free_http(struct sg_closing *c)
+{
+	struct sg_mcp_http *h =
+		(struct sg_mcp_http *)((char *)c - offsetof(struct sg_mcp_http, closing));
+
+	free(h->name);
+	free(h->url);
+	free(h);
+}
+
+void sg_mcp_http_close(struct sg_mcp_http *h)
+{
+	static const uint64_t one = 1;
+	struct sg_list *l;
+
+	if (!h || h->closed)
+		return;
+	h->closed = true;
+	sg_timer_stop(h->loop, &h->retry);
+	while ((l = sg_list_first(&h->queue))) {
+		sg_list_remove(l);
+		exchange_free(SG_LIST_ENTRY(l, struct exchange, link));
+	}
+	while ((l = sg_list_first(&h->flight))) {
+		struct exchange *x = SG_LIST_ENTRY(l, struct exchange, link);
+
+		sg_list_remove(l);
+		if (write(x->stop, &one, sizeof(one)) < 0)
+			SG_WARN("mcp target %s: cannot stop a POST: %s", h->name, strerror(errno));
+		release(x);
+	}
+	end_session(h);
+	sg_loop_defer_close(h->loop, &h->closing, free_http);
+}
+
+unsigned sg_mcp_http_wait(int ms)
+{
+	struct timespec nap = { 0, 10 * 1000 * 1000 };
+
+	for (int waited = 0; atomic_load(&threads) && waited < ms; waited += 10)
+		nanosleep(&nap, NULL);
+	return atomic_load(&threads);
+}
