@@ -1242,6 +1242,12 @@ static struct sg_json *listener(const struct sg_listener *l, const struct sg_cfg
 	sg_json_add_str(o, "gatewayName", l->gw_name);
 	sg_json_add_str(o, "gatewayNamespace", l->gw_ns);
 	sg_json_add_str(o, "listenerName", l->name);
+	if (l->ls_kind) { /* agentgateway's ListenerName.listenerSet */
+		struct sg_json *set = sg_json_add_object(o, "listenerSet");
+
+		sg_json_add_str(set, "name", l->ls_name);
+		sg_json_add_str(set, "namespace", l->ls_ns);
+	}
 	sg_json_add_str(o, "hostname", l->hostname);
 	/* agentgateway's ListenerProtocol::TLS(Option<ServerTLSConfig>): a
 	 * passthrough listener has no TLS config of its own, one that

@@ -1,7 +1,8 @@
 /* GET /resources: the Kubernetes resources in force as `kubectl get -o
  * json` would print them, each with the Gateway API status the build left
- * in its struct sg_res_status (and, for Gateways, its listeners), and the
- * generations and transition times the history kept across configs. */
+ * in its struct sg_res_status (and, for Gateways and ListenerSets, their
+ * listeners), and the generations and transition times the history kept
+ * across configs. */
 #include "admin/get.h"
 
 #include <errno.h>
@@ -96,6 +97,8 @@ static struct sg_json *ref(const char *group, const struct sg_parent_status *ps)
 	return o;
 }
 
+static const char *target_group(const char *kind);
+
 static struct sg_json *route_status(const struct sg_res_status *st)
 {
 	struct sg_json *o = sg_json_object(), *parents = sg_json_add_array(o, "parents");
@@ -104,7 +107,7 @@ static struct sg_json *route_status(const struct sg_res_status *st)
 		const struct sg_parent_status *ps = &st->parents[i];
 		struct sg_json *p = sg_json_object(), *conds;
 
-		sg_json_add(p, "parentRef", ref("gateway.networking.k8s.io", ps));
+		sg_json_add(p, "parentRef", ref(target_group(ps->kind), ps));
 		sg_json_add_str(p, "controllerName", CONTROLLER);
 		conds = sg_json_add_array(p, "conditions");
 		sg_json_push(conds, condition(&ps->accepted));
@@ -116,7 +119,9 @@ static struct sg_json *route_status(const struct sg_res_status *st)
 
 static const char *target_group(const char *kind)
 {
-	return !strcmp(kind, "Service") ? "" : "gateway.networking.k8s.io";
+	return !strcmp(kind, "Service")	       ? ""
+	       : !strcmp(kind, "XListenerSet") ? "gateway.networking.x-k8s.io"
+					       : "gateway.networking.k8s.io";
 }
 
 static struct sg_json *policy_status(const struct sg_res_status *st)
@@ -213,6 +218,128 @@ static struct sg_json *bad_listener_status(const struct sg_bad_listener *bl)
 	return o;
 }
 
+/* ---- ListenerSet ------------------------------------------------------------ */
+
+static bool of_set(const char *kind, const char *ns, const char *name, const struct sg_res_id *id)
+{
+	return kind && !strcmp(kind, id->kind) && !strcmp(ns, id->ns) && !strcmp(name, id->name);
+}
+
+static bool serves(const struct sg_listener *l)
+{
+	return !l->conflicted && !l->tls_reason;
+}
+
+/* A listener of a ListenerSet that lost to one before it in precedence
+ * (HostnameConflict, ProtocolConflict): neither accepted nor programmed,
+ * as the Gateway API asks of a ListenerSet's. */
+static void lost(struct sg_json *o, const char *reason, const char *message)
+{
+	struct sg_json *conds;
+
+	sg_json_remove(o, "conditions");
+	conds = sg_json_add_array(o, "conditions");
+	add_condition(conds, "Accepted", false, reason, message);
+	add_condition(conds, "Conflicted", true, reason, message);
+	add_condition(conds, "Programmed", false, reason, message);
+	add_condition(conds, "ResolvedRefs", true, "ResolvedRefs", "resolved");
+}
+
+/* A ListenerSet attached to a Gateway: accepted and programmed while one
+ * of its listeners serves (ListenersNotValid when some do not); one its
+ * Gateway does not take says why (sg_res_status.detached). */
+static struct sg_json *listenerset_status(const struct sg_cfg *cfg, const struct sg_res_id *id)
+{
+	struct sg_json *o = sg_json_object(), *conds, *ls, *j;
+	const struct sg_condition *d = id->status ? &id->status->detached : NULL;
+	size_t programmed = 0, not_valid = 0;
+
+	conds = sg_json_add_array(o, "conditions");
+	ls = sg_json_add_array(o, "listeners");
+	if (d && d->reason) {
+		add_condition(conds, "Accepted", false, d->reason, d->message);
+		add_condition(conds, "Programmed", false, d->reason, d->message);
+		return o;
+	}
+	for (size_t b = 0; b < cfg->nbinds; b++)
+		for (size_t i = 0; i < cfg->binds[b].nlisteners; i++) {
+			const struct sg_listener *l = &cfg->binds[b].listeners[i];
+
+			if (!of_set(l->ls_kind, l->ls_ns, l->ls_name, id))
+				continue;
+			j = listener_status(l);
+			sg_json_push(ls, j);
+			if (l->conflicted)
+				lost(j, "HostnameConflict",
+				     "a listener before it in precedence has its port and "
+				     "hostname: it "
+				     "serves nothing");
+			programmed += serves(l);
+			not_valid += !serves(l) || l->invalid_kinds;
+		}
+	for (size_t i = 0; i < cfg->nbad_listeners; i++) {
+		const struct sg_bad_listener *bl = &cfg->bad_listeners[i];
+
+		if (!of_set(bl->ls_kind, bl->ls_ns, bl->ls_name, id))
+			continue;
+		j = bad_listener_status(bl);
+		sg_json_push(ls, j);
+		if (!strcmp(bl->reason, "ProtocolConflict"))
+			lost(j, bl->reason, bl->message);
+		not_valid++;
+	}
+	if (!programmed) {
+		add_condition(conds, "Accepted", false, "ListenersNotValid",
+			      "no listener is valid");
+		add_condition(conds, "Programmed", false, "ListenersNotValid",
+			      "no listener is programmed");
+		return o;
+	}
+	if (not_valid)
+		add_condition(conds, "Accepted", true, "ListenersNotValid",
+			      "some listeners are not valid and serve nothing");
+	else
+		add_condition(conds, "Accepted", true, "Accepted", "listener set accepted");
+	add_condition(conds, "Programmed", true, "Programmed", "listening on the host");
+	return o;
+}
+
+/* Whether serving listener (b, i) of a ListenerSet is the first serving
+ * one of its set: each set counts once. */
+static bool first_of_set(const struct sg_cfg *cfg, size_t b, size_t i)
+{
+	const struct sg_listener *l = &cfg->binds[b].listeners[i];
+
+	for (size_t pb = 0; pb <= b; pb++)
+		for (size_t pi = 0; pi < (pb == b ? i : cfg->binds[pb].nlisteners); pi++) {
+			const struct sg_listener *o = &cfg->binds[pb].listeners[pi];
+
+			if (o->ls_kind && serves(o) && !strcmp(o->ls_kind, l->ls_kind) &&
+			    !strcmp(o->ls_ns, l->ls_ns) && !strcmp(o->ls_name, l->ls_name))
+				return false;
+		}
+	return true;
+}
+
+/* A Gateway's status.attachedListenerSets: its ListenerSets that are
+ * accepted (one of their listeners serves). Shown where the Gateway
+ * takes ListenerSets or has some. */
+static void attached_sets(struct sg_json *o, const struct sg_cfg *cfg, const struct sg_res_id *id)
+{
+	const struct sg_node *spec = id->doc ? sg_map_get(id->doc, "spec") : NULL;
+	size_t total = 0;
+
+	for (size_t b = 0; b < cfg->nbinds; b++)
+		for (size_t i = 0; i < cfg->binds[b].nlisteners; i++) {
+			const struct sg_listener *l = &cfg->binds[b].listeners[i];
+
+			total += l->ls_kind && serves(l) && !strcmp(l->gw_ns, id->ns) &&
+				 !strcmp(l->gw_name, id->name) && first_of_set(cfg, b, i);
+		}
+	if (total || sg_map_get(spec, "allowedListeners"))
+		sg_json_add_num(o, "attachedListenerSets", (double)total);
+}
+
 static struct sg_json *gateway_status(const struct sg_cfg *cfg, const struct sg_res_id *id)
 {
 	struct sg_json *o = sg_json_object(), *conds, *ls;
@@ -224,7 +351,8 @@ static struct sg_json *gateway_status(const struct sg_cfg *cfg, const struct sg_
 		for (size_t i = 0; i < cfg->binds[b].nlisteners; i++) {
 			const struct sg_listener *l = &cfg->binds[b].listeners[i];
 
-			if (!l->gw_ns || strcmp(l->gw_ns, id->ns) || strcmp(l->gw_name, id->name))
+			if (!l->gw_ns || l->ls_kind || strcmp(l->gw_ns, id->ns) ||
+			    strcmp(l->gw_name, id->name))
 				continue;
 			sg_json_push(ls, listener_status(l));
 			n++;
@@ -235,7 +363,7 @@ static struct sg_json *gateway_status(const struct sg_cfg *cfg, const struct sg_
 	for (size_t i = 0; i < cfg->nbad_listeners; i++) {
 		const struct sg_bad_listener *bl = &cfg->bad_listeners[i];
 
-		if (strcmp(bl->gw_ns, id->ns) || strcmp(bl->gw_name, id->name))
+		if (bl->ls_kind || strcmp(bl->gw_ns, id->ns) || strcmp(bl->gw_name, id->name))
 			continue;
 		sg_json_push(ls, bad_listener_status(bl));
 		n++;
@@ -257,6 +385,7 @@ static struct sg_json *gateway_status(const struct sg_cfg *cfg, const struct sg_
 		add_condition(conds, "Programmed", false, "Invalid", "no listener is programmed");
 	else
 		add_condition(conds, "Programmed", true, "Programmed", "listening on the host");
+	attached_sets(o, cfg, id);
 	return o;
 }
 
@@ -265,6 +394,8 @@ static struct sg_json *status_of(const struct sg_cfg *cfg, const struct sg_res_i
 {
 	if (!strcmp(id->kind, "Gateway"))
 		return gateway_status(cfg, id);
+	if (!strcmp(id->kind, "ListenerSet") || !strcmp(id->kind, "XListenerSet"))
+		return listenerset_status(cfg, id);
 	if ((!strcmp(id->kind, "HTTPRoute") || !strcmp(id->kind, "GRPCRoute") ||
 	     !strcmp(id->kind, "TCPRoute") || !strcmp(id->kind, "TLSRoute")) &&
 	    id->status)

@@ -22,6 +22,8 @@ const char *sg_res_type(const char *kind)
 		const char *kind, *type;
 	} types[] = {
 		{ "Gateway", "gateway.gateway.networking.k8s.io" },
+		{ "ListenerSet", "listenerset.gateway.networking.k8s.io" },
+		{ "XListenerSet", "xlistenerset.gateway.networking.x-k8s.io" },
 		{ "HTTPRoute", "httproute.gateway.networking.k8s.io" },
 		{ "GRPCRoute", "grpcroute.gateway.networking.k8s.io" },
 		{ "TCPRoute", "tcproute.gateway.networking.k8s.io" },

@@ -1063,6 +1063,9 @@ enum sg_from {
 struct sg_listener {
 	const char *key;
 	const char *gw_name, *gw_ns;
+	/* The ListenerSet (kind ListenerSet or XListenerSet) it comes from,
+	 * attached to Gateway gw_ns/gw_name; NULL: the Gateway's own. */
+	const char *ls_kind, *ls_ns, *ls_name;
 	const char *name;
 	const char *hostname; /* "" = any */
 	enum sg_proto proto;
@@ -1098,7 +1101,9 @@ struct sg_listener {
 	bool invalid_kinds;		/* allowedRoutes.kinds named one it cannot */
 	/* Gateway listeners on one port with the same hostname are
 	 * indistinct (Gateway API: Conflicted, HostnameConflict): none of
-	 * them takes routes, requests or connections. */
+	 * them takes routes, requests or connections. A ListenerSet's
+	 * listener loses to one before it in precedence (the Gateway's,
+	 * then older ListenerSets'), which keeps serving. */
 	bool conflicted;
 	uint32_t attached_routes; /* route resources attached (status) */
 	const struct sg_node *at;
@@ -1148,7 +1153,7 @@ struct sg_condition {
 
 /* One parentRef of a route as its status shows it. */
 struct sg_parent_status {
-	const char *kind;		 /* Gateway (policies: their target's kind) */
+	const char *kind; /* Gateway, ListenerSet, XListenerSet (policies: their target's) */
 	const char *ns, *name, *section; /* the Gateway and listener as written */
 	uint16_t port;			 /* 0 = not given */
 	struct sg_condition accepted, resolved;
@@ -1161,6 +1166,10 @@ struct sg_res_status {
 	struct sg_parent_status *parents;
 	size_t nparents, capparents;
 	struct sg_condition resolved; /* routes: ResolvedRefs for every parent */
+	/* A ListenerSet its Gateway does not take (Accepted and Programmed
+	 * False: NotAllowed, ParentNotAccepted); reason NULL when it is
+	 * attached: its listeners then say the rest. */
+	struct sg_condition detached;
 };
 
 /* A Kubernetes resource's identity. In cfg->resources also its document
@@ -1212,6 +1221,7 @@ struct sg_bad_listener {
 	 * TLS): not accepted; or "ProtocolConflict" (its port is another
 	 * protocol's). */
 	const char *reason, *message;
+	const char *ls_kind, *ls_ns, *ls_name; /* as sg_listener's */
 };
 
 struct sg_cfg {

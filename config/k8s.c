@@ -1,5 +1,5 @@
-/* The Kubernetes dialect: Gateway, HTTPRoute, TCPRoute, TLSRoute, AgentgatewayPolicy,
- * BackendTLSPolicy, Service and EndpointSlice (Secrets and ConfigMaps for
+/* The Kubernetes dialect: Gateway, ListenerSet, HTTPRoute, TCPRoute, TLSRoute,
+ * AgentgatewayPolicy, BackendTLSPolicy, Service and EndpointSlice (Secrets and ConfigMaps for
  * what they refer to), resolved on one host. Resources are collected
  * first (any order, any file), then built in dependency order. */
 #include <stdint.h>
@@ -23,6 +23,8 @@
 
 #define GW_API_GROUP "gateway.networking.k8s.io"
 #define GW_API GW_API_GROUP "/"
+/* The experimental group: XListenerSet before ListenerSet became v1. */
+#define GW_X_GROUP "gateway.networking.x-k8s.io"
 
 struct kind_info {
 	const char *kind;
@@ -34,12 +36,16 @@ static const char *const grant_apis[] = { GW_API "v1beta1", GW_API "v1", NULL };
 static const char *const tcp_apis[] = { GW_API "v1alpha2", NULL };
 static const char *const tls_apis[] = { GW_API "v1", GW_API "v1alpha3", GW_API "v1alpha2", NULL };
 static const char *const btls_apis[] = { GW_API "v1", GW_API "v1alpha3", NULL };
+static const char *const ls_apis[] = { GW_API "v1", NULL };
+static const char *const xls_apis[] = { GW_X_GROUP "/v1alpha1", NULL };
 static const char *const agw_apis[] = { "agentgateway.dev/v1alpha1", NULL };
 static const char *const core_apis[] = { "v1", NULL };
 static const char *const slice_apis[] = { "discovery.k8s.io/v1", NULL };
 
 static const struct kind_info kinds[] = {
 	{ "Gateway", gw_apis },
+	{ "ListenerSet", ls_apis },
+	{ "XListenerSet", xls_apis },
 	{ "HTTPRoute", gw_apis },
 	{ "GRPCRoute", gw_apis },
 	{ "TCPRoute", tcp_apis },
@@ -171,8 +177,8 @@ static int check_kind(struct sg_pctx *c, const struct sg_node *doc, const struct
 			sg_arena_printf(c->a, "\"%s\" for kind %s", kinds[i].apis[0], in->kind));
 	}
 	return sg_expected(c, sg_map_get(doc, "kind"), "kind",
-			   "one of Gateway, HTTPRoute, GRPCRoute, TCPRoute, TLSRoute, "
-			   "AgentgatewayPolicy, "
+			   "one of Gateway, ListenerSet, XListenerSet, HTTPRoute, GRPCRoute, "
+			   "TCPRoute, TLSRoute, AgentgatewayPolicy, "
 			   "BackendTLSPolicy, Service, EndpointSlice, Namespace, ReferenceGrant, "
 			   "Secret, ConfigMap");
 }
@@ -591,12 +597,16 @@ static int f_unsupported(struct sg_pctx *c, const struct sg_node *n, void *dst, 
 }
 
 struct gw_in {
-	const struct sg_node *listeners;
+	const struct sg_node *listeners, *allowed_listeners;
 };
+
+static int f_allowed_listeners(struct sg_pctx *c, const struct sg_node *n, void *dst,
+			       const char *path);
 
 static const struct sg_field gw_fields[] = {
 	{ "gatewayClassName", NULL, 0 },
 	{ "listeners", f_node, offsetof(struct gw_in, listeners), true },
+	{ "allowedListeners", f_allowed_listeners, offsetof(struct gw_in, allowed_listeners) },
 	{ "addresses", f_unsupported, 0 },
 	{ "infrastructure", f_unsupported, 0 },
 	{ 0 },
@@ -834,8 +844,7 @@ static int resolve_cert(struct sg_draft *b, const struct sg_res *gw, struct sg_l
 						 in.group, in.kind);
 		return 0;
 	}
-	if (strcmp(in.ns, gw->ns) &&
-	    !grant_allows(b, "Gateway", gw->ns, "Secret", in.ns, in.name)) {
+	if (strcmp(in.ns, gw->ns) && !grant_allows(b, gw->kind, gw->ns, "Secret", in.ns, in.name)) {
 		l->tls_reason = "RefNotPermitted";
 		l->tls_message = sg_arena_printf(c->a,
 						 "Secret %s/%s: no ReferenceGrant in %s "
@@ -932,7 +941,7 @@ static int bad_listener(struct sg_draft *b, const struct sg_res *r, const struct
 	if (!bl || !message)
 		return -1;
 	*bl = (struct sg_bad_listener){ r->ns, r->name, in->name, reason, message };
-	sg_diag_warn(b->c.d, n, "Gateway %s/%s: listener \"%s\" serves nothing (%s): %s", r->ns,
+	sg_diag_warn(b->c.d, n, "%s %s/%s: listener \"%s\" serves nothing (%s): %s", r->kind, r->ns,
 		     r->name, in->name, reason, message);
 	return 0;
 }
@@ -1001,8 +1010,20 @@ static int build_gateway(struct sg_draft *b, struct sg_res *r)
 	return ret;
 }
 
-/* Every listener of Gateway ns/name, in order. */
-static size_t gw_listeners(struct sg_cfg *cfg, const char *ns, const char *name,
+/* Whether listener l is the own of `kind` ns/name: a Gateway's (not its
+ * ListenerSets') or a ListenerSet's. */
+static bool listener_of(const struct sg_listener *l, const char *kind, const char *ns,
+			const char *name)
+{
+	if (!strcmp(kind, "Gateway"))
+		return l->gw_ns && !l->ls_kind && !strcmp(l->gw_ns, ns) &&
+		       !strcmp(l->gw_name, name);
+	return l->ls_kind && !strcmp(l->ls_kind, kind) && !strcmp(l->ls_ns, ns) &&
+	       !strcmp(l->ls_name, name);
+}
+
+/* Every listener of the Gateway or ListenerSet `kind` ns/name, in order. */
+static size_t gw_listeners(struct sg_cfg *cfg, const char *kind, const char *ns, const char *name,
 			   struct sg_listener **out, size_t max)
 {
 	size_t n = 0;
@@ -1013,8 +1034,7 @@ static size_t gw_listeners(struct sg_cfg *cfg, const char *ns, const char *name,
 		for (size_t j = 0; j < bind->nlisteners; j++) {
 			struct sg_listener *l = &bind->listeners[j];
 
-			if (l->gw_ns && !strcmp(l->gw_ns, ns) && !strcmp(l->gw_name, name) &&
-			    n < max)
+			if (listener_of(l, kind, ns, name) && n < max)
 				out[n++] = l;
 		}
 	}
@@ -1118,7 +1138,7 @@ static bool ns_allowed(const struct sg_draft *b, const struct sg_listener *l, co
 	case SG_FROM_SAME:
 		break;
 	}
-	return !strcmp(l->gw_ns, ns);
+	return !strcmp(l->ls_ns ? l->ls_ns : l->gw_ns, ns); /* a ListenerSet's: its own */
 }
 
 /* Whether hostname a ("*.x" wildcard or exact) and b can both match one
@@ -1158,6 +1178,36 @@ static void parent_refused(struct sg_draft *b, const struct sg_res *r, struct sg
 		     path, reason, why);
 }
 
+/* The API group a parent or ReferenceGrant `from` of `kind` is in. */
+static const char *kind_group(const char *kind)
+{
+	return !strcmp(kind, "XListenerSet") ? GW_X_GROUP : GW_API_GROUP;
+}
+
+/* A parentRef's kind: a Gateway (the default), or a ListenerSet of either
+ * version, each in its own group (gateway.networking.k8s.io when none is
+ * given). */
+static int parent_kind(struct sg_pctx *c, const struct sg_node *n, const char *path,
+		       struct parent_in *in)
+{
+	const struct sg_node *g = sg_map_get(n, "group");
+
+	if (!in->kind)
+		in->kind = "Gateway";
+	if (strcmp(in->kind, "Gateway") && strcmp(in->kind, "ListenerSet") &&
+	    strcmp(in->kind, "XListenerSet"))
+		return sg_expected(c, sg_map_get(n, "kind"), sg_path_key(c, path, "kind"),
+				   "Gateway, ListenerSet or XListenerSet");
+	if (!in->group && strcmp(kind_group(in->kind), GW_API_GROUP)) {
+		sg_diag_err(c->d, n, "%s: kind %s needs group: %s (the default group has no %s)",
+			    path, in->kind, kind_group(in->kind), in->kind);
+		return -1;
+	}
+	if (in->group && strcmp(in->group, kind_group(in->kind)) != 0)
+		return sg_expected(c, g, sg_path_key(c, path, "group"), kind_group(in->kind));
+	return 0;
+}
+
 /* The listeners parentRef `n` of route `r` (kind SG_KIND_*) attaches to,
  * with that parent's Accepted condition in a new entry of r->status. A
  * reference problem (no such Gateway or listener, a listener that does
@@ -1172,35 +1222,31 @@ static int attach_parent(struct sg_draft *b, struct sg_res *r, const struct sg_n
 	struct sg_listener *all[SG_MAX_PARENT_LISTENERS];
 	struct sg_parent_status *ps;
 	size_t nall, matched = 0, not_allowed = 0, ns_refused = 0, section_port = 0, conflicted = 0;
+	const struct sg_res *pr;
 	const char *gw;
 
 	*nout = 0;
-	if (sg_parse_fields(c, n, parent_fields, &in, path) == -1)
+	if (sg_parse_fields(c, n, parent_fields, &in, path) == -1 ||
+	    parent_kind(c, n, path, &in) == -1)
 		return -1;
-	if (in.kind && strcmp(in.kind, "Gateway") != 0)
-		return sg_expected(c, sg_map_get(n, "kind"), sg_path_key(c, path, "kind"),
-				   "Gateway");
-	if (in.group && strcmp(in.group, GW_API_GROUP) != 0)
-		return sg_expected(c, sg_map_get(n, "group"), sg_path_key(c, path, "group"),
-				   GW_API_GROUP);
 	if (!in.ns)
 		in.ns = r->ns;
 	ps = sg_arena_push(c->a, &r->status.parents, &r->status.nparents, &r->status.capparents,
 			   sizeof(*ps));
 	if (!ps)
 		return -1;
-	ps->kind = "Gateway";
+	ps->kind = in.kind;
 	ps->ns = in.ns;
 	ps->name = in.name;
 	ps->section = in.section;
 	ps->port = in.port;
-	gw = sg_arena_printf(c->a, "Gateway %s/%s", in.ns, in.name);
-	if (!find_res(b, "Gateway", in.ns, in.name)) {
+	gw = sg_arena_printf(c->a, "%s %s/%s", in.kind, in.ns, in.name);
+	if (!(pr = find_res(b, in.kind, in.ns, in.name))) {
 		parent_refused(b, r, ps, sg_map_get(n, "name"), path, "NoMatchingParent",
 			       sg_arena_printf(c->a, "%s is not defined", gw));
 		return 0;
 	}
-	nall = gw_listeners(b->cfg, in.ns, in.name, all, SG_MAX_PARENT_LISTENERS);
+	nall = gw_listeners(b->cfg, in.kind, in.ns, in.name, all, SG_MAX_PARENT_LISTENERS);
 	for (size_t i = 0; i < nall; i++) {
 		struct sg_listener *l = all[i];
 
@@ -1241,6 +1287,9 @@ static int attach_parent(struct sg_draft *b, struct sg_res *r, const struct sg_n
 					      in.section);
 		else if (in.port)
 			why = sg_arena_printf(c->a, "%s has no listener on port %u", gw, in.port);
+		else if (pr->status.detached.reason) /* a ListenerSet */
+			why = sg_arena_printf(c->a, "%s is not attached to its Gateway (%s)", gw,
+					      pr->status.detached.reason);
 		else
 			why = sg_arena_printf(c->a, "%s has no listeners", gw);
 		parent_refused(b, r, ps, n, path, "NoMatchingParent", why);
@@ -1405,7 +1454,8 @@ static bool grant_allows(const struct sg_draft *b, const char *from_kind, const 
 		from = sg_map_get(g->spec, "from");
 		to = sg_map_get(g->spec, "to");
 		for (size_t j = 0; from && from->kind == SG_NODE_SEQ && j < from->n; j++)
-			from_ok |= node_is(sg_map_get(from->items[j], "group"), GW_API_GROUP) &&
+			from_ok |= node_is(sg_map_get(from->items[j], "group"),
+					   kind_group(from_kind)) &&
 				   node_is(sg_map_get(from->items[j], "kind"), from_kind) &&
 				   node_is(sg_map_get(from->items[j], "namespace"), from_ns);
 		for (size_t j = 0; to && to->kind == SG_NODE_SEQ && j < to->n; j++) {
@@ -3652,6 +3702,259 @@ static int build_agp(struct sg_draft *b, struct sg_res *r)
 	return 0;
 }
 
+/* ---- ListenerSet ------------------------------------------------------------ */
+
+/* A ListenerSet (gateway.networking.k8s.io/v1; XListenerSet of
+ * gateway.networking.x-k8s.io/v1alpha1 before it, GEP-1713) adds
+ * listeners to a Gateway whose spec.allowedListeners takes its namespace.
+ * On the host they are the Gateway's: built as its own are, they share
+ * its ports where the protocols agree. They keep their names, their keys
+ * (ns/listenerset.listener, as agentgateway's) and their routes: a route
+ * reaches them by naming the ListenerSet, never the Gateway. Of two
+ * listeners that conflict, the one first in precedence keeps serving: the
+ * Gateway's own, then the ListenerSets by age (the change that first
+ * brought them), then by namespace/name. */
+
+struct al_in {
+	const struct sg_node *namespaces;
+};
+
+static const struct sg_field al_fields[] = {
+	{ "namespaces", f_node, offsetof(struct al_in, namespaces) },
+	{ 0 },
+};
+
+/* A Gateway's spec.allowedListeners: namespaces.from None (the default),
+ * Same, All, or Selector with its selector; read again by ls_allowed. */
+static int f_allowed_listeners(struct sg_pctx *c, const struct sg_node *n, void *dst,
+			       const char *path)
+{
+	struct al_in in = { 0 };
+	struct ns_in ns = { "None", NULL };
+	const char *np = sg_path_key(c, path, "namespaces");
+	int unused;
+
+	*(const struct sg_node **)dst = n;
+	if (sg_parse_fields(c, n, al_fields, &in, path) == -1)
+		return -1;
+	if (!in.namespaces || sg_node_is_null(in.namespaces))
+		return 0;
+	if (sg_parse_fields(c, in.namespaces, ns_fields, &ns, np) == -1)
+		return -1;
+	if (strcmp(ns.from, "None") && strcmp(ns.from, "Same") && strcmp(ns.from, "All") &&
+	    strcmp(ns.from, "Selector"))
+		return sg_expected(c, sg_map_get(in.namespaces, "from"), sg_path_key(c, np, "from"),
+				   "None, Same, All or Selector");
+	if (!strcmp(ns.from, "Selector") && !ns.selector)
+		return sg_expected(c, in.namespaces, np, "a selector when from is Selector");
+	if (ns.selector && sg_parse_fields(c, ns.selector, selector_fields, &unused,
+					   sg_path_key(c, np, "selector")) == -1)
+		return -1;
+	return 0;
+}
+
+/* Whether Gateway gw takes ListenerSets from namespace ns. */
+static bool ls_allowed(const struct sg_draft *b, const struct sg_res *gw, const char *ns)
+{
+	const struct sg_node *nss =
+		sg_map_get(sg_map_get(gw->spec, "allowedListeners"), "namespaces");
+	const struct sg_node *from = sg_map_get(nss, "from");
+
+	if (node_is(from, "All"))
+		return true;
+	if (node_is(from, "Same"))
+		return !strcmp(gw->ns, ns);
+	if (node_is(from, "Selector"))
+		return sg_k8s_selector_matches(b, sg_map_get(nss, "selector"), ns);
+	return false; /* None */
+}
+
+struct ls_parent_in {
+	const char *group, *kind, *name, *ns;
+};
+
+static const struct sg_field ls_parent_fields[] = {
+	{ "group", sg_f_str, offsetof(struct ls_parent_in, group) },
+	{ "kind", sg_f_str, offsetof(struct ls_parent_in, kind) },
+	{ "name", sg_f_str, offsetof(struct ls_parent_in, name), true },
+	{ "namespace", sg_f_str, offsetof(struct ls_parent_in, ns) },
+	{ 0 },
+};
+
+struct ls_in {
+	const struct sg_node *parent, *listeners;
+};
+
+static const struct sg_field ls_fields[] = {
+	{ "parentRef", f_node, offsetof(struct ls_in, parent), true },
+	{ "listeners", f_node, offsetof(struct ls_in, listeners), true },
+	{ 0 },
+};
+
+/* ListenerSet r is not attached: Accepted and Programmed False, `reason`. */
+static void ls_detach(struct sg_draft *b, struct sg_res *r, const struct sg_node *at,
+		      const char *reason, const char *why)
+{
+	cond_set(&r->status.detached, "Accepted", false, reason, why);
+	sg_diag_warn(b->c.d, at, "%s %s/%s: not attached (%s): %s", r->kind, r->ns, r->name, reason,
+		     why);
+}
+
+/* Listener `l` of a ListenerSet loses to one before it on its port with
+ * the same hostname: the Gateway's own (conflicted or not, as a request
+ * could not tell them apart) or a ListenerSet's that kept serving. */
+static void ls_conflict(const struct sg_bind *bind, struct sg_listener *l)
+{
+	for (size_t i = 0; i < bind->nlisteners; i++) {
+		const struct sg_listener *o = &bind->listeners[i];
+
+		if (o != l && o->gw_name && !(o->ls_kind && o->conflicted) &&
+		    !strcasecmp(o->hostname, l->hostname))
+			l->conflicted = true;
+	}
+}
+
+/* Listener n of ListenerSet r, built as a Gateway's is (a protocol that
+ * is not served or conflicts leaves it for the status alone), then made
+ * the ListenerSet's on Gateway gw. */
+static int ls_listener(struct sg_draft *b, const struct sg_res *r, const struct sg_res *gw,
+		       const struct sg_node *n, const char *path)
+{
+	struct sg_cfg *cfg = b->cfg;
+	size_t nbad = cfg->nbad_listeners;
+
+	if (build_gw_listener(b, r, n, path) == -1)
+		return -1;
+	if (cfg->nbad_listeners > nbad) {
+		struct sg_bad_listener *bl = &cfg->bad_listeners[nbad];
+
+		bl->ls_kind = r->kind;
+		bl->ls_ns = r->ns;
+		bl->ls_name = r->name;
+		bl->gw_ns = gw->ns;
+		bl->gw_name = gw->name;
+		return 0;
+	}
+	for (size_t i = 0; i < cfg->nbinds; i++)
+		for (size_t j = 0; j < cfg->binds[i].nlisteners; j++) {
+			struct sg_listener *l = &cfg->binds[i].listeners[j];
+
+			if (l->at != n)
+				continue;
+			l->ls_kind = r->kind;
+			l->ls_ns = r->ns;
+			l->ls_name = r->name;
+			l->gw_ns = gw->ns;
+			l->gw_name = gw->name;
+			ls_conflict(&cfg->binds[i], l);
+			return 0;
+		}
+	return 0;
+}
+
+/* Listener names are unique in a ListenerSet (routes name them). */
+static int ls_names_unique(struct sg_pctx *c, const struct sg_node *ls)
+{
+	for (size_t i = 0; i < ls->n; i++) {
+		const struct sg_node *x = sg_map_get(ls->items[i], "name");
+
+		for (size_t j = 0; x && x->kind == SG_NODE_SCALAR && j < i; j++) {
+			if (!node_is(sg_map_get(ls->items[j], "name"), x->str))
+				continue;
+			sg_diag_err(
+				c->d, x,
+				"%s.name: \"%s\" is spec.listeners[%zu]'s already: listener names "
+				"are unique in a ListenerSet",
+				sg_path_idx(c, "spec.listeners", i), x->str, j);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static int build_listenerset(struct sg_draft *b, struct sg_res *r)
+{
+	struct sg_pctx *c = &b->c;
+	struct ls_in in = { 0 };
+	struct ls_parent_in p = { GW_API_GROUP, "Gateway", NULL, NULL };
+	const struct sg_res *gw;
+	int ret = 0;
+
+	if (need_spec(c, r) == -1 || sg_parse_fields(c, r->spec, ls_fields, &in, "spec") == -1 ||
+	    sg_parse_fields(c, in.parent, ls_parent_fields, &p, "spec.parentRef") == -1)
+		return -1;
+	if (strcmp(p.group, GW_API_GROUP) || strcmp(p.kind, "Gateway"))
+		return sg_expected(c, in.parent, "spec.parentRef",
+				   "a Gateway (group " GW_API_GROUP ", kind Gateway)");
+	if (sg_need_seq(c, in.listeners, "spec.listeners") == -1)
+		return -1;
+	if (in.listeners->n == 0 || in.listeners->n > SG_MAX_PARENT_LISTENERS)
+		return sg_expected(c, in.listeners, "spec.listeners", "1 to 64 listeners");
+	if (ls_names_unique(c, in.listeners) == -1)
+		return -1;
+	if (!p.ns)
+		p.ns = r->ns;
+	gw = find_res(b, "Gateway", p.ns, p.name);
+	if (!gw) {
+		ls_detach(b, r, in.parent, "ParentNotAccepted",
+			  sg_arena_printf(c->a, "Gateway %s/%s is not defined", p.ns, p.name));
+		return 0;
+	}
+	if (!ls_allowed(b, gw, r->ns)) {
+		ls_detach(b, r, in.parent, "NotAllowed",
+			  sg_arena_printf(c->a,
+					  "Gateway %s/%s takes no ListenerSet from namespace %s "
+					  "(its spec.allowedListeners)",
+					  gw->ns, gw->name, r->ns));
+		return 0;
+	}
+	for (size_t i = 0; i < in.listeners->n; i++)
+		if (ls_listener(b, r, gw, in.listeners->items[i],
+				sg_path_idx(c, "spec.listeners", i)) == -1)
+			ret = -1;
+	return ret;
+}
+
+/* Listener precedence between ListenerSets: the older first, then by
+ * namespace and name. */
+static int ls_before(const void *x, const void *y)
+{
+	const struct sg_res *a = *(const struct sg_res *const *)x;
+	const struct sg_res *b = *(const struct sg_res *const *)y;
+	int c;
+
+	if (a->era != b->era)
+		return a->era < b->era ? -1 : 1;
+	if ((c = strcmp(a->ns, b->ns)) || (c = strcmp(a->name, b->name)))
+		return c;
+	return strcmp(a->kind, b->kind);
+}
+
+/* Every ListenerSet and XListenerSet, in precedence order (after the
+ * Gateways, whose listeners come first). */
+static int build_listenersets(struct sg_draft *b)
+{
+	struct sg_res **ls = NULL;
+	size_t n = 0, cap = 0;
+	int ret = 0;
+
+	for (size_t i = 0; i < b->nres; i++) {
+		struct sg_res **slot;
+
+		if (strcmp(b->res[i].kind, "ListenerSet") && strcmp(b->res[i].kind, "XListenerSet"))
+			continue;
+		if (!(slot = sg_arena_push(b->c.a, &ls, &n, &cap, sizeof(*slot))))
+			return -1;
+		*slot = &b->res[i];
+	}
+	if (n)
+		qsort(ls, n, sizeof(*ls), ls_before);
+	for (size_t i = 0; i < n; i++)
+		if (build_listenerset(b, ls[i]) == -1)
+			ret = -1;
+	return ret;
+}
+
 /* ---- the build, in dependency order ------------------------------------ */
 
 static int build_kind(struct sg_draft *b, const char *kind,
@@ -3692,7 +3995,7 @@ int sg_k8s_build(struct sg_draft *b)
 	if (build_kind(b, "Service", build_service) == -1 ||
 	    build_kind(b, "EndpointSlice", build_slice) == -1 ||
 	    build_kind(b, "Gateway", build_gateway) == -1 || mark_conflicts(b) == -1 ||
-	    build_kind(b, "ReferenceGrant", build_grant) == -1 ||
+	    build_listenersets(b) == -1 || build_kind(b, "ReferenceGrant", build_grant) == -1 ||
 	    build_kind(b, "HTTPRoute", build_httproute) == -1 ||
 	    build_kind(b, "GRPCRoute", build_grpcroute) == -1 ||
 	    build_kind(b, "TCPRoute", build_tcproute) == -1 ||

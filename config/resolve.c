@@ -27,7 +27,9 @@ static int route_rank(const struct sg_policy *p, const struct sg_listener *l,
 			return 0;
 		if (!t->section)
 			return 1;
-		return streq(t->section, l->name) ? 2 : 0;
+		/* A Gateway's sectionName names its own listeners, not its
+		 * ListenerSets'. */
+		return !l->ls_kind && streq(t->section, l->name) ? 2 : 0;
 	case SG_TARGET_ROUTE:
 		if (!r || r->hr_kind != t->route_kind || !streq(t->ns, r->hr_ns) ||
 		    !streq(t->name, r->hr_name))

@@ -237,6 +237,55 @@ spec:
 YAML
 }
 
+# ListenerSet manifests (listenerset-*.yaml).
+# ls_head NAME NS GATEWAY: a ListenerSet of namespace NS on the infra
+# Gateway GATEWAY, up to its listeners.
+ls_head() {
+	printf -- '---\napiVersion: gateway.networking.k8s.io/v1\nkind: ListenerSet\nmetadata: {name: %s, namespace: %s}\nspec:\n  parentRef: {kind: Gateway, group: gateway.networking.k8s.io, name: %s, namespace: %s}\n  listeners:\n' \
+		"$1" "$2" "$3" "$INFRA"
+}
+# http_listener NAME PORT HOSTNAME FROM: an HTTP listener line whose
+# allowedRoutes.namespaces.from is FROM.
+http_listener() {
+	printf '  - {name: %s, port: %s, protocol: HTTP, hostname: "%s", allowedRoutes: {namespaces: {from: %s}}}\n' \
+		"$1" "$2" "$3" "$4"
+}
+# allow_listeners FROM: a Gateway's spec.allowedListeners (after gw_head's
+# listeners).
+allow_listeners() { printf '  allowedListeners: {namespaces: {from: %s}}\n' "$1"; }
+# front_secret NAME NS: a kubernetes.io/tls Secret of the frontend
+# certificate (tls-validity-checks-certificate's).
+front_secret() {
+	cat <<YAML
+---
+apiVersion: v1
+kind: Secret
+metadata: {name: $1, namespace: $2}
+type: kubernetes.io/tls
+data:
+  tls.crt: $(base64 -w0 "$WORK/front.crt")
+  tls.key: $(base64 -w0 "$WORK/front.key")
+YAML
+}
+# lsref NAME [NS [SECTION]]: a parentRef to a ListenerSet (NS default infra).
+lsref() {
+	printf '{kind: ListenerSet, group: gateway.networking.k8s.io, name: %s, namespace: %s%s}' \
+		"$1" "${2:-$INFRA}" "${3:+, sectionName: $3}"
+}
+# gwref NAME [SECTION]: a parentRef to an infra Gateway.
+gwref() { printf '{name: %s, namespace: %s%s}' "$1" "$INFRA" "${2:+, sectionName: $2}"; }
+# prefix_route NAME NS PARENTS PATH BACKEND: an HTTPRoute of namespace NS,
+# its parentRefs PARENTS (a flow list), one PathPrefix PATH rule to the
+# infra namespace's BACKEND:8080.
+prefix_route() {
+	printf -- '---\napiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: {name: %s, namespace: %s}\nspec:\n  parentRefs: %s\n  rules:\n  - matches: [{path: {type: PathPrefix, value: %s}}]\n    backendRefs: [{name: %s, namespace: %s, port: 8080}]\n' \
+		"$1" "$2" "$3" "$4" "$5" "$INFRA"
+}
+# namespace NAME [LABELS]: a Namespace (LABELS a flow map).
+namespace() {
+	printf -- '---\napiVersion: v1\nkind: Namespace\nmetadata: {name: %s%s}\n' "$1" "${2:+, labels: $2}"
+}
+
 # ---- checks: each returns 0, or prints why and returns 1 ------------------
 
 # res KIND NS/NAME: the resource as `splicegate get -o json` prints it.
@@ -253,20 +302,29 @@ latest() {
 	[ "$bad" = 0 ] || { echo "conditions not at the latest generation ($(jq -c '.metadata.generation' <<<"$1"))"; return 1; }
 }
 
-# has_cond JSON-ARRAY-OF-CONDITIONS TYPE STATUS REASON
+# has_cond JSON-ARRAY-OF-CONDITIONS TYPE STATUS REASON (REASON '*': any,
+# as the suite's empty Reason)
 has_cond() {
-	local got
+	local got want="$3 $4"
 	got=$(jq -r --arg t "$2" '.[]? | select(.type == $t) | "\(.status) \(.reason)"' <<<"$1")
-	[ "$got" = "$3 $4" ] || { echo "$2: got '${got:-none}', want '$3 $4'"; return 1; }
+	if [ "$4" = '*' ]; then
+		got=${got%% *}
+		want=$3
+	fi
+	[ "$got" = "$want" ] || { echo "$2: got '${got:-none}', want '$3 $4'"; return 1; }
+}
+
+# res_cond KIND NS/NAME TYPE STATUS REASON: a condition of the resource's
+# own (a Gateway's, a ListenerSet's).
+res_cond() {
+	local j
+	j=$(res "$1" "$2") || { echo "no $1 $2"; return 1; }
+	latest "$j" || return 1
+	has_cond "$(jq -c '.status.conditions' <<<"$j")" "$3" "$4" "$5"
 }
 
 # gw_cond NS/GW TYPE STATUS REASON
-gw_cond() {
-	local j
-	j=$(res gateway "$1") || { echo "no Gateway $1"; return 1; }
-	latest "$j" || return 1
-	has_cond "$(jq -c '.status.conditions' <<<"$j")" "$2" "$3" "$4"
-}
+gw_cond() { res_cond gateway "$@"; }
 
 # listener NS/GW NAME TYPE STATUS REASON [KINDS]: KINDS "" = supportedKinds
 # empty, "K1,K2" = each among them, unset = not checked.
@@ -310,6 +368,156 @@ parent() {
 	latest "$j" || return 1
 	has_cond "$(jq -c --arg g "${3#*/}" '[.status.parents[]? | select(.parentRef.name == $g) | .conditions[]]' <<<"$j")" \
 		"$4" "$5" "$6"
+}
+
+# ---- ListenerSet (listenerset-*.go) ----
+
+# The conditions of an accepted listener (the suite's
+# generateAcceptedListenerConditions), as TYPE:STATUS:REASON.
+OK_LISTENER=('ResolvedRefs:True:*' 'Accepted:True:*' 'Programmed:True:*')
+
+# ls_cond NS/LS TYPE STATUS REASON: the ListenerSet's condition.
+ls_cond() { res_cond listenerset "$@"; }
+
+# ls_not_allowed NS/LS: the Gateway does not take it (NotAllowed).
+ls_not_allowed() {
+	applied && ls_cond "$1" Accepted False NotAllowed && ls_cond "$1" Programmed False NotAllowed
+}
+
+# ls_taken NS/GW N NS/LS LISTENER: the Gateway is accepted with N
+# ListenerSets attached, the ListenerSet accepted and programmed, its
+# LISTENER accepted.
+ls_taken() {
+	applied && gw_cond "$1" Accepted True '*' && attached_sets "$1" "$2" &&
+		ls_cond "$3" Accepted True Accepted && ls_cond "$3" Programmed True Programmed &&
+		ls_listener listenerset "$3" "$4" "${OK_LISTENER[@]}"
+}
+
+# ls_listener KIND NS/OWNER NAME TYPE:STATUS:REASON...: conditions of one
+# listener of a Gateway or ListenerSet (KIND gateway or listenerset).
+ls_listener() {
+	local j l c t st r
+	j=$(res "$1" "$2") || { echo "no $1 $2"; return 1; }
+	latest "$j" || return 1
+	l=$(jq -c --arg n "$3" '.status.listeners[]? | select(.name == $n)' <<<"$j")
+	[ -n "$l" ] || { echo "$1 $2 has no listener $3 in its status"; return 1; }
+	for c in "${@:4}"; do
+		IFS=: read -r t st r <<<"$c"
+		has_cond "$(jq -c .conditions <<<"$l")" "$t" "$st" "$r" ||
+			{ echo "(listener $3)"; return 1; }
+	done
+}
+
+# all_listeners_ok KIND NS/OWNER: every listener of it is accepted.
+all_listeners_ok() {
+	local j n
+	j=$(res "$1" "$2") || { echo "no $1 $2"; return 1; }
+	for n in $(jq -r '.status.listeners[]?.name' <<<"$j"); do
+		ls_listener "$1" "$2" "$n" "${OK_LISTENER[@]}" || return 1
+	done
+}
+
+# ls_listeners NS/LS NAME=ROUTES...: exactly these listeners in the
+# ListenerSet's status, each taking HTTPRoute, with ROUTES routes attached
+# and accepted (the suite's ListenerSetStatusMustHaveListeners).
+ls_listeners() {
+	local j n l a
+	j=$(res listenerset "$1") || { echo "no ListenerSet $1"; return 1; }
+	latest "$j" || return 1
+	n=$(jq '.status.listeners | length' <<<"$j")
+	[ "$n" = $(($# - 1)) ] || { echo "$n listeners in the status, want $(($# - 1))"; return 1; }
+	for a in "${@:2}"; do
+		l=$(jq -c --arg n "${a%=*}" '.status.listeners[]? | select(.name == $n)' <<<"$j")
+		[ -n "$l" ] || { echo "no listener ${a%=*} in the status"; return 1; }
+		n=$(jq .attachedRoutes <<<"$l")
+		[ "$n" = "${a#*=}" ] || { echo "listener ${a%=*}: $n routes attached, want ${a#*=}"; return 1; }
+		jq -e '[.supportedKinds[] | select(.kind == "HTTPRoute" and
+			.group == "gateway.networking.k8s.io")] | length > 0' <<<"$l" >/dev/null ||
+			{ echo "listener ${a%=*}: supportedKinds lacks HTTPRoute"; return 1; }
+		ls_listener listenerset "$1" "${a%=*}" "${OK_LISTENER[@]}" || return 1
+	done
+}
+
+# routes_accepted KIND NS/PARENT NS/ROUTE...: each HTTPRoute has the
+# Gateway or ListenerSet (KIND) as a parent, Accepted True Accepted, and
+# every listener of the parent is accepted (the suite's
+# RoutesAndParentMustBeAccepted).
+routes_accepted() {
+	local j r n
+	for r in "${@:3}"; do
+		j=$(res httproute "$r") || { echo "no HTTPRoute $r"; return 1; }
+		latest "$j" || return 1
+		n=$(jq --arg k "$1" --arg ns "${2%/*}" --arg n "${2#*/}" '[.status.parents[]? |
+			select(.parentRef.group == "gateway.networking.k8s.io" and
+			.parentRef.kind == $k and .parentRef.name == $n and
+			.parentRef.namespace == $ns and
+			.controllerName == "splicegate.dev/gateway-controller") | .conditions[] |
+			select(.type == "Accepted" and .status == "True" and .reason == "Accepted")] |
+			length' <<<"$j")
+		[ "$n" = 1 ] || { echo "HTTPRoute $r: $1 $2 is not an accepted parent: $(jq -c .status.parents <<<"$j" | head -c 300)"; return 1; }
+	done
+	all_listeners_ok "${1,,}" "$2"
+}
+
+# The conditions of a ListenerSet's listener that lost to one before it
+# in precedence for REASON (HostnameConflict, ProtocolConflict).
+lost_listener() { echo "Accepted:False:$1 Programmed:False:$1 Conflicted:True:$1"; }
+
+# ls_kept REASON LS OK LOST [OK2]: infra ListenerSet LS is accepted and
+# programmed, its listeners OK (and OK2) accepted, LOST lost for REASON.
+ls_kept() {
+	local l=$INFRA/$2
+	# shellcheck disable=SC2046
+	applied && ls_cond $l Accepted True '*' && ls_cond $l Programmed True Programmed &&
+		ls_listener listenerset $l $3 "${OK_LISTENER[@]}" &&
+		ls_listener listenerset $l $4 $(lost_listener $1) &&
+		{ [ $# -lt 5 ] || ls_listener listenerset $l $5 "${OK_LISTENER[@]}"; }
+}
+
+# ls_lost REASON LS LOST: infra ListenerSet LS has no valid listener
+# (ListenersNotValid), LOST lost for REASON.
+ls_lost() {
+	local l=$INFRA/$2
+	# shellcheck disable=SC2046
+	applied && ls_cond $l Accepted False ListenersNotValid &&
+		ls_cond $l Programmed False ListenersNotValid &&
+		ls_listener listenerset $l $3 $(lost_listener $1)
+}
+
+# gw_takes NS/GW N LISTENER...: the Gateway is accepted, these listeners of
+# its own are, and N ListenerSets are attached.
+gw_takes() {
+	local l
+	applied && gw_cond "$1" Accepted True '*' || return 1
+	for l in "${@:3}"; do
+		ls_listener gateway "$1" "$l" "${OK_LISTENER[@]}" || return 1
+	done
+	attached_sets "$1" "$2"
+}
+
+# conflict_cases WHAT REASON GW C1 C2: the cases of listenerset-WHAT-conflict.go
+# (WHAT hostname or protocol): Gateway GW keeps its listeners, each
+# ListenerSet listenerset-with-WHAT-conflict-with-{gateway,listener-set}-N
+# loses C1 or C2 for REASON, and is accepted while another listener serves.
+conflict_cases() {
+	local p=listenerset-with-$1-conflict-with
+	tcase "the Gateway's listeners are accepted and 2 ListenerSets attached" \
+		gw_takes "$INFRA/$3" 2 gateway-listener "$4"
+	tcase "$p-gateway-1 is accepted, its listener conflicting with the Gateway's is not" \
+		ls_kept "$2" "$p-gateway-1" listener-set-1-listener "$4" "$5"
+	tcase "$p-gateway-2 has no valid listener" ls_lost "$2" "$p-gateway-2" "$4"
+	tcase "$p-listener-set-1 is accepted, its listener conflicting with one before it is not" \
+		ls_kept "$2" "$p-listener-set-1" listener-set-2-listener "$5"
+	tcase "$p-listener-set-2 has no valid listener" ls_lost "$2" "$p-listener-set-2" "$5"
+}
+
+# attached_sets NS/GW N: the Gateway's status.attachedListenerSets.
+attached_sets() {
+	local j n
+	j=$(res gateway "$1") || { echo "no Gateway $1"; return 1; }
+	latest "$j" || return 1
+	n=$(jq '.status.attachedListenerSets // 0' <<<"$j")
+	[ "$n" = "$2" ] || { echo "Gateway $1: attachedListenerSets $n, want $2"; return 1; }
 }
 
 # ancestor KIND NS/POLICY NS/GW TYPE STATUS REASON: the policy's condition

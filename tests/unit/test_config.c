@@ -1255,6 +1255,197 @@ static void test_config_tls_listener_terminates(void **state)
 	assert_int_equal(cfg->binds[0].listeners[0].ntcp_routes, 1);
 }
 
+/* A ListenerSet's listeners join its Gateway's binds (a shared port where
+ * the protocols agree, a port of their own otherwise) under keys of their
+ * own (ns/set.listener, as agentgateway's); a route naming the
+ * ListenerSet attaches to them only. A listener with the hostname of one
+ * before it in precedence, or on another protocol's port, serves nothing;
+ * a ListenerSet from a namespace the Gateway's allowedListeners does not
+ * take is not attached, and a route naming it attaches to nothing. Each
+ * is a warning, not an error. */
+static void test_config_listenerset(void **state)
+{
+	static const char text[] =
+		"apiVersion: gateway.networking.k8s.io/v1\n"
+		"kind: Gateway\n"
+		"metadata: {name: gw, namespace: ns}\n"
+		"spec:\n"
+		"  allowedListeners: {namespaces: {from: Same}}\n"
+		"  listeners:\n"
+		"  - {name: http, port: 8080, protocol: HTTP, hostname: gw.example}\n"
+		"---\n"
+		"apiVersion: gateway.networking.k8s.io/v1\n"
+		"kind: ListenerSet\n"
+		"metadata: {name: ls, namespace: ns}\n"
+		"spec:\n"
+		"  parentRef: {name: gw}\n"
+		"  listeners:\n"
+		"  - {name: http, port: 8080, protocol: HTTP, hostname: ls.example}\n"
+		"  - {name: taken, port: 8080, protocol: HTTP, hostname: gw.example}\n"
+		"  - {name: raw, port: 8080, protocol: TCP}\n"
+		"  - {name: tcp, port: 9000, protocol: TCP}\n"
+		"---\n"
+		"apiVersion: gateway.networking.x-k8s.io/v1alpha1\n"
+		"kind: XListenerSet\n"
+		"metadata: {name: far, namespace: other}\n"
+		"spec:\n"
+		"  parentRef: {name: gw, namespace: ns}\n"
+		"  listeners: [{name: http, port: 8080, protocol: HTTP, hostname: far.example}]\n"
+		"---\n"
+		"apiVersion: gateway.networking.k8s.io/v1\n"
+		"kind: HTTPRoute\n"
+		"metadata: {name: r, namespace: ns}\n"
+		"spec:\n"
+		"  parentRefs: [{kind: ListenerSet, group: gateway.networking.k8s.io, name: ls}]\n"
+		"  rules: [{backendRefs: [{name: svc, port: 8000}]}]\n"
+		"---\n"
+		"apiVersion: v1\n"
+		"kind: Service\n"
+		"metadata: {name: svc, namespace: ns}\n"
+		"spec: {clusterIP: 127.0.0.1, ports: [{name: http, port: 8000}]}\n"
+		"---\n"
+		"apiVersion: gateway.networking.k8s.io/v1\n"
+		"kind: HTTPRoute\n"
+		"metadata: {name: r2, namespace: ns}\n"
+		"spec:\n"
+		"  parentRefs: [{kind: XListenerSet, group: gateway.networking.x-k8s.io, name: "
+		"far,\n"
+		"    namespace: other}]\n";
+	struct loaded *l = *state;
+	struct sg_cfg *cfg = load_ok(l, text, 3);
+	const struct sg_listener *ls = find_listener(cfg, "ns/ls.http");
+	const struct sg_listener *gw = find_listener(cfg, "ns/gw.http");
+	const struct sg_res_id *far = NULL, *r = NULL;
+
+	assert_string_equal(l->diag.lines[0],
+			    "t.yaml:17:5: warning: ListenerSet ns/ls: listener \"raw\" serves "
+			    "nothing (ProtocolConflict): port 8080 is HTTP listeners' already");
+	assert_string_equal(l->diag.lines[1],
+			    "t.yaml:24:14: warning: XListenerSet other/far: not attached "
+			    "(NotAllowed): Gateway ns/gw takes no ListenerSet from namespace other "
+			    "(its spec.allowedListeners)");
+	assert_string_equal(
+		l->diag.lines[2],
+		"t.yaml:43:16: warning: HTTPRoute ns/r2: spec.parentRefs[0]: not attached "
+		"(NoMatchingParent): XListenerSet other/far is not attached to its Gateway "
+		"(NotAllowed)");
+	assert_string_equal(ls->gw_ns, "ns");
+	assert_string_equal(ls->gw_name, "gw");
+	assert_string_equal(ls->ls_kind, "ListenerSet");
+	assert_string_equal(ls->ls_name, "ls");
+	assert_null(gw->ls_kind);
+	assert_int_equal(ls->nroutes, 1);
+	assert_int_equal(gw->nroutes, 0);
+	assert_false(ls->conflicted);
+	assert_false(gw->conflicted);
+	assert_true(find_listener(cfg, "ns/ls.taken")->conflicted);
+	assert_int_equal(find_bind(cfg, 8080)->nlisteners, 3);
+	assert_string_equal(find_bind(cfg, 9000)->listeners[0].key, "ns/ls.tcp");
+	assert_int_equal(cfg->nbad_listeners, 1);
+	assert_string_equal(cfg->bad_listeners[0].gw_name, "gw");
+	assert_string_equal(cfg->bad_listeners[0].ls_name, "ls");
+	for (size_t i = 0; i < cfg->nresources; i++) {
+		if (!strcmp(cfg->resources[i].kind, "XListenerSet"))
+			far = &cfg->resources[i];
+		if (!strcmp(cfg->resources[i].kind, "HTTPRoute") && !r)
+			r = &cfg->resources[i];
+	}
+	assert_non_null(far);
+	assert_string_equal(far->status->detached.reason, "NotAllowed");
+	assert_non_null(r);
+	assert_int_equal(r->status->nparents, 1);
+	assert_string_equal(r->status->parents[0].kind, "ListenerSet");
+	assert_true(r->status->parents[0].accepted.status);
+}
+
+/* Of two ListenerSets whose listeners conflict, the older keeps serving
+ * (the change that first brought it; applying it again keeps its age),
+ * whatever their names say. */
+static void test_config_listenerset_age(void **state)
+{
+	static char gw[] =
+		"apiVersion: gateway.networking.k8s.io/v1\n"
+		"kind: Gateway\n"
+		"metadata: {name: gw, namespace: ns}\n"
+		"spec:\n"
+		"  allowedListeners: {namespaces: {from: Same}}\n"
+		"  listeners: [{name: http, port: 8080, protocol: HTTP}]\n"
+		"---\n"
+		"apiVersion: gateway.networking.k8s.io/v1\n"
+		"kind: ListenerSet\n"
+		"metadata: {name: zz, namespace: ns}\n"
+		"spec:\n"
+		"  parentRef: {name: gw}\n"
+		"  listeners: [{name: l, port: 8080, protocol: HTTP, hostname: h.example}]\n";
+	static char aa[] =
+		"apiVersion: gateway.networking.k8s.io/v1\n"
+		"kind: ListenerSet\n"
+		"metadata: {name: aa, namespace: ns}\n"
+		"spec:\n"
+		"  parentRef: {name: gw}\n"
+		"  listeners: [{name: l, port: 8080, protocol: HTTP, hostname: h.example}]\n";
+	static char n1[] = "one", n2[] = "two", n3[] = "three";
+	struct sg_source srcs[3] = { { n1, gw, sizeof(gw) - 1, 1, NULL },
+				     { n2, aa, sizeof(aa) - 1, 2, NULL },
+				     { n3, gw, sizeof(gw) - 1, 3, NULL } };
+	struct sg_cfg_input in = { .srcs = srcs, .nsrcs = 3, .replace_from = 1 };
+	struct loaded *l = *state;
+
+	loaded_reset(l);
+	l->cfg = sg_cfg_build(&in, &l->diag);
+	print_diag(&l->diag);
+	assert_non_null(l->cfg);
+	assert_false(find_listener(l->cfg, "ns/zz.l")->conflicted);
+	assert_true(find_listener(l->cfg, "ns/aa.l")->conflicted);
+}
+
+/* What the API server refuses of a ListenerSet and of allowedListeners. */
+#define LS_HEAD                                                                                    \
+	"apiVersion: gateway.networking.k8s.io/v1\n"                                               \
+	"kind: ListenerSet\n"                                                                      \
+	"metadata: {name: ls, namespace: ns}\n"                                                    \
+	"spec:\n"
+
+static void test_config_listenerset_errors(void **state)
+{
+	static const struct err_case cases[] = {
+		{ "parentRef kind",
+		  LS_HEAD "  parentRef: {kind: Service, name: gw}\n"
+			  "  listeners: [{name: a, port: 80, protocol: HTTP}]\n",
+		  "t.yaml:5:14: spec.parentRef: expected a Gateway (group "
+		  "gateway.networking.k8s.io, "
+		  "kind Gateway), got a map" },
+		{ "parentRef sectionName",
+		  LS_HEAD "  parentRef: {name: gw, sectionName: http}\n"
+			  "  listeners: [{name: a, port: 80, protocol: HTTP}]\n",
+		  "t.yaml:5:25: spec.parentRef: unknown field \"sectionName\", expected one of: "
+		  "group, kind, name, namespace" },
+		{ "no listeners", LS_HEAD "  parentRef: {name: gw}\n  listeners: []\n",
+		  "t.yaml:6:14: spec.listeners: expected 1 to 64 listeners, got an empty list" },
+		{ "listener names",
+		  LS_HEAD "  parentRef: {name: gw}\n"
+			  "  listeners:\n"
+			  "  - {name: a, port: 80, protocol: HTTP}\n"
+			  "  - {name: a, port: 81, protocol: HTTP}\n",
+		  "t.yaml:8:12: spec.listeners[1].name: \"a\" is spec.listeners[0]'s already: "
+		  "listener names are unique in a ListenerSet" },
+		{ "allowedListeners from",
+		  "apiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata: {name: gw}\n"
+		  "spec:\n  allowedListeners: {namespaces: {from: Some}}\n"
+		  "  listeners: [{name: http, port: 8080, protocol: HTTP}]\n",
+		  "t.yaml:5:41: spec.allowedListeners.namespaces.from: expected None, Same, All or "
+		  "Selector, got \"Some\"" },
+		{ "allowedListeners Selector",
+		  "apiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata: {name: gw}\n"
+		  "spec:\n  allowedListeners: {namespaces: {from: Selector}}\n"
+		  "  listeners: [{name: http, port: 8080, protocol: HTTP}]\n",
+		  "t.yaml:5:34: spec.allowedListeners.namespaces: expected a selector when from is "
+		  "Selector, got a map" },
+	};
+
+	expect_errors(*state, cases, ARRAY_LEN(cases));
+}
+
 static void test_config_reads_regular_files_only(void **state)
 {
 	static const struct {
@@ -2355,9 +2546,10 @@ static void test_config_rejects_bad_resources(void **state)
 {
 	static const struct err_case cases[] = {
 		{ "unknown kind", "apiVersion: v1\nkind: Pod\nmetadata: {name: x}\n",
-		  "t.yaml:2:7: kind: expected one of Gateway, HTTPRoute, GRPCRoute, TCPRoute, "
-		  "TLSRoute, "
-		  "AgentgatewayPolicy, BackendTLSPolicy, Service, EndpointSlice, Namespace, "
+		  "t.yaml:2:7: kind: expected one of Gateway, ListenerSet, XListenerSet, "
+		  "HTTPRoute, "
+		  "GRPCRoute, TCPRoute, TLSRoute, AgentgatewayPolicy, BackendTLSPolicy, Service, "
+		  "EndpointSlice, Namespace, "
 		  "ReferenceGrant, Secret, ConfigMap, got \"Pod\"" },
 		{ "wrong apiVersion",
 		  "apiVersion: gateway.networking.k8s.io/v1alpha2\n"
@@ -2718,7 +2910,13 @@ static void test_config_rejects_bad_resources(void **state)
 		{ "parentRef kind",
 		  K8S_BASE ROUTE_HEAD "  parentRefs:\n"
 				      "  - {kind: Service, name: svc}\n",
-		  "t.yaml:21:12: spec.parentRefs[0].kind: expected Gateway, got \"Service\"" },
+		  "t.yaml:21:12: spec.parentRefs[0].kind: expected Gateway, ListenerSet or "
+		  "XListenerSet, got \"Service\"" },
+		{ "parentRef XListenerSet without its group",
+		  K8S_BASE ROUTE_HEAD "  parentRefs:\n"
+				      "  - {kind: XListenerSet, name: ls}\n",
+		  "t.yaml:21:5: spec.parentRefs[0]: kind XListenerSet needs group: "
+		  "gateway.networking.x-k8s.io (the default group has no XListenerSet)" },
 		{ "ReferenceGrant without to",
 		  "apiVersion: gateway.networking.k8s.io/v1beta1\nkind: ReferenceGrant\n"
 		  "metadata: {name: g}\nspec:\n  from: [{group: '', kind: HTTPRoute, namespace: "
@@ -3054,6 +3252,38 @@ static void test_config_health_dump(void **state)
 	free(dump);
 }
 
+/* config_dump shows a ListenerSet's listener as agentgateway does: keyed
+ * ns/listenerset.listener, its Gateway's names, and listenerSet. */
+static void test_config_listenerset_dump(void **state)
+{
+	static const char text[] =
+		"apiVersion: gateway.networking.k8s.io/v1\n"
+		"kind: Gateway\n"
+		"metadata: {name: gw, namespace: ns}\n"
+		"spec:\n"
+		"  allowedListeners: {namespaces: {from: All}}\n"
+		"  listeners: [{name: http, port: 8080, protocol: HTTP}]\n"
+		"---\n"
+		"apiVersion: gateway.networking.k8s.io/v1\n"
+		"kind: ListenerSet\n"
+		"metadata: {name: ls, namespace: app}\n"
+		"spec:\n"
+		"  parentRef: {name: gw, namespace: ns}\n"
+		"  listeners: [{name: http, port: 8080, protocol: HTTP, hostname: a.example}]\n";
+	struct loaded *l = *state;
+	char *dump = sg_dump_config(load_ok(l, text, 0));
+
+	assert_non_null(dump);
+	if (!strstr(squash(dump), "\"app/ls.http\":{\"key\":\"app/ls.http\",\"gatewayName\":\"gw\","
+				  "\"gatewayNamespace\":\"ns\",\"listenerName\":\"http\","
+				  "\"listenerSet\":{\"name\":\"ls\",\"namespace\":\"app\"},"
+				  "\"hostname\":\"a.example\"")) {
+		print_message("%s\n", dump);
+		fail_msg("the ListenerSet's listener is not dumped as agentgateway does");
+	}
+	free(dump);
+}
+
 /* timeout.responseIdleTimeout (standalone) and traffic.timeouts.responseIdle
  * (AgentgatewayPolicy): parsed next to the request timeouts, effective on
  * the route, dumped only when set. */
@@ -3300,6 +3530,10 @@ int main(void)
 		T(test_config_loads_seed_000),
 		T(test_config_gateway_listener_problems_are_status),
 		T(test_config_tls_listener_terminates),
+		T(test_config_listenerset),
+		T(test_config_listenerset_errors),
+		T(test_config_listenerset_age),
+		T(test_config_listenerset_dump),
 		T(test_config_list_of_resources),
 		T(test_config_health_standalone),
 		T(test_config_health_dump),

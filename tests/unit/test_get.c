@@ -128,11 +128,85 @@ static void test_get_without_history(void **state)
 	sg_cfg_free(cfg);
 }
 
+/* The status of an XListenerSet (the experimental group): accepted while
+ * a listener serves, its listeners as a Gateway's; a route's parentRef to
+ * it in its own group; the Gateway counting it in attachedListenerSets. */
+static void test_get_listenerset_status(void **state)
+{
+	static const char text[] =
+		"apiVersion: gateway.networking.k8s.io/v1\n"
+		"kind: Gateway\n"
+		"metadata: {name: gw, namespace: ns}\n"
+		"spec:\n"
+		"  allowedListeners: {namespaces: {from: Same}}\n"
+		"  listeners: [{name: http, port: 8080, protocol: HTTP, hostname: gw.example}]\n"
+		"---\n"
+		"apiVersion: gateway.networking.x-k8s.io/v1alpha1\n"
+		"kind: XListenerSet\n"
+		"metadata: {name: ls, namespace: ns}\n"
+		"spec:\n"
+		"  parentRef: {name: gw}\n"
+		"  listeners:\n"
+		"  - {name: a, port: 8080, protocol: HTTP, hostname: a.example}\n"
+		"  - {name: b, port: 8080, protocol: HTTP, hostname: gw.example}\n"
+		"---\n"
+		"apiVersion: gateway.networking.k8s.io/v1\n"
+		"kind: HTTPRoute\n"
+		"metadata: {name: r, namespace: ns}\n"
+		"spec:\n"
+		"  parentRefs: [{kind: XListenerSet, group: gateway.networking.x-k8s.io, name: "
+		"ls,\n"
+		"    sectionName: a}]\n";
+	struct sg_get_history *h = sg_get_history_new();
+	struct sg_cfg *cfg = take(h, text, 1000);
+	char *text_ls = sg_get_resources(cfg, h, "XListenerSet", "ls", "ns");
+	char *text_gw = sg_get_resources(cfg, h, "Gateway", "gw", "ns");
+	char *text_r = sg_get_resources(cfg, h, "HTTPRoute", "r", "ns");
+	struct sg_json *ls = sg_json_parse(text_ls), *gw = sg_json_parse(text_gw);
+	struct sg_json *r = sg_json_parse(text_r), *st, *l;
+	double n = -1;
+
+	st = sg_json_get(sg_json_first(sg_json_get(ls, "items")), "status");
+	l = sg_json_first(sg_json_get(st, "conditions"));
+	assert_string_equal(sg_json_str(sg_json_get(l, "type")), "Accepted");
+	assert_string_equal(sg_json_str(sg_json_get(l, "status")), "True");
+	assert_string_equal(sg_json_str(sg_json_get(l, "reason")), "ListenersNotValid");
+	l = sg_json_next(sg_json_first(sg_json_get(st, "listeners")));
+	assert_string_equal(sg_json_str(sg_json_get(l, "name")), "b");
+	l = sg_json_first(sg_json_get(l, "conditions"));
+	assert_string_equal(sg_json_str(sg_json_get(l, "status")), "False");
+	assert_string_equal(sg_json_str(sg_json_get(l, "reason")), "HostnameConflict");
+	assert_int_equal(sg_json_num(sg_json_get(l, "observedGeneration"), &n), 0);
+	assert_true(n == 1);
+
+	st = sg_json_get(sg_json_first(sg_json_get(gw, "items")), "status");
+	assert_int_equal(sg_json_num(sg_json_get(st, "attachedListenerSets"), &n), 0);
+	assert_true(n == 1);
+	l = sg_json_first(sg_json_get(st, "listeners")); /* its own only */
+	assert_string_equal(sg_json_str(sg_json_get(l, "name")), "http");
+	assert_null(sg_json_next(l));
+
+	st = sg_json_get(sg_json_first(sg_json_get(r, "items")), "status");
+	l = sg_json_get(sg_json_first(sg_json_get(st, "parents")), "parentRef");
+	assert_string_equal(sg_json_str(sg_json_get(l, "group")), "gateway.networking.x-k8s.io");
+	assert_string_equal(sg_json_str(sg_json_get(l, "kind")), "XListenerSet");
+	assert_string_equal(sg_json_str(sg_json_get(l, "sectionName")), "a");
+	sg_json_free(ls);
+	sg_json_free(gw);
+	sg_json_free(r);
+	free(text_ls);
+	free(text_gw);
+	free(text_r);
+	sg_cfg_free(cfg);
+	sg_get_history_free(h);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_get_generations_and_transition_times),
 		cmocka_unit_test(test_get_without_history),
+		cmocka_unit_test(test_get_listenerset_status),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -259,6 +259,10 @@ struct kind_name {
 static const struct kind_name kind_names[] = {
 	{ "gateway|gateways|gtw|gateway.gateway.networking.k8s.io", "gateway.networking.k8s.io/v1",
 	  "Gateway" },
+	{ "listenerset|listenersets|lset|listenerset.gateway.networking.k8s.io",
+	  "gateway.networking.k8s.io/v1", "ListenerSet" },
+	{ "xlistenerset|xlistenersets|xlistenerset.gateway.networking.x-k8s.io",
+	  "gateway.networking.x-k8s.io/v1alpha1", "XListenerSet" },
 	{ "httproute|httproutes|httproute.gateway.networking.k8s.io",
 	  "gateway.networking.k8s.io/v1", "HTTPRoute" },
 	{ "grpcroute|grpcroutes|grpcroute.gateway.networking.k8s.io",
@@ -617,6 +621,20 @@ static bool is_policy(const char *kind)
 	return !strcmp(kind, "AgentgatewayPolicy") || !strcmp(kind, "BackendTLSPolicy");
 }
 
+static bool is_listenerset(const char *kind)
+{
+	return !strcmp(kind, "ListenerSet") || !strcmp(kind, "XListenerSet");
+}
+
+/* A condition's status of a resource, "Unknown" when it has none. */
+static const char *cond_status(const struct sg_json *it, const char *type)
+{
+	const struct sg_json *c =
+		find_cond(sg_json_get(sg_json_get(it, "status"), "conditions"), type);
+
+	return c && jstr(c, "status") ? jstr(c, "status") : "Unknown";
+}
+
 /* kubectl's columns for the kind then AGE, NAMESPACE first with -A, and
  * with -o wide: a Gateway's listeners and attached routes, a route's
  * parents, a policy's targets. */
@@ -643,6 +661,9 @@ static void print_table(const struct get_view *v, const struct sg_json *items)
 	} else if (is_policy(kind)) {
 		t.head[t.ncols++] = "ACCEPTED";
 		t.head[t.ncols++] = "REASON";
+	} else if (is_listenerset(kind)) {
+		t.head[t.ncols++] = "ACCEPTED";
+		t.head[t.ncols++] = "PROGRAMMED";
 	}
 	t.head[t.ncols++] = "AGE";
 	if (v->wide && !strcmp(kind, "Gateway")) {
@@ -702,6 +723,9 @@ static void print_table(const struct get_view *v, const struct sg_json *items)
 
 			c[n++] = s.accepted;
 			c[n++] = s.reason;
+		} else if (is_listenerset(kind)) {
+			c[n++] = cond_status(it, "Accepted");
+			c[n++] = cond_status(it, "Programmed");
 		}
 		age(when, sizeof(when), jstr(it, "metadata.creationTimestamp"), v->now);
 		c[n++] = when;

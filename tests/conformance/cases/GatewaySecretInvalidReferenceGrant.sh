@@ -11,15 +11,8 @@ $(gw_head gateway-secret-invalid-reference-grant)
     protocol: HTTPS
     allowedRoutes: {namespaces: {from: All}}
     tls: {certificateRefs: [{group: "", kind: Secret, name: certificate, namespace: $W}]}
----
-apiVersion: v1
-kind: Secret
-metadata: {name: certificate, namespace: $W}
-type: kubernetes.io/tls
-data:
-  tls.crt: $(base64 -w0 "$WORK/front.crt")
-  tls.key: $(base64 -w0 "$WORK/front.key")
 YAML
+	front_secret certificate $W
 	grant reference-grant-wrong-namespace gateway-conformance-app-backend $G Gateway $INFRA "" Secret certificate
 	grant reference-grant-wrong-from-group $W not-the-group-youre-looking-for Gateway $INFRA "" Secret certificate
 	grant reference-grant-wrong-from-kind $W $G HTTPRoute $INFRA "" Secret certificate
