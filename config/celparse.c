@@ -807,6 +807,7 @@ static const struct ctx_path {
 	{ "source.subjectCn", P_ATTR, SG_CEL_SRC_SUBJECT_CN, SG_CEL_NEED_SOURCE },
 	{ "source.spiffeId", P_ATTR, SG_CEL_SRC_SPIFFE_ID, SG_CEL_NEED_SOURCE },
 	{ "source.certificate", P_ATTR, SG_CEL_SRC_CERTIFICATE, SG_CEL_NEED_SOURCE },
+	{ "source.identity", P_ATTR, SG_CEL_SRC_IDENTITY, SG_CEL_NEED_SOURCE },
 	{ "proxy", P_OBJ, 0, 0 },
 	{ "proxy.bind", P_ATTR, SG_CEL_PROXY_BIND, SG_CEL_NEED_PROXY },
 	{ "proxy.gateway", P_OBJ, 0, 0 },

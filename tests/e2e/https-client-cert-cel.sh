@@ -1,4 +1,4 @@
-# CEL's source.* fields of a client certificate (agentgateway's TlsInfo), on an HTTPS listener that requires one: an authorization rule on source.subjectCn lets alice's certificate through and answers bob's 403; a transformation copies source.subject, source.issuer, source.subjectCn, source.spiffeId, source.subjectAltNames and the PEM's first line into request headers the backend sees, exactly; over HTTP/1.1 and HTTP/2. On a listener that asks for no certificate the fields are absent: the rule fails (403) and the headers are left unset.
+# CEL's source.* fields of a client certificate (agentgateway's TlsInfo), on an HTTPS listener that requires one: an authorization rule on source.subjectCn lets alice's certificate through and answers bob's 403; a transformation copies source.subject, source.issuer, source.subjectCn, source.spiffeId, source.identity's three parts (alice's SPIFFE ID is of Istio's form), source.subjectAltNames and the PEM's first line into request headers the backend sees, exactly; over HTTP/1.1 and HTTP/2. On a listener that asks for no certificate the fields are absent: the rule fails (403) and the headers are left unset.
 . "$(dirname "$0")/lib.sh"
 . "$E2E_DIR/tlslib.sh"
 
@@ -30,6 +30,7 @@ ROUTE="routes:
               x-subject: source.subject
               x-issuer: source.issuer
               x-spiffe: source.spiffeId
+              x-identity: 'source.identity.namespace + \"/\" + source.identity.serviceAccount + \"@\" + source.identity.trustDomain'
               x-sans: 'source.subjectAltNames.join(\",\")'
               x-pem: 'source.certificate.split(\"\\n\")[0]'
       backends: [{host: 127.0.0.1:$B}]"
@@ -61,7 +62,7 @@ get() {
 	rm -f "$WORK/body"
 	curl -sk --http"$v" --max-time 10 -o "$WORK/body" -w '%{http_code}\n' "$@" \
 		"https://127.0.0.1:$port/who"
-	jq -r '.headers | to_entries[] | select(.key | test("^x-(cn|subject|issuer|spiffe|sans|pem)$"; "i")) | "\(.key | ascii_downcase)=\(.value[0])"' \
+	jq -r '.headers | to_entries[] | select(.key | test("^x-(cn|subject|issuer|spiffe|identity|sans|pem)$"; "i")) | "\(.key | ascii_downcase)=\(.value[0])"' \
 		"$WORK/body" 2>/dev/null | sort
 }
 
@@ -70,6 +71,7 @@ for v in 1.1 2; do
 		"$(get "$v" "$HP" --cert "$WORK/alice.crt" --key "$WORK/alice.key")" \
 		"200
 x-cn=alice
+x-identity=default/alice@example.org
 x-issuer=CN=client-ca
 x-pem=-----BEGIN CERTIFICATE-----
 x-sans=alice.test,spiffe://example.org/ns/default/sa/alice,10.1.2.3

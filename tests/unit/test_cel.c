@@ -253,6 +253,8 @@ static void test_cel_agentgateway_examples(void **state)
 		{ "request.path", NULL },
 		/* examples/traffic-spiffe */
 		{ "\"Your SPIFFE ID is: \" + source.spiffeId", NULL },
+		/* schema/cel.md's source.identity */
+		{ "source.identity.namespace + \"/\" + source.identity.serviceAccount", NULL },
 		/* examples/traffic-tailscale-auth */
 		{ "\"/localapi/v0/whois?addr=\" + source.address", NULL },
 		{ "json(response.body).Node.Name", NULL },

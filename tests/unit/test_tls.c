@@ -34,6 +34,7 @@
 #include "loopback.h"
 #include "user/base/loop.h"
 #include "user/tls/tls.h"
+#include "user/tls/tlspeer.h"
 
 static char dir[] = "/tmp/sg-test-tls.XXXXXX";
 
@@ -992,6 +993,48 @@ static void backend(struct backend_fixture *b)
 	assert_non_null(b->s);
 }
 
+/* source.identity: the URIs that are Istio identities, as agentgateway's
+ * Identity::from_str reads them (five parts, ns and sa between). */
+static void test_istio_identity(void **state)
+{
+	static const struct {
+		const char *uri, *td, *ns, *sa; /* td NULL: not one */
+	} cases[] = {
+		{ "spiffe://cluster.local/ns/default/sa/alice", "cluster.local", "default",
+		  "alice" },
+		{ "spiffe://td/ns/a-b/sa/c.d", "td", "a-b", "c.d" },
+		{ "spiffe:///ns//sa/", "", "", "" },
+		{ "spiffe://td/ns/default/sa/alice/extra", NULL },
+		{ "spiffe://td/ns/default/sa", NULL },
+		{ "spiffe://td/ns/default", NULL },
+		{ "spiffe://td/NS/default/sa/alice", NULL },
+		{ "spiffe://td/ns/default/sb/alice", NULL },
+		{ "spiffe://td/nss/default/sa/alice", NULL },
+		{ "spiffe://peer.test/id", NULL },
+		{ "https://td/ns/default/sa/alice", NULL },
+		{ "spiffe:/td/ns/default/sa/alice", NULL },
+		{ "", NULL },
+	};
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const char *part[3] = { 0 };
+		size_t len[3] = { 0 };
+		bool ok = sg_tls_istio_identity(cases[i].uri, part, len);
+
+		if (!cases[i].td) {
+			assert_false(ok);
+			continue;
+		}
+		assert_true(ok);
+		assert_int_equal(len[0], strlen(cases[i].td));
+		assert_memory_equal(part[0], cases[i].td, len[0]);
+		assert_int_equal(len[1], strlen(cases[i].ns));
+		assert_memory_equal(part[1], cases[i].ns, len[1]);
+		assert_int_equal(len[2], strlen(cases[i].sa));
+		assert_memory_equal(part[2], cases[i].sa, len[2]);
+	}
+}
+
 /* CEL's source.* fields of a client certificate (sg_tls_peer), as
  * agentgateway's TlsInfo gives them; none without one. */
 static void test_peer_certificate_fields(void **state)
@@ -1029,6 +1072,7 @@ static void test_peer_certificate_fields(void **state)
 	assert_string_equal(p->sans[1], "127.0.0.1");
 	assert_string_equal(p->sans[2], "spiffe://peer.test/id");
 	assert_string_equal(p->spiffe_id, "spiffe://peer.test/id");
+	assert_null(p->identity[0]); /* a SPIFFE ID, but not Istio's form */
 	assert_int_equal(strncmp(p->pem, "-----BEGIN CERTIFICATE-----\n", 28), 0);
 	assert_non_null(strstr(p->pem, "-----END CERTIFICATE-----"));
 	bconn_free(&c);
@@ -1220,6 +1264,7 @@ int main(void)
 		cmocka_unit_test(test_tickets_wait_for_the_answer_to_a_request_with_finished),
 		cmocka_unit_test(test_tls_client_verifies_with_the_ca),
 		cmocka_unit_test(test_peer_certificate_fields),
+		cmocka_unit_test(test_istio_identity),
 		cmocka_unit_test(test_tls_listener_claims_no_alpn),
 		cmocka_unit_test(test_tls_client_refuses_what_it_cannot_verify),
 		cmocka_unit_test(test_tls_client_resumes_sessions),

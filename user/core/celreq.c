@@ -230,6 +230,23 @@ static bool backend(struct sg_celreq *c, struct sg_cel_val *out)
 	return true;
 }
 
+/* source.identity: {trustDomain, namespace, serviceAccount} of the
+ * certificate's Istio identity; absent without one. */
+static bool identity(struct sg_celreq *c, const struct sg_tls_peer *p, struct sg_cel_val *out)
+{
+	static const char *const keys[] = { "trustDomain", "namespace", "serviceAccount" };
+	struct sg_cel_val *v;
+
+	if (!p->identity[0] || !(v = sg_cel_alloc(&c->run, 6 * sizeof(*v))))
+		return false;
+	for (int k = 0; k < 3; k++) {
+		str(&v[2 * k], keys[k]);
+		text(&v[2 * k + 1], p->identity[k], p->identity_len[k]);
+	}
+	*out = (struct sg_cel_val){ .type = SG_CEL_MAP, .list = { v, 3 } };
+	return true;
+}
+
 /* source.*'s client certificate fields (agentgateway's TlsInfo): absent
  * without TLS or without a certificate from the client. */
 static bool peer_attr(struct sg_celreq *c, enum sg_cel_attr a, struct sg_cel_val *out)
@@ -250,6 +267,8 @@ static bool peer_attr(struct sg_celreq *c, enum sg_cel_attr a, struct sg_cel_val
 		return str(out, p->spiffe_id);
 	case SG_CEL_SRC_CERTIFICATE:
 		return str(out, p->pem);
+	case SG_CEL_SRC_IDENTITY:
+		return identity(c, p, out);
 	default: /* SG_CEL_SRC_SUBJECT_ALT_NAMES */
 		if (!(v = sg_cel_alloc(&c->run, (p->nsans ? p->nsans : 1) * sizeof(*v))))
 			return false;
@@ -442,6 +461,7 @@ static bool attr(void *ud, enum sg_cel_attr a, struct sg_cel_val *out)
 	case SG_CEL_SRC_SUBJECT_CN:
 	case SG_CEL_SRC_SPIFFE_ID:
 	case SG_CEL_SRC_CERTIFICATE:
+	case SG_CEL_SRC_IDENTITY:
 		return peer_attr(c, a, out);
 	case SG_CEL_PROXY_BIND:
 		return v->bind && str(out, v->bind->key);
@@ -575,6 +595,34 @@ bool sg_celreq_true(const struct sg_cel *e, const struct sg_celreq_view *v)
 	yes = sg_cel_true(&val);
 	sg_celreq_end(&c);
 	return yes;
+}
+
+double sg_celreq_probability(const struct sg_cel *e, const struct sg_celreq_view *v)
+{
+	struct sg_celreq c;
+	struct sg_cel_val val;
+	double p = 0;
+
+	sg_celreq_begin(&c, v);
+	sg_cel_eval(e, &c.run, &val);
+	switch (val.type) {
+	case SG_CEL_BOOL:
+		p = val.b ? 1 : 0;
+		break;
+	case SG_CEL_INT:
+		p = val.i >= 1 ? 1 : 0;
+		break;
+	case SG_CEL_UINT:
+		p = val.u >= 1 ? 1 : 0;
+		break;
+	case SG_CEL_DOUBLE:
+		p = val.d >= 1 ? 1 : val.d > 0 ? val.d : 0; /* NaN: 0 */
+		break;
+	default:
+		break;
+	}
+	sg_celreq_end(&c);
+	return p;
 }
 
 #define DAY_MS (24ull * 3600 * 1000)

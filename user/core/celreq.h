@@ -105,6 +105,11 @@ bool sg_celreq_true(const struct sg_cel *e, const struct sg_celreq_view *v);
  * or another type. At most 24 hours. */
 uint64_t sg_celreq_ms(const struct sg_cel *e, const struct sg_celreq_view *v);
 
+/* e's value over v as a probability, as agentgateway's sampler reads
+ * it: true 1, false 0, an int or a double clamped to [0, 1]; an error or
+ * anything else 0. */
+double sg_celreq_probability(const struct sg_cel *e, const struct sg_celreq_view *v);
+
 /* A field the access log's policy adds to a line: its value as a string
  * to escape (str), or as JSON text (numbers, bools, lists and maps). */
 struct sg_celreq_field {

@@ -30,6 +30,7 @@
 #include "config/diag.h"
 #include "config/duration.h"
 #include "config/node.h"
+#include "user/tls/tlspeer.h"
 
 struct tls_listener {
 	const struct sg_listener *l;
@@ -67,17 +68,9 @@ struct sg_tls_client {
 	unsigned next; /* the slot a new host takes */
 };
 
-/* sg_tls_peer's answer and what it owns. */
-struct tls_peer {
-	struct sg_tls_peer pub;
-	char *issuer, *subject, *subject_cn, *pem;
-	char **sans; /* spiffe_id points into these */
-	size_t nsans;
-};
-
 struct sg_tls {
 	SSL *ssl;
-	struct tls_peer *peer;		   /* the client's certificate, once read */
+	struct sg_tls_peer *peer;	   /* the client's certificate, once read */
 	struct sg_tls_server *srv;	   /* held until the handshake ends */
 	struct sg_tls_client *cli;	   /* a backend session's client, held */
 	const struct tls_listener *chosen; /* in srv: only while it is held */
@@ -1124,140 +1117,19 @@ static void release_server(struct sg_tls *t)
 
 /* ---- the client's certificate --------------------------------------------- */
 
-static void peer_free(struct tls_peer *p)
-{
-	if (!p)
-		return;
-	for (size_t i = 0; i < p->nsans; i++)
-		free(p->sans[i]);
-	free(p->sans);
-	free(p->issuer);
-	free(p->subject);
-	free(p->subject_cn);
-	free(p->pem);
-	free(p);
-}
-
-/* What memory BIO b holds, as a malloc'd string. */
-static char *bio_text(BIO *b)
-{
-	char *p, *s;
-	long n = BIO_get_mem_data(b, &p);
-
-	if (n < 0 || !(s = malloc((size_t)n + 1)))
-		return NULL;
-	memcpy(s, p, (size_t)n);
-	s[n] = '\0';
-	return s;
-}
-
-/* A name as agentgateway's x509 parser prints it: "C=US, O=Org, CN=name",
- * short names, in the certificate's order, UTF-8 kept. */
-static char *name_text(const X509_NAME *name)
-{
-	BIO *b = BIO_new(BIO_s_mem());
-	char *s = NULL;
-
-	if (b && X509_NAME_print_ex(b, name, 0,
-				    XN_FLAG_SEP_CPLUS_SPC | XN_FLAG_FN_SN |
-					    (ASN1_STRFLGS_RFC2253 & ~ASN1_STRFLGS_ESC_MSB)) >= 0)
-		s = bio_text(b);
-	BIO_free(b);
-	return s;
-}
-
-/* The first CN of `name` in UTF-8; NULL: none. */
-static char *cn_text(const X509_NAME *name)
-{
-	int i = X509_NAME_get_index_by_NID(name, NID_commonName, -1);
-	unsigned char *u = NULL;
-	char *s;
-	int n;
-
-	if (i < 0 || (n = ASN1_STRING_to_UTF8(
-			      &u, X509_NAME_ENTRY_get_data(X509_NAME_get_entry(name, i)))) < 0)
-		return NULL;
-	s = strndup((const char *)u, (size_t)n);
-	OPENSSL_free(u);
-	return s;
-}
-
-/* A subject alt name as text: a DNS name or URI as it is, an IP address
- * as inet_ntop writes it; NULL for the other kinds. */
-static char *san_text(const GENERAL_NAME *g)
-{
-	const ASN1_STRING *v;
-	char ip[INET6_ADDRSTRLEN];
-
-	switch (g->type) {
-	case GEN_DNS:
-		v = g->d.dNSName;
-		break;
-	case GEN_URI:
-		v = g->d.uniformResourceIdentifier;
-		break;
-	case GEN_IPADD:
-		v = g->d.iPAddress;
-		if (ASN1_STRING_length(v) != 4 && ASN1_STRING_length(v) != 16)
-			return NULL;
-		if (!inet_ntop(ASN1_STRING_length(v) == 4 ? AF_INET : AF_INET6,
-			       ASN1_STRING_get0_data(v), ip, sizeof(ip)))
-			return NULL;
-		return strdup(ip);
-	default:
-		return NULL;
-	}
-	return strndup((const char *)ASN1_STRING_get0_data(v), (size_t)ASN1_STRING_length(v));
-}
-
-static bool peer_sans(struct tls_peer *p, X509 *x)
-{
-	GENERAL_NAMES *gens = X509_get_ext_d2i(x, NID_subject_alt_name, NULL, NULL);
-	int n = gens ? sk_GENERAL_NAME_num(gens) : 0;
-
-	p->sans = calloc(n > 0 ? (size_t)n : 1, sizeof(*p->sans));
-	for (int i = 0; p->sans && i < n; i++) {
-		char *s = san_text(sk_GENERAL_NAME_value(gens, i));
-
-		if (!s)
-			continue;
-		p->sans[p->nsans++] = s;
-		if (!p->pub.spiffe_id && !strncmp(s, "spiffe://", 9))
-			p->pub.spiffe_id = s;
-	}
-	GENERAL_NAMES_free(gens);
-	return p->sans != NULL;
-}
-
 const struct sg_tls_peer *sg_tls_peer(struct sg_tls *t)
 {
 	X509 *x = t->peer ? NULL : SSL_get0_peer_certificate(t->ssl);
-	struct tls_peer *p;
-	BIO *b;
+	unsigned char *der = NULL;
+	int len;
 
-	if (t->peer)
-		return &t->peer->pub;
-	if (!x || !(p = calloc(1, sizeof(*p))))
-		return NULL;
-	p->issuer = name_text(X509_get_issuer_name(x));
-	p->subject = name_text(X509_get_subject_name(x));
-	p->subject_cn = cn_text(X509_get_subject_name(x));
-	if ((b = BIO_new(BIO_s_mem())) && PEM_write_bio_X509(b, x))
-		p->pem = bio_text(b);
-	BIO_free(b);
-	if (!p->issuer || !p->subject || !p->pem || !peer_sans(p, x)) {
-		peer_free(p);
-		ERR_clear_error();
-		return NULL; /* out of memory: tried again next time */
-	}
-	p->pub.issuer = p->issuer;
-	p->pub.subject = p->subject;
-	p->pub.subject_cn = p->subject_cn;
-	p->pub.pem = p->pem;
-	p->pub.sans = (const char *const *)p->sans;
-	p->pub.nsans = p->nsans;
-	t->peer = p;
-	return &p->pub;
+	/* Handed over as DER, so that no OpenSSL type crosses the header;
+	 * once per connection. Out of memory: tried again next time. */
+	if (x && (len = i2d_X509(x, &der)) > 0)
+		t->peer = sg_tls_peer_read(der, (size_t)len);
+	OPENSSL_free(der);
+	ERR_clear_error();
+	return t->peer;
 }
 
 void sg_tls_free(struct sg_tls *t)
@@ -1277,7 +1149,7 @@ void sg_tls_free(struct sg_tls *t)
 		release_server(t);
 	sg_tls_client_unref(t->cli);
 	free(t->lkey);
-	peer_free(t->peer);
+	sg_tls_peer_free(t->peer);
 	free(t);
 }
 

@@ -135,6 +135,11 @@ struct sg_tls_peer {
 	const char *issuer, *subject, *subject_cn, *spiffe_id, *pem;
 	const char *const *sans;
 	size_t nsans;
+	/* source.identity: the first URI among the alt names that is an
+	 * Istio identity, "spiffe://TD/ns/NS/sa/SA": TD, NS and SA, spans
+	 * into it (identity[0] NULL: none). */
+	const char *identity[3];
+	size_t identity_len[3];
 };
 
 /* t's client certificate, read on the first call and kept with the
