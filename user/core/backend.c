@@ -185,6 +185,18 @@ int sg_backend_tls_step(struct sg_backend_conn *u, struct sg_tls_client *tc, con
 	}
 }
 
+int sg_backend_tls_begin(struct sg_backend_conn *u, const struct sg_backend_ref *br,
+			 const struct sg_endpoint *ep, char *cause, size_t causelen)
+{
+	struct sg_tls_client *tc = NULL;
+	uint64_t key;
+
+	if (!u->tls &&
+	    !(tc = sg_pool_tls_client(u->pool, br->eff_tls, false, &key, cause, causelen)))
+		return -1;
+	return sg_backend_tls_step(u, tc, sg_backend_tls_host(br, ep), cause, causelen);
+}
+
 const char *sg_backend_tls_host(const struct sg_backend_ref *br, const struct sg_endpoint *ep)
 {
 	if (br->kind == SG_BREF_SERVICE && br->svc->hostname)

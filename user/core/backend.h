@@ -119,6 +119,14 @@ struct sg_tls_client *sg_pool_tls_client(struct sg_pool *p, const struct sg_back
 int sg_backend_tls_step(struct sg_backend_conn *u, struct sg_tls_client *tc, const char *host,
 			char *cause, size_t causelen);
 
+/* One step of the HTTP/1 handshake with backend br at endpoint ep over
+ * u: the pool's client context for br's TLS policy (no ALPN) taken when
+ * the session is not yet made, then sg_backend_tls_step for the name
+ * sg_backend_tls_host gives. The same results. Both the HTTP/1 attempt
+ * and a re-encrypting tunnel drive it. */
+int sg_backend_tls_begin(struct sg_backend_conn *u, const struct sg_backend_ref *br,
+			 const struct sg_endpoint *ep, char *cause, size_t causelen);
+
 /* The name backend `br`'s certificate is checked against at endpoint `ep`
  * (unless its TLS policy names one): a Service's host name, else the
  * endpoint's address. */

@@ -24,17 +24,9 @@ static void begin_tunnel(struct client *c);
 static int tunnel_tls_step(struct client *c)
 {
 	struct sg_attempt *at = &c->r->rq.at;
-	struct sg_tls_client *tc = NULL;
-	uint64_t key;
-	int rc;
+	int rc = sg_backend_tls_begin(at->conn, at->backend, at->ep, at->tls_cause,
+				      sizeof(at->tls_cause));
 
-	if (!at->conn->tls &&
-	    !(tc = sg_pool_tls_client(c->ctx->pool, at->backend->eff_tls, false, &key,
-				      at->tls_cause, sizeof(at->tls_cause))))
-		rc = -1;
-	else
-		rc = sg_backend_tls_step(at->conn, tc, sg_backend_tls_host(at->backend, at->ep),
-					 at->tls_cause, sizeof(at->tls_cause));
 	if (rc < 0)
 		SG_DEBUG("%s: tunnel: TLS to the backend: %s", c->ip, at->tls_cause);
 	return rc;
