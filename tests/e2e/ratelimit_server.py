@@ -2,11 +2,11 @@
 """ratelimit_server: a real Envoy rate limit service over gRPC, backed by
 Redis as envoyproxy/ratelimit is, for the global rate limit scenarios.
 
-usage: ratelimit_server.py --config FILE --redis PORT --port-file FILE --log FILE
+usage: ratelimit_server.py --config FILE --redis PORT --port-file FILE --log FILE [--host ADDR]
 
 envoy.service.ratelimit.v3.RateLimitService/ShouldRateLimit (python3-grpcio;
 the stubs are compiled from tests/e2e/proto/rls.proto with grpc_tools into a
-temporary directory at start), on 127.0.0.1, an ephemeral port written to
+temporary directory at start), on --host (127.0.0.1), an ephemeral port written to
 --port-file. --config is envoyproxy/ratelimit's configuration format (domain;
 descriptors of key, optional value, optional rate_limit {unit,
 requests_per_unit}, nested descriptors). A request's descriptor is matched
@@ -65,6 +65,7 @@ def main():
     ap.add_argument("--redis", type=int, required=True)
     ap.add_argument("--port-file", required=True)
     ap.add_argument("--log", required=True)
+    ap.add_argument("--host", default="127.0.0.1")
     args = ap.parse_args()
 
     import grpc
@@ -131,7 +132,7 @@ def main():
 
     server = grpc.server(futures.ThreadPoolExecutor(max_workers=16))
     pbg.add_RateLimitServiceServicer_to_server(Service(), server)
-    port = server.add_insecure_port("127.0.0.1:0")
+    port = server.add_insecure_port(args.host + ":0")
     server.start()
     with open(args.port_file + ".tmp", "w") as f:
         f.write(str(port))
