@@ -599,13 +599,18 @@ static struct sg_json *tracing(const struct sg_tracing *t)
 static struct sg_json *frontend_tracing(const struct sg_tracing *t)
 {
 	struct sg_json *o = sg_json_object();
+	struct sg_json *res;
 
 	sg_json_add_str(o, "host", t->endpoint);
 	sg_json_add(o, "attributes", log_add(&t->fields.add));
-	sg_json_add(o, "resources", sg_json_object());
+	res = sg_json_add_object(o, "resources");
+	for (size_t i = 0; i < t->nresources; i++)
+		sg_json_add_str(res, t->resources[i].name, sg_cel_source(t->resources[i].expr));
 	sg_json_add(o, "remove", strs(&t->fields.remove));
 	sg_json_add(o, "randomSampling", str_or_null(t->random_text));
 	sg_json_add(o, "clientSampling", str_or_null(t->client_text));
+	if (t->fields.filter)
+		sg_json_add_str(o, "filter", sg_cel_source(t->fields.filter));
 	sg_json_add_str(o, "path", t->path);
 	sg_json_add_str(o, "protocol", t->protocol == SG_OTLP_HTTP ? "http" : "grpc");
 	return o;

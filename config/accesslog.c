@@ -29,7 +29,7 @@ static int log_expr(struct sg_pctx *c, const struct sg_node *n, const struct sg_
 	return 0;
 }
 
-static int f_filter(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
+int sg_f_log_filter(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
 {
 	if (sg_node_is_null(n))
 		return 0;
@@ -69,6 +69,48 @@ static int f_remove(struct sg_pctx *c, const struct sg_node *n, void *dst, const
 	return sg_node_is_null(n) ? 0 : sg_f_strs(c, n, dst, path);
 }
 
+static int f_expression(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
+{
+	return log_expr(c, n, dst, path);
+}
+
+int sg_f_log_add_list(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
+{
+	static const struct sg_field fields[] = {
+		{ "name", sg_f_str, offsetof(struct sg_transform_expr, name), true },
+		{ "expression", f_expression, offsetof(struct sg_transform_expr, expr), true },
+		{ 0 },
+	};
+	struct sg_transform_exprs *l = dst;
+	int ret = 0;
+
+	if (sg_node_is_null(n))
+		return 0;
+	if (n->kind != SG_NODE_SEQ)
+		return sg_expected(c, n, path, "a list of {name, expression}");
+	for (size_t i = 0; i < n->n; i++) {
+		struct sg_transform_expr *x =
+			sg_arena_push(c->a, &l->v, &l->n, &l->cap, sizeof(*x));
+
+		if (!x)
+			return -1;
+		memset(x, 0, sizeof(*x));
+		if (sg_parse_fields(c, n->items[i], fields, x, sg_path_idx(c, path, i)) == -1)
+			ret = -1;
+	}
+	return ret;
+}
+
+int sg_f_log_attributes(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
+{
+	static const struct sg_field fields[] = {
+		{ "remove", f_remove, offsetof(struct sg_log_policy, remove) },
+		{ "add", sg_f_log_add_list, offsetof(struct sg_log_policy, add) },
+		{ 0 },
+	};
+	return sg_node_is_null(n) ? 0 : sg_parse_fields(c, n, fields, dst, path);
+}
+
 static int f_refused(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
 {
 	sg_diag_err(c->d, n,
@@ -80,11 +122,29 @@ static int f_refused(struct sg_pctx *c, const struct sg_node *n, void *dst, cons
 int sg_f_access_log(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
 {
 	static const struct sg_field fields[] = {
-		{ "filter", f_filter, offsetof(struct sg_log_policy, filter) },
+		{ "filter", sg_f_log_filter, offsetof(struct sg_log_policy, filter) },
 		{ "add", sg_f_log_add, offsetof(struct sg_log_policy, add) },
 		{ "remove", f_remove, offsetof(struct sg_log_policy, remove) },
 		{ "otlp", f_refused, 0 },
 		{ "database", f_refused, 0 },
+		{ 0 },
+	};
+	struct sg_log_policy *p = sg_arena_alloc(c->a, sizeof(*p));
+
+	if (!p)
+		return -1;
+	*(const struct sg_log_policy **)dst = p;
+	if (sg_node_is_null(n))
+		return 0;
+	return sg_parse_fields(c, n, fields, p, path);
+}
+
+int sg_f_access_log_k8s(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
+{
+	static const struct sg_field fields[] = {
+		{ "filter", sg_f_log_filter, offsetof(struct sg_log_policy, filter) },
+		{ "attributes", sg_f_log_attributes, 0 },
+		{ "otlp", f_refused, 0 },
 		{ 0 },
 	};
 	struct sg_log_policy *p = sg_arena_alloc(c->a, sizeof(*p));
@@ -148,7 +208,7 @@ static int f_format(struct sg_pctx *c, const struct sg_node *n, void *dst, const
 int sg_f_logging(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
 {
 	static const struct sg_field fields[] = {
-		{ "filter", f_filter, offsetof(struct sg_logging, access.filter) },
+		{ "filter", sg_f_log_filter, offsetof(struct sg_logging, access.filter) },
 		{ "fields", sg_f_log_fields, offsetof(struct sg_logging, access) },
 		{ "level", f_level, offsetof(struct sg_logging, level) },
 		{ "format", f_format, offsetof(struct sg_logging, format) },

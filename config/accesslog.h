@@ -15,6 +15,11 @@
  * after an error in c->d. */
 int sg_f_access_log(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path);
 
+/* AgentgatewayPolicy frontend.accessLog {filter, attributes: {remove,
+ * add: [{name, expression}]}} (the CRD's AccessLog) into the same; `otlp`
+ * refused by name. */
+int sg_f_access_log_k8s(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path);
+
 /* config.logging {filter, fields: {add, remove}, level, format} into the
  * const struct sg_logging * at dst. level: one of error, warn, info,
  * debug (a list of one; per-module levels are refused); format: text or
@@ -28,6 +33,16 @@ int sg_f_logging(struct sg_pctx *c, const struct sg_node *n, void *dst, const ch
  * the request is over, so one reading a body or the response's headers
  * is refused. */
 int sg_f_log_fields(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path);
+/* The Kubernetes forms (the CRD's LogTracingAttributes): `attributes`
+ * {remove: [names], add: [{name, expression}]} into the struct
+ * sg_log_policy at dst, and `add`'s list alone into the struct
+ * sg_transform_exprs at dst. */
+int sg_f_log_attributes(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path);
+int sg_f_log_add_list(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path);
+
+/* filter: an expression over the ended request (the same bound) into the
+ * const struct sg_cel * at dst; null: none. */
+int sg_f_log_filter(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path);
 int sg_f_log_add(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path);
 
 /* The log policy a listener's requests follow: `pol`'s filter, add and

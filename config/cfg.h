@@ -592,6 +592,16 @@ enum sg_otlp_protocol {
 	SG_OTLP_HTTP, /* OTLP/HTTP, protobuf body */
 };
 
+/* An OTLP resource attribute (frontendPolicies.tracing.resources): its
+ * expression's value, taken once when the config loads, as agentgateway
+ * takes it (over no request): a string, an integer (num: value holds its
+ * digits), or a bool or double as CEL's string() writes it. */
+struct sg_trace_resource {
+	const char *name, *value;
+	bool num;
+	const struct sg_cel *expr; /* what the dump prints */
+};
+
 struct sg_tracing {
 	const char *endpoint;  /* "http://host:port" (otlpEndpoint), or the policy's host */
 	struct sg_endpoint ep; /* its address and port */
@@ -600,6 +610,9 @@ struct sg_tracing {
 	 * else `path`, else /v1/traces); gRPC: unused. */
 	const char *path;
 	enum sg_otlp_protocol protocol;
+	/* https://: the collector is spoken to over TLS, its certificate
+	 * checked against the system's CAs and the endpoint's host (SNI too). */
+	bool tls;
 	struct sg_strs headers; /* name, value, name, value... (names lower-case) */
 	/* Sampling probabilities in [0, 1]: a request with a valid traceparent
 	 * is traced with `client` (default 1), one without with `random`
@@ -607,10 +620,20 @@ struct sg_tracing {
 	 * given). */
 	double random, client;
 	const char *random_text, *client_text;
+	/* A sampling given as any other CEL expression, evaluated over the
+	 * request's head when it is routed (true or false, or a probability
+	 * as an int or double, clamped to [0, 1]; anything else is 0), in
+	 * place of the number above; NULL: the number. */
+	const struct sg_cel *random_expr, *client_expr;
+	/* The resource's attributes besides service.name ("splicegate"
+	 * unless one of these names it, as a string). */
+	struct sg_trace_resource *resources;
+	size_t nresources, capresources;
 	bool frontend; /* frontendPolicies.tracing (dumped in its shape) */
 	/* fields (config.tracing) or attributes and remove (the frontend
 	 * policy): the server span's attributes added from CEL, and its own
-	 * attributes removed by name. */
+	 * attributes removed by name; the frontend policy's `filter`: a
+	 * trace whose ended request it does not hold for is not exported. */
 	struct sg_log_policy fields;
 };
 

@@ -9,6 +9,7 @@
 #include <strings.h>
 
 #include "config/accesslog.h"
+#include "config/tracing.h"
 #include "config/auth.h"
 #include "config/backendauth.h"
 #include "config/draft.h"
@@ -3076,6 +3077,7 @@ struct agp_in {
 	struct sg_frontend_tls ftls;
 	struct sg_frontend_proxy fproxy;
 	const struct sg_log_policy *access; /* frontend.accessLog; NULL: none */
+	const struct sg_tracing *tracing;   /* frontend.tracing; NULL: none */
 	struct sg_timeout timeout;
 	struct sg_retry retry;
 	struct sg_backend_tcp btcp;
@@ -3149,7 +3151,8 @@ static const struct sg_field agp_frontend_fields[] = {
 	{ "tcp", f_agp_ftcp, 0 },
 	{ "tls", f_agp_ftls, 0 },
 	{ "proxyProtocol", f_agp_fproxy, 0 },
-	{ "accessLog", sg_f_access_log, offsetof(struct agp_in, access) },
+	{ "accessLog", sg_f_access_log_k8s, offsetof(struct agp_in, access) },
+	{ "tracing", sg_f_frontend_tracing_k8s, offsetof(struct agp_in, tracing) },
 	{ 0 },
 };
 
@@ -3469,6 +3472,7 @@ static int stamp_agp(struct sg_draft *b, const struct sg_res *r, const struct ag
 	ADD(has_ftls, SG_POL_FRONTEND_TLS, "frontend", "frontend-tls")
 	ADD(has_fproxy, SG_POL_FRONTEND_PROXY, "frontend", "frontend-proxy-protocol")
 	ADD(access, SG_POL_FRONTEND_ACCESS_LOG, "frontend", "frontend-access-log")
+	ADD(tracing, SG_POL_FRONTEND_TRACING, "frontend", "frontend-tracing")
 	ADD(has_timeout, SG_POL_TIMEOUT, "traffic", "timeout")
 	ADD(has_retry, SG_POL_RETRY, "traffic", "retry")
 	ADD(has_btcp, SG_POL_BACKEND_TCP, "backend", "backend-tcp")
@@ -3505,6 +3509,9 @@ static int stamp_agp(struct sg_draft *b, const struct sg_res *r, const struct ag
 			break;
 		case SG_POL_FRONTEND_ACCESS_LOG:
 			p->u.access = in->access;
+			break;
+		case SG_POL_FRONTEND_TRACING:
+			p->u.tracing = in->tracing;
 			break;
 		case SG_POL_FRONTEND_PROXY:
 			p->u.fproxy = in->fproxy;
@@ -3570,7 +3577,6 @@ static int stamp_agp(struct sg_draft *b, const struct sg_res *r, const struct ag
 			p->u.authz = in->authz;
 			break;
 		case SG_POL_FRONTEND_NETAUTHZ: /* standalone frontendPolicies only */
-		case SG_POL_FRONTEND_TRACING:
 			break;
 		}
 	}
@@ -3582,8 +3588,8 @@ static int stamp_agp(struct sg_draft *b, const struct sg_res *r, const struct ag
 static int check_target_fit(struct sg_pctx *c, const struct agp_in *in, const struct sg_target *t,
 			    const struct sg_node *kind, const char *path)
 {
-	bool frontend =
-		in->has_fhttp || in->has_ftcp || in->has_ftls || in->has_fproxy || in->access;
+	bool frontend = in->has_fhttp || in->has_ftcp || in->has_ftls || in->has_fproxy ||
+			in->access || in->tracing;
 	bool traffic = in->has_timeout || in->has_retry || in->req_headers || in->resp_headers ||
 		       in->cors || in->direct || in->host_rewrite || in->ratelimits || in->csrf ||
 		       in->remote_rl || in->jwt || in->basic || in->apikeys || in->ext_authz ||
@@ -3692,7 +3698,7 @@ static int build_agp(struct sg_draft *b, struct sg_res *r)
 	    !in.has_retry && !in.has_btcp && !in.has_bhttp && !in.health && !in.btls && !in.bauth &&
 	    !in.req_headers && !in.resp_headers && !in.cors && !in.direct && !in.host_rewrite &&
 	    !in.ratelimits && !in.csrf && !in.jwt && !in.basic && !in.apikeys && !in.ext_authz &&
-	    !in.authz && !in.access && !in.remote_rl)
+	    !in.authz && !in.access && !in.tracing && !in.remote_rl)
 		return sg_expected(c, r->spec, "spec",
 				   "at least one of frontend, traffic, backend settings");
 	for (size_t i = 0; i < in.targets->n; i++)

@@ -1,6 +1,6 @@
 /* config.tracing and frontendPolicies.tracing (the contract is
- * tracing.h): the OTLP collector's address, protocol and headers, and the
- * two sampling probabilities. */
+ * tracing.h): the OTLP collector's address, protocol and headers, the
+ * two samplings, and the span fields, resources and filter. */
 #include "config/tracing.h"
 
 #include <ctype.h>
@@ -10,8 +10,10 @@
 #include <string.h>
 
 #include "config/accesslog.h"
+#include "config/cel.h"
 #include "config/diag.h"
 #include "config/hostname.h"
+#include "config/transform.h"
 
 #define DEFAULT_PATH "/v1/traces"
 
@@ -74,8 +76,8 @@ static int authority(struct sg_pctx *c, const struct sg_node *n, const char *s, 
 	return 0;
 }
 
-/* otlpEndpoint: http://host[:port][/path] (port 80 by default); the
- * path goes before `path` for OTLP/HTTP. */
+/* otlpEndpoint: http://host[:port][/path] (port 80 by default), or
+ * https:// (443; over TLS); the path goes before `path` for OTLP/HTTP. */
 static int f_endpoint(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
 {
 	static const char what[] = "a URL such as \"http://localhost:4317\"";
@@ -87,19 +89,13 @@ static int f_endpoint(struct sg_pctx *c, const struct sg_node *n, void *dst, con
 		return 0;
 	if (n->kind != SG_NODE_SCALAR)
 		return sg_expected(c, n, path, what);
-	if (!strncmp(s, "https://", 8)) {
-		sg_diag_err(c->d, n,
-			    "%s: not supported (TLS to the collector is not implemented yet: give "
-			    "an http:// endpoint)",
-			    path);
-		return -1;
-	}
-	if (strncmp(s, "http://", 7))
+	t->tls = !strncmp(s, "https://", 8);
+	if (!t->tls && strncmp(s, "http://", 7))
 		return sg_expected(c, n, path, what);
-	host = s + 7;
+	host = s + (t->tls ? 8 : 7);
 	slash = strchr(host, '/');
-	if (authority(c, n, host, slash ? (size_t)(slash - host) : strlen(host), 80, t, path,
-		      what) == -1)
+	if (authority(c, n, host, slash ? (size_t)(slash - host) : strlen(host), t->tls ? 443 : 80,
+		      t, path, what) == -1)
 		return -1;
 	t->endpoint = sg_arena_strndup(c->a, s, slash ? (size_t)(slash - s) : strlen(s));
 	if (slash && slash[1]) /* the URL's own path is the one posted to */
@@ -177,11 +173,18 @@ static int f_headers(struct sg_pctx *c, const struct sg_node *n, void *dst, cons
 	return 0;
 }
 
+/* What a sampling expression cannot read: it is decided as the request
+ * is routed, before anything else happened to it. */
+#define SAMPLING_LACKS                                                                             \
+	(SG_CEL_NEED_REQ_BODY | SG_CEL_NEED_RESPONSE | SG_CEL_NEED_RESP_HEADERS |                  \
+	 SG_CEL_NEED_RESP_BODY | SG_CEL_NEED_JWT | SG_CEL_NEED_API_KEY | SG_CEL_NEED_BASIC_AUTH |  \
+	 SG_CEL_NEED_BACKEND | SG_CEL_NEED_MCP | SG_CEL_NEED_TIME)
+
 /* true, false, or a probability from 0.0 to 1.0 (a number, or a string
  * holding one, as agentgateway's StringBoolFloat); any other string is a
- * CEL expression, which the sampler does not evaluate. */
+ * CEL expression over the request's head (*expr). */
 static int sampling(struct sg_pctx *c, const struct sg_node *n, double *out, const char **text,
-		    const char *path)
+		    const struct sg_cel **expr, const char *path)
 {
 	const char *s = n->str;
 	char *end;
@@ -204,35 +207,129 @@ static int sampling(struct sg_pctx *c, const struct sg_node *n, double *out, con
 		*out = v;
 		return 0;
 	}
-	sg_diag_err(c->d, n,
-		    "%s: not supported (a CEL sampling expression is not implemented yet: give "
-		    "true, false or a number from 0.0 to 1.0)",
-		    path);
-	return -1;
+	if (sg_cel_field(c, n, s, expr, path) == -1)
+		return -1;
+	if (sg_cel_needs(*expr) & SAMPLING_LACKS) {
+		sg_diag_err(
+			c->d, n,
+			"%s: a sampling expression reads the request's head as it is routed: not "
+			"its body, authentication, backend, times nor a response",
+			path);
+		return -1;
+	}
+	return 0;
 }
 
 static int f_random(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
 {
 	struct sg_tracing *t = dst;
 
-	return sampling(c, n, &t->random, &t->random_text, path);
+	return sampling(c, n, &t->random, &t->random_text, &t->random_expr, path);
 }
 
 static int f_client(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
 {
 	struct sg_tracing *t = dst;
 
-	return sampling(c, n, &t->client, &t->client_text, path);
+	return sampling(c, n, &t->client, &t->client_text, &t->client_expr, path);
 }
 
-static int f_not_yet(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
+/* A resource attribute's value: e evaluated now, over no request. */
+static int resource_value(struct sg_pctx *c, const struct sg_node *at, const struct sg_cel *e,
+			  struct sg_trace_resource *r, const char *path)
 {
-	(void)dst;
-	sg_diag_err(c->d, n,
-		    "%s: not supported (resource attributes and filters on spans are not "
-		    "implemented yet)",
-		    path);
-	return -1;
+	static const struct sg_cel_ctx none;
+	struct sg_cel_run run;
+	struct sg_cel_val v;
+	const char *s;
+	size_t n;
+	int ret = 0;
+
+	sg_cel_run_init(&run, &none);
+	sg_cel_eval(e, &run, &v);
+	if (v.type == SG_CEL_ERROR) {
+		sg_diag_err(
+			c->d, at,
+			"%s: %s (a resource attribute is evaluated once, when the config loads, "
+			"over no request)",
+			path, run.why[0] ? run.why : "the expression failed");
+		ret = -1;
+	} else if (sg_cel_to_text(&run, &v, &s, &n) == -1 || memchr(s, '\0', n)) {
+		sg_diag_err(c->d, at,
+			    "%s: a %s is not supported as a resource attribute: give a string or a "
+			    "number",
+			    path, sg_cel_type_name(v.type));
+		ret = -1;
+	} else if (!(r->value = sg_arena_strndup(c->a, s, n))) {
+		ret = -1;
+	} else {
+		r->num = v.type == SG_CEL_INT || (v.type == SG_CEL_UINT && v.u <= INT64_MAX);
+	}
+	sg_cel_run_done(&run);
+	return ret;
+}
+
+/* One resource attribute, name = expression node v, into t. */
+static int resource(struct sg_pctx *c, struct sg_tracing *t, const struct sg_node *name_at,
+		    const char *name, const struct sg_node *v, const char *path)
+{
+	const char *key = sg_path_key(c, path, name);
+	struct sg_trace_resource *r;
+	const struct sg_cel *e;
+
+	if (!*name)
+		return sg_expected(c, name_at, path, "an attribute name");
+	if (v->kind != SG_NODE_SCALAR || sg_node_is_null(v))
+		return sg_expected(c, v, key, "a CEL expression");
+	if (sg_cel_field(c, v, v->str, &e, key) == -1)
+		return -1;
+	r = sg_arena_push(c->a, &t->resources, &t->nresources, &t->capresources, sizeof(*r));
+	if (!r)
+		return -1;
+	r->name = name;
+	r->expr = e;
+	return resource_value(c, v, e, r, key);
+}
+
+/* resources: {attribute name: expression}. */
+static int f_resources(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
+{
+	int ret = 0;
+
+	if (sg_node_is_null(n))
+		return 0;
+	if (sg_need_map(c, n, path) == -1)
+		return -1;
+	for (size_t i = 0; i < sg_map_len(n); i++)
+		if (resource(c, dst, sg_map_key(n, i), sg_map_key(n, i)->str, sg_map_val(n, i),
+			     path) == -1)
+			ret = -1;
+	return ret;
+}
+
+/* The Kubernetes form: resources: [{name, expression}]. */
+static int f_resources_k8s(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
+{
+	int ret = 0;
+
+	if (sg_node_is_null(n))
+		return 0;
+	if (n->kind != SG_NODE_SEQ)
+		return sg_expected(c, n, path, "a list of {name, expression}");
+	for (size_t i = 0; i < n->n; i++) {
+		const struct sg_node *it = n->items[i], *name, *expr;
+		const char *ip = sg_path_idx(c, path, i);
+
+		if (it->kind != SG_NODE_MAP || sg_map_len(it) != 2 ||
+		    !(name = sg_map_get(it, "name")) || !(expr = sg_map_get(it, "expression")) ||
+		    name->kind != SG_NODE_SCALAR) {
+			ret = sg_expected(c, it, ip, "{name, expression}");
+			continue;
+		}
+		if (resource(c, dst, name, name->str, expr, ip) == -1)
+			ret = -1;
+	}
+	return ret;
 }
 
 static int f_target_not_yet(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
@@ -247,13 +344,13 @@ static int f_target_not_yet(struct sg_pctx *c, const struct sg_node *n, void *ds
 
 /* The POST's path: otlpEndpoint's own path when it has one (as
  * agentgateway takes it), else `path`, else /v1/traces. */
-static int finish(struct sg_pctx *c, const struct sg_node *n, struct tin *in, const char *what)
+static int finish(struct sg_pctx *c, const struct sg_node *n, struct tin *in, const char *what,
+		  const char *where)
 {
 	struct sg_tracing *t = &in->t;
 
 	if (!t->endpoint) {
-		sg_diag_err(c->d, n, "%s: expected %s", what,
-			    t->frontend ? "host" : "otlpEndpoint");
+		sg_diag_err(c->d, n, "%s: expected %s", what, where);
 		return -1;
 	}
 	t->path = in->url_path ? in->url_path : in->path ? in->path : DEFAULT_PATH;
@@ -280,7 +377,58 @@ int sg_f_tracing(struct sg_pctx *c, const struct sg_node *n, void *dst, const ch
 		return -1;
 	if (sg_parse_fields(c, n, fields, in, path) == -1)
 		return -1;
-	return finish(c, n, in, path);
+	return finish(c, n, in, path, "otlpEndpoint");
+}
+
+/* protocol: HTTP or GRPC, as the CRD spells them. */
+static int f_protocol_k8s(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
+{
+	enum sg_otlp_protocol *p = dst;
+
+	if (n->kind == SG_NODE_SCALAR && !strcmp(n->str, "GRPC"))
+		*p = SG_OTLP_GRPC;
+	else if (n->kind == SG_NODE_SCALAR && !strcmp(n->str, "HTTP"))
+		*p = SG_OTLP_HTTP;
+	else
+		return sg_expected(c, n, path, "HTTP or GRPC");
+	return 0;
+}
+
+static int f_backend_ref(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
+{
+	(void)dst;
+	sg_diag_err(c->d, n,
+		    "%s: not supported (a tracing collector is named by url: "
+		    "\"http://host:port\"; Service and AgentgatewayBackend references are not "
+		    "implemented yet)",
+		    path);
+	return -1;
+}
+
+int sg_f_frontend_tracing_k8s(struct sg_pctx *c, const struct sg_node *n, void *dst,
+			      const char *path)
+{
+	static const struct sg_field fields[] = {
+		{ "url", f_endpoint, 0 },
+		{ "backendRef", f_backend_ref, 0 },
+		{ "protocol", f_protocol_k8s, offsetof(struct tin, t.protocol) },
+		{ "path", f_path, offsetof(struct tin, path) },
+		{ "attributes", sg_f_log_attributes, offsetof(struct tin, t.fields) },
+		{ "resources", f_resources_k8s, 0 },
+		{ "randomSampling", f_random, 0 },
+		{ "clientSampling", f_client, 0 },
+		{ "filter", sg_f_log_filter, offsetof(struct tin, t.fields.filter) },
+		{ 0 },
+	};
+	struct tin *in;
+
+	if (sg_node_is_null(n))
+		return 0;
+	if (!(in = new_tracing(c, dst, true)))
+		return -1;
+	if (sg_parse_fields(c, n, fields, in, path) == -1)
+		return -1;
+	return finish(c, n, in, path, "url");
 }
 
 int sg_f_frontend_tracing(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
@@ -295,9 +443,9 @@ int sg_f_frontend_tracing(struct sg_pctx *c, const struct sg_node *n, void *dst,
 		{ "backend", f_target_not_yet, 0 },
 		{ "policies", f_target_not_yet, 0 },
 		{ "attributes", sg_f_log_add, offsetof(struct tin, t.fields.add) },
-		{ "resources", f_not_yet, 0 },
+		{ "resources", f_resources, 0 },
 		{ "remove", sg_f_strs, offsetof(struct tin, t.fields.remove) },
-		{ "filter", f_not_yet, 0 },
+		{ "filter", sg_f_log_filter, offsetof(struct tin, t.fields.filter) },
 		{ 0 },
 	};
 	struct tin *in;
@@ -308,5 +456,5 @@ int sg_f_frontend_tracing(struct sg_pctx *c, const struct sg_node *n, void *dst,
 		return -1;
 	if (sg_parse_fields(c, n, fields, in, path) == -1)
 		return -1;
-	return finish(c, n, in, path);
+	return finish(c, n, in, path, "host");
 }

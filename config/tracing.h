@@ -9,17 +9,26 @@
 #include "config/fields.h"
 
 /* config.tracing {otlpEndpoint, otlpProtocol, headers, randomSampling,
- * clientSampling, path} into the const struct sg_tracing * at dst
- * (allocated in c's arena). otlpEndpoint is an http:// URL (https is
- * refused by name); sampling is true, false or a number from 0.0 to 1.0
- * (a CEL expression is refused by name); `fields` is refused by name.
- * Returns 0, or -1 after an error in c->d. */
+ * clientSampling, path, fields} into the const struct sg_tracing * at dst
+ * (allocated in c's arena). otlpEndpoint is an http:// or https:// URL;
+ * sampling is true, false, a number from 0.0 to 1.0,
+ * or a CEL expression over the request's head. Returns 0, or -1 after an
+ * error in c->d. */
 int sg_f_tracing(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path);
 
 /* frontendPolicies.tracing {host, protocol, path, randomSampling,
- * clientSampling} into the const struct sg_tracing * at dst; its
- * service and backend targets, policies, attributes, resources, remove
- * and filter are refused by name. Returns 0, or -1 after an error. */
+ * clientSampling, attributes, remove, resources, filter} into the const
+ * struct sg_tracing * at dst (resources evaluated here, once); its
+ * service and backend targets and policies are refused by name. Returns
+ * 0, or -1 after an error. */
 int sg_f_frontend_tracing(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path);
+
+/* AgentgatewayPolicy frontend.tracing, the CRD's Tracing: {url, protocol
+ * HTTP|GRPC (default GRPC), path, attributes {remove, add: [{name,
+ * expression}]}, resources [{name, expression}], randomSampling,
+ * clientSampling, filter} into the same; a backendRef is refused by
+ * name. */
+int sg_f_frontend_tracing_k8s(struct sg_pctx *c, const struct sg_node *n, void *dst,
+			      const char *path);
 
 #endif

@@ -9,7 +9,11 @@
 # exports nothing; a collector that answers 500, or is down, costs no
 # request (spans dropped and counted); config_dump prints the settings;
 # config.tracing.fields and the frontend policy's attributes and remove
-# add CEL attributes to the server span and drop its own by name.
+# add CEL attributes to the server span and drop its own by name; a
+# failed try's span says why it was retried; randomSampling may be a CEL
+# expression; the frontend policy's resources go on the export and its
+# filter keeps only the traces it holds for; AgentgatewayPolicy
+# frontend.tracing does the same in the Kubernetes dialect.
 . "$(dirname "$0")/lib.sh"
 
 COL="$REPO_DIR/tests/e2e/otlp_collector.py"
@@ -80,9 +84,9 @@ check "HTTP/1: tracing fields: added (a string, an int; one that fails left out)
 	"$(jq -c '.attributes | [.user, .n, has("gone"), has("src.addr"), has("url.path")]' <<<"$server")" \
 	'["ann",3,false,false,true]'
 tries=$(spans "$WORK/spans.jsonl" "$tid" | jq -sc 'map(select(.kind == 3)) | sort_by(.attributes."http.request.resend_count")')
-[ "$(jq -c --arg s "$sid" 'map([.parent == $s, .attributes."http.request.resend_count", .status.code // 0, .attributes."http.response.status_code"])' <<<"$tries")" = \
-	'[[true,0,2,null],[true,1,0,200]]' ] &&
-	pass "HTTP/1: one client span per try under the server span (the first failed, retried; the second 200)" ||
+[ "$(jq -c --arg s "$sid" 'map([.parent == $s, .attributes."http.request.resend_count", .status.code // 0, .attributes."http.response.status_code", .attributes."error.type"])' <<<"$tries")" = \
+	'[[true,0,2,503,"retried: status 503"],[true,1,0,200,null]]' ] &&
+	pass "HTTP/1: one client span per try under the server span (the first 503, retried for it; the second 200)" ||
 	fail "try spans: $tries"
 [ "$seen" = "00-$tid-$(jq -r '.[1].span_id' <<<"$tries")-01" ] &&
 	pass "HTTP/1: the backend saw the second try's traceparent: $seen" || fail "backend saw $seen"
@@ -118,6 +122,22 @@ wait_spans "$WORK/spans.jsonl" "$tid" 2 && [ "$(cut -d- -f2 <<<"$seen")" = "$tid
 	fail "client trace under sampling 0: '$seen'"
 grep 'http.path=/get ' "$WORK/gateway.log" | head -1 | grep -q 'trace.id' &&
 	fail "an untraced request's line names a trace" || pass "an untraced request's line names no trace"
+stop_gateway
+
+# Sampling by a CEL expression over the request's head (agentgateway's
+# randomSampling is an expression): traced when it holds, not otherwise.
+config "$cport" http "'request.headers[\"x-trace\"] == \"yes\"'"
+start_gateway -c "$WORK/cfg.yaml" --workers 1 || exit 1
+seen=$(curl -s -H 'x-trace: yes' "http://127.0.0.1:8080/get" | jq -r '.headers.traceparent[0]')
+ctid=$(cut -d- -f2 <<<"$seen")
+[ "$seen" != null ] && wait_spans "$WORK/spans.jsonl" "$ctid" 2 &&
+	pass "randomSampling as CEL: a request it holds for is traced, its spans exported" ||
+	fail "CEL sampling, x-trace yes: backend saw '$seen'"
+check "randomSampling as CEL: a request it does not hold for is not traced" \
+	"$(curl -s -H 'x-trace: no' "http://127.0.0.1:8080/get" | jq -r '.headers.traceparent[0]')" null
+check "config_dump: the expression as written" \
+	"$(curl -s http://127.0.0.1:15000/config_dump | jq -r '.config.tracing.random_sampling')" \
+	'request.headers["x-trace"] == "yes"'
 stop_gateway
 
 # OTLP/gRPC.
@@ -181,5 +201,126 @@ check "frontendPolicies.tracing: attributes added, remove removes" \
 pol=$(curl -s http://127.0.0.1:15000/config_dump | jq -c '[.policies[] | select(.key == "frontend/tracing") | .policy.frontend.tracing]')
 [ "$(jq -c '.[0] | [.host, .protocol, .randomSampling, .path, .attributes, .remove]' <<<"$pol")" = "[\"127.0.0.1:$cport\",\"http\",\"1.0\",\"/v1/traces\",{\"route.kind\":\"proxy.route.kind\"},[\"endpoint\"]]" ] &&
 	pass "config_dump: the frontend tracing policy" || fail "dump: $pol"
+stop_gateway
+
+# Its resources (evaluated once, at load) name the service and go on
+# every export; its filter keeps only the traces of requests it holds for
+# (the tries' spans too).
+cat >"$WORK/cfg.yaml" <<YAML
+frontendPolicies:
+  tracing:
+    host: 127.0.0.1:$cport
+    protocol: http
+    randomSampling: true
+    resources: {service.name: '"edge-" + "gw"', deployment.id: '6 * 7', canary: 'true'}
+    filter: 'response.code >= 500'
+binds:
+- port: 8080
+  listeners:
+  - routes:
+    - policies:
+        retry: {attempts: 2, codes: [503]}
+      backends: [{host: 127.0.0.1:$BACKEND_PORT}]
+YAML
+start_gateway -c "$WORK/cfg.yaml" --workers 1 || exit 1
+ok_tid=$(curl -s "http://127.0.0.1:8080/get" | jq -r '.headers.traceparent[0]' | cut -d- -f2)
+bad_tid=$(curl -s "http://127.0.0.1:8080/get?uuid=$(new_uuid)&responseCode=503&succeedAfter=9" |
+	jq -r '.headers.traceparent[0]' | cut -d- -f2)
+wait_spans "$WORK/spans.jsonl" "$bad_tid" 3 &&
+	pass "filter: a request it holds for (503 after a retry): its server span and both tries' exported" ||
+	fail "filter: spans of $bad_tid: $(spans "$WORK/spans.jsonl" "$bad_tid")"
+check "filter: a request it does not hold for (200) exports nothing" \
+	"$(spans "$WORK/spans.jsonl" "$ok_tid" | wc -l)" 0
+check "resources: service.name and the others, on the export" \
+	"$(spans "$WORK/spans.jsonl" "$bad_tid" | jq -c 'select(.kind == 2) | [.service, .resource."deployment.id", .resource.canary]')" \
+	'["edge-gw",42,"true"]'
+check "config_dump: resources and filter as written" \
+	"$(curl -s http://127.0.0.1:15000/config_dump | jq -c '[.policies[] | select(.key == "frontend/tracing") | .policy.frontend.tracing | [.resources, .filter]][0]')" \
+	'[{"service.name":"\"edge-\" + \"gw\"","deployment.id":"6 * 7","canary":"true"},"response.code >= 500"]'
+stop_gateway
+
+# https:// collectors, OTLP/HTTP and OTLP/gRPC over TLS: the certificate
+# is checked against the system's CAs (here SSL_CERT_FILE names the test's
+# CA, as OpenSSL's default paths read it) and the endpoint's address.
+ca_and_cert otlp
+hsport=$(free_port)
+/usr/bin/python3 "$COL" "$hsport" "$WORK/hs.jsonl" --tls "$WORK/srv.pem" "$WORK/srv.key" &
+PIDS+=("$!")
+gsport=$(free_port)
+/usr/bin/python3 "$COL" "$gsport" "$WORK/gs.jsonl" --grpc --tls "$WORK/srv.pem" "$WORK/srv.key" &
+PIDS+=("$!")
+for p in "$hsport" "$gsport"; do wait_port "$p" 10 || fail "TLS collector on $p not up"; done
+tls_config() { # PORT PROTOCOL
+	cat >"$WORK/cfg.yaml" <<YAML
+config:
+  tracing: {otlpEndpoint: "https://127.0.0.1:$1", otlpProtocol: $2, randomSampling: true}
+binds:
+- port: 8080
+  listeners:
+  - routes:
+    - backends: [{host: 127.0.0.1:$BACKEND_PORT}]
+YAML
+}
+export SSL_CERT_FILE=$WORK/ca.pem
+for pf in "$hsport:http:hs" "$gsport:grpc:gs"; do
+	IFS=: read -r p proto file <<<"$pf"
+	tls_config "$p" "$proto"
+	start_gateway -c "$WORK/cfg.yaml" --workers 1 || exit 1
+	stid=$(curl -s "http://127.0.0.1:8080/get" | jq -r '.headers.traceparent[0]' | cut -d- -f2)
+	wait_spans "$WORK/$file.jsonl" "$stid" 2 &&
+		pass "https:// collector, $proto: the spans arrive over TLS" ||
+		fail "https:// collector, $proto: spans of '$stid': $(tail -3 "$WORK/$file.jsonl")"
+	stop_gateway
+done
+# A CA the system does not trust: the exports fail (counted), the
+# requests do not.
+unset SSL_CERT_FILE
+tls_config "$hsport" http
+start_gateway -c "$WORK/cfg.yaml" --workers 1 || exit 1
+check "https:// collector not trusted: the request is served" \
+	"$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:8080/get")" 200
+failures=0
+for _ in $(seq 50); do
+	failures=$(curl -s http://127.0.0.1:15000/metrics | awk '/^splicegate_trace_export_failures_total / {print $2}')
+	[ "${failures:-0}" -ge 1 ] && break
+	sleep 0.1
+done
+[ "${failures:-0}" -ge 1 ] && pass "https:// collector not trusted: its export fails, counted" ||
+	fail "untrusted collector: export failures ${failures:-0}"
+check "config_dump: the https endpoint" \
+	"$(curl -s http://127.0.0.1:15000/config_dump | jq -r '.config.tracing.endpoint')" \
+	"https://127.0.0.1:$hsport"
+stop_gateway
+
+# The Kubernetes dialect: an AgentgatewayPolicy's frontend.tracing (the
+# CRD's shape) aimed at the Gateway.
+{
+	gateway_yaml
+	service_yaml v1 "$BACKEND_PORT"
+	echo ---
+	httproute_yaml web / v1 "$BACKEND_PORT"
+	cat <<YAML
+---
+apiVersion: agentgateway.dev/v1alpha1
+kind: AgentgatewayPolicy
+metadata: {name: tracing, namespace: agentgateway-system}
+spec:
+  targetRefs: [{group: gateway.networking.k8s.io, kind: Gateway, name: agentgateway-proxy}]
+  frontend:
+    tracing:
+      url: http://127.0.0.1:$cport
+      protocol: HTTP
+      randomSampling: 'true'
+      resources: [{name: service.name, expression: '"k8s-gw"'}]
+      attributes: {add: [{name: who, expression: 'request.headers["x-user"]'}]}
+YAML
+} >"$WORK/k8s.yaml"
+start_gateway -c "$WORK/k8s.yaml" --workers 1 || exit 1
+ktid=$(curl -s -H 'x-user: kim' "http://127.0.0.1:8080/get" | jq -r '.headers.traceparent[0]' | cut -d- -f2)
+wait_spans "$WORK/spans.jsonl" "$ktid" 2 &&
+	check "AgentgatewayPolicy frontend.tracing: the trace exported, its resource and attribute" \
+		"$(spans "$WORK/spans.jsonl" "$ktid" | jq -c 'select(.kind == 2) | [.service, .attributes.who]')" \
+		'["k8s-gw","kim"]' ||
+	fail "AgentgatewayPolicy frontend.tracing: backend saw trace '$ktid'"
 stop_gateway
 finish

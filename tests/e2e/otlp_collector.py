@@ -2,12 +2,13 @@
 (protobuf, by hand after opentelemetry-proto's trace.proto and
 common.proto) and writes one JSON line per span to OUT.
 
-usage: otlp_collector.py PORT OUT [--status N | --grpc]
+usage: otlp_collector.py PORT OUT [--status N | --grpc] [--tls CERT KEY]
 
 --status N answers every POST with N (default 200), so a test can play a
 collector that fails. --grpc: OTLP/gRPC instead (TraceService/Export over
 h2c, python3-grpcio with a generic handler: the bytes are decoded here
-too). Runs until killed.
+too). --tls CERT KEY: either over TLS with that certificate (gRPC: h2 by
+ALPN). Runs until killed.
 """
 import http.server
 import json
@@ -113,11 +114,13 @@ def export_request(body):
         if f != 1:
             continue
         service = None
+        resource = {}
         for g, _, x in fields(rs):
             if g == 1:  # Resource
                 for h, _, kv in fields(x):
                     if h == 1:
                         k, val = key_value(kv)
+                        resource[k] = val
                         if k == "service.name":
                             service = val
             elif g == 2:  # ScopeSpans
@@ -128,6 +131,7 @@ def export_request(body):
                     elif h == 2:
                         s = span(y)
                         s["service"] = service
+                        s["resource"] = resource
                         s["scope"] = scope
                         out.append(s)
     return out
@@ -157,7 +161,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         pass
 
 
-def serve_grpc(port):
+def serve_grpc(port, tls):
     from concurrent import futures
     import grpc
     import time
@@ -184,7 +188,12 @@ def serve_grpc(port):
         {"Export": grpc.unary_unary_rpc_method_handler(export)})
     server = grpc.server(futures.ThreadPoolExecutor(max_workers=4))
     server.add_generic_rpc_handlers((handler,))
-    server.add_insecure_port("127.0.0.1:%d" % port)
+    if tls:
+        with open(tls[0], "rb") as c, open(tls[1], "rb") as k:
+            creds = grpc.ssl_server_credentials([(k.read(), c.read())])
+        server.add_secure_port("127.0.0.1:%d" % port, creds)
+    else:
+        server.add_insecure_port("127.0.0.1:%d" % port)
     server.start()
     while True:
         time.sleep(3600)
@@ -192,7 +201,23 @@ def serve_grpc(port):
 
 if __name__ == "__main__":
     PORT, OUT = int(sys.argv[1]), sys.argv[2]
-    STATUS = int(sys.argv[4]) if len(sys.argv) > 4 and sys.argv[3] == "--status" else 200
-    if len(sys.argv) > 3 and sys.argv[3] == "--grpc":
-        serve_grpc(PORT)
-    http.server.ThreadingHTTPServer(("127.0.0.1", PORT), Handler).serve_forever()
+    STATUS, GRPC, TLS = 200, False, None
+    args = sys.argv[3:]
+    while args:
+        if args[0] == "--status":
+            STATUS, args = int(args[1]), args[2:]
+        elif args[0] == "--grpc":
+            GRPC, args = True, args[1:]
+        elif args[0] == "--tls":
+            TLS, args = (args[1], args[2]), args[3:]
+        else:
+            sys.exit("unknown argument " + args[0])
+    if GRPC:
+        serve_grpc(PORT, TLS)
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", PORT), Handler)
+    if TLS:
+        import ssl
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(TLS[0], TLS[1])
+        server.socket = ctx.wrap_socket(server.socket, server_side=True)
+    server.serve_forever()

@@ -1716,16 +1716,51 @@ static void test_config_access_log_policy(void **state)
 	assert_int_equal(li->access->remove.n, 1);
 	assert_string_equal(li->access->remove.v[0], "engine");
 
-	/* AgentgatewayPolicy frontend.accessLog: a Gateway's listeners. */
+	/* AgentgatewayPolicy frontend.accessLog (the CRD's AccessLog: its
+	 * attributes' add is a list of {name, expression}): a Gateway's
+	 * listeners. */
 	cfg = load_ok(l,
 		      K8S_BASE POLICY_HEAD
 		      "  targetRefs: [{kind: Gateway, name: gw}]\n"
-		      "  frontend: {accessLog: {filter: 'true', remove: [a]}}\n",
+		      "  frontend: {accessLog: {filter: 'true', attributes: {remove: [a], add: "
+		      "[{name: u, expression: request.path}]}}}\n",
 		      0);
 	li = &find_bind(cfg, 8080)->listeners[0];
 	assert_non_null(li->access);
 	assert_string_equal(sg_cel_source(li->access->filter), "true");
 	assert_string_equal(li->access->remove.v[0], "a");
+	assert_int_equal(li->access->add.n, 1);
+	assert_string_equal(li->access->add.v[0].name, "u");
+	assert_string_equal(sg_cel_source(li->access->add.v[0].expr), "request.path");
+
+	/* frontend.tracing, the CRD's Tracing. */
+	cfg = load_ok(l,
+		      K8S_BASE POLICY_HEAD
+		      "  targetRefs: [{kind: Gateway, name: gw}]\n"
+		      "  frontend:\n"
+		      "    tracing:\n"
+		      "      url: http://127.0.0.1:4318/v1/t\n"
+		      "      protocol: HTTP\n"
+		      "      attributes: {remove: [endpoint], add: [{name: k, expression: '1'}]}\n"
+		      "      resources: [{name: service.name, expression: '\"edge\"'}]\n"
+		      "      randomSampling: 'true'\n"
+		      "      filter: 'response.code >= 500'\n",
+		      0);
+	{
+		const struct sg_tracing *t = find_bind(cfg, 8080)->listeners[0].tracing;
+
+		assert_non_null(t);
+		assert_true(t->frontend);
+		assert_int_equal(t->protocol, SG_OTLP_HTTP);
+		assert_string_equal(t->path, "/v1/t");
+		assert_int_equal(t->ep.port, 4318);
+		assert_true(t->random == 1.0);
+		assert_int_equal(t->fields.add.n, 1);
+		assert_string_equal(t->fields.remove.v[0], "endpoint");
+		assert_int_equal(t->nresources, 1);
+		assert_string_equal(t->resources[0].value, "edge");
+		assert_string_equal(sg_cel_source(t->fields.filter), "response.code >= 500");
+	}
 
 	cfg = load_ok(l, "binds:\n- port: 8080\n  listeners:\n  - name: l\n    routes: []\n", 0);
 	assert_null(cfg->global.logging);
@@ -1793,6 +1828,32 @@ static void test_config_tracing(void **state)
 	assert_int_equal(t->headers.n, 4);
 	assert_string_equal(t->headers.v[0], "x-tenant");
 	assert_true(t->random == 0.25 && t->client == 0.0);
+	assert_null(t->random_expr);
+	assert_null(t->client_expr);
+
+	/* Any other sampling is a CEL expression over the request's head. */
+	cfg = load_ok(l,
+		      "config:\n  tracing: {otlpEndpoint: 'http://a:1', randomSampling: "
+		      "'request.headers[\"x-trace\"] == \"yes\"', clientSampling: "
+		      "'source.address == \"127.0.0.1\" ? 1.0 : 0.5'}\n"
+		      "binds:\n- port: 8080\n  listeners:\n  - name: l\n    routes: []\n",
+		      0);
+	t = cfg->global.tracing;
+	assert_non_null(t->random_expr);
+	assert_non_null(t->client_expr);
+	assert_string_equal(t->random_text, "request.headers[\"x-trace\"] == \"yes\"");
+	assert_false(t->tls);
+
+	/* https://: TLS to the collector, port 443 unless given. */
+	cfg = load_ok(l,
+		      "config:\n  tracing: {otlpEndpoint: 'https://otel.example/v1/t'}\n"
+		      "binds:\n- port: 8080\n  listeners:\n  - name: l\n    routes: []\n",
+		      0);
+	t = cfg->global.tracing;
+	assert_true(t->tls);
+	assert_int_equal(t->ep.port, 443);
+	assert_string_equal(t->ep.addr, "otel.example");
+	assert_string_equal(t->path, "/v1/t");
 
 	cfg = load_ok(l,
 		      "config:\n  tracing: {otlpEndpoint: 'http://[::1]', path: /v1/t}\n"
@@ -1813,20 +1874,21 @@ static void test_config_tracing(void **state)
 static void test_config_tracing_refusals(void **state)
 {
 	static const struct err_case cases[] = {
-		{ "cel sampling",
+		{ "cel sampling reading the body",
 		  "config:\n  tracing: {otlpEndpoint: 'http://a:1', randomSampling: "
-		  "'request.path == \"/\"'}\n",
-		  "t.yaml:2:57: config.tracing.randomSampling: not supported (a CEL sampling "
-		  "expression is not implemented yet: give true, false or a number from 0.0 to "
-		  "1.0)" },
+		  "'request.body == \"\"'}\n",
+		  "t.yaml:2:57: config.tracing.randomSampling: a sampling expression reads the "
+		  "request's head as it is routed: not its body, authentication, backend, times "
+		  "nor "
+		  "a response" },
+
 		{ "out of range",
 		  "config:\n  tracing: {otlpEndpoint: 'http://a:1', clientSampling: 2}\n",
 		  "t.yaml:2:57: config.tracing.clientSampling: expected a number from 0.0 to 1.0, "
 		  "got \"2\"" },
-		{ "https", "config:\n  tracing: {otlpEndpoint: 'https://a:1'}\n",
-		  "t.yaml:2:27: config.tracing.otlpEndpoint: not supported (TLS to the collector "
-		  "is "
-		  "not implemented yet: give an http:// endpoint)" },
+		{ "scheme", "config:\n  tracing: {otlpEndpoint: 'ftp://a:1'}\n",
+		  "t.yaml:2:27: config.tracing.otlpEndpoint: expected a URL such as "
+		  "\"http://localhost:4317\", got \"ftp://a:1\"" },
 		{ "fields reading a body",
 		  "config:\n  tracing: {otlpEndpoint: 'http://a:1', fields: {add: {b: "
 		  "request.body}}}\n",
@@ -1842,6 +1904,14 @@ static void test_config_tracing_refusals(void **state)
 		  "t.yaml:2:22: frontendPolicies.tracing.service: not supported (a tracing "
 		  "collector is named by host: \"host:port\"; service and backend references and "
 		  "their policies are not implemented yet)" },
+		{ "a resource that is a list",
+		  "frontendPolicies:\n  tracing: {host: 'a:1', resources: {r: '[1]'}}\n",
+		  "t.yaml:2:41: frontendPolicies.tracing.resources.r: a list is not supported as a "
+		  "resource attribute: give a string or a number" },
+		{ "a span filter reading a body",
+		  "frontendPolicies:\n  tracing: {host: 'a:1', filter: 'request.body == \"\"'}\n",
+		  "t.yaml:2:34: frontendPolicies.tracing.filter: an access log expression cannot "
+		  "read a body or the response's headers (gone when the line is written)" },
 		{ "host", "frontendPolicies:\n  tracing: {host: nohost}\n",
 		  "t.yaml:2:19: frontendPolicies.tracing.host: expected \"host:port\" such as "
 		  "\"localhost:4317\", got \"nohost\"" },

@@ -102,6 +102,11 @@ static void sample(struct sg_otlp_span *s)
 	s->message = "upstream call failed";
 }
 
+/* The resource's attributes: service.name alone, or with others. */
+static const struct sg_otlp_attr service[] = { { "service.name", "splicegate", 0 } };
+static const struct sg_otlp_attr resource[] = { { "service.name", "splicegate", 0 },
+						{ "deployment.id", NULL, 7 } };
+
 static void test_otlppb_span_fields(void **unused)
 {
 	struct sg_otlp_span s;
@@ -112,20 +117,25 @@ static void test_otlppb_span_fields(void **unused)
 	const uint8_t *b;
 
 	sample(&s);
-	assert_int_equal(sg_otlppb_export(&s, 1, "splicegate", "1.2", false, &out, &len), 0);
+	assert_int_equal(sg_otlppb_export(&s, 1, resource, 2, "1.2", false, &out, &len), 0);
 	b = (const uint8_t *)out;
 	k = walk(b, len, top, 4);
 	assert_int_equal(k, 1); /* one ResourceSpans */
 	assert_int_equal(top[0].f, 1);
 	k = walk(top[0].p, top[0].n, rs, 4);
 	assert_int_equal(k, 2);
-	/* Resource {attributes: service.name} */
-	walk(field(rs, k, 1)->p, field(rs, k, 1)->n, res, 4);
+	/* Resource {attributes: service.name, deployment.id} */
+	assert_int_equal(walk(field(rs, k, 1)->p, field(rs, k, 1)->n, res, 4), 2);
 	walk(res[0].p, res[0].n, kv, 4);
 	assert_memory_equal(kv[0].p, "service.name", 12);
 	walk(kv[1].p, kv[1].n, any, 4);
 	assert_int_equal(any[0].f, 1);
 	assert_memory_equal(any[0].p, "splicegate", 10);
+	walk(res[1].p, res[1].n, kv, 4);
+	assert_memory_equal(kv[0].p, "deployment.id", 13);
+	walk(kv[1].p, kv[1].n, any, 4);
+	assert_int_equal(any[0].f, 3);
+	assert_int_equal(any[0].v, 7);
 	/* ScopeSpans {scope {name, version}, spans} */
 	k = walk(field(rs, 2, 2)->p, field(rs, 2, 2)->n, ss, 4);
 	assert_int_equal(k, 2);
@@ -176,8 +186,8 @@ static void test_otlppb_grpc_frame(void **unused)
 	sample(&s[0]);
 	sample(&s[1]);
 	memset(s[1].parent_id, 0, 8);
-	assert_int_equal(sg_otlppb_export(s, 2, "splicegate", NULL, false, &plain, &plen), 0);
-	assert_int_equal(sg_otlppb_export(s, 2, "splicegate", NULL, true, &framed, &flen), 0);
+	assert_int_equal(sg_otlppb_export(s, 2, service, 1, NULL, false, &plain, &plen), 0);
+	assert_int_equal(sg_otlppb_export(s, 2, service, 1, NULL, true, &framed, &flen), 0);
 	f = (const uint8_t *)framed;
 	assert_int_equal(flen, plen + 5);
 	assert_int_equal(f[0], 0);
@@ -210,7 +220,7 @@ static void test_otlppb_bounds(void **unused)
 	memset(name, 'x', sizeof(name) - 1);
 	name[sizeof(name) - 1] = '\0';
 	s.name = name;
-	assert_int_equal(sg_otlppb_export(&s, 1, "splicegate", NULL, false, &out, &len), 0);
+	assert_int_equal(sg_otlppb_export(&s, 1, service, 1, NULL, false, &out, &len), 0);
 	assert_int_equal(walk((const uint8_t *)out, len, top, 4), 1);
 	assert_true(len > sizeof(name));
 	free(out);

@@ -83,10 +83,10 @@ static void span(struct sg_pbw *w, const struct sg_otlp_span *s)
 	sg_pbw_end(w, at);
 }
 
-int sg_otlppb_export(const struct sg_otlp_span *spans, size_t n, const char *service,
-		     const char *version, bool grpc, char **out, size_t *len)
+int sg_otlppb_export(const struct sg_otlp_span *spans, size_t n,
+		     const struct sg_otlp_attr *resource, size_t nresource, const char *version,
+		     bool grpc, char **out, size_t *len)
 {
-	struct sg_otlp_attr name = { "service.name", service, 0 };
 	struct sg_pbw w = { 0 };
 	size_t rs, res, ss, scope;
 
@@ -94,7 +94,8 @@ int sg_otlppb_export(const struct sg_otlp_span *spans, size_t n, const char *ser
 		return -ENOMEM;
 	rs = sg_pbw_begin(&w, 1);  /* ResourceSpans */
 	res = sg_pbw_begin(&w, 1); /* Resource {attributes = 1} */
-	key_value(&w, 1, &name);
+	for (size_t i = 0; i < nresource; i++)
+		key_value(&w, 1, &resource[i]);
 	sg_pbw_end(&w, res);
 	ss = sg_pbw_begin(&w, 2);    /* ScopeSpans */
 	scope = sg_pbw_begin(&w, 1); /* InstrumentationScope {name = 1, version = 2} */

@@ -49,11 +49,13 @@ struct sg_otlp_span {
 };
 
 /* spans[0..n) as one ExportTraceServiceRequest: one ResourceSpans whose
- * resource has service.name = `service`, one ScopeSpans of scope
- * "splicegate" version `version`. grpc: the 5-byte gRPC prefix first.
- * *out (malloc'd, the caller frees it) and *len. Returns 0 or -ENOMEM. */
-int sg_otlppb_export(const struct sg_otlp_span *spans, size_t n, const char *service,
-		     const char *version, bool grpc, char **out, size_t *len);
+ * resource has the attributes resource[0..nresource) (service.name among
+ * them), one ScopeSpans of scope "splicegate" version `version`. grpc:
+ * the 5-byte gRPC prefix first. *out (malloc'd, the caller frees it) and
+ * *len. Returns 0 or -ENOMEM. */
+int sg_otlppb_export(const struct sg_otlp_span *spans, size_t n,
+		     const struct sg_otlp_attr *resource, size_t nresource, const char *version,
+		     bool grpc, char **out, size_t *len);
 
 /* Append attribute key = str (NULL: left out) or key = num to s, if it
  * has room (SG_OTLP_MAX_ATTRS; more are left out). */

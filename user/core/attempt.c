@@ -138,6 +138,8 @@ void sg_attempt_begin(struct sg_attempt *a, const char *listener, const struct s
 	a->tried = 0;
 	a->stale_retry_used = false;
 	a->refused = 0;
+	a->retried_why = NULL;
+	a->retried_status = 0;
 	a->backend = NULL;
 	a->endpoint[0] = '\0';
 	a->try_at = a->connect_at = a->backoff_at = 0;
@@ -248,6 +250,8 @@ static bool replay_uncounted(struct sg_attempt *a)
 		return false;
 	a->stale_retry_used = true;
 	a->tried = 0;
+	a->retried_why = "stale_connection";
+	a->retried_status = 0;
 	sg_attempt_drop(a);
 	sg_attempt_start(a);
 	return true;
@@ -295,6 +299,8 @@ static void x_failed(void *data, enum sg_xfail why, int err)
 		if (a->refused < SG_ATTEMPT_MAX_REFUSED && a->replayable && !a->answered) {
 			a->refused++;
 			a->tried = 0;
+			a->retried_why = "refused_stream";
+			a->retried_status = 0;
 			sg_attempt_drop(a);
 			sg_attempt_start(a);
 			return;
@@ -546,13 +552,8 @@ static const char *tls_host(const struct sg_attempt *a)
  * the try failed. */
 static int tls_step(struct sg_attempt *a)
 {
-	struct sg_backend_conn *u = a->conn;
-	struct sg_tls_client *tc = NULL;
-	uint64_t key;
-
-	if (!u->tls && !(tc = tls_client(a, false, &key)))
-		return -1;
-	switch (sg_backend_tls_step(u, tc, tls_host(a), a->tls_cause, sizeof(a->tls_cause))) {
+	switch (sg_backend_tls_begin(a->conn, a->backend, a->ep, a->tls_cause,
+				     sizeof(a->tls_cause))) {
 	case 1:
 		return 1;
 	case 0:
@@ -685,6 +686,8 @@ void sg_attempt_failed(struct sg_attempt *a, enum sg_fail kind, int err)
 		give_up(a, kind, err);
 		return;
 	}
+	a->retried_why = sg_fail_name(kind);
+	a->retried_status = 0;
 	retry(a);
 }
 
@@ -729,6 +732,8 @@ bool sg_attempt_took(struct sg_attempt *a, uint16_t status, bool wanted)
 	judge(a, status);
 	try_over(a);
 	if (r && (wanted || sg_retry_on_status(r, status)) && may_retry(a)) {
+		a->retried_why = "status";
+		a->retried_status = status;
 		retry(a);
 		return true;
 	}

@@ -101,7 +101,14 @@ struct sg_attempt {
 	unsigned n;	/* tries before the current one: 0 during the first */
 	uint64_t tried; /* SG_ROUTE_TRIED_BIT of each endpoint tried */
 	bool stale_retry_used;
-	unsigned refused;		      /* streams an HTTP/2 backend refused, sent again */
+	unsigned refused; /* streams an HTTP/2 backend refused, sent again */
+	/* Why the try before the current one was not the answer, for its
+	 * span (user/core/trace.h): the status its response had, when the
+	 * route retries it; else what ended it (sg_fail_name, or
+	 * "stale_connection" and "refused_stream" for a resend that does not
+	 * count). NULL and 0 during a request's first try. */
+	const char *retried_why;
+	uint16_t retried_status;
 	const struct sg_backend_ref *backend; /* of the current (or last) try */
 	const struct sg_endpoint *ep;	      /* of the current (or last) try */
 	char endpoint[SG_ENDPOINT_TEXT_SIZE]; /* "addr:port" of the current (or last) try */

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "policy/pathnorm.h"
@@ -290,8 +291,19 @@ static bool watch_body(struct sg_request *r, const struct sg_route *route, enum 
  * sampled), first, so that every answer is in it. */
 static bool trace(struct sg_request *r, const struct sg_route *route, enum sg_fail no_route)
 {
-	if (r->listener && r->listener->tracing && r->ctx->tracer)
-		r->trace = sg_trace_begin(r->ctx->tracer, r->listener->tracing, r->req);
+	const struct sg_tracing *t = r->listener ? r->listener->tracing : NULL;
+	struct sg_filter_input in;
+	struct sg_celreq_view v;
+	bool exprs;
+
+	if (!t || !r->ctx->tracer)
+		return true;
+	exprs = t->random_expr || t->client_expr; /* sampled by CEL: over the head */
+	if (exprs) {
+		sg_request_input(r, &in);
+		sg_celreq_view_of(&v, &in, NULL);
+	}
+	r->trace = sg_trace_begin(r->ctx->tracer, t, r->req, exprs ? &v : NULL);
 	return true;
 }
 
@@ -490,12 +502,21 @@ static struct sg_request *of_attempt(struct sg_attempt *a)
 	return (struct sg_request *)((char *)a - offsetof(struct sg_request, at));
 }
 
-/* This try's client span opens; the backend gets its traceparent in
- * place of the client's. */
+/* This try's client span opens (the last one's ends with why it was
+ * retried: "retried: status 503", "retried: connect_refused"); the
+ * backend gets its traceparent in place of the client's. */
 static int traceparent(struct sg_request *r)
 {
-	const char *tp = sg_trace_try(r->trace, r->at.n, r->at.endpoint, r->req->method.p,
-				      r->req->method.len);
+	char why[48];
+	const char *tp;
+
+	if (r->at.retried_status)
+		snprintf(why, sizeof(why), "retried: status %u", r->at.retried_status);
+	else
+		snprintf(why, sizeof(why), "retried: %s",
+			 r->at.retried_why ? r->at.retried_why : "unknown");
+	tp = sg_trace_try(r->trace, r->at.n, r->at.endpoint, r->req->method.p, r->req->method.len,
+			  r->at.retried_status, why);
 	struct sg_header_kv set = { "traceparent", tp };
 	const struct sg_hdrmod mod = { .set = { &set, 1, 1 } };
 
@@ -610,13 +631,16 @@ static void trace_end(struct sg_request *r, struct sg_access_entry *e)
 	struct sg_celreq_view v;
 	struct sg_celreq c;
 
+	bool keep;
+
 	if (!p || !r->req) {
-		sg_trace_end(r->trace, e, NULL, 0);
+		sg_trace_end(r->trace, e, NULL, 0, true);
 		return;
 	}
 	ended_view(r, &in, &v);
-	sg_celreq_begin(&c, &v);
-	sg_trace_end(r->trace, e, added, sg_celreq_log_fields(&c, p, added, SG_TRACE_MAX_FIELDS));
+	keep = sg_celreq_log_filter(&c, p, &v); /* no filter: true */
+	sg_trace_end(r->trace, e, added,
+		     keep ? sg_celreq_log_fields(&c, p, added, SG_TRACE_MAX_FIELDS) : 0, keep);
 	sg_celreq_end(&c);
 }
 

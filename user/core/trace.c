@@ -79,13 +79,20 @@ static const char *const std_keys[K_KEYS] = {
 };
 
 /* Where spans go: a copy of the config's (a reload frees the config while
- * spans for it are queued). */
+ * spans for it are queued), and the resource they are exported under. */
 struct target {
 	char *addr, *authority, *path;
 	uint16_t port;
 	enum sg_otlp_protocol protocol;
+	bool tls;	/* checked against the system's CAs and addr */
 	char **headers; /* name, value, ...; nheaders entries */
 	size_t nheaders;
+	/* service.name first, then the other resources; their keys and
+	 * strings are copies, owned in strs (two a resource at most) */
+	struct sg_otlp_attr *res;
+	size_t nres;
+	char **strs;
+	size_t nstrs;
 };
 
 /* The export in flight. */
@@ -132,6 +139,10 @@ struct sg_trace {
 	bool has_parent; /* the client sent a valid traceparent */
 	bool try_open;
 	struct span_rec server, try_;
+	/* Under a span filter (the frontend policy's `filter`): the ended
+	 * tries' spans, held until the request's end decides (malloc'd). */
+	struct span_rec *held;
+	size_t nheld;
 	char tp[SG_TRACEPARENT_LEN + 1];
 	char trace_hex[33], span_hex[17];
 };
@@ -159,15 +170,42 @@ static void copy(char *dst, size_t cap, const char *s, size_t n)
 
 static void flush(struct sg_tracer *t);
 
+/* The service.name of c's resource: a string resource of that name, else
+ * "splicegate". */
+static const char *service_name(const struct sg_tracing *c)
+{
+	for (size_t i = 0; i < c->nresources; i++)
+		if (!strcmp(c->resources[i].name, "service.name") && !c->resources[i].num)
+			return c->resources[i].value;
+	return "splicegate";
+}
+
+/* Whether c's resource i is what g holds at res[k]. */
+static bool same_resource(const struct sg_otlp_attr *a, const struct sg_trace_resource *r)
+{
+	return !strcmp(a->key, r->name) &&
+	       (r->num ? !a->str && a->num == strtoll(r->value, NULL, 10)
+		       : a->str && !strcmp(a->str, r->value));
+}
+
 static bool same_target(const struct target *a, const struct sg_tracing *c)
 {
+	size_t k = 1;
+
 	if (!a->addr || strcmp(a->addr, c->ep.addr) || a->port != c->ep.port ||
-	    a->protocol != c->protocol || strcmp(a->path, c->path) || a->nheaders != c->headers.n)
+	    a->protocol != c->protocol || a->tls != c->tls || strcmp(a->path, c->path) ||
+	    a->nheaders != c->headers.n || strcmp(a->res[0].str, service_name(c)))
 		return false;
 	for (size_t i = 0; i < a->nheaders; i++)
 		if (strcmp(a->headers[i], c->headers.v[i]))
 			return false;
-	return true;
+	for (size_t i = 0; i < c->nresources; i++) {
+		if (!strcmp(c->resources[i].name, "service.name"))
+			continue;
+		if (k == a->nres || !same_resource(&a->res[k++], &c->resources[i]))
+			return false;
+	}
+	return k == a->nres;
 }
 
 static void target_free(struct target *g)
@@ -175,10 +213,40 @@ static void target_free(struct target *g)
 	for (size_t i = 0; i < g->nheaders; i++)
 		free(g->headers[i]);
 	free(g->headers);
+	for (size_t i = 0; i < g->nstrs; i++)
+		free(g->strs[i]);
+	free(g->strs);
+	free(g->res);
 	free(g->addr);
 	free(g->authority);
 	free(g->path);
 	memset(g, 0, sizeof(*g));
+}
+
+/* A copy of s owned by g; NULL when out of memory. */
+static const char *own(struct target *g, const char *s)
+{
+	char *c = strdup(s);
+
+	if (c)
+		g->strs[g->nstrs++] = c;
+	return c;
+}
+
+/* g's copy of resource attribute key = value (num: an integer's digits);
+ * false when out of memory. */
+static bool add_resource(struct target *g, const char *key, const char *value, bool num)
+{
+	struct sg_otlp_attr *a = &g->res[g->nres];
+
+	if (!(a->key = own(g, key)))
+		return false;
+	g->nres++;
+	if (num)
+		a->num = strtoll(value, NULL, 10);
+	else if (!(a->str = own(g, value)))
+		return false;
+	return true;
 }
 
 static int target_set(struct target *g, const struct sg_tracing *c)
@@ -188,18 +256,26 @@ static int target_set(struct target *g, const struct sg_tracing *c)
 	g->authority = strdup(c->authority);
 	g->path = strdup(c->path);
 	g->headers = calloc(c->headers.n ? c->headers.n : 1, sizeof(*g->headers));
+	g->res = calloc(c->nresources + 1, sizeof(*g->res));
+	g->strs = calloc(2 * (c->nresources + 1), sizeof(*g->strs));
 	g->port = c->ep.port;
 	g->protocol = c->protocol;
-	if (!g->addr || !g->authority || !g->path || !g->headers) {
-		target_free(g);
-		return -ENOMEM;
-	}
+	g->tls = c->tls;
+	if (!g->addr || !g->authority || !g->path || !g->headers || !g->res || !g->strs ||
+	    !add_resource(g, "service.name", service_name(c), false))
+		goto nomem;
 	for (size_t i = 0; i < c->headers.n; i++, g->nheaders++)
-		if (!(g->headers[i] = strdup(c->headers.v[i]))) {
-			target_free(g);
-			return -ENOMEM;
-		}
+		if (!(g->headers[i] = strdup(c->headers.v[i])))
+			goto nomem;
+	for (size_t i = 0; i < c->nresources; i++)
+		if (strcmp(c->resources[i].name, "service.name") &&
+		    !add_resource(g, c->resources[i].name, c->resources[i].value,
+				  c->resources[i].num))
+			goto nomem;
 	return 0;
+nomem:
+	target_free(g);
+	return -ENOMEM;
 }
 
 /* r queued for cfg's collector; dropped (counted) when the queue is full
@@ -354,6 +430,38 @@ static void on_export_timeout(struct sg_loop *loop, struct sg_timer *tm)
 	export_done(tm->data, false, "no answer within the timeout");
 }
 
+/* The worker's client context for an https:// collector: the system's
+ * CAs, ALPN h2 for gRPC; NULL with why. */
+static struct sg_tls_client *tls_client(struct sg_tracer *t, bool h2, char *why, size_t len)
+{
+	static const struct sg_backend_tls system_cas;
+	uint64_t key;
+
+	return sg_pool_tls_client(t->pool, &system_cas, h2, &key, why, len);
+}
+
+/* One step of an https:// collector's handshake on x->u: 1 done, 0
+ * waiting (the I/O mask set), -1 the export failed. */
+static int handshake(struct export *x)
+{
+	struct sg_tracer *t = x->t;
+	struct sg_tls_client *tc = NULL;
+	char why[160];
+	int rc;
+
+	if (!x->u->tls && !(tc = tls_client(t, false, why, sizeof(why))))
+		rc = -1;
+	else
+		rc = sg_backend_tls_step(x->u, tc, t->target.addr, why, sizeof(why));
+	if (rc == 0 && sg_io_set(t->loop, &x->u->io, sg_backend_connect_events(x->u)) == -1) {
+		snprintf(why, sizeof(why), "%s", sg_fail_cause(errno));
+		rc = -1;
+	}
+	if (rc < 0)
+		export_done(x, false, why);
+	return rc;
+}
+
 static void on_io(struct sg_loop *loop, struct sg_io *io, uint32_t revents)
 {
 	struct export *x = io->data;
@@ -366,13 +474,15 @@ static void on_io(struct sg_loop *loop, struct sg_io *io, uint32_t revents)
 		sg_h1x_io(x->h1, revents);
 		return;
 	}
-	err = sg_backend_connect_error(x->u);
+	err = x->u->tls ? 0 : sg_backend_connect_error(x->u); /* a handshake runs */
 	if (err == EINPROGRESS)
 		return;
 	if (err) {
 		x_failed(x, SG_XFAIL_CONNECT, err);
 		return;
 	}
+	if (x->t->target.tls && handshake(x) != 1)
+		return;
 	x->connected = true;
 	x->h1 = sg_h1x_new(x->t->loop, x->u, &ops, x, 16 * 1024);
 	if (!x->h1 || sg_h1x_send(x->h1, &x->req, NULL, NULL, 0, true) < 0)
@@ -497,7 +607,8 @@ static void flush(struct sg_tracer *t)
 	}
 	for (size_t i = 0; i < n; i++)
 		to_otlp(&t->q[(t->head + i) % SG_TRACE_QUEUE], &spans[i]);
-	err = sg_otlppb_export(spans, n, "splicegate", NULL, grpc, &x->body, &x->body_len);
+	err = sg_otlppb_export(spans, n, t->target.res, t->target.nres, NULL, grpc, &x->body,
+			       &x->body_len);
 	free(spans);
 	t->head = (t->head + n) % SG_TRACE_QUEUE;
 	t->n -= n;
@@ -516,11 +627,20 @@ static void flush(struct sg_tracer *t)
 	if (grpc) {
 		static const struct sg_keepalive ka;
 		struct sg_endpoint ep = { t->target.addr, t->target.port };
-		char key[SG_ENDPOINT_TEXT_SIZE];
+		char key[SG_ENDPOINT_TEXT_SIZE + 8], why[160];
+		struct sg_tls_client *tc = NULL;
 
-		snprintf(key, sizeof(key), "%s:%u", ep.addr, ep.port);
-		x->h2 = sg_h2b_open(t->h2pool, &ep, key, &ka, 60000, &ops, x, &ready, &reused,
-				    &err);
+		/* "#tls": the pool keeps the two kinds of connection apart */
+		snprintf(key, sizeof(key), "%s:%u%s", ep.addr, ep.port,
+			 t->target.tls ? "#tls" : "");
+		if (t->target.tls && !(tc = tls_client(t, true, why, sizeof(why)))) {
+			export_done(x, false, why);
+			return;
+		}
+		x->h2 = tc ? sg_h2b_open_tls(t->h2pool, &ep, key, &ka, 60000, tc, ep.addr, &ops, x,
+					     &ready, &reused, &err)
+			   : sg_h2b_open(t->h2pool, &ep, key, &ka, 60000, &ops, x, &ready, &reused,
+					 &err);
 		if (!x->h2)
 			export_done(x, false, sg_fail_cause(err));
 		else if (ready)
@@ -586,8 +706,14 @@ static bool draw(uint64_t *rng, double p)
 	return p >= 1.0 || (p > 0.0 && sg_trace_sampled(p, sg_route_random(rng)));
 }
 
+/* The probability p, or expression e's over v when it is one. */
+static double probability(double p, const struct sg_cel *e, const struct sg_celreq_view *v)
+{
+	return !e ? p : v ? sg_celreq_probability(e, v) : 0;
+}
+
 struct sg_trace *sg_trace_begin(struct sg_tracer *t, const struct sg_tracing *cfg,
-				const struct sg_h1_req *req)
+				const struct sg_h1_req *req, const struct sg_celreq_view *v)
 {
 	uint64_t *rng = &t->rng;
 	const struct sg_h1_span *tp = sg_h1_header(req, "traceparent"), *ts;
@@ -595,7 +721,8 @@ struct sg_trace *sg_trace_begin(struct sg_tracer *t, const struct sg_tracing *cf
 	bool has_parent = tp && sg_traceparent_parse(tp->p, tp->len, &parent) == 0;
 	struct sg_trace *tr;
 
-	if (!draw(rng, has_parent ? cfg->client : cfg->random))
+	if (!draw(rng, has_parent ? probability(cfg->client, cfg->client_expr, v)
+				  : probability(cfg->random, cfg->random_expr, v)))
 		return NULL;
 	if (!(tr = calloc(1, sizeof(*tr))))
 		return NULL;
@@ -618,6 +745,24 @@ struct sg_trace *sg_trace_begin(struct sg_tracer *t, const struct sg_tracing *cf
 	return tr;
 }
 
+/* An ended try's span: queued, or under a span filter held for the
+ * request's end (one that cannot be held is dropped, counted). */
+static void settle(struct sg_trace *tr, const struct span_rec *s)
+{
+	struct span_rec *more;
+
+	if (!tr->cfg->fields.filter) {
+		enqueue(tr->t, tr->cfg, s);
+		return;
+	}
+	if (!(more = realloc(tr->held, (tr->nheld + 1) * sizeof(*more)))) {
+		sg_stats_add(tr->t->stats, SG_STAT_SPANS_DROPPED, 1);
+		return;
+	}
+	tr->held = more;
+	tr->held[tr->nheld++] = *s;
+}
+
 /* The open try's span ends (status: its response's, 0: none; error:
  * why it failed, NULL: it did not) and is queued when sampled. */
 static void end_try(struct sg_trace *tr, uint16_t status, const char *error)
@@ -630,15 +775,16 @@ static void end_try(struct sg_trace *tr, uint16_t status, const char *error)
 	tr->try_.failed = error != NULL;
 	copy(tr->try_.error, sizeof(tr->try_.error), error, error ? strlen(error) : 0);
 	if (tr->sampled)
-		enqueue(tr->t, tr->cfg, &tr->try_);
+		settle(tr, &tr->try_);
 }
 
 const char *sg_trace_try(struct sg_trace *tr, unsigned attempt, const char *endpoint,
-			 const char *method, size_t method_len)
+			 const char *method, size_t method_len, uint16_t retried_status,
+			 const char *retried_why)
 {
 	struct span_rec *s = &tr->try_;
 
-	end_try(tr, 0, "retried");
+	end_try(tr, retried_status, retried_why ? retried_why : "retried");
 	memset(s, 0, sizeof(*s));
 	sg_trace_child(&tr->server.ctx, 0, 0, sg_route_random(&tr->t->rng), tr->sampled, &s->ctx);
 	memcpy(s->parent, tr->server.ctx.span_id, 8);
@@ -694,21 +840,23 @@ static void fields(struct span_rec *s, const struct sg_log_policy *p,
 
 const struct sg_log_policy *sg_trace_fields(const struct sg_trace *tr)
 {
-	return tr && tr->sampled && (tr->cfg->fields.add.n || tr->cfg->fields.remove.n)
-		       ? &tr->cfg->fields
-		       : NULL;
+	const struct sg_log_policy *p = tr ? &tr->cfg->fields : NULL;
+
+	return p && tr->sampled && (p->add.n || p->remove.n || p->filter) ? p : NULL;
 }
 
 void sg_trace_end(struct sg_trace *tr, struct sg_access_entry *e, const struct sg_celreq_field *f,
-		  size_t nf)
+		  size_t nf, bool keep)
 {
 	struct span_rec *s = &tr->server;
 
 	e->trace_id = tr->trace_hex;
 	e->span_id = tr->span_hex;
 	end_try(tr, 0, e->reason ? e->reason : "the request ended first");
-	if (!tr->sampled)
+	if (!tr->sampled || !keep)
 		return;
+	for (size_t i = 0; i < tr->nheld; i++)
+		enqueue(tr->t, tr->cfg, &tr->held[i]);
 	s->end_ns = unix_ns();
 	s->status = e->status;
 	s->failed = e->reason != NULL || e->status >= 500;
@@ -734,5 +882,7 @@ void sg_trace_end(struct sg_trace *tr, struct sg_access_entry *e, const struct s
 
 void sg_trace_free(struct sg_trace *tr)
 {
+	if (tr)
+		free(tr->held);
 	free(tr);
 }

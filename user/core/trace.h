@@ -53,18 +53,21 @@ size_t sg_tracer_queued(const struct sg_tracer *t);
  * agentgateway decides it: a request with a valid traceparent is traced
  * with probability cfg->client (its span keeps the client's sampled
  * flag, and is exported only when that is set), one without with
- * cfg->random (a new trace, sampled). Returns the request's trace
- * (malloc'd, the caller's until sg_trace_free), or NULL: not traced
- * (nothing more is done for it; out of memory is the same). */
+ * cfg->random (a new trace, sampled); a probability given as an
+ * expression is evaluated over v (NULL when cfg has none). Returns the
+ * request's trace (malloc'd, the caller's until sg_trace_free), or NULL:
+ * not traced (nothing more is done for it; out of memory is the same). */
 struct sg_trace *sg_trace_begin(struct sg_tracer *t, const struct sg_tracing *cfg,
-				const struct sg_h1_req *req);
+				const struct sg_h1_req *req, const struct sg_celreq_view *v);
 
 /* A try begins (attempt: tries before it; endpoint "addr:port"): the
- * previous try's span, if one is open, ends as failed (retried); a new
- * client span opens. Returns the traceparent to send on this try (the
+ * previous try's span, if one is open, ends as failed, with the status
+ * its response had (0: none) and why it was retried (NULL: "retried"); a
+ * new client span opens. Returns the traceparent to send on this try (the
  * client span's; valid until the next call). */
 const char *sg_trace_try(struct sg_trace *tr, unsigned attempt, const char *endpoint,
-			 const char *method, size_t method_len);
+			 const char *method, size_t method_len, uint16_t retried_status,
+			 const char *retried_why);
 
 /* The response head the client gets came (status): the open try's span
  * ends with it; the server span notes the time. */
@@ -72,16 +75,18 @@ void sg_trace_head(struct sg_trace *tr, uint16_t status);
 
 /* The request is over (e: its access log entry, reason/error set when
  * the gateway failed it): an open try span ends with e's failure, the
- * server span ends; both are queued when sampled. e->trace_id and
- * e->span_id are pointed at tr's text first (valid until tr is freed).
- * tr is not freed: sg_trace_free after the line is written. */
+ * server span ends; both are queued when sampled and `keep` (the span
+ * filter held; with a filter, the tries' spans wait for this too, and
+ * without keep none is exported). e->trace_id and e->span_id are pointed
+ * at tr's text first (valid until tr is freed). tr is not freed:
+ * sg_trace_free after the line is written. */
 void sg_trace_end(struct sg_trace *tr, struct sg_access_entry *e, const struct sg_celreq_field *f,
-		  size_t nf);
+		  size_t nf, bool keep);
 
-/* The tracing fields (config.tracing's, the frontend policy's attributes
- * and remove) a sampled trace's server span takes: the caller evaluates
- * their `add` over the ended request into sg_trace_end's f[0..nf). NULL:
- * none, or not sampled. */
+/* The tracing fields (config.tracing's, the frontend policy's attributes,
+ * remove and filter) a sampled trace's server span takes: the caller
+ * evaluates the filter and the `add` over the ended request into
+ * sg_trace_end's keep and f[0..nf). NULL: none, or not sampled. */
 const struct sg_log_policy *sg_trace_fields(const struct sg_trace *tr);
 
 /* tr's memory (NULL is fine). */
