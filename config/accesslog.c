@@ -119,16 +119,11 @@ static int f_refused(struct sg_pctx *c, const struct sg_node *n, void *dst, cons
 	return -1;
 }
 
-int sg_f_access_log(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
+/* A policy into the const struct sg_log_policy * at dst (allocated in
+ * c's arena, empty for null), its keys `fields`. */
+static int policy(struct sg_pctx *c, const struct sg_node *n, const struct sg_field *fields,
+		  void *dst, const char *path)
 {
-	static const struct sg_field fields[] = {
-		{ "filter", sg_f_log_filter, offsetof(struct sg_log_policy, filter) },
-		{ "add", sg_f_log_add, offsetof(struct sg_log_policy, add) },
-		{ "remove", f_remove, offsetof(struct sg_log_policy, remove) },
-		{ "otlp", f_refused, 0 },
-		{ "database", f_refused, 0 },
-		{ 0 },
-	};
 	struct sg_log_policy *p = sg_arena_alloc(c->a, sizeof(*p));
 
 	if (!p)
@@ -139,6 +134,19 @@ int sg_f_access_log(struct sg_pctx *c, const struct sg_node *n, void *dst, const
 	return sg_parse_fields(c, n, fields, p, path);
 }
 
+int sg_f_access_log(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
+{
+	static const struct sg_field fields[] = {
+		{ "filter", sg_f_log_filter, offsetof(struct sg_log_policy, filter) },
+		{ "add", sg_f_log_add, offsetof(struct sg_log_policy, add) },
+		{ "remove", f_remove, offsetof(struct sg_log_policy, remove) },
+		{ "otlp", f_refused, 0 },
+		{ "database", f_refused, 0 },
+		{ 0 },
+	};
+	return policy(c, n, fields, dst, path);
+}
+
 int sg_f_access_log_k8s(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
 {
 	static const struct sg_field fields[] = {
@@ -147,14 +155,7 @@ int sg_f_access_log_k8s(struct sg_pctx *c, const struct sg_node *n, void *dst, c
 		{ "otlp", f_refused, 0 },
 		{ 0 },
 	};
-	struct sg_log_policy *p = sg_arena_alloc(c->a, sizeof(*p));
-
-	if (!p)
-		return -1;
-	*(const struct sg_log_policy **)dst = p;
-	if (sg_node_is_null(n))
-		return 0;
-	return sg_parse_fields(c, n, fields, p, path);
+	return policy(c, n, fields, dst, path);
 }
 
 int sg_f_log_fields(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)

@@ -405,6 +405,22 @@ static int f_backend_ref(struct sg_pctx *c, const struct sg_node *n, void *dst, 
 	return -1;
 }
 
+/* A frontend policy's tracing, its keys `fields`; `where`: the key that
+ * names the collector. */
+static int frontend(struct sg_pctx *c, const struct sg_node *n, const struct sg_field *fields,
+		    void *dst, const char *path, const char *where)
+{
+	struct tin *in;
+
+	if (sg_node_is_null(n))
+		return 0;
+	if (!(in = new_tracing(c, dst, true)))
+		return -1;
+	if (sg_parse_fields(c, n, fields, in, path) == -1)
+		return -1;
+	return finish(c, n, in, path, where);
+}
+
 int sg_f_frontend_tracing_k8s(struct sg_pctx *c, const struct sg_node *n, void *dst,
 			      const char *path)
 {
@@ -420,15 +436,7 @@ int sg_f_frontend_tracing_k8s(struct sg_pctx *c, const struct sg_node *n, void *
 		{ "filter", sg_f_log_filter, offsetof(struct tin, t.fields.filter) },
 		{ 0 },
 	};
-	struct tin *in;
-
-	if (sg_node_is_null(n))
-		return 0;
-	if (!(in = new_tracing(c, dst, true)))
-		return -1;
-	if (sg_parse_fields(c, n, fields, in, path) == -1)
-		return -1;
-	return finish(c, n, in, path, "url");
+	return frontend(c, n, fields, dst, path, "url");
 }
 
 int sg_f_frontend_tracing(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
@@ -448,13 +456,5 @@ int sg_f_frontend_tracing(struct sg_pctx *c, const struct sg_node *n, void *dst,
 		{ "filter", sg_f_log_filter, offsetof(struct tin, t.fields.filter) },
 		{ 0 },
 	};
-	struct tin *in;
-
-	if (sg_node_is_null(n))
-		return 0;
-	if (!(in = new_tracing(c, dst, true)))
-		return -1;
-	if (sg_parse_fields(c, n, fields, in, path) == -1)
-		return -1;
-	return finish(c, n, in, path, "host");
+	return frontend(c, n, fields, dst, path, "host");
 }

@@ -28,13 +28,6 @@ start_backend_at fleet "$HUB" 0 || {
 }
 BP=$(cat "$WORK/backend-fleet.port")
 
-RP=$(free_port)
-redis-server --port "$RP" --bind 127.0.0.1 --save '' --appendonly no >"$WORK/redis.out" 2>&1 &
-PIDS+=("$!")
-for _ in $(seq 100); do
-	redis-cli -p "$RP" ping >/dev/null 2>&1 && break
-	sleep 0.05
-done
 cat >"$WORK/rls.yaml" <<'YAML'
 domain: fleet
 descriptors:
@@ -43,19 +36,7 @@ descriptors:
   - key: client
     rate_limit: {unit: minute, requests_per_unit: 3}
 YAML
-/usr/bin/python3 "$E2E_DIR/ratelimit_server.py" --config "$WORK/rls.yaml" --redis "$RP" \
-	--host "$HUB" --port-file "$WORK/rls.port" --log "$WORK/rls.log" >"$WORK/rls.out" 2>&1 &
-RLS=$!
-PIDS+=("$RLS")
-for _ in $(seq 200); do
-	[ -s "$WORK/rls.port" ] && break
-	sleep 0.05
-done
-GP=$(cat "$WORK/rls.port" 2>/dev/null)
-if [ -z "$GP" ]; then
-	fail "the rate limit service did not start: $(cat "$WORK/redis.out" "$WORK/rls.out")"
-	finish
-fi
+start_rls "$WORK/rls.yaml" "$HUB"
 
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
 	-subj /CN=fleet.test -keyout "$WORK/fl.key" -out "$WORK/fl.crt" >/dev/null 2>&1 ||

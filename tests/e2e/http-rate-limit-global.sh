@@ -20,11 +20,7 @@
 start_backend v1
 V1=$BACKEND_PORT
 u=http://127.0.0.1:8080
-RP=$(free_port)
 DEAD=$(free_port)
-redis-server --port "$RP" --bind 127.0.0.1 --save '' --appendonly no \
-	>"$WORK/redis.out" 2>&1 &
-PIDS+=("$!")
 cat >"$WORK/rls.yaml" <<'YAML'
 # agentgateway's examples/traffic-ratelimiting-global/ratelimit-config.yaml
 domain: agentgateway
@@ -52,22 +48,7 @@ descriptors:
       unit: minute
       requests_per_unit: 1
 YAML
-for _ in $(seq 100); do
-	redis-cli -p "$RP" ping >/dev/null 2>&1 && break
-	sleep 0.05
-done
-/usr/bin/python3 "$E2E_DIR/ratelimit_server.py" --config "$WORK/rls.yaml" --redis "$RP" \
-	--port-file "$WORK/rls.port" --log "$WORK/rls.log" >"$WORK/rls.out" 2>&1 &
-PIDS+=("$!")
-for _ in $(seq 200); do
-	[ -s "$WORK/rls.port" ] && break
-	sleep 0.05
-done
-GP=$(cat "$WORK/rls.port" 2>/dev/null)
-if [ -z "$GP" ]; then
-	fail "the rate limit service did not start: $(cat "$WORK/redis.out" "$WORK/rls.out")"
-	finish
-fi
+start_rls "$WORK/rls.yaml"
 
 route() { # NAME PREFIX REMOTERATELIMIT-FLOW-MAP
 	cat <<YAML
@@ -240,7 +221,7 @@ if ! start_engine auto -c "$WORK/k8s.yaml"; then
 	fail "gateway (Kubernetes) did not start"
 	finish
 fi
-redis-cli -p "$RP" flushall >/dev/null
+redis-cli -p "$RLS_REDIS" flushall >/dev/null
 fresh_window
 got=""
 for i in 1 2 3 4; do

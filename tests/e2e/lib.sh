@@ -765,3 +765,32 @@ ncall() {
 	H_TIME=
 	H_BODY=$(tr -d '\0' <"$WORK/body")
 }
+
+# start_rls CONFIG [HOST]: a real Redis on a free loopback port (RLS_REDIS)
+# and the rate limit service over it (tests/e2e/ratelimit_server.py, its
+# configuration CONFIG, listening on HOST, default 127.0.0.1): its port in
+# GP and its pid in RLS. A service that does not start fails the scenario.
+start_rls() {
+	RLS_REDIS=$(free_port)
+	redis-server --port "$RLS_REDIS" --bind 127.0.0.1 --save '' --appendonly no \
+		>"$WORK/redis.out" 2>&1 &
+	PIDS+=("$!")
+	for _ in $(seq 100); do
+		redis-cli -p "$RLS_REDIS" ping >/dev/null 2>&1 && break
+		sleep 0.05
+	done
+	/usr/bin/python3 "$E2E_DIR/ratelimit_server.py" --config "$1" --redis "$RLS_REDIS" \
+		--host "${2:-127.0.0.1}" --port-file "$WORK/rls.port" --log "$WORK/rls.log" \
+		>"$WORK/rls.out" 2>&1 &
+	RLS=$!
+	PIDS+=("$RLS")
+	for _ in $(seq 200); do
+		[ -s "$WORK/rls.port" ] && break
+		sleep 0.05
+	done
+	GP=$(cat "$WORK/rls.port" 2>/dev/null)
+	if [ -z "$GP" ]; then
+		fail "the rate limit service did not start: $(cat "$WORK/redis.out" "$WORK/rls.out")"
+		finish
+	fi
+}
