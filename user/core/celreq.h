@@ -18,10 +18,13 @@
 struct sg_authn;
 
 /* What an MCP call touches (CEL's `mcp`, mcpAuthorization's): kind
- * "tool", "prompt" or "resource", the target serving it ("" when not
- * known) and its name there (a resource's URI). */
+ * "tool", "prompt" or "resource" (NULL: none), the target serving it (""
+ * when not known) and its name there (a resource's URI); and, once the
+ * request is over, its JSON-RPC method and its session (mcp.methodName,
+ * mcp.sessionId; NULL: absent). */
 struct sg_celreq_mcp {
 	const char *kind, *target, *name;
+	const char *method, *session;
 };
 
 /* What an expression may read of the request (and of the response once

@@ -13,6 +13,7 @@
 #include "policy/route.h"
 #include "user/base/log.h"
 #include "user/core/authorize.h"
+#include "user/core/celreq.h"
 
 /* The length of the UTF-8 sequence at p[0..len) (RFC 3629: no overlong
  * form, no surrogate, nothing past U+10FFFF), or 0 when it is not one. */
@@ -206,6 +207,32 @@ static struct field num(const char *name, const char *json, unsigned long long v
 	return (struct field){ .name = name, .json = json, .kind = FIELD_NUM, .num = v };
 }
 
+/* An MCP call's fields as agentgateway logs them (each only when known):
+ * mcp.method.name, mcp.target, mcp.resource.type, then the name as
+ * mcp.resource.uri, gen_ai.tool.name or gen_ai.prompt.name, and
+ * mcp.session.id. Returns how many (at most 6). */
+static size_t mcp_fields(const struct sg_celreq_mcp *m, struct field *f)
+{
+	size_t n = 0;
+	const char *name = NULL;
+
+	if (m->method)
+		f[n++] = name_field("mcp.method.name", m->method);
+	if (m->kind && m->target && m->target[0])
+		f[n++] = name_field("mcp.target", m->target);
+	if (m->kind) {
+		f[n++] = name_field("mcp.resource.type", m->kind);
+		name = !strcmp(m->kind, "tool")	    ? "gen_ai.tool.name"
+		       : !strcmp(m->kind, "prompt") ? "gen_ai.prompt.name"
+						    : "mcp.resource.uri";
+	}
+	if (name && m->name)
+		f[n++] = name_field(name, m->name);
+	if (m->session)
+		f[n++] = name_field("mcp.session.id", m->session);
+	return n;
+}
+
 /* e's fields in agentgateway's order; gw and version: room for those two
  * texts. Returns how many. */
 static size_t fields(const struct sg_access_entry *e, struct field *f, char *gw, size_t gwcap,
@@ -242,6 +269,8 @@ static size_t fields(const struct sg_access_entry *e, struct field *f, char *gw,
 	f[n++] = num("bytes_in", "bytes_in", e->bytes_in);
 	f[n++] = num("bytes_out", "bytes_out", e->bytes_out);
 	f[n++] = name_field("engine", sg_relay_engine_name(e->engine));
+	if (e->mcp)
+		n += mcp_fields(e->mcp, f + n);
 	if (e->reason) {
 		f[n++] = name_field("reason", e->reason);
 		f[n] = name_field("error", e->error);
