@@ -53,9 +53,10 @@ check "SDK: initialize with its token" "$(echo "$out" | sed -n 2p)" '{"version":
 has 3 '"tools":\[.*"echo",' "SDK: tools listed"
 check "SDK: echo called" "$(echo "$out" | sed -n 4p)" '{"call":"echo","text":"Echo: hi","isError":false}'
 check "SDK: the session ended" "$(echo "$out" | sed -n 5p)" '{"end":true}'
+# (the SDK's finishAuth discovers the metadata again before the token)
 check "the authorization server saw metadata, registration, authorization, token (aud: the resource)" \
 	"$(grep -v -e '^BODY' -e jwks "$WORK/as.log" | tr '\n' ' ')" \
-	"GET /.well-known/oauth-authorization-server POST /register GET /authorize POST /token TOKEN aud=http://localhost:3000/stdio/mcp "
+	"GET /.well-known/oauth-authorization-server POST /register GET /authorize GET /.well-known/oauth-authorization-server POST /token TOKEN aud=http://localhost:3000/stdio/mcp "
 
 NOW=$(date +%s)
 OTHER=$(mint ES256 ec256 "{\"iss\":\"http://localhost:9000\",\"aud\":\"http://localhost:3000/remote/mcp\",\"exp\":$((NOW + 3600))}")
@@ -86,9 +87,9 @@ out=$(MCP_OAUTH=1 node "$CLIENT" "$G/keycloak/mcp" 'call:echo:{"message":"kc"}' 
 check "keycloak: the SDK registered through the gateway" "$(echo "$out" | sed -n 1p)" '{"oauth":"client-2"}'
 check "keycloak: echo called with the realm's token" "$(echo "$out" | sed -n 3p)" \
 	'{"call":"echo","text":"Echo: kc","isError":false}'
-check "keycloak: what the realm saw (discovery, registration, authorization, token)" \
+check "keycloak: what the realm saw (discovery through the gateway, registration through the gateway, authorization, token)" \
 	"$(grep -v -e '^BODY' -e certs "$WORK/kc.log" | tr '\n' ' ')" \
-	"GET /realms/mcp/.well-known/openid-configuration POST /realms/mcp/clients-registrations/openid-connect GET /realms/mcp/protocol/openid-connect/auth POST /realms/mcp/protocol/openid-connect/token TOKEN aud=mcp_proxy "
+	"GET /realms/mcp/.well-known/openid-configuration POST /realms/mcp/clients-registrations/openid-connect GET /realms/mcp/protocol/openid-connect/auth GET /realms/mcp/.well-known/openid-configuration POST /realms/mcp/protocol/openid-connect/token TOKEN aud=mcp_proxy "
 
 check "config_dump: each route's jwtAuth with its mcp part" \
 	"$(curl -s http://127.0.0.1:15000/config_dump |
@@ -111,25 +112,12 @@ grep -q '^agentgateway_mcp_requests_total{.*method="initialize",resource_type="u
 stop_gateway
 
 # CEL's mcp.methodName and mcp.sessionId, as logging fields.
-cat >"$WORK/log.yaml" <<YAML
-config:
-  logging:
-    format: json
-    fields:
-      add:
-        m: mcp.methodName
-        s: mcp.sessionId
-        t: mcp.tool.name
-binds:
-- port: 3000
-  listeners:
-  - routes:
-    - backends:
-      - mcp:
-          targets:
-          - name: everything
-            stdio: {cmd: node, args: ["$EVERY", "stdio"]}
-YAML
+mcp_route "$WORK/route.yaml" "{name: everything, stdio: {cmd: node, args: [\"$EVERY\", stdio]}}"
+{
+	printf 'config:\n  logging:\n    format: json\n    fields:\n      add:\n'
+	printf '        m: mcp.methodName\n        s: mcp.sessionId\n        t: mcp.tool.name\n'
+	cat "$WORK/route.yaml"
+} >"$WORK/log.yaml"
 mcp_start "$WORK/log.yaml" "logging fields over mcp"
 out=$(node "$CLIENT" http://127.0.0.1:3000/mcp 'call:echo:{"message":"f"}' 2>&1)
 line=$(grep '"t":"echo"' "$WORK/gateway.log" | head -1)

@@ -258,11 +258,9 @@ static void test_authz_refusal_is_403(void **state)
 /* Rules `a` over an MCP call of the `kind` named `name` at `target`, as
  * user/mcp/mcpauthz.c evaluates them (name NULL: not an MCP request, so
  * `mcp` is absent). */
-static bool mcp_allows(const struct sg_authz *a, const char *kind, const char *target,
-		       const char *name)
+static bool mcp_eval(const struct sg_authz *a, const struct sg_celreq_mcp *m)
 {
-	struct sg_celreq_mcp m = { kind, target, name };
-	struct sg_celreq_view v = { .sock = -1, .mcp = name ? &m : NULL };
+	struct sg_celreq_view v = { .sock = -1, .mcp = m };
 	struct sg_celreq c;
 	bool ok;
 
@@ -270,6 +268,14 @@ static bool mcp_allows(const struct sg_authz *a, const char *kind, const char *t
 	ok = sg_authz_allows(&a, 1, &c.run);
 	sg_celreq_end(&c);
 	return ok;
+}
+
+static bool mcp_allows(const struct sg_authz *a, const char *kind, const char *target,
+		       const char *name)
+{
+	struct sg_celreq_mcp m = { kind, target, name };
+
+	return mcp_eval(a, name ? &m : NULL);
 }
 
 /* agentgateway's CEL `mcp` is {tool|prompt|resource: {target, name}}: a
@@ -312,14 +318,8 @@ static bool mcp_call_allows(const struct sg_authz *a, const char *method, const 
 			    const char *kind, const char *name)
 {
 	struct sg_celreq_mcp m = { kind, "t", name, method, session };
-	struct sg_celreq_view v = { .sock = -1, .mcp = &m };
-	struct sg_celreq c;
-	bool ok;
 
-	sg_celreq_begin(&c, &v);
-	ok = sg_authz_allows(&a, 1, &c.run);
-	sg_celreq_end(&c);
-	return ok;
+	return mcp_eval(a, &m);
 }
 
 static void test_authz_mcp_method_and_session(void **state)

@@ -572,35 +572,65 @@ static int render_series(FILE *f, struct sg_stats *const *all, size_t n)
 	return 0;
 }
 
+/* Copies of one table's entries of every worker, each worker's taken under
+ * its lock: count(s) of them, written at dst by put(s, dst), `size` bytes
+ * each. Returns them (malloc'd; NULL when there are none) with *len; NULL
+ * with *len not 0 when memory ran out. */
+static void *gather(struct sg_stats *const *all, size_t n, size_t size,
+		    size_t (*count)(const struct sg_stats *s),
+		    void (*put)(const struct sg_stats *s, void *dst), size_t *len)
+{
+	char *v = NULL, *grown;
+	size_t cap = 0, k;
+
+	*len = 0;
+	for (size_t w = 0; w < n; w++) {
+		pthread_mutex_lock(&all[w]->lock);
+		k = count(all[w]);
+		if (*len + k > cap) {
+			cap = *len + k + 16;
+			if (!(grown = realloc(v, cap * size))) {
+				pthread_mutex_unlock(&all[w]->lock);
+				free(v);
+				*len = 1;
+				return NULL;
+			}
+			v = grown;
+		}
+		if (k)
+			put(all[w], v + *len * size);
+		*len += k;
+		pthread_mutex_unlock(&all[w]->lock);
+	}
+	return v;
+}
+
+static size_t reqs_count(const struct sg_stats *s)
+{
+	return s->nreqs;
+}
+
+static void reqs_put(const struct sg_stats *s, void *dst)
+{
+	struct ref *v = dst;
+
+	for (size_t i = 0; i < s->nreqs; i++) {
+		const struct sg_stat_req *e = &s->reqs[i];
+
+		v[i] = (struct ref){ e->listener, e->route, NULL, e->status, e->count };
+	}
+}
+
 /* agentgateway_requests_total: splicegate_requests_total summed over the
  * workers (agentgateway has no worker label). The strings stay put while
  * the lock is let go: table entries are never freed before the stats. */
 static int render_agw_requests(FILE *f, struct sg_stats *const *all, size_t n)
 {
-	struct ref *v = NULL;
-	size_t len = 0, cap = 0;
+	size_t len;
+	struct ref *v = gather(all, n, sizeof(*v), reqs_count, reqs_put, &len);
 
-	for (size_t w = 0; w < n; w++) {
-		pthread_mutex_lock(&all[w]->lock);
-		if (len + all[w]->nreqs > cap) {
-			size_t ncap = len + all[w]->nreqs + 16;
-			struct ref *grown = realloc(v, ncap * sizeof(*v));
-
-			if (!grown) {
-				pthread_mutex_unlock(&all[w]->lock);
-				free(v);
-				return -ENOMEM;
-			}
-			v = grown;
-			cap = ncap;
-		}
-		for (size_t i = 0; i < all[w]->nreqs; i++) {
-			const struct sg_stat_req *e = &all[w]->reqs[i];
-
-			v[len++] = (struct ref){ e->listener, e->route, NULL, e->status, e->count };
-		}
-		pthread_mutex_unlock(&all[w]->lock);
-	}
+	if (!v && len)
+		return -ENOMEM;
 	if (len)
 		qsort(v, len, sizeof(*v), ref_cmp);
 	for (size_t k = 0; k < 2; k++) {
@@ -641,35 +671,32 @@ static int mcp_cmp(const void *a, const void *b)
 	return c;
 }
 
+static size_t mcp_count(const struct sg_stats *s)
+{
+	return s->nmcp;
+}
+
+static void mcp_put(const struct sg_stats *s, void *dst)
+{
+	struct mcp_ref *v = dst;
+
+	for (size_t i = 0; i < s->nmcp; i++) {
+		memcpy(v[i].l, s->mcp[i].labels, sizeof(v[i].l));
+		v[i].count = s->mcp[i].count;
+	}
+}
+
 /* agentgateway_mcp_requests_total, summed over the workers. */
 static int render_mcp(FILE *f, struct sg_stats *const *all, size_t n)
 {
 	static const char *const names[SG_STATS_MCP_LABELS] = {
 		"listener", "route", "method", "resource_type", "server", "resource",
 	};
-	struct mcp_ref *v = NULL;
-	size_t len = 0, cap = 0;
+	size_t len;
+	struct mcp_ref *v = gather(all, n, sizeof(*v), mcp_count, mcp_put, &len);
 
-	for (size_t w = 0; w < n; w++) {
-		pthread_mutex_lock(&all[w]->lock);
-		if (len + all[w]->nmcp > cap) {
-			size_t ncap = len + all[w]->nmcp + 16;
-			struct mcp_ref *grown = realloc(v, ncap * sizeof(*v));
-
-			if (!grown) {
-				pthread_mutex_unlock(&all[w]->lock);
-				free(v);
-				return -ENOMEM;
-			}
-			v = grown;
-			cap = ncap;
-		}
-		for (size_t i = 0; i < all[w]->nmcp; i++) {
-			memcpy(v[len].l, all[w]->mcp[i].labels, sizeof(v[len].l));
-			v[len++].count = all[w]->mcp[i].count;
-		}
-		pthread_mutex_unlock(&all[w]->lock);
-	}
+	if (!v && len)
+		return -ENOMEM;
 	if (len)
 		qsort(v, len, sizeof(*v), mcp_cmp);
 	fputs("# HELP agentgateway_mcp_requests_total Total number of MCP calls, by method, what "
