@@ -1,4 +1,4 @@
-# agentgateway's mcp-authentication example (agentgateway-examples/mcp-authentication.yaml: its keys and values, its port 3000, its npx targets) against mock authorization servers made here (mcp_as.py: a spec-compliant one on :9000, a Keycloak-shaped realm on :7080; real ES256 tokens), driven by the official SDK client running the MCP authorization flow itself: without a token 401 with WWW-Authenticate naming the protected-resource metadata and agentgateway's JSON body, the metadata document exactly, the issuer's authorization-server metadata served through the gateway; the SDK discovers, registers, authorizes and calls tools with its token; a token for another resource is 401; with the keycloak provider the gateway is the authorization server the client sees (metadata adapted, registration proxied with CORS); a preflight needs no token; config_dump shows jwtAuth with its mcp part. Telemetry: the access log's mcp.* and gen_ai.tool.name fields, CEL's mcp.methodName and mcp.sessionId in logging fields, agentgateway_mcp_requests_total by method, tool and target.
+# agentgateway's mcp-authentication example (agentgateway-examples/mcp-authentication.yaml: its keys and values, its port 3000, its npx targets) against mock authorization servers made here (mcp_as.py: a spec-compliant one on :9000, a Keycloak-shaped realm on :7080; real ES256 tokens), driven by the official SDK client running the MCP authorization flow itself: without a token 401 with WWW-Authenticate naming the protected-resource metadata and agentgateway's JSON body, the metadata document exactly, the issuer's authorization-server metadata served through the gateway; the SDK discovers, registers, authorizes and calls tools with its token; a token for another resource is 401; with the keycloak provider the gateway is the authorization server the client sees (metadata adapted, registration proxied with CORS); a preflight needs no token; config_dump shows jwtAuth with its mcp part. Telemetry: the access log's mcp.* and gen_ai.tool.name fields, CEL's mcp.methodName and mcp.sessionId in logging fields, the MCP attributes on a traced call's server span, agentgateway_mcp_requests_total by method, tool and target.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/authlib.sh"
 . "$E2E_DIR/mcplib.sh"
@@ -111,10 +111,17 @@ grep -q '^agentgateway_mcp_requests_total{.*method="initialize",resource_type="u
 	pass "metrics: initialize counted, touching nothing" || fail "no initialize series"
 stop_gateway
 
-# CEL's mcp.methodName and mcp.sessionId, as logging fields.
+# CEL's mcp.methodName and mcp.sessionId, as logging fields; the MCP
+# attributes on the server span (an OTLP/HTTP collector's).
+cport=$(free_port)
+/usr/bin/python3 "$E2E_DIR/otlp_collector.py" "$cport" "$WORK/spans.jsonl" &
+PIDS+=("$!")
+wait_port "$cport" 10 || fail "collector not up"
 mcp_route "$WORK/route.yaml" "{name: everything, stdio: {cmd: node, args: [\"$EVERY\", stdio]}}"
 {
-	printf 'config:\n  logging:\n    format: json\n    fields:\n      add:\n'
+	printf 'config:\n  tracing:\n    otlpEndpoint: http://127.0.0.1:%s\n' "$cport"
+	printf '    otlpProtocol: http\n    randomSampling: true\n'
+	printf '  logging:\n    format: json\n    fields:\n      add:\n'
 	printf '        m: mcp.methodName\n        s: mcp.sessionId\n        t: mcp.tool.name\n'
 	cat "$WORK/route.yaml"
 } >"$WORK/log.yaml"
@@ -123,5 +130,12 @@ out=$(node "$CLIENT" http://127.0.0.1:3000/mcp 'call:echo:{"message":"f"}' 2>&1)
 line=$(grep '"t":"echo"' "$WORK/gateway.log" | head -1)
 check "logging fields: mcp.methodName, mcp.sessionId, mcp.tool.name" \
 	"$(jq -c '[.m, (.s | length), .t]' <<<"$line")" '["tools/call",32,"echo"]'
+for _ in $(seq 100); do
+	grep -q 'gen_ai.tool.name' "$WORK/spans.jsonl" 2>/dev/null && break
+	sleep 0.1
+done
+check "tracing: the call's server span carries its MCP attributes" \
+	"$(jq -c 'select(.span.kind == 2 and .span.attributes."gen_ai.tool.name" == "echo") | .span.attributes | [."mcp.method.name", ."mcp.target", ."mcp.resource.type", (."mcp.session.id" | length)]' "$WORK/spans.jsonl" | head -1)" \
+	'["tools/call","everything","tool",32]'
 stop_gateway
 finish

@@ -260,6 +260,33 @@ static bool peer_attr(struct sg_celreq *c, enum sg_cel_attr a, struct sg_cel_val
 	}
 }
 
+static void mcp_field(struct sg_celreq_field *f, size_t *n, const char *name, const char *v)
+{
+	f[(*n)++] = (struct sg_celreq_field){ name, v, strlen(v), true };
+}
+
+size_t sg_celreq_mcp_fields(const struct sg_celreq_mcp *m, struct sg_celreq_field *out)
+{
+	size_t n = 0;
+	const char *name = NULL;
+
+	if (m->method)
+		mcp_field(out, &n, "mcp.method.name", m->method);
+	if (m->kind && m->target && m->target[0])
+		mcp_field(out, &n, "mcp.target", m->target);
+	if (m->kind) {
+		mcp_field(out, &n, "mcp.resource.type", m->kind);
+		name = !strcmp(m->kind, "tool")	    ? "gen_ai.tool.name"
+		       : !strcmp(m->kind, "prompt") ? "gen_ai.prompt.name"
+						    : "mcp.resource.uri";
+	}
+	if (name && m->name)
+		mcp_field(out, &n, name, m->name);
+	if (m->session)
+		mcp_field(out, &n, "mcp.session.id", m->session);
+	return n;
+}
+
 static bool str_or_empty(struct sg_cel_val *out, const char *s)
 {
 	return text(out, s ? s : "", s ? strlen(s) : 0);

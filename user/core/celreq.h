@@ -117,6 +117,14 @@ struct sg_celreq_field {
 	bool str;
 };
 
+/* An MCP call's fields as agentgateway logs them and puts them on its
+ * server span, each only when known: mcp.method.name, mcp.target,
+ * mcp.resource.type, then the name as gen_ai.tool.name, gen_ai.prompt.name
+ * or mcp.resource.uri, and mcp.session.id; strings borrowed from m, into
+ * out[0..SG_CELREQ_MCP_FIELDS). Returns how many. */
+#define SG_CELREQ_MCP_FIELDS 6
+size_t sg_celreq_mcp_fields(const struct sg_celreq_mcp *m, struct sg_celreq_field *out);
+
 /* One access log line's evaluation is an sg_celreq: its memory holds the
  * fields' values until sg_celreq_end. */
 

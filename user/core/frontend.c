@@ -207,29 +207,15 @@ static struct field num(const char *name, const char *json, unsigned long long v
 	return (struct field){ .name = name, .json = json, .kind = FIELD_NUM, .num = v };
 }
 
-/* An MCP call's fields as agentgateway logs them (each only when known):
- * mcp.method.name, mcp.target, mcp.resource.type, then the name as
- * mcp.resource.uri, gen_ai.tool.name or gen_ai.prompt.name, and
- * mcp.session.id. Returns how many (at most 6). */
+/* An MCP call's fields (user/core/celreq.h's), as text fields. Returns
+ * how many (at most SG_CELREQ_MCP_FIELDS). */
 static size_t mcp_fields(const struct sg_celreq_mcp *m, struct field *f)
 {
-	size_t n = 0;
-	const char *name = NULL;
+	struct sg_celreq_field c[SG_CELREQ_MCP_FIELDS];
+	size_t n = sg_celreq_mcp_fields(m, c);
 
-	if (m->method)
-		f[n++] = name_field("mcp.method.name", m->method);
-	if (m->kind && m->target && m->target[0])
-		f[n++] = name_field("mcp.target", m->target);
-	if (m->kind) {
-		f[n++] = name_field("mcp.resource.type", m->kind);
-		name = !strcmp(m->kind, "tool")	    ? "gen_ai.tool.name"
-		       : !strcmp(m->kind, "prompt") ? "gen_ai.prompt.name"
-						    : "mcp.resource.uri";
-	}
-	if (name && m->name)
-		f[n++] = name_field(name, m->name);
-	if (m->session)
-		f[n++] = name_field("mcp.session.id", m->session);
+	for (size_t i = 0; i < n; i++)
+		f[i] = name_field(c[i].name, c[i].v);
 	return n;
 }
 

@@ -623,17 +623,19 @@ static void trace_end(struct sg_request *r, struct sg_access_entry *e)
 {
 	const struct sg_log_policy *p = sg_trace_fields(r->trace);
 	struct sg_celreq_field added[SG_TRACE_MAX_FIELDS];
+	size_t n = r->mcp ? sg_celreq_mcp_fields(&r->mcp->cel, added) : 0;
 	struct sg_filter_input in;
 	struct sg_celreq_view v;
 	struct sg_celreq c;
 
 	if (!p || !r->req) {
-		sg_trace_end(r->trace, e, NULL, 0);
+		sg_trace_end(r->trace, e, added, n);
 		return;
 	}
 	ended_view(r, &in, &v);
 	sg_celreq_begin(&c, &v);
-	sg_trace_end(r->trace, e, added, sg_celreq_log_fields(&c, p, added, SG_TRACE_MAX_FIELDS));
+	n += sg_celreq_log_fields(&c, p, added + n, SG_TRACE_POLICY_FIELDS);
+	sg_trace_end(r->trace, e, added, n);
 	sg_celreq_end(&c);
 }
 
