@@ -41,6 +41,13 @@ check "a CORS preflight needs no token" \
 check "the protected-resource metadata (RFC 9728)" \
 	"$(curl -s "$G/.well-known/oauth-protected-resource/stdio/mcp")" \
 	'{"resource":"http://localhost:3000/stdio/mcp","authorization_servers":["http://localhost:9000"],"mcp_protocol_version":"2025-06-18","resource_type":"mcp-server","bearer_methods_supported":["header","body","query"],"resource_documentation":"http://localhost:3000/stdio/docs","resource_policy_uri":"http://localhost:3000/stdio/policies","scopes_supported":["read:all"]}'
+check "HTTP/2 (h2c): 401 with the same challenge" \
+	"$(curl -s --http2-prior-knowledge -D - -o /dev/null "$G/stdio/mcp" | tr -d '\r' |
+		sed -n -e 's/^HTTP\/2 //p' -e 's/^www-authenticate: //Ip' | tr '\n' ' ')" \
+	'401  Bearer resource_metadata="http://localhost:3000/.well-known/oauth-protected-resource/stdio/mcp" '
+check "HTTP/2 (h2c): the authorization-server metadata asked for an HTTP/2 stream" \
+	"$(curl -s --http2-prior-knowledge "$G/.well-known/oauth-authorization-server/stdio/mcp" | jq -r .issuer)" \
+	"http://localhost:9000"
 check "the issuer's authorization-server metadata, through the gateway, unchanged" \
 	"$(curl -s "$G/.well-known/oauth-authorization-server/stdio/mcp" | jq -S -c .)" \
 	"$(curl -s http://localhost:9000/.well-known/oauth-authorization-server | jq -S -c .)"
