@@ -145,4 +145,30 @@ check "tracing: the call's server span carries its MCP attributes" \
 	"$(jq -c 'select(.span.kind == 2 and .span.attributes."gen_ai.tool.name" == "echo") | .span.attributes | [."mcp.method.name", ."mcp.target", ."mcp.resource.type", (."mcp.session.id" | length)]' "$WORK/spans.jsonl" | head -1)" \
 	'["tools/call","everything","tool",32]'
 stop_gateway
+
+# The mcp: shorthand takes every path of its port, as agentgateway's does:
+# its well-known paths are served too.
+cat >"$WORK/short.yaml" <<YAML
+mcp:
+  port: 3000
+  policies:
+    mcpAuthentication:
+      issuer: http://localhost:9000
+      audiences: [http://localhost:3000/mcp]
+      resourceMetadata: {resource: http://localhost:3000/mcp}
+  targets:
+  - name: everything
+    stdio: {cmd: node, args: ["$EVERY", "stdio"]}
+YAML
+mcp_start "$WORK/short.yaml" "the shorthand with mcpAuthentication (jwks derived from the issuer)"
+check "shorthand: its protected-resource metadata" \
+	"$(curl -s "$G/.well-known/oauth-protected-resource/mcp" | jq -c '[.resource, .authorization_servers]')" \
+	'["http://localhost:3000/mcp",["http://localhost:9000"]]'
+check "shorthand: 401 without a token" \
+	"$(curl -s -o /dev/null -w '%{http_code}' -X POST -H "$J" -H "$A" -d "$INIT" "$G/mcp")" 401
+TOK=$(mint ES256 ec256 "{\"iss\":\"http://localhost:9000\",\"aud\":\"http://localhost:3000/mcp\",\"exp\":$((NOW + 3600))}")
+out=$(MCP_BEARER=$TOK node "$CLIENT" "$G/mcp" 'call:echo:{"message":"s"}' end 2>&1)
+check "shorthand: a token's call (keys from the derived JWKS URL)" "$(echo "$out" | sed -n 2p)" \
+	'{"call":"echo","text":"Echo: s","isError":false}'
+stop_gateway
 finish
