@@ -10,6 +10,7 @@
 #include "config/cel.h"
 #include "config/auth.h"
 #include "config/duration.h"
+#include "config/mcpauthconf.h"
 #include "admin/mcpdump.h"
 #include "policy/status.h"
 #include "user/auth/jwt.h"
@@ -663,6 +664,33 @@ static struct sg_json *jwt_auth(const struct sg_jwt_auth *j)
 	return o;
 }
 
+/* mcpAuthentication as agentgateway prints it: the route's jwtAuth (the
+ * token's verifier) with the MCP part beside it; resourceMetadata's keys
+ * in order, the client secret redacted. */
+static struct sg_json *mcp_authn(const struct sg_mcp_authn *m)
+{
+	struct sg_json *o = jwt_auth(&m->jwt), *mcp = sg_json_add_object(o, "mcp"), *idp;
+
+	sg_json_add_str(mcp, "issuer", m->issuer);
+	sg_json_add(mcp, "audiences", strs(&m->audiences));
+	if (m->provider != SG_MCP_IDP_NONE) {
+		idp = sg_json_add_object(mcp, "provider");
+		sg_json_add_object(idp, sg_mcp_idp_name(m->provider));
+	} else {
+		sg_json_add_null(mcp, "provider");
+	}
+	sg_json_add(mcp, "resourceMetadata", sg_json_of_map(m->metadata, false));
+	sg_json_add(mcp, "jwtValidator", jwt_auth(&m->jwt));
+	sg_json_add_str(mcp, "mode", sg_auth_mode_name(m->jwt.mode));
+	if (m->client_id)
+		sg_json_add_str(mcp, "clientId", m->client_id);
+	else
+		sg_json_add_null(mcp, "clientId");
+	if (m->client_secret)
+		sg_json_add_str(mcp, "clientSecret", "<redacted>");
+	return o;
+}
+
 /* apiKey as agentgateway prints it: the keys redacted. */
 static struct sg_json *api_keys(const struct sg_api_keys *k)
 {
@@ -923,6 +951,9 @@ static void push_filters(struct sg_json *inl, const struct sg_filters *f)
 			break;
 		case SG_FILTER_MCP_AUTHZ:
 			sg_json_add(p, "mcpAuthorization", rule_set(f->mcp_authz));
+			break;
+		case SG_FILTER_MCP_AUTHN:
+			sg_json_add(p, "jwtAuth", mcp_authn(f->mcp_authn));
 			break;
 		case SG_FILTER_KINDS:
 			break;

@@ -16,53 +16,6 @@
 
 #define CONTROLLER "splicegate.dev/gateway-controller"
 
-/* A plain scalar as YAML's core schema reads it: integers and booleans
- * keep their type, null stays null, everything else is a string. */
-static struct sg_json *scalar_json(const struct sg_node *n)
-{
-	const char *s = n->str;
-	char *end;
-
-	if (!n->plain)
-		return sg_json_string(s);
-	if (sg_node_is_null(n))
-		return sg_json_null();
-	if (!strcmp(s, "true") || !strcmp(s, "false"))
-		return sg_json_bool(!strcmp(s, "true"));
-	if ((s[0] >= '0' && s[0] <= '9') || (s[0] == '-' && s[1] >= '0' && s[1] <= '9')) {
-		long long v = strtoll(s, &end, 10);
-
-		if (*end == '\0' && (s[0] != '0' || s[1] == '\0'))
-			return sg_json_number((double)v);
-	}
-	return sg_json_string(s);
-}
-
-static struct sg_json *node_json(const struct sg_node *n)
-{
-	struct sg_json *o;
-
-	switch (n->kind) {
-	case SG_NODE_SCALAR:
-		return scalar_json(n);
-	case SG_NODE_SEQ:
-		o = sg_json_array();
-		for (size_t i = 0; i < n->n; i++)
-			sg_json_push(o, node_json(n->items[i]));
-		return o;
-	case SG_NODE_MAP:
-		break;
-	}
-	o = sg_json_object();
-	for (size_t i = 0; i < sg_map_len(n); i++) {
-		const char *key = sg_map_key(n, i)->str;
-
-		sg_json_remove(o, key);
-		sg_json_add(o, key, node_json(sg_map_val(n, i)));
-	}
-	return o;
-}
-
 static struct sg_json *condition(const struct sg_condition *cd)
 {
 	struct sg_json *o = sg_json_object();
@@ -648,7 +601,7 @@ static void annotate(struct sg_json *o, const struct sg_get_history *h, const st
 static struct sg_json *resource(const struct sg_cfg *cfg, const struct sg_get_history *h,
 				const struct sg_res_id *id)
 {
-	struct sg_json *o = node_json(id->doc), *meta, *st;
+	struct sg_json *o = sg_json_of_node(id->doc), *meta, *st;
 
 	meta = sg_json_get(o, "metadata");
 	if (sg_json_type(meta) == SG_JSON_OBJECT && strcmp(id->kind, "Namespace") != 0 &&

@@ -36,6 +36,11 @@ static int f_mode(struct sg_pctx *c, const struct sg_node *n, void *dst, const c
 	return sg_expected(c, n, path, "strict, optional or permissive");
 }
 
+int sg_f_auth_mode(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
+{
+	return f_mode(c, n, dst, path);
+}
+
 /* ---- location ------------------------------------------------------------ */
 
 /* A header name as HTTP/1 and HTTP/2 heads are matched: lower-case. */
@@ -201,6 +206,11 @@ static int f_validation(struct sg_pctx *c, const struct sg_node *n, void *dst, c
 	return sg_parse_fields(c, n, fields, dst, path);
 }
 
+int sg_f_jwt_validation(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
+{
+	return f_validation(c, n, dst, path);
+}
+
 #define PROVIDER_FIELDS                                                                            \
 	{ "issuer", sg_f_str, offsetof(struct sg_jwt_provider, issuer), true },                    \
 		{ "audiences", sg_f_strs, offsetof(struct sg_jwt_provider, audiences) },           \
@@ -276,6 +286,10 @@ int sg_f_jwt_auth(struct sg_pctx *c, const struct sg_node *n, void *dst, const c
 		return -1;
 	if (sg_need_map(c, n, path) == -1)
 		return -1;
+	if (((struct sg_filters *)dst)->mcp_authn) {
+		sg_diag_err(c->d, n, "%s: %s", path, SG_AUTH_JWT_OR_MCP);
+		return -1;
+	}
 	j->at = n;
 	j->location = (struct sg_cred_location){ SG_CRED_HEADER, "authorization", "Bearer " };
 	if (sg_map_get(n, "providers")) {
@@ -405,7 +419,10 @@ static int f_agp_providers(struct sg_pctx *c, const struct sg_node *n, void *dst
 
 static int f_agp_mcp(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
 {
-	sg_diag_err(c->d, n, "%s: not supported (no MCP OAuth metadata endpoints)", path);
+	sg_diag_err(c->d, n,
+		    "%s: not supported in the Kubernetes dialect yet (the standalone "
+		    "mcpAuthentication policy has it)",
+		    path);
 	return -1;
 }
 

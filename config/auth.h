@@ -61,6 +61,19 @@ int sg_f_basic_auth(struct sg_pctx *c, const struct sg_node *n, void *dst, const
  * and why. */
 int sg_f_auth_refused(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path);
 
+/* A mode ("strict", "optional", "permissive") into *(enum sg_auth_mode *)dst. */
+int sg_f_auth_mode(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path);
+
+/* jwtValidationOptions {requiredClaims} into *(struct sg_jwt_provider *)dst. */
+int sg_f_jwt_validation(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path);
+
+/* Why a route may not have both jwtAuth and mcpAuthentication:
+ * agentgateway makes both one jwtAuth policy of the route, and one of
+ * them would be dropped unsaid. */
+#define SG_AUTH_JWT_OR_MCP                                                                         \
+	"a route takes jwtAuth or mcpAuthentication, not both (agentgateway makes each the "       \
+	"route's one jwtAuth policy)"
+
 /* "strict" | "optional" | "permissive", as agentgateway prints them. */
 const char *sg_auth_mode_name(enum sg_auth_mode m);
 

@@ -802,6 +802,41 @@ struct sg_oidc {
 	const struct sg_node *at;
 };
 
+/* agentgateway's mcpAuthentication (LocalMcpAuthentication): the MCP
+ * authorization spec's resource server. A token is checked as a jwtAuth of
+ * one provider (its issuer, audiences, jwks, jwtValidationOptions, mode
+ * default strict, authorizationLocation); a request without a valid one
+ * gets 401 with a `WWW-Authenticate: Bearer resource_metadata=...` that
+ * names the protected-resource metadata (RFC 9728) the gateway serves
+ * under /.well-known/oauth-protected-resource. A provider adapts an
+ * authorization server that does not follow the spec: the gateway serves
+ * (fetched and rewritten) authorization-server metadata and proxies client
+ * registration (user/core/mcpauthn.h). */
+enum sg_mcp_idp {
+	SG_MCP_IDP_NONE,
+	SG_MCP_IDP_AUTH0,
+	SG_MCP_IDP_KEYCLOAK,
+	SG_MCP_IDP_OKTA,
+	SG_MCP_IDP_DESCOPE,
+	SG_MCP_IDP_AUTHENTIK,
+};
+
+struct sg_mcp_authn {
+	const char *issuer;
+	struct sg_strs audiences;
+	enum sg_mcp_idp provider;
+	/* resourceMetadata as written (a map, printed and served from it);
+	 * its `resource` when that is a string, else NULL. */
+	const struct sg_node *metadata;
+	const char *resource;
+	const char *client_id, *client_secret; /* NULL: not given */
+	/* The token's verifier: one provider (jwks as given, or the URL the
+	 * issuer and provider derive), mode and authorizationLocation. */
+	struct sg_jwt_auth jwt;
+	struct sg_jwt_provider jwt_provider;
+	const struct sg_node *at;
+};
+
 /* agentgateway's backendAuth (BackendAuth): credentials the gateway puts
  * on the request each try's backend gets, at a location (default the
  * authorization header with prefix "Bearer "): the caller's own verified
@@ -901,6 +936,7 @@ enum sg_filter_kind {
 	SG_FILTER_DELAY,	     /* delay, a route policy */
 	SG_FILTER_BACKEND_AUTH,	     /* backendAuth, a route or backend policy */
 	SG_FILTER_MCP_AUTHZ,	     /* mcpAuthorization, a route or backend policy */
+	SG_FILTER_MCP_AUTHN,	     /* mcpAuthentication, a route policy */
 	SG_FILTER_KINDS,
 };
 
@@ -923,6 +959,7 @@ struct sg_filters {
 	const struct sg_ext_authz *ext_authz; /* NULL = none */
 	const struct sg_authz *authz;	      /* NULL = none */
 	const struct sg_authz *mcp_authz;     /* mcpAuthorization; NULL = none */
+	const struct sg_mcp_authn *mcp_authn; /* mcpAuthentication; NULL = none */
 	const struct sg_remote_rl *remote_rl; /* NULL = none */
 	const struct sg_delay *delay;	      /* NULL = none */
 	/* The backend's credentials: a backend's own, else its route's. */

@@ -581,7 +581,8 @@ bool sg_filters_any(const struct sg_filters *f)
 {
 	return f->request_headers || f->response_headers || f->redirect || f->rewrite ||
 	       f->mirrors.n || f->direct || f->cors || f->csrf || f->ratelimits || f->transform ||
-	       f->jwt || f->apikeys || f->basic || f->ext_authz || f->remote_rl || f->delay;
+	       f->jwt || f->apikeys || f->basic || f->ext_authz || f->remote_rl || f->delay ||
+	       f->mcp_authn;
 }
 
 void sg_filters_standalone_order(struct sg_filters *f)
@@ -601,6 +602,10 @@ void sg_filters_standalone_order(struct sg_filters *f)
 		sg_filters_list(f, SG_FILTER_DIRECT);
 	if (f->cors)
 		sg_filters_list(f, SG_FILTER_CORS);
+	/* agentgateway's split_policies: mcpAuthentication's jwtAuth right
+	 * after cors */
+	if (f->mcp_authn)
+		sg_filters_list(f, SG_FILTER_MCP_AUTHN);
 	if (f->csrf)
 		sg_filters_list(f, SG_FILTER_CSRF);
 	if (f->ratelimits)

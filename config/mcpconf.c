@@ -358,7 +358,10 @@ int sg_mcp_shorthand(struct sg_draft *b, const struct sg_node *n,
 	r->ns = "default";
 	r->name = "mcp";
 	r->key = sg_arena_printf(c->a, "%s/%s", l->key, r->name);
-	if (add_match(c, r, "/mcp") == -1 || add_match(c, r, "/sse") == -1)
+	/* agentgateway's convert_mcp_config: a port of its own takes every
+	 * path (its default_matches), so the well-known paths of
+	 * mcpAuthentication reach the route too. */
+	if (add_match(c, r, "/") == -1)
 		return -1;
 	if (in.policies && parse_policies(c, in.policies, r, "mcp.policies") == -1)
 		return -1;

@@ -14,7 +14,6 @@ static const struct refusal refused[] = {
 	{ "sse", "MCP targets over the legacy SSE transport are not implemented yet: use mcp "
 		 "(streamable HTTP) or stdio" },
 	{ "openapi", "MCP targets made from an OpenAPI schema are not implemented yet" },
-	{ "mcpAuthentication", "MCP authentication is not implemented yet" },
 	{ "mcpGuardrails", "MCP guardrails are not implemented yet" },
 	{ "ai", "LLM backends and policies are not supported" },
 	{ "inferenceRouting", "LLM inference routing is not supported" },

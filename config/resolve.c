@@ -277,6 +277,8 @@ static void resolve_route(struct sg_cfg *cfg, const struct sg_listener *l, struc
 	r->eff_retry = r->has_retry ? &r->retry : rp ? &rp->u.retry : NULL;
 	resolve_filters(cfg, l, r);
 	list_jwt(cfg, r->eff_filters.jwt);
+	if (r->eff_filters.mcp_authn)
+		list_jwt(cfg, &r->eff_filters.mcp_authn->jwt);
 	list_apikeys(cfg, r->eff_filters.apikeys);
 	list_basic(cfg, r->eff_filters.basic);
 	name_oidc(cfg, r);

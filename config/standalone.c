@@ -19,6 +19,7 @@
 #include "config/transform.h"
 #include "config/standalone.h"
 #include "config/hostname.h"
+#include "config/mcpauthconf.h"
 #include "config/mcpconf.h"
 #include "config/refuse.h"
 #include "config/tlsconf.h"
@@ -263,7 +264,7 @@ static const struct sg_field route_policy_fields[] = {
 	{ "backendTunnel", sg_f_refused, 0 },
 	{ "buffer", sg_f_refused, 0 },
 	{ "extProc", sg_f_refused, 0 },
-	{ "mcpAuthentication", sg_f_refused, 0 },
+	{ "mcpAuthentication", sg_f_mcp_authentication, FILTERS(struct sg_route) },
 	{ "mcpAuthorization", sg_f_mcp_authorization, FILTERS(struct sg_route) },
 	{ "mcpGuardrails", sg_f_refused, 0 },
 	{ 0 },

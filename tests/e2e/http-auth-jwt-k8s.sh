@@ -88,7 +88,7 @@ agp_refuses "a backendRef JWKS" jwtAuthentication \
 	"{providers: [{issuer: i, jwks: {remote: {backendRef: {name: idp, port: 80}, jwksPath: /k}}}]}" \
 	"7:77: spec.traffic.jwtAuthentication.providers[0].jwks.remote.backendRef: not supported (a JWKS is fetched from a url, not a backendRef)"
 agp_refuses "mcp" jwtAuthentication "{mcp: {}, providers: [{issuer: i, jwks: {inline: '{\"keys\": []}'}}]}" \
-	"7:30: spec.traffic.jwtAuthentication.mcp: not supported (no MCP OAuth metadata endpoints)"
+	"7:30: spec.traffic.jwtAuthentication.mcp: not supported in the Kubernetes dialect yet (the standalone mcpAuthentication policy has it)"
 agp_refuses "a cacheDuration under 5m" jwtAuthentication \
 	"{providers: [{issuer: i, jwks: {remote: {url: http://x/k, cacheDuration: 1m}}}]}" \
 	"7:97: spec.traffic.jwtAuthentication.providers[0].jwks.remote.cacheDuration: expected a duration of at least 5m, got \"1m\""

@@ -258,11 +258,9 @@ static void test_authz_refusal_is_403(void **state)
 /* Rules `a` over an MCP call of the `kind` named `name` at `target`, as
  * user/mcp/mcpauthz.c evaluates them (name NULL: not an MCP request, so
  * `mcp` is absent). */
-static bool mcp_allows(const struct sg_authz *a, const char *kind, const char *target,
-		       const char *name)
+static bool mcp_eval(const struct sg_authz *a, const struct sg_celreq_mcp *m)
 {
-	struct sg_celreq_mcp m = { kind, target, name };
-	struct sg_celreq_view v = { .sock = -1, .mcp = name ? &m : NULL };
+	struct sg_celreq_view v = { .sock = -1, .mcp = m };
 	struct sg_celreq c;
 	bool ok;
 
@@ -270,6 +268,14 @@ static bool mcp_allows(const struct sg_authz *a, const char *kind, const char *t
 	ok = sg_authz_allows(&a, 1, &c.run);
 	sg_celreq_end(&c);
 	return ok;
+}
+
+static bool mcp_allows(const struct sg_authz *a, const char *kind, const char *target,
+		       const char *name)
+{
+	struct sg_celreq_mcp m = { kind, target, name };
+
+	return mcp_eval(a, name ? &m : NULL);
 }
 
 /* agentgateway's CEL `mcp` is {tool|prompt|resource: {target, name}}: a
@@ -303,6 +309,39 @@ static void test_authz_mcp_rules(void **state)
 	assert_true(mcp_allows(a, "resource", "", "file:///a"));
 	assert_false(mcp_allows(a, "resource", "", "file:///b"));
 	assert_false(mcp_allows(a, "tool", "a", NULL));
+	sg_cfg_free(c);
+}
+
+/* What an ended MCP request's CEL reads (the access log's, mcpAuthorization
+ * alike): mcp.methodName and mcp.sessionId beside what it touched. */
+static bool mcp_call_allows(const struct sg_authz *a, const char *method, const char *session,
+			    const char *kind, const char *name)
+{
+	struct sg_celreq_mcp m = { kind, "t", name, method, session };
+
+	return mcp_eval(a, &m);
+}
+
+static void test_authz_mcp_method_and_session(void **state)
+{
+	const struct sg_authz *a;
+	struct sg_cfg *c;
+	char *err;
+
+	(void)state;
+	c = load("{mcpAuthorization: {rules: ['mcp.methodName == \"tools/list\"',"
+		 " 'mcp.sessionId == \"s1\" && mcp.tool.name == \"echo\"']}}",
+		 &err);
+	if (!c)
+		fail_msg("%s", err);
+	free(err);
+	a = c->binds[0].listeners[0].routes[0].eff_filters.mcp_authz;
+	assert_true(mcp_call_allows(a, "tools/list", NULL, NULL, NULL));
+	assert_false(mcp_call_allows(a, "tools/call", NULL, NULL, NULL));
+	assert_true(mcp_call_allows(a, "tools/call", "s1", "tool", "echo"));
+	assert_false(mcp_call_allows(a, "tools/call", "s2", "tool", "echo"));
+	assert_false(mcp_call_allows(a, "tools/call", NULL, "tool", "echo"));
+	assert_false(mcp_call_allows(a, NULL, "s1", "prompt", "echo"));
 	sg_cfg_free(c);
 }
 
@@ -348,6 +387,7 @@ int main(void)
 		cmocka_unit_test(test_authz_refusal_is_403),
 		cmocka_unit_test(test_authz_network_reads_the_source),
 		cmocka_unit_test(test_authz_mcp_rules),
+		cmocka_unit_test(test_authz_mcp_method_and_session),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -2802,12 +2802,25 @@ static void test_config_rejects_bad_resources(void **state)
 		{ "MCP two targets of one name",
 		  "mcp:\n  targets: [{name: a, stdio: {cmd: x}}, {name: a, stdio: {cmd: y}}]\n",
 		  "t.yaml:2:48: mcp.targets[1].name: \"a\" names another target of this backend" },
-		{ "MCP authentication",
-		  "mcp:\n  policies: {mcpAuthentication: {issuer: x}}\n  targets: [{name: a, "
-		  "stdio: "
-		  "{cmd: x}}]\n",
-		  "t.yaml:2:33: mcp.policies.mcpAuthentication: not supported (MCP authentication "
-		  "is not implemented yet)" },
+		{ "MCP authentication with Entra ID",
+		  "mcp:\n  policies: {mcpAuthentication: {issuer: x, audiences: [a], "
+		  "resourceMetadata: {}, provider: {entra: {}}}}\n"
+		  "  targets: [{name: a, stdio: {cmd: x}}]\n",
+		  "t.yaml:2:94: mcp.policies.mcpAuthentication.provider.entra: not supported (the "
+		  "Entra ID adapter, with its authorize and token proxies, is not implemented "
+		  "yet)" },
+		{ "MCP authentication beside jwtAuth",
+		  "mcp:\n  policies: {jwtAuth: {issuer: x, jwks: \"{}\"}, mcpAuthentication: "
+		  "{issuer: x, audiences: [a], resourceMetadata: {}}}\n"
+		  "  targets: [{name: a, stdio: {cmd: x}}]\n",
+		  "t.yaml:2:67: mcp.policies.mcpAuthentication: a route takes jwtAuth or "
+		  "mcpAuthentication, not both (agentgateway makes each the route's one jwtAuth "
+		  "policy)" },
+		{ "MCP authentication without resourceMetadata",
+		  "mcp:\n  policies: {mcpAuthentication: {issuer: x, audiences: [a]}}\n"
+		  "  targets: [{name: a, stdio: {cmd: x}}]\n",
+		  "t.yaml:2:33: mcp.policies.mcpAuthentication: missing required field "
+		  "\"resourceMetadata\"" },
 		{ "MCP authorization rule that does not compile",
 		  "mcp:\n  policies: {mcpAuthorization: {rules: ['mcp.tool.name ==']}}\n"
 		  "  targets: [{name: a, stdio: {cmd: x}}]\n",

@@ -492,6 +492,50 @@ static void test_stats_requests_capped(void **state)
 	free(text);
 }
 
+/* MCP calls by method, what they touched and its target, summed over the
+ * workers, "unknown" where nothing was touched (agentgateway's labels). */
+static void test_stats_mcp_calls_summed(void **state)
+{
+	struct env *e = *state;
+	char *text, *fam;
+
+	sg_stats_mcp(&e->w[0], "l", "r", "tools/call", "tool", "t1", "echo");
+	sg_stats_mcp(&e->w[1], "l", "r", "tools/call", "tool", "t1", "echo");
+	sg_stats_mcp(&e->w[1], "l", "r", "tools/list", NULL, NULL, NULL);
+	text = render(e);
+	fam = family(text, "agentgateway_mcp_requests_total");
+	assert_string_equal(
+		fam,
+		"# HELP agentgateway_mcp_requests_total Total number of MCP calls, by method, "
+		"what they touched and its target (summed over the workers).\n"
+		"# TYPE agentgateway_mcp_requests_total counter\n"
+		"agentgateway_mcp_requests_total{listener=\"l\",route=\"r\",method=\"tools/call\","
+		"resource_type=\"tool\",server=\"t1\",resource=\"echo\"} 2\n"
+		"agentgateway_mcp_requests_total{listener=\"l\",route=\"r\",method=\"tools/list\","
+		"resource_type=\"unknown\",server=\"unknown\",resource=\"unknown\"} 1\n");
+	free(fam);
+	free(text);
+}
+
+/* A client naming ever new tools cannot grow a scrape: past the cap, one
+ * "_other" series. */
+static void test_stats_mcp_calls_capped(void **state)
+{
+	struct env *e = *state;
+	char name[32], *text;
+
+	for (int i = 0; i < SG_STATS_MCP_MAX + 3; i++) {
+		snprintf(name, sizeof(name), "tool%d", i);
+		sg_stats_mcp(&e->w[0], "l", "r", "tools/call", "tool", "t", name);
+	}
+	text = render(e);
+	assert_non_null(strstr(text, "agentgateway_mcp_requests_total{listener=\"_other\","
+				     "route=\"_other\",method=\"_other\",resource_type=\"_other\","
+				     "server=\"_other\",resource=\"_other\"} 3\n"));
+	assert_null(strstr(text, "resource=\"tool512\""));
+	free(text);
+}
+
 static void test_stats_active_requests_and_failures(void **state)
 {
 	struct env *e = *state;
@@ -534,6 +578,8 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_stats_build_reload_and_process, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_stats_mcp_calls_summed, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_stats_mcp_calls_capped, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stats_active_requests_and_failures, setup,
 						teardown),
 	};

@@ -10,6 +10,7 @@
 
 #include <cJSON.h>
 
+#include "config/node.h"
 #include "user/base/buf.h"
 
 /* cJSON's allocation hooks are never changed (only this file could), so
@@ -89,6 +90,21 @@ int sg_json_add(struct sg_json *obj, const char *key, struct sg_json *item)
 	}
 	if (!cJSON_AddItemToObject(mut(obj), key, mut(item))) {
 		sg_json_free(item); /* only the key's copy can have failed */
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+int sg_json_set(struct sg_json *obj, const char *key, struct sg_json *item)
+{
+	if (!obj || !key || !item || obj == item) {
+		sg_json_free(item);
+		return -EINVAL;
+	}
+	if (!cJSON_GetObjectItemCaseSensitive(in(obj), key))
+		return sg_json_add(obj, key, item);
+	if (!cJSON_ReplaceItemInObjectCaseSensitive(mut(obj), key, mut(item))) {
+		sg_json_free(item);
 		return -ENOMEM;
 	}
 	return 0;
@@ -319,4 +335,119 @@ int sg_json_num(const struct sg_json *v, double *num)
 		return -EINVAL;
 	*num = in(v)->valuedouble;
 	return 0;
+}
+
+/* ---- YAML nodes -------------------------------------------------------- */
+
+/* A plain scalar as YAML's core schema reads it: integers and booleans
+ * keep their type, null stays null, everything else is a string. */
+static struct sg_json *scalar_json(const struct sg_node *n)
+{
+	const char *s = n->str;
+	char *end;
+
+	if (!n->plain)
+		return sg_json_string(s);
+	if (sg_node_is_null(n))
+		return sg_json_null();
+	if (!strcmp(s, "true") || !strcmp(s, "false"))
+		return sg_json_bool(!strcmp(s, "true"));
+	if ((s[0] >= '0' && s[0] <= '9') || (s[0] == '-' && s[1] >= '0' && s[1] <= '9')) {
+		long long v = strtoll(s, &end, 10);
+
+		if (*end == '\0' && (s[0] != '0' || s[1] == '\0'))
+			return sg_json_number((double)v);
+	}
+	return sg_json_string(s);
+}
+
+struct sg_json *sg_json_of_node(const struct sg_node *n)
+{
+	struct sg_json *o;
+
+	switch (n->kind) {
+	case SG_NODE_SCALAR:
+		return scalar_json(n);
+	case SG_NODE_SEQ:
+		o = sg_json_array();
+		for (size_t i = 0; i < n->n; i++)
+			sg_json_push(o, sg_json_of_node(n->items[i]));
+		return o;
+	case SG_NODE_MAP:
+		break;
+	}
+	o = sg_json_object();
+	for (size_t i = 0; i < sg_map_len(n); i++) {
+		const char *key = sg_map_key(n, i)->str;
+
+		sg_json_remove(o, key);
+		sg_json_add(o, key, sg_json_of_node(sg_map_val(n, i)));
+	}
+	return o;
+}
+
+/* serde's snake case (the heck crate's): words split where a lower-case
+ * letter or digit meets an upper-case one, before the last capital of a
+ * run that a lower-case letter follows, and at any other character; joined
+ * by '_', lower-cased. */
+static void snake(const char *s, char *out, size_t cap)
+{
+	size_t n = 0, len = strlen(s);
+	bool sep = false;
+
+	for (size_t i = 0; i < len && n + 2 < cap; i++) {
+		unsigned char ch = (unsigned char)s[i], prev = i ? (unsigned char)s[i - 1] : 0,
+			      next = i + 1 < len ? (unsigned char)s[i + 1] : 0;
+		bool up = ch >= 'A' && ch <= 'Z',
+		     alnum = up || (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9');
+
+		if (!alnum) {
+			sep = n > 0;
+			continue;
+		}
+		if (up && n &&
+		    ((prev >= 'a' && prev <= 'z') || (prev >= '0' && prev <= '9') ||
+		     (prev >= 'A' && prev <= 'Z' && next >= 'a' && next <= 'z')))
+			sep = true;
+		if (sep)
+			out[n++] = '_';
+		sep = false;
+		out[n++] = (char)(up ? ch - 'A' + 'a' : ch);
+	}
+	out[n] = '\0';
+}
+
+struct sg_json *sg_json_of_map(const struct sg_node *map, bool snake_case)
+{
+	size_t n = map->kind == SG_NODE_MAP ? sg_map_len(map) : 0, *idx;
+	struct sg_json *o = sg_json_object();
+	char key[256];
+
+	if (!o || !n)
+		return o;
+	if (!(idx = malloc(n * sizeof(*idx)))) {
+		sg_json_free(o);
+		return NULL;
+	}
+	for (size_t i = 0; i < n; i++) /* insertion sort: a handful of keys */
+		for (size_t k = idx[i] = i; k > 0 && strcmp(sg_map_key(map, idx[k - 1])->str,
+							    sg_map_key(map, idx[k])->str) > 0;
+		     k--) {
+			size_t t = idx[k];
+
+			idx[k] = idx[k - 1];
+			idx[k - 1] = t;
+		}
+	for (size_t i = 0; i < n; i++) {
+		const char *name = sg_map_key(map, idx[i])->str;
+
+		if (snake_case) {
+			snake(name, key, sizeof(key));
+			name = key;
+		}
+		sg_json_remove(o, name);
+		sg_json_add(o, name, sg_json_of_node(sg_map_val(map, idx[i])));
+	}
+	free(idx);
+	return o;
 }

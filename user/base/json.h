@@ -54,6 +54,11 @@ void sg_json_free(struct sg_json *v);
 int sg_json_add(struct sg_json *obj, const char *key, struct sg_json *item);
 int sg_json_push(struct sg_json *arr, struct sg_json *item);
 
+/* Member `key` of obj becomes `item`, where the old one was (serde_json's
+ * insert with preserve_order), or appended when obj has none. Takes item
+ * as sg_json_add does. */
+int sg_json_set(struct sg_json *obj, const char *key, struct sg_json *item);
+
 /* sg_json_add of a new string (s NULL: nothing is added, -EINVAL), number,
  * bool or null. */
 int sg_json_add_str(struct sg_json *obj, const char *key, const char *s);
@@ -97,5 +102,18 @@ const char *sg_json_str(const struct sg_json *v);
 /* The value of a number into *out. Returns 0, or -EINVAL when v is not a
  * number. */
 int sg_json_num(const struct sg_json *v, double *out);
+
+/* A config node (config/node.h) as JSON: maps as objects (a key written
+ * twice: the last), sequences as arrays, plain scalars as YAML's core
+ * schema reads them (integers, booleans, null; the rest strings). A new
+ * root, the caller's; NULL when out of memory. */
+struct sg_node;
+struct sg_json *sg_json_of_node(const struct sg_node *n);
+/* Map `map` as an object whose members are in the order of their keys
+ * (byte order, as a Rust BTreeMap keeps them; a key written twice: the
+ * last), each key in snake case when snake_case ("scopesSupported" ->
+ * "scopes_supported", as serde's heck writes it). Not a map: an empty
+ * object. NULL when out of memory. */
+struct sg_json *sg_json_of_map(const struct sg_node *map, bool snake_case);
 
 #endif

@@ -14,6 +14,7 @@
 #include "user/base/base64url.h"
 #include "user/base/form.h"
 #include "user/base/log.h"
+#include "user/core/mcpauthn.h"
 #include "user/core/oidcflow.h"
 
 void sg_authn_init(struct sg_authn *a, struct sg_jwt_cache **cache)
@@ -29,6 +30,8 @@ void sg_authn_reset(struct sg_authn *a)
 	a->basic_user = NULL;
 	sg_oidc_pending_free(a->exchange);
 	a->exchange = NULL;
+	sg_mcp_oauth_free(a->mcp_oauth);
+	a->mcp_oauth = NULL;
 }
 
 /* ---- where the credential is --------------------------------------------- */
@@ -249,15 +252,23 @@ static enum sg_filter_result refuse(struct sg_filter_plan *p, enum sg_fail kind,
 	return SG_FILTER_REFUSED;
 }
 
-static enum sg_filter_result refuse_jwt(struct sg_filter_plan *p, const struct sg_jwt_result *r)
+static enum sg_filter_result refuse_jwt(struct sg_filter_plan *p, const struct sg_jwt_result *r,
+					const char *scheme)
 {
 	char why[160];
 
-	return refuse(p, SG_FAIL_JWT, sg_jwt_describe(r, why, sizeof(why)), "Bearer");
+	return refuse(p, SG_FAIL_JWT, sg_jwt_describe(r, why, sizeof(why)), scheme);
 }
 
 enum sg_filter_result sg_authn_jwt(struct sg_authn *a, struct sg_filter_plan *p,
 				   const struct sg_jwt_auth *j, const struct sg_filter_input *in)
+{
+	return sg_authn_jwt_as(a, p, j, in, "Bearer");
+}
+
+enum sg_filter_result sg_authn_jwt_as(struct sg_authn *a, struct sg_filter_plan *p,
+				      const struct sg_jwt_auth *j, const struct sg_filter_input *in,
+				      const char *scheme)
 {
 	char buf[SG_JWT_MAX_TOKEN + 1];
 	struct sg_jwt_result r;
@@ -270,7 +281,7 @@ enum sg_filter_result sg_authn_jwt(struct sg_authn *a, struct sg_filter_plan *p,
 		if (j->mode != SG_AUTH_STRICT)
 			return SG_FILTER_FORWARD;
 		r = (struct sg_jwt_result){ .err = SG_JWT_MISSING };
-		return refuse_jwt(p, &r);
+		return refuse_jwt(p, &r, scheme);
 	}
 	if (a && a->cache && !*a->cache)
 		*a->cache = sg_jwt_cache_new();
@@ -281,7 +292,7 @@ enum sg_filter_result sg_authn_jwt(struct sg_authn *a, struct sg_filter_plan *p,
 	if (rc < 0) {
 		if (j->mode == SG_AUTH_PERMISSIVE)
 			return SG_FILTER_FORWARD;
-		return refuse_jwt(p, &r);
+		return refuse_jwt(p, &r, scheme);
 	}
 	if (strip(p, &j->location, in) < 0) {
 		sg_jwt_claims_put(claims);

@@ -33,13 +33,17 @@ struct sg_authn {
 	/* An OIDC login's callback whose code is exchanged when the request
 	 * starts (user/core/oidcflow.h), NULL: none. */
 	struct sg_oidc_pending *exchange;
+	/* What mcpAuthentication asks its authorization server when the
+	 * request starts (user/core/mcpauthn.h), NULL: none. */
+	struct sg_mcp_oauth *mcp_oauth;
 };
 
 /* a's cache is *cache (a worker's sg_frontend.jwt_cache). */
 void sg_authn_init(struct sg_authn *a, struct sg_jwt_cache **cache);
 
 /* What the request proved is forgotten (between requests, at the end),
- * and an OIDC code exchange it did not start. */
+ * and an OIDC code exchange or an MCP authorization server's call it did
+ * not start. */
 void sg_authn_reset(struct sg_authn *a);
 
 /* jwtAuth j on the request `in` describes (a NULL: verified uncached, the
@@ -51,6 +55,12 @@ void sg_authn_reset(struct sg_authn *a);
  * line on the answer), or SG_FILTER_NOMEM. */
 enum sg_filter_result sg_authn_jwt(struct sg_authn *a, struct sg_filter_plan *p,
 				   const struct sg_jwt_auth *j, const struct sg_filter_input *in);
+
+/* sg_authn_jwt whose refusal carries `www-authenticate: <scheme>` (NULL:
+ * no challenge; the caller adds its own). */
+enum sg_filter_result sg_authn_jwt_as(struct sg_authn *a, struct sg_filter_plan *p,
+				      const struct sg_jwt_auth *j, const struct sg_filter_input *in,
+				      const char *scheme);
 
 /* apiKey k, as sg_authn_jwt: a known key passes (a->apikey set, the key
  * stripped), an unknown one is refused (permissive: passes, kept) with

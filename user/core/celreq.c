@@ -279,22 +279,67 @@ static bool peer_attr(struct sg_celreq *c, enum sg_cel_attr a, struct sg_cel_val
 	}
 }
 
-/* mcp: {<kind>: {target, name}}, agentgateway's identity of what an MCP
- * request touches. */
+static void mcp_field(struct sg_celreq_field *f, size_t *n, const char *name, const char *v)
+{
+	f[(*n)++] = (struct sg_celreq_field){ name, v, strlen(v), true };
+}
+
+size_t sg_celreq_mcp_fields(const struct sg_celreq_mcp *m, struct sg_celreq_field *out)
+{
+	size_t n = 0;
+	const char *name = NULL;
+
+	if (m->method)
+		mcp_field(out, &n, "mcp.method.name", m->method);
+	if (m->kind && m->target && m->target[0])
+		mcp_field(out, &n, "mcp.target", m->target);
+	if (m->kind) {
+		mcp_field(out, &n, "mcp.resource.type", m->kind);
+		name = !strcmp(m->kind, "tool")	    ? "gen_ai.tool.name"
+		       : !strcmp(m->kind, "prompt") ? "gen_ai.prompt.name"
+						    : "mcp.resource.uri";
+	}
+	if (name && m->name)
+		mcp_field(out, &n, name, m->name);
+	if (m->session)
+		mcp_field(out, &n, "mcp.session.id", m->session);
+	return n;
+}
+
+static bool str_or_empty(struct sg_cel_val *out, const char *s)
+{
+	return text(out, s ? s : "", s ? strlen(s) : 0);
+}
+
+/* mcp: agentgateway's MCPInfo, {methodName, sessionId, <kind>: {target,
+ * name}}, each member only when known. */
 static bool mcp(struct sg_celreq *c, struct sg_cel_val *out)
 {
 	const struct sg_celreq_mcp *m = c->v->mcp;
-	struct sg_cel_val *v;
+	struct sg_cel_val *v, *t;
+	size_t n = 0;
 
-	if (!m || !(v = sg_cel_alloc(&c->run, 6 * sizeof(*v))))
+	/* the members' keys and values at v[0..6), the kind's map at v[6..10) */
+	if (!m || !(v = sg_cel_alloc(&c->run, 10 * sizeof(*v))))
 		return false;
-	str(&v[0], m->kind);
-	text(&v[2], "target", 6);
-	str(&v[3], m->target);
-	text(&v[4], "name", 4);
-	str(&v[5], m->name);
-	v[1] = (struct sg_cel_val){ .type = SG_CEL_MAP, .list = { &v[2], 2 } };
-	*out = (struct sg_cel_val){ .type = SG_CEL_MAP, .list = { v, 1 } };
+	t = &v[6];
+	if (m->method) {
+		text(&v[2 * n], "methodName", 10);
+		str(&v[2 * n++ + 1], m->method);
+	}
+	if (m->session) {
+		text(&v[2 * n], "sessionId", 9);
+		str(&v[2 * n++ + 1], m->session);
+	}
+	if (m->kind) {
+		str(&v[2 * n], m->kind);
+		text(&t[0], "target", 6);
+		str_or_empty(&t[1], m->target);
+		text(&t[2], "name", 4);
+		str_or_empty(&t[3], m->name);
+		v[2 * n++ + 1] = (struct sg_cel_val){ .type = SG_CEL_MAP, .list = { t, 2 } };
+	}
+	*out = (struct sg_cel_val){ .type = SG_CEL_MAP, .list = { v, n } };
 	return true;
 }
 

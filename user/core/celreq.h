@@ -18,10 +18,13 @@
 struct sg_authn;
 
 /* What an MCP call touches (CEL's `mcp`, mcpAuthorization's): kind
- * "tool", "prompt" or "resource", the target serving it ("" when not
- * known) and its name there (a resource's URI). */
+ * "tool", "prompt" or "resource" (NULL: none), the target serving it (""
+ * when not known) and its name there (a resource's URI); and, once the
+ * request is over, its JSON-RPC method and its session (mcp.methodName,
+ * mcp.sessionId; NULL: absent). */
 struct sg_celreq_mcp {
 	const char *kind, *target, *name;
+	const char *method, *session;
 };
 
 /* What an expression may read of the request (and of the response once
@@ -118,6 +121,14 @@ struct sg_celreq_field {
 	size_t n;
 	bool str;
 };
+
+/* An MCP call's fields as agentgateway logs them and puts them on its
+ * server span, each only when known: mcp.method.name, mcp.target,
+ * mcp.resource.type, then the name as gen_ai.tool.name, gen_ai.prompt.name
+ * or mcp.resource.uri, and mcp.session.id; strings borrowed from m, into
+ * out[0..SG_CELREQ_MCP_FIELDS). Returns how many. */
+#define SG_CELREQ_MCP_FIELDS 6
+size_t sg_celreq_mcp_fields(const struct sg_celreq_mcp *m, struct sg_celreq_field *out);
 
 /* One access log line's evaluation is an sg_celreq: its memory holds the
  * fields' values until sg_celreq_end. */

@@ -18,6 +18,7 @@
 #include "user/base/mem.h"
 #include "user/core/authorize.h"
 #include "user/core/backendcred.h"
+#include "user/core/mcpauthn.h"
 #include "user/core/oidcflow.h"
 #include "user/core/celreq.h"
 
@@ -811,6 +812,9 @@ static enum sg_filter_result route_plan(struct sg_filter_plan *p, const struct s
 	if (f->oidc && (res = sg_oidc_request(in->authn, p, f->oidc, in)) != SG_FILTER_FORWARD)
 		return res;
 	if (f->jwt && (res = sg_authn_jwt(in->authn, p, f->jwt, in)) != SG_FILTER_FORWARD)
+		return res;
+	if (f->mcp_authn &&
+	    (res = sg_mcp_authn_request(in->authn, p, f->mcp_authn, in)) != SG_FILTER_FORWARD)
 		return res;
 	if (f->basic && (res = sg_authn_basic(in->authn, p, f->basic, in)) != SG_FILTER_FORWARD)
 		return res;

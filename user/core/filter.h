@@ -8,7 +8,7 @@
  * response head with the plan's response edit before writing it.
  *
  * Order, as agentgateway applies route policies (its proxy/httpproxy.rs):
- * CORS, oidc, jwtAuth, basicAuth, apiKey, localRateLimit, csrf, requestHeaderModifier, urlRewrite,
+ * CORS, oidc, jwtAuth (or mcpAuthentication), basicAuth, apiKey, localRateLimit, csrf, requestHeaderModifier, urlRewrite,
  * requestRedirect, directResponse; the first that answers wins. responseHeaderModifier (route, then
  * backend) applies to every response, local ones included; CORS headers
  * are added to the response last. */
@@ -138,6 +138,10 @@ struct sg_filter_plan {
 	struct sg_filter_limits *limits;
 	enum sg_fail refusal; /* SG_FILTER_REFUSED's */
 	const char *cause;    /* its text's end (jwtAuth's why), NULL: none */
+	/* The refusal's body in place of the failure's text (its
+	 * content-type among the response lines): mcpAuthentication's JSON;
+	 * p NULL: the text. */
+	struct sg_h1_span refusal_body;
 	/* Storage the spans above may point into (freed by reset). */
 	char **owned;
 	size_t nowned, capowned;

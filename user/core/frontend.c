@@ -13,6 +13,7 @@
 #include "policy/route.h"
 #include "user/base/log.h"
 #include "user/core/authorize.h"
+#include "user/core/celreq.h"
 
 /* The length of the UTF-8 sequence at p[0..len) (RFC 3629: no overlong
  * form, no surrogate, nothing past U+10FFFF), or 0 when it is not one. */
@@ -206,6 +207,18 @@ static struct field num(const char *name, const char *json, unsigned long long v
 	return (struct field){ .name = name, .json = json, .kind = FIELD_NUM, .num = v };
 }
 
+/* An MCP call's fields (user/core/celreq.h's), as text fields. Returns
+ * how many (at most SG_CELREQ_MCP_FIELDS). */
+static size_t mcp_fields(const struct sg_celreq_mcp *m, struct field *f)
+{
+	struct sg_celreq_field c[SG_CELREQ_MCP_FIELDS];
+	size_t n = sg_celreq_mcp_fields(m, c);
+
+	for (size_t i = 0; i < n; i++)
+		f[i] = name_field(c[i].name, c[i].v);
+	return n;
+}
+
 /* e's fields in agentgateway's order; gw and version: room for those two
  * texts. Returns how many. */
 static size_t fields(const struct sg_access_entry *e, struct field *f, char *gw, size_t gwcap,
@@ -242,6 +255,8 @@ static size_t fields(const struct sg_access_entry *e, struct field *f, char *gw,
 	f[n++] = num("bytes_in", "bytes_in", e->bytes_in);
 	f[n++] = num("bytes_out", "bytes_out", e->bytes_out);
 	f[n++] = name_field("engine", sg_relay_engine_name(e->engine));
+	if (e->mcp)
+		n += mcp_fields(e->mcp, f + n);
 	if (e->reason) {
 		f[n++] = name_field("reason", e->reason);
 		f[n] = name_field("error", e->error);

@@ -147,6 +147,8 @@ struct sg_frontend {
 	char log_stamp[32];
 };
 
+struct sg_celreq_mcp;
+
 /* One request as the access log shows it; NULL names print as "-" (text)
  * or "" (JSON), an empty endpoint as "-" (text). */
 struct sg_access_entry {
@@ -176,6 +178,10 @@ struct sg_access_entry {
 	const struct sg_celreq_field *added;
 	size_t nadded;
 	const struct sg_strs *remove; /* NULL: none */
+	/* An MCP call's method, session and what it touched (user/core/
+	 * celreq.h), logged as agentgateway's mcp.* and gen_ai.* fields; NULL:
+	 * not one. */
+	const struct sg_celreq_mcp *mcp;
 };
 
 /* The request is over: its metrics are observed (sg_attempt_over on e->at,

@@ -1,20 +1,16 @@
 /* OIDC browser login on a route (the contract is oidcflow.h): the step in
  * the route's plan, and the code exchange, which blocks a thread of its own
- * and answers on the request's loop through an eventfd. (The policy is
+ * and answers on the request's loop (user/core/fetchcall.h). (The policy is
  * made ready with its config by user/auth/oidc.c.) */
 #include "user/core/oidcflow.h"
 
 #include <errno.h>
-#include <pthread.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/epoll.h>
-#include <sys/eventfd.h>
 #include <time.h>
-#include <unistd.h>
 
 #include <openssl/crypto.h>
 
@@ -24,6 +20,7 @@
 #include "user/base/form.h"
 #include "user/base/json.h"
 #include "user/base/log.h"
+#include "user/core/fetchcall.h"
 #include "user/core/jwksfetch.h"
 #include "user/core/request.h"
 
@@ -373,63 +370,20 @@ enum sg_filter_result sg_oidc_request(struct sg_authn *a, struct sg_filter_plan 
 
 /* ---- the code exchange ------------------------------------------------------------ */
 
-/* One exchange. Two hold it: its thread until the answer is in, and the
- * request's side (r, on its loop) until it heard it or was cancelled;
- * the last to let go frees it. */
+/* One exchange: the request's while the token endpoint is asked on a
+ * thread (user/core/fetchcall.h). */
 struct sg_oidc_exchange {
-	_Atomic int refs;
-	struct sg_request *r; /* NULL once the request's side let go */
-	struct sg_loop *loop;
-	struct sg_io io; /* the eventfd the thread signals */
-	struct sg_closing closing;
+	struct sg_request *r;
 	struct sg_oidc_pending *pending;
-	struct sg_fetch f;
-	char *form, *headers;
-	/* the answer, written by the thread before it signals */
-	int rc;
-	struct sg_fetched got;
-	char err[256];
+	struct sg_fetchcall *call;
 };
 
 static atomic_int in_flight;
 
-static void put(struct sg_oidc_exchange *x)
+static void exchange_free(struct sg_oidc_exchange *x)
 {
-	if (atomic_fetch_sub(&x->refs, 1) != 1)
-		return;
-	close(x->io.fd);
 	sg_oidc_pending_free(x->pending);
-	free(x->form);
-	free(x->headers);
-	free(x->got.body);
 	free(x);
-	atomic_fetch_sub(&in_flight, 1);
-}
-
-static void *run(void *arg)
-{
-	struct sg_oidc_exchange *x = arg;
-	uint64_t one = 1;
-
-	x->rc = sg_fetch(&x->f, &x->got, x->err, sizeof(x->err));
-	if (write(x->io.fd, &one, sizeof(one)) < 0)
-		SG_ERR("oidc: cannot signal the code exchange's end: %s", strerror(errno));
-	put(x);
-	return NULL;
-}
-
-static void let_go(struct sg_closing *c)
-{
-	put((struct sg_oidc_exchange *)((char *)c - offsetof(struct sg_oidc_exchange, closing)));
-}
-
-/* The request's side lets go of x (after its dispatch: the loop may
- * still hold the io in this pass's batch). */
-static void release(struct sg_oidc_exchange *x)
-{
-	sg_io_set(x->loop, &x->io, 0);
-	x->r = NULL;
-	sg_loop_defer_close(x->loop, &x->closing, let_go);
 }
 
 static void failed(struct sg_request *r, enum sg_fail kind, const char *fmt, ...)
@@ -500,9 +454,11 @@ static void logged_in(struct sg_request *r, const struct sg_oidc_pending *x, con
 	sg_request_answer(r, 302, &edit, "", 0, false);
 }
 
-/* The token endpoint answered (or could not be asked): the ID token
- * verified, its nonce the transaction's, the session begins. */
-static void answered(struct sg_request *r, struct sg_oidc_exchange *x)
+/* The token endpoint answered `got` (rc 0), or could not be asked (why
+ * in err): the ID token verified, its nonce the transaction's, the session
+ * begins. */
+static void answered(struct sg_request *r, struct sg_oidc_exchange *x, int rc,
+		     const struct sg_fetched *got, const char *err)
 {
 	const struct sg_oidc_pending *p = x->pending;
 	struct sg_jwt_claims *claims = NULL;
@@ -512,22 +468,21 @@ static void answered(struct sg_request *r, struct sg_oidc_exchange *x)
 	double e;
 	char body[1100], why[200], *tok;
 
-	if (x->rc < 0) {
-		failed(r, SG_FAIL_OIDC_ERROR, "token exchange failed: %s", x->err);
+	if (rc < 0) {
+		failed(r, SG_FAIL_OIDC_ERROR, "token exchange failed: %s", err);
 		return;
 	}
-	if (x->got.status != 200) {
-		printable(body, sizeof(body), x->got.body, x->got.len > 1024 ? 1024 : x->got.len);
+	if (got->status != 200) {
+		printable(body, sizeof(body), got->body, got->len > 1024 ? 1024 : got->len);
 		failed(r, SG_FAIL_OIDC_ERROR,
-		       "token exchange failed: token endpoint returned %u: %s", x->got.status,
-		       body);
+		       "token exchange failed: token endpoint returned %u: %s", got->status, body);
 		return;
 	}
-	if (x->got.len > TOKEN_ANSWER_MAX) {
+	if (got->len > TOKEN_ANSWER_MAX) {
 		failed(r, SG_FAIL_OIDC_ERROR, "token exchange failed: answer over 64 KiB");
 		return;
 	}
-	if (!(tok = sg_oidc_token_answer(x->got.body, x->got.len))) {
+	if (!(tok = sg_oidc_token_answer(got->body, got->len))) {
 		failed(r, SG_FAIL_OIDC_ERROR, "missing id token");
 		return;
 	}
@@ -551,28 +506,21 @@ static void answered(struct sg_request *r, struct sg_oidc_exchange *x)
 	free(tok);
 }
 
-static void on_signal(struct sg_loop *loop, struct sg_io *io, uint32_t revents)
+static void done(void *arg, int rc, const struct sg_fetched *got, const char *err)
 {
-	struct sg_oidc_exchange *x = io->data;
+	struct sg_oidc_exchange *x = arg;
 	struct sg_request *r = x->r;
-	uint64_t n;
 
-	(void)loop;
-	(void)revents;
-	if (read(io->fd, &n, sizeof(n)) < 0 && errno == EAGAIN)
-		return;
-	release(x);
-	if (!r)
-		return;
 	r->oidc = NULL; /* answering it must not cancel x again */
-	answered(r, x);
+	answered(r, x, rc, got, err);
+	exchange_free(x);
 }
 
-/* The form the token endpoint gets, and the Basic credentials: both
- * form-urlencoded first, as RFC 6749 §2.3.1 wants (x's). */
-static int request_of(struct sg_oidc_exchange *x)
+/* The form the token endpoint gets (*form, *len bytes) and the header
+ * lines with the Basic credentials (*headers): both form-urlencoded
+ * first, as RFC 6749 §2.3.1 wants; malloc'd, the caller's. */
+static int request_of(const struct sg_oidc_pending *p, char **form, size_t *len, char **headers)
 {
-	const struct sg_oidc_pending *p = x->pending;
 	const struct sg_oidc *o = p->o;
 	const struct sg_oidc_ready *rd = o->rt->p;
 	const char *fields[][2] = {
@@ -583,93 +531,94 @@ static int request_of(struct sg_oidc_exchange *x)
 	size_t nfields = rd->post ? 6 : 4, cap = 256, n = 0, k = 0;
 	char *cred;
 
+	*headers = NULL;
 	for (size_t i = 0; i < 6; i++)
 		cap += 3 * strlen(fields[i][1]) + strlen(fields[i][0]) + 2;
-	if (!(x->form = malloc(cap)) || !(cred = malloc(cap)))
+	if (!(*form = malloc(cap)) || !(cred = malloc(cap)))
 		return -ENOMEM;
 	for (size_t i = 0; i < nfields; i++) {
 		if (i)
-			x->form[n++] = '&';
-		memcpy(x->form + n, fields[i][0], strlen(fields[i][0]));
+			(*form)[n++] = '&';
+		memcpy(*form + n, fields[i][0], strlen(fields[i][0]));
 		n += strlen(fields[i][0]);
-		x->form[n++] = '=';
-		sg_form_append(x->form, cap, &n, fields[i][1], strlen(fields[i][1]));
+		(*form)[n++] = '=';
+		sg_form_append(*form, cap, &n, fields[i][1], strlen(fields[i][1]));
 	}
+	*len = n;
 	sg_form_append(cred, cap, &k, o->client_id, strlen(o->client_id));
 	cred[k++] = ':';
 	sg_form_append(cred, cap, &k, o->client_secret, strlen(o->client_secret));
-	x->headers = malloc(4 * cap / 3 + 128);
-	if (x->headers) {
-		size_t h = (size_t)sprintf(x->headers, "Content-Type: "
-						       "application/x-www-form-urlencoded\r\n");
+	*headers = malloc(4 * cap / 3 + 128);
+	if (*headers) {
+		size_t h = (size_t)sprintf(*headers, "Content-Type: "
+						     "application/x-www-form-urlencoded\r\n");
 
 		if (!rd->post) {
-			h += (size_t)sprintf(x->headers + h, "Authorization: Basic ");
-			h += sg_base64_encode_std((const uint8_t *)cred, k, x->headers + h);
-			strcpy(x->headers + h, "\r\n");
+			h += (size_t)sprintf(*headers + h, "Authorization: Basic ");
+			h += sg_base64_encode_std((const uint8_t *)cred, k, *headers + h);
+			strcpy(*headers + h, "\r\n");
 		}
 	}
 	OPENSSL_cleanse(cred, cap);
 	free(cred);
-	if (!x->headers)
-		return -ENOMEM;
-	x->f = (struct sg_fetch){
-		.method = "POST",
-		.url = rd->token_endpoint,
-		.headers = x->headers,
-		.body = x->form,
-		.body_len = n,
-		.timeout_ms = EXCHANGE_TIMEOUT_MS,
-	};
-	return 0;
+	return *headers ? 0 : -ENOMEM;
+}
+
+/* A text that held a secret, wiped and freed. */
+static void wipe(char *s, size_t n)
+{
+	if (s)
+		OPENSSL_cleanse(s, n);
+	free(s);
 }
 
 struct sg_oidc_exchange *sg_oidc_exchange_start(struct sg_request *r)
 {
 	struct sg_oidc_exchange *x = calloc(1, sizeof(*x));
-	pthread_attr_t attr;
-	pthread_t t;
-	int rc = -ENOMEM;
+	const struct sg_oidc_ready *rd;
+	char *form = NULL, *headers = NULL;
+	size_t len = 0;
+	int err = ENOMEM;
 
 	if (!x) {
 		sg_request_fail(r, SG_FAIL_CONNECT, ENOMEM);
 		return NULL;
 	}
-	x->io.fd = -1;
 	x->pending = r->authn.exchange;
 	r->authn.exchange = NULL;
-	if (atomic_fetch_add(&in_flight, 1) >= MAX_EXCHANGES) {
-		atomic_fetch_sub(&in_flight, 1);
-		sg_oidc_pending_free(x->pending);
-		free(x);
+	x->r = r;
+	rd = x->pending->o->rt->p;
+	if (request_of(x->pending, &form, &len, &headers) == 0) {
+		struct sg_fetch f = {
+			.method = "POST",
+			.url = rd->token_endpoint,
+			.headers = headers,
+			.body = form,
+			.body_len = len,
+			.timeout_ms = EXCHANGE_TIMEOUT_MS,
+		};
+
+		x->call = sg_fetchcall_start(r->ctx->loop, &f, done, x, &in_flight, MAX_EXCHANGES);
+		err = x->call ? 0 : errno;
+	}
+	wipe(form, len);
+	wipe(headers, headers ? strlen(headers) : 0);
+	if (x->call)
+		return x;
+	exchange_free(x);
+	if (err == EAGAIN) {
 		sg_request_fail(r, SG_FAIL_OVERLOAD, 0);
 		return NULL;
 	}
-	x->r = r;
-	x->loop = r->ctx->loop;
-	x->io.cb = on_signal;
-	x->io.data = x;
-	atomic_init(&x->refs, 2);
-	if (request_of(x) == 0 && (x->io.fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) != -1 &&
-	    sg_io_set(x->loop, &x->io, EPOLLIN) == 0 && pthread_attr_init(&attr) == 0) {
-		pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-		pthread_attr_setstacksize(&attr, 256 * 1024);
-		rc = -pthread_create(&t, &attr, run, x);
-		pthread_attr_destroy(&attr);
-	}
-	if (rc == 0)
-		return x;
-	if (x->io.fd != -1)
-		sg_io_set(x->loop, &x->io, 0);
-	atomic_store(&x->refs, 1);
-	put(x);
-	SG_ERR("oidc: cannot start a code exchange: %s", strerror(-rc > 0 ? -rc : ENOMEM));
-	sg_request_fail(r, SG_FAIL_CONNECT, rc < 0 ? -rc : ENOMEM);
+	SG_ERR("oidc: cannot start a code exchange: %s", strerror(err));
+	sg_request_fail(r, SG_FAIL_CONNECT, err);
 	return NULL;
 }
 
 void sg_oidc_exchange_cancel(struct sg_oidc_exchange *x)
 {
-	if (x)
-		release(x);
+	if (!x)
+		return;
+	sg_fetchcall_cancel(x->call);
+	exchange_free(x);
 }

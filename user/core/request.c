@@ -7,12 +7,14 @@
 #include <inttypes.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "policy/pathnorm.h"
 #include "policy/route.h"
 #include "user/base/log.h"
 #include "user/core/authzcall.h"
+#include "user/core/mcpauthn.h"
 #include "user/core/oidcflow.h"
 #include "user/core/rlcall.h"
 #include "user/core/trace.h"
@@ -112,6 +114,8 @@ static void stop_calls(struct sg_request *r)
 	r->authz = NULL;
 	sg_oidc_exchange_cancel(r->oidc);
 	r->oidc = NULL;
+	sg_mcp_authn_cancel(r->mcp_call);
+	r->mcp_call = NULL;
 	sg_rlcall_cancel(r->rl);
 	r->rl = NULL;
 	if (r->served) {
@@ -156,7 +160,11 @@ void sg_request_fail(struct sg_request *r, enum sg_fail kind, int err)
 	}
 	sg_filter_response_edit(&r->plan, &edit);
 	count(r, status);
-	r->sink->answer(r, status, &edit, body, strlen(body), true);
+	if (r->plan.refusal_body.p && kind == r->plan.refusal)
+		r->sink->answer(r, status, &edit, r->plan.refusal_body.p, r->plan.refusal_body.len,
+				false);
+	else
+		r->sink->answer(r, status, &edit, body, strlen(body), true);
 }
 
 /* A route filter's own answer (redirect, direct response, CORS
@@ -324,7 +332,10 @@ bool sg_request_begin(struct sg_request *r, const struct sg_request_head *h)
 	r->logged = r->route_mirrored = r->mirrored = r->resp_started = r->failed = false;
 	r->status = 0;
 	r->bytes_in = r->bytes_out = 0;
-	if (r->authn.jwt || r->authn.apikey || r->authn.basic_user || r->authn.exchange)
+	free(r->mcp); /* an earlier request's never logged */
+	r->mcp = NULL;
+	if (r->authn.jwt || r->authn.apikey || r->authn.basic_user || r->authn.exchange ||
+	    r->authn.mcp_oauth)
 		sg_authn_reset(&r->authn);
 	r->engine = h->engine;
 	r->is_head = h->req->method.len == 4 && !memcmp(h->req->method.p, "HEAD", 4);
@@ -454,6 +465,10 @@ void sg_request_start(struct sg_request *r)
 		r->oidc = sg_oidc_exchange_start(r);
 		return;
 	}
+	if (r->authn.mcp_oauth) { /* an authorization server's: its answer ends r */
+		r->mcp_call = sg_mcp_authn_start(r);
+		return;
+	}
 	if (x) { /* the service is asked first; its verdict goes on */
 		r->authz = sg_extauthz_start(r, x);
 		return;
@@ -480,6 +495,7 @@ void sg_request_answer(struct sg_request *r, uint16_t status, const struct sg_h1
 {
 	r->authz = NULL;
 	r->oidc = NULL;
+	r->mcp_call = NULL;
 	r->rl = NULL;
 	r->served = NULL;
 	sg_attempt_drop(&r->at);
@@ -619,6 +635,7 @@ static void ended_view(struct sg_request *r, struct sg_filter_input *in, struct 
 	v->status = r->status;
 	v->version = r->sink->version;
 	v->end_ns = sg_loop_now_ns(r->ctx->loop);
+	v->mcp = r->mcp ? &r->mcp->cel : NULL;
 }
 
 /* The request's trace ends, its server span with its tracing fields
@@ -627,20 +644,21 @@ static void trace_end(struct sg_request *r, struct sg_access_entry *e)
 {
 	const struct sg_log_policy *p = sg_trace_fields(r->trace);
 	struct sg_celreq_field added[SG_TRACE_MAX_FIELDS];
+	size_t n = r->mcp ? sg_celreq_mcp_fields(&r->mcp->cel, added) : 0;
 	struct sg_filter_input in;
 	struct sg_celreq_view v;
 	struct sg_celreq c;
-
 	bool keep;
 
 	if (!p || !r->req) {
-		sg_trace_end(r->trace, e, NULL, 0, true);
+		sg_trace_end(r->trace, e, added, n, true);
 		return;
 	}
 	ended_view(r, &in, &v);
 	keep = sg_celreq_log_filter(&c, p, &v); /* no filter: true */
-	sg_trace_end(r->trace, e, added,
-		     keep ? sg_celreq_log_fields(&c, p, added, SG_TRACE_MAX_FIELDS) : 0, keep);
+	if (keep)
+		n += sg_celreq_log_fields(&c, p, added + n, SG_TRACE_POLICY_FIELDS);
+	sg_trace_end(r->trace, e, added, n, keep);
 	sg_celreq_end(&c);
 }
 
@@ -674,6 +692,8 @@ void sg_request_log(struct sg_request *r, uint64_t uncounted_in, uint64_t uncoun
 	sg_timer_stop(r->ctx->loop, &r->delay);
 	if (r->logged || !r->started) {
 		r->req = NULL;
+		free(r->mcp);
+		r->mcp = NULL;
 		return;
 	}
 	/* Only a line written shows the Host: none is, with the log off. */
@@ -707,6 +727,7 @@ void sg_request_log(struct sg_request *r, uint64_t uncounted_in, uint64_t uncoun
 		.engine = r->engine,
 		.at = &r->at,
 		.format = format,
+		.mcp = r->mcp ? &r->mcp->cel : NULL,
 	};
 	if (r->failed) {
 		e.reason = sg_fail_name(r->fail_kind);
@@ -714,6 +735,9 @@ void sg_request_log(struct sg_request *r, uint64_t uncounted_in, uint64_t uncoun
 				       error, sizeof(error));
 	}
 	r->logged = true;
+	if (r->mcp && r->mcp->metric_method)
+		sg_stats_mcp(r->ctx->stats, e.listener, e.route, r->mcp->metric_method,
+			     r->mcp->cel.kind, r->mcp->cel.target, r->mcp->cel.name);
 	if (r->trace)
 		trace_end(r, &e);
 	if (r->log_policy && r->req && format != SG_ACCESS_LOG_OFF) {
@@ -727,6 +751,8 @@ void sg_request_log(struct sg_request *r, uint64_t uncounted_in, uint64_t uncoun
 	sg_trace_free(r->trace);
 	r->trace = NULL;
 	r->req = NULL;
+	free(r->mcp);
+	r->mcp = NULL;
 }
 
 void sg_request_release(struct sg_request *r)
@@ -738,6 +764,8 @@ void sg_request_release(struct sg_request *r)
 
 void sg_request_free(struct sg_request *r)
 {
+	free(r->mcp);
+	r->mcp = NULL;
 	stop_calls(r);
 	sg_trace_free(r->trace);
 	r->trace = NULL;

@@ -17,7 +17,9 @@
  *                   route's filter plan (CORS, jwtAuth, rate limit, CSRF,
  *                   redirects, direct responses), the body watchdog
  *   logged in       sg_request_start: an OIDC callback's code exchanged
- *                   (a thread of its own), answered 302 with the session
+ *                   (a thread of its own), answered 302 with the session;
+ *                   or mcpAuthentication's authorization server asked
+ *                   (its metadata, a client registration), answered
  *   authorized      the route's extAuthz asked, on the
  *                   loop; its verdict goes on or answers
  *   rate checked    the route's remoteRateLimit asked, on the loop; its
@@ -42,6 +44,7 @@
 #include "policy/idle.h"
 #include "user/core/attempt.h"
 #include "user/core/authn.h"
+#include "user/core/celreq.h"
 #include "user/core/filter.h"
 #include "user/core/frontend.h"
 #include "user/codec/h1.h"
@@ -49,6 +52,16 @@
 #include "user/relay/relay.h"
 
 struct sg_request;
+
+/* An MCP request's own fields: what CEL's `mcp` reads (pointing into the
+ * texts here). */
+struct sg_request_mcp {
+	struct sg_celreq_mcp cel;
+	/* The method as the metrics label it (a static text of a bounded
+	 * set); NULL: not counted (no JSON-RPC method: GET, DELETE). */
+	const char *metric_method;
+	char method[64], kind[12], target[64], name[256], session[40];
+};
 
 /* Where a request is. A frontend moves it; the body watchdog reads it. */
 enum sg_request_phase {
@@ -130,6 +143,9 @@ struct sg_request {
 	/* An OIDC login's code exchange (user/core/oidcflow.h); NULL: none under
 	 * way. */
 	struct sg_oidc_exchange *oidc;
+	/* mcpAuthentication's call to the authorization server (user/core/
+	 * mcpauthn.h); NULL: none under way. */
+	struct sg_mcp_oauth *mcp_call;
 	/* The route's remoteRateLimit being asked (user/core/rlcall.h); NULL:
 	 * none under way. */
 	struct sg_rlcall *rl;
@@ -138,6 +154,10 @@ struct sg_request {
 	/* The gateway's own service answering it (ctx->mcp's call); NULL:
 	 * none under way. */
 	void *served;
+	/* What it asked of the MCP service, for its log line, CEL's `mcp` and
+	 * the MCP metrics (user/mcp/mcplog.h fills it; malloc'd, freed when
+	 * the request is logged); NULL: not an MCP call. */
+	struct sg_request_mcp *mcp;
 	enum sg_request_phase phase;
 	bool is_head;	     /* HEAD: answers carry no body */
 	bool held;	     /* counted in its bind's maxConcurrentRequests */

@@ -102,6 +102,10 @@ void sg_stats_destroy(struct sg_stats *s)
 		free(s->reqs[i].route);
 	}
 	free(s->reqs);
+	for (size_t i = 0; i < s->nmcp; i++)
+		for (size_t k = 0; k < SG_STATS_MCP_LABELS; k++)
+			free(s->mcp[i].labels[k]);
+	free(s->mcp);
 	for (size_t i = 0; i < SG_STATS_SERIES; i++) {
 		free(s->series[i].listener);
 		free(s->series[i].route);
@@ -244,6 +248,67 @@ void sg_stats_request(struct sg_stats *s, const char *listener, const char *rout
 
 	pthread_mutex_lock(&s->lock);
 	e = find_or_add(s, listener ? listener : "", route ? route : "", status);
+	if (e)
+		e->count++;
+	pthread_mutex_unlock(&s->lock);
+}
+
+/* The MCP entry of labels v (each set), added at 0 when new. */
+static struct sg_stat_mcp *mcp_entry(struct sg_stats *s, const char *const *v)
+{
+	static const char *const other[SG_STATS_MCP_LABELS] = { OTHER, OTHER, OTHER,
+								OTHER, OTHER, OTHER };
+	struct sg_stat_mcp *e;
+	size_t k;
+
+	for (size_t i = 0; i < s->nmcp; i++) {
+		for (k = 0; k < SG_STATS_MCP_LABELS && !strcmp(s->mcp[i].labels[k], v[k]); k++)
+			;
+		if (k == SG_STATS_MCP_LABELS)
+			return &s->mcp[i];
+	}
+	if (s->nmcp >= SG_STATS_MCP_MAX && v != other)
+		return mcp_entry(s, other);
+	if (s->nmcp == s->capmcp) {
+		size_t ncap = s->capmcp ? s->capmcp * 2 : 8;
+		struct sg_stat_mcp *grown = realloc(s->mcp, ncap * sizeof(*grown));
+
+		if (!grown)
+			return NULL;
+		s->mcp = grown;
+		s->capmcp = ncap;
+	}
+	e = &s->mcp[s->nmcp];
+	e->count = 0;
+	for (k = 0; k < SG_STATS_MCP_LABELS && (e->labels[k] = strdup(v[k])); k++)
+		;
+	if (k < SG_STATS_MCP_LABELS) {
+		while (k--)
+			free(e->labels[k]);
+		return NULL;
+	}
+	s->nmcp++;
+	return e;
+}
+
+static const char *known(const char *v)
+{
+	return v && v[0] ? v : "unknown";
+}
+
+void sg_stats_mcp(struct sg_stats *s, const char *listener, const char *route, const char *method,
+		  const char *kind, const char *target, const char *name)
+{
+	const char *v[SG_STATS_MCP_LABELS] = { listener ? listener : "",
+					       route ? route : "",
+					       known(method),
+					       known(kind),
+					       known(target),
+					       known(name) };
+	struct sg_stat_mcp *e;
+
+	pthread_mutex_lock(&s->lock);
+	e = mcp_entry(s, v);
 	if (e)
 		e->count++;
 	pthread_mutex_unlock(&s->lock);
@@ -507,35 +572,65 @@ static int render_series(FILE *f, struct sg_stats *const *all, size_t n)
 	return 0;
 }
 
+/* Copies of one table's entries of every worker, each worker's taken under
+ * its lock: count(s) of them, written at dst by put(s, dst), `size` bytes
+ * each. Returns them (malloc'd; NULL when there are none) with *len; NULL
+ * with *len not 0 when memory ran out. */
+static void *gather(struct sg_stats *const *all, size_t n, size_t size,
+		    size_t (*count)(const struct sg_stats *s),
+		    void (*put)(const struct sg_stats *s, void *dst), size_t *len)
+{
+	char *v = NULL, *grown;
+	size_t cap = 0, k;
+
+	*len = 0;
+	for (size_t w = 0; w < n; w++) {
+		pthread_mutex_lock(&all[w]->lock);
+		k = count(all[w]);
+		if (*len + k > cap) {
+			cap = *len + k + 16;
+			if (!(grown = realloc(v, cap * size))) {
+				pthread_mutex_unlock(&all[w]->lock);
+				free(v);
+				*len = 1;
+				return NULL;
+			}
+			v = grown;
+		}
+		if (k)
+			put(all[w], v + *len * size);
+		*len += k;
+		pthread_mutex_unlock(&all[w]->lock);
+	}
+	return v;
+}
+
+static size_t reqs_count(const struct sg_stats *s)
+{
+	return s->nreqs;
+}
+
+static void reqs_put(const struct sg_stats *s, void *dst)
+{
+	struct ref *v = dst;
+
+	for (size_t i = 0; i < s->nreqs; i++) {
+		const struct sg_stat_req *e = &s->reqs[i];
+
+		v[i] = (struct ref){ e->listener, e->route, NULL, e->status, e->count };
+	}
+}
+
 /* agentgateway_requests_total: splicegate_requests_total summed over the
  * workers (agentgateway has no worker label). The strings stay put while
  * the lock is let go: table entries are never freed before the stats. */
 static int render_agw_requests(FILE *f, struct sg_stats *const *all, size_t n)
 {
-	struct ref *v = NULL;
-	size_t len = 0, cap = 0;
+	size_t len;
+	struct ref *v = gather(all, n, sizeof(*v), reqs_count, reqs_put, &len);
 
-	for (size_t w = 0; w < n; w++) {
-		pthread_mutex_lock(&all[w]->lock);
-		if (len + all[w]->nreqs > cap) {
-			size_t ncap = len + all[w]->nreqs + 16;
-			struct ref *grown = realloc(v, ncap * sizeof(*v));
-
-			if (!grown) {
-				pthread_mutex_unlock(&all[w]->lock);
-				free(v);
-				return -ENOMEM;
-			}
-			v = grown;
-			cap = ncap;
-		}
-		for (size_t i = 0; i < all[w]->nreqs; i++) {
-			const struct sg_stat_req *e = &all[w]->reqs[i];
-
-			v[len++] = (struct ref){ e->listener, e->route, NULL, e->status, e->count };
-		}
-		pthread_mutex_unlock(&all[w]->lock);
-	}
+	if (!v && len)
+		return -ENOMEM;
 	if (len)
 		qsort(v, len, sizeof(*v), ref_cmp);
 	for (size_t k = 0; k < 2; k++) {
@@ -554,6 +649,72 @@ static int render_agw_requests(FILE *f, struct sg_stats *const *all, size_t n)
 			put_pair(f, v[i].l, v[i].r);
 			fprintf(f, ",status=\"%u\"} %llu\n", v[i].status, (unsigned long long)t);
 		}
+	}
+	free(v);
+	return 0;
+}
+
+/* One MCP entry of a worker, its label texts borrowed (never freed
+ * before the stats). */
+struct mcp_ref {
+	const char *l[SG_STATS_MCP_LABELS];
+	uint64_t count;
+};
+
+static int mcp_cmp(const void *a, const void *b)
+{
+	const struct mcp_ref *x = a, *y = b;
+	int c = 0;
+
+	for (size_t k = 0; !c && k < SG_STATS_MCP_LABELS; k++)
+		c = strcmp(x->l[k], y->l[k]);
+	return c;
+}
+
+static size_t mcp_count(const struct sg_stats *s)
+{
+	return s->nmcp;
+}
+
+static void mcp_put(const struct sg_stats *s, void *dst)
+{
+	struct mcp_ref *v = dst;
+
+	for (size_t i = 0; i < s->nmcp; i++) {
+		memcpy(v[i].l, s->mcp[i].labels, sizeof(v[i].l));
+		v[i].count = s->mcp[i].count;
+	}
+}
+
+/* agentgateway_mcp_requests_total, summed over the workers. */
+static int render_mcp(FILE *f, struct sg_stats *const *all, size_t n)
+{
+	static const char *const names[SG_STATS_MCP_LABELS] = {
+		"listener", "route", "method", "resource_type", "server", "resource",
+	};
+	size_t len;
+	struct mcp_ref *v = gather(all, n, sizeof(*v), mcp_count, mcp_put, &len);
+
+	if (!v && len)
+		return -ENOMEM;
+	if (len)
+		qsort(v, len, sizeof(*v), mcp_cmp);
+	fputs("# HELP agentgateway_mcp_requests_total Total number of MCP calls, by method, what "
+	      "they touched and its target (summed over the workers).\n"
+	      "# TYPE agentgateway_mcp_requests_total counter\n",
+	      f);
+	for (size_t i = 0, j; i < len; i = j) {
+		uint64_t t = 0;
+
+		for (j = i; j < len && !mcp_cmp(&v[i], &v[j]); j++)
+			t += v[j].count;
+		fputs("agentgateway_mcp_requests_total{", f);
+		for (size_t k = 0; k < SG_STATS_MCP_LABELS; k++) {
+			fprintf(f, "%s%s=\"", k ? "," : "", names[k]);
+			put_label(f, v[i].l[k]);
+			fputc('"', f);
+		}
+		fprintf(f, "} %llu\n", (unsigned long long)t);
 	}
 	free(v);
 	return 0;
@@ -810,7 +971,7 @@ char *sg_stats_render(struct sg_stats *const *all, size_t n, const struct sg_sta
 	render_failures(f, all, n);
 	render_evictions(f, x);
 	if (render_endpoints(f, x) < 0 || render_agw_requests(f, all, n) < 0 ||
-	    render_series(f, all, n) < 0) {
+	    render_mcp(f, all, n) < 0 || render_series(f, all, n) < 0) {
 		fclose(f);
 		free(buf);
 		return NULL;

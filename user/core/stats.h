@@ -115,6 +115,17 @@ struct sg_stat_req {
 	uint64_t count;
 };
 
+/* MCP calls counted per worker by (listener, route, method, resource
+ * type, target, name), agentgateway's mcp_requests labels; past this many
+ * entries new ones count as all "_other". */
+#define SG_STATS_MCP_MAX 512
+#define SG_STATS_MCP_LABELS 6
+
+struct sg_stat_mcp {
+	char *labels[SG_STATS_MCP_LABELS]; /* owned */
+	uint64_t count;
+};
+
 /* Owned by a worker. `counters`, `failures`, `requests_active` and the
  * series are atomics with one writer (the worker); `reqs` is guarded by
  * `lock`. */
@@ -128,6 +139,8 @@ struct sg_stats {
 	pthread_mutex_t lock;
 	struct sg_stat_req *reqs;
 	size_t nreqs, capreqs;
+	struct sg_stat_mcp *mcp; /* guarded by lock too */
+	size_t nmcp, capmcp;
 	/* Hashed by (listener, route), linear probing; the last one is the
 	 * overflow series. */
 	struct sg_series series[SG_STATS_SERIES + 1];
@@ -143,6 +156,14 @@ void sg_stats_add(struct sg_stats *s, enum sg_stat which, uint64_t n);
 /* Count one answered request. An allocation failure loses the count, never
  * the request. */
 void sg_stats_request(struct sg_stats *s, const char *listener, const char *route, uint16_t status);
+
+/* Count one MCP call (agentgateway_mcp_requests_total): its JSON-RPC
+ * method (a name from a list the caller keeps, so the label is bounded),
+ * what it touched (kind "tool", "prompt", "resource"), the target and the
+ * name there; NULL or "": "unknown". An allocation failure loses the
+ * count. */
+void sg_stats_mcp(struct sg_stats *s, const char *listener, const char *route, const char *method,
+		  const char *kind, const char *target, const char *name);
 
 /* The series of (listener, route) in s (NULL counts as ""), claimed on
  * first use with copies of both labels. Only s's worker may call it. When

@@ -30,8 +30,9 @@
 
 #define SG_TRACE_QUEUE 2048		/* spans queued per worker, at most */
 #define SG_TRACE_BATCH 512		/* spans in one export, at most */
-#define SG_TRACE_MAX_FIELDS 8		/* attributes a span's tracing fields add */
-#define SG_TRACE_FIELDS_BYTES 1024	/* their names and values, NUL-terminated */
+#define SG_TRACE_POLICY_FIELDS 8	/* attributes a span's tracing fields add */
+#define SG_TRACE_MAX_FIELDS 14		/* ... and an MCP call's own (6), first */
+#define SG_TRACE_FIELDS_BYTES 1536	/* their names and values, NUL-terminated */
 #define SG_TRACE_FLUSH_MS 1000		/* how often what is queued is sent */
 #define SG_TRACE_EXPORT_TIMEOUT_MS 5000 /* one export's bound */
 

@@ -55,10 +55,7 @@ static const struct sg_mcp_backend *backend(const struct sg_request *r)
 	return r->at.route->backends.v[0].mcp;
 }
 
-/* The target a name as the client wrote it belongs to, with *rest its
- * name there: "<target>_<name>" when the backend's names carry prefixes
- * (the hub's rule, sg_mcp_prefixed). NULL: it names no target. */
-static const char *split(const struct sg_mcp_backend *m, const char *name, const char **rest)
+const char *sg_mcp_target_of(const struct sg_mcp_backend *m, const char *name, const char **rest)
 {
 	const char *names[MCP_AUTHZ_TARGETS];
 	size_t n = m->n < MCP_AUTHZ_TARGETS ? m->n : MCP_AUTHZ_TARGETS;
@@ -109,14 +106,41 @@ static char *unknown(const struct sg_json *id, const char *what, const char *nam
 	return sg_jsonrpc_error_text(id, SG_JSONRPC_INVALID_PARAMS, msg);
 }
 
+bool sg_mcp_touches(const struct sg_mcp_backend *m, const struct sg_jsonrpc *msg,
+		    struct sg_celreq_mcp *out, const char **written)
+{
+	const char *name, *target, *rest;
+
+	for (size_t k = 0; msg->kind == SG_JSONRPC_REQUEST && k < NKINDS; k++) {
+		if (strcmp(msg->method, kinds[k].call))
+			continue;
+		if (!(name = sg_json_str(sg_json_get(msg->params, kinds[k].id))))
+			return false; /* the hub refuses it */
+		/* A resource's URI has no prefix: the hub asks every target,
+		 * so its target is known only when there is one. */
+		if (k == KIND_RESOURCE) {
+			rest = name;
+			target = m->n == 1 ? m->targets[0].name : "";
+		} else if (!(target = sg_mcp_target_of(m, name, &rest))) {
+			return false; /* no such target: the hub says so */
+		}
+		out->kind = kinds[k].what;
+		out->target = target;
+		out->name = rest;
+		*written = name;
+		return true;
+	}
+	return false;
+}
+
 char *sg_mcp_authz_request(struct sg_request *r, const char *body, size_t len,
 			   struct sg_mcp_authz_ask *ask)
 {
-	const struct sg_mcp_backend *m = backend(r);
 	const struct sg_authz *a[2];
 	size_t n = sets(r, a);
+	struct sg_celreq_mcp t = { 0 };
 	struct sg_jsonrpc msg;
-	const char *why, *target, *name, *rest;
+	const char *why, *name;
 	char *err = NULL;
 
 	ask->list = 0;
@@ -127,29 +151,12 @@ char *sg_mcp_authz_request(struct sg_request *r, const char *body, size_t len,
 		sg_jsonrpc_free(&msg);
 		return NULL;
 	}
-	for (size_t k = 0; msg.kind == SG_JSONRPC_REQUEST && k < NKINDS; k++) {
-		if (!strcmp(msg.method, kinds[k].list)) {
+	for (size_t k = 0; msg.kind == SG_JSONRPC_REQUEST && k < NKINDS; k++)
+		if (!strcmp(msg.method, kinds[k].list))
 			ask->list = (int)k + 1;
-			break;
-		}
-		if (strcmp(msg.method, kinds[k].call))
-			continue;
-		if (!(name = sg_json_str(sg_json_get(msg.params, kinds[k].id))))
-			break; /* the hub refuses it */
-		/* A resource's URI has no prefix: the hub asks every target,
-		 * so its target is known only when there is one. */
-		if (k == KIND_RESOURCE) {
-			rest = name;
-			target = m->n == 1 ? m->targets[0].name : "";
-		} else if (!(target = split(m, name, &rest))) {
-			break; /* no such target: the hub says so */
-		}
-		if (!allowed(r, a, n, kinds[k].what, target, rest) &&
-		    !(err = unknown(msg.id, kinds[k].what, name)))
-			err = sg_jsonrpc_error_text(msg.id, SG_JSONRPC_INTERNAL_ERROR,
-						    "out of memory");
-		break;
-	}
+	if (!ask->list && sg_mcp_touches(backend(r), &msg, &t, &name) &&
+	    !allowed(r, a, n, t.kind, t.target, t.name) && !(err = unknown(msg.id, t.kind, name)))
+		err = sg_jsonrpc_error_text(msg.id, SG_JSONRPC_INTERNAL_ERROR, "out of memory");
 	sg_jsonrpc_free(&msg);
 	return err;
 }
@@ -193,7 +200,7 @@ static char *kept(struct sg_request *r, const struct kind *k, const struct sg_js
 	for (const struct sg_json *e = sg_json_first(list); ok && e; e = sg_json_next(e)) {
 		const char *label = sg_json_str(sg_json_get(e, "name"));
 		const char *id = sg_json_str(sg_json_get(e, k->id)), *rest = "";
-		const char *target = split(m, label ? label : "", &rest);
+		const char *target = sg_mcp_target_of(m, label ? label : "", &rest);
 
 		if (k == &kinds[KIND_RESOURCE])
 			rest = id;

@@ -13,12 +13,27 @@
 #include <stddef.h>
 
 #include "user/core/request.h"
+#include "user/mcp/jsonrpc.h"
 
 /* What a POST asked, as the rules need it: a list method's kind
  * (0: not a list rules filter). */
 struct sg_mcp_authz_ask {
 	int list; /* 1 + index of the list's kind; 0: none */
 };
+
+/* The target a name as the client wrote it belongs to, with *rest its
+ * name there: "<target>_<name>" when the backend's names carry prefixes
+ * (the hub's rule, sg_mcp_prefixed). NULL: it names no target. */
+const char *sg_mcp_target_of(const struct sg_mcp_backend *m, const char *name, const char **rest);
+
+/* What request msg of a client of m touches: a tools/call, prompts/get or
+ * resources/read whose name (uri) names a target's (a resource's: the one
+ * target's, else target ""): true with out's kind ("tool", "prompt",
+ * "resource"), target and name there, and *written the name as the client
+ * wrote it (pointers into msg and m). False: none (another method, no
+ * name, a prefix naming no target). */
+bool sg_mcp_touches(const struct sg_mcp_backend *m, const struct sg_jsonrpc *msg,
+		    struct sg_celreq_mcp *out, const char **written);
 
 /* Whether r's route has mcpAuthorization rules at all: without them
  * nothing below is called (an unconfigured policy costs nothing). */

@@ -20,6 +20,7 @@
 #include "user/mcp/mcp.h"
 #include "user/mcp/mcpauthz.h"
 #include "user/mcp/mcphttp.h"
+#include "user/mcp/mcplog.h"
 
 struct port {
 	struct sg_inbox in; /* replies, in the worker's loop */
@@ -169,9 +170,10 @@ static void take_reply(void *data, struct sg_list *l)
 	if (j->r && j->replied && j->authz.list && j->rep.body &&
 	    !(j->rep.body = sg_mcp_authz_reply(j->r, &j->authz, j->rep.body)))
 		j->rep.status = 503; /* never the whole list for want of memory */
-	if (j->r && j->replied)
+	if (j->r && j->replied) {
+		sg_mcp_log_reply(j->r, &j->rep);
 		sg_mcp_answer(j->r, &j->rep);
-	else if (j->r) /* the service ended first */
+	} else if (j->r) /* the service ended first */
 		sg_request_fail(j->r, SG_FAIL_NO_BACKEND, 0);
 	job_free(j);
 }
@@ -186,6 +188,7 @@ static void *serve(void *arg, struct sg_request *r)
 		sg_request_fail(r, SG_FAIL_OVERLOAD, ENOMEM);
 		return NULL;
 	}
+	sg_mcp_log_ask(r, &j->ask);
 	/* A call the rules refuse is answered here; the hub never hears. */
 	if (j->ask.body && sg_mcp_authz_on(r)) {
 		struct sg_mcp_reply no = { .status = 200 };

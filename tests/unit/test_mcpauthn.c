@@ -1,0 +1,498 @@
+/* Unit tests of mcpAuthentication (config/mcpauthconf.c, user/core/
+ * mcpauthn.c, user/auth/mcpoauth.c): agentgateway's mcp-authentication example's first route
+ * with an Ed25519 JWKS made here, through the route's filter plan as a
+ * frontend plans it: the 401 and its challenge, a valid token's claims,
+ * the protected-resource metadata document, the authorization server's
+ * steps deferred; the provider adaptations of an authorization server's
+ * metadata and the mock registration, exactly; the JWKS URLs derived;
+ * config_dump's shape. The calls to a real authorization server run in
+ * e2e (mcp-authn). */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <openssl/evp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "admin/dump.h"
+#include "config/build.h"
+#include "config/cfg.h"
+#include "config/diag.h"
+#include "config/mcpauthconf.h"
+#include "user/auth/jwt.h"
+#include "user/auth/mcpoauth.h"
+#include "user/base/json.h"
+#include "user/core/authn.h"
+#include "user/core/filter.h"
+#include "user/core/mcpauthn.h"
+#include "tests/unit/edtoken.h"
+
+#define NOW 1800000000 /* Unix seconds, every case's clock */
+#define RES "http://localhost:3000/stdio/mcp"
+
+static EVP_PKEY *key;
+static struct sg_cfg *cfg;
+
+/* The example's scenario A route (policies as written there; the JWKS
+ * inline in place of its URL), `extra` appended to mcpAuthentication. */
+static struct sg_cfg *load(const char *jwks, const char *extra, bool prepare)
+{
+	static char text[8192];
+	struct sg_diag d;
+	struct sg_cfg *c;
+
+	snprintf(text, sizeof(text),
+		 "binds:\n- port: 3000\n  listeners:\n  - routes:\n"
+		 "    - matches:\n"
+		 "      - path: {exact: /stdio/mcp}\n"
+		 "      - path: {exact: /.well-known/oauth-protected-resource/stdio/mcp}\n"
+		 "      policies:\n"
+		 "        mcpAuthentication:\n"
+		 "          mode: strict\n"
+		 "          issuer: http://localhost:9000\n"
+		 "          audiences:\n"
+		 "          - " RES "\n"
+		 "          jwks: %s\n"
+		 "          resourceMetadata:\n"
+		 "            resource: " RES "\n"
+		 "            scopesSupported:\n"
+		 "            - read:all\n"
+		 "            bearerMethodsSupported:\n"
+		 "            - header\n"
+		 "            - body\n"
+		 "            - query\n"
+		 "            resourceDocumentation: http://localhost:3000/stdio/docs\n"
+		 "            resourcePolicyUri: http://localhost:3000/stdio/policies\n"
+		 "%s"
+		 "      backends: [{host: 127.0.0.1:1}]\n",
+		 jwks, extra);
+	sg_diag_init(&d);
+	c = sg_cfg_load_text("t.yaml", text, &d);
+	if (!c || (prepare && sg_jwt_prepare(c, &d) < 0)) {
+		sg_diag_print(&d, stderr);
+		fail();
+	}
+	sg_diag_free(&d);
+	return c;
+}
+
+static int setup(void **state)
+{
+	char jwks[256], quoted[300];
+
+	(void)state;
+	key = ed_key(jwks, sizeof(jwks));
+	snprintf(quoted, sizeof(quoted), "'%s'", jwks);
+	cfg = load(quoted, "", true);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	sg_cfg_free(cfg);
+	EVP_PKEY_free(key);
+	return 0;
+}
+
+static const struct sg_mcp_authn *authn_of(const struct sg_cfg *c)
+{
+	return c->binds[0].listeners[0].routes[0].eff_filters.mcp_authn;
+}
+
+/* ---- one request through the plan ---------------------------------------- */
+
+static const char *hdr_auth, *hdr_proto;
+
+static const char *lookup(void *ctx, const char *name, size_t *len)
+{
+	const char *v = !strcasecmp(name, "authorization")	 ? hdr_auth
+			: !strcasecmp(name, "x-forwarded-proto") ? hdr_proto
+								 : NULL;
+
+	(void)ctx;
+	if (v)
+		*len = strlen(v);
+	return v;
+}
+
+static struct sg_filter_input input(const char *target, struct sg_authn *a)
+{
+	return (struct sg_filter_input){
+		.scheme = "http",
+		.method = { "POST", 4 },
+		.target = { target, strlen(target) },
+		.host = { "localhost:3000", 14 },
+		.header = lookup,
+		.authn = a,
+	};
+}
+
+static enum sg_filter_result plan(struct sg_filter_plan *p, struct sg_authn *a, const char *target,
+				  const char *auth)
+{
+	struct sg_filter_input in = input(target, a);
+
+	hdr_auth = auth;
+	sg_filter_plan_reset(p);
+	return sg_filter_plan_request(p, &cfg->binds[0].listeners[0].routes[0].eff_filters, &in);
+}
+
+/* The value of response line `name` of p ("" when it has none). */
+static const char *response_line(const struct sg_filter_plan *p, const char *name, char *buf,
+				 size_t cap)
+{
+	buf[0] = '\0';
+	for (size_t i = 0; i < p->response.nadd; i++)
+		if (p->response.add[i].name.len == strlen(name) &&
+		    !strncasecmp(p->response.add[i].name.p, name, strlen(name)))
+			snprintf(buf, cap, "%.*s", (int)p->response.add[i].value.len,
+				 p->response.add[i].value.p);
+	return buf;
+}
+
+static void test_mcpauthn_no_token_401_with_challenge(void **state)
+{
+	struct sg_filter_plan p = { 0 };
+	struct sg_authn a = { .now = NOW };
+	char buf[512];
+
+	(void)state;
+	assert_int_equal(plan(&p, &a, "/stdio/mcp", NULL), SG_FILTER_REFUSED);
+	assert_int_equal(p.refusal, SG_FAIL_JWT);
+	assert_string_equal(p.cause, "no bearer token found");
+	assert_string_equal(response_line(&p, "www-authenticate", buf, sizeof(buf)),
+			    "Bearer resource_metadata=\"http://localhost:3000/.well-known/"
+			    "oauth-protected-resource/stdio/mcp\"");
+	assert_string_equal(response_line(&p, "content-type", buf, sizeof(buf)),
+			    "application/json");
+	assert_int_equal(p.refusal_body.len, strlen(p.refusal_body.p));
+	assert_string_equal(p.refusal_body.p, "{\"error\":\"unauthorized\",\"error_description\":"
+					      "\"JWT token required\"}");
+	/* a bad token: the same answer */
+	assert_int_equal(plan(&p, &a, "/stdio/mcp", "Bearer x.y.z"), SG_FILTER_REFUSED);
+	assert_string_equal(response_line(&p, "www-authenticate", buf, sizeof(buf)),
+			    "Bearer resource_metadata=\"http://localhost:3000/.well-known/"
+			    "oauth-protected-resource/stdio/mcp\"");
+	sg_filter_plan_reset(&p);
+	sg_authn_reset(&a);
+}
+
+static void test_mcpauthn_valid_token_forwards_with_claims(void **state)
+{
+	struct sg_filter_plan p = { 0 };
+	struct sg_authn a = { .now = NOW };
+	char claims[256], auth[4200], *tok;
+
+	(void)state;
+	snprintf(claims, sizeof(claims),
+		 "{\"iss\":\"http://localhost:9000\",\"aud\":\"" RES "\",\"sub\":\"alice\","
+		 "\"exp\":%d}",
+		 NOW + 3600);
+	tok = ed_mint(key, claims);
+	snprintf(auth, sizeof(auth), "Bearer %s", tok);
+	assert_int_equal(plan(&p, &a, "/stdio/mcp", auth), SG_FILTER_FORWARD);
+	assert_non_null(a.jwt);
+	assert_string_equal(sg_jwt_claims_sub(a.jwt), "alice");
+	assert_true(sg_header_edit_drops(&p.request, "authorization", 13));
+	/* another audience: refused */
+	free(tok);
+	snprintf(claims, sizeof(claims),
+		 "{\"iss\":\"http://localhost:9000\",\"aud\":\"other\",\"exp\":%d}", NOW + 3600);
+	tok = ed_mint(key, claims);
+	snprintf(auth, sizeof(auth), "Bearer %s", tok);
+	assert_int_equal(plan(&p, &a, "/stdio/mcp", auth), SG_FILTER_REFUSED);
+	free(tok);
+	sg_filter_plan_reset(&p);
+	sg_authn_reset(&a);
+}
+
+/* RFC 9728's document, as agentgateway's to_rfc_json writes it: the
+ * computed members, then resourceMetadata's keys in order, snake case. */
+static void test_mcpauthn_protected_resource_metadata(void **state)
+{
+	struct sg_filter_plan p = { 0 };
+	struct sg_authn a = { .now = NOW };
+	char buf[128];
+
+	(void)state;
+	assert_int_equal(plan(&p, &a, "/.well-known/oauth-protected-resource/stdio/mcp?x=1", NULL),
+			 SG_FILTER_ANSWER);
+	assert_int_equal(p.status, 200);
+	assert_int_equal(p.body.len, strlen(p.body.p));
+	assert_string_equal(
+		p.body.p,
+		"{\"resource\":\"" RES "\",\"authorization_servers\":[\"http://localhost:9000\"],"
+		"\"mcp_protocol_version\":\"2025-06-18\",\"resource_type\":\"mcp-server\","
+		"\"bearer_methods_supported\":[\"header\",\"body\",\"query\"],"
+		"\"resource_documentation\":\"http://localhost:3000/stdio/docs\","
+		"\"resource_policy_uri\":\"http://localhost:3000/stdio/policies\","
+		"\"scopes_supported\":[\"read:all\"]}");
+	assert_string_equal(response_line(&p, "content-type", buf, sizeof(buf)),
+			    "application/json");
+	assert_string_equal(response_line(&p, "access-control-allow-origin", buf, sizeof(buf)),
+			    "*");
+	assert_string_equal(response_line(&p, "access-control-allow-methods", buf, sizeof(buf)),
+			    "GET, OPTIONS");
+	sg_filter_plan_reset(&p);
+	sg_authn_reset(&a);
+}
+
+/* The authorization server's metadata and a registration are asked when
+ * the request starts (no token needed for the well-known path). */
+static void test_mcpauthn_authorization_server_deferred(void **state)
+{
+	struct sg_filter_plan p = { 0 };
+	struct sg_authn a = { .now = NOW };
+
+	(void)state;
+	assert_int_equal(plan(&p, &a, "/.well-known/oauth-authorization-server/stdio/mcp", NULL),
+			 SG_FILTER_DEFER);
+	assert_non_null(a.mcp_oauth);
+	sg_authn_reset(&a);
+	assert_null(a.mcp_oauth);
+	/* a registration off the well-known paths needs a token first */
+	assert_int_equal(plan(&p, &a, "/stdio/client-registration", NULL), SG_FILTER_REFUSED);
+	assert_null(a.mcp_oauth);
+	sg_filter_plan_reset(&p);
+	sg_authn_reset(&a);
+}
+
+static void test_mcpauthn_challenge_base(void **state)
+{
+	struct sg_cfg *c = load("{url: http://localhost:9000/.well-known/jwks.json}", "", false);
+	struct sg_mcp_authn m = *authn_of(c);
+	struct sg_filter_input in = input("/", NULL);
+	char out[512];
+	ssize_t n;
+
+	(void)state;
+	/* the configured resource's origin, whatever the request's */
+	in.host = (struct sg_h1_span){ "gw.internal:8080", 16 };
+	n = sg_mcp_authn_challenge(&m, &in, "/", 1, out, sizeof(out));
+	assert_int_equal(n, (ssize_t)strlen(out));
+	assert_string_equal(out, "Bearer resource_metadata=\"http://localhost:3000/.well-known/"
+				 "oauth-protected-resource/\"");
+	/* none: the request's, its scheme x-forwarded-proto's */
+	m.resource = NULL;
+	hdr_proto = "HTTPS, http";
+	sg_mcp_authn_challenge(&m, &in, "/sse", 4, out, sizeof(out));
+	hdr_proto = NULL;
+	assert_string_equal(out, "Bearer resource_metadata=\"https://gw.internal:8080/.well-known/"
+				 "oauth-protected-resource/sse\"");
+	m.resource = "not a URL";
+	sg_mcp_authn_challenge(&m, &in, "/x", 2, out, sizeof(out));
+	assert_string_equal(out, "Bearer resource_metadata=\"http://gw.internal:8080/.well-known/"
+				 "oauth-protected-resource/x\"");
+	assert_int_equal(sg_mcp_authn_challenge(&m, &in, "/x", 2, out, 20), -1);
+	sg_cfg_free(c);
+}
+
+static void test_mcpauthn_well_known_paths(void **state)
+{
+	static const struct {
+		const char *path;
+		bool yes;
+	} cases[] = {
+		{ "/.well-known/oauth-protected-resource", true },
+		{ "/.well-known/oauth-protected-resource/mcp", true },
+		{ "/.well-known/oauth-authorization-server/tenant", true },
+		{ "/mcp/.well-known/oauth-protected-resource", false },
+		{ "/.well-known/oauth-protected-resource-evil", false },
+		{ "/.well-known/openid-configuration", false },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		if (sg_mcp_authn_well_known(cases[i].path, strlen(cases[i].path)) != cases[i].yes)
+			fail_msg("%s", cases[i].path);
+}
+
+/* ---- the authorization server's documents --------------------------------- */
+
+#define KC "http://localhost:7080/realms/mcp"
+#define KC_DOC                                                                                     \
+	"{\"issuer\":\"" KC "\",\"authorization_endpoint\":\"" KC                                  \
+	"/protocol/openid-connect/auth\","                                                         \
+	"\"token_endpoint\":\"" KC "/protocol/openid-connect/token\","                             \
+	"\"registration_endpoint\":\"" KC "/clients-registrations/openid-connect\"}"
+#define AS_URL "http://localhost:3000/.well-known/oauth-authorization-server/keycloak/mcp"
+
+static void test_mcpauthn_provider_adaptations(void **state)
+{
+	struct sg_mcp_authn m = *authn_of(cfg);
+	const char *aud[] = { "urn:agent-gateway", "b" };
+	char *out;
+
+	(void)state;
+	/* no provider: the document as it is */
+	out = sg_mcpoauth_as_metadata(&m, AS_URL, KC_DOC);
+	assert_string_equal(out, KC_DOC);
+	free(out);
+	/* keycloak: the gateway is the issuer, and registration goes through it */
+	m.provider = SG_MCP_IDP_KEYCLOAK;
+	out = sg_mcpoauth_as_metadata(&m, AS_URL, KC_DOC);
+	assert_string_equal(
+		out,
+		"{\"issuer\":\"http://localhost:3000/keycloak/mcp\",\"authorization_endpoint\":"
+		"\"" KC "/protocol/openid-connect/auth\",\"token_endpoint\":\"" KC
+		"/protocol/openid-connect/token\",\"registration_endpoint\":\"" AS_URL
+		"/client-registration\"}");
+	free(out);
+	/* ... which it needs */
+	assert_null(sg_mcpoauth_as_metadata(&m, AS_URL, "{\"issuer\":\"x\"}"));
+	assert_null(sg_mcpoauth_as_metadata(&m, AS_URL, "[1]"));
+	assert_null(sg_mcpoauth_as_metadata(&m, AS_URL, "not json"));
+	/* auth0: the first audience on the authorization endpoint */
+	m.provider = SG_MCP_IDP_AUTH0;
+	m.audiences = (struct sg_strs){ aud, 2, 2 };
+	out = sg_mcpoauth_as_metadata(&m, "https://gw/.well-known/oauth-authorization-server",
+				      "{\"authorization_endpoint\":\"https://a/authorize\"}");
+	assert_string_equal(out, "{\"authorization_endpoint\":\"https://a/authorize?audience=urn:"
+				 "agent-gateway\",\"issuer\":\"https://gw\"}");
+	free(out);
+	/* authentik: a registration endpoint at the gateway */
+	m.provider = SG_MCP_IDP_AUTHENTIK;
+	out = sg_mcpoauth_as_metadata(&m, "http://gw/.well-known/oauth-authorization-server/a",
+				      "{\"issuer\":\"https://ak/application/o/app/\"}");
+	assert_string_equal(out, "{\"issuer\":\"http://gw/a\",\"registration_endpoint\":"
+				 "\"http://gw/.well-known/oauth-authorization-server/a/"
+				 "client-registration\"}");
+	free(out);
+}
+
+static void test_mcpauthn_mock_registration(void **state)
+{
+	const char *body = "{\"redirect_uris\":[\"http://localhost:33418/callback\"],"
+			   "\"client_id\":\"theirs\",\"client_name\":\"Claude Code\"}";
+	char *out;
+
+	(void)state;
+	out = sg_mcpoauth_mock_registration("0oa1", body, strlen(body));
+	assert_string_equal(out, "{\"client_id\":\"0oa1\",\"client_id_issued_at\":0,"
+				 "\"token_endpoint_auth_method\":\"none\",\"grant_types\":"
+				 "[\"authorization_code\"],\"response_types\":[\"code\"],"
+				 "\"redirect_uris\":[\"http://localhost:33418/callback\"]}");
+	free(out);
+	out = sg_mcpoauth_mock_registration("0oa1", NULL, 0);
+	assert_non_null(strstr(out, "\"redirect_uris\":[]}"));
+	free(out);
+}
+
+/* ---- config ----------------------------------------------------------------- */
+
+static void test_mcpauthn_jwks_url_derived(void **state)
+{
+	struct sg_arena a;
+
+	(void)state;
+	sg_arena_init(&a);
+	assert_string_equal(sg_mcp_authn_jwks_url(&a, "https://idp", SG_MCP_IDP_NONE),
+			    "https://idp/.well-known/jwks.json");
+	assert_string_equal(sg_mcp_authn_jwks_url(&a, "https://t.auth0.com", SG_MCP_IDP_AUTH0),
+			    "https://t.auth0.com/.well-known/jwks.json");
+	assert_string_equal(sg_mcp_authn_jwks_url(&a, KC, SG_MCP_IDP_KEYCLOAK),
+			    KC "/protocol/openid-connect/certs");
+	assert_string_equal(
+		sg_mcp_authn_jwks_url(&a, "https://ak/application/o/app/", SG_MCP_IDP_AUTHENTIK),
+		"https://ak/application/o/app/jwks/");
+	assert_string_equal(
+		sg_mcp_authn_jwks_url(&a, "https://api.descope.com:8443/v1/apps/agentic/P1/S1",
+				      SG_MCP_IDP_DESCOPE),
+		"https://api.descope.com/P1/.well-known/jwks.json");
+	assert_string_equal(sg_mcp_authn_jwks_url(&a, "https://d/other", SG_MCP_IDP_DESCOPE),
+			    "https://d/other/.well-known/jwks.json");
+	sg_arena_free(&a);
+}
+
+/* What is not agentgateway's shape, or not implemented, is refused by
+ * name. */
+static void test_mcpauthn_refusals(void **state)
+{
+	(void)state;
+	refused_text("binds:\n- port: 3000\n  listeners:\n  - routes:\n    - policies:\n"
+		     "        mcpAuthentication: {issuer: i, audiences: [], resourceMetadata: {},"
+		     " provider: {okta: {x: 1}}}\n"
+		     "      backends: [{host: 127.0.0.1:1}]\n",
+		     "mcpAuthentication.provider.okta: expected {}");
+	refused_text("binds:\n- port: 3000\n  listeners:\n  - routes:\n    - policies:\n"
+		     "        mcpAuthentication: {issuer: i, audiences: [], resourceMetadata: {},"
+		     " provider: {azure: {}}}\n"
+		     "      backends: [{host: 127.0.0.1:1}]\n",
+		     "mcpAuthentication.provider: expected one of auth0, keycloak, okta, descope, "
+		     "authentik");
+	refused_text("binds:\n- port: 3000\n  listeners:\n  - routes:\n    - policies:\n"
+		     "        mcpAuthentication: {issuer: i, audiences: [], resourceMetadata: []}\n"
+		     "      backends: [{host: 127.0.0.1:1}]\n",
+		     "mcpAuthentication.resourceMetadata: expected a map");
+	/* no jwks: derived from the issuer, which must make an http(s) URL */
+	refused_text(
+		"binds:\n- port: 3000\n  listeners:\n  - routes:\n    - policies:\n"
+		"        mcpAuthentication: {issuer: idp, audiences: [], resourceMetadata: {}}\n"
+		"      backends: [{host: 127.0.0.1:1}]\n",
+		"mcpAuthentication.jwks: not given, and the URL derived from the issuer, "
+		"\"idp/.well-known/jwks.json\", is not an http:// or https:// URL");
+}
+
+/* config_dump: agentgateway's route jwtAuth with its `mcp` part, the
+ * secret redacted. */
+#define JWT_FIELDS                                                                                 \
+	"\"mode\":\"strict\",\"providers\":[{\"issuer\":\"http://localhost:9000\",\"keys\":[]}],"  \
+	"\"location\":{\"header\":{\"name\":\"authorization\",\"prefix\":\"Bearer \"}}"
+
+static void test_mcpauthn_dump(void **state)
+{
+	struct sg_cfg *c = load("{url: http://localhost:9000/.well-known/jwks.json}",
+				"          provider: {keycloak: {}}\n"
+				"          clientId: cid\n"
+				"          clientSecret: s3cret\n",
+				false);
+	char *json = sg_dump_config(c), *got;
+	struct sg_json *root = sg_json_parse(json);
+	const struct sg_json *route;
+
+	(void)state;
+	/* binds[0].listeners.<first>.routes.<first> */
+	route = sg_json_first(sg_json_get(
+		sg_json_first(sg_json_get(sg_json_first(sg_json_get(root, "binds")), "listeners")),
+		"routes"));
+	got = sg_json_print(sg_json_get(route, "inlinePolicies"), SG_JSON_COMPACT);
+	assert_non_null(got);
+	assert_string_equal(
+		got, "[{\"jwtAuth\":{" JWT_FIELDS ",\"mcp\":{\"issuer\":\"http://localhost:9000\","
+		     "\"audiences\":[\"" RES "\"],\"provider\":{\"keycloak\":{}},"
+		     "\"resourceMetadata\":{\"bearerMethodsSupported\":[\"header\",\"body\","
+		     "\"query\"],\"resource\":\"" RES "\",\"resourceDocumentation\":"
+		     "\"http://localhost:3000/stdio/docs\",\"resourcePolicyUri\":"
+		     "\"http://localhost:3000/stdio/policies\",\"scopesSupported\":[\"read:all\"]},"
+		     "\"jwtValidator\":{" JWT_FIELDS "},\"mode\":\"strict\",\"clientId\":\"cid\","
+		     "\"clientSecret\":\"<redacted>\"}}}]");
+	free(got);
+	sg_json_free(root);
+	free(json);
+	sg_cfg_free(c);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_mcpauthn_no_token_401_with_challenge),
+		cmocka_unit_test(test_mcpauthn_valid_token_forwards_with_claims),
+		cmocka_unit_test(test_mcpauthn_protected_resource_metadata),
+		cmocka_unit_test(test_mcpauthn_authorization_server_deferred),
+		cmocka_unit_test(test_mcpauthn_challenge_base),
+		cmocka_unit_test(test_mcpauthn_well_known_paths),
+		cmocka_unit_test(test_mcpauthn_provider_adaptations),
+		cmocka_unit_test(test_mcpauthn_mock_registration),
+		cmocka_unit_test(test_mcpauthn_jwks_url_derived),
+		cmocka_unit_test(test_mcpauthn_refusals),
+		cmocka_unit_test(test_mcpauthn_dump),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
