@@ -398,8 +398,8 @@ namespace() {
 # checked), to.port (default: the scheme's, or none), to.path (default
 # the path sent) of its Location.
 check() {
-	local w k v port=8080 host= path=/ code=200 args=() exp=() st j got want
-	local loc= scheme= lhost= lport= lpath= url=
+	local w k v port=8080 host='' path=/ code=200 args=() exp=() st j got want
+	local loc='' scheme='' lhost='' lport='' lpath='' url=''
 	for w in "$@"; do
 		k=${w%%=*} v=${w#*=}
 		case $k in
