@@ -1071,6 +1071,13 @@ static struct sg_json *target(const struct sg_target *t)
 		sg_json_add_str(inner, "kind", sg_route_kind_name(t->route_kind));
 		sg_json_add(o, "route", inner);
 		break;
+	case SG_TARGET_LISTENERSET: /* agentgateway's ListenerSetTarget */
+		sg_json_add_str(inner, "name", t->name);
+		sg_json_add_str(inner, "namespace", t->ns);
+		if (t->section)
+			sg_json_add_str(inner, "section", t->section);
+		sg_json_add(o, "listenerSet", inner);
+		break;
 	case SG_TARGET_SERVICE: {
 		struct sg_json *svc = sg_json_object();
 		char host[512];

@@ -114,7 +114,10 @@ static struct sg_json *listener_status(const struct sg_listener *l)
 	}
 	sg_json_add_num(o, "attachedRoutes", l->attached_routes);
 	conds = sg_json_add_array(o, "conditions");
-	add_condition(conds, "Accepted", true, "Accepted", "listener accepted");
+	if (l->no_valid_ca)
+		add_condition(conds, "Accepted", false, "NoValidCACertificate", l->tls_message);
+	else
+		add_condition(conds, "Accepted", true, "Accepted", "listener accepted");
 	if (l->conflicted)
 		add_condition(conds, "Conflicted", true, "HostnameConflict",
 			      "another listener on this port has the same hostname: neither "
@@ -125,12 +128,17 @@ static struct sg_json *listener_status(const struct sg_listener *l)
 		add_condition(conds, "Programmed", false, "Invalid",
 			      "conflicted: the listener serves nothing");
 	else if (l->tls_reason)
-		add_condition(conds, "Programmed", false, "Invalid",
-			      "no certificate: the listener serves no connection");
+		add_condition(
+			conds, "Programmed", false, "Invalid",
+			l->no_valid_ca
+				? "no client CA to verify with: the listener serves no connection"
+				: "no certificate: the listener serves no connection");
 	else
 		add_condition(conds, "Programmed", true, "Programmed", "listening");
 	if (l->tls_reason)
 		add_condition(conds, "ResolvedRefs", false, l->tls_reason, l->tls_message);
+	else if (l->ca_reason)
+		add_condition(conds, "ResolvedRefs", false, l->ca_reason, l->ca_message);
 	else if (l->invalid_kinds)
 		add_condition(
 			conds, "ResolvedRefs", false, "InvalidRouteKinds",
@@ -228,7 +236,7 @@ static struct sg_json *listenerset_status(const struct sg_cfg *cfg, const struct
 				     "hostname: it "
 				     "serves nothing");
 			programmed += serves(l);
-			not_valid += !serves(l) || l->invalid_kinds;
+			not_valid += !serves(l) || l->invalid_kinds || l->ca_reason;
 		}
 	for (size_t i = 0; i < cfg->nbad_listeners; i++) {
 		const struct sg_bad_listener *bl = &cfg->bad_listeners[i];
@@ -309,8 +317,9 @@ static struct sg_json *gateway_status(const struct sg_cfg *cfg, const struct sg_
 				continue;
 			sg_json_push(ls, listener_status(l));
 			n++;
-			accepted++;
-			not_valid += l->conflicted || l->tls_reason || l->invalid_kinds;
+			accepted += !l->no_valid_ca;
+			not_valid +=
+				l->conflicted || l->tls_reason || l->invalid_kinds || l->ca_reason;
 			programmed += !l->conflicted && !l->tls_reason;
 		}
 	for (size_t i = 0; i < cfg->nbad_listeners; i++) {
@@ -338,6 +347,10 @@ static struct sg_json *gateway_status(const struct sg_cfg *cfg, const struct sg_
 		add_condition(conds, "Programmed", false, "Invalid", "no listener is programmed");
 	else
 		add_condition(conds, "Programmed", true, "Programmed", "listening on the host");
+	if (id->status && id->status->gw_resolved.type)
+		sg_json_push(conds, condition(&id->status->gw_resolved));
+	if (id->status && id->status->gw_insecure.type)
+		sg_json_push(conds, condition(&id->status->gw_insecure));
 	attached_sets(o, cfg, id);
 	return o;
 }

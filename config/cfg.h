@@ -129,6 +129,10 @@ struct sg_tls_cert {
 	const struct sg_node *secret_at;	      /* that Secret's document */
 	const char *cert_pem, *key_pem, *root_pem;    /* root: client CA (mTLS), or NULL */
 	size_t cert_len, key_len, root_len;
+	/* With root: a client that presents no certificate, or one the CA
+	 * did not sign, is served too (Gateway spec.tls validation mode
+	 * AllowInsecureFallback); its certificate is no identity then. */
+	bool root_optional;
 	/* The listener's own bounds (standalone minTLSVersion, ...); the
 	 * frontend policy's apply where these are unset. */
 	enum sg_tls_version min_version, max_version;
@@ -276,9 +280,10 @@ enum sg_pol_kind {
 };
 
 enum sg_target_kind {
-	SG_TARGET_GATEWAY, /* ns/name, section = listener or NULL */
-	SG_TARGET_ROUTE,   /* ns/name, section = rule name or NULL */
-	SG_TARGET_SERVICE, /* ns/name, port 0 = every port */
+	SG_TARGET_GATEWAY,     /* ns/name, section = listener or NULL */
+	SG_TARGET_ROUTE,       /* ns/name, section = rule name or NULL */
+	SG_TARGET_SERVICE,     /* ns/name, port 0 = every port */
+	SG_TARGET_LISTENERSET, /* ns/name (kind ListenerSet), section = its listener or NULL */
 };
 
 struct sg_target {
@@ -1153,6 +1158,16 @@ struct sg_listener {
 	 * ResolvedRefs False reason and message (tls is NULL then, and the
 	 * listener serves nothing). NULL = resolved. */
 	const char *tls_reason, *tls_message;
+	/* The client CAs of its Gateway's spec.tls.frontend validation
+	 * (Kubernetes): none resolved (tls_reason says why, tls is NULL:
+	 * Accepted False, NoValidCACertificate), or some did not (ca_reason
+	 * and ca_message: ResolvedRefs False, the others serve). */
+	bool no_valid_ca;
+	const char *ca_reason, *ca_message;
+	/* What its connections to the backends of a BackendTLSPolicy present
+	 * (its Gateway's spec.tls.backend.clientCertificateRef: cert_pem and
+	 * key_pem, or `invalid` when that does not resolve); NULL: nothing. */
+	const struct sg_backend_tls *backend_client;
 	/* allowedRoutes (Kubernetes dialect; standalone listeners allow all
 	 * their inline routes). */
 	enum sg_from from;
@@ -1230,6 +1245,10 @@ struct sg_res_status {
 	 * False: NotAllowed, ParentNotAccepted); reason NULL when it is
 	 * attached: its listeners then say the rest. */
 	struct sg_condition detached;
+	/* A Gateway's spec.tls: ResolvedRefs of its backend client
+	 * certificate, InsecureFrontendValidationMode where a validation
+	 * allows insecure fallback; type NULL: not shown. */
+	struct sg_condition gw_resolved, gw_insecure;
 };
 
 /* A Kubernetes resource's identity. In cfg->resources also its document

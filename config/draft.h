@@ -19,6 +19,9 @@ struct sg_res {
 	const struct sg_node *doc, *spec, *metadata;
 	const struct sg_node *labels;
 	struct sg_res_status status;
+	/* A Gateway's spec.tls.backend client certificate, made once for its
+	 * listeners and its ListenerSets' (sg_listener.backend_client). */
+	const struct sg_backend_tls *gw_client;
 };
 
 /* Owned by config/build.c for one build; everything it points to lives in

@@ -598,16 +598,21 @@ static int f_unsupported(struct sg_pctx *c, const struct sg_node *n, void *dst, 
 }
 
 struct gw_in {
-	const struct sg_node *listeners, *allowed_listeners;
+	const struct sg_node *listeners, *allowed_listeners, *tls;
 };
 
 static int f_allowed_listeners(struct sg_pctx *c, const struct sg_node *n, void *dst,
 			       const char *path);
+static int f_gw_tls(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path);
+static int gw_spec_tls(struct sg_draft *b, struct sg_res *r);
+static int client_validation(struct sg_draft *b, const struct sg_res *owner,
+			     const struct sg_res *gw, struct sg_listener *l);
 
 static const struct sg_field gw_fields[] = {
 	{ "gatewayClassName", NULL, 0 },
 	{ "listeners", f_node, offsetof(struct gw_in, listeners), true },
 	{ "allowedListeners", f_allowed_listeners, offsetof(struct gw_in, allowed_listeners) },
+	{ "tls", f_gw_tls, offsetof(struct gw_in, tls) },
 	{ "addresses", f_unsupported, 0 },
 	{ "infrastructure", f_unsupported, 0 },
 	{ 0 },
@@ -947,8 +952,10 @@ static int bad_listener(struct sg_draft *b, const struct sg_res *r, const struct
 	return 0;
 }
 
-static int build_gw_listener(struct sg_draft *b, const struct sg_res *r, const struct sg_node *n,
-			     const char *path)
+/* Listener n of r (a Gateway, or a ListenerSet on Gateway gw; a
+ * Gateway's own: gw is r), whose spec.tls it follows. */
+static int build_gw_listener(struct sg_draft *b, const struct sg_res *r, const struct sg_res *gw,
+			     const struct sg_node *n, const char *path)
 {
 	struct sg_pctx *c = &b->c;
 	struct gw_listener_in in = { 0 };
@@ -989,8 +996,9 @@ static int build_gw_listener(struct sg_draft *b, const struct sg_res *r, const s
 	l->port = in.port;
 	l->hostname = in.hostname ? in.hostname : "";
 	l->proto = proto;
-	if (gw_listener_tls(b, r, l, n, in.tls, path) == -1)
+	if (gw_listener_tls(b, r, l, n, in.tls, path) == -1 || client_validation(b, r, gw, l) == -1)
 		return -1;
+	l->backend_client = gw->gw_client;
 	return parse_allowed(c, l, in.allowed, sg_path_key(c, path, "allowedRoutes"));
 }
 
@@ -1002,10 +1010,10 @@ static int build_gateway(struct sg_draft *b, struct sg_res *r)
 
 	if (need_spec(c, r) == -1 || sg_parse_fields(c, r->spec, gw_fields, &in, "spec") == -1)
 		return -1;
-	if (sg_need_seq(c, in.listeners, "spec.listeners") == -1)
+	if (sg_need_seq(c, in.listeners, "spec.listeners") == -1 || gw_spec_tls(b, r) == -1)
 		return -1;
 	for (size_t i = 0; i < in.listeners->n; i++)
-		if (build_gw_listener(b, r, in.listeners->items[i],
+		if (build_gw_listener(b, r, r, in.listeners->items[i],
 				      sg_path_idx(c, "spec.listeners", i)) == -1)
 			ret = -1;
 	return ret;
@@ -3601,7 +3609,8 @@ static int check_target_fit(struct sg_pctx *c, const struct agp_in *in, const st
 	if (traffic && t->kind == SG_TARGET_SERVICE)
 		return sg_expected(
 			c, kind, path,
-			"Gateway, HTTPRoute or GRPCRoute (the target of a traffic policy)");
+			"Gateway, ListenerSet, HTTPRoute or GRPCRoute (the target of a traffic "
+			"policy)");
 	if (backend && t->kind != SG_TARGET_SERVICE)
 		return sg_expected(c, kind, path, "Service (the target of a backend policy)");
 	return 0;
@@ -3609,7 +3618,8 @@ static int check_target_fit(struct sg_pctx *c, const struct agp_in *in, const st
 
 static bool target_exists(const struct sg_draft *b, const struct sg_target *t)
 {
-	static const char *const kind_names[] = { "Gateway", "HTTPRoute", "Service" };
+	static const char *const kind_names[] = { "Gateway", "HTTPRoute", "Service",
+						  "ListenerSet" };
 	const char *kind = t->kind == SG_TARGET_ROUTE ? sg_route_kind_name(t->route_kind)
 						      : kind_names[t->kind];
 
@@ -3633,9 +3643,11 @@ static int agp_target(struct sg_draft *b, struct sg_res *r, const struct agp_in 
 		t.route_kind = ti.kind[0] == 'H' ? SG_KIND_HTTPROUTE : SG_KIND_GRPCROUTE;
 	} else if (!strcmp(ti.kind, "Service"))
 		t.kind = SG_TARGET_SERVICE;
+	else if (!strcmp(ti.kind, "ListenerSet"))
+		t.kind = SG_TARGET_LISTENERSET; /* a listener of it by sectionName */
 	else
 		return sg_expected(c, sg_map_get(n, "kind"), sg_path_key(c, path, "kind"),
-				   "Gateway, HTTPRoute, GRPCRoute or Service");
+				   "Gateway, ListenerSet, HTTPRoute, GRPCRoute or Service");
 	t.name = ti.name;
 	t.section = ti.section;
 	if (t.kind == SG_TARGET_SERVICE && ti.section) {
@@ -3706,6 +3718,349 @@ static int build_agp(struct sg_draft *b, struct sg_res *r)
 			       sg_path_idx(c, "spec.targetRefs", i)) == -1)
 			return -1;
 	return 0;
+}
+
+/* ---- Gateway spec.tls ---------------------------------------------------- */
+
+/* Gateway API v1.4's Gateway spec.tls: frontend.default and
+ * frontend.perPort[] name the CAs that sign the client certificates the
+ * terminating listeners of a port ask for (agentgateway's controller
+ * gives them to its ListenerSets' listeners too); backend's
+ * clientCertificateRef is what the Gateway presents to the backends of a
+ * BackendTLSPolicy. Checked whole by f_gw_tls; read again, by port, when
+ * a listener is built. */
+struct gwtls_in {
+	const struct sg_node *frontend, *backend;
+};
+
+static const struct sg_field gwtls_fields[] = {
+	{ "frontend", f_node, offsetof(struct gwtls_in, frontend) },
+	{ "backend", f_node, offsetof(struct gwtls_in, backend) },
+	{ 0 },
+};
+
+struct front_in {
+	const struct sg_node *def, *per_port;
+};
+
+static const struct sg_field front_fields[] = {
+	{ "default", f_node, offsetof(struct front_in, def), true },
+	{ "perPort", f_node, offsetof(struct front_in, per_port) },
+	{ 0 },
+};
+
+struct port_tls_in {
+	uint16_t port;
+	const struct sg_node *tls;
+};
+
+static const struct sg_field port_tls_fields[] = {
+	{ "port", sg_f_port, offsetof(struct port_tls_in, port), true },
+	{ "tls", f_node, offsetof(struct port_tls_in, tls), true },
+	{ 0 },
+};
+
+static const struct sg_field tls_config_fields[] = {
+	{ "validation", f_node, 0 },
+	{ 0 },
+};
+
+struct validation_in {
+	const struct sg_node *cas;
+	const char *mode;
+};
+
+static const struct sg_field validation_fields[] = {
+	{ "caCertificateRefs", f_node, offsetof(struct validation_in, cas), true },
+	{ "mode", sg_f_str, offsetof(struct validation_in, mode) },
+	{ 0 },
+};
+
+/* An ObjectReference: group and kind are the API's to require. */
+static const struct sg_field obj_ref_fields[] = {
+	{ "group", sg_f_str, offsetof(struct cert_ref_in, group), true },
+	{ "kind", sg_f_str, offsetof(struct cert_ref_in, kind), true },
+	{ "name", sg_f_str, offsetof(struct cert_ref_in, name), true },
+	{ "namespace", sg_f_str, offsetof(struct cert_ref_in, ns) },
+	{ 0 },
+};
+
+static const struct sg_field gwback_fields[] = {
+	{ "clientCertificateRef", f_node, 0 },
+	{ 0 },
+};
+
+/* A TLSConfig: {validation: {caCertificateRefs: [1..16], mode}}. */
+static int tls_config_check(struct sg_pctx *c, const struct sg_node *n, const char *path)
+{
+	const struct sg_node *v = NULL;
+	struct validation_in in = { NULL, "AllowValidOnly" };
+	const char *vp = sg_path_key(c, path, "validation"), *cp;
+
+	if (sg_parse_fields(c, n, tls_config_fields, &v, path) == -1)
+		return -1;
+	if (!v || sg_node_is_null(v))
+		return 0;
+	if (sg_parse_fields(c, v, validation_fields, &in, vp) == -1)
+		return -1;
+	if (strcmp(in.mode, "AllowValidOnly") && strcmp(in.mode, "AllowInsecureFallback"))
+		return sg_expected(c, sg_map_get(v, "mode"), sg_path_key(c, vp, "mode"),
+				   "AllowValidOnly or AllowInsecureFallback");
+	cp = sg_path_key(c, vp, "caCertificateRefs");
+	if (sg_need_seq(c, in.cas, cp) == -1)
+		return -1;
+	if (in.cas->n < 1 || in.cas->n > 16)
+		return sg_expected(c, in.cas, cp, "1 to 16 references");
+	for (size_t i = 0; i < in.cas->n; i++) {
+		struct cert_ref_in r = { 0 };
+
+		if (sg_parse_fields(c, in.cas->items[i], obj_ref_fields, &r,
+				    sg_path_idx(c, cp, i)) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+/* A perPort entry's port, as checked (0: none). */
+static uint16_t port_of(const struct sg_node *entry)
+{
+	const struct sg_node *p = sg_map_get(entry, "port");
+
+	return p && p->kind == SG_NODE_SCALAR ? (uint16_t)strtoul(p->str, NULL, 10) : 0;
+}
+
+static int f_gw_tls(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
+{
+	struct gwtls_in in = { 0 };
+	struct front_in f = { 0 };
+	const char *fp = sg_path_key(c, path, "frontend"), *bp = sg_path_key(c, path, "backend");
+	const char *pp = sg_path_key(c, fp, "perPort");
+	const struct sg_node *ref = NULL;
+	struct cert_ref_in r = { 0 };
+
+	*(const struct sg_node **)dst = n;
+	if (sg_parse_fields(c, n, gwtls_fields, &in, path) == -1)
+		return -1;
+	if (in.backend &&
+	    (sg_parse_fields(c, in.backend, gwback_fields, &ref, bp) == -1 ||
+	     (ref && sg_parse_fields(c, ref, cert_ref_fields, &r,
+				     sg_path_key(c, bp, "clientCertificateRef")) == -1)))
+		return -1;
+	if (!in.frontend)
+		return 0;
+	if (sg_parse_fields(c, in.frontend, front_fields, &f, fp) == -1 ||
+	    tls_config_check(c, f.def, sg_path_key(c, fp, "default")) == -1)
+		return -1;
+	if (!f.per_port)
+		return 0;
+	if (sg_need_seq(c, f.per_port, pp) == -1)
+		return -1;
+	for (size_t i = 0; i < f.per_port->n; i++) {
+		struct port_tls_in p = { 0 };
+		const char *ip = sg_path_idx(c, pp, i);
+
+		if (sg_parse_fields(c, f.per_port->items[i], port_tls_fields, &p, ip) == -1 ||
+		    tls_config_check(c, p.tls, sg_path_key(c, ip, "tls")) == -1)
+			return -1;
+		for (size_t j = 0; j < i; j++)
+			if (port_of(f.per_port->items[j]) == p.port)
+				return sg_expected(c, sg_map_get(f.per_port->items[i], "port"),
+						   sg_path_key(c, ip, "port"),
+						   "a port no other perPort entry names");
+	}
+	return 0;
+}
+
+/* The validation Gateway gw's spec.tls.frontend gives `port` (its perPort
+ * entry's, else the default's), or NULL: none. */
+static const struct sg_node *frontend_validation(const struct sg_res *gw, uint16_t port)
+{
+	const struct sg_node *f = sg_map_get(sg_map_get(gw->spec, "tls"), "frontend");
+	const struct sg_node *pp = sg_map_get(f, "perPort");
+	const struct sg_node *cfg = sg_map_get(f, "default");
+
+	for (size_t i = 0; pp && pp->kind == SG_NODE_SEQ && i < pp->n; i++)
+		if (port_of(pp->items[i]) == port) {
+			cfg = sg_map_get(pp->items[i], "tls");
+			break;
+		}
+	cfg = sg_map_get(cfg, "validation");
+	return cfg && !sg_node_is_null(cfg) ? cfg : NULL;
+}
+
+/* One caCertificateRef of Gateway gw: a ConfigMap (or a Secret) with the
+ * PEM under ca.crt, of another namespace only with a ReferenceGrant. Its
+ * certificates join t->root_pem. Returns NULL, or why not with *reason
+ * the listener's ResolvedRefs reason (Gateway API's). */
+static const char *client_ca(struct sg_draft *b, const struct sg_res *gw, const struct sg_node *ref,
+			     struct sg_tls_cert *t, const char **reason)
+{
+	struct sg_arena *a = b->c.a;
+	const char *group = ref_str(ref, "group"), *kind = ref_str(ref, "kind");
+	const char *name = ref_str(ref, "name"), *ns = ref_str(ref, "namespace");
+	const struct sg_res *m;
+	const char *pem;
+	size_t len = 0;
+
+	if (!*ns)
+		ns = gw->ns;
+	*reason = "InvalidCACertificateKind";
+	if ((strcmp(group, "") && strcmp(group, "core")) ||
+	    (strcmp(kind, "ConfigMap") && strcmp(kind, "Secret")))
+		return sg_arena_printf(a, "kind %s%s%s is neither a ConfigMap nor a Secret", group,
+				       *group ? "/" : "", kind);
+	*reason = "RefNotPermitted";
+	if (strcmp(ns, gw->ns) && !grant_allows(b, "Gateway", gw->ns, kind, ns, name))
+		return sg_arena_printf(a, "%s %s/%s: no ReferenceGrant in %s allows it", kind, ns,
+				       name, ns);
+	*reason = "InvalidCACertificateRef";
+	if (!(m = res_find(b, kind, ns, name)))
+		return sg_arena_printf(a, "%s %s/%s not found", kind, ns, name);
+	pem = !strcmp(kind, "Secret") ? secret_key(b, m, "ca.crt", &len)
+				      : configmap_key(b, m, "ca.crt", &len);
+	if (!pem || !strstr(pem, "-----BEGIN CERTIFICATE-----"))
+		return sg_arena_printf(a, "%s %s/%s: no PEM certificate under ca.crt", kind, ns,
+				       name);
+	t->root_pem = t->root_pem ? sg_arena_printf(a, "%s\n%s", t->root_pem, pem)
+				  : sg_arena_strndup(a, pem, len);
+	t->root_len = t->root_pem ? strlen(t->root_pem) : 0;
+	*reason = NULL;
+	return NULL;
+}
+
+/* Listener l of `owner` (Gateway gw, or a ListenerSet on it), if it
+ * terminates TLS, asks for client certificates where gw's spec.tls says
+ * so for its port: its certificate gets the CAs that resolve. When none
+ * does it serves nothing (Accepted False, NoValidCACertificate); when
+ * some do not, ResolvedRefs says so and the others sign. */
+static int client_validation(struct sg_draft *b, const struct sg_res *owner,
+			     const struct sg_res *gw, struct sg_listener *l)
+{
+	const struct sg_node *v = l->tls ? frontend_validation(gw, l->port) : NULL;
+	const struct sg_node *cas = sg_map_get(v, "caCertificateRefs");
+	const char *reason = NULL, *message = NULL;
+	struct sg_tls_cert *t;
+
+	if (!v)
+		return 0;
+	if (!(t = sg_arena_alloc(b->c.a, sizeof(*t))))
+		return -1;
+	*t = *l->tls;
+	t->root_pem = NULL;
+	t->root_len = 0;
+	t->root_optional = node_is(sg_map_get(v, "mode"), "AllowInsecureFallback");
+	for (size_t i = 0; cas && cas->kind == SG_NODE_SEQ && i < cas->n; i++) {
+		const char *r = NULL, *why = client_ca(b, gw, cas->items[i], t, &r);
+
+		if (why && !reason) {
+			reason = r;
+			message = sg_arena_printf(b->c.a, "caCertificateRefs[%zu]: %s", i, why);
+		}
+	}
+	l->tls = t->root_pem ? t : NULL;
+	if (!reason)
+		return 0;
+	if (!message)
+		return -1;
+	if (!t->root_pem) {
+		l->tls_reason = reason;
+		l->tls_message = message;
+		l->no_valid_ca = true;
+	} else {
+		l->ca_reason = reason;
+		l->ca_message = message;
+	}
+	sg_diag_warn(b->c.d, v, "%s %s/%s: listener %s: client certificate validation: %s; %s",
+		     owner->kind, owner->ns, owner->name, l->name, message,
+		     t->root_pem ? "the other CAs are asked for" : "it serves nothing");
+	return 0;
+}
+
+/* Gateway r's spec.tls.backend.clientCertificateRef: a Secret with
+ * tls.crt and tls.key (kubernetes.io/tls, or another type with those
+ * keys), of another namespace only with a ReferenceGrant, into
+ * r->gw_client: the certificate, or why it is unusable (the connections
+ * that would present it then fail, as agentgateway's do). Sets the
+ * Gateway's ResolvedRefs, which agentgateway's controller shows only
+ * where spec.tls.backend is given. */
+static int gw_backend_client(struct sg_draft *b, struct sg_res *r)
+{
+	const struct sg_node *back = sg_map_get(sg_map_get(r->spec, "tls"), "backend");
+	const struct sg_node *ref = sg_map_get(back, "clientCertificateRef");
+	struct sg_arena *a = b->c.a;
+	const char *group, *kind, *name, *ns, *reason = "InvalidClientCertificateRef", *why = NULL;
+	const struct sg_res *s;
+	struct sg_backend_tls *t;
+
+	if (!back || sg_node_is_null(back))
+		return 0;
+	cond_set(&r->status.gw_resolved, "ResolvedRefs", true, "ResolvedRefs",
+		 "All references were resolved");
+	if (!ref || sg_node_is_null(ref))
+		return 0;
+	if (!(t = sg_arena_alloc(a, sizeof(*t))))
+		return -1;
+	memset(t, 0, sizeof(*t));
+	group = ref_str(ref, "group");
+	kind = *ref_str(ref, "kind") ? ref_str(ref, "kind") : "Secret";
+	name = ref_str(ref, "name");
+	ns = *ref_str(ref, "namespace") ? ref_str(ref, "namespace") : r->ns;
+	if ((strcmp(group, "") && strcmp(group, "core")) || strcmp(kind, "Secret")) {
+		why = sg_arena_printf(a, "kind %s%s%s is not a Secret", group, *group ? "/" : "",
+				      kind);
+	} else if (strcmp(ns, r->ns) && !grant_allows(b, "Gateway", r->ns, "Secret", ns, name)) {
+		reason = "RefNotPermitted";
+		why = sg_arena_printf(a, "Secret %s/%s: no ReferenceGrant in %s allows it", ns,
+				      name, ns);
+	} else if (!(s = res_find(b, "Secret", ns, name))) {
+		why = sg_arena_printf(a, "Secret %s/%s not found", ns, name);
+	} else if (!(t->cert_pem = secret_key(b, s, "tls.crt", &t->cert_len)) ||
+		   !(t->key_pem = secret_key(b, s, "tls.key", &t->key_len)) ||
+		   !strstr(t->cert_pem, "-----BEGIN") || !strstr(t->key_pem, "-----BEGIN")) {
+		why = sg_arena_printf(a, "Secret %s/%s: tls.crt and tls.key must be PEM data", ns,
+				      name);
+	}
+	if (why) {
+		*t = (struct sg_backend_tls){ 0 };
+		t->invalid = sg_arena_printf(a, "spec.tls.backend.clientCertificateRef: %s", why);
+		if (!t->invalid)
+			return -1;
+		cond_set(&r->status.gw_resolved, "ResolvedRefs", false, reason, t->invalid);
+		sg_diag_warn(b->c.d, ref,
+			     "Gateway %s/%s: %s; TLS to the backends of its BackendTLSPolicies "
+			     "fails until it is",
+			     r->ns, r->name, t->invalid);
+	}
+	r->gw_client = t;
+	return 0;
+}
+
+/* A validation mode, default or per port, lets clients through without
+ * a valid certificate: the Gateway says so (InsecureFrontendValidationMode). */
+static bool gw_insecure(const struct sg_res *r)
+{
+	const struct sg_node *f = sg_map_get(sg_map_get(r->spec, "tls"), "frontend");
+	const struct sg_node *pp = sg_map_get(f, "perPort");
+	const char *mode = "AllowInsecureFallback";
+	bool any = node_is(sg_map_get(sg_map_get(sg_map_get(f, "default"), "validation"), "mode"),
+			   mode);
+
+	for (size_t i = 0; pp && pp->kind == SG_NODE_SEQ && i < pp->n; i++)
+		any |= node_is(sg_map_get(sg_map_get(sg_map_get(pp->items[i], "tls"), "validation"),
+					  "mode"),
+			       mode);
+	return any;
+}
+
+/* What Gateway r's spec.tls gives the Gateway itself. */
+static int gw_spec_tls(struct sg_draft *b, struct sg_res *r)
+{
+	if (gw_insecure(r))
+		cond_set(&r->status.gw_insecure, "InsecureFrontendValidationMode", true,
+			 "ConfigurationChanged",
+			 "a client whose certificate is missing or does not verify is served "
+			 "(mode AllowInsecureFallback)");
+	return gw_backend_client(b, r);
 }
 
 /* ---- ListenerSet ------------------------------------------------------------ */
@@ -3829,7 +4184,7 @@ static int ls_listener(struct sg_draft *b, const struct sg_res *r, const struct 
 	struct sg_cfg *cfg = b->cfg;
 	size_t nbad = cfg->nbad_listeners;
 
-	if (build_gw_listener(b, r, n, path) == -1)
+	if (build_gw_listener(b, r, gw, n, path) == -1)
 		return -1;
 	if (cfg->nbad_listeners > nbad) {
 		struct sg_bad_listener *bl = &cfg->bad_listeners[nbad];

@@ -15,7 +15,10 @@ static bool streq(const char *a, const char *b)
 }
 
 /* How specifically `p` targets listener `l` and route `r` (r may be NULL):
- * 0 = not at all, higher = more specific. */
+ * 0 = not at all, higher = more specific. A listener is its Gateway's
+ * own or a ListenerSet's, so a Gateway's sectionName and a ListenerSet
+ * never meet (agentgateway: Gateway < ListenerSet < its listener,
+ * Gateway < Gateway listener). */
 static int route_rank(const struct sg_policy *p, const struct sg_listener *l,
 		      const struct sg_route *r)
 {
@@ -29,14 +32,22 @@ static int route_rank(const struct sg_policy *p, const struct sg_listener *l,
 			return 1;
 		/* A Gateway's sectionName names its own listeners, not its
 		 * ListenerSets'. */
-		return !l->ls_kind && streq(t->section, l->name) ? 2 : 0;
+		return !l->ls_kind && streq(t->section, l->name) ? 3 : 0;
+	case SG_TARGET_LISTENERSET:
+		/* Kind ListenerSet only, as agentgateway's targetRefs. */
+		if (!streq(l->ls_kind, "ListenerSet") || !streq(t->ns, l->ls_ns) ||
+		    !streq(t->name, l->ls_name))
+			return 0;
+		if (!t->section)
+			return 2;
+		return streq(t->section, l->name) ? 3 : 0;
 	case SG_TARGET_ROUTE:
 		if (!r || r->hr_kind != t->route_kind || !streq(t->ns, r->hr_ns) ||
 		    !streq(t->name, r->hr_name))
 			return 0;
 		if (!t->section)
-			return 3;
-		return streq(t->section, r->rule_name) ? 4 : 0;
+			return 4;
+		return streq(t->section, r->rule_name) ? 5 : 0;
 	default:
 		return 0;
 	}
@@ -112,10 +123,35 @@ static void resolve_authority(struct sg_cfg *cfg, struct sg_backend_ref *br)
 			sg_arena_printf(&cfg->arena, "%s:%u", br->svc->hostname, br->port);
 }
 
+/* A BackendTLSPolicy's TLS as the connections of a listener whose
+ * Gateway has spec.tls.backend.clientCertificateRef make it: presenting
+ * that certificate (or failing with why it is unusable), as
+ * agentgateway's controller adds it to the policies of that Gateway. */
+static const struct sg_backend_tls *with_client(struct sg_cfg *cfg, const struct sg_policy *p,
+						const struct sg_backend_tls *client)
+{
+	struct sg_backend_tls *t;
+
+	if (!client || !streq(p->src_kind, "BackendTLSPolicy"))
+		return p->u.btls;
+	if (!(t = sg_arena_alloc(&cfg->arena, sizeof(*t))))
+		return p->u.btls; /* out of memory: the build fails on its own */
+	*t = *p->u.btls;
+	t->cert_pem = client->cert_pem;
+	t->cert_len = client->cert_len;
+	t->key_pem = client->key_pem;
+	t->key_len = client->key_len;
+	if (!t->invalid)
+		t->invalid = client->invalid;
+	return t;
+}
+
 /* grpc: a GRPCRoute's backend, spoken to in HTTP/2 whatever its Service
  * port's appProtocol says (gRPC is HTTP/2: h2c in clear text, ALPN h2
- * over TLS); an explicit http.version still wins. */
-static void resolve_backend(struct sg_cfg *cfg, struct sg_backend_ref *br, bool grpc)
+ * over TLS); an explicit http.version still wins. client: the listener's
+ * backend_client. */
+static void resolve_backend(struct sg_cfg *cfg, struct sg_backend_ref *br, bool grpc,
+			    const struct sg_backend_tls *client)
 {
 	const struct sg_policy *tcp = sg_policy_for_backend(cfg, SG_POL_BACKEND_TCP, br);
 	const struct sg_policy *http = sg_policy_for_backend(cfg, SG_POL_BACKEND_HTTP, br);
@@ -129,7 +165,7 @@ static void resolve_backend(struct sg_cfg *cfg, struct sg_backend_ref *br, bool 
 	br->eff_keepalive = cfg->global.keepalives;
 	br->eff_request_timeout = SG_DUR_UNSET;
 	br->eff_health = br->health ? br->health : health ? health->u.health : NULL;
-	br->eff_tls = br->tls ? br->tls : tls ? tls->u.btls : NULL;
+	br->eff_tls = br->tls ? br->tls : tls ? with_client(cfg, tls, client) : NULL;
 	br->eff_backend_auth = br->filters.backend_auth ? br->filters.backend_auth
 			       : auth			? auth->u.backend_auth
 							: NULL;
@@ -252,13 +288,34 @@ static void list_jwt(struct sg_cfg *cfg, const struct sg_jwt_auth *j)
  * text), its HTTP version (a copy to an h2c port is an HTTP/2 stream),
  * keepalive, and its authority for a copy of a request that came without
  * Host. */
-static void resolve_mirrors(struct sg_cfg *cfg, const struct sg_mirrors *ms, bool grpc)
+static void resolve_mirrors(struct sg_cfg *cfg, const struct sg_mirrors *ms, bool grpc,
+			    const struct sg_backend_tls *client)
 {
 	for (size_t i = 0; i < ms->n; i++)
-		resolve_backend(cfg, ms->v[i].backend, grpc);
+		resolve_backend(cfg, ms->v[i].backend, grpc, client);
 }
 
-static void resolve_route(struct sg_cfg *cfg, const struct sg_listener *l, struct sg_route *r)
+/* A rule's backendRefs are shared by every listener its routes attach
+ * to. Where their TLS is the listener's own (`mine`: its Gateway presents
+ * a client certificate, with_client; a TLS listener that terminates
+ * encrypts again where a TCP listener of the same TCPRoute does not), the
+ * route gets a copy of its own, so that the last listener resolved does
+ * not decide for all. False when out of memory. */
+static bool own_backends(struct sg_cfg *cfg, bool mine, struct sg_brefs *bs)
+{
+	struct sg_backend_ref *v;
+
+	if (!mine || !bs->n)
+		return true;
+	if (!(v = sg_arena_alloc(&cfg->arena, bs->n * sizeof(*v))))
+		return false;
+	memcpy(v, bs->v, bs->n * sizeof(*v));
+	bs->v = v;
+	bs->cap = bs->n;
+	return true;
+}
+
+static int resolve_route(struct sg_cfg *cfg, const struct sg_listener *l, struct sg_route *r)
 {
 	bool grpc = r->hr_kind == SG_KIND_GRPCROUTE;
 	const struct sg_policy *tp = sg_policy_for_route(cfg, SG_POL_TIMEOUT, l, r);
@@ -284,14 +341,17 @@ static void resolve_route(struct sg_cfg *cfg, const struct sg_listener *l, struc
 	name_oidc(cfg, r);
 	if (r->eff_retry && r->eff_retry->attempts == 0)
 		r->eff_retry = NULL; /* attempts: 0 means "no retry" */
+	if (!own_backends(cfg, l->backend_client != NULL, &r->backends))
+		return -1;
 	for (size_t i = 0; i < r->backends.n; i++) {
-		resolve_backend(cfg, &r->backends.v[i], grpc);
-		resolve_mirrors(cfg, &r->backends.v[i].filters.mirrors, grpc);
+		resolve_backend(cfg, &r->backends.v[i], grpc, l->backend_client);
+		resolve_mirrors(cfg, &r->backends.v[i].filters.mirrors, grpc, l->backend_client);
 	}
-	resolve_mirrors(cfg, &r->filters.mirrors, grpc);
+	resolve_mirrors(cfg, &r->filters.mirrors, grpc, l->backend_client);
+	return 0;
 }
 
-static void resolve_listener(struct sg_cfg *cfg, struct sg_listener *l)
+static int resolve_listener(struct sg_cfg *cfg, struct sg_listener *l)
 {
 	const struct sg_policy *fh = sg_policy_for_listener(cfg, SG_POL_FRONTEND_HTTP, l);
 	const struct sg_policy *ft = sg_policy_for_listener(cfg, SG_POL_FRONTEND_TCP, l);
@@ -309,12 +369,16 @@ static void resolve_listener(struct sg_cfg *cfg, struct sg_listener *l)
 	l->netauthz = fa ? fa->u.netauthz : NULL;
 	l->tracing = tr ? tr->u.tracing : cfg->global.tracing;
 	for (size_t i = 0; i < l->nroutes; i++)
-		resolve_route(cfg, l, &l->routes[i]);
-	for (size_t i = 0; i < l->ntcp_routes; i++)
+		if (resolve_route(cfg, l, &l->routes[i]) == -1)
+			return -1;
+	for (size_t i = 0; i < l->ntcp_routes; i++) {
+		if (!own_backends(cfg, l->backend_client || sg_listener_terminates_tls(l),
+				  &l->tcp_routes[i].backends))
+			return -1;
 		for (size_t j = 0; j < l->tcp_routes[i].backends.n; j++) {
 			struct sg_backend_ref *br = &l->tcp_routes[i].backends.v[j];
 
-			resolve_backend(cfg, br, false);
+			resolve_backend(cfg, br, false, l->backend_client);
 			/* TCP routes and TLS passthrough move bytes as they
 			 * are: a Service's BackendTLSPolicy serves its HTTP
 			 * routes. A TLS listener that terminates encrypts
@@ -322,6 +386,8 @@ static void resolve_listener(struct sg_cfg *cfg, struct sg_listener *l)
 			if (!sg_listener_terminates_tls(l))
 				br->eff_tls = NULL;
 		}
+	}
+	return 0;
 }
 
 /* An inline backendTLS where it cannot apply is an error, not plaintext. */
@@ -419,7 +485,10 @@ int sg_resolve(struct sg_cfg *cfg, struct sg_diag *d)
 {
 	for (size_t b = 0; b < cfg->nbinds; b++) {
 		for (size_t i = 0; i < cfg->binds[b].nlisteners; i++)
-			resolve_listener(cfg, &cfg->binds[b].listeners[i]);
+			if (resolve_listener(cfg, &cfg->binds[b].listeners[i]) == -1) {
+				sg_diag_err(d, NULL, "out of memory");
+				return -1;
+			}
 		resolve_bind_limits(&cfg->binds[b]);
 	}
 	mark_attached(cfg);

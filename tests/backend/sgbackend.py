@@ -23,6 +23,10 @@ Usage:
     --tls CERT KEY    serve HTTPS (HTTP/1.1 by ALPN) with this certificate and
                       key (PEM files); the handshake runs in the connection's
                       thread, 10 s at most.
+    --client-ca FILE  with --tls: require a client certificate this CA (PEM)
+                      signed; the echo then carries "tls": {"peerCertificates":
+                      [the client's certificate as PEM]}, as the conformance
+                      echo's does.
 
     The listening socket uses SO_REUSEADDR. One thread per connection. SIGTERM
     and SIGINT make the process exit with status 0 at once (open connections
@@ -422,6 +426,7 @@ class Request:
         self.body_bytes = 0
         self.sha256 = None
         self.head_bytes = 0             # bytes of the request line and headers
+        self.peer_pem = None            # --client-ca: the client's certificate
         split = urlsplit(target) if target != "*" else None
         self.path = split.path if split else "*"
         self.query = split.query if split else ""
@@ -764,10 +769,13 @@ def echo_object(ctx, req, attempt):
     for name, value in req.headers:
         key = spelling.setdefault(name.lower(), name)
         headers.setdefault(key, []).append(value)
-    return {"path": req.target, "host": req.host, "method": req.method,
-            "proto": req.version, "headers": headers, "namespace": "",
-            "ingress": "", "service": "", "pod": ctx.name,
-            "attempt": attempt, "body_bytes": req.body_bytes}
+    obj = {"path": req.target, "host": req.host, "method": req.method,
+           "proto": req.version, "headers": headers, "namespace": "",
+           "ingress": "", "service": "", "pod": ctx.name,
+           "attempt": attempt, "body_bytes": req.body_bytes}
+    if req.peer_pem is not None:
+        obj["tls"] = {"peerCertificates": [req.peer_pem]}
+    return obj
 
 
 def handle_count(conn, ctx, req):
@@ -906,9 +914,15 @@ def serve_connection(conn, ctx):
             return
     reader = Reader(conn, ctx.traffic)
     graceful = True
+    peer = None
+    if ctx.tls and ctx.tls.verify_mode == ssl.CERT_REQUIRED:
+        der = conn.getpeercert(binary_form=True)
+        peer = ssl.DER_cert_to_PEM_cert(der) if der else ""
     try:
         while True:
             req = read_head(reader)
+            if req is not None:
+                req.peer_pem = peer
             if req is None or not handle_request(conn, reader, ctx, req):
                 break
     except BadRequest as exc:
@@ -998,6 +1012,8 @@ def parse_args(argv):
                    help="log requests to stderr")
     p.add_argument("--tls", nargs=2, metavar=("CERT", "KEY"),
                    help="serve HTTPS with this certificate and key (PEM)")
+    p.add_argument("--client-ca", metavar="FILE",
+                   help="with --tls: require client certificates this CA signed")
     return p.parse_args(argv)
 
 
@@ -1008,6 +1024,9 @@ def main(argv=None):
         tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         tls.load_cert_chain(args.tls[0], args.tls[1])
         tls.set_alpn_protocols(["http/1.1"])
+        if args.client_ca:
+            tls.verify_mode = ssl.CERT_REQUIRED
+            tls.load_verify_locations(args.client_ca)
     ctx = Context(args.name, args.verbose, args.defaults, tls)
     try:
         signal.signal(signal.SIGTERM, on_signal)

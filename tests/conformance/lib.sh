@@ -7,6 +7,9 @@ TEST=$1
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO=$(cd "$HERE/../.." && pwd)
 WORK=$(mktemp -d /tmp/sg-conf.XXXXXX)
+# An admin socket of its own: two runs at once (each in a network
+# namespace of its own) never meet at /run/splicegate/admin.sock.
+export SPLICEGATE_ADMIN_SOCKET=$WORK/admin.sock
 PIDS=()
 INFRA=gateway-conformance-infra
 cleanup() {
@@ -196,6 +199,65 @@ data:
   tls.key: $(base64 -w0 "$WORK/term.key")
 YAML
 }
+# Gateway spec.tls (gateway-*client*certificate*.go, gateway-tls-backend-*):
+# client_certs prints the suite's programmatic resources for them
+# (suite.go): ConfigMaps tls-validity-checks-ca-certificate and
+# tls-validity-checks-per-port-ca-certificate, a client certificate each
+# of those CAs signed as Secrets tls-validity-checks-client-certificate
+# and tls-validity-checks-per-port-client-certificate ($WORK/vc-client.*,
+# $WORK/pp-client.*), tls-checks-client-certificate, signed by the CA of
+# tls-checks-ca-certificate ($WORK/tc-client.*), and ConfigMap
+# web-backend-cm of the web-backend namespace.
+client_certs() {
+	local c
+	for c in vc pp web; do
+		openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
+			-subj "/CN=$c-ca" -keyout "$WORK/$c-ca.key" -out "$WORK/$c-ca.crt" >/dev/null 2>&1
+	done
+	client_cert vc vc-ca
+	client_cert pp pp-ca
+	client_cert tc ca
+	ca_configmap tls-validity-checks-ca-certificate $INFRA vc-ca
+	ca_configmap tls-validity-checks-per-port-ca-certificate $INFRA pp-ca
+	ca_configmap web-backend-cm gateway-conformance-web-backend web-ca
+	pem_secret tls-validity-checks-client-certificate $INFRA vc-client
+	pem_secret tls-validity-checks-per-port-client-certificate $INFRA pp-client
+	pem_secret tls-checks-client-certificate $INFRA tc-client
+}
+# client_cert STEM CA: $WORK/STEM-client.{crt,key}, a client certificate
+# CA ($WORK/CA.{crt,key}) signed.
+client_cert() {
+	openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj "/CN=$1-client" \
+		-keyout "$WORK/$1-client.key" -out "$WORK/$1-client.csr" >/dev/null 2>&1
+	openssl x509 -req -in "$WORK/$1-client.csr" -CA "$WORK/$2.crt" -CAkey "$WORK/$2.key" \
+		-CAcreateserial -days 2 -extfile <(echo 'extendedKeyUsage=clientAuth') \
+		-out "$WORK/$1-client.crt" >/dev/null 2>&1
+}
+# ca_configmap NAME NS STEM: a ConfigMap with $WORK/STEM.crt as ca.crt.
+ca_configmap() {
+	cat <<YAML
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: $1, namespace: $2}
+data:
+  ca.crt: |
+$(indent '    ' "$WORK/$3.crt")
+YAML
+}
+# pem_secret NAME NS STEM: a kubernetes.io/tls Secret of $WORK/STEM.{crt,key}.
+pem_secret() {
+	cat <<YAML
+---
+apiVersion: v1
+kind: Secret
+metadata: {name: $1, namespace: $2}
+type: kubernetes.io/tls
+data:
+  tls.crt: $(base64 -w0 "$WORK/$3.crt")
+  tls.key: $(base64 -w0 "$WORK/$3.key")
+YAML
+}
 # btls NAME SERVICE[:SECTION] HOSTNAME [VALIDATION-LINES]: a BackendTLSPolicy
 # with the CA ConfigMap, unless VALIDATION-LINES say otherwise.
 btls() {
@@ -223,6 +285,37 @@ route() {
 	printf -- '---\napiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: {name: %s, namespace: %s}\nspec:\n  parentRefs: [{name: %s}]\n  hostnames: [%s]\n  rules:\n' \
 		"$1" "$INFRA" "$2" "$3"
 }
+
+# filter_route NAME [GATEWAY]: an HTTPRoute head on same-namespace (or
+# GATEWAY), rules to follow (filter_rule).
+filter_route() {
+	printf -- '---\napiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: {name: %s, namespace: %s}\nspec:\n  parentRefs: [{name: %s}]\n  rules:\n' \
+		"$1" "$INFRA" "${2:-same-namespace}"
+}
+# filter_rule PATH FILTER-TYPE FILTER-BODY [BACKEND]: a rule matching
+# PathPrefix PATH with one filter (its field named after its type, as
+# requestRedirect for RequestRedirect) and, given, a backendRef BACKEND:8080.
+filter_rule() {
+	local field=${2,}
+	case $2 in
+	URLRewrite) field=urlRewrite ;;
+	CORS) field=cors ;;
+	esac
+	printf '  - matches: [{path: {type: PathPrefix, value: %s}}]\n    filters: [{type: %s, %s: %s}]\n' \
+		"$1" "$2" "$field" "$3"
+	[ -n "${4:-}" ] && printf '    backendRefs: [{name: %s, port: 8080}]\n' "$4"
+	return 0
+}
+# route_ok NS/ROUTE [NS/GW]: the route accepted by same-namespace (or GW)
+# with its refs resolved (GatewayAndHTTPRoutesMustBeAccepted,
+# HTTPRouteMustHaveResolvedRefsConditionsTrue).
+route_ok() {
+	local g=${2:-$INFRA/same-namespace}
+	applied && parent HTTPRoute "$1" "$g" Accepted True Accepted &&
+		parent HTTPRoute "$1" "$g" ResolvedRefs True ResolvedRefs
+}
+# routed NS/ROUTE CHECK-WORDS...: route_ok, then check.
+routed() { route_ok "$1" && check "${@:2}"; }
 
 # grant NAME NS FROM-GROUP FROM-KIND FROM-NS TO-GROUP TO-KIND [TO-NAME]
 grant() {
@@ -284,6 +377,219 @@ prefix_route() {
 # namespace NAME [LABELS]: a Namespace (LABELS a flow map).
 namespace() {
 	printf -- '---\napiVersion: v1\nkind: Namespace\nmetadata: {name: %s%s}\n' "$1" "${2:+, labels: $2}"
+}
+
+# ---- one round trip, as the suite's CompareRoundTrip reads it ----
+
+# check WORD...: one request through the gateway, checked as the suite's
+# MakeRequestAndExpectEventuallyConsistentResponse / CompareRoundTrip do.
+# The request: port=P (default 8080), host=H (the Host header; default the
+# URL's), sni=NAME (over TLS to the HTTPS listeners, SNI and Host NAME, the
+# frontend certificate trusted), path=P (default /), method=M, h='Name: value' (a request header;
+# repeated), set='Name: value' (a response header the echo sets,
+# X-Echo-Set-Header; repeated). The answer: code=C[,C...] (default 200);
+# for a 200 or 204: backend=B (the pod's name starts with B), rpath=P (the
+# path, with its query, the backend got; default the one sent), rhost=H,
+# req='Name: v1,v2' (the backend got header Name, its values joined with
+# ","), noreq=Name, res='Name: v' (the response's header Name), nores=Name,
+# resany='Name: v1|v2' (one of them, spaces ignored: ValidHeaderValues
+# with IgnoreWhitespace), rpath=- (no echo: a CORS preflight's answer);
+# for a redirect: to.scheme (default http), to.host (default: not
+# checked), to.port (default: the scheme's, or none), to.path (default
+# the path sent) of its Location.
+check() {
+	local w k v port=8080 host='' path=/ code=200 args=() exp=() st j got want
+	local loc='' scheme='' lhost='' lport='' lpath='' url=''
+	for w in "$@"; do
+		k=${w%%=*} v=${w#*=}
+		case $k in
+		port) port=$v ;;
+		host) host=$v ;;
+		path) path=$v ;;
+		method) args+=(-X "$v") ;;
+		h) args+=(-H "$v") ;;
+		set) args+=(-H "X-Echo-Set-Header: $v") ;;
+		code) code=$v ;;
+		sni) url=https://$v args+=(--cacert "$WORK/front.crt" --resolve "$v:$port:127.0.0.1") host=$v ;;
+		*) exp+=("$w") ;;
+		esac
+	done
+	if [ -n "$url" ]; then
+		url=$url:$port$path
+	else
+		url=http://127.0.0.1:$port$path
+		[ -n "$host" ] && args+=(-H "Host: $host")
+	fi
+	st=$(curl -s --max-time 10 "${args[@]}" -D "$WORK/head" -o "$WORK/body" -w '%{http_code}' "$url")
+	[[ ",$code," == *",$st,"* ]] || { echo "$host$path: status $st, want $code"; return 1; }
+	j=$(cat "$WORK/body")
+	if [ "$st" = 200 ] || [ "$st" = 204 ]; then
+		printf '%s\n' "${exp[@]}" | grep -q '^rpath=' || exp=("rpath=$path" "${exp[@]}")
+	elif [[ $st == 30[1-8] ]]; then
+		loc=$(awk 'tolower($1) == "location:" { print $2 }' "$WORK/head" | tr -d '\r')
+		[[ $loc =~ ^([a-zA-Z]+)://([^/:?]+)(:([0-9]+))?([^?]*) ]] ||
+			{ echo "$host$path: Location '$loc' is not an absolute URL"; return 1; }
+		scheme=${BASH_REMATCH[1],,} lhost=${BASH_REMATCH[2]} lport=${BASH_REMATCH[4]}
+		lpath=${BASH_REMATCH[5]}
+		printf '%s\n' "${exp[@]}" | grep -q '^to\.scheme=' || exp+=("to.scheme=${url%%:*}")
+		printf '%s\n' "${exp[@]}" | grep -q '^to\.path=' || exp+=("to.path=${path%%\?*}")
+		# No port asked for: the scheme's, said or left out.
+		printf '%s\n' "${exp[@]}" | grep -q '^to\.port=' || case $scheme:$lport in
+		http: | http:80 | https: | https:443) ;;
+		*) echo "$host$path: Location $loc, want the port of $scheme"; return 1 ;;
+		esac
+	fi
+	for w in "${exp[@]}"; do
+		k=${w%%=*} v=${w#*=} want=${v#*: }
+		case $k in
+		backend) got=$(jq -r .pod <<<"$j") && [[ $got == "$v"* ]] ;;
+		rpath) [ "$v" = - ] || { got=$(jq -r .path <<<"$j") && [ "$got" = "$v" ]; } ;;
+		rhost) got=$(jq -r .host <<<"$j") && [ "$got" = "$v" ] ;;
+		req | noreq)
+			[ "$k" = noreq ] && want="(none)"
+			got=$(jq -r --arg n "${v%%:*}" '[.headers | to_entries[] |
+				select(.key | ascii_downcase == ($n | ascii_downcase)) | .value[]] |
+				if length == 0 then "(none)" else join(",") end' <<<"$j") && [ "$got" = "$want" ] ;;
+		res | nores | resany)
+			[ "$k" = nores ] && want="(none)"
+			got=$(awk -v n="${v%%:*}" 'BEGIN { n = tolower(n) } { sub(/\r$/, "") }
+				index(tolower($0), n ":") == 1 {
+					x = substr($0, length(n) + 2); sub(/^[ \t]+/, "", x)
+					out = out (c++ ? "," : "") x
+				} END { print c ? out : "(none)" }' "$WORK/head") &&
+				if [ "$k" = resany ]; then
+					[[ "|${want// /}|" == *"|${got// /}|"* ]]
+				else
+					[ "$got" = "$want" ]
+				fi ;;
+		to.scheme) got=$scheme && [ "$got" = "$v" ] ;;
+		to.host) got=$lhost && [ "$got" = "$v" ] ;;
+		to.port) got=$lport && [ "$got" = "$v" ] ;;
+		to.path) got=$lpath && [ "$got" = "$v" ] ;;
+		*) echo "check: unknown word $w" && false ;;
+		esac || { echo "$host$path: $k ${v%%:*}: got '$got', want '${want:-$v}'"; return 1; }
+	done
+}
+
+# ---- request mirrors (the suite's ExpectMirroredRequest) ----
+
+# mirrored PATH BACKEND...: each BACKEND (an echo of this run) got a copy
+# of the request for PATH within 10 s (the suite reads the echo's log for
+# it; sgbackend's /requests lists the last request lines it read).
+mirrored() {
+	local b
+	for b in "${@:2}"; do
+		for _ in $(seq 100); do
+			curl -s "http://127.0.0.1:${PORT[$b]}/requests" |
+				jq -e --arg p "$1" '[.last[] | select(split(" ")[1] == $p)] | length > 0' \
+					>/dev/null && continue 2
+			sleep 0.1
+		done
+		echo "$b got no copy of $1"
+		return 1
+	done
+}
+
+# heads BACKEND: the request heads the echo has read so far, once the
+# count holds still for half a second (copies arrive after the answers).
+heads() {
+	local n m
+	n=$(curl -s "http://127.0.0.1:${PORT[$1]}/requests" | jq .heads)
+	for _ in $(seq 40); do
+		sleep 0.5
+		m=$(curl -s "http://127.0.0.1:${PORT[$1]}/requests" | jq .heads)
+		[ "$m" = "$n" ] && break
+		n=$m
+	done
+	echo "$n"
+}
+
+# mirror_share BACKEND PERCENT URL [CURL-ARGS...]: the suite's
+# testMirroredRequestsDistribution: of 500 requests to URL (10 at a time,
+# each answered by infra-backend-v1), BACKEND (an echo nothing else sends
+# to) gets copies of 500*p within 3 binomial standard deviations; 5 tries.
+mirror_share() {
+	local b=$1 pct=$2 url=$3 h0 h1 why
+	for _ in $(seq 5); do
+		h0=$(heads "$b")
+		why=$(curl_sends x-backend "${@:4}" "$url" | grep -v -x infra-backend-v1 | sort | uniq -c | head -3)
+		[ -z "$why" ] || { echo "answers not from infra-backend-v1: $why"; return 1; }
+		h1=$(heads "$b")
+		why=$(awk -v n=$((h1 - h0)) -v p="$pct" 'BEGIN {
+			p /= 100; m = 3 * sqrt(500 * p * (1 - p))
+			if (n < 500 * p - m || n > 500 * p + m) {
+				printf "%d copies of 500, want %.1f to %.1f", n, 500 * p - m, 500 * p + m; exit 1 }
+		}') && return 0
+		sleep 2
+	done
+	echo "$b: $why"
+	return 1
+}
+
+# ---- weights (the suite's weight.TestWeightedDistribution) ----
+
+# weights WANT SENDER ARGS...: 500 requests made by `SENDER ARGS...` (10
+# at a time), which prints for each the backend that answered, or a line
+# "!why" for one that failed; none may fail, each backend of WANT
+# ("B1=SHARE1 B2=SHARE2...", shares as fractions) takes its share within
+# 0.05 and no other backend answers (one of share 0 none); tried up to 10
+# times (weight.MaxTestRetries).
+weights() {
+	local want=$1 why
+	shift
+	for _ in $(seq 10); do
+		why=$("$@" | awk -v want="$want" -v total=500 '
+			BEGIN {
+				n = split(want, w, " ")
+				for (i = 1; i <= n; i++) { split(w[i], kv, "="); share[kv[1]] = kv[2] + 0 }
+			}
+			/^!/ { if (!nfail++) first = substr($0, 2); next }
+			{ seen[$0]++ }
+			END {
+				if (nfail) { printf "%d requests failed, the first: %s\n", nfail, first; exit 1 }
+				for (b in seen)
+					if (!(b in share) || share[b] == 0) { printf "%s answered %d of %d; ", b, seen[b], total; bad = 1 }
+				for (b in share) {
+					d = seen[b] / total - share[b]
+					if (d > 0.05 || d < -0.05) { printf "%s took %.3f, want %s; ", b, seen[b] / total, share[b]; bad = 1 }
+				}
+				exit bad
+			}') && return 0
+	done
+	echo "$why"
+	return 1
+}
+
+# curl_sends HEADER CURL-ARGS... URL: a SENDER of `weights`: 10 curls at
+# once of 50 requests each (a connection each), printing each response's
+# header HEADER (the echo's name: x-backend, gRPC's x-backend-name), or
+# "!STATUS" for a response other than 200. With SENDS_APART=1 each
+# request is a curl of its own (curl 7.88 sends no second POST on a
+# reused HTTP/2 connection).
+curl_sends() {
+	local hdr=$1 url=${*: -1} req=("${@:2:$(($# - 2))}") one=() pids=() i rounds=1
+	if [ -n "${SENDS_APART:-}" ]; then
+		one=(-o /dev/null "$url")
+		rounds=50
+	else
+		for i in $(seq 50); do one+=(-o /dev/null "$url"); done
+	fi
+	for i in $(seq 10); do
+		for _ in $(seq $rounds); do
+			curl -s --max-time 120 "${req[@]}" -w "%{http_code} %header{$hdr}\n" "${one[@]}"
+		done >"$WORK/sends.$i" &
+		pids+=("$!")
+	done
+	wait "${pids[@]}"
+	cat "$WORK"/sends.[0-9]* | awk '$1 == 200 && NF == 2 { print $2; next } { print "!" $0 }'
+	rm -f "$WORK"/sends.[0-9]*
+}
+
+# tcp_sends PORT: a SENDER of `weights` over TCP: tcp_client.py's 500
+# EchoSendOnce exchanges (welcome line, TEST), 10 at once, each the pod
+# that answered.
+tcp_sends() {
+	timeout 120 /usr/bin/python3 "$HERE/tcp_client.py" --port "$1" --send-once 500
 }
 
 # ---- checks: each returns 0, or prints why and returns 1 ------------------
@@ -417,16 +723,17 @@ all_listeners_ok() {
 	done
 }
 
-# ls_listeners NS/LS NAME=ROUTES...: exactly these listeners in the
-# ListenerSet's status, each taking HTTPRoute, with ROUTES routes attached
-# and accepted (the suite's ListenerSetStatusMustHaveListeners).
-ls_listeners() {
+# owner_listeners KIND NS/OWNER NAME=ROUTES...: exactly these listeners in
+# the status of the Gateway or ListenerSet (KIND gateway or listenerset),
+# each taking HTTPRoute, with ROUTES routes attached and accepted (the
+# suite's GatewayStatusMustHaveListeners, ListenerSetStatusMustHaveListeners).
+owner_listeners() {
 	local j n l a
-	j=$(res listenerset "$1") || { echo "no ListenerSet $1"; return 1; }
+	j=$(res "$1" "$2") || { echo "no $1 $2"; return 1; }
 	latest "$j" || return 1
 	n=$(jq '.status.listeners | length' <<<"$j")
-	[ "$n" = $(($# - 1)) ] || { echo "$n listeners in the status, want $(($# - 1))"; return 1; }
-	for a in "${@:2}"; do
+	[ "$n" = $(($# - 2)) ] || { echo "$n listeners in the status, want $(($# - 2))"; return 1; }
+	for a in "${@:3}"; do
 		l=$(jq -c --arg n "${a%=*}" '.status.listeners[]? | select(.name == $n)' <<<"$j")
 		[ -n "$l" ] || { echo "no listener ${a%=*} in the status"; return 1; }
 		n=$(jq .attachedRoutes <<<"$l")
@@ -434,9 +741,10 @@ ls_listeners() {
 		jq -e '[.supportedKinds[] | select(.kind == "HTTPRoute" and
 			.group == "gateway.networking.k8s.io")] | length > 0' <<<"$l" >/dev/null ||
 			{ echo "listener ${a%=*}: supportedKinds lacks HTTPRoute"; return 1; }
-		ls_listener listenerset "$1" "${a%=*}" "${OK_LISTENER[@]}" || return 1
+		ls_listener "$1" "$2" "${a%=*}" "${OK_LISTENER[@]}" || return 1
 	done
 }
+ls_listeners() { owner_listeners listenerset "$@"; }
 
 # routes_accepted KIND NS/PARENT NS/ROUTE...: each HTTPRoute has the
 # Gateway or ListenerSet (KIND) as a parent, Accepted True Accepted, and
@@ -553,6 +861,30 @@ https() {
 	[ $# -lt 5 ] && return 0
 	pod=$(jq -r .pod "$WORK/body" 2>/dev/null)
 	[ "$pod" = "$5" ] || { echo "GET https://$2$3: answered by '$pod', want $5"; return 1; }
+}
+
+# mtls PORT SNI CLIENT CODES [BACKEND]: as https, the client presenting
+# $WORK/CLIENT.{crt,key} ("": no certificate) (the suite's
+# MakeTLSRequestAndExpectEventuallyConsistentResponse).
+mtls() {
+	local code pod cert=()
+	[ -n "$3" ] && cert=(--cert "$WORK/$3.crt" --key "$WORK/$3.key")
+	code=$(curl -s --max-time 10 --cacert "$WORK/front.crt" "${cert[@]}" \
+		--resolve "$2:$1:127.0.0.1" -o "$WORK/body" -w '%{http_code}' "https://$2:$1/")
+	[[ ",$4," == *",$code,"* ]] || { echo "GET https://$2/ (client ${3:-none}): status $code, want $4"; return 1; }
+	[ $# -lt 5 ] && return 0
+	pod=$(jq -r .pod "$WORK/body" 2>/dev/null)
+	[ "$pod" = "$5" ] || { echo "GET https://$2/: answered by '$pod', want $5"; return 1; }
+}
+# mtls_fails PORT SNI CLIENT: that request fails: no response at all (the
+# suite's MakeTLSRequestAndExpectEventuallyConsistentFailureResponse
+# wants the round trip to fail).
+mtls_fails() {
+	local code cert=()
+	[ -n "$3" ] && cert=(--cert "$WORK/$3.crt" --key "$WORK/$3.key")
+	code=$(curl -s --max-time 10 --cacert "$WORK/front.crt" "${cert[@]}" \
+		--resolve "$2:$1:127.0.0.1" -o /dev/null -w '%{http_code}' "https://$2:$1/")
+	[ "$code" = 000 ] || { echo "GET https://$2/ (client ${3:-none}): status $code, want no response"; return 1; }
 }
 
 # tcp_echo PORT SNI IS-TLS BACKEND [SERVER-NAME]: one exchange of the

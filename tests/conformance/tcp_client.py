@@ -5,7 +5,7 @@ the TCP echo (tests/backend/tcpecho.py, upstream's tcp-backend), through
 the gateway. Standard library only; runs on Debian's /usr/bin/python3.
 
 usage: tcp_client.py --port N [--host 127.0.0.1] [--sni NAME --ca FILE]
-                     [--timeout SECONDS]
+                     [--timeout SECONDS] [--send-once N]
 
 Connects to HOST:PORT, with TLS when --sni is given, configured as the
 suite's tls.Config{ServerName: NAME, RootCAs: the CA FILE, MinVersion: TLS
@@ -18,6 +18,11 @@ each after the answer to the one before, and prints one JSON object:
      JSON), "error": what stopped the exchange, or null}
 Exit status 0 when all four answers came, 1 otherwise. Every read and write
 waits TIMEOUT seconds at most (default 10, the suite's RequestTimeout).
+
+With --send-once N it makes N of the suite's EchoSendOnce exchanges
+instead (plain TCP: the welcome line, then "TEST\\n" and its JSON answer),
+10 at a time as TestWeightedDistribution's senders, and prints one line
+per exchange: the answer's "pod", or "!" and why the exchange failed.
 """
 
 import argparse
@@ -63,6 +68,22 @@ def exchange(args, out):
             pass
 
 
+def send_once(args):
+    try:
+        with socket.create_connection((args.host, args.port),
+                                      timeout=args.timeout) as sock:
+            f = sock.makefile("rb")
+            welcome = f.readline(MAX_LINE + 1)
+            if welcome != b"Gateway API Test TCP Server\n":
+                return "!welcome %r" % welcome[:200]
+            sock.sendall(b"TEST\n")
+            pod = json.loads(f.readline(MAX_LINE + 1) or b"null")
+            pod = pod.get("pod") if isinstance(pod, dict) else None
+            return pod if pod else "!no pod in the TEST answer"
+    except (OSError, ValueError) as e:
+        return "!%s: %s" % (type(e).__name__, e)
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(
         description="Conformance TCP client, one attempt (see module docstring).")
@@ -71,7 +92,15 @@ def main(argv=None):
     p.add_argument("--sni", help="connect with TLS, this SNI (and name checked)")
     p.add_argument("--ca", help="CA file trusted for the TLS connection")
     p.add_argument("--timeout", type=float, default=10.0)
+    p.add_argument("--send-once", type=int, metavar="N",
+                   help="N EchoSendOnce exchanges, 10 at a time; one line each")
     args = p.parse_args(argv)
+    if args.send_once:
+        from concurrent.futures import ThreadPoolExecutor
+        with ThreadPoolExecutor(10) as pool:
+            for line in pool.map(lambda _: send_once(args), range(args.send_once)):
+                print(line)
+        return 0
     out = {"welcome": None, "ping": None, "is_tls": None, "test": None,
            "error": None}
     try:

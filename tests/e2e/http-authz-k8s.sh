@@ -86,5 +86,5 @@ agp_refuses "no policy" authorization "{action: Deny}" \
 printf 'apiVersion: agentgateway.dev/v1alpha1\nkind: AgentgatewayPolicy\nmetadata: {name: p, namespace: default}\nspec:\n  targetRefs: [{group: "", kind: Service, name: s}]\n  traffic:\n    authorization: {policy: {matchExpressions: ["true"]}}\n' >"$WORK/svc.yaml"
 out=$("$SG_BIN" check -c "$WORK/svc.yaml" 2>&1)
 check "check refuses authorization aimed at a Service" \
-	"$? $(grep -c 'Gateway, HTTPRoute or GRPCRoute (the target of a traffic policy)' <<<"$out")" "1 1"
+	"$? $(grep -c 'Gateway, ListenerSet, HTTPRoute or GRPCRoute (the target of a traffic policy)' <<<"$out")" "1 1"
 finish

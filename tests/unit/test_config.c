@@ -1446,6 +1446,311 @@ static void test_config_listenerset_errors(void **state)
 	expect_errors(*state, cases, ARRAY_LEN(cases));
 }
 
+/* Gateway spec.tls (Gateway API v1.4). frontend: the terminating
+ * listeners of a port ask for client certificates signed by the CAs of
+ * its perPort entry, else of the default (a ListenerSet's listeners by
+ * their Gateway's); a CA reference of another kind, in another namespace
+ * without a ReferenceGrant or not found is the listener's ResolvedRefs
+ * (its reason as the Gateway API names it), and when none resolves the
+ * listener serves nothing (NoValidCACertificate). backend: the
+ * certificate that connections to a BackendTLSPolicy's backends present,
+ * from the listeners of that Gateway only; one that does not resolve
+ * makes them fail. Each unusable reference is a warning. */
+static void test_config_gateway_spec_tls(void **state)
+{
+	static const char text[] =
+		"apiVersion: gateway.networking.k8s.io/v1\n"
+		"kind: Gateway\n"
+		"metadata: {name: gw, namespace: ns}\n"
+		"spec:\n"
+		"  allowedListeners: {namespaces: {from: Same}}\n"
+		"  tls:\n"
+		"    frontend:\n"
+		"      default:\n"
+		"        validation:\n"
+		"          mode: AllowInsecureFallback\n"
+		"          caCertificateRefs: [{group: '', kind: ConfigMap, name: ca}]\n"
+		"      perPort:\n"
+		"      - port: 8444\n"
+		"        tls: {validation: {caCertificateRefs: [{group: '', kind: Service, name: "
+		"ca}]}}\n"
+		"      - port: 8445\n"
+		"        tls:\n"
+		"          validation:\n"
+		"            caCertificateRefs:\n"
+		"            - {group: '', kind: ConfigMap, name: missing}\n"
+		"            - {group: '', kind: Secret, name: ca2}\n"
+		"      - port: 8446\n"
+		"        tls: {validation: {caCertificateRefs: [{group: '', kind: ConfigMap, name: "
+		"ca, namespace: other}]}}\n"
+		"      - port: 8080\n"
+		"        tls: {validation: {caCertificateRefs: [{group: '', kind: ConfigMap, name: "
+		"missing}]}}\n"
+		"    backend: {clientCertificateRef: {name: client}}\n"
+		"  listeners:\n"
+		"  - {name: http, port: 8080, protocol: HTTP}\n"
+		"  - {name: a, port: 8443, protocol: HTTPS, tls: {certificateRefs: [{name: c}]}}\n"
+		"  - {name: kind, port: 8444, protocol: HTTPS, tls: {certificateRefs: [{name: "
+		"c}]}}\n"
+		"  - {name: some, port: 8445, protocol: HTTPS, tls: {certificateRefs: [{name: "
+		"c}]}}\n"
+		"  - {name: grant, port: 8446, protocol: HTTPS, tls: {certificateRefs: [{name: "
+		"c}]}}\n"
+		"---\n"
+		"apiVersion: gateway.networking.k8s.io/v1\n"
+		"kind: ListenerSet\n"
+		"metadata: {name: ls, namespace: ns}\n"
+		"spec:\n"
+		"  parentRef: {name: gw}\n"
+		"  listeners: [{name: l, port: 9443, protocol: HTTPS, tls: {certificateRefs: "
+		"[{name: "
+		"c}]}}]\n"
+		"---\n"
+		"apiVersion: gateway.networking.k8s.io/v1\n"
+		"kind: Gateway\n"
+		"metadata: {name: bad, namespace: ns}\n"
+		"spec:\n"
+		"  tls: {backend: {clientCertificateRef: {name: nope}}}\n"
+		"  listeners: [{name: http, port: 8081, protocol: HTTP}]\n"
+		"---\n"
+		"apiVersion: gateway.networking.k8s.io/v1\n"
+		"kind: Gateway\n"
+		"metadata: {name: plain, namespace: ns}\n"
+		"spec: {listeners: [{name: http, port: 8082, protocol: HTTP}]}\n"
+		"---\n"
+		"apiVersion: v1\n"
+		"kind: ConfigMap\n"
+		"metadata: {name: ca, namespace: ns}\n"
+		"data: {ca.crt: \"-----BEGIN CERTIFICATE-----\\nCA\\n-----END "
+		"CERTIFICATE-----\\n\"}\n"
+		"---\n"
+		"apiVersion: v1\n"
+		"kind: ConfigMap\n"
+		"metadata: {name: ca, namespace: other}\n"
+		"data: {ca.crt: \"-----BEGIN CERTIFICATE-----\\nCA\\n-----END "
+		"CERTIFICATE-----\\n\"}\n"
+		"---\n"
+		"apiVersion: v1\n"
+		"kind: Secret\n"
+		"metadata: {name: ca2, namespace: ns}\n"
+		"stringData: {ca.crt: \"-----BEGIN CERTIFICATE-----\\nCA2\\n-----END "
+		"CERTIFICATE-----\\n\"}\n"
+		"---\n"
+		"apiVersion: v1\n"
+		"kind: Secret\n"
+		"metadata: {name: c, namespace: ns}\n"
+		"type: kubernetes.io/tls\n"
+		"stringData: {tls.crt: CERT, tls.key: KEY}\n"
+		"---\n"
+		"apiVersion: v1\n"
+		"kind: Secret\n"
+		"metadata: {name: client, namespace: ns}\n"
+		"type: kubernetes.io/tls\n"
+		"stringData: {tls.crt: \"-----BEGIN CERTIFICATE-----\\nCLIENT\\n\", tls.key: "
+		"\"-----BEGIN PRIVATE KEY-----\\nK\\n\"}\n"
+		"---\n"
+		"apiVersion: v1\n"
+		"kind: Service\n"
+		"metadata: {name: svc, namespace: ns}\n"
+		"spec: {clusterIP: 127.0.0.1, ports: [{name: https, port: 443, targetPort: "
+		"8443}]}\n"
+		"---\n"
+		"apiVersion: gateway.networking.k8s.io/v1\n"
+		"kind: BackendTLSPolicy\n"
+		"metadata: {name: p, namespace: ns}\n"
+		"spec:\n"
+		"  targetRefs: [{group: '', kind: Service, name: svc}]\n"
+		"  validation: {hostname: svc.example, caCertificateRefs: [{group: '', kind: "
+		"ConfigMap, name: ca}]}\n"
+		"---\n"
+		"apiVersion: gateway.networking.k8s.io/v1\n"
+		"kind: HTTPRoute\n"
+		"metadata: {name: r, namespace: ns}\n"
+		"spec:\n"
+		"  parentRefs: [{name: gw, sectionName: http}, {name: bad}, {name: plain}]\n"
+		"  rules: [{backendRefs: [{name: svc, port: 443}]}]\n";
+	struct loaded *l = *state;
+	struct sg_cfg *cfg = load_ok(l, text, 4);
+	const struct sg_listener *a = find_listener(cfg, "ns/gw.a");
+	const struct sg_listener *kind = find_listener(cfg, "ns/gw.kind");
+	const struct sg_listener *some = find_listener(cfg, "ns/gw.some");
+	const struct sg_listener *grant = find_listener(cfg, "ns/gw.grant");
+	const struct sg_listener *ls = find_listener(cfg, "ns/ls.l");
+	const struct sg_listener *http = find_listener(cfg, "ns/gw.http");
+	const struct sg_backend_tls *t;
+
+	assert_non_null(a->tls);
+	assert_string_equal(a->tls->root_pem, "-----BEGIN CERTIFICATE-----\nCA\n-----END "
+					      "CERTIFICATE-----\n");
+	assert_true(a->tls->root_optional);
+	assert_null(a->ca_reason);
+	assert_false(a->no_valid_ca);
+	assert_non_null(ls->tls);
+	assert_true(ls->tls->root_optional);
+
+	assert_null(kind->tls);
+	assert_true(kind->no_valid_ca);
+	assert_string_equal(kind->tls_reason, "InvalidCACertificateKind");
+	assert_string_equal(
+		kind->tls_message,
+		"caCertificateRefs[0]: kind Service is neither a ConfigMap nor a Secret");
+	assert_null(grant->tls);
+	assert_string_equal(grant->tls_reason, "RefNotPermitted");
+	assert_string_equal(grant->tls_message,
+			    "caCertificateRefs[0]: ConfigMap other/ca: no ReferenceGrant in other "
+			    "allows it");
+
+	assert_non_null(some->tls); /* the one that resolves */
+	assert_string_equal(some->tls->root_pem, "-----BEGIN CERTIFICATE-----\nCA2\n-----END "
+						 "CERTIFICATE-----\n");
+	assert_false(some->tls->root_optional);
+	assert_false(some->no_valid_ca);
+	assert_null(some->tls_reason);
+	assert_string_equal(some->ca_reason, "InvalidCACertificateRef");
+	assert_string_equal(some->ca_message,
+			    "caCertificateRefs[0]: ConfigMap ns/missing not found");
+
+	/* An HTTP listener terminates nothing: its port's entry is moot. */
+	assert_null(http->tls);
+	assert_null(http->tls_reason);
+
+	/* The Gateway's client certificate, on its policy's backends only. */
+	t = http->routes[0].backends.v[0].eff_tls;
+	assert_non_null(t);
+	assert_string_equal(t->hostname, "svc.example");
+	assert_string_equal(t->cert_pem, "-----BEGIN CERTIFICATE-----\nCLIENT\n");
+	assert_string_equal(t->key_pem, "-----BEGIN PRIVATE KEY-----\nK\n");
+	assert_null(t->invalid);
+	t = find_listener(cfg, "ns/bad.http")->routes[0].backends.v[0].eff_tls;
+	assert_null(t->cert_pem);
+	assert_string_equal(t->invalid,
+			    "spec.tls.backend.clientCertificateRef: Secret ns/nope not found");
+	t = find_listener(cfg, "ns/plain.http")->routes[0].backends.v[0].eff_tls;
+	assert_null(t->cert_pem);
+	assert_null(t->invalid);
+}
+
+#define TLS_HEAD                                                                                   \
+	"apiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata: {name: gw}\n"          \
+	"spec:\n  listeners: [{name: http, port: 8080, protocol: HTTP}]\n"
+
+static void test_config_gateway_spec_tls_errors(void **state)
+{
+	static const struct err_case cases[] = {
+		{ "mode",
+		  TLS_HEAD "  tls: {frontend: {default: {validation: {mode: Bogus, "
+			   "caCertificateRefs: [{group: '', kind: ConfigMap, name: ca}]}}}}\n",
+		  "t.yaml:6:49: spec.tls.frontend.default.validation.mode: expected AllowValidOnly "
+		  "or AllowInsecureFallback, got \"Bogus\"" },
+		{ "perPort twice",
+		  TLS_HEAD "  tls: {frontend: {default: {}, perPort: [{port: 443, tls: {}}, {port: "
+			   "443, tls: {}}]}}\n",
+		  "t.yaml:6:72: spec.tls.frontend.perPort[1].port: expected a port no other "
+		  "perPort entry names, got \"443\"" },
+		{ "no CA",
+		  TLS_HEAD "  tls: {frontend: {default: {validation: {caCertificateRefs: []}}}}\n",
+		  "t.yaml:6:62: spec.tls.frontend.default.validation.caCertificateRefs: expected 1 "
+		  "to 16 references, got an empty list" },
+		{ "no default", TLS_HEAD "  tls: {frontend: {perPort: []}}\n",
+		  "t.yaml:6:19: spec.tls.frontend: missing required field \"default\"" },
+		{ "no name", TLS_HEAD "  tls: {backend: {clientCertificateRef: {kind: Secret}}}\n",
+		  "t.yaml:6:41: spec.tls.backend.clientCertificateRef: missing required field "
+		  "\"name\"" },
+	};
+
+	expect_errors(*state, cases, ARRAY_LEN(cases));
+}
+
+/* An AgentgatewayPolicy's traffic settings may target a ListenerSet, or
+ * one of its listeners by sectionName (agentgateway's ListenerSetTarget):
+ * more specific than its Gateway, less than a route. An XListenerSet is
+ * another kind: a ListenerSet target does not reach it. The policy's
+ * ancestor and config_dump target name the ListenerSet. */
+static void test_config_listenerset_policy_target(void **state)
+{
+	static const char text[] =
+		"apiVersion: gateway.networking.k8s.io/v1\n"
+		"kind: Gateway\n"
+		"metadata: {name: gw, namespace: ns}\n"
+		"spec:\n"
+		"  allowedListeners: {namespaces: {from: Same}}\n"
+		"  listeners: [{name: http, port: 8080, protocol: HTTP, hostname: gw.example}]\n"
+		"---\n"
+		"apiVersion: gateway.networking.k8s.io/v1\n"
+		"kind: ListenerSet\n"
+		"metadata: {name: ls, namespace: ns}\n"
+		"spec:\n"
+		"  parentRef: {name: gw}\n"
+		"  listeners:\n"
+		"  - {name: a, port: 8080, protocol: HTTP, hostname: a.example}\n"
+		"  - {name: b, port: 8080, protocol: HTTP, hostname: b.example}\n"
+		"---\n"
+		"apiVersion: gateway.networking.x-k8s.io/v1alpha1\n"
+		"kind: XListenerSet\n"
+		"metadata: {name: ls, namespace: ns}\n"
+		"spec:\n"
+		"  parentRef: {name: gw}\n"
+		"  listeners: [{name: x, port: 8080, protocol: HTTP, hostname: x.example}]\n"
+		"---\n"
+		"apiVersion: v1\n"
+		"kind: Service\n"
+		"metadata: {name: svc, namespace: ns}\n"
+		"spec: {clusterIP: 127.0.0.1, ports: [{name: http, port: 8000}]}\n"
+		"---\n"
+		"apiVersion: gateway.networking.k8s.io/v1\n"
+		"kind: HTTPRoute\n"
+		"metadata: {name: r, namespace: ns}\n"
+		"spec:\n"
+		"  parentRefs:\n"
+		"  - {name: gw}\n"
+		"  - {kind: ListenerSet, group: gateway.networking.k8s.io, name: ls}\n"
+		"  - {kind: XListenerSet, group: gateway.networking.x-k8s.io, name: ls}\n"
+		"  rules: [{backendRefs: [{name: svc, port: 8000}]}]\n"
+		"---\n"
+		"apiVersion: agentgateway.dev/v1alpha1\n"
+		"kind: AgentgatewayPolicy\n"
+		"metadata: {name: gw, namespace: ns}\n"
+		"spec:\n"
+		"  targetRefs: [{group: gateway.networking.k8s.io, kind: Gateway, name: gw}]\n"
+		"  traffic: {timeouts: {request: 1s}}\n"
+		"---\n"
+		"apiVersion: agentgateway.dev/v1alpha1\n"
+		"kind: AgentgatewayPolicy\n"
+		"metadata: {name: ls, namespace: ns}\n"
+		"spec:\n"
+		"  targetRefs: [{group: gateway.networking.k8s.io, kind: ListenerSet, name: ls}]\n"
+		"  traffic: {timeouts: {request: 2s}}\n"
+		"---\n"
+		"apiVersion: agentgateway.dev/v1alpha1\n"
+		"kind: AgentgatewayPolicy\n"
+		"metadata: {name: lsb, namespace: ns}\n"
+		"spec:\n"
+		"  targetRefs: [{group: gateway.networking.k8s.io, kind: ListenerSet, name: ls, "
+		"sectionName: b}]\n"
+		"  traffic: {timeouts: {request: 3s}}\n";
+	struct loaded *l = *state;
+	struct sg_cfg *cfg = load_ok(l, text, 0);
+	const struct sg_policy *p = find_policy(cfg, "traffic/ns/lsb:timeout:ns/ls/b");
+	const struct sg_res_id *id = NULL;
+
+	assert_int_equal(find_listener(cfg, "ns/gw.http")->routes[0].eff_timeout.request,
+			 SG_DUR_S(1));
+	assert_int_equal(find_listener(cfg, "ns/ls.a")->routes[0].eff_timeout.request, SG_DUR_S(2));
+	assert_int_equal(find_listener(cfg, "ns/ls.b")->routes[0].eff_timeout.request, SG_DUR_S(3));
+	assert_int_equal(find_listener(cfg, "ns/ls.x")->routes[0].eff_timeout.request, SG_DUR_S(1));
+	assert_int_equal(p->target.kind, SG_TARGET_LISTENERSET);
+	assert_string_equal(p->target.section, "b");
+	assert_true(p->attached);
+	for (size_t i = 0; i < cfg->nresources; i++)
+		if (!strcmp(cfg->resources[i].kind, "AgentgatewayPolicy") &&
+		    !strcmp(cfg->resources[i].name, "ls"))
+			id = &cfg->resources[i];
+	assert_non_null(id);
+	assert_int_equal(id->status->nparents, 1);
+	assert_string_equal(id->status->parents[0].kind, "ListenerSet");
+	assert_true(id->status->parents[0].accepted.status);
+}
+
 static void test_config_reads_regular_files_only(void **state)
 {
 	static const struct {
@@ -3195,10 +3500,13 @@ static void test_config_rejects_bad_policy_targets(void **state)
 		{ "traffic policy on a Service",
 		  K8S_BASE POLICY_HEAD "  targetRefs: [{kind: Service, name: svc}]\n"
 				       "  traffic: {timeouts: {request: 1s}}\n",
-		  "t.yaml:20:23: spec.targetRefs[0].kind: expected Gateway, HTTPRoute or GRPCRoute "
-		  "(the "
-		  "target "
-		  "of a traffic policy), got \"Service\"" },
+		  "t.yaml:20:23: spec.targetRefs[0].kind: expected Gateway, ListenerSet, HTTPRoute "
+		  "or GRPCRoute (the target of a traffic policy), got \"Service\"" },
+		{ "frontend policy on a ListenerSet",
+		  K8S_BASE POLICY_HEAD "  targetRefs: [{kind: ListenerSet, name: ls}]\n"
+				       "  frontend: {tcp: {keepalive: {}}}\n",
+		  "t.yaml:20:23: spec.targetRefs[0].kind: expected Gateway (the target of a "
+		  "frontend policy), got \"ListenerSet\"" },
 		{ "backend policy on a Gateway",
 		  K8S_BASE POLICY_HEAD "  targetRefs: [{kind: Gateway, name: gw}]\n"
 				       "  backend: {http: {requestTimeout: 1s}}\n",
@@ -3208,9 +3516,9 @@ static void test_config_rejects_bad_policy_targets(void **state)
 		{ "unknown target kind",
 		  K8S_BASE POLICY_HEAD "  targetRefs: [{kind: ConfigMap, name: x}]\n"
 				       "  traffic: {timeouts: {request: 1s}}\n",
-		  "t.yaml:20:23: spec.targetRefs[0].kind: expected Gateway, HTTPRoute, GRPCRoute "
-		  "or "
-		  "Service, got \"ConfigMap\"" },
+		  "t.yaml:20:23: spec.targetRefs[0].kind: expected Gateway, ListenerSet, "
+		  "HTTPRoute, "
+		  "GRPCRoute or Service, got \"ConfigMap\"" },
 		{ "no settings", K8S_BASE POLICY_HEAD "  targetRefs: [{kind: Gateway, name: gw}]\n",
 		  "t.yaml:20:3: spec: expected at least one of frontend, traffic, backend "
 		  "settings, "
@@ -3615,6 +3923,9 @@ int main(void)
 		T(test_config_tls_listener_terminates),
 		T(test_config_listenerset),
 		T(test_config_listenerset_errors),
+		T(test_config_gateway_spec_tls),
+		T(test_config_gateway_spec_tls_errors),
+		T(test_config_listenerset_policy_target),
 		T(test_config_listenerset_age),
 		T(test_config_listenerset_dump),
 		T(test_config_list_of_resources),

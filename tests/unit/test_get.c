@@ -3,6 +3,7 @@
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -201,12 +202,84 @@ static void test_get_listenerset_status(void **state)
 	sg_get_history_free(h);
 }
 
+/* "status reason" of the condition `type` among conds, "none" without. */
+static const char *cond_of(struct sg_json *conds, const char *type)
+{
+	static char out[128];
+
+	for (struct sg_json *c = sg_json_first(conds); c; c = sg_json_next(c))
+		if (!strcmp(sg_json_str(sg_json_get(c, "type")), type)) {
+			snprintf(out, sizeof(out), "%s %s", sg_json_str(sg_json_get(c, "status")),
+				 sg_json_str(sg_json_get(c, "reason")));
+			return out;
+		}
+	return "none";
+}
+
+/* A Gateway's spec.tls in its status: ResolvedRefs of its backend client
+ * certificate and InsecureFrontendValidationMode on the Gateway; an HTTPS
+ * listener none of whose client CAs resolves is not accepted
+ * (NoValidCACertificate), which makes the Gateway's ListenersNotValid. */
+static void test_get_gateway_spec_tls(void **state)
+{
+	static const char text[] =
+		"apiVersion: gateway.networking.k8s.io/v1\n"
+		"kind: Gateway\n"
+		"metadata: {name: gw, namespace: ns}\n"
+		"spec:\n"
+		"  tls:\n"
+		"    frontend:\n"
+		"      default:\n"
+		"        validation:\n"
+		"          mode: AllowInsecureFallback\n"
+		"          caCertificateRefs: [{group: '', kind: ConfigMap, name: missing}]\n"
+		"    backend: {clientCertificateRef: {name: nope}}\n"
+		"  listeners:\n"
+		"  - {name: http, port: 8080, protocol: HTTP}\n"
+		"  - {name: https, port: 8443, protocol: HTTPS, tls: {certificateRefs: [{name: "
+		"c}]}}\n"
+		"---\n"
+		"apiVersion: v1\n"
+		"kind: Secret\n"
+		"metadata: {name: c, namespace: ns}\n"
+		"type: kubernetes.io/tls\n"
+		"stringData: {tls.crt: CERT, tls.key: KEY}\n";
+	struct sg_get_history *h = sg_get_history_new();
+	struct sg_cfg *cfg = take(h, text, 1000);
+	char *out = sg_get_resources(cfg, h, "Gateway", "gw", "ns");
+	struct sg_json *list = sg_json_parse(out), *st, *l;
+
+	st = sg_json_get(sg_json_first(sg_json_get(list, "items")), "status");
+	assert_string_equal(cond_of(sg_json_get(st, "conditions"), "Accepted"),
+			    "True ListenersNotValid");
+	assert_string_equal(cond_of(sg_json_get(st, "conditions"), "ResolvedRefs"),
+			    "False InvalidClientCertificateRef");
+	assert_string_equal(
+		cond_of(sg_json_get(st, "conditions"), "InsecureFrontendValidationMode"),
+		"True ConfigurationChanged");
+	l = sg_json_next(sg_json_first(sg_json_get(st, "listeners")));
+	assert_string_equal(sg_json_str(sg_json_get(l, "name")), "https");
+	assert_string_equal(cond_of(sg_json_get(l, "conditions"), "Accepted"),
+			    "False NoValidCACertificate");
+	assert_string_equal(cond_of(sg_json_get(l, "conditions"), "ResolvedRefs"),
+			    "False InvalidCACertificateRef");
+	assert_string_equal(cond_of(sg_json_get(l, "conditions"), "Programmed"), "False Invalid");
+	l = sg_json_first(sg_json_get(st, "listeners"));
+	assert_string_equal(cond_of(sg_json_get(l, "conditions"), "ResolvedRefs"),
+			    "True ResolvedRefs");
+	sg_json_free(list);
+	free(out);
+	sg_cfg_free(cfg);
+	sg_get_history_free(h);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_get_generations_and_transition_times),
 		cmocka_unit_test(test_get_without_history),
 		cmocka_unit_test(test_get_listenerset_status),
+		cmocka_unit_test(test_get_gateway_spec_tls),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -30,6 +30,8 @@
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 
+#include "config/build.h"
+#include "config/diag.h"
 #include "config/tlsconf.h"
 #include "loopback.h"
 #include "user/base/loop.h"
@@ -1246,6 +1248,174 @@ static void test_tls_client_resumes_sessions(void **state)
 	sg_tls_server_unref(b.s);
 }
 
+/* Gateway spec.tls client validation: AllowValidOnly (root_optional
+ * false) serves only a client whose certificate the CA signed;
+ * AllowInsecureFallback serves any, and only a verified certificate is
+ * an identity (sg_tls_peer). */
+static void test_client_validation_modes(void **state)
+{
+	struct fixture f = { 0 };
+	struct pem ca, other_ca, good = make_signed("vgood", "good.test", &ca);
+	struct pem stranger = make_signed("vstranger", "stranger.test", &other_ca);
+	struct sg_backend_tls none = { .insecure = true };
+	struct sg_backend_tls with_good = { .cert_pem = good.cert,
+					    .cert_len = good.cert_len,
+					    .key_pem = good.key,
+					    .key_len = good.key_len,
+					    .insecure = true };
+	struct sg_backend_tls with_stranger = { .cert_pem = stranger.cert,
+						.cert_len = stranger.cert_len,
+						.key_pem = stranger.key,
+						.key_len = stranger.key_len,
+						.insecure = true };
+	const struct sg_backend_tls *clients[] = { &none, &with_stranger, &with_good };
+	const int strict[] = { -1, -1, 1 };
+	char err[256];
+
+	listener(&f, "mtls", "", &cert_any, NULL);
+	f.certs[0].root_pem = ca.cert;
+	f.certs[0].root_len = ca.cert_len;
+	for (int optional = 0; optional < 2; optional++) {
+		struct sg_tls_server *s;
+
+		f.certs[0].root_optional = optional;
+		s = sg_tls_server_new(&f.bind, err, sizeof(err));
+		assert_non_null(s);
+		for (size_t i = 0; i < 3; i++) {
+			struct sg_tls_client *tc =
+				sg_tls_client_new(clients[i], false, err, sizeof(err));
+			const struct sg_tls_peer *p;
+			struct bconn c;
+
+			assert_non_null(tc);
+			bhandshake(&c, s, tc, "any.test");
+			assert_int_equal(c.sres, optional ? 1 : strict[i]);
+			p = c.sres == 1 ? sg_tls_peer(c.srv) : NULL;
+			if (i == 2) {
+				assert_non_null(p);
+				assert_string_equal(p->subject_cn, "good.test");
+			} else {
+				assert_null(p);
+			}
+			bconn_free(&c);
+			sg_tls_client_unref(tc);
+		}
+		sg_tls_server_unref(s);
+	}
+}
+
+/* `pem` as the lines of a YAML block scalar indented by four spaces. */
+static void block(char *out, size_t cap, const char *pem)
+{
+	size_t n = 0;
+
+	for (const char *p = pem; *p && n + 8 < cap; p++) {
+		if (p == pem || p[-1] == '\n')
+			n += (size_t)snprintf(out + n, cap - n, "    ");
+		out[n++] = *p;
+	}
+	out[n] = '\0';
+}
+
+/* A Secret whose certificate does not load takes its listener out with a
+ * warning naming where the listener is, its Gateway or its ListenerSet;
+ * client CAs of which none loads do too (Accepted False,
+ * NoValidCACertificate). The rest is served. */
+static void test_vet_names_the_owner(void **state)
+{
+	static const char head[] =
+		"apiVersion: gateway.networking.k8s.io/v1\n"
+		"kind: Gateway\n"
+		"metadata: {name: gw, namespace: ns}\n"
+		"spec:\n"
+		"  allowedListeners: {namespaces: {from: Same}}\n"
+		"  tls:\n"
+		"    frontend:\n"
+		"      default: {}\n"
+		"      perPort:\n"
+		"      - port: 8444\n"
+		"        tls: {validation: {caCertificateRefs: [{group: '', kind: ConfigMap, name: "
+		"ca}]}}\n"
+		"  listeners:\n"
+		"  - {name: https, port: 8443, protocol: HTTPS, tls: {certificateRefs: [{name: "
+		"bad}]}}\n"
+		"  - {name: mtls, port: 8444, protocol: HTTPS, tls: {certificateRefs: [{name: "
+		"good}]}}\n"
+		"---\n"
+		"apiVersion: gateway.networking.k8s.io/v1\n"
+		"kind: ListenerSet\n"
+		"metadata: {name: ls, namespace: ns}\n"
+		"spec:\n"
+		"  parentRef: {name: gw}\n"
+		"  listeners:\n"
+		"  - {name: https, port: 9443, protocol: HTTPS, tls: {certificateRefs: [{name: "
+		"bad}]}}\n"
+		"  - {name: ok, port: 9444, protocol: HTTPS, tls: {certificateRefs: [{name: "
+		"good}]}}\n"
+		"---\n"
+		"apiVersion: v1\n"
+		"kind: ConfigMap\n"
+		"metadata: {name: ca, namespace: ns}\n"
+		"data: {ca.crt: \"-----BEGIN CERTIFICATE-----\\nAAAA\\n-----END "
+		"CERTIFICATE-----\\n\"}\n"
+		"---\n"
+		"apiVersion: v1\n"
+		"kind: Secret\n"
+		"metadata: {name: bad, namespace: ns}\n"
+		"type: kubernetes.io/tls\n"
+		"stringData: {tls.crt: junk, tls.key: junk}\n"
+		"---\n"
+		"apiVersion: v1\n"
+		"kind: Secret\n"
+		"metadata: {name: good, namespace: ns}\n"
+		"type: kubernetes.io/tls\n"
+		"stringData:\n"
+		"  tls.crt: |\n";
+	char text[16384], crt[8192], key[4096];
+	struct sg_diag d;
+	struct sg_cfg *cfg;
+	char *all;
+	size_t n = 0;
+
+	block(crt, sizeof(crt), cert_any.cert);
+	block(key, sizeof(key), cert_any.key);
+	snprintf(text, sizeof(text), "%s%s  tls.key: |\n%s", head, crt, key);
+	sg_diag_init(&d);
+	cfg = sg_cfg_load_text("t.yaml", text, &d);
+	assert_non_null(cfg);
+	sg_diag_free(&d);
+	sg_diag_init(&d);
+	sg_tls_vet_secrets(cfg, &d);
+	all = sg_diag_join(&d);
+	assert_int_equal(d.warnings, 3);
+	assert_non_null(strstr(all, "Gateway ns/gw: listener https: Secret ns/bad: certificate: "
+				    "no PEM certificate"));
+	assert_non_null(strstr(all, "ListenerSet ns/ls: listener https: Secret ns/bad: "
+				    "certificate: no PEM certificate"));
+	assert_non_null(strstr(all, "Gateway ns/gw: listener mtls: client CA certificates: root: "
+				    "no PEM certificate; it serves nothing"));
+	for (size_t i = 0; i < cfg->nbinds; i++)
+		for (size_t j = 0; j < cfg->binds[i].nlisteners; j++) {
+			const struct sg_listener *l = &cfg->binds[i].listeners[j];
+
+			if (!strcmp(l->name, "ok")) {
+				assert_non_null(l->tls);
+				continue;
+			}
+			assert_null(l->tls);
+			assert_int_equal(l->no_valid_ca, !strcmp(l->name, "mtls"));
+			assert_string_equal(l->tls_reason, !strcmp(l->name, "mtls")
+								   ? "InvalidCACertificateRef"
+								   : "InvalidCertificateRef");
+			n++;
+		}
+	assert_int_equal(n, 3);
+	assert_int_equal(sg_tls_check(cfg, &d), 0);
+	free(all);
+	sg_diag_free(&d);
+	sg_cfg_free(cfg);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1268,6 +1438,8 @@ int main(void)
 		cmocka_unit_test(test_tls_listener_claims_no_alpn),
 		cmocka_unit_test(test_tls_client_refuses_what_it_cannot_verify),
 		cmocka_unit_test(test_tls_client_resumes_sessions),
+		cmocka_unit_test(test_client_validation_modes),
+		cmocka_unit_test(test_vet_names_the_owner),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

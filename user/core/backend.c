@@ -130,6 +130,7 @@ static uint64_t tls_key(const struct sg_backend_tls *t, bool h2)
 	h = fnv(h, t->cert_pem ? t->cert_pem : "", t->cert_pem ? t->cert_len : 0);
 	h = fnv(h, t->key_pem ? t->key_pem : "", t->key_pem ? t->key_len : 0);
 	h = fnv_str(h, t->hostname);
+	h = fnv_str(h, t->invalid); /* never the context of a usable twin */
 	h = fnv(h, flags, sizeof(flags));
 	for (size_t i = 0; i < t->alpn.n; i++)
 		h = fnv_str(h, t->alpn.v[i]);

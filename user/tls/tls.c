@@ -350,7 +350,47 @@ static int ossl_version(enum sg_tls_version v, int unset)
 	return v == SG_TLS_1_3 ? TLS1_3_VERSION : v == SG_TLS_1_2 ? TLS1_2_VERSION : unset;
 }
 
-/* The listener's PEM chain and key, and its client CA for mTLS. */
+/* A client certificate that does not verify is let through
+ * (AllowInsecureFallback); SSL_get_verify_result still says why, so it
+ * is no identity (sg_tls_peer). */
+static int verify_any(int ok, X509_STORE_CTX *xs)
+{
+	(void)ok;
+	(void)xs;
+	return 1;
+}
+
+/* The listener's client CAs (mTLS): asked for, and required unless
+ * root_optional. */
+static int load_client_ca(SSL_CTX *ctx, const struct sg_tls_cert *c, char *err, size_t errlen)
+{
+	X509_STORE *store = SSL_CTX_get_cert_store(ctx);
+	STACK_OF(X509_NAME) *names = sk_X509_NAME_new_null();
+	BIO *bio = BIO_new_mem_buf(c->root_pem, (int)c->root_len);
+	size_t n = 0;
+
+	for (X509 *ca; bio && (ca = PEM_read_bio_X509(bio, NULL, NULL, NULL)); n++) {
+		X509_STORE_add_cert(store, ca);
+		if (names)
+			sk_X509_NAME_push(names, X509_NAME_dup(X509_get_subject_name(ca)));
+		X509_free(ca);
+	}
+	BIO_free(bio);
+	ERR_clear_error();
+	if (!n) {
+		sk_X509_NAME_pop_free(names, X509_NAME_free);
+		snprintf(err, errlen, "root: no PEM certificate");
+		return -1;
+	}
+	SSL_CTX_set_client_CA_list(ctx, names);
+	if (c->root_optional)
+		SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, verify_any);
+	else
+		SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, NULL);
+	return 0;
+}
+
+/* The listener's PEM chain and key. */
 static int load_cert(SSL_CTX *ctx, const struct sg_tls_cert *c, char *err, size_t errlen)
 {
 	BIO *bio = BIO_new_mem_buf(c->cert_pem, (int)c->cert_len);
@@ -384,28 +424,6 @@ static int load_cert(SSL_CTX *ctx, const struct sg_tls_cert *c, char *err, size_
 	if (SSL_CTX_use_PrivateKey(ctx, key) != 1 || SSL_CTX_check_private_key(ctx) != 1) {
 		lib_error(err, errlen, "key does not match the certificate");
 		goto out;
-	}
-	if (c->root_pem) {
-		X509_STORE *store = SSL_CTX_get_cert_store(ctx);
-		STACK_OF(X509_NAME) *names = sk_X509_NAME_new_null();
-		size_t n = 0;
-
-		BIO_free(bio);
-		bio = BIO_new_mem_buf(c->root_pem, (int)c->root_len);
-		for (X509 *ca; bio && (ca = PEM_read_bio_X509(bio, NULL, NULL, NULL)); n++) {
-			X509_STORE_add_cert(store, ca);
-			if (names)
-				sk_X509_NAME_push(names, X509_NAME_dup(X509_get_subject_name(ca)));
-			X509_free(ca);
-		}
-		ERR_clear_error();
-		if (!n) {
-			sk_X509_NAME_pop_free(names, X509_NAME_free);
-			snprintf(err, errlen, "root: no PEM certificate");
-			goto out;
-		}
-		SSL_CTX_set_client_CA_list(ctx, names);
-		SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, NULL);
 	}
 	rc = 0;
 out:
@@ -453,6 +471,7 @@ static int session_context(SSL_CTX *ctx, const struct sg_listener *l, const stru
 		 EVP_DigestUpdate(h, l->key, strlen(l->key) + 1) &&
 		 EVP_DigestUpdate(h, c->cert_pem, c->cert_len) && EVP_DigestUpdate(h, "\0", 1) &&
 		 (!c->root_pem || EVP_DigestUpdate(h, c->root_pem, c->root_len)) &&
+		 EVP_DigestUpdate(h, c->root_optional ? "?" : "!", 1) &&
 		 EVP_DigestFinal_ex(h, md, &len) &&
 		 SSL_CTX_set_session_id_context(
 			 ctx, md, len < SSL_MAX_SID_CTX_LENGTH ? len : SSL_MAX_SID_CTX_LENGTH);
@@ -521,7 +540,8 @@ static int listener_ctx(struct tls_listener *tl, const struct sg_listener *l, ch
 		return -1;
 	}
 	ERR_clear_error();
-	if (load_cert(ctx, c, err, errlen) == -1)
+	if (load_cert(ctx, c, err, errlen) == -1 ||
+	    (c->root_pem && load_client_ca(ctx, c, err, errlen) == -1))
 		return -1;
 	if (session_context(ctx, l, c, err, errlen) == -1)
 		return -1;
@@ -571,37 +591,52 @@ struct sg_tls_server *sg_tls_server_new(const struct sg_bind *b, char *err, size
 	return s;
 }
 
+/* Listener l's certificate (or its client CAs, `ca`) does not load: it
+ * serves nothing, its status says why, and so does a warning naming its
+ * Gateway or ListenerSet, where that is and where the Secret is when it
+ * came in another text (each applier hears of it). */
+static void vet_failed(struct sg_cfg *cfg, struct sg_diag *d, struct sg_listener *l, bool ca,
+		       const char *why)
+{
+	const struct sg_node *at = l->tls->secret_at;
+	const char *kind = l->ls_kind ? l->ls_kind : "Gateway";
+	const char *ns = l->ls_kind ? l->ls_ns : l->gw_ns;
+	const char *name = l->ls_kind ? l->ls_name : l->gw_name;
+
+	l->tls_reason = ca ? "InvalidCACertificateRef" : "InvalidCertificateRef";
+	l->tls_message = ca ? sg_arena_printf(&cfg->arena, "client CA certificates: %s", why)
+			    : sg_arena_printf(&cfg->arena, "Secret %s: %s", l->tls->secret, why);
+	l->no_valid_ca = ca;
+	l->tls = NULL;
+	sg_diag_warn(d, l->at, "%s %s/%s: listener %s: %s; it serves nothing", kind, ns, name,
+		     l->name, l->tls_message);
+	if (!ca && at && l->at && strcmp(at->file, l->at->file))
+		sg_diag_warn(d, at, "%s %s/%s: listener %s: %s; it serves nothing", kind, ns, name,
+			     l->name, l->tls_message);
+}
+
 void sg_tls_vet_secrets(struct sg_cfg *cfg, struct sg_diag *d)
 {
 	for (size_t i = 0; i < cfg->nbinds; i++)
 		for (size_t j = 0; j < cfg->binds[i].nlisteners; j++) {
 			struct sg_listener *l = &cfg->binds[i].listeners[j];
-			const struct sg_node *at;
 			SSL_CTX *ctx;
 			char why[256];
 			int rc;
+			bool ca = false;
 
 			if (!l->tls || !l->tls->secret)
 				continue;
-			at = l->tls->secret_at;
 			if (!(ctx = SSL_CTX_new(TLS_server_method())))
 				continue; /* out of memory: sg_tls_check will say so */
 			rc = load_cert(ctx, l->tls, why, sizeof(why));
+			if (rc == 0 && l->tls->root_pem) {
+				ca = true;
+				rc = load_client_ca(ctx, l->tls, why, sizeof(why));
+			}
 			SSL_CTX_free(ctx);
-			if (rc == 0)
-				continue;
-			l->tls_reason = "InvalidCertificateRef";
-			l->tls_message =
-				sg_arena_printf(&cfg->arena, "Secret %s: %s", l->tls->secret, why);
-			l->tls = NULL;
-			/* Where the Gateway is, and where the Secret is when it
-			 * came in another text (each applier hears of it). */
-			sg_diag_warn(d, l->at, "Gateway %s/%s: listener %s: %s; it serves nothing",
-				     l->gw_ns, l->gw_name, l->name, l->tls_message);
-			if (at && l->at && strcmp(at->file, l->at->file))
-				sg_diag_warn(d, at,
-					     "Gateway %s/%s: listener %s: %s; it serves nothing",
-					     l->gw_ns, l->gw_name, l->name, l->tls_message);
+			if (rc != 0)
+				vet_failed(cfg, d, l, ca, why);
 		}
 }
 
@@ -734,7 +769,8 @@ static int on_client_hello(SSL *ssl, int *alert, void *arg)
 			SSL_set_ciphersuites(ssl, tl->tls13);
 		if (tl->tls12)
 			SSL_set_cipher_list(ssl, *tl->tls12 ? tl->tls12 : "-ALL");
-		SSL_set_verify(ssl, SSL_CTX_get_verify_mode(tl->ctx), NULL);
+		SSL_set_verify(ssl, SSL_CTX_get_verify_mode(tl->ctx),
+			       SSL_CTX_get_verify_callback(tl->ctx));
 		if (tl->verify)
 			SSL_set_client_CA_list(
 				ssl, SSL_dup_CA_list(SSL_CTX_get_client_CA_list(tl->ctx)));
@@ -1124,8 +1160,10 @@ const struct sg_tls_peer *sg_tls_peer(struct sg_tls *t)
 	int len;
 
 	/* Handed over as DER, so that no OpenSSL type crosses the header;
-	 * once per connection. Out of memory: tried again next time. */
-	if (x && (len = i2d_X509(x, &der)) > 0)
+	 * once per connection. Out of memory: tried again next time. One
+	 * let through unverified (AllowInsecureFallback) names nobody. */
+	if (x && (t->cli || SSL_get_verify_result(t->ssl) == X509_V_OK) &&
+	    (len = i2d_X509(x, &der)) > 0)
 		t->peer = sg_tls_peer_read(der, (size_t)len);
 	OPENSSL_free(der);
 	ERR_clear_error();

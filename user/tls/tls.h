@@ -57,8 +57,11 @@ int sg_tls_check(const struct sg_cfg *cfg, struct sg_diag *d);
  * (not PEM, a key that is not the certificate's) are taken out of cfg,
  * fresh from sg_cfg_build and not yet shared: each keeps its place with
  * ResolvedRefs False/InvalidCertificateRef and serves nothing, with a
- * warning in d, as a missing Secret does; the rest of cfg is served
- * (Gateway API: one bad Secret never refuses the other listeners). */
+ * warning in d naming its Gateway or ListenerSet, as a missing Secret
+ * does; the rest of cfg is served (Gateway API: one bad Secret never
+ * refuses the other listeners). So are those whose client CAs (Gateway
+ * spec.tls) hold no certificate that loads: InvalidCACertificateRef,
+ * Accepted False NoValidCACertificate. */
 void sg_tls_vet_secrets(struct sg_cfg *cfg, struct sg_diag *d);
 /* Takes a reference more (one worker's: not atomic). */
 void sg_tls_server_ref(struct sg_tls_server *s);
@@ -143,8 +146,9 @@ struct sg_tls_peer {
 };
 
 /* t's client certificate, read on the first call and kept with the
- * session (valid until sg_tls_free); NULL when the client presented none,
- * or out of memory. */
+ * session (valid until sg_tls_free); NULL when the client presented none
+ * or one that did not verify (let through by AllowInsecureFallback), or
+ * out of memory. */
 const struct sg_tls_peer *sg_tls_peer(struct sg_tls *t);
 
 /* The session's reads leave decrypted bytes in the library's buffer that
