@@ -32,7 +32,7 @@ struct sg_session_token {
 
 /* The longest value sg_session_format writes, with its NUL:
  * "<16 hex>.<up to 16 hex>.<up to 16 hex>". */
-#define SG_SESSION_VALUE_MAX 52
+#define SG_SESSION_VALUE_MAX 51
 
 /* A session issued at `now` is honoured though its clock reads up to this
  * far ahead of ours (the hosts of a fleet disagree a little). */

@@ -1848,16 +1848,16 @@ static void test_config_session_persistence_refusals(void **state)
 			    "    sessionPersistence: " sp "\n"
 	static const struct err_case cases[] = {
 		{ "type", SP_RULE("{type: Url}"),
-		  "t.yaml:23:34: spec.rules[0].sessionPersistence.type: expected Cookie or "
+		  "t.yaml:23:32: spec.rules[0].sessionPersistence.type: expected Cookie or "
 		  "Header, got \"Url\"" },
 		{ "cookie on a header", SP_RULE("{type: Header, cookie: {name: a}}"),
-		  "t.yaml:23:49: spec.rules[0].sessionPersistence: cookie settings need type "
+		  "t.yaml:23:48: spec.rules[0].sessionPersistence: cookie settings need type "
 		  "Cookie" },
 		{ "header on a cookie", SP_RULE("{header: {name: a}}"),
-		  "t.yaml:23:35: spec.rules[0].sessionPersistence: header settings need type "
+		  "t.yaml:23:34: spec.rules[0].sessionPersistence: header settings need type "
 		  "Header" },
 		{ "both shapes", SP_RULE("{cookie: {name: a}, cookieConfig: {}}"),
-		  "t.yaml:23:35: spec.rules[0].sessionPersistence: cookie and cookieConfig: "
+		  "t.yaml:23:34: spec.rules[0].sessionPersistence: cookie and cookieConfig: "
 		  "expected one of them (cookie since Gateway API v1.7, cookieConfig before), not "
 		  "both" },
 		{ "two names", SP_RULE("{sessionName: a, cookie: {name: b}}"),
