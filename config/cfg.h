@@ -1010,6 +1010,7 @@ struct sg_backend_ref {
  * header, and later requests naming it go there while it stays in the
  * route's endpoint set and is not evicted (policy/session.h). One per
  * rule, shared by the routes made from it. */
+#define SG_SESSION_PATH_MAX 1024
 enum sg_session_kind {
 	SG_SESSION_COOKIE,
 	SG_SESSION_HEADER,
@@ -1021,7 +1022,8 @@ struct sg_session {
 	 * the rule's identity (a unique name, as Gateway API asks). */
 	const char *name;
 	bool name_set;	  /* written in the config */
-	const char *path; /* the cookie's Path: as written, default "/" */
+	const char *path; /* the cookie's Path: as written (SG_SESSION_PATH_MAX bytes
+			   * at most, Gateway API's bound), default "/" */
 	/* absoluteTimeout, idleTimeout; SG_DUR_UNSET or 0: none. */
 	sg_dur absolute, idle;
 	bool permanent; /* cookie lifetimeType Permanent: Max-Age is `absolute` */

@@ -3,12 +3,59 @@
 
 #include <ctype.h>
 #include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <string.h>
-
-#include "policy/session.h"
 
 /* Gateway API's sessionName and CookieName are at most 128 characters. */
 #define NAME_MAX_LEN 128
+
+/* "sg-session-" and 8 hex digits, with its NUL. */
+#define DEFAULT_NAME_SIZE 20
+
+/* RFC 9110 §5.6.2 tchar: what a cookie's (RFC 6265) and a header's name
+ * may hold. */
+static bool tchar(unsigned char c)
+{
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	       (c && strchr("!#$%&'*+-.^_`|~", c));
+}
+
+static bool name_ok(const char *name)
+{
+	if (!*name || strlen(name) > NAME_MAX_LEN)
+		return false;
+	for (const unsigned char *p = (const unsigned char *)name; *p; p++)
+		if (!tchar(*p))
+			return false;
+	return true;
+}
+
+/* A cookie Path: no ';', no control character, not empty. */
+static bool path_ok(const char *path)
+{
+	if (!*path || strlen(path) > SG_SESSION_PATH_MAX)
+		return false;
+	for (const unsigned char *p = (const unsigned char *)path; *p; p++)
+		if (*p < 0x20 || *p == 0x7f || *p == ';')
+			return false;
+	return true;
+}
+
+/* The name of a session of `scope` that names none: "sg-session-" and the
+ * top 32 bits of scope's 64-bit FNV-1a hash, mixed (SplitMix64's
+ * finalizer). */
+static void default_name(const char *scope, char out[DEFAULT_NAME_SIZE])
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+
+	for (const unsigned char *p = (const unsigned char *)scope; *p; p++)
+		h = (h ^ *p) * 0x100000001b3ull;
+	h = (h ^ (h >> 30)) * 0xbf58476d1ce4e5b9ull;
+	h = (h ^ (h >> 27)) * 0x94d049bb133111ebull;
+	h ^= h >> 31;
+	snprintf(out, DEFAULT_NAME_SIZE, "sg-session-%08x", (unsigned)(h >> 32));
+}
 
 struct cookie_in {
 	const char *name, *path, *lifetime;
@@ -82,9 +129,8 @@ static int read_parts(struct sg_pctx *c, const struct sg_node *n, const char *pa
 			   "cookie settings need type Cookie");
 	if (in->header && s->kind != SG_SESSION_HEADER)
 		return err(c, in->header, path, "header settings need type Header");
-	if (in->cookie_config &&
-	    sg_parse_fields(c, in->cookie_config, cookie_config_fields, &in->c,
-			    sg_path_key(c, path, "cookieConfig")) == -1)
+	if (in->cookie_config && sg_parse_fields(c, in->cookie_config, cookie_config_fields, &in->c,
+						 sg_path_key(c, path, "cookieConfig")) == -1)
 		return -1;
 	if (in->cookie && sg_parse_fields(c, in->cookie, cookie_fields, &in->c,
 					  sg_path_key(c, path, "cookie")) == -1)
@@ -102,7 +148,7 @@ static int read_parts(struct sg_pctx *c, const struct sg_node *n, const char *pa
 static int check_name(struct sg_pctx *c, const struct sg_node *n, const char *path,
 		      const char *name)
 {
-	if (strlen(name) > NAME_MAX_LEN || !sg_session_cookie_name_ok(name))
+	if (!name_ok(name))
 		return sg_expected(c, n, path,
 				   "a name of at most 128 characters that a cookie or a header "
 				   "may have (letters, digits and !#$%&'*+-.^_`|~)");
@@ -113,17 +159,18 @@ static int check_name(struct sg_pctx *c, const struct sg_node *n, const char *pa
 static int settle(struct sg_pctx *c, const struct sg_node *n, const char *path,
 		  const struct sp_in *in, struct sg_session *s)
 {
-	const char *name = in->session_name ? in->session_name : in->c.name ? in->c.name : in->h.name;
+	const char *name = in->session_name ? in->session_name
+			   : in->c.name	    ? in->c.name
+					    : in->h.name;
 	const struct sg_node *where = in->session_name ? n : in->c.name ? in->cookie : in->header;
 	const struct sg_node *cookie = in->cookie ? in->cookie : in->cookie_config;
 
-	if (name &&
-	    check_name(c, sg_map_get(where, in->session_name ? "sessionName" : "name"),
-		       sg_path_key(c, path,
-				   in->session_name ? "sessionName"
-				   : in->c.name	    ? "cookie.name"
-						    : "header.name"),
-		       name) == -1)
+	if (name && check_name(c, sg_map_get(where, in->session_name ? "sessionName" : "name"),
+			       sg_path_key(c, path,
+					   in->session_name ? "sessionName"
+					   : in->c.name	    ? "cookie.name"
+							    : "header.name"),
+			       name) == -1)
 		return -1;
 	if (name && s->kind == SG_SESSION_HEADER) {
 		char *low = sg_arena_strdup(c->a, name);
@@ -137,7 +184,7 @@ static int settle(struct sg_pctx *c, const struct sg_node *n, const char *path,
 	s->name = name;
 	s->name_set = name != NULL;
 	s->path = in->c.path ? in->c.path : "/";
-	if (in->c.path && !sg_session_cookie_path_ok(in->c.path))
+	if (in->c.path && !path_ok(in->c.path))
 		return sg_expected(c, sg_map_get(in->cookie, "path"),
 				   sg_path_key(c, path, "cookie.path"),
 				   "a cookie path such as \"/\" (no ';', no control character)");
@@ -195,7 +242,7 @@ int sg_f_session(struct sg_pctx *c, const struct sg_node *n, void *dst, const ch
 const struct sg_session *sg_sessconf_named(struct sg_pctx *c, const struct sg_session *s,
 					   const char *scope, bool *ok)
 {
-	char name[SG_SESSION_NAME_SIZE];
+	char name[DEFAULT_NAME_SIZE];
 	struct sg_session *copy;
 
 	*ok = true;
@@ -207,7 +254,7 @@ const struct sg_session *sg_sessconf_named(struct sg_pctx *c, const struct sg_se
 		return NULL;
 	}
 	*copy = *s;
-	sg_session_default_name(scope, name);
+	default_name(scope, name);
 	copy->name = sg_arena_strdup(c->a, name);
 	*ok = copy->name != NULL;
 	return *ok ? copy : NULL;

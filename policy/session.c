@@ -65,9 +65,9 @@ size_t sg_session_format(const struct sg_session_token *t, char out[SG_SESSION_V
 }
 
 /* Lowercase hex digits at v[*i..): at least 1, at most max, exactly
- * `exact` when it is not 0; stops at '.' or the end. */
-static bool hex_field(const char *v, size_t len, size_t *i, size_t max, size_t exact,
-		      uint64_t *out)
+ * `exact` when it is not 0 (else without a leading zero); stops at '.' or
+ * the end. */
+static bool hex_field(const char *v, size_t len, size_t *i, size_t max, size_t exact, uint64_t *out)
 {
 	size_t start = *i;
 	uint64_t x = 0;
@@ -87,6 +87,9 @@ static bool hex_field(const char *v, size_t len, size_t *i, size_t max, size_t e
 		x = x << 4 | d;
 	}
 	if (*i == start || (exact && *i - start != exact))
+		return false;
+	/* One spelling per number: no leading zero where the width is free. */
+	if (!exact && *i - start > 1 && v[start] == '0')
 		return false;
 	*out = x;
 	return true;
@@ -119,8 +122,7 @@ static bool passed(sg_dur d, uint64_t at, uint64_t now)
 	return now - at >= ms;
 }
 
-bool sg_session_live(const struct sg_session *s, const struct sg_session_token *t,
-		     uint64_t now_ms)
+bool sg_session_live(const struct sg_session *s, const struct sg_session_token *t, uint64_t now_ms)
 {
 	return !passed(s->absolute, t->issued, now_ms) && !passed(s->idle, t->seen, now_ms);
 }
@@ -130,8 +132,7 @@ static bool blank(char c)
 	return c == ' ' || c == '\t';
 }
 
-bool sg_session_cookie(const char *hdr, size_t len, const char *name, const char **v,
-		       size_t *vlen)
+bool sg_session_cookie(const char *hdr, size_t len, const char *name, const char **v, size_t *vlen)
 {
 	size_t nlen = strlen(name), i = 0;
 
@@ -178,38 +179,4 @@ ssize_t sg_session_set_cookie(const struct sg_session *s, const char *val, size_
 	n = snprintf(out, cap, "%s=%.*s; Path=%s%s; HttpOnly; SameSite=Strict%s", s->name, (int)len,
 		     val, s->path ? s->path : "/", age, secure ? "; Secure" : "");
 	return n < 0 || (size_t)n >= cap ? -1 : n;
-}
-
-void sg_session_default_name(const char *scope, char out[SG_SESSION_NAME_SIZE])
-{
-	uint64_t h = mix(fnv_str(FNV64_OFFSET, scope));
-
-	snprintf(out, SG_SESSION_NAME_SIZE, "sg-session-%08x", (unsigned)(h >> 32));
-}
-
-/* RFC 9110 §5.6.2 tchar. */
-static bool tchar(unsigned char c)
-{
-	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-	       (c && strchr("!#$%&'*+-.^_`|~", c));
-}
-
-bool sg_session_cookie_name_ok(const char *name)
-{
-	if (!*name)
-		return false;
-	for (const unsigned char *p = (const unsigned char *)name; *p; p++)
-		if (!tchar(*p))
-			return false;
-	return true;
-}
-
-bool sg_session_cookie_path_ok(const char *path)
-{
-	if (!*path || strlen(path) > SG_SESSION_PATH_MAX)
-		return false;
-	for (const unsigned char *p = (const unsigned char *)path; *p; p++)
-		if (*p < 0x20 || *p == 0x7f || *p == ';')
-			return false;
-	return true;
 }

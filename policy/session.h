@@ -46,23 +46,21 @@ uint64_t sg_session_id(const struct sg_backend_ref *b, const struct sg_endpoint 
 size_t sg_session_format(const struct sg_session_token *t, char out[SG_SESSION_VALUE_MAX]);
 
 /* v[0..len) read back into *t: exactly what sg_session_format writes
- * (lowercase hex, id of 16 digits, the times of 1 to 16, seen not before
- * issued, id not 0). False, *t unspecified, for anything else. */
+ * (lowercase hex, id of 16 digits, the times of 1 to 16 without a leading
+ * zero, seen not before issued, id not 0). False, *t unspecified, for anything else. */
 bool sg_session_parse(const char *v, size_t len, struct sg_session_token *t);
 
 /* Whether t is still a session under s at `now_ms` (Unix ms): its
  * absoluteTimeout not passed since it was issued, its idleTimeout not
  * passed since it was last seen, and neither time further ahead than
  * SG_SESSION_SKEW_MS. Without timeouts, always. */
-bool sg_session_live(const struct sg_session *s, const struct sg_session_token *t,
-		     uint64_t now_ms);
+bool sg_session_live(const struct sg_session *s, const struct sg_session_token *t, uint64_t now_ms);
 
 /* The value of the cookie called `name` in one Cookie header's value
  * hdr[0..len) (RFC 6265 §4.2.1: "a=b; c=d"; spaces around the pairs
  * tolerated, a double-quoted value unquoted): in *v, *vlen, borrowed from
  * hdr. False when it has none of that name. The first one counts. */
-bool sg_session_cookie(const char *hdr, size_t len, const char *name, const char **v,
-		       size_t *vlen);
+bool sg_session_cookie(const char *hdr, size_t len, const char *name, const char **v, size_t *vlen);
 
 /* The Set-Cookie value for session value val[0..len) under cookie
  * settings s: "name=val; Path=p", "; Max-Age=N" (absoluteTimeout in whole
@@ -70,21 +68,8 @@ bool sg_session_cookie(const char *hdr, size_t len, const char *name, const char
  * SameSite=Strict" and, for a client on TLS (`secure`), "; Secure", as the
  * GEP's security-by-default asks. Into out[0..cap), NUL-terminated;
  * returns its length, or -1 when it does not fit. */
-#define SG_SESSION_PATH_MAX 1024 /* Gateway API's cookie path MaxLength */
 #define SG_SESSION_COOKIE_MAX 1400 /* a Set-Cookie value with the longest name and path */
 ssize_t sg_session_set_cookie(const struct sg_session *s, const char *val, size_t len, bool secure,
 			      char *out, size_t cap);
-
-/* The name a session of `scope` (a text naming its rule) gets when the
- * config names none: "sg-session-" and 8 hex digits of its hash, into out
- * (NUL-terminated). */
-#define SG_SESSION_NAME_SIZE 20
-void sg_session_default_name(const char *scope, char out[SG_SESSION_NAME_SIZE]);
-
-/* Whether name is a cookie name RFC 6265 allows (an RFC 7230 token), and
- * path a cookie Path (no ';', no control character, not empty, at most
- * SG_SESSION_PATH_MAX bytes). */
-bool sg_session_cookie_name_ok(const char *name);
-bool sg_session_cookie_path_ok(const char *path);
 
 #endif

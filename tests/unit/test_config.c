@@ -1778,7 +1778,8 @@ static void test_config_session_persistence(void **state)
 		"  - sessionPersistence: {sessionName: s, absoluteTimeout: 1h, idleTimeout: 10m,\n"
 		"                         cookieConfig: {lifetimeType: Permanent}}\n"
 		"    backendRefs: [{name: svc, port: 8000}]\n"
-		"  - sessionPersistence: {type: Header, header: {name: X-Pin}, absoluteTimeout: 0s}\n"
+		"  - sessionPersistence: {type: Header, header: {name: X-Pin}, absoluteTimeout: "
+		"0s}\n"
 		"    backendRefs: [{name: svc, port: 8000}]\n"
 		"  - sessionPersistence: {cookie: {name: c, path: /app}}\n"
 		"    backendRefs: [{name: svc, port: 8000}]\n"
@@ -1786,7 +1787,7 @@ static void test_config_session_persistence(void **state)
 	struct loaded *l = *state;
 	struct sg_cfg *cfg = load_ok(l, text, 0);
 	struct sg_listener *ls = find_listener(cfg, "ns/gw.http");
-	const struct sg_session *s;
+	const struct sg_session *s = NULL;
 
 	assert_int_equal(ls->nroutes, 6);
 	for (size_t i = 0; i < ls->nroutes; i++) {
@@ -1824,6 +1825,9 @@ static void test_config_session_persistence(void **state)
 	for (size_t i = 0; i < ls->nroutes; i++)
 		if (!strcmp(ls->routes[i].key, "ns/r.0.1.http"))
 			assert_ptr_equal(ls->routes[i].session, s);
+	assert_non_null(s);
+	assert_memory_equal(s->name, "sg-session-", strlen("sg-session-"));
+	assert_true(strspn(s->name + strlen("sg-session-"), "0123456789abcdef") == 8);
 
 	cfg = load_ok(l,
 		      "binds:\n- port: 8080\n  listeners:\n  - routes:\n"
@@ -1837,6 +1841,18 @@ static void test_config_session_persistence(void **state)
 	assert_true(ls->routes[0].session->idle == 5 * SEC);
 	assert_int_equal(strlen(ls->routes[0].session->name), strlen("sg-session-") + 8);
 	assert_string_equal(ls->routes[1].session->name, "h");
+	/* Two rules without names: two names. */
+	cfg = load_ok(l,
+		      K8S_BASE ROUTE_HEAD "  parentRefs: [{name: gw}]\n"
+					  "  rules:\n"
+					  "  - sessionPersistence: {}\n"
+					  "    backendRefs: [{name: svc, port: 8000}]\n"
+					  "  - sessionPersistence: {}\n"
+					  "    backendRefs: [{name: svc, port: 8000}]\n",
+		      0);
+	ls = find_listener(cfg, "ns/gw.http");
+	assert_int_equal(ls->nroutes, 2);
+	assert_string_not_equal(ls->routes[0].session->name, ls->routes[1].session->name);
 }
 
 static void test_config_session_persistence_refusals(void **state)
@@ -1873,6 +1889,10 @@ static void test_config_session_persistence_refusals(void **state)
 		{ "permanent without timeout", SP_RULE("{cookie: {lifetimeType: Permanent}}"),
 		  "t.yaml:23:25: spec.rules[0].sessionPersistence: a Permanent cookie needs an "
 		  "absoluteTimeout above 0s (its Max-Age)" },
+		{ "name", SP_RULE("{cookie: {name: 'a=b'}}"),
+		  "t.yaml:23:41: spec.rules[0].sessionPersistence.cookie.name: expected a name "
+		  "of at most 128 characters that a cookie or a header may have (letters, digits "
+		  "and !#$%&'*+-.^_`|~), got \"a=b\"" },
 		{ "path", SP_RULE("{cookie: {path: 'a;b'}}"),
 		  "t.yaml:23:41: spec.rules[0].sessionPersistence.cookie.path: expected a cookie "
 		  "path such as \"/\" (no ';', no control character), got \"a;b\"" },

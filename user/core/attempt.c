@@ -568,8 +568,7 @@ static int tls_step(struct sg_attempt *a)
  * try, while it is there; else by weight and score. */
 static bool pick(struct sg_attempt *a, struct sg_lb *lb, size_t *bi, size_t *ei)
 {
-	if (a->session && !a->n &&
-	    sg_lb_pick_session(lb, &a->route->backends, a->session, bi, ei))
+	if (a->session && !a->n && sg_lb_pick_session(lb, &a->route->backends, a->session, bi, ei))
 		return true;
 	return lb ? sg_lb_pick(lb, &a->route->backends, sg_route_random(a->rng), a->tried, bi, ei)
 		  : sg_route_pick(&a->route->backends, sg_route_random(a->rng), a->tried, bi, ei);

@@ -217,8 +217,8 @@ bool sg_lb_pick(struct sg_lb *lb, const struct sg_brefs *backends, uint64_t rnd,
 	return sg_route_pick_lb(backends, rnd, tried, &v, bi, ei);
 }
 
-bool sg_lb_pick_session(struct sg_lb *lb, const struct sg_brefs *backends, uint64_t id,
-			size_t *bi, size_t *ei)
+bool sg_lb_pick_session(struct sg_lb *lb, const struct sg_brefs *backends, uint64_t id, size_t *bi,
+			size_t *ei)
 {
 	/* Every backend, a weight of 0 too: a session outlives a weight
 	 * (GEP-1619, traffic splitting). */

@@ -43,8 +43,8 @@ bool sg_lb_pick(struct sg_lb *lb, const struct sg_brefs *backends, uint64_t rnd,
  * `id`, any backend's, whatever its weight, in *bi and *ei; false when none
  * has it now or this worker has it evicted (lb NULL: no state, never
  * evicted): the request is then balanced as any other. */
-bool sg_lb_pick_session(struct sg_lb *lb, const struct sg_brefs *backends, uint64_t id,
-			size_t *bi, size_t *ei);
+bool sg_lb_pick_session(struct sg_lb *lb, const struct sg_brefs *backends, uint64_t id, size_t *bi,
+			size_t *ei);
 
 /* A try to e began / ended (response over, or dropped): the requests
  * outstanding the score counts. */

@@ -416,13 +416,14 @@ static void give_session(struct sg_request *r, const struct sg_session *s)
 	t.seen = t.issued > wall_ms() ? t.issued : wall_ms();
 	len = sg_session_format(&t, val);
 	if (s->kind == SG_SESSION_HEADER) {
-		rc = sg_filter_response_add(&r->plan, (struct sg_h1_span){ s->name, strlen(s->name) },
-					    val, len);
+		rc = sg_filter_response_add(
+			&r->plan, (struct sg_h1_span){ s->name, strlen(s->name) }, val, len);
 	} else {
 		n = sg_session_set_cookie(s, val, len, r->tls != NULL, line, sizeof(line));
 		rc = n < 0 ? -ENOMEM
-			   : sg_filter_response_add(&r->plan, (struct sg_h1_span){ "set-cookie", 10 },
-						    line, (size_t)n);
+			   : sg_filter_response_add(&r->plan,
+						    (struct sg_h1_span){ "set-cookie", 10 }, line,
+						    (size_t)n);
 	}
 	if (rc < 0)
 		SG_DEBUG("%s: session persistence: out of memory, the response names no session",
