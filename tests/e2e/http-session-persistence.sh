@@ -1,4 +1,4 @@
-# Session persistence (HTTPRoute rule sessionPersistence, both Gateway API shapes, and the standalone route policy), over HTTP/1.1 and HTTP/2 (h2c) clients: the first response sets a cookie (a generated unique name per rule, Path=/, HttpOnly, SameSite=Strict, no Max-Age for a Session lifetime; Max-Age=3600 for a Permanent one) or a response header, and every later request carrying it reaches the same one of three endpoints (each of the three in turn); requests without it are still balanced; a forged or foreign value, or an address, is balanced anew and given a new session; absoluteTimeout expires a session from its issue, idleTimeout from its last response (each response renews it); a session survives a reload that adds an endpoint, follows its endpoint to a backendRef of weight 0, and moves (with a new session) when its endpoint leaves the set or stops answering (a retry); config_dump shows the setting with the name in force; Service sessionAffinity ClientIP is refused by name.
+# Session persistence (HTTPRoute rule sessionPersistence, both Gateway API shapes, and the standalone route policy), over HTTP/1.1 and HTTP/2 (h2c) clients: the first response sets a cookie (a generated unique name per rule, Path=/, HttpOnly, SameSite=Strict, no Max-Age for a Session lifetime; Max-Age=3600 for a Permanent one) or a response header, and every later request carrying it reaches the same one of three endpoints (each of the three in turn); requests without it are still balanced; a forged or foreign value, or an address, is balanced anew and given a new session; absoluteTimeout expires a session from its issue, idleTimeout from its last response (each response renews it); a session survives a reload that adds an endpoint, follows its endpoint to a backendRef of weight 0, and moves (with a new session) when its endpoint leaves the set or stops answering (a retry); config_dump shows the setting with the name in force; a client on TLS gets a Secure cookie; Service sessionAffinity ClientIP is refused by name.
 . "$(dirname "$0")/lib.sh"
 
 start_backend b1
@@ -351,8 +351,19 @@ binds:
       backends:
       - host: 127.0.0.1:$P
       - host: 127.0.0.3:$P
+- port: 8443
+  listeners:
+  - protocol: HTTPS
+    tls: {cert: $WORK/srv.pem, key: $WORK/srv.key}
+    routes:
+    - policies: {sessionPersistence: {cookie: {name: tls}}}
+      backends: [{host: 127.0.0.1:$P}]
 YAML
-if start_engine copy -c "$WORK/standalone.yaml"; then
+ca_and_cert session
+if start_engine copy -p 8080 -p 8443 -c "$WORK/standalone.yaml"; then
+	hcall --cacert "$WORK/ca.pem" https://127.0.0.1:8443/
+	check "https: the cookie is Secure" "$(resp_header set-cookie | sed 's/=[^;]*;/=V;/')" \
+		"tls=V; Path=/; HttpOnly; SameSite=Strict; Secure"
 	declare -A seen=()
 	for _ in $(seq 60); do
 		get /
@@ -368,7 +379,7 @@ if start_engine copy -c "$WORK/standalone.yaml"; then
 		check "standalone: $pod's header session holds (renewed: idleTimeout)" "${bad:-none}" none
 	done
 	got=$(curl -s http://127.0.0.1:15000/config_dump |
-		jq -c '[.. | objects | select(.inlinePolicies?) | .inlinePolicies[]]')
+		jq -c '[.. | objects | select(.inlinePolicies? and .name == "s") | .inlinePolicies[]]')
 	json_equal "standalone: config_dump" "$got" \
 		'[{"sessionPersistence":{"type":"Header","idleTimeout":"1m0s","header":{"name":"x-pin"}}}]'
 else

@@ -401,7 +401,7 @@ static void give_session(struct sg_request *r, const struct sg_session *s)
 {
 	struct sg_session_token t = r->session;
 	char val[SG_SESSION_VALUE_MAX], line[SG_SESSION_COOKIE_MAX];
-	uint64_t id;
+	uint64_t id, now;
 	size_t len;
 	ssize_t n;
 	int rc;
@@ -411,9 +411,11 @@ static void give_session(struct sg_request *r, const struct sg_session *s)
 	id = sg_session_id(r->at.backend, r->at.ep);
 	if (t.id == id && !(s->idle > 0))
 		return;
+	now = wall_ms();
 	if (t.id != id)
-		t = (struct sg_session_token){ .id = id, .issued = wall_ms() };
-	t.seen = t.issued > wall_ms() ? t.issued : wall_ms();
+		t = (struct sg_session_token){ .id = id, .issued = now };
+	/* A session issued by a host whose clock runs ahead keeps its order. */
+	t.seen = t.issued > now ? t.issued : now;
 	len = sg_session_format(&t, val);
 	if (s->kind == SG_SESSION_HEADER) {
 		rc = sg_filter_response_add(
