@@ -149,6 +149,30 @@ static struct sg_json *timeout(const struct sg_timeout *t)
 	return o;
 }
 
+/* Gateway API's sessionPersistence in its current shape (type,
+ * absoluteTimeout, cookie {name, path, lifetimeType} | header {name}),
+ * plus idleTimeout, with the name in force (a generated one too). */
+static struct sg_json *session(const struct sg_session *s)
+{
+	struct sg_json *o = sg_json_object(), *part;
+
+	sg_json_add_str(o, "type", s->kind == SG_SESSION_HEADER ? "Header" : "Cookie");
+	if (s->absolute != SG_DUR_UNSET)
+		sg_json_add(o, "absoluteTimeout", dur(s->absolute));
+	if (s->idle != SG_DUR_UNSET)
+		sg_json_add(o, "idleTimeout", dur(s->idle));
+	part = sg_json_object();
+	sg_json_add_str(part, "name", s->name);
+	if (s->kind == SG_SESSION_HEADER) {
+		sg_json_add(o, "header", part);
+		return o;
+	}
+	sg_json_add_str(part, "path", s->path);
+	sg_json_add_str(part, "lifetimeType", s->permanent ? "Permanent" : "Session");
+	sg_json_add(o, "cookie", part);
+	return o;
+}
+
 static struct sg_json *retry(const struct sg_retry *r)
 {
 	struct sg_json *o = sg_json_object(), *codes = sg_json_array();
@@ -1245,7 +1269,7 @@ static struct sg_json *route(const struct sg_route *r, const struct sg_cfg *cfg)
 		sg_json_push(arr, match(&r->matches[i]));
 	if (r->backends.n)
 		sg_json_add(o, "backends", backend_refs(&r->backends, cfg));
-	if (r->has_timeout || r->has_retry || r->filters.norder) {
+	if (r->has_timeout || r->has_retry || r->filters.norder || r->session) {
 		struct sg_json *inl = sg_json_add_array(o, "inlinePolicies"), *p;
 
 		push_filters(inl, &r->filters);
@@ -1257,6 +1281,11 @@ static struct sg_json *route(const struct sg_route *r, const struct sg_cfg *cfg)
 		if (r->has_retry) {
 			p = sg_json_object();
 			sg_json_add(p, "retry", retry(&r->retry));
+			sg_json_push(inl, p);
+		}
+		if (r->session) {
+			p = sg_json_object();
+			sg_json_add(p, "sessionPersistence", session(r->session));
 			sg_json_push(inl, p);
 		}
 	}

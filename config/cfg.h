@@ -1069,6 +1069,32 @@ struct sg_backend_ref {
 	const struct sg_node *at;
 };
 
+/* Session persistence of a route (Gateway API sessionPersistence on an
+ * HTTPRoute or GRPCRoute rule; the standalone route policy of the same
+ * name): the response names the endpoint that served it in a cookie or a
+ * header, and later requests naming it go there while it stays in the
+ * route's endpoint set and is not evicted (policy/session.h). One per
+ * rule, shared by the routes made from it. */
+#define SG_SESSION_PATH_MAX 1024
+enum sg_session_kind {
+	SG_SESSION_COOKIE,
+	SG_SESSION_HEADER,
+};
+
+struct sg_session {
+	enum sg_session_kind kind;
+	/* The cookie's or header's name: as written, else one made from
+	 * the rule's identity (a unique name, as Gateway API asks). */
+	const char *name;
+	bool name_set;	  /* written in the config */
+	const char *path; /* the cookie's Path: as written (SG_SESSION_PATH_MAX bytes
+			   * at most, Gateway API's bound), default "/" */
+	/* absoluteTimeout, idleTimeout; SG_DUR_UNSET or 0: none. */
+	sg_dur absolute, idle;
+	bool permanent; /* cookie lifetimeType Permanent: Max-Age is `absolute` */
+	const struct sg_node *at;
+};
+
 /* One route: in the Kubernetes dialect, one (rule, match, listener) of an
  * HTTPRoute; in the standalone dialect, one route of a listener. */
 struct sg_route {
@@ -1092,6 +1118,8 @@ struct sg_route {
 	/* Standalone route-level backendTLS: every backend without its own
 	 * takes it (sg_backend_ref.tls) when the route is read. NULL: none. */
 	const struct sg_backend_tls *backend_tls;
+	/* Session persistence; NULL: none (the request path pays one branch). */
+	const struct sg_session *session;
 	/* Effective, filled by policy/ resolve. */
 	struct sg_filters eff_filters; /* inline ones, else AgentgatewayPolicy's */
 	struct sg_timeout eff_timeout;

@@ -20,6 +20,7 @@
 #include "config/k8s.h"
 #include "config/remoterl.h"
 #include "config/ruleset.h"
+#include "config/sessconf.h"
 #include "config/tlsconf.h"
 
 #define GW_API_GROUP "gateway.networking.k8s.io"
@@ -420,6 +421,26 @@ static int f_svc_ports(struct sg_pctx *c, const struct sg_node *n, void *dst, co
 	return ret;
 }
 
+/* Service sessionAffinity: None, its default, is taken; ClientIP is
+ * refused, as agentgateway's controller does not honour it (its
+ * translation reads no Service affinity) and GEP-1619 forbids it beside a
+ * route's sessionPersistence. */
+static int f_svc_affinity(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
+{
+	(void)dst;
+	if (n->kind == SG_NODE_SCALAR && (sg_node_is_null(n) || !strcmp(n->str, "None")))
+		return 0;
+	if (n->kind == SG_NODE_SCALAR && !strcmp(n->str, "ClientIP")) {
+		sg_diag_err(c->d, n,
+			    "%s: ClientIP is not supported (agentgateway does not honour a "
+			    "Service's session affinity): give the route rule a "
+			    "sessionPersistence instead",
+			    path);
+		return -1;
+	}
+	return sg_expected(c, n, path, "None or ClientIP");
+}
+
 static const struct sg_field svc_fields[] = {
 	{ "clusterIP", sg_f_str, offsetof(struct sg_service, cluster_ip) },
 	{ "externalName", sg_f_hostname, offsetof(struct sg_service, external_name) },
@@ -427,7 +448,7 @@ static const struct sg_field svc_fields[] = {
 	{ "clusterIPs", NULL, 0 },
 	{ "type", NULL, 0 },
 	{ "selector", NULL, 0 },
-	{ "sessionAffinity", NULL, 0 },
+	{ "sessionAffinity", f_svc_affinity, 0 },
 	{ "ipFamilies", NULL, 0 },
 	{ "ipFamilyPolicy", NULL, 0 },
 	{ "internalTrafficPolicy", NULL, 0 },
@@ -1728,7 +1749,7 @@ static int f_k8s_timeouts(struct sg_pctx *c, const struct sg_node *n, void *dst,
 
 struct rule_in {
 	const char *name;
-	const struct sg_node *matches, *brefs, *timeouts, *retry, *filters;
+	const struct sg_node *matches, *brefs, *timeouts, *retry, *filters, *session;
 };
 
 static const struct sg_field rule_fields[] = {
@@ -1738,7 +1759,7 @@ static const struct sg_field rule_fields[] = {
 	{ "timeouts", f_node, offsetof(struct rule_in, timeouts) },
 	{ "retry", f_node, offsetof(struct rule_in, retry) },
 	{ "filters", f_node, offsetof(struct rule_in, filters) },
-	{ "sessionPersistence", NULL, 0 },
+	{ "sessionPersistence", f_node, offsetof(struct rule_in, session) },
 	{ 0 },
 };
 
@@ -1753,9 +1774,12 @@ struct rule_built {
 	struct sg_match *matches;
 	size_t nmatches, capmatches;
 	struct sg_filters filters;
+	const struct sg_session *session; /* NULL: none */
 };
 
-/* A rule's backendRefs and filters, read against its matches. */
+/* A rule's backendRefs and filters, read against its matches, and its
+ * sessionPersistence (named after the rule when it names no cookie or
+ * header: each rule keeps sessions of its own, as GEP-1619 asks). */
 static int rule_refs_and_filters(struct sg_draft *b, struct sg_res *r, const char *path,
 				 struct rule_built *rb)
 {
@@ -1777,6 +1801,11 @@ static int rule_refs_and_filters(struct sg_draft *b, struct sg_res *r, const cha
 	rule.backend_level = false;
 	if (rb->in.filters &&
 	    sg_hr_filters(c, rb->in.filters, sg_path_key(c, path, "filters"), &rule, &rb->filters))
+		return -1;
+	if (rb->in.session &&
+	    !(rb->session = sg_sessconf_parse(
+		      c, rb->in.session, sg_path_key(c, path, "sessionPersistence"),
+		      sg_arena_printf(c->a, "%s/%s/%s/%s", r->kind, r->ns, r->name, path))))
 		return -1;
 	return 0;
 }
@@ -1867,6 +1896,7 @@ static int add_rule_routes(struct sg_draft *b, const struct sg_res *r, struct sg
 		rt->has_retry = rb->has_retry;
 		rt->retry = rb->retry;
 		rt->filters = rb->filters;
+		rt->session = rb->session;
 		rt->at = r->doc;
 	}
 	return 0;
@@ -2097,7 +2127,7 @@ static const struct sg_field grpc_rule_fields[] = {
 	{ "matches", f_node, offsetof(struct rule_in, matches) },
 	{ "backendRefs", f_node, offsetof(struct rule_in, brefs) },
 	{ "filters", f_node, offsetof(struct rule_in, filters) },
-	{ "sessionPersistence", NULL, 0 },
+	{ "sessionPersistence", f_node, offsetof(struct rule_in, session) },
 	{ 0 },
 };
 

@@ -22,6 +22,7 @@
 #include "config/mcpauthconf.h"
 #include "config/mcpconf.h"
 #include "config/refuse.h"
+#include "config/sessconf.h"
 #include "config/tlsconf.h"
 #include "config/tracing.h"
 
@@ -256,6 +257,9 @@ static const struct sg_field route_policy_fields[] = {
 	{ "remoteRateLimit", sg_f_remote_rate_limit, FILTERS(struct sg_route) },
 	{ "delay", sg_f_delay, FILTERS(struct sg_route) },
 	{ "oidc", sg_f_oidc, FILTERS(struct sg_route) },
+	/* Not in agentgateway's schema: Gateway API's sessionPersistence, in
+	 * the shape config_dump shows for an HTTPRoute rule's. */
+	{ "sessionPersistence", sg_f_session, 0 },
 	/* schema/config.json's FilterOrPolicy keys splicegate lacks */
 	{ "a2a", sg_f_refused, 0 },
 	{ "ai", sg_f_refused, 0 },
@@ -543,9 +547,11 @@ static int route_policies(struct sg_pctx *c, const struct sg_node *n, struct sg_
 			  const char *path)
 {
 	int rc = sg_parse_fields(c, n, route_policy_fields, r, path);
+	bool ok;
 
 	sg_filters_standalone_order(&r->filters);
-	return rc;
+	r->session = sg_sessconf_named(c, r->session, path, &ok);
+	return ok ? rc : -1;
 }
 
 static const struct sg_field route_fields[] = {
@@ -608,6 +614,7 @@ int sg_standalone_route(struct sg_draft *b, struct sg_listener *l, const struct 
 	size_t idx = l->nroutes;
 	struct sg_route *r =
 		sg_arena_push(c->a, &l->routes, &l->nroutes, &l->caproutes, sizeof(*r));
+	bool ok;
 
 	if (!r)
 		return -1;
@@ -622,6 +629,9 @@ int sg_standalone_route(struct sg_draft *b, struct sg_listener *l, const struct 
 	if (!r->name)
 		r->name = sg_arena_printf(c->a, "route%zu", idx);
 	r->key = sg_arena_printf(c->a, "%s/%s", l->key, r->name);
+	r->session = sg_sessconf_named(c, r->session, r->key, &ok);
+	if (!ok)
+		return -1;
 	if (r->nmatches == 0) {
 		struct sg_match *m =
 			sg_arena_push(c->a, &r->matches, &r->nmatches, &r->capmatches, sizeof(*m));

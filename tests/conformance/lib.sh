@@ -592,6 +592,103 @@ tcp_sends() {
 	timeout 120 /usr/bin/python3 "$HERE/tcp_client.py" --port "$1" --send-once 500
 }
 
+# ---- session persistence (the suite's CookieSessionPersistence tests) --------
+
+# replicas SVC N [grpc]: upstream runs two pods and more behind each
+# Service, so that a session has somewhere else to go: N-1 more echo pods
+# of infra Service SVC (named SVC-2 ... SVC-N; gRPC echoes with "grpc"),
+# started now, their ports in ${PORT[SVC-i]}.
+replicas() {
+	local i
+	for i in $(seq 2 "$2"); do
+		if [ "${3:-}" = grpc ]; then grpc_backend "$1-$i"; else backend "$1-$i"; fi
+	done
+	for i in $(seq 2 "$2"); do
+		PORT[$1-$i]=$(ready_port "$1-$i") || {
+			echo "FAIL $TEST: backend $1-$i did not start"
+			exit 1
+		}
+	done
+}
+# slices SVC N: the EndpointSlices that make SVC's N pods its endpoints
+# (one slice each: the pods share 127.0.0.1 on ports of their own).
+slices() {
+	local i pod
+	for i in $(seq "$2"); do
+		pod=$1
+		[ "$i" = 1 ] || pod=$1-$i
+		cat <<YAML
+---
+apiVersion: discovery.k8s.io/v1
+kind: EndpointSlice
+metadata:
+  name: $1-$i
+  namespace: $INFRA
+  labels: {kubernetes.io/service-name: $1}
+addressType: IPv4
+ports: [{name: first-port, port: ${PORT[$pod]}}]
+endpoints: [{addresses: [127.0.0.1]}]
+YAML
+	done
+}
+# sp_get PATH [CURL-ARGS...]: a GET to same-namespace (:8080); SP_CODE its
+# status, SP_POD the echo's pod, SP_COOKIE its first Set-Cookie (what the
+# suite's ExtractResponseCookie reads), "" when none.
+sp_get() {
+	local path=$1
+	shift
+	SP_CODE=$(curl -s --max-time 10 -D "$WORK/sp.h" -o "$WORK/body" -w '%{http_code}' "$@" \
+		"http://127.0.0.1:8080$path")
+	SP_POD=$(jq -r .pod "$WORK/body" 2>/dev/null)
+	SP_COOKIE=$(tr -d '\r' <"$WORK/sp.h" | awk 'tolower($0) ~ /^set-cookie:/ {
+		sub(/^[^:]*: */, ""); print; exit }')
+}
+# sp_grpc [-H 'k: v'...]: an echo call to same-namespace on a fresh
+# connection; SP_CODE its grpc-status, SP_POD the backend that answered,
+# SP_COOKIE the first set-cookie of its response metadata.
+sp_grpc() {
+	local r
+	r=$(timeout 20 /usr/bin/python3 "$REPO/tests/e2e/grpc_client.py" --port 8080 \
+		--path /gateway_api_conformance.echo_basic.grpcecho.GrpcEcho/Echo "$@" hi)
+	SP_CODE=$(jq -r .grpc_status <<<"$r" 2>/dev/null)
+	SP_POD=$(jq -r '(.headers // []) | map(select(.[0] == "x-backend-name"))[0][1] // ""' <<<"$r" 2>/dev/null)
+	SP_COOKIE=$(jq -r '(.headers // []) | map(select(.[0] == "set-cookie"))[0][1] // ""' <<<"$r" 2>/dev/null)
+}
+# cookie_attr COOKIE ATTR: COOKIE (a Set-Cookie value) has attribute ATTR
+# (any case), as the suite's CookieInfo.HasAttribute.
+cookie_attr() {
+	tr ';' '\n' <<<"${1#*;}" | sed 's/^ *//; s/=.*//' | grep -qix "$2"
+}
+# established OK POD COOKIE: the first response was OK and carried a
+# session cookie (name=value, both not empty).
+established() {
+	[ "$1" = ok ] || { echo "first response: $1"; return 1; }
+	local pair=${3%%;*}
+	[ -n "${pair%%=*}" ] && [ -n "${pair#*=}" ] && [[ $pair == *=* ]] ||
+		{ echo "no session cookie in response: '$3'"; return 1; }
+}
+# no_attr COOKIE ATTR: the cookie must not have ATTR (without a cookie the
+# suite never gets here: its AwaitConvergence fails the test first).
+no_attr() {
+	[ -n "$1" ] || { echo "no session cookie to look at"; return 1; }
+	! cookie_attr "$1" "$2" || { echo "session cookie must not have $2: $1"; return 1; }
+}
+# permanent_attrs COOKIE: Expires or Max-Age.
+permanent_attrs() {
+	cookie_attr "$1" Expires || cookie_attr "$1" Max-Age ||
+		{ echo "permanent cookie must have an Expires or Max-Age attribute: '$1'"; return 1; }
+}
+# all_on WANT GOT...: every sticky request reached WANT.
+all_on() {
+	local want=$1 i=0 g bad=
+	shift
+	for g in "$@"; do
+		i=$((i + 1))
+		[ "$g" = "$want" ] || bad="$bad sticky request $i: expected pod $want, got $g;"
+	done
+	[ $# -gt 0 ] && [ -z "$bad" ] || { echo "${bad:-no request}"; return 1; }
+}
+
 # ---- checks: each returns 0, or prints why and returns 1 ------------------
 
 # res KIND NS/NAME: the resource as `splicegate get -o json` prints it.

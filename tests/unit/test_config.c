@@ -2103,6 +2103,154 @@ static void test_config_access_log_refusals(void **state)
 	expect_errors(*state, cases, sizeof(cases) / sizeof(cases[0]));
 }
 
+/* sessionPersistence on HTTPRoute and GRPCRoute rules, in both of Gateway
+ * API's shapes, and as a standalone route policy: the settings, a name
+ * made per rule where none is written (the same for a rule's routes on
+ * every listener and match), a header's name lowercased. */
+static void test_config_session_persistence(void **state)
+{
+	static const char text[] = K8S_BASE ROUTE_HEAD
+		"  parentRefs: [{name: gw}]\n"
+		"  rules:\n"
+		"  - matches: [{path: {value: /a}}, {path: {value: /b}}]\n"
+		"    sessionPersistence: {type: Cookie}\n"
+		"    backendRefs: [{name: svc, port: 8000}]\n"
+		"  - sessionPersistence: {sessionName: s, absoluteTimeout: 1h, idleTimeout: 10m,\n"
+		"                         cookieConfig: {lifetimeType: Permanent}}\n"
+		"    backendRefs: [{name: svc, port: 8000}]\n"
+		"  - sessionPersistence: {type: Header, header: {name: X-Pin}, absoluteTimeout: "
+		"0s}\n"
+		"    backendRefs: [{name: svc, port: 8000}]\n"
+		"  - sessionPersistence: {cookie: {name: c, path: /app}}\n"
+		"    backendRefs: [{name: svc, port: 8000}]\n"
+		"  - backendRefs: [{name: svc, port: 8000}]\n";
+	struct loaded *l = *state;
+	struct sg_cfg *cfg = load_ok(l, text, 0);
+	struct sg_listener *ls = find_listener(cfg, "ns/gw.http");
+	const struct sg_session *s = NULL;
+
+	assert_int_equal(ls->nroutes, 6);
+	for (size_t i = 0; i < ls->nroutes; i++) {
+		const struct sg_route *r = &ls->routes[i];
+
+		s = r->session;
+		if (!strcmp(r->key, "ns/r.0.0.http") || !strcmp(r->key, "ns/r.0.1.http")) {
+			assert_non_null(s);
+			assert_int_equal(s->kind, SG_SESSION_COOKIE);
+			assert_false(s->name_set);
+			assert_int_equal(strlen(s->name), strlen("sg-session-") + 8);
+			assert_string_equal(s->path, "/");
+			assert_false(s->permanent);
+			assert_true(s->absolute == SG_DUR_UNSET && s->idle == SG_DUR_UNSET);
+		} else if (!strcmp(r->key, "ns/r.1.0.http")) {
+			assert_string_equal(s->name, "s");
+			assert_true(s->name_set && s->permanent);
+			assert_true(s->absolute == 3600 * SEC && s->idle == 600 * SEC);
+		} else if (!strcmp(r->key, "ns/r.2.0.http")) {
+			assert_int_equal(s->kind, SG_SESSION_HEADER);
+			assert_string_equal(s->name, "x-pin");
+			assert_true(s->absolute == 0);
+		} else if (!strcmp(r->key, "ns/r.3.0.http")) {
+			assert_string_equal(s->name, "c");
+			assert_string_equal(s->path, "/app");
+		} else {
+			assert_string_equal(r->key, "ns/r.4.0.http");
+			assert_null(s);
+		}
+	}
+	/* One rule, one session (both matches' routes); rules apart. */
+	for (size_t i = 0; i < ls->nroutes; i++)
+		if (!strcmp(ls->routes[i].key, "ns/r.0.0.http"))
+			s = ls->routes[i].session;
+	for (size_t i = 0; i < ls->nroutes; i++)
+		if (!strcmp(ls->routes[i].key, "ns/r.0.1.http"))
+			assert_ptr_equal(ls->routes[i].session, s);
+	assert_non_null(s);
+	assert_memory_equal(s->name, "sg-session-", strlen("sg-session-"));
+	assert_true(strspn(s->name + strlen("sg-session-"), "0123456789abcdef") == 8);
+
+	cfg = load_ok(l,
+		      "binds:\n- port: 8080\n  listeners:\n  - routes:\n"
+		      "    - policies: {sessionPersistence: {idleTimeout: 5s}}\n"
+		      "      backends: [{host: 127.0.0.1:1}]\n"
+		      "    - name: two\n"
+		      "      policies: {sessionPersistence: {type: Header, header: {name: h}}}\n"
+		      "      backends: [{host: 127.0.0.1:1}]\n",
+		      0);
+	ls = &cfg->binds[0].listeners[0];
+	assert_true(ls->routes[0].session->idle == 5 * SEC);
+	assert_int_equal(strlen(ls->routes[0].session->name), strlen("sg-session-") + 8);
+	assert_string_equal(ls->routes[1].session->name, "h");
+	/* Two rules without names: two names. */
+	cfg = load_ok(l,
+		      K8S_BASE ROUTE_HEAD "  parentRefs: [{name: gw}]\n"
+					  "  rules:\n"
+					  "  - sessionPersistence: {}\n"
+					  "    backendRefs: [{name: svc, port: 8000}]\n"
+					  "  - sessionPersistence: {}\n"
+					  "    backendRefs: [{name: svc, port: 8000}]\n",
+		      0);
+	ls = find_listener(cfg, "ns/gw.http");
+	assert_int_equal(ls->nroutes, 2);
+	assert_string_not_equal(ls->routes[0].session->name, ls->routes[1].session->name);
+}
+
+static void test_config_session_persistence_refusals(void **state)
+{
+#define SP_RULE(sp)                                                                                \
+	K8S_BASE ROUTE_HEAD "  parentRefs: [{name: gw}]\n"                                         \
+			    "  rules:\n"                                                           \
+			    "  - backendRefs: [{name: svc, port: 8000}]\n"                         \
+			    "    sessionPersistence: " sp "\n"
+	static const struct err_case cases[] = {
+		{ "type", SP_RULE("{type: Url}"),
+		  "t.yaml:23:32: spec.rules[0].sessionPersistence.type: expected Cookie or "
+		  "Header, got \"Url\"" },
+		{ "cookie on a header", SP_RULE("{type: Header, cookie: {name: a}}"),
+		  "t.yaml:23:48: spec.rules[0].sessionPersistence: cookie settings need type "
+		  "Cookie" },
+		{ "header on a cookie", SP_RULE("{header: {name: a}}"),
+		  "t.yaml:23:34: spec.rules[0].sessionPersistence: header settings need type "
+		  "Header" },
+		{ "both shapes", SP_RULE("{cookie: {name: a}, cookieConfig: {}}"),
+		  "t.yaml:23:34: spec.rules[0].sessionPersistence: cookie and cookieConfig: "
+		  "expected one of them (cookie since Gateway API v1.7, cookieConfig before), not "
+		  "both" },
+		{ "two names", SP_RULE("{sessionName: a, cookie: {name: b}}"),
+		  "t.yaml:23:25: spec.rules[0].sessionPersistence: sessionName and a cookie's or "
+		  "header's name: expected one of them, not both" },
+		{ "bad name", SP_RULE("{sessionName: 'a b'}"),
+		  "t.yaml:23:39: spec.rules[0].sessionPersistence.sessionName: expected a name of "
+		  "at most 128 characters that a cookie or a header may have (letters, digits and "
+		  "!#$%&'*+-.^_`|~), got \"a b\"" },
+		{ "lifetime", SP_RULE("{cookieConfig: {lifetimeType: Forever}}"),
+		  "t.yaml:23:55: spec.rules[0].sessionPersistence.cookieConfig.lifetimeType: "
+		  "expected Session or Permanent, got \"Forever\"" },
+		{ "permanent without timeout", SP_RULE("{cookie: {lifetimeType: Permanent}}"),
+		  "t.yaml:23:25: spec.rules[0].sessionPersistence: a Permanent cookie needs an "
+		  "absoluteTimeout above 0s (its Max-Age)" },
+		{ "name", SP_RULE("{cookie: {name: 'a=b'}}"),
+		  "t.yaml:23:41: spec.rules[0].sessionPersistence.cookie.name: expected a name "
+		  "of at most 128 characters that a cookie or a header may have (letters, digits "
+		  "and !#$%&'*+-.^_`|~), got \"a=b\"" },
+		{ "path", SP_RULE("{cookie: {path: 'a;b'}}"),
+		  "t.yaml:23:41: spec.rules[0].sessionPersistence.cookie.path: expected a cookie "
+		  "path such as \"/\" (no ';', no control character), got \"a;b\"" },
+		{ "unknown", SP_RULE("{sticky: true}"),
+		  "t.yaml:23:26: spec.rules[0].sessionPersistence: unknown field \"sticky\", "
+		  "expected one of: type, sessionName, absoluteTimeout, idleTimeout, "
+		  "cookieConfig, cookie, header" },
+		{ "affinity",
+		  "apiVersion: v1\nkind: Service\nmetadata: {name: a}\nspec:\n"
+		  "  sessionAffinity: ClientIP\n  clusterIP: 127.0.0.1\n  ports: [{port: 80}]\n",
+		  "t.yaml:5:20: spec.sessionAffinity: ClientIP is not supported (agentgateway does "
+		  "not honour a Service's session affinity): give the route rule a "
+		  "sessionPersistence instead" },
+	};
+#undef SP_RULE
+	expect_errors(*state, cases, ARRAY_LEN(cases));
+}
+
 /* config.tracing and frontendPolicies.tracing: the collector's address,
  * the POST's path (otlpEndpoint's own path first), the headers, the
  * sampling; each listener takes the frontend policy over the global. */
@@ -3919,6 +4067,8 @@ int main(void)
 #define T(fn) cmocka_unit_test_setup_teardown(fn, loaded_setup, loaded_teardown)
 	const struct CMUnitTest tests[] = {
 		T(test_config_loads_seed_000),
+		T(test_config_session_persistence),
+		T(test_config_session_persistence_refusals),
 		T(test_config_gateway_listener_problems_are_status),
 		T(test_config_tls_listener_terminates),
 		T(test_config_listenerset),

@@ -11,6 +11,7 @@
 
 #include "config/cfg.h"
 #include "policy/route.h"
+#include "policy/session.h"
 #include "user/core/lb.h"
 #include "user/base/loop.h"
 #include "fakeclock.h"
@@ -253,6 +254,58 @@ static void test_lb_retry_prefers_untried(void **state)
 	sg_loop_free(loop);
 }
 
+/* A session's endpoint, wherever it is among the route's backends (a
+ * weight of 0 too), while it is there and not evicted. */
+static void test_lb_session_named_endpoint(void **state)
+{
+	struct sg_loop *loop = sg_loop_new();
+	struct sg_lb *lb = sg_lb_new(loop);
+	struct sg_health_policy p = evict_after(1, SG_DUR_MS(20));
+	struct fake_clock fc;
+	static struct sg_endpoint eps2[] = { { "10.0.1.1", 80 }, { "10.0.1.2", 80 } };
+	struct sg_backend_ref br[2];
+	struct sg_brefs bs;
+	uint64_t id;
+	size_t bi = 9, ei = 9;
+
+	fake_clock_start(loop, &fc);
+	one_backend(&bs, &br[0]);
+	br[1] = br[0];
+	br[1].host = "other";
+	br[1].eps = eps2;
+	br[1].neps = 2;
+	br[1].weight = 0;
+	bs.n = bs.cap = 2;
+	bs.v = br;
+	id = sg_session_id(&br[1], &eps2[1]);
+	for (int i = 0; i < 10; i++) {
+		assert_true(sg_lb_pick_session(lb, &bs, id, &bi, &ei));
+		assert_int_equal(bi, 1);
+		assert_int_equal(ei, 1);
+	}
+	assert_true(sg_lb_pick_session(NULL, &bs, sg_session_id(&br[0], &eps3[2]), &bi, &ei));
+	assert_true(bi == 0 && ei == 2);
+	/* Another endpoint joins or leaves: it stays. */
+	br[1].eps = &eps2[1];
+	br[1].neps = 1;
+	assert_true(sg_lb_pick_session(lb, &bs, id, &bi, &ei));
+	assert_true(bi == 1 && ei == 0);
+	/* Its own leaves, or an id nobody has: none (balanced instead). */
+	br[1].eps = eps2;
+	assert_false(sg_lb_pick_session(lb, &bs, id, &bi, &ei));
+	assert_false(sg_lb_pick_session(lb, &bs, 12345, &bi, &ei));
+	/* Evicted here: none until it is restored. */
+	br[1].neps = 2;
+	assert_true(sg_lb_judge(lb, sg_lb_get(lb, &eps2[1]), &p, SG_DUR_UNSET, 500, 0));
+	assert_false(sg_lb_pick_session(lb, &bs, id, &bi, &ei));
+	assert_true(sg_lb_pick_session(lb, &bs, sg_session_id(&br[1], &eps2[0]), &bi, &ei));
+	while (sg_lb_evicted(sg_lb_get(lb, &eps2[1])))
+		sg_loop_run_once(loop, 100);
+	assert_true(sg_lb_pick_session(lb, &bs, id, &bi, &ei));
+	sg_lb_free(lb);
+	sg_loop_free(loop);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -264,6 +317,7 @@ int main(void)
 		cmocka_unit_test(test_lb_p2c_counts_outstanding),
 		cmocka_unit_test(test_lb_weights_honoured),
 		cmocka_unit_test(test_lb_retry_prefers_untried),
+		cmocka_unit_test(test_lb_session_named_endpoint),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

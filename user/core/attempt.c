@@ -565,6 +565,16 @@ static int tls_step(struct sg_attempt *a)
 	}
 }
 
+/* The try's endpoint: the one the request's session names, on its first
+ * try, while it is there; else by weight and score. */
+static bool pick(struct sg_attempt *a, struct sg_lb *lb, size_t *bi, size_t *ei)
+{
+	if (a->session && !a->n && sg_lb_pick_session(lb, &a->route->backends, a->session, bi, ei))
+		return true;
+	return lb ? sg_lb_pick(lb, &a->route->backends, sg_route_random(a->rng), a->tried, bi, ei)
+		  : sg_route_pick(&a->route->backends, sg_route_random(a->rng), a->tried, bi, ei);
+}
+
 void sg_attempt_start(struct sg_attempt *a)
 {
 	struct sg_lb *lb = a->pool ? sg_pool_lb(a->pool) : NULL;
@@ -579,9 +589,7 @@ void sg_attempt_start(struct sg_attempt *a)
 	a->backoff_at = 0;
 	a->tls_cause[0] = '\0';
 	lb_done(a);
-	if (!(lb ? sg_lb_pick(lb, &a->route->backends, sg_route_random(a->rng), a->tried, &bi, &ei)
-		 : sg_route_pick(&a->route->backends, sg_route_random(a->rng), a->tried, &bi,
-				 &ei))) {
+	if (!pick(a, lb, &bi, &ei)) {
 		sg_stats_failure(a->stats, SG_FAIL_NO_BACKEND);
 		give_up(a, SG_FAIL_NO_BACKEND, 0);
 		return;

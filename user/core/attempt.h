@@ -100,6 +100,10 @@ struct sg_attempt {
 	/* Its tries. */
 	unsigned n;	/* tries before the current one: 0 during the first */
 	uint64_t tried; /* SG_ROUTE_TRIED_BIT of each endpoint tried */
+	/* The endpoint the request's session names (policy/session.h's id),
+	 * which its first try takes while the route has it and it is not
+	 * evicted; 0: none. The owner sets it before sg_attempt_start. */
+	uint64_t session;
 	bool stale_retry_used;
 	unsigned refused; /* streams an HTTP/2 backend refused, sent again */
 	/* Why the try before the current one was not the answer, for its

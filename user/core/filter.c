@@ -423,6 +423,25 @@ const char *sg_filter_plan_keep(struct sg_filter_plan *p, const char *s, size_t 
 	return keep(p, s, len);
 }
 
+int sg_filter_response_add(struct sg_filter_plan *p, struct sg_h1_span name, const char *value,
+			   size_t len)
+{
+	const char *v = keep(p, value, len);
+	size_t fill = p->limits ? SG_FILTER_LIMIT_LINES : 0;
+	struct sg_h1_header line;
+
+	if (!v || push_add(&p->response, name, (struct sg_h1_span){ v, len }) < 0)
+		return -ENOMEM;
+	/* Before the rate limit's lines, which must stay last (nfill). */
+	line = p->response.add[p->response.nadd - 1];
+	if (fill && p->response.nadd > fill) {
+		memmove(&p->response.add[p->response.nadd - fill],
+			&p->response.add[p->response.nadd - fill - 1], fill * sizeof(line));
+		p->response.add[p->response.nadd - fill - 1] = line;
+	}
+	return 0;
+}
+
 /* The Host a requestHeaderModifier gives (set beats add), if any. */
 static const char *lifted_host(const struct sg_hdrmod *m)
 {

@@ -204,6 +204,11 @@ int sg_filter_plan_target(struct sg_filter_plan *p, const char *target, size_t l
 int sg_filter_plan_response_line(struct sg_filter_plan *p, struct sg_h1_span name,
 				 struct sg_h1_span value);
 const char *sg_filter_plan_keep(struct sg_filter_plan *p, const char *s, size_t len);
+/* At the response head, after the plan's edits are settled: the response
+ * gets `name: value[0..len)` (value copied, name borrowed for the plan's
+ * life), before the rate limit's lines. 0 or -ENOMEM. */
+int sg_filter_response_add(struct sg_filter_plan *p, struct sg_h1_span name, const char *value,
+			   size_t len);
 
 /* The pieces, exposed for their tests. */
 

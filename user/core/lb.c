@@ -14,6 +14,7 @@
 #include "config/duration.h"
 #include "policy/health.h"
 #include "policy/route.h"
+#include "policy/session.h"
 #include "user/base/loop.h"
 
 struct sg_lb_ep {
@@ -214,6 +215,29 @@ bool sg_lb_pick(struct sg_lb *lb, const struct sg_brefs *backends, uint64_t rnd,
 	struct sg_route_lb v = { getu(&lb->nevicted) ? pick_evicted : NULL, pick_score, lb };
 
 	return sg_route_pick_lb(backends, rnd, tried, &v, bi, ei);
+}
+
+bool sg_lb_pick_session(struct sg_lb *lb, const struct sg_brefs *backends, uint64_t id, size_t *bi,
+			size_t *ei)
+{
+	/* Every backend, a weight of 0 too: a session outlives a weight
+	 * (GEP-1619, traffic splitting). */
+	for (size_t b = 0; b < backends->n; b++) {
+		const struct sg_backend_ref *br = &backends->v[b];
+
+		if (br->kind != SG_BREF_HOST && br->kind != SG_BREF_SERVICE)
+			continue;
+		for (size_t e = 0; e < br->neps; e++) {
+			if (sg_session_id(br, &br->eps[e]) != id)
+				continue;
+			if (lb && getu(&lb->nevicted) && pick_evicted(lb, &br->eps[e]))
+				return false;
+			*bi = b;
+			*ei = e;
+			return true;
+		}
+	}
+	return false;
 }
 
 void sg_lb_begin(struct sg_lb_ep *e)

@@ -39,6 +39,13 @@ struct sg_lb_ep *sg_lb_get(struct sg_lb *lb, const struct sg_endpoint *ep);
 bool sg_lb_pick(struct sg_lb *lb, const struct sg_brefs *backends, uint64_t rnd, uint64_t tried,
 		size_t *bi, size_t *ei);
 
+/* The endpoint of `backends` whose session id (policy/session.h) is
+ * `id`, any backend's, whatever its weight, in *bi and *ei; false when none
+ * has it now or this worker has it evicted (lb NULL: no state, never
+ * evicted): the request is then balanced as any other. */
+bool sg_lb_pick_session(struct sg_lb *lb, const struct sg_brefs *backends, uint64_t id, size_t *bi,
+			size_t *ei);
+
 /* A try to e began / ended (response over, or dropped): the requests
  * outstanding the score counts. */
 void sg_lb_begin(struct sg_lb_ep *e);

@@ -9,9 +9,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "policy/pathnorm.h"
 #include "policy/route.h"
+#include "policy/session.h"
 #include "user/base/log.h"
 #include "user/core/authzcall.h"
 #include "user/core/mcpauthn.h"
@@ -375,6 +377,84 @@ static void retry_precondition(struct sg_request *r)
 	r->at.no_retry = !sg_celreq_true(p->precondition, &v);
 }
 
+/* ---- session persistence ------------------------------------------------- */
+
+/* The wall clock in ms: a session's times must mean the same after a
+ * restart and on another host. */
+static uint64_t wall_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* The session r names under s (its header, or its cookie in any Cookie
+ * field: HTTP/2 sends them apart) into r->session, and its endpoint for the
+ * first try; id 0 when it names none, or one that is not well formed or
+ * has expired. */
+static void read_session(struct sg_request *r, const struct sg_session *s)
+{
+	const struct sg_h1_req *q = r->req;
+	const char *v = NULL;
+	size_t len = 0;
+
+	for (size_t i = 0; i < q->nheaders && !v; i++) {
+		const struct sg_h1_header *h = &q->headers[i];
+
+		if (s->kind == SG_SESSION_HEADER && sg_h1_span_is(h->name, s->name)) {
+			v = h->value.p;
+			len = h->value.len;
+		} else if (s->kind == SG_SESSION_COOKIE && sg_h1_span_is(h->name, "cookie") &&
+			   !sg_session_cookie(h->value.p, h->value.len, s->name, &v, &len)) {
+			v = NULL;
+		}
+	}
+	if (!v || !sg_session_parse(v, len, &r->session) ||
+	    !sg_session_live(s, &r->session, wall_ms()))
+		r->session.id = 0;
+	r->at.session = r->session.id;
+}
+
+/* The response names the endpoint that served it: a new session when the
+ * request named another (or none), the request's renewed when its route
+ * has an idleTimeout (which counts from each response); else the head is
+ * left alone. */
+static void give_session(struct sg_request *r, const struct sg_session *s)
+{
+	struct sg_session_token t = r->session;
+	char val[SG_SESSION_VALUE_MAX], line[SG_SESSION_COOKIE_MAX];
+	uint64_t id, now;
+	size_t len;
+	ssize_t n;
+	int rc;
+
+	if (!r->at.backend || !r->at.ep)
+		return;
+	id = sg_session_id(r->at.backend, r->at.ep);
+	if (t.id == id && !(s->idle > 0))
+		return;
+	now = wall_ms();
+	if (t.id != id)
+		t = (struct sg_session_token){ .id = id, .issued = now };
+	/* A session issued by a host whose clock runs ahead keeps its order. */
+	t.seen = t.issued > now ? t.issued : now;
+	len = sg_session_format(&t, val);
+	if (s->kind == SG_SESSION_HEADER) {
+		rc = sg_filter_response_add(
+			&r->plan, (struct sg_h1_span){ s->name, strlen(s->name) }, val, len);
+	} else {
+		n = sg_session_set_cookie(s, val, len, r->tls != NULL, line, sizeof(line));
+		rc = n < 0 ? -ENOMEM
+			   : sg_filter_response_add(&r->plan,
+						    (struct sg_h1_span){ "set-cookie", 10 }, line,
+						    (size_t)n);
+	}
+	if (rc < 0)
+		SG_DEBUG("%s: session persistence: out of memory, the response names no session",
+			 r->ip);
+}
+
 /* The first try, with the route's mirrors first (once); a route to the
  * gateway's own MCP service hands the request to it instead. */
 static void start_tries(struct sg_request *r)
@@ -393,6 +473,9 @@ static void start_tries(struct sg_request *r)
 		return;
 	}
 	retry_precondition(r);
+	r->at.session = 0;
+	if (r->at.route->session)
+		read_session(r, r->at.route->session);
 	sg_attempt_start(&r->at);
 }
 
@@ -574,6 +657,8 @@ void sg_request_transform_response(struct sg_request *r, const struct sg_h1_resp
 	const struct sg_transform *t = r->at.route ? r->at.route->eff_filters.transform : NULL;
 	struct sg_filter_input in;
 
+	if (r->at.route && r->at.route->session)
+		give_session(r, r->at.route->session);
 	if (!t || !r->req)
 		return;
 	sg_request_input(r, &in);

@@ -42,6 +42,7 @@
 #include "config/cfg.h"
 #include "policy/failure.h"
 #include "policy/idle.h"
+#include "policy/session.h"
 #include "user/core/attempt.h"
 #include "user/core/authn.h"
 #include "user/core/celreq.h"
@@ -135,6 +136,9 @@ struct sg_request {
 	 * what the route's filters and each try's backend's make of it. */
 	struct sg_attempt at;
 	struct sg_filter_plan plan;
+	/* The session it named, when its route keeps them (policy/session.h;
+	 * id 0: none, or one not live), read before its first try. */
+	struct sg_session_token session;
 	/* Who the caller proved to be (a route's jwtAuth: its claims). */
 	struct sg_authn authn;
 	/* The route's extAuthz being asked about it (user/core/authzcall.h);
