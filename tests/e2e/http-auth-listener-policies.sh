@@ -34,20 +34,7 @@ if ! start_engine auto -c "$WORK/cfg.yaml"; then
 fi
 u=http://127.0.0.1:8080
 
-hcall "$u/nothere"
-check "no key, where no route matches: 401" "$H_CODE" 401
-hcall -H "Authorization: Bearer k-1" "$u/nothere"
-check "the listener's authorization: 403 before routing" "$H_CODE $H_BODY" \
-	"403 authorization failed"
-hcall -H "Authorization: Bearer k-1" -H "x-pre: yes" "$u/nothere"
-check "both pass: then no route, 404" "$H_CODE $H_BODY" "404 route not found"
-hcall -H "Authorization: Bearer k-1" -H "x-pre: yes" "$u/open/x"
-check "a route without policies: 200, the key stripped" \
-	"$H_CODE [$(echo_header authorization)]" "200 []"
-hcall -H "Authorization: Bearer k-1" -H "x-pre: yes" "$u/api/x"
-check "the route's own authorization still runs: 403" "$H_CODE" 403
-hcall -H "Authorization: Bearer k-1" -H "x-pre: yes" -H "x-route: yes" "$u/api/x"
-check "and lets it pass: 200" "$H_CODE" 200
+gateway_phase_checks
 hcall -X OPTIONS -H "Origin: https://app.example" -H "Access-Control-Request-Method: GET" \
 	"$u/nothere"
 check "a CORS preflight is answered by the listener's policy, before authentication" \

@@ -58,22 +58,7 @@ YAML
 check "apply -f- of the Secret and the policies" "$? $(grep -c ' created$' <<<"$out")" "0 4"
 
 busy_client_start "$u/nothere"
-hcall "$u/nothere"
-check "PreRouting apiKey: no key, even where no route matches: 401" "$H_CODE" 401
-hcall -H "Authorization: Bearer k-1" "$u/nothere"
-check "PreRouting authorization: refused before routing: 403" "$H_CODE $H_BODY" \
-	"403 authorization failed"
-hcall -H "Authorization: Bearer k-1" -H "x-pre: yes" "$u/nothere"
-check "both pass: then the route is chosen (none: 404)" "$H_CODE $H_BODY" "404 route not found"
-hcall -H "Authorization: Bearer k-1" -H "x-pre: yes" "$u/open/x"
-check "both pass on a route without policies: 200, the key stripped" \
-	"$H_CODE [$(echo_header authorization)]" "200 []"
-hcall -H "Authorization: Bearer k-1" -H "x-pre: yes" "$u/api/x"
-check "the route's own authorization still applies: 403" "$H_CODE" 403
-hcall -H "Authorization: Bearer k-1" -H "x-pre: yes" -H "x-route: yes" "$u/api/x"
-check "and passes when it holds: 200" "$H_CODE" 200
-hcall -H "Authorization: Bearer k-2" -H "x-pre: yes" -H "x-route: yes" "$u/api/x"
-check "an unknown key: 401 before the route's policy" "$H_CODE" 401
+gateway_phase_checks
 wait "$BUSY"
 check "the busy client (no key) was refused throughout" \
 	"$(sort -u "$WORK/busy.codes" | tr '\n' ' ')" "401 "
