@@ -292,6 +292,8 @@ struct sg_target {
 	const char *ns;
 	const char *name;
 	const char *section;
+	/* SG_TARGET_SERVICE: its port (0: every port); SG_TARGET_GATEWAY: the
+	 * listener's port (a standalone listener's own policy), 0: any. */
 	uint16_t port;
 };
 
@@ -331,6 +333,10 @@ struct sg_policy {
 		const struct sg_tracing *tracing;
 	} u;
 	bool attached; /* its target exists */
+	/* A traffic policy of agentgateway's gateway phase (AgentgatewayPolicy
+	 * traffic.phase PreRouting): it runs on its listeners before a route is
+	 * chosen (sg_listener.gw_filters), not merged into their routes'. */
+	bool gateway_phase;
 	const struct sg_node *at;
 };
 
@@ -877,11 +883,38 @@ enum sg_ext_authz_failure {
 	SG_EXT_AUTHZ_STATUS, /* ... answered deny_status */
 };
 
+/* extAuthz's cache (ExtAuthz.cache, AgentgatewayPolicy extAuth.cache):
+ * the service's answers kept per key, the values of `key`'s expressions
+ * over the request, for as long as `ttl` says (a duration, a timestamp,
+ * or seconds since the Unix epoch; a plain duration in the config is
+ * compiled as duration("...")). `rt` holds the entries (user/core/
+ * authzcache.c), shared by the workers, released with the config. */
+struct sg_ext_authz_cache {
+	const struct sg_cel **key;
+	size_t nkey, capkey;
+	const struct sg_cel *ttl;
+	uint32_t max_entries; /* 10000 when not given */
+	struct sg_cfg_rt *rt;
+};
+
 struct sg_ext_authz {
-	const char *host;	 /* as written, "addr:port" */
-	struct sg_endpoint ep;	 /* of host */
-	bool http;		 /* protocol http, else grpc */
-	struct sg_strs context;	 /* grpc.context: key, value, key, value... */
+	const char *host;      /* "addr:port": as written, or of the Service's endpoint */
+	struct sg_endpoint ep; /* of host */
+	/* A Kubernetes backendRef's Service (NULL: host), its port; ref_at
+	 * the backendRef, resolved in config/k8s.c. */
+	const struct sg_service *svc;
+	uint16_t svc_port;
+	const struct sg_node *ref_at;
+	bool unresolved; /* ... which named no endpoint: every call fails */
+	bool http;	 /* protocol http, else grpc */
+	/* http: the check request's path, the redirect for a 401 or 403,
+	 * its body (instead of the request's), and headers added to it (as
+	 * `set`); NULL or empty: none. */
+	const struct sg_cel *path, *redirect, *body_expr;
+	bool url_path; /* path came from an AgentgatewayPolicy's url */
+	struct sg_transform_side add_headers;
+	const struct sg_ext_authz_cache *cache; /* NULL: every request is asked about */
+	struct sg_strs context;			/* grpc.context: key, value, key, value... */
 	struct sg_strs headers;	 /* includeRequestHeaders, lower-case (n 0: the default) */
 	struct sg_strs response; /* http.includeResponseHeaders, lower-case */
 	bool body;		 /* includeRequestBody given */
@@ -1177,6 +1210,10 @@ struct sg_listener {
 	 * config.logging's, piece by piece); NULL: neither has any. */
 	const struct sg_log_policy *access;
 	const struct sg_authz *netauthz; /* NULL = no networkAuthorization */
+	/* The gateway phase's policies (PreRouting: jwt, basic, apikeys,
+	 * authz, cors), run on each request before its route is chosen;
+	 * NULL: none (resolve). */
+	const struct sg_filters *gw_filters;
 	/* Its requests' tracing (frontendPolicies.tracing, else
 	 * config.tracing); NULL: not traced. */
 	const struct sg_tracing *tracing;
@@ -1366,6 +1403,10 @@ struct sg_cfg {
 	/* Every basicAuth of the tree, as jwts (user/auth/htpasswd.c). */
 	const struct sg_basic_auth **basics;
 	size_t nbasics, capbasics;
+	/* Every extAuthz cache, as parsed (config/extauthz.c lists them):
+	 * user/auth/authzcache.c makes their stores (rt). */
+	const struct sg_ext_authz_cache **authz_caches;
+	size_t nauthz_caches, capauthz_caches;
 	/* Every oidc of the tree, as parsed (config/oidcconf.c lists them, its
 	 * routes name them: config/resolve.c); user/core/oidcflow.c prepares them
 	 * (their ID token verifiers are in jwts). */

@@ -2501,21 +2501,103 @@ static const struct sg_basic_auth *agp_basic_auth(struct sg_draft *b, const stru
 
 /* traffic.apiKeyAuthentication: mode (Strict, the default, Optional or
  * Permissive) and the keys of secretRef {name} in the policy's namespace,
- * each entry one key: the key itself or JSON {key | keyHash, metadata}.
- * The key is read from Authorization: Bearer; secretSelector,
+ * or of every Secret there whose labels secretSelector {matchLabels}
+ * names, each entry one key: the key itself or JSON {key | keyHash,
+ * metadata}. The key is read from Authorization: Bearer;
  * configMapSelector and location are refused by name. */
 struct agp_apikeys_in {
 	const char *mode;
-	const struct sg_node *secret;
+	const struct sg_node *secret, *selector;
 };
+
+/* The keys of Secret s into k: each entry of stringData and data. 0, or
+ * -1 after an error. */
+static int api_keys_of_secret(struct sg_draft *b, struct sg_api_keys *k, const struct sg_res *s)
+{
+	struct sg_pctx *c = &b->c;
+	const struct sg_node *lists[2];
+
+	lists[0] = sg_map_get(s->doc, "stringData");
+	lists[1] = sg_map_get(s->doc, "data");
+	for (size_t l = 0; l < 2; l++)
+		for (size_t i = 0;
+		     lists[l] && lists[l]->kind == SG_NODE_MAP && i < sg_map_len(lists[l]); i++) {
+			const struct sg_node *v = sg_map_val(lists[l], i);
+			const char *name = sg_map_key(lists[l], i)->str;
+			const char *text = v->kind == SG_NODE_SCALAR ? v->str : NULL;
+			size_t len = text ? strlen(text) : 0;
+
+			if (text && l == 1)
+				text = sg_base64_decode(c->a, text, &len);
+			if (!text) {
+				sg_diag_err(c->d, v, "Secret %s/%s: %s: expected a string", s->ns,
+					    s->name, name);
+				return -1;
+			}
+			if (sg_api_key_text(c, k, text, len,
+					    sg_arena_printf(c->a, "Secret %s/%s key %s", s->ns,
+							    s->name, name),
+					    sg_arena_printf(c->a, "Secret %s/%s: %s", s->ns,
+							    s->name, name)) == -1)
+				return -1;
+		}
+	return 0;
+}
+
+/* Whether resource s has every label of matchLabels m (a map). */
+static bool labels_match(const struct sg_res *s, const struct sg_node *m)
+{
+	for (size_t i = 0; i < sg_map_len(m); i++) {
+		const struct sg_node *have = sg_map_get(s->labels, sg_map_key(m, i)->str);
+
+		if (!have || have->kind != SG_NODE_SCALAR || !have->str ||
+		    strcmp(have->str, sg_map_val(m, i)->str ? sg_map_val(m, i)->str : ""))
+			return false;
+	}
+	return true;
+}
+
+/* secretSelector {matchLabels}: the keys of every Secret of the policy's
+ * namespace that has those labels (none: a warning, nobody let in). */
+static int api_keys_selected(struct sg_draft *b, const struct sg_res *r, struct sg_api_keys *k,
+			     const struct sg_node *sel, const char *path)
+{
+	static const struct sg_field fields[] = {
+		{ "matchLabels", f_match_labels, 0, true },
+		{ 0 },
+	};
+	struct sg_pctx *c = &b->c;
+	const struct sg_node *m;
+	size_t found = 0;
+	int unused;
+
+	if (sg_parse_fields(c, sel, fields, &unused, path) == -1)
+		return -1;
+	m = sg_map_get(sel, "matchLabels");
+	for (size_t i = 0; i < b->nres; i++) {
+		const struct sg_res *s = &b->res[i];
+
+		if (strcmp(s->kind, "Secret") || strcmp(s->ns, r->ns) || !labels_match(s, m))
+			continue;
+		found++;
+		if (api_keys_of_secret(b, k, s) == -1)
+			return -1;
+	}
+	if (!found)
+		sg_diag_warn(c->d, sel,
+			     "%s: no Secret in namespace %s has these labels; policy %s/%s lets "
+			     "nobody in until one has",
+			     path, r->ns, r->ns, r->name);
+	return 0;
+}
 
 static const struct sg_api_keys *agp_api_keys(struct sg_draft *b, const struct sg_res *r,
 					      const struct sg_node *n, const char *path)
 {
 	static const struct sg_field fields[] = {
 		{ "mode", sg_f_str, offsetof(struct agp_apikeys_in, mode) },
-		{ "secretRef", f_node, offsetof(struct agp_apikeys_in, secret), true },
-		{ "secretSelector", f_agp_unsupported, 0 },
+		{ "secretRef", f_node, offsetof(struct agp_apikeys_in, secret) },
+		{ "secretSelector", f_node, offsetof(struct agp_apikeys_in, selector) },
 		{ "configMapSelector", f_agp_unsupported, 0 },
 		{ "location", f_agp_unsupported, 0 },
 		{ 0 },
@@ -2531,13 +2613,17 @@ static const struct sg_api_keys *agp_api_keys(struct sg_draft *b, const struct s
 	struct agp_apikeys_in in = { 0 };
 	struct secret_ref_in ref = { 0 };
 	const char *rpath = sg_path_key(c, path, "secretRef");
-	const struct sg_node *lists[2];
 	const struct sg_res *s;
 	struct sg_api_keys *k;
 	size_t m = 0;
 
-	if (sg_need_map(c, n, path) == -1 || sg_parse_fields(c, n, fields, &in, path) == -1 ||
-	    sg_parse_fields(c, in.secret, ref_fields, &ref, rpath) == -1)
+	if (sg_need_map(c, n, path) == -1 || sg_parse_fields(c, n, fields, &in, path) == -1)
+		return NULL;
+	if (!in.secret == !in.selector) {
+		sg_diag_err(c->d, n, "%s: give exactly one of secretRef and secretSelector", path);
+		return NULL;
+	}
+	if (in.secret && sg_parse_fields(c, in.secret, ref_fields, &ref, rpath) == -1)
 		return NULL;
 	while (in.mode && m < 3 && strcmp(in.mode, modes[m]))
 		m++;
@@ -2552,37 +2638,79 @@ static const struct sg_api_keys *agp_api_keys(struct sg_draft *b, const struct s
 	k->at = n;
 	k->mode = in.mode ? auth_modes[m] : SG_AUTH_STRICT;
 	k->location = (struct sg_cred_location){ SG_CRED_HEADER, "authorization", "Bearer " };
+	if (in.selector)
+		return api_keys_selected(b, r, k, in.selector,
+					 sg_path_key(c, path, "secretSelector")) == -1
+			       ? NULL
+			       : k;
 	if (!(s = res_find(b, "Secret", r->ns, ref.name))) {
 		sg_diag_warn(c->d, in.secret,
 			     "%s: Secret %s/%s not found; policy %s/%s lets nobody in until it is",
 			     rpath, r->ns, ref.name, r->ns, r->name);
 		return k;
 	}
-	lists[0] = sg_map_get(s->doc, "stringData");
-	lists[1] = sg_map_get(s->doc, "data");
-	for (size_t l = 0; l < 2; l++)
-		for (size_t i = 0;
-		     lists[l] && lists[l]->kind == SG_NODE_MAP && i < sg_map_len(lists[l]); i++) {
-			const struct sg_node *v = sg_map_val(lists[l], i);
-			const char *name = sg_map_key(lists[l], i)->str;
-			const char *text = v->kind == SG_NODE_SCALAR ? v->str : NULL;
-			size_t len = text ? strlen(text) : 0;
+	return api_keys_of_secret(b, k, s) == -1 ? NULL : k;
+}
 
-			if (text && l == 1)
-				text = sg_base64_decode(c->a, text, &len);
-			if (!text ||
-			    sg_api_key_text(c, k, text, len,
-					    sg_arena_printf(c->a, "Secret %s/%s key %s", r->ns,
-							    ref.name, name),
-					    sg_arena_printf(c->a, "Secret %s/%s: %s", r->ns,
-							    ref.name, name)) == -1) {
-				if (!text)
-					sg_diag_err(c->d, v, "Secret %s/%s: %s: expected a string",
-						    r->ns, ref.name, name);
-				return NULL;
-			}
-		}
-	return k;
+/* traffic.extAuth's backendRef {name, port, namespace, group, kind}: a
+ * Service of the policy's namespace (AgentgatewayBackend and other
+ * namespaces are refused by name), asked at its first endpoint for that
+ * port, as a route's backendRef resolves. A Service not defined (or with
+ * no endpoint) leaves x unresolved: every call fails and the failure
+ * mode decides, with a warning, as agentgateway's controller accepts the
+ * policy partially. */
+static int agp_ext_authz_ref(struct sg_draft *b, const struct sg_res *r, struct sg_ext_authz *x,
+			     const char *path)
+{
+	static const struct sg_field fields[] = {
+		{ "group", sg_f_str, offsetof(struct bref_in, group) },
+		{ "kind", sg_f_str, offsetof(struct bref_in, kind) },
+		{ "name", sg_f_str, offsetof(struct bref_in, name), true },
+		{ "namespace", sg_f_str, offsetof(struct bref_in, ns) },
+		{ "port", sg_f_port, offsetof(struct bref_in, port), true },
+		{ 0 },
+	};
+	struct sg_pctx *c = &b->c;
+	struct bref_in in = { 0 };
+	struct sg_backend_ref br = { .kind = SG_BREF_SERVICE };
+	const struct sg_node *n = x->ref_at;
+
+	if (sg_parse_fields(c, n, fields, &in, path) == -1)
+		return -1;
+	if (in.kind && !strcmp(in.kind, "AgentgatewayBackend")) {
+		sg_diag_err(c->d, sg_map_get(n, "kind"),
+			    "%s.kind: not supported (splicegate has no AgentgatewayBackend; refer "
+			    "to a Service)",
+			    path);
+		return -1;
+	}
+	if ((in.kind && strcmp(in.kind, "Service")) || (in.group && in.group[0]))
+		return sg_expected(c, n, path,
+				   "a backendRef to a Service (kind Service, group \"\")");
+	if (in.ns && strcmp(in.ns, r->ns)) {
+		sg_diag_err(c->d, sg_map_get(n, "namespace"),
+			    "%s.namespace: not supported (the Service must be in the policy's "
+			    "namespace, %s)",
+			    path, r->ns);
+		return -1;
+	}
+	x->host = sg_arena_printf(c->a, "%s.%s.svc.cluster.local:%u", in.name, r->ns, in.port);
+	x->svc_port = in.port;
+	br.port = in.port;
+	br.svc = find_service(b->cfg, r->ns, in.name);
+	if (!br.svc || resolve_service(c, &br) == -1 || !br.neps) {
+		x->unresolved = true;
+		sg_diag_warn(
+			c->d, n,
+			"%s: Service %s/%s %s; the calls of policy %s/%s fail (its failureMode "
+			"decides) until it is",
+			path, r->ns, in.name,
+			!br.svc ? "not found" : "has no endpoint for that port", r->ns, r->name);
+		return 0;
+	}
+	x->svc = br.svc;
+	x->ep = br.eps[0];
+	return 0;
 }
 
 /* A Secret's credential for backend.auth: secretRef {name, key} (key
@@ -3108,8 +3236,10 @@ struct agp_in {
 	const struct sg_basic_auth *basic;
 	const struct sg_node *apikeys_node; /* traffic.apiKeyAuthentication, into apikeys */
 	const struct sg_api_keys *apikeys;
-	const struct sg_ext_authz *ext_authz; /* traffic.extAuth */
-	const struct sg_authz *authz;	      /* traffic.authorization */
+	struct sg_ext_authz *ext_authz; /* traffic.extAuth */
+	const struct sg_authz *authz;	/* traffic.authorization */
+	const struct sg_node *phase;	/* traffic.phase */
+	bool gateway_phase;		/* ... PreRouting */
 	struct sg_frontend_http fhttp;
 	struct sg_frontend_tcp ftcp;
 	struct sg_frontend_tls ftls;
@@ -3430,8 +3560,48 @@ static const struct sg_field agp_traffic_fields[] = {
 	{ "basicAuthentication", f_node, offsetof(struct agp_in, basic_node) },
 	{ "extAuth", sg_f_agp_ext_authz, offsetof(struct agp_in, ext_authz) },
 	{ "authorization", sg_f_agp_authorization, offsetof(struct agp_in, authz) },
+	{ "phase", f_node, offsetof(struct agp_in, phase) },
 	{ 0 },
 };
+
+/* traffic.phase: PostRouting (the default: the policies of a Gateway
+ * merge into its routes') or PreRouting: they run on the Gateway's
+ * listeners before a route is chosen, apart from the routes' (both run),
+ * as agentgateway's gateway phase. PreRouting takes only the sections
+ * agentgateway's CRD allows it, of which splicegate runs the
+ * synchronous ones: jwtAuthentication, basicAuthentication,
+ * apiKeyAuthentication, authorization and cors; extAuth is refused by
+ * name (its call is made after routing). Its targets are checked in
+ * agp_target. */
+static int agp_phase(struct sg_pctx *c, struct agp_in *in)
+{
+	const struct sg_node *n = in->phase;
+	const char *path = "spec.traffic.phase";
+
+	if (n->kind != SG_NODE_SCALAR || !n->str ||
+	    (strcmp(n->str, "PreRouting") && strcmp(n->str, "PostRouting")))
+		return sg_expected(c, n, path, "PreRouting or PostRouting");
+	if (strcmp(n->str, "PreRouting"))
+		return 0;
+	in->gateway_phase = true;
+	if (in->ext_authz) {
+		sg_diag_err(c->d, n,
+			    "%s: PreRouting with extAuth is not supported (splicegate asks the "
+			    "authorization service after the route is chosen; leave phase out)",
+			    path);
+		return -1;
+	}
+	if (in->has_timeout || in->has_retry || in->req_headers || in->resp_headers || in->direct ||
+	    in->host_rewrite || in->ratelimits || in->csrf || in->remote_rl) {
+		sg_diag_err(c->d, n,
+			    "%s: phase PreRouting only supports extAuth, authorization, "
+			    "transformation, extProc, jwtAuthentication, basicAuthentication, "
+			    "apiKeyAuthentication and cors",
+			    path);
+		return -1;
+	}
+	return 0;
+}
 
 static int f_agp_btcp(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
 {
@@ -3527,9 +3697,9 @@ static int stamp_agp(struct sg_draft *b, const struct sg_res *r, const struct ag
 	ADD(csrf, SG_POL_CSRF, "traffic", "csrf")
 	ADD(remote_rl, SG_POL_REMOTE_RATE_LIMIT, "traffic", "rl-global")
 	ADD(jwt, SG_POL_JWT, "traffic", "jwt")
-	ADD(basic, SG_POL_BASIC, "traffic", "basic")
-	ADD(apikeys, SG_POL_API_KEYS, "traffic", "apikey")
-	ADD(ext_authz, SG_POL_EXT_AUTHZ, "traffic", "extauthz")
+	ADD(basic, SG_POL_BASIC, "traffic", "basicauth")
+	ADD(apikeys, SG_POL_API_KEYS, "traffic", "apikeyauth")
+	ADD(ext_authz, SG_POL_EXT_AUTHZ, "traffic", "extauth")
 	ADD(authz, SG_POL_AUTHZ, "traffic", "rbac")
 #undef ADD
 	for (size_t i = first; i < b->cfg->npolicies; i++) {
@@ -3617,6 +3787,11 @@ static int stamp_agp(struct sg_draft *b, const struct sg_res *r, const struct ag
 		case SG_POL_FRONTEND_NETAUTHZ: /* standalone frontendPolicies only */
 			break;
 		}
+		/* agp_phase let only these through with PreRouting. */
+		p->gateway_phase =
+			in->gateway_phase && (p->kind == SG_POL_JWT || p->kind == SG_POL_BASIC ||
+					      p->kind == SG_POL_API_KEYS ||
+					      p->kind == SG_POL_AUTHZ || p->kind == SG_POL_CORS);
 	}
 	return 0;
 }
@@ -3686,6 +3861,11 @@ static int agp_target(struct sg_draft *b, struct sg_res *r, const struct agp_in 
 	}
 	if (check_target_fit(c, in, &t, sg_map_get(n, "kind"), sg_path_key(c, path, "kind")) == -1)
 		return -1;
+	if (in->gateway_phase && t.kind != SG_TARGET_GATEWAY)
+		return sg_expected(
+			c, sg_map_get(n, "kind"), sg_path_key(c, path, "kind"),
+			"Gateway (the 'traffic.phase=PreRouting' field can only target a "
+			"Gateway or ListenerSet)");
 	ps = sg_arena_push(c->a, &r->status.parents, &r->status.nparents, &r->status.capparents,
 			   sizeof(*ps));
 	if (!ps)
@@ -3731,6 +3911,11 @@ static int build_agp(struct sg_draft *b, struct sg_res *r)
 		return -1;
 	if (in.apikeys_node && !(in.apikeys = agp_api_keys(b, r, in.apikeys_node,
 							   "spec.traffic.apiKeyAuthentication")))
+		return -1;
+	if (in.ext_authz && in.ext_authz->ref_at &&
+	    agp_ext_authz_ref(b, r, in.ext_authz, "spec.traffic.extAuth.backendRef") == -1)
+		return -1;
+	if (in.phase && agp_phase(c, &in) == -1)
 		return -1;
 	if (sg_need_seq(c, in.targets, "spec.targetRefs") == -1)
 		return -1;

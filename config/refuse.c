@@ -38,8 +38,8 @@ static const struct refusal refused[] = {
 	{ "sessionAffinity", "session affinity is not implemented yet" },
 	{ "connect", "the frontend CONNECT policy is not implemented yet" },
 	{ "networkExtAuthz", "external authorization of connections is not implemented yet" },
-	{ "policies", "listener and gateway policies are not implemented yet: put them in each "
-		      "route's policies" },
+	{ "policies", "policies here are not implemented yet: put them in the route's "
+		      "policies" },
 	{ "ruleName", "a route here is one rule; name it with name" },
 };
 
