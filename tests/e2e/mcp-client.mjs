@@ -12,10 +12,18 @@
 //     session             {"session":true} when the server gave a session id
 //     prompt:NAME         {"prompt":NAME,"messages":count} or {"prompt":NAME,"error":code}
 //     end                 {"end":true} after DELETE ends the session
+//     progress:NAME:JSON  tools/call with a progress token:
+//                         {"call":NAME,"progress":notifications seen,"text":...}
+//     logs:N:SECONDS      {"logs":count} once N logging notifications came
+//                         since the start (or SECONDS passed)
+// MCP_CAPS=sampling,roots: the client offers them, and answers
+// sampling/createMessage with the text "sampled by the e2e client" and
+// roots/list with the root file:///e2e.
 // A failure to connect prints {"connect":message} and exits 1.
 const sdk = `${process.env.SG_NPM}/node_modules/@modelcontextprotocol/sdk/dist/esm`;
 const { Client } = await import(`${sdk}/client/index.js`);
 const { StreamableHTTPClientTransport } = await import(`${sdk}/client/streamableHttp.js`);
+const types = await import(`${sdk}/types.js`);
 
 const [url, ...steps] = process.argv.slice(2);
 // MCP_BEARER: a token sent as "Authorization: Bearer ..." on every request.
@@ -25,8 +33,26 @@ const transport = new StreamableHTTPClientTransport(
 		? { requestInit: { headers: { Authorization: `Bearer ${process.env.MCP_BEARER}` } } }
 		: undefined,
 );
-const client = new Client({ name: "splicegate-e2e", version: "1.0.0" });
+const caps = (process.env.MCP_CAPS || "").split(",").filter((c) => c);
+const client = new Client(
+	{ name: "splicegate-e2e", version: "1.0.0" },
+	{ capabilities: Object.fromEntries(caps.map((c) => [c, {}])) },
+);
 const say = (o) => console.log(JSON.stringify(o));
+let logs = 0;
+client.setNotificationHandler(types.LoggingMessageNotificationSchema, () => {
+	logs++;
+});
+if (caps.includes("sampling"))
+	client.setRequestHandler(types.CreateMessageRequestSchema, () => ({
+		model: "e2e",
+		role: "assistant",
+		content: { type: "text", text: "sampled by the e2e client" },
+	}));
+if (caps.includes("roots"))
+	client.setRequestHandler(types.ListRootsRequestSchema, () => ({
+		roots: [{ uri: "file:///e2e", name: "e2e" }],
+	}));
 
 try {
 	await client.connect(transport);
@@ -49,6 +75,19 @@ for (const step of steps) {
 			const r = await client.callTool({ name, arguments: args });
 			const text = (r.content || []).find((c) => c.type === "text");
 			say({ call: name, text: text ? text.text : null, isError: !!r.isError });
+		} else if (op === "progress") {
+			let seen = 0;
+			const args = rest.length ? JSON.parse(rest.join(":")) : {};
+			const r = await client.callTool({ name, arguments: args }, undefined, {
+				onprogress: () => seen++,
+			});
+			const text = (r.content || []).find((c) => c.type === "text");
+			say({ call: name, progress: seen, text: text ? text.text : null });
+		} else if (op === "logs") {
+			const until = Date.now() + 1000 * Number(rest[0]);
+			while (logs < Number(name) && Date.now() < until)
+				await new Promise((r) => setTimeout(r, 50));
+			say({ logs });
 		} else if (op === "prompt") {
 			const r = await client.getPrompt({ name, arguments: {} });
 			say({ prompt: name, messages: (r.messages || []).length });

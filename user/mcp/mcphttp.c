@@ -344,7 +344,7 @@ static void heard(struct sg_mcp_http *h, struct exchange *x)
 	if (x->version[0])
 		memcpy(h->version, x->version, sizeof(h->version));
 	for (size_t i = 0; i < x->nmsgs && !h->closed; i++)
-		h->ops->message(h->arg, x->msgs[i], x->lens[i]);
+		h->ops->message(h->arg, x->msgs[i], x->lens[i], x->id);
 	if (x->id && !h->closed)
 		h->ops->failed(h->arg, x->id,
 			       x->nmsgs ? "its answer held no response to the request"

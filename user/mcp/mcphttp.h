@@ -31,8 +31,10 @@ struct sg_mcp_http;
  * API; the target may be closed from any of them. */
 struct sg_mcp_http_ops {
 	/* One JSON-RPC message of an answer (at most SG_JSONRPC_MAX bytes,
-	 * not NUL-terminated), in the order the target sent them. */
-	void (*message)(void *arg, const char *msg, size_t len);
+	 * not NUL-terminated), in the order the target sent them; id: the
+	 * request whose POST it answered (0: a notification's or a
+	 * response's). */
+	void (*message)(void *arg, const char *msg, size_t len, uint64_t id);
 	/* The POST of request `id` (never 0) failed or its answer held no
 	 * response to it: why is "connect 127.0.0.1:3001: Connection
 	 * refused", "it answered 500", ... (valid during the call). Told
