@@ -9,7 +9,10 @@
 # (chunked over HTTP/1.1, and over HTTP/2), carries a notification the
 # target sends outside any streaming call, passes to a second GET, and ends
 # when its session does; a POST that accepts event streams gets its
-# progress and then its result as events, over HTTP/1.1 and HTTP/2. A
+# progress and then its result as events, over HTTP/1.1 and HTTP/2. The
+# same server as a streamable HTTP target: its progress relayed, and its
+# logging, sent on its own GET stream (which the gateway opens while the
+# client has the session's open), reaches the client's GET stream. A
 # scriptable stdio target (mcp_stdio_fake.py): roots/list asked of the SDK
 # client; a target that floods is cut off with a JSON-RPC error while
 # another session's goes on; a target whose client does not read its GET
@@ -132,6 +135,27 @@ for v in http1.1 http2-prior-knowledge; do
 		"$(events "$WORK/body" | tr '\n' '|')" \
 		'progress 1/2 tok|progress 2/2 tok|result 3 Long running operation completed. Duration: 0.4 seconds, Steps: 2.|'
 done
+stop_gateway
+
+# ---- server-everything over streamable HTTP -----------------------------------
+HP=3101
+PORT=$HP node "$EVERY" streamableHttp >"$WORK/every.log" 2>&1 &
+PIDS+=("$!")
+wait_port $HP 20 || fail "server-everything does not listen on :$HP"
+cat >"$WORK/http.yaml" <<YAML
+mcp:
+  port: 3000
+  targets:
+  - name: everything
+    mcp: {host: "http://127.0.0.1:$HP/mcp"}
+YAML
+mcp_start "$WORK/http.yaml" "one streamable HTTP target"
+out=$(node "$CLIENT" $U 'progress:trigger-long-running-operation:{"duration":1,"steps":4}' \
+	'call:toggle-simulated-logging:{}' 'logs:2:15' end 2>&1)
+check "HTTP target: four progress notifications, then the result" "$(echo "$out" | sed -n 2p)" \
+	'{"call":"trigger-long-running-operation","progress":4,"text":"Long running operation completed. Duration: 1 seconds, Steps: 4."}'
+check "HTTP target: its logging, from its GET stream to the client's" \
+	"$(echo "$out" | sed -n 4p)" '{"logs":2}'
 stop_gateway
 
 # ---- a scriptable stdio target ------------------------------------------------

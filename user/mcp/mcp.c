@@ -226,12 +226,14 @@ static bool json_same(const struct sg_json *a, const struct sg_json *b)
 /* The call whose stream carries target i's message m to the client: a
  * progress notification's is the call whose request carried its token;
  * any other's the call whose POST it came in (`related`, an HTTP
- * target's), or the one call waiting on the target (a stdio target's,
- * whose messages say no more). Each only when its client takes a stream;
- * else the session's GET stream. NULL: none is open. */
+ * target's: 0, its GET stream's, is none), or the one call waiting on the
+ * target (a stdio target's, whose messages say no more). Each only when
+ * its client takes a stream; else the session's GET stream. NULL: none is
+ * open. */
 static struct call *stream_for(struct session *s, size_t i, const struct sg_jsonrpc *m,
 			       uint64_t related)
 {
+	bool known = s->targets[i].http != NULL;
 	const struct sg_json *token = NULL;
 	struct call *one = NULL;
 	size_t waiting = 0;
@@ -251,7 +253,7 @@ static struct call *stream_for(struct session *s, size_t i, const struct sg_json
 			waiting++;
 		}
 	}
-	if (!token && !related && waiting == 1 && one->sse)
+	if (!token && !known && waiting == 1 && one->sse)
 		return one;
 	return s->get;
 }
@@ -551,6 +553,15 @@ fail:
 
 /* ---- answers -------------------------------------------------------------- */
 
+/* The session's HTTP targets' own GET streams, opened while the client
+ * has its GET stream open (agentgateway's fan-out of a GET), or closed. */
+static void targets_listen(struct session *s, bool on)
+{
+	for (size_t i = 0; i < s->n; i++)
+		if (!s->targets[i].dead)
+			sg_mcp_http_listen(s->targets[i].http, on);
+}
+
 static void free_call(struct sg_closing *cl)
 {
 	struct call *c = (struct call *)((char *)cl - offsetof(struct call, closing));
@@ -570,6 +581,7 @@ static void call_over(struct call *c)
 	c->over = true;
 	if (c->gs) {
 		c->gs->get = NULL;
+		targets_listen(c->gs, false);
 		c->gs = NULL;
 	}
 	sg_list_remove(&c->all);
@@ -933,6 +945,7 @@ static void get_end(struct session *s)
 		return;
 	s->get = NULL;
 	g->gs = NULL;
+	targets_listen(s, false);
 	answer_later(g, 200, NULL);
 }
 
@@ -964,6 +977,7 @@ static void get_stream(struct call *c, const struct sg_mcp_ask *ask)
 	s->get = c;
 	c->streamed = true;
 	c->hub->stream->event(c->data, NULL, 0);
+	targets_listen(s, true);
 }
 
 static bool json_content(const struct sg_h1_req *req)

@@ -6,7 +6,13 @@
  * (user/core/oidcflow.c's code exchange is the same shape), so a target
  * closed mid-POST only stops the thread and forgets it. An eventfd per
  * exchange rather than one inbox per target: a thread may outlive its
- * target, and its eventfd lives exactly as long as it does. */
+ * target, and its eventfd lives exactly as long as it does.
+ *
+ * A request's event stream hands each message over as it comes (progress
+ * before the response): under the exchange's lock, with a signal each
+ * time, and a last one once `done`. The target's GET stream
+ * (sg_mcp_http_listen) is an exchange of the same shape, opened again a
+ * moment after it ends while it is wanted. */
 #include "user/mcp/mcphttp.h"
 
 #include <errno.h>
@@ -35,8 +41,12 @@
 #define HTTP_RETRY_MS 50
 /* A protocol version kept, at most (they read "2025-06-18"). */
 #define HTTP_VERSION_MAX 31
+/* A target's GET stream is read this long at most, and opened again this
+ * long after it ended. */
+#define HTTP_LISTEN_MS (10 * 60 * 1000)
+#define HTTP_RELISTEN_MS 2000
 
-static atomic_uint threads;
+static atomic_uint threads, listeners;
 
 /* One POST (or the closing DELETE). Its thread owns the answer fields
  * until it signals; `h` is the loop's alone. */
@@ -64,6 +74,13 @@ struct exchange {
 	char **msgs;
 	size_t *lens, nmsgs, capmsgs;
 	char version[HTTP_VERSION_MAX + 1];
+	/* Messages go to the loop as they come, under the lock (a request's
+	 * event stream, a GET stream); done: the thread ended (then a last
+	 * signal); delivered: messages the loop took before. */
+	bool listen; /* the target's GET stream */
+	pthread_mutex_t lock;
+	atomic_bool done;
+	size_t delivered;
 };
 
 /* Owned by its session's target (user/mcp/mcp.c) until sg_mcp_http_close;
@@ -80,6 +97,9 @@ struct sg_mcp_http {
 	size_t nflight, queued;			/* started; bytes waiting */
 	unsigned notices;			/* notifications in flight: the rest waits */
 	bool gone, closed;
+	bool listening;		  /* its GET stream is wanted */
+	struct exchange *listen;  /* that stream, while its thread reads it */
+	struct sg_timer relisten; /* to open it again */
 	struct sg_timer retry;
 	struct sg_closing closing;
 };
@@ -101,7 +121,30 @@ static void exchange_free(struct exchange *x)
 	free(x->headers);
 	free(x->got.body);
 	sg_sse_free(&x->sse);
+	pthread_mutex_destroy(&x->lock);
 	free(x);
+}
+
+/* An exchange with nothing yet; NULL when out of memory. */
+static struct exchange *exchange_new(void)
+{
+	struct exchange *x = calloc(1, sizeof(*x));
+
+	if (!x)
+		return NULL;
+	x->io.fd = x->stop = -1;
+	sg_sse_init(&x->sse, SG_JSONRPC_MAX);
+	pthread_mutex_init(&x->lock, NULL);
+	return x;
+}
+
+/* The thread tells the loop: messages, or its end. */
+static void tell(struct exchange *x)
+{
+	uint64_t one = 1;
+
+	if (x->io.fd != -1 && write(x->io.fd, &one, sizeof(one)) < 0)
+		SG_ERR("mcp: cannot signal a target's answer: %s", strerror(errno));
 }
 
 static void put(struct exchange *x)
@@ -182,10 +225,21 @@ static int feed(struct exchange *x, const char *body, size_t len)
 static bool enough(void *arg, const struct sg_fetched *head, const char *body, size_t len)
 {
 	struct exchange *x = arg;
+	bool stop;
+	size_t n;
 
 	if (head->status / 100 != 2 || !starts(head->content_type, "text/event-stream"))
 		return false;
-	return feed(x, body, len) || x->answered;
+	pthread_mutex_lock(&x->lock);
+	stop = feed(x, body, len) || x->answered;
+	n = x->nmsgs;
+	pthread_mutex_unlock(&x->lock);
+	/* What came before the response goes now (progress); the response
+	 * and the rest with the end. initialize's wait: its version is read
+	 * from its messages on the thread. */
+	if (n && !stop && !x->init)
+		tell(x);
+	return stop;
 }
 
 /* initialize's answer: the protocol version its result names, if it
@@ -218,7 +272,10 @@ static void read_answer(struct exchange *x)
 	if (x->got.status == 202 || x->got.status == 204 || !x->got.len)
 		return;
 	if (starts(x->got.content_type, "text/event-stream")) {
-		if ((rc = feed(x, x->got.body, x->got.len)) != 0) {
+		pthread_mutex_lock(&x->lock);
+		rc = feed(x, x->got.body, x->got.len);
+		pthread_mutex_unlock(&x->lock);
+		if (rc != 0) {
 			x->rc = -1;
 			snprintf(x->err, sizeof(x->err), "%s",
 				 rc == -E2BIG ? "it sent an event larger than the gateway reads"
@@ -228,8 +285,11 @@ static void read_answer(struct exchange *x)
 		if (x->got.len > SG_JSONRPC_MAX) {
 			x->rc = -1;
 			snprintf(x->err, sizeof(x->err), "it sent a message larger than 4 MiB");
-		} else if (add_message(x, x->got.body, x->got.len) == 0) {
-			x->got.body = NULL;
+		} else {
+			pthread_mutex_lock(&x->lock);
+			if (add_message(x, x->got.body, x->got.len) == 0)
+				x->got.body = NULL;
+			pthread_mutex_unlock(&x->lock);
 		}
 	} else if (x->id) {
 		x->rc = -1;
@@ -253,19 +313,42 @@ static void status_why(struct exchange *x)
 	sg_json_free(root);
 }
 
+/* sg_fetch's `enough` for a GET stream, on its thread: each message of
+ * the events read so far goes to the loop now; the read goes on until
+ * the target ends the stream (or the bounds do). Any other answer ends
+ * it at once. */
+static bool listen_enough(void *arg, const struct sg_fetched *head, const char *body, size_t len)
+{
+	struct exchange *x = arg;
+	size_t n;
+	int rc;
+
+	if (head->status != 200 || !starts(head->content_type, "text/event-stream"))
+		return true;
+	pthread_mutex_lock(&x->lock);
+	rc = feed(x, body, len);
+	n = x->nmsgs;
+	pthread_mutex_unlock(&x->lock);
+	if (n)
+		tell(x);
+	return rc != 0;
+}
+
 static void *run(void *arg)
 {
 	struct exchange *x = arg;
-	uint64_t one = 1;
+	bool streams = x->listen;
 
 	x->rc = sg_fetch(&x->f, &x->got, x->err, sizeof(x->err));
-	if (x->rc == 0 && x->got.status / 100 == 2)
+	if (!streams && x->rc == 0 && x->got.status / 100 == 2)
 		read_answer(x);
-	else if (x->rc == 0)
+	else if (!streams && x->rc == 0)
 		status_why(x);
-	if (x->io.fd != -1 && write(x->io.fd, &one, sizeof(one)) < 0)
-		SG_ERR("mcp: cannot signal a POST's end: %s", strerror(errno));
+	atomic_store(&x->done, true);
+	tell(x);
 	put(x);
+	if (streams)
+		atomic_fetch_sub(&listeners, 1);
 	atomic_fetch_sub(&threads, 1); /* last: sg_mcp_http_wait reads it */
 	return NULL;
 }
@@ -321,6 +404,31 @@ static void failed(struct sg_mcp_http *h, const struct exchange *x, const char *
 		h->ops->failed(h->arg, x->id, why);
 }
 
+/* The messages x's thread handed over so far, to h's owner (with x's
+ * request id), who may close h meanwhile. */
+static void take_messages(struct sg_mcp_http *h, struct exchange *x)
+{
+	char **msgs;
+	size_t *lens, n;
+
+	pthread_mutex_lock(&x->lock);
+	msgs = x->msgs;
+	lens = x->lens;
+	n = x->nmsgs;
+	x->msgs = NULL;
+	x->lens = NULL;
+	x->nmsgs = x->capmsgs = 0;
+	pthread_mutex_unlock(&x->lock);
+	x->delivered += n;
+	for (size_t i = 0; i < n; i++) {
+		if (x->h && !h->closed && !h->gone)
+			h->ops->message(h->arg, msgs[i], lens[i], x->id);
+		free(msgs[i]);
+	}
+	free(msgs);
+	free(lens);
+}
+
 /* x's answer, on the loop. */
 static void heard(struct sg_mcp_http *h, struct exchange *x)
 {
@@ -347,8 +455,8 @@ static void heard(struct sg_mcp_http *h, struct exchange *x)
 		h->ops->message(h->arg, x->msgs[i], x->lens[i], x->id);
 	if (x->id && !h->closed)
 		h->ops->failed(h->arg, x->id,
-			       x->nmsgs ? "its answer held no response to the request"
-					: "it answered with no message");
+			       x->nmsgs || x->delivered ? "its answer held no response to the request"
+							: "it answered with no message");
 }
 
 static void on_signal(struct sg_loop *loop, struct sg_io *io, uint32_t revents)
@@ -361,6 +469,11 @@ static void on_signal(struct sg_loop *loop, struct sg_io *io, uint32_t revents)
 	(void)revents;
 	if (read(io->fd, &n, sizeof(n)) < 0 && errno == EAGAIN)
 		return;
+	if (!atomic_load(&x->done)) { /* messages before the response */
+		if (h && !h->gone)
+			take_messages(h, x);
+		return;
+	}
 	release(x); /* x lives until the dispatch is over */
 	if (!h)
 		return;
@@ -478,10 +591,8 @@ int sg_mcp_http_send(struct sg_mcp_http *h, const char *msg, size_t len, uint64_
 		return -EPIPE;
 	if (h->queued + len > SG_JSONRPC_MAX)
 		return -ENOBUFS;
-	if (!(x = calloc(1, sizeof(*x))))
+	if (!(x = exchange_new()))
 		return -ENOMEM;
-	x->io.fd = x->stop = -1;
-	sg_sse_init(&x->sse, SG_JSONRPC_MAX);
 	x->id = id;
 	x->init = init;
 	x->len = len;
@@ -507,6 +618,138 @@ int sg_mcp_http_send(struct sg_mcp_http *h, const char *msg, size_t len, uint64_
 		exchange_free(x);
 		return -ENOMEM;
 	}
+}
+
+/* ---- the target's GET stream ------------------------------------------------------- */
+
+static int listen_start(struct sg_mcp_http *h);
+
+static void relisten(struct sg_loop *loop, struct sg_timer *t)
+{
+	struct sg_mcp_http *h = t->data;
+
+	(void)loop;
+	if (h->listening && !h->listen && listen_start(h))
+		sg_timer_arm(h->loop, &h->relisten, sg_loop_now(h->loop) + HTTP_RELISTEN_MS);
+}
+
+/* The stream's thread ended: it is opened again unless the target offers
+ * none (405, or any 4xx) or it is no longer wanted. */
+static void listen_over(struct sg_mcp_http *h, struct exchange *x)
+{
+	uint16_t st = x->rc == 0 ? x->got.status : 0;
+
+	release(x);
+	h->listen = NULL;
+	if (st / 100 == 4) {
+		SG_DEBUG("mcp target %s: its GET stream: answered %u: not opened again", h->name, st);
+		h->listening = false;
+		return;
+	}
+	SG_DEBUG("mcp target %s: its GET stream ended (%s): opened again", h->name,
+		 x->rc ? x->err : "by the target");
+	if (h->listening && !h->closed && !h->gone)
+		sg_timer_arm(h->loop, &h->relisten, sg_loop_now(h->loop) + HTTP_RELISTEN_MS);
+}
+
+/* Messages the stream's thread handed over, to the target's owner; its
+ * end, once the thread is done. */
+static void on_listen_signal(struct sg_loop *loop, struct sg_io *io, uint32_t revents)
+{
+	struct exchange *x = io->data;
+	struct sg_mcp_http *h = x->h;
+	bool done = atomic_load(&x->done); /* before the messages: all are in then */
+	uint64_t v;
+
+	(void)loop;
+	(void)revents;
+	if (read(io->fd, &v, sizeof(v)) < 0 && errno == EAGAIN)
+		return;
+	if (h)
+		take_messages(h, x);
+	if (done && x->h && x->h->listen == x)
+		listen_over(h, x);
+}
+
+/* h's GET stream opened: 0, -EAGAIN when the process has as many open
+ * as it may, -ENOMEM or a thread's failure. */
+static int listen_start(struct sg_mcp_http *h)
+{
+	struct exchange *x;
+	int rc = -ENOMEM;
+
+	if (atomic_fetch_add(&listeners, 1) >= SG_MCP_HTTP_LISTENERS_MAX) {
+		atomic_fetch_sub(&listeners, 1);
+		return -EAGAIN;
+	}
+	atomic_fetch_add(&threads, 1);
+	if (!(x = exchange_new()))
+		goto fail_count;
+	x->listen = true;
+	if (!(x->url = strdup(h->url)) || !(x->headers = headers_of(h)) ||
+	    (x->io.fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) == -1 ||
+	    (x->stop = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) == -1)
+		goto fail;
+	x->f = (struct sg_fetch){
+		.method = "GET",
+		.url = x->url,
+		.headers = x->headers,
+		.timeout_ms = HTTP_LISTEN_MS,
+		.accept = "text/event-stream",
+		.max_body = HTTP_BODY_MAX,
+		.stop = &x->stop,
+		.enough = listen_enough,
+		.arg = x,
+	};
+	x->loop = h->loop;
+	x->io.cb = on_listen_signal;
+	x->io.data = x;
+	if (sg_io_set(h->loop, &x->io, EPOLLIN) != 0) {
+		rc = -errno;
+		goto fail;
+	}
+	atomic_init(&x->refs, 2);
+	if ((rc = spawn(x)) != 0) {
+		sg_io_set(h->loop, &x->io, 0);
+		goto fail;
+	}
+	x->h = h;
+	h->listen = x;
+	return 0;
+fail:
+	exchange_free(x);
+fail_count:
+	atomic_fetch_sub(&threads, 1);
+	atomic_fetch_sub(&listeners, 1);
+	return rc;
+}
+
+/* The stream's thread told to stop where it waits, and forgotten. */
+static void listen_stop(struct sg_mcp_http *h)
+{
+	static const uint64_t one = 1;
+	struct exchange *x = h->listen;
+
+	sg_timer_stop(h->loop, &h->relisten);
+	if (!x)
+		return;
+	h->listen = NULL;
+	if (write(x->stop, &one, sizeof(one)) < 0)
+		SG_WARN("mcp target %s: cannot stop its GET stream: %s", h->name, strerror(errno));
+	release(x);
+}
+
+void sg_mcp_http_listen(struct sg_mcp_http *h, bool on)
+{
+	if (!h || h->closed)
+		return;
+	h->listening = on && !h->gone;
+	if (!h->listening) {
+		listen_stop(h);
+		return;
+	}
+	if (!h->listen && !sg_timer_armed(&h->relisten) && listen_start(h))
+		sg_timer_arm(h->loop, &h->relisten, sg_loop_now(h->loop) + HTTP_RELISTEN_MS);
 }
 
 /* ---- life ---------------------------------------------------------------------- */
@@ -542,6 +785,7 @@ int sg_mcp_http_open(struct sg_loop *loop, const struct sg_mcp_target *t,
 	sg_list_init(&h->queue);
 	sg_list_init(&h->flight);
 	sg_timer_init(&h->retry, retry_pump, h);
+	sg_timer_init(&h->relisten, relisten, h);
 	*out = h;
 	return 0;
 }
@@ -553,16 +797,13 @@ static void end_session(struct sg_mcp_http *h)
 
 	if (!h->session[0] || h->gone || !take_thread())
 		return;
-	x = calloc(1, sizeof(*x));
+	x = exchange_new();
 	if (!x || !(x->url = strdup(h->url)) || !(x->headers = malloc(sizeof(h->session) + 32))) {
 		if (x)
-			free(x->url);
-		free(x);
+			exchange_free(x);
 		atomic_fetch_sub(&threads, 1);
 		return;
 	}
-	x->io.fd = x->stop = -1;
-	sg_sse_init(&x->sse, SG_JSONRPC_MAX);
 	sprintf(x->headers, "Mcp-Session-Id: %s\r\n", h->session);
 	x->f = (struct sg_fetch){
 		.method = "DELETE",
@@ -597,6 +838,7 @@ void sg_mcp_http_close(struct sg_mcp_http *h)
 		return;
 	h->closed = true;
 	sg_timer_stop(h->loop, &h->retry);
+	listen_stop(h);
 	while ((l = sg_list_first(&h->queue))) {
 		sg_list_remove(l);
 		exchange_free(SG_LIST_ENTRY(l, struct exchange, link));

@@ -24,6 +24,9 @@ struct sg_mcp_http;
  * the whole process (each one a thread). */
 #define SG_MCP_HTTP_PER_TARGET 8
 #define SG_MCP_HTTP_THREADS_MAX 128
+/* Targets' GET streams open at once in the whole process, at most (each
+ * a thread, counted in SG_MCP_HTTP_THREADS_MAX too). */
+#define SG_MCP_HTTP_LISTENERS_MAX 64
 /* The DELETE that ends a target's session gives up after this. */
 #define SG_MCP_HTTP_DELETE_MS 2000
 
@@ -33,7 +36,7 @@ struct sg_mcp_http_ops {
 	/* One JSON-RPC message of an answer (at most SG_JSONRPC_MAX bytes,
 	 * not NUL-terminated), in the order the target sent them; id: the
 	 * request whose POST it answered (0: a notification's or a
-	 * response's). */
+	 * response's POST, or the target's GET stream). */
 	void (*message)(void *arg, const char *msg, size_t len, uint64_t id);
 	/* The POST of request `id` (never 0) failed or its answer held no
 	 * response to it: why is "connect 127.0.0.1:3001: Connection
@@ -62,6 +65,14 @@ int sg_mcp_http_open(struct sg_loop *loop, const struct sg_mcp_target *t,
  * already; -ENOMEM. A POST that cannot start at once (the bounds above)
  * waits its turn. */
 int sg_mcp_http_send(struct sg_mcp_http *h, const char *msg, size_t len, uint64_t id, bool init);
+
+/* on: the target's GET stream (messages outside any request, MCP's
+ * "listening for messages from the server") is opened and read, each
+ * message to ops->message (id 0) as it comes, and opened again a moment
+ * after it ends, until off; a target that answers the GET with a 4xx
+ * (405: it offers none) is not asked again. Past SG_MCP_HTTP_LISTENERS_MAX
+ * it waits its turn. off: it is closed. NULL is fine. */
+void sg_mcp_http_listen(struct sg_mcp_http *h, bool on);
 
 /* The target let go: POSTs in flight stopped (their threads end where they
  * wait), those waiting dropped, no callback follows; the target's session,
