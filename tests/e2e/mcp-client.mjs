@@ -16,6 +16,9 @@
 //                         {"call":NAME,"progress":notifications seen,"text":...}
 //     logs:N:SECONDS      {"logs":count} once N logging notifications came
 //                         since the start (or SECONDS passed)
+// MCP_TRANSPORT=sse: the legacy HTTP+SSE transport (GET URL, then POSTs
+// to the endpoint it names) instead of streamable HTTP ("end" then only
+// closes the stream).
 // MCP_CAPS=sampling,roots: the client offers them, and answers
 // sampling/createMessage with the text "sampled by the e2e client" and
 // roots/list with the root file:///e2e.
@@ -27,12 +30,13 @@ const types = await import(`${sdk}/types.js`);
 
 const [url, ...steps] = process.argv.slice(2);
 // MCP_BEARER: a token sent as "Authorization: Bearer ..." on every request.
-const transport = new StreamableHTTPClientTransport(
-	new URL(url),
-	process.env.MCP_BEARER
-		? { requestInit: { headers: { Authorization: `Bearer ${process.env.MCP_BEARER}` } } }
-		: undefined,
-);
+const opts = process.env.MCP_BEARER
+	? { requestInit: { headers: { Authorization: `Bearer ${process.env.MCP_BEARER}` } } }
+	: undefined;
+const legacy = process.env.MCP_TRANSPORT === "sse";
+const transport = legacy
+	? new (await import(`${sdk}/client/sse.js`)).SSEClientTransport(new URL(url), opts)
+	: new StreamableHTTPClientTransport(new URL(url), opts);
 const caps = (process.env.MCP_CAPS || "").split(",").filter((c) => c);
 const client = new Client(
 	{ name: "splicegate-e2e", version: "1.0.0" },
@@ -97,7 +101,8 @@ for (const step of steps) {
 		} else if (op === "session") {
 			say({ session: !!transport.sessionId });
 		} else if (op === "end") {
-			await transport.terminateSession();
+			if (legacy) await transport.close();
+			else await transport.terminateSession();
 			say({ end: true });
 		}
 	} catch (e) {

@@ -156,7 +156,7 @@ static void test_sse_event_text_round_trip(void **state)
 		struct seen s = { 0 };
 		struct sg_sse p;
 		size_t len = 0;
-		char *ev = sg_sse_event_text(datas[i], strlen(datas[i]), &len);
+		char *ev = sg_sse_event_text("message", datas[i], strlen(datas[i]), &len);
 
 		assert_non_null(ev);
 		assert_int_equal(len, strlen(ev));
@@ -172,10 +172,14 @@ static void test_sse_event_text_round_trip(void **state)
 static void test_sse_event_text_bytes(void **state)
 {
 	size_t len = 0;
-	char *ev = sg_sse_event_text("{}\n[]", 5, &len);
+	char *ev = sg_sse_event_text("message", "{}\n[]", 5, &len);
 
 	(void)state;
 	assert_string_equal(ev, "event: message\ndata: {}\ndata: []\n\n");
+	assert_int_equal(len, strlen(ev));
+	free(ev);
+	ev = sg_sse_event_text("endpoint", "/sse?sessionId=ab", 17, &len);
+	assert_string_equal(ev, "event: endpoint\ndata: /sse?sessionId=ab\n\n");
 	assert_int_equal(len, strlen(ev));
 	free(ev);
 }

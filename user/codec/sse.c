@@ -135,19 +135,22 @@ int sg_sse_feed(struct sg_sse *p, const char *buf, size_t len, sg_sse_event_fn f
 	return 0;
 }
 
-char *sg_sse_event_text(const char *data, size_t len, size_t *out_len)
+char *sg_sse_event_text(const char *type, const char *data, size_t len, size_t *out_len)
 {
-	static const char head[] = "event: message\ndata: ", line[] = "\ndata: ";
-	size_t lines = 0, n = 0;
+	static const char line[] = "\ndata: ";
+	size_t tlen = strlen(type), lines = 0, n;
 	char *out;
 
 	for (size_t i = 0; i < len; i++)
 		if (data[i] == '\n' || (data[i] == '\r' && (i + 1 == len || data[i + 1] != '\n')))
 			lines++;
-	if (!(out = malloc(sizeof(head) - 1 + len + lines * (sizeof(line) - 1) + 3)))
+	if (!(out = malloc(7 + tlen + (sizeof(line) - 1) * (lines + 1) + len + 3)))
 		return NULL;
-	memcpy(out, head, sizeof(head) - 1);
-	n = sizeof(head) - 1;
+	memcpy(out, "event: ", 7);
+	memcpy(out + 7, type, tlen);
+	n = 7 + tlen;
+	memcpy(out + n, line, sizeof(line) - 1);
+	n += sizeof(line) - 1;
 	for (size_t i = 0; i < len; i++) {
 		if (data[i] == '\r' && i + 1 < len && data[i + 1] == '\n')
 			continue; /* the LF that follows ends the line */

@@ -46,9 +46,10 @@ struct target {
 	size_t idx;
 	struct sg_mcp_child *child;
 	struct sg_mcp_http *http;
+	bool sse; /* http speaks the legacy transport: its messages name no call */
 	bool dead;
 	const char *why;   /* static text or `failure`: why it is dead or failed */
-	char failure[200]; /* an HTTP target's last failure */
+	char failure[200]; /* why it is dead or failed, as it was told */
 	uint64_t flood_at; /* loop ms: the second its messages for the client count in */
 	unsigned flood_n;
 };
@@ -81,6 +82,7 @@ struct session {
 	uint64_t next_id;
 	struct sg_timer idle;
 	struct call *get; /* its GET stream; NULL: none open */
+	bool legacy;	  /* begun by a legacy GET (/sse): it ends with that stream */
 	uint64_t next_up;
 	struct upreq ups[SG_MCP_UPREQS_MAX];
 };
@@ -233,7 +235,7 @@ static bool json_same(const struct sg_json *a, const struct sg_json *b)
 static struct call *stream_for(struct session *s, size_t i, const struct sg_jsonrpc *m,
 			       uint64_t related)
 {
-	bool known = s->targets[i].http != NULL;
+	bool known = s->targets[i].http && !s->targets[i].sse;
 	const struct sg_json *token = NULL;
 	struct call *one = NULL;
 	size_t waiting = 0;
@@ -385,7 +387,7 @@ static void to_client(struct target *t, const struct sg_jsonrpc *m, uint64_t rel
 	if (c && (!request || u))
 		text = u ? sg_jsonrpc_with_id(m, u->id) : sg_json_print(m->root, SG_JSON_COMPACT);
 	if (text)
-		ev = sg_sse_event_text(text, strlen(text), &len);
+		ev = sg_sse_event_text("message", text, strlen(text), &len);
 	free(text);
 	if (!ev) {
 		if (u)
@@ -459,7 +461,9 @@ static void on_gone(void *arg, const char *why)
 
 	SG_INFO("mcp session %s: target %s: %s", s->id, s->names[t->idx], why);
 	t->dead = true;
-	t->why = why;
+	if (why != t->failure) /* why may be the caller's, for the call only */
+		snprintf(t->failure, sizeof(t->failure), "%s", why);
+	t->why = t->failure;
 	for (l = s->calls.next; l != &s->calls; l = next) {
 		struct call *c = (struct call *)((char *)l - offsetof(struct call, link));
 
@@ -523,7 +527,8 @@ static struct session *session_new(struct sg_mcp_hub *hub, const struct sg_mcp_b
 		t->idx = i;
 		if (!(s->names[i] = strdup(m->targets[i].name)))
 			goto fail_session;
-		if (m->targets[i].kind == SG_MCP_HTTP) {
+		t->sse = m->targets[i].kind == SG_MCP_SSE;
+		if (m->targets[i].kind != SG_MCP_STDIO) {
 			if (sg_mcp_http_open(hub->loop, &m->targets[i], &http_ops, t, &t->http)) {
 				t->dead = true;
 				t->why = "out of memory";
@@ -579,10 +584,14 @@ static void call_over(struct call *c)
 	if (c->over)
 		return;
 	c->over = true;
-	if (c->gs) {
-		c->gs->get = NULL;
-		targets_listen(c->gs, false);
+	if (c->gs) { /* a GET given up (its client left): its stream ends */
+		struct session *s = c->gs;
+
+		s->get = NULL;
 		c->gs = NULL;
+		targets_listen(s, false);
+		if (s->legacy)
+			session_end(s);
 	}
 	sg_list_remove(&c->all);
 	sg_timer_stop(c->hub->loop, &c->timer);
@@ -852,7 +861,15 @@ static void post(struct call *c, const struct sg_mcp_ask *ask)
 	struct sg_mcp_hub *hub = c->hub;
 	struct session *s;
 
-	if (c->msg.kind == SG_JSONRPC_REQUEST && !strcmp(c->msg.method, "initialize")) {
+	if (ask->legacy) {
+		if (!ask->has_sid || !(s = session_find(hub, ask->sid)) || !s->legacy) {
+			call_error(c, ask->has_sid ? 404 : 400, SG_JSONRPC_SESSION_ERROR,
+				   ask->has_sid ? "no such MCP session"
+						: "the sessionId query parameter is required");
+			return;
+		}
+		c->s = s; /* initialize too: the GET began the session */
+	} else if (c->msg.kind == SG_JSONRPC_REQUEST && !strcmp(c->msg.method, "initialize")) {
 		if (hub->nsessions >= SG_MCP_SESSIONS_MAX) {
 			call_error(c, 503, SG_JSONRPC_SESSION_ERROR,
 				   "too many MCP sessions: end one with DELETE");
@@ -895,8 +912,9 @@ static void post(struct call *c, const struct sg_mcp_ask *ask)
 		call_error(c, 503, SG_JSONRPC_INTERNAL_ERROR, "out of memory");
 		return;
 	}
-	/* initialize's answer names the session on its head: never a stream */
-	c->sse = ask->sse && !c->init_s && c->msg.kind == SG_JSONRPC_REQUEST;
+	/* initialize's answer names the session on its head: never a stream;
+	 * nor a legacy POST's (its answer goes on the session's stream) */
+	c->sse = ask->sse && !ask->legacy && !c->init_s && c->msg.kind == SG_JSONRPC_REQUEST;
 	c->token = sg_json_get(sg_json_get(c->msg.params, "_meta"), "progressToken");
 	sg_list_insert_tail(&s->calls, &c->link);
 	s->ncalls++;
@@ -980,6 +998,72 @@ static void get_stream(struct call *c, const struct sg_mcp_ask *ask)
 	targets_listen(s, true);
 }
 
+/* The endpoint a legacy stream names: the GET's target ("/sse" when it
+ * is not known) with sessionId=ID added to its query. Malloc'd; NULL:
+ * out of memory. */
+static char *endpoint_of(const char *target, const char *id)
+{
+	const char *t = target ? target : "/sse";
+	size_t n = strlen(t) + strlen(id) + 16;
+	char *u = malloc(n);
+
+	if (u)
+		snprintf(u, n, "%s%ssessionId=%s", t, strchr(t, '?') ? "&" : "?", id);
+	return u;
+}
+
+/* A legacy GET (/sse): a new session, and its stream, whose first event
+ * names where the client POSTs. The stream carries every answer and
+ * message for the client; the session ends with it. */
+static void legacy_open(struct call *c, const struct sg_mcp_ask *ask)
+{
+	struct sg_mcp_hub *hub = c->hub;
+	struct session *s;
+	char *url, *ev = NULL;
+	size_t len = 0;
+
+	if (!ask->sse) {
+		call_error(c, 406, SG_JSONRPC_INVALID_REQUEST, "Accept must name text/event-stream");
+		return;
+	}
+	if (hub->nsessions >= SG_MCP_SESSIONS_MAX) {
+		call_error(c, 503, SG_JSONRPC_SESSION_ERROR, "too many MCP sessions");
+		return;
+	}
+	if (!(s = session_new(hub, ask->m))) {
+		call_error(c, 503, SG_JSONRPC_INTERNAL_ERROR, "out of memory");
+		return;
+	}
+	s->legacy = s->ready = true;
+	if ((url = endpoint_of(ask->endpoint, s->id)))
+		ev = sg_sse_event_text("endpoint", url, strlen(url), &len);
+	free(url);
+	if (!ev) {
+		session_end(s);
+		call_error(c, 503, SG_JSONRPC_INTERNAL_ERROR, "out of memory");
+		return;
+	}
+	c->op = CALL_STREAM;
+	c->gs = s;
+	s->get = c;
+	c->streamed = true;
+	hub->stream->event(c->data, ev, len);
+	targets_listen(s, true);
+}
+
+void sg_mcp_hub_relay(struct sg_mcp_hub *hub, const char *sid, char *text)
+{
+	struct session *s = session_find(hub, sid);
+	char *ev = NULL;
+	size_t len = 0;
+
+	if (s && s->legacy && s->get && hub->stream)
+		ev = sg_sse_event_text("message", text, strlen(text), &len);
+	free(text);
+	if (ev)
+		hub->stream->event(s->get->data, ev, len);
+}
+
 static bool json_content(const struct sg_h1_req *req)
 {
 	const struct sg_h1_span *ct = sg_h1_header(req, "content-type");
@@ -1054,7 +1138,10 @@ void sg_mcp_hub_call(struct sg_mcp_hub *hub, const struct sg_mcp_ask *ask, sg_mc
 		return;
 	}
 	if (ask->method == SG_MCP_GET && hub->stream) {
-		get_stream(c, ask);
+		if (ask->legacy)
+			legacy_open(c, ask);
+		else
+			get_stream(c, ask);
 		return;
 	}
 	if (ask->method != SG_MCP_POST) {
@@ -1145,6 +1232,42 @@ void sg_mcp_hub_free(struct sg_mcp_hub *hub)
 
 /* ---- a worker's ends: the ask and the answer --------------------------------- */
 
+/* a's session id: p[0..len), cut to a length no session has when longer. */
+static void sid_of(struct sg_mcp_ask *a, const char *p, size_t len)
+{
+	size_t n = len < sizeof(a->sid) - 1 ? len : sizeof(a->sid) - 1;
+
+	a->has_sid = true;
+	memcpy(a->sid, p, n);
+	a->sid[n] = '\0';
+}
+
+/* The legacy SSE transport: r's path is /sse. A GET keeps its target as
+ * sent (for the endpoint event); a POST's session is its sessionId query
+ * parameter. False when out of memory. */
+static bool legacy_of(struct sg_mcp_ask *a, const struct sg_request *r)
+{
+	const struct sg_h1_span *t = &r->req->target;
+	const struct sg_h1_span *raw = r->raw_target.p ? &r->raw_target : t;
+	const char *q = memchr(t->p, '?', t->len), *end = t->p + t->len;
+
+	a->legacy = (size_t)((q ? q : end) - t->p) == 4 && !memcmp(t->p, "/sse", 4);
+	if (!a->legacy)
+		return true;
+	if (a->method == SG_MCP_GET)
+		return (a->endpoint = strndup(raw->p, raw->len)) != NULL;
+	for (const char *p = q ? q + 1 : end; p < end;) {
+		const char *amp = memchr(p, '&', (size_t)(end - p)), *next = amp ? amp : end;
+
+		if (next - p >= 10 && !memcmp(p, "sessionId=", 10)) {
+			sid_of(a, p + 10, (size_t)(next - p - 10));
+			break;
+		}
+		p = next + 1;
+	}
+	return true;
+}
+
 bool sg_mcp_ask_of(struct sg_mcp_ask *a, const struct sg_request *r)
 {
 	const struct sg_h1_req *req = r->req;
@@ -1160,15 +1283,12 @@ bool sg_mcp_ask_of(struct sg_mcp_ask *a, const struct sg_request *r)
 					       : SG_MCP_OTHER;
 	a->json = json_content(req);
 	a->sse = accepts_sse(req);
+	if (!legacy_of(a, r))
+		return false;
 	a->rebound = rebound(req);
 	a->version_unknown = ver && !version_known(ver);
-	if (sid) {
-		size_t n = sid->len < sizeof(a->sid) - 1 ? sid->len : sizeof(a->sid) - 1;
-
-		a->has_sid = true;
-		memcpy(a->sid, sid->p, n);
-		a->sid[n] = '\0';
-	}
+	if (sid && !a->legacy)
+		sid_of(a, sid->p, sid->len);
 	if (a->method != SG_MCP_POST)
 		return true;
 	r->sink->held_body(r, &body);
@@ -1187,6 +1307,8 @@ void sg_mcp_ask_free(struct sg_mcp_ask *a)
 	free(a->body);
 	a->body = NULL;
 	a->body_len = 0;
+	free(a->endpoint);
+	a->endpoint = NULL;
 }
 
 void sg_mcp_answer(struct sg_request *r, struct sg_mcp_reply *rep)

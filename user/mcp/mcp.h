@@ -52,11 +52,18 @@ struct sg_mcp_ask {
 	enum sg_mcp_method method;
 	bool json;	      /* Content-Type: application/json */
 	bool sse;	      /* Accept names text/event-stream: the answer may be a stream */
+	/* MCP's legacy SSE transport (2024-11-05), as agentgateway serves it
+	 * at the path /sse: a GET opens a session and its stream, whose first
+	 * event names where to POST (`endpoint`, the GET's target with
+	 * ?sessionId= added); a POST names its session in that query. */
+	bool legacy;
+	char *endpoint; /* a legacy GET's target as the client sent it (malloc'd) */
 	bool rebound;	      /* Host or Origin is not the loopback's (dnsRebindingProtection) */
 	bool body_whole;      /* the body is all in `body` */
 	bool has_sid;	      /* Mcp-Session-Id was sent */
 	bool version_unknown; /* MCP-Protocol-Version names a version not spoken */
-	char sid[SG_MCP_SID_LEN + 2]; /* as sent; a longer one cut to a length no session has */
+	char sid[SG_MCP_SID_LEN + 2]; /* as sent (a legacy POST's sessionId); a longer one
+				       * cut to a length no session has */
 	char *body;		      /* malloc'd; NULL with body_len 0 */
 	size_t body_len;
 };
@@ -102,6 +109,12 @@ struct sg_mcp_hub *sg_mcp_hub_new(struct sg_loop *loop);
 
 /* The hub's calls may stream through ops (static; set once, first). */
 void sg_mcp_hub_set_stream(struct sg_mcp_hub *hub, const struct sg_mcp_stream_ops *ops);
+
+/* text (a JSON-RPC message, malloc'd, taken) to the client of legacy
+ * session `sid` on its stream, as an event: a legacy POST's answer,
+ * which its worker filtered first (mcpAuthorization). No such session or
+ * stream: dropped. */
+void sg_mcp_hub_relay(struct sg_mcp_hub *hub, const char *sid, char *text);
 
 /* Answer `ask` (read now, not kept): done(data, reply) follows, from the
  * loop; from inside this call only when out of memory (a 503). */

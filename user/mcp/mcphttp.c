@@ -12,7 +12,13 @@
  * before the response): under the exchange's lock, with a signal each
  * time, and a last one once `done`. The target's GET stream
  * (sg_mcp_http_listen) is an exchange of the same shape, opened again a
- * moment after it ends while it is wanted. */
+ * moment after it ends while it is wanted.
+ *
+ * A target over the legacy HTTP+SSE transport (an `sse` target) is the
+ * same with its stream opened at once and for good: its first event
+ * names the URL its POSTs go to (they wait for it), each POST is only
+ * accepted (202), and the answers come on the stream. The stream's end
+ * is the target's. */
 #include "user/mcp/mcphttp.h"
 
 #include <errno.h>
@@ -45,6 +51,8 @@
  * long after it ended. */
 #define HTTP_LISTEN_MS (10 * 60 * 1000)
 #define HTTP_RELISTEN_MS 2000
+/* An sse target's stream (its session) is read this long at most. */
+#define HTTP_SSE_MS (24 * 60 * 60 * 1000)
 
 static atomic_uint threads, listeners;
 
@@ -77,7 +85,8 @@ struct exchange {
 	/* Messages go to the loop as they come, under the lock (a request's
 	 * event stream, a GET stream); done: the thread ended (then a last
 	 * signal); delivered: messages the loop took before. */
-	bool listen; /* the target's GET stream */
+	bool listen;	/* the target's GET stream */
+	char *endpoint; /* its last `endpoint` event's data, for the loop */
 	pthread_mutex_t lock;
 	atomic_bool done;
 	size_t delivered;
@@ -97,6 +106,8 @@ struct sg_mcp_http {
 	size_t nflight, queued;			/* started; bytes waiting */
 	unsigned notices;			/* notifications in flight: the rest waits */
 	bool gone, closed;
+	bool sse;		  /* the legacy transport: the stream is the session */
+	char *post_url;		  /* an sse target's, from its endpoint event */
 	bool listening;		  /* its GET stream is wanted */
 	struct exchange *listen;  /* that stream, while its thread reads it */
 	struct sg_timer relisten; /* to open it again */
@@ -120,6 +131,7 @@ static void exchange_free(struct exchange *x)
 	free(x->url);
 	free(x->headers);
 	free(x->got.body);
+	free(x->endpoint);
 	sg_sse_free(&x->sse);
 	pthread_mutex_destroy(&x->lock);
 	free(x);
@@ -190,6 +202,13 @@ static int on_event(void *arg, const char *type, const char *data, size_t len)
 	struct exchange *x = arg;
 	char *copy;
 
+	if (x->listen && !strcmp(type, "endpoint") && len) { /* the legacy transport's */
+		if (!(copy = strdup(data)))
+			return -ENOMEM;
+		free(x->endpoint);
+		x->endpoint = copy;
+		return 0;
+	}
 	if (strcmp(type, "message") || !len) /* a priming event's empty data */
 		return 0;
 	if (!(copy = malloc(len + 1)))
@@ -313,25 +332,35 @@ static void status_why(struct exchange *x)
 	sg_json_free(root);
 }
 
-/* sg_fetch's `enough` for a GET stream, on its thread: each message of
- * the events read so far goes to the loop now; the read goes on until
- * the target ends the stream (or the bounds do). Any other answer ends
- * it at once. */
-static bool listen_enough(void *arg, const struct sg_fetched *head, const char *body, size_t len)
+/* A GET stream's new bytes body[0..len) parsed, on its thread: each
+ * message (and an endpoint event) goes to the loop now. 0 or the
+ * parser's failure. */
+static int listen_feed(struct exchange *x, const char *body, size_t len)
 {
-	struct exchange *x = arg;
 	size_t n;
 	int rc;
 
-	if (head->status != 200 || !starts(head->content_type, "text/event-stream"))
-		return true;
 	pthread_mutex_lock(&x->lock);
-	rc = feed(x, body, len);
-	n = x->nmsgs;
+	if (!x->sse_rc && len)
+		x->sse_rc = sg_sse_feed(&x->sse, body, len, on_event, x);
+	rc = x->sse_rc;
+	n = x->nmsgs + (x->endpoint != NULL);
 	pthread_mutex_unlock(&x->lock);
 	if (n)
 		tell(x);
-	return rc != 0;
+	return rc;
+}
+
+/* sg_fetch's `enough` for a GET stream (read as a stream: each call has
+ * new bytes), on its thread: the read goes on until the target ends the
+ * stream (or the bounds do). Any other answer ends it at once. */
+static bool listen_enough(void *arg, const struct sg_fetched *head, const char *body, size_t len)
+{
+	struct exchange *x = arg;
+
+	if (head->status != 200 || !starts(head->content_type, "text/event-stream"))
+		return true;
+	return listen_feed(x, body, len) != 0;
 }
 
 static void *run(void *arg)
@@ -340,6 +369,9 @@ static void *run(void *arg)
 	bool streams = x->listen;
 
 	x->rc = sg_fetch(&x->f, &x->got, x->err, sizeof(x->err));
+	if (streams && x->rc == 0 && x->got.status == 200 &&
+	    starts(x->got.content_type, "text/event-stream"))
+		listen_feed(x, x->got.body, x->got.len); /* the stream's last bytes */
 	if (!streams && x->rc == 0 && x->got.status / 100 == 2)
 		read_answer(x);
 	else if (!streams && x->rc == 0)
@@ -453,7 +485,7 @@ static void heard(struct sg_mcp_http *h, struct exchange *x)
 		memcpy(h->version, x->version, sizeof(h->version));
 	for (size_t i = 0; i < x->nmsgs && !h->closed; i++)
 		h->ops->message(h->arg, x->msgs[i], x->lens[i], x->id);
-	if (x->id && !h->closed)
+	if (x->id && !h->closed && !h->sse) /* an sse target answers on its stream */
 		h->ops->failed(h->arg, x->id,
 			       x->nmsgs || x->delivered ? "its answer held no response to the request"
 							: "it answered with no message");
@@ -510,7 +542,8 @@ static int start(struct sg_mcp_http *h, struct exchange *x)
 
 	if (!take_thread())
 		return -EAGAIN;
-	if (!(x->headers = headers_of(h)) ||
+	free(x->url);
+	if (!(x->url = strdup(h->sse ? h->post_url : h->url)) || !(x->headers = headers_of(h)) ||
 	    (x->io.fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) == -1 ||
 	    (x->stop = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) == -1)
 		goto fail;
@@ -566,7 +599,7 @@ static void pump(struct sg_mcp_http *h)
 	struct sg_list *l;
 
 	while (!h->closed && !h->gone && !h->notices && h->nflight < SG_MCP_HTTP_PER_TARGET &&
-	       (l = sg_list_first(&h->queue))) {
+	       (!h->sse || h->post_url) && (l = sg_list_first(&h->queue))) {
 		struct exchange *x = SG_LIST_ENTRY(l, struct exchange, link);
 		int rc = start(h, x);
 
@@ -596,7 +629,7 @@ int sg_mcp_http_send(struct sg_mcp_http *h, const char *msg, size_t len, uint64_
 	x->id = id;
 	x->init = init;
 	x->len = len;
-	if (!(x->msg = malloc(len)) || !(x->url = strdup(h->url))) {
+	if (!(x->msg = malloc(len))) {
 		exchange_free(x);
 		return -ENOMEM;
 	}
@@ -604,8 +637,8 @@ int sg_mcp_http_send(struct sg_mcp_http *h, const char *msg, size_t len, uint64_
 	sg_list_insert_tail(&h->queue, &x->link);
 	h->queued += len;
 	if (h->notices || h->nflight >= SG_MCP_HTTP_PER_TARGET ||
-	    sg_list_first(&h->queue) != &x->link)
-		return 0; /* its turn comes with an answer */
+	    sg_list_first(&h->queue) != &x->link || (h->sse && !h->post_url))
+		return 0; /* its turn comes with an answer (or an sse target's endpoint) */
 	switch (start(h, x)) {
 	case 0:
 		return 0;
@@ -623,6 +656,7 @@ int sg_mcp_http_send(struct sg_mcp_http *h, const char *msg, size_t len, uint64_
 /* ---- the target's GET stream ------------------------------------------------------- */
 
 static int listen_start(struct sg_mcp_http *h);
+static void listen_stop(struct sg_mcp_http *h);
 
 static void relisten(struct sg_loop *loop, struct sg_timer *t)
 {
@@ -638,9 +672,21 @@ static void relisten(struct sg_loop *loop, struct sg_timer *t)
 static void listen_over(struct sg_mcp_http *h, struct exchange *x)
 {
 	uint16_t st = x->rc == 0 ? x->got.status : 0;
+	char why[360];
 
 	release(x);
 	h->listen = NULL;
+	if (h->sse) { /* the legacy transport's session was its stream */
+		if (x->rc)
+			snprintf(why, sizeof(why), "its event stream ended: %s", x->err);
+		else if (st != 200)
+			snprintf(why, sizeof(why), "it answered %u to its event stream's GET", st);
+		else
+			snprintf(why, sizeof(why), "its event stream ended");
+		h->gone = true;
+		h->ops->gone(h->arg, why);
+		return;
+	}
 	if (st / 100 == 4) {
 		SG_DEBUG("mcp target %s: its GET stream: answered %u: not opened again", h->name, st);
 		h->listening = false;
@@ -650,6 +696,53 @@ static void listen_over(struct sg_mcp_http *h, struct exchange *x)
 		 x->rc ? x->err : "by the target");
 	if (h->listening && !h->closed && !h->gone)
 		sg_timer_arm(h->loop, &h->relisten, sg_loop_now(h->loop) + HTTP_RELISTEN_MS);
+}
+
+/* The URL an sse target's endpoint event names, resolved against its
+ * stream's URL: an absolute path there, or an absolute URL of the same
+ * origin; printable, without spaces (it goes into a request line).
+ * Malloc'd; NULL: none of those, or out of memory. */
+static char *endpoint_url(const char *stream, const char *ep)
+{
+	const char *host = strstr(stream, "://"), *path = host ? strchr(host + 3, '/') : NULL;
+	size_t origin = path ? (size_t)(path - stream) : strlen(stream);
+	char *u;
+
+	for (const char *p = ep; *p; p++)
+		if ((unsigned char)*p <= ' ' || *p == 0x7f)
+			return NULL;
+	if (ep[0] == '/' && ep[1] != '/') {
+		if ((u = malloc(origin + strlen(ep) + 1)))
+			sprintf(u, "%.*s%s", (int)origin, stream, ep);
+		return u;
+	}
+	if (!strncmp(ep, stream, origin) && (ep[origin] == '/' || !ep[origin]))
+		return strdup(ep);
+	return NULL;
+}
+
+/* An sse target's endpoint event, once it came: its POSTs may go. */
+static void take_endpoint(struct sg_mcp_http *h, struct exchange *x)
+{
+	char *ep;
+
+	pthread_mutex_lock(&x->lock);
+	ep = x->endpoint;
+	x->endpoint = NULL;
+	pthread_mutex_unlock(&x->lock);
+	if (!ep)
+		return;
+	if (!(h->post_url = endpoint_url(h->url, ep))) {
+		SG_INFO("mcp target %s: its endpoint event names %.200s: not its own origin",
+			h->name, ep);
+		free(ep);
+		listen_stop(h);
+		h->gone = true;
+		h->ops->gone(h->arg, "its endpoint event names another origin");
+		return;
+	}
+	free(ep);
+	pump(h);
 }
 
 /* Messages the stream's thread handed over, to the target's owner; its
@@ -665,7 +758,9 @@ static void on_listen_signal(struct sg_loop *loop, struct sg_io *io, uint32_t re
 	(void)revents;
 	if (read(io->fd, &v, sizeof(v)) < 0 && errno == EAGAIN)
 		return;
-	if (h)
+	if (h && h->sse && !h->post_url)
+		take_endpoint(h, x);
+	if (h && !h->closed && !h->gone)
 		take_messages(h, x);
 	if (done && x->h && x->h->listen == x)
 		listen_over(h, x);
@@ -694,12 +789,13 @@ static int listen_start(struct sg_mcp_http *h)
 		.method = "GET",
 		.url = x->url,
 		.headers = x->headers,
-		.timeout_ms = HTTP_LISTEN_MS,
+		.timeout_ms = h->sse ? HTTP_SSE_MS : HTTP_LISTEN_MS,
 		.accept = "text/event-stream",
 		.max_body = HTTP_BODY_MAX,
 		.stop = &x->stop,
 		.enough = listen_enough,
 		.arg = x,
+		.stream = true,
 	};
 	x->loop = h->loop;
 	x->io.cb = on_listen_signal;
@@ -741,7 +837,7 @@ static void listen_stop(struct sg_mcp_http *h)
 
 void sg_mcp_http_listen(struct sg_mcp_http *h, bool on)
 {
-	if (!h || h->closed)
+	if (!h || h->closed || h->sse) /* an sse target's stream is always open */
 		return;
 	h->listening = on && !h->gone;
 	if (!h->listening) {
@@ -786,6 +882,11 @@ int sg_mcp_http_open(struct sg_loop *loop, const struct sg_mcp_target *t,
 	sg_list_init(&h->flight);
 	sg_timer_init(&h->retry, retry_pump, h);
 	sg_timer_init(&h->relisten, relisten, h);
+	if (t->kind == SG_MCP_SSE) { /* its session is its stream: opened now */
+		h->sse = h->listening = true;
+		if (listen_start(h))
+			sg_timer_arm(h->loop, &h->relisten, sg_loop_now(h->loop) + HTTP_RELISTEN_MS);
+	}
 	*out = h;
 	return 0;
 }
@@ -826,6 +927,7 @@ static void free_http(struct sg_closing *c)
 
 	free(h->name);
 	free(h->url);
+	free(h->post_url);
 	free(h);
 }
 

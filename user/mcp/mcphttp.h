@@ -44,14 +44,20 @@ struct sg_mcp_http_ops {
 	 * after the answer's messages, also when one of them was that
 	 * response: the owner tells the two apart by its ids. */
 	void (*failed)(void *arg, uint64_t id, const char *why);
-	/* The target ended its session (404 to its Mcp-Session-Id): every
-	 * later send is refused (-EPIPE), and no callback follows. */
+	/* The target ended its session (404 to its Mcp-Session-Id; an sse
+	 * target's stream ended): every later send is refused (-EPIPE), and
+	 * no callback follows. why: valid during the call. */
 	void (*gone)(void *arg, const char *why);
 };
 
 /* A target t (SG_MCP_HTTP) on `loop`: nothing is sent until the first
- * sg_mcp_http_send. Returns 0 with *out the caller's (sg_mcp_http_close),
- * or -ENOMEM. */
+ * sg_mcp_http_send. An SG_MCP_SSE target (MCP's legacy HTTP+SSE
+ * transport) opens its event stream at once: its session, whose first
+ * event names where the POSTs go (they wait for it); each POST is only
+ * accepted, the answers coming on the stream (ops->message, id 0; a
+ * request's failure is then the owner's bound to wait); the stream's end
+ * is the target's (ops->gone). Returns 0 with *out the caller's
+ * (sg_mcp_http_close), or -ENOMEM. */
 int sg_mcp_http_open(struct sg_loop *loop, const struct sg_mcp_target *t,
 		     const struct sg_mcp_http_ops *ops, void *arg, struct sg_mcp_http **out);
 

@@ -39,9 +39,9 @@ struct port {
 	struct sg_mcp_service *svc;
 };
 
-/* What the service's inbox holds: jobs, cancels and the stop; a port's:
- * jobs (replies) and events. */
-enum item_kind { ITEM_JOB, ITEM_CANCEL, ITEM_STOP, ITEM_EVENT };
+/* What the service's inbox holds: jobs, cancels, relays and the stop; a
+ * port's: jobs (replies) and events. */
+enum item_kind { ITEM_JOB, ITEM_CANCEL, ITEM_STOP, ITEM_EVENT, ITEM_RELAY };
 
 struct item {
 	struct sg_list link;
@@ -94,6 +94,14 @@ struct cancel {
 	uint64_t seq;
 };
 
+/* A legacy POST's answer, filtered by its worker, for its session's
+ * stream (sg_mcp_hub_relay). */
+struct relay {
+	struct item item; /* ITEM_RELAY */
+	char sid[SG_MCP_SID_LEN + 2];
+	char *text;
+};
+
 static _Atomic uint64_t job_seq;
 
 static void job_free(struct job *j)
@@ -113,6 +121,10 @@ static void drop_item(struct sg_list *l)
 		job_free((struct job *)it);
 	else if (it->kind == ITEM_CANCEL)
 		free(it);
+	else if (it->kind == ITEM_RELAY) {
+		free(((struct relay *)it)->text);
+		free(it);
+	}
 }
 
 static void event_free(struct event *e)
@@ -200,8 +212,14 @@ static void take_item(void *data, struct sg_list *l)
 			sg_mcp_hub_cancel(m->hub, x->j);
 		free(x);
 		break;
+	case ITEM_RELAY:
+		sg_mcp_hub_relay(m->hub, ((struct relay *)it)->sid, ((struct relay *)it)->text);
+		free(it);
+		break;
 	case ITEM_STOP:
 		sg_loop_stop(m->loop);
+		break;
+	default:
 		break;
 	}
 }
@@ -300,7 +318,7 @@ static void stream_end(struct job *j)
 	char *ev = NULL;
 	size_t len = 0;
 
-	if (j->replied && j->rep.body && !(ev = sg_sse_event_text(j->rep.body, strlen(j->rep.body),
+	if (j->replied && j->rep.body && !(ev = sg_sse_event_text("message", j->rep.body, strlen(j->rep.body),
 								    &len))) {
 		j->replied = false; /* out of memory: cut, never a stream without its answer */
 	}
@@ -316,12 +334,38 @@ static void stream_end(struct job *j)
 	a->ops->end(a, NULL, 0, j->replied ? 0 : EPIPE);
 }
 
+/* A legacy POST's answer `text` (malloc'd, taken) goes to its session's
+ * stream, through the service; the POST itself is answered 202, as MCP's
+ * legacy transport has it. */
+static void legacy_relay(struct port *p, struct sg_request *r, const char *sid, char *text)
+{
+	struct relay *x = calloc(1, sizeof(*x));
+	struct sg_mcp_reply accepted = { .status = 202 };
+
+	if (x) {
+		x->item.kind = ITEM_RELAY;
+		memcpy(x->sid, sid, sizeof(x->sid));
+		x->text = text;
+		sg_list_init(&x->item.link);
+		text = NULL;
+		if (!sg_inbox_post(&p->svc->in, &x->item.link)) {
+			free(x->text);
+			free(x);
+		}
+	}
+	free(text); /* out of memory: the answer is lost, as a dropped event would be */
+	sg_mcp_answer(r, &accepted);
+}
+
 static void take_reply(struct job *j)
 {
 	if (j->r && j->replied && j->authz.list && j->rep.body &&
 	    !(j->rep.body = sg_mcp_authz_reply(j->r, &j->authz, j->rep.body)))
 		j->rep.status = 503; /* never the whole list for want of memory */
-	if (j->r && j->streaming)
+	if (j->r && j->replied && j->ask.legacy && j->rep.status == 200 && j->rep.body) {
+		legacy_relay(j->port, j->r, j->ask.sid, j->rep.body);
+		j->rep.body = NULL;
+	} else if (j->r && j->streaming)
 		stream_end(j);
 	else if (j->r && j->replied)
 		sg_mcp_answer(j->r, &j->rep);
@@ -358,8 +402,11 @@ static void *serve(void *arg, struct sg_request *r)
 		no.body = sg_mcp_authz_request(r, j->ask.body, j->ask.body_len, &j->authz);
 		if (no.body) {
 			sg_mcp_ask_free(&j->ask);
+			if (j->ask.legacy)
+				legacy_relay(p, r, j->ask.sid, no.body);
+			else
+				sg_mcp_answer(r, &no);
 			free(j);
-			sg_mcp_answer(r, &no);
 			return NULL;
 		}
 	}
