@@ -101,7 +101,7 @@ G1=$!
 sleep 0.5
 check "a POST that takes no stream: JSON" \
 	"$(call_tool "$S" 2 toggle-simulated-logging '{}' | cut -c1-40)" \
-	'200 {"jsonrpc":"2.0","id":2,"result":{"con'
+	'200 {"jsonrpc":"2.0","id":2,"result":{"c'
 sleep 0.3
 curl -s -N --http2-prior-knowledge -D "$WORK/g2head" -o "$WORK/g2body" --max-time 20 \
 	-H "$SSE" -H "mcp-session-id: $S" $U &
@@ -180,25 +180,31 @@ check "a flooding target: cut off, its call a JSON-RPC error" "$(call_tool "$F1"
 check "another session's target answers on" "$(call_tool "$F2" 5 hello '{}')" \
 	'200 {"jsonrpc":"2.0","id":5,"result":{"content":[{"type":"text","text":"hello"}]}}'
 
-# A GET stream whose client reads nothing (a socket with a 4 KiB buffer).
+# A GET stream whose client reads nothing past its head (a socket with a
+# 4 KiB buffer); $WORK/opened once the head came.
 B=$(session $U)
-python3 - "$B" <<'PY' &
+python3 - "$B" "$WORK/opened" <<'PY' &
 import socket, sys, time
 s = socket.socket()
 s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
 s.connect(("127.0.0.1", 3000))
 s.sendall(("GET /mcp HTTP/1.1\r\nHost: 127.0.0.1:3000\r\nAccept: text/event-stream\r\n"
            "Mcp-Session-Id: %s\r\n\r\n" % sys.argv[1]).encode())
-time.sleep(30)
+head = b""
+while b"\r\n\r\n" not in head:
+    head += s.recv(1)
+open(sys.argv[2], "w").write(head.decode())
+time.sleep(60)
 PY
 R=$!
 PIDS+=("$R")
-sleep 0.5
+for _ in $(seq 100); do [ -s "$WORK/opened" ] && break; sleep 0.1; done
+check "the GET that reads nothing: 200" "$(head -1 "$WORK/opened" | tr -d '\r')" 'HTTP/1.1 200 OK'
 check "a target whose client reads nothing: cut off at 8 MiB" \
 	"$(call_tool "$B" 6 big '{"n":400,"size":65536}')" \
 	'200 {"jsonrpc":"2.0","id":6,"error":{"code":-32002,"message":"target fake: it sent more than the client reads: 8 MiB wait for it"}}'
 check "another session's target answers on" "$(call_tool "$F2" 7 hello '{}' | cut -c1-30)" \
-	'200 {"jsonrpc":"2.0","id":7,"re'
+	'200 {"jsonrpc":"2.0","id":7,"r'
 kill "$R" 2>/dev/null
 stop_gateway
 finish
