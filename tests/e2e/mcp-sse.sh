@@ -71,7 +71,7 @@ check "SDK SSE client: initialize answered by the gateway" "$(echo "$out" | sed 
 has 2 '"tools":\[.*"echo",.*"get-sum",' "SDK SSE client: tools/list"
 check "SDK SSE client: echo" "$(echo "$out" | sed -n 3p)" \
 	'{"call":"echo","text":"Echo: hi","isError":false}'
-check "SDK SSE client: progress on the stream, then the result" "$(echo "$out" | sed -n 4p)" \
+check "SDK SSE client: progress on the stream, then the result" "$(progress_line 4 2)" \
 	'{"call":"trigger-long-running-operation","progress":2,"text":"Long running operation completed. Duration: 0.4 seconds, Steps: 2."}'
 stop_gateway
 
@@ -92,7 +92,7 @@ mcp_start "$WORK/target.yaml" "an sse target"
 check "config_dump: the sse target" "$(mcp_dump)" \
 	'{"statefulMode": "stateful", "targets": [{"name": "everything", "sse": {"host": "127.0.0.1", "path": "/sse", "port": 3102}}]}'
 sdk_one_target 'progress:trigger-long-running-operation:{"duration":0.4,"steps":2}'
-check "sse target: progress relayed, then the result" "$(echo "$out" | sed -n 5p)" \
+check "sse target: progress relayed, then the result" "$(progress_line 5 2)" \
 	'{"call":"trigger-long-running-operation","progress":2,"text":"Long running operation completed. Duration: 0.4 seconds, Steps: 2."}'
 until_in "$WORK/sse.log" "Client Disconnected" && pass "the session's end closed the target's stream" ||
 	fail "the target never saw its stream close"

@@ -76,7 +76,7 @@ out=$(MCP_CAPS=sampling node "$CLIENT" $U \
 	'progress:trigger-long-running-operation:{"duration":1,"steps":4}' \
 	'call:trigger-sampling-request:{"prompt":"hi"}' \
 	'call:toggle-simulated-logging:{}' 'logs:2:15' end 2>&1)
-check "SDK client: four progress notifications, then the result" "$(echo "$out" | sed -n 2p)" \
+check "SDK client: four progress notifications, then the result" "$(progress_line 2 4)" \
 	'{"call":"trigger-long-running-operation","progress":4,"text":"Long running operation completed. Duration: 1 seconds, Steps: 4."}'
 has 3 'sampled by the e2e client' "SDK client: the target's sampling request answered by the client"
 has 4 'Started simulated' "SDK client: simulated logging started"
@@ -152,7 +152,7 @@ YAML
 mcp_start "$WORK/http.yaml" "one streamable HTTP target"
 out=$(node "$CLIENT" $U 'progress:trigger-long-running-operation:{"duration":1,"steps":4}' \
 	'call:toggle-simulated-logging:{}' 'logs:2:15' end 2>&1)
-check "HTTP target: four progress notifications, then the result" "$(echo "$out" | sed -n 2p)" \
+check "HTTP target: four progress notifications, then the result" "$(progress_line 2 4)" \
 	'{"call":"trigger-long-running-operation","progress":4,"text":"Long running operation completed. Duration: 1 seconds, Steps: 4."}'
 check "HTTP target: its logging, from its GET stream to the client's" \
 	"$(echo "$out" | sed -n 4p)" '{"logs":2}'

@@ -146,10 +146,11 @@ static void test_sse_callback_stops(void **state)
  * made of, whatever line ends that data held. */
 static void test_sse_event_text_round_trip(void **state)
 {
-	static const char *const datas[] = { "{\"jsonrpc\":\"2.0\",\"method\":\"m\"}",
-					     "a\nb", "a\r\nb\rc", "", "x\n" };
+	static const char *const datas[] = { "{\"jsonrpc\":\"2.0\",\"method\":\"m\"}", "a\nb",
+					     "a\r\nb\rc", "", "x\n" };
 	static const char *const read[] = { "message={\"jsonrpc\":\"2.0\",\"method\":\"m\"}|",
-					    "message=a\nb|", "message=a\nb\nc|", "message=|", "message=x\n|" };
+					    "message=a\nb|", "message=a\nb\nc|", "message=|",
+					    "message=x\n|" };
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(datas) / sizeof(datas[0]); i++) {

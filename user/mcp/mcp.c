@@ -88,10 +88,10 @@ struct session {
 };
 
 enum call_op {
-	CALL_LOCAL, /* answered by the gateway alone */
-	CALL_INIT,  /* initialize: every target, merged */
-	CALL_LIST,  /* a list: every target, merged */
-	CALL_ONE,   /* routed to one target */
+	CALL_LOCAL,  /* answered by the gateway alone */
+	CALL_INIT,   /* initialize: every target, merged */
+	CALL_LIST,   /* a list: every target, merged */
+	CALL_ONE,    /* routed to one target */
 	CALL_FIRST,  /* every target; the first success answers */
 	CALL_STREAM, /* a GET: its session's stream, until the session ends */
 };
@@ -114,10 +114,10 @@ struct call {
 	uint64_t *ids;		 /* per target: the id sent, 0: not waited for */
 	struct sg_jsonrpc *got;	 /* per target: its response */
 	size_t waiting;
-	bool sse;			/* its client takes an event stream */
-	bool streamed;			/* events went to it */
-	struct session *gs;		/* a GET's session, while it is that one's stream */
-	const struct sg_json *token;	/* its params' _meta.progressToken; NULL: none */
+	bool sse;		     /* its client takes an event stream */
+	bool streamed;		     /* events went to it */
+	struct session *gs;	     /* a GET's session, while it is that one's stream */
+	const struct sg_json *token; /* its params' _meta.progressToken; NULL: none */
 	/* The answer, once known. */
 	uint16_t status;
 	char *body;
@@ -704,6 +704,8 @@ static void merged(struct call *c)
 	}
 	if (c->op == CALL_INIT)
 		s->ready = true;
+	if (c->op == CALL_INIT && s->legacy && s->get)
+		targets_listen(s, true); /* their sessions are known now */
 	answer_later(c, 200, sg_jsonrpc_result_text(c->msg.id, res));
 	free(res);
 }
@@ -976,7 +978,8 @@ static void get_stream(struct call *c, const struct sg_mcp_ask *ask)
 	struct session *s = ask->has_sid ? session_find(c->hub, ask->sid) : NULL;
 
 	if (!ask->sse) {
-		call_error(c, 406, SG_JSONRPC_INVALID_REQUEST, "Accept must name text/event-stream");
+		call_error(c, 406, SG_JSONRPC_INVALID_REQUEST,
+			   "Accept must name text/event-stream");
 		return;
 	}
 	if (!s) {
@@ -1023,7 +1026,8 @@ static void legacy_open(struct call *c, const struct sg_mcp_ask *ask)
 	size_t len = 0;
 
 	if (!ask->sse) {
-		call_error(c, 406, SG_JSONRPC_INVALID_REQUEST, "Accept must name text/event-stream");
+		call_error(c, 406, SG_JSONRPC_INVALID_REQUEST,
+			   "Accept must name text/event-stream");
 		return;
 	}
 	if (hub->nsessions >= SG_MCP_SESSIONS_MAX) {
@@ -1048,7 +1052,6 @@ static void legacy_open(struct call *c, const struct sg_mcp_ask *ask)
 	s->get = c;
 	c->streamed = true;
 	hub->stream->event(c->data, ev, len);
-	targets_listen(s, true);
 }
 
 void sg_mcp_hub_relay(struct sg_mcp_hub *hub, const char *sid, char *text)

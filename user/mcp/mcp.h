@@ -50,14 +50,14 @@ enum sg_mcp_method { SG_MCP_POST, SG_MCP_GET, SG_MCP_DELETE, SG_MCP_OTHER };
 struct sg_mcp_ask {
 	const struct sg_mcp_backend *m; /* the route's; its config held by the asker */
 	enum sg_mcp_method method;
-	bool json;	      /* Content-Type: application/json */
-	bool sse;	      /* Accept names text/event-stream: the answer may be a stream */
+	bool json; /* Content-Type: application/json */
+	bool sse;  /* Accept names text/event-stream: the answer may be a stream */
 	/* MCP's legacy SSE transport (2024-11-05), as agentgateway serves it
 	 * at the path /sse: a GET opens a session and its stream, whose first
 	 * event names where to POST (`endpoint`, the GET's target with
 	 * ?sessionId= added); a POST names its session in that query. */
 	bool legacy;
-	char *endpoint; /* a legacy GET's target as the client sent it (malloc'd) */
+	char *endpoint;	      /* a legacy GET's target as the client sent it (malloc'd) */
 	bool rebound;	      /* Host or Origin is not the loopback's (dnsRebindingProtection) */
 	bool body_whole;      /* the body is all in `body` */
 	bool has_sid;	      /* Mcp-Session-Id was sent */

@@ -487,8 +487,9 @@ static void heard(struct sg_mcp_http *h, struct exchange *x)
 		h->ops->message(h->arg, x->msgs[i], x->lens[i], x->id);
 	if (x->id && !h->closed && !h->sse) /* an sse target answers on its stream */
 		h->ops->failed(h->arg, x->id,
-			       x->nmsgs || x->delivered ? "its answer held no response to the request"
-							: "it answered with no message");
+			       x->nmsgs || x->delivered
+				       ? "its answer held no response to the request"
+				       : "it answered with no message");
 }
 
 static void on_signal(struct sg_loop *loop, struct sg_io *io, uint32_t revents)
@@ -688,7 +689,8 @@ static void listen_over(struct sg_mcp_http *h, struct exchange *x)
 		return;
 	}
 	if (st / 100 == 4) {
-		SG_DEBUG("mcp target %s: its GET stream: answered %u: not opened again", h->name, st);
+		SG_DEBUG("mcp target %s: its GET stream: answered %u: not opened again", h->name,
+			 st);
 		h->listening = false;
 		return;
 	}
@@ -885,7 +887,8 @@ int sg_mcp_http_open(struct sg_loop *loop, const struct sg_mcp_target *t,
 	if (t->kind == SG_MCP_SSE) { /* its session is its stream: opened now */
 		h->sse = h->listening = true;
 		if (listen_start(h))
-			sg_timer_arm(h->loop, &h->relisten, sg_loop_now(h->loop) + HTTP_RELISTEN_MS);
+			sg_timer_arm(h->loop, &h->relisten,
+				     sg_loop_now(h->loop) + HTTP_RELISTEN_MS);
 	}
 	*out = h;
 	return 0;

@@ -318,8 +318,8 @@ static void stream_end(struct job *j)
 	char *ev = NULL;
 	size_t len = 0;
 
-	if (j->replied && j->rep.body && !(ev = sg_sse_event_text("message", j->rep.body, strlen(j->rep.body),
-								    &len))) {
+	if (j->replied && j->rep.body &&
+	    !(ev = sg_sse_event_text("message", j->rep.body, strlen(j->rep.body), &len))) {
 		j->replied = false; /* out of memory: cut, never a stream without its answer */
 	}
 	if (ev) {
