@@ -1019,10 +1019,12 @@ enum sg_bref_kind {
 };
 
 /* One target of an `mcp` backend: a child process spoken to over its
- * stdin and stdout, or an MCP server over streamable HTTP. */
+ * stdin and stdout, or an MCP server over streamable HTTP or over the
+ * legacy HTTP+SSE transport (`sse`). */
 enum sg_mcp_kind {
 	SG_MCP_STDIO,
 	SG_MCP_HTTP,
+	SG_MCP_SSE,
 };
 
 struct sg_mcp_target {
@@ -1033,7 +1035,8 @@ struct sg_mcp_target {
 	const char *cmd;
 	struct sg_strs args, env;
 	bool clear_env;
-	/* mcp: where, and the request path ("/" when the URI has none). */
+	/* mcp, sse: where, and the request path ("/" when the URI has none;
+	 * an sse target's is its event stream's). */
 	const char *host; /* as written */
 	const char *addr; /* the address part, brackets removed */
 	uint16_t port;

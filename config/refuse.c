@@ -11,8 +11,6 @@ struct refusal {
 
 static const struct refusal refused[] = {
 	/* MCP, LLM, A2A: agent protocols over HTTP. */
-	{ "sse", "MCP targets over the legacy SSE transport are not implemented yet: use mcp "
-		 "(streamable HTTP) or stdio" },
 	{ "openapi", "MCP targets made from an OpenAPI schema are not implemented yet" },
 	{ "mcpGuardrails", "MCP guardrails are not implemented yet" },
 	{ "ai", "LLM backends and policies are not supported" },

@@ -3231,10 +3231,14 @@ static void test_config_rejects_bad_resources(void **state)
 		  "mcp:\n  statefulMode: stateless\n  targets: [{name: a, stdio: {cmd: x}}]\n",
 		  "t.yaml:2:17: mcp.statefulMode: stateless is not implemented yet: only "
 		  "stateful" },
-		{ "MCP sse target",
-		  "mcp:\n  targets: [{name: a, sse: {host: \"http://x:1/sse\"}}]\n",
-		  "t.yaml:2:28: mcp.targets[0].sse: not supported (MCP targets over the legacy SSE "
-		  "transport are not implemented yet: use mcp (streamable HTTP) or stdio)" },
+		{ "MCP sse target: port without path",
+		  "mcp:\n  targets: [{name: a, sse: {host: 127.0.0.1, port: 1}}]\n",
+		  "t.yaml:2:28: mcp.targets[0].sse: if port or path is set, both must be set; "
+		  "otherwise, use only host" },
+		{ "MCP target of two kinds",
+		  "mcp:\n  targets: [{name: a, sse: {host: \"http://x:1/sse\"}, stdio: {cmd: "
+		  "x}}]\n",
+		  "t.yaml:2:13: mcp.targets[0]: expected exactly one of stdio, mcp or sse" },
 		{ "MCP streamable HTTP target: port without path",
 		  "mcp:\n  targets: [{name: a, mcp: {host: 127.0.0.1, port: 1}}]\n",
 		  "t.yaml:2:28: mcp.targets[0].mcp: if port or path is set, both must be set; "
