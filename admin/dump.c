@@ -601,6 +601,27 @@ static struct sg_json *trace_headers(const struct sg_strs *h)
 	return o;
 }
 
+/* A policy service's target as agentgateway prints a
+ * SimpleBackendReference: {"service": {"name": "ns/hostname", "port": p}}
+ * for a Service, {"host": "addr:port"} else; nothing for a Service that
+ * did not resolve (agentgateway's controller leaves the target out). */
+static void service_target(struct sg_json *o, const struct sg_policy_service *to)
+{
+	char name[2 * SG_ENDPOINT_TEXT_SIZE];
+	struct sg_json *svc;
+
+	if (!to->ref_at) {
+		sg_json_add_str(o, "host", to->host);
+		return;
+	}
+	if (!to->svc)
+		return;
+	snprintf(name, sizeof(name), "%s/%s", to->svc->ns, to->svc->hostname);
+	svc = sg_json_add_object(o, "service");
+	sg_json_add_str(svc, "name", name);
+	sg_json_add_num(svc, "port", to->svc_port);
+}
+
 /* config.tracing as agentgateway's trc::Config (snake_case, as it
  * serialises it; no fields are taken, so none are printed). */
 static struct sg_json *tracing(const struct sg_tracing *t)
@@ -626,7 +647,10 @@ static struct sg_json *frontend_tracing(const struct sg_tracing *t)
 	struct sg_json *o = sg_json_object();
 	struct sg_json *res;
 
-	sg_json_add_str(o, "host", t->endpoint);
+	if (t->to.ref_at)
+		service_target(o, &t->to);
+	else
+		sg_json_add_str(o, "host", t->endpoint);
 	sg_json_add(o, "attributes", log_add(&t->fields.add));
 	res = sg_json_add_object(o, "resources");
 	for (size_t i = 0; i < t->nresources; i++)
@@ -824,7 +848,7 @@ static struct sg_json *remote_rl(const struct sg_remote_rl *l)
 	struct sg_json *o = sg_json_object(), *ds, *d, *es, *e;
 
 	sg_json_add_str(o, "domain", l->domain);
-	sg_json_add_str(o, "host", l->host);
+	service_target(o, &l->to);
 	ds = sg_json_add_array(o, "descriptors");
 	for (size_t i = 0; i < l->nd; i++) {
 		d = sg_json_object();
@@ -854,27 +878,6 @@ static void add_cel(struct sg_json *o, const char *key, const struct sg_cel *e)
 		sg_json_add_null(o, key);
 }
 
-/* extAuthz's target as agentgateway prints a SimpleBackendReference:
- * {"service": {"name": "ns/hostname", "port": p}} for a Service,
- * {"host": "addr:port"} else; nothing for a Service that did not
- * resolve (agentgateway's controller leaves the target out). */
-static void ext_authz_target(struct sg_json *o, const struct sg_ext_authz *x)
-{
-	char name[2 * SG_ENDPOINT_TEXT_SIZE];
-	struct sg_json *svc;
-
-	if (!x->ref_at) {
-		sg_json_add_str(o, "host", x->host);
-		return;
-	}
-	if (!x->svc)
-		return;
-	snprintf(name, sizeof(name), "%s/%s", x->svc->ns, x->svc->hostname);
-	svc = sg_json_add_object(o, "service");
-	sg_json_add_str(svc, "name", name);
-	sg_json_add_num(svc, "port", x->svc_port);
-}
-
 /* The http protocol's expressions, as written. */
 static void ext_authz_http(struct sg_json *proto, const struct sg_ext_authz *x)
 {
@@ -902,7 +905,7 @@ static struct sg_json *ext_authz(const struct sg_ext_authz *x)
 {
 	struct sg_json *o = sg_json_object(), *proto, *v;
 
-	ext_authz_target(o, x);
+	service_target(o, &x->to);
 	proto = sg_json_add_object(sg_json_add_object(o, "protocol"), x->http ? "http" : "grpc");
 	if (x->http)
 		ext_authz_http(proto, x);

@@ -379,6 +379,19 @@ struct sg_service {
 	const struct sg_node *at;
 };
 
+/* A service a policy calls (an authorizer, a rate limit service, a trace
+ * collector): its "addr:port" as written, or an AgentgatewayPolicy's
+ * backendRef to a Service, which config/k8s.c resolves from ref_at to the
+ * Service's first endpoint for svc_port. */
+struct sg_policy_service {
+	const char *host;	      /* "addr:port", or name.ns.svc.cluster.local:port */
+	struct sg_endpoint ep;	      /* where the calls go */
+	const struct sg_service *svc; /* the backendRef's Service (NULL: host) */
+	uint16_t svc_port;
+	const struct sg_node *ref_at; /* the backendRef (NULL: host) */
+	bool unresolved;	      /* it named no endpoint: every call fails */
+};
+
 /* ---- routing ----------------------------------------------------------- */
 
 enum sg_path_kind {
@@ -614,9 +627,10 @@ struct sg_trace_resource {
 };
 
 struct sg_tracing {
-	const char *endpoint;  /* "http://host:port" (otlpEndpoint), or the policy's host */
-	struct sg_endpoint ep; /* its address and port */
-	const char *authority; /* "host:port", the Host or :authority sent */
+	/* "http://host:port" (otlpEndpoint), or the policy's host; NULL: a
+	 * backendRef (to.ref_at). */
+	const char *endpoint;
+	struct sg_policy_service to; /* to.host: the Host or :authority sent */
 	/* HTTP: the POST's path (otlpEndpoint's own path when it has one,
 	 * else `path`, else /v1/traces); gRPC: unused. */
 	const char *path;
@@ -898,15 +912,8 @@ struct sg_ext_authz_cache {
 };
 
 struct sg_ext_authz {
-	const char *host;      /* "addr:port": as written, or of the Service's endpoint */
-	struct sg_endpoint ep; /* of host */
-	/* A Kubernetes backendRef's Service (NULL: host), its port; ref_at
-	 * the backendRef, resolved in config/k8s.c. */
-	const struct sg_service *svc;
-	uint16_t svc_port;
-	const struct sg_node *ref_at;
-	bool unresolved; /* ... which named no endpoint: every call fails */
-	bool http;	 /* protocol http, else grpc */
+	struct sg_policy_service to;
+	bool http; /* protocol http, else grpc */
 	/* http: the check request's path, the redirect for a 401 or 403,
 	 * its body (instead of the request's), and headers added to it (as
 	 * `set`); NULL or empty: none. */
@@ -944,8 +951,7 @@ struct sg_rl_descriptor {
 
 struct sg_remote_rl {
 	const char *domain;
-	const char *host;      /* as written, "addr:port" */
-	struct sg_endpoint ep; /* of host */
+	struct sg_policy_service to;
 	struct sg_rl_descriptor *d;
 	size_t nd, capd;
 	bool fail_open; /* failureMode failOpen; else failClosed: 500 */

@@ -160,7 +160,7 @@ static int f_host(struct sg_pctx *c, const struct sg_node *n, void *dst, const c
 {
 	struct sg_ext_authz *x = dst;
 
-	return sg_service_host(c, n, path, &x->host, &x->ep);
+	return sg_service_host(c, n, path, &x->to.host, &x->to.ep);
 }
 
 /* A list of header names, lower-case (pseudo-headers such as ":path"
@@ -409,12 +409,12 @@ static int f_agp_url(struct sg_pctx *c, const struct sg_node *n, void *dst, cons
 	slash = strchr(n->str + 7, '/');
 	h = *n;
 	if (!slash)
-		return sg_service_url(c, n, path, &x->host, &x->ep);
+		return sg_service_url(c, n, path, &x->to.host, &x->to.ep);
 	origin = sg_arena_strndup(c->a, n->str, (size_t)(slash - n->str));
 	if (!origin)
 		return -1;
 	h.str = origin;
-	if (sg_service_url(c, &h, path, &x->host, &x->ep) == -1)
+	if (sg_service_url(c, &h, path, &x->to.host, &x->to.ep) == -1)
 		return -1;
 	/* The path as a CEL string literal, quoted as Go's strconv.Quote does
 	 * for these characters. */
@@ -442,7 +442,7 @@ static int f_agp_backend_ref(struct sg_pctx *c, const struct sg_node *n, void *d
 
 	if (sg_need_map(c, n, path) == -1)
 		return -1;
-	x->ref_at = n;
+	x->to.ref_at = n;
 	return 0;
 }
 
@@ -542,7 +542,7 @@ int sg_f_agp_ext_authz(struct sg_pctx *c, const struct sg_node *n, void *dst, co
 		sg_diag_err(c->d, n, "%s: give at most one of grpc and http", path);
 		return -1;
 	}
-	if (!sg_map_get(n, "url") == !x->ref_at) {
+	if (!sg_map_get(n, "url") == !x->to.ref_at) {
 		sg_diag_err(c->d, n, "%s: give exactly one of url and backendRef", path);
 		return -1;
 	}

@@ -2058,13 +2058,32 @@ static void test_config_access_log_policy(void **state)
 		assert_true(t->frontend);
 		assert_int_equal(t->protocol, SG_OTLP_HTTP);
 		assert_string_equal(t->path, "/v1/t");
-		assert_int_equal(t->ep.port, 4318);
+		assert_int_equal(t->to.ep.port, 4318);
 		assert_true(t->random == 1.0);
 		assert_int_equal(t->fields.add.n, 1);
 		assert_string_equal(t->fields.remove.v[0], "endpoint");
 		assert_int_equal(t->nresources, 1);
 		assert_string_equal(t->resources[0].value, "edge");
 		assert_string_equal(sg_cel_source(t->fields.filter), "response.code >= 500");
+	}
+
+	/* ... its collector a backendRef to a Service: the Service's endpoint,
+	 * the cluster's name as the authority sent. */
+	cfg = load_ok(l,
+		      K8S_BASE POLICY_HEAD "  targetRefs: [{kind: Gateway, name: gw}]\n"
+					   "  frontend:\n"
+					   "    tracing: {backendRef: {name: svc, port: 8000}}\n",
+		      0);
+	{
+		const struct sg_tracing *t = find_bind(cfg, 8080)->listeners[0].tracing;
+
+		assert_non_null(t);
+		assert_null(t->endpoint);
+		assert_false(t->to.unresolved);
+		assert_string_equal(t->to.ep.addr, "127.0.0.1");
+		assert_int_equal(t->to.ep.port, 8000);
+		assert_string_equal(t->to.host, "svc.ns.svc.cluster.local:8000");
+		assert_int_equal(t->protocol, SG_OTLP_GRPC);
 	}
 
 	cfg = load_ok(l, "binds:\n- port: 8080\n  listeners:\n  - name: l\n    routes: []\n", 0);
@@ -2273,9 +2292,9 @@ static void test_config_tracing(void **state)
 	t = find_listener(cfg, "bind/8080/l")->tracing;
 	assert_ptr_equal(t, cfg->global.tracing);
 	assert_string_equal(t->endpoint, "http://collector.example:4318");
-	assert_string_equal(t->ep.addr, "collector.example");
-	assert_int_equal(t->ep.port, 4318);
-	assert_string_equal(t->authority, "collector.example:4318");
+	assert_string_equal(t->to.ep.addr, "collector.example");
+	assert_int_equal(t->to.ep.port, 4318);
+	assert_string_equal(t->to.host, "collector.example:4318");
 	assert_string_equal(t->path, "/otel/");
 	assert_int_equal(t->protocol, SG_OTLP_HTTP);
 	assert_int_equal(t->headers.n, 4);
@@ -2304,8 +2323,8 @@ static void test_config_tracing(void **state)
 		      0);
 	t = cfg->global.tracing;
 	assert_true(t->tls);
-	assert_int_equal(t->ep.port, 443);
-	assert_string_equal(t->ep.addr, "otel.example");
+	assert_int_equal(t->to.ep.port, 443);
+	assert_string_equal(t->to.ep.addr, "otel.example");
 	assert_string_equal(t->path, "/v1/t");
 
 	cfg = load_ok(l,
@@ -2314,8 +2333,8 @@ static void test_config_tracing(void **state)
 		      "binds:\n- port: 8080\n  listeners:\n  - name: l\n    routes: []\n",
 		      0);
 	assert_string_equal(cfg->global.tracing->path, "/v1/t");
-	assert_int_equal(cfg->global.tracing->ep.port, 80);
-	assert_string_equal(cfg->global.tracing->ep.addr, "::1");
+	assert_int_equal(cfg->global.tracing->to.ep.port, 80);
+	assert_string_equal(cfg->global.tracing->to.ep.addr, "::1");
 	assert_true(cfg->global.tracing->random == 0.0 && cfg->global.tracing->client == 1.0);
 	t = find_listener(cfg, "bind/8080/l")->tracing;
 	assert_true(t->frontend);
@@ -3981,11 +4000,17 @@ static void test_config_ratelimit_errors(void **state)
 		  RL_K8S("{global: {domain: d, url: 'http://127.0.0.1:1'}}"),
 		  "t.yaml:21:33: spec.traffic.rateLimit.global: missing required field "
 		  "\"descriptors\"" },
-		{ "global by backendRef",
+		{ "global by a backendRef without its port",
 		  RL_K8S("{global: {domain: d, backendRef: {name: rl}, descriptors: "
 			 "[{entries: [{name: a, expression: request.path}]}]}}"),
-		  "t.yaml:21:57: spec.traffic.rateLimit.global.backendRef: not supported (give "
-		  "the rate limit service as url: \"http://addr:port\")" },
+		  "t.yaml:21:57: spec.traffic.rateLimit.global.backendRef: missing required field "
+		  "\"port\"" },
+		{ "global by url and backendRef",
+		  RL_K8S("{global: {domain: d, url: 'http://127.0.0.1:1', backendRef: {name: rl, "
+			 "port: 1}, descriptors: [{entries: [{name: a, expression: "
+			 "request.path}]}]}}"),
+		  "t.yaml:21:33: spec.traffic.rateLimit.global: give exactly one of url and "
+		  "backendRef" },
 		{ "global counting tokens",
 		  RL_K8S("{global: {domain: d, url: 'http://127.0.0.1:1', descriptors: "
 			 "[{entries: [{name: a, expression: request.path}], unit: Tokens}]}}"),
@@ -4109,11 +4134,11 @@ static void test_config_k8s_ext_auth_backend_ref(void **state)
 
 	assert_non_null(p);
 	x = p->u.ext_authz;
-	assert_non_null(x->svc);
-	assert_false(x->unresolved);
-	assert_string_equal(x->host, "svc.ns.svc.cluster.local:8000");
-	assert_string_equal(x->ep.addr, "127.0.0.1");
-	assert_int_equal(x->ep.port, 8000);
+	assert_non_null(x->to.svc);
+	assert_false(x->to.unresolved);
+	assert_string_equal(x->to.host, "svc.ns.svc.cluster.local:8000");
+	assert_string_equal(x->to.ep.addr, "127.0.0.1");
+	assert_int_equal(x->to.ep.port, 8000);
 	assert_false(x->http);
 	assert_true(x->body && x->body_partial);
 	assert_int_equal(x->body_max, 1024);
@@ -4134,8 +4159,8 @@ static void test_config_k8s_ext_auth_missing_service(void **state)
 		l, AGP_GW("{extAuth: {backendRef: {name: nope, port: 1}, http: {}}}", ""), 1);
 	const struct sg_policy *p = find_policy(cfg, "traffic/ns/p:extauth:ns/gw");
 
-	assert_true(p->u.ext_authz->unresolved);
-	assert_null(p->u.ext_authz->svc);
+	assert_true(p->u.ext_authz->to.unresolved);
+	assert_null(p->u.ext_authz->to.svc);
 	assert_non_null(strstr(l->diag.lines[0], "Service ns/nope not found"));
 }
 
@@ -4152,8 +4177,8 @@ static void test_config_k8s_ext_auth_url_path(void **state)
 			0);
 	const struct sg_ext_authz *x = find_policy(cfg, "traffic/ns/p:extauth:ns/gw")->u.ext_authz;
 
-	assert_string_equal(x->host, "127.0.0.1:9");
-	assert_int_equal(x->ep.port, 9);
+	assert_string_equal(x->to.host, "127.0.0.1:9");
+	assert_int_equal(x->to.ep.port, 9);
 	assert_true(x->http && x->url_path);
 	assert_string_equal(sg_cel_source(x->path), "\"/check/\\\"x\\\"\"");
 	assert_string_equal(sg_cel_source(x->redirect), "\"/signin\"");

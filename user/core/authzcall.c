@@ -112,7 +112,7 @@ static void undecided(struct sg_extauthz *z, const char *why)
 	struct sg_request *r = z->r;
 	const struct sg_ext_authz *x = z->x;
 
-	SG_DEBUG("%s: extAuthz %s: %s (failureMode %s)", r->ip, x->host, why,
+	SG_DEBUG("%s: extAuthz %s: %s (failureMode %s)", r->ip, x->to.host, why,
 		 x->failure == SG_EXT_AUTHZ_ALLOW ? "allow" : "deny");
 	stop(z);
 	switch (x->failure) {
@@ -927,7 +927,8 @@ static int make_head(struct sg_extauthz *z, const struct sg_authzpb_request *q,
 				   .minor = 1,
 				   .content_length = (int64_t)z->body_len,
 				   .keep_alive = true };
-	z->lines[k++] = (struct sg_h1_header){ { "host", 4 }, { z->x->host, strlen(z->x->host) } };
+	z->lines[k++] =
+		(struct sg_h1_header){ { "host", 4 }, { z->x->to.host, strlen(z->x->to.host) } };
 	if (!z->x->http) {
 		req->method = (struct sg_h1_span){ "POST", 4 };
 		req->target = (struct sg_h1_span){ check_path, sizeof(check_path) - 1 };
@@ -1077,7 +1078,7 @@ static int ask(struct sg_extauthz *z)
 	int err = 0;
 
 	if (z->x->http) {
-		z->u = sg_backend_connect(z->r->at.pool, &z->x->ep, &ka, &err);
+		z->u = sg_backend_connect(z->r->at.pool, &z->x->to.ep, &ka, &err);
 		if (!z->u)
 			return -err;
 		z->u->io.cb = on_io;
@@ -1085,9 +1086,9 @@ static int ask(struct sg_extauthz *z)
 		return sg_io_set(z->loop, &z->u->io, sg_backend_connect_events(z->u)) == -1 ? -errno
 											    : 0;
 	}
-	snprintf(key, sizeof(key), "%s:%u", z->x->ep.addr, z->x->ep.port);
-	z->h2 = sg_h2b_open(z->r->at.h2pool, &z->x->ep, key, &ka, EXTAUTHZ_IDLE_MS, &ops, z, &ready,
-			    &reused, &err);
+	snprintf(key, sizeof(key), "%s:%u", z->x->to.ep.addr, z->x->to.ep.port);
+	z->h2 = sg_h2b_open(z->r->at.h2pool, &z->x->to.ep, key, &ka, EXTAUTHZ_IDLE_MS, &ops, z,
+			    &ready, &reused, &err);
 	if (!z->h2)
 		return -err;
 	if (ready)
@@ -1110,7 +1111,7 @@ struct sg_extauthz *sg_extauthz_start(struct sg_request *r, const struct sg_ext_
 	z->loop = r->ctx->loop;
 	z->grpc_status = -1;
 	sg_timer_init(&z->timer, on_timeout, z);
-	if (x->unresolved) { /* its Service has no endpoint: no call can be made */
+	if (x->to.unresolved) { /* its Service has no endpoint: no call can be made */
 		undecided(z, "the authorization service's Service has no endpoint");
 		return NULL;
 	}

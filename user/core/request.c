@@ -353,8 +353,10 @@ bool sg_request_begin(struct sg_request *r, const struct sg_request_head *h)
 	r->logged = r->route_mirrored = r->mirrored = r->resp_started = r->failed = false;
 	r->status = 0;
 	r->bytes_in = r->bytes_out = 0;
-	free(r->mcp); /* an earlier request's never logged */
-	r->mcp = NULL;
+	if (r->mcp) { /* an earlier request's never logged */
+		free(r->mcp);
+		r->mcp = NULL;
+	}
 	if (r->authn.jwt || r->authn.apikey || r->authn.basic_user || r->authn.exchange ||
 	    r->authn.mcp_oauth)
 		sg_authn_reset(&r->authn);
