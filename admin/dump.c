@@ -601,6 +601,27 @@ static struct sg_json *trace_headers(const struct sg_strs *h)
 	return o;
 }
 
+/* A policy service's target as agentgateway prints a
+ * SimpleBackendReference: {"service": {"name": "ns/hostname", "port": p}}
+ * for a Service, {"host": "addr:port"} else; nothing for a Service that
+ * did not resolve (agentgateway's controller leaves the target out). */
+static void service_target(struct sg_json *o, const struct sg_policy_service *to)
+{
+	char name[2 * SG_ENDPOINT_TEXT_SIZE];
+	struct sg_json *svc;
+
+	if (!to->ref_at) {
+		sg_json_add_str(o, "host", to->host);
+		return;
+	}
+	if (!to->svc)
+		return;
+	snprintf(name, sizeof(name), "%s/%s", to->svc->ns, to->svc->hostname);
+	svc = sg_json_add_object(o, "service");
+	sg_json_add_str(svc, "name", name);
+	sg_json_add_num(svc, "port", to->svc_port);
+}
+
 /* config.tracing as agentgateway's trc::Config (snake_case, as it
  * serialises it; no fields are taken, so none are printed). */
 static struct sg_json *tracing(const struct sg_tracing *t)
@@ -626,7 +647,10 @@ static struct sg_json *frontend_tracing(const struct sg_tracing *t)
 	struct sg_json *o = sg_json_object();
 	struct sg_json *res;
 
-	sg_json_add_str(o, "host", t->endpoint);
+	if (t->to.ref_at)
+		service_target(o, &t->to);
+	else
+		sg_json_add_str(o, "host", t->endpoint);
 	sg_json_add(o, "attributes", log_add(&t->fields.add));
 	res = sg_json_add_object(o, "resources");
 	for (size_t i = 0; i < t->nresources; i++)
@@ -824,7 +848,7 @@ static struct sg_json *remote_rl(const struct sg_remote_rl *l)
 	struct sg_json *o = sg_json_object(), *ds, *d, *es, *e;
 
 	sg_json_add_str(o, "domain", l->domain);
-	sg_json_add_str(o, "host", l->host);
+	service_target(o, &l->to);
 	ds = sg_json_add_array(o, "descriptors");
 	for (size_t i = 0; i < l->nd; i++) {
 		d = sg_json_object();
@@ -844,19 +868,47 @@ static struct sg_json *remote_rl(const struct sg_remote_rl *l)
 	return o;
 }
 
-/* extAuthz as agentgateway prints it: the service, the protocol, the
- * failure mode, what is sent (nothing in it is secret). */
-static struct sg_json *ext_authz(const struct sg_ext_authz *x)
+/* An expression's text into o[key] (null when there is none, as
+ * agentgateway prints an unset Option). */
+static void add_cel(struct sg_json *o, const char *key, const struct sg_cel *e)
 {
-	struct sg_json *o = sg_json_object(), *proto, *v;
+	if (e)
+		sg_json_add_str(o, key, sg_cel_source(e));
+	else
+		sg_json_add_null(o, key);
+}
 
-	sg_json_add_str(o, "host", x->host);
-	proto = sg_json_add_object(sg_json_add_object(o, "protocol"), x->http ? "http" : "grpc");
-	if (x->http && x->response.n) {
+/* The http protocol's expressions, as written. */
+static void ext_authz_http(struct sg_json *proto, const struct sg_ext_authz *x)
+{
+	const struct sg_transform_exprs *add = &x->add_headers.set;
+	struct sg_json *v;
+
+	add_cel(proto, "path", x->path);
+	add_cel(proto, "redirect", x->redirect);
+	add_cel(proto, "body", x->body_expr);
+	if (x->response.n) {
 		v = sg_json_add_array(proto, "includeResponseHeaders");
 		for (size_t i = 0; i < x->response.n; i++)
 			sg_json_push(v, sg_json_string(x->response.v[i]));
 	}
+	if (add->n) {
+		v = sg_json_add_object(proto, "addRequestHeaders");
+		for (size_t i = 0; i < add->n; i++)
+			sg_json_add_str(v, add->v[i].name, sg_cel_source(add->v[i].expr));
+	}
+}
+
+/* extAuthz as agentgateway prints it: the service, the protocol, the
+ * failure mode, what is sent, the cache (nothing in it is secret). */
+static struct sg_json *ext_authz(const struct sg_ext_authz *x)
+{
+	struct sg_json *o = sg_json_object(), *proto, *v;
+
+	service_target(o, &x->to);
+	proto = sg_json_add_object(sg_json_add_object(o, "protocol"), x->http ? "http" : "grpc");
+	if (x->http)
+		ext_authz_http(proto, x);
 	if (!x->http && x->context.n) {
 		v = sg_json_add_object(proto, "context");
 		for (size_t i = 0; i + 1 < x->context.n; i += 2)
@@ -878,6 +930,14 @@ static struct sg_json *ext_authz(const struct sg_ext_authz *x)
 		sg_json_add_num(v, "maxRequestBytes", x->body_max);
 		sg_json_add_bool(v, "allowPartialMessage", x->body_partial);
 		sg_json_add_bool(v, "packAsBytes", x->body_raw);
+	}
+	if (x->cache) {
+		v = sg_json_add_object(o, "cache");
+		proto = sg_json_add_array(v, "key");
+		for (size_t i = 0; i < x->cache->nkey; i++)
+			sg_json_push(proto, sg_json_string(sg_cel_source(x->cache->key[i])));
+		add_cel(v, "ttl", x->cache->ttl);
+		sg_json_add_num(v, "maxEntries", x->cache->max_entries);
 	}
 	sg_json_add(sg_json_add_object(sg_json_add_object(o, "policies"), "http"), "requestTimeout",
 		    dur(x->timeout));
@@ -986,11 +1046,11 @@ static void push_filters(struct sg_json *inl, const struct sg_filters *f)
 	}
 }
 
-static struct sg_json *traffic(const char *name, struct sg_json *inner)
+static struct sg_json *traffic(const struct sg_policy *p, const char *name, struct sg_json *inner)
 {
 	struct sg_json *outer = sg_json_object(), *mid = sg_json_object();
 
-	sg_json_add_str(mid, "phase", "route");
+	sg_json_add_str(mid, "phase", p->gateway_phase ? "gateway" : "route");
 	sg_json_add(mid, name, inner);
 	sg_json_add(outer, "traffic", mid);
 	return outer;
@@ -1030,9 +1090,9 @@ static struct sg_json *policy_body(const struct sg_policy *p, const struct sg_gl
 	case SG_POL_FRONTEND_TRACING:
 		return variant("frontend", "tracing", frontend_tracing(p->u.tracing));
 	case SG_POL_TIMEOUT:
-		return traffic("timeout", timeout(&p->u.timeout));
+		return traffic(p, "timeout", timeout(&p->u.timeout));
 	case SG_POL_RETRY:
-		return traffic("retry", retry(&p->u.retry));
+		return traffic(p, "retry", retry(&p->u.retry));
 	case SG_POL_BACKEND_TCP:
 		return variant("backend", "tcp", backend_tcp(&p->u.btcp, g));
 	case SG_POL_BACKEND_HTTP:
@@ -1044,31 +1104,31 @@ static struct sg_json *policy_body(const struct sg_policy *p, const struct sg_gl
 	case SG_POL_BACKEND_AUTH:
 		return variant("backend", "backendAuth", backend_auth(p->u.backend_auth));
 	case SG_POL_REQUEST_HEADERS:
-		return traffic("requestHeaderModifier", hdrmod(p->u.hdrmod));
+		return traffic(p, "requestHeaderModifier", hdrmod(p->u.hdrmod));
 	case SG_POL_RESPONSE_HEADERS:
-		return traffic("responseHeaderModifier", hdrmod(p->u.hdrmod));
+		return traffic(p, "responseHeaderModifier", hdrmod(p->u.hdrmod));
 	case SG_POL_CORS:
-		return traffic("cors", cors(p->u.cors));
+		return traffic(p, "cors", cors(p->u.cors));
 	case SG_POL_DIRECT:
-		return traffic("directResponse", direct(p->u.direct));
+		return traffic(p, "directResponse", direct(p->u.direct));
 	case SG_POL_LOCAL_RATE_LIMIT:
-		return traffic("localRateLimit", ratelimits(p->u.ratelimits));
+		return traffic(p, "localRateLimit", ratelimits(p->u.ratelimits));
 	case SG_POL_CSRF:
-		return traffic("csrf", csrf(p->u.csrf));
+		return traffic(p, "csrf", csrf(p->u.csrf));
 	case SG_POL_REMOTE_RATE_LIMIT:
-		return traffic("remoteRateLimit", remote_rl(p->u.remote_rl));
+		return traffic(p, "remoteRateLimit", remote_rl(p->u.remote_rl));
 	case SG_POL_JWT:
-		return traffic("jwtAuth", jwt_auth(p->u.jwt));
+		return traffic(p, "jwtAuth", jwt_auth(p->u.jwt));
 	case SG_POL_BASIC:
-		return traffic("basicAuth", basic_auth(p->u.basic));
+		return traffic(p, "basicAuth", basic_auth(p->u.basic));
 	case SG_POL_API_KEYS:
-		return traffic("apiKey", api_keys(p->u.apikeys));
+		return traffic(p, "apiKey", api_keys(p->u.apikeys));
 	case SG_POL_EXT_AUTHZ:
-		return traffic("extAuthz", ext_authz(p->u.ext_authz));
+		return traffic(p, "extAuthz", ext_authz(p->u.ext_authz));
 	case SG_POL_AUTHZ:
-		return traffic("authorization", rule_set(p->u.authz));
+		return traffic(p, "authorization", rule_set(p->u.authz));
 	case SG_POL_HOST_REWRITE:
-		return traffic("hostRewrite",
+		return traffic(p, "hostRewrite",
 			       sg_json_string(p->u.rewrite->authority.kind == SG_AUTHORITY_AUTO
 						      ? "auto"
 						      : "none"));

@@ -1,6 +1,6 @@
 /* config_dump's `mcp` backend: each target as its local.rs form reads it
- * (stdio {cmd, args, env, clearEnv}, mcp {host, port, path} or {host: an
- * https URI}), then the backend's modes. */
+ * (stdio {cmd, args, env, clearEnv}, mcp and sse {host, port, path} or
+ * {host: an https URI}), then the backend's modes. */
 #include "admin/mcpdump.h"
 
 #include <string.h>
@@ -65,7 +65,10 @@ struct sg_json *sg_dump_mcp(const struct sg_mcp_backend *m)
 		struct sg_json *to = sg_json_object();
 
 		sg_json_add_str(to, "name", t->name);
-		sg_json_add(to, t->kind == SG_MCP_STDIO ? "stdio" : "mcp",
+		sg_json_add(to,
+			    t->kind == SG_MCP_STDIO ? "stdio"
+			    : t->kind == SG_MCP_SSE ? "sse"
+						    : "mcp",
 			    t->kind == SG_MCP_STDIO ? stdio(t) : http(t));
 		sg_json_push(ts, to);
 	}

@@ -94,8 +94,8 @@ static void free_regexes(struct sg_cfg *cfg)
 	cfg->nregexes = 0;
 }
 
-/* What user/ built of the tree's jwtAuth, apiKey and basicAuth policies
- * (struct sg_cfg_rt). */
+/* What user/ built of the tree's jwtAuth, apiKey, basicAuth, oidc and
+ * extAuthz cache policies (struct sg_cfg_rt). */
 static void free_rt(struct sg_cfg_rt *rt)
 {
 	if (rt->p && rt->release)
@@ -113,7 +113,9 @@ static void free_rts(struct sg_cfg *cfg)
 		free_rt(cfg->basics[i]->rt);
 	for (size_t i = 0; i < cfg->noidcs; i++)
 		free_rt(cfg->oidcs[i]->rt);
-	cfg->njwts = cfg->napikeys = cfg->nbasics = cfg->noidcs = 0;
+	for (size_t i = 0; i < cfg->nauthz_caches; i++)
+		free_rt(cfg->authz_caches[i]->rt);
+	cfg->njwts = cfg->napikeys = cfg->nbasics = cfg->noidcs = cfg->nauthz_caches = 0;
 }
 
 void sg_cfg_free(struct sg_cfg *cfg)

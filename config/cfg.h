@@ -292,6 +292,8 @@ struct sg_target {
 	const char *ns;
 	const char *name;
 	const char *section;
+	/* SG_TARGET_SERVICE: its port (0: every port); SG_TARGET_GATEWAY: the
+	 * listener's port (a standalone listener's own policy), 0: any. */
 	uint16_t port;
 };
 
@@ -331,6 +333,10 @@ struct sg_policy {
 		const struct sg_tracing *tracing;
 	} u;
 	bool attached; /* its target exists */
+	/* A traffic policy of agentgateway's gateway phase (AgentgatewayPolicy
+	 * traffic.phase PreRouting): it runs on its listeners before a route is
+	 * chosen (sg_listener.gw_filters), not merged into their routes'. */
+	bool gateway_phase;
 	const struct sg_node *at;
 };
 
@@ -371,6 +377,19 @@ struct sg_service {
 	} * slice_eps;
 	size_t nslice_eps, capslice_eps;
 	const struct sg_node *at;
+};
+
+/* A service a policy calls (an authorizer, a rate limit service, a trace
+ * collector): its "addr:port" as written, or an AgentgatewayPolicy's
+ * backendRef to a Service, which config/k8s.c resolves from ref_at to the
+ * Service's first endpoint for svc_port. */
+struct sg_policy_service {
+	const char *host;	      /* "addr:port", or name.ns.svc.cluster.local:port */
+	struct sg_endpoint ep;	      /* where the calls go */
+	const struct sg_service *svc; /* the backendRef's Service (NULL: host) */
+	uint16_t svc_port;
+	const struct sg_node *ref_at; /* the backendRef (NULL: host) */
+	bool unresolved;	      /* it named no endpoint: every call fails */
 };
 
 /* ---- routing ----------------------------------------------------------- */
@@ -608,9 +627,10 @@ struct sg_trace_resource {
 };
 
 struct sg_tracing {
-	const char *endpoint;  /* "http://host:port" (otlpEndpoint), or the policy's host */
-	struct sg_endpoint ep; /* its address and port */
-	const char *authority; /* "host:port", the Host or :authority sent */
+	/* "http://host:port" (otlpEndpoint), or the policy's host; NULL: a
+	 * backendRef (to.ref_at). */
+	const char *endpoint;
+	struct sg_policy_service to; /* to.host: the Host or :authority sent */
 	/* HTTP: the POST's path (otlpEndpoint's own path when it has one,
 	 * else `path`, else /v1/traces); gRPC: unused. */
 	const char *path;
@@ -877,11 +897,31 @@ enum sg_ext_authz_failure {
 	SG_EXT_AUTHZ_STATUS, /* ... answered deny_status */
 };
 
+/* extAuthz's cache (ExtAuthz.cache, AgentgatewayPolicy extAuth.cache):
+ * the service's answers kept per key, the values of `key`'s expressions
+ * over the request, for as long as `ttl` says (a duration, a timestamp,
+ * or seconds since the Unix epoch; a plain duration in the config is
+ * compiled as duration("...")). `rt` holds the entries (user/core/
+ * authzcache.c), shared by the workers, released with the config. */
+struct sg_ext_authz_cache {
+	const struct sg_cel **key;
+	size_t nkey, capkey;
+	const struct sg_cel *ttl;
+	uint32_t max_entries; /* 10000 when not given */
+	struct sg_cfg_rt *rt;
+};
+
 struct sg_ext_authz {
-	const char *host;	 /* as written, "addr:port" */
-	struct sg_endpoint ep;	 /* of host */
-	bool http;		 /* protocol http, else grpc */
-	struct sg_strs context;	 /* grpc.context: key, value, key, value... */
+	struct sg_policy_service to;
+	bool http; /* protocol http, else grpc */
+	/* http: the check request's path, the redirect for a 401 or 403,
+	 * its body (instead of the request's), and headers added to it (as
+	 * `set`); NULL or empty: none. */
+	const struct sg_cel *path, *redirect, *body_expr;
+	bool url_path; /* path came from an AgentgatewayPolicy's url */
+	struct sg_transform_side add_headers;
+	const struct sg_ext_authz_cache *cache; /* NULL: every request is asked about */
+	struct sg_strs context;			/* grpc.context: key, value, key, value... */
 	struct sg_strs headers;	 /* includeRequestHeaders, lower-case (n 0: the default) */
 	struct sg_strs response; /* http.includeResponseHeaders, lower-case */
 	bool body;		 /* includeRequestBody given */
@@ -911,8 +951,7 @@ struct sg_rl_descriptor {
 
 struct sg_remote_rl {
 	const char *domain;
-	const char *host;      /* as written, "addr:port" */
-	struct sg_endpoint ep; /* of host */
+	struct sg_policy_service to;
 	struct sg_rl_descriptor *d;
 	size_t nd, capd;
 	bool fail_open; /* failureMode failOpen; else failClosed: 500 */
@@ -986,10 +1025,12 @@ enum sg_bref_kind {
 };
 
 /* One target of an `mcp` backend: a child process spoken to over its
- * stdin and stdout, or an MCP server over streamable HTTP. */
+ * stdin and stdout, or an MCP server over streamable HTTP or over the
+ * legacy HTTP+SSE transport (`sse`). */
 enum sg_mcp_kind {
 	SG_MCP_STDIO,
 	SG_MCP_HTTP,
+	SG_MCP_SSE,
 };
 
 struct sg_mcp_target {
@@ -1000,7 +1041,8 @@ struct sg_mcp_target {
 	const char *cmd;
 	struct sg_strs args, env;
 	bool clear_env;
-	/* mcp: where, and the request path ("/" when the URI has none). */
+	/* mcp, sse: where, and the request path ("/" when the URI has none;
+	 * an sse target's is its event stream's). */
 	const char *host; /* as written */
 	const char *addr; /* the address part, brackets removed */
 	uint16_t port;
@@ -1177,6 +1219,10 @@ struct sg_listener {
 	 * config.logging's, piece by piece); NULL: neither has any. */
 	const struct sg_log_policy *access;
 	const struct sg_authz *netauthz; /* NULL = no networkAuthorization */
+	/* The gateway phase's policies (PreRouting: jwt, basic, apikeys,
+	 * authz, cors), run on each request before its route is chosen;
+	 * NULL: none (resolve). */
+	const struct sg_filters *gw_filters;
 	/* Its requests' tracing (frontendPolicies.tracing, else
 	 * config.tracing); NULL: not traced. */
 	const struct sg_tracing *tracing;
@@ -1366,6 +1412,10 @@ struct sg_cfg {
 	/* Every basicAuth of the tree, as jwts (user/auth/htpasswd.c). */
 	const struct sg_basic_auth **basics;
 	size_t nbasics, capbasics;
+	/* Every extAuthz cache, as parsed (config/extauthz.c lists them):
+	 * user/auth/authzcache.c makes their stores (rt). */
+	const struct sg_ext_authz_cache **authz_caches;
+	size_t nauthz_caches, capauthz_caches;
 	/* Every oidc of the tree, as parsed (config/oidcconf.c lists them, its
 	 * routes name them: config/resolve.c); user/core/oidcflow.c prepares them
 	 * (their ID token verifiers are in jwts). */

@@ -8,6 +8,7 @@
 #include "config/duration.h"
 #include "config/hostname.h"
 #include "config/node.h"
+#include "config/transform.h"
 
 /* A key splicegate does not implement, refused with why. */
 static int refused(struct sg_pctx *c, const struct sg_node *n, const char *path, const char *why)
@@ -16,10 +17,23 @@ static int refused(struct sg_pctx *c, const struct sg_node *n, const char *path,
 	return -1;
 }
 
-static int f_cel(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
+/* metadata (both protocols): what it computes is for the `extauthz` CEL
+ * variable (HTTP) or the Check call's metadata_context (gRPC), neither of
+ * which splicegate has. */
+static int f_metadata(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
 {
 	(void)dst;
-	return refused(c, n, path, "extAuthz's CEL expressions are not implemented");
+	return refused(c, n, path,
+		       "extAuthz metadata is not implemented: no `extauthz` CEL variable, "
+		       "no metadata_context in the Check call");
+}
+
+/* One CEL expression into the const struct sg_cel * at dst. */
+static int f_expr(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
+{
+	if (n->kind != SG_NODE_SCALAR || sg_node_is_null(n) || !n->str[0])
+		return sg_expected(c, n, path, "a CEL expression");
+	return sg_cel_field(c, n, n->str, dst, path);
 }
 
 static int f_target(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
@@ -28,10 +42,77 @@ static int f_target(struct sg_pctx *c, const struct sg_node *n, void *dst, const
 	return refused(c, n, path, "give the authorization service as host: \"addr:port\"");
 }
 
+/* cache.key: a list of CEL expressions (the CRD: 1 to 16). */
+static int f_cache_key(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
+{
+	struct sg_ext_authz_cache *k = dst;
+
+	if (sg_need_seq(c, n, path) == -1)
+		return -1;
+	if (n->n > 16)
+		return sg_expected(c, n, path, "at most 16 expressions");
+	for (size_t i = 0; i < n->n; i++) {
+		const struct sg_cel **slot =
+			sg_arena_push(c->a, &k->key, &k->nkey, &k->capkey, sizeof(*slot));
+
+		if (!slot || f_expr(c, n->items[i], slot, sg_path_idx(c, path, i)) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+/* cache.ttl: a duration ("5m", compiled as duration("5m"), as
+ * agentgateway reads one) or a CEL expression giving a duration, a
+ * timestamp or seconds since the Unix epoch. */
+static int f_cache_ttl(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
+{
+	sg_dur d;
+	char why[128];
+
+	if (n->kind == SG_NODE_SCALAR && n->str && sg_dur_parse(n->str, &d, why, sizeof(why)) == 0)
+		return sg_cel_field(c, n, sg_arena_printf(c->a, "duration(\"%s\")", n->str), dst,
+				    path);
+	return f_expr(c, n, dst, path);
+}
+
+static int f_cache_max(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
+{
+	if (sg_f_u32(c, n, dst, path) == -1)
+		return -1;
+	if (!*(uint32_t *)dst)
+		*(uint32_t *)dst =
+			SG_EXT_AUTHZ_CACHE_ENTRIES; /* agentgateway's: 0 is the default */
+	return 0;
+}
+
+/* cache {key, ttl, maxEntries} into x->cache; the entries live in its
+ * rt (user/auth/authzcache.c), listed with the config. */
 static int f_cache(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
 {
-	(void)dst;
-	return refused(c, n, path, "decisions are not cached: every request is asked about");
+	static const struct sg_field fields[] = {
+		{ "key", f_cache_key, 0, true },
+		{ "ttl", f_cache_ttl, offsetof(struct sg_ext_authz_cache, ttl), true },
+		{ "maxEntries", f_cache_max, offsetof(struct sg_ext_authz_cache, max_entries) },
+		{ 0 },
+	};
+	struct sg_ext_authz *x = dst;
+	struct sg_ext_authz_cache *k = sg_arena_alloc(c->a, sizeof(*k));
+	const struct sg_ext_authz_cache **slot;
+
+	if (!k || !(k->rt = sg_arena_alloc(c->a, sizeof(*k->rt))))
+		return -1;
+	k->max_entries = SG_EXT_AUTHZ_CACHE_ENTRIES;
+	if (sg_parse_fields(c, n, fields, k, path) == -1)
+		return -1;
+	if (!c->cfg)
+		return refused(c, n, path, "no CEL here");
+	slot = sg_arena_push(&c->cfg->arena, &c->cfg->authz_caches, &c->cfg->nauthz_caches,
+			     &c->cfg->capauthz_caches, sizeof(*slot));
+	if (!slot)
+		return -1;
+	*slot = k;
+	x->cache = k;
+	return 0;
 }
 
 int sg_service_host(struct sg_pctx *c, const struct sg_node *n, const char *path, const char **host,
@@ -79,7 +160,7 @@ static int f_host(struct sg_pctx *c, const struct sg_node *n, void *dst, const c
 {
 	struct sg_ext_authz *x = dst;
 
-	return sg_service_host(c, n, path, &x->host, &x->ep);
+	return sg_service_host(c, n, path, &x->to.host, &x->to.ep);
 }
 
 /* A list of header names, lower-case (pseudo-headers such as ":path"
@@ -130,6 +211,15 @@ static int f_context(struct sg_pctx *c, const struct sg_node *n, void *dst, cons
 	return 0;
 }
 
+/* http.addRequestHeaders {name: expression}: set on the check request. */
+static int f_add_headers(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
+{
+	struct sg_ext_authz *x = dst;
+
+	x->add_headers.present = true;
+	return sg_f_cel_headers(c, n, &x->add_headers.set, path);
+}
+
 /* A protocol's settings (null: none), http marking the HTTP one. */
 static int protocol_fields(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path,
 			   const struct sg_field *fields, bool http)
@@ -145,7 +235,7 @@ static int f_grpc(struct sg_pctx *c, const struct sg_node *n, void *dst, const c
 {
 	static const struct sg_field fields[] = {
 		{ "context", f_context, offsetof(struct sg_ext_authz, context) },
-		{ "metadata", f_cel, 0 },
+		{ "metadata", f_metadata, 0 },
 		{ 0 },
 	};
 
@@ -156,11 +246,11 @@ static int f_http(struct sg_pctx *c, const struct sg_node *n, void *dst, const c
 {
 	static const struct sg_field fields[] = {
 		{ "includeResponseHeaders", f_names, offsetof(struct sg_ext_authz, response) },
-		{ "path", f_cel, 0 },
-		{ "redirect", f_cel, 0 },
-		{ "body", f_cel, 0 },
-		{ "addRequestHeaders", f_cel, 0 },
-		{ "metadata", f_cel, 0 },
+		{ "path", f_expr, offsetof(struct sg_ext_authz, path) },
+		{ "redirect", f_expr, offsetof(struct sg_ext_authz, redirect) },
+		{ "body", f_expr, offsetof(struct sg_ext_authz, body_expr) },
+		{ "addRequestHeaders", f_add_headers, 0 },
+		{ "metadata", f_metadata, 0 },
 		{ 0 },
 	};
 
@@ -300,22 +390,83 @@ int sg_f_ext_authz(struct sg_pctx *c, const struct sg_node *n, void *dst, const 
 
 /* ---- AgentgatewayPolicy traffic.extAuth ---------------------------------- */
 
-/* url: "http://address:port", the service asked (no path: the request's
- * own is sent, as agentgateway's HTTP protocol does by default). */
+/* url: "http://address:port[/path]", the service asked. A path is the
+ * HTTP protocol's check path (agentgateway's controller makes it the
+ * CEL string literal http.path; with grpc it is an error, in
+ * sg_f_agp_ext_authz). */
 static int f_agp_url(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
 {
 	struct sg_ext_authz *x = dst;
+	const char *slash, *src;
+	struct sg_node h;
+	char *lit, *o, *origin;
 
 	if (n->kind == SG_NODE_SCALAR && !strncmp(n->str, "https://", 8))
 		return refused(c, n, path, "TLS to the authorization service is not implemented");
-	return sg_service_url(c, n, path, &x->host, &x->ep);
+	if (n->kind != SG_NODE_SCALAR || !n->str || strncmp(n->str, "http://", 7) ||
+	    strpbrk(n->str + 7, "?#@"))
+		return sg_expected(c, n, path, "\"http://address:port\" with an optional path");
+	slash = strchr(n->str + 7, '/');
+	h = *n;
+	if (!slash)
+		return sg_service_url(c, n, path, &x->to.host, &x->to.ep);
+	origin = sg_arena_strndup(c->a, n->str, (size_t)(slash - n->str));
+	if (!origin)
+		return -1;
+	h.str = origin;
+	if (sg_service_url(c, &h, path, &x->to.host, &x->to.ep) == -1)
+		return -1;
+	/* The path as a CEL string literal, quoted as Go's strconv.Quote does
+	 * for these characters. */
+	lit = o = sg_arena_alloc(c->a, 2 * strlen(slash) + 3);
+	if (!lit)
+		return -1;
+	*o++ = '"';
+	for (src = slash; *src; src++) {
+		if (*src == '"' || *src == '\\')
+			*o++ = '\\';
+		*o++ = *src;
+	}
+	*o++ = '"';
+	*o = '\0';
+	x->url_path = true;
+	return sg_cel_field(c, n, lit, &x->path, path);
 }
 
+/* backendRef {name, port, namespace, group, kind}: a Service, resolved
+ * by config/k8s.c (which has the Services) from ref_at. */
 static int f_agp_backend_ref(struct sg_pctx *c, const struct sg_node *n, void *dst,
 			     const char *path)
 {
-	(void)dst;
-	return refused(c, n, path, "give the authorization service as url: \"http://addr:port\"");
+	struct sg_ext_authz *x = dst;
+
+	if (sg_need_map(c, n, path) == -1)
+		return -1;
+	x->to.ref_at = n;
+	return 0;
+}
+
+/* forwardBody {maxSize}: the request's body, at most maxSize bytes (a
+ * Kubernetes quantity: 1024, 1Ki, 1M), sent with the question; a longer
+ * one is sent cut (allowPartialMessage, as agentgateway's controller
+ * translates it). */
+static int f_agp_forward_body(struct sg_pctx *c, const struct sg_node *n, void *dst,
+			      const char *path)
+{
+	static const struct sg_field fields[] = {
+		{ "maxSize", sg_f_byte_size, offsetof(struct sg_ext_authz, body_max), true },
+		{ 0 },
+	};
+	struct sg_ext_authz *x = dst;
+
+	if (sg_parse_fields(c, n, fields, x, path) == -1)
+		return -1;
+	x->body = true;
+	x->body_partial = true;
+	if (x->body_max > SG_EXT_AUTHZ_BODY_MAX || !x->body_max)
+		return sg_expected(c, sg_map_get(n, "maxSize"), sg_path_key(c, path, "maxSize"),
+				   "1 to 1Mi bytes (the body is held while the service decides)");
+	return 0;
 }
 
 /* failureMode: FailClosed (the default: 403) or FailOpen. */
@@ -336,7 +487,7 @@ static int f_agp_grpc(struct sg_pctx *c, const struct sg_node *n, void *dst, con
 {
 	static const struct sg_field fields[] = {
 		{ "contextExtensions", f_context, offsetof(struct sg_ext_authz, context) },
-		{ "requestMetadata", f_cel, 0 },
+		{ "requestMetadata", f_metadata, 0 },
 		{ 0 },
 	};
 
@@ -348,21 +499,15 @@ static int f_agp_http(struct sg_pctx *c, const struct sg_node *n, void *dst, con
 	static const struct sg_field fields[] = {
 		{ "allowedRequestHeaders", f_names, offsetof(struct sg_ext_authz, headers) },
 		{ "allowedResponseHeaders", f_names, offsetof(struct sg_ext_authz, response) },
-		{ "path", f_cel, 0 },
-		{ "redirect", f_cel, 0 },
-		{ "body", f_cel, 0 },
-		{ "addRequestHeaders", f_cel, 0 },
-		{ "responseMetadata", f_cel, 0 },
+		{ "path", f_expr, offsetof(struct sg_ext_authz, path) },
+		{ "redirect", f_expr, offsetof(struct sg_ext_authz, redirect) },
+		{ "body", f_expr, offsetof(struct sg_ext_authz, body_expr) },
+		{ "addRequestHeaders", f_add_headers, 0 },
+		{ "responseMetadata", f_metadata, 0 },
 		{ 0 },
 	};
 
 	return protocol_fields(c, n, dst, path, fields, true);
-}
-
-static int f_agp_not_yet(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
-{
-	(void)dst;
-	return refused(c, n, path, "not implemented for an AgentgatewayPolicy yet");
 }
 
 int sg_f_agp_ext_authz(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
@@ -373,24 +518,46 @@ int sg_f_agp_ext_authz(struct sg_pctx *c, const struct sg_node *n, void *dst, co
 		{ "failureMode", f_agp_failure, 0 },
 		{ "grpc", f_agp_grpc, 0 },
 		{ "http", f_agp_http, 0 },
-		{ "forwardBody", f_agp_not_yet, 0 },
+		{ "forwardBody", f_agp_forward_body, 0 },
 		{ "cache", f_cache, 0 },
 		{ 0 },
 	};
 	struct sg_ext_authz *x = sg_arena_alloc(c->a, sizeof(*x));
+	const struct sg_node *http;
 
 	if (!x)
 		return -1;
 	x->at = n;
 	x->timeout = SG_DUR_MS(2000);
-	*(const struct sg_ext_authz **)dst = x;
-	if (sg_need_map(c, n, path) == -1 || sg_parse_fields(c, n, fields, x, path) == -1)
+	*(struct sg_ext_authz **)dst = x;
+	if (sg_need_map(c, n, path) == -1)
 		return -1;
-	if (sg_map_get(n, "grpc") && sg_map_get(n, "http")) {
+	if (sg_map_get(n, "conditional"))
+		return refused(c, sg_map_get(n, "conditional"), sg_path_key(c, path, "conditional"),
+			       "conditional extAuth is not implemented");
+	if (sg_parse_fields(c, n, fields, x, path) == -1)
+		return -1;
+	http = sg_map_get(n, "http");
+	if (sg_map_get(n, "grpc") && http) {
 		sg_diag_err(c->d, n, "%s: give at most one of grpc and http", path);
 		return -1;
 	}
-	if (!x->host && !sg_map_get(n, "backendRef"))
-		return sg_expected(c, n, path, "a map with url");
+	if (!sg_map_get(n, "url") == !x->to.ref_at) {
+		sg_diag_err(c->d, n, "%s: give exactly one of url and backendRef", path);
+		return -1;
+	}
+	if (x->url_path && !x->http)
+		return sg_expected(c, sg_map_get(n, "url"), sg_path_key(c, path, "url"),
+				   "no path with grpc (a url path is only valid with http)");
+	if (x->url_path && http && http->kind == SG_NODE_MAP && sg_map_get(http, "path")) {
+		sg_diag_err(c->d, sg_map_get(http, "path"),
+			    "%s.http.path: may not be set when url includes a path", path);
+		return -1;
+	}
+	if (x->body_expr && sg_map_get(n, "forwardBody")) {
+		sg_diag_err(c->d, sg_map_get(n, "forwardBody"),
+			    "%s.forwardBody: cannot be used with http.body", path);
+		return -1;
+	}
 	return 0;
 }

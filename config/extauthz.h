@@ -13,14 +13,18 @@
 /* The most includeRequestBody.maxRequestBytes may be: the body is held in
  * memory while the service decides. */
 #define SG_EXT_AUTHZ_BODY_MAX (1024 * 1024)
+/* cache.maxEntries when not given (agentgateway's default). */
+#define SG_EXT_AUTHZ_CACHE_ENTRIES 10000
 
 /* extAuthz into ((struct sg_filters *)dst)->ext_authz: {host: "addr:port",
- * protocol: {grpc: {context}} | {http: {includeResponseHeaders}},
- * failureMode: allow | deny | {denyWithStatus}, includeRequestHeaders,
- * includeRequestBody {maxRequestBytes, allowPartialMessage, packAsBytes},
- * policies: {http: {requestTimeout}}}. service and backend targets, the
- * CEL keys (grpc.metadata, http.path, redirect, body, addRequestHeaders,
- * metadata), cache and the other backend policies are refused by name. */
+ * protocol: {grpc: {context}} | {http: {includeResponseHeaders, path,
+ * redirect, body, addRequestHeaders}}, failureMode: allow | deny |
+ * {denyWithStatus}, includeRequestHeaders, includeRequestBody
+ * {maxRequestBytes, allowPartialMessage, packAsBytes}, cache {key, ttl,
+ * maxEntries}, policies: {http: {requestTimeout}}}; path, redirect, body,
+ * the added headers' values and the cache's key and ttl are CEL. service
+ * and backend targets, metadata (both protocols) and the other backend
+ * policies are refused by name. */
 /* A policy service's host: "addr:port" (a name, an IPv4 address, or an
  * IPv6 one in brackets) at n into *host (as written) and *ep. 0, or -1
  * with the error in c. */
@@ -38,12 +42,15 @@ int sg_f_service_policies(struct sg_pctx *c, const struct sg_node *n, void *dst,
 
 int sg_f_ext_authz(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path);
 
-/* AgentgatewayPolicy traffic.extAuth into the const struct sg_ext_authz *
- * at dst: url "http://address:port" (a backendRef, an https url or a path
- * in it are refused), failureMode FailClosed (the default) or FailOpen,
- * grpc {contextExtensions} or http {allowedRequestHeaders,
- * allowedResponseHeaders}; its CEL keys, forwardBody and cache are
- * refused by name. */
+/* AgentgatewayPolicy traffic.extAuth into the struct sg_ext_authz * at
+ * dst: url "http://address:port[/path]" (the path: http's check path) or
+ * backendRef (left in ref_at for config/k8s.c to resolve), failureMode
+ * FailClosed (the default) or FailOpen, grpc {contextExtensions} or http
+ * {path, redirect, body, allowedRequestHeaders, addRequestHeaders,
+ * allowedResponseHeaders}, forwardBody {maxSize} and cache {key, ttl,
+ * maxEntries}, checked as agentgateway's CRD and controller check them.
+ * An https url, conditional, grpc.requestMetadata and
+ * http.responseMetadata are refused by name. */
 int sg_f_agp_ext_authz(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path);
 
 #endif

@@ -241,6 +241,41 @@ int sg_f_u32(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *
 	return 0;
 }
 
+int sg_f_byte_size(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
+{
+	static const struct {
+		const char *suffix;
+		uint64_t mult;
+	} units[] = {
+		{ "", 1 },
+		{ "k", 1000 },
+		{ "M", 1000 * 1000 },
+		{ "G", 1000 * 1000 * 1000 },
+		{ "Ki", 1024 },
+		{ "Mi", 1024 * 1024 },
+		{ "Gi", 1024 * 1024 * 1024 },
+	};
+	static const char what[] = "a byte size such as 8192, \"8Ki\" or \"1Mi\"";
+	unsigned long long v;
+	char *end;
+
+	if (need_scalar(c, n, path, what) == -1)
+		return -1;
+	if (!n->str || n->str[0] < '0' || n->str[0] > '9')
+		return sg_expected(c, n, path, what);
+	errno = 0;
+	v = strtoull(n->str, &end, 10);
+	for (size_t i = 0; !errno && i < sizeof(units) / sizeof(units[0]); i++) {
+		if (strcmp(end, units[i].suffix))
+			continue;
+		if (v > UINT32_MAX / units[i].mult)
+			break;
+		*(uint32_t *)dst = (uint32_t)(v * units[i].mult);
+		return 0;
+	}
+	return sg_expected(c, n, path, what);
+}
+
 int sg_f_i64(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
 {
 	uint64_t v;

@@ -51,6 +51,9 @@ int sg_f_str(struct sg_pctx *c, const struct sg_node *n, void *dst,
 int sg_f_bool(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path); /* bool */
 int sg_f_u32(struct sg_pctx *c, const struct sg_node *n, void *dst,
 	     const char *path); /* uint32_t */
+/* uint32_t: a Kubernetes quantity of bytes, whole, with no suffix or one
+ * of k M G (powers of 1000) and Ki Mi Gi (of 1024), at most UINT32_MAX. */
+int sg_f_byte_size(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path);
 int sg_f_i64(struct sg_pctx *c, const struct sg_node *n, void *dst,
 	     const char *path); /* int64_t, >= 0 */
 int sg_f_limit(struct sg_pctx *c, const struct sg_node *n, void *dst,

@@ -2501,21 +2501,103 @@ static const struct sg_basic_auth *agp_basic_auth(struct sg_draft *b, const stru
 
 /* traffic.apiKeyAuthentication: mode (Strict, the default, Optional or
  * Permissive) and the keys of secretRef {name} in the policy's namespace,
- * each entry one key: the key itself or JSON {key | keyHash, metadata}.
- * The key is read from Authorization: Bearer; secretSelector,
+ * or of every Secret there whose labels secretSelector {matchLabels}
+ * names, each entry one key: the key itself or JSON {key | keyHash,
+ * metadata}. The key is read from Authorization: Bearer;
  * configMapSelector and location are refused by name. */
 struct agp_apikeys_in {
 	const char *mode;
-	const struct sg_node *secret;
+	const struct sg_node *secret, *selector;
 };
+
+/* The keys of Secret s into k: each entry of stringData and data. 0, or
+ * -1 after an error. */
+static int api_keys_of_secret(struct sg_draft *b, struct sg_api_keys *k, const struct sg_res *s)
+{
+	struct sg_pctx *c = &b->c;
+	const struct sg_node *lists[2];
+
+	lists[0] = sg_map_get(s->doc, "stringData");
+	lists[1] = sg_map_get(s->doc, "data");
+	for (size_t l = 0; l < 2; l++)
+		for (size_t i = 0;
+		     lists[l] && lists[l]->kind == SG_NODE_MAP && i < sg_map_len(lists[l]); i++) {
+			const struct sg_node *v = sg_map_val(lists[l], i);
+			const char *name = sg_map_key(lists[l], i)->str;
+			const char *text = v->kind == SG_NODE_SCALAR ? v->str : NULL;
+			size_t len = text ? strlen(text) : 0;
+
+			if (text && l == 1)
+				text = sg_base64_decode(c->a, text, &len);
+			if (!text) {
+				sg_diag_err(c->d, v, "Secret %s/%s: %s: expected a string", s->ns,
+					    s->name, name);
+				return -1;
+			}
+			if (sg_api_key_text(c, k, text, len,
+					    sg_arena_printf(c->a, "Secret %s/%s key %s", s->ns,
+							    s->name, name),
+					    sg_arena_printf(c->a, "Secret %s/%s: %s", s->ns,
+							    s->name, name)) == -1)
+				return -1;
+		}
+	return 0;
+}
+
+/* Whether resource s has every label of matchLabels m (a map). */
+static bool labels_match(const struct sg_res *s, const struct sg_node *m)
+{
+	for (size_t i = 0; i < sg_map_len(m); i++) {
+		const struct sg_node *have = sg_map_get(s->labels, sg_map_key(m, i)->str);
+
+		if (!have || have->kind != SG_NODE_SCALAR || !have->str ||
+		    strcmp(have->str, sg_map_val(m, i)->str ? sg_map_val(m, i)->str : ""))
+			return false;
+	}
+	return true;
+}
+
+/* secretSelector {matchLabels}: the keys of every Secret of the policy's
+ * namespace that has those labels (none: a warning, nobody let in). */
+static int api_keys_selected(struct sg_draft *b, const struct sg_res *r, struct sg_api_keys *k,
+			     const struct sg_node *sel, const char *path)
+{
+	static const struct sg_field fields[] = {
+		{ "matchLabels", f_match_labels, 0, true },
+		{ 0 },
+	};
+	struct sg_pctx *c = &b->c;
+	const struct sg_node *m;
+	size_t found = 0;
+	int unused;
+
+	if (sg_parse_fields(c, sel, fields, &unused, path) == -1)
+		return -1;
+	m = sg_map_get(sel, "matchLabels");
+	for (size_t i = 0; i < b->nres; i++) {
+		const struct sg_res *s = &b->res[i];
+
+		if (strcmp(s->kind, "Secret") || strcmp(s->ns, r->ns) || !labels_match(s, m))
+			continue;
+		found++;
+		if (api_keys_of_secret(b, k, s) == -1)
+			return -1;
+	}
+	if (!found)
+		sg_diag_warn(c->d, sel,
+			     "%s: no Secret in namespace %s has these labels; policy %s/%s lets "
+			     "nobody in until one has",
+			     path, r->ns, r->ns, r->name);
+	return 0;
+}
 
 static const struct sg_api_keys *agp_api_keys(struct sg_draft *b, const struct sg_res *r,
 					      const struct sg_node *n, const char *path)
 {
 	static const struct sg_field fields[] = {
 		{ "mode", sg_f_str, offsetof(struct agp_apikeys_in, mode) },
-		{ "secretRef", f_node, offsetof(struct agp_apikeys_in, secret), true },
-		{ "secretSelector", f_agp_unsupported, 0 },
+		{ "secretRef", f_node, offsetof(struct agp_apikeys_in, secret) },
+		{ "secretSelector", f_node, offsetof(struct agp_apikeys_in, selector) },
 		{ "configMapSelector", f_agp_unsupported, 0 },
 		{ "location", f_agp_unsupported, 0 },
 		{ 0 },
@@ -2531,13 +2613,17 @@ static const struct sg_api_keys *agp_api_keys(struct sg_draft *b, const struct s
 	struct agp_apikeys_in in = { 0 };
 	struct secret_ref_in ref = { 0 };
 	const char *rpath = sg_path_key(c, path, "secretRef");
-	const struct sg_node *lists[2];
 	const struct sg_res *s;
 	struct sg_api_keys *k;
 	size_t m = 0;
 
-	if (sg_need_map(c, n, path) == -1 || sg_parse_fields(c, n, fields, &in, path) == -1 ||
-	    sg_parse_fields(c, in.secret, ref_fields, &ref, rpath) == -1)
+	if (sg_need_map(c, n, path) == -1 || sg_parse_fields(c, n, fields, &in, path) == -1)
+		return NULL;
+	if (!in.secret == !in.selector) {
+		sg_diag_err(c->d, n, "%s: give exactly one of secretRef and secretSelector", path);
+		return NULL;
+	}
+	if (in.secret && sg_parse_fields(c, in.secret, ref_fields, &ref, rpath) == -1)
 		return NULL;
 	while (in.mode && m < 3 && strcmp(in.mode, modes[m]))
 		m++;
@@ -2552,37 +2638,83 @@ static const struct sg_api_keys *agp_api_keys(struct sg_draft *b, const struct s
 	k->at = n;
 	k->mode = in.mode ? auth_modes[m] : SG_AUTH_STRICT;
 	k->location = (struct sg_cred_location){ SG_CRED_HEADER, "authorization", "Bearer " };
+	if (in.selector)
+		return api_keys_selected(b, r, k, in.selector,
+					 sg_path_key(c, path, "secretSelector")) == -1
+			       ? NULL
+			       : k;
 	if (!(s = res_find(b, "Secret", r->ns, ref.name))) {
 		sg_diag_warn(c->d, in.secret,
 			     "%s: Secret %s/%s not found; policy %s/%s lets nobody in until it is",
 			     rpath, r->ns, ref.name, r->ns, r->name);
 		return k;
 	}
-	lists[0] = sg_map_get(s->doc, "stringData");
-	lists[1] = sg_map_get(s->doc, "data");
-	for (size_t l = 0; l < 2; l++)
-		for (size_t i = 0;
-		     lists[l] && lists[l]->kind == SG_NODE_MAP && i < sg_map_len(lists[l]); i++) {
-			const struct sg_node *v = sg_map_val(lists[l], i);
-			const char *name = sg_map_key(lists[l], i)->str;
-			const char *text = v->kind == SG_NODE_SCALAR ? v->str : NULL;
-			size_t len = text ? strlen(text) : 0;
+	return api_keys_of_secret(b, k, s) == -1 ? NULL : k;
+}
 
-			if (text && l == 1)
-				text = sg_base64_decode(c->a, text, &len);
-			if (!text ||
-			    sg_api_key_text(c, k, text, len,
-					    sg_arena_printf(c->a, "Secret %s/%s key %s", r->ns,
-							    ref.name, name),
-					    sg_arena_printf(c->a, "Secret %s/%s: %s", r->ns,
-							    ref.name, name)) == -1) {
-				if (!text)
-					sg_diag_err(c->d, v, "Secret %s/%s: %s: expected a string",
-						    r->ns, ref.name, name);
-				return NULL;
-			}
-		}
-	return k;
+/* A policy service's backendRef {name, port, namespace, group, kind}
+ * (traffic.extAuth's, traffic.rateLimit.global's, frontend.tracing's),
+ * left in to->ref_at: a Service of the policy's namespace
+ * (AgentgatewayBackend and other namespaces are refused by name), asked
+ * at its first endpoint for that port, as a route's backendRef resolves.
+ * A Service not defined (or with no endpoint) leaves `to` unresolved, with
+ * a warning, as agentgateway's controller accepts the policy partially:
+ * every call fails (an authorizer's or rate limit's failure mode
+ * decides; spans are dropped). */
+static int agp_service_ref(struct sg_draft *b, const struct sg_res *r, struct sg_policy_service *to,
+			   const char *path)
+{
+	static const struct sg_field fields[] = {
+		{ "group", sg_f_str, offsetof(struct bref_in, group) },
+		{ "kind", sg_f_str, offsetof(struct bref_in, kind) },
+		{ "name", sg_f_str, offsetof(struct bref_in, name), true },
+		{ "namespace", sg_f_str, offsetof(struct bref_in, ns) },
+		{ "port", sg_f_port, offsetof(struct bref_in, port), true },
+		{ 0 },
+	};
+	struct sg_pctx *c = &b->c;
+	struct bref_in in = { 0 };
+	struct sg_backend_ref br = { .kind = SG_BREF_SERVICE };
+	const struct sg_node *n = to->ref_at;
+
+	if (sg_parse_fields(c, n, fields, &in, path) == -1)
+		return -1;
+	if (in.kind && !strcmp(in.kind, "AgentgatewayBackend")) {
+		sg_diag_err(c->d, sg_map_get(n, "kind"),
+			    "%s.kind: not supported (splicegate has no AgentgatewayBackend; refer "
+			    "to a Service)",
+			    path);
+		return -1;
+	}
+	if ((in.kind && strcmp(in.kind, "Service")) || (in.group && in.group[0]))
+		return sg_expected(c, n, path,
+				   "a backendRef to a Service (kind Service, group \"\")");
+	if (in.ns && strcmp(in.ns, r->ns)) {
+		sg_diag_err(c->d, sg_map_get(n, "namespace"),
+			    "%s.namespace: not supported (the Service must be in the policy's "
+			    "namespace, %s)",
+			    path, r->ns);
+		return -1;
+	}
+	to->host = sg_arena_printf(c->a, "%s.%s.svc.cluster.local:%u", in.name, r->ns, in.port);
+	to->svc_port = in.port;
+	br.port = in.port;
+	br.svc = find_service(b->cfg, r->ns, in.name);
+	if (!br.svc || resolve_service(c, &br) == -1 || !br.neps) {
+		/* the cluster's name for it, which a host does not resolve */
+		to->ep = (struct sg_endpoint){
+			sg_arena_printf(c->a, "%s.%s.svc.cluster.local", in.name, r->ns), in.port
+		};
+		to->unresolved = true;
+		sg_diag_warn(
+			c->d, n, "%s: Service %s/%s %s; the calls of policy %s/%s fail until it is",
+			path, r->ns, in.name,
+			!br.svc ? "not found" : "has no endpoint for that port", r->ns, r->name);
+		return 0;
+	}
+	to->svc = br.svc;
+	to->ep = br.eps[0];
+	return 0;
 }
 
 /* A Secret's credential for backend.auth: secretRef {name, key} (key
@@ -3101,21 +3233,23 @@ struct agp_in {
 	const struct sg_direct *direct;
 	const struct sg_rewrite *host_rewrite;
 	const struct sg_ratelimits *ratelimits;
-	const struct sg_remote_rl *remote_rl; /* rateLimit.global */
+	struct sg_remote_rl *remote_rl; /* rateLimit.global */
 	const struct sg_csrf *csrf;
 	const struct sg_jwt_auth *jwt;
 	const struct sg_node *basic_node; /* traffic.basicAuthentication, resolved into basic */
 	const struct sg_basic_auth *basic;
 	const struct sg_node *apikeys_node; /* traffic.apiKeyAuthentication, into apikeys */
 	const struct sg_api_keys *apikeys;
-	const struct sg_ext_authz *ext_authz; /* traffic.extAuth */
-	const struct sg_authz *authz;	      /* traffic.authorization */
+	struct sg_ext_authz *ext_authz; /* traffic.extAuth */
+	const struct sg_authz *authz;	/* traffic.authorization */
+	const struct sg_node *phase;	/* traffic.phase */
+	bool gateway_phase;		/* ... PreRouting */
 	struct sg_frontend_http fhttp;
 	struct sg_frontend_tcp ftcp;
 	struct sg_frontend_tls ftls;
 	struct sg_frontend_proxy fproxy;
 	const struct sg_log_policy *access; /* frontend.accessLog; NULL: none */
-	const struct sg_tracing *tracing;   /* frontend.tracing; NULL: none */
+	struct sg_tracing *tracing;	    /* frontend.tracing; NULL: none */
 	struct sg_timeout timeout;
 	struct sg_retry retry;
 	struct sg_backend_tcp btcp;
@@ -3357,7 +3491,7 @@ static int f_agp_rate_limit(struct sg_pctx *c, const struct sg_node *n, void *ds
 {
 	struct rate_limit_in {
 		const struct sg_node *local;
-		const struct sg_remote_rl *global;
+		struct sg_remote_rl *global;
 	} in = { 0 };
 	static const struct sg_field fields[] = {
 		{ "local", f_node, offsetof(struct rate_limit_in, local) },
@@ -3430,8 +3564,48 @@ static const struct sg_field agp_traffic_fields[] = {
 	{ "basicAuthentication", f_node, offsetof(struct agp_in, basic_node) },
 	{ "extAuth", sg_f_agp_ext_authz, offsetof(struct agp_in, ext_authz) },
 	{ "authorization", sg_f_agp_authorization, offsetof(struct agp_in, authz) },
+	{ "phase", f_node, offsetof(struct agp_in, phase) },
 	{ 0 },
 };
+
+/* traffic.phase: PostRouting (the default: the policies of a Gateway
+ * merge into its routes') or PreRouting: they run on the Gateway's
+ * listeners before a route is chosen, apart from the routes' (both run),
+ * as agentgateway's gateway phase. PreRouting takes only the sections
+ * agentgateway's CRD allows it, of which splicegate runs the
+ * synchronous ones: jwtAuthentication, basicAuthentication,
+ * apiKeyAuthentication, authorization and cors; extAuth is refused by
+ * name (its call is made after routing). Its targets are checked in
+ * agp_target. */
+static int agp_phase(struct sg_pctx *c, struct agp_in *in)
+{
+	const struct sg_node *n = in->phase;
+	const char *path = "spec.traffic.phase";
+
+	if (n->kind != SG_NODE_SCALAR || !n->str ||
+	    (strcmp(n->str, "PreRouting") && strcmp(n->str, "PostRouting")))
+		return sg_expected(c, n, path, "PreRouting or PostRouting");
+	if (strcmp(n->str, "PreRouting"))
+		return 0;
+	in->gateway_phase = true;
+	if (in->ext_authz) {
+		sg_diag_err(c->d, n,
+			    "%s: PreRouting with extAuth is not supported (splicegate asks the "
+			    "authorization service after the route is chosen; leave phase out)",
+			    path);
+		return -1;
+	}
+	if (in->has_timeout || in->has_retry || in->req_headers || in->resp_headers || in->direct ||
+	    in->host_rewrite || in->ratelimits || in->csrf || in->remote_rl) {
+		sg_diag_err(c->d, n,
+			    "%s: phase PreRouting only supports extAuth, authorization, "
+			    "transformation, extProc, jwtAuthentication, basicAuthentication, "
+			    "apiKeyAuthentication and cors",
+			    path);
+		return -1;
+	}
+	return 0;
+}
 
 static int f_agp_btcp(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
 {
@@ -3478,145 +3652,147 @@ static const char *target_ref(struct sg_pctx *c, const struct sg_target *t)
 	return sg_arena_printf(c->a, "%s/%s", t->ns, t->name);
 }
 
-static int add_agp_policy(struct sg_draft *b, const struct sg_res *r, const struct sg_target *t,
-			  enum sg_pol_kind kind, const char *group, const char *what,
-			  const struct sg_node *at)
+/* The settings an AgentgatewayPolicy carries, in the order they become
+ * policies: the kind of each, its section, the word of its key. */
+enum agp_section { AGP_FRONTEND, AGP_TRAFFIC, AGP_BACKEND };
+static const char *const agp_section_names[] = { "frontend", "traffic", "backend" };
+static const struct agp_setting {
+	enum sg_pol_kind kind;
+	enum agp_section section;
+	const char *what; /* NULL: the end */
+} agp_settings[] = {
+	{ SG_POL_FRONTEND_HTTP, AGP_FRONTEND, "frontend-http" },
+	{ SG_POL_FRONTEND_TCP, AGP_FRONTEND, "frontend-tcp" },
+	{ SG_POL_FRONTEND_TLS, AGP_FRONTEND, "frontend-tls" },
+	{ SG_POL_FRONTEND_PROXY, AGP_FRONTEND, "frontend-proxy-protocol" },
+	{ SG_POL_FRONTEND_ACCESS_LOG, AGP_FRONTEND, "frontend-access-log" },
+	{ SG_POL_FRONTEND_TRACING, AGP_FRONTEND, "frontend-tracing" },
+	{ SG_POL_TIMEOUT, AGP_TRAFFIC, "timeout" },
+	{ SG_POL_RETRY, AGP_TRAFFIC, "retry" },
+	{ SG_POL_BACKEND_TCP, AGP_BACKEND, "backend-tcp" },
+	{ SG_POL_BACKEND_HTTP, AGP_BACKEND, "backend-http" },
+	{ SG_POL_BACKEND_HEALTH, AGP_BACKEND, "health" },
+	{ SG_POL_BACKEND_TLS, AGP_BACKEND, "backend-tls" },
+	{ SG_POL_BACKEND_AUTH, AGP_BACKEND, "backend-auth" },
+	{ SG_POL_REQUEST_HEADERS, AGP_TRAFFIC, "header-modifier" },
+	{ SG_POL_RESPONSE_HEADERS, AGP_TRAFFIC, "resp-header-modifier" },
+	{ SG_POL_CORS, AGP_TRAFFIC, "cors" },
+	{ SG_POL_DIRECT, AGP_TRAFFIC, "direct-response" },
+	{ SG_POL_HOST_REWRITE, AGP_TRAFFIC, "hostname-rewrite" },
+	{ SG_POL_LOCAL_RATE_LIMIT, AGP_TRAFFIC, "rl-local" },
+	{ SG_POL_CSRF, AGP_TRAFFIC, "csrf" },
+	{ SG_POL_REMOTE_RATE_LIMIT, AGP_TRAFFIC, "rl-global" },
+	{ SG_POL_JWT, AGP_TRAFFIC, "jwt" },
+	{ SG_POL_BASIC, AGP_TRAFFIC, "basicauth" },
+	{ SG_POL_API_KEYS, AGP_TRAFFIC, "apikeyauth" },
+	{ SG_POL_EXT_AUTHZ, AGP_TRAFFIC, "extauth" },
+	{ SG_POL_AUTHZ, AGP_TRAFFIC, "rbac" },
+	{ 0 },
+};
+
+/* Whether `in` has the setting of kind `kind`; with p, it also goes into
+ * p->u. */
+static bool agp_has(const struct agp_in *in, enum sg_pol_kind kind, struct sg_policy *p)
+{
+#define TAKE(flag, field, value)                                                                   \
+	if (p && in->flag)                                                                         \
+		p->u.field = value;                                                                \
+	return in->flag != 0;
+	switch (kind) {
+	case SG_POL_FRONTEND_HTTP:
+		TAKE(has_fhttp, fhttp, in->fhttp)
+	case SG_POL_FRONTEND_TCP:
+		TAKE(has_ftcp, ftcp, in->ftcp)
+	case SG_POL_FRONTEND_TLS:
+		TAKE(has_ftls, ftls, in->ftls)
+	case SG_POL_FRONTEND_PROXY:
+		TAKE(has_fproxy, fproxy, in->fproxy)
+	case SG_POL_FRONTEND_ACCESS_LOG:
+		TAKE(access, access, in->access)
+	case SG_POL_FRONTEND_TRACING:
+		TAKE(tracing, tracing, in->tracing)
+	case SG_POL_TIMEOUT:
+		TAKE(has_timeout, timeout, in->timeout)
+	case SG_POL_RETRY:
+		TAKE(has_retry, retry, in->retry)
+	case SG_POL_BACKEND_TCP:
+		TAKE(has_btcp, btcp, in->btcp)
+	case SG_POL_BACKEND_HTTP:
+		TAKE(has_bhttp, bhttp, in->bhttp)
+	case SG_POL_BACKEND_HEALTH:
+		TAKE(health, health, in->health)
+	case SG_POL_BACKEND_TLS:
+		TAKE(btls, btls, in->btls)
+	case SG_POL_BACKEND_AUTH:
+		TAKE(bauth, backend_auth, in->bauth)
+	case SG_POL_REQUEST_HEADERS:
+		TAKE(req_headers, hdrmod, in->req_headers)
+	case SG_POL_RESPONSE_HEADERS:
+		TAKE(resp_headers, hdrmod, in->resp_headers)
+	case SG_POL_CORS:
+		TAKE(cors, cors, in->cors)
+	case SG_POL_DIRECT:
+		TAKE(direct, direct, in->direct)
+	case SG_POL_HOST_REWRITE:
+		TAKE(host_rewrite, rewrite, in->host_rewrite)
+	case SG_POL_LOCAL_RATE_LIMIT:
+		TAKE(ratelimits, ratelimits, in->ratelimits)
+	case SG_POL_CSRF:
+		TAKE(csrf, csrf, in->csrf)
+	case SG_POL_REMOTE_RATE_LIMIT:
+		TAKE(remote_rl, remote_rl, in->remote_rl)
+	case SG_POL_JWT:
+		TAKE(jwt, jwt, in->jwt)
+	case SG_POL_BASIC:
+		TAKE(basic, basic, in->basic)
+	case SG_POL_API_KEYS:
+		TAKE(apikeys, apikeys, in->apikeys)
+	case SG_POL_EXT_AUTHZ:
+		TAKE(ext_authz, ext_authz, in->ext_authz)
+	case SG_POL_AUTHZ:
+		TAKE(authz, authz, in->authz)
+	case SG_POL_FRONTEND_NETAUTHZ: /* standalone frontendPolicies only */
+		return false;
+	}
+#undef TAKE
+	return false;
+}
+
+static struct sg_policy *add_agp_policy(struct sg_draft *b, const struct sg_res *r,
+					const struct sg_target *t, const struct agp_setting *s,
+					const struct sg_node *at)
 {
 	struct sg_policy *p = sg_draft_policy(b);
 
 	if (!p)
-		return -1;
-	p->key = sg_arena_printf(b->c.a, "%s/%s/%s:%s:%s", group, r->ns, r->name, what,
-				 target_ref(&b->c, t));
+		return NULL;
+	p->key = sg_arena_printf(b->c.a, "%s/%s/%s:%s:%s", agp_section_names[s->section], r->ns,
+				 r->name, s->what, target_ref(&b->c, t));
 	p->src_kind = r->kind;
 	p->src_name = r->name;
 	p->src_ns = r->ns;
 	p->target = *t;
-	p->kind = kind;
+	p->kind = s->kind;
 	p->at = at;
-	return 0;
+	return p;
 }
 
 static int stamp_agp(struct sg_draft *b, const struct sg_res *r, const struct agp_in *in,
 		     const struct sg_target *t, const struct sg_node *at)
 {
-	size_t first = b->cfg->npolicies;
+	for (const struct agp_setting *s = agp_settings; s->what; s++) {
+		struct sg_policy *p;
 
-#define ADD(flag, kind, group, what)                                                               \
-	if (in->flag && add_agp_policy(b, r, t, kind, group, what, at) == -1)                      \
-		return -1;
-	ADD(has_fhttp, SG_POL_FRONTEND_HTTP, "frontend", "frontend-http")
-	ADD(has_ftcp, SG_POL_FRONTEND_TCP, "frontend", "frontend-tcp")
-	ADD(has_ftls, SG_POL_FRONTEND_TLS, "frontend", "frontend-tls")
-	ADD(has_fproxy, SG_POL_FRONTEND_PROXY, "frontend", "frontend-proxy-protocol")
-	ADD(access, SG_POL_FRONTEND_ACCESS_LOG, "frontend", "frontend-access-log")
-	ADD(tracing, SG_POL_FRONTEND_TRACING, "frontend", "frontend-tracing")
-	ADD(has_timeout, SG_POL_TIMEOUT, "traffic", "timeout")
-	ADD(has_retry, SG_POL_RETRY, "traffic", "retry")
-	ADD(has_btcp, SG_POL_BACKEND_TCP, "backend", "backend-tcp")
-	ADD(has_bhttp, SG_POL_BACKEND_HTTP, "backend", "backend-http")
-	ADD(health, SG_POL_BACKEND_HEALTH, "backend", "health")
-	ADD(btls, SG_POL_BACKEND_TLS, "backend", "backend-tls")
-	ADD(bauth, SG_POL_BACKEND_AUTH, "backend", "backend-auth")
-	ADD(req_headers, SG_POL_REQUEST_HEADERS, "traffic", "header-modifier")
-	ADD(resp_headers, SG_POL_RESPONSE_HEADERS, "traffic", "resp-header-modifier")
-	ADD(cors, SG_POL_CORS, "traffic", "cors")
-	ADD(direct, SG_POL_DIRECT, "traffic", "direct-response")
-	ADD(host_rewrite, SG_POL_HOST_REWRITE, "traffic", "hostname-rewrite")
-	ADD(ratelimits, SG_POL_LOCAL_RATE_LIMIT, "traffic", "rl-local")
-	ADD(csrf, SG_POL_CSRF, "traffic", "csrf")
-	ADD(remote_rl, SG_POL_REMOTE_RATE_LIMIT, "traffic", "rl-global")
-	ADD(jwt, SG_POL_JWT, "traffic", "jwt")
-	ADD(basic, SG_POL_BASIC, "traffic", "basic")
-	ADD(apikeys, SG_POL_API_KEYS, "traffic", "apikey")
-	ADD(ext_authz, SG_POL_EXT_AUTHZ, "traffic", "extauthz")
-	ADD(authz, SG_POL_AUTHZ, "traffic", "rbac")
-#undef ADD
-	for (size_t i = first; i < b->cfg->npolicies; i++) {
-		struct sg_policy *p = &b->cfg->policies[i];
-
-		switch (p->kind) {
-		case SG_POL_FRONTEND_HTTP:
-			p->u.fhttp = in->fhttp;
-			break;
-		case SG_POL_FRONTEND_TCP:
-			p->u.ftcp = in->ftcp;
-			break;
-		case SG_POL_FRONTEND_TLS:
-			p->u.ftls = in->ftls;
-			break;
-		case SG_POL_FRONTEND_ACCESS_LOG:
-			p->u.access = in->access;
-			break;
-		case SG_POL_FRONTEND_TRACING:
-			p->u.tracing = in->tracing;
-			break;
-		case SG_POL_FRONTEND_PROXY:
-			p->u.fproxy = in->fproxy;
-			break;
-		case SG_POL_TIMEOUT:
-			p->u.timeout = in->timeout;
-			break;
-		case SG_POL_RETRY:
-			p->u.retry = in->retry;
-			break;
-		case SG_POL_BACKEND_TCP:
-			p->u.btcp = in->btcp;
-			break;
-		case SG_POL_BACKEND_HTTP:
-			p->u.bhttp = in->bhttp;
-			break;
-		case SG_POL_BACKEND_HEALTH:
-			p->u.health = in->health;
-			break;
-		case SG_POL_BACKEND_TLS:
-			p->u.btls = in->btls;
-			break;
-		case SG_POL_BACKEND_AUTH:
-			p->u.backend_auth = in->bauth;
-			break;
-		case SG_POL_REQUEST_HEADERS:
-			p->u.hdrmod = in->req_headers;
-			break;
-		case SG_POL_RESPONSE_HEADERS:
-			p->u.hdrmod = in->resp_headers;
-			break;
-		case SG_POL_CORS:
-			p->u.cors = in->cors;
-			break;
-		case SG_POL_DIRECT:
-			p->u.direct = in->direct;
-			break;
-		case SG_POL_HOST_REWRITE:
-			p->u.rewrite = in->host_rewrite;
-			break;
-		case SG_POL_LOCAL_RATE_LIMIT:
-			p->u.ratelimits = in->ratelimits;
-			break;
-		case SG_POL_CSRF:
-			p->u.csrf = in->csrf;
-			break;
-		case SG_POL_REMOTE_RATE_LIMIT:
-			p->u.remote_rl = in->remote_rl;
-			break;
-		case SG_POL_JWT:
-			p->u.jwt = in->jwt;
-			break;
-		case SG_POL_BASIC:
-			p->u.basic = in->basic;
-			break;
-		case SG_POL_API_KEYS:
-			p->u.apikeys = in->apikeys;
-			break;
-		case SG_POL_EXT_AUTHZ:
-			p->u.ext_authz = in->ext_authz;
-			break;
-		case SG_POL_AUTHZ:
-			p->u.authz = in->authz;
-			break;
-		case SG_POL_FRONTEND_NETAUTHZ: /* standalone frontendPolicies only */
-			break;
-		}
+		if (!agp_has(in, s->kind, NULL))
+			continue;
+		if (!(p = add_agp_policy(b, r, t, s, at)))
+			return -1;
+		agp_has(in, s->kind, p);
+		/* agp_phase let only these through with PreRouting. */
+		p->gateway_phase =
+			in->gateway_phase && (p->kind == SG_POL_JWT || p->kind == SG_POL_BASIC ||
+					      p->kind == SG_POL_API_KEYS ||
+					      p->kind == SG_POL_AUTHZ || p->kind == SG_POL_CORS);
 	}
 	return 0;
 }
@@ -3626,14 +3802,15 @@ static int stamp_agp(struct sg_draft *b, const struct sg_res *r, const struct ag
 static int check_target_fit(struct sg_pctx *c, const struct agp_in *in, const struct sg_target *t,
 			    const struct sg_node *kind, const char *path)
 {
-	bool frontend = in->has_fhttp || in->has_ftcp || in->has_ftls || in->has_fproxy ||
-			in->access || in->tracing;
-	bool traffic = in->has_timeout || in->has_retry || in->req_headers || in->resp_headers ||
-		       in->cors || in->direct || in->host_rewrite || in->ratelimits || in->csrf ||
-		       in->remote_rl || in->jwt || in->basic || in->apikeys || in->ext_authz ||
-		       in->authz;
-	bool backend = in->has_btcp || in->has_bhttp || in->health || in->btls || in->bauth;
+	bool has[3] = { false, false, false }; /* by enum agp_section */
+	bool frontend, traffic, backend;
 
+	for (const struct agp_setting *s = agp_settings; s->what; s++)
+		if (agp_has(in, s->kind, NULL))
+			has[s->section] = true;
+	frontend = has[AGP_FRONTEND];
+	traffic = has[AGP_TRAFFIC];
+	backend = has[AGP_BACKEND];
 	if (frontend && t->kind != SG_TARGET_GATEWAY)
 		return sg_expected(c, kind, path, "Gateway (the target of a frontend policy)");
 	if (traffic && t->kind == SG_TARGET_SERVICE)
@@ -3686,6 +3863,11 @@ static int agp_target(struct sg_draft *b, struct sg_res *r, const struct agp_in 
 	}
 	if (check_target_fit(c, in, &t, sg_map_get(n, "kind"), sg_path_key(c, path, "kind")) == -1)
 		return -1;
+	if (in->gateway_phase && t.kind != SG_TARGET_GATEWAY)
+		return sg_expected(
+			c, sg_map_get(n, "kind"), sg_path_key(c, path, "kind"),
+			"Gateway (the 'traffic.phase=PreRouting' field can only target a "
+			"Gateway or ListenerSet)");
 	ps = sg_arena_push(c->a, &r->status.parents, &r->status.nparents, &r->status.capparents,
 			   sizeof(*ps));
 	if (!ps)
@@ -3711,6 +3893,7 @@ static int build_agp(struct sg_draft *b, struct sg_res *r)
 {
 	struct sg_pctx *c = &b->c;
 	struct agp_in in = { 0 };
+	bool any;
 
 	if (need_spec(c, r) == -1 || sg_parse_fields(c, r->spec, agp_fields, &in, "spec") == -1)
 		return -1;
@@ -3732,15 +3915,26 @@ static int build_agp(struct sg_draft *b, struct sg_res *r)
 	if (in.apikeys_node && !(in.apikeys = agp_api_keys(b, r, in.apikeys_node,
 							   "spec.traffic.apiKeyAuthentication")))
 		return -1;
+	if (in.ext_authz && in.ext_authz->to.ref_at &&
+	    agp_service_ref(b, r, &in.ext_authz->to, "spec.traffic.extAuth.backendRef") == -1)
+		return -1;
+	if (in.tracing && in.tracing->to.ref_at &&
+	    agp_service_ref(b, r, &in.tracing->to, "spec.frontend.tracing.backendRef") == -1)
+		return -1;
+	if (in.remote_rl && in.remote_rl->to.ref_at &&
+	    agp_service_ref(b, r, &in.remote_rl->to, "spec.traffic.rateLimit.global.backendRef") ==
+		    -1)
+		return -1;
+	if (in.phase && agp_phase(c, &in) == -1)
+		return -1;
 	if (sg_need_seq(c, in.targets, "spec.targetRefs") == -1)
 		return -1;
 	if (in.targets->n == 0)
 		return sg_expected(c, in.targets, "spec.targetRefs", "at least one target");
-	if (!in.has_fhttp && !in.has_ftcp && !in.has_ftls && !in.has_fproxy && !in.has_timeout &&
-	    !in.has_retry && !in.has_btcp && !in.has_bhttp && !in.health && !in.btls && !in.bauth &&
-	    !in.req_headers && !in.resp_headers && !in.cors && !in.direct && !in.host_rewrite &&
-	    !in.ratelimits && !in.csrf && !in.jwt && !in.basic && !in.apikeys && !in.ext_authz &&
-	    !in.authz && !in.access && !in.tracing && !in.remote_rl)
+	any = false;
+	for (const struct agp_setting *s = agp_settings; s->what && !any; s++)
+		any = agp_has(&in, s->kind, NULL);
+	if (!any)
 		return sg_expected(c, r->spec, "spec",
 				   "at least one of frontend, traffic, backend settings");
 	for (size_t i = 0; i < in.targets->n; i++)

@@ -134,11 +134,20 @@ static int f_http(struct sg_pctx *c, const struct sg_node *n, void *dst, const c
 	return 0;
 }
 
+/* sse: the same McpBackendHost, the legacy transport spoken to it. */
+static int f_sse(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
+{
+	int rc = f_http(c, n, dst, path);
+
+	((struct sg_mcp_target *)dst)->kind = SG_MCP_SSE;
+	return rc;
+}
+
 static const struct sg_field target_fields[] = {
 	{ "name", sg_f_str, offsetof(struct sg_mcp_target, name), true },
 	{ "stdio", f_stdio, 0 },
 	{ "mcp", f_http, 0 },
-	{ "sse", sg_f_refused, 0 },
+	{ "sse", f_sse, 0 },
 	{ "openapi", sg_f_refused, 0 },
 	{ "policies", sg_f_refused, 0 },
 	{ 0 },
@@ -167,9 +176,9 @@ static int target(struct sg_pctx *c, struct sg_mcp_backend *m, const struct sg_n
 	t->kind = (enum sg_mcp_kind) - 1;
 	if (sg_parse_fields(c, n, target_fields, t, path) == -1)
 		return -1;
-	forms = !!sg_map_get(n, "stdio") + !!sg_map_get(n, "mcp");
+	forms = !!sg_map_get(n, "stdio") + !!sg_map_get(n, "mcp") + !!sg_map_get(n, "sse");
 	if (forms != 1) {
-		sg_diag_err(c->d, n, "%s: expected exactly one of stdio or mcp", path);
+		sg_diag_err(c->d, n, "%s: expected exactly one of stdio, mcp or sse", path);
 		return -1;
 	}
 	if (!name_ok(t->name))

@@ -11,8 +11,6 @@ struct refusal {
 
 static const struct refusal refused[] = {
 	/* MCP, LLM, A2A: agent protocols over HTTP. */
-	{ "sse", "MCP targets over the legacy SSE transport are not implemented yet: use mcp "
-		 "(streamable HTTP) or stdio" },
 	{ "openapi", "MCP targets made from an OpenAPI schema are not implemented yet" },
 	{ "mcpGuardrails", "MCP guardrails are not implemented yet" },
 	{ "ai", "LLM backends and policies are not supported" },
@@ -38,8 +36,8 @@ static const struct refusal refused[] = {
 	{ "sessionAffinity", "session affinity is not implemented yet" },
 	{ "connect", "the frontend CONNECT policy is not implemented yet" },
 	{ "networkExtAuthz", "external authorization of connections is not implemented yet" },
-	{ "policies", "listener and gateway policies are not implemented yet: put them in each "
-		      "route's policies" },
+	{ "policies", "policies here are not implemented yet: put them in the route's "
+		      "policies" },
 	{ "ruleName", "a route here is one rule; name it with name" },
 };
 

@@ -44,7 +44,7 @@ static int f_host(struct sg_pctx *c, const struct sg_node *n, void *dst, const c
 {
 	struct sg_remote_rl *l = dst;
 
-	return sg_service_host(c, n, path, &l->host, &l->ep);
+	return sg_service_host(c, n, path, &l->to.host, &l->to.ep);
 }
 
 /* What a descriptor's entry is read into: key and value's text. */
@@ -235,13 +235,18 @@ static int f_url(struct sg_pctx *c, const struct sg_node *n, void *dst, const ch
 {
 	struct sg_remote_rl *l = dst;
 
-	return sg_service_url(c, n, path, &l->host, &l->ep);
+	return sg_service_url(c, n, path, &l->to.host, &l->to.ep);
 }
 
+/* backendRef: left for config/k8s.c, which has the Services. */
 static int f_backend_ref(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
 {
-	(void)dst;
-	return refused(c, n, path, "give the rate limit service as url: \"http://addr:port\"");
+	struct sg_remote_rl *l = dst;
+
+	if (sg_need_map(c, n, path) == -1)
+		return -1;
+	l->to.ref_at = n;
+	return 0;
 }
 
 int sg_f_global_rate_limit(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
@@ -258,10 +263,12 @@ int sg_f_global_rate_limit(struct sg_pctx *c, const struct sg_node *n, void *dst
 
 	if (!l)
 		return -1;
-	*(const struct sg_remote_rl **)dst = l;
+	*(struct sg_remote_rl **)dst = l;
 	if (sg_parse_fields(c, n, fields, l, path) == -1)
 		return -1;
-	if (!l->host && !sg_map_get(n, "backendRef"))
-		return sg_expected(c, n, path, "a map with url");
+	if (!sg_map_get(n, "url") == !l->to.ref_at) {
+		sg_diag_err(c->d, n, "%s: give exactly one of url and backendRef", path);
+		return -1;
+	}
 	return 0;
 }

@@ -20,12 +20,12 @@
  * refused by name. */
 int sg_f_remote_rate_limit(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path);
 
-/* AgentgatewayPolicy traffic.rateLimit.global into *(const struct
- * sg_remote_rl **)dst: {backendRef | url, domain, failureMode: FailOpen |
+/* AgentgatewayPolicy traffic.rateLimit.global into *(struct sg_remote_rl
+ * **)dst: {backendRef | url, domain, failureMode: FailOpen |
  * FailClosed, descriptors: [{entries: [{name, expression}], unit:
- * Requests}]}. Only url "http://addr:port" names the service here (the
- * translation has no Service lookup for policy backends); backendRef,
- * unit Tokens, cost and limitOverride are refused by name. */
+ * Requests}]}: exactly one of url "http://addr:port" and backendRef (a
+ * Service, left in to.ref_at for config/k8s.c to resolve); unit Tokens,
+ * cost and limitOverride are refused by name. */
 int sg_f_global_rate_limit(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path);
 
 #endif

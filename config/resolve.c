@@ -28,6 +28,8 @@ static int route_rank(const struct sg_policy *p, const struct sg_listener *l,
 	case SG_TARGET_GATEWAY:
 		if (!streq(t->ns, l->gw_ns) || !streq(t->name, l->gw_name))
 			return 0;
+		if (t->port && t->port != l->port) /* a standalone listener's own */
+			return 0;
 		if (!t->section)
 			return 1;
 		/* A Gateway's sectionName names its own listeners, not its
@@ -53,9 +55,10 @@ static int route_rank(const struct sg_policy *p, const struct sg_listener *l,
 	}
 }
 
-/* Ties go to the policy listed first, so the result is deterministic. */
+/* Ties go to the policy listed first, so the result is deterministic.
+ * gw: of the gateway phase's policies only, else of the others. */
 static const struct sg_policy *best(const struct sg_cfg *cfg, enum sg_pol_kind kind,
-				    const struct sg_listener *l, const struct sg_route *r)
+				    const struct sg_listener *l, const struct sg_route *r, bool gw)
 {
 	const struct sg_policy *win = NULL;
 	int win_rank = 0;
@@ -64,7 +67,7 @@ static const struct sg_policy *best(const struct sg_cfg *cfg, enum sg_pol_kind k
 		const struct sg_policy *p = &cfg->policies[i];
 		int rank;
 
-		if (p->kind != kind)
+		if (p->kind != kind || p->gateway_phase != gw)
 			continue;
 		rank = route_rank(p, l, r);
 		if (rank > win_rank) {
@@ -78,13 +81,13 @@ static const struct sg_policy *best(const struct sg_cfg *cfg, enum sg_pol_kind k
 const struct sg_policy *sg_policy_for_route(const struct sg_cfg *cfg, enum sg_pol_kind kind,
 					    const struct sg_listener *l, const struct sg_route *r)
 {
-	return best(cfg, kind, l, r);
+	return best(cfg, kind, l, r, false);
 }
 
 const struct sg_policy *sg_policy_for_listener(const struct sg_cfg *cfg, enum sg_pol_kind kind,
 					       const struct sg_listener *l)
 {
-	return best(cfg, kind, l, NULL);
+	return best(cfg, kind, l, NULL, false);
 }
 
 const struct sg_policy *sg_policy_for_backend(const struct sg_cfg *cfg, enum sg_pol_kind kind,
@@ -351,6 +354,35 @@ static int resolve_route(struct sg_cfg *cfg, const struct sg_listener *l, struct
 	return 0;
 }
 
+/* The gateway phase's policies of listener l (the most specific of each
+ * kind: its own over its Gateway's) into l->gw_filters, their jwtAuth,
+ * apiKey and basicAuth listed as a route's are. */
+static void resolve_gateway_phase(struct sg_cfg *cfg, struct sg_listener *l)
+{
+	const struct sg_policy *jwt = best(cfg, SG_POL_JWT, l, NULL, true);
+	const struct sg_policy *basic = best(cfg, SG_POL_BASIC, l, NULL, true);
+	const struct sg_policy *keys = best(cfg, SG_POL_API_KEYS, l, NULL, true);
+	const struct sg_policy *authz = best(cfg, SG_POL_AUTHZ, l, NULL, true);
+	const struct sg_policy *cors = best(cfg, SG_POL_CORS, l, NULL, true);
+	struct sg_filters *f;
+
+	l->gw_filters = NULL;
+	if (!jwt && !basic && !keys && !authz && !cors)
+		return;
+	f = sg_arena_alloc(&cfg->arena, sizeof(*f));
+	if (!f)
+		return; /* sg_cfg_build fails on the arena's error */
+	f->jwt = jwt ? jwt->u.jwt : NULL;
+	f->basic = basic ? basic->u.basic : NULL;
+	f->apikeys = keys ? keys->u.apikeys : NULL;
+	f->authz = authz ? authz->u.authz : NULL;
+	f->cors = cors ? cors->u.cors : NULL;
+	list_jwt(cfg, f->jwt);
+	list_apikeys(cfg, f->apikeys);
+	list_basic(cfg, f->basic);
+	l->gw_filters = f;
+}
+
 static int resolve_listener(struct sg_cfg *cfg, struct sg_listener *l)
 {
 	const struct sg_policy *fh = sg_policy_for_listener(cfg, SG_POL_FRONTEND_HTTP, l);
@@ -368,6 +400,7 @@ static int resolve_listener(struct sg_cfg *cfg, struct sg_listener *l)
 	l->access = sg_log_policy_merge(&cfg->arena, al ? al->u.access : NULL, cfg->global.logging);
 	l->netauthz = fa ? fa->u.netauthz : NULL;
 	l->tracing = tr ? tr->u.tracing : cfg->global.tracing;
+	resolve_gateway_phase(cfg, l);
 	for (size_t i = 0; i < l->nroutes; i++)
 		if (resolve_route(cfg, l, &l->routes[i]) == -1)
 			return -1;

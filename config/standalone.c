@@ -574,7 +574,7 @@ static const struct sg_field tcp_route_fields[] = {
 
 struct listener_in {
 	struct sg_standalone_listener l;
-	const struct sg_node *routes, *tcp_routes;
+	const struct sg_node *routes, *tcp_routes, *policies;
 };
 
 static int f_node(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
@@ -590,9 +590,94 @@ static const struct sg_field listener_fields[] = {
 	{ "routes", f_node, offsetof(struct listener_in, routes) },
 	{ "tcpRoutes", f_node, offsetof(struct listener_in, tcp_routes) },
 	{ "tls", f_node, offsetof(struct listener_in, l.tls) },
-	{ "policies", sg_f_refused, 0 },
+	{ "policies", f_node, offsetof(struct listener_in, policies) },
 	{ 0 },
 };
+
+/* A listener policy splicegate cannot run before routing. */
+static int f_gateway_refused(struct sg_pctx *c, const struct sg_node *n, void *dst,
+			     const char *path)
+{
+	(void)dst;
+	sg_diag_err(c->d, n,
+		    "%s: not supported in a listener's policies (splicegate runs it after the "
+		    "route is chosen): put it in each route's policies",
+		    path);
+	return -1;
+}
+
+/* A listener's `policies` (agentgateway's LocalGatewayPolicy): its gateway
+ * phase, run on each request of the listener before a route is chosen. */
+static const struct sg_field gateway_policy_fields[] = {
+	{ "cors", sg_f_cors, 0 },
+	{ "jwtAuth", sg_f_jwt_auth, 0 },
+	{ "basicAuth", sg_f_basic_auth, 0 },
+	{ "apiKey", sg_f_api_keys, 0 },
+	{ "authorization", sg_f_authorization, 0 },
+	{ "oidc", f_gateway_refused, 0 },
+	{ "extAuthz", f_gateway_refused, 0 },
+	{ "transformations", f_gateway_refused, 0 },
+	{ "extProc", sg_f_refused, 0 },
+	{ 0 },
+};
+
+/* One gateway-phase policy of listener l, as agentgateway lists it:
+ * key listener/<listener key>/<index>, no name, the listener its target
+ * (its port too, so that a listener of the same name on another bind is
+ * not one). NULL: out of memory. */
+static struct sg_policy *gateway_policy(struct sg_draft *b, const struct sg_listener *l,
+					enum sg_pol_kind kind, const struct sg_node *at)
+{
+	size_t idx = 0;
+	struct sg_policy *p;
+	char *prefix = sg_arena_printf(b->c.a, "listener/%s/", l->key);
+
+	for (size_t i = 0; prefix && i < b->cfg->npolicies; i++)
+		idx += !strncmp(b->cfg->policies[i].key, prefix, strlen(prefix));
+	if (!prefix || !(p = sg_draft_policy(b)))
+		return NULL;
+	p->key = sg_arena_printf(b->c.a, "%s%zu", prefix, idx);
+	p->target = (struct sg_target){ .kind = SG_TARGET_GATEWAY,
+					.ns = l->gw_ns,
+					.name = l->gw_name,
+					.section = l->name,
+					.port = l->port };
+	p->kind = kind;
+	p->gateway_phase = true;
+	p->at = at;
+	return p->key ? p : NULL;
+}
+
+/* Listener l's policies, in agentgateway's order: CORS, jwtAuth,
+ * basicAuth, apiKey, authorization. */
+static int parse_gateway_policies(struct sg_draft *b, const struct sg_listener *l,
+				  const struct sg_node *n, const char *path)
+{
+	struct sg_pctx *c = &b->c;
+	struct sg_filters *f = sg_arena_alloc(c->a, sizeof(*f));
+	struct sg_policy *p;
+
+	if (!f || sg_parse_fields(c, n, gateway_policy_fields, f, path) == -1)
+		return -1;
+	if (l->proto != SG_PROTO_HTTP && l->proto != SG_PROTO_HTTPS) {
+		sg_diag_err(c->d, n, "%s: a %s listener has no HTTP policies", path,
+			    sg_proto_name(l->proto));
+		return -1;
+	}
+#define GW(field, kind, member)                                                                    \
+	if (f->field) {                                                                            \
+		if (!(p = gateway_policy(b, l, kind, n)))                                          \
+			return -1;                                                                 \
+		p->u.member = f->field;                                                            \
+	}
+	GW(cors, SG_POL_CORS, cors)
+	GW(jwt, SG_POL_JWT, jwt)
+	GW(basic, SG_POL_BASIC, basic)
+	GW(apikeys, SG_POL_API_KEYS, apikeys)
+	GW(authz, SG_POL_AUTHZ, authz)
+#undef GW
+	return 0;
+}
 
 struct bind_in {
 	uint16_t port;
@@ -780,6 +865,9 @@ static int parse_listener(struct sg_draft *b, uint16_t port, const struct sg_nod
 		ret = -1;
 	} else if (in.tcp_routes &&
 		   parse_routes(b, l, in.tcp_routes, true, sg_path_key(c, path, "tcpRoutes")))
+		ret = -1;
+	if (in.policies &&
+	    parse_gateway_policies(b, l, in.policies, sg_path_key(c, path, "policies")) == -1)
 		ret = -1;
 	return ret;
 }

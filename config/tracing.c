@@ -39,8 +39,8 @@ static struct tin *new_tracing(struct sg_pctx *c, void *dst, bool frontend)
 	return in;
 }
 
-/* "host:port" (a bracketed IPv6 literal allowed) into t's endpoint and
- * authority; default_port when the port is left out (0: required). */
+/* "host:port" (a bracketed IPv6 literal allowed) into t->to (host and
+ * endpoint); default_port when the port is left out (0: required). */
 static int authority(struct sg_pctx *c, const struct sg_node *n, const char *s, size_t len,
 		     unsigned default_port, struct sg_tracing *t, const char *path,
 		     const char *what)
@@ -67,12 +67,12 @@ static int authority(struct sg_pctx *c, const struct sg_node *n, const char *s, 
 	if (!port || port > 65535 || !alen ||
 	    (s[0] == '[' ? alen < 3 || s[alen - 1] != ']' : !sg_host_addr_valid(s, alen)))
 		return sg_expected(c, n, path, what);
-	t->authority = sg_arena_strndup(c->a, s, len);
+	t->to.host = sg_arena_strndup(c->a, s, len);
 	addr = s[0] == '[' ? sg_arena_strndup(c->a, s + 1, alen - 2)
 			   : sg_arena_strndup(c->a, s, alen);
-	if (!t->authority || !addr)
+	if (!t->to.host || !addr)
 		return -1;
-	t->ep = (struct sg_endpoint){ addr, (uint16_t)port };
+	t->to.ep = (struct sg_endpoint){ addr, (uint16_t)port };
 	return 0;
 }
 
@@ -349,12 +349,32 @@ static int finish(struct sg_pctx *c, const struct sg_node *n, struct tin *in, co
 {
 	struct sg_tracing *t = &in->t;
 
-	if (!t->endpoint) {
+	if (t->endpoint && t->to.ref_at) {
+		sg_diag_err(c->d, n, "%s: give exactly one of %s and backendRef", what, where);
+		return -1;
+	}
+	if (!t->endpoint && !t->to.ref_at) {
 		sg_diag_err(c->d, n, "%s: expected %s", what, where);
 		return -1;
 	}
 	t->path = in->url_path ? in->url_path : in->path ? in->path : DEFAULT_PATH;
 	return 0;
+}
+
+/* A tracing map (config.tracing, or a frontend policy's when `frontend`)
+ * of keys `fields` into dst; `where`: the key that names the collector. */
+static int parse(struct sg_pctx *c, const struct sg_node *n, const struct sg_field *fields,
+		 void *dst, const char *path, bool frontend, const char *where)
+{
+	struct tin *in;
+
+	if (sg_node_is_null(n))
+		return 0;
+	if (!(in = new_tracing(c, dst, frontend)))
+		return -1;
+	if (sg_parse_fields(c, n, fields, in, path) == -1)
+		return -1;
+	return finish(c, n, in, path, where);
 }
 
 int sg_f_tracing(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
@@ -369,15 +389,7 @@ int sg_f_tracing(struct sg_pctx *c, const struct sg_node *n, void *dst, const ch
 		{ "fields", sg_f_log_fields, offsetof(struct tin, t.fields) },
 		{ 0 },
 	};
-	struct tin *in;
-
-	if (sg_node_is_null(n))
-		return 0;
-	if (!(in = new_tracing(c, dst, false)))
-		return -1;
-	if (sg_parse_fields(c, n, fields, in, path) == -1)
-		return -1;
-	return finish(c, n, in, path, "otlpEndpoint");
+	return parse(c, n, fields, dst, path, false, "otlpEndpoint");
 }
 
 /* protocol: HTTP or GRPC, as the CRD spells them. */
@@ -394,31 +406,15 @@ static int f_protocol_k8s(struct sg_pctx *c, const struct sg_node *n, void *dst,
 	return 0;
 }
 
+/* backendRef: left for config/k8s.c, which has the Services. */
 static int f_backend_ref(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
 {
-	(void)dst;
-	sg_diag_err(c->d, n,
-		    "%s: not supported (a tracing collector is named by url: "
-		    "\"http://host:port\"; Service and AgentgatewayBackend references are not "
-		    "implemented yet)",
-		    path);
-	return -1;
-}
+	struct tin *in = dst;
 
-/* A frontend policy's tracing, its keys `fields`; `where`: the key that
- * names the collector. */
-static int frontend(struct sg_pctx *c, const struct sg_node *n, const struct sg_field *fields,
-		    void *dst, const char *path, const char *where)
-{
-	struct tin *in;
-
-	if (sg_node_is_null(n))
-		return 0;
-	if (!(in = new_tracing(c, dst, true)))
+	if (sg_need_map(c, n, path) == -1)
 		return -1;
-	if (sg_parse_fields(c, n, fields, in, path) == -1)
-		return -1;
-	return finish(c, n, in, path, where);
+	in->t.to.ref_at = n;
+	return 0;
 }
 
 int sg_f_frontend_tracing_k8s(struct sg_pctx *c, const struct sg_node *n, void *dst,
@@ -436,7 +432,7 @@ int sg_f_frontend_tracing_k8s(struct sg_pctx *c, const struct sg_node *n, void *
 		{ "filter", sg_f_log_filter, offsetof(struct tin, t.fields.filter) },
 		{ 0 },
 	};
-	return frontend(c, n, fields, dst, path, "url");
+	return parse(c, n, fields, dst, path, true, "url");
 }
 
 int sg_f_frontend_tracing(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
@@ -456,5 +452,5 @@ int sg_f_frontend_tracing(struct sg_pctx *c, const struct sg_node *n, void *dst,
 		{ "filter", sg_f_log_filter, offsetof(struct tin, t.fields.filter) },
 		{ 0 },
 	};
-	return frontend(c, n, fields, dst, path, "host");
+	return parse(c, n, fields, dst, path, true, "host");
 }

@@ -13,6 +13,7 @@
 #include "user/gateway.h"
 #include "user/relay/splice.h"
 #include "user/auth/apikey.h"
+#include "user/auth/authzcache.h"
 #include "user/auth/htpasswd.h"
 #include "user/auth/jwt.h"
 #include "user/auth/oidc.h"
@@ -491,7 +492,7 @@ static int cmd_check(const struct cli *cli)
 	/* oidc: discovery documents are not fetched, the key not required */
 	if (cfg && (sg_tls_check(cfg, &d) == -1 || sg_oidc_prepare(cfg, &d) < 0 ||
 		    sg_jwt_prepare(cfg, &d) < 0 || sg_apikey_prepare(cfg, &d) < 0 ||
-		    sg_htpasswd_prepare(cfg, &d) < 0)) {
+		    sg_htpasswd_prepare(cfg, &d) < 0 || sg_authz_cache_prepare(cfg, &d) < 0)) {
 		sg_cfg_free(cfg);
 		cfg = NULL;
 	}

@@ -124,6 +124,10 @@ gRPC (path /echo.Echo/..., or any path with content-type application/grpc*):
                      DATA frames per message, default 1, at most 10000).
     x-grpc-interval: DUR
                      wait DUR before each echoed message after the first.
+    x-grpc-echo-metadata: 1
+                     the response head carries x-echo-metadata: the request's
+                     regular headers (its metadata) as JSON [[name, value],
+                     ...], in order, as the echo's "headers".
     Framing that does not add up (a partial message at the end) gives a
     trailers-only answer with grpc-status 13 (INTERNAL). The query parameters
     above apply too (delay=, uuid=, goaway=); a failing attempt whose status
@@ -820,6 +824,8 @@ class Conn(asyncio.Protocol):
             await self.send_headers(st, self.base_headers(st, status), end=True)
             return
         head = self.base_headers(st, 200) + [("content-type", "application/grpc")]
+        if st.header("x-grpc-echo-metadata") == "1":
+            head.append(("x-echo-metadata", json.dumps(st.headers, separators=(",", ":"))))
         fail = st.header("x-grpc-fail")
         try:
             if st.too_big:

@@ -93,3 +93,27 @@ k8s_routes_start() {
 	fi
 	u=http://127.0.0.1:8080
 }
+
+# gateway_phase_checks: the requests of a listener whose gateway phase
+# wants API key k-1 (Bearer) and header x-pre: yes, with routes /open (no
+# policies) and /api (its own authorization wants x-route: yes) on $u:
+# each refusal comes before routing, and the route's policy after it.
+gateway_phase_checks() {
+	hcall "$u/nothere"
+	check "gateway phase: no key, even where no route matches: 401" "$H_CODE" 401
+	hcall -H "Authorization: Bearer k-1" "$u/nothere"
+	check "gateway phase: its authorization refuses before routing: 403" "$H_CODE $H_BODY" \
+		"403 authorization failed"
+	hcall -H "Authorization: Bearer k-1" -H "x-pre: yes" "$u/nothere"
+	check "both pass: then the route is chosen (none: 404)" "$H_CODE $H_BODY" \
+		"404 route not found"
+	hcall -H "Authorization: Bearer k-1" -H "x-pre: yes" "$u/open/x"
+	check "both pass on a route without policies: 200, the key stripped" \
+		"$H_CODE [$(echo_header authorization)]" "200 []"
+	hcall -H "Authorization: Bearer k-1" -H "x-pre: yes" "$u/api/x"
+	check "the route's own authorization still applies: 403" "$H_CODE" 403
+	hcall -H "Authorization: Bearer k-1" -H "x-pre: yes" -H "x-route: yes" "$u/api/x"
+	check "and passes when it holds: 200" "$H_CODE" 200
+	hcall -H "Authorization: Bearer k-2" -H "x-pre: yes" -H "x-route: yes" "$u/api/x"
+	check "an unknown key: 401 before the route's policy" "$H_CODE" 401
+}

@@ -4,15 +4,18 @@
 # (stringData), a JSON {key, metadata} (base64 data) and a JSON {keyHash}.
 # Before the Secret exists nobody passes (apply warns); once it is applied
 # each key passes as a Bearer credential, stripped, and an unknown one
-# gets 401; mode Optional lets a request without a key pass. config_dump
-# prints the policy as a traffic policy; `check` refuses secretSelector by
-# name and a Secret entry that is neither a key nor one JSON object.
+# gets 401; mode Optional lets a request without a key pass. With
+# secretSelector the keys of every Secret of the policy's namespace that
+# has the labels pass, and those of another Secret do not. config_dump
+# prints the policy as a traffic policy; `check` refuses configMapSelector
+# by name, secretRef beside secretSelector, and a Secret entry that is
+# neither a key nor one JSON object.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/authlib.sh"
 
 start_backend v1
 V1=$BACKEND_PORT
-k8s_routes_start "$V1" api opt
+k8s_routes_start "$V1" api opt sel
 
 out=$(cat <<'YAML' | "$SG_BIN" apply -f- 2>&1
 apiVersion: agentgateway.dev/v1alpha1
@@ -65,9 +68,45 @@ check "no key: 401" "$H_CODE" 401
 hcall "$u/opt/x"
 check "Optional: no key passes" "$H_CODE" 200
 
+# secretSelector: the keys of the labelled Secrets.
+out=$(cat <<'YAML' | "$SG_BIN" apply -f- 2>&1
+apiVersion: v1
+kind: Secret
+metadata: {name: team-a, namespace: e2e, labels: {app: keys, team: a}}
+stringData: {c1: k-a}
+---
+apiVersion: v1
+kind: Secret
+metadata: {name: team-b, namespace: e2e, labels: {app: keys, team: b}}
+stringData: {c1: '{"key": "k-b", "metadata": {"team": "b"}}'}
+---
+apiVersion: v1
+kind: Secret
+metadata: {name: other, namespace: e2e, labels: {app: other}}
+stringData: {c1: k-other}
+---
+apiVersion: agentgateway.dev/v1alpha1
+kind: AgentgatewayPolicy
+metadata: {name: sel, namespace: e2e}
+spec:
+  targetRefs: [{group: gateway.networking.k8s.io, kind: HTTPRoute, name: sel}]
+  traffic:
+    apiKeyAuthentication:
+      secretSelector: {matchLabels: {app: keys}}
+YAML
+)
+check "apply -f- of the labelled Secrets and the secretSelector policy" "$?" 0
+for k in k-a k-b; do
+	hcall -H "Authorization: Bearer $k" "$u/sel/x"
+	check "secretSelector: key $k of a labelled Secret passes" "$H_CODE" 200
+done
+hcall -H "Authorization: Bearer k-other" "$u/sel/x"
+check "secretSelector: a key of a Secret without the labels: 401" "$H_CODE" 401
+
 got=$(curl -s http://127.0.0.1:15000/config_dump |
-	jq -c '[.policies[] | select(.name.name == "keys") | .policy.traffic | .phase, (.apiKey | .mode)]')
-check "config_dump: a route-phase traffic policy, mode strict" "$got" '["route","strict"]'
+	jq -c '[.policies[] | select(.name.name == "keys") | .key, .policy.traffic.phase, (.policy.traffic.apiKey | .mode)]')
+check "config_dump: a route-phase traffic policy, mode strict" "$got" \
+	'["traffic/e2e/keys:apikeyauth:e2e/api","route","strict"]'
 stop_gateway
 
 SECRET='apiVersion: v1
@@ -75,9 +114,12 @@ kind: Secret
 metadata: {name: s, namespace: default}
 stringData:
   c1: "{\"key\": 1, \"nokey\": 2}"'
-agp_refuses "secretSelector" apiKeyAuthentication \
+agp_refuses "secretRef beside secretSelector" apiKeyAuthentication \
 	"{secretSelector: {matchLabels: {a: b}}, secretRef: {name: s}}" \
-	"spec.traffic.apiKeyAuthentication.secretSelector: not supported by splicegate" "$SECRET"
+	"spec.traffic.apiKeyAuthentication: give exactly one of secretRef and secretSelector" "$SECRET"
+agp_refuses "configMapSelector" apiKeyAuthentication \
+	"{configMapSelector: {matchLabels: {a: b}}}" \
+	"spec.traffic.apiKeyAuthentication.configMapSelector: not supported by splicegate"
 agp_refuses "a Secret entry with an unknown field" apiKeyAuthentication "{secretRef: {name: s}}" \
 	"Secret default/s: c1" "$SECRET"
 finish

@@ -83,7 +83,7 @@ check "the Secret's users only" "$H_CODE" 401
 got=$(curl -s http://127.0.0.1:15000/config_dump |
 	jq -c '[.policies[] | select(.name.name == "basic") | {key, policy}]')
 json_equal "config_dump: a traffic policy, the htpasswd redacted" "$got" '[
-  {"key": "traffic/e2e/basic:basic:e2e/api",
+  {"key": "traffic/e2e/basic:basicauth:e2e/api",
    "policy": {"traffic": {"phase": "route", "basicAuth": {"htpasswd": "<redacted>",
      "realm": "api", "mode": "strict",
      "authorizationLocation": {"header": {"name": "authorization", "prefix": "Basic "}}}}}}]'

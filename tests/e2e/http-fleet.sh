@@ -6,10 +6,12 @@
 # the client address the PROXY header names; a global limit of 40 a second
 # holds within 10 % across the three under 120 requests a second; a limit
 # per client address counts one client's requests through every gateway; a
-# ticket one gateway issued resumes on another; with the service gone,
-# failOpen passes and failClosed is 500 on every gateway; a gateway drained
-# with SIGTERM leaves HAProxy's pool (its readiness says 503) while it still
-# serves, and no request through the balancer fails meanwhile.
+# ticket one gateway issued resumes on another; a session (cookie) one
+# gateway gave keeps a client on its endpoint through all three; with the
+# service gone, failOpen passes and failClosed is 500 on every gateway; a
+# gateway drained with SIGTERM leaves HAProxy's pool (its readiness says
+# 503) while it still serves, and no request through the balancer fails
+# meanwhile.
 . "$(dirname "$0")/lib.sh"
 
 HUB=10.77.0.1 # this namespace's address that the gateways reach: backend, service
@@ -27,6 +29,12 @@ start_backend_at fleet "$HUB" 0 || {
 	finish
 }
 BP=$(cat "$WORK/backend-fleet.port")
+for pod in s1 s2 s3; do # three endpoints behind one sticky route
+	start_backend_at "$pod" "$HUB" 0 || fail "backend $pod did not start"
+done
+S1=$(cat "$WORK/backend-s1.port")
+S2=$(cat "$WORK/backend-s2.port")
+S3=$(cat "$WORK/backend-s3.port")
 
 cat >"$WORK/rls.yaml" <<'YAML'
 domain: fleet
@@ -68,6 +76,11 @@ YAML
 	rl failopen /failopen " failureMode: failOpen," "{key: other, value: '\"x\"'}"
 	rl failclosed /failclosed "" "{key: other, value: '\"x\"'}"
 	cat <<YAML
+    - name: sticky
+      matches: [{path: {pathPrefix: /sticky}}]
+      policies:
+        sessionPersistence: {cookie: {name: fleet}}
+      backends: [{host: "$HUB:$S1"}, {host: "$HUB:$S2"}, {host: "$HUB:$S3"}]
     - name: open
       backends: [{host: "$HUB:$BP"}]
 - port: 8443
@@ -236,6 +249,35 @@ check "per client address: the fourth request through the fleet is refused" "$co
 	" 200 200 200 429"
 check "another client keeps its own count" \
 	"$(curl -s -o /dev/null -w '%{http_code}' --max-time 10 --interface "$B" "$u/client")" 200
+
+# Session persistence across the fleet: a session one gateway gave names
+# its endpoint the same way on every gateway, so a client's requests (each
+# on a new connection: round robin over the three) keep to it.
+declare -A PAIRS=()
+for n in $(seq 90); do
+	hcall "$u/sticky/new/$n"
+	pod=$(resp_header x-backend)
+	sc=$(resp_header set-cookie)
+	[ "$H_CODE" = 200 ] && [ -n "$sc" ] && PAIRS[$pod]=${sc%%;*}
+	[ "${#PAIRS[@]}" -ge 3 ] && break
+done
+check "sessions without a cookie are balanced over the three endpoints" \
+	"$(printf '%s\n' "${!PAIRS[@]}" | sort | tr '\n' ' ')" "s1 s2 s3 "
+for pod in s1 s2 s3; do
+	bad=""
+	for n in 1 2 3 4 5 6; do
+		hcall -H "cookie: ${PAIRS[$pod]}" "$u/sticky/$pod/$n"
+		got=$(resp_header x-backend)
+		[ "$H_CODE" = 200 ] && [ "$got" = "$pod" ] && [ -z "$(resp_header set-cookie)" ] ||
+			bad="$bad [$n: $H_CODE $got]"
+	done
+	via=""
+	for i in 1 2 3; do
+		grep -q "http.path=/sticky/$pod/" "$WORK/gw$i.log" && via="$via $i"
+	done
+	check "the session of $pod stays on it through every gateway (${via:-none})" \
+		"${bad:-none} via$via" "none via 1 2 3"
+done
 
 # TLS session tickets: gateway 1 issues one, gateway 2 resumes it.
 session() { # PORT OUT|IN FILE: prints New or Reused

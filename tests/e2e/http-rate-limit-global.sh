@@ -12,8 +12,9 @@
 # service that is not there passes the request (failOpen) or is 500 "rate
 # limit failed" (failClosed, the default). HTTP/2 clients get the same
 # answers. The same through an AgentgatewayPolicy's traffic.rateLimit.global
-# (url). config_dump prints the policy; its unsupported keys are refused by
-# name.
+# (url, or a backendRef to the service's Service; one to a Service that is
+# not there is warned of and fails closed). config_dump prints the policy;
+# its unsupported keys are refused by name.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/authlib.sh"
 
@@ -216,7 +217,34 @@ spec:
           - name: remote_address
             expression: source.address
 YAML
+	# the same service named by a backendRef to a Service, and one to a
+	# Service that is not there
+	service_yaml rls "$GP"
+	for p in ref:rls none:nowhere; do
+		echo ---
+		httproute_yaml "k8s${p%%:*}" "/k8s${p%%:*}" v1 "$V1"
+		cat <<YAML
+---
+apiVersion: agentgateway.dev/v1alpha1
+kind: AgentgatewayPolicy
+metadata: {name: global-${p%%:*}, namespace: e2e}
+spec:
+  targetRefs: [{group: gateway.networking.k8s.io, kind: HTTPRoute, name: k8s${p%%:*}}]
+  traffic:
+    rateLimit:
+      global:
+        backendRef: {name: ${p#*:}, port: $GP}
+        domain: agentgateway
+        descriptors:
+        - entries:
+          - name: remote_address
+            expression: source.address
+YAML
+	done
 } >"$WORK/k8s.yaml"
+out=$("$SG_BIN" check -c "$WORK/k8s.yaml" 2>&1)
+check "check warns of the backendRef to a Service that is not there" \
+	"$(grep -c 'rateLimit.global.backendRef: Service e2e/nowhere not found; the calls of policy e2e/global-none fail' <<<"$out")" 1
 if ! start_engine auto -c "$WORK/k8s.yaml"; then
 	fail "gateway (Kubernetes) did not start"
 	finish
@@ -236,6 +264,32 @@ json_equal "config_dump: the policy as agentgateway's traffic policy" "$got" "[{
   \"key\": \"traffic/e2e/global:rl-global:e2e/k8s\",
   \"policy\": {\"traffic\": {\"phase\": \"route\", \"remoteRateLimit\": {
     \"domain\": \"agentgateway\", \"host\": \"127.0.0.1:$GP\",
+    \"descriptors\": [{\"entries\": [{\"key\": \"remote_address\", \"value\": \"source.address\"}], \"type\": \"requests\"}],
+    \"failureMode\": \"failClosed\", \"policies\": {\"http\": {\"requestTimeout\": \"2s\"}}}}}}]"
+
+redis-cli -p "$RLS_REDIS" flushall >/dev/null
+fresh_window
+got=""
+for i in 1 2 3 4; do
+	hcall "$u/k8sref/x"
+	got="$got $H_CODE:$(resp_header x-ratelimit-remaining)"
+done
+check "rateLimit.global with a backendRef to the service's Service: three a minute" "$got" \
+	" 200:2 200:1 200:0 429:0"
+hcall "$u/k8snone/x"
+check "a backendRef to a Service that is not there, FailClosed: 500" "$H_CODE $H_BODY" \
+	"500 rate limit failed"
+got=$(curl -s http://127.0.0.1:15000/config_dump |
+	jq -c '[.policies[] | select(.name.name | startswith("global-")) | {key, policy}] | sort_by(.key)')
+json_equal "config_dump: a backendRef's target as agentgateway's service reference; none unresolved" "$got" "[{
+  \"key\": \"traffic/e2e/global-none:rl-global:e2e/k8snone\",
+  \"policy\": {\"traffic\": {\"phase\": \"route\", \"remoteRateLimit\": {
+    \"domain\": \"agentgateway\",
+    \"descriptors\": [{\"entries\": [{\"key\": \"remote_address\", \"value\": \"source.address\"}], \"type\": \"requests\"}],
+    \"failureMode\": \"failClosed\", \"policies\": {\"http\": {\"requestTimeout\": \"2s\"}}}}}}, {
+  \"key\": \"traffic/e2e/global-ref:rl-global:e2e/k8sref\",
+  \"policy\": {\"traffic\": {\"phase\": \"route\", \"remoteRateLimit\": {
+    \"domain\": \"agentgateway\", \"service\": {\"name\": \"e2e/rls.e2e.svc.cluster.local\", \"port\": $GP},
     \"descriptors\": [{\"entries\": [{\"key\": \"remote_address\", \"value\": \"source.address\"}], \"type\": \"requests\"}],
     \"failureMode\": \"failClosed\", \"policies\": {\"http\": {\"requestTimeout\": \"2s\"}}}}}}]"
 

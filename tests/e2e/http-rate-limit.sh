@@ -288,11 +288,11 @@ json_equal "config_dump: the policy as agentgateway's traffic policy" "$got" '[{
   "policy": {"traffic": {"phase": "route", "localRateLimit": [
     {"maxTokens": 3, "tokensPerFill": 2, "fillInterval": "1m0s", "type": "requests"}]}}}]'
 
-sed 's/local: \[{requests: 4, unit: Hours}\]/global: {domain: d, backendRef: {name: rl, port: 8081}, descriptors: [{entries: [{name: a, expression: source.address}]}]}/' \
+sed 's/local: \[{requests: 4, unit: Hours}\]/global: {domain: d, backendRef: {kind: AgentgatewayBackend, name: rl, port: 8081}, descriptors: [{entries: [{name: a, expression: source.address}]}]}/' \
 	"$WORK/k8s.yaml" >"$WORK/bad.yaml"
 "$SG_BIN" check -c "$WORK/bad.yaml" >/dev/null 2>"$WORK/err"
-check "rateLimit.global's backendRef: refused by name (global limits: http-rate-limit-global)" \
-	"$(grep -c "traffic.rateLimit.global.backendRef: not supported" "$WORK/err")" 1
+check "rateLimit.global's backendRef to an AgentgatewayBackend: refused by name (global limits: http-rate-limit-global)" \
+	"$(grep -c "traffic.rateLimit.global.backendRef.kind: not supported" "$WORK/err")" 1
 out=$("$SG_BIN" apply -f "$WORK/bad.yaml" 2>&1)
 check "and by apply" "$(grep -c "not supported" <<<"$out")" 1
 sed 's/local: \[{requests: 4, unit: Hours}\]/local: [{requests: 4, tokens: 4, unit: Hours}]/' \

@@ -13,7 +13,8 @@
 # failed try's span says why it was retried; randomSampling may be a CEL
 # expression; the frontend policy's resources go on the export and its
 # filter keeps only the traces it holds for; AgentgatewayPolicy
-# frontend.tracing does the same in the Kubernetes dialect.
+# frontend.tracing does the same in the Kubernetes dialect, its collector
+# a backendRef to a Service.
 . "$(dirname "$0")/lib.sh"
 
 COL="$REPO_DIR/tests/e2e/otlp_collector.py"
@@ -293,10 +294,12 @@ check "config_dump: the https endpoint" \
 stop_gateway
 
 # The Kubernetes dialect: an AgentgatewayPolicy's frontend.tracing (the
-# CRD's shape) aimed at the Gateway.
+# CRD's shape) aimed at the Gateway, its collector a backendRef to a
+# Service.
 {
 	gateway_yaml
 	service_yaml v1 "$BACKEND_PORT"
+	service_yaml otel "$cport" agentgateway-system
 	echo ---
 	httproute_yaml web / v1 "$BACKEND_PORT"
 	cat <<YAML
@@ -308,7 +311,7 @@ spec:
   targetRefs: [{group: gateway.networking.k8s.io, kind: Gateway, name: agentgateway-proxy}]
   frontend:
     tracing:
-      url: http://127.0.0.1:$cport
+      backendRef: {name: otel, port: $cport}
       protocol: HTTP
       randomSampling: 'true'
       resources: [{name: service.name, expression: '"k8s-gw"'}]
@@ -322,5 +325,15 @@ wait_spans "$WORK/spans.jsonl" "$ktid" 2 &&
 		"$(spans "$WORK/spans.jsonl" "$ktid" | jq -c 'select(.kind == 2) | [.service, .attributes.who]')" \
 		'["k8s-gw","kim"]' ||
 	fail "AgentgatewayPolicy frontend.tracing: backend saw trace '$ktid'"
+check "config_dump: the collector as agentgateway's service reference" \
+	"$(curl -s http://127.0.0.1:15000/config_dump |
+		jq -c '[.policies[] | select(.name.name == "tracing") | .policy.frontend.tracing.service][0]')" \
+	"{\"name\":\"agentgateway-system/otel.agentgateway-system.svc.cluster.local\",\"port\":$cport}"
 stop_gateway
+
+# A backendRef to a Service that is not there: warned of, and accepted.
+sed 's/backendRef: {name: otel,/backendRef: {name: nowhere,/' "$WORK/k8s.yaml" >"$WORK/k8s-none.yaml"
+out=$("$SG_BIN" check -c "$WORK/k8s-none.yaml" 2>&1)
+check "check warns of a collector Service that is not there" \
+	"$(grep -c 'frontend.tracing.backendRef: Service agentgateway-system/nowhere not found' <<<"$out")" 1
 finish

@@ -12,6 +12,16 @@
 //     session             {"session":true} when the server gave a session id
 //     prompt:NAME         {"prompt":NAME,"messages":count} or {"prompt":NAME,"error":code}
 //     end                 {"end":true} after DELETE ends the session
+//     progress:NAME:JSON  tools/call with a progress token:
+//                         {"call":NAME,"progress":notifications seen,"text":...}
+//     logs:N:SECONDS      {"logs":count} once N logging notifications came
+//                         since the start (or SECONDS passed)
+// MCP_TRANSPORT=sse: the legacy HTTP+SSE transport (GET URL, then POSTs
+// to the endpoint it names) instead of streamable HTTP ("end" then only
+// closes the stream).
+// MCP_CAPS=sampling,roots: the client offers them, and answers
+// sampling/createMessage with the text "sampled by the e2e client" and
+// roots/list with the root file:///e2e.
 // A failure to connect prints {"connect":message} and exits 1.
 // MCP_OAUTH=1: the SDK's own OAuth flow (the MCP authorization spec) when
 // the server answers 401: protected-resource metadata, authorization-server
@@ -21,6 +31,7 @@
 const sdk = `${process.env.SG_NPM}/node_modules/@modelcontextprotocol/sdk/dist/esm`;
 const { Client } = await import(`${sdk}/client/index.js`);
 const { StreamableHTTPClientTransport } = await import(`${sdk}/client/streamableHttp.js`);
+const types = await import(`${sdk}/types.js`);
 
 const [url, ...steps] = process.argv.slice(2);
 const say = (o) => console.log(JSON.stringify(o));
@@ -64,8 +75,36 @@ const options = () =>
 		: process.env.MCP_BEARER
 			? { requestInit: { headers: { Authorization: `Bearer ${process.env.MCP_BEARER}` } } }
 			: undefined;
-let transport = new StreamableHTTPClientTransport(new URL(url), options());
-let client = new Client({ name: "splicegate-e2e", version: "1.0.0" });
+const legacy = process.env.MCP_TRANSPORT === "sse";
+const SSEClientTransport = legacy ? (await import(`${sdk}/client/sse.js`)).SSEClientTransport : null;
+const newTransport = () =>
+	legacy
+		? new SSEClientTransport(new URL(url), options())
+		: new StreamableHTTPClientTransport(new URL(url), options());
+const caps = (process.env.MCP_CAPS || "").split(",").filter((c) => c);
+let logs = 0;
+const newClient = () => {
+	const c = new Client(
+		{ name: "splicegate-e2e", version: "1.0.0" },
+		{ capabilities: Object.fromEntries(caps.map((k) => [k, {}])) },
+	);
+	c.setNotificationHandler(types.LoggingMessageNotificationSchema, () => {
+		logs++;
+	});
+	if (caps.includes("sampling"))
+		c.setRequestHandler(types.CreateMessageRequestSchema, () => ({
+			model: "e2e",
+			role: "assistant",
+			content: { type: "text", text: "sampled by the e2e client" },
+		}));
+	if (caps.includes("roots"))
+		c.setRequestHandler(types.ListRootsRequestSchema, () => ({
+			roots: [{ uri: "file:///e2e", name: "e2e" }],
+		}));
+	return c;
+};
+let transport = newTransport();
+let client = newClient();
 
 try {
 	try {
@@ -74,8 +113,8 @@ try {
 		if (!process.env.MCP_OAUTH || !code) throw e;
 		await transport.finishAuth(code);
 		say({ oauth: store.client?.client_id ?? null });
-		transport = new StreamableHTTPClientTransport(new URL(url), options());
-		client = new Client({ name: "splicegate-e2e", version: "1.0.0" });
+		transport = newTransport();
+		client = newClient();
 		await client.connect(transport);
 	}
 } catch (e) {
@@ -97,6 +136,19 @@ for (const step of steps) {
 			const r = await client.callTool({ name, arguments: args });
 			const text = (r.content || []).find((c) => c.type === "text");
 			say({ call: name, text: text ? text.text : null, isError: !!r.isError });
+		} else if (op === "progress") {
+			let seen = 0;
+			const args = rest.length ? JSON.parse(rest.join(":")) : {};
+			const r = await client.callTool({ name, arguments: args }, undefined, {
+				onprogress: () => seen++,
+			});
+			const text = (r.content || []).find((c) => c.type === "text");
+			say({ call: name, progress: seen, text: text ? text.text : null });
+		} else if (op === "logs") {
+			const until = Date.now() + 1000 * Number(rest[0]);
+			while (logs < Number(name) && Date.now() < until)
+				await new Promise((r) => setTimeout(r, 50));
+			say({ logs });
 		} else if (op === "prompt") {
 			const r = await client.getPrompt({ name, arguments: {} });
 			say({ prompt: name, messages: (r.messages || []).length });
@@ -106,7 +158,8 @@ for (const step of steps) {
 		} else if (op === "session") {
 			say({ session: !!transport.sessionId });
 		} else if (op === "end") {
-			await transport.terminateSession();
+			if (legacy) await transport.close();
+			else await transport.terminateSession();
 			say({ end: true });
 		}
 	} catch (e) {

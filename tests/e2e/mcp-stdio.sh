@@ -55,7 +55,7 @@ check "unknown session: 404" \
 check "text/plain: 415" \
 	"$(code_body -X POST -H 'content-type: text/plain' -d '{}' $U)" \
 	'415 {"jsonrpc":"2.0","id":null,"error":{"code":-32600,"message":"Content-Type must be application/json"}}'
-check "GET (no server stream): 405" "$(code_body $U)" '405 '
+check "PUT: 405" "$(code_body -X PUT $U)" '405 '
 
 S1=$(init_session $U)
 S2=$(init_session $U)

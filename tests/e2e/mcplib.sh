@@ -9,6 +9,16 @@ J='content-type: application/json'
 A='accept: application/json, text/event-stream'
 INIT='{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"curl","version":"1"}}}'
 
+# progress_line N STEPS: line N of $out (a progress: step's), its count of
+# progress notifications written "progress":STEPS when it is STEPS or one
+# less: the SDK's client handles a notification a microtask after it reads
+# it, but a response at once, so a last notification read with the
+# response (one read, as a fast target and the gateway make it) finds its
+# handler gone. The events' order is checked with curl, exactly.
+progress_line() {
+	echo "$out" | sed -n "$1p" | sed -E "s/\"progress\":($2|$(($2 - 1))),/\"progress\":$2,/"
+}
+
 # has N PATTERN NAME: line N of $out (the client's) matches PATTERN.
 has() {
 	if echo "$out" | sed -n "$1p" | grep -q "$2"; then

@@ -23,7 +23,7 @@ binds:
 YAML
 "$SG_BIN" check -c "$WORK/bad.yaml" >"$WORK/out" 2>"$WORK/err"
 rc=$?
-want="$WORK/bad.yaml:5:5: binds[0].listeners[0]: unknown field \"protocl\" (did you mean \"protocol\"?), expected one of: name, protocol, hostname, routes, tcpRoutes, tls
+want="$WORK/bad.yaml:5:5: binds[0].listeners[0]: unknown field \"protocl\" (did you mean \"protocol\"?), expected one of: name, protocol, hostname, routes, tcpRoutes, tls, policies
 $WORK/bad.yaml:9:7: binds[0].listeners[0].routes[0]: unknown field \"polices\" (did you mean \"policies\"?), expected one of: name, hostnames, matches, policies, backends
 $WORK/bad.yaml:11:24: binds[0].listeners[0].routes[1].matches[0].path: expected a map with exactly one of exact, pathPrefix, regex, got a map
 3 errors: configuration invalid"

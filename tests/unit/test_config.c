@@ -2058,13 +2058,32 @@ static void test_config_access_log_policy(void **state)
 		assert_true(t->frontend);
 		assert_int_equal(t->protocol, SG_OTLP_HTTP);
 		assert_string_equal(t->path, "/v1/t");
-		assert_int_equal(t->ep.port, 4318);
+		assert_int_equal(t->to.ep.port, 4318);
 		assert_true(t->random == 1.0);
 		assert_int_equal(t->fields.add.n, 1);
 		assert_string_equal(t->fields.remove.v[0], "endpoint");
 		assert_int_equal(t->nresources, 1);
 		assert_string_equal(t->resources[0].value, "edge");
 		assert_string_equal(sg_cel_source(t->fields.filter), "response.code >= 500");
+	}
+
+	/* ... its collector a backendRef to a Service: the Service's endpoint,
+	 * the cluster's name as the authority sent. */
+	cfg = load_ok(l,
+		      K8S_BASE POLICY_HEAD "  targetRefs: [{kind: Gateway, name: gw}]\n"
+					   "  frontend:\n"
+					   "    tracing: {backendRef: {name: svc, port: 8000}}\n",
+		      0);
+	{
+		const struct sg_tracing *t = find_bind(cfg, 8080)->listeners[0].tracing;
+
+		assert_non_null(t);
+		assert_null(t->endpoint);
+		assert_false(t->to.unresolved);
+		assert_string_equal(t->to.ep.addr, "127.0.0.1");
+		assert_int_equal(t->to.ep.port, 8000);
+		assert_string_equal(t->to.host, "svc.ns.svc.cluster.local:8000");
+		assert_int_equal(t->protocol, SG_OTLP_GRPC);
 	}
 
 	cfg = load_ok(l, "binds:\n- port: 8080\n  listeners:\n  - name: l\n    routes: []\n", 0);
@@ -2273,9 +2292,9 @@ static void test_config_tracing(void **state)
 	t = find_listener(cfg, "bind/8080/l")->tracing;
 	assert_ptr_equal(t, cfg->global.tracing);
 	assert_string_equal(t->endpoint, "http://collector.example:4318");
-	assert_string_equal(t->ep.addr, "collector.example");
-	assert_int_equal(t->ep.port, 4318);
-	assert_string_equal(t->authority, "collector.example:4318");
+	assert_string_equal(t->to.ep.addr, "collector.example");
+	assert_int_equal(t->to.ep.port, 4318);
+	assert_string_equal(t->to.host, "collector.example:4318");
 	assert_string_equal(t->path, "/otel/");
 	assert_int_equal(t->protocol, SG_OTLP_HTTP);
 	assert_int_equal(t->headers.n, 4);
@@ -2304,8 +2323,8 @@ static void test_config_tracing(void **state)
 		      0);
 	t = cfg->global.tracing;
 	assert_true(t->tls);
-	assert_int_equal(t->ep.port, 443);
-	assert_string_equal(t->ep.addr, "otel.example");
+	assert_int_equal(t->to.ep.port, 443);
+	assert_string_equal(t->to.ep.addr, "otel.example");
 	assert_string_equal(t->path, "/v1/t");
 
 	cfg = load_ok(l,
@@ -2314,8 +2333,8 @@ static void test_config_tracing(void **state)
 		      "binds:\n- port: 8080\n  listeners:\n  - name: l\n    routes: []\n",
 		      0);
 	assert_string_equal(cfg->global.tracing->path, "/v1/t");
-	assert_int_equal(cfg->global.tracing->ep.port, 80);
-	assert_string_equal(cfg->global.tracing->ep.addr, "::1");
+	assert_int_equal(cfg->global.tracing->to.ep.port, 80);
+	assert_string_equal(cfg->global.tracing->to.ep.addr, "::1");
 	assert_true(cfg->global.tracing->random == 0.0 && cfg->global.tracing->client == 1.0);
 	t = find_listener(cfg, "bind/8080/l")->tracing;
 	assert_true(t->frontend);
@@ -2391,7 +2410,7 @@ static void test_config_rejects_unknown_keys(void **state)
 		  "t.yaml:5:5: binds[0].listeners[0]: unknown field \"route\" (did you mean "
 		  "\"routes\"?), expected one of: "
 		  "name, "
-		  "protocol, hostname, routes, tcpRoutes, tls" },
+		  "protocol, hostname, routes, tcpRoutes, tls, policies" },
 		{ "standalone backend tcp policy",
 		  "binds:\n"
 		  "- port: 8080\n"
@@ -2443,7 +2462,7 @@ static void test_config_rejects_unknown_keys(void **state)
 		  "\"timeouts\"?), expected one of: "
 		  "timeouts, retry, headerModifiers, cors, directResponse, hostRewrite, "
 		  "rateLimit, csrf, jwtAuthentication, apiKeyAuthentication, basicAuthentication, "
-		  "extAuth, authorization" },
+		  "extAuth, authorization, phase" },
 		{ "kubernetes policy frontend tcp",
 		  K8S_BASE POLICY_HEAD "  targetRefs: [{kind: Gateway, name: gw}]\n"
 				       "  frontend: {tcp: {keepalives: {}}}\n",
@@ -3231,10 +3250,14 @@ static void test_config_rejects_bad_resources(void **state)
 		  "mcp:\n  statefulMode: stateless\n  targets: [{name: a, stdio: {cmd: x}}]\n",
 		  "t.yaml:2:17: mcp.statefulMode: stateless is not implemented yet: only "
 		  "stateful" },
-		{ "MCP sse target",
-		  "mcp:\n  targets: [{name: a, sse: {host: \"http://x:1/sse\"}}]\n",
-		  "t.yaml:2:28: mcp.targets[0].sse: not supported (MCP targets over the legacy SSE "
-		  "transport are not implemented yet: use mcp (streamable HTTP) or stdio)" },
+		{ "MCP sse target: port without path",
+		  "mcp:\n  targets: [{name: a, sse: {host: 127.0.0.1, port: 1}}]\n",
+		  "t.yaml:2:28: mcp.targets[0].sse: if port or path is set, both must be set; "
+		  "otherwise, use only host" },
+		{ "MCP target of two kinds",
+		  "mcp:\n  targets: [{name: a, sse: {host: \"http://x:1/sse\"}, stdio: {cmd: "
+		  "x}}]\n",
+		  "t.yaml:2:13: mcp.targets[0]: expected exactly one of stdio, mcp or sse" },
 		{ "MCP streamable HTTP target: port without path",
 		  "mcp:\n  targets: [{name: a, mcp: {host: 127.0.0.1, port: 1}}]\n",
 		  "t.yaml:2:28: mcp.targets[0].mcp: if port or path is set, both must be set; "
@@ -3977,11 +4000,17 @@ static void test_config_ratelimit_errors(void **state)
 		  RL_K8S("{global: {domain: d, url: 'http://127.0.0.1:1'}}"),
 		  "t.yaml:21:33: spec.traffic.rateLimit.global: missing required field "
 		  "\"descriptors\"" },
-		{ "global by backendRef",
+		{ "global by a backendRef without its port",
 		  RL_K8S("{global: {domain: d, backendRef: {name: rl}, descriptors: "
 			 "[{entries: [{name: a, expression: request.path}]}]}}"),
-		  "t.yaml:21:57: spec.traffic.rateLimit.global.backendRef: not supported (give "
-		  "the rate limit service as url: \"http://addr:port\")" },
+		  "t.yaml:21:57: spec.traffic.rateLimit.global.backendRef: missing required field "
+		  "\"port\"" },
+		{ "global by url and backendRef",
+		  RL_K8S("{global: {domain: d, url: 'http://127.0.0.1:1', backendRef: {name: rl, "
+			 "port: 1}, descriptors: [{entries: [{name: a, expression: "
+			 "request.path}]}]}}"),
+		  "t.yaml:21:33: spec.traffic.rateLimit.global: give exactly one of url and "
+		  "backendRef" },
 		{ "global counting tokens",
 		  RL_K8S("{global: {domain: d, url: 'http://127.0.0.1:1', descriptors: "
 			 "[{entries: [{name: a, expression: request.path}], unit: Tokens}]}}"),
@@ -4062,6 +4091,268 @@ static void test_config_health_rejects_bad_values(void **state)
 	expect_errors(*state, cases, sizeof(cases) / sizeof(cases[0]));
 }
 
+/* ---- AgentgatewayPolicy extAuth, phase and secretSelector ------------- */
+
+/* K8S_BASE, then an AgentgatewayPolicy p aimed at Gateway gw whose
+ * spec.traffic is TRAFFIC (a flow map), then the documents of MORE. */
+#define AGP_GW(traffic, more)                                                                      \
+	K8S_BASE POLICY_HEAD "  targetRefs: [{kind: Gateway, name: gw}]\n"                         \
+			     "  traffic: " traffic "\n" more
+
+#define SECRET(name, labels, data)                                                                 \
+	"---\napiVersion: v1\nkind: Secret\nmetadata: {name: " name                                \
+	", namespace: ns, labels: " labels "}\nstringData: " data "\n"
+
+/* Loads text, which must fail with an error line containing want. */
+static void load_fails(struct loaded *l, const char *text, const char *want)
+{
+	loaded_reset(l);
+	l->cfg = sg_cfg_load_text("t.yaml", text, &l->diag);
+	for (size_t i = 0; !l->cfg && i < l->diag.n; i++)
+		if (strstr(l->diag.lines[i], want))
+			return;
+	print_diag(&l->diag);
+	fail_msg("want a failure naming \"%s\"", want);
+}
+
+/* extAuth {backendRef}: the Service's endpoint is asked; forwardBody is
+ * includeRequestBody cut to maxSize; cache keeps its key, ttl (a plain
+ * duration as duration("...")) and the default maxEntries, listed for
+ * user/ to make its store; the key is agentgateway's. */
+static void test_config_k8s_ext_auth_backend_ref(void **state)
+{
+	struct loaded *l = *state;
+	const struct sg_cfg *cfg = load_ok(
+		l,
+		AGP_GW("{extAuth: {backendRef: {name: svc, port: 8000}, grpc: {}, forwardBody: "
+		       "{maxSize: 1Ki}, cache: {key: [request.path, 'request.headers[\"x\"]'], "
+		       "ttl: 5m}}}",
+		       ""),
+		0);
+	const struct sg_policy *p = find_policy(cfg, "traffic/ns/p:extauth:ns/gw");
+	const struct sg_ext_authz *x;
+
+	assert_non_null(p);
+	x = p->u.ext_authz;
+	assert_non_null(x->to.svc);
+	assert_false(x->to.unresolved);
+	assert_string_equal(x->to.host, "svc.ns.svc.cluster.local:8000");
+	assert_string_equal(x->to.ep.addr, "127.0.0.1");
+	assert_int_equal(x->to.ep.port, 8000);
+	assert_false(x->http);
+	assert_true(x->body && x->body_partial);
+	assert_int_equal(x->body_max, 1024);
+	assert_non_null(x->cache);
+	assert_int_equal(x->cache->nkey, 2);
+	assert_string_equal(sg_cel_source(x->cache->key[1]), "request.headers[\"x\"]");
+	assert_string_equal(sg_cel_source(x->cache->ttl), "duration(\"5m\")");
+	assert_int_equal(x->cache->max_entries, 10000);
+	assert_int_equal(cfg->nauthz_caches, 1);
+}
+
+/* A Service that is not there: the policy loads with a warning and no
+ * endpoint (every call fails: its failureMode decides). */
+static void test_config_k8s_ext_auth_missing_service(void **state)
+{
+	struct loaded *l = *state;
+	const struct sg_cfg *cfg = load_ok(
+		l, AGP_GW("{extAuth: {backendRef: {name: nope, port: 1}, http: {}}}", ""), 1);
+	const struct sg_policy *p = find_policy(cfg, "traffic/ns/p:extauth:ns/gw");
+
+	assert_true(p->u.ext_authz->to.unresolved);
+	assert_null(p->u.ext_authz->to.svc);
+	assert_non_null(strstr(l->diag.lines[0], "Service ns/nope not found"));
+}
+
+/* url with a path: http.path is that path as a CEL string literal. The
+ * HTTP protocol's expressions are compiled. */
+static void test_config_k8s_ext_auth_url_path(void **state)
+{
+	struct loaded *l = *state;
+	const struct sg_cfg *cfg =
+		load_ok(l,
+			AGP_GW("{extAuth: {url: 'http://127.0.0.1:9/check/\"x\"', http: {redirect: "
+			       "'\"/signin\"', addRequestHeaders: {X-A: request.path}}}}",
+			       ""),
+			0);
+	const struct sg_ext_authz *x = find_policy(cfg, "traffic/ns/p:extauth:ns/gw")->u.ext_authz;
+
+	assert_string_equal(x->to.host, "127.0.0.1:9");
+	assert_int_equal(x->to.ep.port, 9);
+	assert_true(x->http && x->url_path);
+	assert_string_equal(sg_cel_source(x->path), "\"/check/\\\"x\\\"\"");
+	assert_string_equal(sg_cel_source(x->redirect), "\"/signin\"");
+	assert_null(x->body_expr);
+	assert_int_equal(x->add_headers.set.n, 1);
+	assert_string_equal(x->add_headers.set.v[0].name, "x-a");
+}
+
+static void test_config_k8s_ext_auth_refusals(void **state)
+{
+	static const struct {
+		const char *traffic, *want;
+	} cases[] = {
+		{ "{extAuth: {url: 'http://127.0.0.1:1', forwardBody: {maxSize: 2Mi}, grpc: {}}}",
+		  "forwardBody.maxSize: expected 1 to 1Mi bytes" },
+		{ "{extAuth: {url: 'http://127.0.0.1:1', forwardBody: {maxSize: 1.5Ki}, grpc: {}}}",
+		  "forwardBody.maxSize: expected a byte size" },
+		{ "{extAuth: {url: 'http://127.0.0.1:1', forwardBody: {maxSize: 0}, grpc: {}}}",
+		  "forwardBody.maxSize: expected 1 to 1Mi bytes" },
+		{ "{extAuth: {url: 'http://127.0.0.1:1/x', grpc: {}}}",
+		  "a url path is only valid with http" },
+		{ "{extAuth: {url: 'https://a:1', grpc: {}}}", "TLS to the authorization service" },
+		{ "{extAuth: {backendRef: {name: svc, port: 8000, namespace: other}, grpc: {}}}",
+		  "backendRef.namespace: not supported" },
+		{ "{extAuth: {backendRef: {name: svc}, grpc: {}}}", "backendRef: missing" },
+		{ "{extAuth: {url: 'http://127.0.0.1:1', grpc: {}, cache: {key: [request.path]}}}",
+		  "cache: missing" },
+		{ "{extAuth: {url: 'http://127.0.0.1:1', grpc: {requestMetadata: {a: b}}}}",
+		  "grpc.requestMetadata: not supported" },
+		{ "{extAuth: {url: 'http://127.0.0.1:1', http: {body: 'request.'}}}",
+		  "http.body: column" },
+		{ "{phase: PreRouting, extAuth: {url: 'http://127.0.0.1:1', grpc: {}}}",
+		  "PreRouting with extAuth is not supported" },
+		{ "{phase: PreRouting, authorization: {policy: {matchExpressions: ['true']}}, "
+		  "retry: {attempts: 1}}",
+		  "phase PreRouting only supports" },
+		{ "{phase: Early, authorization: {policy: {matchExpressions: ['true']}}}",
+		  "spec.traffic.phase: expected PreRouting or PostRouting" },
+	};
+	struct loaded *l = *state;
+	char text[2048];
+
+	for (size_t i = 0; i < ARRAY_LEN(cases); i++) {
+		snprintf(text, sizeof(text), AGP_GW("%s", ""), cases[i].traffic);
+		load_fails(l, text, cases[i].want);
+	}
+}
+
+/* phase PreRouting: the policy runs on the listener (gw_filters) and is
+ * kept out of its routes' policies; a policy without phase still reaches
+ * the routes; config_dump prints phase "gateway". */
+static void test_config_k8s_pre_routing(void **state)
+{
+	struct loaded *l = *state;
+	const struct sg_cfg *cfg =
+		load_ok(l,
+			AGP_GW("{phase: PreRouting, apiKeyAuthentication: {secretRef: {name: k}}, "
+			       "authorization: {policy: {matchExpressions: ['true']}}}",
+			       SECRET("k", "{}",
+				      "{a: k-1}") "---\n" ROUTE_HEAD "  parentRefs: [{name: gw}]\n"
+						  "  rules:\n"
+						  "  - backendRefs: [{name: svc, port: 8000}]\n"),
+			0);
+	const struct sg_listener *ls = find_listener(cfg, "ns/gw.http");
+	const struct sg_policy *keys = find_policy(cfg, "traffic/ns/p:apikeyauth:ns/gw");
+	char *dump;
+
+	assert_true(keys->gateway_phase);
+	assert_true(find_policy(cfg, "traffic/ns/p:rbac:ns/gw")->gateway_phase);
+	assert_non_null(ls->gw_filters);
+	assert_ptr_equal(ls->gw_filters->apikeys, keys->u.apikeys);
+	assert_non_null(ls->gw_filters->authz);
+	assert_int_equal(ls->nroutes, 1);
+	assert_null(ls->routes[0].eff_filters.apikeys);
+	assert_null(ls->routes[0].eff_filters.authz);
+	assert_int_equal(cfg->napikeys, 1); /* listed, for user/ to hash */
+	dump = sg_dump_config(cfg);
+	assert_non_null(dump);
+	if (!strstr(squash(dump), "\"policy\":{\"traffic\":{\"phase\":\"gateway\",\"apiKey\":")) {
+		print_message("%s\n", dump);
+		fail_msg("phase gateway not dumped");
+	}
+	free(dump);
+}
+
+/* secretSelector: the keys of every Secret of the policy's namespace
+ * with the labels, none of the others; none selected: a warning. */
+static void test_config_k8s_api_key_secret_selector(void **state)
+{
+	struct loaded *l = *state;
+	const struct sg_cfg *cfg = load_ok(
+		l,
+		AGP_GW("{apiKeyAuthentication: {secretSelector: {matchLabels: {app: k}}}}",
+		       SECRET("a", "{app: k, x: y}",
+			      "{c: k-a}") SECRET("b", "{app: k}",
+						 "{c: k-b, d: '{\"keyHash\": "
+						 "\"sha256:0000000000000000000000000000000000000"
+						 "000000000000000000000000000\"}'}")
+			       SECRET("o", "{app: o}", "{c: k-o}") "---\napiVersion: v1\nkind: "
+								   "Secret\nmetadata: {name: "
+								   "z, namespace: other, labels: "
+								   "{app: k}}\nstringData: "
+								   "{c: k-z}\n"),
+		0);
+	const struct sg_api_keys *k = find_policy(cfg, "traffic/ns/p:apikeyauth:ns/gw")->u.apikeys;
+
+	assert_int_equal(k->n, 3);
+	load_ok(l,
+		AGP_GW("{apiKeyAuthentication: {secretSelector: {matchLabels: {app: none}}}}", ""),
+		1);
+	assert_non_null(strstr(l->diag.lines[0], "no Secret in namespace ns has these labels"));
+	load_fails(l,
+		   AGP_GW("{apiKeyAuthentication: {secretSelector: {matchLabels: {a: b}}, "
+			  "secretRef: {name: s}}}",
+			  ""),
+		   "give exactly one of secretRef and secretSelector");
+}
+
+/* A standalone listener's policies are its gateway phase: listed as
+ * agentgateway lists them (listener/<key>/<index>, CORS first, no name,
+ * the listener its target), on its listener only (not on a listener of
+ * the same name on another bind); the kinds splicegate runs after
+ * routing are refused by name. */
+static void test_config_standalone_listener_policies(void **state)
+{
+	struct loaded *l = *state;
+	const struct sg_cfg *cfg =
+		load_ok(l,
+			"binds:\n"
+			"- port: 8080\n"
+			"  listeners:\n"
+			"  - policies:\n"
+			"      authorization: {rules: ['request.headers[\"x-t\"] == \"a\"']}\n"
+			"      apiKey: {keys: [{key: k-1}]}\n"
+			"      cors: {allowOrigins: ['*']}\n"
+			"    routes: [{backends: [{host: 127.0.0.1:1}]}]\n"
+			"- port: 8081\n"
+			"  listeners:\n"
+			"  - routes: [{backends: [{host: 127.0.0.1:1}]}]\n",
+			0);
+	const struct sg_listener *a = find_listener(cfg, "bind/8080/listener0");
+	const struct sg_listener *b = find_listener(cfg, "bind/8081/listener0");
+	const struct sg_policy *p0 = find_policy(cfg, "listener/bind/8080/listener0/0");
+	const struct sg_policy *p1 = find_policy(cfg, "listener/bind/8080/listener0/1");
+	const struct sg_policy *p2 = find_policy(cfg, "listener/bind/8080/listener0/2");
+
+	assert_non_null(p0);
+	assert_non_null(p1);
+	assert_non_null(p2);
+	assert_int_equal(p0->kind, SG_POL_CORS);
+	assert_int_equal(p1->kind, SG_POL_API_KEYS);
+	assert_int_equal(p2->kind, SG_POL_AUTHZ);
+	assert_true(p0->gateway_phase && p1->gateway_phase && p2->gateway_phase);
+	assert_null(p1->src_kind);
+	assert_string_equal(p1->target.section, "listener0");
+	assert_non_null(a->gw_filters);
+	assert_ptr_equal(a->gw_filters->apikeys, p1->u.apikeys);
+	assert_non_null(a->gw_filters->cors);
+	assert_non_null(a->gw_filters->authz);
+	assert_null(a->routes[0].eff_filters.apikeys);
+	assert_null(b->gw_filters);
+	load_fails(
+		l,
+		"binds:\n- port: 8080\n  listeners:\n"
+		"  - policies: {extAuthz: {host: 127.0.0.1:1}}\n"
+		"    routes: [{backends: [{host: 127.0.0.1:1}]}]\n",
+		"binds[0].listeners[0].policies.extAuthz: not supported in a listener's policies");
+	load_fails(l,
+		   "binds:\n- port: 8080\n  listeners:\n"
+		   "  - policies: {timeout: {requestTimeout: 1s}}\n"
+		   "    routes: [{backends: [{host: 127.0.0.1:1}]}]\n",
+		   "binds[0].listeners[0].policies: unknown field \"timeout\"");
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, loaded_setup, loaded_teardown)
@@ -4129,6 +4420,13 @@ int main(void)
 		T(test_config_accepts_good_hosts),
 		T(test_config_rejects_bad_policy_targets),
 		T(test_config_reports_first_failing_kind_only),
+		T(test_config_k8s_ext_auth_backend_ref),
+		T(test_config_k8s_ext_auth_missing_service),
+		T(test_config_k8s_ext_auth_url_path),
+		T(test_config_k8s_ext_auth_refusals),
+		T(test_config_k8s_pre_routing),
+		T(test_config_k8s_api_key_secret_selector),
+		T(test_config_standalone_listener_policies),
 	};
 #undef T
 

@@ -306,6 +306,75 @@ static void test_fetch_enough_ends_the_read(void **state)
 	server_stop(&s);
 }
 
+/* A stream's pieces, gathered. */
+struct pieces {
+	char *all;
+	size_t len;
+};
+
+static bool gather(void *arg, const struct sg_fetched *head, const char *body, size_t len)
+{
+	struct pieces *p = arg;
+
+	(void)head;
+	assert_true(p->len + len <= 70000);
+	memcpy(p->all + p->len, body, len);
+	p->len += len;
+	return false;
+}
+
+#define PIECE "0123456789abcdefghijklmnopqrst"
+#define PIECES 2000
+
+/* A stream is read in pieces, each told once and dropped: a body of 60 KB
+ * with max_body 1000 (which fails the read otherwise) is read whole, the
+ * MCP targets' event streams, chunked and close-delimited; the last piece,
+ * when the body ended with it, is the answer's body. */
+static void test_fetch_stream_in_pieces(void **state)
+{
+	char *answers[2] = { malloc(200 + PIECES * 36), malloc(200 + PIECES * 30) };
+	size_t n[2];
+
+	(void)state;
+	n[0] = (size_t)sprintf(answers[0], "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n"
+					   "Transfer-Encoding: chunked\r\n\r\n");
+	n[1] = (size_t)sprintf(answers[1], "HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n");
+	for (int i = 0; i < PIECES; i++) {
+		n[0] += (size_t)sprintf(answers[0] + n[0], "1e\r\n" PIECE "\r\n");
+		n[1] += (size_t)sprintf(answers[1] + n[1], PIECE);
+	}
+	sprintf(answers[0] + n[0], "0\r\n\r\n");
+	for (size_t i = 0; i < 2; i++) {
+		struct pieces p = { .all = malloc(70000) };
+		struct sg_fetch f = { .timeout_ms = 8000, .max_body = 1000 };
+		struct sg_fetched got;
+		struct server s;
+		char err[256];
+
+		server_start(&s, answers[i]);
+		assert_int_equal(fetch(&s, &f, &got, err), -1); /* whole, it is too large */
+		assert_string_equal(err, "answer over 1000 bytes");
+		server_stop(&s); /* its write may have failed: a server of its own each */
+		server_start(&s, answers[i]);
+		f = (struct sg_fetch){ .enough = gather,
+				       .arg = &p,
+				       .timeout_ms = 8000,
+				       .max_body = 1000,
+				       .stream = true };
+		assert_int_equal(fetch(&s, &f, &got, err), 0);
+		memcpy(p.all + p.len, got.body, got.len);
+		p.len += got.len;
+		assert_int_equal(p.len, PIECES * 30);
+		for (size_t k = 0; k < p.len; k += 30)
+			assert_memory_equal(p.all + k, PIECE, 30);
+		free(got.body);
+		free(p.all);
+		server_stop(&s);
+	}
+	free(answers[0]);
+	free(answers[1]);
+}
+
 static void test_fetch_stop(void **state)
 {
 	struct server s;
@@ -395,6 +464,7 @@ int main(void)
 		cmocka_unit_test(test_fetch_mcp_answer_fields),
 		cmocka_unit_test(test_fetch_larger_body_bound),
 		cmocka_unit_test(test_fetch_enough_ends_the_read),
+		cmocka_unit_test(test_fetch_stream_in_pieces),
 		cmocka_unit_test(test_fetch_stop),
 		cmocka_unit_test(test_jwksremote_fetches_and_refetches_on_a_kid_miss),
 	};

@@ -142,6 +142,49 @@ static void test_sse_callback_stops(void **state)
 	assert_string_equal(s.text, "message=1|");
 }
 
+/* An event written by sg_sse_event_text reads back as the data it was
+ * made of, whatever line ends that data held. */
+static void test_sse_event_text_round_trip(void **state)
+{
+	static const char *const datas[] = { "{\"jsonrpc\":\"2.0\",\"method\":\"m\"}", "a\nb",
+					     "a\r\nb\rc", "", "x\n" };
+	static const char *const read[] = { "message={\"jsonrpc\":\"2.0\",\"method\":\"m\"}|",
+					    "message=a\nb|", "message=a\nb\nc|", "message=|",
+					    "message=x\n|" };
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(datas) / sizeof(datas[0]); i++) {
+		struct seen s = { 0 };
+		struct sg_sse p;
+		size_t len = 0;
+		char *ev = sg_sse_event_text("message", datas[i], strlen(datas[i]), &len);
+
+		assert_non_null(ev);
+		assert_int_equal(len, strlen(ev));
+		sg_sse_init(&p, 1024);
+		assert_int_equal(sg_sse_feed(&p, ev, len, record, &s), 0);
+		sg_sse_free(&p);
+		assert_string_equal(s.text, read[i]);
+		free(ev);
+	}
+}
+
+/* The exact bytes of one event: its type named, one data line a line. */
+static void test_sse_event_text_bytes(void **state)
+{
+	size_t len = 0;
+	char *ev = sg_sse_event_text("message", "{}\n[]", 5, &len);
+
+	(void)state;
+	assert_string_equal(ev, "event: message\ndata: {}\ndata: []\n\n");
+	assert_int_equal(len, strlen(ev));
+	free(ev);
+	ev = sg_sse_event_text("endpoint", "/sse?sessionId=ab", 17, &len);
+	assert_string_equal(ev, "event: endpoint\ndata: /sse?sessionId=ab\n\n");
+	assert_int_equal(len, strlen(ev));
+	free(ev);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -151,6 +194,8 @@ int main(void)
 		cmocka_unit_test(test_sse_unended_event_dropped),
 		cmocka_unit_test(test_sse_bounds),
 		cmocka_unit_test(test_sse_callback_stops),
+		cmocka_unit_test(test_sse_event_text_round_trip),
+		cmocka_unit_test(test_sse_event_text_bytes),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

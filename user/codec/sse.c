@@ -3,6 +3,7 @@
 #include "user/codec/sse.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* A line may be an event's whole data plus its field's name and ": ". */
@@ -132,4 +133,35 @@ int sg_sse_feed(struct sg_sse *p, const char *buf, size_t len, sg_sse_event_fn f
 			return rc;
 	}
 	return 0;
+}
+
+char *sg_sse_event_text(const char *type, const char *data, size_t len, size_t *out_len)
+{
+	static const char line[] = "\ndata: ";
+	size_t tlen = strlen(type), lines = 0, n;
+	char *out;
+
+	for (size_t i = 0; i < len; i++)
+		if (data[i] == '\n' || (data[i] == '\r' && (i + 1 == len || data[i + 1] != '\n')))
+			lines++;
+	if (!(out = malloc(7 + tlen + (sizeof(line) - 1) * (lines + 1) + len + 3)))
+		return NULL;
+	memcpy(out, "event: ", 7);
+	memcpy(out + 7, type, tlen);
+	n = 7 + tlen;
+	memcpy(out + n, line, sizeof(line) - 1);
+	n += sizeof(line) - 1;
+	for (size_t i = 0; i < len; i++) {
+		if (data[i] == '\r' && i + 1 < len && data[i + 1] == '\n')
+			continue; /* the LF that follows ends the line */
+		if (data[i] == '\n' || data[i] == '\r') {
+			memcpy(out + n, line, sizeof(line) - 1);
+			n += sizeof(line) - 1;
+			continue;
+		}
+		out[n++] = data[i];
+	}
+	memcpy(out + n, "\n\n", 3);
+	*out_len = n + 2;
+	return out;
 }

@@ -46,4 +46,12 @@ int sg_sse_feed(struct sg_sse *p, const char *buf, size_t len, sg_sse_event_fn f
 /* What p holds, released; p may be fed again after sg_sse_init. */
 void sg_sse_free(struct sg_sse *p);
 
+/* One event of type `type` (a line of its own, "message" for MCP's
+ * messages) carrying data[0..len) as its data: "event: TYPE\ndata:
+ * ...\n\n", each line of data (a CRLF, LF or CR ends one) its own data
+ * line, so that a reader joins them back as they were. Returns the
+ * malloc'd text (NUL-terminated) with its length in *out_len, or NULL
+ * when out of memory. */
+char *sg_sse_event_text(const char *type, const char *data, size_t len, size_t *out_len);
+
 #endif

@@ -128,6 +128,7 @@ void sg_attempt_begin(struct sg_attempt *a, const char *listener, const struct s
 	a->begun_ns = now_ns(a);
 	a->try_ns = a->connect_ns = 0;
 	a->no_retry = false;
+	a->fed = NULL;
 	a->in_flight = true;
 	sg_stats_requests_active(a->stats, 1);
 	a->route = route;
@@ -449,6 +450,10 @@ void sg_attempt_resume(struct sg_attempt *a)
 
 size_t sg_attempt_consume(struct sg_attempt *a, size_t n, size_t widen)
 {
+	if (a->fed) {
+		a->fed(a, n);
+		return 0;
+	}
 	if (a->h2)
 		return sg_h2b_consume(a->h2, n, widen);
 	sg_h1x_consume(a->h1);

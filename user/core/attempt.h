@@ -142,6 +142,13 @@ struct sg_attempt {
 	struct sg_series *series;
 	uint64_t begun_ns, try_ns, connect_ns;
 	bool in_flight;
+
+	/* The response is the gateway's own, written through ops->head, data
+	 * and end by a service (an MCP stream: user/mcp/mcpsvc.c), which is
+	 * told here of the body bytes the owner passed on (sg_attempt_consume),
+	 * as an HTTP/2 backend's window would be. NULL: none; each request
+	 * begins without (sg_attempt_begin). */
+	void (*fed)(struct sg_attempt *a, size_t n);
 };
 
 /* Ready `a` for its owner's first request; nothing runs yet. */

@@ -9,13 +9,16 @@
 #include <strings.h>
 #include <time.h>
 
+#include "config/cel.h"
 #include "config/duration.h"
+#include "user/auth/authzcache.h"
 #include "user/base/buf.h"
 #include "user/base/log.h"
 #include "user/codec/authzpb.h"
 #include "user/codec/h2.h"
 #include "user/codec/pbwire.h"
 #include "user/core/backend.h"
+#include "user/core/celreq.h"
 #include "user/core/h1backend.h"
 #include "user/core/h2backend.h"
 #include "user/core/request.h"
@@ -57,6 +60,12 @@ struct sg_extauthz {
 	size_t nhead;
 	int grpc_status; /* -1: none yet */
 	struct sg_buf in;
+	/* The cache's key for the request (malloc'd; NULL: not cached), and
+	 * whether the answer came from the cache (not kept again). */
+	char *key;
+	size_t klen;
+	bool replayed;
+	struct sg_h1_span path; /* http.path's value (p NULL: the request's) */
 };
 
 /* ---- the verdict ------------------------------------------------------------ */
@@ -69,6 +78,7 @@ static void free_call(struct sg_closing *cl)
 	sg_buf_free(&z->in);
 	free(z->text);
 	free(z->body);
+	free(z->key);
 	free(z);
 }
 
@@ -102,7 +112,7 @@ static void undecided(struct sg_extauthz *z, const char *why)
 	struct sg_request *r = z->r;
 	const struct sg_ext_authz *x = z->x;
 
-	SG_DEBUG("%s: extAuthz %s: %s (failureMode %s)", r->ip, x->host, why,
+	SG_DEBUG("%s: extAuthz %s: %s (failureMode %s)", r->ip, x->to.host, why,
 		 x->failure == SG_EXT_AUTHZ_ALLOW ? "allow" : "deny");
 	stop(z);
 	switch (x->failure) {
@@ -228,12 +238,71 @@ static void grpc_verdict(struct sg_extauthz *z)
 	       c.body.len);
 }
 
+/* Storage for what an expression gives: the plan's, as long as r's. */
+static char *keep_in(void *p, const char *s, size_t n)
+{
+	char *out = sg_filter_plan_room(p, n + 1);
+
+	if (out && s) {
+		memcpy(out, s, n);
+		out[n] = '\0';
+	}
+	return out;
+}
+
+/* e's value over r, a string, into *out (the plan's copy). -EINVAL: the
+ * expression failed or gave something else; -ENOMEM. */
+static int eval_string(struct sg_request *r, const struct sg_cel *e, struct sg_h1_span *out)
+{
+	struct sg_filter_input in;
+	struct sg_celreq_view v;
+	struct sg_celreq c;
+	struct sg_cel_val val;
+	int rc = -EINVAL;
+
+	sg_request_input(r, &in);
+	sg_celreq_view_of(&v, &in, NULL);
+	sg_celreq_begin(&c, &v);
+	sg_cel_eval(e, &c.run, &val);
+	if (val.type == SG_CEL_STRING) {
+		out->p = val.s.n ? sg_filter_plan_keep(&r->plan, val.s.p, val.s.n) : "";
+		out->len = val.s.n;
+		rc = out->p ? 0 : -ENOMEM;
+	}
+	sg_celreq_end(&c);
+	return rc;
+}
+
+/* A 401 or 403 of the HTTP service with http.redirect: 302 to where the
+ * expression says (agentgateway's sign-in redirect); an expression that
+ * fails is the gateway's own 403. */
+static void redirected(struct sg_extauthz *z)
+{
+	struct sg_request *r = z->r;
+	struct sg_h1_header loc = { { "location", 8 }, { 0 } };
+	struct sg_h1_edit edit = { .add = &loc, .nadd = 1 };
+	int rc = eval_string(r, z->x->redirect, &loc.value);
+
+	stop(z);
+	if (rc == -ENOMEM)
+		sg_request_denied(r, SG_FAIL_CONNECT);
+	else if (rc < 0 || memchr(loc.value.p, '\r', loc.value.len) ||
+		 memchr(loc.value.p, '\n', loc.value.len))
+		sg_request_denied(r, SG_FAIL_EXT_AUTHZ);
+	else
+		sg_request_answer(r, 302, &edit, "", 0, false);
+}
+
 static void http_verdict(struct sg_extauthz *z)
 {
 	struct sg_request *r = z->r;
 	const struct sg_strs *want = &z->x->response;
 	int rc = 0;
 
+	if ((z->status == 401 || z->status == 403) && z->x->redirect) {
+		redirected(z);
+		return;
+	}
 	if (z->status < 200 || z->status > 299) {
 		denied(z, z->status, z->head, z->nhead, z->in.data + z->in.off, z->in.len);
 		return;
@@ -250,6 +319,329 @@ static void http_verdict(struct sg_extauthz *z)
 		sg_request_denied(r, SG_FAIL_CONNECT);
 	else
 		sg_request_authorized(r);
+}
+
+/* ---- the cache ---------------------------------------------------------------- */
+
+/* An answer as kept: 'G' and the gRPC message's bytes as they came, or
+ * 'H', the status, the count of lines, each line's name and value with
+ * their lengths, then the body (denials only). Replayed through the same
+ * verdict as a fresh answer. */
+struct packer {
+	char buf[SG_AUTHZ_CACHE_ANSWER_MAX];
+	size_t n;
+	bool over;
+};
+
+static void pack(struct packer *k, const void *p, size_t n)
+{
+	if (k->over || n > sizeof(k->buf) - k->n) {
+		k->over = true;
+		return;
+	}
+	memcpy(k->buf + k->n, p, n);
+	k->n += n;
+}
+
+static void pack_u32(struct packer *k, uint32_t v)
+{
+	unsigned char b[4] = { (unsigned char)(v >> 24), (unsigned char)(v >> 16),
+			       (unsigned char)(v >> 8), (unsigned char)v };
+
+	pack(k, b, 4);
+}
+
+static uint32_t unpack_u32(const char *p)
+{
+	const unsigned char *b = (const unsigned char *)p;
+
+	return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
+}
+
+/* One key value of the cache: its type, then its bytes. False: a type
+ * agentgateway does not key on (lists, maps, durations...) or an error. */
+static bool pack_value(struct packer *k, const struct sg_cel_val *v)
+{
+	unsigned char t = (unsigned char)v->type;
+
+	pack(k, &t, 1);
+	switch (v->type) {
+	case SG_CEL_NULL:
+		return true;
+	case SG_CEL_BOOL:
+		t = v->b;
+		pack(k, &t, 1);
+		return true;
+	case SG_CEL_INT:
+	case SG_CEL_UINT:
+	case SG_CEL_DOUBLE: /* the union's 8 bytes: the int, or the bits */
+		pack(k, &v->u, sizeof(v->u));
+		return true;
+	case SG_CEL_STRING:
+	case SG_CEL_BYTES:
+		pack_u32(k, (uint32_t)v->s.n);
+		pack(k, v->s.p, v->s.n);
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* The request's key: each of cache.key's values over it. False (not
+ * cached this time, as agentgateway's KeyEvaluationFailed): an
+ * expression failed, gave a value of another type, or the key is over
+ * SG_AUTHZ_CACHE_KEY_MAX. */
+static bool make_key(struct sg_extauthz *z)
+{
+	const struct sg_ext_authz_cache *k = z->x->cache;
+	struct packer *pk = malloc(sizeof(*pk));
+	struct sg_filter_input in;
+	struct sg_celreq_view v;
+	struct sg_celreq c;
+	bool ok = k->nkey > 0 && pk;
+
+	if (!ok) {
+		free(pk);
+		return false;
+	}
+	pk->n = 0;
+	pk->over = false;
+	sg_request_input(z->r, &in);
+	sg_celreq_view_of(&v, &in, NULL);
+	sg_celreq_begin(&c, &v);
+	for (size_t i = 0; ok && i < k->nkey; i++) {
+		struct sg_cel_val val;
+
+		sg_cel_eval(k->key[i], &c.run, &val);
+		ok = pack_value(pk, &val);
+	}
+	sg_celreq_end(&c);
+	ok = ok && !pk->over && pk->n <= SG_AUTHZ_CACHE_KEY_MAX;
+	if (ok && (z->key = malloc(pk->n)))
+		memcpy(z->key, pk->buf, z->klen = pk->n);
+	free(pk);
+	return z->key != NULL;
+}
+
+static bool span_eq(struct sg_h1_span a, struct sg_h1_span b)
+{
+	return a.len == b.len && !strncasecmp(a.p, b.p, a.len);
+}
+
+/* Whether the answer takes header `name` off the request: a gRPC
+ * allowance removes it or sets it anew, an HTTP one sets it. */
+static bool answer_replaces(const struct sg_extauthz *z, const struct sg_authzpb_response *c,
+			    struct sg_h1_span name)
+{
+	const struct sg_strs *want = &z->x->response;
+
+	for (size_t i = 0; c && i < c->nremove; i++)
+		if (span_eq(c->remove[i], name))
+			return true;
+	for (size_t i = 0; c && i < c->nheaders; i++)
+		if (!c->headers[i].append && span_eq(c->headers[i].name, name))
+			return true;
+	for (size_t i = 0; !c && i < z->nhead; i++)
+		for (size_t k = 0; k < want->n; k++)
+			if (span_eq(z->head[i].name, name) &&
+			    span_eq(name, (struct sg_h1_span){ want->v[k], strlen(want->v[k]) }))
+				return true;
+	return false;
+}
+
+/* The request's headers as the allowing answer leaves them (c: gRPC's,
+ * NULL: HTTP's included lines), into out[0..cap): what cache.ttl reads,
+ * as agentgateway evaluates it after the answer is applied. */
+static size_t answered_headers(const struct sg_extauthz *z, const struct sg_authzpb_response *c,
+			       struct sg_h1_header *out, size_t cap)
+{
+	const struct sg_h1_req *q = z->r->req;
+	const struct sg_strs *want = &z->x->response;
+	size_t n = 0;
+
+	for (size_t i = 0; i < q->nheaders && n < cap; i++)
+		if (!answer_replaces(z, c, q->headers[i].name))
+			out[n++] = q->headers[i];
+	for (size_t i = 0; c && i < c->nheaders && n < cap; i++)
+		if (!sg_svc_owned(c->headers[i].name))
+			out[n++] = (struct sg_h1_header){ c->headers[i].name, c->headers[i].value };
+	for (size_t i = 0; !c && i < z->nhead && n < cap; i++)
+		for (size_t k = 0; k < want->n; k++)
+			if (span_eq(z->head[i].name,
+				    (struct sg_h1_span){ want->v[k], strlen(want->v[k]) }))
+				out[n++] = z->head[i];
+	return n;
+}
+
+/* How long an answer is kept: cache.ttl over the request (with the
+ * allowing answer's headers: allowed, c for gRPC), a duration, a
+ * timestamp, or seconds since the Unix epoch (ms, rounded up; 0: not
+ * kept, as agentgateway skips an invalid ttl). */
+static uint64_t ttl_ms(struct sg_extauthz *z, bool allowed, const struct sg_authzpb_response *c)
+{
+	struct sg_h1_header *lines = NULL;
+	struct sg_filter_input in;
+	struct sg_celreq_view v;
+	struct sg_celreq cr;
+	struct sg_cel_val val;
+	struct sg_h1_req q;
+	struct timespec ts;
+	double ms = 0, now_ms;
+	size_t cap = z->r->req->nheaders + SG_AUTHZPB_MAX_HEADERS + EXTAUTHZ_LINES;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	now_ms = (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+	sg_request_input(z->r, &in);
+	if (allowed && (lines = malloc(cap * sizeof(*lines)))) {
+		q = *z->r->req;
+		q.headers = lines;
+		q.nheaders = answered_headers(z, c, lines, cap);
+		q.headers_cap = cap;
+		in.req = &q;
+		in.ctx = &q;
+	}
+	sg_celreq_view_of(&v, &in, NULL);
+	sg_celreq_begin(&cr, &v);
+	sg_cel_eval(z->x->cache->ttl, &cr.run, &val);
+	switch (val.type) {
+	case SG_CEL_DURATION:
+		ms = (double)val.i / 1e6;
+		break;
+	case SG_CEL_TIMESTAMP:
+		ms = (double)val.i / 1e6 - now_ms;
+		break;
+	case SG_CEL_INT:
+		ms = (double)val.i * 1e3 - now_ms;
+		break;
+	case SG_CEL_UINT:
+		ms = (double)val.u * 1e3 - now_ms;
+		break;
+	case SG_CEL_DOUBLE:
+		ms = val.d * 1e3 - now_ms;
+		break;
+	default:
+		break;
+	}
+	sg_celreq_end(&cr);
+	free(lines);
+	if (!(ms > 0)) /* NaN too */
+		return 0;
+	if (ms >= 1e15)
+		return (uint64_t)1e15;
+	return (uint64_t)ms + ((double)(uint64_t)ms < ms);
+}
+
+/* The answer that came, kept when agentgateway keeps it: every gRPC
+ * CheckResponse (allowed or denied; not a failed call), and an HTTP
+ * service's 2xx, 401 and 403. */
+static void remember(struct sg_extauthz *z)
+{
+	struct sg_authzpb_response c = { 0 };
+	struct packer *k;
+	const char *m = NULL;
+	size_t n = 0;
+	uint64_t ttl;
+	char tag = z->x->http ? 'H' : 'G';
+
+	if (z->replayed)
+		return;
+	if (z->x->http
+		    ? !(z->status >= 200 && z->status <= 299) && z->status != 401 &&
+			      z->status != 403
+		    : z->status != 200 || z->grpc_status != 0 ||
+			      sg_pbr_grpc_message(z->in.data + z->in.off, z->in.len, &m, &n) < 0 ||
+			      sg_authzpb_check_response(m, n, &c) < 0)
+		return;
+	ttl = z->x->http ? ttl_ms(z, z->status >= 200 && z->status <= 299, NULL)
+			 : ttl_ms(z, c.code == 0, &c);
+	if (!ttl || !(k = malloc(sizeof(*k))))
+		return;
+	k->n = 0;
+	k->over = false;
+	pack(k, &tag, 1);
+	if (z->x->http) {
+		pack_u32(k, z->status);
+		pack_u32(k, (uint32_t)z->nhead);
+		for (size_t i = 0; i < z->nhead; i++) {
+			pack_u32(k, (uint32_t)z->head[i].name.len);
+			pack_u32(k, (uint32_t)z->head[i].value.len);
+			pack(k, z->head[i].name.p, z->head[i].name.len);
+			pack(k, z->head[i].value.p, z->head[i].value.len);
+		}
+		if (z->status < 200 || z->status > 299)
+			pack(k, z->in.data + z->in.off, z->in.len);
+	} else {
+		pack(k, z->in.data + z->in.off, z->in.len);
+	}
+	if (!k->over)
+		sg_authz_cache_put(z->x->cache, z->key, z->klen, k->buf, k->n, sg_loop_now(z->loop),
+				   ttl);
+	free(k);
+}
+
+/* A kept HTTP answer a[0..n) (the plan's copy) into z's status, lines
+ * and body. False: it is not one (cannot happen: we wrote it). */
+static bool unpack_http(struct sg_extauthz *z, const char *a, size_t n)
+{
+	size_t off = 8, lines;
+
+	if (n < 8)
+		return false;
+	z->status = (uint16_t)unpack_u32(a);
+	lines = unpack_u32(a + 4);
+	z->nhead = 0;
+	for (size_t i = 0; i < lines && z->nhead < EXTAUTHZ_LINES; i++) {
+		size_t nl, vl;
+
+		if (n - off < 8)
+			return false;
+		nl = unpack_u32(a + off);
+		vl = unpack_u32(a + off + 4);
+		off += 8;
+		if (n - off < nl || n - off - nl < vl)
+			return false;
+		z->head[z->nhead++] =
+			(struct sg_h1_header){ { a + off, nl }, { a + off + nl, vl } };
+		off += nl + vl;
+	}
+	return sg_buf_append(&z->in, a + off, n - off) == 0;
+}
+
+/* The request's verdict from the kept answer a[0..n): the same as when
+ * it came. */
+static void replay(struct sg_extauthz *z, const char *a, size_t n)
+{
+	const char *kept = n > 1 ? sg_filter_plan_keep(&z->r->plan, a + 1, n - 1) : NULL;
+
+	z->replayed = true;
+	if (!kept ||
+	    (a[0] == 'H' ? !unpack_http(z, kept, n - 1) : sg_buf_append(&z->in, kept, n - 1) < 0)) {
+		undecided(z, "its cached answer could not be read");
+		return;
+	}
+	if (a[0] == 'H') {
+		http_verdict(z);
+		return;
+	}
+	z->status = 200;
+	z->grpc_status = 0;
+	grpc_verdict(z);
+}
+
+/* The cache asked about r: true when it answered (r has its verdict). */
+static bool cached(struct sg_extauthz *z)
+{
+	char *a = NULL;
+	size_t n = 0;
+
+	if (!make_key(z))
+		return false;
+	if (sg_authz_cache_get(z->x->cache, z->key, z->klen, sg_loop_now(z->loop), &a, &n) !=
+	    SG_AUTHZ_CACHE_HIT)
+		return false;
+	replay(z, a, n);
+	free(a);
+	return true;
 }
 
 /* ---- the exchange's callbacks ---------------------------------------------- */
@@ -320,6 +712,8 @@ static void x_end(void *data, const struct sg_h2_field *t, size_t n, int err)
 		return;
 	}
 	z->grpc_status = sg_svc_grpc_in_trailers(t, n, z->grpc_status);
+	if (z->key)
+		remember(z);
 	if (z->x->http)
 		http_verdict(z);
 	else
@@ -506,11 +900,22 @@ static bool request_body(struct sg_extauthz *z, struct sg_authzpb_request *q, bo
 	return true;
 }
 
-/* The check request's head: q's method and path for HTTP, the Check call
- * for gRPC; `lines` its header lines (HTTP: those gathered), the body's
- * framing after them. */
+/* Whether `name` is one `add` sets (its line then replaces the request's). */
+static bool replaced(const struct sg_hdrmod *add, struct sg_h1_span name)
+{
+	for (size_t i = 0; add && i < add->set.n; i++)
+		if (strlen(add->set.v[i].name) == name.len &&
+		    !strncasecmp(add->set.v[i].name, name.p, name.len))
+			return true;
+	return false;
+}
+
+/* The check request's head: q's method and path (or http.path's) for
+ * HTTP, the Check call for gRPC; `lines` its header lines (HTTP: those
+ * gathered, then `add`'s), the body's framing after them. */
 static int make_head(struct sg_extauthz *z, const struct sg_authzpb_request *q,
-		     const struct sg_authzpb_header *h, size_t n, bool partial, struct text *t)
+		     const struct sg_authzpb_header *h, size_t n, bool partial,
+		     const struct sg_hdrmod *add, struct text *t)
 {
 	struct sg_h1_req *req = &z->req;
 	char num[SG_H1_DIGITS_MAX];
@@ -522,7 +927,8 @@ static int make_head(struct sg_extauthz *z, const struct sg_authzpb_request *q,
 				   .minor = 1,
 				   .content_length = (int64_t)z->body_len,
 				   .keep_alive = true };
-	z->lines[k++] = (struct sg_h1_header){ { "host", 4 }, { z->x->host, strlen(z->x->host) } };
+	z->lines[k++] =
+		(struct sg_h1_header){ { "host", 4 }, { z->x->to.host, strlen(z->x->to.host) } };
 	if (!z->x->http) {
 		req->method = (struct sg_h1_span){ "POST", 4 };
 		req->target = (struct sg_h1_span){ check_path, sizeof(check_path) - 1 };
@@ -531,10 +937,16 @@ static int make_head(struct sg_extauthz *z, const struct sg_authzpb_request *q,
 		z->lines[k++] = (struct sg_h1_header){ { "te", 2 }, { "trailers", 8 } };
 	} else {
 		req->method = q->method;
-		req->target = q->path;
+		req->target = z->path.p ? z->path : q->path;
 		for (size_t i = 0; i < n && k < EXTAUTHZ_LINES - 2; i++)
-			z->lines[k++] = (struct sg_h1_header){ h[i].name, h[i].value };
-		if (z->x->body)
+			if (!replaced(add, h[i].name))
+				z->lines[k++] = (struct sg_h1_header){ h[i].name, h[i].value };
+		for (size_t i = 0; add && i < add->set.n && k < EXTAUTHZ_LINES - 2; i++)
+			z->lines[k++] = (struct sg_h1_header){
+				{ add->set.v[i].name, strlen(add->set.v[i].name) },
+				{ add->set.v[i].value, strlen(add->set.v[i].value) }
+			};
+		if (z->x->body && !z->x->body_expr)
 			z->lines[k++] = (struct sg_h1_header){ { "x-envoy-auth-partial-body", 25 },
 							       { partial ? "true" : "false",
 								 partial ? 4u : 5u } };
@@ -577,20 +989,62 @@ static void describe(struct sg_extauthz *z, struct sg_authzpb_request *q)
 	};
 }
 
-/* The question's bytes: head and body. */
+/* The HTTP protocol's expressions over the request: the check path, the
+ * body (into q, replacing the request's), the added headers (into
+ * *add). 0, -EINVAL when one failed (agentgateway's 403), -ENOMEM. */
+static int http_exprs(struct sg_extauthz *z, struct sg_authzpb_request *q, struct sg_hdrmod *add)
+{
+	const struct sg_ext_authz *x = z->x;
+	struct sg_request *r = z->r;
+	struct sg_filter_input in;
+	struct sg_celreq_view v;
+	struct sg_h1_span body;
+	int rc;
+
+	sg_request_input(r, &in);
+	sg_celreq_view_of(&v, &in, NULL);
+	if (x->path) {
+		rc = eval_string(r, x->path, &z->path);
+		if (rc < 0)
+			return rc;
+		/* An origin-form target: a path, no space or control byte. */
+		if (!z->path.len || z->path.p[0] != '/')
+			return -EINVAL;
+		for (size_t i = 0; i < z->path.len; i++)
+			if ((unsigned char)z->path.p[i] <= ' ' || z->path.p[i] == 0x7f)
+				return -EINVAL;
+	}
+	if (x->body_expr) {
+		rc = sg_celreq_body(x->body_expr, &v, keep_in, &r->plan, &body);
+		if (rc < 0)
+			return rc;
+		q->body = body.p;
+		q->body_len = body.len;
+	}
+	if (x->add_headers.present)
+		return sg_celreq_headers(&x->add_headers, &v, add, keep_in, &r->plan);
+	return 0;
+}
+
+/* The question's bytes: head and body. -EINVAL: an expression of the
+ * HTTP protocol failed. */
 static int compose(struct sg_extauthz *z, bool *too_large)
 {
 	struct sg_authzpb_header h[EXTAUTHZ_LINES];
 	struct sg_authzpb_request q;
 	const struct sg_h1_req *in = z->r->req;
+	struct sg_hdrmod add = { 0 };
 	struct text t = { 0 };
-	bool partial;
+	bool partial = false;
 	size_t n;
+	int rc;
 
 	describe(z, &q);
-	*too_large = !request_body(z, &q, &partial);
+	*too_large = !z->x->body_expr && !request_body(z, &q, &partial);
 	if (*too_large)
 		return 0;
+	if (z->x->http && (rc = http_exprs(z, &q, &add)) < 0)
+		return rc;
 	t.cap = 64;
 	for (size_t i = 0; i < in->nheaders; i++)
 		t.cap += 2 * (in->headers[i].name.len + in->headers[i].value.len) + 2;
@@ -612,7 +1066,7 @@ static int compose(struct sg_extauthz *z, bool *too_large)
 		if (sg_authzpb_check_request(&q, &z->body, &z->body_len) < 0)
 			return -ENOMEM;
 	}
-	return make_head(z, &q, h, n, partial, &t);
+	return make_head(z, &q, h, n, partial, &add, &t);
 }
 
 /* Connect to the service and ask. */
@@ -624,7 +1078,7 @@ static int ask(struct sg_extauthz *z)
 	int err = 0;
 
 	if (z->x->http) {
-		z->u = sg_backend_connect(z->r->at.pool, &z->x->ep, &ka, &err);
+		z->u = sg_backend_connect(z->r->at.pool, &z->x->to.ep, &ka, &err);
 		if (!z->u)
 			return -err;
 		z->u->io.cb = on_io;
@@ -632,9 +1086,9 @@ static int ask(struct sg_extauthz *z)
 		return sg_io_set(z->loop, &z->u->io, sg_backend_connect_events(z->u)) == -1 ? -errno
 											    : 0;
 	}
-	snprintf(key, sizeof(key), "%s:%u", z->x->ep.addr, z->x->ep.port);
-	z->h2 = sg_h2b_open(z->r->at.h2pool, &z->x->ep, key, &ka, EXTAUTHZ_IDLE_MS, &ops, z, &ready,
-			    &reused, &err);
+	snprintf(key, sizeof(key), "%s:%u", z->x->to.ep.addr, z->x->to.ep.port);
+	z->h2 = sg_h2b_open(z->r->at.h2pool, &z->x->to.ep, key, &ka, EXTAUTHZ_IDLE_MS, &ops, z,
+			    &ready, &reused, &err);
 	if (!z->h2)
 		return -err;
 	if (ready)
@@ -657,10 +1111,18 @@ struct sg_extauthz *sg_extauthz_start(struct sg_request *r, const struct sg_ext_
 	z->loop = r->ctx->loop;
 	z->grpc_status = -1;
 	sg_timer_init(&z->timer, on_timeout, z);
+	if (x->to.unresolved) { /* its Service has no endpoint: no call can be made */
+		undecided(z, "the authorization service's Service has no endpoint");
+		return NULL;
+	}
+	if (x->cache && cached(z))
+		return NULL;
 	rc = compose(z, &too_large);
 	if (too_large || rc < 0) {
 		stop(z);
-		sg_request_denied(r, too_large ? SG_FAIL_EXT_AUTHZ_BODY : SG_FAIL_CONNECT);
+		sg_request_denied(r, too_large	     ? SG_FAIL_EXT_AUTHZ_BODY
+				     : rc == -EINVAL ? SG_FAIL_EXT_AUTHZ
+						     : SG_FAIL_CONNECT);
 		return NULL;
 	}
 	sg_timer_arm(z->loop, &z->timer, sg_loop_now(z->loop) + sg_dur_to_ms_ceil(x->timeout));

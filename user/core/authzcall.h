@@ -9,7 +9,12 @@
  * answered with the service's status, headers and body (gRPC: 403 when it
  * names none); a service that cannot be asked or answers nothing usable
  * within the timeout is the failureMode's (deny: 403 "external
- * authorization failed"). */
+ * authorization failed"). The HTTP protocol's CEL shapes the question
+ * (http.path, http.body, addRequestHeaders; one that fails is 403) and a
+ * 401 or 403 with http.redirect becomes a 302 there. With a cache, the
+ * answer agentgateway keeps (any CheckResponse; HTTP 2xx, 401, 403) is
+ * kept under the request's key (user/auth/authzcache.h) and replayed
+ * through the same verdict to requests of that key until its ttl. */
 #ifndef SG_AUTHZCALL_H
 #define SG_AUTHZCALL_H
 

@@ -616,6 +616,9 @@ static enum sg_filter_result cors(struct sg_filter_plan *p, const struct sg_cors
 
 	if (!origin.p)
 		return SG_FILTER_FORWARD;
+	/* A route's CORS after a gateway-phase one (traffic.phase PreRouting)
+	 * replaces its lines rather than repeat them. */
+	p->cors.nadd = 0;
 	p->preflight = preflight;
 	if (!origin_allowed(c, origin)) {
 		if (!preflight)

@@ -238,15 +238,15 @@ static int body(struct get *g, const struct sg_fetch *f, struct sg_fetched *out,
 {
 	enum sg_h1_body kind = sg_h1_response_body(resp, false);
 	struct sg_h1_chunked st = { 0 };
-	size_t at = head, n = 0;
+	size_t at = head, n = 0, dropped = 0; /* dropped: bytes a stream's enough had */
 	bool done = false;
 	ssize_t k = 1;
 
-	if (kind == SG_H1_BODY_LENGTH && (uint64_t)resp->content_length > g->max)
+	if (kind == SG_H1_BODY_LENGTH && !f->stream && (uint64_t)resp->content_length > g->max)
 		return fail(g, "answer over %zu bytes", g->max);
 	while (!done) {
 		if (kind == SG_H1_BODY_LENGTH)
-			done = g->len - head >= (size_t)resp->content_length;
+			done = dropped + g->len - head >= (size_t)resp->content_length;
 		while (kind == SG_H1_BODY_CHUNKED && !done && at < g->len) {
 			struct sg_h1_span d;
 			ssize_t c = sg_h1_chunked_decode(&st, g->buf + at, g->len - at, &d, &done);
@@ -259,10 +259,20 @@ static int body(struct get *g, const struct sg_fetch *f, struct sg_fetched *out,
 			at += (size_t)c;
 		}
 		if (kind != SG_H1_BODY_CHUNKED) /* past a length: bytes of no answer */
-			n = kind == SG_H1_BODY_LENGTH && done ? (size_t)resp->content_length
-							      : g->len - head;
+			n = kind == SG_H1_BODY_LENGTH && done
+				    ? (size_t)resp->content_length - dropped
+				    : g->len - head;
 		if (!done && f->enough && f->enough(f->arg, out, g->buf + head, n))
 			done = true;
+		if (!done && f->stream) { /* what enough had goes; framing not read yet stays */
+			size_t rest = kind == SG_H1_BODY_CHUNKED ? g->len - at : 0;
+
+			memmove(g->buf + head, g->buf + at, rest);
+			dropped += n;
+			g->len = head + rest;
+			at = head;
+			n = 0;
+		}
 		if (done || kind == SG_H1_BODY_NONE || (k = more(g)) <= 0)
 			break;
 	}

@@ -27,7 +27,11 @@
  * readable, ends the fetch where it waits ("stopped"); `enough` NULL, or
  * asked (with arg) after each read of the body, with the answer's head
  * (status and headers filled) and its body so far (decoded): true ends
- * the read there, the answer's body being that part. */
+ * the read there, the answer's body being that part. `stream` (with
+ * enough): enough is given only the bytes decoded since its last call,
+ * which are then dropped, so that a stream of any length is read within
+ * max_body a piece (a server's event stream); the answer's body is then
+ * the last bytes enough was not shown (when the body ended with them). */
 struct sg_fetched;
 struct sg_fetch {
 	const char *method, *url, *headers, *body;
@@ -38,6 +42,7 @@ struct sg_fetch {
 	const int *stop;
 	bool (*enough)(void *arg, const struct sg_fetched *head, const char *body, size_t len);
 	void *arg;
+	bool stream;
 };
 
 /* An Mcp-Session-Id kept, at most this long. */

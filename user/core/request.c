@@ -263,6 +263,24 @@ static bool admit(struct sg_request *r, const struct sg_route *route, enum sg_fa
 	return r->held;
 }
 
+/* The listener's gateway-phase policies (PreRouting: authentication,
+ * authorization, CORS), before the route is acted on: a request they
+ * refuse is refused whether a route matches or not, as agentgateway runs
+ * them before it selects one. Route matching is pure, so choosing the
+ * route first changes nothing these policies see but `route` (absent
+ * for them). */
+static bool plan_gateway(struct sg_request *r, const struct sg_route *route, enum sg_fail no_route)
+{
+	const struct sg_filters *g = r->listener ? r->listener->gw_filters : NULL;
+	struct sg_filter_input in;
+
+	if (!g)
+		return true;
+	sg_request_input(r, &in);
+	in.route = NULL;
+	return follow_plan(r, sg_filter_plan_request(&r->plan, g, &in));
+}
+
 static bool have_route(struct sg_request *r, const struct sg_route *route, enum sg_fail no_route)
 {
 	if (!route)
@@ -319,7 +337,8 @@ static bool trace(struct sg_request *r, const struct sg_route *route, enum sg_fa
 
 /* In order; a new step (authentication, authorization) goes where its
  * answer belongs: after admission and routing, before the filters'. */
-static const step_fn begin_steps[] = { trace, admit, have_route, plan_route, watch_body };
+static const step_fn begin_steps[] = { trace,	   admit,      plan_gateway,
+				       have_route, plan_route, watch_body };
 
 bool sg_request_begin(struct sg_request *r, const struct sg_request_head *h)
 {
@@ -334,8 +353,10 @@ bool sg_request_begin(struct sg_request *r, const struct sg_request_head *h)
 	r->logged = r->route_mirrored = r->mirrored = r->resp_started = r->failed = false;
 	r->status = 0;
 	r->bytes_in = r->bytes_out = 0;
-	free(r->mcp); /* an earlier request's never logged */
-	r->mcp = NULL;
+	if (r->mcp) { /* an earlier request's never logged */
+		free(r->mcp);
+		r->mcp = NULL;
+	}
 	if (r->authn.jwt || r->authn.apikey || r->authn.basic_user || r->authn.exchange ||
 	    r->authn.mcp_oauth)
 		sg_authn_reset(&r->authn);

@@ -85,7 +85,8 @@ static void undecided(struct sg_rlcall *c, const char *why)
 {
 	struct sg_request *r = c->r;
 
-	SG_WARN("%s: remoteRateLimit %s (domain %s): %s; %s", r->ip, c->l->host, c->l->domain, why,
+	SG_WARN("%s: remoteRateLimit %s (domain %s): %s; %s", r->ip, c->l->to.host, c->l->domain,
+		why,
 		c->l->fail_open ? "failOpen: the request passes"
 				: "failClosed: the request is answered 500");
 	stop(c);
@@ -361,7 +362,8 @@ static void make_head(struct sg_rlcall *c)
 				     .content_length = (int64_t)c->body_len,
 				     .keep_alive = true };
 	memcpy(c->len_text, d, n);
-	c->lines[0] = (struct sg_h1_header){ { "host", 4 }, { c->l->host, strlen(c->l->host) } };
+	c->lines[0] =
+		(struct sg_h1_header){ { "host", 4 }, { c->l->to.host, strlen(c->l->to.host) } };
 	c->lines[1] = (struct sg_h1_header){ { "content-type", 12 }, { "application/grpc", 16 } };
 	c->lines[2] = (struct sg_h1_header){ { "te", 2 }, { "trailers", 8 } };
 	c->lines[3] = (struct sg_h1_header){ { "content-length", 14 }, { c->len_text, n } };
@@ -400,10 +402,14 @@ struct sg_rlcall *sg_rlcall_start(struct sg_request *r, const struct sg_remote_r
 		undecided(c, "too many calls under way");
 		return NULL;
 	}
+	if (l->to.unresolved) { /* its Service has no endpoint: no call can be made */
+		undecided(c, "the rate limit service's Service has no endpoint");
+		return NULL;
+	}
 	make_head(c);
 	sg_timer_arm(c->loop, &c->timer, sg_loop_now(c->loop) + sg_dur_to_ms_ceil(l->timeout));
-	snprintf(key, sizeof(key), "%s:%u", l->ep.addr, l->ep.port);
-	c->h2 = sg_h2b_open(r->at.h2pool, &l->ep, key, &ka, RLCALL_IDLE_MS, &ops, c, &ready,
+	snprintf(key, sizeof(key), "%s:%u", l->to.ep.addr, l->to.ep.port);
+	c->h2 = sg_h2b_open(r->at.h2pool, &l->to.ep, key, &ka, RLCALL_IDLE_MS, &ops, c, &ready,
 			    &reused, &err);
 	if (!c->h2) {
 		x_failed(c, SG_XFAIL_CONNECT, err);

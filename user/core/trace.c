@@ -192,7 +192,7 @@ static bool same_target(const struct target *a, const struct sg_tracing *c)
 {
 	size_t k = 1;
 
-	if (!a->addr || strcmp(a->addr, c->ep.addr) || a->port != c->ep.port ||
+	if (!a->addr || strcmp(a->addr, c->to.ep.addr) || a->port != c->to.ep.port ||
 	    a->protocol != c->protocol || a->tls != c->tls || strcmp(a->path, c->path) ||
 	    a->nheaders != c->headers.n || strcmp(a->res[0].str, service_name(c)))
 		return false;
@@ -252,13 +252,13 @@ static bool add_resource(struct target *g, const char *key, const char *value, b
 static int target_set(struct target *g, const struct sg_tracing *c)
 {
 	target_free(g);
-	g->addr = strdup(c->ep.addr);
-	g->authority = strdup(c->authority);
+	g->addr = strdup(c->to.ep.addr);
+	g->authority = strdup(c->to.host);
 	g->path = strdup(c->path);
 	g->headers = calloc(c->headers.n ? c->headers.n : 1, sizeof(*g->headers));
 	g->res = calloc(c->nresources + 1, sizeof(*g->res));
 	g->strs = calloc(2 * (c->nresources + 1), sizeof(*g->strs));
-	g->port = c->ep.port;
+	g->port = c->to.ep.port;
 	g->protocol = c->protocol;
 	g->tls = c->tls;
 	if (!g->addr || !g->authority || !g->path || !g->headers || !g->res || !g->strs ||

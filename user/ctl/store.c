@@ -6,6 +6,7 @@
 #include "config/build.h"
 #include "config/node.h"
 #include "user/auth/apikey.h"
+#include "user/auth/authzcache.h"
 #include "user/auth/htpasswd.h"
 #include "user/auth/jwt.h"
 #include "user/auth/oidc.h"
@@ -31,7 +32,8 @@ static struct sg_cfg *build(const struct sg_cfg_input *in, struct sg_diag *d)
 	if (cfg)
 		sg_tls_vet_secrets(cfg, d);
 	if (cfg && (sg_oidc_prepare(cfg, d) < 0 || sg_jwt_prepare(cfg, d) < 0 ||
-		    sg_apikey_prepare(cfg, d) < 0 || sg_htpasswd_prepare(cfg, d) < 0)) {
+		    sg_apikey_prepare(cfg, d) < 0 || sg_htpasswd_prepare(cfg, d) < 0 ||
+		    sg_authz_cache_prepare(cfg, d) < 0)) {
 		sg_cfg_free(cfg);
 		cfg = NULL;
 	}

@@ -1,8 +1,10 @@
 /* The MCP endpoint (the contract is mcp.h): the hub's sessions, each with
  * its targets' children, and calls, each one client request waiting for
- * its targets; every reply is told from a timer callback, never from
- * inside sg_mcp_hub_call. Beside them, the two ends a worker runs on its
- * own thread: the ask read from a request, and the reply written to it. */
+ * its targets (or a GET's stream); every reply is told from a timer
+ * callback, never from inside sg_mcp_hub_call. What a target sends the
+ * client goes on a call's stream (to_client). Beside them, the two ends a
+ * worker runs on its own thread: the ask read from a request, and the
+ * reply written to it. */
 #include "user/mcp/mcp.h"
 
 #include <errno.h>
@@ -15,6 +17,7 @@
 
 #include "user/base/list.h"
 #include "user/base/log.h"
+#include "user/codec/sse.h"
 #include "user/core/request.h"
 #include "user/mcp/jsonrpc.h"
 #include "user/mcp/mcphttp.h"
@@ -28,6 +31,7 @@
 
 struct sg_mcp_hub {
 	struct sg_loop *loop;
+	const struct sg_mcp_stream_ops *stream; /* NULL: no call streams */
 	struct sg_list sessions;
 	size_t nsessions;
 	struct sg_list calls; /* every call not over (struct call's `all`) */
@@ -42,10 +46,24 @@ struct target {
 	size_t idx;
 	struct sg_mcp_child *child;
 	struct sg_mcp_http *http;
+	bool sse; /* http speaks the legacy transport: its messages name no call */
 	bool dead;
 	const char *why;   /* static text or `failure`: why it is dead or failed */
-	char failure[200]; /* an HTTP target's last failure */
+	char failure[200]; /* why it is dead or failed, as it was told */
+	uint64_t flood_at; /* loop ms: the second its messages for the client count in */
+	unsigned flood_n;
 };
+
+/* A target's request relayed to the client (sampling, elicitation,
+ * roots) under an id of the gateway's: the client's response goes back
+ * to it with its own. */
+struct upreq {
+	uint64_t id; /* the client's; 0: a free slot */
+	size_t target;
+	char *orig; /* the target's id, JSON text */
+};
+
+struct call;
 
 /* Owned by its hub from initialize until DELETE, idle expiry or the
  * hub's end. Its names are copies: a reload frees the config. */
@@ -63,14 +81,19 @@ struct session {
 	size_t ncalls;
 	uint64_t next_id;
 	struct sg_timer idle;
+	struct call *get; /* its GET stream; NULL: none open */
+	bool legacy;	  /* begun by a legacy GET (/sse): it ends with that stream */
+	uint64_t next_up;
+	struct upreq ups[SG_MCP_UPREQS_MAX];
 };
 
 enum call_op {
-	CALL_LOCAL, /* answered by the gateway alone */
-	CALL_INIT,  /* initialize: every target, merged */
-	CALL_LIST,  /* a list: every target, merged */
-	CALL_ONE,   /* routed to one target */
-	CALL_FIRST, /* every target; the first success answers */
+	CALL_LOCAL,  /* answered by the gateway alone */
+	CALL_INIT,   /* initialize: every target, merged */
+	CALL_LIST,   /* a list: every target, merged */
+	CALL_ONE,    /* routed to one target */
+	CALL_FIRST,  /* every target; the first success answers */
+	CALL_STREAM, /* a GET: its session's stream, until the session ends */
 };
 
 /* One client request. Owned by the hub until its reply is told; then
@@ -91,6 +114,10 @@ struct call {
 	uint64_t *ids;		 /* per target: the id sent, 0: not waited for */
 	struct sg_jsonrpc *got;	 /* per target: its response */
 	size_t waiting;
+	bool sse;		     /* its client takes an event stream */
+	bool streamed;		     /* events went to it */
+	struct session *gs;	     /* a GET's session, while it is that one's stream */
+	const struct sg_json *token; /* its params' _meta.progressToken; NULL: none */
 	/* The answer, once known. */
 	uint16_t status;
 	char *body;
@@ -105,10 +132,15 @@ static void answer_later(struct call *c, uint16_t status, char *body);
 static void call_error(struct call *c, uint16_t status, int code, const char *msg);
 static void target_response(struct call *c, size_t i, struct sg_jsonrpc *m);
 
+static void get_end(struct session *s);
+
 static void session_end(struct session *s)
 {
 	struct sg_list *l;
 
+	get_end(s);
+	for (size_t k = 0; k < SG_MCP_UPREQS_MAX; k++)
+		free(s->ups[k].orig);
 	while ((l = sg_list_first(&s->calls))) {
 		struct call *c = (struct call *)((char *)l - offsetof(struct call, link));
 
@@ -180,7 +212,213 @@ static int target_send(struct target *t, const char *msg, size_t len, uint64_t i
 	return rc;
 }
 
-static void on_line(void *arg, const char *line, size_t len)
+/* ---- what targets send the client ---------------------------------------- */
+
+/* a and b (tokens, ids: strings or numbers) are the same. */
+static bool json_same(const struct sg_json *a, const struct sg_json *b)
+{
+	const char *sa = sg_json_str(a), *sb = sg_json_str(b);
+	double x, y;
+
+	if (sa || sb)
+		return sa && sb && !strcmp(sa, sb);
+	return !sg_json_num(a, &x) && !sg_json_num(b, &y) && x == y;
+}
+
+/* The call whose stream carries target i's message m to the client: a
+ * progress notification's is the call whose request carried its token;
+ * any other's the call whose POST it came in (`related`, an HTTP
+ * target's: 0, its GET stream's, is none), or the one call waiting on the
+ * target (a stdio target's, whose messages say no more). Each only when
+ * its client takes a stream; else the session's GET stream. NULL: none is
+ * open. */
+static struct call *stream_for(struct session *s, size_t i, const struct sg_jsonrpc *m,
+			       uint64_t related)
+{
+	bool known = s->targets[i].http && !s->targets[i].sse;
+	const struct sg_json *token = NULL;
+	struct call *one = NULL;
+	size_t waiting = 0;
+	struct sg_list *l;
+
+	if (m->kind == SG_JSONRPC_NOTIFICATION && !strcmp(m->method, "notifications/progress"))
+		token = sg_json_get(m->params, "progressToken");
+	SG_LIST_FOR_EACH(l, &s->calls) {
+		struct call *c = SG_LIST_ENTRY(l, struct call, link);
+
+		if (token && c->token && json_same(c->token, token))
+			return c->sse ? c : s->get;
+		if (!token && related && c->ids[i] == related)
+			return c->sse ? c : s->get;
+		if (c->ids[i]) {
+			one = c;
+			waiting++;
+		}
+	}
+	if (!token && !known && waiting == 1 && one->sse)
+		return one;
+	return s->get;
+}
+
+/* Bytes waiting for the clients of s's streams. */
+static size_t session_waiting(const struct session *s)
+{
+	const struct sg_mcp_stream_ops *o = s->hub->stream;
+	size_t n = s->get ? o->waiting(s->get->data) : 0;
+	const struct sg_list *l;
+
+	SG_LIST_FOR_EACH(l, &s->calls) {
+		const struct call *c =
+			(const struct call *)((const char *)l - offsetof(struct call, link));
+
+		if (c->streamed)
+			n += o->waiting(c->data);
+	}
+	return n;
+}
+
+/* A slot for target i's request with id `id`: the client's id for it,
+ * 0 when every slot is taken or memory ran out. */
+static uint64_t upreq_add(struct session *s, size_t i, const struct sg_json *id)
+{
+	for (size_t k = 0; k < SG_MCP_UPREQS_MAX; k++) {
+		struct upreq *u = &s->ups[k];
+
+		if (u->id)
+			continue;
+		if (!id || !(u->orig = sg_json_print(id, SG_JSON_COMPACT)))
+			return 0;
+		u->id = ++s->next_up;
+		u->target = i;
+		return u->id;
+	}
+	return 0;
+}
+
+static struct upreq *upreq_find(struct session *s, uint64_t id)
+{
+	for (size_t k = 0; id && k < SG_MCP_UPREQS_MAX; k++)
+		if (s->ups[k].id == id)
+			return &s->ups[k];
+	return NULL;
+}
+
+static void upreq_drop(struct upreq *u)
+{
+	free(u->orig);
+	u->orig = NULL;
+	u->id = 0;
+}
+
+/* The client's response m to a target's request relayed to it: to that
+ * target, with the target's own id. */
+static void upreq_answered(struct session *s, const struct sg_jsonrpc *m)
+{
+	double id;
+	struct upreq *u = sg_json_num(m->id, &id) || id < 1 ? NULL : upreq_find(s, (uint64_t)id);
+	struct sg_json *orig;
+	struct target *t;
+	char *text;
+
+	if (!u)
+		return;
+	t = &s->targets[u->target];
+	orig = sg_json_parse(u->orig);
+	text = orig ? sg_jsonrpc_reply_text(orig, m) : NULL;
+	if (text && !t->dead)
+		target_send(t, text, strlen(text), 0, false);
+	free(text);
+	sg_json_free(orig);
+	upreq_drop(u);
+}
+
+static void on_gone(void *arg, const char *why);
+
+/* t is cut off (its child killed, its HTTP end let go) and gone, why. */
+static void target_cut(struct target *t, const char *why)
+{
+	SG_WARN("mcp session %s: target %s cut off: %s", t->s->id, t->s->names[t->idx], why);
+	sg_mcp_child_kill(t->child);
+	t->child = NULL;
+	sg_mcp_http_close(t->http);
+	t->http = NULL;
+	on_gone(t, why);
+}
+
+/* One more message of t's for the client: true past SG_MCP_FLOOD_PER_SEC
+ * in the current second. */
+static bool flooded(struct target *t)
+{
+	uint64_t now = sg_loop_now(t->s->hub->loop);
+
+	if (now - t->flood_at >= 1000) {
+		t->flood_at = now;
+		t->flood_n = 0;
+	}
+	return ++t->flood_n > SG_MCP_FLOOD_PER_SEC;
+}
+
+/* A target's request the client cannot be asked: the target is told. */
+static void refuse_request(struct target *t, const struct sg_jsonrpc *m, const char *why)
+{
+	char *err = sg_jsonrpc_error_text(m->id, SG_JSONRPC_METHOD_NOT_FOUND, why);
+
+	if (err && !t->dead)
+		target_send(t, err, strlen(err), 0, false);
+	free(err);
+}
+
+/* Target t's notification or request m (related: the request whose POST
+ * it came in, 0: unknown) to the client, on the stream stream_for
+ * chooses; a request under an id of the gateway's. No stream: a
+ * notification is dropped, a request refused. The session's streams full
+ * (its clients read less than its targets send): t is cut off. */
+static void to_client(struct target *t, const struct sg_jsonrpc *m, uint64_t related)
+{
+	struct session *s = t->s;
+	struct call *c = s->hub->stream ? stream_for(s, t->idx, m, related) : NULL;
+	bool request = m->kind == SG_JSONRPC_REQUEST;
+	struct upreq *u = NULL;
+	char *text = NULL, *ev = NULL;
+	size_t len = 0;
+
+	if (c && request)
+		u = upreq_find(s, upreq_add(s, t->idx, m->id));
+	if (c && (!request || u))
+		text = u ? sg_jsonrpc_with_id(m, u->id) : sg_json_print(m->root, SG_JSON_COMPACT);
+	if (text)
+		ev = sg_sse_event_text("message", text, strlen(text), &len);
+	free(text);
+	if (!ev) {
+		if (u)
+			upreq_drop(u);
+		if (request)
+			refuse_request(t, m,
+				       c ? "too many requests wait for the client"
+					 : "the client has no stream open to be asked on");
+		else
+			SG_DEBUG("mcp session %s: target %s: %s: no stream to the client: dropped",
+				 s->id, s->names[t->idx], m->method);
+		return;
+	}
+	if (session_waiting(s) + len > SG_MCP_QUEUE_MAX) {
+		free(ev);
+		if (u)
+			upreq_drop(u);
+		target_cut(t, "it sent more than the client reads: 8 MiB wait for it");
+		return;
+	}
+	/* Progress keeps a call alive: its bound counts from the last. */
+	if (c != s->get && !request && !c->status && !strcmp(m->method, "notifications/progress"))
+		sg_timer_arm(s->hub->loop, &c->timer, sg_loop_now(s->hub->loop) + SG_MCP_CALL_MS);
+	c->streamed = true;
+	if (!s->hub->stream->event(c->data, ev, len) && u)
+		upreq_drop(u);
+}
+
+/* A message from target t: the response a call waits for, or one for the
+ * client (related: the request whose POST it came in, 0: unknown). */
+static void on_message(void *arg, const char *line, size_t len, uint64_t related)
 {
 	struct target *t = arg;
 	struct session *s = t->s;
@@ -195,25 +433,24 @@ static void on_line(void *arg, const char *line, size_t len)
 		sg_json_free(m.root);
 		return;
 	}
-	if (m.kind == SG_JSONRPC_REQUEST) {
-		/* sampling, elicitation, roots: the client cannot be asked
-		 * without a stream to it (not served yet): the target is told. */
-		char *err =
-			sg_jsonrpc_error_text(m.id, SG_JSONRPC_METHOD_NOT_FOUND,
-					      "the gateway does not relay requests to the client");
-
-		if (err)
-			target_send(t, err, strlen(err), 0, false);
-		free(err);
+	if (m.kind != SG_JSONRPC_RESPONSE) {
+		if (flooded(t))
+			target_cut(t, "it sent more than 1000 messages for the client in a second");
+		else
+			to_client(t, &m, related);
 		sg_jsonrpc_free(&m);
 		return;
 	}
-	if (m.kind == SG_JSONRPC_NOTIFICATION || sg_json_num(m.id, &id) || id < 1 ||
-	    !(c = waiting_for(s, t->idx, (uint64_t)id))) {
-		sg_jsonrpc_free(&m); /* notifications have no stream to go to yet */
+	if (sg_json_num(m.id, &id) || id < 1 || !(c = waiting_for(s, t->idx, (uint64_t)id))) {
+		sg_jsonrpc_free(&m);
 		return;
 	}
 	target_response(c, t->idx, &m);
+}
+
+static void on_line(void *arg, const char *line, size_t len)
+{
+	on_message(arg, line, len, 0);
 }
 
 static void on_gone(void *arg, const char *why)
@@ -224,7 +461,9 @@ static void on_gone(void *arg, const char *why)
 
 	SG_INFO("mcp session %s: target %s: %s", s->id, s->names[t->idx], why);
 	t->dead = true;
-	t->why = why;
+	if (why != t->failure) /* why may be the caller's, for the call only */
+		snprintf(t->failure, sizeof(t->failure), "%s", why);
+	t->why = t->failure;
 	for (l = s->calls.next; l != &s->calls; l = next) {
 		struct call *c = (struct call *)((char *)l - offsetof(struct call, link));
 
@@ -257,7 +496,7 @@ static const struct sg_mcp_child_ops child_ops = {
 };
 
 static const struct sg_mcp_http_ops http_ops = {
-	.message = on_line,
+	.message = on_message,
 	.failed = on_failed,
 	.gone = on_gone,
 };
@@ -288,7 +527,8 @@ static struct session *session_new(struct sg_mcp_hub *hub, const struct sg_mcp_b
 		t->idx = i;
 		if (!(s->names[i] = strdup(m->targets[i].name)))
 			goto fail_session;
-		if (m->targets[i].kind == SG_MCP_HTTP) {
+		t->sse = m->targets[i].kind == SG_MCP_SSE;
+		if (m->targets[i].kind != SG_MCP_STDIO) {
 			if (sg_mcp_http_open(hub->loop, &m->targets[i], &http_ops, t, &t->http)) {
 				t->dead = true;
 				t->why = "out of memory";
@@ -318,6 +558,15 @@ fail:
 
 /* ---- answers -------------------------------------------------------------- */
 
+/* The session's HTTP targets' own GET streams, opened while the client
+ * has its GET stream open (agentgateway's fan-out of a GET), or closed. */
+static void targets_listen(struct session *s, bool on)
+{
+	for (size_t i = 0; i < s->n; i++)
+		if (!s->targets[i].dead)
+			sg_mcp_http_listen(s->targets[i].http, on);
+}
+
 static void free_call(struct sg_closing *cl)
 {
 	struct call *c = (struct call *)((char *)cl - offsetof(struct call, closing));
@@ -335,6 +584,15 @@ static void call_over(struct call *c)
 	if (c->over)
 		return;
 	c->over = true;
+	if (c->gs) { /* a GET given up (its client left): its stream ends */
+		struct session *s = c->gs;
+
+		s->get = NULL;
+		c->gs = NULL;
+		targets_listen(s, false);
+		if (s->legacy)
+			session_end(s);
+	}
 	sg_list_remove(&c->all);
 	sg_timer_stop(c->hub->loop, &c->timer);
 	if (c->s) {
@@ -446,6 +704,8 @@ static void merged(struct call *c)
 	}
 	if (c->op == CALL_INIT)
 		s->ready = true;
+	if (c->op == CALL_INIT && s->legacy && s->get)
+		targets_listen(s, true); /* their sessions are known now */
 	answer_later(c, 200, sg_jsonrpc_result_text(c->msg.id, res));
 	free(res);
 }
@@ -603,7 +863,15 @@ static void post(struct call *c, const struct sg_mcp_ask *ask)
 	struct sg_mcp_hub *hub = c->hub;
 	struct session *s;
 
-	if (c->msg.kind == SG_JSONRPC_REQUEST && !strcmp(c->msg.method, "initialize")) {
+	if (ask->legacy) {
+		if (!ask->has_sid || !(s = session_find(hub, ask->sid)) || !s->legacy) {
+			call_error(c, ask->has_sid ? 404 : 400, SG_JSONRPC_SESSION_ERROR,
+				   ask->has_sid ? "no such MCP session"
+						: "the sessionId query parameter is required");
+			return;
+		}
+		c->s = s; /* initialize too: the GET began the session */
+	} else if (c->msg.kind == SG_JSONRPC_REQUEST && !strcmp(c->msg.method, "initialize")) {
 		if (hub->nsessions >= SG_MCP_SESSIONS_MAX) {
 			call_error(c, 503, SG_JSONRPC_SESSION_ERROR,
 				   "too many MCP sessions: end one with DELETE");
@@ -628,7 +896,8 @@ static void post(struct call *c, const struct sg_mcp_ask *ask)
 	} else {
 		c->s = s;
 	}
-	if (c->msg.kind == SG_JSONRPC_RESPONSE) { /* to a request never relayed */
+	if (c->msg.kind == SG_JSONRPC_RESPONSE) { /* to a target's request relayed */
+		upreq_answered(s, &c->msg);
 		c->s = NULL;
 		answer_later(c, 202, NULL);
 		return;
@@ -645,6 +914,10 @@ static void post(struct call *c, const struct sg_mcp_ask *ask)
 		call_error(c, 503, SG_JSONRPC_INTERNAL_ERROR, "out of memory");
 		return;
 	}
+	/* initialize's answer names the session on its head: never a stream;
+	 * nor a legacy POST's (its answer goes on the session's stream) */
+	c->sse = ask->sse && !ask->legacy && !c->init_s && c->msg.kind == SG_JSONRPC_REQUEST;
+	c->token = sg_json_get(sg_json_get(c->msg.params, "_meta"), "progressToken");
 	sg_list_insert_tail(&s->calls, &c->link);
 	s->ncalls++;
 	sg_timer_arm(hub->loop, &s->idle, sg_loop_now(hub->loop) + SG_MCP_SESSION_IDLE_MS);
@@ -682,11 +955,131 @@ static void delete_session(struct call *c, const struct sg_mcp_ask *ask)
 	answer_later(c, 200, NULL);
 }
 
+/* The session's GET stream ends: its client is told the end (a new GET
+ * opens another). */
+static void get_end(struct session *s)
+{
+	struct call *g = s->get;
+
+	if (!g)
+		return;
+	s->get = NULL;
+	g->gs = NULL;
+	targets_listen(s, false);
+	answer_later(g, 200, NULL);
+}
+
+/* A GET: the session's stream opens (its head goes at once) and carries
+ * what the targets send outside any call, until the session ends. A
+ * second GET takes the stream over: the first one's connection may be
+ * dead unnoticed, and MCP allows one stream to carry a message. */
+static void get_stream(struct call *c, const struct sg_mcp_ask *ask)
+{
+	struct session *s = ask->has_sid ? session_find(c->hub, ask->sid) : NULL;
+
+	if (!ask->sse) {
+		call_error(c, 406, SG_JSONRPC_INVALID_REQUEST,
+			   "Accept must name text/event-stream");
+		return;
+	}
+	if (!s) {
+		call_error(c, ask->has_sid ? 404 : 400, SG_JSONRPC_SESSION_ERROR,
+			   ask->has_sid ? "no such MCP session" : "Mcp-Session-Id is required");
+		return;
+	}
+	if (ask->version_unknown) {
+		call_error(c, 400, SG_JSONRPC_INVALID_REQUEST,
+			   "MCP-Protocol-Version names a version the gateway does not speak");
+		return;
+	}
+	get_end(s);
+	c->op = CALL_STREAM;
+	c->gs = s;
+	s->get = c;
+	c->streamed = true;
+	c->hub->stream->event(c->data, NULL, 0);
+	targets_listen(s, true);
+}
+
+/* The endpoint a legacy stream names: the GET's target ("/sse" when it
+ * is not known) with sessionId=ID added to its query. Malloc'd; NULL:
+ * out of memory. */
+static char *endpoint_of(const char *target, const char *id)
+{
+	const char *t = target ? target : "/sse";
+	size_t n = strlen(t) + strlen(id) + 16;
+	char *u = malloc(n);
+
+	if (u)
+		snprintf(u, n, "%s%ssessionId=%s", t, strchr(t, '?') ? "&" : "?", id);
+	return u;
+}
+
+/* A legacy GET (/sse): a new session, and its stream, whose first event
+ * names where the client POSTs. The stream carries every answer and
+ * message for the client; the session ends with it. */
+static void legacy_open(struct call *c, const struct sg_mcp_ask *ask)
+{
+	struct sg_mcp_hub *hub = c->hub;
+	struct session *s;
+	char *url, *ev = NULL;
+	size_t len = 0;
+
+	if (!ask->sse) {
+		call_error(c, 406, SG_JSONRPC_INVALID_REQUEST,
+			   "Accept must name text/event-stream");
+		return;
+	}
+	if (hub->nsessions >= SG_MCP_SESSIONS_MAX) {
+		call_error(c, 503, SG_JSONRPC_SESSION_ERROR, "too many MCP sessions");
+		return;
+	}
+	if (!(s = session_new(hub, ask->m))) {
+		call_error(c, 503, SG_JSONRPC_INTERNAL_ERROR, "out of memory");
+		return;
+	}
+	s->legacy = s->ready = true;
+	if ((url = endpoint_of(ask->endpoint, s->id)))
+		ev = sg_sse_event_text("endpoint", url, strlen(url), &len);
+	free(url);
+	if (!ev) {
+		session_end(s);
+		call_error(c, 503, SG_JSONRPC_INTERNAL_ERROR, "out of memory");
+		return;
+	}
+	c->op = CALL_STREAM;
+	c->gs = s;
+	s->get = c;
+	c->streamed = true;
+	hub->stream->event(c->data, ev, len);
+}
+
+void sg_mcp_hub_relay(struct sg_mcp_hub *hub, const char *sid, char *text)
+{
+	struct session *s = session_find(hub, sid);
+	char *ev = NULL;
+	size_t len = 0;
+
+	if (s && s->legacy && s->get && hub->stream)
+		ev = sg_sse_event_text("message", text, strlen(text), &len);
+	free(text);
+	if (ev)
+		hub->stream->event(s->get->data, ev, len);
+}
+
 static bool json_content(const struct sg_h1_req *req)
 {
 	const struct sg_h1_span *ct = sg_h1_header(req, "content-type");
 
 	return ct && ct->len >= 16 && !strncasecmp(ct->p, "application/json", 16);
+}
+
+/* Accept names text/event-stream. */
+static bool accepts_sse(const struct sg_h1_req *req)
+{
+	const struct sg_h1_span *v = sg_h1_header(req, "accept");
+
+	return v && memmem(v->p, v->len, "text/event-stream", 17);
 }
 
 /* value's host (past a scheme, before a port) is a loopback name. */
@@ -747,8 +1140,14 @@ void sg_mcp_hub_call(struct sg_mcp_hub *hub, const struct sg_mcp_ask *ask, sg_mc
 		delete_session(c, ask);
 		return;
 	}
+	if (ask->method == SG_MCP_GET && hub->stream) {
+		if (ask->legacy)
+			legacy_open(c, ask);
+		else
+			get_stream(c, ask);
+		return;
+	}
 	if (ask->method != SG_MCP_POST) {
-		/* no server-to-client stream (GET) yet: MCP allows a 405 */
 		answer_later(c, 405, NULL);
 		return;
 	}
@@ -800,6 +1199,11 @@ void sg_mcp_hub_cancel(struct sg_mcp_hub *hub, const void *data)
 	}
 }
 
+void sg_mcp_hub_set_stream(struct sg_mcp_hub *hub, const struct sg_mcp_stream_ops *ops)
+{
+	hub->stream = ops;
+}
+
 struct sg_mcp_hub *sg_mcp_hub_new(struct sg_loop *loop)
 {
 	struct sg_mcp_hub *hub = calloc(1, sizeof(*hub));
@@ -831,6 +1235,42 @@ void sg_mcp_hub_free(struct sg_mcp_hub *hub)
 
 /* ---- a worker's ends: the ask and the answer --------------------------------- */
 
+/* a's session id: p[0..len), cut to a length no session has when longer. */
+static void sid_of(struct sg_mcp_ask *a, const char *p, size_t len)
+{
+	size_t n = len < sizeof(a->sid) - 1 ? len : sizeof(a->sid) - 1;
+
+	a->has_sid = true;
+	memcpy(a->sid, p, n);
+	a->sid[n] = '\0';
+}
+
+/* The legacy SSE transport: r's path is /sse. A GET keeps its target as
+ * sent (for the endpoint event); a POST's session is its sessionId query
+ * parameter. False when out of memory. */
+static bool legacy_of(struct sg_mcp_ask *a, const struct sg_request *r)
+{
+	const struct sg_h1_span *t = &r->req->target;
+	const struct sg_h1_span *raw = r->raw_target.p ? &r->raw_target : t;
+	const char *q = memchr(t->p, '?', t->len), *end = t->p + t->len;
+
+	a->legacy = (size_t)((q ? q : end) - t->p) == 4 && !memcmp(t->p, "/sse", 4);
+	if (!a->legacy)
+		return true;
+	if (a->method == SG_MCP_GET)
+		return (a->endpoint = strndup(raw->p, raw->len)) != NULL;
+	for (const char *p = q ? q + 1 : end; p < end;) {
+		const char *amp = memchr(p, '&', (size_t)(end - p)), *next = amp ? amp : end;
+
+		if (next - p >= 10 && !memcmp(p, "sessionId=", 10)) {
+			sid_of(a, p + 10, (size_t)(next - p - 10));
+			break;
+		}
+		p = next + 1;
+	}
+	return true;
+}
+
 bool sg_mcp_ask_of(struct sg_mcp_ask *a, const struct sg_request *r)
 {
 	const struct sg_h1_req *req = r->req;
@@ -841,18 +1281,17 @@ bool sg_mcp_ask_of(struct sg_mcp_ask *a, const struct sg_request *r)
 	memset(a, 0, sizeof(*a));
 	a->m = r->at.route->backends.v[0].mcp;
 	a->method = method_is(req, "POST")     ? SG_MCP_POST
+		    : method_is(req, "GET")    ? SG_MCP_GET
 		    : method_is(req, "DELETE") ? SG_MCP_DELETE
 					       : SG_MCP_OTHER;
 	a->json = json_content(req);
+	a->sse = accepts_sse(req);
+	if (!legacy_of(a, r))
+		return false;
 	a->rebound = rebound(req);
 	a->version_unknown = ver && !version_known(ver);
-	if (sid) {
-		size_t n = sid->len < sizeof(a->sid) - 1 ? sid->len : sizeof(a->sid) - 1;
-
-		a->has_sid = true;
-		memcpy(a->sid, sid->p, n);
-		a->sid[n] = '\0';
-	}
+	if (sid && !a->legacy)
+		sid_of(a, sid->p, sid->len);
 	if (a->method != SG_MCP_POST)
 		return true;
 	r->sink->held_body(r, &body);
@@ -871,6 +1310,8 @@ void sg_mcp_ask_free(struct sg_mcp_ask *a)
 	free(a->body);
 	a->body = NULL;
 	a->body_len = 0;
+	free(a->endpoint);
+	a->endpoint = NULL;
 }
 
 void sg_mcp_answer(struct sg_request *r, struct sg_mcp_reply *rep)
@@ -886,7 +1327,7 @@ void sg_mcp_answer(struct sg_request *r, struct sg_mcp_reply *rep)
 	if (rep->sid[0])
 		lines[n++] = (struct sg_h1_header){ span("mcp-session-id"), span(rep->sid) };
 	if (rep->status == 405)
-		lines[n++] = (struct sg_h1_header){ span("allow"), span("POST, DELETE") };
+		lines[n++] = (struct sg_h1_header){ span("allow"), span("GET, POST, DELETE") };
 	for (size_t i = 0; i < route.nadd && n < sizeof(lines) / sizeof(lines[0]); i++)
 		lines[n++] = route.add[i];
 	edit.add = lines;

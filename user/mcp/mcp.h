@@ -1,6 +1,7 @@
 /* The gateway's MCP endpoint: a route whose backend is agentgateway's
  * `mcp` serves MCP's streamable HTTP transport itself (POST of JSON-RPC
- * messages, Mcp-Session-Id sessions, DELETE to end one) and federates the
+ * messages, Mcp-Session-Id sessions, the GET stream, DELETE to end one)
+ * and federates the
  * backend's targets (stdio children) behind it: initialize fanned out
  * and merged, lists merged with target prefixes, calls routed by prefix.
  *
@@ -8,7 +9,9 @@
  * (user/mcp/mcpsvc.h), so that a session begun on one worker's
  * connection is found from every other's. A worker reads what the hub
  * needs of a request into an ask (sg_mcp_ask_of, on its own thread), and
- * writes the hub's reply to the client (sg_mcp_answer). */
+ * writes the hub's reply to the client (sg_mcp_answer). What targets send
+ * the client (notifications, progress, their own requests) goes on a
+ * call's event stream: a GET's, or a POST's whose client accepts one. */
 #ifndef SG_MCP_H
 #define SG_MCP_H
 
@@ -31,20 +34,36 @@ struct sg_request;
 #define SG_MCP_CHILDREN_MAX 512
 /* A session id: 32 hex digits. */
 #define SG_MCP_SID_LEN 32
+/* Bytes a session's event streams may hold for their clients (handed to a
+ * worker, not yet written to a socket: twice the largest message), and
+ * messages for the client a target may send in a second: past either,
+ * the target is cut off. */
+#define SG_MCP_QUEUE_MAX (8u << 20)
+#define SG_MCP_FLOOD_PER_SEC 1000
+/* A session's targets' requests waiting for the client's response. */
+#define SG_MCP_UPREQS_MAX 32
 
-enum sg_mcp_method { SG_MCP_POST, SG_MCP_DELETE, SG_MCP_OTHER };
+enum sg_mcp_method { SG_MCP_POST, SG_MCP_GET, SG_MCP_DELETE, SG_MCP_OTHER };
 
 /* A client request as the hub reads it: copies, so that it may be read on
  * another thread while the request's own buffers change. */
 struct sg_mcp_ask {
 	const struct sg_mcp_backend *m; /* the route's; its config held by the asker */
 	enum sg_mcp_method method;
-	bool json;	      /* Content-Type: application/json */
+	bool json; /* Content-Type: application/json */
+	bool sse;  /* Accept names text/event-stream: the answer may be a stream */
+	/* MCP's legacy SSE transport (2024-11-05), as agentgateway serves it
+	 * at the path /sse: a GET opens a session and its stream, whose first
+	 * event names where to POST (`endpoint`, the GET's target with
+	 * ?sessionId= added); a POST names its session in that query. */
+	bool legacy;
+	char *endpoint;	      /* a legacy GET's target as the client sent it (malloc'd) */
 	bool rebound;	      /* Host or Origin is not the loopback's (dnsRebindingProtection) */
 	bool body_whole;      /* the body is all in `body` */
 	bool has_sid;	      /* Mcp-Session-Id was sent */
 	bool version_unknown; /* MCP-Protocol-Version names a version not spoken */
-	char sid[SG_MCP_SID_LEN + 2]; /* as sent; a longer one cut to a length no session has */
+	char sid[SG_MCP_SID_LEN + 2]; /* as sent (a legacy POST's sessionId); a longer one
+				       * cut to a length no session has */
 	char *body;		      /* malloc'd; NULL with body_len 0 */
 	size_t body_len;
 };
@@ -71,9 +90,31 @@ void sg_mcp_answer(struct sg_request *r, struct sg_mcp_reply *rep);
  * the id). */
 typedef bool (*sg_mcp_done_fn)(void *data, struct sg_mcp_reply *rep);
 
+/* How the hub hands a call's event stream to whoever asked (done's data
+ * names the call). Without them no call streams and GET is answered 405. */
+struct sg_mcp_stream_ops {
+	/* Before the call's reply, on the hub's loop: text[0..len) (malloc'd,
+	 * taken) is the next server-sent event for its client, or with text
+	 * NULL the stream's head goes now (a GET's). The reply that follows
+	 * ends the stream (its body the last event). Returns false when no
+	 * one reads it any more (text freed). */
+	bool (*event)(void *data, char *text, size_t len);
+	/* Bytes of the call's events not yet written to its client's socket. */
+	size_t (*waiting)(const void *data);
+};
+
 /* A hub on `loop` (the caller's: sg_mcp_hub_free), NULL when out of
  * memory. Every call below is on loop's thread. */
 struct sg_mcp_hub *sg_mcp_hub_new(struct sg_loop *loop);
+
+/* The hub's calls may stream through ops (static; set once, first). */
+void sg_mcp_hub_set_stream(struct sg_mcp_hub *hub, const struct sg_mcp_stream_ops *ops);
+
+/* text (a JSON-RPC message, malloc'd, taken) to the client of legacy
+ * session `sid` on its stream, as an event: a legacy POST's answer,
+ * which its worker filtered first (mcpAuthorization). No such session or
+ * stream: dropped. */
+void sg_mcp_hub_relay(struct sg_mcp_hub *hub, const char *sid, char *text);
 
 /* Answer `ask` (read now, not kept): done(data, reply) follows, from the
  * loop; from inside this call only when out of memory (a 503). */

@@ -6,7 +6,19 @@
  * (user/core/oidcflow.c's code exchange is the same shape), so a target
  * closed mid-POST only stops the thread and forgets it. An eventfd per
  * exchange rather than one inbox per target: a thread may outlive its
- * target, and its eventfd lives exactly as long as it does. */
+ * target, and its eventfd lives exactly as long as it does.
+ *
+ * A request's event stream hands each message over as it comes (progress
+ * before the response): under the exchange's lock, with a signal each
+ * time, and a last one once `done`. The target's GET stream
+ * (sg_mcp_http_listen) is an exchange of the same shape, opened again a
+ * moment after it ends while it is wanted.
+ *
+ * A target over the legacy HTTP+SSE transport (an `sse` target) is the
+ * same with its stream opened at once and for good: its first event
+ * names the URL its POSTs go to (they wait for it), each POST is only
+ * accepted (202), and the answers come on the stream. The stream's end
+ * is the target's. */
 #include "user/mcp/mcphttp.h"
 
 #include <errno.h>
@@ -35,8 +47,14 @@
 #define HTTP_RETRY_MS 50
 /* A protocol version kept, at most (they read "2025-06-18"). */
 #define HTTP_VERSION_MAX 31
+/* A target's GET stream is read this long at most, and opened again this
+ * long after it ended. */
+#define HTTP_LISTEN_MS (10 * 60 * 1000)
+#define HTTP_RELISTEN_MS 2000
+/* An sse target's stream (its session) is read this long at most. */
+#define HTTP_SSE_MS (24 * 60 * 60 * 1000)
 
-static atomic_uint threads;
+static atomic_uint threads, listeners;
 
 /* One POST (or the closing DELETE). Its thread owns the answer fields
  * until it signals; `h` is the loop's alone. */
@@ -64,6 +82,14 @@ struct exchange {
 	char **msgs;
 	size_t *lens, nmsgs, capmsgs;
 	char version[HTTP_VERSION_MAX + 1];
+	/* Messages go to the loop as they come, under the lock (a request's
+	 * event stream, a GET stream); done: the thread ended (then a last
+	 * signal); delivered: messages the loop took before. */
+	bool listen;	/* the target's GET stream */
+	char *endpoint; /* its last `endpoint` event's data, for the loop */
+	pthread_mutex_t lock;
+	atomic_bool done;
+	size_t delivered;
 };
 
 /* Owned by its session's target (user/mcp/mcp.c) until sg_mcp_http_close;
@@ -80,6 +106,11 @@ struct sg_mcp_http {
 	size_t nflight, queued;			/* started; bytes waiting */
 	unsigned notices;			/* notifications in flight: the rest waits */
 	bool gone, closed;
+	bool sse;		  /* the legacy transport: the stream is the session */
+	char *post_url;		  /* an sse target's, from its endpoint event */
+	bool listening;		  /* its GET stream is wanted */
+	struct exchange *listen;  /* that stream, while its thread reads it */
+	struct sg_timer relisten; /* to open it again */
 	struct sg_timer retry;
 	struct sg_closing closing;
 };
@@ -100,8 +131,32 @@ static void exchange_free(struct exchange *x)
 	free(x->url);
 	free(x->headers);
 	free(x->got.body);
+	free(x->endpoint);
 	sg_sse_free(&x->sse);
+	pthread_mutex_destroy(&x->lock);
 	free(x);
+}
+
+/* An exchange with nothing yet; NULL when out of memory. */
+static struct exchange *exchange_new(void)
+{
+	struct exchange *x = calloc(1, sizeof(*x));
+
+	if (!x)
+		return NULL;
+	x->io.fd = x->stop = -1;
+	sg_sse_init(&x->sse, SG_JSONRPC_MAX);
+	pthread_mutex_init(&x->lock, NULL);
+	return x;
+}
+
+/* The thread tells the loop: messages, or its end. */
+static void tell(struct exchange *x)
+{
+	uint64_t one = 1;
+
+	if (x->io.fd != -1 && write(x->io.fd, &one, sizeof(one)) < 0)
+		SG_ERR("mcp: cannot signal a target's answer: %s", strerror(errno));
 }
 
 static void put(struct exchange *x)
@@ -147,6 +202,13 @@ static int on_event(void *arg, const char *type, const char *data, size_t len)
 	struct exchange *x = arg;
 	char *copy;
 
+	if (x->listen && !strcmp(type, "endpoint") && len) { /* the legacy transport's */
+		if (!(copy = strdup(data)))
+			return -ENOMEM;
+		free(x->endpoint);
+		x->endpoint = copy;
+		return 0;
+	}
 	if (strcmp(type, "message") || !len) /* a priming event's empty data */
 		return 0;
 	if (!(copy = malloc(len + 1)))
@@ -182,10 +244,21 @@ static int feed(struct exchange *x, const char *body, size_t len)
 static bool enough(void *arg, const struct sg_fetched *head, const char *body, size_t len)
 {
 	struct exchange *x = arg;
+	bool stop;
+	size_t n;
 
 	if (head->status / 100 != 2 || !starts(head->content_type, "text/event-stream"))
 		return false;
-	return feed(x, body, len) || x->answered;
+	pthread_mutex_lock(&x->lock);
+	stop = feed(x, body, len) || x->answered;
+	n = x->nmsgs;
+	pthread_mutex_unlock(&x->lock);
+	/* What came before the response goes now (progress); the response
+	 * and the rest with the end. initialize's wait: its version is read
+	 * from its messages on the thread. */
+	if (n && !stop && !x->init)
+		tell(x);
+	return stop;
 }
 
 /* initialize's answer: the protocol version its result names, if it
@@ -218,7 +291,10 @@ static void read_answer(struct exchange *x)
 	if (x->got.status == 202 || x->got.status == 204 || !x->got.len)
 		return;
 	if (starts(x->got.content_type, "text/event-stream")) {
-		if ((rc = feed(x, x->got.body, x->got.len)) != 0) {
+		pthread_mutex_lock(&x->lock);
+		rc = feed(x, x->got.body, x->got.len);
+		pthread_mutex_unlock(&x->lock);
+		if (rc != 0) {
 			x->rc = -1;
 			snprintf(x->err, sizeof(x->err), "%s",
 				 rc == -E2BIG ? "it sent an event larger than the gateway reads"
@@ -228,8 +304,11 @@ static void read_answer(struct exchange *x)
 		if (x->got.len > SG_JSONRPC_MAX) {
 			x->rc = -1;
 			snprintf(x->err, sizeof(x->err), "it sent a message larger than 4 MiB");
-		} else if (add_message(x, x->got.body, x->got.len) == 0) {
-			x->got.body = NULL;
+		} else {
+			pthread_mutex_lock(&x->lock);
+			if (add_message(x, x->got.body, x->got.len) == 0)
+				x->got.body = NULL;
+			pthread_mutex_unlock(&x->lock);
 		}
 	} else if (x->id) {
 		x->rc = -1;
@@ -253,19 +332,55 @@ static void status_why(struct exchange *x)
 	sg_json_free(root);
 }
 
+/* A GET stream's new bytes body[0..len) parsed, on its thread: each
+ * message (and an endpoint event) goes to the loop now. 0 or the
+ * parser's failure. */
+static int listen_feed(struct exchange *x, const char *body, size_t len)
+{
+	size_t n;
+	int rc;
+
+	pthread_mutex_lock(&x->lock);
+	if (!x->sse_rc && len)
+		x->sse_rc = sg_sse_feed(&x->sse, body, len, on_event, x);
+	rc = x->sse_rc;
+	n = x->nmsgs + (x->endpoint != NULL);
+	pthread_mutex_unlock(&x->lock);
+	if (n)
+		tell(x);
+	return rc;
+}
+
+/* sg_fetch's `enough` for a GET stream (read as a stream: each call has
+ * new bytes), on its thread: the read goes on until the target ends the
+ * stream (or the bounds do). Any other answer ends it at once. */
+static bool listen_enough(void *arg, const struct sg_fetched *head, const char *body, size_t len)
+{
+	struct exchange *x = arg;
+
+	if (head->status != 200 || !starts(head->content_type, "text/event-stream"))
+		return true;
+	return listen_feed(x, body, len) != 0;
+}
+
 static void *run(void *arg)
 {
 	struct exchange *x = arg;
-	uint64_t one = 1;
+	bool streams = x->listen;
 
 	x->rc = sg_fetch(&x->f, &x->got, x->err, sizeof(x->err));
-	if (x->rc == 0 && x->got.status / 100 == 2)
+	if (streams && x->rc == 0 && x->got.status == 200 &&
+	    starts(x->got.content_type, "text/event-stream"))
+		listen_feed(x, x->got.body, x->got.len); /* the stream's last bytes */
+	if (!streams && x->rc == 0 && x->got.status / 100 == 2)
 		read_answer(x);
-	else if (x->rc == 0)
+	else if (!streams && x->rc == 0)
 		status_why(x);
-	if (x->io.fd != -1 && write(x->io.fd, &one, sizeof(one)) < 0)
-		SG_ERR("mcp: cannot signal a POST's end: %s", strerror(errno));
+	atomic_store(&x->done, true);
+	tell(x);
 	put(x);
+	if (streams)
+		atomic_fetch_sub(&listeners, 1);
 	atomic_fetch_sub(&threads, 1); /* last: sg_mcp_http_wait reads it */
 	return NULL;
 }
@@ -321,6 +436,31 @@ static void failed(struct sg_mcp_http *h, const struct exchange *x, const char *
 		h->ops->failed(h->arg, x->id, why);
 }
 
+/* The messages x's thread handed over so far, to h's owner (with x's
+ * request id), who may close h meanwhile. */
+static void take_messages(struct sg_mcp_http *h, struct exchange *x)
+{
+	char **msgs;
+	size_t *lens, n;
+
+	pthread_mutex_lock(&x->lock);
+	msgs = x->msgs;
+	lens = x->lens;
+	n = x->nmsgs;
+	x->msgs = NULL;
+	x->lens = NULL;
+	x->nmsgs = x->capmsgs = 0;
+	pthread_mutex_unlock(&x->lock);
+	x->delivered += n;
+	for (size_t i = 0; i < n; i++) {
+		if (x->h && !h->closed && !h->gone)
+			h->ops->message(h->arg, msgs[i], lens[i], x->id);
+		free(msgs[i]);
+	}
+	free(msgs);
+	free(lens);
+}
+
 /* x's answer, on the loop. */
 static void heard(struct sg_mcp_http *h, struct exchange *x)
 {
@@ -344,11 +484,12 @@ static void heard(struct sg_mcp_http *h, struct exchange *x)
 	if (x->version[0])
 		memcpy(h->version, x->version, sizeof(h->version));
 	for (size_t i = 0; i < x->nmsgs && !h->closed; i++)
-		h->ops->message(h->arg, x->msgs[i], x->lens[i]);
-	if (x->id && !h->closed)
+		h->ops->message(h->arg, x->msgs[i], x->lens[i], x->id);
+	if (x->id && !h->closed && !h->sse) /* an sse target answers on its stream */
 		h->ops->failed(h->arg, x->id,
-			       x->nmsgs ? "its answer held no response to the request"
-					: "it answered with no message");
+			       x->nmsgs || x->delivered
+				       ? "its answer held no response to the request"
+				       : "it answered with no message");
 }
 
 static void on_signal(struct sg_loop *loop, struct sg_io *io, uint32_t revents)
@@ -361,6 +502,11 @@ static void on_signal(struct sg_loop *loop, struct sg_io *io, uint32_t revents)
 	(void)revents;
 	if (read(io->fd, &n, sizeof(n)) < 0 && errno == EAGAIN)
 		return;
+	if (!atomic_load(&x->done)) { /* messages before the response */
+		if (h && !h->gone)
+			take_messages(h, x);
+		return;
+	}
 	release(x); /* x lives until the dispatch is over */
 	if (!h)
 		return;
@@ -397,7 +543,8 @@ static int start(struct sg_mcp_http *h, struct exchange *x)
 
 	if (!take_thread())
 		return -EAGAIN;
-	if (!(x->headers = headers_of(h)) ||
+	free(x->url);
+	if (!(x->url = strdup(h->sse ? h->post_url : h->url)) || !(x->headers = headers_of(h)) ||
 	    (x->io.fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) == -1 ||
 	    (x->stop = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) == -1)
 		goto fail;
@@ -453,7 +600,7 @@ static void pump(struct sg_mcp_http *h)
 	struct sg_list *l;
 
 	while (!h->closed && !h->gone && !h->notices && h->nflight < SG_MCP_HTTP_PER_TARGET &&
-	       (l = sg_list_first(&h->queue))) {
+	       (!h->sse || h->post_url) && (l = sg_list_first(&h->queue))) {
 		struct exchange *x = SG_LIST_ENTRY(l, struct exchange, link);
 		int rc = start(h, x);
 
@@ -478,14 +625,12 @@ int sg_mcp_http_send(struct sg_mcp_http *h, const char *msg, size_t len, uint64_
 		return -EPIPE;
 	if (h->queued + len > SG_JSONRPC_MAX)
 		return -ENOBUFS;
-	if (!(x = calloc(1, sizeof(*x))))
+	if (!(x = exchange_new()))
 		return -ENOMEM;
-	x->io.fd = x->stop = -1;
-	sg_sse_init(&x->sse, SG_JSONRPC_MAX);
 	x->id = id;
 	x->init = init;
 	x->len = len;
-	if (!(x->msg = malloc(len)) || !(x->url = strdup(h->url))) {
+	if (!(x->msg = malloc(len))) {
 		exchange_free(x);
 		return -ENOMEM;
 	}
@@ -493,8 +638,8 @@ int sg_mcp_http_send(struct sg_mcp_http *h, const char *msg, size_t len, uint64_
 	sg_list_insert_tail(&h->queue, &x->link);
 	h->queued += len;
 	if (h->notices || h->nflight >= SG_MCP_HTTP_PER_TARGET ||
-	    sg_list_first(&h->queue) != &x->link)
-		return 0; /* its turn comes with an answer */
+	    sg_list_first(&h->queue) != &x->link || (h->sse && !h->post_url))
+		return 0; /* its turn comes with an answer (or an sse target's endpoint) */
 	switch (start(h, x)) {
 	case 0:
 		return 0;
@@ -507,6 +652,202 @@ int sg_mcp_http_send(struct sg_mcp_http *h, const char *msg, size_t len, uint64_
 		exchange_free(x);
 		return -ENOMEM;
 	}
+}
+
+/* ---- the target's GET stream ------------------------------------------------------- */
+
+static int listen_start(struct sg_mcp_http *h);
+static void listen_stop(struct sg_mcp_http *h);
+
+static void relisten(struct sg_loop *loop, struct sg_timer *t)
+{
+	struct sg_mcp_http *h = t->data;
+
+	(void)loop;
+	if (h->listening && !h->listen && listen_start(h))
+		sg_timer_arm(h->loop, &h->relisten, sg_loop_now(h->loop) + HTTP_RELISTEN_MS);
+}
+
+/* The stream's thread ended: it is opened again unless the target offers
+ * none (405, or any 4xx) or it is no longer wanted. */
+static void listen_over(struct sg_mcp_http *h, struct exchange *x)
+{
+	uint16_t st = x->rc == 0 ? x->got.status : 0;
+	char why[360];
+
+	release(x);
+	h->listen = NULL;
+	if (h->sse) { /* the legacy transport's session was its stream */
+		if (x->rc)
+			snprintf(why, sizeof(why), "its event stream ended: %s", x->err);
+		else if (st != 200)
+			snprintf(why, sizeof(why), "it answered %u to its event stream's GET", st);
+		else
+			snprintf(why, sizeof(why), "its event stream ended");
+		h->gone = true;
+		h->ops->gone(h->arg, why);
+		return;
+	}
+	if (st / 100 == 4) {
+		SG_DEBUG("mcp target %s: its GET stream: answered %u: not opened again", h->name,
+			 st);
+		h->listening = false;
+		return;
+	}
+	SG_DEBUG("mcp target %s: its GET stream ended (%s): opened again", h->name,
+		 x->rc ? x->err : "by the target");
+	if (h->listening && !h->closed && !h->gone)
+		sg_timer_arm(h->loop, &h->relisten, sg_loop_now(h->loop) + HTTP_RELISTEN_MS);
+}
+
+/* The URL an sse target's endpoint event names, resolved against its
+ * stream's URL: an absolute path there, or an absolute URL of the same
+ * origin; printable, without spaces (it goes into a request line).
+ * Malloc'd; NULL: none of those, or out of memory. */
+static char *endpoint_url(const char *stream, const char *ep)
+{
+	const char *host = strstr(stream, "://"), *path = host ? strchr(host + 3, '/') : NULL;
+	size_t origin = path ? (size_t)(path - stream) : strlen(stream);
+	char *u;
+
+	for (const char *p = ep; *p; p++)
+		if ((unsigned char)*p <= ' ' || *p == 0x7f)
+			return NULL;
+	if (ep[0] == '/' && ep[1] != '/') {
+		if ((u = malloc(origin + strlen(ep) + 1)))
+			sprintf(u, "%.*s%s", (int)origin, stream, ep);
+		return u;
+	}
+	if (!strncmp(ep, stream, origin) && (ep[origin] == '/' || !ep[origin]))
+		return strdup(ep);
+	return NULL;
+}
+
+/* An sse target's endpoint event, once it came: its POSTs may go. */
+static void take_endpoint(struct sg_mcp_http *h, struct exchange *x)
+{
+	char *ep;
+
+	pthread_mutex_lock(&x->lock);
+	ep = x->endpoint;
+	x->endpoint = NULL;
+	pthread_mutex_unlock(&x->lock);
+	if (!ep)
+		return;
+	if (!(h->post_url = endpoint_url(h->url, ep))) {
+		SG_INFO("mcp target %s: its endpoint event names %.200s: not its own origin",
+			h->name, ep);
+		free(ep);
+		listen_stop(h);
+		h->gone = true;
+		h->ops->gone(h->arg, "its endpoint event names another origin");
+		return;
+	}
+	free(ep);
+	pump(h);
+}
+
+/* Messages the stream's thread handed over, to the target's owner; its
+ * end, once the thread is done. */
+static void on_listen_signal(struct sg_loop *loop, struct sg_io *io, uint32_t revents)
+{
+	struct exchange *x = io->data;
+	struct sg_mcp_http *h = x->h;
+	bool done = atomic_load(&x->done); /* before the messages: all are in then */
+	uint64_t v;
+
+	(void)loop;
+	(void)revents;
+	if (read(io->fd, &v, sizeof(v)) < 0 && errno == EAGAIN)
+		return;
+	if (h && h->sse && !h->post_url)
+		take_endpoint(h, x);
+	if (h && !h->closed && !h->gone)
+		take_messages(h, x);
+	if (done && x->h && x->h->listen == x)
+		listen_over(h, x);
+}
+
+/* h's GET stream opened: 0, -EAGAIN when the process has as many open
+ * as it may, -ENOMEM or a thread's failure. */
+static int listen_start(struct sg_mcp_http *h)
+{
+	struct exchange *x;
+	int rc = -ENOMEM;
+
+	if (atomic_fetch_add(&listeners, 1) >= SG_MCP_HTTP_LISTENERS_MAX) {
+		atomic_fetch_sub(&listeners, 1);
+		return -EAGAIN;
+	}
+	atomic_fetch_add(&threads, 1);
+	if (!(x = exchange_new()))
+		goto fail_count;
+	x->listen = true;
+	if (!(x->url = strdup(h->url)) || !(x->headers = headers_of(h)) ||
+	    (x->io.fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) == -1 ||
+	    (x->stop = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) == -1)
+		goto fail;
+	x->f = (struct sg_fetch){
+		.method = "GET",
+		.url = x->url,
+		.headers = x->headers,
+		.timeout_ms = h->sse ? HTTP_SSE_MS : HTTP_LISTEN_MS,
+		.accept = "text/event-stream",
+		.max_body = HTTP_BODY_MAX,
+		.stop = &x->stop,
+		.enough = listen_enough,
+		.arg = x,
+		.stream = true,
+	};
+	x->loop = h->loop;
+	x->io.cb = on_listen_signal;
+	x->io.data = x;
+	if (sg_io_set(h->loop, &x->io, EPOLLIN) != 0) {
+		rc = -errno;
+		goto fail;
+	}
+	atomic_init(&x->refs, 2);
+	if ((rc = spawn(x)) != 0) {
+		sg_io_set(h->loop, &x->io, 0);
+		goto fail;
+	}
+	x->h = h;
+	h->listen = x;
+	return 0;
+fail:
+	exchange_free(x);
+fail_count:
+	atomic_fetch_sub(&threads, 1);
+	atomic_fetch_sub(&listeners, 1);
+	return rc;
+}
+
+/* The stream's thread told to stop where it waits, and forgotten. */
+static void listen_stop(struct sg_mcp_http *h)
+{
+	static const uint64_t one = 1;
+	struct exchange *x = h->listen;
+
+	sg_timer_stop(h->loop, &h->relisten);
+	if (!x)
+		return;
+	h->listen = NULL;
+	if (write(x->stop, &one, sizeof(one)) < 0)
+		SG_WARN("mcp target %s: cannot stop its GET stream: %s", h->name, strerror(errno));
+	release(x);
+}
+
+void sg_mcp_http_listen(struct sg_mcp_http *h, bool on)
+{
+	if (!h || h->closed || h->sse) /* an sse target's stream is always open */
+		return;
+	h->listening = on && !h->gone;
+	if (!h->listening) {
+		listen_stop(h);
+		return;
+	}
+	if (!h->listen && !sg_timer_armed(&h->relisten) && listen_start(h))
+		sg_timer_arm(h->loop, &h->relisten, sg_loop_now(h->loop) + HTTP_RELISTEN_MS);
 }
 
 /* ---- life ---------------------------------------------------------------------- */
@@ -542,6 +883,13 @@ int sg_mcp_http_open(struct sg_loop *loop, const struct sg_mcp_target *t,
 	sg_list_init(&h->queue);
 	sg_list_init(&h->flight);
 	sg_timer_init(&h->retry, retry_pump, h);
+	sg_timer_init(&h->relisten, relisten, h);
+	if (t->kind == SG_MCP_SSE) { /* its session is its stream: opened now */
+		h->sse = h->listening = true;
+		if (listen_start(h))
+			sg_timer_arm(h->loop, &h->relisten,
+				     sg_loop_now(h->loop) + HTTP_RELISTEN_MS);
+	}
 	*out = h;
 	return 0;
 }
@@ -553,16 +901,13 @@ static void end_session(struct sg_mcp_http *h)
 
 	if (!h->session[0] || h->gone || !take_thread())
 		return;
-	x = calloc(1, sizeof(*x));
+	x = exchange_new();
 	if (!x || !(x->url = strdup(h->url)) || !(x->headers = malloc(sizeof(h->session) + 32))) {
 		if (x)
-			free(x->url);
-		free(x);
+			exchange_free(x);
 		atomic_fetch_sub(&threads, 1);
 		return;
 	}
-	x->io.fd = x->stop = -1;
-	sg_sse_init(&x->sse, SG_JSONRPC_MAX);
 	sprintf(x->headers, "Mcp-Session-Id: %s\r\n", h->session);
 	x->f = (struct sg_fetch){
 		.method = "DELETE",
@@ -585,6 +930,7 @@ static void free_http(struct sg_closing *c)
 
 	free(h->name);
 	free(h->url);
+	free(h->post_url);
 	free(h);
 }
 
@@ -597,6 +943,7 @@ void sg_mcp_http_close(struct sg_mcp_http *h)
 		return;
 	h->closed = true;
 	sg_timer_stop(h->loop, &h->retry);
+	listen_stop(h);
 	while ((l = sg_list_first(&h->queue))) {
 		sg_list_remove(l);
 		exchange_free(SG_LIST_ENTRY(l, struct exchange, link));

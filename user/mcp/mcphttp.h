@@ -24,6 +24,9 @@ struct sg_mcp_http;
  * the whole process (each one a thread). */
 #define SG_MCP_HTTP_PER_TARGET 8
 #define SG_MCP_HTTP_THREADS_MAX 128
+/* Targets' GET streams open at once in the whole process, at most (each
+ * a thread, counted in SG_MCP_HTTP_THREADS_MAX too). */
+#define SG_MCP_HTTP_LISTENERS_MAX 64
 /* The DELETE that ends a target's session gives up after this. */
 #define SG_MCP_HTTP_DELETE_MS 2000
 
@@ -31,22 +34,30 @@ struct sg_mcp_http;
  * API; the target may be closed from any of them. */
 struct sg_mcp_http_ops {
 	/* One JSON-RPC message of an answer (at most SG_JSONRPC_MAX bytes,
-	 * not NUL-terminated), in the order the target sent them. */
-	void (*message)(void *arg, const char *msg, size_t len);
+	 * not NUL-terminated), in the order the target sent them; id: the
+	 * request whose POST it answered (0: a notification's or a
+	 * response's POST, or the target's GET stream). */
+	void (*message)(void *arg, const char *msg, size_t len, uint64_t id);
 	/* The POST of request `id` (never 0) failed or its answer held no
 	 * response to it: why is "connect 127.0.0.1:3001: Connection
 	 * refused", "it answered 500", ... (valid during the call). Told
 	 * after the answer's messages, also when one of them was that
 	 * response: the owner tells the two apart by its ids. */
 	void (*failed)(void *arg, uint64_t id, const char *why);
-	/* The target ended its session (404 to its Mcp-Session-Id): every
-	 * later send is refused (-EPIPE), and no callback follows. */
+	/* The target ended its session (404 to its Mcp-Session-Id; an sse
+	 * target's stream ended): every later send is refused (-EPIPE), and
+	 * no callback follows. why: valid during the call. */
 	void (*gone)(void *arg, const char *why);
 };
 
 /* A target t (SG_MCP_HTTP) on `loop`: nothing is sent until the first
- * sg_mcp_http_send. Returns 0 with *out the caller's (sg_mcp_http_close),
- * or -ENOMEM. */
+ * sg_mcp_http_send. An SG_MCP_SSE target (MCP's legacy HTTP+SSE
+ * transport) opens its event stream at once: its session, whose first
+ * event names where the POSTs go (they wait for it); each POST is only
+ * accepted, the answers coming on the stream (ops->message, id 0; a
+ * request's failure is then the owner's bound to wait); the stream's end
+ * is the target's (ops->gone). Returns 0 with *out the caller's
+ * (sg_mcp_http_close), or -ENOMEM. */
 int sg_mcp_http_open(struct sg_loop *loop, const struct sg_mcp_target *t,
 		     const struct sg_mcp_http_ops *ops, void *arg, struct sg_mcp_http **out);
 
@@ -60,6 +71,14 @@ int sg_mcp_http_open(struct sg_loop *loop, const struct sg_mcp_target *t,
  * already; -ENOMEM. A POST that cannot start at once (the bounds above)
  * waits its turn. */
 int sg_mcp_http_send(struct sg_mcp_http *h, const char *msg, size_t len, uint64_t id, bool init);
+
+/* on: the target's GET stream (messages outside any request, MCP's
+ * "listening for messages from the server") is opened and read, each
+ * message to ops->message (id 0) as it comes, and opened again a moment
+ * after it ends, until off; a target that answers the GET with a 4xx
+ * (405: it offers none) is not asked again. Past SG_MCP_HTTP_LISTENERS_MAX
+ * it waits its turn. off: it is closed. NULL is fine. */
+void sg_mcp_http_listen(struct sg_mcp_http *h, bool on);
 
 /* The target let go: POSTs in flight stopped (their threads end where they
  * wait), those waiting dropped, no callback follows; the target's session,

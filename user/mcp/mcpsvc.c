@@ -4,7 +4,18 @@
  * worker frees a job it gets back; a job whose port is closed is freed
  * where it stands. The one thing both threads touch is a job's `gone`,
  * set when its request ends first; the worker then also posts a cancel,
- * which the service compares with its pending calls' jobs. */
+ * which the service compares with its pending calls' jobs; and its
+ * stream's `waiting` bytes.
+ *
+ * A call that streams (a GET, a POST whose client takes an event stream)
+ * sends events before its reply, through the same port: the worker
+ * writes the response head at the first, each event as body bytes, and
+ * the reply ends the stream. The response goes out through the request's
+ * attempt ops, as an HTTP/2 backend's would (chunked to an HTTP/1.1
+ * client, DATA frames to an HTTP/2 one), and the bytes the frontend
+ * passes on are counted back (sg_attempt's fed), so the hub knows what
+ * each stream holds unread. An event always precedes its job's reply in
+ * the port's inbox, so it finds its job alive. */
 #include "user/mcp/mcpsvc.h"
 
 #include <errno.h>
@@ -16,6 +27,7 @@
 
 #include "user/base/inbox.h"
 #include "user/base/log.h"
+#include "user/codec/sse.h"
 #include "user/core/request.h"
 #include "user/mcp/mcp.h"
 #include "user/mcp/mcpauthz.h"
@@ -28,8 +40,9 @@ struct port {
 	struct sg_mcp_service *svc;
 };
 
-/* What the service's inbox holds: jobs, cancels and the stop. */
-enum item_kind { ITEM_JOB, ITEM_CANCEL, ITEM_STOP };
+/* What the service's inbox holds: jobs, cancels, relays and the stop; a
+ * port's: jobs (replies) and events. */
+enum item_kind { ITEM_JOB, ITEM_CANCEL, ITEM_STOP, ITEM_EVENT, ITEM_RELAY };
 
 struct item {
 	struct sg_list link;
@@ -59,6 +72,18 @@ struct job {
 	struct sg_mcp_authz_ask authz; /* what mcpAuthorization needs of the reply */
 	struct sg_mcp_reply rep;
 	bool replied; /* rep is the hub's (else it was given up or the hub ended) */
+	/* Its stream's bytes posted by the hub and not yet passed on to the
+	 * client's socket by the frontend. */
+	atomic_size_t waiting;
+	bool streaming; /* the worker's: its stream's head went out */
+};
+
+/* One event of a job's stream, on its way to the worker. */
+struct event {
+	struct item item; /* ITEM_EVENT */
+	struct job *j;
+	char *text; /* NULL: the head alone */
+	size_t len;
 };
 
 /* A worker's word that a job's request ended: the service gives its call
@@ -68,6 +93,14 @@ struct cancel {
 	struct item item; /* ITEM_CANCEL */
 	struct job *j;	  /* compared with pending calls' jobs; read only when one matches */
 	uint64_t seq;
+};
+
+/* A legacy POST's answer, filtered by its worker, for its session's
+ * stream (sg_mcp_hub_relay). */
+struct relay {
+	struct item item; /* ITEM_RELAY */
+	char sid[SG_MCP_SID_LEN + 2];
+	char *text;
 };
 
 static _Atomic uint64_t job_seq;
@@ -89,11 +122,26 @@ static void drop_item(struct sg_list *l)
 		job_free((struct job *)it);
 	else if (it->kind == ITEM_CANCEL)
 		free(it);
+	else if (it->kind == ITEM_RELAY) {
+		free(((struct relay *)it)->text);
+		free(it);
+	}
+}
+
+static void event_free(struct event *e)
+{
+	free(e->text);
+	free(e);
 }
 
 static void drop_reply(struct sg_list *l)
 {
-	job_free((struct job *)SG_LIST_ENTRY(l, struct item, link));
+	struct item *it = SG_LIST_ENTRY(l, struct item, link);
+
+	if (it->kind == ITEM_EVENT)
+		event_free((struct event *)it);
+	else
+		job_free((struct job *)it);
 }
 
 /* ---- the service's thread ------------------------------------------------- */
@@ -114,6 +162,39 @@ static bool job_done(void *data, struct sg_mcp_reply *rep)
 	return wanted;
 }
 
+static bool job_event(void *data, char *text, size_t len)
+{
+	struct job *j = data;
+	struct event *e = atomic_load(&j->gone) ? NULL : calloc(1, sizeof(*e));
+
+	if (!e) {
+		free(text);
+		return false;
+	}
+	e->item.kind = ITEM_EVENT;
+	e->j = j;
+	e->text = text;
+	e->len = text ? len : 0;
+	sg_list_init(&e->item.link);
+	atomic_fetch_add(&j->waiting, e->len);
+	if (!sg_inbox_post(&j->port->in, &e->item.link)) {
+		atomic_fetch_sub(&j->waiting, e->len);
+		event_free(e); /* its worker is gone */
+		return false;
+	}
+	return true;
+}
+
+static size_t job_waiting(const void *data)
+{
+	return atomic_load(&((const struct job *)data)->waiting);
+}
+
+static const struct sg_mcp_stream_ops stream_ops = {
+	.event = job_event,
+	.waiting = job_waiting,
+};
+
 static void take_item(void *data, struct sg_list *l)
 {
 	struct sg_mcp_service *m = data;
@@ -132,8 +213,14 @@ static void take_item(void *data, struct sg_list *l)
 			sg_mcp_hub_cancel(m->hub, x->j);
 		free(x);
 		break;
+	case ITEM_RELAY:
+		sg_mcp_hub_relay(m->hub, ((struct relay *)it)->sid, ((struct relay *)it)->text);
+		free(it);
+		break;
 	case ITEM_STOP:
 		sg_loop_stop(m->loop);
+		break;
+	default:
 		break;
 	}
 }
@@ -162,20 +249,143 @@ static bool started(struct sg_mcp_service *m)
 
 /* ---- a worker's side ------------------------------------------------------- */
 
-static void take_reply(void *data, struct sg_list *l)
+static struct sg_h1_span span(const char *s)
 {
-	struct job *j = (struct job *)SG_LIST_ENTRY(l, struct item, link);
+	return (struct sg_h1_span){ s, strlen(s) };
+}
 
-	(void)data;
+/* The frontend passed n bytes of the stream on to the client. */
+static void stream_fed(struct sg_attempt *a, size_t n)
+{
+	struct sg_request *r = (struct sg_request *)((char *)a - offsetof(struct sg_request, at));
+	struct job *j = r->served;
+
+	if (j)
+		atomic_fetch_sub(&j->waiting, n);
+}
+
+/* The stream's head goes to j's client: 200, text/event-stream, with the
+ * route's response edit (the frontend's, as for a backend's head). False
+ * when the request ended meanwhile. */
+static bool stream_begin(struct job *j)
+{
+	struct sg_request *r = j->r;
+	struct sg_h1_header h[] = {
+		{ span("content-type"), span("text/event-stream") },
+		{ span("cache-control"), span("no-cache") },
+	};
+	struct sg_h1_resp resp = {
+		.status = 200,
+		.reason = span("OK"),
+		.minor = 1,
+		.headers = h,
+		.headers_cap = 2,
+		.nheaders = 2,
+		.content_length = -1,
+		.head_len = 256, /* what an HTTP/2 frontend sizes its copy by */
+	};
+
+	j->streaming = true;
+	r->at.no_retry = true; /* the route's retry codes never redo a stream */
+	r->at.fed = stream_fed;
+	r->at.ops->head(&r->at, &resp, false);
+	return j->r != NULL;
+}
+
+/* Bytes of j's stream the client will never get (its request ended). */
+static void unsent(struct job *j, size_t n)
+{
+	atomic_fetch_sub(&j->waiting, n);
+}
+
+static void take_event(struct event *e)
+{
+	struct job *j = e->j;
+
+	if (j->r && (j->streaming || stream_begin(j)) && e->text) {
+		j->r->at.ops->data(&j->r->at, e->text, e->len);
+		e->len = 0; /* the frontend's now: fed counts it back */
+	}
+	unsent(j, e->len);
+	event_free(e);
+}
+
+/* j's reply ends its stream: its body the last event. A reply the
+ * service never gave (it ended first) cuts the stream. */
+static void stream_end(struct job *j)
+{
+	struct sg_request *r = j->r;
+	struct sg_attempt *a = &r->at;
+	char *ev = NULL;
+	size_t len = 0;
+
+	if (j->replied && j->rep.body &&
+	    !(ev = sg_sse_event_text("message", j->rep.body, strlen(j->rep.body), &len))) {
+		j->replied = false; /* out of memory: cut, never a stream without its answer */
+	}
+	if (ev) {
+		atomic_fetch_add(&j->waiting, len); /* as every event's: fed may count it back */
+		a->ops->data(a, ev, len);
+		free(ev);
+		if (!j->r)
+			return; /* cut meanwhile */
+	}
+	r->served = NULL; /* over: the request's end cancels nothing */
+	j->r = NULL;
+	a->ops->end(a, NULL, 0, j->replied ? 0 : EPIPE);
+}
+
+/* A legacy POST's answer `text` (malloc'd, taken) goes to its session's
+ * stream, through the service; the POST itself is answered 202, as MCP's
+ * legacy transport has it. */
+static void legacy_relay(struct port *p, struct sg_request *r, const char *sid, char *text)
+{
+	struct relay *x = calloc(1, sizeof(*x));
+	struct sg_mcp_reply accepted = { .status = 202 };
+
+	if (x) {
+		x->item.kind = ITEM_RELAY;
+		memcpy(x->sid, sid, sizeof(x->sid));
+		x->text = text;
+		sg_list_init(&x->item.link);
+		text = NULL;
+		if (!sg_inbox_post(&p->svc->in, &x->item.link)) {
+			free(x->text);
+			free(x);
+		}
+	}
+	free(text); /* out of memory: the answer is lost, as a dropped event would be */
+	sg_mcp_answer(r, &accepted);
+}
+
+static void take_reply(struct job *j)
+{
 	if (j->r && j->replied && j->authz.list && j->rep.body &&
 	    !(j->rep.body = sg_mcp_authz_reply(j->r, &j->authz, j->rep.body)))
 		j->rep.status = 503; /* never the whole list for want of memory */
-	if (j->r && j->replied) {
+	if (j->r && j->replied)
 		sg_mcp_log_reply(j->r, &j->rep);
+	if (j->r && j->replied && j->ask.legacy && j->rep.status == 200 && j->rep.body) {
+		legacy_relay(j->port, j->r, j->ask.sid, j->rep.body);
+		j->rep.body = NULL;
+	} else if (j->r && j->streaming)
+		stream_end(j);
+	else if (j->r && j->replied)
 		sg_mcp_answer(j->r, &j->rep);
-	} else if (j->r) /* the service ended first */
+	else if (j->r) /* the service ended first */
 		sg_request_fail(j->r, SG_FAIL_NO_BACKEND, 0);
 	job_free(j);
+}
+
+static void take(void *data, struct sg_list *l)
+{
+	struct item *it = SG_LIST_ENTRY(l, struct item, link);
+
+	(void)data;
+	if (it->kind == ITEM_EVENT)
+		take_event((struct event *)it);
+	else
+		take_reply((struct job *)it);
 }
 
 static void *serve(void *arg, struct sg_request *r)
@@ -196,8 +406,11 @@ static void *serve(void *arg, struct sg_request *r)
 		no.body = sg_mcp_authz_request(r, j->ask.body, j->ask.body_len, &j->authz);
 		if (no.body) {
 			sg_mcp_ask_free(&j->ask);
+			if (j->ask.legacy)
+				legacy_relay(p, r, j->ask.sid, no.body);
+			else
+				sg_mcp_answer(r, &no);
 			free(j);
-			sg_mcp_answer(r, &no);
 			return NULL;
 		}
 	}
@@ -245,8 +458,9 @@ struct sg_mcp_service *sg_mcp_service_new(unsigned nports)
 	m->stop.kind = ITEM_STOP;
 	sg_list_init(&m->stop.link);
 	m->loop = sg_loop_new();
-	if (!m->loop || !(m->hub = sg_mcp_hub_new(m->loop)) ||
-	    sg_inbox_open(&m->in, m->loop, take_item, m) == -1) {
+	if (m->loop && (m->hub = sg_mcp_hub_new(m->loop)))
+		sg_mcp_hub_set_stream(m->hub, &stream_ops);
+	if (!m->loop || !m->hub || sg_inbox_open(&m->in, m->loop, take_item, m) == -1) {
 		sg_mcp_hub_free(m->hub);
 		sg_loop_free(m->loop);
 		pthread_mutex_destroy(&m->lock);
@@ -267,7 +481,7 @@ int sg_mcp_service_port_open(struct sg_mcp_service *m, unsigned index, struct sg
 	}
 	p = &m->ports[index];
 	p->svc = m;
-	if (sg_inbox_open(&p->in, loop, take_reply, p) == -1)
+	if (sg_inbox_open(&p->in, loop, take, p) == -1)
 		return -1;
 	p->open = true;
 	svc->serve = serve;

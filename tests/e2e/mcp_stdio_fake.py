@@ -1,0 +1,83 @@
+"""A scriptable MCP server over stdio for mcp-stream.sh: a target that
+sends the client more than server-everything ever does, on demand.
+
+usage: mcp_stdio_fake.py
+
+One JSON-RPC message a line on stdin and stdout. initialize answers the
+protocol version asked; notifications get nothing. tools/list lists the
+tools below; tools/call NAME (arguments in brackets):
+  flood    5000 notifications/message at once, then the result "flooded"
+  big      [n, size] n notifications/message of `size` bytes of data each,
+           then the result "sent"
+  ask      a request roots/list to the client; its answer's first root's
+           uri (or its error's message) is the result's text
+  hello    the result "hello"
+"""
+import json
+import sys
+
+TOOLS = ["flood", "big", "ask", "hello"]
+out = sys.stdout
+
+
+def send(msg):
+    out.write(json.dumps(msg) + "\n")
+    out.flush()
+
+
+def result(mid, text):
+    send({"jsonrpc": "2.0", "id": mid, "result": {"content": [{"type": "text", "text": text}]}})
+
+
+def log(data):
+    return {"jsonrpc": "2.0", "method": "notifications/message",
+            "params": {"level": "info", "data": data}}
+
+
+def call(mid, name, args):
+    if name == "flood":
+        line = json.dumps(log("flood")) + "\n"
+        out.write(line * 5000)
+        out.flush()
+        result(mid, "flooded")
+    elif name == "big":
+        for i in range(int(args.get("n", 1))):
+            send(log("%d:%s" % (i, "x" * int(args.get("size", 1)))))
+        result(mid, "sent")
+    elif name == "ask":
+        send({"jsonrpc": "2.0", "id": "roots-1", "method": "roots/list"})
+        for line in sys.stdin:
+            msg = json.loads(line)
+            if msg.get("id") == "roots-1" and "method" not in msg:
+                if "result" in msg:
+                    roots = msg["result"].get("roots", [])
+                    result(mid, roots[0]["uri"] if roots else "no roots")
+                else:
+                    result(mid, "error: " + msg["error"]["message"])
+                return
+    elif name == "hello":
+        result(mid, "hello")
+    else:
+        send({"jsonrpc": "2.0", "id": mid, "error": {"code": -32602, "message": "no such tool"}})
+
+
+for line in sys.stdin:
+    msg = json.loads(line)
+    method, mid = msg.get("method"), msg.get("id")
+    if mid is None or method is None:
+        continue
+    if method == "initialize":
+        send({"jsonrpc": "2.0", "id": mid, "result": {
+            "protocolVersion": msg["params"]["protocolVersion"],
+            "capabilities": {"tools": {}, "logging": {}},
+            "serverInfo": {"name": "stdio-fake", "version": "1"}}})
+    elif method == "tools/list":
+        send({"jsonrpc": "2.0", "id": mid, "result": {"tools": [
+            {"name": t, "inputSchema": {"type": "object"}} for t in TOOLS]}})
+    elif method == "tools/call":
+        p = msg.get("params", {})
+        call(mid, p.get("name"), p.get("arguments") or {})
+    elif method == "ping":
+        send({"jsonrpc": "2.0", "id": mid, "result": {}})
+    else:
+        send({"jsonrpc": "2.0", "id": mid, "error": {"code": -32601, "message": "no " + method}})
