@@ -537,6 +537,27 @@ static char *headers_of(const struct sg_mcp_http *h)
 
 /* x (queued) started: 0, -EAGAIN when the process has no thread to
  * spare, or a negative errno (x is then the caller's still). */
+/* x's thread started on its fetch (x->f), x->io watching the thread's
+ * signals with cb: 0, or -errno with no thread started. */
+static int launch(struct sg_mcp_http *h, struct exchange *x,
+		  void (*cb)(struct sg_loop *, struct sg_io *, uint32_t))
+{
+	int rc;
+
+	x->loop = h->loop;
+	x->io.cb = cb;
+	x->io.data = x;
+	if (sg_io_set(h->loop, &x->io, EPOLLIN) != 0)
+		return -errno;
+	atomic_init(&x->refs, 2);
+	if ((rc = spawn(x)) != 0) {
+		sg_io_set(h->loop, &x->io, 0);
+		return rc;
+	}
+	x->h = h;
+	return 0;
+}
+
 static int start(struct sg_mcp_http *h, struct exchange *x)
 {
 	int rc = -ENOMEM;
@@ -561,19 +582,8 @@ static int start(struct sg_mcp_http *h, struct exchange *x)
 		.enough = x->id ? enough : NULL,
 		.arg = x,
 	};
-	x->loop = h->loop;
-	x->io.cb = on_signal;
-	x->io.data = x;
-	if ((rc = sg_io_set(h->loop, &x->io, EPOLLIN)) != 0) {
-		rc = -errno;
+	if ((rc = launch(h, x, on_signal)) != 0)
 		goto fail;
-	}
-	atomic_init(&x->refs, 2);
-	if ((rc = spawn(x)) != 0) {
-		sg_io_set(h->loop, &x->io, 0);
-		goto fail;
-	}
-	x->h = h;
 	sg_list_remove(&x->link);
 	sg_list_insert_tail(&h->flight, &x->link);
 	h->nflight++;
@@ -799,19 +809,8 @@ static int listen_start(struct sg_mcp_http *h)
 		.arg = x,
 		.stream = true,
 	};
-	x->loop = h->loop;
-	x->io.cb = on_listen_signal;
-	x->io.data = x;
-	if (sg_io_set(h->loop, &x->io, EPOLLIN) != 0) {
-		rc = -errno;
+	if ((rc = launch(h, x, on_listen_signal)) != 0)
 		goto fail;
-	}
-	atomic_init(&x->refs, 2);
-	if ((rc = spawn(x)) != 0) {
-		sg_io_set(h->loop, &x->io, 0);
-		goto fail;
-	}
-	x->h = h;
 	h->listen = x;
 	return 0;
 fail:
