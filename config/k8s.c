@@ -3803,22 +3803,18 @@ static int check_target_fit(struct sg_pctx *c, const struct agp_in *in, const st
 			    const struct sg_node *kind, const char *path)
 {
 	bool has[3] = { false, false, false }; /* by enum agp_section */
-	bool frontend, traffic, backend;
 
 	for (const struct agp_setting *s = agp_settings; s->what; s++)
 		if (agp_has(in, s->kind, NULL))
 			has[s->section] = true;
-	frontend = has[AGP_FRONTEND];
-	traffic = has[AGP_TRAFFIC];
-	backend = has[AGP_BACKEND];
-	if (frontend && t->kind != SG_TARGET_GATEWAY)
+	if (has[AGP_FRONTEND] && t->kind != SG_TARGET_GATEWAY)
 		return sg_expected(c, kind, path, "Gateway (the target of a frontend policy)");
-	if (traffic && t->kind == SG_TARGET_SERVICE)
+	if (has[AGP_TRAFFIC] && t->kind == SG_TARGET_SERVICE)
 		return sg_expected(
 			c, kind, path,
 			"Gateway, ListenerSet, HTTPRoute or GRPCRoute (the target of a traffic "
 			"policy)");
-	if (backend && t->kind != SG_TARGET_SERVICE)
+	if (has[AGP_BACKEND] && t->kind != SG_TARGET_SERVICE)
 		return sg_expected(c, kind, path, "Service (the target of a backend policy)");
 	return 0;
 }
