@@ -699,6 +699,31 @@ proc_ticks() {
 	proxy_procs | awk '{ t += $2 } END { print t + 0 }'
 }
 
+# The proxy's sleeps so far: voluntary context switches of every thread of
+# proxy_procs. Each is a wake-up to come, which costs the core that makes it.
+proxy_sleeps() {
+	local pid
+	for pid in $(proxy_procs | cut -d' ' -f1); do
+		cat /proc/"$pid"/task/*/status 2>/dev/null
+	done | awk '/^voluntary_ctxt_switches:/ { n += $2 } END { print n + 0 }'
+}
+
+# utime+stime of the backends (BACKEND_PIDS) and their children (nginx's
+# workers), in clock ticks: the origin's share of the machine's CPU.
+origin_ticks() {
+	cat /proc/[0-9]*/stat 2>/dev/null | awk -v pids=" $BACKEND_PIDS " '
+		{ pid = $1; sub(/^[0-9]+ \(.*\) /, "") }
+		index(pids, " " pid " ") || index(pids, " " $2 " ") { t += $12 + $13 }
+		END { print t + 0 }'
+}
+
+# client CMD [ARG...]: a load generator, its CPU and sleeps appended to
+# CLIENT_RU by benchtool rusage (cpu_end reads them). Wraps timeout and
+# taskset too, whose own cost is a rounding error.
+client() {
+	"$BENCHTOOL" rusage "$CLIENT_RU" "$@"
+}
+
 # Busy ticks of the whole machine: user nice system irq softirq steal.
 machine_ticks() {
 	awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 + $9; exit }' /proc/stat
@@ -722,6 +747,10 @@ foreign_ticks() {
 }
 
 cpu_begin() {
+	CLIENT_RU=$WORK/client.rusage
+	rm -f "$CLIENT_RU"
+	CPU_S0=$(proxy_sleeps)
+	CPU_O0=$(origin_ticks)
 	CPU_P0=$(proc_ticks)
 	CPU_M0=$(machine_ticks)
 	CPU_F0=$(foreign_ticks)
@@ -729,13 +758,31 @@ cpu_begin() {
 }
 
 # cpu_end WORKLOAD UNITS LABEL: records CPU seconds per LABEL ("GB" or "1k
-# req") of the proxy process and of the machine over the measured window.
+# req") of the proxy process, of the load generator (client), of the
+# backends (origin) and of the machine over the measured window, and per
+# 1k req the sleeps (voluntary context switches) of the proxy and the
+# client.
 cpu_end() {
-	local p1 m1 f1 t1
+	local p1 m1 f1 t1 s1 o1 cl
 	p1=$(proc_ticks)
 	m1=$(machine_ticks)
 	f1=$(foreign_ticks)
 	t1=$(date +%s%N)
+	s1=$(proxy_sleeps)
+	o1=$(origin_ticks)
+	record "$1" "origin CPU s/$3" lower \
+		"$(awk -v d=$((o1 - CPU_O0)) -v t="$TICK" -v u="$2" 'BEGIN { printf "%.4f", d / t / u }')"
+	if [ -s "$CLIENT_RU" ]; then
+		cl=$(awk '{ c += $1 + $2; v += $3 } END { print c, v }' "$CLIENT_RU")
+		record "$1" "client CPU s/$3" lower \
+			"$(awk -v c="${cl% *}" -v u="$2" 'BEGIN { printf "%.4f", c / u }')"
+		[ "$3" != "1k req" ] || record "$1" "client sleeps/1k req" lower \
+			"$(awk -v v="${cl#* }" -v u="$2" 'BEGIN { printf "%.1f", v / u }')"
+	fi
+	if [ -n "$PROXY_PID" ] && [ "$3" = "1k req" ]; then
+		record "$1" "proxy sleeps/1k req" lower \
+			"$(awk -v v=$((s1 - CPU_S0)) -v u="$2" 'BEGIN { printf "%.1f", v / u }')"
+	fi
 	if [ -n "$PROXY_PID" ]; then
 		record "$1" "proxy CPU s/$3" lower \
 			"$(awk -v d=$((p1 - CPU_P0)) -v t="$TICK" -v u="$2" 'BEGIN { printf "%.4f", d / t / u }')"
@@ -779,7 +826,7 @@ run_wrk() {
 	local secs=$1 url=$URL$2 out line kv
 	shift 2
 	WRK_ERR=""
-	if ! out=$(timeout $((secs + 30)) taskset -c $LOAD_CPU wrk -t$WRK_THREADS -c64 -d"${secs}s" \
+	if ! out=$(client timeout $((secs + 30)) taskset -c $LOAD_CPU wrk -t$WRK_THREADS -c64 -d"${secs}s" \
 		-s "$HERE/bench/wrk-summary.lua" "$@" "$url" 2>&1); then
 		WRK_ERR="wrk failed: $(echo "$out" | tail -1)"
 		return 1
@@ -834,7 +881,7 @@ check_curl() {
 w3_download_1() {
 	local wl="W3 download 1 GiB 1 stream" out
 	cpu_begin
-	out=$(taskset -c $LOAD_CPU curl -sS -o /dev/null --max-time 120 \
+	out=$(client taskset -c $LOAD_CPU curl -sS -o /dev/null --max-time 120 \
 		-w '%{http_code} %{size_download} %{time_total}' "$URL/1g" 2>&1) || true
 	if ! check_curl "$out" 200 $GIB; then
 		fail "$wl" "curl: $out"
@@ -849,7 +896,7 @@ w3_download_8() {
 	cpu_begin
 	t0=$(date +%s%N)
 	for i in 1 2 3 4 5 6 7 8; do
-		spawn "curl8-$i" $LOAD_CPU curl -sS -o /dev/null --max-time 120 \
+		spawn "curl8-$i" $LOAD_CPU "$BENCHTOOL" rusage "$CLIENT_RU" curl -sS -o /dev/null --max-time 120 \
 			-w '%{http_code} %{size_download} %{time_total}' "$URL/128m"
 		pids="$pids $SPAWNED"
 	done
@@ -878,7 +925,7 @@ w3_download_8() {
 w_cclient() {
 	local wl=$1 kind=$2 port=$3 path=$4 bytes=$5 streams=$6 out
 	cpu_begin
-	if ! out=$(timeout 150 taskset -c $LOAD_CPU "$BENCHTOOL" "$kind" "$port" "$path" \
+	if ! out=$(client timeout 150 taskset -c $LOAD_CPU "$BENCHTOOL" "$kind" "$port" "$path" \
 		"$bytes" "$streams" 2>&1); then
 		fail "$wl" "benchtool $kind: $(echo "$out" | tr '\n' ' ')"
 		return 0
@@ -899,7 +946,7 @@ url_port() {
 w4_upload() {
 	local wl="W4 upload 1 GiB" out body
 	cpu_begin
-	out=$(taskset -c $LOAD_CPU curl -sS -H 'Expect:' -T "$WWW/1g" --max-time 120 \
+	out=$(client taskset -c $LOAD_CPU curl -sS -H 'Expect:' -T "$WWW/1g" --max-time 120 \
 		-o "$WORK/upload.body" -w '%{http_code} %{size_upload} %{time_total}' \
 		"$UPLOAD_URL" 2>&1) || true
 	body=$(cat "$WORK/upload.body" 2>/dev/null || true)
@@ -914,7 +961,7 @@ w4_upload() {
 w5_tunnel() {
 	local wl="W5 L4 tunnel iperf3 1 stream" json="$WORK/iperf3.json" err bytes secs
 	cpu_begin
-	timeout $((W5_SECS + 30)) taskset -c $LOAD_CPU iperf3 -c 127.0.0.1 -p "$FRONT_IPERF" \
+	client timeout $((W5_SECS + 30)) taskset -c $LOAD_CPU iperf3 -c 127.0.0.1 -p "$FRONT_IPERF" \
 		-t "$W5_SECS" -J >"$json" 2>&1 || true
 	err=$(jq -r '.error // empty' "$json" 2>/dev/null) || err="unreadable iperf3 output: $(tail -1 "$json")"
 	bytes=$(jq -r '.end.sum_received.bytes // 0' "$json" 2>/dev/null) || bytes=0
@@ -938,7 +985,7 @@ w6_pingpong() {
 	http) wl="W6 ping-pong 64 B HTTP keep-alive ($3)" ;;
 	esac
 	cpu_begin
-	if ! out=$(timeout 90 taskset -c $LOAD_CPU "$BENCHTOOL" ping "$1" "$2" "$PING_COUNT" 2>&1); then
+	if ! out=$(client timeout 90 taskset -c $LOAD_CPU "$BENCHTOOL" ping "$1" "$2" "$PING_COUNT" 2>&1); then
 		fail "$wl" "benchtool ping: $out"
 		return 0
 	fi
@@ -953,7 +1000,7 @@ w6_pingpong() {
 w7_h2c() {
 	local wl="W7 h2c GET 100 B 4 conns x 16 streams" out log=$WORK/h2load.log secs
 	cpu_begin
-	out=$(timeout 120 taskset -c $LOAD_CPU h2load -n "$W7_REQS" -c 4 -m 16 \
+	out=$(client timeout 120 taskset -c $LOAD_CPU h2load -n "$W7_REQS" -c 4 -m 16 \
 		--log-file "$log" "$H2_URL/100b" 2>&1) || true
 	if ! echo "$out" | grep -q "^requests: $W7_REQS total, $W7_REQS started, $W7_REQS done, $W7_REQS succeeded, 0 failed, 0 errored, 0 timeout" ||
 		! echo "$out" | grep -q "^status codes: $W7_REQS 2xx"; then
@@ -1004,7 +1051,7 @@ w8_tls() {
 		esac
 		cpu_begin
 		t0=$(date +%s%N)
-		out=$(timeout $((W2_SECS + 30)) taskset -c $LOAD_CPU openssl s_time \
+		out=$(client timeout $((W2_SECS + 30)) taskset -c $LOAD_CPU openssl s_time \
 			-connect "127.0.0.1:$FRONT_TLS" -"$how" -time "$W2_SECS" -www /100b 2>&1) || true
 		t1=$(date +%s%N)
 		n=$(echo "$out" | awk '/connections in .* real seconds/ { n = $1 } END { print n + 0 }')
@@ -1027,7 +1074,7 @@ w8_download() {
 	local wl=$1 url=$2 out
 	shift 2
 	cpu_begin
-	out=$(taskset -c $LOAD_CPU curl -sSk -o /dev/null --max-time 120 "$@" \
+	out=$(client taskset -c $LOAD_CPU curl -sSk -o /dev/null --max-time 120 "$@" \
 		-w '%{http_code} %{size_download} %{time_total}' "$url" 2>&1) || true
 	if check_curl "$out" 200 $GIB; then
 		cpu_end "$wl" "$(per_s $GIB 1e9)" GB

@@ -18,6 +18,11 @@
  *       BYTES, sent from a buffer with send(); the answer must be the
  *       sink's 200 with the byte count it read, equal to BYTES. Prints
  *       "TOTAL_BYTES SECONDS" (from the first connect to the last answer).
+ *   benchtool rusage FILE CMD [ARG...]
+ *       runs CMD (a load generator) and appends to FILE a line of what it
+ *       and the children it reaped cost, from wait4(2): "USER_S SYS_S
+ *       VOLUNTARY INVOLUNTARY" (context switches: a voluntary one is a
+ *       sleep, and a wake-up to come); exits as CMD did.
  *
  * Servers are thread-per-connection: the benchmark opens at most a few
  * dozen connections to them, and blocking code is the shortest path. */
@@ -33,7 +38,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -597,6 +604,40 @@ static int xfer(bool upload, int port, const char *path, uint64_t bytes, int str
 	return 0;
 }
 
+static int rusage_run(const char *file, char **cmd)
+{
+	struct rusage ru;
+	int status;
+	FILE *f;
+	pid_t pid = fork();
+
+	if (pid == -1) {
+		perror("benchtool: fork");
+		return 1;
+	}
+	if (pid == 0) {
+		signal(SIGPIPE, SIG_DFL); /* main() ignores it; CMD gets the default */
+		execvp(cmd[0], cmd);
+		perror(cmd[0]);
+		_exit(127);
+	}
+	while (wait4(pid, &status, 0, &ru) == -1) {
+		if (errno != EINTR) {
+			perror("benchtool: wait4");
+			return 1;
+		}
+	}
+	f = fopen(file, "a");
+	if (!f || fprintf(f, "%ld.%06ld %ld.%06ld %ld %ld\n", (long)ru.ru_utime.tv_sec,
+			  (long)ru.ru_utime.tv_usec, (long)ru.ru_stime.tv_sec,
+			  (long)ru.ru_stime.tv_usec, ru.ru_nvcsw, ru.ru_nivcsw) < 0 ||
+	    fclose(f) != 0) {
+		perror(file);
+		return 1;
+	}
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
 int main(int argc, char **argv)
 {
 	signal(SIGPIPE, SIG_IGN);
@@ -628,8 +669,11 @@ int main(int argc, char **argv)
 				    streams, 1);
 		}
 	}
+	if (argc >= 4 && strcmp(argv[1], "rusage") == 0)
+		return rusage_run(argv[2], argv + 3);
 	fprintf(stderr,
 		"usage: benchtool sink PORT | echo PORT | ping tcp|http PORT COUNT\n"
-		"       | get PORT PATH BYTES STREAMS [REQS] | put PORT PATH BYTES STREAMS\n");
+		"       | get PORT PATH BYTES STREAMS [REQS] | put PORT PATH BYTES STREAMS\n"
+		"       | rusage FILE CMD [ARG...]\n");
 	return 1;
 }

@@ -54,9 +54,10 @@ def summed(table, metric):
 
 
 def metric_rank(metric):
-    """Within a workload: throughput, latencies, then CPU."""
+    """Within a workload: throughput, latencies, CPU, then sleeps."""
     for i, prefix in enumerate(("req/s", "GB/s", "conn/s", "p50", "p99", "proxy CPU",
-                                "proxy busy", "machine CPU")):
+                                "proxy busy", "machine CPU", "client CPU", "origin CPU",
+                                "proxy sleeps", "client sleeps")):
         if metric.startswith(prefix):
             return i
     return 99
@@ -77,7 +78,7 @@ def fmt(metric, v):
         return f"{v:.3g}"
     if "busy" in metric:
         return f"{v:.2f}"
-    if "µs" in metric and v < 100:
+    if ("µs" in metric or "sleeps" in metric) and v < 100:
         return f"{v:.1f}"
     return f"{v:.0f}"
 
@@ -156,8 +157,10 @@ def target(workload, metric, versus, better):
         return None
     if metric.startswith("proxy CPU") and metric.endswith("/GB"):
         return 0.5, False
-    if metric.startswith("machine CPU"):
+    if metric.startswith(("machine CPU", "client ", "origin ")):
         return None
+    if metric.startswith("proxy sleeps"):
+        return 2.0, False  # issue 71: at most twice HAProxy's
     return 1.0, better == "higher"
 
 
