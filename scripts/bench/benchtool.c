@@ -628,9 +628,10 @@ static int rusage_run(const char *file, char **cmd)
 		}
 	}
 	f = fopen(file, "a");
-	if (!f || fprintf(f, "%ld.%06ld %ld.%06ld %ld %ld\n", (long)ru.ru_utime.tv_sec,
-			  (long)ru.ru_utime.tv_usec, (long)ru.ru_stime.tv_sec,
-			  (long)ru.ru_stime.tv_usec, ru.ru_nvcsw, ru.ru_nivcsw) < 0 ||
+	if (!f ||
+	    fprintf(f, "%ld.%06ld %ld.%06ld %ld %ld\n", (long)ru.ru_utime.tv_sec,
+		    (long)ru.ru_utime.tv_usec, (long)ru.ru_stime.tv_sec, (long)ru.ru_stime.tv_usec,
+		    ru.ru_nvcsw, ru.ru_nivcsw) < 0 ||
 	    fclose(f) != 0) {
 		perror(file);
 		return 1;
