@@ -9,14 +9,10 @@
 #include "config/cfg.h"
 #include "config/duration.h"
 #include "user/ctl/ctl.h"
+#include "user/ctl/store.h"
 #include "user/ctl/usage.h"
 #include "user/gateway.h"
 #include "user/relay/splice.h"
-#include "user/auth/apikey.h"
-#include "user/auth/authzcache.h"
-#include "user/auth/htpasswd.h"
-#include "user/auth/jwt.h"
-#include "user/auth/oidc.h"
 #include "user/base/log.h"
 #include "user/tls/tls.h"
 
@@ -487,12 +483,8 @@ static int cmd_check(const struct cli *cli)
 	}
 	sg_diag_init(&d);
 	cfg = sg_cfg_load(cli->configs, cli->nconfigs, &d);
-	if (cfg)
-		sg_tls_vet_secrets(cfg, &d);
 	/* oidc: discovery documents are not fetched, the key not required */
-	if (cfg && (sg_tls_check(cfg, &d) == -1 || sg_oidc_prepare(cfg, &d) < 0 ||
-		    sg_jwt_prepare(cfg, &d) < 0 || sg_apikey_prepare(cfg, &d) < 0 ||
-		    sg_htpasswd_prepare(cfg, &d) < 0 || sg_authz_cache_prepare(cfg, &d) < 0)) {
+	if (cfg && (sg_store_prepare(cfg, &d) < 0 || sg_tls_check(cfg, &d) == -1)) {
 		sg_cfg_free(cfg);
 		cfg = NULL;
 	}

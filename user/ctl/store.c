@@ -19,21 +19,22 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* sg_cfg_build, then Secrets' certificates loaded: a listener whose do
- * not is left serving nothing (sg_tls_vet_secrets), never the whole
- * change refused for it; oidc's providers discovered (one that cannot be
- * refuses the config, as agentgateway refuses it); and jwtAuth's keys compiled (a JWKS that does
- * not load refuses the config, as agentgateway refuses it), apiKey's
- * hashed, basicAuth's htpasswd parsed. */
+int sg_store_prepare(struct sg_cfg *cfg, struct sg_diag *d)
+{
+	sg_tls_vet_secrets(cfg, d);
+	if (sg_oidc_prepare(cfg, d) < 0 || sg_jwt_prepare(cfg, d) < 0 ||
+	    sg_apikey_prepare(cfg, d) < 0 || sg_htpasswd_prepare(cfg, d) < 0 ||
+	    sg_authz_cache_prepare(cfg, d) < 0)
+		return -1;
+	return 0;
+}
+
+/* sg_cfg_build, then sg_store_prepare. */
 static struct sg_cfg *build(const struct sg_cfg_input *in, struct sg_diag *d)
 {
 	struct sg_cfg *cfg = sg_cfg_build(in, d);
 
-	if (cfg)
-		sg_tls_vet_secrets(cfg, d);
-	if (cfg && (sg_oidc_prepare(cfg, d) < 0 || sg_jwt_prepare(cfg, d) < 0 ||
-		    sg_apikey_prepare(cfg, d) < 0 || sg_htpasswd_prepare(cfg, d) < 0 ||
-		    sg_authz_cache_prepare(cfg, d) < 0)) {
+	if (cfg && sg_store_prepare(cfg, d) < 0) {
 		sg_cfg_free(cfg);
 		cfg = NULL;
 	}

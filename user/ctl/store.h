@@ -12,6 +12,15 @@
 
 struct sg_store;
 
+/* What a built config needs before it can go in force, as both the store
+ * and `splicegate check` run it: Secrets' certificates loaded (a listener
+ * whose do not is left serving nothing, sg_tls_vet_secrets, never the
+ * whole change refused for it); oidc's providers discovered and
+ * jwtAuth's keys compiled (either failing refuses the config, as
+ * agentgateway refuses it); apiKey's keys hashed, basicAuth's htpasswd
+ * parsed, extAuthz's caches sized. Returns 0, or -1 with reasons in d. */
+int sg_store_prepare(struct sg_cfg *cfg, struct sg_diag *d);
+
 /* Read the files (none: the embedded default) and build the first config.
  * Returns NULL with reasons in d. */
 struct sg_store *sg_store_open(const char *const *paths, size_t npaths, struct sg_diag *d);
