@@ -622,6 +622,13 @@ static void service_target(struct sg_json *o, const struct sg_policy_service *to
 	sg_json_add_num(svc, "port", to->svc_port);
 }
 
+/* An OTLP protocol as the config names it: agentgateway's grpc and http,
+ * or http/json (splicegate's: OpenTelemetry's name). */
+static const char *protocol_name(enum sg_otlp_protocol p)
+{
+	return p == SG_OTLP_GRPC ? "grpc" : p == SG_OTLP_HTTP ? "http" : "http/json";
+}
+
 /* config.tracing as agentgateway's trc::Config (snake_case, as it
  * serialises it; no fields are taken, so none are printed). */
 static struct sg_json *tracing(const struct sg_tracing *t)
@@ -630,7 +637,7 @@ static struct sg_json *tracing(const struct sg_tracing *t)
 
 	sg_json_add_str(o, "endpoint", t->endpoint);
 	sg_json_add(o, "headers", trace_headers(&t->headers));
-	sg_json_add_str(o, "protocol", t->protocol == SG_OTLP_HTTP ? "http" : "grpc");
+	sg_json_add_str(o, "protocol", protocol_name(t->protocol));
 	f = sg_json_add_object(o, "fields");
 	sg_json_add(f, "remove", strs(&t->fields.remove));
 	sg_json_add(f, "add", log_add(&t->fields.add));
@@ -661,7 +668,7 @@ static struct sg_json *frontend_tracing(const struct sg_tracing *t)
 	if (t->fields.filter)
 		sg_json_add_str(o, "filter", sg_cel_source(t->fields.filter));
 	sg_json_add_str(o, "path", t->path);
-	sg_json_add_str(o, "protocol", t->protocol == SG_OTLP_HTTP ? "http" : "grpc");
+	sg_json_add_str(o, "protocol", protocol_name(t->protocol));
 	return o;
 }
 

@@ -612,8 +612,9 @@ struct sg_logging {
 /* Where and how spans go (config.tracing, frontendPolicies.tracing;
  * config/tracing.c), and which requests are traced. */
 enum sg_otlp_protocol {
-	SG_OTLP_GRPC, /* agentgateway's default */
-	SG_OTLP_HTTP, /* OTLP/HTTP, protobuf body */
+	SG_OTLP_GRPC,	   /* agentgateway's default */
+	SG_OTLP_HTTP,	   /* OTLP/HTTP, protobuf body ("http", "http/protobuf") */
+	SG_OTLP_HTTP_JSON, /* OTLP/HTTP, JSON body ("http/json") */
 };
 
 /* An OTLP resource attribute (frontendPolicies.tracing.resources): its

@@ -115,19 +115,31 @@ static int f_host(struct sg_pctx *c, const struct sg_node *n, void *dst, const c
 	return authority(c, n, n->str, strlen(n->str), 0, t, path, what);
 }
 
+/* grpc or http (protobuf), agentgateway's two; and OpenTelemetry's own
+ * names for OTLP/HTTP's two encodings (OTEL_EXPORTER_OTLP_PROTOCOL):
+ * http/protobuf, the same as http, and http/json, which agentgateway
+ * has no value for. */
 static int f_protocol(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
 {
+	static const struct {
+		const char *name;
+		enum sg_otlp_protocol p;
+	} names[] = {
+		{ "grpc", SG_OTLP_GRPC },
+		{ "http", SG_OTLP_HTTP },
+		{ "http/protobuf", SG_OTLP_HTTP },
+		{ "http/json", SG_OTLP_HTTP_JSON },
+	};
 	enum sg_otlp_protocol *p = dst;
 
 	if (sg_node_is_null(n))
 		return 0;
-	if (n->kind == SG_NODE_SCALAR && !strcmp(n->str, "grpc"))
-		*p = SG_OTLP_GRPC;
-	else if (n->kind == SG_NODE_SCALAR && !strcmp(n->str, "http"))
-		*p = SG_OTLP_HTTP;
-	else
-		return sg_expected(c, n, path, "grpc or http");
-	return 0;
+	for (size_t i = 0; n->kind == SG_NODE_SCALAR && i < sizeof(names) / sizeof(names[0]); i++)
+		if (!strcmp(n->str, names[i].name)) {
+			*p = names[i].p;
+			return 0;
+		}
+	return sg_expected(c, n, path, "grpc, http (http/protobuf) or http/json");
 }
 
 static int f_path(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)

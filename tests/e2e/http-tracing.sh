@@ -3,9 +3,9 @@
 # parent) and a request without one starts a trace (randomSampling); each
 # try gets a client span under the server span and sends that span's
 # traceparent, so across a retry the backend sees the second try's span;
-# spans reach an OTLP/HTTP (protobuf) collector with the configured
-# headers, and an OTLP/gRPC one; the access log line names the trace and
-# span; with sampling 0 a request without traceparent gets none and
+# spans reach an OTLP/HTTP collector with the configured headers, in
+# protobuf or JSON (otlpProtocol http/json), and an OTLP/gRPC one; the
+# access log line names the trace and span; with sampling 0 a request without traceparent gets none and
 # exports nothing; a collector that answers 500, or is down, costs no
 # request (spans dropped and counted); config_dump prints the settings;
 # config.tracing.fields and the frontend policy's attributes and remove
@@ -28,8 +28,11 @@ PIDS+=("$!")
 bport=$(free_port)
 /usr/bin/python3 "$COL" "$bport" "$WORK/bad.jsonl" --status 500 &
 PIDS+=("$!")
+jport=$(free_port)
+/usr/bin/python3 "$COL" "$jport" "$WORK/json.jsonl" &
+PIDS+=("$!")
 dport=$(free_port) # nobody listens there
-for p in "$cport" "$gport" "$bport"; do wait_port "$p" 10 || fail "collector on $p not up"; done
+for p in "$cport" "$gport" "$bport" "$jport"; do wait_port "$p" 10 || fail "collector on $p not up"; done
 
 config() { # $1: endpoint port, $2: protocol, $3: randomSampling
 	cat >"$WORK/cfg.yaml" <<YAML
@@ -69,36 +72,44 @@ dump=$(curl -s http://127.0.0.1:15000/config_dump | jq -c '.config.tracing')
 json_equal "config_dump: config.tracing in agentgateway's shape" "$dump" \
 	"{\"endpoint\":\"http://127.0.0.1:$cport\",\"headers\":{\"x-tenant\":\"t1\",\"authorization\":\"<redacted>\"},\"protocol\":\"http\",\"fields\":{\"remove\":[\"src.addr\"],\"add\":{\"user\":\"request.headers[\\\"x-user\\\"]\",\"n\":\"1 + 2\",\"gone\":\"request.headers[\\\"x-none\\\"]\"}},\"random_sampling\":\"true\",\"client_sampling\":null,\"path\":\"/v1/traces\"}"
 
-# HTTP/1 with the client's traceparent, across a retry (503, then 200).
-tid=0af7651916cd43dd8448eb211c80319c
-seen=$(curl -s -H "traceparent: 00-$tid-b7ad6b7169203331-01" -H 'tracestate: k=v' -H 'x-user: ann' \
-	"http://127.0.0.1:8080/get?uuid=$(new_uuid)&responseCode=503&succeedAfter=2" |
-	jq -r '.headers.traceparent[0]')
-wait_spans "$WORK/spans.jsonl" "$tid" 3 || fail "HTTP/1: spans of $tid did not arrive: $(cat "$WORK/spans.jsonl")"
-server=$(spans "$WORK/spans.jsonl" "$tid" | jq -c 'select(.kind == 2)')
-sid=$(jq -r .span_id <<<"$server")
-[ "$(jq -c '[.parent, .name, .attributes."http.response.status_code", .trace_state, (.events | map(.name))]' <<<"$server")" = \
-	'["b7ad6b7169203331","GET bind/8080/web/r",200,"k=v",["response.head","response.end"]]' ] &&
-	pass "HTTP/1: the server span continues the client's trace, under its span, with status and events" ||
-	fail "server span: $server"
-check "HTTP/1: tracing fields: added (a string, an int; one that fails left out), src.addr removed" \
-	"$(jq -c '.attributes | [.user, .n, has("gone"), has("src.addr"), has("url.path")]' <<<"$server")" \
-	'["ann",3,false,false,true]'
-tries=$(spans "$WORK/spans.jsonl" "$tid" | jq -sc 'map(select(.kind == 3)) | sort_by(.attributes."http.request.resend_count")')
-[ "$(jq -c --arg s "$sid" 'map([.parent == $s, .attributes."http.request.resend_count", .status.code // 0, .attributes."http.response.status_code", .attributes."error.type"])' <<<"$tries")" = \
-	'[[true,0,2,503,"retried: status 503"],[true,1,0,200,null]]' ] &&
-	pass "HTTP/1: one client span per try under the server span (the first 503, retried for it; the second 200)" ||
-	fail "try spans: $tries"
-[ "$seen" = "00-$tid-$(jq -r '.[1].span_id' <<<"$tries")-01" ] &&
-	pass "HTTP/1: the backend saw the second try's traceparent: $seen" || fail "backend saw $seen"
-[ "$(jq -c '[.[0].start <= .[0].end, .[0].end <= .[1].start, .[1].start <= .[1].end]' <<<"$tries")" = '[true,true,true]' ] &&
-	pass "HTTP/1: the tries' times are in order" || fail "times: $tries"
-grep -q "trace.id=$tid span.id=$sid " "$WORK/gateway.log" &&
-	pass "the access log line names the trace and the server span" ||
-	fail "log: $(grep 'http.path=/get' "$WORK/gateway.log")"
-[ "$(jq -r 'select(.request) | .request | [.path, ."content-type", ."x-tenant"] | join(" ")' "$WORK/spans.jsonl" | head -1)" = \
-	"/v1/traces application/x-protobuf t1" ] && pass "OTLP/HTTP: POST /v1/traces, protobuf, with the configured headers" ||
-	fail "collector requests: $(grep request "$WORK/spans.jsonl")"
+# HTTP/1 with the client's traceparent, across a retry (503, then 200),
+# its spans arriving at collector FILE in ENCODING (protobuf or JSON:
+# otlp_collector.py decodes both to the same shape) with CONTENT_TYPE.
+retried_trace() { # FILE TRACE_ID LABEL CONTENT_TYPE
+	local file=$1 tid=$2 label=$3 ctype=$4 seen server sid tries
+	seen=$(curl -s -H "traceparent: 00-$tid-b7ad6b7169203331-01" -H 'tracestate: k=v' -H 'x-user: ann' \
+		"http://127.0.0.1:8080/get?uuid=$(new_uuid)&responseCode=503&succeedAfter=2" |
+		jq -r '.headers.traceparent[0]')
+	wait_spans "$file" "$tid" 3 || fail "$label: spans of $tid did not arrive: $(cat "$file")"
+	server=$(spans "$file" "$tid" | jq -c 'select(.kind == 2)')
+	sid=$(jq -r .span_id <<<"$server")
+	[ "$(jq -c '[.parent, .name, .attributes."http.response.status_code", .trace_state, (.events | map(.name))]' <<<"$server")" = \
+		'["b7ad6b7169203331","GET bind/8080/web/r",200,"k=v",["response.head","response.end"]]' ] &&
+		pass "$label: the server span continues the client's trace, under its span, with status and events" ||
+		fail "$label: server span: $server"
+	check "$label: tracing fields: added (a string, an int; one that fails left out), src.addr removed" \
+		"$(jq -c '.attributes | [.user, .n, has("gone"), has("src.addr"), has("url.path")]' <<<"$server")" \
+		'["ann",3,false,false,true]'
+	tries=$(spans "$file" "$tid" | jq -sc 'map(select(.kind == 3)) | sort_by(.attributes."http.request.resend_count")')
+	[ "$(jq -c --arg s "$sid" 'map([.parent == $s, .attributes."http.request.resend_count", .status.code // 0, .attributes."http.response.status_code", .attributes."error.type"])' <<<"$tries")" = \
+		'[[true,0,2,503,"retried: status 503"],[true,1,0,200,null]]' ] &&
+		pass "$label: one client span per try under the server span (the first 503, retried for it; the second 200)" ||
+		fail "$label: try spans: $tries"
+	[ "$seen" = "00-$tid-$(jq -r '.[1].span_id' <<<"$tries")-01" ] &&
+		pass "$label: the backend saw the second try's traceparent: $seen" || fail "$label: backend saw $seen"
+	[ "$(jq -c --argjson s "$server" '[.[0].start <= .[0].end, .[0].end <= .[1].start, .[1].start <= .[1].end,
+		$s.start <= .[0].start, .[1].end <= $s.end, ($s.events | map(.time) | . == sort and .[0] >= $s.start)]' <<<"$tries")" = \
+		'[true,true,true,true,true,true]' ] &&
+		pass "$label: the tries' times are in order, within the server span's" || fail "$label: times: $tries / $server"
+	grep -q "trace.id=$tid span.id=$sid " "$WORK/gateway.log" &&
+		pass "$label: the access log line names the trace and the server span" ||
+		fail "$label: log: $(grep 'http.path=/get' "$WORK/gateway.log")"
+	[ "$(jq -r 'select(.request) | .request | [.path, ."content-type", ."x-tenant"] | join(" ")' "$file" | head -1)" = \
+		"/v1/traces $ctype t1" ] && pass "$label: POST /v1/traces, $ctype, with the configured headers" ||
+		fail "$label: collector requests: $(grep request "$file")"
+}
+retried_trace "$WORK/spans.jsonl" 0af7651916cd43dd8448eb211c80319c "HTTP/1, OTLP/HTTP protobuf" \
+	application/x-protobuf
 
 # h2c without a traceparent: a new trace, sampled (randomSampling: true).
 seen=$(curl -s --http2-prior-knowledge "http://127.0.0.1:8080/get" | jq -r '.headers.traceparent[0]')
@@ -108,6 +119,23 @@ wait_spans "$WORK/spans.jsonl" "$ntid" 2 &&
 		'[[2,true,"2"],[3,false,null]]' ] &&
 	pass "h2c: a new trace ($ntid), its root server span and the try's span exported" ||
 	fail "h2c: backend saw '$seen'; spans: $(spans "$WORK/spans.jsonl" "$ntid")"
+stop_gateway
+
+# OTLP/HTTP with a JSON body (otlpProtocol http/json, OpenTelemetry's name
+# for it): the same trace, the same assertions, as the collector decodes
+# OTLP's JSON.
+config "$jport" http/json true
+start_gateway -c "$WORK/cfg.yaml" --workers 1 || exit 1
+check "config_dump: otlpProtocol http/json" \
+	"$(curl -s http://127.0.0.1:15000/config_dump | jq -r '.config.tracing.protocol')" http/json
+retried_trace "$WORK/json.jsonl" 4bf92f3577b34da6a3ce929d0e0e4736 "HTTP/1, OTLP/HTTP JSON" application/json
+seen=$(curl -s --http2-prior-knowledge "http://127.0.0.1:8080/get" | jq -r '.headers.traceparent[0]')
+ntid=$(cut -d- -f2 <<<"$seen")
+wait_spans "$WORK/json.jsonl" "$ntid" 2 &&
+	[ "$(spans "$WORK/json.jsonl" "$ntid" | jq -sc 'map([.kind, .parent == "", .attributes."network.protocol.version", .service]) | sort')" = \
+		'[[2,true,"2","splicegate"],[3,false,null,"splicegate"]]' ] &&
+	pass "h2c, OTLP/HTTP JSON: a new trace ($ntid), its root server span and the try's span, service.name on the resource" ||
+	fail "h2c, JSON: backend saw '$seen'; spans: $(spans "$WORK/json.jsonl" "$ntid")"
 stop_gateway
 
 # Sampling 0: no trace is started; a client's sampled trace still is.

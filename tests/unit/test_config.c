@@ -2327,6 +2327,16 @@ static void test_config_tracing(void **state)
 	assert_string_equal(t->to.ep.addr, "otel.example");
 	assert_string_equal(t->path, "/v1/t");
 
+	/* OpenTelemetry's names of OTLP/HTTP's two encodings, beside
+	 * agentgateway's grpc and http. */
+	cfg = load_ok(l,
+		      "config:\n  tracing: {otlpEndpoint: 'http://a:1', otlpProtocol: http/json}\n"
+		      "frontendPolicies:\n  tracing: {host: 'b:2', protocol: http/protobuf}\n"
+		      "binds:\n- port: 8080\n  listeners:\n  - name: l\n    routes: []\n",
+		      0);
+	assert_int_equal(cfg->global.tracing->protocol, SG_OTLP_HTTP_JSON);
+	assert_int_equal(find_listener(cfg, "bind/8080/l")->tracing->protocol, SG_OTLP_HTTP);
+
 	cfg = load_ok(l,
 		      "config:\n  tracing: {otlpEndpoint: 'http://[::1]', path: /v1/t}\n"
 		      "frontendPolicies:\n  tracing: {host: 127.0.0.1:4317, randomSampling: true}\n"
@@ -2371,7 +2381,9 @@ static void test_config_tracing_refusals(void **state)
 		  "t.yaml:2:12: config.tracing: expected otlpEndpoint" },
 		{ "protocol",
 		  "config:\n  tracing: {otlpEndpoint: 'http://a:1', otlpProtocol: json}\n",
-		  "t.yaml:2:55: config.tracing.otlpProtocol: expected grpc or http, got \"json\"" },
+		  "t.yaml:2:55: config.tracing.otlpProtocol: expected grpc, http (http/protobuf) "
+		  "or "
+		  "http/json, got \"json\"" },
 		{ "service", "frontendPolicies:\n  tracing: {service: {name: a, port: 1}}\n",
 		  "t.yaml:2:22: frontendPolicies.tracing.service: not supported (a tracing "
 		  "collector is named by host: \"host:port\"; service and backend references and "

@@ -13,6 +13,7 @@
 #include "policy/route.h"
 #include "policy/traceparent.h"
 #include "user/base/log.h"
+#include "user/codec/otlpjson.h"
 #include "user/codec/otlppb.h"
 #include "user/core/h1backend.h"
 #include "user/core/svccall.h"
@@ -515,8 +516,12 @@ static void make_head(struct export *x)
 			(struct sg_h1_header){ { "content-type", 12 }, { "application/grpc", 16 } };
 		x->lines[k++] = (struct sg_h1_header){ { "te", 2 }, { "trailers", 8 } };
 	} else {
-		x->lines[k++] = (struct sg_h1_header){ { "content-type", 12 },
-						       { "application/x-protobuf", 22 } };
+		x->lines[k++] = (struct sg_h1_header){
+			{ "content-type", 12 },
+			g->protocol == SG_OTLP_HTTP_JSON
+				? (struct sg_h1_span){ "application/json", 16 }
+				: (struct sg_h1_span){ "application/x-protobuf", 22 }
+		};
 		x->lines[k++] = (struct sg_h1_header){ { "connection", 10 }, { "close", 5 } };
 	}
 	for (size_t i = 0; i + 1 < g->nheaders && k < x->req.headers_cap - 1; i += 2)
@@ -607,8 +612,11 @@ static void flush(struct sg_tracer *t)
 	}
 	for (size_t i = 0; i < n; i++)
 		to_otlp(&t->q[(t->head + i) % SG_TRACE_QUEUE], &spans[i]);
-	err = sg_otlppb_export(spans, n, t->target.res, t->target.nres, NULL, grpc, &x->body,
-			       &x->body_len);
+	err = t->target.protocol == SG_OTLP_HTTP_JSON
+		      ? sg_otlpjson_export(spans, n, t->target.res, t->target.nres, NULL, &x->body,
+					   &x->body_len)
+		      : sg_otlppb_export(spans, n, t->target.res, t->target.nres, NULL, grpc,
+					 &x->body, &x->body_len);
 	free(spans);
 	t->head = (t->head + n) % SG_TRACE_QUEUE;
 	t->n -= n;
