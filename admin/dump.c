@@ -656,8 +656,13 @@ static struct sg_json *frontend_tracing(const struct sg_tracing *t)
 
 	if (t->to.ref_at)
 		service_target(o, &t->to);
+	else if (t->backend)
+		sg_json_add_str(o, "backend", t->backend);
 	else
 		sg_json_add_str(o, "host", t->endpoint);
+	if (t->policy_tls)
+		sg_json_add(sg_json_add_object(o, "policies"), "backendTLS",
+			    backend_tls(t->policy_tls));
 	sg_json_add(o, "attributes", log_add(&t->fields.add));
 	res = sg_json_add_object(o, "resources");
 	for (size_t i = 0; i < t->nresources; i++)
@@ -1508,9 +1513,31 @@ static void host_backends(const struct sg_brefs *brefs, const char *route_key, s
 	}
 }
 
+/* The standalone top-level backends: entries, first, as agentgateway
+ * lists a named host backend: its name, its target, its backendTLS. */
+static void named_backends(const struct sg_cfg *cfg, struct sg_json *arr)
+{
+	for (size_t i = 0; i < cfg->nnamed_backends; i++) {
+		const struct sg_named_backend *b = &cfg->named_backends[i];
+		struct sg_json *o = sg_json_object(), *inner = sg_json_add_object(o, "host");
+
+		sg_json_add_str(inner, "name", b->name);
+		sg_json_add_str(inner, "target", b->to.host);
+		if (b->tls) {
+			struct sg_json *p = sg_json_object();
+
+			sg_json_add(p, "backendTLS", backend_tls(b->tls));
+			sg_json_push(sg_json_add_array(o, "inlinePolicies"), p);
+		}
+		sg_json_push(arr, o);
+	}
+}
+
 static struct sg_json *backends(const struct sg_cfg *cfg)
 {
 	struct sg_json *arr = sg_json_array();
+
+	named_backends(cfg, arr);
 
 	for (size_t b = 0; b < cfg->nbinds; b++) {
 		for (size_t i = 0; i < cfg->binds[b].nlisteners; i++) {

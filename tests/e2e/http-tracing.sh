@@ -14,7 +14,9 @@
 # expression; the frontend policy's resources go on the export and its
 # filter keeps only the traces it holds for; AgentgatewayPolicy
 # frontend.tracing does the same in the Kubernetes dialect, its collector
-# a backendRef to a Service.
+# a backendRef to a Service; the frontend policy's policies.backendTLS
+# (its CA, its hostname) and a collector named by backend:, a top-level
+# backends: entry with a backendTLS of its own.
 . "$(dirname "$0")/lib.sh"
 
 COL="$REPO_DIR/tests/e2e/otlp_collector.py"
@@ -319,6 +321,72 @@ done
 check "config_dump: the https endpoint" \
 	"$(curl -s http://127.0.0.1:15000/config_dump | jq -r '.config.tracing.endpoint')" \
 	"https://127.0.0.1:$hsport"
+stop_gateway
+
+# frontendPolicies.tracing's policies.backendTLS: the collector over TLS
+# with the scenario's CA as root (the system's CAs do not know it: unset
+# above), OTLP/HTTP with a JSON body; and a collector named by backend:,
+# a top-level backends: entry whose backendTLS takes OTLP/gRPC over TLS
+# (h2 by ALPN). A hostname the certificate does not name fails the
+# exports (counted), not the requests.
+btls_config() { # TRACING (a flow map's inside)
+	cat >"$WORK/cfg.yaml" <<YAML
+backends:
+- name: otel-grpc
+  host: 127.0.0.1:$gsport
+  policies:
+    backendTLS: {root: $WORK/ca.pem}
+- name: otel-plain
+  host: 127.0.0.1:$cport
+frontendPolicies:
+  tracing: {$1, randomSampling: true}
+binds:
+- port: 8080
+  listeners:
+  - routes:
+    - backends: [{host: 127.0.0.1:$BACKEND_PORT}]
+YAML
+}
+btls_trace() { # FILE LABEL: a request traced, its two spans at FILE
+	local tid
+	tid=$(curl -s "http://127.0.0.1:8080/get" | jq -r '.headers.traceparent[0]' | cut -d- -f2)
+	wait_spans "$1" "$tid" 2 && pass "$2: the spans arrive ($tid)" ||
+		fail "$2: spans of '$tid': $(tail -3 "$1")"
+}
+btls_config "host: 127.0.0.1:$hsport, protocol: http/json, policies: {backendTLS: {root: $WORK/ca.pem}}"
+start_gateway -c "$WORK/cfg.yaml" --workers 1 || exit 1
+btls_trace "$WORK/hs.jsonl" "policies.backendTLS {root}: OTLP/HTTP JSON over TLS"
+check "config_dump: the tracing policy's backendTLS" \
+	"$(curl -s http://127.0.0.1:15000/config_dump | jq -c '[.policies[] | select(.key == "frontend/tracing") | .policy.frontend.tracing | [.host, .protocol, (.policies.backendTLS | has("root"))]][0]')" \
+	"[\"127.0.0.1:$hsport\",\"http/json\",true]"
+stop_gateway
+btls_config "backend: otel-grpc, protocol: grpc"
+start_gateway -c "$WORK/cfg.yaml" --workers 1 || exit 1
+btls_trace "$WORK/gs.jsonl" "backend: a top-level backend with backendTLS: OTLP/gRPC over TLS"
+dump=$(curl -s http://127.0.0.1:15000/config_dump)
+check "config_dump: the tracing policy names its backend" \
+	"$(jq -c '[.policies[] | select(.key == "frontend/tracing") | .policy.frontend.tracing | [.backend, has("host")]][0]' <<<"$dump")" \
+	'["otel-grpc",false]'
+check "config_dump: the top-level backends, with their backendTLS" \
+	"$(jq -c '[.backends[] | select(.host.name | startswith("otel-")) | [.host.name, .host.target, (.inlinePolicies // [] | map(keys[0]))]]' <<<"$dump")" \
+	"[[\"otel-grpc\",\"127.0.0.1:$gsport\",[\"backendTLS\"]],[\"otel-plain\",\"127.0.0.1:$cport\",[]]]"
+stop_gateway
+btls_config "backend: otel-plain, protocol: http"
+start_gateway -c "$WORK/cfg.yaml" --workers 1 || exit 1
+btls_trace "$WORK/spans.jsonl" "backend: a top-level backend, in clear text"
+stop_gateway
+btls_config "backend: otel-grpc, protocol: grpc, policies: {backendTLS: {root: $WORK/ca.pem, hostname: other.test}}"
+start_gateway -c "$WORK/cfg.yaml" --workers 1 || exit 1
+check "backendTLS hostname not the certificate's: the request is served" \
+	"$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:8080/get")" 200
+failures=0
+for _ in $(seq 50); do
+	failures=$(curl -s http://127.0.0.1:15000/metrics | awk '/^splicegate_trace_export_failures_total / {print $2}')
+	[ "${failures:-0}" -ge 1 ] && break
+	sleep 0.1
+done
+[ "${failures:-0}" -ge 1 ] && pass "backendTLS hostname not the certificate's (the policy's own wins over its backend's): the export fails, counted" ||
+	fail "backendTLS hostname other.test: export failures ${failures:-0}"
 stop_gateway
 
 # The Kubernetes dialect: an AgentgatewayPolicy's frontend.tracing (the
