@@ -1,11 +1,12 @@
 # Tracing (config.tracing, frontendPolicies.tracing): a client's
 # traceparent is continued (its trace id, its span as the server span's
-# parent) and a request without one starts a trace (randomSampling); each
-# try gets a client span under the server span and sends that span's
-# traceparent, so across a retry the backend sees the second try's span;
-# spans reach an OTLP/HTTP collector with the configured headers, in
-# protobuf or JSON (otlpProtocol http/json), and an OTLP/gRPC one; the
-# access log line names the trace and span; with sampling 0 a request without traceparent gets none and
+# parent) and a request without one starts a trace (randomSampling), over
+# HTTP/1, h2c, HTTPS and gRPC; each try gets a client span under the
+# server span and sends that span's traceparent, so across a retry the
+# backend sees the second try's span; spans reach an OTLP/HTTP collector
+# with the configured headers, in protobuf or JSON (otlpProtocol
+# http/json), and an OTLP/gRPC one; the access log line names the trace
+# and span; with sampling 0 a request without traceparent gets none and
 # exports nothing; a collector that answers 500, or is down, costs no
 # request (spans dropped and counted); config_dump prints the settings;
 # config.tracing.fields and the frontend policy's attributes and remove
@@ -321,6 +322,61 @@ done
 check "config_dump: the https endpoint" \
 	"$(curl -s http://127.0.0.1:15000/config_dump | jq -r '.config.tracing.endpoint')" \
 	"https://127.0.0.1:$hsport"
+stop_gateway
+
+# Requests over HTTPS (HTTP/1.1 on a TLS listener) and gRPC (HTTP/2
+# prior knowledge to an HTTP/2 backend, h2backend.py's echo, which
+# answers with the metadata it got): each continues the client's trace,
+# its try's traceparent reaching the backend, its spans linked and in
+# time order at the (JSON) collector.
+start_h2backend grpc || fail "h2backend did not start"
+tport=$(free_port)
+cat >"$WORK/cfg.yaml" <<YAML
+config:
+  tracing: {otlpEndpoint: "http://127.0.0.1:$jport", otlpProtocol: http/json, randomSampling: true}
+binds:
+- port: $tport
+  listeners:
+  - name: tls
+    protocol: HTTPS
+    tls: {cert: $WORK/srv.pem, key: $WORK/srv.key}
+    routes:
+    - name: r
+      backends: [{host: 127.0.0.1:$BACKEND_PORT}]
+- port: 8080
+  listeners:
+  - name: web
+    routes:
+    - name: grpc
+      backends:
+      - host: 127.0.0.1:$H2B_PORT
+        policies: {http: {version: HTTP/2.0}}
+YAML
+start_gateway -c "$WORK/cfg.yaml" --workers 1 || exit 1
+linked() { # FILE TRACE PARENT NAME SEEN LABEL: a server span under PARENT named NAME, one try under it (the span SEEN names), in order
+	local file=$1 tid=$2 parent=$3 name=$4 seen=$5 label=$6 server try
+	wait_spans "$file" "$tid" 2 || { fail "$label: spans of $tid did not arrive"; return; }
+	server=$(spans "$file" "$tid" | jq -c 'select(.kind == 2)')
+	try=$(spans "$file" "$tid" | jq -c 'select(.kind == 3)')
+	check "$label: the server span under the client's, the try's under it, the backend saw the try's" \
+		"$(jq -nc --argjson s "$server" --argjson t "$try" '[$s.parent, $s.name, $s.attributes."http.response.status_code",
+			$t.parent == $s.span_id, $t.attributes."http.response.status_code",
+			$s.start <= $t.start, $t.start <= $t.end, $t.end <= $s.end]')" \
+		"[\"$parent\",\"$name\",200,true,200,true,true,true]"
+	check "$label: the traceparent the backend got" "$seen" "00-$tid-$(jq -r .span_id <<<"$try")-01"
+}
+tid=5a9b1e4c7d2f3a6b8c0d1e2f3a4b5c6d
+seen=$(curl -s --http1.1 --cacert "$WORK/ca.pem" -H "traceparent: 00-$tid-00f067aa0ba902b7-01" \
+	"https://127.0.0.1:$tport/get" | jq -r '.headers.traceparent[0]')
+linked "$WORK/json.jsonl" "$tid" 00f067aa0ba902b7 "GET bind/$tport/tls/r" "$seen" "HTTPS"
+tid=6b0c2f5d8e3a4b7c9d1e2f3a4b5c6d7e
+R=$(timeout 30 /usr/bin/python3 "$E2E_DIR/grpc_client.py" --port 8080 --path /echo.Echo/Echo \
+	-H "traceparent: 00-$tid-10f067aa0ba902b7-01" -H 'x-grpc-echo-metadata: 1' hello)
+check "gRPC: the call is answered" "$(jq -c '[.grpc_status, .messages]' <<<"$R")" '["0",["hello"]]'
+seen=$(jq -r '.headers[] | select(.[0] == "x-echo-metadata") | .[1] | fromjson | map(select(.[0] == "traceparent"))[0][1]' <<<"$R")
+linked "$WORK/json.jsonl" "$tid" 10f067aa0ba902b7 "POST bind/8080/web/grpc" "$seen" "gRPC"
+check "gRPC: the server span is HTTP/2's" \
+	"$(spans "$WORK/json.jsonl" "$tid" | jq -r 'select(.kind == 2) | .attributes."network.protocol.version"')" 2
 stop_gateway
 
 # frontendPolicies.tracing's policies.backendTLS: the collector over TLS
