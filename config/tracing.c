@@ -436,17 +436,17 @@ static int f_policies(struct sg_pctx *c, const struct sg_node *n, void *dst, con
 /* The POST's path: otlpEndpoint's own path when it has one (as
  * agentgateway takes it), else `path`, else /v1/traces. */
 static int finish(struct sg_pctx *c, const struct sg_node *n, struct tin *in, const char *what,
-		  const char *where)
+		  const char *where, const char *alt)
 {
 	struct sg_tracing *t = &in->t;
 
 	if (t->endpoint && (t->to.ref_at || t->backend)) {
-		sg_diag_err(c->d, n, "%s: give exactly one of %s and %s", what, where,
-			    t->backend ? "backend" : "backendRef");
+		sg_diag_err(c->d, n, "%s: give exactly one of %s and %s", what, where, alt);
 		return -1;
 	}
 	if (!t->endpoint && !t->to.ref_at && !t->backend) {
-		sg_diag_err(c->d, n, "%s: expected %s", what, where);
+		sg_diag_err(c->d, n, "%s: expected %s%s%s", what, where, alt ? " or " : "",
+			    alt ? alt : "");
 		return -1;
 	}
 	t->path = in->url_path ? in->url_path : in->path ? in->path : DEFAULT_PATH;
@@ -456,9 +456,10 @@ static int finish(struct sg_pctx *c, const struct sg_node *n, struct tin *in, co
 }
 
 /* A tracing map (config.tracing, or a frontend policy's when `frontend`)
- * of keys `fields` into dst; `where`: the key that names the collector. */
+ * of keys `fields` into dst; `where`: the key that names the collector,
+ * `alt`: the one that may name it instead (NULL: none). */
 static int parse(struct sg_pctx *c, const struct sg_node *n, const struct sg_field *fields,
-		 void *dst, const char *path, bool frontend, const char *where)
+		 void *dst, const char *path, bool frontend, const char *where, const char *alt)
 {
 	struct tin *in;
 
@@ -468,7 +469,7 @@ static int parse(struct sg_pctx *c, const struct sg_node *n, const struct sg_fie
 		return -1;
 	if (sg_parse_fields(c, n, fields, in, path) == -1)
 		return -1;
-	return finish(c, n, in, path, where);
+	return finish(c, n, in, path, where, alt);
 }
 
 int sg_f_tracing(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
@@ -483,7 +484,7 @@ int sg_f_tracing(struct sg_pctx *c, const struct sg_node *n, void *dst, const ch
 		{ "fields", sg_f_log_fields, offsetof(struct tin, t.fields) },
 		{ 0 },
 	};
-	return parse(c, n, fields, dst, path, false, "otlpEndpoint");
+	return parse(c, n, fields, dst, path, false, "otlpEndpoint", NULL);
 }
 
 /* protocol: HTTP or GRPC, as the CRD spells them. */
@@ -526,7 +527,7 @@ int sg_f_frontend_tracing_k8s(struct sg_pctx *c, const struct sg_node *n, void *
 		{ "filter", sg_f_log_filter, offsetof(struct tin, t.fields.filter) },
 		{ 0 },
 	};
-	return parse(c, n, fields, dst, path, true, "url");
+	return parse(c, n, fields, dst, path, true, "url", "backendRef");
 }
 
 int sg_f_frontend_tracing(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
@@ -546,7 +547,7 @@ int sg_f_frontend_tracing(struct sg_pctx *c, const struct sg_node *n, void *dst,
 		{ "filter", sg_f_log_filter, offsetof(struct tin, t.fields.filter) },
 		{ 0 },
 	};
-	return parse(c, n, fields, dst, path, true, "host");
+	return parse(c, n, fields, dst, path, true, "host", "backend");
 }
 
 /* ---- standalone top-level backends: --------------------------------------- */
@@ -568,7 +569,7 @@ int sg_named_backends_parse(struct sg_pctx *c, const struct sg_node *n, struct s
 {
 	static const struct sg_field fields[] = {
 		{ "name", sg_f_str, offsetof(struct sg_named_backend, name), true },
-		{ "host", f_service_host, offsetof(struct sg_named_backend, to), true },
+		{ "host", f_service_host, offsetof(struct sg_named_backend, to) },
 		{ "policies", f_policies, offsetof(struct sg_named_backend, tls) },
 		{ "internal", f_form_refused, 0 },
 		{ "mcp", f_form_refused, 0 },
@@ -592,6 +593,11 @@ int sg_named_backends_parse(struct sg_pctx *c, const struct sg_node *n, struct s
 			return -1;
 		b->at = n->items[i];
 		if (sg_parse_fields(c, n->items[i], fields, b, ip) == -1) {
+			ret = -1;
+			continue;
+		}
+		if (!b->to.host) { /* after the other forms, which are refused by name */
+			sg_diag_err(c->d, n->items[i], "%s: missing required field \"host\"", ip);
 			ret = -1;
 			continue;
 		}

@@ -114,14 +114,19 @@ retried_trace() { # FILE TRACE_ID LABEL CONTENT_TYPE
 retried_trace "$WORK/spans.jsonl" 0af7651916cd43dd8448eb211c80319c "HTTP/1, OTLP/HTTP protobuf" \
 	application/x-protobuf
 
-# h2c without a traceparent: a new trace, sampled (randomSampling: true).
-seen=$(curl -s --http2-prior-knowledge "http://127.0.0.1:8080/get" | jq -r '.headers.traceparent[0]')
-ntid=$(cut -d- -f2 <<<"$seen")
-wait_spans "$WORK/spans.jsonl" "$ntid" 2 &&
-	[ "$(spans "$WORK/spans.jsonl" "$ntid" | jq -sc 'map([.kind, .parent == "", .attributes."network.protocol.version"]) | sort')" = \
-		'[[2,true,"2"],[3,false,null]]' ] &&
-	pass "h2c: a new trace ($ntid), its root server span and the try's span exported" ||
-	fail "h2c: backend saw '$seen'; spans: $(spans "$WORK/spans.jsonl" "$ntid")"
+# h2c without a traceparent: a new trace, sampled (randomSampling: true),
+# its spans at collector FILE.
+new_trace() { # FILE LABEL
+	local seen ntid
+	seen=$(curl -s --http2-prior-knowledge "http://127.0.0.1:8080/get" | jq -r '.headers.traceparent[0]')
+	ntid=$(cut -d- -f2 <<<"$seen")
+	wait_spans "$1" "$ntid" 2 &&
+		[ "$(spans "$1" "$ntid" | jq -sc 'map([.kind, .parent == "", .attributes."network.protocol.version", .service]) | sort')" = \
+			'[[2,true,"2","splicegate"],[3,false,null,"splicegate"]]' ] &&
+		pass "$2: a new trace ($ntid), its root server span and the try's span, service.name on the resource" ||
+		fail "$2: backend saw '$seen'; spans: $(spans "$1" "$ntid")"
+}
+new_trace "$WORK/spans.jsonl" "h2c, OTLP/HTTP protobuf"
 stop_gateway
 
 # OTLP/HTTP with a JSON body (otlpProtocol http/json, OpenTelemetry's name
@@ -132,13 +137,7 @@ start_gateway -c "$WORK/cfg.yaml" --workers 1 || exit 1
 check "config_dump: otlpProtocol http/json" \
 	"$(curl -s http://127.0.0.1:15000/config_dump | jq -r '.config.tracing.protocol')" http/json
 retried_trace "$WORK/json.jsonl" 4bf92f3577b34da6a3ce929d0e0e4736 "HTTP/1, OTLP/HTTP JSON" application/json
-seen=$(curl -s --http2-prior-knowledge "http://127.0.0.1:8080/get" | jq -r '.headers.traceparent[0]')
-ntid=$(cut -d- -f2 <<<"$seen")
-wait_spans "$WORK/json.jsonl" "$ntid" 2 &&
-	[ "$(spans "$WORK/json.jsonl" "$ntid" | jq -sc 'map([.kind, .parent == "", .attributes."network.protocol.version", .service]) | sort')" = \
-		'[[2,true,"2","splicegate"],[3,false,null,"splicegate"]]' ] &&
-	pass "h2c, OTLP/HTTP JSON: a new trace ($ntid), its root server span and the try's span, service.name on the resource" ||
-	fail "h2c, JSON: backend saw '$seen'; spans: $(spans "$WORK/json.jsonl" "$ntid")"
+new_trace "$WORK/json.jsonl" "h2c, OTLP/HTTP JSON"
 stop_gateway
 
 # Sampling 0: no trace is started; a client's sampled trace still is.
@@ -293,15 +292,30 @@ binds:
     - backends: [{host: 127.0.0.1:$BACKEND_PORT}]
 YAML
 }
+traced() { # FILE LABEL: a request traced, its two spans at FILE
+	local tid
+	tid=$(curl -s "http://127.0.0.1:8080/get" | jq -r '.headers.traceparent[0]' | cut -d- -f2)
+	wait_spans "$1" "$tid" 2 && pass "$2: the spans arrive ($tid)" ||
+		fail "$2: spans of '$tid': $(tail -3 "$1")"
+}
+export_fails() { # LABEL: a request is served while its spans' export fails, counted
+	local failures=0
+	check "$1: the request is served" \
+		"$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:8080/get")" 200
+	for _ in $(seq 50); do
+		failures=$(curl -s http://127.0.0.1:15000/metrics | awk '/^splicegate_trace_export_failures_total / {print $2}')
+		[ "${failures:-0}" -ge 1 ] && break
+		sleep 0.1
+	done
+	[ "${failures:-0}" -ge 1 ] && pass "$1: the export fails, counted" ||
+		fail "$1: export failures ${failures:-0}"
+}
 export SSL_CERT_FILE=$WORK/ca.pem
 for pf in "$hsport:http:hs" "$gsport:grpc:gs"; do
 	IFS=: read -r p proto file <<<"$pf"
 	tls_config "$p" "$proto"
 	start_gateway -c "$WORK/cfg.yaml" --workers 1 || exit 1
-	stid=$(curl -s "http://127.0.0.1:8080/get" | jq -r '.headers.traceparent[0]' | cut -d- -f2)
-	wait_spans "$WORK/$file.jsonl" "$stid" 2 &&
-		pass "https:// collector, $proto: the spans arrive over TLS" ||
-		fail "https:// collector, $proto: spans of '$stid': $(tail -3 "$WORK/$file.jsonl")"
+	traced "$WORK/$file.jsonl" "https:// collector, $proto, over TLS"
 	stop_gateway
 done
 # A CA the system does not trust: the exports fail (counted), the
@@ -309,16 +323,7 @@ done
 unset SSL_CERT_FILE
 tls_config "$hsport" http
 start_gateway -c "$WORK/cfg.yaml" --workers 1 || exit 1
-check "https:// collector not trusted: the request is served" \
-	"$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:8080/get")" 200
-failures=0
-for _ in $(seq 50); do
-	failures=$(curl -s http://127.0.0.1:15000/metrics | awk '/^splicegate_trace_export_failures_total / {print $2}')
-	[ "${failures:-0}" -ge 1 ] && break
-	sleep 0.1
-done
-[ "${failures:-0}" -ge 1 ] && pass "https:// collector not trusted: its export fails, counted" ||
-	fail "untrusted collector: export failures ${failures:-0}"
+export_fails "https:// collector not trusted"
 check "config_dump: the https endpoint" \
 	"$(curl -s http://127.0.0.1:15000/config_dump | jq -r '.config.tracing.endpoint')" \
 	"https://127.0.0.1:$hsport"
@@ -403,22 +408,16 @@ binds:
     - backends: [{host: 127.0.0.1:$BACKEND_PORT}]
 YAML
 }
-btls_trace() { # FILE LABEL: a request traced, its two spans at FILE
-	local tid
-	tid=$(curl -s "http://127.0.0.1:8080/get" | jq -r '.headers.traceparent[0]' | cut -d- -f2)
-	wait_spans "$1" "$tid" 2 && pass "$2: the spans arrive ($tid)" ||
-		fail "$2: spans of '$tid': $(tail -3 "$1")"
-}
 btls_config "host: 127.0.0.1:$hsport, protocol: http/json, policies: {backendTLS: {root: $WORK/ca.pem}}"
 start_gateway -c "$WORK/cfg.yaml" --workers 1 || exit 1
-btls_trace "$WORK/hs.jsonl" "policies.backendTLS {root}: OTLP/HTTP JSON over TLS"
+traced "$WORK/hs.jsonl" "policies.backendTLS {root}: OTLP/HTTP JSON over TLS"
 check "config_dump: the tracing policy's backendTLS" \
 	"$(curl -s http://127.0.0.1:15000/config_dump | jq -c '[.policies[] | select(.key == "frontend/tracing") | .policy.frontend.tracing | [.host, .protocol, (.policies.backendTLS | has("root"))]][0]')" \
 	"[\"127.0.0.1:$hsport\",\"http/json\",true]"
 stop_gateway
 btls_config "backend: otel-grpc, protocol: grpc"
 start_gateway -c "$WORK/cfg.yaml" --workers 1 || exit 1
-btls_trace "$WORK/gs.jsonl" "backend: a top-level backend with backendTLS: OTLP/gRPC over TLS"
+traced "$WORK/gs.jsonl" "backend: a top-level backend with backendTLS: OTLP/gRPC over TLS"
 dump=$(curl -s http://127.0.0.1:15000/config_dump)
 check "config_dump: the tracing policy names its backend" \
 	"$(jq -c '[.policies[] | select(.key == "frontend/tracing") | .policy.frontend.tracing | [.backend, has("host")]][0]' <<<"$dump")" \
@@ -429,20 +428,11 @@ check "config_dump: the top-level backends, with their backendTLS" \
 stop_gateway
 btls_config "backend: otel-plain, protocol: http"
 start_gateway -c "$WORK/cfg.yaml" --workers 1 || exit 1
-btls_trace "$WORK/spans.jsonl" "backend: a top-level backend, in clear text"
+traced "$WORK/spans.jsonl" "backend: a top-level backend, in clear text"
 stop_gateway
 btls_config "backend: otel-grpc, protocol: grpc, policies: {backendTLS: {root: $WORK/ca.pem, hostname: other.test}}"
 start_gateway -c "$WORK/cfg.yaml" --workers 1 || exit 1
-check "backendTLS hostname not the certificate's: the request is served" \
-	"$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:8080/get")" 200
-failures=0
-for _ in $(seq 50); do
-	failures=$(curl -s http://127.0.0.1:15000/metrics | awk '/^splicegate_trace_export_failures_total / {print $2}')
-	[ "${failures:-0}" -ge 1 ] && break
-	sleep 0.1
-done
-[ "${failures:-0}" -ge 1 ] && pass "backendTLS hostname not the certificate's (the policy's own wins over its backend's): the export fails, counted" ||
-	fail "backendTLS hostname other.test: export failures ${failures:-0}"
+export_fails "backendTLS hostname not the certificate's (the policy's own wins over its backend's)"
 stop_gateway
 
 # The Kubernetes dialect: an AgentgatewayPolicy's frontend.tracing (the

@@ -2443,6 +2443,8 @@ static void test_config_tracing_refusals(void **state)
 		  "t.yaml:2:50: frontendPolicies.tracing.policies.backendAuth: not supported (a "
 		  "tracing collector's connection takes backendTLS only, and a top-level backend "
 		  "serves as a tracing collector alone)" },
+		{ "no collector", "frontendPolicies:\n  tracing: {protocol: http}\n",
+		  "t.yaml:2:12: frontendPolicies.tracing: expected host or backend" },
 		{ "a backend that is not there",
 		  "backends: [{name: a, host: 'a:1'}]\nfrontendPolicies:\n  tracing: {backend: "
 		  "b}\n",
@@ -2454,7 +2456,9 @@ static void test_config_tracing_refusals(void **state)
 		  "t.yaml:3:12: frontendPolicies.tracing: give exactly one of host and backend" },
 		{ "a backend's name twice",
 		  "backends: [{name: a, host: 'a:1'}, {name: a, host: 'b:1'}]\n",
-		  "t.yaml:1:50: backends[1].name: backend \"a\" is already defined" },
+		  "t.yaml:1:43: backends[1].name: backend \"a\" is already defined" },
+		{ "a backend without host", "backends: [{name: a}]\n",
+		  "t.yaml:1:12: backends[0]: missing required field \"host\"" },
 		{ "a backend's other form", "backends: [{name: a, mcp: {targets: []}}]\n",
 		  "t.yaml:1:27: backends[0].mcp: not supported (a top-level backend is a tracing "
 		  "collector here: give host: \"host:port\")" },
