@@ -622,6 +622,13 @@ static void service_target(struct sg_json *o, const struct sg_policy_service *to
 	sg_json_add_num(svc, "port", to->svc_port);
 }
 
+/* An OTLP protocol as the config names it: agentgateway's grpc and http,
+ * or http/json (splicegate's: OpenTelemetry's name). */
+static const char *protocol_name(enum sg_otlp_protocol p)
+{
+	return p == SG_OTLP_GRPC ? "grpc" : p == SG_OTLP_HTTP ? "http" : "http/json";
+}
+
 /* config.tracing as agentgateway's trc::Config (snake_case, as it
  * serialises it; no fields are taken, so none are printed). */
 static struct sg_json *tracing(const struct sg_tracing *t)
@@ -630,7 +637,7 @@ static struct sg_json *tracing(const struct sg_tracing *t)
 
 	sg_json_add_str(o, "endpoint", t->endpoint);
 	sg_json_add(o, "headers", trace_headers(&t->headers));
-	sg_json_add_str(o, "protocol", t->protocol == SG_OTLP_HTTP ? "http" : "grpc");
+	sg_json_add_str(o, "protocol", protocol_name(t->protocol));
 	f = sg_json_add_object(o, "fields");
 	sg_json_add(f, "remove", strs(&t->fields.remove));
 	sg_json_add(f, "add", log_add(&t->fields.add));
@@ -649,8 +656,13 @@ static struct sg_json *frontend_tracing(const struct sg_tracing *t)
 
 	if (t->to.ref_at)
 		service_target(o, &t->to);
+	else if (t->backend)
+		sg_json_add_str(o, "backend", t->backend);
 	else
 		sg_json_add_str(o, "host", t->endpoint);
+	if (t->policy_tls)
+		sg_json_add(sg_json_add_object(o, "policies"), "backendTLS",
+			    backend_tls(t->policy_tls));
 	sg_json_add(o, "attributes", log_add(&t->fields.add));
 	res = sg_json_add_object(o, "resources");
 	for (size_t i = 0; i < t->nresources; i++)
@@ -661,7 +673,7 @@ static struct sg_json *frontend_tracing(const struct sg_tracing *t)
 	if (t->fields.filter)
 		sg_json_add_str(o, "filter", sg_cel_source(t->fields.filter));
 	sg_json_add_str(o, "path", t->path);
-	sg_json_add_str(o, "protocol", t->protocol == SG_OTLP_HTTP ? "http" : "grpc");
+	sg_json_add_str(o, "protocol", protocol_name(t->protocol));
 	return o;
 }
 
@@ -1501,9 +1513,31 @@ static void host_backends(const struct sg_brefs *brefs, const char *route_key, s
 	}
 }
 
+/* The standalone top-level backends: entries, first, as agentgateway
+ * lists a named host backend: its name, its target, its backendTLS. */
+static void named_backends(const struct sg_cfg *cfg, struct sg_json *arr)
+{
+	for (size_t i = 0; i < cfg->nnamed_backends; i++) {
+		const struct sg_named_backend *b = &cfg->named_backends[i];
+		struct sg_json *o = sg_json_object(), *inner = sg_json_add_object(o, "host");
+
+		sg_json_add_str(inner, "name", b->name);
+		sg_json_add_str(inner, "target", b->to.host);
+		if (b->tls) {
+			struct sg_json *p = sg_json_object();
+
+			sg_json_add(p, "backendTLS", backend_tls(b->tls));
+			sg_json_push(sg_json_add_array(o, "inlinePolicies"), p);
+		}
+		sg_json_push(arr, o);
+	}
+}
+
 static struct sg_json *backends(const struct sg_cfg *cfg)
 {
 	struct sg_json *arr = sg_json_array();
+
+	named_backends(cfg, arr);
 
 	for (size_t b = 0; b < cfg->nbinds; b++) {
 		for (size_t i = 0; i < cfg->binds[b].nlisteners; i++) {

@@ -612,8 +612,9 @@ struct sg_logging {
 /* Where and how spans go (config.tracing, frontendPolicies.tracing;
  * config/tracing.c), and which requests are traced. */
 enum sg_otlp_protocol {
-	SG_OTLP_GRPC, /* agentgateway's default */
-	SG_OTLP_HTTP, /* OTLP/HTTP, protobuf body */
+	SG_OTLP_GRPC,	   /* agentgateway's default */
+	SG_OTLP_HTTP,	   /* OTLP/HTTP, protobuf body ("http", "http/protobuf") */
+	SG_OTLP_HTTP_JSON, /* OTLP/HTTP, JSON body ("http/json") */
 };
 
 /* An OTLP resource attribute (frontendPolicies.tracing.resources): its
@@ -635,9 +636,17 @@ struct sg_tracing {
 	 * else `path`, else /v1/traces); gRPC: unused. */
 	const char *path;
 	enum sg_otlp_protocol protocol;
-	/* https://: the collector is spoken to over TLS, its certificate
-	 * checked against the system's CAs and the endpoint's host (SNI too). */
+	/* https://, or a backendTLS policy: the collector is spoken to over
+	 * TLS, its certificate checked against backend_tls's settings, or
+	 * the system's CAs and the endpoint's host (SNI too) without one. */
 	bool tls;
+	/* frontendPolicies.tracing.policies.backendTLS as written (NULL:
+	 * none), and the one in force: that, else its `backend`'s. */
+	const struct sg_backend_tls *policy_tls, *backend_tls;
+	/* frontendPolicies.tracing.backend: the top-level backends: entry
+	 * named (config/tracing.c resolves it into `to`); NULL: none. */
+	const char *backend;
+	const struct sg_node *backend_at;
 	struct sg_strs headers; /* name, value, name, value... (names lower-case) */
 	/* Sampling probabilities in [0, 1]: a request with a valid traceparent
 	 * is traced with `client` (default 1), one without with `random`
@@ -660,6 +669,17 @@ struct sg_tracing {
 	 * attributes removed by name; the frontend policy's `filter`: a
 	 * trace whose ended request it does not hold for is not exported. */
 	struct sg_log_policy fields;
+};
+
+/* A standalone top-level backends: entry (agentgateway's FullLocalBackend,
+ * its host form), which frontendPolicies.tracing's `backend` names: where
+ * it is and its policies.backendTLS, the one policy a collector's
+ * connection takes (config/tracing.c). */
+struct sg_named_backend {
+	const char *name;
+	struct sg_policy_service to;
+	const struct sg_backend_tls *tls; /* NULL: none */
+	const struct sg_node *at;
 };
 
 /* agentgateway's RuleSet (authorization, networkAuthorization): CEL rules,
@@ -1387,6 +1407,8 @@ struct sg_cfg {
 	size_t npolicies, cappolicies;
 	struct sg_service *services;
 	size_t nservices, capservices;
+	struct sg_named_backend *named_backends; /* standalone backends: */
+	size_t nnamed_backends, capnamed_backends;
 	struct sg_frontend_http default_fhttp;
 	struct sg_frontend_tls default_ftls;
 	/* The Kubernetes resources in force, in load order. */

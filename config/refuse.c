@@ -23,8 +23,9 @@ static const struct refusal refused[] = {
 	{ "dynamic", "dynamic backends, to the destination the request names, are not "
 		     "implemented yet" },
 	{ "service", "service backends (top-level services:) are not implemented yet" },
-	{ "backend", "named backends (top-level backends:) are not implemented yet: write the "
-		     "backend inline as host: \"address:port\"" },
+	{ "backend", "a route does not name a top-level backends: entry yet (they serve "
+		     "frontendPolicies.tracing): write the backend inline as host: "
+		     "\"address:port\"" },
 	{ "internal", "the in-process admin backend is not supported" },
 	{ "invalid", "a backend that always fails is not supported" },
 	{ "routeGroup", "route delegation (routeGroups) is not implemented yet" },
@@ -45,8 +46,6 @@ static const struct refusal refused[] = {
 static const struct refusal refused_top[] = {
 	{ "policies", "targeted policies are not implemented yet: put them in a route's "
 		      "policies" },
-	{ "backends", "named backends are not implemented yet: write them inline in each "
-		      "route's backends" },
 	{ "services", "services are not implemented yet: write the backends inline as host" },
 	{ "workloads", "workloads are not implemented yet: write the backends inline as host" },
 	{ "routeGroups", "route delegation is not implemented yet" },

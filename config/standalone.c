@@ -80,7 +80,7 @@ struct frontend_policies {
 	struct sg_frontend_proxy fproxy;
 	const struct sg_log_policy *access; /* accessLog; NULL: none */
 	struct sg_authz *netauthz;	    /* networkAuthorization; NULL: none */
-	const struct sg_tracing *tracing;   /* tracing; NULL: none */
+	struct sg_tracing *tracing;	    /* tracing; NULL: none */
 };
 
 static int f_fp_http(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
@@ -974,6 +974,7 @@ static int add_frontend_policies(struct sg_draft *b, const struct frontend_polic
 struct standalone_in {
 	const struct sg_node *config, *frontend, *binds;
 	const struct sg_node *gateways, *routes, *tcp_routes, *mcp;
+	const struct sg_node *backends;
 };
 
 static const struct sg_field top_fields[] = {
@@ -985,7 +986,7 @@ static const struct sg_field top_fields[] = {
 	{ "tcpRoutes", f_node, offsetof(struct standalone_in, tcp_routes) },
 	{ "mcp", f_node, offsetof(struct standalone_in, mcp) },
 	{ "policies", sg_f_refused, 0 },
-	{ "backends", sg_f_refused, 0 },
+	{ "backends", f_node, offsetof(struct standalone_in, backends) },
 	{ "services", sg_f_refused, 0 },
 	{ "workloads", sg_f_refused, 0 },
 	{ "routeGroups", sg_f_refused, 0 },
@@ -1022,9 +1023,12 @@ int sg_standalone_parse(struct sg_draft *b, const struct sg_node *doc)
 		ret = -1; /* and the known keys are parsed on, as a listener's are */
 	if (in.config && sg_parse_fields(c, in.config, global_fields, &b->cfg->global, "config"))
 		ret = -1;
+	if (sg_named_backends_parse(c, in.backends, b->cfg, "backends") == -1)
+		ret = -1;
 	sg_frontend_http_defaults(&fp.http);
 	if (in.frontend &&
 	    (sg_parse_fields(c, in.frontend, frontend_fields, &fp, "frontendPolicies") == -1 ||
+	     sg_tracing_resolve(c, fp.tracing, b->cfg, "frontendPolicies.tracing") == -1 ||
 	     add_frontend_policies(b, &fp) == -1))
 		ret = -1;
 	if (in.binds && parse_binds(b, in.binds) == -1)

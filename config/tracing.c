@@ -13,6 +13,7 @@
 #include "config/cel.h"
 #include "config/diag.h"
 #include "config/hostname.h"
+#include "config/tlsconf.h"
 #include "config/transform.h"
 
 #define DEFAULT_PATH "/v1/traces"
@@ -39,10 +40,10 @@ static struct tin *new_tracing(struct sg_pctx *c, void *dst, bool frontend)
 	return in;
 }
 
-/* "host:port" (a bracketed IPv6 literal allowed) into t->to (host and
+/* "host:port" (a bracketed IPv6 literal allowed) into to (host and
  * endpoint); default_port when the port is left out (0: required). */
 static int authority(struct sg_pctx *c, const struct sg_node *n, const char *s, size_t len,
-		     unsigned default_port, struct sg_tracing *t, const char *path,
+		     unsigned default_port, struct sg_policy_service *to, const char *path,
 		     const char *what)
 {
 	const char *colon = NULL;
@@ -67,12 +68,12 @@ static int authority(struct sg_pctx *c, const struct sg_node *n, const char *s, 
 	if (!port || port > 65535 || !alen ||
 	    (s[0] == '[' ? alen < 3 || s[alen - 1] != ']' : !sg_host_addr_valid(s, alen)))
 		return sg_expected(c, n, path, what);
-	t->to.host = sg_arena_strndup(c->a, s, len);
+	to->host = sg_arena_strndup(c->a, s, len);
 	addr = s[0] == '[' ? sg_arena_strndup(c->a, s + 1, alen - 2)
 			   : sg_arena_strndup(c->a, s, alen);
-	if (!t->to.host || !addr)
+	if (!to->host || !addr)
 		return -1;
-	t->to.ep = (struct sg_endpoint){ addr, (uint16_t)port };
+	to->ep = (struct sg_endpoint){ addr, (uint16_t)port };
 	return 0;
 }
 
@@ -95,7 +96,7 @@ static int f_endpoint(struct sg_pctx *c, const struct sg_node *n, void *dst, con
 	host = s + (t->tls ? 8 : 7);
 	slash = strchr(host, '/');
 	if (authority(c, n, host, slash ? (size_t)(slash - host) : strlen(host), t->tls ? 443 : 80,
-		      t, path, what) == -1)
+		      &t->to, path, what) == -1)
 		return -1;
 	t->endpoint = sg_arena_strndup(c->a, s, slash ? (size_t)(slash - s) : strlen(s));
 	if (slash && slash[1]) /* the URL's own path is the one posted to */
@@ -103,31 +104,52 @@ static int f_endpoint(struct sg_pctx *c, const struct sg_node *n, void *dst, con
 	return t->endpoint ? 0 : -1;
 }
 
-/* A frontend policy's host: "host:port". */
-static int f_host(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
+/* "host:port" into the struct sg_policy_service at dst. */
+static int f_service_host(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
 {
 	static const char what[] = "\"host:port\" such as \"localhost:4317\"";
-	struct sg_tracing *t = dst;
 
 	if (n->kind != SG_NODE_SCALAR || sg_node_is_null(n))
 		return sg_expected(c, n, path, what);
-	t->endpoint = n->str;
-	return authority(c, n, n->str, strlen(n->str), 0, t, path, what);
+	return authority(c, n, n->str, strlen(n->str), 0, dst, path, what);
 }
 
+/* A frontend policy's host: "host:port". */
+static int f_host(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
+{
+	struct sg_tracing *t = dst;
+
+	if (f_service_host(c, n, &t->to, path) == -1)
+		return -1;
+	t->endpoint = n->str;
+	return 0;
+}
+
+/* grpc or http (protobuf), agentgateway's two; and OpenTelemetry's own
+ * names for OTLP/HTTP's two encodings (OTEL_EXPORTER_OTLP_PROTOCOL):
+ * http/protobuf, the same as http, and http/json, which agentgateway
+ * has no value for. */
 static int f_protocol(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
 {
+	static const struct {
+		const char *name;
+		enum sg_otlp_protocol p;
+	} names[] = {
+		{ "grpc", SG_OTLP_GRPC },
+		{ "http", SG_OTLP_HTTP },
+		{ "http/protobuf", SG_OTLP_HTTP },
+		{ "http/json", SG_OTLP_HTTP_JSON },
+	};
 	enum sg_otlp_protocol *p = dst;
 
 	if (sg_node_is_null(n))
 		return 0;
-	if (n->kind == SG_NODE_SCALAR && !strcmp(n->str, "grpc"))
-		*p = SG_OTLP_GRPC;
-	else if (n->kind == SG_NODE_SCALAR && !strcmp(n->str, "http"))
-		*p = SG_OTLP_HTTP;
-	else
-		return sg_expected(c, n, path, "grpc or http");
-	return 0;
+	for (size_t i = 0; n->kind == SG_NODE_SCALAR && i < sizeof(names) / sizeof(names[0]); i++)
+		if (!strcmp(n->str, names[i].name)) {
+			*p = names[i].p;
+			return 0;
+		}
+	return sg_expected(c, n, path, "grpc, http (http/protobuf) or http/json");
 }
 
 static int f_path(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
@@ -332,39 +354,112 @@ static int f_resources_k8s(struct sg_pctx *c, const struct sg_node *n, void *dst
 	return ret;
 }
 
-static int f_target_not_yet(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
+/* service: {name, port}, a Service of the top-level services: list,
+ * which splicegate does not have (services: and workloads: are
+ * refused). */
+static int f_service(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
 {
 	(void)dst;
 	sg_diag_err(c->d, n,
-		    "%s: not supported (a tracing collector is named by host: \"host:port\"; "
-		    "service and backend references and their policies are not implemented yet)",
+		    "%s: not supported (a service names an entry of the top-level services: "
+		    "list, which splicegate does not implement: name the collector by host: "
+		    "\"host:port\", or by backend: a top-level backends: entry)",
 		    path);
 	return -1;
+}
+
+/* backend: the name of a top-level backends: entry, resolved once they
+ * are all read (sg_tracing_resolve). */
+static int f_backend(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
+{
+	struct sg_tracing *t = dst;
+
+	if (n->kind != SG_NODE_SCALAR || sg_node_is_null(n) || !*n->str)
+		return sg_expected(c, n, path, "the name of a top-level backends: entry");
+	t->backend = n->str;
+	t->backend_at = n;
+	return 0;
+}
+
+static int f_policy_tls(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
+{
+	const struct sg_backend_tls *tls = sg_parse_backend_tls(c, n, path);
+
+	*(const struct sg_backend_tls **)dst = tls;
+	return tls ? 0 : -1;
+}
+
+/* A policy the exporter's connection does not take. */
+static int f_policy_refused(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
+{
+	(void)dst;
+	sg_diag_err(c->d, n,
+		    "%s: not supported (a tracing collector's connection takes backendTLS only, "
+		    "and a top-level backend serves as a tracing collector alone)",
+		    path);
+	return -1;
+}
+
+/* policies, of the collector's connection (a tracing policy's
+ * SimpleLocalBackendPolicies, a top-level backend's LocalBackendPolicies,
+ * whose other keys a route's backend takes): backendTLS into the const
+ * struct sg_backend_tls * at dst, the others refused by name. */
+static int f_policies(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
+{
+	static const struct sg_field fields[] = {
+		{ "backendTLS", f_policy_tls, 0 },
+		{ "requestHeaderModifier", f_policy_refused, 0 },
+		{ "transformations", f_policy_refused, 0 },
+		{ "backendAuth", f_policy_refused, 0 },
+		{ "http", f_policy_refused, 0 },
+		{ "tcp", f_policy_refused, 0 },
+		{ "backendTunnel", f_policy_refused, 0 },
+		{ "responseHeaderModifier", f_policy_refused, 0 },
+		{ "requestRedirect", f_policy_refused, 0 },
+		{ "health", f_policy_refused, 0 },
+		{ "extAuthz", f_policy_refused, 0 },
+		{ "authorization", f_policy_refused, 0 },
+		{ "mcpAuthorization", f_policy_refused, 0 },
+		{ "mcpGuardrails", f_policy_refused, 0 },
+		{ "a2a", f_policy_refused, 0 },
+		{ "inferenceRouting", f_policy_refused, 0 },
+		{ "sessionAffinity", f_policy_refused, 0 },
+		{ "ai", f_policy_refused, 0 },
+		{ 0 },
+	};
+
+	if (sg_node_is_null(n))
+		return 0;
+	return sg_parse_fields(c, n, fields, dst, path);
 }
 
 /* The POST's path: otlpEndpoint's own path when it has one (as
  * agentgateway takes it), else `path`, else /v1/traces. */
 static int finish(struct sg_pctx *c, const struct sg_node *n, struct tin *in, const char *what,
-		  const char *where)
+		  const char *where, const char *alt)
 {
 	struct sg_tracing *t = &in->t;
 
-	if (t->endpoint && t->to.ref_at) {
-		sg_diag_err(c->d, n, "%s: give exactly one of %s and backendRef", what, where);
+	if (t->endpoint && (t->to.ref_at || t->backend)) {
+		sg_diag_err(c->d, n, "%s: give exactly one of %s and %s", what, where, alt);
 		return -1;
 	}
-	if (!t->endpoint && !t->to.ref_at) {
-		sg_diag_err(c->d, n, "%s: expected %s", what, where);
+	if (!t->endpoint && !t->to.ref_at && !t->backend) {
+		sg_diag_err(c->d, n, "%s: expected %s%s%s", what, where, alt ? " or " : "",
+			    alt ? alt : "");
 		return -1;
 	}
 	t->path = in->url_path ? in->url_path : in->path ? in->path : DEFAULT_PATH;
+	t->backend_tls = t->policy_tls;
+	t->tls = t->tls || t->policy_tls;
 	return 0;
 }
 
 /* A tracing map (config.tracing, or a frontend policy's when `frontend`)
- * of keys `fields` into dst; `where`: the key that names the collector. */
+ * of keys `fields` into dst; `where`: the key that names the collector,
+ * `alt`: the one that may name it instead (NULL: none). */
 static int parse(struct sg_pctx *c, const struct sg_node *n, const struct sg_field *fields,
-		 void *dst, const char *path, bool frontend, const char *where)
+		 void *dst, const char *path, bool frontend, const char *where, const char *alt)
 {
 	struct tin *in;
 
@@ -374,7 +469,7 @@ static int parse(struct sg_pctx *c, const struct sg_node *n, const struct sg_fie
 		return -1;
 	if (sg_parse_fields(c, n, fields, in, path) == -1)
 		return -1;
-	return finish(c, n, in, path, where);
+	return finish(c, n, in, path, where, alt);
 }
 
 int sg_f_tracing(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
@@ -389,7 +484,7 @@ int sg_f_tracing(struct sg_pctx *c, const struct sg_node *n, void *dst, const ch
 		{ "fields", sg_f_log_fields, offsetof(struct tin, t.fields) },
 		{ 0 },
 	};
-	return parse(c, n, fields, dst, path, false, "otlpEndpoint");
+	return parse(c, n, fields, dst, path, false, "otlpEndpoint", NULL);
 }
 
 /* protocol: HTTP or GRPC, as the CRD spells them. */
@@ -432,7 +527,7 @@ int sg_f_frontend_tracing_k8s(struct sg_pctx *c, const struct sg_node *n, void *
 		{ "filter", sg_f_log_filter, offsetof(struct tin, t.fields.filter) },
 		{ 0 },
 	};
-	return parse(c, n, fields, dst, path, true, "url");
+	return parse(c, n, fields, dst, path, true, "url", "backendRef");
 }
 
 int sg_f_frontend_tracing(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
@@ -443,14 +538,99 @@ int sg_f_frontend_tracing(struct sg_pctx *c, const struct sg_node *n, void *dst,
 		{ "path", f_path, offsetof(struct tin, path) },
 		{ "randomSampling", f_random, 0 },
 		{ "clientSampling", f_client, 0 },
-		{ "service", f_target_not_yet, 0 },
-		{ "backend", f_target_not_yet, 0 },
-		{ "policies", f_target_not_yet, 0 },
+		{ "service", f_service, 0 },
+		{ "backend", f_backend, 0 },
+		{ "policies", f_policies, offsetof(struct tin, t.policy_tls) },
 		{ "attributes", sg_f_log_add, offsetof(struct tin, t.fields.add) },
 		{ "resources", f_resources, 0 },
 		{ "remove", sg_f_strs, offsetof(struct tin, t.fields.remove) },
 		{ "filter", sg_f_log_filter, offsetof(struct tin, t.fields.filter) },
 		{ 0 },
 	};
-	return parse(c, n, fields, dst, path, true, "host");
+	return parse(c, n, fields, dst, path, true, "host", "backend");
+}
+
+/* ---- standalone top-level backends: --------------------------------------- */
+
+/* An entry's forms other than host (agentgateway's FullLocalBackend):
+ * refused by name. */
+static int f_form_refused(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
+{
+	(void)dst;
+	sg_diag_err(c->d, n,
+		    "%s: not supported (a top-level backend is a tracing collector here: give "
+		    "host: \"host:port\")",
+		    path);
+	return -1;
+}
+
+int sg_named_backends_parse(struct sg_pctx *c, const struct sg_node *n, struct sg_cfg *cfg,
+			    const char *path)
+{
+	static const struct sg_field fields[] = {
+		{ "name", sg_f_str, offsetof(struct sg_named_backend, name), true },
+		{ "host", f_service_host, offsetof(struct sg_named_backend, to) },
+		{ "policies", f_policies, offsetof(struct sg_named_backend, tls) },
+		{ "internal", f_form_refused, 0 },
+		{ "mcp", f_form_refused, 0 },
+		{ "ai", f_form_refused, 0 },
+		{ "aws", f_form_refused, 0 },
+		{ 0 },
+	};
+	int ret = 0;
+
+	if (!n || sg_node_is_null(n))
+		return 0;
+	if (sg_need_seq(c, n, path) == -1)
+		return -1;
+	for (size_t i = 0; i < n->n; i++) {
+		const char *ip = sg_path_idx(c, path, i);
+		struct sg_named_backend *b =
+			sg_arena_push(c->a, &cfg->named_backends, &cfg->nnamed_backends,
+				      &cfg->capnamed_backends, sizeof(*b));
+
+		if (!b)
+			return -1;
+		b->at = n->items[i];
+		if (sg_parse_fields(c, n->items[i], fields, b, ip) == -1) {
+			ret = -1;
+			continue;
+		}
+		if (!b->to.host) { /* after the other forms, which are refused by name */
+			sg_diag_err(c->d, n->items[i], "%s: missing required field \"host\"", ip);
+			ret = -1;
+			continue;
+		}
+		for (size_t j = 0; j + 1 < cfg->nnamed_backends; j++)
+			if (cfg->named_backends[j].name &&
+			    !strcmp(cfg->named_backends[j].name, b->name)) {
+				sg_diag_err(c->d, sg_map_get(n->items[i], "name"),
+					    "%s.name: backend \"%s\" is already defined", ip,
+					    b->name);
+				ret = -1;
+			}
+	}
+	return ret;
+}
+
+int sg_tracing_resolve(struct sg_pctx *c, struct sg_tracing *t, const struct sg_cfg *cfg,
+		       const char *path)
+{
+	if (!t || !t->backend)
+		return 0;
+	for (size_t i = 0; i < cfg->nnamed_backends; i++) {
+		const struct sg_named_backend *b = &cfg->named_backends[i];
+
+		if (!b->name || strcmp(b->name, t->backend))
+			continue;
+		t->to = b->to;
+		if (!t->backend_tls)
+			t->backend_tls = b->tls;
+		t->tls = t->tls || b->tls;
+		return 0;
+	}
+	sg_diag_err(c->d, t->backend_at,
+		    "%s.backend: no backend named \"%s\" in the top-level backends: list", path,
+		    t->backend);
+	return -1;
 }

@@ -16,12 +16,28 @@
  * error in c->d. */
 int sg_f_tracing(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path);
 
-/* frontendPolicies.tracing {host, protocol, path, randomSampling,
- * clientSampling, attributes, remove, resources, filter} into the const
- * struct sg_tracing * at dst (resources evaluated here, once); its
- * service and backend targets and policies are refused by name. Returns
- * 0, or -1 after an error. */
+/* frontendPolicies.tracing {host | backend, protocol, path,
+ * randomSampling, clientSampling, attributes, remove, resources, filter,
+ * policies} into the struct sg_tracing * at dst (resources evaluated
+ * here, once). `backend` is only noted: sg_tracing_resolve finds it.
+ * Of `policies`, backendTLS is taken (the collector is spoken to over
+ * TLS with it), the others refused by name, as is a service target.
+ * Returns 0, or -1 after an error. */
 int sg_f_frontend_tracing(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path);
+
+/* The standalone top-level backends: list [{name, host, policies}] into
+ * cfg->named_backends: names unique, host "host:port", policies as a
+ * tracing policy's (backendTLS); the other forms (internal, mcp, ai,
+ * aws) refused by name. Returns 0, or -1 after an error. */
+int sg_named_backends_parse(struct sg_pctx *c, const struct sg_node *n, struct sg_cfg *cfg,
+			    const char *path);
+
+/* t's `backend` (NULL t, or none: nothing to do) found in
+ * cfg->named_backends: its address becomes t's collector, its backendTLS
+ * the TLS in force unless t's own policies give one. Returns 0, or -1
+ * after an error at path (the policy's) when there is no such entry. */
+int sg_tracing_resolve(struct sg_pctx *c, struct sg_tracing *t, const struct sg_cfg *cfg,
+		       const char *path);
 
 /* AgentgatewayPolicy frontend.tracing, the CRD's Tracing: {url, protocol
  * HTTP|GRPC (default GRPC), path, attributes {remove, add: [{name,

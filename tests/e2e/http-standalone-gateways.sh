@@ -128,6 +128,9 @@ routes:
 - ruleName: r1
   backends: [{host: 127.0.0.1:$A}]" \
 	'3:13: routes[0].ruleName: not supported (a route here is one rule; name it with name)'
-refused "top-level backends:" "backends: [{name: x, host: 127.0.0.1:$A}]" \
-	'1:11: backends: not supported (named backends are not implemented yet: write them inline in each route'"'"'s backends)'
+refused "a route naming a top-level backend" "gateways: {default: {port: $P1}}
+backends: [{name: x, host: 127.0.0.1:$A}]
+routes:
+- backends: [{backend: x}]" \
+	'4:24: routes[0].backends[0].backend: not supported (a route does not name a top-level backends: entry yet (they serve frontendPolicies.tracing): write the backend inline as host: "address:port")'
 finish

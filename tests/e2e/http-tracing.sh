@@ -1,11 +1,12 @@
 # Tracing (config.tracing, frontendPolicies.tracing): a client's
 # traceparent is continued (its trace id, its span as the server span's
-# parent) and a request without one starts a trace (randomSampling); each
-# try gets a client span under the server span and sends that span's
-# traceparent, so across a retry the backend sees the second try's span;
-# spans reach an OTLP/HTTP (protobuf) collector with the configured
-# headers, and an OTLP/gRPC one; the access log line names the trace and
-# span; with sampling 0 a request without traceparent gets none and
+# parent) and a request without one starts a trace (randomSampling), over
+# HTTP/1, h2c, HTTPS and gRPC; each try gets a client span under the
+# server span and sends that span's traceparent, so across a retry the
+# backend sees the second try's span; spans reach an OTLP/HTTP collector
+# with the configured headers, in protobuf or JSON (otlpProtocol
+# http/json), and an OTLP/gRPC one; the access log line names the trace
+# and span; with sampling 0 a request without traceparent gets none and
 # exports nothing; a collector that answers 500, or is down, costs no
 # request (spans dropped and counted); config_dump prints the settings;
 # config.tracing.fields and the frontend policy's attributes and remove
@@ -14,7 +15,9 @@
 # expression; the frontend policy's resources go on the export and its
 # filter keeps only the traces it holds for; AgentgatewayPolicy
 # frontend.tracing does the same in the Kubernetes dialect, its collector
-# a backendRef to a Service.
+# a backendRef to a Service; the frontend policy's policies.backendTLS
+# (its CA, its hostname) and a collector named by backend:, a top-level
+# backends: entry with a backendTLS of its own.
 . "$(dirname "$0")/lib.sh"
 
 COL="$REPO_DIR/tests/e2e/otlp_collector.py"
@@ -28,8 +31,11 @@ PIDS+=("$!")
 bport=$(free_port)
 /usr/bin/python3 "$COL" "$bport" "$WORK/bad.jsonl" --status 500 &
 PIDS+=("$!")
+jport=$(free_port)
+/usr/bin/python3 "$COL" "$jport" "$WORK/json.jsonl" &
+PIDS+=("$!")
 dport=$(free_port) # nobody listens there
-for p in "$cport" "$gport" "$bport"; do wait_port "$p" 10 || fail "collector on $p not up"; done
+for p in "$cport" "$gport" "$bport" "$jport"; do wait_port "$p" 10 || fail "collector on $p not up"; done
 
 config() { # $1: endpoint port, $2: protocol, $3: randomSampling
 	cat >"$WORK/cfg.yaml" <<YAML
@@ -69,45 +75,69 @@ dump=$(curl -s http://127.0.0.1:15000/config_dump | jq -c '.config.tracing')
 json_equal "config_dump: config.tracing in agentgateway's shape" "$dump" \
 	"{\"endpoint\":\"http://127.0.0.1:$cport\",\"headers\":{\"x-tenant\":\"t1\",\"authorization\":\"<redacted>\"},\"protocol\":\"http\",\"fields\":{\"remove\":[\"src.addr\"],\"add\":{\"user\":\"request.headers[\\\"x-user\\\"]\",\"n\":\"1 + 2\",\"gone\":\"request.headers[\\\"x-none\\\"]\"}},\"random_sampling\":\"true\",\"client_sampling\":null,\"path\":\"/v1/traces\"}"
 
-# HTTP/1 with the client's traceparent, across a retry (503, then 200).
-tid=0af7651916cd43dd8448eb211c80319c
-seen=$(curl -s -H "traceparent: 00-$tid-b7ad6b7169203331-01" -H 'tracestate: k=v' -H 'x-user: ann' \
-	"http://127.0.0.1:8080/get?uuid=$(new_uuid)&responseCode=503&succeedAfter=2" |
-	jq -r '.headers.traceparent[0]')
-wait_spans "$WORK/spans.jsonl" "$tid" 3 || fail "HTTP/1: spans of $tid did not arrive: $(cat "$WORK/spans.jsonl")"
-server=$(spans "$WORK/spans.jsonl" "$tid" | jq -c 'select(.kind == 2)')
-sid=$(jq -r .span_id <<<"$server")
-[ "$(jq -c '[.parent, .name, .attributes."http.response.status_code", .trace_state, (.events | map(.name))]' <<<"$server")" = \
-	'["b7ad6b7169203331","GET bind/8080/web/r",200,"k=v",["response.head","response.end"]]' ] &&
-	pass "HTTP/1: the server span continues the client's trace, under its span, with status and events" ||
-	fail "server span: $server"
-check "HTTP/1: tracing fields: added (a string, an int; one that fails left out), src.addr removed" \
-	"$(jq -c '.attributes | [.user, .n, has("gone"), has("src.addr"), has("url.path")]' <<<"$server")" \
-	'["ann",3,false,false,true]'
-tries=$(spans "$WORK/spans.jsonl" "$tid" | jq -sc 'map(select(.kind == 3)) | sort_by(.attributes."http.request.resend_count")')
-[ "$(jq -c --arg s "$sid" 'map([.parent == $s, .attributes."http.request.resend_count", .status.code // 0, .attributes."http.response.status_code", .attributes."error.type"])' <<<"$tries")" = \
-	'[[true,0,2,503,"retried: status 503"],[true,1,0,200,null]]' ] &&
-	pass "HTTP/1: one client span per try under the server span (the first 503, retried for it; the second 200)" ||
-	fail "try spans: $tries"
-[ "$seen" = "00-$tid-$(jq -r '.[1].span_id' <<<"$tries")-01" ] &&
-	pass "HTTP/1: the backend saw the second try's traceparent: $seen" || fail "backend saw $seen"
-[ "$(jq -c '[.[0].start <= .[0].end, .[0].end <= .[1].start, .[1].start <= .[1].end]' <<<"$tries")" = '[true,true,true]' ] &&
-	pass "HTTP/1: the tries' times are in order" || fail "times: $tries"
-grep -q "trace.id=$tid span.id=$sid " "$WORK/gateway.log" &&
-	pass "the access log line names the trace and the server span" ||
-	fail "log: $(grep 'http.path=/get' "$WORK/gateway.log")"
-[ "$(jq -r 'select(.request) | .request | [.path, ."content-type", ."x-tenant"] | join(" ")' "$WORK/spans.jsonl" | head -1)" = \
-	"/v1/traces application/x-protobuf t1" ] && pass "OTLP/HTTP: POST /v1/traces, protobuf, with the configured headers" ||
-	fail "collector requests: $(grep request "$WORK/spans.jsonl")"
+# HTTP/1 with the client's traceparent, across a retry (503, then 200),
+# its spans arriving at collector FILE in ENCODING (protobuf or JSON:
+# otlp_collector.py decodes both to the same shape) with CONTENT_TYPE.
+retried_trace() { # FILE TRACE_ID LABEL CONTENT_TYPE
+	local file=$1 tid=$2 label=$3 ctype=$4 seen server sid tries
+	seen=$(curl -s -H "traceparent: 00-$tid-b7ad6b7169203331-01" -H 'tracestate: k=v' -H 'x-user: ann' \
+		"http://127.0.0.1:8080/get?uuid=$(new_uuid)&responseCode=503&succeedAfter=2" |
+		jq -r '.headers.traceparent[0]')
+	wait_spans "$file" "$tid" 3 || fail "$label: spans of $tid did not arrive: $(cat "$file")"
+	server=$(spans "$file" "$tid" | jq -c 'select(.kind == 2)')
+	sid=$(jq -r .span_id <<<"$server")
+	[ "$(jq -c '[.parent, .name, .attributes."http.response.status_code", .trace_state, (.events | map(.name))]' <<<"$server")" = \
+		'["b7ad6b7169203331","GET bind/8080/web/r",200,"k=v",["response.head","response.end"]]' ] &&
+		pass "$label: the server span continues the client's trace, under its span, with status and events" ||
+		fail "$label: server span: $server"
+	check "$label: tracing fields: added (a string, an int; one that fails left out), src.addr removed" \
+		"$(jq -c '.attributes | [.user, .n, has("gone"), has("src.addr"), has("url.path")]' <<<"$server")" \
+		'["ann",3,false,false,true]'
+	tries=$(spans "$file" "$tid" | jq -sc 'map(select(.kind == 3)) | sort_by(.attributes."http.request.resend_count")')
+	[ "$(jq -c --arg s "$sid" 'map([.parent == $s, .attributes."http.request.resend_count", .status.code // 0, .attributes."http.response.status_code", .attributes."error.type"])' <<<"$tries")" = \
+		'[[true,0,2,503,"retried: status 503"],[true,1,0,200,null]]' ] &&
+		pass "$label: one client span per try under the server span (the first 503, retried for it; the second 200)" ||
+		fail "$label: try spans: $tries"
+	[ "$seen" = "00-$tid-$(jq -r '.[1].span_id' <<<"$tries")-01" ] &&
+		pass "$label: the backend saw the second try's traceparent: $seen" || fail "$label: backend saw $seen"
+	[ "$(jq -c --argjson s "$server" '[.[0].start <= .[0].end, .[0].end <= .[1].start, .[1].start <= .[1].end,
+		$s.start <= .[0].start, .[1].end <= $s.end, ($s.events | map(.time) | . == sort and .[0] >= $s.start)]' <<<"$tries")" = \
+		'[true,true,true,true,true,true]' ] &&
+		pass "$label: the tries' times are in order, within the server span's" || fail "$label: times: $tries / $server"
+	grep -q "trace.id=$tid span.id=$sid " "$WORK/gateway.log" &&
+		pass "$label: the access log line names the trace and the server span" ||
+		fail "$label: log: $(grep 'http.path=/get' "$WORK/gateway.log")"
+	[ "$(jq -r 'select(.request) | .request | [.path, ."content-type", ."x-tenant"] | join(" ")' "$file" | head -1)" = \
+		"/v1/traces $ctype t1" ] && pass "$label: POST /v1/traces, $ctype, with the configured headers" ||
+		fail "$label: collector requests: $(grep request "$file")"
+}
+retried_trace "$WORK/spans.jsonl" 0af7651916cd43dd8448eb211c80319c "HTTP/1, OTLP/HTTP protobuf" \
+	application/x-protobuf
 
-# h2c without a traceparent: a new trace, sampled (randomSampling: true).
-seen=$(curl -s --http2-prior-knowledge "http://127.0.0.1:8080/get" | jq -r '.headers.traceparent[0]')
-ntid=$(cut -d- -f2 <<<"$seen")
-wait_spans "$WORK/spans.jsonl" "$ntid" 2 &&
-	[ "$(spans "$WORK/spans.jsonl" "$ntid" | jq -sc 'map([.kind, .parent == "", .attributes."network.protocol.version"]) | sort')" = \
-		'[[2,true,"2"],[3,false,null]]' ] &&
-	pass "h2c: a new trace ($ntid), its root server span and the try's span exported" ||
-	fail "h2c: backend saw '$seen'; spans: $(spans "$WORK/spans.jsonl" "$ntid")"
+# h2c without a traceparent: a new trace, sampled (randomSampling: true),
+# its spans at collector FILE.
+new_trace() { # FILE LABEL
+	local seen ntid
+	seen=$(curl -s --http2-prior-knowledge "http://127.0.0.1:8080/get" | jq -r '.headers.traceparent[0]')
+	ntid=$(cut -d- -f2 <<<"$seen")
+	wait_spans "$1" "$ntid" 2 &&
+		[ "$(spans "$1" "$ntid" | jq -sc 'map([.kind, .parent == "", .attributes."network.protocol.version", .service]) | sort')" = \
+			'[[2,true,"2","splicegate"],[3,false,null,"splicegate"]]' ] &&
+		pass "$2: a new trace ($ntid), its root server span and the try's span, service.name on the resource" ||
+		fail "$2: backend saw '$seen'; spans: $(spans "$1" "$ntid")"
+}
+new_trace "$WORK/spans.jsonl" "h2c, OTLP/HTTP protobuf"
+stop_gateway
+
+# OTLP/HTTP with a JSON body (otlpProtocol http/json, OpenTelemetry's name
+# for it): the same trace, the same assertions, as the collector decodes
+# OTLP's JSON.
+config "$jport" http/json true
+start_gateway -c "$WORK/cfg.yaml" --workers 1 || exit 1
+check "config_dump: otlpProtocol http/json" \
+	"$(curl -s http://127.0.0.1:15000/config_dump | jq -r '.config.tracing.protocol')" http/json
+retried_trace "$WORK/json.jsonl" 4bf92f3577b34da6a3ce929d0e0e4736 "HTTP/1, OTLP/HTTP JSON" application/json
+new_trace "$WORK/json.jsonl" "h2c, OTLP/HTTP JSON"
 stop_gateway
 
 # Sampling 0: no trace is started; a client's sampled trace still is.
@@ -262,15 +292,30 @@ binds:
     - backends: [{host: 127.0.0.1:$BACKEND_PORT}]
 YAML
 }
+traced() { # FILE LABEL: a request traced, its two spans at FILE
+	local tid
+	tid=$(curl -s "http://127.0.0.1:8080/get" | jq -r '.headers.traceparent[0]' | cut -d- -f2)
+	wait_spans "$1" "$tid" 2 && pass "$2: the spans arrive ($tid)" ||
+		fail "$2: spans of '$tid': $(tail -3 "$1")"
+}
+export_fails() { # LABEL: a request is served while its spans' export fails, counted
+	local failures=0
+	check "$1: the request is served" \
+		"$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:8080/get")" 200
+	for _ in $(seq 50); do
+		failures=$(curl -s http://127.0.0.1:15000/metrics | awk '/^splicegate_trace_export_failures_total / {print $2}')
+		[ "${failures:-0}" -ge 1 ] && break
+		sleep 0.1
+	done
+	[ "${failures:-0}" -ge 1 ] && pass "$1: the export fails, counted" ||
+		fail "$1: export failures ${failures:-0}"
+}
 export SSL_CERT_FILE=$WORK/ca.pem
 for pf in "$hsport:http:hs" "$gsport:grpc:gs"; do
 	IFS=: read -r p proto file <<<"$pf"
 	tls_config "$p" "$proto"
 	start_gateway -c "$WORK/cfg.yaml" --workers 1 || exit 1
-	stid=$(curl -s "http://127.0.0.1:8080/get" | jq -r '.headers.traceparent[0]' | cut -d- -f2)
-	wait_spans "$WORK/$file.jsonl" "$stid" 2 &&
-		pass "https:// collector, $proto: the spans arrive over TLS" ||
-		fail "https:// collector, $proto: spans of '$stid': $(tail -3 "$WORK/$file.jsonl")"
+	traced "$WORK/$file.jsonl" "https:// collector, $proto, over TLS"
 	stop_gateway
 done
 # A CA the system does not trust: the exports fail (counted), the
@@ -278,19 +323,116 @@ done
 unset SSL_CERT_FILE
 tls_config "$hsport" http
 start_gateway -c "$WORK/cfg.yaml" --workers 1 || exit 1
-check "https:// collector not trusted: the request is served" \
-	"$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:8080/get")" 200
-failures=0
-for _ in $(seq 50); do
-	failures=$(curl -s http://127.0.0.1:15000/metrics | awk '/^splicegate_trace_export_failures_total / {print $2}')
-	[ "${failures:-0}" -ge 1 ] && break
-	sleep 0.1
-done
-[ "${failures:-0}" -ge 1 ] && pass "https:// collector not trusted: its export fails, counted" ||
-	fail "untrusted collector: export failures ${failures:-0}"
+export_fails "https:// collector not trusted"
 check "config_dump: the https endpoint" \
 	"$(curl -s http://127.0.0.1:15000/config_dump | jq -r '.config.tracing.endpoint')" \
 	"https://127.0.0.1:$hsport"
+stop_gateway
+
+# Requests over HTTPS (HTTP/1.1 on a TLS listener) and gRPC (HTTP/2
+# prior knowledge to an HTTP/2 backend, h2backend.py's echo, which
+# answers with the metadata it got): each continues the client's trace,
+# its try's traceparent reaching the backend, its spans linked and in
+# time order at the (JSON) collector.
+start_h2backend grpc || fail "h2backend did not start"
+tport=$(free_port)
+cat >"$WORK/cfg.yaml" <<YAML
+config:
+  tracing: {otlpEndpoint: "http://127.0.0.1:$jport", otlpProtocol: http/json, randomSampling: true}
+binds:
+- port: $tport
+  listeners:
+  - name: tls
+    protocol: HTTPS
+    tls: {cert: $WORK/srv.pem, key: $WORK/srv.key}
+    routes:
+    - name: r
+      backends: [{host: 127.0.0.1:$BACKEND_PORT}]
+- port: 8080
+  listeners:
+  - name: web
+    routes:
+    - name: grpc
+      backends:
+      - host: 127.0.0.1:$H2B_PORT
+        policies: {http: {version: HTTP/2.0}}
+YAML
+start_gateway -c "$WORK/cfg.yaml" --workers 1 || exit 1
+linked() { # FILE TRACE PARENT NAME SEEN LABEL: a server span under PARENT named NAME, one try under it (the span SEEN names), in order
+	local file=$1 tid=$2 parent=$3 name=$4 seen=$5 label=$6 server try
+	wait_spans "$file" "$tid" 2 || { fail "$label: spans of $tid did not arrive"; return; }
+	server=$(spans "$file" "$tid" | jq -c 'select(.kind == 2)')
+	try=$(spans "$file" "$tid" | jq -c 'select(.kind == 3)')
+	check "$label: the server span under the client's, the try's under it, the backend saw the try's" \
+		"$(jq -nc --argjson s "$server" --argjson t "$try" '[$s.parent, $s.name, $s.attributes."http.response.status_code",
+			$t.parent == $s.span_id, $t.attributes."http.response.status_code",
+			$s.start <= $t.start, $t.start <= $t.end, $t.end <= $s.end]')" \
+		"[\"$parent\",\"$name\",200,true,200,true,true,true]"
+	check "$label: the traceparent the backend got" "$seen" "00-$tid-$(jq -r .span_id <<<"$try")-01"
+}
+tid=5a9b1e4c7d2f3a6b8c0d1e2f3a4b5c6d
+seen=$(curl -s --http1.1 --cacert "$WORK/ca.pem" -H "traceparent: 00-$tid-00f067aa0ba902b7-01" \
+	"https://127.0.0.1:$tport/get" | jq -r '.headers.traceparent[0]')
+linked "$WORK/json.jsonl" "$tid" 00f067aa0ba902b7 "GET bind/$tport/tls/r" "$seen" "HTTPS"
+tid=6b0c2f5d8e3a4b7c9d1e2f3a4b5c6d7e
+R=$(timeout 30 /usr/bin/python3 "$E2E_DIR/grpc_client.py" --port 8080 --path /echo.Echo/Echo \
+	-H "traceparent: 00-$tid-10f067aa0ba902b7-01" -H 'x-grpc-echo-metadata: 1' hello)
+check "gRPC: the call is answered" "$(jq -c '[.grpc_status, .messages]' <<<"$R")" '["0",["hello"]]'
+seen=$(jq -r '.headers[] | select(.[0] == "x-echo-metadata") | .[1] | fromjson | map(select(.[0] == "traceparent"))[0][1]' <<<"$R")
+linked "$WORK/json.jsonl" "$tid" 10f067aa0ba902b7 "POST bind/8080/web/grpc" "$seen" "gRPC"
+check "gRPC: the server span is HTTP/2's" \
+	"$(spans "$WORK/json.jsonl" "$tid" | jq -r 'select(.kind == 2) | .attributes."network.protocol.version"')" 2
+stop_gateway
+
+# frontendPolicies.tracing's policies.backendTLS: the collector over TLS
+# with the scenario's CA as root (the system's CAs do not know it: unset
+# above), OTLP/HTTP with a JSON body; and a collector named by backend:,
+# a top-level backends: entry whose backendTLS takes OTLP/gRPC over TLS
+# (h2 by ALPN). A hostname the certificate does not name fails the
+# exports (counted), not the requests.
+btls_config() { # TRACING (a flow map's inside)
+	cat >"$WORK/cfg.yaml" <<YAML
+backends:
+- name: otel-grpc
+  host: 127.0.0.1:$gsport
+  policies:
+    backendTLS: {root: $WORK/ca.pem}
+- name: otel-plain
+  host: 127.0.0.1:$cport
+frontendPolicies:
+  tracing: {$1, randomSampling: true}
+binds:
+- port: 8080
+  listeners:
+  - routes:
+    - backends: [{host: 127.0.0.1:$BACKEND_PORT}]
+YAML
+}
+btls_config "host: 127.0.0.1:$hsport, protocol: http/json, policies: {backendTLS: {root: $WORK/ca.pem}}"
+start_gateway -c "$WORK/cfg.yaml" --workers 1 || exit 1
+traced "$WORK/hs.jsonl" "policies.backendTLS {root}: OTLP/HTTP JSON over TLS"
+check "config_dump: the tracing policy's backendTLS" \
+	"$(curl -s http://127.0.0.1:15000/config_dump | jq -c '[.policies[] | select(.key == "frontend/tracing") | .policy.frontend.tracing | [.host, .protocol, (.policies.backendTLS | has("root"))]][0]')" \
+	"[\"127.0.0.1:$hsport\",\"http/json\",true]"
+stop_gateway
+btls_config "backend: otel-grpc, protocol: grpc"
+start_gateway -c "$WORK/cfg.yaml" --workers 1 || exit 1
+traced "$WORK/gs.jsonl" "backend: a top-level backend with backendTLS: OTLP/gRPC over TLS"
+dump=$(curl -s http://127.0.0.1:15000/config_dump)
+check "config_dump: the tracing policy names its backend" \
+	"$(jq -c '[.policies[] | select(.key == "frontend/tracing") | .policy.frontend.tracing | [.backend, has("host")]][0]' <<<"$dump")" \
+	'["otel-grpc",false]'
+check "config_dump: the top-level backends, with their backendTLS" \
+	"$(jq -c '[.backends[] | select(.host.name | startswith("otel-")) | [.host.name, .host.target, (.inlinePolicies // [] | map(keys[0]))]]' <<<"$dump")" \
+	"[[\"otel-grpc\",\"127.0.0.1:$gsport\",[\"backendTLS\"]],[\"otel-plain\",\"127.0.0.1:$cport\",[]]]"
+stop_gateway
+btls_config "backend: otel-plain, protocol: http"
+start_gateway -c "$WORK/cfg.yaml" --workers 1 || exit 1
+traced "$WORK/spans.jsonl" "backend: a top-level backend, in clear text"
+stop_gateway
+btls_config "backend: otel-grpc, protocol: grpc, policies: {backendTLS: {root: $WORK/ca.pem, hostname: other.test}}"
+start_gateway -c "$WORK/cfg.yaml" --workers 1 || exit 1
+export_fails "backendTLS hostname not the certificate's (the policy's own wins over its backend's)"
 stop_gateway
 
 # The Kubernetes dialect: an AgentgatewayPolicy's frontend.tracing (the

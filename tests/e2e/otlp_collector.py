@@ -1,6 +1,8 @@
 """A test OTLP/HTTP collector: decodes ExportTraceServiceRequest bodies
 (protobuf, by hand after opentelemetry-proto's trace.proto and
-common.proto) and writes one JSON line per span to OUT.
+common.proto; or OTLP's JSON encoding when the POST's content-type is
+application/json) and writes one JSON line per span to OUT, in the same
+shape whichever the encoding.
 
 usage: otlp_collector.py PORT OUT [--status N | --grpc] [--tls CERT KEY]
 
@@ -137,12 +139,65 @@ def export_request(body):
     return out
 
 
+def json_any_value(v):
+    """An AnyValue in OTLP JSON: intValue is a decimal string."""
+    if "stringValue" in v:
+        return v["stringValue"]
+    if "intValue" in v:
+        return int(v["intValue"])
+    raise ValueError("AnyValue %r" % v)
+
+
+def json_attributes(kvs):
+    return dict((kv["key"], json_any_value(kv["value"])) for kv in kvs)
+
+
+def json_span(j):
+    """A Span in OTLP JSON (lowerCamelCase, hex ids, integer enums, 64-bit
+    integers as strings; defaults left out) as span() gives one."""
+    known = {"traceId", "spanId", "traceState", "parentSpanId", "flags", "name", "kind",
+             "startTimeUnixNano", "endTimeUnixNano", "attributes", "events", "status"}
+    if set(j) - known:
+        raise ValueError("unknown span fields %r" % (set(j) - known))
+    for k in ("startTimeUnixNano", "endTimeUnixNano"):
+        if not isinstance(j[k], str):
+            raise ValueError("%s is not a string: %r" % (k, j[k]))
+    s = {"attributes": json_attributes(j.get("attributes", [])),
+         "events": [{"time": int(e["timeUnixNano"]), "name": e["name"]}
+                    for e in j.get("events", [])],
+         "parent": j.get("parentSpanId", ""),
+         "status": dict(j.get("status", {})),
+         "trace_id": j["traceId"], "span_id": j["spanId"], "name": j["name"],
+         "kind": j.get("kind", 0), "start": int(j["startTimeUnixNano"]),
+         "end": int(j["endTimeUnixNano"]), "flags": j.get("flags", 0)}
+    if "traceState" in j:
+        s["trace_state"] = j["traceState"]
+    for k in ("trace_id", "span_id", "parent"):
+        bytes.fromhex(s[k])  # hex, as OTLP's JSON writes ids (not base64)
+    return s
+
+
+def json_export_request(body):
+    out = []
+    for rs in json.loads(body)["resourceSpans"]:
+        resource = json_attributes(rs.get("resource", {}).get("attributes", []))
+        for ss in rs.get("scopeSpans", []):
+            for j in ss.get("spans", []):
+                s = json_span(j)
+                s["service"] = resource.get("service.name")
+                s["resource"] = resource
+                s["scope"] = ss.get("scope", {}).get("name")
+                out.append(s)
+    return out
+
+
 class Handler(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
 
     def do_POST(self):
         n = int(self.headers.get("content-length", "0"))
         body = self.rfile.read(n)
+        json_body = self.headers.get("content-type") == "application/json"
         with open(OUT, "a") as f:
             f.write(json.dumps({"request": {
                 "path": self.path,
@@ -150,10 +205,11 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 "x-tenant": self.headers.get("x-tenant"),
             }}) + "\n")
             if STATUS == 200:
-                for s in export_request(body):
+                for s in (json_export_request if json_body else export_request)(body):
                     f.write(json.dumps({"span": s}) + "\n")
         self.send_response(STATUS)
-        self.send_header("content-type", "application/x-protobuf")
+        self.send_header("content-type", "application/json" if json_body
+                         else "application/x-protobuf")
         self.send_header("content-length", "0")
         self.end_headers()
 

@@ -1848,9 +1848,10 @@ static void test_config_reports_many_unknown_keys(void **state)
 	assert_int_equal(l->diag.errors, 100000);
 	assert_int_equal(l->diag.n, SG_DIAG_MAX_LINES);
 	assert_int_equal(l->diag.dropped, 100000 - SG_DIAG_MAX_LINES);
-	assert_string_equal(l->diag.lines[0],
-			    "t.yaml:2:1: (top level): unknown field \"k0\", expected one of: "
-			    "config, frontendPolicies, binds, gateways, routes, tcpRoutes, mcp");
+	assert_string_equal(
+		l->diag.lines[0],
+		"t.yaml:2:1: (top level): unknown field \"k0\", expected one of: "
+		"config, frontendPolicies, binds, gateways, routes, tcpRoutes, mcp, backends");
 	joined = sg_diag_join(&l->diag);
 	assert_non_null(joined);
 	assert_non_null(strstr(joined, "unknown field \"k99\""));
@@ -2327,6 +2328,16 @@ static void test_config_tracing(void **state)
 	assert_string_equal(t->to.ep.addr, "otel.example");
 	assert_string_equal(t->path, "/v1/t");
 
+	/* OpenTelemetry's names of OTLP/HTTP's two encodings, beside
+	 * agentgateway's grpc and http. */
+	cfg = load_ok(l,
+		      "config:\n  tracing: {otlpEndpoint: 'http://a:1', otlpProtocol: http/json}\n"
+		      "frontendPolicies:\n  tracing: {host: 'b:2', protocol: http/protobuf}\n"
+		      "binds:\n- port: 8080\n  listeners:\n  - name: l\n    routes: []\n",
+		      0);
+	assert_int_equal(cfg->global.tracing->protocol, SG_OTLP_HTTP_JSON);
+	assert_int_equal(find_listener(cfg, "bind/8080/l")->tracing->protocol, SG_OTLP_HTTP);
+
 	cfg = load_ok(l,
 		      "config:\n  tracing: {otlpEndpoint: 'http://[::1]', path: /v1/t}\n"
 		      "frontendPolicies:\n  tracing: {host: 127.0.0.1:4317, randomSampling: true}\n"
@@ -2341,6 +2352,53 @@ static void test_config_tracing(void **state)
 	assert_int_equal(t->protocol, SG_OTLP_GRPC);
 	assert_string_equal(t->path, "/v1/traces");
 	assert_true(t->random == 1.0);
+	assert_false(t->tls);
+	assert_null(t->backend_tls);
+
+	/* policies.backendTLS: TLS to the collector with those settings. */
+	cfg = load_ok(l,
+		      "frontendPolicies:\n  tracing:\n    host: 127.0.0.1:4317\n"
+		      "    policies: {backendTLS: {insecure: true, hostname: otel.test}}\n"
+		      "binds:\n- port: 8080\n  listeners:\n  - name: l\n    routes: []\n",
+		      0);
+	t = find_listener(cfg, "bind/8080/l")->tracing;
+	assert_true(t->tls);
+	assert_non_null(t->policy_tls);
+	assert_ptr_equal(t->backend_tls, t->policy_tls);
+	assert_string_equal(t->backend_tls->hostname, "otel.test");
+	assert_true(t->backend_tls->insecure);
+
+	/* backend: a top-level backends: entry, its address and backendTLS;
+	 * the policy's own backendTLS wins over the backend's. */
+	cfg = load_ok(l,
+		      "backends:\n"
+		      "- {name: plain, host: 'collector.test:4318'}\n"
+		      "- name: otel\n  host: '[::1]:4318'\n"
+		      "  policies: {backendTLS: {insecure: true}}\n"
+		      "frontendPolicies:\n  tracing: {backend: otel, protocol: http}\n"
+		      "binds:\n- port: 8080\n  listeners:\n  - name: l\n    routes: []\n",
+		      0);
+	assert_int_equal(cfg->nnamed_backends, 2);
+	assert_string_equal(cfg->named_backends[0].to.ep.addr, "collector.test");
+	assert_null(cfg->named_backends[0].tls);
+	t = find_listener(cfg, "bind/8080/l")->tracing;
+	assert_string_equal(t->backend, "otel");
+	assert_string_equal(t->to.ep.addr, "::1");
+	assert_int_equal(t->to.ep.port, 4318);
+	assert_string_equal(t->to.host, "[::1]:4318");
+	assert_true(t->tls);
+	assert_null(t->policy_tls);
+	assert_ptr_equal(t->backend_tls, cfg->named_backends[1].tls);
+	cfg = load_ok(l,
+		      "backends: [{name: otel, host: 'c:1', policies: {backendTLS: {insecure: "
+		      "true}}}]\n"
+		      "frontendPolicies:\n  tracing: {backend: otel, policies: {backendTLS: "
+		      "{hostname: c.test}}}\n"
+		      "binds:\n- port: 8080\n  listeners:\n  - name: l\n    routes: []\n",
+		      0);
+	t = find_listener(cfg, "bind/8080/l")->tracing;
+	assert_ptr_equal(t->backend_tls, t->policy_tls);
+	assert_string_equal(t->backend_tls->hostname, "c.test");
 }
 
 static void test_config_tracing_refusals(void **state)
@@ -2371,11 +2429,44 @@ static void test_config_tracing_refusals(void **state)
 		  "t.yaml:2:12: config.tracing: expected otlpEndpoint" },
 		{ "protocol",
 		  "config:\n  tracing: {otlpEndpoint: 'http://a:1', otlpProtocol: json}\n",
-		  "t.yaml:2:55: config.tracing.otlpProtocol: expected grpc or http, got \"json\"" },
+		  "t.yaml:2:55: config.tracing.otlpProtocol: expected grpc, http (http/protobuf) "
+		  "or "
+		  "http/json, got \"json\"" },
 		{ "service", "frontendPolicies:\n  tracing: {service: {name: a, port: 1}}\n",
-		  "t.yaml:2:22: frontendPolicies.tracing.service: not supported (a tracing "
-		  "collector is named by host: \"host:port\"; service and backend references and "
-		  "their policies are not implemented yet)" },
+		  "t.yaml:2:22: frontendPolicies.tracing.service: not supported (a service names "
+		  "an entry of the top-level services: list, which splicegate does not implement: "
+		  "name the collector by host: \"host:port\", or by backend: a top-level "
+		  "backends: entry)" },
+		{ "a policy the collector's connection does not take",
+		  "frontendPolicies:\n  tracing: {host: 'a:1', policies: {backendAuth: {key: "
+		  "k}}}\n",
+		  "t.yaml:2:50: frontendPolicies.tracing.policies.backendAuth: not supported (a "
+		  "tracing collector's connection takes backendTLS only, and a top-level backend "
+		  "serves as a tracing collector alone)" },
+		{ "no collector", "frontendPolicies:\n  tracing: {protocol: http}\n",
+		  "t.yaml:2:12: frontendPolicies.tracing: expected host or backend" },
+		{ "a backend that is not there",
+		  "backends: [{name: a, host: 'a:1'}]\nfrontendPolicies:\n  tracing: {backend: "
+		  "b}\n",
+		  "t.yaml:3:22: frontendPolicies.tracing.backend: no backend named \"b\" in the "
+		  "top-level backends: list" },
+		{ "host and backend",
+		  "backends: [{name: a, host: 'a:1'}]\n"
+		  "frontendPolicies:\n  tracing: {host: 'a:1', backend: a}\n",
+		  "t.yaml:3:12: frontendPolicies.tracing: give exactly one of host and backend" },
+		{ "a backend's name twice",
+		  "backends: [{name: a, host: 'a:1'}, {name: a, host: 'b:1'}]\n",
+		  "t.yaml:1:43: backends[1].name: backend \"a\" is already defined" },
+		{ "a backend without host", "backends: [{name: a}]\n",
+		  "t.yaml:1:12: backends[0]: missing required field \"host\"" },
+		{ "a backend's other form", "backends: [{name: a, mcp: {targets: []}}]\n",
+		  "t.yaml:1:27: backends[0].mcp: not supported (a top-level backend is a tracing "
+		  "collector here: give host: \"host:port\")" },
+		{ "a backend's policy the collector's connection does not take",
+		  "backends: [{name: a, host: 'a:1', policies: {health: {}}}]\n",
+		  "t.yaml:1:54: backends[0].policies.health: not supported (a tracing "
+		  "collector's connection takes backendTLS only, and a top-level backend serves "
+		  "as a tracing collector alone)" },
 		{ "a resource that is a list",
 		  "frontendPolicies:\n  tracing: {host: 'a:1', resources: {r: '[1]'}}\n",
 		  "t.yaml:2:41: frontendPolicies.tracing.resources.r: a list is not supported as a "
@@ -2396,7 +2487,7 @@ static void test_config_rejects_unknown_keys(void **state)
 	static const struct err_case cases[] = {
 		{ "standalone top level", "bogus: 1\n",
 		  "t.yaml:1:1: (top level): unknown field \"bogus\", expected one of: config, "
-		  "frontendPolicies, binds, gateways, routes, tcpRoutes, mcp" },
+		  "frontendPolicies, binds, gateways, routes, tcpRoutes, mcp, backends" },
 		{ "standalone bind", "binds:\n- port: 8080\n  bogus: 1\n  listeners: []\n",
 		  "t.yaml:3:3: binds[0]: unknown field \"bogus\", expected one of: port, "
 		  "listeners, tunnelProtocol, mode" },

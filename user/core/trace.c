@@ -3,6 +3,7 @@
 #include "user/core/trace.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,7 @@
 #include "policy/route.h"
 #include "policy/traceparent.h"
 #include "user/base/log.h"
+#include "user/codec/otlpjson.h"
 #include "user/codec/otlppb.h"
 #include "user/core/h1backend.h"
 #include "user/core/svccall.h"
@@ -84,7 +86,11 @@ struct target {
 	char *addr, *authority, *path;
 	uint16_t port;
 	enum sg_otlp_protocol protocol;
-	bool tls;	/* checked against the system's CAs and addr */
+	bool tls; /* checked against tls_cfg, or the system's CAs and addr */
+	/* The collector's backendTLS, a copy of the config's (its strings
+	 * malloc'd); has_tls_cfg false: the system's CAs. */
+	struct sg_backend_tls tls_cfg;
+	bool has_tls_cfg;
 	char **headers; /* name, value, ...; nheaders entries */
 	size_t nheaders;
 	/* service.name first, then the other resources; their keys and
@@ -188,13 +194,51 @@ static bool same_resource(const struct sg_otlp_attr *a, const struct sg_trace_re
 		       : a->str && !strcmp(a->str, r->value));
 }
 
+/* Whether two strings, either of them NULL, are the same. */
+static bool same_str(const char *a, const char *b)
+{
+	return a == b || (a && b && !strcmp(a, b));
+}
+
+static bool same_bytes(const char *a, size_t alen, const char *b, size_t blen)
+{
+	return (!a && !b) || (a && b && alen == blen && !memcmp(a, b, alen));
+}
+
+static bool same_strs(const struct sg_strs *a, const struct sg_strs *b)
+{
+	if (a->n != b->n)
+		return false;
+	for (size_t i = 0; i < a->n; i++)
+		if (strcmp(a->v[i], b->v[i]))
+			return false;
+	return true;
+}
+
+/* Whether a's backendTLS settings (a copy) are c's (NULL: none). */
+static bool same_tls(const struct target *a, const struct sg_backend_tls *c)
+{
+	const struct sg_backend_tls *t = &a->tls_cfg;
+
+	if (!c || !a->has_tls_cfg)
+		return !c && !a->has_tls_cfg;
+	return same_bytes(t->root_pem, t->root_len, c->root_pem, c->root_len) &&
+	       same_bytes(t->cert_pem, t->cert_len, c->cert_pem, c->cert_len) &&
+	       same_bytes(t->key_pem, t->key_len, c->key_pem, c->key_len) &&
+	       same_str(t->hostname, c->hostname) && same_str(t->invalid, c->invalid) &&
+	       t->insecure == c->insecure && t->insecure_host == c->insecure_host &&
+	       t->has_alpn == c->has_alpn && same_strs(&t->alpn, &c->alpn) &&
+	       same_strs(&t->sans, &c->sans);
+}
+
 static bool same_target(const struct target *a, const struct sg_tracing *c)
 {
 	size_t k = 1;
 
 	if (!a->addr || strcmp(a->addr, c->to.ep.addr) || a->port != c->to.ep.port ||
-	    a->protocol != c->protocol || a->tls != c->tls || strcmp(a->path, c->path) ||
-	    a->nheaders != c->headers.n || strcmp(a->res[0].str, service_name(c)))
+	    a->protocol != c->protocol || a->tls != c->tls || !same_tls(a, c->backend_tls) ||
+	    strcmp(a->path, c->path) || a->nheaders != c->headers.n ||
+	    strcmp(a->res[0].str, service_name(c)))
 		return false;
 	for (size_t i = 0; i < a->nheaders; i++)
 		if (strcmp(a->headers[i], c->headers.v[i]))
@@ -208,8 +252,86 @@ static bool same_target(const struct target *a, const struct sg_tracing *c)
 	return k == a->nres;
 }
 
+static void strs_free(struct sg_strs *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		free((void *)(uintptr_t)l->v[i]);
+	free(l->v);
+}
+
+/* A malloc'd copy of s[0..n) and a NUL (NULL: s is), counted in *bad
+ * when memory is short. */
+static const char *dup_bytes(const char *s, size_t n, bool *bad)
+{
+	char *d;
+
+	if (!s)
+		return NULL;
+	if (!(d = malloc(n + 1))) {
+		*bad = true;
+		return NULL;
+	}
+	memcpy(d, s, n);
+	d[n] = '\0';
+	return d;
+}
+
+static void strs_copy(struct sg_strs *d, const struct sg_strs *s, bool *bad)
+{
+	*d = (struct sg_strs){ 0 };
+	if (!s->n)
+		return;
+	if (!(d->v = calloc(s->n, sizeof(*d->v)))) {
+		*bad = true;
+		return;
+	}
+	d->cap = s->n;
+	for (; d->n < s->n; d->n++)
+		d->v[d->n] = dup_bytes(s->v[d->n], strlen(s->v[d->n]), bad);
+}
+
+/* g's own copy of backendTLS settings c (what a client context is made
+ * from; the files' names are not kept). -ENOMEM: some are missing. */
+static int tls_copy(struct target *g, const struct sg_backend_tls *c)
+{
+	struct sg_backend_tls *t = &g->tls_cfg;
+	bool bad = false;
+
+	*t = (struct sg_backend_tls){
+		.root_pem = dup_bytes(c->root_pem, c->root_len, &bad),
+		.cert_pem = dup_bytes(c->cert_pem, c->cert_len, &bad),
+		.key_pem = dup_bytes(c->key_pem, c->key_len, &bad),
+		.root_len = c->root_len,
+		.cert_len = c->cert_len,
+		.key_len = c->key_len,
+		.hostname = c->hostname ? dup_bytes(c->hostname, strlen(c->hostname), &bad) : NULL,
+		.insecure = c->insecure,
+		.insecure_host = c->insecure_host,
+		.has_alpn = c->has_alpn,
+		.invalid = c->invalid ? dup_bytes(c->invalid, strlen(c->invalid), &bad) : NULL,
+	};
+	strs_copy(&t->alpn, &c->alpn, &bad);
+	strs_copy(&t->sans, &c->sans, &bad);
+	g->has_tls_cfg = true;
+	return bad ? -ENOMEM : 0;
+}
+
+static void tls_free(struct target *g)
+{
+	struct sg_backend_tls *t = &g->tls_cfg;
+
+	free((void *)(uintptr_t)t->root_pem);
+	free((void *)(uintptr_t)t->cert_pem);
+	free((void *)(uintptr_t)t->key_pem);
+	free((void *)(uintptr_t)t->hostname);
+	free((void *)(uintptr_t)t->invalid);
+	strs_free(&t->alpn);
+	strs_free(&t->sans);
+}
+
 static void target_free(struct target *g)
 {
+	tls_free(g);
 	for (size_t i = 0; i < g->nheaders; i++)
 		free(g->headers[i]);
 	free(g->headers);
@@ -262,7 +384,8 @@ static int target_set(struct target *g, const struct sg_tracing *c)
 	g->protocol = c->protocol;
 	g->tls = c->tls;
 	if (!g->addr || !g->authority || !g->path || !g->headers || !g->res || !g->strs ||
-	    !add_resource(g, "service.name", service_name(c), false))
+	    !add_resource(g, "service.name", service_name(c), false) ||
+	    (c->backend_tls && tls_copy(g, c->backend_tls) < 0))
 		goto nomem;
 	for (size_t i = 0; i < c->headers.n; i++, g->nheaders++)
 		if (!(g->headers[i] = strdup(c->headers.v[i])))
@@ -430,14 +553,24 @@ static void on_export_timeout(struct sg_loop *loop, struct sg_timer *tm)
 	export_done(tm->data, false, "no answer within the timeout");
 }
 
-/* The worker's client context for an https:// collector: the system's
- * CAs, ALPN h2 for gRPC; NULL with why. */
-static struct sg_tls_client *tls_client(struct sg_tracer *t, bool h2, char *why, size_t len)
+/* The worker's client context for a collector over TLS: its backendTLS
+ * settings or the system's CAs, ALPN h2 for gRPC; NULL with why. *key:
+ * the settings' hash. */
+static struct sg_tls_client *tls_client(struct sg_tracer *t, bool h2, uint64_t *key, char *why,
+					size_t len)
 {
 	static const struct sg_backend_tls system_cas;
-	uint64_t key;
+	const struct target *g = &t->target;
 
-	return sg_pool_tls_client(t->pool, &system_cas, h2, &key, why, len);
+	return sg_pool_tls_client(t->pool, g->has_tls_cfg ? &g->tls_cfg : &system_cas, h2, key, why,
+				  len);
+}
+
+/* The name the collector's certificate is checked against, and the SNI:
+ * its backendTLS hostname, else the address. */
+static const char *tls_host(const struct target *g)
+{
+	return g->has_tls_cfg && g->tls_cfg.hostname ? g->tls_cfg.hostname : g->addr;
 }
 
 /* One step of an https:// collector's handshake on x->u: 1 done, 0
@@ -446,13 +579,14 @@ static int handshake(struct export *x)
 {
 	struct sg_tracer *t = x->t;
 	struct sg_tls_client *tc = NULL;
+	uint64_t key;
 	char why[160];
 	int rc;
 
-	if (!x->u->tls && !(tc = tls_client(t, false, why, sizeof(why))))
+	if (!x->u->tls && !(tc = tls_client(t, false, &key, why, sizeof(why))))
 		rc = -1;
 	else
-		rc = sg_backend_tls_step(x->u, tc, t->target.addr, why, sizeof(why));
+		rc = sg_backend_tls_step(x->u, tc, tls_host(&t->target), why, sizeof(why));
 	if (rc == 0 && sg_io_set(t->loop, &x->u->io, sg_backend_connect_events(x->u)) == -1) {
 		snprintf(why, sizeof(why), "%s", sg_fail_cause(errno));
 		rc = -1;
@@ -515,8 +649,12 @@ static void make_head(struct export *x)
 			(struct sg_h1_header){ { "content-type", 12 }, { "application/grpc", 16 } };
 		x->lines[k++] = (struct sg_h1_header){ { "te", 2 }, { "trailers", 8 } };
 	} else {
-		x->lines[k++] = (struct sg_h1_header){ { "content-type", 12 },
-						       { "application/x-protobuf", 22 } };
+		x->lines[k++] = (struct sg_h1_header){
+			{ "content-type", 12 },
+			g->protocol == SG_OTLP_HTTP_JSON
+				? (struct sg_h1_span){ "application/json", 16 }
+				: (struct sg_h1_span){ "application/x-protobuf", 22 }
+		};
 		x->lines[k++] = (struct sg_h1_header){ { "connection", 10 }, { "close", 5 } };
 	}
 	for (size_t i = 0; i + 1 < g->nheaders && k < x->req.headers_cap - 1; i += 2)
@@ -607,8 +745,11 @@ static void flush(struct sg_tracer *t)
 	}
 	for (size_t i = 0; i < n; i++)
 		to_otlp(&t->q[(t->head + i) % SG_TRACE_QUEUE], &spans[i]);
-	err = sg_otlppb_export(spans, n, t->target.res, t->target.nres, NULL, grpc, &x->body,
-			       &x->body_len);
+	err = t->target.protocol == SG_OTLP_HTTP_JSON
+		      ? sg_otlpjson_export(spans, n, t->target.res, t->target.nres, NULL, &x->body,
+					   &x->body_len)
+		      : sg_otlppb_export(spans, n, t->target.res, t->target.nres, NULL, grpc,
+					 &x->body, &x->body_len);
 	free(spans);
 	t->head = (t->head + n) % SG_TRACE_QUEUE;
 	t->n -= n;
@@ -627,18 +768,23 @@ static void flush(struct sg_tracer *t)
 	if (grpc) {
 		static const struct sg_keepalive ka;
 		struct sg_endpoint ep = { t->target.addr, t->target.port };
-		char key[SG_ENDPOINT_TEXT_SIZE + 8], why[160];
+		char key[SG_ENDPOINT_TEXT_SIZE + 32], why[160];
 		struct sg_tls_client *tc = NULL;
+		uint64_t tls_key = 0;
 
-		/* "#tls": the pool keeps the two kinds of connection apart */
-		snprintf(key, sizeof(key), "%s:%u%s", ep.addr, ep.port,
-			 t->target.tls ? "#tls" : "");
-		if (t->target.tls && !(tc = tls_client(t, true, why, sizeof(why)))) {
+		if (t->target.tls && !(tc = tls_client(t, true, &tls_key, why, sizeof(why)))) {
 			export_done(x, false, why);
 			return;
 		}
-		x->h2 = tc ? sg_h2b_open_tls(t->h2pool, &ep, key, &ka, 60000, tc, ep.addr, &ops, x,
-					     &ready, &reused, &err)
+		/* "#tls" and the TLS settings' hash: the pool keeps connections
+		 * made otherwise apart */
+		if (tc)
+			snprintf(key, sizeof(key), "%s:%u#tls%016" PRIx64, ep.addr, ep.port,
+				 tls_key);
+		else
+			snprintf(key, sizeof(key), "%s:%u", ep.addr, ep.port);
+		x->h2 = tc ? sg_h2b_open_tls(t->h2pool, &ep, key, &ka, 60000, tc,
+					     tls_host(&t->target), &ops, x, &ready, &reused, &err)
 			   : sg_h2b_open(t->h2pool, &ep, key, &ka, 60000, &ops, x, &ready, &reused,
 					 &err);
 		if (!x->h2)
