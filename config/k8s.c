@@ -3191,12 +3191,35 @@ static int btls_ancestors(struct sg_draft *b, struct sg_res *r, const struct sg_
  * by its name with sectionName). Status: per Gateway that routes to one
  * of them, Accepted (False/Conflicted where an older policy holds the
  * same target) and ResolvedRefs. */
+/* spec.options: Gateway API leaves its keys to the implementation, and
+ * agentgateway's controller reads none of them (at 75b4e6c): each key is
+ * refused by name, an empty map is nothing. */
+static int f_btls_options(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
+{
+	int ret = 0;
+
+	(void)dst;
+	if (sg_node_is_null(n))
+		return 0;
+	if (sg_need_map(c, n, path) == -1)
+		return -1;
+	for (size_t i = 0; i < sg_map_len(n); i++) {
+		sg_diag_err(c->d, sg_map_key(n, i),
+			    "%s: key \"%s\" is not supported (Gateway API leaves "
+			    "BackendTLSPolicy options to the implementation, and agentgateway "
+			    "defines none)",
+			    path, sg_map_key(n, i)->str);
+		ret = -1;
+	}
+	return ret;
+}
+
 static int build_btls(struct sg_draft *b, struct sg_res *r)
 {
 	static const struct sg_field fields[] = {
 		{ "targetRefs", f_node, offsetof(struct btls_in, targets), true },
 		{ "validation", f_node, offsetof(struct btls_in, validation), true },
-		{ "options", NULL, 0 },
+		{ "options", f_btls_options, 0 },
 		{ 0 },
 	};
 	struct sg_pctx *c = &b->c;

@@ -3024,6 +3024,40 @@ static void test_config_allowed_kinds(void **state)
 	"  targetRefs: [{group: '', kind: Service, name: svc" section "}]\n"                       \
 	"  validation: {wellKnownCACertificates: System, hostname: b.test}\n"
 
+/* BackendTLSPolicy spec.options: agentgateway reads none of its keys, so
+ * each is refused by name (it was accepted and ignored); an empty map is
+ * nothing. */
+static void test_config_btls_options(void **state)
+{
+	static const struct err_case cases[] = {
+		{ "options keys",
+		  K8S_BASE "---\n"
+			   "apiVersion: gateway.networking.k8s.io/v1\n"
+			   "kind: BackendTLSPolicy\n"
+			   "metadata: {name: b}\n"
+			   "spec:\n"
+			   "  targetRefs: [{group: '', kind: Service, name: svc}]\n"
+			   "  validation: {wellKnownCACertificates: System, hostname: b.test}\n"
+			   "  options: {example.com/min-version: '1.3'}\n",
+		  "t.yaml:23:13: spec.options: key \"example.com/min-version\" is not supported "
+		  "(Gateway API leaves BackendTLSPolicy options to the implementation, and "
+		  "agentgateway defines none)" },
+	};
+	struct loaded *l = *state;
+
+	expect_errors(l, cases, ARRAY_LEN(cases));
+	load_ok(l,
+		K8S_BASE "---\n"
+			 "apiVersion: gateway.networking.k8s.io/v1\n"
+			 "kind: BackendTLSPolicy\n"
+			 "metadata: {name: b}\n"
+			 "spec:\n"
+			 "  targetRefs: [{group: '', kind: Service, name: svc}]\n"
+			 "  validation: {wellKnownCACertificates: System, hostname: b.test}\n"
+			 "  options: {}\n",
+		1);
+}
+
 /* BackendTLSPolicy status is per Gateway whose routes reach the Service
  * (Gateway API), not per Service; of two on the same target the older
  * (then by name) is in force and the other is Accepted False Conflicted;
@@ -4374,6 +4408,7 @@ int main(void)
 		T(test_config_health_dump),
 		T(test_config_response_idle_standalone),
 		T(test_config_response_idle_k8s),
+		T(test_config_btls_options),
 		T(test_config_response_idle_errors),
 		T(test_config_ratelimit_errors),
 		T(test_config_health_k8s),

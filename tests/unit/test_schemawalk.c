@@ -115,7 +115,8 @@ static void edit(struct sg_json *doc, const struct sg_json *steps, struct sg_jso
 		struct sg_json *c = child(cur, step);
 
 		if (!c) {
-			c = sg_json_type(next) == SG_JSON_STRING ? sg_json_object() : sg_json_array();
+			c = sg_json_type(next) == SG_JSON_STRING ? sg_json_object()
+								 : sg_json_array();
 			if (sg_json_type(step) == SG_JSON_STRING)
 				assert_int_equal(sg_json_add(cur, sg_json_str(step), c), 0);
 			else
@@ -198,8 +199,8 @@ static char *path_of(const struct sg_json *steps, size_t n)
 		double idx;
 
 		if (sg_json_type(s) == SG_JSON_STRING)
-			len += (size_t)snprintf(buf + len, sizeof(buf) - len, "%s%s", len ? "." : "",
-						sg_json_str(s));
+			len += (size_t)snprintf(buf + len, sizeof(buf) - len, "%s%s",
+						len ? "." : "", sg_json_str(s));
 		else if (!sg_json_num(s, &idx))
 			len += (size_t)snprintf(buf + len, sizeof(buf) - len, "[%ld]", (long)idx);
 		assert_true(len < sizeof(buf));
@@ -312,82 +313,68 @@ static void free_lines(char **v, size_t n)
 	free(v);
 }
 
-static enum class classify(struct walk *w, const struct sg_json *f, char **why)
-{
+static enum class classify(struct walk *w, const struct sg_json *f, char **why) {
 	const char *kind = sg_json_str(sg_json_get(f, "kind"));
 	const char *field = sg_json_str(sg_json_get(f, "field"));
 	const struct sg_json *steps = sg_json_get(f, "steps");
-	const struct sg_json *tmpl =
-		sg_json_get(sg_json_get(w->head, "templates"), sg_json_str(sg_json_get(f, "template")));
-	struct sg_json *doc = copy(tmpl), *base;
-	const struct sg_json *alt = sg_json_get(f, "alt");
-	char **errs, *text, *dump, *bdump;
-	size_t nerrs;
-	enum class cls;
+	const struct sg_json *tmpl = sg_json_get(sg_json_get(w->head, "templates"),
+						 sg_json_str(sg_json_get(f, "template")));
+	struct sg_json *doc = copy(tmpl), *base; const struct sg_json *alt = sg_json_get(f, "alt");
+	char * *errs, *text, *dump, *bdump; size_t nerrs; enum class cls;
 
 	for (const struct sg_json *e = sg_json_first(sg_json_get(f, "edits")); e;
 	     e = sg_json_next(e))
 		edit(doc, sg_json_first(e),
 		     sg_json_next(sg_json_first(e)) ? copy(sg_json_next(sg_json_first(e))) : NULL);
-	base = copy(doc);
-	edit(base, steps, NULL);
-	text = render(w, kind, doc);
-	dump = load(text, &errs, &nerrs);
-	*why = NULL;
-	if (!dump) {
-		cls = IGNORED;
-		for (size_t i = 0; i < nerrs && cls != REFUSED; i++)
-			if (refuses(message(errs[i]), kind, steps))
-				cls = REFUSED;
-		for (size_t i = 0; i < nerrs && cls == IGNORED; i++)
-			if (rejects_value(message(errs[i]), steps))
-				cls = CHECKED;
-		if (cls == IGNORED) {
-			cls = listed(w, kind, field) ? LISTED : IGNORED;
-			*why = strdup(nerrs ? errs[0] : "(no message)");
-		}
-		free_lines(errs, nerrs);
-		goto out;
-	}
-	free_lines(errs, nerrs);
-	free(text);
-	text = render(w, kind, base);
-	bdump = load(text, NULL, NULL);
-	if (alt) { /* and with the other value */
-		struct sg_json *other = copy(doc);
-		char *otext, *odump;
+	base = copy(doc); edit(base, steps, NULL); text = render(w, kind, doc);
+	dump = load(text, &errs, &nerrs); *why = NULL; if (!dump){
+		cls = IGNORED; for (size_t i = 0; i < nerrs && cls != REFUSED;
+				    i++) if (refuses(message(errs[i]), kind, steps)) cls = REFUSED;
+		for (size_t i = 0; i < nerrs && cls == IGNORED;
+		     i++) if (rejects_value(message(errs[i]), steps)) cls = CHECKED;
+		if (cls == IGNORED){ cls = listed(w, kind, field) ? LISTED : IGNORED;
+				     *why = strdup(nerrs ? errs[0] : "(no message)"); }
+free_lines(errs, nerrs);
+goto out;
+}
+free_lines(errs, nerrs);
+free(text);
+text = render(w, kind, base);
+bdump = load(text, NULL, NULL);
+if (alt) { /* and with the other value */
+	struct sg_json *other = copy(doc);
+	char *otext, *odump;
 
-		edit(other, steps, copy(alt));
-		otext = render(w, kind, other);
-		odump = load(otext, NULL, NULL);
-		if (odump && strcmp(dump, odump)) {
-			free(bdump);
-			bdump = odump; /* differs: dumped */
-			odump = NULL;
-		}
-		free(odump);
-		free(otext);
-		sg_json_free(other);
+	edit(other, steps, copy(alt));
+	otext = render(w, kind, other);
+	odump = load(otext, NULL, NULL);
+	if (odump && strcmp(dump, odump)) {
+		free(bdump);
+		bdump = odump; /* differs: dumped */
+		odump = NULL;
 	}
-	if (!bdump)
-		cls = NEEDED;
-	else if (strcmp(dump, bdump))
-		cls = DUMPED;
-	else if (empty(value_at(doc, steps)))
-		cls = CONTAINER;
-	else if (listed(w, kind, field))
-		cls = LISTED;
-	else {
-		cls = IGNORED;
-		*why = strdup("loads, and config_dump is the same without it");
-	}
-	free(bdump);
-out:
-	free(dump);
-	free(text);
-	sg_json_free(doc);
-	sg_json_free(base);
-	return cls;
+	free(odump);
+	free(otext);
+	sg_json_free(other);
+}
+if (!bdump)
+	cls = NEEDED;
+else if (strcmp(dump, bdump))
+	cls = DUMPED;
+else if (empty(value_at(doc, steps)))
+	cls = CONTAINER;
+else if (listed(w, kind, field))
+	cls = LISTED;
+else {
+	cls = IGNORED;
+	*why = strdup("loads, and config_dump is the same without it");
+}
+free(bdump);
+out : free(dump);
+free(text);
+sg_json_free(doc);
+sg_json_free(base);
+return cls;
 }
 
 /* honoured.txt: "KIND FIELD TEST  # why" lines ("-" for the standalone
@@ -465,8 +452,7 @@ static void test_schema_walk(void **unused)
 	       w.count[DUMPED] + w.count[NEEDED] + w.count[CHECKED] + w.count[LISTED] +
 		       w.count[CONTAINER],
 	       w.count[DUMPED], w.count[NEEDED], w.count[CHECKED], w.count[CONTAINER],
-	       w.count[LISTED],
-	       w.count[IGNORED]);
+	       w.count[LISTED], w.count[IGNORED]);
 	for (size_t i = 0; i < w.nlisted; i++)
 		free(w.listed[i]);
 	free(w.listed);
