@@ -561,8 +561,20 @@ def walk_crd(out, src, text):
                 "spec": SPECS.get(kind, {})}
     TEMPLATES[kind] = template
     SOURCES[kind] = src
+    # an AgentgatewayPolicy's backend settings target a Service
+    backend = None
+    if kind == "AgentgatewayPolicy":
+        backend = dict(copy.deepcopy(template), spec={
+            "targetRefs": [{"group": "", "kind": "Service", "name": "svc"}],
+            "backend": {"tcp": {"connectTimeout": "9s"}}})
+        TEMPLATES[kind + "-backend"] = backend
+        SOURCES[kind + "-backend"] = src
     for steps, ps, required in w.fields(spec):
-        emit(out, src, kind, w, spec, steps, ps, required, template["spec"], kind, "spec")
+        if backend and schema_path(steps).startswith("backend."):
+            emit(out, src, kind, w, spec, steps, ps, required, backend["spec"],
+                 kind + "-backend", "spec")
+        else:
+            emit(out, src, kind, w, spec, steps, ps, required, template["spec"], kind, "spec")
     for line in out:
         if line["kind"] == kind:  # the edits are the spec's: make them the resource's
             line["edits"] = [[["spec"] + e[0]] + e[1:] for e in line["edits"]]

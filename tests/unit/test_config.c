@@ -3026,7 +3026,8 @@ static void test_config_allowed_kinds(void **state)
 
 /* BackendTLSPolicy spec.options: agentgateway reads none of its keys, so
  * each is refused by name (it was accepted and ignored); an empty map is
- * nothing. */
+ * nothing. An AgentgatewayPolicy's backend TLS takes certificateSource
+ * Inline (its default) only. */
 static void test_config_btls_options(void **state)
 {
 	static const struct err_case cases[] = {
@@ -3043,9 +3044,17 @@ static void test_config_btls_options(void **state)
 		  "(Gateway API leaves BackendTLSPolicy options to the implementation, and "
 		  "agentgateway defines none)" },
 	};
+	static const struct err_case source[] = {
+		{ "AgentgatewayPolicy backend.tls.certificateSource",
+		  K8S_BASE POLICY_HEAD "  targetRefs: [{group: '', kind: Service, name: svc}]\n"
+				       "  backend: {tls: {certificateSource: Spiffe}}\n",
+		  "t.yaml:21:38: spec.backend.tls.certificateSource: expected Inline (SPIFFE "
+		  "identities are not supported), got \"Spiffe\"" },
+	};
 	struct loaded *l = *state;
 
 	expect_errors(l, cases, ARRAY_LEN(cases));
+	expect_errors(l, source, ARRAY_LEN(source));
 	load_ok(l,
 		K8S_BASE "---\n"
 			 "apiVersion: gateway.networking.k8s.io/v1\n"

@@ -23,7 +23,13 @@
  *             covers it (a field config_dump does not show, a value the
  *             walk's sample does not change, a sample the loader rejects
  *             for its value);
- * and anything else fails the test, printed with what loading said.
+ *   undecided when loading rejects the sample for another reason than the
+ *             field (a sibling's or a section's sample is wrong) and
+ *             tests/schema/undecided.txt lists it: the walk has not
+ *             decided it yet; the list only shrinks;
+ * and anything else fails the test, printed with what loading said. A
+ * field honoured.txt lists with test "-" is accepted and ignored on
+ * purpose, and counted so.
  * SG_SCHEMA_DIR overrides tests/schema (the run is from the tree's top);
  * SG_SCHEMA_VERBOSE=1 prints every field's class. */
 #include <setjmp.h>
@@ -35,21 +41,41 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include <unistd.h>
+
 #include "admin/dump.h"
 #include "config/build.h"
 #include "config/cfg.h"
 #include "config/diag.h"
 #include "user/base/json.h"
 
-enum class { REFUSED, DUMPED, NEEDED, CHECKED, CONTAINER, LISTED, IGNORED, NCLASS };
-static const char *const class_name[] = { "refused",   "dumped", "needed", "checked",
-					  "container", "listed", "ignored" };
+enum verdict {
+	REFUSED,
+	DUMPED,
+	NEEDED,
+	CHECKED,
+	CONTAINER,
+	LISTED,
+	ON_PURPOSE,
+	UNDECIDED,
+	IGNORED,
+	NCLASS
+};
+static const char *const verdict_name[] = {
+	"refused",   "dumped", "needed", "checked", "container", "listed", "ignored-on-purpose",
+	"undecided", "ignored"
+};
+
+/* One of the lists: "KIND FIELD" keys, each with its test. */
+struct list {
+	char **key, **test;
+	bool *used;
+	size_t n;
+};
 
 struct walk {
 	struct sg_json *head; /* the first line: templates, preamble */
-	char **listed;	      /* honoured.txt's "KIND FIELD" keys */
-	size_t nlisted;
-	bool *listed_used;
+	struct list honoured, undecided;
 	size_t count[NCLASS];
 	bool verbose;
 };
@@ -293,17 +319,26 @@ static bool empty(const struct sg_json *v)
 	       !sg_json_first(v);
 }
 
-static bool listed(struct walk *w, const char *kind, const char *field)
+/* The test l names for the field (NULL: not listed). */
+static const char *listed(struct list *l, const char *kind, const char *field)
 {
 	char key[4096];
 
 	snprintf(key, sizeof(key), "%s %s", *kind ? kind : "-", field);
-	for (size_t i = 0; i < w->nlisted; i++)
-		if (!strcmp(w->listed[i], key)) {
-			w->listed_used[i] = true;
-			return true;
+	for (size_t i = 0; i < l->n; i++)
+		if (!strcmp(l->key[i], key)) {
+			l->used[i] = true;
+			return l->test[i];
 		}
-	return false;
+	return NULL;
+}
+
+/* LISTED, ON_PURPOSE (test "-") or IGNORED. */
+static enum verdict honoured(struct walk *w, const char *kind, const char *field)
+{
+	const char *t = listed(&w->honoured, kind, field);
+
+	return !t ? IGNORED : strcmp(t, "-") ? LISTED : ON_PURPOSE;
 }
 
 static void free_lines(char **v, size_t n)
@@ -313,78 +348,88 @@ static void free_lines(char **v, size_t n)
 	free(v);
 }
 
-static enum class classify(struct walk *w, const struct sg_json *f, char **why) {
+static enum verdict classify(struct walk *w, const struct sg_json *f, char **why)
+{
 	const char *kind = sg_json_str(sg_json_get(f, "kind"));
 	const char *field = sg_json_str(sg_json_get(f, "field"));
 	const struct sg_json *steps = sg_json_get(f, "steps");
 	const struct sg_json *tmpl = sg_json_get(sg_json_get(w->head, "templates"),
 						 sg_json_str(sg_json_get(f, "template")));
-	struct sg_json *doc = copy(tmpl), *base; const struct sg_json *alt = sg_json_get(f, "alt");
-	char * *errs, *text, *dump, *bdump; size_t nerrs; enum class cls;
+	const struct sg_json *alt = sg_json_get(f, "alt");
+	struct sg_json *doc = copy(tmpl), *base;
+	char **errs, *text, *dump, *bdump;
+	size_t nerrs;
+	enum verdict v;
 
 	for (const struct sg_json *e = sg_json_first(sg_json_get(f, "edits")); e;
 	     e = sg_json_next(e))
 		edit(doc, sg_json_first(e),
 		     sg_json_next(sg_json_first(e)) ? copy(sg_json_next(sg_json_first(e))) : NULL);
-	base = copy(doc); edit(base, steps, NULL); text = render(w, kind, doc);
-	dump = load(text, &errs, &nerrs); *why = NULL; if (!dump){
-		cls = IGNORED; for (size_t i = 0; i < nerrs && cls != REFUSED;
-				    i++) if (refuses(message(errs[i]), kind, steps)) cls = REFUSED;
-		for (size_t i = 0; i < nerrs && cls == IGNORED;
-		     i++) if (rejects_value(message(errs[i]), steps)) cls = CHECKED;
-		if (cls == IGNORED){ cls = listed(w, kind, field) ? LISTED : IGNORED;
-				     *why = strdup(nerrs ? errs[0] : "(no message)"); }
-free_lines(errs, nerrs);
-goto out;
-}
-free_lines(errs, nerrs);
-free(text);
-text = render(w, kind, base);
-bdump = load(text, NULL, NULL);
-if (alt) { /* and with the other value */
-	struct sg_json *other = copy(doc);
-	char *otext, *odump;
-
-	edit(other, steps, copy(alt));
-	otext = render(w, kind, other);
-	odump = load(otext, NULL, NULL);
-	if (odump && strcmp(dump, odump)) {
-		free(bdump);
-		bdump = odump; /* differs: dumped */
-		odump = NULL;
+	base = copy(doc);
+	edit(base, steps, NULL);
+	text = render(w, kind, doc);
+	dump = load(text, &errs, &nerrs);
+	*why = NULL;
+	if (!dump) {
+		v = IGNORED;
+		for (size_t i = 0; i < nerrs && v != REFUSED; i++)
+			if (refuses(message(errs[i]), kind, steps))
+				v = REFUSED;
+		for (size_t i = 0; i < nerrs && v == IGNORED; i++)
+			if (rejects_value(message(errs[i]), steps))
+				v = CHECKED;
+		if (v == IGNORED && listed(&w->undecided, kind, field))
+			v = UNDECIDED;
+		else if (v == IGNORED)
+			*why = strdup(nerrs ? errs[0] : "(no message)");
+		free_lines(errs, nerrs);
+		goto out;
 	}
-	free(odump);
-	free(otext);
-	sg_json_free(other);
-}
-if (!bdump)
-	cls = NEEDED;
-else if (strcmp(dump, bdump))
-	cls = DUMPED;
-else if (empty(value_at(doc, steps)))
-	cls = CONTAINER;
-else if (listed(w, kind, field))
-	cls = LISTED;
-else {
-	cls = IGNORED;
-	*why = strdup("loads, and config_dump is the same without it");
-}
-free(bdump);
-out : free(dump);
-free(text);
-sg_json_free(doc);
-sg_json_free(base);
-return cls;
+	free_lines(errs, nerrs);
+	free(text);
+	text = render(w, kind, base);
+	bdump = load(text, NULL, NULL);
+	if (alt) { /* and with the other value */
+		struct sg_json *other = copy(doc);
+		char *otext, *odump;
+
+		edit(other, steps, copy(alt));
+		otext = render(w, kind, other);
+		odump = load(otext, NULL, NULL);
+		if (odump && strcmp(dump, odump)) {
+			free(bdump);
+			bdump = odump; /* differs: dumped */
+			odump = NULL;
+		}
+		free(odump);
+		free(otext);
+		sg_json_free(other);
+	}
+	if (!bdump)
+		v = NEEDED;
+	else if (strcmp(dump, bdump))
+		v = DUMPED;
+	else if (empty(value_at(doc, steps)))
+		v = CONTAINER;
+	else if ((v = honoured(w, kind, field)) == IGNORED)
+		*why = strdup("loads, and config_dump is the same without it");
+	free(bdump);
+out:
+	free(dump);
+	free(text);
+	sg_json_free(doc);
+	sg_json_free(base);
+	return v;
 }
 
-/* honoured.txt: "KIND FIELD TEST  # why" lines ("-" for the standalone
- * file's kind); the test named must exist. */
-static void read_listed(struct walk *w, const char *dir)
+/* A list: "KIND FIELD TEST  # why" lines ("-" for the standalone file's
+ * kind); the test named must exist (from the tree's top), or be "-". */
+static void read_list(struct list *l, const char *dir, const char *name)
 {
 	char path[4096];
 	char *text, *line, *save = NULL;
 
-	snprintf(path, sizeof(path), "%s/honoured.txt", dir);
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
 	text = read_all(path);
 	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		char kind[256], field[2048], test[512];
@@ -393,13 +438,38 @@ static void read_listed(struct walk *w, const char *dir)
 			continue;
 		if (sscanf(line, "%255s %2047s %511s", kind, field, test) != 3)
 			fail_msg("%s: \"%s\": expected KIND FIELD TEST", path, line);
-		w->listed = realloc(w->listed, (w->nlisted + 1) * sizeof(*w->listed));
-		assert_non_null(w->listed);
-		assert_true(asprintf(&w->listed[w->nlisted++], "%s %s", kind, field) > 0);
+		if (strcmp(test, "-") && access(test, F_OK))
+			fail_msg("%s: \"%s\": no test %s", path, line, test);
+		l->key = realloc(l->key, (l->n + 1) * sizeof(*l->key));
+		l->test = realloc(l->test, (l->n + 1) * sizeof(*l->test));
+		assert_non_null(l->key);
+		assert_non_null(l->test);
+		assert_true(asprintf(&l->key[l->n], "%s %s", kind, field) > 0);
+		l->test[l->n++] = strdup(test);
 	}
 	free(text);
-	w->listed_used = calloc(w->nlisted + 1, sizeof(bool));
-	assert_non_null(w->listed_used);
+	l->used = calloc(l->n + 1, sizeof(bool));
+	assert_non_null(l->used);
+}
+
+/* Entries of l the walk did not use (printed), then l freed. */
+static size_t list_done(struct list *l, const char *name)
+{
+	size_t stale = 0;
+
+	for (size_t i = 0; i < l->n; i++) {
+		if (!l->used[i]) {
+			printf("%s: \"%s\" is listed but the walk did not need it\n", name,
+			       l->key[i]);
+			stale++;
+		}
+		free(l->key[i]);
+		free(l->test[i]);
+	}
+	free(l->key);
+	free(l->test);
+	free(l->used);
+	return stale;
 }
 
 static void test_schema_walk(void **unused)
@@ -413,10 +483,11 @@ static void test_schema_walk(void **unused)
 	(void)unused;
 	snprintf(path, sizeof(path), "%s/fields.jsonl", dir);
 	text = read_all(path);
-	read_listed(&w, dir);
+	read_list(&w.honoured, dir, "honoured.txt");
+	read_list(&w.undecided, dir, "undecided.txt");
 	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		struct sg_json *f = sg_json_parse(line);
-		enum class cls;
+		enum verdict cls;
 		char *why;
 
 		assert_non_null(f);
@@ -428,7 +499,7 @@ static void test_schema_walk(void **unused)
 		w.count[cls]++;
 		total++;
 		if (cls == IGNORED || w.verbose)
-			printf("%-8s %s %s%s%s\n", class_name[cls],
+			printf("%-8s %s %s%s%s\n", verdict_name[cls],
 			       *sg_json_str(sg_json_get(f, "kind"))
 				       ? sg_json_str(sg_json_get(f, "kind"))
 				       : "-",
@@ -440,23 +511,15 @@ static void test_schema_walk(void **unused)
 	assert_non_null(w.head);
 	assert_int_equal(sg_json_num(sg_json_get(w.head, "fields"), &want), 0);
 	assert_int_equal(total, (size_t)want);
-	for (size_t i = 0; i < w.nlisted; i++)
-		if (!w.listed_used[i]) {
-			printf("honoured.txt: \"%s\" is listed but the walk did not need it\n",
-			       w.listed[i]);
-			stale++;
-		}
+	stale = list_done(&w.honoured, "honoured.txt") + list_done(&w.undecided, "undecided.txt");
 	printf("schema walk: %zu fields: %zu refused, %zu honoured (%zu in config_dump, %zu "
-	       "needed, %zu value checked, %zu sections, %zu listed), %zu accepted and ignored\n",
+	       "needed, %zu value checked, %zu sections, %zu listed), %zu not decided, %zu "
+	       "accepted and ignored on purpose, %zu accepted and ignored\n",
 	       total, w.count[REFUSED],
 	       w.count[DUMPED] + w.count[NEEDED] + w.count[CHECKED] + w.count[LISTED] +
 		       w.count[CONTAINER],
 	       w.count[DUMPED], w.count[NEEDED], w.count[CHECKED], w.count[CONTAINER],
-	       w.count[LISTED], w.count[IGNORED]);
-	for (size_t i = 0; i < w.nlisted; i++)
-		free(w.listed[i]);
-	free(w.listed);
-	free(w.listed_used);
+	       w.count[LISTED], w.count[UNDECIDED], w.count[ON_PURPOSE], w.count[IGNORED]);
 	sg_json_free(w.head);
 	free(text);
 	assert_int_equal(w.count[IGNORED], 0);
