@@ -33,7 +33,12 @@ static const struct refusal refused[] = {
 	{ "backendTunnel", "tunnelling to a backend through a proxy is not implemented yet" },
 	{ "buffer", "request body buffering is not implemented yet" },
 	{ "extProc", "external processing is not implemented yet" },
-	{ "sessionAffinity", "session affinity is not implemented yet" },
+	/* agentgateway hashes the value over a service's endpoints or an LLM
+	 * backend's providers; a host backend has one endpoint (its
+	 * addresses are tried in order), where agentgateway ignores it. */
+	{ "sessionAffinity", "it picks among a service's endpoints, and a host backend has one: "
+			     "give the route a sessionPersistence policy to keep a client on one "
+			     "of its backends" },
 	{ "connect", "the frontend CONNECT policy is not implemented yet" },
 	{ "networkExtAuthz", "external authorization of connections is not implemented yet" },
 	{ "policies", "policies here are not implemented yet: put them in the route's "

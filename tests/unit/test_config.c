@@ -2265,6 +2265,16 @@ static void test_config_session_persistence_refusals(void **state)
 		  "t.yaml:5:20: spec.sessionAffinity: ClientIP is not supported (agentgateway does "
 		  "not honour a Service's session affinity): give the route rule a "
 		  "sessionPersistence instead" },
+		{ "agentgateway's sessionAffinity",
+		  "binds:\n- port: 8080\n  listeners:\n  - routes:\n    - backends:\n"
+		  "      - host: 127.0.0.1:8000\n"
+		  "        policies: {sessionAffinity: {source: 'request.headers[\"x-user\"]'}}\n",
+		  "t.yaml:7:37: "
+		  "binds[0].listeners[0].routes[0].backends[0].policies.sessionAffinity: "
+		  "not supported (it picks among a service's endpoints, and a host backend has "
+		  "one: "
+		  "give the route a sessionPersistence policy to keep a client on one of its "
+		  "backends)" },
 	};
 #undef SP_RULE
 	expect_errors(*state, cases, ARRAY_LEN(cases));
