@@ -72,6 +72,48 @@ SAMPLES = {
     "statusCode": 302,
     "status": 200,
     "code": 503,
+    "codes": [503],
+    "full": "/p",
+    "prefix": "/p",
+    "replaceFullPath": "/p",
+    "replacePrefixMatch": "/p",
+    "otlpEndpoint": "http://127.0.0.1:4317",
+}
+# Files by the end of their path (keys joined by "."), where a file must
+# exist: tests/schema/files/, read from the tree's top as the test runs.
+FILES = {
+    "jwks.file": "tests/schema/files/jwks.json",
+    "htpasswd.file": "tests/schema/files/htpasswd",
+    "key.file": "tests/schema/files/apikey",
+    "tls.cert": "tests/schema/files/cert.pem",
+    "tls.key": "tests/schema/files/key.pem",
+    "tls.root": "tests/schema/files/cert.pem",
+    "backendTLS.cert": "tests/schema/files/cert.pem",
+    "backendTLS.key": "tests/schema/files/key.pem",
+    "backendTLS.root": "tests/schema/files/cert.pem",
+}
+# Sections a minimal config must fill beyond what the schema requires
+# (exactly-one-of rules the schema leaves to CEL or to prose), by kind and
+# field: the alternatives in order; the first that holds neither the
+# field's own key at that level nor one EXCLUSIVE with it is taken.
+EXCLUSIVE = {"url": "backendRef", "backendRef": "url"}
+FILL = {
+    ("", "config.tracing"): [{"otlpEndpoint": "http://127.0.0.1:4317"}],
+    ("AgentgatewayPolicy", "traffic.extAuth"): [
+        {"backendRef": {"name": "svc", "port": 80}, "grpc": {}}],
+    ("AgentgatewayPolicy", "traffic.rateLimit.global"): [
+        {"backendRef": {"name": "svc", "port": 80}, "domain": "d",
+         "descriptors": [{"entries": [{"name": "k", "expression": "'v'"}]}]}],
+    ("AgentgatewayPolicy", "frontend.tracing"): [
+        {"backendRef": {"name": "svc", "port": 80}}, {"url": "http://127.0.0.1:4317"}],
+    ("HTTPRoute", "rules[].filters[].requestMirror"): [
+        {"backendRef": {"name": "svc", "port": 80}}],
+    ("HTTPRoute", "rules[].backendRefs[].filters[].requestMirror"): [
+        {"backendRef": {"name": "svc", "port": 80}}],
+    ("GRPCRoute", "rules[].filters[].requestMirror"): [
+        {"backendRef": {"name": "svc", "port": 80}}],
+    ("GRPCRoute", "rules[].backendRefs[].filters[].requestMirror"): [
+        {"backendRef": {"name": "svc", "port": 80}}],
 }
 DURATION_HINTS = ("timeout", "Timeout", "duration", "Duration", "interval", "Interval",
                   "Deadline", "Age", "idle", "Idle", "lifetime", "backoff", "ttl", "TTL",
@@ -300,7 +342,8 @@ def place(w, root_schema, doc, steps, value):
         vs = w.variants(s)
         if st[0] == "key":
             k = st[1]
-            v = next((v for v in vs if k in v.get("properties", {})), None)
+            holding = [v for v in vs if k in v.get("properties", {})]
+            v = Walker.pick(holding) if holding else None
             if v is None or not isinstance(cur, dict):
                 return False
             ps = v["properties"][k]
@@ -331,9 +374,10 @@ def place(w, root_schema, doc, steps, value):
     if last[0] != "key" or not isinstance(cur, dict):
         return False
     # the variant that has the key, with its required siblings
-    v = next((v for v in w.variants(s) if last[1] in v.get("properties", {})), None)
-    if v is None:
+    holding = [v for v in w.variants(s) if last[1] in v.get("properties", {})]
+    if not holding:
         return False
+    v = Walker.pick(holding)
     for k in [k for k in cur if k not in v.get("properties", {})]:
         del cur[k]  # another variant's keys (a oneOf)
     for r in v.get("required", []):
@@ -341,6 +385,11 @@ def place(w, root_schema, doc, steps, value):
             cur[r] = w.sample(r, v["properties"].get(r, {}))
     discriminate(v, cur, last[1])
     cur[last[1]] = value
+    if last[1] == "type" and isinstance(value, str):
+        member = value[:1].lower() + value[1:]
+        ms = v.get("properties", {}).get(member)
+        if ms is not None and member not in cur:
+            cur[member] = w.sample(member, ms)
     return True
 
 
@@ -361,7 +410,8 @@ def sub_container(w, s, nxt, key):
     if nxt[0] == "idx":
         return []
     if nxt[0] == "key":
-        v = next((v for v in vs if nxt[1] in v.get("properties", {})), vs[0])
+        holding = [v for v in vs if nxt[1] in v.get("properties", {})]
+        v = Walker.pick(holding) if holding else vs[0]
         out = {}
         for r in v.get("required", []):
             if r != nxt[1]:
@@ -378,6 +428,34 @@ def remove(doc, steps):
 
 
 EMITTED = set()
+
+
+def fill(kind, doc, steps):
+    """FILL's sections on the field's way."""
+    for i in range(1, len(steps)):
+        alts = FILL.get((kind, schema_path(steps[:i])))
+        if not alts:
+            continue
+        here = lookup(doc, real_steps(steps[:i]))
+        own = steps[i][1] if steps[i][0] == "key" else None
+        alt = next((a for a in alts if own not in a and EXCLUSIVE.get(own) not in a), None)
+        if isinstance(here, dict) and alt:
+            for k, v in alt.items():
+                here.setdefault(k, copy.deepcopy(v))
+
+
+def put_files(doc, at):
+    """FILES' paths where the sample says "x"."""
+    if isinstance(doc, dict):
+        for k, v in doc.items():
+            dotted = ".".join(at + (k,))
+            if v == "x" and any(dotted.endswith(sfx) for sfx in FILES):
+                doc[k] = next(f for sfx, f in FILES.items() if dotted.endswith(sfx))
+            else:
+                put_files(v, at + (k,))
+    elif isinstance(doc, list):
+        for v in doc:
+            put_files(v, at)
 
 
 def edits(template, doc, at=()):
@@ -431,6 +509,10 @@ def emit(out, src, kind, w, root, steps, ps, required, template, tname, prefix):
     if (kind, schema_path(steps)) in EMITTED:
         return
     EMITTED.add((kind, schema_path(steps)))
+    fill(kind, doc, steps)
+    put_files(doc, ())
+    if "filters[].requestRedirect" in schema_path(steps) and "backendRefs[]" not in schema_path(steps):
+        doc.get("rules", [{}])[0].pop("backendRefs", None)  # a redirect has none
     if tname == "http" and ".listeners[].tls" in schema_path(steps):
         doc["binds"][0]["listeners"][0]["protocol"] = "HTTPS"
     if kind in ("Gateway", "ListenerSet") and schema_path(steps).startswith("listeners[].tls"):
