@@ -94,8 +94,9 @@ FILES = {
 }
 # Sections a minimal config must fill beyond what the schema requires
 # (exactly-one-of rules the schema leaves to CEL or to prose), by kind and
-# field: the alternatives in order; the first that holds neither the
-# field's own key at that level nor one EXCLUSIVE with it is taken.
+# field: the alternatives in order; the first that holds no key EXCLUSIVE
+# with the field's own at that level is merged in (the field's value
+# stays).
 EXCLUSIVE = {"url": "backendRef", "backendRef": "url"}
 FILL = {
     ("", "config.tracing"): [{"otlpEndpoint": "http://127.0.0.1:4317"}],
@@ -438,10 +439,18 @@ def fill(kind, doc, steps):
             continue
         here = lookup(doc, real_steps(steps[:i]))
         own = steps[i][1] if steps[i][0] == "key" else None
-        alt = next((a for a in alts if own not in a and EXCLUSIVE.get(own) not in a), None)
+        alt = next((a for a in alts if EXCLUSIVE.get(own) not in a), None)
         if isinstance(here, dict) and alt:
-            for k, v in alt.items():
-                here.setdefault(k, copy.deepcopy(v))
+            merge(here, alt)
+
+
+def merge(into, extra):
+    """extra's keys added to into, inside maps too; into's values stay."""
+    for k, v in extra.items():
+        if k not in into:
+            into[k] = copy.deepcopy(v)
+        elif isinstance(into[k], dict) and isinstance(v, dict):
+            merge(into[k], v)
 
 
 def put_files(doc, at):

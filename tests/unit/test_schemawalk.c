@@ -8,7 +8,9 @@
  * each, the config is loaded with the field, without it and with another
  * value where the table gives one ("alt"), and the field is
  *   refused   when loading names it, or a key or kind above it, as not
- *             supported, not implemented or an unknown field;
+ *             supported, not implemented, not a field, "expected nothing
+ *             here" or an unknown field, or refuses the shape above it
+ *             (a map where splicegate takes only a list);
  *   dumped    when it loads and config_dump differs from the one without
  *             it or the one with the other value;
  *   needed    when it loads and the config without it does not;
@@ -256,9 +258,13 @@ static bool refuses(const char *m, const char *kind, const struct sg_json *steps
 		const char *key = i < n ? q + strlen(p) + (*p ? 1 : 0) : NULL;
 		char unknown[512];
 
-		/* "P: not supported (why)", "P: ... is not implemented", ... */
+		/* "P: not supported (why)", "P: ... is not implemented", "P:
+		 * expected nothing here (why)", a shape refused ("P: expected a
+		 * list, got a map": agentgateway's single-object form) */
 		if (i > 0 && !strncmp(m, p, lp) && !strncmp(m + lp, ": ", 2) &&
-		    (strstr(m, "not supported") || strstr(m, "not implemented")))
+		    (strstr(m, "not supported") || strstr(m, "not implemented") ||
+		     strstr(m, "not a field of") || strstr(m, ": expected nothing here") ||
+		     strstr(m, ": expected a list, got a map")))
 			yes = true;
 		/* a union member refused by its discriminator: "P.type: \"X\" is
 		 * not supported" */
