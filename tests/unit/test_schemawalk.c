@@ -9,7 +9,7 @@
  * value where the table gives one ("alt"), and the field is
  *   refused   when loading names it, or a key or kind above it, as not
  *             supported, not implemented, not a field, "expected nothing
- *             here" or an unknown field, or refuses the shape above it
+ *             here", "expected no ..." or an unknown field, or refuses the shape above it
  *             (a map where splicegate takes only a list);
  *   dumped    when it loads and config_dump differs from the one without
  *             it or the one with the other value;
@@ -264,7 +264,7 @@ static bool refuses(const char *m, const char *kind, const struct sg_json *steps
 		if (i > 0 && !strncmp(m, p, lp) && !strncmp(m + lp, ": ", 2) &&
 		    (strstr(m, "not supported") || strstr(m, "not implemented") ||
 		     strstr(m, "not a field of") || strstr(m, ": expected nothing here") ||
-		     strstr(m, ": expected a list, got a map")))
+		     strstr(m, ": expected no ") || strstr(m, ": expected a list, got a map")))
 			yes = true;
 		/* a union member refused by its discriminator: "P.type: \"X\" is
 		 * not supported" */
@@ -382,11 +382,14 @@ static enum verdict classify(struct walk *w, const struct sg_json *f, char **why
 			if (refuses(message(errs[i]), kind, steps))
 				v = REFUSED;
 		for (size_t i = 0; i < nerrs && v == IGNORED; i++)
-			if (rejects_value(message(errs[i]), steps))
+			if (rejects_value(message(errs[i]), steps)) {
 				v = CHECKED;
+				if (w->verbose)
+					*why = strdup(errs[i]);
+			}
 		if (v == IGNORED && listed(&w->undecided, kind, field))
 			v = UNDECIDED;
-		else if (v == IGNORED)
+		if (v == IGNORED || (v == UNDECIDED && w->verbose))
 			*why = strdup(nerrs ? errs[0] : "(no message)");
 		free_lines(errs, nerrs);
 		goto out;
