@@ -322,18 +322,6 @@ def schema_path(steps):
     return out
 
 
-def config_path(steps, prefix=""):
-    out = prefix
-    for st in steps:
-        if st[0] == "key":
-            out += ("." if out else "") + st[1]
-        elif st[0] == "idx":
-            out += "[0]"
-        else:
-            out += ("." if out else "") + "x"
-    return out
-
-
 def place(w, root_schema, doc, steps, value):
     """Set the field at steps in doc (a template), making what is missing
     on the way minimal; returns False where the template's shape differs."""
@@ -504,7 +492,7 @@ def real_steps(steps):
     return [st[1] if st[0] == "key" else (0 if st[0] == "idx" else "x") for st in steps]
 
 
-def emit(out, src, kind, w, root, steps, ps, required, template, tname, prefix):
+def emit(out, src, kind, w, root, steps, ps, required, template, tname):
     key = steps[-1][1] if steps[-1][0] == "key" else None
     if key is None:
         return
@@ -586,7 +574,7 @@ def walk_standalone(out, text):
     for steps, ps, required in standalone_fields(w, schema):
         field = schema_path(steps)
         t = standalone_template(field)
-        emit(out, "schema/config.json", "", w, schema, steps, ps, required, TEMPLATES[t], t, "")
+        emit(out, "schema/config.json", "", w, schema, steps, ps, required, TEMPLATES[t], t)
 
 
 # ---- resources ---------------------------------------------------------------
@@ -663,9 +651,9 @@ def walk_crd(out, src, text):
     for steps, ps, required in w.fields(spec):
         if backend and schema_path(steps).startswith("backend."):
             emit(out, src, kind, w, spec, steps, ps, required, backend["spec"],
-                 kind + "-backend", "spec")
+                 kind + "-backend")
         else:
-            emit(out, src, kind, w, spec, steps, ps, required, template["spec"], kind, "spec")
+            emit(out, src, kind, w, spec, steps, ps, required, template["spec"], kind)
     for line in out:
         if line["kind"] == kind:  # the edits are the spec's: make them the resource's
             line["edits"] = [[["spec"] + e[0]] + e[1:] for e in line["edits"]]

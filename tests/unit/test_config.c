@@ -3038,18 +3038,19 @@ static void test_config_allowed_kinds(void **state)
  * each is refused by name (it was accepted and ignored); an empty map is
  * nothing. An AgentgatewayPolicy's backend TLS takes certificateSource
  * Inline (its default) only. */
+#define BTLS_OPTIONS(options)                                                                      \
+	K8S_BASE "---\n"                                                                           \
+		 "apiVersion: gateway.networking.k8s.io/v1\n"                                      \
+		 "kind: BackendTLSPolicy\n"                                                        \
+		 "metadata: {name: b}\n"                                                           \
+		 "spec:\n"                                                                         \
+		 "  targetRefs: [{group: '', kind: Service, name: svc}]\n"                         \
+		 "  validation: {wellKnownCACertificates: System, hostname: b.test}\n"             \
+		 "  options: " options "\n"
 static void test_config_btls_options(void **state)
 {
 	static const struct err_case cases[] = {
-		{ "options keys",
-		  K8S_BASE "---\n"
-			   "apiVersion: gateway.networking.k8s.io/v1\n"
-			   "kind: BackendTLSPolicy\n"
-			   "metadata: {name: b}\n"
-			   "spec:\n"
-			   "  targetRefs: [{group: '', kind: Service, name: svc}]\n"
-			   "  validation: {wellKnownCACertificates: System, hostname: b.test}\n"
-			   "  options: {example.com/min-version: '1.3'}\n",
+		{ "options keys", BTLS_OPTIONS("{example.com/min-version: '1.3'}"),
 		  "t.yaml:23:13: spec.options: key \"example.com/min-version\" is not supported "
 		  "(Gateway API leaves BackendTLSPolicy options to the implementation, and "
 		  "agentgateway defines none)" },
@@ -3065,17 +3066,9 @@ static void test_config_btls_options(void **state)
 
 	expect_errors(l, cases, ARRAY_LEN(cases));
 	expect_errors(l, source, ARRAY_LEN(source));
-	load_ok(l,
-		K8S_BASE "---\n"
-			 "apiVersion: gateway.networking.k8s.io/v1\n"
-			 "kind: BackendTLSPolicy\n"
-			 "metadata: {name: b}\n"
-			 "spec:\n"
-			 "  targetRefs: [{group: '', kind: Service, name: svc}]\n"
-			 "  validation: {wellKnownCACertificates: System, hostname: b.test}\n"
-			 "  options: {}\n",
-		1);
+	load_ok(l, BTLS_OPTIONS("{}"), 1);
 }
+#undef BTLS_OPTIONS
 
 /* BackendTLSPolicy status is per Gateway whose routes reach the Service
  * (Gateway API), not per Service; of two on the same target the older
