@@ -3038,6 +3038,30 @@ static void test_config_allowed_kinds(void **state)
  * each is refused by name (it was accepted and ignored); an empty map is
  * nothing. An AgentgatewayPolicy's backend TLS takes certificateSource
  * Inline (its default) only. */
+/* A bind's tunnelProtocol and mode: splicegate has agentgateway's
+ * defaults (direct, standard) only; the others are refused by name. */
+static void test_config_bind_defaults_only(void **state)
+{
+	static const struct err_case cases[] = {
+		{ "mode internal", "binds:\n- port: 8080\n  mode: internal\n  listeners: []\n",
+		  "t.yaml:3:9: binds[0].mode: \"internal\" is not supported (only standard: an "
+		  "internal bind, reached by re-entry from a CONNECT listener, is not implemented "
+		  "yet)" },
+		{ "tunnelProtocol hbone",
+		  "binds:\n- port: 8080\n  tunnelProtocol: hbone\n  listeners: []\n",
+		  "t.yaml:3:19: binds[0].tunnelProtocol: \"hbone\" is not supported (only direct: "
+		  "an egress proxy taking CONNECT, and HBONE or proxy tunnels, are not implemented "
+		  "yet)" },
+	};
+	struct loaded *l = *state;
+
+	expect_errors(l, cases, ARRAY_LEN(cases));
+	load_ok(l,
+		"binds:\n- port: 8080\n  mode: standard\n  tunnelProtocol: direct\n"
+		"  listeners: []\n",
+		0);
+}
+
 #define BTLS_OPTIONS(options)                                                                      \
 	K8S_BASE "---\n"                                                                           \
 		 "apiVersion: gateway.networking.k8s.io/v1\n"                                      \
@@ -4420,6 +4444,7 @@ int main(void)
 		T(test_config_health_dump),
 		T(test_config_response_idle_standalone),
 		T(test_config_response_idle_k8s),
+		T(test_config_bind_defaults_only),
 		T(test_config_btls_options),
 		T(test_config_response_idle_errors),
 		T(test_config_ratelimit_errors),
