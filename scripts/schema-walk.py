@@ -97,11 +97,24 @@ FILES = {
 # field: the alternatives in order; the first that holds no key EXCLUSIVE
 # with the field's own at that level is merged in (the field's value
 # stays).
-EXCLUSIVE = {"url": "backendRef", "backendRef": "url"}
+# Keys of which a section takes one: an alternative holding one of them
+# is not merged beside another.
+EXCLUSIVE_SETS = [{"url", "backendRef"}, {"grpc", "http"}, {"inline", "remote"},
+                  {"users", "secretRef"}, {"secretRef", "secretSelector"},
+                  {"requests", "tokens"}, {"header", "cookie", "queryParameter"},
+                  {"key", "secretRef", "passthrough", "credentials"}]
+
+
+def exclusive(own, alt):
+    return any(own in e and (set(alt) & (e - {own})) for e in EXCLUSIVE_SETS)
+
+
+JWKS = '{"keys": [{"kty": "EC", "crv": "P-256", "x": "tk9LknqzaOEgy1Iwy0OYRyie2KAceJvT5CXlL3KFjVU", "y": "uyjWVRkaU8qU4-fvQBSXnXbaMCchcxu9X-C5hwvQJ7A", "kid": "walk", "alg": "ES256", "use": "sig"}]}'
 FILL = {
     ("", "config.tracing"): [{"otlpEndpoint": "http://127.0.0.1:4317"}],
     ("AgentgatewayPolicy", "traffic.extAuth"): [
-        {"backendRef": {"name": "svc", "port": 80}, "grpc": {}}],
+        {"backendRef": {"name": "svc", "port": 80}, "grpc": {}},
+        {"backendRef": {"name": "svc", "port": 80}}],
     ("AgentgatewayPolicy", "traffic.rateLimit.global"): [
         {"backendRef": {"name": "svc", "port": 80}, "domain": "d",
          "descriptors": [{"entries": [{"name": "k", "expression": "'v'"}]}]}],
@@ -115,6 +128,41 @@ FILL = {
         {"backendRef": {"name": "svc", "port": 80}}],
     ("GRPCRoute", "rules[].backendRefs[].filters[].requestMirror"): [
         {"backendRef": {"name": "svc", "port": 80}}],
+    ("HTTPRoute", "rules[].sessionPersistence"): [{"absoluteTimeout": "1h"}],
+    ("GRPCRoute", "rules[].sessionPersistence"): [{"absoluteTimeout": "1h"}],
+    ("GRPCRoute", "rules[].matches[].method"): [{"service": "s", "method": "m"}],
+    ("Gateway", "listeners[].tls"): [{"certificateRefs": [{"name": "cert"}]}],
+    ("ListenerSet", "listeners[].tls"): [{"certificateRefs": [{"name": "cert"}]}],
+    ("AgentgatewayPolicy", "traffic.directResponse"): [{"status": 200}],
+    ("AgentgatewayPolicy", "traffic.basicAuthentication"): [
+        {"users": ["walk:{SHA}W6ph5Mm5Pz8GgiULbPgzG37mj9g="]}, {"secretRef": {"name": "users"}}],
+    ("AgentgatewayPolicy", "traffic.apiKeyAuthentication"): [
+        {"secretRef": {"name": "keys"}}, {"secretSelector": {"matchLabels": {"a": "b"}}}],
+    ("AgentgatewayPolicy", "traffic.rateLimit.local[]"): [{"requests": 10}, {"tokens": 10}],
+    ("AgentgatewayPolicy", "traffic.jwtAuthentication"): [
+        {"providers": [{"issuer": "https://issuer.example.com", "jwks": {"inline": JWKS}}]}],
+    ("AgentgatewayPolicy", "traffic.jwtAuthentication.providers[]"): [
+        {"issuer": "https://issuer.example.com"}],
+    ("AgentgatewayPolicy", "traffic.jwtAuthentication.providers[].jwks"): [
+        {"inline": JWKS}, {"remote": {"url": "https://issuer.example.com/jwks"}}],
+    ("AgentgatewayPolicy", "backend.auth"): [{"key": "k"}],
+    ("AgentgatewayPolicy", "backend.auth.credentials[].location"): [
+        {"header": {"name": "X-Key"}}, {"queryParameter": {"name": "key"}}],
+    ("", "binds[].listeners[].tls"): [
+        {"cert": "tests/schema/files/cert.pem", "key": "tests/schema/files/key.pem"}],
+    ("", "binds[].listeners[].routes[].policies.backendTLS"): [
+        {"cert": "tests/schema/files/cert.pem", "key": "tests/schema/files/key.pem"}],
+}
+# Samples by the end of their path (keys joined by "."), over the rest.
+PATH_SAMPLES = {
+    "backendRef.group": "",
+    "sse.host": "127.0.0.1",
+    "mcp.host": "127.0.0.1",
+    "routes.matches.headers.value": {"exact": "v"},
+    "routes.matches.query.value": {"exact": "v"},
+    "matchExpressions.operator": "In",
+    "matchExpressions.values": ["a"],
+    "credentials.location": {"header": {"name": "X-Key"}},
 }
 DURATION_HINTS = ("timeout", "Timeout", "duration", "Duration", "interval", "Interval",
                   "Deadline", "Age", "idle", "Idle", "lifetime", "backoff", "ttl", "TTL",
@@ -427,7 +475,7 @@ def fill(kind, doc, steps):
             continue
         here = lookup(doc, real_steps(steps[:i]))
         own = steps[i][1] if steps[i][0] == "key" else None
-        alt = next((a for a in alts if EXCLUSIVE.get(own) not in a), None)
+        alt = next((a for a in alts if not exclusive(own, a)), None)
         if isinstance(here, dict) and alt:
             merge(here, alt)
 
@@ -435,19 +483,28 @@ def fill(kind, doc, steps):
 def merge(into, extra):
     """extra's keys added to into, inside maps too; into's values stay."""
     for k, v in extra.items():
+        if any(exclusive(e, {k}) for e in into):
+            continue  # into has another of k's one-of
         if k not in into:
             into[k] = copy.deepcopy(v)
         elif isinstance(into[k], dict) and isinstance(v, dict):
             merge(into[k], v)
+        elif isinstance(into[k], list) and isinstance(v, list):
+            for a, b in zip(into[k], v):
+                if isinstance(a, dict) and isinstance(b, dict):
+                    merge(a, b)
 
 
 def put_files(doc, at):
-    """FILES' paths where the sample says "x"."""
+    """FILES' paths where the sample says "x", and PATH_SAMPLES' values."""
     if isinstance(doc, dict):
         for k, v in doc.items():
             dotted = ".".join(at + (k,))
             if v == "x" and any(dotted.endswith(sfx) for sfx in FILES):
                 doc[k] = next(f for sfx, f in FILES.items() if dotted.endswith(sfx))
+            elif any(dotted.endswith(sfx) for sfx in PATH_SAMPLES) and not (
+                    isinstance(v, (dict, list)) and v):  # a field placed inside stays
+                doc[k] = copy.deepcopy(next(f for sfx, f in PATH_SAMPLES.items() if dotted.endswith(sfx)))
             else:
                 put_files(v, at + (k,))
     elif isinstance(doc, list):

@@ -9,7 +9,9 @@
  * value where the table gives one ("alt"), and the field is
  *   refused   when loading names it, or a key or kind above it, as not
  *             supported, not implemented, not a field, "expected nothing
- *             here", "expected no ..." or an unknown field, or refuses the shape above it
+ *             here", "expected no ...", "only ... is supported" or an
+ *             unknown field (a check after reading may name the key
+ *             alone), or refuses the shape above it
  *             (a map where splicegate takes only a list);
  *   dumped    when it loads and config_dump differs from the one without
  *             it or the one with the other value;
@@ -236,6 +238,16 @@ static char *path_of(const struct sg_json *steps, size_t n)
 	return strdup(buf);
 }
 
+/* steps[i - 1]. */
+static const struct sg_json *last_step(const struct sg_json *steps, size_t i)
+{
+	const struct sg_json *s = sg_json_first(steps);
+
+	while (s && --i)
+		s = sg_json_next(s);
+	return s;
+}
+
 /* Whether message m (location stripped) refuses the field at steps, or
  * a key or the kind above it, by name. */
 static bool refuses(const char *m, const char *kind, const struct sg_json *steps)
@@ -266,6 +278,20 @@ static bool refuses(const char *m, const char *kind, const struct sg_json *steps
 		     strstr(m, "not a field of") || strstr(m, ": expected nothing here") ||
 		     strstr(m, ": expected no ") || strstr(m, ": expected a list, got a map")))
 			yes = true;
+		/* "P: only {host: ...} is supported here": the other forms
+		 * refused */
+		if (i > 0 && !strncmp(m, p, lp) && !strncmp(m + lp, ": only ", 7) &&
+		    strstr(m, "is supported"))
+			yes = true;
+		/* a check made after reading, naming the key alone: "KEY: ...
+		 * is not supported (...)" */
+		if (i > 0 && sg_json_type(last_step(steps, i)) == SG_JSON_STRING) {
+			const char *k = sg_json_str(last_step(steps, i));
+
+			if (!strncmp(m, k, strlen(k)) && !strncmp(m + strlen(k), ": ", 2) &&
+			    strstr(m, "not supported"))
+				yes = true;
+		}
 		/* a union member refused by its discriminator: "P.type: \"X\" is
 		 * not supported" */
 		if (i > 0 && !strncmp(m, p, lp) && !strncmp(m + lp, ".type: ", 7) &&
