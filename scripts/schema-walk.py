@@ -10,22 +10,30 @@ AGW_GITDIR: an agentgateway git directory (the `fetch` tool's
 kubernetes-sigs/gateway-api one. The commits read are AGW_REV and
 GWAPI_REV below; the first line of the output records them.
 
-Each further line is one field, a JSON object:
-  src    "config.json" or the CRD file it comes from;
-  kind   the resource kind ("" for the standalone file);
-  field  its schema path: keys joined by ".", "[]" for a list's item and
-         ".*" for a map's value ("binds[].listeners[].routes[].name");
-  path   the same as the loader's messages name it ("binds[0]..." or,
-         for a resource, "spec.rules[0].sessionPersistence");
-  doc    a minimal config holding the field with a sample value;
-  base   the same config without it (or with another value where the
-         field is required), or null where there is none.
-The test (tests/unit/test_schemawalk.c) loads both; see its header.
+The first line records the commits, the count, each kind's source file
+("sources"), the resources every Kubernetes config starts with
+("preamble": Gateways gw and gwls, Service svc) and the templates. Each
+further line is one field, a JSON object:
+  kind      the resource kind ("" for the standalone file);
+  field     its schema path: keys joined by ".", "[]" for a list's item
+            and ".*" for a map's value ("binds[].listeners[].name");
+  template  the template its config starts from (a standalone file, or
+            a resource of the kind);
+  edits     [[steps, value]] setting and [steps] deleting what makes the
+            template a minimal config holding the field with a sample
+            value (steps: keys and list indexes);
+  steps     where the field is in that config;
+  required  true when the schema requires it;
+  alt       another value to try, where the sample is a scalar.
+The test (tests/unit/test_schemawalk.c) loads it with the field, without
+it and with alt; see its header.
 
 Samples are the schema's own (an enum's first value, a default, a
-minimum) or, for strings whose format the schema does not say, a value
-by key name from SAMPLES. A schema reached again through its own $ref is
-not walked again (its fields are listed at the first place).
+minimum) or, by key name, SAMPLES; by the end of their path, FILES
+(tests/schema/files/) and PATH_SAMPLES; sections the schema leaves
+underdetermined (exactly one of, in CEL or prose) are filled from FILL.
+A $def's fields are listed once, at the shallowest place that reaches it
+(binds: first).
 """
 import copy
 import json
