@@ -1,6 +1,7 @@
 /* The keys splicegate refuses, with the reason a user reads. One table
- * for every place of the standalone file, found by key: a key means the
- * same thing wherever agentgateway's schema puts it. */
+ * for every place of the standalone file and of an AgentgatewayPolicy,
+ * found by key: a key means the same thing wherever agentgateway's schema
+ * puts it. */
 #include <string.h>
 
 #include "config/refuse.h"
@@ -43,6 +44,20 @@ static const struct refusal refused[] = {
 	{ "networkExtAuthz", "external authorization of connections is not implemented yet" },
 	{ "policies", "policies here are not implemented yet: put them in the route's "
 		      "policies" },
+	/* AgentgatewayPolicy sections splicegate lacks. */
+	{ "mcp", "MCP settings in an AgentgatewayPolicy are not implemented yet (the "
+		 "standalone mcp backend is: docs/mcp.md)" },
+	{ "transformation", "transformations in an AgentgatewayPolicy are not implemented yet "
+			    "(the standalone route policy transformations is)" },
+	{ "extAuth", "external authorization of a backend is not implemented yet: put it in "
+		     "traffic.extAuth" },
+	{ "tunnel", "tunnelling to a backend through a proxy is not implemented yet" },
+	{ "metrics", "metric attributes are not implemented yet" },
+	{ "networkAuthorization", "network authorization in an AgentgatewayPolicy is not "
+				  "implemented yet (the standalone "
+				  "frontendPolicies.networkAuthorization is)" },
+	{ "targetSelectors", "targets chosen by label are not implemented yet: name them in "
+			     "targetRefs" },
 	{ "ruleName", "a route here is one rule; name it with name" },
 };
 

@@ -3039,10 +3039,21 @@ static void test_config_allowed_kinds(void **state)
  * nothing. An AgentgatewayPolicy's backend TLS takes certificateSource
  * Inline (its default) only. */
 /* A bind's tunnelProtocol and mode: splicegate has agentgateway's
- * defaults (direct, standard) only; the others are refused by name. */
+ * defaults (direct, standard) only; the others are refused by name, as
+ * are the kinds and AgentgatewayPolicy sections splicegate lacks. */
 static void test_config_bind_defaults_only(void **state)
 {
 	static const struct err_case cases[] = {
+		{ "GatewayClass",
+		  "apiVersion: gateway.networking.k8s.io/v1\nkind: GatewayClass\n"
+		  "metadata: {name: c}\nspec: {controllerName: x}\n",
+		  "t.yaml:2:7: kind: GatewayClass is not supported (splicegate is the one gateway "
+		  "of its host and serves every Gateway, whatever its gatewayClassName)" },
+		{ "AgentgatewayPolicy backend.ai",
+		  K8S_BASE POLICY_HEAD "  targetRefs: [{group: '', kind: Service, name: svc}]\n"
+				       "  backend: {ai: {}}\n",
+		  "t.yaml:21:17: spec.backend.ai: not supported (LLM backends and policies are not "
+		  "supported)" },
 		{ "mode internal", "binds:\n- port: 8080\n  mode: internal\n  listeners: []\n",
 		  "t.yaml:3:9: binds[0].mode: \"internal\" is not supported (only standard: an "
 		  "internal bind, reached by re-entry from a CONNECT listener, is not implemented "

@@ -261,6 +261,9 @@ static bool refuses(const char *m, const char *kind, const struct sg_json *steps
 		snprintf(got, sizeof(got), "got \"%s\"", kind);
 		if (!strncmp(m, "kind: ", 6) && strstr(m, got))
 			return true;
+		snprintf(got, sizeof(got), "kind: %s is not supported (", kind);
+		if (!strncmp(m, got, strlen(got)))
+			return true;
 	}
 	for (const struct sg_json *s = sg_json_first(steps); s; s = sg_json_next(s))
 		n++;
@@ -405,8 +408,11 @@ static enum verdict classify(struct walk *w, const struct sg_json *f, char **why
 	if (!dump) {
 		v = IGNORED;
 		for (size_t i = 0; i < nerrs && v != REFUSED; i++)
-			if (refuses(message(errs[i]), kind, steps))
+			if (refuses(message(errs[i]), kind, steps)) {
 				v = REFUSED;
+				if (w->verbose)
+					*why = strdup(errs[i]);
+			}
 		for (size_t i = 0; i < nerrs && v == IGNORED; i++)
 			if (rejects_value(message(errs[i]), steps)) {
 				v = CHECKED;
