@@ -18,6 +18,7 @@
 #include "config/filters.h"
 #include "config/hrfilter.h"
 #include "config/k8s.h"
+#include "config/refuse.h"
 #include "config/remoterl.h"
 #include "config/ruleset.h"
 #include "config/sessconf.h"
@@ -166,8 +167,33 @@ static const struct sg_field doc_fields[] = {
 	{ 0 },
 };
 
+/* Kinds of Gateway API and agentgateway splicegate does not serve, each
+ * refused with the reason (issue 68: nothing taken and ignored). */
+static const struct {
+	const char *kind, *why;
+} unserved[] = {
+	{ "GatewayClass", "splicegate is the one gateway of its host and serves every Gateway, "
+			  "whatever its gatewayClassName" },
+	{ "AgentgatewayBackend", "its AI, MCP, static and dynamic backends are not implemented: "
+				 "route to a Service" },
+	{ "AgentgatewayParameters", "it configures the proxies a controller deploys, and "
+				    "splicegate deploys none" },
+	{ "AgentgatewayModel", "LLM models are not supported" },
+	{ "UDPRoute", "splicegate routes HTTP and TCP, not UDP" },
+	{ "XBackendTrafficPolicy", "not implemented yet: give a route rule its retry and "
+				   "sessionPersistence" },
+	{ "XBackend", "not implemented yet: route to a Service" },
+	{ "XMesh", "splicegate is a gateway, not a mesh" },
+};
+
 static int check_kind(struct sg_pctx *c, const struct sg_node *doc, const struct doc_in *in)
 {
+	for (size_t i = 0; i < sizeof(unserved) / sizeof(unserved[0]); i++)
+		if (!strcmp(unserved[i].kind, in->kind)) {
+			sg_diag_err(c->d, sg_map_get(doc, "kind"), "kind: %s is not supported (%s)",
+				    in->kind, unserved[i].why);
+			return -1;
+		}
 	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
 		if (strcmp(kinds[i].kind, in->kind) != 0)
 			continue;
@@ -3191,12 +3217,35 @@ static int btls_ancestors(struct sg_draft *b, struct sg_res *r, const struct sg_
  * by its name with sectionName). Status: per Gateway that routes to one
  * of them, Accepted (False/Conflicted where an older policy holds the
  * same target) and ResolvedRefs. */
+/* spec.options: Gateway API leaves its keys to the implementation, and
+ * agentgateway's controller reads none of them (at 75b4e6c): each key is
+ * refused by name, an empty map is nothing. */
+static int f_btls_options(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
+{
+	int ret = 0;
+
+	(void)dst;
+	if (sg_node_is_null(n))
+		return 0;
+	if (sg_need_map(c, n, path) == -1)
+		return -1;
+	for (size_t i = 0; i < sg_map_len(n); i++) {
+		sg_diag_err(c->d, sg_map_key(n, i),
+			    "%s: key \"%s\" is not supported (Gateway API leaves "
+			    "BackendTLSPolicy options to the implementation, and agentgateway "
+			    "defines none)",
+			    path, sg_map_key(n, i)->str);
+		ret = -1;
+	}
+	return ret;
+}
+
 static int build_btls(struct sg_draft *b, struct sg_res *r)
 {
 	static const struct sg_field fields[] = {
 		{ "targetRefs", f_node, offsetof(struct btls_in, targets), true },
 		{ "validation", f_node, offsetof(struct btls_in, validation), true },
-		{ "options", NULL, 0 },
+		{ "options", f_btls_options, 0 },
 		{ 0 },
 	};
 	struct sg_pctx *c = &b->c;
@@ -3261,6 +3310,7 @@ static const struct sg_field agp_fields[] = {
 	{ "frontend", f_node, offsetof(struct agp_in, frontend) },
 	{ "traffic", f_node, offsetof(struct agp_in, traffic) },
 	{ "backend", f_node, offsetof(struct agp_in, backend) },
+	{ "targetSelectors", sg_f_refused, 0 },
 	{ 0 },
 };
 
@@ -3325,6 +3375,9 @@ static const struct sg_field agp_frontend_fields[] = {
 	{ "proxyProtocol", f_agp_fproxy, 0 },
 	{ "accessLog", sg_f_access_log_k8s, offsetof(struct agp_in, access) },
 	{ "tracing", sg_f_frontend_tracing_k8s, offsetof(struct agp_in, tracing) },
+	{ "connect", sg_f_refused, 0 },
+	{ "networkAuthorization", sg_f_refused, 0 },
+	{ "metrics", sg_f_refused, 0 },
 	{ 0 },
 };
 
@@ -3565,6 +3618,9 @@ static const struct sg_field agp_traffic_fields[] = {
 	{ "extAuth", sg_f_agp_ext_authz, offsetof(struct agp_in, ext_authz) },
 	{ "authorization", sg_f_agp_authorization, offsetof(struct agp_in, authz) },
 	{ "phase", f_node, offsetof(struct agp_in, phase) },
+	{ "extProc", sg_f_refused, 0 },
+	{ "buffer", sg_f_refused, 0 },
+	{ "transformation", sg_f_refused, 0 },
 	{ 0 },
 };
 
@@ -3642,6 +3698,11 @@ static const struct sg_field agp_backend_fields[] = {
 	{ "health", sg_f_health_k8s, offsetof(struct agp_in, health) },
 	{ "tls", f_node, offsetof(struct agp_in, tls_node) },
 	{ "auth", f_node, offsetof(struct agp_in, bauth_node) },
+	{ "ai", sg_f_refused, 0 },
+	{ "mcp", sg_f_refused, 0 },
+	{ "extAuth", sg_f_refused, 0 },
+	{ "transformation", sg_f_refused, 0 },
+	{ "tunnel", sg_f_refused, 0 },
 	{ 0 },
 };
 

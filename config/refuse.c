@@ -1,6 +1,7 @@
 /* The keys splicegate refuses, with the reason a user reads. One table
- * for every place of the standalone file, found by key: a key means the
- * same thing wherever agentgateway's schema puts it. */
+ * for every place of the standalone file and of an AgentgatewayPolicy,
+ * found by key: a key means the same thing wherever agentgateway's schema
+ * puts it. */
 #include <string.h>
 
 #include "config/refuse.h"
@@ -34,11 +35,30 @@ static const struct refusal refused[] = {
 	{ "backendTunnel", "tunnelling to a backend through a proxy is not implemented yet" },
 	{ "buffer", "request body buffering is not implemented yet" },
 	{ "extProc", "external processing is not implemented yet" },
-	{ "sessionAffinity", "session affinity is not implemented yet" },
+	/* agentgateway hashes the value over a service's endpoints or an LLM
+	 * backend's providers; a host backend has one endpoint (its
+	 * addresses are tried in order), where agentgateway ignores it. */
+	{ "sessionAffinity", "it picks among a service's endpoints, and a host backend has one: "
+			     "give the route a sessionPersistence policy to keep a client on one "
+			     "of its backends" },
 	{ "connect", "the frontend CONNECT policy is not implemented yet" },
 	{ "networkExtAuthz", "external authorization of connections is not implemented yet" },
 	{ "policies", "policies here are not implemented yet: put them in the route's "
 		      "policies" },
+	/* AgentgatewayPolicy sections splicegate lacks. */
+	{ "mcp", "MCP settings in an AgentgatewayPolicy are not implemented yet (the "
+		 "standalone mcp backend is: docs/mcp.md)" },
+	{ "transformation", "transformations in an AgentgatewayPolicy are not implemented yet "
+			    "(the standalone route policy transformations is)" },
+	{ "extAuth", "external authorization of a backend is not implemented yet: put it in "
+		     "traffic.extAuth" },
+	{ "tunnel", "tunnelling to a backend through a proxy is not implemented yet" },
+	{ "metrics", "metric attributes are not implemented yet" },
+	{ "networkAuthorization", "network authorization in an AgentgatewayPolicy is not "
+				  "implemented yet (the standalone "
+				  "frontendPolicies.networkAuthorization is)" },
+	{ "targetSelectors", "targets chosen by label are not implemented yet: name them in "
+			     "targetRefs" },
 	{ "ruleName", "a route here is one rule; name it with name" },
 };
 

@@ -2266,6 +2266,16 @@ static void test_config_session_persistence_refusals(void **state)
 		  "t.yaml:5:20: spec.sessionAffinity: ClientIP is not supported (agentgateway does "
 		  "not honour a Service's session affinity): give the route rule a "
 		  "sessionPersistence instead" },
+		{ "agentgateway's sessionAffinity",
+		  "binds:\n- port: 8080\n  listeners:\n  - routes:\n    - backends:\n"
+		  "      - host: 127.0.0.1:8000\n"
+		  "        policies: {sessionAffinity: {source: 'request.headers[\"x-user\"]'}}\n",
+		  "t.yaml:7:37: "
+		  "binds[0].listeners[0].routes[0].backends[0].policies.sessionAffinity: "
+		  "not supported (it picks among a service's endpoints, and a host backend has "
+		  "one: "
+		  "give the route a sessionPersistence policy to keep a client on one of its "
+		  "backends)" },
 	};
 #undef SP_RULE
 	expect_errors(*state, cases, ARRAY_LEN(cases));
@@ -3114,6 +3124,77 @@ static void test_config_allowed_kinds(void **state)
 	"spec:\n"                                                                                  \
 	"  targetRefs: [{group: '', kind: Service, name: svc" section "}]\n"                       \
 	"  validation: {wellKnownCACertificates: System, hostname: b.test}\n"
+
+/* BackendTLSPolicy spec.options: agentgateway reads none of its keys, so
+ * each is refused by name (it was accepted and ignored); an empty map is
+ * nothing. An AgentgatewayPolicy's backend TLS takes certificateSource
+ * Inline (its default) only. */
+/* A bind's tunnelProtocol and mode: splicegate has agentgateway's
+ * defaults (direct, standard) only; the others are refused by name, as
+ * are the kinds and AgentgatewayPolicy sections splicegate lacks. */
+static void test_config_bind_defaults_only(void **state)
+{
+	static const struct err_case cases[] = {
+		{ "GatewayClass",
+		  "apiVersion: gateway.networking.k8s.io/v1\nkind: GatewayClass\n"
+		  "metadata: {name: c}\nspec: {controllerName: x}\n",
+		  "t.yaml:2:7: kind: GatewayClass is not supported (splicegate is the one gateway "
+		  "of its host and serves every Gateway, whatever its gatewayClassName)" },
+		{ "AgentgatewayPolicy backend.ai",
+		  K8S_BASE POLICY_HEAD "  targetRefs: [{group: '', kind: Service, name: svc}]\n"
+				       "  backend: {ai: {}}\n",
+		  "t.yaml:21:17: spec.backend.ai: not supported (LLM backends and policies are not "
+		  "supported)" },
+		{ "mode internal", "binds:\n- port: 8080\n  mode: internal\n  listeners: []\n",
+		  "t.yaml:3:9: binds[0].mode: \"internal\" is not supported (only standard: an "
+		  "internal bind, reached by re-entry from a CONNECT listener, is not implemented "
+		  "yet)" },
+		{ "tunnelProtocol hbone",
+		  "binds:\n- port: 8080\n  tunnelProtocol: hbone\n  listeners: []\n",
+		  "t.yaml:3:19: binds[0].tunnelProtocol: \"hbone\" is not supported (only direct: "
+		  "an egress proxy taking CONNECT, and HBONE or proxy tunnels, are not implemented "
+		  "yet)" },
+	};
+	struct loaded *l = *state;
+
+	expect_errors(l, cases, ARRAY_LEN(cases));
+	load_ok(l,
+		"binds:\n- port: 8080\n  mode: standard\n  tunnelProtocol: direct\n"
+		"  listeners: []\n",
+		0);
+}
+
+#define BTLS_OPTIONS(options)                                                                      \
+	K8S_BASE "---\n"                                                                           \
+		 "apiVersion: gateway.networking.k8s.io/v1\n"                                      \
+		 "kind: BackendTLSPolicy\n"                                                        \
+		 "metadata: {name: b}\n"                                                           \
+		 "spec:\n"                                                                         \
+		 "  targetRefs: [{group: '', kind: Service, name: svc}]\n"                         \
+		 "  validation: {wellKnownCACertificates: System, hostname: b.test}\n"             \
+		 "  options: " options "\n"
+static void test_config_btls_options(void **state)
+{
+	static const struct err_case cases[] = {
+		{ "options keys", BTLS_OPTIONS("{example.com/min-version: '1.3'}"),
+		  "t.yaml:23:13: spec.options: key \"example.com/min-version\" is not supported "
+		  "(Gateway API leaves BackendTLSPolicy options to the implementation, and "
+		  "agentgateway defines none)" },
+	};
+	static const struct err_case source[] = {
+		{ "AgentgatewayPolicy backend.tls.certificateSource",
+		  K8S_BASE POLICY_HEAD "  targetRefs: [{group: '', kind: Service, name: svc}]\n"
+				       "  backend: {tls: {certificateSource: Spiffe}}\n",
+		  "t.yaml:21:38: spec.backend.tls.certificateSource: expected Inline (SPIFFE "
+		  "identities are not supported), got \"Spiffe\"" },
+	};
+	struct loaded *l = *state;
+
+	expect_errors(l, cases, ARRAY_LEN(cases));
+	expect_errors(l, source, ARRAY_LEN(source));
+	load_ok(l, BTLS_OPTIONS("{}"), 1);
+}
+#undef BTLS_OPTIONS
 
 /* BackendTLSPolicy status is per Gateway whose routes reach the Service
  * (Gateway API), not per Service; of two on the same target the older
@@ -4465,6 +4546,8 @@ int main(void)
 		T(test_config_health_dump),
 		T(test_config_response_idle_standalone),
 		T(test_config_response_idle_k8s),
+		T(test_config_bind_defaults_only),
+		T(test_config_btls_options),
 		T(test_config_response_idle_errors),
 		T(test_config_ratelimit_errors),
 		T(test_config_health_k8s),
