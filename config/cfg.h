@@ -1022,6 +1022,8 @@ enum sg_bref_kind {
 	SG_BREF_INVALID, /* a Kubernetes backendRef that does not resolve:
 			  * its share of the weight gets 500 (Gateway API) */
 	SG_BREF_MCP,	 /* agentgateway's `mcp` backend: the gateway serves MCP */
+	SG_BREF_DYNAMIC, /* agentgateway's `dynamic` TCP backend: the connection's
+			  * SNI at its destination port, no endpoint here */
 };
 
 /* One target of an `mcp` backend: a child process spoken to over its
@@ -1262,6 +1264,12 @@ struct sg_bind {
 	const char *key; /* "bind/<port>" */
 	uint16_t port;
 	enum sg_proto proto;
+	/* tunnelProtocol: connect (an egress proxy, no listeners): each
+	 * request is a CONNECT whose connection then enters the bind of the
+	 * port it names. */
+	bool connect;
+	/* mode: internal: no socket; reached only through a CONNECT bind. */
+	bool internal;
 	struct sg_listener *listeners;
 	size_t nlisteners, caplisteners;
 	/* The admission bounds of its listeners' frontend policies, the
