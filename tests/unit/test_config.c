@@ -2432,18 +2432,23 @@ static void test_config_egress_proxy(void **state)
 static void test_config_egress_proxy_refusals(void **state)
 {
 	static const struct err_case cases[] = {
-		{ "an HBONE tunnel", "binds:\n- port: 3000\n  tunnelProtocol: hboneGateway\n"
-				     "  listeners: []\n",
+		{ "an HBONE tunnel",
+		  "binds:\n- port: 3000\n  tunnelProtocol: hboneGateway\n"
+		  "  listeners: []\n",
 		  "t.yaml:3:19: binds[0].tunnelProtocol: \"hboneGateway\" is not supported (only "
 		  "direct and connect: HBONE and PROXY-protocol tunnels are not implemented)" },
 		{ "a tunnel protocol agentgateway lacks",
 		  "binds:\n- port: 3000\n  tunnelProtocol: socks\n  listeners: []\n",
-		  "t.yaml:3:19: binds[0].tunnelProtocol: expected direct or connect, got \"socks\"" },
-		{ "a mode agentgateway lacks", "binds:\n- port: 3000\n  mode: hidden\n  listeners: []\n",
+		  "t.yaml:3:19: binds[0].tunnelProtocol: expected direct or connect, got "
+		  "\"socks\"" },
+		{ "a mode agentgateway lacks",
+		  "binds:\n- port: 3000\n  mode: hidden\n  listeners: []\n",
 		  "t.yaml:3:9: binds[0].mode: expected standard or internal, got \"hidden\"" },
 		{ "a CONNECT bind with listeners",
-		  "binds:\n- port: 3000\n  tunnelProtocol: connect\n  listeners: [{protocol: HTTP}]\n",
-		  "t.yaml:4:14: binds[0].listeners: a tunnelProtocol: connect bind takes listeners: "
+		  "binds:\n- port: 3000\n  tunnelProtocol: connect\n  listeners: [{protocol: "
+		  "HTTP}]\n",
+		  "t.yaml:4:14: binds[0].listeners: a tunnelProtocol: connect bind takes "
+		  "listeners: "
 		  "[] (CONNECT over TLS, or listeners in front of it, are not implemented yet)" },
 		{ "an internal CONNECT bind",
 		  "binds:\n- port: 3000\n  tunnelProtocol: connect\n  mode: internal\n"
@@ -2456,7 +2461,8 @@ static void test_config_egress_proxy_refusals(void **state)
 		  "t.yaml:6:15: port 3000: a tunnelProtocol: connect bind's port takes no "
 		  "listeners" },
 		{ "a dynamic backend in an HTTP route",
-		  "binds:\n- port: 8080\n  listeners:\n  - routes:\n    - backends: [{dynamic: {}}]\n",
+		  "binds:\n- port: 8080\n  listeners:\n  - routes:\n    - backends: [{dynamic: "
+		  "{}}]\n",
 		  "t.yaml:5:28: binds[0].listeners[0].routes[0].backends[0].dynamic: not "
 		  "supported (dynamic backends in HTTP routes (to the request's own authority) are "
 		  "not implemented yet)" },
