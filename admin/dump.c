@@ -1394,7 +1394,8 @@ static struct sg_json *listener(const struct sg_listener *l, const struct sg_cfg
 			sg_json_add_object(sg_json_add_object(o, "protocol"),
 					   l->proto == SG_PROTO_TLS ? "TLS" : "HTTPS");
 
-		sg_json_add_str(tls, "certificateSource", "Static");
+		sg_json_add_str(tls, "certificateSource",
+				l->tls && l->tls->dynamic_ca ? "DynamicCa" : "Static");
 	} else
 		sg_json_add_str(o, "protocol", sg_proto_name(l->proto));
 	routes = sg_json_add_object(o, "routes");

@@ -133,6 +133,9 @@ struct sg_tls_cert {
 	 * did not sign, is served too (Gateway spec.tls validation mode
 	 * AllowInsecureFallback); its certificate is no identity then. */
 	bool root_optional;
+	/* tls.mode: dynamicCa: cert and key are a CA's, which signs a leaf
+	 * for each handshake's SNI (user/tls/tlsmint.h); never served. */
+	bool dynamic_ca;
 	/* The listener's own bounds (standalone minTLSVersion, ...); the
 	 * frontend policy's apply where these are unset. */
 	enum sg_tls_version min_version, max_version;
