@@ -20,8 +20,6 @@ static const struct refusal refused[] = {
 	{ "aws", "AWS backends are a cloud-provider key, not supported" },
 	{ "spiffe", "SPIFFE identities are a cloud-provider key, not supported" },
 	/* Backends chosen elsewhere than in the route. */
-	{ "dynamic", "dynamic backends are taken by the tcpRoutes of a TLS listener that passes "
-		     "TLS through (its SNI at the destination port), not here" },
 	{ "target", "a dynamic backend's target expression is not implemented yet: the "
 		    "destination is the connection's SNI at its destination port" },
 	{ "service", "service backends (top-level services:) are not implemented yet" },

@@ -740,10 +740,7 @@ int sg_standalone_route(struct sg_draft *b, struct sg_listener *l, const struct 
 		return -1;
 	r->at = n;
 	r->ns = ns;
-	if (sg_parse_fields(c, n, route_fields, r, path) == -1 ||
-	    refuse_dynamic(c, &r->backends, path,
-			   "HTTP routes (to the request's own authority) are not "
-			   "implemented yet") == -1)
+	if (sg_parse_fields(c, n, route_fields, r, path) == -1)
 		return -1;
 	sg_filters_standalone_order(&r->filters);
 	for (size_t i = 0; r->backend_tls && i < r->backends.n; i++)
