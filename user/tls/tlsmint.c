@@ -47,6 +47,8 @@ static void lib_error(char *err, size_t errlen, const char *what)
 	ERR_clear_error();
 }
 
+static int mint(struct sg_tls_mint *m, const char *name, struct leaf *l);
+
 void sg_tls_mint_free(struct sg_tls_mint *m)
 {
 	if (!m)
@@ -115,6 +117,12 @@ struct sg_tls_mint *sg_tls_mint_new(const char *ca, size_t ca_len, const char *k
 	}
 	m->key_der = der;
 	m->key_len = (size_t)n;
+	/* One leaf now, so that a CA that cannot sign fails the config, not
+	 * each handshake. */
+	if (mint(m, "splicegate.invalid", &m->cache[0]) == -1) {
+		snprintf(err, errlen, "the CA cannot sign a certificate with its key");
+		goto fail;
+	}
 	return m;
 fail:
 	sg_tls_mint_free(m);
@@ -173,7 +181,10 @@ static int mint(struct sg_tls_mint *m, const char *name, struct leaf *l)
 	    !add_ext(x, &ctx, NID_ext_key_usage, "serverAuth") ||
 	    !add_ext(x, &ctx, NID_subject_alt_name, san) ||
 	    !add_ext(x, &ctx, NID_subject_key_identifier, "hash") ||
-	    !add_ext(x, &ctx, NID_authority_key_identifier, "keyid:always") ||
+	    /* the CA's key id, when it has one (a CA without signs all the
+	     * same: OpenSSL refuses "keyid" then) */
+	    (X509_get0_subject_key_id(m->ca) &&
+	     !add_ext(x, &ctx, NID_authority_key_identifier, "keyid:always")) ||
 	    X509_sign(x, m->ca_key, md) <= 0 || (n = i2d_X509(x, &der)) <= 0)
 		goto out;
 	OPENSSL_free(l->der);
