@@ -577,8 +577,9 @@ static int tls_step(struct sg_attempt *a)
  * when it has none. */
 static const struct sg_endpoint *dynamic_ep(struct sg_attempt *a)
 {
-	const char *p = a->authority.p;
-	size_t n = a->authority.len, hlen = n ? sg_authority_host_len(p, n) : 0;
+	const struct sg_h1_span *host = a->req ? sg_h1_header(a->req, "host") : NULL;
+	const char *p = host ? host->p : NULL;
+	size_t n = host ? host->len : 0, hlen = n ? sg_authority_host_len(p, n) : 0;
 	unsigned long port = a->https ? 443 : 80;
 
 	if (!hlen || !sg_host_addr_valid(p, hlen))

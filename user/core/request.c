@@ -343,7 +343,6 @@ static const step_fn begin_steps[] = { trace,	   admit,      plan_gateway,
 bool sg_request_begin(struct sg_request *r, const struct sg_request_head *h)
 {
 	const struct sg_route *route;
-	const struct sg_h1_span *host;
 	enum sg_fail no_route;
 
 	r->req = h->req;
@@ -371,8 +370,7 @@ bool sg_request_begin(struct sg_request *r, const struct sg_request_head *h)
 					   : NULL;
 	sg_attempt_begin(&r->at, r->listener ? r->listener->key : h->bind->key, route,
 			 h->replayable, &h->cfg->global);
-	host = sg_h1_header(h->req, "host");
-	r->at.authority = host ? *host : (struct sg_h1_span){ 0 };
+	r->at.req = h->req;
 	r->at.https = r->tls != NULL;
 	r->at.idempotent =
 		r->is_head || (h->req->method.len == 3 && !memcmp(h->req->method.p, "GET", 3));
