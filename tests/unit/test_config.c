@@ -2408,6 +2408,8 @@ static void test_config_egress_proxy(void **state)
 				   "    tcpRoutes:\n"
 				   "    - hostnames: [pypi.org]\n"
 				   "      backends: [{dynamic: {}}, {dynamic: null, weight: 2}]\n";
+	char pem[] = "/tmp/sg-test-config-pem-XXXXXX", https[512];
+	int fd = mkstemp(pem);
 	struct sg_cfg *cfg = load_ok(*state, text, 0);
 	const struct sg_bind *connect = find_bind(cfg, 3000), *inner = find_bind(cfg, 443);
 	const struct sg_tcp_route *r;
@@ -2427,6 +2429,24 @@ static void test_config_egress_proxy(void **state)
 	assert_null(r->backends.v[0].host);
 	assert_int_equal(r->backends.v[1].kind, SG_BREF_DYNAMIC);
 	assert_int_equal(r->backends.v[1].weight, 2);
+	/* An HTTPS listener minting per SNI, its route to the request's Host
+	 * (the files are read at load, checked as PEM by the gateway). */
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, "PEM\n", 4), 4);
+	close(fd);
+	snprintf(https, sizeof(https),
+		 "binds:\n- port: 8443\n  mode: internal\n  listeners:\n  - protocol: HTTPS\n"
+		 "    tls: {mode: dynamicCa, cert: %s, key: %s}\n"
+		 "    routes: [{backends: [{dynamic: {}, policies: {backendTLS: {}}}]}]\n",
+		 pem, pem);
+	cfg = load_ok(*state, https, 0);
+	unlink(pem);
+	inner = find_bind(cfg, 8443);
+	assert_non_null(inner);
+	assert_true(inner->internal);
+	assert_true(inner->listeners[0].tls->dynamic_ca);
+	assert_int_equal(inner->listeners[0].routes[0].backends.v[0].kind, SG_BREF_DYNAMIC);
+	assert_non_null(inner->listeners[0].routes[0].backends.v[0].tls);
 }
 
 static void test_config_egress_proxy_refusals(void **state)
@@ -2460,12 +2480,17 @@ static void test_config_egress_proxy_refusals(void **state)
 		  "- port: 3000\n  listeners: [{protocol: HTTP}]\n",
 		  "t.yaml:6:15: port 3000: a tunnelProtocol: connect bind's port takes no "
 		  "listeners" },
-		{ "a dynamic backend in an HTTP route",
-		  "binds:\n- port: 8080\n  listeners:\n  - routes:\n    - backends: [{dynamic: "
-		  "{}}]\n",
-		  "t.yaml:5:28: binds[0].listeners[0].routes[0].backends[0].dynamic: not "
-		  "supported (dynamic backends in HTTP routes (to the request's own authority) are "
-		  "not implemented yet)" },
+		{ "dynamicCa with client certificates",
+		  "binds:\n- port: 443\n  listeners:\n  - protocol: HTTPS\n"
+		  "    tls: {mode: dynamicCa, cert: c, key: k, root: r}\n",
+		  "t.yaml:5:51: binds[0].listeners[0].tls.root: not supported with mode: dynamicCa "
+		  "(client certificates are not asked for where each certificate is minted per "
+		  "name)" },
+		{ "a tls mode agentgateway lacks",
+		  "binds:\n- port: 443\n  listeners:\n  - protocol: HTTPS\n"
+		  "    tls: {mode: acme, cert: c, key: k}\n",
+		  "t.yaml:5:17: binds[0].listeners[0].tls.mode: expected static or dynamicCa, got "
+		  "\"acme\"" },
 		{ "a dynamic backend in a TCP listener",
 		  "binds:\n- port: 9000\n  listeners:\n  - protocol: TCP\n"
 		  "    tcpRoutes:\n    - backends: [{dynamic: {}}]\n",
