@@ -19,13 +19,7 @@ openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
 	-subj "/CN=egress-inspection-ca" -addext "basicConstraints=critical,CA:TRUE" \
 	-addext "keyUsage=critical,keyCertSign" \
 	-keyout "$certs/ca-key.pem" -out "$certs/ca-cert.pem" 2>/dev/null
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
-	-subj "/CN=origin-ca" -keyout "$WORK/origin-ca.key" -out "$WORK/origin-ca.pem" 2>/dev/null
-openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj "/CN=origin" \
-	-keyout "$WORK/srv.key" -out "$WORK/srv.csr" 2>/dev/null
-printf 'subjectAltName=DNS:httpbingo.org,DNS:api.example.org\n' >"$WORK/san.ext"
-openssl x509 -req -in "$WORK/srv.csr" -CA "$WORK/origin-ca.pem" -CAkey "$WORK/origin-ca.key" \
-	-CAcreateserial -days 2 -extfile "$WORK/san.ext" -out "$WORK/srv.pem" 2>/dev/null
+ca_and_cert origin DNS:httpbingo.org,DNS:api.example.org
 start_backend_at origin ::1 443 --tls "$WORK/srv.pem" "$WORK/srv.key" || {
 	fail "the origin did not start"
 	finish
@@ -72,7 +66,7 @@ cd "$WORK/ex" || finish
 out=$("$SG_BIN" check -c config-dynamic-tls.yaml 2>&1)
 check "splicegate check takes the example's config-dynamic-tls.yaml" "$out" "configuration ok"
 
-export SSL_CERT_FILE=$WORK/origin-ca.pem
+export SSL_CERT_FILE=$WORK/ca.pem
 for engine in $(engines); do
 	start_gateway -c config-dynamic-tls.yaml --splice "$engine" || continue
 	# The README's command.
@@ -89,46 +83,18 @@ for engine in $(engines); do
 			jq -c '[.host, (.headers | to_entries[] | select(.key | ascii_downcase == "x-agentgateway-req-message") | .value)]')" \
 		'["httpbingo.org",["Hello from AgentGateway!"]]'
 	# The certificate the client saw: minted for the name, by the CA.
-	got=$(/usr/bin/python3 -c '
-import socket, ssl, sys
-s = socket.create_connection(("127.0.0.1", 3000), timeout=5)
-s.sendall(b"CONNECT " + sys.argv[1].encode() + b":443 HTTP/1.1\r\nHost: x\r\n\r\n")
-head = b""
-while not head.endswith(b"\r\n\r\n"):
-    head += s.recv(1)
-ctx = ssl.create_default_context(cafile=sys.argv[2])
-t = ctx.wrap_socket(s, server_hostname=sys.argv[1])
-c = t.getpeercert()
-print(dict(x[0] for x in c["subject"])["commonName"], dict(x[0] for x in c["issuer"])["commonName"],
-      ",".join(v for k, v in c["subjectAltName"]))
-' api.example.org examples/mcp-tls/certs/ca-cert.pem 2>&1)
+	got=$(/usr/bin/python3 "$E2E_DIR/egress_connect.py" 3000 api.example.org api.example.org \
+		examples/mcp-tls/certs/ca-cert.pem 2>&1)
 	check "[$engine] another name gets a certificate of its own from the CA" "$got" \
-		"api.example.org egress-inspection-ca api.example.org"
+		"HTTP/1.1 200 OK handshake api.example.org egress-inspection-ca api.example.org"
 	got=$(curl -s --max-time 10 --proxy http://127.0.0.1:3000 \
 		--cacert examples/mcp-tls/certs/ca-cert.pem -o /dev/null -w '%{http_code}' \
 		https://api.example.org/x)
 	check "[$engine] and its requests reach the origin" "$got" 200
 	# No SNI: no name to mint a certificate for.
-	got=$(/usr/bin/python3 - <<'PY'
-import socket, ssl
-s = socket.create_connection(("127.0.0.1", 3000), timeout=5)
-s.sendall(b"CONNECT httpbingo.org:443 HTTP/1.1\r\nHost: httpbingo.org:443\r\n\r\n")
-head = b""
-while not head.endswith(b"\r\n\r\n"):
-    head += s.recv(1)
-ctx = ssl.create_default_context()
-ctx.check_hostname = False
-ctx.verify_mode = ssl.CERT_NONE
-try:
-    ctx.wrap_socket(s)
-    print("handshake done")
-except ssl.SSLError as e:
-    print("refused", "UNRECOGNIZED_NAME" in str(e))
-except OSError:
-    print("closed")
-PY
-)
-	check "[$engine] a hello without SNI is refused (unrecognized_name)" "$got" "refused True"
+	got=$(/usr/bin/python3 "$E2E_DIR/egress_connect.py" 3000 httpbingo.org -)
+	check "[$engine] a hello without SNI is refused (unrecognized_name)" "$got" \
+		"HTTP/1.1 200 OK refused TLSV1_UNRECOGNIZED_NAME"
 	stop_gateway
 done
 

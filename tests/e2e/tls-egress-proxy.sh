@@ -15,14 +15,7 @@ mount --bind "$WORK/hosts" /etc/hosts || {
 	finish
 }
 
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
-	-subj "/CN=egress-ca" -keyout "$WORK/ca.key" -out "$WORK/ca.pem" 2>/dev/null
-openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj "/CN=origin" \
-	-keyout "$WORK/srv.key" -out "$WORK/srv.csr" 2>/dev/null
-printf 'subjectAltName=DNS:pypi.org,DNS:api.github.com,DNS:github.com,DNS:example.com,DNS:files.pythonhosted.org\n' \
-	>"$WORK/san.ext"
-openssl x509 -req -in "$WORK/srv.csr" -CA "$WORK/ca.pem" -CAkey "$WORK/ca.key" \
-	-CAcreateserial -days 2 -extfile "$WORK/san.ext" -out "$WORK/srv.pem" 2>/dev/null
+ca_and_cert origin DNS:pypi.org,DNS:api.github.com,DNS:github.com,DNS:example.com,DNS:files.pythonhosted.org
 
 start_backend_at origin ::1 443 --tls "$WORK/srv.pem" "$WORK/srv.key" ||
 	{
@@ -162,23 +155,7 @@ for engine in $(engines); do
 		"$(raw 'GET http://pypi.org/ HTTP/1.1\r\nHost: pypi.org\r\n\r\n')" \
 		"HTTP/1.1 405 Method Not Allowed | method not allowed"
 	# A hello without SNI gets nothing past the 200.
-	got=$(/usr/bin/python3 - <<'PY'
-import socket, ssl
-s = socket.create_connection(("127.0.0.1", 3000), timeout=5)
-s.sendall(b"CONNECT pypi.org:443 HTTP/1.1\r\nHost: pypi.org:443\r\n\r\n")
-head = b""
-while not head.endswith(b"\r\n\r\n"):
-    head += s.recv(1)
-ctx = ssl.create_default_context()
-ctx.check_hostname = False
-ctx.verify_mode = ssl.CERT_NONE
-try:
-    ctx.wrap_socket(s)  # no server_hostname: no SNI
-    print(head.split(b"\r\n")[0].decode(), "handshake done")
-except (OSError, ssl.SSLError):
-    print(head.split(b"\r\n")[0].decode(), "closed")
-PY
-)
+	got=$(/usr/bin/python3 "$E2E_DIR/egress_connect.py" 3000 pypi.org -)
 	check "[$engine] a hello without SNI after the CONNECT's 200 is closed" "$got" "HTTP/1.1 200 OK closed"
 
 	# The 443 gateway is a standard bind: TLS clients reach it directly.
