@@ -1283,6 +1283,8 @@ static struct sg_json *backend_ref(const struct sg_backend_ref *br, const struct
 		sg_json_add(o, "invalid", sg_json_object());
 	} else if (br->kind == SG_BREF_MCP) {
 		sg_json_add(o, "mcp", sg_dump_mcp(br->mcp));
+	} else if (br->kind == SG_BREF_DYNAMIC) {
+		sg_json_add(o, "dynamic", sg_json_object());
 	} else {
 		sg_json_add_str(o, "host", br->host);
 	}
@@ -1404,7 +1406,8 @@ static struct sg_json *listener(const struct sg_listener *l, const struct sg_cfg
 			sg_json_add_object(sg_json_add_object(o, "protocol"),
 					   l->proto == SG_PROTO_TLS ? "TLS" : "HTTPS");
 
-		sg_json_add_str(tls, "certificateSource", "Static");
+		sg_json_add_str(tls, "certificateSource",
+				l->tls && l->tls->dynamic_ca ? "DynamicCa" : "Static");
 	} else
 		sg_json_add_str(o, "protocol", sg_proto_name(l->proto));
 	routes = sg_json_add_object(o, "routes");
@@ -1432,6 +1435,8 @@ static struct sg_json *binds(const struct sg_cfg *cfg)
 				b->proto == SG_PROTO_TCP				 ? "tcp"
 				: b->proto == SG_PROTO_TLS || b->proto == SG_PROTO_HTTPS ? "tls"
 											 : "http");
+		sg_json_add_str(o, "tunnelProtocol", b->connect ? "connect" : "direct");
+		sg_json_add_str(o, "mode", b->internal ? "internal" : "standard");
 		ls = sg_json_add_object(o, "listeners");
 		for (size_t j = 0; j < b->nlisteners; j++)
 			sg_json_add(ls, b->listeners[j].key, listener(&b->listeners[j], cfg));
@@ -1495,20 +1500,24 @@ static struct sg_json *global(const struct sg_global *g)
 }
 
 /* Standalone host backends, listed once each as agentgateway lists its
- * opaque backends. */
+ * opaque backends, and its dynamic ones. */
 static void host_backends(const struct sg_brefs *brefs, const char *route_key, struct sg_json *arr)
 {
 	for (size_t i = 0; i < brefs->n; i++) {
 		struct sg_json *o, *inner;
 		char name[512];
 
-		if (brefs->v[i].kind != SG_BREF_HOST)
+		if (brefs->v[i].kind != SG_BREF_HOST && brefs->v[i].kind != SG_BREF_DYNAMIC)
 			continue;
 		o = sg_json_object();
-		inner = sg_json_add_object(o, "host");
+		inner = sg_json_add_object(o,
+					   brefs->v[i].kind == SG_BREF_HOST ? "host" : "dynamic");
 		snprintf(name, sizeof(name), "%s/backend%zu", route_key, i);
 		sg_json_add_str(inner, "name", name);
-		sg_json_add_str(inner, "target", brefs->v[i].host);
+		if (brefs->v[i].kind == SG_BREF_HOST)
+			sg_json_add_str(inner, "target", brefs->v[i].host);
+		else /* its target expression: none, the SNI at the destination port */
+			sg_json_add_null(inner, "target");
 		sg_json_push(arr, o);
 	}
 }

@@ -133,6 +133,9 @@ struct sg_tls_cert {
 	 * did not sign, is served too (Gateway spec.tls validation mode
 	 * AllowInsecureFallback); its certificate is no identity then. */
 	bool root_optional;
+	/* tls.mode: dynamicCa: cert and key are a CA's, which signs a leaf
+	 * for each handshake's SNI (user/tls/tlsmint.h); never served. */
+	bool dynamic_ca;
 	/* The listener's own bounds (standalone minTLSVersion, ...); the
 	 * frontend policy's apply where these are unset. */
 	enum sg_tls_version min_version, max_version;
@@ -1042,6 +1045,8 @@ enum sg_bref_kind {
 	SG_BREF_INVALID, /* a Kubernetes backendRef that does not resolve:
 			  * its share of the weight gets 500 (Gateway API) */
 	SG_BREF_MCP,	 /* agentgateway's `mcp` backend: the gateway serves MCP */
+	SG_BREF_DYNAMIC, /* agentgateway's `dynamic` TCP backend: the connection's
+			  * SNI at its destination port, no endpoint here */
 };
 
 /* One target of an `mcp` backend: a child process spoken to over its
@@ -1282,6 +1287,12 @@ struct sg_bind {
 	const char *key; /* "bind/<port>" */
 	uint16_t port;
 	enum sg_proto proto;
+	/* tunnelProtocol: connect (an egress proxy, no listeners): each
+	 * request is a CONNECT whose connection then enters the bind of the
+	 * port it names. */
+	bool connect;
+	/* mode: internal: no socket; reached only through a CONNECT bind. */
+	bool internal;
 	struct sg_listener *listeners;
 	size_t nlisteners, caplisteners;
 	/* The admission bounds of its listeners' frontend policies, the

@@ -12,6 +12,13 @@ struct sg_bind *sg_draft_bind(struct sg_draft *b, uint16_t port, enum sg_proto p
 		bind = &cfg->binds[i];
 		if (bind->port != port)
 			continue;
+		if (bind->connect) {
+			sg_diag_err(
+				b->c.d, at,
+				"port %u: a tunnelProtocol: connect bind's port takes no listeners",
+				port);
+			return NULL;
+		}
 		if (bind->proto != proto) {
 			sg_diag_err(b->c.d, at,
 				    "port %u: listener protocol %s conflicts with %s listeners on "

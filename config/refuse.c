@@ -21,8 +21,8 @@ static const struct refusal refused[] = {
 	{ "aws", "AWS backends are a cloud-provider key, not supported" },
 	{ "spiffe", "SPIFFE identities are a cloud-provider key, not supported" },
 	/* Backends chosen elsewhere than in the route. */
-	{ "dynamic", "dynamic backends, to the destination the request names, are not "
-		     "implemented yet" },
+	{ "target", "a dynamic backend's target expression is not implemented yet: the "
+		    "destination is the connection's SNI at its destination port" },
 	{ "service", "service backends (top-level services:) are not implemented yet" },
 	{ "backend", "a route does not name a top-level backends: entry yet (they serve "
 		     "frontendPolicies.tracing): write the backend inline as host: "
@@ -101,30 +101,39 @@ int sg_f_refused(struct sg_pctx *c, const struct sg_node *n, void *dst, const ch
 	return -1;
 }
 
-/* A key of which splicegate has only the default value `only`. */
-static int only(struct sg_pctx *c, const struct sg_node *n, const char *path, const char *value,
-		const char *why)
+/* A string key of which splicegate has the values `yes` (true into dst)
+ * and `no` (false); `refused` are agentgateway's others, refused with
+ * `why`. */
+static int one_of(struct sg_pctx *c, const struct sg_node *n, bool *dst, const char *path,
+		  const char *no, const char *yes, const char *const *others, const char *why)
 {
 	if (n->kind != SG_NODE_SCALAR || sg_node_is_null(n))
 		return sg_expected(c, n, path, "a string");
-	if (!strcmp(n->str, value))
+	if (!strcmp(n->str, no) || !strcmp(n->str, yes)) {
+		*dst = !strcmp(n->str, yes);
 		return 0;
-	sg_diag_err(c->d, n, "%s: \"%s\" is not supported (%s)", path, n->str, why);
+	}
+	for (; *others; others++)
+		if (!strcmp(n->str, *others)) {
+			sg_diag_err(c->d, n, "%s: \"%s\" is not supported (%s)", path, n->str, why);
+			return -1;
+		}
+	sg_diag_err(c->d, n, "%s: expected %s or %s, got \"%s\"", path, no, yes, n->str);
 	return -1;
 }
 
 int sg_f_tunnel_protocol(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
 {
-	(void)dst;
-	return only(c, n, path, "direct",
-		    "only direct: an egress proxy taking CONNECT, and HBONE or proxy tunnels, "
-		    "are not implemented yet");
+	static const char *const others[] = { "hboneWaypoint", "hboneGateway", "proxy", NULL };
+
+	return one_of(c, n, dst, path, "direct", "connect", others,
+		      "only direct and connect: HBONE and PROXY-protocol tunnels are not "
+		      "implemented");
 }
 
 int sg_f_bind_mode(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
 {
-	(void)dst;
-	return only(c, n, path, "standard",
-		    "only standard: an internal bind, reached by re-entry from a CONNECT "
-		    "listener, is not implemented yet");
+	static const char *const others[] = { NULL };
+
+	return one_of(c, n, dst, path, "standard", "internal", others, "");
 }

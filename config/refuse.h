@@ -13,9 +13,9 @@
  * returns -1. Unknown-key messages do not list these keys. */
 int sg_f_refused(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path);
 
-/* A bind's tunnelProtocol and mode, where splicegate has agentgateway's
- * defaults only: "direct" and "standard" are taken (they change
- * nothing), every other value is refused by name. dst is unused. */
+/* A bind's tunnelProtocol ("direct", or "connect": dst, a bool, true)
+ * and mode ("standard", or "internal": true); agentgateway's other
+ * tunnel protocols are refused by name. */
 int sg_f_tunnel_protocol(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path);
 int sg_f_bind_mode(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path);
 

@@ -445,6 +445,23 @@ static int f_backend_policies(struct sg_pctx *c, const struct sg_node *n, void *
 	return sg_parse_fields(c, n, backend_policy_fields, dst, path);
 }
 
+/* `dynamic: {}`: the destination the connection names (its SNI, at the
+ * port it was made to); whether its route may take one is the route's
+ * call (sg_standalone_route, sg_standalone_tcp_route). */
+static int f_dynamic(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
+{
+	static const struct sg_field fields[] = {
+		{ "target", sg_f_refused, 0 },
+		{ 0 },
+	};
+	struct sg_backend_ref *br = dst;
+
+	if (!sg_node_is_null(n) && sg_parse_fields(c, n, fields, br, path) == -1)
+		return -1;
+	br->kind = SG_BREF_DYNAMIC;
+	return 0;
+}
+
 static const struct sg_field backend_fields[] = {
 	{ "host", sg_f_str, offsetof(struct sg_backend_ref, host) },
 	{ "weight", sg_f_u32, offsetof(struct sg_backend_ref, weight) },
@@ -453,7 +470,7 @@ static const struct sg_field backend_fields[] = {
 	{ "ai", sg_f_refused, 0 },
 	{ "aws", sg_f_refused, 0 },
 	{ "backend", sg_f_refused, 0 },
-	{ "dynamic", sg_f_refused, 0 },
+	{ "dynamic", f_dynamic, 0 },
 	{ "internal", sg_f_refused, 0 },
 	{ "invalid", sg_f_refused, 0 },
 	{ "mcp", sg_f_mcp_backend, 0 },
@@ -526,11 +543,13 @@ static int f_backends(struct sg_pctx *c, const struct sg_node *n, void *dst, con
 		br->at = n->items[i];
 		if (sg_parse_fields(c, n->items[i], backend_fields, br, p) == -1)
 			ret = -1;
-		else if (br->kind == SG_BREF_MCP && br->host) {
-			sg_diag_err(c->d, n->items[i], "%s: expected host or mcp, not both", p);
+		else if (br->kind != SG_BREF_HOST && br->host) {
+			sg_diag_err(c->d, n->items[i], "%s: expected host or %s, not both", p,
+				    br->kind == SG_BREF_MCP ? "mcp" : "dynamic");
 			ret = -1;
-		} else if (br->kind == SG_BREF_MCP) {
-			/* the gateway itself serves it: no endpoint */
+		} else if (br->kind != SG_BREF_HOST) {
+			/* the gateway itself serves it, or the connection names
+			 * it: no endpoint */
 		} else if (!br->host) { /* after the other forms, which are refused by name */
 			sg_diag_err(c->d, n->items[i], "%s: missing required field \"host\"", p);
 			ret = -1;
@@ -682,15 +701,31 @@ static int parse_gateway_policies(struct sg_draft *b, const struct sg_listener *
 struct bind_in {
 	uint16_t port;
 	const struct sg_node *listeners;
+	bool connect, internal;
 };
 
 static const struct sg_field bind_fields[] = {
 	{ "port", sg_f_port, offsetof(struct bind_in, port), true },
 	{ "listeners", f_node, offsetof(struct bind_in, listeners), true },
-	{ "tunnelProtocol", sg_f_tunnel_protocol, 0 },
-	{ "mode", sg_f_bind_mode, 0 },
+	{ "tunnelProtocol", sg_f_tunnel_protocol, offsetof(struct bind_in, connect) },
+	{ "mode", sg_f_bind_mode, offsetof(struct bind_in, internal) },
 	{ 0 },
 };
+
+/* A dynamic backend where it cannot go: refused at its `dynamic` key. */
+static int refuse_dynamic(struct sg_pctx *c, const struct sg_brefs *brefs, const char *path,
+			  const char *where)
+{
+	for (size_t i = 0; i < brefs->n; i++)
+		if (brefs->v[i].kind == SG_BREF_DYNAMIC) {
+			sg_diag_err(
+				c->d, sg_map_get(brefs->v[i].at, "dynamic"),
+				"%s.backends[%zu].dynamic: not supported (dynamic backends in %s)",
+				path, i, where);
+			return -1;
+		}
+	return 0;
+}
 
 int sg_standalone_route(struct sg_draft *b, struct sg_listener *l, const struct sg_node *n,
 			const char *ns, const char *path)
@@ -741,6 +776,15 @@ int sg_standalone_tcp_route(struct sg_draft *b, struct sg_listener *l, const str
 	r->at = n;
 	r->ns = ns;
 	if (sg_parse_fields(c, n, tcp_route_fields, r, path) == -1)
+		return -1;
+	/* The destination is the SNI the hello names: a TLS listener that
+	 * passes TLS through has one before any byte goes anywhere. */
+	if ((l->proto != SG_PROTO_TLS || l->tls) &&
+	    refuse_dynamic(c, &r->backends, path,
+			   l->proto != SG_PROTO_TLS
+				   ? "a TCP listener's routes (there is no SNI to connect to)"
+				   : "a TLS listener that terminates are not implemented yet") ==
+		    -1)
 		return -1;
 	if (!r->name)
 		r->name = sg_arena_printf(c->a, "tcproute%zu", idx);
@@ -872,6 +916,62 @@ static int parse_listener(struct sg_draft *b, uint16_t port, const struct sg_nod
 	return ret;
 }
 
+/* A tunnelProtocol: connect bind (`at`): an HTTP bind of its own, without
+ * listeners: what its CONNECTs reach are the other binds. */
+static int connect_bind(struct sg_draft *b, const struct bind_in *in, const struct sg_node *at,
+			const char *path)
+{
+	struct sg_pctx *c = &b->c;
+	struct sg_bind *bind;
+
+	if (in->internal) {
+		sg_diag_err(c->d, sg_map_get(at, "mode"),
+			    "%s.mode: an internal bind has no socket to take CONNECT on; "
+			    "tunnelProtocol: connect needs mode: standard",
+			    path);
+		return -1;
+	}
+	if (in->listeners->kind != SG_NODE_SEQ || in->listeners->n) {
+		sg_diag_err(c->d, in->listeners,
+			    "%s.listeners: a tunnelProtocol: connect bind takes listeners: [] "
+			    "(CONNECT over TLS, or listeners in front of it, are not "
+			    "implemented yet)",
+			    path);
+		return -1;
+	}
+	for (size_t i = 0; i < b->cfg->nbinds; i++)
+		if (b->cfg->binds[i].port == in->port) {
+			sg_diag_err(c->d, sg_map_get(at, "port"),
+				    "%s.port: port %u is configured twice", path, in->port);
+			return -1;
+		}
+	if (!(bind = sg_draft_bind(b, in->port, SG_PROTO_HTTP, at)))
+		return -1;
+	bind->connect = true;
+	return 0;
+}
+
+/* mode: internal on the bind the listeners of `in` made (none: nothing
+ * to mark); one port is one mode. */
+static int mark_internal(struct sg_draft *b, const struct bind_in *in, const struct sg_node *at,
+			 const char *path)
+{
+	for (size_t i = 0; i < b->cfg->nbinds; i++) {
+		struct sg_bind *bind = &b->cfg->binds[i];
+
+		if (bind->port != in->port)
+			continue;
+		if (bind->internal != in->internal && bind->nlisteners > in->listeners->n) {
+			sg_diag_err(b->c.d, at,
+				    "%s: port %u is given twice, with mode standard and internal",
+				    path, in->port);
+			return -1;
+		}
+		bind->internal = in->internal;
+	}
+	return 0;
+}
+
 static int parse_binds(struct sg_draft *b, const struct sg_node *n)
 {
 	struct sg_pctx *c = &b->c;
@@ -887,6 +987,11 @@ static int parse_binds(struct sg_draft *b, const struct sg_node *n)
 			ret = -1;
 			continue;
 		}
+		if (in.connect) {
+			if (connect_bind(b, &in, n->items[i], path) == -1)
+				ret = -1;
+			continue;
+		}
 		path = sg_path_key(c, path, "listeners");
 		if (sg_need_seq(c, in.listeners, path) == -1) {
 			ret = -1;
@@ -896,6 +1001,8 @@ static int parse_binds(struct sg_draft *b, const struct sg_node *n)
 			if (parse_listener(b, in.port, in.listeners->items[j], j,
 					   sg_path_idx(c, path, j)) == -1)
 				ret = -1;
+		if (mark_internal(b, &in, n->items[i], path) == -1)
+			ret = -1;
 	}
 	return ret;
 }

@@ -281,6 +281,22 @@ struct tls_files_in {
 	struct sg_tls_cert *t;
 };
 
+/* tls.mode: static (cert and key are the listener's certificate) or
+ * dynamicCa (they are a CA's, which signs a certificate per SNI). */
+static int f_files_mode(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
+{
+	struct tls_files_in *in = dst;
+	const char *mode;
+
+	if (sg_f_str(c, n, &mode, path) == -1)
+		return -1;
+	if (!strcmp(mode, "static") || !strcmp(mode, "dynamicCa")) {
+		in->t->dynamic_ca = !strcmp(mode, "dynamicCa");
+		return 0;
+	}
+	return sg_expected(c, n, path, "static or dynamicCa");
+}
+
 static int f_files_suites(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
 {
 	return sg_f_cipher_suites(c, n, &((struct tls_files_in *)dst)->t->suites, path);
@@ -314,7 +330,7 @@ struct sg_tls_cert *sg_parse_tls_files(struct sg_pctx *c, const struct sg_node *
 		{ "maxTLSVersion", f_files_max, 0 },
 		{ "maxTlsVersion", f_files_max, 0 },
 		{ "keyExchangeGroups", f_groups, 0 },
-		{ "mode", f_unsupported, 0 },
+		{ "mode", f_files_mode, 0 },
 		{ "spiffe", f_unsupported, 0 },
 		{ 0 },
 	};
@@ -329,6 +345,13 @@ struct sg_tls_cert *sg_parse_tls_files(struct sg_pctx *c, const struct sg_node *
 		return NULL;
 	if (!in.cert || !in.key) {
 		sg_diag_err(c->d, n, "%s: an HTTPS listener needs cert and key (PEM files)", path);
+		return NULL;
+	}
+	if (in.t->dynamic_ca && in.root) {
+		sg_diag_err(c->d, sg_map_get(n, "root"),
+			    "%s.root: not supported with mode: dynamicCa (client certificates are "
+			    "not asked for where each certificate is minted per name)",
+			    path);
 		return NULL;
 	}
 	in.t->cert_path = in.cert;

@@ -58,6 +58,11 @@ static const struct fail_info infos[] = {
 	 * not start, 500 for a provider that failed it */
 	[SG_FAIL_OIDC] = { 400, "oidc failure: ", false, "oidc" },
 	[SG_FAIL_OIDC_ERROR] = { 500, "oidc failure: ", false, "oidc_error" },
+	/* agentgateway's ProxyError::MethodNotAllowed, InvalidRequest and
+	 * BindNotFound, from its CONNECT tunnel */
+	[SG_FAIL_NOT_CONNECT] = { 405, "method not allowed", false, "not_connect" },
+	[SG_FAIL_CONNECT_TARGET] = { 400, "invalid request", false, "connect_target" },
+	[SG_FAIL_BIND_NOT_FOUND] = { 404, "bind not found", false, "bind_not_found" },
 };
 
 const char *sg_fail_name(enum sg_fail kind)

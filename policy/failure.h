@@ -56,8 +56,12 @@ enum sg_fail {
 				  * callback or transaction is not one the
 				  * gateway started (csrf, nonce, expired) */
 	SG_FAIL_OIDC_ERROR,	   /* 500 oidc failure: <cause>: the code exchange
-				  * or the ID token failed (the last kind:
-				  * user/core/stats.h counts to it) */
+				  * or the ID token failed */
+	/* A tunnelProtocol: connect bind's refusals (agentgateway's) */
+	SG_FAIL_NOT_CONNECT,	/* 405 method not allowed: not a CONNECT */
+	SG_FAIL_CONNECT_TARGET, /* 400 invalid request: no host:port */
+	SG_FAIL_BIND_NOT_FOUND, /* 404 bind not found: no bind on that port (the
+				  * last kind: user/core/stats.h counts to it) */
 };
 
 uint16_t sg_fail_status(enum sg_fail kind);

@@ -524,6 +524,11 @@ bool sg_route_pick_lb(const struct sg_brefs *backends, uint64_t rnd, uint64_t tr
 		r -= backends->v[b].weight;
 	}
 	br = &backends->v[b];
+	if (br->kind == SG_BREF_DYNAMIC) { /* the connection names its endpoint */
+		*bi = b;
+		*ei = 0;
+		return true;
+	}
 	if (br->kind == SG_BREF_INVALID || br->neps == 0)
 		return false;
 	*bi = b;

@@ -92,7 +92,8 @@ uint64_t sg_route_random(uint64_t *state);
  * SG_ROUTE_TRIED_BIT is clear in `tried` are preferred, and within the
  * backend its untried endpoints; when everything was tried, all are
  * candidates again. Sets *bi (index into backends->v) and *ei (index into
- * its eps). Returns false, leaving them alone, when no backend can be
+ * its eps; 0 for a dynamic backend, whose connection names its
+ * endpoint). Returns false, leaving them alone, when no backend can be
  * picked. */
 bool sg_route_pick(const struct sg_brefs *backends, uint64_t rnd, uint64_t tried, size_t *bi,
 		   size_t *ei);

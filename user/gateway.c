@@ -193,8 +193,10 @@ static int ports_available(void *ctx, const struct sg_cfg *old, const struct sg_
 	for (size_t i = 0; i < cfg->nbinds; i++) {
 		bool had = false;
 
+		if (cfg->binds[i].internal) /* no socket */
+			continue;
 		for (size_t j = 0; old && j < old->nbinds; j++)
-			had |= old->binds[j].port == cfg->binds[i].port;
+			had |= old->binds[j].port == cfg->binds[i].port && !old->binds[j].internal;
 		if (!had && port_free(cfg->binds[i].port, d) == -1)
 			return -1;
 	}
@@ -803,8 +805,10 @@ static int start_workers(struct gateway *g, const struct sg_gateway_opts *opts)
 		}
 	}
 	for (size_t i = 0; i < g->cfg->nbinds; i++)
-		SG_INFO("listening on 0.0.0.0:%u (%s)", g->cfg->binds[i].port,
-			sg_proto_name(g->cfg->binds[i].proto));
+		SG_INFO("%s 0.0.0.0:%u (%s%s)",
+			g->cfg->binds[i].internal ? "internal bind, no socket," : "listening on",
+			g->cfg->binds[i].port, sg_proto_name(g->cfg->binds[i].proto),
+			g->cfg->binds[i].connect ? ", CONNECT" : "");
 	SG_INFO("%u workers, %s engine for response bodies, %s for request bodies%s, %s for "
 		"tunnels%s",
 		g->nworkers, sg_relay_engine_name(po.engine), sg_relay_engine_name(po.upload),

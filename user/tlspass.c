@@ -41,6 +41,7 @@ struct hello_wait {
 	uint64_t born;	     /* when the client connected (loop ms) */
 	char ip[INET6_ADDRSTRLEN];
 	uint16_t port;
+	uint16_t dst_port; /* where the client connected to (a dynamic backend's port) */
 };
 
 static void free_wait(struct sg_closing *cl)
@@ -79,7 +80,7 @@ static void refuse(struct hello_wait *w, enum sg_stat why, const char *what, con
  * mode Terminate, takes the socket, the config reference and the
  * per-source hold. */
 static void hand_over(struct hello_wait *w, const struct sg_listener *l,
-		      const struct sg_tcp_route *r)
+		      const struct sg_tcp_route *r, const char *sni)
 {
 	int one = 1;
 
@@ -105,7 +106,7 @@ static void hand_over(struct hello_wait *w, const struct sg_listener *l,
 				 w->born);
 	else
 		sg_proxy_tunnel(w->ctx, w->cfg, w->bind, l, r, w->io.fd, NULL, NULL, w->ip,
-				w->src_held);
+				w->src_held, sni, w->dst_port);
 	finish(w, true);
 }
 
@@ -150,14 +151,14 @@ static void try_hello(struct hello_wait *w, uint32_t revents)
 		if (!r)
 			refuse(w, SG_STAT_TLS_NO_ROUTE, "no route for SNI", sni);
 		else
-			hand_over(w, l, r);
+			hand_over(w, l, r, sni);
 		return;
 	case -ENOENT:
 		/* Without a name, only a listener that terminates can answer
 		 * (its default certificate); passthrough backends need SNI. */
 		r = sg_route_sni(w->bind, "", &l);
 		if (r && l->tls)
-			hand_over(w, l, r);
+			hand_over(w, l, r, NULL);
 		else
 			refuse(w, SG_STAT_TLS_NO_SNI, "ClientHello without SNI", NULL);
 		return;
@@ -193,7 +194,8 @@ static void on_timer(struct sg_loop *loop, struct sg_timer *t)
 }
 
 void sg_tlspass_accept(struct sg_frontend *ctx, struct sg_tls_server *srv,
-		       const struct sg_bind *bind, int fd, const struct sockaddr_storage *peer)
+		       const struct sg_bind *bind, int fd, const struct sockaddr_storage *peer,
+		       uint16_t port)
 {
 	uint64_t limit = ctx->head_timeout_ms ? ctx->head_timeout_ms : SG_TLSPASS_HELLO_TIMEOUT_MS;
 	uint64_t age = sg_net_accept_age_ms(fd);
@@ -222,6 +224,7 @@ void sg_tlspass_accept(struct sg_frontend *ctx, struct sg_tls_server *srv,
 	w->born = sg_loop_now(ctx->loop) - age;
 	memcpy(w->ip, ip, sizeof(w->ip));
 	w->port = sg_net_port(peer);
+	w->dst_port = port;
 	w->io.fd = fd;
 	w->io.cb = on_io;
 	w->io.data = w;

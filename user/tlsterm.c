@@ -91,7 +91,7 @@ static void hand_over(struct handshake *h)
 	if (h->route) {
 		/* Its keepalives were set when the route was chosen. */
 		sg_proxy_tunnel(ctx, h->cfg, h->bind, h->route_l, h->route, fd, h->tls, &h->io,
-				h->ip, h->src_held);
+				h->ip, h->src_held, NULL, 0);
 		finish(h, true);
 		return;
 	}

@@ -76,11 +76,13 @@ static void on_resume(struct sg_loop *loop, struct sg_timer *t)
 }
 
 /* A new connection (its PROXY protocol header read, if its bind expects
- * one) goes to its protocol's first stage. */
-static void hand_over(struct listen_sock *ls, int fd, const struct sockaddr_storage *peer)
+ * one) goes to its protocol's first stage; `port`: where the client
+ * connected to (the bind's, or the one its CONNECT named). */
+static void hand_over(struct listen_sock *ls, int fd, const struct sockaddr_storage *peer,
+		      uint16_t port)
 {
 	if (ls->bind->proto == SG_PROTO_TLS)
-		sg_tlspass_accept(&ls->w->ctx, ls->tls, ls->bind, fd, peer);
+		sg_tlspass_accept(&ls->w->ctx, ls->tls, ls->bind, fd, peer, port);
 	else if (ls->bind->proto == SG_PROTO_HTTPS && ls->tls)
 		sg_tlsterm_accept(&ls->w->ctx, ls->tls, ls->bind, fd, peer);
 	else if (ls->bind->proto == SG_PROTO_HTTPS)
@@ -97,7 +99,22 @@ static void after_preface(void *owner, uint16_t port, int fd, const struct socka
 
 	for (struct listen_sock *ls = w->socks; ls; ls = ls->next)
 		if (ls->port == port && ls->bind) {
-			hand_over(ls, fd, peer);
+			hand_over(ls, fd, peer, port);
+			return;
+		}
+	close(fd);
+}
+
+/* A CONNECT bind's client enters the bind of `port` (sg_frontend.reenter):
+ * no PROXY header there, the CONNECT bind read the connection's first
+ * bytes already. */
+static void reenter(void *arg, int fd, const struct sockaddr_storage *peer, uint16_t port)
+{
+	struct sg_worker *w = arg;
+
+	for (struct listen_sock *ls = w->socks; ls; ls = ls->next)
+		if (ls->port == port && ls->bind && !ls->bind->connect) {
+			hand_over(ls, fd, peer, port);
 			return;
 		}
 	close(fd);
@@ -131,7 +148,7 @@ static void on_accept(struct sg_loop *loop, struct sg_io *io, uint32_t revents)
 		if (ls->bind->proxy.versions)
 			sg_preface_accept(&ls->w->ctx, ls->bind, fd, &peer, after_preface, ls->w);
 		else
-			hand_over(ls, fd, &peer);
+			hand_over(ls, fd, &peer, ls->port);
 	}
 }
 
@@ -184,14 +201,40 @@ static int load_tls(struct listen_sock *ls, char *err, size_t errlen)
 	return rc;
 }
 
-static int open_sock(struct sg_worker *w, const struct sg_bind *b, char *err, size_t errlen)
+/* An internal bind (mode: internal) has no socket: a listen_sock with fd
+ * -1 holds its bind and certificates for the CONNECTs that enter it. */
+static int open_internal(struct sg_worker *w, const struct sg_bind *b, char *err, size_t errlen)
 {
 	struct listen_sock *ls = calloc(1, sizeof(*ls));
+
+	if (!ls) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	ls->io.fd = -1;
+	sg_timer_init(&ls->pause, on_resume, ls);
+	ls->port = b->port;
+	ls->bind = b;
+	ls->w = w;
+	if (load_tls(ls, err, errlen) == -1) {
+		free(ls);
+		return -1;
+	}
+	ls->next = w->socks;
+	w->socks = ls;
+	return 0;
+}
+
+static int open_sock(struct sg_worker *w, const struct sg_bind *b, char *err, size_t errlen)
+{
+	struct listen_sock *ls;
 	struct sockaddr_storage ss;
 	socklen_t len = 0; /* set by the parse of an address made here, which cannot fail */
 	char addr[32];
 
-	if (!ls) {
+	if (b->internal)
+		return open_internal(w, b, err, errlen);
+	if (!(ls = calloc(1, sizeof(*ls)))) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
@@ -256,8 +299,10 @@ static void free_sock(struct sg_closing *cl)
 static void close_sock(struct sg_worker *w, struct listen_sock *ls)
 {
 	sg_timer_stop(w->loop, &ls->pause);
-	sg_io_set(w->loop, &ls->io, 0);
-	close(ls->io.fd);
+	if (ls->io.fd != -1) { /* an internal bind's has none */
+		sg_io_set(w->loop, &ls->io, 0);
+		close(ls->io.fd);
+	}
 	sg_loop_defer_close(w->loop, &ls->closing, free_sock);
 }
 
@@ -281,10 +326,14 @@ static int reconcile(struct sg_worker *w, const struct sg_cfg *cfg, char *err, s
 		struct listen_sock *ls = *pp;
 
 		ls->bind = bind_for(cfg, ls->port);
+		/* A port that became internal, or stopped being, opens again. */
+		if (ls->bind && ls->bind->internal != (ls->io.fd == -1))
+			ls->bind = NULL;
 		if (ls->bind && load_tls(ls, err, errlen) == -1)
 			ret = -1;
 		if (ls->bind) {
-			set_defer(ls);
+			if (ls->io.fd != -1)
+				set_defer(ls);
 			pp = &ls->next;
 			continue;
 		}
@@ -473,6 +522,8 @@ struct sg_worker *sg_worker_start(struct sg_cfg *cfg, const struct sg_frontend_o
 	}
 	w->mcp = mcp;
 	w->ctx.loop = w->loop;
+	w->ctx.reenter = reenter;
+	w->ctx.reenter_arg = w;
 	w->ctx.engine = opts->engine;
 	w->ctx.upload = opts->upload;
 	w->ctx.tunnel = opts->tunnel;

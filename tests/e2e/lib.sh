@@ -217,15 +217,16 @@ seed_yaml() {
 	sed 's/{{< reuse "agw-docs\/snippets\/namespace.md" >}}/agentgateway-system/g' "$@"
 }
 
-# ca_and_cert NAME: a CA ($WORK/ca.pem, key ca.key, CN NAME-ca) and a
-# server certificate it signed for IP 127.0.0.1 ($WORK/srv.pem, key
-# srv.key, CN NAME), EC P-256, valid two days.
+# ca_and_cert NAME [SAN]: a CA ($WORK/ca.pem, key ca.key, CN NAME-ca) and a
+# server certificate it signed for SAN (subjectAltName's syntax, default
+# IP:127.0.0.1; $WORK/srv.pem, key srv.key, CN NAME), EC P-256, valid two
+# days.
 ca_and_cert() {
 	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
 		-subj "/CN=$1-ca" -keyout "$WORK/ca.key" -out "$WORK/ca.pem" 2>/dev/null
 	openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj "/CN=$1" \
 		-keyout "$WORK/srv.key" -out "$WORK/srv.csr" 2>/dev/null
-	printf 'subjectAltName=IP:127.0.0.1\n' >"$WORK/san.ext"
+	printf 'subjectAltName=%s\n' "${2:-IP:127.0.0.1}" >"$WORK/san.ext"
 	openssl x509 -req -in "$WORK/srv.csr" -CA "$WORK/ca.pem" -CAkey "$WORK/ca.key" \
 		-CAcreateserial -days 2 -extfile "$WORK/san.ext" -out "$WORK/srv.pem" 2>/dev/null
 }

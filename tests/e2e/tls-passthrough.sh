@@ -47,6 +47,8 @@ want_dump=$(
   "key": "bind/$TP",
   "address": "0.0.0.0:$TP",
   "protocol": "tls",
+  "tunnelProtocol": "direct",
+  "mode": "standard",
   "listeners": {
     "bind/$TP/tls": {
       "key": "bind/$TP/tls",

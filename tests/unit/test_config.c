@@ -2492,6 +2492,127 @@ static void test_config_tracing_refusals(void **state)
 	expect_errors(*state, cases, sizeof(cases) / sizeof(cases[0]));
 }
 
+/* agentgateway's egress proxy: a CONNECT bind, an internal bind, a TLS
+ * passthrough route to dynamic backends. */
+static void test_config_egress_proxy(void **state)
+{
+	static const char text[] = "binds:\n"
+				   "- port: 3000\n"
+				   "  tunnelProtocol: connect\n"
+				   "  listeners: []\n"
+				   "- port: 443\n"
+				   "  mode: internal\n"
+				   "  tunnelProtocol: direct\n"
+				   "  listeners:\n"
+				   "  - name: tls\n"
+				   "    protocol: TLS\n"
+				   "    tcpRoutes:\n"
+				   "    - hostnames: [pypi.org]\n"
+				   "      backends: [{dynamic: {}}, {dynamic: null, weight: 2}]\n";
+	char pem[] = "/tmp/sg-test-config-pem-XXXXXX", https[512];
+	int fd = mkstemp(pem);
+	struct sg_cfg *cfg = load_ok(*state, text, 0);
+	const struct sg_bind *connect = find_bind(cfg, 3000), *inner = find_bind(cfg, 443);
+	const struct sg_tcp_route *r;
+
+	assert_non_null(connect);
+	assert_true(connect->connect);
+	assert_false(connect->internal);
+	assert_int_equal(connect->nlisteners, 0);
+	assert_int_equal(connect->proto, SG_PROTO_HTTP);
+	assert_non_null(inner);
+	assert_false(inner->connect);
+	assert_true(inner->internal);
+	r = &inner->listeners[0].tcp_routes[0];
+	assert_int_equal(r->backends.n, 2);
+	assert_int_equal(r->backends.v[0].kind, SG_BREF_DYNAMIC);
+	assert_int_equal(r->backends.v[0].neps, 0);
+	assert_null(r->backends.v[0].host);
+	assert_int_equal(r->backends.v[1].kind, SG_BREF_DYNAMIC);
+	assert_int_equal(r->backends.v[1].weight, 2);
+	/* An HTTPS listener minting per SNI, its route to the request's Host
+	 * (the files are read at load, checked as PEM by the gateway). */
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, "PEM\n", 4), 4);
+	close(fd);
+	snprintf(https, sizeof(https),
+		 "binds:\n- port: 8443\n  mode: internal\n  listeners:\n  - protocol: HTTPS\n"
+		 "    tls: {mode: dynamicCa, cert: %s, key: %s}\n"
+		 "    routes: [{backends: [{dynamic: {}, policies: {backendTLS: {}}}]}]\n",
+		 pem, pem);
+	cfg = load_ok(*state, https, 0);
+	unlink(pem);
+	inner = find_bind(cfg, 8443);
+	assert_non_null(inner);
+	assert_true(inner->internal);
+	assert_true(inner->listeners[0].tls->dynamic_ca);
+	assert_int_equal(inner->listeners[0].routes[0].backends.v[0].kind, SG_BREF_DYNAMIC);
+	assert_non_null(inner->listeners[0].routes[0].backends.v[0].tls);
+}
+
+static void test_config_egress_proxy_refusals(void **state)
+{
+	static const struct err_case cases[] = {
+		{ "an HBONE tunnel",
+		  "binds:\n- port: 3000\n  tunnelProtocol: hboneGateway\n"
+		  "  listeners: []\n",
+		  "t.yaml:3:19: binds[0].tunnelProtocol: \"hboneGateway\" is not supported (only "
+		  "direct and connect: HBONE and PROXY-protocol tunnels are not implemented)" },
+		{ "a tunnel protocol agentgateway lacks",
+		  "binds:\n- port: 3000\n  tunnelProtocol: socks\n  listeners: []\n",
+		  "t.yaml:3:19: binds[0].tunnelProtocol: expected direct or connect, got "
+		  "\"socks\"" },
+		{ "a mode agentgateway lacks",
+		  "binds:\n- port: 3000\n  mode: hidden\n  listeners: []\n",
+		  "t.yaml:3:9: binds[0].mode: expected standard or internal, got \"hidden\"" },
+		{ "a CONNECT bind with listeners",
+		  "binds:\n- port: 3000\n  tunnelProtocol: connect\n  listeners: [{protocol: "
+		  "HTTP}]\n",
+		  "t.yaml:4:14: binds[0].listeners: a tunnelProtocol: connect bind takes "
+		  "listeners: "
+		  "[] (CONNECT over TLS, or listeners in front of it, are not implemented yet)" },
+		{ "an internal CONNECT bind",
+		  "binds:\n- port: 3000\n  tunnelProtocol: connect\n  mode: internal\n"
+		  "  listeners: []\n",
+		  "t.yaml:4:9: binds[0].mode: an internal bind has no socket to take CONNECT on; "
+		  "tunnelProtocol: connect needs mode: standard" },
+		{ "a CONNECT bind's port taken again",
+		  "binds:\n- port: 3000\n  tunnelProtocol: connect\n  listeners: []\n"
+		  "- port: 3000\n  listeners: [{protocol: HTTP}]\n",
+		  "t.yaml:6:15: port 3000: a tunnelProtocol: connect bind's port takes no "
+		  "listeners" },
+		{ "dynamicCa with client certificates",
+		  "binds:\n- port: 443\n  listeners:\n  - protocol: HTTPS\n"
+		  "    tls: {mode: dynamicCa, cert: c, key: k, root: r}\n",
+		  "t.yaml:5:51: binds[0].listeners[0].tls.root: not supported with mode: dynamicCa "
+		  "(client certificates are not asked for where each certificate is minted per "
+		  "name)" },
+		{ "a tls mode agentgateway lacks",
+		  "binds:\n- port: 443\n  listeners:\n  - protocol: HTTPS\n"
+		  "    tls: {mode: acme, cert: c, key: k}\n",
+		  "t.yaml:5:17: binds[0].listeners[0].tls.mode: expected static or dynamicCa, got "
+		  "\"acme\"" },
+		{ "a dynamic backend in a TCP listener",
+		  "binds:\n- port: 9000\n  listeners:\n  - protocol: TCP\n"
+		  "    tcpRoutes:\n    - backends: [{dynamic: {}}]\n",
+		  "t.yaml:6:28: binds[0].listeners[0].tcpRoutes[0].backends[0].dynamic: not "
+		  "supported (dynamic backends in a TCP listener's routes (there is no SNI to "
+		  "connect to))" },
+		{ "a dynamic backend's target",
+		  "binds:\n- port: 443\n  listeners:\n  - protocol: TLS\n"
+		  "    tcpRoutes:\n    - backends: [{dynamic: {target: '\"a:1\"'}}]\n",
+		  "t.yaml:6:37: binds[0].listeners[0].tcpRoutes[0].backends[0].dynamic.target: not "
+		  "supported (a dynamic backend's target expression is not implemented yet: the "
+		  "destination is the connection's SNI at its destination port)" },
+		{ "host and dynamic",
+		  "binds:\n- port: 443\n  listeners:\n  - protocol: TLS\n"
+		  "    tcpRoutes:\n    - backends: [{host: 'a:1', dynamic: {}}]\n",
+		  "t.yaml:6:18: binds[0].listeners[0].tcpRoutes[0].backends[0]: expected host or "
+		  "dynamic, not both" },
+	};
+	expect_errors(*state, cases, ARRAY_LEN(cases));
+}
+
 static void test_config_rejects_unknown_keys(void **state)
 {
 	static const struct err_case cases[] = {
@@ -4580,6 +4701,8 @@ int main(void)
 		T(test_config_tracing),
 		T(test_config_tracing_refusals),
 		T(test_config_rejects_unknown_keys),
+		T(test_config_egress_proxy),
+		T(test_config_egress_proxy_refusals),
 		T(test_config_rejects_wrong_types),
 		T(test_config_admission_limits),
 		T(test_config_rejects_bad_durations),

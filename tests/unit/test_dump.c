@@ -83,6 +83,8 @@ static void test_dump_minimal_standalone(void **unused)
 				  "      \"key\": \"bind/8080\",\n"
 				  "      \"address\": \"0.0.0.0:8080\",\n"
 				  "      \"protocol\": \"http\",\n"
+				  "      \"tunnelProtocol\": \"direct\",\n"
+				  "      \"mode\": \"standard\",\n"
 				  "      \"listeners\": {\n"
 				  "        \"bind/8080/web\": {\n"
 				  "          \"key\": \"bind/8080/web\",\n"

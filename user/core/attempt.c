@@ -5,9 +5,11 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "config/duration.h"
+#include "config/hostname.h"
 #include "user/core/h1backend.h"
 #include "user/core/lb.h"
 #include "user/base/log.h"
@@ -570,6 +572,42 @@ static int tls_step(struct sg_attempt *a)
 	}
 }
 
+/* A dynamic backend's endpoint: the request's Host (a host name or an
+ * address, as a backend's host may be), at its port or the scheme's; NULL
+ * when it has none. */
+static const struct sg_endpoint *dynamic_ep(struct sg_attempt *a)
+{
+	const struct sg_h1_span *host = a->req ? sg_h1_header(a->req, "host") : NULL;
+	const char *p = host ? host->p : NULL;
+	size_t n = host ? host->len : 0, hlen = n ? sg_authority_host_len(p, n) : 0;
+	unsigned long port = a->https ? 443 : 80;
+
+	if (!hlen || !sg_host_addr_valid(p, hlen))
+		return NULL;
+	if (hlen < n) { /* ":port" */
+		char *end;
+		char digits[8];
+
+		if (p[hlen] != ':' || n - hlen - 1 == 0 || n - hlen - 1 >= sizeof(digits))
+			return NULL;
+		memcpy(digits, p + hlen + 1, n - hlen - 1);
+		digits[n - hlen - 1] = '\0';
+		port = strtoul(digits, &end, 10);
+		if (*end || !port || port > 65535)
+			return NULL;
+	}
+	if (p[0] == '[') { /* the address without its brackets */
+		p++;
+		hlen -= 2;
+	}
+	if (hlen >= sizeof(a->dyn_host))
+		return NULL;
+	memcpy(a->dyn_host, p, hlen);
+	a->dyn_host[hlen] = '\0';
+	a->dyn_ep = (struct sg_endpoint){ .addr = a->dyn_host, .port = (uint16_t)port };
+	return &a->dyn_ep;
+}
+
 /* The try's endpoint: the one the request's session names, on its first
  * try, while it is there; else by weight and score. */
 static bool pick(struct sg_attempt *a, struct sg_lb *lb, size_t *bi, size_t *ei)
@@ -601,9 +639,14 @@ void sg_attempt_start(struct sg_attempt *a)
 	}
 	a->tried |= SG_ROUTE_TRIED_BIT(bi, ei);
 	a->backend = &a->route->backends.v[bi];
-	ep = a->ep = &a->backend->eps[ei];
+	if (a->backend->kind == SG_BREF_DYNAMIC && !dynamic_ep(a)) {
+		give_up(a, SG_FAIL_BAD_REQUEST, 0); /* no Host to go to */
+		return;
+	}
+	ep = a->ep = a->backend->kind == SG_BREF_DYNAMIC ? &a->dyn_ep : &a->backend->eps[ei];
 	endpoint_text(a->endpoint, sizeof(a->endpoint), ep);
-	a->lb_ep = lb ? sg_lb_get(lb, ep) : NULL;
+	/* A dynamic endpoint is a new one each time: not scored. */
+	a->lb_ep = lb && a->backend->kind != SG_BREF_DYNAMIC ? sg_lb_get(lb, ep) : NULL;
 	a->lb_judged = false;
 	if (a->lb_ep)
 		sg_lb_begin(a->lb_ep);

@@ -113,6 +113,13 @@ struct sg_attempt {
 	 * count). NULL and 0 during a request's first try. */
 	const char *retried_why;
 	uint16_t retried_status;
+	/* Where a dynamic backend sends it: the Host of head `req` (the
+	 * owner's), at its port, else 443 when the client came over TLS
+	 * (https), else 80. Set by the owner before sg_attempt_start. */
+	const struct sg_h1_req *req;
+	bool https;
+	struct sg_endpoint dyn_ep; /* that endpoint, in dyn_host */
+	char dyn_host[SG_ENDPOINT_ADDR_MAX + 1];
 	const struct sg_backend_ref *backend; /* of the current (or last) try */
 	const struct sg_endpoint *ep;	      /* of the current (or last) try */
 	char endpoint[SG_ENDPOINT_TEXT_SIZE]; /* "addr:port" of the current (or last) try */

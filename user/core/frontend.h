@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/socket.h>
 
 #include "config/cfg.h"
 #include "policy/failure.h"
@@ -137,7 +138,14 @@ struct sg_frontend {
 	struct sg_tracer *tracer;	/* spans' export (user/core/trace.h); NULL: none */
 	struct sg_jwt_cache *jwt_cache; /* verified tokens (user/auth/jwt.h); NULL: none yet */
 	struct sg_request_service mcp;	/* serve NULL: no MCP here (answered 503) */
-	bool draining;			/* finish what is in flight, keep nothing alive */
+	/* A tunnelProtocol: connect bind's client, its CONNECT to `port`
+	 * answered 200: `fd` (owned by the callee, closed when no bind takes
+	 * it), from `peer`, enters the bind of that port as if accepted
+	 * there, `port` its destination port. Set by the wiring
+	 * (user/worker.c), which knows the binds' sockets and certificates. */
+	void (*reenter)(void *arg, int fd, const struct sockaddr_storage *peer, uint16_t port);
+	void *reenter_arg;
+	bool draining; /* finish what is in flight, keep nothing alive */
 	enum sg_access_log access_log;
 	/* --access-log was given (or stdout is gone): config.logging's
 	 * format and level do not change access_log. */

@@ -370,6 +370,8 @@ bool sg_request_begin(struct sg_request *r, const struct sg_request_head *h)
 					   : NULL;
 	sg_attempt_begin(&r->at, r->listener ? r->listener->key : h->bind->key, route,
 			 h->replayable, &h->cfg->global);
+	r->at.req = h->req;
+	r->at.https = r->tls != NULL;
 	r->at.idempotent =
 		r->is_head || (h->req->method.len == 3 && !memcmp(h->req->method.p, "GET", 3));
 	r->log_policy = r->listener ? r->listener->access : r->logging ? &r->logging->access : NULL;

@@ -75,6 +75,10 @@ struct request {
 	/* A TCP route, or the connection after a 101 or a CONNECT's 2xx:
 	 * req_pump up and resp_pump down. */
 	struct sg_tunnel tunnel;
+	/* A dynamic backend's endpoint (rq.at.ep): the SNI in dyn_host, at
+	 * the port the client connected to. */
+	struct sg_endpoint dyn_ep;
+	char dyn_host[SG_ENDPOINT_ADDR_MAX + 1];
 	/* An HTTP/2 backend (at.h2). The response comes from its frames
 	 * (h2_resp), written chunked when it has no length (h2_chunked);
 	 * h2_unconsumed body bytes are passed on but not yet given back to

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "config/hostname.h"
 #include "policy/route.h"
 #include "user/base/log.h"
 #include "user/base/net.h"
@@ -187,9 +188,25 @@ void h1c_start_upgraded_tunnel(struct client *c, size_t extra_len)
 	h1c_drive_tunnel(c);
 }
 
+/* The endpoint of a dynamic backend: the SNI, a host name (never an
+ * address: RFC 6066 §3) the route's hostnames allowed, at `port`. NULL:
+ * there is no such name. */
+static const struct sg_endpoint *dynamic_ep(struct client *c, const char *sni, uint16_t port)
+{
+	size_t len = sni ? strlen(sni) : 0;
+
+	if (!len || len > SG_ENDPOINT_ADDR_MAX || !sg_sni_name_valid(sni, len) || sni[0] == '*' ||
+	    !port)
+		return NULL;
+	memcpy(c->r->dyn_host, sni, len + 1);
+	c->r->dyn_ep = (struct sg_endpoint){ .addr = c->r->dyn_host, .port = port };
+	return &c->r->dyn_ep;
+}
+
 /* Route r of listener l (a TCP listener's first, or the one a TLS
  * listener chose by SNI; NULL: none) to one of its backends. */
-void h1c_start_tunnel(struct client *c, const struct sg_listener *l, const struct sg_tcp_route *r)
+void h1c_start_tunnel(struct client *c, const struct sg_listener *l, const struct sg_tcp_route *r,
+		      const char *sni, uint16_t port)
 {
 	size_t bi, ei;
 	int err;
@@ -205,8 +222,16 @@ void h1c_start_tunnel(struct client *c, const struct sg_listener *l, const struc
 		return;
 	}
 	c->r->rq.at.backend = &r->backends.v[bi];
-	c->r->rq.at.ep = &c->r->rq.at.backend->eps[ei];
-	c->r->rq.at.conn = sg_backend_connect(c->ctx->pool, &c->r->rq.at.backend->eps[ei],
+	if (c->r->rq.at.backend->kind == SG_BREF_DYNAMIC)
+		c->r->rq.at.ep = dynamic_ep(c, sni, port);
+	else
+		c->r->rq.at.ep = &c->r->rq.at.backend->eps[ei];
+	if (!c->r->rq.at.ep) {
+		SG_DEBUG("%s: tunnel: a dynamic backend needs a host name by SNI", c->ip);
+		h1c_client_close(c);
+		return;
+	}
+	c->r->rq.at.conn = sg_backend_connect(c->ctx->pool, c->r->rq.at.ep,
 					      &c->r->rq.at.backend->eff_keepalive, &err);
 	if (!c->r->rq.at.conn) {
 		h1c_client_close(c);
@@ -217,4 +242,77 @@ void h1c_start_tunnel(struct client *c, const struct sg_listener *l, const struc
 			h1c_now(c) + sg_dur_to_ms_ceil(c->r->rq.at.backend->eff_connect_timeout);
 	c->r->rq.at.conn->io.cb = on_tunnel_up;
 	c->r->rq.at.conn->io.data = c;
+}
+
+/* The port of CONNECT's authority-form target "host:port" (RFC 9110
+ * §9.3.6); 0: not one. */
+static uint16_t connect_port(const struct sg_h1_span *t)
+{
+	const char *colon = t->len ? memrchr(t->p, ':', t->len) : NULL;
+	unsigned long port = 0;
+
+	if (!colon || colon == t->p || t->p[0] == '/' || colon + 1 == t->p + t->len ||
+	    (size_t)(t->p + t->len - colon) > 6)
+		return 0;
+	for (const char *d = colon + 1; d < t->p + t->len; d++) {
+		if (*d < '0' || *d > '9')
+			return 0;
+		port = port * 10 + (unsigned long)(*d - '0');
+	}
+	return port <= 65535 ? (uint16_t)port : 0;
+}
+
+/* A bind of c's config on `port` that a CONNECT may enter (never another
+ * CONNECT bind); NULL: none. */
+static const struct sg_bind *connect_bind(const struct client *c, uint16_t port)
+{
+	for (size_t i = 0; i < c->cfg->nbinds; i++)
+		if (c->cfg->binds[i].port == port && !c->cfg->binds[i].connect)
+			return &c->cfg->binds[i];
+	return NULL;
+}
+
+void h1c_connect(struct client *c)
+{
+	static const char ok[] = "HTTP/1.1 200 OK\r\n\r\n";
+	const struct sg_h1_req *req = &c->r->req;
+	struct sg_frontend *ctx = c->ctx;
+	struct sockaddr_storage peer;
+	socklen_t plen = sizeof(peer);
+	uint16_t port = connect_port(&req->target);
+	int fd = c->io.fd;
+
+	c->served = true;
+	c->idle_at = c->head_at = c->warm_at = 0;
+	c->req_done = true;
+	c->client_close = true; /* whatever the answer, the last on it */
+	if (req->method.len != 7 || memcmp(req->method.p, "CONNECT", 7)) {
+		c->req_done = sg_h1_request_body(req) == SG_H1_BODY_NONE;
+		h1c_fail_request(c, SG_FAIL_NOT_CONNECT, 0);
+		return;
+	}
+	/* Bytes sent before the 200 would belong to the bind it enters,
+	 * which reads the socket afresh (a TLS hello is peeked there):
+	 * clients wait for the answer (curl, pip, git). */
+	if (!port || c->in_len != req->head_len) {
+		h1c_fail_request(c, SG_FAIL_CONNECT_TARGET, 0);
+		return;
+	}
+	if (!connect_bind(c, port) || !ctx->reenter) {
+		h1c_fail_request(c, SG_FAIL_BIND_NOT_FOUND, 0);
+		return;
+	}
+	if (getpeername(fd, (struct sockaddr *)&peer, &plen) == -1 ||
+	    send(fd, ok, sizeof(ok) - 1, MSG_NOSIGNAL) != (ssize_t)sizeof(ok) - 1) {
+		h1c_client_close(c); /* 19 bytes a fresh socket cannot take: it is gone */
+		return;
+	}
+	SG_DEBUG("%s: CONNECT %.*s: entering bind :%u", c->ip, (int)req->target.len, req->target.p,
+		 port);
+	/* c lets go of the socket (and its hold on the CONNECT bind's
+	 * admission); the bind it enters admits it as its own. */
+	sg_io_set(ctx->loop, &c->io, 0);
+	c->io.fd = -1;
+	h1c_client_close(c);
+	ctx->reenter(ctx->reenter_arg, fd, &peer, port);
 }

@@ -6,8 +6,16 @@
 
 #include "user/http1/h1conn.h"
 
-/* A TCP route's connection on listener l: connect its backend, then relay. */
-void h1c_start_tunnel(struct client *c, const struct sg_listener *l, const struct sg_tcp_route *r);
+/* A TCP route's connection on listener l: connect its backend, then relay.
+ * A dynamic backend is `sni` (NULL: none, the connection is closed) at
+ * `port`, the port the client connected to. */
+void h1c_start_tunnel(struct client *c, const struct sg_listener *l, const struct sg_tcp_route *r,
+		      const char *sni, uint16_t port);
+/* A request head on a tunnelProtocol: connect bind: a CONNECT to a port
+ * some bind serves is answered 200 and the connection enters that bind
+ * (ctx->reenter) with c gone; anything else is refused as agentgateway
+ * does (405, 400, 404) and the connection closed after the answer. */
+void h1c_connect(struct client *c);
 /* After 101 or a CONNECT's 2xx: both directions are a tunnel now, with the
  * extra_len bytes the backend sent past its head first. */
 void h1c_start_upgraded_tunnel(struct client *c, size_t extra_len);

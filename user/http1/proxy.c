@@ -721,6 +721,10 @@ static void got_request_head(struct client *c)
 	struct sg_request_head h;
 
 	follow_config(c);
+	if (c->bind->connect) {
+		h1c_connect(c);
+		return;
+	}
 	/* h2c is cleartext only (RFC 9113 3.1): over TLS, ALPN says h2. */
 	if (!c->served && !c->tls && sg_h2head_upgrade_request(&c->r->req)) {
 		switch_to_h2(c, &c->r->req);
@@ -804,7 +808,7 @@ static void try_parse(struct client *c)
 	if (c->state == C_HEAD && !c->head_at && c->ctx->head_timeout_ms) {
 		c->head_at = h1c_now(c) + c->ctx->head_timeout_ms;
 	}
-	if (c->state == C_HEAD && !c->served) {
+	if (c->state == C_HEAD && !c->served && !c->bind->connect) {
 		int h2 = sg_h2head_preface(c->in, c->in_len);
 
 		if (h2 == 0)
@@ -1358,7 +1362,8 @@ static struct client *client_new(struct sg_frontend *ctx, struct sg_cfg *cfg,
 
 void sg_proxy_tunnel(struct sg_frontend *ctx, struct sg_cfg *cfg, const struct sg_bind *bind,
 		     const struct sg_listener *l, const struct sg_tcp_route *r, int fd,
-		     struct sg_tls *tls, struct sg_io *from, const char *ip, bool src_held)
+		     struct sg_tls *tls, struct sg_io *from, const char *ip, bool src_held,
+		     const char *sni, uint16_t port)
 {
 	struct client *c = client_new(ctx, cfg, bind, fd, ip, 0, src_held);
 
@@ -1371,7 +1376,7 @@ void sg_proxy_tunnel(struct sg_frontend *ctx, struct sg_cfg *cfg, const struct s
 		c->tls = tls;
 		sg_tls_watch(tls, ctx->loop, &c->io);
 	}
-	h1c_start_tunnel(c, l, r);
+	h1c_start_tunnel(c, l, r, sni, port);
 	h1c_settle(c);
 }
 
@@ -1395,7 +1400,7 @@ void sg_proxy_accept(struct sg_frontend *ctx, const struct sg_bind *bind, int fd
 	if (l && l->ftcp)
 		sg_net_keepalive(fd, &l->ftcp->keepalives);
 	if (bind->proto == SG_PROTO_TCP) {
-		h1c_start_tunnel(c, l, l ? sg_route_tcp(l) : NULL);
+		h1c_start_tunnel(c, l, l ? sg_route_tcp(l) : NULL, NULL, bind->port);
 	} else {
 		/* The idle timeout counts from the client's connect: the kernel
 		 * may have held the connection a while (deferred accept, the

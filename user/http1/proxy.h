@@ -35,10 +35,12 @@ void sg_proxy_accept_tls(struct sg_frontend *ctx, struct sg_cfg *cfg, const stru
  * both ways, exactly like a TCP route: in mode Passthrough (tls NULL)
  * from the hello on, still unread in the socket; in mode Terminate the
  * plaintext of session `tls`, whose handshake's io `from` hands its
- * interest in fd over (sg_io_adopt). */
+ * interest in fd over (sg_io_adopt). A dynamic backend of r is `sni` (the
+ * hello's name; NULL: none, the connection is closed) at `port`. */
 void sg_proxy_tunnel(struct sg_frontend *ctx, struct sg_cfg *cfg, const struct sg_bind *bind,
 		     const struct sg_listener *l, const struct sg_tcp_route *r, int fd,
-		     struct sg_tls *tls, struct sg_io *from, const char *ip, bool src_held);
+		     struct sg_tls *tls, struct sg_io *from, const char *ip, bool src_held,
+		     const char *sni, uint16_t port);
 /* Graceful drain: idle keep-alive connections close now, busy ones after
  * their response; ctx->stats->active reaches 0 when all are done. */
 void sg_proxy_drain(struct sg_frontend *ctx);

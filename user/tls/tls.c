@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <arpa/inet.h>
@@ -28,13 +29,16 @@
 #include <openssl/x509v3.h>
 
 #include "config/diag.h"
+#include "config/hostname.h"
 #include "config/duration.h"
 #include "config/node.h"
+#include "user/tls/tlsmint.h"
 #include "user/tls/tlspeer.h"
 
 struct tls_listener {
 	const struct sg_listener *l;
 	SSL_CTX *ctx;
+	struct sg_tls_mint *mint;     /* tls.mode dynamicCa: leaves per SNI; NULL: static */
 	int min_version, max_version; /* OpenSSL's TLS1_x_VERSION */
 	const char *tls13, *tls12;    /* NULL = the library's defaults */
 	bool verify;		      /* client certificates (root CA given) */
@@ -540,7 +544,12 @@ static int listener_ctx(struct tls_listener *tl, const struct sg_listener *l, ch
 		return -1;
 	}
 	ERR_clear_error();
-	if (load_cert(ctx, c, err, errlen) == -1 ||
+	/* dynamicCa: cert and key are a CA's, never served; each handshake
+	 * gets a leaf for its SNI (on_client_hello). */
+	if (c->dynamic_ca && !(tl->mint = sg_tls_mint_new(c->cert_pem, c->cert_len, c->key_pem,
+							  c->key_len, err, errlen)))
+		return -1;
+	if ((!c->dynamic_ca && load_cert(ctx, c, err, errlen) == -1) ||
 	    (c->root_pem && load_client_ca(ctx, c, err, errlen) == -1))
 		return -1;
 	if (session_context(ctx, l, c, err, errlen) == -1)
@@ -554,8 +563,10 @@ static int listener_ctx(struct tls_listener *tl, const struct sg_listener *l, ch
 
 static void server_free(struct sg_tls_server *s)
 {
-	for (size_t i = 0; i < s->n; i++)
+	for (size_t i = 0; i < s->n; i++) {
 		SSL_CTX_free(s->ls[i].ctx);
+		sg_tls_mint_free(s->ls[i].mint);
+	}
 	free(s->ls);
 	free(s);
 }
@@ -582,6 +593,7 @@ struct sg_tls_server *sg_tls_server_new(const struct sg_bind *b, char *err, size
 			s->handshake_ms = sg_dur_to_ms_ceil(l->ftls->handshake_timeout);
 		if (listener_ctx(&s->ls[s->n], l, why, sizeof(why)) == -1) {
 			SSL_CTX_free(s->ls[s->n].ctx);
+			sg_tls_mint_free(s->ls[s->n].mint);
 			snprintf(err, errlen, "listener %s: %s", l->name, why);
 			server_free(s);
 			return NULL;
@@ -745,6 +757,29 @@ static void read_sni(SSL *ssl, char *out, size_t outlen)
 	out[n] = '\0';
 }
 
+/* A dynamicCa listener's leaf for the SNI, on this handshake only; false
+ * when there is no name to mint one for (or it could not be made). */
+static bool use_minted(SSL *ssl, const struct tls_listener *tl, const char *sni)
+{
+	const unsigned char *der, *key;
+	size_t len, klen;
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	if (!*sni || !sg_sni_name_valid(sni, strlen(sni)) || sni[0] == '*' ||
+	    sg_tls_mint_leaf(tl->mint, sni,
+			     (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000, &der,
+			     &len) == -1)
+		return false;
+	sg_tls_mint_key(tl->mint, &key, &klen);
+	if (SSL_use_certificate_ASN1(ssl, der, (int)len) != 1 ||
+	    SSL_use_PrivateKey_ASN1(EVP_PKEY_EC, ssl, key, (long)klen) != 1) {
+		ERR_clear_error();
+		return false;
+	}
+	return true;
+}
+
 static int on_client_hello(SSL *ssl, int *alert, void *arg)
 {
 	struct sg_tls *t = SSL_get_app_data(ssl);
@@ -775,6 +810,11 @@ static int on_client_hello(SSL *ssl, int *alert, void *arg)
 			SSL_set_client_CA_list(
 				ssl, SSL_dup_CA_list(SSL_CTX_get_client_CA_list(tl->ctx)));
 		ERR_clear_error();
+	}
+	if (tl->mint && !use_minted(ssl, tl, t->sni)) {
+		t->no_cert = true;
+		*alert = SSL_AD_UNRECOGNIZED_NAME;
+		return SSL_CLIENT_HELLO_ERROR;
 	}
 	return SSL_CLIENT_HELLO_SUCCESS;
 }
