@@ -3250,9 +3250,9 @@ static void test_config_allowed_kinds(void **state)
  * each is refused by name (it was accepted and ignored); an empty map is
  * nothing. An AgentgatewayPolicy's backend TLS takes certificateSource
  * Inline (its default) only. */
-/* A bind's tunnelProtocol and mode: splicegate has agentgateway's
- * defaults (direct, standard) only; the others are refused by name, as
- * are the kinds and AgentgatewayPolicy sections splicegate lacks. */
+/* A bind's tunnelProtocol: direct and connect are taken, the tunnel
+ * protocols splicegate lacks are refused by name, as are the kinds and
+ * AgentgatewayPolicy sections it lacks; the defaults load. */
 static void test_config_bind_defaults_only(void **state)
 {
 	static const struct err_case cases[] = {
@@ -3266,15 +3266,10 @@ static void test_config_bind_defaults_only(void **state)
 				       "  backend: {ai: {}}\n",
 		  "t.yaml:21:17: spec.backend.ai: not supported (LLM backends and policies are not "
 		  "supported)" },
-		{ "mode internal", "binds:\n- port: 8080\n  mode: internal\n  listeners: []\n",
-		  "t.yaml:3:9: binds[0].mode: \"internal\" is not supported (only standard: an "
-		  "internal bind, reached by re-entry from a CONNECT listener, is not implemented "
-		  "yet)" },
-		{ "tunnelProtocol hbone",
-		  "binds:\n- port: 8080\n  tunnelProtocol: hbone\n  listeners: []\n",
-		  "t.yaml:3:19: binds[0].tunnelProtocol: \"hbone\" is not supported (only direct: "
-		  "an egress proxy taking CONNECT, and HBONE or proxy tunnels, are not implemented "
-		  "yet)" },
+		{ "tunnelProtocol hboneWaypoint",
+		  "binds:\n- port: 8080\n  tunnelProtocol: hboneWaypoint\n  listeners: []\n",
+		  "t.yaml:3:19: binds[0].tunnelProtocol: \"hboneWaypoint\" is not supported (only "
+		  "direct and connect: HBONE and PROXY-protocol tunnels are not implemented)" },
 	};
 	struct loaded *l = *state;
 
