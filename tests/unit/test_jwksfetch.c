@@ -110,24 +110,25 @@ static void server_stop(struct server *s)
 	close(s->fd);
 }
 
-static int requests(struct server *s)
+/* One of s's counters (requests, accepts), read under its lock. */
+static int counted(struct server *s, const int *counter)
 {
 	int n;
 
 	pthread_mutex_lock(&s->mu);
-	n = s->requests;
+	n = *counter;
 	pthread_mutex_unlock(&s->mu);
 	return n;
 }
 
+static int requests(struct server *s)
+{
+	return counted(s, &s->requests);
+}
+
 static int accepts(struct server *s)
 {
-	int n;
-
-	pthread_mutex_lock(&s->mu);
-	n = s->accepts;
-	pthread_mutex_unlock(&s->mu);
-	return n;
+	return counted(s, &s->accepts);
 }
 
 /* GET http://127.0.0.1:<port><path>: its return, body and err. */
