@@ -3282,8 +3282,8 @@ static void test_config_rejects_bad_resources(void **state)
 		  "mcp:\n  policies: {mcpAuthentication: {issuer: x, audiences: [a], "
 		  "resourceMetadata: {}, provider: {entra: {}}}}\n"
 		  "  targets: [{name: a, stdio: {cmd: x}}]\n",
-		  "t.yaml:2:42: mcp.policies.mcpAuthentication.jwks: not given, and the issuer \"x\" "
-		  "names no Entra tenant to derive it from (expected "
+		  "t.yaml:2:42: mcp.policies.mcpAuthentication.jwks: not given, and the issuer "
+		  "\"x\" names no Entra tenant to derive it from (expected "
 		  "https://login.microsoftonline.com/<tenant>/v2.0 or "
 		  "https://sts.windows.net/<tenant>/)" },
 		{ "MCP authentication beside jwtAuth",
