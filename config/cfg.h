@@ -867,6 +867,7 @@ enum sg_mcp_idp {
 	SG_MCP_IDP_OKTA,
 	SG_MCP_IDP_DESCOPE,
 	SG_MCP_IDP_AUTHENTIK,
+	SG_MCP_IDP_ENTRA,
 };
 
 struct sg_mcp_authn {

@@ -4,7 +4,9 @@
  * compiles and checks it as every other jwtAuth. */
 #include "config/mcpauthconf.h"
 
+#include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "config/auth.h"
 #include "config/node.h"
@@ -12,7 +14,7 @@
 static const char *const idp_names[] = {
 	[SG_MCP_IDP_AUTH0] = "auth0",	      [SG_MCP_IDP_KEYCLOAK] = "keycloak",
 	[SG_MCP_IDP_OKTA] = "okta",	      [SG_MCP_IDP_DESCOPE] = "descope",
-	[SG_MCP_IDP_AUTHENTIK] = "authentik",
+	[SG_MCP_IDP_AUTHENTIK] = "authentik", [SG_MCP_IDP_ENTRA] = "entra",
 };
 
 #define NIDPS (sizeof(idp_names) / sizeof(idp_names[0]))
@@ -57,6 +59,31 @@ bool sg_mcp_descope_issuer(const char *issuer, struct sg_mcp_descope *out)
 	return true;
 }
 
+bool sg_mcp_entra_authority(const char *issuer, char *out, size_t cap)
+{
+	const char *s = strstr(issuer, "://"), *host, *end, *tenant;
+	size_t hlen, tlen;
+	int n;
+
+	if (!s)
+		return false;
+	host = s + 3;
+	end = host + strcspn(host, "/?#");
+	hlen = *host == '[' ? strcspn(host, "]") + 1 : strcspn(host, ":/?#");
+	if (!hlen || hlen > (size_t)(end - host) || *end != '/')
+		return false;
+	tenant = end + strspn(end, "/");
+	tlen = strcspn(tenant, "/?#");
+	if (!tlen)
+		return false;
+	if (hlen == 15 && !strncasecmp(host, "sts.windows.net", 15)) {
+		host = "login.microsoftonline.com";
+		hlen = strlen(host);
+	}
+	n = snprintf(out, cap, "https://%.*s/%.*s", (int)hlen, host, (int)tlen, tenant);
+	return n > 0 && (size_t)n < cap;
+}
+
 /* Descope's agentic issuers keep their keys at the project's:
  * https://HOST/PROJECT (no port, as agentgateway writes it). NULL: not
  * such an issuer. */
@@ -86,6 +113,13 @@ const char *sg_mcp_authn_jwks_url(struct sg_arena *a, const char *issuer, enum s
 		if ((base = descope_base(a, issuer)))
 			return sg_arena_printf(a, "%s/.well-known/jwks.json", base);
 		break;
+	case SG_MCP_IDP_ENTRA: {
+		char authority[1024];
+
+		if (!sg_mcp_entra_authority(issuer, authority, sizeof(authority)))
+			return NULL;
+		return sg_arena_printf(a, "%s/discovery/v2.0/keys", authority);
+	}
 	case SG_MCP_IDP_NONE:
 	case SG_MCP_IDP_AUTH0:
 	case SG_MCP_IDP_OKTA:
@@ -104,16 +138,10 @@ static int f_provider(struct sg_pctx *c, const struct sg_node *n, void *dst, con
 		return 0;
 	if (n->kind != SG_NODE_MAP || sg_map_len(n) != 1)
 		return sg_expected(c, n, path,
-				   "a map with one of auth0, keycloak, okta, descope, authentik");
+				   "a map with one of auth0, keycloak, okta, descope, authentik, "
+				   "entra");
 	k = sg_map_key(n, 0);
 	v = sg_map_val(n, 0);
-	if (!strcmp(k->str, "entra")) {
-		sg_diag_err(c->d, k,
-			    "%s.entra: not supported (the Entra ID adapter, with its authorize "
-			    "and token proxies, is not implemented yet)",
-			    path);
-		return -1;
-	}
 	for (size_t i = 1; i < NIDPS; i++)
 		if (!strcmp(k->str, idp_names[i])) {
 			if (!sg_node_is_null(v) && (v->kind != SG_NODE_MAP || sg_map_len(v)))
@@ -121,7 +149,7 @@ static int f_provider(struct sg_pctx *c, const struct sg_node *n, void *dst, con
 			*p = (enum sg_mcp_idp)i;
 			return 0;
 		}
-	return sg_expected(c, k, path, "one of auth0, keycloak, okta, descope, authentik");
+	return sg_expected(c, k, path, "one of auth0, keycloak, okta, descope, authentik, entra");
 }
 
 /* resourceMetadata: any map (served with its keys in snake_case); its
@@ -191,6 +219,15 @@ int sg_f_mcp_authentication(struct sg_pctx *c, const struct sg_node *n, void *ds
 	p->audiences = m->audiences;
 	if (!p->jwks && !p->jwks_url) {
 		p->jwks_url = sg_mcp_authn_jwks_url(c->a, m->issuer, m->provider);
+		if (!p->jwks_url && m->provider == SG_MCP_IDP_ENTRA) {
+			sg_diag_err(c->d, sg_map_get(n, "issuer"),
+				    "%s.jwks: not given, and the issuer \"%s\" names no Entra "
+				    "tenant to derive it from (expected "
+				    "https://login.microsoftonline.com/<tenant>/v2.0 or "
+				    "https://sts.windows.net/<tenant>/)",
+				    path, m->issuer);
+			return -1;
+		}
 		if (!p->jwks_url)
 			return -1;
 		if (!http_url(p->jwks_url)) {

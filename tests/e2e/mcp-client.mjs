@@ -63,9 +63,16 @@ const authProvider = {
 		store.verifier = v;
 	},
 	codeVerifier: () => store.verifier,
+	// Redirects followed, as a browser would, until one names the code
+	// (a gateway's authorize endpoint sends on to the provider's).
 	redirectToAuthorization: async (at) => {
-		const r = await fetch(at, { redirect: "manual" });
-		code = new URL(r.headers.get("location")).searchParams.get("code");
+		for (let hop = 0, u = at; hop < 5 && !code; hop++) {
+			const r = await fetch(u, { redirect: "manual" });
+			const to = r.headers.get("location");
+			if (!to) break;
+			u = new URL(to, u);
+			code = u.searchParams.get("code");
+		}
 	},
 };
 // MCP_BEARER: a token sent as "Authorization: Bearer ..." on every request.

@@ -11,7 +11,10 @@
 # sees as a JSON-RPC error naming the target: a 500, a body that is not
 # JSON, an answer over the bound, a session the target forgot (404: the
 # target is gone for that session); an event stream the target keeps open
-# answered as soon as the response is in it. A target killed under a
+# answered as soon as the response is in it. The POSTs of a session go on
+# one kept-alive connection to its target (server-everything: its
+# answers' event streams read to their end; mcp_fake.py: JSON answers,
+# and a failed read costs the connection). A target killed under a
 # session: the next call fails at once. https targets: TLS verified
 # against SSL_CERT_FILE's CA (a self-signed server and a plain-HTTP one
 # fail with the TLS error, naming the target).
@@ -60,6 +63,32 @@ check "SDK client: tools/call get-sum" "$(echo "$out" | sed -n 5p)" \
 check "the target saw one session begin" "$(count_in "$WORK/every.log" 'Session initialized' 1)" 1
 check "the client's DELETE ended the target's session" \
 	"$(count_in "$WORK/every.log" 'Received session termination request' 1)" 1
+
+# target_conns: the connections to server-everything (:$HP) the kernel
+# knows of, open or closed within a minute (TIME-WAIT), by their client
+# port: each appears once whichever end closed it.
+target_conns() {
+	ss -Htan | awk -v p=":$HP" '
+		$4 ~ p"$" && $5 !~ /\*/ { n = split($5, a, ":"); seen[a[n]] = 1 }
+		$5 ~ p"$" { n = split($4, a, ":"); seen[a[n]] = 1 }
+		END { for (k in seen) print k }' | sort -n
+}
+# curl's session: initialize, the notification, 10 tools/call echo
+target_conns >"$WORK/conns0"
+S=$(init_session http://127.0.0.1:3000/mcp)
+curl -s -o /dev/null -X POST -H "$J" -H "$A" -H "mcp-session-id: $S" \
+	-d '{"jsonrpc":"2.0","method":"notifications/initialized"}' http://127.0.0.1:3000/mcp
+ok=0
+for i in $(seq 1 10); do
+	curl -s -X POST -H "$J" -H "$A" -H "mcp-session-id: $S" \
+		-d "{\"jsonrpc\":\"2.0\",\"id\":$i,\"method\":\"tools/call\",\"params\":{\"name\":\"echo\",\"arguments\":{\"message\":\"m$i\"}}}" \
+		http://127.0.0.1:3000/mcp | grep -q "Echo: m$i" && ok=$((ok + 1))
+done
+check "10 calls of a session answered through the HTTP target" "$ok" 10
+target_conns >"$WORK/conns1"
+check "its 12 POSTs went on one connection to the target" \
+	"$(comm -13 "$WORK/conns0" "$WORK/conns1" | wc -l)" 1
+curl -s -o /dev/null -X DELETE -H "mcp-session-id: $S" http://127.0.0.1:3000/mcp
 check "config_dump: the mcp target" "$(mcp_dump)" \
 	"{\"statefulMode\": \"stateful\", \"targets\": [{\"mcp\": {\"host\": \"127.0.0.1\", \"path\": \"/mcp\", \"port\": $HP}, \"name\": \"everything\"}]}"
 stop_gateway
@@ -79,7 +108,7 @@ check "local_echo goes to the stdio target" "$(echo "$out" | sed -n 4p)" \
 check "remote_echo goes to the HTTP target" "$(echo "$out" | sed -n 5p)" \
 	'{"call":"remote_echo","text":"Echo: r","isError":false}'
 check "the federation's end ended the HTTP target's session" \
-	"$(count_in "$WORK/every.log" 'Received session termination request' 2)" 2
+	"$(count_in "$WORK/every.log" 'Received session termination request' 3)" 3
 stop_gateway
 
 # ---- a target that is down ---------------------------------------------------
@@ -164,6 +193,13 @@ check "a gone target's session gets no DELETE" "$(count_in "$WORK/fake.log" '^DE
 check "the target saw the notification after initialize, before the next request" \
 	"$(sed -n 1,3p "$WORK/fake.log" | awk '{print $1, $2, $3}' | tr '\n' ';')" \
 	'POST - initialize;POST fake-1 notifications/initialized;POST fake-1 tools/call;'
+check "those three on one connection" "$(sed -n 1,3p "$WORK/fake.log" | awk '{print $4}' | sort -u | wc -l)" 1
+# A whole answer, a 500's too, leaves its connection for the next POST; a
+# read that failed (the answer over the bound) costs it and those kept
+# beside it, and so does a stream the target keeps open (linger: c2).
+check "the connections of session 1's POSTs: a new one after each failed read" \
+	"$(grep '^POST fake-1 ' "$WORK/fake.log" | awk '{print $4}' | tr '\n' ' ')" \
+	'c1 c1 c1 c1 c1 c2 c3 c3 '
 stop_gateway
 
 # ---- https targets: TLS with the system's CAs (SSL_CERT_FILE) ----------------

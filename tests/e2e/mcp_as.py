@@ -10,14 +10,25 @@
 #             token's aud is the RFC 8707 `resource` the client sent
 #   keycloak  a realm under /realms/mcp with OIDC discovery only and
 #             Keycloak's paths; the token's aud is always mcp_proxy
+#   entra     Entra ID's shape for tenant e2e-tenant over TLS (CERT, KEY):
+#             issuer https://127.0.0.1/e2e-tenant/v2.0 (PORT must be 443:
+#             Entra's URLs name none), OIDC discovery under it without a
+#             registration endpoint or code_challenge_methods_supported,
+#             /e2e-tenant/oauth2/v2.0/authorize and .../token, the keys at
+#             /e2e-tenant/discovery/v2.0/keys; both endpoints refuse a
+#             `resource` parameter (AADSTS9010010), and the token endpoint
+#             wants client e2e-client's secret e2e-secret; the token's aud
+#             is api://e2e-client
 # Every request is logged to LOG as "METHOD PATH" (and the registration
-# bodies as "BODY <json>").
-#   mcp_as.py PORT DIR LOG spec|keycloak
+# bodies as "BODY <json>"; entra's token requests as "FORM k=v ...", the
+# secret shown as secret=ok or secret=bad).
+#   mcp_as.py PORT DIR LOG spec|keycloak|entra [CERT KEY]
 import base64
 import hashlib
 import http.server
 import json
 import os
+import ssl
 import sys
 import time
 import urllib.parse
@@ -27,7 +38,17 @@ import jwt_mint  # noqa: E402
 
 port, keys, log, shape = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
 base = "http://localhost:%d" % port
-if shape == "keycloak":
+if shape == "entra":
+    base = "https://127.0.0.1"
+    issuer = base + "/e2e-tenant/v2.0"
+    paths = {
+        "meta": "/e2e-tenant/v2.0/.well-known/openid-configuration",
+        "jwks": "/e2e-tenant/discovery/v2.0/keys",
+        "register": None,
+        "authorize": "/e2e-tenant/oauth2/v2.0/authorize",
+        "token": "/e2e-tenant/oauth2/v2.0/token",
+    }
+elif shape == "keycloak":
     issuer = base + "/realms/mcp"
     paths = {
         "meta": "/realms/mcp/.well-known/openid-configuration",
@@ -49,15 +70,21 @@ META = {
     "issuer": issuer,
     "authorization_endpoint": base + paths["authorize"],
     "token_endpoint": base + paths["token"],
-    "registration_endpoint": base + paths["register"],
+    "registration_endpoint": base + (paths["register"] or ""),
     "jwks_uri": base + paths["jwks"],
     "response_types_supported": ["code"],
     "grant_types_supported": ["authorization_code"],
     "code_challenge_methods_supported": ["S256"],
     "token_endpoint_auth_methods_supported": ["none"],
 }
+if shape == "entra":
+    del META["registration_endpoint"], META["code_challenge_methods_supported"]
+    META["token_endpoint_auth_methods_supported"] = ["client_secret_post"]
 codes = {}
 clients = 0
+AADSTS9010010 = json.dumps({"error": "invalid_target", "error_description":
+                            "AADSTS9010010: The resource parameter provided in the request "
+                            "doesn't match with the requested scopes."})
 
 
 def b64u(b):
@@ -92,6 +119,8 @@ class H(http.server.BaseHTTPRequestHandler):
                 return self.send(200, f.read())
         if u.path == paths["authorize"]:
             q = dict(urllib.parse.parse_qsl(u.query))
+            if shape == "entra" and "resource" in q:
+                return self.send(400, AADSTS9010010)
             code = b64u(os.urandom(12))
             codes[code] = q
             loc = q["redirect_uri"] + "?" + urllib.parse.urlencode(
@@ -113,11 +142,20 @@ class H(http.server.BaseHTTPRequestHandler):
             return self.send(201, json.dumps(meta))
         if u.path == paths["token"]:
             f = dict(urllib.parse.parse_qsl(body.decode()))
+            if shape == "entra":
+                self.note("FORM " + " ".join(sorted(
+                    k + ("=ok" if f[k] == "e2e-secret" else "=bad") if k == "client_secret"
+                    else k for k in f)))
+                if "resource" in f:
+                    return self.send(400, AADSTS9010010)
+                if f.get("client_secret") != "e2e-secret":
+                    return self.send(401, json.dumps({"error": "invalid_client"}))
             q = codes.pop(f.get("code", ""), None)
             verifier = f.get("code_verifier", "").encode()
             if not q or b64u(hashlib.sha256(verifier).digest()) != q.get("code_challenge"):
                 return self.send(400, json.dumps({"error": "invalid_grant"}))
-            aud = "mcp_proxy" if shape == "keycloak" else f.get("resource", "")
+            aud = {"keycloak": "mcp_proxy", "entra": "api://e2e-client"}.get(
+                shape, f.get("resource", ""))
             now = int(time.time())
             claims = json.dumps({"iss": issuer, "aud": aud, "sub": "e2e-user",
                                  "iat": now, "exp": now + 3600})
@@ -132,4 +170,8 @@ class H(http.server.BaseHTTPRequestHandler):
 
 
 srv = http.server.ThreadingHTTPServer(("127.0.0.1", port), H)
+if len(sys.argv) > 6:
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(sys.argv[5], sys.argv[6])
+    srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
 srv.serve_forever()

@@ -18,7 +18,9 @@ tools below; tools/call NAME:
   linger    200 text/event-stream with the response, the stream then kept
             open for 20 s (MCP says a server should end it; not all do)
   forget    the session is dropped, and this request gets 404
-Each request is logged to LOG as one line: METHOD SESSION JSON-RPC-METHOD.
+Each request is logged to LOG as one line: METHOD SESSION JSON-RPC-METHOD
+cN, N numbering the connection it came on (HTTP/1.1 keep-alive: a
+connection carries requests until its client closes it).
 """
 import json
 import ssl
@@ -31,6 +33,7 @@ TOOLS = ["whoami", "fail", "garbage", "huge", "linger", "forget"]
 lock = threading.Lock()
 sessions = set()
 count = [0]
+conns = [0]
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -39,9 +42,15 @@ class Handler(BaseHTTPRequestHandler):
     def log_message(self, *args):
         pass
 
+    def setup(self):
+        super().setup()
+        with lock:
+            conns[0] += 1
+            self.conn = conns[0]
+
     def note(self, what):
         with lock, open(sys.argv[2], "a") as f:
-            f.write(what + "\n")
+            f.write("%s c%d\n" % (what, self.conn))
 
     def answer(self, status, body=b"", ctype="application/json", sid=None):
         self.send_response(status)

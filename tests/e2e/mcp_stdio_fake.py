@@ -12,11 +12,15 @@ tools below; tools/call NAME (arguments in brackets):
   ask      a request roots/list to the client; its answer's first root's
            uri (or its error's message) is the result's text
   hello    the result "hello"
+  pid      the result: this process's pid (mcp-sessions.sh maps sessions
+           to the gateway's children with it)
+  wait     no answer ever: a call that waits until its target is gone
 """
 import json
+import os
 import sys
 
-TOOLS = ["flood", "big", "ask", "hello"]
+TOOLS = ["flood", "big", "ask", "hello", "pid", "wait"]
 out = sys.stdout
 
 
@@ -57,6 +61,10 @@ def call(mid, name, args):
                 return
     elif name == "hello":
         result(mid, "hello")
+    elif name == "pid":
+        result(mid, str(os.getpid()))
+    elif name == "wait":
+        pass
     else:
         send({"jsonrpc": "2.0", "id": mid, "error": {"code": -32602, "message": "no such tool"}})
 

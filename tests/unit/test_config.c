@@ -3566,13 +3566,14 @@ static void test_config_rejects_bad_resources(void **state)
 		{ "MCP two targets of one name",
 		  "mcp:\n  targets: [{name: a, stdio: {cmd: x}}, {name: a, stdio: {cmd: y}}]\n",
 		  "t.yaml:2:48: mcp.targets[1].name: \"a\" names another target of this backend" },
-		{ "MCP authentication with Entra ID",
+		{ "MCP authentication with Entra ID, no tenant to find its keys at",
 		  "mcp:\n  policies: {mcpAuthentication: {issuer: x, audiences: [a], "
 		  "resourceMetadata: {}, provider: {entra: {}}}}\n"
 		  "  targets: [{name: a, stdio: {cmd: x}}]\n",
-		  "t.yaml:2:94: mcp.policies.mcpAuthentication.provider.entra: not supported (the "
-		  "Entra ID adapter, with its authorize and token proxies, is not implemented "
-		  "yet)" },
+		  "t.yaml:2:42: mcp.policies.mcpAuthentication.jwks: not given, and the issuer "
+		  "\"x\" names no Entra tenant to derive it from (expected "
+		  "https://login.microsoftonline.com/<tenant>/v2.0 or "
+		  "https://sts.windows.net/<tenant>/)" },
 		{ "MCP authentication beside jwtAuth",
 		  "mcp:\n  policies: {jwtAuth: {issuer: x, jwks: \"{}\"}, mcpAuthentication: "
 		  "{issuer: x, audiences: [a], resourceMetadata: {}}}\n"

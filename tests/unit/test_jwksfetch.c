@@ -2,7 +2,8 @@
  * the test: what the GET sends, the bodies it reads (Content-Length,
  * chunked, close-delimited), max-age, and its failures by name; what MCP's
  * targets use of it (a POST's Accept, the answer's Content-Type and
- * Mcp-Session-Id, a larger body, a read ended early, a stop); and
+ * Mcp-Session-Id, a larger body, a read ended early, a stop, a
+ * connection kept between fetches); and
  * user/auth/jwksremote.c fetching through it: keys appear, a kid miss
  * fetches again, bounded. */
 #include <arpa/inet.h>
@@ -33,14 +34,18 @@
 	"\"x\":\"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo\"}]}"
 
 /* A server answering each connection with `answer` after reading the
- * request head, which it keeps (the last one) in `head`; counts requests. */
+ * request head, which it keeps (the last one) in `head`; counts requests
+ * and connections. */
 struct server {
 	int fd;
 	uint16_t port;
 	const char *answer;
-	int linger_ms; /* the connection stays open this long after the answer */
+	int linger_ms;	/* the connection stays open this long after the answer */
+	bool keep;	/* every request of a connection is answered, not only its first */
+	int drop_after; /* keep: the request after this many answers is read and
+			 * the connection closed, unanswered (0: none) */
 	char head[2048];
-	int requests;
+	int requests, accepts;
 	pthread_t t;
 	pthread_mutex_t mu;
 };
@@ -51,22 +56,30 @@ static void *serve(void *arg)
 	int c;
 
 	while ((c = accept(s->fd, NULL, NULL)) != -1) {
-		char buf[2048];
-		size_t n = 0;
-		ssize_t k;
+		pthread_mutex_lock(&s->mu);
+		s->accepts++;
+		pthread_mutex_unlock(&s->mu);
+		for (int answered = 0;; answered++) {
+			char buf[2048];
+			size_t n = 0;
+			ssize_t k;
 
-		while (n < sizeof(buf) - 1 && (k = read(c, buf + n, sizeof(buf) - 1 - n)) > 0) {
-			n += (size_t)k;
-			buf[n] = '\0';
-			if (strstr(buf, "\r\n\r\n"))
+			while (n < sizeof(buf) - 1 &&
+			       (k = read(c, buf + n, sizeof(buf) - 1 - n)) > 0) {
+				n += (size_t)k;
+				buf[n] = '\0';
+				if (strstr(buf, "\r\n\r\n"))
+					break;
+			}
+			if (!n || (s->drop_after && answered == s->drop_after))
+				break;
+			pthread_mutex_lock(&s->mu);
+			memcpy(s->head, buf, n + 1);
+			s->requests++;
+			pthread_mutex_unlock(&s->mu);
+			if (write(c, s->answer, strlen(s->answer)) < 0 || !s->keep)
 				break;
 		}
-		pthread_mutex_lock(&s->mu);
-		memcpy(s->head, buf, n + 1);
-		s->requests++;
-		pthread_mutex_unlock(&s->mu);
-		if (write(c, s->answer, strlen(s->answer)) < 0)
-			break;
 		if (s->linger_ms)
 			usleep((useconds_t)s->linger_ms * 1000);
 		close(c);
@@ -97,14 +110,25 @@ static void server_stop(struct server *s)
 	close(s->fd);
 }
 
-static int requests(struct server *s)
+/* One of s's counters (requests, accepts), read under its lock. */
+static int counted(struct server *s, const int *counter)
 {
 	int n;
 
 	pthread_mutex_lock(&s->mu);
-	n = s->requests;
+	n = *counter;
 	pthread_mutex_unlock(&s->mu);
 	return n;
+}
+
+static int requests(struct server *s)
+{
+	return counted(s, &s->requests);
+}
+
+static int accepts(struct server *s)
+{
+	return counted(s, &s->accepts);
 }
 
 /* GET http://127.0.0.1:<port><path>: its return, body and err. */
@@ -455,6 +479,83 @@ static void test_jwksremote_fetches_and_refetches_on_a_kid_miss(void **state)
 	assert_int_equal(threads(), 1);
 }
 
+/* f with a kept connection, three times: the dials each made, as
+ * "1 0 0", and whether a connection is kept after the last. */
+static void fetch_thrice(const struct server *s, struct sg_fetch *f, char *dials, bool *kept)
+{
+	struct sg_fetch_conn *conn = NULL;
+	struct sg_fetched got;
+	char err[256];
+
+	f->conn = &conn;
+	dials[0] = '\0';
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(fetch(s, f, &got, err), 0);
+		sprintf(dials + strlen(dials), "%s%u", i ? " " : "", got.dials);
+		free(got.body);
+	}
+	*kept = conn != NULL;
+	sg_fetch_conn_close(conn);
+}
+
+static void test_fetch_keeps_the_connection(void **state)
+{
+	struct server s;
+	int asked = 0;
+	struct sg_fetch f = { 0 };
+	char dials[32];
+	bool kept;
+
+	(void)state;
+	/* a length-framed answer: three requests, one connection */
+	server_start(&s, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
+	s.keep = true;
+	fetch_thrice(&s, &f, dials, &kept);
+	assert_string_equal(dials, "1 0 0");
+	assert_true(kept);
+	assert_int_equal(accepts(&s), 1);
+	assert_int_equal(requests(&s), 3);
+	assert_null(strstr(s.head, "Connection: close"));
+	server_stop(&s);
+
+	/* an event stream `enough` ends early, its end right behind: kept */
+	server_start(&s, "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n"
+			 "Transfer-Encoding: chunked\r\n\r\n9\r\nfirst END\r\n0\r\n\r\n");
+	s.keep = true;
+	f = (struct sg_fetch){ .enough = saw_end, .arg = &asked };
+	fetch_thrice(&s, &f, dials, &kept);
+	assert_string_equal(dials, "1 0 0");
+	assert_int_equal(accepts(&s), 1);
+	server_stop(&s);
+
+	/* one the server keeps open past `enough`: closed after 100 ms */
+	server_start(&s, "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n"
+			 "Transfer-Encoding: chunked\r\n\r\n9\r\nfirst END\r\n");
+	s.linger_ms = 1000;
+	fetch_thrice(&s, &f, dials, &kept);
+	assert_string_equal(dials, "1 1 1");
+	assert_false(kept);
+	server_stop(&s);
+
+	/* Connection: close from the server */
+	server_start(&s, "HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 2\r\n\r\nok");
+	f = (struct sg_fetch){ 0 };
+	fetch_thrice(&s, &f, dials, &kept);
+	assert_string_equal(dials, "1 1 1");
+	assert_false(kept);
+	server_stop(&s);
+
+	/* a server that closes each connection after its first answer, as
+	 * the next request goes: each request made again on a new one */
+	server_start(&s, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
+	s.keep = true;
+	s.drop_after = 1;
+	fetch_thrice(&s, &f, dials, &kept);
+	assert_int_equal(requests(&s), 3);
+	assert_int_equal(accepts(&s), 3);
+	server_stop(&s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -466,6 +567,7 @@ int main(void)
 		cmocka_unit_test(test_fetch_enough_ends_the_read),
 		cmocka_unit_test(test_fetch_stream_in_pieces),
 		cmocka_unit_test(test_fetch_stop),
+		cmocka_unit_test(test_fetch_keeps_the_connection),
 		cmocka_unit_test(test_jwksremote_fetches_and_refetches_on_a_kid_miss),
 	};
 

@@ -143,16 +143,21 @@ static enum sg_filter_result plan(struct sg_filter_plan *p, struct sg_authn *a, 
 	return sg_filter_plan_request(p, &cfg->binds[0].listeners[0].routes[0].eff_filters, &in);
 }
 
-/* The value of response line `name` of p ("" when it has none). */
+/* The value of response line `name` of p ("" when it has none): the
+ * plan's, or the step's own before the plan takes them (a step called
+ * alone). */
 static const char *response_line(const struct sg_filter_plan *p, const char *name, char *buf,
 				 size_t cap)
 {
+	const struct sg_header_edit *edits[] = { &p->response, &p->route_response };
+
 	buf[0] = '\0';
-	for (size_t i = 0; i < p->response.nadd; i++)
-		if (p->response.add[i].name.len == strlen(name) &&
-		    !strncasecmp(p->response.add[i].name.p, name, strlen(name)))
-			snprintf(buf, cap, "%.*s", (int)p->response.add[i].value.len,
-				 p->response.add[i].value.p);
+	for (size_t e = 0; e < 2; e++)
+		for (size_t i = 0; i < edits[e]->nadd; i++)
+			if (edits[e]->add[i].name.len == strlen(name) &&
+			    !strncasecmp(edits[e]->add[i].name.p, name, strlen(name)))
+				snprintf(buf, cap, "%.*s", (int)edits[e]->add[i].value.len,
+					 edits[e]->add[i].value.p);
 	return buf;
 }
 
@@ -425,7 +430,14 @@ static void test_mcpauthn_refusals(void **state)
 		     " provider: {azure: {}}}\n"
 		     "      backends: [{host: 127.0.0.1:1}]\n",
 		     "mcpAuthentication.provider: expected one of auth0, keycloak, okta, descope, "
-		     "authentik");
+		     "authentik, entra");
+	/* entra without jwks: its issuer must name the tenant its keys are at */
+	refused_text("binds:\n- port: 3000\n  listeners:\n  - routes:\n    - policies:\n"
+		     "        mcpAuthentication: {issuer: 'https://login.microsoftonline.com',"
+		     " audiences: [], resourceMetadata: {}, provider: {entra: {}}}\n"
+		     "      backends: [{host: 127.0.0.1:1}]\n",
+		     "mcpAuthentication.jwks: not given, and the issuer "
+		     "\"https://login.microsoftonline.com\" names no Entra tenant");
 	refused_text("binds:\n- port: 3000\n  listeners:\n  - routes:\n    - policies:\n"
 		     "        mcpAuthentication: {issuer: i, audiences: [], resourceMetadata: []}\n"
 		     "      backends: [{host: 127.0.0.1:1}]\n",
@@ -437,6 +449,142 @@ static void test_mcpauthn_refusals(void **state)
 		"      backends: [{host: 127.0.0.1:1}]\n",
 		"mcpAuthentication.jwks: not given, and the URL derived from the issuer, "
 		"\"idp/.well-known/jwks.json\", is not an http:// or https:// URL");
+}
+
+/* ---- entra -------------------------------------------------------------------- */
+
+#define ENTRA "https://login.microsoftonline.com/11111111-2222"
+
+static void test_mcpauthn_entra_authority(void **state)
+{
+	struct sg_arena a;
+	char out[256];
+
+	(void)state;
+	assert_true(sg_mcp_entra_authority(ENTRA "/v2.0", out, sizeof(out)));
+	assert_string_equal(out, ENTRA);
+	/* v1 issuers: the interactive endpoints are on the login host */
+	assert_true(sg_mcp_entra_authority("https://sts.windows.net/t1/", out, sizeof(out)));
+	assert_string_equal(out, "https://login.microsoftonline.com/t1");
+	/* a sovereign cloud's host as it is; a port goes, as in agentgateway */
+	assert_true(sg_mcp_entra_authority("https://login.microsoftonline.us/t/v2.0", out, 256));
+	assert_string_equal(out, "https://login.microsoftonline.us/t");
+	assert_true(sg_mcp_entra_authority("http://127.0.0.1:9443/t/v2.0", out, sizeof(out)));
+	assert_string_equal(out, "https://127.0.0.1/t");
+	assert_false(sg_mcp_entra_authority("https://login.microsoftonline.com/", out, 256));
+	assert_false(sg_mcp_entra_authority("https://login.microsoftonline.com", out, 256));
+	assert_false(sg_mcp_entra_authority("tenant", out, sizeof(out)));
+	sg_arena_init(&a);
+	assert_string_equal(sg_mcp_authn_jwks_url(&a, ENTRA "/v2.0", SG_MCP_IDP_ENTRA),
+			    ENTRA "/discovery/v2.0/keys");
+	assert_null(sg_mcp_authn_jwks_url(&a, "https://idp", SG_MCP_IDP_ENTRA));
+	sg_arena_free(&a);
+}
+
+#define ENTRA_AS "http://localhost:3000/.well-known/oauth-authorization-server/mcp"
+
+static void test_mcpauthn_entra_metadata(void **state)
+{
+	struct sg_mcp_authn m = *authn_of(cfg);
+	char url[256], *out;
+
+	(void)state;
+	m.issuer = ENTRA "/v2.0";
+	m.provider = SG_MCP_IDP_ENTRA;
+	assert_int_equal(sg_mcpoauth_metadata_url(&m, url, sizeof(url)) > 0, true);
+	assert_string_equal(url, ENTRA "/v2.0/.well-known/openid-configuration");
+	assert_int_equal(sg_mcpoauth_registration_url(&m, url, sizeof(url)), -1);
+	out = sg_mcpoauth_as_metadata(
+		&m, ENTRA_AS,
+		"{\"issuer\":\"" ENTRA "/v2.0\",\"authorization_endpoint\":\"" ENTRA
+		"/oauth2/v2.0/authorize\",\"token_endpoint\":\"" ENTRA "/oauth2/v2.0/token\"}");
+	assert_string_equal(out, "{\"issuer\":\"http://localhost:3000/mcp\","
+				 "\"authorization_endpoint\":\"" ENTRA_AS "/authorize\","
+				 "\"token_endpoint\":\"" ENTRA_AS "/token\","
+				 "\"registration_endpoint\":\"" ENTRA_AS "/client-registration\","
+				 "\"code_challenge_methods_supported\":[\"S256\"]}");
+	free(out);
+	/* what Entra says of PKCE is kept; a document without its endpoints fails */
+	out = sg_mcpoauth_as_metadata(&m, ENTRA_AS,
+				      "{\"authorization_endpoint\":\"a\",\"token_endpoint\":\"t\","
+				      "\"code_challenge_methods_supported\":[\"plain\"]}");
+	assert_non_null(strstr(out, "\"code_challenge_methods_supported\":[\"plain\"]"));
+	free(out);
+	assert_null(sg_mcpoauth_as_metadata(&m, ENTRA_AS, "{\"authorization_endpoint\":\"a\"}"));
+}
+
+static void test_mcpauthn_entra_endpoints(void **state)
+{
+	struct sg_mcp_authn m = *authn_of(cfg);
+	struct sg_filter_plan p = { 0 };
+	struct sg_authn a = { .now = NOW };
+	struct sg_filter_input in;
+	char buf[512], *out;
+	const char *form;
+
+	(void)state;
+	m.issuer = ENTRA "/v2.0";
+	m.provider = SG_MCP_IDP_ENTRA;
+	m.client_id = "cid";
+	m.client_secret = "s3 cr&t";
+	/* authorize: a redirect to Entra's, the RFC 8707 resource taken out */
+	in = input(ENTRA_AS "/authorize", &a);
+	in.target =
+		(struct sg_h1_span){ "/.well-known/oauth-authorization-server/mcp/authorize?"
+				     "response_type=code&resource=http%3A%2F%2Flocalhost%3A3000%"
+				     "2Fmcp&client_id=cid&resource=x&scope=openid",
+				     0 };
+	in.target.len = strlen(in.target.p);
+	hdr_auth = NULL;
+	assert_int_equal(sg_mcp_authn_request(&a, &p, &m, &in), SG_FILTER_ANSWER);
+	assert_int_equal(p.status, 302);
+	assert_string_equal(response_line(&p, "location", buf, sizeof(buf)),
+			    ENTRA "/oauth2/v2.0/authorize?response_type=code&client_id=cid&"
+				  "scope=openid");
+	sg_filter_plan_reset(&p);
+	/* token: a GET is 405; a POST is deferred to the call */
+	in.target = (struct sg_h1_span){ "/.well-known/oauth-authorization-server/mcp/token", 0 };
+	in.target.len = strlen(in.target.p);
+	in.method = (struct sg_h1_span){ "GET", 3 };
+	assert_int_equal(sg_mcp_authn_request(&a, &p, &m, &in), SG_FILTER_ANSWER);
+	assert_int_equal(p.status, 405);
+	assert_string_equal(response_line(&p, "allow", buf, sizeof(buf)), "POST");
+	sg_filter_plan_reset(&p);
+	in.method = (struct sg_h1_span){ "POST", 4 };
+	assert_int_equal(sg_mcp_authn_request(&a, &p, &m, &in), SG_FILTER_DEFER);
+	assert_non_null(a.mcp_oauth);
+	sg_filter_plan_reset(&p);
+	sg_authn_reset(&a);
+	/* the form: resource out, the secret in for clientId's user grants */
+	form = "grant_type=authorization_code&code=c1&client_id=cid&resource=http%3A%2F%2Fgw";
+	out = sg_mcpoauth_entra_token_form(&m, form, strlen(form), false);
+	assert_string_equal(out, "grant_type=authorization_code&code=c1&client_id=cid&"
+				 "client_secret=s3+cr%26t");
+	free(out);
+	/* not with a credential of the request's own */
+	out = sg_mcpoauth_entra_token_form(&m, form, strlen(form), true);
+	assert_string_equal(out, "grant_type=authorization_code&code=c1&client_id=cid");
+	free(out);
+	form = "grant_type=refresh_token&client_id=cid&client_secret=theirs";
+	out = sg_mcpoauth_entra_token_form(&m, form, strlen(form), false);
+	assert_string_equal(out, form);
+	free(out);
+	/* not for another client, nor an app's own grant */
+	form = "grant_type=authorization_code&client_id=other";
+	out = sg_mcpoauth_entra_token_form(&m, form, strlen(form), false);
+	assert_string_equal(out, form);
+	free(out);
+	form = "grant_type=client_credentials&client_id=cid&scope=x";
+	out = sg_mcpoauth_entra_token_form(&m, form, strlen(form), false);
+	assert_string_equal(out, form);
+	free(out);
+	/* an issuer without a tenant: 500 */
+	m.issuer = "https://idp";
+	in.target = (struct sg_h1_span){ "/.well-known/oauth-authorization-server/authorize", 0 };
+	in.target.len = strlen(in.target.p);
+	assert_int_equal(sg_mcp_authn_request(&a, &p, &m, &in), SG_FILTER_ANSWER);
+	assert_int_equal(p.status, 500);
+	sg_filter_plan_reset(&p);
 }
 
 /* config_dump: agentgateway's route jwtAuth with its `mcp` part, the
@@ -490,6 +638,9 @@ int main(void)
 		cmocka_unit_test(test_mcpauthn_provider_adaptations),
 		cmocka_unit_test(test_mcpauthn_mock_registration),
 		cmocka_unit_test(test_mcpauthn_jwks_url_derived),
+		cmocka_unit_test(test_mcpauthn_entra_authority),
+		cmocka_unit_test(test_mcpauthn_entra_metadata),
+		cmocka_unit_test(test_mcpauthn_entra_endpoints),
 		cmocka_unit_test(test_mcpauthn_refusals),
 		cmocka_unit_test(test_mcpauthn_dump),
 	};

@@ -126,7 +126,13 @@ static int as_metadata_url(const char *issuer, char *out, size_t cap)
  * without RFC 8414, RFC 8414's URL for the others. */
 int sg_mcpoauth_metadata_url(const struct sg_mcp_authn *m, char *out, size_t cap)
 {
+	char authority[1024];
+
 	switch (m->provider) {
+	case SG_MCP_IDP_ENTRA: /* the v2.0 document, whatever the issuer's version */
+		if (!sg_mcp_entra_authority(m->issuer, authority, sizeof(authority)))
+			return -1;
+		return snprintf(out, cap, "%s/v2.0/.well-known/openid-configuration", authority);
 	case SG_MCP_IDP_KEYCLOAK:
 	case SG_MCP_IDP_OKTA:
 	case SG_MCP_IDP_DESCOPE:
@@ -160,6 +166,7 @@ int sg_mcpoauth_registration_url(const struct sg_mcp_authn *m, char *out, size_t
 				(int)d.origin_len, m->issuer, (int)d.project_len, d.project,
 				(int)d.server_len, d.server);
 	case SG_MCP_IDP_AUTHENTIK:
+	case SG_MCP_IDP_ENTRA:
 		return -1;
 	case SG_MCP_IDP_NONE:
 	case SG_MCP_IDP_AUTH0:
@@ -215,6 +222,31 @@ static char *gateway_issuer(const char *url)
 	return out;
 }
 
+/* Entra's adaptation: it refuses RFC 8707's `resource` parameter
+ * (AADSTS9010010), which MCP clients send, so its authorization and token
+ * endpoints are the gateway's (`url`/authorize, `url`/token), which take
+ * it out; it has no registration (the gateway's, from clientId); it does
+ * PKCE with S256 but its document does not say so. */
+static bool entra_adapt(const char *url, struct sg_json *doc, const char *reg)
+{
+	char ep[URL_MAX + 32];
+	struct sg_json *methods;
+
+	snprintf(ep, sizeof(ep), "%s/authorize", url);
+	if (!set_str(doc, "authorization_endpoint", ep, false))
+		return false;
+	snprintf(ep, sizeof(ep), "%s/token", url);
+	if (!set_str(doc, "token_endpoint", ep, false) ||
+	    !set_str(doc, "registration_endpoint", reg, true))
+		return false;
+	if (sg_json_get(doc, "code_challenge_methods_supported"))
+		return true;
+	if (!(methods = sg_json_array()))
+		return false;
+	sg_json_push(methods, sg_json_string("S256"));
+	return sg_json_set(doc, "code_challenge_methods_supported", methods) == 0;
+}
+
 /* The provider's adaptations of doc (an object), agentgateway's. */
 static bool adapt(const struct sg_mcp_authn *m, const char *url, struct sg_json *doc)
 {
@@ -249,6 +281,9 @@ static bool adapt(const struct sg_mcp_authn *m, const char *url, struct sg_json 
 	case SG_MCP_IDP_AUTHENTIK:
 		/* No registration at all: the gateway's, from clientId. */
 		ok = set_str(doc, "registration_endpoint", reg, true);
+		break;
+	case SG_MCP_IDP_ENTRA:
+		ok = entra_adapt(url, doc, reg);
 		break;
 	case SG_MCP_IDP_NONE:
 		return true; /* the issuer's document as it is */
@@ -306,4 +341,176 @@ out:
 	sg_json_free(o);
 	free(raw);
 	return text;
+}
+
+/* ---- Entra's authorization and token endpoints, through the gateway -------- */
+
+static int hexval(char c)
+{
+	return c >= '0' && c <= '9'   ? c - '0'
+	       : c >= 'a' && c <= 'f' ? c - 'a' + 10
+	       : c >= 'A' && c <= 'F' ? c - 'A' + 10
+				      : -1;
+}
+
+/* s[0..len) form-decoded ('+' a space, %XX a byte) into out[0..cap),
+ * NUL-terminated; false when it does not fit. */
+static bool form_decode(const char *s, size_t len, char *out, size_t cap)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < len; i++) {
+		char c = s[i];
+
+		if (c == '+')
+			c = ' ';
+		else if (c == '%' && i + 2 < len && hexval(s[i + 1]) >= 0 &&
+			 hexval(s[i + 2]) >= 0) {
+			c = (char)(hexval(s[i + 1]) * 16 + hexval(s[i + 2]));
+			i += 2;
+		}
+		if (n + 1 >= cap)
+			return false;
+		out[n++] = c;
+	}
+	out[n] = '\0';
+	return true;
+}
+
+/* One parameter of a query or form: name=value, both as written. */
+struct param {
+	const char *name, *value;
+	size_t nlen, vlen;
+};
+
+/* The parameter at s[*at..len), *at moved past it and its '&'; false at
+ * the end. */
+static bool next_param(const char *s, size_t len, size_t *at, struct param *p)
+{
+	size_t end, eq;
+
+	while (*at < len && s[*at] == '&')
+		(*at)++;
+	if (*at >= len)
+		return false;
+	end = *at;
+	while (end < len && s[end] != '&')
+		end++;
+	for (eq = *at; eq < end && s[eq] != '='; eq++)
+		;
+	p->name = s + *at;
+	p->nlen = eq - *at;
+	p->value = eq < end ? s + eq + 1 : s + end;
+	p->vlen = eq < end ? end - eq - 1 : 0;
+	*at = end;
+	return true;
+}
+
+/* Whether p's decoded name is `name`; with `value`, its decoded value
+ * into value[0..cap) ("" when it does not fit). */
+static bool param_is(const struct param *p, const char *name, char *value, size_t cap)
+{
+	char n[64];
+
+	if (!form_decode(p->name, p->nlen, n, sizeof(n)) || strcmp(n, name))
+		return false;
+	if (value && !form_decode(p->value, p->vlen, value, cap))
+		value[0] = '\0';
+	return true;
+}
+
+/* s[0..len)'s parameters but `resource`, as written, '&' between them,
+ * into out (room for len + 1 bytes): its length. */
+static size_t without_resource(const char *s, size_t len, char *out)
+{
+	struct param p;
+	size_t at = 0, n = 0;
+
+	while (next_param(s, len, &at, &p)) {
+		if (param_is(&p, "resource", NULL, 0))
+			continue;
+		if (n)
+			out[n++] = '&';
+		memcpy(out + n, p.name, (size_t)(p.value + p.vlen - p.name));
+		n += (size_t)(p.value + p.vlen - p.name);
+	}
+	out[n] = '\0';
+	return n;
+}
+
+char *sg_mcpoauth_entra_authorize(const struct sg_mcp_authn *m, const char *q, size_t len)
+{
+	char authority[1024], *rest = malloc(len + 1), *out = NULL;
+	size_t n;
+
+	if (!rest || !sg_mcp_entra_authority(m->issuer, authority, sizeof(authority)))
+		goto done;
+	n = without_resource(q, len, rest);
+	if ((out = malloc(strlen(authority) + n + 32)))
+		sprintf(out, "%s/oauth2/v2.0/authorize%s%s", authority, n ? "?" : "", rest);
+done:
+	free(rest);
+	return out;
+}
+
+int sg_mcpoauth_entra_token_url(const struct sg_mcp_authn *m, char *out, size_t cap)
+{
+	char authority[1024];
+
+	if (!sg_mcp_entra_authority(m->issuer, authority, sizeof(authority)))
+		return -1;
+	return snprintf(out, cap, "%s/oauth2/v2.0/token", authority);
+}
+
+/* s form-encoded (application/x-www-form-urlencoded) at out, which has
+ * room for 3 * strlen(s) + 1 bytes. */
+static void form_encode(const char *s, char *out)
+{
+	static const char hex[] = "0123456789ABCDEF";
+
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		    c == '*' || c == '-' || c == '.' || c == '_') {
+			*out++ = (char)c;
+		} else if (c == ' ') {
+			*out++ = '+';
+		} else {
+			*out++ = '%';
+			*out++ = hex[c >> 4];
+			*out++ = hex[c & 15];
+		}
+	}
+	*out = '\0';
+}
+
+char *sg_mcpoauth_entra_token_form(const struct sg_mcp_authn *m, const char *body, size_t len,
+				   bool authorized)
+{
+	const char *secret = m->client_secret;
+	char client_id[512] = "", grant[64] = "", *out;
+	bool has_secret = false, has_id = false;
+	struct param p;
+	size_t at = 0, n;
+
+	while (next_param(body, len, &at, &p)) {
+		has_secret |= param_is(&p, "client_secret", NULL, 0);
+		has_id |= param_is(&p, "client_id", client_id, sizeof(client_id));
+		param_is(&p, "grant_type", grant, sizeof(grant));
+	}
+	/* The secret belongs to clientId's registration, and the endpoint
+	 * needs no token: a user's grant for that client alone gets it. */
+	if (authorized || has_secret || !secret || !m->client_id || !has_id ||
+	    strcmp(client_id, m->client_id) ||
+	    (strcmp(grant, "authorization_code") && strcmp(grant, "refresh_token")))
+		secret = NULL;
+	if (!(out = malloc(len + (secret ? 3 * strlen(secret) + 16 : 0) + 1)))
+		return NULL;
+	n = without_resource(body, len, out);
+	if (secret) {
+		sprintf(out + n, "%sclient_secret=", n ? "&" : "");
+		form_encode(secret, out + strlen(out));
+	}
+	return out;
 }

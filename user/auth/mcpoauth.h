@@ -37,7 +37,9 @@ char *sg_mcpoauth_resource_metadata(const struct sg_mcp_authn *m, const char *ur
  * authorization-server) gets it: adapted to m's provider (the issuer the
  * gateway's URL; auth0 and okta the first audience on the authorization
  * endpoint; keycloak, okta, descope, authentik a registration endpoint at
- * `url`/client-registration), compact JSON, malloc'd. NULL: not JSON, or
+ * `url`/client-registration; entra that one, its authorization and token
+ * endpoints at `url`/authorize and `url`/token, and S256 among its
+ * code_challenge_methods_supported), compact JSON, malloc'd. NULL: not JSON, or
  * a document that lacks what the adaptation needs, or out of memory. */
 char *sg_mcpoauth_as_metadata(const struct sg_mcp_authn *m, const char *url, const char *doc);
 
@@ -50,8 +52,34 @@ char *sg_mcpoauth_mock_registration(const char *id, const char *body, size_t len
  * OIDC discovery document for keycloak, okta, descope, authentik), and
  * where a registration goes (Keycloak's path under the issuer; okta's
  * org; descope's management endpoint), into out[0..cap): snprintf's
- * count, or -1 when the provider has none (authentik's registration). */
+ * count, or -1 when the provider has none (authentik's and entra's
+ * registration; an entra issuer without a tenant). Entra's metadata is
+ * its v2.0 OpenID configuration (config/mcpauthconf.h's authority). */
 int sg_mcpoauth_metadata_url(const struct sg_mcp_authn *m, char *out, size_t cap);
 int sg_mcpoauth_registration_url(const struct sg_mcp_authn *m, char *out, size_t cap);
+
+/* Entra ID refuses RFC 8707's `resource` parameter, which MCP clients
+ * send; the gateway's endpoints take it out (agentgateway's
+ * entra_authorize and entra_token). */
+
+/* Where the gateway's authorize endpoint sends a request whose query is
+ * q[0..len) (without its '?'): Entra's authorization endpoint with that
+ * query less its `resource` parameters (the others as written).
+ * Malloc'd; NULL: the issuer names no tenant, or out of memory. */
+char *sg_mcpoauth_entra_authorize(const struct sg_mcp_authn *m, const char *q, size_t len);
+
+/* Entra's token endpoint into out[0..cap): snprintf's count, -1: the
+ * issuer names no tenant. */
+int sg_mcpoauth_entra_token_url(const struct sg_mcp_authn *m, char *out, size_t cap);
+
+/* A token request's form body[0..len) as it goes on to Entra: less its
+ * `resource` parameters, and with m's clientSecret added when the request
+ * has no credential of its own (no client_secret; `authorized` false: no
+ * Authorization header), is for m's clientId and asks a user's grant
+ * (authorization_code, refresh_token): the endpoint needs no token, so
+ * a client_credentials grant never gets the gateway's secret. Malloc'd;
+ * NULL when out of memory. */
+char *sg_mcpoauth_entra_token_form(const struct sg_mcp_authn *m, const char *body, size_t len,
+				   bool authorized);
 
 #endif

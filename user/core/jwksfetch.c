@@ -1,7 +1,8 @@
 /* Remote JWKS over the gateway's HTTP/1.1 client (the contract is
- * jwksfetch.h): one GET per fetch on a connection of its own, closed
- * after ("Connection: close"), with non-blocking sockets and poll(2)
- * against one deadline, on the remote's thread. */
+ * jwksfetch.h): one request per fetch, on a connection of its own closed
+ * after ("Connection: close") or on one its caller keeps between fetches
+ * (struct sg_fetch_conn), with non-blocking sockets and poll(2) against
+ * one deadline, on the caller's thread. */
 #include "user/core/jwksfetch.h"
 
 #include <errno.h>
@@ -24,6 +25,16 @@
 #include "user/codec/h1chunk.h"
 #include "user/tls/tls.h"
 
+/* A connection kept between fetches: its origin, socket and TLS. */
+struct sg_fetch_conn {
+	char host[256];
+	uint16_t port;
+	bool tls;
+	int fd;
+	struct sg_tls_client *client;
+	struct sg_tls *t;
+};
+
 /* One fetch under way. */
 struct get {
 	const char *url;
@@ -33,6 +44,10 @@ struct get {
 	int fd;
 	struct sg_tls_client *client;
 	struct sg_tls *t;
+	bool keep;     /* the caller keeps the connection if it can */
+	bool reused;   /* the connection is a kept one */
+	bool dropped;  /* the server closed or reset it */
+	bool reusable; /* the answer left it fit for another request */
 	int64_t deadline;
 	int timeout_ms;
 	const int *stop; /* readable: give up */
@@ -175,6 +190,7 @@ static int send_all(struct get *g, const char *p, size_t n)
 			if (wait_fd(g, POLLOUT, "send") < 0)
 				return -1;
 		} else if (k == -1 && errno != EINTR) {
+			g->dropped = errno == EPIPE || errno == ECONNRESET;
 			return fail(g, "send: %s", strerror(errno));
 		}
 	}
@@ -203,12 +219,14 @@ static ssize_t more(struct get *g)
 		k = sg_sock_recv(g->t, g->fd, g->buf + g->len, g->cap - g->len, 0);
 		if (k >= 0) {
 			g->len += (size_t)k;
+			g->dropped = k == 0;
 			return k;
 		}
 		if (errno == EAGAIN) {
 			if (wait_fd(g, POLLIN, "read") < 0)
 				return -1;
 		} else if (errno != EINTR) {
+			g->dropped = errno == ECONNRESET;
 			return fail(g, "read: %s", strerror(errno));
 		}
 	}
@@ -231,6 +249,58 @@ static int64_t max_age(const struct sg_h1_resp *resp)
 	return strtoll(m + 8, NULL, 10) * 1000;
 }
 
+/* After `enough` ended the read of a body at g->buf[..keep), on a
+ * connection to keep: the rest of it read and dropped, for
+ * SG_FETCH_LINGER_MS at most; true when it ended there, with no byte
+ * after. `at`: where the bytes not yet decoded start (st: the chunked
+ * framing's state); `left`: the bytes a length-framed body still has. A
+ * failure here only costs the connection: its text goes nowhere. */
+static bool linger(struct get *g, enum sg_h1_body kind, struct sg_h1_chunked *st, size_t keep,
+		   size_t at, uint64_t left)
+{
+	int64_t until = mono_ms() + SG_FETCH_LINGER_MS;
+	char *err = g->err, scratch[160];
+	size_t errlen = g->errlen;
+	bool done = false, ok = false;
+
+	if (kind != SG_H1_BODY_CHUNKED && kind != SG_H1_BODY_LENGTH)
+		return false;
+	g->err = scratch;
+	g->errlen = sizeof(scratch);
+	if (until < g->deadline)
+		g->deadline = until;
+	for (;;) {
+		while (kind == SG_H1_BODY_CHUNKED && !done && at < g->len) {
+			struct sg_h1_span d;
+			ssize_t c = sg_h1_chunked_decode(st, g->buf + at, g->len - at, &d, &done);
+
+			if (c < 0)
+				goto out;
+			at += (size_t)c;
+		}
+		if (kind == SG_H1_BODY_LENGTH) {
+			if (g->len - at > left)
+				goto out; /* bytes of no answer */
+			left -= g->len - at;
+			at = g->len;
+			done = !left;
+		}
+		if (done) {
+			ok = at == g->len;
+			goto out;
+		}
+		memmove(g->buf + keep, g->buf + at, g->len - at);
+		g->len = keep + (g->len - at);
+		at = keep;
+		if (more(g) <= 0)
+			goto out;
+	}
+out:
+	g->err = err;
+	g->errlen = errlen;
+	return ok;
+}
+
 /* The body after the head at g->buf[head..len), read to its end or until
  * f->enough finds the part read enough, into out's body. */
 static int body(struct get *g, const struct sg_fetch *f, struct sg_fetched *out,
@@ -239,7 +309,7 @@ static int body(struct get *g, const struct sg_fetch *f, struct sg_fetched *out,
 	enum sg_h1_body kind = sg_h1_response_body(resp, false);
 	struct sg_h1_chunked st = { 0 };
 	size_t at = head, n = 0, dropped = 0; /* dropped: bytes a stream's enough had */
-	bool done = false;
+	bool done = false, ended = false;     /* ended: the body's own end was read */
 	ssize_t k = 1;
 
 	if (kind == SG_H1_BODY_LENGTH && !f->stream && (uint64_t)resp->content_length > g->max)
@@ -262,8 +332,16 @@ static int body(struct get *g, const struct sg_fetch *f, struct sg_fetched *out,
 			n = kind == SG_H1_BODY_LENGTH && done
 				    ? (size_t)resp->content_length - dropped
 				    : g->len - head;
-		if (!done && f->enough && f->enough(f->arg, out, g->buf + head, n))
+		ended = done;
+		if (!done && f->enough && f->enough(f->arg, out, g->buf + head, n)) {
 			done = true;
+			g->reusable = g->keep && !f->stream &&
+				      linger(g, kind, &st, head + n,
+					     kind == SG_H1_BODY_CHUNKED ? at : head + n,
+					     kind == SG_H1_BODY_LENGTH
+						     ? (uint64_t)resp->content_length - dropped - n
+						     : 0);
+		}
 		if (!done && f->stream) { /* what enough had goes; framing not read yet stays */
 			size_t rest = kind == SG_H1_BODY_CHUNKED ? g->len - at : 0;
 
@@ -280,6 +358,16 @@ static int body(struct get *g, const struct sg_fetch *f, struct sg_fetched *out,
 		return -1;
 	if (!done && kind != SG_H1_BODY_CLOSE && kind != SG_H1_BODY_NONE)
 		return fail(g, "the answer ended early");
+	/* The connection may carry another request when the body ended
+	 * exactly where its framing says (no byte of no answer after it). */
+	if (ended || kind == SG_H1_BODY_NONE)
+		g->reusable = g->keep && !f->stream &&
+			      (kind == SG_H1_BODY_NONE	    ? g->len == head
+			       : kind == SG_H1_BODY_CHUNKED ? at == g->len
+			       : kind == SG_H1_BODY_LENGTH
+				       ? g->len - head == (size_t)resp->content_length - dropped
+				       : false);
+	g->reusable = g->reusable && resp->keep_alive && resp->minor == 1;
 	if (!(out->body = malloc(n + 1)))
 		return fail(g, "out of memory");
 	memcpy(out->body, g->buf + head, n);
@@ -314,10 +402,11 @@ static int exchange(struct get *g, const struct sg_fetch *f, struct sg_fetched *
 	char req[4096];
 	int n = snprintf(req, sizeof(req),
 			 "%s %s HTTP/1.1\r\nHost: %s%s%s:%u\r\nAccept: %s\r\n"
-			 "User-Agent: splicegate\r\nConnection: close\r\n%s",
+			 "User-Agent: splicegate\r\n%s%s",
 			 f->method ? f->method : "GET", g->path, strchr(g->host, ':') ? "[" : "",
 			 g->host, strchr(g->host, ':') ? "]" : "", g->port,
-			 f->accept ? f->accept : "application/json", f->headers ? f->headers : "");
+			 f->accept ? f->accept : "application/json",
+			 g->keep ? "" : "Connection: close\r\n", f->headers ? f->headers : "");
 	enum sg_h1_result rc = SG_H1_PARTIAL;
 
 	if (n >= 0 && (size_t)n < sizeof(req) && f->body)
@@ -345,24 +434,116 @@ static int exchange(struct get *g, const struct sg_fetch *f, struct sg_fetched *
 	return body(g, f, out, &resp, resp.head_len);
 }
 
+void sg_fetch_conn_close(struct sg_fetch_conn *c)
+{
+	if (!c)
+		return;
+	sg_tls_free(c->t);
+	sg_tls_client_unref(c->client);
+	close(c->fd);
+	free(c);
+}
+
+/* Kept connection c taken into g when it goes to g's origin and still
+ * looks open (nothing to read: a server that closed it sent its end);
+ * else it is closed. */
+static void adopt(struct get *g, struct sg_fetch_conn *c)
+{
+	struct pollfd pfd = { .fd = c ? c->fd : -1, .events = POLLIN };
+
+	if (!c)
+		return;
+	if (c->port != g->port || c->tls != g->tls || strcmp(c->host, g->host) ||
+	    poll(&pfd, 1, 0) != 0) {
+		sg_fetch_conn_close(c);
+		return;
+	}
+	g->fd = c->fd;
+	g->client = c->client;
+	g->t = c->t;
+	g->reused = true;
+	free(c);
+}
+
+/* g's connection, kept for the caller; NULL when out of memory (closed
+ * then by the caller's cleanup). */
+static struct sg_fetch_conn *keep_conn(struct get *g)
+{
+	struct sg_fetch_conn *c = malloc(sizeof(*c));
+
+	if (!c)
+		return NULL;
+	memcpy(c->host, g->host, sizeof(c->host));
+	c->port = g->port;
+	c->tls = g->tls;
+	c->fd = g->fd;
+	c->client = g->client;
+	c->t = g->t;
+	g->fd = -1;
+	g->client = NULL;
+	g->t = NULL;
+	return c;
+}
+
+static void hang_up(struct get *g)
+{
+	sg_tls_free(g->t);
+	sg_tls_client_unref(g->client);
+	if (g->fd != -1)
+		close(g->fd);
+	g->t = NULL;
+	g->client = NULL;
+	g->fd = -1;
+}
+
+/* One try of f on g's connection: the kept one, else a new one. */
+static int attempt(struct get *g, const struct sg_fetch *f, struct sg_fetched *out)
+{
+	*out = (struct sg_fetched){ .dials = out->dials };
+	g->len = 0;
+	g->dropped = g->reusable = false;
+	if (g->fd == -1) {
+		out->dials++;
+		if (dial(g) < 0 || (g->tls && handshake(g) < 0))
+			return -1;
+	}
+	return exchange(g, f, out);
+}
+
 int sg_fetch(const struct sg_fetch *f, struct sg_fetched *out, char *err, size_t errlen)
 {
 	struct get g = { .url = f->url, .fd = -1, .stop = f->stop, .err = err, .errlen = errlen };
+	struct sg_fetch_conn *kept = f->conn ? *f->conn : NULL;
 	int rc = -1;
 
 	*out = (struct sg_fetched){ 0 };
+	if (f->conn)
+		*f->conn = NULL;
+	g.keep = f->conn && !f->stream;
 	g.deadline = mono_ms() + (f->timeout_ms ? f->timeout_ms : SG_JWKSFETCH_TIMEOUT_MS);
 	g.timeout_ms = f->timeout_ms ? f->timeout_ms : SG_JWKSFETCH_TIMEOUT_MS;
 	g.max = f->max_body ? f->max_body : SG_JWKSFETCH_MAX_BODY;
 	g.cap = FETCH_BUF_FIRST;
-	if (!(g.buf = malloc(g.cap)))
+	if (!(g.buf = malloc(g.cap))) {
+		sg_fetch_conn_close(kept);
 		return fail(&g, "out of memory");
-	if (parse_url(&g) == 0 && dial(&g) == 0 && (!g.tls || handshake(&g) == 0))
-		rc = exchange(&g, f, out);
-	sg_tls_free(g.t);
-	sg_tls_client_unref(g.client);
-	if (g.fd != -1)
-		close(g.fd);
+	}
+	if (parse_url(&g) == 0) {
+		adopt(&g, kept);
+		rc = attempt(&g, f, out);
+		/* A kept connection the server let go as the request went: once
+		 * more, on a new one. */
+		if (rc < 0 && g.reused && g.dropped && !g.len) {
+			hang_up(&g);
+			g.reused = false;
+			rc = attempt(&g, f, out);
+		}
+	} else {
+		sg_fetch_conn_close(kept);
+	}
+	if (rc == 0 && g.reusable)
+		*f->conn = keep_conn(&g);
+	hang_up(&g);
 	free(g.buf);
 	return rc;
 }

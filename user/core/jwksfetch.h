@@ -31,8 +31,23 @@
  * enough): enough is given only the bytes decoded since its last call,
  * which are then dropped, so that a stream of any length is read within
  * max_body a piece (a server's event stream); the answer's body is then
- * the last bytes enough was not shown (when the body ended with them). */
+ * the last bytes enough was not shown (when the body ended with them).
+ *
+ * `conn` NULL: the fetch's connection is its own, closed after the answer
+ * (`Connection: close`). Else the connection is kept alive (HTTP/1.1):
+ * *conn is, going in, a connection kept from an earlier fetch of the
+ * caller's (NULL: none), used when it goes to the URL's origin and still
+ * looks open (else closed, and a new one made), and coming out the
+ * connection when the answer left it fit for another request (its body
+ * read to its exact end, no `Connection: close`), else NULL (closed). A
+ * read that `enough` ended early reads the rest of the body, and drops
+ * it, for SG_FETCH_LINGER_MS at most, to keep the connection (MCP's
+ * servers end an answer's event stream right after its response). A
+ * request on a kept connection that the server closed (or reset) before
+ * any byte of an answer is made once more on a new connection: a server
+ * may close an idle connection as the request goes. Not with `stream`. */
 struct sg_fetched;
+struct sg_fetch_conn;
 struct sg_fetch {
 	const char *method, *url, *headers, *body;
 	size_t body_len;
@@ -43,7 +58,11 @@ struct sg_fetch {
 	bool (*enough)(void *arg, const struct sg_fetched *head, const char *body, size_t len);
 	void *arg;
 	bool stream;
+	struct sg_fetch_conn **conn;
 };
+
+/* How long a kept connection's answer is read past `enough`, at most. */
+#define SG_FETCH_LINGER_MS 100
 
 /* An Mcp-Session-Id kept, at most this long. */
 #define SG_FETCH_SESSION_MAX 256
@@ -52,7 +71,8 @@ struct sg_fetch {
  * the caller's), its Cache-Control max-age (0: none), its Content-Type
  * ("": none, or longer than the field) and its Mcp-Session-Id ("": none,
  * or not 1 to SG_FETCH_SESSION_MAX visible ASCII characters, as MCP's
- * session ids are). */
+ * session ids are). `dials`: the connections the fetch made (0: it used
+ * the kept one). */
 struct sg_fetched {
 	uint16_t status;
 	char *body;
@@ -60,10 +80,16 @@ struct sg_fetched {
 	int64_t ttl_ms;
 	char content_type[128];
 	char session[SG_FETCH_SESSION_MAX + 1];
+	unsigned dials;
 };
 
-/* f made: 0 with *out, or -1 with why in err (as sg_jwksfetch_get's). */
+/* f made: 0 with *out, or -1 with why in err (as sg_jwksfetch_get's).
+ * With f->conn, *f->conn is set either way (NULL: nothing kept). */
 int sg_fetch(const struct sg_fetch *f, struct sg_fetched *out, char *err, size_t errlen);
+
+/* A connection sg_fetch kept closed (its TLS session and socket); NULL is
+ * fine. Any thread; c is the caller's alone. */
+void sg_fetch_conn_close(struct sg_fetch_conn *c);
 
 /* Every remote JWKS of cfg (its jwtAuths' jwks {url}) starts fetching, if
  * it did not: call when cfg goes in force. A thread that cannot start is

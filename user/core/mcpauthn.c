@@ -165,6 +165,7 @@ enum oauth_kind {
 	OAUTH_METADATA, /* GET its metadata, adapt it */
 	OAUTH_REGISTER, /* POST the registration on */
 	OAUTH_MOCK,	/* answer the registration from clientId */
+	OAUTH_TOKEN,	/* POST a token request on (entra) */
 };
 
 /* A deferred step: made by the plan (in the request's authn), then the
@@ -174,6 +175,7 @@ struct sg_mcp_oauth {
 	const struct sg_mcp_authn *m; /* the request's config holds it */
 	char *url;		      /* what is asked; NULL: OAUTH_MOCK */
 	char *current;		      /* the request's own URL */
+	char *authorization;	      /* OAUTH_TOKEN: the request's, to pass on; NULL: none */
 	struct sg_request *r;
 	struct sg_fetchcall *call;
 };
@@ -186,6 +188,7 @@ void sg_mcp_oauth_free(struct sg_mcp_oauth *o)
 		return;
 	free(o->url);
 	free(o->current);
+	free(o->authorization);
 	free(o);
 }
 
@@ -238,8 +241,62 @@ static enum sg_filter_result registration(struct sg_authn *a, struct sg_filter_p
 					       ? "authentik does not support Dynamic Client "
 						 "Registration; set clientId to a pre-registered "
 						 "public client"
+				       : m->provider == SG_MCP_IDP_ENTRA
+					       ? "Entra ID does not support Dynamic Client "
+						 "Registration (RFC 7591); set clientId to a "
+						 "pre-registered app registration"
 					       : "no registration endpoint for the issuer");
 	return defer(a, OAUTH_REGISTER, m, url, in);
+}
+
+/* Entra's authorize endpoint at the gateway: 302 to Entra's, the
+ * request's query less its `resource`. */
+static enum sg_filter_result entra_authorize(struct sg_filter_plan *p, const struct sg_mcp_authn *m,
+					     const struct sg_filter_input *in, size_t len)
+{
+	const char *q = len < in->target.len ? in->target.p + len + 1 : "";
+	char *to = sg_mcpoauth_entra_authorize(m, q,
+					       len < in->target.len ? in->target.len - len - 1 : 0);
+	const char *kept = to ? sg_filter_plan_keep(p, to, strlen(to)) : NULL;
+
+	free(to);
+	if (!kept)
+		return server_error(p, "entra: the issuer names no tenant");
+	if (line(p, "location", kept))
+		return SG_FILTER_NOMEM;
+	p->status = 302;
+	p->body = (struct sg_h1_span){ "", 0 };
+	return SG_FILTER_ANSWER;
+}
+
+/* Entra's token endpoint at the gateway: a POST goes on to Entra's (its
+ * form less `resource`, clientSecret added for clientId's user grants,
+ * the request's Authorization passed on); other methods 405. */
+static enum sg_filter_result entra_token(struct sg_authn *a, struct sg_filter_plan *p,
+					 const struct sg_mcp_authn *m,
+					 const struct sg_filter_input *in)
+{
+	const char *auth;
+	char url[URL_MAX];
+	size_t alen = 0;
+	int n;
+	enum sg_filter_result res;
+
+	if (in->method.len != 4 || memcmp(in->method.p, "POST", 4)) {
+		if (line(p, "allow", "POST"))
+			return SG_FILTER_NOMEM;
+		p->status = 405;
+		p->body = (struct sg_h1_span){ "", 0 };
+		return SG_FILTER_ANSWER;
+	}
+	n = sg_mcpoauth_entra_token_url(m, url, sizeof(url));
+	if (n < 0 || n >= URL_MAX)
+		return server_error(p, "entra: the issuer names no tenant");
+	res = defer(a, OAUTH_TOKEN, m, url, in);
+	auth = in->header ? in->header(in->ctx, "authorization", &alen) : NULL;
+	if (res == SG_FILTER_DEFER && auth && !(a->mcp_oauth->authorization = strndup(auth, alen)))
+		return SG_FILTER_NOMEM;
+	return res;
 }
 
 enum sg_filter_result sg_mcp_authn_request(struct sg_authn *a, struct sg_filter_plan *p,
@@ -266,6 +323,12 @@ enum sg_filter_result sg_mcp_authn_request(struct sg_authn *a, struct sg_filter_
 		return metadata(p, m, in, path, len);
 	if (!sg_mcpoauth_under(path, len, SG_MCPOAUTH_ASM))
 		return SG_FILTER_FORWARD;
+	if (m->provider == SG_MCP_IDP_ENTRA && len > strlen(SG_MCPOAUTH_ASM) &&
+	    ends_with(path, len, "/authorize"))
+		return entra_authorize(p, m, in, len);
+	if (m->provider == SG_MCP_IDP_ENTRA && len > strlen(SG_MCPOAUTH_ASM) &&
+	    ends_with(path, len, "/token"))
+		return entra_token(a, p, m, in);
 	n = sg_mcpoauth_metadata_url(m, url, sizeof(url));
 	if (n < 0 || n >= URL_MAX)
 		return server_error(p, "the issuer's metadata URL is too long");
@@ -323,6 +386,11 @@ static void answered(void *arg, int rc, const struct sg_fetched *got, const char
 		failed(r, o->url, err);
 	} else if (got->len > SG_MCP_AUTHN_ANSWER_MAX) {
 		failed(r, o->url, "answer too large");
+	} else if (o->kind == OAUTH_TOKEN) { /* Entra's answer as it came */
+		if (got->content_type[0])
+			lines[n++] = (struct sg_h1_header){ span("content-type"),
+							    span(got->content_type) };
+		answer(r, got->status, lines, n, LINES_MAX, got->body, got->len);
 	} else if (o->kind == OAUTH_REGISTER) {
 		if (got->content_type[0])
 			lines[n++] = (struct sg_h1_header){ span("content-type"),
@@ -347,7 +415,8 @@ struct sg_mcp_oauth *sg_mcp_authn_start(struct sg_request *r)
 	struct sg_mirror_request held = { 0 };
 	struct sg_h1_header lines[LINES_MAX];
 	struct sg_fetch f = { .url = o->url, .max_body = SG_MCP_AUTHN_ANSWER_MAX + 1 };
-	char *text;
+	char *text, *form = NULL, *headers = NULL;
+	int err;
 
 	r->authn.mcp_oauth = NULL;
 	o->r = r;
@@ -376,14 +445,37 @@ struct sg_mcp_oauth *sg_mcp_authn_start(struct sg_request *r)
 		f.body = held.body;
 		f.body_len = held.body_len;
 	}
+	if (o->kind == OAUTH_TOKEN) {
+		form = sg_mcpoauth_entra_token_form(o->m, held.body, held.body_len,
+						    o->authorization != NULL);
+		headers = malloc(80 + (o->authorization ? strlen(o->authorization) : 0));
+		if (!form || !headers) {
+			failed(r, o->current, "out of memory");
+			free(form);
+			free(headers);
+			sg_mcp_oauth_free(o);
+			return NULL;
+		}
+		sprintf(headers, "Content-Type: application/x-www-form-urlencoded\r\n%s%s%s",
+			o->authorization ? "Authorization: " : "",
+			o->authorization ? o->authorization : "", o->authorization ? "\r\n" : "");
+		f.method = "POST";
+		f.headers = headers;
+		f.body = form;
+		f.body_len = strlen(form);
+	}
+	/* the call copies what it is given */
 	o->call = sg_fetchcall_start(r->ctx->loop, &f, answered, o, &in_flight,
 				     SG_MCP_AUTHN_CALLS_MAX);
+	err = errno;
+	free(form);
+	free(headers);
 	if (o->call)
 		return o;
-	if (errno == EAGAIN)
+	if (err == EAGAIN)
 		sg_request_fail(r, SG_FAIL_OVERLOAD, 0);
 	else
-		failed(r, o->url, strerror(errno));
+		failed(r, o->url, strerror(err));
 	sg_mcp_oauth_free(o);
 	return NULL;
 }

@@ -461,6 +461,10 @@ static void on_gone(void *arg, const char *why)
 
 	SG_INFO("mcp session %s: target %s: %s", s->id, s->names[t->idx], why);
 	t->dead = true;
+	/* A child that went is reaped now, not at the session's end: it holds
+	 * a pid and a place in SG_MCP_CHILDREN_MAX. */
+	sg_mcp_child_kill(t->child);
+	t->child = NULL;
 	if (why != t->failure) /* why may be the caller's, for the call only */
 		snprintf(t->failure, sizeof(t->failure), "%s", why);
 	t->why = t->failure;

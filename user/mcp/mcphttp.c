@@ -14,6 +14,13 @@
  * (sg_mcp_http_listen) is an exchange of the same shape, opened again a
  * moment after it ends while it is wanted.
  *
+ * The POSTs' connections are kept alive between them, per target (its
+ * pool: at most as many as POSTs may be in flight, each closed after
+ * HTTP_CONN_IDLE_MS unused, all of them when a POST fails to connect or
+ * read): an exchange's thread takes one from the pool and hands it back
+ * when the answer left it fit for another request. A target's GET stream
+ * has a connection of its own, for as long as it is read.
+ *
  * A target over the legacy HTTP+SSE transport (an `sse` target) is the
  * same with its stream opened at once and for good: its first event
  * names the URL its POSTs go to (they wait for it), each POST is only
@@ -53,6 +60,8 @@
 #define HTTP_RELISTEN_MS 2000
 /* An sse target's stream (its session) is read this long at most. */
 #define HTTP_SSE_MS (24 * 60 * 60 * 1000)
+/* A connection kept for a target's POSTs is closed after this unused. */
+#define HTTP_CONN_IDLE_MS 30000
 
 static atomic_uint threads, listeners;
 
@@ -71,6 +80,7 @@ struct exchange {
 	char *msg, *url, *headers;
 	size_t len;
 	struct sg_fetch f;
+	struct sg_fetch_conn *conn; /* the connection, the thread's while it runs */
 	/* the answer, the thread's until it signals */
 	int rc;
 	struct sg_fetched got;
@@ -112,6 +122,13 @@ struct sg_mcp_http {
 	struct exchange *listen;  /* that stream, while its thread reads it */
 	struct sg_timer relisten; /* to open it again */
 	struct sg_timer retry;
+	/* Connections kept for the POSTs, the newest last, each with the
+	 * time it was kept; the timer closes those unused too long. */
+	struct sg_fetch_conn *idle[SG_MCP_HTTP_PER_TARGET];
+	uint64_t idle_at[SG_MCP_HTTP_PER_TARGET];
+	size_t nidle;
+	struct sg_timer idle_timer;
+	unsigned dials; /* connections made for the POSTs, for the log */
 	struct sg_closing closing;
 };
 
@@ -132,6 +149,7 @@ static void exchange_free(struct exchange *x)
 	free(x->headers);
 	free(x->got.body);
 	free(x->endpoint);
+	sg_fetch_conn_close(x->conn);
 	sg_sse_free(&x->sse);
 	pthread_mutex_destroy(&x->lock);
 	free(x);
@@ -410,6 +428,66 @@ static bool take_thread(void)
 	return false;
 }
 
+/* ---- a target's kept connections ------------------------------------------------ */
+
+static void idle_arm(struct sg_mcp_http *h)
+{
+	if (h->nidle)
+		sg_timer_arm(h->loop, &h->idle_timer, h->idle_at[0] + HTTP_CONN_IDLE_MS);
+	else
+		sg_timer_stop(h->loop, &h->idle_timer);
+}
+
+/* The oldest kept connection closed. */
+static void idle_drop(struct sg_mcp_http *h)
+{
+	sg_fetch_conn_close(h->idle[0]);
+	h->nidle--;
+	memmove(h->idle, h->idle + 1, h->nidle * sizeof(h->idle[0]));
+	memmove(h->idle_at, h->idle_at + 1, h->nidle * sizeof(h->idle_at[0]));
+}
+
+static void idle_expire(struct sg_loop *loop, struct sg_timer *t)
+{
+	struct sg_mcp_http *h = t->data;
+
+	while (h->nidle && h->idle_at[0] + HTTP_CONN_IDLE_MS <= sg_loop_now(loop))
+		idle_drop(h);
+	idle_arm(h);
+}
+
+/* c (taken; NULL is fine) kept for a later POST: the oldest kept one
+ * closed when the pool is full. */
+static void conn_put(struct sg_mcp_http *h, struct sg_fetch_conn *c)
+{
+	if (!c)
+		return;
+	if (h->nidle == SG_MCP_HTTP_PER_TARGET)
+		idle_drop(h);
+	h->idle[h->nidle] = c;
+	h->idle_at[h->nidle++] = sg_loop_now(h->loop);
+	if (h->nidle == 1)
+		idle_arm(h);
+}
+
+/* The newest kept connection, the caller's; NULL: none. */
+static struct sg_fetch_conn *conn_take(struct sg_mcp_http *h)
+{
+	struct sg_fetch_conn *c = h->nidle ? h->idle[--h->nidle] : NULL;
+
+	if (!h->nidle)
+		idle_arm(h);
+	return c;
+}
+
+/* Every kept connection closed. */
+static void conns_close(struct sg_mcp_http *h)
+{
+	while (h->nidle)
+		idle_drop(h);
+	idle_arm(h);
+}
+
 /* ---- a target's side ----------------------------------------------------------- */
 
 static void let_go(struct sg_closing *c)
@@ -514,6 +592,17 @@ static void on_signal(struct sg_loop *loop, struct sg_io *io, uint32_t revents)
 	h->nflight--;
 	if (!x->id)
 		h->notices--;
+	if (x->got.dials) {
+		h->dials += x->got.dials;
+		SG_DEBUG("mcp target %s: connected (%u connections made)", h->name, h->dials);
+	}
+	if (x->rc < 0) /* those kept may be as dead as this one */
+		conns_close(h);
+	else if (!h->closed && !h->gone)
+		conn_put(h, x->conn);
+	else
+		sg_fetch_conn_close(x->conn);
+	x->conn = NULL;
 	if (!h->gone)
 		heard(h, x);
 	if (!h->closed)
@@ -581,9 +670,14 @@ static int start(struct sg_mcp_http *h, struct exchange *x)
 		.stop = &x->stop,
 		.enough = x->id ? enough : NULL,
 		.arg = x,
+		.conn = &x->conn,
 	};
-	if ((rc = launch(h, x, on_signal)) != 0)
+	x->conn = conn_take(h);
+	if ((rc = launch(h, x, on_signal)) != 0) {
+		conn_put(h, x->conn);
+		x->conn = NULL;
 		goto fail;
+	}
 	sg_list_remove(&x->link);
 	sg_list_insert_tail(&h->flight, &x->link);
 	h->nflight++;
@@ -883,6 +977,7 @@ int sg_mcp_http_open(struct sg_loop *loop, const struct sg_mcp_target *t,
 	sg_list_init(&h->flight);
 	sg_timer_init(&h->retry, retry_pump, h);
 	sg_timer_init(&h->relisten, relisten, h);
+	sg_timer_init(&h->idle_timer, idle_expire, h);
 	if (t->kind == SG_MCP_SSE) { /* its session is its stream: opened now */
 		h->sse = h->listening = true;
 		if (listen_start(h))
@@ -908,12 +1003,14 @@ static void end_session(struct sg_mcp_http *h)
 		return;
 	}
 	sprintf(x->headers, "Mcp-Session-Id: %s\r\n", h->session);
+	x->conn = conn_take(h); /* closed with x */
 	x->f = (struct sg_fetch){
 		.method = "DELETE",
 		.url = x->url,
 		.headers = x->headers,
 		.timeout_ms = SG_MCP_HTTP_DELETE_MS,
 		.max_body = 65536,
+		.conn = &x->conn,
 	};
 	atomic_init(&x->refs, 1);
 	if (spawn(x)) {
@@ -956,6 +1053,7 @@ void sg_mcp_http_close(struct sg_mcp_http *h)
 		release(x);
 	}
 	end_session(h);
+	conns_close(h);
 	sg_loop_defer_close(h->loop, &h->closing, free_http);
 }
 

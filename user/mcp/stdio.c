@@ -19,6 +19,10 @@
 /* What of a child's stderr reaches the log: its first lines, each cut. */
 #define STDIO_ERR_LINES 50
 #define STDIO_ERR_LINE_MAX 512
+/* A pipe buffer grown past this for a long message is let go once it is
+ * drained, so that an idle child holds at most this much per direction
+ * whatever it sent before (the per-session bound in docs/mcp.md). */
+#define STDIO_BUF_KEEP 65536
 
 extern char **environ;
 
@@ -75,6 +79,16 @@ static int grow(char **p, size_t *cap, size_t need)
 	return 0;
 }
 
+/* *p let go when it holds nothing and grew past STDIO_BUF_KEEP. */
+static void shrink(char **p, size_t *cap, size_t len)
+{
+	if (len || *cap <= STDIO_BUF_KEEP)
+		return;
+	free(*p);
+	*p = NULL;
+	*cap = 0;
+}
+
 static void flush(struct sg_mcp_child *ch)
 {
 	size_t off = 0;
@@ -94,6 +108,7 @@ static void flush(struct sg_mcp_child *ch)
 	}
 	memmove(ch->obuf, ch->obuf + off, ch->olen - off);
 	ch->olen -= off;
+	shrink(&ch->obuf, &ch->ocap, ch->olen);
 	sg_io_set(ch->loop, &ch->in, ch->olen ? EPOLLOUT : 0);
 }
 
@@ -121,6 +136,7 @@ static void lines(struct sg_mcp_child *ch)
 	}
 	memmove(ch->ibuf, ch->ibuf + start, ch->ilen - start);
 	ch->ilen -= start;
+	shrink(&ch->ibuf, &ch->icap, ch->ilen);
 	if (ch->ilen > SG_JSONRPC_MAX)
 		gone(ch, "it wrote a message larger than the gateway reads");
 }
@@ -134,7 +150,7 @@ static void on_out(struct sg_loop *loop, struct sg_io *io, uint32_t revents)
 	for (int rounds = 0; rounds < 16 && !ch->gone; rounds++) {
 		ssize_t n;
 
-		if (grow(&ch->ibuf, &ch->icap, ch->ilen + 65536) == -ENOMEM) {
+		if (grow(&ch->ibuf, &ch->icap, ch->ilen + STDIO_BUF_KEEP) == -ENOMEM) {
 			gone(ch, "out of memory");
 			return;
 		}
@@ -152,19 +168,13 @@ static void on_out(struct sg_loop *loop, struct sg_io *io, uint32_t revents)
 	}
 }
 
-/* stderr: logged a line at a time, the first STDIO_ERR_LINES of them. */
-static void on_err(struct sg_loop *loop, struct sg_io *io, uint32_t revents)
+/* One read of stderr, logged a line at a time (the first
+ * STDIO_ERR_LINES of them): the bytes read, 0 at its end, -1 (errno). */
+static ssize_t read_err(struct sg_mcp_child *ch)
 {
-	struct sg_mcp_child *ch = io->data;
 	char buf[4096];
-	ssize_t n = read(io->fd, buf, sizeof(buf));
+	ssize_t n = read(ch->err.fd, buf, sizeof(buf));
 
-	(void)revents;
-	if (n <= 0) {
-		if (n == 0 || errno != EAGAIN)
-			sg_io_set(loop, io, 0);
-		return;
-	}
 	for (ssize_t i = 0; i < n; i++) {
 		if (buf[i] != '\n' && ch->elen < sizeof(ch->ebuf) - 1) {
 			ch->ebuf[ch->elen++] = buf[i];
@@ -176,6 +186,16 @@ static void on_err(struct sg_loop *loop, struct sg_io *io, uint32_t revents)
 			SG_INFO("mcp target %s: stderr: %.*s", ch->name, (int)ch->elen, ch->ebuf);
 		ch->elen = 0;
 	}
+	return n;
+}
+
+static void on_err(struct sg_loop *loop, struct sg_io *io, uint32_t revents)
+{
+	ssize_t n = read_err(io->data);
+
+	(void)revents;
+	if (n == 0 || (n == -1 && errno != EAGAIN))
+		sg_io_set(loop, io, 0);
 }
 
 /* The environment: t's entries first, then the gateway's whose names t
@@ -344,6 +364,10 @@ void sg_mcp_child_kill(struct sg_mcp_child *ch)
 	ch->dead = ch->gone = true;
 	close_io(ch->loop, &ch->in);
 	close_io(ch->loop, &ch->out);
+	/* What it wrote on stderr before it went (a crash's last words, which
+	 * may come after its stdout's end), bounded: 16 reads. */
+	for (int i = 0; i < 16 && ch->err.fd != -1 && read_err(ch) > 0; i++)
+		;
 	close_io(ch->loop, &ch->err);
 	/* The group: npx and the like run the server as their own child. */
 	kill(-ch->pid, SIGKILL);
