@@ -614,8 +614,8 @@ static const struct sg_field gateway_policy_fields[] = {
 	{ "basicAuth", sg_f_basic_auth, 0 },
 	{ "apiKey", sg_f_api_keys, 0 },
 	{ "authorization", sg_f_authorization, 0 },
-	{ "oidc", f_gateway_refused, 0 },
-	{ "extAuthz", f_gateway_refused, 0 },
+	{ "oidc", sg_f_oidc, 0 },
+	{ "extAuthz", sg_f_ext_authz, 0 },
 	{ "transformations", f_gateway_refused, 0 },
 	{ "extProc", sg_f_refused, 0 },
 	{ 0 },
@@ -648,8 +648,8 @@ static struct sg_policy *gateway_policy(struct sg_draft *b, const struct sg_list
 	return p->key ? p : NULL;
 }
 
-/* Listener l's policies, in agentgateway's order: CORS, jwtAuth,
- * basicAuth, apiKey, authorization. */
+/* Listener l's policies, in agentgateway's order (split_policies):
+ * CORS, jwtAuth, basicAuth, apiKey, authorization, extAuthz, oidc. */
 static int parse_gateway_policies(struct sg_draft *b, const struct sg_listener *l,
 				  const struct sg_node *n, const char *path)
 {
@@ -675,6 +675,8 @@ static int parse_gateway_policies(struct sg_draft *b, const struct sg_listener *
 	GW(basic, SG_POL_BASIC, basic)
 	GW(apikeys, SG_POL_API_KEYS, apikeys)
 	GW(authz, SG_POL_AUTHZ, authz)
+	GW(ext_authz, SG_POL_EXT_AUTHZ, ext_authz)
+	GW(oidc, SG_POL_OIDC, oidc)
 #undef GW
 	return 0;
 }

@@ -26,20 +26,6 @@ V1=$BACKEND_PORT
 u=http://127.0.0.1:8080
 CB=$u/oauth/callback
 SECRET='s3cr3t+/x'
-J=$WORK/jar
-
-# idp PORT [TTL]: the provider, started and waited for.
-idp() {
-	OIDC_ID_TOKEN_TTL=${2:-3600} node "$REPO_DIR/tests/e2e/oidc_provider.mjs" "$1" agw-web \
-		"$SECRET" "$CB" >"$WORK/idp-$1.out" 2>"$WORK/idp-$1.log" &
-	PIDS+=("$!")
-	for _ in $(seq 200); do
-		grep -q '^ready' "$WORK/idp-$1.out" 2>/dev/null && return 0
-		sleep 0.05
-	done
-	fail "the provider on :$1 did not start: $(tail -3 "$WORK/idp-$1.log")"
-	finish
-}
 
 # config ISSUER_PORT: the protected route and an open one.
 config() {
@@ -67,24 +53,6 @@ binds:
               x-email: jwt.email
       backends: [{host: 127.0.0.1:$V1}]
 YAML
-}
-
-# login URL: the whole flow from URL; sets LOGIN (the gateway's first
-# Location), TXN (the transaction cookie's name=value), CALLBACK (the
-# provider's redirect to the gateway) and leaves the session in the jar.
-login() {
-	rm -f "$J"
-	hcall -c "$J" -b "$J" "$1"
-	LOGIN=$(resp_header location)
-	TXN_LINE=$(grep -i '^set-cookie:' "$H_HEADERS" | sed 's/^[^:]*: //' | tr -d '\r')
-	TXN=${TXN_LINE%%;*}
-	local loc=$LOGIN
-	for _ in $(seq 10); do
-		case $loc in "$CB"*) break ;; esac
-		loc=$(curl -s -o /dev/null -c "$J" -b "$J" -w '%{redirect_url}' --max-time 10 "$loc")
-	done
-	CALLBACK=$loc
-	hcall -c "$J" -b "$J" "$CALLBACK"
 }
 
 IDP=$(free_port)

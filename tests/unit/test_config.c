@@ -4210,8 +4210,6 @@ static void test_config_k8s_ext_auth_refusals(void **state)
 		  "grpc.requestMetadata: not supported" },
 		{ "{extAuth: {url: 'http://127.0.0.1:1', http: {body: 'request.'}}}",
 		  "http.body: column" },
-		{ "{phase: PreRouting, extAuth: {url: 'http://127.0.0.1:1', grpc: {}}}",
-		  "PreRouting with extAuth is not supported" },
 		{ "{phase: PreRouting, authorization: {policy: {matchExpressions: ['true']}}, "
 		  "retry: {attempts: 1}}",
 		  "phase PreRouting only supports" },
@@ -4264,6 +4262,32 @@ static void test_config_k8s_pre_routing(void **state)
 	free(dump);
 }
 
+/* phase PreRouting with extAuth: the service is the listener's (asked
+ * before its authorization, which waits in gw_after), not its routes'. */
+static void test_config_k8s_pre_routing_ext_auth(void **state)
+{
+	struct loaded *l = *state;
+	const struct sg_cfg *cfg = load_ok(
+		l,
+		AGP_GW("{phase: PreRouting, extAuth: {url: 'http://127.0.0.1:9', grpc: {}}, "
+		       "authorization: {policy: {matchExpressions: ['true']}}}",
+		       "---\n" ROUTE_HEAD "  parentRefs: [{name: gw}]\n"
+		       "  rules:\n"
+		       "  - backendRefs: [{name: svc, port: 8000}]\n"),
+		0);
+	const struct sg_listener *ls = find_listener(cfg, "ns/gw.http");
+	const struct sg_policy *x = find_policy(cfg, "traffic/ns/p:extauth:ns/gw");
+
+	assert_true(x->gateway_phase);
+	assert_non_null(ls->gw_filters);
+	assert_ptr_equal(ls->gw_filters->ext_authz, x->u.ext_authz);
+	assert_null(ls->gw_filters->authz);
+	assert_non_null(ls->gw_after);
+	assert_ptr_equal(ls->gw_after->authz, find_policy(cfg, "traffic/ns/p:rbac:ns/gw")->u.authz);
+	assert_null(ls->routes[0].eff_filters.ext_authz);
+	assert_null(ls->routes[0].eff_filters.authz);
+}
+
 /* secretSelector: the keys of every Secret of the policy's namespace
  * with the labels, none of the others; none selected: a warning. */
 static void test_config_k8s_api_key_secret_selector(void **state)
@@ -4295,6 +4319,51 @@ static void test_config_k8s_api_key_secret_selector(void **state)
 			  "secretRef: {name: s}}}",
 			  ""),
 		   "give exactly one of secretRef and secretSelector");
+}
+
+/* A listener's extAuthz and oidc: listed after its authorization, as
+ * agentgateway's split_policies lists them; the rules wait for the
+ * service's verdict (gw_after); the oidc is named policy/listener/<key>
+ * (its cookies' names derive from it), its routes have none of them. */
+static void test_config_standalone_listener_ext_authz_oidc(void **state)
+{
+	struct loaded *l = *state;
+	const struct sg_cfg *cfg =
+		load_ok(l,
+			"binds:\n"
+			"- port: 8080\n"
+			"  listeners:\n"
+			"  - policies:\n"
+			"      oidc: {issuer: 'http://127.0.0.1:1', clientId: c, clientSecret: s,\n"
+			"             redirectURI: 'http://127.0.0.1:8080/cb'}\n"
+			"      extAuthz: {host: 127.0.0.1:9}\n"
+			"      authorization: {rules: ['true']}\n"
+			"    routes: [{backends: [{host: 127.0.0.1:1}]}]\n",
+			0);
+	const struct sg_listener *a = find_listener(cfg, "bind/8080/listener0");
+	const struct sg_policy *p0 = find_policy(cfg, "listener/bind/8080/listener0/0");
+	const struct sg_policy *p1 = find_policy(cfg, "listener/bind/8080/listener0/1");
+	const struct sg_policy *p2 = find_policy(cfg, "listener/bind/8080/listener0/2");
+	char *dump;
+
+	assert_int_equal(p0->kind, SG_POL_AUTHZ);
+	assert_int_equal(p1->kind, SG_POL_EXT_AUTHZ);
+	assert_int_equal(p2->kind, SG_POL_OIDC);
+	assert_ptr_equal(a->gw_filters->ext_authz, p1->u.ext_authz);
+	assert_ptr_equal(a->gw_filters->oidc, p2->u.oidc);
+	assert_null(a->gw_filters->authz);
+	assert_ptr_equal(a->gw_after->authz, p0->u.authz);
+	assert_string_equal(p2->u.oidc->policy_id, "policy/listener/bind/8080/listener0");
+	assert_null(a->routes[0].eff_filters.oidc);
+	assert_null(a->routes[0].eff_filters.ext_authz);
+	dump = sg_dump_config(cfg);
+	assert_non_null(dump);
+	if (!strstr(squash(dump), "\"policy\":{\"traffic\":{\"phase\":\"gateway\",\"oidc\":{"
+				  "\"policyId\":\"policy/listener/bind/8080/listener0\"")) {
+		print_message("%s\n", dump);
+		fail_msg("the listener's oidc not dumped");
+	}
+	free(dump);
 }
 
 /* A standalone listener's policies are its gateway phase: listed as
@@ -4338,14 +4407,15 @@ static void test_config_standalone_listener_policies(void **state)
 	assert_ptr_equal(a->gw_filters->apikeys, p1->u.apikeys);
 	assert_non_null(a->gw_filters->cors);
 	assert_non_null(a->gw_filters->authz);
+	assert_null(a->gw_after); /* no extAuthz: the rules run with the rest */
 	assert_null(a->routes[0].eff_filters.apikeys);
 	assert_null(b->gw_filters);
-	load_fails(
-		l,
-		"binds:\n- port: 8080\n  listeners:\n"
-		"  - policies: {extAuthz: {host: 127.0.0.1:1}}\n"
-		"    routes: [{backends: [{host: 127.0.0.1:1}]}]\n",
-		"binds[0].listeners[0].policies.extAuthz: not supported in a listener's policies");
+	load_fails(l,
+		   "binds:\n- port: 8080\n  listeners:\n"
+		   "  - policies: {transformations: {request: {set: {a: '\"b\"'}}}}\n"
+		   "    routes: [{backends: [{host: 127.0.0.1:1}]}]\n",
+		   "binds[0].listeners[0].policies.transformations: not supported in a listener's "
+		   "policies");
 	load_fails(l,
 		   "binds:\n- port: 8080\n  listeners:\n"
 		   "  - policies: {timeout: {requestTimeout: 1s}}\n"
@@ -4425,8 +4495,10 @@ int main(void)
 		T(test_config_k8s_ext_auth_url_path),
 		T(test_config_k8s_ext_auth_refusals),
 		T(test_config_k8s_pre_routing),
+		T(test_config_k8s_pre_routing_ext_auth),
 		T(test_config_k8s_api_key_secret_selector),
 		T(test_config_standalone_listener_policies),
+		T(test_config_standalone_listener_ext_authz_oidc),
 	};
 #undef T
 
