@@ -120,6 +120,20 @@ gateway_phase_checks() {
 
 # OIDC (npm's oidc-provider, tests/e2e/oidc_provider.mjs, client agw-web
 # with secret $SECRET and redirect URI $CB; the cookie jar $WORK/jar).
+# oidc_setup: the provider's package needed, backend v1 started (V1), the
+# gateway at u=http://127.0.0.1:8080 with CB its redirect URI, SECRET the
+# client's, and a fresh OIDC_COOKIE_SECRET in the environment.
+oidc_setup() {
+	npm_need oidc-provider
+	export SG_NPM OIDC_COOKIE_SECRET
+	start_backend v1
+	V1=$BACKEND_PORT
+	u=http://127.0.0.1:8080
+	CB=$u/oauth/callback
+	SECRET='s3cr3t+/x'
+	OIDC_COOKIE_SECRET=$(openssl rand -hex 32)
+}
+
 # idp PORT [TTL]: the provider, started and waited for (TTL: its ID
 # tokens' lifetime in seconds).
 idp() {

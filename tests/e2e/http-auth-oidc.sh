@@ -19,13 +19,7 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/authlib.sh"
 
-npm_need oidc-provider
-export SG_NPM
-start_backend v1
-V1=$BACKEND_PORT
-u=http://127.0.0.1:8080
-CB=$u/oauth/callback
-SECRET='s3cr3t+/x'
+oidc_setup
 
 # config ISSUER_PORT: the protected route and an open one.
 config() {
@@ -57,8 +51,6 @@ YAML
 
 IDP=$(free_port)
 idp "$IDP"
-export OIDC_COOKIE_SECRET
-OIDC_COOKIE_SECRET=$(openssl rand -hex 32)
 config "$IDP"
 start_engine auto -c "$WORK/cfg.yaml" || finish
 busy_client_start "$u/open"
