@@ -227,19 +227,18 @@ static void resolve_filters(const struct sg_cfg *cfg, const struct sg_listener *
 
 static void list_jwt(struct sg_cfg *cfg, const struct sg_jwt_auth *j);
 
-/* An oidc is named after the first owner that has it, as agentgateway
- * names it: "route/<route key>" on a route, "policy/listener/<listener
- * key>" on a listener (its cookies' names derive from it); its ID
- * token's verifier joins the jwtAuths' list. */
-static void name_oidc(struct sg_cfg *cfg, const struct sg_oidc *oidc, const char *owner,
-		      const char *key)
+/* A route's oidc is named after the first route that has it
+ * (agentgateway's "route/<key>"; its cookies' names derive from it; a
+ * listener's is named where it is parsed), and its ID token's verifier
+ * joins the jwtAuths' list. */
+static void name_oidc(struct sg_cfg *cfg, const struct sg_route *r)
 {
-	for (size_t i = 0; oidc && i < cfg->noidcs; i++) {
+	for (size_t i = 0; r->eff_filters.oidc && i < cfg->noidcs; i++) {
 		struct sg_oidc *o = cfg->oidcs[i]; /* the tree's, mutable while it builds */
 
-		if (o != oidc || o->policy_id)
+		if (o != r->eff_filters.oidc || o->policy_id)
 			continue;
-		o->policy_id = sg_arena_printf(&cfg->arena, "%s/%s", owner, key);
+		o->policy_id = sg_arena_printf(&cfg->arena, "route/%s", r->key);
 		list_jwt(cfg, &o->validator);
 	}
 }
@@ -343,7 +342,7 @@ static int resolve_route(struct sg_cfg *cfg, const struct sg_listener *l, struct
 		list_jwt(cfg, &r->eff_filters.mcp_authn->jwt);
 	list_apikeys(cfg, r->eff_filters.apikeys);
 	list_basic(cfg, r->eff_filters.basic);
-	name_oidc(cfg, r->eff_filters.oidc, "route", r->key);
+	name_oidc(cfg, r);
 	if (r->eff_retry && r->eff_retry->attempts == 0)
 		r->eff_retry = NULL; /* attempts: 0 means "no retry" */
 	if (!own_backends(cfg, l->backend_client != NULL, &r->backends))
@@ -359,7 +358,8 @@ static int resolve_route(struct sg_cfg *cfg, const struct sg_listener *l, struct
 /* The gateway phase's policies of listener l (the most specific of each
  * kind: its own over its Gateway's) into l->gw_filters (and gw_after:
  * the authorization that waits for an extAuthz's verdict), their
- * jwtAuth, apiKey, basicAuth and oidc listed as a route's are. */
+ * jwtAuth, apiKey, basicAuth and oidc's verifier listed as a route's
+ * are. */
 static void resolve_gateway_phase(struct sg_cfg *cfg, struct sg_listener *l)
 {
 	const struct sg_policy *jwt = best(cfg, SG_POL_JWT, l, NULL, true);
@@ -393,7 +393,8 @@ static void resolve_gateway_phase(struct sg_cfg *cfg, struct sg_listener *l)
 	list_jwt(cfg, f->jwt);
 	list_apikeys(cfg, f->apikeys);
 	list_basic(cfg, f->basic);
-	name_oidc(cfg, f->oidc, "policy/listener", l->key);
+	if (f->oidc)
+		list_jwt(cfg, &f->oidc->validator);
 	l->gw_filters = f;
 	l->gw_after = after;
 }

@@ -4366,6 +4366,42 @@ static void test_config_standalone_listener_ext_authz_oidc(void **state)
 	free(dump);
 }
 
+/* A gateways: entry's own keys are its listeners' gateway phase, as
+ * agentgateway's LocalGatewayPolicy flattened into it: keyed
+ * gateway/<reference>/<index>, an oidc named policy/gateway/<reference>;
+ * a listener's own on that listener alone. */
+static void test_config_gateways_policies(void **state)
+{
+	struct loaded *l = *state;
+	const struct sg_cfg *cfg =
+		load_ok(l,
+			"gateways:\n"
+			"  web:\n"
+			"    port: 8080\n"
+			"    oidc: {issuer: 'http://127.0.0.1:1', clientId: c, clientSecret: s,\n"
+			"           redirectURI: 'http://127.0.0.1:8080/cb'}\n"
+			"    apiKey: {keys: [{key: k-1}]}\n"
+			"  multi:\n"
+			"    port: 8081\n"
+			"    listeners:\n"
+			"    - {name: a, extAuthz: {host: 127.0.0.1:9}}\n"
+			"    - {name: b}\n"
+			"routes: [{gateways: [web, multi], backends: [{host: 127.0.0.1:1}]}]\n",
+			0);
+	const struct sg_policy *k = find_policy(cfg, "gateway/web/0");
+	const struct sg_policy *o = find_policy(cfg, "gateway/web/1");
+	const struct sg_policy *x = find_policy(cfg, "gateway/multi/a/0");
+
+	assert_int_equal(k->kind, SG_POL_API_KEYS);
+	assert_int_equal(o->kind, SG_POL_OIDC);
+	assert_string_equal(o->u.oidc->policy_id, "policy/gateway/web");
+	assert_int_equal(x->kind, SG_POL_EXT_AUTHZ);
+	assert_ptr_equal(find_listener(cfg, "gateway/web")->gw_filters->oidc, o->u.oidc);
+	assert_ptr_equal(find_listener(cfg, "gateway/multi/a")->gw_filters->ext_authz,
+			 x->u.ext_authz);
+	assert_null(find_listener(cfg, "gateway/multi/b")->gw_filters);
+}
+
 /* A standalone listener's policies are its gateway phase: listed as
  * agentgateway lists them (listener/<key>/<index>, CORS first, no name,
  * the listener its target), on its listener only (not on a listener of
@@ -4499,6 +4535,7 @@ int main(void)
 		T(test_config_k8s_api_key_secret_selector),
 		T(test_config_standalone_listener_policies),
 		T(test_config_standalone_listener_ext_authz_oidc),
+		T(test_config_gateways_policies),
 	};
 #undef T
 
