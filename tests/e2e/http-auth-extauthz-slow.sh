@@ -11,6 +11,8 @@
 
 start_backend v1
 V1=$BACKEND_PORT
+start_backend v2 # the open route's own: what a backend shared with the load costs is not measured
+V2=$BACKEND_PORT
 u=http://127.0.0.1:8080
 : >"$WORK/authz.log"
 /usr/bin/python3 "$E2E_DIR/ext_authz_server.py" --http "$WORK/http.port" --log "$WORK/authz.log" \
@@ -32,7 +34,7 @@ binds:
                    policies: {http: {requestTimeout: 10s}}}
       backends: [{host: 127.0.0.1:$V1}]
     - name: open
-      backends: [{host: 127.0.0.1:$V1}]
+      backends: [{host: 127.0.0.1:$V2}]
 YAML
 start_engine auto --workers 1 -c "$WORK/cfg.yaml" || finish
 
