@@ -168,3 +168,24 @@ login() {
 	CALLBACK=$loc
 	hcall -c "$J" -b "$J" "$CALLBACK"
 }
+
+# authz_server http|grpc NAME [ARGS...]: tests/e2e/ext_authz_server.py
+# speaking that protocol (ARGS passed on), its checks logged in
+# $WORK/NAME.log (empty at first); sets AP to its port.
+authz_server() {
+	local proto=$1 name=$2
+	shift 2
+	: >"$WORK/$name.log"
+	/usr/bin/python3 "$E2E_DIR/ext_authz_server.py" --"$proto" "$WORK/$name.port" \
+		--log "$WORK/$name.log" "$@" >"$WORK/$name.out" 2>&1 &
+	PIDS+=("$!")
+	for _ in $(seq 200); do
+		[ -s "$WORK/$name.port" ] && break
+		sleep 0.05
+	done
+	AP=$(cat "$WORK/$name.port" 2>/dev/null)
+	if [ -z "$AP" ]; then
+		fail "the $proto authorization service did not start: $(cat "$WORK/$name.out")"
+		finish
+	fi
+}

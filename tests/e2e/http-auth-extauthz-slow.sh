@@ -8,20 +8,14 @@
 # 30 s: 300 requests behind 10 checks a second). The protected requests
 # are all allowed, each after its 100 ms, side by side.
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/authlib.sh"
 
 start_backend v1
 V1=$BACKEND_PORT
 start_backend v2 # the open route's own: what a backend shared with the load costs is not measured
 V2=$BACKEND_PORT
 u=http://127.0.0.1:8080
-: >"$WORK/authz.log"
-/usr/bin/python3 "$E2E_DIR/ext_authz_server.py" --http "$WORK/http.port" --log "$WORK/authz.log" \
-	--delay-ms 100 >"$WORK/authz.out" 2>&1 &
-PIDS+=("$!")
-for _ in $(seq 200); do
-	[ -s "$WORK/http.port" ] && break
-	sleep 0.05
-done
+authz_server http authz --delay-ms 100
 cat >"$WORK/cfg.yaml" <<YAML
 binds:
 - port: 8080
@@ -30,7 +24,7 @@ binds:
     - name: protected
       matches: [{path: {pathPrefix: /p}}]
       policies:
-        extAuthz: {host: 127.0.0.1:$(cat "$WORK/http.port"), protocol: {http: {}},
+        extAuthz: {host: 127.0.0.1:$AP, protocol: {http: {}},
                    policies: {http: {requestTimeout: 10s}}}
       backends: [{host: 127.0.0.1:$V1}]
     - name: open

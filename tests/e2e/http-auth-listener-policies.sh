@@ -53,19 +53,11 @@ stop_gateway
 # authentication and before its authorization rules (agentgateway's
 # order), once per request, then the route's own extAuthz too; a route's
 # directResponse is behind it.
-ALOG=$WORK/http-authz.log
-: >"$ALOG"
-: >"$WORK/grpc.log"
-/usr/bin/python3 "$E2E_DIR/ext_authz_server.py" --http "$WORK/http.port" --log "$ALOG" \
-	>"$WORK/http-authz.out" 2>&1 &
-PIDS+=("$!")
-/usr/bin/python3 "$E2E_DIR/ext_authz_server.py" --grpc "$WORK/grpc.port" --log "$WORK/grpc.log" \
-	>"$WORK/grpc-authz.out" 2>&1 &
-PIDS+=("$!")
-for _ in $(seq 200); do
-	[ -s "$WORK/http.port" ] && [ -s "$WORK/grpc.port" ] && break
-	sleep 0.05
-done
+ALOG=$WORK/http.log
+authz_server http http
+HP=$AP
+authz_server grpc grpc
+GP=$AP
 cat >"$WORK/cfg2.yaml" <<YAML
 binds:
 - port: 8080
@@ -73,7 +65,7 @@ binds:
   - policies:
       apiKey: {mode: strict, keys: [{key: k-1}]}
       extAuthz:
-        host: 127.0.0.1:$(cat "$WORK/http.port")
+        host: 127.0.0.1:$HP
         protocol: {http: {includeResponseHeaders: [x-authz-user]}}
       authorization: {rules: ['request.headers["x-pre"] == "yes"']}
     routes:
@@ -84,7 +76,7 @@ binds:
     - name: both
       matches: [{path: {pathPrefix: /both}}]
       policies:
-        extAuthz: {host: 127.0.0.1:$(cat "$WORK/grpc.port")}
+        extAuthz: {host: 127.0.0.1:$GP}
       backends: [{host: 127.0.0.1:$V1}]
     - name: open
       matches: [{path: {pathPrefix: /open}}]

@@ -69,14 +69,7 @@ got=$(curl -s http://127.0.0.1:15000/config_dump |
 check "config_dump: the PreRouting policies in phase gateway, the route's in phase route" "$got" \
 	'[["traffic/agentgateway-system/pre-keys:apikeyauth:agentgateway-system/agentgateway-proxy","gateway"],["traffic/agentgateway-system/pre-rbac:rbac:agentgateway-system/agentgateway-proxy","gateway"],["traffic/e2e/route-rbac:rbac:e2e/api","route"]]'
 
-: >"$WORK/authz.log"
-/usr/bin/python3 "$E2E_DIR/ext_authz_server.py" --http "$WORK/http.port" --log "$WORK/authz.log" \
-	>"$WORK/authz.out" 2>&1 &
-PIDS+=("$!")
-for _ in $(seq 200); do
-	[ -s "$WORK/http.port" ] && break
-	sleep 0.05
-done
+authz_server http authz
 out=$(cat <<YAML | "$SG_BIN" apply -f- 2>&1
 apiVersion: agentgateway.dev/v1alpha1
 kind: AgentgatewayPolicy
@@ -86,7 +79,7 @@ spec:
   traffic:
     phase: PreRouting
     extAuth:
-      url: http://127.0.0.1:$(cat "$WORK/http.port")
+      url: http://127.0.0.1:$AP
       http: {}
 YAML
 )

@@ -3791,6 +3791,20 @@ static char *squash(char *s)
 	return s;
 }
 
+/* cfg's config_dump, blanks squashed, must contain `want` (else the dump
+ * is printed and the test fails with `why`). */
+static void dump_has(const struct sg_cfg *cfg, const char *want, const char *why)
+{
+	char *dump = sg_dump_config(cfg);
+
+	assert_non_null(dump);
+	if (!strstr(squash(dump), want)) {
+		print_message("%s\n", dump);
+		fail_msg("%s", why);
+	}
+	free(dump);
+}
+
 /* Dumped as agentgateway serializes health::Policy: camelCase, unset
  * fields skipped, scores 0..1. */
 static void test_config_health_dump(void **state)
@@ -3802,16 +3816,10 @@ static void test_config_health_dump(void **state)
 			"            unhealthyExpression: response.code >= 500\n"
 			"            eviction: {consecutiveFailures: 2, restoreHealth: 0.5}\n"),
 		0);
-	char *dump = sg_dump_config(cfg);
-
-	assert_non_null(dump);
-	if (!strstr(squash(dump),
-		    "\"health\":{\"unhealthyExpression\":\"response.code >= "
-		    "500\",\"eviction\":{\"restoreHealth\":0.5,\"consecutiveFailures\":2}}")) {
-		print_message("%s\n", dump);
-		fail_msg("health not dumped as agentgateway does");
-	}
-	free(dump);
+	dump_has(cfg,
+		 "\"health\":{\"unhealthyExpression\":\"response.code >= "
+		 "500\",\"eviction\":{\"restoreHealth\":0.5,\"consecutiveFailures\":2}}",
+		 "health not dumped as agentgateway does");
 }
 
 /* config_dump shows a ListenerSet's listener as agentgateway does: keyed
@@ -3903,7 +3911,6 @@ static void test_config_response_idle_k8s(void **state)
 	const struct sg_listener *ls = find_listener(cfg, "ns/gw.http");
 	const struct sg_route *r = &ls->routes[0];
 	const struct sg_policy *p = NULL;
-	char *dump;
 
 	for (size_t i = 0; i < cfg->npolicies; i++)
 		if (cfg->policies[i].kind == SG_POL_TIMEOUT)
@@ -3916,13 +3923,7 @@ static void test_config_response_idle_k8s(void **state)
 	assert_int_equal(r->eff_timeout.request, SEC);
 	assert_int_equal(r->eff_timeout.backend_request, SG_DUR_UNSET);
 	assert_int_equal(r->eff_timeout.response_idle, 2 * SEC);
-	dump = sg_dump_config(cfg);
-	assert_non_null(dump);
-	if (!strstr(squash(dump), "\"responseIdleTimeout\":\"2s\"")) {
-		print_message("%s\n", dump);
-		fail_msg("traffic.timeouts.responseIdle not dumped");
-	}
-	free(dump);
+	dump_has(cfg, "\"responseIdleTimeout\":\"2s\"", "traffic.timeouts.responseIdle not dumped");
 }
 
 static void test_config_response_idle_errors(void **state)
@@ -4242,7 +4243,6 @@ static void test_config_k8s_pre_routing(void **state)
 			0);
 	const struct sg_listener *ls = find_listener(cfg, "ns/gw.http");
 	const struct sg_policy *keys = find_policy(cfg, "traffic/ns/p:apikeyauth:ns/gw");
-	char *dump;
 
 	assert_true(keys->gateway_phase);
 	assert_true(find_policy(cfg, "traffic/ns/p:rbac:ns/gw")->gateway_phase);
@@ -4253,13 +4253,8 @@ static void test_config_k8s_pre_routing(void **state)
 	assert_null(ls->routes[0].eff_filters.apikeys);
 	assert_null(ls->routes[0].eff_filters.authz);
 	assert_int_equal(cfg->napikeys, 1); /* listed, for user/ to hash */
-	dump = sg_dump_config(cfg);
-	assert_non_null(dump);
-	if (!strstr(squash(dump), "\"policy\":{\"traffic\":{\"phase\":\"gateway\",\"apiKey\":")) {
-		print_message("%s\n", dump);
-		fail_msg("phase gateway not dumped");
-	}
-	free(dump);
+	dump_has(cfg, "\"policy\":{\"traffic\":{\"phase\":\"gateway\",\"apiKey\":",
+		 "phase gateway not dumped");
 }
 
 /* phase PreRouting with extAuth: the service is the listener's (asked
@@ -4344,7 +4339,6 @@ static void test_config_standalone_listener_ext_authz_oidc(void **state)
 	const struct sg_policy *p0 = find_policy(cfg, "listener/bind/8080/listener0/0");
 	const struct sg_policy *p1 = find_policy(cfg, "listener/bind/8080/listener0/1");
 	const struct sg_policy *p2 = find_policy(cfg, "listener/bind/8080/listener0/2");
-	char *dump;
 
 	assert_int_equal(p0->kind, SG_POL_AUTHZ);
 	assert_int_equal(p1->kind, SG_POL_EXT_AUTHZ);
@@ -4356,14 +4350,10 @@ static void test_config_standalone_listener_ext_authz_oidc(void **state)
 	assert_string_equal(p2->u.oidc->policy_id, "policy/listener/bind/8080/listener0");
 	assert_null(a->routes[0].eff_filters.oidc);
 	assert_null(a->routes[0].eff_filters.ext_authz);
-	dump = sg_dump_config(cfg);
-	assert_non_null(dump);
-	if (!strstr(squash(dump), "\"policy\":{\"traffic\":{\"phase\":\"gateway\",\"oidc\":{"
-				  "\"policyId\":\"policy/listener/bind/8080/listener0\"")) {
-		print_message("%s\n", dump);
-		fail_msg("the listener's oidc not dumped");
-	}
-	free(dump);
+	dump_has(cfg,
+		 "\"policy\":{\"traffic\":{\"phase\":\"gateway\",\"oidc\":{"
+		 "\"policyId\":\"policy/listener/bind/8080/listener0\"",
+		 "the listener's oidc not dumped");
 }
 
 /* A gateways: entry's own keys are its listeners' gateway phase, as
