@@ -1137,6 +1137,8 @@ static struct sg_json *policy_body(const struct sg_policy *p, const struct sg_gl
 		return traffic(p, "apiKey", api_keys(p->u.apikeys));
 	case SG_POL_EXT_AUTHZ:
 		return traffic(p, "extAuthz", ext_authz(p->u.ext_authz));
+	case SG_POL_OIDC:
+		return traffic(p, "oidc", oidc(p->u.oidc));
 	case SG_POL_AUTHZ:
 		return traffic(p, "authorization", rule_set(p->u.authz));
 	case SG_POL_HOST_REWRITE:

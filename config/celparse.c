@@ -842,7 +842,7 @@ static const struct {
 	{ "llm", "is only set for LLM traffic, which splicegate does not serve" },
 	{ "llmRequest", "is only set for LLM traffic, which splicegate does not serve" },
 	{ "mcpGuardrails", "is only set by mcpGuardrails, which splicegate does not have" },
-	{ "extauthz", "is not supported by splicegate (no ext_authz)" },
+	{ "extauthz", "is not supported by splicegate (extAuthz metadata is not implemented)" },
 	{ "extproc", "is not supported by splicegate (no ext_proc)" },
 	{ "metadata", "is not supported by splicegate" },
 };

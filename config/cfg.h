@@ -280,6 +280,7 @@ enum sg_pol_kind {
 	SG_POL_FRONTEND_ACCESS_LOG, /* frontendPolicies.accessLog */
 	SG_POL_FRONTEND_NETAUTHZ,   /* frontendPolicies.networkAuthorization */
 	SG_POL_FRONTEND_TRACING,    /* frontendPolicies.tracing */
+	SG_POL_OIDC,		    /* a standalone listener's oidc (gateway phase only) */
 };
 
 enum sg_target_kind {
@@ -331,6 +332,7 @@ struct sg_policy {
 		const struct sg_basic_auth *basic;
 		const struct sg_api_keys *apikeys;
 		const struct sg_ext_authz *ext_authz;
+		const struct sg_oidc *oidc;
 		const struct sg_log_policy *access;
 		const struct sg_remote_rl *remote_rl;
 		const struct sg_tracing *tracing;
@@ -1245,10 +1247,13 @@ struct sg_listener {
 	 * config.logging's, piece by piece); NULL: neither has any. */
 	const struct sg_log_policy *access;
 	const struct sg_authz *netauthz; /* NULL = no networkAuthorization */
-	/* The gateway phase's policies (PreRouting: jwt, basic, apikeys,
-	 * authz, cors), run on each request before its route is chosen;
-	 * NULL: none (resolve). */
-	const struct sg_filters *gw_filters;
+	/* The gateway phase's policies (PreRouting: cors, oidc, jwt, basic,
+	 * apikeys, ext_authz, authz), run on each request before its route is
+	 * chosen; NULL: none (resolve). With an ext_authz, gw_filters holds
+	 * what runs before the service is asked (its authz NULL), and
+	 * gw_after the authorization that runs on its verdict; else gw_after
+	 * is NULL. */
+	const struct sg_filters *gw_filters, *gw_after;
 	/* Its requests' tracing (frontendPolicies.tracing, else
 	 * config.tracing); NULL: not traced. */
 	const struct sg_tracing *tracing;

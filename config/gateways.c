@@ -39,19 +39,34 @@ static int f_node(struct sg_pctx *c, const struct sg_node *n, void *dst, const c
 	return 0;
 }
 
+/* A gateway-phase policy key: parsed with the others once the listener
+ * exists (gateway_policies). */
+static int f_later(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
+{
+	(void)c;
+	(void)n;
+	(void)dst;
+	(void)path;
+	return 0;
+}
+
 /* The policies agentgateway takes on a gateway or a gateway listener
- * (LocalGatewayPolicy): splicegate applies policies per route only. */
+ * (LocalGatewayPolicy, flattened into its map): its gateway phase, as a
+ * bind listener's `policies` (config/standalone.c). */
+static const char *const policy_keys[] = { "oidc",    "jwtAuth", "authorization",   "extAuthz",
+					   "extProc", "cors",	 "transformations", "basicAuth",
+					   "apiKey" };
 /* clang-format off */
 #define GATEWAY_POLICIES \
-	{ "oidc", sg_f_refused, 0 }, \
-	{ "jwtAuth", sg_f_refused, 0 }, \
-	{ "authorization", sg_f_refused, 0 }, \
-	{ "extAuthz", sg_f_refused, 0 }, \
-	{ "extProc", sg_f_refused, 0 }, \
-	{ "cors", sg_f_refused, 0 }, \
-	{ "transformations", sg_f_refused, 0 }, \
-	{ "basicAuth", sg_f_refused, 0 }, \
-	{ "apiKey", sg_f_refused, 0 }
+	{ "oidc", f_later, 0 }, \
+	{ "jwtAuth", f_later, 0 }, \
+	{ "authorization", f_later, 0 }, \
+	{ "extAuthz", f_later, 0 }, \
+	{ "extProc", f_later, 0 }, \
+	{ "cors", f_later, 0 }, \
+	{ "transformations", f_later, 0 }, \
+	{ "basicAuth", f_later, 0 }, \
+	{ "apiKey", f_later, 0 }
 /* clang-format on */
 
 static const struct sg_field gateway_fields[] = {
@@ -85,12 +100,48 @@ static struct sg_listener *listener_at(struct sg_cfg *cfg, const struct gw_liste
 	return &bind_on(cfg, g->port)->listeners[g->idx];
 }
 
+static bool policy_key(const char *k)
+{
+	for (size_t i = 0; i < sizeof(policy_keys) / sizeof(policy_keys[0]); i++)
+		if (!strcmp(k, policy_keys[i]))
+			return true;
+	return false;
+}
+
+/* The policy keys of map `at` alone, in a map of their own; NULL: none
+ * (or out of memory: the arena's error fails the load). */
+static const struct sg_node *policies_of(struct sg_pctx *c, const struct sg_node *at)
+{
+	struct sg_node *m;
+	size_t n = 0;
+
+	for (size_t i = 0; i + 1 < at->n; i += 2)
+		n += policy_key(at->items[i]->str);
+	if (!n || !(m = sg_arena_alloc(c->a, sizeof(*m))) ||
+	    !(m->items = sg_arena_alloc(c->a, 2 * n * sizeof(*m->items))))
+		return NULL;
+	m->kind = SG_NODE_MAP;
+	m->file = at->file;
+	m->line = at->line;
+	m->col = at->col;
+	m->weight = at->weight;
+	m->n = 0;
+	m->cap = 2 * n;
+	for (size_t i = 0; i + 1 < at->n; i += 2)
+		if (policy_key(at->items[i]->str)) {
+			m->items[m->n++] = at->items[i];
+			m->items[m->n++] = at->items[i + 1];
+		}
+	return m;
+}
+
 /* One listener of gateway `gw` named `ref`, from `in` (the map `at`). */
 static int add_listener(struct sg_draft *b, struct gw_set *set, const char *gw, const char *ref,
 			uint16_t port, struct sg_standalone_listener *in, const struct sg_node *at,
 			const char *path)
 {
 	struct sg_pctx *c = &b->c;
+	const struct sg_node *pol;
 	struct sg_listener *l;
 	struct gw_listener *g;
 
@@ -108,6 +159,10 @@ static int add_listener(struct sg_draft *b, struct gw_set *set, const char *gw, 
 	l->key = sg_arena_printf(c->a, "gateway/%s", ref);
 	if (!in->hostname)
 		l->hostname = "";
+	/* agentgateway's keys: gateway/<reference>/<index> */
+	if ((pol = policies_of(c, at)) &&
+	    sg_standalone_gateway_policies(b, l, pol, l->key, path) == -1)
+		return -1;
 	g = sg_arena_push(c->a, &set->v, &set->n, &set->cap, sizeof(*g));
 	if (!g)
 		return -1;

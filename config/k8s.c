@@ -3628,11 +3628,10 @@ static const struct sg_field agp_traffic_fields[] = {
  * merge into its routes') or PreRouting: they run on the Gateway's
  * listeners before a route is chosen, apart from the routes' (both run),
  * as agentgateway's gateway phase. PreRouting takes only the sections
- * agentgateway's CRD allows it, of which splicegate runs the
- * synchronous ones: jwtAuthentication, basicAuthentication,
- * apiKeyAuthentication, authorization and cors; extAuth is refused by
- * name (its call is made after routing). Its targets are checked in
- * agp_target. */
+ * agentgateway's CRD allows it: splicegate runs jwtAuthentication,
+ * basicAuthentication, apiKeyAuthentication, extAuth, authorization and
+ * cors there (transformation and extProc are not among the traffic keys
+ * it takes at all). Its targets are checked in agp_target. */
 static int agp_phase(struct sg_pctx *c, struct agp_in *in)
 {
 	const struct sg_node *n = in->phase;
@@ -3644,13 +3643,6 @@ static int agp_phase(struct sg_pctx *c, struct agp_in *in)
 	if (strcmp(n->str, "PreRouting"))
 		return 0;
 	in->gateway_phase = true;
-	if (in->ext_authz) {
-		sg_diag_err(c->d, n,
-			    "%s: PreRouting with extAuth is not supported (splicegate asks the "
-			    "authorization service after the route is chosen; leave phase out)",
-			    path);
-		return -1;
-	}
 	if (in->has_timeout || in->has_retry || in->req_headers || in->resp_headers || in->direct ||
 	    in->host_rewrite || in->ratelimits || in->csrf || in->remote_rl) {
 		sg_diag_err(c->d, n,
@@ -3813,6 +3805,7 @@ static bool agp_has(const struct agp_in *in, enum sg_pol_kind kind, struct sg_po
 	case SG_POL_AUTHZ:
 		TAKE(authz, authz, in->authz)
 	case SG_POL_FRONTEND_NETAUTHZ: /* standalone frontendPolicies only */
+	case SG_POL_OIDC:	       /* the CRD has no oidc */
 		return false;
 	}
 #undef TAKE
@@ -3850,10 +3843,10 @@ static int stamp_agp(struct sg_draft *b, const struct sg_res *r, const struct ag
 			return -1;
 		agp_has(in, s->kind, p);
 		/* agp_phase let only these through with PreRouting. */
-		p->gateway_phase =
-			in->gateway_phase && (p->kind == SG_POL_JWT || p->kind == SG_POL_BASIC ||
-					      p->kind == SG_POL_API_KEYS ||
-					      p->kind == SG_POL_AUTHZ || p->kind == SG_POL_CORS);
+		p->gateway_phase = in->gateway_phase &&
+				   (p->kind == SG_POL_JWT || p->kind == SG_POL_BASIC ||
+				    p->kind == SG_POL_API_KEYS || p->kind == SG_POL_EXT_AUTHZ ||
+				    p->kind == SG_POL_AUTHZ || p->kind == SG_POL_CORS);
 	}
 	return 0;
 }

@@ -87,10 +87,7 @@ int sg_f_refused(struct sg_pctx *c, const struct sg_node *n, void *dst, const ch
 	const char *reason = NULL;
 
 	(void)dst;
-	if (!strncmp(path, "gateways.", strlen("gateways.")))
-		reason = "policies on a gateway or a gateway listener are not implemented yet: "
-			 "put it in each route's policies";
-	else if (key == path)
+	if (key == path)
 		reason = why(refused_top, sizeof(refused_top) / sizeof(refused_top[0]), key);
 	if (!reason)
 		reason = why(refused, sizeof(refused) / sizeof(refused[0]), key);

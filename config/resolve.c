@@ -225,11 +225,12 @@ static void resolve_filters(const struct sg_cfg *cfg, const struct sg_listener *
 		r->eff_filters.authz = p->u.authz;
 }
 
-/* A route's oidc is named after the first route that has it
- * (agentgateway's "route/<key>"; its cookies' names derive from it), and
- * its ID token's verifier joins the jwtAuths' list. */
 static void list_jwt(struct sg_cfg *cfg, const struct sg_jwt_auth *j);
 
+/* A route's oidc is named after the first route that has it
+ * (agentgateway's "route/<key>"; its cookies' names derive from it; a
+ * listener's is named where it is parsed), and its ID token's verifier
+ * joins the jwtAuths' list. */
 static void name_oidc(struct sg_cfg *cfg, const struct sg_route *r)
 {
 	for (size_t i = 0; r->eff_filters.oidc && i < cfg->noidcs; i++) {
@@ -355,8 +356,10 @@ static int resolve_route(struct sg_cfg *cfg, const struct sg_listener *l, struct
 }
 
 /* The gateway phase's policies of listener l (the most specific of each
- * kind: its own over its Gateway's) into l->gw_filters, their jwtAuth,
- * apiKey and basicAuth listed as a route's are. */
+ * kind: its own over its Gateway's) into l->gw_filters (and gw_after:
+ * the authorization that waits for an extAuthz's verdict), their
+ * jwtAuth, apiKey, basicAuth and oidc's verifier listed as a route's
+ * are. */
 static void resolve_gateway_phase(struct sg_cfg *cfg, struct sg_listener *l)
 {
 	const struct sg_policy *jwt = best(cfg, SG_POL_JWT, l, NULL, true);
@@ -364,23 +367,36 @@ static void resolve_gateway_phase(struct sg_cfg *cfg, struct sg_listener *l)
 	const struct sg_policy *keys = best(cfg, SG_POL_API_KEYS, l, NULL, true);
 	const struct sg_policy *authz = best(cfg, SG_POL_AUTHZ, l, NULL, true);
 	const struct sg_policy *cors = best(cfg, SG_POL_CORS, l, NULL, true);
-	struct sg_filters *f;
+	const struct sg_policy *ext = best(cfg, SG_POL_EXT_AUTHZ, l, NULL, true);
+	const struct sg_policy *oidc = best(cfg, SG_POL_OIDC, l, NULL, true);
+	struct sg_filters *f, *after = NULL;
 
-	l->gw_filters = NULL;
-	if (!jwt && !basic && !keys && !authz && !cors)
+	l->gw_filters = l->gw_after = NULL;
+	if (!jwt && !basic && !keys && !authz && !cors && !ext && !oidc)
 		return;
 	f = sg_arena_alloc(&cfg->arena, sizeof(*f));
-	if (!f)
+	/* agentgateway asks the service before the authorization rules */
+	if (ext && authz && !(after = sg_arena_alloc(&cfg->arena, sizeof(*after))))
 		return; /* sg_cfg_build fails on the arena's error */
+	if (!f)
+		return;
 	f->jwt = jwt ? jwt->u.jwt : NULL;
 	f->basic = basic ? basic->u.basic : NULL;
 	f->apikeys = keys ? keys->u.apikeys : NULL;
-	f->authz = authz ? authz->u.authz : NULL;
 	f->cors = cors ? cors->u.cors : NULL;
+	f->ext_authz = ext ? ext->u.ext_authz : NULL;
+	f->oidc = oidc ? oidc->u.oidc : NULL;
+	if (after)
+		after->authz = authz->u.authz;
+	else
+		f->authz = authz ? authz->u.authz : NULL;
 	list_jwt(cfg, f->jwt);
 	list_apikeys(cfg, f->apikeys);
 	list_basic(cfg, f->basic);
+	if (f->oidc)
+		list_jwt(cfg, &f->oidc->validator);
 	l->gw_filters = f;
+	l->gw_after = after;
 }
 
 static int resolve_listener(struct sg_cfg *cfg, struct sg_listener *l)

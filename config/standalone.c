@@ -633,23 +633,24 @@ static const struct sg_field gateway_policy_fields[] = {
 	{ "basicAuth", sg_f_basic_auth, 0 },
 	{ "apiKey", sg_f_api_keys, 0 },
 	{ "authorization", sg_f_authorization, 0 },
-	{ "oidc", f_gateway_refused, 0 },
-	{ "extAuthz", f_gateway_refused, 0 },
+	{ "oidc", sg_f_oidc, 0 },
+	{ "extAuthz", sg_f_ext_authz, 0 },
 	{ "transformations", f_gateway_refused, 0 },
 	{ "extProc", sg_f_refused, 0 },
 	{ 0 },
 };
 
 /* One gateway-phase policy of listener l, as agentgateway lists it:
- * key listener/<listener key>/<index>, no name, the listener its target
- * (its port too, so that a listener of the same name on another bind is
- * not one). NULL: out of memory. */
+ * key <owner>/<index>, no name, the listener its target (its port too, so
+ * that a listener of the same name on another bind is not one). NULL: out
+ * of memory. */
 static struct sg_policy *gateway_policy(struct sg_draft *b, const struct sg_listener *l,
-					enum sg_pol_kind kind, const struct sg_node *at)
+					const char *owner, enum sg_pol_kind kind,
+					const struct sg_node *at)
 {
 	size_t idx = 0;
 	struct sg_policy *p;
-	char *prefix = sg_arena_printf(b->c.a, "listener/%s/", l->key);
+	char *prefix = sg_arena_printf(b->c.a, "%s/", owner);
 
 	for (size_t i = 0; prefix && i < b->cfg->npolicies; i++)
 		idx += !strncmp(b->cfg->policies[i].key, prefix, strlen(prefix));
@@ -667,16 +668,28 @@ static struct sg_policy *gateway_policy(struct sg_draft *b, const struct sg_list
 	return p->key ? p : NULL;
 }
 
-/* Listener l's policies, in agentgateway's order: CORS, jwtAuth,
- * basicAuth, apiKey, authorization. */
-static int parse_gateway_policies(struct sg_draft *b, const struct sg_listener *l,
-				  const struct sg_node *n, const char *path)
+/* A listener's oidc o is named as agentgateway names it, policy/<owner>
+ * (its cookies' names derive from it): in the tree's list, where
+ * sg_f_oidc put it, mutable while the tree builds. */
+static int name_oidc(struct sg_draft *b, const struct sg_oidc *o, const char *owner)
+{
+	for (size_t i = 0; i < b->cfg->noidcs; i++)
+		if (b->cfg->oidcs[i] == o &&
+		    !(b->cfg->oidcs[i]->policy_id = sg_arena_printf(b->c.a, "policy/%s", owner)))
+			return -1;
+	return 0;
+}
+
+int sg_standalone_gateway_policies(struct sg_draft *b, const struct sg_listener *l,
+				   const struct sg_node *n, const char *owner, const char *path)
 {
 	struct sg_pctx *c = &b->c;
 	struct sg_filters *f = sg_arena_alloc(c->a, sizeof(*f));
 	struct sg_policy *p;
 
 	if (!f || sg_parse_fields(c, n, gateway_policy_fields, f, path) == -1)
+		return -1;
+	if (f->oidc && name_oidc(b, f->oidc, owner) == -1)
 		return -1;
 	if (l->proto != SG_PROTO_HTTP && l->proto != SG_PROTO_HTTPS) {
 		sg_diag_err(c->d, n, "%s: a %s listener has no HTTP policies", path,
@@ -685,7 +698,7 @@ static int parse_gateway_policies(struct sg_draft *b, const struct sg_listener *
 	}
 #define GW(field, kind, member)                                                                    \
 	if (f->field) {                                                                            \
-		if (!(p = gateway_policy(b, l, kind, n)))                                          \
+		if (!(p = gateway_policy(b, l, owner, kind, n)))                                   \
 			return -1;                                                                 \
 		p->u.member = f->field;                                                            \
 	}
@@ -694,6 +707,8 @@ static int parse_gateway_policies(struct sg_draft *b, const struct sg_listener *
 	GW(basic, SG_POL_BASIC, basic)
 	GW(apikeys, SG_POL_API_KEYS, apikeys)
 	GW(authz, SG_POL_AUTHZ, authz)
+	GW(ext_authz, SG_POL_EXT_AUTHZ, ext_authz)
+	GW(oidc, SG_POL_OIDC, oidc)
 #undef GW
 	return 0;
 }
@@ -910,8 +925,9 @@ static int parse_listener(struct sg_draft *b, uint16_t port, const struct sg_nod
 	} else if (in.tcp_routes &&
 		   parse_routes(b, l, in.tcp_routes, true, sg_path_key(c, path, "tcpRoutes")))
 		ret = -1;
-	if (in.policies &&
-	    parse_gateway_policies(b, l, in.policies, sg_path_key(c, path, "policies")) == -1)
+	if (in.policies && sg_standalone_gateway_policies(
+				   b, l, in.policies, sg_arena_printf(c->a, "listener/%s", l->key),
+				   sg_path_key(c, path, "policies")) == -1)
 		ret = -1;
 	return ret;
 }

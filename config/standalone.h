@@ -25,6 +25,14 @@ struct sg_listener *sg_standalone_listener(struct sg_draft *b, uint16_t port,
 					   const struct sg_standalone_listener *in,
 					   const struct sg_node *at, const char *path);
 
+/* Listener l's gateway-phase policies (agentgateway's LocalGatewayPolicy:
+ * cors, jwtAuth, basicAuth, apiKey, authorization, extAuthz, oidc) from
+ * the map `n` (errors under `path`): policies keyed <owner>/<index> in
+ * agentgateway's order, an oidc named policy/<owner>. Returns 0, or -1
+ * after recording errors. */
+int sg_standalone_gateway_policies(struct sg_draft *b, const struct sg_listener *l,
+				   const struct sg_node *n, const char *owner, const char *path);
+
 /* One route map `n` ({name, hostnames, matches, policies, backends}), or a
  * TCP route ({name, hostnames, backends}), appended to l in namespace ns
  * (unnamed: routeN / tcprouteN by its place in l). Returns 0, or -1 after

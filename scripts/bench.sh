@@ -50,13 +50,20 @@
 #                   each proxy also -x2] and workloads [W2 W3m W3mc] [0]
 #   BENCH_REPS      repetitions of every workload [3]
 #   BENCH_WORKLOADS workloads to run [W1 W2 W3 W3c W3mc W4 W4c W4mc W5 W6 W7
-#                   W8]; W3 is both curl downloads (W3m the 8 streams alone),
+#                   W8 W9]; W3 is both curl downloads (W3m the 8 streams alone),
 #                   W3c and W3mc the same downloads by benchtool get, W4c the
 #                   upload by benchtool put, W4mc 8 uploads of 128 MiB at
 #                   once, W6 every ping-pong variant, W7
 #                   h2c to an h2c backend, W8 every TLS one (terminated:
 #                   keep-alive, full and resumed handshakes, 1 GiB;
-#                   passthrough: 1 GiB)
+#                   passthrough: 1 GiB), W9 (splicegate rows only) an
+#                   unprotected route's req/s while a slow extAuthz
+#                   service (100 ms a check) holds another route's
+#                   requests, over its req/s alone. W9 alone:
+#                   BENCH_ROWS=splicegate-auto BENCH_WORKLOADS=W9 make bench
+#   BENCH_W9_SECS   each of W9's two wrk samples [5]
+#   BENCH_W9_CONNS  connections kept busy on W9's protected route [32]
+#   BENCH_W9_DELAY_MS  how late W9's service answers each check [100]
 #   BENCH_W7_REQS   requests per W7 sample [200000]
 #   BENCH_W1_SECS, BENCH_W2_SECS, BENCH_W5_SECS  [10, 5, 5]
 #   BENCH_W1_PARTS  W1's samples per repetition in an interleaved run, each
@@ -86,7 +93,7 @@ if [ "$SCALE" = 1 ]; then
 	WORKLOADS=${BENCH_WORKLOADS:-W2 W3m W3mc}
 else
 	ENGINES=${BENCH_ENGINES:-auto}
-	WORKLOADS=${BENCH_WORKLOADS:-W1 W2 W3 W3c W3mc W4 W4c W4mc W5 W6 W7 W8}
+	WORKLOADS=${BENCH_WORKLOADS:-W1 W2 W3 W3c W3mc W4 W4c W4mc W5 W6 W7 W8 W9}
 fi
 REPS=${BENCH_REPS:-3}
 W7_REQS=${BENCH_W7_REQS:-200000}
@@ -94,6 +101,9 @@ W1_SECS=${BENCH_W1_SECS:-10}
 W1_PARTS=${BENCH_W1_PARTS:-5}
 W2_SECS=${BENCH_W2_SECS:-5}
 W5_SECS=${BENCH_W5_SECS:-5}
+W9_SECS=${BENCH_W9_SECS:-5}
+W9_CONNS=${BENCH_W9_CONNS:-32}
+W9_DELAY_MS=${BENCH_W9_DELAY_MS:-100}
 PING_COUNT=${BENCH_PING_COUNT:-10000}
 PORT_BASE=${BENCH_PORT_BASE:-27000}
 BENCH_BUSY_POLL=${BENCH_BUSY_POLL:-1ms}
@@ -222,6 +232,25 @@ start_backends() {
 	wait_listening "$NGINX_PORT" "$SINK_PORT" "$IPERF_PORT" "$ECHO_PORT" "$H2_PORT" \
 		"$BACKEND_TLS_PORT" ||
 		die "backends did not start; logs in $WORK"
+	start_authz
+}
+
+# W9's slow authorization service: tests/e2e/ext_authz_server.py over
+# HTTP, every check allowed W9_DELAY_MS late (a thread per check, so they
+# wait side by side); its port in AUTHZ_PORT ("" when W9 is not run).
+start_authz() {
+	local i
+	AUTHZ_PORT=""
+	wants W9 || return 0
+	spawn ext-authz $LOAD_CPU /usr/bin/python3 "$ROOT/tests/e2e/ext_authz_server.py" \
+		--http "$WORK/authz.port" --log /dev/null --delay-ms "$W9_DELAY_MS"
+	BACKEND_PIDS="$BACKEND_PIDS $SPAWNED"
+	for i in $(seq 100); do
+		[ ! -s "$WORK/authz.port" ] || break
+		sleep 0.1
+	done
+	AUTHZ_PORT=$(cat "$WORK/authz.port" 2>/dev/null) ||
+		die "the W9 authorization service did not start; log in $WORK/ext-authz.log"
 }
 
 # pin_backends CPU: move every backend thread to CPU.
@@ -467,6 +496,26 @@ $policies
       backends:
       - host: 127.0.0.1:$ECHO_PORT
 EOF
+	[ -z "${AUTHZ_PORT:-}" ] || cat <<EOF
+- port: $FRONT_AUTHZ
+  listeners:
+  - name: authz
+    protocol: HTTP
+    routes:
+    - name: protected
+      matches:
+      - headers: [{name: x-w9, value: {exact: protected}}]
+      policies:
+        extAuthz:
+          host: 127.0.0.1:$AUTHZ_PORT
+          protocol: {http: {}}
+          policies: {http: {requestTimeout: 10s}}
+      backends:
+      - host: 127.0.0.1:$NGINX_PORT
+    - name: open
+      backends:
+      - host: 127.0.0.1:$NGINX_PORT
+EOF
 }
 
 # What this splicegate binary accepts (the script runs against whatever
@@ -495,6 +544,7 @@ row_ports() {
 	FRONT_H2=$((base + 6))
 	FRONT_TLS=$((base + 7))
 	FRONT_PASS=$((base + 8))
+	FRONT_AUTHZ=$((base + 9)) # W9's, splicegate rows only
 }
 
 # spawn_splicegate DIR ENGINE[-filters] WORKERS [POLL] [COALESCE]: the row's
@@ -581,6 +631,7 @@ row_urls() {
 	UPLOAD_URL=$URL/upload
 	H2_URL=http://127.0.0.1:$FRONT_H2
 	TLS_URL=https://127.0.0.1:$FRONT_TLS
+	AUTHZ_URL=http://127.0.0.1:$FRONT_AUTHZ
 	case $R_BASE in
 	direct | direct-2cpu)
 		URL=http://127.0.0.1:$NGINX_PORT
@@ -627,7 +678,7 @@ start_proxy() {
 	floor | floor-uring)
 		# The floor (scripts/bench/fwdfloor.c): HTTP and the L4 echo
 		# forwarded byte for byte, nothing read; the steps it can run
-		# are floor_runs'.
+		# are row_runs'.
 		[ "$R_BASE" = floor ] || mode=uring
 		spawn "$ROW" $PROXY_CPU "$FWDFLOOR" $mode "$FRONT_HTTP:$NGINX_PORT" \
 			"$FRONT_ECHO:$ECHO_PORT"
@@ -1085,6 +1136,61 @@ w8_download() {
 	after "$wl"
 }
 
+# W9: what a slow authorization service costs the requests it does not
+# protect. The row's W9 listener (one worker, as every row) has a route
+# behind extAuthz (the service answers each check W9_DELAY_MS late) and
+# one without. W1's GET of 100 B on the open route alone, then again
+# while another wrk keeps W9_CONNS requests waiting on the protected
+# route; the second over the first is the ratio (1.0: the waits cost
+# the open route nothing; a worker that blocked on the service would
+# serve near none). The protected route's own rate shows the checks ran
+# side by side (about W9_CONNS per delay).
+# shellcheck disable=SC2154 # WRK_<field> are assigned through printf -v
+w9_ext_authz() {
+	local wl="W9 extAuthz ${W9_DELAY_MS} ms: open route" alone loaded p99 line kv pid
+	local -A prot=()
+	if ! URL=$AUTHZ_URL run_wrk "$W9_SECS" /100b; then
+		fail "$wl" "open route alone: $WRK_ERR"
+		return 0
+	fi
+	alone=$(per_s "$WRK_requests" "$(per_s "$WRK_duration_us" 1e6)")
+	spawn w9-protected $LOAD_CPU wrk -t1 -c"$W9_CONNS" -d"$((W9_SECS + 2))s" \
+		-s "$HERE/bench/wrk-summary.lua" -H "x-w9: protected" "$AUTHZ_URL/100b"
+	pid=$SPAWNED
+	sleep 1 # its connections open and its first checks are waiting
+	cpu_begin
+	if ! URL=$AUTHZ_URL run_wrk "$W9_SECS" /100b; then
+		fail "$wl" "open route under load: $WRK_ERR"
+		wait "$pid" || true
+		forget "$pid"
+		return 0
+	fi
+	cpu_end "$wl" "$(per_s "$WRK_requests" 1000)" "1k req"
+	loaded=$(per_s "$WRK_requests" "$(per_s "$WRK_duration_us" 1e6)")
+	p99=$WRK_p99_us
+	wait "$pid" || true
+	forget "$pid"
+	line=$(grep '^SGBENCH ' "$WORK/w9-protected.log") || {
+		fail "$wl" "no summary from the protected route's wrk: $(tail -1 "$WORK/w9-protected.log")"
+		return 0
+	}
+	for kv in ${line#SGBENCH }; do
+		prot[${kv%%=*}]=${kv#*=}
+	done
+	if [ "${prot[requests]}" -eq 0 ] || [ "${prot[status]}" -ne 0 ] ||
+		[ $((prot[connect] + prot[read] + prot[write] + prot[timeout])) -ne 0 ]; then
+		fail "$wl" "the protected route's wrk: ${line#SGBENCH }"
+		return 0
+	fi
+	record "$wl" "req/s alone" higher "$alone"
+	record "$wl" "req/s protected route loaded" higher "$loaded"
+	record "$wl" "ratio loaded ÷ alone" higher \
+		"$(awk -v a="$alone" -v b="$loaded" 'BEGIN { printf "%.3f", b / a }')"
+	record "$wl" "p99 µs protected route loaded" lower "$p99"
+	record "$wl" "protected route req/s" info \
+		"$(per_s "${prot[requests]}" "$(per_s "${prot[duration_us]}" 1e6)")"
+}
+
 # after WORKLOAD: a proxy that died is a finding; it is recorded (with
 # its log's tail) and restarted so the rest of the row still runs.
 after() {
@@ -1121,7 +1227,7 @@ wants() {
 # The workloads in the order a row runs them; run_step runs one of them
 # (or one group: W6's variants, W8's) on the current row, if the run
 # wants it.
-STEPS="W1 W2 W3 W3m W3c W3mc W4 W4c W4mc W5 W7 W8 W6"
+STEPS="W1 W2 W3 W3m W3c W3mc W4 W4c W4mc W5 W7 W8 W6 W9"
 
 # step_wanted STEP: the run wants that step (W3m comes with W3).
 step_wanted() {
@@ -1131,20 +1237,23 @@ step_wanted() {
 	esac
 }
 
-# floor_runs STEP: the current row runs STEP. A floor row (fwdfloor)
+# row_runs STEP: the current row runs STEP. A floor row (fwdfloor)
 # forwards one HTTP origin and the echo server, with nothing that routes
 # /upload to the sink or terminates TLS, and dials its origin blocking, as
 # no proxy would for a new connection: W1 and W6 (issue 22 item 4's small
-# requests on kept connections) are its steps.
-floor_runs() {
+# requests on kept connections) are its steps. W9 (extAuthz) is
+# splicegate's alone.
+row_runs() {
 	case $R_BASE in
 	floor*) case $1 in W1 | W6) return 0 ;; *) return 1 ;; esac ;;
+	splicegate-*) ;;
+	*) [ "$1" != W9 ] || return 1 ;;
 	esac
 }
 
 run_step() {
 	step_wanted "$1" || return 0
-	floor_runs "$1" || return 0
+	row_runs "$1" || return 0
 	case $1 in
 	W1) w1_keepalive ;;
 	W2) w2_new_conn ;;
@@ -1165,6 +1274,7 @@ run_step() {
 	W7) w7_h2c ;;
 	W8) w8_tls ;;    # checks after each of its workloads itself
 	W6) w6_all ;;    # likewise
+	W9) w9_ext_authz ;;
 	esac
 	case $1 in
 	W3) after "W3 1 stream" ;;

@@ -117,3 +117,75 @@ gateway_phase_checks() {
 	hcall -H "Authorization: Bearer k-2" -H "x-pre: yes" -H "x-route: yes" "$u/api/x"
 	check "an unknown key: 401 before the route's policy" "$H_CODE" 401
 }
+
+# OIDC (npm's oidc-provider, tests/e2e/oidc_provider.mjs, client agw-web
+# with secret $SECRET and redirect URI $CB; the cookie jar $WORK/jar).
+# oidc_setup: the provider's package needed, backend v1 started (V1), the
+# gateway at u=http://127.0.0.1:8080 with CB its redirect URI, SECRET the
+# client's, and a fresh OIDC_COOKIE_SECRET in the environment.
+oidc_setup() {
+	npm_need oidc-provider
+	export SG_NPM OIDC_COOKIE_SECRET
+	start_backend v1
+	V1=$BACKEND_PORT
+	u=http://127.0.0.1:8080
+	CB=$u/oauth/callback
+	SECRET='s3cr3t+/x'
+	OIDC_COOKIE_SECRET=$(openssl rand -hex 32)
+}
+
+# idp PORT [TTL]: the provider, started and waited for (TTL: its ID
+# tokens' lifetime in seconds).
+idp() {
+	OIDC_ID_TOKEN_TTL=${2:-3600} node "$REPO_DIR/tests/e2e/oidc_provider.mjs" "$1" agw-web \
+		"$SECRET" "$CB" >"$WORK/idp-$1.out" 2>"$WORK/idp-$1.log" &
+	PIDS+=("$!")
+	for _ in $(seq 200); do
+		grep -q '^ready' "$WORK/idp-$1.out" 2>/dev/null && return 0
+		sleep 0.05
+	done
+	fail "the provider on :$1 did not start: $(tail -3 "$WORK/idp-$1.log")"
+	finish
+}
+
+# login URL: the whole flow from URL, as a browser follows it; sets LOGIN
+# (the gateway's first Location), TXN (the transaction cookie's
+# name=value), TXN_LINE (its Set-Cookie), CALLBACK (the provider's
+# redirect to the gateway) and leaves the session in the jar, the
+# callback's answer in H_CODE and H_HEADERS.
+login() {
+	local J=$WORK/jar loc
+	rm -f "$J"
+	hcall -c "$J" -b "$J" "$1"
+	LOGIN=$(resp_header location)
+	TXN_LINE=$(grep -i '^set-cookie:' "$H_HEADERS" | sed 's/^[^:]*: //' | tr -d '\r')
+	TXN=${TXN_LINE%%;*}
+	loc=$LOGIN
+	for _ in $(seq 10); do
+		case $loc in "$CB"*) break ;; esac
+		loc=$(curl -s -o /dev/null -c "$J" -b "$J" -w '%{redirect_url}' --max-time 10 "$loc")
+	done
+	CALLBACK=$loc
+	hcall -c "$J" -b "$J" "$CALLBACK"
+}
+
+# authz_server http|grpc NAME [ARGS...]: tests/e2e/ext_authz_server.py
+# speaking that protocol (ARGS passed on), its checks logged in
+# $WORK/NAME.log (empty at first); sets AP to its port.
+authz_server() {
+	local proto=$1 name=$2
+	shift 2
+	: >"$WORK/$name.log"
+	/usr/bin/python3 "$E2E_DIR/ext_authz_server.py" --"$proto" "$WORK/$name.port" \
+		--log "$WORK/$name.log" "$@" >"$WORK/$name.out" 2>&1 &
+	PIDS+=("$!")
+	for _ in $(seq 200); do
+		[ -s "$WORK/$name.port" ] && break
+		sleep 0.05
+	done
+	AP=$(cat "$WORK/$name.port" 2>/dev/null)
+	if [ -z "$AP" ]; then
+		fail "the $proto authorization service did not start: $(cat "$WORK/$name.out")"
+		finish
+	fi
+}

@@ -2,7 +2,7 @@
 """ext_authz_server: a real Envoy external authorization service, for the
 extAuthz scenarios.
 
-usage: ext_authz_server.py --grpc PORTFILE | --http PORTFILE  --log FILE
+usage: ext_authz_server.py --grpc PORTFILE | --http PORTFILE  --log FILE [--delay-ms N]
 
 --grpc: envoy.service.auth.v3.Authorization/Check over gRPC (python3-grpcio;
 the stubs are compiled from tests/e2e/proto/ext_authz.proto with grpc_tools
@@ -23,7 +23,9 @@ Decisions, by a segment of the request's path (/g/allow/x is /allow):
              aborted with UNAVAILABLE (gRPC)
   /error...  gRPC: the call fails INTERNAL; HTTP: 500 "authz broke"
 anything else: allowed, no edits. A request with header x-token: bad is
-denied as /deny is.
+denied as /deny is. --delay-ms N: every check is answered N ms late (the
+slow service of `make bench`'s W9; checks wait in parallel, one thread
+each).
 """
 import argparse
 import json
@@ -70,6 +72,7 @@ def grpc_main(args):
             h = req.attributes.request.http
             headers = dict(h.headers)
             d = decision(h.path, headers)
+            time.sleep(args.delay_ms / 1000)
             log_line(args.log, {
                 "path": h.path, "method": h.method, "host": h.host, "scheme": h.scheme,
                 "protocol": h.protocol, "headers": headers, "body": h.body,
@@ -136,6 +139,7 @@ def http_main(args):
             body = self.rfile.read(n) if n else b""
             headers = {k.lower(): v for k, v in self.headers.items()}
             d = decision(self.path, headers)
+            time.sleep(args.delay_ms / 1000)
             log_line(args.log, {"path": self.path, "method": self.command,
                                 "headers": headers, "body": body.decode("latin-1")})
             if d == "slow":
@@ -159,7 +163,10 @@ def http_main(args):
 
         do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = handle_any
 
-    srv = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    class Server(ThreadingHTTPServer):
+        request_queue_size = 256  # listen(2)'s backlog: many checks may connect at once
+
+    srv = Server(("127.0.0.1", 0), Handler)
     srv.daemon_threads = True
     with open(args.http + ".tmp", "w") as f:
         f.write(str(srv.server_address[1]))
@@ -172,6 +179,7 @@ def main():
     ap.add_argument("--grpc")
     ap.add_argument("--http")
     ap.add_argument("--log", required=True)
+    ap.add_argument("--delay-ms", type=int, default=0)
     args = ap.parse_args()
     if args.grpc:
         grpc_main(args)

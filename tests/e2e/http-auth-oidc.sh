@@ -19,27 +19,7 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/authlib.sh"
 
-npm_need oidc-provider
-export SG_NPM
-start_backend v1
-V1=$BACKEND_PORT
-u=http://127.0.0.1:8080
-CB=$u/oauth/callback
-SECRET='s3cr3t+/x'
-J=$WORK/jar
-
-# idp PORT [TTL]: the provider, started and waited for.
-idp() {
-	OIDC_ID_TOKEN_TTL=${2:-3600} node "$REPO_DIR/tests/e2e/oidc_provider.mjs" "$1" agw-web \
-		"$SECRET" "$CB" >"$WORK/idp-$1.out" 2>"$WORK/idp-$1.log" &
-	PIDS+=("$!")
-	for _ in $(seq 200); do
-		grep -q '^ready' "$WORK/idp-$1.out" 2>/dev/null && return 0
-		sleep 0.05
-	done
-	fail "the provider on :$1 did not start: $(tail -3 "$WORK/idp-$1.log")"
-	finish
-}
+oidc_setup
 
 # config ISSUER_PORT: the protected route and an open one.
 config() {
@@ -69,28 +49,8 @@ binds:
 YAML
 }
 
-# login URL: the whole flow from URL; sets LOGIN (the gateway's first
-# Location), TXN (the transaction cookie's name=value), CALLBACK (the
-# provider's redirect to the gateway) and leaves the session in the jar.
-login() {
-	rm -f "$J"
-	hcall -c "$J" -b "$J" "$1"
-	LOGIN=$(resp_header location)
-	TXN_LINE=$(grep -i '^set-cookie:' "$H_HEADERS" | sed 's/^[^:]*: //' | tr -d '\r')
-	TXN=${TXN_LINE%%;*}
-	local loc=$LOGIN
-	for _ in $(seq 10); do
-		case $loc in "$CB"*) break ;; esac
-		loc=$(curl -s -o /dev/null -c "$J" -b "$J" -w '%{redirect_url}' --max-time 10 "$loc")
-	done
-	CALLBACK=$loc
-	hcall -c "$J" -b "$J" "$CALLBACK"
-}
-
 IDP=$(free_port)
 idp "$IDP"
-export OIDC_COOKIE_SECRET
-OIDC_COOKIE_SECRET=$(openssl rand -hex 32)
 config "$IDP"
 start_engine auto -c "$WORK/cfg.yaml" || finish
 busy_client_start "$u/open"

@@ -1,4 +1,4 @@
-# agentgateway's current standalone form (issue 68): named gateways: (one listener, or listeners named GATEWAY/NAME), top-level routes: and tcpRoutes: attached by gateways: (a route without it goes to the gateway named default), beside binds:. Requests reach the backend their route names (traffic-http's documented curl: /match?param=hello with x-header: test-0), per listener hostname; a TCP gateway pipes connections; config_dump keys listeners "gateway/REFERENCE" as agentgateway does; a wrong reference, a route of the wrong kind, a port taken twice and the keys splicegate lacks are refused by check with exit 1 and the message.
+# agentgateway's current standalone form (issue 68): named gateways: (one listener, or listeners named GATEWAY/NAME), top-level routes: and tcpRoutes: attached by gateways: (a route without it goes to the gateway named default), beside binds:. Requests reach the backend their route names (traffic-http's documented curl: /match?param=hello with x-header: test-0), per listener hostname; a TCP gateway pipes connections; config_dump keys listeners "gateway/REFERENCE" as agentgateway does; a wrong reference, a route of the wrong kind, a port taken twice and the keys splicegate lacks are refused by check with exit 1 and the message. A gateway's own policies (apiKey, authorization) run before a route is chosen.
 . "$(dirname "$0")/lib.sh"
 
 start_backend a
@@ -121,8 +121,8 @@ gateways: {web: {port: $P1}}" \
 	"2:24: gateways.web.port: port $P1 is configured twice (by binds or another gateway); each gateway takes a port of its own"
 refused "protocol on a gateway with listeners" "gateways: {web: {port: $P1, protocol: HTTP, listeners: [{name: x}]}}" \
 	'1:17: gateways.web: a gateway with listeners sets protocol and tls on each listener, not on the gateway'
-refused "a policy on a gateway" "gateways: {web: {port: $P1, cors: {allowOrigins: ['*']}}}" \
-	"1:37: gateways.web.cors: not supported (policies on a gateway or a gateway listener are not implemented yet: put it in each route's policies)"
+refused "transformations on a gateway" "gateways: {web: {port: $P1, transformations: {request: {set: {a: '\"b\"'}}}}}" \
+	"1:48: gateways.web.transformations: not supported in a listener's policies (splicegate runs it after the route is chosen): put it in each route's policies"
 refused "ruleName" "gateways: {default: {port: $P1}}
 routes:
 - ruleName: r1
@@ -133,4 +133,36 @@ backends: [{name: x, host: 127.0.0.1:$A}]
 routes:
 - backends: [{backend: x}]" \
 	'4:24: routes[0].backends[0].backend: not supported (a route does not name a top-level backends: entry yet (they serve frontendPolicies.tracing): write the backend inline as host: "address:port")'
+
+# A gateway's own policies (agentgateway's LocalGatewayPolicy, flattened
+# into its map) are its listeners' gateway phase, as a bind listener's
+# `policies`: before a route is chosen; keyed gateway/<reference>/<index>.
+cat >"$WORK/pol.yaml" <<YAML
+gateways:
+  web:
+    port: $P1
+    apiKey: {mode: strict, keys: [{key: k-1}]}
+  multi:
+    port: $P2
+    listeners:
+    - name: a
+      authorization: {rules: ['request.headers["x-pre"] == "yes"']}
+routes:
+- gateways: [web, multi]
+  matches: [{path: {pathPrefix: /app}}]
+  backends: [{host: 127.0.0.1:$A}]
+YAML
+start_engine auto -p "$P1" -p "$P2" -c "$WORK/pol.yaml" || finish
+hcall "http://127.0.0.1:$P1/nothere"
+check "a gateway's apiKey: 401 where no route matches" "$H_CODE" 401
+hcall -H "Authorization: Bearer k-1" "http://127.0.0.1:$P1/app/x"
+check "... and the route with the key: 200" "$H_CODE" 200
+hcall "http://127.0.0.1:$P2/app/x"
+check "a gateway listener's authorization: 403" "$H_CODE" 403
+hcall -H "x-pre: yes" "http://127.0.0.1:$P2/app/x"
+check "... 200 when it holds" "$H_CODE" 200
+check "config_dump: keyed gateway/<reference>/<index>, phase gateway" \
+	"$(curl -s http://127.0.0.1:15000/config_dump | jq -c '[.policies[] | select(.key | startswith("gateway/")) | [.key, .policy.traffic.phase, .target.gateway.listenerName]] | sort')" \
+	'[["gateway/multi/a/0","gateway","multi/a"],["gateway/web/0","gateway","web"]]'
+stop_gateway
 finish

@@ -4080,6 +4080,20 @@ static char *squash(char *s)
 	return s;
 }
 
+/* cfg's config_dump, blanks squashed, must contain `want` (else the dump
+ * is printed and the test fails with `why`). */
+static void dump_has(const struct sg_cfg *cfg, const char *want, const char *why)
+{
+	char *dump = sg_dump_config(cfg);
+
+	assert_non_null(dump);
+	if (!strstr(squash(dump), want)) {
+		print_message("%s\n", dump);
+		fail_msg("%s", why);
+	}
+	free(dump);
+}
+
 /* Dumped as agentgateway serializes health::Policy: camelCase, unset
  * fields skipped, scores 0..1. */
 static void test_config_health_dump(void **state)
@@ -4091,16 +4105,10 @@ static void test_config_health_dump(void **state)
 			"            unhealthyExpression: response.code >= 500\n"
 			"            eviction: {consecutiveFailures: 2, restoreHealth: 0.5}\n"),
 		0);
-	char *dump = sg_dump_config(cfg);
-
-	assert_non_null(dump);
-	if (!strstr(squash(dump),
-		    "\"health\":{\"unhealthyExpression\":\"response.code >= "
-		    "500\",\"eviction\":{\"restoreHealth\":0.5,\"consecutiveFailures\":2}}")) {
-		print_message("%s\n", dump);
-		fail_msg("health not dumped as agentgateway does");
-	}
-	free(dump);
+	dump_has(cfg,
+		 "\"health\":{\"unhealthyExpression\":\"response.code >= "
+		 "500\",\"eviction\":{\"restoreHealth\":0.5,\"consecutiveFailures\":2}}",
+		 "health not dumped as agentgateway does");
 }
 
 /* config_dump shows a ListenerSet's listener as agentgateway does: keyed
@@ -4192,7 +4200,6 @@ static void test_config_response_idle_k8s(void **state)
 	const struct sg_listener *ls = find_listener(cfg, "ns/gw.http");
 	const struct sg_route *r = &ls->routes[0];
 	const struct sg_policy *p = NULL;
-	char *dump;
 
 	for (size_t i = 0; i < cfg->npolicies; i++)
 		if (cfg->policies[i].kind == SG_POL_TIMEOUT)
@@ -4205,13 +4212,7 @@ static void test_config_response_idle_k8s(void **state)
 	assert_int_equal(r->eff_timeout.request, SEC);
 	assert_int_equal(r->eff_timeout.backend_request, SG_DUR_UNSET);
 	assert_int_equal(r->eff_timeout.response_idle, 2 * SEC);
-	dump = sg_dump_config(cfg);
-	assert_non_null(dump);
-	if (!strstr(squash(dump), "\"responseIdleTimeout\":\"2s\"")) {
-		print_message("%s\n", dump);
-		fail_msg("traffic.timeouts.responseIdle not dumped");
-	}
-	free(dump);
+	dump_has(cfg, "\"responseIdleTimeout\":\"2s\"", "traffic.timeouts.responseIdle not dumped");
 }
 
 static void test_config_response_idle_errors(void **state)
@@ -4499,8 +4500,6 @@ static void test_config_k8s_ext_auth_refusals(void **state)
 		  "grpc.requestMetadata: not supported" },
 		{ "{extAuth: {url: 'http://127.0.0.1:1', http: {body: 'request.'}}}",
 		  "http.body: column" },
-		{ "{phase: PreRouting, extAuth: {url: 'http://127.0.0.1:1', grpc: {}}}",
-		  "PreRouting with extAuth is not supported" },
 		{ "{phase: PreRouting, authorization: {policy: {matchExpressions: ['true']}}, "
 		  "retry: {attempts: 1}}",
 		  "phase PreRouting only supports" },
@@ -4533,7 +4532,6 @@ static void test_config_k8s_pre_routing(void **state)
 			0);
 	const struct sg_listener *ls = find_listener(cfg, "ns/gw.http");
 	const struct sg_policy *keys = find_policy(cfg, "traffic/ns/p:apikeyauth:ns/gw");
-	char *dump;
 
 	assert_true(keys->gateway_phase);
 	assert_true(find_policy(cfg, "traffic/ns/p:rbac:ns/gw")->gateway_phase);
@@ -4544,13 +4542,34 @@ static void test_config_k8s_pre_routing(void **state)
 	assert_null(ls->routes[0].eff_filters.apikeys);
 	assert_null(ls->routes[0].eff_filters.authz);
 	assert_int_equal(cfg->napikeys, 1); /* listed, for user/ to hash */
-	dump = sg_dump_config(cfg);
-	assert_non_null(dump);
-	if (!strstr(squash(dump), "\"policy\":{\"traffic\":{\"phase\":\"gateway\",\"apiKey\":")) {
-		print_message("%s\n", dump);
-		fail_msg("phase gateway not dumped");
-	}
-	free(dump);
+	dump_has(cfg, "\"policy\":{\"traffic\":{\"phase\":\"gateway\",\"apiKey\":",
+		 "phase gateway not dumped");
+}
+
+/* phase PreRouting with extAuth: the service is the listener's (asked
+ * before its authorization, which waits in gw_after), not its routes'. */
+static void test_config_k8s_pre_routing_ext_auth(void **state)
+{
+	struct loaded *l = *state;
+	const struct sg_cfg *cfg = load_ok(
+		l,
+		AGP_GW("{phase: PreRouting, extAuth: {url: 'http://127.0.0.1:9', grpc: {}}, "
+		       "authorization: {policy: {matchExpressions: ['true']}}}",
+		       "---\n" ROUTE_HEAD "  parentRefs: [{name: gw}]\n"
+		       "  rules:\n"
+		       "  - backendRefs: [{name: svc, port: 8000}]\n"),
+		0);
+	const struct sg_listener *ls = find_listener(cfg, "ns/gw.http");
+	const struct sg_policy *x = find_policy(cfg, "traffic/ns/p:extauth:ns/gw");
+
+	assert_true(x->gateway_phase);
+	assert_non_null(ls->gw_filters);
+	assert_ptr_equal(ls->gw_filters->ext_authz, x->u.ext_authz);
+	assert_null(ls->gw_filters->authz);
+	assert_non_null(ls->gw_after);
+	assert_ptr_equal(ls->gw_after->authz, find_policy(cfg, "traffic/ns/p:rbac:ns/gw")->u.authz);
+	assert_null(ls->routes[0].eff_filters.ext_authz);
+	assert_null(ls->routes[0].eff_filters.authz);
 }
 
 /* secretSelector: the keys of every Secret of the policy's namespace
@@ -4584,6 +4603,82 @@ static void test_config_k8s_api_key_secret_selector(void **state)
 			  "secretRef: {name: s}}}",
 			  ""),
 		   "give exactly one of secretRef and secretSelector");
+}
+
+/* A listener's extAuthz and oidc: listed after its authorization, as
+ * agentgateway's split_policies lists them; the rules wait for the
+ * service's verdict (gw_after); the oidc is named policy/listener/<key>
+ * (its cookies' names derive from it), its routes have none of them. */
+static void test_config_standalone_listener_ext_authz_oidc(void **state)
+{
+	struct loaded *l = *state;
+	const struct sg_cfg *cfg =
+		load_ok(l,
+			"binds:\n"
+			"- port: 8080\n"
+			"  listeners:\n"
+			"  - policies:\n"
+			"      oidc: {issuer: 'http://127.0.0.1:1', clientId: c, clientSecret: s,\n"
+			"             redirectURI: 'http://127.0.0.1:8080/cb'}\n"
+			"      extAuthz: {host: 127.0.0.1:9}\n"
+			"      authorization: {rules: ['true']}\n"
+			"    routes: [{backends: [{host: 127.0.0.1:1}]}]\n",
+			0);
+	const struct sg_listener *a = find_listener(cfg, "bind/8080/listener0");
+	const struct sg_policy *p0 = find_policy(cfg, "listener/bind/8080/listener0/0");
+	const struct sg_policy *p1 = find_policy(cfg, "listener/bind/8080/listener0/1");
+	const struct sg_policy *p2 = find_policy(cfg, "listener/bind/8080/listener0/2");
+
+	assert_int_equal(p0->kind, SG_POL_AUTHZ);
+	assert_int_equal(p1->kind, SG_POL_EXT_AUTHZ);
+	assert_int_equal(p2->kind, SG_POL_OIDC);
+	assert_ptr_equal(a->gw_filters->ext_authz, p1->u.ext_authz);
+	assert_ptr_equal(a->gw_filters->oidc, p2->u.oidc);
+	assert_null(a->gw_filters->authz);
+	assert_ptr_equal(a->gw_after->authz, p0->u.authz);
+	assert_string_equal(p2->u.oidc->policy_id, "policy/listener/bind/8080/listener0");
+	assert_null(a->routes[0].eff_filters.oidc);
+	assert_null(a->routes[0].eff_filters.ext_authz);
+	dump_has(cfg,
+		 "\"policy\":{\"traffic\":{\"phase\":\"gateway\",\"oidc\":{"
+		 "\"policyId\":\"policy/listener/bind/8080/listener0\"",
+		 "the listener's oidc not dumped");
+}
+
+/* A gateways: entry's own keys are its listeners' gateway phase, as
+ * agentgateway's LocalGatewayPolicy flattened into it: keyed
+ * gateway/<reference>/<index>, an oidc named policy/gateway/<reference>;
+ * a listener's own on that listener alone. */
+static void test_config_gateways_policies(void **state)
+{
+	struct loaded *l = *state;
+	const struct sg_cfg *cfg =
+		load_ok(l,
+			"gateways:\n"
+			"  web:\n"
+			"    port: 8080\n"
+			"    oidc: {issuer: 'http://127.0.0.1:1', clientId: c, clientSecret: s,\n"
+			"           redirectURI: 'http://127.0.0.1:8080/cb'}\n"
+			"    apiKey: {keys: [{key: k-1}]}\n"
+			"  multi:\n"
+			"    port: 8081\n"
+			"    listeners:\n"
+			"    - {name: a, extAuthz: {host: 127.0.0.1:9}}\n"
+			"    - {name: b}\n"
+			"routes: [{gateways: [web, multi], backends: [{host: 127.0.0.1:1}]}]\n",
+			0);
+	const struct sg_policy *k = find_policy(cfg, "gateway/web/0");
+	const struct sg_policy *o = find_policy(cfg, "gateway/web/1");
+	const struct sg_policy *x = find_policy(cfg, "gateway/multi/a/0");
+
+	assert_int_equal(k->kind, SG_POL_API_KEYS);
+	assert_int_equal(o->kind, SG_POL_OIDC);
+	assert_string_equal(o->u.oidc->policy_id, "policy/gateway/web");
+	assert_int_equal(x->kind, SG_POL_EXT_AUTHZ);
+	assert_ptr_equal(find_listener(cfg, "gateway/web")->gw_filters->oidc, o->u.oidc);
+	assert_ptr_equal(find_listener(cfg, "gateway/multi/a")->gw_filters->ext_authz,
+			 x->u.ext_authz);
+	assert_null(find_listener(cfg, "gateway/multi/b")->gw_filters);
 }
 
 /* A standalone listener's policies are its gateway phase: listed as
@@ -4627,14 +4722,15 @@ static void test_config_standalone_listener_policies(void **state)
 	assert_ptr_equal(a->gw_filters->apikeys, p1->u.apikeys);
 	assert_non_null(a->gw_filters->cors);
 	assert_non_null(a->gw_filters->authz);
+	assert_null(a->gw_after); /* no extAuthz: the rules run with the rest */
 	assert_null(a->routes[0].eff_filters.apikeys);
 	assert_null(b->gw_filters);
-	load_fails(
-		l,
-		"binds:\n- port: 8080\n  listeners:\n"
-		"  - policies: {extAuthz: {host: 127.0.0.1:1}}\n"
-		"    routes: [{backends: [{host: 127.0.0.1:1}]}]\n",
-		"binds[0].listeners[0].policies.extAuthz: not supported in a listener's policies");
+	load_fails(l,
+		   "binds:\n- port: 8080\n  listeners:\n"
+		   "  - policies: {transformations: {request: {set: {a: '\"b\"'}}}}\n"
+		   "    routes: [{backends: [{host: 127.0.0.1:1}]}]\n",
+		   "binds[0].listeners[0].policies.transformations: not supported in a listener's "
+		   "policies");
 	load_fails(l,
 		   "binds:\n- port: 8080\n  listeners:\n"
 		   "  - policies: {timeout: {requestTimeout: 1s}}\n"
@@ -4718,8 +4814,11 @@ int main(void)
 		T(test_config_k8s_ext_auth_url_path),
 		T(test_config_k8s_ext_auth_refusals),
 		T(test_config_k8s_pre_routing),
+		T(test_config_k8s_pre_routing_ext_auth),
 		T(test_config_k8s_api_key_secret_selector),
 		T(test_config_standalone_listener_policies),
+		T(test_config_standalone_listener_ext_authz_oidc),
+		T(test_config_gateways_policies),
 	};
 #undef T
 

@@ -54,7 +54,7 @@ void sg_request_input(struct sg_request *r, struct sg_filter_input *in)
 	in->sock = r->sock;
 	in->start_ns = r->at.begun_ns;
 	in->listener = r->listener;
-	in->route = r->at.route;
+	in->route = r->gw_authz ? NULL : r->at.route; /* the gateway phase has none */
 	in->backend = r->at.backend;
 	in->authn = &r->authn;
 	in->tls = r->tls;
@@ -263,22 +263,53 @@ static bool admit(struct sg_request *r, const struct sg_route *route, enum sg_fa
 	return r->held;
 }
 
-/* The listener's gateway-phase policies (PreRouting: authentication,
- * authorization, CORS), before the route is acted on: a request they
- * refuse is refused whether a route matches or not, as agentgateway runs
- * them before it selects one. Route matching is pure, so choosing the
- * route first changes nothing these policies see but `route` (absent
- * for them). */
-static bool plan_gateway(struct sg_request *r, const struct sg_route *route, enum sg_fail no_route)
+/* Listener filters g (of its gateway phase) over r, which they see
+ * without a route. */
+static bool plan_listener(struct sg_request *r, const struct sg_filters *g)
 {
-	const struct sg_filters *g = r->listener ? r->listener->gw_filters : NULL;
 	struct sg_filter_input in;
 
-	if (!g)
-		return true;
 	sg_request_input(r, &in);
 	in.route = NULL;
 	return follow_plan(r, sg_filter_plan_request(&r->plan, g, &in));
+}
+
+static bool watch_body(struct sg_request *r, const struct sg_route *route, enum sg_fail no_route);
+
+/* The listener's gateway-phase policies (PreRouting, a standalone
+ * listener's own: CORS, oidc, authentication, authorization), before the
+ * route is acted on: a request they refuse is refused whether a route
+ * matches or not, as agentgateway runs them before it selects one. Route
+ * matching is pure, so choosing the route first changes nothing these
+ * policies see but `route` (absent for them). An OIDC callback holds r
+ * for its exchange, and an extAuthz holds it to be asked when r starts
+ * (the body held, watched meanwhile): the route's steps wait. */
+static bool plan_gateway(struct sg_request *r, const struct sg_route *route, enum sg_fail no_route)
+{
+	const struct sg_filters *g = r->listener ? r->listener->gw_filters : NULL;
+
+	if (!g)
+		return true;
+	if (!plan_listener(r, g))
+		return false;
+	if (r->authn.exchange) {
+		r->gw_held = true;
+	} else if (g->ext_authz) {
+		r->gw_held = r->gw_authz = true;
+		r->no_route = no_route;
+		watch_body(r, route, no_route);
+	}
+	return true;
+}
+
+/* The listener's authorization rules that wait for its extAuthz's
+ * verdict (agentgateway asks the service before it reads them). */
+static bool plan_gateway_after(struct sg_request *r, const struct sg_route *route,
+			       enum sg_fail no_route)
+{
+	const struct sg_filters *g = r->listener ? r->listener->gw_after : NULL;
+
+	return !g || plan_listener(r, g);
 }
 
 static bool have_route(struct sg_request *r, const struct sg_route *route, enum sg_fail no_route)
@@ -307,7 +338,7 @@ static bool plan_route(struct sg_request *r, const struct sg_route *route, enum 
  * --body-idle-timeout. */
 static bool watch_body(struct sg_request *r, const struct sg_route *route, enum sg_fail no_route)
 {
-	sg_dur d = route->eff_timeout.response_idle;
+	sg_dur d = route ? route->eff_timeout.response_idle : SG_DUR_UNSET;
 
 	r->route_idle = d != SG_DUR_UNSET;
 	sg_idle_start(&r->body_idle, r->route_idle ? sg_dur_to_ms_ceil(d) : r->ctx->body_idle_ms,
@@ -336,9 +367,21 @@ static bool trace(struct sg_request *r, const struct sg_route *route, enum sg_fa
 }
 
 /* In order; a new step (authentication, authorization) goes where its
- * answer belongs: after admission and routing, before the filters'. */
-static const step_fn begin_steps[] = { trace,	   admit,      plan_gateway,
-				       have_route, plan_route, watch_body };
+ * answer belongs: after admission and routing, before the filters'. The
+ * gateway phase (begin_steps) may hold the request; route_steps run
+ * after it, at once or on its extAuthz's verdict. */
+static const step_fn begin_steps[] = { trace, admit, plan_gateway };
+static const step_fn route_steps[] = { plan_gateway_after, have_route, plan_route, watch_body };
+
+/* route_steps over r (routed to `route`): false when one answered it. */
+static bool route_steps_run(struct sg_request *r, const struct sg_route *route,
+			    enum sg_fail no_route)
+{
+	for (size_t i = 0; i < sizeof(route_steps) / sizeof(route_steps[0]); i++)
+		if (!route_steps[i](r, route, no_route))
+			return false;
+	return true;
+}
 
 bool sg_request_begin(struct sg_request *r, const struct sg_request_head *h)
 {
@@ -351,6 +394,7 @@ bool sg_request_begin(struct sg_request *r, const struct sg_request_head *h)
 	r->phase = SG_REQUEST_HEAD;
 	r->started = now(r);
 	r->logged = r->route_mirrored = r->mirrored = r->resp_started = r->failed = false;
+	r->gw_held = r->gw_authz = false;
 	r->status = 0;
 	r->bytes_in = r->bytes_out = 0;
 	if (r->mcp) { /* an earlier request's never logged */
@@ -380,7 +424,7 @@ bool sg_request_begin(struct sg_request *r, const struct sg_request_head *h)
 	for (size_t i = 0; i < sizeof(begin_steps) / sizeof(begin_steps[0]); i++)
 		if (!begin_steps[i](r, route, no_route))
 			return false;
-	return true;
+	return r->gw_held || route_steps_run(r, route, no_route);
 }
 
 /* ---- tries ----------------------------------------------------------------- */
@@ -562,11 +606,13 @@ static void check_rate(struct sg_request *r)
 		after_rate(r);
 }
 
-void sg_request_start(struct sg_request *r)
+/* The routed request's calls: an OIDC callback's exchange (the
+ * listener's or the route's), mcpAuthentication's, the route's extAuthz,
+ * else its rate limit and first try. */
+static void start_route(struct sg_request *r)
 {
-	const struct sg_ext_authz *x = r->at.route->eff_filters.ext_authz;
+	const struct sg_ext_authz *x;
 
-	r->phase = SG_REQUEST_ATTEMPT;
 	if (r->authn.exchange) { /* an OIDC callback: its answer ends r */
 		r->oidc = sg_oidc_exchange_start(r);
 		return;
@@ -575,6 +621,7 @@ void sg_request_start(struct sg_request *r)
 		r->mcp_call = sg_mcp_authn_start(r);
 		return;
 	}
+	x = r->at.route->eff_filters.ext_authz;
 	if (x) { /* the service is asked first; its verdict goes on */
 		r->authz = sg_extauthz_start(r, x);
 		return;
@@ -582,10 +629,32 @@ void sg_request_start(struct sg_request *r)
 	check_rate(r);
 }
 
+void sg_request_start(struct sg_request *r)
+{
+	struct sg_extauthz *z;
+
+	r->phase = SG_REQUEST_ATTEMPT;
+	if (r->gw_authz) {
+		/* A verdict given at once (a cached answer, failureMode)
+		 * went on already, maybe to the route's own call: keep it. */
+		z = sg_extauthz_start(r, r->listener->gw_filters->ext_authz);
+		if (z)
+			r->authz = z;
+		return;
+	}
+	start_route(r);
+}
+
 void sg_request_authorized(struct sg_request *r)
 {
 	r->authz = NULL;
-	check_rate(r);
+	if (r->gw_authz) { /* the listener's service: the route's steps follow */
+		r->gw_authz = false;
+		if (route_steps_run(r, r->at.route, r->no_route))
+			start_route(r);
+	} else {
+		check_rate(r);
+	}
 	r->sink->failed(r); /* the frontend refreshes its timer and I/O */
 }
 

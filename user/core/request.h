@@ -13,13 +13,21 @@
  *   routed          sg_request_begin: the path normalised (policy/
  *                   pathnorm.h), route by Host and path, then the
  *                   steps of begin_steps[] in order: admission
- *                   (maxConcurrentRequests), no route -> 404/421, the
- *                   route's filter plan (CORS, jwtAuth, rate limit, CSRF,
- *                   redirects, direct responses), the body watchdog
- *   logged in       sg_request_start: an OIDC callback's code exchanged
- *                   (a thread of its own), answered 302 with the session;
- *                   or mcpAuthentication's authorization server asked
- *                   (its metadata, a client registration), answered
+ *                   (maxConcurrentRequests), the listener's gateway
+ *                   phase (CORS, oidc, jwtAuth, basicAuth, apiKey,
+ *                   authorization), then those of route_steps[]: no route
+ *                   -> 404/421, the route's filter plan (CORS, oidc,
+ *                   jwtAuth, rate limit, CSRF, redirects, direct
+ *                   responses), the body watchdog
+ *   gateway authz   sg_request_start: a listener with extAuthz holds the
+ *                   request after its authentication; the service is
+ *                   asked on the loop, and on its verdict the listener's
+ *                   authorization and route_steps[] run
+ *   logged in       an OIDC callback's code exchanged (a thread of its
+ *                   own), answered 302 with the session (the listener's
+ *                   callback whether a route matches it or not); or
+ *                   mcpAuthentication's authorization server asked (its
+ *                   metadata, a client registration), answered
  *   authorized      the route's extAuthz asked, on the
  *                   loop; its verdict goes on or answers
  *   rate checked    the route's remoteRateLimit asked, on the loop; its
@@ -187,6 +195,13 @@ struct sg_request {
 	 * made when it is over (agentgateway delays it too). */
 	struct sg_timer delay;
 	bool answer_pending;
+	/* The listener's gateway phase stopped sg_request_begin before the
+	 * route's steps: for its OIDC callback, whose code exchange ends r
+	 * (routed or not); or for its extAuthz (gw_authz), asked when r
+	 * starts (its body held), on whose verdict the route's steps run,
+	 * no_route kept for them. */
+	bool gw_held, gw_authz;
+	enum sg_fail no_route;
 };
 
 /* What a frontend knows of a head when it is complete. */
@@ -230,8 +245,10 @@ bool sg_request_begin(struct sg_request *r, const struct sg_request_head *h);
 /* The first try starts, with the route's mirrors first (once). */
 void sg_request_start(struct sg_request *r);
 
-/* The verdict of the route's extAuthz (user/core/authzcall.c), which came
- * outside the frontend's dispatch: the first try starts (authorized);
+/* The verdict of the listener's or the route's extAuthz (user/core/
+ * authzcall.c), which came outside the frontend's dispatch: the route's
+ * steps go on (authorized: after the listener's, route_steps[] and the
+ * route's calls; after the route's, its rate limit and first try);
  * the request is answered status, the lines of *edit, body[0..len) (the
  * service's denial; text: the gateway's own words); or it fails as
  * `kind`. */
