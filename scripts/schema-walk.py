@@ -110,7 +110,10 @@ FILES = {
 EXCLUSIVE_SETS = [{"url", "backendRef"}, {"grpc", "http"}, {"inline", "remote"},
                   {"users", "secretRef"}, {"secretRef", "secretSelector"},
                   {"requests", "tokens"}, {"header", "cookie", "queryParameter"},
-                  {"key", "secretRef", "passthrough", "credentials"}]
+                  {"key", "secretRef", "passthrough", "credentials"},
+                  # oidc: discovery, or the three endpoints given by hand
+                  {"discovery", "authorizationEndpoint"}, {"discovery", "tokenEndpoint"},
+                  {"discovery", "jwks"}]
 
 
 def exclusive(own, alt):
@@ -156,6 +159,12 @@ FILL = {
     ("AgentgatewayPolicy", "backend.auth"): [{"key": "k"}],
     ("AgentgatewayPolicy", "backend.auth.credentials[].location"): [
         {"header": {"name": "X-Key"}}, {"queryParameter": {"name": "key"}}],
+    ("", "binds[].listeners[].policies.oidc"): [
+        {"authorizationEndpoint": "https://issuer.example.com/authorize",
+         "tokenEndpoint": "https://issuer.example.com/token",
+         "jwks": {"file": "tests/schema/files/jwks.json"}}, {}],
+    ("", "binds[].listeners[].routes[].policies.mcpAuthentication"): [
+        {"jwks": {"file": "tests/schema/files/jwks.json"}}],
     ("", "binds[].listeners[].tls"): [
         {"cert": "tests/schema/files/cert.pem", "key": "tests/schema/files/key.pem"}],
     ("", "binds[].listeners[].routes[].policies.backendTLS"): [
@@ -171,6 +180,8 @@ PATH_SAMPLES = {
     "matchExpressions.operator": "In",
     "matchExpressions.values": ["a"],
     "credentials.location": {"header": {"name": "X-Key"}},
+    "oidc.redirectURI": "https://gateway.example.com/oauth/callback",
+    "cache.key": ["'x'"],
 }
 DURATION_HINTS = ("timeout", "Timeout", "duration", "Duration", "interval", "Interval",
                   "Deadline", "Age", "idle", "Idle", "lifetime", "backoff", "ttl", "TTL",
