@@ -581,6 +581,10 @@ struct sg_transform_side {
 	bool present;
 	struct sg_transform_exprs add, set;
 	struct sg_strs remove;
+	/* `body`: the body the request gets, from CEL (a string or bytes as
+	 * they are, anything else as JSON; an error: empty), after the
+	 * header edits; NULL: the body as it came. Request side only. */
+	const struct sg_cel *body;
 };
 
 struct sg_transform {
@@ -1162,6 +1166,10 @@ struct sg_route {
 	const struct sg_backend_tls *backend_tls;
 	/* Session persistence; NULL: none (the request path pays one branch). */
 	const struct sg_session *session;
+	/* An expression of its filters reads request.body, or a request
+	 * transformation replaces the body (sg_transform_reads_body): the
+	 * body is held whole, up to maxBufferSize, before they run. */
+	bool reads_body;
 	/* Effective, filled by policy/ resolve. */
 	struct sg_filters eff_filters; /* inline ones, else AgentgatewayPolicy's */
 	struct sg_timeout eff_timeout;

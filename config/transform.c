@@ -79,39 +79,81 @@ int sg_f_cel_headers(struct sg_pctx *c, const struct sg_node *n, void *dst, cons
 static int f_refused(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
 {
 	(void)dst;
-	sg_diag_err(c->d, n, "%s: not supported by splicegate (header set, add and remove are)",
+	sg_diag_err(c->d, n,
+		    "%s: not supported by splicegate (header set, add and remove, and a "
+		    "request's body, are)",
 		    path);
 	return -1;
 }
 
-static const struct sg_field side_fields[] = {
+/* body: one expression over the request, its body held whole. */
+static int f_body(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
+{
+	if (n->kind != SG_NODE_SCALAR || sg_node_is_null(n))
+		return sg_expected(c, n, path, "a CEL expression");
+	return sg_cel_field(c, n, n->str, dst, path);
+}
+
+/* A response's body is relayed as it comes, never held: its
+ * transformation is refused by name. */
+static int f_response_body(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
+{
+	(void)dst;
+	sg_diag_err(c->d, n,
+		    "%s: not supported by splicegate (a request's body may be transformed, a "
+		    "response's is relayed as it comes)",
+		    path);
+	return -1;
+}
+
+static const struct sg_field request_fields[] = {
 	{ "add", sg_f_cel_headers, offsetof(struct sg_transform_side, add) },
 	{ "set", sg_f_cel_headers, offsetof(struct sg_transform_side, set) },
 	{ "remove", sg_f_header_names, offsetof(struct sg_transform_side, remove) },
-	{ "body", f_refused, 0 },
+	{ "body", f_body, offsetof(struct sg_transform_side, body) },
 	{ "replace", f_refused, 0 },
 	{ "metadata", f_refused, 0 },
 	{ 0 },
 };
 
-static int f_side(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
+static const struct sg_field response_fields[] = {
+	{ "add", sg_f_cel_headers, offsetof(struct sg_transform_side, add) },
+	{ "set", sg_f_cel_headers, offsetof(struct sg_transform_side, set) },
+	{ "remove", sg_f_header_names, offsetof(struct sg_transform_side, remove) },
+	{ "body", f_response_body, 0 },
+	{ "replace", f_refused, 0 },
+	{ "metadata", f_refused, 0 },
+	{ 0 },
+};
+
+static int side(struct sg_pctx *c, const struct sg_node *n, struct sg_transform_side *s,
+		const char *path, const struct sg_field *fields)
 {
-	struct sg_transform_side *s = dst;
 	int ret;
 
 	s->present = true;
-	ret = sg_parse_fields(c, n, side_fields, s, path);
+	ret = sg_parse_fields(c, n, fields, s, path);
 	for (size_t i = 0; i < s->remove.n; i++)
 		if (!(s->remove.v[i] = lower(c, s->remove.v[i])))
 			return -1;
 	return ret;
 }
 
+static int f_request(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
+{
+	return side(c, n, dst, path, request_fields);
+}
+
+static int f_response(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
+{
+	return side(c, n, dst, path, response_fields);
+}
+
 int sg_f_transformations(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
 {
 	static const struct sg_field fields[] = {
-		{ "request", f_side, offsetof(struct sg_transform, request) },
-		{ "response", f_side, offsetof(struct sg_transform, response) },
+		{ "request", f_request, offsetof(struct sg_transform, request) },
+		{ "response", f_response, offsetof(struct sg_transform, response) },
 		{ 0 },
 	};
 	struct sg_filters *f = dst;
@@ -129,4 +171,31 @@ int sg_f_transformations(struct sg_pctx *c, const struct sg_node *n, void *dst, 
 	ret = sg_parse_fields(c, n, fields, t, path);
 	f->transform = t;
 	return ret;
+}
+
+static bool exprs_read(const struct sg_transform_exprs *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		if (sg_cel_needs(l->v[i].expr) & SG_CEL_NEED_REQ_BODY)
+			return true;
+	return false;
+}
+
+static bool rules_read(const struct sg_authz_rules *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		if (sg_cel_needs(l->v[i]) & SG_CEL_NEED_REQ_BODY)
+			return true;
+	return false;
+}
+
+bool sg_transform_reads_body(const struct sg_filters *f)
+{
+	const struct sg_transform *t = f->transform;
+	const struct sg_authz *z = f->authz;
+
+	if (t && (t->request.body || exprs_read(&t->request.add) || exprs_read(&t->request.set) ||
+		  exprs_read(&t->response.add) || exprs_read(&t->response.set)))
+		return true;
+	return z && (rules_read(&z->allow) || rules_read(&z->deny) || rules_read(&z->require));
 }

@@ -58,6 +58,7 @@ static const struct fail_info infos[] = {
 	 * not start, 500 for a provider that failed it */
 	[SG_FAIL_OIDC] = { 400, "oidc failure: ", false, "oidc" },
 	[SG_FAIL_OIDC_ERROR] = { 500, "oidc failure: ", false, "oidc_error" },
+	[SG_FAIL_BODY_TOO_LARGE] = { 413, "payload too large", false, "body_too_large" },
 };
 
 const char *sg_fail_name(enum sg_fail kind)

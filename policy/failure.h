@@ -56,7 +56,10 @@ enum sg_fail {
 				  * callback or transaction is not one the
 				  * gateway started (csrf, nonce, expired) */
 	SG_FAIL_OIDC_ERROR,	   /* 500 oidc failure: <cause>: the code exchange
-				  * or the ID token failed (the last kind:
+				  * or the ID token failed */
+	SG_FAIL_BODY_TOO_LARGE,	   /* 413 payload too large: a route whose
+				  * expressions read the body got one over
+				  * maxBufferSize (the last kind:
 				  * user/core/stats.h counts to it) */
 };
 

@@ -453,6 +453,12 @@ static bool attr(void *ud, enum sg_cel_attr a, struct sg_cel_val *out)
 		return text(out, v->target.p, q ? (size_t)(q - v->target.p) : v->target.len);
 	case SG_CEL_REQ_PATH_AND_QUERY:
 		return text(out, v->target.p, v->target.len);
+	case SG_CEL_REQ_BODY: /* bytes, as agentgateway's */
+		if (!v->has_body)
+			return false;
+		text(out, v->body.p ? v->body.p : "", v->body.len);
+		out->type = SG_CEL_BYTES;
+		return true;
 	case SG_CEL_REQ_HOST:
 		return v->host.len && text(out, v->host.p, v->host.len);
 	case SG_CEL_REQ_SCHEME:
@@ -607,6 +613,8 @@ void sg_celreq_view_of(struct sg_celreq_view *v, const struct sg_filter_input *i
 		.backend = in->backend,
 		.start_ns = in->start_ns,
 		.tls = in->tls,
+		.body = in->body,
+		.has_body = in->has_body,
 	};
 }
 

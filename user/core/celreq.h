@@ -54,6 +54,9 @@ struct sg_celreq_view {
 	uint64_t start_ns, end_ns;
 	const struct sg_celreq_mcp *mcp; /* NULL: not an MCP call (absent) */
 	struct sg_tls *tls; /* the client's session (source.*'s certificate); NULL: none */
+	/* request.body: the body held whole; has_body false: absent. */
+	struct sg_h1_span body;
+	bool has_body;
 };
 
 /* The view of the request a filter plan's input `in` describes, and of

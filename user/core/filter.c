@@ -357,9 +357,22 @@ static int transform(struct sg_filter_plan *p, struct sg_header_edit *e,
 	struct sg_hdrmod m;
 
 	sg_celreq_view_of(&v, in, resp);
-	if (sg_celreq_headers(s, &v, &m, keep_for, p) < 0)
+	if (sg_celreq_headers(s, &v, &m, keep_for, p) < 0 || sg_header_edit_apply(e, &m) < 0)
 		return -ENOMEM;
-	return sg_header_edit_apply(e, &m);
+	if (!s->body)
+		return 0;
+	/* The body as agentgateway makes it: after the header edits, and
+	 * empty when the expression fails. */
+	switch (sg_celreq_body(s->body, &v, keep_for, p, &p->new_body)) {
+	case 0:
+		break;
+	case -ENOMEM:
+		return -ENOMEM;
+	default:
+		p->new_body = (struct sg_h1_span){ "", 0 };
+	}
+	p->body_set = true;
+	return 0;
 }
 
 int sg_filter_transform_response(struct sg_filter_plan *p, const struct sg_transform *t,

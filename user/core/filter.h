@@ -100,6 +100,10 @@ struct sg_filter_input {
 	/* The client connection's TLS session, whose certificate CEL's
 	 * source.* reads; NULL: plaintext (or not kept). */
 	struct sg_tls *tls;
+	/* The request's body, held whole (CEL's request.body); has_body
+	 * false: not held (absent). */
+	struct sg_h1_span body;
+	bool has_body;
 };
 
 /* A local rate limit's x-ratelimit-* lines, with their digits. */
@@ -131,6 +135,10 @@ struct sg_filter_plan {
 	bool preflight;		   /* a CORS preflight (its answer has the CORS lines alone) */
 	bool response_transformed; /* sg_filter_transform_response ran */
 	bool direct;		   /* the answer is the route's directResponse */
+	/* A request transformation's body (in the plan's storage), which the
+	 * request gets in place of its own; body_set false: none. */
+	bool body_set;
+	struct sg_h1_span new_body;
 	/* The route's local rate limits' x-ratelimit-limit, -remaining and
 	 * -reset lines (NULL: the route counts no requests), added to the
 	 * response last; a forwarded one keeps its own instead when it has

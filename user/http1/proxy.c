@@ -586,8 +586,11 @@ static void conn_held_body(const struct sg_request *rq, struct sg_mirror_request
 {
 	const struct client *c = rq->owner;
 
-	m->body = c->in + c->r->req.head_len;
-	m->body_len = rq->at.replayable ? c->body_len : 0;
+	struct sg_h1_span b = sg_request_body(rq, c->in + c->r->req.head_len,
+					      rq->at.replayable ? c->body_len : 0);
+
+	m->body = b.p;
+	m->body_len = b.len;
 	m->body_whole = rq->at.replayable || c->req_body == SG_H1_BODY_NONE;
 }
 
@@ -751,7 +754,10 @@ static void got_request_head(struct client *c)
 	if (!sg_request_begin(&c->r->rq, &h))
 		return;
 	c->body_len = 0;
-	if (c->r->rq.at.replayable && c->req_body == SG_H1_BODY_LENGTH) {
+	memset(&c->r->req_chunks, 0, sizeof(c->r->req_chunks));
+	if (c->r->rq.at.replayable &&
+	    (c->req_body == SG_H1_BODY_LENGTH ||
+	     (c->r->rq.body_wanted && c->req_body == SG_H1_BODY_CHUNKED))) {
 		static const char cont[] = "HTTP/1.1 100 Continue\r\n\r\n";
 
 		/* The body is read here before any backend sees the request,
@@ -797,6 +803,45 @@ static enum sg_fail too_large(const struct client *c)
 	size_t n = c->in_len < PROXY_HEAD_MAX ? c->in_len : PROXY_HEAD_MAX;
 
 	return memchr(c->in, '\n', n) ? SG_FAIL_HEAD_TOO_LARGE : SG_FAIL_URI_TOO_LONG;
+}
+
+/* A chunked body its route reads is held whole: decoded in place as it
+ * comes (its data after the head, body_len bytes so far; what follows the
+ * body stays behind it), up to rq.body_max; once it ended it is a body of
+ * that length (user/core/request.c makes the head say so). */
+static void read_chunked(struct client *c)
+{
+	char *base = c->in + c->r->req.head_len;
+	size_t at = c->body_len, end = c->in_len - c->r->req.head_len, out = c->body_len;
+	bool done = false;
+
+	while (at < end && !done) {
+		struct sg_h1_span d;
+		ssize_t n = sg_h1_chunked_decode(&c->r->req_chunks.scan, base + at, end - at, &d,
+						 &done);
+
+		if (n < 0) {
+			h1c_fail_request(c, SG_FAIL_BAD_REQUEST, 0);
+			return;
+		}
+		if (n == 0)
+			break;
+		memmove(base + out, d.p, d.len);
+		out += d.len;
+		at += (size_t)n;
+		if (out > c->r->rq.body_max) {
+			h1c_fail_request(c, SG_FAIL_BODY_TOO_LARGE, 0);
+			return;
+		}
+	}
+	memmove(base + out, base + at, end - at);
+	c->in_len -= at - out;
+	c->body_len = out;
+	if (!done)
+		return;
+	c->req_body = SG_H1_BODY_LENGTH;
+	c->req_done = true;
+	forward(c);
 }
 
 static void try_parse(struct client *c)
@@ -845,7 +890,9 @@ static void try_parse(struct client *c)
 			return;
 		}
 	}
-	if (c->state == C_BODY) {
+	if (c->state == C_BODY && c->req_body == SG_H1_BODY_CHUNKED) {
+		read_chunked(c);
+	} else if (c->state == C_BODY) {
 		size_t have = c->in_len - c->r->req.head_len;
 
 		if (have < (size_t)c->r->req.content_length)

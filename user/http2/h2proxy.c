@@ -79,9 +79,13 @@ static int cb_data(void *conn, void *stream, const char *p, size_t len)
 		return 0;
 	}
 	if (s->rq.at.replayable && !s->retain) {
-		/* Kept here for replay, bounded by H2P_REPLAY_MAX. */
+		/* Kept here for replay, bounded by H2P_REPLAY_MAX, or held
+		 * for the route's expressions, by maxBufferSize (a body that
+		 * declared no length is bounded here). */
 		s->rq.bytes_in += len;
 		h2c_give_back(s, len);
+		if (s->rq.body_wanted && s->body.len > s->rq.body_max)
+			sg_request_fail(&s->rq, SG_FAIL_BODY_TOO_LARGE, 0);
 		return 0;
 	}
 	if (s->retain && s->body.len > H2P_REPLAY_MAX)

@@ -285,8 +285,11 @@ static void stream_held_body(const struct sg_request *rq, struct sg_mirror_reque
 {
 	const struct h2stream *s = rq->owner;
 
-	m->body = sg_buf_data(&s->body);
-	m->body_len = s->rq.at.replayable ? s->body.len : 0;
+	struct sg_h1_span b =
+		sg_request_body(rq, sg_buf_data(&s->body), s->rq.at.replayable ? s->body.len : 0);
+
+	m->body = b.p;
+	m->body_len = b.len;
 	m->body_whole = s->rq.at.replayable;
 }
 
@@ -517,7 +520,7 @@ static void send_request(struct h2stream *s)
 	}
 	sg_filter_request_edit(&s->rq.plan, &edit);
 	rc = sg_attempt_send(&s->rq.at, &s->req, &edit, s->conn->ip,
-			     !s->req_end || s->body.len > 0);
+			     !s->req_end || s->body.len > 0 || s->rq.plan.body_set);
 	if (rc < 0) {
 		sg_request_fail(&s->rq, SG_FAIL_CONNECT, -rc);
 		return;
@@ -546,14 +549,16 @@ static ssize_t on_body(struct sg_attempt *a, char *buf, size_t len, bool *eof)
 	size_t n;
 
 	if (a->replayable && !s->retain) {
-		n = s->body.len - s->up_off;
+		struct sg_h1_span b = sg_request_body(&s->rq, sg_buf_data(&s->body), s->body.len);
+
+		n = b.len - s->up_off;
 		if (n > len)
 			n = len;
 		if (n)
-			memcpy(buf, sg_buf_data(&s->body) + s->up_off, n);
+			memcpy(buf, b.p + s->up_off, n);
 		s->up_off += n;
 		h2c_moved(s, n);
-		*eof = s->up_off == s->body.len;
+		*eof = s->up_off == b.len;
 		s->req_sent = *eof;
 		return (ssize_t)n;
 	}
