@@ -1166,16 +1166,22 @@ struct sg_route {
 	const struct sg_backend_tls *backend_tls;
 	/* Session persistence; NULL: none (the request path pays one branch). */
 	const struct sg_session *session;
-	/* An expression of its filters reads request.body, or a request
-	 * transformation replaces the body (sg_transform_reads_body): the
-	 * body is held whole, up to maxBufferSize, before they run. */
-	bool reads_body;
+	/* What its plan waits for (sg_transform_defer), 0: nothing.
+	 * SG_ROUTE_DEFER_BODY: the body, held whole up to maxBufferSize
+	 * (an expression reads request.body, or a transformation replaces
+	 * it); SG_ROUTE_DEFER_AUTHZ: its extAuthz's verdict, before the
+	 * filters that follow it in agentgateway's order (authorization on,
+	 * an expression reads `extauthz`). */
+	uint8_t defer;
 	/* Effective, filled by policy/ resolve. */
 	struct sg_filters eff_filters; /* inline ones, else AgentgatewayPolicy's */
 	struct sg_timeout eff_timeout;
 	const struct sg_retry *eff_retry; /* NULL = no retries */
 	const struct sg_node *at;
 };
+
+#define SG_ROUTE_DEFER_BODY 1u
+#define SG_ROUTE_DEFER_AUTHZ 2u
 
 /* A route of a TCP listener (TCPRoute, standalone tcpRoutes) or of a TLS
  * passthrough listener (TLSRoute, standalone tcpRoutes with hostnames). */

@@ -337,7 +337,7 @@ static int resolve_route(struct sg_cfg *cfg, const struct sg_listener *l, struct
 		r->eff_timeout.response_idle = tp->u.timeout.response_idle;
 	r->eff_retry = r->has_retry ? &r->retry : rp ? &rp->u.retry : NULL;
 	resolve_filters(cfg, l, r);
-	r->reads_body = sg_transform_reads_body(&r->eff_filters);
+	r->defer = (uint8_t)sg_transform_defer(&r->eff_filters);
 	list_jwt(cfg, r->eff_filters.jwt);
 	if (r->eff_filters.mcp_authn)
 		list_jwt(cfg, &r->eff_filters.mcp_authn->jwt);

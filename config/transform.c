@@ -173,29 +173,57 @@ int sg_f_transformations(struct sg_pctx *c, const struct sg_node *n, void *dst, 
 	return ret;
 }
 
-static bool exprs_read(const struct sg_transform_exprs *l)
+static bool exprs_read(const struct sg_transform_exprs *l, unsigned need)
 {
 	for (size_t i = 0; i < l->n; i++)
-		if (sg_cel_needs(l->v[i].expr) & SG_CEL_NEED_REQ_BODY)
+		if (sg_cel_needs(l->v[i].expr) & need)
 			return true;
 	return false;
 }
 
-static bool rules_read(const struct sg_authz_rules *l)
+static bool rules_read(const struct sg_authz_rules *l, unsigned need)
 {
 	for (size_t i = 0; i < l->n; i++)
-		if (sg_cel_needs(l->v[i]) & SG_CEL_NEED_REQ_BODY)
+		if (sg_cel_needs(l->v[i]) & need)
 			return true;
 	return false;
 }
 
-bool sg_transform_reads_body(const struct sg_filters *f)
+static bool cel_reads(const struct sg_cel *e, unsigned need)
+{
+	return e && (sg_cel_needs(e) & need);
+}
+
+/* Whether the expressions f's route plan evaluates (authorization rules,
+ * the request transformation, direct responses) read `need`. */
+static bool plan_reads(const struct sg_filters *f, unsigned need)
 {
 	const struct sg_transform *t = f->transform;
 	const struct sg_authz *z = f->authz;
 
-	if (t && (t->request.body || exprs_read(&t->request.add) || exprs_read(&t->request.set) ||
-		  exprs_read(&t->response.add) || exprs_read(&t->response.set)))
+	if (t && (cel_reads(t->request.body, need) || exprs_read(&t->request.add, need) ||
+		  exprs_read(&t->request.set, need)))
 		return true;
-	return z && (rules_read(&z->allow) || rules_read(&z->deny) || rules_read(&z->require));
+	if (z && (rules_read(&z->allow, need) || rules_read(&z->deny, need) ||
+		  rules_read(&z->require, need)))
+		return true;
+	for (const struct sg_direct *d = f->direct; d; d = d->next)
+		if (cel_reads(d->condition, need) || cel_reads(d->body_expr, need) ||
+		    (d->headers && exprs_read(&d->headers->set, need)))
+			return true;
+	return false;
+}
+
+unsigned sg_transform_defer(const struct sg_filters *f)
+{
+	const struct sg_transform *t = f->transform;
+	unsigned defer = 0;
+
+	if ((t && t->request.body) || plan_reads(f, SG_CEL_NEED_REQ_BODY) ||
+	    (t && (exprs_read(&t->response.add, SG_CEL_NEED_REQ_BODY) ||
+		   exprs_read(&t->response.set, SG_CEL_NEED_REQ_BODY))))
+		defer |= SG_ROUTE_DEFER_BODY;
+	if (f->ext_authz && plan_reads(f, SG_CEL_NEED_EXTAUTHZ))
+		defer |= SG_ROUTE_DEFER_AUTHZ;
+	return defer;
 }

@@ -24,10 +24,11 @@ int sg_cel_field(struct sg_pctx *c, const struct sg_node *at, const char *src,
  * dst: names checked and lowercased, expressions compiled. */
 int sg_f_cel_headers(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path);
 
-/* Whether f's request-phase expressions (its authorization rules, its
- * transformations' values) read request.body, or its request
- * transformation replaces the body: the request must then be held whole
- * before they run. */
-bool sg_transform_reads_body(const struct sg_filters *f);
+/* What a route with filters f waits for before its plan runs
+ * (SG_ROUTE_DEFER_* bits of sg_route.defer): the request body, held
+ * whole, when its expressions read request.body or its request
+ * transformation replaces the body; its extAuthz's verdict, for the part
+ * after it, when they read `extauthz`. */
+unsigned sg_transform_defer(const struct sg_filters *f);
 
 #endif

@@ -173,11 +173,12 @@ static bool basic_auth(struct sg_cel_run *run, const char *user, struct sg_cel_v
 	return true;
 }
 
-/* jwt, apiKey or basicAuth (i 0, 1, 2), made once per evaluation. */
+/* jwt, apiKey, basicAuth or extauthz (i 0, 1, 2, 3), made once per
+ * evaluation. */
 static bool proved(struct sg_celreq *c, int i, struct sg_cel_val *out)
 {
 	const struct sg_authn *a = c->v->authn;
-	struct sg_cel_val *slot = i == 0 ? &c->jwt : i == 1 ? &c->apikey : &c->basic;
+	struct sg_cel_val *slot = &c->proved[i];
 	bool ok;
 
 	if (!c->made[i]) {
@@ -185,8 +186,10 @@ static bool proved(struct sg_celreq *c, int i, struct sg_cel_val *out)
 			ok = a && a->jwt && from_json(&c->run, sg_jwt_claims_json(a->jwt), slot);
 		else if (i == 1)
 			ok = a && a->apikey && api_key(&c->run, a->apikey, slot);
-		else
+		else if (i == 2)
 			ok = a && a->basic_user && basic_auth(&c->run, a->basic_user, slot);
+		else
+			ok = a && a->extauthz && from_json(&c->run, a->extauthz, slot);
 		if (!ok)
 			return false; /* absent (or over the run's bound): tried again */
 		c->made[i] = true;
@@ -500,6 +503,8 @@ static bool attr(void *ud, enum sg_cel_attr a, struct sg_cel_val *out)
 		return proved(c, 1, out);
 	case SG_CEL_BASIC_AUTH:
 		return proved(c, 2, out);
+	case SG_CEL_EXTAUTHZ:
+		return proved(c, 3, out);
 	case SG_CEL_REQ_VERSION:
 		return version(v, out);
 	case SG_CEL_BACKEND:

@@ -73,8 +73,9 @@ struct sg_celreq {
 	const struct sg_celreq_view *v;
 	struct sg_cel_ctx ctx;
 	struct sg_cel_run run;
-	struct sg_cel_val jwt, apikey, basic; /* made on first read; type 0: not yet */
-	bool made[3];
+	/* jwt, apiKey, basicAuth, extauthz: made on first read (made[i]). */
+	struct sg_cel_val proved[4];
+	bool made[4];
 	/* The wall clock less the monotonic one (ns) when a time was first
 	 * read; 0: not yet. */
 	int64_t wall_offset;

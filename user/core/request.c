@@ -309,8 +309,9 @@ static bool hold_body(struct sg_request *r)
 	return true;
 }
 
-/* The route's filters over the request (and its body, once held). */
-static bool plan(struct sg_request *r, const struct sg_route *route)
+/* `part` of the route's filters over the request (and its body, once
+ * held). */
+static bool plan(struct sg_request *r, const struct sg_route *route, enum sg_filter_part part)
 {
 	struct sg_filter_input in;
 	enum sg_filter_result res;
@@ -318,17 +319,27 @@ static bool plan(struct sg_request *r, const struct sg_route *route)
 	sg_request_input(r, &in);
 	if (route->eff_filters.direct) /* its conditions' random() */
 		in.seed = sg_route_random(&r->ctx->rng);
-	res = sg_filter_plan_request(&r->plan, &route->eff_filters, &in);
+	res = sg_filter_plan_part(&r->plan, &route->eff_filters, &in, part);
 	r->answer_pending = res == SG_FILTER_ANSWER && r->plan.direct && route->eff_filters.delay;
 	return r->answer_pending || follow_plan(r, res);
 }
 
+/* The part of the route's filters a route whose expressions read
+ * `extauthz` runs before its extAuthz (the rest follow its verdict). */
+static enum sg_filter_part first_part(const struct sg_route *route)
+{
+	return route->defer & SG_ROUTE_DEFER_AUTHZ ? SG_FILTER_EARLY : SG_FILTER_ALL;
+}
+
 /* The route's filters: CORS, local rate limits, CSRF, header and path
  * edits, redirects and direct responses; a route that reads the body has
- * them once it is whole. */
+ * them once it is whole, one that reads `extauthz` those after extAuthz
+ * once it answered. */
 static bool plan_route(struct sg_request *r, const struct sg_route *route, enum sg_fail no_route)
 {
-	return route->reads_body ? hold_body(r) : plan(r, route);
+	if (!route->defer)
+		return plan(r, route, SG_FILTER_ALL);
+	return route->defer & SG_ROUTE_DEFER_BODY ? hold_body(r) : plan(r, route, SG_FILTER_EARLY);
 }
 
 /* Starts watching the body with the route's responseIdleTimeout, else
@@ -387,7 +398,7 @@ bool sg_request_begin(struct sg_request *r, const struct sg_request_head *h)
 		r->mcp = NULL;
 	}
 	if (r->authn.jwt || r->authn.apikey || r->authn.basic_user || r->authn.exchange ||
-	    r->authn.mcp_oauth)
+	    r->authn.mcp_oauth || r->authn.extauthz)
 		sg_authn_reset(&r->authn);
 	r->engine = h->engine;
 	r->is_head = h->req->method.len == 4 && !memcmp(h->req->method.p, "HEAD", 4);
@@ -634,7 +645,7 @@ static bool held_plan(struct sg_request *r)
 	r->sink->held_body(r, &m);
 	r->body = (struct sg_h1_span){ m.body ? m.body : "", m.body_len };
 	r->body_held = true;
-	if (!plan(r, r->at.route))
+	if (!plan(r, r->at.route, first_part(r->at.route)))
 		return false;
 	b = sg_request_body(r, r->body.p, r->body.len);
 	if (r->req->content_length != (int64_t)b.len && reframe(r, b.len) < 0) {
@@ -669,7 +680,9 @@ void sg_request_start(struct sg_request *r)
 void sg_request_authorized(struct sg_request *r)
 {
 	r->authz = NULL;
-	check_rate(r);
+	if (!(r->at.route->defer & SG_ROUTE_DEFER_AUTHZ) ||
+	    plan(r, r->at.route, SG_FILTER_LATE)) /* `extauthz` is known now */
+		check_rate(r);
 	r->sink->failed(r); /* the frontend refreshes its timer and I/O */
 }
 

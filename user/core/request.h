@@ -191,7 +191,7 @@ struct sg_request {
 	 * made when it is over (agentgateway delays it too). */
 	struct sg_timer delay;
 	bool answer_pending;
-	/* Its route's filters read the body (sg_route.reads_body): the
+	/* Its route's filters read the body (SG_ROUTE_DEFER_BODY): the
 	 * frontend holds it whole (at.replayable), up to body_max bytes, and
 	 * the route's plan waits for it (sg_request_start). body_held: it is
 	 * whole in `body` (the frontend's, as it came), which CEL's
