@@ -144,9 +144,34 @@ static int f_request(struct sg_pctx *c, const struct sg_node *n, void *dst, cons
 	return side(c, n, dst, path, request_fields);
 }
 
+/* An expression of the response side that reads response.body is
+ * refused: the body is relayed as it comes, never held to read. */
+static int unheld(struct sg_pctx *c, const struct sg_node *n, const struct sg_transform_exprs *l,
+		  const char *path, const char *key)
+{
+	const struct sg_node *m = n->kind == SG_NODE_MAP ? sg_map_get(n, key) : NULL;
+	int ret = 0;
+
+	for (size_t i = 0; m && i < l->n; i++)
+		if (sg_cel_needs(l->v[i].expr) & SG_CEL_NEED_RESP_BODY) {
+			sg_diag_err(c->d,
+				    sg_map_get(m, l->v[i].name) ? sg_map_get(m, l->v[i].name) : m,
+				    "%s.%s.%s: response.body is not supported by splicegate (a "
+				    "response's body is relayed as it comes, never held)",
+				    path, key, l->v[i].name);
+			ret = -1;
+		}
+	return ret;
+}
+
 static int f_response(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
 {
-	return side(c, n, dst, path, response_fields);
+	struct sg_transform_side *s = dst;
+	int ret = side(c, n, dst, path, response_fields);
+
+	if (unheld(c, n, &s->add, path, "add") < 0 || unheld(c, n, &s->set, path, "set") < 0)
+		ret = -1;
+	return ret;
 }
 
 int sg_f_transformations(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)

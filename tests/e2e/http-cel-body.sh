@@ -8,7 +8,8 @@
 # 413 "payload too large" (declared, chunked, or an HTTP/2 body with no
 # length), while a route reading no body forwards it; a request pipelined
 # after a held chunked body is served. config_dump prints the body
-# expression; a response `body` transformation is refused by name.
+# expression; a response `body` transformation, and response.body in a
+# response transformation, are refused by name.
 . "$(dirname "$0")/lib.sh"
 
 start_httpbin
@@ -163,5 +164,10 @@ YAML
 "$SG_BIN" check -c "$WORK/bad.yaml" >/dev/null 2>"$WORK/err"
 check "check refuses a response body transformation: exit 1" "$?" 1
 check "by name" "$(grep -c "transformations.response.body: not supported by splicegate" "$WORK/err")" 1
+sed 's|body: .*|set: {x-a: json(response.body).a}|' "$WORK/bad.yaml" >"$WORK/bad2.yaml"
+"$SG_BIN" check -c "$WORK/bad2.yaml" >/dev/null 2>"$WORK/err"
+check "check refuses response.body in a response transformation: exit 1" "$?" 1
+check "naming it" \
+	"$(grep -c "transformations.response.set.x-a: response.body is not supported by splicegate" "$WORK/err")" 1
 stop_gateway
 finish
