@@ -1,7 +1,8 @@
 # request.body in CEL and a request body transformation: a route whose
 # transformation rewrites a JSON body sends the backend exactly the new
 # bytes with their Content-Length (no Transfer-Encoding), whether the
-# client framed it with a length or chunks, over HTTP/1 and HTTP/2 (one
+# client framed it with a length or chunks, to an HTTP/1 backend and to
+# an HTTP/2 one, over HTTP/1 and HTTP/2 (one
 # HTTP/2 request with no content-length); an authorization rule on
 # request.body lets alice's body through (the backend gets it unchanged)
 # and answers bob's 403; a body over maxBufferSize on such a route gets
@@ -14,6 +15,8 @@
 
 start_httpbin
 HB=$HTTPBIN_PORT
+start_h2backend h2b || { fail "h2backend did not start"; finish; }
+H2B=$H2B_PORT
 u=http://127.0.0.1:8080
 J="content-type: application/json"
 
@@ -34,6 +37,16 @@ binds:
               x-model: json(request.body).model
             body: 'toJson({"model": json(request.body).model + "-v2", "n": size(request.body)})'
       backends: [{host: 127.0.0.1:$HB}]
+    - name: h2
+      matches: [{path: {pathPrefix: /h2}}]
+      policies:
+        transformations:
+          request:
+            body: 'toJson({"model": json(request.body).model + "-v2", "n": size(request.body)})'
+      backends:
+      - host: 127.0.0.1:$H2B
+        policies:
+          http: {version: HTTP/2.0}
     - name: authz
       matches: [{path: {pathPrefix: /anything/authz}}]
       policies:
@@ -55,6 +68,7 @@ seen() {
 		<<<"$H_BODY" 2>/dev/null
 }
 
+WANT_SHA=$(printf '%s' '{"model":"gpt-v2","n":21}' | sha256_of)
 for how in "HTTP/1 length" "HTTP/1 chunked" "HTTP/2"; do
 	case $how in
 	"HTTP/1 length") args=() ;;
@@ -65,6 +79,10 @@ for how in "HTTP/1 length" "HTTP/1 chunked" "HTTP/2"; do
 	check "$how: transformed: 200" "$H_CODE" 200
 	check "$how: the backend got the new body, its length, no chunks, a header from the old" \
 		"$(seen)" '["{\"model\":\"gpt-v2\",\"n\":21}","25",null,"gpt"]'
+	hcall "${args[@]}" -H "$J" -d '{"model":"gpt","x":1}' "$u/h2/x"
+	check "$how: to an HTTP/2 backend: the new body, its content-length" \
+		"$H_CODE $(jq -c '[.body_bytes, .sha256, [.headers[] | select(.[0] == "content-length" or .[0] == "transfer-encoding")]]' <<<"$H_BODY")" \
+		"200 [25,\"$WANT_SHA\",[[\"content-length\",\"25\"]]]"
 	hcall "${args[@]}" -H "$J" -d '{"user":"alice"}' "$u/anything/authz"
 	check "$how: authorized by request.body: 200" "$H_CODE" 200
 	check "$how: the backend got the body as it came" "$(seen)" '["{\"user\":\"alice\"}","16",null,null]'
