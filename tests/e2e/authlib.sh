@@ -117,3 +117,28 @@ gateway_phase_checks() {
 	hcall -H "Authorization: Bearer k-2" -H "x-pre: yes" -H "x-route: yes" "$u/api/x"
 	check "an unknown key: 401 before the route's policy" "$H_CODE" 401
 }
+
+# authz_services PROTOCOL...: tests/e2e/ext_authz_server.py for each of
+# grpc and http named, logging its questions to $WORK/authz.log (gRPC) or
+# $WORK/http-authz.log (HTTP), its output to $WORK/<protocol>-authz.out;
+# waits for their ports: GP and HP ("" when that one did not start).
+authz_services() {
+	local p log missing
+	for p in "$@"; do
+		log=$WORK/authz.log
+		[ "$p" = http ] && log=$WORK/http-authz.log
+		/usr/bin/python3 "$E2E_DIR/ext_authz_server.py" --"$p" "$WORK/$p.port" --log "$log" \
+			>"$WORK/$p-authz.out" 2>&1 &
+		PIDS+=("$!")
+	done
+	for _ in $(seq 200); do
+		missing=
+		for p in "$@"; do
+			[ -s "$WORK/$p.port" ] || missing=$p
+		done
+		[ -z "$missing" ] && break
+		sleep 0.05
+	done
+	GP=$(cat "$WORK/grpc.port" 2>/dev/null)
+	HP=$(cat "$WORK/http.port" 2>/dev/null)
+}

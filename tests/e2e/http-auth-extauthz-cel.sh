@@ -7,18 +7,12 @@
 # with no metadata has no `extauthz` and the rule refuses it (403
 # "authorization failed"); a cached answer brings its metadata again.
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/authlib.sh"
 
 start_backend v1
 V1=$BACKEND_PORT
 u=http://127.0.0.1:8080
-/usr/bin/python3 "$E2E_DIR/ext_authz_server.py" --grpc "$WORK/grpc.port" --log "$WORK/authz.log" \
-	>"$WORK/grpc-authz.out" 2>&1 &
-PIDS+=("$!")
-for _ in $(seq 200); do
-	[ -s "$WORK/grpc.port" ] && break
-	sleep 0.05
-done
-GP=$(cat "$WORK/grpc.port")
+authz_services grpc
 if [ -z "$GP" ]; then
 	fail "the authorization service did not start: $(cat "$WORK/grpc-authz.out")"
 	finish
