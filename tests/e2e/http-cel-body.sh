@@ -8,7 +8,9 @@
 # and answers bob's 403; a body over maxBufferSize on such a route gets
 # 413 "payload too large" (declared, chunked, or an HTTP/2 body with no
 # length), while a route reading no body forwards it; a request pipelined
-# after a held chunked body is served. config_dump prints the body
+# after a held chunked body is served; a body that grows the connection's
+# buffer leaves the normalised path as it was (the backend never gets the
+# client's raw one). config_dump prints the body
 # expression; a response `body` transformation, and response.body in a
 # response transformation, are refused by name.
 . "$(dirname "$0")/lib.sh"
@@ -89,6 +91,17 @@ for how in "HTTP/1 length" "HTTP/1 chunked" "HTTP/2"; do
 	hcall "${args[@]}" -H "$J" -d '{"user":"bob"}' "$u/anything/authz"
 	expect "$how: refused by request.body" 403 "authorization failed"
 done
+
+# A held body that grows the connection's buffer (head and body past its
+# first 4 KiB) keeps what was made of the head: the path normalised for
+# routing is the one the backend gets (httpbin answers 404 to the raw one).
+printf '{"user":"alice","pad":"%s"}' "$(head -c 4000 /dev/zero | tr '\0' x)" >"$WORK/alice"
+hcall --path-as-is -H "$J" --data-binary @"$WORK/alice" "$u/x/../anything/authz"
+check "HTTP/1: a held body past the first buffer: the normalised path goes on" \
+	"$H_CODE $(jq -r .url <<<"$H_BODY")" "200 http://127.0.0.1:8080/anything/authz"
+hcall --path-as-is -H "$J" --data-binary @"$WORK/alice" "$u/x/../anything/plain"
+check "HTTP/1: a body kept for retries past the first buffer: the same" \
+	"$H_CODE $(jq -r .url <<<"$H_BODY")" "200 http://127.0.0.1:8080/anything/plain"
 
 head -c 5000 /dev/zero | tr '\0' a >"$WORK/big"
 hcall --data-binary @"$WORK/big" "$u/anything/authz"

@@ -170,19 +170,44 @@ static void request_free(struct client *c)
 	c->r = NULL;
 }
 
+/* A span that pointed into the input buffer at `old` (cap bytes), moved
+ * to `now`; one elsewhere (the plan's: a normalised target, a Content-
+ * Length the request module wrote) stays. */
+static void follow(struct sg_h1_span *s, uintptr_t old, size_t cap, char *now)
+{
+	uintptr_t p = (uintptr_t)s->p;
+
+	if (s->p && p >= old && p < old + cap)
+		s->p = now + (p - old);
+}
+
 /* Grow the client's input buffer. A complete request head (head_len != 0)
  * sits at its start and c->r->req's spans point into it: when the buffer moves
- * they are re-pointed here (same bytes, same result), and nowhere else: each
- * try's request, the mirrors and the access log are made from them after a
- * body grew the buffer. */
+ * they are moved with it here, and nowhere else: each try's request, the
+ * mirrors and the access log are made from them after a body grew the
+ * buffer. Parsing the head again would undo what the request module made
+ * of it (its normalised path, a held body's framing) and leave the client's
+ * own target (rq.raw_target) pointing at the old buffer. */
 int h1c_grow_in(struct client *c, size_t need)
 {
+	uintptr_t old = (uintptr_t)c->in;
+	size_t cap = c->in_cap;
+	struct sg_h1_req *q;
+
 	if (need <= c->in_cap)
 		return 0;
 	if (grow(&c->in, &c->in_cap, need) == -1)
 		return -1;
-	if (c->r && c->r->req.head_len)
-		sg_h1_parse_request(c->in, c->in_len, SG_H1_MAX_HEADERS, &c->r->req);
+	if (!c->r || !c->r->req.head_len || (uintptr_t)c->in == old)
+		return 0;
+	q = &c->r->req;
+	follow(&q->method, old, cap, c->in);
+	follow(&q->target, old, cap, c->in);
+	follow(&c->r->rq.raw_target, old, cap, c->in);
+	for (size_t i = 0; i < q->nheaders; i++) {
+		follow(&q->headers[i].name, old, cap, c->in);
+		follow(&q->headers[i].value, old, cap, c->in);
+	}
 	return 0;
 }
 
