@@ -779,11 +779,14 @@ static void got_request_head(struct client *c)
 	if (!sg_request_begin(&c->r->rq, &h))
 		return;
 	c->body_len = 0;
-	memset(&c->r->req_chunks, 0, sizeof(c->r->req_chunks));
 	if (c->r->rq.at.replayable &&
 	    (c->req_body == SG_H1_BODY_LENGTH ||
 	     (c->r->rq.body_wanted && c->req_body == SG_H1_BODY_CHUNKED))) {
 		static const char cont[] = "HTTP/1.1 100 Continue\r\n\r\n";
+
+		/* read_chunked decodes a held chunked body with it */
+		if (c->req_body == SG_H1_BODY_CHUNKED)
+			memset(&c->r->req_chunks, 0, sizeof(c->r->req_chunks));
 
 		/* The body is read here before any backend sees the request,
 		 * so the gateway itself tells a waiting client to send it. */
