@@ -387,7 +387,8 @@ __attribute__((format(printf, 3, 4))) static struct sg_cfg *config(struct env *e
 	    "    - name: bodyx\n"                                                                  \
 	    "      matches: [{path: {pathPrefix: /bodyx}}]\n"                                      \
 	    "      policies:\n"                                                                    \
-	    "        authorization: {rules: ['json(request.body).user != \"mallory\"']}\n"         \
+	    "        authorization: {rules: ['size(request.body) == 0 || "                         \
+	    "json(request.body).user != \"mallory\"']}\n"                                          \
 	    "        transformations:\n"                                                           \
 	    "          request:\n"                                                                 \
 	    "            set: {x-user: json(request.body).user}\n"                                 \
@@ -698,6 +699,19 @@ static void test_request_body_held_for_expressions(void **state)
 	assert_true(e->r[0].plan.body_set);
 	assert_int_equal(e->r[0].plan.new_body.len, 15);
 	assert_memory_equal(e->r[0].plan.new_body.p, "{\"who\":\"alice\"}", 15);
+	sg_request_free(&e->r[0]);
+	sg_request_release(&e->r[0]);
+	sg_filter_plan_reset(&e->r[0].plan);
+	start(e, e->f.cfg);
+
+	/* no body came, none goes (the expression failed: empty): the head
+	 * gets no content-length */
+	assert_true(begin(e, 0, "GET /bodyx HTTP/1.1\r\nHost: web.example\r\n\r\n"));
+	e->held = NULL;
+	sg_request_start(&e->r[0]);
+	UNTIL(e, e->seen.sends == 2);
+	assert_null(strstr(e->seen.sent, "content-length"));
+	assert_int_equal(e->r[0].plan.new_body.len, 0);
 }
 
 /* A requestRedirect: the status and Location, no body. */

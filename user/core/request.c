@@ -648,6 +648,9 @@ static bool held_plan(struct sg_request *r)
 	if (!plan(r, r->at.route, first_part(r->at.route)))
 		return false;
 	b = sg_request_body(r, r->body.p, r->body.len);
+	/* a request that came with no body and gets none keeps its head */
+	if (!b.len && r->req->content_length < 0 && !r->req->chunked)
+		return true;
 	if (r->req->content_length != (int64_t)b.len && reframe(r, b.len) < 0) {
 		sg_request_fail(r, SG_FAIL_CONNECT, ENOMEM);
 		return false;
