@@ -7,7 +7,9 @@
 # request.body lets alice's body through (the backend gets it unchanged)
 # and answers bob's 403; a body over maxBufferSize on such a route gets
 # 413 "payload too large" (declared, chunked, or an HTTP/2 body with no
-# length), while a route reading no body forwards it; a request pipelined
+# length), while a route reading no body forwards it; the bodies one
+# HTTP/2 connection holds together stay within 4 x maxBufferSize (the
+# stream past it is refused, REFUSED_STREAM); a request pipelined
 # after a held chunked body is served; a body that grows the connection's
 # buffer leaves the normalised path as it was (the backend never gets the
 # client's raw one). config_dump prints the body
@@ -152,6 +154,52 @@ check "HTTP/2 without content-length: transformed" "${out%% *} $(jq -c '[.data, 
 	'200 ["{\"model\":\"gpt-v2\",\"n\":21}","25"]'
 out=$(h2post /anything/authz 5000)
 check "HTTP/2 without content-length, over maxBufferSize" "$out" "413 payload too large"
+
+# Held bodies of one HTTP/2 connection, together, stay within its budget
+# (4 x maxBufferSize): five streams each holding 4000 bytes, not ended, are
+# 20000 bytes; the fifth is refused (RST_STREAM REFUSED_STREAM, 7), and the
+# four others, once ended, are answered.
+out=$(/usr/bin/python3 - <<'PY'
+import json, socket
+import h2.config, h2.connection, h2.events
+s = socket.create_connection(("127.0.0.1", 8080), timeout=10)
+c = h2.connection.H2Connection(h2.config.H2Configuration(client_side=True))
+c.initiate_connection()
+c.update_settings({h2.settings.SettingCodes.INITIAL_WINDOW_SIZE: 1 << 20})
+ids = [1, 3, 5, 7, 9]
+body = b'{"user":"alice","pad":"' + b"x" * 3975 + b'"}'
+for i in ids:
+    c.send_headers(i, [(":method", "POST"), (":path", "/anything/authz"), (":scheme", "http"),
+                       (":authority", "x"), ("content-type", "application/json")])
+    c.send_data(i, body)
+s.sendall(c.data_to_send())
+status, reset, ended = {}, {}, set()
+def pump(until):
+    while not until():
+        d = s.recv(65536)
+        if not d:
+            return
+        for e in c.receive_data(d):
+            if isinstance(e, h2.events.ResponseReceived):
+                status[e.stream_id] = dict(e.headers)[b":status"].decode()
+            elif isinstance(e, h2.events.DataReceived):
+                c.acknowledge_received_data(len(e.data), e.stream_id)
+            elif isinstance(e, h2.events.StreamReset):
+                reset[e.stream_id] = int(e.error_code)
+            elif isinstance(e, h2.events.StreamEnded):
+                ended.add(e.stream_id)
+        s.sendall(c.data_to_send())
+pump(lambda: reset)
+for i in ids:
+    if i not in reset:
+        c.end_stream(i)
+s.sendall(c.data_to_send())
+pump(lambda: len(ended) + len(reset) >= len(ids))
+print(json.dumps({"reset": reset, "status": status}, sort_keys=True))
+PY
+)
+check "HTTP/2: the connection's held bodies stay within its budget" "$out" \
+	'{"reset": {"9": 7}, "status": {"1": "200", "3": "200", "5": "200", "7": "200"}}'
 
 # A request pipelined behind a held chunked body is the next one.
 out=$(/usr/bin/python3 - <<'PY'

@@ -94,6 +94,7 @@ void h2c_stream_close(struct h2stream *s, bool give_back)
 	if (s->closed)
 		return;
 	s->closed = true;
+	h2c_unhold(s);
 	sg_request_release(&s->rq);
 	if (h2c_buffered(s)) {
 		size_t before = h2c_buffered(s);
@@ -161,6 +162,19 @@ static int respond(struct h2stream *s, const struct sg_h2_field *f, size_t n, bo
 	return 0;
 }
 
+bool h2c_hold(struct h2stream *s, size_t n)
+{
+	s->held += n;
+	s->conn->held += n;
+	return s->conn->held <= s->conn->budget;
+}
+
+void h2c_unhold(struct h2stream *s)
+{
+	s->conn->held -= s->held;
+	s->held = 0;
+}
+
 /* The stream is over for us: the session sends what is queued, then
  * closes it. */
 static void stream_done(struct h2stream *s)
@@ -173,6 +187,7 @@ static void stream_done(struct h2stream *s)
 	if (!s->rq.at.replayable && s->body.len)
 		h2c_give_back(s, s->body.len);
 	sg_buf_reset(&s->body);
+	h2c_unhold(s);
 }
 
 void h2c_reset_stream(struct h2stream *s, uint32_t code)
