@@ -536,6 +536,8 @@ static struct sg_json *transform_side(const struct sg_transform_side *s)
 		sg_json_add(o, "set", transform_exprs(&s->set));
 	if (s->remove.n)
 		sg_json_add(o, "remove", strs(&s->remove));
+	if (s->body)
+		sg_json_add_str(o, "body", sg_cel_source(s->body));
 	return o;
 }
 

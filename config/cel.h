@@ -95,7 +95,8 @@ enum sg_cel_attr {
 	SG_CEL_SRC_RAW_PORT,
 	SG_CEL_DST_ADDRESS, /* where the connection arrived */
 	SG_CEL_DST_PORT,
-	SG_CEL_MCP, /* what an MCP call touches: {tool|prompt|resource: {target, name}} */
+	SG_CEL_MCP,	 /* what an MCP call touches: {tool|prompt|resource: {target, name}} */
+	SG_CEL_EXTAUTHZ, /* the gRPC extAuthz service's dynamic_metadata: a map */
 	SG_CEL_ATTRS
 };
 
@@ -118,6 +119,7 @@ enum {
 	SG_CEL_NEED_TIME = 1u << 12, /* request.startTime / endTime */
 	SG_CEL_NEED_BACKEND = 1u << 13,
 	SG_CEL_NEED_MCP = 1u << 14,
+	SG_CEL_NEED_EXTAUTHZ = 1u << 15,
 };
 
 /* One header line as the context hands it over; name in any case. */

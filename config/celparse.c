@@ -833,6 +833,8 @@ static const struct ctx_path {
 	{ "backend", P_ATTR, SG_CEL_BACKEND, SG_CEL_NEED_BACKEND },
 	/* only MCP calls have it (mcpAuthorization): absent elsewhere */
 	{ "mcp", P_ATTR, SG_CEL_MCP, SG_CEL_NEED_MCP },
+	/* set by a gRPC extAuthz service's dynamic_metadata: absent elsewhere */
+	{ "extauthz", P_ATTR, SG_CEL_EXTAUTHZ, SG_CEL_NEED_EXTAUTHZ },
 };
 
 /* agentgateway's variables that splicegate has no source for. */
@@ -842,7 +844,6 @@ static const struct {
 	{ "llm", "is only set for LLM traffic, which splicegate does not serve" },
 	{ "llmRequest", "is only set for LLM traffic, which splicegate does not serve" },
 	{ "mcpGuardrails", "is only set by mcpGuardrails, which splicegate does not have" },
-	{ "extauthz", "is not supported by splicegate (extAuthz metadata is not implemented)" },
 	{ "extproc", "is not supported by splicegate (no ext_proc)" },
 	{ "metadata", "is not supported by splicegate" },
 };

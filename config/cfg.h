@@ -586,6 +586,10 @@ struct sg_transform_side {
 	bool present;
 	struct sg_transform_exprs add, set;
 	struct sg_strs remove;
+	/* `body`: the body the request gets, from CEL (a string or bytes as
+	 * they are, anything else as JSON; an error: empty), after the
+	 * header edits; NULL: the body as it came. Request side only. */
+	const struct sg_cel *body;
 };
 
 struct sg_transform {
@@ -1190,12 +1194,22 @@ struct sg_route {
 	const struct sg_backend_tls *backend_tls;
 	/* Session persistence; NULL: none (the request path pays one branch). */
 	const struct sg_session *session;
+	/* What its plan waits for (sg_transform_defer), 0: nothing.
+	 * SG_ROUTE_DEFER_BODY: the body, held whole up to maxBufferSize
+	 * (an expression reads request.body, or a transformation replaces
+	 * it); SG_ROUTE_DEFER_AUTHZ: its extAuthz's verdict, before the
+	 * filters that follow it in agentgateway's order (authorization on,
+	 * an expression reads `extauthz`). */
+	uint8_t defer;
 	/* Effective, filled by policy/ resolve. */
 	struct sg_filters eff_filters; /* inline ones, else AgentgatewayPolicy's */
 	struct sg_timeout eff_timeout;
 	const struct sg_retry *eff_retry; /* NULL = no retries */
 	const struct sg_node *at;
 };
+
+#define SG_ROUTE_DEFER_BODY 1u
+#define SG_ROUTE_DEFER_AUTHZ 2u
 
 /* A route of a TCP listener (TCPRoute, standalone tcpRoutes) or of a TLS
  * passthrough listener (TLSRoute, standalone tcpRoutes with hostnames). */

@@ -19,13 +19,15 @@ static int refused(struct sg_pctx *c, const struct sg_node *n, const char *path,
 
 /* metadata (both protocols): what it computes is for the `extauthz` CEL
  * variable (HTTP) or the Check call's metadata_context (gRPC), neither of
- * which splicegate has. */
+ * which splicegate makes (a gRPC service's dynamic_metadata is
+ * `extauthz`). */
 static int f_metadata(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
 {
 	(void)dst;
 	return refused(c, n, path,
-		       "extAuthz metadata is not implemented: no `extauthz` CEL variable, "
-		       "no metadata_context in the Check call");
+		       "extAuthz metadata is not implemented: no `extauthz` values computed "
+		       "from an HTTP service's answer, no metadata_context in the Check call "
+		       "(a gRPC service's dynamic_metadata is `extauthz`)");
 }
 
 /* One CEL expression into the const struct sg_cel * at dst. */

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "config/accesslog.h"
+#include "config/transform.h"
 
 static bool streq(const char *a, const char *b)
 {
@@ -337,6 +338,7 @@ static int resolve_route(struct sg_cfg *cfg, const struct sg_listener *l, struct
 		r->eff_timeout.response_idle = tp->u.timeout.response_idle;
 	r->eff_retry = r->has_retry ? &r->retry : rp ? &rp->u.retry : NULL;
 	resolve_filters(cfg, l, r);
+	r->defer = (uint8_t)sg_transform_defer(&r->eff_filters);
 	list_jwt(cfg, r->eff_filters.jwt);
 	if (r->eff_filters.mcp_authn)
 		list_jwt(cfg, &r->eff_filters.mcp_authn->jwt);

@@ -200,7 +200,7 @@ static int f_headers(struct sg_pctx *c, const struct sg_node *n, void *dst, cons
 #define SAMPLING_LACKS                                                                             \
 	(SG_CEL_NEED_REQ_BODY | SG_CEL_NEED_RESPONSE | SG_CEL_NEED_RESP_HEADERS |                  \
 	 SG_CEL_NEED_RESP_BODY | SG_CEL_NEED_JWT | SG_CEL_NEED_API_KEY | SG_CEL_NEED_BASIC_AUTH |  \
-	 SG_CEL_NEED_BACKEND | SG_CEL_NEED_MCP | SG_CEL_NEED_TIME)
+	 SG_CEL_NEED_BACKEND | SG_CEL_NEED_MCP | SG_CEL_NEED_TIME | SG_CEL_NEED_EXTAUTHZ)
 
 /* true, false, or a probability from 0.0 to 1.0 (a number, or a string
  * holding one, as agentgateway's StringBoolFloat); any other string is a

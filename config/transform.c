@@ -79,39 +79,106 @@ int sg_f_cel_headers(struct sg_pctx *c, const struct sg_node *n, void *dst, cons
 static int f_refused(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
 {
 	(void)dst;
-	sg_diag_err(c->d, n, "%s: not supported by splicegate (header set, add and remove are)",
+	sg_diag_err(c->d, n,
+		    "%s: not supported by splicegate (header set, add and remove, and a "
+		    "request's body, are)",
 		    path);
 	return -1;
 }
 
-static const struct sg_field side_fields[] = {
+/* body: one expression over the request, its body held whole. */
+static int f_body(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
+{
+	if (n->kind != SG_NODE_SCALAR || sg_node_is_null(n))
+		return sg_expected(c, n, path, "a CEL expression");
+	return sg_cel_field(c, n, n->str, dst, path);
+}
+
+/* A response's body is relayed as it comes, never held: its
+ * transformation is refused by name. */
+static int f_response_body(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
+{
+	(void)dst;
+	sg_diag_err(c->d, n,
+		    "%s: not supported by splicegate (a request's body may be transformed, a "
+		    "response's is relayed as it comes)",
+		    path);
+	return -1;
+}
+
+static const struct sg_field request_fields[] = {
 	{ "add", sg_f_cel_headers, offsetof(struct sg_transform_side, add) },
 	{ "set", sg_f_cel_headers, offsetof(struct sg_transform_side, set) },
 	{ "remove", sg_f_header_names, offsetof(struct sg_transform_side, remove) },
-	{ "body", f_refused, 0 },
+	{ "body", f_body, offsetof(struct sg_transform_side, body) },
 	{ "replace", f_refused, 0 },
 	{ "metadata", f_refused, 0 },
 	{ 0 },
 };
 
-static int f_side(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
+static const struct sg_field response_fields[] = {
+	{ "add", sg_f_cel_headers, offsetof(struct sg_transform_side, add) },
+	{ "set", sg_f_cel_headers, offsetof(struct sg_transform_side, set) },
+	{ "remove", sg_f_header_names, offsetof(struct sg_transform_side, remove) },
+	{ "body", f_response_body, 0 },
+	{ "replace", f_refused, 0 },
+	{ "metadata", f_refused, 0 },
+	{ 0 },
+};
+
+static int side(struct sg_pctx *c, const struct sg_node *n, struct sg_transform_side *s,
+		const char *path, const struct sg_field *fields)
 {
-	struct sg_transform_side *s = dst;
 	int ret;
 
 	s->present = true;
-	ret = sg_parse_fields(c, n, side_fields, s, path);
+	ret = sg_parse_fields(c, n, fields, s, path);
 	for (size_t i = 0; i < s->remove.n; i++)
 		if (!(s->remove.v[i] = lower(c, s->remove.v[i])))
 			return -1;
 	return ret;
 }
 
+static int f_request(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
+{
+	return side(c, n, dst, path, request_fields);
+}
+
+/* An expression of the response side that reads response.body is
+ * refused: the body is relayed as it comes, never held to read. */
+static int unheld(struct sg_pctx *c, const struct sg_node *n, const struct sg_transform_exprs *l,
+		  const char *path, const char *key)
+{
+	const struct sg_node *m = n->kind == SG_NODE_MAP ? sg_map_get(n, key) : NULL;
+	int ret = 0;
+
+	for (size_t i = 0; m && i < l->n; i++)
+		if (sg_cel_needs(l->v[i].expr) & SG_CEL_NEED_RESP_BODY) {
+			sg_diag_err(c->d,
+				    sg_map_get(m, l->v[i].name) ? sg_map_get(m, l->v[i].name) : m,
+				    "%s.%s.%s: response.body is not supported by splicegate (a "
+				    "response's body is relayed as it comes, never held)",
+				    path, key, l->v[i].name);
+			ret = -1;
+		}
+	return ret;
+}
+
+static int f_response(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
+{
+	struct sg_transform_side *s = dst;
+	int ret = side(c, n, dst, path, response_fields);
+
+	if (unheld(c, n, &s->add, path, "add") < 0 || unheld(c, n, &s->set, path, "set") < 0)
+		ret = -1;
+	return ret;
+}
+
 int sg_f_transformations(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
 {
 	static const struct sg_field fields[] = {
-		{ "request", f_side, offsetof(struct sg_transform, request) },
-		{ "response", f_side, offsetof(struct sg_transform, response) },
+		{ "request", f_request, offsetof(struct sg_transform, request) },
+		{ "response", f_response, offsetof(struct sg_transform, response) },
 		{ 0 },
 	};
 	struct sg_filters *f = dst;
@@ -129,4 +196,59 @@ int sg_f_transformations(struct sg_pctx *c, const struct sg_node *n, void *dst, 
 	ret = sg_parse_fields(c, n, fields, t, path);
 	f->transform = t;
 	return ret;
+}
+
+static bool exprs_read(const struct sg_transform_exprs *l, unsigned need)
+{
+	for (size_t i = 0; i < l->n; i++)
+		if (sg_cel_needs(l->v[i].expr) & need)
+			return true;
+	return false;
+}
+
+static bool rules_read(const struct sg_authz_rules *l, unsigned need)
+{
+	for (size_t i = 0; i < l->n; i++)
+		if (sg_cel_needs(l->v[i]) & need)
+			return true;
+	return false;
+}
+
+static bool cel_reads(const struct sg_cel *e, unsigned need)
+{
+	return e && (sg_cel_needs(e) & need);
+}
+
+/* Whether the expressions f's route plan evaluates (authorization rules,
+ * the request transformation, direct responses) read `need`. */
+static bool plan_reads(const struct sg_filters *f, unsigned need)
+{
+	const struct sg_transform *t = f->transform;
+	const struct sg_authz *z = f->authz;
+
+	if (t && (cel_reads(t->request.body, need) || exprs_read(&t->request.add, need) ||
+		  exprs_read(&t->request.set, need)))
+		return true;
+	if (z && (rules_read(&z->allow, need) || rules_read(&z->deny, need) ||
+		  rules_read(&z->require, need)))
+		return true;
+	for (const struct sg_direct *d = f->direct; d; d = d->next)
+		if (cel_reads(d->condition, need) || cel_reads(d->body_expr, need) ||
+		    (d->headers && exprs_read(&d->headers->set, need)))
+			return true;
+	return false;
+}
+
+unsigned sg_transform_defer(const struct sg_filters *f)
+{
+	const struct sg_transform *t = f->transform;
+	unsigned defer = 0;
+
+	if ((t && t->request.body) || plan_reads(f, SG_CEL_NEED_REQ_BODY) ||
+	    (t && (exprs_read(&t->response.add, SG_CEL_NEED_REQ_BODY) ||
+		   exprs_read(&t->response.set, SG_CEL_NEED_REQ_BODY))))
+		defer |= SG_ROUTE_DEFER_BODY;
+	if (f->ext_authz && plan_reads(f, SG_CEL_NEED_EXTAUTHZ))
+		defer |= SG_ROUTE_DEFER_AUTHZ;
+	return defer;
 }

@@ -7,10 +7,10 @@
 #include "config/cfg.h"
 #include "config/fields.h"
 
-/* A route's `transformations: {request: {set, add, remove}, response:
- * {...}}` into the struct sg_filters at dst (its `transform`). A value
- * that does not compile is refused at its column; `body`, `replace` and
- * `metadata` are refused by name. Compiled expressions are cfg's (c->cfg,
+/* A route's `transformations: {request: {set, add, remove, body},
+ * response: {set, add, remove}}` into the struct sg_filters at dst (its
+ * `transform`). A value that does not compile is refused at its column;
+ * `replace`, `metadata` and a response's `body` are refused by name. Compiled expressions are cfg's (c->cfg,
  * freed by sg_cfg_free). Returns 0, or -1 after an error in c->d. */
 int sg_f_transformations(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path);
 
@@ -23,5 +23,12 @@ int sg_cel_field(struct sg_pctx *c, const struct sg_node *at, const char *src,
 /* {header name: expression, ...} into the struct sg_transform_exprs at
  * dst: names checked and lowercased, expressions compiled. */
 int sg_f_cel_headers(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path);
+
+/* What a route with filters f waits for before its plan runs
+ * (SG_ROUTE_DEFER_* bits of sg_route.defer): the request body, held
+ * whole, when its expressions read request.body or its request
+ * transformation replaces the body; its extAuthz's verdict, for the part
+ * after it, when they read `extauthz`. */
+unsigned sg_transform_defer(const struct sg_filters *f);
 
 #endif

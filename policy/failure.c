@@ -63,6 +63,7 @@ static const struct fail_info infos[] = {
 	[SG_FAIL_NOT_CONNECT] = { 405, "method not allowed", false, "not_connect" },
 	[SG_FAIL_CONNECT_TARGET] = { 400, "invalid request", false, "connect_target" },
 	[SG_FAIL_BIND_NOT_FOUND] = { 404, "bind not found", false, "bind_not_found" },
+	[SG_FAIL_BODY_TOO_LARGE] = { 413, "payload too large", false, "body_too_large" },
 };
 
 const char *sg_fail_name(enum sg_fail kind)

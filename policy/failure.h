@@ -60,8 +60,11 @@ enum sg_fail {
 	/* A tunnelProtocol: connect bind's refusals (agentgateway's) */
 	SG_FAIL_NOT_CONNECT,	/* 405 method not allowed: not a CONNECT */
 	SG_FAIL_CONNECT_TARGET, /* 400 invalid request: no host:port */
-	SG_FAIL_BIND_NOT_FOUND, /* 404 bind not found: no bind on that port (the
-				  * last kind: user/core/stats.h counts to it) */
+	SG_FAIL_BIND_NOT_FOUND, /* 404 bind not found: no bind on that port */
+	SG_FAIL_BODY_TOO_LARGE, /* 413 payload too large: a route whose
+				 * expressions read the body got one over
+				 * maxBufferSize (the last kind:
+				 * user/core/stats.h counts to it) */
 };
 
 uint16_t sg_fail_status(enum sg_fail kind);

@@ -189,3 +189,22 @@ authz_server() {
 		finish
 	fi
 }
+
+# authz_services PROTOCOL...: authz_server for each of grpc and http, the
+# gRPC one logging its questions to $WORK/authz.log, the HTTP one to
+# $WORK/http-authz.log; GP and HP their ports.
+authz_services() {
+	local p
+	for p in "$@"; do
+		case $p in
+		grpc)
+			authz_server grpc authz
+			GP=$AP
+			;;
+		http)
+			authz_server http http-authz
+			HP=$AP
+			;;
+		esac
+	done
+}

@@ -14,7 +14,9 @@ Decisions, by a segment of the request's path (/g/allow/x is /allow):
   /allow...  allowed; the request gets x-authz-user: alice (replacing any),
              loses x-remove-me; the response gets x-authz-decision: allowed
              (gRPC; over HTTP the answer carries x-authz-user, which
-             includeResponseHeaders copies)
+             includeResponseHeaders copies); gRPC's dynamic_metadata is
+             {user: alice, groups: [dev, ops], level: 3, ratio: 0.5,
+             nested: {ok: true}, none: null}
   /deny...   denied 418 with x-denied-by: authz and body "denied by policy"
   /plain...  denied without a response (gRPC: PERMISSION_DENIED alone;
              HTTP: 403 "forbidden")
@@ -96,6 +98,14 @@ def grpc_main(args):
                 ok.headers_to_remove.append("x-remove-me")
                 rv = ok.response_headers_to_add.add()
                 rv.header.key, rv.header.value = "x-authz-decision", "allowed"
+                md = r.dynamic_metadata.fields
+                md["user"].string_value = "alice"
+                for g in ("dev", "ops"):
+                    md["groups"].list_value.values.add().string_value = g
+                md["level"].number_value = 3
+                md["ratio"].number_value = 0.5
+                md["nested"].struct_value.fields["ok"].bool_value = True
+                md["none"].null_value = 0
             elif d == "deny":
                 r.status.code = 7
                 r.denied_response.status.code = 418

@@ -20,18 +20,7 @@ start_backend v1
 V1=$BACKEND_PORT
 ALOG=$WORK/authz.log
 HLOG=$WORK/http-authz.log
-/usr/bin/python3 "$E2E_DIR/ext_authz_server.py" --grpc "$WORK/grpc.port" --log "$ALOG" \
-	>"$WORK/grpc-authz.out" 2>&1 &
-PIDS+=("$!")
-/usr/bin/python3 "$E2E_DIR/ext_authz_server.py" --http "$WORK/http.port" --log "$HLOG" \
-	>"$WORK/http-authz.out" 2>&1 &
-PIDS+=("$!")
-for _ in $(seq 200); do
-	[ -s "$WORK/grpc.port" ] && [ -s "$WORK/http.port" ] && break
-	sleep 0.05
-done
-GP=$(cat "$WORK/grpc.port")
-HP=$(cat "$WORK/http.port")
+authz_services grpc http
 DEAD=$(free_port)
 k8s_routes_start "$V1" g h dead open sg sh up cp rd ah hc tt miss
 policy() { # NAME ROUTE EXTAUTH-FLOW-MAP

@@ -17,18 +17,7 @@ start_backend v1
 V1=$BACKEND_PORT
 u=http://127.0.0.1:8080
 ALOG=$WORK/authz.log
-/usr/bin/python3 "$E2E_DIR/ext_authz_server.py" --grpc "$WORK/grpc.port" --log "$ALOG" \
-	>"$WORK/grpc-authz.out" 2>&1 &
-PIDS+=("$!")
-/usr/bin/python3 "$E2E_DIR/ext_authz_server.py" --http "$WORK/http.port" --log "$WORK/http-authz.log" \
-	>"$WORK/http-authz.out" 2>&1 &
-PIDS+=("$!")
-for _ in $(seq 200); do
-	[ -s "$WORK/grpc.port" ] && [ -s "$WORK/http.port" ] && break
-	sleep 0.05
-done
-GP=$(cat "$WORK/grpc.port")
-HP=$(cat "$WORK/http.port")
+authz_services grpc http
 DEAD=$(free_port)
 
 route() { # NAME PREFIX EXTAUTHZ-FLOW-MAP
@@ -63,10 +52,6 @@ YAML
 YAML
 } >"$WORK/cfg.yaml"
 
-if [ -z "$GP" ] || [ -z "$HP" ]; then
-	fail "the authorization services did not start: $(cat "$WORK/grpc-authz.out" "$WORK/http-authz.out")"
-	finish
-fi
 if ! start_engine auto -c "$WORK/cfg.yaml"; then
 	fail "gateway did not start"
 	finish

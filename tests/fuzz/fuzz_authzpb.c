@@ -1,12 +1,15 @@
 /* Fuzz target: CheckResponses from an external authorization service
  * (user/codec/authzpb.c). Any input is read, or refused as malformed
  * (-EBADMSG) or with too many header lines (-E2BIG); a message read has
- * every view inside the input and every list within its bound. Seeds: an
+ * every view inside the input and every list within its bound, and its
+ * dynamic_metadata reads as a JSON object or is refused (-EBADMSG), never
+ * nesting past SG_AUTHZPB_MAX_DEPTH. Seeds: an
  * allowed response with header edits and a denied one with status,
  * headers and body (serialised by Python's protobuf). */
 #include <errno.h>
 
 #include "tests/fuzz/fuzz.h"
+#include "user/base/json.h"
 #include "user/codec/authzpb.h"
 
 static int inside(struct sg_h1_span s, const uint8_t *data, size_t size)
@@ -38,5 +41,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FUZZ_CHECK(header_inside(&r.response[i], data, size));
 	for (size_t i = 0; i < r.nremove; i++)
 		FUZZ_CHECK(inside(r.remove[i], data, size));
+	FUZZ_CHECK(inside(r.metadata, data, size));
+	if (r.metadata.p) {
+		struct sg_json *j;
+
+		rc = sg_authzpb_struct(r.metadata.p, r.metadata.len, &j);
+		FUZZ_CHECK(rc == 0 || rc == -EBADMSG || rc == -ENOMEM);
+		FUZZ_CHECK(rc ? !j : sg_json_type(j) == SG_JSON_OBJECT);
+		sg_json_free(j);
+	}
 	return 0;
 }

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "user/base/json.h"
 #include "user/codec/authzpb.h"
 
 #define S(lit) ((struct sg_h1_span){ lit, sizeof(lit) - 1 })
@@ -111,7 +112,8 @@ static void test_authzpb_response_denied_as_sent(void **state)
 
 static void test_authzpb_response_unknown_fields_skipped(void **state)
 {
-	/* status {code 7}, then field 4 (dynamic_metadata, bytes), field 15
+	/* status {code 7}, then field 4 (dynamic_metadata: its bytes kept,
+	 * read by sg_authzpb_struct), field 15
 	 * (varint), field 14 (fixed32) and field 13 (fixed64) */
 	static const char msg[] = "\x0a\x02\x08\x07"
 				  "\x22\x03\x0a\x01\x78"
@@ -126,6 +128,86 @@ static void test_authzpb_response_unknown_fields_skipped(void **state)
 	assert_false(r.denied);
 	assert_int_equal(sg_authzpb_check_response("", 0, &r), 0);
 	assert_int_equal(r.code, 0); /* an empty message: OK, as proto3 reads it */
+}
+
+/* Bytes p[0..n) put before buf[at..), at moved back. */
+static void before(char *buf, size_t *at, const char *p, size_t n)
+{
+	*at -= n;
+	memcpy(buf + *at, p, n);
+}
+
+/* A field's tag and length put before its at..cap bytes. */
+static void framed(char *buf, size_t cap, size_t *at, char tag)
+{
+	size_t len = cap - *at; /* under 2^14: a varint of one or two bytes */
+	char v[2] = { (char)(len < 128 ? len : (len & 0x7f) | 0x80), (char)(len >> 7) };
+
+	before(buf, at, v, len < 128 ? 1 : 2);
+	before(buf, at, &tag, 1);
+}
+
+/* {"a": {"a": ... {}}}, `levels` structs inside the outer one, at the end
+ * of buf[0..cap): where it begins. */
+static size_t nest(char *buf, size_t cap, unsigned levels)
+{
+	size_t at = cap;
+
+	for (unsigned i = 0; i < levels; i++) {
+		framed(buf, cap, &at, 0x2a);	     /* Value.struct_value */
+		framed(buf, cap, &at, 0x12);	     /* the entry's value */
+		before(buf, &at, "\x0a\x01\x61", 3); /* its key "a" */
+		framed(buf, cap, &at, 0x0a);	     /* Struct.fields */
+	}
+	return at;
+}
+
+/* dynamic_metadata: a google.protobuf.Struct as Python's protobuf
+ * serialises {"user": "alice", "groups": ["dev", "ops"], "level": 3,
+ * "nested": {"ok": true}, "none": null}, read as the JSON agentgateway
+ * makes of it; malformed and too deeply nested ones refused. */
+static void test_authzpb_struct_as_json(void **state)
+{
+	static const char st[] =
+		"\x0a\x0a\x0a\x04\x6e\x6f\x6e\x65\x12\x02\x08\x00\x0a\x16\x0a\x06\x6e\x65\x73\x74"
+		"\x65\x64\x12\x0c\x2a\x0a\x0a\x08\x0a\x02\x6f\x6b\x12\x02\x20\x01\x0a\x12\x0a\x05"
+		"\x6c\x65\x76\x65\x6c\x12\x09\x11\x00\x00\x00\x00\x00\x00\x08\x40\x0a\x1a\x0a\x06"
+		"\x67\x72\x6f\x75\x70\x73\x12\x10\x32\x0e\x0a\x05\x1a\x03\x64\x65\x76\x0a\x05\x1a"
+		"\x03\x6f\x70\x73\x0a\x0f\x0a\x04\x75\x73\x65\x72\x12\x07\x1a\x05\x61\x6c\x69\x63"
+		"\x65";
+	char msg[sizeof(st) + 8], deep[1024];
+	struct sg_authzpb_response r;
+	struct sg_json *j;
+	size_t n = 0;
+	char *text;
+
+	(void)state;
+	/* CheckResponse {status {}, dynamic_metadata = 4} */
+	memcpy(msg, "\x0a\x00\x22\x65", 4);
+	memcpy(msg + 4, st, sizeof(st) - 1);
+	assert_int_equal(sg_authzpb_check_response(msg, 4 + sizeof(st) - 1, &r), 0);
+	assert_int_equal(r.metadata.len, sizeof(st) - 1);
+	assert_int_equal(sg_authzpb_struct(r.metadata.p, r.metadata.len, &j), 0);
+	text = sg_json_print(j, SG_JSON_COMPACT);
+	assert_string_equal(text, "{\"none\":null,\"nested\":{\"ok\":true},\"level\":3,"
+				  "\"groups\":[\"dev\",\"ops\"],\"user\":\"alice\"}");
+	free(text);
+	sg_json_free(j);
+
+	assert_int_equal(sg_authzpb_struct("", 0, &j), 0); /* {} */
+	assert_null(sg_json_first(j));
+	sg_json_free(j);
+	/* an entry whose value is a varint; a value cut short */
+	assert_int_equal(sg_authzpb_struct("\x0a\x05\x0a\x01\x61\x10\x01", 7, &j), -EBADMSG);
+	assert_null(j);
+	assert_int_equal(sg_authzpb_struct("\x0a\x06\x0a\x01\x61\x12\x05\x1a", 8, &j), -EBADMSG);
+	/* structs in structs: 16 deep read (each adds a Struct and a Value),
+	 * 17 past SG_AUTHZPB_MAX_DEPTH refused */
+	n = nest(deep, sizeof(deep), SG_AUTHZPB_MAX_DEPTH / 2);
+	assert_int_equal(sg_authzpb_struct(deep + n, sizeof(deep) - n, &j), 0);
+	sg_json_free(j);
+	n = nest(deep, sizeof(deep), SG_AUTHZPB_MAX_DEPTH / 2 + 1);
+	assert_int_equal(sg_authzpb_struct(deep + n, sizeof(deep) - n, &j), -EBADMSG);
 }
 
 static void test_authzpb_response_malformed_refused(void **state)
@@ -181,6 +263,7 @@ int main(void)
 		cmocka_unit_test(test_authzpb_response_allowed_with_edits),
 		cmocka_unit_test(test_authzpb_response_denied_as_sent),
 		cmocka_unit_test(test_authzpb_response_unknown_fields_skipped),
+		cmocka_unit_test(test_authzpb_struct_as_json),
 		cmocka_unit_test(test_authzpb_response_malformed_refused),
 		cmocka_unit_test(test_authzpb_response_too_many_headers_refused),
 	};

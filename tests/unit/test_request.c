@@ -67,6 +67,7 @@ struct env {
 	struct sg_h1_header slots[NREQ][32];
 	struct sg_h1_req req[NREQ];
 	uint64_t moved[NREQ]; /* body bytes moved (the sink's progress) */
+	const char *held;     /* the body the frontend holds (NULL: none) */
 	struct seen seen;
 	int backend; /* a listening loopback socket */
 	uint16_t port;
@@ -139,9 +140,11 @@ static void sink_failed(struct sg_request *r)
 
 static void sink_held_body(const struct sg_request *r, struct sg_mirror_request *m)
 {
+	const char *held = env_of(r)->held;
+
 	env_of(r)->seen.held++;
-	m->body = NULL;
-	m->body_len = 0;
+	m->body = held;
+	m->body_len = held ? strlen(held) : 0;
 	m->body_whole = true;
 }
 
@@ -380,7 +383,18 @@ __attribute__((format(printf, 3, 4))) static struct sg_cfg *config(struct env *e
 	    "      matches: [{path: {pathPrefix: /broken}}]\n"                                     \
 	    "      policies:\n"                                                                    \
 	    "        directResponse: {status: 200, bodyExpression: "                               \
-	    "'request.headers[\"x-none\"]'}\n"
+	    "'request.headers[\"x-none\"]'}\n"                                                     \
+	    "    - name: bodyx\n"                                                                  \
+	    "      matches: [{path: {pathPrefix: /bodyx}}]\n"                                      \
+	    "      policies:\n"                                                                    \
+	    "        authorization: {rules: ['size(request.body) == 0 || "                         \
+	    "json(request.body).user != \"mallory\"']}\n"                                          \
+	    "        transformations:\n"                                                           \
+	    "          request:\n"                                                                 \
+	    "            set: {x-user: json(request.body).user}\n"                                 \
+	    "            body: '{\"who\": json(request.body).user}'\n"                             \
+	    "      backends:\n"                                                                    \
+	    "      - host: 127.0.0.1:%1$u\n"
 
 /* The web config in force, with `top` before its binds. */
 #define START(e, top) start(e, config(e, 0, WEB_CONFIG(top), (e)->port, (e)->refused_port))
@@ -638,6 +652,66 @@ static void test_request_direct_response_expressions(void **state)
 	assert_int_equal(e->seen.status, 500);
 	assert_true(e->seen.text);
 	assert_int_equal(e->seen.sends, 0);
+}
+
+/* A route whose expressions read request.body: its filters wait for the
+ * body (begin plans nothing), then run over it at start: an
+ * authorization rule refuses by it (403), a transformation sets a header
+ * from it and replaces it, and the head the backend gets says the new
+ * body's length. A declared length over maxBufferSize is answered 413
+ * before any of it is read. */
+static void test_request_body_held_for_expressions(void **state)
+{
+	struct env *e = *state;
+
+	START(e, "frontendPolicies:\n  http: {maxBufferSize: 64}\n");
+	assert_false(begin(
+		e, 0, "POST /bodyx HTTP/1.1\r\nHost: web.example\r\nContent-Length: 65\r\n\r\n"));
+	assert_int_equal(e->seen.status, 413);
+	assert_string_equal(e->seen.body, "payload too large");
+	sg_request_log(&e->r[0], 0, 0);
+	sg_request_release(&e->r[0]);
+	sg_filter_plan_reset(&e->r[0].plan);
+
+	assert_true(begin(
+		e, 0, "POST /bodyx HTTP/1.1\r\nHost: web.example\r\nContent-Length: 18\r\n\r\n"));
+	assert_true(e->r[0].body_wanted && e->r[0].at.replayable);
+	assert_int_equal(e->r[0].body_max, 64);
+	e->held = "{\"user\":\"mallory\"}";
+	sg_request_start(&e->r[0]);
+	assert_int_equal(e->seen.status, 403);
+	assert_string_equal(e->seen.body, "authorization failed");
+	sg_request_log(&e->r[0], 0, 0);
+	sg_request_release(&e->r[0]);
+	sg_filter_plan_reset(&e->r[0].plan);
+
+	assert_true(begin(e, 0,
+			  "POST /bodyx HTTP/1.1\r\nHost: web.example\r\nTransfer-Encoding: "
+			  "chunked\r\n\r\n"));
+	e->held = "{\"user\":\"alice\"}";
+	sg_request_start(&e->r[0]);
+	UNTIL(e, e->seen.sends == 1);
+	assert_int_equal(e->seen.answers, 2);
+	assert_true(!strncmp(e->seen.sent, "POST /bodyx HTTP/1.1\r\n", 22));
+	assert_non_null(strstr(e->seen.sent, "\r\ncontent-length: 15\r\n"));
+	assert_null(strstr(e->seen.sent, "Transfer-Encoding"));
+	assert_non_null(strstr(e->seen.sent, "\r\nx-user: alice\r\n"));
+	assert_true(e->r[0].plan.body_set);
+	assert_int_equal(e->r[0].plan.new_body.len, 15);
+	assert_memory_equal(e->r[0].plan.new_body.p, "{\"who\":\"alice\"}", 15);
+	sg_request_free(&e->r[0]);
+	sg_request_release(&e->r[0]);
+	sg_filter_plan_reset(&e->r[0].plan);
+	start(e, e->f.cfg);
+
+	/* no body came, none goes (the expression failed: empty): the head
+	 * gets no content-length */
+	assert_true(begin(e, 0, "GET /bodyx HTTP/1.1\r\nHost: web.example\r\n\r\n"));
+	e->held = NULL;
+	sg_request_start(&e->r[0]);
+	UNTIL(e, e->seen.sends == 2);
+	assert_null(strstr(e->seen.sent, "content-length"));
+	assert_int_equal(e->r[0].plan.new_body.len, 0);
 }
 
 /* A requestRedirect: the status and Location, no body. */
@@ -1322,6 +1396,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_request_admission_503_and_release, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_request_direct_response, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_request_body_held_for_expressions, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_request_delay_on_the_loop, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_request_conditional_answer_and_delayed_answer,
 						setup, teardown),

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "user/base/json.h"
 #include "user/codec/pbwire.h"
 
 /* ---- writing ------------------------------------------------------------- */
@@ -239,11 +240,13 @@ int sg_authzpb_check_response(const char *p, size_t len, struct sg_authzpb_respo
 
 	memset(out, 0, sizeof(*out));
 	while ((rc = sg_pbr_next(&r, &f)) > 0) {
-		if (f.field < 1 || f.field > 3)
-			continue; /* dynamic_metadata, and what later versions add */
+		if (f.field < 1 || f.field > 4)
+			continue; /* what later versions add */
 		if (f.wire != SG_PB_LEN)
 			return -EBADMSG;
-		if (f.field == 1)
+		if (f.field == 4)
+			out->metadata = f.s;
+		else if (f.field == 1)
 			k = status(sg_pbr_sub(&f), out);
 		else if (f.field == 2)
 			k = denied(sg_pbr_sub(&f), out);
@@ -253,4 +256,147 @@ int sg_authzpb_check_response(const char *p, size_t len, struct sg_authzpb_respo
 			return k;
 	}
 	return rc < 0 ? rc : 0;
+}
+
+/* ---- google.protobuf.Struct as JSON --------------------------------------- */
+
+static int struct_of(struct sg_pbr r, unsigned depth, struct sg_json **out);
+
+/* ListValue {repeated Value values = 1}. */
+static int value_of(struct sg_pbr r, unsigned depth, struct sg_json **out);
+
+static int list_of(struct sg_pbr r, unsigned depth, struct sg_json **out)
+{
+	struct sg_json *a = sg_json_array(), *v;
+	struct sg_pbf f;
+	int rc, k;
+
+	if (!a)
+		return -ENOMEM;
+	while ((rc = sg_pbr_next(&r, &f)) > 0) {
+		if ((k = sg_pbr_is(&f, 1, SG_PB_LEN)) == 0)
+			continue;
+		if (k < 0 || (k = value_of(sg_pbr_sub(&f), depth + 1, &v)) < 0) {
+			sg_json_free(a);
+			return k;
+		}
+		if (sg_json_push(a, v) < 0) {
+			sg_json_free(a);
+			return -ENOMEM;
+		}
+	}
+	if (rc < 0)
+		sg_json_free(a);
+	*out = rc < 0 ? NULL : a;
+	return rc;
+}
+
+/* Value {null_value = 1, number_value = 2 (double), string_value = 3,
+ * bool_value = 4, struct_value = 5, list_value = 6}; none set: null. */
+static int value_of(struct sg_pbr r, unsigned depth, struct sg_json **out)
+{
+	struct sg_json *v = NULL;
+	struct sg_pbf f;
+	double d;
+	int rc, k = 0;
+	char *str;
+
+	if (depth > SG_AUTHZPB_MAX_DEPTH)
+		return -EBADMSG;
+	while ((rc = sg_pbr_next(&r, &f)) > 0) {
+		struct sg_json *now = NULL;
+
+		if (f.field < 1 || f.field > 6)
+			continue;
+		if ((f.field == 1 || f.field == 4) && f.wire == SG_PB_VARINT) {
+			now = f.field == 1 ? sg_json_null() : sg_json_bool(f.v != 0);
+		} else if (f.field == 2 && f.wire == SG_PB_I64 && f.s.len == 8) {
+			memcpy(&d, f.s.p, 8); /* little-endian, as the host */
+			now = sg_json_number(d);
+		} else if (f.field == 3 && f.wire == SG_PB_LEN) {
+			if (!(str = strndup(f.s.p, f.s.len)))
+				k = -ENOMEM;
+			now = str ? sg_json_string(str) : NULL;
+			free(str);
+		} else if (f.field == 5 && f.wire == SG_PB_LEN) {
+			k = struct_of(sg_pbr_sub(&f), depth + 1, &now);
+		} else if (f.field == 6 && f.wire == SG_PB_LEN) {
+			k = list_of(sg_pbr_sub(&f), depth + 1, &now);
+		} else {
+			k = -EBADMSG;
+		}
+		if (!k && !now)
+			k = -ENOMEM;
+		if (k < 0) {
+			sg_json_free(v);
+			return k;
+		}
+		sg_json_free(v); /* a oneof: the last one set wins */
+		v = now;
+	}
+	if (rc < 0) {
+		sg_json_free(v);
+		return rc;
+	}
+	*out = v ? v : sg_json_null();
+	return *out ? 0 : -ENOMEM;
+}
+
+/* Struct {map<string, Value> fields = 1}: entries {key = 1, value = 2}. */
+static int struct_of(struct sg_pbr r, unsigned depth, struct sg_json **out)
+{
+	struct sg_json *o = sg_json_object(), *v;
+	struct sg_pbf f, g;
+	int rc = 0, k = 0;
+
+	if (!o)
+		return -ENOMEM;
+	if (depth > SG_AUTHZPB_MAX_DEPTH)
+		k = -EBADMSG;
+	while (!k && (rc = sg_pbr_next(&r, &f)) > 0) {
+		struct sg_pbr e;
+		struct sg_h1_span key = { "", 0 };
+		struct sg_pbr val = { NULL, NULL };
+		char *name;
+
+		if ((k = sg_pbr_is(&f, 1, SG_PB_LEN)) <= 0)
+			continue;
+		e = sg_pbr_sub(&f);
+		while ((k = sg_pbr_next(&e, &g)) > 0) {
+			if (sg_pbr_is(&g, 1, SG_PB_LEN) > 0)
+				key = g.s;
+			else if (sg_pbr_is(&g, 2, SG_PB_LEN) > 0)
+				val = sg_pbr_sub(&g);
+			else if (g.field == 1 || g.field == 2)
+				k = -EBADMSG;
+			if (k < 0)
+				break;
+		}
+		if (k < 0)
+			break;
+		if (!(name = strndup(key.p, key.len))) {
+			k = -ENOMEM;
+			break;
+		}
+		k = val.p ? value_of(val, depth + 1, &v) : ((v = sg_json_null()) ? 0 : -ENOMEM);
+		if (!k && sg_json_set(o, name, v) < 0)
+			k = -ENOMEM;
+		free(name);
+	}
+	if (!k && rc < 0)
+		k = rc;
+	if (k < 0) {
+		sg_json_free(o);
+		return k;
+	}
+	*out = o;
+	return 0;
+}
+
+int sg_authzpb_struct(const char *p, size_t len, struct sg_json **out)
+{
+	struct sg_pbr r = { p, p + len };
+
+	*out = NULL;
+	return struct_of(r, 0, out);
 }

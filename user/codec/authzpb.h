@@ -73,6 +73,9 @@ struct sg_authzpb_response {
 	size_t nremove;
 	struct sg_authzpb_header response[SG_AUTHZPB_MAX_HEADERS];
 	size_t nresponse;
+	/* dynamic_metadata: a google.protobuf.Struct's bytes (p NULL: none),
+	 * for sg_authzpb_struct. */
+	struct sg_h1_span metadata;
 };
 
 /* Decode a CheckResponse's protobuf bytes p[0..len) (without gRPC
@@ -80,5 +83,16 @@ struct sg_authzpb_response {
  * well-formed message of that shape, or -E2BIG for more header lines than
  * SG_AUTHZPB_MAX_HEADERS in one list. Unknown fields are skipped. */
 int sg_authzpb_check_response(const char *p, size_t len, struct sg_authzpb_response *r);
+
+/* How deeply a Struct's values may nest (structs and lists). */
+#define SG_AUTHZPB_MAX_DEPTH 32
+
+/* A google.protobuf.Struct's bytes p[0..len) as the JSON object
+ * agentgateway makes of it (numbers as doubles; a key given twice keeps
+ * the last): *out, the caller's to sg_json_free. Returns 0, -EBADMSG (not
+ * a well-formed Struct, or nested deeper than SG_AUTHZPB_MAX_DEPTH), or
+ * -ENOMEM. */
+struct sg_json;
+int sg_authzpb_struct(const char *p, size_t len, struct sg_json **out);
 
 #endif

@@ -12,6 +12,7 @@
 #include "user/auth/apikey.h"
 #include "user/auth/htpasswd.h"
 #include "user/base/base64url.h"
+#include "user/base/json.h"
 #include "user/base/form.h"
 #include "user/base/log.h"
 #include "user/core/mcpauthn.h"
@@ -32,6 +33,8 @@ void sg_authn_reset(struct sg_authn *a)
 	a->exchange = NULL;
 	sg_mcp_oauth_free(a->mcp_oauth);
 	a->mcp_oauth = NULL;
+	sg_json_free(a->extauthz);
+	a->extauthz = NULL;
 }
 
 /* ---- where the credential is --------------------------------------------- */

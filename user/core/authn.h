@@ -36,6 +36,9 @@ struct sg_authn {
 	/* What mcpAuthentication asks its authorization server when the
 	 * request starts (user/core/mcpauthn.h), NULL: none. */
 	struct sg_mcp_oauth *mcp_oauth;
+	/* The gRPC extAuthz service's dynamic_metadata for this request
+	 * (user/core/authzcall.c; CEL's `extauthz`), owned; NULL: none. */
+	struct sg_json *extauthz;
 };
 
 /* a's cache is *cache (a worker's sg_frontend.jwt_cache). */

@@ -13,6 +13,7 @@
 #include "config/duration.h"
 #include "user/auth/authzcache.h"
 #include "user/base/buf.h"
+#include "user/base/json.h"
 #include "user/base/log.h"
 #include "user/codec/authzpb.h"
 #include "user/codec/h2.h"
@@ -158,14 +159,38 @@ static int request_line(struct sg_filter_plan *p, struct sg_h1_span name, struct
 						    value.len);
 }
 
+/* c's dynamic_metadata, CEL's `extauthz` (agentgateway's
+ * ExtAuthzDynamicMetadata: absent when empty), kept with r's
+ * authentication. 0, -EBADMSG, -ENOMEM. */
+static int keep_metadata(struct sg_request *r, const struct sg_authzpb_response *c)
+{
+	struct sg_json *m;
+	int rc;
+
+	if (!c->metadata.p)
+		return 0;
+	if ((rc = sg_authzpb_struct(c->metadata.p, c->metadata.len, &m)) < 0)
+		return rc;
+	sg_json_free(r->authn.extauthz);
+	r->authn.extauthz = sg_json_first(m) ? m : NULL;
+	if (!r->authn.extauthz)
+		sg_json_free(m);
+	return 0;
+}
+
 /* Allowed by gRPC's OkHttpResponse c: its edits go on the request and its
- * response. */
+ * response; its dynamic_metadata becomes CEL's `extauthz`. */
 static void grpc_allowed(struct sg_extauthz *z, const struct sg_authzpb_response *c)
 {
 	struct sg_request *r = z->r;
 	struct sg_filter_plan *p = &r->plan;
 	struct sg_h1_header kept;
-	int rc = 0;
+	int rc = keep_metadata(r, c);
+
+	if (rc == -EBADMSG) {
+		undecided(z, "the CheckResponse's dynamic_metadata is not a well-formed Struct");
+		return;
+	}
 
 	for (size_t i = 0; rc == 0 && i < c->nremove; i++)
 		if (!sg_svc_owned(c->remove[i]))

@@ -173,11 +173,12 @@ static bool basic_auth(struct sg_cel_run *run, const char *user, struct sg_cel_v
 	return true;
 }
 
-/* jwt, apiKey or basicAuth (i 0, 1, 2), made once per evaluation. */
+/* jwt, apiKey, basicAuth or extauthz (i 0, 1, 2, 3), made once per
+ * evaluation. */
 static bool proved(struct sg_celreq *c, int i, struct sg_cel_val *out)
 {
 	const struct sg_authn *a = c->v->authn;
-	struct sg_cel_val *slot = i == 0 ? &c->jwt : i == 1 ? &c->apikey : &c->basic;
+	struct sg_cel_val *slot = &c->proved[i];
 	bool ok;
 
 	if (!c->made[i]) {
@@ -185,8 +186,10 @@ static bool proved(struct sg_celreq *c, int i, struct sg_cel_val *out)
 			ok = a && a->jwt && from_json(&c->run, sg_jwt_claims_json(a->jwt), slot);
 		else if (i == 1)
 			ok = a && a->apikey && api_key(&c->run, a->apikey, slot);
-		else
+		else if (i == 2)
 			ok = a && a->basic_user && basic_auth(&c->run, a->basic_user, slot);
+		else
+			ok = a && a->extauthz && from_json(&c->run, a->extauthz, slot);
 		if (!ok)
 			return false; /* absent (or over the run's bound): tried again */
 		c->made[i] = true;
@@ -453,6 +456,12 @@ static bool attr(void *ud, enum sg_cel_attr a, struct sg_cel_val *out)
 		return text(out, v->target.p, q ? (size_t)(q - v->target.p) : v->target.len);
 	case SG_CEL_REQ_PATH_AND_QUERY:
 		return text(out, v->target.p, v->target.len);
+	case SG_CEL_REQ_BODY: /* bytes, as agentgateway's */
+		if (!v->has_body)
+			return false;
+		text(out, v->body.p ? v->body.p : "", v->body.len);
+		out->type = SG_CEL_BYTES;
+		return true;
 	case SG_CEL_REQ_HOST:
 		return v->host.len && text(out, v->host.p, v->host.len);
 	case SG_CEL_REQ_SCHEME:
@@ -494,6 +503,8 @@ static bool attr(void *ud, enum sg_cel_attr a, struct sg_cel_val *out)
 		return proved(c, 1, out);
 	case SG_CEL_BASIC_AUTH:
 		return proved(c, 2, out);
+	case SG_CEL_EXTAUTHZ:
+		return proved(c, 3, out);
 	case SG_CEL_REQ_VERSION:
 		return version(v, out);
 	case SG_CEL_BACKEND:
@@ -607,6 +618,8 @@ void sg_celreq_view_of(struct sg_celreq_view *v, const struct sg_filter_input *i
 		.backend = in->backend,
 		.start_ns = in->start_ns,
 		.tls = in->tls,
+		.body = in->body,
+		.has_body = in->has_body,
 	};
 }
 

@@ -54,6 +54,9 @@ struct sg_celreq_view {
 	uint64_t start_ns, end_ns;
 	const struct sg_celreq_mcp *mcp; /* NULL: not an MCP call (absent) */
 	struct sg_tls *tls; /* the client's session (source.*'s certificate); NULL: none */
+	/* request.body: the body held whole; has_body false: absent. */
+	struct sg_h1_span body;
+	bool has_body;
 };
 
 /* The view of the request a filter plan's input `in` describes, and of
@@ -70,8 +73,9 @@ struct sg_celreq {
 	const struct sg_celreq_view *v;
 	struct sg_cel_ctx ctx;
 	struct sg_cel_run run;
-	struct sg_cel_val jwt, apikey, basic; /* made on first read; type 0: not yet */
-	bool made[3];
+	/* jwt, apiKey, basicAuth, extauthz: made on first read (made[i]). */
+	struct sg_cel_val proved[4];
+	bool made[4];
 	/* The wall clock less the monotonic one (ns) when a time was first
 	 * read; 0: not yet. */
 	int64_t wall_offset;

@@ -357,9 +357,22 @@ static int transform(struct sg_filter_plan *p, struct sg_header_edit *e,
 	struct sg_hdrmod m;
 
 	sg_celreq_view_of(&v, in, resp);
-	if (sg_celreq_headers(s, &v, &m, keep_for, p) < 0)
+	if (sg_celreq_headers(s, &v, &m, keep_for, p) < 0 || sg_header_edit_apply(e, &m) < 0)
 		return -ENOMEM;
-	return sg_header_edit_apply(e, &m);
+	if (!s->body)
+		return 0;
+	/* The body as agentgateway makes it: after the header edits, and
+	 * empty when the expression fails. */
+	switch (sg_celreq_body(s->body, &v, keep_for, p, &p->new_body)) {
+	case 0:
+		break;
+	case -ENOMEM:
+		return -ENOMEM;
+	default:
+		p->new_body = (struct sg_h1_span){ "", 0 };
+	}
+	p->body_set = true;
+	return 0;
 }
 
 int sg_filter_transform_response(struct sg_filter_plan *p, const struct sg_transform *t,
@@ -821,11 +834,11 @@ static enum sg_filter_result direct(struct sg_filter_plan *p, const struct sg_di
 	return SG_FILTER_ANSWER;
 }
 
-static enum sg_filter_result route_plan(struct sg_filter_plan *p, const struct sg_filters *f,
+/* CORS, OIDC and authentication: what agentgateway runs before extAuthz. */
+static enum sg_filter_result early_plan(struct sg_filter_plan *p, const struct sg_filters *f,
 					const struct sg_filter_input *in)
 {
 	enum sg_filter_result res;
-	const char *host;
 
 	if (f->response_headers && sg_header_edit_apply(&p->route_response, f->response_headers))
 		return SG_FILTER_NOMEM;
@@ -843,6 +856,17 @@ static enum sg_filter_result route_plan(struct sg_filter_plan *p, const struct s
 	if (f->apikeys &&
 	    (res = sg_authn_apikey(in->authn, p, f->apikeys, in)) != SG_FILTER_FORWARD)
 		return res;
+	return SG_FILTER_FORWARD;
+}
+
+/* Authorization, local rate limits, CSRF, header and path edits,
+ * transformations, redirects and direct responses: what follows extAuthz. */
+static enum sg_filter_result late_plan(struct sg_filter_plan *p, const struct sg_filters *f,
+				       const struct sg_filter_input *in)
+{
+	enum sg_filter_result res;
+	const char *host;
+
 	if (f->authz && (res = sg_authz_request(p, f->authz, in)) != SG_FILTER_FORWARD)
 		return res;
 	if (f->ratelimits && (res = limit(p, f->ratelimits)) != SG_FILTER_FORWARD)
@@ -867,10 +891,16 @@ static enum sg_filter_result route_plan(struct sg_filter_plan *p, const struct s
 	return SG_FILTER_FORWARD;
 }
 
-enum sg_filter_result sg_filter_plan_request(struct sg_filter_plan *p, const struct sg_filters *f,
-					     const struct sg_filter_input *in)
+enum sg_filter_result sg_filter_plan_part(struct sg_filter_plan *p, const struct sg_filters *f,
+					  const struct sg_filter_input *in,
+					  enum sg_filter_part part)
 {
-	enum sg_filter_result res = f ? route_plan(p, f, in) : SG_FILTER_FORWARD;
+	enum sg_filter_result res = SG_FILTER_FORWARD;
+
+	if (f && part != SG_FILTER_LATE)
+		res = early_plan(p, f, in);
+	if (f && part != SG_FILTER_EARLY && res == SG_FILTER_FORWARD)
+		res = late_plan(p, f, in);
 
 	p->route_host = p->host;
 	p->route_target = p->target;

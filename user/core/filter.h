@@ -100,6 +100,10 @@ struct sg_filter_input {
 	/* The client connection's TLS session, whose certificate CEL's
 	 * source.* reads; NULL: plaintext (or not kept). */
 	struct sg_tls *tls;
+	/* The request's body, held whole (CEL's request.body); has_body
+	 * false: not held (absent). */
+	struct sg_h1_span body;
+	bool has_body;
 };
 
 /* A local rate limit's x-ratelimit-* lines, with their digits. */
@@ -131,6 +135,10 @@ struct sg_filter_plan {
 	bool preflight;		   /* a CORS preflight (its answer has the CORS lines alone) */
 	bool response_transformed; /* sg_filter_transform_response ran */
 	bool direct;		   /* the answer is the route's directResponse */
+	/* A request transformation's body (in the plan's storage), which the
+	 * request gets in place of its own; body_set false: none. */
+	bool body_set;
+	struct sg_h1_span new_body;
 	/* The route's local rate limits' x-ratelimit-limit, -remaining and
 	 * -reset lines (NULL: the route counts no requests), added to the
 	 * response last; a forwarded one keeps its own instead when it has
@@ -168,13 +176,26 @@ enum sg_filter_result {
 	SG_FILTER_NOMEM = -2,
 };
 
+/* Which of a route's filters a plan runs: all of them; those agentgateway
+ * runs before extAuthz (CORS, OIDC, authentication); those after it. */
+enum sg_filter_part { SG_FILTER_ALL, SG_FILTER_EARLY, SG_FILTER_LATE };
+
 /* The route's filters on the request: fills the plan (target, Host,
  * request and response edits, or a local answer). A requestHeaderModifier
  * that adds or sets "host" replaces the Host instead (removing it does
  * nothing); urlRewrite authority host h replaces the Host without port.
  * f NULL or empty: SG_FILTER_FORWARD with an empty plan. */
-enum sg_filter_result sg_filter_plan_request(struct sg_filter_plan *p, const struct sg_filters *f,
-					     const struct sg_filter_input *in);
+enum sg_filter_result sg_filter_plan_part(struct sg_filter_plan *p, const struct sg_filters *f,
+					  const struct sg_filter_input *in,
+					  enum sg_filter_part part);
+
+/* All of them (EARLY, then LATE on the same plan, are the same). */
+static inline enum sg_filter_result sg_filter_plan_request(struct sg_filter_plan *p,
+							   const struct sg_filters *f,
+							   const struct sg_filter_input *in)
+{
+	return sg_filter_plan_part(p, f, in, SG_FILTER_ALL);
+}
 
 /* The chosen backend's filters for one try, on top of the route's plan:
  * request and response edits are rebuilt from the route's plus the

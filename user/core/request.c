@@ -58,6 +58,8 @@ void sg_request_input(struct sg_request *r, struct sg_filter_input *in)
 	in->backend = r->at.backend;
 	in->authn = &r->authn;
 	in->tls = r->tls;
+	in->body = r->body;
+	in->has_body = r->body_held;
 }
 
 const struct sg_bind *sg_request_follow_config(const struct sg_frontend *ctx,
@@ -319,9 +321,28 @@ static bool have_route(struct sg_request *r, const struct sg_route *route, enum 
 	return route != NULL;
 }
 
-/* The route's filters: CORS, local rate limits, CSRF, header and path
- * edits, redirects and direct responses. */
-static bool plan_route(struct sg_request *r, const struct sg_route *route, enum sg_fail no_route)
+/* A route that reads the body holds it whole, up to the listener's
+ * maxBufferSize: a larger declared length is answered 413 now (one that
+ * declares none is bounded as it comes, by the frontend); its filters
+ * wait for it (held_plan). */
+static bool hold_body(struct sg_request *r)
+{
+	const struct sg_frontend_http *fh =
+		r->listener ? r->listener->fhttp : &r->cfg->default_fhttp;
+
+	r->body_wanted = true;
+	r->body_max = fh->max_buffer_size > 0 ? (size_t)fh->max_buffer_size : SG_REQUEST_BODY_MAX;
+	if (r->req->content_length > (int64_t)r->body_max) {
+		sg_request_fail(r, SG_FAIL_BODY_TOO_LARGE, 0);
+		return false;
+	}
+	r->at.replayable = true;
+	return true;
+}
+
+/* `part` of the route's filters over the request (and its body, once
+ * held). */
+static bool plan(struct sg_request *r, const struct sg_route *route, enum sg_filter_part part)
 {
 	struct sg_filter_input in;
 	enum sg_filter_result res;
@@ -329,9 +350,27 @@ static bool plan_route(struct sg_request *r, const struct sg_route *route, enum 
 	sg_request_input(r, &in);
 	if (route->eff_filters.direct) /* its conditions' random() */
 		in.seed = sg_route_random(&r->ctx->rng);
-	res = sg_filter_plan_request(&r->plan, &route->eff_filters, &in);
+	res = sg_filter_plan_part(&r->plan, &route->eff_filters, &in, part);
 	r->answer_pending = res == SG_FILTER_ANSWER && r->plan.direct && route->eff_filters.delay;
 	return r->answer_pending || follow_plan(r, res);
+}
+
+/* The part of the route's filters a route whose expressions read
+ * `extauthz` runs before its extAuthz (the rest follow its verdict). */
+static enum sg_filter_part first_part(const struct sg_route *route)
+{
+	return route->defer & SG_ROUTE_DEFER_AUTHZ ? SG_FILTER_EARLY : SG_FILTER_ALL;
+}
+
+/* The route's filters: CORS, local rate limits, CSRF, header and path
+ * edits, redirects and direct responses; a route that reads the body has
+ * them once it is whole, one that reads `extauthz` those after extAuthz
+ * once it answered. */
+static bool plan_route(struct sg_request *r, const struct sg_route *route, enum sg_fail no_route)
+{
+	if (!route->defer)
+		return plan(r, route, SG_FILTER_ALL);
+	return route->defer & SG_ROUTE_DEFER_BODY ? hold_body(r) : plan(r, route, SG_FILTER_EARLY);
 }
 
 /* Starts watching the body with the route's responseIdleTimeout, else
@@ -395,6 +434,7 @@ bool sg_request_begin(struct sg_request *r, const struct sg_request_head *h)
 	r->started = now(r);
 	r->logged = r->route_mirrored = r->mirrored = r->resp_started = r->failed = false;
 	r->gw_held = r->gw_authz = false;
+	r->body_wanted = r->body_held = false;
 	r->status = 0;
 	r->bytes_in = r->bytes_out = 0;
 	if (r->mcp) { /* an earlier request's never logged */
@@ -402,7 +442,7 @@ bool sg_request_begin(struct sg_request *r, const struct sg_request_head *h)
 		r->mcp = NULL;
 	}
 	if (r->authn.jwt || r->authn.apikey || r->authn.basic_user || r->authn.exchange ||
-	    r->authn.mcp_oauth)
+	    r->authn.mcp_oauth || r->authn.extauthz)
 		sg_authn_reset(&r->authn);
 	r->engine = h->engine;
 	r->is_head = h->req->method.len == 4 && !memcmp(h->req->method.p, "HEAD", 4);
@@ -606,13 +646,74 @@ static void check_rate(struct sg_request *r)
 		after_rate(r);
 }
 
-/* The routed request's calls: an OIDC callback's exchange (the
- * listener's or the route's), mcpAuthentication's, the route's extAuthz,
- * else its rate limit and first try. */
+/* The head's framing says the held body's length, n: its first
+ * Content-Length or Transfer-Encoding becomes `content-length: n`, the
+ * others go (a head with neither gets one, in its spare slot). */
+static int reframe(struct sg_request *r, size_t n)
+{
+	struct sg_h1_req *q = r->req;
+	char *digits = sg_filter_plan_room(&r->plan, 24);
+	struct sg_h1_header line;
+	bool put = false;
+	size_t k = 0;
+
+	if (!digits)
+		return -ENOMEM;
+	line = (struct sg_h1_header){ { "content-length", 14 },
+				      { digits, (size_t)snprintf(digits, 24, "%zu", n) } };
+	for (size_t i = 0; i < q->nheaders; i++) {
+		bool framing = sg_h1_span_is(q->headers[i].name, "content-length") ||
+			       sg_h1_span_is(q->headers[i].name, "transfer-encoding");
+
+		if (framing && put)
+			continue;
+		q->headers[k++] = framing ? line : q->headers[i];
+		put = put || framing;
+	}
+	if (!put && k == q->headers_cap)
+		return -ENOMEM;
+	if (!put)
+		q->headers[k++] = line;
+	q->nheaders = k;
+	q->content_length = (int64_t)n;
+	q->chunked = false;
+	return 0;
+}
+
+/* The body is whole: the route's filters run over it (CEL's
+ * request.body), and the head's framing says the length of the body the
+ * tries send. False: r was answered. */
+static bool held_plan(struct sg_request *r)
+{
+	struct sg_mirror_request m = { 0 };
+	struct sg_h1_span b;
+
+	r->sink->held_body(r, &m);
+	r->body = (struct sg_h1_span){ m.body ? m.body : "", m.body_len };
+	r->body_held = true;
+	if (!plan(r, r->at.route, first_part(r->at.route)))
+		return false;
+	b = sg_request_body(r, r->body.p, r->body.len);
+	/* a request that came with no body and gets none keeps its head */
+	if (!b.len && r->req->content_length < 0 && !r->req->chunked)
+		return true;
+	if (r->req->content_length != (int64_t)b.len && reframe(r, b.len) < 0) {
+		sg_request_fail(r, SG_FAIL_CONNECT, ENOMEM);
+		return false;
+	}
+	return true;
+}
+
+/* The routed request's calls, once a body its filters read is whole
+ * (held_plan): an OIDC callback's exchange (the listener's or the
+ * route's), mcpAuthentication's, the route's extAuthz, else its rate
+ * limit and first try. */
 static void start_route(struct sg_request *r)
 {
 	const struct sg_ext_authz *x;
 
+	if (r->body_wanted && !held_plan(r))
+		return;
 	if (r->authn.exchange) { /* an OIDC callback: its answer ends r */
 		r->oidc = sg_oidc_exchange_start(r);
 		return;
@@ -652,7 +753,8 @@ void sg_request_authorized(struct sg_request *r)
 		r->gw_authz = false;
 		if (route_steps_run(r, r->at.route, r->no_route))
 			start_route(r);
-	} else {
+	} else if (!(r->at.route->defer & SG_ROUTE_DEFER_AUTHZ) ||
+		   plan(r, r->at.route, SG_FILTER_LATE)) { /* `extauthz` is known now */
 		check_rate(r);
 	}
 	r->sink->failed(r); /* the frontend refreshes its timer and I/O */

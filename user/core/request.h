@@ -62,6 +62,10 @@
 
 struct sg_request;
 
+/* The most of a body a route that reads it holds when its listener sets
+ * no maxBufferSize: agentgateway's DEFAULT_BUFFER_LIMIT. */
+#define SG_REQUEST_BODY_MAX (2 * 1024 * 1024)
+
 /* An MCP request's own fields: what CEL's `mcp` reads (pointing into the
  * texts here). */
 struct sg_request_mcp {
@@ -202,6 +206,14 @@ struct sg_request {
 	 * no_route kept for them. */
 	bool gw_held, gw_authz;
 	enum sg_fail no_route;
+	/* Its route's filters read the body (SG_ROUTE_DEFER_BODY): the
+	 * frontend holds it whole (at.replayable), up to body_max bytes, and
+	 * the route's plan waits for it (sg_request_start). body_held: it is
+	 * whole in `body` (the frontend's, as it came), which CEL's
+	 * request.body reads. */
+	bool body_wanted, body_held;
+	size_t body_max;
+	struct sg_h1_span body;
 };
 
 /* What a frontend knows of a head when it is complete. */
@@ -221,6 +233,14 @@ void sg_request_init(struct sg_request *r, const struct sg_request_sink *sink, v
 		     struct sg_frontend *ctx, const struct sg_bind *bind, const char *ip,
 		     uint16_t port, int sock, const struct sg_attempt_ops *ops);
 
+/* The body r's tries send, of the one the frontend holds (held[0..len)):
+ * that one, or the one a request transformation made of it. */
+static inline struct sg_h1_span sg_request_body(const struct sg_request *r, const char *held,
+						size_t len)
+{
+	return r->plan.body_set ? r->plan.new_body : (struct sg_h1_span){ held, len };
+}
+
 /* What the filter plans and CEL expressions read of r: its head, client,
  * start, where it was routed and the try's backend, its authentication. */
 void sg_request_input(struct sg_request *r, struct sg_filter_input *in);
@@ -238,11 +258,17 @@ const struct sg_bind *sg_request_follow_config(const struct sg_frontend *ctx,
  * forgotten; its plan must be empty: sg_filter_plan_reset once the last
  * request on r is over, as each frontend does), is routed and goes
  * through the routed steps. True: forward it (the
- * frontend reads its body or starts its first try); false: it was
- * answered or failed through the sink (r may be gone). */
+ * frontend reads its body or starts its first try; with r->body_wanted
+ * it reads the body whole first, any framing, answering one over
+ * r->body_max with sg_request_fail(SG_FAIL_BODY_TOO_LARGE)); false: it
+ * was answered or failed through the sink (r may be gone). */
 bool sg_request_begin(struct sg_request *r, const struct sg_request_head *h);
 
-/* The first try starts, with the route's mirrors first (once). */
+/* The first try starts, with the route's mirrors first (once). With
+ * r->body_wanted, the route's filters run first over the body the
+ * frontend holds (sink->held_body), and the head's framing becomes its
+ * Content-Length (or the length of the body a transformation made);
+ * they may answer r. */
 void sg_request_start(struct sg_request *r);
 
 /* The verdict of the listener's or the route's extAuthz (user/core/

@@ -150,6 +150,7 @@ static int build_request_out(struct client *c)
 {
 	struct sg_h1_edit edit;
 	struct drops_expect de;
+	struct sg_h1_span body;
 	char extra[256];
 	/* Upgrade is hop-by-hop: it is dropped from the copied headers and
 	 * re-added here when the client asked for it (less h2c). Only then is
@@ -165,9 +166,10 @@ static int build_request_out(struct client *c)
 		edit.arg = &de;
 	}
 	sg_attempt_default_host(c->r->rq.at.backend, &c->r->req, &edit);
-	return sg_h1backend_build(&c->r->bx, &c->r->req, &edit, c->ip, c->r->rq.at.n, extra,
-				  c->in + c->r->req.head_len,
-				  c->r->rq.at.replayable ? c->body_len : 0);
+	body = sg_request_body(&c->r->rq, c->in + c->r->req.head_len,
+			       c->r->rq.at.replayable ? c->body_len : 0);
+	return sg_h1backend_build(&c->r->bx, &c->r->req, &edit, c->ip, c->r->rq.at.n, extra, body.p,
+				  body.len);
 }
 
 /* The try's plan is made (user/core/request.c): this try's copy of the request

@@ -34,7 +34,8 @@ void h1c_send_h2(struct client *c)
 	memset(&r->h2_up_chunks, 0, sizeof(r->h2_up_chunks));
 	sg_buf_reset(&r->h2_trailers.lines);
 	sg_filter_request_edit(&r->rq.plan, &edit);
-	rc = sg_attempt_send(&r->rq.at, &r->req, &edit, c->ip, c->req_body != SG_H1_BODY_NONE);
+	rc = sg_attempt_send(&r->rq.at, &r->req, &edit, c->ip,
+			     c->req_body != SG_H1_BODY_NONE || r->rq.plan.body_set);
 	if (rc < 0) {
 		h1c_fail_request(c, SG_FAIL_CONNECT, -rc);
 		return;
@@ -152,16 +153,18 @@ ssize_t h1c_h2_body(struct sg_attempt *a, char *buf, size_t len, bool *eof)
 {
 	struct client *c = a->owner;
 	struct request *r = c->r;
+	struct sg_h1_span b;
 	size_t n;
 
 	if (!r->rq.at.replayable)
 		return h2_upload(c, buf, len, eof);
-	n = c->body_len - r->h2_up_off;
+	b = sg_request_body(&r->rq, c->in + r->req.head_len, c->body_len);
+	n = b.len - r->h2_up_off;
 	if (n > len)
 		n = len;
-	memcpy(buf, c->in + r->req.head_len + r->h2_up_off, n);
+	memcpy(buf, b.p + r->h2_up_off, n);
 	r->h2_up_off += n;
-	*eof = r->h2_up_off == c->body_len;
+	*eof = r->h2_up_off == b.len;
 	return (ssize_t)n;
 }
 

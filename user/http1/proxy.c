@@ -170,19 +170,44 @@ static void request_free(struct client *c)
 	c->r = NULL;
 }
 
+/* A span that pointed into the input buffer at `old` (cap bytes), moved
+ * to `now`; one elsewhere (the plan's: a normalised target, a Content-
+ * Length the request module wrote) stays. */
+static void follow(struct sg_h1_span *s, uintptr_t old, size_t cap, char *now)
+{
+	uintptr_t p = (uintptr_t)s->p;
+
+	if (s->p && p >= old && p < old + cap)
+		s->p = now + (p - old);
+}
+
 /* Grow the client's input buffer. A complete request head (head_len != 0)
  * sits at its start and c->r->req's spans point into it: when the buffer moves
- * they are re-pointed here (same bytes, same result), and nowhere else: each
- * try's request, the mirrors and the access log are made from them after a
- * body grew the buffer. */
+ * they are moved with it here, and nowhere else: each try's request, the
+ * mirrors and the access log are made from them after a body grew the
+ * buffer. Parsing the head again would undo what the request module made
+ * of it (its normalised path, a held body's framing) and leave the client's
+ * own target (rq.raw_target) pointing at the old buffer. */
 int h1c_grow_in(struct client *c, size_t need)
 {
+	uintptr_t old = (uintptr_t)c->in;
+	size_t cap = c->in_cap;
+	struct sg_h1_req *q;
+
 	if (need <= c->in_cap)
 		return 0;
 	if (grow(&c->in, &c->in_cap, need) == -1)
 		return -1;
-	if (c->r && c->r->req.head_len)
-		sg_h1_parse_request(c->in, c->in_len, SG_H1_MAX_HEADERS, &c->r->req);
+	if (!c->r || !c->r->req.head_len || (uintptr_t)c->in == old)
+		return 0;
+	q = &c->r->req;
+	follow(&q->method, old, cap, c->in);
+	follow(&q->target, old, cap, c->in);
+	follow(&c->r->rq.raw_target, old, cap, c->in);
+	for (size_t i = 0; i < q->nheaders; i++) {
+		follow(&q->headers[i].name, old, cap, c->in);
+		follow(&q->headers[i].value, old, cap, c->in);
+	}
 	return 0;
 }
 
@@ -586,8 +611,11 @@ static void conn_held_body(const struct sg_request *rq, struct sg_mirror_request
 {
 	const struct client *c = rq->owner;
 
-	m->body = c->in + c->r->req.head_len;
-	m->body_len = rq->at.replayable ? c->body_len : 0;
+	struct sg_h1_span b = sg_request_body(rq, c->in + c->r->req.head_len,
+					      rq->at.replayable ? c->body_len : 0);
+
+	m->body = b.p;
+	m->body_len = b.len;
 	m->body_whole = rq->at.replayable || c->req_body == SG_H1_BODY_NONE;
 }
 
@@ -755,8 +783,14 @@ static void got_request_head(struct client *c)
 	if (!sg_request_begin(&c->r->rq, &h))
 		return;
 	c->body_len = 0;
-	if (c->r->rq.at.replayable && c->req_body == SG_H1_BODY_LENGTH) {
+	if (c->r->rq.at.replayable &&
+	    (c->req_body == SG_H1_BODY_LENGTH ||
+	     (c->r->rq.body_wanted && c->req_body == SG_H1_BODY_CHUNKED))) {
 		static const char cont[] = "HTTP/1.1 100 Continue\r\n\r\n";
+
+		/* read_chunked decodes a held chunked body with it */
+		if (c->req_body == SG_H1_BODY_CHUNKED)
+			memset(&c->r->req_chunks, 0, sizeof(c->r->req_chunks));
 
 		/* The body is read here before any backend sees the request,
 		 * so the gateway itself tells a waiting client to send it. */
@@ -801,6 +835,45 @@ static enum sg_fail too_large(const struct client *c)
 	size_t n = c->in_len < PROXY_HEAD_MAX ? c->in_len : PROXY_HEAD_MAX;
 
 	return memchr(c->in, '\n', n) ? SG_FAIL_HEAD_TOO_LARGE : SG_FAIL_URI_TOO_LONG;
+}
+
+/* A chunked body its route reads is held whole: decoded in place as it
+ * comes (its data after the head, body_len bytes so far; what follows the
+ * body stays behind it), up to rq.body_max; once it ended it is a body of
+ * that length (user/core/request.c makes the head say so). */
+static void read_chunked(struct client *c)
+{
+	char *base = c->in + c->r->req.head_len;
+	size_t at = c->body_len, end = c->in_len - c->r->req.head_len, out = c->body_len;
+	bool done = false;
+
+	while (at < end && !done) {
+		struct sg_h1_span d;
+		ssize_t n = sg_h1_chunked_decode(&c->r->req_chunks.scan, base + at, end - at, &d,
+						 &done);
+
+		if (n < 0) {
+			h1c_fail_request(c, SG_FAIL_BAD_REQUEST, 0);
+			return;
+		}
+		if (n == 0)
+			break;
+		memmove(base + out, d.p, d.len);
+		out += d.len;
+		at += (size_t)n;
+		if (out > c->r->rq.body_max) {
+			h1c_fail_request(c, SG_FAIL_BODY_TOO_LARGE, 0);
+			return;
+		}
+	}
+	memmove(base + out, base + at, end - at);
+	c->in_len -= at - out;
+	c->body_len = out;
+	if (!done)
+		return;
+	c->req_body = SG_H1_BODY_LENGTH;
+	c->req_done = true;
+	forward(c);
 }
 
 static void try_parse(struct client *c)
@@ -849,7 +922,9 @@ static void try_parse(struct client *c)
 			return;
 		}
 	}
-	if (c->state == C_BODY) {
+	if (c->state == C_BODY && c->req_body == SG_H1_BODY_CHUNKED) {
+		read_chunked(c);
+	} else if (c->state == C_BODY) {
 		size_t have = c->in_len - c->r->req.head_len;
 
 		if (have < (size_t)c->r->req.content_length)

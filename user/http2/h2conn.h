@@ -98,6 +98,10 @@ struct h2conn {
 	 * KiB each. */
 	size_t widened;
 	bool over_budget;
+	/* Request bodies its streams hold whole for their routes'
+	 * expressions (sg_request.body_wanted), together: at most the budget
+	 * (past it the stream that would grow them is refused). */
+	size_t held;
 	bool starts_pending; /* a stream waits for its first attempt (start_waiting) */
 
 	/* Rapid reset (CVE-2023-44487): streams the client reset before their
@@ -149,6 +153,7 @@ struct h2stream {
 	 * can send it to one window more. */
 	size_t withheld;
 	size_t widened; /* its HTTP/2 backend stream's window grew by this */
+	size_t held;	/* its body's part of conn->held */
 	bool req_end;	/* the client ended its side */
 	bool streaming; /* body passed to the backend as it arrives */
 	bool req_sent;	/* the whole request is with the backend */

@@ -79,9 +79,18 @@ static int cb_data(void *conn, void *stream, const char *p, size_t len)
 		return 0;
 	}
 	if (s->rq.at.replayable && !s->retain) {
-		/* Kept here for replay, bounded by H2P_REPLAY_MAX. */
+		/* Kept here for replay, bounded by H2P_REPLAY_MAX, or held
+		 * for the route's expressions, by maxBufferSize (a body that
+		 * declared no length is bounded here), all the connection's
+		 * together by its budget. */
 		s->rq.bytes_in += len;
 		h2c_give_back(s, len);
+		if (!s->rq.body_wanted)
+			return 0;
+		if (s->body.len > s->rq.body_max)
+			sg_request_fail(&s->rq, SG_FAIL_BODY_TOO_LARGE, 0);
+		else if (!h2c_hold(s, len)) /* the client may send it again */
+			h2c_reset_stream(s, SG_H2_REFUSED_STREAM);
 		return 0;
 	}
 	if (s->retain && s->body.len > H2P_REPLAY_MAX)

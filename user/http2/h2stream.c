@@ -94,6 +94,7 @@ void h2c_stream_close(struct h2stream *s, bool give_back)
 	if (s->closed)
 		return;
 	s->closed = true;
+	h2c_unhold(s);
 	sg_request_release(&s->rq);
 	if (h2c_buffered(s)) {
 		size_t before = h2c_buffered(s);
@@ -161,6 +162,19 @@ static int respond(struct h2stream *s, const struct sg_h2_field *f, size_t n, bo
 	return 0;
 }
 
+bool h2c_hold(struct h2stream *s, size_t n)
+{
+	s->held += n;
+	s->conn->held += n;
+	return s->conn->held <= s->conn->budget;
+}
+
+void h2c_unhold(struct h2stream *s)
+{
+	s->conn->held -= s->held;
+	s->held = 0;
+}
+
 /* The stream is over for us: the session sends what is queued, then
  * closes it. */
 static void stream_done(struct h2stream *s)
@@ -173,6 +187,7 @@ static void stream_done(struct h2stream *s)
 	if (!s->rq.at.replayable && s->body.len)
 		h2c_give_back(s, s->body.len);
 	sg_buf_reset(&s->body);
+	h2c_unhold(s);
 }
 
 void h2c_reset_stream(struct h2stream *s, uint32_t code)
@@ -285,8 +300,11 @@ static void stream_held_body(const struct sg_request *rq, struct sg_mirror_reque
 {
 	const struct h2stream *s = rq->owner;
 
-	m->body = sg_buf_data(&s->body);
-	m->body_len = s->rq.at.replayable ? s->body.len : 0;
+	struct sg_h1_span b =
+		sg_request_body(rq, sg_buf_data(&s->body), s->rq.at.replayable ? s->body.len : 0);
+
+	m->body = b.p;
+	m->body_len = b.len;
 	m->body_whole = s->rq.at.replayable;
 }
 
@@ -517,7 +535,7 @@ static void send_request(struct h2stream *s)
 	}
 	sg_filter_request_edit(&s->rq.plan, &edit);
 	rc = sg_attempt_send(&s->rq.at, &s->req, &edit, s->conn->ip,
-			     !s->req_end || s->body.len > 0);
+			     !s->req_end || s->body.len > 0 || s->rq.plan.body_set);
 	if (rc < 0) {
 		sg_request_fail(&s->rq, SG_FAIL_CONNECT, -rc);
 		return;
@@ -546,14 +564,16 @@ static ssize_t on_body(struct sg_attempt *a, char *buf, size_t len, bool *eof)
 	size_t n;
 
 	if (a->replayable && !s->retain) {
-		n = s->body.len - s->up_off;
+		struct sg_h1_span b = sg_request_body(&s->rq, sg_buf_data(&s->body), s->body.len);
+
+		n = b.len - s->up_off;
 		if (n > len)
 			n = len;
 		if (n)
-			memcpy(buf, sg_buf_data(&s->body) + s->up_off, n);
+			memcpy(buf, b.p + s->up_off, n);
 		s->up_off += n;
 		h2c_moved(s, n);
-		*eof = s->up_off == s->body.len;
+		*eof = s->up_off == b.len;
 		s->req_sent = *eof;
 		return (ssize_t)n;
 	}

@@ -26,6 +26,11 @@ void h2c_reset_stream(struct h2stream *s, uint32_t code);
 void h2c_moved(struct h2stream *s, size_t n);
 /* Give n request body bytes back to the client's flow control. */
 void h2c_give_back(struct h2stream *s, size_t n);
+/* n more bytes of a body held whole for the route's expressions: false
+ * when the connection's held bodies would pass its budget. h2c_unhold
+ * lets the stream's go (its body is done with). */
+bool h2c_hold(struct h2stream *s, size_t n);
+void h2c_unhold(struct h2stream *s);
 /* The streamed body outgrew the replay bound: tries end with this one. */
 void h2c_stop_retaining(struct h2stream *s);
 /* Response bytes the stream buffers; after its buffer changed from
