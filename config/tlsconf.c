@@ -286,7 +286,7 @@ struct tls_files_in {
 static int f_files_mode(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
 {
 	struct tls_files_in *in = dst;
-	const char *mode;
+	const char *mode = ""; /* set by sg_f_str; LTO cannot tell */
 
 	if (sg_f_str(c, n, &mode, path) == -1)
 		return -1;
