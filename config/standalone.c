@@ -1154,6 +1154,12 @@ int sg_standalone_parse(struct sg_draft *b, const struct sg_node *doc)
 	     sg_tracing_resolve(c, fp.tracing, b->cfg, "frontendPolicies.tracing") == -1 ||
 	     add_frontend_policies(b, &fp) == -1))
 		ret = -1;
+	if (b->cfg->global.tracing && fp.tracing) { /* agentgateway's own refusal */
+		sg_diag_err(c->d, sg_map_get(in.frontend, "tracing"),
+			    "frontendPolicies.tracing: cannot use deprecated config.tracing "
+			    "together with frontendPolicies.tracing");
+		ret = -1;
+	}
 	if (in.binds && parse_binds(b, in.binds) == -1)
 		ret = -1;
 	if (sg_gateways_parse(b, in.gateways, in.routes, in.tcp_routes) == -1)

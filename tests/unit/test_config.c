@@ -2342,21 +2342,27 @@ static void test_config_tracing(void **state)
 	 * agentgateway's grpc and http. */
 	cfg = load_ok(l,
 		      "config:\n  tracing: {otlpEndpoint: 'http://a:1', otlpProtocol: http/json}\n"
-		      "frontendPolicies:\n  tracing: {host: 'b:2', protocol: http/protobuf}\n"
 		      "binds:\n- port: 8080\n  listeners:\n  - name: l\n    routes: []\n",
 		      0);
 	assert_int_equal(cfg->global.tracing->protocol, SG_OTLP_HTTP_JSON);
+	cfg = load_ok(l,
+		      "frontendPolicies:\n  tracing: {host: 'b:2', protocol: http/protobuf}\n"
+		      "binds:\n- port: 8080\n  listeners:\n  - name: l\n    routes: []\n",
+		      0);
 	assert_int_equal(find_listener(cfg, "bind/8080/l")->tracing->protocol, SG_OTLP_HTTP);
 
 	cfg = load_ok(l,
 		      "config:\n  tracing: {otlpEndpoint: 'http://[::1]', path: /v1/t}\n"
-		      "frontendPolicies:\n  tracing: {host: 127.0.0.1:4317, randomSampling: true}\n"
 		      "binds:\n- port: 8080\n  listeners:\n  - name: l\n    routes: []\n",
 		      0);
 	assert_string_equal(cfg->global.tracing->path, "/v1/t");
 	assert_int_equal(cfg->global.tracing->to.ep.port, 80);
 	assert_string_equal(cfg->global.tracing->to.ep.addr, "::1");
 	assert_true(cfg->global.tracing->random == 0.0 && cfg->global.tracing->client == 1.0);
+	cfg = load_ok(l,
+		      "frontendPolicies:\n  tracing: {host: 127.0.0.1:4317, randomSampling: true}\n"
+		      "binds:\n- port: 8080\n  listeners:\n  - name: l\n    routes: []\n",
+		      0);
 	t = find_listener(cfg, "bind/8080/l")->tracing;
 	assert_true(t->frontend);
 	assert_int_equal(t->protocol, SG_OTLP_GRPC);
@@ -2453,6 +2459,11 @@ static void test_config_tracing_refusals(void **state)
 		  "t.yaml:2:50: frontendPolicies.tracing.policies.backendAuth: not supported (a "
 		  "tracing collector's connection takes backendTLS only, and a top-level backend "
 		  "serves as a tracing collector alone)" },
+		{ "both forms",
+		  "config:\n  tracing: {otlpEndpoint: 'http://a:1'}\n"
+		  "frontendPolicies:\n  tracing: {host: 'a:1'}\n",
+		  "t.yaml:4:12: frontendPolicies.tracing: cannot use deprecated config.tracing "
+		  "together with frontendPolicies.tracing" },
 		{ "no collector", "frontendPolicies:\n  tracing: {protocol: http}\n",
 		  "t.yaml:2:12: frontendPolicies.tracing: expected host or backend" },
 		{ "a backend that is not there",
