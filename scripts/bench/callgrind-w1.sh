@@ -16,9 +16,10 @@
 #   and every request carries one valid token (verified once, then cached);
 #   SG_BIN: the gateway [build/splicegate];
 #   ROUTE_POLICIES: a line for the route, such as "policies: {...}";
-#   TRACING=P: config.tracing with randomSampling P (0, 1.0, ...) to an
-#   OTLP/HTTP collector on a port nobody listens on (the spans are
-#   dropped and counted: the request path's cost, not the export's);
+#   TRACING=P: config.tracing with randomSampling P (0, 1.0, ...), its
+#   OTLP/HTTP endpoint the gateway's own admin port, which takes no
+#   OTLP: the spans are made, encoded and sent, and each export fails
+#   and is counted (the request path's cost and the export's);
 #   KEEP=DIR: keep both
 #   callgrind.out files there (callgrind_annotate reads them);
 #   ports 28200-28213 on loopback.
