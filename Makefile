@@ -284,7 +284,7 @@ FUZZ_SRCS    := $(wildcard config/*.c policy/*.c) admin/dump.c user/base/buf.c u
 	user/auth/mcpoauth.c user/auth/authzcache.c user/codec/h1.c user/codec/h1chunk.c \
 	user/codec/h2.c user/codec/h2head.c \
 	user/codec/proxyproto.c user/codec/pbwire.c user/codec/authzpb.c user/codec/rlspb.c user/codec/otlppb.c user/ctl/store.c user/tls/tlshello.c user/ctl/journal.c \
-	user/tls/tls.c user/tls/tlspeer.c user/base/loop.c user/base/log.c admin/mcpdump.c user/mcp/jsonrpc.c user/mcp/merge.c \
+	user/tls/tls.c user/tls/tlspeer.c user/tls/tlsmint.c user/base/loop.c user/base/log.c admin/mcpdump.c user/mcp/jsonrpc.c user/mcp/merge.c \
 	user/codec/sse.c
 FUZZ_OBJS    := $(patsubst %.c,$(FUZZ_BUILD)/%.o,$(FUZZ_SRCS)) \
 	$(patsubst $(LLHTTP_SRC)/%.c,$(FUZZ_BUILD)/llhttp/%.o,$(LLHTTP_SRCS))
