@@ -412,14 +412,22 @@ static bool trace(struct sg_request *r, const struct sg_route *route, enum sg_fa
 static const step_fn begin_steps[] = { trace, admit, plan_gateway };
 static const step_fn route_steps[] = { plan_gateway_after, have_route, plan_route, watch_body };
 
-/* route_steps over r (routed to `route`): false when one answered it. */
+/* steps[0..n) over r (routed to `route`) in order: false when one
+ * answered it. */
+static bool steps_run(const step_fn *steps, size_t n, struct sg_request *r,
+		      const struct sg_route *route, enum sg_fail no_route)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!steps[i](r, route, no_route))
+			return false;
+	return true;
+}
+
 static bool route_steps_run(struct sg_request *r, const struct sg_route *route,
 			    enum sg_fail no_route)
 {
-	for (size_t i = 0; i < sizeof(route_steps) / sizeof(route_steps[0]); i++)
-		if (!route_steps[i](r, route, no_route))
-			return false;
-	return true;
+	return steps_run(route_steps, sizeof(route_steps) / sizeof(route_steps[0]), r, route,
+			 no_route);
 }
 
 bool sg_request_begin(struct sg_request *r, const struct sg_request_head *h)
@@ -461,9 +469,9 @@ bool sg_request_begin(struct sg_request *r, const struct sg_request_head *h)
 	r->log_policy = r->listener ? r->listener->access : r->logging ? &r->logging->access : NULL;
 	if (r->sink->routed)
 		r->sink->routed(r);
-	for (size_t i = 0; i < sizeof(begin_steps) / sizeof(begin_steps[0]); i++)
-		if (!begin_steps[i](r, route, no_route))
-			return false;
+	if (!steps_run(begin_steps, sizeof(begin_steps) / sizeof(begin_steps[0]), r, route,
+		       no_route))
+		return false;
 	return r->gw_held || route_steps_run(r, route, no_route);
 }
 
