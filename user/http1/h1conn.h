@@ -1,6 +1,7 @@
 /* The HTTP/1 frontend's connection, shared by the files of user/http1/
- * and by nothing else: proxy.c (the connection: heads, keep-alive,
- * lingering close, timers, events, tunnels), h1forward.c (a request to an
+ * and by nothing else: proxy.c (the connection: keep-alive, lingering
+ * close, timers, events), h1head.c (a request's head and a held body),
+ * h1tunnel.c (tunnels), h1forward.c (a request to an
  * HTTP/1 backend and its response, both bodies relayed) and h1h2.c (the
  * messages of an HTTP/2 backend). Their shared functions are h1c_*. */
 #ifndef SG_H1CONN_H

@@ -237,7 +237,7 @@ static void request_sent(struct client *c)
 		}
 		c->r->req_chunks.done = done;
 		/* What follows the body is the next request: keep it behind
-		 * the head, where consume_request expects it. */
+		 * the head, where h1c_consume_request expects it. */
 		memmove(c->in + c->r->req.head_len, c->in + c->r->req.head_len + used,
 			early - (size_t)used);
 		c->in_len -= (size_t)used;
