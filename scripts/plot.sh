@@ -4,7 +4,7 @@
 #
 # usage: scripts/plot.sh bench RESULTS.csv OUT.svg
 #          the ratios of each splicegate engine to direct and to the best
-#          peer config (HAProxy or nginx), per workload and metric, from the
+#          peer config (HAProxy or nginx), per workload on its headline metric (throughput, else p50), from the
 #          .csv that scripts/bench/report.py writes (columns workload,
 #          metric, better, row, ..., ratio_vs_direct, ratio_vs_best_peer;
 #          older files' ratio_vs_haproxy_best is read the same). Each ratio is
@@ -27,8 +27,8 @@ command -v gnuplot >/dev/null || die "gnuplot not found (Debian package gnuplot-
 WORK=$(mktemp -d /tmp/splicegate-plot.XXXXXX)
 trap 'rm -rf "$WORK"' EXIT
 
-# bench_data CSV: $WORK/ratios.dat, one line per (workload, metric) that
-# has a ratio: its label, then per engine the ratio to direct and to
+# bench_data CSV: $WORK/ratios.dat, one line per workload that has a
+# ratio on its headline metric (throughput, else p50 latency): its label, then per engine the ratio to direct and to
 # the best peer's ("?" where there is none); $WORK/engines, the engines.
 bench_data() {
 	/usr/bin/python3 - "$1" "$WORK" <<'EOF'
@@ -36,13 +36,19 @@ import csv
 import sys
 
 src, work = sys.argv[1], sys.argv[2]
+HEADLINE = ("req/s", "conn/s", "GB/s", "p50 µs")
 keys, engines, cells, better = [], [], {}, {}
 with open(src, newline="") as f:
     for r in csv.DictReader(f):
         if not r["row"].startswith("splicegate-"):
             continue
         key = (r["workload"], r["metric"])
+        # Each workload's headline: its first throughput or latency
+        # metric (the report lists them first); CPU, wake-ups and the
+        # rest stay in the report's table.
         if key not in keys:
+            if r["metric"] not in HEADLINE or any(k[0] == key[0] for k in keys):
+                continue
             keys.append(key)
         if r["row"] not in engines:
             engines.append(r["row"])
@@ -102,7 +108,7 @@ plot_bench() {
 	rows=$(wc -l <"$WORK/ratios.dat")
 	[ "$n" -gt 0 ] && [ "$rows" -gt 0 ] || die "$IN: no splicegate row with a ratio"
 	gnuplot <<EOF
-set terminal svg size $(((w = 400 + rows * (40 + 12 * n)) > 900 ? w : 900)),1300 dynamic noenhanced font "sans,11" background "#ffffff"
+set terminal svg size $(((w = 600 + rows * (40 + 12 * n)) > 900 ? w : 900)),1300 dynamic noenhanced font "sans,11" background "#ffffff"
 set output "$OUT"
 set datafile missing "?"
 set style data histograms
@@ -114,14 +120,15 @@ $(cat "$WORK/yaxis")
 set grid ytics
 set key outside right top title "engine"
 set ylabel "splicegate ÷ reference (log scale)"
-set xlabel "workload and metric" offset 0,-2
 set xtics rotate by -40 left nomirror
 set arrow from graph 0, first 1 to graph 1, first 1 nohead lw 2 lc rgb "#444444" front
 engines = "$engines"
-set multiplot layout 2,1 title "splicegate ÷ reference, per workload and metric (log scale; above 1: splicegate better; latency and CPU ratios inverted)\nsource: $(basename "$IN")"
+set multiplot layout 2,1 title "splicegate ÷ reference, per workload (log scale; above 1: splicegate better; latency ratios inverted)\nsource: $(basename "$IN")"
 set bmargin 20
 set rmargin 24
+unset xlabel
 $(panel 2 direct "against direct (no proxy)")
+set xlabel "workload · metric" offset 0,4
 $(panel 3 peer "against the best peer config (per metric, the best of every HAProxy and nginx row)")
 unset multiplot
 EOF

@@ -72,7 +72,7 @@ def ordered(table):
 def fmt(metric, v):
     if v is None:
         return "–"
-    if "GB/s" in metric:
+    if "GB/s" in metric or "ratio" in metric:
         return f"{v:.2f}"
     if "CPU" in metric:
         return f"{v:.3g}"
