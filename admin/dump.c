@@ -892,10 +892,19 @@ static void add_cel(struct sg_json *o, const char *key, const struct sg_cel *e)
 		sg_json_add_null(o, key);
 }
 
+/* {name: expression} as written into o[key], when there is any (as
+ * agentgateway skips an empty map). */
+static void add_exprs(struct sg_json *o, const char *key, const struct sg_transform_exprs *l)
+{
+	struct sg_json *v = l->n ? sg_json_add_object(o, key) : NULL;
+
+	for (size_t i = 0; i < l->n; i++)
+		sg_json_add_str(v, l->v[i].name, sg_cel_source(l->v[i].expr));
+}
+
 /* The http protocol's expressions, as written. */
 static void ext_authz_http(struct sg_json *proto, const struct sg_ext_authz *x)
 {
-	const struct sg_transform_exprs *add = &x->add_headers.set;
 	struct sg_json *v;
 
 	add_cel(proto, "path", x->path);
@@ -906,11 +915,8 @@ static void ext_authz_http(struct sg_json *proto, const struct sg_ext_authz *x)
 		for (size_t i = 0; i < x->response.n; i++)
 			sg_json_push(v, sg_json_string(x->response.v[i]));
 	}
-	if (add->n) {
-		v = sg_json_add_object(proto, "addRequestHeaders");
-		for (size_t i = 0; i < add->n; i++)
-			sg_json_add_str(v, add->v[i].name, sg_cel_source(add->v[i].expr));
-	}
+	add_exprs(proto, "addRequestHeaders", &x->add_headers.set);
+	add_exprs(proto, "metadata", &x->metadata);
 }
 
 /* extAuthz as agentgateway prints it: the service, the protocol, the
@@ -928,6 +934,8 @@ static struct sg_json *ext_authz(const struct sg_ext_authz *x)
 		for (size_t i = 0; i + 1 < x->context.n; i += 2)
 			sg_json_add_str(v, x->context.v[i], x->context.v[i + 1]);
 	}
+	if (!x->http)
+		add_exprs(proto, "metadata", &x->metadata);
 	if (x->failure == SG_EXT_AUTHZ_STATUS)
 		sg_json_add_num(sg_json_add_object(o, "failureMode"), "denyWithStatus",
 				x->deny_status);

@@ -946,10 +946,23 @@ struct sg_ext_authz {
 	bool http; /* protocol http, else grpc */
 	/* http: the check request's path, the redirect for a 401 or 403,
 	 * its body (instead of the request's), and headers added to it (as
-	 * `set`); NULL or empty: none. */
+	 * `set`; a pseudo-header name such as ":method" sets that part of
+	 * the check request, agentgateway's HeaderOrPseudo); NULL or empty:
+	 * none. */
 	const struct sg_cel *path, *redirect, *body_expr;
 	bool url_path; /* path came from an AgentgatewayPolicy's url */
 	struct sg_transform_side add_headers;
+	/* metadata (an AgentgatewayPolicy's http.responseMetadata or
+	 * grpc.requestMetadata): http's, each name's expression over the
+	 * request and the service's allowing answer (response.code,
+	 * .headers, .body), CEL's `extauthz` after it; grpc's, over the
+	 * request, the Check call's metadata_context.filter_metadata; n 0:
+	 * none. */
+	struct sg_transform_exprs metadata;
+	/* host "unix:/path": the service listens on that unix socket (to.ep
+	 * is {path, 0}; its Host is the socket file's name, as agentgateway's
+	 * Target::UnixSocket). */
+	bool unix_socket;
 	const struct sg_ext_authz_cache *cache; /* NULL: every request is asked about */
 	struct sg_strs context;			/* grpc.context: key, value, key, value... */
 	struct sg_strs headers;	 /* includeRequestHeaders, lower-case (n 0: the default) */
@@ -1198,8 +1211,8 @@ struct sg_route {
 	 * SG_ROUTE_DEFER_BODY: the body, held whole up to maxBufferSize
 	 * (an expression reads request.body, or a transformation replaces
 	 * it); SG_ROUTE_DEFER_AUTHZ: its extAuthz's verdict, before the
-	 * filters that follow it in agentgateway's order (authorization on,
-	 * an expression reads `extauthz`). */
+	 * filters that follow it in agentgateway's order (authorization on;
+	 * every route with an extAuthz). */
 	uint8_t defer;
 	/* Effective, filled by policy/ resolve. */
 	struct sg_filters eff_filters; /* inline ones, else AgentgatewayPolicy's */

@@ -4,8 +4,10 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/un.h>
 
 #include "config/duration.h"
+#include "config/filters.h"
 #include "config/hostname.h"
 #include "config/node.h"
 #include "config/transform.h"
@@ -17,17 +19,69 @@ static int refused(struct sg_pctx *c, const struct sg_node *n, const char *path,
 	return -1;
 }
 
-/* metadata (both protocols): what it computes is for the `extauthz` CEL
- * variable (HTTP) or the Check call's metadata_context (gRPC), neither of
- * which splicegate makes (a gRPC service's dynamic_metadata is
- * `extauthz`). */
+int sg_ext_authz_pseudo(const char *name, size_t len)
+{
+	static const char *const names[] = { ":method", ":scheme", ":authority", ":path",
+					     ":status" };
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (len == strlen(names[i]) && !memcmp(name, names[i], len))
+			return (int)i;
+	return -1;
+}
+
+/* s lower-cased, in the config's arena (NULL: out of memory). */
+static char *lowered(struct sg_pctx *c, const char *s)
+{
+	char *o = sg_arena_strdup(c->a, s);
+
+	for (char *p = o; p && *p; p++)
+		if (*p >= 'A' && *p <= 'Z')
+			*p = (char)(*p - 'A' + 'a');
+	return o;
+}
+
+/* A map of name: CEL expression into the struct sg_transform_exprs at
+ * dst, each name first checked by `name_ok` (NULL: any), which reports
+ * its own error. */
+static int
+expr_map(struct sg_pctx *c, const struct sg_node *n, struct sg_transform_exprs *l, const char *path,
+	 int (*name_ok)(struct sg_pctx *, const struct sg_node *, const char *, const char *))
+{
+	int ret = 0;
+
+	if (sg_node_is_null(n))
+		return 0;
+	if (sg_need_map(c, n, path) == -1)
+		return -1;
+	for (size_t i = 0; i < sg_map_len(n); i++) {
+		const struct sg_node *v = sg_map_val(n, i);
+		const char *name = sg_map_key(n, i)->str, *key = sg_path_key(c, path, name);
+		struct sg_transform_expr *x;
+
+		if (v->kind != SG_NODE_SCALAR || sg_node_is_null(v) || !v->str[0]) {
+			ret = sg_expected(c, v, key, "a CEL expression");
+			continue;
+		}
+		if (name_ok && name_ok(c, v, path, name) == -1) {
+			ret = -1;
+			continue;
+		}
+		x = sg_arena_push(c->a, &l->v, &l->n, &l->cap, sizeof(*x));
+		if (!x || !(x->name = name_ok ? lowered(c, name) : name))
+			return -1;
+		if (sg_cel_field(c, v, v->str, &x->expr, key) == -1)
+			ret = -1;
+	}
+	return ret;
+}
+
+/* metadata (an AgentgatewayPolicy's http.responseMetadata and
+ * grpc.requestMetadata): {name: expression}; http's over the request and
+ * the service's allowing answer, grpc's over the request. */
 static int f_metadata(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
 {
-	(void)dst;
-	return refused(c, n, path,
-		       "extAuthz metadata is not implemented: no `extauthz` values computed "
-		       "from an HTTP service's answer, no metadata_context in the Check call "
-		       "(a gRPC service's dynamic_metadata is `extauthz`)");
+	return expr_map(c, n, &((struct sg_ext_authz *)dst)->metadata, path, NULL);
 }
 
 /* One CEL expression into the const struct sg_cel * at dst. */
@@ -158,11 +212,23 @@ int sg_service_url(struct sg_pctx *c, const struct sg_node *n, const char *path,
 	return sg_service_host(c, &h, path, host, ep);
 }
 
+/* host: "addr:port", or "unix:/path" (agentgateway's Target::UnixSocket:
+ * the service listens on that unix socket). */
 static int f_host(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
 {
 	struct sg_ext_authz *x = dst;
+	const char *sock;
 
-	return sg_service_host(c, n, path, &x->to.host, &x->to.ep);
+	if (n->kind != SG_NODE_SCALAR || !n->str || strncmp(n->str, "unix:", 5))
+		return sg_service_host(c, n, path, &x->to.host, &x->to.ep);
+	sock = n->str + 5;
+	if (sock[0] != '/' || strlen(sock) >= sizeof(((struct sockaddr_un *)0)->sun_path))
+		return sg_expected(c, n, path,
+				   "\"unix:/path/to/socket\" (an absolute path under 108 bytes)");
+	x->unix_socket = true;
+	x->to.host = sg_arena_strdup(c->a, n->str);
+	x->to.ep = (struct sg_endpoint){ sg_arena_strdup(c->a, sock), 0 };
+	return x->to.host && x->to.ep.addr ? 0 : -1;
 }
 
 /* A list of header names, lower-case (pseudo-headers such as ":path"
@@ -174,15 +240,12 @@ static int f_names(struct sg_pctx *c, const struct sg_node *n, void *dst, const 
 	if (sg_f_strs(c, n, dst, path) == -1)
 		return -1;
 	for (size_t i = 0; i < v->n; i++) {
-		char *s = sg_arena_strdup(c->a, v->v[i]);
+		char *s = lowered(c, v->v[i]);
 
 		if (!s)
 			return -1;
 		if (!s[0])
 			return sg_expected(c, n, path, "header names");
-		for (char *p = s; *p; p++)
-			if (*p >= 'A' && *p <= 'Z')
-				*p = (char)(*p - 'A' + 'a');
 		v->v[i] = s;
 	}
 	return 0;
@@ -213,13 +276,30 @@ static int f_context(struct sg_pctx *c, const struct sg_node *n, void *dst, cons
 	return 0;
 }
 
-/* http.addRequestHeaders {name: expression}: set on the check request. */
+/* A name addRequestHeaders may set: a header's, or a pseudo-header's. */
+static int add_name(struct sg_pctx *c, const struct sg_node *at, const char *path, const char *name)
+{
+	if (name[0] == ':' && sg_ext_authz_pseudo(name, strlen(name)) < 0) {
+		sg_diag_err(c->d, at,
+			    "%s: \"%s\" is not a header name nor one of the pseudo-headers "
+			    ":method, :scheme, :authority, :path, :status",
+			    path, name);
+		return -1;
+	}
+	return name[0] == ':' ? 0 : sg_check_header(c, at, path, name, NULL);
+}
+
+/* http.addRequestHeaders {name: expression}: set on the check request (a
+ * pseudo-header's name sets that part of it: :method its method, :path
+ * its target, :authority, as "host", its Host). */
 static int f_add_headers(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
 {
 	struct sg_ext_authz *x = dst;
 
 	x->add_headers.present = true;
-	return sg_f_cel_headers(c, n, &x->add_headers.set, path);
+	if (sg_header_map_check(c, n, path) == -1)
+		return -1;
+	return expr_map(c, n, &x->add_headers.set, path, add_name);
 }
 
 /* A protocol's settings (null: none), http marking the HTTP one. */
@@ -387,6 +467,10 @@ int sg_f_ext_authz(struct sg_pctx *c, const struct sg_node *n, void *dst, const 
 	if (!x->timeout)
 		return sg_expected(c, n, sg_path_key(c, path, "policies.http.requestTimeout"),
 				   "a duration above zero");
+	if (x->unix_socket && !x->http)
+		return refused(c, sg_map_get(n, "host"), sg_path_key(c, path, "host"),
+			       "a service on a unix socket is asked over the HTTP protocol only: "
+			       "gRPC over a unix socket is not implemented");
 	return 0;
 }
 
@@ -485,11 +569,20 @@ static int f_agp_failure(struct sg_pctx *c, const struct sg_node *n, void *dst, 
 	return 0;
 }
 
+/* grpc.requestMetadata and http.responseMetadata: the standalone
+ * metadata, at most 64 (the CRD's bound). */
+static int f_agp_metadata(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
+{
+	if (n->kind == SG_NODE_MAP && sg_map_len(n) > 64)
+		return sg_expected(c, n, path, "at most 64 entries");
+	return f_metadata(c, n, dst, path);
+}
+
 static int f_agp_grpc(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
 {
 	static const struct sg_field fields[] = {
 		{ "contextExtensions", f_context, offsetof(struct sg_ext_authz, context) },
-		{ "requestMetadata", f_metadata, 0 },
+		{ "requestMetadata", f_agp_metadata, 0 },
 		{ 0 },
 	};
 
@@ -505,7 +598,7 @@ static int f_agp_http(struct sg_pctx *c, const struct sg_node *n, void *dst, con
 		{ "redirect", f_expr, offsetof(struct sg_ext_authz, redirect) },
 		{ "body", f_expr, offsetof(struct sg_ext_authz, body_expr) },
 		{ "addRequestHeaders", f_add_headers, 0 },
-		{ "responseMetadata", f_metadata, 0 },
+		{ "responseMetadata", f_agp_metadata, 0 },
 		{ 0 },
 	};
 

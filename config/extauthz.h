@@ -16,15 +16,29 @@
 /* cache.maxEntries when not given (agentgateway's default). */
 #define SG_EXT_AUTHZ_CACHE_ENTRIES 10000
 
-/* extAuthz into ((struct sg_filters *)dst)->ext_authz: {host: "addr:port",
- * protocol: {grpc: {context}} | {http: {includeResponseHeaders, path,
- * redirect, body, addRequestHeaders}}, failureMode: allow | deny |
- * {denyWithStatus}, includeRequestHeaders, includeRequestBody
- * {maxRequestBytes, allowPartialMessage, packAsBytes}, cache {key, ttl,
- * maxEntries}, policies: {http: {requestTimeout}}}; path, redirect, body,
- * the added headers' values and the cache's key and ttl are CEL. service
- * and backend targets, metadata (both protocols) and the other backend
- * policies are refused by name. */
+/* The pseudo-headers agentgateway's HeaderOrPseudo names, which an
+ * HTTP check's addRequestHeaders and includeRequestHeaders may name. */
+enum sg_ext_authz_pseudo {
+	SG_EXT_AUTHZ_PSEUDO_METHOD,
+	SG_EXT_AUTHZ_PSEUDO_SCHEME,
+	SG_EXT_AUTHZ_PSEUDO_AUTHORITY,
+	SG_EXT_AUTHZ_PSEUDO_PATH,
+	SG_EXT_AUTHZ_PSEUDO_STATUS,
+};
+
+/* Which pseudo-header name[0..len) is (":method", ...), or -1. */
+int sg_ext_authz_pseudo(const char *name, size_t len);
+
+/* extAuthz into ((struct sg_filters *)dst)->ext_authz: {host: "addr:port"
+ * | "unix:/path" (HTTP only), protocol: {grpc: {context, metadata}} | {http:
+ * {includeResponseHeaders, path, redirect, body, addRequestHeaders,
+ * metadata}}, failureMode: allow | deny | {denyWithStatus},
+ * includeRequestHeaders, includeRequestBody {maxRequestBytes,
+ * allowPartialMessage, packAsBytes}, cache {key, ttl, maxEntries},
+ * policies: {http: {requestTimeout}}}; path, redirect, body, the added
+ * headers' values, metadata and the cache's key and ttl are CEL. service
+ * and backend targets and the other backend policies are refused by
+ * name. */
 /* A policy service's host: "addr:port" (a name, an IPv4 address, or an
  * IPv6 one in brackets) at n into *host (as written) and *ep. 0, or -1
  * with the error in c. */
@@ -45,12 +59,13 @@ int sg_f_ext_authz(struct sg_pctx *c, const struct sg_node *n, void *dst, const 
 /* AgentgatewayPolicy traffic.extAuth into the struct sg_ext_authz * at
  * dst: url "http://address:port[/path]" (the path: http's check path) or
  * backendRef (left in ref_at for config/k8s.c to resolve), failureMode
- * FailClosed (the default) or FailOpen, grpc {contextExtensions} or http
+ * FailClosed (the default) or FailOpen, grpc {contextExtensions,
+ * requestMetadata} or http
  * {path, redirect, body, allowedRequestHeaders, addRequestHeaders,
- * allowedResponseHeaders}, forwardBody {maxSize} and cache {key, ttl,
- * maxEntries}, checked as agentgateway's CRD and controller check them.
- * An https url, conditional, grpc.requestMetadata and
- * http.responseMetadata are refused by name. */
+ * allowedResponseHeaders, responseMetadata}, forwardBody {maxSize} and
+ * cache {key, ttl, maxEntries}, checked as agentgateway's CRD and
+ * controller check them. An https url and conditional are refused by
+ * name. */
 int sg_f_agp_ext_authz(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path);
 
 #endif

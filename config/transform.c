@@ -248,7 +248,7 @@ unsigned sg_transform_defer(const struct sg_filters *f)
 	    (t && (exprs_read(&t->response.add, SG_CEL_NEED_REQ_BODY) ||
 		   exprs_read(&t->response.set, SG_CEL_NEED_REQ_BODY))))
 		defer |= SG_ROUTE_DEFER_BODY;
-	if (f->ext_authz && plan_reads(f, SG_CEL_NEED_EXTAUTHZ))
+	if (f->ext_authz) /* agentgateway asks the service before authorization */
 		defer |= SG_ROUTE_DEFER_AUTHZ;
 	return defer;
 }

@@ -28,7 +28,7 @@ int sg_f_cel_headers(struct sg_pctx *c, const struct sg_node *n, void *dst, cons
  * (SG_ROUTE_DEFER_* bits of sg_route.defer): the request body, held
  * whole, when its expressions read request.body or its request
  * transformation replaces the body; its extAuthz's verdict, for the part
- * after it, when they read `extauthz`. */
+ * after it (authorization on), whenever it has one. */
 unsigned sg_transform_defer(const struct sg_filters *f);
 
 #endif

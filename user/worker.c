@@ -20,6 +20,7 @@
 #include "user/base/log.h"
 #include "user/base/loop.h"
 #include "user/base/mem.h"
+#include "user/core/authzcall.h"
 #include "user/core/mirror.h"
 #include "user/core/trace.h"
 #include "user/core/preface.h"
@@ -420,6 +421,8 @@ static void on_wake(struct sg_loop *loop, struct sg_io *io, uint32_t revents)
 		SG_ERR("worker %u: %s", w->index, err);
 	sg_cfg_unref(w->ctx.cfg);
 	w->ctx.cfg = cfg;
+	if (w->ctx.pool)
+		sg_extauthz_reloaded(w->ctx.pool);
 }
 
 static void *worker_main(void *arg)

@@ -2,13 +2,18 @@
 """ext_authz_server: a real Envoy external authorization service, for the
 extAuthz scenarios.
 
-usage: ext_authz_server.py --grpc PORTFILE | --http PORTFILE  --log FILE [--delay-ms N]
+usage: ext_authz_server.py --grpc PORTFILE | --http PORTFILE [--unix PATH] --log FILE
+                          [--delay-ms N]
 
 --grpc: envoy.service.auth.v3.Authorization/Check over gRPC (python3-grpcio;
 the stubs are compiled from tests/e2e/proto/ext_authz.proto with grpc_tools
 into a temporary directory at start). --http: the HTTP protocol
 (http.server). Either listens on 127.0.0.1, an ephemeral port written to
-PORTFILE, and appends one JSON line per check to FILE (what it was asked).
+PORTFILE (--unix: the HTTP one on unix socket PATH instead, "unix" written
+to PORTFILE), and appends one JSON line per check to FILE (what it was
+asked; the gRPC one its metadata_context's filter_metadata as "metadata",
+null when none came; the HTTP one "conn", the number of the connection it
+came on, counted from 1 as they are accepted).
 
 Decisions, by a segment of the request's path (/g/allow/x is /allow):
   /allow...  allowed; the request gets x-authz-user: alice (replacing any),
@@ -24,6 +29,13 @@ Decisions, by a segment of the request's path (/g/allow/x is /allow):
   /reset...  the connection is cut without an answer (HTTP), or the call is
              aborted with UNAVAILABLE (gRPC)
   /error...  gRPC: the call fails INTERNAL; HTTP: 500 "authz broke"
+  /token.../whois...  HTTP: 200 with x-auth-request-user: alice,
+             x-auth-request-email: alice@example.com and a JSON body
+             {"access_token": <an unsigned JWT: sub alice, aud
+             target-client, exp an hour ahead>, "Node": {"Name": "node1"}}
+             (an OAuth token endpoint's and Tailscale's whois answers)
+  /bye...    HTTP: allowed, then the connection is closed 0.2 s later (a
+             service that closes idle connections)
 anything else: allowed, no edits. A request with header x-token: bad is
 denied as /deny is. --delay-ms N: every check is answered N ms late (the
 slow service of `make bench`'s W9; checks wait in parallel, one thread
@@ -49,10 +61,38 @@ def log_line(path, obj):
 def decision(path, headers):
     if headers.get("x-token") == "bad":
         return "deny"
-    for name in ("allow", "deny", "plain", "slow", "reset", "error"):
+    for name in ("allow", "deny", "plain", "slow", "reset", "error", "token", "whois", "bye"):
         if "/" + name in path:
             return name
     return "pass"
+
+
+def b64url(obj):
+    import base64
+    return base64.urlsafe_b64encode(json.dumps(obj).encode()).decode().rstrip("=")
+
+
+def token_body():
+    jwt = ".".join([b64url({"alg": "none"}),
+                    b64url({"sub": "alice", "aud": "target-client", "exp": int(time.time()) + 3600}),
+                    "sig"])
+    return json.dumps({"access_token": jwt, "Node": {"Name": "node1"},
+                       "UserProfile": {"LoginName": "alice@example.com"}})
+
+
+def value_py(v):
+    kind = v.WhichOneof("kind")
+    if kind == "struct_value":
+        return struct_py(v.struct_value)
+    if kind == "list_value":
+        return [value_py(x) for x in v.list_value.values]
+    if kind in (None, "null_value"):
+        return None
+    return getattr(v, kind)
+
+
+def struct_py(s):
+    return {k: value_py(v) for k, v in s.fields.items()}
 
 
 def grpc_main(args):
@@ -82,6 +122,9 @@ def grpc_main(args):
                 "source": req.attributes.source.address.socket_address.address,
                 "source_port": req.attributes.source.address.socket_address.port_value,
                 "context": dict(req.attributes.context_extensions),
+                "metadata": ({k: struct_py(v) for k, v in
+                              req.attributes.metadata_context.filter_metadata.items()}
+                             if req.attributes.HasField("metadata_context") else None),
                 "time": req.attributes.request.time.seconds})
             if d == "slow":
                 time.sleep(5)
@@ -127,13 +170,23 @@ def grpc_main(args):
 
 
 def http_main(args):
+    import socketserver
     from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    conns = [0]
+    lock = threading.Lock()
 
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
 
         def log_message(self, *a):
             pass
+
+        def setup(self):
+            super().setup()
+            with lock:
+                conns[0] += 1
+                self.conn_no = conns[0]
 
         def answer(self, status, body, extra=()):
             b = body.encode()
@@ -151,7 +204,8 @@ def http_main(args):
             d = decision(self.path, headers)
             time.sleep(args.delay_ms / 1000)
             log_line(args.log, {"path": self.path, "method": self.command,
-                                "headers": headers, "body": body.decode("latin-1")})
+                                "headers": headers, "body": body.decode("latin-1"),
+                                "conn": self.conn_no})
             if d == "slow":
                 time.sleep(5)
             if d == "reset":
@@ -168,6 +222,14 @@ def http_main(args):
                 self.answer(403, "forbidden")
             elif d == "error":
                 self.answer(500, "authz broke")
+            elif d in ("token", "whois"):
+                self.answer(200, token_body(), [("content-type", "application/json"),
+                                                ("x-auth-request-user", "alice"),
+                                                ("x-auth-request-email", "alice@example.com")])
+            elif d == "bye":
+                self.answer(200, "")
+                conn = self.connection
+                threading.Timer(0.2, lambda: conn.shutdown(socket.SHUT_RDWR)).start()
             else:
                 self.answer(200, "")
 
@@ -176,10 +238,16 @@ def http_main(args):
     class Server(ThreadingHTTPServer):
         request_queue_size = 256  # listen(2)'s backlog: many checks may connect at once
 
-    srv = Server(("127.0.0.1", 0), Handler)
+    class UnixServer(socketserver.ThreadingUnixStreamServer):
+        request_queue_size = 256
+
+    if args.unix:
+        srv = UnixServer(args.unix, Handler)
+    else:
+        srv = Server(("127.0.0.1", 0), Handler)
     srv.daemon_threads = True
     with open(args.http + ".tmp", "w") as f:
-        f.write(str(srv.server_address[1]))
+        f.write("unix" if args.unix else str(srv.server_address[1]))
     os.rename(args.http + ".tmp", args.http)
     srv.serve_forever()
 
@@ -188,6 +256,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--grpc")
     ap.add_argument("--http")
+    ap.add_argument("--unix")
     ap.add_argument("--log", required=True)
     ap.add_argument("--delay-ms", type=int, default=0)
     args = ap.parse_args()

@@ -157,8 +157,13 @@ agp_refuses "forwardBody over 1Mi" "{url: 'http://127.0.0.1:1', forwardBody: {ma
 	"spec.traffic.extAuth.forwardBody.maxSize: expected 1 to 1Mi bytes"
 agp_refuses "an http.path that does not compile" "{url: 'http://127.0.0.1:1', http: {path: 'foolen_{{request.path}}'}}" \
 	"spec.traffic.extAuth.http.path: column"
-agp_refuses "responseMetadata" "{url: 'http://127.0.0.1:1', http: {responseMetadata: {u: request.path}}}" \
-	"spec.traffic.extAuth.http.responseMetadata: not supported (extAuthz metadata is not implemented"
+{
+	policy p r "{url: 'http://127.0.0.1:1', http: {responseMetadata: {u: 'response.headers[\"x-user\"]'}, addRequestHeaders: {':method': '\"POST\"'}}}"
+	policy q s "{url: 'http://127.0.0.1:1', grpc: {requestMetadata: {t: '{\"tenant\": request.path}'}}}"
+} >"$WORK/agp.yaml"
+out=$("$SG_BIN" check -c "$WORK/agp.yaml" 2>&1)
+check "check takes http.responseMetadata, grpc.requestMetadata and a pseudo-header in addRequestHeaders" \
+	"$? $(tail -n 1 <<<"$out")" "0 configuration ok"
 agp_refuses "conditional" "{conditional: [{policy: {url: 'http://127.0.0.1:1', grpc: {}}}]}" \
 	"spec.traffic.extAuth.conditional: not supported (conditional extAuth is not implemented)"
 finish

@@ -8,8 +8,11 @@
 # resetting or absent service is 403 "external authorization failed"
 # (failureMode deny), passes (allow), or gets the configured status
 # (denyWithStatus). The body goes to the service within its bound (over it:
-# 413, or cut with allowPartialMessage). A client of another route is
-# served while the service hangs. config_dump prints the policy.
+# 413, or cut with allowPartialMessage). The Check call's metadata_context
+# carries grpc.metadata's values, else a verified JWT's claims under
+# envoy.filters.http.jwt_authn, else nothing (an empty one). A client of
+# another route is served while the service hangs. config_dump prints the
+# policy.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/authlib.sh"
 
@@ -19,6 +22,8 @@ u=http://127.0.0.1:8080
 ALOG=$WORK/authz.log
 authz_services grpc http
 DEAD=$(free_port)
+jwt_keys
+NOW=$(date +%s)
 
 route() { # NAME PREFIX EXTAUTHZ-FLOW-MAP
 	cat <<YAML
@@ -46,6 +51,15 @@ YAML
 	route dead /dead "{host: 127.0.0.1:$DEAD}"
 	route h /h "{host: 127.0.0.1:$HP, protocol: {http: {includeResponseHeaders: [x-authz-user]}}, policies: {http: {requestTimeout: 1s}}}"
 	route hp /hp "{host: 127.0.0.1:$HP, protocol: {http: {path: '\"/allow\" + request.path', includeResponseHeaders: [x-authz-user]}}, cache: {key: [request.path], ttl: 1m}}"
+	route gm /gm "{host: 127.0.0.1:$GP, protocol: {grpc: {metadata: {tenant: '{\"name\": request.headers[\"x-tenant\"], \"n\": 2}', flat: request.path, bad: 'request.headers[\"nope\"]'}}}}"
+	cat <<YAML
+    - name: gj
+      matches: [{path: {pathPrefix: /gj}}]
+      policies:
+        jwtAuth: {issuer: https://issuer.example, audiences: [api], jwks: {file: $K/jwks.json}}
+        extAuthz: {host: 127.0.0.1:$GP}
+      backends: [{host: 127.0.0.1:$V1}]
+YAML
 	cat <<YAML
     - name: open
       backends: [{host: 127.0.0.1:$V1}]
@@ -106,6 +120,19 @@ hcall "$u/fa/slow"
 check "a hanging service, failureMode allow: passes after the timeout" "$H_CODE" 200
 busy_client_check
 
+# metadata_context.
+hcall -H "x-tenant: acme" "$u/gm/x"
+check "grpc.metadata: its map values as the Check call's filter_metadata (others left out)" \
+	"$H_CODE $(last_check | jq -c '[(.metadata | keys), .metadata.tenant.name, .metadata.tenant.n == 2]')" \
+	'200 [["tenant"],"acme",true]'
+hcall "$u/g/x"
+check "no metadata, no JWT: an empty metadata_context" "$H_CODE $(last_check | jq -c .metadata)" \
+	"200 {}"
+hcall -H "Authorization: Bearer $(mint ES256 ec256 "{\"iss\":\"https://issuer.example\",\"aud\":\"api\",\"sub\":\"alice\",\"exp\":$((NOW + 3600))}")" "$u/gj/x"
+check "a verified JWT: its claims as envoy.filters.http.jwt_authn's jwt_payload" \
+	"$H_CODE $(last_check | jq -c '.metadata["envoy.filters.http.jwt_authn"].jwt_payload | [.sub, .aud, .iss]')" \
+	'200 ["alice","api","https://issuer.example"]'
+
 # The body, within the bound.
 hcall -X POST --data-binary 'hello world!!' -H "x-token: ok" -H "x-other: 1" "$u/gb/x"
 check "includeRequestBody: the first 8 bytes (allowPartialMessage), the whole size" \
@@ -165,10 +192,10 @@ binds:
   listeners:
   - routes:
     - policies:
-        extAuthz: {host: 127.0.0.1:1, protocol: {http: {metadata: {user: request.path}}}}
+        extAuthz: {service: {name: authz, port: 9000}}
       backends: [{host: 127.0.0.1:1}]
 YAML
 out=$("$SG_BIN" check -c "$WORK/bad.yaml" 2>&1)
-check "check refuses extAuthz's metadata by name" \
-	"$(grep -c 'extAuthz.protocol.http.metadata: not supported (extAuthz metadata is not implemented' <<<"$out")" 1
+check "check refuses a service target by name" \
+	"$(grep -c 'extAuthz.service: not supported (give the authorization service as host' <<<"$out")" 1
 finish

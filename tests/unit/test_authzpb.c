@@ -9,12 +9,14 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
 
 #include "user/base/json.h"
 #include "user/codec/authzpb.h"
+#include "user/codec/pbwire.h"
 
 #define S(lit) ((struct sg_h1_span){ lit, sizeof(lit) - 1 })
 
@@ -64,6 +66,80 @@ static void test_authzpb_request_as_protobuf_writes_it(void **state)
 	assert_memory_equal(out, "\x00\x00\x00\x00\x5f", 5);
 	assert_memory_equal(out + 5, want, sizeof(want) - 1);
 	free(out);
+}
+
+/* The CheckRequest's metadata_context (AttributeContext field 11) of
+ * m's JSON, if it sends one: the JSON each filter_metadata entry's
+ * Struct reads back as, "key=json;" after one another, into out. */
+static int metadata_of(const char *m, char *out, size_t cap)
+{
+	struct sg_json *j = m ? sg_json_parse(m) : NULL;
+	struct sg_authzpb_request q = { .method = S("GET"), .metadata = j };
+	struct sg_pbr r, attrs, md, entry;
+	struct sg_pbf f, a, e, kv;
+	char *bytes = NULL;
+	size_t len = 0, n = 0;
+	int found = 0;
+
+	assert_int_equal(sg_authzpb_check_request(&q, &bytes, &len), 0);
+	sg_json_free(j);
+	out[0] = '\0';
+	r = (struct sg_pbr){ bytes + 5, bytes + len };
+	assert_int_equal(sg_pbr_next(&r, &f), 1);
+	assert_int_equal(f.field, 1);
+	attrs = sg_pbr_sub(&f);
+	while (sg_pbr_next(&attrs, &a) > 0) {
+		if (a.field != 11)
+			continue;
+		found++;
+		md = sg_pbr_sub(&a);
+		while (sg_pbr_next(&md, &e) > 0) {
+			struct sg_h1_span key = { 0 }, st = { 0 };
+			struct sg_json *sj;
+			char *text;
+
+			assert_int_equal(e.field, 1);
+			entry = sg_pbr_sub(&e);
+			while (sg_pbr_next(&entry, &kv) > 0)
+				if (kv.field == 1)
+					key = kv.s;
+				else if (kv.field == 2)
+					st = kv.s;
+			assert_int_equal(sg_authzpb_struct(st.p, st.len, &sj), 0);
+			text = sg_json_print(sj, SG_JSON_COMPACT);
+			n += (size_t)snprintf(out + n, cap - n, "%.*s=%s;", (int)key.len, key.p,
+					      text);
+			free(text);
+			sg_json_free(sj);
+		}
+	}
+	free(bytes);
+	return found;
+}
+
+/* metadata_context: filter_metadata's object members as Structs (strings,
+ * numbers, bools, null, lists and structs, an empty string kept), read
+ * back as the JSON they came from; a member that is no object left out;
+ * an empty object still sends an empty Metadata (as Envoy always does);
+ * none sends none. */
+static void test_authzpb_request_metadata_context(void **state)
+{
+	char out[512];
+
+	(void)state;
+	assert_int_equal(metadata_of("{\"tenant\": {\"name\": \"acme\", \"n\": 2, \"ok\": true, "
+				     "\"none\": null, \"l\": [\"a\", \"\"], \"in\": {\"x\": 0.5}}, "
+				     "\"skipped\": \"str\", \"envoy.filters.http.jwt_authn\": "
+				     "{\"jwt_payload\": {\"sub\": \"alice\"}}}",
+				     out, sizeof(out)),
+			 1);
+	assert_string_equal(out,
+			    "tenant={\"name\":\"acme\",\"n\":2,\"ok\":true,\"none\":null,"
+			    "\"l\":[\"a\",\"\"],\"in\":{\"x\":0.5}};"
+			    "envoy.filters.http.jwt_authn={\"jwt_payload\":{\"sub\":\"alice\"}};");
+	assert_int_equal(metadata_of("{}", out, sizeof(out)), 1);
+	assert_string_equal(out, "");
+	assert_int_equal(metadata_of(NULL, out, sizeof(out)), 0);
 }
 
 static void test_authzpb_response_allowed_with_edits(void **state)
@@ -260,6 +336,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_authzpb_request_as_protobuf_writes_it),
+		cmocka_unit_test(test_authzpb_request_metadata_context),
 		cmocka_unit_test(test_authzpb_response_allowed_with_edits),
 		cmocka_unit_test(test_authzpb_response_denied_as_sent),
 		cmocka_unit_test(test_authzpb_response_unknown_fields_skipped),

@@ -4507,8 +4507,8 @@ static void test_config_k8s_ext_auth_refusals(void **state)
 		{ "{extAuth: {backendRef: {name: svc}, grpc: {}}}", "backendRef: missing" },
 		{ "{extAuth: {url: 'http://127.0.0.1:1', grpc: {}, cache: {key: [request.path]}}}",
 		  "cache: missing" },
-		{ "{extAuth: {url: 'http://127.0.0.1:1', grpc: {requestMetadata: {a: b}}}}",
-		  "grpc.requestMetadata: not supported" },
+		{ "{extAuth: {url: 'http://127.0.0.1:1', grpc: {requestMetadata: {a: 'b.'}}}}",
+		  "grpc.requestMetadata.a: column" },
 		{ "{extAuth: {url: 'http://127.0.0.1:1', http: {body: 'request.'}}}",
 		  "http.body: column" },
 		{ "{phase: PreRouting, authorization: {policy: {matchExpressions: ['true']}}, "
@@ -4522,6 +4522,112 @@ static void test_config_k8s_ext_auth_refusals(void **state)
 
 	for (size_t i = 0; i < ARRAY_LEN(cases); i++) {
 		snprintf(text, sizeof(text), AGP_GW("%s", ""), cases[i].traffic);
+		load_fails(l, text, cases[i].want);
+	}
+}
+
+#define EXTAUTHZ_ROUTE(x)                                                                          \
+	"binds:\n- port: 8080\n  listeners:\n  - routes:\n    - policies:\n        extAuthz: " x   \
+	"\n      backends: [{host: 127.0.0.1:1}]\n"
+
+/* extAuthz's HTTP protocol as agentgateway's traffic examples write it
+ * (tailscale-auth, token-exchange, oauth2-proxy): a unix socket host
+ * (its path the endpoint, port 0); addRequestHeaders takes pseudo-headers
+ * beside header names (lower-cased); metadata is compiled in the config's
+ * order, its names as written; a route with extAuthz waits for it before
+ * its authorization (defer), whatever it reads; config_dump prints
+ * metadata after addRequestHeaders. */
+static void test_config_ext_authz_http_metadata(void **state)
+{
+	struct loaded *l = *state;
+	const struct sg_cfg *cfg = load_ok(
+		l,
+		EXTAUTHZ_ROUTE(
+			"{host: 'unix:/run/tailscale/tailscaled.sock', protocol: {http: {"
+			"addRequestHeaders: {':authority': '\"local-tailscaled.sock\"', ':method': "
+			"'\"POST\"', X-Forwarded-Host: request.host}, metadata: {githubUser: "
+			"'response.headers[\"x-auth-request-user\"]', node: "
+			"json(response.body).Node.Name}}}}"),
+		0);
+	const struct sg_route *rt = &find_listener(cfg, "bind/8080/listener0")->routes[0];
+	const struct sg_ext_authz *x = rt->eff_filters.ext_authz;
+
+	assert_non_null(x);
+	assert_true(x->http && x->unix_socket);
+	assert_string_equal(x->to.host, "unix:/run/tailscale/tailscaled.sock");
+	assert_string_equal(x->to.ep.addr, "/run/tailscale/tailscaled.sock");
+	assert_int_equal(x->to.ep.port, 0);
+	assert_int_equal(x->add_headers.set.n, 3);
+	assert_string_equal(x->add_headers.set.v[0].name, ":authority");
+	assert_string_equal(x->add_headers.set.v[1].name, ":method");
+	assert_string_equal(x->add_headers.set.v[2].name, "x-forwarded-host");
+	assert_int_equal(x->metadata.n, 2);
+	assert_string_equal(x->metadata.v[0].name, "githubUser");
+	assert_string_equal(sg_cel_source(x->metadata.v[1].expr), "json(response.body).Node.Name");
+	assert_true(rt->defer & SG_ROUTE_DEFER_AUTHZ);
+	dump_has(cfg,
+		 "\"addRequestHeaders\":{\":authority\":\"\\\"local-tailscaled.sock\\\"\","
+		 "\":method\":\"\\\"POST\\\"\",\"x-forwarded-host\":\"request.host\"},"
+		 "\"metadata\":{\"githubUser\":\"response.headers[\\\"x-auth-request-user\\\"]\","
+		 "\"node\":\"json(response.body).Node.Name\"}",
+		 "addRequestHeaders and metadata not dumped");
+	/* The CRD's names: http.responseMetadata. */
+	cfg = load_ok(
+		l,
+		AGP_GW("{extAuth: {url: 'http://127.0.0.1:9', http: {responseMetadata: {user: "
+		       "'response.headers[\"x-user\"]'}, addRequestHeaders: {':path': "
+		       "'\"/check\"'}}}}",
+		       ""),
+		0);
+	x = find_policy(cfg, "traffic/ns/p:extauth:ns/gw")->u.ext_authz;
+	assert_int_equal(x->metadata.n, 1);
+	assert_string_equal(x->metadata.v[0].name, "user");
+	assert_string_equal(x->add_headers.set.v[0].name, ":path");
+	/* grpc.metadata (the CRD's requestMetadata): the Check call's. */
+	cfg = load_ok(l,
+		      EXTAUTHZ_ROUTE("{host: 127.0.0.1:9, protocol: {grpc: {metadata: {t: "
+				     "'{\"tenant\": request.headers[\"x-t\"]}'}}}}"),
+		      0);
+	x = find_listener(cfg, "bind/8080/listener0")->routes[0].eff_filters.ext_authz;
+	assert_false(x->http);
+	assert_int_equal(x->metadata.n, 1);
+	assert_string_equal(x->metadata.v[0].name, "t");
+	dump_has(cfg,
+		 "\"grpc\":{\"metadata\":{\"t\":\"{\\\"tenant\\\": "
+		 "request.headers[\\\"x-t\\\"]}\"}}",
+		 "grpc metadata not dumped");
+}
+
+/* What extAuthz's HTTP keys refuse: a name that is neither a header's nor
+ * a pseudo-header's, metadata that does not compile or is no map, a unix
+ * socket that is not an absolute path or is asked over gRPC. */
+static void test_config_ext_authz_http_refusals(void **state)
+{
+	static const struct {
+		const char *x, *want;
+	} cases[] = {
+		{ "{host: 127.0.0.1:9, protocol: {http: {addRequestHeaders: {':bogus': '\"x\"'}}}}",
+		  "addRequestHeaders: \":bogus\" is not a header name nor one of the "
+		  "pseudo-headers" },
+		{ "{host: 127.0.0.1:9, protocol: {http: {addRequestHeaders: {'x y': '\"x\"'}}}}",
+		  "addRequestHeaders: \"x y\" is not a header name" },
+		{ "{host: 127.0.0.1:9, protocol: {http: {metadata: {a: 'request.'}}}}",
+		  "protocol.http.metadata.a: column" },
+		{ "{host: 127.0.0.1:9, protocol: {http: {metadata: {a: ''}}}}",
+		  "protocol.http.metadata.a: expected a CEL expression" },
+		{ "{host: 127.0.0.1:9, protocol: {grpc: {metadata: [request.path]}}}",
+		  "protocol.grpc.metadata: expected a map" },
+		{ "{host: 'unix:/run/a.sock'}",
+		  "extAuthz.host: not supported (a service on a unix socket is asked over the HTTP "
+		  "protocol only" },
+		{ "{host: 'unix:run/a.sock', protocol: {http: {}}}",
+		  "extAuthz.host: expected \"unix:/path/to/socket\"" },
+	};
+	struct loaded *l = *state;
+	char text[1024];
+
+	for (size_t i = 0; i < ARRAY_LEN(cases); i++) {
+		snprintf(text, sizeof(text), EXTAUTHZ_ROUTE("%s"), cases[i].x);
 		load_fails(l, text, cases[i].want);
 	}
 }
@@ -4824,6 +4930,8 @@ int main(void)
 		T(test_config_k8s_ext_auth_missing_service),
 		T(test_config_k8s_ext_auth_url_path),
 		T(test_config_k8s_ext_auth_refusals),
+		T(test_config_ext_authz_http_metadata),
+		T(test_config_ext_authz_http_refusals),
 		T(test_config_k8s_pre_routing),
 		T(test_config_k8s_pre_routing_ext_auth),
 		T(test_config_k8s_api_key_secret_selector),

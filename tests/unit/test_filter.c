@@ -274,6 +274,41 @@ static const char *forwarded(struct head *h, const struct sg_filter_plan *p, cha
 	return out;
 }
 
+static struct sg_h1_span lit(const char *s)
+{
+	return (struct sg_h1_span){ s, strlen(s) };
+}
+
+static void line_is(const struct sg_h1_header *h, const char *name, const char *value)
+{
+	assert_int_equal(h->name.len, strlen(name));
+	assert_memory_equal(h->name.p, name, h->name.len);
+	assert_int_equal(h->value.len, strlen(value));
+	assert_memory_equal(h->value.p, value, h->value.len);
+}
+
+/* The head the policies after extAuthz read: the received lines the
+ * route's edits replace or remove left out, the lines they add after
+ * the rest (bounded by the room given). */
+static void test_filter_plan_headers_as_edited(void **unused)
+{
+	struct sg_filter_plan p = { 0 };
+	struct sg_h1_header out[8];
+	struct head h;
+
+	(void)unused;
+	parse(&h, "GET / HTTP/1.1\r\nHost: a\r\nX-Authz-User: mallory\r\nX-Remove-Me: 1\r\n\r\n",
+	      NULL);
+	assert_int_equal(sg_filter_plan_request_line(&p, lit("x-authz-user"), "alice", 5), 0);
+	assert_int_equal(sg_filter_plan_request_line(&p, lit("x-remove-me"), NULL, 0), 0);
+	assert_int_equal(sg_filter_plan_headers(&p, &h.req, out, 8), 2);
+	line_is(&out[0], "Host", "a");
+	line_is(&out[1], "x-authz-user", "alice");
+	assert_int_equal(sg_filter_plan_headers(&p, &h.req, out, 1), 1);
+	sg_filter_plan_reset(&p);
+	assert_int_equal(sg_filter_plan_headers(&p, &h.req, out, 8), 3);
+}
+
 static void test_filter_plan_modifies_rewrites_and_lifts_host(void **unused)
 {
 	struct sg_header_kv add[] = { kv("X-Header-Add", "add-appends-values") };
@@ -613,6 +648,7 @@ int main(void)
 		cmocka_unit_test(test_filter_prefix_rewrite_edges),
 		cmocka_unit_test(test_filter_redirect_locations),
 		cmocka_unit_test(test_filter_header_edit_order_and_composition),
+		cmocka_unit_test(test_filter_plan_headers_as_edited),
 		cmocka_unit_test(test_filter_plan_modifies_rewrites_and_lifts_host),
 		cmocka_unit_test(test_filter_plan_answers_redirect_and_direct),
 		cmocka_unit_test(test_filter_cors),

@@ -65,6 +65,97 @@ static void http_request(struct sg_pbw *w, const struct sg_authzpb_request *q)
 	sg_pbw_end(w, at);
 }
 
+/* A oneof's string: written even when empty (sg_pbw_str is not). */
+static void oneof_str(struct sg_pbw *w, unsigned field, const char *s)
+{
+	size_t n = s ? strlen(s) : 0;
+
+	sg_pbw_tag(w, field, SG_PB_LEN);
+	sg_pbw_varint(w, n);
+	if (!n || !sg_pbw_room(w, n))
+		return;
+	memcpy(w->p + w->len, s, n);
+	w->len += n;
+}
+
+static void pb_value(struct sg_pbw *w, unsigned field, const struct sg_json *v, int depth);
+
+/* google.protobuf.Struct {fields = 1: map<string, Value>} of object o's
+ * members. */
+static void pb_struct(struct sg_pbw *w, const struct sg_json *o, int depth)
+{
+	for (const struct sg_json *m = sg_json_first(o); m; m = sg_json_next(m)) {
+		size_t at = sg_pbw_begin(w, 1);
+
+		sg_pbw_str(w, 1, sg_json_key(m));
+		pb_value(w, 2, m, depth + 1);
+		sg_pbw_end(w, at);
+	}
+}
+
+/* google.protobuf.Value of v under `field` (oneof kind: null_value = 1,
+ * number_value = 2, string_value = 3, bool_value = 4, struct_value = 5,
+ * list_value = 6); nested deeper than SG_AUTHZPB_MAX_DEPTH: null. */
+static void pb_value(struct sg_pbw *w, unsigned field, const struct sg_json *v, int depth)
+{
+	enum sg_json_type t = depth > SG_AUTHZPB_MAX_DEPTH ? SG_JSON_NULL : sg_json_type(v);
+	size_t at = sg_pbw_begin(w, field), in;
+	uint64_t bits;
+	double d = 0;
+
+	switch (t) {
+	case SG_JSON_NUMBER:
+		sg_json_num(v, &d);
+		memcpy(&bits, &d, sizeof(bits));
+		sg_pbw_fixed64(w, 2, bits);
+		break;
+	case SG_JSON_STRING:
+		oneof_str(w, 3, sg_json_str(v));
+		break;
+	case SG_JSON_TRUE:
+	case SG_JSON_FALSE:
+		sg_pbw_tag(w, 4, SG_PB_VARINT);
+		sg_pbw_varint(w, t == SG_JSON_TRUE);
+		break;
+	case SG_JSON_OBJECT:
+		in = sg_pbw_begin(w, 5);
+		pb_struct(w, v, depth);
+		sg_pbw_end(w, in);
+		break;
+	case SG_JSON_ARRAY:
+		in = sg_pbw_begin(w, 6);
+		for (const struct sg_json *e = sg_json_first(v); e; e = sg_json_next(e))
+			pb_value(w, 1, e, depth + 1);
+		sg_pbw_end(w, in);
+		break;
+	default:
+		sg_pbw_tag(w, 1, SG_PB_VARINT);
+		sg_pbw_varint(w, 0);
+		break;
+	}
+	sg_pbw_end(w, at);
+}
+
+/* metadata_context = 11: Metadata {filter_metadata = 1: map<string,
+ * Struct>}, of m's members that are objects (none: an empty Metadata,
+ * sent all the same, as Envoy does). */
+static void metadata_context(struct sg_pbw *w, const struct sg_json *m)
+{
+	size_t at = sg_pbw_begin(w, 11), e, st;
+
+	for (const struct sg_json *f = sg_json_first(m); f; f = sg_json_next(f)) {
+		if (sg_json_type(f) != SG_JSON_OBJECT)
+			continue;
+		e = sg_pbw_begin(w, 1);
+		sg_pbw_str(w, 1, sg_json_key(f));
+		st = sg_pbw_begin(w, 2);
+		pb_struct(w, f, 0);
+		sg_pbw_end(w, st);
+		sg_pbw_end(w, e);
+	}
+	sg_pbw_end(w, at);
+}
+
 int sg_authzpb_check_request(const struct sg_authzpb_request *q, char **out, size_t *len)
 {
 	struct sg_pbw w = { 0 };
@@ -87,6 +178,8 @@ int sg_authzpb_check_request(const struct sg_authzpb_request *q, char **out, siz
 	for (size_t i = 0; i + 1 < q->ncontext; i += 2)
 		map_entry(&w, 10, q->context[i], strlen(q->context[i]), q->context[i + 1],
 			  strlen(q->context[i + 1]));
+	if (q->metadata)
+		metadata_context(&w, q->metadata);
 	if (q->sni) { /* TLSSession {sni = 1} */
 		t = sg_pbw_begin(&w, 12);
 		sg_pbw_str(&w, 1, q->sni);

@@ -16,6 +16,8 @@
 
 #include "user/codec/h1.h"
 
+struct sg_json;
+
 /* A header line (a request's, or one the service adds). */
 struct sg_authzpb_header {
 	struct sg_h1_span name, value;
@@ -45,6 +47,10 @@ struct sg_authzpb_request {
 	const char *const *context; /* key, value pairs: ncontext entries */
 	size_t ncontext;
 	const char *sni; /* the TLS handshake's server name, NULL: not TLS */
+	/* metadata_context.filter_metadata: an object whose members that are
+	 * objects go as Structs (numbers as doubles); NULL: no
+	 * metadata_context. */
+	const struct sg_json *metadata;
 };
 
 /* The CheckRequest for q, as one gRPC length-prefixed message (5 bytes of
@@ -92,7 +98,6 @@ int sg_authzpb_check_response(const char *p, size_t len, struct sg_authzpb_respo
  * the last): *out, the caller's to sg_json_free. Returns 0, -EBADMSG (not
  * a well-formed Struct, or nested deeper than SG_AUTHZPB_MAX_DEPTH), or
  * -ENOMEM. */
-struct sg_json;
 int sg_authzpb_struct(const char *p, size_t len, struct sg_json **out);
 
 #endif

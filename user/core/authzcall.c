@@ -11,7 +11,9 @@
 
 #include "config/cel.h"
 #include "config/duration.h"
+#include "config/extauthz.h"
 #include "user/auth/authzcache.h"
+#include "user/auth/jwt.h"
 #include "user/base/buf.h"
 #include "user/base/json.h"
 #include "user/base/log.h"
@@ -29,8 +31,12 @@
  * denial's body) and of the header lines a request sends it. */
 #define EXTAUTHZ_ANSWER_MAX (64 * 1024)
 #define EXTAUTHZ_LINES 128
-/* A gRPC service's connection is kept this long without a call. */
+/* A service's connection is kept this long without a call; an HTTP
+ * service's idle ones, at most EXTAUTHZ_IDLE_MAX per worker, in the
+ * worker's pool under the service's endpoint and EXTAUTHZ_POOL_TAG. */
 #define EXTAUTHZ_IDLE_MS 60000
+#define EXTAUTHZ_IDLE_MAX 8
+#define EXTAUTHZ_POOL_TAG "#authz"
 
 static const char check_path[] = "/envoy.service.auth.v3.Authorization/Check";
 
@@ -47,6 +53,7 @@ struct sg_extauthz {
 	struct sg_backend_conn *u; /* HTTP: its connection, and exchange */
 	struct sg_h1x *h1;
 	bool connected;
+	bool retried; /* a kept connection the service had closed was replaced */
 	/* What is sent: the check request's head (its header slots and the
 	 * text they point into) and body. */
 	struct sg_h1_req req;
@@ -179,18 +186,13 @@ static int keep_metadata(struct sg_request *r, const struct sg_authzpb_response 
 }
 
 /* Allowed by gRPC's OkHttpResponse c: its edits go on the request and its
- * response; its dynamic_metadata becomes CEL's `extauthz`. */
+ * response. */
 static void grpc_allowed(struct sg_extauthz *z, const struct sg_authzpb_response *c)
 {
 	struct sg_request *r = z->r;
 	struct sg_filter_plan *p = &r->plan;
 	struct sg_h1_header kept;
-	int rc = keep_metadata(r, c);
-
-	if (rc == -EBADMSG) {
-		undecided(z, "the CheckResponse's dynamic_metadata is not a well-formed Struct");
-		return;
-	}
+	int rc = 0;
 
 	for (size_t i = 0; rc == 0 && i < c->nremove; i++)
 		if (!sg_svc_owned(c->remove[i]))
@@ -246,6 +248,12 @@ static void grpc_verdict(struct sg_extauthz *z)
 	if (sg_pbr_grpc_message(z->in.data + z->in.off, z->in.len, &m, &n) < 0 ||
 	    sg_authzpb_check_response(m, n, &c) < 0) {
 		undecided(z, "the CheckResponse is not one well-formed message");
+		return;
+	}
+	/* Its dynamic_metadata is CEL's `extauthz`, allowed or denied (the
+	 * access log's too), as agentgateway inserts it. */
+	if (keep_metadata(z->r, &c) == -EBADMSG) {
+		undecided(z, "the CheckResponse's dynamic_metadata is not a well-formed Struct");
 		return;
 	}
 	if (c.code == 0) {
@@ -346,6 +354,44 @@ static void http_verdict(struct sg_extauthz *z)
 		sg_request_authorized(r);
 }
 
+/* An allowing HTTP answer's http.metadata, CEL's `extauthz` from here
+ * on (agentgateway's ExtAuthzDynamicMetadata, present even when every
+ * expression failed): each expression over the request and the answer
+ * (response.code, .headers, .body); a replayed answer's are the values
+ * it made then (z->in, their JSON). Out of memory: absent. */
+static void http_answered(struct sg_extauthz *z)
+{
+	struct sg_request *r = z->r;
+	struct sg_h1_resp resp = { .status = z->status,
+				   .headers = z->head,
+				   .nheaders = z->nhead,
+				   .headers_cap = EXTAUTHZ_LINES };
+	struct sg_filter_input in;
+	struct sg_celreq_view v;
+	struct sg_json *m = NULL;
+	char *text;
+
+	if (!z->x->metadata.n || z->status < 200 || z->status > 299)
+		return;
+	if (z->replayed) {
+		text = malloc(z->in.len + 1);
+		if (text) {
+			memcpy(text, z->in.data + z->in.off, z->in.len);
+			text[z->in.len] = '\0';
+			m = sg_json_parse(text);
+			free(text);
+		}
+	} else {
+		sg_request_input(r, &in);
+		sg_celreq_view_of(&v, &in, &resp);
+		v.resp_body = (struct sg_h1_span){ z->in.data + z->in.off, z->in.len };
+		v.has_resp_body = true;
+		m = sg_celreq_json_fields(&z->x->metadata, &v);
+	}
+	sg_json_free(r->authn.extauthz);
+	r->authn.extauthz = m;
+}
+
 /* ---- the cache ---------------------------------------------------------------- */
 
 /* An answer as kept: 'G' and the gRPC message's bytes as they came, or
@@ -381,6 +427,23 @@ static uint32_t unpack_u32(const char *p)
 	const unsigned char *b = (const unsigned char *)p;
 
 	return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
+}
+
+/* An allowing HTTP answer's metadata as kept: its JSON (none when the
+ * route computes none). */
+static void pack_metadata(struct packer *k, const struct sg_extauthz *z)
+{
+	char *text;
+
+	if (!z->x->metadata.n)
+		return;
+	text = sg_json_print(z->r->authn.extauthz, SG_JSON_COMPACT);
+	if (!text) {
+		k->over = true; /* not kept: it would come back without them */
+		return;
+	}
+	pack(k, text, strlen(text));
+	free(text);
 }
 
 /* One key value of the cache: its type, then its bytes. False: a type
@@ -577,6 +640,8 @@ static void remember(struct sg_extauthz *z)
 			      sg_pbr_grpc_message(z->in.data + z->in.off, z->in.len, &m, &n) < 0 ||
 			      sg_authzpb_check_response(m, n, &c) < 0)
 		return;
+	if (!z->x->http)
+		keep_metadata(z->r, &c); /* what cache.ttl reads, as agentgateway's */
 	ttl = z->x->http ? ttl_ms(z, z->status >= 200 && z->status <= 299, NULL)
 			 : ttl_ms(z, c.code == 0, &c);
 	if (!ttl || !(k = malloc(sizeof(*k))))
@@ -595,6 +660,8 @@ static void remember(struct sg_extauthz *z)
 		}
 		if (z->status < 200 || z->status > 299)
 			pack(k, z->in.data + z->in.off, z->in.len);
+		else
+			pack_metadata(k, z);
 	} else {
 		pack(k, z->in.data + z->in.off, z->in.len);
 	}
@@ -605,7 +672,8 @@ static void remember(struct sg_extauthz *z)
 }
 
 /* A kept HTTP answer a[0..n) (the plan's copy) into z's status, lines
- * and body. False: it is not one (cannot happen: we wrote it). */
+ * and body (an allowing one's: the JSON of the metadata it made). False:
+ * it is not one (cannot happen: we wrote it). */
 static bool unpack_http(struct sg_extauthz *z, const char *a, size_t n)
 {
 	size_t off = 8, lines;
@@ -645,6 +713,7 @@ static void replay(struct sg_extauthz *z, const char *a, size_t n)
 		return;
 	}
 	if (a[0] == 'H') {
+		http_answered(z);
 		http_verdict(z);
 		return;
 	}
@@ -680,12 +749,33 @@ static void x_ready(void *data)
 		undecided(z, "the Check call could not be sent");
 }
 
+static int http_connect(struct sg_extauthz *z, bool fresh);
+
+/* The HTTP exchange and its connection are over. */
+static void drop_conn(struct sg_extauthz *z)
+{
+	sg_h1x_close(z->h1);
+	z->h1 = NULL;
+	sg_backend_close(z->u);
+	z->u = NULL;
+}
+
 static void x_failed(void *data, enum sg_xfail why, int err)
 {
 	struct sg_extauthz *z = data;
 	char text[160];
 
-	(void)why;
+	/* The keep-alive race (as user/core/attempt.c's): the service closed
+	 * a kept connection as the check went out on it, and answered
+	 * nothing: asked once more on a new one. */
+	if (z->u && z->u->reused && !z->retried &&
+	    (why == SG_XFAIL_UNSENT || (why == SG_XFAIL_LOST && (err == 0 || err == EPIPE)))) {
+		z->retried = true;
+		drop_conn(z);
+		err = -http_connect(z, true);
+		if (!err)
+			return;
+	}
 	snprintf(text, sizeof(text), "the authorization service is unavailable: %s",
 		 sg_fail_cause(err));
 	undecided(z, text);
@@ -726,6 +816,23 @@ static void x_data(void *data, const char *p, size_t n)
 		sg_h1x_consume(z->h1);
 }
 
+/* The HTTP answer ended well: its connection goes back to the pool when
+ * it may carry another check (at most EXTAUTHZ_IDLE_MAX idle ones per
+ * service; closed when the service closes it, or after EXTAUTHZ_IDLE_MS),
+ * else it closes. */
+static void give_back(struct sg_extauthz *z)
+{
+	bool reusable = z->h1 && sg_h1x_reusable(z->h1);
+
+	sg_h1x_close(z->h1);
+	z->h1 = NULL;
+	if (reusable)
+		sg_pool_put(z->r->at.pool, z->u, EXTAUTHZ_IDLE_MS, EXTAUTHZ_IDLE_MAX);
+	else
+		sg_backend_close(z->u);
+	z->u = NULL;
+}
+
 static void x_end(void *data, const struct sg_h2_field *t, size_t n, int err)
 {
 	struct sg_extauthz *z = data;
@@ -737,6 +844,10 @@ static void x_end(void *data, const struct sg_h2_field *t, size_t n, int err)
 		return;
 	}
 	z->grpc_status = sg_svc_grpc_in_trailers(t, n, z->grpc_status);
+	if (z->x->http) {
+		give_back(z);
+		http_answered(z);
+	}
 	if (z->key)
 		remember(z);
 	if (z->x->http)
@@ -767,6 +878,17 @@ static void on_timeout(struct sg_loop *loop, struct sg_timer *t)
 	undecided(t->data, "no answer within the timeout");
 }
 
+/* The check goes out on z's connection, up. 0, or a negative errno (no
+ * callback was made). */
+static int exchange(struct sg_extauthz *z)
+{
+	z->connected = true;
+	z->h1 = sg_h1x_new(z->loop, z->u, &ops, z, EXTAUTHZ_ANSWER_MAX);
+	if (!z->h1)
+		return -ENOMEM;
+	return sg_h1x_send(z->h1, &z->req, NULL, NULL, 0, z->body_len > 0);
+}
+
 /* The HTTP service's connection: its connect, then its exchange. */
 static void on_io(struct sg_loop *loop, struct sg_io *io, uint32_t revents)
 {
@@ -787,9 +909,7 @@ static void on_io(struct sg_loop *loop, struct sg_io *io, uint32_t revents)
 		x_failed(z, SG_XFAIL_CONNECT, err);
 		return;
 	}
-	z->connected = true;
-	z->h1 = sg_h1x_new(z->loop, z->u, &ops, z, EXTAUTHZ_ANSWER_MAX);
-	if (!z->h1 || sg_h1x_send(z->h1, &z->req, NULL, NULL, 0, z->body_len > 0) < 0)
+	if (exchange(z) < 0)
 		undecided(z, "the check request could not be sent");
 }
 
@@ -925,22 +1045,74 @@ static bool request_body(struct sg_extauthz *z, struct sg_authzpb_request *q, bo
 	return true;
 }
 
-/* Whether `name` is one `add` sets (its line then replaces the request's). */
-static bool replaced(const struct sg_hdrmod *add, struct sg_h1_span name)
+static struct sg_h1_span span_of(const char *s)
 {
-	for (size_t i = 0; add && i < add->set.n; i++)
-		if (strlen(add->set.v[i].name) == name.len &&
-		    !strncasecmp(add->set.v[i].name, name.p, name.len))
-			return true;
-	return false;
+	return (struct sg_h1_span){ s, s ? strlen(s) : 0 };
 }
 
-/* The check request's head: q's method and path (or http.path's) for
- * HTTP, the Check call for gRPC; `lines` its header lines (HTTP: those
- * gathered, then `add`'s), the body's framing after them. */
+/* The request's value of pseudo-header `name` (":authority": its Host);
+ * p NULL: it has none. */
+static struct sg_h1_span pseudo_value(const struct sg_authzpb_request *q, const char *name)
+{
+	switch (sg_ext_authz_pseudo(name, strlen(name))) {
+	case SG_EXT_AUTHZ_PSEUDO_METHOD:
+		return q->method;
+	case SG_EXT_AUTHZ_PSEUDO_PATH:
+		return q->path;
+	case SG_EXT_AUTHZ_PSEUDO_AUTHORITY:
+		return q->host.len ? q->host : (struct sg_h1_span){ 0 };
+	case SG_EXT_AUTHZ_PSEUDO_SCHEME:
+		return q->scheme;
+	default:
+		return (struct sg_h1_span){ 0 };
+	}
+}
+
+/* The HTTP check's head as agentgateway's check_http makes it: the
+ * request's method and path (or http.path's) to the service's Host (a
+ * unix socket's: its file's name); then, each set over what came before,
+ * the lines includeRequestHeaders names (h[0..n), and the request's
+ * values of the pseudo-headers it names), the partial body's mark, and
+ * addRequestHeaders' values (adds[i] the i-th's; p NULL: it failed).
+ * Into z->req and z->lines[0..*k). */
+static void http_head(struct sg_extauthz *z, const struct sg_authzpb_request *q,
+		      const struct sg_authzpb_header *h, size_t n, bool partial,
+		      const struct sg_h1_span *adds, size_t *k)
+{
+	const struct sg_ext_authz *x = z->x;
+	const struct sg_transform_exprs *add = &x->add_headers.set;
+	struct sg_svc_check c = {
+		.method = q->method,
+		.target = z->path.p ? z->path : q->path,
+		.authority = span_of(x->unix_socket ? strrchr(x->to.ep.addr, '/') + 1 : x->to.host),
+		.lines = z->lines + 1,
+		.cap = EXTAUTHZ_LINES - 2, /* Host first, Content-Length last */
+	};
+
+	/* A line with no room is left out, as the request's lines past
+	 * EXTAUTHZ_LINES are. */
+	for (size_t i = 0; i < n; i++)
+		sg_svc_check_set(&c, h[i].name, h[i].value);
+	for (size_t i = 0; i < x->headers.n; i++)
+		if (x->headers.v[i][0] == ':')
+			sg_svc_check_set(&c, span_of(x->headers.v[i]),
+					 pseudo_value(q, x->headers.v[i]));
+	if (x->body && !x->body_expr)
+		sg_svc_check_set(&c, span_of("x-envoy-auth-partial-body"),
+				 span_of(partial ? "true" : "false"));
+	for (size_t i = 0; i < add->n; i++)
+		sg_svc_check_set(&c, span_of(add->v[i].name), adds[i]);
+	z->req.method = c.method;
+	z->req.target = c.target;
+	z->lines[0] = (struct sg_h1_header){ { "host", 4 }, c.authority };
+	*k = 1 + c.n;
+}
+
+/* The check request's head: the Check call for gRPC, http_head's for
+ * HTTP; the body's framing after its lines. */
 static int make_head(struct sg_extauthz *z, const struct sg_authzpb_request *q,
 		     const struct sg_authzpb_header *h, size_t n, bool partial,
-		     const struct sg_hdrmod *add, struct text *t)
+		     const struct sg_h1_span *adds, struct text *t)
 {
 	struct sg_h1_req *req = &z->req;
 	char num[SG_H1_DIGITS_MAX];
@@ -952,29 +1124,15 @@ static int make_head(struct sg_extauthz *z, const struct sg_authzpb_request *q,
 				   .minor = 1,
 				   .content_length = (int64_t)z->body_len,
 				   .keep_alive = true };
-	z->lines[k++] =
-		(struct sg_h1_header){ { "host", 4 }, { z->x->to.host, strlen(z->x->to.host) } };
 	if (!z->x->http) {
+		z->lines[k++] = (struct sg_h1_header){ { "host", 4 }, span_of(z->x->to.host) };
 		req->method = (struct sg_h1_span){ "POST", 4 };
 		req->target = (struct sg_h1_span){ check_path, sizeof(check_path) - 1 };
 		z->lines[k++] =
 			(struct sg_h1_header){ { "content-type", 12 }, { "application/grpc", 16 } };
 		z->lines[k++] = (struct sg_h1_header){ { "te", 2 }, { "trailers", 8 } };
 	} else {
-		req->method = q->method;
-		req->target = z->path.p ? z->path : q->path;
-		for (size_t i = 0; i < n && k < EXTAUTHZ_LINES - 2; i++)
-			if (!replaced(add, h[i].name))
-				z->lines[k++] = (struct sg_h1_header){ h[i].name, h[i].value };
-		for (size_t i = 0; add && i < add->set.n && k < EXTAUTHZ_LINES - 2; i++)
-			z->lines[k++] = (struct sg_h1_header){
-				{ add->set.v[i].name, strlen(add->set.v[i].name) },
-				{ add->set.v[i].value, strlen(add->set.v[i].value) }
-			};
-		if (z->x->body && !z->x->body_expr)
-			z->lines[k++] = (struct sg_h1_header){ { "x-envoy-auth-partial-body", 25 },
-							       { partial ? "true" : "false",
-								 partial ? 4u : 5u } };
+		http_head(z, q, h, n, partial, adds, &k);
 	}
 	len = put(t, len, (size_t)(num + SG_H1_DIGITS_MAX - len), false);
 	if (!len)
@@ -1014,10 +1172,46 @@ static void describe(struct sg_extauthz *z, struct sg_authzpb_request *q)
 	};
 }
 
+/* addRequestHeaders' values over the request into *out (the i-th's text,
+ * in the plan's storage; p NULL: its expression failed or gave no string
+ * or number). 0 or -ENOMEM. */
+static int add_values(struct sg_extauthz *z, const struct sg_celreq_view *v,
+		      struct sg_h1_span **out)
+{
+	const struct sg_transform_exprs *l = &z->x->add_headers.set;
+	struct sg_h1_span *vals;
+	struct sg_celreq c;
+	int rc = 0;
+
+	if (!l->n)
+		return 0;
+	vals = (struct sg_h1_span *)(void *)sg_filter_plan_room(&z->r->plan, l->n * sizeof(*vals));
+	if (!vals)
+		return -ENOMEM;
+	*out = vals;
+	sg_celreq_begin(&c, v);
+	for (size_t i = 0; i < l->n && rc == 0; i++) {
+		struct sg_cel_val val;
+		const char *s;
+		size_t n;
+
+		vals[i] = (struct sg_h1_span){ NULL, 0 };
+		sg_cel_eval(l->v[i].expr, &c.run, &val);
+		if (sg_cel_to_text(&c.run, &val, &s, &n) < 0)
+			continue;
+		vals[i] = (struct sg_h1_span){ sg_filter_plan_keep(&z->r->plan, s, n), n };
+		if (!vals[i].p)
+			rc = -ENOMEM;
+	}
+	sg_celreq_end(&c);
+	return rc;
+}
+
 /* The HTTP protocol's expressions over the request: the check path, the
- * body (into q, replacing the request's), the added headers (into
- * *add). 0, -EINVAL when one failed (agentgateway's 403), -ENOMEM. */
-static int http_exprs(struct sg_extauthz *z, struct sg_authzpb_request *q, struct sg_hdrmod *add)
+ * body (into q, replacing the request's), the added headers' values
+ * (into *adds). 0, -EINVAL when one failed (agentgateway's 403),
+ * -ENOMEM. */
+static int http_exprs(struct sg_extauthz *z, struct sg_authzpb_request *q, struct sg_h1_span **adds)
 {
 	const struct sg_ext_authz *x = z->x;
 	struct sg_request *r = z->r;
@@ -1032,12 +1226,8 @@ static int http_exprs(struct sg_extauthz *z, struct sg_authzpb_request *q, struc
 		rc = eval_string(r, x->path, &z->path);
 		if (rc < 0)
 			return rc;
-		/* An origin-form target: a path, no space or control byte. */
-		if (!z->path.len || z->path.p[0] != '/')
+		if (!sg_svc_origin_form(z->path))
 			return -EINVAL;
-		for (size_t i = 0; i < z->path.len; i++)
-			if ((unsigned char)z->path.p[i] <= ' ' || z->path.p[i] == 0x7f)
-				return -EINVAL;
 	}
 	if (x->body_expr) {
 		rc = sg_celreq_body(x->body_expr, &v, keep_in, &r->plan, &body);
@@ -1046,9 +1236,40 @@ static int http_exprs(struct sg_extauthz *z, struct sg_authzpb_request *q, struc
 		q->body = body.p;
 		q->body_len = body.len;
 	}
-	if (x->add_headers.present)
-		return sg_celreq_headers(&x->add_headers, &v, add, keep_in, &r->plan);
-	return 0;
+	return add_values(z, &v, adds);
+}
+
+/* The Check call's metadata_context.filter_metadata, as agentgateway
+ * sends it: grpc.metadata's values over the request (one that fails or
+ * gives no map is left out); without any, the verified JWT's claims as
+ * Envoy's jwt_authn filter gives them ({"envoy.filters.http.jwt_authn":
+ * {"jwt_payload": claims}}), else none (an empty Metadata). A new object;
+ * NULL when out of memory (then no metadata_context is sent). */
+static struct sg_json *grpc_metadata(struct sg_extauthz *z)
+{
+	struct sg_request *r = z->r;
+	struct sg_filter_input in;
+	struct sg_celreq_view v;
+	struct sg_json *m, *claims;
+	char *text;
+
+	if (z->x->metadata.n) {
+		sg_request_input(r, &in);
+		sg_celreq_view_of(&v, &in, NULL);
+		return sg_celreq_json_fields(&z->x->metadata, &v);
+	}
+	m = sg_json_object();
+	if (!m || !r->authn.jwt)
+		return m;
+	text = sg_json_print(sg_jwt_claims_json(r->authn.jwt), SG_JSON_COMPACT);
+	claims = text ? sg_json_parse(text) : NULL;
+	free(text);
+	if (sg_json_add(sg_json_add_object(m, "envoy.filters.http.jwt_authn"), "jwt_payload",
+			claims) < 0) {
+		sg_json_free(m);
+		return NULL;
+	}
+	return m;
 }
 
 /* The question's bytes: head and body. -EINVAL: an expression of the
@@ -1058,7 +1279,8 @@ static int compose(struct sg_extauthz *z, bool *too_large)
 	struct sg_authzpb_header h[EXTAUTHZ_LINES];
 	struct sg_authzpb_request q;
 	const struct sg_h1_req *in = z->r->req;
-	struct sg_hdrmod add = { 0 };
+	struct sg_h1_span *adds = NULL;
+	struct sg_json *md;
 	struct text t = { 0 };
 	bool partial = false;
 	size_t n;
@@ -1068,7 +1290,7 @@ static int compose(struct sg_extauthz *z, bool *too_large)
 	*too_large = !z->x->body_expr && !request_body(z, &q, &partial);
 	if (*too_large)
 		return 0;
-	if (z->x->http && (rc = http_exprs(z, &q, &add)) < 0)
+	if (z->x->http && (rc = http_exprs(z, &q, &adds)) < 0)
 		return rc;
 	t.cap = 64;
 	for (size_t i = 0; i < in->nheaders; i++)
@@ -1088,10 +1310,41 @@ static int compose(struct sg_extauthz *z, bool *too_large)
 	} else {
 		q.headers = h;
 		q.nheaders = n;
-		if (sg_authzpb_check_request(&q, &z->body, &z->body_len) < 0)
+		q.metadata = md = grpc_metadata(z);
+		rc = sg_authzpb_check_request(&q, &z->body, &z->body_len);
+		sg_json_free(md);
+		if (rc < 0)
 			return -ENOMEM;
 	}
-	return make_head(z, &q, h, n, partial, &add, &t);
+	return make_head(z, &q, h, n, partial, adds, &t);
+}
+
+/* A connection to the HTTP service: one its pool keeps (unless fresh),
+ * else a new one (on_io sends once it is up). 0, or a negative errno. */
+static int http_connect(struct sg_extauthz *z, bool fresh)
+{
+	static const struct sg_keepalive ka; /* none: the calls are short */
+	struct sg_pool *pool = z->r->at.pool;
+	char key[SG_POOL_KEY_SIZE];
+	int err = 0;
+
+	snprintf(key, sizeof(key), "%s:%u" EXTAUTHZ_POOL_TAG, z->x->to.ep.addr, z->x->to.ep.port);
+	z->u = fresh ? NULL : sg_pool_take(pool, key);
+	if (z->u) {
+		z->u->io.cb = on_io;
+		z->u->io.data = z;
+		if (exchange(z) == 0)
+			return 0;
+		drop_conn(z); /* the service closed it: a new one */
+	}
+	z->connected = false;
+	z->u = sg_backend_connect(pool, &z->x->to.ep, &ka, &err);
+	if (!z->u)
+		return -err;
+	snprintf(z->u->key, sizeof(z->u->key), "%s", key);
+	z->u->io.cb = on_io;
+	z->u->io.data = z;
+	return sg_io_set(z->loop, &z->u->io, sg_backend_connect_events(z->u)) == -1 ? -errno : 0;
 }
 
 /* Connect to the service and ask. */
@@ -1102,15 +1355,8 @@ static int ask(struct sg_extauthz *z)
 	bool ready = false, reused;
 	int err = 0;
 
-	if (z->x->http) {
-		z->u = sg_backend_connect(z->r->at.pool, &z->x->to.ep, &ka, &err);
-		if (!z->u)
-			return -err;
-		z->u->io.cb = on_io;
-		z->u->io.data = z;
-		return sg_io_set(z->loop, &z->u->io, sg_backend_connect_events(z->u)) == -1 ? -errno
-											    : 0;
-	}
+	if (z->x->http)
+		return http_connect(z, false);
 	snprintf(key, sizeof(key), "%s:%u", z->x->to.ep.addr, z->x->to.ep.port);
 	z->h2 = sg_h2b_open(z->r->at.h2pool, &z->x->to.ep, key, &ka, EXTAUTHZ_IDLE_MS, &ops, z,
 			    &ready, &reused, &err);
@@ -1119,6 +1365,11 @@ static int ask(struct sg_extauthz *z)
 	if (ready)
 		return sg_h2b_send(z->h2, &z->req, NULL, NULL, 0, NULL, true);
 	return 0;
+}
+
+void sg_extauthz_reloaded(struct sg_pool *pool)
+{
+	sg_pool_close_tagged(pool, EXTAUTHZ_POOL_TAG);
 }
 
 struct sg_extauthz *sg_extauthz_start(struct sg_request *r, const struct sg_ext_authz *x)

@@ -8,11 +8,13 @@
 
 #include <errno.h>
 #include <netdb.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include "user/base/dns.h"
@@ -262,6 +264,22 @@ static void on_idle_timeout(struct sg_loop *loop, struct sg_timer *t)
 	sg_backend_close(u);
 }
 
+void sg_pool_close_tagged(struct sg_pool *p, const char *tag)
+{
+	size_t tl = strlen(tag);
+	struct sg_list *l, *tmp;
+
+	SG_LIST_FOR_EACH_SAFE(l, tmp, &p->idle) {
+		struct sg_backend_conn *u = SG_LIST_ENTRY(l, struct sg_backend_conn, idle);
+		size_t kl = strlen(u->key);
+
+		if (kl < tl || strcmp(u->key + kl - tl, tag) != 0)
+			continue;
+		unlink_idle(p, u);
+		sg_backend_close(u);
+	}
+}
+
 struct sg_backend_conn *sg_pool_take(struct sg_pool *p, const char *key)
 {
 	struct sg_list *l, *tmp;
@@ -363,6 +381,21 @@ static int connect_addrs(struct sg_backend_conn *u, const struct sg_dns_addrs *a
 	return err;
 }
 
+/* A unix socket at `path` (a policy service's "unix:/path"). Returns 0
+ * or an errno value. */
+static int connect_unix(struct sg_backend_conn *u, const char *path)
+{
+	struct sockaddr_storage ss = { 0 };
+	struct sockaddr_un *sun = (struct sockaddr_un *)&ss;
+	size_t n = strlen(path);
+
+	if (n >= sizeof(sun->sun_path))
+		return ENAMETOOLONG;
+	sun->sun_family = AF_UNIX;
+	memcpy(sun->sun_path, path, n + 1);
+	return open_socket(u, &ss, (socklen_t)(offsetof(struct sockaddr_un, sun_path) + n + 1));
+}
+
 /* The name's answer, on the loop: connect, and let the owner's events
  * through; a failure reaches the owner as a connect that failed. */
 static void on_resolved(struct sg_dns_query *q)
@@ -424,8 +457,11 @@ struct sg_backend_conn *sg_backend_connect(struct sg_pool *p, const struct sg_en
 	u->ka = *ka;
 	snprintf(u->key, sizeof(u->key), "%s:%u", ep->addr, ep->port);
 	sg_timer_init(&u->idle_timer, on_idle_timeout, u);
-	/* An IP literal connects now; a name once the resolver answers. */
-	if (sg_dns_lookup(ep->addr, ep->port, AI_NUMERICHOST, &addrs) == 0)
+	/* An IP literal (or a unix socket's path) connects now; a name once
+	 * the resolver answers. */
+	if (ep->addr[0] == '/')
+		*err = connect_unix(u, ep->addr);
+	else if (sg_dns_lookup(ep->addr, ep->port, AI_NUMERICHOST, &addrs) == 0)
 		*err = connect_addrs(u, &addrs, 0);
 	else
 		*err = start_lookup(u, ep);

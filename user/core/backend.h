@@ -90,7 +90,12 @@ struct sg_backend_conn *sg_pool_take(struct sg_pool *p, const char *key);
  * that many idle connections to u's endpoint already, u is closed instead. */
 void sg_pool_put(struct sg_pool *p, struct sg_backend_conn *u, uint64_t idle_ms, int64_t max_idle);
 
-/* Start a non-blocking connect to ep with TCP_NODELAY and the keepalive
+/* Close the idle connections whose key ends in `tag` (a policy
+ * service's, on reload). */
+void sg_pool_close_tagged(struct sg_pool *p, const char *tag);
+
+/* Start a non-blocking connect to ep (an address "/path" with port 0: a
+ * unix socket) with TCP_NODELAY and the keepalive
  * policy applied. Returns the connection (writable when connected) or NULL
  * with *err set to an errno value. For a name the connect starts once the
  * worker's resolver answers: the owner sets io.cb/io.data and its mask as

@@ -462,6 +462,12 @@ static bool attr(void *ud, enum sg_cel_attr a, struct sg_cel_val *out)
 		text(out, v->body.p ? v->body.p : "", v->body.len);
 		out->type = SG_CEL_BYTES;
 		return true;
+	case SG_CEL_RESP_BODY:
+		if (!v->has_resp_body)
+			return false;
+		text(out, v->resp_body.p ? v->resp_body.p : "", v->resp_body.len);
+		out->type = SG_CEL_BYTES;
+		return true;
 	case SG_CEL_REQ_HOST:
 		return v->host.len && text(out, v->host.p, v->host.len);
 	case SG_CEL_REQ_SCHEME:
@@ -881,6 +887,33 @@ int sg_celreq_body(const struct sg_cel *e, const struct sg_celreq_view *v, sg_ce
 	}
 	sg_celreq_end(&c);
 	return rc;
+}
+
+struct sg_json *sg_celreq_json_fields(const struct sg_transform_exprs *l,
+				      const struct sg_celreq_view *v)
+{
+	struct sg_json *o = sg_json_object();
+	struct sg_celreq c;
+
+	if (!o)
+		return NULL;
+	sg_celreq_begin(&c, v);
+	for (size_t i = 0; i < l->n; i++) {
+		struct text t = { .run = &c.run };
+		struct sg_cel_val val;
+		struct sg_json *j;
+
+		sg_cel_eval(l->v[i].expr, &c.run, &val);
+		if (!put_json(&t, &val, 1) || t.failed || !(j = sg_json_parse(t.p)))
+			continue;
+		if (sg_json_set(o, l->v[i].name, j) < 0) {
+			sg_json_free(o);
+			o = NULL;
+			break;
+		}
+	}
+	sg_celreq_end(&c);
+	return o;
 }
 
 size_t sg_celreq_log_fields(struct sg_celreq *l, const struct sg_log_policy *p,

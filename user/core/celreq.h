@@ -16,6 +16,7 @@
 #include "user/core/filter.h"
 
 struct sg_authn;
+struct sg_json;
 
 /* What an MCP call touches (CEL's `mcp`, mcpAuthorization's): kind
  * "tool", "prompt" or "resource" (NULL: none), the target serving it (""
@@ -57,6 +58,10 @@ struct sg_celreq_view {
 	/* request.body: the body held whole; has_body false: absent. */
 	struct sg_h1_span body;
 	bool has_body;
+	/* response.body: an extAuthz service's answer, read whole;
+	 * has_resp_body false: absent. */
+	struct sg_h1_span resp_body;
+	bool has_resp_body;
 };
 
 /* The view of the request a filter plan's input `in` describes, and of
@@ -102,6 +107,13 @@ int sg_celreq_headers(const struct sg_transform_side *s, const struct sg_celreq_
  * with keep into *out. Returns 0, -ENOMEM, or -EINVAL when e failed. */
 int sg_celreq_body(const struct sg_cel *e, const struct sg_celreq_view *v, sg_celreq_keep_fn keep,
 		   void *arg, struct sg_h1_span *out);
+
+/* Each (name, expression) of l over v into a new JSON object, the
+ * caller's (agentgateway's extAuthz metadata): a value as JSON, one that
+ * fails or has no JSON form (an error, a type) left out. NULL: out of
+ * memory. */
+struct sg_json *sg_celreq_json_fields(const struct sg_transform_exprs *l,
+				      const struct sg_celreq_view *v);
 
 /* Whether e gives true over v (an error, or anything but true, is
  * false, as agentgateway's conditions read). */

@@ -935,6 +935,20 @@ enum sg_filter_result sg_filter_plan_backend(struct sg_filter_plan *p, const str
 	return res;
 }
 
+size_t sg_filter_plan_headers(const struct sg_filter_plan *p, const struct sg_h1_req *req,
+			      struct sg_h1_header *out, size_t cap)
+{
+	const struct sg_header_edit *e = &p->route_request;
+	size_t n = 0;
+
+	for (size_t i = 0; i < req->nheaders && n < cap; i++)
+		if (!sg_header_edit_drops(e, req->headers[i].name.p, req->headers[i].name.len))
+			out[n++] = req->headers[i];
+	for (size_t i = 0; i < e->nadd && n < cap; i++)
+		out[n++] = e->add[i];
+	return n;
+}
+
 /* ---- for the frontends ------------------------------------------------- */
 
 void sg_filter_input_init(struct sg_filter_input *in, struct sg_h1_req *req,

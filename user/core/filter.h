@@ -8,7 +8,9 @@
  * response head with the plan's response edit before writing it.
  *
  * Order, as agentgateway applies route policies (its proxy/httpproxy.rs):
- * CORS, oidc, jwtAuth (or mcpAuthentication), basicAuth, apiKey, localRateLimit, csrf, requestHeaderModifier, urlRewrite,
+ * CORS, oidc, jwtAuth (or mcpAuthentication), basicAuth, apiKey, (extAuthz:
+ * user/core/authzcall.c, between SG_FILTER_EARLY and SG_FILTER_LATE),
+ * authorization, localRateLimit, csrf, requestHeaderModifier, urlRewrite,
  * requestRedirect, directResponse; the first that answers wins. responseHeaderModifier (route, then
  * backend) applies to every response, local ones included; CORS headers
  * are added to the response last. */
@@ -203,6 +205,13 @@ static inline enum sg_filter_result sg_filter_plan_request(struct sg_filter_plan
  * try (a retry may choose another backend). */
 enum sg_filter_result sg_filter_plan_backend(struct sg_filter_plan *p, const struct sg_filters *f,
 					     const struct sg_filter_input *in);
+
+/* req's header lines as p's route edits so far leave them (received
+ * ones whose names it drops left out, its added lines after them) into
+ * out[0..cap): what the policies after extAuthz read, as agentgateway's
+ * read the request ext_authz edited. Returns how many. */
+size_t sg_filter_plan_headers(const struct sg_filter_plan *p, const struct sg_h1_req *req,
+			      struct sg_h1_header *out, size_t cap);
 
 void sg_filter_plan_reset(struct sg_filter_plan *p);
 

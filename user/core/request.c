@@ -265,14 +265,44 @@ static bool admit(struct sg_request *r, const struct sg_route *route, enum sg_fa
 	return r->held;
 }
 
+/* in over r as the plan's edits so far leave its header lines (those
+ * extAuthz set or removed among them): what the policies after the
+ * service read, as agentgateway's read the request it edited. *q is that
+ * head, its lines in the plan's storage; out of memory: the head as it
+ * came. */
+static void after_authz(struct sg_request *r, struct sg_filter_input *in, struct sg_h1_req *q)
+{
+	size_t cap = r->req->nheaders + r->plan.route_request.nadd;
+	struct sg_h1_header *lines = (struct sg_h1_header *)(void *)sg_filter_plan_room(
+		&r->plan, (cap + 1) * sizeof(*lines));
+
+	if (!lines)
+		return;
+	*q = *r->req;
+	q->headers = lines;
+	q->headers_cap = cap + 1;
+	q->nheaders = sg_filter_plan_headers(&r->plan, r->req, lines, cap);
+	in->req = q;
+	in->ctx = q;
+}
+
+/* Whether r's listener asked its gateway phase's extAuthz about r. */
+static bool gateway_asked(const struct sg_request *r)
+{
+	return r->listener && r->listener->gw_filters && r->listener->gw_filters->ext_authz;
+}
+
 /* Listener filters g (of its gateway phase) over r, which they see
- * without a route. */
-static bool plan_listener(struct sg_request *r, const struct sg_filters *g)
+ * without a route (after: those that follow its extAuthz). */
+static bool plan_listener(struct sg_request *r, const struct sg_filters *g, bool after)
 {
 	struct sg_filter_input in;
+	struct sg_h1_req q;
 
 	sg_request_input(r, &in);
 	in.route = NULL;
+	if (after)
+		after_authz(r, &in, &q);
 	return follow_plan(r, sg_filter_plan_request(&r->plan, g, &in));
 }
 
@@ -292,7 +322,7 @@ static bool plan_gateway(struct sg_request *r, const struct sg_route *route, enu
 
 	if (!g)
 		return true;
-	if (!plan_listener(r, g))
+	if (!plan_listener(r, g, false))
 		return false;
 	if (r->authn.exchange) {
 		r->gw_held = true;
@@ -311,7 +341,7 @@ static bool plan_gateway_after(struct sg_request *r, const struct sg_route *rout
 {
 	const struct sg_filters *g = r->listener ? r->listener->gw_after : NULL;
 
-	return !g || plan_listener(r, g);
+	return !g || plan_listener(r, g, true);
 }
 
 static bool have_route(struct sg_request *r, const struct sg_route *route, enum sg_fail no_route)
@@ -346,8 +376,11 @@ static bool plan(struct sg_request *r, const struct sg_route *route, enum sg_fil
 {
 	struct sg_filter_input in;
 	enum sg_filter_result res;
+	struct sg_h1_req q;
 
 	sg_request_input(r, &in);
+	if (part == SG_FILTER_LATE || (part == SG_FILTER_ALL && gateway_asked(r)))
+		after_authz(r, &in, &q);
 	if (route->eff_filters.direct) /* its conditions' random() */
 		in.seed = sg_route_random(&r->ctx->rng);
 	res = sg_filter_plan_part(&r->plan, &route->eff_filters, &in, part);
@@ -355,8 +388,8 @@ static bool plan(struct sg_request *r, const struct sg_route *route, enum sg_fil
 	return r->answer_pending || follow_plan(r, res);
 }
 
-/* The part of the route's filters a route whose expressions read
- * `extauthz` runs before its extAuthz (the rest follow its verdict). */
+/* The part of the route's filters a route with an extAuthz runs before
+ * it (the rest follow its verdict, as agentgateway's do). */
 static enum sg_filter_part first_part(const struct sg_route *route)
 {
 	return route->defer & SG_ROUTE_DEFER_AUTHZ ? SG_FILTER_EARLY : SG_FILTER_ALL;
@@ -364,8 +397,8 @@ static enum sg_filter_part first_part(const struct sg_route *route)
 
 /* The route's filters: CORS, local rate limits, CSRF, header and path
  * edits, redirects and direct responses; a route that reads the body has
- * them once it is whole, one that reads `extauthz` those after extAuthz
- * once it answered. */
+ * them once it is whole, one with an extAuthz those after it once the
+ * service answered. */
 static bool plan_route(struct sg_request *r, const struct sg_route *route, enum sg_fail no_route)
 {
 	if (!route->defer)
@@ -761,8 +794,7 @@ void sg_request_authorized(struct sg_request *r)
 		r->gw_authz = false;
 		if (route_steps_run(r, r->at.route, r->no_route))
 			start_route(r);
-	} else if (!(r->at.route->defer & SG_ROUTE_DEFER_AUTHZ) ||
-		   plan(r, r->at.route, SG_FILTER_LATE)) { /* `extauthz` is known now */
+	} else if (plan(r, r->at.route, SG_FILTER_LATE)) { /* after the service, as agentgateway */
 		check_rate(r);
 	}
 	r->sink->failed(r); /* the frontend refreshes its timer and I/O */

@@ -29,7 +29,10 @@
  *                   mcpAuthentication's authorization server asked (its
  *                   metadata, a client registration), answered
  *   authorized      the route's extAuthz asked, on the
- *                   loop; its verdict goes on or answers
+ *                   loop, after its CORS, oidc and authentication; its
+ *                   verdict answers, or the rest of its filter plan
+ *                   (authorization, rate limits, CSRF, edits, direct
+ *                   responses) runs over the request it edited
  *   rate checked    the route's remoteRateLimit asked, on the loop; its
  *                   verdict goes on or answers (429, 500)
  *   delayed         the route's delay (a loop timer; the request's
