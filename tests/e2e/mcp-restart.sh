@@ -11,7 +11,6 @@
 . "$(dirname "$0")/lib.sh"
 . "$E2E_DIR/mcplib.sh"
 U=http://127.0.0.1:3000/mcp
-NOTE='{"jsonrpc":"2.0","method":"notifications/initialized"}'
 
 # call SESSION ID TOOL [FILE]: tools/call TOOL posted (JSON answer); its
 # status and body ($WORK/body, or FILE).
@@ -35,22 +34,10 @@ children() { cat /proc/"$GW_PID"/task/*/children 2>/dev/null | tr ' ' '\n' | gre
 restarts() {
 	curl -s http://127.0.0.1:15020/metrics | awk '/^splicegate_mcp_target_restarts_total / {print $2}'
 }
-session() {
-	local s
-	s=$(init_session $U)
-	curl -s -o /dev/null -X POST -H "$J" -H "$A" -H "mcp-session-id: $s" -d "$NOTE" $U
-	echo "$s"
-}
 
-cat >"$WORK/fake.yaml" <<YAML
-mcp:
-  port: 3000
-  targets:
-  - name: fake
-    stdio: {cmd: /usr/bin/python3, args: [-I, -S, "$E2E_DIR/mcp_stdio_fake.py"]}
-YAML
+fake_yaml "$WORK/fake.yaml"
 mcp_start "$WORK/fake.yaml" "one stdio target"
-S=$(session)
+S=$(session $U)
 pid1=$(text "$S" 2 pid)
 check "the target's process is the gateway's child" "$(children)" "$pid1"
 check "no restart yet: splicegate_mcp_target_restarts_total 0" "$(restarts)" 0
@@ -102,7 +89,7 @@ grep -q "mcp session $S: target fake: 5 restarts in a row: not started again" "$
 check "no process left for it" "$(children | wc -l)" 0
 
 # A restarted process ends with its session.
-S2=$(session)
+S2=$(session $U)
 kill -KILL "$(text "$S2" 2 pid)"
 check "another session's restarted target answers" "$(text "$S2" 3 hello)" hello
 check "DELETE: 200" "$(curl -s -o /dev/null -w '%{http_code}' -X DELETE -H "mcp-session-id: $S2" $U)" 200

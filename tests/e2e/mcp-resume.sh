@@ -11,19 +11,11 @@
 . "$(dirname "$0")/lib.sh"
 . "$E2E_DIR/mcplib.sh"
 U=http://127.0.0.1:3000/mcp
-NOTE='{"jsonrpc":"2.0","method":"notifications/initialized"}'
 SSE='accept: text/event-stream'
 
-cat >"$WORK/fake.yaml" <<YAML
-mcp:
-  port: 3000
-  targets:
-  - name: fake
-    stdio: {cmd: /usr/bin/python3, args: [-I, -S, "$E2E_DIR/mcp_stdio_fake.py"]}
-YAML
+fake_yaml "$WORK/fake.yaml"
 mcp_start "$WORK/fake.yaml" "one stdio target"
-S=$(init_session $U)
-curl -s -o /dev/null -X POST -H "$J" -H "$A" -H "mcp-session-id: $S" -d "$NOTE" $U
+S=$(session $U)
 
 # big N [ACCEPT]: N notifications/message ("I:x" each) from the target.
 big() {

@@ -21,13 +21,7 @@ BOUND_KIB=$((N * 72))
 # sanitized gateway grew by 10 MiB where the plain one grows by 0.6 MiB.
 [ -z "${SG_SANITIZED:-}" ] || BOUND_KIB=$((N * 288))
 
-cat >"$WORK/sessions.yaml" <<YAML
-mcp:
-  port: 3000
-  targets:
-  - name: fake
-    stdio: {cmd: /usr/bin/python3, args: [-I, -S, "$E2E_DIR/mcp_stdio_fake.py"]}
-YAML
+fake_yaml "$WORK/sessions.yaml"
 mcp_start "$WORK/sessions.yaml" "one stdio target" 2
 U=http://127.0.0.1:3000/mcp
 SESS="node $E2E_DIR/mcp_sessions.mjs"
