@@ -231,15 +231,8 @@ static int two_words(struct sg_pctx *c, const struct sg_node *n, const char *pat
 
 static int f_stateful(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
 {
-	struct sg_mcp_backend *m = dst;
-
-	if (two_words(c, n, path, "stateful", "stateless", &m->stateless) == -1)
-		return -1;
-	if (m->stateless) {
-		sg_diag_err(c->d, n, "%s: stateless is not implemented yet: only stateful", path);
-		return -1;
-	}
-	return 0;
+	return two_words(c, n, path, "stateful", "stateless",
+			 &((struct sg_mcp_backend *)dst)->stateless);
 }
 
 static int f_prefix(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)

@@ -339,6 +339,7 @@ static char *metrics(void *ctx)
 		lbs[i] = sg_worker_lb(g->workers[i]);
 	}
 	x.lbs = lbs;
+	x.mcp = sg_mcp_service_counts(g->mcp, &x.mcp_restarts, &x.mcp_processes);
 	return sg_stats_render(all, g->nworkers, &x);
 }
 

@@ -17,7 +17,8 @@
 # frontend.tracing does the same in the Kubernetes dialect, its collector
 # a backendRef to a Service; the frontend policy's policies.backendTLS
 # (its CA, its hostname) and a collector named by backend:, a top-level
-# backends: entry with a backendTLS of its own.
+# backends: entry with a backendTLS of its own; an MCP request's calls to
+# its targets, a client span each.
 . "$(dirname "$0")/lib.sh"
 
 COL="$REPO_DIR/tests/e2e/otlp_collector.py"
@@ -478,4 +479,57 @@ sed 's/backendRef: {name: otel,/backendRef: {name: nowhere,/' "$WORK/k8s.yaml" >
 out=$("$SG_BIN" check -c "$WORK/k8s-none.yaml" 2>&1)
 check "check warns of a collector Service that is not there" \
 	"$(grep -c 'frontend.tracing.backendRef: Service agentgateway-system/nowhere not found' <<<"$out")" 1
+# An MCP request's calls to its targets (user/mcp): a client span each,
+# under its server span, named as agentgateway names them ("METHOD
+# TARGET", "tools/call TARGET_TOOL"), with mcp.target, mcp.method.name and
+# gen_ai.tool.name and none of an HTTP try's attributes; a call its target
+# fails, status ERROR with why. The target is mcp_stdio_fake.py.
+cat >"$WORK/mcp.yaml" <<YAML
+config:
+  tracing: {otlpEndpoint: "http://127.0.0.1:$cport", otlpProtocol: http, randomSampling: true}
+mcp:
+  port: 3000
+  targets:
+  - name: fake
+    stdio: {cmd: /usr/bin/python3, args: [-I, -S, "$REPO_DIR/tests/e2e/mcp_stdio_fake.py"]}
+YAML
+wait_ports_free 3000
+start_gateway -c "$WORK/mcp.yaml" --workers 1 || exit 1
+wait_port 3000 5 || fail "the mcp: listener is not up"
+mcp_post() { # TRACE BODY [SESSION]: the message POSTed in that trace
+	local sid=()
+	[ -z "${3:-}" ] || sid=(-H "mcp-session-id: $3")
+	curl -s -D "$WORK/mhead" -o "$WORK/mbody" -X POST -H 'content-type: application/json' \
+		-H 'accept: application/json' -H "traceparent: 00-$1-1111222233334444-01" "${sid[@]}" \
+		-d "$2" http://127.0.0.1:3000/mcp
+}
+# mcp_spans TRACE: its target calls' spans as [name, under the server
+# span, mcp.target, mcp.method.name, gen_ai.tool.name, has an HTTP
+# attribute, status code, error.type]
+mcp_spans() {
+	local sid
+	wait_spans "$WORK/spans.jsonl" "$1" 2 || return
+	sid=$(spans "$WORK/spans.jsonl" "$1" | jq -r 'select(.kind == 2) | .span_id')
+	spans "$WORK/spans.jsonl" "$1" | jq -c --arg s "$sid" 'select(.kind == 3) | [.name, .parent == $s,
+		.attributes."mcp.target", .attributes."mcp.method.name", .attributes."gen_ai.tool.name",
+		(.attributes | has("http.request.method") or has("endpoint")), .status.code // 0,
+		.attributes."error.type"]'
+}
+mcp_post aaaa0000000000000000000000000001 \
+	'{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"curl","version":"1"}}}'
+msid=$(tr -d '\r' <"$WORK/mhead" | sed -n 's/^mcp-session-id: //Ip')
+check "MCP initialize: a span for its call to the target" \
+	"$(mcp_spans aaaa0000000000000000000000000001)" \
+	'["initialize fake",true,"fake","initialize",null,false,0,null]'
+mcp_post aaaa0000000000000000000000000002 \
+	'{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"hello","arguments":{}}}' "$msid"
+check "MCP tools/call: its span names the target and the tool" \
+	"$(mcp_spans aaaa0000000000000000000000000002)" \
+	'["tools/call fake_hello",true,"fake","tools/call","hello",false,0,null]'
+mcp_post aaaa0000000000000000000000000003 \
+	'{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"exit","arguments":{}}}' "$msid"
+check "MCP tools/call the target fails: its span, status ERROR and why" \
+	"$(mcp_spans aaaa0000000000000000000000000003)" \
+	'["tools/call fake_exit",true,"fake","tools/call","exit",false,2,"it exited"]'
+stop_gateway
 finish

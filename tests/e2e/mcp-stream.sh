@@ -21,17 +21,9 @@
 . "$E2E_DIR/mcplib.sh"
 U=http://127.0.0.1:3000/mcp
 code_body() { curl -s -o "$WORK/body" -w '%{http_code}' "$@"; echo " $(cat "$WORK/body")"; }
-NOTE='{"jsonrpc":"2.0","method":"notifications/initialized"}'
 SSE='accept: text/event-stream'
 JSON_ONLY='accept: application/json'
 
-# session URL: a session begun and initialized; its id.
-session() {
-	local s
-	s=$(init_session "$1")
-	curl -s -o /dev/null -X POST -H "$J" -H "$A" -H "mcp-session-id: $s" -d "$NOTE" "$1"
-	echo "$s"
-}
 
 # events FILE: each event's data of an event stream, one line each:
 # "progress N/TOTAL TOKEN", "log", or "result ID TEXT".

@@ -15,13 +15,18 @@ tools below; tools/call NAME (arguments in brackets):
   pid      the result: this process's pid (mcp-sessions.sh maps sessions
            to the gateway's children with it)
   wait     no answer ever: a call that waits until its target is gone
+  exit     the process exits (status 3) without an answer
+  init     the result "NAME VERSION STATE": the clientInfo name and the
+           protocol version of the initialize this process got, and
+           "initialized" once notifications/initialized came (else "new")
 """
 import json
 import os
 import sys
 
-TOOLS = ["flood", "big", "ask", "hello", "pid", "wait"]
+TOOLS = ["flood", "big", "ask", "hello", "pid", "wait", "exit", "init"]
 out = sys.stdout
+seen = {"init": None, "initialized": False}
 
 
 def send(msg):
@@ -65,6 +70,12 @@ def call(mid, name, args):
         result(mid, str(os.getpid()))
     elif name == "wait":
         pass
+    elif name == "exit":
+        os._exit(3)
+    elif name == "init":
+        p = seen["init"] or {}
+        result(mid, "%s %s %s" % (p.get("clientInfo", {}).get("name"), p.get("protocolVersion"),
+                                  "initialized" if seen["initialized"] else "new"))
     else:
         send({"jsonrpc": "2.0", "id": mid, "error": {"code": -32602, "message": "no such tool"}})
 
@@ -72,9 +83,12 @@ def call(mid, name, args):
 for line in sys.stdin:
     msg = json.loads(line)
     method, mid = msg.get("method"), msg.get("id")
+    if method == "notifications/initialized":
+        seen["initialized"] = True
     if mid is None or method is None:
         continue
     if method == "initialize":
+        seen["init"] = msg.get("params")
         send({"jsonrpc": "2.0", "id": mid, "result": {
             "protocolVersion": msg["params"]["protocolVersion"],
             "capabilities": {"tools": {}, "logging": {}},

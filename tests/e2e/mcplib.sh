@@ -37,6 +37,20 @@ mcp_start() {
 	start_engine copy -p 3000 --workers "${3:-1}" -c "$1" || finish
 }
 
+# fake_yaml FILE: FILE has the mcp: shorthand on :3000 with one stdio
+# target, fake: mcp_stdio_fake.py run by Debian's python3 (-I -S: ~10 MiB
+# and 0.05 s of CPU to start, where server-everything's node takes 70 MiB
+# and a second).
+fake_yaml() {
+	cat >"$1" <<YAML
+mcp:
+  port: 3000
+  targets:
+  - name: fake
+    stdio: {cmd: /usr/bin/python3, args: [-I, -S, "$E2E_DIR/mcp_stdio_fake.py"]}
+YAML
+}
+
 # mcp_route FILE TARGET...: FILE has one route on :3000, to an mcp
 # backend of the TARGETs (each a target as a flow map).
 mcp_route() {
@@ -113,6 +127,16 @@ sdk_one_target() {
 init_session() {
 	curl -s -D "$WORK/head" -o "$WORK/body" -X POST -H "$J" -H "$A" -d "$INIT" "$1"
 	tr -d '\r' <"$WORK/head" | sed -n 's/^mcp-session-id: //Ip'
+}
+
+# session URL: a session begun and initialized (notifications/initialized
+# sent); its id.
+session() {
+	local s
+	s=$(init_session "$1")
+	curl -s -o /dev/null -X POST -H "$J" -H "$A" -H "mcp-session-id: $s" \
+		-d '{"jsonrpc":"2.0","method":"notifications/initialized"}' "$1"
+	echo "$s"
 }
 
 # mcp_dump: config_dump's mcp backends, one JSON line each (keys sorted).

@@ -591,6 +591,17 @@ static void test_config_mcp_http_targets(void **state)
 	}
 }
 
+/* statefulMode: stateless, agentgateway's, is served (user/mcp/mcp.c). */
+static void test_config_mcp_stateless(void **state)
+{
+	struct loaded *l = *state;
+	struct sg_cfg *cfg = load_ok(
+		l, "mcp:\n  statefulMode: stateless\n  targets: [{name: a, stdio: {cmd: x}}]\n", 0);
+	const struct sg_bind *bind = find_bind(cfg, 3000);
+
+	assert_true(bind->listeners[0].routes[0].backends.v[0].mcp->stateless);
+}
+
 static void test_config_mixes_dialects(void **state)
 {
 	/* Standalone first, then Kubernetes, in one multi-document text. */
@@ -3545,10 +3556,10 @@ static void test_config_rejects_bad_resources(void **state)
 		/* seed 003's first example */
 		{ "MCP mode without a target", "mcp:\n  port: 3000\n  targets: []\n",
 		  "t.yaml:3:12: mcp.targets: expected at least one target, got an empty list" },
-		{ "MCP stateless",
-		  "mcp:\n  statefulMode: stateless\n  targets: [{name: a, stdio: {cmd: x}}]\n",
-		  "t.yaml:2:17: mcp.statefulMode: stateless is not implemented yet: only "
-		  "stateful" },
+		{ "MCP statefulMode of another word",
+		  "mcp:\n  statefulMode: sometimes\n  targets: [{name: a, stdio: {cmd: x}}]\n",
+		  "t.yaml:2:17: mcp.statefulMode: expected stateful or stateless, got "
+		  "\"sometimes\"" },
 		{ "MCP sse target: port without path",
 		  "mcp:\n  targets: [{name: a, sse: {host: 127.0.0.1, port: 1}}]\n",
 		  "t.yaml:2:28: mcp.targets[0].sse: if port or path is set, both must be set; "
@@ -4887,6 +4898,7 @@ int main(void)
 		T(test_config_loads_seed_004_retry_route),
 		T(test_config_loads_seed_003_standalone),
 		T(test_config_mcp_http_targets),
+		T(test_config_mcp_stateless),
 		T(test_config_mixes_dialects),
 		T(test_config_applies_defaults),
 		T(test_config_overrides_globals),

@@ -970,6 +970,17 @@ char *sg_stats_render(struct sg_stats *const *all, size_t n, const struct sg_sta
 		(long long)active);
 	render_failures(f, all, n);
 	render_evictions(f, x);
+	if (x->mcp)
+		fprintf(f,
+			"# HELP splicegate_mcp_target_restarts_total MCP stdio targets' processes "
+			"started again after they went.\n"
+			"# TYPE splicegate_mcp_target_restarts_total counter\n"
+			"splicegate_mcp_target_restarts_total %llu\n"
+			"# HELP splicegate_mcp_target_processes MCP stdio targets' processes "
+			"running "
+			"now.\n# TYPE splicegate_mcp_target_processes gauge\n"
+			"splicegate_mcp_target_processes %llu\n",
+			(unsigned long long)x->mcp_restarts, (unsigned long long)x->mcp_processes);
 	if (render_endpoints(f, x) < 0 || render_agw_requests(f, all, n) < 0 ||
 	    render_mcp(f, all, n) < 0 || render_series(f, all, n) < 0) {
 		fclose(f);

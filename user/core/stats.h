@@ -196,6 +196,10 @@ struct sg_stats_extra {
 	/* The workers' endpoint state (`workers` of them, NULL entries
 	 * skipped), or NULL: passive health evictions. */
 	struct sg_lb *const *lbs;
+	/* The MCP service's targets (user/mcp/mcpsvc.h), when it ever ran:
+	 * processes restarted after they went, and running now. */
+	bool mcp;
+	uint64_t mcp_restarts, mcp_processes;
 };
 char *sg_stats_render(struct sg_stats *const *all, size_t n, const struct sg_stats_extra *x);
 

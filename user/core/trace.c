@@ -702,7 +702,8 @@ static void to_otlp(const struct span_rec *r, struct sg_otlp_span *s)
 		attr_str(s, r, K_ENDPOINT, r->endpoint[0] ? r->endpoint : NULL);
 	} else {
 		attr_str(s, r, K_ENDPOINT, r->endpoint);
-		sg_otlp_attr_int(s, std_keys[K_RESEND], r->attempt);
+		if (!(r->removed & 1u << K_RESEND))
+			sg_otlp_attr_int(s, std_keys[K_RESEND], r->attempt);
 	}
 	if (r->status && !(r->removed & 1u << K_STATUS))
 		sg_otlp_attr_int(s, std_keys[K_STATUS], r->status);
@@ -982,6 +983,41 @@ static void fields(struct span_rec *s, const struct sg_log_policy *p,
 		s->added[s->nadded++].num = num;
 		used += need;
 	}
+}
+
+void sg_trace_call(struct sg_trace *tr, const char *name, uint64_t start_ns, uint64_t end_ns,
+		   const char *const *attrs, size_t nattrs, const char *error)
+{
+	struct span_rec s;
+	size_t used = 0;
+
+	if (!tr || !tr->sampled)
+		return;
+	memset(&s, 0, sizeof(s));
+	sg_trace_child(&tr->server.ctx, 0, 0, sg_route_random(&tr->t->rng), tr->sampled, &s.ctx);
+	memcpy(s.parent, tr->server.ctx.span_id, 8);
+	memcpy(s.tracestate, tr->server.tracestate, sizeof(s.tracestate));
+	s.kind = SG_OTLP_KIND_CLIENT;
+	s.start_ns = start_ns;
+	s.end_ns = end_ns;
+	/* not an HTTP try: none of a try's own attributes */
+	s.removed = 1u << K_METHOD | 1u << K_ENDPOINT | 1u << K_RESEND;
+	copy(s.name, sizeof(s.name), name, strlen(name));
+	for (size_t i = 0; i < nattrs && s.nadded < SG_TRACE_MAX_FIELDS; i++) {
+		const char *k = attrs[2 * i], *v = attrs[2 * i + 1];
+		size_t kl = strlen(k), vl = strlen(v);
+
+		if (used + kl + vl + 2 > sizeof(s.extra))
+			continue;
+		s.added[s.nadded].key = (uint16_t)used;
+		memcpy(s.extra + used, k, kl + 1);
+		s.added[s.nadded++].val = (uint16_t)(used + kl + 1);
+		memcpy(s.extra + used + kl + 1, v, vl + 1);
+		used += kl + vl + 2;
+	}
+	s.failed = error != NULL;
+	copy(s.error, sizeof(s.error), error, error ? strlen(error) : 0);
+	settle(tr, &s);
 }
 
 const struct sg_log_policy *sg_trace_fields(const struct sg_trace *tr)

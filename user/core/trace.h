@@ -84,6 +84,16 @@ void sg_trace_head(struct sg_trace *tr, uint16_t status);
 void sg_trace_end(struct sg_trace *tr, struct sg_access_entry *e, const struct sg_celreq_field *f,
 		  size_t nf, bool keep);
 
+/* A call the gateway made for the request itself (an MCP target's,
+ * user/mcp/mcplog.h): a client span, child of the server span, named
+ * `name`, from start_ns to end_ns (Unix ns), with the string attributes
+ * attrs[0..2*nattrs) (name, value, ...; those past SG_TRACE_MAX_FIELDS
+ * or SG_TRACE_FIELDS_BYTES left out), failed with `error` (NULL: it did
+ * not). Queued when the trace is sampled (under a span filter, held for
+ * the request's end, as a try's). NULL tr is fine. */
+void sg_trace_call(struct sg_trace *tr, const char *name, uint64_t start_ns, uint64_t end_ns,
+		   const char *const *attrs, size_t nattrs, const char *error);
+
 /* The tracing fields (config.tracing's, the frontend policy's attributes,
  * remove and filter) a sampled trace's server span takes: the caller
  * evaluates the filter and the `add` over the ended request into

@@ -9,11 +9,13 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/random.h>
+#include <time.h>
 
 #include "user/base/list.h"
 #include "user/base/log.h"
@@ -21,6 +23,7 @@
 #include "user/core/request.h"
 #include "user/mcp/jsonrpc.h"
 #include "user/mcp/mcphttp.h"
+#include "user/mcp/mcpreplay.h"
 #include "user/mcp/merge.h"
 #include "user/mcp/stdio.h"
 
@@ -34,13 +37,16 @@ struct sg_mcp_hub {
 	const struct sg_mcp_stream_ops *stream; /* NULL: no call streams */
 	struct sg_list sessions;
 	size_t nsessions;
-	struct sg_list calls; /* every call not over (struct call's `all`) */
+	struct sg_list calls;	   /* every call not over (struct call's `all`) */
+	_Atomic uint64_t restarts; /* target processes restarted; read by the metrics */
 };
 
 struct session;
 
 /* One target of a session: its child, or its streamable HTTP end; dead
- * once it is gone. */
+ * once it is gone for good. A target that is not yet initialized by the
+ * gateway itself (a restarted process, a stateless backend's) holds what
+ * is sent to it until its initialize is answered: its handshake. */
 struct target {
 	struct session *s;
 	size_t idx;
@@ -48,10 +54,30 @@ struct target {
 	struct sg_mcp_http *http;
 	bool sse; /* http speaks the legacy transport: its messages name no call */
 	bool dead;
+	bool started;	   /* its process spawned or its HTTP end opened, once */
+	bool down;	   /* its process went: a new one starts at `restart` */
+	bool cut;	   /* cut off for what it sent: never started again */
 	const char *why;   /* static text or `failure`: why it is dead or failed */
 	char failure[200]; /* why it is dead or failed, as it was told */
 	uint64_t flood_at; /* loop ms: the second its messages for the client count in */
 	unsigned flood_n;
+	/* stdio of a stateful session: its config, copied (a reload frees
+	 * the session's), for restarts; NULL: it is never restarted. */
+	struct sg_mcp_target *conf;
+	unsigned restarts; /* in a row */
+	uint64_t born;	   /* loop ms its process started */
+	struct sg_timer restart;
+	uint64_t hs_id;	     /* the gateway's initialize to it, unanswered; 0: none */
+	struct sg_list held; /* messages for it until its handshake ends (struct held) */
+	size_t held_bytes;
+};
+
+/* A message held for a target until its handshake ends. */
+struct held {
+	struct sg_list link;
+	uint64_t id; /* the request's (0: a notification or response) */
+	size_t len;
+	char text[];
 };
 
 /* A target's request relayed to the client (sampling, elicitation,
@@ -85,6 +111,18 @@ struct session {
 	bool legacy;	  /* begun by a legacy GET (/sse): it ends with that stream */
 	uint64_t next_up;
 	struct upreq ups[SG_MCP_UPREQS_MAX];
+	/* statefulMode: stateless: the session of one request, never found
+	 * by id, its targets started as that request needs them and
+	 * initialized by the gateway with `version`; m is valid while its
+	 * request lives, which the session does not outlive. */
+	bool stateless;
+	const struct sg_mcp_backend *m;
+	char version[16];
+	char *init; /* the client's initialize params (JSON): a restarted target's */
+	/* The GET stream's event ids and replay (MCP's resumability), once a
+	 * GET opened it: what it would carry is kept while none is open. */
+	bool resumable;
+	struct sg_mcp_replay replay;
 };
 
 enum call_op {
@@ -118,9 +156,11 @@ struct call {
 	bool streamed;		     /* events went to it */
 	struct session *gs;	     /* a GET's session, while it is that one's stream */
 	const struct sg_json *token; /* its params' _meta.progressToken; NULL: none */
+	struct sg_mcp_tcall *tc;     /* traced: per target, its message's span; NULL: none */
 	/* The answer, once known. */
 	uint16_t status;
 	char *body;
+	const char *allow; /* a 405's Allow; NULL: the default */
 	struct sg_timer timer;
 	struct sg_closing closing;
 	bool over;
@@ -133,6 +173,19 @@ static void call_error(struct call *c, uint16_t status, int code, const char *ms
 static void target_response(struct call *c, size_t i, struct sg_jsonrpc *m);
 
 static void get_end(struct session *s);
+
+/* What is held for t, dropped (the calls waiting for it are the caller's
+ * to answer). */
+static void held_drop(struct target *t)
+{
+	struct sg_list *l;
+
+	while ((l = sg_list_first(&t->held))) {
+		sg_list_remove(l);
+		free(SG_LIST_ENTRY(l, struct held, link));
+	}
+	t->held_bytes = 0;
+}
 
 static void session_end(struct session *s)
 {
@@ -150,13 +203,20 @@ static void session_end(struct session *s)
 		call_error(c, 200, SG_JSONRPC_SESSION_ERROR, "the session ended");
 	}
 	for (size_t i = 0; i < s->n; i++) {
-		sg_mcp_child_kill(s->targets[i].child);
-		sg_mcp_http_close(s->targets[i].http);
+		struct target *t = &s->targets[i];
+
+		sg_mcp_child_kill(t->child);
+		sg_mcp_http_close(t->http);
+		sg_timer_stop(s->hub->loop, &t->restart);
+		held_drop(t);
+		free(t->conf);
 		free(s->names[i]);
 	}
 	sg_timer_stop(s->hub->loop, &s->idle);
 	sg_list_remove(&s->link);
 	s->hub->nsessions--;
+	sg_mcp_replay_free(&s->replay);
+	free(s->init);
 	free(s->names);
 	free(s->targets);
 	free(s);
@@ -199,17 +259,50 @@ static struct call *waiting_for(struct session *s, size_t i, uint64_t id)
 	return NULL;
 }
 
-/* msg[0..len) to t, a request with id (0: a notification or response). */
-static int target_send(struct target *t, const char *msg, size_t len, uint64_t id, bool init)
+/* msg[0..len) to t now, a request with id (0: a notification or
+ * response). */
+static int raw_send(struct target *t, const char *msg, size_t len, uint64_t id, bool init)
 {
 	int rc;
 
 	if (!t->http)
-		return sg_mcp_child_send(t->child, msg, len);
-	rc = sg_mcp_http_send(t->http, msg, len, id, init);
+		rc = t->child ? sg_mcp_child_send(t->child, msg, len) : -EPIPE;
+	else
+		rc = sg_mcp_http_send(t->http, msg, len, id, init);
 	if (rc && rc != -EPIPE) /* gone: on_gone said why */
 		t->why = rc == -ENOBUFS ? "too many messages wait for it" : "out of memory";
 	return rc;
+}
+
+/* msg[0..len) kept for t until its handshake ends: -ENOBUFS past
+ * SG_JSONRPC_MAX bytes held, -ENOMEM. */
+static int hold(struct target *t, const char *msg, size_t len, uint64_t id)
+{
+	struct held *h;
+
+	if (t->held_bytes + len > SG_JSONRPC_MAX) {
+		t->why = "too many messages wait for it";
+		return -ENOBUFS;
+	}
+	if (!(h = malloc(sizeof(*h) + len))) {
+		t->why = "out of memory";
+		return -ENOMEM;
+	}
+	h->id = id;
+	h->len = len;
+	memcpy(h->text, msg, len);
+	sg_list_insert_tail(&t->held, &h->link);
+	t->held_bytes += len;
+	return 0;
+}
+
+/* msg[0..len) to t, a request with id (0: a notification or response):
+ * held while t is restarting or its handshake runs. */
+static int target_send(struct target *t, const char *msg, size_t len, uint64_t id, bool init)
+{
+	if (t->down || t->hs_id)
+		return hold(t, msg, len, id);
+	return raw_send(t, msg, len, id, init);
 }
 
 /* ---- what targets send the client ---------------------------------------- */
@@ -334,15 +427,23 @@ static void upreq_answered(struct session *s, const struct sg_jsonrpc *m)
 
 static void on_gone(void *arg, const char *why);
 
-/* t is cut off (its child killed, its HTTP end let go) and gone, why. */
-static void target_cut(struct target *t, const char *why)
+/* t is gone (its child killed, its HTTP end let go), why; cut: for
+ * what it sent, never started again. */
+static void target_lost(struct target *t, const char *why, bool cut)
 {
-	SG_WARN("mcp session %s: target %s cut off: %s", t->s->id, t->s->names[t->idx], why);
+	t->cut = t->cut || cut;
 	sg_mcp_child_kill(t->child);
 	t->child = NULL;
 	sg_mcp_http_close(t->http);
 	t->http = NULL;
 	on_gone(t, why);
+}
+
+/* t is cut off for what it sent, why. */
+static void target_cut(struct target *t, const char *why)
+{
+	SG_WARN("mcp session %s: target %s cut off: %s", t->s->id, t->s->names[t->idx], why);
+	target_lost(t, why, true);
 }
 
 /* One more message of t's for the client: true past SG_MCP_FLOOD_PER_SEC
@@ -368,26 +469,42 @@ static void refuse_request(struct target *t, const struct sg_jsonrpc *m, const c
 	free(err);
 }
 
+/* The event carrying text to the client: on the session's resumable GET
+ * stream (to_get) with the next id, kept for a GET that comes back. */
+static char *event_of(struct session *s, bool to_get, const char *text, size_t *len)
+{
+	if (to_get && s->resumable)
+		return sg_mcp_replay_add(&s->replay, text, strlen(text), len);
+	return sg_sse_event_text("message", text, strlen(text), len);
+}
+
 /* Target t's notification or request m (related: the request whose POST
  * it came in, 0: unknown) to the client, on the stream stream_for
  * chooses; a request under an id of the gateway's. No stream: a
- * notification is dropped, a request refused. The session's streams full
- * (its clients read less than its targets send): t is cut off. */
+ * notification is dropped (kept for the GET stream once one was open:
+ * a client that comes back with Last-Event-ID gets it), a request
+ * refused, as a stateless session's always is. The session's streams
+ * full (its clients read less than its targets send): t is cut off. */
 static void to_client(struct target *t, const struct sg_jsonrpc *m, uint64_t related)
 {
 	struct session *s = t->s;
 	struct call *c = s->hub->stream ? stream_for(s, t->idx, m, related) : NULL;
 	bool request = m->kind == SG_JSONRPC_REQUEST;
+	bool to_get = c ? c == s->get : s->resumable && !request;
 	struct upreq *u = NULL;
 	char *text = NULL, *ev = NULL;
 	size_t len = 0;
 
+	if (request && s->stateless) {
+		refuse_request(t, m, "the backend is stateless: the client cannot be asked");
+		return;
+	}
 	if (c && request)
 		u = upreq_find(s, upreq_add(s, t->idx, m->id));
-	if (c && (!request || u))
+	if ((c || to_get) && (!request || u))
 		text = u ? sg_jsonrpc_with_id(m, u->id) : sg_json_print(m->root, SG_JSON_COMPACT);
 	if (text)
-		ev = sg_sse_event_text("message", text, strlen(text), &len);
+		ev = event_of(s, to_get, text, &len);
 	free(text);
 	if (!ev) {
 		if (u)
@@ -399,6 +516,10 @@ static void to_client(struct target *t, const struct sg_jsonrpc *m, uint64_t rel
 		else
 			SG_DEBUG("mcp session %s: target %s: %s: no stream to the client: dropped",
 				 s->id, s->names[t->idx], m->method);
+		return;
+	}
+	if (!c) { /* kept for the GET that comes back */
+		free(ev);
 		return;
 	}
 	if (session_waiting(s) + len > SG_MCP_QUEUE_MAX) {
@@ -415,6 +536,10 @@ static void to_client(struct target *t, const struct sg_jsonrpc *m, uint64_t rel
 	if (!s->hub->stream->event(c->data, ev, len) && u)
 		upreq_drop(u);
 }
+
+/* ---- a target's handshake and restarts ------------------------------------- */
+
+static void handshake_end(struct target *t, const struct sg_jsonrpc *m);
 
 /* A message from target t: the response a call waits for, or one for the
  * client (related: the request whose POST it came in, 0: unknown). */
@@ -441,6 +566,11 @@ static void on_message(void *arg, const char *line, size_t len, uint64_t related
 		sg_jsonrpc_free(&m);
 		return;
 	}
+	if (!sg_json_num(m.id, &id) && t->hs_id && id == (double)t->hs_id) {
+		handshake_end(t, &m);
+		sg_jsonrpc_free(&m);
+		return;
+	}
 	if (sg_json_num(m.id, &id) || id < 1 || !(c = waiting_for(s, t->idx, (uint64_t)id))) {
 		sg_jsonrpc_free(&m);
 		return;
@@ -453,23 +583,21 @@ static void on_line(void *arg, const char *line, size_t len)
 	on_message(arg, line, len, 0);
 }
 
-static void on_gone(void *arg, const char *why)
+/* The calls waiting on t are answered with its failure (t->why); what
+ * was held for it is dropped, and its requests to the client with it
+ * (their answers have no one to go to). */
+static void fail_waiting(struct target *t)
 {
-	struct target *t = arg;
 	struct session *s = t->s;
 	struct sg_list *l, *next;
 
-	SG_INFO("mcp session %s: target %s: %s", s->id, s->names[t->idx], why);
-	t->dead = true;
-	/* A child that went is reaped now, not at the session's end: it holds
-	 * a pid and a place in SG_MCP_CHILDREN_MAX. */
-	sg_mcp_child_kill(t->child);
-	t->child = NULL;
-	if (why != t->failure) /* why may be the caller's, for the call only */
-		snprintf(t->failure, sizeof(t->failure), "%s", why);
-	t->why = t->failure;
+	held_drop(t);
+	t->hs_id = 0;
+	for (size_t k = 0; k < SG_MCP_UPREQS_MAX; k++)
+		if (s->ups[k].id && s->ups[k].target == t->idx)
+			upreq_drop(&s->ups[k]);
 	for (l = s->calls.next; l != &s->calls; l = next) {
-		struct call *c = (struct call *)((char *)l - offsetof(struct call, link));
+		struct call *c = SG_LIST_ENTRY(l, struct call, link);
 
 		next = l->next;
 		if (c->ids[t->idx])
@@ -477,14 +605,66 @@ static void on_gone(void *arg, const char *why)
 	}
 }
 
+/* t's process may be started again: a stdio target of a session in use,
+ * not cut off, fewer than SG_MCP_RESTARTS restarts in a row. */
+static bool restartable(struct target *t)
+{
+	uint64_t now = sg_loop_now(t->s->hub->loop);
+
+	if (!t->conf || t->cut || !t->s->ready || t->s->stateless)
+		return false;
+	if (now - t->born >= SG_MCP_RESTART_RESET_MS)
+		t->restarts = 0;
+	return t->restarts < SG_MCP_RESTARTS;
+}
+
+static void on_gone(void *arg, const char *why)
+{
+	struct target *t = arg;
+	struct session *s = t->s;
+	bool again = restartable(t);
+	unsigned ms = SG_MCP_RESTART_MS << t->restarts;
+
+	SG_INFO("mcp session %s: target %s: %s", s->id, s->names[t->idx], why);
+	/* A child that went is reaped now, not at the session's end: it holds
+	 * a pid and a place in SG_MCP_CHILDREN_MAX. */
+	sg_mcp_child_kill(t->child);
+	t->child = NULL;
+	if (why != t->failure) /* why may be the caller's, for the call only */
+		snprintf(t->failure, sizeof(t->failure), "%s", why);
+	t->why = t->failure;
+	t->down = again;
+	t->dead = !again;
+	/* Its waiting calls fail as they would without a restart; those that
+	 * come during the back-off wait for the new process. */
+	fail_waiting(t);
+	if (!again) {
+		if (t->conf && !t->cut && s->ready && !s->stateless)
+			SG_WARN("mcp session %s: target %s: %d restarts in a row: not started "
+				"again",
+				s->id, s->names[t->idx], SG_MCP_RESTARTS);
+		return;
+	}
+	SG_WARN("mcp session %s: target %s: %s: restart %u in %u ms", s->id, s->names[t->idx],
+		t->failure, t->restarts + 1, ms);
+	sg_timer_arm(s->hub->loop, &t->restart, sg_loop_now(s->hub->loop) + ms);
+}
+
 /* An HTTP target's POST of request id failed: the call waiting for it
  * fails as it would if the target were gone; an initialize's target takes
- * no further part in the session (failOpen goes on without it). */
+ * no further part in the session (failOpen goes on without it), nor does
+ * one whose handshake failed. */
 static void on_failed(void *arg, uint64_t id, const char *why)
 {
 	struct target *t = arg;
 	struct call *c = id ? waiting_for(t->s, t->idx, id) : NULL;
+	char msg[sizeof(t->failure)];
 
+	if (id && id == t->hs_id) {
+		snprintf(msg, sizeof(msg), "%s", why);
+		target_lost(t, msg, false);
+		return;
+	}
 	if (!c)
 		return; /* answered already */
 	snprintf(t->failure, sizeof(t->failure), "%s", why);
@@ -505,7 +685,165 @@ static const struct sg_mcp_http_ops http_ops = {
 	.gone = on_gone,
 };
 
-static struct session *session_new(struct sg_mcp_hub *hub, const struct sg_mcp_backend *m)
+/* The initialize the gateway sends t with id: the client's params (a
+ * restart), or the gateway's own (a stateless session's). Malloc'd;
+ * NULL: out of memory. */
+static char *init_text(const struct session *s, uint64_t id)
+{
+	char own[192];
+	const char *params = s->init;
+	size_t n;
+	char *text;
+
+	if (!params) {
+		snprintf(own, sizeof(own),
+			 "{\"protocolVersion\":\"%s\",\"capabilities\":{},"
+			 "\"clientInfo\":{\"name\":\"splicegate\",\"version\":\"1.0\"}}",
+			 s->version[0] ? s->version : SG_MCP_STATELESS_VERSION);
+		params = own;
+	}
+	n = strlen(params) + 80;
+	if ((text = malloc(n)))
+		snprintf(text, n,
+			 "{\"jsonrpc\":\"2.0\",\"id\":%" PRIu64 ",\"method\":\"initialize\","
+			 "\"params\":%s}",
+			 id, params);
+	return text;
+}
+
+/* t's handshake begins: its initialize goes; what is sent to it is held
+ * until the answer (handshake_end). */
+static void handshake(struct target *t)
+{
+	uint64_t id = ++t->s->next_id;
+	char *text = init_text(t->s, id);
+	int rc = text ? raw_send(t, text, strlen(text), id, true) : -ENOMEM;
+
+	free(text);
+	if (!rc)
+		t->hs_id = id;
+	else if (rc != -EPIPE) /* gone: on_gone ran */
+		target_lost(t, rc == -ENOMEM ? "out of memory" : "its initialize could not be sent",
+			    false);
+}
+
+/* t answered its handshake's initialize (m): notifications/initialized
+ * goes, then what was held, in order. An error fails t. */
+static void handshake_end(struct target *t, const struct sg_jsonrpc *m)
+{
+	static const char note[] = "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}";
+	const char *why = m->error ? sg_json_str(sg_json_get(m->error, "message")) : NULL;
+	char msg[sizeof(t->failure)];
+	struct sg_list *l;
+
+	t->hs_id = 0;
+	if (!m->result) {
+		snprintf(msg, sizeof(msg), "its initialize failed: %s", why ? why : "no result");
+		target_lost(t, msg, false);
+		return;
+	}
+	if (raw_send(t, note, sizeof(note) - 1, 0, false) == -EPIPE)
+		return;
+	while (!t->dead && !t->down && (l = sg_list_first(&t->held))) {
+		struct held *h = SG_LIST_ENTRY(l, struct held, link);
+		uint64_t id = h->id;
+		struct call *c;
+		int rc;
+
+		sg_list_remove(l);
+		t->held_bytes -= h->len;
+		rc = raw_send(t, h->text, h->len, id, false);
+		free(h);
+		if (rc == -EPIPE) /* gone: on_gone failed the rest */
+			return;
+		if (rc && id && (c = waiting_for(t->s, t->idx, id)))
+			target_response(c, t->idx, NULL);
+	}
+}
+
+/* t's process spawned, or its HTTP end opened, from conf. False when it
+ * cannot be: t is dead then, why said. */
+static bool target_start(struct target *t, const struct sg_mcp_target *conf)
+{
+	struct sg_loop *loop = t->s->hub->loop;
+
+	t->started = true;
+	t->born = sg_loop_now(loop);
+	if (conf->kind != SG_MCP_STDIO) {
+		if (!sg_mcp_http_open(loop, conf, &http_ops, t, &t->http))
+			return true;
+		t->why = "out of memory";
+	} else if (sg_mcp_children() >= SG_MCP_CHILDREN_MAX) {
+		t->why = "the gateway runs as many target processes as it may";
+	} else if (!sg_mcp_child_spawn(loop, conf, &child_ops, t, &t->child)) {
+		return true;
+	} else {
+		t->why = "it could not be started";
+	}
+	t->dead = true;
+	return false;
+}
+
+/* The back-off passed: t's new process starts, and is given the session's
+ * initialize before what waits for it. */
+static void restart_now(struct sg_loop *loop, struct sg_timer *tm)
+{
+	struct target *t = tm->data;
+	struct session *s = t->s;
+
+	(void)loop;
+	t->down = false;
+	t->restarts++;
+	if (!target_start(t, t->conf)) {
+		SG_WARN("mcp session %s: target %s: restart %u: %s", s->id, s->names[t->idx],
+			t->restarts, t->why);
+		fail_waiting(t);
+		return;
+	}
+	atomic_fetch_add_explicit(&s->hub->restarts, 1, memory_order_relaxed);
+	SG_WARN("mcp session %s: target %s: restarted (restart %u in a row)", s->id,
+		s->names[t->idx], t->restarts);
+	handshake(t);
+}
+
+/* A stdio target's config copied whole into one block (free() it). NULL:
+ * out of memory. */
+static struct sg_mcp_target *conf_copy(const struct sg_mcp_target *t)
+{
+	size_t nv = t->args.n + t->env.n, n = sizeof(*t) + nv * sizeof(char *);
+	struct sg_mcp_target *c;
+	const char **v;
+	char *p;
+
+	n += strlen(t->name) + strlen(t->cmd) + 2;
+	for (size_t i = 0; i < t->args.n; i++)
+		n += strlen(t->args.v[i]) + 1;
+	for (size_t i = 0; i < t->env.n; i++)
+		n += strlen(t->env.v[i]) + 1;
+	if (!(c = calloc(1, n)))
+		return NULL;
+	v = (const char **)(c + 1);
+	p = (char *)(v + nv);
+	c->kind = t->kind;
+	c->clear_env = t->clear_env;
+	c->name = p;
+	p = stpcpy(p, t->name) + 1;
+	c->cmd = p;
+	p = stpcpy(p, t->cmd) + 1;
+	for (size_t i = 0; i < nv; i++) {
+		v[i] = p;
+		p = stpcpy(p, i < t->args.n ? t->args.v[i] : t->env.v[i - t->args.n]) + 1;
+	}
+	c->args = (struct sg_strs){ v, t->args.n, t->args.n };
+	c->env = (struct sg_strs){ v + t->args.n, t->env.n, t->env.n };
+	return c;
+}
+
+/* A session of m's targets: started now (stateful: the client's
+ * initialize is their handshake; stdio ones may restart), or each when a
+ * request first goes to it (stateless: target_begin). */
+static struct session *session_new(struct sg_mcp_hub *hub, const struct sg_mcp_backend *m,
+				   bool stateless)
 {
 	struct session *s = calloc(1, sizeof(*s));
 	unsigned char rnd[16];
@@ -520,31 +858,32 @@ static struct session *session_new(struct sg_mcp_hub *hub, const struct sg_mcp_b
 	s->n = m->n;
 	s->prefix = sg_mcp_prefixed(m);
 	s->fail_open = m->fail_open;
+	s->stateless = stateless;
+	s->m = stateless ? m : NULL;
 	sg_list_init(&s->calls);
 	sg_timer_init(&s->idle, session_idle, s);
-	sg_list_insert_tail(&hub->sessions, &s->link);
-	hub->nsessions++;
+	sg_mcp_replay_init(&s->replay);
 	for (size_t i = 0; i < m->n; i++) {
 		struct target *t = &s->targets[i];
 
 		t->s = s;
 		t->idx = i;
+		t->sse = m->targets[i].kind == SG_MCP_SSE;
+		sg_list_init(&t->held);
+		sg_timer_init(&t->restart, restart_now, t);
+	}
+	sg_list_insert_tail(&hub->sessions, &s->link);
+	hub->nsessions++;
+	for (size_t i = 0; i < m->n; i++) {
+		struct target *t = &s->targets[i];
+
 		if (!(s->names[i] = strdup(m->targets[i].name)))
 			goto fail_session;
-		t->sse = m->targets[i].kind == SG_MCP_SSE;
-		if (m->targets[i].kind != SG_MCP_STDIO) {
-			if (sg_mcp_http_open(hub->loop, &m->targets[i], &http_ops, t, &t->http)) {
-				t->dead = true;
-				t->why = "out of memory";
-			}
-		} else if (sg_mcp_children() >= SG_MCP_CHILDREN_MAX) {
-			t->dead = true;
-			t->why = "the gateway runs as many target processes as it may";
-		} else if (sg_mcp_child_spawn(hub->loop, &m->targets[i], &child_ops, t,
-					      &t->child)) {
-			t->dead = true;
-			t->why = "it could not be started";
-		}
+		if (stateless)
+			continue;
+		if (m->targets[i].kind == SG_MCP_STDIO)
+			t->conf = conf_copy(&m->targets[i]); /* none: no restarts */
+		target_start(t, &m->targets[i]);
 	}
 	sg_timer_arm(hub->loop, &s->idle, sg_loop_now(hub->loop) + SG_MCP_SESSION_IDLE_MS);
 	return s;
@@ -558,6 +897,18 @@ fail:
 	}
 	free(s);
 	return NULL;
+}
+
+/* A stateless session's target i, started for the first request to it:
+ * initialized by the gateway first unless that request is the client's
+ * initialize. False when it cannot be. */
+static bool target_begin(struct target *t, bool initialize)
+{
+	if (!target_start(t, &t->s->m->targets[t->idx]))
+		return false;
+	if (!initialize)
+		handshake(t);
+	return !t->dead;
 }
 
 /* ---- answers -------------------------------------------------------------- */
@@ -579,6 +930,7 @@ static void free_call(struct sg_closing *cl)
 	free(c->got);
 	free(c->ids);
 	free(c->body);
+	free(c->tc);
 	free(c);
 }
 
@@ -616,13 +968,67 @@ static struct sg_h1_span span(const char *s)
 	return (struct sg_h1_span){ s, strlen(s) };
 }
 
+static uint64_t wall_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* msg went to target i for c (traced): its span begins. */
+static void tcall_begin(struct call *c, size_t i, const struct sg_jsonrpc *msg)
+{
+	struct sg_mcp_tcall *tc = &c->tc[i];
+	const char *tool = sg_json_str(sg_json_get(msg->params, "name"));
+
+	snprintf(tc->target, sizeof(tc->target), "%s", c->s->names[i]);
+	snprintf(tc->method, sizeof(tc->method), "%s", msg->method);
+	if (!strcmp(msg->method, "tools/call") && tool)
+		snprintf(tc->tool, sizeof(tc->tool), "%s", tool);
+	tc->start_ns = wall_ns();
+}
+
+/* Target i's part of c ended: m its response (NULL: it failed, why in
+ * its target). */
+static void tcall_end(struct call *c, size_t i, const struct sg_jsonrpc *m)
+{
+	struct sg_mcp_tcall *tc = &c->tc[i];
+	const char *why = m && m->error ? sg_json_str(sg_json_get(m->error, "message")) : NULL;
+
+	if (!tc->start_ns || tc->end_ns)
+		return;
+	tc->end_ns = wall_ns();
+	if (!m || m->error)
+		snprintf(tc->error, sizeof(tc->error), "%s",
+			 why			? why
+			 : c->s->targets[i].why ? c->s->targets[i].why
+						: "failed");
+}
+
+/* c's spans handed to its reply: a target still waited for when c was
+ * answered ends now. */
+static void tcalls_hand(struct call *c, struct sg_mcp_reply *rep)
+{
+	for (size_t i = 0; c->tc && i < c->n; i++)
+		if (c->tc[i].start_ns && !c->tc[i].end_ns) {
+			c->tc[i].end_ns = wall_ns();
+			snprintf(c->tc[i].error, sizeof(c->tc[i].error), "%s",
+				 "the call was answered before it");
+		}
+	rep->tcalls = c->tc;
+	rep->ntcalls = c->tc ? c->n : 0;
+	c->tc = NULL;
+}
+
 static void answer_now(struct sg_loop *loop, struct sg_timer *t)
 {
 	struct call *c = t->data;
 	struct session *s = c->init_s;
-	struct sg_mcp_reply rep = { .status = c->status, .body = c->body };
+	struct sg_mcp_reply rep = { .status = c->status, .body = c->body, .allow = c->allow };
 
 	(void)loop;
+	tcalls_hand(c, &rep);
 	c->init_s = NULL;
 	c->body = NULL;
 	if (s && !s->ready) { /* initialize failed: its children go */
@@ -706,7 +1112,7 @@ static void merged(struct call *c)
 		call_error(c, 200, SG_JSONRPC_TARGET_ERROR, "no MCP target answered");
 		return;
 	}
-	if (c->op == CALL_INIT)
+	if (c->op == CALL_INIT && !s->stateless)
 		s->ready = true;
 	if (c->op == CALL_INIT && s->legacy && s->get)
 		targets_listen(s, true); /* their sessions are known now */
@@ -717,6 +1123,8 @@ static void merged(struct call *c)
 /* Target i answered c (m, taken) or is gone (m NULL). */
 static void target_response(struct call *c, size_t i, struct sg_jsonrpc *m)
 {
+	if (c->tc)
+		tcall_end(c, i, m);
 	c->ids[i] = 0;
 	c->waiting--;
 	if (m)
@@ -753,13 +1161,19 @@ static bool send_to(struct call *c, size_t i, const struct sg_jsonrpc *msg)
 
 	if (t->dead)
 		return false;
+	if (!t->started && !target_begin(t, c->op == CALL_INIT))
+		return false;
 	if (msg->kind != SG_JSONRPC_REQUEST)
 		id = 0;
 	text = sg_jsonrpc_with_id(msg, id);
 	rc = text ? target_send(t, text, strlen(text), id, c->op == CALL_INIT) : -ENOMEM;
+	if (rc == -EPIPE && t->down) /* it went just now: the message waits for its restart */
+		rc = target_send(t, text, strlen(text), id, c->op == CALL_INIT);
 	free(text);
 	if (rc)
 		return false;
+	if (msg->kind == SG_JSONRPC_REQUEST && c->tc)
+		tcall_begin(c, i, msg);
 	if (msg->kind == SG_JSONRPC_REQUEST) {
 		c->ids[i] = id;
 		c->waiting++;
@@ -861,6 +1275,48 @@ static bool version_known(const struct sg_h1_span *v)
 	return false;
 }
 
+/* The client's initialize params kept in s, for a target restarted
+ * later. False when out of memory. */
+static bool keep_init(struct session *s, const struct sg_jsonrpc *msg)
+{
+	s->init = msg->params ? sg_json_print(msg->params, SG_JSON_COMPACT) : strdup("{}");
+	return s->init != NULL;
+}
+
+/* statefulMode: stateless (agentgateway's): each request is served on
+ * its own, by a session of its own that no id names and that ends with
+ * its answer, its targets started as the request needs them (a tool's
+ * call starts its target alone) and initialized by the gateway first;
+ * notifications and responses have nothing to go to: 202. False when c
+ * is answered already; else c->s and c->init_s are the session. */
+static bool stateless_session(struct call *c, const struct sg_mcp_ask *ask)
+{
+	struct sg_mcp_hub *hub = c->hub;
+	struct session *s;
+
+	if (ask->version_unknown) {
+		call_error(c, 400, SG_JSONRPC_INVALID_REQUEST,
+			   "MCP-Protocol-Version names a version the gateway does not speak");
+		return false;
+	}
+	if (c->msg.kind != SG_JSONRPC_REQUEST) {
+		answer_later(c, 202, NULL);
+		return false;
+	}
+	if (hub->nsessions >= SG_MCP_SESSIONS_MAX) {
+		call_error(c, 503, SG_JSONRPC_SESSION_ERROR, "too many MCP requests in flight");
+		return false;
+	}
+	if (!(s = session_new(hub, ask->m, true))) {
+		call_error(c, 503, SG_JSONRPC_INTERNAL_ERROR, "out of memory");
+		return false;
+	}
+	snprintf(s->version, sizeof(s->version), "%s",
+		 ask->version[0] ? ask->version : SG_MCP_STATELESS_VERSION);
+	c->s = c->init_s = s;
+	return true;
+}
+
 /* A POST's message `c->msg`, read. */
 static void post(struct call *c, const struct sg_mcp_ask *ask)
 {
@@ -875,13 +1331,22 @@ static void post(struct call *c, const struct sg_mcp_ask *ask)
 			return;
 		}
 		c->s = s; /* initialize too: the GET began the session */
+		if (c->msg.kind == SG_JSONRPC_REQUEST && !strcmp(c->msg.method, "initialize") &&
+		    !s->init)
+			keep_init(s, &c->msg); /* none: a restart initializes as stateless does */
+	} else if (ask->m->stateless) {
+		if (!stateless_session(c, ask))
+			return;
+		s = c->s;
 	} else if (c->msg.kind == SG_JSONRPC_REQUEST && !strcmp(c->msg.method, "initialize")) {
 		if (hub->nsessions >= SG_MCP_SESSIONS_MAX) {
 			call_error(c, 503, SG_JSONRPC_SESSION_ERROR,
 				   "too many MCP sessions: end one with DELETE");
 			return;
 		}
-		if (!(s = session_new(hub, ask->m))) {
+		if (!(s = session_new(hub, ask->m, false)) || !keep_init(s, &c->msg)) {
+			if (s)
+				session_end(s);
 			call_error(c, 503, SG_JSONRPC_INTERNAL_ERROR, "out of memory");
 			return;
 		}
@@ -918,9 +1383,13 @@ static void post(struct call *c, const struct sg_mcp_ask *ask)
 		call_error(c, 503, SG_JSONRPC_INTERNAL_ERROR, "out of memory");
 		return;
 	}
-	/* initialize's answer names the session on its head: never a stream;
-	 * nor a legacy POST's (its answer goes on the session's stream) */
-	c->sse = ask->sse && !ask->legacy && !c->init_s && c->msg.kind == SG_JSONRPC_REQUEST;
+	if (ask->traced) /* none for want of memory: no spans */
+		c->tc = calloc(s->n, sizeof(*c->tc));
+	/* initialize's answer names the session on its head: never a stream
+	 * (a stateless one's names none); nor a legacy POST's (its answer
+	 * goes on the session's stream) */
+	c->sse = ask->sse && !ask->legacy && (!c->init_s || s->stateless) &&
+		 c->msg.kind == SG_JSONRPC_REQUEST;
 	c->token = sg_json_get(sg_json_get(c->msg.params, "_meta"), "progressToken");
 	sg_list_insert_tail(&s->calls, &c->link);
 	s->ncalls++;
@@ -935,7 +1404,7 @@ static void post(struct call *c, const struct sg_mcp_ask *ask)
 		sg_list_remove(&c->link);
 		sg_list_init(&c->link);
 		c->s->ncalls--;
-		if (c->op == CALL_INIT && !c->s->ready)
+		if (!c->s->ready) /* an initialize that failed, a stateless call answered */
 			session_end(c->s);
 		c->s = c->init_s = NULL;
 	}
@@ -973,10 +1442,21 @@ static void get_end(struct session *s)
 	answer_later(g, 200, NULL);
 }
 
+/* An event a GET resuming the stream missed, to it (text taken). */
+static void replay_one(void *arg, char *text, size_t len)
+{
+	struct call *c = arg;
+
+	c->hub->stream->event(c->data, text, len);
+}
+
 /* A GET: the session's stream opens (its head goes at once) and carries
  * what the targets send outside any call, until the session ends. A
  * second GET takes the stream over: the first one's connection may be
- * dead unnoticed, and MCP allows one stream to carry a message. */
+ * dead unnoticed, and MCP allows one stream to carry a message. Its
+ * events carry ids; a GET with Last-Event-ID gets first the events after
+ * that one (MCP's resumability: those the stream carried, or would have,
+ * while the client was away), as many as the replay buffer keeps. */
 static void get_stream(struct call *c, const struct sg_mcp_ask *ask)
 {
 	struct session *s = ask->has_sid ? session_find(c->hub, ask->sid) : NULL;
@@ -1002,6 +1482,14 @@ static void get_stream(struct call *c, const struct sg_mcp_ask *ask)
 	s->get = c;
 	c->streamed = true;
 	c->hub->stream->event(c->data, NULL, 0);
+	if (!s->legacy) /* a legacy session ends with its stream: nothing to resume */
+		s->resumable = true;
+	if (s->resumable && ask->has_last_id &&
+	    sg_mcp_replay_since(&s->replay, ask->last_id, strlen(ask->last_id), replay_one, c) ==
+		    -EINVAL)
+		SG_DEBUG("mcp session %s: Last-Event-ID %s is none of its stream's: nothing "
+			 "replayed",
+			 s->id, ask->last_id);
 	targets_listen(s, true);
 }
 
@@ -1038,7 +1526,7 @@ static void legacy_open(struct call *c, const struct sg_mcp_ask *ask)
 		call_error(c, 503, SG_JSONRPC_SESSION_ERROR, "too many MCP sessions");
 		return;
 	}
-	if (!(s = session_new(hub, ask->m))) {
+	if (!(s = session_new(hub, ask->m, false))) {
 		call_error(c, 503, SG_JSONRPC_INTERNAL_ERROR, "out of memory");
 		return;
 	}
@@ -1140,6 +1628,11 @@ void sg_mcp_hub_call(struct sg_mcp_hub *hub, const struct sg_mcp_ask *ask, sg_mc
 			   "Host and Origin must be localhost (dnsRebindingProtection)");
 		return;
 	}
+	if (ask->m->stateless && ask->method != SG_MCP_POST) {
+		c->allow = "POST"; /* no session to stream or end (agentgateway's 405) */
+		answer_later(c, 405, NULL);
+		return;
+	}
 	if (ask->method == SG_MCP_DELETE) {
 		delete_session(c, ask);
 		return;
@@ -1201,6 +1694,11 @@ void sg_mcp_hub_cancel(struct sg_mcp_hub *hub, const void *data)
 			session_end(s);
 		return;
 	}
+}
+
+uint64_t sg_mcp_hub_restarts(const struct sg_mcp_hub *hub)
+{
+	return atomic_load_explicit(&hub->restarts, memory_order_relaxed);
 }
 
 void sg_mcp_hub_set_stream(struct sg_mcp_hub *hub, const struct sg_mcp_stream_ops *ops)
@@ -1280,6 +1778,7 @@ bool sg_mcp_ask_of(struct sg_mcp_ask *a, const struct sg_request *r)
 	const struct sg_h1_req *req = r->req;
 	const struct sg_h1_span *sid = sg_h1_header(req, "mcp-session-id");
 	const struct sg_h1_span *ver = sg_h1_header(req, "mcp-protocol-version");
+	const struct sg_h1_span *last = sg_h1_header(req, "last-event-id");
 	struct sg_mirror_request body = { 0 };
 
 	memset(a, 0, sizeof(*a));
@@ -1293,7 +1792,17 @@ bool sg_mcp_ask_of(struct sg_mcp_ask *a, const struct sg_request *r)
 	if (!legacy_of(a, r))
 		return false;
 	a->rebound = rebound(req);
+	a->traced = r->trace != NULL;
 	a->version_unknown = ver && !version_known(ver);
+	if (ver && !a->version_unknown)
+		snprintf(a->version, sizeof(a->version), "%.*s", (int)ver->len, ver->p);
+	if (last) {
+		size_t n = last->len < sizeof(a->last_id) - 1 ? last->len : sizeof(a->last_id) - 1;
+
+		a->has_last_id = true;
+		memcpy(a->last_id, last->p, n);
+		a->last_id[n] = '\0';
+	}
 	if (sid && !a->legacy)
 		sid_of(a, sid->p, sid->len);
 	if (a->method != SG_MCP_POST)
@@ -1331,7 +1840,9 @@ void sg_mcp_answer(struct sg_request *r, struct sg_mcp_reply *rep)
 	if (rep->sid[0])
 		lines[n++] = (struct sg_h1_header){ span("mcp-session-id"), span(rep->sid) };
 	if (rep->status == 405)
-		lines[n++] = (struct sg_h1_header){ span("allow"), span("GET, POST, DELETE") };
+		lines[n++] = (struct sg_h1_header){
+			span("allow"), span(rep->allow ? rep->allow : "GET, POST, DELETE")
+		};
 	for (size_t i = 0; i < route.nadd && n < sizeof(lines) / sizeof(lines[0]); i++)
 		lines[n++] = route.add[i];
 	edit.add = lines;

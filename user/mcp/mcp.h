@@ -42,6 +42,17 @@ struct sg_request;
 #define SG_MCP_FLOOD_PER_SEC 1000
 /* A session's targets' requests waiting for the client's response. */
 #define SG_MCP_UPREQS_MAX 32
+/* A stdio target whose process goes while its session is in use is
+ * started again after SG_MCP_RESTART_MS, doubled at each restart in a
+ * row, SG_MCP_RESTARTS in a row at most (a process that lived
+ * SG_MCP_RESTART_RESET_MS starts the count again); then it is gone for
+ * the session. */
+#define SG_MCP_RESTARTS 5
+#define SG_MCP_RESTART_MS 250
+#define SG_MCP_RESTART_RESET_MS 60000
+/* The protocol version a stateless backend's targets are initialized
+ * with when the request names none (agentgateway's). */
+#define SG_MCP_STATELESS_VERSION "2025-11-25"
 
 enum sg_mcp_method { SG_MCP_POST, SG_MCP_GET, SG_MCP_DELETE, SG_MCP_OTHER };
 
@@ -62,10 +73,25 @@ struct sg_mcp_ask {
 	bool body_whole;      /* the body is all in `body` */
 	bool has_sid;	      /* Mcp-Session-Id was sent */
 	bool version_unknown; /* MCP-Protocol-Version names a version not spoken */
+	char version[16];     /* MCP-Protocol-Version when it names one spoken; "": none */
+	/* Last-Event-ID (a GET resuming the session's stream), as sent; a
+	 * longer one cut to a length no id has. */
+	bool has_last_id;
+	char last_id[24];
+	bool traced; /* the request is traced: the reply tells its calls to targets */
 	char sid[SG_MCP_SID_LEN + 2]; /* as sent (a legacy POST's sessionId); a longer one
 				       * cut to a length no session has */
 	char *body;		      /* malloc'd; NULL with body_len 0 */
 	size_t body_len;
+};
+
+/* One message of a call to a target, for its span (a traced request's). */
+struct sg_mcp_tcall {
+	char target[64];	   /* the target's name (cut past that) */
+	char method[48];	   /* the JSON-RPC method */
+	char tool[64];		   /* tools/call: the tool's name at the target; "": none */
+	uint64_t start_ns, end_ns; /* Unix ns; start 0: no message went to it */
+	char error[128];	   /* why it failed; "": it did not */
 };
 
 /* The hub's reply to an ask. */
@@ -73,6 +99,11 @@ struct sg_mcp_reply {
 	uint16_t status;
 	char *body;		      /* malloc'd JSON text; NULL: none */
 	char sid[SG_MCP_SID_LEN + 1]; /* the session to name (initialize's); "": none */
+	const char *allow;	      /* a 405's Allow (static); NULL: GET, POST, DELETE */
+	/* A traced ask's calls to targets (malloc'd, the receiver's to free):
+	 * ntcalls entries, those with start_ns 0 unused. */
+	struct sg_mcp_tcall *tcalls;
+	size_t ntcalls;
 };
 
 /* *a read from r (routed to an `mcp` backend); false when out of memory
@@ -129,6 +160,9 @@ bool sg_mcp_hub_pending(const struct sg_mcp_hub *hub, const void *data);
  * now, and the session an initialize began ends (its children killed).
  * No such call: nothing. */
 void sg_mcp_hub_cancel(struct sg_mcp_hub *hub, const void *data);
+
+/* Target processes restarted by the hub since it began. Any thread. */
+uint64_t sg_mcp_hub_restarts(const struct sg_mcp_hub *hub);
 
 /* Every session ended (their children killed); every call still
  * pending is told done(data, NULL); hub freed. NULL is fine. */

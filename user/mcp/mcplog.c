@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "user/core/trace.h"
 #include "user/mcp/jsonrpc.h"
 #include "user/mcp/mcpauthz.h"
 
@@ -85,6 +86,25 @@ void sg_mcp_log_ask(struct sg_request *r, const struct sg_mcp_ask *ask)
 		}
 	}
 	sg_jsonrpc_free(&msg);
+}
+
+void sg_mcp_log_spans(struct sg_request *r, const struct sg_mcp_reply *rep)
+{
+	for (size_t i = 0; r->trace && i < rep->ntcalls; i++) {
+		const struct sg_mcp_tcall *c = &rep->tcalls[i];
+		const char *attrs[] = { "mcp.target", c->target,	  "mcp.method.name",
+					c->method,    "gen_ai.tool.name", c->tool };
+		char name[192];
+
+		if (!c->start_ns)
+			continue;
+		if (c->tool[0])
+			snprintf(name, sizeof(name), "%s %s_%s", c->method, c->target, c->tool);
+		else
+			snprintf(name, sizeof(name), "%s %s", c->method, c->target);
+		sg_trace_call(r->trace, name, c->start_ns, c->end_ns, attrs, c->tool[0] ? 3 : 2,
+			      c->error[0] ? c->error : NULL);
+	}
 }
 
 void sg_mcp_log_reply(struct sg_request *r, const struct sg_mcp_reply *rep)

@@ -17,6 +17,12 @@ void sg_mcp_log_ask(struct sg_request *r, const struct sg_mcp_ask *ask);
  * none. */
 void sg_mcp_log_reply(struct sg_request *r, const struct sg_mcp_reply *rep);
 
+/* A traced request's calls to targets (rep's tcalls), each a client
+ * span under its server span, as agentgateway's: named "METHOD TARGET"
+ * ("tools/call TARGET_TOOL" for a tool's call), with mcp.target,
+ * mcp.method.name and gen_ai.tool.name. Nothing when r is not traced. */
+void sg_mcp_log_spans(struct sg_request *r, const struct sg_mcp_reply *rep);
+
 /* The method as the metrics label it: one of MCP's (2025-06-18 and its
  * tasks), else "other", so that a client cannot grow the label set.
  * Returns a static text. */

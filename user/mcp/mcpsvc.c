@@ -33,6 +33,7 @@
 #include "user/mcp/mcpauthz.h"
 #include "user/mcp/mcphttp.h"
 #include "user/mcp/mcplog.h"
+#include "user/mcp/stdio.h"
 
 struct port {
 	struct sg_inbox in; /* replies, in the worker's loop */
@@ -109,6 +110,7 @@ static void job_free(struct job *j)
 {
 	sg_mcp_ask_free(&j->ask);
 	free(j->rep.body);
+	free(j->rep.tcalls);
 	sg_cfg_unref(j->cfg);
 	free(j);
 }
@@ -363,8 +365,10 @@ static void take_reply(struct job *j)
 	if (j->r && j->replied && j->authz.list && j->rep.body &&
 	    !(j->rep.body = sg_mcp_authz_reply(j->r, &j->authz, j->rep.body)))
 		j->rep.status = 503; /* never the whole list for want of memory */
-	if (j->r && j->replied)
+	if (j->r && j->replied) {
 		sg_mcp_log_reply(j->r, &j->rep);
+		sg_mcp_log_spans(j->r, &j->rep);
+	}
 	if (j->r && j->replied && j->ask.legacy && j->rep.status == 200 && j->rep.body) {
 		legacy_relay(j->port, j->r, j->ask.sid, j->rep.body);
 		j->rep.body = NULL;
@@ -446,6 +450,22 @@ static void cancel(void *call)
 }
 
 /* ---- life ------------------------------------------------------------------ */
+
+bool sg_mcp_service_counts(struct sg_mcp_service *m, uint64_t *restarts, uint64_t *processes)
+{
+	bool on;
+
+	if (!m)
+		return false;
+	pthread_mutex_lock(&m->lock);
+	on = m->started;
+	pthread_mutex_unlock(&m->lock);
+	if (!on)
+		return false;
+	*restarts = sg_mcp_hub_restarts(m->hub);
+	*processes = sg_mcp_children();
+	return true;
+}
 
 struct sg_mcp_service *sg_mcp_service_new(unsigned nports)
 {

@@ -9,6 +9,9 @@
 #ifndef SG_MCPSVC_H
 #define SG_MCPSVC_H
 
+#include <stdbool.h>
+#include <stdint.h>
+
 #include "user/base/loop.h"
 #include "user/core/frontend.h"
 
@@ -26,6 +29,11 @@ int sg_mcp_service_port_open(struct sg_mcp_service *m, unsigned index, struct sg
 /* The port closed, once its loop stopped for good and its requests are
  * over: replies still on their way are dropped. */
 void sg_mcp_service_port_close(struct sg_mcp_service *m, unsigned index);
+
+/* Target processes restarted since the start, and running now: false
+ * (nothing filled) when the service never started (a gateway that serves
+ * no MCP shows no MCP metric) or m is NULL. Any thread. */
+bool sg_mcp_service_counts(struct sg_mcp_service *m, uint64_t *restarts, uint64_t *processes);
 
 /* Once every port is closed: the thread stopped, every session ended
  * (children killed), everything freed. NULL is fine. */
