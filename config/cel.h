@@ -97,6 +97,10 @@ enum sg_cel_attr {
 	SG_CEL_DST_PORT,
 	SG_CEL_MCP,	 /* what an MCP call touches: {tool|prompt|resource: {target, name}} */
 	SG_CEL_EXTAUTHZ, /* the gRPC extAuthz service's dynamic_metadata: a map */
+	/* The body's first maxBufferSize bytes: the body itself when it was
+	 * held whole, else its prefix (a response over the bound). */
+	SG_CEL_REQ_BODY_PREFIX,
+	SG_CEL_RESP_BODY_PREFIX,
 	SG_CEL_ATTRS
 };
 

@@ -1212,7 +1212,10 @@ struct sg_route {
 	 * (an expression reads request.body, or a transformation replaces
 	 * it); SG_ROUTE_DEFER_AUTHZ: its extAuthz's verdict, before the
 	 * filters that follow it in agentgateway's order (authorization on;
-	 * every route with an extAuthz). */
+	 * every route with an extAuthz). SG_ROUTE_DEFER_RESP_BODY: not the
+	 * plan but its response, held whole up to maxBufferSize before it
+	 * goes to the client (a response transformation reads response.body
+	 * or replaces the body). */
 	uint8_t defer;
 	/* Effective, filled by policy/ resolve. */
 	struct sg_filters eff_filters; /* inline ones, else AgentgatewayPolicy's */
@@ -1223,6 +1226,7 @@ struct sg_route {
 
 #define SG_ROUTE_DEFER_BODY 1u
 #define SG_ROUTE_DEFER_AUTHZ 2u
+#define SG_ROUTE_DEFER_RESP_BODY 4u
 
 /* A route of a TCP listener (TCPRoute, standalone tcpRoutes) or of a TLS
  * passthrough listener (TLSRoute, standalone tcpRoutes with hostnames). */

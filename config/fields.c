@@ -710,10 +710,9 @@ static int retry_expr(struct sg_pctx *c, const struct sg_node *n, void *dst, con
 static int f_precondition(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
 {
 	return retry_expr(c, n, dst, path,
-			  SG_CEL_NEED_REQ_BODY | SG_CEL_NEED_RESPONSE | SG_CEL_NEED_RESP_HEADERS |
-				  SG_CEL_NEED_RESP_BODY,
-			  "a retry precondition reads the request before its first try: not its "
-			  "body, nor a response");
+			  SG_CEL_NEED_RESPONSE | SG_CEL_NEED_RESP_HEADERS | SG_CEL_NEED_RESP_BODY,
+			  "a retry precondition reads the request before its first try: not a "
+			  "response");
 }
 
 static int f_retry_condition(struct sg_pctx *c, const struct sg_node *n, void *dst,

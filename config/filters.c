@@ -275,12 +275,10 @@ static int f_condition(struct sg_pctx *c, const struct sg_node *n, void *dst, co
 	return sg_cel_field(c, n, n->str, dst, path);
 }
 
-/* What a direct response's expressions cannot read: it answers from the
- * request's head. */
-#define DIRECT_LACKS                                                                               \
-	(SG_CEL_NEED_REQ_BODY | SG_CEL_NEED_RESPONSE | SG_CEL_NEED_RESP_HEADERS |                  \
-	 SG_CEL_NEED_RESP_BODY)
-#define DIRECT_LACKS_WHY "a direct response reads the request's head: not its body, nor a response"
+/* What a direct response's expressions cannot read: it answers the
+ * request (its body held whole for one that reads it), no response. */
+#define DIRECT_LACKS (SG_CEL_NEED_RESPONSE | SG_CEL_NEED_RESP_HEADERS | SG_CEL_NEED_RESP_BODY)
+#define DIRECT_LACKS_WHY "a direct response reads the request: not a response"
 
 static int f_body_expression(struct sg_pctx *c, const struct sg_node *n, void *dst,
 			     const char *path)

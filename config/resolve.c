@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "config/accesslog.h"
+#include "config/cel.h"
 #include "config/transform.h"
 
 static bool streq(const char *a, const char *b)
@@ -339,6 +340,11 @@ static int resolve_route(struct sg_cfg *cfg, const struct sg_listener *l, struct
 	r->eff_retry = r->has_retry ? &r->retry : rp ? &rp->u.retry : NULL;
 	resolve_filters(cfg, l, r);
 	r->defer = (uint8_t)sg_transform_defer(&r->eff_filters);
+	/* A retry precondition runs before the first try, once the route's
+	 * plan did: over the body, held for it as for the plan. */
+	if (r->eff_retry && r->eff_retry->precondition &&
+	    (sg_cel_needs(r->eff_retry->precondition) & SG_CEL_NEED_REQ_BODY))
+		r->defer |= SG_ROUTE_DEFER_BODY;
 	list_jwt(cfg, r->eff_filters.jwt);
 	if (r->eff_filters.mcp_authn)
 		list_jwt(cfg, &r->eff_filters.mcp_authn->jwt);
@@ -467,6 +473,37 @@ static int check_tcp_tls(const struct sg_cfg *cfg, struct sg_diag *d)
 	return ret;
 }
 
+static bool rules_read_body(const struct sg_authz_rules *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		if (sg_cel_needs(l->v[i]) & SG_CEL_NEED_REQ_BODY)
+			return true;
+	return false;
+}
+
+/* A gateway-phase (PreRouting) authorization runs before a route is
+ * chosen, and a body is held only for a route's policies: a rule of it
+ * reading request.body could never hold, so it is refused. */
+static int check_gateway_body(const struct sg_cfg *cfg, struct sg_diag *d)
+{
+	int ret = 0;
+
+	for (size_t p = 0; p < cfg->npolicies; p++) {
+		const struct sg_policy *pol = &cfg->policies[p];
+		const struct sg_authz *z = pol->u.authz;
+
+		if (pol->kind != SG_POL_AUTHZ || !pol->gateway_phase ||
+		    !(rules_read_body(&z->allow) || rules_read_body(&z->deny) ||
+		      rules_read_body(&z->require)))
+			continue;
+		sg_diag_err(d, pol->at,
+			    "authorization: request.body is not supported in the gateway phase "
+			    "(PreRouting): its rules run before a route holds the body");
+		ret = -1;
+	}
+	return ret;
+}
+
 /* A policy is attached when at least one listener, route or backend of the
  * config is one of its targets. */
 static void mark_attached(struct sg_cfg *cfg)
@@ -543,5 +580,7 @@ int sg_resolve(struct sg_cfg *cfg, struct sg_diag *d)
 		resolve_bind_limits(&cfg->binds[b]);
 	}
 	mark_attached(cfg);
+	if (check_gateway_body(cfg, d) < 0)
+		return -1;
 	return check_tcp_tls(cfg, d);
 }

@@ -80,30 +80,19 @@ static int f_refused(struct sg_pctx *c, const struct sg_node *n, void *dst, cons
 {
 	(void)dst;
 	sg_diag_err(c->d, n,
-		    "%s: not supported by splicegate (header set, add and remove, and a "
-		    "request's body, are)",
+		    "%s: not supported by splicegate (header set, add and remove, and body, "
+		    "are)",
 		    path);
 	return -1;
 }
 
-/* body: one expression over the request, its body held whole. */
+/* body: one expression over the request (or the response), its body held
+ * whole. */
 static int f_body(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
 {
 	if (n->kind != SG_NODE_SCALAR || sg_node_is_null(n))
 		return sg_expected(c, n, path, "a CEL expression");
 	return sg_cel_field(c, n, n->str, dst, path);
-}
-
-/* A response's body is relayed as it comes, never held: its
- * transformation is refused by name. */
-static int f_response_body(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
-{
-	(void)dst;
-	sg_diag_err(c->d, n,
-		    "%s: not supported by splicegate (a request's body may be transformed, a "
-		    "response's is relayed as it comes)",
-		    path);
-	return -1;
 }
 
 static const struct sg_field request_fields[] = {
@@ -120,7 +109,7 @@ static const struct sg_field response_fields[] = {
 	{ "add", sg_f_cel_headers, offsetof(struct sg_transform_side, add) },
 	{ "set", sg_f_cel_headers, offsetof(struct sg_transform_side, set) },
 	{ "remove", sg_f_header_names, offsetof(struct sg_transform_side, remove) },
-	{ "body", f_response_body, 0 },
+	{ "body", f_body, offsetof(struct sg_transform_side, body) },
 	{ "replace", f_refused, 0 },
 	{ "metadata", f_refused, 0 },
 	{ 0 },
@@ -144,34 +133,9 @@ static int f_request(struct sg_pctx *c, const struct sg_node *n, void *dst, cons
 	return side(c, n, dst, path, request_fields);
 }
 
-/* An expression of the response side that reads response.body is
- * refused: the body is relayed as it comes, never held to read. */
-static int unheld(struct sg_pctx *c, const struct sg_node *n, const struct sg_transform_exprs *l,
-		  const char *path, const char *key)
-{
-	const struct sg_node *m = n->kind == SG_NODE_MAP ? sg_map_get(n, key) : NULL;
-	int ret = 0;
-
-	for (size_t i = 0; m && i < l->n; i++)
-		if (sg_cel_needs(l->v[i].expr) & SG_CEL_NEED_RESP_BODY) {
-			sg_diag_err(c->d,
-				    sg_map_get(m, l->v[i].name) ? sg_map_get(m, l->v[i].name) : m,
-				    "%s.%s.%s: response.body is not supported by splicegate (a "
-				    "response's body is relayed as it comes, never held)",
-				    path, key, l->v[i].name);
-			ret = -1;
-		}
-	return ret;
-}
-
 static int f_response(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
 {
-	struct sg_transform_side *s = dst;
-	int ret = side(c, n, dst, path, response_fields);
-
-	if (unheld(c, n, &s->add, path, "add") < 0 || unheld(c, n, &s->set, path, "set") < 0)
-		ret = -1;
-	return ret;
+	return side(c, n, dst, path, response_fields);
 }
 
 int sg_f_transformations(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
@@ -246,8 +210,12 @@ unsigned sg_transform_defer(const struct sg_filters *f)
 
 	if ((t && t->request.body) || plan_reads(f, SG_CEL_NEED_REQ_BODY) ||
 	    (t && (exprs_read(&t->response.add, SG_CEL_NEED_REQ_BODY) ||
-		   exprs_read(&t->response.set, SG_CEL_NEED_REQ_BODY))))
+		   exprs_read(&t->response.set, SG_CEL_NEED_REQ_BODY) ||
+		   cel_reads(t->response.body, SG_CEL_NEED_REQ_BODY))))
 		defer |= SG_ROUTE_DEFER_BODY;
+	if (t && (t->response.body || exprs_read(&t->response.add, SG_CEL_NEED_RESP_BODY) ||
+		  exprs_read(&t->response.set, SG_CEL_NEED_RESP_BODY)))
+		defer |= SG_ROUTE_DEFER_RESP_BODY;
 	if (f->ext_authz) /* agentgateway asks the service before authorization */
 		defer |= SG_ROUTE_DEFER_AUTHZ;
 	return defer;

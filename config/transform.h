@@ -8,10 +8,11 @@
 #include "config/fields.h"
 
 /* A route's `transformations: {request: {set, add, remove, body},
- * response: {set, add, remove}}` into the struct sg_filters at dst (its
- * `transform`). A value that does not compile is refused at its column;
- * `replace`, `metadata` and a response's `body` are refused by name. Compiled expressions are cfg's (c->cfg,
- * freed by sg_cfg_free). Returns 0, or -1 after an error in c->d. */
+ * response: {set, add, remove, body}}` into the struct sg_filters at dst
+ * (its `transform`). A value that does not compile is refused at its
+ * column; `replace` and `metadata` are refused by name. Compiled
+ * expressions are cfg's (c->cfg, freed by sg_cfg_free). Returns 0, or -1
+ * after an error in c->d. */
 int sg_f_transformations(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path);
 
 /* Compile `src` (at node `at`, key `path`) into *out, registered with
@@ -28,7 +29,9 @@ int sg_f_cel_headers(struct sg_pctx *c, const struct sg_node *n, void *dst, cons
  * (SG_ROUTE_DEFER_* bits of sg_route.defer): the request body, held
  * whole, when its expressions read request.body or its request
  * transformation replaces the body; its extAuthz's verdict, for the part
- * after it (authorization on), whenever it has one. */
+ * after it (authorization on), whenever it has one; and the response
+ * body, held whole, when its response transformation reads response.body
+ * or replaces the body. */
 unsigned sg_transform_defer(const struct sg_filters *f);
 
 #endif

@@ -3661,7 +3661,7 @@ static void test_config_rejects_bad_resources(void **state)
 		  "'response.code'}}}\n",
 		  "t.yaml:5:63: "
 		  "binds[0].listeners[0].routes[0].policies.directResponse.headers.x-a: "
-		  "a direct response reads the request's head: not its body, nor a response" },
+		  "a direct response reads the request: not a response" },
 		{ "standalone retry condition reading a body",
 		  "binds:\n- port: 8080\n  listeners:\n  - routes:\n"
 		  "    - policies: {retry: {codes: [503], condition: 'response.body == \"x\"'}}\n",
@@ -4866,6 +4866,65 @@ static void test_config_standalone_listener_policies(void **state)
 		   "binds[0].listeners[0].policies: unknown field \"timeout\"");
 }
 
+/* What a route holds for its expressions (sg_route.defer): its response
+ * for a response transformation reading response.body (or bodyPrefix) or
+ * replacing the body, its request body for a retry precondition or a
+ * direct response reading request.body; a route reading neither holds
+ * nothing. A gateway-phase authorization rule reading request.body is
+ * refused by name (no body is held before a route is chosen). */
+static void test_config_body_holds(void **state)
+{
+	struct loaded *l = *state;
+	const struct sg_cfg *cfg = load_ok(
+		l,
+		"binds:\n- port: 8080\n  listeners:\n  - routes:\n"
+		"    - name: resp\n"
+		"      policies: {transformations: {response: {set: {x-n: "
+		"'string(size(response.body))'}}}}\n"
+		"      backends: [{host: 127.0.0.1:1}]\n"
+		"    - name: prefix\n"
+		"      policies: {transformations: {response: {add: {x-p: "
+		"'string(response.bodyPrefix)'}}}}\n"
+		"      backends: [{host: 127.0.0.1:1}]\n"
+		"    - name: replace\n"
+		"      policies: {transformations: {response: {body: '\"x\"'}}}\n"
+		"      backends: [{host: 127.0.0.1:1}]\n"
+		"    - name: pre\n"
+		"      policies: {retry: {codes: [503], precondition: 'size(request.body) < 10'}}\n"
+		"      backends: [{host: 127.0.0.1:1}]\n"
+		"    - name: direct\n"
+		"      policies: {directResponse: {status: 200, bodyExpression: "
+		"'request.body'}}\n"
+		"    - name: none\n"
+		"      policies: {transformations: {response: {set: {x-c: "
+		"'string(response.code)'}}}}\n"
+		"      backends: [{host: 127.0.0.1:1}]\n",
+		0);
+	const struct sg_listener *ls = find_listener(cfg, "bind/8080/listener0");
+
+	assert_int_equal(find_route(ls, "bind/8080/listener0/resp")->defer,
+			 SG_ROUTE_DEFER_RESP_BODY);
+	assert_int_equal(find_route(ls, "bind/8080/listener0/prefix")->defer,
+			 SG_ROUTE_DEFER_RESP_BODY);
+	assert_int_equal(find_route(ls, "bind/8080/listener0/replace")->defer,
+			 SG_ROUTE_DEFER_RESP_BODY);
+	assert_int_equal(find_route(ls, "bind/8080/listener0/pre")->defer, SG_ROUTE_DEFER_BODY);
+	assert_int_equal(find_route(ls, "bind/8080/listener0/direct")->defer, SG_ROUTE_DEFER_BODY);
+	assert_int_equal(find_route(ls, "bind/8080/listener0/none")->defer, 0);
+	load_fails(l,
+		   "binds:\n- port: 8080\n  listeners:\n"
+		   "  - policies: {authorization: {rules: ['size(request.body) > 0']}}\n"
+		   "    routes: [{backends: [{host: 127.0.0.1:1}]}]\n",
+		   "authorization: request.body is not supported in the gateway "
+		   "phase (PreRouting): its rules run before a route holds the body");
+	load_fails(l,
+		   "binds:\n- port: 8080\n  listeners:\n  - routes:\n"
+		   "    - policies: {retry: {codes: [503], precondition: 'response.code == 200'}}\n"
+		   "      backends: [{host: 127.0.0.1:1}]\n",
+		   "retry.precondition: a retry precondition reads the request before its first "
+		   "try: not a response");
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, loaded_setup, loaded_teardown)
@@ -4948,6 +5007,7 @@ int main(void)
 		T(test_config_k8s_pre_routing_ext_auth),
 		T(test_config_k8s_api_key_secret_selector),
 		T(test_config_standalone_listener_policies),
+		T(test_config_body_holds),
 		T(test_config_standalone_listener_ext_authz_oidc),
 		T(test_config_gateways_policies),
 	};

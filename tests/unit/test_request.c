@@ -37,7 +37,8 @@
 
 /* What the sink was asked, across the case's requests. */
 struct seen {
-	int answers, cuts, sends, failed, routed, held;
+	int answers, cuts, sends, failed, routed, held, responds, releases;
+	char fields[256]; /* a held response's header names as respond got them */
 	uint16_t status;
 	char lines[1024]; /* the answer's edit lines, "name: value\n" each */
 	char body[512];
@@ -88,15 +89,11 @@ static size_t index_of(const struct sg_request *r)
 	return ((const struct fake *)r->owner)->i;
 }
 
-static void sink_answer(struct sg_request *r, uint16_t status, const struct sg_h1_edit *edit,
-			const char *body, size_t len, bool text)
+/* An answer's edit lines and body, as the sink got them. */
+static void keep(struct seen *s, const struct sg_h1_edit *edit, const char *body, size_t len)
 {
-	struct seen *s = &env_of(r)->seen;
 	size_t o = 0;
 
-	s->answers++;
-	s->status = status;
-	s->text = text;
 	s->lines[0] = '\0';
 	for (size_t i = 0; i < sg_h1_edit_lines(edit, NULL); i++)
 		o += (size_t)snprintf(s->lines + o, sizeof(s->lines) - o, "%.*s: %.*s\n",
@@ -107,7 +104,51 @@ static void sink_answer(struct sg_request *r, uint16_t status, const struct sg_h
 		memcpy(s->body, body, len);
 	s->body[len] = '\0';
 	s->body_len = len;
+}
+
+static void sink_answer(struct sg_request *r, uint16_t status, const struct sg_h1_edit *edit,
+			const char *body, size_t len, bool text)
+{
+	struct seen *s = &env_of(r)->seen;
+
+	s->answers++;
+	s->status = status;
+	s->text = text;
+	keep(s, edit, body, len);
 	r->phase = SG_REQUEST_DONE;
+}
+
+/* A held response, whole: its status, header names, edit and body. */
+static void sink_respond(struct sg_request *r, const struct sg_h1_resp *resp,
+			 const struct sg_h1_edit *edit, const char *body, size_t len)
+{
+	struct seen *s = &env_of(r)->seen;
+	size_t o = 0;
+
+	s->responds++;
+	s->status = resp->status;
+	s->fields[0] = '\0';
+	for (size_t i = 0; i < resp->nheaders; i++)
+		o += (size_t)snprintf(s->fields + o, sizeof(s->fields) - o, "%.*s\n",
+				      (int)resp->headers[i].name.len, resp->headers[i].name.p);
+	keep(s, edit, body, len);
+	r->phase = SG_REQUEST_DONE;
+}
+
+/* A held response released past the bound: its head transformed as a
+ * frontend does it, and its first bytes. */
+static void sink_release(struct sg_request *r, const struct sg_h1_resp *resp, const char *body,
+			 size_t len)
+{
+	struct seen *s = &env_of(r)->seen;
+	struct sg_h1_edit edit;
+
+	s->releases++;
+	s->status = resp->status;
+	sg_request_transform_response(r, resp);
+	sg_filter_response_edit(&r->plan, &edit);
+	keep(s, &edit, body, len);
+	r->phase = SG_REQUEST_RESPONSE;
 }
 
 static void sink_cut(struct sg_request *r)
@@ -163,6 +204,8 @@ static const struct sg_request_sink sink = {
 	.cut = sink_cut,
 	.send = sink_send,
 	.failed = sink_failed,
+	.respond = sink_respond,
+	.release = sink_release,
 	.held_body = sink_held_body,
 	.progress = sink_progress,
 	.routed = sink_routed,
@@ -393,6 +436,25 @@ __attribute__((format(printf, 3, 4))) static struct sg_cfg *config(struct env *e
 	    "          request:\n"                                                                 \
 	    "            set: {x-user: json(request.body).user}\n"                                 \
 	    "            body: '{\"who\": json(request.body).user}'\n"                             \
+	    "      backends:\n"                                                                    \
+	    "      - host: 127.0.0.1:%1$u\n"                                                       \
+	    "    - name: held\n"                                                                   \
+	    "      matches: [{path: {pathPrefix: /held}}]\n"                                       \
+	    "      policies:\n"                                                                    \
+	    "        transformations:\n"                                                           \
+	    "          response:\n"                                                                \
+	    "            set: {x-n: 'string(size(response.body))', x-p: "                          \
+	    "'string(response.bodyPrefix)'}\n"                                                     \
+	    "            body: '{\"a\": json(response.body).a, \"n\": size(response.body)}'\n"     \
+	    "      backends:\n"                                                                    \
+	    "      - host: 127.0.0.1:%1$u\n"                                                       \
+	    "    - name: peek\n"                                                                   \
+	    "      matches: [{path: {pathPrefix: /peek}}]\n"                                       \
+	    "      policies:\n"                                                                    \
+	    "        transformations:\n"                                                           \
+	    "          response:\n"                                                                \
+	    "            set: {x-n: 'string(size(response.body))', x-p: "                          \
+	    "'string(response.bodyPrefix)'}\n"                                                     \
 	    "      backends:\n"                                                                    \
 	    "      - host: 127.0.0.1:%1$u\n"
 
@@ -1384,6 +1446,142 @@ static void test_request_body_watchdog_route_idle(void **state)
 	assert_int_equal(e->stats.counters[SG_STAT_TIMEOUT_BODY], 0);
 }
 
+/* A parsed response head (its slots the case's). */
+static void response(struct sg_h1_resp *resp, struct sg_h1_header *slots, const char *text)
+{
+	*resp = (struct sg_h1_resp){ .headers = slots, .headers_cap = 4 };
+	assert_int_equal(sg_h1_parse_response(text, strlen(text), 4, resp), SG_H1_DONE);
+}
+
+/* Request i on `path` is sent and its response head `resp` is the answer;
+ * whether the request module holds it. */
+static bool held_answer(struct env *e, int i, const char *path, const struct sg_h1_resp *resp)
+{
+	char head[128];
+	int sends = e->seen.sends;
+
+	snprintf(head, sizeof(head), "GET %s HTTP/1.1\r\nHost: web.example\r\n\r\n", path);
+	assert_true(begin(e, i, head));
+	sg_request_start(&e->r[i]);
+	UNTIL(e, e->seen.sends == sends + 1);
+	assert_false(sg_request_took_response(&e->r[i], resp));
+	return sg_request_hold_response(&e->r[i], resp);
+}
+
+/* A route whose response transformation reads response.body holds the
+ * response whatever its framing: its body, handed over in pieces, is
+ * read whole by the header expressions and replaced by the body one, and
+ * the frontend gets the head without its framing fields (it writes the
+ * new body's Content-Length). A HEAD request's response, a 204 and any
+ * response of a route that reads no body are not held; a body cut short
+ * is answered 503. */
+static void test_request_response_held_and_transformed(void **state)
+{
+	struct env *e = *state;
+	struct sg_h1_header slots[3][4];
+	struct sg_h1_resp chunked, empty, plain;
+	const char *rest;
+	size_t nrest;
+
+	response(&chunked, slots[0],
+		 "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+		 "Transfer-Encoding: chunked\r\n\r\n");
+	response(&empty, slots[1], "HTTP/1.1 204 No Content\r\n\r\n");
+	response(&plain, slots[2], "HTTP/1.1 200 OK\r\nContent-Length: 9\r\n\r\n");
+	START(e, "");
+	assert_true(held_answer(e, 0, "/held", &chunked));
+	assert_int_equal(sg_request_response_data(&e->r[0], "{\"a\":", 5, &rest, &nrest),
+			 SG_REQUEST_HELD);
+	assert_int_equal(sg_request_response_data(&e->r[0], "\"x\"}", 4, &rest, &nrest),
+			 SG_REQUEST_HELD);
+	assert_int_equal(e->seen.responds, 0);
+	sg_request_response_end(&e->r[0], 0);
+	assert_int_equal(e->seen.responds, 1);
+	assert_null(e->r[0].held_resp);
+	assert_int_equal(e->seen.status, 200);
+	assert_string_equal(e->seen.fields, "Content-Type\n");
+	assert_string_equal(e->seen.body, "{\"a\":\"x\",\"n\":9}");
+	assert_non_null(strstr(e->seen.lines, "x-n: 9\n"));
+	assert_non_null(strstr(e->seen.lines, "x-p: {\"a\":\"x\"}\n"));
+	sg_request_log(&e->r[0], 0, 0);
+	sg_request_release(&e->r[0]);
+	sg_filter_plan_reset(&e->r[0].plan);
+
+	/* a body cut short: nothing went to the client, which gets 503 */
+	assert_true(held_answer(e, 1, "/held", &plain));
+	assert_int_equal(sg_request_response_data(&e->r[1], "{}", 2, &rest, &nrest),
+			 SG_REQUEST_HELD);
+	sg_request_response_end(&e->r[1], EPIPE);
+	assert_null(e->r[1].held_resp);
+	assert_int_equal(e->seen.answers, 1);
+	assert_int_equal(e->seen.status, 503);
+	assert_string_equal(e->seen.body, "upstream call failed: closed: broken pipe");
+	sg_request_log(&e->r[1], 0, 0);
+	sg_request_release(&e->r[1]);
+	sg_filter_plan_reset(&e->r[1].plan);
+	sg_request_free(&e->r[0]);
+	sg_request_free(&e->r[1]);
+	start(e, e->f.cfg);
+
+	assert_false(held_answer(e, 0, "/held", &empty));
+	assert_false(held_answer(e, 1, "/app", &plain));
+	assert_int_equal(e->seen.responds + e->seen.releases, 1);
+	sg_request_release(&e->r[0]);
+	sg_request_release(&e->r[1]);
+	sg_request_free(&e->r[0]);
+	sg_request_free(&e->r[1]);
+	start(e, e->f.cfg);
+	assert_true(begin(e, 0, "HEAD /held HTTP/1.1\r\nHost: web.example\r\n\r\n"));
+	sg_request_start(&e->r[0]);
+	UNTIL(e, e->seen.sends == 5);
+	assert_false(sg_request_took_response(&e->r[0], &plain));
+	assert_false(sg_request_hold_response(&e->r[0], &plain));
+}
+
+/* Past maxBufferSize (8 here), as agentgateway: response.body is absent
+ * and the response goes as it came, its first 8 bytes given to the
+ * frontend with the head (response.bodyPrefix reads them), the rest of
+ * the bytes that passed the bound left to it; a route whose
+ * transformation replaces the body keeps reading and replaces it all the
+ * same (its expression failing on response.body: empty). */
+static void test_request_response_past_the_bound(void **state)
+{
+	struct env *e = *state;
+	struct sg_h1_header slots[4];
+	struct sg_h1_resp resp;
+	const char *rest;
+	size_t nrest;
+
+	response(&resp, slots, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n");
+	START(e, "frontendPolicies:\n  http: {maxBufferSize: 8}\n");
+	assert_true(held_answer(e, 0, "/peek", &resp));
+	assert_int_equal(sg_request_response_data(&e->r[0], "0123456", 7, &rest, &nrest),
+			 SG_REQUEST_HELD);
+	assert_int_equal(sg_request_response_data(&e->r[0], "789abc", 6, &rest, &nrest),
+			 SG_REQUEST_RELEASED);
+	assert_int_equal(nrest, 5);
+	assert_memory_equal(rest, "89abc", 5);
+	assert_null(e->r[0].held_resp);
+	assert_int_equal(e->seen.releases, 1);
+	assert_string_equal(e->seen.body, "01234567");
+	assert_string_equal(e->seen.lines, "x-p: 01234567\n");
+	sg_request_response_head(&e->r[0], 200);
+	sg_request_log(&e->r[0], 0, 0);
+	sg_request_release(&e->r[0]);
+	sg_filter_plan_reset(&e->r[0].plan);
+
+	assert_true(held_answer(e, 1, "/held", &resp));
+	assert_int_equal(sg_request_response_data(&e->r[1], "0123456789", 10, &rest, &nrest),
+			 SG_REQUEST_HELD);
+	assert_int_equal(sg_request_response_data(&e->r[1], "more", 4, &rest, &nrest),
+			 SG_REQUEST_HELD);
+	sg_request_response_end(&e->r[1], 0);
+	assert_int_equal(e->seen.responds, 1);
+	assert_int_equal(e->seen.releases, 1);
+	assert_string_equal(e->seen.body, "");
+	assert_string_equal(e->seen.lines, "x-p: 01234567\n");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1432,6 +1630,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_request_follow_config, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_request_body_watchdog, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_request_body_watchdog_route_idle, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_request_response_held_and_transformed, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_request_response_past_the_bound, setup,
 						teardown),
 	};
 

@@ -30,6 +30,17 @@ static bool text(struct sg_cel_val *out, const char *p, size_t n)
 	return true;
 }
 
+/* A body held whole as CEL bytes, as agentgateway's; false: not held
+ * (absent). */
+static bool bytes(struct sg_cel_val *out, bool held, struct sg_h1_span b)
+{
+	if (!held)
+		return false;
+	text(out, b.p ? b.p : "", b.len);
+	out->type = SG_CEL_BYTES;
+	return true;
+}
+
 /* ---- what authentication proved, as CEL values ------------------------------ */
 
 /* A JSON value as CEL's: numbers with no fraction that fit are ints, as
@@ -457,17 +468,13 @@ static bool attr(void *ud, enum sg_cel_attr a, struct sg_cel_val *out)
 	case SG_CEL_REQ_PATH_AND_QUERY:
 		return text(out, v->target.p, v->target.len);
 	case SG_CEL_REQ_BODY: /* bytes, as agentgateway's */
-		if (!v->has_body)
-			return false;
-		text(out, v->body.p ? v->body.p : "", v->body.len);
-		out->type = SG_CEL_BYTES;
-		return true;
+		return bytes(out, v->has_body, v->body);
 	case SG_CEL_RESP_BODY:
-		if (!v->has_resp_body)
-			return false;
-		text(out, v->resp_body.p ? v->resp_body.p : "", v->resp_body.len);
-		out->type = SG_CEL_BYTES;
-		return true;
+		return bytes(out, v->has_resp_body, v->resp_body);
+	case SG_CEL_REQ_BODY_PREFIX: /* a request body over the bound is refused (413) */
+		return bytes(out, v->has_body, v->body);
+	case SG_CEL_RESP_BODY_PREFIX:
+		return bytes(out, v->has_resp_body || v->resp_prefix, v->resp_body);
 	case SG_CEL_REQ_HOST:
 		return v->host.len && text(out, v->host.p, v->host.len);
 	case SG_CEL_REQ_SCHEME:
@@ -626,6 +633,9 @@ void sg_celreq_view_of(struct sg_celreq_view *v, const struct sg_filter_input *i
 		.tls = in->tls,
 		.body = in->body,
 		.has_body = in->has_body,
+		.resp_body = in->resp_body,
+		.has_resp_body = in->has_resp_body,
+		.resp_prefix = in->resp_prefix,
 	};
 }
 

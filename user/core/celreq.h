@@ -58,10 +58,12 @@ struct sg_celreq_view {
 	/* request.body: the body held whole; has_body false: absent. */
 	struct sg_h1_span body;
 	bool has_body;
-	/* response.body: an extAuthz service's answer, read whole;
-	 * has_resp_body false: absent. */
+	/* response.body: the response's, held whole, or an HTTP extAuthz
+	 * service's answer for its metadata expressions; has_resp_body
+	 * false: absent. resp_prefix: resp_body is only its first maxBufferSize
+	 * bytes (response.bodyPrefix alone reads them). */
 	struct sg_h1_span resp_body;
-	bool has_resp_body;
+	bool has_resp_body, resp_prefix;
 };
 
 /* The view of the request a filter plan's input `in` describes, and of

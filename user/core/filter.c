@@ -348,11 +348,13 @@ static char *keep_for(void *p, const char *s, size_t len)
 	return s ? keep(p, s, len) : room(p, len);
 }
 
-/* A transformation side's edits, evaluated over the request (and resp). */
+/* A transformation side's edits, evaluated over the request (and resp):
+ * its body into the request's (resp NULL) or the response's. */
 static int transform(struct sg_filter_plan *p, struct sg_header_edit *e,
 		     const struct sg_transform_side *s, const struct sg_filter_input *in,
 		     const struct sg_h1_resp *resp)
 {
+	struct sg_h1_span *body = resp ? &p->resp_new_body : &p->new_body;
 	struct sg_celreq_view v;
 	struct sg_hdrmod m;
 
@@ -363,15 +365,18 @@ static int transform(struct sg_filter_plan *p, struct sg_header_edit *e,
 		return 0;
 	/* The body as agentgateway makes it: after the header edits, and
 	 * empty when the expression fails. */
-	switch (sg_celreq_body(s->body, &v, keep_for, p, &p->new_body)) {
+	switch (sg_celreq_body(s->body, &v, keep_for, p, body)) {
 	case 0:
 		break;
 	case -ENOMEM:
 		return -ENOMEM;
 	default:
-		p->new_body = (struct sg_h1_span){ "", 0 };
+		*body = (struct sg_h1_span){ "", 0 };
 	}
-	p->body_set = true;
+	if (resp)
+		p->resp_body_set = true;
+	else
+		p->body_set = true;
 	return 0;
 }
 

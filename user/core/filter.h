@@ -106,6 +106,12 @@ struct sg_filter_input {
 	 * false: not held (absent). */
 	struct sg_h1_span body;
 	bool has_body;
+	/* The response's, held whole (response.body, at the response
+	 * transformation of a route that holds it); has_resp_body false:
+	 * absent. resp_prefix: resp_body is the first maxBufferSize bytes of
+	 * a larger one (response.bodyPrefix's alone). */
+	struct sg_h1_span resp_body;
+	bool has_resp_body, resp_prefix;
 };
 
 /* A local rate limit's x-ratelimit-* lines, with their digits. */
@@ -141,6 +147,10 @@ struct sg_filter_plan {
 	 * request gets in place of its own; body_set false: none. */
 	bool body_set;
 	struct sg_h1_span new_body;
+	/* A response transformation's body, the same for a held response
+	 * (user/core/request.h); resp_body_set false: none. */
+	bool resp_body_set;
+	struct sg_h1_span resp_new_body;
 	/* The route's local rate limits' x-ratelimit-limit, -remaining and
 	 * -reset lines (NULL: the route counts no requests), added to the
 	 * response last; a forwarded one keeps its own instead when it has

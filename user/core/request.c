@@ -109,6 +109,8 @@ static void mirror(struct sg_request *r, const struct sg_mirrors *mirrors)
 
 /* ---- answers the gateway makes ------------------------------------------ */
 
+static void drop_held(struct sg_request *r);
+
 /* The questions under way to policy services (extAuthz,
  * remoteRateLimit) stop, and so does the gateway's own service answering
  * r (MCP). */
@@ -146,6 +148,7 @@ void sg_request_fail(struct sg_request *r, enum sg_fail kind, int err)
 
 	stop_calls(r); /* the services are not waited for any longer */
 	sg_timer_stop(r->ctx->loop, &r->delay);
+	drop_held(r);
 	sg_fail_body(kind, cause, body, sizeof(body));
 	SG_DEBUG("%s: %u %s", r->ip, status, body);
 	r->failed = true;
@@ -351,17 +354,23 @@ static bool have_route(struct sg_request *r, const struct sg_route *route, enum 
 	return route != NULL;
 }
 
+/* The most of a body r's listener holds: its maxBufferSize. */
+static size_t buffer_max(const struct sg_request *r)
+{
+	const struct sg_frontend_http *fh =
+		r->listener ? r->listener->fhttp : &r->cfg->default_fhttp;
+
+	return fh->max_buffer_size > 0 ? (size_t)fh->max_buffer_size : SG_REQUEST_BODY_MAX;
+}
+
 /* A route that reads the body holds it whole, up to the listener's
  * maxBufferSize: a larger declared length is answered 413 now (one that
  * declares none is bounded as it comes, by the frontend); its filters
  * wait for it (held_plan). */
 static bool hold_body(struct sg_request *r)
 {
-	const struct sg_frontend_http *fh =
-		r->listener ? r->listener->fhttp : &r->cfg->default_fhttp;
-
 	r->body_wanted = true;
-	r->body_max = fh->max_buffer_size > 0 ? (size_t)fh->max_buffer_size : SG_REQUEST_BODY_MAX;
+	r->body_max = buffer_max(r);
 	if (r->req->content_length > (int64_t)r->body_max) {
 		sg_request_fail(r, SG_FAIL_BODY_TOO_LARGE, 0);
 		return false;
@@ -401,7 +410,7 @@ static enum sg_filter_part first_part(const struct sg_route *route)
  * service answered. */
 static bool plan_route(struct sg_request *r, const struct sg_route *route, enum sg_fail no_route)
 {
-	if (!route->defer)
+	if (!(route->defer & (SG_ROUTE_DEFER_BODY | SG_ROUTE_DEFER_AUTHZ)))
 		return plan(r, route, SG_FILTER_ALL);
 	return route->defer & SG_ROUTE_DEFER_BODY ? hold_body(r) : plan(r, route, SG_FILTER_EARLY);
 }
@@ -476,6 +485,7 @@ bool sg_request_begin(struct sg_request *r, const struct sg_request_head *h)
 	r->logged = r->route_mirrored = r->mirrored = r->resp_started = r->failed = false;
 	r->gw_held = r->gw_authz = false;
 	r->body_wanted = r->body_held = false;
+	drop_held(r); /* an earlier request's, never ended */
 	r->status = 0;
 	r->bytes_in = r->bytes_out = 0;
 	if (r->mcp) { /* an earlier request's never logged */
@@ -886,6 +896,195 @@ void sg_request_try_failed(struct sg_attempt *a, enum sg_fail kind, int err)
 	r->sink->failed(r);
 }
 
+/* ---- a held response ------------------------------------------------------ */
+
+/* A response held whole (r->held_resp): its head copied with its text
+ * (head: the backend's, which response.headers read; out: the same
+ * without its framing fields, as sink->respond writes it with its own
+ * Content-Length), and its body so far, at most max bytes. */
+struct sg_request_resp {
+	struct sg_h1_resp head, out;
+	char *body;
+	size_t len, cap, max;
+	/* Past max on a route whose transformation replaces the body, which
+	 * it does all the same (agentgateway's, response.body absent): the
+	 * first max bytes are kept for response.bodyPrefix, the rest
+	 * dropped. */
+	bool over;
+};
+
+static bool framing_field(struct sg_h1_span name)
+{
+	return sg_h1_span_is(name, "content-length") || sg_h1_span_is(name, "transfer-encoding");
+}
+
+/* A span of resp's copied to *p, which moves past it. */
+static struct sg_h1_span copy_span(struct sg_h1_span s, char **p)
+{
+	struct sg_h1_span c = { *p, s.len };
+
+	if (s.len)
+		memcpy(*p, s.p, s.len);
+	*p += s.len;
+	return c;
+}
+
+/* resp copied into one allocation: the struct, its two header arrays and
+ * their text. NULL: no memory. */
+static struct sg_request_resp *held_new(const struct sg_h1_resp *resp)
+{
+	size_t n = resp->nheaders, text = resp->reason.len;
+	struct sg_h1_header *all, *kept;
+	struct sg_request_resp *h;
+	char *p;
+
+	for (size_t i = 0; i < n; i++)
+		text += resp->headers[i].name.len + resp->headers[i].value.len;
+	h = calloc(1, sizeof(*h) + 2 * n * sizeof(*all) + text + 1);
+	if (!h)
+		return NULL;
+	all = (struct sg_h1_header *)(h + 1);
+	kept = all + n;
+	p = (char *)(kept + n);
+	h->head = *resp;
+	h->head.headers = all;
+	h->head.headers_cap = n;
+	if (resp->reason.p)
+		h->head.reason = copy_span(resp->reason, &p);
+	h->out = h->head;
+	h->out.headers = kept;
+	h->out.nheaders = 0;
+	h->out.content_length = -1;
+	h->out.chunked = false;
+	for (size_t i = 0; i < n; i++) {
+		all[i].name = copy_span(resp->headers[i].name, &p);
+		all[i].value = copy_span(resp->headers[i].value, &p);
+		if (!framing_field(all[i].name))
+			kept[h->out.nheaders++] = all[i];
+	}
+	return h;
+}
+
+static void drop_held(struct sg_request *r)
+{
+	if (!r->held_resp)
+		return;
+	free(r->held_resp->body);
+	free(r->held_resp);
+	r->held_resp = NULL;
+}
+
+/* What CEL reads of the held body: response.body (and bodyPrefix), or
+ * past the bound bodyPrefix alone. */
+static void held_input(const struct sg_request_resp *h, struct sg_filter_input *in)
+{
+	in->resp_body = (struct sg_h1_span){ h->body ? h->body : "", h->len };
+	in->has_resp_body = !h->over;
+	in->resp_prefix = h->over;
+}
+
+bool sg_request_hold_response_slow(struct sg_request *r, const struct sg_h1_resp *resp)
+{
+	if (r->is_head || resp->status < 200 || resp->status == 204 || resp->status == 304)
+		return false;
+	r->held_resp = held_new(resp);
+	if (!r->held_resp) {
+		SG_DEBUG("%s: response body: out of memory, the response goes as it came", r->ip);
+		return false;
+	}
+	r->held_resp->max = buffer_max(r);
+	return true;
+}
+
+/* Room in h->body for `need` bytes (at most h->max): 0 or -ENOMEM. */
+static int held_room(struct sg_request_resp *h, size_t need)
+{
+	size_t cap = h->cap ? h->cap : 16384;
+	char *more;
+
+	if (need <= h->cap)
+		return 0;
+	while (cap < need)
+		cap *= 2;
+	if (cap > h->max)
+		cap = h->max;
+	more = realloc(h->body, cap);
+	if (!more)
+		return -ENOMEM;
+	h->body = more;
+	h->cap = cap;
+	return 0;
+}
+
+/* Past the bound: the response goes as it came, through the frontend,
+ * with its first max bytes; response.bodyPrefix reads them meanwhile. */
+static void release_held(struct sg_request *r)
+{
+	struct sg_request_resp *h = r->held_resp;
+
+	r->held_resp = NULL;
+	r->resp_prefix = (struct sg_h1_span){ h->body ? h->body : "", h->len };
+	r->sink->release(r, &h->head, r->resp_prefix.p, h->len);
+	r->resp_prefix = (struct sg_h1_span){ 0 };
+	free(h->body);
+	free(h);
+}
+
+enum sg_request_held sg_request_response_data(struct sg_request *r, const char *p, size_t n,
+					      const char **rest, size_t *nrest)
+{
+	struct sg_request_resp *h = r->held_resp;
+	size_t take = n;
+
+	*rest = NULL;
+	*nrest = 0;
+	if (h->over)
+		return SG_REQUEST_HELD;
+	if (take > h->max - h->len)
+		take = h->max - h->len;
+	if (take && held_room(h, h->len + take) < 0) {
+		sg_request_fail(r, SG_FAIL_BAD_RESPONSE, ENOMEM);
+		return SG_REQUEST_GONE;
+	}
+	if (take)
+		memcpy(h->body + h->len, p, take);
+	h->len += take;
+	if (take == n)
+		return SG_REQUEST_HELD;
+	/* agentgateway's response.body is absent past the bound: a body
+	 * transformation still makes the body, else it goes as it came. */
+	if (r->at.route->eff_filters.transform->response.body) {
+		h->over = true;
+		return SG_REQUEST_HELD;
+	}
+	release_held(r);
+	if (r->failed)
+		return SG_REQUEST_GONE;
+	*rest = p + take;
+	*nrest = n - take;
+	return SG_REQUEST_RELEASED;
+}
+
+void sg_request_response_end(struct sg_request *r, int err)
+{
+	struct sg_request_resp *h = r->held_resp;
+	struct sg_h1_edit edit;
+	struct sg_h1_span b;
+
+	if (err) { /* nothing went to the client: the backend's failure is answered */
+		sg_request_fail(r, SG_FAIL_CLOSED, err);
+		return;
+	}
+	sg_request_transform_response(r, &h->head);
+	sg_filter_response_edit(&r->plan, &edit);
+	b = r->plan.resp_body_set ? r->plan.resp_new_body
+				  : (struct sg_h1_span){ h->body ? h->body : "", h->len };
+	r->sink->respond(r, &h->out, &edit, b.p, b.len);
+	drop_held(r);
+}
+
+/* ---- the response head ------------------------------------------------------ */
+
 void sg_request_transform_response(struct sg_request *r, const struct sg_h1_resp *resp)
 {
 	const struct sg_transform *t = r->at.route ? r->at.route->eff_filters.transform : NULL;
@@ -896,6 +1095,12 @@ void sg_request_transform_response(struct sg_request *r, const struct sg_h1_resp
 	if (!t || !r->req)
 		return;
 	sg_request_input(r, &in);
+	if (r->held_resp) {
+		held_input(r->held_resp, &in);
+	} else if (r->resp_prefix.p) { /* released past the bound */
+		in.resp_body = r->resp_prefix;
+		in.resp_prefix = true;
+	}
 	if (sg_filter_transform_response(&r->plan, t, &in, resp) < 0)
 		SG_DEBUG("%s: response transformation: out of memory, the head goes as it came",
 			 r->ip);
@@ -1009,6 +1214,7 @@ void sg_request_log(struct sg_request *r, uint64_t uncounted_in, uint64_t uncoun
 
 	stop_calls(r); /* the request is over: so are its questions */
 	sg_timer_stop(r->ctx->loop, &r->delay);
+	drop_held(r);
 	if (r->logged || !r->started) {
 		r->req = NULL;
 		free(r->mcp);
@@ -1083,6 +1289,7 @@ void sg_request_release(struct sg_request *r)
 
 void sg_request_free(struct sg_request *r)
 {
+	drop_held(r);
 	free(r->mcp);
 	r->mcp = NULL;
 	stop_calls(r);

@@ -41,7 +41,14 @@
  *   each try        sg_request_send: the try's backend's plan, its
  *                   traceparent (a traced request's), the first try's
  *                   backend mirrors, then the sink sends
- *   response head   sg_request_response_head: counted with its status
+ *   response head   sg_request_hold_response: a route whose response
+ *                   transformation reads response.body (or replaces the
+ *                   body) holds the response whole, up to maxBufferSize,
+ *                   whichever protocol brought it; its transformation then
+ *                   runs and the response goes out with one
+ *                   Content-Length (sink->respond), or, past the bound,
+ *                   as it came (sink->release). sg_request_response_head:
+ *                   counted with its status
  *   end             sg_request_log, sg_request_release */
 #ifndef SG_REQUEST_H
 #define SG_REQUEST_H
@@ -64,6 +71,7 @@
 #include "user/relay/relay.h"
 
 struct sg_request;
+struct sg_request_resp; /* a held response (request.c) */
 
 /* The most of a body a route that reads it holds when its listener sets
  * no maxBufferSize: agentgateway's DEFAULT_BUFFER_LIMIT. */
@@ -109,6 +117,22 @@ struct sg_request_sink {
 	/* A failure was answered from a backend's events, outside the
 	 * frontend's own dispatch: flush, refresh timers and I/O. */
 	void (*failed)(struct sg_request *r);
+	/* A held response (sg_request_hold_response) is whole: write
+	 * `resp`'s status and headers (it has no framing field), the lines
+	 * of *edit, "content-length: len", then body[0..len) (copy it: it is
+	 * freed on return); the response is over for the frontend, which
+	 * gives back its backend as after any response. May close the
+	 * connection. Never for a HEAD request, a 1xx, 204 or 304. */
+	void (*respond)(struct sg_request *r, const struct sg_h1_resp *resp,
+			const struct sg_h1_edit *edit, const char *body, size_t len);
+	/* A held response passed maxBufferSize: it goes as it came. Write
+	 * `resp` (the backend's head, copied: valid during the call) as the
+	 * frontend writes any response head (sg_request_transform_response
+	 * runs there over response.bodyPrefix), then body[0..len), its first
+	 * bytes (copy them); the rest of the body comes as ordinary body
+	 * bytes from here. May close the connection. */
+	void (*release)(struct sg_request *r, const struct sg_h1_resp *resp, const char *body,
+			size_t len);
 	/* The body held for retries and mirrors: fills m's body fields. */
 	void (*held_body)(const struct sg_request *r, struct sg_mirror_request *m);
 	/* Body bytes moved so far, either way (the watchdog compares them). */
@@ -217,6 +241,14 @@ struct sg_request {
 	bool body_wanted, body_held;
 	size_t body_max;
 	struct sg_h1_span body;
+	/* Its response, held whole while its route reads the body
+	 * (sg_request_hold_response: its head copied, its body so far;
+	 * malloc'd); NULL: none is held. */
+	struct sg_request_resp *held_resp;
+	/* A response released past maxBufferSize (sink->release): its first
+	 * maxBufferSize bytes, which response.bodyPrefix reads during the
+	 * call; p NULL: none. */
+	struct sg_h1_span resp_prefix;
 };
 
 /* What a frontend knows of a head when it is complete. */
@@ -310,6 +342,42 @@ void sg_request_transform_response(struct sg_request *r, const struct sg_h1_resp
  * decides (its codes, or its condition over resp). True: it is retried
  * (sg_attempt_took_status); false: it is the answer. */
 bool sg_request_took_response(struct sg_request *r, const struct sg_h1_resp *resp);
+
+/* A final response head that is the answer (sg_request_took_response
+ * said so), before the frontend writes anything of it: true when r holds
+ * it (its route's response transformation reads its body): the frontend
+ * writes nothing and hands its body over, decoded of its framing, to
+ * sg_request_response_data and its end to sg_request_response_end, which
+ * answer through the sink. False (a flag test for any other route; a HEAD
+ * request, a 204 or 304, or no memory): the frontend goes on as usual. */
+bool sg_request_hold_response_slow(struct sg_request *r, const struct sg_h1_resp *resp);
+static inline bool sg_request_hold_response(struct sg_request *r, const struct sg_h1_resp *resp)
+{
+	return (r->at.route->defer & SG_ROUTE_DEFER_RESP_BODY) &&
+	       sg_request_hold_response_slow(r, resp);
+}
+
+/* What became of a held response's body bytes. */
+enum sg_request_held {
+	SG_REQUEST_HELD,     /* kept (or dropped, for a body transformation past the bound) */
+	SG_REQUEST_RELEASED, /* past maxBufferSize: sink->release wrote the head and the
+			      * first bytes; the frontend relays the rest of these bytes
+			      * (*rest, *nrest) and what follows as usual (its client
+			      * may have gone meanwhile) */
+	SG_REQUEST_GONE,     /* the request failed (answered): drop the bytes */
+};
+
+/* Body bytes p[0..n) of the held response (r->held_resp), decoded. The
+ * bytes of a backend whose flow control counts them are the caller's to
+ * give back at once. */
+enum sg_request_held sg_request_response_data(struct sg_request *r, const char *p, size_t n,
+					      const char **rest, size_t *nrest);
+
+/* The held response ended (err 0; trailers are dropped: the client gets
+ * a Content-Length) or was cut (err: the errno, answered 503 as a lost
+ * connection): its transformation runs over it and sink->respond writes
+ * it. r->held_resp is NULL afterwards. */
+void sg_request_response_end(struct sg_request *r, int err);
 
 /* A response head with `status` goes to the client: counted. */
 void sg_request_response_head(struct sg_request *r, uint16_t status);

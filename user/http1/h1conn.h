@@ -95,6 +95,17 @@ struct request {
 	/* The chunked body's trailer lines (an HTTP/2 backend gets them),
 	 * and fields parsed from a copy. */
 	struct sg_h2_kept h2_trailers;
+	/* A response the request module holds (rq.held_resp) from an HTTP/1
+	 * backend: its body is read here (h1forward.c's hold_run), its
+	 * framing taken off (resp_left bytes of a Content-Length body left;
+	 * resp_chunks decodes chunks), while resp_read. resp_through: it was
+	 * released past maxBufferSize and the rest goes to the client as it
+	 * is read, as chunks again when through_chunked. */
+	bool resp_read, resp_through, through_chunked;
+	uint64_t resp_left;
+	/* Bytes of held responses read, from either backend: the body
+	 * watchdog's progress (they move nowhere else while held). */
+	uint64_t resp_moved;
 };
 
 /* One downstream connection. Owned by the worker's loop; freed in the

@@ -315,6 +315,198 @@ void h1c_without_header(const struct sg_h1_resp *resp, const char *name, struct 
 			slots[out->nheaders++] = resp->headers[i];
 }
 
+/* ---- a response the request module holds (user/core/request.h) ----------- */
+
+/* Released body bytes to the client, as chunks again when it gets
+ * chunks. -1: the client is gone. */
+static int through_write(struct client *c, const char *p, size_t n)
+{
+	char line[SG_H1_CHUNK_LINE];
+	struct iovec iov[3] = {
+		{ line, 0 },
+		{ (void *)(uintptr_t)p, n },
+		{ (void *)(uintptr_t) "\r\n", 0 },
+	};
+
+	if (c->r->through_chunked) {
+		iov[0].iov_len = sg_h1_chunk_size_line(n, line);
+		iov[2].iov_len = 2;
+	}
+	if (h1c_client_writev(c, iov, 3, 0) == -1) {
+		h1c_client_close(c);
+		return -1;
+	}
+	h1c_count_body(c, false, SG_RELAY_COPY, n);
+	return 0;
+}
+
+void h1c_release_held(struct client *c, const struct sg_h1_resp *resp, const char *body, size_t len)
+{
+	struct request *r = c->r;
+	bool dechunk = c->resp_body == SG_H1_BODY_CHUNKED && !r->req.minor;
+	struct sg_h1_header slots[SG_H1_MAX_HEADERS];
+	char head[PROXY_HEAD_MAX + 256];
+	struct sg_h1_resp unchunked;
+	struct sg_h1_edit edit;
+	ssize_t n;
+
+	sg_request_transform_response(&r->rq, resp);
+	sg_filter_response_edit(&r->rq.plan, &edit);
+	if (dechunk) {
+		h1c_without_header(resp, "transfer-encoding", &unchunked, slots);
+		resp = &unchunked;
+	}
+	n = sg_h1_write_response_edit(resp, &edit, h1c_conn_field(c, c->client_close), NULL, head,
+				      sizeof(head));
+	if (n < 0) {
+		h1c_fail_request(c, SG_FAIL_BAD_RESPONSE, EMSGSIZE);
+		return;
+	}
+	if (h1c_client_write(c, head, (size_t)n) == -1) {
+		h1c_client_close(c);
+		return;
+	}
+	r->rq.resp_started = true;
+	r->rq.engine = SG_RELAY_COPY;
+	sg_request_response_head(&r->rq, resp->status);
+	r->resp_through = true;
+	r->through_chunked = c->resp_body == SG_H1_BODY_CHUNKED && !dechunk;
+	if (len)
+		through_write(c, body, len);
+}
+
+/* The held response's body ended (err 0) or was cut (err): the request
+ * module answers; a released one's last chunk goes, or the client sees
+ * it cut. */
+static void held_end(struct client *c, int err)
+{
+	struct request *r = c->r;
+
+	if (!r->resp_through) {
+		/* its sink clears resp_read; a failure's answer ends r */
+		sg_request_response_end(&r->rq, err);
+		return;
+	}
+	r->resp_read = false;
+	if (err || (r->through_chunked && h1c_client_write(c, "0\r\n\r\n", 5) == -1)) {
+		h1c_client_close(c);
+		return;
+	}
+	h1c_response_done(c);
+}
+
+/* Decoded body bytes to the request module while it holds the response,
+ * else (released) to the client. False: the request is gone. */
+static bool held_pass(struct client *c, const char *p, size_t n)
+{
+	const char *rest;
+	size_t nrest;
+
+	if (!c->r->resp_through) {
+		switch (sg_request_response_data(&c->r->rq, p, n, &rest, &nrest)) {
+		case SG_REQUEST_HELD:
+			return true;
+		case SG_REQUEST_GONE:
+			return false;
+		case SG_REQUEST_RELEASED:
+			break;
+		}
+		if (c->closed)
+			return false;
+		p = rest;
+		n = nrest;
+	}
+	return !n || through_write(c, p, n) == 0;
+}
+
+/* Body bytes buf[0..n) of a response read here, as the backend sent
+ * them: their framing taken off (bytes past its end mean the connection
+ * is not reused) and passed on. False once the body ended or the request
+ * is gone. */
+static bool held_bytes(struct client *c, char *buf, size_t n)
+{
+	struct request *r = c->r;
+	bool ended = false;
+	size_t out = n;
+	ssize_t used;
+
+	if (c->resp_body == SG_H1_BODY_LENGTH) {
+		if (out >= r->resp_left) {
+			c->resp_keep_alive = c->resp_keep_alive && out == r->resp_left;
+			out = (size_t)r->resp_left;
+			ended = true;
+		}
+		r->resp_left -= out;
+	} else if (c->resp_body == SG_H1_BODY_CHUNKED) {
+		used = chunk_body(&r->resp_chunks, buf, n, &out);
+		if (used < 0) {
+			held_end(c, EPROTO);
+			return false;
+		}
+		c->resp_keep_alive = c->resp_keep_alive && (size_t)used == n;
+		ended = r->resp_chunks.done;
+	}
+	if (out && !held_pass(c, buf, out))
+		return false;
+	if (ended && !c->closed)
+		held_end(c, 0);
+	return !ended && !c->closed;
+}
+
+/* A response read here: its body as far as the backend's socket has it
+ * (64 reads at most, then the next event), a released one's as far as
+ * the client takes it. */
+static void hold_run(struct client *c)
+{
+	struct sg_backend_conn *u = c->r->rq.at.conn;
+	char buf[16384];
+
+	for (int rounds = 0; u && rounds < 64 && c->r->resp_read && !c->closed; rounds++) {
+		ssize_t n = sg_sock_recv(u->tls, u->fd, buf, sizeof(buf), MSG_DONTWAIT);
+		int err = n < 0 ? errno : 0;
+
+		if (n < 0 && (err == EAGAIN || err == EINTR))
+			return;
+		if (n == 0 && h1c_early_eof(c, &u->k, u->fd))
+			return;
+		if (n <= 0) {
+			/* EOF ends a close-delimited body, and cuts any other */
+			c->resp_keep_alive = false;
+			held_end(c, n < 0 ? err : c->resp_body == SG_H1_BODY_CLOSE ? 0 : EPIPE);
+			return;
+		}
+		c->r->resp_moved += (uint64_t)n;
+		if (!held_bytes(c, buf, (size_t)n) || (c->r->resp_through && !h1c_flushed(c)))
+			return;
+	}
+}
+
+/* The request module holds the response: nothing goes to the client
+ * yet; its body, what came with the head and then what the backend
+ * sends, is read here (hold_run) until it ends or is released. */
+static void hold_response(struct client *c)
+{
+	struct request *r = c->r;
+	char *extra = r->bx.in + r->bx.resp.head_len;
+	size_t n = r->bx.in_len - r->bx.resp.head_len;
+
+	r->resp_read = true;
+	r->resp_through = false;
+	r->resp_left = c->resp_body == SG_H1_BODY_LENGTH ? (uint64_t)r->bx.resp.content_length : 0;
+	memset(&r->resp_chunks, 0, sizeof(r->resp_chunks));
+	r->resp_chunks.decode = true;
+	r->bx.in_len = 0;
+	h1c_enter(c, C_RESP);
+	if (c->resp_body == SG_H1_BODY_NONE ||
+	    (c->resp_body == SG_H1_BODY_LENGTH && !r->resp_left)) {
+		c->resp_keep_alive = c->resp_keep_alive && !n;
+		held_end(c, 0);
+		return;
+	}
+	if (n)
+		held_bytes(c, extra, n);
+}
+
 /* A complete response head from the backend. */
 static void got_response_head(struct client *c)
 {
@@ -365,6 +557,10 @@ static void got_response_head(struct client *c)
 		c->client_close = true;
 	if (c->closed || c->state != C_ATTEMPT)
 		return;
+	if (!tunnel && sg_request_hold_response(&c->r->rq, &c->r->bx.resp)) {
+		hold_response(c);
+		return;
+	}
 	sg_request_transform_response(&c->r->rq, &c->r->bx.resp);
 	sg_filter_response_edit(&c->r->rq.plan, &edit);
 	if (dechunk)
@@ -618,6 +814,10 @@ void h1c_drive_response(struct client *c)
 
 	if (c->closed || c->state != C_RESP || !h1c_flushed(c))
 		return;
+	if (c->r->resp_read) {
+		hold_run(c);
+		return;
+	}
 	if (c->r->h2_resp) {
 		h1c_h2_flushed(c);
 		return;

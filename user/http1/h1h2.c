@@ -181,9 +181,10 @@ void h1c_h2_flushed(struct client *c)
 		h1c_response_done(c);
 }
 
-void h1c_h2_head(struct sg_attempt *a, const struct sg_h1_resp *resp, bool end)
+/* The final head to the client, transformed, as it came: `end`, it
+ * ended the stream. */
+static void relay_head(struct client *c, const struct sg_h1_resp *resp, bool end)
 {
-	struct client *c = a->owner;
 	struct request *r = c->r;
 	char head[PROXY_HEAD_MAX + 256];
 	static const char chunked[] = "Transfer-Encoding: chunked\r\n";
@@ -191,19 +192,6 @@ void h1c_h2_head(struct sg_attempt *a, const struct sg_h1_resp *resp, bool end)
 	struct sg_h1_edit edit;
 	ssize_t n;
 
-	if (resp->status < 200) {
-		/* Interim: passed on to an HTTP/1.1 client (RFC 9110 §15.2). */
-		n = sg_h1_write_response_edit(resp, NULL, SG_H1_CONN_NONE, NULL, head,
-					      sizeof(head));
-		if (r->req.minor && n > 0 && h1c_client_write(c, head, (size_t)n) == -1)
-			h1c_client_close(c);
-		h1c_settle(c);
-		return;
-	}
-	if (sg_request_took_response(&r->rq, resp)) {
-		h1c_settle(c);
-		return;
-	}
 	/* The framing the client gets: none for a head that ended the stream
 	 * (a Content-Length 0 said if the backend gave none), the backend's
 	 * length, else chunks; chunks too for a client that asked for
@@ -240,7 +228,6 @@ void h1c_h2_head(struct sg_attempt *a, const struct sg_h1_resp *resp, bool end)
 				      sizeof(head));
 	if (n < 0) {
 		h1c_fail_request(c, SG_FAIL_BAD_RESPONSE, EMSGSIZE);
-		h1c_settle(c);
 		return;
 	}
 	if (h1c_client_queue(c, &(struct iovec){ head, (size_t)n }, 1) == -1) {
@@ -252,7 +239,63 @@ void h1c_h2_head(struct sg_attempt *a, const struct sg_h1_resp *resp, bool end)
 	c->r->rq.engine = SG_RELAY_COPY;
 	sg_request_response_head(&c->r->rq, resp->status);
 	h1c_enter(c, C_RESP);
+}
+
+void h1c_h2_head(struct sg_attempt *a, const struct sg_h1_resp *resp, bool end)
+{
+	struct client *c = a->owner;
+	char head[PROXY_HEAD_MAX + 256];
+	ssize_t n;
+
+	if (resp->status < 200) {
+		/* Interim: passed on to an HTTP/1.1 client (RFC 9110 §15.2). */
+		n = sg_h1_write_response_edit(resp, NULL, SG_H1_CONN_NONE, NULL, head,
+					      sizeof(head));
+		if (c->r->req.minor && n > 0 && h1c_client_write(c, head, (size_t)n) == -1)
+			h1c_client_close(c);
+		h1c_settle(c);
+		return;
+	}
+	/* A held response's body comes to h1c_h2_data for the request module
+	 * (user/core/request.h), which answers at its end; the body watchdog
+	 * watches it meanwhile (resp_moved). */
+	if (!sg_request_took_response(&c->r->rq, resp)) {
+		if (sg_request_hold_response(&c->r->rq, resp))
+			c->r->rq.phase = SG_REQUEST_RESPONSE;
+		else
+			relay_head(c, resp, end);
+	}
 	h1c_settle(c);
+}
+
+void h1c_h2_release(struct client *c, const struct sg_h1_resp *resp, const char *body, size_t len)
+{
+	relay_head(c, resp, false);
+	if (!c->closed && c->state == C_RESP && len)
+		h1c_h2_data(&c->r->rq.at, body, len);
+}
+
+/* Body bytes of a held response: given back to the backend at once (the
+ * request module bounds what it keeps); once released, the rest goes on
+ * as any response's. */
+static void held_data(struct client *c, struct sg_attempt *a, const char *p, size_t n)
+{
+	const char *rest;
+	size_t nrest;
+
+	c->r->resp_moved += n;
+	switch (sg_request_response_data(&c->r->rq, p, n, &rest, &nrest)) {
+	case SG_REQUEST_HELD:
+		sg_attempt_consume(a, n, 0);
+		break;
+	case SG_REQUEST_RELEASED:
+		sg_attempt_consume(a, n - nrest, 0);
+		if (nrest)
+			h1c_h2_data(a, rest, nrest);
+		break;
+	case SG_REQUEST_GONE:
+		break;
+	}
 }
 
 void h1c_h2_data(struct sg_attempt *a, const char *p, size_t n)
@@ -266,6 +309,11 @@ void h1c_h2_data(struct sg_attempt *a, const char *p, size_t n)
 		{ (void *)(uintptr_t) "\r\n", 0 },
 	};
 
+	if (r->rq.held_resp && !c->closed) {
+		held_data(c, a, p, n);
+		h1c_settle(c);
+		return;
+	}
 	if (c->closed || c->resp_body == SG_H1_BODY_NONE) {
 		sg_attempt_consume(a, n, 0);
 		return;
@@ -295,6 +343,11 @@ void h1c_h2_end(struct sg_attempt *a, const struct sg_h2_field *t, size_t n, int
 	struct sg_buf end = { 0 };
 	int rc = 0;
 
+	if (c->r->rq.held_resp && !c->closed) { /* trailers: a Content-Length carries none */
+		sg_request_response_end(&c->r->rq, err);
+		h1c_settle(c);
+		return;
+	}
 	if (err) {
 		h1c_client_close(c);
 		return;

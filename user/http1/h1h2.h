@@ -18,6 +18,10 @@ void h1c_h2_head(struct sg_attempt *a, const struct sg_h1_resp *resp, bool end);
 void h1c_h2_data(struct sg_attempt *a, const char *p, size_t n);
 void h1c_h2_end(struct sg_attempt *a, const struct sg_h2_field *t, size_t n, int err);
 ssize_t h1c_h2_body(struct sg_attempt *a, char *buf, size_t len, bool *eof);
+/* The request module's sink->release (user/core/request.h) for a held
+ * response from an HTTP/2 backend: its head and first bytes to the
+ * client, the rest of its frames as they come. */
+void h1c_h2_release(struct client *c, const struct sg_h1_resp *resp, const char *body, size_t len);
 size_t h1c_h2_trailers(struct sg_attempt *a, const struct sg_h2_field **t);
 
 #endif

@@ -521,6 +521,7 @@ void h1c_finish_request(struct client *c)
 	if (c->r->rq.at.conn || c->r->rq.at.h2)
 		release_backend(c);
 	c->r->h2_resp = c->r->h2_chunked = c->r->h2_up_wait = false;
+	c->r->resp_read = c->r->resp_through = false;
 	c->r->h2_unconsumed = 0;
 	if (c->req_pumping)
 		h1c_pump_done(c, &c->r->req_pump);
@@ -599,6 +600,59 @@ static void conn_answer(struct sg_request *rq, uint16_t status, const struct sg_
 		h1c_finish_request(c);
 }
 
+/* A held response, whole (user/core/request.h): its head with the
+ * route's edit and its Content-Length, then its body, in one write after
+ * the loop's pass; the response is over. */
+static void conn_respond(struct sg_request *rq, const struct sg_h1_resp *resp,
+			 const struct sg_h1_edit *edit, const char *body, size_t len)
+{
+	struct client *c = rq->owner;
+	char head[PROXY_HEAD_MAX + 256], length[48];
+	struct iovec iov[2];
+	ssize_t n;
+
+	if (!c->r->req.keep_alive || c->ctx->draining || h1c_too_old(c) || !c->req_done)
+		c->client_close = true;
+	snprintf(length, sizeof(length), "content-length: %zu\r\n", len);
+	n = sg_h1_write_response_edit(resp, edit, h1c_conn_field(c, c->client_close), length, head,
+				      sizeof(head));
+	if (n < 0) {
+		h1c_fail_request(c, SG_FAIL_BAD_RESPONSE, EMSGSIZE);
+		return;
+	}
+	iov[0] = (struct iovec){ head, (size_t)n };
+	iov[1] = (struct iovec){ (void *)(uintptr_t)body, len };
+	if (h1c_client_queue(c, iov, 2) == -1) {
+		h1c_client_close(c);
+		return;
+	}
+	rq->resp_started = true;
+	rq->engine = SG_RELAY_COPY;
+	h1c_count_body(c, false, SG_RELAY_COPY, len);
+	sg_request_response_head(rq, resp->status);
+	/* From a backend's messages (HTTP/2, the gateway's MCP service), the
+	 * end of the response gives them back (h1c_h2_flushed). */
+	c->r->h2_resp = !c->r->resp_read;
+	c->r->resp_read = false;
+	c->resp_body = SG_H1_BODY_NONE;
+	c->resp_done = true;
+	if (c->state != C_RESP)
+		h1c_enter(c, C_RESP);
+}
+
+/* A held response past maxBufferSize goes as it came: read here from an
+ * HTTP/1 backend (resp_read), else from the backend's messages. */
+static void conn_release(struct sg_request *rq, const struct sg_h1_resp *resp, const char *body,
+			 size_t len)
+{
+	struct client *c = rq->owner;
+
+	if (c->r->resp_read)
+		h1c_release_held(c, resp, body, len);
+	else
+		h1c_h2_release(c, resp, body, len);
+}
+
 /* Part of a response went out: the only honest signal left. */
 static void conn_cut(struct sg_request *rq)
 {
@@ -647,6 +701,8 @@ static const struct sg_request_sink sink = {
 	.cut = conn_cut,
 	.send = h1c_conn_send,
 	.failed = conn_failed,
+	.respond = conn_respond,
+	.release = conn_release,
 	.held_body = conn_held_body,
 	.progress = conn_progress,
 	.routed = routed,
@@ -675,7 +731,7 @@ static uint64_t body_progress(const struct client *c)
 
 	return c->in_len + c->out.off +
 	       (r ? r->bx.in_len + r->req_pump.moved + r->req_pump.pending + r->resp_pump.moved +
-				r->resp_pump.pending
+				r->resp_pump.pending + r->resp_moved
 		  : 0);
 }
 
@@ -726,7 +782,7 @@ static void update_io(struct client *c)
 		if ((h1c_client_out_pending(c) && !sg_deferred_queued(&c->later)) ||
 		    (c->resp_pumping && c->r->resp_pump.pending))
 			cev |= EPOLLOUT;
-		else if (c->resp_pumping && c->r->rq.at.conn)
+		else if ((c->resp_pumping || c->r->resp_read) && c->r->rq.at.conn)
 			uev |= EPOLLIN | EPOLLRDHUP;
 		if (c->req_pumping && !c->req_done && c->r->rq.at.conn) {
 			if (c->r->req_pump.pending)

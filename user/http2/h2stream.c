@@ -259,6 +259,10 @@ static void stream_cut(struct sg_request *rq)
 
 static void send_request(struct h2stream *s);
 static void on_head(struct sg_attempt *a, const struct sg_h1_resp *resp, bool end);
+static void stream_respond(struct sg_request *rq, const struct sg_h1_resp *resp,
+			   const struct sg_h1_edit *edit, const char *body, size_t len);
+static void stream_release(struct sg_request *rq, const struct sg_h1_resp *resp, const char *body,
+			   size_t len);
 static void on_data(struct sg_attempt *a, const char *p, size_t n);
 static char *on_space(struct sg_attempt *a, size_t want);
 static void on_end(struct sg_attempt *a, const struct sg_h2_field *t, size_t n, int err);
@@ -320,6 +324,8 @@ static const struct sg_request_sink sink = {
 	.cut = stream_cut,
 	.send = stream_send,
 	.failed = stream_failed,
+	.respond = stream_respond,
+	.release = stream_release,
 	.held_body = stream_held_body,
 	.progress = stream_progress,
 	.version = "HTTP/2",
@@ -604,40 +610,116 @@ static ssize_t on_body(struct sg_attempt *a, char *buf, size_t len, bool *eof)
 	return (ssize_t)n;
 }
 
+/* The response head to the client: resp's fields, the route's edit and,
+ * when `length` is not NULL, that content-length (a held response's).
+ * False: the request failed (answered). */
+static bool head_out(struct h2stream *s, const struct sg_h1_resp *resp,
+		     const struct sg_h1_edit *edit, const char *length, bool body)
+{
+	struct sg_h2_field f[H2P_MAX_RESPONSE_FIELDS + 1];
+	size_t cap = resp->head_len + 8;
+	char *store;
+	ssize_t n;
+
+	for (size_t i = 0; i < edit->nadd; i++)
+		cap += edit->add[i].name.len;
+	store = sg_mem_alloc(cap);
+	n = store ? sg_h2head_response_fields(resp, edit, store, cap, f, H2P_MAX_RESPONSE_FIELDS)
+		  : -1;
+	if (n >= 0 && length)
+		f[n++] = (struct sg_h2_field){ "content-length", 14, length, strlen(length) };
+	if (n < 0 || respond(s, f, (size_t)n, body) == -1) {
+		sg_mem_free(store);
+		sg_request_fail(&s->rq, SG_FAIL_BAD_RESPONSE, n < 0 ? EMSGSIZE : ENOMEM);
+		return false;
+	}
+	sg_mem_free(store);
+	sg_request_response_head(&s->rq, resp->status);
+	s->rq.phase = SG_REQUEST_RESPONSE;
+	return true;
+}
+
+/* A backend's head as it came, transformed: `end`, it ended the stream. */
+static bool relay_head(struct h2stream *s, const struct sg_h1_resp *resp, bool end)
+{
+	struct sg_h1_edit edit;
+
+	sg_request_transform_response(&s->rq, resp);
+	sg_filter_response_edit(&s->rq.plan, &edit);
+	/* A head that ends the stream is answered so: a gRPC client reads
+	 * grpc-status in a trailers-only answer only when nothing follows. */
+	return head_out(s, resp, &edit, NULL,
+			!end && !s->rq.is_head && resp->status != 204 && resp->status != 304);
+}
+
 static void on_head(struct sg_attempt *a, const struct sg_h1_resp *resp, bool end)
 {
 	struct h2stream *s = a->owner;
-	struct sg_h2_field f[H2P_MAX_RESPONSE_FIELDS];
-	size_t cap = resp->head_len + 8;
-	struct sg_h1_edit edit;
-	bool body;
-	char *store;
-	ssize_t n;
 
 	/* Interim heads are dropped, as from an HTTP/1 backend. */
 	if (resp->status < 200 || sg_request_took_response(&s->rq, resp))
 		goto out;
 	stream_rearm(s);
-	sg_request_transform_response(&s->rq, resp);
-	sg_filter_response_edit(&s->rq.plan, &edit);
-	for (size_t i = 0; i < edit.nadd; i++)
-		cap += edit.add[i].name.len;
-	store = sg_mem_alloc(cap);
-	n = store ? sg_h2head_response_fields(resp, &edit, store, cap, f, H2P_MAX_RESPONSE_FIELDS)
-		  : -1;
-	/* A head that ends the stream is answered so: a gRPC client reads
-	 * grpc-status in a trailers-only answer only when nothing follows. */
-	body = !end && !s->rq.is_head && resp->status != 204 && resp->status != 304;
-	if (n < 0 || respond(s, f, (size_t)n, body) == -1) {
-		sg_mem_free(store);
-		sg_request_fail(&s->rq, SG_FAIL_BAD_RESPONSE, n < 0 ? EMSGSIZE : ENOMEM);
-		goto out;
-	}
-	sg_mem_free(store);
-	sg_request_response_head(&s->rq, resp->status);
-	s->rq.phase = SG_REQUEST_RESPONSE;
+	if (sg_request_hold_response(&s->rq, resp))
+		s->rq.phase = SG_REQUEST_RESPONSE; /* its body is read on (on_room) */
+	else
+		relay_head(s, resp, end);
 out:
 	h2c_flush_later(s->conn);
+}
+
+/* The request module's (sink): a held response, whole, with its
+ * Content-Length. */
+static void stream_respond(struct sg_request *rq, const struct sg_h1_resp *resp,
+			   const struct sg_h1_edit *edit, const char *body, size_t len)
+{
+	struct h2stream *s = rq->owner;
+	char digits[24];
+
+	snprintf(digits, sizeof(digits), "%zu", len);
+	if (body_bytes(s, body, len) == -1) {
+		sg_request_fail(rq, SG_FAIL_BAD_RESPONSE, ENOMEM);
+		return;
+	}
+	if (head_out(s, resp, edit, digits, len > 0))
+		response_complete(s);
+}
+
+/* The request module's (sink): a held response past maxBufferSize goes
+ * as it came, its first bytes first. */
+static void stream_release(struct sg_request *rq, const struct sg_h1_resp *resp, const char *body,
+			   size_t len)
+{
+	struct h2stream *s = rq->owner;
+
+	if (relay_head(s, resp, false) && body_bytes(s, body, len) == -1)
+		h2c_reset_stream(s, SG_H2_INTERNAL_ERROR);
+}
+
+/* Body bytes of a held response (user/core/request.h): counted against
+ * the connection's budget and given back to the backend at once; once
+ * released, the rest goes on as any response's. */
+static void held_data(struct h2stream *s, struct sg_attempt *a, const char *p, size_t n)
+{
+	const char *rest;
+	size_t nrest;
+
+	if (!h2c_hold(s, n)) {
+		sg_request_fail(&s->rq, SG_FAIL_BAD_RESPONSE, ENOBUFS);
+		return;
+	}
+	switch (sg_request_response_data(&s->rq, p, n, &rest, &nrest)) {
+	case SG_REQUEST_HELD:
+		sg_attempt_consume(a, n, 0);
+		break;
+	case SG_REQUEST_RELEASED:
+		sg_attempt_consume(a, n - nrest, 0);
+		if (nrest && (s->closed || body_bytes(s, rest, nrest) == -1))
+			sg_attempt_consume(a, nrest, 0);
+		break;
+	case SG_REQUEST_GONE:
+		break;
+	}
 }
 
 /* An HTTP/1 backend's body is read straight into the stream's buffer:
@@ -648,7 +730,8 @@ static char *on_space(struct sg_attempt *a, size_t want)
 {
 	struct h2stream *s = a->owner;
 
-	if (s->closed || s->rq.phase != SG_REQUEST_RESPONSE ||
+	/* A held response's bytes go to the request module (held_data). */
+	if (s->closed || s->rq.phase != SG_REQUEST_RESPONSE || s->rq.held_resp ||
 	    s->conn->buffered >= s->conn->budget || sg_buf_reserve(&s->rbuf, want) < 0)
 		return NULL;
 	return sg_buf_tail(&s->rbuf);
@@ -659,6 +742,11 @@ static void on_data(struct sg_attempt *a, const char *p, size_t n)
 	struct h2stream *s = a->owner;
 
 	h2c_moved(s, n);
+	if (s->rq.held_resp && !s->closed) {
+		held_data(s, a, p, n);
+		h2c_flush_later(s->conn);
+		return;
+	}
 	if (s->closed || s->rq.phase != SG_REQUEST_RESPONSE || body_bytes(s, p, n) == -1) {
 		sg_attempt_consume(a, n, 0);
 		return;
@@ -694,6 +782,11 @@ static void on_end(struct sg_attempt *a, const struct sg_h2_field *t, size_t n, 
 {
 	struct h2stream *s = a->owner;
 
+	if (s->rq.held_resp && !s->closed) {
+		sg_request_response_end(&s->rq, err); /* trailers: a Content-Length carries none */
+		h2c_flush_later(s->conn);
+		return;
+	}
 	if (err || (n && keep_trailers(s, t, n) == -1))
 		h2c_reset_stream(s, SG_H2_INTERNAL_ERROR);
 	else if (s->rq.phase == SG_REQUEST_RESPONSE)

@@ -26,9 +26,10 @@ void h2c_reset_stream(struct h2stream *s, uint32_t code);
 void h2c_moved(struct h2stream *s, size_t n);
 /* Give n request body bytes back to the client's flow control. */
 void h2c_give_back(struct h2stream *s, size_t n);
-/* n more bytes of a body held whole for the route's expressions: false
- * when the connection's held bodies would pass its budget. h2c_unhold
- * lets the stream's go (its body is done with). */
+/* n more bytes of a body held whole for the route's expressions (its
+ * request's, or its response's): false when the connection's held bodies
+ * would pass its budget. h2c_unhold lets the stream's go (its bodies are
+ * done with). */
 bool h2c_hold(struct h2stream *s, size_t n);
 void h2c_unhold(struct h2stream *s);
 /* The streamed body outgrew the replay bound: tries end with this one. */
