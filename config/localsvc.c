@@ -148,21 +148,13 @@ struct svc_in {
 	const struct sg_node *ports, *app;
 };
 
-static int f_node(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
-{
-	(void)c;
-	(void)path;
-	*(const struct sg_node **)dst = n;
-	return 0;
-}
-
 static const struct sg_field svc_fields[] = {
 	{ "name", sg_f_str, offsetof(struct svc_in, s.name), true },
 	{ "namespace", sg_f_str, offsetof(struct svc_in, s.ns), true },
 	{ "hostname", sg_f_str, offsetof(struct svc_in, s.hostname), true },
 	{ "vips", f_vips, offsetof(struct svc_in, s.vips), true },
-	{ "ports", f_node, offsetof(struct svc_in, ports), true },
-	{ "appProtocols", f_node, offsetof(struct svc_in, app) },
+	{ "ports", sg_f_node, offsetof(struct svc_in, ports), true },
+	{ "appProtocols", sg_f_node, offsetof(struct svc_in, app) },
 	{ "subjectAltNames", f_mesh, 0 },
 	{ "waypoint", f_mesh, 0 },
 	{ "weightedWaypoints", f_mesh, 0 },

@@ -260,19 +260,11 @@ static int f_phase(struct sg_pctx *c, const struct sg_node *n, void *dst, const 
 	return 0;
 }
 
-static int f_node(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
-{
-	(void)c;
-	(void)path;
-	*(const struct sg_node **)dst = n;
-	return 0;
-}
-
 static const struct sg_field entry_fields[] = {
-	{ "name", f_node, offsetof(struct entry_in, name), true },
-	{ "target", f_node, offsetof(struct entry_in, target), true },
+	{ "name", sg_f_node, offsetof(struct entry_in, name), true },
+	{ "target", sg_f_node, offsetof(struct entry_in, target), true },
 	{ "phase", f_phase, offsetof(struct entry_in, gateway_phase) },
-	{ "policy", f_node, offsetof(struct entry_in, policy), true },
+	{ "policy", sg_f_node, offsetof(struct entry_in, policy), true },
 	{ 0 },
 };
 

@@ -16,6 +16,7 @@
 #include "config/cfg.h"
 #include "config/diag.h"
 #include "user/base/json.h"
+#include "tests/unit/cfgtext.h"
 
 /* Two ports: listener l (routes r1, r2 with an inline header modifier)
  * and listener m (route r3); the tests append a policies: list. */
@@ -40,36 +41,6 @@
 
 #define GATEWAY "{gateway: {gatewayName: default, gatewayNamespace: default}}"
 #define SET(v) "{requestHeaderModifier: {set: {x-pol: " v "}}}"
-
-static struct sg_cfg *load(const char *text)
-{
-	struct sg_diag d;
-	struct sg_cfg *cfg;
-
-	sg_diag_init(&d);
-	cfg = sg_cfg_load_text("t.yaml", text, &d);
-	if (!cfg || d.n)
-		fail_msg("load: %s", d.n ? d.lines[0] : "?");
-	sg_diag_free(&d);
-	return cfg;
-}
-
-/* The one error line loading text gives. */
-static char *error_of(const char *text)
-{
-	struct sg_diag d;
-	struct sg_cfg *cfg;
-	char *line;
-
-	sg_diag_init(&d);
-	cfg = sg_cfg_load_text("t.yaml", text, &d);
-	if (cfg || d.errors != 1 || d.n != 1)
-		fail_msg("want one error, got cfg %p and %zu lines (%s)", (void *)cfg, d.n,
-			 d.n ? d.lines[0] : "");
-	line = strdup(d.lines[0]);
-	sg_diag_free(&d);
-	return line;
-}
 
 static struct sg_listener *listener(const struct sg_cfg *cfg, const char *name)
 {
