@@ -9,6 +9,7 @@
 
 #include "config/cel.h"
 #include "config/auth.h"
+#include "config/backendauth.h"
 #include "config/duration.h"
 #include "config/mcpauthconf.h"
 #include "admin/mcpdump.h"
@@ -779,6 +780,27 @@ static struct sg_json *basic_auth(const struct sg_basic_auth *b)
 	return o;
 }
 
+/* jwtSign as agentgateway prints it (never the key): alg, kid when
+ * given, the claims, ttl when given; o returned, for its location. */
+static struct sg_json *jwt_sign(struct sg_json *o, const struct sg_jwt_sign *j)
+{
+	char *text = malloc(strlen(j->claims) + 3);
+	struct sg_json *claims = NULL;
+
+	sg_json_add_str(o, "alg", sg_jws_alg_name(j->alg));
+	if (j->kid)
+		sg_json_add_str(o, "kid", j->kid);
+	if (text) {
+		sprintf(text, "{%s}", j->claims);
+		claims = sg_json_parse(text);
+		free(text);
+	}
+	sg_json_add(o, "claims", claims ? claims : sg_json_object());
+	if (j->ttl != SG_DUR_UNSET)
+		sg_json_add(o, "ttl", dur(j->ttl));
+	return o;
+}
+
 /* backendAuth as agentgateway prints it: the kind, then the further
  * credentials, the secrets redacted, a location only where one was given. */
 static struct sg_json *backend_auth(const struct sg_backend_auth *b)
@@ -791,6 +813,8 @@ static struct sg_json *backend_auth(const struct sg_backend_auth *b)
 		k = sg_json_add_object(o, "key");
 		sg_json_add_str(k, "value", "<redacted>");
 	}
+	if (b->kind == SG_BACKEND_AUTH_JWT_SIGN)
+		k = jwt_sign(sg_json_add_object(o, "jwtSign"), b->sign);
 	if (k && b->main.explicit_location)
 		sg_json_add(k, "location", location(&b->main.location));
 	if (!b->ncreds)
@@ -1151,6 +1175,16 @@ static struct sg_json *policy_body(const struct sg_policy *p, const struct sg_gl
 		return traffic(p, "oidc", oidc(p->u.oidc));
 	case SG_POL_AUTHZ:
 		return traffic(p, "authorization", rule_set(p->u.authz));
+	case SG_POL_REDIRECT:
+		return traffic(p, "requestRedirect", redirect(p->u.redirect));
+	case SG_POL_URL_REWRITE:
+		return traffic(p, "urlRewrite", rewrite(p->u.rewrite));
+	case SG_POL_MIRROR:
+		return traffic(p, "requestMirror", mirrors(p->u.mirrors));
+	case SG_POL_TRANSFORM:
+		return traffic(p, "transformations", transform(p->u.transform));
+	case SG_POL_DELAY:
+		return traffic(p, "delay", delay(p->u.delay));
 	case SG_POL_HOST_REWRITE:
 		return traffic(p, "hostRewrite",
 			       sg_json_string(p->u.rewrite->authority.kind == SG_AUTHORITY_AUTO
@@ -1176,7 +1210,8 @@ static struct sg_json *target(const struct sg_target *t)
 		sg_json_add_str(inner, "namespace", t->ns);
 		if (t->section)
 			sg_json_add_str(inner, "ruleName", t->section);
-		sg_json_add_str(inner, "kind", sg_route_kind_name(t->route_kind));
+		if (t->route_kind) /* none: a standalone route */
+			sg_json_add_str(inner, "kind", sg_route_kind_name(t->route_kind));
 		sg_json_add(o, "route", inner);
 		break;
 	case SG_TARGET_LISTENERSET: /* agentgateway's ListenerSetTarget */
@@ -1190,7 +1225,10 @@ static struct sg_json *target(const struct sg_target *t)
 		struct sg_json *svc = sg_json_object();
 		char host[512];
 
-		snprintf(host, sizeof(host), "%s.%s.svc.cluster.local", t->name, t->ns);
+		if (t->hostname)
+			snprintf(host, sizeof(host), "%s", t->hostname);
+		else
+			snprintf(host, sizeof(host), "%s.%s.svc.cluster.local", t->name, t->ns);
 		sg_json_add_str(svc, "hostname", host);
 		sg_json_add_str(svc, "namespace", t->ns);
 		if (t->port)
@@ -1489,6 +1527,108 @@ static struct sg_json *service(const struct sg_service *s)
 	return o;
 }
 
+/* A service port's key in a JSON map ("8080"). */
+static const char *port_key(char *buf, size_t size, uint16_t port)
+{
+	snprintf(buf, size, "%u", port);
+	return buf;
+}
+
+/* A standalone workload's port map for s, or NULL when it names s not. */
+static const struct sg_workload_svc *workload_svc(const struct sg_workload *w,
+						  const struct sg_service *s)
+{
+	for (size_t i = 0; i < w->nsvcs; i++)
+		if (!strcmp(w->svcs[i].ns, s->ns) && !strcmp(w->svcs[i].hostname, s->hostname))
+			return &w->svcs[i];
+	return NULL;
+}
+
+static struct sg_json *port_pairs(const struct sg_port_pair *v, size_t n)
+{
+	struct sg_json *o = sg_json_object();
+	char key[8];
+
+	for (size_t i = 0; i < n; i++)
+		sg_json_add_num(o, port_key(key, sizeof(key), v[i].port), v[i].target);
+	return o;
+}
+
+/* A standalone services: entry in agentgateway's Service shape. Its
+ * endpoints are one priority group (agentgateway's EndpointSet): the
+ * healthy workloads that name it, keyed by uid, without agentgateway's
+ * live counters (health, latency, requests), which splicegate keeps
+ * elsewhere. */
+static struct sg_json *local_service(const struct sg_service *s, const struct sg_cfg *cfg)
+{
+	struct sg_json *o = sg_json_object(), *ports, *app, *group, *active;
+	char key[8];
+
+	sg_json_add_str(o, "name", s->name);
+	sg_json_add_str(o, "namespace", s->ns);
+	sg_json_add_str(o, "hostname", s->hostname);
+	sg_json_add(o, "vips", strs(&s->vips));
+	ports = sg_json_add_object(o, "ports");
+	app = sg_json_object();
+	for (size_t i = 0; i < s->nports; i++) {
+		port_key(key, sizeof(key), s->ports[i].port);
+		sg_json_add_num(ports, key, s->ports[i].target_port);
+		if (s->ports[i].app_protocol)
+			sg_json_add_str(app, key, s->ports[i].app_protocol);
+	}
+	sg_json_add(o, "appProtocols", app);
+	group = sg_json_object();
+	active = sg_json_add_object(group, "active");
+	for (size_t i = 0; i < cfg->nworkloads; i++) {
+		const struct sg_workload *w = &cfg->workloads[i];
+		const struct sg_workload_svc *ws = workload_svc(w, s);
+		struct sg_json *e, *ep;
+
+		if (!ws || w->unhealthy)
+			continue;
+		e = sg_json_add_object(active, w->uid);
+		ep = sg_json_add_object(e, "endpoint");
+		sg_json_add_str(ep, "workloadUid", w->uid);
+		sg_json_add(ep, "port", port_pairs(ws->ports, ws->nports));
+		sg_json_add_str(ep, "status", "Healthy");
+		sg_json_add_num(e, "capacity", w->capacity);
+	}
+	sg_json_add_object(group, "rejected");
+	sg_json_push(sg_json_add_array(o, "endpoints"), group);
+	sg_json_add_array(o, "subjectAltNames");
+	return o;
+}
+
+/* A standalone workloads: entry in agentgateway's Workload shape (the
+ * fields it prints when they are not their defaults). */
+static struct sg_json *workload(const struct sg_workload *w)
+{
+	struct sg_json *o = sg_json_object(), *svcs;
+
+	sg_json_add(o, "workloadIps", strs(&w->ips));
+	sg_json_add_str(o, "protocol", "TCP");
+	sg_json_add_str(o, "networkMode", "Standard");
+	if (*w->uid)
+		sg_json_add_str(o, "uid", w->uid);
+	sg_json_add_str(o, "name", w->name);
+	sg_json_add_str(o, "namespace", w->ns);
+	if (w->hostname && *w->hostname)
+		sg_json_add_str(o, "hostname", w->hostname);
+	sg_json_add_str(o, "status", w->unhealthy ? "Unhealthy" : "Healthy");
+	sg_json_add_str(o, "clusterId", "");
+	if (w->nsvcs) {
+		svcs = sg_json_add_object(o, "services");
+		for (size_t i = 0; i < w->nsvcs; i++) {
+			char name[2 * SG_ENDPOINT_TEXT_SIZE];
+
+			snprintf(name, sizeof(name), "%s/%s", w->svcs[i].ns, w->svcs[i].hostname);
+			sg_json_add(svcs, name, port_pairs(w->svcs[i].ports, w->svcs[i].nports));
+		}
+	}
+	sg_json_add_num(o, "capacity", w->capacity);
+	return o;
+}
+
 static struct sg_json *global(const struct sg_global *g)
 {
 	struct sg_json *o = sg_json_object(), *be;
@@ -1576,15 +1716,18 @@ static struct sg_json *backends(const struct sg_cfg *cfg)
 
 static struct sg_json *dump_json(const struct sg_cfg *cfg)
 {
-	struct sg_json *root = sg_json_object(), *svcs;
+	struct sg_json *root = sg_json_object(), *svcs, *wls;
 
 	sg_json_add(root, "binds", binds(cfg));
 	sg_json_add(root, "policies", policies(cfg));
 	sg_json_add(root, "backends", backends(cfg));
 	svcs = sg_json_add_array(root, "services");
 	for (size_t i = 0; i < cfg->nservices; i++)
-		sg_json_push(svcs, service(&cfg->services[i]));
-	sg_json_add_array(root, "workloads");
+		sg_json_push(svcs, cfg->services[i].local ? local_service(&cfg->services[i], cfg)
+							  : service(&cfg->services[i]));
+	wls = sg_json_add_array(root, "workloads");
+	for (size_t i = 0; i < cfg->nworkloads; i++)
+		sg_json_push(wls, workload(&cfg->workloads[i]));
 	sg_json_add(root, "config", global(&cfg->global));
 	return root;
 }

@@ -9,11 +9,16 @@
 /* backendAuth into ((struct sg_filters *)dst)->backend_auth, in any of
  * agentgateway's shapes: {key: VALUE} (the older one: VALUE a string or
  * {file}), {passthrough: {location}}, {key: {value: VALUE, location}},
- * either with or without {credentials: [{location, key: VALUE}]}.
- * Values read from a file are trimmed. The kinds that need a cloud
- * provider or a token service (gcp, aws, azure, copilot, jwtSign,
- * oauthTokenExchange, crossAppAccess) are refused by name. */
+ * {jwtSign: {signingKey, alg, kid, claims, ttl, location}} (the key read
+ * now, parsed by user/auth/jwtsign.c; listed in c->cfg->signers), either
+ * with or without {credentials: [{location, key: VALUE}]}. Values read
+ * from a file are trimmed. The kinds that need a cloud provider or a
+ * token service (gcp, aws, azure, copilot, oauthTokenExchange,
+ * crossAppAccess) are refused by name. */
 int sg_f_backend_auth(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path);
+
+/* "RS256", "ES256", ... as agentgateway spells alg. */
+const char *sg_jws_alg_name(enum sg_jws_alg alg);
 
 /* A backendAuth kind splicegate does not implement (gcp, aws, azure: a
  * cloud-provider key; the rest: a token service), refused by its name, in

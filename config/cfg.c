@@ -94,8 +94,8 @@ static void free_regexes(struct sg_cfg *cfg)
 	cfg->nregexes = 0;
 }
 
-/* What user/ built of the tree's jwtAuth, apiKey, basicAuth, oidc and
- * extAuthz cache policies (struct sg_cfg_rt). */
+/* What user/ built of the tree's jwtAuth, apiKey, basicAuth, oidc,
+ * extAuthz cache and jwtSign policies (struct sg_cfg_rt). */
 static void free_rt(struct sg_cfg_rt *rt)
 {
 	if (rt->p && rt->release)
@@ -115,7 +115,10 @@ static void free_rts(struct sg_cfg *cfg)
 		free_rt(cfg->oidcs[i]->rt);
 	for (size_t i = 0; i < cfg->nauthz_caches; i++)
 		free_rt(cfg->authz_caches[i]->rt);
+	for (size_t i = 0; i < cfg->nsigners; i++)
+		free_rt(cfg->signers[i]->rt);
 	cfg->njwts = cfg->napikeys = cfg->nbasics = cfg->noidcs = cfg->nauthz_caches = 0;
+	cfg->nsigners = 0;
 }
 
 void sg_cfg_free(struct sg_cfg *cfg)

@@ -280,12 +280,21 @@ enum sg_pol_kind {
 	SG_POL_FRONTEND_ACCESS_LOG, /* frontendPolicies.accessLog */
 	SG_POL_FRONTEND_NETAUTHZ,   /* frontendPolicies.networkAuthorization */
 	SG_POL_FRONTEND_TRACING,    /* frontendPolicies.tracing */
-	SG_POL_OIDC,		    /* a standalone listener's oidc (gateway phase only) */
+	SG_POL_OIDC,		    /* oidc: a standalone listener's, or a targeted policy's */
+	/* Standalone targeted policies (top-level policies:) of the route
+	 * filters an AgentgatewayPolicy has no key for. */
+	SG_POL_REDIRECT,    /* requestRedirect */
+	SG_POL_URL_REWRITE, /* urlRewrite */
+	SG_POL_MIRROR,	    /* requestMirror */
+	SG_POL_TRANSFORM,   /* transformations */
+	SG_POL_DELAY,	    /* delay */
 };
 
 enum sg_target_kind {
-	SG_TARGET_GATEWAY,     /* ns/name, section = listener or NULL */
-	SG_TARGET_ROUTE,       /* ns/name, section = rule name or NULL */
+	SG_TARGET_GATEWAY, /* ns/name, section = listener or NULL */
+	/* ns/name, section = rule name or NULL; route_kind 0: a standalone
+	 * route (its own ns and name; agentgateway's RouteName without kind) */
+	SG_TARGET_ROUTE,
 	SG_TARGET_SERVICE,     /* ns/name, port 0 = every port */
 	SG_TARGET_LISTENERSET, /* ns/name (kind ListenerSet), section = its listener or NULL */
 };
@@ -299,10 +308,14 @@ struct sg_target {
 	/* SG_TARGET_SERVICE: its port (0: every port); SG_TARGET_GATEWAY: the
 	 * listener's port (a standalone listener's own policy), 0: any. */
 	uint16_t port;
+	/* SG_TARGET_SERVICE: a standalone service's hostname as the policy
+	 * wrote it; NULL: a Kubernetes Service (name.ns.svc.cluster.local). */
+	const char *hostname;
 };
 
 /* One targeted policy. `src_kind` is NULL for the standalone dialect's
- * frontendPolicies (dumped as "name": null). */
+ * frontendPolicies (dumped as "name": null), "Local" for its top-level
+ * policies: (config/targeted.c), whose target must name something. */
 struct sg_policy {
 	const char *key;
 	const char *src_kind, *src_name, *src_ns;
@@ -324,6 +337,10 @@ struct sg_policy {
 		const struct sg_cors *cors;
 		const struct sg_direct *direct;
 		const struct sg_rewrite *rewrite;
+		const struct sg_redirect *redirect;
+		const struct sg_mirrors *mirrors;
+		const struct sg_transform *transform;
+		const struct sg_delay *delay;
 		const struct sg_ratelimits *ratelimits;
 		const struct sg_authz *netauthz;
 		const struct sg_authz *authz;
@@ -343,6 +360,10 @@ struct sg_policy {
 	 * chosen (sg_listener.gw_filters), not merged into their routes'. */
 	bool gateway_phase;
 	const struct sg_node *at;
+	/* "Local" policies: where their target is written ("policies[2].target
+	 * .route") and its map, for the error when it names nothing. */
+	const char *target_path;
+	const struct sg_node *target_at;
 };
 
 /* ---- services (Kubernetes Service + EndpointSlice, resolved locally) --- */
@@ -365,6 +386,9 @@ struct sg_service_port {
 	uint16_t target_port;
 	const char *target_port_name; /* named targetPort, resolved per slice */
 	bool h2c;		      /* appProtocol kubernetes.io/h2c */
+	/* A standalone service's appProtocols value for the port as written
+	 * (Http11, Http2, Grpc); NULL: none. */
+	const char *app_protocol;
 };
 
 struct sg_service {
@@ -381,6 +405,35 @@ struct sg_service {
 		uint16_t port;
 	} * slice_eps;
 	size_t nslice_eps, capslice_eps;
+	/* A standalone services: entry (config/localsvc.c): its endpoints are
+	 * the workloads: that name it; vips as written ("network/IP"), shown
+	 * by config_dump (agentgateway routes by endpoint, not by VIP). */
+	bool local;
+	struct sg_strs vips;
+	const struct sg_node *at;
+};
+
+/* A standalone workloads: entry (agentgateway's LocalWorkload): an
+ * endpoint of each service it names, at its first address, on the port
+ * its map gives for the service port (else the service's target port). */
+struct sg_port_pair {
+	uint16_t port, target;
+};
+
+struct sg_workload_svc {
+	const char *ns, *hostname; /* written "ns/hostname" */
+	struct sg_port_pair *ports;
+	size_t nports, capports;
+};
+
+struct sg_workload {
+	const char *uid, *name, *ns;
+	const char *hostname; /* the endpoint's address when it has no IP */
+	struct sg_strs ips;   /* workloadIps as written */
+	bool unhealthy;	      /* status: Unhealthy (no traffic) */
+	uint32_t capacity;    /* 1 (0: no traffic) */
+	struct sg_workload_svc *svcs;
+	size_t nsvcs, capsvcs;
 	const struct sg_node *at;
 };
 
@@ -901,6 +954,33 @@ enum sg_backend_auth_kind {
 	SG_BACKEND_AUTH_NONE,	     /* credentials only */
 	SG_BACKEND_AUTH_PASSTHROUGH, /* the token jwtAuth (or oidc) verified, if any */
 	SG_BACKEND_AUTH_KEY,
+	SG_BACKEND_AUTH_JWT_SIGN, /* a JWT the gateway signs for each try (jwtSign) */
+};
+
+/* jwtSign's algorithms (agentgateway's JwtSigningAlg). */
+enum sg_jws_alg {
+	SG_JWS_RS256, /* the default */
+	SG_JWS_RS384,
+	SG_JWS_RS512,
+	SG_JWS_PS256,
+	SG_JWS_ES256,
+	SG_JWS_ES384,
+};
+
+/* backendAuth jwtSign: a short-lived JWT signed with key_pem for each try
+ * (user/auth/jwtsign.c, which parses the key before the config goes in
+ * force: rt), its claims the configured ones (a JSON object's members,
+ * keys in order, no iat, exp or nbf) with iat (10 s back) and exp (iat's
+ * now + ttl) added. */
+struct sg_jwt_sign {
+	const char *key_pem; /* PEM, inline or read from its file */
+	size_t key_len;
+	enum sg_jws_alg alg;
+	const char *kid;    /* NULL: none */
+	const char *claims; /* the JSON object's members, no braces; "": none */
+	sg_dur ttl;	    /* SG_DUR_UNSET: 300 s */
+	struct sg_cfg_rt *rt;
+	const struct sg_node *at;
 };
 
 struct sg_backend_cred {
@@ -915,6 +995,7 @@ struct sg_backend_auth {
 	struct sg_backend_cred main;
 	struct sg_backend_cred *creds;
 	size_t ncreds, capcreds;
+	const struct sg_jwt_sign *sign; /* SG_BACKEND_AUTH_JWT_SIGN */
 	const struct sg_node *at;
 };
 
@@ -1455,6 +1536,8 @@ struct sg_cfg {
 	size_t npolicies, cappolicies;
 	struct sg_service *services;
 	size_t nservices, capservices;
+	struct sg_workload *workloads; /* standalone workloads: */
+	size_t nworkloads, capworkloads;
 	struct sg_named_backend *named_backends; /* standalone backends: */
 	size_t nnamed_backends, capnamed_backends;
 	struct sg_frontend_http default_fhttp;
@@ -1491,6 +1574,10 @@ struct sg_cfg {
 	 * (their ID token verifiers are in jwts). */
 	struct sg_oidc **oidcs;
 	size_t noidcs, capoidcs;
+	/* Every backendAuth jwtSign, as parsed (config/backendauth.c lists
+	 * them): user/auth/jwtsign.c parses their keys (rt). */
+	const struct sg_jwt_sign **signers;
+	size_t nsigners, capsigners;
 };
 
 /* Release cfg and everything it holds (NULL is fine). */

@@ -459,6 +459,14 @@ int sg_f_ignore(struct sg_pctx *c, const struct sg_node *n, void *dst, const cha
 	return 0;
 }
 
+int sg_f_node(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
+{
+	(void)c;
+	(void)path;
+	*(const struct sg_node **)dst = n;
+	return 0;
+}
+
 /* ---- defaults (DESIGN §2, §3) ----------------------------------------- */
 
 void sg_keepalive_defaults(struct sg_keepalive *k)

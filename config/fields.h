@@ -71,6 +71,8 @@ int sg_f_hostname(struct sg_pctx *c, const struct sg_node *n, void *dst, const c
 /* struct sg_strs of names a TLS route serves by SNI (sg_sni_name_valid). */
 int sg_f_sni_names(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path);
 int sg_f_ignore(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path);
+/* The node itself (const struct sg_node *), read by the caller later. */
+int sg_f_node(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path);
 /* enum sg_http_version: agentgateway's "HTTP/1.1" or "HTTP/2.0" (also
  * "1.1", "2", "2.0"). */
 int sg_f_http_version(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path);

@@ -3806,6 +3806,11 @@ static bool agp_has(const struct agp_in *in, enum sg_pol_kind kind, struct sg_po
 		TAKE(authz, authz, in->authz)
 	case SG_POL_FRONTEND_NETAUTHZ: /* standalone frontendPolicies only */
 	case SG_POL_OIDC:	       /* the CRD has no oidc */
+	case SG_POL_REDIRECT:	       /* standalone policies: only */
+	case SG_POL_URL_REWRITE:
+	case SG_POL_MIRROR:
+	case SG_POL_TRANSFORM:
+	case SG_POL_DELAY:
 		return false;
 	}
 #undef TAKE

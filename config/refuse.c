@@ -23,7 +23,7 @@ static const struct refusal refused[] = {
 	/* Backends chosen elsewhere than in the route. */
 	{ "target", "a dynamic backend's target expression is not implemented yet: the "
 		    "destination is the connection's SNI at its destination port" },
-	{ "service", "service backends (top-level services:) are not implemented yet" },
+	{ "service", "a service backend is a route's (of the top-level services:)" },
 	{ "backend", "a route does not name a top-level backends: entry yet (they serve "
 		     "frontendPolicies.tracing): write the backend inline as host: "
 		     "\"address:port\"" },
@@ -64,10 +64,6 @@ static const struct refusal refused[] = {
 
 /* Top-level sections of the current format splicegate lacks. */
 static const struct refusal refused_top[] = {
-	{ "policies", "targeted policies are not implemented yet: put them in a route's "
-		      "policies" },
-	{ "services", "services are not implemented yet: write the backends inline as host" },
-	{ "workloads", "workloads are not implemented yet: write the backends inline as host" },
 	{ "routeGroups", "route delegation is not implemented yet" },
 	{ "ui", "agentgateway's UI is not part of splicegate" },
 };

@@ -9,6 +9,7 @@
 
 #include "config/accesslog.h"
 #include "config/cel.h"
+#include "config/targeted.h"
 #include "config/transform.h"
 
 static bool streq(const char *a, const char *b)
@@ -46,8 +47,15 @@ static int route_rank(const struct sg_policy *p, const struct sg_listener *l,
 			return 2;
 		return streq(t->section, l->name) ? 3 : 0;
 	case SG_TARGET_ROUTE:
-		if (!r || r->hr_kind != t->route_kind || !streq(t->ns, r->hr_ns) ||
-		    !streq(t->name, r->hr_name))
+		if (!r)
+			return 0;
+		/* No kind: a route of the standalone file, by its own name
+		 * (agentgateway's RouteName without kind or rule). */
+		if (!t->route_kind &&
+		    (r->hr_name || !streq(t->ns, r->ns) || !streq(t->name, r->name)))
+			return 0;
+		if (t->route_kind && (r->hr_kind != t->route_kind || !streq(t->ns, r->hr_ns) ||
+				      !streq(t->name, r->hr_name)))
 			return 0;
 		if (!t->section)
 			return 4;
@@ -59,8 +67,9 @@ static int route_rank(const struct sg_policy *p, const struct sg_listener *l,
 
 /* Ties go to the policy listed first, so the result is deterministic.
  * gw: of the gateway phase's policies only, else of the others. */
-static const struct sg_policy *best(const struct sg_cfg *cfg, enum sg_pol_kind kind,
-				    const struct sg_listener *l, const struct sg_route *r, bool gw)
+static const struct sg_policy *best_rank(const struct sg_cfg *cfg, enum sg_pol_kind kind,
+					 const struct sg_listener *l, const struct sg_route *r,
+					 bool gw, int *rank_out)
 {
 	const struct sg_policy *win = NULL;
 	int win_rank = 0;
@@ -77,7 +86,15 @@ static const struct sg_policy *best(const struct sg_cfg *cfg, enum sg_pol_kind k
 			win_rank = rank;
 		}
 	}
+	if (rank_out)
+		*rank_out = win_rank;
 	return win;
+}
+
+static const struct sg_policy *best(const struct sg_cfg *cfg, enum sg_pol_kind kind,
+				    const struct sg_listener *l, const struct sg_route *r, bool gw)
+{
+	return best_rank(cfg, kind, l, r, gw, NULL);
 }
 
 const struct sg_policy *sg_policy_for_route(const struct sg_cfg *cfg, enum sg_pol_kind kind,
@@ -115,6 +132,23 @@ const struct sg_policy *sg_policy_for_backend(const struct sg_cfg *cfg, enum sg_
 			win = p;
 	}
 	return win;
+}
+
+/* A backend policy of kind `kind` for br, a backend of route r (NULL: a TCP
+ * route's) on listener l: agentgateway's order, route rule > route >
+ * service > listener > gateway (standalone policies: aim backend
+ * policies at gateways and routes too). */
+static const struct sg_policy *backend_policy(const struct sg_cfg *cfg, enum sg_pol_kind kind,
+					      const struct sg_backend_ref *br,
+					      const struct sg_listener *l, const struct sg_route *r)
+{
+	int rank = 0;
+	const struct sg_policy *above = l ? best_rank(cfg, kind, l, r, false, &rank) : NULL;
+	const struct sg_policy *svc = sg_policy_for_backend(cfg, kind, br);
+
+	if (above && rank >= 4) /* a route's or its rule's */
+		return above;
+	return svc ? svc : above;
 }
 
 /* Made once here so that no request formats it (sg_attempt_default_host). */
@@ -156,15 +190,19 @@ static const struct sg_backend_tls *with_client(struct sg_cfg *cfg, const struct
  * over TLS); an explicit http.version still wins. client: the listener's
  * backend_client. */
 static void resolve_backend(struct sg_cfg *cfg, struct sg_backend_ref *br, bool grpc,
-			    const struct sg_backend_tls *client)
+			    const struct sg_backend_tls *client, const struct sg_listener *l,
+			    const struct sg_route *r)
 {
 	const struct sg_policy *tcp = sg_policy_for_backend(cfg, SG_POL_BACKEND_TCP, br);
 	const struct sg_policy *http = sg_policy_for_backend(cfg, SG_POL_BACKEND_HTTP, br);
 	const struct sg_backend_tcp *btcp = br->tcp ? br->tcp : tcp ? &tcp->u.btcp : NULL;
 	const struct sg_backend_http *bhttp = br->http ? br->http : http ? &http->u.bhttp : NULL;
 	const struct sg_policy *health = sg_policy_for_backend(cfg, SG_POL_BACKEND_HEALTH, br);
-	const struct sg_policy *tls = sg_policy_for_backend(cfg, SG_POL_BACKEND_TLS, br);
-	const struct sg_policy *auth = sg_policy_for_backend(cfg, SG_POL_BACKEND_AUTH, br);
+	const struct sg_policy *tls = backend_policy(cfg, SG_POL_BACKEND_TLS, br, l, r);
+	/* a route's own backendAuth is its backends' inline policy */
+	const struct sg_policy *auth = r && r->filters.backend_auth
+					       ? NULL
+					       : backend_policy(cfg, SG_POL_BACKEND_AUTH, br, l, r);
 
 	br->eff_connect_timeout = cfg->global.connect_timeout;
 	br->eff_keepalive = cfg->global.keepalives;
@@ -225,6 +263,19 @@ static void resolve_filters(const struct sg_cfg *cfg, const struct sg_listener *
 		r->eff_filters.ext_authz = p->u.ext_authz;
 	if (!r->filters.authz && (p = sg_policy_for_route(cfg, SG_POL_AUTHZ, l, r)))
 		r->eff_filters.authz = p->u.authz;
+	/* Kinds only standalone top-level policies: aim at routes. */
+	if (!r->filters.oidc && (p = sg_policy_for_route(cfg, SG_POL_OIDC, l, r)))
+		r->eff_filters.oidc = p->u.oidc;
+	if (!r->filters.redirect && (p = sg_policy_for_route(cfg, SG_POL_REDIRECT, l, r)))
+		r->eff_filters.redirect = p->u.redirect;
+	if (!r->filters.rewrite && (p = sg_policy_for_route(cfg, SG_POL_URL_REWRITE, l, r)))
+		r->eff_filters.rewrite = p->u.rewrite;
+	if (!r->filters.mirrors.n && (p = sg_policy_for_route(cfg, SG_POL_MIRROR, l, r)))
+		r->eff_filters.mirrors = *p->u.mirrors;
+	if (!r->filters.transform && (p = sg_policy_for_route(cfg, SG_POL_TRANSFORM, l, r)))
+		r->eff_filters.transform = p->u.transform;
+	if (!r->filters.delay && (p = sg_policy_for_route(cfg, SG_POL_DELAY, l, r)))
+		r->eff_filters.delay = p->u.delay;
 }
 
 static void list_jwt(struct sg_cfg *cfg, const struct sg_jwt_auth *j);
@@ -298,7 +349,7 @@ static void resolve_mirrors(struct sg_cfg *cfg, const struct sg_mirrors *ms, boo
 			    const struct sg_backend_tls *client)
 {
 	for (size_t i = 0; i < ms->n; i++)
-		resolve_backend(cfg, ms->v[i].backend, grpc, client);
+		resolve_backend(cfg, ms->v[i].backend, grpc, client, NULL, NULL);
 }
 
 /* A rule's backendRefs are shared by every listener its routes attach
@@ -356,10 +407,11 @@ static int resolve_route(struct sg_cfg *cfg, const struct sg_listener *l, struct
 	if (!own_backends(cfg, l->backend_client != NULL, &r->backends))
 		return -1;
 	for (size_t i = 0; i < r->backends.n; i++) {
-		resolve_backend(cfg, &r->backends.v[i], grpc, l->backend_client);
+		resolve_backend(cfg, &r->backends.v[i], grpc, l->backend_client, l, r);
 		resolve_mirrors(cfg, &r->backends.v[i].filters.mirrors, grpc, l->backend_client);
 	}
-	resolve_mirrors(cfg, &r->filters.mirrors, grpc, l->backend_client);
+	/* the route's own mirrors, or a targeted policy's */
+	resolve_mirrors(cfg, &r->eff_filters.mirrors, grpc, l->backend_client);
 	return 0;
 }
 
@@ -435,7 +487,7 @@ static int resolve_listener(struct sg_cfg *cfg, struct sg_listener *l)
 		for (size_t j = 0; j < l->tcp_routes[i].backends.n; j++) {
 			struct sg_backend_ref *br = &l->tcp_routes[i].backends.v[j];
 
-			resolve_backend(cfg, br, false, l->backend_client);
+			resolve_backend(cfg, br, false, l->backend_client, l, NULL);
 			/* TCP routes and TLS passthrough move bytes as they
 			 * are: a Service's BackendTLSPolicy serves its HTTP
 			 * routes. A TLS listener that terminates encrypts
@@ -571,6 +623,7 @@ static void resolve_bind_limits(struct sg_bind *b)
 
 int sg_resolve(struct sg_cfg *cfg, struct sg_diag *d)
 {
+	sg_targeted_bind(cfg);
 	for (size_t b = 0; b < cfg->nbinds; b++) {
 		for (size_t i = 0; i < cfg->binds[b].nlisteners; i++)
 			if (resolve_listener(cfg, &cfg->binds[b].listeners[i]) == -1) {
@@ -580,7 +633,7 @@ int sg_resolve(struct sg_cfg *cfg, struct sg_diag *d)
 		resolve_bind_limits(&cfg->binds[b]);
 	}
 	mark_attached(cfg);
-	if (check_gateway_body(cfg, d) < 0)
+	if (sg_targeted_check(cfg, d) == -1 || check_gateway_body(cfg, d) < 0)
 		return -1;
 	return check_tcp_tls(cfg, d);
 }

@@ -19,10 +19,12 @@
 #include "config/transform.h"
 #include "config/standalone.h"
 #include "config/hostname.h"
+#include "config/localsvc.h"
 #include "config/mcpauthconf.h"
 #include "config/mcpconf.h"
 #include "config/refuse.h"
 #include "config/sessconf.h"
+#include "config/targeted.h"
 #include "config/tlsconf.h"
 #include "config/tracing.h"
 
@@ -279,6 +281,12 @@ static int f_route_policies(struct sg_pctx *c, const struct sg_node *n, void *ds
 	return sg_parse_fields(c, n, route_policy_fields, dst, path);
 }
 
+int sg_standalone_route_policies(struct sg_pctx *c, const struct sg_node *n, struct sg_route *r,
+				 const char *path)
+{
+	return f_route_policies(c, n, r, path);
+}
+
 static int f_kv_value(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
 {
 	struct sg_kv_match *kv = dst;
@@ -462,6 +470,14 @@ static int f_dynamic(struct sg_pctx *c, const struct sg_node *n, void *dst, cons
 	return 0;
 }
 
+/* service: {name: "ns/hostname", port}: an entry of the top-level
+ * services:, its endpoints the workloads: that name it. */
+static int f_service_backend(struct sg_pctx *c, const struct sg_node *n, void *dst,
+			     const char *path)
+{
+	return sg_localsvc_ref(c, n, c->cfg, dst, path);
+}
+
 static const struct sg_field backend_fields[] = {
 	{ "host", sg_f_str, offsetof(struct sg_backend_ref, host) },
 	{ "weight", sg_f_u32, offsetof(struct sg_backend_ref, weight) },
@@ -475,7 +491,7 @@ static const struct sg_field backend_fields[] = {
 	{ "invalid", sg_f_refused, 0 },
 	{ "mcp", sg_f_mcp_backend, 0 },
 	{ "routeGroup", sg_f_refused, 0 },
-	{ "service", sg_f_refused, 0 },
+	{ "service", f_service_backend, 0 },
 	{ 0 },
 };
 
@@ -545,7 +561,9 @@ static int f_backends(struct sg_pctx *c, const struct sg_node *n, void *dst, con
 			ret = -1;
 		else if (br->kind != SG_BREF_HOST && br->host) {
 			sg_diag_err(c->d, n->items[i], "%s: expected host or %s, not both", p,
-				    br->kind == SG_BREF_MCP ? "mcp" : "dynamic");
+				    br->kind == SG_BREF_MCP	  ? "mcp"
+				    : br->kind == SG_BREF_SERVICE ? "service"
+								  : "dynamic");
 			ret = -1;
 		} else if (br->kind != SG_BREF_HOST) {
 			/* the gateway itself serves it, or the connection names
@@ -668,10 +686,7 @@ static struct sg_policy *gateway_policy(struct sg_draft *b, const struct sg_list
 	return p->key ? p : NULL;
 }
 
-/* A listener's oidc o is named as agentgateway names it, policy/<owner>
- * (its cookies' names derive from it): in the tree's list, where
- * sg_f_oidc put it, mutable while the tree builds. */
-static int name_oidc(struct sg_draft *b, const struct sg_oidc *o, const char *owner)
+int sg_standalone_name_oidc(struct sg_draft *b, const struct sg_oidc *o, const char *owner)
 {
 	for (size_t i = 0; i < b->cfg->noidcs; i++)
 		if (b->cfg->oidcs[i] == o &&
@@ -689,7 +704,7 @@ int sg_standalone_gateway_policies(struct sg_draft *b, const struct sg_listener 
 
 	if (!f || sg_parse_fields(c, n, gateway_policy_fields, f, path) == -1)
 		return -1;
-	if (f->oidc && name_oidc(b, f->oidc, owner) == -1)
+	if (f->oidc && sg_standalone_name_oidc(b, f->oidc, owner) == -1)
 		return -1;
 	if (l->proto != SG_PROTO_HTTP && l->proto != SG_PROTO_HTTPS) {
 		sg_diag_err(c->d, n, "%s: a %s listener has no HTTP policies", path,
@@ -1097,7 +1112,7 @@ static int add_frontend_policies(struct sg_draft *b, const struct frontend_polic
 struct standalone_in {
 	const struct sg_node *config, *frontend, *binds;
 	const struct sg_node *gateways, *routes, *tcp_routes, *mcp;
-	const struct sg_node *backends;
+	const struct sg_node *backends, *policies, *services, *workloads;
 };
 
 static const struct sg_field top_fields[] = {
@@ -1108,10 +1123,10 @@ static const struct sg_field top_fields[] = {
 	{ "routes", f_node, offsetof(struct standalone_in, routes) },
 	{ "tcpRoutes", f_node, offsetof(struct standalone_in, tcp_routes) },
 	{ "mcp", f_node, offsetof(struct standalone_in, mcp) },
-	{ "policies", sg_f_refused, 0 },
+	{ "policies", f_node, offsetof(struct standalone_in, policies) },
 	{ "backends", f_node, offsetof(struct standalone_in, backends) },
-	{ "services", sg_f_refused, 0 },
-	{ "workloads", sg_f_refused, 0 },
+	{ "services", f_node, offsetof(struct standalone_in, services) },
+	{ "workloads", f_node, offsetof(struct standalone_in, workloads) },
 	{ "routeGroups", sg_f_refused, 0 },
 	{ "ui", sg_f_refused, 0 },
 	{ 0 },
@@ -1148,6 +1163,9 @@ int sg_standalone_parse(struct sg_draft *b, const struct sg_node *doc)
 		ret = -1;
 	if (sg_named_backends_parse(c, in.backends, b->cfg, "backends") == -1)
 		ret = -1;
+	/* before anything that names a service */
+	if (sg_localsvc_parse(c, in.services, in.workloads, b->cfg) == -1)
+		ret = -1;
 	sg_frontend_http_defaults(&fp.http);
 	if (in.frontend &&
 	    (sg_parse_fields(c, in.frontend, frontend_fields, &fp, "frontendPolicies") == -1 ||
@@ -1165,6 +1183,8 @@ int sg_standalone_parse(struct sg_draft *b, const struct sg_node *doc)
 	if (sg_gateways_parse(b, in.gateways, in.routes, in.tcp_routes) == -1)
 		ret = -1;
 	if (in.mcp && sg_mcp_shorthand(b, in.mcp, route_policies) == -1)
+		ret = -1;
+	if (in.policies && sg_targeted_parse(b, in.policies) == -1)
 		ret = -1;
 	return ret;
 }

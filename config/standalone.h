@@ -42,6 +42,17 @@ int sg_standalone_route(struct sg_draft *b, struct sg_listener *l, const struct 
 int sg_standalone_tcp_route(struct sg_draft *b, struct sg_listener *l, const struct sg_node *n,
 			    const char *ns, const char *path);
 
+/* A route's policies map `n` (agentgateway's FilterOrPolicy) into r's
+ * inline policies and filters, as a route of the file takes them (errors
+ * under `path`). Returns 0, or -1 after recording errors. */
+int sg_standalone_route_policies(struct sg_pctx *c, const struct sg_node *n, struct sg_route *r,
+				 const char *path);
+
+/* Name oidc o as agentgateway names an attached one, "policy/<owner>" (its
+ * cookies' names derive from it), in the tree's list where sg_f_oidc put
+ * it (mutable while the tree builds). Returns 0, or -1 out of memory. */
+int sg_standalone_name_oidc(struct sg_draft *b, const struct sg_oidc *o, const char *owner);
+
 /* Parse one standalone document `doc` (a map) into b->cfg. Returns 0, or
  * -1 after recording errors in b->c.d. */
 int sg_standalone_parse(struct sg_draft *b, const struct sg_node *doc);

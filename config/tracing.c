@@ -13,6 +13,7 @@
 #include "config/cel.h"
 #include "config/diag.h"
 #include "config/hostname.h"
+#include "config/localsvc.h"
 #include "config/tlsconf.h"
 #include "config/transform.h"
 
@@ -354,18 +355,28 @@ static int f_resources_k8s(struct sg_pctx *c, const struct sg_node *n, void *dst
 	return ret;
 }
 
-/* service: {name, port}, a Service of the top-level services: list,
- * which splicegate does not have (services: and workloads: are
- * refused). */
+/* service: {name: "ns/hostname", port}, an entry of the top-level
+ * services:: the collector is its first endpoint (config/localsvc.c). */
 static int f_service(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
 {
-	(void)dst;
-	sg_diag_err(c->d, n,
-		    "%s: not supported (a service names an entry of the top-level services: "
-		    "list, which splicegate does not implement: name the collector by host: "
-		    "\"host:port\", or by backend: a top-level backends: entry)",
-		    path);
-	return -1;
+	struct sg_tracing *t = dst;
+	struct sg_backend_ref br = { 0 };
+
+	if (sg_localsvc_ref(c, n, c->cfg, &br, path) == -1)
+		return -1;
+	if (!br.neps) {
+		sg_diag_err(c->d, n,
+			    "%s: service %s/%s has no healthy workload on port %u to send spans "
+			    "to",
+			    path, br.svc->ns, br.svc->hostname, br.port);
+		return -1;
+	}
+	t->to.ep = br.eps[0];
+	t->to.svc = br.svc;
+	t->to.svc_port = br.port;
+	t->to.ref_at = n;
+	t->to.host = sg_arena_printf(c->a, "%s:%u", br.svc->hostname, br.port);
+	return t->to.host ? 0 : -1;
 }
 
 /* backend: the name of a top-level backends: entry, resolved once they

@@ -99,6 +99,7 @@ FILES = {
     "backendTLS.cert": "tests/schema/files/cert.pem",
     "backendTLS.key": "tests/schema/files/key.pem",
     "backendTLS.root": "tests/schema/files/cert.pem",
+    "signingKey.file": "tests/schema/files/key.pem",
 }
 # Sections a minimal config must fill beyond what the schema requires
 # (exactly-one-of rules the schema leaves to CEL or to prose), by kind and
@@ -182,6 +183,17 @@ PATH_SAMPLES = {
     "credentials.location": {"header": {"name": "X-Key"}},
     "oidc.redirectURI": "https://gateway.example.com/oauth/callback",
     "cache.key": ["'x'"],
+    # top-level policies: a name, a target that names the template's
+    # gateway, listener and route, and one policy of either phase
+    "policies.name": {"name": "p", "namespace": "default"},
+    "policies.policy": {"cors": {"allowOrigins": ["https://a.example"]}},
+    "policies.target.gateway.gatewayName": "default",
+    "policies.target.gateway.gatewayNamespace": "default",
+    "policies.target.gateway.listenerName": "l",
+    "policies.target.route.name": "r",
+    # a `service:` reference: the templates' service
+    "backends.service.name": "default/svc.example",
+    "tracing.service.name": "default/svc.example",
 }
 DURATION_HINTS = ("timeout", "Timeout", "duration", "Duration", "interval", "Interval",
                   "Deadline", "Age", "idle", "Idle", "lifetime", "backoff", "ttl", "TTL",
@@ -603,9 +615,14 @@ def emit(out, src, kind, w, root, steps, ps, required, template, tname):
 # ---- the standalone file ----------------------------------------------------
 
 ROUTE = {"name": "r", "backends": [{"host": "127.0.0.1:8000"}]}
-STANDALONE_HTTP = {"binds": [{"port": 8080, "listeners": [
+# A service with one workload, for `service:` references to name.
+SERVICES = [{"name": "svc", "namespace": "default", "hostname": "svc.example", "vips": [],
+             "ports": {"8080": 8000}}]
+WORKLOADS = [{"uid": "w", "namespace": "default", "workloadIps": ["127.0.0.1"],
+              "services": {"default/svc.example": {}}}]
+STANDALONE_HTTP = {"services": SERVICES, "workloads": WORKLOADS, "binds": [{"port": 8080, "listeners": [
     {"name": "l", "protocol": "HTTP", "routes": [ROUTE]}]}]}
-STANDALONE_TCP = {"binds": [{"port": 8080, "listeners": [
+STANDALONE_TCP = {"services": SERVICES, "workloads": WORKLOADS, "binds": [{"port": 8080, "listeners": [
     {"name": "l", "protocol": "TCP", "tcpRoutes": [{"name": "t", "backends": [{"host": "127.0.0.1:8000"}]}]}]}]}
 GATEWAYS = {"gateways": {"x": {"port": 8080}}, "routes": [dict(ROUTE, gateways=["x"])]}
 

@@ -1,4 +1,4 @@
-# agentgateway's example configs (issue 68), as splicegate's own equivalents in tests/e2e/agentgateway-examples/ (same keys, written here; each names the example it stands for): `splicegate check` accepts exactly the ones whose keys splicegate implements (traffic-http in both the binds: and the gateways:/routes: form, local rate limiting, fault injection, traffic-oidc, backend credentials, the egress proxy (tls-egress-proxy.sh runs it), mcp-basic, mcp-multiplex, mcp-authentication) and refuses the others with exactly these messages, each naming the key and why (a2a, LLM, AWS (an mcp backend is read: docs/mcp.md), services, workloads). scripts/agentgateway-examples.sh runs the originals from a fetched checkout, for the record.
+# agentgateway's example configs (issue 68), as splicegate's own equivalents in tests/e2e/agentgateway-examples/ (same keys, written here; each names the example it stands for): `splicegate check` accepts exactly the ones whose keys splicegate implements (traffic-http in both the binds: and the gateways:/routes: form, local rate limiting, fault injection, traffic-oidc, backend credentials, the JWT the gateway signs (jwtSign), the egress proxy (tls-egress-proxy.sh runs it), mcp-basic, mcp-multiplex, mcp-authentication) and refuses the others with exactly these messages, each naming the key and why (a2a, LLM (llm-standalone-epp's services: are read, its inferenceRouting refused), AWS (an mcp backend is read: docs/mcp.md)). scripts/agentgateway-examples.sh runs the originals from a fetched checkout, for the record.
 . "$(dirname "$0")/lib.sh"
 
 cd "$E2E_DIR/agentgateway-examples" || finish
@@ -17,14 +17,14 @@ WANT[egress-proxy.yaml]="configuration ok"
 WANT[a2a.yaml]='a2a.yaml:9:14: binds[0].listeners[0].routes[0].policies.a2a: not supported (the Agent2Agent policy is not implemented yet)
 1 error: configuration invalid'
 WANT[backend-auth.yaml]="configuration ok"
+WANT[traffic-jwt-sign.yaml]="configuration ok"
 WANT[mcp-llm-cloud.yaml]='mcp-llm-cloud.yaml:11:13: binds[0].listeners[0].routes[1].backends[0].ai: not supported (LLM backends and policies are not supported)
 mcp-llm-cloud.yaml:13:14: binds[0].listeners[0].routes[2].backends[0].aws: not supported (AWS backends are a cloud-provider key, not supported)
 2 errors: configuration invalid'
 WANT[llm-mode.yaml]="llm-mode.yaml:7:3: llm: agentgateway's LLM mode is not supported by splicegate (an HTTP and TCP gateway): write the routes as binds: (agentgateway's routing-based configuration)
 1 error: configuration invalid"
-WANT[services.yaml]='services.yaml:4:1: services: not supported (services are not implemented yet: write the backends inline as host)
-services.yaml:6:1: workloads: not supported (workloads are not implemented yet: write the backends inline as host)
-2 errors: configuration invalid'
+WANT[services.yaml]='services.yaml:28:13: binds[0].listeners[0].routes[0].backends[0].policies.inferenceRouting: not supported (LLM inference routing is not supported)
+1 error: configuration invalid'
 
 for f in *.yaml; do
 	if [ -z "${WANT[$f]+set}" ]; then

@@ -23,6 +23,7 @@
 #include "config/cfg.h"
 #include "config/diag.h"
 #include "user/auth/jwt.h"
+#include "user/auth/jwtsign.h"
 #include "user/core/authn.h"
 #include "user/core/filter.h"
 #include "tests/unit/edtoken.h"
@@ -199,6 +200,57 @@ static void test_backendauth_passthrough(void **state)
 	EVP_PKEY_free(k);
 }
 
+/* agentgateway's examples/traffic-jwt-sign demo key (EC P-256), as a
+ * YAML double-quoted string's content. */
+#define DEMO_KEY                                                                                   \
+	"-----BEGIN PRIVATE KEY-----\\n"                                                           \
+	"MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgLzzSCp9GwtSu9U6R\\n"                      \
+	"3OIveZe93Vs7jy2IpOT2/Ieu+jWhRANCAASqHIGiZTO9Qgwnm2jKlomX/cRAthGw\\n"                      \
+	"Zr+wQ4bp3GVScNiij/+XFnsEzZb2kTx00l5t5H9uEFlVwD6/vZ14TEQu\\n"                              \
+	"-----END PRIVATE KEY-----\\n"
+
+/* jwtSign: a token in the Authorization header by default (its header
+ * and claims as agentgateway writes them), or where location says; a key
+ * of another type than alg's is an error when the config is prepared. */
+static void test_backendauth_jwt_sign(void **state)
+{
+	char pol[1024], buf[2048], want[512], *dot;
+	struct sg_filter_plan p = { 0 };
+	struct sg_authn a = { 0 };
+	struct sg_diag d;
+	struct sg_cfg *c;
+
+	(void)state;
+	snprintf(pol, sizeof(pol),
+		 "{backendAuth: {jwtSign: {signingKey: \"%s\", alg: ES256, kid: demo-key-1, "
+		 "claims: {sub: MYACCOUNT, aud: 'http://127.0.0.1:8080', n: 1}, ttl: 60s}}}",
+		 DEMO_KEY);
+	c = load(pol, NULL);
+	sg_diag_init(&d);
+	assert_int_equal(sg_jwtsign_prepare(c, &d), 0);
+	sg_diag_free(&d);
+	assert_int_equal(try_plan(c, &p, &a, "/x"), SG_FILTER_FORWARD);
+	added(&p, "authorization", buf, sizeof(buf));
+	/* {"typ":"JWT","alg":"ES256","kid":"demo-key-1"} */
+	snprintf(want, sizeof(want), "Bearer %s.",
+		 "eyJ0eXAiOiJKV1QiLCJhbGciOiJFUzI1NiIsImtpZCI6ImRlbW8ta2V5LTEifQ");
+	assert_int_equal(strncmp(buf, want, strlen(want)), 0);
+	dot = strchr(buf + strlen(want), '.');
+	assert_non_null(dot);
+	assert_int_equal(strlen(dot + 1), 86); /* r || s, 64 bytes */
+	sg_cfg_free(c);
+
+	c = load("{backendAuth: {jwtSign: {signingKey: \"" DEMO_KEY "\", location: "
+		 "{queryParameter: {name: token}}}}}",
+		 NULL);
+	sg_diag_init(&d);
+	assert_int_equal(sg_jwtsign_prepare(c, &d), -1); /* RS256 by default: an RSA key */
+	assert_non_null(strstr(d.lines[0], "jwtSign.signingKey: alg RS256 signs with an RSA key"));
+	sg_diag_free(&d);
+	sg_cfg_free(c);
+	sg_filter_plan_reset(&p);
+}
+
 static void refused(const char *pol, const char *want)
 {
 	char text[1024];
@@ -215,10 +267,18 @@ static void test_backendauth_refused(void **state)
 	(void)state;
 	refused("{gcp: {}}", "backendAuth.gcp: not supported (a cloud-provider key)");
 	refused("{aws: {}}", "backendAuth.aws: not supported (a cloud-provider key)");
-	refused("{jwtSign: {}}",
-		"backendAuth.jwtSign: not supported (backend credentials from a token service)");
-	refused("{passthrough: {}, key: k}", "backendAuth: one of passthrough or key, not both");
-	refused("{}", "expected passthrough, key or credentials");
+	refused("{oauthTokenExchange: {}}", "backendAuth.oauthTokenExchange: not supported "
+					    "(backend credentials from a token service)");
+	refused("{jwtSign: {}}", "backendAuth.jwtSign: missing required field \"signingKey\"");
+	refused("{jwtSign: {signingKey: k, claims: {exp: 1}}}",
+		"backendAuth.jwtSign.claims.exp: the claim is reserved for the signer and cannot "
+		"be configured");
+	refused("{jwtSign: {signingKey: k, ttl: 500ms}}",
+		"backendAuth.jwtSign.ttl: jwtSign ttl must be at least one second");
+	refused("{jwtSign: {signingKey: k, alg: HS256}}",
+		"backendAuth.jwtSign.alg: expected RS256, RS384, RS512, PS256, ES256 or ES384");
+	refused("{passthrough: {}, key: k}", "backendAuth: one of passthrough, key or jwtSign");
+	refused("{}", "expected passthrough, key, jwtSign or credentials");
 	refused("{key: {value: k, location: {expression: 'x'}}}",
 		"CEL expressions are not supported");
 	refused("{credentials: [{key: k}]}", "location");
@@ -231,6 +291,7 @@ int main(void)
 		cmocka_unit_test(test_backendauth_key_locations),
 		cmocka_unit_test(test_backendauth_key_file),
 		cmocka_unit_test(test_backendauth_passthrough),
+		cmocka_unit_test(test_backendauth_jwt_sign),
 		cmocka_unit_test(test_backendauth_refused),
 	};
 

@@ -1859,10 +1859,10 @@ static void test_config_reports_many_unknown_keys(void **state)
 	assert_int_equal(l->diag.errors, 100000);
 	assert_int_equal(l->diag.n, SG_DIAG_MAX_LINES);
 	assert_int_equal(l->diag.dropped, 100000 - SG_DIAG_MAX_LINES);
-	assert_string_equal(
-		l->diag.lines[0],
-		"t.yaml:2:1: (top level): unknown field \"k0\", expected one of: "
-		"config, frontendPolicies, binds, gateways, routes, tcpRoutes, mcp, backends");
+	assert_string_equal(l->diag.lines[0],
+			    "t.yaml:2:1: (top level): unknown field \"k0\", expected one of: "
+			    "config, frontendPolicies, binds, gateways, routes, tcpRoutes, mcp, "
+			    "policies, backends, services, workloads");
 	joined = sg_diag_join(&l->diag);
 	assert_non_null(joined);
 	assert_non_null(strstr(joined, "unknown field \"k99\""));
@@ -2459,11 +2459,10 @@ static void test_config_tracing_refusals(void **state)
 		  "t.yaml:2:55: config.tracing.otlpProtocol: expected grpc, http (http/protobuf) "
 		  "or "
 		  "http/json, got \"json\"" },
-		{ "service", "frontendPolicies:\n  tracing: {service: {name: a, port: 1}}\n",
-		  "t.yaml:2:22: frontendPolicies.tracing.service: not supported (a service names "
-		  "an entry of the top-level services: list, which splicegate does not implement: "
-		  "name the collector by host: \"host:port\", or by backend: a top-level "
-		  "backends: entry)" },
+		{ "a service that is not there",
+		  "frontendPolicies:\n  tracing: {service: {name: a, port: 1}}\n",
+		  "t.yaml:2:29: frontendPolicies.tracing.service.name: no service \"a\" in the "
+		  "top-level services: list (a service is named \"namespace/hostname\")" },
 		{ "a policy the collector's connection does not take",
 		  "frontendPolicies:\n  tracing: {host: 'a:1', policies: {backendAuth: {key: "
 		  "k}}}\n",
@@ -2640,7 +2639,8 @@ static void test_config_rejects_unknown_keys(void **state)
 	static const struct err_case cases[] = {
 		{ "standalone top level", "bogus: 1\n",
 		  "t.yaml:1:1: (top level): unknown field \"bogus\", expected one of: config, "
-		  "frontendPolicies, binds, gateways, routes, tcpRoutes, mcp, backends" },
+		  "frontendPolicies, binds, gateways, routes, tcpRoutes, mcp, policies, backends, "
+		  "services, workloads" },
 		{ "standalone bind", "binds:\n- port: 8080\n  bogus: 1\n  listeners: []\n",
 		  "t.yaml:3:3: binds[0]: unknown field \"bogus\", expected one of: port, "
 		  "listeners, tunnelProtocol, mode" },

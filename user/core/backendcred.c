@@ -5,8 +5,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "user/auth/jwt.h"
+#include "user/auth/jwtsign.h"
 #include "user/base/form.h"
 #include "user/core/authn.h"
 
@@ -158,6 +160,14 @@ int sg_backend_auth_apply(struct sg_filter_plan *p, const struct sg_backend_auth
 	case SG_BACKEND_AUTH_KEY:
 		rc = insert(p, &b->main.location, b->main.value, strlen(b->main.value), in);
 		break;
+	case SG_BACKEND_AUTH_JWT_SIGN: {
+		char *signed_jwt = sg_jwtsign_token(b->sign, (uint64_t)time(NULL));
+
+		rc = signed_jwt ? insert(p, &b->main.location, signed_jwt, strlen(signed_jwt), in)
+				: -ENOMEM;
+		free(signed_jwt);
+		break;
+	}
 	case SG_BACKEND_AUTH_NONE:
 		break;
 	}

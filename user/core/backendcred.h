@@ -4,7 +4,8 @@
  * replaces any the request has of that name (its prefix first); a query
  * parameter replaces those of its name in the target; a cookie replaces
  * one of its name in the Cookie line. Passthrough sends the token the
- * route's jwtAuth or oidc verified (none verified: nothing is added). */
+ * route's jwtAuth or oidc verified (none verified: nothing is added);
+ * jwtSign a token signed for this try (user/auth/jwtsign.h). */
 #ifndef SG_BACKENDCRED_H
 #define SG_BACKENDCRED_H
 

@@ -9,6 +9,7 @@
 #include "user/auth/authzcache.h"
 #include "user/auth/htpasswd.h"
 #include "user/auth/jwt.h"
+#include "user/auth/jwtsign.h"
 #include "user/auth/oidc.h"
 #include "user/base/mem.h"
 #include "user/tls/tls.h"
@@ -24,7 +25,7 @@ int sg_store_prepare(struct sg_cfg *cfg, struct sg_diag *d)
 	sg_tls_vet_secrets(cfg, d);
 	if (sg_oidc_prepare(cfg, d) < 0 || sg_jwt_prepare(cfg, d) < 0 ||
 	    sg_apikey_prepare(cfg, d) < 0 || sg_htpasswd_prepare(cfg, d) < 0 ||
-	    sg_authz_cache_prepare(cfg, d) < 0)
+	    sg_authz_cache_prepare(cfg, d) < 0 || sg_jwtsign_prepare(cfg, d) < 0)
 		return -1;
 	return 0;
 }
