@@ -129,7 +129,12 @@ cleanup() {
 	san_check
 	if [ "$FAILS" -gt 0 ] && [ -s "$WORK/gateway.log" ]; then
 		echo "--- gateway log"
-		grep -m1 -A14 "ERROR: \|runtime error" "$WORK/gateway.log" || tail -30 "$WORK/gateway.log"
+		# A sanitizer's report; else the gateway's warnings and
+		# errors, which the last lines (often routine requests) miss.
+		grep -m1 -A14 "ERROR: \|runtime error" "$WORK/gateway.log" || {
+			grep -m20 -E '^[0-9TZ:.-]+ (warn|error) ' "$WORK/gateway.log"
+			tail -15 "$WORK/gateway.log"
+		}
 	fi
 	rm -rf "$WORK"
 	# A failure found here (a report, a bad exit status) fails the

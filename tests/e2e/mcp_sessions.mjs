@@ -67,16 +67,32 @@ const call = async (sid, name) =>
 		}),
 	);
 
-async function open1() {
-	const init = await request("POST", null, {
-		jsonrpc: "2.0",
-		id: 0,
-		method: "initialize",
-		params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "e2e", version: "1" } },
+// A step of open1: its failure names it.
+const step = (name, p) =>
+	p.catch((e) => {
+		throw new Error(`${name}: ${e.message}`);
 	});
+
+async function open1() {
+	const init = await step(
+		"initialize",
+		request("POST", null, {
+			jsonrpc: "2.0",
+			id: 0,
+			method: "initialize",
+			params: {
+				protocolVersion: "2025-06-18",
+				capabilities: {},
+				clientInfo: { name: "e2e", version: "1" },
+			},
+		}),
+	);
 	if (init.status !== 200 || !init.sid) throw new Error(`initialize: ${init.status} ${init.body}`);
-	await request("POST", init.sid, { jsonrpc: "2.0", method: "notifications/initialized" });
-	const pid = await call(init.sid, "pid");
+	await step(
+		"notifications/initialized",
+		request("POST", init.sid, { jsonrpc: "2.0", method: "notifications/initialized" }),
+	);
+	const pid = await step("tools/call pid", call(init.sid, "pid"));
 	return { sid: init.sid, pid: Number(pid.result.content[0].text) };
 }
 
