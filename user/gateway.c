@@ -969,6 +969,7 @@ int sg_gateway_run(const struct sg_gateway_opts *opts)
 		SG_ERR("--access-log-file: %s: %s", opts->access_log_file, strerror(-rc));
 		goto out;
 	}
+	sg_net_set_bufs(&opts->bufs);
 	if (opts->max_per_source && !(g.srclimit = sg_srclimit_new(opts->max_per_source))) {
 		SG_ERR("out of memory");
 		goto out;

@@ -131,6 +131,13 @@ static const char usage[] =
 	"      --max-connections-per-source N\n"
 	"                          close new connections from an address that already\n"
 	"                          has N open, unread (default: no limit)\n"
+	"      --client-rcvbuf SIZE, --client-sndbuf SIZE\n"
+	"      --backend-rcvbuf SIZE, --backend-sndbuf SIZE\n"
+	"                          fixed socket buffers (such as 256k) toward clients or\n"
+	"                          backends: a peer that stops reading pins no more\n"
+	"                          than them in kernel memory, and a fast transfer's\n"
+	"                          window is bounded too (default: the kernel's\n"
+	"                          autotuning)\n"
 	"      --state-dir DIR     journal every apply and delete in DIR/journal, fsync'd\n"
 	"                          before it is answered, and replay it at start on top\n"
 	"                          of the config files (the unit: /var/lib/splicegate);\n"
@@ -221,6 +228,36 @@ static int parse_timeout(const char *name, const char *arg, uint64_t *out)
 	return 0;
 }
 
+/* Long options with no letter of their own. */
+enum {
+	OPT_CLIENT_RCVBUF = 0x100,
+	OPT_CLIENT_SNDBUF,
+	OPT_BACKEND_RCVBUF,
+	OPT_BACKEND_SNDBUF,
+};
+
+/* A socket buffer size: bytes, or KiB or MiB with k or m after them,
+ * from 4k to 64m. */
+static int parse_buf(const char *name, const char *arg, int *out)
+{
+	char *end;
+	long long n = strtoll(arg, &end, 10);
+
+	if (end != arg && (*end == 'k' || *end == 'K'))
+		n <<= 10, end++;
+	else if (end != arg && (*end == 'm' || *end == 'M'))
+		n <<= 20, end++;
+	if (end == arg || *end || n < 4096 || n > (64 << 20)) {
+		fprintf(stderr,
+			"splicegate: %s: expected a size from 4k to 64m, such as 256k, got "
+			"\"%s\"\n",
+			name, arg);
+		return -1;
+	}
+	*out = (int)n;
+	return 0;
+}
+
 /* A bad option or argument: one line, naming what to read (kubectl's
  * way: no wall of help), and the usage exit status. */
 static int bad_usage(const char *cmd, const char *what, const char *arg)
@@ -266,6 +303,10 @@ static int parse_args(const char *cmd, int argc, char **argv, struct cli *cli)
 		{ "request-head-timeout", required_argument, NULL, 'H' },
 		{ "body-idle-timeout", required_argument, NULL, 'B' },
 		{ "max-connections-per-source", required_argument, NULL, 'M' },
+		{ "client-rcvbuf", required_argument, NULL, OPT_CLIENT_RCVBUF },
+		{ "client-sndbuf", required_argument, NULL, OPT_CLIENT_SNDBUF },
+		{ "backend-rcvbuf", required_argument, NULL, OPT_BACKEND_RCVBUF },
+		{ "backend-sndbuf", required_argument, NULL, OPT_BACKEND_SNDBUF },
 		{ "backend-h2-keepalive-interval", required_argument, NULL, 'P' },
 		{ "backend-h2-keepalive-timeout", required_argument, NULL, 'Q' },
 		{ "backend-max-connection-age", required_argument, NULL, 'D' },
@@ -410,6 +451,22 @@ static int parse_args(const char *cmd, int argc, char **argv, struct cli *cli)
 					  optarg,
 					  opt == 'P' ? &cli->gw.backend_ping_ms
 						     : &cli->gw.backend_pong_ms) == -1)
+				return -1;
+			break;
+		case OPT_CLIENT_RCVBUF:
+			if (parse_buf("--client-rcvbuf", optarg, &cli->gw.bufs.client_rcv) == -1)
+				return -1;
+			break;
+		case OPT_CLIENT_SNDBUF:
+			if (parse_buf("--client-sndbuf", optarg, &cli->gw.bufs.client_snd) == -1)
+				return -1;
+			break;
+		case OPT_BACKEND_RCVBUF:
+			if (parse_buf("--backend-rcvbuf", optarg, &cli->gw.bufs.backend_rcv) == -1)
+				return -1;
+			break;
+		case OPT_BACKEND_SNDBUF:
+			if (parse_buf("--backend-sndbuf", optarg, &cli->gw.bufs.backend_snd) == -1)
 				return -1;
 			break;
 		case 'M': {

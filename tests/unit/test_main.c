@@ -129,6 +129,14 @@ static void test_main_options_reach_the_gateway(void **state)
 			       "2s",
 			       "--max-connections-per-source",
 			       "7",
+			       "--client-rcvbuf",
+			       "65536",
+			       "--client-sndbuf",
+			       "256k",
+			       "--backend-rcvbuf",
+			       "1m",
+			       "--backend-sndbuf",
+			       "4K",
 			       "--backend-h2-keepalive-interval",
 			       "10s",
 			       "--backend-max-connection-age",
@@ -161,6 +169,10 @@ static void test_main_options_reach_the_gateway(void **state)
 	assert_int_equal(cli.gw.coalesce_ns, 20000);
 	assert_int_equal(cli.gw.drain_delay_ms, 2000);
 	assert_int_equal(cli.gw.max_per_source, 7);
+	assert_int_equal(cli.gw.bufs.client_rcv, 65536);
+	assert_int_equal(cli.gw.bufs.client_snd, 256 << 10);
+	assert_int_equal(cli.gw.bufs.backend_rcv, 1 << 20);
+	assert_int_equal(cli.gw.bufs.backend_snd, 4096);
 	assert_int_equal(cli.gw.backend_ping_ms, 10000);
 	assert_int_equal(cli.gw.backend_max_age_ms, 60000);
 	assert_string_equal(cli.gw.admin_addr, "127.0.0.1:9");
@@ -197,6 +209,15 @@ static void test_main_bad_values_refused_by_name(void **state)
 		  "splicegate: --tunnel-idle-timeout: expected a positive duration, got \"0\"\n" },
 		{ "--max-connections-per-source", "7x",
 		  "splicegate: --max-connections-per-source: expected 1 to 1000000, got \"7x\"\n" },
+		{ "--client-sndbuf", "1k",
+		  "splicegate: --client-sndbuf: expected a size from 4k to 64m, such as 256k, got "
+		  "\"1k\"\n" },
+		{ "--backend-rcvbuf", "65m",
+		  "splicegate: --backend-rcvbuf: expected a size from 4k to 64m, such as 256k, got "
+		  "\"65m\"\n" },
+		{ "--backend-sndbuf", "2g",
+		  "splicegate: --backend-sndbuf: expected a size from 4k to 64m, such as 256k, got "
+		  "\"2g\"\n" },
 		{ "--bogus", "1",
 		  "splicegate: unknown option \"--bogus\"; see 'splicegate --help'\n" },
 	};

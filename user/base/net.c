@@ -84,7 +84,8 @@ int sg_net_listen(const struct sockaddr_storage *ss, socklen_t len, bool reusepo
 		goto fail;
 	/* Accepted sockets are clones of the listener and inherit it: one
 	 * setsockopt here instead of one per connection. */
-	if (setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)) == -1)
+	if (setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)) == -1 ||
+	    sg_net_apply_bufs(fd, true) == -1)
 		goto fail;
 	if (bind(fd, (const struct sockaddr *)ss, len) == -1 || listen(fd, 1024) == -1)
 		goto fail;
@@ -350,6 +351,38 @@ int sg_net_nodelay(int fd)
 	int one = 1;
 
 	return setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+}
+
+static struct sg_net_bufs bufs;
+
+void sg_net_set_bufs(const struct sg_net_bufs *b)
+{
+	bufs = *b;
+}
+
+const struct sg_net_bufs *sg_net_bufs(void)
+{
+	return &bufs;
+}
+
+int sg_net_apply_bufs(int fd, bool client)
+{
+	int rcv = client ? bufs.client_rcv : bufs.backend_rcv,
+	    snd = client ? bufs.client_snd : bufs.backend_snd;
+
+	/* The kernel doubles what it is given (its bookkeeping's share):
+	 * half of it asked, the size read back (ss -m's rb, tb) is the
+	 * operator's. The FORCE forms pass net.core.rmem_max/wmem_max, which
+	 * would cap it silently (CAP_NET_ADMIN; without it, the plain form). */
+	rcv /= 2;
+	snd /= 2;
+	if (rcv && setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcv, sizeof(rcv)) == -1 &&
+	    setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcv, sizeof(rcv)) == -1)
+		return -1;
+	if (snd && setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &snd, sizeof(snd)) == -1 &&
+	    setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &snd, sizeof(snd)) == -1)
+		return -1;
+	return 0;
 }
 
 int sg_net_reset_on_close(int fd)

@@ -71,6 +71,23 @@ int sg_net_defer_accept(int fd, int secs);
 /* TCP_NODELAY on. Returns 0 or -1 with errno. */
 int sg_net_nodelay(int fd);
 
+/* Fixed socket buffers the operator chose (--client-rcvbuf and the three
+ * others), in bytes; 0 leaves the kernel's autotuning. A fixed size gives
+ * up autotuning on that socket: it bounds what a peer that stops reading
+ * (or sending) pins in the host's TCP memory, and it bounds a fast
+ * transfer's window too (docs/internals.md, "Socket buffers"). Set once,
+ * before the first listener or backend socket, and never after: the
+ * workers read it without a lock. */
+struct sg_net_bufs {
+	int client_rcv, client_snd;   /* accepted sockets (set on the listener) */
+	int backend_rcv, backend_snd; /* backend connections (before connect) */
+};
+void sg_net_set_bufs(const struct sg_net_bufs *b);
+const struct sg_net_bufs *sg_net_bufs(void);
+/* SO_RCVBUF and SO_SNDBUF of the chosen side on fd, where chosen. Before
+ * listen() or connect(), so the window scale fits. 0 or -1 with errno. */
+int sg_net_apply_bufs(int fd, bool client);
+
 /* SO_LINGER {1, 0}: the close that follows sends RST, not FIN, and drops
  * what is unsent. Returns 0 or -1 with errno. */
 int sg_net_reset_on_close(int fd);

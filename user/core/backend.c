@@ -348,6 +348,12 @@ static int open_socket(struct sg_backend_conn *u, const struct sockaddr_storage 
 		return errno;
 	sg_net_nodelay(fd);
 	sg_net_keepalive(fd, &u->ka);
+	if (sg_net_apply_bufs(fd, false) == -1) {
+		int err = errno;
+
+		close(fd);
+		return err;
+	}
 	if (connect(fd, (const struct sockaddr *)ss, len) == -1 && errno != EINPROGRESS) {
 		int err = errno;
 

@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "user/base/log.h"
+#include "user/base/net.h"
 
 /* Chains stay short up to tens of thousands of spliced sockets a worker. */
 #define SOCKMAP_BUCKETS 4096
@@ -142,12 +143,15 @@ bool sg_sockmap_paired(const struct sg_ksock *a, const struct sg_ksock *b)
 
 /* Counters restart at the first pairing: `consumed` counts from there. */
 static int enter(struct sg_sockmap *m, struct sg_ksock *k, int fd, struct sg_io *io,
-		 struct sg_splice_side *side)
+		 struct sg_splice_side *side, bool client)
 {
 	int rc;
 
 	if (!k->in_map) {
-		int rcvbuf = SOCKMAP_RCVBUF;
+		/* The operator's fixed size (--client-rcvbuf, --backend-rcvbuf),
+		 * set on the socket already, else this one. */
+		int fixed = client ? sg_net_bufs()->client_rcv : sg_net_bufs()->backend_rcv,
+		    rcvbuf = fixed ? fixed / 2 : SOCKMAP_RCVBUF;
 
 		rc = sg_splice_cookie(fd, &k->cookie);
 		if (rc)
@@ -177,9 +181,9 @@ int sg_sockmap_pair(struct sg_sockmap *m, struct sg_ksock *a, int fa, struct sg_
 		b->io = iob;
 		return 0;
 	}
-	rc = enter(m, a, fa, ioa, &sa);
+	rc = enter(m, a, fa, ioa, &sa, true);
 	if (!rc)
-		rc = enter(m, b, fb, iob, &sb);
+		rc = enter(m, b, fb, iob, &sb, false);
 	if (rc)
 		return rc;
 	rc = sg_splice_pair(m->s, &sa, &sb, m->ring);

@@ -76,9 +76,10 @@ struct sg_sockmap *sg_sockmap_new(struct sg_splice *s, struct sg_splice_ring *ri
 void sg_sockmap_free(struct sg_sockmap *m);
 struct sg_splice *sg_sockmap_splice(const struct sg_sockmap *m);
 
-/* Pairs a and b (both ESTABLISHED) with no budget either way: each one's
- * bytes are passed until a pump gives the kernel a budget. Ring events for
- * a socket call its io's callback with EPOLLIN. A socket already paired
+/* Pairs a, the client's socket, and b, the backend's (both ESTABLISHED),
+ * with no budget either way: each one's bytes are passed until a pump
+ * gives the kernel a budget. Ring events for a socket call its io's
+ * callback with EPOLLIN. A socket already paired
  * with the other is left alone. Returns 0, or -errno and the connection
  * stays in userspace for good (both sockets marked failed): -EOPNOTSUPP,
  * -E2BIG (map full), -EBUSY, ... as sg_splice_pair says. */
