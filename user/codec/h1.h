@@ -11,7 +11,6 @@
 #include <strings.h>
 #include <sys/types.h>
 
-#include "user/base/ascii.h"
 #include "user/base/buf.h"
 
 #define SG_H1_MAX_HEADERS 256
@@ -132,7 +131,7 @@ enum sg_h1_result sg_h1_parse_response(const char *buf, size_t len, size_t max_h
  * checks every field of every request against a handful of names. */
 static inline bool sg_h1_span_same(struct sg_h1_span a, struct sg_h1_span b)
 {
-	return a.len == b.len && sg_ascii_same(a.p, b.p, a.len);
+	return a.len == b.len && strncasecmp(a.p, b.p, a.len) == 0;
 }
 
 /* sg_h1_span_same with a NUL-terminated name; with a literal the compiler
