@@ -56,7 +56,7 @@ static void finish(struct handshake *h, bool handed)
 		 * registered only if it failed before that. */
 		sg_io_set(loop, &h->io, 0);
 	} else {
-		sg_io_forget(&h->io); /* the close drops it */
+		sg_io_set(loop, &h->io, 0); /* before the close: sg_io_set says why */
 		sg_tls_free(h->tls);
 		close(h->io.fd);
 		if (h->src_held)

@@ -427,8 +427,14 @@ int sg_io_set(struct sg_loop *loop, struct sg_io *io, uint32_t events)
 	if (events == 0) {
 		if (io->events == 0)
 			return 0;
-		/* Closing an fd drops its registration, so DEL after close()
-		 * sees EBADF or ENOENT: the interest is gone either way. */
+		/* Before the fd is closed, always: close() drops the interest
+		 * only with the last descriptor of the socket, and a child
+		 * forked meanwhile (an MCP stdio target, user/mcp/stdio.c)
+		 * holds a copy of every fd until its exec. An interest left
+		 * behind goes on reporting the socket's events with a pointer
+		 * to freed memory, or to the next connection's io (the slab
+		 * hands it out again): a fresh connection closed unanswered.
+		 * EBADF, ENOENT: an owner that closed first; nothing to do. */
 		if (epoll_ctl(loop->epfd, EPOLL_CTL_DEL, io->fd, NULL) == -1 && errno != EBADF &&
 		    errno != ENOENT)
 			return -1;
@@ -481,11 +487,6 @@ int sg_io_adopt(struct sg_loop *loop, struct sg_io *to, struct sg_io *from)
 	}
 	to->events = ev.events;
 	return 0;
-}
-
-void sg_io_forget(struct sg_io *io)
-{
-	io->events = 0;
 }
 
 void sg_io_pending(struct sg_loop *loop, struct sg_io *io, bool pending)

@@ -134,12 +134,6 @@ int sg_io_attach(struct sg_loop *loop, struct sg_io *io, int fd);
  * neither is registered, and sg_io_set registers `to` as usual). */
 int sg_io_adopt(struct sg_loop *loop, struct sg_io *to, struct sg_io *from);
 
-/* io's fd is closed next, which drops its interest (epoll forgets an fd
- * whose file is closed): the mask is cleared without an epoll_ctl of its
- * own. Only for an fd that no other descriptor shares (dup, fork): one
- * would keep the interest alive, pointing at io. */
-void sg_io_forget(struct sg_io *io);
-
 /* Input is buffered above the socket (decrypted TLS records epoll cannot
  * see): while `pending`, each pass dispatches io->cb(EPOLLIN) without
  * waiting, whenever io's mask asks for EPOLLIN. The owner clears it

@@ -492,10 +492,14 @@ int sg_backend_connect_error(struct sg_backend_conn *u)
 	 * do ("localhost" is ::1 first, a backend may listen on 127.0.0.1
 	 * only). The connect timeout covers them all. */
 	while (e && u->alt && u->alt_next < u->alt->n) {
+		uint32_t events = u->io.events; /* the next socket's, as this one's */
+
+		sg_io_set(u->pool->loop, &u->io, 0); /* before the close: sg_io_set says why */
 		close(u->fd);
 		u->fd = -1;
 		if (connect_addrs(u, u->alt, u->alt_next) != 0)
 			break;
+		u->io.events = events;
 		if (sg_io_attach(u->pool->loop, &u->io, u->fd) == -1)
 			return errno;
 		return EINPROGRESS;

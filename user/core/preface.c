@@ -57,8 +57,8 @@ static void refuse(struct preface *p, enum sg_stat why, const char *what)
 	sg_stats_add(p->ctx->stats, why, 1);
 	sg_net_ip_str(&p->peer, ip, sizeof(ip));
 	SG_DEBUG("%s: PROXY protocol on :%u: %s, closed", ip, p->port, what);
+	finish(p); /* its interest first (sg_io_set); p is freed after this pass */
 	close(p->io.fd);
-	finish(p);
 }
 
 /* The header is read (or, mode optional, absent): the next stage takes the
@@ -176,7 +176,7 @@ void sg_preface_close_all(struct sg_frontend *ctx)
 		struct preface *p =
 			SG_LIST_ENTRY(sg_list_first(&ctx->prefaces), struct preface, link);
 
-		close(p->io.fd);
 		finish(p);
+		close(p->io.fd);
 	}
 }

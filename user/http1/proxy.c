@@ -1133,7 +1133,7 @@ void h1c_client_close(struct client *c)
 		h1c_pump_done(c, &c->r->req_pump);
 	if (c->resp_pumping)
 		h1c_pump_done(c, &c->r->resp_pump);
-	sg_io_forget(&c->io); /* the close below drops the interest */
+	sg_io_set(c->ctx->loop, &c->io, 0); /* before the close: sg_io_set says why */
 	if (c->ctx->kmap)
 		sg_sockmap_forget(c->ctx->kmap, &c->ck, c->io.fd);
 	if (c->aborted)

@@ -270,7 +270,7 @@ static void conn_close(struct h2conn *c)
 		h2c_stream_close(SG_LIST_ENTRY(sg_list_first(&c->streams), struct h2stream, link),
 				 false);
 	sg_timer_stop(c->ctx->loop, &c->timer);
-	sg_io_forget(&c->io); /* the close drops the interest */
+	sg_io_set(c->ctx->loop, &c->io, 0); /* before the close: sg_io_set says why */
 	if (c->tls)
 		sg_tls_close_notify(c->tls);
 	sg_tls_free(c->tls);

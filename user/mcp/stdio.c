@@ -352,7 +352,6 @@ static void close_io(struct sg_loop *loop, struct sg_io *io)
 	if (io->fd == -1)
 		return;
 	sg_io_set(loop, io, 0);
-	sg_io_forget(io);
 	close(io->fd);
 	io->fd = -1;
 }
