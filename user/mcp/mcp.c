@@ -67,8 +67,9 @@ struct target {
 	unsigned restarts; /* in a row */
 	uint64_t born;	   /* loop ms its process started */
 	struct sg_timer restart;
-	uint64_t hs_id;	     /* the gateway's initialize to it, unanswered; 0: none */
-	struct sg_list held; /* messages for it until its handshake ends (struct held) */
+	uint64_t hs_id;		  /* the gateway's initialize to it, unanswered; 0: none */
+	struct sg_timer hs_timer; /* hs_id's bound: SG_MCP_HANDSHAKE_MS */
+	struct sg_list held;	  /* messages for it until its handshake ends (struct held) */
 	size_t held_bytes;
 };
 
@@ -208,6 +209,7 @@ static void session_end(struct session *s)
 		sg_mcp_child_kill(t->child);
 		sg_mcp_http_close(t->http);
 		sg_timer_stop(s->hub->loop, &t->restart);
+		sg_timer_stop(s->hub->loop, &t->hs_timer);
 		held_drop(t);
 		free(t->conf);
 		free(s->names[i]);
@@ -593,6 +595,7 @@ static void fail_waiting(struct target *t)
 
 	held_drop(t);
 	t->hs_id = 0;
+	sg_timer_stop(s->hub->loop, &t->hs_timer);
 	for (size_t k = 0; k < SG_MCP_UPREQS_MAX; k++)
 		if (s->ups[k].id && s->ups[k].target == t->idx)
 			upreq_drop(&s->ups[k]);
@@ -720,11 +723,30 @@ static void handshake(struct target *t)
 	int rc = text ? raw_send(t, text, strlen(text), id, true) : -ENOMEM;
 
 	free(text);
-	if (!rc)
+	if (!rc) {
 		t->hs_id = id;
-	else if (rc != -EPIPE) /* gone: on_gone ran */
+		sg_timer_arm(t->s->hub->loop, &t->hs_timer,
+			     sg_loop_now(t->s->hub->loop) + SG_MCP_HANDSHAKE_MS);
+	} else if (rc != -EPIPE) /* gone: on_gone ran */
 		target_lost(t, rc == -ENOMEM ? "out of memory" : "its initialize could not be sent",
 			    false);
+}
+
+/* t's handshake's initialize went unanswered for SG_MCP_HANDSHAKE_MS: t
+ * is taken for gone, as a process that exited (on_gone: what waits for it
+ * fails with why, a stateful session's process is started again after the
+ * back-off). */
+static void handshake_timeout(struct sg_loop *loop, struct sg_timer *tm)
+{
+	struct target *t = tm->data;
+	char msg[64];
+
+	(void)loop;
+	if (!t->hs_id)
+		return;
+	snprintf(msg, sizeof(msg), "it did not answer its initialize in %d s",
+		 SG_MCP_HANDSHAKE_MS / 1000);
+	target_lost(t, msg, false);
 }
 
 /* t answered its handshake's initialize (m): notifications/initialized
@@ -737,6 +759,7 @@ static void handshake_end(struct target *t, const struct sg_jsonrpc *m)
 	struct sg_list *l;
 
 	t->hs_id = 0;
+	sg_timer_stop(t->s->hub->loop, &t->hs_timer);
 	if (!m->result) {
 		snprintf(msg, sizeof(msg), "its initialize failed: %s", why ? why : "no result");
 		target_lost(t, msg, false);
@@ -871,6 +894,7 @@ static struct session *session_new(struct sg_mcp_hub *hub, const struct sg_mcp_b
 		t->sse = m->targets[i].kind == SG_MCP_SSE;
 		sg_list_init(&t->held);
 		sg_timer_init(&t->restart, restart_now, t);
+		sg_timer_init(&t->hs_timer, handshake_timeout, t);
 	}
 	sg_list_insert_tail(&hub->sessions, &s->link);
 	hub->nsessions++;
