@@ -132,6 +132,7 @@ enum call_op {
 	CALL_LIST,   /* a list: every target, merged */
 	CALL_ONE,    /* routed to one target */
 	CALL_FIRST,  /* every target; the first success answers */
+	CALL_NOTE,   /* a stateless notification: every target, then a ping each */
 	CALL_STREAM, /* a GET: its session's stream, until the session ends */
 };
 
@@ -1111,7 +1112,8 @@ static void target_error(struct call *c, size_t i, const struct sg_jsonrpc *m)
 		 why			? why
 		 : c->s->targets[i].why ? c->s->targets[i].why
 					: "failed");
-	call_error(c, 200, SG_JSONRPC_TARGET_ERROR, msg);
+	/* a notification has no id to answer with: an HTTP error, as MCP says */
+	call_error(c, c->op == CALL_NOTE ? 500 : 200, SG_JSONRPC_TARGET_ERROR, msg);
 }
 
 static void merged(struct call *c)
@@ -1159,11 +1161,15 @@ static void target_response(struct call *c, size_t i, struct sg_jsonrpc *m)
 		else
 			target_error(c, i, m);
 	}
+	if (c->op == CALL_NOTE && !m && !c->s->fail_open) /* any answer to the ping will do */
+		target_error(c, i, NULL);
 	if (c->waiting)
 		return;
 	if (c->op == CALL_INIT || c->op == CALL_LIST)
 		merged(c);
-	else if (!c->status) /* CALL_FIRST with no success: the first failure */
+	else if (c->op == CALL_NOTE)
+		answer_later(c, 202, NULL); /* nothing when an error answered */
+	else if (!c->status)		    /* CALL_FIRST with no success: the first failure */
 		for (size_t k = 0; k < c->s->n && !c->status; k++)
 			target_error(c, k, c->got[k].root ? &c->got[k] : NULL);
 	if (c->s && !c->over) { /* no longer waiting on the session */
@@ -1254,12 +1260,44 @@ static void fan_out(struct call *c, enum call_op op)
 		call_error(c, 200, SG_JSONRPC_TARGET_ERROR, "no MCP target is running");
 }
 
+/* A stateless backend's notification goes on as agentgateway sends it:
+ * every target started and initialized by the gateway, then given it. A
+ * ping follows it to each, whose answer tells that the target read it
+ * before the request's end kills its process (a stdio target killed with
+ * the notification in its pipe would never see it); 202 once each
+ * answered, 500 when one is gone first (unless failOpen). */
+static void note_all(struct call *c)
+{
+	static const char text[] = "{\"jsonrpc\":\"2.0\",\"id\":0,\"method\":\"ping\"}";
+	struct sg_jsonrpc ping;
+	const char *why;
+
+	c->op = CALL_NOTE;
+	if (sg_jsonrpc_parse(text, sizeof(text) - 1, &ping, &why)) {
+		sg_json_free(ping.root);
+		call_error(c, 503, SG_JSONRPC_INTERNAL_ERROR, "out of memory");
+		return;
+	}
+	for (size_t i = 0; i < c->s->n; i++)
+		if ((!send_to(c, i, &c->msg) || !send_to(c, i, &ping)) && !c->s->fail_open) {
+			target_error(c, i, NULL);
+			break;
+		}
+	sg_jsonrpc_free(&ping);
+	if (!c->waiting)
+		answer_later(c, 202, NULL); /* nothing when an error answered */
+}
+
 /* A request (or notification) of a session, to its targets. */
 static void dispatch(struct call *c)
 {
 	const char *method = c->msg.method;
 	int i;
 
+	if (c->msg.kind == SG_JSONRPC_NOTIFICATION && c->s->stateless) {
+		note_all(c);
+		return;
+	}
 	if (c->msg.kind == SG_JSONRPC_NOTIFICATION) {
 		for (size_t k = 0; k < c->s->n; k++)
 			send_to(c, k, &c->msg);
@@ -1310,8 +1348,9 @@ static bool keep_init(struct session *s, const struct sg_jsonrpc *msg)
 /* statefulMode: stateless (agentgateway's): each request is served on
  * its own, by a session of its own that no id names and that ends with
  * its answer, its targets started as the request needs them (a tool's
- * call starts its target alone) and initialized by the gateway first;
- * notifications and responses have nothing to go to: 202. False when c
+ * call starts its target alone) and initialized by the gateway first,
+ * notifications too (note_all); responses have nothing to go to, since
+ * no target's request is relayed in such a session: 202. False when c
  * is answered already; else c->s and c->init_s are the session. */
 static bool stateless_session(struct call *c, const struct sg_mcp_ask *ask)
 {
@@ -1323,7 +1362,7 @@ static bool stateless_session(struct call *c, const struct sg_mcp_ask *ask)
 			   "MCP-Protocol-Version names a version the gateway does not speak");
 		return false;
 	}
-	if (c->msg.kind != SG_JSONRPC_REQUEST) {
+	if (c->msg.kind == SG_JSONRPC_RESPONSE) { /* no target's request was relayed */
 		answer_later(c, 202, NULL);
 		return false;
 	}
@@ -1422,7 +1461,7 @@ static void post(struct call *c, const struct sg_mcp_ask *ask)
 		fan_out(c, CALL_INIT);
 	else
 		dispatch(c);
-	if (c->waiting)
+	if (c->waiting && !c->status) /* answered already: a target failed at once */
 		sg_timer_arm(hub->loop, &c->timer, sg_loop_now(hub->loop) + SG_MCP_CALL_MS);
 	else if (c->s) {
 		sg_list_remove(&c->link);
