@@ -10,7 +10,8 @@
 # leaves ending its request's processes, initialize answered with no
 # session, GET and DELETE 405 (Allow: POST), a notification forwarded
 # as agentgateway forwards it (each target started, initialized, given it,
-# then 202; 500 when a target is gone, failClosed), an Mcp-Session-Id
+# then 202, over stdio and streamable HTTP; 500 when a target is gone,
+# failClosed), an Mcp-Session-Id
 # ignored, config_dump's statefulMode.
 . "$(dirname "$0")/lib.sh"
 . "$E2E_DIR/mcplib.sh"
@@ -22,6 +23,10 @@ fake() {
 	echo "{cmd: /usr/bin/python3, args: [-I, -S, \"$E2E_DIR/mcp_stdio_fake.py\"$a]}"
 }
 FAKE=$(fake)
+HP=3102 # mcp_fake.py, streamable HTTP: it logs each request
+python3 "$E2E_DIR/mcp_fake.py" $HP "$WORK/http.log" >"$WORK/http.out" 2>&1 &
+PIDS+=("$!")
+wait_port $HP 10 || fail "mcp_fake.py does not listen on :$HP"
 cat >"$WORK/stateless.yaml" <<YAML
 binds:
 - port: 3000
@@ -45,6 +50,12 @@ binds:
       - mcp:
           statefulMode: stateless
           targets: [{name: a, stdio: $FAKE}, {name: gone, stdio: {cmd: /nonexistent/mcp-server}}]
+    - name: http
+      matches: [{path: {pathPrefix: /http}}]
+      backends:
+      - mcp:
+          statefulMode: stateless
+          targets: [{name: h, mcp: {host: "http://127.0.0.1:$HP/mcp"}}]
 YAML
 mcp_start "$WORK/stateless.yaml" "two stateless backends"
 children() { cat /proc/"$GW_PID"/task/*/children 2>/dev/null | tr ' ' '\n' | grep . | sort -n; }
@@ -121,6 +132,13 @@ check "a notification: 202" "$(post '{"jsonrpc":"2.0","method":"notifications/ro
 check "... forwarded to each target, after the gateway's handshake" \
 	"$(cat "$WORK/notes-a" "$WORK/notes-b" 2>&1 | tr '\n' ' ')" \
 	"notifications/initialized notifications/roots/list_changed notifications/initialized notifications/roots/list_changed "
+check "a notification to an HTTP target: 202" "$(curl -s -o /dev/null -w '%{http_code}' -X POST \
+	-H "$J" -H "$A" -d '{"jsonrpc":"2.0","method":"notifications/roots/list_changed"}' \
+	http://127.0.0.1:3000/http)" 202
+for _ in $(seq 20); do grep -q '^DELETE' "$WORK/http.log" 2>/dev/null && break; sleep 0.1; done
+check "... the target's own session begun, given it after notifications/initialized, ended" \
+	"$(cut -d' ' -f1-3 "$WORK/http.log" | tr '\n' '|')" \
+	'POST - initialize|POST fake-1 notifications/initialized|POST fake-1 notifications/roots/list_changed|POST fake-1 ping|DELETE fake-1 -|'
 r=$(curl -s -o "$WORK/body" -w '%{http_code}' -X POST -H "$J" -H "$A" \
 	-d '{"jsonrpc":"2.0","method":"notifications/roots/list_changed"}' http://127.0.0.1:3000/bad)
 check "a notification a target could not take (failClosed): 500, -32002 naming it" \
