@@ -8,7 +8,7 @@
 # splicegate_mcp_target_restarts_total. A target that keeps exiting is
 # restarted five times in a row, then its calls fail at once. DELETE
 # kills a restarted process. A restarted process that never answers the
-# gateway's initialize is given 5 s: the call held for it fails then
+# gateway's initialize is given 10 s: the call held for it fails then
 # (-32002, not after the call's 60 s), the process is killed and started
 # again after the back-off, and the next call is served. The target is
 # mcp_stdio_fake.py (python3), hanging on initialize while a file exists.
@@ -110,11 +110,11 @@ r=$(call "$S3" 3 hello)
 ms=$((($(date +%s%N) - t0) / 1000000))
 rm -f "$WORK/hang"
 check "a call held for a handshake that never ends: -32002" "$r" \
-	'200 {"jsonrpc":"2.0","id":3,"error":{"code":-32002,"message":"target fake: it did not answer its initialize in 5 s"}}'
-[ "$ms" -ge 5000 ] && [ "$ms" -lt 8000 ] &&
-	pass "... after the back-off and the 5 s bound (${ms} ms)" || fail "... after ${ms} ms"
+	'200 {"jsonrpc":"2.0","id":3,"error":{"code":-32002,"message":"target fake: it did not answer its initialize in 10 s"}}'
+[ "$ms" -ge 10000 ] && [ "$ms" -lt 14000 ] &&
+	pass "... after the back-off and the 10 s bound (${ms} ms)" || fail "... after ${ms} ms"
 check "the next call is served by a process started again" "$(text "$S3" 4 hello)" hello
-grep -q "mcp session $S3: target fake: it did not answer its initialize in 5 s: restart 2 in 500 ms" \
+grep -q "mcp session $S3: target fake: it did not answer its initialize in 10 s: restart 2 in 500 ms" \
 	"$WORK/gateway.log" && pass "the silent process is restarted with the back-off" ||
 	fail "log: $(grep "target fake" "$WORK/gateway.log" | tail -3)"
 check "the silent process is gone: one child" "$(children | wc -l)" 1

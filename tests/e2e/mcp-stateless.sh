@@ -15,14 +15,7 @@
 # ignored, config_dump's statefulMode.
 . "$(dirname "$0")/lib.sh"
 . "$E2E_DIR/mcplib.sh"
-# fake [ARG...]: a stdio target running mcp_stdio_fake.py with ARGs.
-fake() {
-	local a
-	a=$(printf ', "%s"' "$@")
-	[ $# -gt 0 ] || a=
-	echo "{cmd: /usr/bin/python3, args: [-I, -S, \"$E2E_DIR/mcp_stdio_fake.py\"$a]}"
-}
-FAKE=$(fake)
+FAKE=$(fake_stdio)
 HP=3102 # mcp_fake.py, streamable HTTP: it logs each request
 python3 "$E2E_DIR/mcp_fake.py" $HP "$WORK/http.log" >"$WORK/http.out" 2>&1 &
 PIDS+=("$!")
@@ -43,7 +36,7 @@ binds:
       backends:
       - mcp:
           statefulMode: stateless
-          targets: [{name: a, stdio: $(fake --notes "$WORK/notes-a")}, {name: b, stdio: $(fake --notes "$WORK/notes-b")}]
+          targets: [{name: a, stdio: $(fake_stdio --notes "$WORK/notes-a")}, {name: b, stdio: $(fake_stdio --notes "$WORK/notes-b")}]
     - name: bad
       matches: [{path: {pathPrefix: /bad}}]
       backends:

@@ -726,17 +726,18 @@ static void handshake(struct target *t)
 	free(text);
 	if (!rc) {
 		t->hs_id = id;
-		sg_timer_arm(t->s->hub->loop, &t->hs_timer,
-			     sg_loop_now(t->s->hub->loop) + SG_MCP_HANDSHAKE_MS);
+		if (!t->s->stateless)
+			sg_timer_arm(t->s->hub->loop, &t->hs_timer,
+				     sg_loop_now(t->s->hub->loop) + SG_MCP_HANDSHAKE_MS);
 	} else if (rc != -EPIPE) /* gone: on_gone ran */
 		target_lost(t, rc == -ENOMEM ? "out of memory" : "its initialize could not be sent",
 			    false);
 }
 
-/* t's handshake's initialize went unanswered for SG_MCP_HANDSHAKE_MS: t
- * is taken for gone, as a process that exited (on_gone: what waits for it
- * fails with why, a stateful session's process is started again after the
- * back-off). */
+/* A restarted t's handshake's initialize went unanswered for
+ * SG_MCP_HANDSHAKE_MS: t is taken for gone, as a process that exited
+ * (on_gone: what waits for it fails with why, and its process is started
+ * again after the back-off). */
 static void handshake_timeout(struct sg_loop *loop, struct sg_timer *tm)
 {
 	struct target *t = tm->data;
