@@ -268,6 +268,11 @@ static struct sg_json *backend_tls(const struct sg_backend_tls *t)
 	return o;
 }
 
+struct sg_json *sg_dump_backend_tls(const struct sg_backend_tls *t)
+{
+	return backend_tls(t);
+}
+
 /* {"frontend": {"hTTP": ...}} and friends: one variant inside one group. */
 static struct sg_json *variant(const char *group, const char *name, struct sg_json *inner)
 {
@@ -828,6 +833,11 @@ static struct sg_json *backend_auth(const struct sg_backend_auth *b)
 		sg_json_push(cs, c);
 	}
 	return o;
+}
+
+struct sg_json *sg_dump_backend_auth(const struct sg_backend_auth *b)
+{
+	return backend_auth(b);
 }
 
 /* oidc as agentgateway prints its compiled policy: the client secret

@@ -1,9 +1,12 @@
 /* config_dump's `mcp` backend: each target as its local.rs form reads it
  * (stdio {cmd, args, env, clearEnv}, mcp and sse {host, port, path} or
- * {host: an https URI}), then the backend's modes. */
+ * {host: an https URI}) and its policies (backendTLS, backendAuth), then
+ * the backend's modes. */
 #include "admin/mcpdump.h"
 
 #include <string.h>
+
+#include "admin/dump.h"
 
 static struct sg_json *strs(const struct sg_strs *s)
 {
@@ -70,6 +73,15 @@ struct sg_json *sg_dump_mcp(const struct sg_mcp_backend *m)
 			    : t->kind == SG_MCP_SSE ? "sse"
 						    : "mcp",
 			    t->kind == SG_MCP_STDIO ? stdio(t) : http(t));
+		if (t->backend_tls || t->backend_auth) {
+			struct sg_json *p = sg_json_add_object(to, "policies");
+
+			if (t->backend_tls)
+				sg_json_add(p, "backendTLS", sg_dump_backend_tls(t->backend_tls));
+			if (t->backend_auth)
+				sg_json_add(p, "backendAuth",
+					    sg_dump_backend_auth(t->backend_auth));
+		}
 		sg_json_push(ts, to);
 	}
 	sg_json_add_str(o, "statefulMode", m->stateless ? "stateless" : "stateful");

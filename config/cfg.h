@@ -1174,6 +1174,12 @@ struct sg_mcp_target {
 	uint16_t port;
 	const char *path;
 	bool tls; /* an https:// URI */
+	/* mcp, sse: the target's `policies` (agentgateway's
+	 * SimpleLocalBackendPolicies, of which these two are taken): TLS
+	 * with these settings whatever the URI's scheme, and credentials on
+	 * each of its requests (key and credentials kinds). NULL: none. */
+	const struct sg_backend_tls *backend_tls;
+	const struct sg_backend_auth *backend_auth;
 	const struct sg_node *at;
 };
 

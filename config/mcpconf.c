@@ -8,9 +8,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "config/backendauth.h"
 #include "config/hostname.h"
 #include "config/refuse.h"
 #include "config/standalone.h"
+#include "config/tlsconf.h"
 
 #define MCP_DEFAULT_PORT 3000
 
@@ -143,13 +145,79 @@ static int f_sse(struct sg_pctx *c, const struct sg_node *n, void *dst, const ch
 	return rc;
 }
 
+/* ---- a target's policies --------------------------------------------------- */
+
+static int f_target_tls(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
+{
+	const struct sg_backend_tls *tls = sg_parse_backend_tls(c, n, path);
+
+	((struct sg_mcp_target *)dst)->backend_tls = tls;
+	return tls ? 0 : -1;
+}
+
+/* backendAuth, of the kinds whose credentials are the config's own: the
+ * gateway's own requests to a target belong to a session, not to one
+ * client request with a verified token (passthrough), and jwtSign's key
+ * lives with a config a session outlives. */
+static int f_target_auth(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
+{
+	struct sg_filters f = { 0 };
+	const char *kind;
+
+	if (sg_f_backend_auth(c, n, &f, path) == -1)
+		return -1;
+	kind = f.backend_auth->kind == SG_BACKEND_AUTH_PASSTHROUGH ? "passthrough"
+	       : f.backend_auth->kind == SG_BACKEND_AUTH_JWT_SIGN  ? "jwtSign"
+								   : NULL;
+	if (kind) {
+		sg_diag_err(c->d, sg_map_get(n, kind),
+			    "%s.%s: not supported on an MCP target (its requests are the "
+			    "gateway's, for a session, not a client's): use key or credentials",
+			    path, kind);
+		return -1;
+	}
+	((struct sg_mcp_target *)dst)->backend_auth = f.backend_auth;
+	return 0;
+}
+
+/* A policy of SimpleLocalBackendPolicies the gateway's MCP client does not
+ * take. */
+static int f_target_refused(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
+{
+	(void)dst;
+	sg_diag_err(c->d, n,
+		    "%s: not supported on an MCP target (its policies take backendTLS and "
+		    "backendAuth)",
+		    path);
+	return -1;
+}
+
+static const struct sg_field target_policy_fields[] = {
+	{ "backendTLS", f_target_tls, 0 },
+	{ "backendAuth", f_target_auth, 0 },
+	{ "requestHeaderModifier", f_target_refused, 0 },
+	{ "transformations", f_target_refused, 0 },
+	{ "http", f_target_refused, 0 },
+	{ "tcp", f_target_refused, 0 },
+	{ "backendTunnel", f_target_refused, 0 },
+	{ 0 },
+};
+
+static int f_target_policies(struct sg_pctx *c, const struct sg_node *n, void *dst,
+			     const char *path)
+{
+	if (sg_node_is_null(n))
+		return 0;
+	return sg_parse_fields(c, n, target_policy_fields, dst, path);
+}
+
 static const struct sg_field target_fields[] = {
 	{ "name", sg_f_str, offsetof(struct sg_mcp_target, name), true },
 	{ "stdio", f_stdio, 0 },
 	{ "mcp", f_http, 0 },
 	{ "sse", f_sse, 0 },
 	{ "openapi", sg_f_refused, 0 },
-	{ "policies", sg_f_refused, 0 },
+	{ "policies", f_target_policies, 0 },
 	{ 0 },
 };
 
@@ -179,6 +247,14 @@ static int target(struct sg_pctx *c, struct sg_mcp_backend *m, const struct sg_n
 	forms = !!sg_map_get(n, "stdio") + !!sg_map_get(n, "mcp") + !!sg_map_get(n, "sse");
 	if (forms != 1) {
 		sg_diag_err(c->d, n, "%s: expected exactly one of stdio, mcp or sse", path);
+		return -1;
+	}
+	if (t->kind == SG_MCP_STDIO && sg_map_get(n, "policies") &&
+	    !sg_node_is_null(sg_map_get(n, "policies"))) {
+		sg_diag_err(c->d, sg_map_get(n, "policies"),
+			    "%s.policies: not supported on a stdio target (it has no backend "
+			    "connection)",
+			    path);
 		return -1;
 	}
 	if (!name_ok(t->name))

@@ -7,7 +7,11 @@
 # and notifications/initialized); each restart is logged and counted in
 # splicegate_mcp_target_restarts_total. A target that keeps exiting is
 # restarted five times in a row, then its calls fail at once. DELETE
-# kills a restarted process. The target is mcp_stdio_fake.py (python3).
+# kills a restarted process. A restarted process that never answers the
+# gateway's initialize is given 10 s: the call held for it fails then
+# (-32002, not after the call's 60 s), the process is killed and started
+# again after the back-off, and the next call is served. The target is
+# mcp_stdio_fake.py (python3), hanging on initialize while a file exists.
 . "$(dirname "$0")/lib.sh"
 . "$E2E_DIR/mcplib.sh"
 U=http://127.0.0.1:3000/mcp
@@ -35,7 +39,7 @@ restarts() {
 	curl -s http://127.0.0.1:15020/metrics | awk '/^splicegate_mcp_target_restarts_total / {print $2}'
 }
 
-fake_yaml "$WORK/fake.yaml"
+fake_yaml "$WORK/fake.yaml" --hang-init "$WORK/hang"
 mcp_start "$WORK/fake.yaml" "one stdio target"
 S=$(session $U)
 pid1=$(text "$S" 2 pid)
@@ -95,5 +99,24 @@ check "another session's restarted target answers" "$(text "$S2" 3 hello)" hello
 check "DELETE: 200" "$(curl -s -o /dev/null -w '%{http_code}' -X DELETE -H "mcp-session-id: $S2" $U)" 200
 sleep 0.3
 check "the restarted process is killed with its session" "$(children | wc -l)" 0
+
+# A restarted process that never answers the gateway's initialize.
+S3=$(session $U)
+pid1=$(text "$S3" 2 pid)
+touch "$WORK/hang"
+kill -KILL "$pid1"
+t0=$(date +%s%N)
+r=$(call "$S3" 3 hello)
+ms=$((($(date +%s%N) - t0) / 1000000))
+rm -f "$WORK/hang"
+check "a call held for a handshake that never ends: -32002" "$r" \
+	'200 {"jsonrpc":"2.0","id":3,"error":{"code":-32002,"message":"target fake: it did not answer its initialize in 10 s"}}'
+[ "$ms" -ge 10000 ] && [ "$ms" -lt 14000 ] &&
+	pass "... after the back-off and the 10 s bound (${ms} ms)" || fail "... after ${ms} ms"
+check "the next call is served by a process started again" "$(text "$S3" 4 hello)" hello
+grep -q "mcp session $S3: target fake: it did not answer its initialize in 10 s: restart 2 in 500 ms" \
+	"$WORK/gateway.log" && pass "the silent process is restarted with the back-off" ||
+	fail "log: $(grep "target fake" "$WORK/gateway.log" | tail -3)"
+check "the silent process is gone: one child" "$(children | wc -l)" 1
 stop_gateway
 finish

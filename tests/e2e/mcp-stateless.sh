@@ -8,11 +8,18 @@
 # lists merged with prefixes, a tool's call starting its own target
 # alone, each POST a new process, none left once answered, a client that
 # leaves ending its request's processes, initialize answered with no
-# session, GET and DELETE 405 (Allow: POST), notifications 202 with no
-# process, an Mcp-Session-Id ignored, config_dump's statefulMode.
+# session, GET and DELETE 405 (Allow: POST), a notification forwarded
+# as agentgateway forwards it (each target started, initialized, given it,
+# then 202, over stdio and streamable HTTP; 500 when a target is gone,
+# failClosed), an Mcp-Session-Id
+# ignored, config_dump's statefulMode.
 . "$(dirname "$0")/lib.sh"
 . "$E2E_DIR/mcplib.sh"
-FAKE="{cmd: /usr/bin/python3, args: [-I, -S, \"$E2E_DIR/mcp_stdio_fake.py\"]}"
+FAKE=$(fake_stdio)
+HP=3102 # mcp_fake.py, streamable HTTP: it logs each request
+python3 "$E2E_DIR/mcp_fake.py" $HP "$WORK/http.log" >"$WORK/http.out" 2>&1 &
+PIDS+=("$!")
+wait_port $HP 10 || fail "mcp_fake.py does not listen on :$HP"
 cat >"$WORK/stateless.yaml" <<YAML
 binds:
 - port: 3000
@@ -29,7 +36,19 @@ binds:
       backends:
       - mcp:
           statefulMode: stateless
-          targets: [{name: a, stdio: $FAKE}, {name: b, stdio: $FAKE}]
+          targets: [{name: a, stdio: $(fake_stdio --notes "$WORK/notes-a")}, {name: b, stdio: $(fake_stdio --notes "$WORK/notes-b")}]
+    - name: bad
+      matches: [{path: {pathPrefix: /bad}}]
+      backends:
+      - mcp:
+          statefulMode: stateless
+          targets: [{name: a, stdio: $FAKE}, {name: gone, stdio: {cmd: /nonexistent/mcp-server}}]
+    - name: http
+      matches: [{path: {pathPrefix: /http}}]
+      backends:
+      - mcp:
+          statefulMode: stateless
+          targets: [{name: h, mcp: {host: "http://127.0.0.1:$HP/mcp"}}]
 YAML
 mcp_start "$WORK/stateless.yaml" "two stateless backends"
 children() { cat /proc/"$GW_PID"/task/*/children 2>/dev/null | tr ' ' '\n' | grep . | sort -n; }
@@ -101,7 +120,23 @@ r=$(post "$INIT")
 check "initialize: answered, no session id" "${r%%\{*}" "200 [] "
 grep -q '"serverInfo":{"name":"splicegate"' "$WORK/body" && pass "... merged by the gateway" ||
 	fail "initialize: $(cat "$WORK/body")"
-check "a notification: 202" "$(post '{"jsonrpc":"2.0","method":"notifications/initialized"}')" "202 [] "
+rm -f "$WORK"/notes-?
+check "a notification: 202" "$(post '{"jsonrpc":"2.0","method":"notifications/roots/list_changed"}')" "202 [] "
+check "... forwarded to each target, after the gateway's handshake" \
+	"$(cat "$WORK/notes-a" "$WORK/notes-b" 2>&1 | tr '\n' ' ')" \
+	"notifications/initialized notifications/roots/list_changed notifications/initialized notifications/roots/list_changed "
+check "a notification to an HTTP target: 202" "$(curl -s -o /dev/null -w '%{http_code}' -X POST \
+	-H "$J" -H "$A" -d '{"jsonrpc":"2.0","method":"notifications/roots/list_changed"}' \
+	http://127.0.0.1:3000/http)" 202
+for _ in $(seq 20); do grep -q '^DELETE' "$WORK/http.log" 2>/dev/null && break; sleep 0.1; done
+check "... the target's own session begun, given it after notifications/initialized, ended" \
+	"$(cut -d' ' -f1-3 "$WORK/http.log" | tr '\n' '|')" \
+	'POST - initialize|POST fake-1 notifications/initialized|POST fake-1 notifications/roots/list_changed|POST fake-1 ping|DELETE fake-1 -|'
+r=$(curl -s -o "$WORK/body" -w '%{http_code}' -X POST -H "$J" -H "$A" \
+	-d '{"jsonrpc":"2.0","method":"notifications/roots/list_changed"}' http://127.0.0.1:3000/bad)
+check "a notification a target could not take (failClosed): 500, -32002 naming it" \
+	"$r $(python3 -c 'import json,sys; e=json.load(open(sys.argv[1]))["error"]; print(e["code"], e["message"].split(":")[0])' "$WORK/body")" \
+	"500 -32002 target gone"
 check "ping: answered by the gateway" "$(post '{"jsonrpc":"2.0","id":9,"method":"ping"}')" \
 	'200 [] {"jsonrpc":"2.0","id":9,"result":{}}'
 check "GET: 405, Allow: POST" \

@@ -18,6 +18,8 @@ tools below; tools/call NAME:
   linger    200 text/event-stream with the response, the stream then kept
             open for 20 s (MCP says a server should end it; not all do)
   forget    the session is dropped, and this request gets 404
+  creds     the text "authorization=<Authorization> cookie=<Cookie> path=<path>"
+            as this request carried them
 Each request is logged to LOG as one line: METHOD SESSION JSON-RPC-METHOD
 cN, N numbering the connection it came on (HTTP/1.1 keep-alive: a
 connection carries requests until its client closes it).
@@ -29,7 +31,7 @@ import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-TOOLS = ["whoami", "fail", "garbage", "huge", "linger", "forget"]
+TOOLS = ["whoami", "fail", "garbage", "huge", "linger", "forget", "creds"]
 lock = threading.Lock()
 sessions = set()
 count = [0]
@@ -104,6 +106,10 @@ class Handler(BaseHTTPRequestHandler):
         name = msg.get("params", {}).get("name")
         if name == "whoami":
             text = "session=%s version=%s" % (sid, self.headers.get("MCP-Protocol-Version"))
+            self.result(msg["id"], {"content": [{"type": "text", "text": text}]})
+        elif name == "creds":
+            text = "authorization=%s cookie=%s path=%s" % (
+                self.headers.get("Authorization"), self.headers.get("Cookie"), self.path)
             self.result(msg["id"], {"content": [{"type": "text", "text": text}]})
         elif name == "fail":
             self.answer(500, json.dumps({"jsonrpc": "2.0", "id": msg["id"], "error": {

@@ -1,10 +1,12 @@
 """A scriptable MCP server over stdio for mcp-stream.sh: a target that
 sends the client more than server-everything ever does, on demand.
 
-usage: mcp_stdio_fake.py
+usage: mcp_stdio_fake.py [--hang-init FILE] [--notes FILE]
 
 One JSON-RPC message a line on stdin and stdout. initialize answers the
-protocol version asked; notifications get nothing. tools/list lists the
+protocol version asked (none while FILE of --hang-init exists: a target
+that never finishes its handshake); notifications get nothing (each one's
+method is appended, a line, to FILE of --notes). tools/list lists the
 tools below; tools/call NAME (arguments in brackets):
   flood    5000 notifications/message at once, then the result "flooded"
   big      [n, size] n notifications/message of `size` bytes of data each,
@@ -27,6 +29,7 @@ import sys
 TOOLS = ["flood", "big", "ask", "hello", "pid", "wait", "exit", "init"]
 out = sys.stdout
 seen = {"init": None, "initialized": False}
+opts = dict(zip(sys.argv[1::2], sys.argv[2::2]))
 
 
 def send(msg):
@@ -85,7 +88,12 @@ for line in sys.stdin:
     method, mid = msg.get("method"), msg.get("id")
     if method == "notifications/initialized":
         seen["initialized"] = True
+    if mid is None and method and "--notes" in opts:
+        with open(opts["--notes"], "a") as f:
+            f.write(method + "\n")
     if mid is None or method is None:
+        continue
+    if method == "initialize" and os.path.exists(opts.get("--hang-init", "")):
         continue
     if method == "initialize":
         seen["init"] = msg.get("params")

@@ -37,17 +37,27 @@ mcp_start() {
 	start_engine copy -p 3000 --workers "${3:-1}" -c "$1" || finish
 }
 
-# fake_yaml FILE: FILE has the mcp: shorthand on :3000 with one stdio
-# target, fake: mcp_stdio_fake.py run by Debian's python3 (-I -S: ~10 MiB
-# and 0.05 s of CPU to start, where server-everything's node takes 70 MiB
-# and a second).
+# fake_stdio [ARG...]: a stdio target's flow map running mcp_stdio_fake.py
+# with the ARGs, by Debian's python3 (-I -S: ~10 MiB and 0.05 s of CPU to
+# start, where server-everything's node takes 70 MiB and a second).
+fake_stdio() {
+	local a
+	a=$(printf ', "%s"' "$@")
+	[ $# -gt 0 ] || a=
+	echo "{cmd: /usr/bin/python3, args: [-I, -S, \"$E2E_DIR/mcp_stdio_fake.py\"$a]}"
+}
+
+# fake_yaml FILE [ARG...]: FILE has the mcp: shorthand on :3000 with one
+# stdio target, fake: fake_stdio ARG...
 fake_yaml() {
-	cat >"$1" <<YAML
+	local f=$1
+	shift
+	cat >"$f" <<YAML
 mcp:
   port: 3000
   targets:
   - name: fake
-    stdio: {cmd: /usr/bin/python3, args: [-I, -S, "$E2E_DIR/mcp_stdio_fake.py"]}
+    stdio: $(fake_stdio "$@")
 YAML
 }
 

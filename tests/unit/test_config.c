@@ -3588,6 +3588,22 @@ static void test_config_rejects_bad_resources(void **state)
 		{ "MCP two targets of one name",
 		  "mcp:\n  targets: [{name: a, stdio: {cmd: x}}, {name: a, stdio: {cmd: y}}]\n",
 		  "t.yaml:2:48: mcp.targets[1].name: \"a\" names another target of this backend" },
+		{ "MCP policies on a stdio target",
+		  "mcp:\n  targets: [{name: a, stdio: {cmd: x}, policies: {backendTLS: {}}}]\n",
+		  "t.yaml:2:50: mcp.targets[0].policies: not supported on a stdio target (it has "
+		  "no "
+		  "backend connection)" },
+		{ "MCP target backendAuth passthrough",
+		  "mcp:\n  targets: [{name: a, mcp: {host: \"http://h:1/m\"}, "
+		  "policies: {backendAuth: {passthrough: {}}}}]\n",
+		  "t.yaml:2:90: mcp.targets[0].policies.backendAuth.passthrough: not supported on "
+		  "an MCP target (its requests are the gateway's, for a session, not a client's): "
+		  "use key or credentials" },
+		{ "MCP target policy not taken",
+		  "mcp:\n  targets: [{name: a, sse: {host: \"http://h:1/sse\"}, "
+		  "policies: {tcp: {}}}]\n",
+		  "t.yaml:2:70: mcp.targets[0].policies.tcp: not supported on an MCP target (its "
+		  "policies take backendTLS and backendAuth)" },
 		{ "MCP authentication with Entra ID, no tenant to find its keys at",
 		  "mcp:\n  policies: {mcpAuthentication: {issuer: x, audiences: [a], "
 		  "resourceMetadata: {}, provider: {entra: {}}}}\n"

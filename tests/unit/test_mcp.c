@@ -302,12 +302,17 @@ static void test_mcp_stateless(void **state)
 	assert_string_equal(text_of(s.rep.body, text, sizeof(text)),
 			    "splicegate 2025-03-26 initialized");
 	free(s.rep.body);
-	/* nothing to start for a notification or a ping; GET and DELETE 405 */
+	/* a notification goes to every target, each started for it (as
+	 * agentgateway forwards it); nothing to start for a ping; GET and
+	 * DELETE 405 */
 	ask(e, &m, SG_MCP_POST, NULL,
 	    "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}", NULL, &s);
-	assert_int_equal(sg_mcp_children(), 0);
+	assert_int_equal(sg_mcp_children(), 2);
 	run_until(e, &s.done);
 	assert_int_equal(s.rep.status, 202);
+	assert_null(s.rep.body);
+	sg_loop_run_once(e->loop, 0);
+	assert_int_equal(sg_mcp_children(), 0);
 	ask(e, &m, SG_MCP_POST, NULL, "{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"ping\"}", NULL,
 	    &s);
 	assert_int_equal(sg_mcp_children(), 0);

@@ -41,6 +41,7 @@ struct get {
 	char host[256], path[2048];
 	uint16_t port;
 	bool tls;
+	const struct sg_backend_tls *tlscfg; /* NULL: the system's CAs */
 	int fd;
 	struct sg_tls_client *client;
 	struct sg_tls *t;
@@ -166,7 +167,7 @@ static int handshake(struct get *g)
 	uint32_t want = 0;
 	int rc;
 
-	g->client = sg_tls_client_new(&system_cas, false, why, sizeof(why));
+	g->client = sg_tls_client_new(g->tlscfg ? g->tlscfg : &system_cas, false, why, sizeof(why));
 	if (!g->client)
 		return fail(g, "tls: %s", why);
 	g->t = sg_tls_connect(g->client, g->fd, g->host);
@@ -529,6 +530,8 @@ int sg_fetch(const struct sg_fetch *f, struct sg_fetched *out, char *err, size_t
 		return fail(&g, "out of memory");
 	}
 	if (parse_url(&g) == 0) {
+		g.tlscfg = f->tls;
+		g.tls = g.tls || f->tls;
 		adopt(&g, kept);
 		rc = attempt(&g, f, out);
 		/* A kept connection the server let go as the request went: once

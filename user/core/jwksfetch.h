@@ -45,7 +45,13 @@
  * servers end an answer's event stream right after its response). A
  * request on a kept connection that the server closed (or reset) before
  * any byte of an answer is made once more on a new connection: a server
- * may close an idle connection as the request goes. Not with `stream`. */
+ * may close an idle connection as the request goes. Not with `stream`.
+ *
+ * `tls` NULL: an https:// URL is TLS with the system's CAs. Else the
+ * exchange is TLS as that backendTLS policy says (its CAs, client
+ * certificate, hostname, insecure...), whatever the URL's scheme (an
+ * MCP target's policy, as agentgateway applies one to an http:// host);
+ * it is read during the call only (its PEMs are loaded per connection). */
 struct sg_fetched;
 struct sg_fetch_conn;
 struct sg_fetch {
@@ -59,6 +65,7 @@ struct sg_fetch {
 	void *arg;
 	bool stream;
 	struct sg_fetch_conn **conn;
+	const struct sg_backend_tls *tls;
 };
 
 /* How long a kept connection's answer is read past `enough`, at most. */

@@ -67,8 +67,9 @@ struct target {
 	unsigned restarts; /* in a row */
 	uint64_t born;	   /* loop ms its process started */
 	struct sg_timer restart;
-	uint64_t hs_id;	     /* the gateway's initialize to it, unanswered; 0: none */
-	struct sg_list held; /* messages for it until its handshake ends (struct held) */
+	uint64_t hs_id;		  /* the gateway's initialize to it, unanswered; 0: none */
+	struct sg_timer hs_timer; /* hs_id's bound: SG_MCP_HANDSHAKE_MS */
+	struct sg_list held;	  /* messages for it until its handshake ends (struct held) */
 	size_t held_bytes;
 };
 
@@ -131,6 +132,7 @@ enum call_op {
 	CALL_LIST,   /* a list: every target, merged */
 	CALL_ONE,    /* routed to one target */
 	CALL_FIRST,  /* every target; the first success answers */
+	CALL_NOTE,   /* a stateless notification: every target, then a ping each */
 	CALL_STREAM, /* a GET: its session's stream, until the session ends */
 };
 
@@ -208,6 +210,7 @@ static void session_end(struct session *s)
 		sg_mcp_child_kill(t->child);
 		sg_mcp_http_close(t->http);
 		sg_timer_stop(s->hub->loop, &t->restart);
+		sg_timer_stop(s->hub->loop, &t->hs_timer);
 		held_drop(t);
 		free(t->conf);
 		free(s->names[i]);
@@ -593,6 +596,7 @@ static void fail_waiting(struct target *t)
 
 	held_drop(t);
 	t->hs_id = 0;
+	sg_timer_stop(s->hub->loop, &t->hs_timer);
 	for (size_t k = 0; k < SG_MCP_UPREQS_MAX; k++)
 		if (s->ups[k].id && s->ups[k].target == t->idx)
 			upreq_drop(&s->ups[k]);
@@ -720,11 +724,31 @@ static void handshake(struct target *t)
 	int rc = text ? raw_send(t, text, strlen(text), id, true) : -ENOMEM;
 
 	free(text);
-	if (!rc)
+	if (!rc) {
 		t->hs_id = id;
-	else if (rc != -EPIPE) /* gone: on_gone ran */
+		if (!t->s->stateless)
+			sg_timer_arm(t->s->hub->loop, &t->hs_timer,
+				     sg_loop_now(t->s->hub->loop) + SG_MCP_HANDSHAKE_MS);
+	} else if (rc != -EPIPE) /* gone: on_gone ran */
 		target_lost(t, rc == -ENOMEM ? "out of memory" : "its initialize could not be sent",
 			    false);
+}
+
+/* A restarted t's handshake's initialize went unanswered for
+ * SG_MCP_HANDSHAKE_MS: t is taken for gone, as a process that exited
+ * (on_gone: what waits for it fails with why, and its process is started
+ * again after the back-off). */
+static void handshake_timeout(struct sg_loop *loop, struct sg_timer *tm)
+{
+	struct target *t = tm->data;
+	char msg[64];
+
+	(void)loop;
+	if (!t->hs_id)
+		return;
+	snprintf(msg, sizeof(msg), "it did not answer its initialize in %d s",
+		 SG_MCP_HANDSHAKE_MS / 1000);
+	target_lost(t, msg, false);
 }
 
 /* t answered its handshake's initialize (m): notifications/initialized
@@ -737,6 +761,7 @@ static void handshake_end(struct target *t, const struct sg_jsonrpc *m)
 	struct sg_list *l;
 
 	t->hs_id = 0;
+	sg_timer_stop(t->s->hub->loop, &t->hs_timer);
 	if (!m->result) {
 		snprintf(msg, sizeof(msg), "its initialize failed: %s", why ? why : "no result");
 		target_lost(t, msg, false);
@@ -871,6 +896,7 @@ static struct session *session_new(struct sg_mcp_hub *hub, const struct sg_mcp_b
 		t->sse = m->targets[i].kind == SG_MCP_SSE;
 		sg_list_init(&t->held);
 		sg_timer_init(&t->restart, restart_now, t);
+		sg_timer_init(&t->hs_timer, handshake_timeout, t);
 	}
 	sg_list_insert_tail(&hub->sessions, &s->link);
 	hub->nsessions++;
@@ -1087,7 +1113,8 @@ static void target_error(struct call *c, size_t i, const struct sg_jsonrpc *m)
 		 why			? why
 		 : c->s->targets[i].why ? c->s->targets[i].why
 					: "failed");
-	call_error(c, 200, SG_JSONRPC_TARGET_ERROR, msg);
+	/* a notification has no id to answer with: an HTTP error, as MCP says */
+	call_error(c, c->op == CALL_NOTE ? 500 : 200, SG_JSONRPC_TARGET_ERROR, msg);
 }
 
 static void merged(struct call *c)
@@ -1135,11 +1162,15 @@ static void target_response(struct call *c, size_t i, struct sg_jsonrpc *m)
 		else
 			target_error(c, i, m);
 	}
+	if (c->op == CALL_NOTE && !m && !c->s->fail_open) /* any answer to the ping will do */
+		target_error(c, i, NULL);
 	if (c->waiting)
 		return;
 	if (c->op == CALL_INIT || c->op == CALL_LIST)
 		merged(c);
-	else if (!c->status) /* CALL_FIRST with no success: the first failure */
+	else if (c->op == CALL_NOTE)
+		answer_later(c, 202, NULL); /* nothing when an error answered */
+	else if (!c->status)		    /* CALL_FIRST with no success: the first failure */
 		for (size_t k = 0; k < c->s->n && !c->status; k++)
 			target_error(c, k, c->got[k].root ? &c->got[k] : NULL);
 	if (c->s && !c->over) { /* no longer waiting on the session */
@@ -1230,12 +1261,44 @@ static void fan_out(struct call *c, enum call_op op)
 		call_error(c, 200, SG_JSONRPC_TARGET_ERROR, "no MCP target is running");
 }
 
+/* A stateless backend's notification goes on as agentgateway sends it:
+ * every target started and initialized by the gateway, then given it. A
+ * ping follows it to each, whose answer tells that the target read it
+ * before the request's end kills its process (a stdio target killed with
+ * the notification in its pipe would never see it); 202 once each
+ * answered, 500 when one is gone first (unless failOpen). */
+static void note_all(struct call *c)
+{
+	static const char text[] = "{\"jsonrpc\":\"2.0\",\"id\":0,\"method\":\"ping\"}";
+	struct sg_jsonrpc ping;
+	const char *why;
+
+	c->op = CALL_NOTE;
+	if (sg_jsonrpc_parse(text, sizeof(text) - 1, &ping, &why)) {
+		sg_json_free(ping.root);
+		call_error(c, 503, SG_JSONRPC_INTERNAL_ERROR, "out of memory");
+		return;
+	}
+	for (size_t i = 0; i < c->s->n; i++)
+		if ((!send_to(c, i, &c->msg) || !send_to(c, i, &ping)) && !c->s->fail_open) {
+			target_error(c, i, NULL);
+			break;
+		}
+	sg_jsonrpc_free(&ping);
+	if (!c->waiting)
+		answer_later(c, 202, NULL); /* nothing when an error answered */
+}
+
 /* A request (or notification) of a session, to its targets. */
 static void dispatch(struct call *c)
 {
 	const char *method = c->msg.method;
 	int i;
 
+	if (c->msg.kind == SG_JSONRPC_NOTIFICATION && c->s->stateless) {
+		note_all(c);
+		return;
+	}
 	if (c->msg.kind == SG_JSONRPC_NOTIFICATION) {
 		for (size_t k = 0; k < c->s->n; k++)
 			send_to(c, k, &c->msg);
@@ -1286,8 +1349,9 @@ static bool keep_init(struct session *s, const struct sg_jsonrpc *msg)
 /* statefulMode: stateless (agentgateway's): each request is served on
  * its own, by a session of its own that no id names and that ends with
  * its answer, its targets started as the request needs them (a tool's
- * call starts its target alone) and initialized by the gateway first;
- * notifications and responses have nothing to go to: 202. False when c
+ * call starts its target alone) and initialized by the gateway first,
+ * notifications too (note_all); responses have nothing to go to, since
+ * no target's request is relayed in such a session: 202. False when c
  * is answered already; else c->s and c->init_s are the session. */
 static bool stateless_session(struct call *c, const struct sg_mcp_ask *ask)
 {
@@ -1299,7 +1363,7 @@ static bool stateless_session(struct call *c, const struct sg_mcp_ask *ask)
 			   "MCP-Protocol-Version names a version the gateway does not speak");
 		return false;
 	}
-	if (c->msg.kind != SG_JSONRPC_REQUEST) {
+	if (c->msg.kind == SG_JSONRPC_RESPONSE) { /* no target's request was relayed */
 		answer_later(c, 202, NULL);
 		return false;
 	}
@@ -1398,7 +1462,7 @@ static void post(struct call *c, const struct sg_mcp_ask *ask)
 		fan_out(c, CALL_INIT);
 	else
 		dispatch(c);
-	if (c->waiting)
+	if (c->waiting && !c->status) /* answered already: a target failed at once */
 		sg_timer_arm(hub->loop, &c->timer, sg_loop_now(hub->loop) + SG_MCP_CALL_MS);
 	else if (c->s) {
 		sg_list_remove(&c->link);

@@ -50,6 +50,14 @@ struct sg_request;
 #define SG_MCP_RESTARTS 5
 #define SG_MCP_RESTART_MS 250
 #define SG_MCP_RESTART_RESET_MS 60000
+/* A restarted process that has not answered the gateway's initialize
+ * after this is taken for gone: what waits for it fails, and it is
+ * killed and started again with the back-off above. agentgateway bounds
+ * no handshake (it restarts nothing); a silent one would hold every call
+ * for SG_MCP_CALL_MS. Generous, since a program such as node or npx may
+ * take seconds to start on a busy host; a stateless backend's handshake,
+ * a first start as a client's initialize is, has its call's bound. */
+#define SG_MCP_HANDSHAKE_MS 10000
 /* The protocol version a stateless backend's targets are initialized
  * with when the request names none (agentgateway's). */
 #define SG_MCP_STATELESS_VERSION "2025-11-25"

@@ -46,6 +46,7 @@
 #include "user/core/jwksfetch.h"
 #include "user/mcp/jsonrpc.h"
 #include "user/mcp/mcp.h"
+#include "user/mcp/mcppolicy.h"
 
 /* An answer's body: one message, or an SSE stream of them and its
  * framing. */
@@ -79,6 +80,7 @@ struct exchange {
 	bool init;
 	char *msg, *url, *headers;
 	size_t len;
+	struct sg_mcp_policy *policy; /* a reference: its TLS settings, read by the thread */
 	struct sg_fetch f;
 	struct sg_fetch_conn *conn; /* the connection, the thread's while it runs */
 	/* the answer, the thread's until it signals */
@@ -108,7 +110,8 @@ struct sg_mcp_http {
 	struct sg_loop *loop;
 	const struct sg_mcp_http_ops *ops;
 	void *arg;
-	char *name, *url;
+	char *name, *url;			/* url with the policy's query */
+	struct sg_mcp_policy *policy;		/* its policies; NULL: none */
 	char session[SG_FETCH_SESSION_MAX + 1]; /* the target's Mcp-Session-Id */
 	char version[HTTP_VERSION_MAX + 1];	/* the protocol version it agreed */
 	struct sg_list queue;			/* exchanges not started, in order */
@@ -150,6 +153,7 @@ static void exchange_free(struct exchange *x)
 	free(x->got.body);
 	free(x->endpoint);
 	sg_fetch_conn_close(x->conn);
+	sg_mcp_policy_unref(x->policy);
 	sg_sse_free(&x->sse);
 	pthread_mutex_destroy(&x->lock);
 	free(x);
@@ -610,18 +614,29 @@ static void on_signal(struct sg_loop *loop, struct sg_io *io, uint32_t revents)
 }
 
 /* The request's header lines: the target's session and version, once
- * initialize gave them. */
+ * initialize gave them, and its policy's credentials. */
 static char *headers_of(const struct sg_mcp_http *h)
 {
-	char *s = malloc(512 + sizeof(h->session));
+	const char *creds = sg_mcp_policy_headers(h->policy);
+	char *s = malloc(512 + sizeof(h->session) + strlen(creds));
 
 	if (!s)
 		return NULL;
-	sprintf(s, "Content-Type: application/json\r\n%s%s%s%s%s%s",
+	sprintf(s, "Content-Type: application/json\r\n%s%s%s%s%s%s%s",
 		h->session[0] ? "Mcp-Session-Id: " : "", h->session, h->session[0] ? "\r\n" : "",
 		h->version[0] ? "MCP-Protocol-Version: " : "", h->version,
-		h->version[0] ? "\r\n" : "");
+		h->version[0] ? "\r\n" : "", creds);
 	return s;
+}
+
+/* x goes as h's policy says: its TLS settings, held by x's thread. */
+static void with_policy(struct sg_mcp_http *h, struct exchange *x)
+{
+	if (!x->policy) { /* once: a POST that could not start tries again */
+		sg_mcp_policy_ref(h->policy);
+		x->policy = h->policy;
+	}
+	x->f.tls = sg_mcp_policy_tls(x->policy);
 }
 
 /* x (queued) started: 0, -EAGAIN when the process has no thread to
@@ -654,6 +669,8 @@ static int start(struct sg_mcp_http *h, struct exchange *x)
 	if (!take_thread())
 		return -EAGAIN;
 	free(x->url);
+	free(x->headers);
+	x->headers = NULL;
 	if (!(x->url = strdup(h->sse ? h->post_url : h->url)) || !(x->headers = headers_of(h)) ||
 	    (x->io.fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) == -1 ||
 	    (x->stop = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) == -1)
@@ -672,6 +689,7 @@ static int start(struct sg_mcp_http *h, struct exchange *x)
 		.arg = x,
 		.conn = &x->conn,
 	};
+	with_policy(h, x);
 	x->conn = conn_take(h);
 	if ((rc = launch(h, x, on_signal)) != 0) {
 		conn_put(h, x->conn);
@@ -838,7 +856,14 @@ static void take_endpoint(struct sg_mcp_http *h, struct exchange *x)
 	pthread_mutex_unlock(&x->lock);
 	if (!ep)
 		return;
-	if (!(h->post_url = endpoint_url(h->url, ep))) {
+	h->post_url = endpoint_url(h->url, ep);
+	if (h->post_url) { /* the policy's query, on the POSTs too */
+		char *u = sg_mcp_policy_url(h->policy, h->post_url);
+
+		free(h->post_url);
+		h->post_url = u; /* NULL when out of memory: as a bad endpoint */
+	}
+	if (!h->post_url) {
 		SG_INFO("mcp target %s: its endpoint event names %.200s: not its own origin",
 			h->name, ep);
 		free(ep);
@@ -903,6 +928,7 @@ static int listen_start(struct sg_mcp_http *h)
 		.arg = x,
 		.stream = true,
 	};
+	with_policy(h, x);
 	if ((rc = launch(h, x, on_listen_signal)) != 0)
 		goto fail;
 	h->listen = x;
@@ -963,13 +989,19 @@ int sg_mcp_http_open(struct sg_loop *loop, const struct sg_mcp_target *t,
 		     const struct sg_mcp_http_ops *ops, void *arg, struct sg_mcp_http **out)
 {
 	struct sg_mcp_http *h = calloc(1, sizeof(*h));
+	char *url = NULL;
 
-	if (!h || !(h->name = strdup(t->name)) || !(h->url = url_of(t))) {
-		if (h)
+	if (!h || !(h->name = strdup(t->name)) || sg_mcp_policy_new(t, &h->policy) ||
+	    !(url = url_of(t)) || !(h->url = sg_mcp_policy_url(h->policy, url))) {
+		if (h) {
 			free(h->name);
+			sg_mcp_policy_unref(h->policy);
+		}
+		free(url);
 		free(h);
 		return -ENOMEM;
 	}
+	free(url);
 	h->loop = loop;
 	h->ops = ops;
 	h->arg = arg;
@@ -996,13 +1028,16 @@ static void end_session(struct sg_mcp_http *h)
 	if (!h->session[0] || h->gone || !take_thread())
 		return;
 	x = exchange_new();
-	if (!x || !(x->url = strdup(h->url)) || !(x->headers = malloc(sizeof(h->session) + 32))) {
+	if (!x || !(x->url = strdup(h->url)) ||
+	    !(x->headers =
+		      malloc(sizeof(h->session) + 32 + strlen(sg_mcp_policy_headers(h->policy))))) {
 		if (x)
 			exchange_free(x);
 		atomic_fetch_sub(&threads, 1);
 		return;
 	}
-	sprintf(x->headers, "Mcp-Session-Id: %s\r\n", h->session);
+	sprintf(x->headers, "Mcp-Session-Id: %s\r\n%s", h->session,
+		sg_mcp_policy_headers(h->policy));
 	x->conn = conn_take(h); /* closed with x */
 	x->f = (struct sg_fetch){
 		.method = "DELETE",
@@ -1012,6 +1047,7 @@ static void end_session(struct sg_mcp_http *h)
 		.max_body = 65536,
 		.conn = &x->conn,
 	};
+	with_policy(h, x);
 	atomic_init(&x->refs, 1);
 	if (spawn(x)) {
 		exchange_free(x);
@@ -1027,6 +1063,7 @@ static void free_http(struct sg_closing *c)
 	free(h->name);
 	free(h->url);
 	free(h->post_url);
+	sg_mcp_policy_unref(h->policy);
 	free(h);
 }
 
