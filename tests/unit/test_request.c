@@ -38,7 +38,8 @@
 /* What the sink was asked, across the case's requests. */
 struct seen {
 	int answers, cuts, sends, failed, routed, held, responds, releases;
-	char fields[256]; /* a held response's header names as respond got them */
+	char fields[256];   /* a held response's header names as respond got them */
+	char trailers[256]; /* and its trailers, "name: value\n" each */
 	uint16_t status;
 	char lines[1024]; /* the answer's edit lines, "name: value\n" each */
 	char body[512];
@@ -120,10 +121,18 @@ static void sink_answer(struct sg_request *r, uint16_t status, const struct sg_h
 
 /* A held response, whole: its status, header names, edit and body. */
 static void sink_respond(struct sg_request *r, const struct sg_h1_resp *resp,
-			 const struct sg_h1_edit *edit, const char *body, size_t len)
+			 const struct sg_h1_edit *edit, const char *body, size_t len,
+			 const struct sg_h2_field *t, size_t nt)
 {
 	struct seen *s = &env_of(r)->seen;
 	size_t o = 0;
+
+	s->trailers[0] = '\0';
+	for (size_t i = 0; i < nt; i++)
+		o += (size_t)snprintf(s->trailers + o, sizeof(s->trailers) - o, "%.*s: %.*s\n",
+				      (int)t[i].name_len, t[i].name, (int)t[i].value_len,
+				      t[i].value);
+	o = 0;
 
 	s->responds++;
 	s->status = resp->status;
@@ -1472,11 +1481,15 @@ static bool held_answer(struct env *e, int i, const char *path, const struct sg_
  * response whatever its framing: its body, handed over in pieces, is
  * read whole by the header expressions and replaced by the body one, and
  * the frontend gets the head without its framing fields (it writes the
- * new body's Content-Length). A HEAD request's response, a 204 and any
+ * new body's Content-Length) and the trailers that ended it. A HEAD request's response, a 204 and any
  * response of a route that reads no body are not held; a body cut short
  * is answered 503. */
 static void test_request_response_held_and_transformed(void **state)
 {
+	static const struct sg_h2_field trailers[] = {
+		{ "grpc-status", 11, "5", 1 },
+		{ "grpc-message", 12, "gone", 4 },
+	};
 	struct env *e = *state;
 	struct sg_h1_header slots[3][4];
 	struct sg_h1_resp chunked, empty, plain;
@@ -1495,9 +1508,10 @@ static void test_request_response_held_and_transformed(void **state)
 	assert_int_equal(sg_request_response_data(&e->r[0], "\"x\"}", 4, &rest, &nrest),
 			 SG_REQUEST_HELD);
 	assert_int_equal(e->seen.responds, 0);
-	sg_request_response_end(&e->r[0], 0);
+	sg_request_response_end(&e->r[0], 0, trailers, 2);
 	assert_int_equal(e->seen.responds, 1);
 	assert_null(e->r[0].held_resp);
+	assert_string_equal(e->seen.trailers, "grpc-status: 5\ngrpc-message: gone\n");
 	assert_int_equal(e->seen.status, 200);
 	assert_string_equal(e->seen.fields, "Content-Type\n");
 	assert_string_equal(e->seen.body, "{\"a\":\"x\",\"n\":9}");
@@ -1511,7 +1525,7 @@ static void test_request_response_held_and_transformed(void **state)
 	assert_true(held_answer(e, 1, "/held", &plain));
 	assert_int_equal(sg_request_response_data(&e->r[1], "{}", 2, &rest, &nrest),
 			 SG_REQUEST_HELD);
-	sg_request_response_end(&e->r[1], EPIPE);
+	sg_request_response_end(&e->r[1], EPIPE, NULL, 0);
 	assert_null(e->r[1].held_resp);
 	assert_int_equal(e->seen.answers, 1);
 	assert_int_equal(e->seen.status, 503);
@@ -1575,7 +1589,7 @@ static void test_request_response_past_the_bound(void **state)
 			 SG_REQUEST_HELD);
 	assert_int_equal(sg_request_response_data(&e->r[1], "more", 4, &rest, &nrest),
 			 SG_REQUEST_HELD);
-	sg_request_response_end(&e->r[1], 0);
+	sg_request_response_end(&e->r[1], 0, NULL, 0);
 	assert_int_equal(e->seen.responds, 1);
 	assert_int_equal(e->seen.releases, 1);
 	assert_string_equal(e->seen.body, "");

@@ -1065,7 +1065,7 @@ enum sg_request_held sg_request_response_data(struct sg_request *r, const char *
 	return SG_REQUEST_RELEASED;
 }
 
-void sg_request_response_end(struct sg_request *r, int err)
+void sg_request_response_end(struct sg_request *r, int err, const struct sg_h2_field *t, size_t nt)
 {
 	struct sg_request_resp *h = r->held_resp;
 	struct sg_h1_edit edit;
@@ -1079,7 +1079,7 @@ void sg_request_response_end(struct sg_request *r, int err)
 	sg_filter_response_edit(&r->plan, &edit);
 	b = r->plan.resp_body_set ? r->plan.resp_new_body
 				  : (struct sg_h1_span){ h->body ? h->body : "", h->len };
-	r->sink->respond(r, &h->out, &edit, b.p, b.len);
+	r->sink->respond(r, &h->out, &edit, b.p, b.len, t, nt);
 	drop_held(r);
 }
 

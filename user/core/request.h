@@ -67,6 +67,7 @@
 #include "user/core/filter.h"
 #include "user/core/frontend.h"
 #include "user/codec/h1.h"
+#include "user/codec/h2head.h"
 #include "user/core/mirror.h"
 #include "user/relay/relay.h"
 
@@ -120,11 +121,16 @@ struct sg_request_sink {
 	/* A held response (sg_request_hold_response) is whole: write
 	 * `resp`'s status and headers (it has no framing field), the lines
 	 * of *edit, "content-length: len", then body[0..len) (copy it: it is
-	 * freed on return); the response is over for the frontend, which
+	 * freed on return), then its trailers t[0..nt) (names in lowercase;
+	 * valid during the call) where the client takes them: an HTTP/2
+	 * client's trailing HEADERS, an HTTP/1.1 client that sent `TE:
+	 * trailers` a chunked body in place of the Content-Length; anyone
+	 * else's are dropped. The response is over for the frontend, which
 	 * gives back its backend as after any response. May close the
 	 * connection. Never for a HEAD request, a 1xx, 204 or 304. */
 	void (*respond)(struct sg_request *r, const struct sg_h1_resp *resp,
-			const struct sg_h1_edit *edit, const char *body, size_t len);
+			const struct sg_h1_edit *edit, const char *body, size_t len,
+			const struct sg_h2_field *t, size_t nt);
 	/* A held response passed maxBufferSize: it goes as it came. Write
 	 * `resp` (the backend's head, copied: valid during the call) as the
 	 * frontend writes any response head (sg_request_transform_response
@@ -373,11 +379,12 @@ enum sg_request_held {
 enum sg_request_held sg_request_response_data(struct sg_request *r, const char *p, size_t n,
 					      const char **rest, size_t *nrest);
 
-/* The held response ended (err 0; trailers are dropped: the client gets
- * a Content-Length) or was cut (err: the errno, answered 503 as a lost
- * connection): its transformation runs over it and sink->respond writes
- * it. r->held_resp is NULL afterwards. */
-void sg_request_response_end(struct sg_request *r, int err);
+/* The held response ended (err 0), with its trailers t[0..nt) (names in
+ * lowercase; the caller's, read during the call), or was cut (err: the
+ * errno, answered 503 as a lost connection): its transformation runs
+ * over it and sink->respond writes it, trailers and all. r->held_resp
+ * is NULL afterwards. */
+void sg_request_response_end(struct sg_request *r, int err, const struct sg_h2_field *t, size_t nt);
 
 /* A response head with `status` goes to the client: counted. */
 void sg_request_response_head(struct sg_request *r, uint16_t status);
