@@ -1596,6 +1596,57 @@ static void test_request_response_past_the_bound(void **state)
 	assert_string_equal(e->seen.lines, "x-p: 01234567\n");
 }
 
+/* An access log reading response.body holds the responses of its
+ * listener's routes and reads them once they went out: the whole body;
+ * past maxBufferSize (8 here) no response.body (the field is left out)
+ * and the first 8 bytes as response.bodyPrefix; a 204's is empty bytes. */
+static void test_request_log_reads_response_body(void **state)
+{
+	struct env *e = *state;
+	struct sg_h1_header slots[2][4];
+	struct sg_h1_resp plain, empty;
+	const char *rest;
+	size_t nrest;
+	char log[4096];
+
+	response(&plain, slots[0], "HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\n");
+	response(&empty, slots[1], "HTTP/1.1 204 No Content\r\n\r\n");
+	START(e, "frontendPolicies:\n"
+		 "  http: {maxBufferSize: 8}\n"
+		 "  accessLog:\n"
+		 "    add: {size: 'size(response.body)', pre: 'string(response.bodyPrefix)'}\n");
+	capture_log(e, SG_ACCESS_LOG_TEXT);
+	assert_true(held_answer(e, 0, "/app", &plain));
+	assert_int_equal(sg_request_response_data(&e->r[0], "abc", 3, &rest, &nrest),
+			 SG_REQUEST_HELD);
+	sg_request_response_end(&e->r[0], 0, NULL, 0);
+	assert_int_equal(e->seen.responds, 1);
+	assert_string_equal(e->seen.body, "abc");
+	assert_non_null(e->r[0].log_resp);
+	sg_request_log(&e->r[0], 0, 0);
+	assert_null(e->r[0].log_resp);
+	sg_request_release(&e->r[0]);
+	sg_filter_plan_reset(&e->r[0].plan);
+
+	assert_true(held_answer(e, 0, "/app", &plain));
+	assert_int_equal(sg_request_response_data(&e->r[0], "0123456789", 10, &rest, &nrest),
+			 SG_REQUEST_RELEASED);
+	assert_int_equal(e->seen.releases, 1);
+	sg_request_response_head(&e->r[0], 200);
+	sg_request_log(&e->r[0], 0, 0);
+	sg_request_release(&e->r[0]);
+	sg_filter_plan_reset(&e->r[0].plan);
+
+	assert_false(held_answer(e, 0, "/app", &empty));
+	sg_request_response_head(&e->r[0], 204);
+	sg_request_log(&e->r[0], 0, 0);
+	test_capture_end(&e->log, log, sizeof(log));
+	assert_non_null(strstr(log, " size=3 pre=abc\n"));
+	assert_non_null(strstr(log, " pre=01234567\n"));
+	assert_null(strstr(log, "size=10"));
+	assert_non_null(strstr(log, " size=0 pre=\n"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1648,6 +1699,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_request_response_held_and_transformed, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_request_response_past_the_bound, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_request_log_reads_response_body, setup,
 						teardown),
 	};
 

@@ -251,6 +251,14 @@ struct sg_request {
 	 * (sg_request_hold_response: its head copied, its body so far;
 	 * malloc'd); NULL: none is held. */
 	struct sg_request_resp *held_resp;
+	/* A held response's body, kept once it went to the client (or was
+	 * released past the bound) for the access log and span attributes
+	 * that read it (SG_ROUTE_HOLD_LOG, _TRACE); freed when r is logged.
+	 * NULL: none. */
+	struct sg_request_resp *log_resp;
+	/* The response had no body to hold (HEAD, 204, 304) on such a
+	 * route: the log's response.body is empty bytes. */
+	bool resp_bodyless;
 	/* A response released past maxBufferSize (sink->release): its first
 	 * maxBufferSize bytes, which response.bodyPrefix reads during the
 	 * call; p NULL: none. */
@@ -351,7 +359,8 @@ bool sg_request_took_response(struct sg_request *r, const struct sg_h1_resp *res
 
 /* A final response head that is the answer (sg_request_took_response
  * said so), before the frontend writes anything of it: true when r holds
- * it (its route's response transformation reads its body): the frontend
+ * it (its route's response transformation reads its body, or its
+ * listener's access log or sampled span attributes do): the frontend
  * writes nothing and hands its body over, decoded of its framing, to
  * sg_request_response_data and its end to sg_request_response_end, which
  * answer through the sink. False (a flag test for any other route; a HEAD
@@ -359,8 +368,7 @@ bool sg_request_took_response(struct sg_request *r, const struct sg_h1_resp *res
 bool sg_request_hold_response_slow(struct sg_request *r, const struct sg_h1_resp *resp);
 static inline bool sg_request_hold_response(struct sg_request *r, const struct sg_h1_resp *resp)
 {
-	return (r->at.route->defer & SG_ROUTE_DEFER_RESP_BODY) &&
-	       sg_request_hold_response_slow(r, resp);
+	return (r->at.route->defer & SG_ROUTE_HOLD_RESP) && sg_request_hold_response_slow(r, resp);
 }
 
 /* What became of a held response's body bytes. */
