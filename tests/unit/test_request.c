@@ -1481,7 +1481,8 @@ static bool held_answer(struct env *e, int i, const char *path, const struct sg_
  * response whatever its framing: its body, handed over in pieces, is
  * read whole by the header expressions and replaced by the body one, and
  * the frontend gets the head without its framing fields (it writes the
- * new body's Content-Length) and the trailers that ended it. A HEAD request's response, a 204 and any
+ * new body's Content-Length) and the trailers that ended it. A HEAD
+ * request's response, a 204 (its response.body empty bytes) and any
  * response of a route that reads no body are not held; a body cut short
  * is answered 503. */
 static void test_request_response_held_and_transformed(void **state)
@@ -1493,6 +1494,7 @@ static void test_request_response_held_and_transformed(void **state)
 	struct env *e = *state;
 	struct sg_h1_header slots[3][4];
 	struct sg_h1_resp chunked, empty, plain;
+	struct sg_h1_edit edit;
 	const char *rest;
 	size_t nrest;
 
@@ -1538,6 +1540,11 @@ static void test_request_response_held_and_transformed(void **state)
 	start(e, e->f.cfg);
 
 	assert_false(held_answer(e, 0, "/held", &empty));
+	/* its response.body is empty bytes, as agentgateway's */
+	sg_request_transform_response(&e->r[0], &empty);
+	sg_filter_response_edit(&e->r[0].plan, &edit);
+	keep(&e->seen, &edit, NULL, 0);
+	assert_non_null(strstr(e->seen.lines, "x-n: 0\n"));
 	assert_false(held_answer(e, 1, "/app", &plain));
 	assert_int_equal(e->seen.responds + e->seen.releases, 1);
 	sg_request_release(&e->r[0]);
