@@ -1606,18 +1606,20 @@ static void test_request_response_past_the_bound(void **state)
 /* An access log reading response.body holds the responses of its
  * listener's routes and reads them once they went out: the whole body;
  * past maxBufferSize (8 here) no response.body (the field is left out)
- * and the first 8 bytes as response.bodyPrefix; a 204's is empty bytes. */
+ * and the first 8 bytes as response.bodyPrefix; a 204's is empty bytes;
+ * an event stream is not held (neither field). */
 static void test_request_log_reads_response_body(void **state)
 {
 	struct env *e = *state;
-	struct sg_h1_header slots[2][4];
-	struct sg_h1_resp plain, empty;
+	struct sg_h1_header slots[3][4];
+	struct sg_h1_resp plain, empty, sse;
 	const char *rest;
 	size_t nrest;
 	char log[4096];
 
 	response(&plain, slots[0], "HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\n");
 	response(&empty, slots[1], "HTTP/1.1 204 No Content\r\n\r\n");
+	response(&sse, slots[2], "HTTP/1.1 200 OK\r\nContent-Type: Text/Event-Stream\r\n\r\n");
 	START(e, "frontendPolicies:\n"
 		 "  http: {maxBufferSize: 8}\n"
 		 "  accessLog:\n"
@@ -1647,11 +1649,18 @@ static void test_request_log_reads_response_body(void **state)
 	assert_false(held_answer(e, 0, "/app", &empty));
 	sg_request_response_head(&e->r[0], 204);
 	sg_request_log(&e->r[0], 0, 0);
+	sg_request_release(&e->r[0]);
+	sg_filter_plan_reset(&e->r[0].plan);
+
+	assert_false(held_answer(e, 0, "/app", &sse)); /* a stream goes as it comes */
+	sg_request_response_head(&e->r[0], 200);
+	sg_request_log(&e->r[0], 0, 0);
 	test_capture_end(&e->log, log, sizeof(log));
 	assert_non_null(strstr(log, " size=3 pre=abc\n"));
 	assert_non_null(strstr(log, " pre=01234567\n"));
 	assert_null(strstr(log, "size=10"));
 	assert_non_null(strstr(log, " size=0 pre=\n"));
+	assert_non_null(strstr(log, " engine=copy\n")); /* the stream's line: neither field */
 }
 
 int main(void)

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "policy/pathnorm.h"
@@ -1021,6 +1022,16 @@ static bool bodyless(const struct sg_request *r, uint16_t status)
 	return r->is_head || status == 204 || status == 304;
 }
 
+/* An event stream (SSE: MCP's, an LLM's) never ends on its own time: the
+ * access log and span attributes do not hold one (their response.body
+ * is absent), so that it streams to the client as it comes. */
+static bool event_stream(const struct sg_h1_resp *resp)
+{
+	const struct sg_h1_span *ct = sg_h1_resp_header(resp, "content-type");
+
+	return ct && ct->len >= 17 && !strncasecmp(ct->p, "text/event-stream", 17);
+}
+
 static void empty_body(struct sg_filter_input *in)
 {
 	in->resp_body = (struct sg_h1_span){ "", 0 };
@@ -1049,6 +1060,8 @@ bool sg_request_hold_response_slow(struct sg_request *r, const struct sg_h1_resp
 		r->resp_bodyless = keep;
 		return false;
 	}
+	if (!(r->at.route->defer & SG_ROUTE_DEFER_RESP_BODY) && event_stream(resp))
+		return false;
 	r->held_resp = held_new(resp);
 	if (!r->held_resp) {
 		SG_DEBUG("%s: response body: out of memory, the response goes as it came", r->ip);
