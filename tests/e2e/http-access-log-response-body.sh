@@ -6,7 +6,8 @@
 # as through a route that holds nothing; past the bound the response goes
 # as it came, the line has no response.body and response.bodyPrefix is
 # its first maxBufferSize bytes; a HEAD request's and a 204's
-# response.body is empty bytes (as agentgateway); a filter over the body
+# response.body is empty bytes (as agentgateway); the gateway's own
+# answers (a direct response, a 503) are read as written; a filter over the body
 # keeps only the lines it holds for; a retry condition reading
 # response.body is refused by check with the reason.
 . "$(dirname "$0")/lib.sh"
@@ -20,6 +21,7 @@ cport=$(free_port)
 /usr/bin/python3 "$COL" "$cport" "$WORK/spans.jsonl" &
 PIDS+=("$!")
 wait_port "$cport" 10 || fail "collector not up"
+DEAD=$(free_port) # nobody listens there
 u=http://127.0.0.1:8080
 
 cat >"$WORK/cfg.yaml" <<YAML
@@ -50,6 +52,13 @@ binds:
       - host: 127.0.0.1:$H2B
         policies:
           http: {version: HTTP/2.0}
+    - name: direct
+      matches: [{path: {pathPrefix: /direct}}]
+      policies:
+        directResponse: {status: 200, body: hi there}
+    - name: dead
+      matches: [{path: {pathPrefix: /dead}}]
+      backends: [{host: 127.0.0.1:$DEAD}]
     - name: h1
       backends: [{host: 127.0.0.1:$B}]
 YAML
@@ -109,6 +118,14 @@ curl -s -o /dev/null --max-time 20 "$u/h1/nc?responseCode=204"
 sleep 0.2
 check "HEAD: response.body is empty bytes" "$(lf /h1/head rsize) $(lf /h1/head rsha)" "0 none"
 check "204: response.body is empty bytes" "$(lf "/h1/nc?responseCode=204" rsize)" 0
+
+# the gateway's own answers: as written
+hcall "$u/direct"
+hcall "$u/dead"
+dead=$H_BODY
+sleep 0.2
+check "a direct response's body is the line's response.body" "$(lf /direct rsize)" 8
+check "a failure's answer (503) is the line's response.body" "$(lf /dead rsize)" "${#dead}"
 
 # the filter reads the body: a body holding SKIPME leaves no line
 curl -s -o /dev/null --max-time 20 "$u/h1/skip?SKIPME=1"

@@ -1607,7 +1607,8 @@ static void test_request_response_past_the_bound(void **state)
  * listener's routes and reads them once they went out: the whole body;
  * past maxBufferSize (8 here) no response.body (the field is left out)
  * and the first 8 bytes as response.bodyPrefix; a 204's is empty bytes;
- * an event stream is not held (neither field). */
+ * an event stream is not held (neither field); the gateway's own answer
+ * (a direct response here) is read as it was written. */
 /* Request 0 was logged: it is done with, and the next begins afresh. */
 static void logged_next(struct env *e)
 {
@@ -1661,12 +1662,17 @@ static void test_request_log_reads_response_body(void **state)
 	sg_request_response_head(&e->r[0], 200);
 	sg_request_log(&e->r[0], 0, 0);
 	logged_next(e);
+
+	assert_false(begin(e, 0, "GET /direct HTTP/1.1\r\nHost: web.example\r\n\r\n"));
+	sg_request_log(&e->r[0], 0, 0);
+	logged_next(e);
 	test_capture_end(&e->log, log, sizeof(log));
 	assert_non_null(strstr(log, " size=3 pre=abc\n"));
 	assert_non_null(strstr(log, " pre=01234567\n"));
 	assert_null(strstr(log, "size=10"));
 	assert_non_null(strstr(log, " size=0 pre=\n"));
-	assert_non_null(strstr(log, " engine=copy\n")); /* the stream's line: neither field */
+	assert_non_null(strstr(log, " engine=copy\n"));	      /* the stream's line: neither field */
+	assert_non_null(strstr(log, " size=6 pre=hello!\n")); /* the direct response's */
 }
 
 int main(void)

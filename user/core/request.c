@@ -28,6 +28,7 @@ static uint64_t now(const struct sg_request *r)
 }
 
 static void delay_over(struct sg_loop *loop, struct sg_timer *t);
+static void answer_seen(struct sg_request *r, const char *body, size_t len);
 
 void sg_request_init(struct sg_request *r, const struct sg_request_sink *sink, void *owner,
 		     struct sg_frontend *ctx, const struct sg_bind *bind, const char *ip,
@@ -163,16 +164,20 @@ void sg_request_fail(struct sg_request *r, enum sg_fail kind, int err)
 	if (grpc(r)) {
 		sg_grpc_failure(kind, err, cause, r->plan.limits, &g, &edit);
 		count(r, 200);
+		answer_seen(r, NULL, 0);
 		r->sink->answer(r, 200, &edit, NULL, 0, false);
 		return;
 	}
 	sg_filter_response_edit(&r->plan, &edit);
 	count(r, status);
-	if (r->plan.refusal_body.p && kind == r->plan.refusal)
+	if (r->plan.refusal_body.p && kind == r->plan.refusal) {
+		answer_seen(r, r->plan.refusal_body.p, r->plan.refusal_body.len);
 		r->sink->answer(r, status, &edit, r->plan.refusal_body.p, r->plan.refusal_body.len,
 				false);
-	else
+	} else {
+		answer_seen(r, body, strlen(body));
 		r->sink->answer(r, status, &edit, body, strlen(body), true);
+	}
 }
 
 /* A route filter's own answer (redirect, direct response, CORS
@@ -184,6 +189,7 @@ static void answer_plan(struct sg_request *r)
 	sg_attempt_drop(&r->at);
 	sg_filter_response_edit(&r->plan, &edit);
 	count(r, r->plan.status);
+	answer_seen(r, r->plan.body.p, r->plan.body.len);
 	r->sink->answer(r, r->plan.status, &edit, r->plan.body.p, r->plan.body.len, false);
 }
 
@@ -828,6 +834,7 @@ void sg_request_answer(struct sg_request *r, uint16_t status, const struct sg_h1
 	r->served = NULL;
 	sg_attempt_drop(&r->at);
 	count(r, status);
+	answer_seen(r, body, len);
 	r->sink->answer(r, status, edit, body, len, text);
 	r->sink->failed(r);
 }
@@ -1013,6 +1020,34 @@ static bool log_reads_body(const struct sg_request *r)
 	return ((d & SG_ROUTE_HOLD_LOG) && r->log_policy &&
 		sg_frontend_log_format(r->ctx, r->logging) != SG_ACCESS_LOG_OFF) ||
 	       ((d & SG_ROUTE_HOLD_TRACE) && sg_trace_fields(r->trace));
+}
+
+/* The gateway's own answer (a direct response, a refusal, a failure):
+ * its body is what the log line's and span's response.body read when
+ * they read it, as agentgateway's log reads the answer it made. */
+static void answer_seen(struct sg_request *r, const char *body, size_t len)
+{
+	struct sg_request_resp *h;
+
+	if (!r->at.route || !(r->at.route->defer & (SG_ROUTE_HOLD_LOG | SG_ROUTE_HOLD_TRACE)) ||
+	    !log_reads_body(r))
+		return;
+	if (r->is_head)
+		len = 0;
+	h = calloc(1, sizeof(*h));
+	if (h && len && !(h->body = malloc(len))) {
+		free(h);
+		h = NULL;
+	}
+	if (!h) { /* its response.body is absent */
+		SG_DEBUG("%s: response body for the log: out of memory", r->ip);
+		return;
+	}
+	if (len)
+		memcpy(h->body, body, len);
+	h->len = len;
+	h->keep = true;
+	keep_held(r, h);
 }
 
 /* A response with no body (to a HEAD request, a 204, a 304): its
