@@ -1268,6 +1268,8 @@ void sg_request_body_timeout(struct sg_request *r)
 /* What the log line read of the response's body is forgotten. */
 static void forget_response(struct sg_request *r)
 {
+	if (!r->log_resp && !r->resp_bodyless) /* every request but a log's reader's */
+		return;
 	free_held(r->log_resp);
 	r->log_resp = NULL;
 	r->resp_bodyless = false;
