@@ -1608,7 +1608,8 @@ static void test_request_response_past_the_bound(void **state)
  * past maxBufferSize (8 here) no response.body (the field is left out)
  * and the first 8 bytes as response.bodyPrefix; a 204's is empty bytes;
  * an event stream is not held (neither field); the gateway's own answer
- * (a direct response here) is read as it was written. */
+ * (a direct response here) is read as it was written; a response the
+ * frontend can hold no more of goes as it came, as past the bound. */
 /* Request 0 was logged: it is done with, and the next begins afresh. */
 static void logged_next(struct env *e)
 {
@@ -1666,6 +1667,23 @@ static void test_request_log_reads_response_body(void **state)
 	assert_false(begin(e, 0, "GET /direct HTTP/1.1\r\nHost: web.example\r\n\r\n"));
 	sg_request_log(&e->r[0], 0, 0);
 	logged_next(e);
+
+	/* the frontend can hold no more (an HTTP/2 connection's budget): it
+	 * goes as it came, what was held first; a transformation's fails */
+	assert_true(held_answer(e, 0, "/app", &plain));
+	assert_int_equal(sg_request_response_data(&e->r[0], "xy", 2, &rest, &nrest),
+			 SG_REQUEST_HELD);
+	assert_int_equal(sg_request_response_unhold(&e->r[0]), SG_REQUEST_RELEASED);
+	assert_int_equal(e->seen.releases, 2);
+	assert_string_equal(e->seen.body, "xy");
+	sg_request_response_head(&e->r[0], 200);
+	sg_request_log(&e->r[0], 0, 0);
+	logged_next(e);
+	assert_true(held_answer(e, 0, "/held", &plain));
+	assert_int_equal(sg_request_response_unhold(&e->r[0]), SG_REQUEST_GONE);
+	assert_int_equal(e->seen.status, 503);
+	sg_request_log(&e->r[0], 0, 0);
+	logged_next(e);
 	test_capture_end(&e->log, log, sizeof(log));
 	assert_non_null(strstr(log, " size=3 pre=abc\n"));
 	assert_non_null(strstr(log, " pre=01234567\n"));
@@ -1673,6 +1691,7 @@ static void test_request_log_reads_response_body(void **state)
 	assert_non_null(strstr(log, " size=0 pre=\n"));
 	assert_non_null(strstr(log, " engine=copy\n"));	      /* the stream's line: neither field */
 	assert_non_null(strstr(log, " size=6 pre=hello!\n")); /* the direct response's */
+	assert_non_null(strstr(log, " pre=xy\n"));
 }
 
 int main(void)

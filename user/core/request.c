@@ -1177,6 +1177,16 @@ enum sg_request_held sg_request_response_data(struct sg_request *r, const char *
 	return SG_REQUEST_RELEASED;
 }
 
+enum sg_request_held sg_request_response_unhold(struct sg_request *r)
+{
+	if (r->at.route->defer & SG_ROUTE_DEFER_RESP_BODY) {
+		sg_request_fail(r, SG_FAIL_BAD_RESPONSE, ENOBUFS);
+		return SG_REQUEST_GONE;
+	}
+	release_held(r);
+	return r->failed ? SG_REQUEST_GONE : SG_REQUEST_RELEASED;
+}
+
 void sg_request_response_end(struct sg_request *r, int err, const struct sg_h2_field *t, size_t nt)
 {
 	struct sg_request_resp *h = r->held_resp;

@@ -387,6 +387,15 @@ enum sg_request_held {
 enum sg_request_held sg_request_response_data(struct sg_request *r, const char *p, size_t n,
 					      const char **rest, size_t *nrest);
 
+/* The frontend cannot hold more of r's held response (an HTTP/2
+ * connection's budget for held bodies is spent): one held for the
+ * access log or span alone goes as it came, as past maxBufferSize
+ * (SG_REQUEST_RELEASED: sink->release wrote what was held; the bytes in
+ * hand and what follows go as usual; response.body is absent in the
+ * line); one a transformation reads is answered 503 (SG_REQUEST_GONE,
+ * as is a request that failed meanwhile). */
+enum sg_request_held sg_request_response_unhold(struct sg_request *r);
+
 /* The held response ended (err 0), with its trailers t[0..nt) (names in
  * lowercase; the caller's, read during the call), or was cut (err: the
  * errno, answered 503 as a lost connection): its transformation runs

@@ -705,14 +705,13 @@ static void stream_release(struct sg_request *rq, const struct sg_h1_resp *resp,
  * released, the rest goes on as any response's. */
 static void held_data(struct h2stream *s, struct sg_attempt *a, const char *p, size_t n)
 {
-	const char *rest;
-	size_t nrest;
+	const char *rest = p;
+	size_t nrest = n;
 
-	if (!h2c_hold(s, n)) {
-		sg_request_fail(&s->rq, SG_FAIL_BAD_RESPONSE, ENOBUFS);
-		return;
-	}
-	switch (sg_request_response_data(&s->rq, p, n, &rest, &nrest)) {
+	/* past the connection's budget: one held for the log alone goes as
+	 * it came (rest, nrest: all of these bytes), any other fails */
+	switch (h2c_hold(s, n) ? sg_request_response_data(&s->rq, p, n, &rest, &nrest)
+			       : sg_request_response_unhold(&s->rq)) {
 	case SG_REQUEST_HELD:
 		sg_attempt_consume(a, n, 0);
 		break;
