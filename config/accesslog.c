@@ -9,8 +9,9 @@
 #include "config/transform.h"
 
 /* What an access log expression cannot read: the line is written once the
- * bodies went by and the response head was sent. */
-#define LOG_UNREADABLE (SG_CEL_NEED_REQ_BODY | SG_CEL_NEED_RESP_HEADERS | SG_CEL_NEED_RESP_BODY)
+ * request body went by and the response head was sent. (response.body is
+ * read: a route whose listener logs it holds its responses, resolve.c.) */
+#define LOG_UNREADABLE (SG_CEL_NEED_REQ_BODY | SG_CEL_NEED_RESP_HEADERS)
 
 static int log_expr(struct sg_pctx *c, const struct sg_node *n, const struct sg_cel **out,
 		    const char *path)
@@ -21,8 +22,8 @@ static int log_expr(struct sg_pctx *c, const struct sg_node *n, const struct sg_
 		return -1;
 	if (sg_cel_needs(*out) & LOG_UNREADABLE) {
 		sg_diag_err(c->d, n,
-			    "%s: an access log expression cannot read a body or the response's "
-			    "headers (gone when the line is written)",
+			    "%s: an access log expression cannot read the request's body or the "
+			    "response's headers (gone when the line is written)",
 			    path);
 		return -1;
 	}
@@ -224,6 +225,18 @@ int sg_f_logging(struct sg_pctx *c, const struct sg_node *n, void *dst, const ch
 		return -1;
 	*(const struct sg_logging **)dst = l;
 	return sg_parse_fields(c, n, fields, l, path);
+}
+
+bool sg_log_policy_reads(const struct sg_log_policy *p, unsigned need)
+{
+	if (!p)
+		return false;
+	if (p->filter && (sg_cel_needs(p->filter) & need))
+		return true;
+	for (size_t i = 0; i < p->add.n; i++)
+		if (sg_cel_needs(p->add.v[i].expr) & need)
+			return true;
+	return false;
 }
 
 static bool has_any(const struct sg_log_policy *p)

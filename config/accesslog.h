@@ -10,8 +10,8 @@
 
 /* frontendPolicies.accessLog {filter, add, remove} into the const struct
  * sg_log_policy * at dst (allocated in c's arena). `otlp` and `database`
- * are refused by name; an expression that reads a body or the response's
- * headers (gone when the line is written) is refused. Returns 0, or -1
+ * are refused by name; an expression that reads the request's body or the
+ * response's headers (gone when the line is written) is refused. Returns 0, or -1
  * after an error in c->d. */
 int sg_f_access_log(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path);
 
@@ -30,8 +30,8 @@ int sg_f_logging(struct sg_pctx *c, const struct sg_node *n, void *dst, const ch
  * sg_log_policy at dst (its add and remove; agentgateway's
  * RawLoggingFields, which config.tracing's fields are too), and `add`
  * alone into the struct sg_transform_exprs at dst: expressions read when
- * the request is over, so one reading a body or the response's headers
- * is refused. */
+ * the request is over, so one reading the request's body or the
+ * response's headers is refused. */
 int sg_f_log_fields(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path);
 /* The Kubernetes forms (the CRD's LogTracingAttributes): `attributes`
  * {remove: [names], add: [{name, expression}]} into the struct
@@ -44,6 +44,10 @@ int sg_f_log_add_list(struct sg_pctx *c, const struct sg_node *n, void *dst, con
  * const struct sg_cel * at dst; null: none. */
 int sg_f_log_filter(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path);
 int sg_f_log_add(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path);
+
+/* Whether p's filter or added fields read `need` (SG_CEL_NEED_* bits);
+ * p NULL: false. */
+bool sg_log_policy_reads(const struct sg_log_policy *p, unsigned need);
 
 /* The log policy a listener's requests follow: `pol`'s filter, add and
  * remove where it has them, `global`'s (config.logging) where it has

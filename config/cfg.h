@@ -1314,6 +1314,13 @@ struct sg_route {
 #define SG_ROUTE_DEFER_BODY 1u
 #define SG_ROUTE_DEFER_AUTHZ 2u
 #define SG_ROUTE_DEFER_RESP_BODY 4u
+/* Its responses held for its listener's access log (SG_ROUTE_HOLD_LOG) or
+ * tracing fields (SG_ROUTE_HOLD_TRACE) that read response.body: held as
+ * for SG_ROUTE_DEFER_RESP_BODY, their body kept until the line is
+ * written. */
+#define SG_ROUTE_HOLD_LOG 8u
+#define SG_ROUTE_HOLD_TRACE 16u
+#define SG_ROUTE_HOLD_RESP (SG_ROUTE_DEFER_RESP_BODY | SG_ROUTE_HOLD_LOG | SG_ROUTE_HOLD_TRACE)
 
 /* A route of a TCP listener (TCPRoute, standalone tcpRoutes) or of a TLS
  * passthrough listener (TLSRoute, standalone tcpRoutes with hostnames). */

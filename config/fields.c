@@ -723,12 +723,28 @@ static int f_precondition(struct sg_pctx *c, const struct sg_node *n, void *dst,
 			  "response");
 }
 
+/* agentgateway evaluates the condition over each try's response as its
+ * head comes (httpproxy.rs should_retry), before anything buffers its
+ * body: response.body is null there, so an expression over it could
+ * never hold; it is refused rather than accepted and always false. */
 static int f_retry_condition(struct sg_pctx *c, const struct sg_node *n, void *dst,
 			     const char *path)
 {
-	return retry_expr(c, n, dst, path, SG_CEL_NEED_REQ_BODY | SG_CEL_NEED_RESP_BODY,
-			  "a retry condition reads the request's and the response's heads, not "
-			  "a body");
+	const struct sg_cel **e = dst;
+
+	if (retry_expr(c, n, dst, path, SG_CEL_NEED_REQ_BODY,
+		       "a retry condition reads the request's and the response's heads, not "
+		       "the request's body") == -1)
+		return -1;
+	if (sg_cel_needs(*e) & SG_CEL_NEED_RESP_BODY) {
+		sg_diag_err(c->d, n,
+			    "%s: a retry condition is evaluated over each try's response head, "
+			    "before its body is read (agentgateway's response.body is null "
+			    "there): response.body cannot be read",
+			    path);
+		return -1;
+	}
+	return 0;
 }
 
 int sg_f_retry_cel(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)

@@ -396,6 +396,13 @@ static int resolve_route(struct sg_cfg *cfg, const struct sg_listener *l, struct
 	if (r->eff_retry && r->eff_retry->precondition &&
 	    (sg_cel_needs(r->eff_retry->precondition) & SG_CEL_NEED_REQ_BODY))
 		r->defer |= SG_ROUTE_DEFER_BODY;
+	/* response.body in the access log or the span's attributes: the
+	 * route's responses are held to read it (agentgateway records it
+	 * as it streams). */
+	if (sg_log_policy_reads(l->access, SG_CEL_NEED_RESP_BODY))
+		r->defer |= SG_ROUTE_HOLD_LOG;
+	if (l->tracing && sg_log_policy_reads(&l->tracing->fields, SG_CEL_NEED_RESP_BODY))
+		r->defer |= SG_ROUTE_HOLD_TRACE;
 	list_jwt(cfg, r->eff_filters.jwt);
 	if (r->eff_filters.mcp_authn)
 		list_jwt(cfg, &r->eff_filters.mcp_authn->jwt);

@@ -184,7 +184,8 @@ static bool cel_reads(const struct sg_cel *e, unsigned need)
 }
 
 /* Whether the expressions f's route plan evaluates (authorization rules,
- * the request transformation, direct responses) read `need`. */
+ * the request transformation, direct responses, and the delay that
+ * follows them) read `need`. */
 static bool plan_reads(const struct sg_filters *f, unsigned need)
 {
 	const struct sg_transform *t = f->transform;
@@ -195,6 +196,8 @@ static bool plan_reads(const struct sg_filters *f, unsigned need)
 		return true;
 	if (z && (rules_read(&z->allow, need) || rules_read(&z->deny, need) ||
 		  rules_read(&z->require, need)))
+		return true;
+	if (f->delay && cel_reads(f->delay->duration, need))
 		return true;
 	for (const struct sg_direct *d = f->direct; d; d = d->next)
 		if (cel_reads(d->condition, need) || cel_reads(d->body_expr, need) ||

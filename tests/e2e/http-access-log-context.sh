@@ -64,5 +64,5 @@ check "h2c: request.version, uri, source.port, times" "$got" '["HTTP/2","http://
 sed 's|version: request.version|version: request.body|' "$WORK/cfg.yaml" >"$WORK/bad.yaml"
 "$SG_BIN" check -c "$WORK/bad.yaml" >/dev/null 2>"$WORK/err"
 check "a body is refused by check: exit 1" "$?" 1
-check "the refusal names the field" "$(grep -c 'accessLog.add.version: an access log expression cannot read a body' "$WORK/err")" 1
+check "the refusal names the field" "$(grep -c "accessLog.add.version: an access log expression cannot read the request's body" "$WORK/err")" 1
 finish

@@ -14,7 +14,8 @@
 # buffer leaves the normalised path as it was (the backend never gets the
 # client's raw one). config_dump prints the body
 # expression; request.body in a gateway-phase (listener) authorization
-# rule is refused by name. (Response bodies: http-cel-response-body.)
+# rule is refused by name; a delay reading request.body waits by the
+# body held for it. (Response bodies: http-cel-response-body.)
 . "$(dirname "$0")/lib.sh"
 
 start_httpbin
@@ -57,6 +58,11 @@ binds:
         authorization:
           rules: ['json(request.body).user == "alice"']
       backends: [{host: 127.0.0.1:$HB}]
+    - name: delay
+      matches: [{path: {pathPrefix: /anything/delay}}]
+      policies:
+        delay: {duration: 'size(request.body) > 10 ? 600 : 0'}
+      backends: [{host: 127.0.0.1:$HB}]
     - name: plain
       backends: [{host: 127.0.0.1:$HB}]
 YAML
@@ -92,6 +98,15 @@ for how in "HTTP/1 length" "HTTP/1 chunked" "HTTP/2"; do
 	check "$how: the backend got the body as it came" "$(seen)" '["{\"user\":\"alice\"}","16",null,null]'
 	hcall "${args[@]}" -H "$J" -d '{"user":"bob"}' "$u/anything/authz"
 	expect "$how: refused by request.body" 403 "authorization failed"
+	hcall "${args[@]}" -H "$J" -d '{"user":"carol"}' "$u/anything/delay"
+	t=$H_TIME
+	check "$how: a delay over request.body (16 bytes: 600 ms): the body as it came" \
+		"$H_CODE $(seen)" '200 ["{\"user\":\"carol\"}","16",null,null]'
+	time_in "$t" 0.55 5 && pass "$how: delayed by its body (${t}s)" ||
+		fail "$how: a delay reading request.body did not wait: ${t}s"
+	hcall "${args[@]}" -H "$J" -d '{}' "$u/anything/delay"
+	time_in "$H_TIME" 0 0.5 && pass "$how: a short body, no delay (${H_TIME}s)" ||
+		fail "$how: a 2-byte body waited ${H_TIME}s"
 done
 
 # A held body that grows the connection's buffer (head and body past its

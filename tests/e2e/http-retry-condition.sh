@@ -5,7 +5,8 @@
 # precondition is false, gets one try whatever comes back, a listed code
 # included; over HTTP/1 and h2c. The backend counts the tries it saw
 # (sgbackend's /count). config_dump shows both expressions as written, and
-# a condition that reads a body is refused by check with its key.
+# a condition that reads response.body is refused by check with its key
+# and why (agentgateway reads the condition before the body).
 . "$(dirname "$0")/lib.sh"
 
 start_backend b
@@ -58,6 +59,6 @@ check "config_dump shows both as written" \
 sed 's|condition: .response.headers.*|condition: '"'"'response.body == "x"'"'"'|' "$WORK/cfg.yaml" >"$WORK/bad.yaml"
 "$SG_BIN" check -c "$WORK/bad.yaml" >/dev/null 2>"$WORK/err"
 check "a condition that reads a body is refused by check: exit 1" "$?" 1
-check "the refusal names the key" \
-	"$(grep -c 'policies.retry.condition: a retry condition reads the request.s and the response.s heads, not a body' "$WORK/err")" 1
+check "the refusal names the key and says why" \
+	"$(grep -c 'policies.retry.condition: a retry condition is evaluated over each try.s response head, before its body is read (agentgateway.s response.body is null there): response.body cannot be read' "$WORK/err")" 1
 finish

@@ -2126,10 +2126,12 @@ static void test_config_access_log_refusals(void **state)
 		{ "response headers",
 		  "frontendPolicies:\n  accessLog: {add: {ct: 'response.headers[\"a\"]'}}\n",
 		  "t.yaml:2:25: frontendPolicies.accessLog.add.ct: an access log expression cannot "
-		  "read a body or the response's headers (gone when the line is written)" },
+		  "read the request's body or the response's headers (gone when the line is "
+		  "written)" },
 		{ "request body", "frontendPolicies:\n  accessLog: {add: {b: request.body}}\n",
 		  "t.yaml:2:24: frontendPolicies.accessLog.add.b: an access log expression cannot "
-		  "read a body or the response's headers (gone when the line is written)" },
+		  "read the request's body or the response's headers (gone when the line is "
+		  "written)" },
 	};
 	expect_errors(*state, cases, sizeof(cases) / sizeof(cases[0]));
 }
@@ -2450,8 +2452,7 @@ static void test_config_tracing_refusals(void **state)
 		  "config:\n  tracing: {otlpEndpoint: 'http://a:1', fields: {add: {b: "
 		  "request.body}}}\n",
 		  "t.yaml:2:59: config.tracing.fields.add.b: an access log expression cannot read "
-		  "a "
-		  "body or the response's headers (gone when the line is written)" },
+		  "the request's body or the response's headers (gone when the line is written)" },
 		{ "no endpoint", "config:\n  tracing: {randomSampling: true}\n",
 		  "t.yaml:2:12: config.tracing: expected otlpEndpoint" },
 		{ "protocol",
@@ -2505,7 +2506,8 @@ static void test_config_tracing_refusals(void **state)
 		{ "a span filter reading a body",
 		  "frontendPolicies:\n  tracing: {host: 'a:1', filter: 'request.body == \"\"'}\n",
 		  "t.yaml:2:34: frontendPolicies.tracing.filter: an access log expression cannot "
-		  "read a body or the response's headers (gone when the line is written)" },
+		  "read the request's body or the response's headers (gone when the line is "
+		  "written)" },
 		{ "host", "frontendPolicies:\n  tracing: {host: nohost}\n",
 		  "t.yaml:2:19: frontendPolicies.tracing.host: expected \"host:port\" such as "
 		  "\"localhost:4317\", got \"nohost\"" },
@@ -3682,7 +3684,14 @@ static void test_config_rejects_bad_resources(void **state)
 		  "binds:\n- port: 8080\n  listeners:\n  - routes:\n"
 		  "    - policies: {retry: {codes: [503], condition: 'response.body == \"x\"'}}\n",
 		  "t.yaml:5:51: binds[0].listeners[0].routes[0].policies.retry.condition: a retry "
-		  "condition reads the request's and the response's heads, not a body" },
+		  "condition is evaluated over each try's response head, before its body is read "
+		  "(agentgateway's response.body is null there): response.body cannot be read" },
+		{ "standalone retry condition reading the request body",
+		  "binds:\n- port: 8080\n  listeners:\n  - routes:\n"
+		  "    - policies: {retry: {codes: [503], condition: 'request.body == \"x\"'}}\n",
+		  "t.yaml:5:51: binds[0].listeners[0].routes[0].policies.retry.condition: a retry "
+		  "condition reads the request's and the response's heads, not the request's "
+		  "body" },
 		{ "standalone mirror percentage",
 		  "binds:\n- port: 8080\n  listeners:\n  - routes:\n"
 		  "    - policies: {requestMirror: {backend: {host: 127.0.0.1:9}, percentage: "
@@ -4884,9 +4893,10 @@ static void test_config_standalone_listener_policies(void **state)
 
 /* What a route holds for its expressions (sg_route.defer): its response
  * for a response transformation reading response.body (or bodyPrefix) or
- * replacing the body, its request body for a retry precondition or a
- * direct response reading request.body; a route reading neither holds
- * nothing. A gateway-phase authorization rule reading request.body is
+ * replacing the body, or for its listener's access log or span
+ * attributes reading it; its request body for a retry precondition, a
+ * direct response or a delay reading request.body; a route reading
+ * neither holds nothing. A gateway-phase authorization rule reading request.body is
  * refused by name (no body is held before a route is chosen). */
 static void test_config_body_holds(void **state)
 {
@@ -4914,6 +4924,9 @@ static void test_config_body_holds(void **state)
 		"    - name: none\n"
 		"      policies: {transformations: {response: {set: {x-c: "
 		"'string(response.code)'}}}}\n"
+		"      backends: [{host: 127.0.0.1:1}]\n"
+		"    - name: delay\n"
+		"      policies: {delay: {duration: 'size(request.body) > 3 ? \"1ms\" : \"0s\"'}}\n"
 		"      backends: [{host: 127.0.0.1:1}]\n",
 		0);
 	const struct sg_listener *ls = find_listener(cfg, "bind/8080/listener0");
@@ -4927,6 +4940,29 @@ static void test_config_body_holds(void **state)
 	assert_int_equal(find_route(ls, "bind/8080/listener0/pre")->defer, SG_ROUTE_DEFER_BODY);
 	assert_int_equal(find_route(ls, "bind/8080/listener0/direct")->defer, SG_ROUTE_DEFER_BODY);
 	assert_int_equal(find_route(ls, "bind/8080/listener0/none")->defer, 0);
+	assert_int_equal(find_route(ls, "bind/8080/listener0/delay")->defer, SG_ROUTE_DEFER_BODY);
+	cfg = load_ok(l,
+		      "frontendPolicies:\n  accessLog: {filter: 'size(response.body) > 0'}\n"
+		      "binds:\n- port: 8080\n  listeners:\n  - routes:\n"
+		      "    - name: logged\n"
+		      "      backends: [{host: 127.0.0.1:1}]\n"
+		      "    - name: both\n"
+		      "      policies: {transformations: {response: {body: '\"x\"'}}}\n"
+		      "      backends: [{host: 127.0.0.1:1}]\n",
+		      0);
+	ls = find_listener(cfg, "bind/8080/listener0");
+	assert_int_equal(find_route(ls, "bind/8080/listener0/logged")->defer, SG_ROUTE_HOLD_LOG);
+	assert_int_equal(find_route(ls, "bind/8080/listener0/both")->defer,
+			 SG_ROUTE_HOLD_LOG | SG_ROUTE_DEFER_RESP_BODY);
+	cfg = load_ok(l,
+		      "frontendPolicies:\n  tracing: {host: 'a:1', attributes: {b: "
+		      "'string(response.bodyPrefix)'}}\n"
+		      "binds:\n- port: 8080\n  listeners:\n  - routes:\n"
+		      "    - name: traced\n"
+		      "      backends: [{host: 127.0.0.1:1}]\n",
+		      0);
+	ls = find_listener(cfg, "bind/8080/listener0");
+	assert_int_equal(find_route(ls, "bind/8080/listener0/traced")->defer, SG_ROUTE_HOLD_TRACE);
 	load_fails(l,
 		   "binds:\n- port: 8080\n  listeners:\n"
 		   "  - policies: {authorization: {rules: ['size(request.body) > 0']}}\n"

@@ -38,7 +38,8 @@
 /* What the sink was asked, across the case's requests. */
 struct seen {
 	int answers, cuts, sends, failed, routed, held, responds, releases;
-	char fields[256]; /* a held response's header names as respond got them */
+	char fields[256];   /* a held response's header names as respond got them */
+	char trailers[256]; /* and its trailers, "name: value\n" each */
 	uint16_t status;
 	char lines[1024]; /* the answer's edit lines, "name: value\n" each */
 	char body[512];
@@ -120,10 +121,18 @@ static void sink_answer(struct sg_request *r, uint16_t status, const struct sg_h
 
 /* A held response, whole: its status, header names, edit and body. */
 static void sink_respond(struct sg_request *r, const struct sg_h1_resp *resp,
-			 const struct sg_h1_edit *edit, const char *body, size_t len)
+			 const struct sg_h1_edit *edit, const char *body, size_t len,
+			 const struct sg_h2_field *t, size_t nt)
 {
 	struct seen *s = &env_of(r)->seen;
 	size_t o = 0;
+
+	s->trailers[0] = '\0';
+	for (size_t i = 0; i < nt; i++)
+		o += (size_t)snprintf(s->trailers + o, sizeof(s->trailers) - o, "%.*s: %.*s\n",
+				      (int)t[i].name_len, t[i].name, (int)t[i].value_len,
+				      t[i].value);
+	o = 0;
 
 	s->responds++;
 	s->status = resp->status;
@@ -1472,14 +1481,20 @@ static bool held_answer(struct env *e, int i, const char *path, const struct sg_
  * response whatever its framing: its body, handed over in pieces, is
  * read whole by the header expressions and replaced by the body one, and
  * the frontend gets the head without its framing fields (it writes the
- * new body's Content-Length). A HEAD request's response, a 204 and any
+ * new body's Content-Length) and the trailers that ended it. A HEAD
+ * request's response, a 204 (its response.body empty bytes) and any
  * response of a route that reads no body are not held; a body cut short
  * is answered 503. */
 static void test_request_response_held_and_transformed(void **state)
 {
+	static const struct sg_h2_field trailers[] = {
+		{ "grpc-status", 11, "5", 1 },
+		{ "grpc-message", 12, "gone", 4 },
+	};
 	struct env *e = *state;
 	struct sg_h1_header slots[3][4];
 	struct sg_h1_resp chunked, empty, plain;
+	struct sg_h1_edit edit;
 	const char *rest;
 	size_t nrest;
 
@@ -1495,9 +1510,10 @@ static void test_request_response_held_and_transformed(void **state)
 	assert_int_equal(sg_request_response_data(&e->r[0], "\"x\"}", 4, &rest, &nrest),
 			 SG_REQUEST_HELD);
 	assert_int_equal(e->seen.responds, 0);
-	sg_request_response_end(&e->r[0], 0);
+	sg_request_response_end(&e->r[0], 0, trailers, 2);
 	assert_int_equal(e->seen.responds, 1);
 	assert_null(e->r[0].held_resp);
+	assert_string_equal(e->seen.trailers, "grpc-status: 5\ngrpc-message: gone\n");
 	assert_int_equal(e->seen.status, 200);
 	assert_string_equal(e->seen.fields, "Content-Type\n");
 	assert_string_equal(e->seen.body, "{\"a\":\"x\",\"n\":9}");
@@ -1511,7 +1527,7 @@ static void test_request_response_held_and_transformed(void **state)
 	assert_true(held_answer(e, 1, "/held", &plain));
 	assert_int_equal(sg_request_response_data(&e->r[1], "{}", 2, &rest, &nrest),
 			 SG_REQUEST_HELD);
-	sg_request_response_end(&e->r[1], EPIPE);
+	sg_request_response_end(&e->r[1], EPIPE, NULL, 0);
 	assert_null(e->r[1].held_resp);
 	assert_int_equal(e->seen.answers, 1);
 	assert_int_equal(e->seen.status, 503);
@@ -1524,6 +1540,11 @@ static void test_request_response_held_and_transformed(void **state)
 	start(e, e->f.cfg);
 
 	assert_false(held_answer(e, 0, "/held", &empty));
+	/* its response.body is empty bytes, as agentgateway's */
+	sg_request_transform_response(&e->r[0], &empty);
+	sg_filter_response_edit(&e->r[0].plan, &edit);
+	keep(&e->seen, &edit, NULL, 0);
+	assert_non_null(strstr(e->seen.lines, "x-n: 0\n"));
 	assert_false(held_answer(e, 1, "/app", &plain));
 	assert_int_equal(e->seen.responds + e->seen.releases, 1);
 	sg_request_release(&e->r[0]);
@@ -1575,11 +1596,102 @@ static void test_request_response_past_the_bound(void **state)
 			 SG_REQUEST_HELD);
 	assert_int_equal(sg_request_response_data(&e->r[1], "more", 4, &rest, &nrest),
 			 SG_REQUEST_HELD);
-	sg_request_response_end(&e->r[1], 0);
+	sg_request_response_end(&e->r[1], 0, NULL, 0);
 	assert_int_equal(e->seen.responds, 1);
 	assert_int_equal(e->seen.releases, 1);
 	assert_string_equal(e->seen.body, "");
 	assert_string_equal(e->seen.lines, "x-p: 01234567\n");
+}
+
+/* An access log reading response.body holds the responses of its
+ * listener's routes and reads them once they went out: the whole body;
+ * past maxBufferSize (8 here) no response.body (the field is left out)
+ * and the first 8 bytes as response.bodyPrefix; a 204's is empty bytes;
+ * an event stream is not held (neither field); the gateway's own answer
+ * (a direct response here) is read as it was written; a response the
+ * frontend can hold no more of goes as it came, as past the bound. */
+/* Request 0 was logged: it is done with, and the next begins afresh. */
+static void logged_next(struct env *e)
+{
+	sg_request_release(&e->r[0]);
+	sg_request_free(&e->r[0]);
+	start(e, e->f.cfg);
+}
+
+static void test_request_log_reads_response_body(void **state)
+{
+	struct env *e = *state;
+	struct sg_h1_header slots[3][4];
+	struct sg_h1_resp plain, empty, sse;
+	const char *rest;
+	size_t nrest;
+	char log[4096];
+
+	response(&plain, slots[0], "HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\n");
+	response(&empty, slots[1], "HTTP/1.1 204 No Content\r\n\r\n");
+	response(&sse, slots[2], "HTTP/1.1 200 OK\r\nContent-Type: Text/Event-Stream\r\n\r\n");
+	START(e, "frontendPolicies:\n"
+		 "  http: {maxBufferSize: 8}\n"
+		 "  accessLog:\n"
+		 "    add: {size: 'size(response.body)', pre: 'string(response.bodyPrefix)'}\n");
+	capture_log(e, SG_ACCESS_LOG_TEXT);
+	assert_true(held_answer(e, 0, "/app", &plain));
+	assert_int_equal(sg_request_response_data(&e->r[0], "abc", 3, &rest, &nrest),
+			 SG_REQUEST_HELD);
+	sg_request_response_end(&e->r[0], 0, NULL, 0);
+	assert_int_equal(e->seen.responds, 1);
+	assert_string_equal(e->seen.body, "abc");
+	assert_non_null(e->r[0].log_resp);
+	sg_request_log(&e->r[0], 0, 0);
+	assert_null(e->r[0].log_resp);
+	logged_next(e);
+
+	assert_true(held_answer(e, 0, "/app", &plain));
+	assert_int_equal(sg_request_response_data(&e->r[0], "0123456789", 10, &rest, &nrest),
+			 SG_REQUEST_RELEASED);
+	assert_int_equal(e->seen.releases, 1);
+	sg_request_response_head(&e->r[0], 200);
+	sg_request_log(&e->r[0], 0, 0);
+	logged_next(e);
+
+	assert_false(held_answer(e, 0, "/app", &empty));
+	sg_request_response_head(&e->r[0], 204);
+	sg_request_log(&e->r[0], 0, 0);
+	logged_next(e);
+
+	assert_false(held_answer(e, 0, "/app", &sse)); /* a stream goes as it comes */
+	sg_request_response_head(&e->r[0], 200);
+	sg_request_log(&e->r[0], 0, 0);
+	logged_next(e);
+
+	assert_false(begin(e, 0, "GET /direct HTTP/1.1\r\nHost: web.example\r\n\r\n"));
+	sg_request_log(&e->r[0], 0, 0);
+	logged_next(e);
+
+	/* the frontend can hold no more (an HTTP/2 connection's budget): it
+	 * goes as it came, what was held first; a transformation's fails */
+	assert_true(held_answer(e, 0, "/app", &plain));
+	assert_int_equal(sg_request_response_data(&e->r[0], "xy", 2, &rest, &nrest),
+			 SG_REQUEST_HELD);
+	assert_int_equal(sg_request_response_unhold(&e->r[0]), SG_REQUEST_RELEASED);
+	assert_int_equal(e->seen.releases, 2);
+	assert_string_equal(e->seen.body, "xy");
+	sg_request_response_head(&e->r[0], 200);
+	sg_request_log(&e->r[0], 0, 0);
+	logged_next(e);
+	assert_true(held_answer(e, 0, "/held", &plain));
+	assert_int_equal(sg_request_response_unhold(&e->r[0]), SG_REQUEST_GONE);
+	assert_int_equal(e->seen.status, 503);
+	sg_request_log(&e->r[0], 0, 0);
+	logged_next(e);
+	test_capture_end(&e->log, log, sizeof(log));
+	assert_non_null(strstr(log, " size=3 pre=abc\n"));
+	assert_non_null(strstr(log, " pre=01234567\n"));
+	assert_null(strstr(log, "size=10"));
+	assert_non_null(strstr(log, " size=0 pre=\n"));
+	assert_non_null(strstr(log, " engine=copy\n"));	      /* the stream's line: neither field */
+	assert_non_null(strstr(log, " size=6 pre=hello!\n")); /* the direct response's */
+	assert_non_null(strstr(log, " pre=xy\n"));
 }
 
 int main(void)
@@ -1634,6 +1746,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_request_response_held_and_transformed, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_request_response_past_the_bound, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_request_log_reads_response_body, setup,
 						teardown),
 	};
 

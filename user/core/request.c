@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "policy/pathnorm.h"
@@ -27,6 +28,7 @@ static uint64_t now(const struct sg_request *r)
 }
 
 static void delay_over(struct sg_loop *loop, struct sg_timer *t);
+static void answer_seen(struct sg_request *r, const char *body, size_t len);
 
 void sg_request_init(struct sg_request *r, const struct sg_request_sink *sink, void *owner,
 		     struct sg_frontend *ctx, const struct sg_bind *bind, const char *ip,
@@ -162,16 +164,20 @@ void sg_request_fail(struct sg_request *r, enum sg_fail kind, int err)
 	if (grpc(r)) {
 		sg_grpc_failure(kind, err, cause, r->plan.limits, &g, &edit);
 		count(r, 200);
+		answer_seen(r, NULL, 0);
 		r->sink->answer(r, 200, &edit, NULL, 0, false);
 		return;
 	}
 	sg_filter_response_edit(&r->plan, &edit);
 	count(r, status);
-	if (r->plan.refusal_body.p && kind == r->plan.refusal)
+	if (r->plan.refusal_body.p && kind == r->plan.refusal) {
+		answer_seen(r, r->plan.refusal_body.p, r->plan.refusal_body.len);
 		r->sink->answer(r, status, &edit, r->plan.refusal_body.p, r->plan.refusal_body.len,
 				false);
-	else
+	} else {
+		answer_seen(r, body, strlen(body));
 		r->sink->answer(r, status, &edit, body, strlen(body), true);
+	}
 }
 
 /* A route filter's own answer (redirect, direct response, CORS
@@ -183,6 +189,7 @@ static void answer_plan(struct sg_request *r)
 	sg_attempt_drop(&r->at);
 	sg_filter_response_edit(&r->plan, &edit);
 	count(r, r->plan.status);
+	answer_seen(r, r->plan.body.p, r->plan.body.len);
 	r->sink->answer(r, r->plan.status, &edit, r->plan.body.p, r->plan.body.len, false);
 }
 
@@ -827,6 +834,7 @@ void sg_request_answer(struct sg_request *r, uint16_t status, const struct sg_h1
 	r->served = NULL;
 	sg_attempt_drop(&r->at);
 	count(r, status);
+	answer_seen(r, body, len);
 	r->sink->answer(r, status, edit, body, len, text);
 	r->sink->failed(r);
 }
@@ -906,11 +914,14 @@ struct sg_request_resp {
 	struct sg_h1_resp head, out;
 	char *body;
 	size_t len, cap, max;
-	/* Past max on a route whose transformation replaces the body, which
-	 * it does all the same (agentgateway's, response.body absent): the
-	 * first max bytes are kept for response.bodyPrefix, the rest
-	 * dropped. */
+	/* Past max: response.body is absent, as agentgateway's, and the
+	 * first max bytes are kept for response.bodyPrefix; the rest is
+	 * dropped (a route whose transformation replaces the body, which it
+	 * does all the same) or went to the client as it came (released). */
 	bool over;
+	/* Kept in r->log_resp once answered, for the access log and span
+	 * attributes that read it. */
+	bool keep;
 };
 
 static bool framing_field(struct sg_h1_span name)
@@ -965,13 +976,102 @@ static struct sg_request_resp *held_new(const struct sg_h1_resp *resp)
 	return h;
 }
 
+static void free_held(struct sg_request_resp *h)
+{
+	if (h)
+		free(h->body);
+	free(h);
+}
+
+/* A response held and not answered (r failed meanwhile, or is over). */
 static void drop_held(struct sg_request *r)
 {
-	if (!r->held_resp)
-		return;
-	free(r->held_resp->body);
-	free(r->held_resp);
+	free_held(r->held_resp);
 	r->held_resp = NULL;
+}
+
+/* The held response h went to the client: its body is kept for the log
+ * line when its route's log or span attributes read it (and r was not
+ * logged meanwhile), else freed. */
+static void keep_held(struct sg_request *r, struct sg_request_resp *h)
+{
+	if (!h->keep || r->logged) {
+		free_held(h);
+		return;
+	}
+	free_held(r->log_resp);
+	r->log_resp = h;
+}
+
+static void retire_held(struct sg_request *r)
+{
+	struct sg_request_resp *h = r->held_resp;
+
+	r->held_resp = NULL;
+	keep_held(r, h);
+}
+
+/* Whether r's access log line or its sampled span's attributes read
+ * response.body (its route says they may; SG_ROUTE_HOLD_LOG, _TRACE). */
+static bool log_reads_body(const struct sg_request *r)
+{
+	unsigned d = r->at.route->defer;
+
+	return ((d & SG_ROUTE_HOLD_LOG) && r->log_policy &&
+		sg_frontend_log_format(r->ctx, r->logging) != SG_ACCESS_LOG_OFF) ||
+	       ((d & SG_ROUTE_HOLD_TRACE) && sg_trace_fields(r->trace));
+}
+
+/* The gateway's own answer (a direct response, a refusal, a failure):
+ * its body is what the log line's and span's response.body read when
+ * they read it, as agentgateway's log reads the answer it made. */
+static void answer_seen(struct sg_request *r, const char *body, size_t len)
+{
+	struct sg_request_resp *h;
+
+	if (!r->at.route || !(r->at.route->defer & (SG_ROUTE_HOLD_LOG | SG_ROUTE_HOLD_TRACE)) ||
+	    !log_reads_body(r))
+		return;
+	if (r->is_head)
+		len = 0;
+	h = calloc(1, sizeof(*h));
+	if (h && len && !(h->body = malloc(len))) {
+		free(h);
+		h = NULL;
+	}
+	if (!h) { /* its response.body is absent */
+		SG_DEBUG("%s: response body for the log: out of memory", r->ip);
+		return;
+	}
+	if (len)
+		memcpy(h->body, body, len);
+	h->len = len;
+	h->keep = true;
+	keep_held(r, h);
+}
+
+/* A response with no body (to a HEAD request, a 204, a 304): its
+ * response.body is empty bytes, as agentgateway reads its empty body. */
+static bool bodyless(const struct sg_request *r, uint16_t status)
+{
+	return r->is_head || status == 204 || status == 304;
+}
+
+/* An event stream (SSE: MCP's, an LLM's) never ends on its own time: the
+ * access log and span attributes do not hold one (their response.body
+ * is absent), so that it streams to the client as it comes. */
+static bool event_stream(const struct sg_h1_resp *resp)
+{
+	const struct sg_h1_span *ct = sg_h1_resp_header(resp, "content-type");
+
+	return ct && ct->len >= 17 && !strncasecmp(ct->p, "text/event-stream", 17);
+}
+
+static void empty_body(struct sg_filter_input *in)
+{
+	in->resp_body = (struct sg_h1_span){ "", 0 };
+	in->has_resp_body = true;
+	in->resp_prefix = false;
 }
 
 /* What CEL reads of the held body: response.body (and bodyPrefix), or
@@ -985,7 +1085,17 @@ static void held_input(const struct sg_request_resp *h, struct sg_filter_input *
 
 bool sg_request_hold_response_slow(struct sg_request *r, const struct sg_h1_resp *resp)
 {
-	if (r->is_head || resp->status < 200 || resp->status == 204 || resp->status == 304)
+	bool keep = log_reads_body(r);
+
+	if (!keep && !(r->at.route->defer & SG_ROUTE_DEFER_RESP_BODY))
+		return false;
+	if (resp->status < 200)
+		return false;
+	if (bodyless(r, resp->status)) {
+		r->resp_bodyless = keep;
+		return false;
+	}
+	if (!(r->at.route->defer & SG_ROUTE_DEFER_RESP_BODY) && event_stream(resp))
 		return false;
 	r->held_resp = held_new(resp);
 	if (!r->held_resp) {
@@ -993,6 +1103,7 @@ bool sg_request_hold_response_slow(struct sg_request *r, const struct sg_h1_resp
 		return false;
 	}
 	r->held_resp->max = buffer_max(r);
+	r->held_resp->keep = keep;
 	return true;
 }
 
@@ -1022,17 +1133,18 @@ static void release_held(struct sg_request *r)
 {
 	struct sg_request_resp *h = r->held_resp;
 
-	r->held_resp = NULL;
 	r->resp_prefix = (struct sg_h1_span){ h->body ? h->body : "", h->len };
+	h->over = true;
+	r->held_resp = NULL;
 	r->sink->release(r, &h->head, r->resp_prefix.p, h->len);
 	r->resp_prefix = (struct sg_h1_span){ 0 };
-	free(h->body);
-	free(h);
+	keep_held(r, h);
 }
 
 enum sg_request_held sg_request_response_data(struct sg_request *r, const char *p, size_t n,
 					      const char **rest, size_t *nrest)
 {
+	const struct sg_transform *t = r->at.route->eff_filters.transform;
 	struct sg_request_resp *h = r->held_resp;
 	size_t take = n;
 
@@ -1053,7 +1165,7 @@ enum sg_request_held sg_request_response_data(struct sg_request *r, const char *
 		return SG_REQUEST_HELD;
 	/* agentgateway's response.body is absent past the bound: a body
 	 * transformation still makes the body, else it goes as it came. */
-	if (r->at.route->eff_filters.transform->response.body) {
+	if (t && t->response.body) {
 		h->over = true;
 		return SG_REQUEST_HELD;
 	}
@@ -1065,7 +1177,17 @@ enum sg_request_held sg_request_response_data(struct sg_request *r, const char *
 	return SG_REQUEST_RELEASED;
 }
 
-void sg_request_response_end(struct sg_request *r, int err)
+enum sg_request_held sg_request_response_unhold(struct sg_request *r)
+{
+	if (r->at.route->defer & SG_ROUTE_DEFER_RESP_BODY) {
+		sg_request_fail(r, SG_FAIL_BAD_RESPONSE, ENOBUFS);
+		return SG_REQUEST_GONE;
+	}
+	release_held(r);
+	return r->failed ? SG_REQUEST_GONE : SG_REQUEST_RELEASED;
+}
+
+void sg_request_response_end(struct sg_request *r, int err, const struct sg_h2_field *t, size_t nt)
 {
 	struct sg_request_resp *h = r->held_resp;
 	struct sg_h1_edit edit;
@@ -1079,8 +1201,8 @@ void sg_request_response_end(struct sg_request *r, int err)
 	sg_filter_response_edit(&r->plan, &edit);
 	b = r->plan.resp_body_set ? r->plan.resp_new_body
 				  : (struct sg_h1_span){ h->body ? h->body : "", h->len };
-	r->sink->respond(r, &h->out, &edit, b.p, b.len);
-	drop_held(r);
+	r->sink->respond(r, &h->out, &edit, b.p, b.len, t, nt);
+	retire_held(r);
 }
 
 /* ---- the response head ------------------------------------------------------ */
@@ -1100,6 +1222,8 @@ void sg_request_transform_response(struct sg_request *r, const struct sg_h1_resp
 	} else if (r->resp_prefix.p) { /* released past the bound */
 		in.resp_body = r->resp_prefix;
 		in.resp_prefix = true;
+	} else if ((r->at.route->defer & SG_ROUTE_HOLD_RESP) && bodyless(r, resp->status)) {
+		empty_body(&in);
 	}
 	if (sg_filter_transform_response(&r->plan, t, &in, resp) < 0)
 		SG_DEBUG("%s: response transformation: out of memory, the head goes as it came",
@@ -1151,10 +1275,24 @@ void sg_request_body_timeout(struct sg_request *r)
 
 /* ---- the end ---------------------------------------------------------------- */
 
+/* What the log line read of the response's body is forgotten. */
+static void forget_response(struct sg_request *r)
+{
+	if (!r->log_resp && !r->resp_bodyless) /* every request but a log's reader's */
+		return;
+	free_held(r->log_resp);
+	r->log_resp = NULL;
+	r->resp_bodyless = false;
+}
+
 /* The ended request as its access log and trace fields read it. */
 static void ended_view(struct sg_request *r, struct sg_filter_input *in, struct sg_celreq_view *v)
 {
 	sg_request_input(r, in);
+	if (r->log_resp)
+		held_input(r->log_resp, in);
+	else if (r->resp_bodyless)
+		empty_body(in);
 	sg_celreq_view_of(v, in, NULL);
 	v->status = r->status;
 	v->version = r->sink->version;
@@ -1219,6 +1357,7 @@ void sg_request_log(struct sg_request *r, uint64_t uncounted_in, uint64_t uncoun
 		r->req = NULL;
 		free(r->mcp);
 		r->mcp = NULL;
+		forget_response(r);
 		return;
 	}
 	/* Only a line written shows the Host: none is, with the log off. */
@@ -1278,6 +1417,7 @@ void sg_request_log(struct sg_request *r, uint64_t uncounted_in, uint64_t uncoun
 	r->req = NULL;
 	free(r->mcp);
 	r->mcp = NULL;
+	forget_response(r);
 }
 
 void sg_request_release(struct sg_request *r)
@@ -1290,6 +1430,7 @@ void sg_request_release(struct sg_request *r)
 void sg_request_free(struct sg_request *r)
 {
 	drop_held(r);
+	forget_response(r);
 	free(r->mcp);
 	r->mcp = NULL;
 	stop_calls(r);

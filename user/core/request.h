@@ -67,6 +67,7 @@
 #include "user/core/filter.h"
 #include "user/core/frontend.h"
 #include "user/codec/h1.h"
+#include "user/codec/h2head.h"
 #include "user/core/mirror.h"
 #include "user/relay/relay.h"
 
@@ -120,11 +121,16 @@ struct sg_request_sink {
 	/* A held response (sg_request_hold_response) is whole: write
 	 * `resp`'s status and headers (it has no framing field), the lines
 	 * of *edit, "content-length: len", then body[0..len) (copy it: it is
-	 * freed on return); the response is over for the frontend, which
+	 * freed on return), then its trailers t[0..nt) (names in lowercase;
+	 * valid during the call) where the client takes them: an HTTP/2
+	 * client's trailing HEADERS, an HTTP/1.1 client that sent `TE:
+	 * trailers` a chunked body in place of the Content-Length; anyone
+	 * else's are dropped. The response is over for the frontend, which
 	 * gives back its backend as after any response. May close the
 	 * connection. Never for a HEAD request, a 1xx, 204 or 304. */
 	void (*respond)(struct sg_request *r, const struct sg_h1_resp *resp,
-			const struct sg_h1_edit *edit, const char *body, size_t len);
+			const struct sg_h1_edit *edit, const char *body, size_t len,
+			const struct sg_h2_field *t, size_t nt);
 	/* A held response passed maxBufferSize: it goes as it came. Write
 	 * `resp` (the backend's head, copied: valid during the call) as the
 	 * frontend writes any response head (sg_request_transform_response
@@ -245,6 +251,14 @@ struct sg_request {
 	 * (sg_request_hold_response: its head copied, its body so far;
 	 * malloc'd); NULL: none is held. */
 	struct sg_request_resp *held_resp;
+	/* A held response's body, kept once it went to the client (or was
+	 * released past the bound) for the access log and span attributes
+	 * that read it (SG_ROUTE_HOLD_LOG, _TRACE); freed when r is logged.
+	 * NULL: none. */
+	struct sg_request_resp *log_resp;
+	/* The response had no body to hold (HEAD, 204, 304) on such a
+	 * route: the log's response.body is empty bytes. */
+	bool resp_bodyless;
 	/* A response released past maxBufferSize (sink->release): its first
 	 * maxBufferSize bytes, which response.bodyPrefix reads during the
 	 * call; p NULL: none. */
@@ -345,7 +359,8 @@ bool sg_request_took_response(struct sg_request *r, const struct sg_h1_resp *res
 
 /* A final response head that is the answer (sg_request_took_response
  * said so), before the frontend writes anything of it: true when r holds
- * it (its route's response transformation reads its body): the frontend
+ * it (its route's response transformation reads its body, or its
+ * listener's access log or sampled span attributes do): the frontend
  * writes nothing and hands its body over, decoded of its framing, to
  * sg_request_response_data and its end to sg_request_response_end, which
  * answer through the sink. False (a flag test for any other route; a HEAD
@@ -353,8 +368,7 @@ bool sg_request_took_response(struct sg_request *r, const struct sg_h1_resp *res
 bool sg_request_hold_response_slow(struct sg_request *r, const struct sg_h1_resp *resp);
 static inline bool sg_request_hold_response(struct sg_request *r, const struct sg_h1_resp *resp)
 {
-	return (r->at.route->defer & SG_ROUTE_DEFER_RESP_BODY) &&
-	       sg_request_hold_response_slow(r, resp);
+	return (r->at.route->defer & SG_ROUTE_HOLD_RESP) && sg_request_hold_response_slow(r, resp);
 }
 
 /* What became of a held response's body bytes. */
@@ -373,11 +387,21 @@ enum sg_request_held {
 enum sg_request_held sg_request_response_data(struct sg_request *r, const char *p, size_t n,
 					      const char **rest, size_t *nrest);
 
-/* The held response ended (err 0; trailers are dropped: the client gets
- * a Content-Length) or was cut (err: the errno, answered 503 as a lost
- * connection): its transformation runs over it and sink->respond writes
- * it. r->held_resp is NULL afterwards. */
-void sg_request_response_end(struct sg_request *r, int err);
+/* The frontend cannot hold more of r's held response (an HTTP/2
+ * connection's budget for held bodies is spent): one held for the
+ * access log or span alone goes as it came, as past maxBufferSize
+ * (SG_REQUEST_RELEASED: sink->release wrote what was held; the bytes in
+ * hand and what follows go as usual; response.body is absent in the
+ * line); one a transformation reads is answered 503 (SG_REQUEST_GONE,
+ * as is a request that failed meanwhile). */
+enum sg_request_held sg_request_response_unhold(struct sg_request *r);
+
+/* The held response ended (err 0), with its trailers t[0..nt) (names in
+ * lowercase; the caller's, read during the call), or was cut (err: the
+ * errno, answered 503 as a lost connection): its transformation runs
+ * over it and sink->respond writes it, trailers and all. r->held_resp
+ * is NULL afterwards. */
+void sg_request_response_end(struct sg_request *r, int err, const struct sg_h2_field *t, size_t nt);
 
 /* A response head with `status` goes to the client: counted. */
 void sg_request_response_head(struct sg_request *r, uint16_t status);

@@ -103,6 +103,8 @@ struct request {
 	 * is read, as chunks again when through_chunked. */
 	bool resp_read, resp_through, through_chunked;
 	uint64_t resp_left;
+	/* Its chunked body's trailer lines, as they came. */
+	struct sg_buf resp_trailers;
 	/* Bytes of held responses read, from either backend: the body
 	 * watchdog's progress (they move nowhere else while held). */
 	uint64_t resp_moved;

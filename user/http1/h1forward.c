@@ -274,8 +274,10 @@ static bool upload_unfinished(struct client *c)
 /* The bytes of buf[0..len) that belong to the chunked body relayed by
  * `cr`, how many as the scanner counts them (-1: malformed); they are left
  * at the start of buf and their number in *out: all of them as they are,
- * or when decoding, the chunks' data alone (framing and trailers dropped). */
-static ssize_t chunk_body(struct chunk_relay *cr, char *buf, size_t len, size_t *out)
+ * or when decoding, the chunks' data alone (framing dropped; the trailer
+ * lines appended to *trailers, or dropped when it is NULL). */
+static ssize_t chunk_body(struct chunk_relay *cr, char *buf, size_t len, size_t *out,
+			  struct sg_buf *trailers)
 {
 	ssize_t used = 0;
 
@@ -287,8 +289,8 @@ static ssize_t chunk_body(struct chunk_relay *cr, char *buf, size_t len, size_t 
 	}
 	while ((size_t)used < len && !cr->done) {
 		struct sg_h1_span data;
-		ssize_t n = sg_h1_chunked_decode(&cr->scan, buf + used, len - (size_t)used, &data,
-						 &cr->done);
+		ssize_t n = sg_h1_chunked_decode_trailers(&cr->scan, buf + used, len - (size_t)used,
+							  &data, &cr->done, trailers);
 
 		if (n < 0)
 			return -1;
@@ -375,20 +377,53 @@ void h1c_release_held(struct client *c, const struct sg_h1_resp *resp, const cha
 		through_write(c, body, len);
 }
 
+/* The held response's end to the request module, with the trailer
+ * lines its chunks brought as fields (names in lowercase, those that may
+ * not be trailers left out). */
+static void held_respond(struct client *c, int err)
+{
+	struct sg_buf *lines = &c->r->resp_trailers;
+	struct sg_h2_field *t = NULL;
+	size_t cap = 1, n = 0;
+	ssize_t got = 0;
+
+	for (size_t i = 0; !err && i < lines->len; i++)
+		cap += sg_buf_data(lines)[i] == '\n';
+	if (!err && lines->len) {
+		if (!(t = malloc(cap * sizeof(*t)))) {
+			sg_request_response_end(&c->r->rq, ENOMEM, NULL, 0);
+			return;
+		}
+		/* every line has its colon: the chunk decoder took no other */
+		got = sg_h2head_fields_from_lines(sg_buf_data(lines), lines->len, t, cap);
+	}
+	for (ssize_t i = 0; i < got; i++)
+		if (sg_h1_trailer_allowed(t[i].name, t[i].name_len))
+			t[n++] = t[i];
+	sg_request_response_end(&c->r->rq, err, t, n);
+	free(t);
+}
+
 /* The held response's body ended (err 0) or was cut (err): the request
- * module answers; a released one's last chunk goes, or the client sees
- * it cut. */
+ * module answers; a released one's last chunk goes, with its trailer
+ * lines as they came, or the client sees it cut. */
 static void held_end(struct client *c, int err)
 {
 	struct request *r = c->r;
+	struct sg_buf *lines = &r->resp_trailers;
 
 	if (!r->resp_through) {
 		/* its sink clears resp_read; a failure's answer ends r */
-		sg_request_response_end(&r->rq, err);
+		held_respond(c, err);
 		return;
 	}
 	r->resp_read = false;
-	if (err || (r->through_chunked && h1c_client_write(c, "0\r\n\r\n", 5) == -1)) {
+	if (err || (r->through_chunked &&
+		    h1c_client_writev(c,
+				      (struct iovec[]){ { (void *)(uintptr_t) "0\r\n", 3 },
+							{ sg_buf_data(lines), lines->len },
+							{ (void *)(uintptr_t) "\r\n", 2 } },
+				      3, 0) == -1)) {
 		h1c_client_close(c);
 		return;
 	}
@@ -438,7 +473,7 @@ static bool held_bytes(struct client *c, char *buf, size_t n)
 		}
 		r->resp_left -= out;
 	} else if (c->resp_body == SG_H1_BODY_CHUNKED) {
-		used = chunk_body(&r->resp_chunks, buf, n, &out);
+		used = chunk_body(&r->resp_chunks, buf, n, &out, &r->resp_trailers);
 		if (used < 0) {
 			held_end(c, EPROTO);
 			return false;
@@ -495,6 +530,7 @@ static void hold_response(struct client *c)
 	r->resp_left = c->resp_body == SG_H1_BODY_LENGTH ? (uint64_t)r->bx.resp.content_length : 0;
 	memset(&r->resp_chunks, 0, sizeof(r->resp_chunks));
 	r->resp_chunks.decode = true;
+	sg_buf_reset(&r->resp_trailers);
 	r->bx.in_len = 0;
 	h1c_enter(c, C_RESP);
 	if (c->resp_body == SG_H1_BODY_NONE ||
@@ -649,7 +685,7 @@ static void got_response_head(struct client *c)
 			char *body = c->r->bx.in + c->r->bx.resp.head_len;
 			size_t out;
 
-			if (chunk_body(&c->r->resp_chunks, body, extra_len, &out) < 0) {
+			if (chunk_body(&c->r->resp_chunks, body, extra_len, &out, NULL) < 0) {
 				h1c_client_close(c);
 				return;
 			}
@@ -740,7 +776,7 @@ static enum sg_pump_status chunked_run(struct sg_pump *p, struct chunk_relay *cr
 				errno = EPIPE;
 			return n == 0 ? SG_PUMP_EOF : SG_PUMP_ERROR;
 		}
-		used = chunk_body(cr, buf, (size_t)n, &out);
+		used = chunk_body(cr, buf, (size_t)n, &out, NULL);
 		if (used < 0) {
 			*side = 0;
 			errno = EPROTO;

@@ -70,6 +70,28 @@ int h1c_client_queue(struct client *c, const struct iovec *iov, size_t cnt)
 	return 0;
 }
 
+bool h1c_te_trailers(const struct client *c)
+{
+	const struct sg_h1_req *q = &c->r->req;
+
+	return q->minor && sg_h1_headers_list(q->headers, q->nheaders, "te", "trailers");
+}
+
+int h1c_queue_last_chunk(struct client *c, const struct sg_h2_field *t, size_t n)
+{
+	int rc = sg_buf_append(&c->out, "0\r\n", 3);
+
+	for (size_t i = 0; i < n; i++)
+		if (sg_h1_trailer_allowed(t[i].name, t[i].name_len))
+			rc |= sg_buf_append(&c->out, t[i].name, t[i].name_len) |
+			      sg_buf_append(&c->out, ": ", 2) |
+			      sg_buf_append(&c->out, t[i].value, t[i].value_len) |
+			      sg_buf_append(&c->out, "\r\n", 2);
+	rc |= sg_buf_append(&c->out, "\r\n", 2);
+	sg_loop_after_pass(c->ctx->loop, &c->later, on_client_later);
+	return rc < 0 ? -1 : 0;
+}
+
 /* Take n body bytes from `in` after the head (the rest moves up). */
 static void take_in(struct client *c, size_t n)
 {
@@ -197,8 +219,7 @@ static void relay_head(struct client *c, const struct sg_h1_resp *resp, bool end
 	 * length, else chunks; chunks too for a client that asked for
 	 * trailers (TE: trailers), which only they can carry. */
 	bool bodyless = c->r->rq.is_head || resp->status == 204 || resp->status == 304;
-	bool te_trailers = r->req.minor &&
-			   sg_h1_headers_list(r->req.headers, r->req.nheaders, "te", "trailers");
+	bool te_trailers = h1c_te_trailers(c);
 	struct sg_h1_header slots[SG_H1_MAX_HEADERS];
 	struct sg_h1_resp chunked_resp;
 	const char *extra = NULL;
@@ -340,11 +361,9 @@ void h1c_h2_data(struct sg_attempt *a, const char *p, size_t n)
 void h1c_h2_end(struct sg_attempt *a, const struct sg_h2_field *t, size_t n, int err)
 {
 	struct client *c = a->owner;
-	struct sg_buf end = { 0 };
-	int rc = 0;
 
-	if (c->r->rq.held_resp && !c->closed) { /* trailers: a Content-Length carries none */
-		sg_request_response_end(&c->r->rq, err);
+	if (c->r->rq.held_resp && !c->closed) {
+		sg_request_response_end(&c->r->rq, err, t, n);
 		h1c_settle(c);
 		return;
 	}
@@ -352,22 +371,9 @@ void h1c_h2_end(struct sg_attempt *a, const struct sg_h2_field *t, size_t n, int
 		h1c_client_close(c);
 		return;
 	}
-	if (c->r->h2_chunked) {
-		rc |= sg_buf_append(&end, "0\r\n", 3);
-		for (size_t i = 0; i < n; i++) {
-			rc |= sg_buf_append(&end, t[i].name, t[i].name_len);
-			rc |= sg_buf_append(&end, ": ", 2);
-			rc |= sg_buf_append(&end, t[i].value, t[i].value_len);
-			rc |= sg_buf_append(&end, "\r\n", 2);
-		}
-		rc |= sg_buf_append(&end, "\r\n", 2);
-		if (rc ||
-		    h1c_client_queue(c, &(struct iovec){ sg_buf_data(&end), end.len }, 1) == -1) {
-			sg_buf_free(&end);
-			h1c_client_close(c);
-			return;
-		}
-		sg_buf_free(&end);
+	if (c->r->h2_chunked && h1c_queue_last_chunk(c, t, n) == -1) {
+		h1c_client_close(c);
+		return;
 	}
 	c->resp_done = true;
 	if (!h1c_client_out_pending(c))

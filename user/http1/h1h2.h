@@ -11,6 +11,12 @@ void h1c_send_h2(struct client *c);
 /* Queue bytes for the client, written after the loop's pass (one segment
  * for a response made from several frames); -1: out of memory. */
 int h1c_client_queue(struct client *c, const struct iovec *iov, size_t cnt);
+/* The last chunk of a chunked response, with the trailers t[0..n) that
+ * may be trailers (RFC 9112 §7.1.2), queued as h1c_client_queue does;
+ * -1: out of memory. */
+int h1c_queue_last_chunk(struct client *c, const struct sg_h2_field *t, size_t n);
+/* The client is HTTP/1.1 and said `TE: trailers`: it takes them. */
+bool h1c_te_trailers(const struct client *c);
 /* The client took what was queued: the backend's flow control opens. */
 void h1c_h2_flushed(struct client *c);
 /* The attempt's message callbacks for an HTTP/2 backend (user/core/attempt.h). */

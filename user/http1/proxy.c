@@ -164,6 +164,7 @@ static void request_free(struct client *c)
 	h1c_free_all_slots(c);
 	sg_h1backend_free(&c->r->bx);
 	sg_h2head_kept_free(&c->r->h2_trailers);
+	sg_buf_free(&c->r->resp_trailers);
 	sg_mem_free(c->r);
 	c->r = NULL;
 }
@@ -474,6 +475,7 @@ static void keep_warm(struct client *c)
 	c->r->bx.resp.nheaders = 0;
 	c->r->req.nheaders = 0;
 	sg_h2head_kept_free(&c->r->h2_trailers);
+	sg_buf_free(&c->r->resp_trailers);
 	c->warm_at = h1c_now(c) + PROXY_WARM_MS;
 }
 
@@ -602,27 +604,40 @@ static void conn_answer(struct sg_request *rq, uint16_t status, const struct sg_
 
 /* A held response, whole (user/core/request.h): its head with the
  * route's edit and its Content-Length, then its body, in one write after
- * the loop's pass; the response is over. */
+ * the loop's pass; with trailers, to a client that takes them, one chunk
+ * and the last chunk carrying them in place of the Content-Length. The
+ * response is over. */
 static void conn_respond(struct sg_request *rq, const struct sg_h1_resp *resp,
-			 const struct sg_h1_edit *edit, const char *body, size_t len)
+			 const struct sg_h1_edit *edit, const char *body, size_t len,
+			 const struct sg_h2_field *t, size_t nt)
 {
 	struct client *c = rq->owner;
-	char head[PROXY_HEAD_MAX + 256], length[48];
-	struct iovec iov[2];
+	char head[PROXY_HEAD_MAX + 256], length[48], line[SG_H1_CHUNK_LINE];
+	bool chunked = nt && h1c_te_trailers(c);
+	struct iovec iov[4];
+	size_t k = 0;
 	ssize_t n;
 
 	if (!c->r->req.keep_alive || c->ctx->draining || h1c_too_old(c) || !c->req_done)
 		c->client_close = true;
-	snprintf(length, sizeof(length), "content-length: %zu\r\n", len);
+	if (chunked)
+		snprintf(length, sizeof(length), "transfer-encoding: chunked\r\n");
+	else
+		snprintf(length, sizeof(length), "content-length: %zu\r\n", len);
 	n = sg_h1_write_response_edit(resp, edit, h1c_conn_field(c, c->client_close), length, head,
 				      sizeof(head));
 	if (n < 0) {
 		h1c_fail_request(c, SG_FAIL_BAD_RESPONSE, EMSGSIZE);
 		return;
 	}
-	iov[0] = (struct iovec){ head, (size_t)n };
-	iov[1] = (struct iovec){ (void *)(uintptr_t)body, len };
-	if (h1c_client_queue(c, iov, 2) == -1) {
+	iov[k++] = (struct iovec){ head, (size_t)n };
+	if (chunked && len)
+		iov[k++] = (struct iovec){ line, sg_h1_chunk_size_line(len, line) };
+	iov[k++] = (struct iovec){ (void *)(uintptr_t)body, len };
+	if (chunked && len)
+		iov[k++] = (struct iovec){ (void *)(uintptr_t) "\r\n", 2 };
+	if (h1c_client_queue(c, iov, k) == -1 ||
+	    (chunked && h1c_queue_last_chunk(c, t, nt) == -1)) {
 		h1c_client_close(c);
 		return;
 	}

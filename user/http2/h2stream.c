@@ -260,7 +260,9 @@ static void stream_cut(struct sg_request *rq)
 static void send_request(struct h2stream *s);
 static void on_head(struct sg_attempt *a, const struct sg_h1_resp *resp, bool end);
 static void stream_respond(struct sg_request *rq, const struct sg_h1_resp *resp,
-			   const struct sg_h1_edit *edit, const char *body, size_t len);
+			   const struct sg_h1_edit *edit, const char *body, size_t len,
+			   const struct sg_h2_field *t, size_t nt);
+static int keep_trailers(struct h2stream *s, const struct sg_h2_field *t, size_t n);
 static void stream_release(struct sg_request *rq, const struct sg_h1_resp *resp, const char *body,
 			   size_t len);
 static void on_data(struct sg_attempt *a, const char *p, size_t n);
@@ -669,19 +671,21 @@ out:
 }
 
 /* The request module's (sink): a held response, whole, with its
- * Content-Length. */
+ * Content-Length and its trailers (a gRPC answer's grpc-status), which
+ * end the stream after the body as any response's do. */
 static void stream_respond(struct sg_request *rq, const struct sg_h1_resp *resp,
-			   const struct sg_h1_edit *edit, const char *body, size_t len)
+			   const struct sg_h1_edit *edit, const char *body, size_t len,
+			   const struct sg_h2_field *t, size_t nt)
 {
 	struct h2stream *s = rq->owner;
 	char digits[24];
 
 	snprintf(digits, sizeof(digits), "%zu", len);
-	if (body_bytes(s, body, len) == -1) {
+	if (body_bytes(s, body, len) == -1 || (nt && keep_trailers(s, t, nt) == -1)) {
 		sg_request_fail(rq, SG_FAIL_BAD_RESPONSE, ENOMEM);
 		return;
 	}
-	if (head_out(s, resp, edit, digits, len > 0))
+	if (head_out(s, resp, edit, digits, len > 0 || nt))
 		response_complete(s);
 }
 
@@ -701,14 +705,13 @@ static void stream_release(struct sg_request *rq, const struct sg_h1_resp *resp,
  * released, the rest goes on as any response's. */
 static void held_data(struct h2stream *s, struct sg_attempt *a, const char *p, size_t n)
 {
-	const char *rest;
-	size_t nrest;
+	const char *rest = p;
+	size_t nrest = n;
 
-	if (!h2c_hold(s, n)) {
-		sg_request_fail(&s->rq, SG_FAIL_BAD_RESPONSE, ENOBUFS);
-		return;
-	}
-	switch (sg_request_response_data(&s->rq, p, n, &rest, &nrest)) {
+	/* past the connection's budget: one held for the log alone goes as
+	 * it came (rest, nrest: all of these bytes), any other fails */
+	switch (h2c_hold(s, n) ? sg_request_response_data(&s->rq, p, n, &rest, &nrest)
+			       : sg_request_response_unhold(&s->rq)) {
 	case SG_REQUEST_HELD:
 		sg_attempt_consume(a, n, 0);
 		break;
@@ -783,7 +786,7 @@ static void on_end(struct sg_attempt *a, const struct sg_h2_field *t, size_t n, 
 	struct h2stream *s = a->owner;
 
 	if (s->rq.held_resp && !s->closed) {
-		sg_request_response_end(&s->rq, err); /* trailers: a Content-Length carries none */
+		sg_request_response_end(&s->rq, err, t, n);
 		h2c_flush_later(s->conn);
 		return;
 	}
