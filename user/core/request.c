@@ -11,6 +11,8 @@
 #include <string.h>
 #include <time.h>
 
+#include <openssl/crypto.h>
+
 #include "policy/pathnorm.h"
 #include "policy/route.h"
 #include "policy/session.h"
@@ -19,6 +21,7 @@
 #include "user/core/mcpauthn.h"
 #include "user/core/oidcflow.h"
 #include "user/core/rlcall.h"
+#include "user/core/tokenx.h"
 #include "user/core/trace.h"
 
 static uint64_t now(const struct sg_request *r)
@@ -111,6 +114,15 @@ static void mirror(struct sg_request *r, const struct sg_mirrors *mirrors)
 
 static void drop_held(struct sg_request *r);
 
+/* The token a try's exchange gave, wiped. */
+static void forget_token(struct sg_request *r)
+{
+	if (r->tx_token)
+		OPENSSL_cleanse(r->tx_token, strlen(r->tx_token));
+	free(r->tx_token);
+	r->tx_token = NULL;
+}
+
 /* The questions under way to policy services (extAuthz,
  * remoteRateLimit) stop, and so does the gateway's own service answering
  * r (MCP). */
@@ -124,6 +136,9 @@ static void stop_calls(struct sg_request *r)
 	r->mcp_call = NULL;
 	sg_rlcall_cancel(r->rl);
 	r->rl = NULL;
+	sg_tokenx_cancel(r->tx);
+	r->tx = NULL;
+	forget_token(r);
 	if (r->served) {
 		r->ctx->mcp.cancel(r->served);
 		r->served = NULL;
@@ -866,12 +881,30 @@ static int traceparent(struct sg_request *r)
 	return sg_header_edit_apply(&r->plan.request, &mod);
 }
 
+enum sg_attempt_prep sg_request_try_prepare(struct sg_attempt *a)
+{
+	struct sg_request *r = of_attempt(a);
+	const struct sg_backend_auth *auth = sg_filter_backend_auth(r->at.route, a->backend);
+	enum sg_attempt_prep res;
+
+	sg_tokenx_cancel(r->tx); /* a try timed out while it was asked */
+	r->tx = NULL;
+	forget_token(r);
+	if (!auth || auth->kind != SG_BACKEND_AUTH_TOKEN_EXCHANGE)
+		return SG_ATTEMPT_GO;
+	res = sg_tokenx_start(r, auth->exchange);
+	if (res == SG_ATTEMPT_STOP)
+		r->sink->failed(r);
+	return res;
+}
+
 void sg_request_try_send(struct sg_attempt *a)
 {
 	struct sg_request *r = of_attempt(a);
 	struct sg_filter_input in;
 
 	sg_request_input(r, &in);
+	in.exchanged = r->tx_token;
 	in.backend_host = sg_filter_backend_host(a->backend);
 	if (!follow_plan(r, sg_filter_plan_backend(&r->plan, &a->backend->filters, &in)))
 		return;

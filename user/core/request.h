@@ -192,6 +192,11 @@ struct sg_request {
 	/* The route's remoteRateLimit being asked (user/core/rlcall.h); NULL:
 	 * none under way. */
 	struct sg_rlcall *rl;
+	/* The try's backendAuth token exchange under way (user/core/tokenx.h;
+	 * NULL: none), and the token it gave for the current try (malloc'd;
+	 * NULL: none). */
+	struct sg_tokenx *tx;
+	char *tx_token;
 	/* Its trace (user/core/trace.h); NULL: not traced. */
 	struct sg_trace *trace;
 	/* The gateway's own service answering it (ctx->mcp's call); NULL:
@@ -326,6 +331,9 @@ void sg_request_denied(struct sg_request *r, enum sg_fail kind);
  * (ops->fail). A frontend's struct sg_attempt_ops names these two; the
  * attempt must be the r->at of a struct sg_request. */
 void sg_request_try_send(struct sg_attempt *a);
+/* attempt ops->prepare: a try whose backend's backendAuth is an
+ * oauthTokenExchange waits for its token (user/core/tokenx.h). */
+enum sg_attempt_prep sg_request_try_prepare(struct sg_attempt *a);
 void sg_request_try_failed(struct sg_attempt *a, enum sg_fail kind, int err);
 
 /* The gateway's failure `kind` (err: its errno, 0: none) answered: a
