@@ -837,16 +837,17 @@ static struct sg_json *token_exchange(struct sg_json *o, const struct sg_token_e
 	if (t->client != SG_TOKENX_CLIENT_NONE) {
 		ca = sg_json_add_object(o, "clientAuth");
 		sg_json_add_str(ca, "clientId", t->client_id);
-		sg_json_add_str(ca, "method", t->client == SG_TOKENX_CLIENT_BASIC
-							? "clientSecretBasic"
-							: "clientSecretPost");
+		sg_json_add_str(ca, "method",
+				t->client == SG_TOKENX_CLIENT_BASIC ? "clientSecretBasic"
+								    : "clientSecretPost");
 		if (t->client_secret)
 			sg_json_add_str(ca, "clientSecret", "<redacted>");
 	}
 	if (t->params.n) {
 		ps = sg_json_add_object(o, "additionalParams");
 		for (size_t i = 0; i < t->params.n; i++)
-			sg_json_add_str(ps, t->params.v[i].name, sg_cel_source(t->params.v[i].expr));
+			sg_json_add_str(ps, t->params.v[i].name,
+					sg_cel_source(t->params.v[i].expr));
 	}
 	sg_json_add(o, "authorizationLocation", location(&t->out));
 	return NULL; /* its locations are its own: no location after it */

@@ -954,7 +954,7 @@ enum sg_backend_auth_kind {
 	SG_BACKEND_AUTH_NONE,	     /* credentials only */
 	SG_BACKEND_AUTH_PASSTHROUGH, /* the token jwtAuth (or oidc) verified, if any */
 	SG_BACKEND_AUTH_KEY,
-	SG_BACKEND_AUTH_JWT_SIGN, /* a JWT the gateway signs for each try (jwtSign) */
+	SG_BACKEND_AUTH_JWT_SIGN,	/* a JWT the gateway signs for each try (jwtSign) */
 	SG_BACKEND_AUTH_TOKEN_EXCHANGE, /* a token a token endpoint gives for the caller's */
 };
 
@@ -1011,7 +1011,7 @@ struct sg_ext_authz_cache {
  * token exchange or RFC 7523's jwt-bearer grant; answers are kept in a
  * cache (user/core/tokenx.c). */
 enum sg_tokenx_grant {
-	SG_TOKENX_EXCHANGE, /* tokenExchange: subject_token (the default) */
+	SG_TOKENX_EXCHANGE,   /* tokenExchange: subject_token (the default) */
 	SG_TOKENX_JWT_BEARER, /* jwtBearer: assertion */
 };
 
@@ -1054,7 +1054,7 @@ struct sg_backend_auth {
 	struct sg_backend_cred main;
 	struct sg_backend_cred *creds;
 	size_t ncreds, capcreds;
-	const struct sg_jwt_sign *sign; /* SG_BACKEND_AUTH_JWT_SIGN */
+	const struct sg_jwt_sign *sign;		  /* SG_BACKEND_AUTH_JWT_SIGN */
 	const struct sg_token_exchange *exchange; /* SG_BACKEND_AUTH_TOKEN_EXCHANGE */
 	const struct sg_node *at;
 };

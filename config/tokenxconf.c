@@ -215,11 +215,20 @@ static int f_client(struct sg_pctx *c, const struct sg_node *n, void *dst, const
 static int f_params(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
 {
 	static const char *const reserved[] = {
-		"grant_type",	 "subject_token", "subject_token_type",
-		"actor_token",	 "actor_token_type", "assertion",
-		"audience",	 "resource",	  "scope",
-		"requested_token_type", "client_id", "client_secret",
-		"client_assertion", "client_assertion_type",
+		"grant_type",
+		"subject_token",
+		"subject_token_type",
+		"actor_token",
+		"actor_token_type",
+		"assertion",
+		"audience",
+		"resource",
+		"scope",
+		"requested_token_type",
+		"client_id",
+		"client_secret",
+		"client_assertion",
+		"client_assertion_type",
 	};
 	struct sg_transform_exprs *l = dst;
 	int ret = 0;

@@ -914,7 +914,7 @@ enum sg_filter_result sg_filter_plan_part(struct sg_filter_plan *p, const struct
 }
 
 const struct sg_backend_auth *sg_filter_backend_auth(const struct sg_route *route,
-						    const struct sg_backend_ref *backend)
+						     const struct sg_backend_ref *backend)
 {
 	if (backend && backend->eff_backend_auth)
 		return backend->eff_backend_auth;

@@ -216,7 +216,7 @@ static inline enum sg_filter_result sg_filter_plan_request(struct sg_filter_plan
  * own (or its service's, its listener's: resolved as eff_backend_auth),
  * else the route's; NULL: none. */
 const struct sg_backend_auth *sg_filter_backend_auth(const struct sg_route *route,
-						    const struct sg_backend_ref *backend);
+						     const struct sg_backend_ref *backend);
 
 /* The chosen backend's filters for one try, on top of the route's plan:
  * request and response edits are rebuilt from the route's plus the

@@ -302,8 +302,9 @@ int sg_tokenx_answer(uint16_t status, const char *body, const char *requested, c
 	}
 	s = sg_json_str(sg_json_get(j, "access_token"));
 	if (!s)
-		snprintf(why, cap, "token exchange response decode failed: missing field "
-				   "`access_token`");
+		snprintf(why, cap,
+			 "token exchange response decode failed: missing field "
+			 "`access_token`");
 	else if (!(v = sg_json_get(j, "token_type")) || !sg_json_str(v))
 		snprintf(why, cap, "token exchange response missing token_type");
 	else if (strcasecmp(sg_json_str(v), "Bearer"))
@@ -347,8 +348,8 @@ static uint64_t jwt_exp(const char *s, size_t len)
 	return (uint64_t)d;
 }
 
-uint64_t sg_tokenx_keep_ms(int64_t expires_in, uint64_t default_ms, const char *subject,
-			   size_t len, uint64_t now_s)
+uint64_t sg_tokenx_keep_ms(int64_t expires_in, uint64_t default_ms, const char *subject, size_t len,
+			   uint64_t now_s)
 {
 	uint64_t until_ms = expires_in >= 0 ? (uint64_t)expires_in * 1000 : default_ms;
 	uint64_t exp = jwt_exp(subject, len);

@@ -39,7 +39,7 @@ int sg_tokenx_answer(uint16_t status, const char *body, const char *requested, c
 /* How long (ms) an answer may be kept from now_s (Unix seconds): until
  * 15 s before it expires (expires_in, else default_ms), never past the
  * subject's JWT exp; 0: not at all. */
-uint64_t sg_tokenx_keep_ms(int64_t expires_in, uint64_t default_ms, const char *subject,
-			   size_t len, uint64_t now_s);
+uint64_t sg_tokenx_keep_ms(int64_t expires_in, uint64_t default_ms, const char *subject, size_t len,
+			   uint64_t now_s);
 
 #endif
