@@ -1130,6 +1130,9 @@ static void push_filters(struct sg_json *inl, const struct sg_filters *f)
 		case SG_FILTER_DELAY:
 			sg_json_add(p, "delay", delay(f->delay));
 			break;
+		case SG_FILTER_A2A:
+			sg_json_add_object(p, "a2a");
+			break;
 		case SG_FILTER_BACKEND_AUTH:
 			sg_json_add(p, "backendAuth", backend_auth(f->backend_auth));
 			break;

@@ -1148,6 +1148,7 @@ enum sg_filter_kind {
 	SG_FILTER_AUTHZ,	     /* authorization, a route policy */
 	SG_FILTER_REMOTE_RATE_LIMIT, /* remoteRateLimit, a route policy */
 	SG_FILTER_DELAY,	     /* delay, a route policy */
+	SG_FILTER_A2A,		     /* a2a, a route policy */
 	SG_FILTER_BACKEND_AUTH,	     /* backendAuth, a route or backend policy */
 	SG_FILTER_MCP_AUTHZ,	     /* mcpAuthorization, a route or backend policy */
 	SG_FILTER_MCP_AUTHN,	     /* mcpAuthentication, a route policy */
@@ -1178,6 +1179,9 @@ struct sg_filters {
 	const struct sg_delay *delay;	      /* NULL = none */
 	/* The backend's credentials: a backend's own, else its route's. */
 	const struct sg_backend_auth *backend_auth;
+	/* agentgateway's a2a policy (user/core/a2a.h): agent cards rewritten,
+	 * calls logged. */
+	bool a2a;
 	/* The order config_dump lists them in `inlinePolicies`, before
 	 * timeout and retry, as agentgateway does: its fixed order in the
 	 * standalone dialect, its HTTPRoute translation order in Kubernetes

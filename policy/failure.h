@@ -66,6 +66,8 @@ enum sg_fail {
 				  * the token endpoint refused it (4xx) */
 	SG_FAIL_BACKEND_AUTH,	 /* 500 backend authentication failed: <cause>:
 				  * the token endpoint failed */
+	SG_FAIL_PROCESSING,	 /* 503 processing failed: <cause>: an a2a route's
+			     * agent card that is no card */
 	SG_FAIL_BODY_TOO_LARGE,	 /* 413 payload too large: a route whose
 				 * expressions read the body got one over
 				 * maxBufferSize (the last kind:

@@ -58,6 +58,7 @@
 #include <stdint.h>
 
 #include "config/cfg.h"
+#include "user/core/a2a.h"
 #include "policy/failure.h"
 #include "policy/idle.h"
 #include "policy/session.h"
@@ -250,6 +251,11 @@ struct sg_request {
 	 * (sg_request_hold_response: its head copied, its body so far;
 	 * malloc'd); NULL: none is held. */
 	struct sg_request_resp *held_resp;
+	/* On an a2a route (user/core/a2a.h): what the request is (an agent
+	 * card's response is held and rewritten; a call's JSON answer held
+	 * and read), and a call's log fields (malloc'd; NULL: none). */
+	enum sg_a2a_kind a2a;
+	struct sg_a2a_log *a2a_log;
 	/* A response released past maxBufferSize (sink->release): its first
 	 * maxBufferSize bytes, which response.bodyPrefix reads during the
 	 * call; p NULL: none. */
@@ -361,7 +367,7 @@ bool sg_request_took_response(struct sg_request *r, const struct sg_h1_resp *res
 bool sg_request_hold_response_slow(struct sg_request *r, const struct sg_h1_resp *resp);
 static inline bool sg_request_hold_response(struct sg_request *r, const struct sg_h1_resp *resp)
 {
-	return (r->at.route->defer & SG_ROUTE_DEFER_RESP_BODY) &&
+	return ((r->at.route->defer & SG_ROUTE_DEFER_RESP_BODY) || r->a2a) &&
 	       sg_request_hold_response_slow(r, resp);
 }
 
