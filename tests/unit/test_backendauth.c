@@ -7,8 +7,8 @@
  * route's; passthrough sending on the token jwtAuth verified and stripped
  * (no token verified: nothing); a key read from a file, trimmed;
  * oauthTokenExchange's token in place of the subject and actor tokens
- * (user/core/tokenx.c's answers read and kept as agentgateway keeps
- * them); and the shapes refused by name. */
+ * (user/auth/oauthtoken.c's answers read and kept as agentgateway
+ * keeps them); and the shapes refused by name. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -26,9 +26,9 @@
 #include "config/diag.h"
 #include "user/auth/jwt.h"
 #include "user/auth/jwtsign.h"
+#include "user/auth/oauthtoken.h"
 #include "user/core/authn.h"
 #include "user/core/filter.h"
-#include "user/core/tokenx.h"
 #include "tests/unit/edtoken.h"
 
 #define NOW 1800000000
@@ -302,44 +302,47 @@ static void test_backendauth_token_answers(void **state)
 	int64_t exp;
 
 	(void)state;
-	assert_int_equal(sg_tokenx_answer(200,
-					  "{\"access_token\":\"a\",\"token_type\":\"bearer\","
-					  "\"expires_in\":60}",
-					  NULL, &tok, &exp, why, sizeof(why)),
+	assert_int_equal(sg_oauth_token_answer(200,
+					       "{\"access_token\":\"a\",\"token_type\":\"bearer\","
+					       "\"expires_in\":60}",
+					       NULL, &tok, &exp, why, sizeof(why)),
 			 0);
 	assert_string_equal(tok, "a");
 	assert_int_equal(exp, 60);
 	free(tok);
-	assert_int_equal(sg_tokenx_answer(400, "{}", NULL, &tok, &exp, why, sizeof(why)),
+	assert_int_equal(sg_oauth_token_answer(400, "{}", NULL, &tok, &exp, why, sizeof(why)),
 			 SG_FAIL_INVALID_REQUEST);
-	assert_int_equal(sg_tokenx_answer(403, "{}", NULL, &tok, &exp, why, sizeof(why)),
+	assert_int_equal(sg_oauth_token_answer(403, "{}", NULL, &tok, &exp, why, sizeof(why)),
 			 SG_FAIL_BACKEND_AUTH);
 	assert_string_equal(why, "token exchange returned status 403 Forbidden");
-	assert_int_equal(sg_tokenx_answer(200, "{\"access_token\":\"a\"}", NULL, &tok, &exp, why,
-					  sizeof(why)),
+	assert_int_equal(sg_oauth_token_answer(200, "{\"access_token\":\"a\"}", NULL, &tok, &exp,
+					       why, sizeof(why)),
 			 SG_FAIL_BACKEND_AUTH);
 	assert_string_equal(why, "token exchange response missing token_type");
-	assert_int_equal(sg_tokenx_answer(200, "{\"access_token\":\"\",\"token_type\":\"Bearer\"}",
-					  NULL, &tok, &exp, why, sizeof(why)),
+	assert_int_equal(sg_oauth_token_answer(200,
+					       "{\"access_token\":\"\",\"token_type\":\"Bearer\"}",
+					       NULL, &tok, &exp, why, sizeof(why)),
 			 SG_FAIL_BACKEND_AUTH);
 	assert_string_equal(why, "token exchange response contained an empty access_token");
-	assert_int_equal(sg_tokenx_answer(200,
-					  "{\"access_token\":\"a\",\"token_type\":\"Bearer\","
-					  "\"issued_token_type\":\"urn:x:a\"}",
-					  "urn:x:b", &tok, &exp, why, sizeof(why)),
+	assert_int_equal(sg_oauth_token_answer(200,
+					       "{\"access_token\":\"a\",\"token_type\":\"Bearer\","
+					       "\"issued_token_type\":\"urn:x:a\"}",
+					       "urn:x:b", &tok, &exp, why, sizeof(why)),
 			 SG_FAIL_BACKEND_AUTH);
 	assert_string_equal(why,
 			    "token exchange returned issued_token_type urn:x:a, expected urn:x:b");
-	assert_int_equal(sg_tokenx_answer(200, "[1]", NULL, &tok, &exp, why, sizeof(why)),
+	assert_int_equal(sg_oauth_token_answer(200, "[1]", NULL, &tok, &exp, why, sizeof(why)),
 			 SG_FAIL_BACKEND_AUTH);
 
 	/* kept until 15 s before expiry; the default ttl without expires_in;
 	 * never past the subject JWT's exp ({"exp":1000} here) */
-	assert_int_equal(sg_tokenx_keep_ms(60, 300000, "opaque", 6, 900), 45000);
-	assert_int_equal(sg_tokenx_keep_ms(-1, 300000, "opaque", 6, 900), 285000);
-	assert_int_equal(sg_tokenx_keep_ms(10, 300000, "opaque", 6, 900), 0);
-	assert_int_equal(sg_tokenx_keep_ms(3600, 300000, "e30.eyJleHAiOjEwMDB9.s", 23, 900), 85000);
-	assert_int_equal(sg_tokenx_keep_ms(3600, 300000, "e30.eyJleHAiOjEwMDB9.s", 23, 990), 0);
+	assert_int_equal(sg_oauth_token_keep_ms(60, 300000, "opaque", 6, 900), 45000);
+	assert_int_equal(sg_oauth_token_keep_ms(-1, 300000, "opaque", 6, 900), 285000);
+	assert_int_equal(sg_oauth_token_keep_ms(10, 300000, "opaque", 6, 900), 0);
+	assert_int_equal(sg_oauth_token_keep_ms(3600, 300000, "e30.eyJleHAiOjEwMDB9.s", 23, 900),
+			 85000);
+	assert_int_equal(sg_oauth_token_keep_ms(3600, 300000, "e30.eyJleHAiOjEwMDB9.s", 23, 990),
+			 0);
 }
 
 static void refused(const char *pol, const char *want)

@@ -13,11 +13,10 @@
 #include <openssl/evp.h>
 
 #include "config/cel.h"
-#include "policy/status.h"
 #include "user/auth/authzcache.h"
+#include "user/auth/oauthtoken.h"
 #include "user/base/base64url.h"
 #include "user/base/form.h"
-#include "user/base/json.h"
 #include "user/base/log.h"
 #include "user/core/authn.h"
 #include "user/core/celreq.h"
@@ -26,8 +25,6 @@
 
 /* Exchanges under way at once, over every worker: past it a try gets 503. */
 #define MAX_EXCHANGES 256
-/* A token is not used this close to its expiry (agentgateway's margin). */
-#define SAFETY_S 15
 /* The longest token read from a request (a query parameter decoded). */
 #define TOKEN_MAX 16384
 
@@ -275,90 +272,6 @@ static char *headers_of(const struct sg_token_exchange *t)
 	return h;
 }
 
-/* ---- the answer ----------------------------------------------------------------- */
-
-int sg_tokenx_answer(uint16_t status, const char *body, const char *requested, char **token,
-		     int64_t *expires_in, char *why, size_t cap)
-{
-	struct sg_json *j, *v;
-	const char *s;
-	double d;
-	int rc = SG_FAIL_BACKEND_AUTH;
-
-	*token = NULL;
-	*expires_in = -1;
-	if (status < 200 || status > 299) {
-		snprintf(why, cap, "token exchange returned status %u %s", status,
-			 sg_status_reason(status));
-		/* 401 and 403 say the gateway's own credentials failed */
-		return status >= 400 && status < 500 && status != 401 && status != 403
-			       ? SG_FAIL_INVALID_REQUEST
-			       : SG_FAIL_BACKEND_AUTH;
-	}
-	if (!(j = sg_json_parse(body)) || sg_json_type(j) != SG_JSON_OBJECT) {
-		snprintf(why, cap, "token exchange response decode failed: not a JSON object");
-		sg_json_free(j);
-		return rc;
-	}
-	s = sg_json_str(sg_json_get(j, "access_token"));
-	if (!s)
-		snprintf(why, cap,
-			 "token exchange response decode failed: missing field "
-			 "`access_token`");
-	else if (!(v = sg_json_get(j, "token_type")) || !sg_json_str(v))
-		snprintf(why, cap, "token exchange response missing token_type");
-	else if (strcasecmp(sg_json_str(v), "Bearer"))
-		snprintf(why, cap, "token exchange returned unsupported token_type: %.64s",
-			 sg_json_str(v));
-	else if (requested && (v = sg_json_get(j, "issued_token_type")) && sg_json_str(v) &&
-		 strcmp(sg_json_str(v), requested))
-		snprintf(why, cap, "token exchange returned issued_token_type %.96s, expected %s",
-			 sg_json_str(v), requested);
-	else if (!*s)
-		snprintf(why, cap, "token exchange response contained an empty access_token");
-	else if ((*token = strdup(s)))
-		rc = 0;
-	else
-		snprintf(why, cap, "out of memory");
-	if (rc == 0 && sg_json_num(sg_json_get(j, "expires_in"), &d) == 0 && d >= 0)
-		*expires_in = (int64_t)d;
-	sg_json_free(j);
-	return rc;
-}
-
-/* The subject's exp, when it is a JWT that has one; 0: none. */
-static uint64_t jwt_exp(const char *s, size_t len)
-{
-	const char *a = memchr(s, '.', len), *b;
-	uint8_t buf[4096];
-	struct sg_json *j;
-	ssize_t n;
-	double d = 0;
-
-	if (!a || !(b = memchr(a + 1, '.', len - (size_t)(a + 1 - s))))
-		return 0;
-	n = sg_base64url_decode(a + 1, (size_t)(b - a - 1), buf, sizeof(buf) - 1);
-	if (n <= 0)
-		return 0;
-	buf[n] = '\0';
-	j = sg_json_parse((const char *)buf);
-	if (!j || sg_json_num(sg_json_get(j, "exp"), &d) != 0 || d < 0)
-		d = 0;
-	sg_json_free(j);
-	return (uint64_t)d;
-}
-
-uint64_t sg_tokenx_keep_ms(int64_t expires_in, uint64_t default_ms, const char *subject, size_t len,
-			   uint64_t now_s)
-{
-	uint64_t until_ms = expires_in >= 0 ? (uint64_t)expires_in * 1000 : default_ms;
-	uint64_t exp = jwt_exp(subject, len);
-
-	if (exp && (exp <= now_s || (exp - now_s) * 1000 < until_ms))
-		until_ms = exp > now_s ? (exp - now_s) * 1000 : 0;
-	return until_ms > SAFETY_S * 1000 ? until_ms - SAFETY_S * 1000 : 0;
-}
-
 /* ---- the call ------------------------------------------------------------------- */
 
 static void tokenx_free(struct sg_tokenx *x)
@@ -392,8 +305,9 @@ static void done(void *arg, int rc, const struct sg_fetched *got, const char *er
 		snprintf(why, sizeof(why), "token exchange request failed: %s", err);
 		kind = SG_FAIL_BACKEND_AUTH;
 	} else {
-		kind = sg_tokenx_answer(got->status, got->body ? got->body : "", t->requested_type,
-					&token, &expires_in, why, sizeof(why));
+		kind = sg_oauth_token_answer(got->status, got->body ? got->body : "",
+					     t->requested_type, &token, &expires_in, why,
+					     sizeof(why));
 	}
 	if (kind) {
 		SG_DEBUG("%s: backendAuth oauthTokenExchange: %s", r->ip, why);
@@ -402,8 +316,8 @@ static void done(void *arg, int rc, const struct sg_fetched *got, const char *er
 		r->sink->failed(r);
 		return;
 	}
-	keep = sg_tokenx_keep_ms(expires_in, (uint64_t)(t->default_ttl / 1000000), x->subject,
-				 x->subject_len, (uint64_t)time(NULL));
+	keep = sg_oauth_token_keep_ms(expires_in, (uint64_t)(t->default_ttl / 1000000), x->subject,
+				      x->subject_len, (uint64_t)time(NULL));
 	if (keep && t->cache.rt && t->cache.rt->p)
 		sg_authz_cache_put(&t->cache, x->key, sizeof(x->key), token, strlen(token) + 1,
 				   sg_loop_now(r->ctx->loop), keep);

@@ -29,17 +29,4 @@ enum sg_attempt_prep sg_tokenx_start(struct sg_request *r, const struct sg_token
 /* The exchange is no longer wanted (its answer is dropped). NULL: nothing. */
 void sg_tokenx_cancel(struct sg_tokenx *x);
 
-/* The pieces, for their tests. The token endpoint's answer: 0 with the
- * access token (malloc'd) and its lifetime in s (-1: not given), or
- * SG_FAIL_INVALID_REQUEST / SG_FAIL_BACKEND_AUTH with why (agentgateway's
- * words). requested: the requestedTokenType asked for (NULL: none). */
-int sg_tokenx_answer(uint16_t status, const char *body, const char *requested, char **token,
-		     int64_t *expires_in, char *why, size_t cap);
-
-/* How long (ms) an answer may be kept from now_s (Unix seconds): until
- * 15 s before it expires (expires_in, else default_ms), never past the
- * subject's JWT exp; 0: not at all. */
-uint64_t sg_tokenx_keep_ms(int64_t expires_in, uint64_t default_ms, const char *subject, size_t len,
-			   uint64_t now_s);
-
 #endif
