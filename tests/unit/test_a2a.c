@@ -114,6 +114,13 @@ static void test_a2a_log(void **state)
 	assert_true(l.has_code);
 	assert_string_equal(l.code_text, "-32602");
 
+	/* a code no int64 holds is no code (fuzz_a2a found its cast) */
+	memset(&l, 0, sizeof(l));
+	const char *huge = "{\"error\":{\"code\":-3266666666666666666666666666}}";
+	sg_a2a_answer(huge, strlen(huge), &l);
+	assert_string_equal(l.outcome, "error");
+	assert_false(l.has_code);
+
 	memset(&l, 0, sizeof(l));
 	sg_a2a_answer("{}", 2, &l);
 	assert_string_equal(l.outcome, "unknown");

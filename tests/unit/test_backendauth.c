@@ -310,6 +310,13 @@ static void test_backendauth_token_answers(void **state)
 	assert_string_equal(tok, "a");
 	assert_int_equal(exp, 60);
 	free(tok);
+	assert_int_equal(sg_oauth_token_answer(200,
+					       "{\"access_token\":\"a\",\"token_type\":\"Bearer\","
+					       "\"expires_in\":1e300}",
+					       NULL, &tok, &exp, why, sizeof(why)),
+			 0);
+	assert_int_equal(exp, 1000000000000); /* bounded, not a cast of 1e300 */
+	free(tok);
 	assert_int_equal(sg_oauth_token_answer(400, "{}", NULL, &tok, &exp, why, sizeof(why)),
 			 SG_FAIL_INVALID_REQUEST);
 	assert_int_equal(sg_oauth_token_answer(403, "{}", NULL, &tok, &exp, why, sizeof(why)),

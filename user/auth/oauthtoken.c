@@ -58,7 +58,7 @@ int sg_oauth_token_answer(uint16_t status, const char *body, const char *request
 	else
 		snprintf(why, cap, "out of memory");
 	if (rc == 0 && sg_json_num(sg_json_get(j, "expires_in"), &d) == 0 && d >= 0)
-		*expires_in = (int64_t)d;
+		*expires_in = (int64_t)(d < 1e12 ? d : 1e12); /* past any cache's life */
 	sg_json_free(j);
 	return rc;
 }
@@ -82,7 +82,7 @@ static uint64_t jwt_exp(const char *s, size_t len)
 	if (!j || sg_json_num(sg_json_get(j, "exp"), &d) != 0 || d < 0)
 		d = 0;
 	sg_json_free(j);
-	return (uint64_t)d;
+	return d < 1e12 ? (uint64_t)d : 0; /* a time past any clock: none */
 }
 
 uint64_t sg_oauth_token_keep_ms(int64_t expires_in, uint64_t default_ms, const char *subject,

@@ -173,8 +173,10 @@ void sg_a2a_answer(const char *body, size_t len, struct sg_a2a_log *l)
 	err = present(sg_json_get(j, "error"));
 	res = present(sg_json_get(j, "result"));
 	l->outcome = err ? "error" : res ? "success" : "unknown";
-	if (err && sg_json_num(sg_json_get(err, "code"), &code) == 0 &&
-	    code == (double)(int64_t)code) {
+	/* an integer that fits (serde_json's as_i64): casting any other
+	 * double is undefined */
+	if (err && sg_json_num(sg_json_get(err, "code"), &code) == 0 && code >= -0x1p63 &&
+	    code < 0x1p63 && code == (double)(int64_t)code) {
 		l->has_code = true;
 		l->code = (int64_t)code;
 		snprintf(l->code_text, sizeof(l->code_text), "%lld", (long long)l->code);
