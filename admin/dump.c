@@ -806,6 +806,58 @@ static struct sg_json *jwt_sign(struct sg_json *o, const struct sg_jwt_sign *j)
 	return o;
 }
 
+/* oauthTokenExchange as agentgateway prints its OAuthTokenExchangeAuth:
+ * the endpoint, the grant's fields (lists and unset ones left out), the
+ * client secret redacted; its cache is not printed (agentgateway skips
+ * it). */
+static struct sg_json *token_exchange(struct sg_json *o, const struct sg_token_exchange *t)
+{
+	struct sg_json *s, *ca, *ps;
+
+	service_target(o, &t->to);
+	if (t->timeout != SG_DUR_S(10))
+		sg_json_add(sg_json_add_object(sg_json_add_object(o, "policies"), "http"),
+			    "requestTimeout", dur(t->timeout));
+	if (*t->path)
+		sg_json_add_str(o, "path", t->path);
+	sg_json_add_str(o, "grantType",
+			t->grant == SG_TOKENX_JWT_BEARER ? "jwtBearer" : "tokenExchange");
+	s = sg_json_add_object(o, "subjectToken");
+	sg_json_add(s, "source", location(&t->subject));
+	sg_json_add_str(s, "tokenType", t->subject_type);
+	if (t->actor) {
+		s = sg_json_add_object(o, "actorToken");
+		sg_json_add(s, "source", location(&t->actor_at));
+		sg_json_add_str(s, "tokenType", t->actor_type);
+		sg_json_add_bool(s, "enforceMayAct", false);
+	}
+	if (t->audiences.n)
+		sg_json_add(o, "audiences", strs(&t->audiences));
+	if (t->scopes.n)
+		sg_json_add(o, "scopes", strs(&t->scopes));
+	if (t->resources.n)
+		sg_json_add(o, "resources", strs(&t->resources));
+	if (t->requested_type)
+		sg_json_add_str(o, "requestedTokenType", t->requested_type);
+	if (t->client != SG_TOKENX_CLIENT_NONE) {
+		ca = sg_json_add_object(o, "clientAuth");
+		sg_json_add_str(ca, "clientId", t->client_id);
+		sg_json_add_str(ca, "method",
+				t->client == SG_TOKENX_CLIENT_BASIC ? "clientSecretBasic"
+								    : "clientSecretPost");
+		if (t->client_secret)
+			sg_json_add_str(ca, "clientSecret", "<redacted>");
+	}
+	if (t->params.n) {
+		ps = sg_json_add_object(o, "additionalParams");
+		for (size_t i = 0; i < t->params.n; i++)
+			sg_json_add_str(ps, t->params.v[i].name,
+					sg_cel_source(t->params.v[i].expr));
+	}
+	sg_json_add(o, "authorizationLocation", location(&t->out));
+	return NULL; /* its locations are its own: no location after it */
+}
+
 /* backendAuth as agentgateway prints it: the kind, then the further
  * credentials, the secrets redacted, a location only where one was given. */
 static struct sg_json *backend_auth(const struct sg_backend_auth *b)
@@ -820,6 +872,8 @@ static struct sg_json *backend_auth(const struct sg_backend_auth *b)
 	}
 	if (b->kind == SG_BACKEND_AUTH_JWT_SIGN)
 		k = jwt_sign(sg_json_add_object(o, "jwtSign"), b->sign);
+	if (b->kind == SG_BACKEND_AUTH_TOKEN_EXCHANGE)
+		k = token_exchange(sg_json_add_object(o, "oauthTokenExchange"), b->exchange);
 	if (k && b->main.explicit_location)
 		sg_json_add(k, "location", location(&b->main.location));
 	if (!b->ncreds)
@@ -1085,6 +1139,9 @@ static void push_filters(struct sg_json *inl, const struct sg_filters *f)
 			break;
 		case SG_FILTER_DELAY:
 			sg_json_add(p, "delay", delay(f->delay));
+			break;
+		case SG_FILTER_A2A:
+			sg_json_add_object(p, "a2a");
 			break;
 		case SG_FILTER_BACKEND_AUTH:
 			sg_json_add(p, "backendAuth", backend_auth(f->backend_auth));

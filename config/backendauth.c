@@ -8,10 +8,10 @@
 
 #include "config/auth.h"
 #include "config/tlsconf.h"
+#include "config/tokenxconf.h"
 
-/* A FileOrInline value: the string, or {file} read now; trimmed, as
- * agentgateway trims a secret. */
-static int value(struct sg_pctx *c, const struct sg_node *n, const char **out, const char *path)
+int sg_backend_auth_secret(struct sg_pctx *c, const struct sg_node *n, const char **out,
+			   const char *path)
 {
 	const struct sg_node *file = n->kind == SG_NODE_MAP ? sg_map_get(n, "file") : NULL;
 	const char *text;
@@ -52,7 +52,7 @@ static int f_location(struct sg_pctx *c, const struct sg_node *n, void *dst, con
 
 static int f_value(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
 {
-	return value(c, n, &((struct sg_backend_cred *)dst)->value, path);
+	return sg_backend_auth_secret(c, n, &((struct sg_backend_cred *)dst)->value, path);
 }
 
 static int f_passthrough(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
@@ -85,7 +85,7 @@ static int f_key(struct sg_pctx *c, const struct sg_node *n, void *dst, const ch
 		return sg_parse_fields(c, n, fields, &b->main, path);
 	}
 	b->legacy = true;
-	return value(c, n, &b->main.value, path);
+	return sg_backend_auth_secret(c, n, &b->main.value, path);
 }
 
 static int f_credentials(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
@@ -365,11 +365,12 @@ int sg_f_backend_auth(struct sg_pctx *c, const struct sg_node *n, void *dst, con
 		{ "azure", sg_f_backend_auth_refused, 0 },
 		{ "copilot", sg_f_backend_auth_refused, 0 },
 		{ "jwtSign", f_jwt_sign, 0 },
-		{ "oauthTokenExchange", sg_f_backend_auth_refused, 0 },
+		{ "oauthTokenExchange", sg_f_token_exchange, 0 },
 		{ "crossAppAccess", sg_f_backend_auth_refused, 0 },
 		{ 0 },
 	};
-	static const char *const kinds[] = { "passthrough", "key", "jwtSign" };
+	static const char *const kinds[] = { "passthrough", "key", "jwtSign",
+					     "oauthTokenExchange" };
 	struct sg_backend_auth *b = sg_arena_alloc(c->a, sizeof(*b));
 	unsigned nkinds = 0;
 
@@ -377,16 +378,18 @@ int sg_f_backend_auth(struct sg_pctx *c, const struct sg_node *n, void *dst, con
 		return -1;
 	b->at = n;
 	b->main.location = (struct sg_cred_location){ SG_CRED_HEADER, "authorization", "Bearer " };
-	for (size_t i = 0; i < 3; i++)
+	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
 		nkinds += sg_map_get(n, kinds[i]) != NULL;
 	if (nkinds > 1) {
-		sg_diag_err(c->d, n, "%s: one of passthrough, key or jwtSign", path);
+		sg_diag_err(c->d, n, "%s: one of passthrough, key, jwtSign or oauthTokenExchange",
+			    path);
 		return -1;
 	}
 	if (sg_parse_fields(c, n, fields, b, path) == -1)
 		return -1;
 	if (b->kind == SG_BACKEND_AUTH_NONE && !b->ncreds)
-		return sg_expected(c, n, path, "passthrough, key, jwtSign or credentials");
+		return sg_expected(c, n, path,
+				   "passthrough, key, jwtSign, oauthTokenExchange or credentials");
 	((struct sg_filters *)dst)->backend_auth = b;
 	return 0;
 }

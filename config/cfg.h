@@ -954,7 +954,8 @@ enum sg_backend_auth_kind {
 	SG_BACKEND_AUTH_NONE,	     /* credentials only */
 	SG_BACKEND_AUTH_PASSTHROUGH, /* the token jwtAuth (or oidc) verified, if any */
 	SG_BACKEND_AUTH_KEY,
-	SG_BACKEND_AUTH_JWT_SIGN, /* a JWT the gateway signs for each try (jwtSign) */
+	SG_BACKEND_AUTH_JWT_SIGN,	/* a JWT the gateway signs for each try (jwtSign) */
+	SG_BACKEND_AUTH_TOKEN_EXCHANGE, /* a token a token endpoint gives for the caller's */
 };
 
 /* jwtSign's algorithms (agentgateway's JwtSigningAlg). */
@@ -989,13 +990,72 @@ struct sg_backend_cred {
 	bool explicit_location;
 };
 
+/* extAuthz's cache (ExtAuthz.cache, AgentgatewayPolicy extAuth.cache):
+ * the service's answers kept per key, the values of `key`'s expressions
+ * over the request, for as long as `ttl` says (a duration, a timestamp,
+ * or seconds since the Unix epoch; a plain duration in the config is
+ * compiled as duration("...")). `rt` holds the entries (user/core/
+ * authzcache.c), shared by the workers, released with the config; the
+ * token exchange's cache is one too, without key or ttl. */
+struct sg_ext_authz_cache {
+	const struct sg_cel **key;
+	size_t nkey, capkey;
+	const struct sg_cel *ttl;
+	uint32_t max_entries; /* 10000 when not given */
+	struct sg_cfg_rt *rt;
+};
+
+/* backendAuth oauthTokenExchange (agentgateway's OAuthTokenExchangeAuth):
+ * before a try, the caller's token (subject, read from its location) is
+ * traded at a token endpoint for one the backend takes, by RFC 8693's
+ * token exchange or RFC 7523's jwt-bearer grant; answers are kept in a
+ * cache (user/core/tokenx.c). */
+enum sg_tokenx_grant {
+	SG_TOKENX_EXCHANGE,   /* tokenExchange: subject_token (the default) */
+	SG_TOKENX_JWT_BEARER, /* jwtBearer: assertion */
+};
+
+enum sg_tokenx_client {
+	SG_TOKENX_CLIENT_NONE,	/* no client authentication */
+	SG_TOKENX_CLIENT_BASIC, /* clientSecretBasic: Authorization: Basic */
+	SG_TOKENX_CLIENT_POST,	/* clientSecretPost: client_id, client_secret in the form */
+};
+
+struct sg_token_exchange {
+	struct sg_policy_service to; /* the token endpoint: "addr:port" (443: https) */
+	const char *path;	     /* "" : "/" */
+	sg_dur timeout;		     /* policies.http.requestTimeout; 10 s */
+	enum sg_tokenx_grant grant;
+	struct sg_cred_location subject; /* default: authorization, "Bearer " */
+	const char *subject_type;	 /* a token type URN */
+	bool subject_given;		 /* subjectToken written (for the dump) */
+	bool actor;			 /* actorToken given */
+	struct sg_cred_location actor_at;
+	const char *actor_type;
+	struct sg_strs audiences, scopes, resources;
+	const char *requested_type; /* NULL: not sent */
+	enum sg_tokenx_client client;
+	const char *client_id, *client_secret; /* secret NULL: post without one */
+	/* additionalParams: form fields whose values are CEL over the
+	 * request (strings), in key order. */
+	struct sg_transform_exprs params;
+	struct sg_cred_location out; /* authorizationLocation */
+	/* cache: maxEntries 0 turns it off (no cache.rt); default_ttl when the
+	 * endpoint gives no expires_in. */
+	struct sg_ext_authz_cache cache;
+	bool cache_off;
+	sg_dur default_ttl;
+	const struct sg_node *at;
+};
+
 struct sg_backend_auth {
 	enum sg_backend_auth_kind kind;
 	bool legacy; /* written {key: VALUE}, agentgateway's older shape */
 	struct sg_backend_cred main;
 	struct sg_backend_cred *creds;
 	size_t ncreds, capcreds;
-	const struct sg_jwt_sign *sign; /* SG_BACKEND_AUTH_JWT_SIGN */
+	const struct sg_jwt_sign *sign;		  /* SG_BACKEND_AUTH_JWT_SIGN */
+	const struct sg_token_exchange *exchange; /* SG_BACKEND_AUTH_TOKEN_EXCHANGE */
 	const struct sg_node *at;
 };
 
@@ -1006,20 +1066,6 @@ enum sg_ext_authz_failure {
 	SG_EXT_AUTHZ_DENY,   /* the service cannot decide: 403 */
 	SG_EXT_AUTHZ_ALLOW,  /* ... the request passes */
 	SG_EXT_AUTHZ_STATUS, /* ... answered deny_status */
-};
-
-/* extAuthz's cache (ExtAuthz.cache, AgentgatewayPolicy extAuth.cache):
- * the service's answers kept per key, the values of `key`'s expressions
- * over the request, for as long as `ttl` says (a duration, a timestamp,
- * or seconds since the Unix epoch; a plain duration in the config is
- * compiled as duration("...")). `rt` holds the entries (user/core/
- * authzcache.c), shared by the workers, released with the config. */
-struct sg_ext_authz_cache {
-	const struct sg_cel **key;
-	size_t nkey, capkey;
-	const struct sg_cel *ttl;
-	uint32_t max_entries; /* 10000 when not given */
-	struct sg_cfg_rt *rt;
 };
 
 struct sg_ext_authz {
@@ -1102,6 +1148,7 @@ enum sg_filter_kind {
 	SG_FILTER_AUTHZ,	     /* authorization, a route policy */
 	SG_FILTER_REMOTE_RATE_LIMIT, /* remoteRateLimit, a route policy */
 	SG_FILTER_DELAY,	     /* delay, a route policy */
+	SG_FILTER_A2A,		     /* a2a, a route policy */
 	SG_FILTER_BACKEND_AUTH,	     /* backendAuth, a route or backend policy */
 	SG_FILTER_MCP_AUTHZ,	     /* mcpAuthorization, a route or backend policy */
 	SG_FILTER_MCP_AUTHN,	     /* mcpAuthentication, a route policy */
@@ -1132,6 +1179,9 @@ struct sg_filters {
 	const struct sg_delay *delay;	      /* NULL = none */
 	/* The backend's credentials: a backend's own, else its route's. */
 	const struct sg_backend_auth *backend_auth;
+	/* agentgateway's a2a policy (user/core/a2a.h): agent cards rewritten,
+	 * calls logged. */
+	bool a2a;
 	/* The order config_dump lists them in `inlinePolicies`, before
 	 * timeout and retry, as agentgateway does: its fixed order in the
 	 * standalone dialect, its HTTPRoute translation order in Kubernetes

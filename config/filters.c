@@ -626,6 +626,8 @@ void sg_filters_standalone_order(struct sg_filters *f)
 		sg_filters_list(f, SG_FILTER_AUTHZ);
 	if (f->delay)
 		sg_filters_list(f, SG_FILTER_DELAY);
+	if (f->a2a)
+		sg_filters_list(f, SG_FILTER_A2A);
 	if (f->backend_auth)
 		sg_filters_list(f, SG_FILTER_BACKEND_AUTH);
 	if (f->mcp_authz)

@@ -16,7 +16,7 @@ static const struct refusal refused[] = {
 	{ "mcpGuardrails", "MCP guardrails are not implemented yet" },
 	{ "ai", "LLM backends and policies are not supported" },
 	{ "inferenceRouting", "LLM inference routing is not supported" },
-	{ "a2a", "the Agent2Agent policy is not implemented yet" },
+	{ "a2a", "the Agent2Agent policy is a route's: put it in the route's policies" },
 	/* Cloud providers. */
 	{ "aws", "AWS backends are a cloud-provider key, not supported" },
 	{ "spiffe", "SPIFFE identities are a cloud-provider key, not supported" },

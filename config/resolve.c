@@ -391,6 +391,9 @@ static int resolve_route(struct sg_cfg *cfg, const struct sg_listener *l, struct
 	r->eff_retry = r->has_retry ? &r->retry : rp ? &rp->u.retry : NULL;
 	resolve_filters(cfg, l, r);
 	r->defer = (uint8_t)sg_transform_defer(&r->eff_filters);
+	/* an a2a call's method is read from its body (user/core/a2a.h) */
+	if (r->eff_filters.a2a)
+		r->defer |= SG_ROUTE_DEFER_BODY;
 	/* A retry precondition runs before the first try, once the route's
 	 * plan did: over the body, held for it as for the plan. */
 	if (r->eff_retry && r->eff_retry->precondition &&

@@ -238,6 +238,15 @@ static int f_request_mirror(struct sg_pctx *c, const struct sg_node *n, void *ds
 
 #define FILTERS(type) offsetof(type, filters)
 
+/* a2a: {} (agentgateway's A2aPolicy has no field). */
+static int f_a2a(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
+{
+	static const struct sg_field fields[] = { { 0 } };
+
+	((struct sg_filters *)dst)->a2a = true;
+	return sg_node_is_null(n) ? 0 : sg_parse_fields(c, n, fields, dst, path);
+}
+
 static const struct sg_field route_policy_fields[] = {
 	{ "timeout", f_timeout, 0 },
 	{ "retry", f_route_retry, 0 },
@@ -262,8 +271,8 @@ static const struct sg_field route_policy_fields[] = {
 	/* Not in agentgateway's schema: Gateway API's sessionPersistence, in
 	 * the shape config_dump shows for an HTTPRoute rule's. */
 	{ "sessionPersistence", sg_f_session, 0 },
+	{ "a2a", f_a2a, FILTERS(struct sg_route) },
 	/* schema/config.json's FilterOrPolicy keys splicegate lacks */
-	{ "a2a", sg_f_refused, 0 },
 	{ "ai", sg_f_refused, 0 },
 	{ "backendAuth", sg_f_backend_auth, FILTERS(struct sg_route) },
 	{ "backendTLS", f_backend_tls, offsetof(struct sg_route, backend_tls) },

@@ -213,9 +213,10 @@ static int take_policy(struct sg_pctx *c, const struct sg_route *r, struct sg_po
 		ONE(true, SG_POL_MIRROR, p->u.mirrors = ms)
 	}
 #undef ONE
-	if (f->mcp_authn || f->mcp_authz || r->session) {
+	if (f->mcp_authn || f->mcp_authz || r->session || f->a2a) {
 		const char *key = f->mcp_authn	 ? "mcpAuthentication"
 				  : f->mcp_authz ? "mcpAuthorization"
+				  : f->a2a	 ? "a2a"
 						 : "sessionPersistence";
 
 		sg_diag_err(c->d, sg_map_get(n, key),

@@ -63,6 +63,12 @@ static const struct fail_info infos[] = {
 	[SG_FAIL_NOT_CONNECT] = { 405, "method not allowed", false, "not_connect" },
 	[SG_FAIL_CONNECT_TARGET] = { 400, "invalid request", false, "connect_target" },
 	[SG_FAIL_BIND_NOT_FOUND] = { 404, "bind not found", false, "bind_not_found" },
+	/* agentgateway's ProxyError::InvalidRequest and
+	 * BackendAuthenticationFailed, from backendAuth oauthTokenExchange */
+	[SG_FAIL_INVALID_REQUEST] = { 400, "invalid request", false, "invalid_request" },
+	[SG_FAIL_BACKEND_AUTH] = { 500, "backend authentication failed: ", false, "backend_auth" },
+	/* agentgateway's ProxyError::Processing, from its a2a policy */
+	[SG_FAIL_PROCESSING] = { 503, "processing failed: ", false, "processing" },
 	[SG_FAIL_BODY_TOO_LARGE] = { 413, "payload too large", false, "body_too_large" },
 };
 

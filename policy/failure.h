@@ -61,7 +61,14 @@ enum sg_fail {
 	SG_FAIL_NOT_CONNECT,	/* 405 method not allowed: not a CONNECT */
 	SG_FAIL_CONNECT_TARGET, /* 400 invalid request: no host:port */
 	SG_FAIL_BIND_NOT_FOUND, /* 404 bind not found: no bind on that port */
-	SG_FAIL_BODY_TOO_LARGE, /* 413 payload too large: a route whose
+	/* backendAuth oauthTokenExchange's (agentgateway's): */
+	SG_FAIL_INVALID_REQUEST, /* 400 invalid request: no subject token, or
+				  * the token endpoint refused it (4xx) */
+	SG_FAIL_BACKEND_AUTH,	 /* 500 backend authentication failed: <cause>:
+				  * the token endpoint failed */
+	SG_FAIL_PROCESSING,	 /* 503 processing failed: <cause>: an a2a route's
+			     * agent card that is no card */
+	SG_FAIL_BODY_TOO_LARGE,	 /* 413 payload too large: a route whose
 				 * expressions read the body got one over
 				 * maxBufferSize (the last kind:
 				 * user/core/stats.h counts to it) */

@@ -100,6 +100,7 @@ FILES = {
     "backendTLS.key": "tests/schema/files/key.pem",
     "backendTLS.root": "tests/schema/files/cert.pem",
     "signingKey.file": "tests/schema/files/key.pem",
+    "clientSecret.file": "tests/schema/files/apikey",
 }
 # Sections a minimal config must fill beyond what the schema requires
 # (exactly-one-of rules the schema leaves to CEL or to prose), by kind and
@@ -183,6 +184,8 @@ PATH_SAMPLES = {
     "credentials.location": {"header": {"name": "X-Key"}},
     "oidc.redirectURI": "https://gateway.example.com/oauth/callback",
     "cache.key": ["'x'"],
+    # backendAuth oauthTokenExchange's client credentials
+    "clientAuth.method": "clientSecretBasic",
     # top-level policies: a name, a target that names the template's
     # gateway, listener and route, and one policy of either phase
     "policies.name": {"name": "p", "namespace": "default"},

@@ -1,4 +1,4 @@
-# agentgateway's example configs (issue 68), as splicegate's own equivalents in tests/e2e/agentgateway-examples/ (same keys, written here; each names the example it stands for): `splicegate check` accepts exactly the ones whose keys splicegate implements (traffic-http in both the binds: and the gateways:/routes: form, local rate limiting, fault injection, traffic-oidc, backend credentials, the JWT the gateway signs (jwtSign), the egress proxy (tls-egress-proxy.sh runs it), mcp-basic, mcp-multiplex, mcp-authentication) and refuses the others with exactly these messages, each naming the key and why (a2a, LLM (llm-standalone-epp's services: are read, its inferenceRouting refused), AWS (an mcp backend is read: docs/mcp.md)). scripts/agentgateway-examples.sh runs the originals from a fetched checkout, for the record.
+# agentgateway's example configs (issue 68), as splicegate's own equivalents in tests/e2e/agentgateway-examples/ (same keys, written here; each names the example it stands for): `splicegate check` accepts exactly the ones whose keys splicegate implements (traffic-http in both the binds: and the gateways:/routes: form, local rate limiting, fault injection, traffic-oidc, backend credentials, the JWT the gateway signs (jwtSign), the egress proxy (tls-egress-proxy.sh runs it), mcp-basic, mcp-multiplex, mcp-authentication, traffic-a2a (http-a2a.sh runs it), the token exchanges (http-backend-token-exchange.sh runs them)) and refuses the others with exactly these messages, each naming the key and why (LLM (llm-standalone-epp's services: are read, its inferenceRouting refused), AWS (an mcp backend is read: docs/mcp.md)). scripts/agentgateway-examples.sh runs the originals from a fetched checkout, for the record.
 . "$(dirname "$0")/lib.sh"
 
 cd "$E2E_DIR/agentgateway-examples" || finish
@@ -14,8 +14,9 @@ WANT[mcp-authentication.yaml]="configuration ok"
 WANT[fault-injection.yaml]="configuration ok"
 WANT[traffic-oidc.yaml]="configuration ok"
 WANT[egress-proxy.yaml]="configuration ok"
-WANT[a2a.yaml]='a2a.yaml:9:14: binds[0].listeners[0].routes[0].policies.a2a: not supported (the Agent2Agent policy is not implemented yet)
-1 error: configuration invalid'
+WANT[a2a.yaml]="configuration ok"
+WANT[token-exchange-rfc8693.yaml]="configuration ok"
+WANT[token-exchange-jwt-bearer.yaml]="configuration ok"
 WANT[backend-auth.yaml]="configuration ok"
 WANT[traffic-jwt-sign.yaml]="configuration ok"
 WANT[mcp-llm-cloud.yaml]='mcp-llm-cloud.yaml:11:13: binds[0].listeners[0].routes[1].backends[0].ai: not supported (LLM backends and policies are not supported)

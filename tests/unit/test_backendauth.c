@@ -5,8 +5,10 @@
  * client's of that name replaced, the value form-encoded) and a cookie
  * (the client's other cookies kept); a backend's own backendAuth over its
  * route's; passthrough sending on the token jwtAuth verified and stripped
- * (no token verified: nothing); a key read from a file, trimmed; and the
- * shapes refused by name. */
+ * (no token verified: nothing); a key read from a file, trimmed;
+ * oauthTokenExchange's token in place of the subject and actor tokens
+ * (user/auth/oauthtoken.c's answers read and kept as agentgateway
+ * keeps them); and the shapes refused by name. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -24,13 +26,14 @@
 #include "config/diag.h"
 #include "user/auth/jwt.h"
 #include "user/auth/jwtsign.h"
+#include "user/auth/oauthtoken.h"
 #include "user/core/authn.h"
 #include "user/core/filter.h"
 #include "tests/unit/edtoken.h"
 
 #define NOW 1800000000
 
-static const char *cookie_hdr, *auth_hdr;
+static const char *cookie_hdr, *auth_hdr, *exchanged;
 
 static const char *lookup(void *ctx, const char *name, size_t *len)
 {
@@ -79,6 +82,7 @@ static enum sg_filter_result try_plan(const struct sg_cfg *c, struct sg_filter_p
 		.authn = a,
 		.route = r,
 		.backend = &r->backends.v[0],
+		.exchanged = exchanged,
 	};
 	enum sg_filter_result res;
 
@@ -251,6 +255,103 @@ static void test_backendauth_jwt_sign(void **state)
 	sg_filter_plan_reset(&p);
 }
 
+static void test_backendauth_token_exchange(void **state)
+{
+	struct sg_filter_plan p = { 0 };
+	struct sg_authn a = { 0 };
+	char buf[512];
+	struct sg_cfg *c;
+
+	(void)state;
+	/* the default locations: the caller's bearer out, the token in */
+	auth_hdr = "Bearer caller";
+	exchanged = "T1";
+	c = load("{backendAuth: {oauthTokenExchange: {host: '127.0.0.1:2'}}}", NULL);
+	assert_int_equal(try_plan(c, &p, &a, "/x"), SG_FILTER_FORWARD);
+	assert_string_equal(added(&p, "authorization", buf, sizeof(buf)), "Bearer T1");
+	assert_true(sg_header_edit_drops(&p.request, "authorization", 13));
+	sg_cfg_free(c);
+
+	/* subject in a cookie, actor in the query: both taken out; the token
+	 * in a header of its own, the caller's Authorization left alone */
+	cookie_hdr = "a=1; sid=s; b=2";
+	c = load("{backendAuth: {oauthTokenExchange: {host: '127.0.0.1:2', subjectToken: "
+		 "{source: {cookie: {name: sid}}}, actorToken: {source: {queryParameter: {name: "
+		 "act}}}, authorizationLocation: {header: {name: x-up}}}}}",
+		 NULL);
+	assert_int_equal(try_plan(c, &p, &a, "/x?act=a&y=1"), SG_FILTER_FORWARD);
+	assert_string_equal(added(&p, "x-up", buf, sizeof(buf)), "T1");
+	assert_string_equal(target_of(&p, buf, sizeof(buf)), "/x?y=1");
+	assert_string_equal(added(&p, "cookie", buf, sizeof(buf)), "a=1; b=2");
+	assert_false(sg_header_edit_drops(&p.request, "authorization", 13));
+	/* the only cookie: the line goes */
+	cookie_hdr = "sid=s";
+	assert_int_equal(try_plan(c, &p, &a, "/x?act=a"), SG_FILTER_FORWARD);
+	assert_true(sg_header_edit_drops(&p.request, "cookie", 6));
+	assert_string_equal(added(&p, "cookie", buf, sizeof(buf)), "");
+	assert_string_equal(target_of(&p, buf, sizeof(buf)), "/x");
+	sg_cfg_free(c);
+	sg_filter_plan_reset(&p);
+	auth_hdr = cookie_hdr = exchanged = NULL;
+}
+
+/* The token endpoint's answers, as agentgateway reads them. */
+static void test_backendauth_token_answers(void **state)
+{
+	char why[256], *tok;
+	int64_t exp;
+
+	(void)state;
+	assert_int_equal(sg_oauth_token_answer(200,
+					       "{\"access_token\":\"a\",\"token_type\":\"bearer\","
+					       "\"expires_in\":60}",
+					       NULL, &tok, &exp, why, sizeof(why)),
+			 0);
+	assert_string_equal(tok, "a");
+	assert_int_equal(exp, 60);
+	free(tok);
+	assert_int_equal(sg_oauth_token_answer(200,
+					       "{\"access_token\":\"a\",\"token_type\":\"Bearer\","
+					       "\"expires_in\":1e300}",
+					       NULL, &tok, &exp, why, sizeof(why)),
+			 0);
+	assert_int_equal(exp, 1000000000000); /* bounded, not a cast of 1e300 */
+	free(tok);
+	assert_int_equal(sg_oauth_token_answer(400, "{}", NULL, &tok, &exp, why, sizeof(why)),
+			 SG_FAIL_INVALID_REQUEST);
+	assert_int_equal(sg_oauth_token_answer(403, "{}", NULL, &tok, &exp, why, sizeof(why)),
+			 SG_FAIL_BACKEND_AUTH);
+	assert_string_equal(why, "token exchange returned status 403 Forbidden");
+	assert_int_equal(sg_oauth_token_answer(200, "{\"access_token\":\"a\"}", NULL, &tok, &exp,
+					       why, sizeof(why)),
+			 SG_FAIL_BACKEND_AUTH);
+	assert_string_equal(why, "token exchange response missing token_type");
+	assert_int_equal(sg_oauth_token_answer(200,
+					       "{\"access_token\":\"\",\"token_type\":\"Bearer\"}",
+					       NULL, &tok, &exp, why, sizeof(why)),
+			 SG_FAIL_BACKEND_AUTH);
+	assert_string_equal(why, "token exchange response contained an empty access_token");
+	assert_int_equal(sg_oauth_token_answer(200,
+					       "{\"access_token\":\"a\",\"token_type\":\"Bearer\","
+					       "\"issued_token_type\":\"urn:x:a\"}",
+					       "urn:x:b", &tok, &exp, why, sizeof(why)),
+			 SG_FAIL_BACKEND_AUTH);
+	assert_string_equal(why,
+			    "token exchange returned issued_token_type urn:x:a, expected urn:x:b");
+	assert_int_equal(sg_oauth_token_answer(200, "[1]", NULL, &tok, &exp, why, sizeof(why)),
+			 SG_FAIL_BACKEND_AUTH);
+
+	/* kept until 15 s before expiry; the default ttl without expires_in;
+	 * never past the subject JWT's exp ({"exp":1000} here) */
+	assert_int_equal(sg_oauth_token_keep_ms(60, 300000, "opaque", 6, 900), 45000);
+	assert_int_equal(sg_oauth_token_keep_ms(-1, 300000, "opaque", 6, 900), 285000);
+	assert_int_equal(sg_oauth_token_keep_ms(10, 300000, "opaque", 6, 900), 0);
+	assert_int_equal(sg_oauth_token_keep_ms(3600, 300000, "e30.eyJleHAiOjEwMDB9.s", 23, 900),
+			 85000);
+	assert_int_equal(sg_oauth_token_keep_ms(3600, 300000, "e30.eyJleHAiOjEwMDB9.s", 23, 990),
+			 0);
+}
+
 static void refused(const char *pol, const char *want)
 {
 	char text[1024];
@@ -267,8 +368,35 @@ static void test_backendauth_refused(void **state)
 	(void)state;
 	refused("{gcp: {}}", "backendAuth.gcp: not supported (a cloud-provider key)");
 	refused("{aws: {}}", "backendAuth.aws: not supported (a cloud-provider key)");
-	refused("{oauthTokenExchange: {}}", "backendAuth.oauthTokenExchange: not supported "
-					    "(backend credentials from a token service)");
+	refused("{crossAppAccess: {}}", "backendAuth.crossAppAccess: not supported "
+					"(backend credentials from a token service)");
+	refused("{oauthTokenExchange: {}}",
+		"backendAuth.oauthTokenExchange: missing required field \"host\"");
+	refused("{oauthTokenExchange: {host: 'a:1', service: {name: x, port: 1}}}",
+		"oauthTokenExchange.service: not supported (give the token endpoint as host");
+	refused("{oauthTokenExchange: {host: 'a:1', path: token}}",
+		"oauthTokenExchange.path: expected a path that starts with /");
+	refused("{oauthTokenExchange: {host: 'a:1', grantType: jwtBearer, actorToken: {source: "
+		"{header: {name: x}}}}}",
+		"oauthTokenExchange.actorToken: only valid with the token-exchange grant");
+	refused("{oauthTokenExchange: {host: 'a:1', actorToken: {tokenType: 'urn:x:y'}}}",
+		"actorToken: missing required field \"source\"");
+	refused("{oauthTokenExchange: {host: 'a:1', actorToken: {source: {header: {name: x}}, "
+		"enforceMayAct: true}}}",
+		"actorToken.enforceMayAct: not supported (the subject's may_act claim is not "
+		"checked)");
+	refused("{oauthTokenExchange: {host: 'a:1', requestedTokenType: "
+		"'urn:ietf:params:oauth:token-type:id-jag'}}",
+		"requestedTokenType: not supported (requestedTokenType id-jag is only supported by "
+		"backendAuth.crossAppAccess)");
+	refused("{oauthTokenExchange: {host: 'a:1', subjectToken: {tokenType: access_token}}}",
+		"subjectToken.tokenType: expected a token type URN");
+	refused("{oauthTokenExchange: {host: 'a:1', clientAuth: {clientId: c}}}",
+		"clientAuth.clientSecret: expected a client secret");
+	refused("{oauthTokenExchange: {host: 'a:1', subjectToken: {source: {expression: x}}}}",
+		"CEL expressions are not supported");
+	refused("{oauthTokenExchange: {host: 'a:1'}, key: k}",
+		"backendAuth: one of passthrough, key, jwtSign or oauthTokenExchange");
 	refused("{jwtSign: {}}", "backendAuth.jwtSign: missing required field \"signingKey\"");
 	refused("{jwtSign: {signingKey: k, claims: {exp: 1}}}",
 		"backendAuth.jwtSign.claims.exp: the claim is reserved for the signer and cannot "
@@ -277,8 +405,9 @@ static void test_backendauth_refused(void **state)
 		"backendAuth.jwtSign.ttl: jwtSign ttl must be at least one second");
 	refused("{jwtSign: {signingKey: k, alg: HS256}}",
 		"backendAuth.jwtSign.alg: expected RS256, RS384, RS512, PS256, ES256 or ES384");
-	refused("{passthrough: {}, key: k}", "backendAuth: one of passthrough, key or jwtSign");
-	refused("{}", "expected passthrough, key, jwtSign or credentials");
+	refused("{passthrough: {}, key: k}",
+		"backendAuth: one of passthrough, key, jwtSign or oauthTokenExchange");
+	refused("{}", "expected passthrough, key, jwtSign, oauthTokenExchange or credentials");
 	refused("{key: {value: k, location: {expression: 'x'}}}",
 		"CEL expressions are not supported");
 	refused("{credentials: [{key: k}]}", "location");
@@ -292,6 +421,8 @@ int main(void)
 		cmocka_unit_test(test_backendauth_key_file),
 		cmocka_unit_test(test_backendauth_passthrough),
 		cmocka_unit_test(test_backendauth_jwt_sign),
+		cmocka_unit_test(test_backendauth_token_exchange),
+		cmocka_unit_test(test_backendauth_token_answers),
 		cmocka_unit_test(test_backendauth_refused),
 	};
 

@@ -622,12 +622,8 @@ void sg_attempt_start(struct sg_attempt *a)
 {
 	struct sg_lb *lb = a->pool ? sg_pool_lb(a->pool) : NULL;
 	const struct sg_endpoint *ep;
-	struct sg_backend_conn *u;
 	sg_dur per_try;
 	size_t bi, ei;
-	int err = 0;
-	char key[sizeof(u->key)];
-	struct sg_tls_client *tc; /* for the key only: tls_step takes it at the handshake */
 
 	a->backoff_at = 0;
 	a->tls_cause[0] = '\0';
@@ -653,6 +649,26 @@ void sg_attempt_start(struct sg_attempt *a)
 	per_try = try_timeout(a);
 	a->try_at = per_try > 0 ? now(a) + ms(per_try) : 0;
 	a->try_ns = now_ns(a);
+	switch (a->ops->prepare ? a->ops->prepare(a) : SG_ATTEMPT_GO) {
+	case SG_ATTEMPT_GO:
+		sg_attempt_go(a);
+		return;
+	case SG_ATTEMPT_HOLD:
+		waiting(a);
+		return;
+	case SG_ATTEMPT_STOP:
+		return;
+	}
+}
+
+void sg_attempt_go(struct sg_attempt *a)
+{
+	const struct sg_endpoint *ep = a->ep;
+	struct sg_backend_conn *u;
+	int err = 0;
+	char key[sizeof(u->key)];
+	struct sg_tls_client *tc; /* for the key only: tls_step takes it at the handshake */
+
 	if (a->backend->eff_h2 && a->h2pool) {
 		start_h2(a, ep);
 		return;
@@ -664,7 +680,7 @@ void sg_attempt_start(struct sg_attempt *a)
 		count(a, SG_STAT_POOL_REUSE);
 	} else {
 		count(a, SG_STAT_BACKEND_CONNECTS);
-		a->connect_ns = a->try_ns;
+		a->connect_ns = now_ns(a);
 		u = sg_backend_connect(a->pool, ep, &a->backend->eff_keepalive, &err);
 		if (!u) {
 			sg_attempt_failed(a, SG_FAIL_CONNECT, err);

@@ -41,7 +41,22 @@ struct sg_attempt;
 /* The largest response head a message owner's HTTP/1 backend may send. */
 #define SG_ATTEMPT_HEAD_MAX (64 * 1024)
 
+/* What an owner's prepare says of a try (struct sg_attempt_ops). */
+enum sg_attempt_prep {
+	SG_ATTEMPT_GO,	 /* connect now */
+	SG_ATTEMPT_HOLD, /* the owner calls sg_attempt_go later */
+	SG_ATTEMPT_STOP, /* the owner failed the request */
+};
+
 struct sg_attempt_ops {
+	/* The try's backend and endpoint are chosen (a->backend, a->ep) and
+	 * its deadlines armed, before any connection: the owner may make it
+	 * wait for something of its own (a backendAuth token exchange,
+	 * user/core/tokenx.h) by answering SG_ATTEMPT_HOLD and calling
+	 * sg_attempt_go once it is there; the deadlines run meanwhile (on
+	 * expiry the try fails as any does, and a retry prepares again).
+	 * NULL: every try goes at once. */
+	enum sg_attempt_prep (*prepare)(struct sg_attempt *a);
 	/* a->conn is connected (or was taken from the pool): write the
 	 * request on it, from its first byte. */
 	void (*send)(struct sg_attempt *a);
@@ -189,6 +204,10 @@ const char *sg_attempt_cause(const struct sg_attempt *a, enum sg_fail kind, int 
  * failures come in by themselves). No endpoint:
  * ops->fail(SG_FAIL_NO_BACKEND). */
 void sg_attempt_start(struct sg_attempt *a);
+
+/* A try its owner held (ops->prepare) goes on: it connects, or takes a
+ * pooled connection or an HTTP/2 stream, as sg_attempt_start would have. */
+void sg_attempt_go(struct sg_attempt *a);
 
 /* a->conn became writable (or, during its TLS handshake, ready as
  * sg_backend_connect_events says) while !a->connected: once connected, and

@@ -38,13 +38,14 @@ static const char *current(const struct sg_filter_plan *p, const struct sg_filte
 }
 
 /* s[0..len) split by sep, without the items whose key (up to '=') is
- * name, then `name=value` (value form-encoded when `encode`), into a new
- * string (malloc'd). */
+ * name, then `name=value` (value form-encoded when `encode`; value NULL:
+ * nothing added), into a new string (malloc'd). */
 static char *replaced(const char *s, size_t len, char sep, const char *name, const char *value,
 		      bool encode)
 {
 	/* kept items grow by at most a space per separator: 1.5 len at most */
-	size_t nlen = strlen(name), cap = 2 * len + nlen + 3 * strlen(value) + 8, n = 0;
+	size_t nlen = strlen(name), cap = 2 * len + nlen + 3 * strlen(value ? value : "") + 8;
+	size_t n = 0;
 	const char *end = s + len;
 	char *out = malloc(cap);
 
@@ -69,6 +70,10 @@ static char *replaced(const char *s, size_t len, char sep, const char *name, con
 		memcpy(out + n, item, ilen);
 		n += ilen;
 	}
+	if (!value) {
+		out[n] = '\0';
+		return out;
+	}
 	if (n) {
 		out[n++] = sep;
 		if (sep == ';')
@@ -85,6 +90,72 @@ static char *replaced(const char *s, size_t len, char sep, const char *name, con
 	}
 	out[n] = '\0';
 	return out;
+}
+
+/* The target t with its query q (after '?') replaced by `query`. */
+static int put_query(struct sg_filter_plan *p, struct sg_h1_span t, const char *q,
+		     const char *query)
+{
+	size_t len = q ? (size_t)(q - t.p) : t.len;
+	char *v = malloc(len + strlen(query) + 2);
+	int rc;
+
+	if (!v)
+		return -ENOMEM;
+	memcpy(v, t.p, len);
+	v[len] = '\0';
+	if (*query) {
+		v[len] = '?';
+		strcpy(v + len + 1, query);
+	}
+	rc = sg_filter_plan_target(p, v, strlen(v));
+	free(v);
+	return rc;
+}
+
+/* The credential at location l taken out of the backend's request
+ * (agentgateway's AuthorizationLocation::remove): a header, a query
+ * parameter, a cookie (the Cookie line dropped when none is left). */
+static int take_out(struct sg_filter_plan *p, const struct sg_cred_location *l,
+		    const struct sg_filter_input *in)
+{
+	struct sg_h1_span t = p->target.p ? p->target : in->target;
+	const char *cur, *q, *kept;
+	struct sg_hdrmod mod = { 0 };
+	const char *names[1];
+	char *line;
+	size_t len = 0;
+	int rc;
+
+	switch (l->where) {
+	case SG_CRED_HEADER:
+		names[0] = l->name;
+		mod.remove = (struct sg_strs){ names, 1, 1 };
+		return sg_header_edit_apply(&p->request, &mod);
+	case SG_CRED_COOKIE:
+		if (!(cur = current(p, in, "cookie", &len)))
+			return 0;
+		if (!(line = replaced(cur, len, ';', l->name, NULL, false)))
+			return -ENOMEM;
+		if (!*line) {
+			free(line);
+			names[0] = "cookie";
+			mod.remove = (struct sg_strs){ names, 1, 1 };
+			return sg_header_edit_apply(&p->request, &mod);
+		}
+		kept = sg_filter_plan_keep(p, line, strlen(line));
+		free(line);
+		return kept ? set_header(p, "cookie", kept) : -ENOMEM;
+	case SG_CRED_QUERY:
+		break;
+	}
+	if (!(q = memchr(t.p, '?', t.len)))
+		return 0;
+	if (!(line = replaced(q + 1, (size_t)(t.p + t.len - q - 1), '&', l->name, NULL, false)))
+		return -ENOMEM;
+	rc = put_query(p, t, q, line);
+	free(line);
+	return rc;
 }
 
 /* value at location l. */
@@ -129,16 +200,8 @@ static int insert(struct sg_filter_plan *p, const struct sg_cred_location *l, co
 	free(v);
 	if (!line)
 		return -ENOMEM;
-	len = q ? (size_t)(q - t.p) : t.len;
-	v = malloc(len + strlen(line) + 2);
-	if (v) {
-		memcpy(v, t.p, len);
-		v[len] = '?';
-		strcpy(v + len + 1, line);
-	}
+	rc = put_query(p, t, q, line);
 	free(line);
-	rc = v ? sg_filter_plan_target(p, v, strlen(v)) : -ENOMEM;
-	free(v);
 	return rc;
 }
 
@@ -166,6 +229,19 @@ int sg_backend_auth_apply(struct sg_filter_plan *p, const struct sg_backend_auth
 		rc = signed_jwt ? insert(p, &b->main.location, signed_jwt, strlen(signed_jwt), in)
 				: -ENOMEM;
 		free(signed_jwt);
+		break;
+	}
+	case SG_BACKEND_AUTH_TOKEN_EXCHANGE: {
+		/* the caller's credentials go; the exchanged token takes their place */
+		const struct sg_token_exchange *t = b->exchange;
+
+		if (!in->exchanged)
+			break;
+		rc = take_out(p, &t->subject, in);
+		if (rc == 0 && t->actor)
+			rc = take_out(p, &t->actor_at, in);
+		if (rc == 0)
+			rc = insert(p, &t->out, in->exchanged, strlen(in->exchanged), in);
 		break;
 	}
 	case SG_BACKEND_AUTH_NONE:

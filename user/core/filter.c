@@ -913,6 +913,14 @@ enum sg_filter_result sg_filter_plan_part(struct sg_filter_plan *p, const struct
 	return settle(p, NULL, res);
 }
 
+const struct sg_backend_auth *sg_filter_backend_auth(const struct sg_route *route,
+						     const struct sg_backend_ref *backend)
+{
+	if (backend && backend->eff_backend_auth)
+		return backend->eff_backend_auth;
+	return route ? route->eff_filters.backend_auth : NULL;
+}
+
 enum sg_filter_result sg_filter_plan_backend(struct sg_filter_plan *p, const struct sg_filters *f,
 					     const struct sg_filter_input *in)
 {
@@ -932,9 +940,7 @@ enum sg_filter_result sg_filter_plan_backend(struct sg_filter_plan *p, const str
 	if (f && f->redirect)
 		return settle(p, f, redirect(p, f->redirect, in));
 	res = settle(p, f, SG_FILTER_FORWARD);
-	auth = in->backend && in->backend->eff_backend_auth ? in->backend->eff_backend_auth
-	       : in->route				    ? in->route->eff_filters.backend_auth
-							    : NULL;
+	auth = sg_filter_backend_auth(in->route, in->backend);
 	if (res == SG_FILTER_FORWARD && auth && sg_backend_auth_apply(p, auth, in) < 0)
 		return SG_FILTER_NOMEM;
 	return res;

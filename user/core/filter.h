@@ -96,6 +96,9 @@ struct sg_filter_input {
 	 * route's jwtAuth keeps what it verified; NULL: verified uncached and
 	 * not kept. */
 	struct sg_authn *authn;
+	/* The token the try's backendAuth oauthTokenExchange got
+	 * (user/core/tokenx.h); NULL: none. */
+	const char *exchanged;
 	/* Where the request's random() starts (CEL); 0: from the head's
 	 * address. */
 	uint64_t seed;
@@ -208,6 +211,12 @@ static inline enum sg_filter_result sg_filter_plan_request(struct sg_filter_plan
 {
 	return sg_filter_plan_part(p, f, in, SG_FILTER_ALL);
 }
+
+/* The backendAuth a try to `backend` on `route` carries: the backend's
+ * own (or its service's, its listener's: resolved as eff_backend_auth),
+ * else the route's; NULL: none. */
+const struct sg_backend_auth *sg_filter_backend_auth(const struct sg_route *route,
+						     const struct sg_backend_ref *backend);
 
 /* The chosen backend's filters for one try, on top of the route's plan:
  * request and response edits are rebuilt from the route's plus the

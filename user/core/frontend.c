@@ -12,6 +12,7 @@
 
 #include "policy/route.h"
 #include "user/base/log.h"
+#include "user/core/a2a.h"
 #include "user/core/authorize.h"
 #include "user/core/celreq.h"
 
@@ -219,6 +220,28 @@ static size_t mcp_fields(const struct sg_celreq_mcp *m, struct field *f)
 	return n;
 }
 
+/* An a2a call's fields, those it has, in agentgateway's order (its error
+ * code a number). Returns how many (at most 6). */
+static size_t a2a_fields(const struct sg_a2a_log *a, struct field *f)
+{
+	size_t n = 0;
+
+	f[n++] = name_field("a2a.method", a->method);
+	if (a->answered)
+		f[n++] = name_field("a2a.response.outcome", a->outcome);
+	if (a->has_code) {
+		f[n] = name_field("a2a.response.error_code", a->code_text);
+		f[n++].kind = FIELD_JSON;
+	}
+	if (a->kind[0])
+		f[n++] = name_field("a2a.result.kind", a->kind);
+	if (a->state[0])
+		f[n++] = name_field("a2a.task.state", a->state);
+	if (a->context[0])
+		f[n++] = name_field("a2a.context.id", a->context);
+	return n;
+}
+
 /* e's fields in agentgateway's order; gw and version: room for those two
  * texts. Returns how many. */
 static size_t fields(const struct sg_access_entry *e, struct field *f, char *gw, size_t gwcap,
@@ -257,6 +280,8 @@ static size_t fields(const struct sg_access_entry *e, struct field *f, char *gw,
 	f[n++] = name_field("engine", sg_relay_engine_name(e->engine));
 	if (e->mcp)
 		n += mcp_fields(e->mcp, f + n);
+	if (e->a2a)
+		n += a2a_fields(e->a2a, f + n);
 	if (e->reason) {
 		f[n++] = name_field("reason", e->reason);
 		f[n] = name_field("error", e->error);

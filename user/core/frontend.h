@@ -12,6 +12,7 @@
 
 #include "config/cfg.h"
 #include "policy/failure.h"
+#include "user/core/a2a.h"
 #include "user/core/filter.h"
 #include "user/codec/h1.h"
 #include "user/base/list.h"
@@ -190,6 +191,9 @@ struct sg_access_entry {
 	 * celreq.h), logged as agentgateway's mcp.* and gen_ai.* fields; NULL:
 	 * not one. */
 	const struct sg_celreq_mcp *mcp;
+	/* An a2a route's call (user/core/a2a.h), logged as agentgateway's
+	 * a2a.* fields; NULL: not one. */
+	const struct sg_a2a_log *a2a;
 };
 
 /* The request is over: its metrics are observed (sg_attempt_over on e->at,

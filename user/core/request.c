@@ -12,6 +12,8 @@
 #include <strings.h>
 #include <time.h>
 
+#include <openssl/crypto.h>
+
 #include "policy/pathnorm.h"
 #include "policy/route.h"
 #include "policy/session.h"
@@ -20,6 +22,7 @@
 #include "user/core/mcpauthn.h"
 #include "user/core/oidcflow.h"
 #include "user/core/rlcall.h"
+#include "user/core/tokenx.h"
 #include "user/core/trace.h"
 
 static uint64_t now(const struct sg_request *r)
@@ -113,6 +116,15 @@ static void mirror(struct sg_request *r, const struct sg_mirrors *mirrors)
 
 static void drop_held(struct sg_request *r);
 
+/* The token a try's exchange gave, wiped. */
+static void forget_token(struct sg_request *r)
+{
+	if (r->tx_token)
+		OPENSSL_cleanse(r->tx_token, strlen(r->tx_token));
+	free(r->tx_token);
+	r->tx_token = NULL;
+}
+
 /* The questions under way to policy services (extAuthz,
  * remoteRateLimit) stop, and so does the gateway's own service answering
  * r (MCP). */
@@ -126,6 +138,9 @@ static void stop_calls(struct sg_request *r)
 	r->mcp_call = NULL;
 	sg_rlcall_cancel(r->rl);
 	r->rl = NULL;
+	sg_tokenx_cancel(r->tx);
+	r->tx = NULL;
+	forget_token(r);
 	if (r->served) {
 		r->ctx->mcp.cancel(r->served);
 		r->served = NULL;
@@ -499,6 +514,9 @@ bool sg_request_begin(struct sg_request *r, const struct sg_request_head *h)
 		free(r->mcp);
 		r->mcp = NULL;
 	}
+	r->a2a = SG_A2A_NONE;
+	free(r->a2a_log);
+	r->a2a_log = NULL;
 	if (r->authn.jwt || r->authn.apikey || r->authn.basic_user || r->authn.exchange ||
 	    r->authn.mcp_oauth || r->authn.extauthz)
 		sg_authn_reset(&r->authn);
@@ -620,6 +638,40 @@ static void give_session(struct sg_request *r, const struct sg_session *s)
 			 r->ip);
 }
 
+/* Whether the head's content type is JSON (agentgateway's
+ * WellKnownContentTypes::Json: application/json, or a +json type). */
+static bool json_type(const char *v, size_t len)
+{
+	const char *semi = v ? memchr(v, ';', len) : NULL;
+
+	if (!v)
+		return false;
+	if (semi)
+		len = (size_t)(semi - v);
+	while (len && (v[len - 1] == ' ' || v[len - 1] == '\t'))
+		len--;
+	return (len == 16 && !strncasecmp(v, "application/json", 16)) ||
+	       (len > 5 && !strncasecmp(v + len - 5, "+json", 5));
+}
+
+/* What r is on its a2a route: an agent card's GET (by the path its
+ * backend gets), or a call, whose JSON-RPC method its held body names. */
+static void a2a_classify(struct sg_request *r)
+{
+	struct sg_h1_span t = r->plan.target.p ? r->plan.target : r->req->target;
+	const char *q = memchr(t.p, '?', t.len);
+	const struct sg_h1_span *ct = sg_h1_header(r->req, "content-type");
+
+	r->a2a = sg_a2a_classify(r->req->method.p, r->req->method.len, t.p,
+				 q ? (size_t)(q - t.p) : t.len);
+	if (r->a2a != SG_A2A_CALL || r->a2a_log || !(r->a2a_log = calloc(1, sizeof(*r->a2a_log))))
+		return;
+	if (ct && json_type(ct->p, ct->len) && r->body_held)
+		sg_a2a_method(r->body.p, r->body.len, r->a2a_log);
+	else
+		snprintf(r->a2a_log->method, sizeof(r->a2a_log->method), "unknown");
+}
+
 /* The first try, with the route's mirrors first (once); a route to the
  * gateway's own MCP service hands the request to it instead. */
 static void start_tries(struct sg_request *r)
@@ -637,6 +689,8 @@ static void start_tries(struct sg_request *r)
 			sg_request_fail(r, SG_FAIL_NO_BACKEND, 0);
 		return;
 	}
+	if (r->at.route->eff_filters.a2a)
+		a2a_classify(r);
 	retry_precondition(r);
 	r->at.session = 0;
 	if (r->at.route->session)
@@ -874,12 +928,30 @@ static int traceparent(struct sg_request *r)
 	return sg_header_edit_apply(&r->plan.request, &mod);
 }
 
+enum sg_attempt_prep sg_request_try_prepare(struct sg_attempt *a)
+{
+	struct sg_request *r = of_attempt(a);
+	const struct sg_backend_auth *auth = sg_filter_backend_auth(r->at.route, a->backend);
+	enum sg_attempt_prep res;
+
+	sg_tokenx_cancel(r->tx); /* a try timed out while it was asked */
+	r->tx = NULL;
+	forget_token(r);
+	if (!auth || auth->kind != SG_BACKEND_AUTH_TOKEN_EXCHANGE)
+		return SG_ATTEMPT_GO;
+	res = sg_tokenx_start(r, auth->exchange);
+	if (res == SG_ATTEMPT_STOP)
+		r->sink->failed(r);
+	return res;
+}
+
 void sg_request_try_send(struct sg_attempt *a)
 {
 	struct sg_request *r = of_attempt(a);
 	struct sg_filter_input in;
 
 	sg_request_input(r, &in);
+	in.exchanged = r->tx_token;
 	in.backend_host = sg_filter_backend_host(a->backend);
 	if (!follow_plan(r, sg_filter_plan_backend(&r->plan, &a->backend->filters, &in)))
 		return;
@@ -1086,8 +1158,9 @@ static void held_input(const struct sg_request_resp *h, struct sg_filter_input *
 bool sg_request_hold_response_slow(struct sg_request *r, const struct sg_h1_resp *resp)
 {
 	bool keep = log_reads_body(r);
+	const struct sg_h1_span *ct;
 
-	if (!keep && !(r->at.route->defer & SG_ROUTE_DEFER_RESP_BODY))
+	if (!keep && !r->a2a && !(r->at.route->defer & SG_ROUTE_DEFER_RESP_BODY))
 		return false;
 	if (resp->status < 200)
 		return false;
@@ -1096,6 +1169,10 @@ bool sg_request_hold_response_slow(struct sg_request *r, const struct sg_h1_resp
 		return false;
 	}
 	if (!(r->at.route->defer & SG_ROUTE_DEFER_RESP_BODY) && event_stream(resp))
+		return false;
+	/* an a2a call's answer is read when it is JSON (an event stream goes) */
+	if (!(r->at.route->defer & SG_ROUTE_DEFER_RESP_BODY) && !keep && r->a2a == SG_A2A_CALL &&
+	    (!(ct = sg_h1_resp_header(resp, "content-type")) || !json_type(ct->p, ct->len)))
 		return false;
 	r->held_resp = held_new(resp);
 	if (!r->held_resp) {
@@ -1187,6 +1264,71 @@ enum sg_request_held sg_request_response_unhold(struct sg_request *r)
 	return r->failed ? SG_REQUEST_GONE : SG_REQUEST_RELEASED;
 }
 
+/* Where the client found the agent card: its scheme (X-Forwarded-Proto's
+ * first, else the listener's), Host and path without the card's suffix,
+ * and its query (agentgateway's build_agent_path). malloc'd. */
+static char *a2a_gateway(struct sg_request *r)
+{
+	const struct sg_h1_span *fp = sg_h1_header(r->req, "x-forwarded-proto");
+	struct sg_h1_span t = r->req->target, host = { "", 0 };
+	const char *q = memchr(t.p, '?', t.len);
+	size_t plen = q ? (size_t)(q - t.p) : t.len;
+	char scheme[16];
+	struct sg_filter_input in;
+	char *out;
+	size_t n = 0;
+
+	sg_request_input(r, &in);
+	host = in.host;
+	snprintf(scheme, sizeof(scheme), "%s", in.scheme);
+	if (fp && fp->len) { /* the first non-empty value, in lower case */
+		const char *v = fp->p, *end = fp->p + fp->len;
+
+		while (v < end && (*v == ' ' || *v == ','))
+			v++;
+		for (; v < end && *v != ',' && *v != ' ' && n + 1 < sizeof(scheme); v++)
+			scheme[n++] = (char)(*v >= 'A' && *v <= 'Z' ? *v + 32 : *v);
+		if (n)
+			scheme[n] = '\0';
+	}
+	out = malloc(strlen(scheme) + host.len + t.len + 8);
+	if (out)
+		sprintf(out, "%s://%.*s%.*s%.*s", scheme, (int)host.len, host.p,
+			(int)sg_a2a_base_len(t.p, plen), t.p, q ? (int)(t.len - plen) : 0,
+			q ? q : "");
+	return out;
+}
+
+/* The held agent card goes out with its URLs the gateway's; one that
+ * is no card fails r (agentgateway's 503). */
+static void a2a_card(struct sg_request *r, const struct sg_h1_resp *out,
+		     const struct sg_h1_edit *edit, struct sg_h1_span b)
+{
+	struct sg_h1_span t = r->plan.target.p ? r->plan.target : r->req->target;
+	const char *q = memchr(t.p, '?', t.len), *why = "out of memory";
+	char *gateway = a2a_gateway(r), *agent, *card = NULL;
+	size_t alen = sg_a2a_base_len(t.p, q ? (size_t)(q - t.p) : t.len), clen = 0;
+	int rc = -1;
+
+	agent = malloc(alen + 1);
+	if (gateway && agent) {
+		memcpy(agent, t.p, alen);
+		agent[alen] = '\0';
+		rc = sg_a2a_card(b.p, b.len, gateway, agent, &card, &clen, &why);
+	}
+	free(gateway);
+	free(agent);
+	if (rc == 0)
+		r->sink->respond(r, out, edit, card, clen, NULL, 0);
+	free(card);
+	retire_held(r);
+	if (rc == 0)
+		return;
+	r->plan.refusal = SG_FAIL_PROCESSING;
+	r->plan.cause = sg_filter_plan_keep(&r->plan, why, strlen(why));
+	sg_request_fail(r, SG_FAIL_PROCESSING, 0);
+}
+
 void sg_request_response_end(struct sg_request *r, int err, const struct sg_h2_field *t, size_t nt)
 {
 	struct sg_request_resp *h = r->held_resp;
@@ -1201,6 +1343,12 @@ void sg_request_response_end(struct sg_request *r, int err, const struct sg_h2_f
 	sg_filter_response_edit(&r->plan, &edit);
 	b = r->plan.resp_body_set ? r->plan.resp_new_body
 				  : (struct sg_h1_span){ h->body ? h->body : "", h->len };
+	if (r->a2a == SG_A2A_CALL && r->a2a_log)
+		sg_a2a_answer(b.p, b.len, r->a2a_log);
+	if (r->a2a == SG_A2A_CARD) {
+		a2a_card(r, &h->out, &edit, b);
+		return;
+	}
 	r->sink->respond(r, &h->out, &edit, b.p, b.len, t, nt);
 	retire_held(r);
 }
@@ -1392,6 +1540,7 @@ void sg_request_log(struct sg_request *r, uint64_t uncounted_in, uint64_t uncoun
 		.at = &r->at,
 		.format = format,
 		.mcp = r->mcp ? &r->mcp->cel : NULL,
+		.a2a = r->a2a_log,
 	};
 	if (r->failed) {
 		e.reason = sg_fail_name(r->fail_kind);
@@ -1433,6 +1582,8 @@ void sg_request_free(struct sg_request *r)
 	forget_response(r);
 	free(r->mcp);
 	r->mcp = NULL;
+	free(r->a2a_log);
+	r->a2a_log = NULL;
 	stop_calls(r);
 	sg_trace_free(r->trace);
 	r->trace = NULL;

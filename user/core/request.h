@@ -58,6 +58,7 @@
 #include <stdint.h>
 
 #include "config/cfg.h"
+#include "user/core/a2a.h"
 #include "policy/failure.h"
 #include "policy/idle.h"
 #include "policy/session.h"
@@ -198,6 +199,11 @@ struct sg_request {
 	/* The route's remoteRateLimit being asked (user/core/rlcall.h); NULL:
 	 * none under way. */
 	struct sg_rlcall *rl;
+	/* The try's backendAuth token exchange under way (user/core/tokenx.h;
+	 * NULL: none), and the token it gave for the current try (malloc'd;
+	 * NULL: none). */
+	struct sg_tokenx *tx;
+	char *tx_token;
 	/* Its trace (user/core/trace.h); NULL: not traced. */
 	struct sg_trace *trace;
 	/* The gateway's own service answering it (ctx->mcp's call); NULL:
@@ -259,6 +265,11 @@ struct sg_request {
 	/* The response had no body to hold (HEAD, 204, 304) on such a
 	 * route: the log's response.body is empty bytes. */
 	bool resp_bodyless;
+	/* On an a2a route (user/core/a2a.h): what the request is (an agent
+	 * card's response is held and rewritten; a call's JSON answer held
+	 * and read), and a call's log fields (malloc'd; NULL: none). */
+	enum sg_a2a_kind a2a;
+	struct sg_a2a_log *a2a_log;
 	/* A response released past maxBufferSize (sink->release): its first
 	 * maxBufferSize bytes, which response.bodyPrefix reads during the
 	 * call; p NULL: none. */
@@ -340,6 +351,9 @@ void sg_request_denied(struct sg_request *r, enum sg_fail kind);
  * (ops->fail). A frontend's struct sg_attempt_ops names these two; the
  * attempt must be the r->at of a struct sg_request. */
 void sg_request_try_send(struct sg_attempt *a);
+/* attempt ops->prepare: a try whose backend's backendAuth is an
+ * oauthTokenExchange waits for its token (user/core/tokenx.h). */
+enum sg_attempt_prep sg_request_try_prepare(struct sg_attempt *a);
 void sg_request_try_failed(struct sg_attempt *a, enum sg_fail kind, int err);
 
 /* The gateway's failure `kind` (err: its errno, 0: none) answered: a
@@ -368,7 +382,8 @@ bool sg_request_took_response(struct sg_request *r, const struct sg_h1_resp *res
 bool sg_request_hold_response_slow(struct sg_request *r, const struct sg_h1_resp *resp);
 static inline bool sg_request_hold_response(struct sg_request *r, const struct sg_h1_resp *resp)
 {
-	return (r->at.route->defer & SG_ROUTE_HOLD_RESP) && sg_request_hold_response_slow(r, resp);
+	return ((r->at.route->defer & SG_ROUTE_HOLD_RESP) || r->a2a) &&
+	       sg_request_hold_response_slow(r, resp);
 }
 
 /* What became of a held response's body bytes. */

@@ -334,6 +334,7 @@ static const struct sg_request_sink sink = {
 };
 
 static const struct sg_attempt_ops attempt_ops = {
+	.prepare = sg_request_try_prepare,
 	.send = sg_request_try_send,
 	.fail = sg_request_try_failed,
 	.dropped = try_dropped,
