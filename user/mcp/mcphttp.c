@@ -704,6 +704,12 @@ static int start(struct sg_mcp_http *h, struct exchange *x)
 		h->notices++;
 	return 0;
 fail:
+	/* Not registered (launch undid that): the next try makes new ones. */
+	if (x->io.fd != -1)
+		close(x->io.fd);
+	if (x->stop != -1)
+		close(x->stop);
+	x->io.fd = x->stop = -1;
 	atomic_fetch_sub(&threads, 1);
 	return rc;
 }
