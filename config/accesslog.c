@@ -9,9 +9,10 @@
 #include "config/transform.h"
 
 /* What an access log expression cannot read: the line is written once the
- * request body went by and the response head was sent. (response.body is
- * read: a route whose listener logs it holds its responses, resolve.c.) */
-#define LOG_UNREADABLE (SG_CEL_NEED_REQ_BODY | SG_CEL_NEED_RESP_HEADERS)
+ * request body went by. (response.body is read: a route whose listener
+ * logs it holds its responses; response.headers too: the head the client
+ * got is kept for the line; resolve.c.) */
+#define LOG_UNREADABLE SG_CEL_NEED_REQ_BODY
 
 static int log_expr(struct sg_pctx *c, const struct sg_node *n, const struct sg_cel **out,
 		    const char *path)
@@ -22,8 +23,8 @@ static int log_expr(struct sg_pctx *c, const struct sg_node *n, const struct sg_
 		return -1;
 	if (sg_cel_needs(*out) & LOG_UNREADABLE) {
 		sg_diag_err(c->d, n,
-			    "%s: an access log expression cannot read the request's body or the "
-			    "response's headers (gone when the line is written)",
+			    "%s: an access log expression cannot read the request's body (gone "
+			    "when the line is written)",
 			    path);
 		return -1;
 	}

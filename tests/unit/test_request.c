@@ -141,7 +141,16 @@ static void sink_respond(struct sg_request *r, const struct sg_h1_resp *resp,
 		o += (size_t)snprintf(s->fields + o, sizeof(s->fields) - o, "%.*s\n",
 				      (int)resp->headers[i].name.len, resp->headers[i].name.p);
 	keep(s, edit, body, len);
+	sg_request_response_head(r, resp, edit); /* as a frontend does */
 	r->phase = SG_REQUEST_DONE;
+}
+
+/* A response head with `status` and no fields went to the client. */
+static void head_sent(struct sg_request *r, uint16_t status)
+{
+	struct sg_h1_resp resp = { .status = status, .content_length = -1 };
+
+	sg_request_response_head(r, &resp, NULL);
 }
 
 /* A held response released past the bound: its head transformed as a
@@ -844,7 +853,7 @@ static void test_request_failure_after_response_began_cuts(void **state)
 
 	START(e, "");
 	assert_true(begin(e, 0, "GET /app HTTP/1.1\r\nHost: web.example\r\n\r\n"));
-	sg_request_response_head(&e->r[0], 200);
+	head_sent(&e->r[0], 200);
 	e->r[0].resp_started = true;
 	sg_request_fail(&e->r[0], SG_FAIL_RESET, ECONNRESET);
 	assert_int_equal(e->seen.cuts, 1);
@@ -1113,7 +1122,7 @@ static void test_request_try_runs_backend_plan_and_sends(void **state)
 	assert_null(strstr(e->seen.sent, "X-Route"));
 	assert_non_null(strstr(e->seen.sent, "\r\nX-Backend: b\r\n"));
 	assert_false(sg_attempt_took_status(&e->r[0].at, 200));
-	sg_request_response_head(&e->r[0], 200);
+	head_sent(&e->r[0], 200);
 	sg_request_log(&e->r[0], 0, 11);
 	test_capture_end(&e->log, log, sizeof(log));
 	test_log_untimed(log);
@@ -1174,7 +1183,7 @@ static void test_request_retry_on_status(void **state)
 	assert_int_equal(e->r[0].at.n, 1);
 	assert_non_null(strstr(e->seen.sent, "\r\nx-retry-attempt: 1\r\n"));
 	assert_false(sg_attempt_took_status(&e->r[0].at, 200));
-	sg_request_response_head(&e->r[0], 200);
+	head_sent(&e->r[0], 200);
 	sg_request_log(&e->r[0], 0, 0);
 	test_capture_end(&e->log, log, sizeof(log));
 	test_log_untimed(log);
@@ -1213,7 +1222,7 @@ static void test_request_retry_condition_and_precondition(void **state)
 	UNTIL(e, e->seen.sends == 3);
 	assert_false(sg_request_took_response(&e->r[0], &ok));
 	assert_int_equal(e->r[0].at.n, 2);
-	sg_request_response_head(&e->r[0], 200);
+	head_sent(&e->r[0], 200);
 	sg_request_log(&e->r[0], 0, 0);
 	sg_request_release(&e->r[0]);
 	sg_filter_plan_reset(&e->r[0].plan);
@@ -1586,7 +1595,7 @@ static void test_request_response_past_the_bound(void **state)
 	assert_int_equal(e->seen.releases, 1);
 	assert_string_equal(e->seen.body, "01234567");
 	assert_string_equal(e->seen.lines, "x-p: 01234567\n");
-	sg_request_response_head(&e->r[0], 200);
+	head_sent(&e->r[0], 200);
 	sg_request_log(&e->r[0], 0, 0);
 	sg_request_release(&e->r[0]);
 	sg_filter_plan_reset(&e->r[0].plan);
@@ -1650,17 +1659,17 @@ static void test_request_log_reads_response_body(void **state)
 	assert_int_equal(sg_request_response_data(&e->r[0], "0123456789", 10, &rest, &nrest),
 			 SG_REQUEST_RELEASED);
 	assert_int_equal(e->seen.releases, 1);
-	sg_request_response_head(&e->r[0], 200);
+	head_sent(&e->r[0], 200);
 	sg_request_log(&e->r[0], 0, 0);
 	logged_next(e);
 
 	assert_false(held_answer(e, 0, "/app", &empty));
-	sg_request_response_head(&e->r[0], 204);
+	head_sent(&e->r[0], 204);
 	sg_request_log(&e->r[0], 0, 0);
 	logged_next(e);
 
 	assert_false(held_answer(e, 0, "/app", &sse)); /* a stream goes as it comes */
-	sg_request_response_head(&e->r[0], 200);
+	head_sent(&e->r[0], 200);
 	sg_request_log(&e->r[0], 0, 0);
 	logged_next(e);
 
@@ -1676,7 +1685,7 @@ static void test_request_log_reads_response_body(void **state)
 	assert_int_equal(sg_request_response_unhold(&e->r[0]), SG_REQUEST_RELEASED);
 	assert_int_equal(e->seen.releases, 2);
 	assert_string_equal(e->seen.body, "xy");
-	sg_request_response_head(&e->r[0], 200);
+	head_sent(&e->r[0], 200);
 	sg_request_log(&e->r[0], 0, 0);
 	logged_next(e);
 	assert_true(held_answer(e, 0, "/held", &plain));
