@@ -1703,6 +1703,93 @@ static void test_request_log_reads_response_body(void **state)
 	assert_non_null(strstr(log, " pre=xy\n"));
 }
 
+/* An access log reading response.headers reads the head the client got,
+ * once it went out: a forwarded one's fields less those the route's
+ * edits removed, plus theirs; a held one's with its new Content-Length;
+ * the gateway's own answer's (its edit's lines, its length, text/plain
+ * for a failure's text). A field the head lacks is left out. Nothing is
+ * kept on a listener whose log does not read them. */
+static void test_request_log_reads_response_headers(void **state)
+{
+	struct env *e = *state;
+	struct sg_h1_header slots[2][4];
+	struct sg_h1_resp plain, json;
+	struct sg_h1_edit edit;
+	const char *rest;
+	size_t nrest;
+	char log[4096];
+
+	response(&plain, slots[0], "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n"
+				   "Content-Length: 3\r\n\r\n");
+	response(&json, slots[1], "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+				  "Transfer-Encoding: chunked\r\n\r\n");
+	START(e, "frontendPolicies:\n"
+		 "  accessLog:\n"
+		 "    filter: '\"content-length\" in response.headers'\n"
+		 "    add: {ct: 'response.headers[\"content-type\"]', "
+		 "len: 'response.headers[\"content-length\"]', "
+		 "xn: 'response.headers[\"x-n\"]', xd: 'response.headers[\"x-direct\"]'}\n");
+	capture_log(e, SG_ACCESS_LOG_TEXT);
+	/* forwarded as it came */
+	assert_false(held_answer(e, 0, "/app", &plain));
+	sg_request_transform_response(&e->r[0], &plain);
+	sg_filter_response_edit(&e->r[0].plan, &edit);
+	sg_request_response_head(&e->r[0], &plain, &edit);
+	assert_non_null(e->r[0].log_head);
+	sg_request_log(&e->r[0], 0, 0);
+	assert_null(e->r[0].log_head);
+	logged_next(e);
+
+	/* held and transformed: x-n added, the new body's length */
+	assert_true(held_answer(e, 0, "/held", &json));
+	assert_int_equal(sg_request_response_data(&e->r[0], "{\"a\": 1}", 8, &rest, &nrest),
+			 SG_REQUEST_HELD);
+	sg_request_response_end(&e->r[0], 0, NULL, 0);
+	assert_int_equal(e->seen.responds, 1);
+	assert_string_equal(e->seen.body, "{\"a\":1,\"n\":8}");
+	sg_request_log(&e->r[0], 0, 0);
+	logged_next(e);
+
+	/* the gateway's own answers: a direct response and a failure */
+	assert_false(begin(e, 0, "GET /direct HTTP/1.1\r\nHost: web.example\r\n\r\n"));
+	sg_request_log(&e->r[0], 0, 0);
+	logged_next(e);
+	/* (its one token: a head without a Content-Length, the filter
+	 * leaves its line out) */
+	assert_false(held_answer(e, 0, "/limited", &json));
+	head_sent(&e->r[0], 200);
+	sg_request_log(&e->r[0], 0, 0);
+	logged_next(e);
+	assert_false(begin(e, 0, "GET /limited HTTP/1.1\r\nHost: web.example\r\n\r\n"));
+	assert_int_equal(e->seen.status, 429);
+	sg_request_log(&e->r[0], 0, 0);
+	logged_next(e);
+
+	test_capture_end(&e->log, log, sizeof(log));
+	assert_non_null(strstr(log, "http.path=/app "));
+	assert_non_null(strstr(log, " ct=text/html len=3\n"));
+	assert_non_null(strstr(log, " ct=application/json len=13 xn=8\n"));
+	assert_non_null(strstr(log, " len=6 xd=yes\n"));
+	assert_non_null(strstr(log, "http.status=429 "));
+	assert_non_null(strstr(log, " ct=text/plain len=19\n"));
+	assert_null(strstr(log, "http.path=/limited http.version=HTTP/1.1 http.status=200"));
+}
+
+/* A listener whose log reads no response.headers keeps no head. */
+static void test_request_log_keeps_no_head_unasked(void **state)
+{
+	struct env *e = *state;
+	struct sg_h1_header slots[4];
+	struct sg_h1_resp plain;
+
+	response(&plain, slots, "HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\n");
+	START(e, "frontendPolicies:\n  accessLog:\n    add: {c: 'response.code'}\n");
+	assert_false(held_answer(e, 0, "/app", &plain));
+	sg_request_response_head(&e->r[0], &plain, NULL);
+	assert_null(e->r[0].log_head);
+	sg_request_log(&e->r[0], 0, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1757,6 +1844,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_request_response_past_the_bound, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_request_log_reads_response_body, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_request_log_reads_response_headers, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_request_log_keeps_no_head_unasked, setup,
 						teardown),
 	};
 
