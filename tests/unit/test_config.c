@@ -2123,15 +2123,9 @@ static void test_config_access_log_refusals(void **state)
 		{ "bad expression", "frontendPolicies:\n  accessLog: {filter: 'a +'}\n",
 		  "t.yaml:2:23: frontendPolicies.accessLog.filter: column 4 of the expression: "
 		  "unexpected token" },
-		{ "response headers",
-		  "frontendPolicies:\n  accessLog: {add: {ct: 'response.headers[\"a\"]'}}\n",
-		  "t.yaml:2:25: frontendPolicies.accessLog.add.ct: an access log expression cannot "
-		  "read the request's body or the response's headers (gone when the line is "
-		  "written)" },
 		{ "request body", "frontendPolicies:\n  accessLog: {add: {b: request.body}}\n",
 		  "t.yaml:2:24: frontendPolicies.accessLog.add.b: an access log expression cannot "
-		  "read the request's body or the response's headers (gone when the line is "
-		  "written)" },
+		  "read the request's body (gone when the line is written)" },
 	};
 	expect_errors(*state, cases, sizeof(cases) / sizeof(cases[0]));
 }
@@ -2452,7 +2446,7 @@ static void test_config_tracing_refusals(void **state)
 		  "config:\n  tracing: {otlpEndpoint: 'http://a:1', fields: {add: {b: "
 		  "request.body}}}\n",
 		  "t.yaml:2:59: config.tracing.fields.add.b: an access log expression cannot read "
-		  "the request's body or the response's headers (gone when the line is written)" },
+		  "the request's body (gone when the line is written)" },
 		{ "no endpoint", "config:\n  tracing: {randomSampling: true}\n",
 		  "t.yaml:2:12: config.tracing: expected otlpEndpoint" },
 		{ "protocol",
@@ -2506,8 +2500,7 @@ static void test_config_tracing_refusals(void **state)
 		{ "a span filter reading a body",
 		  "frontendPolicies:\n  tracing: {host: 'a:1', filter: 'request.body == \"\"'}\n",
 		  "t.yaml:2:34: frontendPolicies.tracing.filter: an access log expression cannot "
-		  "read the request's body or the response's headers (gone when the line is "
-		  "written)" },
+		  "read the request's body (gone when the line is written)" },
 		{ "host", "frontendPolicies:\n  tracing: {host: nohost}\n",
 		  "t.yaml:2:19: frontendPolicies.tracing.host: expected \"host:port\" such as "
 		  "\"localhost:4317\", got \"nohost\"" },
@@ -4963,6 +4956,19 @@ static void test_config_body_holds(void **state)
 		      0);
 	ls = find_listener(cfg, "bind/8080/listener0");
 	assert_int_equal(find_route(ls, "bind/8080/listener0/traced")->defer, SG_ROUTE_HOLD_TRACE);
+	/* response.headers: the head is kept, nothing held */
+	cfg = load_ok(l,
+		      "frontendPolicies:\n  accessLog: {filter: "
+		      "'response.headers[\"x-a\"] == \"1\"'}\n"
+		      "  tracing: {host: 'a:1', attributes: {ct: "
+		      "'response.headers[\"content-type\"]'}}\n"
+		      "binds:\n- port: 8080\n  listeners:\n  - routes:\n"
+		      "    - name: heads\n"
+		      "      backends: [{host: 127.0.0.1:1}]\n",
+		      0);
+	ls = find_listener(cfg, "bind/8080/listener0");
+	assert_int_equal(find_route(ls, "bind/8080/listener0/heads")->defer,
+			 SG_ROUTE_HEAD_LOG | SG_ROUTE_HEAD_TRACE);
 	load_fails(l,
 		   "binds:\n- port: 8080\n  listeners:\n"
 		   "  - policies: {authorization: {rules: ['size(request.body) > 0']}}\n"
