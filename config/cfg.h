@@ -1376,6 +1376,10 @@ struct sg_route {
  * response.headers, until the line is written. */
 #define SG_ROUTE_HEAD_LOG 32u
 #define SG_ROUTE_HEAD_TRACE 64u
+/* Its listener's access log or tracing fields read request.body: while
+ * the line is written (or the request traced) its request body is held
+ * as for SG_ROUTE_DEFER_BODY, and kept until the line is written. */
+#define SG_ROUTE_LOG_REQ_BODY 128u
 
 /* A route of a TCP listener (TCPRoute, standalone tcpRoutes) or of a TLS
  * passthrough listener (TLSRoute, standalone tcpRoutes with hostnames). */

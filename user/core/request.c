@@ -14,6 +14,7 @@
 
 #include <openssl/crypto.h>
 
+#include "config/accesslog.h"
 #include "policy/pathnorm.h"
 #include "policy/route.h"
 #include "policy/session.h"
@@ -403,6 +404,18 @@ static bool hold_body(struct sg_request *r)
 	return true;
 }
 
+/* Whether r's access log line or its sampled span's attributes read
+ * request.body (its route says they may: SG_ROUTE_LOG_REQ_BODY). */
+static bool log_reads_req_body(const struct sg_request *r, const struct sg_route *route)
+{
+	const struct sg_log_policy *t = sg_trace_fields(r->trace);
+
+	return (route->defer & SG_ROUTE_LOG_REQ_BODY) &&
+	       ((r->log_policy && sg_frontend_log_format(r->ctx, r->logging) != SG_ACCESS_LOG_OFF &&
+		 sg_log_policy_reads(r->log_policy, SG_CEL_NEED_REQ_BODY)) ||
+		(t && sg_log_policy_reads(t, SG_CEL_NEED_REQ_BODY)));
+}
+
 /* `part` of the route's filters over the request (and its body, once
  * held). */
 static bool plan(struct sg_request *r, const struct sg_route *route, enum sg_filter_part part)
@@ -434,9 +447,12 @@ static enum sg_filter_part first_part(const struct sg_route *route)
  * service answered. */
 static bool plan_route(struct sg_request *r, const struct sg_route *route, enum sg_fail no_route)
 {
-	if (!(route->defer & (SG_ROUTE_DEFER_BODY | SG_ROUTE_DEFER_AUTHZ)))
+	bool body = (route->defer & SG_ROUTE_DEFER_BODY) ||
+		    ((route->defer & SG_ROUTE_LOG_REQ_BODY) && log_reads_req_body(r, route));
+
+	if (!body && !(route->defer & SG_ROUTE_DEFER_AUTHZ))
 		return plan(r, route, SG_FILTER_ALL);
-	return route->defer & SG_ROUTE_DEFER_BODY ? hold_body(r) : plan(r, route, SG_FILTER_EARLY);
+	return body ? hold_body(r) : plan(r, route, SG_FILTER_EARLY);
 }
 
 /* Starts watching the body with the route's responseIdleTimeout, else
@@ -794,6 +810,25 @@ static int reframe(struct sg_request *r, size_t n)
 	return 0;
 }
 
+/* The held request body copied to r->log_body when the log line or the
+ * span reads it: the frontend's is gone by the time they are written. */
+static void keep_body(struct sg_request *r)
+{
+	char *copy;
+
+	if (!log_reads_req_body(r, r->at.route))
+		return;
+	copy = malloc(r->body.len ? r->body.len : 1);
+	if (!copy) { /* its request.body is absent */
+		SG_DEBUG("%s: request body for the log: out of memory", r->ip);
+		return;
+	}
+	memcpy(copy, r->body.p, r->body.len);
+	free(r->log_body);
+	r->log_body = copy;
+	r->log_body_len = r->body.len;
+}
+
 /* The body is whole: the route's filters run over it (CEL's
  * request.body), and the head's framing says the length of the body the
  * tries send. False: r was answered. */
@@ -805,6 +840,7 @@ static bool held_plan(struct sg_request *r)
 	r->sink->held_body(r, &m);
 	r->body = (struct sg_h1_span){ m.body ? m.body : "", m.body_len };
 	r->body_held = true;
+	keep_body(r);
 	if (!plan(r, r->at.route, first_part(r->at.route)))
 		return false;
 	b = sg_request_body(r, r->body.p, r->body.len);
@@ -1512,8 +1548,10 @@ void sg_request_body_timeout(struct sg_request *r)
 /* What the log line read of the response's body is forgotten. */
 static void forget_response(struct sg_request *r)
 {
-	if (!r->log_resp && !r->resp_bodyless && !r->log_head) /* but a log's reader's */
-		return;
+	if (!r->log_resp && !r->resp_bodyless && !r->log_head && !r->log_body)
+		return; /* every request but a log's reader's */
+	free(r->log_body);
+	r->log_body = NULL;
 	free_held(r->log_resp);
 	r->log_resp = NULL;
 	free_held(r->log_head);
@@ -1525,6 +1563,9 @@ static void forget_response(struct sg_request *r)
 static void ended_view(struct sg_request *r, struct sg_filter_input *in, struct sg_celreq_view *v)
 {
 	sg_request_input(r, in);
+	/* request.body: the copy kept for the line (the frontend's is gone) */
+	in->body = (struct sg_h1_span){ r->log_body ? r->log_body : "", r->log_body_len };
+	in->has_body = r->log_body != NULL;
 	if (r->log_resp)
 		held_input(r->log_resp, in);
 	else if (r->resp_bodyless)

@@ -271,6 +271,11 @@ struct sg_request {
 	 * response.headers (SG_ROUTE_HEAD_LOG, _TRACE; its `head`); freed
 	 * when r is logged. NULL: none. */
 	struct sg_request_resp *log_head;
+	/* The held request body copied for the access log and span
+	 * attributes that read request.body (SG_ROUTE_LOG_REQ_BODY; malloc'd,
+	 * freed when r is logged). NULL: none. */
+	char *log_body;
+	size_t log_body_len;
 	/* On an a2a route (user/core/a2a.h): what the request is (an agent
 	 * card's response is held and rewritten; a call's JSON answer held
 	 * and read), and a call's log fields (malloc'd; NULL: none). */
