@@ -1775,6 +1775,61 @@ static void test_request_log_reads_response_headers(void **state)
 	assert_null(strstr(log, "http.path=/limited http.version=HTTP/1.1 http.status=200"));
 }
 
+/* An access log reading request.body: the listener's routes hold the
+ * body while the line is written (not with the log off), up to
+ * maxBufferSize (a declared length over it is answered 413), and the
+ * line reads the copy kept for it once the frontend's is gone. */
+static void test_request_log_reads_request_body(void **state)
+{
+	struct env *e = *state;
+	char log[4096];
+
+	START(e, "frontendPolicies:\n"
+		 "  http: {maxBufferSize: 64}\n"
+		 "  accessLog:\n"
+		 "    add: {b: 'string(request.body)', n: 'size(request.body)'}\n");
+	/* the log off: nothing is held */
+	assert_true(begin(e, 0, "POST /app HTTP/1.1\r\nHost: web.example\r\nContent-Length: "
+				"5\r\n\r\n"));
+	assert_false(e->r[0].body_wanted);
+	sg_request_log(&e->r[0], 0, 0);
+	logged_next(e);
+
+	capture_log(e, SG_ACCESS_LOG_TEXT);
+	assert_true(begin(e, 0, "POST /app HTTP/1.1\r\nHost: web.example\r\nContent-Length: "
+				"5\r\n\r\n"));
+	assert_true(e->r[0].body_wanted && e->r[0].at.replayable);
+	e->held = "hello";
+	sg_request_start(&e->r[0]);
+	UNTIL(e, e->seen.sends == 1);
+	e->held = NULL; /* the frontend's is gone */
+	head_sent(&e->r[0], 200);
+	assert_non_null(e->r[0].log_body);
+	sg_request_log(&e->r[0], 0, 0);
+	assert_null(e->r[0].log_body);
+	logged_next(e);
+
+	/* no body: empty bytes */
+	assert_true(begin(e, 0, "GET /app HTTP/1.1\r\nHost: web.example\r\n\r\n"));
+	sg_request_start(&e->r[0]);
+	UNTIL(e, e->seen.sends == 2);
+	head_sent(&e->r[0], 200);
+	sg_request_log(&e->r[0], 0, 0);
+	logged_next(e);
+
+	assert_false(begin(e, 0, "POST /app HTTP/1.1\r\nHost: web.example\r\nContent-Length: "
+				 "65\r\n\r\n"));
+	assert_int_equal(e->seen.status, 413);
+	sg_request_log(&e->r[0], 0, 0);
+	logged_next(e);
+	test_capture_end(&e->log, log, sizeof(log));
+	assert_non_null(strstr(log, "http.method=POST http.host=web.example http.path=/app "));
+	assert_non_null(strstr(log, " b=hello n=5\n"));
+	assert_non_null(strstr(log, "http.method=GET http.host=web.example http.path=/app "));
+	assert_non_null(strstr(log, " b= n=0\n"));
+	assert_non_null(strstr(log, "http.status=413 "));
+}
+
 /* A listener whose log reads no response.headers keeps no head. */
 static void test_request_log_keeps_no_head_unasked(void **state)
 {
@@ -1848,6 +1903,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_request_log_reads_response_headers, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_request_log_keeps_no_head_unasked, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_request_log_reads_request_body, setup,
 						teardown),
 	};
 
