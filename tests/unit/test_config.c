@@ -4967,12 +4967,13 @@ static void test_config_body_holds(void **state)
 	ls = find_listener(cfg, "bind/8080/listener0");
 	assert_int_equal(find_route(ls, "bind/8080/listener0/logged")->defer,
 			 SG_ROUTE_LOG_REQ_BODY);
-	cfg = load_ok(l,
-		      "frontendPolicies:\n  tracing: {host: 'a:1', filter: 'request.body == b\"\"'}\n"
-		      "binds:\n- port: 8080\n  listeners:\n  - routes:\n"
-		      "    - name: traced\n"
-		      "      backends: [{host: 127.0.0.1:1}]\n",
-		      0);
+	cfg = load_ok(
+		l,
+		"frontendPolicies:\n  tracing: {host: 'a:1', filter: 'request.body == b\"\"'}\n"
+		"binds:\n- port: 8080\n  listeners:\n  - routes:\n"
+		"    - name: traced\n"
+		"      backends: [{host: 127.0.0.1:1}]\n",
+		0);
 	ls = find_listener(cfg, "bind/8080/listener0");
 	assert_int_equal(find_route(ls, "bind/8080/listener0/traced")->defer,
 			 SG_ROUTE_LOG_REQ_BODY);

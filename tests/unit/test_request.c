@@ -1719,10 +1719,12 @@ static void test_request_log_reads_response_headers(void **state)
 	size_t nrest;
 	char log[4096];
 
-	response(&plain, slots[0], "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n"
-				   "Content-Length: 3\r\n\r\n");
-	response(&json, slots[1], "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
-				  "Transfer-Encoding: chunked\r\n\r\n");
+	response(&plain, slots[0],
+		 "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n"
+		 "Content-Length: 3\r\n\r\n");
+	response(&json, slots[1],
+		 "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+		 "Transfer-Encoding: chunked\r\n\r\n");
 	START(e, "frontendPolicies:\n"
 		 "  accessLog:\n"
 		 "    filter: '\"content-length\" in response.headers'\n"
@@ -1789,15 +1791,17 @@ static void test_request_log_reads_request_body(void **state)
 		 "  accessLog:\n"
 		 "    add: {b: 'string(request.body)', n: 'size(request.body)'}\n");
 	/* the log off: nothing is held */
-	assert_true(begin(e, 0, "POST /app HTTP/1.1\r\nHost: web.example\r\nContent-Length: "
-				"5\r\n\r\n"));
+	assert_true(begin(e, 0,
+			  "POST /app HTTP/1.1\r\nHost: web.example\r\nContent-Length: "
+			  "5\r\n\r\n"));
 	assert_false(e->r[0].body_wanted);
 	sg_request_log(&e->r[0], 0, 0);
 	logged_next(e);
 
 	capture_log(e, SG_ACCESS_LOG_TEXT);
-	assert_true(begin(e, 0, "POST /app HTTP/1.1\r\nHost: web.example\r\nContent-Length: "
-				"5\r\n\r\n"));
+	assert_true(begin(e, 0,
+			  "POST /app HTTP/1.1\r\nHost: web.example\r\nContent-Length: "
+			  "5\r\n\r\n"));
 	assert_true(e->r[0].body_wanted && e->r[0].at.replayable);
 	e->held = "hello";
 	sg_request_start(&e->r[0]);
@@ -1817,8 +1821,9 @@ static void test_request_log_reads_request_body(void **state)
 	sg_request_log(&e->r[0], 0, 0);
 	logged_next(e);
 
-	assert_false(begin(e, 0, "POST /app HTTP/1.1\r\nHost: web.example\r\nContent-Length: "
-				 "65\r\n\r\n"));
+	assert_false(begin(e, 0,
+			   "POST /app HTTP/1.1\r\nHost: web.example\r\nContent-Length: "
+			   "65\r\n\r\n"));
 	assert_int_equal(e->seen.status, 413);
 	sg_request_log(&e->r[0], 0, 0);
 	logged_next(e);

@@ -1199,10 +1199,10 @@ static void answer_seen(struct sg_request *r, uint16_t status, const struct sg_h
 		if (text && !(edit->drops && edit->drops(edit->arg, "content-type", 12)))
 			first[n++] = (struct sg_h1_header){ { "content-type", 12 },
 							    { "text/plain", 10 } };
-		first[n++] = (struct sg_h1_header){ { "content-length", 14 },
-						    { digits, (size_t)snprintf(digits,
-									       sizeof(digits),
-									       "%zu", len) } };
+		first[n++] = (struct sg_h1_header){
+			{ "content-length", 14 },
+			{ digits, (size_t)snprintf(digits, sizeof(digits), "%zu", len) }
+		};
 		keep_head(r, status, first, n, NULL, edit);
 	}
 	if (!r->at.route || !(r->at.route->defer & (SG_ROUTE_HOLD_LOG | SG_ROUTE_HOLD_TRACE)) ||
