@@ -86,19 +86,6 @@ if ! start_engine auto -c "$WORK/cfg.yaml"; then
 	finish
 fi
 
-# line PATH: the access log's JSON line for PATH (the last one).
-line() {
-	grep -F "\"http.path\":\"$1\"" "$WORK/gateway.log" | grep '^{' | tail -1
-}
-# lf PATH FIELD...: that line's FIELDs ("absent" for one it has not).
-lf() {
-	local f out=()
-	for f in "${@:2}"; do
-		out+=("$(line "$1" | jq -r --arg f "$f" 'if has($f) then .[$f] | tostring else "absent" end')")
-	done
-	echo "${out[*]}"
-}
-
 for client in HTTP/1.1 HTTP/2; do
 	case $client in
 	HTTP/1.1) args=() ;;
@@ -111,20 +98,20 @@ for client in HTTP/1.1 HTTP/2; do
 		"$H_CODE $(grep -ci '^x-gone:' "$H_HEADERS") $(grep -ci '^x-added: yes' "$H_HEADERS")" "200 0 1"
 	sleep 0.2
 	check "$client, HTTP/1 backend: the line read the head the client got" \
-		"$(lf "$p" ct len be kept gone added)" "application/json $len v1 k absent yes"
+		"$(log_fields "$p" ct len be kept gone added)" "application/json $len v1 k absent yes"
 	p="/h2/a?c=${client#HTTP/}"
 	hcall "${args[@]}" "$u$p"
 	len=$(wc -c <"$WORK/body")
 	sleep 0.2
 	check "$client, HTTP/2 backend: the line read the head the client got" \
-		"$H_CODE $(lf "$p" ct len be gone added)" "200 application/json $len h2b absent yes"
+		"$H_CODE $(log_fields "$p" ct len be gone added)" "200 application/json $len h2b absent yes"
 	check "$client, HTTP/2 backend: the field the route removes is absent, its neighbour not" \
-		"$(lf "$p" bconn bstream)" "absent $(grep -i '^x-backend-stream:' "$H_HEADERS" | tr -dc 0-9)"
+		"$(log_fields "$p" bconn bstream)" "absent $(grep -i '^x-backend-stream:' "$H_HEADERS" | tr -dc 0-9)"
 	p="/held/a?c=${client#HTTP/}"
 	hcall "${args[@]}" "$u$p"
 	sleep 0.2
 	check "$client, held and transformed: its new Content-Length" \
-		"$H_BODY $(lf "$p" ct len be)" "short application/json 5 v1"
+		"$H_BODY $(log_fields "$p" ct len be)" "short application/json 5 v1"
 done
 
 # request.body: held, read by the line; past the bound 413
@@ -140,13 +127,13 @@ for client in HTTP/1.1 HTTP/2; do
 		hcall "${args[@]}" ${how#*:} --data-binary "ping-$client" "$u$p"
 		sleep 0.2
 		check "$client, ${how%%:*}: the backend got the body, the line read it" \
-			"$H_CODE $(jq -r .body_bytes <"$WORK/body" 2>/dev/null) $(lf "$p" rb)" \
+			"$H_CODE $(jq -r .body_bytes <"$WORK/body" 2>/dev/null) $(log_fields "$p" rb)" \
 			"200 $((5 + ${#client})) ping-$client"
 	done
 	p="/h2/post?c=${client#HTTP/}"
 	hcall "${args[@]}" --data-binary "pong-$client" "$u$p"
 	sleep 0.2
-	check "$client, HTTP/2 backend: the line read the body" "$H_CODE $(lf "$p" rb)" \
+	check "$client, HTTP/2 backend: the line read the body" "$H_CODE $(log_fields "$p" rb)" \
 		"200 pong-$client"
 	p="/h1/big?c=${client#HTTP/}"
 	pattern 5000 >"$WORK/big"
@@ -156,7 +143,7 @@ for client in HTTP/1.1 HTTP/2; do
 done
 hcall "$u/h1/empty"
 sleep 0.2
-check "no body: request.body is empty bytes" "$(lf /h1/empty rb)" ""
+check "no body: request.body is empty bytes" "$(log_fields /h1/empty rb)" ""
 
 # the gateway's own answers, as written
 hcall "$u/direct"
@@ -164,15 +151,15 @@ hcall "$u/dead"
 dead=$H_BODY
 sleep 0.2
 check "a direct response: its length and the route's field, no content-type" \
-	"$(lf /direct ct len added)" "absent 8 yes"
-check "a failure's answer (503): text/plain, its length" "$(lf /dead ct len)" "text/plain ${#dead}"
+	"$(log_fields /direct ct len added)" "absent 8 yes"
+check "a failure's answer (503): text/plain, its length" "$(log_fields /dead ct len)" "text/plain ${#dead}"
 
 # the filter reads them: a response with x-quiet leaves no line
 curl -s -o /dev/null --max-time 20 -H "X-Echo-Set-Header: X-Quiet: 1" "$u/h1/quiet"
 curl -s -o /dev/null --max-time 20 "$u/h1/loud"
 sleep 0.2
 check "the filter over the head: the line it does not hold for is left out" \
-	"$(line /h1/quiet | wc -l) $(line /h1/loud | wc -l)" "0 1"
+	"$(log_line /h1/quiet | wc -l) $(log_line /h1/loud | wc -l)" "0 1"
 
 # the span's attribute reads them too
 tp="00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
