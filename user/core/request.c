@@ -1136,7 +1136,8 @@ static bool log_reads_body(const struct sg_request *r)
 }
 
 /* Whether r's access log line or its sampled span's attributes read
- * response.headers (SG_ROUTE_HEAD_LOG, _TRACE). */
+ * response.headers (its route says they may: SG_ROUTE_HEAD_LOG, _TRACE;
+ * none: false). */
 static bool log_reads_head(const struct sg_request *r)
 {
 	unsigned d = r->at.route ? r->at.route->defer : 0;
@@ -1190,8 +1191,7 @@ static void answer_seen(struct sg_request *r, uint16_t status, const struct sg_h
 {
 	struct sg_request_resp *h;
 
-	if (r->at.route && (r->at.route->defer & (SG_ROUTE_HEAD_LOG | SG_ROUTE_HEAD_TRACE)) &&
-	    log_reads_head(r)) {
+	if (log_reads_head(r)) {
 		struct sg_h1_header first[2];
 		char digits[24];
 		size_t n = 0;
@@ -1504,8 +1504,7 @@ void sg_request_response_head(struct sg_request *r, const struct sg_h1_resp *res
 {
 	uint16_t status = resp->status;
 
-	if (r->at.route && (r->at.route->defer & (SG_ROUTE_HEAD_LOG | SG_ROUTE_HEAD_TRACE)) &&
-	    log_reads_head(r)) {
+	if (log_reads_head(r)) { /* one flag test on a route whose log reads no head */
 		const struct sg_request_resp *h = r->held_resp;
 		struct sg_h1_header length = { { "content-length", 14 }, { NULL, 0 } };
 		char digits[24];
