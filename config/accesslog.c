@@ -8,26 +8,16 @@
 #include "config/diag.h"
 #include "config/transform.h"
 
-/* What an access log expression cannot read: the line is written once the
- * request body went by and the response head was sent. (response.body is
- * read: a route whose listener logs it holds its responses, resolve.c.) */
-#define LOG_UNREADABLE (SG_CEL_NEED_REQ_BODY | SG_CEL_NEED_RESP_HEADERS)
-
+/* An access log (or span attribute) expression reads the whole context:
+ * a route whose listener logs request.body or response.body holds them,
+ * and response.headers are the head the client got, kept for the line
+ * (resolve.c). */
 static int log_expr(struct sg_pctx *c, const struct sg_node *n, const struct sg_cel **out,
 		    const char *path)
 {
 	if (n->kind != SG_NODE_SCALAR || sg_node_is_null(n))
 		return sg_expected(c, n, path, "a CEL expression");
-	if (sg_cel_field(c, n, n->str, out, path) == -1)
-		return -1;
-	if (sg_cel_needs(*out) & LOG_UNREADABLE) {
-		sg_diag_err(c->d, n,
-			    "%s: an access log expression cannot read the request's body or the "
-			    "response's headers (gone when the line is written)",
-			    path);
-		return -1;
-	}
-	return 0;
+	return sg_cel_field(c, n, n->str, out, path) == -1 ? -1 : 0;
 }
 
 int sg_f_log_filter(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)

@@ -1371,6 +1371,15 @@ struct sg_route {
 #define SG_ROUTE_HOLD_LOG 8u
 #define SG_ROUTE_HOLD_TRACE 16u
 #define SG_ROUTE_HOLD_RESP (SG_ROUTE_DEFER_RESP_BODY | SG_ROUTE_HOLD_LOG | SG_ROUTE_HOLD_TRACE)
+/* The response head the client got kept for its listener's access log
+ * (SG_ROUTE_HEAD_LOG) or tracing fields (SG_ROUTE_HEAD_TRACE) that read
+ * response.headers, until the line is written. */
+#define SG_ROUTE_HEAD_LOG 32u
+#define SG_ROUTE_HEAD_TRACE 64u
+/* Its listener's access log or tracing fields read request.body: while
+ * the line is written (or the request traced) its request body is held
+ * as for SG_ROUTE_DEFER_BODY, and kept until the line is written. */
+#define SG_ROUTE_LOG_REQ_BODY 128u
 
 /* A route of a TCP listener (TCPRoute, standalone tcpRoutes) or of a TLS
  * passthrough listener (TLSRoute, standalone tcpRoutes with hostnames). */

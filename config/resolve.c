@@ -406,6 +406,15 @@ static int resolve_route(struct sg_cfg *cfg, const struct sg_listener *l, struct
 		r->defer |= SG_ROUTE_HOLD_LOG;
 	if (l->tracing && sg_log_policy_reads(&l->tracing->fields, SG_CEL_NEED_RESP_BODY))
 		r->defer |= SG_ROUTE_HOLD_TRACE;
+	/* response.headers there: the head the client got is kept. */
+	if (sg_log_policy_reads(l->access, SG_CEL_NEED_RESP_HEADERS))
+		r->defer |= SG_ROUTE_HEAD_LOG;
+	if (l->tracing && sg_log_policy_reads(&l->tracing->fields, SG_CEL_NEED_RESP_HEADERS))
+		r->defer |= SG_ROUTE_HEAD_TRACE;
+	/* request.body there: the body is held, and kept for the line. */
+	if (sg_log_policy_reads(l->access, SG_CEL_NEED_REQ_BODY) ||
+	    (l->tracing && sg_log_policy_reads(&l->tracing->fields, SG_CEL_NEED_REQ_BODY)))
+		r->defer |= SG_ROUTE_LOG_REQ_BODY;
 	list_jwt(cfg, r->eff_filters.jwt);
 	if (r->eff_filters.mcp_authn)
 		list_jwt(cfg, &r->eff_filters.mcp_authn->jwt);

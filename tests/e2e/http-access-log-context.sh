@@ -5,8 +5,9 @@
 # protocol; traffic-a2a logs the whole map), request.version, request.uri,
 # source.port, source.rawAddress and rawPort (the TCP peer),
 # destination.address and port, env (POD_NAME, NAMESPACE, GATEWAY; an unset one absent) and
-# the request's times, over HTTP/1 and h2c, in the JSON format; a body is
-# refused by name (gone when the line is written).
+# the request's times, over HTTP/1 and h2c, in the JSON format; an
+# LLM-only variable is refused by name, saying why (the bodies and the
+# response's headers: tests/e2e/http-access-log-headers-body.sh).
 . "$(dirname "$0")/lib.sh"
 
 start_backend ctx
@@ -61,8 +62,8 @@ json_equal "HTTP/1: basicAuth, backend, request.version, proxy, uri, port, env, 
 got=$(grep '"http.path":"/two"' "$WORK/gateway.log" | jq -c '[.version, .uri, .port > 1023, .times]')
 check "h2c: request.version, uri, source.port, times" "$got" '["HTTP/2","http://127.0.0.1:8080/two",true,true]'
 
-sed 's|version: request.version|version: request.body|' "$WORK/cfg.yaml" >"$WORK/bad.yaml"
+sed 's|version: request.version|version: llm.requestModel|' "$WORK/cfg.yaml" >"$WORK/bad.yaml"
 "$SG_BIN" check -c "$WORK/bad.yaml" >/dev/null 2>"$WORK/err"
-check "a body is refused by check: exit 1" "$?" 1
-check "the refusal names the field" "$(grep -c "accessLog.add.version: an access log expression cannot read the request's body" "$WORK/err")" 1
+check "an LLM-only variable is refused by check: exit 1" "$?" 1
+check "the refusal names the field and says why" "$(grep -c "accessLog.add.version: column 1 of the expression: the variable 'llm' is only set for LLM traffic" "$WORK/err")" 1
 finish

@@ -67,15 +67,6 @@ if ! start_engine auto -c "$WORK/cfg.yaml"; then
 	finish
 fi
 
-# line PATH: the access log's JSON line for PATH (the last one).
-line() {
-	grep -F "\"http.path\":\"$1\"" "$WORK/gateway.log" | grep '^{' | tail -1
-}
-# lf PATH FIELD: that line's FIELD ("absent" when it has none).
-lf() {
-	line "$1" | jq -r --arg f "$2" 'if has($f) then .[$f] | tostring else "absent" end'
-}
-
 n=0
 for client in HTTP/1.1 HTTP/2; do
 	case $client in
@@ -95,7 +86,7 @@ for client in HTTP/1.1 HTTP/2; do
 			"200 $path"
 		sleep 0.2
 		check "$what: the line read the whole body (size, prefix, its JSON)" \
-			"$(lf "$path" rsize) $(lf "$path" psize) $(lf "$path" rpath)" "$size $size $path"
+			"$(log_fields "$path" rsize psize rpath)" "$size $size $path"
 	done
 done
 
@@ -105,34 +96,34 @@ curl -s -o "$WORK/big" --max-time 20 "$u/h1/big?size=5000"
 check "past maxBufferSize: the body as it came" "$(sha256_of <"$WORK/big")" "$SHA5000"
 sleep 0.2
 check "past maxBufferSize: no response.body, bodyPrefix 4096 bytes" \
-	"$(lf "/h1/big?size=5000" rsize) $(lf "/h1/big?size=5000" psize)" "absent 4096"
+	"$(log_fields "/h1/big?size=5000" rsize psize)" "absent 4096"
 curl -s -o /dev/null --max-time 20 "$u/h1/big2?size=5000&mode=chunked&chunk=1000"
 sleep 0.2
 check "past maxBufferSize, chunked: no response.body, bodyPrefix 4096 bytes" \
-	"$(lf "/h1/big2?size=5000&mode=chunked&chunk=1000" rsize) $(lf "/h1/big2?size=5000&mode=chunked&chunk=1000" psize)" \
+	"$(log_fields "/h1/big2?size=5000&mode=chunked&chunk=1000" rsize psize)" \
 	"absent 4096"
 
 # HEAD and 204: empty bytes
 curl -s -o /dev/null -I --max-time 20 "$u/h1/head"
 curl -s -o /dev/null --max-time 20 "$u/h1/nc?responseCode=204"
 sleep 0.2
-check "HEAD: response.body is empty bytes" "$(lf /h1/head rsize) $(lf /h1/head rsha)" "0 none"
-check "204: response.body is empty bytes" "$(lf "/h1/nc?responseCode=204" rsize)" 0
+check "HEAD: response.body is empty bytes" "$(log_fields /h1/head rsize rsha)" "0 none"
+check "204: response.body is empty bytes" "$(log_fields "/h1/nc?responseCode=204" rsize)" 0
 
 # the gateway's own answers: as written
 hcall "$u/direct"
 hcall "$u/dead"
 dead=$H_BODY
 sleep 0.2
-check "a direct response's body is the line's response.body" "$(lf /direct rsize)" 8
-check "a failure's answer (503) is the line's response.body" "$(lf /dead rsize)" "${#dead}"
+check "a direct response's body is the line's response.body" "$(log_fields /direct rsize)" 8
+check "a failure's answer (503) is the line's response.body" "$(log_fields /dead rsize)" "${#dead}"
 
 # the filter reads the body: a body holding SKIPME leaves no line
 curl -s -o /dev/null --max-time 20 "$u/h1/skip?SKIPME=1"
 curl -s -o /dev/null --max-time 20 "$u/h1/keep?x=1"
 sleep 0.2
 check "the filter over the body: the line it does not hold for is left out" \
-	"$(line "/h1/skip?SKIPME=1" | wc -l) $(line "/h1/keep?x=1" | wc -l)" "0 1"
+	"$(log_line "/h1/skip?SKIPME=1" | wc -l) $(log_line "/h1/keep?x=1" | wc -l)" "0 1"
 
 # the span's attribute read it too
 tp="00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"

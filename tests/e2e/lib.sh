@@ -417,6 +417,22 @@ hcall() {
 	H_BODY=$(cat "$WORK/body" 2>/dev/null)
 }
 
+# log_line PATH: the gateway's JSON access log line for http.path PATH
+# (the last one).
+log_line() {
+	grep -F "\"http.path\":\"$1\"" "$WORK/gateway.log" | grep '^{' | tail -1
+}
+
+# log_fields PATH FIELD...: that line's FIELDs, space-separated ("absent"
+# for one it has not).
+log_fields() {
+	local f out=()
+	for f in "${@:2}"; do
+		out+=("$(log_line "$1" | jq -r --arg f "$f" 'if has($f) then .[$f] | tostring else "absent" end')")
+	done
+	echo "${out[*]}"
+}
+
 # time_in T MIN MAX: MIN <= T < MAX (seconds, decimals allowed).
 time_in() {
 	awk -v t="$1" -v a="$2" -v b="$3" 'BEGIN { exit !(t >= a && t < b) }'

@@ -2123,15 +2123,6 @@ static void test_config_access_log_refusals(void **state)
 		{ "bad expression", "frontendPolicies:\n  accessLog: {filter: 'a +'}\n",
 		  "t.yaml:2:23: frontendPolicies.accessLog.filter: column 4 of the expression: "
 		  "unexpected token" },
-		{ "response headers",
-		  "frontendPolicies:\n  accessLog: {add: {ct: 'response.headers[\"a\"]'}}\n",
-		  "t.yaml:2:25: frontendPolicies.accessLog.add.ct: an access log expression cannot "
-		  "read the request's body or the response's headers (gone when the line is "
-		  "written)" },
-		{ "request body", "frontendPolicies:\n  accessLog: {add: {b: request.body}}\n",
-		  "t.yaml:2:24: frontendPolicies.accessLog.add.b: an access log expression cannot "
-		  "read the request's body or the response's headers (gone when the line is "
-		  "written)" },
 	};
 	expect_errors(*state, cases, sizeof(cases) / sizeof(cases[0]));
 }
@@ -2448,11 +2439,6 @@ static void test_config_tracing_refusals(void **state)
 		{ "scheme", "config:\n  tracing: {otlpEndpoint: 'ftp://a:1'}\n",
 		  "t.yaml:2:27: config.tracing.otlpEndpoint: expected a URL such as "
 		  "\"http://localhost:4317\", got \"ftp://a:1\"" },
-		{ "fields reading a body",
-		  "config:\n  tracing: {otlpEndpoint: 'http://a:1', fields: {add: {b: "
-		  "request.body}}}\n",
-		  "t.yaml:2:59: config.tracing.fields.add.b: an access log expression cannot read "
-		  "the request's body or the response's headers (gone when the line is written)" },
 		{ "no endpoint", "config:\n  tracing: {randomSampling: true}\n",
 		  "t.yaml:2:12: config.tracing: expected otlpEndpoint" },
 		{ "protocol",
@@ -2503,11 +2489,6 @@ static void test_config_tracing_refusals(void **state)
 		  "frontendPolicies:\n  tracing: {host: 'a:1', resources: {r: '[1]'}}\n",
 		  "t.yaml:2:41: frontendPolicies.tracing.resources.r: a list is not supported as a "
 		  "resource attribute: give a string or a number" },
-		{ "a span filter reading a body",
-		  "frontendPolicies:\n  tracing: {host: 'a:1', filter: 'request.body == \"\"'}\n",
-		  "t.yaml:2:34: frontendPolicies.tracing.filter: an access log expression cannot "
-		  "read the request's body or the response's headers (gone when the line is "
-		  "written)" },
 		{ "host", "frontendPolicies:\n  tracing: {host: nohost}\n",
 		  "t.yaml:2:19: frontendPolicies.tracing.host: expected \"host:port\" such as "
 		  "\"localhost:4317\", got \"nohost\"" },
@@ -4963,6 +4944,39 @@ static void test_config_body_holds(void **state)
 		      0);
 	ls = find_listener(cfg, "bind/8080/listener0");
 	assert_int_equal(find_route(ls, "bind/8080/listener0/traced")->defer, SG_ROUTE_HOLD_TRACE);
+	/* response.headers: the head is kept, nothing held */
+	cfg = load_ok(l,
+		      "frontendPolicies:\n  accessLog: {filter: "
+		      "'response.headers[\"x-a\"] == \"1\"'}\n"
+		      "  tracing: {host: 'a:1', attributes: {ct: "
+		      "'response.headers[\"content-type\"]'}}\n"
+		      "binds:\n- port: 8080\n  listeners:\n  - routes:\n"
+		      "    - name: heads\n"
+		      "      backends: [{host: 127.0.0.1:1}]\n",
+		      0);
+	ls = find_listener(cfg, "bind/8080/listener0");
+	assert_int_equal(find_route(ls, "bind/8080/listener0/heads")->defer,
+			 SG_ROUTE_HEAD_LOG | SG_ROUTE_HEAD_TRACE);
+	/* request.body: held (while the line is written), kept for it */
+	cfg = load_ok(l,
+		      "frontendPolicies:\n  accessLog: {add: {b: 'string(request.body)'}}\n"
+		      "binds:\n- port: 8080\n  listeners:\n  - routes:\n"
+		      "    - name: logged\n"
+		      "      backends: [{host: 127.0.0.1:1}]\n",
+		      0);
+	ls = find_listener(cfg, "bind/8080/listener0");
+	assert_int_equal(find_route(ls, "bind/8080/listener0/logged")->defer,
+			 SG_ROUTE_LOG_REQ_BODY);
+	cfg = load_ok(
+		l,
+		"frontendPolicies:\n  tracing: {host: 'a:1', filter: 'request.body == b\"\"'}\n"
+		"binds:\n- port: 8080\n  listeners:\n  - routes:\n"
+		"    - name: traced\n"
+		"      backends: [{host: 127.0.0.1:1}]\n",
+		0);
+	ls = find_listener(cfg, "bind/8080/listener0");
+	assert_int_equal(find_route(ls, "bind/8080/listener0/traced")->defer,
+			 SG_ROUTE_LOG_REQ_BODY);
 	load_fails(l,
 		   "binds:\n- port: 8080\n  listeners:\n"
 		   "  - policies: {authorization: {rules: ['size(request.body) > 0']}}\n"

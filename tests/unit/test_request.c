@@ -141,7 +141,16 @@ static void sink_respond(struct sg_request *r, const struct sg_h1_resp *resp,
 		o += (size_t)snprintf(s->fields + o, sizeof(s->fields) - o, "%.*s\n",
 				      (int)resp->headers[i].name.len, resp->headers[i].name.p);
 	keep(s, edit, body, len);
+	sg_request_response_head(r, resp, edit); /* as a frontend does */
 	r->phase = SG_REQUEST_DONE;
+}
+
+/* A response head with `status` and no fields went to the client. */
+static void head_sent(struct sg_request *r, uint16_t status)
+{
+	struct sg_h1_resp resp = { .status = status, .content_length = -1 };
+
+	sg_request_response_head(r, &resp, NULL);
 }
 
 /* A held response released past the bound: its head transformed as a
@@ -844,7 +853,7 @@ static void test_request_failure_after_response_began_cuts(void **state)
 
 	START(e, "");
 	assert_true(begin(e, 0, "GET /app HTTP/1.1\r\nHost: web.example\r\n\r\n"));
-	sg_request_response_head(&e->r[0], 200);
+	head_sent(&e->r[0], 200);
 	e->r[0].resp_started = true;
 	sg_request_fail(&e->r[0], SG_FAIL_RESET, ECONNRESET);
 	assert_int_equal(e->seen.cuts, 1);
@@ -1113,7 +1122,7 @@ static void test_request_try_runs_backend_plan_and_sends(void **state)
 	assert_null(strstr(e->seen.sent, "X-Route"));
 	assert_non_null(strstr(e->seen.sent, "\r\nX-Backend: b\r\n"));
 	assert_false(sg_attempt_took_status(&e->r[0].at, 200));
-	sg_request_response_head(&e->r[0], 200);
+	head_sent(&e->r[0], 200);
 	sg_request_log(&e->r[0], 0, 11);
 	test_capture_end(&e->log, log, sizeof(log));
 	test_log_untimed(log);
@@ -1174,7 +1183,7 @@ static void test_request_retry_on_status(void **state)
 	assert_int_equal(e->r[0].at.n, 1);
 	assert_non_null(strstr(e->seen.sent, "\r\nx-retry-attempt: 1\r\n"));
 	assert_false(sg_attempt_took_status(&e->r[0].at, 200));
-	sg_request_response_head(&e->r[0], 200);
+	head_sent(&e->r[0], 200);
 	sg_request_log(&e->r[0], 0, 0);
 	test_capture_end(&e->log, log, sizeof(log));
 	test_log_untimed(log);
@@ -1213,7 +1222,7 @@ static void test_request_retry_condition_and_precondition(void **state)
 	UNTIL(e, e->seen.sends == 3);
 	assert_false(sg_request_took_response(&e->r[0], &ok));
 	assert_int_equal(e->r[0].at.n, 2);
-	sg_request_response_head(&e->r[0], 200);
+	head_sent(&e->r[0], 200);
 	sg_request_log(&e->r[0], 0, 0);
 	sg_request_release(&e->r[0]);
 	sg_filter_plan_reset(&e->r[0].plan);
@@ -1586,7 +1595,7 @@ static void test_request_response_past_the_bound(void **state)
 	assert_int_equal(e->seen.releases, 1);
 	assert_string_equal(e->seen.body, "01234567");
 	assert_string_equal(e->seen.lines, "x-p: 01234567\n");
-	sg_request_response_head(&e->r[0], 200);
+	head_sent(&e->r[0], 200);
 	sg_request_log(&e->r[0], 0, 0);
 	sg_request_release(&e->r[0]);
 	sg_filter_plan_reset(&e->r[0].plan);
@@ -1650,17 +1659,17 @@ static void test_request_log_reads_response_body(void **state)
 	assert_int_equal(sg_request_response_data(&e->r[0], "0123456789", 10, &rest, &nrest),
 			 SG_REQUEST_RELEASED);
 	assert_int_equal(e->seen.releases, 1);
-	sg_request_response_head(&e->r[0], 200);
+	head_sent(&e->r[0], 200);
 	sg_request_log(&e->r[0], 0, 0);
 	logged_next(e);
 
 	assert_false(held_answer(e, 0, "/app", &empty));
-	sg_request_response_head(&e->r[0], 204);
+	head_sent(&e->r[0], 204);
 	sg_request_log(&e->r[0], 0, 0);
 	logged_next(e);
 
 	assert_false(held_answer(e, 0, "/app", &sse)); /* a stream goes as it comes */
-	sg_request_response_head(&e->r[0], 200);
+	head_sent(&e->r[0], 200);
 	sg_request_log(&e->r[0], 0, 0);
 	logged_next(e);
 
@@ -1676,7 +1685,7 @@ static void test_request_log_reads_response_body(void **state)
 	assert_int_equal(sg_request_response_unhold(&e->r[0]), SG_REQUEST_RELEASED);
 	assert_int_equal(e->seen.releases, 2);
 	assert_string_equal(e->seen.body, "xy");
-	sg_request_response_head(&e->r[0], 200);
+	head_sent(&e->r[0], 200);
 	sg_request_log(&e->r[0], 0, 0);
 	logged_next(e);
 	assert_true(held_answer(e, 0, "/held", &plain));
@@ -1692,6 +1701,153 @@ static void test_request_log_reads_response_body(void **state)
 	assert_non_null(strstr(log, " engine=copy\n"));	      /* the stream's line: neither field */
 	assert_non_null(strstr(log, " size=6 pre=hello!\n")); /* the direct response's */
 	assert_non_null(strstr(log, " pre=xy\n"));
+}
+
+/* An access log reading response.headers reads the head the client got,
+ * once it went out: a forwarded one's fields less those the route's
+ * edits removed, plus theirs; a held one's with its new Content-Length;
+ * the gateway's own answer's (its edit's lines, its length, text/plain
+ * for a failure's text). A field the head lacks is left out. Nothing is
+ * kept on a listener whose log does not read them. */
+static void test_request_log_reads_response_headers(void **state)
+{
+	struct env *e = *state;
+	struct sg_h1_header slots[2][4];
+	struct sg_h1_resp plain, json;
+	struct sg_h1_edit edit;
+	const char *rest;
+	size_t nrest;
+	char log[4096];
+
+	response(&plain, slots[0],
+		 "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n"
+		 "Content-Length: 3\r\n\r\n");
+	response(&json, slots[1],
+		 "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+		 "Transfer-Encoding: chunked\r\n\r\n");
+	START(e, "frontendPolicies:\n"
+		 "  accessLog:\n"
+		 "    filter: '\"content-length\" in response.headers'\n"
+		 "    add: {ct: 'response.headers[\"content-type\"]', "
+		 "len: 'response.headers[\"content-length\"]', "
+		 "xn: 'response.headers[\"x-n\"]', xd: 'response.headers[\"x-direct\"]'}\n");
+	capture_log(e, SG_ACCESS_LOG_TEXT);
+	/* forwarded as it came */
+	assert_false(held_answer(e, 0, "/app", &plain));
+	sg_request_transform_response(&e->r[0], &plain);
+	sg_filter_response_edit(&e->r[0].plan, &edit);
+	sg_request_response_head(&e->r[0], &plain, &edit);
+	assert_non_null(e->r[0].log_head);
+	sg_request_log(&e->r[0], 0, 0);
+	assert_null(e->r[0].log_head);
+	logged_next(e);
+
+	/* held and transformed: x-n added, the new body's length */
+	assert_true(held_answer(e, 0, "/held", &json));
+	assert_int_equal(sg_request_response_data(&e->r[0], "{\"a\": 1}", 8, &rest, &nrest),
+			 SG_REQUEST_HELD);
+	sg_request_response_end(&e->r[0], 0, NULL, 0);
+	assert_int_equal(e->seen.responds, 1);
+	assert_string_equal(e->seen.body, "{\"a\":1,\"n\":8}");
+	sg_request_log(&e->r[0], 0, 0);
+	logged_next(e);
+
+	/* the gateway's own answers: a direct response and a failure */
+	assert_false(begin(e, 0, "GET /direct HTTP/1.1\r\nHost: web.example\r\n\r\n"));
+	sg_request_log(&e->r[0], 0, 0);
+	logged_next(e);
+	/* (its one token: a head without a Content-Length, the filter
+	 * leaves its line out) */
+	assert_false(held_answer(e, 0, "/limited", &json));
+	head_sent(&e->r[0], 200);
+	sg_request_log(&e->r[0], 0, 0);
+	logged_next(e);
+	assert_false(begin(e, 0, "GET /limited HTTP/1.1\r\nHost: web.example\r\n\r\n"));
+	assert_int_equal(e->seen.status, 429);
+	sg_request_log(&e->r[0], 0, 0);
+	logged_next(e);
+
+	test_capture_end(&e->log, log, sizeof(log));
+	assert_non_null(strstr(log, "http.path=/app "));
+	assert_non_null(strstr(log, " ct=text/html len=3\n"));
+	assert_non_null(strstr(log, " ct=application/json len=13 xn=8\n"));
+	assert_non_null(strstr(log, " len=6 xd=yes\n"));
+	assert_non_null(strstr(log, "http.status=429 "));
+	assert_non_null(strstr(log, " ct=text/plain len=19\n"));
+	assert_null(strstr(log, "http.path=/limited http.version=HTTP/1.1 http.status=200"));
+}
+
+/* An access log reading request.body: the listener's routes hold the
+ * body while the line is written (not with the log off), up to
+ * maxBufferSize (a declared length over it is answered 413), and the
+ * line reads the copy kept for it once the frontend's is gone. */
+static void test_request_log_reads_request_body(void **state)
+{
+	struct env *e = *state;
+	char log[4096];
+
+	START(e, "frontendPolicies:\n"
+		 "  http: {maxBufferSize: 64}\n"
+		 "  accessLog:\n"
+		 "    add: {b: 'string(request.body)', n: 'size(request.body)'}\n");
+	/* the log off: nothing is held */
+	assert_true(begin(e, 0,
+			  "POST /app HTTP/1.1\r\nHost: web.example\r\nContent-Length: "
+			  "5\r\n\r\n"));
+	assert_false(e->r[0].body_wanted);
+	sg_request_log(&e->r[0], 0, 0);
+	logged_next(e);
+
+	capture_log(e, SG_ACCESS_LOG_TEXT);
+	assert_true(begin(e, 0,
+			  "POST /app HTTP/1.1\r\nHost: web.example\r\nContent-Length: "
+			  "5\r\n\r\n"));
+	assert_true(e->r[0].body_wanted && e->r[0].at.replayable);
+	e->held = "hello";
+	sg_request_start(&e->r[0]);
+	UNTIL(e, e->seen.sends == 1);
+	e->held = NULL; /* the frontend's is gone */
+	head_sent(&e->r[0], 200);
+	assert_non_null(e->r[0].log_body);
+	sg_request_log(&e->r[0], 0, 0);
+	assert_null(e->r[0].log_body);
+	logged_next(e);
+
+	/* no body: empty bytes */
+	assert_true(begin(e, 0, "GET /app HTTP/1.1\r\nHost: web.example\r\n\r\n"));
+	sg_request_start(&e->r[0]);
+	UNTIL(e, e->seen.sends == 2);
+	head_sent(&e->r[0], 200);
+	sg_request_log(&e->r[0], 0, 0);
+	logged_next(e);
+
+	assert_false(begin(e, 0,
+			   "POST /app HTTP/1.1\r\nHost: web.example\r\nContent-Length: "
+			   "65\r\n\r\n"));
+	assert_int_equal(e->seen.status, 413);
+	sg_request_log(&e->r[0], 0, 0);
+	logged_next(e);
+	test_capture_end(&e->log, log, sizeof(log));
+	assert_non_null(strstr(log, "http.method=POST http.host=web.example http.path=/app "));
+	assert_non_null(strstr(log, " b=hello n=5\n"));
+	assert_non_null(strstr(log, "http.method=GET http.host=web.example http.path=/app "));
+	assert_non_null(strstr(log, " b= n=0\n"));
+	assert_non_null(strstr(log, "http.status=413 "));
+}
+
+/* A listener whose log reads no response.headers keeps no head. */
+static void test_request_log_keeps_no_head_unasked(void **state)
+{
+	struct env *e = *state;
+	struct sg_h1_header slots[4];
+	struct sg_h1_resp plain;
+
+	response(&plain, slots, "HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\n");
+	START(e, "frontendPolicies:\n  accessLog:\n    add: {c: 'response.code'}\n");
+	assert_false(held_answer(e, 0, "/app", &plain));
+	sg_request_response_head(&e->r[0], &plain, NULL);
+	assert_null(e->r[0].log_head);
+	sg_request_log(&e->r[0], 0, 0);
 }
 
 int main(void)
@@ -1748,6 +1904,12 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_request_response_past_the_bound, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_request_log_reads_response_body, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_request_log_reads_response_headers, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_request_log_keeps_no_head_unasked, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_request_log_reads_request_body, setup,
 						teardown),
 	};
 

@@ -14,6 +14,7 @@
 
 #include <openssl/crypto.h>
 
+#include "config/accesslog.h"
 #include "policy/pathnorm.h"
 #include "policy/route.h"
 #include "policy/session.h"
@@ -31,7 +32,8 @@ static uint64_t now(const struct sg_request *r)
 }
 
 static void delay_over(struct sg_loop *loop, struct sg_timer *t);
-static void answer_seen(struct sg_request *r, const char *body, size_t len);
+static void answer_seen(struct sg_request *r, uint16_t status, const struct sg_h1_edit *edit,
+			const char *body, size_t len, bool text);
 
 void sg_request_init(struct sg_request *r, const struct sg_request_sink *sink, void *owner,
 		     struct sg_frontend *ctx, const struct sg_bind *bind, const char *ip,
@@ -179,18 +181,19 @@ void sg_request_fail(struct sg_request *r, enum sg_fail kind, int err)
 	if (grpc(r)) {
 		sg_grpc_failure(kind, err, cause, r->plan.limits, &g, &edit);
 		count(r, 200);
-		answer_seen(r, NULL, 0);
+		answer_seen(r, 200, &edit, NULL, 0, false);
 		r->sink->answer(r, 200, &edit, NULL, 0, false);
 		return;
 	}
 	sg_filter_response_edit(&r->plan, &edit);
 	count(r, status);
 	if (r->plan.refusal_body.p && kind == r->plan.refusal) {
-		answer_seen(r, r->plan.refusal_body.p, r->plan.refusal_body.len);
+		answer_seen(r, status, &edit, r->plan.refusal_body.p, r->plan.refusal_body.len,
+			    false);
 		r->sink->answer(r, status, &edit, r->plan.refusal_body.p, r->plan.refusal_body.len,
 				false);
 	} else {
-		answer_seen(r, body, strlen(body));
+		answer_seen(r, status, &edit, body, strlen(body), true);
 		r->sink->answer(r, status, &edit, body, strlen(body), true);
 	}
 }
@@ -204,7 +207,7 @@ static void answer_plan(struct sg_request *r)
 	sg_attempt_drop(&r->at);
 	sg_filter_response_edit(&r->plan, &edit);
 	count(r, r->plan.status);
-	answer_seen(r, r->plan.body.p, r->plan.body.len);
+	answer_seen(r, r->plan.status, &edit, r->plan.body.p, r->plan.body.len, false);
 	r->sink->answer(r, r->plan.status, &edit, r->plan.body.p, r->plan.body.len, false);
 }
 
@@ -401,6 +404,18 @@ static bool hold_body(struct sg_request *r)
 	return true;
 }
 
+/* Whether r's access log line or its sampled span's attributes read
+ * request.body (its route says they may: SG_ROUTE_LOG_REQ_BODY). */
+static bool log_reads_req_body(const struct sg_request *r, const struct sg_route *route)
+{
+	const struct sg_log_policy *t = sg_trace_fields(r->trace);
+
+	return (route->defer & SG_ROUTE_LOG_REQ_BODY) &&
+	       ((r->log_policy && sg_frontend_log_format(r->ctx, r->logging) != SG_ACCESS_LOG_OFF &&
+		 sg_log_policy_reads(r->log_policy, SG_CEL_NEED_REQ_BODY)) ||
+		(t && sg_log_policy_reads(t, SG_CEL_NEED_REQ_BODY)));
+}
+
 /* `part` of the route's filters over the request (and its body, once
  * held). */
 static bool plan(struct sg_request *r, const struct sg_route *route, enum sg_filter_part part)
@@ -432,9 +447,12 @@ static enum sg_filter_part first_part(const struct sg_route *route)
  * service answered. */
 static bool plan_route(struct sg_request *r, const struct sg_route *route, enum sg_fail no_route)
 {
-	if (!(route->defer & (SG_ROUTE_DEFER_BODY | SG_ROUTE_DEFER_AUTHZ)))
+	bool body = (route->defer & SG_ROUTE_DEFER_BODY) ||
+		    ((route->defer & SG_ROUTE_LOG_REQ_BODY) && log_reads_req_body(r, route));
+
+	if (!body && !(route->defer & SG_ROUTE_DEFER_AUTHZ))
 		return plan(r, route, SG_FILTER_ALL);
-	return route->defer & SG_ROUTE_DEFER_BODY ? hold_body(r) : plan(r, route, SG_FILTER_EARLY);
+	return body ? hold_body(r) : plan(r, route, SG_FILTER_EARLY);
 }
 
 /* Starts watching the body with the route's responseIdleTimeout, else
@@ -792,6 +810,25 @@ static int reframe(struct sg_request *r, size_t n)
 	return 0;
 }
 
+/* The held request body copied to r->log_body when the log line or the
+ * span reads it: the frontend's is gone by the time they are written. */
+static void keep_body(struct sg_request *r)
+{
+	char *copy;
+
+	if (!log_reads_req_body(r, r->at.route))
+		return;
+	copy = malloc(r->body.len ? r->body.len : 1);
+	if (!copy) { /* its request.body is absent */
+		SG_DEBUG("%s: request body for the log: out of memory", r->ip);
+		return;
+	}
+	memcpy(copy, r->body.p, r->body.len);
+	free(r->log_body);
+	r->log_body = copy;
+	r->log_body_len = r->body.len;
+}
+
 /* The body is whole: the route's filters run over it (CEL's
  * request.body), and the head's framing says the length of the body the
  * tries send. False: r was answered. */
@@ -803,6 +840,7 @@ static bool held_plan(struct sg_request *r)
 	r->sink->held_body(r, &m);
 	r->body = (struct sg_h1_span){ m.body ? m.body : "", m.body_len };
 	r->body_held = true;
+	keep_body(r);
 	if (!plan(r, r->at.route, first_part(r->at.route)))
 		return false;
 	b = sg_request_body(r, r->body.p, r->body.len);
@@ -888,7 +926,7 @@ void sg_request_answer(struct sg_request *r, uint16_t status, const struct sg_h1
 	r->served = NULL;
 	sg_attempt_drop(&r->at);
 	count(r, status);
-	answer_seen(r, body, len);
+	answer_seen(r, status, edit, body, len, text);
 	r->sink->answer(r, status, edit, body, len, text);
 	r->sink->failed(r);
 }
@@ -994,6 +1032,9 @@ struct sg_request_resp {
 	/* Kept in r->log_resp once answered, for the access log and span
 	 * attributes that read it. */
 	bool keep;
+	/* The body's length as it went to the client (sink->respond's
+	 * content-length), for the head kept for the log (keep_head). */
+	size_t sent;
 };
 
 static bool framing_field(struct sg_h1_span name)
@@ -1094,13 +1135,76 @@ static bool log_reads_body(const struct sg_request *r)
 	       ((d & SG_ROUTE_HOLD_TRACE) && sg_trace_fields(r->trace));
 }
 
+/* Whether r's access log line or its sampled span's attributes read
+ * response.headers (its route says they may: SG_ROUTE_HEAD_LOG, _TRACE;
+ * none: false). */
+static bool log_reads_head(const struct sg_request *r)
+{
+	unsigned d = r->at.route ? r->at.route->defer : 0;
+
+	return ((d & SG_ROUTE_HEAD_LOG) && r->log_policy &&
+		sg_frontend_log_format(r->ctx, r->logging) != SG_ACCESS_LOG_OFF) ||
+	       ((d & SG_ROUTE_HEAD_TRACE) && sg_trace_fields(r->trace));
+}
+
+/* The head the client got, kept in r->log_head for the log line's and
+ * span's response.headers: `status`, the fields first[0..nfirst), resp's
+ * fields (NULL: none) that the edit does not drop, then the edit's lines
+ * as the frontends write them (sg_h1_edit_lines). */
+static void keep_head(struct sg_request *r, uint16_t status, const struct sg_h1_header *first,
+		      size_t nfirst, const struct sg_h1_resp *resp, const struct sg_h1_edit *edit)
+{
+	size_t nresp = resp ? resp->nheaders : 0, nadd = sg_h1_edit_lines(edit, resp);
+	struct sg_h1_header *v = malloc((nfirst + nresp + nadd + 1) * sizeof(*v));
+	struct sg_h1_resp head = { .status = status, .content_length = -1 };
+	size_t n = 0;
+
+	if (!v) {
+		SG_DEBUG("%s: response head for the log: out of memory", r->ip);
+		return;
+	}
+	for (size_t i = 0; i < nfirst; i++)
+		v[n++] = first[i];
+	for (size_t i = 0; i < nresp; i++)
+		if (!edit || !edit->drops ||
+		    !edit->drops(edit->arg, resp->headers[i].name.p, resp->headers[i].name.len))
+			v[n++] = resp->headers[i];
+	for (size_t i = 0; i < nadd; i++)
+		v[n++] = edit->add[i];
+	head.headers = v;
+	head.nheaders = n;
+	head.headers_cap = n;
+	free_held(r->log_head);
+	r->log_head = held_new(&head);
+	free(v);
+	if (!r->log_head)
+		SG_DEBUG("%s: response head for the log: out of memory", r->ip);
+}
+
 /* The gateway's own answer (a direct response, a refusal, a failure):
- * its body is what the log line's and span's response.body read when
- * they read it, as agentgateway's log reads the answer it made. */
-static void answer_seen(struct sg_request *r, const char *body, size_t len)
+ * its head and body are what the log line's and span's response.headers
+ * and response.body read when they read them, as agentgateway's log reads
+ * the answer it made (its head as sink->answer writes it: text/plain
+ * unless the edit sets a content-type, the body's length, the edit). */
+static void answer_seen(struct sg_request *r, uint16_t status, const struct sg_h1_edit *edit,
+			const char *body, size_t len, bool text)
 {
 	struct sg_request_resp *h;
 
+	if (log_reads_head(r)) {
+		struct sg_h1_header first[2];
+		char digits[24];
+		size_t n = 0;
+
+		if (text && !(edit->drops && edit->drops(edit->arg, "content-type", 12)))
+			first[n++] = (struct sg_h1_header){ { "content-type", 12 },
+							    { "text/plain", 10 } };
+		first[n++] = (struct sg_h1_header){
+			{ "content-length", 14 },
+			{ digits, (size_t)snprintf(digits, sizeof(digits), "%zu", len) }
+		};
+		keep_head(r, status, first, n, NULL, edit);
+	}
 	if (!r->at.route || !(r->at.route->defer & (SG_ROUTE_HOLD_LOG | SG_ROUTE_HOLD_TRACE)) ||
 	    !log_reads_body(r))
 		return;
@@ -1318,6 +1422,7 @@ static void a2a_card(struct sg_request *r, const struct sg_h1_resp *out,
 	}
 	free(gateway);
 	free(agent);
+	r->held_resp->sent = clen;
 	if (rc == 0)
 		r->sink->respond(r, out, edit, card, clen, NULL, 0);
 	free(card);
@@ -1349,6 +1454,7 @@ void sg_request_response_end(struct sg_request *r, int err, const struct sg_h2_f
 		a2a_card(r, &h->out, &edit, b);
 		return;
 	}
+	h->sent = b.len;
 	r->sink->respond(r, &h->out, &edit, b.p, b.len, t, nt);
 	retire_held(r);
 }
@@ -1393,8 +1499,23 @@ bool sg_request_took_response(struct sg_request *r, const struct sg_h1_resp *res
 	return sg_attempt_took(&r->at, resp->status, wanted);
 }
 
-void sg_request_response_head(struct sg_request *r, uint16_t status)
+void sg_request_response_head(struct sg_request *r, const struct sg_h1_resp *resp,
+			      const struct sg_h1_edit *edit)
 {
+	uint16_t status = resp->status;
+
+	if (log_reads_head(r)) { /* one flag test on a route whose log reads no head */
+		const struct sg_request_resp *h = r->held_resp;
+		struct sg_h1_header length = { { "content-length", 14 }, { NULL, 0 } };
+		char digits[24];
+
+		/* a held response goes with its own Content-Length */
+		if (h && resp == &h->out)
+			length.value = (struct sg_h1_span){
+				digits, (size_t)snprintf(digits, sizeof(digits), "%zu", h->sent)
+			};
+		keep_head(r, status, &length, length.value.p ? 1 : 0, resp, edit);
+	}
 	count(r, status);
 	if (r->trace)
 		sg_trace_head(r->trace, status);
@@ -1426,10 +1547,14 @@ void sg_request_body_timeout(struct sg_request *r)
 /* What the log line read of the response's body is forgotten. */
 static void forget_response(struct sg_request *r)
 {
-	if (!r->log_resp && !r->resp_bodyless) /* every request but a log's reader's */
-		return;
+	if (!r->log_resp && !r->resp_bodyless && !r->log_head && !r->log_body)
+		return; /* every request but a log's reader's */
+	free(r->log_body);
+	r->log_body = NULL;
 	free_held(r->log_resp);
 	r->log_resp = NULL;
+	free_held(r->log_head);
+	r->log_head = NULL;
 	r->resp_bodyless = false;
 }
 
@@ -1437,11 +1562,16 @@ static void forget_response(struct sg_request *r)
 static void ended_view(struct sg_request *r, struct sg_filter_input *in, struct sg_celreq_view *v)
 {
 	sg_request_input(r, in);
+	/* request.body: the copy kept for the line (the frontend's is gone) */
+	in->body = (struct sg_h1_span){ r->log_body ? r->log_body : "", r->log_body_len };
+	in->has_body = r->log_body != NULL;
 	if (r->log_resp)
 		held_input(r->log_resp, in);
 	else if (r->resp_bodyless)
 		empty_body(in);
-	sg_celreq_view_of(v, in, NULL);
+	/* response.headers: the head the client got, when kept (its status
+	 * is r->status) */
+	sg_celreq_view_of(v, in, r->log_head ? &r->log_head->head : NULL);
 	v->status = r->status;
 	v->version = r->sink->version;
 	v->end_ns = sg_loop_now_ns(r->ctx->loop);

@@ -265,6 +265,17 @@ struct sg_request {
 	/* The response had no body to hold (HEAD, 204, 304) on such a
 	 * route: the log's response.body is empty bytes. */
 	bool resp_bodyless;
+	/* The response head the client got (its status and fields: the
+	 * backend's after the route's edits, or the gateway's own answer's),
+	 * kept for the access log and span attributes that read
+	 * response.headers (SG_ROUTE_HEAD_LOG, _TRACE; its `head`); freed
+	 * when r is logged. NULL: none. */
+	struct sg_request_resp *log_head;
+	/* The held request body copied for the access log and span
+	 * attributes that read request.body (SG_ROUTE_LOG_REQ_BODY; malloc'd,
+	 * freed when r is logged). NULL: none. */
+	char *log_body;
+	size_t log_body_len;
 	/* On an a2a route (user/core/a2a.h): what the request is (an agent
 	 * card's response is held and rewritten; a call's JSON answer held
 	 * and read), and a call's log fields (malloc'd; NULL: none). */
@@ -418,8 +429,12 @@ enum sg_request_held sg_request_response_unhold(struct sg_request *r);
  * is NULL afterwards. */
 void sg_request_response_end(struct sg_request *r, int err, const struct sg_h2_field *t, size_t nt);
 
-/* A response head with `status` goes to the client: counted. */
-void sg_request_response_head(struct sg_request *r, uint16_t status);
+/* A response head goes to the client: resp's status and fields, less
+ * those `edit` drops, plus its lines (a held response's with its
+ * content-length): counted, and kept for the access log and span
+ * attributes when they read response.headers. */
+void sg_request_response_head(struct sg_request *r, const struct sg_h1_resp *resp,
+			      const struct sg_h1_edit *edit);
 
 /* The watchdog: whether the body stalled at `now` (its deadline passed
  * with no byte moved for the whole limit; `uploading`: a request body

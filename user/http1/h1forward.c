@@ -370,7 +370,7 @@ void h1c_release_held(struct client *c, const struct sg_h1_resp *resp, const cha
 	}
 	r->rq.resp_started = true;
 	r->rq.engine = SG_RELAY_COPY;
-	sg_request_response_head(&r->rq, resp->status);
+	sg_request_response_head(&r->rq, resp, &edit);
 	r->resp_through = true;
 	r->through_chunked = c->resp_body == SG_H1_BODY_CHUNKED && !dechunk;
 	if (len)
@@ -637,7 +637,7 @@ static void got_response_head(struct client *c)
 		return;
 	}
 	c->r->rq.resp_started = true;
-	sg_request_response_head(&c->r->rq, c->r->bx.resp.status);
+	sg_request_response_head(&c->r->rq, dechunk ? &unchunked : &c->r->bx.resp, &edit);
 	h1c_enter(c, C_RESP);
 	extra_len = c->r->bx.in_len - c->r->bx.resp.head_len - whole;
 	if (whole) {

@@ -258,7 +258,7 @@ static void relay_head(struct client *c, const struct sg_h1_resp *resp, bool end
 	r->h2_resp = true;
 	c->r->rq.resp_started = true;
 	c->r->rq.engine = SG_RELAY_COPY;
-	sg_request_response_head(&c->r->rq, resp->status);
+	sg_request_response_head(&c->r->rq, resp, &edit);
 	h1c_enter(c, C_RESP);
 }
 

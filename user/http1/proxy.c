@@ -644,7 +644,7 @@ static void conn_respond(struct sg_request *rq, const struct sg_h1_resp *resp,
 	rq->resp_started = true;
 	rq->engine = SG_RELAY_COPY;
 	h1c_count_body(c, false, SG_RELAY_COPY, len);
-	sg_request_response_head(rq, resp->status);
+	sg_request_response_head(rq, resp, edit);
 	/* From a backend's messages (HTTP/2, the gateway's MCP service), the
 	 * end of the response gives them back (h1c_h2_flushed). */
 	c->r->h2_resp = !c->r->resp_read;

@@ -637,7 +637,7 @@ static bool head_out(struct h2stream *s, const struct sg_h1_resp *resp,
 		return false;
 	}
 	sg_mem_free(store);
-	sg_request_response_head(&s->rq, resp->status);
+	sg_request_response_head(&s->rq, resp, edit);
 	s->rq.phase = SG_REQUEST_RESPONSE;
 	return true;
 }
