@@ -913,14 +913,6 @@ enum sg_filter_result sg_filter_plan_part(struct sg_filter_plan *p, const struct
 	return settle(p, NULL, res);
 }
 
-const struct sg_backend_auth *sg_filter_backend_auth(const struct sg_route *route,
-						     const struct sg_backend_ref *backend)
-{
-	if (backend && backend->eff_backend_auth)
-		return backend->eff_backend_auth;
-	return route ? route->eff_filters.backend_auth : NULL;
-}
-
 enum sg_filter_result sg_filter_plan_backend(struct sg_filter_plan *p, const struct sg_filters *f,
 					     const struct sg_filter_input *in)
 {

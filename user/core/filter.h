@@ -215,8 +215,13 @@ static inline enum sg_filter_result sg_filter_plan_request(struct sg_filter_plan
 /* The backendAuth a try to `backend` on `route` carries: the backend's
  * own (or its service's, its listener's: resolved as eff_backend_auth),
  * else the route's; NULL: none. */
-const struct sg_backend_auth *sg_filter_backend_auth(const struct sg_route *route,
-						     const struct sg_backend_ref *backend);
+static inline const struct sg_backend_auth *
+sg_filter_backend_auth(const struct sg_route *route, const struct sg_backend_ref *backend)
+{
+	if (backend && backend->eff_backend_auth)
+		return backend->eff_backend_auth;
+	return route ? route->eff_filters.backend_auth : NULL;
+}
 
 /* The chosen backend's filters for one try, on top of the route's plan:
  * request and response edits are rebuilt from the route's plus the

@@ -408,10 +408,12 @@ static bool hold_body(struct sg_request *r)
  * request.body (its route says they may: SG_ROUTE_LOG_REQ_BODY). */
 static bool log_reads_req_body(const struct sg_request *r, const struct sg_route *route)
 {
-	const struct sg_log_policy *t = sg_trace_fields(r->trace);
+	const struct sg_log_policy *t;
 
-	return (route->defer & SG_ROUTE_LOG_REQ_BODY) &&
-	       ((r->log_policy && sg_frontend_log_format(r->ctx, r->logging) != SG_ACCESS_LOG_OFF &&
+	if (!(route->defer & SG_ROUTE_LOG_REQ_BODY))
+		return false; /* every route whose log reads no body: one test */
+	t = sg_trace_fields(r->trace);
+	return ((r->log_policy && sg_frontend_log_format(r->ctx, r->logging) != SG_ACCESS_LOG_OFF &&
 		 sg_log_policy_reads(r->log_policy, SG_CEL_NEED_REQ_BODY)) ||
 		(t && sg_log_policy_reads(t, SG_CEL_NEED_REQ_BODY)));
 }
@@ -972,9 +974,12 @@ enum sg_attempt_prep sg_request_try_prepare(struct sg_attempt *a)
 	const struct sg_backend_auth *auth = sg_filter_backend_auth(r->at.route, a->backend);
 	enum sg_attempt_prep res;
 
-	sg_tokenx_cancel(r->tx); /* a try timed out while it was asked */
-	r->tx = NULL;
-	forget_token(r);
+	if (r->tx) { /* a try timed out while it was asked */
+		sg_tokenx_cancel(r->tx);
+		r->tx = NULL;
+	}
+	if (r->tx_token)
+		forget_token(r);
 	if (!auth || auth->kind != SG_BACKEND_AUTH_TOKEN_EXCHANGE)
 		return SG_ATTEMPT_GO;
 	res = sg_tokenx_start(r, auth->exchange);
