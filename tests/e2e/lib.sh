@@ -433,6 +433,22 @@ log_fields() {
 	echo "${out[*]}"
 }
 
+# server_span_attr TRACE ATTR: attribute ATTR of the server span (kind 2)
+# of trace TRACE that the collector wrote to $WORK/spans.jsonl, waiting up
+# to 5 s for that span (a try's span may come in an earlier line);
+# empty when it never came.
+server_span_attr() {
+	local v=""
+	for _ in $(seq 50); do
+		v=$(jq -r --arg t "$1" --arg a "$2" \
+			'select(.span.trace_id == $t and .span.kind == 2) | .span.attributes[$a]' \
+			"$WORK/spans.jsonl" 2>/dev/null)
+		[ -n "$v" ] && break
+		sleep 0.1
+	done
+	echo "$v"
+}
+
 # time_in T MIN MAX: MIN <= T < MAX (seconds, decimals allowed).
 time_in() {
 	awk -v t="$1" -v a="$2" -v b="$3" 'BEGIN { exit !(t >= a && t < b) }'
