@@ -123,7 +123,7 @@ static size_t line_stop(const char *buf, size_t i, size_t len)
 	return i;
 }
 
-static const struct sg_h1_span *find(const struct sg_h1_header *h, size_t n, const char *name)
+const struct sg_h1_span *sg_h1_find(const struct sg_h1_header *h, size_t n, const char *name)
 {
 	struct sg_h1_span want = { name, strlen(name) }; /* counted once */
 
@@ -687,11 +687,6 @@ enum sg_h1_result sg_h1_parse_request(const char *buf, size_t len, size_t max_he
 	return host_rules(req, cap, authority);
 }
 
-const struct sg_h1_span *sg_h1_header(const struct sg_h1_req *req, const char *name)
-{
-	return find(req->headers, req->nheaders, name);
-}
-
 const char *sg_h1_header_lookup(void *req, const char *name, size_t *len)
 {
 	const struct sg_h1_span *v = sg_h1_header(req, name);
@@ -700,11 +695,6 @@ const char *sg_h1_header_lookup(void *req, const char *name, size_t *len)
 		return NULL;
 	*len = v->len;
 	return v->p;
-}
-
-const struct sg_h1_span *sg_h1_resp_header(const struct sg_h1_resp *resp, const char *name)
-{
-	return find(resp->headers, resp->nheaders, name);
 }
 
 size_t sg_h1_edit_fill(const struct sg_h1_edit *e, const struct sg_h1_resp *resp)
@@ -981,17 +971,10 @@ static void hop_rules_of(struct hop_rules *r, const struct sg_h1_header *h, size
  * Upgrade. */
 enum hop_name { HN_OTHER, HN_FIXED, HN_FRAMING, HN_UPGRADE };
 
-/* Whether name is lit (lowercase) but for ASCII case, '_' read as '-'. */
-static bool same_folded(struct sg_h1_span name, const char *lit)
-{
-	for (size_t i = 0; i < name.len; i++) {
-		char c = name.p[i] == '_' ? '-' : name.p[i];
-
-		if ((c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c) != lit[i])
-			return false;
-	}
-	return true;
-}
+/* Whether name is lit (lowercase, of name.len bytes) but for ASCII case,
+ * '_' read as '-'. A macro: the literal's length must be a constant where
+ * it is compared (user/base/ascii.h). */
+#define same_folded(name, lit) sg_ascii_is((name).p, lit, sizeof(lit) - 1, true)
 
 /* What name is, '_' read as '-': "Content_Length", "Keep_Alive"... are
  * what nginx drops (underscores_in_headers off) because a backend may fold

@@ -11,6 +11,7 @@
 #include <strings.h>
 #include <sys/types.h>
 
+#include "user/base/ascii.h"
 #include "user/base/buf.h"
 
 #define SG_H1_MAX_HEADERS 256
@@ -134,11 +135,16 @@ static inline bool sg_h1_span_same(struct sg_h1_span a, struct sg_h1_span b)
 	return a.len == b.len && strncasecmp(a.p, b.p, a.len) == 0;
 }
 
-/* sg_h1_span_same with a NUL-terminated name; with a literal the compiler
- * counts its length. */
-static inline bool sg_h1_span_is(struct sg_h1_span s, const char *lit)
+/* sg_h1_span_same with a NUL-terminated name. With a literal the compiler
+ * counts its length and the comparison is a word or two of folding
+ * (user/base/ascii.h), not a call. */
+SG_ASCII_INLINE bool sg_h1_span_is(struct sg_h1_span s, const char *lit)
 {
-	return sg_h1_span_same(s, (struct sg_h1_span){ lit, strlen(lit) });
+	size_t n = strlen(lit);
+
+	if (__builtin_constant_p(n))
+		return s.len == n && sg_ascii_is(s.p, lit, n, false);
+	return sg_h1_span_same(s, (struct sg_h1_span){ lit, n });
 }
 
 /* n bytes of src into dst (the same place, or one that does not overlap),
@@ -175,13 +181,38 @@ bool sg_h1_conn_lists(const struct sg_h1_conn_names *c, struct sg_h1_span name);
 bool sg_h1_headers_list(const struct sg_h1_header *h, size_t n, const char *name,
 			const char *token);
 
+/* The value of the first of h[0..n) named `name` (case-insensitive), or
+ * NULL. */
+const struct sg_h1_span *sg_h1_find(const struct sg_h1_header *h, size_t n, const char *name);
+
+/* sg_h1_find, inline for a literal name (each lookup a word or two of
+ * folding per field of the same length; several run on every request). */
+SG_ASCII_INLINE const struct sg_h1_span *sg_h1_find_in(const struct sg_h1_header *h, size_t n,
+						       const char *name)
+{
+	if (!__builtin_constant_p(strlen(name)))
+		return sg_h1_find(h, n, name);
+	for (size_t i = 0; i < n; i++)
+		if (sg_h1_span_is(h[i].name, name))
+			return &h[i].value;
+	return NULL;
+}
+
 /* The value of header `name` (case-insensitive, first match), or NULL. */
-const struct sg_h1_span *sg_h1_header(const struct sg_h1_req *req, const char *name);
+SG_ASCII_INLINE const struct sg_h1_span *sg_h1_header(const struct sg_h1_req *req, const char *name)
+{
+	return sg_h1_find_in(req->headers, req->nheaders, name);
+}
+
+SG_ASCII_INLINE const struct sg_h1_span *sg_h1_resp_header(const struct sg_h1_resp *resp,
+							   const char *name)
+{
+	return sg_h1_find_in(resp->headers, resp->nheaders, name);
+}
 
 /* sg_h1_header as the route and filter inputs' header callback takes it:
  * req is a struct sg_h1_req; the value's bytes, *len of them, or NULL. */
 const char *sg_h1_header_lookup(void *req, const char *name, size_t *len);
-const struct sg_h1_span *sg_h1_resp_header(const struct sg_h1_resp *resp, const char *name);
 
 /* Request body framing: chunked, Content-Length (0 -> NONE), else NONE. */
 enum sg_h1_body sg_h1_request_body(const struct sg_h1_req *req);
