@@ -27,32 +27,20 @@ int sg_f_log_filter(struct sg_pctx *c, const struct sg_node *n, void *dst, const
 	return log_expr(c, n, dst, path);
 }
 
+/* A field's name: any but the empty one. */
+static int field_name(struct sg_pctx *c, const struct sg_node *key, const struct sg_node *val,
+		      const char *path, const char *name)
+{
+	(void)val;
+	return *name ? 0 : sg_expected(c, key, path, "a field name");
+}
+
 /* add: {field name: expression}, in order. */
 int sg_f_log_add(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
 {
-	struct sg_transform_exprs *l = dst;
-	int ret = 0;
+	static const struct sg_cel_map_how how = { .name_ok = field_name };
 
-	if (sg_node_is_null(n))
-		return 0;
-	if (sg_need_map(c, n, path) == -1)
-		return -1;
-	for (size_t i = 0; i < sg_map_len(n); i++) {
-		const char *name = sg_map_key(n, i)->str;
-		struct sg_transform_expr *x;
-
-		if (!*name) {
-			ret = sg_expected(c, sg_map_key(n, i), path, "a field name");
-			continue;
-		}
-		x = sg_arena_push(c->a, &l->v, &l->n, &l->cap, sizeof(*x));
-		if (!x)
-			return -1;
-		x->name = name;
-		if (log_expr(c, sg_map_val(n, i), &x->expr, sg_path_key(c, path, name)) == -1)
-			ret = -1;
-	}
-	return ret;
+	return sg_cel_map(c, n, dst, path, &how);
 }
 
 static int f_remove(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)

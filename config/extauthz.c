@@ -30,58 +30,14 @@ int sg_ext_authz_pseudo(const char *name, size_t len)
 	return -1;
 }
 
-/* s lower-cased, in the config's arena (NULL: out of memory). */
-static char *lowered(struct sg_pctx *c, const char *s)
-{
-	char *o = sg_arena_strdup(c->a, s);
-
-	for (char *p = o; p && *p; p++)
-		if (*p >= 'A' && *p <= 'Z')
-			*p = (char)(*p - 'A' + 'a');
-	return o;
-}
-
-/* A map of name: CEL expression into the struct sg_transform_exprs at
- * dst, each name first checked by `name_ok` (NULL: any), which reports
- * its own error. */
-static int
-expr_map(struct sg_pctx *c, const struct sg_node *n, struct sg_transform_exprs *l, const char *path,
-	 int (*name_ok)(struct sg_pctx *, const struct sg_node *, const char *, const char *))
-{
-	int ret = 0;
-
-	if (sg_node_is_null(n))
-		return 0;
-	if (sg_need_map(c, n, path) == -1)
-		return -1;
-	for (size_t i = 0; i < sg_map_len(n); i++) {
-		const struct sg_node *v = sg_map_val(n, i);
-		const char *name = sg_map_key(n, i)->str, *key = sg_path_key(c, path, name);
-		struct sg_transform_expr *x;
-
-		if (v->kind != SG_NODE_SCALAR || sg_node_is_null(v) || !v->str[0]) {
-			ret = sg_expected(c, v, key, "a CEL expression");
-			continue;
-		}
-		if (name_ok && name_ok(c, v, path, name) == -1) {
-			ret = -1;
-			continue;
-		}
-		x = sg_arena_push(c->a, &l->v, &l->n, &l->cap, sizeof(*x));
-		if (!x || !(x->name = name_ok ? lowered(c, name) : name))
-			return -1;
-		if (sg_cel_field(c, v, v->str, &x->expr, key) == -1)
-			ret = -1;
-	}
-	return ret;
-}
-
 /* metadata (an AgentgatewayPolicy's http.responseMetadata and
  * grpc.requestMetadata): {name: expression}; http's over the request and
  * the service's allowing answer, grpc's over the request. */
 static int f_metadata(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
 {
-	return expr_map(c, n, &((struct sg_ext_authz *)dst)->metadata, path, NULL);
+	static const struct sg_cel_map_how how = { 0 };
+
+	return sg_cel_map(c, n, &((struct sg_ext_authz *)dst)->metadata, path, &how);
 }
 
 /* One CEL expression into the const struct sg_cel * at dst. */
@@ -240,7 +196,7 @@ static int f_names(struct sg_pctx *c, const struct sg_node *n, void *dst, const 
 	if (sg_f_strs(c, n, dst, path) == -1)
 		return -1;
 	for (size_t i = 0; i < v->n; i++) {
-		char *s = lowered(c, v->v[i]);
+		char *s = sg_cfg_lower(c, v->v[i]);
 
 		if (!s)
 			return -1;
@@ -277,8 +233,10 @@ static int f_context(struct sg_pctx *c, const struct sg_node *n, void *dst, cons
 }
 
 /* A name addRequestHeaders may set: a header's, or a pseudo-header's. */
-static int add_name(struct sg_pctx *c, const struct sg_node *at, const char *path, const char *name)
+static int add_name(struct sg_pctx *c, const struct sg_node *key, const struct sg_node *at,
+		    const char *path, const char *name)
 {
+	(void)key;
 	if (name[0] == ':' && sg_ext_authz_pseudo(name, strlen(name)) < 0) {
 		sg_diag_err(c->d, at,
 			    "%s: \"%s\" is not a header name nor one of the pseudo-headers "
@@ -294,12 +252,13 @@ static int add_name(struct sg_pctx *c, const struct sg_node *at, const char *pat
  * its target, :authority, as "host", its Host). */
 static int f_add_headers(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
 {
+	static const struct sg_cel_map_how how = { .name_ok = add_name, .lower = true };
 	struct sg_ext_authz *x = dst;
 
 	x->add_headers.present = true;
 	if (sg_header_map_check(c, n, path) == -1)
 		return -1;
-	return expr_map(c, n, &x->add_headers.set, path, add_name);
+	return sg_cel_map(c, n, &x->add_headers.set, path, &how);
 }
 
 /* A protocol's settings (null: none), http marking the HTTP one. */

@@ -210,9 +210,9 @@ static int f_client(struct sg_pctx *c, const struct sg_node *n, void *dst, const
 	return 0;
 }
 
-/* additionalParams: {name: CEL}, in key order (agentgateway's BTreeMap);
- * no name of the grant's own fields. */
-static int f_params(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
+/* A name of the grant's own fields, which additionalParams may not set. */
+static int not_reserved(struct sg_pctx *c, const struct sg_node *key, const struct sg_node *val,
+			const char *path, const char *name)
 {
 	static const char *const reserved[] = {
 		"grant_type",
@@ -230,42 +230,26 @@ static int f_params(struct sg_pctx *c, const struct sg_node *n, void *dst, const
 		"client_assertion",
 		"client_assertion_type",
 	};
-	struct sg_transform_exprs *l = dst;
-	int ret = 0;
 
-	if (sg_node_is_null(n))
-		return 0;
-	if (sg_need_map(c, n, path) == -1)
-		return -1;
-	for (size_t i = 0; i < sg_map_len(n); i++) {
-		const char *name = sg_map_key(n, i)->str, *key = sg_path_key(c, path, name);
-		const struct sg_node *v = sg_map_val(n, i);
-		struct sg_transform_expr *x;
-		size_t at = l->n;
-
-		for (size_t k = 0; k < sizeof(reserved) / sizeof(reserved[0]); k++)
-			if (!strcasecmp(name, reserved[k])) {
-				sg_diag_err(c->d, sg_map_key(n, i),
-					    "%s: additional parameter \"%s\" overrides a reserved "
-					    "OAuth parameter",
-					    path, name);
-				return -1;
-			}
-		if (v->kind != SG_NODE_SCALAR || sg_node_is_null(v) || !v->str[0]) {
-			ret = sg_expected(c, v, key, "a CEL expression");
-			continue;
-		}
-		if (!(x = sg_arena_push(c->a, &l->v, &l->n, &l->cap, sizeof(*x))))
+	(void)val;
+	for (size_t k = 0; k < sizeof(reserved) / sizeof(reserved[0]); k++)
+		if (!strcasecmp(name, reserved[k])) {
+			sg_diag_err(c->d, key,
+				    "%s: additional parameter \"%s\" overrides a reserved OAuth "
+				    "parameter",
+				    path, name);
 			return -1;
-		while (at > 0 && strcmp(l->v[at - 1].name, name) > 0) {
-			l->v[at] = l->v[at - 1];
-			at--;
 		}
-		l->v[at] = (struct sg_transform_expr){ .name = name };
-		if (sg_cel_field(c, v, v->str, &l->v[at].expr, key) == -1)
-			ret = -1;
-	}
-	return ret;
+	return 0;
+}
+
+/* additionalParams: {name: CEL}, in key order (agentgateway's BTreeMap);
+ * no name of the grant's own fields. */
+static int f_params(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
+{
+	static const struct sg_cel_map_how how = { .name_ok = not_reserved, .sorted = true };
+
+	return sg_cel_map(c, n, dst, path, &how);
 }
 
 static int f_out(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)

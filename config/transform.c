@@ -37,7 +37,7 @@ int sg_cel_field(struct sg_pctx *c, const struct sg_node *at, const char *src,
 	return 0;
 }
 
-static char *lower(struct sg_pctx *c, const char *s)
+char *sg_cfg_lower(struct sg_pctx *c, const char *s)
 {
 	char *o = sg_arena_strdup(c->a, s);
 
@@ -47,33 +47,57 @@ static char *lower(struct sg_pctx *c, const char *s)
 	return o;
 }
 
-int sg_f_cel_headers(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
+int sg_cel_map(struct sg_pctx *c, const struct sg_node *n, struct sg_transform_exprs *l,
+	       const char *path, const struct sg_cel_map_how *how)
 {
-	struct sg_transform_exprs *l = dst;
 	int ret = 0;
 
-	if (sg_header_map_check(c, n, path) == -1)
+	if (sg_node_is_null(n))
+		return 0;
+	if (sg_need_map(c, n, path) == -1)
 		return -1;
 	for (size_t i = 0; i < sg_map_len(n); i++) {
-		const struct sg_node *v = sg_map_val(n, i);
-		const char *name = sg_map_key(n, i)->str, *key = sg_path_key(c, path, name);
-		struct sg_transform_expr *x;
+		const struct sg_node *k = sg_map_key(n, i), *v = sg_map_val(n, i);
+		const char *name = k->str, *key = sg_path_key(c, path, name);
+		size_t at = l->n;
 
-		if (v->kind != SG_NODE_SCALAR || sg_node_is_null(v)) {
+		if (v->kind != SG_NODE_SCALAR || sg_node_is_null(v) || !v->str[0]) {
 			ret = sg_expected(c, v, key, "a CEL expression");
 			continue;
 		}
-		if (sg_check_header(c, v, path, name, NULL) == -1) {
+		if (how->name_ok && how->name_ok(c, k, v, path, name) == -1) {
 			ret = -1;
 			continue;
 		}
-		x = sg_arena_push(c->a, &l->v, &l->n, &l->cap, sizeof(*x));
-		if (!x || !(x->name = lower(c, name)))
+		if (how->lower && !(name = sg_cfg_lower(c, name)))
 			return -1;
-		if (sg_cel_field(c, v, v->str, &x->expr, key) == -1)
+		if (!sg_arena_push(c->a, &l->v, &l->n, &l->cap, sizeof(*l->v)))
+			return -1;
+		while (how->sorted && at > 0 && strcmp(l->v[at - 1].name, name) > 0) {
+			l->v[at] = l->v[at - 1];
+			at--;
+		}
+		l->v[at] = (struct sg_transform_expr){ .name = name };
+		if (sg_cel_field(c, v, v->str, &l->v[at].expr, key) == -1)
 			ret = -1;
 	}
 	return ret;
+}
+
+static int header_name(struct sg_pctx *c, const struct sg_node *key, const struct sg_node *val,
+		       const char *path, const char *name)
+{
+	(void)key;
+	return sg_check_header(c, val, path, name, NULL);
+}
+
+int sg_f_cel_headers(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
+{
+	static const struct sg_cel_map_how how = { .name_ok = header_name, .lower = true };
+
+	if (sg_header_map_check(c, n, path) == -1)
+		return -1;
+	return sg_cel_map(c, n, dst, path, &how);
 }
 
 static int f_refused(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
@@ -123,7 +147,7 @@ static int side(struct sg_pctx *c, const struct sg_node *n, struct sg_transform_
 	s->present = true;
 	ret = sg_parse_fields(c, n, fields, s, path);
 	for (size_t i = 0; i < s->remove.n; i++)
-		if (!(s->remove.v[i] = lower(c, s->remove.v[i])))
+		if (!(s->remove.v[i] = sg_cfg_lower(c, s->remove.v[i])))
 			return -1;
 	return ret;
 }
