@@ -16,11 +16,8 @@ start_backend v1
 B=$BACKEND_PORT
 start_h2backend h2b || { fail "h2backend did not start"; finish; }
 H2B=$H2B_PORT
-COL="$REPO_DIR/tests/e2e/otlp_collector.py"
-cport=$(free_port)
-/usr/bin/python3 "$COL" "$cport" "$WORK/spans.jsonl" &
-PIDS+=("$!")
-wait_port "$cport" 10 || fail "collector not up"
+start_collector "$WORK/spans.jsonl"
+cport=$COLLECTOR_PORT
 DEAD=$(free_port) # nobody listens there
 u=http://127.0.0.1:8080
 

@@ -21,22 +21,16 @@
 # its targets, a client span each.
 . "$(dirname "$0")/lib.sh"
 
-COL="$REPO_DIR/tests/e2e/otlp_collector.py"
 start_backend tr
-cport=$(free_port)
-/usr/bin/python3 "$COL" "$cport" "$WORK/spans.jsonl" &
-PIDS+=("$!")
-gport=$(free_port)
-/usr/bin/python3 "$COL" "$gport" "$WORK/grpc.jsonl" --grpc &
-PIDS+=("$!")
-bport=$(free_port)
-/usr/bin/python3 "$COL" "$bport" "$WORK/bad.jsonl" --status 500 &
-PIDS+=("$!")
-jport=$(free_port)
-/usr/bin/python3 "$COL" "$jport" "$WORK/json.jsonl" &
-PIDS+=("$!")
+start_collector "$WORK/spans.jsonl"
+cport=$COLLECTOR_PORT
+start_collector "$WORK/grpc.jsonl" --grpc
+gport=$COLLECTOR_PORT
+start_collector "$WORK/bad.jsonl" --status 500
+bport=$COLLECTOR_PORT
+start_collector "$WORK/json.jsonl"
+jport=$COLLECTOR_PORT
 dport=$(free_port) # nobody listens there
-for p in "$cport" "$gport" "$bport" "$jport"; do wait_port "$p" 10 || fail "collector on $p not up"; done
 
 config() { # $1: endpoint port, $2: protocol, $3: randomSampling
 	cat >"$WORK/cfg.yaml" <<YAML
@@ -275,13 +269,10 @@ stop_gateway
 # is checked against the system's CAs (here SSL_CERT_FILE names the test's
 # CA, as OpenSSL's default paths read it) and the endpoint's address.
 ca_and_cert otlp
-hsport=$(free_port)
-/usr/bin/python3 "$COL" "$hsport" "$WORK/hs.jsonl" --tls "$WORK/srv.pem" "$WORK/srv.key" &
-PIDS+=("$!")
-gsport=$(free_port)
-/usr/bin/python3 "$COL" "$gsport" "$WORK/gs.jsonl" --grpc --tls "$WORK/srv.pem" "$WORK/srv.key" &
-PIDS+=("$!")
-for p in "$hsport" "$gsport"; do wait_port "$p" 10 || fail "TLS collector on $p not up"; done
+start_collector "$WORK/hs.jsonl" --tls "$WORK/srv.pem" "$WORK/srv.key"
+hsport=$COLLECTOR_PORT
+start_collector "$WORK/gs.jsonl" --grpc --tls "$WORK/srv.pem" "$WORK/srv.key"
+gsport=$COLLECTOR_PORT
 tls_config() { # PORT PROTOCOL
 	cat >"$WORK/cfg.yaml" <<YAML
 config:

@@ -747,6 +747,19 @@ print(json.dumps({"responses": res, "error": error, "after": after}))
 ' "$1" "$2" "${3:-2}"
 }
 
+# start_collector FILE [ARGS...]: tests/e2e/otlp_collector.py on a free
+# port, writing each span it is sent to FILE as a JSON line (ARGS: --grpc,
+# --status CODE, --tls CERT KEY); sets COLLECTOR_PORT once it listens, and
+# fails the scenario if it does not.
+start_collector() {
+	local file=$1
+	shift
+	COLLECTOR_PORT=$(free_port)
+	/usr/bin/python3 "$E2E_DIR/otlp_collector.py" "$COLLECTOR_PORT" "$file" "$@" &
+	PIDS+=("$!")
+	wait_port "$COLLECTOR_PORT" 10 || fail "collector on $COLLECTOR_PORT ($file) not up"
+}
+
 # ---- helpers for the h2-backend-* scenarios ---------------------------------
 
 # start_h2backend NAME [ARGS...]: tests/backend/h2backend.py (HTTP/2 prior

@@ -120,10 +120,8 @@ stop_gateway
 
 # CEL's mcp.methodName and mcp.sessionId, as logging fields; the MCP
 # attributes on the server span (an OTLP/HTTP collector's).
-cport=$(free_port)
-/usr/bin/python3 "$E2E_DIR/otlp_collector.py" "$cport" "$WORK/spans.jsonl" &
-PIDS+=("$!")
-wait_port "$cport" 10 || fail "collector not up"
+start_collector "$WORK/spans.jsonl"
+cport=$COLLECTOR_PORT
 mcp_route "$WORK/route.yaml" "{name: everything, stdio: {cmd: node, args: [\"$EVERY\", stdio]}}"
 {
 	printf 'config:\n  tracing:\n    otlpEndpoint: http://127.0.0.1:%s\n' "$cport"
