@@ -25,6 +25,7 @@
 #include "user/mcp/mcphttp.h"
 #include "user/mcp/mcpreplay.h"
 #include "user/mcp/merge.h"
+#include "user/mcp/openapi.h"
 #include "user/mcp/stdio.h"
 
 /* Calls a session has in flight at most. */
@@ -52,6 +53,7 @@ struct target {
 	size_t idx;
 	struct sg_mcp_child *child;
 	struct sg_mcp_http *http;
+	struct sg_mcp_openapi *api; /* an openapi target's: the gateway is the server */
 	bool sse; /* http speaks the legacy transport: its messages name no call */
 	bool dead;
 	bool started;	   /* its process spawned or its HTTP end opened, once */
@@ -209,6 +211,7 @@ static void session_end(struct session *s)
 
 		sg_mcp_child_kill(t->child);
 		sg_mcp_http_close(t->http);
+		sg_mcp_openapi_close(t->api);
 		sg_timer_stop(s->hub->loop, &t->restart);
 		sg_timer_stop(s->hub->loop, &t->hs_timer);
 		held_drop(t);
@@ -268,7 +271,9 @@ static int raw_send(struct target *t, const char *msg, size_t len, uint64_t id, 
 {
 	int rc;
 
-	if (!t->http)
+	if (t->api)
+		rc = sg_mcp_openapi_send(t->api, msg, len, id);
+	else if (!t->http)
 		rc = t->child ? sg_mcp_child_send(t->child, msg, len) : -EPIPE;
 	else
 		rc = sg_mcp_http_send(t->http, msg, len, id, init);
@@ -439,6 +444,8 @@ static void target_lost(struct target *t, const char *why, bool cut)
 	t->child = NULL;
 	sg_mcp_http_close(t->http);
 	t->http = NULL;
+	sg_mcp_openapi_close(t->api);
+	t->api = NULL;
 	on_gone(t, why);
 }
 
@@ -794,7 +801,11 @@ static bool target_start(struct target *t, const struct sg_mcp_target *conf)
 
 	t->started = true;
 	t->born = sg_loop_now(loop);
-	if (conf->kind != SG_MCP_STDIO) {
+	if (conf->kind == SG_MCP_OPENAPI) {
+		if (!sg_mcp_openapi_open(loop, conf, &http_ops, t, &t->api))
+			return true;
+		t->why = "out of memory";
+	} else if (conf->kind != SG_MCP_STDIO) {
 		if (!sg_mcp_http_open(loop, conf, &http_ops, t, &t->http))
 			return true;
 		t->why = "out of memory";
@@ -1105,8 +1116,15 @@ static void target_error(struct call *c, size_t i, const struct sg_jsonrpc *m)
 	char msg[256];
 	const char *why = m && m->error ? sg_json_str(sg_json_get(m->error, "message")) : NULL;
 
+	double code = 0;
+
 	if (m && m->error && c->op != CALL_LIST && c->op != CALL_INIT) {
-		answer_later(c, 200, sg_jsonrpc_reply_text(c->msg.id, m));
+		/* an openapi target's failed call is agentgateway's SendError:
+		 * HTTP 500 with the JSON-RPC error */
+		sg_json_num(sg_json_get(m->error, "code"), &code);
+		answer_later(c,
+			     c->s->targets[i].api && code == SG_JSONRPC_INTERNAL_ERROR ? 500 : 200,
+			     sg_jsonrpc_reply_text(c->msg.id, m));
 		return;
 	}
 	snprintf(msg, sizeof(msg), "target %s: %s", c->s->names[i],
