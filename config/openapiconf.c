@@ -893,7 +893,7 @@ static int emit_body(struct conv *cv, struct out *o, const struct sg_node *rb, b
 		puts0(o, "\"body\":{\"type\":\"string\",\"format\":\"byte\","
 			 "\"description\":\"Base64-encoded binary content\"}");
 	} else {
-		for (size_t i = 0; i < sg_map_len(content); i++)
+		for (size_t i = 0; content && i < sg_map_len(content); i++)
 			snprintf(types + strlen(types), sizeof(types) - strlen(types), "%s%s",
 				 i ? ", " : "", sg_map_key(content, i)->str);
 		return fail(cv, content ? content : b,
