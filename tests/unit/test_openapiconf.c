@@ -332,14 +332,15 @@ static void test_openapiconf_in_config(void **state)
 	}
 	sg_cfg_free(cfg);
 	/* host, port and path together (McpBackendHost's parts; the path unused) */
-	cfg = load("mcp:\n"
-		   "  targets:\n"
-		   "  - name: api\n"
-		   "    openapi:\n"
-		   "      host: 127.0.0.1\n"
-		   "      port: 8081\n"
-		   "      path: /unused\n"
-		   "      schema: '{openapi: 3.0.0, info: {title: t, version: \"1\"}, paths: {}}'\n");
+	cfg = load(
+		"mcp:\n"
+		"  targets:\n"
+		"  - name: api\n"
+		"    openapi:\n"
+		"      host: 127.0.0.1\n"
+		"      port: 8081\n"
+		"      path: /unused\n"
+		"      schema: '{openapi: 3.0.0, info: {title: t, version: \"1\"}, paths: {}}'\n");
 	{
 		const struct sg_mcp_target *t =
 			&cfg->binds[0].listeners[0].routes[0].backends.v[0].mcp->targets[0];
