@@ -1176,39 +1176,6 @@ int sg_openapi_tools(struct sg_arena *a, struct sg_diag *d, const struct sg_node
 
 /* ---- the target's schema key ----------------------------------------------------- */
 
-/* The document's text from file (at most SG_OPENAPI_DOC_MAX bytes), in
- * the arena. */
-static int read_doc(struct sg_pctx *c, const struct sg_node *at, const char *path, const char *file,
-		    const char **out, size_t *len)
-{
-	FILE *f = fopen(file, "re");
-	char *buf;
-	size_t n;
-
-	if (!f) {
-		sg_diag_err(c->d, at, "%s: cannot read %s: %s", path, file, strerror(errno));
-		return -1;
-	}
-	if (!(buf = sg_arena_alloc(c->a, SG_OPENAPI_DOC_MAX + 1))) {
-		fclose(f);
-		return -1;
-	}
-	n = fread(buf, 1, SG_OPENAPI_DOC_MAX + 1, f);
-	if (ferror(f) || n > SG_OPENAPI_DOC_MAX || n == 0) {
-		sg_diag_err(c->d, at, "%s: %s: %s", path, file,
-			    ferror(f) ? strerror(errno)
-			    : n	      ? "over 16 MiB"
-				      : "empty");
-		fclose(f);
-		return -1;
-	}
-	fclose(f);
-	buf[n] = '\0';
-	*out = buf;
-	*len = n;
-	return 0;
-}
-
 int sg_openapi_schema(struct sg_pctx *c, const struct sg_node *n, struct sg_mcp_target *t,
 		      const char *path)
 {
@@ -1227,7 +1194,8 @@ int sg_openapi_schema(struct sg_pctx *c, const struct sg_node *n, struct sg_mcp_
 	if (n->kind == SG_NODE_MAP && (sg_map_len(n) != 1 || !file || file->kind != SG_NODE_SCALAR))
 		return sg_expected(c, n, path, "{file: PATH}, or the document inline as a string");
 	if (file) {
-		if (read_doc(c, file, sg_path_key(c, path, "file"), file->str, &text, &len))
+		if (sg_conf_read_file_max(c, file, sg_path_key(c, path, "file"), file->str,
+					  SG_OPENAPI_DOC_MAX, &text, &len))
 			return -1;
 		name = file->str;
 	} else if (n->kind == SG_NODE_SCALAR && !sg_node_is_null(n)) {
