@@ -1,4 +1,4 @@
-# agentgateway's mcp-openapi example (agentgateway-examples/mcp-openapi/config.yaml: its keys and values, :3000, the API on localhost:8080, run from where its file: finds the document) in front of a small pet store API (petstore.py, serving the e2e's own OpenAPI document petstore-openapi.json under /api/v3), driven by the official SDK client: tools/list shows each operation as a tool named by its operationId, with agentgateway's input schema (exact for getPetById); calls reach the API with the method, path (templated, percent-encoded), query, schema headers and JSON body the arguments say, and their answers come back as agentgateway returns them (structured content and its text; a 4xx as a result; an array under "data"; text as {code, message}); a 5xx is agentgateway's error, HTTP 500 with JSON-RPC -32603; an API that is down fails the call with -32002 naming the target; a federation with a stdio target prefixes the tools; config_dump shows the target without its document; a document splicegate cannot serve is refused at check, naming the key and where.
+# agentgateway's mcp-openapi example (agentgateway-examples/mcp-openapi/config.yaml: its keys and values, :3000, the API on localhost:8080, run from where its file: finds the document) in front of a small pet store API (petstore.py, serving the e2e's own OpenAPI document petstore-openapi.json under /api/v3), driven by the official SDK client: tools/list shows each operation as a tool named by its operationId, with agentgateway's input schema (exact for getPetById); calls reach the API with the method, path (templated, percent-encoded), query, schema headers and JSON body the arguments say, and their answers come back as agentgateway returns them (structured content and its text; a 4xx as a result; an array under "data"; text as {code, message}); a 5xx is agentgateway's error, HTTP 500 with JSON-RPC -32603; an API that is down fails the call with -32002 naming the target; a federation with a stdio target prefixes the tools; a stateless backend serves a call with no session; config_dump shows the target without its document; a document splicegate cannot serve is refused at check, naming the key and where.
 . "$(dirname "$0")/lib.sh"
 . "$E2E_DIR/mcplib.sh"
 
@@ -108,6 +108,21 @@ has 2 '"api_addPet","api_deletePet","api_findPetsByStatus","api_getInventory","a
 	"tools/list: the openapi target's tools prefixed beside the stdio target's"
 check "api_getInventory reaches the API" "$(echo "$out" | sed -n 3p)" \
 	'{"call":"api_getInventory","text":"{\"available\":1,\"sold\":1}","isError":false}'
+stop_gateway
+
+# ---- stateless: each POST on its own, no session ------------------------------------
+cat >"$WORK/stateless.yaml" <<YAML
+mcp:
+  port: 3000
+  statefulMode: stateless
+  targets:
+  - name: api
+    openapi: {host: "localhost:8080", schema: {file: $WORK/examples/mcp-openapi/openapi.json}}
+YAML
+mcp_start "$WORK/stateless.yaml" "a stateless backend's openapi target"
+curl -s -H "$J" -H "$A" $U -d '{"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":"getPetById","arguments":{"path":{"petId":"2"}}}}' >"$WORK/b"
+check "stateless: a call with no session reaches the API" "$(cat "$WORK/b")" \
+	'{"jsonrpc":"2.0","id":7,"result":{"content":[{"type":"text","text":"{\"id\":2,\"name\":\"kitty\",\"status\":\"sold\"}"}],"structuredContent":{"id":2,"name":"kitty","status":"sold"},"isError":false}}'
 stop_gateway
 
 # ---- refused at check, by name --------------------------------------------------------
