@@ -1100,6 +1100,15 @@ const char *sg_openapi_server_prefix(struct sg_arena *a, const char *url)
 	return sg_arena_strndup(a, p, n);
 }
 
+/* s goes into a request line as it is: no space, no control byte. */
+static bool visible(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s <= ' ' || *s == 0x7f)
+			return false;
+	return true;
+}
+
 static const char *const methods[] = { "get",	  "put",  "post",  "delete",
 				       "options", "head", "patch", "trace" };
 
@@ -1121,6 +1130,10 @@ static int servers(struct conv *cv, const struct sg_node *doc, struct sg_mcp_tar
 	if (need_str(cv, url, "servers[0].url"))
 		return -1;
 	t->api_prefix = sg_openapi_server_prefix(cv->a, url->str);
+	if (t->api_prefix && !visible(t->api_prefix))
+		return fail(cv, url,
+			    "servers[0].url: a path of spaces or control characters cannot "
+			    "be sent");
 	return t->api_prefix ? 0 : -1;
 }
 
@@ -1160,6 +1173,9 @@ int sg_openapi_tools(struct sg_arena *a, struct sg_diag *d, const struct sg_node
 		snprintf(cv.where, sizeof(cv.where), "paths.\"%s\"", path);
 		if (need(&cv, item, "a path item", SC_MAP))
 			return -1;
+		if (!visible(path))
+			return fail(&cv, sg_map_key(paths, i),
+				    "a path of spaces or control characters cannot be sent");
 		if (get(item, "$ref"))
 			return fail(&cv, get(item, "$ref"), "unsupported reference: %s", path);
 		if (get(item, "servers"))

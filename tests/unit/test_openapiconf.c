@@ -282,6 +282,9 @@ static void test_openapiconf_refusals(void **state)
 		     "\"/q\":{\"get\":{\"operationId\":\"g\",\"responses\":{}}}}}",
 		"operationId \"g\" names another operation too");
 	refused(HEAD "\"x\":{}}", "missing field `paths`");
+	refused(HEAD "\"paths\":{\"/p q\":{}}}", "a path of spaces or control characters");
+	refused(HEAD "\"servers\":[{\"url\":\"/v1\\r\\nX: y\"}],\"paths\":{}}",
+		"servers[0].url: a path of spaces or control characters");
 	refused("{\"openapi\":\"3.0.0\",\"paths\":{}}", "missing field `info`");
 	refused(OP("\"parameters\":[{\"name\":\"id\",\"in\":\"query\",\"schema\":{\"type\":"
 		   "\"string\",\"minLength\":-1}}],"),
