@@ -1,4 +1,4 @@
-# agentgateway's mcp-openapi example (agentgateway-examples/mcp-openapi/config.yaml: its keys and values, :3000, the API on localhost:8080, run from where its file: finds the document) in front of a small pet store API (petstore.py, serving the e2e's own OpenAPI document petstore-openapi.json under /api/v3), driven by the official SDK client: tools/list shows each operation as a tool named by its operationId, with agentgateway's input schema (exact for getPetById); calls reach the API with the method, path (templated, percent-encoded), query, schema headers and JSON body the arguments say, and their answers come back as agentgateway returns them (structured content and its text; a 4xx as a result; an array under "data"; text as {code, message}); a 5xx is agentgateway's error, HTTP 500 with JSON-RPC -32603; an API that is down fails the call with -32002 naming the target; a federation with a stdio target prefixes the tools; a stateless backend serves a call with no session; config_dump shows the target without its document; a document splicegate cannot serve is refused at check, naming the key and where.
+# agentgateway's mcp-openapi example (agentgateway-examples/mcp-openapi/config.yaml: its keys and values, :3000, the API on localhost:8080, run from where its file: finds the document) in front of a small pet store API (petstore.py, serving the e2e's own OpenAPI document petstore-openapi.json under /api/v3), driven by the official SDK client: tools/list shows each operation as a tool named by its operationId, with agentgateway's input schema (exact for getPetById); calls reach the API with the method, path (templated, percent-encoded), query, schema headers and JSON body the arguments say, and their answers come back as agentgateway returns them (structured content and its text; a 4xx as a result; an array under "data"; text as {code, message}); a 5xx is agentgateway's error, HTTP 500 with JSON-RPC -32603; an API that is down, or answers over 2 MiB, fails the call with -32002 naming the target; the target's backendAuth goes on its requests; a federation with a stdio target prefixes the tools; a stateless backend serves a call with no session; config_dump shows the target without its document; a document splicegate cannot serve is refused at check, naming the key and where.
 . "$(dirname "$0")/lib.sh"
 . "$E2E_DIR/mcplib.sh"
 
@@ -81,6 +81,9 @@ code=$(curl -s -o "$WORK/b" -w '%{http_code}' "${H[@]}" $U -d \
 check "a 5xx: HTTP 500" "$code" 500
 check "... with agentgateway's error" "$(cat "$WORK/b")" \
 	'{"jsonrpc":"2.0","id":4,"error":{"code":-32603,"message":"failed to send message: openapi upstream error: Upstream API call for tool '"'"'getPetById'"'"' failed with status 500 Internal Server Error: db down"}}'
+curl -s "${H[@]}" $U -d '{"jsonrpc":"2.0","id":8,"method":"tools/call","params":{"name":"getPetById","arguments":{"path":{"petId":777}}}}' >"$WORK/b"
+check "an answer over 2 MiB: -32002 naming the target" "$(cat "$WORK/b")" \
+	'{"jsonrpc":"2.0","id":8,"error":{"code":-32002,"message":"target openapi: answer over 2097152 bytes"}}'
 curl -s "${H[@]}" $U -d '{"jsonrpc":"2.0","id":5,"method":"tools/call","params":{"name":"nope","arguments":{}}}' >"$WORK/b"
 check "an unknown tool: agentgateway's error" "$(cat "$WORK/b")" \
 	'{"jsonrpc":"2.0","id":5,"error":{"code":-32603,"message":"failed to send message: openapi upstream error: tool nope not found"}}'
@@ -101,13 +104,15 @@ wait_port 8080 10 || fail "the pet store does not listen on :8080 again"
 
 # ---- federated with a stdio target: prefixed ---------------------------------------
 mcp_route "$WORK/fed.yaml" "{name: fake, stdio: $(fake_stdio)}" \
-	"{name: api, openapi: {host: \"http://127.0.0.1:8080\", schema: {file: $WORK/examples/mcp-openapi/openapi.json}}}"
+	"{name: api, openapi: {host: \"http://127.0.0.1:8080\", schema: {file: $WORK/examples/mcp-openapi/openapi.json}}, policies: {backendAuth: {key: {value: k9, location: {header: {name: authorization, prefix: \"Bearer \"}}}}}}"
 mcp_start "$WORK/fed.yaml" "a federation of a stdio and an openapi target"
 out=$(node "$CLIENT" $U tools 'call:api_getInventory:{}' end 2>&1)
 has 2 '"api_addPet","api_deletePet","api_findPetsByStatus","api_getInventory","api_getPetById","api_logoutUser","fake_' \
 	"tools/list: the openapi target's tools prefixed beside the stdio target's"
 check "api_getInventory reaches the API" "$(echo "$out" | sed -n 3p)" \
 	'{"call":"api_getInventory","text":"{\"available\":1,\"sold\":1}","isError":false}'
+check "... with the target's backendAuth" "$(last_request)" \
+	'{"method": "GET", "target": "/api/v3/store/inventory", "headers": {"authorization": "Bearer k9"}, "body": ""}'
 stop_gateway
 
 # ---- stateless: each POST on its own, no session ------------------------------------

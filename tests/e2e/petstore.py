@@ -6,9 +6,10 @@ usage: petstore.py PORT LOG
 
 Listens on 127.0.0.1:PORT. Each request is logged to LOG as one JSON line:
 {"method", "target" (path and query as sent), "headers" (those named
-x-*, api_key and content-type, lower-cased), "body" (as text)}.
+x-*, api_key, authorization and content-type, lower-cased), "body" (as text)}.
   GET  /api/v3/pet/{id}            the pet (200), 404 {"message":"Pet not found"}
-                                   for an id it lacks, 500 text "db down" for 666
+                                   for an id it lacks, 500 text "db down" for 666,
+                                   3 MiB of JSON for 777
   GET  /api/v3/pet/findByStatus    the pets of each ?status= (a JSON array)
   POST /api/v3/pet                 the JSON body back with "id": 10 (200)
   DELETE /api/v3/pet/{id}          200 with an empty body
@@ -46,7 +47,7 @@ class Handler(BaseHTTPRequestHandler):
         n = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(n) if n else b""
         heads = {k.lower(): v for k, v in self.headers.items()
-                 if k.lower().startswith("x-") or k.lower() in ("api_key", "content-type")}
+                 if k.lower().startswith("x-") or k.lower() in ("api_key", "authorization", "content-type")}
         with lock:
             with open(sys.argv[2], "a") as log:
                 log.write(json.dumps({"method": self.command, "target": self.path,
@@ -71,6 +72,8 @@ class Handler(BaseHTTPRequestHandler):
         if len(parts) == 5 and parts[:4] == ["", "api", "v3", "pet"]:
             if parts[4] == "666":
                 return self.answer(500, "db down", "text/plain")
+            if parts[4] == "777":
+                return self.answer(200, json.dumps({"big": "x" * (3 << 20)}))
             pid = int(parts[4]) if parts[4].isdigit() else -1
             if pid not in pets:
                 return self.answer(404, json.dumps({"message": "Pet not found"}))
