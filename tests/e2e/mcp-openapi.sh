@@ -1,4 +1,4 @@
-# agentgateway's mcp-openapi example (agentgateway-examples/mcp-openapi/config.yaml: its keys and values, :3000, the API on localhost:8080, run from where its file: finds the document) in front of a small pet store API (petstore.py, serving the e2e's own OpenAPI document petstore-openapi.json under /api/v3), driven by the official SDK client: tools/list shows each operation as a tool named by its operationId, with agentgateway's input schema (exact for getPetById); calls reach the API with the method, path (templated, percent-encoded), query, schema headers and JSON body the arguments say, and their answers come back as agentgateway returns them (structured content and its text; a 4xx as a result; an array under "data"; text as {code, message}); a 5xx is agentgateway's error, HTTP 500 with JSON-RPC -32603; an API that is down, or answers over 2 MiB, fails the call with -32002 naming the target; the target's backendAuth goes on its requests; a federation with a stdio target prefixes the tools; a stateless backend serves a call with no session; config_dump shows the target without its document; a document splicegate cannot serve is refused at check, naming the key and where.
+# agentgateway's mcp-openapi example (agentgateway-examples/mcp-openapi/config.yaml: its keys and values, :3000, the API on localhost:8080, run from where its file: finds the document) in front of a small pet store API (petstore.py, serving the e2e's own OpenAPI document petstore-openapi.json under /api/v3), driven by the official SDK client: tools/list shows each operation as a tool named by its operationId, with agentgateway's input schema (exact for getPetById); calls reach the API with the method, path (templated, percent-encoded), query, schema headers and JSON body the arguments say, and their answers come back as agentgateway returns them (structured content and its text; a 4xx as a result; an array under "data"; text as {code, message}); a 5xx is agentgateway's error, HTTP 500 with JSON-RPC -32603; an API that is down, or answers over 2 MiB, fails the call with -32002 naming the target; the target's backendAuth goes on its requests; the client's request headers are passed on (but the framing's and the session's), over the arguments' headers of the same name and under the target's policy; a federation with a stdio target prefixes the tools; a stateless backend serves a call with no session; config_dump shows the target without its document; a document splicegate cannot serve is refused at check, naming the key and where.
 . "$(dirname "$0")/lib.sh"
 . "$E2E_DIR/mcplib.sh"
 
@@ -76,6 +76,11 @@ check "deletePet: 200" "$code" 200
 check "... the path percent-encoded, the query as agentgateway writes it, the schema's header alone" \
 	"$(last_request)" \
 	'{"method": "DELETE", "target": "/api/v3/pet/2%2F..%2F1%20x?a%26b=x%20y&a%26b=true&a%26b", "headers": {"api_key": "k1"}, "body": ""}'
+curl -s -o "$WORK/b" "${H[@]}" -H 'authorization: Bearer user-1' -H 'x-trace: t1' -H 'api_key: from-client' $U -d \
+	'{"jsonrpc":"2.0","id":9,"method":"tools/call","params":{"name":"deletePet","arguments":{"path":{"petId":1},"header":{"api_key":"from-arguments"}}}}'
+check "the client's headers passed on, as agentgateway does, over the arguments' of the same name" \
+	"$(last_request)" \
+	'{"method": "DELETE", "target": "/api/v3/pet/1", "headers": {"api_key": "from-client", "authorization": "Bearer user-1", "x-trace": "t1"}, "body": ""}'
 code=$(curl -s -o "$WORK/b" -w '%{http_code}' "${H[@]}" $U -d \
 	'{"jsonrpc":"2.0","id":4,"method":"tools/call","params":{"name":"getPetById","arguments":{"path":{"petId":666}}}}')
 check "a 5xx: HTTP 500" "$code" 500
@@ -112,6 +117,12 @@ has 2 '"api_addPet","api_deletePet","api_findPetsByStatus","api_getInventory","a
 check "api_getInventory reaches the API" "$(echo "$out" | sed -n 3p)" \
 	'{"call":"api_getInventory","text":"{\"available\":1,\"sold\":1}","isError":false}'
 check "... with the target's backendAuth" "$(last_request)" \
+	'{"method": "GET", "target": "/api/v3/store/inventory", "headers": {"authorization": "Bearer k9"}, "body": ""}'
+curl -s -D "$WORK/h" -o /dev/null -H "$J" -H "$A" $U -d "$INIT"
+S2=$(tr -d '\r' <"$WORK/h" | sed -n 's/^mcp-session-id: //Ip')
+curl -s -o /dev/null -H "$J" -H "$A" -H "mcp-session-id: $S2" -H 'authorization: Bearer user-2' $U -d \
+	'{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"api_getInventory","arguments":{}}}'
+check "... over the client's own Authorization" "$(last_request)" \
 	'{"method": "GET", "target": "/api/v3/store/inventory", "headers": {"authorization": "Bearer k9"}, "body": ""}'
 stop_gateway
 

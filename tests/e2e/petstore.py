@@ -6,7 +6,7 @@ usage: petstore.py PORT LOG
 
 Listens on 127.0.0.1:PORT. Each request is logged to LOG as one JSON line:
 {"method", "target" (path and query as sent), "headers" (those named
-x-*, api_key, authorization and content-type, lower-cased), "body" (as text)}.
+x-*, api_key, authorization and content-type, lower-cased, in name order), "body" (as text)}.
   GET  /api/v3/pet/{id}            the pet (200), 404 {"message":"Pet not found"}
                                    for an id it lacks, 500 text "db down" for 666,
                                    3 MiB of JSON for 777
@@ -46,8 +46,9 @@ class Handler(BaseHTTPRequestHandler):
     def handle_one(self):
         n = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(n) if n else b""
-        heads = {k.lower(): v for k, v in self.headers.items()
-                 if k.lower().startswith("x-") or k.lower() in ("api_key", "authorization", "content-type")}
+        heads = dict(sorted((k.lower(), v) for k, v in self.headers.items()
+                            if k.lower().startswith("x-") or
+                            k.lower() in ("api_key", "authorization", "content-type")))
         with lock:
             with open(sys.argv[2], "a") as log:
                 log.write(json.dumps({"method": self.command, "target": self.path,

@@ -674,15 +674,46 @@ static void pump(struct sg_mcp_openapi *o)
 	}
 }
 
+/* The lines of `lines` whose name neither `a` nor `b` sets (malloc'd,
+ * NULL: out of memory). */
+static char *lines_without(const char *lines, const char *a, const char *b)
+{
+	struct txt t = { 0 };
+
+	add(&t, "", 0);
+	for (const char *l = lines; l && *l;) {
+		const char *end = strstr(l, "\r\n"), *colon = strchr(l, ':');
+		size_t n = end ? (size_t)(end - l) + 2 : strlen(l);
+		char name[256];
+
+		if (colon && colon < l + n && (size_t)(colon - l) < sizeof(name)) {
+			memcpy(name, l, (size_t)(colon - l));
+			name[colon - l] = '\0';
+			if (!has_header(a, name) && !has_header(b, name))
+				add(&t, l, n);
+		}
+		l += n;
+	}
+	if (t.bad) {
+		free(t.p);
+		return NULL;
+	}
+	return t.p;
+}
+
 /* tools/call of m: its exchange queued; an answer the gateway can give
- * at once (no such tool, a body that is not base64) replied instead. */
-static int call(struct sg_mcp_openapi *o, const struct sg_jsonrpc *m, uint64_t id)
+ * at once (no such tool, a body that is not base64) replied instead. The
+ * request's headers: the body's Content-Type, the policy's credentials,
+ * the client's (but those two), the arguments' (but all those). */
+static int call(struct sg_mcp_openapi *o, const struct sg_jsonrpc *m, uint64_t id,
+		const char *client)
 {
 	const char *name = sg_json_str(sg_json_get(m->params, "name"));
 	const struct sg_json *args = sg_json_get(m->params, "arguments");
 	const struct sg_openapi_tool *tool = NULL;
+	const char *policy = sg_mcp_policy_headers(o->policy);
+	char why[128], msg[400], *theirs = NULL, *taken = NULL, *full;
 	struct exchange *x;
-	char why[128], msg[400];
 	size_t n;
 	int rc;
 
@@ -699,30 +730,35 @@ static int call(struct sg_mcp_openapi *o, const struct sg_jsonrpc *m, uint64_t i
 		return -ENOMEM;
 	x->io.fd = x->stop = -1;
 	x->id = id;
+	rc = -ENOMEM;
+	if (!(theirs = lines_without(client, policy, "Content-Type: \r\n")) ||
+	    !(taken = malloc(strlen(policy) + strlen(theirs) + 1)))
+		goto fail;
+	sprintf(taken, "%s%s", policy, theirs);
 	rc = sg_openapi_request(tool, o->prefix, sg_json_type(args) == SG_JSON_OBJECT ? args : NULL,
-				sg_mcp_policy_headers(o->policy), &x->req, why, sizeof(why));
+				taken, &x->req, why, sizeof(why));
 	if (rc == -EINVAL) {
 		exchange_free(x);
+		free(theirs);
+		free(taken);
 		snprintf(msg, sizeof(msg), "failed to send message: openapi upstream error: %s",
 			 why);
 		return reply(o, id, NULL, SG_JSONRPC_INTERNAL_ERROR, msg);
 	}
 	n = strlen(o->base) + (rc ? 0 : strlen(x->req.target)) + 1;
 	if (rc || !(x->tool = strdup(tool->name)) || !(x->url = malloc(n)) ||
-	    !(x->headers = malloc(strlen(x->req.headers) +
-				  strlen(sg_mcp_policy_headers(o->policy)) + 1))) {
-		exchange_free(x);
-		return -ENOMEM;
+	    !(x->headers = malloc(strlen(x->req.headers) + strlen(taken) + 1))) {
+		rc = -ENOMEM;
+		goto fail;
 	}
 	snprintf(x->url, n, "%s%s", o->base, x->req.target);
-	char *full = sg_mcp_policy_url(o->policy, x->url);
-	if (!full) {
-		exchange_free(x);
-		return -ENOMEM;
-	}
+	if (!(full = sg_mcp_policy_url(o->policy, x->url)))
+		goto fail;
 	free(x->url);
 	x->url = full;
-	sprintf(x->headers, "%s%s", x->req.headers, sg_mcp_policy_headers(o->policy));
+	sprintf(x->headers, "%s%s", x->req.headers, taken);
+	free(theirs);
+	free(taken);
 	x->f = (struct sg_fetch){
 		.method = tool->method,
 		.url = x->url,
@@ -737,6 +773,11 @@ static int call(struct sg_mcp_openapi *o, const struct sg_jsonrpc *m, uint64_t i
 	o->nqueue++;
 	pump(o);
 	return 0;
+fail:
+	exchange_free(x);
+	free(theirs);
+	free(taken);
+	return -ENOMEM;
 }
 
 /* The initialize result: the version the client asked (when it names
@@ -787,7 +828,8 @@ static const struct {
 	{ "resources/unsubscribe", "{}" },
 };
 
-int sg_mcp_openapi_send(struct sg_mcp_openapi *o, const char *msg, size_t len, uint64_t id)
+int sg_mcp_openapi_send(struct sg_mcp_openapi *o, const char *msg, size_t len, uint64_t id,
+			const char *client)
 {
 	struct sg_jsonrpc m;
 	const char *why;
@@ -810,7 +852,7 @@ int sg_mcp_openapi_send(struct sg_mcp_openapi *o, const char *msg, size_t len, u
 	else if (!strcmp(m.method, "tools/list"))
 		rc = tools_list(o, id);
 	else if (!strcmp(m.method, "tools/call"))
-		rc = call(o, &m, id);
+		rc = call(o, &m, id, client);
 	else {
 		rc = 1;
 		for (size_t i = 0; i < sizeof(empties) / sizeof(empties[0]) && rc == 1; i++)

@@ -76,9 +76,14 @@ int sg_mcp_openapi_open(struct sg_loop *loop, const struct sg_mcp_target *t,
 
 /* msg[0..len), a JSON-RPC message with the hub's id `id` (0: a
  * notification or response, which need no answer): answered from the
- * loop, never from inside this call. Returns 0, -ENOBUFS when more than
- * 64 calls wait already, -ENOMEM. */
-int sg_mcp_openapi_send(struct sg_mcp_openapi *o, const char *msg, size_t len, uint64_t id);
+ * loop, never from inside this call. `client`: the header lines of the
+ * client's request (NULL: none), which a tools/call's request carries
+ * as agentgateway's does, but those the gateway sets (Content-Type, the
+ * target's policy) or the call's arguments' header parameters: the
+ * client's win over these. Returns 0, -ENOBUFS when more than 64 calls
+ * wait already, -ENOMEM. */
+int sg_mcp_openapi_send(struct sg_mcp_openapi *o, const char *msg, size_t len, uint64_t id,
+			const char *client);
 
 /* The target let go: its calls in flight stopped (their threads end where
  * they wait), no callback follows; o freed after the loop's dispatch.
