@@ -534,9 +534,11 @@ void sg_mcp_service_free(struct sg_mcp_service *m)
 	 * running); bounded, as a DELETE is. */
 	if (sg_mcp_http_wait(SG_MCP_HTTP_DELETE_MS + 500))
 		SG_WARN("mcp service: HTTP targets' threads still running at exit");
-	if (sg_mcp_openapi_wait(500))
-		SG_WARN("mcp service: openapi targets' threads still running at exit");
 	sg_loop_free(m->loop);
+	/* openapi targets' calls, told to stop: the loop's side of each was
+	 * let go as the loop ended */
+	if (sg_mcp_openapi_wait(500))
+		SG_WARN("mcp service: openapi targets' calls still running at exit");
 	for (unsigned i = 0; i < m->nports; i++)
 		if (m->ports[i].open)
 			sg_inbox_destroy(&m->ports[i].in);

@@ -1,30 +1,25 @@
 /* An MCP openapi target (the contract is openapi.h). What the gateway
  * answers itself (initialize, lists, ping) waits in a queue told from a
- * timer; a tools/call is an exchange run by a detached thread with the
- * blocking client (sg_fetch), which signals an eventfd of the exchange's
- * (mcphttp.c's shape: the exchange is held by its thread and by its
- * target, the last to let go frees it, so a target closed mid-call only
- * stops the thread and forgets it). */
+ * timer; a tools/call is a sg_fetchcall (the blocking client on a thread
+ * of its own, heard on the loop), so a target closed mid-call only stops
+ * the thread and forgets it. */
 #include "user/mcp/openapi.h"
 
 #include <errno.h>
 #include <inttypes.h>
 #include <math.h>
-#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/epoll.h>
-#include <sys/eventfd.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "policy/status.h"
 #include "user/base/base64url.h"
 #include "user/base/list.h"
 #include "user/base/log.h"
+#include "user/core/fetchcall.h"
 #include "user/core/jwksfetch.h"
 #include "user/mcp/jsonrpc.h"
 #include "user/mcp/mcp.h"
@@ -36,7 +31,8 @@
 /* A target whose calls wait for the process's bound looks again after. */
 #define OA_RETRY_MS 50
 
-static atomic_uint threads;
+/* Calls the process has started and not yet let go of (sg_fetchcall's). */
+static atomic_int inflight;
 
 /* ---- text ------------------------------------------------------------------------ */
 
@@ -405,24 +401,16 @@ char *sg_openapi_result(const char *tool, uint16_t status, const char *body, siz
 
 /* ---- the target --------------------------------------------------------------------- */
 
-/* One call (a tools/call's HTTP request). Its thread owns the answer
- * fields until it signals; `o` is the loop's alone. */
+/* One call (a tools/call's HTTP request), waiting for its turn, then
+ * made by a sg_fetchcall (on a thread of its own). The target's alone. */
 struct exchange {
-	_Atomic int refs;
 	struct sg_list link; /* in its target's queue, then its flight */
 	struct sg_mcp_openapi *o;
-	struct sg_loop *loop;
-	struct sg_io io; /* eventfd: the answer is in */
-	int stop;	 /* eventfd: the target let go */
-	struct sg_closing closing;
 	uint64_t id;
 	char *tool, *url, *headers;
 	struct sg_openapi_req req;
-	struct sg_mcp_policy *policy; /* a reference, read by the thread */
 	struct sg_fetch f;
-	int rc;
-	struct sg_fetched got;
-	char err[320];
+	struct sg_fetchcall *call; /* while in flight */
 };
 
 /* An answer the gateway made itself, waiting for the loop. */
@@ -451,36 +439,11 @@ struct sg_mcp_openapi {
 
 static void exchange_free(struct exchange *x)
 {
-	if (x->io.fd != -1)
-		close(x->io.fd);
-	if (x->stop != -1)
-		close(x->stop);
 	free(x->tool);
 	free(x->url);
 	free(x->headers);
-	free(x->got.body);
 	sg_openapi_req_free(&x->req);
-	sg_mcp_policy_unref(x->policy);
 	free(x);
-}
-
-static void put_ref(struct exchange *x)
-{
-	if (atomic_fetch_sub(&x->refs, 1) == 1)
-		exchange_free(x);
-}
-
-static void *run(void *arg)
-{
-	struct exchange *x = arg;
-	uint64_t one = 1;
-
-	x->rc = sg_fetch(&x->f, &x->got, x->err, sizeof(x->err));
-	if (write(x->io.fd, &one, sizeof(one)) < 0)
-		SG_ERR("mcp: cannot signal an API's answer: %s", strerror(errno));
-	put_ref(x);
-	atomic_fetch_sub(&threads, 1); /* last: sg_mcp_openapi_wait reads it */
-	return NULL;
 }
 
 /* The hub's message: a JSON-RPC response with id to `text` (a result's
@@ -527,34 +490,22 @@ static void tell_now(struct sg_loop *loop, struct sg_timer *t)
 	}
 }
 
-static void let_go(struct sg_closing *c)
-{
-	put_ref((struct exchange *)((char *)c - offsetof(struct exchange, closing)));
-}
-
-static void release(struct exchange *x)
-{
-	sg_io_set(x->loop, &x->io, 0);
-	x->o = NULL;
-	sg_loop_defer_close(x->loop, &x->closing, let_go);
-}
-
 static void pump(struct sg_mcp_openapi *o);
 
-/* x's answer, on the loop: the call's result or agentgateway's error;
- * an API that could not be asked fails the call. */
-static void heard(struct sg_mcp_openapi *o, struct exchange *x)
+/* x's answer: the call's result or agentgateway's error; an API that
+ * could not be asked fails the call. */
+static void heard(struct sg_mcp_openapi *o, struct exchange *x, int rc,
+		  const struct sg_fetched *got, const char *why)
 {
 	char *res, *err, *msg;
 	size_t n;
 
-	if (x->rc < 0) {
-		SG_INFO("mcp target %s: %s %s: %s", o->name, x->f.method, x->url, x->err);
-		o->ops->failed(o->arg, x->id, x->err);
+	if (rc < 0) {
+		SG_INFO("mcp target %s: %s %s: %s", o->name, x->f.method, x->url, why);
+		o->ops->failed(o->arg, x->id, why);
 		return;
 	}
-	res = sg_openapi_result(x->tool, x->got.status, x->got.body ? x->got.body : "", x->got.len,
-				&err);
+	res = sg_openapi_result(x->tool, got->status, got->body ? got->body : "", got->len, &err);
 	if (res && strlen(res) + 64 > SG_JSONRPC_MAX) {
 		free(res);
 		o->ops->failed(o->arg, x->id, "its answer makes a result over 4 MiB");
@@ -578,71 +529,41 @@ static void heard(struct sg_mcp_openapi *o, struct exchange *x)
 	free(err);
 }
 
-static void on_signal(struct sg_loop *loop, struct sg_io *io, uint32_t revents)
+/* x's call ended, on the loop. */
+static void done(void *arg, int rc, const struct sg_fetched *got, const char *why)
 {
-	struct exchange *x = io->data;
+	struct exchange *x = arg;
 	struct sg_mcp_openapi *o = x->o;
-	uint64_t n;
 
-	(void)loop;
-	(void)revents;
-	if (read(io->fd, &n, sizeof(n)) < 0 && errno == EAGAIN)
-		return;
-	release(x);
-	if (!o)
-		return;
 	sg_list_remove(&x->link);
 	o->nflight--;
-	heard(o, x);
+	heard(o, x, rc, got, why);
+	exchange_free(x);
 	if (!o->closed)
 		pump(o);
 }
 
-/* x's thread started: 0, -EAGAIN when the process has none to spare, or
- * a negative errno. */
+static void drop_policy(void *p)
+{
+	sg_mcp_policy_unref(p);
+}
+
+/* x's call started (it holds a reference on the policy whose TLS settings
+ * it reads): 0, -EAGAIN when the process has none to spare, or a
+ * negative errno. */
 static int start(struct sg_mcp_openapi *o, struct exchange *x)
 {
-	pthread_attr_t attr;
-	pthread_t th;
-	int rc;
-
-	if (atomic_fetch_add(&threads, 1) >= SG_MCP_OPENAPI_THREADS_MAX) {
-		atomic_fetch_sub(&threads, 1);
-		return -EAGAIN;
-	}
-	rc = -ENOMEM;
-	if ((x->io.fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) == -1 ||
-	    (x->stop = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) == -1)
-		goto fail;
-	x->loop = o->loop;
-	x->io.cb = on_signal;
-	x->io.data = x;
-	if (sg_io_set(o->loop, &x->io, EPOLLIN) != 0)
-		goto fail;
+	x->f.tls = sg_mcp_policy_tls(o->policy);
 	sg_mcp_policy_ref(o->policy);
-	x->policy = o->policy;
-	x->f.tls = sg_mcp_policy_tls(x->policy);
-	x->f.stop = &x->stop;
-	atomic_init(&x->refs, 2);
-	if (pthread_attr_init(&attr) == 0) {
-		pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-		pthread_attr_setstacksize(&attr, 256 * 1024);
-		rc = -pthread_create(&th, &attr, run, x);
-		pthread_attr_destroy(&attr);
-	}
-	if (rc) {
-		sg_io_set(o->loop, &x->io, 0);
-		goto fail;
-	}
-	x->o = o;
+	x->call = sg_fetchcall_start_held(o->loop, &x->f, done, x, &inflight,
+					  SG_MCP_OPENAPI_THREADS_MAX, drop_policy, o->policy);
+	if (!x->call)
+		return -errno;
 	sg_list_remove(&x->link);
 	sg_list_insert_tail(&o->flight, &x->link);
 	o->nqueue--;
 	o->nflight++;
 	return 0;
-fail:
-	atomic_fetch_sub(&threads, 1);
-	return rc;
 }
 
 static void retry_pump(struct sg_loop *loop, struct sg_timer *t)
@@ -728,7 +649,7 @@ static int call(struct sg_mcp_openapi *o, const struct sg_jsonrpc *m, uint64_t i
 	}
 	if (!(x = calloc(1, sizeof(*x))))
 		return -ENOMEM;
-	x->io.fd = x->stop = -1;
+	x->o = o;
 	x->id = id;
 	rc = -ENOMEM;
 	if (!(theirs = lines_without(client, policy, "Content-Type: \r\n")) ||
@@ -956,7 +877,6 @@ int sg_mcp_openapi_open(struct sg_loop *loop, const struct sg_mcp_target *t,
 
 void sg_mcp_openapi_close(struct sg_mcp_openapi *o)
 {
-	static const uint64_t one = 1;
 	struct sg_list *l;
 
 	if (!o || o->closed)
@@ -976,9 +896,8 @@ void sg_mcp_openapi_close(struct sg_mcp_openapi *o)
 		struct exchange *x = SG_LIST_ENTRY(l, struct exchange, link);
 
 		sg_list_remove(l);
-		if (write(x->stop, &one, sizeof(one)) < 0)
-			SG_WARN("mcp target %s: cannot stop a call: %s", o->name, strerror(errno));
-		release(x);
+		sg_fetchcall_cancel(x->call); /* its thread stops where it waits */
+		exchange_free(x);
 	}
 	sg_loop_defer_close(o->loop, &o->closing, free_openapi);
 }
@@ -987,7 +906,7 @@ unsigned sg_mcp_openapi_wait(int ms)
 {
 	struct timespec nap = { 0, 10 * 1000 * 1000 };
 
-	for (int waited = 0; atomic_load(&threads) && waited < ms; waited += 10)
+	for (int waited = 0; atomic_load(&inflight) && waited < ms; waited += 10)
 		nanosleep(&nap, NULL);
-	return atomic_load(&threads);
+	return (unsigned)atomic_load(&inflight);
 }
