@@ -299,13 +299,28 @@ static void test_openapiconf_refusals(void **state)
 		"recursive schemas are not supported in a request body");
 }
 
+/* An openapi target whose schema is `schema` is refused with an error
+ * containing `want`. */
+static void refused_in_config(const char *schema, const char *want)
+{
+	char text[512], *err;
+
+	snprintf(text, sizeof(text),
+		 "mcp:\n  targets:\n  - name: api\n    openapi:\n      host: localhost:8080\n"
+		 "      schema: %s\n",
+		 schema);
+	err = error_of(text);
+	if (!strstr(err, want))
+		fail_msg("want \"%s\" in: %s", want, err);
+	free(err);
+}
+
 /* Through the config: an inline document (a string) and a file; a URL is
  * refused by name; config_dump leaves the document out (as agentgateway
  * does). */
 static void test_openapiconf_in_config(void **state)
 {
 	struct sg_cfg *cfg;
-	char *err;
 
 	(void)state;
 	cfg = load("binds:\n"
@@ -353,32 +368,16 @@ static void test_openapiconf_in_config(void **state)
 		assert_int_equal(t->ntools, 0);
 	}
 	sg_cfg_free(cfg);
-	err = error_of("mcp:\n"
-		       "  targets:\n"
-		       "  - name: api\n"
-		       "    openapi:\n"
-		       "      host: localhost:8080\n"
-		       "      schema: {url: http://127.0.0.1/openapi.json}\n");
-	assert_non_null(strstr(err, "schema.url: fetching the schema from a URL is not supported"));
-	free(err);
-	err = error_of("mcp:\n"
-		       "  targets:\n"
-		       "  - name: api\n"
-		       "    openapi:\n"
-		       "      host: localhost:8080\n"
-		       "      schema: {file: /nonexistent/openapi.json}\n");
-	assert_non_null(strstr(err, "cannot read /nonexistent/openapi.json"));
-	free(err);
-	err = error_of("mcp:\n"
-		       "  targets:\n"
-		       "  - name: api\n"
-		       "    openapi:\n"
-		       "      host: localhost:8080\n"
-		       "      schema: '{\"openapi\": \"3.0.0\", \"info\": {\"title\": \"t\", "
-		       "\"version\": \"1\"}, \"paths\": {\"/x\": {\"get\": {}}}}'\n");
-	assert_non_null(strstr(err, "(mcp.targets[0].openapi.schema, inline):1:"));
-	assert_non_null(strstr(err, "operation_id is required for /x"));
-	free(err);
+	refused_in_config("{url: http://127.0.0.1/openapi.json}",
+			  "schema.url: fetching the schema from a URL is not supported");
+	refused_in_config("{file: /nonexistent/openapi.json}",
+			  "cannot read /nonexistent/openapi.json");
+	refused_in_config("'{\"openapi\": \"3.0.0\", \"info\": {\"title\": \"t\", \"version\": "
+			  "\"1\"}, \"paths\": {\"/x\": {\"get\": {}}}}'",
+			  "(mcp.targets[0].openapi.schema, inline):1:");
+	refused_in_config("'{\"openapi\": \"3.0.0\", \"info\": {\"title\": \"t\", \"version\": "
+			  "\"1\"}, \"paths\": {\"/x\": {\"get\": {}}}}'",
+			  "operation_id is required for /x");
 }
 
 int main(void)
