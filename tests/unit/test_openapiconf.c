@@ -299,6 +299,22 @@ static void test_openapiconf_refusals(void **state)
 		"recursive schemas are not supported in a request body");
 }
 
+/* cfg's first target is an openapi target at addr:port with the server
+ * path prefix and ntools tools; cfg freed. */
+static void target_is(struct sg_cfg *cfg, const char *addr, uint16_t port, const char *prefix,
+		      size_t ntools)
+{
+	const struct sg_mcp_target *t =
+		&cfg->binds[0].listeners[0].routes[0].backends.v[0].mcp->targets[0];
+
+	assert_int_equal(t->kind, SG_MCP_OPENAPI);
+	assert_string_equal(t->addr, addr);
+	assert_int_equal(t->port, port);
+	assert_string_equal(t->api_prefix, prefix);
+	assert_int_equal(t->ntools, ntools);
+	sg_cfg_free(cfg);
+}
+
 /* An openapi target whose schema is `schema` is refused with an error
  * containing `want`. */
 static void refused_in_config(const char *schema, const char *want)
@@ -338,17 +354,7 @@ static void test_openapiconf_in_config(void **state)
 		   "                info: {title: t, version: '1'}\n"
 		   "                servers: [{url: /api/v3}]\n"
 		   "                paths: {/x: {get: {operationId: x, responses: {}}}}\n");
-	{
-		const struct sg_mcp_target *t =
-			&cfg->binds[0].listeners[0].routes[0].backends.v[0].mcp->targets[0];
-
-		assert_int_equal(t->kind, SG_MCP_OPENAPI);
-		assert_string_equal(t->addr, "localhost");
-		assert_int_equal(t->port, 8080);
-		assert_string_equal(t->api_prefix, "/api/v3");
-		assert_int_equal(t->ntools, 1);
-	}
-	sg_cfg_free(cfg);
+	target_is(cfg, "localhost", 8080, "/api/v3", 1);
 	/* host, port and path together (McpBackendHost's parts; the path unused) */
 	cfg = load(
 		"mcp:\n"
@@ -359,15 +365,7 @@ static void test_openapiconf_in_config(void **state)
 		"      port: 8081\n"
 		"      path: /unused\n"
 		"      schema: '{openapi: 3.0.0, info: {title: t, version: \"1\"}, paths: {}}'\n");
-	{
-		const struct sg_mcp_target *t =
-			&cfg->binds[0].listeners[0].routes[0].backends.v[0].mcp->targets[0];
-
-		assert_string_equal(t->addr, "127.0.0.1");
-		assert_int_equal(t->port, 8081);
-		assert_int_equal(t->ntools, 0);
-	}
-	sg_cfg_free(cfg);
+	target_is(cfg, "127.0.0.1", 8081, "", 0);
 	refused_in_config("{url: http://127.0.0.1/openapi.json}",
 			  "schema.url: fetching the schema from a URL is not supported");
 	refused_in_config("{file: /nonexistent/openapi.json}",
