@@ -44,7 +44,8 @@ static struct sg_json *stdio(const struct sg_mcp_target *t)
 }
 
 /* host, port and path (McpBackendHost's parts, plain HTTP); an https
- * target as the URI written (its HostUri form: the parts have no TLS). */
+ * target as the URI written (its HostUri form: the parts have no TLS).
+ * An openapi target's document is not shown, as agentgateway skips it. */
 static struct sg_json *http(const struct sg_mcp_target *t)
 {
 	struct sg_json *o = sg_json_object();
@@ -55,7 +56,8 @@ static struct sg_json *http(const struct sg_mcp_target *t)
 	}
 	sg_json_add_str(o, "host", t->addr);
 	sg_json_add_num(o, "port", t->port);
-	sg_json_add_str(o, "path", t->path);
+	if (t->kind != SG_MCP_OPENAPI) /* its path is unused */
+		sg_json_add_str(o, "path", t->path);
 	return o;
 }
 
@@ -69,9 +71,10 @@ struct sg_json *sg_dump_mcp(const struct sg_mcp_backend *m)
 
 		sg_json_add_str(to, "name", t->name);
 		sg_json_add(to,
-			    t->kind == SG_MCP_STDIO ? "stdio"
-			    : t->kind == SG_MCP_SSE ? "sse"
-						    : "mcp",
+			    t->kind == SG_MCP_STDIO	? "stdio"
+			    : t->kind == SG_MCP_SSE	? "sse"
+			    : t->kind == SG_MCP_OPENAPI ? "openapi"
+							: "mcp",
 			    t->kind == SG_MCP_STDIO ? stdio(t) : http(t));
 		if (t->backend_tls || t->backend_auth) {
 			struct sg_json *p = sg_json_add_object(to, "policies");

@@ -1201,12 +1201,28 @@ enum sg_bref_kind {
 };
 
 /* One target of an `mcp` backend: a child process spoken to over its
- * stdin and stdout, or an MCP server over streamable HTTP or over the
- * legacy HTTP+SSE transport (`sse`). */
+ * stdin and stdout, an MCP server over streamable HTTP or over the
+ * legacy HTTP+SSE transport (`sse`), or an HTTP API an OpenAPI document
+ * describes (`openapi`), whose operations are its tools. */
 enum sg_mcp_kind {
 	SG_MCP_STDIO,
 	SG_MCP_HTTP,
 	SG_MCP_SSE,
+	SG_MCP_OPENAPI,
+};
+
+/* One operation of an `openapi` target's document, made a tool as
+ * agentgateway makes it (config/openapiconf.h). */
+struct sg_openapi_tool {
+	const char *name;   /* its operationId */
+	const char *json;   /* the tool as tools/list shows it: {name, title?,
+			     * description, inputSchema}, compact JSON */
+	const char *method; /* "GET", "POST", ... */
+	const char *path;   /* the path template as written ("/pet/{petId}") */
+	/* its header parameters' names, as written: the only headers a call
+	 * may set */
+	struct sg_strs headers;
+	bool octet; /* its body is application/octet-stream (base64 in the call) */
 };
 
 struct sg_mcp_target {
@@ -1230,6 +1246,12 @@ struct sg_mcp_target {
 	 * each of its requests (key and credentials kinds). NULL: none. */
 	const struct sg_backend_tls *backend_tls;
 	const struct sg_backend_auth *backend_auth;
+	/* openapi: its document's operations, and the path of its one server
+	 * URL that prefixes theirs ("" none). host, addr, port and tls as an
+	 * mcp target's (its path unused). */
+	const struct sg_openapi_tool *tools;
+	size_t ntools;
+	const char *api_prefix;
 	const struct sg_node *at;
 };
 

@@ -10,6 +10,7 @@
 
 #include "config/backendauth.h"
 #include "config/hostname.h"
+#include "config/openapiconf.h"
 #include "config/refuse.h"
 #include "config/standalone.h"
 #include "config/tlsconf.h"
@@ -145,6 +146,40 @@ static int f_sse(struct sg_pctx *c, const struct sg_node *n, void *dst, const ch
 	return rc;
 }
 
+/* openapi: McpBackendHost's forms (where the API is; a URI's path is
+ * unused: the document's server URL gives the operations' prefix) and the
+ * document, read now. */
+static int f_openapi(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
+{
+	struct sg_mcp_target *t = dst;
+	const struct sg_node *schema = n->kind == SG_NODE_MAP ? sg_map_get(n, "schema") : NULL;
+	struct sg_node *host = NULL;
+
+	if (sg_need_map(c, n, path) == -1)
+		return -1;
+	if (!schema || sg_node_is_null(schema))
+		return sg_expected(c, n, sg_path_key(c, path, "schema"),
+				   "the OpenAPI document: {file: PATH} or inline");
+	/* host, port, path (and backend, refused) as an mcp target's */
+	if (!(host = sg_arena_alloc(c->a, sizeof(*host))))
+		return -1;
+	*host = *n;
+	host->items = sg_arena_alloc(c->a, (n->n + 1) * sizeof(*host->items));
+	if (!host->items)
+		return -1;
+	host->n = 0;
+	for (size_t i = 0; i < sg_map_len(n); i++)
+		if (strcmp(sg_map_key(n, i)->str, "schema")) {
+			host->items[host->n++] = n->items[2 * i];
+			host->items[host->n++] = n->items[2 * i + 1];
+		}
+	host->cap = host->n;
+	if (f_http(c, host, t, path) == -1)
+		return -1;
+	t->kind = SG_MCP_OPENAPI;
+	return sg_openapi_schema(c, schema, t, sg_path_key(c, path, "schema"));
+}
+
 /* ---- a target's policies --------------------------------------------------- */
 
 static int f_target_tls(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
@@ -216,7 +251,7 @@ static const struct sg_field target_fields[] = {
 	{ "stdio", f_stdio, 0 },
 	{ "mcp", f_http, 0 },
 	{ "sse", f_sse, 0 },
-	{ "openapi", sg_f_refused, 0 },
+	{ "openapi", f_openapi, 0 },
 	{ "policies", f_target_policies, 0 },
 	{ 0 },
 };
@@ -244,9 +279,11 @@ static int target(struct sg_pctx *c, struct sg_mcp_backend *m, const struct sg_n
 	t->kind = (enum sg_mcp_kind) - 1;
 	if (sg_parse_fields(c, n, target_fields, t, path) == -1)
 		return -1;
-	forms = !!sg_map_get(n, "stdio") + !!sg_map_get(n, "mcp") + !!sg_map_get(n, "sse");
+	forms = !!sg_map_get(n, "stdio") + !!sg_map_get(n, "mcp") + !!sg_map_get(n, "sse") +
+		!!sg_map_get(n, "openapi");
 	if (forms != 1) {
-		sg_diag_err(c->d, n, "%s: expected exactly one of stdio, mcp or sse", path);
+		sg_diag_err(c->d, n, "%s: expected exactly one of stdio, mcp, sse or openapi",
+			    path);
 		return -1;
 	}
 	if (t->kind == SG_MCP_STDIO && sg_map_get(n, "policies") &&

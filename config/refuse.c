@@ -12,7 +12,6 @@ struct refusal {
 
 static const struct refusal refused[] = {
 	/* MCP, LLM, A2A: agent protocols over HTTP. */
-	{ "openapi", "MCP targets made from an OpenAPI schema are not implemented yet" },
 	{ "mcpGuardrails", "MCP guardrails are not implemented yet" },
 	{ "ai", "LLM backends and policies are not supported" },
 	{ "inferenceRouting", "LLM inference routing is not supported" },

@@ -244,27 +244,28 @@ int sg_f_frontend_tls_k8s(struct sg_pctx *c, const struct sg_node *n, void *dst,
  * few KiB). */
 #define TLSCONF_PEM_MAX (1 << 20)
 
-int sg_conf_read_file(struct sg_pctx *c, const struct sg_node *at, const char *path,
-		      const char *file, const char **out, size_t *out_len)
+int sg_conf_read_file_max(struct sg_pctx *c, const struct sg_node *at, const char *path,
+			  const char *file, size_t max, const char **out, size_t *out_len)
 {
 	FILE *f = fopen(file, "re");
-	char *buf;
+	char *buf, over[32];
 	size_t n;
 
 	if (!f) {
 		sg_diag_err(c->d, at, "%s: cannot read %s: %s", path, file, strerror(errno));
 		return -1;
 	}
-	buf = sg_arena_alloc(c->a, TLSCONF_PEM_MAX + 1);
+	buf = sg_arena_alloc(c->a, max + 1);
 	if (!buf) {
 		fclose(f);
 		return -1;
 	}
-	n = fread(buf, 1, TLSCONF_PEM_MAX + 1, f);
-	if (ferror(f) || n > TLSCONF_PEM_MAX || n == 0) {
+	n = fread(buf, 1, max + 1, f);
+	if (ferror(f) || n > max || n == 0) {
+		snprintf(over, sizeof(over), "over %zu MiB", max >> 20);
 		sg_diag_err(c->d, at, "%s: %s: %s", path, file,
 			    ferror(f) ? strerror(errno)
-			    : n	      ? "over 1 MiB"
+			    : n	      ? over
 				      : "empty");
 		fclose(f);
 		return -1;
@@ -274,6 +275,12 @@ int sg_conf_read_file(struct sg_pctx *c, const struct sg_node *at, const char *p
 	*out = buf;
 	*out_len = n;
 	return 0;
+}
+
+int sg_conf_read_file(struct sg_pctx *c, const struct sg_node *at, const char *path,
+		      const char *file, const char **out, size_t *out_len)
+{
+	return sg_conf_read_file_max(c, at, path, file, TLSCONF_PEM_MAX, out, out_len);
 }
 
 struct tls_files_in {

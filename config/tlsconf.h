@@ -30,6 +30,9 @@ int sg_f_frontend_tls_k8s(struct sg_pctx *c, const struct sg_node *n, void *dst,
  * why it cannot be read (path names the key). A PEM file, a JWKS file. */
 int sg_conf_read_file(struct sg_pctx *c, const struct sg_node *at, const char *path,
 		      const char *file, const char **out, size_t *out_len);
+/* The same with `max` bytes at most (a whole number of MiB). */
+int sg_conf_read_file_max(struct sg_pctx *c, const struct sg_node *at, const char *path,
+			  const char *file, size_t max, const char **out, size_t *out_len);
 
 /* A standalone HTTPS listener's `tls: {cert, key, root, cipherSuites,
  * minTLSVersion, maxTLSVersion}`: the files are read now. Returns the

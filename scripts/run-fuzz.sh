@@ -26,6 +26,7 @@ run_one() {
 	cel) dict=-dict=tests/fuzz/cel.dict ;;
 	h1_*) dict=-dict=tests/fuzz/h1.dict ;;
 	h2_*) dict=-dict=tests/fuzz/h2.dict ;;
+	openapi) dict=-dict=tests/fuzz/openapi.dict ;;
 	*) dict= ;;
 	esac
 	# -timeout: one input taking 10 s is a hang; -rss_limit_mb: 2 GiB,

@@ -101,6 +101,7 @@ FILES = {
     "backendTLS.root": "tests/schema/files/cert.pem",
     "signingKey.file": "tests/schema/files/key.pem",
     "clientSecret.file": "tests/schema/files/apikey",
+    "schema.file": "tests/schema/files/openapi.json",
 }
 # Sections a minimal config must fill beyond what the schema requires
 # (exactly-one-of rules the schema leaves to CEL or to prose), by kind and
@@ -177,6 +178,7 @@ PATH_SAMPLES = {
     "backendRef.group": "",
     "sse.host": "127.0.0.1",
     "mcp.host": "127.0.0.1",
+    "openapi.host": "127.0.0.1",
     "routes.matches.headers.value": {"exact": "v"},
     "routes.matches.query.value": {"exact": "v"},
     "matchExpressions.operator": "In",

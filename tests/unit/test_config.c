@@ -3550,7 +3550,8 @@ static void test_config_rejects_bad_resources(void **state)
 		{ "MCP target of two kinds",
 		  "mcp:\n  targets: [{name: a, sse: {host: \"http://x:1/sse\"}, stdio: {cmd: "
 		  "x}}]\n",
-		  "t.yaml:2:13: mcp.targets[0]: expected exactly one of stdio, mcp or sse" },
+		  "t.yaml:2:13: mcp.targets[0]: expected exactly one of stdio, mcp, sse or "
+		  "openapi" },
 		{ "MCP streamable HTTP target: port without path",
 		  "mcp:\n  targets: [{name: a, mcp: {host: 127.0.0.1, port: 1}}]\n",
 		  "t.yaml:2:28: mcp.targets[0].mcp: if port or path is set, both must be set; "

@@ -1,7 +1,8 @@
 /* A fetch on a thread, heard on a loop (the contract is fetchcall.h). Two
  * hold a call: its thread until the answer is in, and the loop's side
  * until it heard it or was cancelled; the last to let go frees it. The
- * thread signals an eventfd the loop watches. */
+ * thread signals an eventfd the loop watches; a cancel signals another,
+ * which the fetch watches as its stop. */
 #include "user/core/fetchcall.h"
 
 #include <errno.h>
@@ -20,6 +21,9 @@ struct sg_fetchcall {
 	_Atomic int refs;
 	struct sg_loop *loop;
 	struct sg_io io; /* the eventfd the thread signals */
+	int stop;	 /* the eventfd a cancel signals (f.stop, unless the caller's) */
+	void (*drop)(void *held);
+	void *held;
 	struct sg_closing closing;
 	sg_fetchcall_fn done;
 	void *arg;
@@ -38,6 +42,10 @@ static void put(struct sg_fetchcall *c)
 		return;
 	if (c->io.fd != -1)
 		close(c->io.fd);
+	if (c->stop != -1)
+		close(c->stop);
+	if (c->drop)
+		c->drop(c->held);
 	free(c->method);
 	free(c->url);
 	free(c->headers);
@@ -107,6 +115,8 @@ static bool copied(struct sg_fetchcall *c, const struct sg_fetch *f)
 	c->f.url = c->url;
 	c->f.headers = c->headers;
 	c->f.body = c->body;
+	if (!f->stop)
+		c->f.stop = &c->stop;
 	return (!f->method || c->method) && c->url && (!f->headers || c->headers) &&
 	       (!f->body || c->body);
 }
@@ -115,6 +125,13 @@ struct sg_fetchcall *sg_fetchcall_start(struct sg_loop *loop, const struct sg_fe
 					sg_fetchcall_fn done, void *arg, atomic_int *inflight,
 					int max)
 {
+	return sg_fetchcall_start_held(loop, f, done, arg, inflight, max, NULL, NULL);
+}
+
+struct sg_fetchcall *sg_fetchcall_start_held(struct sg_loop *loop, const struct sg_fetch *f,
+					     sg_fetchcall_fn done, void *arg, atomic_int *inflight,
+					     int max, void (*drop)(void *held), void *held)
+{
 	struct sg_fetchcall *c;
 	pthread_attr_t attr;
 	pthread_t t;
@@ -122,23 +139,30 @@ struct sg_fetchcall *sg_fetchcall_start(struct sg_loop *loop, const struct sg_fe
 
 	if (atomic_fetch_add(inflight, 1) >= max) {
 		atomic_fetch_sub(inflight, 1);
+		if (drop)
+			drop(held);
 		errno = EAGAIN;
 		return NULL;
 	}
 	if (!(c = calloc(1, sizeof(*c)))) {
 		atomic_fetch_sub(inflight, 1);
+		if (drop)
+			drop(held);
 		errno = ENOMEM;
 		return NULL;
 	}
+	c->drop = drop;
+	c->held = held;
 	c->inflight = inflight;
 	c->loop = loop;
 	c->done = done;
 	c->arg = arg;
-	c->io.fd = -1;
+	c->io.fd = c->stop = -1;
 	c->io.cb = on_signal;
 	c->io.data = c;
 	atomic_init(&c->refs, 2);
-	if (copied(c, f) && (c->io.fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) != -1 &&
+	if (copied(c, f) && (f->stop || (c->stop = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) != -1) &&
+	    (c->io.fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) != -1 &&
 	    sg_io_set(loop, &c->io, EPOLLIN) == 0 && pthread_attr_init(&attr) == 0) {
 		pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
 		pthread_attr_setstacksize(&attr, 256 * 1024);
@@ -157,6 +181,11 @@ struct sg_fetchcall *sg_fetchcall_start(struct sg_loop *loop, const struct sg_fe
 
 void sg_fetchcall_cancel(struct sg_fetchcall *c)
 {
-	if (c)
-		release(c);
+	static const uint64_t one = 1;
+
+	if (!c)
+		return;
+	if (c->stop != -1 && write(c->stop, &one, sizeof(one)) < 0)
+		SG_WARN("fetch: cannot stop a call: %s", strerror(errno));
+	release(c);
 }

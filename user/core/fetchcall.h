@@ -27,8 +27,17 @@ struct sg_fetchcall *sg_fetchcall_start(struct sg_loop *loop, const struct sg_fe
 					sg_fetchcall_fn done, void *arg, atomic_int *inflight,
 					int max);
 
-/* The caller lets go before the answer: done never runs; the thread
- * finishes alone. NULL: nothing. Not to be called once done ran. */
+/* The same, with `held` (a reference the caller took, on what f points to
+ * beyond its strings: its tls settings) dropped by drop(held) once the
+ * call is over, on whichever thread lets go last; also when the call did
+ * not start. */
+struct sg_fetchcall *sg_fetchcall_start_held(struct sg_loop *loop, const struct sg_fetch *f,
+					     sg_fetchcall_fn done, void *arg, atomic_int *inflight,
+					     int max, void (*drop)(void *held), void *held);
+
+/* The caller lets go before the answer: done never runs; the thread stops
+ * where it waits (f's own stop descriptor, if it had one, still counts)
+ * and finishes alone. NULL: nothing. Not to be called once done ran. */
 void sg_fetchcall_cancel(struct sg_fetchcall *c);
 
 #endif

@@ -400,7 +400,7 @@ static int exchange(struct get *g, const struct sg_fetch *f, struct sg_fetched *
 {
 	struct sg_h1_header h[64];
 	struct sg_h1_resp resp = { .headers = h, .headers_cap = 64 };
-	char req[4096];
+	char req[16384]; /* an openapi target's request carries its client's headers */
 	int n = snprintf(req, sizeof(req),
 			 "%s %s HTTP/1.1\r\nHost: %s%s%s:%u\r\nAccept: %s\r\n"
 			 "User-Agent: splicegate\r\n%s%s",

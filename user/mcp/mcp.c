@@ -25,6 +25,7 @@
 #include "user/mcp/mcphttp.h"
 #include "user/mcp/mcpreplay.h"
 #include "user/mcp/merge.h"
+#include "user/mcp/openapi.h"
 #include "user/mcp/stdio.h"
 
 /* Calls a session has in flight at most. */
@@ -39,6 +40,9 @@ struct sg_mcp_hub {
 	size_t nsessions;
 	struct sg_list calls;	   /* every call not over (struct call's `all`) */
 	_Atomic uint64_t restarts; /* target processes restarted; read by the metrics */
+	/* the client's header lines of the call whose message send_to is
+	 * sending (an openapi target passes them on); NULL: none */
+	const char *sending;
 };
 
 struct session;
@@ -52,6 +56,7 @@ struct target {
 	size_t idx;
 	struct sg_mcp_child *child;
 	struct sg_mcp_http *http;
+	struct sg_mcp_openapi *api; /* an openapi target's: the gateway is the server */
 	bool sse; /* http speaks the legacy transport: its messages name no call */
 	bool dead;
 	bool started;	   /* its process spawned or its HTTP end opened, once */
@@ -159,6 +164,7 @@ struct call {
 	struct session *gs;	     /* a GET's session, while it is that one's stream */
 	const struct sg_json *token; /* its params' _meta.progressToken; NULL: none */
 	struct sg_mcp_tcall *tc;     /* traced: per target, its message's span; NULL: none */
+	char *headers;		     /* the ask's header lines (an openapi target's); NULL: none */
 	/* The answer, once known. */
 	uint16_t status;
 	char *body;
@@ -209,6 +215,7 @@ static void session_end(struct session *s)
 
 		sg_mcp_child_kill(t->child);
 		sg_mcp_http_close(t->http);
+		sg_mcp_openapi_close(t->api);
 		sg_timer_stop(s->hub->loop, &t->restart);
 		sg_timer_stop(s->hub->loop, &t->hs_timer);
 		held_drop(t);
@@ -268,10 +275,18 @@ static int raw_send(struct target *t, const char *msg, size_t len, uint64_t id, 
 {
 	int rc;
 
-	if (!t->http)
+	if (t->api) {
+		/* the call's client headers: the one sending now, or (a message
+		 * held for the handshake) the one waiting for it */
+		const struct call *c =
+			id && !t->s->hub->sending ? waiting_for(t->s, t->idx, id) : NULL;
+
+		rc = sg_mcp_openapi_send(t->api, msg, len, id, c ? c->headers : t->s->hub->sending);
+	} else if (!t->http) {
 		rc = t->child ? sg_mcp_child_send(t->child, msg, len) : -EPIPE;
-	else
+	} else {
 		rc = sg_mcp_http_send(t->http, msg, len, id, init);
+	}
 	if (rc && rc != -EPIPE) /* gone: on_gone said why */
 		t->why = rc == -ENOBUFS ? "too many messages wait for it" : "out of memory";
 	return rc;
@@ -439,6 +454,8 @@ static void target_lost(struct target *t, const char *why, bool cut)
 	t->child = NULL;
 	sg_mcp_http_close(t->http);
 	t->http = NULL;
+	sg_mcp_openapi_close(t->api);
+	t->api = NULL;
 	on_gone(t, why);
 }
 
@@ -794,7 +811,11 @@ static bool target_start(struct target *t, const struct sg_mcp_target *conf)
 
 	t->started = true;
 	t->born = sg_loop_now(loop);
-	if (conf->kind != SG_MCP_STDIO) {
+	if (conf->kind == SG_MCP_OPENAPI) {
+		if (!sg_mcp_openapi_open(loop, conf, &http_ops, t, &t->api))
+			return true;
+		t->why = "out of memory";
+	} else if (conf->kind != SG_MCP_STDIO) {
 		if (!sg_mcp_http_open(loop, conf, &http_ops, t, &t->http))
 			return true;
 		t->why = "out of memory";
@@ -957,6 +978,7 @@ static void free_call(struct sg_closing *cl)
 	free(c->ids);
 	free(c->body);
 	free(c->tc);
+	free(c->headers);
 	free(c);
 }
 
@@ -1105,8 +1127,15 @@ static void target_error(struct call *c, size_t i, const struct sg_jsonrpc *m)
 	char msg[256];
 	const char *why = m && m->error ? sg_json_str(sg_json_get(m->error, "message")) : NULL;
 
+	double code = 0;
+
 	if (m && m->error && c->op != CALL_LIST && c->op != CALL_INIT) {
-		answer_later(c, 200, sg_jsonrpc_reply_text(c->msg.id, m));
+		/* an openapi target's failed call is agentgateway's SendError:
+		 * HTTP 500 with the JSON-RPC error */
+		sg_json_num(sg_json_get(m->error, "code"), &code);
+		answer_later(c,
+			     c->s->targets[i].api && code == SG_JSONRPC_INTERNAL_ERROR ? 500 : 200,
+			     sg_jsonrpc_reply_text(c->msg.id, m));
 		return;
 	}
 	snprintf(msg, sizeof(msg), "target %s: %s", c->s->names[i],
@@ -1197,9 +1226,11 @@ static bool send_to(struct call *c, size_t i, const struct sg_jsonrpc *msg)
 	if (msg->kind != SG_JSONRPC_REQUEST)
 		id = 0;
 	text = sg_jsonrpc_with_id(msg, id);
+	c->hub->sending = c->headers;
 	rc = text ? target_send(t, text, strlen(text), id, c->op == CALL_INIT) : -ENOMEM;
 	if (rc == -EPIPE && t->down) /* it went just now: the message waits for its restart */
 		rc = target_send(t, text, strlen(text), id, c->op == CALL_INIT);
+	c->hub->sending = NULL;
 	free(text);
 	if (rc)
 		return false;
@@ -1728,6 +1759,10 @@ void sg_mcp_hub_call(struct sg_mcp_hub *hub, const struct sg_mcp_ask *ask, sg_mc
 			   rc == -ENOMEM ? "out of memory" : why);
 		return;
 	}
+	if (ask->headers && !(c->headers = strdup(ask->headers))) {
+		call_error(c, 503, SG_JSONRPC_INTERNAL_ERROR, "out of memory");
+		return;
+	}
 	c->timer.cb = call_timeout;
 	post(c, ask);
 }
@@ -1837,6 +1872,52 @@ static bool legacy_of(struct sg_mcp_ask *a, const struct sg_request *r)
 	return true;
 }
 
+/* What agentgateway's IncomingRequestContext::apply leaves out of the
+ * client's headers it copies onto an openapi target's request, and those
+ * the gateway's client sets itself (Accept-Encoding: its answers are read
+ * undecoded). */
+static const char *const not_passed[] = {
+	"content-length", "content-encoding", "mcp-session-id",	   "host",	   "connection",
+	"keep-alive",	  "proxy-connection", "transfer-encoding", "te",	   "upgrade",
+	"accept",	  "accept-encoding",  "user-agent",	   "content-type", "expect",
+};
+
+/* A POST's header lines for its backend's openapi targets, if it has any:
+ * false when out of memory. */
+static bool headers_of(struct sg_mcp_ask *a, const struct sg_h1_req *req)
+{
+	size_t n = 0, k = 0;
+	bool any = false;
+
+	for (size_t i = 0; i < a->m->n && !any; i++)
+		any = a->m->targets[i].kind == SG_MCP_OPENAPI;
+	if (!any)
+		return true;
+	for (size_t i = 0; i < req->nheaders; i++)
+		n += req->headers[i].name.len + req->headers[i].value.len + 4;
+	if (!(a->headers = malloc(n + 1)))
+		return false;
+	for (size_t i = 0; i < req->nheaders; i++) {
+		const struct sg_h1_header *h = &req->headers[i];
+		bool skip = !h->name.len || h->name.p[0] == ':';
+
+		for (size_t j = 0; j < sizeof(not_passed) / sizeof(not_passed[0]) && !skip; j++)
+			skip = h->name.len == strlen(not_passed[j]) &&
+			       !strncasecmp(h->name.p, not_passed[j], h->name.len);
+		if (skip)
+			continue;
+		memcpy(a->headers + k, h->name.p, h->name.len);
+		k += h->name.len;
+		memcpy(a->headers + k, ": ", 2);
+		memcpy(a->headers + k + 2, h->value.p, h->value.len);
+		k += 2 + h->value.len;
+		memcpy(a->headers + k, "\r\n", 2);
+		k += 2;
+	}
+	a->headers[k] = '\0';
+	return true;
+}
+
 bool sg_mcp_ask_of(struct sg_mcp_ask *a, const struct sg_request *r)
 {
 	const struct sg_h1_req *req = r->req;
@@ -1871,6 +1952,8 @@ bool sg_mcp_ask_of(struct sg_mcp_ask *a, const struct sg_request *r)
 		sid_of(a, sid->p, sid->len);
 	if (a->method != SG_MCP_POST)
 		return true;
+	if (!headers_of(a, req))
+		return false;
 	r->sink->held_body(r, &body);
 	a->body_whole = body.body_whole;
 	if (!body.body_whole || !body.body_len)
@@ -1884,6 +1967,8 @@ bool sg_mcp_ask_of(struct sg_mcp_ask *a, const struct sg_request *r)
 
 void sg_mcp_ask_free(struct sg_mcp_ask *a)
 {
+	free(a->headers);
+	a->headers = NULL;
 	free(a->body);
 	a->body = NULL;
 	a->body_len = 0;

@@ -91,6 +91,10 @@ struct sg_mcp_ask {
 				       * cut to a length no session has */
 	char *body;		      /* malloc'd; NULL with body_len 0 */
 	size_t body_len;
+	/* A POST's header lines ("Name: value\r\n" each) that an openapi
+	 * target passes on to its API, as agentgateway does (malloc'd; NULL:
+	 * none, or the backend has no openapi target). */
+	char *headers;
 };
 
 /* One message of a call to a target, for its span (a traced request's). */

@@ -33,6 +33,7 @@
 #include "user/mcp/mcpauthz.h"
 #include "user/mcp/mcphttp.h"
 #include "user/mcp/mcplog.h"
+#include "user/mcp/openapi.h"
 #include "user/mcp/stdio.h"
 
 struct port {
@@ -534,6 +535,10 @@ void sg_mcp_service_free(struct sg_mcp_service *m)
 	if (sg_mcp_http_wait(SG_MCP_HTTP_DELETE_MS + 500))
 		SG_WARN("mcp service: HTTP targets' threads still running at exit");
 	sg_loop_free(m->loop);
+	/* openapi targets' calls, told to stop: the loop's side of each was
+	 * let go as the loop ended */
+	if (sg_mcp_openapi_wait(500))
+		SG_WARN("mcp service: openapi targets' calls still running at exit");
 	for (unsigned i = 0; i < m->nports; i++)
 		if (m->ports[i].open)
 			sg_inbox_destroy(&m->ports[i].in);
