@@ -1,8 +1,8 @@
-/* The MCP endpoint (the contract is mcp.h): the hub's sessions, each with
- * its targets' children, and calls, each one client request waiting for
- * its targets (or a GET's stream); every reply is told from a timer
- * callback, never from inside sg_mcp_hub_call. What a target sends the
- * client goes on a call's stream (to_client). Beside them, the two ends a
+/* The MCP endpoint (the contract is mcp.h): the hub's sessions and calls,
+ * each one client request waiting for its targets (or a GET's stream);
+ * every reply is told from a timer callback, never from inside
+ * sg_mcp_hub_call. The targets themselves, and what they send the client,
+ * are mcptarget.c's (the two share mcptarget.h). Beside them, the two ends a
  * worker runs on its own thread: the ask read from a request, and the
  * reply written to it. */
 #include "user/mcp/mcp.h"
@@ -14,7 +14,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/random.h>
 #include <time.h>
 
 #include "user/base/list.h"
@@ -22,180 +21,21 @@
 #include "user/codec/sse.h"
 #include "user/core/request.h"
 #include "user/mcp/jsonrpc.h"
+#include "user/mcp/mcptarget.h"
 #include "user/mcp/mcphttp.h"
 #include "user/mcp/mcpreplay.h"
 #include "user/mcp/merge.h"
 #include "user/mcp/openapi.h"
 #include "user/mcp/stdio.h"
 
-/* Calls a session has in flight at most. */
-#define MCP_CALLS_MAX 64
-/* Response header lines an answer carries besides the route's. */
-#define MCP_LINES 4
-
-struct sg_mcp_hub {
-	struct sg_loop *loop;
-	const struct sg_mcp_stream_ops *stream; /* NULL: no call streams */
-	struct sg_list sessions;
-	size_t nsessions;
-	struct sg_list calls;	   /* every call not over (struct call's `all`) */
-	_Atomic uint64_t restarts; /* target processes restarted; read by the metrics */
-	/* the client's header lines of the call whose message send_to is
-	 * sending (an openapi target passes them on); NULL: none */
-	const char *sending;
-};
-
-struct session;
-
-/* One target of a session: its child, or its streamable HTTP end; dead
- * once it is gone for good. A target that is not yet initialized by the
- * gateway itself (a restarted process, a stateless backend's) holds what
- * is sent to it until its initialize is answered: its handshake. */
-struct target {
-	struct session *s;
-	size_t idx;
-	struct sg_mcp_child *child;
-	struct sg_mcp_http *http;
-	struct sg_mcp_openapi *api; /* an openapi target's: the gateway is the server */
-	bool sse; /* http speaks the legacy transport: its messages name no call */
-	bool dead;
-	bool started;	   /* its process spawned or its HTTP end opened, once */
-	bool down;	   /* its process went: a new one starts at `restart` */
-	bool cut;	   /* cut off for what it sent: never started again */
-	const char *why;   /* static text or `failure`: why it is dead or failed */
-	char failure[200]; /* why it is dead or failed, as it was told */
-	uint64_t flood_at; /* loop ms: the second its messages for the client count in */
-	unsigned flood_n;
-	/* stdio of a stateful session: its config, copied (a reload frees
-	 * the session's), for restarts; NULL: it is never restarted. */
-	struct sg_mcp_target *conf;
-	unsigned restarts; /* in a row */
-	uint64_t born;	   /* loop ms its process started */
-	struct sg_timer restart;
-	uint64_t hs_id;		  /* the gateway's initialize to it, unanswered; 0: none */
-	struct sg_timer hs_timer; /* hs_id's bound: SG_MCP_HANDSHAKE_MS */
-	struct sg_list held;	  /* messages for it until its handshake ends (struct held) */
-	size_t held_bytes;
-};
-
-/* A message held for a target until its handshake ends. */
-struct held {
-	struct sg_list link;
-	uint64_t id; /* the request's (0: a notification or response) */
-	size_t len;
-	char text[];
-};
-
-/* A target's request relayed to the client (sampling, elicitation,
- * roots) under an id of the gateway's: the client's response goes back
- * to it with its own. */
-struct upreq {
-	uint64_t id; /* the client's; 0: a free slot */
-	size_t target;
-	char *orig; /* the target's id, JSON text */
-};
-
-struct call;
-
-/* Owned by its hub from initialize until DELETE, idle expiry or the
- * hub's end. Its names are copies: a reload frees the config. */
-struct session {
-	struct sg_list link;
-	struct sg_mcp_hub *hub;
-	char id[33];
-	bool ready;  /* initialize answered: the client may use it */
-	bool prefix; /* names carry "<target>_" */
-	bool fail_open;
-	size_t n;
-	char **names;
-	struct target *targets;
-	struct sg_list calls;
-	size_t ncalls;
-	uint64_t next_id;
-	struct sg_timer idle;
-	struct call *get; /* its GET stream; NULL: none open */
-	bool legacy;	  /* begun by a legacy GET (/sse): it ends with that stream */
-	uint64_t next_up;
-	struct upreq ups[SG_MCP_UPREQS_MAX];
-	/* statefulMode: stateless: the session of one request, never found
-	 * by id, its targets started as that request needs them and
-	 * initialized by the gateway with `version`; m is valid while its
-	 * request lives, which the session does not outlive. */
-	bool stateless;
-	const struct sg_mcp_backend *m;
-	char version[16];
-	char *init; /* the client's initialize params (JSON): a restarted target's */
-	/* The GET stream's event ids and replay (MCP's resumability), once a
-	 * GET opened it: what it would carry is kept while none is open. */
-	bool resumable;
-	struct sg_mcp_replay replay;
-};
-
-enum call_op {
-	CALL_LOCAL,  /* answered by the gateway alone */
-	CALL_INIT,   /* initialize: every target, merged */
-	CALL_LIST,   /* a list: every target, merged */
-	CALL_ONE,    /* routed to one target */
-	CALL_FIRST,  /* every target; the first success answers */
-	CALL_NOTE,   /* a stateless notification: every target, then a ping each */
-	CALL_STREAM, /* a GET: its session's stream, until the session ends */
-};
-
-/* One client request. Owned by the hub until its reply is told; then
- * freed from the loop's close queue. */
-struct call {
-	struct sg_list link; /* in its session's calls, while it waits */
-	struct sg_list all;  /* in the hub's calls, until over */
-	struct sg_mcp_hub *hub;
-	sg_mcp_done_fn done; /* told the reply, with data */
-	void *data;
-	struct session *s; /* NULL: none (yet) */
-	/* initialize's new session: ended with the answer unless it is ready */
-	struct session *init_s;
-	size_t n; /* entries of ids and got */
-	struct sg_jsonrpc msg;
-	enum call_op op;
-	const char *key, *field; /* CALL_LIST: the list and its names */
-	uint64_t *ids;		 /* per target: the id sent, 0: not waited for */
-	struct sg_jsonrpc *got;	 /* per target: its response */
-	size_t waiting;
-	bool sse;		     /* its client takes an event stream */
-	bool streamed;		     /* events went to it */
-	struct session *gs;	     /* a GET's session, while it is that one's stream */
-	const struct sg_json *token; /* its params' _meta.progressToken; NULL: none */
-	struct sg_mcp_tcall *tc;     /* traced: per target, its message's span; NULL: none */
-	char *headers;		     /* the ask's header lines (an openapi target's); NULL: none */
-	/* The answer, once known. */
-	uint16_t status;
-	char *body;
-	const char *allow; /* a 405's Allow; NULL: the default */
-	struct sg_timer timer;
-	struct sg_closing closing;
-	bool over;
-};
-
 /* ---- sessions ------------------------------------------------------------- */
 
 static void answer_later(struct call *c, uint16_t status, char *body);
 static void call_error(struct call *c, uint16_t status, int code, const char *msg);
-static void target_response(struct call *c, size_t i, struct sg_jsonrpc *m);
 
 static void get_end(struct session *s);
 
-/* What is held for t, dropped (the calls waiting for it are the caller's
- * to answer). */
-static void held_drop(struct target *t)
-{
-	struct sg_list *l;
-
-	while ((l = sg_list_first(&t->held))) {
-		sg_list_remove(l);
-		free(SG_LIST_ENTRY(l, struct held, link));
-	}
-	t->held_bytes = 0;
-}
-
-static void session_end(struct session *s)
+void sg_mcp_session_end(struct session *s)
 {
 	struct sg_list *l;
 
@@ -218,7 +58,7 @@ static void session_end(struct session *s)
 		sg_mcp_openapi_close(t->api);
 		sg_timer_stop(s->hub->loop, &t->restart);
 		sg_timer_stop(s->hub->loop, &t->hs_timer);
-		held_drop(t);
+		sg_mcp_held_drop(t);
 		free(t->conf);
 		free(s->names[i]);
 	}
@@ -232,7 +72,7 @@ static void session_end(struct session *s)
 	free(s);
 }
 
-static void session_idle(struct sg_loop *loop, struct sg_timer *t)
+void sg_mcp_session_idle(struct sg_loop *loop, struct sg_timer *t)
 {
 	struct session *s = t->data;
 
@@ -243,7 +83,7 @@ static void session_idle(struct sg_loop *loop, struct sg_timer *t)
 		return;
 	}
 	SG_INFO("mcp session %s: idle for %d s: ended", s->id, SG_MCP_SESSION_IDLE_MS / 1000);
-	session_end(s);
+	sg_mcp_session_end(s);
 }
 
 static struct session *session_find(struct sg_mcp_hub *hub, const char *id)
@@ -258,7 +98,7 @@ static struct session *session_find(struct sg_mcp_hub *hub, const char *id)
 }
 
 /* The call of s waiting for target i's response `id`, or NULL. */
-static struct call *waiting_for(struct session *s, size_t i, uint64_t id)
+struct call *sg_mcp_waiting_for(struct session *s, size_t i, uint64_t id)
 {
 	for (struct sg_list *l = s->calls.next; l != &s->calls; l = l->next) {
 		struct call *c = (struct call *)((char *)l - offsetof(struct call, link));
@@ -267,695 +107,6 @@ static struct call *waiting_for(struct session *s, size_t i, uint64_t id)
 			return c;
 	}
 	return NULL;
-}
-
-/* msg[0..len) to t now, a request with id (0: a notification or
- * response). */
-static int raw_send(struct target *t, const char *msg, size_t len, uint64_t id, bool init)
-{
-	int rc;
-
-	if (t->api) {
-		/* the call's client headers: the one sending now, or (a message
-		 * held for the handshake) the one waiting for it */
-		const struct call *c =
-			id && !t->s->hub->sending ? waiting_for(t->s, t->idx, id) : NULL;
-
-		rc = sg_mcp_openapi_send(t->api, msg, len, id, c ? c->headers : t->s->hub->sending);
-	} else if (!t->http) {
-		rc = t->child ? sg_mcp_child_send(t->child, msg, len) : -EPIPE;
-	} else {
-		rc = sg_mcp_http_send(t->http, msg, len, id, init);
-	}
-	if (rc && rc != -EPIPE) /* gone: on_gone said why */
-		t->why = rc == -ENOBUFS ? "too many messages wait for it" : "out of memory";
-	return rc;
-}
-
-/* msg[0..len) kept for t until its handshake ends: -ENOBUFS past
- * SG_JSONRPC_MAX bytes held, -ENOMEM. */
-static int hold(struct target *t, const char *msg, size_t len, uint64_t id)
-{
-	struct held *h;
-
-	if (t->held_bytes + len > SG_JSONRPC_MAX) {
-		t->why = "too many messages wait for it";
-		return -ENOBUFS;
-	}
-	if (!(h = malloc(sizeof(*h) + len))) {
-		t->why = "out of memory";
-		return -ENOMEM;
-	}
-	h->id = id;
-	h->len = len;
-	memcpy(h->text, msg, len);
-	sg_list_insert_tail(&t->held, &h->link);
-	t->held_bytes += len;
-	return 0;
-}
-
-/* msg[0..len) to t, a request with id (0: a notification or response):
- * held while t is restarting or its handshake runs. */
-static int target_send(struct target *t, const char *msg, size_t len, uint64_t id, bool init)
-{
-	if (t->down || t->hs_id)
-		return hold(t, msg, len, id);
-	return raw_send(t, msg, len, id, init);
-}
-
-/* ---- what targets send the client ---------------------------------------- */
-
-/* a and b (tokens, ids: strings or numbers) are the same. */
-static bool json_same(const struct sg_json *a, const struct sg_json *b)
-{
-	const char *sa = sg_json_str(a), *sb = sg_json_str(b);
-	double x, y;
-
-	if (sa || sb)
-		return sa && sb && !strcmp(sa, sb);
-	return !sg_json_num(a, &x) && !sg_json_num(b, &y) && x == y;
-}
-
-/* The call whose stream carries target i's message m to the client: a
- * progress notification's is the call whose request carried its token;
- * any other's the call whose POST it came in (`related`, an HTTP
- * target's: 0, its GET stream's, is none), or the one call waiting on the
- * target (a stdio target's, whose messages say no more). Each only when
- * its client takes a stream; else the session's GET stream. NULL: none is
- * open. */
-static struct call *stream_for(struct session *s, size_t i, const struct sg_jsonrpc *m,
-			       uint64_t related)
-{
-	bool known = s->targets[i].http && !s->targets[i].sse;
-	const struct sg_json *token = NULL;
-	struct call *one = NULL;
-	size_t waiting = 0;
-	struct sg_list *l;
-
-	if (m->kind == SG_JSONRPC_NOTIFICATION && !strcmp(m->method, "notifications/progress"))
-		token = sg_json_get(m->params, "progressToken");
-	SG_LIST_FOR_EACH(l, &s->calls) {
-		struct call *c = SG_LIST_ENTRY(l, struct call, link);
-
-		if (token && c->token && json_same(c->token, token))
-			return c->sse ? c : s->get;
-		if (!token && related && c->ids[i] == related)
-			return c->sse ? c : s->get;
-		if (c->ids[i]) {
-			one = c;
-			waiting++;
-		}
-	}
-	if (!token && !known && waiting == 1 && one->sse)
-		return one;
-	return s->get;
-}
-
-/* Bytes waiting for the clients of s's streams. */
-static size_t session_waiting(const struct session *s)
-{
-	const struct sg_mcp_stream_ops *o = s->hub->stream;
-	size_t n = s->get ? o->waiting(s->get->data) : 0;
-	const struct sg_list *l;
-
-	SG_LIST_FOR_EACH(l, &s->calls) {
-		const struct call *c =
-			(const struct call *)((const char *)l - offsetof(struct call, link));
-
-		if (c->streamed)
-			n += o->waiting(c->data);
-	}
-	return n;
-}
-
-/* A slot for target i's request with id `id`: the client's id for it,
- * 0 when every slot is taken or memory ran out. */
-static uint64_t upreq_add(struct session *s, size_t i, const struct sg_json *id)
-{
-	for (size_t k = 0; k < SG_MCP_UPREQS_MAX; k++) {
-		struct upreq *u = &s->ups[k];
-
-		if (u->id)
-			continue;
-		if (!id || !(u->orig = sg_json_print(id, SG_JSON_COMPACT)))
-			return 0;
-		u->id = ++s->next_up;
-		u->target = i;
-		return u->id;
-	}
-	return 0;
-}
-
-static struct upreq *upreq_find(struct session *s, uint64_t id)
-{
-	for (size_t k = 0; id && k < SG_MCP_UPREQS_MAX; k++)
-		if (s->ups[k].id == id)
-			return &s->ups[k];
-	return NULL;
-}
-
-static void upreq_drop(struct upreq *u)
-{
-	free(u->orig);
-	u->orig = NULL;
-	u->id = 0;
-}
-
-/* The client's response m to a target's request relayed to it: to that
- * target, with the target's own id. */
-static void upreq_answered(struct session *s, const struct sg_jsonrpc *m)
-{
-	double id;
-	struct upreq *u = sg_json_num(m->id, &id) || id < 1 ? NULL : upreq_find(s, (uint64_t)id);
-	struct sg_json *orig;
-	struct target *t;
-	char *text;
-
-	if (!u)
-		return;
-	t = &s->targets[u->target];
-	orig = sg_json_parse(u->orig);
-	text = orig ? sg_jsonrpc_reply_text(orig, m) : NULL;
-	if (text && !t->dead)
-		target_send(t, text, strlen(text), 0, false);
-	free(text);
-	sg_json_free(orig);
-	upreq_drop(u);
-}
-
-static void on_gone(void *arg, const char *why);
-
-/* t is gone (its child killed, its HTTP end let go), why; cut: for
- * what it sent, never started again. */
-static void target_lost(struct target *t, const char *why, bool cut)
-{
-	t->cut = t->cut || cut;
-	sg_mcp_child_kill(t->child);
-	t->child = NULL;
-	sg_mcp_http_close(t->http);
-	t->http = NULL;
-	sg_mcp_openapi_close(t->api);
-	t->api = NULL;
-	on_gone(t, why);
-}
-
-/* t is cut off for what it sent, why. */
-static void target_cut(struct target *t, const char *why)
-{
-	SG_WARN("mcp session %s: target %s cut off: %s", t->s->id, t->s->names[t->idx], why);
-	target_lost(t, why, true);
-}
-
-/* One more message of t's for the client: true past SG_MCP_FLOOD_PER_SEC
- * in the current second. */
-static bool flooded(struct target *t)
-{
-	uint64_t now = sg_loop_now(t->s->hub->loop);
-
-	if (now - t->flood_at >= 1000) {
-		t->flood_at = now;
-		t->flood_n = 0;
-	}
-	return ++t->flood_n > SG_MCP_FLOOD_PER_SEC;
-}
-
-/* A target's request the client cannot be asked: the target is told. */
-static void refuse_request(struct target *t, const struct sg_jsonrpc *m, const char *why)
-{
-	char *err = sg_jsonrpc_error_text(m->id, SG_JSONRPC_METHOD_NOT_FOUND, why);
-
-	if (err && !t->dead)
-		target_send(t, err, strlen(err), 0, false);
-	free(err);
-}
-
-/* The event carrying text to the client: on the session's resumable GET
- * stream (to_get) with the next id, kept for a GET that comes back. */
-static char *event_of(struct session *s, bool to_get, const char *text, size_t *len)
-{
-	if (to_get && s->resumable)
-		return sg_mcp_replay_add(&s->replay, text, strlen(text), len);
-	return sg_sse_event_text("message", text, strlen(text), len);
-}
-
-/* Target t's notification or request m (related: the request whose POST
- * it came in, 0: unknown) to the client, on the stream stream_for
- * chooses; a request under an id of the gateway's. No stream: a
- * notification is dropped (kept for the GET stream once one was open:
- * a client that comes back with Last-Event-ID gets it), a request
- * refused, as a stateless session's always is. The session's streams
- * full (its clients read less than its targets send): t is cut off. */
-static void to_client(struct target *t, const struct sg_jsonrpc *m, uint64_t related)
-{
-	struct session *s = t->s;
-	struct call *c = s->hub->stream ? stream_for(s, t->idx, m, related) : NULL;
-	bool request = m->kind == SG_JSONRPC_REQUEST;
-	bool to_get = c ? c == s->get : s->resumable && !request;
-	struct upreq *u = NULL;
-	char *text = NULL, *ev = NULL;
-	size_t len = 0;
-
-	if (request && s->stateless) {
-		refuse_request(t, m, "the backend is stateless: the client cannot be asked");
-		return;
-	}
-	if (c && request)
-		u = upreq_find(s, upreq_add(s, t->idx, m->id));
-	if ((c || to_get) && (!request || u))
-		text = u ? sg_jsonrpc_with_id(m, u->id) : sg_json_print(m->root, SG_JSON_COMPACT);
-	if (text)
-		ev = event_of(s, to_get, text, &len);
-	free(text);
-	if (!ev) {
-		if (u)
-			upreq_drop(u);
-		if (request)
-			refuse_request(t, m,
-				       c ? "too many requests wait for the client"
-					 : "the client has no stream open to be asked on");
-		else
-			SG_DEBUG("mcp session %s: target %s: %s: no stream to the client: dropped",
-				 s->id, s->names[t->idx], m->method);
-		return;
-	}
-	if (!c) { /* kept for the GET that comes back */
-		free(ev);
-		return;
-	}
-	if (session_waiting(s) + len > SG_MCP_QUEUE_MAX) {
-		free(ev);
-		if (u)
-			upreq_drop(u);
-		target_cut(t, "it sent more than the client reads: 8 MiB wait for it");
-		return;
-	}
-	/* Progress keeps a call alive: its bound counts from the last. */
-	if (c != s->get && !request && !c->status && !strcmp(m->method, "notifications/progress"))
-		sg_timer_arm(s->hub->loop, &c->timer, sg_loop_now(s->hub->loop) + SG_MCP_CALL_MS);
-	c->streamed = true;
-	if (!s->hub->stream->event(c->data, ev, len) && u)
-		upreq_drop(u);
-}
-
-/* ---- a target's handshake and restarts ------------------------------------- */
-
-static void handshake_end(struct target *t, const struct sg_jsonrpc *m);
-
-/* A message from target t: the response a call waits for, or one for the
- * client (related: the request whose POST it came in, 0: unknown). */
-static void on_message(void *arg, const char *line, size_t len, uint64_t related)
-{
-	struct target *t = arg;
-	struct session *s = t->s;
-	struct sg_jsonrpc m;
-	const char *why;
-	double id;
-	struct call *c;
-	int rc = sg_jsonrpc_parse(line, len, &m, &why);
-
-	if (rc) {
-		SG_DEBUG("mcp target %s: not JSON-RPC (%s): dropped", s->names[t->idx], why);
-		sg_json_free(m.root);
-		return;
-	}
-	if (m.kind != SG_JSONRPC_RESPONSE) {
-		if (flooded(t))
-			target_cut(t, "it sent more than 1000 messages for the client in a second");
-		else
-			to_client(t, &m, related);
-		sg_jsonrpc_free(&m);
-		return;
-	}
-	if (!sg_json_num(m.id, &id) && t->hs_id && id == (double)t->hs_id) {
-		handshake_end(t, &m);
-		sg_jsonrpc_free(&m);
-		return;
-	}
-	if (sg_json_num(m.id, &id) || id < 1 || !(c = waiting_for(s, t->idx, (uint64_t)id))) {
-		sg_jsonrpc_free(&m);
-		return;
-	}
-	target_response(c, t->idx, &m);
-}
-
-static void on_line(void *arg, const char *line, size_t len)
-{
-	on_message(arg, line, len, 0);
-}
-
-/* The calls waiting on t are answered with its failure (t->why); what
- * was held for it is dropped, and its requests to the client with it
- * (their answers have no one to go to). */
-static void fail_waiting(struct target *t)
-{
-	struct session *s = t->s;
-	struct sg_list *l, *next;
-
-	held_drop(t);
-	t->hs_id = 0;
-	sg_timer_stop(s->hub->loop, &t->hs_timer);
-	for (size_t k = 0; k < SG_MCP_UPREQS_MAX; k++)
-		if (s->ups[k].id && s->ups[k].target == t->idx)
-			upreq_drop(&s->ups[k]);
-	for (l = s->calls.next; l != &s->calls; l = next) {
-		struct call *c = SG_LIST_ENTRY(l, struct call, link);
-
-		next = l->next;
-		if (c->ids[t->idx])
-			target_response(c, t->idx, NULL);
-	}
-}
-
-/* t's process may be started again: a stdio target of a session in use,
- * not cut off, fewer than SG_MCP_RESTARTS restarts in a row. */
-static bool restartable(struct target *t)
-{
-	uint64_t now = sg_loop_now(t->s->hub->loop);
-
-	if (!t->conf || t->cut || !t->s->ready || t->s->stateless)
-		return false;
-	if (now - t->born >= SG_MCP_RESTART_RESET_MS)
-		t->restarts = 0;
-	return t->restarts < SG_MCP_RESTARTS;
-}
-
-static void on_gone(void *arg, const char *why)
-{
-	struct target *t = arg;
-	struct session *s = t->s;
-	bool again = restartable(t);
-	unsigned ms = SG_MCP_RESTART_MS << t->restarts;
-
-	SG_INFO("mcp session %s: target %s: %s", s->id, s->names[t->idx], why);
-	/* A child that went is reaped now, not at the session's end: it holds
-	 * a pid and a place in SG_MCP_CHILDREN_MAX. */
-	sg_mcp_child_kill(t->child);
-	t->child = NULL;
-	if (why != t->failure) /* why may be the caller's, for the call only */
-		snprintf(t->failure, sizeof(t->failure), "%s", why);
-	t->why = t->failure;
-	t->down = again;
-	t->dead = !again;
-	/* Its waiting calls fail as they would without a restart; those that
-	 * come during the back-off wait for the new process. */
-	fail_waiting(t);
-	if (!again) {
-		if (t->conf && !t->cut && s->ready && !s->stateless)
-			SG_WARN("mcp session %s: target %s: %d restarts in a row: not started "
-				"again",
-				s->id, s->names[t->idx], SG_MCP_RESTARTS);
-		return;
-	}
-	SG_WARN("mcp session %s: target %s: %s: restart %u in %u ms", s->id, s->names[t->idx],
-		t->failure, t->restarts + 1, ms);
-	sg_timer_arm(s->hub->loop, &t->restart, sg_loop_now(s->hub->loop) + ms);
-}
-
-/* An HTTP target's POST of request id failed: the call waiting for it
- * fails as it would if the target were gone; an initialize's target takes
- * no further part in the session (failOpen goes on without it), nor does
- * one whose handshake failed. */
-static void on_failed(void *arg, uint64_t id, const char *why)
-{
-	struct target *t = arg;
-	struct call *c = id ? waiting_for(t->s, t->idx, id) : NULL;
-	char msg[sizeof(t->failure)];
-
-	if (id && id == t->hs_id) {
-		snprintf(msg, sizeof(msg), "%s", why);
-		target_lost(t, msg, false);
-		return;
-	}
-	if (!c)
-		return; /* answered already */
-	snprintf(t->failure, sizeof(t->failure), "%s", why);
-	t->why = t->failure;
-	if (c->op == CALL_INIT)
-		t->dead = true;
-	target_response(c, t->idx, NULL);
-}
-
-static const struct sg_mcp_child_ops child_ops = {
-	.line = on_line,
-	.gone = on_gone,
-};
-
-static const struct sg_mcp_http_ops http_ops = {
-	.message = on_message,
-	.failed = on_failed,
-	.gone = on_gone,
-};
-
-/* The initialize the gateway sends t with id: the client's params (a
- * restart), or the gateway's own (a stateless session's). Malloc'd;
- * NULL: out of memory. */
-static char *init_text(const struct session *s, uint64_t id)
-{
-	char own[192];
-	const char *params = s->init;
-	size_t n;
-	char *text;
-
-	if (!params) {
-		snprintf(own, sizeof(own),
-			 "{\"protocolVersion\":\"%s\",\"capabilities\":{},"
-			 "\"clientInfo\":{\"name\":\"splicegate\",\"version\":\"1.0\"}}",
-			 s->version[0] ? s->version : SG_MCP_STATELESS_VERSION);
-		params = own;
-	}
-	n = strlen(params) + 80;
-	if ((text = malloc(n)))
-		snprintf(text, n,
-			 "{\"jsonrpc\":\"2.0\",\"id\":%" PRIu64 ",\"method\":\"initialize\","
-			 "\"params\":%s}",
-			 id, params);
-	return text;
-}
-
-/* t's handshake begins: its initialize goes; what is sent to it is held
- * until the answer (handshake_end). */
-static void handshake(struct target *t)
-{
-	uint64_t id = ++t->s->next_id;
-	char *text = init_text(t->s, id);
-	int rc = text ? raw_send(t, text, strlen(text), id, true) : -ENOMEM;
-
-	free(text);
-	if (!rc) {
-		t->hs_id = id;
-		if (!t->s->stateless)
-			sg_timer_arm(t->s->hub->loop, &t->hs_timer,
-				     sg_loop_now(t->s->hub->loop) + SG_MCP_HANDSHAKE_MS);
-	} else if (rc != -EPIPE) /* gone: on_gone ran */
-		target_lost(t, rc == -ENOMEM ? "out of memory" : "its initialize could not be sent",
-			    false);
-}
-
-/* A restarted t's handshake's initialize went unanswered for
- * SG_MCP_HANDSHAKE_MS: t is taken for gone, as a process that exited
- * (on_gone: what waits for it fails with why, and its process is started
- * again after the back-off). */
-static void handshake_timeout(struct sg_loop *loop, struct sg_timer *tm)
-{
-	struct target *t = tm->data;
-	char msg[64];
-
-	(void)loop;
-	if (!t->hs_id)
-		return;
-	snprintf(msg, sizeof(msg), "it did not answer its initialize in %d s",
-		 SG_MCP_HANDSHAKE_MS / 1000);
-	target_lost(t, msg, false);
-}
-
-/* t answered its handshake's initialize (m): notifications/initialized
- * goes, then what was held, in order. An error fails t. */
-static void handshake_end(struct target *t, const struct sg_jsonrpc *m)
-{
-	static const char note[] = "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}";
-	const char *why = m->error ? sg_json_str(sg_json_get(m->error, "message")) : NULL;
-	char msg[sizeof(t->failure)];
-	struct sg_list *l;
-
-	t->hs_id = 0;
-	sg_timer_stop(t->s->hub->loop, &t->hs_timer);
-	if (!m->result) {
-		snprintf(msg, sizeof(msg), "its initialize failed: %s", why ? why : "no result");
-		target_lost(t, msg, false);
-		return;
-	}
-	if (raw_send(t, note, sizeof(note) - 1, 0, false) == -EPIPE)
-		return;
-	while (!t->dead && !t->down && (l = sg_list_first(&t->held))) {
-		struct held *h = SG_LIST_ENTRY(l, struct held, link);
-		uint64_t id = h->id;
-		struct call *c;
-		int rc;
-
-		sg_list_remove(l);
-		t->held_bytes -= h->len;
-		rc = raw_send(t, h->text, h->len, id, false);
-		free(h);
-		if (rc == -EPIPE) /* gone: on_gone failed the rest */
-			return;
-		if (rc && id && (c = waiting_for(t->s, t->idx, id)))
-			target_response(c, t->idx, NULL);
-	}
-}
-
-/* t's process spawned, or its HTTP end opened, from conf. False when it
- * cannot be: t is dead then, why said. */
-static bool target_start(struct target *t, const struct sg_mcp_target *conf)
-{
-	struct sg_loop *loop = t->s->hub->loop;
-
-	t->started = true;
-	t->born = sg_loop_now(loop);
-	if (conf->kind == SG_MCP_OPENAPI) {
-		if (!sg_mcp_openapi_open(loop, conf, &http_ops, t, &t->api))
-			return true;
-		t->why = "out of memory";
-	} else if (conf->kind != SG_MCP_STDIO) {
-		if (!sg_mcp_http_open(loop, conf, &http_ops, t, &t->http))
-			return true;
-		t->why = "out of memory";
-	} else if (sg_mcp_children() >= SG_MCP_CHILDREN_MAX) {
-		t->why = "the gateway runs as many target processes as it may";
-	} else if (!sg_mcp_child_spawn(loop, conf, &child_ops, t, &t->child)) {
-		return true;
-	} else {
-		t->why = "it could not be started";
-	}
-	t->dead = true;
-	return false;
-}
-
-/* The back-off passed: t's new process starts, and is given the session's
- * initialize before what waits for it. */
-static void restart_now(struct sg_loop *loop, struct sg_timer *tm)
-{
-	struct target *t = tm->data;
-	struct session *s = t->s;
-
-	(void)loop;
-	t->down = false;
-	t->restarts++;
-	if (!target_start(t, t->conf)) {
-		SG_WARN("mcp session %s: target %s: restart %u: %s", s->id, s->names[t->idx],
-			t->restarts, t->why);
-		fail_waiting(t);
-		return;
-	}
-	atomic_fetch_add_explicit(&s->hub->restarts, 1, memory_order_relaxed);
-	SG_WARN("mcp session %s: target %s: restarted (restart %u in a row)", s->id,
-		s->names[t->idx], t->restarts);
-	handshake(t);
-}
-
-/* A stdio target's config copied whole into one block (free() it). NULL:
- * out of memory. */
-static struct sg_mcp_target *conf_copy(const struct sg_mcp_target *t)
-{
-	size_t nv = t->args.n + t->env.n, n = sizeof(*t) + nv * sizeof(char *);
-	struct sg_mcp_target *c;
-	const char **v;
-	char *p;
-
-	n += strlen(t->name) + strlen(t->cmd) + 2;
-	for (size_t i = 0; i < t->args.n; i++)
-		n += strlen(t->args.v[i]) + 1;
-	for (size_t i = 0; i < t->env.n; i++)
-		n += strlen(t->env.v[i]) + 1;
-	if (!(c = calloc(1, n)))
-		return NULL;
-	v = (const char **)(c + 1);
-	p = (char *)(v + nv);
-	c->kind = t->kind;
-	c->clear_env = t->clear_env;
-	c->name = p;
-	p = stpcpy(p, t->name) + 1;
-	c->cmd = p;
-	p = stpcpy(p, t->cmd) + 1;
-	for (size_t i = 0; i < nv; i++) {
-		v[i] = p;
-		p = stpcpy(p, i < t->args.n ? t->args.v[i] : t->env.v[i - t->args.n]) + 1;
-	}
-	c->args = (struct sg_strs){ v, t->args.n, t->args.n };
-	c->env = (struct sg_strs){ v + t->args.n, t->env.n, t->env.n };
-	return c;
-}
-
-/* A session of m's targets: started now (stateful: the client's
- * initialize is their handshake; stdio ones may restart), or each when a
- * request first goes to it (stateless: target_begin). */
-static struct session *session_new(struct sg_mcp_hub *hub, const struct sg_mcp_backend *m,
-				   bool stateless)
-{
-	struct session *s = calloc(1, sizeof(*s));
-	unsigned char rnd[16];
-
-	if (!s || !(s->names = calloc(m->n, sizeof(*s->names))) ||
-	    !(s->targets = calloc(m->n, sizeof(*s->targets))) ||
-	    getrandom(rnd, sizeof(rnd), 0) != sizeof(rnd))
-		goto fail;
-	for (size_t i = 0; i < sizeof(rnd); i++)
-		snprintf(s->id + 2 * i, 3, "%02x", rnd[i]);
-	s->hub = hub;
-	s->n = m->n;
-	s->prefix = sg_mcp_prefixed(m);
-	s->fail_open = m->fail_open;
-	s->stateless = stateless;
-	s->m = stateless ? m : NULL;
-	sg_list_init(&s->calls);
-	sg_timer_init(&s->idle, session_idle, s);
-	sg_mcp_replay_init(&s->replay);
-	for (size_t i = 0; i < m->n; i++) {
-		struct target *t = &s->targets[i];
-
-		t->s = s;
-		t->idx = i;
-		t->sse = m->targets[i].kind == SG_MCP_SSE;
-		sg_list_init(&t->held);
-		sg_timer_init(&t->restart, restart_now, t);
-		sg_timer_init(&t->hs_timer, handshake_timeout, t);
-	}
-	sg_list_insert_tail(&hub->sessions, &s->link);
-	hub->nsessions++;
-	for (size_t i = 0; i < m->n; i++) {
-		struct target *t = &s->targets[i];
-
-		if (!(s->names[i] = strdup(m->targets[i].name)))
-			goto fail_session;
-		if (stateless)
-			continue;
-		if (m->targets[i].kind == SG_MCP_STDIO)
-			t->conf = conf_copy(&m->targets[i]); /* none: no restarts */
-		target_start(t, &m->targets[i]);
-	}
-	sg_timer_arm(hub->loop, &s->idle, sg_loop_now(hub->loop) + SG_MCP_SESSION_IDLE_MS);
-	return s;
-fail_session:
-	session_end(s);
-	return NULL;
-fail:
-	if (s) {
-		free(s->names);
-		free(s->targets);
-	}
-	free(s);
-	return NULL;
-}
-
-/* A stateless session's target i, started for the first request to it:
- * initialized by the gateway first unless that request is the client's
- * initialize. False when it cannot be. */
-static bool target_begin(struct target *t, bool initialize)
-{
-	if (!target_start(t, &t->s->m->targets[t->idx]))
-		return false;
-	if (!initialize)
-		handshake(t);
-	return !t->dead;
 }
 
 /* ---- answers -------------------------------------------------------------- */
@@ -995,7 +146,7 @@ static void call_over(struct call *c)
 		c->gs = NULL;
 		targets_listen(s, false);
 		if (s->legacy)
-			session_end(s);
+			sg_mcp_session_end(s);
 	}
 	sg_list_remove(&c->all);
 	sg_timer_stop(c->hub->loop, &c->timer);
@@ -1080,13 +231,13 @@ static void answer_now(struct sg_loop *loop, struct sg_timer *t)
 	c->init_s = NULL;
 	c->body = NULL;
 	if (s && !s->ready) { /* initialize failed: its children go */
-		session_end(s);
+		sg_mcp_session_end(s);
 		s = NULL;
 	}
 	if (s)
 		memcpy(rep.sid, s->id, sizeof(rep.sid));
 	if (!c->done(c->data, &rep) && s) /* its client left: no one knows the id */
-		session_end(s);
+		sg_mcp_session_end(s);
 	call_over(c);
 }
 
@@ -1177,7 +328,7 @@ static void merged(struct call *c)
 }
 
 /* Target i answered c (m, taken) or is gone (m NULL). */
-static void target_response(struct call *c, size_t i, struct sg_jsonrpc *m)
+void sg_mcp_target_response(struct call *c, size_t i, struct sg_jsonrpc *m)
 {
 	if (c->tc)
 		tcall_end(c, i, m);
@@ -1221,15 +372,15 @@ static bool send_to(struct call *c, size_t i, const struct sg_jsonrpc *msg)
 
 	if (t->dead)
 		return false;
-	if (!t->started && !target_begin(t, c->op == CALL_INIT))
+	if (!t->started && !sg_mcp_target_begin(t, c->op == CALL_INIT))
 		return false;
 	if (msg->kind != SG_JSONRPC_REQUEST)
 		id = 0;
 	text = sg_jsonrpc_with_id(msg, id);
 	c->hub->sending = c->headers;
-	rc = text ? target_send(t, text, strlen(text), id, c->op == CALL_INIT) : -ENOMEM;
+	rc = text ? sg_mcp_target_send(t, text, strlen(text), id, c->op == CALL_INIT) : -ENOMEM;
 	if (rc == -EPIPE && t->down) /* it went just now: the message waits for its restart */
-		rc = target_send(t, text, strlen(text), id, c->op == CALL_INIT);
+		rc = sg_mcp_target_send(t, text, strlen(text), id, c->op == CALL_INIT);
 	c->hub->sending = NULL;
 	free(text);
 	if (rc)
@@ -1402,7 +553,7 @@ static bool stateless_session(struct call *c, const struct sg_mcp_ask *ask)
 		call_error(c, 503, SG_JSONRPC_SESSION_ERROR, "too many MCP requests in flight");
 		return false;
 	}
-	if (!(s = session_new(hub, ask->m, true))) {
+	if (!(s = sg_mcp_session_new(hub, ask->m, true))) {
 		call_error(c, 503, SG_JSONRPC_INTERNAL_ERROR, "out of memory");
 		return false;
 	}
@@ -1439,9 +590,9 @@ static void post(struct call *c, const struct sg_mcp_ask *ask)
 				   "too many MCP sessions: end one with DELETE");
 			return;
 		}
-		if (!(s = session_new(hub, ask->m, false)) || !keep_init(s, &c->msg)) {
+		if (!(s = sg_mcp_session_new(hub, ask->m, false)) || !keep_init(s, &c->msg)) {
 			if (s)
-				session_end(s);
+				sg_mcp_session_end(s);
 			call_error(c, 503, SG_JSONRPC_INTERNAL_ERROR, "out of memory");
 			return;
 		}
@@ -1461,7 +612,7 @@ static void post(struct call *c, const struct sg_mcp_ask *ask)
 		c->s = s;
 	}
 	if (c->msg.kind == SG_JSONRPC_RESPONSE) { /* to a target's request relayed */
-		upreq_answered(s, &c->msg);
+		sg_mcp_upreq_answered(s, &c->msg);
 		c->s = NULL;
 		answer_later(c, 202, NULL);
 		return;
@@ -1500,7 +651,7 @@ static void post(struct call *c, const struct sg_mcp_ask *ask)
 		sg_list_init(&c->link);
 		c->s->ncalls--;
 		if (!c->s->ready) /* an initialize that failed, a stateless call answered */
-			session_end(c->s);
+			sg_mcp_session_end(c->s);
 		c->s = c->init_s = NULL;
 	}
 }
@@ -1519,7 +670,7 @@ static void delete_session(struct call *c, const struct sg_mcp_ask *ask)
 			   ask->has_sid ? "no such MCP session" : "Mcp-Session-Id is required");
 		return;
 	}
-	session_end(s);
+	sg_mcp_session_end(s);
 	answer_later(c, 200, NULL);
 }
 
@@ -1621,7 +772,7 @@ static void legacy_open(struct call *c, const struct sg_mcp_ask *ask)
 		call_error(c, 503, SG_JSONRPC_SESSION_ERROR, "too many MCP sessions");
 		return;
 	}
-	if (!(s = session_new(hub, ask->m, false))) {
+	if (!(s = sg_mcp_session_new(hub, ask->m, false))) {
 		call_error(c, 503, SG_JSONRPC_INTERNAL_ERROR, "out of memory");
 		return;
 	}
@@ -1630,7 +781,7 @@ static void legacy_open(struct call *c, const struct sg_mcp_ask *ask)
 		ev = sg_sse_event_text("endpoint", url, strlen(url), &len);
 	free(url);
 	if (!ev) {
-		session_end(s);
+		sg_mcp_session_end(s);
 		call_error(c, 503, SG_JSONRPC_INTERNAL_ERROR, "out of memory");
 		return;
 	}
@@ -1790,7 +941,7 @@ void sg_mcp_hub_cancel(struct sg_mcp_hub *hub, const void *data)
 		c->done(c->data, NULL);
 		call_over(c);
 		if (s && !s->ready) /* an initialize given up: its children go */
-			session_end(s);
+			sg_mcp_session_end(s);
 		return;
 	}
 }
@@ -1824,7 +975,7 @@ void sg_mcp_hub_free(struct sg_mcp_hub *hub)
 	if (!hub)
 		return;
 	while ((l = sg_list_first(&hub->sessions)))
-		session_end((struct session *)((char *)l - offsetof(struct session, link)));
+		sg_mcp_session_end((struct session *)((char *)l - offsetof(struct session, link)));
 	while ((l = sg_list_first(&hub->calls))) {
 		struct call *c = SG_LIST_ENTRY(l, struct call, all);
 
