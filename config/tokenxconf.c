@@ -36,7 +36,7 @@ static int f_target(struct sg_pctx *c, const struct sg_node *n, void *dst, const
 	return refused(c, n, path, "give the token endpoint as host: \"addr:port\"");
 }
 
-static int f_path(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
+int sg_f_tokenx_path(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
 {
 	if (sg_f_str(c, n, dst, path) == -1)
 		return -1;
@@ -245,7 +245,7 @@ static int not_reserved(struct sg_pctx *c, const struct sg_node *key, const stru
 
 /* additionalParams: {name: CEL}, in key order (agentgateway's BTreeMap);
  * no name of the grant's own fields. */
-static int f_params(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
+int sg_f_tokenx_params(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
 {
 	static const struct sg_cel_map_how how = { .name_ok = not_reserved, .sorted = true };
 
@@ -324,6 +324,54 @@ static int settle(struct sg_pctx *c, const struct sg_node *n, struct sg_token_ex
 	return 0;
 }
 
+struct sg_token_exchange *sg_token_exchange_new(struct sg_pctx *c, const struct sg_node *n)
+{
+	const struct sg_cred_location bearer = { SG_CRED_HEADER, "authorization", "Bearer " };
+	struct sg_token_exchange *t = sg_arena_alloc(c->a, sizeof(*t));
+
+	if (t)
+		*t = (struct sg_token_exchange){
+			.path = "",
+			.timeout = SG_DUR_S(10),
+			.subject = bearer,
+			.subject_type = URN_ACCESS,
+			.actor_type = URN_ACCESS,
+			.out = bearer,
+			.cache = { .max_entries = CACHE_ENTRIES },
+			.default_ttl = CACHE_TTL,
+			.at = n,
+		};
+	return t;
+}
+
+int sg_token_exchange_done(struct sg_pctx *c, const struct sg_node *n, struct sg_token_exchange *t,
+			   const char *path)
+{
+	if (settle(c, n, t, path) == -1)
+		return -1;
+	if (!t->timeout)
+		return sg_expected(c, n, sg_path_key(c, path, "policies.http.requestTimeout"),
+				   "a duration above zero");
+	return 0;
+}
+
+const char *sg_tokenx_type_urn(const char *name)
+{
+	static const struct {
+		const char *name, *urn;
+	} types[] = {
+		{ "AccessToken", URN_ACCESS },
+		{ "Jwt", "urn:ietf:params:oauth:token-type:jwt" },
+		{ "IdToken", "urn:ietf:params:oauth:token-type:id_token" },
+		{ "IdJag", URN_ID_JAG },
+	};
+
+	for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++)
+		if (!strcmp(name, types[i].name))
+			return types[i].urn;
+	return absolute_uri(name) ? name : NULL;
+}
+
 int sg_f_token_exchange(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
 {
 	static const struct sg_field fields[] = {
@@ -331,7 +379,7 @@ int sg_f_token_exchange(struct sg_pctx *c, const struct sg_node *n, void *dst, c
 		{ "service", f_target, 0 },
 		{ "backend", f_target, 0 },
 		{ "policies", sg_f_service_policies, offsetof(struct sg_token_exchange, timeout) },
-		{ "path", f_path, offsetof(struct sg_token_exchange, path) },
+		{ "path", sg_f_tokenx_path, offsetof(struct sg_token_exchange, path) },
 		{ "grantType", f_grant, offsetof(struct sg_token_exchange, grant) },
 		{ "subjectToken", f_subject, 0 },
 		{ "actorToken", f_actor, 0 },
@@ -341,33 +389,20 @@ int sg_f_token_exchange(struct sg_pctx *c, const struct sg_node *n, void *dst, c
 		{ "requestedTokenType", f_requested,
 		  offsetof(struct sg_token_exchange, requested_type) },
 		{ "clientAuth", f_client, 0 },
-		{ "additionalParams", f_params, offsetof(struct sg_token_exchange, params) },
+		{ "additionalParams", sg_f_tokenx_params,
+		  offsetof(struct sg_token_exchange, params) },
 		{ "authorizationLocation", f_out, offsetof(struct sg_token_exchange, out) },
 		{ "cache", f_cache, 0 },
 		{ 0 },
 	};
-	const struct sg_cred_location bearer = { SG_CRED_HEADER, "authorization", "Bearer " };
 	struct sg_backend_auth *b = dst;
-	struct sg_token_exchange *t = sg_arena_alloc(c->a, sizeof(*t));
+	struct sg_token_exchange *t = sg_token_exchange_new(c, n);
 
 	if (!t || sg_need_map(c, n, path) == -1)
 		return -1;
-	*t = (struct sg_token_exchange){
-		.path = "",
-		.timeout = SG_DUR_S(10),
-		.subject = bearer,
-		.subject_type = URN_ACCESS,
-		.actor_type = URN_ACCESS,
-		.out = bearer,
-		.cache = { .max_entries = CACHE_ENTRIES },
-		.default_ttl = CACHE_TTL,
-		.at = n,
-	};
-	if (sg_parse_fields(c, n, fields, t, path) == -1 || settle(c, n, t, path) == -1)
+	if (sg_parse_fields(c, n, fields, t, path) == -1 ||
+	    sg_token_exchange_done(c, n, t, path) == -1)
 		return -1;
-	if (!t->timeout)
-		return sg_expected(c, n, sg_path_key(c, path, "policies.http.requestTimeout"),
-				   "a duration above zero");
 	b->kind = SG_BACKEND_AUTH_TOKEN_EXCHANGE;
 	b->exchange = t;
 	return 0;
