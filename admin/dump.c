@@ -1402,6 +1402,8 @@ static struct sg_json *backend_ref(const struct sg_backend_ref *br, const struct
 		sg_json_add(o, "mcp", sg_dump_mcp(br->mcp));
 	} else if (br->kind == SG_BREF_DYNAMIC) {
 		sg_json_add(o, "dynamic", sg_json_object());
+	} else if (br->kind == SG_BREF_GROUP) {
+		sg_json_add_str(o, "routeGroup", br->group);
 	} else {
 		sg_json_add_str(o, "host", br->host);
 	}
@@ -1533,6 +1535,27 @@ static struct sg_json *listener(const struct sg_listener *l, const struct sg_cfg
 	tcp = sg_json_add_object(o, "tcpRoutes");
 	for (size_t i = 0; i < l->ntcp_routes; i++)
 		sg_json_add(tcp, l->tcp_routes[i].key, tcp_route(&l->tcp_routes[i], cfg));
+	return o;
+}
+
+/* agentgateway's RoutesDump: the routes no listener holds. splicegate
+ * has no mesh routes; its route groups print as agentgateway's do, each
+ * a map of its routes by key. Printed when there is a route group
+ * (agentgateway prints it always; dumps without one stay as they were). */
+static struct sg_json *route_groups(const struct sg_cfg *cfg)
+{
+	struct sg_json *o = sg_json_object(), *groups;
+
+	sg_json_add_object(o, "httpMesh");
+	sg_json_add_object(o, "tcpMesh");
+	groups = sg_json_add_object(o, "routeGroups");
+	for (size_t g = 0; g < cfg->ngroups; g++) {
+		const struct sg_route_group *rg = &cfg->groups[g];
+		struct sg_json *set = sg_json_add_object(groups, rg->name);
+
+		for (size_t r = 0; r < rg->nroutes; r++)
+			sg_json_add(set, rg->routes[r].key, route(&rg->routes[r], cfg));
+	}
 	return o;
 }
 
@@ -1778,6 +1801,10 @@ static struct sg_json *backends(const struct sg_cfg *cfg)
 					      arr);
 		}
 	}
+	for (size_t g = 0; g < cfg->ngroups; g++)
+		for (size_t r = 0; r < cfg->groups[g].nroutes; r++)
+			host_backends(&cfg->groups[g].routes[r].backends,
+				      cfg->groups[g].routes[r].key, arr);
 	return arr;
 }
 
@@ -1786,6 +1813,8 @@ static struct sg_json *dump_json(const struct sg_cfg *cfg)
 	struct sg_json *root = sg_json_object(), *svcs, *wls;
 
 	sg_json_add(root, "binds", binds(cfg));
+	if (cfg->ngroups)
+		sg_json_add(root, "routes", route_groups(cfg));
 	sg_json_add(root, "policies", policies(cfg));
 	sg_json_add(root, "backends", backends(cfg));
 	svcs = sg_json_add_array(root, "services");

@@ -1198,6 +1198,8 @@ enum sg_bref_kind {
 	SG_BREF_MCP,	 /* agentgateway's `mcp` backend: the gateway serves MCP */
 	SG_BREF_DYNAMIC, /* agentgateway's `dynamic` TCP backend: the connection's
 			  * SNI at its destination port, no endpoint here */
+	SG_BREF_GROUP,	 /* agentgateway's `routeGroup`: the request is routed
+			  * again among a route group's routes (no endpoint) */
 };
 
 /* One target of an `mcp` backend: a child process spoken to over its
@@ -1264,7 +1266,14 @@ struct sg_backend_ref {
 	const struct sg_health_policy *health; /* inline policy, NULL = none */
 	const struct sg_backend_tls *tls;      /* inline backendTLS, NULL = none */
 	const struct sg_mcp_backend *mcp;      /* SG_BREF_MCP */
-	struct sg_endpoint *eps;	       /* where to connect */
+	/* SG_BREF_GROUP: the group's name as written, and its routes as this
+	 * backend reaches them (config/resolve.c copies the group's routes
+	 * for each delegating backend, their policies resolved through the
+	 * routes that delegate; policy/route.h sg_route_follow). */
+	const char *group;
+	struct sg_route *sub;
+	size_t nsub;
+	struct sg_endpoint *eps; /* where to connect */
 	size_t neps, capeps;
 	/* Effective, filled by policy/ resolve. */
 	sg_dur eff_connect_timeout;
@@ -1344,6 +1353,9 @@ struct sg_route {
 	const struct sg_backend_tls *backend_tls;
 	/* Session persistence; NULL: none (the request path pays one branch). */
 	const struct sg_session *session;
+	/* A backend is a routeGroup (config/resolve.c): the request draws a
+	 * backend when it is routed (sg_route_follow); false: one branch. */
+	bool delegates;
 	/* What its plan waits for (sg_transform_defer), 0: nothing.
 	 * SG_ROUTE_DEFER_BODY: the body, held whole up to maxBufferSize
 	 * (an expression reads request.body, or a transformation replaces
@@ -1392,6 +1404,24 @@ struct sg_tcp_route {
 	 * any name the listener takes. */
 	struct sg_strs hostnames;
 	struct sg_brefs backends;
+	const struct sg_node *at;
+};
+
+/* A standalone routeGroups: entry (agentgateway's LocalRouteGroup): HTTP
+ * routes that a route delegates to with a backend `routeGroup: NAME`.
+ * These routes are the group's as written (config_dump lists them); the
+ * request path uses the copies each delegating backend holds
+ * (sg_backend_ref.sub). */
+/* How many routeGroup backends one request may pass through, and how
+ * many routes the copies of all groups may add up to (config/resolve.c):
+ * bounds on a config, which is refused past them. */
+#define SG_ROUTE_GROUP_DEPTH 16
+#define SG_ROUTE_GROUP_COPIES 65536
+struct sg_route_group {
+	const char *name;
+	const char *key; /* "routegroup/NAME": its routes' keys start with it */
+	struct sg_route *routes;
+	size_t nroutes, caproutes;
 	const struct sg_node *at;
 };
 
@@ -1612,6 +1642,8 @@ struct sg_cfg {
 	size_t nworkloads, capworkloads;
 	struct sg_named_backend *named_backends; /* standalone backends: */
 	size_t nnamed_backends, capnamed_backends;
+	struct sg_route_group *groups; /* standalone routeGroups: */
+	size_t ngroups, capgroups;
 	struct sg_frontend_http default_fhttp;
 	struct sg_frontend_tls default_ftls;
 	/* The Kubernetes resources in force, in load order. */

@@ -5,6 +5,7 @@
  * attach per Gateway, or per listener with sectionName. */
 #include "config/resolve.h"
 
+#include <errno.h>
 #include <string.h>
 
 #include "config/accesslog.h"
@@ -226,56 +227,64 @@ static void resolve_backend(struct sg_cfg *cfg, struct sg_backend_ref *br, bool 
 		br->eff_h2 = br->h2c || grpc;
 }
 
+/* The policy of `kind` that reaches route r of listener l. A route a
+ * routeGroup backend reached (parent: the route that delegated) takes
+ * only one aimed at itself (rank 4 and up): whatever else reaches it comes
+ * through its parent's effective policies (agentgateway merges the
+ * listener's, then each route of the chain's, the last one winning). */
+static const struct sg_policy *chain_policy(const struct sg_cfg *cfg, enum sg_pol_kind kind,
+					    const struct sg_listener *l, const struct sg_route *r,
+					    const struct sg_route *parent)
+{
+	int rank;
+	const struct sg_policy *p = best_rank(cfg, kind, l, r, false, &rank);
+
+	return parent && rank < 4 ? NULL : p;
+}
+
 /* The route's own filters, and for each kind it has not, the most specific
  * AgentgatewayPolicy's (agentgateway: inline filters are the most specific
- * attachment). */
+ * attachment), else its parent's. */
 static void resolve_filters(const struct sg_cfg *cfg, const struct sg_listener *l,
-			    struct sg_route *r)
+			    struct sg_route *r, const struct sg_route *parent)
 {
 	const struct sg_policy *p;
 
 	r->eff_filters = r->filters;
-	if (!r->filters.request_headers &&
-	    (p = sg_policy_for_route(cfg, SG_POL_REQUEST_HEADERS, l, r)))
-		r->eff_filters.request_headers = p->u.hdrmod;
-	if (!r->filters.response_headers &&
-	    (p = sg_policy_for_route(cfg, SG_POL_RESPONSE_HEADERS, l, r)))
-		r->eff_filters.response_headers = p->u.hdrmod;
-	if (!r->filters.cors && (p = sg_policy_for_route(cfg, SG_POL_CORS, l, r)))
-		r->eff_filters.cors = p->u.cors;
-	if (!r->filters.direct && (p = sg_policy_for_route(cfg, SG_POL_DIRECT, l, r)))
-		r->eff_filters.direct = p->u.direct;
-	if (!r->filters.rewrite && (p = sg_policy_for_route(cfg, SG_POL_HOST_REWRITE, l, r)))
+#define PICK(field, kind, member)                                                                  \
+	if (!r->eff_filters.field) {                                                               \
+		if ((p = chain_policy(cfg, kind, l, r, parent)))                                   \
+			r->eff_filters.field = p->u.member;                                        \
+		else if (parent)                                                                   \
+			r->eff_filters.field = parent->eff_filters.field;                          \
+	}
+	PICK(request_headers, SG_POL_REQUEST_HEADERS, hdrmod)
+	PICK(response_headers, SG_POL_RESPONSE_HEADERS, hdrmod)
+	PICK(cors, SG_POL_CORS, cors)
+	PICK(direct, SG_POL_DIRECT, direct)
+	if (!r->filters.rewrite && (p = chain_policy(cfg, SG_POL_HOST_REWRITE, l, r, parent)))
 		r->eff_filters.rewrite = p->u.rewrite;
-	if (!r->filters.ratelimits && (p = sg_policy_for_route(cfg, SG_POL_LOCAL_RATE_LIMIT, l, r)))
-		r->eff_filters.ratelimits = p->u.ratelimits;
-	if (!r->filters.csrf && (p = sg_policy_for_route(cfg, SG_POL_CSRF, l, r)))
-		r->eff_filters.csrf = p->u.csrf;
-	if (!r->filters.remote_rl && (p = sg_policy_for_route(cfg, SG_POL_REMOTE_RATE_LIMIT, l, r)))
-		r->eff_filters.remote_rl = p->u.remote_rl;
-	if (!r->filters.jwt && (p = sg_policy_for_route(cfg, SG_POL_JWT, l, r)))
-		r->eff_filters.jwt = p->u.jwt;
-	if (!r->filters.basic && (p = sg_policy_for_route(cfg, SG_POL_BASIC, l, r)))
-		r->eff_filters.basic = p->u.basic;
-	if (!r->filters.apikeys && (p = sg_policy_for_route(cfg, SG_POL_API_KEYS, l, r)))
-		r->eff_filters.apikeys = p->u.apikeys;
-	if (!r->filters.ext_authz && (p = sg_policy_for_route(cfg, SG_POL_EXT_AUTHZ, l, r)))
-		r->eff_filters.ext_authz = p->u.ext_authz;
-	if (!r->filters.authz && (p = sg_policy_for_route(cfg, SG_POL_AUTHZ, l, r)))
-		r->eff_filters.authz = p->u.authz;
+	PICK(ratelimits, SG_POL_LOCAL_RATE_LIMIT, ratelimits)
+	PICK(csrf, SG_POL_CSRF, csrf)
+	PICK(remote_rl, SG_POL_REMOTE_RATE_LIMIT, remote_rl)
+	PICK(jwt, SG_POL_JWT, jwt)
+	PICK(basic, SG_POL_BASIC, basic)
+	PICK(apikeys, SG_POL_API_KEYS, apikeys)
+	PICK(ext_authz, SG_POL_EXT_AUTHZ, ext_authz)
+	PICK(authz, SG_POL_AUTHZ, authz)
 	/* Kinds only standalone top-level policies: aim at routes. */
-	if (!r->filters.oidc && (p = sg_policy_for_route(cfg, SG_POL_OIDC, l, r)))
-		r->eff_filters.oidc = p->u.oidc;
-	if (!r->filters.redirect && (p = sg_policy_for_route(cfg, SG_POL_REDIRECT, l, r)))
-		r->eff_filters.redirect = p->u.redirect;
-	if (!r->filters.rewrite && (p = sg_policy_for_route(cfg, SG_POL_URL_REWRITE, l, r)))
-		r->eff_filters.rewrite = p->u.rewrite;
-	if (!r->filters.mirrors.n && (p = sg_policy_for_route(cfg, SG_POL_MIRROR, l, r)))
-		r->eff_filters.mirrors = *p->u.mirrors;
-	if (!r->filters.transform && (p = sg_policy_for_route(cfg, SG_POL_TRANSFORM, l, r)))
-		r->eff_filters.transform = p->u.transform;
-	if (!r->filters.delay && (p = sg_policy_for_route(cfg, SG_POL_DELAY, l, r)))
-		r->eff_filters.delay = p->u.delay;
+	PICK(oidc, SG_POL_OIDC, oidc)
+	PICK(redirect, SG_POL_REDIRECT, redirect)
+	PICK(rewrite, SG_POL_URL_REWRITE, rewrite)
+	PICK(transform, SG_POL_TRANSFORM, transform)
+	PICK(delay, SG_POL_DELAY, delay)
+#undef PICK
+	if (!r->filters.mirrors.n) {
+		if ((p = chain_policy(cfg, SG_POL_MIRROR, l, r, parent)))
+			r->eff_filters.mirrors = *p->u.mirrors;
+		else if (parent)
+			r->eff_filters.mirrors = parent->eff_filters.mirrors;
+	}
 }
 
 static void list_jwt(struct sg_cfg *cfg, const struct sg_jwt_auth *j);
@@ -372,11 +381,63 @@ static bool own_backends(struct sg_cfg *cfg, bool mine, struct sg_brefs *bs)
 	return true;
 }
 
-static int resolve_route(struct sg_cfg *cfg, const struct sg_listener *l, struct sg_route *r)
+static int resolve_route(struct sg_cfg *cfg, const struct sg_listener *l, struct sg_route *r,
+			 const struct sg_route *parent, size_t *copies, struct sg_diag *d);
+
+/* Each routeGroup backend of r (reached from listener l) gets its own
+ * copy of the group's routes, resolved with r as their parent: one group
+ * reached from two routes takes each one's policies (agentgateway
+ * resolves them per request, along the chain). *copies counts the routes
+ * copied so far. */
+static int expand_groups(struct sg_cfg *cfg, const struct sg_listener *l, struct sg_route *r,
+			 size_t *copies, struct sg_diag *d)
+{
+	for (size_t i = 0; i < r->backends.n; i++) {
+		struct sg_backend_ref *br = &r->backends.v[i];
+		const struct sg_route_group *g = NULL;
+
+		if (br->kind != SG_BREF_GROUP)
+			continue;
+		for (size_t j = 0; j < cfg->ngroups && !g; j++)
+			if (streq(cfg->groups[j].name, br->group))
+				g = &cfg->groups[j];
+		if (!g) /* the loader refused it */
+			continue;
+		r->delegates = true;
+		*copies += g->nroutes;
+		if (*copies > SG_ROUTE_GROUP_COPIES) {
+			sg_diag_err(
+				d, g->at,
+				"routeGroups: the routes that delegate to route groups make more "
+				"than %d copies of their routes (each delegating route has its "
+				"own, with its policies): delegate to fewer groups",
+				SG_ROUTE_GROUP_COPIES);
+			return -1;
+		}
+		br->nsub = g->nroutes;
+		if (!(br->sub = sg_arena_alloc(&cfg->arena, g->nroutes * sizeof(*br->sub) + 1)))
+			return -ENOMEM;
+		for (size_t j = 0; j < g->nroutes; j++) {
+			br->sub[j] = g->routes[j];
+			/* its backends are resolved for this chain */
+			if (!own_backends(cfg, true, &br->sub[j].backends))
+				return -ENOMEM;
+			int err = resolve_route(cfg, l, &br->sub[j], r, copies, d);
+
+			if (err < 0)
+				return err;
+		}
+	}
+	return 0;
+}
+
+/* 0, -ENOMEM, or -1 after recording why in d. */
+static int resolve_route(struct sg_cfg *cfg, const struct sg_listener *l, struct sg_route *r,
+			 const struct sg_route *parent, size_t *copies, struct sg_diag *d)
 {
 	bool grpc = r->hr_kind == SG_KIND_GRPCROUTE;
-	const struct sg_policy *tp = sg_policy_for_route(cfg, SG_POL_TIMEOUT, l, r);
-	const struct sg_policy *rp = sg_policy_for_route(cfg, SG_POL_RETRY, l, r);
+	const struct sg_policy *tp = chain_policy(cfg, SG_POL_TIMEOUT, l, r, parent);
+	const struct sg_policy *rp = chain_policy(cfg, SG_POL_RETRY, l, r, parent);
 
 	r->eff_timeout.request = SG_DUR_UNSET;
 	r->eff_timeout.backend_request = SG_DUR_UNSET;
@@ -385,11 +446,16 @@ static int resolve_route(struct sg_cfg *cfg, const struct sg_listener *l, struct
 		r->eff_timeout = r->timeout;
 	else if (tp)
 		r->eff_timeout = tp->u.timeout;
+	else if (parent)
+		r->eff_timeout = parent->eff_timeout;
 	/* An HTTPRoute's timeouts have no idle key: a policy's still holds. */
 	if (r->eff_timeout.response_idle == SG_DUR_UNSET && tp)
 		r->eff_timeout.response_idle = tp->u.timeout.response_idle;
-	r->eff_retry = r->has_retry ? &r->retry : rp ? &rp->u.retry : NULL;
-	resolve_filters(cfg, l, r);
+	r->eff_retry = r->has_retry ? &r->retry
+		       : rp	    ? &rp->u.retry
+		       : parent	    ? parent->eff_retry
+				    : NULL;
+	resolve_filters(cfg, l, r, parent);
 	r->defer = (uint8_t)sg_transform_defer(&r->eff_filters);
 	/* an a2a call's method is read from its body (user/core/a2a.h) */
 	if (r->eff_filters.a2a)
@@ -424,14 +490,14 @@ static int resolve_route(struct sg_cfg *cfg, const struct sg_listener *l, struct
 	if (r->eff_retry && r->eff_retry->attempts == 0)
 		r->eff_retry = NULL; /* attempts: 0 means "no retry" */
 	if (!own_backends(cfg, l->backend_client != NULL, &r->backends))
-		return -1;
+		return -ENOMEM;
 	for (size_t i = 0; i < r->backends.n; i++) {
 		resolve_backend(cfg, &r->backends.v[i], grpc, l->backend_client, l, r);
 		resolve_mirrors(cfg, &r->backends.v[i].filters.mirrors, grpc, l->backend_client);
 	}
 	/* the route's own mirrors, or a targeted policy's */
 	resolve_mirrors(cfg, &r->eff_filters.mirrors, grpc, l->backend_client);
-	return 0;
+	return expand_groups(cfg, l, r, copies, d);
 }
 
 /* The gateway phase's policies of listener l (the most specific of each
@@ -478,7 +544,9 @@ static void resolve_gateway_phase(struct sg_cfg *cfg, struct sg_listener *l)
 	l->gw_after = after;
 }
 
-static int resolve_listener(struct sg_cfg *cfg, struct sg_listener *l)
+/* 0, -ENOMEM, or -1 after recording why in d. */
+static int resolve_listener(struct sg_cfg *cfg, struct sg_listener *l, size_t *copies,
+			    struct sg_diag *d)
 {
 	const struct sg_policy *fh = sg_policy_for_listener(cfg, SG_POL_FRONTEND_HTTP, l);
 	const struct sg_policy *ft = sg_policy_for_listener(cfg, SG_POL_FRONTEND_TCP, l);
@@ -496,13 +564,16 @@ static int resolve_listener(struct sg_cfg *cfg, struct sg_listener *l)
 	l->netauthz = fa ? fa->u.netauthz : NULL;
 	l->tracing = tr ? tr->u.tracing : cfg->global.tracing;
 	resolve_gateway_phase(cfg, l);
-	for (size_t i = 0; i < l->nroutes; i++)
-		if (resolve_route(cfg, l, &l->routes[i]) == -1)
-			return -1;
+	for (size_t i = 0; i < l->nroutes; i++) {
+		int err = resolve_route(cfg, l, &l->routes[i], NULL, copies, d);
+
+		if (err < 0)
+			return err;
+	}
 	for (size_t i = 0; i < l->ntcp_routes; i++) {
 		if (!own_backends(cfg, l->backend_client || sg_listener_terminates_tls(l),
 				  &l->tcp_routes[i].backends))
-			return -1;
+			return -ENOMEM;
 		for (size_t j = 0; j < l->tcp_routes[i].backends.n; j++) {
 			struct sg_backend_ref *br = &l->tcp_routes[i].backends.v[j];
 
@@ -593,6 +664,18 @@ static void mark_attached(struct sg_cfg *cfg)
 			}
 		}
 	}
+	/* A route of a route group, by its name (route_rank reads no
+	 * listener for a route target). */
+	for (size_t p = 0; p < cfg->npolicies; p++) {
+		struct sg_policy *pol = &cfg->policies[p];
+
+		if (pol->target.kind != SG_TARGET_ROUTE)
+			continue;
+		for (size_t g = 0; g < cfg->ngroups && !pol->attached; g++)
+			for (size_t r = 0; r < cfg->groups[g].nroutes && !pol->attached; r++)
+				pol->attached =
+					route_rank(pol, NULL, &cfg->groups[g].routes[r]) > 0;
+	}
 	for (size_t p = 0; p < cfg->npolicies; p++) {
 		struct sg_policy *pol = &cfg->policies[p];
 
@@ -642,13 +725,18 @@ static void resolve_bind_limits(struct sg_bind *b)
 
 int sg_resolve(struct sg_cfg *cfg, struct sg_diag *d)
 {
+	size_t copies = 0;
+
 	sg_targeted_bind(cfg);
 	for (size_t b = 0; b < cfg->nbinds; b++) {
-		for (size_t i = 0; i < cfg->binds[b].nlisteners; i++)
-			if (resolve_listener(cfg, &cfg->binds[b].listeners[i]) == -1) {
+		for (size_t i = 0; i < cfg->binds[b].nlisteners; i++) {
+			int err = resolve_listener(cfg, &cfg->binds[b].listeners[i], &copies, d);
+
+			if (err == -ENOMEM)
 				sg_diag_err(d, NULL, "out of memory");
+			if (err < 0)
 				return -1;
-			}
+		}
 		resolve_bind_limits(&cfg->binds[b]);
 	}
 	mark_attached(cfg);

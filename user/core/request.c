@@ -545,9 +545,10 @@ bool sg_request_begin(struct sg_request *r, const struct sg_request_head *h)
 	r->listener = NULL;
 	r->match = NULL;
 	r->logging = h->cfg->global.logging;
-	route = normalise(r, h, &no_route) ? sg_frontend_route(h->bind, h->req, h->sni_listener,
-							       &r->listener, &r->match, &no_route)
-					   : NULL;
+	route = normalise(r, h, &no_route)
+			? sg_frontend_route(h->bind, h->req, h->sni_listener, &r->listener,
+					    &r->match, &r->ctx->rng, &no_route)
+			: NULL;
 	sg_attempt_begin(&r->at, r->listener ? r->listener->key : h->bind->key, route,
 			 h->replayable, &h->cfg->global);
 	r->at.req = h->req;
