@@ -1216,6 +1216,8 @@ static struct sg_json *policy_body(const struct sg_policy *p, const struct sg_gl
 		return variant("backend", "backendTLS", backend_tls(p->u.btls));
 	case SG_POL_BACKEND_AUTH:
 		return variant("backend", "backendAuth", backend_auth(p->u.backend_auth));
+	case SG_POL_A2A:
+		return variant("backend", "a2a", sg_json_object());
 	case SG_POL_REQUEST_HEADERS:
 		return traffic(p, "requestHeaderModifier", hdrmod(p->u.hdrmod));
 	case SG_POL_RESPONSE_HEADERS:
@@ -1288,6 +1290,17 @@ static struct sg_json *target(const struct sg_target *t)
 			sg_json_add_str(inner, "section", t->section);
 		sg_json_add(o, "listenerSet", inner);
 		break;
+	case SG_TARGET_BACKEND: { /* agentgateway's BackendTarget::Backend */
+		struct sg_json *be = sg_json_object();
+
+		sg_json_add_str(be, "name", t->name);
+		sg_json_add_str(be, "namespace", t->ns);
+		if (t->section)
+			sg_json_add_str(be, "section", t->section);
+		sg_json_add(inner, "backend", be);
+		sg_json_add(o, "backend", inner);
+		break;
+	}
 	case SG_TARGET_SERVICE: {
 		struct sg_json *svc = sg_json_object();
 		char host[512];
@@ -1743,19 +1756,17 @@ static struct sg_json *global(const struct sg_global *g)
 
 /* Standalone host backends, listed once each as agentgateway lists its
  * opaque backends, and its dynamic ones. */
-static void host_backends(const struct sg_brefs *brefs, const char *route_key, struct sg_json *arr)
+static void host_backends(const struct sg_brefs *brefs, struct sg_json *arr)
 {
 	for (size_t i = 0; i < brefs->n; i++) {
 		struct sg_json *o, *inner;
-		char name[512];
 
-		if (brefs->v[i].kind != SG_BREF_HOST && brefs->v[i].kind != SG_BREF_DYNAMIC)
+		if (!brefs->v[i].name)
 			continue;
 		o = sg_json_object();
 		inner = sg_json_add_object(o,
 					   brefs->v[i].kind == SG_BREF_HOST ? "host" : "dynamic");
-		snprintf(name, sizeof(name), "%s/backend%zu", route_key, i);
-		sg_json_add_str(inner, "name", name);
+		sg_json_add_str(inner, "name", brefs->v[i].name);
 		if (brefs->v[i].kind == SG_BREF_HOST)
 			sg_json_add_str(inner, "target", brefs->v[i].host);
 		else /* its target expression: none, the SNI at the destination port */
@@ -1795,16 +1806,14 @@ static struct sg_json *backends(const struct sg_cfg *cfg)
 			const struct sg_listener *l = &cfg->binds[b].listeners[i];
 
 			for (size_t r = 0; r < l->nroutes; r++)
-				host_backends(&l->routes[r].backends, l->routes[r].key, arr);
+				host_backends(&l->routes[r].backends, arr);
 			for (size_t r = 0; r < l->ntcp_routes; r++)
-				host_backends(&l->tcp_routes[r].backends, l->tcp_routes[r].key,
-					      arr);
+				host_backends(&l->tcp_routes[r].backends, arr);
 		}
 	}
 	for (size_t g = 0; g < cfg->ngroups; g++)
 		for (size_t r = 0; r < cfg->groups[g].nroutes; r++)
-			host_backends(&cfg->groups[g].routes[r].backends,
-				      cfg->groups[g].routes[r].key, arr);
+			host_backends(&cfg->groups[g].routes[r].backends, arr);
 	return arr;
 }
 

@@ -288,6 +288,7 @@ enum sg_pol_kind {
 	SG_POL_MIRROR,	    /* requestMirror */
 	SG_POL_TRANSFORM,   /* transformations */
 	SG_POL_DELAY,	    /* delay */
+	SG_POL_A2A,	    /* a2a: a backend policy, no value */
 };
 
 enum sg_target_kind {
@@ -297,6 +298,10 @@ enum sg_target_kind {
 	SG_TARGET_ROUTE,
 	SG_TARGET_SERVICE,     /* ns/name, port 0 = every port */
 	SG_TARGET_LISTENERSET, /* ns/name (kind ListenerSet), section = its listener or NULL */
+	/* A standalone backend by agentgateway's name for it (a route's host
+	 * or dynamic backend: "<route key>/backend<i>", namespace ""); section
+	 * names a part of it (none has one here). */
+	SG_TARGET_BACKEND,
 };
 
 struct sg_target {
@@ -1266,6 +1271,12 @@ struct sg_backend_ref {
 	const struct sg_health_policy *health; /* inline policy, NULL = none */
 	const struct sg_backend_tls *tls;      /* inline backendTLS, NULL = none */
 	const struct sg_mcp_backend *mcp;      /* SG_BREF_MCP */
+	/* SG_BREF_HOST and SG_BREF_DYNAMIC of a standalone route:
+	 * agentgateway's name for it, "<route key>/backend<i>" (config_dump's
+	 * backends, policies' backend targets); NULL: other kinds. */
+	const char *name;
+	/* Its a2a: its own, else a policy's aimed at it (config/resolve.c). */
+	bool eff_a2a;
 	/* SG_BREF_GROUP: the group's name as written, and its routes as this
 	 * backend reaches them (config/resolve.c copies the group's routes
 	 * for each delegating backend, their policies resolved through the

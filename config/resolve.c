@@ -18,6 +18,14 @@ static bool streq(const char *a, const char *b)
 	return a && b && strcmp(a, b) == 0;
 }
 
+/* Whether target t is backend br by agentgateway's name for it (local
+ * backends' namespace is ""; none has a section). */
+static bool names_backend(const struct sg_target *t, const struct sg_backend_ref *br)
+{
+	return t->kind == SG_TARGET_BACKEND && !t->section && br->name &&
+	       streq(t->name, br->name) && t->ns && !*t->ns;
+}
+
 /* How specifically `p` targets listener `l` and route `r` (r may be NULL):
  * 0 = not at all, higher = more specific. A listener is its Gateway's
  * own or a ListenerSet's, so a Gateway's sectionName and a ListenerSet
@@ -110,13 +118,26 @@ const struct sg_policy *sg_policy_for_listener(const struct sg_cfg *cfg, enum sg
 	return best(cfg, kind, l, NULL, false);
 }
 
+/* A policy aimed at br by agentgateway's name for it (the first listed). */
+static const struct sg_policy *for_named(const struct sg_cfg *cfg, enum sg_pol_kind kind,
+					 const struct sg_backend_ref *br)
+{
+	for (size_t i = 0; br->name && i < cfg->npolicies; i++) {
+		const struct sg_policy *p = &cfg->policies[i];
+
+		if (p->kind == kind && names_backend(&p->target, br))
+			return p;
+	}
+	return NULL;
+}
+
 const struct sg_policy *sg_policy_for_backend(const struct sg_cfg *cfg, enum sg_pol_kind kind,
 					      const struct sg_backend_ref *br)
 {
 	const struct sg_policy *win = NULL;
 
 	if (br->kind != SG_BREF_SERVICE)
-		return NULL;
+		return for_named(cfg, kind, br);
 	for (size_t i = 0; i < cfg->npolicies; i++) {
 		const struct sg_policy *p = &cfg->policies[i];
 		const struct sg_target *t = &p->target;
@@ -431,6 +452,48 @@ static int expand_groups(struct sg_cfg *cfg, const struct sg_listener *l, struct
 	return 0;
 }
 
+/* agentgateway's a2a is a backend policy: a route's own, or one aimed at
+ * the route (or at a route that delegated to it), its listener or its
+ * gateway, reaches each of its backends; a backend's own, or one aimed at
+ * that backend, that backend alone. splicegate decides it per route (a
+ * call's body is held, and a card's path read, before a backend is
+ * drawn): the route is a2a when it has it, or when every backend it draws
+ * has it; some of them only is refused. 0, or -1 after recording why. */
+static int resolve_a2a(const struct sg_cfg *cfg, const struct sg_listener *l, struct sg_route *r,
+		       const struct sg_route *parent, struct sg_diag *d)
+{
+	const struct sg_backend_ref *first = NULL;
+	size_t n = 0, with = 0;
+	int rank;
+
+	for (size_t i = 0; i < r->backends.n; i++) {
+		struct sg_backend_ref *br = &r->backends.v[i];
+
+		br->eff_a2a = br->filters.a2a || sg_policy_for_backend(cfg, SG_POL_A2A, br);
+		if (br->kind == SG_BREF_GROUP || !br->weight)
+			continue;
+		n++;
+		with += br->eff_a2a;
+		if (br->eff_a2a && !first)
+			first = br;
+	}
+	if (r->eff_filters.a2a || best(cfg, SG_POL_A2A, l, r, false))
+		r->eff_filters.a2a = true;
+	else if (parent && best_rank(cfg, SG_POL_A2A, l, parent, false, &rank) && rank >= 4)
+		r->eff_filters.a2a = true;
+	else if (with && with == n)
+		r->eff_filters.a2a = true;
+	else if (with) {
+		sg_diag_err(d, first->at,
+			    "a2a: not supported on some of route %s's backends only (splicegate "
+			    "treats a route's requests as A2A or not before a backend is drawn): "
+			    "give it to every backend of the route, or to the route",
+			    r->key);
+		return -1;
+	}
+	return 0;
+}
+
 /* 0, -ENOMEM, or -1 after recording why in d. */
 static int resolve_route(struct sg_cfg *cfg, const struct sg_listener *l, struct sg_route *r,
 			 const struct sg_route *parent, size_t *copies, struct sg_diag *d)
@@ -456,6 +519,8 @@ static int resolve_route(struct sg_cfg *cfg, const struct sg_listener *l, struct
 		       : parent	    ? parent->eff_retry
 				    : NULL;
 	resolve_filters(cfg, l, r, parent);
+	if (resolve_a2a(cfg, l, r, parent, d) == -1)
+		return -1;
 	r->defer = (uint8_t)sg_transform_defer(&r->eff_filters);
 	/* an a2a call's method is read from its body (user/core/a2a.h) */
 	if (r->eff_filters.a2a)
@@ -646,6 +711,35 @@ static int check_gateway_body(const struct sg_cfg *cfg, struct sg_diag *d)
 	return ret;
 }
 
+static bool in_brefs(const struct sg_brefs *bs, const struct sg_target *t)
+{
+	for (size_t i = 0; i < bs->n; i++)
+		if (names_backend(t, &bs->v[i]))
+			return true;
+	return false;
+}
+
+/* Whether a backend of the config is t (a SG_TARGET_BACKEND). */
+static bool backend_named(const struct sg_cfg *cfg, const struct sg_target *t)
+{
+	for (size_t b = 0; b < cfg->nbinds; b++)
+		for (size_t i = 0; i < cfg->binds[b].nlisteners; i++) {
+			const struct sg_listener *l = &cfg->binds[b].listeners[i];
+
+			for (size_t r = 0; r < l->nroutes; r++)
+				if (in_brefs(&l->routes[r].backends, t))
+					return true;
+			for (size_t r = 0; r < l->ntcp_routes; r++)
+				if (in_brefs(&l->tcp_routes[r].backends, t))
+					return true;
+		}
+	for (size_t g = 0; g < cfg->ngroups; g++)
+		for (size_t r = 0; r < cfg->groups[g].nroutes; r++)
+			if (in_brefs(&cfg->groups[g].routes[r].backends, t))
+				return true;
+	return false;
+}
+
 /* A policy is attached when at least one listener, route or backend of the
  * config is one of its targets. */
 static void mark_attached(struct sg_cfg *cfg)
@@ -679,6 +773,8 @@ static void mark_attached(struct sg_cfg *cfg)
 	for (size_t p = 0; p < cfg->npolicies; p++) {
 		struct sg_policy *pol = &cfg->policies[p];
 
+		if (pol->target.kind == SG_TARGET_BACKEND)
+			pol->attached = backend_named(cfg, &pol->target);
 		if (pol->target.kind != SG_TARGET_SERVICE)
 			continue;
 		for (size_t s = 0; s < cfg->nservices && !pol->attached; s++)

@@ -444,8 +444,8 @@ static const struct sg_field backend_policy_fields[] = {
 	{ "requestHeaderModifier", sg_f_request_headers, FILTERS(struct sg_backend_ref) },
 	{ "responseHeaderModifier", sg_f_response_headers, FILTERS(struct sg_backend_ref) },
 	{ "requestRedirect", sg_f_request_redirect, FILTERS(struct sg_backend_ref) },
+	{ "a2a", f_a2a, FILTERS(struct sg_backend_ref) },
 	/* schema/config.json's LocalBackendPolicies keys splicegate lacks */
-	{ "a2a", sg_f_refused, 0 },
 	{ "ai", sg_f_refused, 0 },
 	{ "backendAuth", sg_f_backend_auth, FILTERS(struct sg_backend_ref) },
 	{ "backendTunnel", sg_f_refused, 0 },
@@ -792,6 +792,16 @@ static int refuse_dynamic(struct sg_pctx *c, const struct sg_brefs *brefs, const
 	return 0;
 }
 
+/* Host and dynamic backends get agentgateway's name for them. */
+static int name_backends(struct sg_pctx *c, struct sg_brefs *bs, const char *route_key)
+{
+	for (size_t i = 0; i < bs->n; i++)
+		if ((bs->v[i].kind == SG_BREF_HOST || bs->v[i].kind == SG_BREF_DYNAMIC) &&
+		    !(bs->v[i].name = sg_arena_printf(c->a, "%s/backend%zu", route_key, i)))
+			return -1;
+	return 0;
+}
+
 /* Route map n, the idx-th of its list, into r in namespace ns, keyed
  * "<owner>/<name>" (a listener's) or, with ns_key, "<owner>/<ns>/<name>"
  * (a route group's, as agentgateway keys them). */
@@ -813,6 +823,8 @@ static int parse_route(struct sg_draft *b, struct sg_route *r, const struct sg_n
 		r->name = sg_arena_printf(c->a, "route%zu", idx);
 	r->key = ns_key ? sg_arena_printf(c->a, "%s/%s/%s", owner, ns, r->name)
 			: sg_arena_printf(c->a, "%s/%s", owner, r->name);
+	if (name_backends(c, &r->backends, r->key) == -1)
+		return -1;
 	r->session = sg_sessconf_named(c, r->session, r->key, &ok);
 	if (!ok)
 		return -1;
@@ -873,6 +885,8 @@ int sg_standalone_tcp_route(struct sg_draft *b, struct sg_listener *l, const str
 	if (!r->name)
 		r->name = sg_arena_printf(c->a, "tcproute%zu", idx);
 	r->key = sg_arena_printf(c->a, "%s/%s", l->key, r->name);
+	if (name_backends(c, &r->backends, r->key) == -1)
+		return -1;
 	if (r->hostnames.n && l->proto != SG_PROTO_TLS) {
 		sg_diag_err(c->d, sg_map_get(n, "hostnames"),
 			    "%s.hostnames: only a TLS listener routes by host name (SNI); a "

@@ -230,28 +230,64 @@ static void test_targeted_refusals(void **unused)
 		  "  phase: gateway\n"
 		  "  policy: {cors: {allowOrigins: ['*']}}\n",
 		  "t.yaml:19:11: policies[0].target: a policy of phase gateway is aimed at a "
-		  "gateway or one of its listeners (it runs before a route is chosen)" },
+		  "gateway, a ListenerSet or one of their listeners (it runs before a route is "
+		  "chosen)" },
 		{ "a traffic policy on a service",
 		  "- name: {name: p, namespace: default}\n"
 		  "  target: {backend: {service: {hostname: a.example, namespace: default}}}\n"
 		  "  policy: " SET("a") "\n",
 		  "t.yaml:19:11: policies[0].target: a traffic policy aimed at a backend is not "
-		  "implemented yet (backendTLS and backendAuth are): aim it at a gateway, listener "
-		  "or route" },
+		  "implemented yet (backendTLS, backendAuth and a2a are): aim it at a gateway, "
+		  "listener or route" },
+		{ "a traffic policy on a backend by name",
+		  "- name: {name: p, namespace: default}\n"
+		  "  target: {backend: {backend: {name: bind/8080/l/r1/backend0, namespace: ''}}}\n"
+		  "  policy: " SET("a") "\n",
+		  "t.yaml:19:11: policies[0].target: a traffic policy aimed at a backend is not "
+		  "implemented yet (backendTLS, backendAuth and a2a are): aim it at a gateway, "
+		  "listener or route" },
+		{ "a backend name in a namespace",
+		  "- name: {name: p, namespace: default}\n"
+		  "  target: {backend: {backend: {name: bind/8080/l/r1/backend0, namespace: "
+		  "default}}}\n"
+		  "  policy: {a2a: {}}\n",
+		  "t.yaml:19:38: policies[0].target.backend.backend.name: policy default/p names "
+		  "nothing: no backend named \"bind/8080/l/r1/backend0\" in namespace \"default\" "
+		  "(a route's host or dynamic backend is \"<route key>/backend<index>\", namespace "
+		  "\"\", as config_dump's backends list them)" },
+		{ "a backend's section",
+		  "- name: {name: p, namespace: default}\n"
+		  "  target: {backend: {backend: {name: bind/8080/l/r1/backend0, namespace: '', "
+		  "section: s}}}\n"
+		  "  policy: {a2a: {}}\n",
+		  "t.yaml:19:87: policies[0].target.backend.backend.section: policy default/p "
+		  "names "
+		  "nothing: backend bind/8080/l/r1/backend0 has no section \"s\" (none here has)" },
+		{ "a backend policy on a listener set",
+		  "- name: {name: p, namespace: default}\n"
+		  "  target: {listenerSet: {name: ls, namespace: default}}\n"
+		  "  policy: {backendTLS: {insecure: true}}\n",
+		  "t.yaml:19:11: policies[0].target: not supported (agentgateway applies no "
+		  "backend "
+		  "policy aimed at a ListenerSet: aim it at the Gateway, its listener, a route or "
+		  "a "
+		  "backend)" },
 		{ "a listener set",
 		  "- name: {name: p, namespace: default}\n"
 		  "  target: {listenerSet: {name: ls, namespace: default}}\n"
 		  "  policy: " SET("a") "\n",
-		  "t.yaml:19:25: policies[0].target.listenerSet: not supported (a standalone "
-		  "policy aimed at a ListenerSet is not implemented yet: aim it at the Gateway's "
-		  "listener, or write an AgentgatewayPolicy)" },
+		  "t.yaml:19:32: policies[0].target.listenerSet.name: policy default/p names "
+		  "nothing: no ListenerSet default/ls in this config" },
 		{ "a port",
 		  "- name: {name: p, namespace: default}\n"
 		  "  target: {gateway: {gatewayName: default, gatewayNamespace: default, port: "
 		  "8080}}\n"
 		  "  policy: " SET("a") "\n",
-		  "t.yaml:19:77: policies[0].target.gateway.port: not supported (a gateway target "
-		  "by port is not implemented: name the listener with listenerName)" },
+		  "t.yaml:19:77: policies[0].target.gateway.port: not supported (agentgateway "
+		  "applies a gateway target's port to frontendPolicies only, and a top-level "
+		  "policy "
+		  "is a traffic or backend policy: it would reach nothing; name the listener with "
+		  "listenerName)" },
 		{ "session persistence",
 		  "- name: {name: p, namespace: default}\n"
 		  "  target: " GATEWAY "\n"
@@ -293,6 +329,38 @@ static void test_targeted_refusals(void **unused)
 
 /* config_dump: agentgateway's TargetedPolicy, key "ns/name", name of kind
  * Local, a route target without kind. */
+/* A backend by agentgateway's name for it: backendTLS and a2a reach that
+ * backend alone; a2a on every backend of a route makes the route's
+ * requests A2A, an a2a aimed at a route or listener too. */
+static void test_targeted_backend_by_name(void **unused)
+{
+	struct sg_cfg *cfg =
+		load(BINDS "- name: {name: tls, namespace: default}\n"
+			   "  target: {backend: {backend: {name: bind/8080/l/r1/backend0, "
+			   "namespace: ''}}}\n"
+			   "  policy: {backendTLS: {insecure: true}}\n"
+			   "- name: {name: a2a, namespace: default}\n"
+			   "  target: {backend: {backend: {name: bind/8080/l/r1/backend0, "
+			   "namespace: ''}}}\n"
+			   "  policy: {a2a: {}}\n"
+			   "- name: {name: listener, namespace: default}\n"
+			   "  target: {gateway: {gatewayName: default, gatewayNamespace: "
+			   "default, listenerName: m}}\n"
+			   "  policy: {a2a: {}}\n");
+
+	(void)unused;
+	assert_string_equal(route(cfg, "r1")->backends.v[0].name, "bind/8080/l/r1/backend0");
+	assert_non_null(route(cfg, "r1")->backends.v[0].eff_tls);
+	assert_null(route(cfg, "r2")->backends.v[0].eff_tls);
+	assert_true(route(cfg, "r1")->backends.v[0].eff_a2a);
+	assert_true(route(cfg, "r1")->eff_filters.a2a);
+	assert_true(route(cfg, "r1")->defer & SG_ROUTE_DEFER_BODY);
+	assert_false(route(cfg, "r2")->eff_filters.a2a);
+	assert_true(route(cfg, "r3")->eff_filters.a2a);
+	assert_true(policy(cfg, "default/a2a")->attached);
+	sg_cfg_free(cfg);
+}
+
 static void test_targeted_dump(void **unused)
 {
 	struct sg_cfg *cfg =
@@ -341,6 +409,7 @@ int main(void)
 		cmocka_unit_test(test_targeted_precedence),
 		cmocka_unit_test(test_targeted_kinds),
 		cmocka_unit_test(test_targeted_refusals),
+		cmocka_unit_test(test_targeted_backend_by_name),
 		cmocka_unit_test(test_targeted_dump),
 	};
 
