@@ -1,4 +1,4 @@
-# agentgateway's routeGroups: (issue 68): a route whose backend is `routeGroup: NAME` hands the request to the best matching route of that group, which may delegate again (two levels here); the chain's policies merge as agentgateway merges them (the parent's reach the child, the child's own or a policy aimed at it win); a request no route of the group matches gets 404 "route not found"; a route mixing a group and a host backend sends each its share; config_dump lists the groups under routes.routeGroups and the delegating backend as {"routeGroup": NAME}; a cycle of groups and an unknown group are check errors.
+# agentgateway's routeGroups: (issue 68): a route whose backend is `routeGroup: NAME` hands the request to the best matching route of that group, which may delegate again (two levels here); the chain's policies merge as agentgateway merges them (the parent's reach the child, the child's own or a policy aimed at it win; a group route's local rate limit counts); a request no route of the group matches gets 404 "route not found"; a route mixing a group and a host backend sends each its share; config_dump lists the groups under routes.routeGroups and the delegating backend as {"routeGroup": NAME}; a cycle of groups and an unknown group are check errors.
 . "$(dirname "$0")/lib.sh"
 
 start_backend a
@@ -39,6 +39,7 @@ routeGroups:
     backends: [{host: 127.0.0.1:$B}]
   - name: exact
     matches: [{path: {exact: /api/v1/users/me}}]
+    policies: {localRateLimit: [{maxTokens: 2, tokensPerFill: 1, fillInterval: 1h}]}
     backends: [{host: 127.0.0.1:$A}]
 policies:
 - name: {name: users, namespace: default}
@@ -59,6 +60,10 @@ check "a policy aimed at the last route beats the top route's own" "$(resp_heade
 hcall "http://127.0.0.1:$P/api/v1/users/me"
 expect "within a group, an exact match beats a prefix" 200 '*"pod": "a"*'
 check "the top route's response policy reaches a route without one" "$(resp_header x-pol)" "top"
+hcall "http://127.0.0.1:$P/api/v1/users/me"
+expect "a group route's rate limit: its second token" 200 '*"pod": "a"*'
+hcall "http://127.0.0.1:$P/api/v1/users/me"
+expect "a group route's rate limit: no token left" 429 "rate limit exceeded"
 hcall "http://127.0.0.1:$P/api/plain"
 expect "one level of delegation" 200 '*"pod": "a"*'
 check "the group route's own policy beats its parent's" "$(resp_header x-pol)" "plain"
