@@ -1367,6 +1367,9 @@ struct sg_route {
 	/* A backend is a routeGroup (config/resolve.c): the request draws a
 	 * backend when it is routed (sg_route_follow); false: one branch. */
 	bool delegates;
+	/* A route group's copy: the route that delegated to it; NULL: a
+	 * listener's route (or a group's own, as written). */
+	const struct sg_route *parent;
 	/* What its plan waits for (sg_transform_defer), 0: nothing.
 	 * SG_ROUTE_DEFER_BODY: the body, held whole up to maxBufferSize
 	 * (an expression reads request.body, or a transformation replaces

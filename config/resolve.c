@@ -170,6 +170,13 @@ static const struct sg_policy *backend_policy(const struct sg_cfg *cfg, enum sg_
 
 	if (above && rank >= 4) /* a route's or its rule's */
 		return above;
+	/* then the routes that delegated to it, the nearest first */
+	for (const struct sg_route *p = r ? r->parent : NULL; l && p; p = p->parent) {
+		const struct sg_policy *up = best_rank(cfg, kind, l, p, false, &rank);
+
+		if (up && rank >= 4)
+			return up;
+	}
 	return svc ? svc : above;
 }
 
@@ -440,6 +447,7 @@ static int expand_groups(struct sg_cfg *cfg, const struct sg_listener *l, struct
 			return -ENOMEM;
 		for (size_t j = 0; j < g->nroutes; j++) {
 			br->sub[j] = g->routes[j];
+			br->sub[j].parent = r;
 			/* its backends are resolved for this chain */
 			if (!own_backends(cfg, true, &br->sub[j].backends))
 				return -ENOMEM;
@@ -450,6 +458,19 @@ static int expand_groups(struct sg_cfg *cfg, const struct sg_listener *l, struct
 		}
 	}
 	return 0;
+}
+
+/* A policy of `kind` aimed at route p or a route that delegated to it
+ * (their own names, or rules). */
+static bool aimed_up(const struct sg_cfg *cfg, enum sg_pol_kind kind, const struct sg_listener *l,
+		     const struct sg_route *p)
+{
+	int rank;
+
+	for (; p; p = p->parent)
+		if (best_rank(cfg, kind, l, p, false, &rank) && rank >= 4)
+			return true;
+	return false;
 }
 
 /* agentgateway's a2a is a backend policy: a route's own, or one aimed at
@@ -464,7 +485,6 @@ static int resolve_a2a(const struct sg_cfg *cfg, const struct sg_listener *l, st
 {
 	const struct sg_backend_ref *first = NULL;
 	size_t n = 0, with = 0;
-	int rank;
 
 	for (size_t i = 0; i < r->backends.n; i++) {
 		struct sg_backend_ref *br = &r->backends.v[i];
@@ -479,7 +499,7 @@ static int resolve_a2a(const struct sg_cfg *cfg, const struct sg_listener *l, st
 	}
 	if (r->eff_filters.a2a || best(cfg, SG_POL_A2A, l, r, false))
 		r->eff_filters.a2a = true;
-	else if (parent && best_rank(cfg, SG_POL_A2A, l, parent, false, &rank) && rank >= 4)
+	else if (aimed_up(cfg, SG_POL_A2A, l, parent))
 		r->eff_filters.a2a = true;
 	else if (with && with == n)
 		r->eff_filters.a2a = true;

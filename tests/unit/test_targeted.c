@@ -361,6 +361,49 @@ static void test_targeted_backend_by_name(void **unused)
 	sg_cfg_free(cfg);
 }
 
+/* A route group's route: a backend policy aimed at a route that
+ * delegated to it (two levels up here) reaches its backends, one aimed at
+ * itself beats it; a2a aimed at the top route makes it A2A. */
+static void test_targeted_route_chain(void **unused)
+{
+	struct sg_cfg *cfg =
+		load("binds:\n"
+		     "- port: 8080\n"
+		     "  listeners:\n"
+		     "  - routes: [{name: top, backends: [{routeGroup: mid}]}]\n"
+		     "routeGroups:\n"
+		     "- name: mid\n"
+		     "  routes: [{name: m, backends: [{routeGroup: leaf}]}]\n"
+		     "- name: leaf\n"
+		     "  routes:\n"
+		     "  - {name: a, matches: [{path: {pathPrefix: /a}}], backends: [{host: "
+		     "127.0.0.1:1}]}\n"
+		     "  - {name: b, backends: [{host: 127.0.0.1:2}]}\n"
+		     "policies:\n"
+		     "- name: {name: top-tls, namespace: default}\n"
+		     "  target: {route: {name: top, namespace: default}}\n"
+		     "  policy: {backendTLS: {insecure: true}}\n"
+		     "- name: {name: a-tls, namespace: default}\n"
+		     "  target: {route: {name: a, namespace: default}}\n"
+		     "  policy: {backendTLS: {hostname: a.example}}\n"
+		     "- name: {name: top-a2a, namespace: default}\n"
+		     "  target: {route: {name: top, namespace: default}}\n"
+		     "  policy: {a2a: {}}\n");
+	const struct sg_route *top = route(cfg, "top");
+	const struct sg_route *m = &top->backends.v[0].sub[0];
+	const struct sg_route *a = &m->backends.v[0].sub[0], *b = &m->backends.v[0].sub[1];
+
+	(void)unused;
+	assert_ptr_equal(m->parent, top);
+	assert_ptr_equal(a->parent, m);
+	assert_ptr_equal(a->backends.v[0].eff_tls, policy(cfg, "default/a-tls")->u.btls);
+	assert_ptr_equal(b->backends.v[0].eff_tls, policy(cfg, "default/top-tls")->u.btls);
+	assert_true(a->eff_filters.a2a);
+	assert_true(b->eff_filters.a2a);
+	assert_true(policy(cfg, "default/a-tls")->attached);
+	sg_cfg_free(cfg);
+}
+
 static void test_targeted_dump(void **unused)
 {
 	struct sg_cfg *cfg =
@@ -410,6 +453,7 @@ int main(void)
 		cmocka_unit_test(test_targeted_kinds),
 		cmocka_unit_test(test_targeted_refusals),
 		cmocka_unit_test(test_targeted_backend_by_name),
+		cmocka_unit_test(test_targeted_route_chain),
 		cmocka_unit_test(test_targeted_dump),
 	};
 
