@@ -29,6 +29,25 @@ struct target_in {
 	const char *form;	     /* its key */
 };
 
+/* The map n of target form `form` into ti, a target of kind `kind`. */
+static int take_form(struct sg_pctx *c, const struct sg_node *n, struct target_in *ti,
+		     const char *form, enum sg_target_kind kind, const struct sg_field *fields,
+		     const char *path)
+{
+	ti->inner = n;
+	ti->form = form;
+	ti->t.kind = kind;
+	return sg_parse_fields(c, n, fields, &ti->t, path);
+}
+
+/* {name, namespace, section}: a backend's and a ListenerSet's. */
+static const struct sg_field named_fields[] = {
+	{ "name", sg_f_str, offsetof(struct sg_target, name), true },
+	{ "namespace", sg_f_str, offsetof(struct sg_target, ns), true },
+	{ "section", sg_f_str, offsetof(struct sg_target, section) },
+	{ 0 },
+};
+
 static int f_gw_port(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
 {
 	(void)dst;
@@ -55,10 +74,7 @@ static int f_gateway(struct sg_pctx *c, const struct sg_node *n, void *dst, cons
 	struct target_in *ti = dst;
 
 	ti->forms++;
-	ti->inner = n;
-	ti->form = "gateway";
-	ti->t.kind = SG_TARGET_GATEWAY;
-	return sg_parse_fields(c, n, fields, &ti->t, path);
+	return take_form(c, n, ti, "gateway", SG_TARGET_GATEWAY, fields, path);
 }
 
 /* agentgateway's RouteName.kind: a Kubernetes route's; none: a route of
@@ -92,28 +108,14 @@ static int f_route(struct sg_pctx *c, const struct sg_node *n, void *dst, const 
 	struct target_in *ti = dst;
 
 	ti->forms++;
-	ti->inner = n;
-	ti->form = "route";
-	ti->t.kind = SG_TARGET_ROUTE;
-	return sg_parse_fields(c, n, fields, &ti->t, path);
+	return take_form(c, n, ti, "route", SG_TARGET_ROUTE, fields, path);
 }
 
 /* backend: {name, namespace, section}: a backend by agentgateway's name
  * for it (sg_backend_ref.name). */
 static int f_named_backend(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
 {
-	static const struct sg_field fields[] = {
-		{ "name", sg_f_str, offsetof(struct sg_target, name), true },
-		{ "namespace", sg_f_str, offsetof(struct sg_target, ns), true },
-		{ "section", sg_f_str, offsetof(struct sg_target, section) },
-		{ 0 },
-	};
-	struct target_in *ti = dst;
-
-	ti->inner = n;
-	ti->form = "backend.backend";
-	ti->t.kind = SG_TARGET_BACKEND;
-	return sg_parse_fields(c, n, fields, &ti->t, path);
+	return take_form(c, n, dst, "backend.backend", SG_TARGET_BACKEND, named_fields, path);
 }
 
 static int f_service(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
@@ -124,12 +126,7 @@ static int f_service(struct sg_pctx *c, const struct sg_node *n, void *dst, cons
 		{ "port", sg_f_port, offsetof(struct sg_target, port) },
 		{ 0 },
 	};
-	struct target_in *ti = dst;
-
-	ti->inner = n;
-	ti->form = "backend.service";
-	ti->t.kind = SG_TARGET_SERVICE;
-	return sg_parse_fields(c, n, fields, &ti->t, path);
+	return take_form(c, n, dst, "backend.service", SG_TARGET_SERVICE, fields, path);
 }
 
 /* backend: "invalid" | {backend: {name, namespace, section}} | {service:
@@ -162,19 +159,10 @@ static int f_backend(struct sg_pctx *c, const struct sg_node *n, void *dst, cons
  * Kubernetes resources loaded beside the file, or one of its listeners. */
 static int f_listener_set(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
 {
-	static const struct sg_field fields[] = {
-		{ "name", sg_f_str, offsetof(struct sg_target, name), true },
-		{ "namespace", sg_f_str, offsetof(struct sg_target, ns), true },
-		{ "section", sg_f_str, offsetof(struct sg_target, section) },
-		{ 0 },
-	};
 	struct target_in *ti = dst;
 
 	ti->forms++;
-	ti->inner = n;
-	ti->form = "listenerSet";
-	ti->t.kind = SG_TARGET_LISTENERSET;
-	return sg_parse_fields(c, n, fields, &ti->t, path);
+	return take_form(c, n, ti, "listenerSet", SG_TARGET_LISTENERSET, named_fields, path);
 }
 
 static const struct sg_field target_fields[] = {
