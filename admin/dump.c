@@ -1161,7 +1161,13 @@ static void push_filters(struct sg_json *inl, const struct sg_filters *f)
 
 static struct sg_json *traffic(const struct sg_policy *p, const char *name, struct sg_json *inner)
 {
-	struct sg_json *outer = sg_json_object(), *mid = sg_json_object();
+	struct sg_json *outer, *mid;
+
+	/* aimed at a backend, agentgateway makes it a backend policy */
+	if (p->target.kind == SG_TARGET_SERVICE || p->target.kind == SG_TARGET_BACKEND)
+		return variant("backend", name, inner);
+	outer = sg_json_object();
+	mid = sg_json_object();
 
 	sg_json_add_str(mid, "phase", p->gateway_phase ? "gateway" : "route");
 	sg_json_add(mid, name, inner);

@@ -1310,8 +1310,18 @@ struct sg_backend_ref {
 	 * mirrors (applied after the route's, for the try this backend
 	 * serves). */
 	struct sg_filters filters;
+	/* What a try applies: `filters`, with the kinds they lack from a
+	 * standalone policy aimed at this backend (config/resolve.c); NULL
+	 * until resolved (sg_bref_filters). */
+	const struct sg_filters *eff_filters;
 	const struct sg_node *at;
 };
+
+/* The filters a try to br applies (sg_backend_ref.eff_filters). */
+static inline const struct sg_filters *sg_bref_filters(const struct sg_backend_ref *br)
+{
+	return br->eff_filters ? br->eff_filters : &br->filters;
+}
 
 /* Session persistence of a route (Gateway API sessionPersistence on an
  * HTTPRoute or GRPCRoute rule; the standalone route policy of the same

@@ -214,6 +214,39 @@ static const struct sg_backend_tls *with_client(struct sg_cfg *cfg, const struct
 	return t;
 }
 
+/* br's filters, and for each kind of the backend phase they lack
+ * (agentgateway's backend requestHeaderModifier, responseHeaderModifier,
+ * requestRedirect, requestMirror) a standalone policy's aimed at br (by
+ * name, or its service). The backend's own first, as agentgateway's
+ * backend policies merge. */
+static void resolve_backend_filters(struct sg_cfg *cfg, struct sg_backend_ref *br)
+{
+	const struct sg_policy *req = NULL, *resp = NULL, *redir = NULL, *mir = NULL;
+	struct sg_filters *f;
+
+	br->eff_filters = &br->filters;
+	if (!br->filters.request_headers)
+		req = sg_policy_for_backend(cfg, SG_POL_REQUEST_HEADERS, br);
+	if (!br->filters.response_headers)
+		resp = sg_policy_for_backend(cfg, SG_POL_RESPONSE_HEADERS, br);
+	if (!br->filters.redirect)
+		redir = sg_policy_for_backend(cfg, SG_POL_REDIRECT, br);
+	if (!br->filters.mirrors.n)
+		mir = sg_policy_for_backend(cfg, SG_POL_MIRROR, br);
+	if ((!req && !resp && !redir && !mir) || !(f = sg_arena_alloc(&cfg->arena, sizeof(*f))))
+		return; /* out of memory: the build fails on the arena's error */
+	*f = br->filters;
+	if (req)
+		f->request_headers = req->u.hdrmod;
+	if (resp)
+		f->response_headers = resp->u.hdrmod;
+	if (redir)
+		f->redirect = redir->u.redirect;
+	if (mir)
+		f->mirrors = *mir->u.mirrors;
+	br->eff_filters = f;
+}
+
 /* grpc: a GRPCRoute's backend, spoken to in HTTP/2 whatever its Service
  * port's appProtocol says (gRPC is HTTP/2: h2c in clear text, ALPN h2
  * over TLS); an explicit http.version still wins. client: the listener's
@@ -242,6 +275,7 @@ static void resolve_backend(struct sg_cfg *cfg, struct sg_backend_ref *br, bool 
 			       : auth			? auth->u.backend_auth
 							: NULL;
 	resolve_authority(cfg, br);
+	resolve_backend_filters(cfg, br);
 	if (btcp && btcp->connect_timeout != SG_DUR_UNSET)
 		br->eff_connect_timeout = btcp->connect_timeout;
 	if (btcp && btcp->has_keepalives)
@@ -578,7 +612,8 @@ static int resolve_route(struct sg_cfg *cfg, const struct sg_listener *l, struct
 		return -ENOMEM;
 	for (size_t i = 0; i < r->backends.n; i++) {
 		resolve_backend(cfg, &r->backends.v[i], grpc, l->backend_client, l, r);
-		resolve_mirrors(cfg, &r->backends.v[i].filters.mirrors, grpc, l->backend_client);
+		resolve_mirrors(cfg, &sg_bref_filters(&r->backends.v[i])->mirrors, grpc,
+				l->backend_client);
 	}
 	/* the route's own mirrors, or a targeted policy's */
 	resolve_mirrors(cfg, &r->eff_filters.mirrors, grpc, l->backend_client);

@@ -243,6 +243,20 @@ static bool backend_kind(enum sg_pol_kind k)
 	return k == SG_POL_BACKEND_TLS || k == SG_POL_BACKEND_AUTH || k == SG_POL_A2A;
 }
 
+/* What agentgateway makes a backend policy when it is aimed at a backend
+ * (split_policies_for_target), of which splicegate has these. */
+static bool backend_filter_kind(enum sg_pol_kind k)
+{
+	return k == SG_POL_REQUEST_HEADERS || k == SG_POL_RESPONSE_HEADERS ||
+	       k == SG_POL_REDIRECT || k == SG_POL_MIRROR;
+}
+
+/* Of those, the ones splicegate lacks on a backend. */
+static bool backend_filter_lacking(enum sg_pol_kind k)
+{
+	return k == SG_POL_TRANSFORM || k == SG_POL_AUTHZ || k == SG_POL_EXT_AUTHZ;
+}
+
 /* What agentgateway runs before the route is chosen (its gateway
  * policies), of which splicegate has these. */
 static bool gateway_phase_kind(enum sg_pol_kind k)
@@ -282,12 +296,17 @@ static int check_fit(struct sg_pctx *c, const struct sg_policy *p, const struct 
 	const char *tpath = sg_path_key(c, path, "target");
 
 	if ((p->target.kind == SG_TARGET_SERVICE || p->target.kind == SG_TARGET_BACKEND) &&
-	    !backend_kind(p->kind)) {
-		sg_diag_err(c->d, in->target,
-			    "%s: a traffic policy aimed at a backend is not implemented yet "
-			    "(backendTLS, backendAuth and a2a are): aim it at a gateway, listener "
-			    "or route",
-			    tpath);
+	    !backend_kind(p->kind) && !backend_filter_kind(p->kind)) {
+		sg_diag_err(
+			c->d, in->target,
+			backend_filter_lacking(p->kind)
+				? "%s: not supported (transformations, authorization and "
+				  "extAuthz aimed at a backend are not implemented): aim it at a "
+				  "gateway, listener or route"
+				: "%s: not supported (agentgateway keeps this policy a route "
+				  "policy, and looks none up on a backend: it would reach "
+				  "nothing): aim it at a gateway, listener or route",
+			tpath);
 		return -1;
 	}
 	/* agentgateway looks a backend policy up by gateway, listener, route

@@ -1,4 +1,4 @@
-# agentgateway's top-level policies: by each target form beyond gateway, listener and route (issue 68): a ListenerSet of the Kubernetes resources loaded beside the file reaches its listeners' requests, one of its listeners (section) beats it, the Gateway's own listener gets neither; an a2a policy aimed at a route's backend by agentgateway's name for it ("<route key>/backend0", namespace ""), at a route, or given in the backend's own policies makes that route's agent card GETs A2A (sgbackend's JSON is no card: 503 "processing failed: agent card missing URL ..."), a route without stays 200; config_dump prints the targets as agentgateway does; a gateway target by port, an a2a on some backends of a route only, a backend name that names nothing and a backend policy aimed at a ListenerSet are check errors.
+# agentgateway's top-level policies: by each target form beyond gateway, listener and route (issue 68): a ListenerSet of the Kubernetes resources loaded beside the file reaches its listeners' requests, one of its listeners (section) beats it, the Gateway's own listener gets neither; an a2a policy aimed at a route's backend by agentgateway's name for it ("<route key>/backend0", namespace ""), at a route, or given in the backend's own policies makes that route's agent card GETs A2A; a request header modifier aimed at a backend by name reaches that backend alone, a response header modifier aimed at a Service its route's responses (sgbackend's JSON is no card: 503 "processing failed: agent card missing URL ..."), a route without stays 200; config_dump prints the targets as agentgateway does; a gateway target by port, an a2a on some backends of a route only, a backend name that names nothing and a backend policy aimed at a ListenerSet are check errors.
 . "$(dirname "$0")/lib.sh"
 
 start_backend a
@@ -30,6 +30,12 @@ policies:
 - name: {name: by-name, namespace: default}
   target: {backend: {backend: {name: bind/$P1/main/named/backend0, namespace: ""}}}
   policy: {a2a: {}}
+- name: {name: headers, namespace: default}
+  target: {backend: {backend: {name: bind/$P1/main/named/backend0, namespace: ""}}}
+  policy: {requestHeaderModifier: {set: {x-aimed: backend}}}
+- name: {name: svc-headers, namespace: default}
+  target: {backend: {service: {hostname: svc.ns.svc.cluster.local, namespace: ns}}}
+  policy: {responseHeaderModifier: {set: {x-svc: aimed}}}
 - name: {name: on-route, namespace: default}
   target: {route: {name: aimed, namespace: default}}
   policy: {a2a: {}}
@@ -85,12 +91,17 @@ hcall "http://127.0.0.1:$P1/plain/.well-known/agent-card.json"
 expect "a route a2a does not reach: the backend's answer as it came" 200 '*"pod": "a"*'
 hcall "http://127.0.0.1:$P1/named/x"
 expect "an a2a route's other GETs are not cards" 200 '*"pod": "a"*'
+check "a request header modifier aimed at the backend by name reaches it" \
+	"$(echo_header x-aimed)" "backend"
+hcall "http://127.0.0.1:$P1/plain"
+check "and no other backend" "$(echo_header x-aimed)" ""
 
 hcall -H "host: one.example" "http://127.0.0.1:$P2/"
 expect "a ListenerSet's listener" 200 '*"pod": "b"*'
 check "a policy aimed at the ListenerSet reaches its listener" "$(echo_header x-pol)" "listenerset"
 hcall -H "host: two.example" "http://127.0.0.1:$P2/"
 check "one aimed at its listener by section beats it" "$(echo_header x-pol)" "listenerset-two"
+check "a response header modifier aimed at the route's Service" "$(resp_header x-svc)" "aimed"
 hcall -H "host: gw.example" "http://127.0.0.1:$P2/"
 expect "the Gateway's own listener" 200 '*"pod": "b"*'
 check "the ListenerSet's policies do not reach the Gateway's own listener" "$(echo_header x-pol)" ""
@@ -99,6 +110,9 @@ dump=$(curl -s http://127.0.0.1:15000/config_dump)
 json_equal "config_dump: a backend target and its a2a policy" \
 	"$(jq -c '.policies[] | select(.key == "default/by-name") | {target, policy}' <<<"$dump")" \
 	'{"target":{"backend":{"backend":{"name":"bind/'"$P1"'/main/named/backend0","namespace":""}}},"policy":{"backend":{"a2a":{}}}}'
+json_equal "config_dump: a header modifier aimed at a backend is a backend policy" \
+	"$(jq -c '.policies[] | select(.key == "default/headers") | .policy' <<<"$dump")" \
+	'{"backend":{"requestHeaderModifier":{"set":{"x-aimed":"backend"}}}}'
 json_equal "config_dump: a listenerSet target" \
 	"$(jq -c '.policies[] | select(.key == "default/set-two") | .target' <<<"$dump")" \
 	'{"listenerSet":{"name":"ls","namespace":"ns","section":"two"}}'

@@ -232,19 +232,19 @@ static void test_targeted_refusals(void **unused)
 		  "t.yaml:19:11: policies[0].target: a policy of phase gateway is aimed at a "
 		  "gateway, a ListenerSet or one of their listeners (it runs before a route is "
 		  "chosen)" },
-		{ "a traffic policy on a service",
+		{ "a route policy on a service",
 		  "- name: {name: p, namespace: default}\n"
 		  "  target: {backend: {service: {hostname: a.example, namespace: default}}}\n"
-		  "  policy: " SET("a") "\n",
-		  "t.yaml:19:11: policies[0].target: a traffic policy aimed at a backend is not "
-		  "implemented yet (backendTLS, backendAuth and a2a are): aim it at a gateway, "
-		  "listener or route" },
-		{ "a traffic policy on a backend by name",
+		  "  policy: {timeout: {requestTimeout: 1s}}\n",
+		  "t.yaml:19:11: policies[0].target: not supported (agentgateway keeps this policy "
+		  "a route policy, and looks none up on a backend: it would reach nothing): aim it "
+		  "at a gateway, listener or route" },
+		{ "a transformation on a backend by name",
 		  "- name: {name: p, namespace: default}\n"
 		  "  target: {backend: {backend: {name: bind/8080/l/r1/backend0, namespace: ''}}}\n"
-		  "  policy: " SET("a") "\n",
-		  "t.yaml:19:11: policies[0].target: a traffic policy aimed at a backend is not "
-		  "implemented yet (backendTLS, backendAuth and a2a are): aim it at a gateway, "
+		  "  policy: {transformations: {request: {set: {a: '\"b\"'}}}}\n",
+		  "t.yaml:19:11: policies[0].target: not supported (transformations, authorization "
+		  "and extAuthz aimed at a backend are not implemented): aim it at a gateway, "
 		  "listener or route" },
 		{ "a backend name in a namespace",
 		  "- name: {name: p, namespace: default}\n"
@@ -358,6 +358,38 @@ static void test_targeted_backend_by_name(void **unused)
 	assert_false(route(cfg, "r2")->eff_filters.a2a);
 	assert_true(route(cfg, "r3")->eff_filters.a2a);
 	assert_true(policy(cfg, "default/a2a")->attached);
+	sg_cfg_free(cfg);
+	/* a backend's own header modifier beats one aimed at it; one aimed
+	 * at it fills what it lacks, as a backend policy, not the route's */
+	cfg = load(
+		"binds:\n"
+		"- port: 8080\n"
+		"  listeners:\n"
+		"  - name: l\n"
+		"    routes:\n"
+		"    - name: r1\n"
+		"      backends:\n"
+		"      - host: 127.0.0.1:8000\n"
+		"      - host: 127.0.0.1:8001\n"
+		"        policies: {requestHeaderModifier: {set: {x-b: own}}}\n"
+		"policies:\n"
+		"- name: {name: h0, namespace: default}\n"
+		"  target: {backend: {backend: {name: bind/8080/l/r1/backend0, namespace: ''}}}\n"
+		"  policy: {requestHeaderModifier: {set: {x-b: aimed}}}\n"
+		"- name: {name: h1, namespace: default}\n"
+		"  target: {backend: {backend: {name: bind/8080/l/r1/backend1, namespace: ''}}}\n"
+		"  policy: {requestHeaderModifier: {set: {x-b: aimed}}}\n"
+		"- name: {name: r1, namespace: default}\n"
+		"  target: {backend: {backend: {name: bind/8080/l/r1/backend1, namespace: ''}}}\n"
+		"  policy: {responseHeaderModifier: {set: {x-r: aimed}}}\n");
+	assert_ptr_equal(sg_bref_filters(&route(cfg, "r1")->backends.v[0])->request_headers,
+			 policy(cfg, "default/h0")->u.hdrmod);
+	assert_null(route(cfg, "r1")->backends.v[0].filters.request_headers);
+	assert_ptr_equal(sg_bref_filters(&route(cfg, "r1")->backends.v[1])->request_headers,
+			 route(cfg, "r1")->backends.v[1].filters.request_headers);
+	assert_ptr_equal(sg_bref_filters(&route(cfg, "r1")->backends.v[1])->response_headers,
+			 policy(cfg, "default/r1")->u.hdrmod);
+	assert_null(route(cfg, "r1")->eff_filters.request_headers);
 	sg_cfg_free(cfg);
 }
 

@@ -997,7 +997,7 @@ void sg_request_try_send(struct sg_attempt *a)
 	sg_request_input(r, &in);
 	in.exchanged = r->tx_token;
 	in.backend_host = sg_filter_backend_host(a->backend);
-	if (!follow_plan(r, sg_filter_plan_backend(&r->plan, &a->backend->filters, &in)))
+	if (!follow_plan(r, sg_filter_plan_backend(&r->plan, sg_bref_filters(a->backend), &in)))
 		return;
 	if (r->trace && traceparent(r) < 0) {
 		sg_request_fail(r, SG_FAIL_CONNECT, ENOMEM);
@@ -1005,7 +1005,7 @@ void sg_request_try_send(struct sg_attempt *a)
 	}
 	if (!r->mirrored) {
 		r->mirrored = true;
-		mirror(r, &a->backend->filters.mirrors);
+		mirror(r, &sg_bref_filters(a->backend)->mirrors);
 	}
 	r->sink->send(r);
 }
