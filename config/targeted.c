@@ -440,6 +440,14 @@ static bool has_listener(const struct sg_cfg *cfg, const struct sg_target *t)
 	return false;
 }
 
+static bool named_backend(const struct sg_cfg *cfg, const char *name)
+{
+	for (size_t i = 0; i < cfg->nnamed_backends; i++)
+		if (streq(cfg->named_backends[i].name, name))
+			return true;
+	return false;
+}
+
 static bool has_listener_set(const struct sg_cfg *cfg, const struct sg_target *t)
 {
 	for (size_t b = 0; b < cfg->nbinds; b++)
@@ -549,7 +557,13 @@ static const char *nothing(const struct sg_cfg *cfg, const struct sg_policy *p, 
 		if (p->attached)
 			return NULL;
 		*key = t->section ? "section" : "name";
-		if (t->section)
+		if (!t->section && named_backend(cfg, t->name))
+			snprintf(buf, size,
+				 "\"%s\" is a top-level backends: entry, which serves here as a "
+				 "tracing collector only (no route names one): give the policy in "
+				 "the entry's policies",
+				 t->name);
+		else if (t->section)
 			snprintf(buf, size, "backend %s has no section \"%s\" (none here has)",
 				 t->name, t->section);
 		else

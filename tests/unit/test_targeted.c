@@ -263,6 +263,15 @@ static void test_targeted_refusals(void **unused)
 		  "t.yaml:19:87: policies[0].target.backend.backend.section: policy default/p "
 		  "names "
 		  "nothing: backend bind/8080/l/r1/backend0 has no section \"s\" (none here has)" },
+		{ "a top-level backend",
+		  "- name: {name: p, namespace: default}\n"
+		  "  target: {backend: {backend: {name: otel, namespace: ''}}}\n"
+		  "  policy: {backendTLS: {insecure: true}}\n"
+		  "backends: [{name: otel, host: '127.0.0.1:4317'}]\n",
+		  "t.yaml:19:38: policies[0].target.backend.backend.name: policy default/p names "
+		  "nothing: \"otel\" is a top-level backends: entry, which serves here as a "
+		  "tracing "
+		  "collector only (no route names one): give the policy in the entry's policies" },
 		{ "a backend policy on a listener set",
 		  "- name: {name: p, namespace: default}\n"
 		  "  target: {listenerSet: {name: ls, namespace: default}}\n"
