@@ -57,6 +57,10 @@ check "the top route's request policy reaches the last route of the chain" \
 	"$(echo_header x-chain)" "top"
 check "a policy aimed at the last route beats the top route's own" "$(resp_header x-pol)" \
 	"aimed-at-users"
+hcall --http2-prior-knowledge "http://127.0.0.1:$P/api/v1/users/7"
+expect "HTTP/2 alike" 200 '*"pod": "b"*'
+check "HTTP/2: the chain's policies" "$(echo_header x-chain) $(resp_header x-pol)" \
+	"top aimed-at-users"
 hcall "http://127.0.0.1:$P/api/v1/users/me"
 expect "within a group, an exact match beats a prefix" 200 '*"pod": "a"*'
 check "the top route's response policy reaches a route without one" "$(resp_header x-pol)" "top"
