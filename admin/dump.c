@@ -1161,7 +1161,13 @@ static void push_filters(struct sg_json *inl, const struct sg_filters *f)
 
 static struct sg_json *traffic(const struct sg_policy *p, const char *name, struct sg_json *inner)
 {
-	struct sg_json *outer = sg_json_object(), *mid = sg_json_object();
+	struct sg_json *outer, *mid;
+
+	/* aimed at a backend, agentgateway makes it a backend policy */
+	if (p->target.kind == SG_TARGET_SERVICE || p->target.kind == SG_TARGET_BACKEND)
+		return variant("backend", name, inner);
+	outer = sg_json_object();
+	mid = sg_json_object();
 
 	sg_json_add_str(mid, "phase", p->gateway_phase ? "gateway" : "route");
 	sg_json_add(mid, name, inner);
@@ -1216,6 +1222,8 @@ static struct sg_json *policy_body(const struct sg_policy *p, const struct sg_gl
 		return variant("backend", "backendTLS", backend_tls(p->u.btls));
 	case SG_POL_BACKEND_AUTH:
 		return variant("backend", "backendAuth", backend_auth(p->u.backend_auth));
+	case SG_POL_A2A:
+		return variant("backend", "a2a", sg_json_object());
 	case SG_POL_REQUEST_HEADERS:
 		return traffic(p, "requestHeaderModifier", hdrmod(p->u.hdrmod));
 	case SG_POL_RESPONSE_HEADERS:
@@ -1288,6 +1296,17 @@ static struct sg_json *target(const struct sg_target *t)
 			sg_json_add_str(inner, "section", t->section);
 		sg_json_add(o, "listenerSet", inner);
 		break;
+	case SG_TARGET_BACKEND: { /* agentgateway's BackendTarget::Backend */
+		struct sg_json *be = sg_json_object();
+
+		sg_json_add_str(be, "name", t->name);
+		sg_json_add_str(be, "namespace", t->ns);
+		if (t->section)
+			sg_json_add_str(be, "section", t->section);
+		sg_json_add(inner, "backend", be);
+		sg_json_add(o, "backend", inner);
+		break;
+	}
 	case SG_TARGET_SERVICE: {
 		struct sg_json *svc = sg_json_object();
 		char host[512];
@@ -1402,6 +1421,8 @@ static struct sg_json *backend_ref(const struct sg_backend_ref *br, const struct
 		sg_json_add(o, "mcp", sg_dump_mcp(br->mcp));
 	} else if (br->kind == SG_BREF_DYNAMIC) {
 		sg_json_add(o, "dynamic", sg_json_object());
+	} else if (br->kind == SG_BREF_GROUP) {
+		sg_json_add_str(o, "routeGroup", br->group);
 	} else {
 		sg_json_add_str(o, "host", br->host);
 	}
@@ -1533,6 +1554,27 @@ static struct sg_json *listener(const struct sg_listener *l, const struct sg_cfg
 	tcp = sg_json_add_object(o, "tcpRoutes");
 	for (size_t i = 0; i < l->ntcp_routes; i++)
 		sg_json_add(tcp, l->tcp_routes[i].key, tcp_route(&l->tcp_routes[i], cfg));
+	return o;
+}
+
+/* agentgateway's RoutesDump: the routes no listener holds. splicegate
+ * has no mesh routes; its route groups print as agentgateway's do, each
+ * a map of its routes by key. Printed when there is a route group
+ * (agentgateway prints it always; dumps without one stay as they were). */
+static struct sg_json *route_groups(const struct sg_cfg *cfg)
+{
+	struct sg_json *o = sg_json_object(), *groups;
+
+	sg_json_add_object(o, "httpMesh");
+	sg_json_add_object(o, "tcpMesh");
+	groups = sg_json_add_object(o, "routeGroups");
+	for (size_t g = 0; g < cfg->ngroups; g++) {
+		const struct sg_route_group *rg = &cfg->groups[g];
+		struct sg_json *set = sg_json_add_object(groups, rg->name);
+
+		for (size_t r = 0; r < rg->nroutes; r++)
+			sg_json_add(set, rg->routes[r].key, route(&rg->routes[r], cfg));
+	}
 	return o;
 }
 
@@ -1720,19 +1762,17 @@ static struct sg_json *global(const struct sg_global *g)
 
 /* Standalone host backends, listed once each as agentgateway lists its
  * opaque backends, and its dynamic ones. */
-static void host_backends(const struct sg_brefs *brefs, const char *route_key, struct sg_json *arr)
+static void host_backends(const struct sg_brefs *brefs, struct sg_json *arr)
 {
 	for (size_t i = 0; i < brefs->n; i++) {
 		struct sg_json *o, *inner;
-		char name[512];
 
-		if (brefs->v[i].kind != SG_BREF_HOST && brefs->v[i].kind != SG_BREF_DYNAMIC)
+		if (!brefs->v[i].name)
 			continue;
 		o = sg_json_object();
 		inner = sg_json_add_object(o,
 					   brefs->v[i].kind == SG_BREF_HOST ? "host" : "dynamic");
-		snprintf(name, sizeof(name), "%s/backend%zu", route_key, i);
-		sg_json_add_str(inner, "name", name);
+		sg_json_add_str(inner, "name", brefs->v[i].name);
 		if (brefs->v[i].kind == SG_BREF_HOST)
 			sg_json_add_str(inner, "target", brefs->v[i].host);
 		else /* its target expression: none, the SNI at the destination port */
@@ -1772,12 +1812,14 @@ static struct sg_json *backends(const struct sg_cfg *cfg)
 			const struct sg_listener *l = &cfg->binds[b].listeners[i];
 
 			for (size_t r = 0; r < l->nroutes; r++)
-				host_backends(&l->routes[r].backends, l->routes[r].key, arr);
+				host_backends(&l->routes[r].backends, arr);
 			for (size_t r = 0; r < l->ntcp_routes; r++)
-				host_backends(&l->tcp_routes[r].backends, l->tcp_routes[r].key,
-					      arr);
+				host_backends(&l->tcp_routes[r].backends, arr);
 		}
 	}
+	for (size_t g = 0; g < cfg->ngroups; g++)
+		for (size_t r = 0; r < cfg->groups[g].nroutes; r++)
+			host_backends(&cfg->groups[g].routes[r].backends, arr);
 	return arr;
 }
 
@@ -1786,6 +1828,8 @@ static struct sg_json *dump_json(const struct sg_cfg *cfg)
 	struct sg_json *root = sg_json_object(), *svcs, *wls;
 
 	sg_json_add(root, "binds", binds(cfg));
+	if (cfg->ngroups)
+		sg_json_add(root, "routes", route_groups(cfg));
 	sg_json_add(root, "policies", policies(cfg));
 	sg_json_add(root, "backends", backends(cfg));
 	svcs = sg_json_add_array(root, "services");

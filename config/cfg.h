@@ -288,6 +288,7 @@ enum sg_pol_kind {
 	SG_POL_MIRROR,	    /* requestMirror */
 	SG_POL_TRANSFORM,   /* transformations */
 	SG_POL_DELAY,	    /* delay */
+	SG_POL_A2A,	    /* a2a: a backend policy, no value */
 };
 
 enum sg_target_kind {
@@ -297,6 +298,10 @@ enum sg_target_kind {
 	SG_TARGET_ROUTE,
 	SG_TARGET_SERVICE,     /* ns/name, port 0 = every port */
 	SG_TARGET_LISTENERSET, /* ns/name (kind ListenerSet), section = its listener or NULL */
+	/* A standalone backend by agentgateway's name for it (a route's host
+	 * or dynamic backend: "<route key>/backend<i>", namespace ""); section
+	 * names a part of it (none has one here). */
+	SG_TARGET_BACKEND,
 };
 
 struct sg_target {
@@ -1198,6 +1203,8 @@ enum sg_bref_kind {
 	SG_BREF_MCP,	 /* agentgateway's `mcp` backend: the gateway serves MCP */
 	SG_BREF_DYNAMIC, /* agentgateway's `dynamic` TCP backend: the connection's
 			  * SNI at its destination port, no endpoint here */
+	SG_BREF_GROUP,	 /* agentgateway's `routeGroup`: the request is routed
+			  * again among a route group's routes (no endpoint) */
 };
 
 /* One target of an `mcp` backend: a child process spoken to over its
@@ -1286,7 +1293,20 @@ struct sg_backend_ref {
 	const struct sg_health_policy *health; /* inline policy, NULL = none */
 	const struct sg_backend_tls *tls;      /* inline backendTLS, NULL = none */
 	const struct sg_mcp_backend *mcp;      /* SG_BREF_MCP */
-	struct sg_endpoint *eps;	       /* where to connect */
+	/* SG_BREF_HOST and SG_BREF_DYNAMIC of a standalone route:
+	 * agentgateway's name for it, "<route key>/backend<i>" (config_dump's
+	 * backends, policies' backend targets); NULL: other kinds. */
+	const char *name;
+	/* Its a2a: its own, else a policy's aimed at it (config/resolve.c). */
+	bool eff_a2a;
+	/* SG_BREF_GROUP: the group's name as written, and its routes as this
+	 * backend reaches them (config/resolve.c copies the group's routes
+	 * for each delegating backend, their policies resolved through the
+	 * routes that delegate; policy/route.h sg_route_follow). */
+	const char *group;
+	struct sg_route *sub;
+	size_t nsub;
+	struct sg_endpoint *eps; /* where to connect */
 	size_t neps, capeps;
 	/* Effective, filled by policy/ resolve. */
 	sg_dur eff_connect_timeout;
@@ -1312,8 +1332,18 @@ struct sg_backend_ref {
 	 * mirrors (applied after the route's, for the try this backend
 	 * serves). */
 	struct sg_filters filters;
+	/* What a try applies: `filters`, with the kinds they lack from a
+	 * standalone policy aimed at this backend (config/resolve.c); NULL
+	 * until resolved (sg_bref_filters). */
+	const struct sg_filters *eff_filters;
 	const struct sg_node *at;
 };
+
+/* The filters a try to br applies (sg_backend_ref.eff_filters). */
+static inline const struct sg_filters *sg_bref_filters(const struct sg_backend_ref *br)
+{
+	return br->eff_filters ? br->eff_filters : &br->filters;
+}
 
 /* Session persistence of a route (Gateway API sessionPersistence on an
  * HTTPRoute or GRPCRoute rule; the standalone route policy of the same
@@ -1366,6 +1396,12 @@ struct sg_route {
 	const struct sg_backend_tls *backend_tls;
 	/* Session persistence; NULL: none (the request path pays one branch). */
 	const struct sg_session *session;
+	/* A backend is a routeGroup (config/resolve.c): the request draws a
+	 * backend when it is routed (sg_route_follow); false: one branch. */
+	bool delegates;
+	/* A route group's copy: the route that delegated to it; NULL: a
+	 * listener's route (or a group's own, as written). */
+	const struct sg_route *parent;
 	/* What its plan waits for (sg_transform_defer), 0: nothing.
 	 * SG_ROUTE_DEFER_BODY: the body, held whole up to maxBufferSize
 	 * (an expression reads request.body, or a transformation replaces
@@ -1414,6 +1450,24 @@ struct sg_tcp_route {
 	 * any name the listener takes. */
 	struct sg_strs hostnames;
 	struct sg_brefs backends;
+	const struct sg_node *at;
+};
+
+/* A standalone routeGroups: entry (agentgateway's LocalRouteGroup): HTTP
+ * routes that a route delegates to with a backend `routeGroup: NAME`.
+ * These routes are the group's as written (config_dump lists them); the
+ * request path uses the copies each delegating backend holds
+ * (sg_backend_ref.sub). */
+/* How many routeGroup backends one request may pass through, and how
+ * many routes the copies of all groups may add up to (config/resolve.c):
+ * bounds on a config, which is refused past them. */
+#define SG_ROUTE_GROUP_DEPTH 16
+#define SG_ROUTE_GROUP_COPIES 65536
+struct sg_route_group {
+	const char *name;
+	const char *key; /* "routegroup/NAME": its routes' keys start with it */
+	struct sg_route *routes;
+	size_t nroutes, caproutes;
 	const struct sg_node *at;
 };
 
@@ -1634,6 +1688,8 @@ struct sg_cfg {
 	size_t nworkloads, capworkloads;
 	struct sg_named_backend *named_backends; /* standalone backends: */
 	size_t nnamed_backends, capnamed_backends;
+	struct sg_route_group *groups; /* standalone routeGroups: */
+	size_t ngroups, capgroups;
 	struct sg_frontend_http default_fhttp;
 	struct sg_frontend_tls default_ftls;
 	/* The Kubernetes resources in force, in load order. */

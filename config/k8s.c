@@ -3811,6 +3811,7 @@ static bool agp_has(const struct agp_in *in, enum sg_pol_kind kind, struct sg_po
 	case SG_POL_MIRROR:
 	case SG_POL_TRANSFORM:
 	case SG_POL_DELAY:
+	case SG_POL_A2A:
 		return false;
 	}
 #undef TAKE

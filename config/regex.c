@@ -385,6 +385,10 @@ int sg_regex_compile_all(struct sg_cfg *cfg, struct sg_diag *d)
 				compile_route(cfg, d, &lis->routes[r], &ret);
 		}
 	}
+	/* a route group's copies share their matches with these */
+	for (size_t g = 0; g < cfg->ngroups; g++)
+		for (size_t r = 0; r < cfg->groups[g].nroutes; r++)
+			compile_route(cfg, d, &cfg->groups[g].routes[r], &ret);
 	return ret;
 }
 

@@ -5,6 +5,7 @@
  * attach per Gateway, or per listener with sectionName. */
 #include "config/resolve.h"
 
+#include <errno.h>
 #include <string.h>
 
 #include "config/accesslog.h"
@@ -15,6 +16,14 @@
 static bool streq(const char *a, const char *b)
 {
 	return a && b && strcmp(a, b) == 0;
+}
+
+/* Whether target t is backend br by agentgateway's name for it (local
+ * backends' namespace is ""; none has a section). */
+static bool names_backend(const struct sg_target *t, const struct sg_backend_ref *br)
+{
+	return t->kind == SG_TARGET_BACKEND && !t->section && br->name &&
+	       streq(t->name, br->name) && t->ns && !*t->ns;
 }
 
 /* How specifically `p` targets listener `l` and route `r` (r may be NULL):
@@ -109,13 +118,26 @@ const struct sg_policy *sg_policy_for_listener(const struct sg_cfg *cfg, enum sg
 	return best(cfg, kind, l, NULL, false);
 }
 
+/* A policy aimed at br by agentgateway's name for it (the first listed). */
+static const struct sg_policy *for_named(const struct sg_cfg *cfg, enum sg_pol_kind kind,
+					 const struct sg_backend_ref *br)
+{
+	for (size_t i = 0; br->name && i < cfg->npolicies; i++) {
+		const struct sg_policy *p = &cfg->policies[i];
+
+		if (p->kind == kind && names_backend(&p->target, br))
+			return p;
+	}
+	return NULL;
+}
+
 const struct sg_policy *sg_policy_for_backend(const struct sg_cfg *cfg, enum sg_pol_kind kind,
 					      const struct sg_backend_ref *br)
 {
 	const struct sg_policy *win = NULL;
 
 	if (br->kind != SG_BREF_SERVICE)
-		return NULL;
+		return for_named(cfg, kind, br);
 	for (size_t i = 0; i < cfg->npolicies; i++) {
 		const struct sg_policy *p = &cfg->policies[i];
 		const struct sg_target *t = &p->target;
@@ -148,6 +170,13 @@ static const struct sg_policy *backend_policy(const struct sg_cfg *cfg, enum sg_
 
 	if (above && rank >= 4) /* a route's or its rule's */
 		return above;
+	/* then the routes that delegated to it, the nearest first */
+	for (const struct sg_route *p = r ? r->parent : NULL; l && p; p = p->parent) {
+		const struct sg_policy *up = best_rank(cfg, kind, l, p, false, &rank);
+
+		if (up && rank >= 4)
+			return up;
+	}
 	return svc ? svc : above;
 }
 
@@ -185,6 +214,39 @@ static const struct sg_backend_tls *with_client(struct sg_cfg *cfg, const struct
 	return t;
 }
 
+/* br's filters, and for each kind of the backend phase they lack
+ * (agentgateway's backend requestHeaderModifier, responseHeaderModifier,
+ * requestRedirect, requestMirror) a standalone policy's aimed at br (by
+ * name, or its service). The backend's own first, as agentgateway's
+ * backend policies merge. */
+static void resolve_backend_filters(struct sg_cfg *cfg, struct sg_backend_ref *br)
+{
+	const struct sg_policy *req = NULL, *resp = NULL, *redir = NULL, *mir = NULL;
+	struct sg_filters *f;
+
+	br->eff_filters = &br->filters;
+	if (!br->filters.request_headers)
+		req = sg_policy_for_backend(cfg, SG_POL_REQUEST_HEADERS, br);
+	if (!br->filters.response_headers)
+		resp = sg_policy_for_backend(cfg, SG_POL_RESPONSE_HEADERS, br);
+	if (!br->filters.redirect)
+		redir = sg_policy_for_backend(cfg, SG_POL_REDIRECT, br);
+	if (!br->filters.mirrors.n)
+		mir = sg_policy_for_backend(cfg, SG_POL_MIRROR, br);
+	if ((!req && !resp && !redir && !mir) || !(f = sg_arena_alloc(&cfg->arena, sizeof(*f))))
+		return; /* out of memory: the build fails on the arena's error */
+	*f = br->filters;
+	if (req)
+		f->request_headers = req->u.hdrmod;
+	if (resp)
+		f->response_headers = resp->u.hdrmod;
+	if (redir)
+		f->redirect = redir->u.redirect;
+	if (mir)
+		f->mirrors = *mir->u.mirrors;
+	br->eff_filters = f;
+}
+
 /* grpc: a GRPCRoute's backend, spoken to in HTTP/2 whatever its Service
  * port's appProtocol says (gRPC is HTTP/2: h2c in clear text, ALPN h2
  * over TLS); an explicit http.version still wins. client: the listener's
@@ -213,6 +275,7 @@ static void resolve_backend(struct sg_cfg *cfg, struct sg_backend_ref *br, bool 
 			       : auth			? auth->u.backend_auth
 							: NULL;
 	resolve_authority(cfg, br);
+	resolve_backend_filters(cfg, br);
 	if (btcp && btcp->connect_timeout != SG_DUR_UNSET)
 		br->eff_connect_timeout = btcp->connect_timeout;
 	if (btcp && btcp->has_keepalives)
@@ -226,56 +289,64 @@ static void resolve_backend(struct sg_cfg *cfg, struct sg_backend_ref *br, bool 
 		br->eff_h2 = br->h2c || grpc;
 }
 
+/* The policy of `kind` that reaches route r of listener l. A route a
+ * routeGroup backend reached (parent: the route that delegated) takes
+ * only one aimed at itself (rank 4 and up): whatever else reaches it comes
+ * through its parent's effective policies (agentgateway merges the
+ * listener's, then each route of the chain's, the last one winning). */
+static const struct sg_policy *chain_policy(const struct sg_cfg *cfg, enum sg_pol_kind kind,
+					    const struct sg_listener *l, const struct sg_route *r,
+					    const struct sg_route *parent)
+{
+	int rank;
+	const struct sg_policy *p = best_rank(cfg, kind, l, r, false, &rank);
+
+	return parent && rank < 4 ? NULL : p;
+}
+
 /* The route's own filters, and for each kind it has not, the most specific
  * AgentgatewayPolicy's (agentgateway: inline filters are the most specific
- * attachment). */
+ * attachment), else its parent's. */
 static void resolve_filters(const struct sg_cfg *cfg, const struct sg_listener *l,
-			    struct sg_route *r)
+			    struct sg_route *r, const struct sg_route *parent)
 {
 	const struct sg_policy *p;
 
 	r->eff_filters = r->filters;
-	if (!r->filters.request_headers &&
-	    (p = sg_policy_for_route(cfg, SG_POL_REQUEST_HEADERS, l, r)))
-		r->eff_filters.request_headers = p->u.hdrmod;
-	if (!r->filters.response_headers &&
-	    (p = sg_policy_for_route(cfg, SG_POL_RESPONSE_HEADERS, l, r)))
-		r->eff_filters.response_headers = p->u.hdrmod;
-	if (!r->filters.cors && (p = sg_policy_for_route(cfg, SG_POL_CORS, l, r)))
-		r->eff_filters.cors = p->u.cors;
-	if (!r->filters.direct && (p = sg_policy_for_route(cfg, SG_POL_DIRECT, l, r)))
-		r->eff_filters.direct = p->u.direct;
-	if (!r->filters.rewrite && (p = sg_policy_for_route(cfg, SG_POL_HOST_REWRITE, l, r)))
+#define PICK(field, kind, member)                                                                  \
+	if (!r->eff_filters.field) {                                                               \
+		if ((p = chain_policy(cfg, kind, l, r, parent)))                                   \
+			r->eff_filters.field = p->u.member;                                        \
+		else if (parent)                                                                   \
+			r->eff_filters.field = parent->eff_filters.field;                          \
+	}
+	PICK(request_headers, SG_POL_REQUEST_HEADERS, hdrmod)
+	PICK(response_headers, SG_POL_RESPONSE_HEADERS, hdrmod)
+	PICK(cors, SG_POL_CORS, cors)
+	PICK(direct, SG_POL_DIRECT, direct)
+	if (!r->filters.rewrite && (p = chain_policy(cfg, SG_POL_HOST_REWRITE, l, r, parent)))
 		r->eff_filters.rewrite = p->u.rewrite;
-	if (!r->filters.ratelimits && (p = sg_policy_for_route(cfg, SG_POL_LOCAL_RATE_LIMIT, l, r)))
-		r->eff_filters.ratelimits = p->u.ratelimits;
-	if (!r->filters.csrf && (p = sg_policy_for_route(cfg, SG_POL_CSRF, l, r)))
-		r->eff_filters.csrf = p->u.csrf;
-	if (!r->filters.remote_rl && (p = sg_policy_for_route(cfg, SG_POL_REMOTE_RATE_LIMIT, l, r)))
-		r->eff_filters.remote_rl = p->u.remote_rl;
-	if (!r->filters.jwt && (p = sg_policy_for_route(cfg, SG_POL_JWT, l, r)))
-		r->eff_filters.jwt = p->u.jwt;
-	if (!r->filters.basic && (p = sg_policy_for_route(cfg, SG_POL_BASIC, l, r)))
-		r->eff_filters.basic = p->u.basic;
-	if (!r->filters.apikeys && (p = sg_policy_for_route(cfg, SG_POL_API_KEYS, l, r)))
-		r->eff_filters.apikeys = p->u.apikeys;
-	if (!r->filters.ext_authz && (p = sg_policy_for_route(cfg, SG_POL_EXT_AUTHZ, l, r)))
-		r->eff_filters.ext_authz = p->u.ext_authz;
-	if (!r->filters.authz && (p = sg_policy_for_route(cfg, SG_POL_AUTHZ, l, r)))
-		r->eff_filters.authz = p->u.authz;
+	PICK(ratelimits, SG_POL_LOCAL_RATE_LIMIT, ratelimits)
+	PICK(csrf, SG_POL_CSRF, csrf)
+	PICK(remote_rl, SG_POL_REMOTE_RATE_LIMIT, remote_rl)
+	PICK(jwt, SG_POL_JWT, jwt)
+	PICK(basic, SG_POL_BASIC, basic)
+	PICK(apikeys, SG_POL_API_KEYS, apikeys)
+	PICK(ext_authz, SG_POL_EXT_AUTHZ, ext_authz)
+	PICK(authz, SG_POL_AUTHZ, authz)
 	/* Kinds only standalone top-level policies: aim at routes. */
-	if (!r->filters.oidc && (p = sg_policy_for_route(cfg, SG_POL_OIDC, l, r)))
-		r->eff_filters.oidc = p->u.oidc;
-	if (!r->filters.redirect && (p = sg_policy_for_route(cfg, SG_POL_REDIRECT, l, r)))
-		r->eff_filters.redirect = p->u.redirect;
-	if (!r->filters.rewrite && (p = sg_policy_for_route(cfg, SG_POL_URL_REWRITE, l, r)))
-		r->eff_filters.rewrite = p->u.rewrite;
-	if (!r->filters.mirrors.n && (p = sg_policy_for_route(cfg, SG_POL_MIRROR, l, r)))
-		r->eff_filters.mirrors = *p->u.mirrors;
-	if (!r->filters.transform && (p = sg_policy_for_route(cfg, SG_POL_TRANSFORM, l, r)))
-		r->eff_filters.transform = p->u.transform;
-	if (!r->filters.delay && (p = sg_policy_for_route(cfg, SG_POL_DELAY, l, r)))
-		r->eff_filters.delay = p->u.delay;
+	PICK(oidc, SG_POL_OIDC, oidc)
+	PICK(redirect, SG_POL_REDIRECT, redirect)
+	PICK(rewrite, SG_POL_URL_REWRITE, rewrite)
+	PICK(transform, SG_POL_TRANSFORM, transform)
+	PICK(delay, SG_POL_DELAY, delay)
+#undef PICK
+	if (!r->filters.mirrors.n) {
+		if ((p = chain_policy(cfg, SG_POL_MIRROR, l, r, parent)))
+			r->eff_filters.mirrors = *p->u.mirrors;
+		else if (parent)
+			r->eff_filters.mirrors = parent->eff_filters.mirrors;
+	}
 }
 
 static void list_jwt(struct sg_cfg *cfg, const struct sg_jwt_auth *j);
@@ -372,11 +443,118 @@ static bool own_backends(struct sg_cfg *cfg, bool mine, struct sg_brefs *bs)
 	return true;
 }
 
-static int resolve_route(struct sg_cfg *cfg, const struct sg_listener *l, struct sg_route *r)
+static int resolve_route(struct sg_cfg *cfg, const struct sg_listener *l, struct sg_route *r,
+			 const struct sg_route *parent, size_t *copies, struct sg_diag *d);
+
+/* Each routeGroup backend of r (reached from listener l) gets its own
+ * copy of the group's routes, resolved with r as their parent: one group
+ * reached from two routes takes each one's policies (agentgateway
+ * resolves them per request, along the chain). *copies counts the routes
+ * copied so far. */
+static int expand_groups(struct sg_cfg *cfg, const struct sg_listener *l, struct sg_route *r,
+			 size_t *copies, struct sg_diag *d)
+{
+	for (size_t i = 0; i < r->backends.n; i++) {
+		struct sg_backend_ref *br = &r->backends.v[i];
+		const struct sg_route_group *g = NULL;
+
+		if (br->kind != SG_BREF_GROUP)
+			continue;
+		for (size_t j = 0; j < cfg->ngroups && !g; j++)
+			if (streq(cfg->groups[j].name, br->group))
+				g = &cfg->groups[j];
+		if (!g) /* the loader refused it */
+			continue;
+		r->delegates = true;
+		*copies += g->nroutes;
+		if (*copies > SG_ROUTE_GROUP_COPIES) {
+			sg_diag_err(
+				d, g->at,
+				"routeGroups: the routes that delegate to route groups make more "
+				"than %d copies of their routes (each delegating route has its "
+				"own, with its policies): delegate to fewer groups",
+				SG_ROUTE_GROUP_COPIES);
+			return -1;
+		}
+		br->nsub = g->nroutes;
+		if (!(br->sub = sg_arena_alloc(&cfg->arena, g->nroutes * sizeof(*br->sub) + 1)))
+			return -ENOMEM;
+		for (size_t j = 0; j < g->nroutes; j++) {
+			br->sub[j] = g->routes[j];
+			br->sub[j].parent = r;
+			/* its backends are resolved for this chain */
+			if (!own_backends(cfg, true, &br->sub[j].backends))
+				return -ENOMEM;
+			int err = resolve_route(cfg, l, &br->sub[j], r, copies, d);
+
+			if (err < 0)
+				return err;
+		}
+	}
+	return 0;
+}
+
+/* A policy of `kind` aimed at route p or a route that delegated to it
+ * (their own names, or rules). */
+static bool aimed_up(const struct sg_cfg *cfg, enum sg_pol_kind kind, const struct sg_listener *l,
+		     const struct sg_route *p)
+{
+	int rank;
+
+	for (; p; p = p->parent)
+		if (best_rank(cfg, kind, l, p, false, &rank) && rank >= 4)
+			return true;
+	return false;
+}
+
+/* agentgateway's a2a is a backend policy: a route's own, or one aimed at
+ * the route (or at a route that delegated to it), its listener or its
+ * gateway, reaches each of its backends; a backend's own, or one aimed at
+ * that backend, that backend alone. splicegate decides it per route (a
+ * call's body is held, and a card's path read, before a backend is
+ * drawn): the route is a2a when it has it, or when every backend it draws
+ * has it; some of them only is refused. 0, or -1 after recording why. */
+static int resolve_a2a(const struct sg_cfg *cfg, const struct sg_listener *l, struct sg_route *r,
+		       const struct sg_route *parent, struct sg_diag *d)
+{
+	const struct sg_backend_ref *first = NULL;
+	size_t n = 0, with = 0;
+
+	for (size_t i = 0; i < r->backends.n; i++) {
+		struct sg_backend_ref *br = &r->backends.v[i];
+
+		br->eff_a2a = br->filters.a2a || sg_policy_for_backend(cfg, SG_POL_A2A, br);
+		if (br->kind == SG_BREF_GROUP || !br->weight)
+			continue;
+		n++;
+		with += br->eff_a2a;
+		if (br->eff_a2a && !first)
+			first = br;
+	}
+	if (r->eff_filters.a2a || best(cfg, SG_POL_A2A, l, r, false))
+		r->eff_filters.a2a = true;
+	else if (aimed_up(cfg, SG_POL_A2A, l, parent))
+		r->eff_filters.a2a = true;
+	else if (with && with == n)
+		r->eff_filters.a2a = true;
+	else if (with) {
+		sg_diag_err(d, first->at,
+			    "a2a: not supported on some of route %s's backends only (splicegate "
+			    "treats a route's requests as A2A or not before a backend is drawn): "
+			    "give it to every backend of the route, or to the route",
+			    r->key);
+		return -1;
+	}
+	return 0;
+}
+
+/* 0, -ENOMEM, or -1 after recording why in d. */
+static int resolve_route(struct sg_cfg *cfg, const struct sg_listener *l, struct sg_route *r,
+			 const struct sg_route *parent, size_t *copies, struct sg_diag *d)
 {
 	bool grpc = r->hr_kind == SG_KIND_GRPCROUTE;
-	const struct sg_policy *tp = sg_policy_for_route(cfg, SG_POL_TIMEOUT, l, r);
-	const struct sg_policy *rp = sg_policy_for_route(cfg, SG_POL_RETRY, l, r);
+	const struct sg_policy *tp = chain_policy(cfg, SG_POL_TIMEOUT, l, r, parent);
+	const struct sg_policy *rp = chain_policy(cfg, SG_POL_RETRY, l, r, parent);
 
 	r->eff_timeout.request = SG_DUR_UNSET;
 	r->eff_timeout.backend_request = SG_DUR_UNSET;
@@ -385,11 +563,18 @@ static int resolve_route(struct sg_cfg *cfg, const struct sg_listener *l, struct
 		r->eff_timeout = r->timeout;
 	else if (tp)
 		r->eff_timeout = tp->u.timeout;
+	else if (parent)
+		r->eff_timeout = parent->eff_timeout;
 	/* An HTTPRoute's timeouts have no idle key: a policy's still holds. */
 	if (r->eff_timeout.response_idle == SG_DUR_UNSET && tp)
 		r->eff_timeout.response_idle = tp->u.timeout.response_idle;
-	r->eff_retry = r->has_retry ? &r->retry : rp ? &rp->u.retry : NULL;
-	resolve_filters(cfg, l, r);
+	r->eff_retry = r->has_retry ? &r->retry
+		       : rp	    ? &rp->u.retry
+		       : parent	    ? parent->eff_retry
+				    : NULL;
+	resolve_filters(cfg, l, r, parent);
+	if (resolve_a2a(cfg, l, r, parent, d) == -1)
+		return -1;
 	r->defer = (uint8_t)sg_transform_defer(&r->eff_filters);
 	/* an a2a call's method is read from its body (user/core/a2a.h) */
 	if (r->eff_filters.a2a)
@@ -424,14 +609,15 @@ static int resolve_route(struct sg_cfg *cfg, const struct sg_listener *l, struct
 	if (r->eff_retry && r->eff_retry->attempts == 0)
 		r->eff_retry = NULL; /* attempts: 0 means "no retry" */
 	if (!own_backends(cfg, l->backend_client != NULL, &r->backends))
-		return -1;
+		return -ENOMEM;
 	for (size_t i = 0; i < r->backends.n; i++) {
 		resolve_backend(cfg, &r->backends.v[i], grpc, l->backend_client, l, r);
-		resolve_mirrors(cfg, &r->backends.v[i].filters.mirrors, grpc, l->backend_client);
+		resolve_mirrors(cfg, &sg_bref_filters(&r->backends.v[i])->mirrors, grpc,
+				l->backend_client);
 	}
 	/* the route's own mirrors, or a targeted policy's */
 	resolve_mirrors(cfg, &r->eff_filters.mirrors, grpc, l->backend_client);
-	return 0;
+	return expand_groups(cfg, l, r, copies, d);
 }
 
 /* The gateway phase's policies of listener l (the most specific of each
@@ -478,7 +664,9 @@ static void resolve_gateway_phase(struct sg_cfg *cfg, struct sg_listener *l)
 	l->gw_after = after;
 }
 
-static int resolve_listener(struct sg_cfg *cfg, struct sg_listener *l)
+/* 0, -ENOMEM, or -1 after recording why in d. */
+static int resolve_listener(struct sg_cfg *cfg, struct sg_listener *l, size_t *copies,
+			    struct sg_diag *d)
 {
 	const struct sg_policy *fh = sg_policy_for_listener(cfg, SG_POL_FRONTEND_HTTP, l);
 	const struct sg_policy *ft = sg_policy_for_listener(cfg, SG_POL_FRONTEND_TCP, l);
@@ -496,13 +684,16 @@ static int resolve_listener(struct sg_cfg *cfg, struct sg_listener *l)
 	l->netauthz = fa ? fa->u.netauthz : NULL;
 	l->tracing = tr ? tr->u.tracing : cfg->global.tracing;
 	resolve_gateway_phase(cfg, l);
-	for (size_t i = 0; i < l->nroutes; i++)
-		if (resolve_route(cfg, l, &l->routes[i]) == -1)
-			return -1;
+	for (size_t i = 0; i < l->nroutes; i++) {
+		int err = resolve_route(cfg, l, &l->routes[i], NULL, copies, d);
+
+		if (err < 0)
+			return err;
+	}
 	for (size_t i = 0; i < l->ntcp_routes; i++) {
 		if (!own_backends(cfg, l->backend_client || sg_listener_terminates_tls(l),
 				  &l->tcp_routes[i].backends))
-			return -1;
+			return -ENOMEM;
 		for (size_t j = 0; j < l->tcp_routes[i].backends.n; j++) {
 			struct sg_backend_ref *br = &l->tcp_routes[i].backends.v[j];
 
@@ -575,6 +766,35 @@ static int check_gateway_body(const struct sg_cfg *cfg, struct sg_diag *d)
 	return ret;
 }
 
+static bool in_brefs(const struct sg_brefs *bs, const struct sg_target *t)
+{
+	for (size_t i = 0; i < bs->n; i++)
+		if (names_backend(t, &bs->v[i]))
+			return true;
+	return false;
+}
+
+/* Whether a backend of the config is t (a SG_TARGET_BACKEND). */
+static bool backend_named(const struct sg_cfg *cfg, const struct sg_target *t)
+{
+	for (size_t b = 0; b < cfg->nbinds; b++)
+		for (size_t i = 0; i < cfg->binds[b].nlisteners; i++) {
+			const struct sg_listener *l = &cfg->binds[b].listeners[i];
+
+			for (size_t r = 0; r < l->nroutes; r++)
+				if (in_brefs(&l->routes[r].backends, t))
+					return true;
+			for (size_t r = 0; r < l->ntcp_routes; r++)
+				if (in_brefs(&l->tcp_routes[r].backends, t))
+					return true;
+		}
+	for (size_t g = 0; g < cfg->ngroups; g++)
+		for (size_t r = 0; r < cfg->groups[g].nroutes; r++)
+			if (in_brefs(&cfg->groups[g].routes[r].backends, t))
+				return true;
+	return false;
+}
+
 /* A policy is attached when at least one listener, route or backend of the
  * config is one of its targets. */
 static void mark_attached(struct sg_cfg *cfg)
@@ -593,9 +813,23 @@ static void mark_attached(struct sg_cfg *cfg)
 			}
 		}
 	}
+	/* A route of a route group, by its name (route_rank reads no
+	 * listener for a route target). */
 	for (size_t p = 0; p < cfg->npolicies; p++) {
 		struct sg_policy *pol = &cfg->policies[p];
 
+		if (pol->target.kind != SG_TARGET_ROUTE)
+			continue;
+		for (size_t g = 0; g < cfg->ngroups && !pol->attached; g++)
+			for (size_t r = 0; r < cfg->groups[g].nroutes && !pol->attached; r++)
+				pol->attached =
+					route_rank(pol, NULL, &cfg->groups[g].routes[r]) > 0;
+	}
+	for (size_t p = 0; p < cfg->npolicies; p++) {
+		struct sg_policy *pol = &cfg->policies[p];
+
+		if (pol->target.kind == SG_TARGET_BACKEND)
+			pol->attached = backend_named(cfg, &pol->target);
 		if (pol->target.kind != SG_TARGET_SERVICE)
 			continue;
 		for (size_t s = 0; s < cfg->nservices && !pol->attached; s++)
@@ -642,13 +876,18 @@ static void resolve_bind_limits(struct sg_bind *b)
 
 int sg_resolve(struct sg_cfg *cfg, struct sg_diag *d)
 {
+	size_t copies = 0;
+
 	sg_targeted_bind(cfg);
 	for (size_t b = 0; b < cfg->nbinds; b++) {
-		for (size_t i = 0; i < cfg->binds[b].nlisteners; i++)
-			if (resolve_listener(cfg, &cfg->binds[b].listeners[i]) == -1) {
+		for (size_t i = 0; i < cfg->binds[b].nlisteners; i++) {
+			int err = resolve_listener(cfg, &cfg->binds[b].listeners[i], &copies, d);
+
+			if (err == -ENOMEM)
 				sg_diag_err(d, NULL, "out of memory");
+			if (err < 0)
 				return -1;
-			}
+		}
 		resolve_bind_limits(&cfg->binds[b]);
 	}
 	mark_attached(cfg);

@@ -444,8 +444,8 @@ static const struct sg_field backend_policy_fields[] = {
 	{ "requestHeaderModifier", sg_f_request_headers, FILTERS(struct sg_backend_ref) },
 	{ "responseHeaderModifier", sg_f_response_headers, FILTERS(struct sg_backend_ref) },
 	{ "requestRedirect", sg_f_request_redirect, FILTERS(struct sg_backend_ref) },
+	{ "a2a", f_a2a, FILTERS(struct sg_backend_ref) },
 	/* schema/config.json's LocalBackendPolicies keys splicegate lacks */
-	{ "a2a", sg_f_refused, 0 },
 	{ "ai", sg_f_refused, 0 },
 	{ "backendAuth", sg_f_backend_auth, FILTERS(struct sg_backend_ref) },
 	{ "backendTunnel", sg_f_refused, 0 },
@@ -487,6 +487,23 @@ static int f_service_backend(struct sg_pctx *c, const struct sg_node *n, void *d
 	return sg_localsvc_ref(c, n, c->cfg, dst, path);
 }
 
+/* routeGroup: NAME: a routeGroups: entry (declared before any route is
+ * read: parse_groups), which must not lead back to the route (checked once
+ * every route is read: check_groups). */
+static int f_group_ref(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
+{
+	struct sg_backend_ref *br = dst;
+
+	if (sg_f_str(c, n, &br->group, path) == -1)
+		return -1;
+	br->kind = SG_BREF_GROUP;
+	for (size_t i = 0; i < c->cfg->ngroups; i++)
+		if (!strcmp(c->cfg->groups[i].name, br->group))
+			return 0;
+	sg_diag_err(c->d, n, "%s: no route group \"%s\" in routeGroups:", path, br->group);
+	return -1;
+}
+
 static const struct sg_field backend_fields[] = {
 	{ "host", sg_f_str, offsetof(struct sg_backend_ref, host) },
 	{ "weight", sg_f_u32, offsetof(struct sg_backend_ref, weight) },
@@ -499,7 +516,7 @@ static const struct sg_field backend_fields[] = {
 	{ "internal", sg_f_refused, 0 },
 	{ "invalid", sg_f_refused, 0 },
 	{ "mcp", sg_f_mcp_backend, 0 },
-	{ "routeGroup", sg_f_refused, 0 },
+	{ "routeGroup", f_group_ref, 0 },
 	{ "service", f_service_backend, 0 },
 	{ 0 },
 };
@@ -572,7 +589,16 @@ static int f_backends(struct sg_pctx *c, const struct sg_node *n, void *dst, con
 			sg_diag_err(c->d, n->items[i], "%s: expected host or %s, not both", p,
 				    br->kind == SG_BREF_MCP	  ? "mcp"
 				    : br->kind == SG_BREF_SERVICE ? "service"
+				    : br->kind == SG_BREF_GROUP	  ? "routeGroup"
 								  : "dynamic");
+			ret = -1;
+		} else if (br->kind == SG_BREF_GROUP && sg_map_get(n->items[i], "policies")) {
+			/* agentgateway drops them: the request goes on to a
+			 * route of the group, whose backends have their own. */
+			sg_diag_err(c->d, sg_map_get(n->items[i], "policies"),
+				    "%s.policies: not supported on a routeGroup backend (its "
+				    "policies reach no backend: put them on the group's routes)",
+				    p);
 			ret = -1;
 		} else if (br->kind != SG_BREF_HOST) {
 			/* the gateway itself serves it, or the connection names
@@ -766,17 +792,25 @@ static int refuse_dynamic(struct sg_pctx *c, const struct sg_brefs *brefs, const
 	return 0;
 }
 
-int sg_standalone_route(struct sg_draft *b, struct sg_listener *l, const struct sg_node *n,
-			const char *ns, const char *path)
+/* Host and dynamic backends get agentgateway's name for them. */
+static int name_backends(struct sg_pctx *c, struct sg_brefs *bs, const char *route_key)
+{
+	for (size_t i = 0; i < bs->n; i++)
+		if ((bs->v[i].kind == SG_BREF_HOST || bs->v[i].kind == SG_BREF_DYNAMIC) &&
+		    !(bs->v[i].name = sg_arena_printf(c->a, "%s/backend%zu", route_key, i)))
+			return -1;
+	return 0;
+}
+
+/* Route map n, the idx-th of its list, into r in namespace ns, keyed
+ * "<owner>/<name>" (a listener's) or, with ns_key, "<owner>/<ns>/<name>"
+ * (a route group's, as agentgateway keys them). */
+static int parse_route(struct sg_draft *b, struct sg_route *r, const struct sg_node *n,
+		       const char *ns, const char *owner, bool ns_key, size_t idx, const char *path)
 {
 	struct sg_pctx *c = &b->c;
-	size_t idx = l->nroutes;
-	struct sg_route *r =
-		sg_arena_push(c->a, &l->routes, &l->nroutes, &l->caproutes, sizeof(*r));
 	bool ok;
 
-	if (!r)
-		return -1;
 	r->at = n;
 	r->ns = ns;
 	if (sg_parse_fields(c, n, route_fields, r, path) == -1)
@@ -787,7 +821,10 @@ int sg_standalone_route(struct sg_draft *b, struct sg_listener *l, const struct 
 			r->backends.v[i].tls = r->backend_tls;
 	if (!r->name)
 		r->name = sg_arena_printf(c->a, "route%zu", idx);
-	r->key = sg_arena_printf(c->a, "%s/%s", l->key, r->name);
+	r->key = ns_key ? sg_arena_printf(c->a, "%s/%s/%s", owner, ns, r->name)
+			: sg_arena_printf(c->a, "%s/%s", owner, r->name);
+	if (name_backends(c, &r->backends, r->key) == -1)
+		return -1;
 	r->session = sg_sessconf_named(c, r->session, r->key, &ok);
 	if (!ok)
 		return -1;
@@ -800,6 +837,18 @@ int sg_standalone_route(struct sg_draft *b, struct sg_listener *l, const struct 
 		m->path = "/";
 	}
 	return 0;
+}
+
+int sg_standalone_route(struct sg_draft *b, struct sg_listener *l, const struct sg_node *n,
+			const char *ns, const char *path)
+{
+	size_t idx = l->nroutes;
+	struct sg_route *r =
+		sg_arena_push(b->c.a, &l->routes, &l->nroutes, &l->caproutes, sizeof(*r));
+
+	if (!r)
+		return -1;
+	return parse_route(b, r, n, ns, l->key, false, idx, path);
 }
 
 int sg_standalone_tcp_route(struct sg_draft *b, struct sg_listener *l, const struct sg_node *n,
@@ -816,6 +865,14 @@ int sg_standalone_tcp_route(struct sg_draft *b, struct sg_listener *l, const str
 	r->ns = ns;
 	if (sg_parse_fields(c, n, tcp_route_fields, r, path) == -1)
 		return -1;
+	for (size_t i = 0; i < r->backends.n; i++)
+		if (r->backends.v[i].kind == SG_BREF_GROUP) {
+			sg_diag_err(c->d, sg_map_get(r->backends.v[i].at, "routeGroup"),
+				    "%s.backends[%zu].routeGroup: not supported in a TCP route "
+				    "(a route group holds HTTP routes)",
+				    path, i);
+			return -1;
+		}
 	/* The destination is the SNI the hello names: a TLS listener that
 	 * passes TLS through has one before any byte goes anywhere. */
 	if ((l->proto != SG_PROTO_TLS || l->tls) &&
@@ -828,6 +885,8 @@ int sg_standalone_tcp_route(struct sg_draft *b, struct sg_listener *l, const str
 	if (!r->name)
 		r->name = sg_arena_printf(c->a, "tcproute%zu", idx);
 	r->key = sg_arena_printf(c->a, "%s/%s", l->key, r->name);
+	if (name_backends(c, &r->backends, r->key) == -1)
+		return -1;
 	if (r->hostnames.n && l->proto != SG_PROTO_TLS) {
 		sg_diag_err(c->d, sg_map_get(n, "hostnames"),
 			    "%s.hostnames: only a TLS listener routes by host name (SNI); a "
@@ -1047,6 +1106,162 @@ static int parse_binds(struct sg_draft *b, const struct sg_node *n)
 	return ret;
 }
 
+/* ---- routeGroups -------------------------------------------------------- */
+
+struct group_in {
+	const char *name;
+	const struct sg_node *routes;
+};
+
+static const struct sg_field group_fields[] = {
+	{ "name", sg_f_str, offsetof(struct group_in, name), true },
+	{ "routes", f_node, offsetof(struct group_in, routes), true },
+	{ 0 },
+};
+
+/* routeGroups: [{name, routes}]: the groups, named first so that any
+ * route may delegate to any of them, then each group's routes, read as a
+ * listener's are, in namespace default, keyed
+ * "routegroup/<name>/default/<route>". */
+static int parse_groups(struct sg_draft *b, const struct sg_node *n)
+{
+	struct sg_pctx *c = &b->c;
+	struct sg_cfg *cfg = b->cfg;
+	const struct sg_node **routes;
+	int ret = 0;
+
+	if (sg_need_seq(c, n, "routeGroups") == -1)
+		return -1;
+	if (!(routes = sg_arena_alloc(c->a, (n->n + 1) * sizeof(*routes))))
+		return -1;
+	for (size_t i = 0; i < n->n; i++) {
+		const char *path = sg_path_idx(c, "routeGroups", i);
+		struct group_in in = { 0 };
+		struct sg_route_group *g;
+
+		if (sg_parse_fields(c, n->items[i], group_fields, &in, path) == -1) {
+			ret = -1;
+			continue;
+		}
+		for (size_t j = 0; j < cfg->ngroups; j++)
+			if (!strcmp(cfg->groups[j].name, in.name)) {
+				sg_diag_err(c->d, sg_map_get(n->items[i], "name"),
+					    "%s.name: route group \"%s\" is given twice", path,
+					    in.name);
+				return -1;
+			}
+		if (sg_need_seq(c, in.routes, sg_path_key(c, path, "routes")) == -1 ||
+		    !(g = sg_arena_push(c->a, &cfg->groups, &cfg->ngroups, &cfg->capgroups,
+					sizeof(*g))) ||
+		    !(g->key = sg_arena_printf(c->a, "routegroup/%s", in.name))) {
+			ret = -1;
+			continue;
+		}
+		g->name = in.name;
+		g->at = n->items[i];
+		routes[cfg->ngroups - 1] = in.routes;
+	}
+	for (size_t i = 0; ret == 0 && i < cfg->ngroups; i++) {
+		struct sg_route_group *g = &cfg->groups[i];
+		const char *rpath = sg_path_key(c, sg_path_idx(c, "routeGroups", i), "routes");
+
+		for (size_t j = 0; j < routes[i]->n; j++) {
+			struct sg_route *r = sg_arena_push(c->a, &g->routes, &g->nroutes,
+							   &g->caproutes, sizeof(*r));
+
+			if (!r || parse_route(b, r, routes[i]->items[j], "default", g->key, true, j,
+					      sg_path_idx(c, rpath, j)) == -1)
+				ret = -1;
+		}
+	}
+	return ret;
+}
+
+static const struct sg_route_group *group_named(const struct sg_cfg *cfg, const char *name)
+{
+	for (size_t i = 0; i < cfg->ngroups; i++)
+		if (!strcmp(cfg->groups[i].name, name))
+			return &cfg->groups[i];
+	return NULL;
+}
+
+static int too_deep(struct sg_draft *b, const struct sg_route_group *rg)
+{
+	sg_diag_err(b->c.d, rg->at,
+		    "routeGroups: a chain of routeGroup backends through route group \"%s\" "
+		    "passes more than %d groups",
+		    rg->name, SG_ROUTE_GROUP_DEPTH - 1);
+	return -1;
+}
+
+/* Depth-first from group g, the depth-th group of a chain (state: 0
+ * unseen, -1 on the path, else how many groups the longest chain from it
+ * has): that number, or -1 after an error. A group met again on the path
+ * is a cycle, which agentgateway finds per request and answers; here it
+ * is refused at load, with the path that makes it. */
+static int walk_group(struct sg_draft *b, size_t g, int *state, size_t *path, size_t depth)
+{
+	const struct sg_cfg *cfg = b->cfg;
+	const struct sg_route_group *rg = &cfg->groups[g];
+	int height = 0;
+
+	if (state[g] > 0)
+		return depth + (size_t)state[g] >= SG_ROUTE_GROUP_DEPTH ? too_deep(b, rg)
+									: state[g];
+	path[depth] = g;
+	if (state[g] < 0) {
+		char buf[1024];
+		size_t used = 0, from = 0;
+
+		while (path[from] != g)
+			from++;
+		for (size_t i = from; i <= depth && used < sizeof(buf); i++)
+			used += (size_t)snprintf(buf + used, sizeof(buf) - used, "%s%s",
+						 i > from ? " -> " : "", cfg->groups[path[i]].name);
+		sg_diag_err(b->c.d, rg->at,
+			    "routeGroups: route group \"%s\" delegates back to itself (%s): a "
+			    "routeGroup chain must end in a backend",
+			    rg->name, buf);
+		return -1;
+	}
+	if (depth + 1 >= SG_ROUTE_GROUP_DEPTH)
+		return too_deep(b, rg);
+	state[g] = -1;
+	for (size_t r = 0; r < rg->nroutes; r++)
+		for (size_t i = 0; i < rg->routes[r].backends.n; i++) {
+			const struct sg_backend_ref *br = &rg->routes[r].backends.v[i];
+			int h;
+
+			if (br->kind != SG_BREF_GROUP)
+				continue;
+			h = walk_group(b, (size_t)(group_named(cfg, br->group) - cfg->groups),
+				       state, path, depth + 1);
+			if (h < 0)
+				return -1;
+			if (h > height)
+				height = h;
+		}
+	return state[g] = height + 1;
+}
+
+/* No chain of routeGroup backends comes back to a group it left, or
+ * passes through more than SG_ROUTE_GROUP_DEPTH - 1 groups. */
+static int check_groups(struct sg_draft *b)
+{
+	const struct sg_cfg *cfg = b->cfg;
+	size_t path[SG_ROUTE_GROUP_DEPTH];
+	int *state;
+
+	if (!cfg->ngroups)
+		return 0;
+	if (!(state = sg_arena_alloc(b->c.a, cfg->ngroups * sizeof(*state))))
+		return -1;
+	for (size_t g = 0; g < cfg->ngroups; g++)
+		if (walk_group(b, g, state, path, 0) < 0)
+			return -1;
+	return 0;
+}
+
 /* Standalone frontendPolicies become policies aimed at the standalone
  * gateway, keyed as agentgateway keys them ("frontend/http"). */
 static const struct sg_target standalone_gateway = {
@@ -1121,7 +1336,7 @@ static int add_frontend_policies(struct sg_draft *b, const struct frontend_polic
 struct standalone_in {
 	const struct sg_node *config, *frontend, *binds;
 	const struct sg_node *gateways, *routes, *tcp_routes, *mcp;
-	const struct sg_node *backends, *policies, *services, *workloads;
+	const struct sg_node *backends, *policies, *services, *workloads, *groups;
 };
 
 static const struct sg_field top_fields[] = {
@@ -1136,7 +1351,7 @@ static const struct sg_field top_fields[] = {
 	{ "backends", f_node, offsetof(struct standalone_in, backends) },
 	{ "services", f_node, offsetof(struct standalone_in, services) },
 	{ "workloads", f_node, offsetof(struct standalone_in, workloads) },
-	{ "routeGroups", sg_f_refused, 0 },
+	{ "routeGroups", f_node, offsetof(struct standalone_in, groups) },
 	{ "ui", sg_f_refused, 0 },
 	{ 0 },
 };
@@ -1187,6 +1402,9 @@ int sg_standalone_parse(struct sg_draft *b, const struct sg_node *doc)
 			    "together with frontendPolicies.tracing");
 		ret = -1;
 	}
+	/* before any route, which may delegate to one */
+	if (in.groups && parse_groups(b, in.groups) == -1)
+		ret = -1;
 	if (in.binds && parse_binds(b, in.binds) == -1)
 		ret = -1;
 	if (sg_gateways_parse(b, in.gateways, in.routes, in.tcp_routes) == -1)
@@ -1194,6 +1412,8 @@ int sg_standalone_parse(struct sg_draft *b, const struct sg_node *doc)
 	if (in.mcp && sg_mcp_shorthand(b, in.mcp, route_policies) == -1)
 		ret = -1;
 	if (in.policies && sg_targeted_parse(b, in.policies) == -1)
+		ret = -1;
+	if (ret == 0 && check_groups(b) == -1)
 		ret = -1;
 	return ret;
 }

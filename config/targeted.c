@@ -29,12 +29,35 @@ struct target_in {
 	const char *form;	     /* its key */
 };
 
+/* The map n of target form `form` into ti, a target of kind `kind`. */
+static int take_form(struct sg_pctx *c, const struct sg_node *n, struct target_in *ti,
+		     const char *form, enum sg_target_kind kind, const struct sg_field *fields,
+		     const char *path)
+{
+	ti->inner = n;
+	ti->form = form;
+	ti->t.kind = kind;
+	return sg_parse_fields(c, n, fields, &ti->t, path);
+}
+
+/* {name, namespace, section}: a backend's and a ListenerSet's. */
+static const struct sg_field named_fields[] = {
+	{ "name", sg_f_str, offsetof(struct sg_target, name), true },
+	{ "namespace", sg_f_str, offsetof(struct sg_target, ns), true },
+	{ "section", sg_f_str, offsetof(struct sg_target, section) },
+	{ 0 },
+};
+
 static int f_gw_port(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
 {
 	(void)dst;
+	/* agentgateway reads a port target for frontend policies alone, and
+	 * a top-level policy is a traffic or backend one: it would apply to
+	 * nothing. */
 	sg_diag_err(c->d, n,
-		    "%s: not supported (a gateway target by port is not implemented: name the "
-		    "listener with listenerName)",
+		    "%s: not supported (agentgateway applies a gateway target's port to "
+		    "frontendPolicies only, and a top-level policy is a traffic or backend "
+		    "policy: it would reach nothing; name the listener with listenerName)",
 		    path);
 	return -1;
 }
@@ -51,10 +74,7 @@ static int f_gateway(struct sg_pctx *c, const struct sg_node *n, void *dst, cons
 	struct target_in *ti = dst;
 
 	ti->forms++;
-	ti->inner = n;
-	ti->form = "gateway";
-	ti->t.kind = SG_TARGET_GATEWAY;
-	return sg_parse_fields(c, n, fields, &ti->t, path);
+	return take_form(c, n, ti, "gateway", SG_TARGET_GATEWAY, fields, path);
 }
 
 /* agentgateway's RouteName.kind: a Kubernetes route's; none: a route of
@@ -88,20 +108,14 @@ static int f_route(struct sg_pctx *c, const struct sg_node *n, void *dst, const 
 	struct target_in *ti = dst;
 
 	ti->forms++;
-	ti->inner = n;
-	ti->form = "route";
-	ti->t.kind = SG_TARGET_ROUTE;
-	return sg_parse_fields(c, n, fields, &ti->t, path);
+	return take_form(c, n, ti, "route", SG_TARGET_ROUTE, fields, path);
 }
 
+/* backend: {name, namespace, section}: a backend by agentgateway's name
+ * for it (sg_backend_ref.name). */
 static int f_named_backend(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
 {
-	(void)dst;
-	sg_diag_err(c->d, n,
-		    "%s: not supported (a policy aimed at a top-level backends: entry is not "
-		    "implemented yet: aim it at the routes that use it)",
-		    path);
-	return -1;
+	return take_form(c, n, dst, "backend.backend", SG_TARGET_BACKEND, named_fields, path);
 }
 
 static int f_service(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
@@ -112,12 +126,7 @@ static int f_service(struct sg_pctx *c, const struct sg_node *n, void *dst, cons
 		{ "port", sg_f_port, offsetof(struct sg_target, port) },
 		{ 0 },
 	};
-	struct target_in *ti = dst;
-
-	ti->inner = n;
-	ti->form = "backend.service";
-	ti->t.kind = SG_TARGET_SERVICE;
-	return sg_parse_fields(c, n, fields, &ti->t, path);
+	return take_form(c, n, dst, "backend.service", SG_TARGET_SERVICE, fields, path);
 }
 
 /* backend: "invalid" | {backend: {name, namespace, section}} | {service:
@@ -146,17 +155,14 @@ static int f_backend(struct sg_pctx *c, const struct sg_node *n, void *dst, cons
 	return sg_parse_fields(c, n, fields, ti, path);
 }
 
+/* listenerSet: {name, namespace, section}: a ListenerSet of the
+ * Kubernetes resources loaded beside the file, or one of its listeners. */
 static int f_listener_set(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
 {
 	struct target_in *ti = dst;
 
 	ti->forms++;
-	sg_diag_err(c->d, n,
-		    "%s: not supported (a standalone policy aimed at a ListenerSet is not "
-		    "implemented yet: aim it at the Gateway's listener, or write an "
-		    "AgentgatewayPolicy)",
-		    path);
-	return -1;
+	return take_form(c, n, ti, "listenerSet", SG_TARGET_LISTENERSET, named_fields, path);
 }
 
 static const struct sg_field target_fields[] = {
@@ -204,6 +210,7 @@ static int take_policy(struct sg_pctx *c, const struct sg_route *r, struct sg_po
 	ONE(f->delay, SG_POL_DELAY, p->u.delay = f->delay)
 	ONE(f->backend_auth, SG_POL_BACKEND_AUTH, p->u.backend_auth = f->backend_auth)
 	ONE(r->backend_tls, SG_POL_BACKEND_TLS, p->u.btls = r->backend_tls)
+	ONE(f->a2a, SG_POL_A2A, (void)0)
 	if (f->mirrors.n) {
 		struct sg_mirrors *ms = sg_arena_alloc(c->a, sizeof(*ms));
 
@@ -213,10 +220,9 @@ static int take_policy(struct sg_pctx *c, const struct sg_route *r, struct sg_po
 		ONE(true, SG_POL_MIRROR, p->u.mirrors = ms)
 	}
 #undef ONE
-	if (f->mcp_authn || f->mcp_authz || r->session || f->a2a) {
+	if (f->mcp_authn || f->mcp_authz || r->session) {
 		const char *key = f->mcp_authn	 ? "mcpAuthentication"
 				  : f->mcp_authz ? "mcpAuthorization"
-				  : f->a2a	 ? "a2a"
 						 : "sessionPersistence";
 
 		sg_diag_err(c->d, sg_map_get(n, key),
@@ -234,7 +240,21 @@ static int take_policy(struct sg_pctx *c, const struct sg_route *r, struct sg_po
 
 static bool backend_kind(enum sg_pol_kind k)
 {
-	return k == SG_POL_BACKEND_TLS || k == SG_POL_BACKEND_AUTH;
+	return k == SG_POL_BACKEND_TLS || k == SG_POL_BACKEND_AUTH || k == SG_POL_A2A;
+}
+
+/* What agentgateway makes a backend policy when it is aimed at a backend
+ * (split_policies_for_target), of which splicegate has these. */
+static bool backend_filter_kind(enum sg_pol_kind k)
+{
+	return k == SG_POL_REQUEST_HEADERS || k == SG_POL_RESPONSE_HEADERS ||
+	       k == SG_POL_REDIRECT || k == SG_POL_MIRROR;
+}
+
+/* Of those, the ones splicegate lacks on a backend. */
+static bool backend_filter_lacking(enum sg_pol_kind k)
+{
+	return k == SG_POL_TRANSFORM || k == SG_POL_AUTHZ || k == SG_POL_EXT_AUTHZ;
 }
 
 /* What agentgateway runs before the route is chosen (its gateway
@@ -275,11 +295,27 @@ static int check_fit(struct sg_pctx *c, const struct sg_policy *p, const struct 
 {
 	const char *tpath = sg_path_key(c, path, "target");
 
-	if (p->target.kind == SG_TARGET_SERVICE && !backend_kind(p->kind)) {
+	if ((p->target.kind == SG_TARGET_SERVICE || p->target.kind == SG_TARGET_BACKEND) &&
+	    !backend_kind(p->kind) && !backend_filter_kind(p->kind)) {
+		sg_diag_err(
+			c->d, in->target,
+			backend_filter_lacking(p->kind)
+				? "%s: not supported (transformations, authorization and "
+				  "extAuthz aimed at a backend are not implemented): aim it at a "
+				  "gateway, listener or route"
+				: "%s: not supported (agentgateway keeps this policy a route "
+				  "policy, and looks none up on a backend: it would reach "
+				  "nothing): aim it at a gateway, listener or route",
+			tpath);
+		return -1;
+	}
+	/* agentgateway looks a backend policy up by gateway, listener, route
+	 * and backend, never by ListenerSet. */
+	if (p->target.kind == SG_TARGET_LISTENERSET && backend_kind(p->kind)) {
 		sg_diag_err(c->d, in->target,
-			    "%s: a traffic policy aimed at a backend is not implemented yet "
-			    "(backendTLS and backendAuth are): aim it at a gateway, listener or "
-			    "route",
+			    "%s: not supported (agentgateway applies no backend policy aimed at a "
+			    "ListenerSet: aim it at the Gateway, its listener, a route or a "
+			    "backend)",
 			    tpath);
 		return -1;
 	}
@@ -293,10 +329,10 @@ static int check_fit(struct sg_pctx *c, const struct sg_policy *p, const struct 
 			    path);
 		return -1;
 	}
-	if (p->target.kind != SG_TARGET_GATEWAY) {
+	if (p->target.kind != SG_TARGET_GATEWAY && p->target.kind != SG_TARGET_LISTENERSET) {
 		sg_diag_err(c->d, in->target,
-			    "%s: a policy of phase gateway is aimed at a gateway or one of its "
-			    "listeners (it runs before a route is chosen)",
+			    "%s: a policy of phase gateway is aimed at a gateway, a ListenerSet or "
+			    "one of their listeners (it runs before a route is chosen)",
 			    tpath);
 		return -1;
 	}
@@ -404,6 +440,27 @@ static bool has_listener(const struct sg_cfg *cfg, const struct sg_target *t)
 	return false;
 }
 
+static bool named_backend(const struct sg_cfg *cfg, const char *name)
+{
+	for (size_t i = 0; i < cfg->nnamed_backends; i++)
+		if (streq(cfg->named_backends[i].name, name))
+			return true;
+	return false;
+}
+
+static bool has_listener_set(const struct sg_cfg *cfg, const struct sg_target *t)
+{
+	for (size_t b = 0; b < cfg->nbinds; b++)
+		for (size_t i = 0; i < cfg->binds[b].nlisteners; i++) {
+			const struct sg_listener *l = &cfg->binds[b].listeners[i];
+
+			if (streq(l->ls_kind, "ListenerSet") && streq(l->ls_ns, t->ns) &&
+			    streq(l->ls_name, t->name))
+				return true;
+		}
+	return false;
+}
+
 static bool has_route(const struct sg_cfg *cfg, const struct sg_target *t)
 {
 	for (size_t b = 0; b < cfg->nbinds; b++)
@@ -485,7 +542,38 @@ static const char *nothing(const struct sg_cfg *cfg, const struct sg_policy *p, 
 		}
 		return NULL;
 	case SG_TARGET_LISTENERSET:
-		break;
+		if (p->attached)
+			return NULL;
+		if (!has_listener_set(cfg, t)) {
+			*key = "name";
+			snprintf(buf, size, "no ListenerSet %s/%s in this config", t->ns, t->name);
+		} else {
+			*key = "section";
+			snprintf(buf, size, "ListenerSet %s/%s has no listener \"%s\"", t->ns,
+				 t->name, t->section);
+		}
+		return buf;
+	case SG_TARGET_BACKEND:
+		if (p->attached)
+			return NULL;
+		*key = t->section ? "section" : "name";
+		if (!t->section && named_backend(cfg, t->name))
+			snprintf(buf, size,
+				 "\"%s\" is a top-level backends: entry, which serves here as a "
+				 "tracing collector only (no route names one): give the policy in "
+				 "the entry's policies",
+				 t->name);
+		else if (t->section)
+			snprintf(buf, size, "backend %s has no section \"%s\" (none here has)",
+				 t->name, t->section);
+		else
+			snprintf(buf, size,
+				 "no backend named \"%s\" in namespace \"%s\" (a route's host or "
+				 "dynamic backend is \"<route key>/backend<index>\", namespace "
+				 "\"\", as "
+				 "config_dump's backends list them)",
+				 t->name, t->ns);
+		return buf;
 	}
 	return NULL;
 }

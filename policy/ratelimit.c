@@ -93,18 +93,27 @@ static int by_key(const void *a, const void *b)
 		      (*(const struct sg_route *const *)b)->key);
 }
 
+/* fn on each of routes[0..n) that has local rate limits, and on the
+ * copies of route groups they delegate to (sg_backend_ref.sub). */
+static void each_in(const struct sg_route *routes, size_t n,
+		    void (*fn)(const struct sg_route *, void *), void *arg)
+{
+	for (size_t r = 0; r < n; r++) {
+		if (routes[r].eff_filters.ratelimits)
+			fn(&routes[r], arg);
+		for (size_t i = 0; routes[r].delegates && i < routes[r].backends.n; i++)
+			each_in(routes[r].backends.v[i].sub, routes[r].backends.v[i].nsub, fn, arg);
+	}
+}
+
 /* fn on each route of cfg that has local rate limits. */
 static void each_limited(const struct sg_cfg *cfg, void (*fn)(const struct sg_route *, void *),
 			 void *arg)
 {
 	for (size_t b = 0; cfg && b < cfg->nbinds; b++)
-		for (size_t i = 0; i < cfg->binds[b].nlisteners; i++) {
-			const struct sg_listener *l = &cfg->binds[b].listeners[i];
-
-			for (size_t r = 0; r < l->nroutes; r++)
-				if (l->routes[r].eff_filters.ratelimits)
-					fn(&l->routes[r], arg);
-		}
+		for (size_t i = 0; i < cfg->binds[b].nlisteners; i++)
+			each_in(cfg->binds[b].listeners[i].routes,
+				cfg->binds[b].listeners[i].nroutes, fn, arg);
 }
 
 /* The routes of the config in force that have limits, by key. */

@@ -295,17 +295,17 @@ const struct sg_route *sg_route_select(const struct sg_listener *l, const struct
 	return sg_route_select_match(l, in, NULL);
 }
 
-const struct sg_route *sg_route_select_match(const struct sg_listener *l,
-					     const struct sg_route_input *in,
-					     const struct sg_match **matched)
+static const struct sg_route *select_in(const struct sg_route *routes, size_t n,
+					const struct sg_route_input *in,
+					const struct sg_match **matched)
 {
 	const struct sg_route *best = NULL;
 	struct match_key best_key = { 0 };
 	size_t best_rank = HOST_NONE;
 	size_t hlen = in->host ? strip_port(in->host, in->host_len) : 0;
 
-	for (size_t i = 0; i < l->nroutes; i++) {
-		const struct sg_route *r = &l->routes[i];
+	for (size_t i = 0; i < n; i++) {
+		const struct sg_route *r = &routes[i];
 		size_t rank = host_rank(r, in->host ? in->host : "", hlen);
 		struct match_key k;
 
@@ -324,6 +324,51 @@ const struct sg_route *sg_route_select_match(const struct sg_listener *l,
 	if (matched)
 		*matched = best ? best_key.m : NULL;
 	return best;
+}
+
+const struct sg_route *sg_route_select_match(const struct sg_listener *l,
+					     const struct sg_route_input *in,
+					     const struct sg_match **matched)
+{
+	return select_in(l->routes, l->nroutes, in, matched);
+}
+
+/* The backend of r a request draws (agentgateway's choose_weighted over
+ * all of them, groups too), or NULL when every weight is 0. */
+static const struct sg_backend_ref *draw(const struct sg_route *r, uint64_t rnd)
+{
+	uint64_t total = 0;
+
+	for (size_t i = 0; i < r->backends.n; i++)
+		total += r->backends.v[i].weight;
+	if (!total)
+		return NULL;
+	rnd %= total;
+	for (size_t i = 0; i < r->backends.n; i++) {
+		if (rnd < r->backends.v[i].weight)
+			return &r->backends.v[i];
+		rnd -= r->backends.v[i].weight;
+	}
+	return NULL; /* not reached */
+}
+
+const struct sg_route *sg_route_follow(const struct sg_route *r, const struct sg_route_input *in,
+				       uint64_t *rng, const struct sg_match **matched)
+{
+	/* The loader refuses cycles and deeper chains: the bound is a guard. */
+	for (int depth = 0; r && depth < SG_ROUTE_GROUP_DEPTH; depth++) {
+		const struct sg_backend_ref *br;
+
+		if (!r->delegates)
+			return r;
+		br = draw(r, sg_route_random(rng));
+		if (!br || br->kind != SG_BREF_GROUP)
+			return r;
+		r = select_in(br->sub, br->nsub, in, matched);
+	}
+	if (matched)
+		*matched = NULL;
+	return NULL;
 }
 
 const struct sg_listener *sg_route_listener(const struct sg_bind *b, const char *host,
@@ -418,7 +463,9 @@ static bool candidate(const struct sg_brefs *bs, size_t bi, uint64_t tried, bool
 {
 	const struct sg_backend_ref *br = &bs->v[bi];
 
-	if (br->weight == 0)
+	/* a route group was drawn, or not, when the request was routed
+	 * (sg_route_follow) */
+	if (br->weight == 0 || br->kind == SG_BREF_GROUP)
 		return false;
 	/* An invalid ref, or a Service without a ready endpoint, is drawn
 	 * for its share and answered 500 (Gateway API: its share fails, the
@@ -435,7 +482,7 @@ static bool any_fresh(const struct sg_brefs *bs, uint64_t tried)
 {
 	for (size_t bi = 0; bi < bs->n; bi++)
 		if (bs->v[bi].weight && bs->v[bi].kind != SG_BREF_INVALID &&
-		    untried(&bs->v[bi], bi, tried) > 0)
+		    bs->v[bi].kind != SG_BREF_GROUP && untried(&bs->v[bi], bi, tried) > 0)
 			return true;
 	return false;
 }

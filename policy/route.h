@@ -45,6 +45,19 @@ const struct sg_route *sg_route_select_match(const struct sg_listener *l,
 					     const struct sg_route_input *in,
 					     const struct sg_match **matched);
 
+/* Route r, or the route its routeGroup backends lead the request to: a
+ * route with a routeGroup backend draws one of its backends by weight
+ * (from *rng, sg_route_random's state); a route group's drawn, the
+ * request is matched among that group's routes as among a listener's
+ * (sg_route_select_match; *matched updated), and the route found is
+ * followed in turn. Returns the route whose draw (or lack of routeGroup
+ * backends) ends the chain; its attempts then draw among its other
+ * backends (sg_route_pick never draws a group). NULL, *matched NULL:
+ * no route of a drawn group matches (agentgateway: 404 route not
+ * found). r NULL: NULL. As agentgateway's select_route_chain. */
+const struct sg_route *sg_route_follow(const struct sg_route *r, const struct sg_route_input *in,
+				       uint64_t *rng, const struct sg_match **matched);
+
 /* The listener of bind `b` for a request to `host` (Host or :authority as
  * received, host_len bytes, ":port" ignored; NULL when the request has
  * none): a listener with that exact hostname (case-insensitive), else the

@@ -101,7 +101,7 @@ check_fails "a link to /dev/zero" \
 	"$WORK/zero/z.yaml: a character device, not a regular file: config is read from regular files only" 10 "$WORK/zero"
 check_fails "a 1.8 KB alias bomb" "$BOMB_ERR" 10 "$WORK/bomb.yaml"
 check_fails "100,000 unknown keys" \
-	"$WORK/keys.yaml:2:1: (top level): unknown field \"k0\", expected one of: config, frontendPolicies, binds, gateways, routes, tcpRoutes, mcp, policies, backends, services, workloads" \
+	"$WORK/keys.yaml:2:1: (top level): unknown field \"k0\", expected one of: config, frontendPolicies, binds, gateways, routes, tcpRoutes, mcp, policies, backends, services, workloads, routeGroups" \
 	10 "$WORK/keys.yaml"
 [ "$(wc -l <"$WORK/err")" = 102 ] && [ "$(tail -n2 "$WORK/err" | head -1)" = "... and 99900 more errors or warnings" ] &&
 	[ "$(tail -n1 "$WORK/err")" = "100000 errors: configuration invalid" ] &&

@@ -1862,7 +1862,7 @@ static void test_config_reports_many_unknown_keys(void **state)
 	assert_string_equal(l->diag.lines[0],
 			    "t.yaml:2:1: (top level): unknown field \"k0\", expected one of: "
 			    "config, frontendPolicies, binds, gateways, routes, tcpRoutes, mcp, "
-			    "policies, backends, services, workloads");
+			    "policies, backends, services, workloads, routeGroups");
 	joined = sg_diag_join(&l->diag);
 	assert_non_null(joined);
 	assert_non_null(strstr(joined, "unknown field \"k99\""));
@@ -2496,6 +2496,96 @@ static void test_config_tracing_refusals(void **state)
 	expect_errors(*state, cases, sizeof(cases) / sizeof(cases[0]));
 }
 
+/* A chain of SG_ROUTE_GROUP_DEPTH groups g, g1, g2...: refused, however
+ * the list orders them (here the last first). */
+static void route_groups_too_deep(struct loaded *l)
+{
+	char text[4096];
+	size_t used = (size_t)snprintf(
+		text, sizeof(text),
+		"binds: [{port: 8080, listeners: [{routes: [{backends: [{routeGroup: g}]}]}]}]\n"
+		"routeGroups:\n");
+
+	for (int i = SG_ROUTE_GROUP_DEPTH - 1; i >= 0; i--) {
+		char name[8] = "g", next[32] = "host: 'a:1'";
+
+		if (i)
+			snprintf(name, sizeof(name), "g%d", i);
+		if (i + 1 < SG_ROUTE_GROUP_DEPTH)
+			snprintf(next, sizeof(next), "routeGroup: g%d", i + 1);
+		used += (size_t)snprintf(text + used, sizeof(text) - used,
+					 "- {name: %s, routes: [{backends: [{%s}]}]}\n", name,
+					 next);
+	}
+	assert_true(used < sizeof(text));
+	loaded_reset(l);
+	l->cfg = sg_cfg_load_text("t.yaml", text, &l->diag);
+	assert_null(l->cfg);
+	assert_int_equal(l->diag.n, 1);
+	assert_string_equal(
+		l->diag.lines[0],
+		"t.yaml:17:3: routeGroups: a chain of routeGroup backends through route "
+		"group \"g1\" passes more than 15 groups");
+}
+
+/* routeGroups: what loads (the groups' routes keyed under routegroup/,
+ * a delegating backend of kind SG_BREF_GROUP) and what is refused. */
+static void test_config_route_groups(void **state)
+{
+#define RG_BIND "binds: [{port: 8080, listeners: [{routes: [{backends: [{routeGroup: g}]}]}]}]\n"
+	static const struct err_case cases[] = {
+		{ "an unknown group", RG_BIND,
+		  "t.yaml:1:69: binds[0].listeners[0].routes[0].backends[0].routeGroup: no route "
+		  "group \"g\" in routeGroups:" },
+		{ "a group given twice",
+		  RG_BIND "routeGroups: [{name: g, routes: []}, {name: g, routes: []}]\n",
+		  "t.yaml:2:45: routeGroups[1].name: route group \"g\" is given twice" },
+		{ "a group that delegates to itself",
+		  RG_BIND "routeGroups: [{name: g, routes: [{backends: [{routeGroup: g}]}]}]\n",
+		  "t.yaml:2:15: routeGroups: route group \"g\" delegates back to itself (g -> g): "
+		  "a routeGroup chain must end in a backend" },
+		{ "policies on a group backend",
+		  "binds: [{port: 8080, listeners: [{routes: [{backends: [{routeGroup: g, "
+		  "policies: {backendTLS: {}}}]}]}]}]\n"
+		  "routeGroups: [{name: g, routes: []}]\n",
+		  "t.yaml:1:82: binds[0].listeners[0].routes[0].backends[0].policies: not "
+		  "supported on a routeGroup backend (its policies reach no backend: put them on "
+		  "the group's routes)" },
+		{ "a group backend with a host",
+		  "binds: [{port: 8080, listeners: [{routes: [{backends: [{routeGroup: g, host: "
+		  "'a:1'}]}]}]}]\nrouteGroups: [{name: g, routes: []}]\n",
+		  "t.yaml:1:56: binds[0].listeners[0].routes[0].backends[0]: expected host or "
+		  "routeGroup, not both" },
+		{ "a TCP route's group",
+		  "binds: [{port: 8080, listeners: [{protocol: TCP, tcpRoutes: [{backends: "
+		  "[{routeGroup: g}]}]}]}]\nrouteGroups: [{name: g, routes: []}]\n",
+		  "t.yaml:1:87: binds[0].listeners[0].tcpRoutes[0].backends[0].routeGroup: not "
+		  "supported in a TCP route (a route group holds HTTP routes)" },
+		{ "a group without routes", "routeGroups: [{name: g}]\n",
+		  "t.yaml:1:15: routeGroups[0]: missing required field \"routes\"" },
+	};
+	struct sg_cfg *cfg =
+		load_ok(*state,
+			RG_BIND "routeGroups:\n"
+				"- name: g\n"
+				"  routes: [{name: a, backends: [{host: 127.0.0.1:8000}]}, {}]\n",
+			0);
+	const struct sg_backend_ref *br = &cfg->binds[0].listeners[0].routes[0].backends.v[0];
+
+	assert_int_equal(cfg->ngroups, 1);
+	assert_string_equal(cfg->groups[0].key, "routegroup/g");
+	assert_int_equal(cfg->groups[0].nroutes, 2);
+	assert_string_equal(cfg->groups[0].routes[0].key, "routegroup/g/default/a");
+	assert_string_equal(cfg->groups[0].routes[1].key, "routegroup/g/default/route1");
+	assert_int_equal(br->kind, SG_BREF_GROUP);
+	assert_string_equal(br->group, "g");
+	assert_int_equal(br->nsub, 2);
+	assert_true(cfg->binds[0].listeners[0].routes[0].delegates);
+	expect_errors(*state, cases, sizeof(cases) / sizeof(cases[0]));
+	route_groups_too_deep(*state);
+#undef RG_BIND
+}
+
 /* agentgateway's egress proxy: a CONNECT bind, an internal bind, a TLS
  * passthrough route to dynamic backends. */
 static void test_config_egress_proxy(void **state)
@@ -2623,7 +2713,7 @@ static void test_config_rejects_unknown_keys(void **state)
 		{ "standalone top level", "bogus: 1\n",
 		  "t.yaml:1:1: (top level): unknown field \"bogus\", expected one of: config, "
 		  "frontendPolicies, binds, gateways, routes, tcpRoutes, mcp, policies, backends, "
-		  "services, workloads" },
+		  "services, workloads, routeGroups" },
 		{ "standalone bind", "binds:\n- port: 8080\n  bogus: 1\n  listeners: []\n",
 		  "t.yaml:3:3: binds[0]: unknown field \"bogus\", expected one of: port, "
 		  "listeners, tunnelProtocol, mode" },
@@ -5049,6 +5139,7 @@ int main(void)
 		T(test_config_tracing_refusals),
 		T(test_config_rejects_unknown_keys),
 		T(test_config_egress_proxy),
+		T(test_config_route_groups),
 		T(test_config_egress_proxy_refusals),
 		T(test_config_rejects_wrong_types),
 		T(test_config_admission_limits),

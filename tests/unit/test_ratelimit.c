@@ -251,6 +251,43 @@ static void test_ratelimit_carried_over_a_reload(void **unused)
 	sg_cfg_free(third);
 }
 
+/* A route group's route: its copy behind the delegating route is carried
+ * over a reload as a listener's route is. */
+static void test_ratelimit_route_group_carried(void **unused)
+{
+	static const char text[] =
+		"binds: [{port: 8080, listeners: [{routes: [{backends: [{routeGroup: g}]}]}]}]\n"
+		"routeGroups:\n"
+		"- name: g\n"
+		"  routes:\n"
+		"  - policies:\n"
+		"      localRateLimit: [{maxTokens: 3, tokensPerFill: 1, fillInterval: 10s}]\n"
+		"    backends: [{host: 127.0.0.1:1}]\n";
+	struct sg_cfg *cfg[2];
+	struct sg_ratelimit_status st;
+	const struct sg_ratelimits *l0, *l1;
+
+	for (int i = 0; i < 2; i++) {
+		struct sg_diag d;
+
+		sg_diag_init(&d);
+		cfg[i] = sg_cfg_load_text("rl.yaml", text, &d);
+		assert_non_null(cfg[i]);
+		sg_diag_free(&d);
+		sg_ratelimits_carry(cfg[i], i ? cfg[0] : NULL, T0 + (uint64_t)i * SEC);
+	}
+	/* the copies a request reaches */
+	l0 = cfg[0]->binds[0].listeners[0].routes[0].backends.v[0].sub[0].eff_filters.ratelimits;
+	l1 = cfg[1]->binds[0].listeners[0].routes[0].backends.v[0].sub[0].eff_filters.ratelimits;
+
+	assert_int_equal(atomic_load(&l0->v[0].refill_at), T0 + 10 * SEC);
+	assert_int_equal(atomic_load(&l1->v[0].refill_at), T0 + 10 * SEC);
+	assert_true(sg_ratelimits_take(l1, T0 + 2 * SEC, &st));
+	assert_int_equal(atomic_load(&l1->v[0].available), 2);
+	sg_cfg_free(cfg[0]);
+	sg_cfg_free(cfg[1]);
+}
+
 /* An AgentgatewayPolicy on a Gateway: one bucket for all its routes,
  * carried once over a reload. */
 static void test_ratelimit_policy_shared_by_routes(void **unused)
@@ -326,6 +363,7 @@ int main(void)
 		cmocka_unit_test(test_ratelimit_bound_across_threads),
 		cmocka_unit_test(test_ratelimit_carried_over_a_reload),
 		cmocka_unit_test(test_ratelimit_policy_shared_by_routes),
+		cmocka_unit_test(test_ratelimit_route_group_carried),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1109,6 +1109,107 @@ static void test_route_tls_kubernetes_listeners(void **state)
 	assert_null(l);
 }
 
+/* ---- route groups ------------------------------------------------------- */
+
+static const char groups_yaml[] = "binds:\n"
+				  "- port: 8080\n"
+				  "  listeners:\n"
+				  "  - routes:\n"
+				  "    - name: top\n"
+				  "      matches: [{path: {pathPrefix: /api}}]\n"
+				  "      backends: [{routeGroup: api}]\n"
+				  "    - name: half\n"
+				  "      matches: [{path: {pathPrefix: /half}}]\n"
+				  "      backends: [{routeGroup: api, weight: 1},\n"
+				  "                 {host: 127.0.0.1:8001, weight: 3}]\n"
+				  "    - name: plain\n"
+				  "      backends: [{host: 127.0.0.1:8000}]\n"
+				  "routeGroups:\n"
+				  "- name: api\n"
+				  "  routes:\n"
+				  "  - name: v1\n"
+				  "    matches: [{path: {pathPrefix: /api/v1}}]\n"
+				  "    backends: [{routeGroup: v1}]\n"
+				  "  - name: any\n"
+				  "    matches: [{path: {pathPrefix: /half}}]\n"
+				  "    backends: [{host: 127.0.0.1:8002}]\n"
+				  "- name: v1\n"
+				  "  routes:\n"
+				  "  - name: users\n"
+				  "    hostnames: [users.example]\n"
+				  "    matches: [{path: {pathPrefix: /api/v1}}]\n"
+				  "    backends: [{host: 127.0.0.1:8003}]\n"
+				  "  - name: exact\n"
+				  "    matches: [{path: {exact: /api/v1/me}}]\n"
+				  "    backends: [{host: 127.0.0.1:8004}]\n";
+
+/* The route the request ends on, after its delegations ("404": none). */
+static const char *follow_name(const struct sg_listener *l, const char *host, const char *path,
+			       uint64_t *rng)
+{
+	struct sg_route_input in = {
+		.host = host,
+		.host_len = strlen(host),
+		.path = path,
+		.path_len = strlen(path),
+		.method = "GET",
+		.method_len = 3,
+	};
+	const struct sg_match *m = NULL;
+	const struct sg_route *r = sg_route_follow(sg_route_select_match(l, &in, &m), &in, rng, &m);
+
+	if (!r) {
+		assert_null(m);
+		return "404";
+	}
+	assert_non_null(m);
+	return r->name;
+}
+
+/* Delegation through two groups: within a group the hostname and match
+ * precedence of a listener's routes; no match in a group is a 404; a
+ * route without a group backend draws nothing. */
+static void test_route_follow_groups(void **state)
+{
+	const struct sg_listener *l = load_listener(*state, groups_yaml);
+	uint64_t rng = 42, before;
+
+	assert_string_equal(follow_name(l, "a.example", "/api/v1/me", &rng), "exact");
+	assert_string_equal(follow_name(l, "users.example", "/api/v1/me", &rng), "users");
+	assert_string_equal(follow_name(l, "a.example", "/api/v1/x", &rng), "404");
+	assert_string_equal(follow_name(l, "a.example", "/api/other", &rng), "404");
+	before = rng;
+	assert_string_equal(follow_name(l, "a.example", "/else", &rng), "plain");
+	assert_true(rng == before);
+}
+
+/* A route with a group and a host backend: the group is drawn for its
+ * weight, and the attempts' draw never picks it. */
+static void test_route_follow_mixed_weights(void **state)
+{
+	const struct sg_listener *l = load_listener(*state, groups_yaml);
+	const struct sg_route *half = &l->routes[1];
+	uint64_t rng = 7;
+	int delegated = 0;
+	size_t bi, ei;
+
+	assert_true(half->delegates);
+	for (int i = 0; i < DRAWS; i++) {
+		const char *got = follow_name(l, "a.example", "/half", &rng);
+
+		if (!strcmp(got, "any"))
+			delegated++;
+		else
+			assert_string_equal(got, "half");
+	}
+	/* 1 in 4, generously */
+	assert_in_range(delegated, DRAWS / 4 - DRAWS / 20, DRAWS / 4 + DRAWS / 20);
+	for (int i = 0; i < 100; i++) {
+		assert_true(sg_route_pick(&half->backends, sg_route_random(&rng), 0, &bi, &ei));
+		assert_int_equal(bi, 1);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1136,6 +1237,8 @@ int main(void)
 		T(test_route_tls_sni_precedence),
 		T(test_route_tls_unknown_name_and_no_sni),
 		T(test_route_tls_kubernetes_listeners),
+		T(test_route_follow_groups),
+		T(test_route_follow_mixed_weights),
 #undef T
 		cmocka_unit_test(test_route_listener_by_host),
 		cmocka_unit_test(test_route_listener_most_specific),

@@ -230,28 +230,73 @@ static void test_targeted_refusals(void **unused)
 		  "  phase: gateway\n"
 		  "  policy: {cors: {allowOrigins: ['*']}}\n",
 		  "t.yaml:19:11: policies[0].target: a policy of phase gateway is aimed at a "
-		  "gateway or one of its listeners (it runs before a route is chosen)" },
-		{ "a traffic policy on a service",
+		  "gateway, a ListenerSet or one of their listeners (it runs before a route is "
+		  "chosen)" },
+		{ "a route policy on a service",
 		  "- name: {name: p, namespace: default}\n"
 		  "  target: {backend: {service: {hostname: a.example, namespace: default}}}\n"
-		  "  policy: " SET("a") "\n",
-		  "t.yaml:19:11: policies[0].target: a traffic policy aimed at a backend is not "
-		  "implemented yet (backendTLS and backendAuth are): aim it at a gateway, listener "
-		  "or route" },
+		  "  policy: {timeout: {requestTimeout: 1s}}\n",
+		  "t.yaml:19:11: policies[0].target: not supported (agentgateway keeps this policy "
+		  "a route policy, and looks none up on a backend: it would reach nothing): aim it "
+		  "at a gateway, listener or route" },
+		{ "a transformation on a backend by name",
+		  "- name: {name: p, namespace: default}\n"
+		  "  target: {backend: {backend: {name: bind/8080/l/r1/backend0, namespace: ''}}}\n"
+		  "  policy: {transformations: {request: {set: {a: '\"b\"'}}}}\n",
+		  "t.yaml:19:11: policies[0].target: not supported (transformations, authorization "
+		  "and extAuthz aimed at a backend are not implemented): aim it at a gateway, "
+		  "listener or route" },
+		{ "a backend name in a namespace",
+		  "- name: {name: p, namespace: default}\n"
+		  "  target: {backend: {backend: {name: bind/8080/l/r1/backend0, namespace: "
+		  "default}}}\n"
+		  "  policy: {a2a: {}}\n",
+		  "t.yaml:19:38: policies[0].target.backend.backend.name: policy default/p names "
+		  "nothing: no backend named \"bind/8080/l/r1/backend0\" in namespace \"default\" "
+		  "(a route's host or dynamic backend is \"<route key>/backend<index>\", namespace "
+		  "\"\", as config_dump's backends list them)" },
+		{ "a backend's section",
+		  "- name: {name: p, namespace: default}\n"
+		  "  target: {backend: {backend: {name: bind/8080/l/r1/backend0, namespace: '', "
+		  "section: s}}}\n"
+		  "  policy: {a2a: {}}\n",
+		  "t.yaml:19:87: policies[0].target.backend.backend.section: policy default/p "
+		  "names "
+		  "nothing: backend bind/8080/l/r1/backend0 has no section \"s\" (none here has)" },
+		{ "a top-level backend",
+		  "- name: {name: p, namespace: default}\n"
+		  "  target: {backend: {backend: {name: otel, namespace: ''}}}\n"
+		  "  policy: {backendTLS: {insecure: true}}\n"
+		  "backends: [{name: otel, host: '127.0.0.1:4317'}]\n",
+		  "t.yaml:19:38: policies[0].target.backend.backend.name: policy default/p names "
+		  "nothing: \"otel\" is a top-level backends: entry, which serves here as a "
+		  "tracing "
+		  "collector only (no route names one): give the policy in the entry's policies" },
+		{ "a backend policy on a listener set",
+		  "- name: {name: p, namespace: default}\n"
+		  "  target: {listenerSet: {name: ls, namespace: default}}\n"
+		  "  policy: {backendTLS: {insecure: true}}\n",
+		  "t.yaml:19:11: policies[0].target: not supported (agentgateway applies no "
+		  "backend "
+		  "policy aimed at a ListenerSet: aim it at the Gateway, its listener, a route or "
+		  "a "
+		  "backend)" },
 		{ "a listener set",
 		  "- name: {name: p, namespace: default}\n"
 		  "  target: {listenerSet: {name: ls, namespace: default}}\n"
 		  "  policy: " SET("a") "\n",
-		  "t.yaml:19:25: policies[0].target.listenerSet: not supported (a standalone "
-		  "policy aimed at a ListenerSet is not implemented yet: aim it at the Gateway's "
-		  "listener, or write an AgentgatewayPolicy)" },
+		  "t.yaml:19:32: policies[0].target.listenerSet.name: policy default/p names "
+		  "nothing: no ListenerSet default/ls in this config" },
 		{ "a port",
 		  "- name: {name: p, namespace: default}\n"
 		  "  target: {gateway: {gatewayName: default, gatewayNamespace: default, port: "
 		  "8080}}\n"
 		  "  policy: " SET("a") "\n",
-		  "t.yaml:19:77: policies[0].target.gateway.port: not supported (a gateway target "
-		  "by port is not implemented: name the listener with listenerName)" },
+		  "t.yaml:19:77: policies[0].target.gateway.port: not supported (agentgateway "
+		  "applies a gateway target's port to frontendPolicies only, and a top-level "
+		  "policy "
+		  "is a traffic or backend policy: it would reach nothing; name the listener with "
+		  "listenerName)" },
 		{ "session persistence",
 		  "- name: {name: p, namespace: default}\n"
 		  "  target: " GATEWAY "\n"
@@ -293,6 +338,113 @@ static void test_targeted_refusals(void **unused)
 
 /* config_dump: agentgateway's TargetedPolicy, key "ns/name", name of kind
  * Local, a route target without kind. */
+/* A backend by agentgateway's name for it: backendTLS and a2a reach that
+ * backend alone; a2a on every backend of a route makes the route's
+ * requests A2A, an a2a aimed at a route or listener too. */
+static void test_targeted_backend_by_name(void **unused)
+{
+	struct sg_cfg *cfg =
+		load(BINDS "- name: {name: tls, namespace: default}\n"
+			   "  target: {backend: {backend: {name: bind/8080/l/r1/backend0, "
+			   "namespace: ''}}}\n"
+			   "  policy: {backendTLS: {insecure: true}}\n"
+			   "- name: {name: a2a, namespace: default}\n"
+			   "  target: {backend: {backend: {name: bind/8080/l/r1/backend0, "
+			   "namespace: ''}}}\n"
+			   "  policy: {a2a: {}}\n"
+			   "- name: {name: listener, namespace: default}\n"
+			   "  target: {gateway: {gatewayName: default, gatewayNamespace: "
+			   "default, listenerName: m}}\n"
+			   "  policy: {a2a: {}}\n");
+
+	(void)unused;
+	assert_string_equal(route(cfg, "r1")->backends.v[0].name, "bind/8080/l/r1/backend0");
+	assert_non_null(route(cfg, "r1")->backends.v[0].eff_tls);
+	assert_null(route(cfg, "r2")->backends.v[0].eff_tls);
+	assert_true(route(cfg, "r1")->backends.v[0].eff_a2a);
+	assert_true(route(cfg, "r1")->eff_filters.a2a);
+	assert_true(route(cfg, "r1")->defer & SG_ROUTE_DEFER_BODY);
+	assert_false(route(cfg, "r2")->eff_filters.a2a);
+	assert_true(route(cfg, "r3")->eff_filters.a2a);
+	assert_true(policy(cfg, "default/a2a")->attached);
+	sg_cfg_free(cfg);
+	/* a backend's own header modifier beats one aimed at it; one aimed
+	 * at it fills what it lacks, as a backend policy, not the route's */
+	cfg = load(
+		"binds:\n"
+		"- port: 8080\n"
+		"  listeners:\n"
+		"  - name: l\n"
+		"    routes:\n"
+		"    - name: r1\n"
+		"      backends:\n"
+		"      - host: 127.0.0.1:8000\n"
+		"      - host: 127.0.0.1:8001\n"
+		"        policies: {requestHeaderModifier: {set: {x-b: own}}}\n"
+		"policies:\n"
+		"- name: {name: h0, namespace: default}\n"
+		"  target: {backend: {backend: {name: bind/8080/l/r1/backend0, namespace: ''}}}\n"
+		"  policy: {requestHeaderModifier: {set: {x-b: aimed}}}\n"
+		"- name: {name: h1, namespace: default}\n"
+		"  target: {backend: {backend: {name: bind/8080/l/r1/backend1, namespace: ''}}}\n"
+		"  policy: {requestHeaderModifier: {set: {x-b: aimed}}}\n"
+		"- name: {name: r1, namespace: default}\n"
+		"  target: {backend: {backend: {name: bind/8080/l/r1/backend1, namespace: ''}}}\n"
+		"  policy: {responseHeaderModifier: {set: {x-r: aimed}}}\n");
+	assert_ptr_equal(sg_bref_filters(&route(cfg, "r1")->backends.v[0])->request_headers,
+			 policy(cfg, "default/h0")->u.hdrmod);
+	assert_null(route(cfg, "r1")->backends.v[0].filters.request_headers);
+	assert_ptr_equal(sg_bref_filters(&route(cfg, "r1")->backends.v[1])->request_headers,
+			 route(cfg, "r1")->backends.v[1].filters.request_headers);
+	assert_ptr_equal(sg_bref_filters(&route(cfg, "r1")->backends.v[1])->response_headers,
+			 policy(cfg, "default/r1")->u.hdrmod);
+	assert_null(route(cfg, "r1")->eff_filters.request_headers);
+	sg_cfg_free(cfg);
+}
+
+/* A route group's route: a backend policy aimed at a route that
+ * delegated to it (two levels up here) reaches its backends, one aimed at
+ * itself beats it; a2a aimed at the top route makes it A2A. */
+static void test_targeted_route_chain(void **unused)
+{
+	struct sg_cfg *cfg =
+		load("binds:\n"
+		     "- port: 8080\n"
+		     "  listeners:\n"
+		     "  - routes: [{name: top, backends: [{routeGroup: mid}]}]\n"
+		     "routeGroups:\n"
+		     "- name: mid\n"
+		     "  routes: [{name: m, backends: [{routeGroup: leaf}]}]\n"
+		     "- name: leaf\n"
+		     "  routes:\n"
+		     "  - {name: a, matches: [{path: {pathPrefix: /a}}], backends: [{host: "
+		     "127.0.0.1:1}]}\n"
+		     "  - {name: b, backends: [{host: 127.0.0.1:2}]}\n"
+		     "policies:\n"
+		     "- name: {name: top-tls, namespace: default}\n"
+		     "  target: {route: {name: top, namespace: default}}\n"
+		     "  policy: {backendTLS: {insecure: true}}\n"
+		     "- name: {name: a-tls, namespace: default}\n"
+		     "  target: {route: {name: a, namespace: default}}\n"
+		     "  policy: {backendTLS: {hostname: a.example}}\n"
+		     "- name: {name: top-a2a, namespace: default}\n"
+		     "  target: {route: {name: top, namespace: default}}\n"
+		     "  policy: {a2a: {}}\n");
+	const struct sg_route *top = route(cfg, "top");
+	const struct sg_route *m = &top->backends.v[0].sub[0];
+	const struct sg_route *a = &m->backends.v[0].sub[0], *b = &m->backends.v[0].sub[1];
+
+	(void)unused;
+	assert_ptr_equal(m->parent, top);
+	assert_ptr_equal(a->parent, m);
+	assert_ptr_equal(a->backends.v[0].eff_tls, policy(cfg, "default/a-tls")->u.btls);
+	assert_ptr_equal(b->backends.v[0].eff_tls, policy(cfg, "default/top-tls")->u.btls);
+	assert_true(a->eff_filters.a2a);
+	assert_true(b->eff_filters.a2a);
+	assert_true(policy(cfg, "default/a-tls")->attached);
+	sg_cfg_free(cfg);
+}
+
 static void test_targeted_dump(void **unused)
 {
 	struct sg_cfg *cfg =
@@ -341,6 +493,8 @@ int main(void)
 		cmocka_unit_test(test_targeted_precedence),
 		cmocka_unit_test(test_targeted_kinds),
 		cmocka_unit_test(test_targeted_refusals),
+		cmocka_unit_test(test_targeted_backend_by_name),
+		cmocka_unit_test(test_targeted_route_chain),
 		cmocka_unit_test(test_targeted_dump),
 	};
 

@@ -428,7 +428,8 @@ size_t sg_frontend_release_mem(struct sg_frontend *ctx)
 const struct sg_route *sg_frontend_route(const struct sg_bind *bind, const struct sg_h1_req *req,
 					 const char *sni_listener,
 					 const struct sg_listener **listener,
-					 const struct sg_match **match, enum sg_fail *why)
+					 const struct sg_match **match, uint64_t *rng,
+					 enum sg_fail *why)
 {
 	const struct sg_h1_span *host = sg_h1_header(req, "host");
 	const char *q = memchr(req->target.p, '?', req->target.len);
@@ -465,5 +466,5 @@ const struct sg_route *sg_frontend_route(const struct sg_bind *bind, const struc
 		*listener = NULL;
 		return NULL;
 	}
-	return sg_route_select_match(*listener, &in, match);
+	return sg_route_follow(sg_route_select_match(*listener, &in, match), &in, rng, match);
 }

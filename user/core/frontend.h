@@ -246,12 +246,15 @@ size_t sg_frontend_release_mem(struct sg_frontend *ctx);
  * its route (NULL: none, and *why says the answer: SG_FAIL_NO_ROUTE, or
  * SG_FAIL_MISDIRECTED when the connection's TLS handshake chose listener
  * `sni_listener` (a key; NULL: not TLS) and the Host is another's), *match
- * the rule that chose it. A CONNECT's authority-form target and OPTIONS *
- * have no path: routes see "/". */
+ * the rule that chose it. A route with routeGroup backends is followed
+ * to the route that serves the request (sg_route_follow, drawing from
+ * *rng). A CONNECT's authority-form target and OPTIONS * have no path:
+ * routes see "/". */
 const struct sg_route *sg_frontend_route(const struct sg_bind *bind, const struct sg_h1_req *req,
 					 const char *sni_listener,
 					 const struct sg_listener **listener,
-					 const struct sg_match **match, enum sg_fail *why);
+					 const struct sg_match **match, uint64_t *rng,
+					 enum sg_fail *why);
 
 /* The gRPC answer to failure `kind` (cause: its text's end, NULL: err's
  * socket error as sg_fail_cause says it). */

@@ -542,9 +542,10 @@ bool sg_request_begin(struct sg_request *r, const struct sg_request_head *h)
 	r->listener = NULL;
 	r->match = NULL;
 	r->logging = h->cfg->global.logging;
-	route = normalise(r, h, &no_route) ? sg_frontend_route(h->bind, h->req, h->sni_listener,
-							       &r->listener, &r->match, &no_route)
-					   : NULL;
+	route = normalise(r, h, &no_route)
+			? sg_frontend_route(h->bind, h->req, h->sni_listener, &r->listener,
+					    &r->match, &r->ctx->rng, &no_route)
+			: NULL;
 	sg_attempt_begin(&r->at, r->listener ? r->listener->key : h->bind->key, route,
 			 h->replayable, &h->cfg->global);
 	r->at.req = h->req;
@@ -993,7 +994,7 @@ void sg_request_try_send(struct sg_attempt *a)
 	sg_request_input(r, &in);
 	in.exchanged = r->tx_token;
 	in.backend_host = sg_filter_backend_host(a->backend);
-	if (!follow_plan(r, sg_filter_plan_backend(&r->plan, &a->backend->filters, &in)))
+	if (!follow_plan(r, sg_filter_plan_backend(&r->plan, sg_bref_filters(a->backend), &in)))
 		return;
 	if (r->trace && traceparent(r) < 0) {
 		sg_request_fail(r, SG_FAIL_CONNECT, ENOMEM);
@@ -1001,7 +1002,7 @@ void sg_request_try_send(struct sg_attempt *a)
 	}
 	if (!r->mirrored) {
 		r->mirrored = true;
-		mirror(r, &a->backend->filters.mirrors);
+		mirror(r, &sg_bref_filters(a->backend)->mirrors);
 	}
 	r->sink->send(r);
 }
