@@ -23,6 +23,7 @@
 #include "config/ruleset.h"
 #include "config/sessconf.h"
 #include "config/tlsconf.h"
+#include "config/tokenxconf.h"
 
 #define GW_API_GROUP "gateway.networking.k8s.io"
 #define GW_API GW_API_GROUP "/"
@@ -2766,9 +2767,281 @@ static const char *agp_auth_secret(struct sg_draft *b, const struct sg_res *r,
 	return sg_arena_strndup(b->c.a, text, len);
 }
 
+/* ---- backend.auth.oauthTokenExchange --------------------------------------- */
+
+struct agp_tokenx_in {
+	const struct sg_node *ref, *url, *path, *grant, *subject, *actor, *audiences, *scopes,
+		*resources, *requested, *params, *client, *location, *cache;
+};
+
+/* A token type: agentgateway's CRD names or, where custom = true (the
+ * subject's and actor's), an absolute URI; into *out as its URN. */
+static int agp_tokenx_type(struct sg_pctx *c, const struct sg_node *n, const char *path,
+			   bool custom, const char **out)
+{
+	const char *urn = n->kind == SG_NODE_SCALAR ? sg_tokenx_type_urn(n->str) : NULL;
+
+	if (!urn || (!custom && urn == n->str))
+		return sg_expected(c, n, path,
+				   custom ? "AccessToken, Jwt, IdToken or an absolute URI"
+					  : "AccessToken, Jwt or IdToken");
+	*out = urn;
+	return 0;
+}
+
+/* subjectToken / actorToken {source, tokenType, mayAct}. */
+static int agp_tokenx_token(struct sg_pctx *c, const struct sg_node *n, const char *path,
+			    struct sg_cred_location *at, const char **type, bool actor)
+{
+	static const struct sg_field fields[] = {
+		{ "source", f_node, 0 * sizeof(const struct sg_node *) },
+		{ "tokenType", f_node, 1 * sizeof(const struct sg_node *) },
+		{ "mayAct", f_node, 2 * sizeof(const struct sg_node *) },
+		{ 0 },
+	};
+	const struct sg_node *in[3] = { 0 }; /* source, tokenType, mayAct */
+
+	if (sg_need_map(c, n, path) == -1 || sg_parse_fields(c, n, fields, in, path) == -1)
+		return -1;
+	if (actor && !in[0])
+		return sg_expected(c, n, sg_path_key(c, path, "source"), "a token's location");
+	if (in[0] && sg_f_cred_location(c, in[0], at, sg_path_key(c, path, "source")) == -1)
+		return -1;
+	if (in[1] && agp_tokenx_type(c, in[1], sg_path_key(c, path, "tokenType"), true, type) == -1)
+		return -1;
+	if (in[2]) {
+		sg_diag_err(c->d, in[2],
+			    "%s.mayAct: not supported (the subject's may_act claim is not checked)",
+			    path);
+		return -1;
+	}
+	return 0;
+}
+
+struct agp_client_in {
+	const char *id;
+	const struct sg_node *secret, *method;
+};
+
+static int f_private_key_jwt(struct sg_pctx *c, const struct sg_node *n, void *dst,
+			     const char *path)
+{
+	(void)dst;
+	sg_diag_err(c->d, n,
+		    "%s: not supported (privateKeyJwt client assertions are not "
+		    "implemented)",
+		    path);
+	return -1;
+}
+
+/* clientAuth {clientId, secretRef {name, key: clientSecret}, method}. */
+static int agp_tokenx_client(struct sg_draft *b, const struct sg_res *r, const struct sg_node *n,
+			     const char *path, struct sg_token_exchange *t)
+{
+	static const struct sg_field fields[] = {
+		{ "clientId", sg_f_str, offsetof(struct agp_client_in, id), true },
+		{ "secretRef", f_node, offsetof(struct agp_client_in, secret) },
+		{ "method", f_node, offsetof(struct agp_client_in, method) },
+		{ "privateKeyJwt", f_private_key_jwt, 0 },
+		{ 0 },
+	};
+	struct agp_client_in in = { 0 };
+	struct sg_pctx *c = &b->c;
+	const char *m;
+	size_t len;
+
+	if (sg_need_map(c, n, path) == -1 || sg_parse_fields(c, n, fields, &in, path) == -1)
+		return -1;
+	t->client_id = in.id;
+	m = in.method && in.method->kind == SG_NODE_SCALAR ? in.method->str : "ClientSecretBasic";
+	if (!strcmp(m, "ClientSecretBasic"))
+		t->client = SG_TOKENX_CLIENT_BASIC;
+	else if (!strcmp(m, "ClientSecretPost"))
+		t->client = SG_TOKENX_CLIENT_POST;
+	else if (!strcmp(m, "PrivateKeyJwt"))
+		return f_private_key_jwt(c, in.method, NULL, sg_path_key(c, path, "method"));
+	else
+		return sg_expected(c, in.method, sg_path_key(c, path, "method"),
+				   "ClientSecretBasic or ClientSecretPost");
+	if (!in.secret) {
+		if (t->client == SG_TOKENX_CLIENT_BASIC)
+			return sg_expected(c, n, sg_path_key(c, path, "secretRef"),
+					   "a client secret (ClientSecretBasic sends one)");
+		return 0;
+	}
+	if (agp_secret_text(b, r, in.secret, sg_path_key(c, path, "secretRef"), "clientSecret",
+			    "asks with an empty client secret", &t->client_secret, &len) == -1)
+		return -1;
+	t->client_secret = sg_arena_strndup(c->a, t->client_secret, len);
+	return t->client_secret ? 0 : -1;
+}
+
+/* cache {inMemory {maxEntries, defaultTtl}}. */
+static int agp_tokenx_cache(struct sg_pctx *c, const struct sg_node *n, const char *path,
+			    struct sg_token_exchange *t)
+{
+	static const struct sg_field fields[] = { { "inMemory", f_node, 0 }, { 0 } };
+	static const struct sg_field mem_fields[] = {
+		{ "maxEntries", sg_f_u32, offsetof(struct sg_token_exchange, cache.max_entries) },
+		{ "defaultTtl", sg_f_dur, offsetof(struct sg_token_exchange, default_ttl) },
+		{ 0 },
+	};
+	const struct sg_node *mem = NULL;
+	const char *mpath = sg_path_key(c, path, "inMemory");
+
+	if (sg_need_map(c, n, path) == -1 || sg_parse_fields(c, n, fields, &mem, path) == -1)
+		return -1;
+	if (!mem)
+		return 0;
+	if (sg_need_map(c, mem, mpath) == -1 || sg_parse_fields(c, mem, mem_fields, t, mpath) == -1)
+		return -1;
+	t->cache_off = !t->cache.max_entries;
+	if (sg_map_get(mem, "defaultTtl") && t->default_ttl < SG_DUR_S(1))
+		return sg_expected(c, sg_map_get(mem, "defaultTtl"),
+				   sg_path_key(c, mpath, "defaultTtl"), "at least 1s");
+	return 0;
+}
+
+/* The token endpoint: url "http(s)://host[:port][/path]" (https: at port
+ * 443, where the exchange speaks TLS), or backendRef to a Service of the
+ * policy's namespace, asked at its endpoint under the Service's name. */
+static int agp_tokenx_endpoint(struct sg_draft *b, const struct sg_res *r,
+			       const struct agp_tokenx_in *in, const struct sg_node *n,
+			       const char *path, struct sg_token_exchange *t)
+{
+	struct sg_pctx *c = &b->c;
+	const char *u, *rest, *slash;
+	bool https;
+	struct sg_node h;
+	char *hostport;
+
+	if (!in->ref == !in->url)
+		return sg_expected(c, n, path, "exactly one of backendRef and url");
+	if (in->ref) {
+		t->to.ref_at = in->ref;
+		return agp_service_ref(b, r, &t->to, sg_path_key(c, path, "backendRef"));
+	}
+	if (sg_map_get(n, "path"))
+		return sg_expected(c, sg_map_get(n, "path"), sg_path_key(c, path, "path"),
+				   "no path beside url (the url carries it)");
+	u = in->url->kind == SG_NODE_SCALAR ? in->url->str : "";
+	https = !strncmp(u, "https://", 8);
+	rest = https ? u + 8 : !strncmp(u, "http://", 7) ? u + 7 : NULL;
+	if (!rest || !*rest || strpbrk(rest, "?#@ \t\r\n"))
+		return sg_expected(c, in->url, sg_path_key(c, path, "url"),
+				   "an http:// or https:// URL with no query, fragment or user");
+	slash = strchr(rest, '/');
+	hostport = sg_arena_strndup(c->a, rest, slash ? (size_t)(slash - rest) : strlen(rest));
+	if (!hostport)
+		return -1;
+	if (!strchr(hostport[0] == '[' ? strchr(hostport, ']') ? strchr(hostport, ']') : hostport
+				       : hostport,
+		    ':'))
+		hostport = sg_arena_printf(c->a, "%s:%u", hostport, https ? 443 : 80);
+	h = *in->url;
+	h.str = hostport;
+	if (!hostport ||
+	    sg_service_host(c, &h, sg_path_key(c, path, "url"), &t->to.host, &t->to.ep) == -1)
+		return -1;
+	if (https != (t->to.ep.port == 443)) {
+		sg_diag_err(c->d, in->url,
+			    "%s.url: not supported (the exchange speaks TLS at port 443 and only "
+			    "there)",
+			    path);
+		return -1;
+	}
+	t->path = slash ? slash : "";
+	return 0;
+}
+
+/* AgentgatewayPolicy spec.backend.auth.oauthTokenExchange: agentgateway's
+ * OAuthTokenExchange, read into the exchange the standalone form gives
+ * (config/tokenxconf.h). */
+static struct sg_token_exchange *agp_token_exchange(struct sg_draft *b, const struct sg_res *r,
+						    const struct sg_node *n, const char *path)
+{
+	static const struct sg_field fields[] = {
+		{ "backendRef", f_node, offsetof(struct agp_tokenx_in, ref) },
+		{ "url", f_node, offsetof(struct agp_tokenx_in, url) },
+		{ "path", f_node, offsetof(struct agp_tokenx_in, path) },
+		{ "grantType", f_node, offsetof(struct agp_tokenx_in, grant) },
+		{ "subjectToken", f_node, offsetof(struct agp_tokenx_in, subject) },
+		{ "actorToken", f_node, offsetof(struct agp_tokenx_in, actor) },
+		{ "audiences", f_node, offsetof(struct agp_tokenx_in, audiences) },
+		{ "scopes", f_node, offsetof(struct agp_tokenx_in, scopes) },
+		{ "resources", f_node, offsetof(struct agp_tokenx_in, resources) },
+		{ "requestedTokenType", f_node, offsetof(struct agp_tokenx_in, requested) },
+		{ "additionalParams", f_node, offsetof(struct agp_tokenx_in, params) },
+		{ "clientAuth", f_node, offsetof(struct agp_tokenx_in, client) },
+		{ "location", f_node, offsetof(struct agp_tokenx_in, location) },
+		{ "cache", f_node, offsetof(struct agp_tokenx_in, cache) },
+		{ 0 },
+	};
+	struct sg_pctx *c = &b->c;
+	struct sg_token_exchange *t = sg_token_exchange_new(c, n);
+	struct agp_tokenx_in in = { 0 };
+	const char *g;
+
+	if (!t || sg_need_map(c, n, path) == -1 || sg_parse_fields(c, n, fields, &in, path) == -1)
+		return NULL;
+	if ((in.path &&
+	     sg_f_tokenx_path(c, in.path, &t->path, sg_path_key(c, path, "path")) == -1) ||
+	    (in.audiences &&
+	     sg_f_strs(c, in.audiences, &t->audiences, sg_path_key(c, path, "audiences")) == -1) ||
+	    (in.scopes &&
+	     sg_f_strs(c, in.scopes, &t->scopes, sg_path_key(c, path, "scopes")) == -1) ||
+	    (in.resources &&
+	     sg_f_strs(c, in.resources, &t->resources, sg_path_key(c, path, "resources")) == -1) ||
+	    (in.params && sg_f_tokenx_params(c, in.params, &t->params,
+					     sg_path_key(c, path, "additionalParams")) == -1) ||
+	    (in.location &&
+	     sg_f_cred_location(c, in.location, &t->out, sg_path_key(c, path, "location")) == -1))
+		return NULL;
+	if (agp_tokenx_endpoint(b, r, &in, n, path, t) == -1)
+		return NULL;
+	g = in.grant && in.grant->kind == SG_NODE_SCALAR ? in.grant->str : "TokenExchange";
+	if (!strcmp(g, "JwtBearer")) {
+		t->grant = SG_TOKENX_JWT_BEARER;
+	} else if (strcmp(g, "TokenExchange")) {
+		sg_expected(c, in.grant, sg_path_key(c, path, "grantType"),
+			    "TokenExchange or JwtBearer");
+		return NULL;
+	}
+	if (in.subject) {
+		t->subject_given = true;
+		if (agp_tokenx_token(c, in.subject, sg_path_key(c, path, "subjectToken"),
+				     &t->subject, &t->subject_type, false) == -1)
+			return NULL;
+	}
+	if (in.actor) {
+		t->actor = true;
+		if (agp_tokenx_token(c, in.actor, sg_path_key(c, path, "actorToken"), &t->actor_at,
+				     &t->actor_type, true) == -1)
+			return NULL;
+	}
+	if (in.requested) {
+		if (in.requested->kind == SG_NODE_SCALAR && !strcmp(in.requested->str, "IdJag")) {
+			sg_diag_err(c->d, in.requested,
+				    "%s.requestedTokenType: not supported (IdJag is only supported "
+				    "by crossAppAccess)",
+				    path);
+			return NULL;
+		}
+		if (agp_tokenx_type(c, in.requested, sg_path_key(c, path, "requestedTokenType"),
+				    false, &t->requested_type) == -1)
+			return NULL;
+	}
+	if (in.client &&
+	    agp_tokenx_client(b, r, in.client, sg_path_key(c, path, "clientAuth"), t) == -1)
+		return NULL;
+	if (in.cache && agp_tokenx_cache(c, in.cache, sg_path_key(c, path, "cache"), t) == -1)
+		return NULL;
+	return sg_token_exchange_done(c, n, t, path) == -1 ? NULL : t;
+}
+
 struct agp_bauth_in {
 	const char *key;
-	const struct sg_node *secret, *passthrough, *location, *credentials;
+	const struct sg_node *secret, *passthrough, *location, *credentials, *tokenx;
 };
 
 struct agp_cred_in {
@@ -2791,7 +3064,7 @@ static const struct sg_backend_auth *agp_backend_auth(struct sg_draft *b, const 
 		{ "aws", sg_f_backend_auth_refused, 0 },
 		{ "azure", sg_f_backend_auth_refused, 0 },
 		{ "gcp", sg_f_backend_auth_refused, 0 },
-		{ "oauthTokenExchange", sg_f_backend_auth_refused, 0 },
+		{ "oauthTokenExchange", f_node, offsetof(struct agp_bauth_in, tokenx) },
 		{ "crossAppAccess", sg_f_backend_auth_refused, 0 },
 		{ "jwtSign", sg_f_backend_auth_refused, 0 },
 		{ 0 },
@@ -2807,8 +3080,11 @@ static const struct sg_backend_auth *agp_backend_auth(struct sg_draft *b, const 
 
 	if (sg_need_map(c, n, path) == -1 || sg_parse_fields(c, n, fields, &in, path) == -1)
 		return NULL;
-	if (!!in.key + !!in.secret + !!in.passthrough > 1) {
-		sg_diag_err(c->d, n, "%s: one of key, secretRef or passthrough, not more", path);
+	if (!!in.key + !!in.secret + !!in.passthrough + !!in.tokenx > 1) {
+		sg_diag_err(
+			c->d, n,
+			"%s: one of key, secretRef, passthrough or oauthTokenExchange, not more",
+			path);
 		return NULL;
 	}
 	if (!(a = sg_arena_alloc(c->a, sizeof(*a))))
@@ -2831,6 +3107,11 @@ static const struct sg_backend_auth *agp_backend_auth(struct sg_draft *b, const 
 			return NULL;
 	} else if (in.passthrough) {
 		a->kind = SG_BACKEND_AUTH_PASSTHROUGH;
+	} else if (in.tokenx) {
+		a->kind = SG_BACKEND_AUTH_TOKEN_EXCHANGE;
+		if (!(a->exchange = agp_token_exchange(b, r, in.tokenx,
+						       sg_path_key(c, path, "oauthTokenExchange"))))
+			return NULL;
 	}
 	if (in.credentials && sg_need_seq(c, in.credentials, sg_path_key(c, path, "credentials")))
 		return NULL;

@@ -112,8 +112,8 @@ FILES = {
 # is not merged beside another.
 EXCLUSIVE_SETS = [{"url", "backendRef"}, {"grpc", "http"}, {"inline", "remote"},
                   {"users", "secretRef"}, {"secretRef", "secretSelector"},
-                  {"requests", "tokens"}, {"header", "cookie", "queryParameter"},
-                  {"key", "secretRef", "passthrough", "credentials"},
+                  {"requests", "tokens"}, {"header", "cookie", "queryParameter", "expression"},
+                  {"key", "secretRef", "passthrough", "credentials", "oauthTokenExchange"},
                   # oidc: discovery, or the three endpoints given by hand
                   {"discovery", "authorizationEndpoint"}, {"discovery", "tokenEndpoint"},
                   {"discovery", "jwks"}]
@@ -160,6 +160,12 @@ FILL = {
     ("AgentgatewayPolicy", "traffic.jwtAuthentication.providers[].jwks"): [
         {"inline": JWKS}, {"remote": {"url": "https://issuer.example.com/jwks"}}],
     ("AgentgatewayPolicy", "backend.auth"): [{"key": "k"}],
+    ("AgentgatewayPolicy", "backend.auth.oauthTokenExchange"): [
+        {"url": "http://127.0.0.1:8000/token"}, {"backendRef": {"name": "svc", "port": 80}}],
+    ("AgentgatewayPolicy", "backend.auth.oauthTokenExchange.actorToken"): [
+        {"source": {"header": {"name": "x-actor"}}}],
+    ("AgentgatewayPolicy", "backend.auth.oauthTokenExchange.clientAuth"): [
+        {"method": "ClientSecretPost"}, {"secretRef": {"name": "idp"}}],
     ("AgentgatewayPolicy", "backend.auth.credentials[].location"): [
         {"header": {"name": "X-Key"}}, {"queryParameter": {"name": "key"}}],
     ("", "binds[].listeners[].policies.oidc"): [
@@ -187,7 +193,7 @@ PATH_SAMPLES = {
     "oidc.redirectURI": "https://gateway.example.com/oauth/callback",
     "cache.key": ["'x'"],
     # backendAuth oauthTokenExchange's client credentials
-    "clientAuth.method": "clientSecretBasic",
+    "backendAuth.oauthTokenExchange.clientAuth.method": "clientSecretBasic",
     # top-level policies: a name, a target that names the template's
     # gateway, listener and route, and one policy of either phase
     "policies.name": {"name": "p", "namespace": "default"},

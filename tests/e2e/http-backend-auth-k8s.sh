@@ -68,5 +68,5 @@ check "check refuses backend.auth.aws by name" \
 printf '%s\n      key: k\n      passthrough: {}\n' "$POL" >"$WORK/two.yaml"
 out=$("$SG_BIN" check -c "$WORK/two.yaml" 2>&1)
 check "check refuses key with passthrough" \
-	"$? $(grep -c 'spec.backend.auth: one of key, secretRef or passthrough, not more' <<<"$out")" "1 1"
+	"$? $(grep -c 'spec.backend.auth: one of key, secretRef, passthrough or oauthTokenExchange, not more' <<<"$out")" "1 1"
 finish

@@ -31,7 +31,7 @@ class H(http.server.BaseHTTPRequestHandler):
         for k, v in pairs:
             form.setdefault(k, []).append(v)
         with open(log, "a") as f:
-            f.write(json.dumps({"path": self.path,
+            f.write(json.dumps({"path": self.path, "host": self.headers.get("host"),
                                 "authorization": self.headers.get("authorization"),
                                 "content_type": self.headers.get("content-type"),
                                 "form": form}) + "\n")
@@ -46,6 +46,8 @@ class H(http.server.BaseHTTPRequestHandler):
             body = {"access_token": "xchg-%d-%s" % (count[0], subject),
                     "token_type": "mac" if subject == "mac" else "Bearer",
                     "expires_in": 17 if subject == "short" else 3600}
+            if subject.startswith("noexp"):  # the gateway's defaultTtl applies
+                del body["expires_in"]
             if "requested_token_type" in form:
                 body["issued_token_type"] = form["requested_token_type"][0]
         data = json.dumps(body).encode()

@@ -29,7 +29,7 @@ struct sg_fetchcall {
 	void *arg;
 	atomic_int *inflight;
 	struct sg_fetch f; /* its strings the call's own */
-	char *method, *url, *headers, *body;
+	char *method, *url, *headers, *body, *dial_addr;
 	/* the answer, written by the thread before it signals */
 	int rc;
 	struct sg_fetched got;
@@ -50,6 +50,7 @@ static void put(struct sg_fetchcall *c)
 	free(c->url);
 	free(c->headers);
 	free(c->body);
+	free(c->dial_addr);
 	free(c->got.body);
 	atomic_fetch_sub(c->inflight, 1);
 	free(c);
@@ -111,6 +112,8 @@ static bool copied(struct sg_fetchcall *c, const struct sg_fetch *f)
 	c->url = dup_of(f->url, f->url ? strlen(f->url) : 0);
 	c->headers = dup_of(f->headers, f->headers ? strlen(f->headers) : 0);
 	c->body = dup_of(f->body, f->body_len);
+	c->dial_addr = dup_of(f->dial_addr, f->dial_addr ? strlen(f->dial_addr) : 0);
+	c->f.dial_addr = c->dial_addr;
 	c->f.method = c->method;
 	c->f.url = c->url;
 	c->f.headers = c->headers;
@@ -118,7 +121,7 @@ static bool copied(struct sg_fetchcall *c, const struct sg_fetch *f)
 	if (!f->stop)
 		c->f.stop = &c->stop;
 	return (!f->method || c->method) && c->url && (!f->headers || c->headers) &&
-	       (!f->body || c->body);
+	       (!f->body || c->body) && (!f->dial_addr || c->dial_addr);
 }
 
 struct sg_fetchcall *sg_fetchcall_start(struct sg_loop *loop, const struct sg_fetch *f,

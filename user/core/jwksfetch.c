@@ -40,6 +40,8 @@ struct get {
 	const char *url;
 	char host[256], path[2048];
 	uint16_t port;
+	const char *dial_addr; /* connect there instead (sg_fetch's); NULL: host */
+	uint16_t dial_port;
 	bool tls;
 	const struct sg_backend_tls *tlscfg; /* NULL: the system's CAs */
 	int fd;
@@ -139,7 +141,9 @@ static int wait_fd(struct get *g, short events, const char *what)
 static int dial(struct get *g)
 {
 	struct sg_dns_addrs addrs;
-	int rc = sg_dns_lookup(g->host, g->port, 0, &addrs), soerr = 0;
+	int rc = g->dial_addr ? sg_dns_lookup(g->dial_addr, g->dial_port, 0, &addrs)
+			      : sg_dns_lookup(g->host, g->port, 0, &addrs),
+	    soerr = 0;
 	socklen_t sl = sizeof(soerr);
 
 	if (rc)
@@ -513,7 +517,13 @@ static int attempt(struct get *g, const struct sg_fetch *f, struct sg_fetched *o
 
 int sg_fetch(const struct sg_fetch *f, struct sg_fetched *out, char *err, size_t errlen)
 {
-	struct get g = { .url = f->url, .fd = -1, .stop = f->stop, .err = err, .errlen = errlen };
+	struct get g = { .url = f->url,
+			 .dial_addr = f->dial_addr,
+			 .dial_port = f->dial_port,
+			 .fd = -1,
+			 .stop = f->stop,
+			 .err = err,
+			 .errlen = errlen };
 	struct sg_fetch_conn *kept = f->conn ? *f->conn : NULL;
 	int rc = -1;
 

@@ -66,6 +66,10 @@ struct sg_fetch {
 	bool stream;
 	struct sg_fetch_conn **conn;
 	const struct sg_backend_tls *tls;
+	/* Where to connect instead of the URL's host and port (a Service's
+	 * endpoint, the URL naming the Service); NULL: the URL's. */
+	const char *dial_addr;
+	uint16_t dial_port;
 };
 
 /* How long a kept connection's answer is read past `enough`, at most. */

@@ -338,6 +338,7 @@ static bool ask(struct sg_request *r, struct sg_tokenx *x, const struct asked *a
 	form_of(t, a, &f);
 	url = malloc(strlen(t->to.host) + strlen(t->path) + 16);
 	if (url && headers && !f.failed) {
+		/* a Service's endpoint is asked under the Service's name */
 		struct sg_fetch fe = {
 			.method = "POST",
 			.url = url,
@@ -345,9 +346,12 @@ static bool ask(struct sg_request *r, struct sg_tokenx *x, const struct asked *a
 			.body = f.p ? f.p : "",
 			.body_len = f.n,
 			.timeout_ms = (int)(t->timeout / 1000000),
+			.dial_addr = t->to.svc ? t->to.ep.addr : NULL,
+			.dial_port = t->to.ep.port,
 		};
+		uint16_t port = t->to.svc ? t->to.svc_port : t->to.ep.port;
 
-		sprintf(url, "%s://%s%s", t->to.ep.port == 443 ? "https" : "http", t->to.host,
+		sprintf(url, "%s://%s%s", port == 443 ? "https" : "http", t->to.host,
 			*t->path ? t->path : "/");
 		x->call = sg_fetchcall_start(r->ctx->loop, &fe, done, x, &in_flight, MAX_EXCHANGES);
 		err = x->call ? 0 : errno;
