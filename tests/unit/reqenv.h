@@ -275,6 +275,7 @@ static inline void on_timer(struct sg_loop *loop, struct sg_timer *t)
 }
 
 static const struct sg_attempt_ops ops = {
+	.prepare = sg_request_try_prepare, /* as both frontends (a token exchange's hold) */
 	.send = sg_request_try_send,
 	.fail = sg_request_try_failed,
 	.dropped = on_dropped,

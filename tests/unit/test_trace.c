@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include "fakeclock.h"
+#include "httpserve.h"
 #include "loopback.h"
 #include "pbread.h"
 
@@ -185,42 +186,13 @@ static uint64_t unix_ns(void)
 
 /* ---- the collector ---------------------------------------------------------- */
 
-/* Loop passes (the fake clock moving 5 ms each when nothing comes) until
- * the collector has had one whole POST (e->post: its head, then its body
- * at e->head_len), which it answers `answer` and closes. */
+/* The collector's next export (after loop passes, the fake clock moving
+ * 5 ms each when nothing comes), answered `answer`: e->post its head,
+ * then its body at e->head_len. */
 static void collect(struct env *e, const char *answer)
 {
-	size_t need = 0;
-	int fd = -1;
-
-	e->post_len = e->head_len = 0;
-	for (int i = 0; i < 4000; i++) {
-		ssize_t n;
-		char *eoh;
-
-		sg_loop_run_once(e->loop, 5);
-		if (fd < 0 &&
-		    (fd = accept4(e->collector, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC)) < 0)
-			continue;
-		while ((n = read(fd, e->post + e->post_len, sizeof(e->post) - 1 - e->post_len)) > 0)
-			e->post_len += (size_t)n;
-		e->post[e->post_len] = '\0';
-		if (!need && (eoh = strstr(e->post, "\r\n\r\n"))) {
-			const char *cl = strcasestr(e->post, "\r\ncontent-length: ");
-
-			assert_non_null(cl);
-			e->head_len = (size_t)(eoh + 4 - e->post);
-			need = e->head_len + strtoul(cl + 18, NULL, 10);
-		}
-		if (need && e->post_len >= need) {
-			assert_int_equal(e->post_len, need);
-			assert_int_equal(write(fd, answer, strlen(answer)),
-					 (ssize_t)strlen(answer));
-			close(fd);
-			return;
-		}
-	}
-	fail_msg("no whole export came to the collector (%zu bytes)", e->post_len);
+	e->post_len = test_http_serve(e->loop, e->collector, answer, e->post, sizeof(e->post),
+				      &e->head_len);
 }
 
 /* Loop passes (5 ms of the fake clock each when nothing comes) until
