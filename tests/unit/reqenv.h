@@ -507,6 +507,26 @@ static inline bool begin(struct env *e, int i, const char *text)
 	return sg_request_begin(&e->r[i], &h);
 }
 
+/* Request i's head `text` begins and starts: its route's steps run (an
+ * authorization, a rate limit service, the first try). */
+static inline void begin_start(struct env *e, int i, const char *text)
+{
+	assert_true(begin(e, i, text));
+	sg_request_start(&e->r[i]);
+}
+
+/* Request i is over (logged, its attempt and calls stopped, let go) and
+ * the requests are made ready for the case's next; what the sink saw is
+ * forgotten. */
+static inline void finish(struct env *e, int i)
+{
+	sg_request_log(&e->r[i], 0, 0);
+	sg_request_free(&e->r[i]);
+	sg_request_release(&e->r[i]);
+	start(e, e->f.cfg);
+	e->seen = (struct seen){ 0 };
+}
+
 /* Loop passes until `cond` holds, for at most 3 s. */
 #define UNTIL(e, cond)                                                                             \
 	do {                                                                                       \

@@ -44,7 +44,7 @@ struct env {
 	struct sg_filter_input in;
 	struct sg_celreq_view v;
 	/* where kept values go (sg_celreq_keep_fn) */
-	char kept[4096];
+	_Alignas(16) char kept[4096];
 	size_t nkept;
 };
 
@@ -112,11 +112,15 @@ static int teardown(void **state)
 	return 0;
 }
 
+/* As a plan keeps them: each piece aligned as malloc's (celreq keeps
+ * arrays of pointers there too). */
 static char *keep(void *arg, const char *s, size_t n)
 {
 	struct env *e = arg;
-	char *p = e->kept + e->nkept;
+	char *p;
 
+	e->nkept = (e->nkept + 15) & ~(size_t)15;
+	p = e->kept + e->nkept;
 	assert_true(e->nkept + n + 1 <= sizeof(e->kept));
 	if (s)
 		memcpy(p, s, n);

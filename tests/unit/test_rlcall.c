@@ -249,17 +249,7 @@ static void ask(struct env *e, const char *path)
 	char head[128];
 
 	snprintf(head, sizeof(head), "GET %s HTTP/1.1\r\nHost: web.example\r\n\r\n", path);
-	assert_true(begin(e, 0, head));
-	sg_request_start(&e->r[0]);
-}
-
-/* Request 0 is over: logged, let go, for the next. */
-static void over(struct env *e)
-{
-	sg_request_log(&e->r[0], 0, 0);
-	sg_request_release(&e->r[0]);
-	sg_filter_plan_reset(&e->r[0].plan);
-	e->seen = (struct seen){ 0 };
+	begin_start(e, 0, head);
 }
 
 /* ---- cases ------------------------------------------------------------------ */
@@ -372,7 +362,7 @@ static void test_rlcall_undecided(void **state)
 		assert_string_equal(e->seen.body, "rate limit failed");
 		assert_int_equal(e->seen.sends, 0);
 		assert_int_equal(e->f.rl_calls, 0);
-		over(e);
+		finish(e, 0);
 	}
 	ask(e, "/deadopen");
 	UNTIL(e, e->seen.sends == 1);

@@ -111,22 +111,6 @@ static int tx_teardown(void **state)
 	return 0;
 }
 
-/* Request i with `head` begins and starts: its first try is prepared. */
-static void ask(struct env *e, int i, const char *head)
-{
-	assert_true(begin(e, i, head));
-	sg_request_start(&e->r[i]);
-}
-
-/* Request i is over: logged, let go, for the next. */
-static void over(struct env *e, int i)
-{
-	sg_request_log(&e->r[i], 0, 0);
-	sg_request_release(&e->r[i]);
-	sg_filter_plan_reset(&e->r[i].plan);
-	e->seen = (struct seen){ 0 };
-}
-
 /* The endpoint's next request, answered `answer`. */
 static void endpoint(struct txenv *t, const char *answer)
 {
@@ -181,7 +165,7 @@ static void test_tokenx_exchange_and_cache(void **state)
 	struct txenv *t = *state;
 	struct env *e = t->e;
 
-	ask(e, 0, X("/x/1", "Bearer user-1"));
+	begin_start(e, 0, X("/x/1", "Bearer user-1"));
 	endpoint(t, granted("xchg-1"));
 	UNTIL(e, e->seen.sends == 1);
 	assert_true(!strncmp(t->asked, "POST /t HTTP/1.1\r\n", 18));
@@ -198,15 +182,15 @@ static void test_tokenx_exchange_and_cache(void **state)
 		"&audience=target-client&scope=read+write");
 	assert_non_null(strstr(e->seen.sent, "\r\nauthorization: Bearer xchg-1\r\n"));
 	assert_null(strstr(e->seen.sent, "user-1"));
-	over(e, 0);
+	finish(e, 0);
 
-	ask(e, 0, X("/x/2", "Bearer user-1"));
+	begin_start(e, 0, X("/x/2", "Bearer user-1"));
 	UNTIL(e, e->seen.sends == 1);
 	assert_non_null(strstr(e->seen.sent, "\r\nauthorization: Bearer xchg-1\r\n"));
 	assert_false(called(t));
-	over(e, 0);
+	finish(e, 0);
 
-	ask(e, 0, X("/x/3", "Bearer user-2"));
+	begin_start(e, 0, X("/x/3", "Bearer user-2"));
 	endpoint(t, granted("xchg-2"));
 	UNTIL(e, e->seen.sends == 1);
 	assert_non_null(strstr(t->asked + t->head_len, "&subject_token=user-2&"));
@@ -222,8 +206,9 @@ static void test_tokenx_jwt_bearer(void **state)
 	struct env *e = t->e;
 
 	for (int i = 0; i < 2; i++) {
-		ask(e, 0,
-		    "GET /jb/a HTTP/1.1\r\nHost: web.example\r\nx-user-token: eyJ.a.b\r\n\r\n");
+		begin_start(
+			e, 0,
+			"GET /jb/a HTTP/1.1\r\nHost: web.example\r\nx-user-token: eyJ.a.b\r\n\r\n");
 		endpoint(t, granted("obo"));
 		UNTIL(e, e->seen.sends == 1);
 		assert_string_equal(
@@ -235,13 +220,13 @@ static void test_tokenx_jwt_bearer(void **state)
 		assert_non_null(strstr(e->seen.sent, "\r\nauthorization: Bearer obo\r\n"));
 		assert_null(
 			strcasestr(e->seen.sent, "x-user-token")); /* the subject's header goes */
-		over(e, 0);
+		finish(e, 0);
 	}
 }
 
 #define P(target, tenant)                                                                          \
 	"GET " target " HTTP/1.1\r\nHost: web.example\r\nAuthorization: Bearer u\r\n" tenant "\r"  \
-											     "\n"
+	"\n"
 
 /* An actor token (from the query, decoded, its blanks trimmed) and a
  * parameter's value go in the form and in what the cache tells apart:
@@ -254,7 +239,7 @@ static void test_tokenx_actor_and_params(void **state)
 	struct txenv *t = *state;
 	struct env *e = t->e;
 
-	ask(e, 0, P("/p?actor=%20a1%09", "x-tenant: a\r\n"));
+	begin_start(e, 0, P("/p?actor=%20a1%09", "x-tenant: a\r\n"));
 	endpoint(t, granted("t-a"));
 	UNTIL(e, e->seen.sends == 1);
 	assert_string_equal(
@@ -266,28 +251,28 @@ static void test_tokenx_actor_and_params(void **state)
 		"&actor_token_type=urn%3Aietf%3Aparams%3Aoauth%3Atoken-type%3Ajwt"
 		"&tenant=a");
 	assert_non_null(strstr(e->seen.sent, "\r\nauthorization: Bearer t-a\r\n"));
-	over(e, 0);
+	finish(e, 0);
 
-	ask(e, 0, P("/p?actor=a1", "x-tenant: a\r\n"));
+	begin_start(e, 0, P("/p?actor=a1", "x-tenant: a\r\n"));
 	UNTIL(e, e->seen.sends == 1);
 	assert_non_null(strstr(e->seen.sent, "\r\nauthorization: Bearer t-a\r\n"));
 	assert_false(called(t));
-	over(e, 0);
+	finish(e, 0);
 
-	ask(e, 0, P("/p?actor=a1", "x-tenant: b\r\n"));
+	begin_start(e, 0, P("/p?actor=a1", "x-tenant: b\r\n"));
 	endpoint(t, granted("t-b"));
 	UNTIL(e, e->seen.sends == 1);
 	assert_non_null(strstr(t->asked + t->head_len, "&tenant=b"));
 	assert_non_null(strstr(e->seen.sent, "\r\nauthorization: Bearer t-b\r\n"));
-	over(e, 0);
+	finish(e, 0);
 
 	for (size_t i = 0; i < 2; i++) {
-		ask(e, 0, refused[i]);
+		begin_start(e, 0, refused[i]);
 		UNTIL(e, e->seen.answers == 1);
 		assert_int_equal(e->seen.status, 400);
 		assert_string_equal(e->seen.body, "invalid request");
 		assert_false(called(t));
-		over(e, 0);
+		finish(e, 0);
 	}
 }
 
@@ -317,7 +302,7 @@ static void test_tokenx_failures(void **state)
 	struct env *e = t->e;
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		ask(e, 0, cases[i].head);
+		begin_start(e, 0, cases[i].head);
 		if (cases[i].status)
 			endpoint(t, reply(cases[i].status, cases[i].answer));
 		UNTIL(e, e->seen.answers == 1);
@@ -325,9 +310,9 @@ static void test_tokenx_failures(void **state)
 			fail_msg("case %zu: %u %s", i, e->seen.status, e->seen.body);
 		assert_int_equal(e->seen.sends, 0);
 		assert_false(called(t));
-		over(e, 0);
+		finish(e, 0);
 	}
-	ask(e, 0, X("/dead", "Bearer user-1"));
+	begin_start(e, 0, X("/dead", "Bearer user-1"));
 	UNTIL(e, e->seen.answers == 1);
 	assert_int_equal(e->seen.status, 500);
 	assert_true(!strncmp(e->seen.body,
@@ -342,7 +327,7 @@ static void test_tokenx_cancel(void **state)
 	struct env *e = t->e;
 	int fd = -1;
 
-	ask(e, 0, X("/x", "Bearer late"));
+	begin_start(e, 0, X("/x", "Bearer late"));
 	for (int i = 0; i < 400 && fd < 0; i++) {
 		sg_loop_run_once(e->loop, 5);
 		fd = accept4(t->endpoint, NULL, NULL, SOCK_CLOEXEC);
@@ -362,7 +347,7 @@ static void test_tokenx_cancel(void **state)
 		sg_loop_run_once(e->loop, 5);
 	assert_int_equal(e->seen.sends + e->seen.answers, 0);
 
-	ask(e, 1, X("/x", "Bearer next"));
+	begin_start(e, 1, X("/x", "Bearer next"));
 	endpoint(t, granted("xchg-n"));
 	UNTIL(e, e->seen.sends == 1);
 	assert_non_null(strstr(e->seen.sent, "\r\nauthorization: Bearer xchg-n\r\n"));
