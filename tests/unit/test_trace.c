@@ -777,6 +777,26 @@ static void test_trace_queue_bound(void **state)
 	assert_int_equal(COUNT(e, TRACE_EXPORT_FAILED), 1);
 }
 
+/* The worker stops while an export is in flight and spans wait: the
+ * export is stopped and counted, the waiting spans let go, and nothing
+ * of the tracer is left on the loop (a flush timer armed again would
+ * fire on freed memory: the sanitized build sees it). */
+static void test_trace_free_while_exporting(void **state)
+{
+	struct env *e = *state;
+	const struct sg_tracing *cfg = CONFIG(e, "    otlpProtocol: http\n    randomSampling: 1\n");
+
+	for (int i = 0; i < SG_TRACE_BATCH + 3; i++)
+		one(e, cfg, 200);
+	assert_int_equal(sg_tracer_queued(e->t), 3);
+	sg_tracer_free(e->t);
+	e->t = NULL;
+	assert_int_equal(COUNT(e, TRACE_EXPORT_FAILED), 1);
+	assert_int_equal(COUNT(e, SPANS_DROPPED), SG_TRACE_BATCH);
+	for (int i = 0; i < 100; i++)
+		sg_loop_run_once(e->loop, 50); /* past SG_TRACE_FLUSH_MS */
+}
+
 /* An export a collector refuses (500) or that finds it down drops its
  * spans, counted; a reload that points tracing at another collector
  * drops those queued for the old one. No span is lost uncounted. */
@@ -818,6 +838,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_trace_filter_and_resources, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_trace_queue_bound, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_trace_export_failures, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_trace_free_while_exporting, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
