@@ -310,17 +310,24 @@ static inline int setup(void **state)
 	return 0;
 }
 
-static inline int teardown(void **state)
+/* The case's requests that are still held are freed and let go. */
+static inline void free_requests(struct env *e)
 {
-	struct env *e = *state;
-
 	for (int i = 0; i < NREQ; i++) {
 		if (!e->r[i].sink)
 			continue;
 		sg_request_free(&e->r[i]);
 		sg_request_release(&e->r[i]);
 		sg_timer_stop(e->loop, &e->timer[i]);
+		e->r[i].sink = NULL;
 	}
+}
+
+static inline int teardown(void **state)
+{
+	struct env *e = *state;
+
+	free_requests(e);
 	sg_mirroring_free(e->f.mirroring);
 	sg_loop_run_once(e->loop, 0); /* the close queue */
 	sg_pool_free(e->f.pool);

@@ -386,6 +386,19 @@ static void test_frontend_admit_requests(void **state)
 
 /* ---- a gRPC client's failure -------------------------------------------------- */
 
+/* An edit's lines, "name: value\n" each. */
+static const char *lines(const struct sg_h1_edit *edit)
+{
+	static char got[1024];
+
+	got[0] = '\0';
+	for (size_t i = 0; i < edit->nadd; i++)
+		snprintf(got + strlen(got), sizeof(got) - strlen(got), "%.*s: %.*s\n",
+			 (int)edit->add[i].name.len, edit->add[i].name.p,
+			 (int)edit->add[i].value.len, edit->add[i].value.p);
+	return got;
+}
+
 /* A failure answered to a gRPC client: a 200 whose lines carry the
  * status gRPC gives the failure and its text, percent-encoded; a local
  * rate limit's lines after them. */
@@ -397,30 +410,20 @@ static void test_frontend_grpc_failure(void **state)
 						   { { "x-ratelimit-reset", 17 }, { "60", 2 } } } };
 	struct sg_grpc_failure g;
 	struct sg_h1_edit edit;
-	char got[1024] = "";
 
 	(void)state;
 	sg_grpc_failure(SG_FAIL_NO_ROUTE, 0, NULL, NULL, &g, &edit);
-	for (size_t i = 0; i < edit.nadd; i++)
-		snprintf(got + strlen(got), sizeof(got) - strlen(got), "%.*s: %.*s\n",
-			 (int)edit.add[i].name.len, edit.add[i].name.p, (int)edit.add[i].value.len,
-			 edit.add[i].value.p);
-	assert_string_equal(got, "content-type: application/grpc\n"
-				 "grpc-status: 12\n"
-				 "grpc-message: route%20not%20found\n");
+	assert_string_equal(lines(&edit), "content-type: application/grpc\n"
+					  "grpc-status: 12\n"
+					  "grpc-message: route%20not%20found\n");
 
 	sg_grpc_failure(SG_FAIL_RATE_LIMIT, 0, NULL, &limits, &g, &edit);
-	got[0] = '\0';
-	for (size_t i = 0; i < edit.nadd; i++)
-		snprintf(got + strlen(got), sizeof(got) - strlen(got), "%.*s: %.*s\n",
-			 (int)edit.add[i].name.len, edit.add[i].name.p, (int)edit.add[i].value.len,
-			 edit.add[i].value.p);
-	assert_string_equal(got, "content-type: application/grpc\n"
-				 "grpc-status: 14\n"
-				 "grpc-message: rate%20limit%20exceeded\n"
-				 "x-ratelimit-limit: 1\n"
-				 "x-ratelimit-remaining: 0\n"
-				 "x-ratelimit-reset: 60\n");
+	assert_string_equal(lines(&edit), "content-type: application/grpc\n"
+					  "grpc-status: 14\n"
+					  "grpc-message: rate%20limit%20exceeded\n"
+					  "x-ratelimit-limit: 1\n"
+					  "x-ratelimit-remaining: 0\n"
+					  "x-ratelimit-reset: 60\n");
 }
 
 /* ---- routing -------------------------------------------------------------- */
