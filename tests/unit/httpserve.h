@@ -13,7 +13,7 @@
 #include "user/base/loop.h"
 
 /* Passes of `loop` (each waiting up to 5 ms) until one whole request (a
- * head and its Content-Length body) came to listening socket lfd: it is
+ * head and its Content-Length body, none without one) came to listening socket lfd: it is
  * answered `answer`, its connection closed; the request in buf[0..cap)
  * (NUL-terminated), *head_len its head's bytes. Returns its length. The
  * test fails when none came in 4000 passes. */
@@ -38,9 +38,8 @@ static inline size_t test_http_serve(struct sg_loop *loop, int lfd, const char *
 		if (!need && (eoh = strstr(buf, "\r\n\r\n"))) {
 			const char *cl = strcasestr(buf, "\r\ncontent-length:");
 
-			assert_non_null(cl);
 			*head_len = (size_t)(eoh + 4 - buf);
-			need = *head_len + strtoul(cl + 17, NULL, 10);
+			need = *head_len + (cl && cl < eoh ? strtoul(cl + 17, NULL, 10) : 0);
 		}
 		if (need && len >= need) {
 			assert_int_equal(len, need);

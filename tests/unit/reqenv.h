@@ -530,6 +530,7 @@ static inline void finish(struct env *e, int i)
 	sg_request_log(&e->r[i], 0, 0);
 	sg_request_free(&e->r[i]);
 	sg_request_release(&e->r[i]);
+	sg_timer_stop(e->loop, &e->timer[i]); /* start makes it anew */
 	start(e, e->f.cfg);
 	e->seen = (struct seen){ 0 };
 }
