@@ -15,7 +15,7 @@
 
 /* A new Ed25519 key; its public half as a JWKS of one key, kid k1, into
  * jwks[0..cap). */
-static EVP_PKEY *ed_key(char *jwks, size_t cap)
+static inline EVP_PKEY *ed_key(char *jwks, size_t cap)
 {
 	EVP_PKEY_CTX *pc = EVP_PKEY_CTX_new_id(EVP_PKEY_ED25519, NULL);
 	EVP_PKEY *k = NULL;
@@ -34,7 +34,7 @@ static EVP_PKEY *ed_key(char *jwks, size_t cap)
 }
 
 /* An EdDSA token of `claims` signed by k, kid k1 (malloc'd). */
-static char *ed_mint(EVP_PKEY *k, const char *claims)
+static inline char *ed_mint(EVP_PKEY *k, const char *claims)
 {
 	const char *head = "{\"alg\":\"EdDSA\",\"kid\":\"k1\"}";
 	char *out = malloc(4096);
@@ -54,7 +54,7 @@ static char *ed_mint(EVP_PKEY *k, const char *claims)
 }
 
 /* The config `text` does not load, and its errors say `want`. */
-static void refused_text(const char *text, const char *want)
+static inline void refused_text(const char *text, const char *want)
 {
 	struct sg_diag d;
 	struct sg_cfg *c;

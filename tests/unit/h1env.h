@@ -115,6 +115,41 @@ static inline int teardown(void **state)
 	return 0;
 }
 
+/* A client connects to the config in force's first bind, from
+ * 127.0.0.1: one end of a socketpair handed to sg_proxy_accept, the
+ * other e->client. */
+static inline void connect_client(struct env *e)
+{
+	struct sockaddr_storage peer = { 0 };
+	struct sockaddr_in *p4 = (struct sockaddr_in *)&peer;
+	int sv[2];
+
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sv), 0);
+	p4->sin_family = AF_INET;
+	p4->sin_addr.s_addr = htonl(0x7f000001);
+	memset(&e->client, 0, sizeof(e->client));
+	e->client.fd = sv[0];
+	e->client.dated = true;
+	if (e->client_sndbuf)
+		assert_int_equal(setsockopt(sv[1], SOL_SOCKET, SO_SNDBUF, &e->client_sndbuf,
+					    sizeof(e->client_sndbuf)),
+				 0);
+	sg_proxy_accept(&e->f, &e->f.cfg->binds[0], sv[1], &peer);
+}
+
+/* Config `text` in force (it must load), and a client connected. */
+static inline void start_text(struct env *e, const char *text)
+{
+	struct sg_diag d;
+
+	sg_diag_init(&d);
+	e->f.cfg = sg_cfg_load_text("t.yaml", text, &d);
+	if (!e->f.cfg)
+		fail_msg("config: %s", d.n ? d.lines[0] : "?");
+	sg_diag_free(&d);
+	connect_client(e);
+}
+
 /* Load the config and connect a client: `top` is YAML before binds:
  * (frontendPolicies, may be ""), `route` lines at a route's indent (its
  * matches and policies, may be ""), `hosts` its backends (NULL: the
@@ -122,10 +157,6 @@ static inline int teardown(void **state)
 static inline void start_config(struct env *e, const char *top, const char *route, const char *hosts)
 {
 	char text[2048], one[64];
-	struct sg_diag d;
-	struct sockaddr_storage peer = { 0 };
-	struct sockaddr_in *p4 = (struct sockaddr_in *)&peer;
-	int sv[2];
 
 	snprintf(one, sizeof(one), "      - host: 127.0.0.1:%u\n", e->port);
 	snprintf(text, sizeof(text),
@@ -140,21 +171,7 @@ static inline void start_config(struct env *e, const char *top, const char *rout
 		 "      backends:\n"
 		 "%s",
 		 top, route, hosts ? hosts : one);
-	sg_diag_init(&d);
-	e->f.cfg = sg_cfg_load_text("t.yaml", text, &d);
-	if (!e->f.cfg)
-		fail_msg("config: %s", d.n ? d.lines[0] : "?");
-	sg_diag_free(&d);
-	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sv), 0);
-	p4->sin_family = AF_INET;
-	p4->sin_addr.s_addr = htonl(0x7f000001);
-	e->client.fd = sv[0];
-	e->client.dated = true;
-	if (e->client_sndbuf)
-		assert_int_equal(setsockopt(sv[1], SOL_SOCKET, SO_SNDBUF, &e->client_sndbuf,
-					    sizeof(e->client_sndbuf)),
-				 0);
-	sg_proxy_accept(&e->f, &e->f.cfg->binds[0], sv[1], &peer);
+	start_text(e, text);
 }
 
 /* One HTTP route to the test's backend, with `policies` as YAML lines at

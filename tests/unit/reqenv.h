@@ -275,6 +275,7 @@ static inline void on_timer(struct sg_loop *loop, struct sg_timer *t)
 }
 
 static const struct sg_attempt_ops ops = {
+	.prepare = sg_request_try_prepare, /* as both frontends (a token exchange's hold) */
 	.send = sg_request_try_send,
 	.fail = sg_request_try_failed,
 	.dropped = on_dropped,
@@ -309,17 +310,24 @@ static inline int setup(void **state)
 	return 0;
 }
 
-static inline int teardown(void **state)
+/* The case's requests that are still held are freed and let go. */
+static inline void free_requests(struct env *e)
 {
-	struct env *e = *state;
-
 	for (int i = 0; i < NREQ; i++) {
 		if (!e->r[i].sink)
 			continue;
 		sg_request_free(&e->r[i]);
 		sg_request_release(&e->r[i]);
 		sg_timer_stop(e->loop, &e->timer[i]);
+		e->r[i].sink = NULL;
 	}
+}
+
+static inline int teardown(void **state)
+{
+	struct env *e = *state;
+
+	free_requests(e);
 	sg_mirroring_free(e->f.mirroring);
 	sg_loop_run_once(e->loop, 0); /* the close queue */
 	sg_pool_free(e->f.pool);
@@ -504,6 +512,27 @@ static inline bool begin(struct env *e, int i, const char *text)
 		.engine = SG_RELAY_COPY,
 	};
 	return sg_request_begin(&e->r[i], &h);
+}
+
+/* Request i's head `text` begins and starts: its route's steps run (an
+ * authorization, a rate limit service, the first try). */
+static inline void begin_start(struct env *e, int i, const char *text)
+{
+	assert_true(begin(e, i, text));
+	sg_request_start(&e->r[i]);
+}
+
+/* Request i is over (logged, its attempt and calls stopped, let go) and
+ * the requests are made ready for the case's next; what the sink saw is
+ * forgotten. */
+static inline void finish(struct env *e, int i)
+{
+	sg_request_log(&e->r[i], 0, 0);
+	sg_request_free(&e->r[i]);
+	sg_request_release(&e->r[i]);
+	sg_timer_stop(e->loop, &e->timer[i]); /* start makes it anew */
+	start(e, e->f.cfg);
+	e->seen = (struct seen){ 0 };
 }
 
 /* Loop passes until `cond` holds, for at most 3 s. */

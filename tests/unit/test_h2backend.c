@@ -29,98 +29,16 @@
 #include "user/base/loop.h"
 #include "user/core/stats.h"
 
-#define MAX_CONNS 8
-#define MAX_STREAMS 320
+#include "h2server.h"
 
 /* ---- the backend -------------------------------------------------------- */
 
-struct sstream {
-	struct sconn *conn;
-	int32_t id;
-	char method[16], path[64], authority[64], te[16];
-	unsigned nte; /* te fields received */
-	bool has_connection_header;
-	struct sg_buf body;
-	bool ended;
-	uint32_t closed_code;
-	bool closed;
-	/* the answer */
-	const char *resp;
-	size_t resp_len, resp_off;
-};
-
-struct sconn {
-	struct server *srv;
-	int fd;
-	struct sg_io io;
-	struct sg_h2_session *h2;
-};
-
-struct server {
-	struct sg_loop *loop;
-	int lfd;
-	uint16_t port;
-	struct sg_io lio;
-	struct sconn conns[MAX_CONNS];
-	size_t nconns;
-	struct sstream *streams[MAX_STREAMS];
-	size_t nstreams;
-	uint32_t max_streams; /* SETTINGS_MAX_CONCURRENT_STREAMS announced */
-};
-
 static const char big_body[] = "0123456789abcdef";
-
-static void sconn_flush(struct sconn *c)
-{
-	const char *p;
-	ssize_t n;
-
-	while ((n = sg_h2_pending(c->h2, &p)) > 0)
-		assert_int_equal(send(c->fd, p, (size_t)n, MSG_NOSIGNAL), n);
-}
-
-static void *s_open(void *conn, int32_t id)
-{
-	struct sconn *c = conn;
-	struct sstream *s = calloc(1, sizeof(*s));
-
-	assert_true(c->srv->nstreams < MAX_STREAMS);
-	s->conn = c;
-	s->id = id;
-	c->srv->streams[c->srv->nstreams++] = s;
-	return s;
-}
-
-static void copy_value(char *dst, size_t cap, const struct sg_h2_field *f)
-{
-	size_t n = f->value_len < cap - 1 ? f->value_len : cap - 1;
-
-	memcpy(dst, f->value, n);
-	dst[n] = '\0';
-}
-
-static int s_field(void *conn, void *stream, const struct sg_h2_field *f)
-{
-	struct sstream *s = stream;
-
-	(void)conn;
-	if (f->name_len == 7 && !memcmp(f->name, ":method", 7))
-		copy_value(s->method, sizeof(s->method), f);
-	else if (f->name_len == 5 && !memcmp(f->name, ":path", 5))
-		copy_value(s->path, sizeof(s->path), f);
-	else if (f->name_len == 10 && !memcmp(f->name, ":authority", 10))
-		copy_value(s->authority, sizeof(s->authority), f);
-	else if (f->name_len == 2 && !memcmp(f->name, "te", 2)) {
-		copy_value(s->te, sizeof(s->te), f);
-		s->nte++;
-	}
-	return 0;
-}
 
 /* Answer by path: /hold waits; /refuse resets with REFUSED_STREAM;
  * /goaway answers after a GOAWAY; /trailers answers with trailers; else
  * 200 with "hello" and a content-length. */
-static void s_answer(struct sstream *s)
+static void answer_by_path(struct sstream *s)
 {
 	struct sconn *c = s->conn;
 	struct sg_h2_field f[2] = { { ":status", 7, "200", 3 }, { "content-length", 14, "5", 1 } };
@@ -165,146 +83,16 @@ static void s_answer(struct sstream *s)
 	assert_int_equal(sg_h2_respond(c->h2, s->id, f, 2, true), 0);
 }
 
-static int s_head(void *conn, void *stream, bool end)
+/* /trailers' answer ends with trailers. */
+static int trailers_by_path(struct sstream *s, int32_t id)
 {
-	struct sstream *s = stream;
-
-	(void)conn;
-	s->ended = end;
-	if (end)
-		s_answer(s);
-	return 0;
-}
-
-static int s_data(void *conn, void *stream, const char *p, size_t len)
-{
-	struct sconn *c = conn;
-	struct sstream *s = stream;
-
-	assert_int_equal(sg_buf_append(&s->body, p, len), 0);
-	sg_h2_consume(c->h2, s->id, len);
-	return 0;
-}
-
-static int s_end(void *conn, void *stream)
-{
-	struct sstream *s = stream;
-
-	(void)conn;
-	s->ended = true;
-	s_answer(s);
-	return 0;
-}
-
-static void s_closed(void *conn, void *stream, uint32_t code)
-{
-	struct sstream *s = stream;
-
-	(void)conn;
-	s->closed = true;
-	s->closed_code = code;
-}
-
-static void s_ping_ack(void *conn)
-{
-	(void)conn;
-}
-
-static ssize_t s_body(void *conn, void *stream, char *buf, size_t len, bool *eof)
-{
-	struct sstream *s = stream;
-	size_t n = s->resp_len - s->resp_off;
-
-	(void)conn;
-	if (n > len)
-		n = len;
-	memcpy(buf, s->resp + s->resp_off, n);
-	s->resp_off += n;
-	*eof = s->resp_off == s->resp_len;
-	return (ssize_t)n;
-}
-
-static int s_trailers(void *conn, void *stream, int32_t id)
-{
-	struct sconn *c = conn;
-	struct sstream *s = stream;
+	struct sconn *c = s->conn;
 	struct sg_h2_field t[2] = { { "grpc-status", 11, "0", 1 }, { "x-two", 5, "two", 3 } };
 
 	if (strcmp(s->path, "/trailers") != 0)
 		return 0;
 	assert_int_equal(sg_h2_trailers(c->h2, id, t, 2), 0);
 	return 1;
-}
-
-static const struct sg_h2_callbacks server_cb = {
-	.open = s_open,
-	.field = s_field,
-	.head = s_head,
-	.data = s_data,
-	.end = s_end,
-	.closed = s_closed,
-	.ping_ack = s_ping_ack,
-	.body = s_body,
-	.trailers = s_trailers,
-};
-
-static void on_sconn(struct sg_loop *loop, struct sg_io *io, uint32_t revents)
-{
-	struct sconn *c = io->data;
-	char buf[65536];
-	ssize_t n = recv(c->fd, buf, sizeof(buf), MSG_DONTWAIT);
-
-	(void)revents;
-	if (n <= 0) {
-		sg_io_set(loop, io, 0);
-		close(c->fd);
-		c->fd = -1;
-		return;
-	}
-	assert_int_equal(sg_h2_recv(c->h2, buf, (size_t)n), 0);
-	sconn_flush(c);
-}
-
-static void on_accept(struct sg_loop *loop, struct sg_io *io, uint32_t revents)
-{
-	struct server *srv = io->data;
-	struct sg_h2_settings set = { .n = 0 };
-	struct sconn *c;
-	int fd = accept4(srv->lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-
-	(void)revents;
-	if (fd < 0)
-		return;
-	assert_true(srv->nconns < MAX_CONNS);
-	c = &srv->conns[srv->nconns++];
-	c->srv = srv;
-	c->fd = fd;
-	if (srv->max_streams)
-		set.v[set.n++] = (struct sg_h2_setting){ SG_H2_SET_MAX_CONCURRENT_STREAMS,
-							 srv->max_streams };
-	assert_int_equal(sg_h2_session_new(&server_cb, c, &set, NULL, NULL, &c->h2), 0);
-	c->io.cb = on_sconn;
-	c->io.data = c;
-	assert_int_equal(sg_io_attach(loop, &c->io, fd), 0);
-	assert_int_equal(sg_io_set(loop, &c->io, EPOLLIN), 0);
-	sconn_flush(c);
-}
-
-static void server_free(struct server *srv)
-{
-	for (size_t i = 0; i < srv->nconns; i++) {
-		if (srv->conns[i].fd >= 0) {
-			sg_io_set(srv->loop, &srv->conns[i].io, 0);
-			close(srv->conns[i].fd);
-		}
-		sg_h2_session_free(srv->conns[i].h2);
-	}
-	for (size_t i = 0; i < srv->nstreams; i++) {
-		sg_buf_free(&srv->streams[i]->body);
-		free(srv->streams[i]);
-	}
-	sg_io_set(srv->loop, &srv->lio, 0);
-	close(srv->lfd);
 }
 
 /* ---- the gateway's side: one owner per stream ---------------------------- */
@@ -431,12 +219,7 @@ static int setup(void **state)
 	e->loop = sg_loop_new();
 	e->pool = sg_pool_new(e->loop);
 	e->h2 = sg_h2b_pool_new(e->loop, e->pool, NULL);
-	e->srv.loop = e->loop;
-	e->srv.lfd = test_loopback(true, SOCK_NONBLOCK, &e->srv.port);
-	e->srv.lio.cb = on_accept;
-	e->srv.lio.data = &e->srv;
-	assert_int_equal(sg_io_attach(e->loop, &e->srv.lio, e->srv.lfd), 0);
-	assert_int_equal(sg_io_set(e->loop, &e->srv.lio, EPOLLIN), 0);
+	server_start(&e->srv, e->loop, answer_by_path, trailers_by_path);
 	e->ep.addr = "127.0.0.1";
 	e->ep.port = e->srv.port;
 	snprintf(e->key, sizeof(e->key), "127.0.0.1:%u", e->srv.port);

@@ -836,9 +836,11 @@ void sg_tracer_free(struct sg_tracer *t)
 {
 	if (!t)
 		return;
-	sg_timer_stop(t->loop, &t->timer);
+	/* the export first: its end arms the flush timer again when spans
+	 * wait */
 	if (t->inflight)
 		export_done(t->inflight, false, "the worker stops");
+	sg_timer_stop(t->loop, &t->timer);
 	target_free(&t->target);
 	free(t->q);
 	free(t);
