@@ -437,12 +437,13 @@ static const char *routed(struct env *e, const char *text, const char *sni)
 	const struct sg_match *m;
 	const struct sg_route *r;
 	enum sg_fail why;
+	uint64_t rng = 1; /* no routeGroup here: nothing is drawn */
 
 	assert_true(strlen(text) < sizeof(e->head));
 	strcpy(e->head, text);
 	e->req = (struct sg_h1_req){ .headers = e->slots, .headers_cap = 16 };
 	assert_int_equal(sg_h1_parse_request(e->head, strlen(text), 16, &e->req), SG_H1_DONE);
-	r = sg_frontend_route(&e->cfg->binds[0], &e->req, sni, &l, &m, &why);
+	r = sg_frontend_route(&e->cfg->binds[0], &e->req, sni, &l, &m, &rng, &why);
 	if (r)
 		snprintf(out, sizeof(out), "%s/%s", l->name, r->name);
 	else
