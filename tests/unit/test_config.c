@@ -2507,7 +2507,7 @@ static void route_groups_too_deep(struct loaded *l)
 		"routeGroups:\n");
 
 	for (int i = SG_ROUTE_GROUP_DEPTH - 1; i >= 0; i--) {
-		char name[8] = "g", next[32] = "host: 'a:1'";
+		char name[16] = "g", next[32] = "host: 'a:1'";
 
 		if (i)
 			snprintf(name, sizeof(name), "g%d", i);
