@@ -2910,7 +2910,7 @@ static int agp_tokenx_endpoint(struct sg_draft *b, const struct sg_res *r,
 			       const char *path, struct sg_token_exchange *t)
 {
 	struct sg_pctx *c = &b->c;
-	const char *u, *rest, *slash;
+	const char *u, *rest, *slash, *after;
 	bool https;
 	struct sg_node h;
 	char *hostport;
@@ -2934,9 +2934,9 @@ static int agp_tokenx_endpoint(struct sg_draft *b, const struct sg_res *r,
 	hostport = sg_arena_strndup(c->a, rest, slash ? (size_t)(slash - rest) : strlen(rest));
 	if (!hostport)
 		return -1;
-	if (!strchr(hostport[0] == '[' ? strchr(hostport, ']') ? strchr(hostport, ']') : hostport
-				       : hostport,
-		    ':'))
+	/* the port's colon: past an IPv6 literal's brackets */
+	after = hostport[0] == '[' ? strchr(hostport, ']') : NULL;
+	if (!strchr(after ? after : hostport, ':'))
 		hostport = sg_arena_printf(c->a, "%s:%u", hostport, https ? 443 : 80);
 	h = *in->url;
 	h.str = hostport;
