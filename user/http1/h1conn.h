@@ -81,14 +81,14 @@ struct request {
 	struct sg_endpoint dyn_ep;
 	char dyn_host[SG_ENDPOINT_ADDR_MAX + 1];
 	/* An HTTP/2 backend (at.h2). The response comes from its frames
-	 * (h2_resp), written chunked when it has no length (h2_chunked);
+	 * (RESP_MESSAGES), written chunked when it has no length (h2_chunked);
 	 * h2_unconsumed body bytes are passed on but not yet given back to
 	 * its flow control (the client's socket had not taken them all). A
 	 * body not whole in hand streams from `in` after the head, read from
 	 * the client as the backend's window allows: h2_up_left bytes of a
 	 * Content-Length body, or h2_up_chunks decodes it; h2_up_wait: the
 	 * client has nothing more yet. A replayed body is sent from h2_up_off. */
-	bool h2_resp, h2_chunked, h2_up_wait;
+	bool h2_chunked, h2_up_wait;
 	size_t h2_unconsumed, h2_up_off;
 	uint64_t h2_up_left;
 	struct sg_h1_chunked h2_up_chunks;
@@ -96,18 +96,33 @@ struct request {
 	 * and fields parsed from a copy. */
 	struct sg_h2_kept h2_trailers;
 	/* A response the request module holds (rq.held_resp) from an HTTP/1
-	 * backend: its body is read here (h1forward.c's hold_run), its
-	 * framing taken off (resp_left bytes of a Content-Length body left;
-	 * resp_chunks decodes chunks), while resp_read. resp_through: it was
-	 * released past maxBufferSize and the rest goes to the client as it
-	 * is read, as chunks again when through_chunked. */
-	bool resp_read, resp_through, through_chunked;
+	 * backend (RESP_HELD, RESP_THROUGH): its framing taken off
+	 * (resp_left bytes of a Content-Length body left; resp_chunks
+	 * decodes chunks); released, it goes on as chunks again when
+	 * through_chunked. */
+	bool through_chunked;
 	uint64_t resp_left;
 	/* Its chunked body's trailer lines, as they came. */
 	struct sg_buf resp_trailers;
 	/* Bytes of held responses read, from either backend: the body
 	 * watchdog's progress (they move nowhere else while held). */
 	uint64_t resp_moved;
+};
+
+/* Where the response's body comes from and how it goes on: one way at a
+ * time, for the response in flight (RESP_NONE before its head, after its
+ * body, and for a response without one). */
+enum resp_way {
+	RESP_NONE,
+	RESP_PUMP,     /* from the HTTP/1 backend's socket by resp_pump, in the
+			 * relay's engine (a tunnel's downstream too) */
+	RESP_HELD,     /* an HTTP/1 backend's body read here (h1forward.c's
+			 * hold_run) for the request module, which holds it */
+	RESP_THROUGH,  /* the same released past maxBufferSize: read here and
+			 * written to the client as it is read */
+	RESP_MESSAGES, /* from messages: an HTTP/2 backend's frames or the
+			 * gateway's own service (a held one answered whole too);
+			 * their end gives the window back (h1c_h2_flushed) */
 };
 
 /* One downstream connection. Owned by the worker's loop; freed in the
@@ -177,11 +192,18 @@ struct client {
 	bool resp_keep_alive;
 
 	bool req_pumping, req_done;
-	bool resp_pumping, resp_done;
+	enum resp_way resp_way;
+	bool resp_done; /* its last byte came (from any way) */
 	enum sg_h1_body resp_body;
 };
 
 /* ---- proxy.c's, for the other files of http1/ ---------------------------- */
+
+/* A held HTTP/1 response's body is read here (released or not). */
+static inline bool h1c_reads_held(const struct client *c)
+{
+	return c->resp_way == RESP_HELD || c->resp_way == RESP_THROUGH;
+}
 
 /* The loop's time, ms: inline, as every deadline reads it. */
 static inline uint64_t h1c_now(const struct client *c)

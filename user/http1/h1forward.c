@@ -371,7 +371,7 @@ void h1c_release_held(struct client *c, const struct sg_h1_resp *resp, const cha
 	r->rq.resp_started = true;
 	r->rq.engine = SG_RELAY_COPY;
 	sg_request_response_head(&r->rq, resp, &edit);
-	r->resp_through = true;
+	c->resp_way = RESP_THROUGH;
 	r->through_chunked = c->resp_body == SG_H1_BODY_CHUNKED && !dechunk;
 	if (len)
 		through_write(c, body, len);
@@ -412,12 +412,12 @@ static void held_end(struct client *c, int err)
 	struct request *r = c->r;
 	struct sg_buf *lines = &r->resp_trailers;
 
-	if (!r->resp_through) {
-		/* its sink clears resp_read; a failure's answer ends r */
+	if (c->resp_way != RESP_THROUGH) {
+		/* its sink ends the reading; a failure's answer ends r */
 		held_respond(c, err);
 		return;
 	}
-	r->resp_read = false;
+	c->resp_way = RESP_NONE;
 	if (err || (r->through_chunked &&
 		    h1c_client_writev(c,
 				      (struct iovec[]){ { (void *)(uintptr_t) "0\r\n", 3 },
@@ -437,7 +437,7 @@ static bool held_pass(struct client *c, const char *p, size_t n)
 	const char *rest;
 	size_t nrest;
 
-	if (!c->r->resp_through) {
+	if (c->resp_way != RESP_THROUGH) {
 		switch (sg_request_response_data(&c->r->rq, p, n, &rest, &nrest)) {
 		case SG_REQUEST_HELD:
 			return true;
@@ -496,7 +496,7 @@ static void hold_run(struct client *c)
 	struct sg_backend_conn *u = c->r->rq.at.conn;
 	char buf[16384];
 
-	for (int rounds = 0; u && rounds < 64 && c->r->resp_read && !c->closed; rounds++) {
+	for (int rounds = 0; u && rounds < 64 && h1c_reads_held(c) && !c->closed; rounds++) {
 		ssize_t n = sg_sock_recv(u->tls, u->fd, buf, sizeof(buf), MSG_DONTWAIT);
 		int err = n < 0 ? errno : 0;
 
@@ -511,7 +511,8 @@ static void hold_run(struct client *c)
 			return;
 		}
 		c->r->resp_moved += (uint64_t)n;
-		if (!held_bytes(c, buf, (size_t)n) || (c->r->resp_through && !h1c_flushed(c)))
+		if (!held_bytes(c, buf, (size_t)n) ||
+		    (c->resp_way == RESP_THROUGH && !h1c_flushed(c)))
 			return;
 	}
 }
@@ -525,8 +526,7 @@ static void hold_response(struct client *c)
 	char *extra = r->bx.in + r->bx.resp.head_len;
 	size_t n = r->bx.in_len - r->bx.resp.head_len;
 
-	r->resp_read = true;
-	r->resp_through = false;
+	c->resp_way = RESP_HELD;
 	r->resp_left = c->resp_body == SG_H1_BODY_LENGTH ? (uint64_t)r->bx.resp.content_length : 0;
 	memset(&r->resp_chunks, 0, sizeof(r->resp_chunks));
 	r->resp_chunks.decode = true;
@@ -671,7 +671,7 @@ static void got_response_head(struct client *c)
 		break;
 	}
 	if (c->resp_body != SG_H1_BODY_NONE) {
-		c->resp_pumping = true;
+		c->resp_way = RESP_PUMP;
 		if (extra_len && c->resp_body != SG_H1_BODY_CHUNKED) {
 			uint64_t budget = c->r->resp_pump.budget;
 			size_t take = extra_len < budget ? extra_len : (size_t)budget;
@@ -850,15 +850,15 @@ void h1c_drive_response(struct client *c)
 
 	if (c->closed || c->state != C_RESP || !h1c_flushed(c))
 		return;
-	if (c->r->resp_read) {
+	if (h1c_reads_held(c)) {
 		hold_run(c);
 		return;
 	}
-	if (c->r->h2_resp) {
+	if (c->resp_way == RESP_MESSAGES) {
 		h1c_h2_flushed(c);
 		return;
 	}
-	if (c->resp_done || !c->resp_pumping) {
+	if (c->resp_done || c->resp_way != RESP_PUMP) {
 		h1c_response_done(c);
 		return;
 	}
@@ -872,7 +872,7 @@ void h1c_drive_response(struct client *c)
 	}
 	switch (st) {
 	case SG_PUMP_DONE:
-		c->resp_pumping = false;
+		c->resp_way = RESP_NONE;
 		take_extra(c, &c->r->resp_pump);
 		h1c_pump_done(c, &c->r->resp_pump);
 		h1c_response_done(c);
@@ -880,7 +880,7 @@ void h1c_drive_response(struct client *c)
 	case SG_PUMP_EOF:
 		if (c->resp_body == SG_H1_BODY_CLOSE) {
 			c->resp_keep_alive = false;
-			c->resp_pumping = false;
+			c->resp_way = RESP_NONE;
 			h1c_pump_done(c, &c->r->resp_pump);
 			h1c_response_done(c);
 			return;

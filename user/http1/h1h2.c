@@ -255,7 +255,7 @@ static void relay_head(struct client *c, const struct sg_h1_resp *resp, bool end
 		h1c_client_close(c);
 		return;
 	}
-	r->h2_resp = true;
+	c->resp_way = RESP_MESSAGES;
 	c->r->rq.resp_started = true;
 	c->r->rq.engine = SG_RELAY_COPY;
 	sg_request_response_head(&c->r->rq, resp, &edit);

@@ -114,7 +114,8 @@ static void tunnel_pumps(struct client *c)
 {
 	c->r->rq.engine = h1c_init_pump(c, &c->r->req_pump, true, UINT64_MAX, false);
 	h1c_init_pump(c, &c->r->resp_pump, false, UINT64_MAX, false);
-	c->req_pumping = c->resp_pumping = true;
+	c->req_pumping = true;
+	c->resp_way = RESP_PUMP;
 }
 
 /* The backend is connected: both directions relayed until EOF, for TCP

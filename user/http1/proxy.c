@@ -518,18 +518,18 @@ void h1c_finish_request(struct client *c)
 		c->r->rq.at.backoff_at = 0;
 	c->kick_at = c->head_at = 0;
 	sg_idle_stop(&c->r->rq.body_idle);
-	if (c->resp_pumping)
+	if (c->resp_way == RESP_PUMP)
 		sg_pump_unbatch(&c->r->resp_pump); /* before its socket may be pooled */
 	if (c->r->rq.at.conn || c->r->rq.at.h2)
 		release_backend(c);
-	c->r->h2_resp = c->r->h2_chunked = c->r->h2_up_wait = false;
-	c->r->resp_read = c->r->resp_through = false;
+	c->r->h2_chunked = c->r->h2_up_wait = false;
 	c->r->h2_unconsumed = 0;
 	if (c->req_pumping)
 		h1c_pump_done(c, &c->r->req_pump);
-	if (c->resp_pumping)
+	if (c->resp_way == RESP_PUMP)
 		h1c_pump_done(c, &c->r->resp_pump);
-	c->req_pumping = c->resp_pumping = false;
+	c->req_pumping = false;
+	c->resp_way = RESP_NONE;
 	sg_request_log(&c->r->rq, 0, 0); /* a next head that does not parse is answered whole */
 	c->r->rq.resp_started = c->resp_done = false;
 	if (c->client_close || !c->req_done || c->ctx->draining || h1c_too_old(c)) {
@@ -645,10 +645,10 @@ static void conn_respond(struct sg_request *rq, const struct sg_h1_resp *resp,
 	rq->engine = SG_RELAY_COPY;
 	h1c_count_body(c, false, SG_RELAY_COPY, len);
 	sg_request_response_head(rq, resp, edit);
-	/* From a backend's messages (HTTP/2, the gateway's MCP service), the
-	 * end of the response gives them back (h1c_h2_flushed). */
-	c->r->h2_resp = !c->r->resp_read;
-	c->r->resp_read = false;
+	/* Held from an HTTP/1 backend, its body is all read; from messages
+	 * (HTTP/2, the gateway's MCP service), the end of the response gives
+	 * them back (h1c_h2_flushed). */
+	c->resp_way = c->resp_way == RESP_HELD ? RESP_NONE : RESP_MESSAGES;
 	c->resp_body = SG_H1_BODY_NONE;
 	c->resp_done = true;
 	if (c->state != C_RESP)
@@ -656,13 +656,13 @@ static void conn_respond(struct sg_request *rq, const struct sg_h1_resp *resp,
 }
 
 /* A held response past maxBufferSize goes as it came: read here from an
- * HTTP/1 backend (resp_read), else from the backend's messages. */
+ * HTTP/1 backend (RESP_HELD), else from the backend's messages. */
 static void conn_release(struct sg_request *rq, const struct sg_h1_resp *resp, const char *body,
 			 size_t len)
 {
 	struct client *c = rq->owner;
 
-	if (c->r->resp_read)
+	if (c->resp_way == RESP_HELD)
 		h1c_release_held(c, resp, body, len);
 	else
 		h1c_h2_release(c, resp, body, len);
@@ -796,9 +796,9 @@ static void update_io(struct client *c)
 			cev |= EPOLLIN;
 		/* Bytes queued for after the pass need no EPOLLOUT yet. */
 		if ((h1c_client_out_pending(c) && !sg_deferred_queued(&c->later)) ||
-		    (c->resp_pumping && c->r->resp_pump.pending))
+		    (c->resp_way == RESP_PUMP && c->r->resp_pump.pending))
 			cev |= EPOLLOUT;
-		else if ((c->resp_pumping || c->r->resp_read) && c->r->rq.at.conn)
+		else if ((c->resp_way == RESP_PUMP || h1c_reads_held(c)) && c->r->rq.at.conn)
 			uev |= EPOLLIN | EPOLLRDHUP;
 		if (c->req_pumping && !c->req_done && c->r->rq.at.conn) {
 			if (c->r->req_pump.pending)
@@ -1062,7 +1062,7 @@ static void timer_fired(struct client *c)
 	}
 	if (c->resp_batch_at && n >= c->resp_batch_at) {
 		c->resp_batch_at = 0;
-		if (c->resp_pumping)
+		if (c->resp_way == RESP_PUMP)
 			sg_pump_unbatch(&c->r->resp_pump);
 	}
 	if (c->kick_at && n >= c->kick_at) {
@@ -1138,7 +1138,7 @@ void h1c_client_close(struct client *c)
 	if (c->r && c->state != C_HEAD && c->state != C_LINGER && c->state != C_TUNNEL)
 		/* a request cut short is logged with what it got */
 		sg_request_log(&c->r->rq, c->req_pumping ? c->r->req_pump.moved : 0,
-			       c->resp_pumping ? c->r->resp_pump.moved : 0);
+			       c->resp_way == RESP_PUMP ? c->r->resp_pump.moved : 0);
 	c->closed = true;
 	if (c->r)
 		sg_request_release(&c->r->rq);
@@ -1147,7 +1147,7 @@ void h1c_client_close(struct client *c)
 		sg_attempt_end(&c->r->rq.at);
 	if (c->req_pumping)
 		h1c_pump_done(c, &c->r->req_pump);
-	if (c->resp_pumping)
+	if (c->resp_way == RESP_PUMP)
 		h1c_pump_done(c, &c->r->resp_pump);
 	sg_io_set(c->ctx->loop, &c->io, 0); /* before the close: sg_io_set says why */
 	if (c->ctx->kmap)
