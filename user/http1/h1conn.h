@@ -32,11 +32,6 @@
 #define PROXY_REPLAY_MAX (64 * 1024) /* bodies kept for retries */
 #define PROXY_OUT_MAX (PROXY_HEAD_MAX + PROXY_REPLAY_MAX + 4096)
 #define PROXY_DEFAULT_MAX_HEADERS 100
-/* Small bodies go through the copy engine whatever the configured one:
- * splice(2) needs a pipe pair per stream, which costs more than copying a
- * few KiB (measured: W1 in `make bench`), and pairing sockets in the
- * socket map costs a dozen map operations. */
-#define PROXY_SPLICE_MIN (64 * 1024)
 
 enum client_state {
 	C_HEAD,	   /* waiting for a request head (idle timer runs) */

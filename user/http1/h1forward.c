@@ -18,6 +18,7 @@
 #include "user/tls/tls.h"
 #include "user/http1/h1h2.h"
 #include "user/http1/h1tunnel.h"
+#include "user/relay/engine.h"
 
 /* ---- the body relays' pumps ------------------------------------------------- */
 
@@ -64,67 +65,37 @@ void h1c_pump_done(struct client *c, struct sg_pump *p)
 	sg_pump_release(p);
 }
 
-/* Sets up pump p to move `budget` bytes from src to dst (the client and
- * its backend, either way), choosing the engine: once either socket is in
- * the socket map everything is read with recv() (the sockmap engine when
- * the pair is paired, copy after a failed pairing); otherwise the worker's
- * engine for that direction, falling back to splice(2) when that is sockmap
- * and the sockets cannot be paired. Chunked bodies never get a kernel
- * budget: their framing is parsed here. */
+/* Sets up pump p to move `budget` bytes between the client and its
+ * backend, either way, in the engine user/relay/engine.h chooses. Chunked
+ * bodies never get a kernel budget: their framing is parsed here. */
 enum sg_relay_engine h1c_init_pump(struct client *c, struct sg_pump *p, bool to_backend,
 				   uint64_t budget, bool chunked)
 {
-	bool tunnel = c->state == C_TUNNEL;
 	struct sg_backend_conn *u = c->r->rq.at.conn;
-	int src = to_backend ? c->io.fd : u->fd, dst = to_backend ? u->fd : c->io.fd;
-	struct sg_ksock *ksrc = to_backend ? &c->ck : &u->k, *kdst = to_backend ? &u->k : &c->ck;
-	bool in_map = sg_ksock_kernel(&c->ck) || sg_ksock_kernel(&u->k);
-	enum sg_relay_engine e = tunnel	      ? c->ctx->tunnel
-				 : to_backend ? c->ctx->upload
-					      : c->ctx->engine;
+	const struct sg_relay_engines engines = {
+		.download = c->ctx->engine,
+		.upload = c->ctx->upload,
+		.tunnel = c->ctx->tunnel,
+		.adapt = c->ctx->relays_adapt,
+		.kmap = c->ctx->kmap,
+	};
+	const struct sg_relay_sock client = { c->io.fd, &c->ck, &c->io, c->tls };
+	const struct sg_relay_sock backend = { u->fd, &u->k, &u->io, u->tls };
+	const struct sg_relay_what what = {
+		.to_backend = to_backend,
+		.tunnel = c->state == C_TUNNEL,
+		.promoted = c->r->tunnel.promoted,
+		.chunked = chunked,
+		.budget = budget,
+	};
+	int err;
+	enum sg_relay_engine e = sg_relay_setup(p, &engines, &client, &backend, &what, &err);
 
-	if (tunnel && c->r->tunnel.promoted)
-		e = SG_RELAY_SOCKMAP;
-	if ((budget < PROXY_SPLICE_MIN && !tunnel) || chunked)
-		e = SG_RELAY_COPY;
-	if (c->tls || u->tls) {
-		/* Records are decrypted here: only the copy engine sees the
-		 * plaintext (no kTLS on this kernel), on either side. */
-		sg_pump_init(p, SG_RELAY_COPY, src, dst, chunked ? 0 : budget);
-		sg_pump_set_tls(p, to_backend ? c->tls : u->tls, to_backend ? u->tls : c->tls);
-		return SG_RELAY_COPY;
-	}
-	if (!c->ctx->kmap && e == SG_RELAY_SOCKMAP)
-		e = SG_RELAY_SPLICE;
-	if ((in_map || e == SG_RELAY_SOCKMAP) && !c->ck.failed && !u->k.failed) {
-		int rc = sg_sockmap_pair(c->ctx->kmap, &c->ck, c->io.fd, &c->io, &u->k, u->fd,
-					 &u->io);
-
-		if (rc == 0) {
-			sg_pump_init_sockmap(p, sg_sockmap_splice(c->ctx->kmap), src, ksrc, dst,
-					     kdst, chunked ? 0 : budget);
-			return SG_RELAY_SOCKMAP;
-		}
+	if (err) {
 		sg_stats_add(c->ctx->stats, SG_STAT_SOCKMAP_FALLBACKS, 1);
 		SG_DEBUG("%s: sockmap pairing failed (%s): this connection stays in userspace",
-			 c->ip, strerror(-rc));
-		in_map = true;
+			 c->ip, strerror(-err));
 	}
-	if (in_map)
-		e = SG_RELAY_COPY;
-	else if (e == SG_RELAY_SOCKMAP)
-		e = SG_RELAY_SPLICE;
-	sg_pump_init(p, e, src, dst, chunked ? 0 : budget);
-	/* A body of known length, either way (a tunnel's bytes come as they
-	 * come). */
-	p->batch = !tunnel && !chunked && !in_map;
-	/* auto: a bulk body, or a tunnel until it is promoted, is spliced
-	 * while the worker is saturated: held to half a CPU, one iperf3
-	 * stream ran 2.17 GB/s spliced against 1.76 copied (0.22 s of proxy
-	 * CPU per GB against 0.29; scripts/BENCH.md "Tunnels spliced while
-	 * saturated"). */
-	p->adapt = c->ctx->relays_adapt && e == SG_RELAY_COPY &&
-		   (tunnel || (p->batch && budget >= SG_RELAY_BUF_MAX && budget != UINT64_MAX));
 	return e;
 }
 
@@ -609,7 +580,8 @@ static void got_response_head(struct client *c)
 		tunnel ? SG_H1_CONN_NONE : h1c_conn_field(c, c->client_close),
 		c->r->bx.resp.status == 101 ? "connection: upgrade\r\n" : NULL, head, sizeof(head));
 	/* A small body that came whole with the head leaves with it. */
-	if (c->resp_body == SG_H1_BODY_LENGTH && c->r->bx.resp.content_length < PROXY_SPLICE_MIN &&
+	if (c->resp_body == SG_H1_BODY_LENGTH &&
+	    c->r->bx.resp.content_length < SG_RELAY_SPLICE_MIN &&
 	    c->r->bx.in_len - c->r->bx.resp.head_len >= (size_t)c->r->bx.resp.content_length)
 		whole = (size_t)c->r->bx.resp.content_length;
 	whole_response =

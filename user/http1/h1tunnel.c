@@ -64,8 +64,8 @@ static void on_tunnel_up(struct sg_loop *loop, struct sg_io *io, uint32_t revent
 	h1c_settle(c);
 }
 
-/* Both pumps are idle: close their pipes and pair the sockets (init_pump
- * chooses the socket map for a promoted tunnel). */
+/* Both pumps are idle: close their pipes and pair the sockets (user/relay/
+ * engine.h chooses the socket map for a promoted tunnel). */
 static void promote_tunnel(struct client *c)
 {
 	h1c_pump_done(c, &c->r->req_pump);

@@ -6,7 +6,7 @@
  * why and when).
  *
  * The owner (user/http1/proxy.c) connects the backend, sets up the two pumps
- * (the engine is its choice), registers the sockets for what
+ * (in the engine user/relay/engine.h chooses), registers the sockets for what
  * sg_tunnel_events asks and runs sg_tunnel_run on each of their events.
  * It keeps the sockets and the idle timeout; the tunnel keeps the time of
  * the last byte it saw move. */
