@@ -317,6 +317,30 @@ route_ok() {
 # routed NS/ROUTE CHECK-WORDS...: route_ok, then check.
 routed() { route_ok "$1" && check "${@:2}"; }
 
+# mcase I NS/ROUTE[,NS/ROUTE...] PATH WANT [WORD...]: the suite's
+# ExpectedResponse number I through the routes (each accepted, its refs
+# resolved): a request for PATH (more of check's words: h=, method=, host=)
+# answered by the backend WANT (infra-backend-v1...) or with the status
+# WANT (a number), the case named as GetTestCaseName names it.
+routes_check() {
+	local r
+	for r in ${1//,/ }; do route_ok "$r" || return 1; done
+	check "${@:2}"
+}
+mcase() {
+	local i=$1 r=$2 path=$3 want=$4 with='' host=''
+	shift 4
+	printf '%s\n' "$@" | grep -q '^h=' && with=' with headers'
+	host=$(printf '%s\n' "$@" | sed -n 's/^host=//p')
+	if [[ $want == [0-9]* ]]; then
+		tcase "$i request to '$host$path'$with should receive one of [$want]" \
+			routes_check "$r" path="$path" code="$want" "$@"
+	else
+		tcase "$i request to '$host$path'$with should go to $want" \
+			routes_check "$r" path="$path" backend="$want" "$@"
+	fi
+}
+
 # grant NAME NS FROM-GROUP FROM-KIND FROM-NS TO-GROUP TO-KIND [TO-NAME]
 grant() {
 	cat <<YAML
@@ -406,7 +430,7 @@ check() {
 		port) port=$v ;;
 		host) host=$v ;;
 		path) path=$v ;;
-		method) args+=(-X "$v") ;;
+		method) [ "$v" = HEAD ] && args+=(-I) || args+=(-X "$v") ;;
 		h) args+=(-H "$v") ;;
 		set) args+=(-H "X-Echo-Set-Header: $v") ;;
 		code) code=$v ;;

@@ -16,18 +16,13 @@ spec:
 YAML
 APPLY_RC=$?
 R=$INFRA/matching
-i=0
-m() { # PATH BACKEND [HEADER]
-	local name="$i request to '$1'${3:+ with headers} should go to $2"
-	tcase "$name" routed $R path="$1" backend="$2" ${3:+h="$3"}
-	i=$((i + 1))
-}
-m / infra-backend-v1
-m /example infra-backend-v1
-m / infra-backend-v1 'Version: one'
-m /v2 infra-backend-v2
-m /v2/example infra-backend-v2
-m / infra-backend-v2 'Version: two'
-m /v2/ infra-backend-v2
-m /v2example infra-backend-v1
-m /foo/v2/example infra-backend-v1
+V1=infra-backend-v1 V2=infra-backend-v2
+mcase 0 $R / $V1
+mcase 1 $R /example $V1
+mcase 2 $R / $V1 h='Version: one'
+mcase 3 $R /v2 $V2
+mcase 4 $R /v2/example $V2
+mcase 5 $R / $V2 h='Version: two'
+mcase 6 $R /v2/ $V2
+mcase 7 $R /v2example $V1
+mcase 8 $R /foo/v2/example $V1
