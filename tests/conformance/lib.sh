@@ -317,26 +317,30 @@ route_ok() {
 # routed NS/ROUTE CHECK-WORDS...: route_ok, then check.
 routed() { route_ok "$1" && check "${@:2}"; }
 
-# mcase I NS/ROUTE[,NS/ROUTE...] PATH WANT [WORD...]: the suite's
-# ExpectedResponse number I through the routes (each accepted, its refs
-# resolved): a request for PATH (more of check's words: h=, method=, host=)
-# answered by the backend WANT (infra-backend-v1...) or with the status
-# WANT (a number), the case named as GetTestCaseName names it.
+# routes_check NS/ROUTE[,NS/ROUTE...][@NS/GW] WORD...: each route accepted
+# by same-namespace (or GW) with its refs resolved, then check WORD...
 routes_check() {
-	local r
-	for r in ${1//,/ }; do route_ok "$r" || return 1; done
+	local r gw=
+	[[ $1 == *@* ]] && gw=${1#*@}
+	for r in $(tr , ' ' <<<"${1%@*}"); do route_ok "$r" $gw || return 1; done
 	check "${@:2}"
 }
+# mcase I ROUTES PATH WANT [WORD...]: the suite's ExpectedResponse number
+# I through ROUTES (as routes_check takes them): a request for PATH (more
+# of check's words: h=, method=, host=, port=) answered by the backend WANT
+# (infra-backend-v1...) or with the status WANT (a number), the case named
+# as GetTestCaseName names it (PREFIX/ before it when MCASE_PREFIX is set:
+# a subtest's).
 mcase() {
 	local i=$1 r=$2 path=$3 want=$4 with='' host=''
 	shift 4
 	printf '%s\n' "$@" | grep -q '^h=' && with=' with headers'
 	host=$(printf '%s\n' "$@" | sed -n 's/^host=//p')
 	if [[ $want == [0-9]* ]]; then
-		tcase "$i request to '$host$path'$with should receive one of [$want]" \
+		tcase "${MCASE_PREFIX:+$MCASE_PREFIX/}$i request to '$host$path'$with should receive one of [$want]" \
 			routes_check "$r" path="$path" code="$want" "$@"
 	else
-		tcase "$i request to '$host$path'$with should go to $want" \
+		tcase "${MCASE_PREFIX:+$MCASE_PREFIX/}$i request to '$host$path'$with should go to $want" \
 			routes_check "$r" path="$path" backend="$want" "$@"
 	fi
 }
