@@ -413,7 +413,8 @@ namespace() {
 # MakeRequestAndExpectEventuallyConsistentResponse / CompareRoundTrip do.
 # The request: port=P (default 8080), host=H (the Host header; default the
 # URL's), sni=NAME (over TLS to the HTTPS listeners, SNI and Host NAME, the
-# frontend certificate trusted), path=P (default /), method=M, h='Name: value' (a request header;
+# frontend certificate trusted), h2=1 (HTTP/2 by ALPN over TLS), path=P
+# (default /), method=M, h='Name: value' (a request header;
 # repeated), set='Name: value' (a response header the echo sets,
 # X-Echo-Set-Header; repeated). The answer: code=C[,C...] (default 200);
 # for a 200 or 204: backend=B (the pod's name starts with B), rpath=P (the
@@ -438,6 +439,7 @@ check() {
 		h) args+=(-H "$v") ;;
 		set) args+=(-H "X-Echo-Set-Header: $v") ;;
 		code) code=$v ;;
+		h2) args+=(--http2) ;;
 		sni) url=https://$v args+=(--cacert "$WORK/front.crt" --resolve "$v:$port:127.0.0.1") host=$v ;;
 		*) exp+=("$w") ;;
 		esac
