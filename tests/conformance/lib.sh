@@ -388,6 +388,26 @@ data:
   tls.key: $(base64 -w0 "$WORK/front.key")
 YAML
 }
+# secret_ref_gateway GW [GRANT [TO-NAME]]: Gateway GW, one HTTPS listener
+# `https` (9443: 443 upstream) whose certificateRef is Secret certificate
+# of the web backend's namespace, that Secret, and given, ReferenceGrant
+# GRANT there from this namespace's Gateways to its Secrets (TO-NAME: that
+# one alone) (gateway-secret-*.go).
+secret_ref_gateway() {
+	local w=gateway-conformance-web-backend
+	gw_head "$1"
+	printf '  - name: https\n    port: 9443\n    protocol: HTTPS\n    allowedRoutes: {namespaces: {from: All}}\n'
+	printf '    tls: {certificateRefs: [{group: "", kind: Secret, name: certificate, namespace: %s}]}\n' "$w"
+	front_secret certificate "$w"
+	[ -z "${2:-}" ] || grant "$2" "$w" gateway.networking.k8s.io Gateway "$INFRA" "" Secret "${3:-}"
+}
+# secret_resolved NS/GW: its one listener https resolved and programmed,
+# no route attached.
+secret_resolved() {
+	applied && listeners_count "$1" 1 &&
+		listener "$1" https Programmed True Programmed HTTPRoute &&
+		listener "$1" https ResolvedRefs True '*' && attached "$1" https 0
+}
 # lsref NAME [NS [SECTION]]: a parentRef to a ListenerSet (NS default infra).
 lsref() {
 	printf '{kind: ListenerSet, group: gateway.networking.k8s.io, name: %s, namespace: %s%s}' \
