@@ -1,4 +1,5 @@
-/* For the unit tests of the request module (test_request, test_reqheld):
+/* For the unit tests of the request module (test_request, test_reqheld)
+ * and of what it hands requests to (test_mcpsvc, test_tokenx...):
  * requests on a real loop, a real config and real loopback backends, the
  * frontend a fake sink that records what the module asks of it (the
  * answers the gateway makes, a cut, a try's send). Include after
@@ -38,10 +39,16 @@ struct seen {
 	char trailers[256]; /* and its trailers, "name: value\n" each */
 	uint16_t status;
 	char lines[1024]; /* the answer's edit lines, "name: value\n" each */
-	char body[512];
+	char body[4096];
 	size_t body_len;
 	bool text;
 	char sent[2048]; /* the last try's request head, as a backend gets it */
+	/* A response the gateway writes itself through the attempt's message
+	 * ops (an MCP service's event stream): heads and ends, the head's
+	 * fields in `lines`, the body's bytes, the end's error. */
+	int heads, ends, end_err;
+	char stream[8192];
+	size_t stream_len;
 };
 
 struct env;
@@ -274,6 +281,49 @@ static inline void on_timer(struct sg_loop *loop, struct sg_timer *t)
 		rearm(r);
 }
 
+/* A response the gateway writes itself (user/mcp/mcpsvc.c's streams):
+ * recorded, and each body byte passed on to the client at once, as a
+ * frontend with room in its socket does. */
+static inline void msg_head(struct sg_attempt *a, const struct sg_h1_resp *resp, bool end)
+{
+	struct sg_request *r = of_owner(a->owner);
+	struct seen *s = &env_of(r)->seen;
+	size_t o = 0;
+
+	s->heads++;
+	s->status = resp->status;
+	s->lines[0] = '\0';
+	for (size_t i = 0; i < resp->nheaders; i++)
+		o += (size_t)snprintf(s->lines + o, sizeof(s->lines) - o, "%.*s: %.*s\n",
+				      (int)resp->headers[i].name.len, resp->headers[i].name.p,
+				      (int)resp->headers[i].value.len, resp->headers[i].value.p);
+	sg_request_response_head(r, resp, NULL);
+	r->phase = end ? SG_REQUEST_DONE : SG_REQUEST_RESPONSE;
+}
+
+static inline void msg_data(struct sg_attempt *a, const char *p, size_t n)
+{
+	struct seen *s = &env_of(of_owner(a->owner))->seen;
+
+	assert_true(n < sizeof(s->stream) - s->stream_len);
+	memcpy(s->stream + s->stream_len, p, n);
+	s->stream_len += n;
+	s->stream[s->stream_len] = '\0';
+	sg_attempt_consume(a, n, 0);
+}
+
+static inline void msg_end(struct sg_attempt *a, const struct sg_h2_field *t, size_t n, int err)
+{
+	struct sg_request *r = of_owner(a->owner);
+	struct seen *s = &env_of(r)->seen;
+
+	(void)t;
+	(void)n;
+	s->ends++;
+	s->end_err = err;
+	r->phase = SG_REQUEST_DONE;
+}
+
 static const struct sg_attempt_ops ops = {
 	.prepare = sg_request_try_prepare, /* as both frontends (a token exchange's hold) */
 	.send = sg_request_try_send,
@@ -281,6 +331,9 @@ static const struct sg_attempt_ops ops = {
 	.dropped = on_dropped,
 	.wait = on_wait,
 	.on_io = on_io,
+	.head = msg_head,
+	.data = msg_data,
+	.end = msg_end,
 };
 
 /* ---- the environment ------------------------------------------------------ */
@@ -520,6 +573,19 @@ static inline void begin_start(struct env *e, int i, const char *text)
 {
 	assert_true(begin(e, i, text));
 	sg_request_start(&e->r[i]);
+}
+
+/* Request i's head `text` (its lines, without the blank line that ends
+ * it) begins with `body` whole in hand, as a frontend holds the body of a
+ * route that reads it (an MCP backend's), and starts. */
+static inline void begin_body(struct env *e, int i, const char *text, const char *body)
+{
+	char head[sizeof(e->head[0])];
+
+	assert_true((size_t)snprintf(head, sizeof(head), "%sContent-Length: %zu\r\n\r\n", text,
+				     strlen(body)) < sizeof(head));
+	e->held = body;
+	begin_start(e, i, head);
 }
 
 /* Request i is over (logged, its attempt and calls stopped, let go) and
