@@ -22,6 +22,7 @@
 #include "config/build.h"
 #include "config/cfg.h"
 #include "config/diag.h"
+#include "user/auth/jwt.h"
 #include "user/base/loop.h"
 #include "user/core/admit.h"
 #include "user/core/backend.h"
@@ -68,7 +69,7 @@ struct env {
 	struct fake fake[NREQ];
 	struct sg_timer timer[NREQ];
 	/* Each request's head: the bytes and their parse. */
-	char head[NREQ][512];
+	char head[NREQ][2048];
 	struct sg_h1_header slots[NREQ][32];
 	struct sg_h1_req req[NREQ];
 	uint64_t moved[NREQ]; /* body bytes moved (the sink's progress) */
@@ -389,6 +390,7 @@ static inline int teardown(void **state)
 	for (int i = 0; i < 3; i++)
 		sg_cfg_unref(e->cfgs[i]);
 	sg_admit_free(e->f.admit);
+	sg_jwt_cache_free(e->f.jwt_cache); /* as the worker: tokens a session verified */
 	sg_stats_destroy(&e->stats);
 	test_capture_end(&e->log, NULL, 0); /* a case that failed while capturing */
 	close(e->backend);
