@@ -6,6 +6,7 @@
 #ifndef SG_TEST_HTTPSERVE_H
 #define SG_TEST_HTTPSERVE_H
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -63,6 +64,20 @@ static inline size_t test_http_serve(struct sg_loop *loop, int lfd, const char *
 	assert_int_equal(write(fd, answer, strlen(answer)), (ssize_t)strlen(answer));
 	close(fd);
 	return len;
+}
+
+/* An answer: `status` (its line's rest), header lines `lines` (each
+ * ending "\r\n"), `body` with its Content-Length, the connection closed
+ * after it (a static buffer, until the next call). */
+static inline const char *test_http_answer(const char *status, const char *lines, const char *body)
+{
+	static char out[8192];
+
+	assert_true((size_t)snprintf(out, sizeof(out),
+				     "HTTP/1.1 %s\r\n%sContent-Length: %zu\r\nConnection: close\r\n"
+				     "\r\n%s",
+				     status, lines, strlen(body), body) < sizeof(out));
+	return out;
 }
 
 #endif

@@ -364,17 +364,22 @@ static inline int setup(void **state)
 	return 0;
 }
 
+/* Request i is over now, before its answer (its client went): freed and
+ * let go, so that what comes for it later reaches nobody. */
+static inline void drop(struct env *e, int i)
+{
+	sg_request_free(&e->r[i]);
+	sg_request_release(&e->r[i]);
+	sg_timer_stop(e->loop, &e->timer[i]);
+	e->r[i].sink = NULL;
+}
+
 /* The case's requests that are still held are freed and let go. */
 static inline void free_requests(struct env *e)
 {
-	for (int i = 0; i < NREQ; i++) {
-		if (!e->r[i].sink)
-			continue;
-		sg_request_free(&e->r[i]);
-		sg_request_release(&e->r[i]);
-		sg_timer_stop(e->loop, &e->timer[i]);
-		e->r[i].sink = NULL;
-	}
+	for (int i = 0; i < NREQ; i++)
+		if (e->r[i].sink)
+			drop(e, i);
 }
 
 static inline int teardown(void **state)
@@ -603,14 +608,17 @@ static inline void finish(struct env *e, int i)
 	e->seen = (struct seen){ 0 };
 }
 
-/* Loop passes until `cond` holds, for at most 3 s. */
-#define UNTIL(e, cond)                                                                             \
+/* Loop passes (of up to 5 ms) until `cond` holds, for at most `ms`. */
+#define UNTIL_MS(e, cond, ms)                                                                      \
 	do {                                                                                       \
-		for (int r_ = 0; r_ < 600 && !(cond); r_++)                                        \
+		for (int r_ = 0; r_ < (ms) / 5 && !(cond); r_++)                                   \
 			sg_loop_run_once((e)->loop, 5);                                            \
 		if (!(cond))                                                                       \
 			fail_msg("timed out waiting for %s", #cond);                               \
 	} while (0)
+
+/* The same for at most 3 s. */
+#define UNTIL(e, cond) UNTIL_MS(e, cond, 3000)
 
 /* How many (listener, route, status) requests the stats counted. */
 static inline uint64_t counted(struct env *e, const char *listener, const char *route, uint16_t status)

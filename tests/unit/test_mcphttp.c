@@ -123,18 +123,6 @@ static void serve(struct henv *e, const char *answer)
 	e->len = test_http_serve(e->loop, e->lfd, answer, e->asked, sizeof(e->asked), &e->head_len);
 }
 
-/* An answer: `status` (its line's rest), its header lines (each ending
- * "\r\n"), its body. */
-static const char *answer(const char *status, const char *lines, const char *body)
-{
-	static char out[4096];
-
-	snprintf(out, sizeof(out),
-		 "HTTP/1.1 %s\r\n%sContent-Length: %zu\r\nConnection: close\r\n\r\n%s", status,
-		 lines, strlen(body), body);
-	return out;
-}
-
 /* Loop passes until `cond` holds, for at most 5 s. */
 #define UNTIL(e, cond)                                                                             \
 	do {                                                                                       \
@@ -175,7 +163,7 @@ static const char *post_of(const struct henv *e, const char *session, const char
 static void initialized(struct henv *e)
 {
 	assert_int_equal(sg_mcp_http_send(e->h, INIT, strlen(INIT), 1, true), 0);
-	serve(e, answer("200 OK", JSON "Mcp-Session-Id: s-1\r\n", INIT_OK));
+	serve(e, test_http_answer("200 OK", JSON "Mcp-Session-Id: s-1\r\n", INIT_OK));
 	assert_string_equal(e->asked, post_of(e, "", INIT));
 	UNTIL(e, e->nfailed == 1);
 	/* its response, then (the owner tells them apart by id) failed */
@@ -193,20 +181,20 @@ static void test_mcphttp_session_on_every_later_post(void **state)
 	initialized(e);
 	/* A notification's POST: accepted, nothing told. */
 	assert_int_equal(sg_mcp_http_send(e->h, NOTE, strlen(NOTE), 0, false), 0);
-	serve(e, answer("202 Accepted", "", ""));
+	serve(e, test_http_answer("202 Accepted", "", ""));
 	assert_string_equal(e->asked, post_of(e, SESSION, NOTE));
 	assert_int_equal(sg_mcp_http_send(e->h, PING(2), strlen(PING(2)), 2, false), 0);
-	serve(e, answer("200 OK", JSON, "{\"jsonrpc\":\"2.0\",\"id\":2,\"result\":{}}"));
+	serve(e, test_http_answer("200 OK", JSON, "{\"jsonrpc\":\"2.0\",\"id\":2,\"result\":{}}"));
 	assert_string_equal(e->asked, post_of(e, SESSION, PING(2)));
 	UNTIL(e, e->nfailed == 1);
 	assert_string_equal(e->msgs, "2 {\"jsonrpc\":\"2.0\",\"id\":2,\"result\":{}}\n");
 	/* A later answer's session id is not taken: initialize's alone. */
 	assert_int_equal(sg_mcp_http_send(e->h, PING(3), strlen(PING(3)), 3, false), 0);
-	serve(e, answer("200 OK", JSON "Mcp-Session-Id: other\r\n",
-			"{\"jsonrpc\":\"2.0\",\"id\":3,\"result\":{}}"));
+	serve(e, test_http_answer("200 OK", JSON "Mcp-Session-Id: other\r\n",
+				  "{\"jsonrpc\":\"2.0\",\"id\":3,\"result\":{}}"));
 	UNTIL(e, e->nfailed == 2);
 	assert_int_equal(sg_mcp_http_send(e->h, PING(4), strlen(PING(4)), 4, false), 0);
-	serve(e, answer("200 OK", JSON, "{\"jsonrpc\":\"2.0\",\"id\":4,\"result\":{}}"));
+	serve(e, test_http_answer("200 OK", JSON, "{\"jsonrpc\":\"2.0\",\"id\":4,\"result\":{}}"));
 	assert_string_equal(e->asked, post_of(e, SESSION, PING(4)));
 	UNTIL(e, e->nfailed == 3);
 }
@@ -217,16 +205,34 @@ static void test_mcphttp_event_stream_answer(void **state)
 
 	/* Each event's message, in order, with the request's id. */
 	assert_int_equal(sg_mcp_http_send(e->h, PING(2), strlen(PING(2)), 2, false), 0);
-	serve(e, answer("200 OK", SSE,
-			"event: message\ndata: {\"jsonrpc\":\"2.0\",\"method\":\"notifications/"
-			"message\",\"params\":{}}\n\n: a comment\n\n"
-			"event: message\ndata: {\"jsonrpc\":\"2.0\",\"id\":2,\"result\":{}}\n\n"));
+	serve(e, test_http_answer(
+			 "200 OK", SSE,
+			 "event: message\ndata: {\"jsonrpc\":\"2.0\",\"method\":\"notifications/"
+			 "message\",\"params\":{}}\n\n: a comment\n\n"
+			 "event: message\ndata: {\"jsonrpc\":\"2.0\",\"id\":2,\"result\":{}}\n\n"));
 	UNTIL(e, e->nfailed == 1);
 	assert_string_equal(e->msgs,
 			    "2 {\"jsonrpc\":\"2.0\",\"method\":\"notifications/message\","
 			    "\"params\":{}}\n2 {\"jsonrpc\":\"2.0\",\"id\":2,\"result\":{}}\n");
 	assert_int_equal(e->failed_id, 2);
 	assert_string_equal(e->failed, "its answer held no response to the request");
+}
+
+/* A ping with id `id`, answered `answer`: failed is told, why, and no
+ * message. */
+static void post_fails(struct henv *e, uint64_t id, const char *answer, const char *why)
+{
+	char ping[64];
+	int n = e->nfailed;
+
+	snprintf(ping, sizeof(ping), "{\"jsonrpc\":\"2.0\",\"id\":%llu,\"method\":\"ping\"}",
+		 (unsigned long long)id);
+	assert_int_equal(sg_mcp_http_send(e->h, ping, strlen(ping), id, false), 0);
+	serve(e, answer);
+	UNTIL(e, e->nfailed == n + 1);
+	assert_int_equal(e->failed_id, id);
+	assert_string_equal(e->failed, why);
+	assert_int_equal(e->nmsgs + e->ngone, 0);
 }
 
 static void test_mcphttp_failed_posts(void **state)
@@ -237,35 +243,20 @@ static void test_mcphttp_failed_posts(void **state)
 	char want[128];
 
 	/* A status that is not 2xx: its JSON-RPC error's message, if any. */
-	assert_int_equal(sg_mcp_http_send(e->h, PING(3), strlen(PING(3)), 3, false), 0);
-	serve(e, answer("500 Internal Server Error", JSON,
-			"{\"jsonrpc\":\"2.0\",\"id\":3,\"error\":{\"code\":-1,\"message\":\"boom\"}"
-			"}"));
-	UNTIL(e, e->nfailed == 1);
-	assert_int_equal(e->failed_id, 3);
-	assert_string_equal(e->failed, "it answered 500: boom");
-	assert_int_equal(e->nmsgs, 0);
-	assert_int_equal(sg_mcp_http_send(e->h, PING(4), strlen(PING(4)), 4, false), 0);
-	serve(e, answer("503 Service Unavailable", "", "busy"));
-	UNTIL(e, e->nfailed == 2);
-	assert_string_equal(e->failed, "it answered 503");
+	post_fails(
+		e, 3,
+		test_http_answer("500 Internal Server Error", JSON,
+				 "{\"jsonrpc\":\"2.0\",\"id\":3,\"error\":{\"code\":-1,\"message\":"
+				 "\"boom\"}}"),
+		"it answered 500: boom");
+	post_fails(e, 4, test_http_answer("503 Service Unavailable", "", "busy"),
+		   "it answered 503");
 	/* A 404 without a session is one more failure (with one, the end). */
-	assert_int_equal(sg_mcp_http_send(e->h, PING(5), strlen(PING(5)), 5, false), 0);
-	serve(e, answer("404 Not Found", "", ""));
-	UNTIL(e, e->nfailed == 3);
-	assert_string_equal(e->failed, "it answered 404");
-	assert_int_equal(e->ngone, 0);
+	post_fails(e, 5, test_http_answer("404 Not Found", "", ""), "it answered 404");
 	/* Neither JSON nor a stream; nothing at all. */
-	assert_int_equal(sg_mcp_http_send(e->h, PING(6), strlen(PING(6)), 6, false), 0);
-	serve(e, answer("200 OK", "Content-Type: text/html\r\n", "<p>"));
-	UNTIL(e, e->nfailed == 4);
-	assert_string_equal(e->failed, "it answered 200 with Content-Type \"text/html\"");
-	assert_int_equal(sg_mcp_http_send(e->h, PING(7), strlen(PING(7)), 7, false), 0);
-	serve(e, answer("202 Accepted", "", ""));
-	UNTIL(e, e->nfailed == 5);
-	assert_int_equal(e->failed_id, 7);
-	assert_string_equal(e->failed, "it answered with no message");
-	assert_int_equal(e->nmsgs, 0);
+	post_fails(e, 6, test_http_answer("200 OK", "Content-Type: text/html\r\n", "<p>"),
+		   "it answered 200 with Content-Type \"text/html\"");
+	post_fails(e, 7, test_http_answer("202 Accepted", "", ""), "it answered with no message");
 	/* A target that refuses connections. */
 	t.port = e->refused_port;
 	assert_int_equal(sg_mcp_http_open(e->loop, &t, &ops, e, &down), 0);
@@ -283,7 +274,7 @@ static void test_mcphttp_session_ended_by_404(void **state)
 
 	initialized(e);
 	assert_int_equal(sg_mcp_http_send(e->h, PING(2), strlen(PING(2)), 2, false), 0);
-	serve(e, answer("404 Not Found", "", ""));
+	serve(e, test_http_answer("404 Not Found", "", ""));
 	UNTIL(e, e->ngone == 1);
 	assert_string_equal(e->gone, "its session ended (404)");
 	assert_int_equal(e->nfailed + e->nmsgs, 0);
@@ -309,12 +300,12 @@ static void test_mcphttp_notification_answered_before_the_next(void **state)
 		sg_loop_run_once(e->loop, 5);
 	assert_int_equal(accept4(e->lfd, NULL, NULL, SOCK_CLOEXEC), -1);
 	{
-		const char *a = answer("202 Accepted", "", "");
+		const char *a = test_http_answer("202 Accepted", "", "");
 
 		assert_int_equal(write(fd, a, strlen(a)), (ssize_t)strlen(a));
 	}
 	close(fd);
-	serve(e, answer("200 OK", JSON, "{\"jsonrpc\":\"2.0\",\"id\":2,\"result\":{}}"));
+	serve(e, test_http_answer("200 OK", JSON, "{\"jsonrpc\":\"2.0\",\"id\":2,\"result\":{}}"));
 	assert_string_equal(e->asked, post_of(e, "", PING(2)));
 	UNTIL(e, e->nfailed == 1);
 }
@@ -350,7 +341,7 @@ static void test_mcphttp_close_deletes_the_session(void **state)
 	initialized(e);
 	sg_mcp_http_close(e->h);
 	e->h = NULL;
-	serve(e, answer("200 OK", "", ""));
+	serve(e, test_http_answer("200 OK", "", ""));
 	snprintf(want, sizeof(want),
 		 "DELETE /mcp HTTP/1.1\r\nHost: 127.0.0.1:%u\r\nAccept: application/json\r\n"
 		 "User-Agent: splicegate\r\nMcp-Session-Id: s-1\r\n\r\n",
@@ -375,15 +366,16 @@ static void test_mcphttp_listens_to_its_get_stream(void **state)
 
 	initialized(e);
 	sg_mcp_http_listen(e->h, true);
-	serve(e, answer("200 OK", SSE,
-			"event: message\ndata: {\"jsonrpc\":\"2.0\",\"method\":\"a\"}\n\n"
-			"event: message\ndata: {\"jsonrpc\":\"2.0\",\"method\":\"b\"}\n\n"));
+	serve(e,
+	      test_http_answer("200 OK", SSE,
+			       "event: message\ndata: {\"jsonrpc\":\"2.0\",\"method\":\"a\"}\n\n"
+			       "event: message\ndata: {\"jsonrpc\":\"2.0\",\"method\":\"b\"}\n\n"));
 	get_asked(e, SESSION);
 	UNTIL(e, e->nmsgs == 2);
 	assert_string_equal(e->msgs, "0 {\"jsonrpc\":\"2.0\",\"method\":\"a\"}\n"
 				     "0 {\"jsonrpc\":\"2.0\",\"method\":\"b\"}\n");
 	/* Ended, opened again a moment later; a 405 says it offers none. */
-	serve(e, answer("405 Method Not Allowed", "", ""));
+	serve(e, test_http_answer("405 Method Not Allowed", "", ""));
 	get_asked(e, SESSION);
 	for (int i = 0; i < 500; i++)
 		sg_loop_run_once(e->loop, 5);
@@ -414,7 +406,7 @@ static void test_mcphttp_legacy_sse_target(void **state)
 	assert_int_equal(write(fd, head, strlen(head)), (ssize_t)strlen(head));
 	/* The POST goes there, is only accepted; its answer comes on the
 	 * stream, with no request's id. */
-	serve(e, answer("202 Accepted", "", ""));
+	serve(e, test_http_answer("202 Accepted", "", ""));
 	assert_int_equal(strncmp(e->asked, "POST /messages?session=9 HTTP/1.1\r\n", 35), 0);
 	assert_string_equal(e->asked + e->head_len, PING(2));
 	assert_int_equal(write(fd, ev, strlen(ev)), (ssize_t)strlen(ev));

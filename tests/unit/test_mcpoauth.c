@@ -387,12 +387,20 @@ static void test_mcpoauth_entra_endpoints(void **state)
 	sg_cfg_free(c);
 }
 
+/* The form `body` goes on to Entra as `want` (NULL: as it came). */
+static void form_is(const struct sg_mcp_authn *m, const char *body, bool authorized,
+		    const char *want)
+{
+	char *out = sg_mcpoauth_entra_token_form(m, body, strlen(body), authorized);
+
+	assert_string_equal(out, want ? want : body);
+	free(out);
+}
+
 static void test_mcpoauth_entra_token_form(void **state)
 {
 	struct sg_cfg *c = load("{}");
 	struct sg_mcp_authn m = *authn_of(c);
-	const char *form;
-	char *out;
 
 	(void)state;
 	m.issuer = ENTRA "/v2.0";
@@ -400,44 +408,23 @@ static void test_mcpoauth_entra_token_form(void **state)
 	m.client_id = "cid";
 	m.client_secret = "s3 cr&t";
 	/* resource out, the secret in for clientId's user grants */
-	form = "grant_type=authorization_code&code=c1&client_id=cid&resource=http%3A%2F%2Fgw";
-	out = sg_mcpoauth_entra_token_form(&m, form, strlen(form), false);
-	assert_string_equal(out, "grant_type=authorization_code&code=c1&client_id=cid&"
-				 "client_secret=s3+cr%26t");
-	free(out);
-	form = "grant_type=refresh_token&refresh_token=r&client_id=cid";
-	out = sg_mcpoauth_entra_token_form(&m, form, strlen(form), false);
-	assert_string_equal(out, "grant_type=refresh_token&refresh_token=r&client_id=cid&"
-				 "client_secret=s3+cr%26t");
-	free(out);
+	form_is(&m, "grant_type=authorization_code&code=c1&client_id=cid&resource=http%3A%2F%2Fgw",
+		false,
+		"grant_type=authorization_code&code=c1&client_id=cid&client_secret=s3+cr%26t");
+	form_is(&m, "grant_type=refresh_token&refresh_token=r&client_id=cid", false,
+		"grant_type=refresh_token&refresh_token=r&client_id=cid&client_secret=s3+cr%26t");
 	/* not with a credential of the request's own */
-	form = "grant_type=authorization_code&code=c1&client_id=cid&resource=http%3A%2F%2Fgw";
-	out = sg_mcpoauth_entra_token_form(&m, form, strlen(form), true);
-	assert_string_equal(out, "grant_type=authorization_code&code=c1&client_id=cid");
-	free(out);
-	form = "grant_type=refresh_token&client_id=cid&client_secret=theirs";
-	out = sg_mcpoauth_entra_token_form(&m, form, strlen(form), false);
-	assert_string_equal(out, form);
-	free(out);
+	form_is(&m, "grant_type=authorization_code&code=c1&client_id=cid&resource=http%3A%2F%2Fgw",
+		true, "grant_type=authorization_code&code=c1&client_id=cid");
+	form_is(&m, "grant_type=refresh_token&client_id=cid&client_secret=theirs", false, NULL);
 	/* not for another client or none named, nor an app's own grant */
-	form = "grant_type=authorization_code&client_id=other";
-	out = sg_mcpoauth_entra_token_form(&m, form, strlen(form), false);
-	assert_string_equal(out, form);
-	free(out);
-	form = "grant_type=authorization_code&code=c1";
-	out = sg_mcpoauth_entra_token_form(&m, form, strlen(form), false);
-	assert_string_equal(out, form);
-	free(out);
-	form = "grant_type=client_credentials&client_id=cid&scope=x";
-	out = sg_mcpoauth_entra_token_form(&m, form, strlen(form), false);
-	assert_string_equal(out, form);
-	free(out);
+	form_is(&m, "grant_type=authorization_code&client_id=other", false, NULL);
+	form_is(&m, "grant_type=authorization_code&code=c1", false, NULL);
+	form_is(&m, "grant_type=client_credentials&client_id=cid&scope=x", false, NULL);
 	/* no clientSecret configured: nothing to add */
 	m.client_secret = NULL;
-	form = "grant_type=authorization_code&client_id=cid&resource=r";
-	out = sg_mcpoauth_entra_token_form(&m, form, strlen(form), false);
-	assert_string_equal(out, "grant_type=authorization_code&client_id=cid");
-	free(out);
+	form_is(&m, "grant_type=authorization_code&client_id=cid&resource=r", false,
+		"grant_type=authorization_code&client_id=cid");
 	sg_cfg_free(c);
 }
 

@@ -124,13 +124,7 @@ static int svc_teardown(void **state)
 
 /* Loop passes until `cond` holds, for at most 10 s (a child's start on a
  * busy host). */
-#define WAIT(e, cond)                                                                              \
-	do {                                                                                       \
-		for (int w_ = 0; w_ < 1000 && !(cond); w_++)                                       \
-			sg_loop_run_once((e)->loop, 10);                                           \
-		if (!(cond))                                                                       \
-			fail_msg("timed out waiting for %s", #cond);                               \
-	} while (0)
+#define WAIT(e, cond) UNTIL_MS(e, cond, 10000)
 
 /* Request i: a POST of `body` to `path` through port `port`, in session
  * sid (NULL: none), its client taking JSON or (sse) an event stream too. */
