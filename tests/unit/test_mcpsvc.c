@@ -195,7 +195,6 @@ static void test_mcpsvc_answers_initialize_with_its_session(void **state)
 	WAIT(e, e->seen.answers == 1);
 	assert_int_equal(e->seen.status, 200);
 	session_of(s, sid);
-	assert_int_not_equal(strspn(sid, "0123456789abcdef"), 0);
 	assert_int_equal(strspn(sid, "0123456789abcdef"), SG_MCP_SID_LEN);
 	snprintf(lines, sizeof(lines), "content-type: application/json\nmcp-session-id: %s\n", sid);
 	assert_string_equal(e->seen.lines, lines);
