@@ -48,8 +48,9 @@ struct seen {
 	 * ops (an MCP service's event stream): heads and ends, the head's
 	 * fields in `lines`, the body's bytes, the end's error. */
 	int heads, ends, end_err;
-	char stream[8192];
-	size_t stream_len;
+	char stream[8192]; /* its first bytes */
+	size_t stream_len; /* all of them */
+	char last[512];	   /* the last piece (an event), when it fits */
 };
 
 struct env;
@@ -305,11 +306,13 @@ static inline void msg_head(struct sg_attempt *a, const struct sg_h1_resp *resp,
 static inline void msg_data(struct sg_attempt *a, const char *p, size_t n)
 {
 	struct seen *s = &env_of(of_owner(a->owner))->seen;
+	size_t kept = s->stream_len < sizeof(s->stream) - 1 ? s->stream_len : sizeof(s->stream) - 1;
+	size_t copy = n < sizeof(s->stream) - 1 - kept ? n : sizeof(s->stream) - 1 - kept;
 
-	assert_true(n < sizeof(s->stream) - s->stream_len);
-	memcpy(s->stream + s->stream_len, p, n);
+	memcpy(s->stream + kept, p, copy);
+	s->stream[kept + copy] = '\0';
 	s->stream_len += n;
-	s->stream[s->stream_len] = '\0';
+	snprintf(s->last, sizeof(s->last), "%.*s", n < sizeof(s->last) ? (int)n : 0, p);
 	sg_attempt_consume(a, n, 0);
 }
 

@@ -5,10 +5,12 @@
  * repository's root), answered by the service's own thread through the
  * worker's ports: the reply and its session id, a session begun through
  * one port found through another, a call's event stream written through
- * the attempt's message ops, a call mcpAuthorization refuses answered on
- * the worker, a request ended first ending the initialize it waited for
- * (its child killed), the legacy transport's POST answered 202 with its
- * answer on the session's stream, and a freed service leaving no child. */
+ * the attempt's message ops and its bytes counted back as the frontend
+ * passes them on (12 MB streamed, none cut), a call mcpAuthorization
+ * refuses answered on the worker, a request ended first ending the
+ * initialize it waited for (its child killed), the legacy transport's
+ * POST answered 202 with its answer on the session's stream, and a freed
+ * service leaving no child. */
 #include <errno.h>
 #include <setjmp.h>
 #include <signal.h>
@@ -275,6 +277,26 @@ static void test_mcpsvc_streams_a_call_through_the_attempt(void **state)
 	assert_true(e->r[0].at.no_retry);
 }
 
+static void test_mcpsvc_stream_bytes_counted_back(void **state)
+{
+	struct svc *s = *state;
+	struct env *e = s->e;
+	char sid[SG_MCP_SID_LEN + 1], body[256];
+
+	initialize(s, "/mcp", sid);
+	/* 12 MB of events, more than a session's streams may hold unread
+	 * (SG_MCP_QUEUE_MAX): each passed on at once and counted back, so
+	 * the target is never taken for one its client cannot keep up with. */
+	post(s, 0, 0, "/mcp", sid, true,
+	     tool_call(body, sizeof(body), 3, "big", "{\"n\":12,\"size\":1000000}"));
+	WAIT(e, e->seen.ends == 1);
+	assert_int_equal(e->seen.end_err, 0);
+	assert_true(e->seen.stream_len > 12 * 1000000);
+	assert_string_equal(e->seen.last, "event: message\ndata: {\"jsonrpc\":\"2.0\",\"id\":3,"
+					  "\"result\":{\"content\":[{\"type\":\"text\",\"text\":"
+					  "\"sent\"}]}}\n\n");
+}
+
 static uint64_t now_ms(void)
 {
 	struct timespec ts;
@@ -427,15 +449,11 @@ int main(void)
 {
 #define T(name) cmocka_unit_test_setup_teardown(test_mcpsvc_##name, svc_setup, svc_teardown)
 	const struct CMUnitTest tests[] = {
-		T(answers_initialize_with_its_session),
-		T(port_index_bounded),
-		T(session_found_through_every_port),
-		T(streams_a_call_through_the_attempt),
-		T(stream_ended_by_its_request),
-		T(ended_request_ends_its_initialize),
-		T(refused_call_answered_on_the_worker),
-		T(legacy_post_answered_on_its_stream),
-		T(free_ends_every_session),
+		T(answers_initialize_with_its_session), T(port_index_bounded),
+		T(session_found_through_every_port),	T(streams_a_call_through_the_attempt),
+		T(stream_bytes_counted_back),		T(stream_ended_by_its_request),
+		T(ended_request_ends_its_initialize),	T(refused_call_answered_on_the_worker),
+		T(legacy_post_answered_on_its_stream),	T(free_ends_every_session),
 	};
 #undef T
 
