@@ -7,11 +7,13 @@
  * with the target's own, refused when no stream is open or the backend
  * is stateless, notifications on the GET stream or dropped, a target cut
  * off (never restarted) for a flood or for more than its client reads,
- * and a process that goes restarted after 250 ms doubled each time, five
- * times in a row at most. What test_mcp holds (a restart's handshake
- * with the client's initialize, a stateless backend, resumption) is not
- * repeated. */
+ * a process that goes restarted after 250 ms doubled each time, five
+ * times in a row at most, and a restarted process that does not answer
+ * the gateway's initialize taken for gone after SG_MCP_HANDSHAKE_MS.
+ * What test_mcp holds (a restart's handshake with the client's
+ * initialize, a stateless backend, resumption) is not repeated. */
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <setjmp.h>
 #include <signal.h>
@@ -248,6 +250,45 @@ static void test_mcptarget_restarts_back_off_then_stop(void **state)
 	assert_int_equal(sg_mcp_hub_restarts(e->hub), SG_MCP_RESTARTS);
 }
 
+static void test_mcptarget_restart_handshake_bounded(void **state)
+{
+	struct env *e = *state;
+	char file[] = "/tmp/test_mcptarget.XXXXXX";
+	const char *args[] = { "-I", "-S", FAKE, "--hang-init", file };
+	struct sg_mcp_target t = fake("fake");
+	struct sg_mcp_backend m = { .targets = &t, .n = 1 };
+	char sid[SG_MCP_SID_LEN + 1];
+	struct slot s, h;
+	uint64_t went;
+	int fd = mkstemp(file);
+
+	assert_true(fd >= 0);
+	close(fd);
+	unlink(file); /* the first process answers */
+	t.args = (struct sg_strs){ args, 5, 5 };
+	session(e, &m, sid);
+	/* Its next process never answers the gateway's initialize: what
+	 * waits for it fails after SG_MCP_HANDSHAKE_MS, as if it had gone. */
+	fd = open(file, O_CREAT | O_WRONLY | O_CLOEXEC, 0600);
+	assert_true(fd >= 0);
+	close(fd);
+	ask(e, &m, SG_MCP_POST, sid, TOOL_CALL(2, "exit"), NULL, &s);
+	answered(e, &s, GONE(2, "target fake: it exited"));
+	went = sg_loop_now(e->loop);
+	ask(e, &m, SG_MCP_POST, sid, TOOL_CALL(3, "hello"), NULL, &h);
+	while (!h.done && sg_loop_now(e->loop) - went < SG_MCP_HANDSHAKE_MS + 5000)
+		sg_loop_run_once(e->loop, 20);
+	answered(e, &h, GONE(3, "target fake: it did not answer its initialize in 10 s"));
+	if (sg_loop_now(e->loop) - went < SG_MCP_RESTART_MS + SG_MCP_HANDSHAKE_MS)
+		fail_msg("failed after %" PRIu64 " ms", sg_loop_now(e->loop) - went);
+	/* Killed and started again after the back-off: this one answers. */
+	unlink(file);
+	ask(e, &m, SG_MCP_POST, sid, TOOL_CALL(4, "hello"), NULL, &h);
+	answered(e, &h, RESULT(4, "hello"));
+	assert_int_equal(sg_mcp_hub_restarts(e->hub), 2);
+	assert_int_equal(sg_mcp_children(), 1);
+}
+
 int main(void)
 {
 #define T(name) cmocka_unit_test_setup_teardown(test_mcptarget_##name, setup, teardown)
@@ -259,6 +300,7 @@ int main(void)
 		T(cut_off_when_its_client_reads_less),
 		T(cut_off_for_a_flood),
 		T(restarts_back_off_then_stop),
+		T(restart_handshake_bounded),
 	};
 #undef T
 
