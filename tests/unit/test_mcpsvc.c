@@ -246,16 +246,23 @@ static void test_mcpsvc_session_found_through_every_port(void **state)
 			    "\"message\":\"no such MCP session\"}}");
 }
 
+/* In a new session, tools/call 3 of `big` with `args`, its client taking
+ * an event stream: the stream over. */
+static void stream_big(struct svc *s, const char *args)
+{
+	char sid[SG_MCP_SID_LEN + 1], body[256];
+
+	initialize(s, "/mcp", sid);
+	post(s, 0, 0, "/mcp", sid, true, tool_call(body, sizeof(body), 3, "big", args));
+	WAIT(s->e, s->e->seen.ends == 1);
+}
+
 static void test_mcpsvc_streams_a_call_through_the_attempt(void **state)
 {
 	struct svc *s = *state;
 	struct env *e = s->e;
-	char sid[SG_MCP_SID_LEN + 1], body[256];
 
-	initialize(s, "/mcp", sid);
-	post(s, 0, 0, "/mcp", sid, true,
-	     tool_call(body, sizeof(body), 3, "big", "{\"n\":2,\"size\":3}"));
-	WAIT(e, e->seen.ends == 1);
+	stream_big(s, "{\"n\":2,\"size\":3}");
 	/* The head through the attempt's ops, as a backend's, then each
 	 * event as body bytes and the reply as the last; no answer. */
 	assert_int_equal(e->seen.heads, 1);
@@ -281,15 +288,11 @@ static void test_mcpsvc_stream_bytes_counted_back(void **state)
 {
 	struct svc *s = *state;
 	struct env *e = s->e;
-	char sid[SG_MCP_SID_LEN + 1], body[256];
 
-	initialize(s, "/mcp", sid);
 	/* 12 MB of events, more than a session's streams may hold unread
 	 * (SG_MCP_QUEUE_MAX): each passed on at once and counted back, so
 	 * the target is never taken for one its client cannot keep up with. */
-	post(s, 0, 0, "/mcp", sid, true,
-	     tool_call(body, sizeof(body), 3, "big", "{\"n\":12,\"size\":1000000}"));
-	WAIT(e, e->seen.ends == 1);
+	stream_big(s, "{\"n\":12,\"size\":1000000}");
 	assert_int_equal(e->seen.end_err, 0);
 	assert_true(e->seen.stream_len > 12 * 1000000);
 	assert_string_equal(e->seen.last, "event: message\ndata: {\"jsonrpc\":\"2.0\",\"id\":3,"
