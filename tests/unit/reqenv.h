@@ -1,4 +1,5 @@
-/* For the unit tests of the request module (test_request, test_reqheld):
+/* For the unit tests of the request module (test_request, test_reqheld)
+ * and of what it hands requests to (test_mcpsvc, test_tokenx...):
  * requests on a real loop, a real config and real loopback backends, the
  * frontend a fake sink that records what the module asks of it (the
  * answers the gateway makes, a cut, a try's send). Include after
@@ -21,6 +22,7 @@
 #include "config/build.h"
 #include "config/cfg.h"
 #include "config/diag.h"
+#include "user/auth/jwt.h"
 #include "user/base/loop.h"
 #include "user/core/admit.h"
 #include "user/core/backend.h"
@@ -38,10 +40,17 @@ struct seen {
 	char trailers[256]; /* and its trailers, "name: value\n" each */
 	uint16_t status;
 	char lines[1024]; /* the answer's edit lines, "name: value\n" each */
-	char body[512];
+	char body[4096];
 	size_t body_len;
 	bool text;
 	char sent[2048]; /* the last try's request head, as a backend gets it */
+	/* A response the gateway writes itself through the attempt's message
+	 * ops (an MCP service's event stream): heads and ends, the head's
+	 * fields in `lines`, the body's bytes, the end's error. */
+	int heads, ends, end_err;
+	char stream[8192]; /* its first bytes */
+	size_t stream_len; /* all of them */
+	char last[512];	   /* the last piece (an event), when it fits */
 };
 
 struct env;
@@ -61,7 +70,7 @@ struct env {
 	struct fake fake[NREQ];
 	struct sg_timer timer[NREQ];
 	/* Each request's head: the bytes and their parse. */
-	char head[NREQ][512];
+	char head[NREQ][2048];
 	struct sg_h1_header slots[NREQ][32];
 	struct sg_h1_req req[NREQ];
 	uint64_t moved[NREQ]; /* body bytes moved (the sink's progress) */
@@ -274,6 +283,51 @@ static inline void on_timer(struct sg_loop *loop, struct sg_timer *t)
 		rearm(r);
 }
 
+/* A response the gateway writes itself (user/mcp/mcpsvc.c's streams):
+ * recorded, and each body byte passed on to the client at once, as a
+ * frontend with room in its socket does. */
+static inline void msg_head(struct sg_attempt *a, const struct sg_h1_resp *resp, bool end)
+{
+	struct sg_request *r = of_owner(a->owner);
+	struct seen *s = &env_of(r)->seen;
+	size_t o = 0;
+
+	s->heads++;
+	s->status = resp->status;
+	s->lines[0] = '\0';
+	for (size_t i = 0; i < resp->nheaders; i++)
+		o += (size_t)snprintf(s->lines + o, sizeof(s->lines) - o, "%.*s: %.*s\n",
+				      (int)resp->headers[i].name.len, resp->headers[i].name.p,
+				      (int)resp->headers[i].value.len, resp->headers[i].value.p);
+	sg_request_response_head(r, resp, NULL);
+	r->phase = end ? SG_REQUEST_DONE : SG_REQUEST_RESPONSE;
+}
+
+static inline void msg_data(struct sg_attempt *a, const char *p, size_t n)
+{
+	struct seen *s = &env_of(of_owner(a->owner))->seen;
+	size_t kept = s->stream_len < sizeof(s->stream) - 1 ? s->stream_len : sizeof(s->stream) - 1;
+	size_t copy = n < sizeof(s->stream) - 1 - kept ? n : sizeof(s->stream) - 1 - kept;
+
+	memcpy(s->stream + kept, p, copy);
+	s->stream[kept + copy] = '\0';
+	s->stream_len += n;
+	snprintf(s->last, sizeof(s->last), "%.*s", n < sizeof(s->last) ? (int)n : 0, p);
+	sg_attempt_consume(a, n, 0);
+}
+
+static inline void msg_end(struct sg_attempt *a, const struct sg_h2_field *t, size_t n, int err)
+{
+	struct sg_request *r = of_owner(a->owner);
+	struct seen *s = &env_of(r)->seen;
+
+	(void)t;
+	(void)n;
+	s->ends++;
+	s->end_err = err;
+	r->phase = SG_REQUEST_DONE;
+}
+
 static const struct sg_attempt_ops ops = {
 	.prepare = sg_request_try_prepare, /* as both frontends (a token exchange's hold) */
 	.send = sg_request_try_send,
@@ -281,6 +335,9 @@ static const struct sg_attempt_ops ops = {
 	.dropped = on_dropped,
 	.wait = on_wait,
 	.on_io = on_io,
+	.head = msg_head,
+	.data = msg_data,
+	.end = msg_end,
 };
 
 /* ---- the environment ------------------------------------------------------ */
@@ -310,17 +367,22 @@ static inline int setup(void **state)
 	return 0;
 }
 
+/* Request i is over now, before its answer (its client went): freed and
+ * let go, so that what comes for it later reaches nobody. */
+static inline void drop(struct env *e, int i)
+{
+	sg_request_free(&e->r[i]);
+	sg_request_release(&e->r[i]);
+	sg_timer_stop(e->loop, &e->timer[i]);
+	e->r[i].sink = NULL;
+}
+
 /* The case's requests that are still held are freed and let go. */
 static inline void free_requests(struct env *e)
 {
-	for (int i = 0; i < NREQ; i++) {
-		if (!e->r[i].sink)
-			continue;
-		sg_request_free(&e->r[i]);
-		sg_request_release(&e->r[i]);
-		sg_timer_stop(e->loop, &e->timer[i]);
-		e->r[i].sink = NULL;
-	}
+	for (int i = 0; i < NREQ; i++)
+		if (e->r[i].sink)
+			drop(e, i);
 }
 
 static inline int teardown(void **state)
@@ -336,6 +398,7 @@ static inline int teardown(void **state)
 	for (int i = 0; i < 3; i++)
 		sg_cfg_unref(e->cfgs[i]);
 	sg_admit_free(e->f.admit);
+	sg_jwt_cache_free(e->f.jwt_cache); /* as the worker: tokens a session verified */
 	sg_stats_destroy(&e->stats);
 	test_capture_end(&e->log, NULL, 0); /* a case that failed while capturing */
 	close(e->backend);
@@ -522,6 +585,19 @@ static inline void begin_start(struct env *e, int i, const char *text)
 	sg_request_start(&e->r[i]);
 }
 
+/* Request i's head `text` (its lines, without the blank line that ends
+ * it) begins with `body` whole in hand, as a frontend holds the body of a
+ * route that reads it (an MCP backend's), and starts. */
+static inline void begin_body(struct env *e, int i, const char *text, const char *body)
+{
+	char head[sizeof(e->head[0])];
+
+	assert_true((size_t)snprintf(head, sizeof(head), "%sContent-Length: %zu\r\n\r\n", text,
+				     strlen(body)) < sizeof(head));
+	e->held = body;
+	begin_start(e, i, head);
+}
+
 /* Request i is over (logged, its attempt and calls stopped, let go) and
  * the requests are made ready for the case's next; what the sink saw is
  * forgotten. */
@@ -535,14 +611,17 @@ static inline void finish(struct env *e, int i)
 	e->seen = (struct seen){ 0 };
 }
 
-/* Loop passes until `cond` holds, for at most 3 s. */
-#define UNTIL(e, cond)                                                                             \
+/* Loop passes (of up to 5 ms) until `cond` holds, for at most `ms`. */
+#define UNTIL_MS(e, cond, ms)                                                                      \
 	do {                                                                                       \
-		for (int r_ = 0; r_ < 600 && !(cond); r_++)                                        \
+		for (int r_ = 0; r_ < (ms) / 5 && !(cond); r_++)                                   \
 			sg_loop_run_once((e)->loop, 5);                                            \
 		if (!(cond))                                                                       \
 			fail_msg("timed out waiting for %s", #cond);                               \
 	} while (0)
+
+/* The same for at most 3 s. */
+#define UNTIL(e, cond) UNTIL_MS(e, cond, 3000)
 
 /* How many (listener, route, status) requests the stats counted. */
 static inline uint64_t counted(struct env *e, const char *listener, const char *route, uint16_t status)

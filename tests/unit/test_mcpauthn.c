@@ -1,12 +1,12 @@
 /* Unit tests of mcpAuthentication (config/mcpauthconf.c, user/core/
- * mcpauthn.c, user/auth/mcpoauth.c): agentgateway's mcp-authentication example's first route
+ * mcpauthn.c): agentgateway's mcp-authentication example's first route
  * with an Ed25519 JWKS made here, through the route's filter plan as a
  * frontend plans it: the 401 and its challenge, a valid token's claims,
  * the protected-resource metadata document, the authorization server's
- * steps deferred; the provider adaptations of an authorization server's
- * metadata and the mock registration, exactly; the JWKS URLs derived;
- * config_dump's shape. The calls to a real authorization server run in
- * e2e (mcp-authn). */
+ * steps deferred, Entra's endpoints through the gateway; the JWKS URLs
+ * derived; config_dump's shape. The documents themselves, exactly, are
+ * test_mcpoauth's (user/auth/mcpoauth.c); the calls to a real
+ * authorization server run in e2e (mcp-authn). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -25,7 +25,6 @@
 #include "config/diag.h"
 #include "config/mcpauthconf.h"
 #include "user/auth/jwt.h"
-#include "user/auth/mcpoauth.h"
 #include "user/base/json.h"
 #include "user/core/authn.h"
 #include "user/core/filter.h"
@@ -318,76 +317,7 @@ static void test_mcpauthn_well_known_paths(void **state)
 			fail_msg("%s", cases[i].path);
 }
 
-/* ---- the authorization server's documents --------------------------------- */
-
 #define KC "http://localhost:7080/realms/mcp"
-#define KC_DOC                                                                                     \
-	"{\"issuer\":\"" KC "\",\"authorization_endpoint\":\"" KC                                  \
-	"/protocol/openid-connect/auth\","                                                         \
-	"\"token_endpoint\":\"" KC "/protocol/openid-connect/token\","                             \
-	"\"registration_endpoint\":\"" KC "/clients-registrations/openid-connect\"}"
-#define AS_URL "http://localhost:3000/.well-known/oauth-authorization-server/keycloak/mcp"
-
-static void test_mcpauthn_provider_adaptations(void **state)
-{
-	struct sg_mcp_authn m = *authn_of(cfg);
-	const char *aud[] = { "urn:agent-gateway", "b" };
-	char *out;
-
-	(void)state;
-	/* no provider: the document as it is */
-	out = sg_mcpoauth_as_metadata(&m, AS_URL, KC_DOC);
-	assert_string_equal(out, KC_DOC);
-	free(out);
-	/* keycloak: the gateway is the issuer, and registration goes through it */
-	m.provider = SG_MCP_IDP_KEYCLOAK;
-	out = sg_mcpoauth_as_metadata(&m, AS_URL, KC_DOC);
-	assert_string_equal(
-		out,
-		"{\"issuer\":\"http://localhost:3000/keycloak/mcp\",\"authorization_endpoint\":"
-		"\"" KC "/protocol/openid-connect/auth\",\"token_endpoint\":\"" KC
-		"/protocol/openid-connect/token\",\"registration_endpoint\":\"" AS_URL
-		"/client-registration\"}");
-	free(out);
-	/* ... which it needs */
-	assert_null(sg_mcpoauth_as_metadata(&m, AS_URL, "{\"issuer\":\"x\"}"));
-	assert_null(sg_mcpoauth_as_metadata(&m, AS_URL, "[1]"));
-	assert_null(sg_mcpoauth_as_metadata(&m, AS_URL, "not json"));
-	/* auth0: the first audience on the authorization endpoint */
-	m.provider = SG_MCP_IDP_AUTH0;
-	m.audiences = (struct sg_strs){ aud, 2, 2 };
-	out = sg_mcpoauth_as_metadata(&m, "https://gw/.well-known/oauth-authorization-server",
-				      "{\"authorization_endpoint\":\"https://a/authorize\"}");
-	assert_string_equal(out, "{\"authorization_endpoint\":\"https://a/authorize?audience=urn:"
-				 "agent-gateway\",\"issuer\":\"https://gw\"}");
-	free(out);
-	/* authentik: a registration endpoint at the gateway */
-	m.provider = SG_MCP_IDP_AUTHENTIK;
-	out = sg_mcpoauth_as_metadata(&m, "http://gw/.well-known/oauth-authorization-server/a",
-				      "{\"issuer\":\"https://ak/application/o/app/\"}");
-	assert_string_equal(out, "{\"issuer\":\"http://gw/a\",\"registration_endpoint\":"
-				 "\"http://gw/.well-known/oauth-authorization-server/a/"
-				 "client-registration\"}");
-	free(out);
-}
-
-static void test_mcpauthn_mock_registration(void **state)
-{
-	const char *body = "{\"redirect_uris\":[\"http://localhost:33418/callback\"],"
-			   "\"client_id\":\"theirs\",\"client_name\":\"Claude Code\"}";
-	char *out;
-
-	(void)state;
-	out = sg_mcpoauth_mock_registration("0oa1", body, strlen(body));
-	assert_string_equal(out, "{\"client_id\":\"0oa1\",\"client_id_issued_at\":0,"
-				 "\"token_endpoint_auth_method\":\"none\",\"grant_types\":"
-				 "[\"authorization_code\"],\"response_types\":[\"code\"],"
-				 "\"redirect_uris\":[\"http://localhost:33418/callback\"]}");
-	free(out);
-	out = sg_mcpoauth_mock_registration("0oa1", NULL, 0);
-	assert_non_null(strstr(out, "\"redirect_uris\":[]}"));
-	free(out);
-}
 
 /* ---- config ----------------------------------------------------------------- */
 
@@ -483,44 +413,13 @@ static void test_mcpauthn_entra_authority(void **state)
 
 #define ENTRA_AS "http://localhost:3000/.well-known/oauth-authorization-server/mcp"
 
-static void test_mcpauthn_entra_metadata(void **state)
-{
-	struct sg_mcp_authn m = *authn_of(cfg);
-	char url[256], *out;
-
-	(void)state;
-	m.issuer = ENTRA "/v2.0";
-	m.provider = SG_MCP_IDP_ENTRA;
-	assert_int_equal(sg_mcpoauth_metadata_url(&m, url, sizeof(url)) > 0, true);
-	assert_string_equal(url, ENTRA "/v2.0/.well-known/openid-configuration");
-	assert_int_equal(sg_mcpoauth_registration_url(&m, url, sizeof(url)), -1);
-	out = sg_mcpoauth_as_metadata(
-		&m, ENTRA_AS,
-		"{\"issuer\":\"" ENTRA "/v2.0\",\"authorization_endpoint\":\"" ENTRA
-		"/oauth2/v2.0/authorize\",\"token_endpoint\":\"" ENTRA "/oauth2/v2.0/token\"}");
-	assert_string_equal(out, "{\"issuer\":\"http://localhost:3000/mcp\","
-				 "\"authorization_endpoint\":\"" ENTRA_AS "/authorize\","
-				 "\"token_endpoint\":\"" ENTRA_AS "/token\","
-				 "\"registration_endpoint\":\"" ENTRA_AS "/client-registration\","
-				 "\"code_challenge_methods_supported\":[\"S256\"]}");
-	free(out);
-	/* what Entra says of PKCE is kept; a document without its endpoints fails */
-	out = sg_mcpoauth_as_metadata(&m, ENTRA_AS,
-				      "{\"authorization_endpoint\":\"a\",\"token_endpoint\":\"t\","
-				      "\"code_challenge_methods_supported\":[\"plain\"]}");
-	assert_non_null(strstr(out, "\"code_challenge_methods_supported\":[\"plain\"]"));
-	free(out);
-	assert_null(sg_mcpoauth_as_metadata(&m, ENTRA_AS, "{\"authorization_endpoint\":\"a\"}"));
-}
-
 static void test_mcpauthn_entra_endpoints(void **state)
 {
 	struct sg_mcp_authn m = *authn_of(cfg);
 	struct sg_filter_plan p = { 0 };
 	struct sg_authn a = { .now = NOW };
 	struct sg_filter_input in;
-	char buf[512], *out;
-	const char *form;
+	char buf[512];
 
 	(void)state;
 	m.issuer = ENTRA "/v2.0";
@@ -555,29 +454,6 @@ static void test_mcpauthn_entra_endpoints(void **state)
 	assert_non_null(a.mcp_oauth);
 	sg_filter_plan_reset(&p);
 	sg_authn_reset(&a);
-	/* the form: resource out, the secret in for clientId's user grants */
-	form = "grant_type=authorization_code&code=c1&client_id=cid&resource=http%3A%2F%2Fgw";
-	out = sg_mcpoauth_entra_token_form(&m, form, strlen(form), false);
-	assert_string_equal(out, "grant_type=authorization_code&code=c1&client_id=cid&"
-				 "client_secret=s3+cr%26t");
-	free(out);
-	/* not with a credential of the request's own */
-	out = sg_mcpoauth_entra_token_form(&m, form, strlen(form), true);
-	assert_string_equal(out, "grant_type=authorization_code&code=c1&client_id=cid");
-	free(out);
-	form = "grant_type=refresh_token&client_id=cid&client_secret=theirs";
-	out = sg_mcpoauth_entra_token_form(&m, form, strlen(form), false);
-	assert_string_equal(out, form);
-	free(out);
-	/* not for another client, nor an app's own grant */
-	form = "grant_type=authorization_code&client_id=other";
-	out = sg_mcpoauth_entra_token_form(&m, form, strlen(form), false);
-	assert_string_equal(out, form);
-	free(out);
-	form = "grant_type=client_credentials&client_id=cid&scope=x";
-	out = sg_mcpoauth_entra_token_form(&m, form, strlen(form), false);
-	assert_string_equal(out, form);
-	free(out);
 	/* an issuer without a tenant: 500 */
 	m.issuer = "https://idp";
 	in.target = (struct sg_h1_span){ "/.well-known/oauth-authorization-server/authorize", 0 };
@@ -635,11 +511,8 @@ int main(void)
 		cmocka_unit_test(test_mcpauthn_authorization_server_deferred),
 		cmocka_unit_test(test_mcpauthn_challenge_base),
 		cmocka_unit_test(test_mcpauthn_well_known_paths),
-		cmocka_unit_test(test_mcpauthn_provider_adaptations),
-		cmocka_unit_test(test_mcpauthn_mock_registration),
 		cmocka_unit_test(test_mcpauthn_jwks_url_derived),
 		cmocka_unit_test(test_mcpauthn_entra_authority),
-		cmocka_unit_test(test_mcpauthn_entra_metadata),
 		cmocka_unit_test(test_mcpauthn_entra_endpoints),
 		cmocka_unit_test(test_mcpauthn_refusals),
 		cmocka_unit_test(test_mcpauthn_dump),

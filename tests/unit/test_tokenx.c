@@ -120,12 +120,7 @@ static void endpoint(struct txenv *t, const char *answer)
 /* An endpoint's answer: `status` (its line's rest), a JSON body. */
 static const char *reply(const char *status, const char *body)
 {
-	static char out[1024];
-
-	snprintf(out, sizeof(out),
-		 "HTTP/1.1 %s\r\ncontent-type: application/json\r\ncontent-length: %zu\r\n\r\n%s",
-		 status, strlen(body), body);
-	return out;
+	return test_http_answer(status, "Content-Type: application/json\r\n", body);
 }
 
 /* An endpoint's 200 with token `tok` (Bearer, for an hour). */
@@ -326,18 +321,13 @@ static void test_tokenx_cancel(void **state)
 {
 	struct txenv *t = *state;
 	struct env *e = t->e;
-	int fd = -1;
+	size_t len;
+	int fd;
 
 	begin_start(e, 0, X("/x", "Bearer late"));
-	for (int i = 0; i < 400 && fd < 0; i++) {
-		sg_loop_run_once(e->loop, 5);
-		fd = accept4(t->endpoint, NULL, NULL, SOCK_CLOEXEC);
-	}
-	assert_true(fd >= 0);
+	fd = test_http_take(e->loop, t->endpoint, t->asked, sizeof(t->asked), &len, &t->head_len);
 	assert_non_null(e->r[0].tx);
-	sg_request_free(&e->r[0]);
-	sg_request_release(&e->r[0]);
-	e->r[0].sink = NULL;
+	drop(e, 0);
 	{
 		const char *a = granted("never");
 
