@@ -433,11 +433,13 @@ namespace() {
 # MakeRequestAndExpectEventuallyConsistentResponse / CompareRoundTrip do.
 # The request: port=P (default 8080), host=H (the Host header; default the
 # URL's), sni=NAME (over TLS to the HTTPS listeners, SNI and Host NAME, the
-# frontend certificate trusted), h2=1 (HTTP/2 by ALPN over TLS), path=P
+# frontend certificate trusted), h2=1 (HTTP/2 by ALPN over TLS), h2c=1
+# (HTTP/2 with prior knowledge, cleartext), path=P
 # (default /), method=M, h='Name: value' (a request header;
 # repeated), set='Name: value' (a response header the echo sets,
 # X-Echo-Set-Header; repeated). The answer: code=C[,C...] (default 200);
-# for a 200 or 204: backend=B (the pod's name starts with B), rpath=P (the
+# for a 200 or 204: backend=B (the pod's name starts with B: sgbackend's
+# "pod", h2backend's "backend"), rpath=P (the
 # path, with its query, the backend got; default the one sent), rhost=H,
 # req='Name: v1,v2' (the backend got header Name, its values joined with
 # ","), noreq=Name, res='Name: v' (the response's header Name), nores=Name,
@@ -460,6 +462,7 @@ check() {
 		set) args+=(-H "X-Echo-Set-Header: $v") ;;
 		code) code=$v ;;
 		h2) args+=(--http2) ;;
+		h2c) args+=(--http2-prior-knowledge) ;;
 		sni) url=https://$v args+=(--cacert "$WORK/front.crt" --resolve "$v:$port:127.0.0.1") host=$v ;;
 		*) exp+=("$w") ;;
 		esac
@@ -492,7 +495,7 @@ check() {
 	for w in "${exp[@]}"; do
 		k=${w%%=*} v=${w#*=} want=${v#*: }
 		case $k in
-		backend) got=$(jq -r .pod <<<"$j") && [[ $got == "$v"* ]] ;;
+		backend) got=$(jq -r '.pod // .backend' <<<"$j") && [[ $got == "$v"* ]] ;;
 		rpath) [ "$v" = - ] || { got=$(jq -r .path <<<"$j") && [ "$got" = "$v" ]; } ;;
 		rhost) got=$(jq -r .host <<<"$j") && [ "$got" = "$v" ] ;;
 		req | noreq)
