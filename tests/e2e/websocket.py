@@ -12,6 +12,9 @@ tests/e2e/http-websocket.sh.
         Upgrade websocket, Connection with Upgrade, the right
         Sec-WebSocket-Accept), sends N masked frames of SIZE bytes and
         checks each echo; prints "ok N" or what went wrong.
+    websocket.py suite PORT PATH     the Gateway API conformance suite's
+        check (tests/conformance): ws://127.0.0.1:PORT/PATH, a text frame
+        and a binary frame, each echoed; prints "ok 2" or what went wrong.
 """
 import base64, hashlib, os, socket, struct, sys, threading
 
@@ -111,11 +114,13 @@ def serve(portfile):
         threading.Thread(target=serve_one, args=(c,), daemon=True).start()
 
 
-def client(port, count, size):
+def open_ws(port, path):
+    """The opening handshake to ws://127.0.0.1:PORT/PATH, checked as a
+    browser checks it: (socket, read buffer), or what went wrong."""
     s = socket.create_connection(("127.0.0.1", port), timeout=10)
     key = base64.b64encode(os.urandom(16))
-    s.sendall(b"GET /chat HTTP/1.1\r\nHost: ws.test\r\nUpgrade: websocket\r\n"
-              b"Connection: Upgrade\r\nSec-WebSocket-Key: " + key +
+    s.sendall(b"GET " + path.encode() + b" HTTP/1.1\r\nHost: ws.test\r\n"
+              b"Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: " + key +
               b"\r\nSec-WebSocket-Version: 13\r\n\r\n")
     line, fields, rest = read_head(s)
     if line.split(b" ")[1:2] != [b"101"]:
@@ -127,20 +132,43 @@ def client(port, count, size):
         return "Connection: %r" % fields.get(b"connection")
     if fields.get(b"sec-websocket-accept") != [accept_of(key)]:
         return "Sec-WebSocket-Accept: %r" % fields.get(b"sec-websocket-accept")
-    buf = [rest]
-    for i in range(count):
-        payload = bytes((i + j) % 256 for j in range(size))
-        s.sendall(frame(2, payload, True))
+    return s, [rest]
+
+
+def exchange(s, buf, frames):
+    """Each (opcode, payload) sent masked and its echo checked; then the
+    close handshake. "ok N", or what went wrong."""
+    for i, (opcode, payload) in enumerate(frames):
+        s.sendall(frame(opcode, payload, True))
         op, echo = read_frame(s, buf)
-        if op != 2 or echo != payload:
+        if op != opcode or echo != payload:
             return "frame %d: opcode %d, %d bytes back" % (i, op, len(echo))
     s.sendall(frame(8, b"\x03\xe8", True))
     op, _ = read_frame(s, buf)
-    return "ok %d" % count if op == 8 else "no close frame back"
+    return "ok %d" % len(frames) if op == 8 else "no close frame back"
+
+
+def client(port, count, size):
+    ws = open_ws(port, "/chat")
+    if isinstance(ws, str):
+        return ws
+    return exchange(*ws, [(2, bytes((i + j) % 256 for j in range(size)))
+                          for i in range(count)])
+
+
+def suite(port, path):
+    """The Gateway API suite's WebSocket check: a text frame and a binary
+    one, each echoed."""
+    ws = open_ws(port, path)
+    if isinstance(ws, str):
+        return ws
+    return exchange(*ws, [(1, b"Websocket Support!"), (2, bytes([1, 2, 3, 4, 5, 6, 7]))])
 
 
 if __name__ == "__main__":
     if sys.argv[1] == "serve":
         serve(sys.argv[2])
+    elif sys.argv[1] == "suite":
+        print(suite(int(sys.argv[2]), sys.argv[3]))
     else:
         print(client(int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])))

@@ -1,0 +1,34 @@
+# httproute-backend-protocol-websocket.go: a Service port with appProtocol
+# kubernetes.io/ws carries a WebSocket: the client's upgrade reaches it, and
+# a text frame and a binary frame come back echoed. infra-backend-v1's port
+# 8082 (in the upstream base) is tests/e2e/websocket.py's echo here.
+/usr/bin/python3 "$REPO/tests/e2e/websocket.py" serve "$WORK/ws-echo.port" 2>"$WORK/ws-echo.log" &
+PIDS+=("$!")
+PORT[ws-echo]=$(ready_port ws-echo)
+cat <<YAML | apply
+---
+apiVersion: v1
+kind: Service
+metadata: {name: infra-backend-v1, namespace: $INFRA}
+spec:
+  clusterIP: 127.0.0.1
+  ports:
+  - {name: first-port, port: 8080, targetPort: ${PORT[infra-backend-v1]}}
+  - {name: third-port, port: 8082, appProtocol: kubernetes.io/ws, targetPort: ${PORT[ws-echo]}}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: backend-protocol-ws, namespace: $INFRA}
+spec:
+  parentRefs: [{name: same-namespace}]
+  rules:
+  - backendRefs: [{name: infra-backend-v1, port: 8082}]
+YAML
+APPLY_RC=$?
+echoed() {
+	local got
+	route_ok $INFRA/backend-protocol-ws || return 1
+	got=$(timeout 20 /usr/bin/python3 "$REPO/tests/e2e/websocket.py" suite 8080 /ws 2>&1)
+	[ "$got" = "ok 2" ] || { echo "websocket: $got"; return 1; }
+}
+tcase "websocket connection should reach backend" echoed
