@@ -1044,12 +1044,13 @@ mtls_fails() {
 # trusted (SNI "": plain TCP); the echo's welcome line, PING answered PONG,
 # IS_TLS answered IS-TLS ("true": the backend got TLS, "false": plaintext),
 # TEST answered by pod BACKEND of the infra namespace and, given
-# SERVER-NAME, the SNI the backend saw was SERVER-NAME.
+# SERVER-NAME, the SNI the backend saw was SERVER-NAME. TCP_ECHO_NS: the
+# pod's namespace when it is not the infra one.
 tcp_echo() {
 	local r why
 	r=$(timeout 20 /usr/bin/python3 "$HERE/tcp_client.py" --port "$1" ${2:+--sni "$2" --ca "$WORK/ca.crt"})
 	[ -n "$r" ] || { echo "tcp ${2:-(plain)} :$1: the client printed nothing"; return 1; }
-	why=$(jq -r --arg t "$3" --arg b "$4" --arg ns "$INFRA" --arg sn "${5:-}" '[
+	why=$(jq -r --arg t "$3" --arg b "$4" --arg ns "${TCP_ECHO_NS:-$INFRA}" --arg sn "${5:-}" '[
 		if .error then "\(.error)" else empty end,
 		if .welcome != "Gateway API Test TCP Server\n" then "welcome \(.welcome | tojson)" else empty end,
 		if .ping != "PONG\n" then "PING answered \(.ping | tojson)" else empty end,
