@@ -1063,6 +1063,17 @@ tcp_echo() {
 	[ -z "$why" ] || { echo "tcp ${2:-(plain)} :$1: $why"; return 1; }
 }
 
+# tls_rejected PORT SNI: no TLS handshake for SNI completes through the
+# gateway (the suite's MakeTLSConnectionAndExpectEventuallyConnectionRejection).
+tls_rejected() {
+	applied || return 1
+	if timeout 10 openssl s_client -connect "127.0.0.1:$1" -servername "$2" </dev/null 2>&1 |
+		grep -q '^Server certificate'; then
+		echo "a TLS handshake for $2 completed"
+		return 1
+	fi
+}
+
 # http_fails PORT HOST PATH: the request does not succeed (the suite's
 # MakeRequestAndExpectFailure: an error or a status other than 2xx).
 http_fails() {

@@ -18,13 +18,5 @@ status() {
 	applied && parent TLSRoute $INFRA/invalid-backend-ref-nonexistent \
 		$INFRA/gateway-tlsroute-invalid-backend-ref-nonexistent ResolvedRefs False BackendNotFound
 }
-rejected() {
-	applied || return 1
-	if timeout 10 openssl s_client -connect 127.0.0.1:9443 -servername example.com </dev/null 2>&1 |
-		grep -q '^Server certificate'; then
-		echo "a TLS handshake for example.com completed"
-		return 1
-	fi
-}
 tcase "TLSRoute with only a nonexistent BackendRef has a ResolvedRefs Condition with status False and Reason BackendNotFound" status
-tcase "TLS connection to nonexistent backend should be rejected" rejected
+tcase "TLS connection to nonexistent backend should be rejected" tls_rejected 9443 example.com
