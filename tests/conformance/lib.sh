@@ -1063,6 +1063,23 @@ tcp_echo() {
 	[ -z "$why" ] || { echo "tcp ${2:-(plain)} :$1: $why"; return 1; }
 }
 
+# tcp_echo_backend NAME: a plain TCP echo (tcpecho.py) whose pod is NAME
+# in the infra namespace, its port in ${PORT[NAME]}; tcp_echo_svc NAME: its
+# Service NAME, port 3000.
+tcp_echo_backend() {
+	/usr/bin/python3 "$REPO/tests/backend/tcpecho.py" --port 0 --name "$1" --namespace "$INFRA" \
+		--ready-file "$WORK/$1.port" 2>"$WORK/$1.log" &
+	PIDS+=("$!")
+	PORT[$1]=$(ready_port "$1") || {
+		echo "FAIL $TEST: backend $1 did not start"
+		exit 1
+	}
+}
+tcp_echo_svc() {
+	printf -- '---\napiVersion: v1\nkind: Service\nmetadata: {name: %s, namespace: %s}\nspec: {clusterIP: 127.0.0.1, ports: [{name: tcp, protocol: TCP, port: 3000, targetPort: %s}]}\n' \
+		"$1" "$INFRA" "${PORT[$1]}"
+}
+
 # tls_rejected PORT SNI: no TLS handshake for SNI completes through the
 # gateway (the suite's MakeTLSConnectionAndExpectEventuallyConnectionRejection).
 tls_rejected() {
