@@ -1091,6 +1091,19 @@ tls_rejected() {
 	fi
 }
 
+# tls_unverified PORT SNI: a client that verifies SNI against the test CA,
+# as the suite's dialer verifies it, does not connect: the gateway refused
+# the handshake, or passed it to a backend whose certificate does not name
+# SNI.
+tls_unverified() {
+	applied || return 1
+	if timeout 10 openssl s_client -connect "127.0.0.1:$1" -servername "$2" -CAfile "$WORK/ca.crt" \
+		-verify_hostname "$2" -verify_return_error </dev/null >/dev/null 2>&1; then
+		echo "a TLS connection for $2 was made and verified"
+		return 1
+	fi
+}
+
 # http_fails PORT HOST PATH: the request does not succeed (the suite's
 # MakeRequestAndExpectFailure: an error or a status other than 2xx).
 http_fails() {
