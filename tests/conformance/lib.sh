@@ -764,12 +764,15 @@ attached() {
 	[ "$n" = "$3" ] || { echo "listener $2 of $1: attachedRoutes '${n:-none}', want $3"; return 1; }
 }
 
-# parent KIND NS/ROUTE NS/GW TYPE STATUS REASON: that parent's condition.
+# parent KIND NS/ROUTE NS/GW[:SECTION] TYPE STATUS REASON: that parent's
+# condition (with SECTION: of the parentRef naming that sectionName).
 parent() {
-	local j
+	local j g=${3%%:*} s=
+	[[ $3 == *:* ]] && s=${3#*:}
 	j=$(res "$1" "$2") || { echo "no $1 $2"; return 1; }
 	latest "$j" || return 1
-	has_cond "$(jq -c --arg g "${3#*/}" '[.status.parents[]? | select(.parentRef.name == $g) | .conditions[]]' <<<"$j")" \
+	has_cond "$(jq -c --arg g "${g#*/}" --arg s "$s" '[.status.parents[]? | select(.parentRef.name == $g and
+		($s == "" or .parentRef.sectionName == $s)) | .conditions[]]' <<<"$j")" \
 		"$4" "$5" "$6"
 }
 
