@@ -471,6 +471,36 @@ check() {
 	done
 }
 
+# ---- timeouts (httproute-timeout-*.go) ----
+
+# timeout_test FIELD ROUTE PREFIX: the HTTPRoute ROUTE whose rule /PREFIX
+# has timeouts.FIELD 500ms and rule /disable-PREFIX "0s", and the suite's
+# three cases: /PREFIX answered, /PREFIX?delay=1s (the echo holds it 1s)
+# 504, /disable-PREFIX?delay=1s answered.
+timeout_test() {
+	local R=$INFRA/$2 N="should receive one of []"
+	cat <<YAML | apply
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: $2, namespace: $INFRA}
+spec:
+  parentRefs: [{name: same-namespace}]
+  rules:
+  - matches: [{path: {type: PathPrefix, value: /$3}}]
+    backendRefs: [{name: infra-backend-v1, port: 8080}]
+    timeouts: {$1: 500ms}
+  - matches: [{path: {type: PathPrefix, value: /disable-$3}}]
+    backendRefs: [{name: infra-backend-v1, port: 8080}]
+    timeouts: {$1: "0s"}
+YAML
+	APPLY_RC=$?
+	tcase "0 request to '/$3' $N" routed $R path=/$3 backend=infra-backend-v1
+	tcase "1 request to '/$3?delay=1s' $N" routed $R path="/$3?delay=1s" code=504
+	tcase "2 request to '/disable-$3?delay=1s' $N" routed $R path="/disable-$3?delay=1s" \
+		backend=infra-backend-v1
+}
+
 # ---- request mirrors (the suite's ExpectMirroredRequest) ----
 
 # mirrored PATH BACKEND...: each BACKEND (an echo of this run) got a copy
