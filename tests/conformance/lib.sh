@@ -501,6 +501,23 @@ YAML
 		backend=infra-backend-v1
 }
 
+# ---- retries (httproute-retry*.go) ----
+
+# retried ROUTE N NAME PATH QUERY CODES: case N of the suite's
+# assertConsistentRetryBehaviour: one request to PATH?QUERY&uuid=(new) (QUERY
+# in url.Values.Encode's order) through same-namespace, answered one of
+# CODES (infra-backend-v3 when 200: the echo's /retry/ simulation,
+# sgbackend.py --retry-simulation, gives up failing after succeedAfter).
+retried() {
+	local u
+	u=$(cat /proc/sys/kernel/random/uuid)
+	if [ "$6" = 200 ]; then
+		tcase "$2 request to '$4' $3" routed "$INFRA/$1" path="$4?$5&uuid=$u" backend=infra-backend-v3
+	else
+		tcase "$2 request to '$4' $3" routed "$INFRA/$1" path="$4?$5&uuid=$u" code="$6"
+	fi
+}
+
 # ---- request mirrors (the suite's ExpectMirroredRequest) ----
 
 # mirrored PATH BACKEND...: each BACKEND (an echo of this run) got a copy
@@ -1091,8 +1108,10 @@ tcase() {
 # ---- start -------------------------------------------------------------------
 
 certs
+# The echoes' /retry/ paths are the conformance echo's retry simulation
+# (sgbackend.py --retry-simulation), as the suite's retry tests want.
 for b in infra-backend-v1 infra-backend-v2 infra-backend-v3 app-backend-v1 app-backend-v2 web-backend; do
-	backend "$b"
+	backend "$b" --retry-simulation
 done
 backend tls-backend --tls "$WORK/tls.crt" "$WORK/tls.key"
 for b in grpc-infra-backend-v1 grpc-infra-backend-v2 grpc-infra-backend-v3; do grpc_backend "$b"; done
