@@ -125,6 +125,28 @@ unattached() {
 	2) applied && zero_routes "$3" ;;
 	esac
 }
+# hostname_matching KIND BACKEND-STEM: the manifest of
+# {http,grpc}route-listener-hostname-matching.yaml: Gateway
+# <kind>-listener-hostname-matching, its four HTTP listeners on 9001
+# (upstream 80) with hostnames bar.com, foo.bar.com, *.bar.com and
+# *.foo.com, and routes backend-v1 (listener-1), backend-v2 (listener-2)
+# and backend-v3 (listener-3 and -4) of kind KIND (HTTPRoute, GRPCRoute)
+# to BACKEND-STEM-v1, -v2 and -v3.
+hostname_matching() {
+	local g=${1,,}-listener-hostname-matching l i s
+	gw_head "$g"
+	for l in "1 bar.com" "2 foo.bar.com" "3 '*.bar.com'" "4 '*.foo.com'"; do
+		echo "  - {name: listener-${l%% *}, port: 9001, protocol: HTTP, hostname: ${l#* }, allowedRoutes: {namespaces: {from: Same}}}"
+	done
+	for i in 1 2 3; do
+		printf -- '---\napiVersion: gateway.networking.k8s.io/v1\nkind: %s\nmetadata: {name: backend-v%s, namespace: %s}\nspec:\n  parentRefs:\n' \
+			"$1" $i "$INFRA"
+		s=listener-$i
+		[ $i = 3 ] && s="listener-3 listener-4"
+		for l in $s; do echo "  - {name: $g, namespace: $INFRA, sectionName: $l}"; done
+		echo "  rules: [{backendRefs: [{name: $2-v$i, port: 8080}]}]"
+	done
+}
 # tls_route NAME GATEWAY[:SECTION] HOSTNAMES: a TLSRoute to tls-backend.
 tls_route() {
 	local sec=

@@ -3,24 +3,7 @@
 # *.foo.com, routes attached by sectionName: a request goes to the route
 # of the listener whose hostname matches its Host best (exact before
 # wildcard); a Host no listener matches gets 404.
-hroute() { # NAME BACKEND SECTIONS...
-	local n=$1 b=$2 s
-	shift 2
-	printf -- '---\napiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: {name: %s, namespace: %s}\nspec:\n  parentRefs:\n' "$n" "$INFRA"
-	for s in "$@"; do
-		echo "  - {name: httproute-listener-hostname-matching, namespace: $INFRA, sectionName: $s}"
-	done
-	echo "  rules: [{backendRefs: [{name: $b, port: 8080}]}]"
-}
-{
-	gw_head httproute-listener-hostname-matching
-	for l in "1 bar.com" "2 foo.bar.com" "3 '*.bar.com'" "4 '*.foo.com'"; do
-		echo "  - {name: listener-${l%% *}, port: 9001, protocol: HTTP, hostname: ${l#* }, allowedRoutes: {namespaces: {from: Same}}}"
-	done
-	hroute backend-v1 infra-backend-v1 listener-1
-	hroute backend-v2 infra-backend-v2 listener-2
-	hroute backend-v3 infra-backend-v3 listener-3 listener-4
-} | apply
+hostname_matching HTTPRoute infra-backend | apply
 APPLY_RC=$?
 G=$INFRA/httproute-listener-hostname-matching
 # The suite's preconditions: each route accepted by its listeners, its
