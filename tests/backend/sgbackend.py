@@ -5,7 +5,7 @@ Standard library only; runs on Debian's /usr/bin/python3.
 
 Usage:
     sgbackend.py --port N [--host 127.0.0.1] [--name NAME] [--ready-file PATH]
-                 [--defaults QUERY] [--verbose]
+                 [--defaults QUERY] [--retry-simulation] [--verbose]
 
     --port N          port to listen on; 0 picks a free port.
     --host ADDR       address to bind (default 127.0.0.1; IPv6 literals work).
@@ -18,6 +18,16 @@ Usage:
                       gives them itself, e.g. "responseCode=500" for a
                       backend that fails everything, "delay=50ms" for a
                       slow one (one instance of several behind a Service).
+    --retry-simulation
+                      paths under /retry/ follow the retry simulation of the
+                      Gateway API conformance echo (echo-basic) instead of
+                      the uuid/succeedAfter rules below: uuid= and
+                      succeedAfter=K are required (400 without); the first K
+                      requests with that uuid fail (attempt n <= K), each
+                      after delayRetry, with status responseCode when given
+                      and otherwise with a reset (RST, as mode=reset); the
+                      later ones get the echo (after delay). So
+                      succeedAfter=2 means "answers after 2 retries".
     --verbose         log one line per request to stderr (default: silent, so a
                       never-read stderr pipe cannot block the backend).
     --tls CERT KEY    serve HTTPS (HTTP/1.1 by ALPN) with this certificate and
@@ -744,6 +754,7 @@ class Params:
                               if "responseCode" in q else 200)
         self.succeed_after = (parse_int(q["succeedAfter"], "succeedAfter", 0)
                               if "succeedAfter" in q else None)
+        self.code_given = "responseCode" in q
         self.size = parse_int(q["size"], "size", 0) if "size" in q else None
         self.chunk = (parse_int(q["chunk"], "chunk", 1)
                       if "chunk" in q else DEFAULT_CHUNK)
@@ -852,10 +863,20 @@ def handle_request(conn, reader, ctx, req):
     except ValueError as exc:
         send_error(conn, ctx, 400, str(exc), not req.keep_alive, req)
         return req.keep_alive
+    simulated = ctx.retry_simulation and req.path.startswith("/retry/")
+    if simulated and (params.uuid is None or params.succeed_after is None):
+        send_error(conn, ctx, 400, "/retry/ needs uuid= and succeedAfter=",
+                   not req.keep_alive, req)
+        return req.keep_alive
     attempt = ctx.counter.hit(params.uuid) if params.uuid else 0
-    failing = params.failing(attempt)
+    if simulated:
+        failing = attempt <= params.succeed_after
+    else:
+        failing = params.failing(attempt)
     status = params.response_code if failing else 200
     mode = params.mode
+    if simulated and failing and not params.code_given:
+        mode = "reset"
     if mode in FAULT_MODES and not failing:
         mode = None
     log(ctx, "%s %s attempt=%d -> %d mode=%s" % (
@@ -949,8 +970,10 @@ def serve_connection(conn, ctx):
 # --------------------------------------------------------------------- main
 
 class Context:
-    def __init__(self, name, verbose, defaults="", tls=None):
+    def __init__(self, name, verbose, defaults="", tls=None,
+                 retry_simulation=False):
         self.tls = tls
+        self.retry_simulation = retry_simulation
         self.name = name
         self.verbose = verbose
         self.defaults = defaults
@@ -1008,6 +1031,8 @@ def parse_args(argv):
     p.add_argument("--ready-file", help="write the bound port here when ready")
     p.add_argument("--defaults", default="",
                    help="query parameters every request gets unless it has them")
+    p.add_argument("--retry-simulation", action="store_true",
+                   help="/retry/ paths: the conformance echo's retry simulation")
     p.add_argument("--verbose", action="store_true",
                    help="log requests to stderr")
     p.add_argument("--tls", nargs=2, metavar=("CERT", "KEY"),
@@ -1027,7 +1052,8 @@ def main(argv=None):
         if args.client_ca:
             tls.verify_mode = ssl.CERT_REQUIRED
             tls.load_verify_locations(args.client_ca)
-    ctx = Context(args.name, args.verbose, args.defaults, tls)
+    ctx = Context(args.name, args.verbose, args.defaults, tls,
+                  args.retry_simulation)
     try:
         signal.signal(signal.SIGTERM, on_signal)
         signal.signal(signal.SIGINT, on_signal)

@@ -198,6 +198,45 @@ else
 fi
 BPID=
 
+# --- --retry-simulation: /retry/ as the conformance echo's retry simulation
+"$PY" "$HERE/sgbackend.py" --port 0 --name sim --retry-simulation \
+    --ready-file "$TMP/sready" 2>"$TMP/sim.log" &
+BPID=$!
+for _ in $(seq 100); do [ -s "$TMP/sready" ] && break; sleep 0.05; done
+SB="http://127.0.0.1:$(cat "$TMP/sready" 2>/dev/null)"
+U3="sim-$$-$RANDOM"
+CODES=
+for _ in 1 2 3 4; do
+    CODES="$CODES$(c -o /dev/null -w '%{http_code}' "$SB/retry/x?uuid=$U3&responseCode=503&succeedAfter=2") "
+done
+check "--retry-simulation: succeedAfter=2 fails 2 times" "503 503 200 200 " "$CODES"
+U4="sim-reset-$$-$RANDOM"
+c -o /dev/null "$SB/retry/x?uuid=$U4&succeedAfter=1"; RC1=$?
+CODE2=$(c -o /dev/null -w '%{http_code}' "$SB/retry/x?uuid=$U4&succeedAfter=1")
+if { [ "$RC1" = 52 ] || [ "$RC1" = 56 ]; } && [ "$CODE2" = 200 ]; then
+    ok "--retry-simulation: no responseCode resets, then the echo"
+else
+    nok "--retry-simulation: no responseCode resets, then the echo" "rc1=$RC1 code2=$CODE2"
+fi
+check "--retry-simulation: no succeedAfter is 400" "400" \
+    "$(c -o /dev/null -w '%{http_code}' "$SB/retry/x?uuid=$U4")"
+check "--retry-simulation: other paths as before" "503 200 " \
+    "$(for _ in 1 2; do c -o /dev/null -w '%{http_code} ' "$SB/other?uuid=$U4-o&responseCode=503&succeedAfter=2"; done)"
+T0=$(date +%s%N)
+c -o /dev/null "$SB/retry/x?uuid=$U4-d&responseCode=500&succeedAfter=1&delayRetry=300ms"
+T1=$(date +%s%N)
+c -o /dev/null "$SB/retry/x?uuid=$U4-d&responseCode=500&succeedAfter=1&delayRetry=300ms"
+T2=$(date +%s%N)
+if [ $(((T1 - T0) / 1000000)) -ge 300 ] && [ $(((T2 - T1) / 1000000)) -lt 300 ]; then
+    ok "--retry-simulation: delayRetry on the failing attempt only"
+else
+    nok "--retry-simulation: delayRetry on the failing attempt only" \
+        "$(((T1 - T0) / 1000000)) ms, $(((T2 - T1) / 1000000)) ms"
+fi
+kill "$BPID" 2>/dev/null
+wait "$BPID" 2>/dev/null
+BPID=
+
 # --- --tls CERT KEY: the echo over HTTPS
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj /CN=t.test \
     -addext subjectAltName=DNS:t.test -keyout "$TMP/t.key" -out "$TMP/t.crt" >/dev/null 2>&1

@@ -125,6 +125,28 @@ unattached() {
 	2) applied && zero_routes "$3" ;;
 	esac
 }
+# hostname_matching KIND BACKEND-STEM: the manifest of
+# {http,grpc}route-listener-hostname-matching.yaml: Gateway
+# <kind>-listener-hostname-matching, its four HTTP listeners on 9001
+# (upstream 80) with hostnames bar.com, foo.bar.com, *.bar.com and
+# *.foo.com, and routes backend-v1 (listener-1), backend-v2 (listener-2)
+# and backend-v3 (listener-3 and -4) of kind KIND (HTTPRoute, GRPCRoute)
+# to BACKEND-STEM-v1, -v2 and -v3.
+hostname_matching() {
+	local g=${1,,}-listener-hostname-matching l i s
+	gw_head "$g"
+	for l in "1 bar.com" "2 foo.bar.com" "3 '*.bar.com'" "4 '*.foo.com'"; do
+		echo "  - {name: listener-${l%% *}, port: 9001, protocol: HTTP, hostname: ${l#* }, allowedRoutes: {namespaces: {from: Same}}}"
+	done
+	for i in 1 2 3; do
+		printf -- '---\napiVersion: gateway.networking.k8s.io/v1\nkind: %s\nmetadata: {name: backend-v%s, namespace: %s}\nspec:\n  parentRefs:\n' \
+			"$1" $i "$INFRA"
+		s=listener-$i
+		[ $i = 3 ] && s="listener-3 listener-4"
+		for l in $s; do echo "  - {name: $g, namespace: $INFRA, sectionName: $l}"; done
+		echo "  rules: [{backendRefs: [{name: $2-v$i, port: 8080}]}]"
+	done
+}
 # tls_route NAME GATEWAY[:SECTION] HOSTNAMES: a TLSRoute to tls-backend.
 tls_route() {
 	local sec=
@@ -524,6 +546,53 @@ check() {
 	done
 }
 
+# ---- timeouts (httproute-timeout-*.go) ----
+
+# timeout_test FIELD ROUTE PREFIX: the HTTPRoute ROUTE whose rule /PREFIX
+# has timeouts.FIELD 500ms and rule /disable-PREFIX "0s", and the suite's
+# three cases: /PREFIX answered, /PREFIX?delay=1s (the echo holds it 1s)
+# 504, /disable-PREFIX?delay=1s answered.
+timeout_test() {
+	local R=$INFRA/$2 N="should receive one of []"
+	cat <<YAML | apply
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: $2, namespace: $INFRA}
+spec:
+  parentRefs: [{name: same-namespace}]
+  rules:
+  - matches: [{path: {type: PathPrefix, value: /$3}}]
+    backendRefs: [{name: infra-backend-v1, port: 8080}]
+    timeouts: {$1: 500ms}
+  - matches: [{path: {type: PathPrefix, value: /disable-$3}}]
+    backendRefs: [{name: infra-backend-v1, port: 8080}]
+    timeouts: {$1: "0s"}
+YAML
+	APPLY_RC=$?
+	tcase "0 request to '/$3' $N" routed $R path=/$3 backend=infra-backend-v1
+	tcase "1 request to '/$3?delay=1s' $N" routed $R path="/$3?delay=1s" code=504
+	tcase "2 request to '/disable-$3?delay=1s' $N" routed $R path="/disable-$3?delay=1s" \
+		backend=infra-backend-v1
+}
+
+# ---- retries (httproute-retry*.go) ----
+
+# retried ROUTE N NAME PATH QUERY CODES: case N of the suite's
+# assertConsistentRetryBehaviour: one request to PATH?QUERY&uuid=(new) (QUERY
+# in url.Values.Encode's order) through same-namespace, answered one of
+# CODES (infra-backend-v3 when 200: the echo's /retry/ simulation,
+# sgbackend.py --retry-simulation, gives up failing after succeedAfter).
+retried() {
+	local u
+	u=$(cat /proc/sys/kernel/random/uuid)
+	if [ "$6" = 200 ]; then
+		tcase "$2 request to '$4' $3" routed "$INFRA/$1" path="$4?$5&uuid=$u" backend=infra-backend-v3
+	else
+		tcase "$2 request to '$4' $3" routed "$INFRA/$1" path="$4?$5&uuid=$u" code="$6"
+	fi
+}
+
 # ---- request mirrors (the suite's ExpectMirroredRequest) ----
 
 # mirrored PATH BACKEND...: each BACKEND (an echo of this run) got a copy
@@ -817,12 +886,15 @@ attached() {
 	[ "$n" = "$3" ] || { echo "listener $2 of $1: attachedRoutes '${n:-none}', want $3"; return 1; }
 }
 
-# parent KIND NS/ROUTE NS/GW TYPE STATUS REASON: that parent's condition.
+# parent KIND NS/ROUTE NS/GW[:SECTION] TYPE STATUS REASON: that parent's
+# condition (with SECTION: of the parentRef naming that sectionName).
 parent() {
-	local j
+	local j g=${3%%:*} s=
+	[[ $3 == *:* ]] && s=${3#*:}
 	j=$(res "$1" "$2") || { echo "no $1 $2"; return 1; }
 	latest "$j" || return 1
-	has_cond "$(jq -c --arg g "${3#*/}" '[.status.parents[]? | select(.parentRef.name == $g) | .conditions[]]' <<<"$j")" \
+	has_cond "$(jq -c --arg g "${g#*/}" --arg s "$s" '[.status.parents[]? | select(.parentRef.name == $g and
+		($s == "" or .parentRef.sectionName == $s)) | .conditions[]]' <<<"$j")" \
 		"$4" "$5" "$6"
 }
 
@@ -1153,8 +1225,10 @@ tcase() {
 # ---- start -------------------------------------------------------------------
 
 certs
+# The echoes' /retry/ paths are the conformance echo's retry simulation
+# (sgbackend.py --retry-simulation), as the suite's retry tests want.
 for b in infra-backend-v1 infra-backend-v2 infra-backend-v3 app-backend-v1 app-backend-v2 web-backend; do
-	backend "$b"
+	backend "$b" --retry-simulation
 done
 backend tls-backend --tls "$WORK/tls.crt" "$WORK/tls.key"
 for b in grpc-infra-backend-v1 grpc-infra-backend-v2 grpc-infra-backend-v3; do grpc_backend "$b"; done

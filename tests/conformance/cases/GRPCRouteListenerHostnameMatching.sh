@@ -2,24 +2,7 @@
 # by sectionName take the :authority their listener's hostname matches
 # (exact, then wildcard); another authority is UNIMPLEMENTED.
 S=gateway_api_conformance.echo_basic.grpcecho.GrpcEcho
-groute() { # NAME BACKEND SECTIONS...
-	local n=$1 b=$2
-	shift 2
-	printf -- '---\napiVersion: gateway.networking.k8s.io/v1\nkind: GRPCRoute\nmetadata: {name: %s, namespace: %s}\nspec:\n  parentRefs:\n' "$n" "$INFRA"
-	for s in "$@"; do
-		echo "  - {name: grpcroute-listener-hostname-matching, namespace: $INFRA, sectionName: $s}"
-	done
-	echo "  rules: [{backendRefs: [{name: $b, port: 8080}]}]"
-}
-{
-	gw_head grpcroute-listener-hostname-matching
-	for l in "1 bar.com" "2 foo.bar.com" "3 '*.bar.com'" "4 '*.foo.com'"; do
-		echo "  - {name: listener-${l%% *}, port: 9001, protocol: HTTP, hostname: ${l#* }}"
-	done
-	groute backend-v1 grpc-infra-backend-v1 listener-1
-	groute backend-v2 grpc-infra-backend-v2 listener-2
-	groute backend-v3 grpc-infra-backend-v3 listener-3 listener-4
-} | apply
+hostname_matching GRPCRoute grpc-infra-backend | apply
 APPLY_RC=$?
 n=0
 one() { # AUTHORITY BACKEND|12
