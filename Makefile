@@ -160,9 +160,9 @@ $(BUILD)/tests/test_%: $(BUILD)/tests/unit/test_%.o $(BUILD)/libsg.a
 # `make test` is what CI runs (.ci/run runs exactly that): it installs what it
 # needs from Debian's archive (scripts/install-deps.sh, a no-op once done),
 # then, in a make started afresh so that the source lists see what was just
-# installed: `make check`; the gateway and the unit and BPF test binaries,
-# two compilers at a time; the man page and CLI checks, the unit tests, the
-# BPF tests; the e2e suite, with build-twice, the sanitized build
+# installed: the gateway and the unit and BPF test binaries, two compilers
+# at a time; the man page and CLI checks, the unit tests, the BPF tests;
+# the e2e suite, with `make check`, build-twice, the sanitized build
 # ($(SANBUILD)) and the fuzz build going on beside it at nice 19 in the CPU
 # its scenarios leave idle (scripts/beside.sh: stopped while a scenario
 # that must have the machine runs); then unit and e2e again under
@@ -179,8 +179,6 @@ phase = @echo "== make test: $(1) at +$$(($$(date +%s) - $${SG_TEST_T0:-$$(date 
 SUBMAKE = $(MAKE) --no-print-directory
 
 test-all:
-	$(call phase,check)
-	$(Q)$(SUBMAKE) check
 	$(call phase,build)
 	$(Q)$(SUBMAKE) -j2 $(BUILD)/splicegate $(BUILD)/splicegate.8 $(UNIT_BINS) $(BPF_TEST_BINS)
 	$(call phase,man-test)
@@ -189,7 +187,7 @@ test-all:
 	$(Q)$(SUBMAKE) unit
 	$(call phase,bpf-test)
 	$(Q)$(SUBMAKE) bpf-test
-	$(call phase,e2e (beside it: build-twice and the sanitized and fuzz builds))
+	$(call phase,e2e (beside it: check, build-twice and the sanitized and fuzz builds))
 	$(Q)scripts/beside.sh $(BUILD)/test-beside.log "$(SUBMAKE) test-beside" \
 		$(SUBMAKE) E2E_ENGINES="splice sockmap" e2e
 	$(call phase,san)
@@ -200,6 +198,8 @@ test-all:
 
 # What `make test` builds beside the e2e pass (at nice 19, scripts/beside.sh).
 test-beside:
+	$(call phase,check)
+	$(Q)$(SUBMAKE) check
 	$(call phase,build-twice)
 	$(Q)$(SUBMAKE) build-twice
 	$(call phase,sanitized build)
