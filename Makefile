@@ -203,8 +203,7 @@ test-beside:
 	$(call phase,build-twice)
 	$(Q)$(SUBMAKE) build-twice
 	$(call phase,sanitized build)
-	$(Q)$(SUBMAKE) -j2 BUILD=$(SANBUILD) CFLAGS="$(SAN_FLAGS)" \
-		LDFLAGS="-fsanitize=address,undefined" $(SANBUILD)/splicegate san-bins
+	$(Q)$(SAN_MAKE) -j2 $(SANBUILD)/splicegate san-bins
 	$(call phase,fuzz build)
 	$(Q)$(SUBMAKE) -j2 $(FUZZ_BINS)
 	$(call phase,built)
@@ -252,10 +251,11 @@ conformance: $(BUILD)/splicegate
 LSAN_OPTIONS := suppressions=$(CURDIR)/tests/lsan.supp
 SAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
 	-fno-sanitize-recover=undefined
+SAN_MAKE = $(SUBMAKE) BUILD=$(SANBUILD) CFLAGS="$(SAN_FLAGS)" \
+	LDFLAGS="-fsanitize=address,undefined"
 san:
-	$(Q)$(MAKE) --no-print-directory BUILD=$(SANBUILD) \
-		CFLAGS="$(SAN_FLAGS)" LDFLAGS="-fsanitize=address,undefined" \
-		$(SANBUILD)/splicegate unit-san
+	$(Q)$(SAN_MAKE) -j2 $(SANBUILD)/splicegate san-bins
+	$(Q)$(SAN_MAKE) unit-san
 
 # The sanitized e2e run covers the copy engine (splice(2) differs from copy
 # only inside user/relay/relay.c; the sockmap-* scenarios run the kernel path),
@@ -279,9 +279,7 @@ FLAKE_TESTS := test_attempt test_config test_dns test_h1backend test_h2backend t
 	test_jwksremote
 N ?= 20
 flake-check:
-	$(Q)$(MAKE) --no-print-directory BUILD=$(SANBUILD) \
-		CFLAGS="$(SAN_FLAGS)" LDFLAGS="-fsanitize=address,undefined" \
-		$(patsubst %,$(SANBUILD)/tests/%,$(FLAKE_TESTS))
+	$(Q)$(SAN_MAKE) $(patsubst %,$(SANBUILD)/tests/%,$(FLAKE_TESTS))
 	$(Q)ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 		UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 LSAN_OPTIONS=$(LSAN_OPTIONS) \
 		scripts/flake-check.sh $(N) $(patsubst %,$(SANBUILD)/tests/%,$(FLAKE_TESTS))
