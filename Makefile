@@ -60,7 +60,7 @@ BPF_TEST_BINS := $(patsubst tests/bpf/%.c,$(BUILD)/tests/bpf/%,$(wildcard tests/
 
 .PHONY: all test unit unit-san e2e san flake-check bench check format run clean deps bpf-test build-twice
 .PHONY: man man-test deb
-.PHONY: fuzz fuzz-test test-all test-beside san-bins conformance
+.PHONY: fuzz fuzz-test test-all test-beside san-bins npm conformance
 all: $(BUILD)/splicegate $(UNIT_BINS) $(BPF_TEST_BINS)
 
 $(BUILD)/%.o: %.c
@@ -180,7 +180,7 @@ SUBMAKE = $(MAKE) --no-print-directory
 
 test-all:
 	$(call phase,build)
-	$(Q)$(SUBMAKE) -j2 $(BUILD)/splicegate $(BUILD)/splicegate.8 $(UNIT_BINS) $(BPF_TEST_BINS)
+	$(Q)$(SUBMAKE) -j2 $(BUILD)/splicegate $(BUILD)/splicegate.8 $(UNIT_BINS) $(BPF_TEST_BINS) npm
 	$(call phase,man-test)
 	$(Q)$(SUBMAKE) man-test
 	$(call phase,unit)
@@ -195,6 +195,11 @@ test-all:
 	$(call phase,fuzz-test)
 	$(Q)$(SUBMAKE) fuzz-test
 	$(call phase,done)
+
+# The npm packages the e2e scenarios run (tests/npm-packages.txt), where
+# tests/e2e/run.sh looks for them; `make test` fetches them while it builds.
+npm:
+	$(Q)scripts/install-npm.sh $${SG_NPM:-$(CURDIR)/build/npm}
 
 # What `make test` builds beside the e2e pass (at nice 19, scripts/beside.sh).
 test-beside:
