@@ -168,8 +168,9 @@ $(BUILD)/tests/test_%: $(BUILD)/tests/unit/test_%.o $(BUILD)/libsg.a
 # that must have the machine runs); then unit and e2e again under
 # AddressSanitizer + UndefinedBehaviorSanitizer, and the fuzzers for 20 s
 # each, two at a time. A line "== make test: PHASE at +S s" begins each
-# phase, counted from the start of test-all; about 26 minutes on two cores
-# (tests/README.md), CI's limit being 30.
+# phase, counted from the start of test-all. The project keeps the whole
+# under 30 minutes on two cores (the phases' times: tests/README.md, "How
+# long `make test` takes").
 test:
 	$(Q)scripts/install-deps.sh
 	$(Q)SG_TEST_T0=$$(date +%s) $(MAKE) --no-print-directory test-all

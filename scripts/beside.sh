@@ -12,17 +12,24 @@ log=$1
 bg=$2
 shift 2
 mkdir -p "$(dirname "$log")"
+rm -f "$log.rc"
 # setsid: a group of its own, so that it can be stopped and resumed whole.
-setsid nice -n 19 sh -c "$bg" >"$log" 2>&1 </dev/null &
+# Its leader outlives the command (sleeping until it is killed below), so
+# that the group's id stays its own and never names another process's
+# group while COMMAND may still stop it.
+setsid nice -n 19 sh -c '('"$bg"'); echo $? >"$0"; exec sleep infinity' "$log.rc" \
+	>"$log" 2>&1 </dev/null &
 pid=$!
-trap 'kill -CONT -- -$pid 2>/dev/null' EXIT
-trap 'kill -TERM -- -$pid 2>/dev/null; exit 130' INT TERM
+trap 'kill -CONT -- -$pid 2>/dev/null; kill -TERM -- -$pid 2>/dev/null' EXIT
+trap 'exit 130' INT TERM
 SG_E2E_PAUSE=$pid "$@"
 rc=$?
 kill -CONT -- -"$pid" 2>/dev/null
-wait "$pid"
-bgrc=$?
+while [ ! -s "$log.rc" ] && kill -0 "$pid" 2>/dev/null; do
+	sleep 1
+done
+bgrc=$(cat "$log.rc" 2>/dev/null || echo "none")
 echo "== beside the e2e pass (${log}):"
 cat "$log"
-[ "$bgrc" -eq 0 ] || echo "FAILED: $bg (exit $bgrc)"
-[ "$rc" -eq 0 ] && [ "$bgrc" -eq 0 ]
+[ "$bgrc" = 0 ] || echo "FAILED: $bg (exit $bgrc)"
+[ "$rc" -eq 0 ] && [ "$bgrc" = 0 ]
