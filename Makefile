@@ -400,13 +400,16 @@ run:
 clean:
 	rm -rf $(BUILD) $(SANBUILD)
 
-# Keep the objects that only a test binary names (tests/**/test_*.o) so
-# rebuilds stay incremental. Named one by one: a catch-all `.SECONDARY:`
+# Keep the objects that only a test binary names (tests/**/test_*.o), and
+# the fuzz build's (which only the harnesses name: `make test` builds them
+# in one make and runs them from another, which would build them again),
+# so that rebuilds stay incremental. Named one by one: a catch-all `.SECONDARY:`
 # makes every object intermediate, and make then never rebuilds an archive
 # for an object that is missing but whose source is older than the archive.
 .SECONDARY: $(BUILD)/bpf/splice.bpf.o \
 	$(patsubst %,$(BUILD)/tests/unit/%.o,$(basename $(notdir $(UNIT_SRCS)))) \
 	$(patsubst tests/bpf/%.c,$(BUILD)/tests/bpf/%.o,$(wildcard tests/bpf/test_*.c)) \
-	$(patsubst tests/fuzz/%.c,$(FUZZ_BUILD)/tests/fuzz/%.o,$(wildcard tests/fuzz/fuzz_*.c))
+	$(patsubst tests/fuzz/%.c,$(FUZZ_BUILD)/tests/fuzz/%.o,$(wildcard tests/fuzz/fuzz_*.c)) \
+	$(FUZZ_OBJS)
 
 -include $(shell find $(BUILD) $(SANBUILD) -name '*.d' 2>/dev/null)
