@@ -60,7 +60,7 @@ BPF_TEST_BINS := $(patsubst tests/bpf/%.c,$(BUILD)/tests/bpf/%,$(wildcard tests/
 
 .PHONY: all test unit unit-san e2e san flake-check bench check format run clean deps bpf-test build-twice
 .PHONY: man man-test deb
-.PHONY: fuzz fuzz-test test-all conformance
+.PHONY: fuzz fuzz-test test-all test-beside san-bins npm conformance
 all: $(BUILD)/splicegate $(UNIT_BINS) $(BPF_TEST_BINS)
 
 $(BUILD)/%.o: %.c
@@ -160,21 +160,66 @@ $(BUILD)/tests/test_%: $(BUILD)/tests/unit/test_%.o $(BUILD)/libsg.a
 # `make test` is what CI runs (.ci/run runs exactly that): it installs what it
 # needs from Debian's archive (scripts/install-deps.sh, a no-op once done),
 # then, in a make started afresh so that the source lists see what was just
-# installed: unit tests, the BPF tests, the e2e suite, then unit and e2e
-# again under AddressSanitizer + UndefinedBehaviorSanitizer in $(SANBUILD),
-# and the fuzzers for 20 s each, two at a time.
+# installed: the gateway and the unit and BPF test binaries, two compilers
+# at a time; the man page and CLI checks, the unit tests, the BPF tests;
+# the e2e suite, with `make check`, build-twice, the sanitized build
+# ($(SANBUILD)) and the fuzz build going on beside it at nice 19 in the CPU
+# its scenarios leave idle (scripts/beside.sh: stopped while a scenario
+# that must have the machine runs); then unit and e2e again under
+# AddressSanitizer + UndefinedBehaviorSanitizer, and the fuzzers for 20 s
+# each, two at a time. A line "== make test: PHASE at +S s" begins each
+# phase, counted from the start of test-all. The project keeps the whole
+# under 30 minutes on two cores (the phases' times: tests/README.md, "How
+# long `make test` takes").
 test:
 	$(Q)scripts/install-deps.sh
-	$(Q)$(MAKE) --no-print-directory test-all
+	$(Q)SG_TEST_T0=$$(date +%s) $(MAKE) --no-print-directory test-all
 
-test-all: build-twice check man-test unit bpf-test e2e san fuzz-test
+# $(call phase,WHAT): the line that begins a phase of `make test`.
+phase = @echo "== make test: $(1) at +$$(($$(date +%s) - $${SG_TEST_T0:-$$(date +%s)})) s"
+SUBMAKE = $(MAKE) --no-print-directory
+
+test-all:
+	$(call phase,build)
+	$(Q)$(SUBMAKE) -j2 $(BUILD)/splicegate $(BUILD)/splicegate.8 $(UNIT_BINS) $(BPF_TEST_BINS) npm
+	$(call phase,man-test)
+	$(Q)$(SUBMAKE) man-test
+	$(call phase,unit)
+	$(Q)$(SUBMAKE) unit
+	$(call phase,bpf-test)
+	$(Q)$(SUBMAKE) bpf-test
+	$(call phase,e2e (beside it: check, build-twice and the sanitized and fuzz builds))
+	$(Q)scripts/beside.sh $(BUILD)/test-beside.log "$(SUBMAKE) test-beside" \
+		$(SUBMAKE) E2E_ENGINES="splice sockmap" e2e
+	$(call phase,san)
+	$(Q)$(SUBMAKE) san
+	$(call phase,fuzz-test)
+	$(Q)$(SUBMAKE) fuzz-test
+	$(call phase,done)
+
+# The npm packages the e2e scenarios run (tests/npm-packages.txt), where
+# tests/e2e/run.sh looks for them; `make test` fetches them while it builds.
+npm:
+	$(Q)scripts/install-npm.sh $${SG_NPM:-$(CURDIR)/build/npm}
+
+# What `make test` builds beside the e2e pass (at nice 19, scripts/beside.sh).
+test-beside:
+	$(call phase,check)
+	$(Q)$(SUBMAKE) check
+	$(call phase,build-twice)
+	$(Q)$(SUBMAKE) build-twice
+	$(call phase,sanitized build)
+	$(Q)$(SAN_MAKE) -j2 $(SANBUILD)/splicegate san-bins
+	$(call phase,fuzz build)
+	$(Q)$(SUBMAKE) -j2 $(FUZZ_BINS)
+	$(call phase,built)
+san-bins: $(UNIT_BINS)
 
 # The engines the e2e scenarios that loop over them run in (tests/e2e/lib.sh
 # `engines`). `make test` leaves copy to the sanitized pass (`san`, copy
-# only), so that every engine runs once and the whole stays well under
-# CI's 25 minutes; `make e2e` alone runs all three.
+# only), so that every engine runs once and the whole stays under CI's 30
+# minutes; `make e2e` alone runs all three.
 E2E_ENGINES ?= $(or $(SG_SPLICE),copy splice sockmap)
-test-all: E2E_ENGINES = splice sockmap
 
 # The gateway builds without llhttp's sources (here: LLHTTP_SRC pointing
 # at an empty directory, as before node-llhttp is installed), again with
@@ -212,10 +257,11 @@ conformance: $(BUILD)/splicegate
 LSAN_OPTIONS := suppressions=$(CURDIR)/tests/lsan.supp
 SAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
 	-fno-sanitize-recover=undefined
+SAN_MAKE = $(SUBMAKE) BUILD=$(SANBUILD) CFLAGS="$(SAN_FLAGS)" \
+	LDFLAGS="-fsanitize=address,undefined"
 san:
-	$(Q)$(MAKE) --no-print-directory BUILD=$(SANBUILD) \
-		CFLAGS="$(SAN_FLAGS)" LDFLAGS="-fsanitize=address,undefined" \
-		$(SANBUILD)/splicegate unit-san
+	$(Q)$(SAN_MAKE) -j2 $(SANBUILD)/splicegate san-bins
+	$(Q)$(SAN_MAKE) unit-san
 
 # The sanitized e2e run covers the copy engine (splice(2) differs from copy
 # only inside user/relay/relay.c; the sockmap-* scenarios run the kernel path),
@@ -240,9 +286,7 @@ FLAKE_TESTS := test_attempt test_config test_dns test_h1backend test_h2backend t
 	test_mcphttp
 N ?= 20
 flake-check:
-	$(Q)$(MAKE) --no-print-directory BUILD=$(SANBUILD) \
-		CFLAGS="$(SAN_FLAGS)" LDFLAGS="-fsanitize=address,undefined" \
-		$(patsubst %,$(SANBUILD)/tests/%,$(FLAKE_TESTS))
+	$(Q)$(SAN_MAKE) $(patsubst %,$(SANBUILD)/tests/%,$(FLAKE_TESTS))
 	$(Q)ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 		UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 LSAN_OPTIONS=$(LSAN_OPTIONS) \
 		scripts/flake-check.sh $(N) $(patsubst %,$(SANBUILD)/tests/%,$(FLAKE_TESTS))
@@ -357,13 +401,16 @@ run:
 clean:
 	rm -rf $(BUILD) $(SANBUILD)
 
-# Keep the objects that only a test binary names (tests/**/test_*.o) so
-# rebuilds stay incremental. Named one by one: a catch-all `.SECONDARY:`
+# Keep the objects that only a test binary names (tests/**/test_*.o), and
+# the fuzz build's (which only the harnesses name: `make test` builds them
+# in one make and runs them from another, which would build them again),
+# so that rebuilds stay incremental. Named one by one: a catch-all `.SECONDARY:`
 # makes every object intermediate, and make then never rebuilds an archive
 # for an object that is missing but whose source is older than the archive.
 .SECONDARY: $(BUILD)/bpf/splice.bpf.o \
 	$(patsubst %,$(BUILD)/tests/unit/%.o,$(basename $(notdir $(UNIT_SRCS)))) \
 	$(patsubst tests/bpf/%.c,$(BUILD)/tests/bpf/%.o,$(wildcard tests/bpf/test_*.c)) \
-	$(patsubst tests/fuzz/%.c,$(FUZZ_BUILD)/tests/fuzz/%.o,$(wildcard tests/fuzz/fuzz_*.c))
+	$(patsubst tests/fuzz/%.c,$(FUZZ_BUILD)/tests/fuzz/%.o,$(wildcard tests/fuzz/fuzz_*.c)) \
+	$(FUZZ_OBJS)
 
 -include $(shell find $(BUILD) $(SANBUILD) -name '*.d' 2>/dev/null)

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every e2e scenario (tests/e2e/*-*.sh), one process each, and prints
-# one closing line: "e2e: N passed, N failed". Each scenario runs in a
+# one closing line: "e2e: N passed, N failed (S s)". Each scenario runs in a
 # network namespace of its own (a fresh loopback, no other listeners), so the
 # fixed ports the scenarios use never meet another gateway on this host, and
 # several scenarios (and several suites: the sanitizer build's, a
@@ -11,6 +11,8 @@
 # SG_E2E_JOBS=N runs N scenarios at a time [2]; each one's output is printed
 # whole when it ends.
 # SG_NPM=DIR: where the npm packages go [build/npm].
+# SG_E2E_PAUSE=PGID: a process group running beside the suite (`make test`'s
+# builds, scripts/beside.sh), stopped while an "alone" scenario runs.
 set -u
 dir=$(cd "$(dirname "$0")" && pwd)
 jobs=${SG_E2E_JOBS:-2}
@@ -70,6 +72,12 @@ alone() {
 	grep -q '^# e2e: alone' "$dir/$1.sh"
 }
 
+# pause STOP|CONT: stop or resume what runs beside the suite, if anything.
+pause() {
+	[ -z "${SG_E2E_PAUSE:-}" ] || kill -"$1" -- -"$SG_E2E_PAUSE" 2>/dev/null || true
+}
+trap 'pause CONT; rm -rf "$out"' EXIT
+
 declare -A pid_of
 running=()
 solo=""
@@ -79,6 +87,7 @@ while [ "$next" -lt "${#names[@]}" ] || [ "${#running[@]}" -gt 0 ]; do
 		if alone "${names[$next]}"; then
 			[ "${#running[@]}" -gt 0 ] && break
 			solo=${names[$next]}
+			pause STOP
 		fi
 		run "${names[$next]}" &
 		pid_of[${names[$next]}]=$!
@@ -93,10 +102,13 @@ while [ "$next" -lt "${#names[@]}" ] || [ "${#running[@]}" -gt 0 ]; do
 		else
 			wait "${pid_of[$name]}"
 			report "$name"
-			[ "$name" = "$solo" ] && solo=""
+			if [ "$name" = "$solo" ]; then
+				solo=""
+				pause CONT
+			fi
 		fi
 	done
 	running=("${still[@]}")
 done
-echo "e2e: $passed passed, $failed failed"
+echo "e2e: $passed passed, $failed failed ($SECONDS s)"
 [ "$failed" -eq 0 ]
