@@ -1152,6 +1152,32 @@ tcp_echo_svc() {
 		"$1" "$INFRA" "${PORT[$1]}"
 }
 
+# app_protocol_route ROUTE NAME PORT APP-PROTOCOL TARGET: Service
+# infra-backend-v1 with its port 8080 and, as in the upstream base, port
+# PORT (NAME, appProtocol APP-PROTOCOL) to local port TARGET; and HTTPRoute
+# ROUTE on same-namespace to that port (httproute-backend-protocol-*.go).
+app_protocol_route() {
+	cat <<YAML
+---
+apiVersion: v1
+kind: Service
+metadata: {name: infra-backend-v1, namespace: $INFRA}
+spec:
+  clusterIP: 127.0.0.1
+  ports:
+  - {name: first-port, port: 8080, targetPort: ${PORT[infra-backend-v1]}}
+  - {name: $2, port: $3, appProtocol: $4, targetPort: $5}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: $1, namespace: $INFRA}
+spec:
+  parentRefs: [{name: same-namespace}]
+  rules:
+  - backendRefs: [{name: infra-backend-v1, port: $3}]
+YAML
+}
+
 # tls_rejected PORT SNI: no TLS handshake for SNI completes through the
 # gateway (the suite's MakeTLSConnectionAndExpectEventuallyConnectionRejection).
 tls_rejected() {

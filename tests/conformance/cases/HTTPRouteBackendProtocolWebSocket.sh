@@ -5,25 +5,7 @@
 /usr/bin/python3 "$REPO/tests/e2e/websocket.py" serve "$WORK/ws-echo.port" 2>"$WORK/ws-echo.log" &
 PIDS+=("$!")
 PORT[ws-echo]=$(ready_port ws-echo)
-cat <<YAML | apply
----
-apiVersion: v1
-kind: Service
-metadata: {name: infra-backend-v1, namespace: $INFRA}
-spec:
-  clusterIP: 127.0.0.1
-  ports:
-  - {name: first-port, port: 8080, targetPort: ${PORT[infra-backend-v1]}}
-  - {name: third-port, port: 8082, appProtocol: kubernetes.io/ws, targetPort: ${PORT[ws-echo]}}
----
-apiVersion: gateway.networking.k8s.io/v1
-kind: HTTPRoute
-metadata: {name: backend-protocol-ws, namespace: $INFRA}
-spec:
-  parentRefs: [{name: same-namespace}]
-  rules:
-  - backendRefs: [{name: infra-backend-v1, port: 8082}]
-YAML
+app_protocol_route backend-protocol-ws third-port 8082 kubernetes.io/ws "${PORT[ws-echo]}" | apply
 APPLY_RC=$?
 echoed() {
 	local got
