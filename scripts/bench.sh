@@ -41,6 +41,13 @@
 #                   with the same quota. Any proxy row may end in -xN: N
 #                   workers (splicegate --workers N, HAProxy nbthread N,
 #                   nginx worker_processes N with reuseport)
+#                   A splicegate row named with -argsN (N a digit, before
+#                   any -coalesce) adds the words of $BENCH_SG_ARGS_N to
+#                   its command line (a setting compared against the
+#                   default in the same run), and one named with -base
+#                   (before any -argsN) runs the binary $BENCH_SG_BASE
+#                   instead (a build before a change against the build
+#                   after it, paired sample by sample).
 #   BENCH_BUSY_POLL splicegate's --busy-poll in -poll rows [1ms]
 #   BENCH_COALESCE  splicegate's --coalesce in -coalesce rows [50us]
 #   BENCH_SCALE     1: nothing pinned (proxies, backends and load generators
@@ -555,8 +562,16 @@ spawn_splicegate() {
 	[ "${4:-0}" != 1 ] || waits="--busy-poll $BENCH_BUSY_POLL"
 	[ "${5:-0}" != 1 ] || waits="$waits --coalesce $BENCH_COALESCE"
 	# shellcheck disable=SC2086 # SG_QUIET and waits are word lists
-	spawn "$ROW" $PROXY_CPU "$SG_BIN" -c "$1/splicegate.yaml" --splice "${2%-filters}" \
-		--workers "$3" --admin 127.0.0.1:$ADMIN_PORT --admin-socket "$1/admin.sock" $SG_QUIET $waits
+	if [ -n "$R_ARGS" ]; then
+		local var=BENCH_SG_ARGS_$R_ARGS
+		[ -n "${!var:-}" ] || die "row $ROW: $var is not set"
+		waits="$waits ${!var}"
+	fi
+	# A -base build may be older than --admin-socket.
+	local sock="--admin-socket $1/admin.sock"
+	"$R_BIN" --help 2>&1 | grep -q -- --admin-socket || sock=""
+	spawn "$ROW" $PROXY_CPU "$R_BIN" -c "$1/splicegate.yaml" --splice "${2%-filters}" \
+		--workers "$3" --admin 127.0.0.1:$ADMIN_PORT $sock $SG_QUIET $waits
 }
 
 # size_bytes SIZE: 16k, 1m or a plain number of bytes, in bytes.
@@ -575,10 +590,13 @@ size_bytes() {
 # row named with -poll: HAProxy's busy-polling, splicegate's --busy-poll),
 # R_COALESCE (1 for a splicegate row named with -coalesce: --coalesce),
 # R_QUOTA (P for a proxy row named with -qP, 20 to 100: quota_hold; else
-# 0). Returns 1 for a name it does not know.
+# 0), R_ARGS (N for a splicegate row named with -argsN, else empty) and
+# R_BIN (the splicegate binary: $BENCH_SG_BASE for a row named with -base,
+# else the one measured). Returns 1 for a name it does not know.
 parse_row() {
 	local rest
-	R_BASE=$1 R_WORKERS=1 R_SIZE="" R_SPLICE=0 R_POLL=0 R_COALESCE=0 R_QUOTA=0
+	R_BASE=$1 R_WORKERS=1 R_SIZE="" R_SPLICE=0 R_POLL=0 R_COALESCE=0 R_QUOTA=0 R_ARGS=""
+	R_BIN=$SG_BIN
 	if [[ $1 =~ ^(.*)-x([1-9][0-9]*)$ ]]; then
 		R_BASE=${BASH_REMATCH[1]}
 		R_WORKERS=${BASH_REMATCH[2]}
@@ -593,6 +611,16 @@ parse_row() {
 	esac
 	case $R_BASE in
 	splicegate-*-coalesce) R_COALESCE=1 R_BASE=${R_BASE%-coalesce} ;;
+	esac
+	if [[ $R_BASE =~ ^(splicegate-.*)-args([0-9])$ ]]; then
+		R_BASE=${BASH_REMATCH[1]}
+		R_ARGS=${BASH_REMATCH[2]}
+	fi
+	case $R_BASE in
+	splicegate-*-base)
+		[ -x "${BENCH_SG_BASE:-}" ] || return 1
+		R_BIN=$BENCH_SG_BASE R_BASE=${R_BASE%-base}
+		;;
 	esac
 	case $R_BASE in
 	direct | direct-2cpu) [ "$R_WORKERS" = 1 ] ;;

@@ -138,6 +138,11 @@ static const char usage[] =
 	"                          than them in kernel memory, and a fast transfer's\n"
 	"                          window is bounded too (default: the kernel's\n"
 	"                          autotuning)\n"
+	"      --client-notsent-lowat SIZE\n"
+	"                          at most SIZE bytes wait unsent toward a client\n"
+	"                          (TCP_NOTSENT_LOWAT): bounds what a client that stops\n"
+	"                          reading pins in the socket's send queue, without\n"
+	"                          bounding the window (default: no bound)\n"
 	"      --state-dir DIR     journal every apply and delete in DIR/journal, fsync'd\n"
 	"                          before it is answered, and replay it at start on top\n"
 	"                          of the config files (the unit: /var/lib/splicegate);\n"
@@ -234,6 +239,7 @@ enum {
 	OPT_CLIENT_SNDBUF,
 	OPT_BACKEND_RCVBUF,
 	OPT_BACKEND_SNDBUF,
+	OPT_CLIENT_NOTSENT_LOWAT,
 };
 
 /* A socket buffer size: bytes, or KiB or MiB with k or m after them,
@@ -307,6 +313,7 @@ static int parse_args(const char *cmd, int argc, char **argv, struct cli *cli)
 		{ "client-sndbuf", required_argument, NULL, OPT_CLIENT_SNDBUF },
 		{ "backend-rcvbuf", required_argument, NULL, OPT_BACKEND_RCVBUF },
 		{ "backend-sndbuf", required_argument, NULL, OPT_BACKEND_SNDBUF },
+		{ "client-notsent-lowat", required_argument, NULL, OPT_CLIENT_NOTSENT_LOWAT },
 		{ "backend-h2-keepalive-interval", required_argument, NULL, 'P' },
 		{ "backend-h2-keepalive-timeout", required_argument, NULL, 'Q' },
 		{ "backend-max-connection-age", required_argument, NULL, 'D' },
@@ -467,6 +474,11 @@ static int parse_args(const char *cmd, int argc, char **argv, struct cli *cli)
 			break;
 		case OPT_BACKEND_SNDBUF:
 			if (parse_buf("--backend-sndbuf", optarg, &cli->gw.bufs.backend_snd) == -1)
+				return -1;
+			break;
+		case OPT_CLIENT_NOTSENT_LOWAT:
+			if (parse_buf("--client-notsent-lowat", optarg,
+				      &cli->gw.bufs.client_lowat) == -1)
 				return -1;
 			break;
 		case 'M': {

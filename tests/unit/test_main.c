@@ -137,6 +137,8 @@ static void test_main_options_reach_the_gateway(void **state)
 			       "1m",
 			       "--backend-sndbuf",
 			       "4K",
+			       "--client-notsent-lowat",
+			       "128k",
 			       "--backend-h2-keepalive-interval",
 			       "10s",
 			       "--backend-max-connection-age",
@@ -173,6 +175,7 @@ static void test_main_options_reach_the_gateway(void **state)
 	assert_int_equal(cli.gw.bufs.client_snd, 256 << 10);
 	assert_int_equal(cli.gw.bufs.backend_rcv, 1 << 20);
 	assert_int_equal(cli.gw.bufs.backend_snd, 4096);
+	assert_int_equal(cli.gw.bufs.client_lowat, 128 << 10);
 	assert_int_equal(cli.gw.backend_ping_ms, 10000);
 	assert_int_equal(cli.gw.backend_max_age_ms, 60000);
 	assert_string_equal(cli.gw.admin_addr, "127.0.0.1:9");
@@ -218,6 +221,10 @@ static void test_main_bad_values_refused_by_name(void **state)
 		{ "--backend-sndbuf", "2g",
 		  "splicegate: --backend-sndbuf: expected a size from 4k to 64m, such as 256k, got "
 		  "\"2g\"\n" },
+		{ "--client-notsent-lowat", "100",
+		  "splicegate: --client-notsent-lowat: expected a size from 4k to 64m, such as "
+		  "256k, "
+		  "got \"100\"\n" },
 		{ "--bogus", "1",
 		  "splicegate: unknown option \"--bogus\"; see 'splicegate --help'\n" },
 	};

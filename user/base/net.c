@@ -382,6 +382,10 @@ int sg_net_apply_bufs(int fd, bool client)
 	if (snd && setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &snd, sizeof(snd)) == -1 &&
 	    setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &snd, sizeof(snd)) == -1)
 		return -1;
+	if (client && bufs.client_lowat &&
+	    setsockopt(fd, IPPROTO_TCP, TCP_NOTSENT_LOWAT, &bufs.client_lowat,
+		       sizeof(bufs.client_lowat)) == -1)
+		return -1;
 	return 0;
 }
 

@@ -81,6 +81,10 @@ int sg_net_nodelay(int fd);
 struct sg_net_bufs {
 	int client_rcv, client_snd;   /* accepted sockets (set on the listener) */
 	int backend_rcv, backend_snd; /* backend connections (before connect) */
+	/* TCP_NOTSENT_LOWAT on accepted sockets: at most this many bytes
+	 * wait unsent toward a client (what was sent is bounded by the
+	 * client's window instead); 0: none. */
+	int client_lowat;
 };
 void sg_net_set_bufs(const struct sg_net_bufs *b);
 const struct sg_net_bufs *sg_net_bufs(void);
