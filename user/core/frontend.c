@@ -415,7 +415,8 @@ void sg_grpc_failure(enum sg_fail kind, int err, const char *cause,
 
 size_t sg_frontend_release_mem(struct sg_frontend *ctx)
 {
-	struct sg_slab *slabs[] = { &ctx->client_mem, &ctx->h2conn_mem, &ctx->h2session_mem };
+	struct sg_slab *slabs[] = { &ctx->client_mem, &ctx->tcpconn_mem, &ctx->h2conn_mem,
+				    &ctx->h2session_mem };
 	size_t left = 0;
 
 	for (size_t i = 0; i < sizeof(slabs) / sizeof(slabs[0]); i++) {
