@@ -361,6 +361,26 @@ static inline void pause_ms(struct env *e, uint64_t ms)
 		round_once(e);
 }
 
+/* A tunnel between e->client and backend side `be` under a
+ * --tunnel-idle-timeout of 300 ms (e->f.tunnel_idle_ms): a byte every 100
+ * ms for 400 ms keeps it open; then, quiet both ways, both its sides are
+ * closed within [250, 2000) ms, counted. */
+static inline void tunnel_idles_out(struct env *e, struct side *be)
+{
+	uint64_t t0;
+
+	for (int i = 0; i < 4; i++) {
+		pause_ms(e, 100);
+		say(e->client.fd, "x");
+	}
+	UNTIL(e, be->len == 4);
+	assert_false(e->client.eof);
+	t0 = now_ms(e);
+	UNTIL(e, e->client.eof && be->eof);
+	assert_in_range(now_ms(e) - t0, 250, 2000);
+	assert_int_equal(e->stats.counters[SG_STAT_TIMEOUT_IDLE], 1);
+}
+
 /* Bytes received on s after the first head. */
 static inline size_t body_len(const struct side *s)
 {

@@ -42,7 +42,6 @@ static void test_h1tunnel_upgrade(void **state)
 static void test_h1tunnel_upgrade_idle_closed(void **state)
 {
 	struct env *e = *state;
-	uint64_t t0;
 
 	e->f.tunnel_idle_ms = 300;
 	start(e, "");
@@ -53,16 +52,7 @@ static void test_h1tunnel_upgrade_idle_closed(void **state)
 			 "Upgrade: websocket\r\n\r\n");
 	UNTIL(e, has(&e->client, "\r\n\r\n"));
 	forget(&e->be[0]);
-	for (int i = 0; i < 4; i++) { /* 400 ms of traffic every 100 ms */
-		pause_ms(e, 100);
-		say(e->client.fd, "x");
-	}
-	UNTIL(e, e->be[0].len == 4);
-	assert_false(e->client.eof);
-	t0 = now_ms(e);
-	UNTIL(e, e->client.eof && e->be[0].eof);
-	assert_in_range(now_ms(e) - t0, 250, 2000);
-	assert_int_equal(e->stats.counters[SG_STAT_TIMEOUT_IDLE], 1);
+	tunnel_idles_out(e, &e->be[0]);
 }
 
 /* ---- tunnelProtocol: connect ------------------------------------------------- */

@@ -177,21 +177,11 @@ static void test_tcpconn_connect_timeout(void **state)
 static void test_tcpconn_idle_closed(void **state)
 {
 	struct env *e = *state;
-	uint64_t t0;
 
 	e->f.tunnel_idle_ms = 300;
 	start_tcp(e, "", e->port);
 	UNTIL(e, e->nbe == 1);
-	for (int i = 0; i < 4; i++) { /* 400 ms of traffic every 100 ms */
-		pause_ms(e, 100);
-		say(e->client.fd, "x");
-	}
-	UNTIL(e, e->be[0].len == 4);
-	assert_false(e->client.eof);
-	t0 = now_ms(e);
-	UNTIL(e, e->client.eof && e->be[0].eof);
-	assert_in_range(now_ms(e) - t0, 250, 2000);
-	assert_int_equal(e->stats.counters[SG_STAT_TIMEOUT_IDLE], 1);
+	tunnel_idles_out(e, &e->be[0]);
 }
 
 /* A drain leaves a TCP route's connection be (it has no request to

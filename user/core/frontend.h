@@ -233,6 +233,14 @@ bool sg_frontend_admit(struct sg_frontend *ctx, const struct sg_bind *bind, cons
 		       uint16_t port);
 /* A connection sg_frontend_admit let in on `port` is gone. */
 void sg_frontend_release(struct sg_frontend *ctx, uint16_t port, const char *ip);
+/* A zeroed object of `size` bytes from `slab` (ctx's client_mem or
+ * tcpconn_mem) for a client connection on `fd` that holds the reference
+ * `cfg` and, when src_held, the admission hold of `ip` on bind: counted in
+ * ctx->stats->active (its close takes it off again). NULL when out of
+ * memory: then fd is closed and both holds are released. */
+void *sg_frontend_conn_alloc(struct sg_frontend *ctx, struct sg_slab *slab, size_t size,
+			     struct sg_cfg *cfg, const struct sg_bind *bind, int fd, const char *ip,
+			     bool src_held);
 /* A request head is complete on `bind`: true when it is under the bind's
  * maxConcurrentRequests (the caller then calls sg_admit_release(ctx->admit,
  * SG_ADMIT_REQ, port) when the request is over), false when it is to be

@@ -1161,15 +1161,11 @@ static struct client *client_new(struct sg_frontend *ctx, struct sg_cfg *cfg,
 				 const struct sg_bind *bind, int fd, const char *ip, uint16_t port,
 				 bool src_held)
 {
-	struct client *c = sg_slab_alloc(&ctx->client_mem, sizeof(*c));
+	struct client *c = sg_frontend_conn_alloc(ctx, &ctx->client_mem, sizeof(*c), cfg, bind, fd,
+						  ip, src_held);
 
-	if (!c) {
-		close(fd);
-		if (src_held)
-			sg_frontend_release(ctx, bind->port, ip);
-		sg_cfg_unref(cfg);
+	if (!c)
 		return NULL;
-	}
 	c->src_held = src_held;
 	c->ctx = ctx;
 	c->cfg = cfg;
@@ -1178,7 +1174,6 @@ static struct client *client_new(struct sg_frontend *ctx, struct sg_cfg *cfg,
 	c->io.cb = on_client_io;
 	c->io.data = c;
 	sg_timer_init(&c->timer, on_client_timer, c);
-	ctx->stats->active++;
 	sg_list_insert_head(&ctx->clients, &c->link);
 	snprintf(c->ip, sizeof(c->ip), "%s", ip);
 	c->port = port;

@@ -219,7 +219,8 @@ static bool connect_done(struct sg_tcpconn *t)
 	return true;
 }
 
-static void on_backend_io(struct sg_loop *loop, struct sg_io *io, uint32_t revents)
+/* Either socket's events (the backend's while it connects too). */
+static void on_io(struct sg_loop *loop, struct sg_io *io, uint32_t revents)
 {
 	struct sg_tcpconn *t = io->data;
 
@@ -227,19 +228,7 @@ static void on_backend_io(struct sg_loop *loop, struct sg_io *io, uint32_t reven
 	(void)revents;
 	if (t->closed)
 		return;
-	if (!t->connected && !connect_done(t))
-		return;
-	drive(t);
-	settle(t);
-}
-
-static void on_client_io(struct sg_loop *loop, struct sg_io *io, uint32_t revents)
-{
-	struct sg_tcpconn *t = io->data;
-
-	(void)loop;
-	(void)revents;
-	if (t->closed)
+	if (!t->connected && io == &t->conn->io && !connect_done(t))
 		return;
 	drive(t);
 	settle(t);
@@ -361,24 +350,19 @@ static struct sg_tcpconn *conn_new(struct sg_frontend *ctx, struct sg_cfg *cfg,
 				   const struct sg_bind *bind, int fd, const char *ip,
 				   bool src_held)
 {
-	struct sg_tcpconn *t = sg_slab_alloc(&ctx->tcpconn_mem, sizeof(*t));
+	struct sg_tcpconn *t = sg_frontend_conn_alloc(ctx, &ctx->tcpconn_mem, sizeof(*t), cfg, bind,
+						      fd, ip, src_held);
 
-	if (!t) {
-		close(fd);
-		if (src_held)
-			sg_frontend_release(ctx, bind->port, ip);
-		sg_cfg_unref(cfg);
+	if (!t)
 		return NULL;
-	}
-	t->src_held = src_held;
-	t->ctx = ctx;
-	t->cfg = cfg;
-	t->bind = bind;
-	t->io.fd = fd;
-	t->io.cb = on_client_io;
-	t->io.data = t;
+	*t = (struct sg_tcpconn){
+		.ctx = ctx,
+		.cfg = cfg,
+		.bind = bind,
+		.src_held = src_held,
+		.io = { .fd = fd, .cb = on_io, .data = t },
+	};
 	sg_timer_init(&t->timer, on_timer, t);
-	ctx->stats->active++;
 	sg_list_insert_head(&ctx->tcpconns, &t->link);
 	snprintf(t->ip, sizeof(t->ip), "%s", ip);
 	return t;
@@ -427,7 +411,7 @@ static bool start(struct sg_tcpconn *t, const struct sg_tcp_route *r, const char
 	}
 	if (t->backend->eff_connect_timeout > 0)
 		t->connect_at = now_ms(t) + sg_dur_to_ms_ceil(t->backend->eff_connect_timeout);
-	t->conn->io.cb = on_backend_io;
+	t->conn->io.cb = on_io;
 	t->conn->io.data = t;
 	return true;
 }
