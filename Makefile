@@ -281,7 +281,7 @@ unit-san: $(UNIT_BINS)
 FLAKE_TESTS := test_attempt test_config test_dns test_h1backend test_h2backend test_lb \
 	test_loop test_mirror test_proxy test_relay test_tls test_watch test_yaml \
 	test_h1forward test_h1h2 test_h1head test_h2stream test_worker test_gateway test_mcp \
-	test_rlcall test_tokenx test_trace test_h1tunnel test_authzcall test_stdio \
+	test_rlcall test_tokenx test_trace test_h1tunnel test_tcpconn test_authzcall test_stdio \
 	test_jwksremote test_mcpsvc test_oidcflow test_mcptarget \
 	test_mcphttp
 N ?= 20

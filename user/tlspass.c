@@ -18,8 +18,8 @@
 #include "user/base/log.h"
 #include "user/base/loop.h"
 #include "user/base/net.h"
-#include "user/http1/proxy.h"
 #include "user/core/stats.h"
+#include "user/tcp/tcpconn.h"
 #include "user/tls/tlshello.h"
 #include "user/tls/tls.h"
 #include "user/tlsterm.h"
@@ -102,11 +102,11 @@ static void hand_over(struct hello_wait *w, const struct sg_listener *l,
 	sg_io_set(w->ctx->loop, &w->io, 0);
 	sg_timer_stop(w->ctx->loop, &w->timer);
 	if (l->tls)
-		sg_tlsterm_adopt(w->ctx, w->srv, w->cfg, w->bind, l, r, w->io.fd, w->ip, w->port,
+		sg_tlsterm_adopt(w->ctx, w->srv, w->cfg, w->bind, r, w->io.fd, w->ip, w->port,
 				 w->born);
 	else
-		sg_proxy_tunnel(w->ctx, w->cfg, w->bind, l, r, w->io.fd, NULL, NULL, w->ip,
-				w->src_held, sni, w->dst_port);
+		sg_tcpconn_start(w->ctx, w->cfg, w->bind, r, w->io.fd, NULL, NULL, w->ip,
+				 w->src_held, sni, w->dst_port);
 	finish(w, true);
 }
 

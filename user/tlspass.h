@@ -1,8 +1,8 @@
 /* TLS listeners: a connection on a TLS bind waits here for its
  * ClientHello, read with MSG_PEEK only (user/tls/tlshello.c parses it), and is
  * routed by its SNI. On a listener in mode Passthrough the chosen route's
- * connection then goes to the TCP tunnel of user/http1/proxy.c, bytes
- * untouched, exactly as a TCP route's; on one in mode Terminate its
+ * connection then goes to user/tcp/tcpconn.c, bytes untouched, exactly as
+ * a TCP listener's; on one in mode Terminate its
  * handshake comes first (user/tlsterm.c: the hello is still unread), then
  * the same tunnel with the plaintext. */
 #ifndef SG_TLSPASS_H

@@ -19,6 +19,7 @@
 #include "user/base/net.h"
 #include "user/http1/proxy.h"
 #include "user/core/stats.h"
+#include "user/tcp/tcpconn.h"
 
 struct handshake {
 	struct sg_frontend *ctx;
@@ -27,7 +28,6 @@ struct handshake {
 	/* A TLS listener's route, chosen by user/tlspass.c before the
 	 * handshake; NULL on an HTTPS bind (HTTP routes per request). */
 	const struct sg_tcp_route *route;
-	const struct sg_listener *route_l;
 	struct sg_tls *tls;
 	struct sg_io io;
 	struct sg_timer timer;
@@ -90,8 +90,8 @@ static void hand_over(struct handshake *h)
 	sg_timer_stop(ctx->loop, &h->timer);
 	if (h->route) {
 		/* Its keepalives were set when the route was chosen. */
-		sg_proxy_tunnel(ctx, h->cfg, h->bind, h->route_l, h->route, fd, h->tls, &h->io,
-				h->ip, h->src_held, NULL, 0);
+		sg_tcpconn_start(ctx, h->cfg, h->bind, h->route, fd, h->tls, &h->io, h->ip,
+				 h->src_held, NULL, 0);
 		finish(h, true);
 		return;
 	}
@@ -138,9 +138,8 @@ static void on_timer(struct sg_loop *loop, struct sg_timer *t)
 }
 
 void sg_tlsterm_adopt(struct sg_frontend *ctx, struct sg_tls_server *srv, struct sg_cfg *cfg,
-		      const struct sg_bind *bind, const struct sg_listener *l,
-		      const struct sg_tcp_route *route, int fd, const char *ip, uint16_t port,
-		      uint64_t born)
+		      const struct sg_bind *bind, const struct sg_tcp_route *route, int fd,
+		      const char *ip, uint16_t port, uint64_t born)
 {
 	uint64_t limit = sg_tls_server_handshake_ms(srv);
 	struct handshake *h = calloc(1, sizeof(*h));
@@ -156,7 +155,6 @@ void sg_tlsterm_adopt(struct sg_frontend *ctx, struct sg_tls_server *srv, struct
 	h->cfg = cfg;
 	h->bind = bind;
 	h->route = route;
-	h->route_l = l;
 	h->src_held = true;
 	h->born = born;
 	snprintf(h->ip, sizeof(h->ip), "%s", ip);
@@ -186,8 +184,8 @@ void sg_tlsterm_accept(struct sg_frontend *ctx, struct sg_tls_server *srv,
 		return;
 	}
 	sg_stats_add(ctx->stats, SG_STAT_CONNECTIONS, 1);
-	sg_tlsterm_adopt(ctx, srv, sg_cfg_ref(ctx->cfg), bind, NULL, NULL, fd, ip,
-			 sg_net_port(peer), sg_loop_now(ctx->loop) - age);
+	sg_tlsterm_adopt(ctx, srv, sg_cfg_ref(ctx->cfg), bind, NULL, fd, ip, sg_net_port(peer),
+			 sg_loop_now(ctx->loop) - age);
 }
 
 void sg_tlsterm_close_all(struct sg_frontend *ctx)

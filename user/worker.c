@@ -29,6 +29,7 @@
 #include "user/base/pages.h"
 #include "user/http1/proxy.h"
 #include "user/mcp/mcpsvc.h"
+#include "user/tcp/tcpconn.h"
 #include "user/tlspass.h"
 #include "user/tlsterm.h"
 
@@ -88,6 +89,8 @@ static void hand_over(struct listen_sock *ls, int fd, const struct sockaddr_stor
 		sg_tlsterm_accept(&ls->w->ctx, ls->tls, ls->bind, fd, peer);
 	else if (ls->bind->proto == SG_PROTO_HTTPS)
 		close(fd); /* no certificate loaded (out of memory) */
+	else if (ls->bind->proto == SG_PROTO_TCP)
+		sg_tcpconn_accept(&ls->w->ctx, ls->bind, fd, peer);
 	else
 		sg_proxy_accept(&ls->w->ctx, ls->bind, fd, peer);
 }
@@ -370,6 +373,7 @@ static void on_drain_tick(struct sg_loop *loop, struct sg_timer *t)
 
 	if (w->stats.active == 0 || sg_loop_now(loop) >= w->drain_deadline) {
 		sg_proxy_close_all(&w->ctx);
+		sg_tcpconn_close_all(&w->ctx);
 		sg_h2proxy_close_all(&w->ctx);
 		sg_tlspass_close_all(&w->ctx);
 		sg_tlsterm_close_all(&w->ctx);
@@ -440,6 +444,7 @@ static void worker_free(struct sg_worker *w)
 	size_t left;
 
 	sg_proxy_close_all(&w->ctx);
+	sg_tcpconn_close_all(&w->ctx);
 	sg_h2proxy_close_all(&w->ctx);
 	sg_tlspass_close_all(&w->ctx);
 	sg_tlsterm_close_all(&w->ctx);
@@ -456,7 +461,7 @@ static void worker_free(struct sg_worker *w)
 	sg_jwt_cache_free(w->ctx.jwt_cache);
 	sg_h2b_pool_free(w->ctx.h2pool);
 	sg_pool_free(w->ctx.pool);
-	sg_sockmap_free(w->ctx.kmap);
+	sg_sockmap_free(w->ctx.relays.kmap);
 	/* Closed clients are freed by the loop's close queue; their HTTP/2
 	 * sessions give their arenas back to `pages` then. */
 	sg_loop_free(w->loop);
@@ -491,6 +496,7 @@ struct sg_worker *sg_worker_start(struct sg_cfg *cfg, const struct sg_frontend_o
 	pthread_mutex_init(&w->lock, NULL);
 	sg_stats_init(&w->stats);
 	sg_list_init(&w->ctx.clients);
+	sg_list_init(&w->ctx.tcpconns);
 	sg_list_init(&w->ctx.h2conns);
 	sg_list_init(&w->ctx.hellos);
 	sg_list_init(&w->ctx.prefaces);
@@ -527,11 +533,11 @@ struct sg_worker *sg_worker_start(struct sg_cfg *cfg, const struct sg_frontend_o
 	w->ctx.loop = w->loop;
 	w->ctx.reenter = reenter;
 	w->ctx.reenter_arg = w;
-	w->ctx.engine = opts->engine;
-	w->ctx.upload = opts->upload;
-	w->ctx.tunnel = opts->tunnel;
+	w->ctx.relays.download = opts->engine;
+	w->ctx.relays.upload = opts->upload;
+	w->ctx.relays.tunnel = opts->tunnel;
+	w->ctx.relays.adapt = opts->relays_adapt;
 	w->ctx.tunnel_promote = opts->tunnel_promote && splice;
-	w->ctx.relays_adapt = opts->relays_adapt;
 	w->ctx.tunnel_idle_ms = opts->tunnel_idle_ms;
 	w->ctx.head_timeout_ms = opts->head_timeout_ms;
 	w->ctx.body_idle_ms = opts->body_idle_ms;
@@ -544,12 +550,12 @@ struct sg_worker *sg_worker_start(struct sg_cfg *cfg, const struct sg_frontend_o
 	if (splice) {
 		char why[200];
 
-		w->ctx.kmap = sg_sockmap_new(splice, ring, w->loop, why, sizeof(why));
-		if (!w->ctx.kmap) {
+		w->ctx.relays.kmap = sg_sockmap_new(splice, ring, w->loop, why, sizeof(why));
+		if (!w->ctx.relays.kmap) {
 			snprintf(err, errlen, "worker %u: sockmap: %s", index, why);
 			goto fail;
 		}
-		sg_pool_set_sockmap(w->ctx.pool, w->ctx.kmap);
+		sg_pool_set_sockmap(w->ctx.pool, w->ctx.relays.kmap);
 	}
 	w->ctx.access_log = opts->access_log;
 	w->ctx.access_log_fixed = opts->access_log_fixed;

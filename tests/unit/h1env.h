@@ -1,7 +1,8 @@
 /* For the unit tests of the HTTP/1 frontend (test_proxy, test_h1forward,
- * test_h1h2): a client on one end of a socketpair handed to
- * sg_proxy_accept, a loopback backend the test answers by hand between
- * loop passes, and what each side received. Include after cmocka.h. */
+ * test_h1h2) and of TCP routes (test_tcpconn, which connects its clients
+ * itself): a client on one end of a socketpair handed to sg_proxy_accept,
+ * a loopback backend the test answers by hand between loop passes, and
+ * what each side received. Include after cmocka.h. */
 #ifndef SG_TEST_H1ENV_H
 #define SG_TEST_H1ENV_H
 
@@ -26,6 +27,7 @@
 #include "user/core/h2backend.h"
 #include "user/core/stats.h"
 #include "user/http1/proxy.h"
+#include "user/tcp/tcpconn.h"
 
 /* Room for the largest body a case moves (LARGE) and its head. */
 #define BUF (256 * 1024)
@@ -70,10 +72,11 @@ static inline int setup(void **state)
 	sg_stats_init(&e->stats);
 	e->f.loop = e->loop;
 	e->f.pool = sg_pool_new(e->loop);
-	e->f.engine = e->f.upload = e->f.tunnel = SG_RELAY_COPY;
+	e->f.relays.download = e->f.relays.upload = e->f.relays.tunnel = SG_RELAY_COPY;
 	e->f.stats = &e->stats;
 	e->f.access_log = SG_ACCESS_LOG_OFF;
 	sg_list_init(&e->f.clients);
+	sg_list_init(&e->f.tcpconns);
 	sg_list_init(&e->f.h2conns);
 	e->listener = test_loopback(true, SOCK_NONBLOCK, &e->port);
 	e->refused = test_loopback(false, SOCK_NONBLOCK, &e->refused_port);
@@ -88,6 +91,7 @@ static inline int teardown(void **state)
 	struct env *e = *state;
 
 	sg_proxy_close_all(&e->f);
+	sg_tcpconn_close_all(&e->f);
 	sg_loop_run_once(e->loop, 0);
 	sg_h2b_pool_free(e->f.h2pool); /* NULL unless the case speaks HTTP/2 to backends */
 	sg_pool_free(e->f.pool);
@@ -95,8 +99,9 @@ static inline int teardown(void **state)
 	sg_loop_free(e->loop);
 	/* Every connection the case made was freed (user/base/slab.h). */
 	assert_int_equal(sg_frontend_release_mem(&e->f), 0);
-	assert_int_equal(
-		e->f.client_mem.chunks + e->f.h2conn_mem.chunks + e->f.h2session_mem.chunks, 0);
+	assert_int_equal(e->f.client_mem.chunks + e->f.tcpconn_mem.chunks + e->f.h2conn_mem.chunks +
+				 e->f.h2session_mem.chunks,
+			 0);
 	sg_cfg_unref(e->f.cfg);
 	sg_stats_destroy(&e->stats);
 	if (e->saved_stdout >= 0) { /* a case that failed while capturing */
@@ -137,8 +142,8 @@ static inline void connect_client(struct env *e)
 	sg_proxy_accept(&e->f, &e->f.cfg->binds[0], sv[1], &peer);
 }
 
-/* Config `text` in force (it must load), and a client connected. */
-static inline void start_text(struct env *e, const char *text)
+/* Config `text` in force (it must load). */
+static inline void load_text(struct env *e, const char *text)
 {
 	struct sg_diag d;
 
@@ -147,6 +152,12 @@ static inline void start_text(struct env *e, const char *text)
 	if (!e->f.cfg)
 		fail_msg("config: %s", d.n ? d.lines[0] : "?");
 	sg_diag_free(&d);
+}
+
+/* The same, and a client connected. */
+static inline void start_text(struct env *e, const char *text)
+{
+	load_text(e, text);
 	connect_client(e);
 }
 
@@ -348,6 +359,26 @@ static inline void pause_ms(struct env *e, uint64_t ms)
 
 	while (now_ms(e) < until)
 		round_once(e);
+}
+
+/* A tunnel between e->client and backend side `be` under a
+ * --tunnel-idle-timeout of 300 ms (e->f.tunnel_idle_ms): a byte every 100
+ * ms for 400 ms keeps it open; then, quiet both ways, both its sides are
+ * closed within [250, 2000) ms, counted. */
+static inline void tunnel_idles_out(struct env *e, struct side *be)
+{
+	uint64_t t0;
+
+	for (int i = 0; i < 4; i++) {
+		pause_ms(e, 100);
+		say(e->client.fd, "x");
+	}
+	UNTIL(e, be->len == 4);
+	assert_false(e->client.eof);
+	t0 = now_ms(e);
+	UNTIL(e, e->client.eof && be->eof);
+	assert_in_range(now_ms(e) - t0, 250, 2000);
+	assert_int_equal(e->stats.counters[SG_STAT_TIMEOUT_IDLE], 1);
 }
 
 /* Bytes received on s after the first head. */

@@ -306,11 +306,12 @@ static inline int setup(void **state)
 	sg_stats_init(&e->stats);
 	e->f.loop = e->loop;
 	e->f.pool = sg_pool_new(e->loop);
-	e->f.engine = e->f.upload = e->f.tunnel = SG_RELAY_COPY;
+	e->f.relays.download = e->f.relays.upload = e->f.relays.tunnel = SG_RELAY_COPY;
 	e->f.stats = &e->stats;
 	e->f.access_log = SG_ACCESS_LOG_OFF;
 	e->f.rng = 0x9e3779b97f4a7c15ULL;
 	sg_list_init(&e->f.clients);
+	sg_list_init(&e->f.tcpconns);
 	sg_list_init(&e->f.h2conns);
 	e->backend = test_loopback(true, SOCK_NONBLOCK, &e->port);
 	e->refused = test_loopback(false, SOCK_NONBLOCK, &e->refused_port);

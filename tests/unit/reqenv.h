@@ -354,7 +354,7 @@ static inline int setup(void **state)
 	e->f.pool = sg_pool_new(e->loop);
 	e->f.admit = sg_admit_new();
 	assert_non_null(e->f.admit);
-	e->f.engine = e->f.upload = e->f.tunnel = SG_RELAY_COPY;
+	e->f.relays.download = e->f.relays.upload = e->f.relays.tunnel = SG_RELAY_COPY;
 	e->f.stats = &e->stats;
 	e->f.access_log = SG_ACCESS_LOG_OFF;
 	e->f.rng = 0x9e3779b97f4a7c15ULL;

@@ -1,10 +1,9 @@
 /* user/http1/h1tunnel.c: the HTTP/1 frontend's tunnels, through
  * sg_proxy_accept on a real loop (tests/unit/h1env.h: the client one end
  * of a socketpair, the backend a loopback listener the test answers by
- * hand): a TCP route's bytes both ways and its ends, a backend that
- * refuses, the idle bound, a connection after 101 with the bytes the
- * backend sent past its head, and a tunnelProtocol: connect bind's
- * CONNECT, entered or refused. */
+ * hand): a connection after 101 with the bytes the backend sent past its
+ * head, its idle bound, and a tunnelProtocol: connect bind's CONNECT,
+ * entered or refused. (A TCP route's connection: test_tcpconn.c.) */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -12,75 +11,6 @@
 #include <cmocka.h>
 
 #include "h1env.h"
-
-/* A TCP listener whose route goes to `port`. */
-static void start_tcp(struct env *e, uint16_t port)
-{
-	char text[256];
-
-	snprintf(text, sizeof(text),
-		 "binds:\n- port: 9000\n  listeners:\n  - protocol: TCP\n    tcpRoutes:\n"
-		 "    - backends: [{host: 127.0.0.1:%u}]\n",
-		 port);
-	start_text(e, text);
-}
-
-/* Bytes go both ways as they are; the client's FIN reaches the backend
- * (which may still answer), the backend's close ends the connection. */
-static void test_h1tunnel_tcp_route_both_ways(void **state)
-{
-	struct env *e = *state;
-
-	start_tcp(e, e->port);
-	UNTIL(e, e->nbe == 1);
-	say(e->client.fd, "GET / HTTP/1.1\r\n\r\nnot HTTP to the gateway");
-	UNTIL(e, has(&e->be[0], "not HTTP to the gateway"));
-	assert_string_equal(e->be[0].in, "GET / HTTP/1.1\r\n\r\nnot HTTP to the gateway");
-	say(e->be[0].fd, "pong");
-	UNTIL(e, has(&e->client, "pong"));
-	shutdown(e->client.fd, SHUT_WR);
-	UNTIL(e, e->be[0].eof);
-	say(e->be[0].fd, " and late");
-	UNTIL(e, has(&e->client, " and late"));
-	assert_string_equal(e->client.in, "pong and late");
-	close(e->be[0].fd);
-	e->be[0].fd = -1;
-	UNTIL(e, e->client.eof);
-	UNTIL(e, e->stats.active == 0);
-}
-
-/* A backend that refuses: the client's connection is closed, not a byte
- * written to it. */
-static void test_h1tunnel_tcp_backend_refused(void **state)
-{
-	struct env *e = *state;
-
-	start_tcp(e, e->refused_port);
-	UNTIL(e, e->client.eof);
-	assert_int_equal(e->client.len, 0);
-	assert_int_equal(e->nbe, 0);
-}
-
-/* --tunnel-idle-timeout: a tunnel quiet both ways that long is closed,
- * both sides; bytes keep it open. */
-static void test_h1tunnel_idle_closed(void **state)
-{
-	struct env *e = *state;
-	uint64_t t0;
-
-	e->f.tunnel_idle_ms = 300;
-	start_tcp(e, e->port);
-	UNTIL(e, e->nbe == 1);
-	for (int i = 0; i < 4; i++) { /* 400 ms of traffic every 100 ms */
-		pause_ms(e, 100);
-		say(e->client.fd, "x");
-	}
-	UNTIL(e, e->be[0].len == 4);
-	assert_false(e->client.eof);
-	t0 = now_ms(e);
-	UNTIL(e, e->client.eof && e->be[0].eof);
-	assert_in_range(now_ms(e) - t0, 250, 2000);
-}
 
 /* 101 Switching Protocols: the head goes to the client (its hop-by-hop
  * Connection written by the gateway) with the bytes the backend sent
@@ -105,6 +35,24 @@ static void test_h1tunnel_upgrade(void **state)
 	UNTIL(e, has(&e->be[0], "GET / HTTP/1.1\r\n\r\n"));
 	assert_int_equal(e->be[0].len, 18);
 	assert_int_equal(e->nbe, 1);
+}
+
+/* --tunnel-idle-timeout holds after a 101 too: quiet both ways that long,
+ * both sides are closed. */
+static void test_h1tunnel_upgrade_idle_closed(void **state)
+{
+	struct env *e = *state;
+
+	e->f.tunnel_idle_ms = 300;
+	start(e, "");
+	say(e->client.fd,
+	    "GET /ws HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n");
+	HEAD_AT(e, 0);
+	say(e->be[0].fd, "HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\n"
+			 "Upgrade: websocket\r\n\r\n");
+	UNTIL(e, has(&e->client, "\r\n\r\n"));
+	forget(&e->be[0]);
+	tunnel_idles_out(e, &e->be[0]);
 }
 
 /* ---- tunnelProtocol: connect ------------------------------------------------- */
@@ -184,10 +132,8 @@ static void test_h1tunnel_connect(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_h1tunnel_tcp_route_both_ways, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_h1tunnel_tcp_backend_refused, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_h1tunnel_idle_closed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_h1tunnel_upgrade, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_h1tunnel_upgrade_idle_closed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_h1tunnel_connect, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

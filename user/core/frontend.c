@@ -383,6 +383,23 @@ void sg_frontend_release(struct sg_frontend *ctx, uint16_t port, const char *ip)
 	sg_admit_release(ctx->admit, SG_ADMIT_CONN, port);
 }
 
+void *sg_frontend_conn_alloc(struct sg_frontend *ctx, struct sg_slab *slab, size_t size,
+			     struct sg_cfg *cfg, const struct sg_bind *bind, int fd, const char *ip,
+			     bool src_held)
+{
+	void *conn = sg_slab_alloc(slab, size);
+
+	if (!conn) {
+		close(fd);
+		if (src_held)
+			sg_frontend_release(ctx, bind->port, ip);
+		sg_cfg_unref(cfg);
+		return NULL;
+	}
+	ctx->stats->active++;
+	return conn;
+}
+
 bool sg_frontend_admit_request(struct sg_frontend *ctx, const struct sg_bind *bind)
 {
 	if (sg_admit_take(ctx->admit, SG_ADMIT_REQ, bind->port, bind->max_requests))
@@ -415,7 +432,8 @@ void sg_grpc_failure(enum sg_fail kind, int err, const char *cause,
 
 size_t sg_frontend_release_mem(struct sg_frontend *ctx)
 {
-	struct sg_slab *slabs[] = { &ctx->client_mem, &ctx->h2conn_mem, &ctx->h2session_mem };
+	struct sg_slab *slabs[] = { &ctx->client_mem, &ctx->tcpconn_mem, &ctx->h2conn_mem,
+				    &ctx->h2session_mem };
 	size_t left = 0;
 
 	for (size_t i = 0; i < sizeof(slabs) / sizeof(slabs[0]); i++) {

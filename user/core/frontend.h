@@ -1,5 +1,6 @@
 /* What every client connection of a worker shares, whichever protocol it
- * speaks (user/http1/proxy.c: HTTP/1 and TCP, user/http2/h2proxy.c: HTTP/2): the
+ * speaks (user/http1/proxy.c: HTTP/1, user/http2/h2proxy.c: HTTP/2,
+ * user/tcp/tcpconn.c: TCP routes): the
  * worker's context (loop, backend pool, config in force, counters, engine
  * choice, limits) and the access log line each request leaves. */
 #ifndef SG_FRONTEND_H
@@ -18,6 +19,7 @@
 #include "user/base/list.h"
 #include "user/base/loop.h"
 #include "user/core/mirror.h"
+#include "user/relay/engine.h"
 #include "user/relay/relay.h"
 #include "user/base/slab.h"
 #include "user/relay/sockmap.h"
@@ -44,7 +46,7 @@ struct sg_frontend_opts {
 	enum sg_relay_engine upload; /* for request bodies of 64 KiB and more */
 	enum sg_relay_engine tunnel; /* for TCP routes and tunnels (101, CONNECT) */
 	/* auto: a tunnel starts on `tunnel` (the copy engine) and moves into the
-	 * socket map once its traffic looks interactive (user/http1/proxy.c). */
+	 * socket map once its traffic looks interactive (user/tcp/tunnel.c). */
 	bool tunnel_promote;
 	/* auto: a bulk body (SG_RELAY_BUF_MAX or more, plain sockets) starts
 	 * on `engine` or `upload` (copy) and is spliced while its worker is
@@ -107,34 +109,35 @@ struct sg_request_service {
 struct sg_frontend {
 	struct sg_loop *loop;
 	struct sg_pool *pool;
-	struct sg_h2b_pool *h2pool;   /* HTTP/2 backends' shared connections */
-	struct sg_pages *pages;	      /* HTTP/2 sessions' arenas (user/codec/h2.h) */
-	struct sg_cfg *cfg;	      /* in force for new connections (a reference) */
-	enum sg_relay_engine engine;  /* for response bodies of 64 KiB and more */
-	enum sg_relay_engine upload;  /* for request bodies of 64 KiB and more */
-	enum sg_relay_engine tunnel;  /* for TCP routes and tunnels (101, CONNECT) */
+	struct sg_h2b_pool *h2pool; /* HTTP/2 backends' shared connections */
+	struct sg_pages *pages;	    /* HTTP/2 sessions' arenas (user/codec/h2.h) */
+	struct sg_cfg *cfg;	    /* in force for new connections (a reference) */
+	/* The engines of bodies and tunnels (struct sg_frontend_opts's
+	 * engine, upload, tunnel and relays_adapt) and the kernel path
+	 * (kmap, NULL without BPF), as every relay's setup takes them. */
+	struct sg_relay_engines relays;
 	bool tunnel_promote;	      /* see struct sg_frontend_opts */
-	bool relays_adapt;	      /* see struct sg_frontend_opts */
 	uint64_t tunnel_idle_ms;      /* see struct sg_frontend_opts */
 	uint64_t head_timeout_ms;     /* see struct sg_frontend_opts */
 	uint64_t body_idle_ms;	      /* see struct sg_frontend_opts */
 	struct sg_srclimit *srclimit; /* see struct sg_frontend_opts */
 	struct sg_srcrate *resets;    /* see struct sg_frontend_opts */
 	struct sg_admit *admit;	      /* see struct sg_frontend_opts */
-	struct sg_sockmap *kmap;      /* the kernel path, NULL without BPF */
 	uint64_t rng;		      /* xorshift state for endpoint choice */
-	struct sg_list clients; /* HTTP/1 and TCP clients (user/http1/proxy.c); sg_list_init it */
-	struct sg_slab client_mem;	/* where they live (zeroed: empty; sg_slab_release) */
-	struct sg_list h2conns;		/* HTTP/2 clients (user/http2/h2proxy.c); sg_list_init it */
-	struct sg_slab h2conn_mem;	/* where they live (as client_mem) */
-	struct sg_slab h2session_mem;	/* and their sessions' structs (user/codec/h2.h) */
-	struct sg_list handshakes;	/* HTTPS clients in their TLS handshake (tlsterm.c) */
-	struct sg_list hellos;		/* TLS passthrough clients before their route
+	struct sg_list clients;	      /* HTTP/1 clients (user/http1/proxy.c); sg_list_init it */
+	struct sg_slab client_mem;    /* where they live (zeroed: empty; sg_slab_release) */
+	struct sg_list tcpconns;      /* TCP route clients (user/tcp/tcpconn.c); sg_list_init it */
+	struct sg_slab tcpconn_mem;   /* where they live (as client_mem) */
+	struct sg_list h2conns;	      /* HTTP/2 clients (user/http2/h2proxy.c); sg_list_init it */
+	struct sg_slab h2conn_mem;    /* where they live (as client_mem) */
+	struct sg_slab h2session_mem; /* and their sessions' structs (user/codec/h2.h) */
+	struct sg_list handshakes;    /* HTTPS clients in their TLS handshake (tlsterm.c) */
+	struct sg_list hellos;	      /* TLS passthrough clients before their route
 					 * (user/tlspass.c); sg_list_init it */
-	struct sg_list prefaces;	/* clients before their PROXY protocol header
+	struct sg_list prefaces;      /* clients before their PROXY protocol header
 					 * (user/core/preface.c); sg_list_init it */
-	struct sg_stats *stats;		/* the worker's counters */
-	unsigned rl_calls;		/* remoteRateLimit calls under way (user/core/rlcall.c) */
+	struct sg_stats *stats;	      /* the worker's counters */
+	unsigned rl_calls;	      /* remoteRateLimit calls under way (user/core/rlcall.c) */
 	struct sg_mirroring *mirroring; /* RequestMirror copies; NULL: none are sent */
 	struct sg_tracer *tracer;	/* spans' export (user/core/trace.h); NULL: none */
 	struct sg_jwt_cache *jwt_cache; /* verified tokens (user/auth/jwt.h); NULL: none yet */
@@ -230,6 +233,14 @@ bool sg_frontend_admit(struct sg_frontend *ctx, const struct sg_bind *bind, cons
 		       uint16_t port);
 /* A connection sg_frontend_admit let in on `port` is gone. */
 void sg_frontend_release(struct sg_frontend *ctx, uint16_t port, const char *ip);
+/* A zeroed object of `size` bytes from `slab` (ctx's client_mem or
+ * tcpconn_mem) for a client connection on `fd` that holds the reference
+ * `cfg` and, when src_held, the admission hold of `ip` on bind: counted in
+ * ctx->stats->active (its close takes it off again). NULL when out of
+ * memory: then fd is closed and both holds are released. */
+void *sg_frontend_conn_alloc(struct sg_frontend *ctx, struct sg_slab *slab, size_t size,
+			     struct sg_cfg *cfg, const struct sg_bind *bind, int fd, const char *ip,
+			     bool src_held);
 /* A request head is complete on `bind`: true when it is under the bind's
  * maxConcurrentRequests (the caller then calls sg_admit_release(ctx->admit,
  * SG_ADMIT_REQ, port) when the request is over), false when it is to be
@@ -237,8 +248,9 @@ void sg_frontend_release(struct sg_frontend *ctx, uint16_t port, const char *ip)
 bool sg_frontend_admit_request(struct sg_frontend *ctx, const struct sg_bind *bind);
 
 /* Unmaps the slabs the worker's connections live in (client_mem,
- * h2conn_mem, h2session_mem), once each is empty: how many objects are
- * still out (0: all three released; a slab with some is left mapped). */
+ * tcpconn_mem, h2conn_mem, h2session_mem), once each is empty: how many
+ * objects are still out (0: all four released; a slab with some is left
+ * mapped). */
 size_t sg_frontend_release_mem(struct sg_frontend *ctx);
 
 /* Route request `req` (HTTP/1, or an HTTP/2 stream's head as HTTP/1) that

@@ -1,7 +1,7 @@
 /* The HTTP/1 frontend's connection, shared by the files of user/http1/
  * and by nothing else: proxy.c (the connection: keep-alive, lingering
  * close, timers, events), h1head.c (a request's head and a held body),
- * h1tunnel.c (tunnels), h1forward.c (a request to an
+ * h1tunnel.c (tunnels after a 101 or a CONNECT), h1forward.c (a request to an
  * HTTP/1 backend and its response, both bodies relayed) and h1h2.c (the
  * messages of an HTTP/2 backend). Their shared functions are h1c_*. */
 #ifndef SG_H1CONN_H
@@ -38,7 +38,7 @@ enum client_state {
 	C_BODY,	   /* buffering a small request body */
 	C_ATTEMPT, /* tries: backoff, connect, request sent, waiting for a response head */
 	C_RESP,	   /* relaying the response */
-	C_TUNNEL,  /* TCP route or upgraded connection: both ways until EOF */
+	C_TUNNEL,  /* after a 101 or a CONNECT's 2xx: both ways until EOF */
 	C_CLOSING, /* flushing a final response, then the lingering close */
 	C_LINGER,  /* response sent and FIN too: dropping input until EOF */
 };
@@ -53,28 +53,24 @@ struct chunk_relay {
 
 /* What a connection holds only while a request is in flight (from the
  * first byte of its head until the connection waits idle again: for
- * PROXY_WARM_MS after a request, for the next) or while it is a tunnel:
- * an idle keep-alive connection holds none of it. */
+ * PROXY_WARM_MS after a request, for the next) or while it is a tunnel
+ * after one: an idle keep-alive connection holds none of it. */
 struct request {
 	/* The head, parsed in the client's `in`. Its header slots, and the
 	 * response's, are allocated with it (alloc_slots). */
 	struct sg_h1_req req;
 	/* The request (user/core/request.h): its route, plan, log fields and
 	 * tries (rq.at: endpoint, deadlines, the backend connection at.conn;
-	 * at.replayable: the body is whole in `in`). A TCP route's tunnel
-	 * keeps its backend connection there too. */
+	 * at.replayable: the body is whole in `in`); a tunnel after it keeps
+	 * that backend connection. */
 	struct sg_request rq;
 	struct sg_h1backend bx; /* this try's request and response head on at.conn */
 	/* Body relays and the chunk scanners of chunked bodies. */
 	struct sg_pump req_pump, resp_pump;
 	struct chunk_relay req_chunks, resp_chunks;
-	/* A TCP route, or the connection after a 101 or a CONNECT's 2xx:
-	 * req_pump up and resp_pump down. */
+	/* The connection after a 101 or a CONNECT's 2xx: req_pump up and
+	 * resp_pump down. */
 	struct sg_tunnel tunnel;
-	/* A dynamic backend's endpoint (rq.at.ep): the SNI in dyn_host, at
-	 * the port the client connected to. */
-	struct sg_endpoint dyn_ep;
-	char dyn_host[SG_ENDPOINT_ADDR_MAX + 1];
 	/* An HTTP/2 backend (at.h2). The response comes from its frames
 	 * (RESP_MESSAGES), written chunked when it has no length (h2_chunked);
 	 * h2_unconsumed body bytes are passed on but not yet given back to
@@ -229,7 +225,7 @@ void h1c_fail_request(struct client *c, enum sg_fail kind, int err);
 /* The client has its whole answer: the next request, or the close. */
 void h1c_finish_request(struct client *c);
 /* The connection's request state, allocated with the first byte of a
- * head (or when a TCP route's tunnel starts); false when out of memory.
+ * head; false when out of memory.
  * Header slots of its heads freed. Bytes in c->out written now. */
 bool h1c_request_new(struct client *c);
 void h1c_free_all_slots(struct client *c);

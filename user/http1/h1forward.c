@@ -50,18 +50,16 @@ void h1c_pump_done(struct client *c, struct sg_pump *p)
 	if (up) {
 		sg_pump_unbatch(p);
 		c->batch_at = 0;
+		c->r->rq.bytes_in += p->moved;
 	} else {
 		c->resp_batch_at = 0;
+		c->r->rq.bytes_out += p->moved;
 	}
 	/* An adapting pump may have spliced some of its bytes; a body that
 	 * was mostly spliced says so in the access log. */
-	h1c_count_body(c, up, p->engine == SG_RELAY_SPLICE ? SG_RELAY_COPY : p->engine,
-		       p->moved - p->spliced);
-	if (p->spliced)
-		h1c_count_body(c, up, SG_RELAY_SPLICE, p->spliced);
 	if (!up && p->adapt)
 		c->r->rq.engine = p->spliced > p->moved / 2 ? SG_RELAY_SPLICE : SG_RELAY_COPY;
-	p->moved = p->spliced = 0;
+	sg_tunnel_count(p, c->ctx->stats);
 	sg_pump_release(p);
 }
 
@@ -72,13 +70,6 @@ enum sg_relay_engine h1c_init_pump(struct client *c, struct sg_pump *p, bool to_
 				   uint64_t budget, bool chunked)
 {
 	struct sg_backend_conn *u = c->r->rq.at.conn;
-	const struct sg_relay_engines engines = {
-		.download = c->ctx->engine,
-		.upload = c->ctx->upload,
-		.tunnel = c->ctx->tunnel,
-		.adapt = c->ctx->relays_adapt,
-		.kmap = c->ctx->kmap,
-	};
 	const struct sg_relay_sock client = { c->io.fd, &c->ck, &c->io, c->tls };
 	const struct sg_relay_sock backend = { u->fd, &u->k, &u->io, u->tls };
 	const struct sg_relay_what what = {
@@ -88,15 +79,8 @@ enum sg_relay_engine h1c_init_pump(struct client *c, struct sg_pump *p, bool to_
 		.chunked = chunked,
 		.budget = budget,
 	};
-	int err;
-	enum sg_relay_engine e = sg_relay_setup(p, &engines, &client, &backend, &what, &err);
 
-	if (err) {
-		sg_stats_add(c->ctx->stats, SG_STAT_SOCKMAP_FALLBACKS, 1);
-		SG_DEBUG("%s: sockmap pairing failed (%s): this connection stays in userspace",
-			 c->ip, strerror(-err));
-	}
-	return e;
+	return sg_tunnel_pump(p, &c->ctx->relays, &client, &backend, &what, c->ctx->stats, c->ip);
 }
 
 /* ---- the request out, the response in ---------------------------------------- */

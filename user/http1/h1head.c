@@ -125,7 +125,7 @@ static void got_request_head(struct client *c)
 		.replayable = c->req_body == SG_H1_BODY_NONE ||
 			      (c->req_body == SG_H1_BODY_LENGTH &&
 			       c->r->req.content_length <= PROXY_REPLAY_MAX),
-		.engine = c->ctx->engine,
+		.engine = c->ctx->relays.download,
 	};
 	if (!sg_request_begin(&c->r->rq, &h))
 		return;

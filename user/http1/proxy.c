@@ -6,7 +6,9 @@
  * states and the moves between them are in h1c_enter(). This file keeps
  * the connection: pipelining, keep-alive, the lingering close, the timer,
  * the I/O interest and its events; reading a request's head and a held
- * body is h1head.c's, tunnels (TCP routes, 101, CONNECT) h1tunnel.c's.
+ * body is h1head.c's, tunnels (after a 101 or a CONNECT's 2xx)
+ * h1tunnel.c's. A TCP route's connection is not one of these: it is
+ * user/tcp/tcpconn.c's.
  *
  * One timer per client folds its deadlines (idle, request, attempt,
  * connect, backoff): it is armed at the earliest and the callback checks
@@ -50,7 +52,7 @@
 
 /* The states a connection may go to from each one (enter):
  *
- *   accept -> HEAD, or TUNNEL for a TCP route
+ *   accept -> HEAD
  *   HEAD -> BODY     a small body is read whole first (replay)
  *   HEAD, BODY -> ATTEMPT
  *   ATTEMPT -> RESP  a response head came
@@ -137,8 +139,8 @@ void h1c_free_all_slots(struct client *c)
 static const struct sg_attempt_ops attempt_ops;
 static const struct sg_request_sink sink;
 
-/* The connection's request state, allocated with the first byte of a head
- * (or when a TCP route's tunnel starts). False when out of memory. */
+/* The connection's request state, allocated with the first byte of a
+ * head. False when out of memory. */
 bool h1c_request_new(struct client *c)
 {
 	struct sg_frontend *f = c->ctx;
@@ -246,7 +248,8 @@ void h1c_kick(struct client *c)
  * (errno ECONNABORTED): the caller closes either way. */
 bool h1c_early_eof(struct client *c, struct sg_ksock *k, int fd)
 {
-	if (!c->ctx->kmap || sg_ksock_eof(sg_sockmap_splice(c->ctx->kmap), k, fd) != 1)
+	if (!c->ctx->relays.kmap ||
+	    sg_ksock_eof(sg_sockmap_splice(c->ctx->relays.kmap), k, fd) != 1)
 		return false;
 	h1c_kick(c);
 	return true;
@@ -808,10 +811,6 @@ static void update_io(struct client *c)
 		}
 		break;
 	case C_TUNNEL:
-		if (!c->r->rq.at.connected) {
-			uev = sg_backend_connect_events(c->r->rq.at.conn);
-			break;
-		}
 		sg_tunnel_events(&c->r->tunnel, &cev, &uev);
 		if (h1c_client_out_pending(c))
 			cev |= EPOLLOUT;
@@ -1006,17 +1005,12 @@ static void timer_fired(struct client *c)
 {
 	uint64_t n = h1c_now(c);
 
-	if (c->idle_at && n >= c->idle_at && c->state == C_TUNNEL) {
-		uint64_t idle = h1c_quiet_ms(c, c->r->tunnel.active_at),
-			 limit = c->ctx->tunnel_idle_ms;
-
-		if (idle < limit) {
-			c->idle_at = n + (limit - idle);
-		} else {
-			sg_stats_add(c->ctx->stats, SG_STAT_TIMEOUT_IDLE, 1);
-			h1c_client_close(c);
-			return;
-		}
+	if (c->idle_at && n >= c->idle_at && c->state == C_TUNNEL &&
+	    sg_tunnel_idle_over(&c->r->tunnel, &c->idle_at, n, c->ctx->tunnel_idle_ms,
+				h1c_kernel_quiet, c)) {
+		sg_stats_add(c->ctx->stats, SG_STAT_TIMEOUT_IDLE, 1);
+		h1c_client_close(c);
+		return;
 	}
 	if (c->idle_at && n >= c->idle_at && c->state == C_HEAD && h1c_too_old(c) &&
 	    request_waiting(c)) {
@@ -1044,11 +1038,6 @@ static void timer_fired(struct client *c)
 	if (c->r && sg_request_body_stalled(&c->r->rq, n, c->req_pumping, h1c_kernel_quiet, c)) {
 		c->req_done = false;
 		sg_request_body_timeout(&c->r->rq); /* closes when the response began */
-		return;
-	}
-	if (c->state == C_TUNNEL && c->r->rq.at.connect_at && n >= c->r->rq.at.connect_at) {
-		sg_stats_add(c->ctx->stats, SG_STAT_TIMEOUT_CONNECT, 1);
-		h1c_client_close(c);
 		return;
 	}
 	if (c->state != C_TUNNEL && c->r && sg_attempt_expire(&c->r->rq.at, n))
@@ -1150,8 +1139,8 @@ void h1c_client_close(struct client *c)
 	if (c->resp_way == RESP_PUMP)
 		h1c_pump_done(c, &c->r->resp_pump);
 	sg_io_set(c->ctx->loop, &c->io, 0); /* before the close: sg_io_set says why */
-	if (c->ctx->kmap)
-		sg_sockmap_forget(c->ctx->kmap, &c->ck, c->io.fd);
+	if (c->ctx->relays.kmap)
+		sg_sockmap_forget(c->ctx->relays.kmap, &c->ck, c->io.fd);
 	if (c->aborted)
 		sg_net_reset_on_close(c->io.fd);
 	else if (c->tls && c->state != C_LINGER)
@@ -1172,15 +1161,11 @@ static struct client *client_new(struct sg_frontend *ctx, struct sg_cfg *cfg,
 				 const struct sg_bind *bind, int fd, const char *ip, uint16_t port,
 				 bool src_held)
 {
-	struct client *c = sg_slab_alloc(&ctx->client_mem, sizeof(*c));
+	struct client *c = sg_frontend_conn_alloc(ctx, &ctx->client_mem, sizeof(*c), cfg, bind, fd,
+						  ip, src_held);
 
-	if (!c) {
-		close(fd);
-		if (src_held)
-			sg_frontend_release(ctx, bind->port, ip);
-		sg_cfg_unref(cfg);
+	if (!c)
 		return NULL;
-	}
 	c->src_held = src_held;
 	c->ctx = ctx;
 	c->cfg = cfg;
@@ -1189,31 +1174,10 @@ static struct client *client_new(struct sg_frontend *ctx, struct sg_cfg *cfg,
 	c->io.cb = on_client_io;
 	c->io.data = c;
 	sg_timer_init(&c->timer, on_client_timer, c);
-	ctx->stats->active++;
 	sg_list_insert_head(&ctx->clients, &c->link);
 	snprintf(c->ip, sizeof(c->ip), "%s", ip);
 	c->port = port;
 	return c;
-}
-
-void sg_proxy_tunnel(struct sg_frontend *ctx, struct sg_cfg *cfg, const struct sg_bind *bind,
-		     const struct sg_listener *l, const struct sg_tcp_route *r, int fd,
-		     struct sg_tls *tls, struct sg_io *from, const char *ip, bool src_held,
-		     const char *sni, uint16_t port)
-{
-	struct client *c = client_new(ctx, cfg, bind, fd, ip, 0, src_held);
-
-	if (!c) {
-		sg_tls_free(tls);
-		return;
-	}
-	if (tls) {
-		sg_io_adopt(ctx->loop, &c->io, from); /* failing, settle registers it */
-		c->tls = tls;
-		sg_tls_watch(tls, ctx->loop, &c->io);
-	}
-	h1c_start_tunnel(c, l, r, sni, port);
-	h1c_settle(c);
 }
 
 void sg_proxy_accept(struct sg_frontend *ctx, const struct sg_bind *bind, int fd,
@@ -1235,16 +1199,12 @@ void sg_proxy_accept(struct sg_frontend *ctx, const struct sg_bind *bind, int fd
 	sg_stats_add(ctx->stats, SG_STAT_CONNECTIONS, 1);
 	if (l && l->ftcp)
 		sg_net_keepalive(fd, &l->ftcp->keepalives);
-	if (bind->proto == SG_PROTO_TCP) {
-		h1c_start_tunnel(c, l, l ? sg_route_tcp(l) : NULL, NULL, bind->port);
-	} else {
-		/* The idle timeout counts from the client's connect: the kernel
-		 * may have held the connection a while (deferred accept, the
-		 * accept queue). */
-		c->state = C_HEAD; /* its first state */
-		c->born = h1c_now(c) - sg_net_accept_age_ms(fd);
-		wait_idle(c, c->born);
-	}
+	/* The idle timeout counts from the client's connect: the kernel may
+	 * have held the connection a while (deferred accept, the accept
+	 * queue). */
+	c->state = C_HEAD; /* its first state */
+	c->born = h1c_now(c) - sg_net_accept_age_ms(fd);
+	wait_idle(c, c->born);
 	h1c_settle(c);
 }
 

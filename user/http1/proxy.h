@@ -1,6 +1,7 @@
-/* Client connections on HTTP and TCP listeners: HTTP/1.1 proxying with
- * routing, request and per-try timeouts, retries, backend pooling; TCP
- * routes as whole-connection relays. */
+/* Client connections on HTTP listeners: HTTP/1.1 proxying with routing,
+ * request and per-try timeouts, retries, backend pooling; a connection's
+ * tunnel after a 101 or a CONNECT. (A TCP listener's connections are
+ * user/tcp/tcpconn.h's.) */
 #ifndef SG_PROXY_H
 #define SG_PROXY_H
 
@@ -11,7 +12,7 @@
 #include "config/cfg.h"
 #include "user/core/frontend.h"
 
-/* Take ownership of an accepted, non-blocking socket `fd` on `bind`, from
+/* Take ownership of an accepted, non-blocking socket `fd` on HTTP bind `bind`, from
  * `peer` (as accept4() gave it). On failure the socket is closed. The
  * listener set TCP_NODELAY, which the socket inherits. */
 void sg_proxy_accept(struct sg_frontend *ctx, const struct sg_bind *bind, int fd,
@@ -28,19 +29,6 @@ struct sg_tls;
 void sg_proxy_accept_tls(struct sg_frontend *ctx, struct sg_cfg *cfg, const struct sg_bind *bind,
 			 int fd, struct sg_tls *tls, const char *ip, uint16_t port, bool src_held,
 			 uint64_t born, struct sg_io *from);
-/* Take a TLS connection whose route user/tlspass.c chose by SNI: fd, a
- * reference to `cfg`, which bind, l and r belong to, and, when src_held,
- * the admission hold of `ip` (sg_frontend_admit); all owned here
- * afterwards (released on failure). It connects a backend of r and relays
- * both ways, exactly like a TCP route: in mode Passthrough (tls NULL)
- * from the hello on, still unread in the socket; in mode Terminate the
- * plaintext of session `tls`, whose handshake's io `from` hands its
- * interest in fd over (sg_io_adopt). A dynamic backend of r is `sni` (the
- * hello's name; NULL: none, the connection is closed) at `port`. */
-void sg_proxy_tunnel(struct sg_frontend *ctx, struct sg_cfg *cfg, const struct sg_bind *bind,
-		     const struct sg_listener *l, const struct sg_tcp_route *r, int fd,
-		     struct sg_tls *tls, struct sg_io *from, const char *ip, bool src_held,
-		     const char *sni, uint16_t port);
 /* Graceful drain: idle keep-alive connections close now, busy ones after
  * their response; ctx->stats->active reaches 0 when all are done. */
 void sg_proxy_drain(struct sg_frontend *ctx);

@@ -13,9 +13,12 @@
  * a socket stays there (DESIGN §5 fact 6), so a tunnel never moves back. */
 #include "user/tcp/tunnel.h"
 
+#include <string.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
 
+#include "user/base/log.h"
+#include "user/relay/splice.h"
 #include "user/tls/tls.h"
 
 #define TUNNEL_TURNS 4
@@ -121,4 +124,71 @@ void sg_tunnel_events(const struct sg_tunnel *t, uint32_t *client_ev, uint32_t *
 	*client_ev = *backend_ev = 0;
 	want(t->up, t->up_done, client_ev, backend_ev);
 	want(t->down, t->down_done, backend_ev, client_ev);
+}
+
+enum sg_tunnel_status sg_tunnel_step(struct sg_tunnel *t, uint64_t now, void (*promote)(void *arg),
+				     void *arg)
+{
+	enum sg_tunnel_status st = sg_tunnel_run(t, now);
+
+	/* Promoted once only (t->promoted): the loop runs twice at most. */
+	while (st == SG_TUNNEL_PROMOTE) {
+		promote(arg);
+		st = sg_tunnel_run(t, now);
+	}
+	return st;
+}
+
+enum sg_relay_engine sg_tunnel_pump(struct sg_pump *p, const struct sg_relay_engines *e,
+				    const struct sg_relay_sock *client,
+				    const struct sg_relay_sock *backend,
+				    const struct sg_relay_what *w, struct sg_stats *stats,
+				    const char *ip)
+{
+	int err;
+	enum sg_relay_engine engine = sg_relay_setup(p, e, client, backend, w, &err);
+
+	if (err) {
+		sg_stats_add(stats, SG_STAT_SOCKMAP_FALLBACKS, 1);
+		SG_DEBUG("%s: sockmap pairing failed (%s): this connection stays in userspace", ip,
+			 strerror(-err));
+	}
+	return engine;
+}
+
+void sg_tunnel_count(struct sg_pump *p, struct sg_stats *stats)
+{
+	static const enum sg_stat by_engine[] = {
+		[SG_RELAY_COPY] = SG_STAT_BYTES_COPY,
+		[SG_RELAY_SPLICE] = SG_STAT_BYTES_SPLICE,
+		[SG_RELAY_SOCKMAP] = SG_STAT_BYTES_SOCKMAP,
+	};
+
+	sg_stats_add(stats, by_engine[p->engine == SG_RELAY_SPLICE ? SG_RELAY_COPY : p->engine],
+		     p->moved - p->spliced);
+	if (p->spliced)
+		sg_stats_add(stats, SG_STAT_BYTES_SPLICE, p->spliced);
+	p->moved = p->spliced = 0;
+}
+
+uint64_t sg_tunnel_quiet(const struct sg_sockmap *kmap, const struct sg_ksock *k, int fd,
+			 uint64_t idle)
+{
+	struct sg_splice_sock ss;
+
+	if (kmap && k->in_map && sg_splice_sock(sg_sockmap_splice(kmap), fd, &ss) == 0 &&
+	    ss.idle_ns / 1000000 < idle)
+		return ss.idle_ns / 1000000;
+	return idle;
+}
+
+bool sg_tunnel_idle_over(const struct sg_tunnel *t, uint64_t *idle_at, uint64_t now, uint64_t limit,
+			 sg_idle_quiet_fn quiet, void *arg)
+{
+	uint64_t idle = quiet(arg, now - t->active_at);
+
+	if (idle >= limit)
+		return true;
+	*idle_at = now + (limit - idle);
+	return false;
 }
