@@ -873,14 +873,12 @@ int sg_standalone_tcp_route(struct sg_draft *b, struct sg_listener *l, const str
 				    path, i);
 			return -1;
 		}
-	/* The destination is the SNI the hello names: a TLS listener that
-	 * passes TLS through has one before any byte goes anywhere. */
-	if ((l->proto != SG_PROTO_TLS || l->tls) &&
+	/* The destination is the SNI the hello names, at the port the client
+	 * connected to, whether the listener passes TLS through or
+	 * terminates it (user/tlsterm.c hands the handshake's SNI over). */
+	if (l->proto != SG_PROTO_TLS &&
 	    refuse_dynamic(c, &r->backends, path,
-			   l->proto != SG_PROTO_TLS
-				   ? "a TCP listener's routes (there is no SNI to connect to)"
-				   : "a TLS listener that terminates are not implemented yet") ==
-		    -1)
+			   "a TCP listener's routes (there is no SNI to connect to)") == -1)
 		return -1;
 	if (!r->name)
 		r->name = sg_arena_printf(c->a, "tcproute%zu", idx);

@@ -103,7 +103,7 @@ static void hand_over(struct hello_wait *w, const struct sg_listener *l,
 	sg_timer_stop(w->ctx->loop, &w->timer);
 	if (l->tls)
 		sg_tlsterm_adopt(w->ctx, w->srv, w->cfg, w->bind, r, w->io.fd, w->ip, w->port,
-				 w->born);
+				 w->dst_port, w->born);
 	else
 		sg_tcpconn_start(w->ctx, w->cfg, w->bind, r, w->io.fd, NULL, NULL, w->ip,
 				 w->src_held, sni, w->dst_port);

@@ -37,6 +37,7 @@ struct handshake {
 	uint64_t born;	     /* when the client connected (loop ms) */
 	char ip[INET6_ADDRSTRLEN];
 	uint16_t port;
+	uint16_t dst_port; /* where the client connected to (a dynamic backend's port) */
 };
 
 static void free_handshake(struct sg_closing *cl)
@@ -91,7 +92,7 @@ static void hand_over(struct handshake *h)
 	if (h->route) {
 		/* Its keepalives were set when the route was chosen. */
 		sg_tcpconn_start(ctx, h->cfg, h->bind, h->route, fd, h->tls, &h->io, h->ip,
-				 h->src_held, NULL, 0);
+				 h->src_held, sg_tls_sni(h->tls), h->dst_port);
 		finish(h, true);
 		return;
 	}
@@ -139,7 +140,7 @@ static void on_timer(struct sg_loop *loop, struct sg_timer *t)
 
 void sg_tlsterm_adopt(struct sg_frontend *ctx, struct sg_tls_server *srv, struct sg_cfg *cfg,
 		      const struct sg_bind *bind, const struct sg_tcp_route *route, int fd,
-		      const char *ip, uint16_t port, uint64_t born)
+		      const char *ip, uint16_t port, uint16_t dst_port, uint64_t born)
 {
 	uint64_t limit = sg_tls_server_handshake_ms(srv);
 	struct handshake *h = calloc(1, sizeof(*h));
@@ -159,6 +160,7 @@ void sg_tlsterm_adopt(struct sg_frontend *ctx, struct sg_tls_server *srv, struct
 	h->born = born;
 	snprintf(h->ip, sizeof(h->ip), "%s", ip);
 	h->port = port;
+	h->dst_port = dst_port;
 	h->io.fd = fd;
 	h->io.cb = on_io;
 	h->io.data = h;
@@ -185,7 +187,7 @@ void sg_tlsterm_accept(struct sg_frontend *ctx, struct sg_tls_server *srv,
 	}
 	sg_stats_add(ctx->stats, SG_STAT_CONNECTIONS, 1);
 	sg_tlsterm_adopt(ctx, srv, sg_cfg_ref(ctx->cfg), bind, NULL, fd, ip, sg_net_port(peer),
-			 sg_loop_now(ctx->loop) - age);
+			 bind->port, sg_loop_now(ctx->loop) - age);
 }
 
 void sg_tlsterm_close_all(struct sg_frontend *ctx)

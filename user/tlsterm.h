@@ -23,10 +23,12 @@ void sg_tlsterm_accept(struct sg_frontend *ctx, struct sg_tls_server *srv,
 /* Take over `fd`, the config reference `cfg` and the admission hold of
  * `ip` (closed and released on failure): its handshake with `srv` starts
  * now, bounded from `born` (the client's connect, loop ms). `route`, a
- * TLS bind's: the tunnel after it (user/tcp/tcpconn.h); NULL: HTTPS. */
+ * TLS bind's: the tunnel after it (user/tcp/tcpconn.h), whose dynamic
+ * backend is the handshake's SNI at dst_port, where the client connected
+ * (as agentgateway's TCP proxy takes it, terminated or not); NULL: HTTPS. */
 void sg_tlsterm_adopt(struct sg_frontend *ctx, struct sg_tls_server *srv, struct sg_cfg *cfg,
 		      const struct sg_bind *bind, const struct sg_tcp_route *route, int fd,
-		      const char *ip, uint16_t port, uint64_t born);
+		      const char *ip, uint16_t port, uint16_t dst_port, uint64_t born);
 
 /* Close every connection of ctx still in its handshake (at shutdown, or
  * when a drain's grace period ends). */
