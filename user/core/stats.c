@@ -118,6 +118,17 @@ void sg_stats_add(struct sg_stats *s, enum sg_stat which, uint64_t n)
 	s->counters[which] += n;
 }
 
+void sg_stats_relayed(struct sg_stats *s, enum sg_relay_engine engine, uint64_t n)
+{
+	static const enum sg_stat by_engine[] = {
+		[SG_RELAY_COPY] = SG_STAT_BYTES_COPY,
+		[SG_RELAY_SPLICE] = SG_STAT_BYTES_SPLICE,
+		[SG_RELAY_SOCKMAP] = SG_STAT_BYTES_SOCKMAP,
+	};
+
+	s->counters[by_engine[engine]] += n;
+}
+
 /* FNV-1a over both labels, with a separator between them. */
 static uint32_t pair_hash(const char *l, const char *r)
 {

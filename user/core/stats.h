@@ -11,6 +11,7 @@
 
 #include "policy/failure.h"
 #include "user/core/lb.h"
+#include "user/relay/relay.h"
 #include "user/relay/splice.h"
 
 enum sg_stat {
@@ -153,6 +154,9 @@ struct sg_stats {
 void sg_stats_init(struct sg_stats *s);
 void sg_stats_destroy(struct sg_stats *s);
 void sg_stats_add(struct sg_stats *s, enum sg_stat which, uint64_t n);
+/* n body or tunnel bytes moved by relay `engine` (SG_STAT_BYTES_COPY, _SPLICE
+ * or _SOCKMAP). */
+void sg_stats_relayed(struct sg_stats *s, enum sg_relay_engine engine, uint64_t n);
 /* Count one answered request. An allocation failure loses the count, never
  * the request. */
 void sg_stats_request(struct sg_stats *s, const char *listener, const char *route, uint16_t status);

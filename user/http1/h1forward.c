@@ -25,17 +25,11 @@
 /* Body bytes moved to the backend (`in`) or to the client by `engine`. */
 void h1c_count_body(struct client *c, bool in, enum sg_relay_engine engine, uint64_t n)
 {
-	static const enum sg_stat by_engine[] = {
-		[SG_RELAY_COPY] = SG_STAT_BYTES_COPY,
-		[SG_RELAY_SPLICE] = SG_STAT_BYTES_SPLICE,
-		[SG_RELAY_SOCKMAP] = SG_STAT_BYTES_SOCKMAP,
-	};
-
 	if (in)
 		c->r->rq.bytes_in += n;
 	else
 		c->r->rq.bytes_out += n;
-	sg_stats_add(c->ctx->stats, by_engine[engine], n);
+	sg_stats_relayed(c->ctx->stats, engine, n);
 }
 
 /* Release a pump, counting the bytes it moved once. The client's socket

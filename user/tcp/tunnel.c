@@ -158,16 +158,10 @@ enum sg_relay_engine sg_tunnel_pump(struct sg_pump *p, const struct sg_relay_eng
 
 void sg_tunnel_count(struct sg_pump *p, struct sg_stats *stats)
 {
-	static const enum sg_stat by_engine[] = {
-		[SG_RELAY_COPY] = SG_STAT_BYTES_COPY,
-		[SG_RELAY_SPLICE] = SG_STAT_BYTES_SPLICE,
-		[SG_RELAY_SOCKMAP] = SG_STAT_BYTES_SOCKMAP,
-	};
-
-	sg_stats_add(stats, by_engine[p->engine == SG_RELAY_SPLICE ? SG_RELAY_COPY : p->engine],
-		     p->moved - p->spliced);
+	sg_stats_relayed(stats, p->engine == SG_RELAY_SPLICE ? SG_RELAY_COPY : p->engine,
+			 p->moved - p->spliced);
 	if (p->spliced)
-		sg_stats_add(stats, SG_STAT_BYTES_SPLICE, p->spliced);
+		sg_stats_relayed(stats, SG_RELAY_SPLICE, p->spliced);
 	p->moved = p->spliced = 0;
 }
 
