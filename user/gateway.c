@@ -981,6 +981,8 @@ int sg_gateway_run(const struct sg_gateway_opts *opts)
 		goto out;
 	}
 	g.loop = sg_loop_new();
+	if (g.loop)
+		sg_loop_set_name(g.loop, "main");
 	if (!g.loop || watch_signals(&g) == -1) {
 		SG_ERR("event loop: %s", strerror(errno));
 		goto out;

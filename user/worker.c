@@ -506,6 +506,10 @@ struct sg_worker *sg_worker_start(struct sg_cfg *cfg, const struct sg_frontend_o
 	w->ctx.cfg = sg_cfg_ref(cfg);
 	w->loop = sg_loop_new();
 	if (w->loop) {
+		char name[16];
+
+		snprintf(name, sizeof(name), "worker %u", index);
+		sg_loop_set_name(w->loop, name);
 		sg_loop_set_busy_poll(w->loop, opts->busy_poll_ns);
 		sg_loop_set_coalesce(w->loop, opts->coalesce_ns);
 	}

@@ -36,6 +36,7 @@
 struct sg_loop {
 	int epfd;
 	bool stop;
+	char name[16];		      /* sg_loop_set_name: who says what in its log lines */
 	const struct sg_clock *clock; /* sg_loop_set_clock, with its ctx */
 	void *clock_ctx;
 	uint64_t now;
@@ -396,6 +397,11 @@ struct sg_loop *sg_loop_new(void)
 	return loop;
 }
 
+void sg_loop_set_name(struct sg_loop *loop, const char *name)
+{
+	snprintf(loop->name, sizeof(loop->name), "%s", name);
+}
+
 /* Deferred work and closings still queued are run so their owners are not
  * leaked. Armed timers and registered ios are left alone: their owners may
  * already be gone. */
@@ -680,7 +686,9 @@ static void saturation_adapt(struct sg_loop *loop, uint64_t waited)
 	now = loop->clock->thread_times(loop->clock_ctx);
 	slept = sg_saturation_slept(span, loop->sat_waited_ns, was, now);
 	if (sg_saturation_window(&loop->sat, span, slept, now.run - was.run, loop->sat_spliceable))
-		SG_DEBUG("event loop %ssaturated: it slept %llu and ran %llu of the last %llu us",
+		SG_DEBUG("%s%sevent loop %ssaturated: it slept %llu and ran %llu of the last %llu "
+			 "us",
+			 loop->name, loop->name[0] ? ": " : "",
 			 loop->sat.saturated ? "" : "no longer ",
 			 (unsigned long long)(slept / 1000),
 			 (unsigned long long)((now.run - was.run) / 1000),

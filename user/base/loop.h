@@ -51,6 +51,9 @@ struct sg_closing {
 
 struct sg_loop *sg_loop_new(void);
 void sg_loop_free(struct sg_loop *loop);
+/* The loop's name in its log lines ("worker 0: event loop saturated"),
+ * cut at 15 bytes; none by default. */
+void sg_loop_set_name(struct sg_loop *loop, const char *name);
 
 /* The loop's time: its clock read once per pass, when the pass's wait
  * ends, and cached (nginx's ngx_current_msec), in ms. Timers are judged

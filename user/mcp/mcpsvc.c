@@ -479,6 +479,8 @@ struct sg_mcp_service *sg_mcp_service_new(unsigned nports)
 	m->stop.kind = ITEM_STOP;
 	sg_list_init(&m->stop.link);
 	m->loop = sg_loop_new();
+	if (m->loop)
+		sg_loop_set_name(m->loop, "mcp");
 	if (m->loop && (m->hub = sg_mcp_hub_new(m->loop)))
 		sg_mcp_hub_set_stream(m->hub, &stream_ops);
 	if (!m->loop || !m->hub || sg_inbox_open(&m->in, m->loop, take_item, m) == -1) {
