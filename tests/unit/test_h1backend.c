@@ -1,10 +1,16 @@
-/* Unit tests for user/core/h1backend.c's message exchange (sg_h1x), the HTTP/1
- * backend path of user/http2/h2proxy.c, on a real loop over a socketpair: the
+/* Unit tests for user/core/h1backend.c's exchange (sg_h1x), the HTTP/1
+ * backend path of both frontends, on a real loop over a socketpair: the
  * test plays the backend on one end and reads exactly what the gateway
- * wrote; the exchange owns the other end. Framing each way (Content-Length,
- * chunked, close-delimited, HEAD, interim heads), failures before the head,
- * a streamed body that waits for its owner, the owner's room, and an owner
- * that closes the exchange from inside a callback. */
+ * wrote; the exchange owns the other end. Messages: framing each way
+ * (Content-Length, chunked, close-delimited, HEAD, interim heads), failures
+ * before the head, a streamed body that waits for its owner, the owner's
+ * room, and an owner that closes the exchange from inside a callback.
+ * Bytes (user/http1/'s): the owner's request written as it built it, the
+ * connection offered at the final head and taken with the bytes after it,
+ * or not taken and the body decoded, a body the owner relays in its turns,
+ * a 101 offered only to a request that may tunnel, EOF while passed bytes
+ * are on their way, and the owner's storage kept from one exchange to the
+ * next. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -60,7 +66,24 @@ struct owner {
 	char got_trailers[256];		/* "name=value;" each, as end gave them */
 	const struct sg_h2_field *give; /* the request's trailers it gives */
 	size_t ngive;
+
+	/* Bytes mode: whether it takes the connection at an offered head, and
+	 * what it took; written and writable calls; the body it writes
+	 * itself in its turns; what early_eof answers, and how often. */
+	bool take;
+	int offered, written, writable, early_eofs;
+	char taken[256];
+	size_t ntaken;
+	const char *own_body;
+	bool eof_wait;
+	/* The owner's storage, and whether it could begin another exchange
+	 * in it from inside the head callback (it may not: that one is
+	 * still inside a call). */
+	struct sg_h1x own;
+	int init_in_head; /* -1: not tried */
 };
+
+static const struct sg_exchange_ops ops;
 
 static void on_failed(void *data, enum sg_xfail why, int err)
 {
@@ -75,13 +98,26 @@ static void on_head(void *data, const struct sg_h1_resp *resp, bool end)
 {
 	struct owner *o = data;
 
-	if (resp->status < 200) {
+	if (resp->status < 200 && resp->status != 101) {
 		o->interim++;
 		return;
 	}
 	o->heads++;
 	o->status = resp->status;
 	o->head_end = end;
+	if (o->init_in_head >= 0)
+		o->init_in_head = sg_h1x_init(&o->own, o->loop, &o->u, &ops, o, 1024);
+	if (!sg_h1x_offering(o->x))
+		return;
+	o->offered++;
+	if (o->take) {
+		const char *p = sg_h1x_take(o->x, &o->ntaken);
+
+		assert_true(o->ntaken < sizeof(o->taken));
+		memcpy(o->taken, p, o->ntaken);
+		sg_h1x_close(o->x);
+		o->x = NULL;
+	}
 }
 
 static void on_data(void *data, const char *p, size_t n)
@@ -154,7 +190,35 @@ static size_t on_trailers(void *data, const struct sg_h2_field **t)
 	return o->ngive;
 }
 
+static void on_written(void *data)
+{
+	((struct owner *)data)->written++;
+}
+
+/* Its turn: the body it relays itself goes, then it asks no more. */
+static void on_writable(void *data)
+{
+	struct owner *o = data;
+	size_t n = strlen(o->own_body);
+
+	o->writable++;
+	assert_int_equal(send(o->u.fd, o->own_body, n, 0), (ssize_t)n);
+	sg_h1x_want_write(o->x, false);
+}
+
+static bool on_early_eof(void *data)
+{
+	struct owner *o = data;
+
+	o->early_eofs++;
+	o->u.k.eof_wait = o->eof_wait; /* as sg_ksock_eof marks it */
+	return o->eof_wait;
+}
+
 static const struct sg_exchange_ops ops = {
+	.written = on_written,
+	.writable = on_writable,
+	.early_eof = on_early_eof,
 	.trailers = on_trailers,
 	.failed = on_failed,
 	.head = on_head,
@@ -188,6 +252,7 @@ static int setup(void **state)
 	o->u.io.data = o;
 	o->peer = sv[1];
 	o->room = true;
+	o->init_in_head = -1;
 	o->x = sg_h1x_new(o->loop, &o->u, &ops, o, 1024);
 	assert_non_null(o->x);
 	*state = o;
@@ -199,6 +264,7 @@ static int teardown(void **state)
 	struct owner *o = *state;
 
 	sg_h1x_close(o->x);
+	sg_h1x_free(&o->own);
 	sg_io_set(o->loop, &o->u.io, 0);
 	close(o->u.fd);
 	if (o->peer >= 0)
@@ -596,6 +662,177 @@ static void test_close_inside_callback(void **state)
 	assert_int_equal(o->ends, 0);
 }
 
+/* ---- bytes mode ------------------------------------------------------------ */
+
+/* The owner's request bytes, sent; the backend reads them whole. */
+static void send_bytes(struct owner *o, const char *text, const char *body, bool body_given,
+		       bool tunnel)
+{
+	char buf[4096];
+
+	parse(o, text);
+	assert_int_equal(sg_h1backend_build(&o->x->hx, &o->req, NULL, "192.0.2.7", 0, NULL, body,
+					    body ? strlen(body) : 0),
+			 0);
+	sg_h1x_send_bytes(o->x, &o->req, body_given, tunnel);
+	assert_int_equal(o->written, 1);
+	backend_read(o, buf, sizeof(buf));
+	assert_non_null(strstr(buf, " HTTP/1.1\r\n"));
+	if (body)
+		assert_non_null(strstr(buf, body));
+}
+
+/* Interim heads are said and skipped; the final one offers the connection,
+ * which the owner takes with the body bytes that came after the head;
+ * nothing more is said, and the rest of the body is the owner's to read. */
+static void test_bytes_taken_at_final_head(void **state)
+{
+	struct owner *o = *state;
+	char rest[16];
+
+	o->take = true;
+	send_bytes(o, "POST /up HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\n", "abc", false,
+		   false);
+	backend_write(o, "HTTP/1.1 100 Continue\r\n\r\n"
+			 "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nhello");
+	RUN_UNTIL(o, o->offered == 1);
+	assert_int_equal(o->interim, 1);
+	assert_int_equal(o->status, 200);
+	assert_null(o->x);
+	assert_int_equal(o->ntaken, 5);
+	assert_memory_equal(o->taken, "hello", 5);
+	backend_write(o, "world");
+	for (int i = 0; i < 5; i++)
+		sg_loop_run_once(o->loop, 10);
+	assert_int_equal(o->data.len, 0);
+	assert_int_equal(o->ends + o->fails, 0);
+	assert_int_equal(recv(o->u.fd, rest, sizeof(rest), 0), 5);
+	assert_memory_equal(rest, "world", 5);
+}
+
+/* Not taken, the offered response goes on as messages: its body decoded. */
+static void test_bytes_not_taken_body_decoded(void **state)
+{
+	struct owner *o = *state;
+
+	send_bytes(o, "GET / HTTP/1.1\r\nHost: x\r\n\r\n", NULL, false, false);
+	backend_write(o, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+			 "3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n");
+	RUN_UNTIL(o, o->ends == 1);
+	assert_int_equal(o->offered, 1);
+	assert_int_equal(o->data.len, 5);
+	assert_memory_equal(sg_buf_data(&o->data), "abcde", 5);
+	assert_int_equal(o->end_err, 0);
+	assert_true(o->reusable_at_end);
+}
+
+/* A body the owner relays itself: after its head is written, the owner
+ * asks for its turn and writes the body there; the response then comes. */
+static void test_bytes_body_given_in_turns(void **state)
+{
+	struct owner *o = *state;
+	char buf[64];
+
+	o->own_body = "0123456789";
+	send_bytes(o, "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\n", NULL, true,
+		   false);
+	assert_int_equal(o->writable, 0);
+	sg_h1x_want_write(o->x, true);
+	RUN_UNTIL(o, o->writable == 1);
+	assert_int_equal(backend_read(o, buf, sizeof(buf)), 10);
+	assert_string_equal(buf, "0123456789");
+	for (int i = 0; i < 5; i++)
+		sg_loop_run_once(o->loop, 10);
+	assert_int_equal(o->writable, 1); /* it asked no more */
+	backend_write(o, "HTTP/1.1 204 No Content\r\n\r\n");
+	RUN_UNTIL(o, o->ends == 1);
+	assert_int_equal(o->status, 204);
+	assert_true(o->head_end);
+}
+
+/* A 101 is a final head offered to a request that may tunnel; to one that
+ * may not, it is invalid (a tunnel nobody asked for). */
+static void test_bytes_101(void **state)
+{
+	struct owner *o = *state;
+
+	o->take = true;
+	send_bytes(o, "GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n\r\n", NULL, false,
+		   true);
+	backend_write(o, "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n\r\nframe");
+	RUN_UNTIL(o, o->offered == 1);
+	assert_int_equal(o->status, 101);
+	assert_int_equal(o->ntaken, 5);
+	assert_memory_equal(o->taken, "frame", 5);
+
+	o->x = sg_h1x_new(o->loop, &o->u, &ops, o, 1024);
+	o->written = 0;
+	send_bytes(o, "GET / HTTP/1.1\r\nHost: x\r\n\r\n", NULL, false, false);
+	backend_write(o, "HTTP/1.1 101 Switching Protocols\r\n\r\n");
+	RUN_UNTIL(o, o->fails == 1);
+	assert_int_equal(o->why, SG_XFAIL_INVALID);
+	assert_int_equal(o->offered, 1);
+}
+
+/* EOF before a head while bytes passed to the connection are on their
+ * way: the owner says to wait, the exchange stops reading, and reads
+ * again when told; with nothing more, the connection was lost. */
+static void test_bytes_early_eof(void **state)
+{
+	struct owner *o = *state;
+
+	send_bytes(o, "GET / HTTP/1.1\r\nHost: x\r\n\r\n", NULL, false, false);
+	o->eof_wait = true;
+	shutdown(o->peer, SHUT_WR);
+	RUN_UNTIL(o, o->early_eofs == 1);
+	for (int i = 0; i < 5; i++)
+		sg_loop_run_once(o->loop, 10);
+	assert_int_equal(o->fails, 0);
+	o->eof_wait = false;
+	sg_h1x_io(o->x, EPOLLIN);
+	assert_int_equal(o->early_eofs, 2);
+	assert_int_equal(o->fails, 1);
+	assert_int_equal(o->why, SG_XFAIL_LOST);
+}
+
+/* The owner's storage: an exchange begins in it, its buffers stay for the
+ * next; while one is still inside a call, another may not begin there. */
+static void test_owner_storage(void **state)
+{
+	struct owner *o = *state;
+	struct sg_h1_header slots[16];
+	char *in;
+
+	sg_h1x_close(o->x); /* parks the connection's interest */
+	o->u.io.cb = on_io; /* as the attempt sets it for each try */
+	o->own.hx.resp.headers = slots;
+	o->own.hx.resp.headers_cap = 16;
+	assert_true(sg_h1x_init(&o->own, o->loop, &o->u, &ops, o, 1024));
+	o->x = &o->own;
+	o->init_in_head = 0;
+	send_bytes(o, "GET / HTTP/1.1\r\nHost: x\r\n\r\n", NULL, false, false);
+	backend_write(o, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
+	RUN_UNTIL(o, o->ends == 1);
+	assert_int_equal(o->init_in_head, 0); /* refused: busy */
+	assert_memory_equal(sg_buf_data(&o->data), "ok", 2);
+	in = o->own.hx.in;
+	assert_non_null(in);
+	sg_h1x_close(&o->own);
+	o->u.io.cb = on_io;
+
+	o->init_in_head = -1;
+	assert_true(sg_h1x_init(&o->own, o->loop, &o->u, &ops, o, 1024));
+	assert_ptr_equal(o->own.hx.in, in);
+	assert_int_equal(o->own.hx.in_len, 0);
+	o->written = 0;
+	send_bytes(o, "GET /2 HTTP/1.1\r\nHost: x\r\n\r\n", NULL, false, false);
+	backend_write(o, "HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\ntwo");
+	RUN_UNTIL(o, o->ends == 2);
+	assert_memory_equal(sg_buf_data(&o->data), "oktwo", 5);
+	sg_h1x_close(&o->own);
+	o->x = NULL;
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -622,6 +859,12 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_length_body_with_head, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_room, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_close_inside_callback, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bytes_taken_at_final_head, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bytes_not_taken_body_decoded, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bytes_body_given_in_turns, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bytes_101, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bytes_early_eof, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_owner_storage, setup, teardown),
 	};
 
 	signal(SIGPIPE, SIG_IGN);

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 
 #include "config/duration.h"
 #include "config/hostname.h"
@@ -93,11 +94,11 @@ static bool may_retry(const struct sg_attempt *a)
 }
 
 /* Nothing but time or a connect is awaited: the owner refreshes its timer
- * (ops->wait). An HTTP/1 connection being made for a message exchange is
- * watched here: its owner never touches it. */
+ * (ops->wait). An HTTP/1 connection being made is watched here: its owner
+ * never touches it before it takes it. */
 static void waiting(struct sg_attempt *a)
 {
-	if (a->ops->messages && a->conn && !a->connected &&
+	if (a->conn && !a->connected &&
 	    sg_io_set(a->loop, &a->conn->io, sg_backend_connect_events(a->conn)) == -1) {
 		sg_attempt_failed(a, SG_FAIL_CONNECT, errno);
 		return;
@@ -261,7 +262,7 @@ static bool replay_uncounted(struct sg_attempt *a)
 }
 
 /* ---- the exchange's callbacks (user/core/exchange.h): an HTTP/2 backend's
- * stream, or an HTTP/1 connection driven whole for a message owner ------ */
+ * stream, or an HTTP/1 connection ------------------------------------------- */
 
 static void x_ready(void *data)
 {
@@ -383,6 +384,27 @@ static char *x_space(void *data, size_t want)
 	return a->ops->space ? a->ops->space(a, want) : NULL;
 }
 
+static void x_written(void *data)
+{
+	struct sg_attempt *a = data;
+
+	a->ops->written(a);
+}
+
+static void x_writable(void *data)
+{
+	struct sg_attempt *a = data;
+
+	a->ops->writable(a);
+}
+
+static bool x_early_eof(void *data)
+{
+	struct sg_attempt *a = data;
+
+	return a->ops->early_eof && a->ops->early_eof(a);
+}
+
 static const struct sg_exchange_ops x_ops = {
 	.ready = x_ready,
 	.failed = x_failed,
@@ -393,13 +415,21 @@ static const struct sg_exchange_ops x_ops = {
 	.trailers = x_trailers,
 	.room = x_room,
 	.space = x_space,
+	.written = x_written,
+	.writable = x_writable,
+	.early_eof = x_early_eof,
 };
 
-/* The HTTP/1 connection of a message owner is up: its exchange begins, and
- * the owner sends. */
+/* The HTTP/1 connection is up: its exchange begins (in the owner's
+ * storage when it keeps one free), and the owner sends. */
 static void h1_ready(struct sg_attempt *a)
 {
-	a->h1 = sg_h1x_new(a->loop, a->conn, &x_ops, a, SG_ATTEMPT_HEAD_MAX);
+	struct sg_h1x *x = a->ops->h1x ? a->ops->h1x(a) : NULL;
+
+	if (x && sg_h1x_init(x, a->loop, a->conn, &x_ops, a, SG_ATTEMPT_HEAD_MAX))
+		a->h1 = x;
+	else
+		a->h1 = sg_h1x_new(a->loop, a->conn, &x_ops, a, SG_ATTEMPT_HEAD_MAX);
 	if (!a->h1) {
 		sg_attempt_failed(a, SG_FAIL_CONNECT, ENOMEM);
 		return;
@@ -407,7 +437,7 @@ static void h1_ready(struct sg_attempt *a)
 	a->ops->send(a);
 }
 
-/* A message owner's HTTP/1 connection: its connect, then its exchange. */
+/* An HTTP/1 connection: its connect, then its exchange. */
 static void on_h1_io(struct sg_loop *loop, struct sg_io *io, uint32_t revents)
 {
 	struct sg_attempt *a = io->data;
@@ -419,6 +449,9 @@ static void on_h1_io(struct sg_loop *loop, struct sg_io *io, uint32_t revents)
 		sg_attempt_connected(a);
 	else
 		sg_h1x_io(a->h1, revents);
+	/* a is the owner's, whose memory outlives the loop's pass */
+	if (a->ops->settle)
+		a->ops->settle(a);
 }
 
 void sg_attempt_default_host(const struct sg_backend_ref *b, const struct sg_h1_req *req,
@@ -440,6 +473,50 @@ int sg_attempt_send(struct sg_attempt *a, const struct sg_h1_req *req,
 	if (a->h1)
 		return sg_h1x_send(a->h1, req, &e, client_ip, a->n, body);
 	return -ENOTCONN;
+}
+
+int sg_attempt_send_bytes(struct sg_attempt *a, const struct sg_h1_req *req,
+			  const struct sg_h1_edit *edit, const char *client_ip, const char *extra,
+			  const char *body, size_t body_len, bool body_given, bool tunnel)
+{
+	struct sg_h1_edit e = *edit;
+	int rc;
+
+	if (!a->h1)
+		return -ENOTCONN;
+	sg_attempt_default_host(a->backend, req, &e);
+	rc = sg_h1backend_build(&a->h1->hx, req, &e, client_ip, a->n, extra, body, body_len);
+	if (rc < 0)
+		return rc;
+	sg_h1x_send_bytes(a->h1, req, body_given, tunnel);
+	return 0;
+}
+
+bool sg_attempt_offered(const struct sg_attempt *a)
+{
+	return sg_h1x_offering(a->h1);
+}
+
+char *sg_attempt_take(struct sg_attempt *a, size_t *n)
+{
+	char *p = sg_h1x_take(a->h1, n);
+
+	sg_h1x_close(a->h1);
+	a->h1 = NULL;
+	a->conn->io.cb = a->ops->on_io;
+	a->conn->io.data = a->owner;
+	return p;
+}
+
+void sg_attempt_want_write(struct sg_attempt *a, bool want)
+{
+	sg_h1x_want_write(a->h1, want);
+}
+
+void sg_attempt_read_again(struct sg_attempt *a)
+{
+	if (a->h1 && a->connected)
+		sg_h1x_io(a->h1, EPOLLIN);
 }
 
 void sg_attempt_resume(struct sg_attempt *a)
@@ -692,12 +769,10 @@ void sg_attempt_go(struct sg_attempt *a)
 	}
 	a->conn = u;
 	a->connected = u->reused;
-	u->io.cb = a->ops->messages ? on_h1_io : a->ops->on_io;
-	u->io.data = a->ops->messages ? (void *)a : a->owner;
-	if (a->connected && a->ops->messages)
+	u->io.cb = on_h1_io;
+	u->io.data = a;
+	if (a->connected)
 		h1_ready(a);
-	else if (a->connected)
-		a->ops->send(a);
 	else
 		waiting(a);
 }
@@ -720,10 +795,7 @@ void sg_attempt_connected(struct sg_attempt *a)
 	if (a->connect_ns)
 		sg_stats_observe(a->series, SG_HIST_CONNECT, now_ns(a) - a->connect_ns);
 	a->connect_ns = 0;
-	if (a->ops->messages)
-		h1_ready(a);
-	else
-		a->ops->send(a);
+	h1_ready(a);
 }
 
 /* A try that did not reach its backend (connect refused, a name that does

@@ -13,9 +13,10 @@
  * request", "no try is left: answer the client", "wait" (refresh timer and
  * I/O mask), and the response's head, data and end. Who speaks the
  * protocol: to an HTTP/2 backend, always the exchange (user/core/h2backend.h);
- * to an HTTP/1 backend, the owner itself on a->conn when it relays bytes
- * (user/http1/proxy.c: splice(2), the socket map), else the exchange
- * (user/core/h1backend.h's sg_h1x, for a message owner: user/http2/h2proxy.c). Every
+ * to an HTTP/1 backend, sg_h1x (user/core/h1backend.h): from the owner's
+ * messages, or from bytes it built, and then, at the response head, the
+ * owner may take the connection to relay the body socket to socket
+ * (user/http1/: splice(2), the socket map). Every
  * callback may be made from inside any sg_attempt_* call except
  * sg_attempt_due/_release. */
 #ifndef SG_ATTEMPT_H
@@ -38,7 +39,7 @@ struct sg_attempt;
  * request, without counting as tries. */
 #define SG_ATTEMPT_MAX_REFUSED 16
 
-/* The largest response head a message owner's HTTP/1 backend may send. */
+/* The largest response head an HTTP/1 backend may send. */
 #define SG_ATTEMPT_HEAD_MAX (64 * 1024)
 
 /* What an owner's prepare says of a try (struct sg_attempt_ops). */
@@ -70,17 +71,26 @@ struct sg_attempt_ops {
 	 * refresh the timer (sg_attempt_due) and the I/O masks. NULL for an
 	 * owner that refreshes both at the end of every dispatch anyway. */
 	void (*wait)(struct sg_attempt *a);
-	/* Installed as a->conn's I/O callback, with the owner as its data
-	 * (not for a message owner). */
+	/* Optional: after each event of a->conn that the attempt handled (its
+	 * connect, its HTTP/1 exchange), for an owner that refreshes its
+	 * timer and I/O masks at the end of its own dispatches (wait NULL). */
+	void (*settle)(struct sg_attempt *a);
+	/* Installed as a->conn's I/O callback, with the owner as its data,
+	 * once the owner took the connection (sg_attempt_take). */
 	void (*on_io)(struct sg_loop *loop, struct sg_io *io, uint32_t revents);
+	/* Optional: storage for the HTTP/1 exchange of a try (user/core/
+	 * h1backend.h, sg_h1x_init), which the owner keeps from one request
+	 * to the next, so that a try costs no allocation; NULL (or its
+	 * storage busy): the exchange is allocated. */
+	struct sg_h1x *(*h1x)(struct sg_attempt *a);
+	/* An HTTP/1 backend's request sent in bytes (sg_attempt_send_bytes):
+	 * its bytes are all written; the connection takes more of the body
+	 * the owner relays itself; EOF came with bytes still passed to it
+	 * (user/core/exchange.h's callbacks of the same names). */
+	void (*written)(struct sg_attempt *a);
+	void (*writable)(struct sg_attempt *a);
+	bool (*early_eof)(struct sg_attempt *a);
 
-	/* A message owner (user/http2/h2proxy.c) relays messages, not bytes: the
-	 * attempt drives an HTTP/1 backend's connection itself (user/
-	 * h1backend.h, sg_h1x) as it does an HTTP/2 backend's stream, and
-	 * both report through the callbacks below. An owner that is not
-	 * (user/http1/proxy.c) writes and reads a->conn itself, and hears these
-	 * only from an HTTP/2 backend. */
-	bool messages;
 	/* The response, as user/core/exchange.h's callbacks of the same names say
 	 * (head: interim ones too; its retry decision is the owner's,
 	 * sg_attempt_took_status, or for a request sg_request_took_response). Body bytes passed on are given back with
@@ -145,12 +155,12 @@ struct sg_attempt {
 
 	/* The current try's backend connection (HTTP/1), or its stream on a
 	 * shared connection (HTTP/2, the backend's eff_h2); NULL between
-	 * tries. a->conn's bytes are the owner's to write and read, except a
-	 * message owner's (a->h1 speaks there); a->h2 and a->h1 speak
-	 * through ops->head, data and end. */
+	 * tries. a->h1, the exchange on conn once connected, and a->h2 speak
+	 * through ops->head, data and end; conn's bytes are the owner's only
+	 * once it took it (sg_attempt_take: a->h1 is NULL then). */
 	struct sg_backend_conn *conn;
 	struct sg_h2b_stream *h2;
-	struct sg_h1x *h1; /* a message owner's exchange on conn, once connected */
+	struct sg_h1x *h1;
 	bool connected;
 	/* The current try's endpoint state (user/core/lb.h): outstanding from the
 	 * try's start until its response is over or it is dropped; judged
@@ -247,7 +257,7 @@ bool sg_attempt_took_status(struct sg_attempt *a, uint16_t status);
  * over the response: retried as a listed status is. */
 bool sg_attempt_took(struct sg_attempt *a, uint16_t status, bool wanted);
 
-/* Send the request on the try's exchange (a message owner's HTTP/1
+/* Send the request on the try's exchange (an HTTP/1
  * connection, or an HTTP/2 stream), from ops->send: `req` as
  * sg_h1_write_request_edit writes it (edit, client_ip; the try's number;
  * sg_attempt_default_host's Host where it came without one);
@@ -268,6 +278,35 @@ int sg_attempt_send(struct sg_attempt *a, const struct sg_h1_req *req,
  * call it first. */
 void sg_attempt_default_host(const struct sg_backend_ref *b, const struct sg_h1_req *req,
 			     struct sg_h1_edit *edit);
+
+/* The same to an HTTP/1 backend in bytes, from ops->send when a->h1 is
+ * set: the head as sg_h1backend_build writes it (extra lines: an upgrade
+ * offer) with body[0..body_len) when the body is whole in hand, else,
+ * `body_given`, the owner relays the body itself once ops->written says
+ * the head is out (sg_attempt_want_write, ops->writable). `tunnel`: a 101
+ * or a CONNECT's 2xx may answer. At the final response head ops->head may
+ * take the connection (sg_attempt_take). Returns 0 or a negative errno
+ * (the owner fails the request); callbacks may come from inside. */
+int sg_attempt_send_bytes(struct sg_attempt *a, const struct sg_h1_req *req,
+			  const struct sg_h1_edit *edit, const char *client_ip, const char *extra,
+			  const char *body, size_t body_len, bool body_given, bool tunnel);
+
+/* Inside ops->head: the final head of an HTTP/1 backend sent bytes, whose
+ * connection the owner may take. */
+bool sg_attempt_offered(const struct sg_attempt *a);
+
+/* Take it: the response bytes read after the head (*n, valid until
+ * ops->head returns) are returned; from now on a->conn's bytes and I/O
+ * are the owner's (ops->on_io), and no exchange speaks for it. */
+char *sg_attempt_take(struct sg_attempt *a, size_t *n);
+
+/* The owner's body relay (body_given) has bytes for the backend: ask for
+ * ops->writable, or no longer. */
+void sg_attempt_want_write(struct sg_attempt *a, bool want);
+
+/* Read the connection again, as its readiness would (after ops->early_eof
+ * said to wait). */
+void sg_attempt_read_again(struct sg_attempt *a);
 
 /* ops->body has bytes (or the end) again. */
 void sg_attempt_resume(struct sg_attempt *a);
@@ -290,7 +329,7 @@ bool sg_attempt_expire(struct sg_attempt *a, uint64_t now);
 void sg_attempt_drop(struct sg_attempt *a);
 
 /* The response is over: a->conn goes back to the pool when `reusable` (and,
- * for a message owner, its exchange says it may) and the pool keeps idle
+ * while the exchange speaks for it, the exchange says it may) and the pool keeps idle
  * connections (global poolIdleTimeout, poolMaxSize), else it is closed.
  * a->conn is NULL afterwards; ops->dropped is not called. */
 void sg_attempt_release(struct sg_attempt *a, bool reusable, const struct sg_global *g);

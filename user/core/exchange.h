@@ -1,6 +1,8 @@
 /* What a backend exchange says to the request it carries: one interface
- * for an HTTP/1 connection driven whole (user/core/h1backend.h, sg_h1x) and a
- * stream on a shared HTTP/2 connection (user/core/h2backend.h). user/core/attempt.c
+ * for an HTTP/1 connection (user/core/h1backend.h, sg_h1x) and a stream on a
+ * shared HTTP/2 connection (user/core/h2backend.h). An HTTP/1 exchange may
+ * also offer its connection's bytes at the final response head, for an
+ * owner that relays them socket to socket (sg_h1x_take). user/core/attempt.c
  * sits between them and the frontend: it turns failures into retries or
  * an answer and passes the response through (struct sg_attempt_ops).
  *
@@ -69,6 +71,19 @@ struct sg_exchange_ops {
 	 * rather than into its own and have `data` copy them; they come to
 	 * `data` with p at the returned place. NULL: read them elsewhere. */
 	char *(*space)(void *data, size_t want);
+
+	/* An HTTP/1 exchange in bytes mode (user/core/h1backend.h,
+	 * sg_h1x_send_bytes) only. */
+	/* The owner's request bytes are all written; a body it said it
+	 * relays itself is its to write now. */
+	void (*written)(void *data);
+	/* That body relay's turn: the connection takes bytes again (EPOLLOUT,
+	 * asked for with sg_h1x_want_write). */
+	void (*writable)(void *data);
+	/* Optional: the connection read EOF before a response head; true when
+	 * bytes the kernel passes to it (the socket map) are still on their
+	 * way, and the owner reads again later (sg_h1x_io with EPOLLIN). */
+	bool (*early_eof)(void *data);
 };
 
 #endif

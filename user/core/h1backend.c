@@ -12,6 +12,7 @@
 #include <sys/socket.h>
 
 #include "user/base/buf.h"
+#include "user/base/log.h"
 #include "user/base/mem.h"
 #include "user/codec/h1chunk.h"
 #include "user/tls/tls.h"
@@ -146,6 +147,7 @@ void sg_h1backend_reset(struct sg_h1backend *x)
 {
 	end_out(x);
 	x->in_len = 0;
+	x->heard = false;
 }
 
 void sg_h1backend_free(struct sg_h1backend *x)
@@ -157,7 +159,7 @@ void sg_h1backend_free(struct sg_h1backend *x)
 	x->in_cap = 0;
 }
 
-/* ---- the whole exchange (message mode) ---------------------------------- */
+/* ---- the whole exchange ---------------------------------------------------- */
 
 #define H1X_PULL 16384		  /* request body bytes asked of ops->body at once */
 #define H1X_OUT_BATCH (64 * 1024) /* bytes gathered before a send */
@@ -169,67 +171,71 @@ void sg_h1backend_free(struct sg_h1backend *x)
  * 0.07-0.13; scripts/BENCH.md, "The origin's cost of a reader"). */
 #define H1X_READ_OWNED (1024 * 1024)
 
-struct sg_h1x {
-	struct sg_loop *loop;
-	struct sg_backend_conn *u;
-	const struct sg_exchange_ops *ops;
-	void *data;
-	size_t head_max;
-	const struct sg_h1_req *req;
-	struct sg_h1backend hx; /* the response head in */
-
-	/* The request: the head, then the body pulled from ops->body and
-	 * framed into `out` (a chunk each pull when chunked). */
-	struct sg_buf out;
-	bool body_open; /* more body to pull */
-	bool chunked;
-	bool up_wait;	   /* ops->body had none: sg_h1x_resume */
-	size_t head_left;  /* bytes of the head not written yet */
-	bool req_written;  /* the head and the body, to its last byte */
-	bool write_broken; /* the backend stopped taking the body */
-	bool taken;	   /* the backend took a byte of the request */
-
-	/* The response. */
-	bool have_head;
-	enum sg_h1_body body;
-	uint64_t left;		     /* SG_H1_BODY_LENGTH */
-	struct sg_h1_chunked chunks; /* zeroed with x: one response per exchange */
-	struct sg_buf trailers;	     /* a chunked body's trailer lines, as received */
-	bool keep_alive;
-
-	/* Re-entry: callbacks may close x from inside sg_h1x_io; it is freed
-	 * when the outermost call returns. */
-	int busy;
-	bool dead; /* closed, or a callback ended the exchange: say nothing more */
-
-	/* Last and never zeroed: the parser writes the slots it hands out
-	 * (zeroing these 8 KiB was 3% of an h2c request's CPU, perf). */
+/* sg_h1x_new's: the exchange with its own header slots after it. Never
+ * zeroed: the parser writes the slots it hands out (zeroing these 8 KiB
+ * was 3% of an h2c request's CPU, perf). */
+struct h1x_alloc {
+	struct sg_h1x x;
 	struct sg_h1_header slots[SG_H1_MAX_HEADERS];
 };
 
-struct sg_h1x *sg_h1x_new(struct sg_loop *loop, struct sg_backend_conn *u,
-			  const struct sg_exchange_ops *ops, void *data, size_t head_max)
+/* x's fields for a new exchange; its buffers (and the response's header
+ * slots) stay, emptied. */
+static void x_begin(struct sg_h1x *x, struct sg_loop *loop, struct sg_backend_conn *u,
+		    const struct sg_exchange_ops *ops, void *data, size_t head_max)
 {
-	struct sg_h1x *x = malloc(sizeof(*x));
-
-	if (!x)
-		return NULL;
-	memset(x, 0, offsetof(struct sg_h1x, slots));
+	memset(x, 0, offsetof(struct sg_h1x, owned));
+	sg_h1backend_reset(&x->hx);
+	sg_buf_reset(&x->out);
+	sg_buf_reset(&x->trailers);
 	x->loop = loop;
 	x->u = u;
 	x->ops = ops;
 	x->data = data;
 	x->head_max = head_max;
-	x->hx.resp.headers = x->slots;
+}
+
+struct sg_h1x *sg_h1x_new(struct sg_loop *loop, struct sg_backend_conn *u,
+			  const struct sg_exchange_ops *ops, void *data, size_t head_max)
+{
+	struct h1x_alloc *m = malloc(sizeof(*m));
+	struct sg_h1x *x = m ? &m->x : NULL;
+
+	if (!x)
+		return NULL;
+	memset(x, 0, sizeof(*x));
+	x->loop = loop;
+	x->u = u;
+	x->ops = ops;
+	x->data = data;
+	x->head_max = head_max;
+	x->hx.resp.headers = m->slots;
 	x->hx.resp.headers_cap = SG_H1_MAX_HEADERS;
 	return x;
 }
 
-static void x_free(struct sg_h1x *x)
+bool sg_h1x_init(struct sg_h1x *x, struct sg_loop *loop, struct sg_backend_conn *u,
+		 const struct sg_exchange_ops *ops, void *data, size_t head_max)
+{
+	if (x->busy)
+		return false;
+	x_begin(x, loop, u, ops, data, head_max);
+	x->owned = true;
+	return true;
+}
+
+void sg_h1x_free(struct sg_h1x *x)
 {
 	sg_h1backend_free(&x->hx);
 	sg_buf_free(&x->out);
 	sg_buf_free(&x->trailers);
+}
+
+static void x_free(struct sg_h1x *x)
+{
+	if (x->owned)
+		return; /* the owner's storage: its buffers stay for the next */
+	sg_h1x_free(x);
 	free(x);
 }
 
@@ -391,6 +397,34 @@ static int write_request(struct sg_h1x *x)
 	return 0;
 }
 
+/* Bytes mode: the owner's bytes, then its body relay's turns. Returns -1
+ * when the exchange is over. */
+static int write_bytes(struct sg_h1x *x, uint32_t revents)
+{
+	int rc;
+
+	if (!sg_h1backend_pending(&x->hx)) {
+		if (x->body_given && x->owner_out && (revents & EPOLLOUT)) {
+			x->ops->writable(x->data);
+			return x->dead ? -1 : 0;
+		}
+		return 0;
+	}
+	if (!(revents & (EPOLLOUT | EPOLLHUP | EPOLLERR)))
+		return 0;
+	rc = sg_h1backend_send(&x->hx, x->u);
+	if (rc < 0) {
+		fail(x, x->hx.out_off ? SG_XFAIL_WRITE : SG_XFAIL_UNSENT, -rc);
+		return -1;
+	}
+	if (rc == 0)
+		return 0;
+	x->taken = true;
+	x->req_written = !x->body_given;
+	x->ops->written(x->data);
+	return x->dead ? -1 : 0;
+}
+
 static bool room(struct sg_h1x *x)
 {
 	return !x->ops->room || x->ops->room(x->data);
@@ -465,6 +499,8 @@ static int read_head(struct sg_h1x *x)
 		case SG_H1BACKEND_HEAD:
 			break;
 		case SG_H1BACKEND_EOF:
+			if (!err && x->ops->early_eof && x->ops->early_eof(x->data))
+				return x->dead ? -1 : 0;
 			fail(x, x->hx.heard ? SG_XFAIL_RESET : SG_XFAIL_LOST, err);
 			return -1;
 		case SG_H1BACKEND_INVALID:
@@ -477,12 +513,15 @@ static int read_head(struct sg_h1x *x)
 			fail(x, SG_XFAIL_NOMEM, ENOMEM);
 			return -1;
 		}
-		if (x->hx.resp.status == 101) {
-			/* No message exchange becomes a tunnel. */
+		if (x->hx.resp.status == 101 && !x->tunnel) {
+			/* A tunnel nobody asked for would carry the client's
+			 * next bytes to the backend unparsed; no message
+			 * exchange becomes one. */
+			SG_WARN("backend sent 101 to a request without Upgrade");
 			fail(x, SG_XFAIL_INVALID, EPROTO);
 			return -1;
 		}
-		if (x->hx.resp.status < 200) {
+		if (x->hx.resp.status < 200 && x->hx.resp.status != 101) {
 			x->ops->head(x->data, &x->hx.resp, false);
 			if (x->dead)
 				return -1;
@@ -493,7 +532,9 @@ static int read_head(struct sg_h1x *x)
 		x->body = sg_h1_response_body_for(&x->hx.resp, x->req);
 		x->keep_alive = x->hx.resp.keep_alive && x->body != SG_H1_BODY_CLOSE;
 		x->left = x->body == SG_H1_BODY_LENGTH ? (uint64_t)x->hx.resp.content_length : 0;
+		x->offering = x->bytes;
 		x->ops->head(x->data, &x->hx.resp, x->body == SG_H1_BODY_NONE);
+		x->offering = false;
 		if (x->dead)
 			return -1;
 		extra = x->hx.in_len - x->hx.resp.head_len;
@@ -570,6 +611,17 @@ static void watch(struct sg_h1x *x)
 	 * it from the pool and giving it back cost no epoll_ctl. */
 	if (!x->have_head || room(x))
 		ev |= EPOLLIN | EPOLLRDHUP;
+	if (x->bytes) {
+		/* The owner's bytes first: no head is read before they are out. */
+		if (sg_h1backend_pending(&x->hx))
+			ev = EPOLLOUT;
+		else if (x->owner_out)
+			ev |= EPOLLOUT;
+	}
+	/* At EOF with passed bytes on their way (early_eof), the socket is
+	 * readable for ever: the owner reads again later. */
+	if (x->u->k.eof_wait)
+		ev &= ~(uint32_t)(EPOLLIN | EPOLLRDHUP);
 	if (sg_io_set(x->loop, &x->u->io, ev) == -1) {
 		if (x->have_head)
 			end(x, errno);
@@ -596,8 +648,14 @@ static void step(struct sg_h1x *x, uint32_t revents)
 	bool in = revents & (EPOLLIN | EPOLLHUP | EPOLLERR);
 
 	enter(x);
-	if ((revents & (EPOLLOUT | EPOLLHUP | EPOLLERR)) && write_request(x) < 0)
+	if (x->bytes) {
+		if (write_bytes(x, revents) < 0)
+			goto out;
+		if (sg_h1backend_pending(&x->hx))
+			in = false;
+	} else if ((revents & (EPOLLOUT | EPOLLHUP | EPOLLERR)) && write_request(x) < 0) {
 		goto out;
+	}
 	if (in && !x->have_head && read_head(x) < 0)
 		goto out;
 	if (in && x->have_head && read_body(x) < 0)
@@ -630,6 +688,37 @@ int sg_h1x_send(struct sg_h1x *x, const struct sg_h1_req *req, const struct sg_h
 	x->body_open = body;
 	step(x, EPOLLOUT);
 	return 0;
+}
+
+void sg_h1x_send_bytes(struct sg_h1x *x, const struct sg_h1_req *req, bool body_given, bool tunnel)
+{
+	x->bytes = true;
+	x->req = req;
+	x->body_given = body_given;
+	x->tunnel = tunnel;
+	step(x, EPOLLOUT);
+}
+
+void sg_h1x_want_write(struct sg_h1x *x, bool want)
+{
+	if (!x || x->dead || x->owner_out == want)
+		return;
+	x->owner_out = want;
+	enter(x);
+	watch(x);
+	leave(x);
+}
+
+char *sg_h1x_take(struct sg_h1x *x, size_t *n)
+{
+	char *p = x->hx.in + x->hx.resp.head_len;
+
+	*n = x->hx.in_len - x->hx.resp.head_len;
+	x->offering = false;
+	x->handed = true;
+	x->dead = true;
+	x->u = NULL; /* its interest stays as it is, for the owner to set */
+	return p;
 }
 
 void sg_h1x_resume(struct sg_h1x *x)

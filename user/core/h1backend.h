@@ -1,26 +1,29 @@
-/* HTTP/1.1 to a backend, in two shapes.
+/* HTTP/1.1 to a backend.
  *
- * struct sg_h1backend, for a frontend that relays bytes (user/http1/proxy.c:
- * splice(2), the socket map): this try's request head (and a body kept
- * whole for replay) built and written to the backend connection, then the
- * response head read and parsed there. What follows the head (the body) is
- * the frontend's to relay: its first bytes are left in `in` after the head.
- * The request body streamed after the head, the response body and the
- * decisions on a response (interim, 101, retry) are the frontend's.
+ * struct sg_h1backend: one request out and one response head in, on a
+ * connection: the request's bytes built and written, then heads read and
+ * parsed. What follows a head is left in `in` after it.
  *
- * struct sg_h1x, for a frontend that relays messages (user/http2/h2proxy.c, by
- * way of user/core/attempt.c): the whole exchange on one connection, the request
- * body pulled and framed (Content-Length or chunked), the response head
- * and decoded body reported through struct sg_exchange_ops exactly as an
- * HTTP/2 backend stream reports them (user/core/h2backend.h), so the frontend
- * has one path for both. */
+ * struct sg_h1x, the exchange (user/core/attempt.c drives one per try):
+ * the request and its response reported through struct sg_exchange_ops
+ * exactly as an HTTP/2 backend stream reports them (user/core/h2backend.h),
+ * so that a frontend has one path for both. Its request comes as
+ * messages (sg_h1x_send: the body pulled and framed, Content-Length or
+ * chunked; user/http2/, and the gateway's own calls) or as bytes the owner
+ * built (sg_h1x_send_bytes: user/http1/, which forwards a request's
+ * framing as it came); the response's body comes decoded, unless the
+ * owner of a bytes exchange takes the connection at the final head
+ * (sg_h1x_take) to relay it socket to socket (splice(2), the socket
+ * map). */
 #ifndef SG_H1BACKEND_H
 #define SG_H1BACKEND_H
 
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "user/base/buf.h"
 #include "user/codec/h1.h"
+#include "user/codec/h1chunk.h"
 #include "user/core/backend.h"
 #include "user/core/exchange.h"
 #include "user/base/loop.h"
@@ -95,15 +98,100 @@ void sg_h1backend_reset(struct sg_h1backend *x);
 /* Free the buffers. */
 void sg_h1backend_free(struct sg_h1backend *x);
 
-/* ---- the whole exchange (message mode) ---------------------------------- */
+/* ---- the whole exchange ---------------------------------------------------- */
 
-struct sg_h1x;
+/* One request and its response on connection u, reported through struct
+ * sg_exchange_ops. Its fields are the exchange's own: an owner that keeps
+ * one in its own storage (sg_h1x_init) reads none of them. */
+struct sg_h1x {
+	struct sg_loop *loop;
+	struct sg_backend_conn *u;
+	const struct sg_exchange_ops *ops;
+	void *data;
+	size_t head_max;
+	const struct sg_h1_req *req;
+
+	/* The request: the head, then the body pulled from ops->body and
+	 * framed into `out` (a chunk each pull when chunked). */
+	bool body_open; /* more body to pull */
+	bool chunked;
+	bool up_wait;	   /* ops->body had none: sg_h1x_resume */
+	size_t head_left;  /* bytes of the head not written yet */
+	bool req_written;  /* the head and the body, to its last byte */
+	bool write_broken; /* the backend stopped taking the body */
+	bool taken;	   /* the backend took a byte of the request */
+	/* Bytes mode (sg_h1x_send_bytes): hx.out is written as it is; the
+	 * owner relays the body after it (body_given), asking for EPOLLOUT
+	 * with sg_h1x_want_write (owner_out); a 101 or a CONNECT's 2xx may
+	 * answer (tunnel). */
+	bool bytes, body_given, owner_out, tunnel;
+
+	/* The response. */
+	bool have_head;
+	bool offering; /* in ops->head of a final head in bytes mode: sg_h1x_take */
+	bool handed;   /* the owner took the connection */
+	enum sg_h1_body body;
+	uint64_t left; /* SG_H1_BODY_LENGTH */
+	struct sg_h1_chunked chunks;
+	bool keep_alive;
+
+	/* Re-entry: callbacks may close x from inside sg_h1x_io; it is freed
+	 * when the outermost call returns. */
+	int busy;
+	bool dead; /* closed, or a callback ended the exchange: say nothing more */
+
+	/* Everything above is zeroed for each exchange; what follows stays
+	 * (buffers emptied) in the owner's storage. */
+	bool owned; /* in the owner's storage (sg_h1x_init): never freed here */
+	/* The response heads in; in bytes mode, the owner's request out. */
+	struct sg_h1backend hx;
+	struct sg_buf out;
+	struct sg_buf trailers; /* a chunked body's trailer lines, as received */
+};
 
 /* An exchange on connected connection u (its I/O callback is the owner's
  * to forward: sg_h1x_io), reporting to ops with `data`; response heads over
  * head_max bytes fail (SG_XFAIL_TOO_LARGE). NULL when out of memory. */
 struct sg_h1x *sg_h1x_new(struct sg_loop *loop, struct sg_backend_conn *u,
 			  const struct sg_exchange_ops *ops, void *data, size_t head_max);
+
+/* The same in the owner's storage x, whose buffers (and the response
+ * head's header slots, x->hx.resp.headers, which the owner provides) stay
+ * from one exchange to the next: zeroed once, then kept. False while x's
+ * last exchange is still inside a call (a retry begun from its callback):
+ * the caller takes sg_h1x_new's then. */
+bool sg_h1x_init(struct sg_h1x *x, struct sg_loop *loop, struct sg_backend_conn *u,
+		 const struct sg_exchange_ops *ops, void *data, size_t head_max);
+
+/* The buffers of an exchange in the owner's storage, once closed. */
+void sg_h1x_free(struct sg_h1x *x);
+
+/* Bytes mode: write x->hx.out as the owner built it
+ * (sg_h1backend_build: the head and a body in hand), then read the
+ * response heads: interim ones to ops->head, which are skipped after it;
+ * at the final one (a 101 too, or a CONNECT's 2xx, when `tunnel`; a 101
+ * without it is invalid) ops->head may take the connection
+ * (sg_h1x_take), else the body comes decoded as in sg_h1x_send's mode.
+ * ops->written when the bytes are out; `body_given`: the owner relays the
+ * request body itself after them. req must stay valid until the exchange
+ * is closed. */
+void sg_h1x_send_bytes(struct sg_h1x *x, const struct sg_h1_req *req, bool body_given, bool tunnel);
+
+/* The owner's body relay (body_given) has bytes for the connection: ask
+ * for EPOLLOUT (ops->writable), or no longer. */
+void sg_h1x_want_write(struct sg_h1x *x, bool want);
+
+/* Inside ops->head of a final head in bytes mode: whether the connection
+ * is offered. */
+static inline bool sg_h1x_offering(const struct sg_h1x *x)
+{
+	return x && x->offering;
+}
+
+/* Take the offered connection: its bytes after the head, *n of them, valid
+ * until ops->head returns, are returned; nothing more is said, and the
+ * connection's I/O (its callback and interest) is the owner's. */
+char *sg_h1x_take(struct sg_h1x *x, size_t *n);
 
 /* Send `req` as sg_h1_write_request_edit writes it (edit, client_ip,
  * attempt); body: ops->body gives the body, sent with Content-Length when

@@ -64,7 +64,10 @@ struct request {
 	 * at.replayable: the body is whole in `in`); a tunnel after it keeps
 	 * that backend connection. */
 	struct sg_request rq;
-	struct sg_h1backend bx; /* this try's request and response head on at.conn */
+	/* The try's exchange on at.conn (user/core/h1backend.h): the request
+	 * out, the response heads in; kept with r for the next request
+	 * (attempt ops->h1x). */
+	struct sg_h1x ex;
 	/* Body relays and the chunk scanners of chunked bodies. */
 	struct sg_pump req_pump, resp_pump;
 	struct chunk_relay req_chunks, resp_chunks;

@@ -93,10 +93,13 @@ static bool drop_expect(const void *arg, const char *name, size_t len)
 	       (d->drops && d->drops(d->arg, name, len));
 }
 
-/* This try's request, from the parsed head (whose spans grow_in keeps
- * pointing into `in`). */
-static int build_request_out(struct client *c)
+/* The try's request goes out as bytes (the request body is relayed as it
+ * came, framing and all): the parsed head (whose spans grow_in keeps
+ * pointing into `in`), a body in hand with it, or after it the body relay
+ * (h1c_written). */
+static int send_request(struct client *c)
 {
+	struct request *r = c->r;
 	struct sg_h1_edit edit;
 	struct drops_expect de;
 	struct sg_h1_span body;
@@ -104,21 +107,21 @@ static int build_request_out(struct client *c)
 	/* Upgrade is hop-by-hop: it is dropped from the copied headers and
 	 * re-added here when the client asked for it (less h2c). Only then is
 	 * a 101 an answer. */
-	c->upgrade_sent = sg_h1_upgrade_offer(&c->r->req, extra, sizeof(extra)) > 0;
-	sg_filter_request_edit(&c->r->rq.plan, &edit);
+	c->upgrade_sent = sg_h1_upgrade_offer(&r->req, extra, sizeof(extra)) > 0;
+	sg_filter_request_edit(&r->rq.plan, &edit);
 	/* A body read whole before the first try goes with the head: the
 	 * client already had its 100 (got_request_head), and a backend asked
 	 * to wait would only send another. */
-	if (c->r->rq.at.replayable && c->req_body == SG_H1_BODY_LENGTH) {
+	if (r->rq.at.replayable && c->req_body == SG_H1_BODY_LENGTH) {
 		de = (struct drops_expect){ edit.drops, edit.arg };
 		edit.drops = drop_expect;
 		edit.arg = &de;
 	}
-	sg_attempt_default_host(c->r->rq.at.backend, &c->r->req, &edit);
-	body = sg_request_body(&c->r->rq, c->in + c->r->req.head_len,
-			       c->r->rq.at.replayable ? c->body_len : 0);
-	return sg_h1backend_build(&c->r->bx, &c->r->req, &edit, c->ip, c->r->rq.at.n, extra, body.p,
-				  body.len);
+	body = sg_request_body(&r->rq, c->in + r->req.head_len,
+			       r->rq.at.replayable ? c->body_len : 0);
+	return sg_attempt_send_bytes(&r->rq.at, &r->req, &edit, c->ip, extra, body.p, body.len,
+				     !r->rq.at.replayable && c->req_body != SG_H1_BODY_NONE,
+				     c->upgrade_sent || c->is_connect);
 }
 
 /* The try's plan is made (user/core/request.c): this try's copy of the request
@@ -126,21 +129,21 @@ static int build_request_out(struct client *c)
 void h1c_conn_send(struct sg_request *rq)
 {
 	struct client *c = rq->owner;
+	int rc;
 
 	if (rq->at.h2) {
 		h1c_send_h2(c);
 		return;
 	}
-	if (build_request_out(c) < 0) {
-		h1c_fail_request(c, SG_FAIL_CONNECT, ENOMEM);
-		return;
-	}
-	h1c_write_backend(c);
+	rc = send_request(c);
+	if (rc < 0)
+		h1c_fail_request(c, SG_FAIL_CONNECT, -rc);
 }
 
 /* The request head (and buffered body) went out: stream any larger body. */
-static void request_sent(struct client *c)
+void h1c_written(struct sg_attempt *a)
 {
+	struct client *c = a->owner;
 	size_t early;
 
 	c->request_written = true;
@@ -195,14 +198,9 @@ static void request_sent(struct client *c)
 	h1c_drive_request_body(c);
 }
 
-void h1c_write_backend(struct client *c)
+void h1c_writable(struct sg_attempt *a)
 {
-	int rc = sg_h1backend_send(&c->r->bx, c->r->rq.at.conn);
-
-	if (rc < 0)
-		sg_attempt_write_failed(&c->r->rq.at, -rc, c->r->bx.out_off > 0);
-	else if (rc == 1)
-		request_sent(c);
+	h1c_drive_request_body(a->owner);
 }
 
 /* The backend answers before the request body all went to it (RFC 9112
@@ -467,20 +465,17 @@ static void hold_run(struct client *c)
 }
 
 /* The request module holds the response: nothing goes to the client
- * yet; its body, what came with the head and then what the backend
- * sends, is read here (hold_run) until it ends or is released. */
-static void hold_response(struct client *c)
+ * yet; its body, extra[0..n) that came with the head and then what the
+ * backend sends, is read here (hold_run) until it ends or is released. */
+static void hold_response(struct client *c, const struct sg_h1_resp *resp, char *extra, size_t n)
 {
 	struct request *r = c->r;
-	char *extra = r->bx.in + r->bx.resp.head_len;
-	size_t n = r->bx.in_len - r->bx.resp.head_len;
 
 	c->resp_way = RESP_HELD;
-	r->resp_left = c->resp_body == SG_H1_BODY_LENGTH ? (uint64_t)r->bx.resp.content_length : 0;
+	r->resp_left = c->resp_body == SG_H1_BODY_LENGTH ? (uint64_t)resp->content_length : 0;
 	memset(&r->resp_chunks, 0, sizeof(r->resp_chunks));
 	r->resp_chunks.decode = true;
 	sg_buf_reset(&r->resp_trailers);
-	r->bx.in_len = 0;
 	h1c_enter(c, C_RESP);
 	if (c->resp_body == SG_H1_BODY_NONE ||
 	    (c->resp_body == SG_H1_BODY_LENGTH && !r->resp_left)) {
@@ -492,8 +487,9 @@ static void hold_response(struct client *c)
 		held_bytes(c, extra, n);
 }
 
-/* A complete response head from the backend. */
-static void got_response_head(struct client *c)
+/* A final response head from an HTTP/1 backend, whose exchange offers its
+ * connection: taken, the body (or the tunnel) is relayed here. */
+static void got_response_head(struct client *c, const struct sg_h1_resp *resp)
 {
 	char head[PROXY_HEAD_MAX + 256];
 	struct sg_h1_edit edit;
@@ -502,38 +498,15 @@ static void got_response_head(struct client *c)
 	size_t extra_len, whole = 0;
 	struct iovec iov[2];
 	bool tunnel, whole_response, last, deferred, dechunk;
+	char *extra;
 	ssize_t n;
 
-	if (c->r->bx.resp.status == 101 && !c->upgrade_sent) {
-		/* A tunnel nobody asked for would carry the client's next
-		 * bytes to the backend unparsed: an invalid response. */
-		SG_WARN("%s: backend sent 101 to a request without Upgrade", c->ip);
-		sg_attempt_failed(&c->r->rq.at, SG_FAIL_BAD_RESPONSE, EPROTO);
+	if (sg_request_took_response(&c->r->rq, resp))
 		return;
-	}
-	if (c->r->bx.resp.status >= 100 && c->r->bx.resp.status < 200 &&
-	    c->r->bx.resp.status != 101) {
-		/* Interim: pass it on (an HTTP/1.0 client knows none, RFC 9110
-		 * §15.2), its hop-by-hop fields dropped as a final head's, and
-		 * keep waiting for the final head. */
-		n = c->r->req.minor
-			    ? sg_h1_write_response_edit(&c->r->bx.resp, NULL, SG_H1_CONN_NONE, NULL,
-							head, sizeof(head))
-			    : 0;
-		if (n < 0 || (n > 0 && h1c_client_write(c, head, (size_t)n) == -1)) {
-			h1c_client_close(c);
-			return;
-		}
-		sg_h1backend_skip_head(&c->r->bx);
-		return;
-	}
-	if (sg_request_took_response(&c->r->rq, &c->r->bx.resp))
-		return;
-	tunnel = c->r->bx.resp.status == 101 || (c->is_connect && c->r->bx.resp.status / 100 == 2);
+	tunnel = resp->status == 101 || (c->is_connect && resp->status / 100 == 2);
 	/* RFC 9110 §9.3.6: framing headers in a 2xx to CONNECT mean nothing. */
-	c->resp_body =
-		tunnel ? SG_H1_BODY_NONE : sg_h1_response_body(&c->r->bx.resp, c->r->rq.is_head);
-	c->resp_keep_alive = c->r->bx.resp.keep_alive && c->resp_body != SG_H1_BODY_CLOSE;
+	c->resp_body = tunnel ? SG_H1_BODY_NONE : sg_h1_response_body(resp, c->r->rq.is_head);
+	c->resp_keep_alive = resp->keep_alive && c->resp_body != SG_H1_BODY_CLOSE;
 	/* An HTTP/1.0 client gets a chunked body's data, delimited by the
 	 * close (RFC 9112 6.1: no Transfer-Encoding to a 1.0 request). */
 	dechunk = !c->r->req.minor && c->resp_body == SG_H1_BODY_CHUNKED;
@@ -542,37 +515,37 @@ static void got_response_head(struct client *c)
 		c->client_close = true;
 	if (c->closed || c->state != C_ATTEMPT)
 		return;
-	if (!tunnel && sg_request_hold_response(&c->r->rq, &c->r->bx.resp)) {
-		hold_response(c);
+	/* The bytes after the head are in the exchange's buffer until this
+	 * returns: each way below copies or sends them. */
+	extra = sg_attempt_take(&c->r->rq.at, &extra_len);
+	if (!tunnel && sg_request_hold_response(&c->r->rq, resp)) {
+		hold_response(c, resp, extra, extra_len);
 		return;
 	}
-	sg_request_transform_response(&c->r->rq, &c->r->bx.resp);
+	sg_request_transform_response(&c->r->rq, resp);
 	sg_filter_response_edit(&c->r->rq.plan, &edit);
 	if (dechunk)
-		h1c_without_header(&c->r->bx.resp, "transfer-encoding", &unchunked, slots);
+		h1c_without_header(resp, "transfer-encoding", &unchunked, slots);
 	/* A 101 keeps the backend's Upgrade and says "connection: upgrade"
 	 * (RFC 9110 §7.8: a client fails the switch without them, RFC 6455
 	 * §4.1); other hop-by-hop fields go as always. */
-	n = sg_h1_write_response_edit(
-		dechunk ? &unchunked : &c->r->bx.resp, &edit,
-		tunnel ? SG_H1_CONN_NONE : h1c_conn_field(c, c->client_close),
-		c->r->bx.resp.status == 101 ? "connection: upgrade\r\n" : NULL, head, sizeof(head));
+	n = sg_h1_write_response_edit(dechunk ? &unchunked : resp, &edit,
+				      tunnel ? SG_H1_CONN_NONE : h1c_conn_field(c, c->client_close),
+				      resp->status == 101 ? "connection: upgrade\r\n" : NULL, head,
+				      sizeof(head));
 	/* A small body that came whole with the head leaves with it. */
-	if (c->resp_body == SG_H1_BODY_LENGTH &&
-	    c->r->bx.resp.content_length < SG_RELAY_SPLICE_MIN &&
-	    c->r->bx.in_len - c->r->bx.resp.head_len >= (size_t)c->r->bx.resp.content_length)
-		whole = (size_t)c->r->bx.resp.content_length;
-	whole_response =
-		c->resp_body == SG_H1_BODY_NONE || (c->resp_body == SG_H1_BODY_LENGTH &&
-						    whole == (size_t)c->r->bx.resp.content_length);
+	if (c->resp_body == SG_H1_BODY_LENGTH && resp->content_length < SG_RELAY_SPLICE_MIN &&
+	    extra_len >= (size_t)resp->content_length)
+		whole = (size_t)resp->content_length;
+	whole_response = c->resp_body == SG_H1_BODY_NONE || (c->resp_body == SG_H1_BODY_LENGTH &&
+							     whole == (size_t)resp->content_length);
 	/* The whole response in this write, and the connection closes after
 	 * it with nothing more to read: MSG_MORE holds the segment back for
 	 * the few microseconds until h1c_close_lingering() sends the FIN, which the kernel
 	 * then adds to it (one segment to the client instead of two). */
 	last = c->client_close && c->req_done && !tunnel && whole_response;
 	iov[0] = (struct iovec){ .iov_base = head, .iov_len = n > 0 ? (size_t)n : 0 };
-	iov[1] = (struct iovec){ .iov_base = c->r->bx.in + c->r->bx.resp.head_len,
-				 .iov_len = whole };
+	iov[1] = (struct iovec){ .iov_base = extra, .iov_len = whole };
 	if (n < 0) {
 		h1c_fail_request(c, SG_FAIL_BAD_RESPONSE, EMSGSIZE);
 		return;
@@ -587,9 +560,9 @@ static void got_response_head(struct client *c)
 		return;
 	}
 	c->r->rq.resp_started = true;
-	sg_request_response_head(&c->r->rq, dechunk ? &unchunked : &c->r->bx.resp, &edit);
+	sg_request_response_head(&c->r->rq, dechunk ? &unchunked : resp, &edit);
 	h1c_enter(c, C_RESP);
-	extra_len = c->r->bx.in_len - c->r->bx.resp.head_len - whole;
+	extra_len -= whole;
 	if (whole) {
 		h1c_count_body(c, false, SG_RELAY_COPY, whole);
 		c->r->rq.engine = SG_RELAY_COPY;
@@ -599,7 +572,7 @@ static void got_response_head(struct client *c)
 		extra_len = 0;
 	}
 	if (tunnel) {
-		h1c_start_upgraded_tunnel(c, extra_len);
+		h1c_start_upgraded_tunnel(c, extra, extra_len);
 		return;
 	}
 	switch (c->resp_body) {
@@ -608,7 +581,7 @@ static void got_response_head(struct client *c)
 		break;
 	case SG_H1_BODY_LENGTH:
 		c->r->rq.engine = h1c_init_pump(c, &c->r->resp_pump, false,
-						(uint64_t)c->r->bx.resp.content_length, false);
+						(uint64_t)resp->content_length, false);
 		break;
 	case SG_H1_BODY_CLOSE:
 		c->r->rq.engine = h1c_init_pump(c, &c->r->resp_pump, false, UINT64_MAX, false);
@@ -626,76 +599,34 @@ static void got_response_head(struct client *c)
 			uint64_t budget = c->r->resp_pump.budget;
 			size_t take = extra_len < budget ? extra_len : (size_t)budget;
 
-			if (sg_pump_prime(&c->r->resp_pump, c->r->bx.in + c->r->bx.resp.head_len,
-					  take) == -1) {
+			if (sg_pump_prime(&c->r->resp_pump, extra, take) == -1) {
 				h1c_client_close(c);
 				return;
 			}
 		} else if (extra_len) {
-			char *body = c->r->bx.in + c->r->bx.resp.head_len;
 			size_t out;
 
-			if (chunk_body(&c->r->resp_chunks, body, extra_len, &out, NULL) < 0) {
+			if (chunk_body(&c->r->resp_chunks, extra, extra_len, &out, NULL) < 0) {
 				h1c_client_close(c);
 				return;
 			}
 			c->r->resp_pump.budget = (uint64_t)out;
-			if (out && sg_pump_prime(&c->r->resp_pump, body, out) == -1) {
+			if (out && sg_pump_prime(&c->r->resp_pump, extra, out) == -1) {
 				h1c_client_close(c);
 				return;
 			}
 		}
 	}
-	c->r->bx.in_len = 0;
 	if (!deferred)
 		h1c_drive_response(c);
 }
 
-/* A response head over PROXY_HEAD_MAX: the attempt failed with an invalid
- * response (503), in the log as such. */
-static void response_too_large(struct client *c)
+void h1c_head(struct sg_attempt *a, const struct sg_h1_resp *resp, bool end)
 {
-	SG_WARN("%s: backend response head over %d KiB", c->ip, PROXY_HEAD_MAX / 1024);
-	h1c_fail_request(c, SG_FAIL_BAD_RESPONSE, EMSGSIZE);
-}
-
-void h1c_read_backend_head(struct client *c)
-{
-	while (!c->closed && c->state == C_ATTEMPT && c->r->rq.at.conn) {
-		int err;
-
-		if (h1c_alloc_slots(&c->r->bx.resp.headers, &c->r->bx.resp.headers_cap,
-				    SG_H1_MAX_HEADERS) == -1) {
-			h1c_fail_request(c, SG_FAIL_BAD_RESPONSE, ENOMEM);
-			return;
-		}
-		switch (sg_h1backend_recv_head(&c->r->bx, c->r->rq.at.conn, PROXY_HEAD_MAX, &err)) {
-		case SG_H1BACKEND_MORE:
-			return;
-		case SG_H1BACKEND_HEAD:
-			/* After a 1xx passed on, the loop reads the next head,
-			 * which may be in hand already. */
-			got_response_head(c);
-			continue;
-		case SG_H1BACKEND_EOF:
-			if (!err && h1c_early_eof(c, &c->r->rq.at.conn->k, c->r->rq.at.conn->fd))
-				return;
-			if (c->r->bx.heard)
-				sg_attempt_read_failed(&c->r->rq.at, err);
-			else
-				sg_attempt_lost(&c->r->rq.at, err);
-			return;
-		case SG_H1BACKEND_INVALID:
-			sg_attempt_failed(&c->r->rq.at, SG_FAIL_BAD_RESPONSE, EPROTO);
-			return;
-		case SG_H1BACKEND_TOO_LARGE:
-			response_too_large(c);
-			return;
-		case SG_H1BACKEND_NOMEM:
-			h1c_fail_request(c, SG_FAIL_BAD_RESPONSE, ENOMEM);
-			return;
-		}
-	}
+	if (sg_attempt_offered(a))
+		got_response_head(a->owner, resp);
+	else
+		h1c_h2_head(a, resp, end); /* interim, or messages */
 }
 
 /* One step of a chunked relay: flush what was scanned, then read and scan

@@ -16,10 +16,13 @@ void h1c_pump_done(struct client *c, struct sg_pump *p);
 /* The request module's `send` (user/core/request.h): this try's copy of the
  * request goes out on its connection, or as a stream to an HTTP/2 backend. */
 void h1c_conn_send(struct sg_request *rq);
-/* Write what is left of the try's request head (and small body). */
-void h1c_write_backend(struct client *c);
-/* The backend's socket has bytes while its response head is awaited. */
-void h1c_read_backend_head(struct client *c);
+/* The attempt's callbacks for an HTTP/1 backend's exchange (user/core/
+ * attempt.h): the request is out, a body relayed to it may go on, a
+ * response head came (whose connection this frontend takes for the body,
+ * else it comes as messages: user/http1/h1h2.c). */
+void h1c_written(struct sg_attempt *a);
+void h1c_writable(struct sg_attempt *a);
+void h1c_head(struct sg_attempt *a, const struct sg_h1_resp *resp, bool end);
 /* Move the request body, and the response body, as far as they go now. */
 void h1c_drive_request_body(struct client *c);
 void h1c_drive_response(struct client *c);

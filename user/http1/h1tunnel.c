@@ -90,7 +90,7 @@ uint64_t h1c_kernel_quiet(void *arg, uint64_t idle)
 /* After 101 Switching Protocols (or a CONNECT's 2xx) both directions are
  * opaque bytes until either side closes: the same relay as a TCP route's
  * (user/tcp/tcpconn.c). */
-void h1c_start_upgraded_tunnel(struct client *c, size_t extra_len)
+void h1c_start_upgraded_tunnel(struct client *c, const char *extra, size_t extra_len)
 {
 	size_t early = c->in_len - c->r->req.head_len;
 
@@ -105,13 +105,11 @@ void h1c_start_upgraded_tunnel(struct client *c, size_t extra_len)
 	if (c->ctx->tunnel_idle_ms)
 		c->idle_at = h1c_now(c) + c->ctx->tunnel_idle_ms;
 	if ((early && sg_pump_prime(&c->r->req_pump, c->in + c->r->req.head_len, early) == -1) ||
-	    (extra_len && sg_pump_prime(&c->r->resp_pump, c->r->bx.in + c->r->bx.resp.head_len,
-					extra_len) == -1)) {
+	    (extra_len && sg_pump_prime(&c->r->resp_pump, extra, extra_len) == -1)) {
 		h1c_client_close(c);
 		return;
 	}
 	c->in_len = c->r->req.head_len;
-	c->r->bx.in_len = 0;
 	h1c_free_all_slots(c); /* a tunnel reads no header again */
 	c->r->rq.at.conn->io.cb = on_tunnel_io;
 	h1c_drive_tunnel(c);

@@ -11,8 +11,8 @@
  * does (405, 400, 404) and the connection closed after the answer. */
 void h1c_connect(struct client *c);
 /* After 101 or a CONNECT's 2xx: both directions are a tunnel now, with the
- * extra_len bytes the backend sent past its head first. */
-void h1c_start_upgraded_tunnel(struct client *c, size_t extra_len);
+ * extra[0..extra_len) the backend sent past its head first. */
+void h1c_start_upgraded_tunnel(struct client *c, const char *extra, size_t extra_len);
 /* Move what the tunnel can, both ways; closes the connection when it ends. */
 void h1c_drive_tunnel(struct client *c);
 /* How long the connection's sockets were quiet, counting what the kernel

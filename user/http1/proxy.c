@@ -133,7 +133,8 @@ static void free_slots(struct sg_h1_header **slots, size_t *cap, size_t *used)
 void h1c_free_all_slots(struct client *c)
 {
 	free_slots(&c->r->req.headers, &c->r->req.headers_cap, &c->r->req.nheaders);
-	free_slots(&c->r->bx.resp.headers, &c->r->bx.resp.headers_cap, &c->r->bx.resp.nheaders);
+	free_slots(&c->r->ex.hx.resp.headers, &c->r->ex.hx.resp.headers_cap,
+		   &c->r->ex.hx.resp.nheaders);
 }
 
 static const struct sg_attempt_ops attempt_ops;
@@ -164,7 +165,7 @@ static void request_free(struct client *c)
 		return;
 	sg_request_free(&c->r->rq);
 	h1c_free_all_slots(c);
-	sg_h1backend_free(&c->r->bx);
+	sg_h1x_free(&c->r->ex);
 	sg_h2head_kept_free(&c->r->h2_trailers);
 	sg_buf_free(&c->r->resp_trailers);
 	sg_mem_free(c->r);
@@ -356,7 +357,6 @@ static void backend_dropped(struct sg_attempt *a)
 	c->request_written = false;
 	c->r->h2_up_wait = false;
 	c->r->h2_unconsumed = 0;
-	sg_h1backend_reset(&c->r->bx);
 	if (c->req_pumping)
 		h1c_pump_done(c, &c->r->req_pump);
 	c->req_pumping = false;
@@ -364,7 +364,6 @@ static void backend_dropped(struct sg_attempt *a)
 
 static void release_backend(struct client *c)
 {
-	sg_h1backend_reset(&c->r->bx);
 	sg_attempt_release(&c->r->rq.at, c->resp_keep_alive && c->req_done, &c->cfg->global);
 }
 
@@ -475,7 +474,7 @@ static void release_idle_buffers(struct client *c)
  * without headers. */
 static void keep_warm(struct client *c)
 {
-	c->r->bx.resp.nheaders = 0;
+	c->r->ex.hx.resp.nheaders = 0;
 	c->r->req.nheaders = 0;
 	sg_h2head_kept_free(&c->r->h2_trailers);
 	sg_buf_free(&c->r->resp_trailers);
@@ -726,14 +725,47 @@ static const struct sg_request_sink sink = {
 	.routed = routed,
 };
 
+/* The try's exchange: kept in r, with its response head's header slots,
+ * from one request to the next. */
+static struct sg_h1x *conn_exchange(struct sg_attempt *a)
+{
+	struct client *c = a->owner;
+	struct sg_h1_resp *resp = &c->r->ex.hx.resp;
+
+	if (h1c_alloc_slots(&resp->headers, &resp->headers_cap, SG_H1_MAX_HEADERS) == -1)
+		return NULL;
+	return &c->r->ex;
+}
+
+/* The end of an event on the backend connection that the attempt
+ * dispatched (its connect, its exchange): as at the end of this frontend's
+ * own. */
+static void conn_settle(struct sg_attempt *a)
+{
+	struct client *c = a->owner;
+
+	note_progress(c);
+	h1c_settle(c);
+}
+
+static bool conn_early_eof(struct sg_attempt *a)
+{
+	return h1c_early_eof(a->owner, &a->conn->k, a->conn->fd);
+}
+
 static const struct sg_attempt_ops attempt_ops = {
 	.prepare = sg_request_try_prepare,
 	.send = sg_request_try_send,
 	.fail = sg_request_try_failed,
 	.dropped = backend_dropped,
 	.wait = NULL, /* every dispatch ends in h1c_settle() */
+	.settle = conn_settle,
 	.on_io = on_backend_io,
-	.head = h1c_h2_head,
+	.h1x = conn_exchange,
+	.written = h1c_written,
+	.writable = h1c_writable,
+	.early_eof = conn_early_eof,
+	.head = h1c_head,
 	.data = h1c_h2_data,
 	.end = h1c_h2_end,
 	.body = h1c_h2_body,
@@ -749,7 +781,7 @@ static uint64_t body_progress(const struct client *c)
 	const struct request *r = c->r;
 
 	return c->in_len + c->out.off +
-	       (r ? r->bx.in_len + r->req_pump.moved + r->req_pump.pending + r->resp_pump.moved +
+	       (r ? r->ex.hx.in_len + r->req_pump.moved + r->req_pump.pending + r->resp_pump.moved +
 				r->resp_pump.pending + r->resp_moved
 		  : 0);
 }
@@ -778,21 +810,16 @@ static void update_io(struct client *c)
 		cev = EPOLLIN;
 		break;
 	case C_ATTEMPT:
+		/* The backend connection's interest is the attempt's and its
+		 * exchange's until this frontend takes the connection at the
+		 * response head: only the upload relayed to it asks for
+		 * EPOLLOUT there. */
 		if (c->r->h2_up_wait)
 			cev |= EPOLLIN;
-		if (!c->r->rq.at.conn)
-			break;
-		/* EPOLLRDHUP too: the mask a pooled connection keeps, so that
-		 * taking it from the pool and giving it back cost nothing. */
-		uev = !c->r->rq.at.connected ? sg_backend_connect_events(c->r->rq.at.conn)
-		      : sg_h1backend_pending(&c->r->bx) ? EPOLLOUT
-							: EPOLLIN | EPOLLRDHUP;
-		if (c->request_written && c->req_pumping && !c->req_done) {
-			if (c->r->req_pump.pending)
-				uev |= EPOLLOUT;
-			else
-				cev |= EPOLLIN;
-		}
+		if (c->request_written && c->req_pumping && !c->req_done && !c->r->req_pump.pending)
+			cev |= EPOLLIN;
+		sg_attempt_want_write(&c->r->rq.at, c->request_written && c->req_pumping &&
+							    !c->req_done && c->r->req_pump.pending);
 		break;
 	case C_RESP:
 		if (c->r->h2_up_wait)
@@ -851,7 +878,7 @@ static void update_io(struct client *c)
 		h1c_client_close(c);
 		return;
 	}
-	if (!c->r || !c->r->rq.at.conn)
+	if (!c->r || !c->r->rq.at.conn || c->r->rq.at.h1 || c->state == C_ATTEMPT)
 		return;
 	/* The response is all in and the connection waits for
 	 * finish_request to give it back: it stays registered as the pool
@@ -874,25 +901,9 @@ void h1c_settle(struct client *c)
 	update_io(c);
 }
 
+/* An event on the backend connection this frontend took (sg_attempt_take). */
 static void backend_io(struct client *c, uint32_t revents)
 {
-	if (c->state == C_ATTEMPT) {
-		if (!c->r->rq.at.connected) {
-			sg_attempt_connected(&c->r->rq.at);
-			return;
-		}
-		if (sg_h1backend_pending(&c->r->bx)) {
-			h1c_write_backend(c);
-			if (c->closed || c->state != C_ATTEMPT || sg_h1backend_pending(&c->r->bx))
-				return;
-		}
-		if ((revents & EPOLLOUT) && c->req_pumping)
-			h1c_drive_request_body(c);
-		if (!c->closed && c->state == C_ATTEMPT &&
-		    (revents & (EPOLLIN | EPOLLHUP | EPOLLERR)))
-			h1c_read_backend_head(c);
-		return;
-	}
 	if (c->state == C_RESP) {
 		if ((revents & EPOLLOUT) && c->req_pumping)
 			h1c_drive_request_body(c);
@@ -1080,7 +1091,7 @@ static void redrive(struct client *c)
 		h1c_drive_request_body(c);
 		if (!c->closed && c->state == C_ATTEMPT && c->r->rq.at.conn &&
 		    c->r->rq.at.conn->k.eof_wait)
-			h1c_read_backend_head(c);
+			sg_attempt_read_again(&c->r->rq.at);
 		return;
 	case C_RESP:
 		h1c_drive_request_body(c);

@@ -339,7 +339,6 @@ static const struct sg_attempt_ops attempt_ops = {
 	.fail = sg_request_try_failed,
 	.dropped = try_dropped,
 	.wait = on_wait,
-	.messages = true,
 	.head = on_head,
 	.data = on_data,
 	.end = on_end,
