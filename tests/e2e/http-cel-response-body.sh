@@ -6,8 +6,10 @@
 # over HTTP/2 from both; header expressions read the body too. Past the
 # listener's maxBufferSize the response goes as it came (as agentgateway:
 # response.body absent, response.bodyPrefix its first maxBufferSize
-# bytes), declared or chunked, except that a body transformation still
-# replaces it. A body the backend cuts short is answered 503; a HEAD
+# bytes), declared or chunked (to an HTTP/1.0 client as the data and its
+# close), except that a body transformation still replaces it; and it is
+# read from the backend only as the client takes it (64 MiB to a client
+# that waits 2 s grow the gateway's memory by under 16 MiB). A body the backend cuts short is answered 503; a HEAD
 # request's response (its response.body empty bytes) and a route that
 # reads no body are not held.
 # config_dump prints the response body expression.
@@ -143,6 +145,51 @@ for client in HTTP/1.1 HTTP/2; do
 	check "$client: a route reading no body relays it" \
 		"$H_CODE $(jq -r .path <<<"$H_BODY")" "200 /plain/a?mode=chunked&chunk=7"
 done
+
+# HTTP/1.0 past maxBufferSize: an HTTP/1 backend's chunks go on as the
+# body's data, delimited by the close (no Transfer-Encoding to a 1.0
+# client, RFC 9112 §6.1), whole.
+bcall --http1.0 "$u/peek/a?size=5000&mode=chunked&chunk=1000"
+check "HTTP/1.0, past maxBufferSize, chunks: 200, the data as it came, no framing field" \
+	"$H_CODE $(sha256_of <"$WORK/body") [$(framing)]" "200 $SHA5000 [ ]"
+
+# Released past maxBufferSize to a client that stops reading, the body
+# is read from the backend only as the client takes it: 64 MiB released
+# to a client that reads its head and waits 2 s grow the gateway's
+# memory by under 16 MiB, and then arrive whole.
+out=$(/usr/bin/python3 - "$GW_PID" <<'PY'
+import hashlib, socket, sys, time
+def rss():
+    for line in open("/proc/%s/status" % sys.argv[1]):
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+n = 64 << 20
+s = socket.create_connection(("127.0.0.1", 8080), timeout=20)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 65536)
+before = rss()
+s.sendall(b"GET /peek/big?size=%d&mode=chunked&chunk=65536 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n" % n)
+got = s.recv(4096)
+time.sleep(2)
+grown = rss() - before
+while True:
+    d = s.recv(1 << 20)
+    if not d:
+        break
+    got += d
+body = got[got.find(b"\r\n\r\n") + 4:]
+data, i = bytearray(), 0
+while True:  # the client's chunks
+    j = body.index(b"\r\n", i)
+    size = int(body[i:j], 16)
+    if size == 0:
+        break
+    data += body[j + 2:j + 2 + size]
+    i = j + 2 + size + 2
+want = bytes(range(251)) * (n // 251 + 1)
+print("%s %s" % ("small" if grown < 16384 else "grew %d KiB" % grown, data == want[:n]))
+PY
+)
+check "HTTP/1.1, past maxBufferSize, a client that waits: read as it takes it, whole" "$out" "small True"
 
 # HTTP/1 keep-alive: a held response, then the next request on the same
 # connection and backend connection.

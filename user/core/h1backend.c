@@ -746,5 +746,7 @@ void sg_h1x_io(struct sg_h1x *x, uint32_t revents)
 
 bool sg_h1x_reusable(const struct sg_h1x *x)
 {
-	return x->have_head && x->keep_alive && x->req_written && !x->write_broken && !x->out.len;
+	/* A body the owner relayed itself is its to vouch for (at release). */
+	return x->have_head && x->keep_alive && (x->req_written || x->body_given) &&
+	       !x->write_broken && !x->out.len;
 }

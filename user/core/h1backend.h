@@ -212,7 +212,8 @@ void sg_h1x_consume(struct sg_h1x *x);
 void sg_h1x_io(struct sg_h1x *x, uint32_t revents);
 
 /* Whether the connection may carry another request: the response ended by
- * its framing, with nothing after it, and the whole request was written. */
+ * its framing, with nothing after it, and the whole request was written
+ * (a body the owner relays itself: as far as the exchange knows). */
 bool sg_h1x_reusable(const struct sg_h1x *x);
 
 /* The owner is done with x: no callback follows, and x is freed (once the

@@ -89,15 +89,6 @@ struct request {
 	/* The chunked body's trailer lines (an HTTP/2 backend gets them),
 	 * and fields parsed from a copy. */
 	struct sg_h2_kept h2_trailers;
-	/* A response the request module holds (rq.held_resp) from an HTTP/1
-	 * backend (RESP_HELD, RESP_THROUGH): its framing taken off
-	 * (resp_left bytes of a Content-Length body left; resp_chunks
-	 * decodes chunks); released, it goes on as chunks again when
-	 * through_chunked. */
-	bool through_chunked;
-	uint64_t resp_left;
-	/* Its chunked body's trailer lines, as they came. */
-	struct sg_buf resp_trailers;
 	/* Bytes of held responses read, from either backend: the body
 	 * watchdog's progress (they move nowhere else while held). */
 	uint64_t resp_moved;
@@ -110,13 +101,11 @@ enum resp_way {
 	RESP_NONE,
 	RESP_PUMP,     /* from the HTTP/1 backend's socket by resp_pump, in the
 			 * relay's engine (a tunnel's downstream too) */
-	RESP_HELD,     /* an HTTP/1 backend's body read here (h1forward.c's
-			 * hold_run) for the request module, which holds it */
-	RESP_THROUGH,  /* the same released past maxBufferSize: read here and
-			 * written to the client as it is read */
-	RESP_MESSAGES, /* from messages: an HTTP/2 backend's frames or the
-			 * gateway's own service (a held one answered whole too);
-			 * their end gives the window back (h1c_h2_flushed) */
+	RESP_MESSAGES, /* from messages: the exchange's (an HTTP/2 backend's
+			 * frames, an HTTP/1 backend's body decoded when the
+			 * request module held it) or the gateway's own
+			 * service (a held one answered whole too); their end
+			 * gives the window back (h1c_h2_flushed) */
 };
 
 /* One downstream connection. Owned by the worker's loop; freed in the
@@ -192,12 +181,6 @@ struct client {
 };
 
 /* ---- proxy.c's, for the other files of http1/ ---------------------------- */
-
-/* A held HTTP/1 response's body is read here (released or not). */
-static inline bool h1c_reads_held(const struct client *c)
-{
-	return c->resp_way == RESP_HELD || c->resp_way == RESP_THROUGH;
-}
 
 /* The loop's time, ms: inline, as every deadline reads it. */
 static inline uint64_t h1c_now(const struct client *c)

@@ -1,8 +1,11 @@
 /* An HTTP/1 client's request forwarded to an HTTP/1 backend, and its
- * response: the try's request written (head, a small body with it, a
- * larger one relayed), the response head read and judged (retry, 1xx,
- * 101, a CONNECT's 2xx), then both bodies relayed in the worker's engine
- * (copy, splice(2), the socket map) with chunk framing kept here. */
+ * response: the try's request built as bytes for the attempt's exchange
+ * (user/core/h1backend.h: head, a small body with it, a larger one
+ * relayed here once the head is out), the final response head judged
+ * (retry, held, 101, a CONNECT's 2xx) and the connection the exchange
+ * offers taken, then both bodies relayed in the worker's engine (copy,
+ * splice(2), the socket map) with chunk framing kept here. A response the
+ * request module holds is not taken: it comes as messages (h1h2.c). */
 #include "user/http1/h1forward.h"
 
 #include <errno.h>
@@ -221,10 +224,9 @@ static bool upload_unfinished(struct client *c)
 /* The bytes of buf[0..len) that belong to the chunked body relayed by
  * `cr`, how many as the scanner counts them (-1: malformed); they are left
  * at the start of buf and their number in *out: all of them as they are,
- * or when decoding, the chunks' data alone (framing dropped; the trailer
- * lines appended to *trailers, or dropped when it is NULL). */
-static ssize_t chunk_body(struct chunk_relay *cr, char *buf, size_t len, size_t *out,
-			  struct sg_buf *trailers)
+ * or when decoding (an HTTP/1.0 client's), the chunks' data alone (framing
+ * and trailers dropped). */
+static ssize_t chunk_body(struct chunk_relay *cr, char *buf, size_t len, size_t *out)
 {
 	ssize_t used = 0;
 
@@ -236,8 +238,8 @@ static ssize_t chunk_body(struct chunk_relay *cr, char *buf, size_t len, size_t 
 	}
 	while ((size_t)used < len && !cr->done) {
 		struct sg_h1_span data;
-		ssize_t n = sg_h1_chunked_decode_trailers(&cr->scan, buf + used, len - (size_t)used,
-							  &data, &cr->done, trailers);
+		ssize_t n = sg_h1_chunked_decode(&cr->scan, buf + used, len - (size_t)used, &data,
+						 &cr->done);
 
 		if (n < 0)
 			return -1;
@@ -264,232 +266,10 @@ void h1c_without_header(const struct sg_h1_resp *resp, const char *name, struct 
 			slots[out->nheaders++] = resp->headers[i];
 }
 
-/* ---- a response the request module holds (user/core/request.h) ----------- */
-
-/* Released body bytes to the client, as chunks again when it gets
- * chunks. -1: the client is gone. */
-static int through_write(struct client *c, const char *p, size_t n)
-{
-	char line[SG_H1_CHUNK_LINE];
-	struct iovec iov[3] = {
-		{ line, 0 },
-		{ (void *)(uintptr_t)p, n },
-		{ (void *)(uintptr_t) "\r\n", 0 },
-	};
-
-	if (c->r->through_chunked) {
-		iov[0].iov_len = sg_h1_chunk_size_line(n, line);
-		iov[2].iov_len = 2;
-	}
-	if (h1c_client_writev(c, iov, 3, 0) == -1) {
-		h1c_client_close(c);
-		return -1;
-	}
-	h1c_count_body(c, false, SG_RELAY_COPY, n);
-	return 0;
-}
-
-void h1c_release_held(struct client *c, const struct sg_h1_resp *resp, const char *body, size_t len)
-{
-	struct request *r = c->r;
-	bool dechunk = c->resp_body == SG_H1_BODY_CHUNKED && !r->req.minor;
-	struct sg_h1_header slots[SG_H1_MAX_HEADERS];
-	char head[PROXY_HEAD_MAX + 256];
-	struct sg_h1_resp unchunked;
-	struct sg_h1_edit edit;
-	ssize_t n;
-
-	sg_request_transform_response(&r->rq, resp);
-	sg_filter_response_edit(&r->rq.plan, &edit);
-	if (dechunk) {
-		h1c_without_header(resp, "transfer-encoding", &unchunked, slots);
-		resp = &unchunked;
-	}
-	n = sg_h1_write_response_edit(resp, &edit, h1c_conn_field(c, c->client_close), NULL, head,
-				      sizeof(head));
-	if (n < 0) {
-		h1c_fail_request(c, SG_FAIL_BAD_RESPONSE, EMSGSIZE);
-		return;
-	}
-	if (h1c_client_write(c, head, (size_t)n) == -1) {
-		h1c_client_close(c);
-		return;
-	}
-	r->rq.resp_started = true;
-	r->rq.engine = SG_RELAY_COPY;
-	sg_request_response_head(&r->rq, resp, &edit);
-	c->resp_way = RESP_THROUGH;
-	r->through_chunked = c->resp_body == SG_H1_BODY_CHUNKED && !dechunk;
-	if (len)
-		through_write(c, body, len);
-}
-
-/* The held response's end to the request module, with the trailer
- * lines its chunks brought as fields (names in lowercase, those that may
- * not be trailers left out). */
-static void held_respond(struct client *c, int err)
-{
-	struct sg_buf *lines = &c->r->resp_trailers;
-	struct sg_h2_field *t = NULL;
-	size_t cap = 1, n = 0;
-	ssize_t got = 0;
-
-	for (size_t i = 0; !err && i < lines->len; i++)
-		cap += sg_buf_data(lines)[i] == '\n';
-	if (!err && lines->len) {
-		if (!(t = malloc(cap * sizeof(*t)))) {
-			sg_request_response_end(&c->r->rq, ENOMEM, NULL, 0);
-			return;
-		}
-		/* every line has its colon: the chunk decoder took no other */
-		got = sg_h2head_fields_from_lines(sg_buf_data(lines), lines->len, t, cap);
-	}
-	for (ssize_t i = 0; i < got; i++)
-		if (sg_h1_trailer_allowed(t[i].name, t[i].name_len))
-			t[n++] = t[i];
-	sg_request_response_end(&c->r->rq, err, t, n);
-	free(t);
-}
-
-/* The held response's body ended (err 0) or was cut (err): the request
- * module answers; a released one's last chunk goes, with its trailer
- * lines as they came, or the client sees it cut. */
-static void held_end(struct client *c, int err)
-{
-	struct request *r = c->r;
-	struct sg_buf *lines = &r->resp_trailers;
-
-	if (c->resp_way != RESP_THROUGH) {
-		/* its sink ends the reading; a failure's answer ends r */
-		held_respond(c, err);
-		return;
-	}
-	c->resp_way = RESP_NONE;
-	if (err || (r->through_chunked &&
-		    h1c_client_writev(c,
-				      (struct iovec[]){ { (void *)(uintptr_t) "0\r\n", 3 },
-							{ sg_buf_data(lines), lines->len },
-							{ (void *)(uintptr_t) "\r\n", 2 } },
-				      3, 0) == -1)) {
-		h1c_client_close(c);
-		return;
-	}
-	h1c_response_done(c);
-}
-
-/* Decoded body bytes to the request module while it holds the response,
- * else (released) to the client. False: the request is gone. */
-static bool held_pass(struct client *c, const char *p, size_t n)
-{
-	const char *rest;
-	size_t nrest;
-
-	if (c->resp_way != RESP_THROUGH) {
-		switch (sg_request_response_data(&c->r->rq, p, n, &rest, &nrest)) {
-		case SG_REQUEST_HELD:
-			return true;
-		case SG_REQUEST_GONE:
-			return false;
-		case SG_REQUEST_RELEASED:
-			break;
-		}
-		if (c->closed)
-			return false;
-		p = rest;
-		n = nrest;
-	}
-	return !n || through_write(c, p, n) == 0;
-}
-
-/* Body bytes buf[0..n) of a response read here, as the backend sent
- * them: their framing taken off (bytes past its end mean the connection
- * is not reused) and passed on. False once the body ended or the request
- * is gone. */
-static bool held_bytes(struct client *c, char *buf, size_t n)
-{
-	struct request *r = c->r;
-	bool ended = false;
-	size_t out = n;
-	ssize_t used;
-
-	if (c->resp_body == SG_H1_BODY_LENGTH) {
-		if (out >= r->resp_left) {
-			c->resp_keep_alive = c->resp_keep_alive && out == r->resp_left;
-			out = (size_t)r->resp_left;
-			ended = true;
-		}
-		r->resp_left -= out;
-	} else if (c->resp_body == SG_H1_BODY_CHUNKED) {
-		used = chunk_body(&r->resp_chunks, buf, n, &out, &r->resp_trailers);
-		if (used < 0) {
-			held_end(c, EPROTO);
-			return false;
-		}
-		c->resp_keep_alive = c->resp_keep_alive && (size_t)used == n;
-		ended = r->resp_chunks.done;
-	}
-	if (out && !held_pass(c, buf, out))
-		return false;
-	if (ended && !c->closed)
-		held_end(c, 0);
-	return !ended && !c->closed;
-}
-
-/* A response read here: its body as far as the backend's socket has it
- * (64 reads at most, then the next event), a released one's as far as
- * the client takes it. */
-static void hold_run(struct client *c)
-{
-	struct sg_backend_conn *u = c->r->rq.at.conn;
-	char buf[16384];
-
-	for (int rounds = 0; u && rounds < 64 && h1c_reads_held(c) && !c->closed; rounds++) {
-		ssize_t n = sg_sock_recv(u->tls, u->fd, buf, sizeof(buf), MSG_DONTWAIT);
-		int err = n < 0 ? errno : 0;
-
-		if (n < 0 && (err == EAGAIN || err == EINTR))
-			return;
-		if (n == 0 && h1c_early_eof(c, &u->k, u->fd))
-			return;
-		if (n <= 0) {
-			/* EOF ends a close-delimited body, and cuts any other */
-			c->resp_keep_alive = false;
-			held_end(c, n < 0 ? err : c->resp_body == SG_H1_BODY_CLOSE ? 0 : EPIPE);
-			return;
-		}
-		c->r->resp_moved += (uint64_t)n;
-		if (!held_bytes(c, buf, (size_t)n) ||
-		    (c->resp_way == RESP_THROUGH && !h1c_flushed(c)))
-			return;
-	}
-}
-
-/* The request module holds the response: nothing goes to the client
- * yet; its body, extra[0..n) that came with the head and then what the
- * backend sends, is read here (hold_run) until it ends or is released. */
-static void hold_response(struct client *c, const struct sg_h1_resp *resp, char *extra, size_t n)
-{
-	struct request *r = c->r;
-
-	c->resp_way = RESP_HELD;
-	r->resp_left = c->resp_body == SG_H1_BODY_LENGTH ? (uint64_t)resp->content_length : 0;
-	memset(&r->resp_chunks, 0, sizeof(r->resp_chunks));
-	r->resp_chunks.decode = true;
-	sg_buf_reset(&r->resp_trailers);
-	h1c_enter(c, C_RESP);
-	if (c->resp_body == SG_H1_BODY_NONE ||
-	    (c->resp_body == SG_H1_BODY_LENGTH && !r->resp_left)) {
-		c->resp_keep_alive = c->resp_keep_alive && !n;
-		held_end(c, 0);
-		return;
-	}
-	if (n)
-		held_bytes(c, extra, n);
-}
-
-/* A final response head from an HTTP/1 backend, whose exchange offers its
- * connection: taken, the body (or the tunnel) is relayed here. */
-static void got_response_head(struct client *c, const struct sg_h1_resp *resp)
+/* A final response head from an HTTP/1 backend that is the answer, whose
+ * exchange offers its connection: taken, the body (or the tunnel) is
+ * relayed here. */
+static void got_response_head(struct client *c, const struct sg_h1_resp *resp, bool tunnel)
 {
 	char head[PROXY_HEAD_MAX + 256];
 	struct sg_h1_edit edit;
@@ -497,13 +277,10 @@ static void got_response_head(struct client *c, const struct sg_h1_resp *resp)
 	struct sg_h1_resp unchunked;
 	size_t extra_len, whole = 0;
 	struct iovec iov[2];
-	bool tunnel, whole_response, last, deferred, dechunk;
+	bool whole_response, last, deferred, dechunk;
 	char *extra;
 	ssize_t n;
 
-	if (sg_request_took_response(&c->r->rq, resp))
-		return;
-	tunnel = resp->status == 101 || (c->is_connect && resp->status / 100 == 2);
 	/* RFC 9110 §9.3.6: framing headers in a 2xx to CONNECT mean nothing. */
 	c->resp_body = tunnel ? SG_H1_BODY_NONE : sg_h1_response_body(resp, c->r->rq.is_head);
 	c->resp_keep_alive = resp->keep_alive && c->resp_body != SG_H1_BODY_CLOSE;
@@ -518,10 +295,6 @@ static void got_response_head(struct client *c, const struct sg_h1_resp *resp)
 	/* The bytes after the head are in the exchange's buffer until this
 	 * returns: each way below copies or sends them. */
 	extra = sg_attempt_take(&c->r->rq.at, &extra_len);
-	if (!tunnel && sg_request_hold_response(&c->r->rq, resp)) {
-		hold_response(c, resp, extra, extra_len);
-		return;
-	}
 	sg_request_transform_response(&c->r->rq, resp);
 	sg_filter_response_edit(&c->r->rq.plan, &edit);
 	if (dechunk)
@@ -606,7 +379,7 @@ static void got_response_head(struct client *c, const struct sg_h1_resp *resp)
 		} else if (extra_len) {
 			size_t out;
 
-			if (chunk_body(&c->r->resp_chunks, extra, extra_len, &out, NULL) < 0) {
+			if (chunk_body(&c->r->resp_chunks, extra, extra_len, &out) < 0) {
 				h1c_client_close(c);
 				return;
 			}
@@ -623,10 +396,24 @@ static void got_response_head(struct client *c, const struct sg_h1_resp *resp)
 
 void h1c_head(struct sg_attempt *a, const struct sg_h1_resp *resp, bool end)
 {
-	if (sg_attempt_offered(a))
-		got_response_head(a->owner, resp);
-	else
-		h1c_h2_head(a, resp, end); /* interim, or messages */
+	struct client *c = a->owner;
+	bool tunnel;
+
+	if (!sg_attempt_offered(a)) {
+		h1c_h2_head(a, resp, end); /* interim, or an HTTP/2 backend's */
+		return;
+	}
+	if (sg_request_took_response(&c->r->rq, resp))
+		return; /* retried */
+	tunnel = resp->status == 101 || (c->is_connect && resp->status / 100 == 2);
+	if (!tunnel && sg_request_hold_response(&c->r->rq, resp)) {
+		/* Held: its body comes decoded, as an HTTP/2 backend's does
+		 * (h1h2.c), and the exchange decides the connection's reuse. */
+		c->r->rq.phase = SG_REQUEST_RESPONSE;
+		c->resp_keep_alive = true;
+		return;
+	}
+	got_response_head(c, resp, tunnel);
 }
 
 /* One step of a chunked relay: flush what was scanned, then read and scan
@@ -657,7 +444,7 @@ static enum sg_pump_status chunked_run(struct sg_pump *p, struct chunk_relay *cr
 				errno = EPIPE;
 			return n == 0 ? SG_PUMP_EOF : SG_PUMP_ERROR;
 		}
-		used = chunk_body(cr, buf, (size_t)n, &out, NULL);
+		used = chunk_body(cr, buf, (size_t)n, &out);
 		if (used < 0) {
 			*side = 0;
 			errno = EPROTO;
@@ -731,10 +518,6 @@ void h1c_drive_response(struct client *c)
 
 	if (c->closed || c->state != C_RESP || !h1c_flushed(c))
 		return;
-	if (h1c_reads_held(c)) {
-		hold_run(c);
-		return;
-	}
 	if (c->resp_way == RESP_MESSAGES) {
 		h1c_h2_flushed(c);
 		return;

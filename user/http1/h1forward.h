@@ -28,11 +28,6 @@ void h1c_drive_request_body(struct client *c);
 void h1c_drive_response(struct client *c);
 /* The response is over: release its relays and finish the request. */
 void h1c_response_done(struct client *c);
-/* The request module's sink->release (user/core/request.h) for a held
- * response from an HTTP/1 backend: its head and first bytes go to the
- * client, the rest as it is read. */
-void h1c_release_held(struct client *c, const struct sg_h1_resp *resp, const char *body,
-		      size_t len);
 /* resp without its `name` fields, into out (slots: room for its headers). */
 void h1c_without_header(const struct sg_h1_resp *resp, const char *name, struct sg_h1_resp *out,
 			struct sg_h1_header *slots);

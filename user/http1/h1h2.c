@@ -1,9 +1,10 @@
 /* An HTTP/1 client's request to an HTTP/2 backend (user/core/h2backend.c):
  * the request goes as a stream, its body read from the client as the
- * stream's window allows; the response comes as the exchange's head, data
- * and end, written to the client as HTTP/1 (chunked when it has no
- * length), with the backend's flow control given back as the client takes
- * the bytes. */
+ * stream's window allows. Responses that come as the exchange's messages
+ * (head, data and end: an HTTP/2 backend's, an HTTP/1 backend's that the
+ * request module holds, and interim heads from either) are written to
+ * the client as HTTP/1 (chunked when it has no length), with the
+ * backend's flow control given back as the client takes the bytes. */
 #include "user/http1/h1h2.h"
 
 #include <errno.h>
@@ -240,6 +241,15 @@ static void relay_head(struct client *c, const struct sg_h1_resp *resp, bool end
 		resp = &chunked_resp;
 	} else {
 		c->resp_body = SG_H1_BODY_CLOSE;
+	}
+	/* An HTTP/1 backend's chunks come decoded: its Transfer-Encoding goes
+	 * with the framing chosen above. */
+	if ((c->resp_body == SG_H1_BODY_CHUNKED || c->resp_body == SG_H1_BODY_CLOSE) &&
+	    sg_h1_resp_header(resp, "transfer-encoding")) {
+		struct sg_h1_resp as_is = *resp;
+
+		h1c_without_header(&as_is, "transfer-encoding", &chunked_resp, slots);
+		resp = &chunked_resp;
 	}
 	r->h2_chunked = c->resp_body == SG_H1_BODY_CHUNKED;
 	if (c->resp_body == SG_H1_BODY_CLOSE || !r->req.keep_alive || c->ctx->draining ||

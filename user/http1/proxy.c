@@ -167,7 +167,6 @@ static void request_free(struct client *c)
 	h1c_free_all_slots(c);
 	sg_h1x_free(&c->r->ex);
 	sg_h2head_kept_free(&c->r->h2_trailers);
-	sg_buf_free(&c->r->resp_trailers);
 	sg_mem_free(c->r);
 	c->r = NULL;
 }
@@ -477,7 +476,6 @@ static void keep_warm(struct client *c)
 	c->r->ex.hx.resp.nheaders = 0;
 	c->r->req.nheaders = 0;
 	sg_h2head_kept_free(&c->r->h2_trailers);
-	sg_buf_free(&c->r->resp_trailers);
 	c->warm_at = h1c_now(c) + PROXY_WARM_MS;
 }
 
@@ -647,27 +645,22 @@ static void conn_respond(struct sg_request *rq, const struct sg_h1_resp *resp,
 	rq->engine = SG_RELAY_COPY;
 	h1c_count_body(c, false, SG_RELAY_COPY, len);
 	sg_request_response_head(rq, resp, edit);
-	/* Held from an HTTP/1 backend, its body is all read; from messages
-	 * (HTTP/2, the gateway's MCP service), the end of the response gives
-	 * them back (h1c_h2_flushed). */
-	c->resp_way = c->resp_way == RESP_HELD ? RESP_NONE : RESP_MESSAGES;
+	/* Its body came as messages (from either backend, or the gateway's
+	 * MCP service): the end of the response gives them back
+	 * (h1c_h2_flushed). */
+	c->resp_way = RESP_MESSAGES;
 	c->resp_body = SG_H1_BODY_NONE;
 	c->resp_done = true;
 	if (c->state != C_RESP)
 		h1c_enter(c, C_RESP);
 }
 
-/* A held response past maxBufferSize goes as it came: read here from an
- * HTTP/1 backend (RESP_HELD), else from the backend's messages. */
+/* A held response past maxBufferSize goes as it came, from the
+ * backend's messages. */
 static void conn_release(struct sg_request *rq, const struct sg_h1_resp *resp, const char *body,
 			 size_t len)
 {
-	struct client *c = rq->owner;
-
-	if (c->resp_way == RESP_HELD)
-		h1c_release_held(c, resp, body, len);
-	else
-		h1c_h2_release(c, resp, body, len);
+	h1c_h2_release(rq->owner, resp, body, len);
 }
 
 /* Part of a response went out: the only honest signal left. */
@@ -748,6 +741,15 @@ static void conn_settle(struct sg_attempt *a)
 	h1c_settle(c);
 }
 
+/* An HTTP/1 backend's body that comes decoded (a held response released
+ * past maxBufferSize) is read while the client's socket took the last. */
+static bool conn_room(struct sg_attempt *a)
+{
+	struct client *c = a->owner;
+
+	return c->r->rq.held_resp || !h1c_client_out_pending(c);
+}
+
 static bool conn_early_eof(struct sg_attempt *a)
 {
 	return h1c_early_eof(a->owner, &a->conn->k, a->conn->fd);
@@ -765,6 +767,7 @@ static const struct sg_attempt_ops attempt_ops = {
 	.written = h1c_written,
 	.writable = h1c_writable,
 	.early_eof = conn_early_eof,
+	.room = conn_room,
 	.head = h1c_head,
 	.data = h1c_h2_data,
 	.end = h1c_h2_end,
@@ -828,7 +831,7 @@ static void update_io(struct client *c)
 		if ((h1c_client_out_pending(c) && !sg_deferred_queued(&c->later)) ||
 		    (c->resp_way == RESP_PUMP && c->r->resp_pump.pending))
 			cev |= EPOLLOUT;
-		else if ((c->resp_way == RESP_PUMP || h1c_reads_held(c)) && c->r->rq.at.conn)
+		else if (c->resp_way == RESP_PUMP && c->r->rq.at.conn)
 			uev |= EPOLLIN | EPOLLRDHUP;
 		if (c->req_pumping && !c->req_done && c->r->rq.at.conn) {
 			if (c->r->req_pump.pending)
