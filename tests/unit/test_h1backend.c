@@ -111,7 +111,10 @@ static void on_head(void *data, const struct sg_h1_resp *resp, bool end)
 		return;
 	o->offered++;
 	if (o->take) {
-		const char *p = sg_h1x_take(o->x, &o->ntaken);
+		enum sg_h1_body body;
+		const char *p = sg_h1x_take(o->x, &o->ntaken, &body);
+
+		assert_int_equal(body, resp->status == 101 ? SG_H1_BODY_NONE : SG_H1_BODY_LENGTH);
 
 		assert_true(o->ntaken < sizeof(o->taken));
 		memcpy(o->taken, p, o->ntaken);

@@ -497,9 +497,9 @@ bool sg_attempt_offered(const struct sg_attempt *a)
 	return sg_h1x_offering(a->h1);
 }
 
-char *sg_attempt_take(struct sg_attempt *a, size_t *n)
+char *sg_attempt_take(struct sg_attempt *a, size_t *n, enum sg_h1_body *body)
 {
-	char *p = sg_h1x_take(a->h1, n);
+	char *p = sg_h1x_take(a->h1, n, body);
 
 	sg_h1x_close(a->h1);
 	a->h1 = NULL;

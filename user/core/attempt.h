@@ -296,9 +296,10 @@ int sg_attempt_send_bytes(struct sg_attempt *a, const struct sg_h1_req *req,
 bool sg_attempt_offered(const struct sg_attempt *a);
 
 /* Take it: the response bytes read after the head (*n, valid until
- * ops->head returns) are returned; from now on a->conn's bytes and I/O
- * are the owner's (ops->on_io), and no exchange speaks for it. */
-char *sg_attempt_take(struct sg_attempt *a, size_t *n);
+ * ops->head returns) are returned, and *body is its body's framing; from
+ * now on a->conn's bytes and I/O are the owner's (ops->on_io), and no
+ * exchange speaks for it. */
+char *sg_attempt_take(struct sg_attempt *a, size_t *n, enum sg_h1_body *body);
 
 /* The owner's body relay (body_given) has bytes for the backend: ask for
  * ops->writable, or no longer. */

@@ -709,11 +709,12 @@ void sg_h1x_want_write(struct sg_h1x *x, bool want)
 	leave(x);
 }
 
-char *sg_h1x_take(struct sg_h1x *x, size_t *n)
+char *sg_h1x_take(struct sg_h1x *x, size_t *n, enum sg_h1_body *body)
 {
 	char *p = x->hx.in + x->hx.resp.head_len;
 
 	*n = x->hx.in_len - x->hx.resp.head_len;
+	*body = x->body;
 	x->offering = false;
 	x->handed = true;
 	x->dead = true;

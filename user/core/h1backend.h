@@ -189,9 +189,10 @@ static inline bool sg_h1x_offering(const struct sg_h1x *x)
 }
 
 /* Take the offered connection: its bytes after the head, *n of them, valid
- * until ops->head returns, are returned; nothing more is said, and the
+ * until ops->head returns, are returned, and *body is how the response's
+ * body is framed (sg_h1_response_body_for); nothing more is said, and the
  * connection's I/O (its callback and interest) is the owner's. */
-char *sg_h1x_take(struct sg_h1x *x, size_t *n);
+char *sg_h1x_take(struct sg_h1x *x, size_t *n, enum sg_h1_body *body);
 
 /* Send `req` as sg_h1_write_request_edit writes it (edit, client_ip,
  * attempt); body: ops->body gives the body, sent with Content-Length when

@@ -278,11 +278,14 @@ static void got_response_head(struct client *c, const struct sg_h1_resp *resp, b
 	size_t extra_len, whole = 0;
 	struct iovec iov[2];
 	bool whole_response, last, deferred, dechunk;
-	char *extra;
+	enum sg_h1_body body;
 	ssize_t n;
+	/* The bytes after the head are in the exchange's buffer until this
+	 * returns: each way below copies or sends them. */
+	char *extra = sg_attempt_take(&c->r->rq.at, &extra_len, &body);
 
 	/* RFC 9110 §9.3.6: framing headers in a 2xx to CONNECT mean nothing. */
-	c->resp_body = tunnel ? SG_H1_BODY_NONE : sg_h1_response_body(resp, c->r->rq.is_head);
+	c->resp_body = tunnel ? SG_H1_BODY_NONE : body;
 	c->resp_keep_alive = resp->keep_alive && c->resp_body != SG_H1_BODY_CLOSE;
 	/* An HTTP/1.0 client gets a chunked body's data, delimited by the
 	 * close (RFC 9112 6.1: no Transfer-Encoding to a 1.0 request). */
@@ -292,9 +295,6 @@ static void got_response_head(struct client *c, const struct sg_h1_resp *resp, b
 		c->client_close = true;
 	if (c->closed || c->state != C_ATTEMPT)
 		return;
-	/* The bytes after the head are in the exchange's buffer until this
-	 * returns: each way below copies or sends them. */
-	extra = sg_attempt_take(&c->r->rq.at, &extra_len);
 	sg_request_transform_response(&c->r->rq, resp);
 	sg_filter_response_edit(&c->r->rq.plan, &edit);
 	if (dechunk)
