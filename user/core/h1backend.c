@@ -179,15 +179,10 @@ struct h1x_alloc {
 	struct sg_h1_header slots[SG_H1_MAX_HEADERS];
 };
 
-/* x's fields for a new exchange; its buffers (and the response's header
- * slots) stay, emptied. */
-static void x_begin(struct sg_h1x *x, struct sg_loop *loop, struct sg_backend_conn *u,
-		    const struct sg_exchange_ops *ops, void *data, size_t head_max)
+/* A zeroed exchange's own fields. */
+static void x_set(struct sg_h1x *x, struct sg_loop *loop, struct sg_backend_conn *u,
+		  const struct sg_exchange_ops *ops, void *data, size_t head_max)
 {
-	memset(x, 0, offsetof(struct sg_h1x, owned));
-	sg_h1backend_reset(&x->hx);
-	sg_buf_reset(&x->out);
-	sg_buf_reset(&x->trailers);
 	x->loop = loop;
 	x->u = u;
 	x->ops = ops;
@@ -204,11 +199,7 @@ struct sg_h1x *sg_h1x_new(struct sg_loop *loop, struct sg_backend_conn *u,
 	if (!x)
 		return NULL;
 	memset(x, 0, sizeof(*x));
-	x->loop = loop;
-	x->u = u;
-	x->ops = ops;
-	x->data = data;
-	x->head_max = head_max;
+	x_set(x, loop, u, ops, data, head_max);
 	x->hx.resp.headers = m->slots;
 	x->hx.resp.headers_cap = SG_H1_MAX_HEADERS;
 	return x;
@@ -219,7 +210,12 @@ bool sg_h1x_init(struct sg_h1x *x, struct sg_loop *loop, struct sg_backend_conn 
 {
 	if (x->busy)
 		return false;
-	x_begin(x, loop, u, ops, data, head_max);
+	/* Its buffers (and the response's header slots) stay, emptied. */
+	memset(x, 0, offsetof(struct sg_h1x, owned));
+	sg_h1backend_reset(&x->hx);
+	sg_buf_reset(&x->out);
+	sg_buf_reset(&x->trailers);
+	x_set(x, loop, u, ops, data, head_max);
 	x->owned = true;
 	return true;
 }
