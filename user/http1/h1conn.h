@@ -80,9 +80,10 @@ struct request {
 	 * its flow control (the client's socket had not taken them all). A
 	 * body not whole in hand streams from `in` after the head, read from
 	 * the client as the backend's window allows: h2_up_left bytes of a
-	 * Content-Length body, or h2_up_chunks decodes it; h2_up_wait: the
-	 * client has nothing more yet. A replayed body is sent from h2_up_off. */
-	bool h2_chunked, h2_up_wait;
+	 * Content-Length body, or h2_up_chunks decodes it (REQ_PULL_WAIT: the
+	 * client has nothing more yet). A replayed body is sent from
+	 * h2_up_off. */
+	bool h2_chunked;
 	size_t h2_unconsumed, h2_up_off;
 	uint64_t h2_up_left;
 	struct sg_h1_chunked h2_up_chunks;
@@ -92,6 +93,18 @@ struct request {
 	/* Bytes of held responses read, from either backend: the body
 	 * watchdog's progress (they move nowhere else while held). */
 	uint64_t resp_moved;
+};
+
+/* How the request's body goes on after its head, one way at a time
+ * (REQ_NONE: none follows it, it was whole in hand, or it is over, and
+ * while an HTTP/2 backend's stream pulls it and has not run dry). */
+enum req_way {
+	REQ_NONE,
+	REQ_PUMP,      /* bytes: to the HTTP/1 backend's socket by req_pump, in
+			* the relay's engine (a tunnel's upstream too) */
+	REQ_PULL_WAIT, /* messages: an HTTP/2 backend's stream pulled it and the
+			* client had no byte more; its EPOLLIN resumes the pull
+			* (h1h2.c) */
 };
 
 /* Where the response's body comes from and how it goes on: one way at a
@@ -174,7 +187,8 @@ struct client {
 	bool request_written; /* request head (and buffered body) fully written */
 	bool resp_keep_alive;
 
-	bool req_pumping, req_done;
+	enum req_way req_way;
+	bool req_done; /* the request's body went whole (or it has none) */
 	enum resp_way resp_way;
 	bool resp_done; /* its last byte came (from any way) */
 	enum sg_h1_body resp_body;

@@ -163,7 +163,7 @@ void h1c_written(struct sg_attempt *a)
 		size_t take = early < len ? early : (size_t)len;
 
 		h1c_init_pump(c, &c->r->req_pump, true, len, false);
-		c->req_pumping = true; /* from here a failure releases the pump */
+		c->req_way = REQ_PUMP; /* from here a failure releases the pump */
 		if (take &&
 		    sg_pump_prime(&c->r->req_pump, c->in + c->r->req.head_len, take) == -1) {
 			h1c_fail_request(c, SG_FAIL_BAD_REQUEST, 0);
@@ -175,7 +175,7 @@ void h1c_written(struct sg_attempt *a)
 		ssize_t used;
 
 		h1c_init_pump(c, &c->r->req_pump, true, 0, true);
-		c->req_pumping = true;
+		c->req_way = REQ_PUMP;
 		memset(&c->r->req_chunks, 0, sizeof(c->r->req_chunks));
 		c->body_len = 0;
 		used = sg_h1_chunked_scan(&c->r->req_chunks.scan, c->in + c->r->req.head_len, early,
@@ -197,7 +197,7 @@ void h1c_written(struct sg_attempt *a)
 			early - (size_t)used);
 		c->in_len -= (size_t)used;
 	}
-	c->req_pumping = true;
+	c->req_way = REQ_PUMP;
 	h1c_drive_request_body(c);
 }
 
@@ -216,7 +216,7 @@ static bool upload_unfinished(struct client *c)
 {
 	if (c->req_done)
 		return false;
-	if (c->req_pumping && c->r->req_pump.engine == SG_RELAY_SOCKMAP)
+	if (c->req_way == REQ_PUMP && c->r->req_pump.engine == SG_RELAY_SOCKMAP)
 		h1c_drive_request_body(c);
 	return !c->closed && !c->req_done;
 }
@@ -492,15 +492,15 @@ static int take_extra(struct client *c, struct sg_pump *p)
 void h1c_response_done(struct client *c)
 {
 	c->resp_done = true;
-	if (c->req_pumping && !c->req_done && c->r->req_pump.engine == SG_RELAY_SOCKMAP) {
+	if (c->req_way == REQ_PUMP && !c->req_done && c->r->req_pump.engine == SG_RELAY_SOCKMAP) {
 		/* The kernel may have moved the whole upload already, its
 		 * ring event still queued: look before calling it unfinished.
 		 * Waiting for the drain barrier, the kick brings us back. */
 		h1c_drive_request_body(c);
-		if (c->closed || (c->req_pumping && !c->req_done && c->kick_at))
+		if (c->closed || (c->req_way == REQ_PUMP && !c->req_done && c->kick_at))
 			return;
 	}
-	if (c->req_pumping && !c->req_done) {
+	if (c->req_way == REQ_PUMP && !c->req_done) {
 		/* The backend answered before the upload finished: the rest of
 		 * the request body cannot be told apart from a next request. */
 		c->client_close = true;
@@ -576,7 +576,7 @@ void h1c_drive_request_body(struct client *c)
 	enum sg_pump_status st;
 	int side = 0;
 
-	if (c->closed || !c->req_pumping || c->req_done)
+	if (c->closed || c->req_way != REQ_PUMP || c->req_done)
 		return;
 	if (c->req_body == SG_H1_BODY_CHUNKED) {
 		/* Bytes after the body are appended to `in`, behind the head. */
@@ -590,7 +590,7 @@ void h1c_drive_request_body(struct client *c)
 	switch (st) {
 	case SG_PUMP_DONE:
 		c->req_done = true;
-		c->req_pumping = false;
+		c->req_way = REQ_NONE;
 		if (take_extra(c, &c->r->req_pump) == -1) {
 			h1c_client_close(c);
 			return;
@@ -616,7 +616,7 @@ void h1c_drive_request_body(struct client *c)
 		}
 		/* The backend stopped reading; its response may still come. */
 		h1c_pump_done(c, &c->r->req_pump);
-		c->req_pumping = false;
+		c->req_way = REQ_NONE;
 		c->client_close = true;
 		return;
 	case SG_PUMP_WAIT:

@@ -29,7 +29,7 @@ void h1c_send_h2(struct client *c)
 
 	c->upgrade_sent = false;
 	r->h2_up_off = 0;
-	r->h2_up_wait = false;
+	c->req_way = REQ_NONE;
 	if (!r->rq.at.replayable && c->req_body == SG_H1_BODY_LENGTH)
 		r->h2_up_left = (uint64_t)r->req.content_length;
 	memset(&r->h2_up_chunks, 0, sizeof(r->h2_up_chunks));
@@ -155,14 +155,14 @@ static ssize_t h2_upload(struct client *c, char *buf, size_t len, bool *eof)
 		if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
 			/* The backend's flush asks, outside our dispatch: the
 			 * client's mask must say EPOLLIN now. */
-			r->h2_up_wait = true;
+			c->req_way = REQ_PULL_WAIT;
 			h1c_settle(c);
 			return -EAGAIN;
 		}
 		h1c_client_close(c); /* gone before its body ended */
 		return -EPIPE;
 	}
-	r->h2_up_wait = true; /* enough for one call: the next event resumes */
+	c->req_way = REQ_PULL_WAIT; /* enough for one call: the next event resumes */
 	h1c_settle(c);
 	return -EAGAIN;
 }

@@ -71,7 +71,7 @@ static void tunnel_pumps(struct client *c)
 {
 	c->r->rq.engine = h1c_init_pump(c, &c->r->req_pump, true, UINT64_MAX, false);
 	h1c_init_pump(c, &c->r->resp_pump, false, UINT64_MAX, false);
-	c->req_pumping = true;
+	c->req_way = REQ_PUMP;
 	c->resp_way = RESP_PUMP;
 }
 

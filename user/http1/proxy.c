@@ -354,11 +354,10 @@ static void backend_dropped(struct sg_attempt *a)
 	struct client *c = a->owner;
 
 	c->request_written = false;
-	c->r->h2_up_wait = false;
 	c->r->h2_unconsumed = 0;
-	if (c->req_pumping)
+	if (c->req_way == REQ_PUMP)
 		h1c_pump_done(c, &c->r->req_pump);
-	c->req_pumping = false;
+	c->req_way = REQ_NONE;
 }
 
 static void release_backend(struct client *c)
@@ -522,13 +521,13 @@ void h1c_finish_request(struct client *c)
 		sg_pump_unbatch(&c->r->resp_pump); /* before its socket may be pooled */
 	if (c->r->rq.at.conn || c->r->rq.at.h2)
 		release_backend(c);
-	c->r->h2_chunked = c->r->h2_up_wait = false;
+	c->r->h2_chunked = false;
 	c->r->h2_unconsumed = 0;
-	if (c->req_pumping)
+	if (c->req_way == REQ_PUMP)
 		h1c_pump_done(c, &c->r->req_pump);
 	if (c->resp_way == RESP_PUMP)
 		h1c_pump_done(c, &c->r->resp_pump);
-	c->req_pumping = false;
+	c->req_way = REQ_NONE;
 	c->resp_way = RESP_NONE;
 	sg_request_log(&c->r->rq, 0, 0); /* a next head that does not parse is answered whole */
 	c->r->rq.resp_started = c->resp_done = false;
@@ -817,15 +816,16 @@ static void update_io(struct client *c)
 		 * exchange's until this frontend takes the connection at the
 		 * response head: only the upload relayed to it asks for
 		 * EPOLLOUT there. */
-		if (c->r->h2_up_wait)
+		if (c->req_way == REQ_PULL_WAIT)
 			cev |= EPOLLIN;
-		if (c->request_written && c->req_pumping && !c->req_done && !c->r->req_pump.pending)
+		if (c->request_written && c->req_way == REQ_PUMP && !c->req_done &&
+		    !c->r->req_pump.pending)
 			cev |= EPOLLIN;
-		sg_attempt_want_write(&c->r->rq.at, c->request_written && c->req_pumping &&
+		sg_attempt_want_write(&c->r->rq.at, c->request_written && c->req_way == REQ_PUMP &&
 							    !c->req_done && c->r->req_pump.pending);
 		break;
 	case C_RESP:
-		if (c->r->h2_up_wait)
+		if (c->req_way == REQ_PULL_WAIT)
 			cev |= EPOLLIN;
 		/* Bytes queued for after the pass need no EPOLLOUT yet. */
 		if ((h1c_client_out_pending(c) && !sg_deferred_queued(&c->later)) ||
@@ -833,7 +833,7 @@ static void update_io(struct client *c)
 			cev |= EPOLLOUT;
 		else if (c->resp_way == RESP_PUMP && c->r->rq.at.conn)
 			uev |= EPOLLIN | EPOLLRDHUP;
-		if (c->req_pumping && !c->req_done && c->r->rq.at.conn) {
+		if (c->req_way == REQ_PUMP && !c->req_done && c->r->rq.at.conn) {
 			if (c->r->req_pump.pending)
 				uev |= EPOLLOUT;
 			else
@@ -886,7 +886,7 @@ static void update_io(struct client *c)
 	/* The response is all in and the connection waits for
 	 * finish_request to give it back: it stays registered as the pool
 	 * keeps it, parked, so that the way back costs no epoll_ctl. */
-	if (c->state == C_RESP && c->resp_done && !uev && !(c->req_pumping && !c->req_done))
+	if (c->state == C_RESP && c->resp_done && !uev && !(c->req_way == REQ_PUMP && !c->req_done))
 		sg_io_park(&c->r->rq.at.conn->io);
 	else if (sg_io_set(loop, &c->r->rq.at.conn->io, uev) == -1)
 		h1c_client_close(c);
@@ -908,7 +908,7 @@ void h1c_settle(struct client *c)
 static void backend_io(struct client *c, uint32_t revents)
 {
 	if (c->state == C_RESP) {
-		if ((revents & EPOLLOUT) && c->req_pumping)
+		if ((revents & EPOLLOUT) && c->req_way == REQ_PUMP)
 			h1c_drive_request_body(c);
 		if (!c->closed)
 			h1c_drive_response(c);
@@ -954,12 +954,12 @@ static void client_io(struct client *c, struct sg_io *io, uint32_t revents)
 		h1c_read_request(c);
 		return;
 	case C_ATTEMPT:
-		if (c->r->h2_up_wait && (revents & EPOLLIN)) {
-			c->r->h2_up_wait = false;
+		if (c->req_way == REQ_PULL_WAIT && (revents & EPOLLIN)) {
+			c->req_way = REQ_NONE;
 			sg_attempt_resume(&c->r->rq.at);
 			return;
 		}
-		if (c->req_pumping && (revents & EPOLLIN)) {
+		if (c->req_way == REQ_PUMP && (revents & EPOLLIN)) {
 			h1c_drive_request_body(c);
 			return;
 		}
@@ -967,18 +967,18 @@ static void client_io(struct client *c, struct sg_io *io, uint32_t revents)
 			h1c_client_close(c); /* client gave up: abandon the attempt */
 		return;
 	case C_RESP:
-		if (c->r->h2_up_wait && (revents & EPOLLIN)) {
-			c->r->h2_up_wait = false;
+		if (c->req_way == REQ_PULL_WAIT && (revents & EPOLLIN)) {
+			c->req_way = REQ_NONE;
 			sg_attempt_resume(&c->r->rq.at);
 			if (c->closed)
 				return;
 		}
-		if (!c->req_pumping && (io->events == EPOLLRDHUP || c->lazy_in) &&
+		if (c->req_way != REQ_PUMP && (io->events == EPOLLRDHUP || c->lazy_in) &&
 		    (revents & (EPOLLRDHUP | EPOLLHUP | EPOLLERR))) {
 			h1c_client_close(c); /* gone while the backend is quiet */
 			return;
 		}
-		if ((revents & EPOLLIN) && c->req_pumping)
+		if ((revents & EPOLLIN) && c->req_way == REQ_PUMP)
 			h1c_drive_request_body(c);
 		if (!c->closed)
 			h1c_drive_response(c);
@@ -1049,7 +1049,8 @@ static void timer_fired(struct client *c)
 			return;
 		}
 	}
-	if (c->r && sg_request_body_stalled(&c->r->rq, n, c->req_pumping, h1c_kernel_quiet, c)) {
+	if (c->r &&
+	    sg_request_body_stalled(&c->r->rq, n, c->req_way == REQ_PUMP, h1c_kernel_quiet, c)) {
 		c->req_done = false;
 		sg_request_body_timeout(&c->r->rq); /* closes when the response began */
 		return;
@@ -1060,7 +1061,7 @@ static void timer_fired(struct client *c)
 		/* The body slowed down: what it sent is read now, and from
 		 * now on as it comes (level-triggered: EPOLLIN at once). */
 		c->batch_at = 0;
-		if (c->req_pumping)
+		if (c->req_way == REQ_PUMP)
 			sg_pump_unbatch(&c->r->req_pump);
 	}
 	if (c->resp_batch_at && n >= c->resp_batch_at) {
@@ -1140,7 +1141,7 @@ void h1c_client_close(struct client *c)
 		return;
 	if (c->r && c->state != C_HEAD && c->state != C_LINGER && c->state != C_TUNNEL)
 		/* a request cut short is logged with what it got */
-		sg_request_log(&c->r->rq, c->req_pumping ? c->r->req_pump.moved : 0,
+		sg_request_log(&c->r->rq, c->req_way == REQ_PUMP ? c->r->req_pump.moved : 0,
 			       c->resp_way == RESP_PUMP ? c->r->resp_pump.moved : 0);
 	c->closed = true;
 	if (c->r)
@@ -1148,7 +1149,7 @@ void h1c_client_close(struct client *c)
 	sg_timer_stop(c->ctx->loop, &c->timer);
 	if (c->r)
 		sg_attempt_end(&c->r->rq.at);
-	if (c->req_pumping)
+	if (c->req_way == REQ_PUMP)
 		h1c_pump_done(c, &c->r->req_pump);
 	if (c->resp_way == RESP_PUMP)
 		h1c_pump_done(c, &c->r->resp_pump);
