@@ -85,6 +85,9 @@ static void test_a2a_log(void **state)
 	assert_string_equal(l.method, "message/send");
 	sg_a2a_method("x", 1, &l);
 	assert_string_equal(l.method, "unknown");
+	/* an empty name says nothing either (the fuzzer's find) */
+	sg_a2a_method("{\"method\":\"\"}", 13, &l);
+	assert_string_equal(l.method, "unknown");
 
 	/* v0.3: the result's own fields */
 	memset(&l, 0, sizeof(l));

@@ -146,7 +146,7 @@ void sg_a2a_method(const char *body, size_t len, struct sg_a2a_log *l)
 	struct sg_json *j = parsed(body, len);
 	const char *m = sg_json_str(sg_json_get(j, "method"));
 
-	snprintf(l->method, sizeof(l->method), "%s", m ? m : "unknown");
+	snprintf(l->method, sizeof(l->method), "%s", m && *m ? m : "unknown");
 	sg_json_free(j);
 }
 

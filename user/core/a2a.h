@@ -48,7 +48,7 @@ struct sg_a2a_log {
 };
 
 /* The JSON-RPC method of request body[0..len) into l->method; "unknown"
- * when the body is not JSON with a string method. */
+ * when the body is not JSON with a non-empty string method. */
 void sg_a2a_method(const char *body, size_t len, struct sg_a2a_log *l);
 
 /* The answer body[0..len) read into l (answered set; nothing when it is

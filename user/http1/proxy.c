@@ -812,17 +812,14 @@ static void update_io(struct client *c)
 		cev = EPOLLIN;
 		break;
 	case C_ATTEMPT:
-		/* The backend connection's interest is the attempt's and its
-		 * exchange's until this frontend takes the connection at the
-		 * response head: only the upload relayed to it asks for
-		 * EPOLLOUT there. */
 		if (c->req_way == REQ_PULL_WAIT)
 			cev |= EPOLLIN;
-		if (c->request_written && c->req_way == REQ_PUMP && !c->req_done &&
-		    !c->r->req_pump.pending)
-			cev |= EPOLLIN;
-		sg_attempt_want_write(&c->r->rq.at, c->request_written && c->req_way == REQ_PUMP &&
-							    !c->req_done && c->r->req_pump.pending);
+		if (c->request_written && c->req_way == REQ_PUMP && !c->req_done) {
+			if (c->r->req_pump.pending)
+				uev |= EPOLLOUT;
+			else
+				cev |= EPOLLIN;
+		}
 		break;
 	case C_RESP:
 		if (c->req_way == REQ_PULL_WAIT)
@@ -881,8 +878,16 @@ static void update_io(struct client *c)
 		h1c_client_close(c);
 		return;
 	}
-	if (!c->r || !c->r->rq.at.conn || c->r->rq.at.h1 || c->state == C_ATTEMPT)
+	if (!c->r || !c->r->rq.at.conn)
 		return;
+	/* Until this frontend takes the connection at the response head (and
+	 * for a held response's, which it does not take), its interest is
+	 * the attempt's and its exchange's: only the upload relayed to it
+	 * asks for EPOLLOUT there. */
+	if (c->r->rq.at.h1 || c->state == C_ATTEMPT) {
+		sg_attempt_want_write(&c->r->rq.at, uev & EPOLLOUT);
+		return;
+	}
 	/* The response is all in and the connection waits for
 	 * finish_request to give it back: it stays registered as the pool
 	 * keeps it, parked, so that the way back costs no epoll_ctl. */
