@@ -2,7 +2,9 @@
  * real loopback sockets: endpoint choice, connect failures, retries on a
  * status, the per-try and request deadlines, backoff cut by the request
  * deadline, and the free retry of a stale pooled connection. The owner
- * here records what the engine asks of it instead of speaking HTTP. */
+ * here records what the engine asks of it instead of speaking HTTP, but
+ * for one that sends its request in bytes through the try's exchange and
+ * takes the connection the exchange offers (user/http1/'s way). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -473,6 +475,161 @@ static void test_attempt_default_host(void **state)
 	assert_memory_equal(e.host.p, "rewritten", 9);
 }
 
+/* ---- an owner that sends bytes and takes the connection ------------------ */
+
+struct bytes_owner {
+	struct sg_attempt at;
+	struct sg_h1x own; /* the exchange it keeps for its tries */
+	struct sg_h1_header slots[16];
+	struct sg_h1_req req;
+	struct sg_h1_header req_slots[8];
+	int sends, written, heads, fails;
+	bool own_used[4]; /* whether each try's exchange was the owner's */
+	uint16_t status;
+	char taken[64]; /* the body bytes that came with the final head */
+};
+
+static struct sg_h1x *b_h1x(struct sg_attempt *a)
+{
+	return &((struct bytes_owner *)a->owner)->own;
+}
+
+static void b_send(struct sg_attempt *a)
+{
+	struct bytes_owner *o = a->owner;
+	struct sg_h1_edit edit = { 0 };
+
+	if (o->sends < 4)
+		o->own_used[o->sends] = a->h1 == &o->own;
+	o->sends++;
+	assert_int_equal(
+		sg_attempt_send_bytes(a, &o->req, &edit, "192.0.2.9", NULL, NULL, 0, false, false),
+		0);
+}
+
+static void b_written(struct sg_attempt *a)
+{
+	((struct bytes_owner *)a->owner)->written++;
+}
+
+static void b_head(struct sg_attempt *a, const struct sg_h1_resp *resp, bool end)
+{
+	struct bytes_owner *o = a->owner;
+	enum sg_h1_body body;
+	size_t n;
+	char *p;
+
+	(void)end;
+	o->heads++;
+	o->status = resp->status;
+	assert_true(sg_attempt_offered(a));
+	if (sg_attempt_took_status(a, resp->status))
+		return; /* retried, from inside the exchange's call */
+	p = sg_attempt_take(a, &n, &body);
+	assert_int_equal(body, SG_H1_BODY_LENGTH);
+	assert_true(n < sizeof(o->taken));
+	memcpy(o->taken, p, n);
+	assert_null(a->h1);
+}
+
+static void b_fail(struct sg_attempt *a, enum sg_fail kind, int err)
+{
+	(void)kind;
+	(void)err;
+	((struct bytes_owner *)a->owner)->fails++;
+}
+
+static void b_io(struct sg_loop *loop, struct sg_io *io, uint32_t revents)
+{
+	(void)loop;
+	(void)io;
+	(void)revents;
+}
+
+static const struct sg_attempt_ops bytes_ops = {
+	.send = b_send,
+	.fail = b_fail,
+	.on_io = b_io,
+	.h1x = b_h1x,
+	.written = b_written,
+	.head = b_head,
+};
+
+/* The backend's side of one try: accept it, read the request whole, and
+ * answer `resp`. Returns the request's bytes in buf. */
+static void serve_one(struct env *e, struct bytes_owner *o, int want_sends, const char *resp,
+		      char *buf, size_t cap)
+{
+	int fd = -1;
+	size_t got = 0;
+
+	for (int i = 0; i < 300 && fd < 0; i++) {
+		fd = accept4(e->listener, NULL, NULL, SOCK_NONBLOCK);
+		if (fd < 0)
+			sg_loop_run_once(e->loop, 10);
+	}
+	assert_true(fd >= 0);
+	RUN_UNTIL(e, o->sends == want_sends && o->written == want_sends);
+	for (int i = 0; i < 300 && !strstr(buf, "\r\n\r\n"); i++) {
+		ssize_t n = recv(fd, buf + got, cap - 1 - got, 0);
+
+		if (n > 0)
+			got += (size_t)n;
+		buf[got] = '\0';
+		sg_loop_run_once(e->loop, 10);
+	}
+	assert_int_equal(send(fd, resp, strlen(resp), 0), (ssize_t)strlen(resp));
+	close(fd); /* the exchange has read it, or will: a FIN after the answer */
+}
+
+/* An owner that keeps its exchange: the first try runs in it; a status
+ * retry begun from inside the head callback drops that try and connects
+ * anew, and runs in the owner's exchange again once connected (the call
+ * it began in is over by then; one that takes a pooled connection at once
+ * finds the exchange still inside it and runs in an allocated one:
+ * test_h1backend's test_owner_storage); the final head offers the
+ * connection, which the owner takes with the bytes after the head. */
+static void test_attempt_bytes_owner_retry_in_head(void **state)
+{
+	struct env *e = *state;
+	struct bytes_owner o;
+	char hosts[128], buf[2048] = "";
+	const char *text = "GET /r HTTP/1.1\r\nHost: x\r\n\r\n";
+
+	snprintf(hosts, sizeof(hosts), "      - host: 127.0.0.1:%u\n", e->port);
+	begin(e, "      policies:\n        retry:\n          attempts: 2\n          codes: [500]\n",
+	      hosts);
+	memset(&o, 0, sizeof(o));
+	o.own.hx.resp.headers = o.slots;
+	o.own.hx.resp.headers_cap = 16;
+	o.req.headers = o.req_slots;
+	o.req.headers_cap = 8;
+	assert_int_equal(sg_h1_parse_request(text, strlen(text), 8, &o.req), SG_H1_DONE);
+	sg_attempt_init(&o.at, &bytes_ops, &o, e->loop, e->pool, NULL, &e->stats, &e->rng);
+	sg_attempt_begin(&o.at, e->cfg->binds[0].listeners[0].key,
+			 &e->cfg->binds[0].listeners[0].routes[0], true, &e->cfg->global);
+	sg_attempt_start(&o.at);
+
+	serve_one(e, &o, 1, "HTTP/1.1 500 Oops\r\nContent-Length: 0\r\n\r\n", buf, sizeof(buf));
+	assert_non_null(strstr(buf, "GET /r HTTP/1.1\r\n"));
+	RUN_UNTIL(e, o.heads == 1);
+	assert_int_equal(o.status, 500);
+	buf[0] = '\0';
+	serve_one(e, &o, 2, "HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nbody", buf, sizeof(buf));
+	assert_non_null(strstr(buf, "GET /r HTTP/1.1\r\n"));
+	RUN_UNTIL(e, o.heads == 2);
+	assert_int_equal(o.status, 200);
+	assert_true(o.own_used[0]);
+	assert_true(o.own_used[1]);
+	assert_int_equal(counter(e, SG_STAT_BACKEND_CONNECTS), 2);
+	assert_string_equal(o.taken, "body");
+	assert_int_equal(o.fails, 0);
+	assert_int_equal(o.at.n, 1);
+	sg_attempt_end(&o.at);
+	sg_loop_run_once(e->loop, 0);
+	sg_h1x_free(&o.own);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -489,6 +646,8 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_attempt_no_endpoint, setup, teardown),
 		cmocka_unit_test(test_attempt_default_host),
+		cmocka_unit_test_setup_teardown(test_attempt_bytes_owner_retry_in_head, setup,
+						teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
