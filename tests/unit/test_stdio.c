@@ -329,6 +329,23 @@ static void test_stdio_death_reported(void **state)
 	}
 }
 
+/* A child that exited before its first line was written: the write meets
+ * its closed stdin before the loop reads its stdout's end, and the end is
+ * still named as an exit (the two were a race: e2e mcp-stdio saw "its
+ * stdin closed" once under ASan). */
+static void test_stdio_exit_named_before_read(void **state)
+{
+	struct env *e = *state;
+	struct sg_mcp_target t = target("true", NULL);
+
+	spawn(e, &t);
+	usleep(300 * 1000); /* it exits; its pipes close, unread */
+	assert_int_equal(e->seen.ngone, 0);
+	assert_int_equal(sg_mcp_child_send(e->ch, "{\"id\":1}", 8), -EPIPE);
+	assert_int_equal(e->seen.ngone, 1);
+	assert_string_equal(e->seen.why, "it exited");
+}
+
 /* Nothing more than SG_JSONRPC_MAX waits for a child that does not read. */
 static void test_stdio_send_bounded(void **state)
 {
@@ -401,6 +418,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_stdio_environment, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stdio_stderr_bounded, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stdio_stderr_line_cut, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_stdio_exit_named_before_read, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stdio_death_reported, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stdio_send_bounded, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stdio_killed_with_its_group, setup, teardown),

@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -89,6 +90,14 @@ static void shrink(char **p, size_t *cap, size_t len)
 	*cap = 0;
 }
 
+/* The child's stdout is at its end: it exited (or closed it too). */
+static bool out_hung_up(const struct sg_mcp_child *ch)
+{
+	struct pollfd p = { .fd = ch->out.fd, .events = POLLIN };
+
+	return poll(&p, 1, 0) == 1 && (p.revents & POLLHUP);
+}
+
 static void flush(struct sg_mcp_child *ch)
 {
 	size_t off = 0;
@@ -101,7 +110,9 @@ static void flush(struct sg_mcp_child *ch)
 		if (n == -1 && errno == EAGAIN)
 			break;
 		if (n == -1) {
-			gone(ch, "its stdin closed");
+			/* A child that exited closed both pipes; which one the
+			 * gateway meets first is chance: name the exit. */
+			gone(ch, out_hung_up(ch) ? "it exited" : "its stdin closed");
 			return;
 		}
 		off += (size_t)n;
