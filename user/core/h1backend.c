@@ -712,7 +712,6 @@ char *sg_h1x_take(struct sg_h1x *x, size_t *n, enum sg_h1_body *body)
 	*n = x->hx.in_len - x->hx.resp.head_len;
 	*body = x->body;
 	x->offering = false;
-	x->handed = true;
 	x->dead = true;
 	x->u = NULL; /* its interest stays as it is, for the owner to set */
 	return p;

@@ -129,7 +129,6 @@ struct sg_h1x {
 	/* The response. */
 	bool have_head;
 	bool offering; /* in ops->head of a final head in bytes mode: sg_h1x_take */
-	bool handed;   /* the owner took the connection */
 	enum sg_h1_body body;
 	uint64_t left; /* SG_H1_BODY_LENGTH */
 	struct sg_h1_chunked chunks;

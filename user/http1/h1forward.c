@@ -403,17 +403,10 @@ void h1c_head(struct sg_attempt *a, const struct sg_h1_resp *resp, bool end)
 		h1c_h2_head(a, resp, end); /* interim, or an HTTP/2 backend's */
 		return;
 	}
-	if (sg_request_took_response(&c->r->rq, resp))
-		return; /* retried */
 	tunnel = resp->status == 101 || (c->is_connect && resp->status / 100 == 2);
-	if (!tunnel && sg_request_hold_response(&c->r->rq, resp)) {
-		/* Held: its body comes decoded, as an HTTP/2 backend's does
-		 * (h1h2.c), and the exchange decides the connection's reuse. */
-		c->r->rq.phase = SG_REQUEST_RESPONSE;
-		c->resp_keep_alive = true;
-		return;
-	}
-	got_response_head(c, resp, tunnel);
+	/* Held, its body comes decoded, as an HTTP/2 backend's does: not taken. */
+	if (!h1c_head_retried_or_held(c, resp, tunnel))
+		got_response_head(c, resp, tunnel);
 }
 
 /* One step of a chunked relay: flush what was scanned, then read and scan

@@ -287,16 +287,24 @@ void h1c_h2_head(struct sg_attempt *a, const struct sg_h1_resp *resp, bool end)
 		h1c_settle(c);
 		return;
 	}
-	/* A held response's body comes to h1c_h2_data for the request module
-	 * (user/core/request.h), which answers at its end; the body watchdog
-	 * watches it meanwhile (resp_moved). */
-	if (!sg_request_took_response(&c->r->rq, resp)) {
-		if (sg_request_hold_response(&c->r->rq, resp))
-			c->r->rq.phase = SG_REQUEST_RESPONSE;
-		else
-			relay_head(c, resp, end);
-	}
+	if (!h1c_head_retried_or_held(c, resp, false))
+		relay_head(c, resp, end);
 	h1c_settle(c);
+}
+
+bool h1c_head_retried_or_held(struct client *c, const struct sg_h1_resp *resp, bool tunnel)
+{
+	if (sg_request_took_response(&c->r->rq, resp))
+		return true;
+	if (tunnel || !sg_request_hold_response(&c->r->rq, resp))
+		return false;
+	/* The body comes to h1c_h2_data for the request module (user/core/
+	 * request.h), which answers at its end; the body watchdog watches it
+	 * meanwhile (resp_moved). An HTTP/1 backend's exchange decides its
+	 * connection's reuse (an HTTP/2 stream's has none to reuse). */
+	c->r->rq.phase = SG_REQUEST_RESPONSE;
+	c->resp_keep_alive = true;
+	return true;
 }
 
 void h1c_h2_release(struct client *c, const struct sg_h1_resp *resp, const char *body, size_t len)

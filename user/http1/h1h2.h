@@ -19,7 +19,14 @@ int h1c_queue_last_chunk(struct client *c, const struct sg_h2_field *t, size_t n
 bool h1c_te_trailers(const struct client *c);
 /* The client took what was queued: the backend's flow control opens. */
 void h1c_h2_flushed(struct client *c);
-/* The attempt's message callbacks for an HTTP/2 backend (user/core/attempt.h). */
+/* A final head the exchange brought (either backend's), before it is
+ * relayed: true when it needs no more of the caller, because the route
+ * retried it (sg_request_took_response) or the request module holds it,
+ * whose body then comes to h1c_h2_data and whose answer follows its end
+ * (a tunnel's head is never held). */
+bool h1c_head_retried_or_held(struct client *c, const struct sg_h1_resp *resp, bool tunnel);
+/* The attempt's message callbacks (user/core/attempt.h): an HTTP/2
+ * backend's, and heads an HTTP/1 backend's exchange does not offer. */
 void h1c_h2_head(struct sg_attempt *a, const struct sg_h1_resp *resp, bool end);
 void h1c_h2_data(struct sg_attempt *a, const char *p, size_t n);
 void h1c_h2_end(struct sg_attempt *a, const struct sg_h2_field *t, size_t n, int err);
