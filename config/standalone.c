@@ -494,6 +494,8 @@ static int f_group_ref(struct sg_pctx *c, const struct sg_node *n, void *dst, co
 {
 	struct sg_backend_ref *br = dst;
 
+	if (sg_node_is_null(n))
+		return sg_expected(c, n, path, "a route group's name");
 	if (sg_f_str(c, n, &br->group, path) == -1)
 		return -1;
 	br->kind = SG_BREF_GROUP;

@@ -2561,6 +2561,11 @@ static void test_config_route_groups(void **state)
 		  "[{routeGroup: g}]}]}]}]\nrouteGroups: [{name: g, routes: []}]\n",
 		  "t.yaml:1:87: binds[0].listeners[0].tcpRoutes[0].backends[0].routeGroup: not "
 		  "supported in a TCP route (a route group holds HTTP routes)" },
+		{ "a group backend without a name",
+		  "binds: [{port: 8080, listeners: [{routes: [{backends: [{routeGroup: ~}]}]}]}]\n"
+		  "routeGroups: [{name: g, routes: []}]\n",
+		  "t.yaml:1:69: binds[0].listeners[0].routes[0].backends[0].routeGroup: expected a "
+		  "route group's name, got null" },
 		{ "a group without routes", "routeGroups: [{name: g}]\n",
 		  "t.yaml:1:15: routeGroups[0]: missing required field \"routes\"" },
 	};
