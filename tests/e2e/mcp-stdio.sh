@@ -43,6 +43,9 @@ U=http://127.0.0.1:3000/mcp
 code_body() { curl -s -o "$WORK/body" -w '%{http_code}' "$@"; echo " $(cat "$WORK/body")"; }
 check "not JSON: 400, parse error" "$(code_body -X POST -H "$J" -H "$A" -d 'nope' $U)" \
 	'400 {"jsonrpc":"2.0","id":null,"error":{"code":-32700,"message":"the body is not JSON"}}'
+check "JSON and then more: 400, parse error, as serde_json refuses trailing characters" \
+	"$(code_body -X POST -H "$J" -H "$A" -d '{"jsonrpc":"2.0","id":1,"method":"ping"}x' $U)" \
+	'400 {"jsonrpc":"2.0","id":null,"error":{"code":-32700,"message":"the body is not JSON"}}'
 check "a batch: 400, invalid request" \
 	"$(code_body -X POST -H "$J" -H "$A" -d '[{"jsonrpc":"2.0","id":1,"method":"ping"}]' $U)" \
 	'400 {"jsonrpc":"2.0","id":null,"error":{"code":-32600,"message":"JSON-RPC batches are not supported (MCP 2025-06-18)"}}'

@@ -251,14 +251,18 @@ static void test_json_rejects_invalid_text(void **state)
 	assert_null(sg_json_parse(NULL));
 }
 
-/* What follows the first value is not read (`splicegate get` has always
- * taken the admin API's answer so). */
-static void test_json_parses_first_value_only(void **state)
+/* One JSON text is one value: anything but whitespace after it makes it
+ * no JSON (serde_json's "trailing characters"). */
+static void test_json_refuses_trailing_characters(void **state)
 {
-	struct sg_json *doc = sg_json_parse("{\"a\":1} trailing");
+	const char *bad[] = { "{\"a\":1} trailing", "{\"a\":1}{\"b\":2}", "1 2", "[]]",
+			      "{\"method\":\"x\"}garbage" };
+	struct sg_json *doc = sg_json_parse(" \t{\"a\":1}\r\n ");
 
 	expect_print(doc, SG_JSON_COMPACT, "{\"a\":1}");
 	sg_json_free(doc);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_null(sg_json_parse(bad[i]));
 }
 
 static void test_json_looks_up_safely(void **state)
@@ -337,7 +341,7 @@ int main(void)
 		cmocka_unit_test(test_json_parses_numbers),
 		cmocka_unit_test(test_json_parses_documents),
 		cmocka_unit_test(test_json_rejects_invalid_text),
-		cmocka_unit_test(test_json_parses_first_value_only),
+		cmocka_unit_test(test_json_refuses_trailing_characters),
 		cmocka_unit_test(test_json_looks_up_safely),
 		cmocka_unit_test(test_json_removes_first_duplicate),
 		cmocka_unit_test(test_json_add_takes_the_item),

@@ -76,6 +76,8 @@ static void test_jsonrpc_refuses(void **state)
 	} cases[] = {
 		{ "not json", SG_JSONRPC_PARSE_ERROR, false },
 		{ "", SG_JSONRPC_PARSE_ERROR, false },
+		{ "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"ping\"}garbage",
+		  SG_JSONRPC_PARSE_ERROR, false },
 		{ "[{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"ping\"}]",
 		  SG_JSONRPC_INVALID_REQUEST, false },
 		{ "{\"id\":1,\"method\":\"ping\"}", SG_JSONRPC_INVALID_REQUEST, true },

@@ -167,7 +167,7 @@ void sg_json_remove(struct sg_json *obj, const char *key)
 
 struct sg_json *sg_json_parse(const char *text)
 {
-	return text ? out(cJSON_Parse(text)) : NULL;
+	return text ? out(cJSON_ParseWithOpts(text, NULL, true)) : NULL;
 }
 
 /* ---- serde_json's pretty layout ------------------------------------------ */

@@ -74,9 +74,10 @@ struct sg_json *sg_json_add_array(struct sg_json *obj, const char *key);
  * if there is one. */
 void sg_json_remove(struct sg_json *obj, const char *key);
 
-/* Parse one JSON text (NUL-terminated); what follows its first value is
- * ignored, as cJSON_Parse ignores it. Returns a new root, the caller's, or
- * NULL when the text is not JSON or memory ran out. */
+/* Parse one JSON text (NUL-terminated): one value, with whitespace only
+ * around it, as serde_json reads a document (agentgateway refuses
+ * `{"a":1} trailing`, so do we). Returns a new root, the caller's, or NULL
+ * when the text is not JSON or memory ran out. */
 struct sg_json *sg_json_parse(const char *text);
 
 /* v as text in `style`, no trailing newline; malloc'd (free()), NULL when
