@@ -127,7 +127,8 @@ py_checks() {
 
 # smuggle_scenario: the body of a smuggle-* scenario. Starts an sgbackend
 # behind a catch-all route and, in every engine, runs the Python on stdin
-# (which calls faultlib.smuggle_main) with the backend's port as argv[1].
+# (which calls faultlib.smuggle_main) with the backend's port as argv[1]
+# and the gateway's log at $SG_GW_LOG.
 smuggle_scenario() {
 	local script engine
 	script=$(cat)
@@ -149,7 +150,7 @@ YAML
 			fail "gateway ($engine) did not start"
 			continue
 		fi
-		py_checks "$BACKEND_PORT" <<<"$script"
+		SG_GW_LOG=$WORK/gateway.log py_checks "$BACKEND_PORT" <<<"$script"
 		stop_gateway
 	done
 	finish

@@ -1,9 +1,10 @@
-# Request smuggling through an unsolicited 101: a backend answering "101 Switching Protocols" to a request that asked for no upgrade gets the client exactly 503 "upstream call failed: invalid response: Protocol error", never a tunnel, so the CL+TE request the client sends next is refused by the gateway (400) and never reaches the backend; an h2c upgrade the gateway does not take is not offered to the backend either (its 101 is a 503 too), while a WebSocket-style upgrade the client asked for is still tunnelled (the control), in every engine.
+# Request smuggling through an unsolicited 101: a backend answering "101 Switching Protocols" to a request that asked for no upgrade gets the client exactly 503 "upstream call failed: invalid response: Protocol error", never a tunnel, so the CL+TE request the client sends next is refused by the gateway (400) and never reaches the backend; an h2c upgrade the gateway does not take is not offered to the backend either (its 101 is a 503 too), while a WebSocket-style upgrade the client asked for is still tunnelled (the control), in every engine; the log names the backend of each 101 refused.
 . "$(dirname "$0")/lib.sh"
 . "$E2E_DIR/faultlib.sh"
 
 smuggle_scenario <<'PY'
 from faultlib import *
+import os
 
 backend = int(sys.argv[1])
 WANT = b"upstream call failed: invalid response: Protocol error"
@@ -57,6 +58,10 @@ def main():
            and t1["last"][-1] == "GET /tunnelled HTTP/1.1",
            "an asked-for upgrade is tunnelled (got %r then %r, backend %r)"
            % (r, r2, t1["last"][-2:]))
+    with open(os.environ["SG_GW_LOG"], errors="replace") as f:
+        named = f.read().count("backend 127.0.0.1:%d sent 101 to a request without Upgrade"
+                               % backend)
+    report(named == 3, "the log names the backend of each unasked 101 (%d of 3)" % named)
     c = Conn()
     r = get(c, "/ok")
     c.close()

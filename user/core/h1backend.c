@@ -513,7 +513,8 @@ static int read_head(struct sg_h1x *x)
 			/* A tunnel nobody asked for would carry the client's
 			 * next bytes to the backend unparsed; no message
 			 * exchange becomes one. */
-			SG_WARN("backend sent 101 to a request without Upgrade");
+			SG_WARN("backend %.*s sent 101 to a request without Upgrade",
+				(int)strcspn(x->u->key, "#"), x->u->key);
 			fail(x, SG_XFAIL_INVALID, EPROTO);
 			return -1;
 		}
