@@ -1,6 +1,7 @@
-/* Fuzz target: JWKS and JWTs (user/auth/jwt.c). The first byte chooses:
- * odd, the rest is a JWKS text (sg_jwks_parse: parsed, or refused with a
- * reason, never a crash or a leak); even, the rest is a token verified
+/* Fuzz target: JWKS and JWTs (user/auth/jwks.c, user/auth/jwt.c). The
+ * first byte chooses: odd, the rest is a JWKS text (sg_jwks_parse:
+ * parsed, or refused with a reason, never a crash or a leak); even, the
+ * rest is a token verified
  * against a fixed jwtAuth (a P-256 and an Ed25519 key, issuer "i",
  * audience "a") at a fixed time: refused with a reason, or accepted with
  * claims that name issuer "i" and that verify the same again through the

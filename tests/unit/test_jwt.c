@@ -1,5 +1,5 @@
-/* user/auth/jwt: JWKS parsing and JWT verification against keys made by
- * OpenSSL at test time (RSA 2048, P-256, P-384, Ed25519), tokens signed
+/* user/auth/jwt: JWT verification against keys made by OpenSSL at test
+ * time (tests/unit/jwkmake.h: RSA 2048, P-256, P-384, Ed25519), tokens signed
  * here with them: every algorithm verifies; the refusals (alg confusion,
  * none, expired, not yet valid, wrong issuer and audience, missing claims,
  * unknown kid, malformed and oversized tokens) give agentgateway's texts;
@@ -31,77 +31,15 @@
 #include "user/core/authn.h"
 #include "user/core/filter.h"
 
+#include "tests/unit/jwkmake.h"
+
 #define NOW 1800000000 /* the clock of every case, Unix seconds */
 
 /* ---- keys and tokens, made here ------------------------------------------- */
 
-static EVP_PKEY *rsa, *ec256, *ec384, *ed;
-
-static void b64u(const unsigned char *p, size_t n, char *out)
-{
-	static const char al[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-	size_t o = 0;
-
-	for (size_t i = 0; i < n; i += 3) {
-		uint32_t v = (uint32_t)p[i] << 16 | (i + 1 < n ? (uint32_t)p[i + 1] << 8 : 0) |
-			     (i + 2 < n ? p[i + 2] : 0);
-
-		out[o++] = al[v >> 18 & 63];
-		out[o++] = al[v >> 12 & 63];
-		if (i + 1 < n)
-			out[o++] = al[v >> 6 & 63];
-		if (i + 2 < n)
-			out[o++] = al[v & 63];
-	}
-	out[o] = '\0';
-}
-
 static void b64u_str(const char *s, char *out)
 {
 	b64u((const unsigned char *)s, strlen(s), out);
-}
-
-/* The public part of k as a JWK (kid, optional alg) appended to out. */
-static void jwk(EVP_PKEY *k, const char *kid, const char *alg, char *out, size_t cap)
-{
-	unsigned char buf[600];
-	char a[900], b[900];
-	size_t n = 0;
-	size_t used = strlen(out);
-	char extra[64] = "";
-
-	if (alg)
-		snprintf(extra, sizeof(extra), ",\"alg\":\"%s\"", alg);
-	if (EVP_PKEY_is_a(k, "RSA")) {
-		BIGNUM *bn = NULL;
-
-		assert_int_equal(EVP_PKEY_get_bn_param(k, OSSL_PKEY_PARAM_RSA_N, &bn), 1);
-		n = (size_t)BN_bn2bin(bn, buf);
-		BN_free(bn);
-		b64u(buf, n, a);
-		snprintf(out + used, cap - used,
-			 "%s{\"kty\":\"RSA\",\"kid\":\"%s\",\"n\":\"%s\",\"e\":\"AQAB\"%s}",
-			 used > 9 ? "," : "", kid, a, extra);
-	} else if (EVP_PKEY_is_a(k, "ED25519")) {
-		n = 32;
-		assert_int_equal(EVP_PKEY_get_raw_public_key(k, buf, &n), 1);
-		b64u(buf, n, a);
-		snprintf(out + used, cap - used,
-			 "%s{\"kty\":\"OKP\",\"kid\":\"%s\",\"crv\":\"Ed25519\",\"x\":\"%s\"%s}",
-			 used > 9 ? "," : "", kid, a, extra);
-	} else {
-		size_t w = EVP_PKEY_get_bits(k) / 8;
-
-		assert_int_equal(EVP_PKEY_get_octet_string_param(k, OSSL_PKEY_PARAM_PUB_KEY, buf,
-								 sizeof(buf), &n),
-				 1);
-		b64u(buf + 1, w, a);
-		b64u(buf + 1 + w, w, b);
-		snprintf(out + used, cap - used,
-			 "%s{\"kty\":\"EC\",\"kid\":\"%s\",\"crv\":\"%s\",\"x\":\"%s\",\"y\":\"%"
-			 "s\"%s}",
-			 used > 9 ? "," : "", kid, w == 32 ? "P-256" : "P-384", a, b, extra);
-	}
 }
 
 /* A JWKS of the four keys, kids rsa, ec256, ec384, ed, and rs256only (the
@@ -246,11 +184,7 @@ static const struct sg_jwt_auth *jwt_of(const struct sg_cfg *c)
 
 static int setup(void **state)
 {
-	rsa = EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)2048);
-	ec256 = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
-	ec384 = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-384");
-	ed = EVP_PKEY_Q_keygen(NULL, NULL, "ED25519");
-	if (!rsa || !ec256 || !ec384 || !ed)
+	if (keys_make() == -1)
 		return -1;
 	cfg = load(BASIC);
 	return 0;
@@ -259,10 +193,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	sg_cfg_free(cfg);
-	EVP_PKEY_free(rsa);
-	EVP_PKEY_free(ec256);
-	EVP_PKEY_free(ec384);
-	EVP_PKEY_free(ed);
+	keys_free();
 	return 0;
 }
 
@@ -406,48 +337,6 @@ static void test_jwt_malformed_tokens(void **state)
 	dot[1] = dot[1] == 'e' ? 'f' : 'e';
 	assert_string_equal(verdict(jwt_of(cfg), tampered),
 			    "the token is invalid or malformed: Error(InvalidSignature)");
-}
-
-static void test_jwt_jwks_refused(void **state)
-{
-	static const struct {
-		const char *text, *want;
-	} cases[] = {
-		{ "[]", "not a JWKS (a JSON object with a \"keys\" array)" },
-		{ "{\"keys\":[{\"kty\":\"RSA\",\"n\":\"AQAB\",\"e\":\"AQAB\"}]}",
-		  "key 0: the key is missing the `kid` attribute" },
-		{ "{\"keys\":[{\"kty\":\"oct\",\"kid\":\"h\",\"k\":\"c2VjcmV0\"}]}",
-		  "key \"h\": unsupported kty (supported: RSA, EC, OKP[Ed25519])" },
-		{ "{\"keys\":[{\"kty\":\"EC\",\"kid\":\"e\",\"crv\":\"P-521\",\"x\":\"AA\",\"y\":"
-		  "\"AA\"}]}",
-		  "key \"e\": crv must be P-256 or P-384" },
-		{ "{\"keys\":[{\"kty\":\"EC\",\"kid\":\"e\",\"crv\":\"P-256\",\"x\":\"AA\",\"y\":"
-		  "\"AA\"}]}",
-		  "key \"e\": x and y must be base64url coordinates of the curve" },
-		{ "{\"keys\":[{\"kty\":\"OKP\",\"kid\":\"o\",\"crv\":\"X25519\",\"x\":\"AA\"}]}",
-		  "key \"o\": crv must be Ed25519" },
-		{ "{\"keys\":[{\"kty\":\"RSA\",\"kid\":\"r\",\"n\":\"AQAB\",\"e\":\"AQAB\",\"alg\":"
-		  "\"HS256\"}]}",
-		  "key \"r\": its alg is not a public-key signature" },
-		{ "{\"keys\":[{\"kty\":\"RSA\",\"kid\":\"r\",\"n\":\"AQAB\",\"e\":\"AQAB\",\"alg\":"
-		  "\"ES256\"}]}",
-		  "key \"r\": its alg does not fit its kty" },
-		{ "{\"keys\":[{\"kty\":\"RSA\",\"kid\":\"r\",\"n\":\"@@\",\"e\":\"AQAB\"}]}",
-		  "key \"r\": n and e must be base64url" },
-	};
-	char err[256];
-	struct sg_jwks *k = NULL;
-
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		err[0] = '\0';
-		assert_int_equal(
-			sg_jwks_parse(cases[i].text, strlen(cases[i].text), &k, err, sizeof(err)),
-			-EINVAL);
-		assert_string_equal(err, cases[i].want);
-	}
-	assert_int_equal(sg_jwks_parse("{\"keys\":[]}", 11, &k, err, sizeof(err)), 0);
-	assert_int_equal(sg_jwks_count(k), 0);
-	sg_jwks_free(k);
 }
 
 static void test_jwt_config_refuses_a_bad_jwks(void **state)
@@ -660,7 +549,6 @@ int main(void)
 		cmocka_unit_test(test_jwt_every_algorithm_verifies),
 		cmocka_unit_test(test_jwt_refusals),
 		cmocka_unit_test(test_jwt_malformed_tokens),
-		cmocka_unit_test(test_jwt_jwks_refused),
 		cmocka_unit_test(test_jwt_config_refuses_a_bad_jwks),
 		cmocka_unit_test(test_jwt_multi_providers_and_required_claims),
 		cmocka_unit_test(test_jwt_cache_hits_and_expiry),

@@ -15,7 +15,7 @@
 
 #include <openssl/crypto.h>
 
-#include "user/auth/jwt.h"
+#include "user/auth/jwks.h"
 #include "user/base/log.h"
 
 /* agentgateway's resource manager: JWKS_TTL, MIN_HTTP_REFRESH,

@@ -1,7 +1,7 @@
-/* JWT verification with OpenSSL 3 (the contract is jwt.h). The order of
- * the checks is jsonwebtoken's, which agentgateway uses: the header (alg
- * known, kid given and known), the alg allowed for that key, the
- * signature, then the claims. */
+/* JWT verification (the contract is jwt.h; keys and signatures: jwks.h).
+ * The order of the checks is jsonwebtoken's, which agentgateway uses: the
+ * header (alg known, kid given and known), the alg allowed for that key,
+ * the signature, then the claims. */
 #include "user/auth/jwt.h"
 
 #include <errno.h>
@@ -9,331 +9,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/core_names.h>
-#include <openssl/ec.h>
-#include <openssl/evp.h>
-#include <openssl/param_build.h>
 #include <openssl/rand.h>
-#include <openssl/rsa.h>
 
 #include "config/auth.h"
 #include "config/diag.h"
 #include "user/base/base64url.h"
+#include "user/auth/jwks.h"
 #include "user/auth/jwksremote.h"
 #include "user/base/json.h"
-
-/* s[0..len), base64url, decoded into a new buffer (NUL-terminated, *out_len
- * bytes before the NUL), or NULL when it is not base64url or memory ran
- * out. */
-static unsigned char *b64url_decode(const char *s, size_t len, size_t *out_len)
-{
-	unsigned char *out = malloc(len * 3 / 4 + 1);
-	ssize_t n = out ? sg_base64url_decode(s, len, out, len * 3 / 4) : -1;
-
-	if (n < 0) {
-		free(out);
-		return NULL;
-	}
-	out[n] = '\0';
-	*out_len = (size_t)n;
-	return out;
-}
-
-/* ---- algorithms ----------------------------------------------------------- */
-
-enum alg {
-	ALG_RS256,
-	ALG_RS384,
-	ALG_RS512,
-	ALG_PS256,
-	ALG_PS384,
-	ALG_PS512,
-	ALG_ES256,
-	ALG_ES384,
-	ALG_EDDSA,
-	ALG_N,
-	ALG_HMAC = ALG_N, /* known to jsonwebtoken, never verified here */
-	ALG_UNKNOWN,
-};
-
-static const char *const alg_names[ALG_N] = { "RS256", "RS384", "RS512", "PS256", "PS384",
-					      "PS512", "ES256", "ES384", "EdDSA" };
-
-static enum alg alg_of(const char *s)
-{
-	for (int i = 0; i < ALG_N; i++)
-		if (!strcmp(s, alg_names[i]))
-			return (enum alg)i;
-	if (!strcmp(s, "HS256") || !strcmp(s, "HS384") || !strcmp(s, "HS512"))
-		return ALG_HMAC;
-	return ALG_UNKNOWN;
-}
-
-#define ALGS_RSA                                                                                   \
-	((1u << ALG_RS256) | (1u << ALG_RS384) | (1u << ALG_RS512) | (1u << ALG_PS256) |           \
-	 (1u << ALG_PS384) | (1u << ALG_PS512))
-#define ALGS_EC ((1u << ALG_ES256) | (1u << ALG_ES384))
-#define ALGS_OKP (1u << ALG_EDDSA)
-
-static const EVP_MD *alg_md(enum alg a)
-{
-	switch (a) {
-	case ALG_RS256:
-	case ALG_PS256:
-	case ALG_ES256:
-		return EVP_sha256();
-	case ALG_RS384:
-	case ALG_PS384:
-	case ALG_ES384:
-		return EVP_sha384();
-	case ALG_RS512:
-	case ALG_PS512:
-		return EVP_sha512();
-	default:
-		return NULL;
-	}
-}
-
-/* ---- JWKS ----------------------------------------------------------------- */
-
-struct jwk {
-	char *kid;
-	EVP_PKEY *pkey;
-	unsigned algs; /* 1 << enum alg it verifies */
-	int ec_bits;   /* EC: 256 or 384 */
-};
-
-struct sg_jwks {
-	struct jwk *keys;
-	size_t n;
-};
-
-void sg_jwks_free(struct sg_jwks *k)
-{
-	if (!k)
-		return;
-	for (size_t i = 0; i < k->n; i++) {
-		free(k->keys[i].kid);
-		EVP_PKEY_free(k->keys[i].pkey);
-	}
-	free(k->keys);
-	free(k);
-}
-
-size_t sg_jwks_count(const struct sg_jwks *k)
-{
-	return k ? k->n : 0;
-}
-
-const char *sg_jwks_kid(const struct sg_jwks *k, size_t i)
-{
-	return k->keys[i].kid;
-}
-
-/* A base64url member of a JWK, decoded; NULL when missing or bad. */
-static unsigned char *member(const struct sg_json *o, const char *name, size_t *len)
-{
-	const char *s = sg_json_str(sg_json_get(o, name));
-
-	return s ? b64url_decode(s, strlen(s), len) : NULL;
-}
-
-static EVP_PKEY *from_params(const char *type, OSSL_PARAM_BLD *b)
-{
-	OSSL_PARAM *params = OSSL_PARAM_BLD_to_param(b);
-	EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_name(NULL, type, NULL);
-	EVP_PKEY *pkey = NULL;
-
-	if (!params || !ctx || EVP_PKEY_fromdata_init(ctx) <= 0 ||
-	    EVP_PKEY_fromdata(ctx, &pkey, EVP_PKEY_PUBLIC_KEY, params) <= 0)
-		pkey = NULL;
-	EVP_PKEY_CTX_free(ctx);
-	OSSL_PARAM_free(params);
-	return pkey;
-}
-
-static EVP_PKEY *rsa_key(const struct sg_json *o, const char **why)
-{
-	size_t nlen, elen;
-	unsigned char *n = member(o, "n", &nlen), *e = member(o, "e", &elen);
-	BIGNUM *bn = n ? BN_bin2bn(n, (int)nlen, NULL) : NULL;
-	BIGNUM *be = e ? BN_bin2bn(e, (int)elen, NULL) : NULL;
-	OSSL_PARAM_BLD *b = OSSL_PARAM_BLD_new();
-	EVP_PKEY *pkey = NULL;
-
-	*why = "n and e must be base64url";
-	if (bn && be && b && OSSL_PARAM_BLD_push_BN(b, OSSL_PKEY_PARAM_RSA_N, bn) &&
-	    OSSL_PARAM_BLD_push_BN(b, OSSL_PKEY_PARAM_RSA_E, be)) {
-		*why = "not an RSA public key";
-		pkey = from_params("RSA", b);
-	}
-	OSSL_PARAM_BLD_free(b);
-	BN_free(bn);
-	BN_free(be);
-	free(n);
-	free(e);
-	return pkey;
-}
-
-static EVP_PKEY *ec_key(const struct sg_json *o, int *bits, const char **why)
-{
-	const char *crv = sg_json_str(sg_json_get(o, "crv"));
-	size_t xlen = 0, ylen = 0, w;
-	unsigned char *x = member(o, "x", &xlen), *y = member(o, "y", &ylen);
-	unsigned char point[1 + 2 * 48];
-	OSSL_PARAM_BLD *b = NULL;
-	EVP_PKEY *pkey = NULL;
-	const char *group;
-
-	*why = "crv must be P-256 or P-384";
-	if (crv && !strcmp(crv, "P-256")) {
-		group = "prime256v1";
-		w = 32;
-	} else if (crv && !strcmp(crv, "P-384")) {
-		group = "secp384r1";
-		w = 48;
-	} else {
-		goto out;
-	}
-	*bits = (int)w * 8;
-	*why = "x and y must be base64url coordinates of the curve";
-	if (!x || !y || xlen != w || ylen != w)
-		goto out;
-	point[0] = 0x04; /* uncompressed */
-	memcpy(point + 1, x, w);
-	memcpy(point + 1 + w, y, w);
-	b = OSSL_PARAM_BLD_new();
-	*why = "not a point of the curve";
-	if (b && OSSL_PARAM_BLD_push_utf8_string(b, OSSL_PKEY_PARAM_GROUP_NAME, group, 0) &&
-	    OSSL_PARAM_BLD_push_octet_string(b, OSSL_PKEY_PARAM_PUB_KEY, point, 1 + 2 * w))
-		pkey = from_params("EC", b);
-out:
-	OSSL_PARAM_BLD_free(b);
-	free(x);
-	free(y);
-	return pkey;
-}
-
-static EVP_PKEY *okp_key(const struct sg_json *o, const char **why)
-{
-	const char *crv = sg_json_str(sg_json_get(o, "crv"));
-	size_t xlen = 0;
-	unsigned char *x;
-	EVP_PKEY *pkey = NULL;
-
-	*why = "crv must be Ed25519";
-	if (!crv || strcmp(crv, "Ed25519"))
-		return NULL;
-	x = member(o, "x", &xlen);
-	*why = "x must be a base64url Ed25519 public key";
-	if (x && xlen == 32)
-		pkey = EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, NULL, x, xlen);
-	free(x);
-	return pkey;
-}
-
-/* One key of a JWKS into k; why says what is wrong when it returns -1. */
-static int parse_key(const struct sg_json *o, struct jwk *k, const char **why)
-{
-	const char *kty = sg_json_str(sg_json_get(o, "kty"));
-	const char *alg = sg_json_str(sg_json_get(o, "alg"));
-	unsigned family;
-
-	if (!kty) {
-		*why = "no kty";
-		return -1;
-	}
-	if (!strcmp(kty, "RSA")) {
-		family = ALGS_RSA;
-		k->pkey = rsa_key(o, why);
-	} else if (!strcmp(kty, "EC")) {
-		family = ALGS_EC;
-		k->pkey = ec_key(o, &k->ec_bits, why);
-	} else if (!strcmp(kty, "OKP")) {
-		family = ALGS_OKP;
-		k->pkey = okp_key(o, why);
-	} else {
-		*why = "unsupported kty (supported: RSA, EC, OKP[Ed25519])";
-		return -1;
-	}
-	if (!k->pkey)
-		return -1;
-	k->algs = family;
-	if (alg) {
-		enum alg a = alg_of(alg);
-
-		if (a < ALG_N && !(family & (1u << a))) {
-			*why = "its alg does not fit its kty";
-			return -1;
-		}
-		if (a == ALG_HMAC || !strcmp(alg, "none")) {
-			*why = "its alg is not a public-key signature";
-			return -1;
-		}
-		if (a < ALG_N)
-			k->algs = 1u << a;
-	}
-	return 0;
-}
-
-int sg_jwks_parse(const char *text, size_t len, struct sg_jwks **out, char *err, size_t errlen)
-{
-	char *copy = malloc(len + 1);
-	struct sg_json *root = NULL;
-	const struct sg_json *keys, *it;
-	struct sg_jwks *ks = calloc(1, sizeof(*ks));
-	size_t n = 0;
-	int rc = -ENOMEM;
-
-	if (!copy || !ks)
-		goto fail;
-	memcpy(copy, text, len);
-	copy[len] = '\0';
-	root = sg_json_parse(copy);
-	keys = sg_json_get(root, "keys");
-	rc = -EINVAL;
-	if (sg_json_type(keys) != SG_JSON_ARRAY) {
-		snprintf(err, errlen, "not a JWKS (a JSON object with a \"keys\" array)");
-		goto fail;
-	}
-	for (it = sg_json_first(keys); it; it = sg_json_next(it))
-		n++;
-	ks->keys = calloc(n ? n : 1, sizeof(*ks->keys));
-	if (!ks->keys) {
-		rc = -ENOMEM;
-		goto fail;
-	}
-	for (it = sg_json_first(keys); it; it = sg_json_next(it)) {
-		const char *kid = sg_json_str(sg_json_get(it, "kid"));
-		struct jwk *k = &ks->keys[ks->n];
-		const char *why = NULL;
-
-		if (!kid) {
-			snprintf(err, errlen, "key %zu: the key is missing the `kid` attribute",
-				 ks->n);
-			goto fail;
-		}
-		k->kid = strdup(kid);
-		ks->n++;
-		if (!k->kid) {
-			rc = -ENOMEM;
-			goto fail;
-		}
-		if (parse_key(it, k, &why) < 0) {
-			snprintf(err, errlen, "key \"%.64s\": %s", kid, why);
-			goto fail;
-		}
-	}
-	sg_json_free(root);
-	free(copy);
-	*out = ks;
-	return 0;
-fail:
-	sg_json_free(root);
-	free(copy);
-	sg_jwks_free(ks);
-	return rc;
-}
 
 /* ---- a jwtAuth's keys, compiled once per config --------------------------- */
 
@@ -580,83 +263,22 @@ static int check_claims(const struct sg_jwt_provider *p, struct sg_jwt_claims *c
 	return 0;
 }
 
-/* ---- signatures ----------------------------------------------------------- */
-
-/* ES256/384's r||s (RFC 7518 §3.4) as the DER OpenSSL verifies. */
-static unsigned char *ecdsa_der(const unsigned char *sig, size_t len, size_t half, int *der_len)
-{
-	ECDSA_SIG *es;
-	BIGNUM *br, *bs;
-	unsigned char *der = NULL;
-
-	*der_len = -1;
-	/* Its length first: r and s are read from it. */
-	if (len != 2 * half)
-		return NULL;
-	es = ECDSA_SIG_new();
-	br = BN_bin2bn(sig, (int)half, NULL);
-	bs = BN_bin2bn(sig + half, (int)half, NULL);
-	if (es && br && bs && ECDSA_SIG_set0(es, br, bs) == 1) {
-		br = bs = NULL; /* es owns them */
-		*der_len = i2d_ECDSA_SIG(es, &der);
-	}
-	BN_free(br);
-	BN_free(bs);
-	ECDSA_SIG_free(es);
-	return *der_len > 0 ? der : NULL;
-}
-
-static bool verify_sig(const struct jwk *k, enum alg a, const char *msg, size_t msglen,
-		       const unsigned char *sig, size_t siglen)
-{
-	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-	EVP_PKEY_CTX *pctx = NULL;
-	unsigned char *der = NULL;
-	int der_len = 0;
-	bool ok = false;
-
-	if (!ctx)
-		return false;
-	if (a == ALG_ES256 || a == ALG_ES384) {
-		size_t half = a == ALG_ES256 ? 32 : 48;
-
-		if (k->ec_bits != (int)half * 8 || !(der = ecdsa_der(sig, siglen, half, &der_len)))
-			goto out;
-		sig = der;
-		siglen = (size_t)der_len;
-	}
-	if (EVP_DigestVerifyInit(ctx, &pctx, alg_md(a), NULL, k->pkey) != 1)
-		goto out;
-	if (a == ALG_PS256 || a == ALG_PS384 || a == ALG_PS512) {
-		if (EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING) != 1 ||
-		    EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, RSA_PSS_SALTLEN_DIGEST) != 1 ||
-		    EVP_PKEY_CTX_set_rsa_mgf1_md(pctx, alg_md(a)) != 1)
-			goto out;
-	}
-	ok = EVP_DigestVerify(ctx, sig, siglen, (const unsigned char *)msg, msglen) == 1;
-out:
-	OPENSSL_free(der);
-	EVP_MD_CTX_free(ctx);
-	return ok;
-}
-
 /* ---- a token ------------------------------------------------------------- */
 
 /* The key kid names among j's providers (the first that has it), with its
  * provider. */
-static const struct jwk *find_key(const struct sg_jwt_auth *j, const char *kid,
-				  const struct sg_jwt_provider **p)
+static const struct sg_jwk *find_key(const struct sg_jwt_auth *j, const char *kid,
+				     const struct sg_jwt_provider **p)
 {
 	const struct compiled *c = j->rt ? j->rt->p : NULL;
 
 	for (size_t i = 0; c && i < c->n; i++) {
-		const struct sg_jwks *ks = keys_of(c, i);
+		const struct sg_jwk *k = sg_jwks_find(keys_of(c, i), kid);
 
-		for (size_t k = 0; ks && k < ks->n; k++)
-			if (!strcmp(ks->keys[k].kid, kid)) {
-				*p = &j->providers[i];
-				return &ks->keys[k];
-			}
+		if (k) {
+			*p = &j->providers[i];
+			return k;
+		}
 	}
 	/* a kid no key has: a remote JWKS may have rotated, fetch it again */
 	for (size_t i = 0; c && c->remote && i < c->n; i++)
@@ -682,7 +304,7 @@ static uint64_t cache_id(const struct compiled *c)
 static struct sg_json *json_part(const char *s, size_t len)
 {
 	size_t n;
-	unsigned char *text = b64url_decode(s, len, &n);
+	unsigned char *text = sg_base64url_decode_new(s, len, &n);
 	struct sg_json *v = NULL;
 
 	if (text && strlen((char *)text) == n)
@@ -697,8 +319,8 @@ static struct sg_json *json_part(const char *s, size_t len)
 
 /* The header: alg and kid, the key and its provider. */
 static int read_header(const struct sg_jwt_auth *j, const char *token, size_t hlen,
-		       const struct jwk **key, const struct sg_jwt_provider **p, enum alg *a,
-		       struct sg_jwt_result *r)
+		       const struct sg_jwk **key, const struct sg_jwt_provider **p,
+		       enum sg_jwk_alg *a, struct sg_jwt_result *r)
 {
 	struct sg_json *h = json_part(token, hlen);
 	const char *alg = sg_json_str(sg_json_get(h, "alg"));
@@ -707,14 +329,14 @@ static int read_header(const struct sg_jwt_auth *j, const char *token, size_t hl
 
 	if (!h)
 		ret = refuse(r, SG_JWT_BAD_HEADER, "Error(InvalidToken)");
-	else if (!alg || (*a = alg_of(alg)) == ALG_UNKNOWN)
+	else if (!alg || (*a = sg_jwk_alg_of(alg)) == SG_JWK_UNKNOWN)
 		ret = refuse(r, SG_JWT_BAD_HEADER, "Error(InvalidAlgorithmName)");
 	else if (!kid)
 		ret = refuse(r, SG_JWT_NO_KID, NULL);
 	else if (!(*key = find_key(j, kid, p))) {
 		snprintf(r->kid, sizeof(r->kid), "%.64s", kid);
 		ret = refuse(r, SG_JWT_UNKNOWN_KID, NULL);
-	} else if (*a >= ALG_N || !((*key)->algs & (1u << *a)))
+	} else if (!sg_jwk_allows(*key, *a))
 		ret = refuse(r, SG_JWT_INVALID, "Error(InvalidAlgorithm)");
 	sg_json_free(h);
 	return ret;
@@ -725,11 +347,11 @@ int sg_jwt_verify(const struct sg_jwt_auth *j, const char *token, size_t len, in
 {
 	const char *dot1 = memchr(token, '.', len), *dot2;
 	const struct sg_jwt_provider *p = NULL;
-	const struct jwk *key = NULL;
+	const struct sg_jwk *key = NULL;
 	struct sg_jwt_claims *c;
 	unsigned char *sig;
 	size_t siglen;
-	enum alg a = ALG_UNKNOWN;
+	enum sg_jwk_alg a = SG_JWK_UNKNOWN;
 
 	*r = (struct sg_jwt_result){ SG_JWT_OK, NULL, "" };
 	dot2 = dot1 ? memchr(dot1 + 1, '.', len - (size_t)(dot1 + 1 - token)) : NULL;
@@ -738,10 +360,10 @@ int sg_jwt_verify(const struct sg_jwt_auth *j, const char *token, size_t len, in
 		return refuse(r, SG_JWT_BAD_HEADER, "Error(InvalidToken)");
 	if (read_header(j, token, (size_t)(dot1 - token), &key, &p, &a, r) < 0)
 		return -1;
-	sig = b64url_decode(dot2 + 1, len - (size_t)(dot2 + 1 - token), &siglen);
+	sig = sg_base64url_decode_new(dot2 + 1, len - (size_t)(dot2 + 1 - token), &siglen);
 	if (!sig)
 		return refuse(r, SG_JWT_INVALID, "Error(Base64(InvalidByte))");
-	if (!verify_sig(key, a, token, (size_t)(dot2 - token), sig, siglen)) {
+	if (!sg_jwk_verify(key, a, token, (size_t)(dot2 - token), sig, siglen)) {
 		free(sig);
 		return refuse(r, SG_JWT_INVALID, "Error(InvalidSignature)");
 	}

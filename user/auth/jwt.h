@@ -1,9 +1,8 @@
 /* JSON Web Tokens (RFC 7519) verified as agentgateway's jwtAuth verifies
- * them, with OpenSSL 3: JWKS (RFC 7517) parsed into public keys (RSA, EC
- * P-256 and P-384, Ed25519), a compact JWS checked against the key its
- * `kid` names (RS256/384/512, PS256/384/512, ES256/384, EdDSA; `none` and
- * HMAC never), then its claims (iss, aud, exp, nbf, iat with 60 s of
- * leeway, the required ones). Verified claims are kept, reference-counted,
+ * them, with OpenSSL 3: a compact JWS checked against the key its `kid`
+ * names in the providers' JWKS (user/auth/jwks.h; RS256/384/512,
+ * PS256/384/512, ES256/384, EdDSA; `none` and HMAC never), then its claims
+ * (iss, aud, exp, nbf, iat with 60 s of leeway, the required ones). Verified claims are kept, reference-counted,
  * in a per-worker cache keyed by the token, so that a token seen again
  * costs a lookup. No I/O; no HTTP. */
 #ifndef SG_JWT_H
@@ -14,6 +13,7 @@
 #include <stdint.h>
 
 #include "config/cfg.h"
+#include "user/auth/jwks.h"
 
 struct sg_diag;
 struct sg_json;
@@ -21,22 +21,6 @@ struct sg_jwks_remote;
 
 /* Clock skew allowed on exp, nbf and iat (jsonwebtoken's default). */
 #define SG_JWT_LEEWAY_S 60
-
-/* One JWKS's keys. */
-struct sg_jwks;
-
-/* Parse a JWKS text ({"keys": [...]}, len bytes, need not be NUL-
- * terminated). Every key needs a kid and kty RSA (n, e), EC (crv P-256 or
- * P-384, x, y) or OKP (crv Ed25519, x); its `alg`, when it names a
- * signature algorithm, must fit its kty and is the only one the key
- * verifies, else the key's family does. Returns 0 with *out (the caller's,
- * sg_jwks_free), or -EINVAL with why in err[0..errlen) ("key \"k1\": ..."),
- * -ENOMEM. */
-int sg_jwks_parse(const char *text, size_t len, struct sg_jwks **out, char *err, size_t errlen);
-void sg_jwks_free(struct sg_jwks *k);
-/* Its keys' ids in JWKS order (i < sg_jwks_count). */
-size_t sg_jwks_count(const struct sg_jwks *k);
-const char *sg_jwks_kid(const struct sg_jwks *k, size_t i);
 
 /* Compiles the keys of every jwtAuth of cfg (cfg->jwts) not compiled yet,
  * into their rt (released with cfg). Call before cfg is shared with the

@@ -2,6 +2,7 @@
 #include "user/base/base64url.h"
 
 #include <stdbool.h>
+#include <stdlib.h>
 
 static int value(char c, bool url)
 {
@@ -45,6 +46,20 @@ static ssize_t decode(const char *in, size_t len, bool url, uint8_t *out, size_t
 ssize_t sg_base64url_decode(const char *in, size_t len, uint8_t *out, size_t cap)
 {
 	return decode(in, len, true, out, cap);
+}
+
+unsigned char *sg_base64url_decode_new(const char *in, size_t len, size_t *out_len)
+{
+	unsigned char *out = malloc(len * 3 / 4 + 1);
+	ssize_t n = out ? decode(in, len, true, out, len * 3 / 4) : -1;
+
+	if (n < 0) {
+		free(out);
+		return NULL;
+	}
+	out[n] = '\0';
+	*out_len = (size_t)n;
+	return out;
 }
 
 ssize_t sg_base64_decode_std(const char *in, size_t len, uint8_t *out, size_t cap)

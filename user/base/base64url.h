@@ -13,6 +13,11 @@
  * always fits). */
 ssize_t sg_base64url_decode(const char *in, size_t len, uint8_t *out, size_t cap);
 
+/* The same into a new buffer (malloc'd, the caller's), NUL-terminated
+ * after its *out_len bytes; NULL when in is not base64url or memory ran
+ * out. */
+unsigned char *sg_base64url_decode_new(const char *in, size_t len, size_t *out_len);
+
 /* The same for base64's standard alphabet (+ and /), with its '=' padding
  * (none, or to a multiple of 4): Basic credentials (RFC 7617). */
 ssize_t sg_base64_decode_std(const char *in, size_t len, uint8_t *out, size_t cap);
