@@ -9,23 +9,13 @@
 
 #include "config/cel.h"
 #include "config/auth.h"
-#include "config/backendauth.h"
-#include "config/duration.h"
 #include "config/mcpauthconf.h"
+#include "admin/dumppolicy.h"
 #include "admin/mcpdump.h"
 #include "policy/status.h"
 #include "user/auth/jwt.h"
 #include "user/auth/oidc.h"
 #include "user/base/json.h"
-
-static struct sg_json *dur(sg_dur d)
-{
-	char buf[SG_DUR_STRLEN];
-
-	if (d == SG_DUR_UNSET)
-		return sg_json_null();
-	return sg_json_string(sg_dur_format(d, buf));
-}
 
 static struct sg_json *opt_int(int64_t v)
 {
@@ -46,15 +36,6 @@ static struct sg_json *status_code(uint16_t code)
 	return sg_json_string(buf);
 }
 
-static struct sg_json *strs(const struct sg_strs *s)
-{
-	struct sg_json *arr = sg_json_array();
-
-	for (size_t i = 0; i < s->n; i++)
-		sg_json_push(arr, sg_json_string(s->v[i]));
-	return arr;
-}
-
 /* ---- policies ---------------------------------------------------------- */
 
 static struct sg_json *keepalive(const struct sg_keepalive *k)
@@ -62,8 +43,8 @@ static struct sg_json *keepalive(const struct sg_keepalive *k)
 	struct sg_json *o = sg_json_object();
 
 	sg_json_add_bool(o, "enabled", k->enabled);
-	sg_json_add(o, "time", dur(k->time));
-	sg_json_add(o, "interval", dur(k->interval));
+	sg_json_add(o, "time", sg_dump_dur(k->time));
+	sg_json_add(o, "interval", sg_dump_dur(k->interval));
 	sg_json_add_num(o, "retries", k->retries);
 	return o;
 }
@@ -74,16 +55,16 @@ static struct sg_json *frontend_http(const struct sg_frontend_http *h)
 
 	sg_json_add_num(o, "maxBufferSize", (double)h->max_buffer_size);
 	sg_json_add(o, "http1MaxHeaders", opt_int(h->http1_max_headers));
-	sg_json_add(o, "http1IdleTimeout", dur(h->http1_idle_timeout));
+	sg_json_add(o, "http1IdleTimeout", sg_dump_dur(h->http1_idle_timeout));
 	sg_json_add(o, "http2WindowSize", opt_int(h->http2_window_size));
 	sg_json_add(o, "http2ConnectionWindowSize", opt_int(h->http2_connection_window_size));
 	sg_json_add(o, "http2FrameSize", opt_int(h->http2_frame_size));
-	sg_json_add(o, "http2KeepaliveInterval", dur(h->http2_keepalive_interval));
-	sg_json_add(o, "http2KeepaliveTimeout", dur(h->http2_keepalive_timeout));
+	sg_json_add(o, "http2KeepaliveInterval", sg_dump_dur(h->http2_keepalive_interval));
+	sg_json_add(o, "http2KeepaliveTimeout", sg_dump_dur(h->http2_keepalive_timeout));
 	/* Newer than the dumps the guides show: printed only when set, so
 	 * theirs stay byte for byte. */
 	if (h->max_connection_duration != SG_DUR_UNSET)
-		sg_json_add(o, "maxConnectionDuration", dur(h->max_connection_duration));
+		sg_json_add(o, "maxConnectionDuration", sg_dump_dur(h->max_connection_duration));
 	if (h->max_concurrent_requests != SG_UNSET)
 		sg_json_add_num(o, "maxConcurrentRequests", (double)h->max_concurrent_requests);
 	if (!h->path.normalize)
@@ -109,7 +90,7 @@ static struct sg_json *frontend_tls(const struct sg_frontend_tls *t)
 {
 	struct sg_json *o = sg_json_object();
 
-	sg_json_add(o, "handshakeTimeout", dur(t->handshake_timeout));
+	sg_json_add(o, "handshakeTimeout", sg_dump_dur(t->handshake_timeout));
 	if (t->has_alpn) {
 		struct sg_json *alpn = sg_json_add_array(o, "alpn");
 
@@ -142,11 +123,11 @@ static struct sg_json *timeout(const struct sg_timeout *t)
 	struct sg_json *o = sg_json_object();
 
 	if (t->request != SG_DUR_UNSET)
-		sg_json_add(o, "requestTimeout", dur(t->request));
+		sg_json_add(o, "requestTimeout", sg_dump_dur(t->request));
 	if (t->backend_request != SG_DUR_UNSET)
-		sg_json_add(o, "backendRequestTimeout", dur(t->backend_request));
+		sg_json_add(o, "backendRequestTimeout", sg_dump_dur(t->backend_request));
 	if (t->response_idle != SG_DUR_UNSET)
-		sg_json_add(o, "responseIdleTimeout", dur(t->response_idle));
+		sg_json_add(o, "responseIdleTimeout", sg_dump_dur(t->response_idle));
 	return o;
 }
 
@@ -159,9 +140,9 @@ static struct sg_json *session(const struct sg_session *s)
 
 	sg_json_add_str(o, "type", s->kind == SG_SESSION_HEADER ? "Header" : "Cookie");
 	if (s->absolute != SG_DUR_UNSET)
-		sg_json_add(o, "absoluteTimeout", dur(s->absolute));
+		sg_json_add(o, "absoluteTimeout", sg_dump_dur(s->absolute));
 	if (s->idle != SG_DUR_UNSET)
-		sg_json_add(o, "idleTimeout", dur(s->idle));
+		sg_json_add(o, "idleTimeout", sg_dump_dur(s->idle));
 	part = sg_json_object();
 	sg_json_add_str(part, "name", s->name);
 	if (s->kind == SG_SESSION_HEADER) {
@@ -180,7 +161,7 @@ static struct sg_json *retry(const struct sg_retry *r)
 
 	sg_json_add_num(o, "attempts", r->attempts);
 	if (r->backoff != SG_DUR_UNSET)
-		sg_json_add(o, "backoff", dur(r->backoff));
+		sg_json_add(o, "backoff", sg_dump_dur(r->backoff));
 	for (size_t i = 0; i < r->codes.n; i++)
 		sg_json_push(codes, status_code(r->codes.v[i]));
 	sg_json_add(o, "codes", codes);
@@ -197,9 +178,9 @@ static struct sg_json *backend_tcp(const struct sg_backend_tcp *t, const struct 
 
 	sg_json_add(o, "keepalives",
 		    keepalive(t->has_keepalives ? &t->keepalives : &g->keepalives));
-	sg_json_add(
-		o, "connectTimeout",
-		dur(t->connect_timeout != SG_DUR_UNSET ? t->connect_timeout : g->connect_timeout));
+	sg_json_add(o, "connectTimeout",
+		    sg_dump_dur(t->connect_timeout != SG_DUR_UNSET ? t->connect_timeout
+								   : g->connect_timeout));
 	return o;
 }
 
@@ -214,7 +195,7 @@ static struct sg_json *backend_http(const struct sg_backend_http *h)
 			o, "version",
 			sg_json_string(h->version == SG_HTTP_VERSION_2 ? "HTTP/2.0" : "HTTP/1.1"));
 	if (h->request_timeout != SG_DUR_UNSET)
-		sg_json_add(o, "requestTimeout", dur(h->request_timeout));
+		sg_json_add(o, "requestTimeout", sg_dump_dur(h->request_timeout));
 	return o;
 }
 
@@ -231,7 +212,7 @@ static struct sg_json *health(const struct sg_health_policy *h)
 	if (!ev)
 		return o;
 	if (h->duration != SG_DUR_UNSET)
-		sg_json_add(ev, "duration", dur(h->duration));
+		sg_json_add(ev, "duration", sg_dump_dur(h->duration));
 	if (h->restore_health >= 0)
 		sg_json_add_num(ev, "restoreHealth", h->restore_health);
 	if (h->consecutive_failures != SG_UNSET)
@@ -239,38 +220,6 @@ static struct sg_json *health(const struct sg_health_policy *h)
 	if (h->health_threshold >= 0)
 		sg_json_add_num(ev, "healthThreshold", h->health_threshold);
 	return o;
-}
-
-/* agentgateway's BackendTLSInfo: PEM as text, flags only when true,
- * systemRoots when no root is given. */
-static struct sg_json *backend_tls(const struct sg_backend_tls *t)
-{
-	struct sg_json *o = sg_json_object();
-
-	if (t->cert_pem)
-		sg_json_add(o, "cert", sg_json_string(t->cert_pem));
-	if (t->invalid)
-		sg_json_add_str(o, "root", "invalid"); /* agentgateway's controller sentinel */
-	else if (t->root_pem)
-		sg_json_add(o, "root", sg_json_string(t->root_pem));
-	if (t->hostname)
-		sg_json_add_str(o, "hostname", t->hostname);
-	if (t->insecure)
-		sg_json_add_bool(o, "insecure", true);
-	if (t->insecure_host)
-		sg_json_add_bool(o, "insecureHost", true);
-	if (!t->root_pem && !t->invalid)
-		sg_json_add_bool(o, "systemRoots", true);
-	if (t->has_alpn)
-		sg_json_add(o, "alpn", strs(&t->alpn));
-	if (t->sans.n)
-		sg_json_add(o, "subjectAltNames", strs(&t->sans));
-	return o;
-}
-
-struct sg_json *sg_dump_backend_tls(const struct sg_backend_tls *t)
-{
-	return backend_tls(t);
 }
 
 /* {"frontend": {"hTTP": ...}} and friends: one variant inside one group. */
@@ -303,7 +252,7 @@ static struct sg_json *hdrmod(const struct sg_hdrmod *m)
 	if (m->set.n)
 		sg_json_add(o, "set", header_map(&m->set));
 	if (m->remove.n)
-		sg_json_add(o, "remove", strs(&m->remove));
+		sg_json_add(o, "remove", sg_dump_strs(&m->remove));
 	return o;
 }
 
@@ -473,7 +422,7 @@ static struct sg_json *cors_list(const struct sg_strs *l)
 			return star;
 		}
 	}
-	return strs(l);
+	return sg_dump_strs(l);
 }
 
 static struct sg_json *cors(const struct sg_cors *c)
@@ -509,7 +458,7 @@ static struct sg_json *ratelimits(const struct sg_ratelimits *l)
 
 		sg_json_add_num(o, "maxTokens", (double)l->v[i].max_tokens);
 		sg_json_add_num(o, "tokensPerFill", (double)l->v[i].tokens_per_fill);
-		sg_json_add(o, "fillInterval", dur(l->v[i].fill_interval));
+		sg_json_add(o, "fillInterval", sg_dump_dur(l->v[i].fill_interval));
 		sg_json_add_str(o, "type", l->v[i].tokens ? "tokens" : "requests");
 		sg_json_push(a, o);
 	}
@@ -541,7 +490,7 @@ static struct sg_json *transform_side(const struct sg_transform_side *s)
 	if (s->set.n)
 		sg_json_add(o, "set", transform_exprs(&s->set));
 	if (s->remove.n)
-		sg_json_add(o, "remove", strs(&s->remove));
+		sg_json_add(o, "remove", sg_dump_strs(&s->remove));
 	if (s->body)
 		sg_json_add_str(o, "body", sg_cel_source(s->body));
 	return o;
@@ -579,7 +528,7 @@ static struct sg_json *access_log(const struct sg_log_policy *p)
 
 	sg_json_add(o, "filter", cel_or_null(p->filter));
 	sg_json_add(o, "add", log_add(&p->add));
-	sg_json_add(o, "remove", strs(&p->remove));
+	sg_json_add(o, "remove", sg_dump_strs(&p->remove));
 	return o;
 }
 
@@ -590,7 +539,7 @@ static struct sg_json *logging(const struct sg_logging *l)
 
 	sg_json_add(o, "filter", cel_or_null(l->access.filter));
 	f = sg_json_add_object(o, "fields");
-	sg_json_add(f, "remove", strs(&l->access.remove));
+	sg_json_add(f, "remove", sg_dump_strs(&l->access.remove));
 	sg_json_add(f, "add", log_add(&l->access.add));
 	sg_json_add_str(o, "level", l->level ? l->level : "info");
 	sg_json_add_str(o, "format", l->format == SG_LOG_FORMAT_JSON ? "json" : "text");
@@ -607,27 +556,6 @@ static struct sg_json *trace_headers(const struct sg_strs *h)
 		sg_json_add_str(o, h->v[i],
 				strcmp(h->v[i], "authorization") ? h->v[i + 1] : "<redacted>");
 	return o;
-}
-
-/* A policy service's target as agentgateway prints a
- * SimpleBackendReference: {"service": {"name": "ns/hostname", "port": p}}
- * for a Service, {"host": "addr:port"} else; nothing for a Service that
- * did not resolve (agentgateway's controller leaves the target out). */
-static void service_target(struct sg_json *o, const struct sg_policy_service *to)
-{
-	char name[2 * SG_ENDPOINT_TEXT_SIZE];
-	struct sg_json *svc;
-
-	if (!to->ref_at) {
-		sg_json_add_str(o, "host", to->host);
-		return;
-	}
-	if (!to->svc)
-		return;
-	snprintf(name, sizeof(name), "%s/%s", to->svc->ns, to->svc->hostname);
-	svc = sg_json_add_object(o, "service");
-	sg_json_add_str(svc, "name", name);
-	sg_json_add_num(svc, "port", to->svc_port);
 }
 
 /* An OTLP protocol as the config names it: agentgateway's grpc and http,
@@ -647,7 +575,7 @@ static struct sg_json *tracing(const struct sg_tracing *t)
 	sg_json_add(o, "headers", trace_headers(&t->headers));
 	sg_json_add_str(o, "protocol", protocol_name(t->protocol));
 	f = sg_json_add_object(o, "fields");
-	sg_json_add(f, "remove", strs(&t->fields.remove));
+	sg_json_add(f, "remove", sg_dump_strs(&t->fields.remove));
 	sg_json_add(f, "add", log_add(&t->fields.add));
 	sg_json_add(o, "random_sampling", str_or_null(t->random_text));
 	sg_json_add(o, "client_sampling", str_or_null(t->client_text));
@@ -663,19 +591,19 @@ static struct sg_json *frontend_tracing(const struct sg_tracing *t)
 	struct sg_json *res;
 
 	if (t->to.ref_at)
-		service_target(o, &t->to);
+		sg_dump_service_target(o, &t->to);
 	else if (t->backend)
 		sg_json_add_str(o, "backend", t->backend);
 	else
 		sg_json_add_str(o, "host", t->endpoint);
 	if (t->policy_tls)
 		sg_json_add(sg_json_add_object(o, "policies"), "backendTLS",
-			    backend_tls(t->policy_tls));
+			    sg_dump_backend_tls(t->policy_tls));
 	sg_json_add(o, "attributes", log_add(&t->fields.add));
 	res = sg_json_add_object(o, "resources");
 	for (size_t i = 0; i < t->nresources; i++)
 		sg_json_add_str(res, t->resources[i].name, sg_cel_source(t->resources[i].expr));
-	sg_json_add(o, "remove", strs(&t->fields.remove));
+	sg_json_add(o, "remove", sg_dump_strs(&t->fields.remove));
 	sg_json_add(o, "randomSampling", str_or_null(t->random_text));
 	sg_json_add(o, "clientSampling", str_or_null(t->client_text));
 	if (t->fields.filter)
@@ -691,22 +619,7 @@ static struct sg_json *csrf(const struct sg_csrf *c)
 {
 	struct sg_json *o = sg_json_object();
 
-	sg_json_add(o, "additionalOrigins", strs(&c->additional_origins));
-	return o;
-}
-
-/* agentgateway's location: {"header": {"name", "prefix"}} (no prefix: left
- * out), {"queryParameter": {"name"}}, {"cookie": {"name"}}. */
-static struct sg_json *location(const struct sg_cred_location *l)
-{
-	static const char *const kinds[] = { [SG_CRED_HEADER] = "header",
-					     [SG_CRED_QUERY] = "queryParameter",
-					     [SG_CRED_COOKIE] = "cookie" };
-	struct sg_json *o = sg_json_object(), *in = sg_json_add_object(o, kinds[l->where]);
-
-	sg_json_add_str(in, "name", l->name);
-	if (l->prefix)
-		sg_json_add_str(in, "prefix", l->prefix);
+	sg_json_add(o, "additionalOrigins", sg_dump_strs(&c->additional_origins));
 	return o;
 }
 
@@ -728,7 +641,7 @@ static struct sg_json *jwt_auth(const struct sg_jwt_auth *j)
 			sg_json_push(kids, sg_json_string(sg_jwks_kid(k, n)));
 		sg_json_push(ps, p);
 	}
-	sg_json_add(o, "location", location(&j->location));
+	sg_json_add(o, "location", sg_dump_location(&j->location));
 	return o;
 }
 
@@ -740,7 +653,7 @@ static struct sg_json *mcp_authn(const struct sg_mcp_authn *m)
 	struct sg_json *o = jwt_auth(&m->jwt), *mcp = sg_json_add_object(o, "mcp"), *idp;
 
 	sg_json_add_str(mcp, "issuer", m->issuer);
-	sg_json_add(mcp, "audiences", strs(&m->audiences));
+	sg_json_add(mcp, "audiences", sg_dump_strs(&m->audiences));
 	if (m->provider != SG_MCP_IDP_NONE) {
 		idp = sg_json_add_object(mcp, "provider");
 		sg_json_add_object(idp, sg_mcp_idp_name(m->provider));
@@ -766,7 +679,7 @@ static struct sg_json *api_keys(const struct sg_api_keys *k)
 
 	sg_json_add_str(o, "users", "<redacted>");
 	sg_json_add_str(o, "mode", sg_auth_mode_name(k->mode));
-	sg_json_add(o, "location", location(&k->location));
+	sg_json_add(o, "location", sg_dump_location(&k->location));
 	return o;
 }
 
@@ -781,117 +694,8 @@ static struct sg_json *basic_auth(const struct sg_basic_auth *b)
 	else
 		sg_json_add_null(o, "realm");
 	sg_json_add_str(o, "mode", sg_auth_mode_name(b->mode));
-	sg_json_add(o, "authorizationLocation", location(&b->location));
+	sg_json_add(o, "authorizationLocation", sg_dump_location(&b->location));
 	return o;
-}
-
-/* jwtSign as agentgateway prints it (never the key): alg, kid when
- * given, the claims, ttl when given; o returned, for its location. */
-static struct sg_json *jwt_sign(struct sg_json *o, const struct sg_jwt_sign *j)
-{
-	char *text = malloc(strlen(j->claims) + 3);
-	struct sg_json *claims = NULL;
-
-	sg_json_add_str(o, "alg", sg_jws_alg_name(j->alg));
-	if (j->kid)
-		sg_json_add_str(o, "kid", j->kid);
-	if (text) {
-		sprintf(text, "{%s}", j->claims);
-		claims = sg_json_parse(text);
-		free(text);
-	}
-	sg_json_add(o, "claims", claims ? claims : sg_json_object());
-	if (j->ttl != SG_DUR_UNSET)
-		sg_json_add(o, "ttl", dur(j->ttl));
-	return o;
-}
-
-/* oauthTokenExchange as agentgateway prints its OAuthTokenExchangeAuth:
- * the endpoint, the grant's fields (lists and unset ones left out), the
- * client secret redacted; its cache is not printed (agentgateway skips
- * it). */
-static struct sg_json *token_exchange(struct sg_json *o, const struct sg_token_exchange *t)
-{
-	struct sg_json *s, *ca, *ps;
-
-	service_target(o, &t->to);
-	if (t->timeout != SG_DUR_S(10))
-		sg_json_add(sg_json_add_object(sg_json_add_object(o, "policies"), "http"),
-			    "requestTimeout", dur(t->timeout));
-	if (*t->path)
-		sg_json_add_str(o, "path", t->path);
-	sg_json_add_str(o, "grantType",
-			t->grant == SG_TOKENX_JWT_BEARER ? "jwtBearer" : "tokenExchange");
-	s = sg_json_add_object(o, "subjectToken");
-	sg_json_add(s, "source", location(&t->subject));
-	sg_json_add_str(s, "tokenType", t->subject_type);
-	if (t->actor) {
-		s = sg_json_add_object(o, "actorToken");
-		sg_json_add(s, "source", location(&t->actor_at));
-		sg_json_add_str(s, "tokenType", t->actor_type);
-		sg_json_add_bool(s, "enforceMayAct", false);
-	}
-	if (t->audiences.n)
-		sg_json_add(o, "audiences", strs(&t->audiences));
-	if (t->scopes.n)
-		sg_json_add(o, "scopes", strs(&t->scopes));
-	if (t->resources.n)
-		sg_json_add(o, "resources", strs(&t->resources));
-	if (t->requested_type)
-		sg_json_add_str(o, "requestedTokenType", t->requested_type);
-	if (t->client != SG_TOKENX_CLIENT_NONE) {
-		ca = sg_json_add_object(o, "clientAuth");
-		sg_json_add_str(ca, "clientId", t->client_id);
-		sg_json_add_str(ca, "method",
-				t->client == SG_TOKENX_CLIENT_BASIC ? "clientSecretBasic"
-								    : "clientSecretPost");
-		if (t->client_secret)
-			sg_json_add_str(ca, "clientSecret", "<redacted>");
-	}
-	if (t->params.n) {
-		ps = sg_json_add_object(o, "additionalParams");
-		for (size_t i = 0; i < t->params.n; i++)
-			sg_json_add_str(ps, t->params.v[i].name,
-					sg_cel_source(t->params.v[i].expr));
-	}
-	sg_json_add(o, "authorizationLocation", location(&t->out));
-	return NULL; /* its locations are its own: no location after it */
-}
-
-/* backendAuth as agentgateway prints it: the kind, then the further
- * credentials, the secrets redacted, a location only where one was given. */
-static struct sg_json *backend_auth(const struct sg_backend_auth *b)
-{
-	struct sg_json *o = sg_json_object(), *k = NULL, *cs;
-
-	if (b->kind == SG_BACKEND_AUTH_PASSTHROUGH)
-		k = sg_json_add_object(o, "passthrough");
-	if (b->kind == SG_BACKEND_AUTH_KEY) {
-		k = sg_json_add_object(o, "key");
-		sg_json_add_str(k, "value", "<redacted>");
-	}
-	if (b->kind == SG_BACKEND_AUTH_JWT_SIGN)
-		k = jwt_sign(sg_json_add_object(o, "jwtSign"), b->sign);
-	if (b->kind == SG_BACKEND_AUTH_TOKEN_EXCHANGE)
-		k = token_exchange(sg_json_add_object(o, "oauthTokenExchange"), b->exchange);
-	if (k && b->main.explicit_location)
-		sg_json_add(k, "location", location(&b->main.location));
-	if (!b->ncreds)
-		return o;
-	cs = sg_json_add_array(o, "credentials");
-	for (size_t i = 0; i < b->ncreds; i++) {
-		struct sg_json *c = sg_json_object();
-
-		sg_json_add(c, "location", location(&b->creds[i].location));
-		sg_json_add_str(c, "key", "<redacted>");
-		sg_json_push(cs, c);
-	}
-	return o;
-}
-
-struct sg_json *sg_dump_backend_auth(const struct sg_backend_auth *b)
-{
-	return backend_auth(b);
 }
 
 /* oidc as agentgateway prints its compiled policy: the client secret
@@ -950,7 +754,7 @@ static struct sg_json *remote_rl(const struct sg_remote_rl *l)
 	struct sg_json *o = sg_json_object(), *ds, *d, *es, *e;
 
 	sg_json_add_str(o, "domain", l->domain);
-	service_target(o, &l->to);
+	sg_dump_service_target(o, &l->to);
 	ds = sg_json_add_array(o, "descriptors");
 	for (size_t i = 0; i < l->nd; i++) {
 		d = sg_json_object();
@@ -966,7 +770,7 @@ static struct sg_json *remote_rl(const struct sg_remote_rl *l)
 	}
 	sg_json_add_str(o, "failureMode", l->fail_open ? "failOpen" : "failClosed");
 	sg_json_add(sg_json_add_object(sg_json_add_object(o, "policies"), "http"), "requestTimeout",
-		    dur(l->timeout));
+		    sg_dump_dur(l->timeout));
 	return o;
 }
 
@@ -1013,7 +817,7 @@ static struct sg_json *ext_authz(const struct sg_ext_authz *x)
 {
 	struct sg_json *o = sg_json_object(), *proto, *v;
 
-	service_target(o, &x->to);
+	sg_dump_service_target(o, &x->to);
 	proto = sg_json_add_object(sg_json_add_object(o, "protocol"), x->http ? "http" : "grpc");
 	if (x->http)
 		ext_authz_http(proto, x);
@@ -1050,7 +854,7 @@ static struct sg_json *ext_authz(const struct sg_ext_authz *x)
 		sg_json_add_num(v, "maxEntries", x->cache->max_entries);
 	}
 	sg_json_add(sg_json_add_object(sg_json_add_object(o, "policies"), "http"), "requestTimeout",
-		    dur(x->timeout));
+		    sg_dump_dur(x->timeout));
 	return o;
 }
 
@@ -1144,7 +948,7 @@ static void push_filters(struct sg_json *inl, const struct sg_filters *f)
 			sg_json_add_object(p, "a2a");
 			break;
 		case SG_FILTER_BACKEND_AUTH:
-			sg_json_add(p, "backendAuth", backend_auth(f->backend_auth));
+			sg_json_add(p, "backendAuth", sg_dump_backend_auth(f->backend_auth));
 			break;
 		case SG_FILTER_MCP_AUTHZ:
 			sg_json_add(p, "mcpAuthorization", rule_set(f->mcp_authz));
@@ -1219,9 +1023,9 @@ static struct sg_json *policy_body(const struct sg_policy *p, const struct sg_gl
 	case SG_POL_BACKEND_HEALTH:
 		return variant("backend", "health", health(p->u.health));
 	case SG_POL_BACKEND_TLS:
-		return variant("backend", "backendTLS", backend_tls(p->u.btls));
+		return variant("backend", "backendTLS", sg_dump_backend_tls(p->u.btls));
 	case SG_POL_BACKEND_AUTH:
-		return variant("backend", "backendAuth", backend_auth(p->u.backend_auth));
+		return variant("backend", "backendAuth", sg_dump_backend_auth(p->u.backend_auth));
 	case SG_POL_A2A:
 		return variant("backend", "a2a", sg_json_object());
 	case SG_POL_REQUEST_HEADERS:
@@ -1448,7 +1252,7 @@ static struct sg_json *backend_ref(const struct sg_backend_ref *br, const struct
 		/* agentgateway lists backendTLS after the filters. */
 		if (br->tls) {
 			p = sg_json_object();
-			sg_json_add(p, "backendTLS", backend_tls(br->tls));
+			sg_json_add(p, "backendTLS", sg_dump_backend_tls(br->tls));
 			sg_json_push(inl, p);
 		}
 		sg_json_add(o, "inlinePolicies", inl);
@@ -1475,7 +1279,7 @@ static struct sg_json *route(const struct sg_route *r, const struct sg_cfg *cfg)
 	if (r->rule_name)
 		sg_json_add_str(o, "ruleName", r->rule_name);
 	if (r->hostnames.n)
-		sg_json_add(o, "hostnames", strs(&r->hostnames));
+		sg_json_add(o, "hostnames", sg_dump_strs(&r->hostnames));
 	arr = sg_json_add_array(o, "matches");
 	for (size_t i = 0; i < r->nmatches; i++)
 		sg_json_push(arr, match(&r->matches[i]));
@@ -1512,7 +1316,7 @@ static struct sg_json *tcp_route(const struct sg_tcp_route *r, const struct sg_c
 	sg_json_add_str(o, "name", r->name);
 	sg_json_add_str(o, "namespace", r->ns);
 	if (r->hostnames.n)
-		sg_json_add(o, "hostnames", strs(&r->hostnames));
+		sg_json_add(o, "hostnames", sg_dump_strs(&r->hostnames));
 	if (r->backends.n)
 		sg_json_add(o, "backends", backend_refs(&r->backends, cfg));
 	return o;
@@ -1676,7 +1480,7 @@ static struct sg_json *local_service(const struct sg_service *s, const struct sg
 	sg_json_add_str(o, "name", s->name);
 	sg_json_add_str(o, "namespace", s->ns);
 	sg_json_add_str(o, "hostname", s->hostname);
-	sg_json_add(o, "vips", strs(&s->vips));
+	sg_json_add(o, "vips", sg_dump_strs(&s->vips));
 	ports = sg_json_add_object(o, "ports");
 	app = sg_json_object();
 	for (size_t i = 0; i < s->nports; i++) {
@@ -1714,7 +1518,7 @@ static struct sg_json *workload(const struct sg_workload *w)
 {
 	struct sg_json *o = sg_json_object(), *svcs;
 
-	sg_json_add(o, "workloadIps", strs(&w->ips));
+	sg_json_add(o, "workloadIps", sg_dump_strs(&w->ips));
 	sg_json_add_str(o, "protocol", "TCP");
 	sg_json_add_str(o, "networkMode", "Standard");
 	if (*w->uid)
@@ -1745,11 +1549,11 @@ static struct sg_json *global(const struct sg_global *g)
 	sg_json_add_str(o, "adminAddr", g->admin_addr);
 	sg_json_add_str(o, "statsAddr", g->stats_addr);
 	sg_json_add_str(o, "readinessAddr", g->readiness_addr);
-	sg_json_add(o, "connectionTerminationDeadline", dur(g->drain_timeout));
+	sg_json_add(o, "connectionTerminationDeadline", sg_dump_dur(g->drain_timeout));
 	be = sg_json_add_object(o, "backend");
 	sg_json_add(be, "keepalives", keepalive(&g->keepalives));
-	sg_json_add(be, "connectTimeout", dur(g->connect_timeout));
-	sg_json_add(be, "poolIdleTimeout", dur(g->pool_idle_timeout));
+	sg_json_add(be, "connectTimeout", sg_dump_dur(g->connect_timeout));
+	sg_json_add(be, "poolIdleTimeout", sg_dump_dur(g->pool_idle_timeout));
 	sg_json_add(be, "poolMaxSize", opt_int(g->pool_max_size));
 	/* Printed when given (agentgateway prints its defaults too; the
 	 * dumps of configs without it stay as they were). */
@@ -1794,7 +1598,7 @@ static void named_backends(const struct sg_cfg *cfg, struct sg_json *arr)
 		if (b->tls) {
 			struct sg_json *p = sg_json_object();
 
-			sg_json_add(p, "backendTLS", backend_tls(b->tls));
+			sg_json_add(p, "backendTLS", sg_dump_backend_tls(b->tls));
 			sg_json_push(sg_json_add_array(o, "inlinePolicies"), p);
 		}
 		sg_json_push(arr, o);

@@ -10,9 +10,4 @@
  * out of memory. */
 char *sg_dump_config(const struct sg_cfg *cfg);
 
-/* A backendTLS / backendAuth policy as a new object, as agentgateway
- * prints it (the secrets redacted); for admin/mcpdump.c's targets. */
-struct sg_json *sg_dump_backend_tls(const struct sg_backend_tls *t);
-struct sg_json *sg_dump_backend_auth(const struct sg_backend_auth *b);
-
 #endif

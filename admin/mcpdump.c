@@ -6,16 +6,7 @@
 
 #include <string.h>
 
-#include "admin/dump.h"
-
-static struct sg_json *strs(const struct sg_strs *s)
-{
-	struct sg_json *a = sg_json_array();
-
-	for (size_t i = 0; i < s->n; i++)
-		sg_json_push(a, sg_json_string(s->v[i]));
-	return a;
-}
+#include "admin/dumppolicy.h"
 
 static struct sg_json *stdio(const struct sg_mcp_target *t)
 {
@@ -23,7 +14,7 @@ static struct sg_json *stdio(const struct sg_mcp_target *t)
 
 	sg_json_add_str(o, "cmd", t->cmd);
 	if (t->args.n)
-		sg_json_add(o, "args", strs(&t->args));
+		sg_json_add(o, "args", sg_dump_strs(&t->args));
 	if (t->env.n) {
 		env = sg_json_add_object(o, "env");
 		for (size_t i = 0; i < t->env.n; i++) {
