@@ -3,7 +3,6 @@
 #include <string.h>
 
 #include "config/fault.h"
-#include "config/transform.h"
 
 static int f_duration(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
 {

@@ -12,7 +12,6 @@
 #include "config/duration.h"
 #include "config/hostname.h"
 #include "config/refuse.h"
-#include "config/transform.h"
 
 const char *sg_path_key(struct sg_pctx *c, const char *path, const char *key)
 {
@@ -1023,4 +1022,34 @@ int sg_f_health(struct sg_pctx *c, const struct sg_node *n, void *dst, const cha
 int sg_f_health_k8s(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
 {
 	return parse_health(c, n, dst, path, true);
+}
+
+int sg_cel_field(struct sg_pctx *c, const struct sg_node *at, const char *src,
+		 const struct sg_cel **out, const char *path)
+{
+	struct sg_cel_err err;
+	struct sg_cel *e;
+	struct sg_cel **slot;
+	int rc;
+
+	if (!c->cfg) {
+		sg_diag_err(c->d, at, "%s: CEL expressions are not supported here", path);
+		return -1;
+	}
+	rc = sg_cel_compile(src, &e, &err);
+	if (rc) {
+		sg_diag_err(c->d, at, "%s: column %u of the expression: %s", path, err.col,
+			    err.msg);
+		return -1;
+	}
+	slot = sg_arena_push(&c->cfg->arena, &c->cfg->cels, &c->cfg->ncels, &c->cfg->capcels,
+			     sizeof(*slot));
+	if (!slot) {
+		sg_cel_free(e);
+		sg_diag_err(c->d, at, "%s: out of memory", path);
+		return -1;
+	}
+	*slot = e;
+	*out = e;
+	return 0;
 }

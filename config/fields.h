@@ -111,4 +111,10 @@ int sg_f_health_k8s(struct sg_pctx *c, const struct sg_node *n, void *dst, const
 int sg_parse_match_path(struct sg_pctx *c, const struct sg_node *n, struct sg_match *m,
 			const char *path);
 
+/* A CEL expression's field: `src` (at node `at`, key `path`) compiled
+ * into *out, registered with c->cfg. Returns 0, or -1 after an error
+ * naming the expression's column. */
+int sg_cel_field(struct sg_pctx *c, const struct sg_node *at, const char *src,
+		 const struct sg_cel **out, const char *path);
+
 #endif

@@ -8,7 +8,6 @@
 #include "config/duration.h"
 #include "config/extauthz.h"
 #include "config/node.h"
-#include "config/transform.h"
 
 static int refused(struct sg_pctx *c, const struct sg_node *n, const char *path, const char *why)
 {

@@ -5,7 +5,6 @@
 #include <string.h>
 
 #include "config/filters.h"
-#include "config/transform.h"
 
 /* One rule: "expr" (allow), or {allow|deny|require: expr}. */
 static int rule(struct sg_pctx *c, const struct sg_node *n, struct sg_authz *a, const char *path)

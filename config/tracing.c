@@ -15,7 +15,6 @@
 #include "config/hostname.h"
 #include "config/localsvc.h"
 #include "config/tlsconf.h"
-#include "config/transform.h"
 
 #define DEFAULT_PATH "/v1/traces"
 

@@ -7,36 +7,6 @@
 #include "config/filters.h"
 #include "config/transform.h"
 
-int sg_cel_field(struct sg_pctx *c, const struct sg_node *at, const char *src,
-		 const struct sg_cel **out, const char *path)
-{
-	struct sg_cel_err err;
-	struct sg_cel *e;
-	struct sg_cel **slot;
-	int rc;
-
-	if (!c->cfg) {
-		sg_diag_err(c->d, at, "%s: CEL expressions are not supported here", path);
-		return -1;
-	}
-	rc = sg_cel_compile(src, &e, &err);
-	if (rc) {
-		sg_diag_err(c->d, at, "%s: column %u of the expression: %s", path, err.col,
-			    err.msg);
-		return -1;
-	}
-	slot = sg_arena_push(&c->cfg->arena, &c->cfg->cels, &c->cfg->ncels, &c->cfg->capcels,
-			     sizeof(*slot));
-	if (!slot) {
-		sg_cel_free(e);
-		sg_diag_err(c->d, at, "%s: out of memory", path);
-		return -1;
-	}
-	*slot = e;
-	*out = e;
-	return 0;
-}
-
 char *sg_cfg_lower(struct sg_pctx *c, const char *s)
 {
 	char *o = sg_arena_strdup(c->a, s);

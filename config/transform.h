@@ -15,12 +15,6 @@
  * after an error in c->d. */
 int sg_f_transformations(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path);
 
-/* Compile `src` (at node `at`, key `path`) into *out, registered with
- * c->cfg. Returns 0, or -1 after an error naming the expression's
- * column. */
-int sg_cel_field(struct sg_pctx *c, const struct sg_node *at, const char *src,
-		 const struct sg_cel **out, const char *path);
-
 /* s lowercased (ASCII), in the config's arena (NULL: out of memory). */
 char *sg_cfg_lower(struct sg_pctx *c, const char *s);
 
