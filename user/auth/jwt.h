@@ -2,9 +2,10 @@
  * them, with OpenSSL 3: a compact JWS checked against the key its `kid`
  * names in the providers' JWKS (user/auth/jwks.h; RS256/384/512,
  * PS256/384/512, ES256/384, EdDSA; `none` and HMAC never), then its claims
- * (iss, aud, exp, nbf, iat with 60 s of leeway, the required ones). Verified claims are kept, reference-counted,
- * in a per-worker cache keyed by the token, so that a token seen again
- * costs a lookup. No I/O; no HTTP. */
+ * (iss, aud, exp, nbf, iat with 60 s of leeway, the required ones).
+ * Verified claims are kept, reference-counted, in a per-worker cache keyed
+ * by the token, so that a token seen again costs a lookup. No I/O; no
+ * HTTP. */
 #ifndef SG_JWT_H
 #define SG_JWT_H
 
