@@ -54,6 +54,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 		FUZZ_CHECK(!m.method && (!m.result != !m.error) && (m.id || m.error));
 		reads_back(sg_jsonrpc_reply_text(m.id, &m), SG_JSONRPC_RESPONSE);
+		/* A result answers a request, which has an id; an error about an
+		 * unreadable message ("id":null) is never merged or answered. */
+		if (!m.id)
+			break;
 		list = sg_mcp_merge_list(parts, 2, "tools", "name", true);
 		FUZZ_CHECK(list);
 		reads_back(sg_jsonrpc_result_text(m.id, list), SG_JSONRPC_RESPONSE);

@@ -58,7 +58,8 @@ void sg_jsonrpc_free(struct sg_jsonrpc *m);
  * "id":null. */
 /* {"jsonrpc":"2.0","id":ID,"error":{"code":CODE,"message":MSG}} */
 char *sg_jsonrpc_error_text(const struct sg_json *id, int code, const char *msg);
-/* {"jsonrpc":"2.0","id":ID,"result":RESULT} with RESULT as given (JSON text). */
+/* {"jsonrpc":"2.0","id":ID,"result":RESULT} with RESULT as given (JSON text).
+ * ID is a request's: a result never carries "id":null (JSON-RPC 2.0 §5). */
 char *sg_jsonrpc_result_text(const struct sg_json *id, const char *result);
 /* Response `resp` (a target's) with the id `id` instead of its own. */
 char *sg_jsonrpc_reply_text(const struct sg_json *id, const struct sg_jsonrpc *resp);
