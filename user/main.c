@@ -1,6 +1,8 @@
 /* splicegate's entry point: argv -> subcommand. Only wiring lives here. */
 #include <dirent.h>
+#include <errno.h>
 #include <getopt.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -194,72 +196,23 @@ struct cli {
 	struct sg_gateway_opts gw;
 };
 
-/* Option `name`'s duration: from 0 to `max` (0: no bound), else a message
- * that says why, or `expect` when the duration parsed but is out of range. */
-static int parse_dur(const char *name, const char *arg, const char *expect, sg_dur max, sg_dur *out)
-{
-	char why[160];
-	sg_dur d = 0;
-
-	snprintf(why, sizeof(why), "%s", expect);
-	if (sg_dur_parse(arg, &d, why, sizeof(why)) == -1 || d < 0 || (max && d > max)) {
-		fprintf(stderr, "splicegate: %s: %s, got \"%s\"\n", name, why, arg);
-		return -1;
-	}
-	*out = d;
-	return 0;
-}
-
-/* A bounded duration option (parse_dur), into nanoseconds. */
-static int parse_ns(const char *name, const char *arg, const char *expect, sg_dur max,
-		    uint64_t *out)
-{
-	sg_dur d;
-
-	if (parse_dur(name, arg, expect, max, &d) == -1)
-		return -1;
-	*out = (uint64_t)d;
-	return 0;
-}
-
-/* A duration option that may be 0 (off): into milliseconds. */
-static int parse_timeout(const char *name, const char *arg, uint64_t *out)
-{
-	sg_dur d;
-
-	if (parse_dur(name, arg, "expected a duration such as 10s or 0", 0, &d) == -1)
-		return -1;
-	*out = sg_dur_to_ms_ceil(d);
-	return 0;
-}
-
-/* Long options with no letter of their own. */
-enum {
-	OPT_CLIENT_RCVBUF = 0x100,
-	OPT_CLIENT_SNDBUF,
-	OPT_BACKEND_RCVBUF,
-	OPT_BACKEND_SNDBUF,
-	OPT_CLIENT_NOTSENT_LOWAT,
-};
-
 /* A socket buffer size: bytes, or KiB or MiB with k or m after them,
- * from 4k to 64m. */
-static int parse_buf(const char *name, const char *arg, int *out)
+ * from 4k to 64m. 0, or -1 with *out unchanged. */
+static int parse_buf(const char *arg, int *out)
 {
 	char *end;
-	long long n = strtoll(arg, &end, 10);
+	long long n;
 
-	if (end != arg && (*end == 'k' || *end == 'K'))
-		n <<= 10, end++;
-	else if (end != arg && (*end == 'm' || *end == 'M'))
-		n <<= 20, end++;
-	if (end == arg || *end || n < 4096 || n > (64 << 20)) {
-		fprintf(stderr,
-			"splicegate: %s: expected a size from 4k to 64m, such as 256k, got "
-			"\"%s\"\n",
-			name, arg);
+	errno = 0;
+	n = strtoll(arg, &end, 10);
+	if (end == arg || errno || n < 0 || n > (64 << 20))
 		return -1;
-	}
+	if (*end == 'k' || *end == 'K')
+		n <<= 10, end++;
+	else if (*end == 'm' || *end == 'M')
+		n <<= 20, end++;
+	if (*end || n < 4096 || n > (64 << 20))
+		return -1;
 	*out = (int)n;
 	return 0;
 }
@@ -286,251 +239,248 @@ static int bad_option(const char *cmd, int opt, char **argv)
 	return bad_usage(cmd, opt == ':' ? "option needs a value:" : "unknown option", arg);
 }
 
+/* How an option's argument is read, and the type of the field it sets. */
+enum opt_kind {
+	OPT_FILE,	 /* -f: appended to cli->files */
+	OPT_CONFIG,	 /* -c: appended to cli->configs */
+	OPT_STR,	 /* const char *: the argument as given */
+	OPT_TRUE,	 /* bool, no argument: set */
+	OPT_IGNORED,	 /* no argument, nothing set (kubectl's --server-side: apply always is) */
+	OPT_WORD,	 /* const char *: one of `words` */
+	OPT_COUNT,	 /* int or unsigned (by `size`): a whole number from 1 to `max` */
+	OPT_TIMEOUT,	 /* uint64_t: a duration in milliseconds, 0 for off */
+	OPT_POSITIVE_MS, /* uint64_t: a duration above 0, in milliseconds */
+	OPT_NS,		 /* uint64_t: a duration from 0 to `max` ns, in nanoseconds */
+	OPT_BUF,	 /* int: a socket buffer size (parse_buf) */
+	OPT_LOG_LEVEL,	 /* sets the level now; log_level_fixed records it */
+	OPT_HELP,
+	OPT_VERSION,
+};
+
+/* One option: its long name, its short letter (0: none), how it is read
+ * and where it goes (`at`, an offset in struct cli checked against the
+ * field's type by AT). */
+struct opt {
+	const char *name;
+	char letter;
+	enum opt_kind kind;
+	size_t at, size;
+	long long max;	    /* OPT_COUNT and OPT_NS */
+	const char *words;  /* OPT_WORD: the words, each followed by a space */
+	const char *expect; /* OPT_WORD, OPT_COUNT, OPT_NS: what the refusal says */
+};
+
+/* offsetof(struct cli, field) and its size, refused at build time unless
+ * the field is a T (comparing distinct pointer types is an error). */
+#define AT(field, T)                                                                               \
+	.at = offsetof(struct cli, field) + 0 * sizeof(&((struct cli *)0)->field == (T *)0),       \
+	.size = sizeof(T)
+
+static const struct opt opts[] = {
+	{ "config", 'c', OPT_CONFIG },
+	{ "filename", 'f', OPT_FILE },
+	{ "server-side", 0, OPT_IGNORED },
+	{ "ignore-not-found", 0, OPT_TRUE, AT(ignore_not_found, bool) },
+	{ "namespace", 'n', OPT_STR, AT(ns, const char *) },
+	{ "output", 'o', OPT_STR, AT(output, const char *) },
+	{ "all-namespaces", 'A', OPT_TRUE, AT(all_ns, bool) },
+	{ "admin", 0, OPT_STR, AT(gw.admin_addr, const char *) },
+	{ "admin-allow-remote", 0, OPT_TRUE, AT(gw.admin_allow_remote, bool) },
+	{ "admin-socket", 0, OPT_STR, AT(gw.admin_socket, const char *) },
+	{ "admin-tcp-writes", 0, OPT_TRUE, AT(gw.admin_tcp_writes, bool) },
+	{ "splice", 0, OPT_WORD, AT(gw.splice, const char *), .words = "auto sockmap splice copy ",
+	  .expect = "expected auto, sockmap, splice or copy" },
+	{ "workers", 0, OPT_COUNT, AT(gw.workers, int), .max = 256, .expect = "expected 1 to 256" },
+	{ "log-level", 0, OPT_LOG_LEVEL, AT(gw.log_level_fixed, bool) },
+	{ "access-log", 0, OPT_WORD, AT(gw.access_log, const char *), .words = "text json off ",
+	  .expect = "expected text, json or off" },
+	{ "access-log-file", 0, OPT_STR, AT(gw.access_log_file, const char *) },
+	{ "tunnel-idle-timeout", 0, OPT_POSITIVE_MS, AT(gw.tunnel_idle_ms, uint64_t) },
+	{ "request-head-timeout", 0, OPT_TIMEOUT, AT(gw.head_timeout_ms, uint64_t) },
+	{ "body-idle-timeout", 0, OPT_TIMEOUT, AT(gw.body_idle_ms, uint64_t) },
+	{ "max-connections-per-source", 0, OPT_COUNT, AT(gw.max_per_source, unsigned),
+	  .max = 1000000, .expect = "expected 1 to 1000000" },
+	{ "client-rcvbuf", 0, OPT_BUF, AT(gw.bufs.client_rcv, int) },
+	{ "client-sndbuf", 0, OPT_BUF, AT(gw.bufs.client_snd, int) },
+	{ "backend-rcvbuf", 0, OPT_BUF, AT(gw.bufs.backend_rcv, int) },
+	{ "backend-sndbuf", 0, OPT_BUF, AT(gw.bufs.backend_snd, int) },
+	{ "client-notsent-lowat", 0, OPT_BUF, AT(gw.bufs.client_lowat, int) },
+	{ "backend-h2-keepalive-interval", 0, OPT_TIMEOUT, AT(gw.backend_ping_ms, uint64_t) },
+	{ "backend-h2-keepalive-timeout", 0, OPT_TIMEOUT, AT(gw.backend_pong_ms, uint64_t) },
+	{ "backend-max-connection-age", 0, OPT_TIMEOUT, AT(gw.backend_max_age_ms, uint64_t) },
+	{ "refuse-empty-reload", 0, OPT_TRUE, AT(gw.refuse_empty_reload, bool) },
+	{ "drain-delay", 0, OPT_TIMEOUT, AT(gw.drain_delay_ms, uint64_t) },
+	{ "tls-ticket-keys", 0, OPT_STR, AT(gw.tls_ticket_keys, const char *) },
+	{ "state-dir", 0, OPT_STR, AT(gw.state_dir, const char *) },
+	{ "reset-state", 0, OPT_TRUE, AT(gw.reset_state, bool) },
+	{ "busy-poll", 0, OPT_NS, AT(gw.busy_poll_ns, uint64_t), .max = 1000000000,
+	  .expect = "expected a duration from 0 to 1s, such as 1ms" },
+	{ "coalesce", 0, OPT_NS, AT(gw.coalesce_ns, uint64_t), .max = 1000000,
+	  .expect = "expected a duration from 0 to 1ms, such as 50us" },
+	{ "help", 'h', OPT_HELP },
+	{ "version", 0, OPT_VERSION },
+};
+#define NOPTS (sizeof(opts) / sizeof(opts[0]))
+/* getopt_long's value for opts[i]: its letter, else past every letter. */
+#define OPT_VAL(i) (opts[i].letter ? opts[i].letter : 0x100 + (int)(i))
+
+/* `word` is one of `words` (each followed by a space). */
+static bool one_of(const char *words, const char *word)
+{
+	size_t n = strlen(word);
+
+	for (const char *w = words; *w; w = strchr(w, ' ') + 1) {
+		if (n && !strncmp(w, word, n) && w[n] == ' ')
+			return true;
+	}
+	return false;
+}
+
+/* A whole number from 1 to max, else -1. */
+static long long parse_count(const char *arg, long long max)
+{
+	char *end;
+	long long n;
+
+	errno = 0;
+	n = strtoll(arg, &end, 10);
+	return end == arg || *end || errno || n < 1 || n > max ? -1 : n;
+}
+
+/* o's argument into its field of cli. 0, or -1 with one line on stderr
+ * that names the option, what it expects and what it got. */
+static int set_opt(const char *cmd, const struct opt *o, const char *arg, struct cli *cli)
+{
+	void *at = (char *)cli + o->at;
+	long long n;
+	sg_dur d;
+
+	switch (o->kind) {
+	case OPT_FILE:
+		if (cli->nfiles == CLI_MAX_FILES) {
+			fprintf(stderr, "splicegate: at most %d -f\n", CLI_MAX_FILES);
+			return -1;
+		}
+		cli->files[cli->nfiles++] = arg;
+		return 0;
+	case OPT_CONFIG:
+		if (cli->nconfigs == SG_MAX_CONFIGS) {
+			fprintf(stderr, "splicegate: at most %d -c options\n", SG_MAX_CONFIGS);
+			return -1;
+		}
+		cli->configs[cli->nconfigs++] = arg;
+		return 0;
+	case OPT_STR:
+		*(const char **)at = arg;
+		return 0;
+	case OPT_TRUE:
+		*(bool *)at = true;
+		return 0;
+	case OPT_IGNORED:
+		return 0;
+	case OPT_WORD:
+		if (!one_of(o->words, arg))
+			break;
+		*(const char **)at = arg;
+		return 0;
+	case OPT_COUNT:
+		if ((n = parse_count(arg, o->max)) == -1)
+			break;
+		if (o->size == sizeof(int))
+			*(int *)at = (int)n;
+		else
+			*(unsigned *)at = (unsigned)n;
+		return 0;
+	case OPT_TIMEOUT:
+	case OPT_POSITIVE_MS:
+	case OPT_NS: {
+		const bool positive = o->kind == OPT_POSITIVE_MS;
+		char why[160];
+
+		snprintf(why, sizeof(why), "%s",
+			 o->kind == OPT_NS ? o->expect
+			 : positive	   ? "expected a positive duration"
+					   : "expected a duration such as 10s or 0");
+		d = 0;
+		/* why: the parser's reason, else the one above */
+		if (sg_dur_parse(arg, &d, why, sizeof(why)) == -1 || d < 0 || (positive && !d) ||
+		    (o->kind == OPT_NS && d > o->max)) {
+			fprintf(stderr, "splicegate: --%s: %s, got \"%s\"\n", o->name, why, arg);
+			return -1;
+		}
+		*(uint64_t *)at = o->kind == OPT_NS ? (uint64_t)d : sg_dur_to_ms_ceil(d);
+		return 0;
+	}
+	case OPT_BUF:
+		if (parse_buf(arg, at) == -1) {
+			fprintf(stderr,
+				"splicegate: --%s: expected a size from 4k to 64m, such as 256k, "
+				"got "
+				"\"%s\"\n",
+				o->name, arg);
+			return -1;
+		}
+		return 0;
+	case OPT_LOG_LEVEL:
+		if (sg_log_set_level(arg) == -1) {
+			fprintf(stderr,
+				"splicegate: --log-level: expected error, warn, info or debug, got "
+				"\"%s\"\n",
+				arg);
+			return -1;
+		}
+		*(bool *)at = true;
+		return 0;
+	case OPT_HELP:
+		if (!sg_usage_print(cmd, stdout)) {
+			fputs(about, stdout);
+			fputs(usage, stdout);
+		}
+		exit(0);
+	case OPT_VERSION:
+		printf("splicegate %s\n", SG_FULL_VERSION);
+		exit(0);
+	}
+	fprintf(stderr, "splicegate: --%s: %s, got \"%s\"\n", o->name, o->expect, arg);
+	return -1;
+}
+
+/* An option takes an argument unless it sets a flag or prints and exits. */
+static bool takes_arg(enum opt_kind k)
+{
+	return k != OPT_TRUE && k != OPT_IGNORED && k != OPT_HELP && k != OPT_VERSION;
+}
+
 static int parse_args(const char *cmd, int argc, char **argv, struct cli *cli)
 {
-	static const struct option longopts[] = {
-		{ "config", required_argument, NULL, 'c' },
-		{ "filename", required_argument, NULL, 'f' },
-		{ "server-side", no_argument, NULL, 'S' },
-		{ "ignore-not-found", no_argument, NULL, 'I' },
-		{ "namespace", required_argument, NULL, 'n' },
-		{ "output", required_argument, NULL, 'o' },
-		{ "all-namespaces", no_argument, NULL, 'A' },
-		{ "admin", required_argument, NULL, 'a' },
-		{ "admin-allow-remote", no_argument, NULL, 'R' },
-		{ "admin-socket", required_argument, NULL, 'U' },
-		{ "admin-tcp-writes", no_argument, NULL, 'W' },
-		{ "splice", required_argument, NULL, 's' },
-		{ "workers", required_argument, NULL, 'w' },
-		{ "log-level", required_argument, NULL, 'l' },
-		{ "access-log", required_argument, NULL, 'g' },
-		{ "access-log-file", required_argument, NULL, 'L' },
-		{ "tunnel-idle-timeout", required_argument, NULL, 'T' },
-		{ "request-head-timeout", required_argument, NULL, 'H' },
-		{ "body-idle-timeout", required_argument, NULL, 'B' },
-		{ "max-connections-per-source", required_argument, NULL, 'M' },
-		{ "client-rcvbuf", required_argument, NULL, OPT_CLIENT_RCVBUF },
-		{ "client-sndbuf", required_argument, NULL, OPT_CLIENT_SNDBUF },
-		{ "backend-rcvbuf", required_argument, NULL, OPT_BACKEND_RCVBUF },
-		{ "backend-sndbuf", required_argument, NULL, OPT_BACKEND_SNDBUF },
-		{ "client-notsent-lowat", required_argument, NULL, OPT_CLIENT_NOTSENT_LOWAT },
-		{ "backend-h2-keepalive-interval", required_argument, NULL, 'P' },
-		{ "backend-h2-keepalive-timeout", required_argument, NULL, 'Q' },
-		{ "backend-max-connection-age", required_argument, NULL, 'D' },
-		{ "refuse-empty-reload", no_argument, NULL, 'E' },
-		{ "drain-delay", required_argument, NULL, 'Y' },
-		{ "tls-ticket-keys", required_argument, NULL, 'K' },
-		{ "state-dir", required_argument, NULL, 'Z' },
-		{ "reset-state", no_argument, NULL, 'X' },
-		{ "busy-poll", required_argument, NULL, 'b' },
-		{ "coalesce", required_argument, NULL, 'C' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
-		{ 0 },
-	};
-	int opt;
+	struct option longopts[NOPTS + 1];
+	char shortopts[2 * NOPTS + 2] = ":";
+	size_t ns = 1;
+	int val;
 
+	for (size_t i = 0; i < NOPTS; i++) {
+		longopts[i] =
+			(struct option){ opts[i].name,
+					 takes_arg(opts[i].kind) ? required_argument : no_argument,
+					 NULL, OPT_VAL(i) };
+		if (opts[i].letter) {
+			shortopts[ns++] = opts[i].letter;
+			if (takes_arg(opts[i].kind))
+				shortopts[ns++] = ':';
+		}
+	}
+	shortopts[ns] = '\0';
+	longopts[NOPTS] = (struct option){ 0 };
 	opterr = 0;
-	while ((opt = getopt_long(argc, argv, ":c:f:n:o:Ah", longopts, NULL)) != -1) {
-		switch (opt) {
-		case 'f':
-			if (cli->nfiles == CLI_MAX_FILES) {
-				fprintf(stderr, "splicegate: at most %d -f\n", CLI_MAX_FILES);
-				return -1;
-			}
-			cli->files[cli->nfiles++] = optarg;
-			break;
-		case 'n':
-			cli->ns = optarg;
-			break;
-		case 'o':
-			cli->output = optarg;
-			break;
-		case 'A':
-			cli->all_ns = true;
-			break;
-		case 'S':
-			break;
-		case 'I':
-			cli->ignore_not_found = true;
-			break;
-		case 'c':
-			if (cli->nconfigs == SG_MAX_CONFIGS) {
-				fprintf(stderr, "splicegate: at most %d -c options\n",
-					SG_MAX_CONFIGS);
-				return -1;
-			}
-			cli->configs[cli->nconfigs++] = optarg;
-			break;
-		case 'a':
-			cli->gw.admin_addr = optarg;
-			break;
-		case 'R':
-			cli->gw.admin_allow_remote = true;
-			break;
-		case 'U':
-			cli->gw.admin_socket = optarg;
-			break;
-		case 'W':
-			cli->gw.admin_tcp_writes = true;
-			break;
-		case 'Z':
-			cli->gw.state_dir = optarg;
-			break;
-		case 'X':
-			cli->gw.reset_state = true;
-			break;
-		case 'E':
-			cli->gw.refuse_empty_reload = true;
-			break;
-		case 's':
-			if (strcmp(optarg, "auto") && strcmp(optarg, "sockmap") &&
-			    strcmp(optarg, "splice") && strcmp(optarg, "copy")) {
-				fprintf(stderr,
-					"splicegate: --splice: expected auto, sockmap, "
-					"splice or copy, got \"%s\"\n",
-					optarg);
-				return -1;
-			}
-			cli->gw.splice = optarg;
-			break;
-		case 'w':
-			cli->gw.workers = atoi(optarg);
-			if (cli->gw.workers < 1 || cli->gw.workers > 256) {
-				fprintf(stderr,
-					"splicegate: --workers: expected 1 to 256, got "
-					"\"%s\"\n",
-					optarg);
-				return -1;
-			}
-			break;
-		case 'T': {
-			char why[160] = "expected a positive duration";
-			sg_dur d = 0;
+	while ((val = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
+		size_t i = 0;
 
-			if (sg_dur_parse(optarg, &d, why, sizeof(why)) == -1 || d <= 0) {
-				/* why: the parser's reason, else the initial one */
-				fprintf(stderr,
-					"splicegate: --tunnel-idle-timeout: %s, got \"%s\"\n", why,
-					optarg);
-				return -1;
-			}
-			cli->gw.tunnel_idle_ms = sg_dur_to_ms_ceil(d);
-			break;
-		}
-		case 'H':
-		case 'B':
-			if (parse_timeout(opt == 'H' ? "--request-head-timeout"
-						     : "--body-idle-timeout",
-					  optarg,
-					  opt == 'H' ? &cli->gw.head_timeout_ms
-						     : &cli->gw.body_idle_ms) == -1)
-				return -1;
-			break;
-		case 'b':
-			if (parse_ns("--busy-poll", optarg,
-				     "expected a duration from 0 to 1s, such as 1ms", 1000000000,
-				     &cli->gw.busy_poll_ns) == -1)
-				return -1;
-			break;
-		case 'C':
-			if (parse_ns("--coalesce", optarg,
-				     "expected a duration from 0 to 1ms, such as 50us", 1000000,
-				     &cli->gw.coalesce_ns) == -1)
-				return -1;
-			break;
-		case 'D':
-			if (parse_timeout("--backend-max-connection-age", optarg,
-					  &cli->gw.backend_max_age_ms) == -1)
-				return -1;
-			break;
-		case 'Y':
-			if (parse_timeout("--drain-delay", optarg, &cli->gw.drain_delay_ms) == -1)
-				return -1;
-			break;
-		case 'K':
-			cli->gw.tls_ticket_keys = optarg;
-			break;
-		case 'P':
-		case 'Q':
-			if (parse_timeout(opt == 'P' ? "--backend-h2-keepalive-interval"
-						     : "--backend-h2-keepalive-timeout",
-					  optarg,
-					  opt == 'P' ? &cli->gw.backend_ping_ms
-						     : &cli->gw.backend_pong_ms) == -1)
-				return -1;
-			break;
-		case OPT_CLIENT_RCVBUF:
-			if (parse_buf("--client-rcvbuf", optarg, &cli->gw.bufs.client_rcv) == -1)
-				return -1;
-			break;
-		case OPT_CLIENT_SNDBUF:
-			if (parse_buf("--client-sndbuf", optarg, &cli->gw.bufs.client_snd) == -1)
-				return -1;
-			break;
-		case OPT_BACKEND_RCVBUF:
-			if (parse_buf("--backend-rcvbuf", optarg, &cli->gw.bufs.backend_rcv) == -1)
-				return -1;
-			break;
-		case OPT_BACKEND_SNDBUF:
-			if (parse_buf("--backend-sndbuf", optarg, &cli->gw.bufs.backend_snd) == -1)
-				return -1;
-			break;
-		case OPT_CLIENT_NOTSENT_LOWAT:
-			if (parse_buf("--client-notsent-lowat", optarg,
-				      &cli->gw.bufs.client_lowat) == -1)
-				return -1;
-			break;
-		case 'M': {
-			char *end;
-			long n = strtol(optarg, &end, 10);
-
-			if (*end || end == optarg || n < 1 || n > 1000000) {
-				fprintf(stderr,
-					"splicegate: --max-connections-per-source: expected 1 "
-					"to 1000000, got \"%s\"\n",
-					optarg);
-				return -1;
-			}
-			cli->gw.max_per_source = (unsigned)n;
-			break;
-		}
-		case 'g':
-			if (strcmp(optarg, "text") && strcmp(optarg, "json") &&
-			    strcmp(optarg, "off")) {
-				fprintf(stderr,
-					"splicegate: --access-log: expected text, json or off, "
-					"got \"%s\"\n",
-					optarg);
-				return -1;
-			}
-			cli->gw.access_log = optarg;
-			break;
-		case 'L':
-			cli->gw.access_log_file = optarg;
-			break;
-		case 'l':
-			if (sg_log_set_level(optarg) == -1) {
-				fprintf(stderr,
-					"splicegate: --log-level: expected error, warn, "
-					"info or debug, got \"%s\"\n",
-					optarg);
-				return -1;
-			}
-			cli->gw.log_level_fixed = true;
-			break;
-		case 'h':
-			if (!sg_usage_print(cmd, stdout)) {
-				fputs(about, stdout);
-				fputs(usage, stdout);
-			}
-			exit(0);
-		case 'V':
-			printf("splicegate %s\n", SG_FULL_VERSION);
-			exit(0);
-		default:
-			return bad_option(cmd, opt, argv);
-		}
+		while (i < NOPTS && OPT_VAL(i) != val)
+			i++;
+		if (i == NOPTS)
+			return bad_option(cmd, val, argv);
+		if (set_opt(cmd, &opts[i], optarg, cli) == -1)
+			return -1;
 	}
 	cli->gw.config_paths = cli->configs;
 	cli->gw.nconfig_paths = cli->nconfigs;

@@ -196,6 +196,7 @@ static void test_main_bad_values_refused_by_name(void **state)
 	} cases[] = {
 		{ "--workers", "0", "splicegate: --workers: expected 1 to 256, got \"0\"\n" },
 		{ "--workers", "257", "splicegate: --workers: expected 1 to 256, got \"257\"\n" },
+		{ "--workers", "3x", "splicegate: --workers: expected 1 to 256, got \"3x\"\n" },
 		{ "--splice", "fast",
 		  "splicegate: --splice: expected auto, sockmap, splice or copy, got \"fast\"\n" },
 		{ "--access-log", "xml",
@@ -218,6 +219,12 @@ static void test_main_bad_values_refused_by_name(void **state)
 		{ "--backend-rcvbuf", "65m",
 		  "splicegate: --backend-rcvbuf: expected a size from 4k to 64m, such as 256k, got "
 		  "\"65m\"\n" },
+		{ "--backend-rcvbuf", "99999999999999999999m",
+		  "splicegate: --backend-rcvbuf: expected a size from 4k to 64m, such as 256k, got "
+		  "\"99999999999999999999m\"\n" },
+		{ "--client-rcvbuf", "4398046511104k",
+		  "splicegate: --client-rcvbuf: expected a size from 4k to 64m, such as 256k, got "
+		  "\"4398046511104k\"\n" },
 		{ "--backend-sndbuf", "2g",
 		  "splicegate: --backend-sndbuf: expected a size from 4k to 64m, such as 256k, got "
 		  "\"2g\"\n" },
