@@ -269,6 +269,52 @@ void h1c_without_header(const struct sg_h1_resp *resp, const char *name, struct 
 /* A final response head from an HTTP/1 backend that is the answer, whose
  * exchange offers its connection: taken, the body (or the tunnel) is
  * relayed here. */
+/* The response body after its head: a pump for its framing (c->resp_body),
+ * primed with the `extra` bytes that came after the head. 0, or -1 with
+ * the client closed. */
+static int start_body(struct client *c, const struct sg_h1_resp *resp, char *extra,
+		      size_t extra_len, bool dechunk)
+{
+	switch (c->resp_body) {
+	case SG_H1_BODY_NONE:
+		c->resp_done = true;
+		return 0;
+	case SG_H1_BODY_LENGTH:
+		c->r->rq.engine = h1c_init_pump(c, &c->r->resp_pump, false,
+						(uint64_t)resp->content_length, false);
+		break;
+	case SG_H1_BODY_CLOSE:
+		c->r->rq.engine = h1c_init_pump(c, &c->r->resp_pump, false, UINT64_MAX, false);
+		break;
+	case SG_H1_BODY_CHUNKED:
+		/* chunk framing is parsed here */
+		c->r->rq.engine = h1c_init_pump(c, &c->r->resp_pump, false, 0, true);
+		memset(&c->r->resp_chunks, 0, sizeof(c->r->resp_chunks));
+		c->r->resp_chunks.decode = dechunk;
+		break;
+	}
+	c->resp_way = RESP_PUMP;
+	if (extra_len && c->resp_body != SG_H1_BODY_CHUNKED) {
+		uint64_t budget = c->r->resp_pump.budget;
+		size_t take = extra_len < budget ? extra_len : (size_t)budget;
+
+		if (sg_pump_prime(&c->r->resp_pump, extra, take) == -1)
+			goto fail;
+	} else if (extra_len) {
+		size_t out;
+
+		if (chunk_body(&c->r->resp_chunks, extra, extra_len, &out) < 0)
+			goto fail;
+		c->r->resp_pump.budget = (uint64_t)out;
+		if (out && sg_pump_prime(&c->r->resp_pump, extra, out) == -1)
+			goto fail;
+	}
+	return 0;
+fail:
+	h1c_client_close(c);
+	return -1;
+}
+
 static void got_response_head(struct client *c, const struct sg_h1_resp *resp, bool tunnel)
 {
 	char head[PROXY_HEAD_MAX + 256];
@@ -348,48 +394,8 @@ static void got_response_head(struct client *c, const struct sg_h1_resp *resp, b
 		h1c_start_upgraded_tunnel(c, extra, extra_len);
 		return;
 	}
-	switch (c->resp_body) {
-	case SG_H1_BODY_NONE:
-		c->resp_done = true;
-		break;
-	case SG_H1_BODY_LENGTH:
-		c->r->rq.engine = h1c_init_pump(c, &c->r->resp_pump, false,
-						(uint64_t)resp->content_length, false);
-		break;
-	case SG_H1_BODY_CLOSE:
-		c->r->rq.engine = h1c_init_pump(c, &c->r->resp_pump, false, UINT64_MAX, false);
-		break;
-	case SG_H1_BODY_CHUNKED:
-		/* chunk framing is parsed here */
-		c->r->rq.engine = h1c_init_pump(c, &c->r->resp_pump, false, 0, true);
-		memset(&c->r->resp_chunks, 0, sizeof(c->r->resp_chunks));
-		c->r->resp_chunks.decode = dechunk;
-		break;
-	}
-	if (c->resp_body != SG_H1_BODY_NONE) {
-		c->resp_way = RESP_PUMP;
-		if (extra_len && c->resp_body != SG_H1_BODY_CHUNKED) {
-			uint64_t budget = c->r->resp_pump.budget;
-			size_t take = extra_len < budget ? extra_len : (size_t)budget;
-
-			if (sg_pump_prime(&c->r->resp_pump, extra, take) == -1) {
-				h1c_client_close(c);
-				return;
-			}
-		} else if (extra_len) {
-			size_t out;
-
-			if (chunk_body(&c->r->resp_chunks, extra, extra_len, &out) < 0) {
-				h1c_client_close(c);
-				return;
-			}
-			c->r->resp_pump.budget = (uint64_t)out;
-			if (out && sg_pump_prime(&c->r->resp_pump, extra, out) == -1) {
-				h1c_client_close(c);
-				return;
-			}
-		}
-	}
+	if (start_body(c, resp, extra, extra_len, dechunk) == -1)
+		return;
 	if (!deferred)
 		h1c_drive_response(c);
 }
