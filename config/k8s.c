@@ -1265,6 +1265,65 @@ static int parent_kind(struct sg_pctx *c, const struct sg_node *n, const char *p
 	return 0;
 }
 
+/* How a parentRef's listeners refused a route (attach_parent's count). */
+struct refusals {
+	size_t matched;	     /* by sectionName and port */
+	size_t section_port; /* by sectionName only */
+	size_t conflicted;   /* of those matched, Conflicted */
+	size_t not_allowed;  /* of those matched, the route's kind or namespace refused */
+	size_t ns_refused;   /* of those, its namespace */
+};
+
+/* The parent status of a route no listener of `gw` took: the reason and
+ * message Gateway API asks for, from what refused it. */
+static void parent_none(struct sg_draft *b, struct sg_res *r, struct sg_parent_status *ps,
+			const struct sg_node *n, const char *path, const struct parent_in *in,
+			const struct sg_res *pr, const char *gw, unsigned kind,
+			const struct refusals *t)
+{
+	struct sg_arena *a = b->c.a;
+	const char *reason = "NotAllowedByListeners", *why;
+
+	if (t->matched == 0) {
+		reason = "NoMatchingParent";
+		if (in->section && t->section_port)
+			why = sg_arena_printf(a, "%s: listener \"%s\" is not on port %u", gw,
+					      in->section, in->port);
+		else if (in->section)
+			why = sg_arena_printf(a, "%s has no listener named \"%s\"", gw,
+					      in->section);
+		else if (in->port)
+			why = sg_arena_printf(a, "%s has no listener on port %u", gw, in->port);
+		else if (pr->status.detached.reason) /* a ListenerSet */
+			why = sg_arena_printf(a, "%s is not attached to its Gateway (%s)", gw,
+					      pr->status.detached.reason);
+		else
+			why = sg_arena_printf(a, "%s has no listeners", gw);
+	} else if (t->conflicted == t->matched) {
+		why = sg_arena_printf(a,
+				      "the listeners of %s it names are Conflicted "
+				      "(HostnameConflict): they take no route",
+				      gw);
+	} else if (t->not_allowed && !t->ns_refused) {
+		why = sg_arena_printf(a,
+				      "no listener of %s takes a %s (its protocol, or "
+				      "allowedRoutes.kinds)",
+				      gw, sg_route_kind_name(kind));
+	} else if (t->not_allowed) {
+		why = sg_arena_printf(a,
+				      "no listener of %s allows a %s from namespace %s "
+				      "(allowedRoutes)",
+				      gw, sg_route_kind_name(kind), r->ns);
+	} else {
+		reason = "NoMatchingListenerHostname";
+		why = sg_arena_printf(a,
+				      "no listener hostname of %s intersects the route's "
+				      "hostnames",
+				      gw);
+	}
+	parent_refused(b, r, ps, n, path, reason, why);
+}
+
 /* The listeners parentRef `n` of route `r` (kind SG_KIND_*) attaches to,
  * with that parent's Accepted condition in a new entry of r->status. A
  * reference problem (no such Gateway or listener, a listener that does
@@ -1278,7 +1337,8 @@ static int attach_parent(struct sg_draft *b, struct sg_res *r, const struct sg_n
 	struct parent_in in = { 0 };
 	struct sg_listener *all[SG_MAX_PARENT_LISTENERS];
 	struct sg_parent_status *ps;
-	size_t nall, matched = 0, not_allowed = 0, ns_refused = 0, section_port = 0, conflicted = 0;
+	struct refusals t = { 0 };
+	size_t nall;
 	const struct sg_res *pr;
 	const char *gw;
 
@@ -1309,21 +1369,21 @@ static int attach_parent(struct sg_draft *b, struct sg_res *r, const struct sg_n
 
 		if (in.section && strcmp(l->name, in.section) != 0)
 			continue;
-		section_port++;
+		t.section_port++;
 		if (in.port && l->port != in.port)
 			continue;
-		matched++;
+		t.matched++;
 		if (l->conflicted) {
-			conflicted++;
+			t.conflicted++;
 			continue;
 		}
 		if (!(l->kinds & kind)) {
-			not_allowed++;
+			t.not_allowed++;
 			continue;
 		}
 		if (!ns_allowed(b, l, r->ns)) {
-			not_allowed++;
-			ns_refused++;
+			t.not_allowed++;
+			t.ns_refused++;
 			continue;
 		}
 		if (hosts_intersect(l, hosts))
@@ -1333,48 +1393,7 @@ static int attach_parent(struct sg_draft *b, struct sg_res *r, const struct sg_n
 		cond_set(&ps->accepted, "Accepted", true, "Accepted", "attached");
 		return 0;
 	}
-	if (matched == 0) {
-		const char *why;
-
-		if (in.section && section_port)
-			why = sg_arena_printf(c->a, "%s: listener \"%s\" is not on port %u", gw,
-					      in.section, in.port);
-		else if (in.section)
-			why = sg_arena_printf(c->a, "%s has no listener named \"%s\"", gw,
-					      in.section);
-		else if (in.port)
-			why = sg_arena_printf(c->a, "%s has no listener on port %u", gw, in.port);
-		else if (pr->status.detached.reason) /* a ListenerSet */
-			why = sg_arena_printf(c->a, "%s is not attached to its Gateway (%s)", gw,
-					      pr->status.detached.reason);
-		else
-			why = sg_arena_printf(c->a, "%s has no listeners", gw);
-		parent_refused(b, r, ps, n, path, "NoMatchingParent", why);
-	} else if (conflicted == matched) {
-		parent_refused(b, r, ps, n, path, "NotAllowedByListeners",
-			       sg_arena_printf(c->a,
-					       "the listeners of %s it names are Conflicted "
-					       "(HostnameConflict): they take no route",
-					       gw));
-	} else if (not_allowed && !ns_refused) {
-		parent_refused(b, r, ps, n, path, "NotAllowedByListeners",
-			       sg_arena_printf(c->a,
-					       "no listener of %s takes a %s (its protocol, or "
-					       "allowedRoutes.kinds)",
-					       gw, sg_route_kind_name(kind)));
-	} else if (not_allowed) {
-		parent_refused(b, r, ps, n, path, "NotAllowedByListeners",
-			       sg_arena_printf(c->a,
-					       "no listener of %s allows a %s from namespace %s "
-					       "(allowedRoutes)",
-					       gw, sg_route_kind_name(kind), r->ns));
-	} else {
-		parent_refused(b, r, ps, n, path, "NoMatchingListenerHostname",
-			       sg_arena_printf(c->a,
-					       "no listener hostname of %s intersects the route's "
-					       "hostnames",
-					       gw));
-	}
+	parent_none(b, r, ps, n, path, &in, pr, gw, kind, &t);
 	return 0;
 }
 
