@@ -638,108 +638,126 @@ static const char *cond_status(const struct sg_json *it, const char *type)
 /* kubectl's columns for the kind then AGE, NAMESPACE first with -A, and
  * with -o wide: a Gateway's listeners and attached routes, a route's
  * parents, a policy's targets. */
-static void print_table(const struct get_view *v, const struct sg_json *items)
+static void table_head(const struct get_view *v, struct table *t)
 {
 	const char *kind = v->kind;
-	struct table t = { { 0 } };
 	size_t base = 0;
 
 	if (v->all_ns)
-		t.head[base++] = "NAMESPACE";
-	t.head[base] = "NAME";
-	t.ncols = base + 1;
+		t->head[base++] = "NAMESPACE";
+	t->head[base] = "NAME";
+	t->ncols = base + 1;
 	if (!strcmp(kind, "Gateway")) {
-		t.head[t.ncols++] = "CLASS";
-		t.head[t.ncols++] = "ADDRESS";
-		t.head[t.ncols++] = "PROGRAMMED";
+		t->head[t->ncols++] = "CLASS";
+		t->head[t->ncols++] = "ADDRESS";
+		t->head[t->ncols++] = "PROGRAMMED";
 	} else if (is_route(kind)) {
 		if (strcmp(kind, "TCPRoute") != 0)
-			t.head[t.ncols++] = "HOSTNAMES";
-		t.head[t.ncols++] = "ACCEPTED";
-		t.head[t.ncols++] = "RESOLVEDREFS";
-		t.head[t.ncols++] = "REASON";
+			t->head[t->ncols++] = "HOSTNAMES";
+		t->head[t->ncols++] = "ACCEPTED";
+		t->head[t->ncols++] = "RESOLVEDREFS";
+		t->head[t->ncols++] = "REASON";
 	} else if (is_policy(kind)) {
-		t.head[t.ncols++] = "ACCEPTED";
-		t.head[t.ncols++] = "REASON";
+		t->head[t->ncols++] = "ACCEPTED";
+		t->head[t->ncols++] = "REASON";
 	} else if (is_listenerset(kind)) {
-		t.head[t.ncols++] = "ACCEPTED";
-		t.head[t.ncols++] = "PROGRAMMED";
+		t->head[t->ncols++] = "ACCEPTED";
+		t->head[t->ncols++] = "PROGRAMMED";
 	}
-	t.head[t.ncols++] = "AGE";
+	t->head[t->ncols++] = "AGE";
 	if (v->wide && !strcmp(kind, "Gateway")) {
-		t.head[t.ncols++] = "LISTENERS";
-		t.head[t.ncols++] = "ATTACHED";
+		t->head[t->ncols++] = "LISTENERS";
+		t->head[t->ncols++] = "ATTACHED";
 	} else if (v->wide && is_route(kind)) {
-		t.head[t.ncols++] = "PARENTS";
+		t->head[t->ncols++] = "PARENTS";
 	} else if (v->wide && is_policy(kind)) {
-		t.head[t.ncols++] = "TARGETS";
+		t->head[t->ncols++] = "TARGETS";
 	}
-	for (const struct sg_json *it = sg_json_first(items); it; it = sg_json_next(it)) {
-		const char *c[GET_MAX_COLS] = { 0 };
-		size_t n = 0;
-		char *hosts = NULL, *refs = NULL, name[512], when[32], nls[16] = "", natt[16] = "";
+}
 
-		if (v->all_ns)
-			c[n++] = jstr(it, "metadata.namespace");
-		if (v->qualify)
-			qualified(name, sizeof(name), v->k, jstr(it, "metadata.name"));
-		c[n++] = v->qualify ? name : jstr(it, "metadata.name");
-		if (!strcmp(kind, "Gateway")) {
-			const struct sg_json *st = sg_json_get(it, "status");
-			const struct sg_json *p =
-				find_cond(sg_json_get(st, "conditions"), "Programmed");
-			size_t ls = 0;
-			double att = 0;
+/* A Gateway's listeners and the routes attached to them all, as text. */
+static void gateway_counts(const struct sg_json *gw, char nls[16], char natt[16])
+{
+	size_t ls = 0;
+	double att = 0;
 
-			for (const struct sg_json *l = sg_json_first(sg_json_get(st, "listeners"));
-			     l; l = sg_json_next(l), ls++) {
-				double a = 0;
+	for (const struct sg_json *l =
+		     sg_json_first(sg_json_get(sg_json_get(gw, "status"), "listeners"));
+	     l; l = sg_json_next(l), ls++) {
+		double a = 0;
 
-				if (sg_json_num(sg_json_get(l, "attachedRoutes"), &a) == 0)
-					att += a;
-			}
-			snprintf(nls, sizeof(nls), "%zu", ls);
-			snprintf(natt, sizeof(natt), "%.0f", att);
-			c[n++] = jstr(it, "spec.gatewayClassName");
-			c[n++] = "";
-			c[n++] = p ? jstr(p, "status") : "Unknown";
-		} else if (is_route(kind)) {
-			struct route_summary s = summarize(it, "parents");
-
-			if (strcmp(kind, "TCPRoute") != 0) {
-				const struct sg_json *h =
-					sg_json_get(sg_json_get(it, "spec"), "hostnames");
-
-				hosts = sg_json_type(h) == SG_JSON_ARRAY
-						? sg_json_print(h, SG_JSON_COMPACT)
-						: NULL;
-				c[n++] = hosts;
-			}
-			c[n++] = s.accepted;
-			c[n++] = s.resolved;
-			c[n++] = s.reason;
-		} else if (is_policy(kind)) {
-			struct route_summary s = summarize(it, "ancestors");
-
-			c[n++] = s.accepted;
-			c[n++] = s.reason;
-		} else if (is_listenerset(kind)) {
-			c[n++] = cond_status(it, "Accepted");
-			c[n++] = cond_status(it, "Programmed");
-		}
-		age(when, sizeof(when), jstr(it, "metadata.creationTimestamp"), v->now);
-		c[n++] = when;
-		if (v->wide && !strcmp(kind, "Gateway")) {
-			c[n++] = nls;
-			c[n++] = natt;
-		} else if (v->wide && (is_route(kind) || is_policy(kind))) {
-			refs = ref_names(it, is_route(kind) ? "parentRefs" : "targetRefs");
-			c[n++] = refs;
-		}
-		table_row(&t, c);
-		free(hosts);
-		free(refs);
+		if (sg_json_num(sg_json_get(l, "attachedRoutes"), &a) == 0)
+			att += a;
 	}
+	snprintf(nls, 16, "%zu", ls);
+	snprintf(natt, 16, "%.0f", att);
+}
+
+/* Object `it`'s row under table_head's columns. */
+static void table_add(const struct get_view *v, struct table *t, const struct sg_json *it)
+{
+	const char *kind = v->kind;
+	const char *c[GET_MAX_COLS] = { 0 };
+	size_t n = 0;
+	char *hosts = NULL, *refs = NULL, name[512], when[32], nls[16] = "", natt[16] = "";
+
+	if (v->all_ns)
+		c[n++] = jstr(it, "metadata.namespace");
+	if (v->qualify)
+		qualified(name, sizeof(name), v->k, jstr(it, "metadata.name"));
+	c[n++] = v->qualify ? name : jstr(it, "metadata.name");
+	if (!strcmp(kind, "Gateway")) {
+		const struct sg_json *p = find_cond(
+			sg_json_get(sg_json_get(it, "status"), "conditions"), "Programmed");
+
+		gateway_counts(it, nls, natt);
+		c[n++] = jstr(it, "spec.gatewayClassName");
+		c[n++] = "";
+		c[n++] = p ? jstr(p, "status") : "Unknown";
+	} else if (is_route(kind)) {
+		struct route_summary s = summarize(it, "parents");
+
+		if (strcmp(kind, "TCPRoute") != 0) {
+			const struct sg_json *h = sg_json_get(sg_json_get(it, "spec"), "hostnames");
+
+			hosts = sg_json_type(h) == SG_JSON_ARRAY ? sg_json_print(h, SG_JSON_COMPACT)
+								 : NULL;
+			c[n++] = hosts;
+		}
+		c[n++] = s.accepted;
+		c[n++] = s.resolved;
+		c[n++] = s.reason;
+	} else if (is_policy(kind)) {
+		struct route_summary s = summarize(it, "ancestors");
+
+		c[n++] = s.accepted;
+		c[n++] = s.reason;
+	} else if (is_listenerset(kind)) {
+		c[n++] = cond_status(it, "Accepted");
+		c[n++] = cond_status(it, "Programmed");
+	}
+	age(when, sizeof(when), jstr(it, "metadata.creationTimestamp"), v->now);
+	c[n++] = when;
+	if (v->wide && !strcmp(kind, "Gateway")) {
+		c[n++] = nls;
+		c[n++] = natt;
+	} else if (v->wide && (is_route(kind) || is_policy(kind))) {
+		refs = ref_names(it, is_route(kind) ? "parentRefs" : "targetRefs");
+		c[n++] = refs;
+	}
+	table_row(t, c);
+	free(hosts);
+	free(refs);
+}
+
+/* `kubectl get`'s table of items. */
+static void print_table(const struct get_view *v, const struct sg_json *items)
+{
+	struct table t = { { 0 } };
+
+	table_head(v, &t);
+	for (const struct sg_json *it = sg_json_first(items); it; it = sg_json_next(it))
+		table_add(v, &t, it);
 	table_print(&t);
 }
 
