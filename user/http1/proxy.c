@@ -798,6 +798,63 @@ static void note_progress(struct client *c)
 
 /* ---- events ------------------------------------------------------------ */
 
+/* What c's state asks of its two sockets: the client's events in *cev,
+ * the backend connection's in *uev (both 0 on entry). */
+static void wanted_events(const struct client *c, uint32_t *cev, uint32_t *uev)
+{
+	switch (c->state) {
+	case C_HEAD:
+	case C_BODY:
+		*cev = EPOLLIN;
+		break;
+	case C_ATTEMPT:
+		if (c->req_way == REQ_PULL_WAIT)
+			*cev |= EPOLLIN;
+		if (c->request_written && c->req_way == REQ_PUMP && !c->req_done) {
+			if (c->r->req_pump.pending)
+				*uev |= EPOLLOUT;
+			else
+				*cev |= EPOLLIN;
+		}
+		break;
+	case C_RESP:
+		if (c->req_way == REQ_PULL_WAIT)
+			*cev |= EPOLLIN;
+		/* Bytes queued for after the pass need no EPOLLOUT yet. */
+		if ((h1c_client_out_pending(c) && !sg_deferred_queued(&c->later)) ||
+		    (c->resp_way == RESP_PUMP && c->r->resp_pump.pending))
+			*cev |= EPOLLOUT;
+		else if (c->resp_way == RESP_PUMP && c->r->rq.at.conn)
+			*uev |= EPOLLIN | EPOLLRDHUP;
+		if (c->req_way == REQ_PUMP && !c->req_done && c->r->rq.at.conn) {
+			if (c->r->req_pump.pending)
+				*uev |= EPOLLOUT;
+			else
+				*cev |= EPOLLIN;
+		}
+		break;
+	case C_TUNNEL:
+		sg_tunnel_events(&c->r->tunnel, cev, uev);
+		if (h1c_client_out_pending(c))
+			*cev |= EPOLLOUT;
+		break;
+	case C_CLOSING:
+		*cev = EPOLLOUT;
+		break;
+	case C_LINGER:
+		*cev = EPOLLIN;
+		break;
+	}
+	/* While nothing is read from the client, still hear it leave: an
+	 * attempt for a client that is gone is abandoned, and so is a
+	 * response whose backend went quiet mid-body (it may stay quiet for
+	 * ever, holding both sockets). (Only then: a half-closed client stays
+	 * RDHUP-readable, which would spin.) */
+	if (c->state == C_ATTEMPT || (c->state == C_RESP && !*cev))
+		if (!(*cev & EPOLLIN))
+			*cev |= EPOLLRDHUP;
+}
+
 /* Register what the current state waits for, on both sockets. */
 static void update_io(struct client *c)
 {
@@ -806,57 +863,7 @@ static void update_io(struct client *c)
 
 	if (c->closed)
 		return;
-	switch (c->state) {
-	case C_HEAD:
-	case C_BODY:
-		cev = EPOLLIN;
-		break;
-	case C_ATTEMPT:
-		if (c->req_way == REQ_PULL_WAIT)
-			cev |= EPOLLIN;
-		if (c->request_written && c->req_way == REQ_PUMP && !c->req_done) {
-			if (c->r->req_pump.pending)
-				uev |= EPOLLOUT;
-			else
-				cev |= EPOLLIN;
-		}
-		break;
-	case C_RESP:
-		if (c->req_way == REQ_PULL_WAIT)
-			cev |= EPOLLIN;
-		/* Bytes queued for after the pass need no EPOLLOUT yet. */
-		if ((h1c_client_out_pending(c) && !sg_deferred_queued(&c->later)) ||
-		    (c->resp_way == RESP_PUMP && c->r->resp_pump.pending))
-			cev |= EPOLLOUT;
-		else if (c->resp_way == RESP_PUMP && c->r->rq.at.conn)
-			uev |= EPOLLIN | EPOLLRDHUP;
-		if (c->req_way == REQ_PUMP && !c->req_done && c->r->rq.at.conn) {
-			if (c->r->req_pump.pending)
-				uev |= EPOLLOUT;
-			else
-				cev |= EPOLLIN;
-		}
-		break;
-	case C_TUNNEL:
-		sg_tunnel_events(&c->r->tunnel, &cev, &uev);
-		if (h1c_client_out_pending(c))
-			cev |= EPOLLOUT;
-		break;
-	case C_CLOSING:
-		cev = EPOLLOUT;
-		break;
-	case C_LINGER:
-		cev = EPOLLIN;
-		break;
-	}
-	/* While nothing is read from the client, still hear it leave: an
-	 * attempt for a client that is gone is abandoned, and so is a
-	 * response whose backend went quiet mid-body (it may stay quiet for
-	 * ever, holding both sockets). (Only then: a half-closed client stays
-	 * RDHUP-readable, which would spin.) */
-	if (c->state == C_ATTEMPT || (c->state == C_RESP && !cev))
-		if (!(cev & EPOLLIN))
-			cev |= EPOLLRDHUP;
+	wanted_events(c, &cev, &uev);
 	/* While its request is served the client is watched with EPOLLRDHUP
 	 * alone (pipelined bytes must not wake us), between requests with
 	 * EPOLLIN: switching costs two epoll_ctl a request, so EPOLLIN stays
