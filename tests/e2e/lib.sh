@@ -478,6 +478,17 @@ no_age() {
 	sed -E 's/ +(AGE|[0-9]+[smhdy]([0-9]+[smhd])?|<unknown>)$//'
 }
 
+# gw_children: how many child processes the gateway has, once none is
+# left or 5 s have passed. A session's end kills its stdio targets on the
+# MCP thread, a moment after the answer that ended it reached the client.
+gw_children() {
+	for _ in $(seq 50); do
+		[ "$(pgrep -P "$GW_PID" | wc -l)" = 0 ] && break
+		sleep 0.1
+	done
+	pgrep -P "$GW_PID" | wc -l
+}
+
 # check NAME GOT WANT: exact string comparison.
 check() {
 	if [ "$2" = "$3" ]; then

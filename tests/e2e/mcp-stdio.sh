@@ -130,7 +130,7 @@ S=$(init_session http://127.0.0.1:3000/closed)
 check "failClosed: initialize fails, no session" "$S $(cat "$WORK/body")" \
 	' {"jsonrpc":"2.0","id":1,"error":{"code":-32002,"message":"target bad: it exited"}}'
 fail_open_served bad
-check "no child left of the failed session" "$(pgrep -P "$GW_PID" | wc -l)" 0
+check "no child left of the failed session" "$(gw_children)" 0
 stop_gateway
 
 # ---- seed 003's shape: the route's requestTimeout bounds an MCP request ---
@@ -143,6 +143,6 @@ YAML
 start_engine copy -p 3000 --workers 1 -c "$WORK/slow.yaml" || finish
 check "a target that never answers: 504 at the requestTimeout" \
 	"$(code_body -X POST -H "$J" -H "$A" -d "$INIT" $U)" '504 request timeout'
-check "the given-up session's child is gone" "$(pgrep -P "$GW_PID" | wc -l)" 0
+check "the given-up session's child is gone" "$(gw_children)" 0
 stop_gateway
 finish

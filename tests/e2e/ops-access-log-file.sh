@@ -27,12 +27,26 @@ reopened() {
 	return 1
 }
 
+# logged FILE PREFIX N: wait (at most 5 s) until FILE has N lines for
+# /PREFIX/. A request's line is written as its response leaves, so curl
+# may have the last response a moment before its line is in the file.
+logged() {
+	for _ in $(seq 50); do
+		[ "$(paths "$1" "$2")" -ge "$3" ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
 curl -s -o /dev/null "http://127.0.0.1:8080/a/[1-100]"
+logged "$log" a 100
 mv "$log" "$log.1"
 curl -s -o /dev/null "http://127.0.0.1:8080/b/[1-100]"
+logged "$log.1" b 100
 kill -USR1 "$GW_PID"
 reopened 1 || fail "no 'access log reopened' line after SIGUSR1"
 curl -s -o /dev/null "http://127.0.0.1:8080/c/[1-100]"
+logged "$log" c 100
 [ "$(paths "$log.1" a) $(paths "$log.1" b) $(paths "$log.1" c)" = "100 100 0" ] &&
 	pass "the moved file has the 100 lines before the move and the 100 before SIGUSR1" ||
 	fail "moved file: a=$(paths "$log.1" a) b=$(paths "$log.1" b) c=$(paths "$log.1" c) (want 100 100 0)"
@@ -57,8 +71,12 @@ kill -USR1 "$GW_PID"
 reopened 2 || fail "no second 'access log reopened' line"
 timeout 30 tail --pid="$c1" -f /dev/null
 timeout 30 tail --pid="$c2" -f /dev/null
-d=$(($(paths "$log.2" d) + $(paths "$log" d)))
-e=$(($(paths "$log.2" e) + $(paths "$log" e)))
+for _ in $(seq 50); do # the last lines a moment after the last responses
+	d=$(($(paths "$log.2" d) + $(paths "$log" d)))
+	e=$(($(paths "$log.2" e) + $(paths "$log" e)))
+	[ "$d" -ge 300 ] && [ "$e" -ge 300 ] && break
+	sleep 0.1
+done
 uniq_d=$(cat "$log.2" "$log" | grep -o 'http.path=/d/[0-9]*' | sort -u | wc -l)
 [ "$d $e $uniq_d" = "300 300 300" ] &&
 	pass "moved while in flight: 300 + 300 lines across the two files, none lost or doubled (new file: $(paths "$log" d) + $(paths "$log" e))" ||
