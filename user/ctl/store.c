@@ -612,6 +612,41 @@ out:
 	free(keep);
 }
 
+/* An applied body's own copy, as the store keeps it (era: its apply's
+ * number). 0, or -1 out of memory (src then holds what it got). */
+static int source_copy(struct sg_source *src, const char *name, const char *body, size_t len,
+		       const char *ns, unsigned era)
+{
+	src->name = strdup(name);
+	src->text = malloc(len + 1);
+	if (!src->name || !src->text || (ns && !(src->ns = strdup(ns))))
+		return -1;
+	memcpy(src->text, body, len);
+	src->text[len] = '\0';
+	src->len = len;
+	src->era = era;
+	return 0;
+}
+
+/* After the resource lines, the warnings about what body `name` holds (a
+ * reference that does not resolve yet): the client prints them on
+ * stderr, as kubectl prints the server's warnings. *report freed and
+ * NULL when out of memory. */
+static void report_warnings(char **report, const struct sg_diag *d, const char *name)
+{
+	size_t nlen = strlen(name);
+
+	for (size_t i = 0; *report && i < d->n; i++) {
+		size_t rlen = strlen(*report);
+
+		if (!strncmp(d->lines[i], name, nlen) && d->lines[i][nlen] == ':' &&
+		    append_line(report, &rlen, d->lines[i]) == -1) {
+			free(*report);
+			*report = NULL;
+		}
+	}
+}
+
 int sg_store_change(struct sg_store *s, const char *body, size_t len, bool del, const char *ns,
 		    sg_store_check_fn check, void *check_ctx, char **report, char **names,
 		    struct sg_diag *d)
@@ -640,21 +675,9 @@ int sg_store_change(struct sg_store *s, const char *body, size_t len, bool del, 
 		sg_diag_err(d, NULL, "out of memory");
 		goto out;
 	}
-	if (!del) {
-		src.name = strdup(name);
-		src.text = malloc(len + 1);
-		if (!src.name || !src.text) {
-			sg_diag_err(d, NULL, "out of memory");
-			goto out;
-		}
-		memcpy(src.text, body, len);
-		src.text[len] = '\0';
-		src.len = len;
-		src.era = s->napplied + 1;
-		if (ns && !(src.ns = strdup(ns))) {
-			sg_diag_err(d, NULL, "out of memory");
-			goto out;
-		}
+	if (!del && source_copy(&src, name, body, len, ns, s->napplied + 1) == -1) {
+		sg_diag_err(d, NULL, "out of memory");
+		goto out;
 	}
 	cfg = build_with(s, del ? NULL : &src, deleted, ndeleted, d);
 	if (!cfg)
@@ -669,18 +692,7 @@ int sg_store_change(struct sg_store *s, const char *body, size_t len, bool del, 
 		goto out;
 	}
 	*report = make_report(s->cfg, cfg, ids, nids, del, &missing, names);
-	/* After the resource lines, the warnings about what this body holds
-	 * (a reference that does not resolve yet): the client prints them
-	 * on stderr, as kubectl prints the server's warnings. */
-	for (size_t i = 0; *report && i < d->n; i++) {
-		size_t nlen = strlen(name), rlen = strlen(*report);
-
-		if (!strncmp(d->lines[i], name, nlen) && d->lines[i][nlen] == ':' &&
-		    append_line(report, &rlen, d->lines[i]) == -1) {
-			free(*report);
-			*report = NULL;
-		}
-	}
+	report_warnings(report, d, name);
 	if (!*report || commit(s, del ? NULL : &src, ids, nids, deleted, ndeleted, cfg) == -1) {
 		sg_diag_err(d, NULL, "out of memory");
 		sg_cfg_unref(cfg);
