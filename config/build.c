@@ -1,6 +1,6 @@
 /* Loading: files and directories -> YAML documents -> one struct sg_cfg,
  * then the regexes and the policy resolver. Only orchestrates: the
- * dialects (k8s.c, standalone.c) fill a struct sg_draft through the shared
+ * dialects (k8s.c, document.c) fill a struct sg_draft through the shared
  * field tables (fields.c), never calling back here. */
 #include <dirent.h>
 #include <errno.h>
@@ -18,7 +18,7 @@
 #include "config/k8s.h"
 #include "config/regex.h"
 #include "config/resolve.h"
-#include "config/standalone.h"
+#include "config/document.h"
 
 /* ---- loading ------------------------------------------------------------ */
 
@@ -43,7 +43,7 @@ static int add_text(struct sg_draft *b, const char *name, const char *text, size
 		} else if (is_k8s(docs[i])) {
 			ret |= sg_k8s_collect(b, docs[i]);
 		} else {
-			ret |= sg_standalone_parse(b, docs[i]);
+			ret |= sg_document_parse(b, docs[i]);
 		}
 	}
 	return ret;

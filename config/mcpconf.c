@@ -12,10 +12,7 @@
 #include "config/hostname.h"
 #include "config/openapiconf.h"
 #include "config/refuse.h"
-#include "config/standalone.h"
 #include "config/tlsconf.h"
-
-#define MCP_DEFAULT_PORT 3000
 
 /* ---- a target ------------------------------------------------------------ */
 
@@ -383,107 +380,4 @@ int sg_f_mcp_backend(struct sg_pctx *c, const struct sg_node *n, void *dst, cons
 	br->kind = SG_BREF_MCP;
 	br->mcp = m;
 	return sg_parse_fields(c, n, backend_fields, m, path);
-}
-
-/* ---- the top-level shorthand ---------------------------------------------- */
-
-struct shorthand_in {
-	uint16_t port;
-	const struct sg_node *policies;
-};
-
-static int f_node(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
-{
-	(void)c;
-	(void)path;
-	*(const struct sg_node **)dst = n;
-	return 0;
-}
-
-static const struct sg_field shorthand_fields[] = {
-	{ "port", sg_f_port, offsetof(struct shorthand_in, port) },
-	{ "policies", f_node, offsetof(struct shorthand_in, policies) },
-	{ "gateways", sg_f_refused, 0 },
-	/* LocalMcpBackend's keys, flattened in: read by sg_f_mcp_backend */
-	{ "targets", sg_f_ignore, 0 },
-	{ "statefulMode", sg_f_ignore, 0 },
-	{ "prefixMode", sg_f_ignore, 0 },
-	{ "failureMode", sg_f_ignore, 0 },
-	{ "dnsRebindingProtection", sg_f_ignore, 0 },
-	{ 0 },
-};
-
-/* The backend's own keys of the shorthand map: a copy of n without the
- * shorthand's. */
-static const struct sg_node *backend_part(struct sg_pctx *c, const struct sg_node *n)
-{
-	struct sg_node *m = sg_arena_alloc(c->a, sizeof(*m));
-	size_t k = 0;
-
-	if (!m)
-		return NULL;
-	*m = *n;
-	m->items = sg_arena_alloc(c->a, (n->n + 1) * sizeof(*m->items));
-	if (!m->items)
-		return NULL;
-	for (size_t i = 0; i < sg_map_len(n); i++) {
-		const char *key = sg_map_key(n, i)->str;
-
-		if (strcmp(key, "port") && strcmp(key, "policies") && strcmp(key, "gateways")) {
-			m->items[k++] = n->items[2 * i];
-			m->items[k++] = n->items[2 * i + 1];
-		}
-	}
-	m->n = m->cap = k;
-	return m;
-}
-
-static int add_match(struct sg_pctx *c, struct sg_route *r, const char *prefix)
-{
-	struct sg_match *m =
-		sg_arena_push(c->a, &r->matches, &r->nmatches, &r->capmatches, sizeof(*m));
-
-	if (!m)
-		return -1;
-	m->path_kind = SG_PATH_PREFIX;
-	m->path = prefix;
-	return 0;
-}
-
-int sg_mcp_shorthand(struct sg_draft *b, const struct sg_node *n,
-		     int (*parse_policies)(struct sg_pctx *c, const struct sg_node *n,
-					   struct sg_route *r, const char *path))
-{
-	struct sg_pctx *c = &b->c;
-	struct shorthand_in in = { .port = MCP_DEFAULT_PORT };
-	struct sg_standalone_listener sl = { .name = "mcp" };
-	const struct sg_node *bn;
-	struct sg_backend_ref *br;
-	struct sg_listener *l;
-	struct sg_route *r;
-
-	if (sg_parse_fields(c, n, shorthand_fields, &in, "mcp") == -1)
-		return -1;
-	if (!(bn = backend_part(c, n)) || !(l = sg_standalone_listener(b, in.port, &sl, n, "mcp")))
-		return -1;
-	r = sg_arena_push(c->a, &l->routes, &l->nroutes, &l->caproutes, sizeof(*r));
-	if (!r)
-		return -1;
-	r->at = n;
-	r->ns = "default";
-	r->name = "mcp";
-	r->key = sg_arena_printf(c->a, "%s/%s", l->key, r->name);
-	/* agentgateway's convert_mcp_config: a port of its own takes every
-	 * path (its default_matches), so the well-known paths of
-	 * mcpAuthentication reach the route too. */
-	if (add_match(c, r, "/") == -1)
-		return -1;
-	if (in.policies && parse_policies(c, in.policies, r, "mcp.policies") == -1)
-		return -1;
-	br = sg_arena_push(c->a, &r->backends.v, &r->backends.n, &r->backends.cap, sizeof(*br));
-	if (!br)
-		return -1;
-	br->weight = 1;
-	br->at = n;
-	return sg_f_mcp_backend(c, bn, br, "mcp");
 }

@@ -14,12 +14,4 @@
  * recording an error (a key splicegate lacks is refused by name). */
 int sg_f_mcp_backend(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path);
 
-/* The top-level `mcp:` map n ({port, policies, targets, ...}): a listener
- * on its port (3000 when unsaid) with one route matching /mcp and /sse to
- * the backend; `policies` are parsed by parse_policies into the route.
- * Returns 0, or -1 after recording errors. */
-int sg_mcp_shorthand(struct sg_draft *b, const struct sg_node *n,
-		     int (*parse_policies)(struct sg_pctx *c, const struct sg_node *n,
-					   struct sg_route *r, const char *path));
-
 #endif

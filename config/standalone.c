@@ -1,10 +1,10 @@
-/* The standalone dialect: agentgateway's local config file (config:,
- * frontendPolicies:, binds:). Parsed straight into the model. */
+/* The standalone dialect's listeners and routes (binds:, and what
+ * gateways:, routeGroups: and mcp: make of theirs), parsed straight into
+ * the model; config/document.c reads the document around them. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "config/accesslog.h"
 #include "config/auth.h"
 #include "config/backendauth.h"
 #include "config/oidcconf.h"
@@ -14,7 +14,6 @@
 #include "config/draft.h"
 #include "config/fields.h"
 #include "config/filters.h"
-#include "config/gateways.h"
 #include "config/ruleset.h"
 #include "config/transform.h"
 #include "config/standalone.h"
@@ -24,134 +23,7 @@
 #include "config/mcpconf.h"
 #include "config/refuse.h"
 #include "config/sessconf.h"
-#include "config/targeted.h"
 #include "config/tlsconf.h"
-#include "config/tracing.h"
-
-/* ---- config: ---------------------------------------------------------- */
-
-struct backend_globals {
-	sg_dur connect_timeout;
-	sg_dur pool_idle_timeout;
-	struct sg_keepalive keepalives;
-};
-
-/* An integer that may be null (agentgateway's Option). */
-static int f_opt_i64(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
-{
-	if (sg_node_is_null(n)) {
-		*(int64_t *)dst = SG_UNSET;
-		return 0;
-	}
-	return sg_f_i64(c, n, dst, path);
-}
-
-static int f_backend_globals(struct sg_pctx *c, const struct sg_node *n, void *dst,
-			     const char *path)
-{
-	static const struct sg_field fields[] = {
-		{ "connectTimeout", sg_f_dur, offsetof(struct sg_global, connect_timeout) },
-		{ "poolIdleTimeout", sg_f_dur, offsetof(struct sg_global, pool_idle_timeout) },
-		{ "poolMaxSize", f_opt_i64, offsetof(struct sg_global, pool_max_size) },
-		{ "keepalives", sg_f_keepalive, offsetof(struct sg_global, keepalives) },
-		{ 0 },
-	};
-	return sg_parse_fields(c, n, fields, dst, path);
-}
-
-static const struct sg_field global_fields[] = {
-	{ "adminAddr", sg_f_str, offsetof(struct sg_global, admin_addr) },
-	{ "statsAddr", sg_f_str, offsetof(struct sg_global, stats_addr) },
-	{ "readinessAddr", sg_f_str, offsetof(struct sg_global, readiness_addr) },
-	{ "connectionTerminationDeadline", sg_f_dur, offsetof(struct sg_global, drain_timeout) },
-	{ "backend", f_backend_globals, 0 },
-	{ "logging", sg_f_logging, offsetof(struct sg_global, logging) },
-	{ "tracing", sg_f_tracing, offsetof(struct sg_global, tracing) },
-	{ "spiffe", sg_f_refused, 0 },
-	{ 0 },
-};
-
-/* ---- frontendPolicies: -------------------------------------------------- */
-
-struct frontend_policies {
-	bool has_http, has_tcp, has_tls;
-	struct sg_frontend_http http;
-	struct sg_frontend_tcp tcp;
-	struct sg_frontend_tls tls;
-	const struct sg_node *proxy; /* proxyProtocol, or its other name proxy */
-	struct sg_frontend_proxy fproxy;
-	const struct sg_log_policy *access; /* accessLog; NULL: none */
-	struct sg_authz *netauthz;	    /* networkAuthorization; NULL: none */
-	struct sg_tracing *tracing;	    /* tracing; NULL: none */
-};
-
-static int f_fp_http(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
-{
-	struct frontend_policies *fp = dst;
-
-	fp->has_http = true;
-	return sg_f_frontend_http(c, n, &fp->http, path);
-}
-
-static int f_fp_tcp(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
-{
-	static const struct sg_field fields[] = {
-		{ "keepalives", sg_f_keepalive, offsetof(struct sg_frontend_tcp, keepalives) },
-		{ "maxConnections", sg_f_limit, offsetof(struct sg_frontend_tcp, max_connections) },
-		{ 0 },
-	};
-	struct frontend_policies *fp = dst;
-
-	fp->has_tcp = true;
-	sg_keepalive_defaults(&fp->tcp.keepalives);
-	fp->tcp.max_connections = SG_UNSET;
-	return sg_parse_fields(c, n, fields, &fp->tcp, path);
-}
-
-static int f_fp_tls(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
-{
-	struct frontend_policies *fp = dst;
-
-	fp->has_tls = true;
-	return sg_f_frontend_tls(c, n, &fp->tls, path);
-}
-
-/* proxyProtocol, which agentgateway also takes as `proxy` (one of them). */
-static int f_fp_proxy(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
-{
-	struct frontend_policies *fp = dst;
-
-	if (fp->proxy) {
-		sg_diag_err(c->d, n,
-			    "%s: proxy and proxyProtocol are one setting: give one of them", path);
-		return -1;
-	}
-	fp->proxy = n;
-	return sg_f_frontend_proxy(c, n, &fp->fproxy, path);
-}
-
-static int f_fp_netauthz(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
-{
-	struct frontend_policies *fp = dst;
-
-	if (!(fp->netauthz = sg_arena_alloc(c->a, sizeof(*fp->netauthz))))
-		return -1;
-	return sg_authz_parse(c, n, fp->netauthz, path);
-}
-
-static const struct sg_field frontend_fields[] = {
-	{ "http", f_fp_http, 0 },
-	{ "tcp", f_fp_tcp, 0 },
-	{ "tls", f_fp_tls, 0 },
-	{ "proxyProtocol", f_fp_proxy, 0 },
-	{ "proxy", f_fp_proxy, 0 },
-	{ "networkAuthorization", f_fp_netauthz, 0 },
-	{ "accessLog", sg_f_access_log, offsetof(struct frontend_policies, access) },
-	{ "tracing", sg_f_frontend_tracing, offsetof(struct frontend_policies, tracing) },
-	{ "connect", sg_f_refused, 0 },
-	{ "networkExtAuthz", sg_f_refused, 0 },
-	{ 0 },
-};
 
 /* ---- routes ------------------------------------------------------------- */
 
@@ -617,8 +489,8 @@ static int f_backends(struct sg_pctx *c, const struct sg_node *n, void *dst, con
 
 /* The mcp: shorthand's policies, its one route's: in config_dump's
  * order as a route's own (sg_standalone_route). */
-static int route_policies(struct sg_pctx *c, const struct sg_node *n, struct sg_route *r,
-			  const char *path)
+int sg_standalone_own_policies(struct sg_pctx *c, const struct sg_node *n, struct sg_route *r,
+			       const char *path)
 {
 	int rc = sg_parse_fields(c, n, route_policy_fields, r, path);
 	bool ok;
@@ -1071,7 +943,7 @@ static int mark_internal(struct sg_draft *b, const struct bind_in *in, const str
 	return 0;
 }
 
-static int parse_binds(struct sg_draft *b, const struct sg_node *n)
+int sg_standalone_binds(struct sg_draft *b, const struct sg_node *n)
 {
 	struct sg_pctx *c = &b->c;
 	int ret = 0;
@@ -1123,7 +995,7 @@ static const struct sg_field group_fields[] = {
  * route may delegate to any of them, then each group's routes, read as a
  * listener's are, in namespace default, keyed
  * "routegroup/<name>/default/<route>". */
-static int parse_groups(struct sg_draft *b, const struct sg_node *n)
+int sg_standalone_groups(struct sg_draft *b, const struct sg_node *n)
 {
 	struct sg_pctx *c = &b->c;
 	struct sg_cfg *cfg = b->cfg;
@@ -1246,7 +1118,7 @@ static int walk_group(struct sg_draft *b, size_t g, int *state, size_t *path, si
 
 /* No chain of routeGroup backends comes back to a group it left, or
  * passes through more than SG_ROUTE_GROUP_DEPTH - 1 groups. */
-static int check_groups(struct sg_draft *b)
+int sg_standalone_check_groups(struct sg_draft *b)
 {
 	const struct sg_cfg *cfg = b->cfg;
 	size_t path[SG_ROUTE_GROUP_DEPTH];
@@ -1260,160 +1132,4 @@ static int check_groups(struct sg_draft *b)
 		if (walk_group(b, g, state, path, 0) < 0)
 			return -1;
 	return 0;
-}
-
-/* Standalone frontendPolicies become policies aimed at the standalone
- * gateway, keyed as agentgateway keys them ("frontend/http"). */
-static const struct sg_target standalone_gateway = {
-	.kind = SG_TARGET_GATEWAY,
-	.ns = "default",
-	.name = "default",
-};
-
-static int add_frontend_policies(struct sg_draft *b, const struct frontend_policies *fp)
-{
-	struct sg_policy *p;
-
-	if (fp->has_http) {
-		if (!(p = sg_draft_policy(b)))
-			return -1;
-		p->key = "frontend/http";
-		p->target = standalone_gateway;
-		p->kind = SG_POL_FRONTEND_HTTP;
-		p->u.fhttp = fp->http;
-	}
-	if (fp->has_tcp) {
-		if (!(p = sg_draft_policy(b)))
-			return -1;
-		p->key = "frontend/tcp";
-		p->target = standalone_gateway;
-		p->kind = SG_POL_FRONTEND_TCP;
-		p->u.ftcp = fp->tcp;
-	}
-	if (fp->has_tls) {
-		if (!(p = sg_draft_policy(b)))
-			return -1;
-		p->key = "frontend/tls";
-		p->target = standalone_gateway;
-		p->kind = SG_POL_FRONTEND_TLS;
-		p->u.ftls = fp->tls;
-	}
-	if (fp->proxy) {
-		if (!(p = sg_draft_policy(b)))
-			return -1;
-		p->key = "frontend/proxyProtocol";
-		p->target = standalone_gateway;
-		p->kind = SG_POL_FRONTEND_PROXY;
-		p->u.fproxy = fp->fproxy;
-	}
-	if (fp->access) {
-		if (!(p = sg_draft_policy(b)))
-			return -1;
-		p->key = "frontend/accessLog";
-		p->target = standalone_gateway;
-		p->kind = SG_POL_FRONTEND_ACCESS_LOG;
-		p->u.access = fp->access;
-	}
-	if (fp->netauthz) {
-		if (!(p = sg_draft_policy(b)))
-			return -1;
-		p->key = "frontend/networkAuthorization";
-		p->target = standalone_gateway;
-		p->kind = SG_POL_FRONTEND_NETAUTHZ;
-		p->u.netauthz = fp->netauthz;
-	}
-	if (fp->tracing) {
-		if (!(p = sg_draft_policy(b)))
-			return -1;
-		p->key = "frontend/tracing";
-		p->target = standalone_gateway;
-		p->kind = SG_POL_FRONTEND_TRACING;
-		p->u.tracing = fp->tracing;
-	}
-	return 0;
-}
-
-struct standalone_in {
-	const struct sg_node *config, *frontend, *binds;
-	const struct sg_node *gateways, *routes, *tcp_routes, *mcp;
-	const struct sg_node *backends, *policies, *services, *workloads, *groups;
-};
-
-static const struct sg_field top_fields[] = {
-	{ "config", f_node, offsetof(struct standalone_in, config) },
-	{ "frontendPolicies", f_node, offsetof(struct standalone_in, frontend) },
-	{ "binds", f_node, offsetof(struct standalone_in, binds) },
-	{ "gateways", f_node, offsetof(struct standalone_in, gateways) },
-	{ "routes", f_node, offsetof(struct standalone_in, routes) },
-	{ "tcpRoutes", f_node, offsetof(struct standalone_in, tcp_routes) },
-	{ "mcp", f_node, offsetof(struct standalone_in, mcp) },
-	{ "policies", f_node, offsetof(struct standalone_in, policies) },
-	{ "backends", f_node, offsetof(struct standalone_in, backends) },
-	{ "services", f_node, offsetof(struct standalone_in, services) },
-	{ "workloads", f_node, offsetof(struct standalone_in, workloads) },
-	{ "routeGroups", f_node, offsetof(struct standalone_in, groups) },
-	{ "ui", sg_f_refused, 0 },
-	{ 0 },
-};
-
-int sg_standalone_parse(struct sg_draft *b, const struct sg_node *doc)
-{
-	struct sg_pctx *c = &b->c;
-	struct standalone_in in = { 0 };
-	struct frontend_policies fp = { 0 };
-	int ret = 0;
-
-	if (b->nstandalone++) {
-		sg_diag_err(c->d, doc,
-			    "only one standalone document (config:/binds:) is allowed; the first "
-			    "one is already loaded");
-		return -1;
-	}
-	/* agentgateway's simplified modes are other products' front ends:
-	 * said by name rather than as an unknown field. */
-	for (const char *const *mode = (const char *const[]){ "llm", NULL }; *mode; mode++)
-		if (sg_map_get(doc, *mode)) {
-			sg_diag_err(
-				c->d, sg_map_get(doc, *mode),
-				"%s: agentgateway's %s mode is not supported by splicegate (an "
-				"HTTP and TCP gateway): write the routes as binds: (agentgateway's "
-				"routing-based configuration)",
-				*mode, "LLM");
-			return -1;
-		}
-	if (sg_parse_fields(c, doc, top_fields, &in, "") == -1)
-		ret = -1; /* and the known keys are parsed on, as a listener's are */
-	if (in.config && sg_parse_fields(c, in.config, global_fields, &b->cfg->global, "config"))
-		ret = -1;
-	if (sg_named_backends_parse(c, in.backends, b->cfg, "backends") == -1)
-		ret = -1;
-	/* before anything that names a service */
-	if (sg_localsvc_parse(c, in.services, in.workloads, b->cfg) == -1)
-		ret = -1;
-	sg_frontend_http_defaults(&fp.http);
-	if (in.frontend &&
-	    (sg_parse_fields(c, in.frontend, frontend_fields, &fp, "frontendPolicies") == -1 ||
-	     sg_tracing_resolve(c, fp.tracing, b->cfg, "frontendPolicies.tracing") == -1 ||
-	     add_frontend_policies(b, &fp) == -1))
-		ret = -1;
-	if (b->cfg->global.tracing && fp.tracing) { /* agentgateway's own refusal */
-		sg_diag_err(c->d, sg_map_get(in.frontend, "tracing"),
-			    "frontendPolicies.tracing: cannot use deprecated config.tracing "
-			    "together with frontendPolicies.tracing");
-		ret = -1;
-	}
-	/* before any route, which may delegate to one */
-	if (in.groups && parse_groups(b, in.groups) == -1)
-		ret = -1;
-	if (in.binds && parse_binds(b, in.binds) == -1)
-		ret = -1;
-	if (sg_gateways_parse(b, in.gateways, in.routes, in.tcp_routes) == -1)
-		ret = -1;
-	if (in.mcp && sg_mcp_shorthand(b, in.mcp, route_policies) == -1)
-		ret = -1;
-	if (in.policies && sg_targeted_parse(b, in.policies) == -1)
-		ret = -1;
-	if (ret == 0 && check_groups(b) == -1)
-		ret = -1;
-	return ret;
 }

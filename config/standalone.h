@@ -1,5 +1,5 @@
-/* Internal to config/: the standalone dialect, agentgateway's local config
- * file (config:, frontendPolicies:, binds:). */
+/* Internal to config/: the standalone dialect's listeners and routes, as
+ * its binds:, gateways:, routeGroups: and mcp: keys make them. */
 #ifndef SG_CONFIG_STANDALONE_H
 #define SG_CONFIG_STANDALONE_H
 
@@ -53,8 +53,21 @@ int sg_standalone_route_policies(struct sg_pctx *c, const struct sg_node *n, str
  * it (mutable while the tree builds). Returns 0, or -1 out of memory. */
 int sg_standalone_name_oidc(struct sg_draft *b, const struct sg_oidc *o, const char *owner);
 
-/* Parse one standalone document `doc` (a map) into b->cfg. Returns 0, or
- * -1 after recording errors in b->c.d. */
-int sg_standalone_parse(struct sg_draft *b, const struct sg_node *doc);
+/* A route's own policies map `n` into r, as sg_standalone_route reads a
+ * route's: its filters in config_dump's order, its session named (the mcp:
+ * shorthand's one route). Returns 0, or -1 after recording errors. */
+int sg_standalone_own_policies(struct sg_pctx *c, const struct sg_node *n, struct sg_route *r,
+			       const char *path);
+
+/* The document's binds: list `n`: each bind's listeners and their routes.
+ * Returns 0, or -1 after recording errors. */
+int sg_standalone_binds(struct sg_draft *b, const struct sg_node *n);
+
+/* The document's routeGroups: list `n`, before any route that may
+ * delegate to one; sg_standalone_check_groups once every route is read:
+ * no chain of routeGroup backends loops or runs too deep. Each returns 0,
+ * or -1 after recording errors. */
+int sg_standalone_groups(struct sg_draft *b, const struct sg_node *n);
+int sg_standalone_check_groups(struct sg_draft *b);
 
 #endif
