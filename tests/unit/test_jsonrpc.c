@@ -97,6 +97,11 @@ static void test_jsonrpc_refuses(void **state)
 		  false },
 		{ "{\"jsonrpc\":\"2.0\",\"id\":null,\"method\":\"x\"}", SG_JSONRPC_INVALID_REQUEST,
 		  false },
+		/* infinity as a double: it would be written back as "id":null */
+		{ "{\"jsonrpc\":\"2.0\",\"id\":1e400,\"result\":1}", SG_JSONRPC_INVALID_REQUEST,
+		  false },
+		{ "{\"jsonrpc\":\"2.0\",\"id\":-1e999,\"method\":\"x\"}",
+		  SG_JSONRPC_INVALID_REQUEST, false },
 	};
 
 	(void)state;

@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <math.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +15,13 @@ static int invalid(const char **why, const char *what)
 {
 	*why = what;
 	return SG_JSONRPC_INVALID_REQUEST;
+}
+
+static bool finite_number(const struct sg_json *v)
+{
+	double d;
+
+	return sg_json_num(v, &d) == 0 && isfinite(d);
 }
 
 /* The fields of an object already parsed, checked as JSON-RPC 2.0 wants. */
@@ -34,6 +42,9 @@ static int classify(struct sg_jsonrpc *m, const char **why)
 		  !sg_json_get(root, "method");
 	if (id && !null_id && t != SG_JSON_STRING && t != SG_JSON_NUMBER)
 		return invalid(why, "\"id\" must be a string or a number");
+	/* 1e400 reads as infinity, which would be written back as null */
+	if (t == SG_JSON_NUMBER && !finite_number(id))
+		return invalid(why, "\"id\" must be a number a double holds");
 	m->id = null_id ? NULL : id;
 	if (!sg_json_str(v) || strcmp(sg_json_str(v), "2.0"))
 		return invalid(why, "\"jsonrpc\" must be \"2.0\"");
