@@ -225,6 +225,13 @@ static char *translate(const char *p, int *flags, char *why, size_t whylen)
 			 * ("a+?" in ERE would be "(a+)?"). */
 			out[o++] = p[i++];
 			continue;
+		} else if (p[i] == '\\' && c >= '0' && c <= '9') {
+			/* A backreference, which RE2 and Rust's regex (agentgateway's)
+			 * lack, and which glibc's matcher can recurse on without bound
+			 * ("(|)(\\1\\1)*" overflows its stack). */
+			snprintf(why, whylen, "backreferences (\\%c) are not supported", c);
+			free(out);
+			return NULL;
 		} else if (p[i] == '(' && c == '?') {
 			if (p[i + 2] != ':') {
 				snprintf(why, whylen,

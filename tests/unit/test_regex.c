@@ -171,6 +171,22 @@ static void test_regex_every_error_reported(void **unused)
 	sg_diag_free(&d);
 }
 
+/* A backreference is refused by name at load: RE2 and Rust's regex have
+ * none, and glibc's matcher recursed without bound on "(|)(\1\1)*". */
+static void test_regex_backreference_refused(void **unused)
+{
+	static const char *const p[] = { "/(|)(\\1\\1)*", "/[\\1]" };
+	struct sg_diag d;
+	struct sg_cfg *c = load(&d, p, 2);
+
+	assert_null(c);
+	assert_int_equal(d.errors, 1);
+	assert_non_null(strstr(d.lines[0], "routes[0].matches[0].path.regex: expected a valid "
+					   "regular expression, got \"/(|)(\\1\\1)*\" "
+					   "(backreferences (\\1) are not supported)"));
+	sg_diag_free(&d);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -179,6 +195,7 @@ int main(void)
 		cmocka_unit_test(test_regex_long_value),
 		cmocka_unit_test(test_regex_shared_match_compiled_once),
 		cmocka_unit_test(test_regex_every_error_reported),
+		cmocka_unit_test(test_regex_backreference_refused),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
