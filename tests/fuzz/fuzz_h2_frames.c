@@ -188,7 +188,11 @@ static void translate(struct stream *s)
 	rc = sg_h2head_request_head(s->f, s->nf, store, s->hbuf_len + 1, &req);
 	FUZZ_CHECK(rc == 0 || rc == -EINVAL || rc == -E2BIG);
 	if (rc == 0) {
-		FUZZ_CHECK(req.method.len && req.target.len && req.target.p[0] == '/');
+		/* origin-form, or "*" for OPTIONS (RFC 9113 §8.3.1) */
+		FUZZ_CHECK(req.method.len && req.target.len &&
+			   (req.target.p[0] == '/' ||
+			    (req.target.len == 1 && req.target.p[0] == '*' && req.method.len == 7 &&
+			     !memcmp(req.method.p, "OPTIONS", 7))));
 		FUZZ_CHECK(req.nheaders <= SG_H1_MAX_HEADERS);
 		FUZZ_CHECK(req.content_length >= -1);
 	}
