@@ -49,6 +49,7 @@ static struct sg_node *new_node(struct reader *r, enum sg_node_kind kind, const 
 		return NULL;
 	n->kind = kind;
 	n->weight = 1;
+	n->height = 1;
 	n->file = r->file;
 	n->line = (unsigned)ev->start_mark.line + 1;
 	n->col = (unsigned)ev->start_mark.column + 1;
@@ -180,6 +181,8 @@ static struct sg_node *parse_collection(struct reader *r, struct sg_node *n, yam
 		if (!child || add_child(r, n, child) == -1)
 			goto out;
 		n->weight += child->weight; /* <= SG_YAML_MAX_NODES: counted as read */
+		if (child->height >= n->height)
+			n->height = child->height + 1;
 	}
 	if (n->kind == SG_NODE_MAP && check_keys(r, n) == -1)
 		goto out;
@@ -190,8 +193,10 @@ out:
 }
 
 /* An alias shares the anchored node; one inside that node's own
- * collection would make a cycle, which YAML loaders reject. */
-static struct sg_node *parse_alias(struct reader *r, const yaml_event_t *ev)
+ * collection would make a cycle, which YAML loaders reject. Placed at
+ * `depth`, the node's levels count from there: aliases must not nest the
+ * tree deeper than its text may. */
+static struct sg_node *parse_alias(struct reader *r, const yaml_event_t *ev, int depth)
 {
 	const char *name = (const char *)ev->data.alias.anchor;
 	struct sg_node *n = find_anchor(r, name);
@@ -209,7 +214,13 @@ static struct sg_node *parse_alias(struct reader *r, const yaml_event_t *ev)
 			return NULL;
 		}
 	}
-	/* n is closed (not open above), so its weight is final. */
+	/* n is closed (not open above), so its weight and height are final. */
+	if (depth + (int)n->height - 1 > SG_YAML_MAX_DEPTH) {
+		sg_diag_err_at(r->d, r->file, line, col,
+			       "alias *%s nests the YAML deeper than %d levels", name,
+			       SG_YAML_MAX_DEPTH);
+		return NULL;
+	}
 	r->aliased += n->weight;
 	if (r->aliased > r->written + SG_YAML_MAX_ALIASED) {
 		sg_diag_err_at(
@@ -257,7 +268,7 @@ static struct sg_node *parse_node(struct reader *r, yaml_event_t *ev, int depth)
 	case YAML_SCALAR_EVENT:
 		return parse_scalar(r, ev);
 	case YAML_ALIAS_EVENT:
-		return parse_alias(r, ev);
+		return parse_alias(r, ev, depth);
 	case YAML_SEQUENCE_START_EVENT:
 		n = new_node(r, SG_NODE_SEQ, ev);
 		if (!n || remember_anchor(r, ev->data.sequence_start.anchor, n) == -1)

@@ -26,7 +26,8 @@ struct sg_node {
 	bool plain;	 /* unquoted scalar: "null", "~", "" mean null */
 	struct sg_node **items;
 	size_t n, cap;
-	size_t weight; /* nodes in this subtree with every alias expanded, itself included */
+	size_t weight;	 /* nodes in this subtree with every alias expanded, itself included */
+	unsigned height; /* its levels with every alias expanded: 1 for a scalar */
 };
 
 /* What one text (a file, one POST /config body) may expand to. Every

@@ -519,6 +519,28 @@ static void test_yaml_rejects_deep_nesting(void **state)
 	parse_fails(f, text, "y.yaml:1:66: YAML nested deeper than 64 levels");
 }
 
+#define OPEN "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[["
+#define CLOSE "]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]"
+
+/* An alias counts as the levels of the node it names, from where it
+ * stands: chained anchors once nested a tree about 1,100 levels deep in a
+ * 3 KB text, past what JSON readers take (config_dump). */
+static void test_yaml_rejects_deep_nesting_by_alias(void **state)
+{
+	struct yfix *f = *state;
+	char text[512];
+
+	/* *a (40 levels) under 20 more: 60 below the root */
+	snprintf(text, sizeof(text), "a: &a %.40s%.40s\nb: %.20s*a%.20s\n", OPEN, CLOSE, OPEN,
+		 CLOSE);
+	parse_ok(f, text, 1);
+	yfix_reset(f);
+	/* under 30 more: 70 */
+	snprintf(text, sizeof(text), "a: &a %.40s%.40s\nb: %.30s*a%.30s\n", OPEN, CLOSE, OPEN,
+		 CLOSE);
+	parse_fails(f, text, "y.yaml:2:34: alias *a nests the YAML deeper than 64 levels");
+}
+
 static void test_yaml_tells_null_from_strings(void **state)
 {
 	static const struct {
@@ -725,6 +747,7 @@ int main(void)
 		T(test_yaml_reports_syntax_error_location),
 		T(test_yaml_error_keeps_earlier_documents),
 		T(test_yaml_rejects_deep_nesting),
+		T(test_yaml_rejects_deep_nesting_by_alias),
 		T(test_yaml_tells_null_from_strings),
 		T(test_yaml_map_lookups),
 		T(test_yaml_weighs_expanded_nodes),
