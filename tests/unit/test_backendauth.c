@@ -322,6 +322,10 @@ static void test_backendauth_token_answers(void **state)
 	assert_int_equal(sg_oauth_token_answer(403, "{}", NULL, &tok, &exp, why, sizeof(why)),
 			 SG_FAIL_BACKEND_AUTH);
 	assert_string_equal(why, "token exchange returned status 403 Forbidden");
+	assert_int_equal(sg_oauth_token_answer(599, "{}", NULL, &tok, &exp, why, sizeof(why)),
+			 SG_FAIL_BACKEND_AUTH);
+	/* an unassigned code as agentgateway prints it, where it was "(null)" */
+	assert_string_equal(why, "token exchange returned status 599 <unknown status code>");
 	assert_int_equal(sg_oauth_token_answer(200, "{\"access_token\":\"a\"}", NULL, &tok, &exp,
 					       why, sizeof(why)),
 			 SG_FAIL_BACKEND_AUTH);

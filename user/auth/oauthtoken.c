@@ -25,8 +25,10 @@ int sg_oauth_token_answer(uint16_t status, const char *body, const char *request
 	*token = NULL;
 	*expires_in = -1;
 	if (status < 200 || status > 299) {
+		const char *reason = sg_status_reason(status);
+
 		snprintf(why, cap, "token exchange returned status %u %s", status,
-			 sg_status_reason(status));
+			 reason ? reason : "<unknown status code>");
 		/* 401 and 403 say the gateway's own credentials failed */
 		return status >= 400 && status < 500 && status != 401 && status != 403
 			       ? SG_FAIL_INVALID_REQUEST
