@@ -96,7 +96,15 @@ void *sg_cel_alloc(struct sg_cel_run *run, size_t n)
 
 bool sg_cel_step(struct sg_cel_run *run, size_t bytes)
 {
-	run->steps += 1 + bytes / 16;
+	uint64_t cost = 1 + (uint64_t)bytes / 16;
+
+	/* One charge can be large (merge's a.n * b.n): the counter stops at
+	 * one past the bound rather than leaping past it, which over() sees
+	 * just the same and the header promises. */
+	if (run->steps >= SG_CEL_MAX_STEPS || cost > SG_CEL_MAX_STEPS - run->steps)
+		run->steps = SG_CEL_MAX_STEPS + 1;
+	else
+		run->steps += cost;
 	return !over(run);
 }
 
@@ -409,7 +417,9 @@ static void uint_arith(struct sg_cel_run *run, uint8_t op, const struct sg_cel_v
 	out->u = r;
 }
 
-/* Durations and timestamps: t+d, d+t, d+d, t-d, t-t, d-d. */
+/* Durations and timestamps: t+d, d+t, d+d, t-d, t-t, d-d. Both are int64
+ * nanoseconds (timestamps 1677-09-21 to 2262-04-11, inside CEL's years
+ * 0001 to 9999), so a result int64 cannot hold is the one out of range. */
 static bool time_arith(struct sg_cel_run *run, uint8_t op, const struct sg_cel_val *a,
 		       const struct sg_cel_val *b, struct sg_cel_val *out)
 {
@@ -430,8 +440,10 @@ static bool time_arith(struct sg_cel_run *run, uint8_t op, const struct sg_cel_v
 	} else {
 		return false;
 	}
+	/* in the words timestamp() and -d use, not the protobuf type names */
 	if (ovf)
-		sg_cel_error(run, out, "%s out of range", sg_cel_type_name(t));
+		sg_cel_error(run, out, "%s out of range",
+			     t == SG_CEL_TIMESTAMP ? "timestamp" : "duration");
 	else
 		set_int(out, t, r);
 	return true;
@@ -958,14 +970,18 @@ static void eval_unary(struct sg_cel_run *run, const struct sg_cel_node *n, stru
 		out->b = !out->b;
 		return;
 	}
+	/* -INT64_MIN has no int64: an int or a duration that low is an
+	 * error, as their sums and differences that leave the range are. */
 	if (out->type == SG_CEL_INT && out->i != INT64_MIN)
 		out->i = -out->i;
 	else if (out->type == SG_CEL_INT)
 		sg_cel_error(run, out, "integer overflow");
 	else if (out->type == SG_CEL_DOUBLE)
 		out->d = -out->d;
-	else if (out->type == SG_CEL_DURATION)
+	else if (out->type == SG_CEL_DURATION && out->i != INT64_MIN)
 		out->i = -out->i;
+	else if (out->type == SG_CEL_DURATION)
+		sg_cel_error(run, out, "duration out of range");
 	else
 		sg_cel_no_overload(run, out, "-_", out, NULL);
 }

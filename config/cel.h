@@ -162,7 +162,7 @@ struct sg_cel_ctx {
 struct sg_cel_run {
 	const struct sg_cel_ctx *ctx;
 	struct sg_arena arena;
-	uint64_t steps;
+	uint64_t steps; /* at most SG_CEL_MAX_STEPS + 1 (sg_cel_step) */
 	size_t mem;
 	struct sg_cel_val locals[16]; /* comprehension variables */
 	uint64_t rng;		      /* random()'s state, from ctx->seed */
@@ -217,7 +217,10 @@ bool sg_cel_true(const struct sg_cel_val *v);
  * (the run is then over its bound). */
 void *sg_cel_alloc(struct sg_cel_run *run, size_t n);
 
-/* Count one step and `bytes` scanned; false once the run is over a bound. */
+/* Count one step and `bytes` scanned; false once the run is over a bound.
+ * A charge that would take run->steps past SG_CEL_MAX_STEPS sets it to
+ * SG_CEL_MAX_STEPS + 1, so the count never passes that however much one
+ * call charges. */
 bool sg_cel_step(struct sg_cel_run *run, size_t bytes);
 
 /* *out becomes an error with the message. */

@@ -124,23 +124,32 @@ static void fn_case(struct sg_cel_run *run, const struct sg_cel_val *s, bool upp
 	set_str(out, SG_CEL_STRING, m, s->s.n);
 }
 
+/* s.split(sep[, limit]): limit < 0 all pieces, else at most limit. */
 static void fn_split(struct sg_cel_run *run, const struct sg_cel_val *s,
 		     const struct sg_cel_val *sep, int64_t limit, struct sg_cel_val *out)
 {
-	size_t cap = cp_count(s->s.p, s->s.n) + 1, n = 0, at = 0;
+	size_t cap, n = 0, at = 0;
 	struct sg_cel_val *v;
 
 	if (limit == 0) {
 		set_str(out, SG_CEL_LIST, NULL, 0);
 		return;
 	}
+	/* Every piece but the last ends at a separator, so there are at most
+	 * len / seplen + 1, counted in bytes: a header value may hold any
+	 * bytes, and "\x80\x80" split on "\x80" has three pieces and no code
+	 * point. An empty separator cuts before each lead byte but the first. */
+	cap = sep->s.n ? s->s.n / sep->s.n + 1 : cp_count(s->s.p, s->s.n) + 1;
+	if (limit > 0 && (uint64_t)limit < cap)
+		cap = (size_t)limit;
 	if (!sg_cel_step(run, s->s.n) || !(v = sg_cel_alloc(run, cap * sizeof(*v))))
 		return sg_cel_error(run, out, "the expression passed its bounds");
 	while (at <= s->s.n) {
 		const char *hit = NULL;
 		size_t end;
 
-		if (limit < 0 || (int64_t)n < limit - 1) {
+		/* The last slot takes the rest: no count above can be written past. */
+		if (n + 1 < cap) {
 			if (sep->s.n)
 				hit = find(s->s.p + at, s->s.n - at, sep->s.p, sep->s.n);
 			else if (at < s->s.n && cp_off(s->s.p + at, s->s.n - at, 1) < s->s.n - at)
@@ -493,10 +502,20 @@ static int64_t floor_div(int64_t a, int64_t b)
 	return a / b - (a % b != 0 && (a < 0) != (b < 0));
 }
 
+/* The nanoseconds of ns past its whole second, 0 to 999999999. Not as
+ * ns - floor_div(ns, 1e9) * 1e9: below -9223372036 s (1677-09-21) that
+ * product passes INT64_MIN. */
+static int64_t ns_of_second(int64_t ns)
+{
+	int64_t r = ns % 1000000000;
+
+	return r < 0 ? r + 1000000000 : r;
+}
+
 static void format_timestamp(int64_t ns, char *o, size_t on)
 {
 	int64_t secs = floor_div(ns, 1000000000), days = floor_div(secs, 86400), y;
-	int64_t frac = ns - secs * 1000000000, sod = secs - days * 86400;
+	int64_t frac = ns_of_second(ns), sod = secs - days * 86400;
 	unsigned m, d;
 	int len;
 
@@ -522,24 +541,26 @@ static bool digits(const char *s, int n, int *v)
 	return true;
 }
 
-/* RFC 3339: "2009-02-13T23:31:30Z", ".123" fractions, "+01:00" offsets. */
-static bool parse_timestamp(const char *s, size_t n, int64_t *out)
+/* RFC 3339: "2009-02-13T23:31:30Z", ".123" fractions, "+01:00" offsets.
+ * Returns 0 with *out; -EINVAL for text that is not one; -ERANGE for one
+ * that int64 nanoseconds cannot hold. */
+static int parse_timestamp(const char *s, size_t n, int64_t *out)
 {
 	int y, mo, d, h, mi, sec, oh = 0, om = 0;
-	int64_t frac = 0, scale = 100000000, secs;
+	int64_t frac = 0, scale = 100000000, secs, whole;
 	size_t k = 19;
 
 	if (n < 20 || s[4] != '-' || s[7] != '-' || (s[10] != 'T' && s[10] != 't') ||
 	    s[13] != ':' || s[16] != ':' || !digits(s, 4, &y) || !digits(s + 5, 2, &mo) ||
 	    !digits(s + 8, 2, &d) || !digits(s + 11, 2, &h) || !digits(s + 14, 2, &mi) ||
 	    !digits(s + 17, 2, &sec))
-		return false;
+		return -EINVAL;
 	if (s[k] == '.') {
 		for (k++; k < n && s[k] >= '0' && s[k] <= '9'; k++, scale /= 10)
 			if (scale)
 				frac += (s[k] - '0') * scale;
 		if (s[k - 1] == '.')
-			return false;
+			return -EINVAL;
 	}
 	if (k + 1 == n && (s[k] == 'Z' || s[k] == 'z')) {
 	} else if (k + 6 == n && (s[k] == '+' || s[k] == '-') && s[k + 3] == ':' &&
@@ -549,17 +570,18 @@ static bool parse_timestamp(const char *s, size_t n, int64_t *out)
 			om = -om;
 		}
 	} else {
-		return false;
+		return -EINVAL;
 	}
 	if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60)
-		return false;
+		return -EINVAL;
 	secs = days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400 + h * 3600 + mi * 60 + sec -
 	       oh * 3600 - om * 60;
-	/* int64 ns covers 1678 to 2262 */
-	if (secs > INT64_MAX / 1000000000 - 1 || secs < INT64_MIN / 1000000000 + 1)
-		return false;
-	*out = secs * 1000000000 + frac;
-	return true;
+	/* int64 ns covers 1677-09-21 to 2262-04-11, well inside CEL's years
+	 * 0001 to 9999: a text outside is a timestamp, just not one we hold */
+	if (__builtin_mul_overflow(secs, 1000000000, &whole) ||
+	    __builtin_add_overflow(whole, frac, out))
+		return -ERANGE;
+	return 0;
 }
 
 /* CEL's duration text: an optional sign, then Go's ("1h30m", "1.5s"). */
@@ -587,25 +609,15 @@ void sg_celfn_string(struct sg_cel_run *run, const struct sg_cel_val *v, struct 
 	case SG_CEL_STRING:
 		*out = *v;
 		return;
-	case SG_CEL_BYTES: {
-		size_t k = 0;
-
-		while (k < v->s.n) {
-			size_t step = 1;
-			unsigned char c = (unsigned char)v->s.p[k];
-
-			if (c >= 0x80) {
-				step = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : 2;
-				for (size_t e = 1; e < step; e++)
-					if (k + e >= v->s.n || !cont(v->s.p[k + e]))
-						return sg_cel_error(run, out,
-								    "invalid UTF-8 in bytes");
-			}
-			k += step;
-		}
+	case SG_CEL_BYTES:
+		/* A CEL string is code points: bytes that are not well-formed
+		 * UTF-8 have no string form (cel-go refuses them too). */
+		for (size_t k = 0, len; k < v->s.n; k += len)
+			if (!(len = sg_celparse_utf8_len(v->s.p + k, v->s.n - k)))
+				return sg_cel_error(run, out,
+						    "invalid UTF-8 in bytes at offset %zu", k);
 		set_str(out, SG_CEL_STRING, v->s.p, v->s.n);
 		return;
-	}
 	case SG_CEL_INT:
 		snprintf(t, sizeof(t), "%lld", (long long)v->i);
 		break;
@@ -734,6 +746,33 @@ static void to_double(struct sg_cel_run *run, const struct sg_cel_val *v, struct
 	}
 }
 
+/* timestamp(v): seconds since the epoch or RFC 3339 text. Past what int64
+ * nanoseconds hold is "timestamp out of range", as cel-go says past its
+ * years 0001 to 9999. */
+static void to_timestamp(struct sg_cel_run *run, const struct sg_cel_val *v, struct sg_cel_val *out)
+{
+	int64_t i;
+	int ret;
+
+	if (v->type == SG_CEL_TIMESTAMP)
+		return set_int(out, SG_CEL_TIMESTAMP, v->i);
+	if (v->type == SG_CEL_INT) {
+		if (v->i > INT64_MAX / 1000000000 || v->i < INT64_MIN / 1000000000)
+			return sg_cel_error(run, out, "timestamp out of range");
+		return set_int(out, SG_CEL_TIMESTAMP, v->i * 1000000000);
+	}
+	if (v->type != SG_CEL_STRING)
+		return sg_cel_no_overload(run, out, "timestamp", v, NULL);
+	ret = parse_timestamp(v->s.p, v->s.n, &i);
+	if (ret == -ERANGE)
+		return sg_cel_error(run, out, "timestamp out of range: \"%.*s\"",
+				    (int)(v->s.n > 64 ? 64 : v->s.n), v->s.p);
+	if (ret)
+		return sg_cel_error(run, out, "invalid timestamp \"%.*s\"",
+				    (int)(v->s.n > 64 ? 64 : v->s.n), v->s.p);
+	set_int(out, SG_CEL_TIMESTAMP, i);
+}
+
 static void conversion(struct sg_cel_run *run, const struct sg_cel_node *n,
 		       const struct sg_cel_val *v, struct sg_cel_val *out)
 {
@@ -778,19 +817,7 @@ static void conversion(struct sg_cel_run *run, const struct sg_cel_node *n,
 					    (int)(v->s.n > 64 ? 64 : v->s.n), v->s.p);
 		return set_int(out, SG_CEL_DURATION, i);
 	case SG_CELF_TIMESTAMP:
-		if (v->type == SG_CEL_TIMESTAMP)
-			return set_int(out, SG_CEL_TIMESTAMP, v->i);
-		if (v->type == SG_CEL_INT) {
-			if (v->i > INT64_MAX / 1000000000 || v->i < INT64_MIN / 1000000000)
-				return sg_cel_error(run, out, "timestamp out of range");
-			return set_int(out, SG_CEL_TIMESTAMP, v->i * 1000000000);
-		}
-		if (v->type != SG_CEL_STRING)
-			return sg_cel_no_overload(run, out, "timestamp", v, NULL);
-		if (!parse_timestamp(v->s.p, v->s.n, &i))
-			return sg_cel_error(run, out, "invalid timestamp \"%.*s\"",
-					    (int)(v->s.n > 64 ? 64 : v->s.n), v->s.p);
-		return set_int(out, SG_CEL_TIMESTAMP, i);
+		return to_timestamp(run, v, out);
 	case SG_CELF_TYPE:
 		return set_str(out, SG_CEL_TYPE, sg_cel_type_name(v->type),
 			       strlen(sg_cel_type_name(v->type)));
@@ -847,7 +874,7 @@ static void time_part(struct sg_cel_run *run, const struct sg_cel_node *n,
 		r = sod % 60;
 		break;
 	default:
-		r = (v->i - secs * 1000000000) / 1000000;
+		r = ns_of_second(v->i) / 1000000;
 	}
 	set_int(out, SG_CEL_INT, r);
 }
@@ -1550,7 +1577,10 @@ static void agentgateway_fn(struct sg_cel_run *run, const struct sg_cel_node *n,
 	case SG_CELF_FORM_ENCODE:
 		return fn_form_encode(run, a, out);
 	case SG_CELF_FAIL:
-		if (n->nargs && is_str(a))
+		/* An error always says something: fail("") (or text that starts
+		 * with a NUL, which ends the message) says what agentgateway's
+		 * fail() starts with. */
+		if (n->nargs && is_str(a) && a->s.n && a->s.p[0])
 			return sg_cel_error(run, out, "%.*s", (int)(a->s.n > 120 ? 120 : a->s.n),
 					    a->s.p);
 		return sg_cel_error(run, out, "fail() called");

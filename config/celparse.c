@@ -125,10 +125,11 @@ static size_t put_utf8(char *o, uint32_t cp)
 	return 4;
 }
 
-/* The length of the UTF-8 sequence at s (at most n bytes), 0 if invalid. */
-static size_t utf8_len(const unsigned char *s, size_t n)
+size_t sg_celparse_utf8_len(const char *p, size_t n)
 {
-	size_t len = s[0] < 0x80	     ? 1
+	const unsigned char *s = (const unsigned char *)p;
+	size_t len = !n			     ? 0
+		     : s[0] < 0x80	     ? 1
 		     : (s[0] & 0xe0) == 0xc0 ? 2
 		     : (s[0] & 0xf0) == 0xe0 ? 3
 		     : (s[0] & 0xf8) == 0xf0 ? 4
@@ -233,7 +234,7 @@ static int lex_quoted(struct parser *p, bool raw, bool bytes)
 			continue;
 		}
 		if (!bytes && (unsigned char)s[i] >= 0x80) {
-			size_t k = utf8_len((const unsigned char *)s + i, strlen(s + i));
+			size_t k = sg_celparse_utf8_len(s + i, strlen(s + i));
 
 			if (!k)
 				return lerr(p, i, "invalid UTF-8 in a string literal");

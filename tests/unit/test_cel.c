@@ -172,6 +172,22 @@ static void want_error(const char *src, const struct fake *f, const char *msg)
 	sg_cel_free(e);
 }
 
+/* src evaluates to an error whose message is exactly `msg`. */
+static void want_error_is(const char *src, const struct fake *f, const char *msg)
+{
+	struct sg_cel_ctx ctx;
+	struct sg_cel_run run;
+	struct sg_cel_val got;
+	struct sg_cel *e = run_expr(src, f, &ctx, &run, &got);
+	char buf[256];
+
+	if (got.type != SG_CEL_ERROR || got.s.n != strlen(msg) || memcmp(got.s.p, msg, got.s.n))
+		fail_msg("%s: want the error \"%s\", got %s", src, msg,
+			 show(&run, &got, buf, sizeof(buf)));
+	sg_cel_run_done(&run);
+	sg_cel_free(e);
+}
+
 static void want_refused(const char *src, unsigned col, const char *msg)
 {
 	struct sg_cel_err err;
@@ -517,6 +533,141 @@ static void test_cel_strings_and_conversions(void **state)
 	want_error("duration(\"1 hour\")", NULL, "invalid duration");
 }
 
+/* Found by fuzz_cel: a timestamp below -9223372036 s (1677-09-21T00:12:44Z)
+ * overflowed int64 where string() and getMilliseconds() took its
+ * nanoseconds past the second. The lowest int64 nanoseconds hold is the
+ * floor; past it, and past the years a text may name, is out of range. */
+static void test_cel_timestamp_before_1677(void **state)
+{
+	(void)state;
+	want_value("string(timestamp(-9223372036) - duration(\"1ns\"))", NULL,
+		   "\"1677-09-21T00:12:43.999999999Z\"");
+	want_value("(timestamp(-9223372036) - duration(\"1ns\")).getMilliseconds()", NULL, "999");
+	want_value("(timestamp(-9223372036) - duration(\"1ns\")).getSeconds()", NULL, "43");
+	want_value("(timestamp(-9223372036) - duration(\"1ns\")).getFullYear()", NULL, "1677");
+	want_value("string(timestamp(-9223372036) - duration(\"854775808ns\"))", NULL,
+		   "\"1677-09-21T00:12:43.145224192Z\"");
+	want_value("(timestamp(-9223372036) - duration(\"854775808ns\")).getMilliseconds()", NULL,
+		   "145");
+	want_value("string(timestamp(\"1677-09-21T00:12:44Z\"))", NULL, "\"1677-09-21T00:12:44Z\"");
+	want_value("string(timestamp(\"2262-04-11T23:47:16.854775807Z\"))", NULL,
+		   "\"2262-04-11T23:47:16.854775807Z\"");
+	want_error_is("timestamp(-9223372036) - duration(\"854775809ns\")", NULL,
+		      "timestamp out of range");
+	want_error_is("timestamp(-9223372037)", NULL, "timestamp out of range");
+	want_error_is("timestamp(\"0001-01-01T00:00:00Z\")", NULL,
+		      "timestamp out of range: \"0001-01-01T00:00:00Z\"");
+	want_error_is("timestamp(\"9999-12-31T23:59:59Z\")", NULL,
+		      "timestamp out of range: \"9999-12-31T23:59:59Z\"");
+	want_error_is("timestamp(\"2024-13-01T00:00:00Z\")", NULL,
+		      "invalid timestamp \"2024-13-01T00:00:00Z\"");
+}
+
+/* Found by fuzz_cel: -d for the duration INT64_MIN ns negated past int64,
+ * where -i for that int was already an error. */
+static void test_cel_negating_lowest_duration(void **state)
+{
+	(void)state;
+	want_error_is("-(duration(\"-9223372036854775807ns\") - duration(\"1ns\"))", NULL,
+		      "duration out of range");
+	want_value("-duration(\"-9223372036854775807ns\")", NULL,
+		   "duration(\"9223372036854775807ns\")");
+	want_value("-duration(\"-1.5s\")", NULL, "duration(\"1.5s\")");
+	want_error_is("duration(\"-9223372036854775807ns\") - duration(\"2ns\")", NULL,
+		      "duration out of range");
+}
+
+/* Found by fuzz_cel: split() sized its list by code points, but a header
+ * value may be any bytes, and "\x80\x80\x80\x80\x80\x80" split on "\x80"
+ * has seven pieces and no code point: the pieces were written past the
+ * list, and whatever the expression built next overwrote them. */
+static void test_cel_split_counts_bytes(void **state)
+{
+	static const struct fake raw = {
+		.headers = { { "x-a", "\x80\x80\x80\x80\x80\x80" },
+			     { "x-b", "\x80" },
+			     { "x-c", "\x80\x80" } },
+	};
+
+	(void)state;
+	want_value("request.headers[\"x-a\"].split(request.headers[\"x-b\"])"
+		   ".with(l, [[1, 2, 3, 4, 5, 6, 7, 8], l][1])",
+		   &raw, "[\"\", \"\", \"\", \"\", \"\", \"\", \"\"]");
+	want_value("request.headers[\"x-a\"].split(request.headers[\"x-c\"]).size()", &raw, "4");
+	want_value("request.headers[\"x-a\"].split(request.headers[\"x-b\"], 3).size()", &raw, "3");
+	want_value("request.headers[\"x-a\"].split(\"\").size()", &raw, "1");
+	/* and what it gave before */
+	want_value("\"a--b--c\".split(\"--\")", NULL, "[\"a\", \"b\", \"c\"]");
+	want_value("\"h\u00e9!\".split(\"\")", NULL, "[\"h\", \"\u00e9\", \"!\"]");
+	want_value("\"a,b,c\".split(\",\", 1)", NULL, "[\"a,b,c\"]");
+	want_value("\"a,b,c\".split(\",\", 9)", NULL, "[\"a\", \"b\", \"c\"]");
+	want_value("\"a,b,c\".split(\",\", -1)", NULL, "[\"a\", \"b\", \"c\"]");
+	want_value("\"\".split(\",\")", NULL, "[\"\"]");
+}
+
+/* string(bytes) takes well-formed UTF-8 only (cel-go's rule): it let a
+ * stray continuation byte, a lead byte F8-FF, overlong forms and
+ * surrogates through, strings no code point can be read from. */
+static void test_cel_string_of_bytes_wants_utf8(void **state)
+{
+	(void)state;
+	want_value("string(b\"h\\xc3\\xa9llo\")", NULL, "\"h\u00e9llo\"");
+	want_value("string(b\"\\xf4\\x8f\\xbf\\xbf\").size()", NULL, "1");
+	want_error_is("string(b\"\\x80\\x80\")", NULL, "invalid UTF-8 in bytes at offset 0");
+	want_error_is("string(b\"ok\\xc0\\x80\")", NULL, "invalid UTF-8 in bytes at offset 2");
+	want_error_is("string(b\"\\xed\\xa0\\x80\")", NULL, "invalid UTF-8 in bytes at offset 0");
+	want_error_is("string(b\"\\xf4\\x90\\x80\\x80\")", NULL,
+		      "invalid UTF-8 in bytes at offset 0");
+	want_error_is("string(b\"\\xf8\\x80\\x80\\x80\")", NULL,
+		      "invalid UTF-8 in bytes at offset 0");
+	want_error_is("string(b\"a\\xe2\\x82\")", NULL, "invalid UTF-8 in bytes at offset 1");
+}
+
+/* Found by fuzz_cel: fail('') raised an error with no message at all. */
+static void test_cel_fail_says_something(void **state)
+{
+	(void)state;
+	want_error_is("fail('')", NULL, "fail() called");
+	want_error_is("fail('\\x00why')", NULL, "fail() called");
+	want_error_is("fail()", NULL, "fail() called");
+	want_error_is("fail('stop')", NULL, "stop");
+}
+
+/* Found by fuzz_cel: merge() charges a.n * b.n / 16 steps in one go, and
+ * the counter went that far past the bound; it stops one past it. */
+static void test_cel_steps_stop_one_past_bound(void **state)
+{
+	struct sg_cel_ctx ctx = { 0 };
+	struct sg_cel_run run;
+	struct sg_cel_val got;
+	struct sg_cel *e;
+	char buf[256];
+
+	(void)state;
+	/* 62 * 62 distinct keys merged with themselves: 924,482 steps */
+	e = run_expr("'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789'"
+		     ".split('').with(l, json('{' + l.map(x, l.map(y, '\"' + x + y + '\":0')"
+		     ".join(',')).join(',') + '}')).with(m, m.merge(m))",
+		     NULL, &ctx, &run, &got);
+	if (got.type != SG_CEL_ERROR ||
+	    strcmp(show(&run, &got, buf, sizeof(buf)), "error: the expression passed its bounds"))
+		fail_msg("want the step bound, got %s", show(&run, &got, buf, sizeof(buf)));
+	assert_int_equal(run.steps, SG_CEL_MAX_STEPS + 1);
+	sg_cel_run_done(&run);
+	sg_cel_free(e);
+	/* straight through the library's call, however much is charged */
+	sg_cel_run_init(&run, &ctx);
+	assert_true(sg_cel_step(&run, 16 * (SG_CEL_MAX_STEPS - 2)));
+	assert_int_equal(run.steps, SG_CEL_MAX_STEPS - 1);
+	assert_true(sg_cel_step(&run, 0));
+	assert_int_equal(run.steps, SG_CEL_MAX_STEPS);
+	assert_false(sg_cel_step(&run, SIZE_MAX));
+	assert_int_equal(run.steps, SG_CEL_MAX_STEPS + 1);
+	assert_false(sg_cel_step(&run, 0));
+	assert_int_equal(run.steps, SG_CEL_MAX_STEPS + 1);
+	sg_cel_run_done(&run);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -527,6 +678,12 @@ int main(void)
 		cmocka_unit_test(test_cel_refuses_with_column),
 		cmocka_unit_test(test_cel_bounded),
 		cmocka_unit_test(test_cel_strings_and_conversions),
+		cmocka_unit_test(test_cel_timestamp_before_1677),
+		cmocka_unit_test(test_cel_negating_lowest_duration),
+		cmocka_unit_test(test_cel_split_counts_bytes),
+		cmocka_unit_test(test_cel_string_of_bytes_wants_utf8),
+		cmocka_unit_test(test_cel_fail_says_something),
+		cmocka_unit_test(test_cel_steps_stop_one_past_bound),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
