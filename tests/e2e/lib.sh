@@ -418,11 +418,21 @@ hcall() {
 }
 
 # log_line PATH: the gateway's JSON access log line for http.path PATH
-# (the last one).
-log_line() {
+# (the last one), once there is one or 5 s have passed: a request's line
+# is written as its response leaves, so a client may have the response a
+# moment before the line is in the log. log_line_now: what is there now.
+log_line_now() {
 	grep -F "\"http.path\":\"$1\"" "$WORK/gateway.log" | grep '^{' | tail -1
 }
-
+log_line() {
+	local line
+	for _ in $(seq 50); do
+		line=$(log_line_now "$1")
+		[ -n "$line" ] && break
+		sleep 0.1
+	done
+	[ -z "$line" ] || echo "$line"
+}
 # log_fields PATH FIELD...: that line's FIELDs, space-separated ("absent"
 # for one it has not).
 log_fields() {
