@@ -155,66 +155,46 @@ static const struct sg_target standalone_gateway = {
 	.name = "default",
 };
 
+/* A policy of kind `kind` keyed `key`, aimed at the standalone gateway;
+ * NULL out of memory. */
+static struct sg_policy *frontend_policy(struct sg_draft *b, const char *key, enum sg_pol_kind kind)
+{
+	struct sg_policy *p = sg_draft_policy(b);
+
+	if (p) {
+		p->key = key;
+		p->target = standalone_gateway;
+		p->kind = kind;
+	}
+	return p;
+}
+
 static int add_frontend_policies(struct sg_draft *b, const struct frontend_policies *fp)
 {
 	struct sg_policy *p;
 
-	if (fp->has_http) {
-		if (!(p = sg_draft_policy(b)))
-			return -1;
-		p->key = "frontend/http";
-		p->target = standalone_gateway;
-		p->kind = SG_POL_FRONTEND_HTTP;
-		p->u.fhttp = fp->http;
-	}
-	if (fp->has_tcp) {
-		if (!(p = sg_draft_policy(b)))
-			return -1;
-		p->key = "frontend/tcp";
-		p->target = standalone_gateway;
-		p->kind = SG_POL_FRONTEND_TCP;
-		p->u.ftcp = fp->tcp;
-	}
-	if (fp->has_tls) {
-		if (!(p = sg_draft_policy(b)))
-			return -1;
-		p->key = "frontend/tls";
-		p->target = standalone_gateway;
-		p->kind = SG_POL_FRONTEND_TLS;
-		p->u.ftls = fp->tls;
-	}
-	if (fp->proxy) {
-		if (!(p = sg_draft_policy(b)))
-			return -1;
-		p->key = "frontend/proxyProtocol";
-		p->target = standalone_gateway;
-		p->kind = SG_POL_FRONTEND_PROXY;
-		p->u.fproxy = fp->fproxy;
-	}
-	if (fp->access) {
-		if (!(p = sg_draft_policy(b)))
-			return -1;
-		p->key = "frontend/accessLog";
-		p->target = standalone_gateway;
-		p->kind = SG_POL_FRONTEND_ACCESS_LOG;
-		p->u.access = fp->access;
-	}
-	if (fp->netauthz) {
-		if (!(p = sg_draft_policy(b)))
-			return -1;
-		p->key = "frontend/networkAuthorization";
-		p->target = standalone_gateway;
-		p->kind = SG_POL_FRONTEND_NETAUTHZ;
-		p->u.netauthz = fp->netauthz;
-	}
-	if (fp->tracing) {
-		if (!(p = sg_draft_policy(b)))
-			return -1;
-		p->key = "frontend/tracing";
-		p->target = standalone_gateway;
-		p->kind = SG_POL_FRONTEND_TRACING;
-		p->u.tracing = fp->tracing;
-	}
+#define ADD(key, kind, member, value)                                                              \
+	do {                                                                                       \
+		if (!(p = frontend_policy(b, key, kind)))                                          \
+			return -1;                                                                 \
+		p->u.member = value;                                                               \
+	} while (0)
+	if (fp->has_http)
+		ADD("frontend/http", SG_POL_FRONTEND_HTTP, fhttp, fp->http);
+	if (fp->has_tcp)
+		ADD("frontend/tcp", SG_POL_FRONTEND_TCP, ftcp, fp->tcp);
+	if (fp->has_tls)
+		ADD("frontend/tls", SG_POL_FRONTEND_TLS, ftls, fp->tls);
+	if (fp->proxy)
+		ADD("frontend/proxyProtocol", SG_POL_FRONTEND_PROXY, fproxy, fp->fproxy);
+	if (fp->access)
+		ADD("frontend/accessLog", SG_POL_FRONTEND_ACCESS_LOG, access, fp->access);
+	if (fp->netauthz)
+		ADD("frontend/networkAuthorization", SG_POL_FRONTEND_NETAUTHZ, netauthz,
+		    fp->netauthz);
+	if (fp->tracing)
+		ADD("frontend/tracing", SG_POL_FRONTEND_TRACING, tracing, fp->tracing);
+#undef ADD
 	return 0;
 }
 
