@@ -39,6 +39,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		sg_json_free(m.root);
 		return 0;
 	}
+	if (m.id) {
+		uint64_t own;
+
+		FUZZ_CHECK(!sg_jsonrpc_id_u64(m.id, &own) || own >= 1);
+	}
 	switch (m.kind) {
 	case SG_JSONRPC_REQUEST:
 		FUZZ_CHECK(m.method && m.id);

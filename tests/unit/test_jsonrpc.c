@@ -116,6 +116,39 @@ static void test_jsonrpc_refuses(void **state)
 	}
 }
 
+/* An id read as one of the gateway's own: whole, 1 to 2^64 - 1, exactly
+ * (1e30 was cast to uint64_t, which is undefined; 1.5 was read as 1). */
+static void test_jsonrpc_id_as_own(void **state)
+{
+	static const struct {
+		const char *id;
+		bool own;
+		uint64_t value;
+	} cases[] = {
+		{ "1", true, 1 },
+		{ "42", true, 42 },
+		{ "18446744073709549568", true, 18446744073709549568ull }, /* below 2^64 */
+		{ "0", false, 0 },
+		{ "-1", false, 0 },
+		{ "1.5", false, 0 },
+		{ "1e30", false, 0 },
+		{ "18446744073709551616", false, 0 }, /* 2^64 */
+		{ "\"1\"", false, 0 },
+		{ "null", false, 0 },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct sg_json *j = sg_json_parse(cases[i].id);
+		uint64_t v = 0;
+
+		assert_non_null(j);
+		assert_int_equal(sg_jsonrpc_id_u64(j, &v), cases[i].own);
+		assert_true(v == cases[i].value);
+		sg_json_free(j);
+	}
+}
+
 static void test_jsonrpc_bounds_size(void **state)
 {
 	size_t len = SG_JSONRPC_MAX + 1;
@@ -170,6 +203,7 @@ int main(void)
 		cmocka_unit_test(test_jsonrpc_reads_request),
 		cmocka_unit_test(test_jsonrpc_reads_notification_and_response),
 		cmocka_unit_test(test_jsonrpc_refuses),
+		cmocka_unit_test(test_jsonrpc_id_as_own),
 		cmocka_unit_test(test_jsonrpc_bounds_size),
 		cmocka_unit_test(test_jsonrpc_writes_texts),
 	};

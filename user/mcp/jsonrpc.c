@@ -108,6 +108,17 @@ void sg_jsonrpc_free(struct sg_jsonrpc *m)
 	memset(m, 0, sizeof(*m));
 }
 
+bool sg_jsonrpc_id_u64(const struct sg_json *id, uint64_t *out)
+{
+	double d;
+
+	/* checked before the cast: one of a double past 2^64 is undefined */
+	if (sg_json_num(id, &d) || !(d >= 1 && d < 0x1p64) || d != (double)(uint64_t)d)
+		return false;
+	*out = (uint64_t)d;
+	return true;
+}
+
 /* The compact text of v, or "null" for NULL (malloc'd; NULL: no memory). */
 static char *text_of(const struct sg_json *v)
 {

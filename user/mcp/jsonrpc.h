@@ -4,6 +4,7 @@
 #ifndef SG_JSONRPC_H
 #define SG_JSONRPC_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -53,6 +54,11 @@ int sg_jsonrpc_parse(const char *text, size_t len, struct sg_jsonrpc *m, const c
 
 /* Release what m holds; m may be zeroed or freed already. */
 void sg_jsonrpc_free(struct sg_jsonrpc *m);
+
+/* id (a message's "id") as one of the gateway's own ids: a whole number
+ * from 1 to 2^64 - 1, exactly. False for anything else (a string, 1.5,
+ * 0, 1e30), which is then no answer to the gateway's requests. */
+bool sg_jsonrpc_id_u64(const struct sg_json *id, uint64_t *out);
 
 /* Texts, malloc'd (free()); NULL when out of memory. `id` NULL writes
  * "id":null. */

@@ -189,8 +189,8 @@ static void upreq_drop(struct upreq *u)
  * target, with the target's own id. */
 void sg_mcp_upreq_answered(struct session *s, const struct sg_jsonrpc *m)
 {
-	double id;
-	struct upreq *u = sg_json_num(m->id, &id) || id < 1 ? NULL : upreq_find(s, (uint64_t)id);
+	uint64_t id;
+	struct upreq *u = sg_jsonrpc_id_u64(m->id, &id) ? upreq_find(s, id) : NULL;
 	struct sg_json *orig;
 	struct target *t;
 	char *text;
@@ -333,7 +333,7 @@ static void on_message(void *arg, const char *line, size_t len, uint64_t related
 	struct session *s = t->s;
 	struct sg_jsonrpc m;
 	const char *why;
-	double id;
+	uint64_t own; /* the id as the gateway numbers its requests */
 	struct call *c;
 	int rc = sg_jsonrpc_parse(line, len, &m, &why);
 
@@ -350,13 +350,12 @@ static void on_message(void *arg, const char *line, size_t len, uint64_t related
 		sg_jsonrpc_free(&m);
 		return;
 	}
-	if (!sg_json_num(m.id, &id) && t->hs_id && id == (double)t->hs_id) {
+	if (t->hs_id && sg_jsonrpc_id_u64(m.id, &own) && own == t->hs_id) {
 		handshake_end(t, &m);
 		sg_jsonrpc_free(&m);
 		return;
 	}
-	if (sg_json_num(m.id, &id) || id < 1 ||
-	    !(c = sg_mcp_waiting_for(s, t->idx, (uint64_t)id))) {
+	if (!sg_jsonrpc_id_u64(m.id, &own) || !(c = sg_mcp_waiting_for(s, t->idx, own))) {
 		sg_jsonrpc_free(&m);
 		return;
 	}
