@@ -433,6 +433,13 @@ static void between_reads(struct app *a)
 		FUZZ_CHECK(sg_h2_ping(a->h2) == 0);
 	if (!pick(a, 32))
 		FUZZ_CHECK(sg_h2_goaway(a->h2, SG_H2_NO_ERROR, pick(a, 2) ? "drain" : NULL) == 0);
+	/* The proxy puts an idle connection to sleep (no stream open): the
+	 * next bytes wake it, and nothing the client sends may tell. */
+	if (!a->streams && !pick(a, 4)) {
+		int rc = sg_h2_sleep(a->h2);
+
+		FUZZ_CHECK(rc == 0 || rc == 1);
+	}
 }
 
 static size_t piece(struct app *a, unsigned split, size_t left)
