@@ -1074,6 +1074,62 @@ static bool json_string(struct json *j, struct sg_cel_val *out)
 
 /* An array or an object: elements (pairs for an object) into a list
  * that grows by doubling in the run's memory. */
+/* Pair indexes ordered by key, then by place (qsort_r over an object's
+ * entries v: keys at even places). */
+static int key_order(const void *a, const void *b, void *arg)
+{
+	const struct sg_cel_val *v = arg;
+	size_t i = *(const size_t *)a, k = *(const size_t *)b;
+	const struct sg_cel_val *x = &v[2 * i], *y = &v[2 * k];
+	size_t common = x->s.n < y->s.n ? x->s.n : y->s.n;
+	int c = common ? memcmp(x->s.p, y->s.p, common) : 0;
+
+	if (c)
+		return c;
+	if (x->s.n != y->s.n)
+		return x->s.n < y->s.n ? -1 : 1;
+	return i < k ? -1 : 1;
+}
+
+/* An object's entries v[0..*n) (key, value, ...) with each repeated key
+ * once, as serde_json reads them (agentgateway's json()): at the place it
+ * first took, with the value it took last. Sorted, not compared pairwise,
+ * so that a body of many keys costs n log n. False out of bounds. */
+static bool json_unique_keys(struct sg_cel_run *run, struct sg_cel_val *v, size_t *n)
+{
+	size_t pairs = *n / 2, kept = 0, *ix;
+	bool *drop;
+
+	if (pairs < 2)
+		return true;
+	if (!sg_cel_step(run, pairs * 16 * 8) || !(ix = sg_cel_alloc(run, pairs * sizeof(*ix))) ||
+	    !(drop = sg_cel_alloc(run, pairs * sizeof(*drop))))
+		return false;
+	for (size_t i = 0; i < pairs; i++) {
+		ix[i] = i;
+		drop[i] = false;
+	}
+	qsort_r(ix, pairs, sizeof(*ix), key_order, v);
+	for (size_t g = 0, e; g < pairs; g = e) {
+		const struct sg_cel_val *key = &v[2 * ix[g]];
+
+		/* ix[g..e) name one key, in the order they came */
+		for (e = g + 1; e < pairs && v[2 * ix[e]].s.n == key->s.n &&
+				(!key->s.n || !memcmp(v[2 * ix[e]].s.p, key->s.p, key->s.n));
+		     e++)
+			drop[ix[e]] = true;
+		v[2 * ix[g] + 1] = v[2 * ix[e - 1] + 1];
+	}
+	for (size_t i = 0; i < pairs; i++)
+		if (!drop[i]) {
+			v[2 * kept] = v[2 * i];
+			v[2 * kept + 1] = v[2 * i + 1];
+			kept++;
+		}
+	*n = 2 * kept;
+	return true;
+}
+
 static bool json_compound(struct json *j, struct sg_cel_val *out, bool object)
 {
 	char close = object ? '}' : ']';
@@ -1115,7 +1171,7 @@ static bool json_compound(struct json *j, struct sg_cel_val *out, bool object)
 			return false;
 		}
 	}
-	if (j->at >= j->n)
+	if (j->at >= j->n || (object && !json_unique_keys(j->run, v, &n)))
 		return false;
 	j->at++;
 	j->depth--;

@@ -349,6 +349,11 @@ static void test_cel_agentgateway_examples(void **state)
 	want_value("toJson({\"hello\": \"world\"})", NULL, "'{\"hello\":\"world\"}'");
 	want_value("json('{\"a\": [1, true, null, \"x\\\\u00e9\"]}').a", NULL,
 		   "[1.0, true, null, \"x\\u00e9\"]");
+	/* a repeated key once, as serde_json reads it: its first place, its
+	 * last value */
+	want_value("json('{\"a\":1,\"b\":2,\"a\":3,\"\":4,\"\":5}')", NULL,
+		   "{\"a\": 3.0, \"b\": 2.0, \"\": 5.0}");
+	want_value("size(json('{\"a\":1,\"a\":2,\"a\":3}'))", NULL, "1");
 	want_value("form.encode({\"scope\": \"openid profile\", \"a\": [\"1\", \"2\"]})", NULL,
 		   "\"a=1&a=2&scope=openid+profile\"");
 	want_value("cidr(\"127.0.0.1/8\").containsIP(source.address)", &request, "true");
