@@ -1102,7 +1102,7 @@ static bool json_unique_keys(struct sg_cel_run *run, struct sg_cel_val *v, size_
 
 	if (pairs < 2)
 		return true;
-	if (!sg_cel_step(run, pairs * 16 * 8) || !(ix = sg_cel_alloc(run, pairs * sizeof(*ix))) ||
+	if (!sg_cel_step(run, pairs * 16) || !(ix = sg_cel_alloc(run, pairs * sizeof(*ix))) ||
 	    !(drop = sg_cel_alloc(run, pairs * sizeof(*drop))))
 		return false;
 	for (size_t i = 0; i < pairs; i++) {
