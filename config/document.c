@@ -22,13 +22,7 @@
 
 #define MCP_DEFAULT_PORT 3000
 
-/* ---- config: ---------------------------------------------------------- */
-
-struct backend_globals {
-	sg_dur connect_timeout;
-	sg_dur pool_idle_timeout;
-	struct sg_keepalive keepalives;
-};
+/* ---- config: ------------------------------------------------------------ */
 
 /* An integer that may be null (agentgateway's Option). */
 static int f_opt_i64(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
@@ -198,7 +192,7 @@ static int add_frontend_policies(struct sg_draft *b, const struct frontend_polic
 	return 0;
 }
 
-/* ---- mcp: ----------------------------------------------- */
+/* ---- mcp: --------------------------------------------------------------- */
 
 struct shorthand_in {
 	uint16_t port;
@@ -302,7 +296,7 @@ static int mcp_shorthand(struct sg_draft *b, const struct sg_node *n)
 	return sg_f_mcp_backend(c, bn, br, "mcp");
 }
 
-/* ---- the document ---------------------------------------------------------- */
+/* ---- the document ------------------------------------------------------- */
 
 struct standalone_in {
 	const struct sg_node *config, *frontend, *binds;
