@@ -20,6 +20,7 @@
 
 #include "config/fields.h"
 #include "tests/fuzz/fuzz.h"
+#include "user/base/buf.h"
 #include "user/codec/h2.h"
 #include "user/base/pages.h"
 #include "user/base/slab.h"
@@ -70,6 +71,7 @@ struct app {
 	/* Output framing: bytes left of the current frame's header/payload. */
 	uint8_t hdr[9];
 	size_t hdr_len, payload_left, frames;
+	struct sg_buf out; /* what sg_h2_flush gathered and the socket did not take */
 };
 
 /* xorshift64: the choices replay from the input. */
@@ -392,16 +394,48 @@ static void frames_out(struct app *a, const uint8_t *p, size_t n)
 	}
 }
 
-/* Write out everything the session has, as conn_flush does. */
+/* A socket that takes all it is given, a part, or nothing (EAGAIN). */
+static ssize_t put(void *ctx, const char *p, size_t len)
+{
+	struct app *a = ctx;
+	size_t k = len;
+
+	switch (pick(a, 4)) {
+	case 0:
+		errno = EAGAIN;
+		return -1;
+	case 1:
+		k = 1 + pick(a, (unsigned)(len < 100000 ? len : 100000));
+		break;
+	}
+	frames_out(a, (const uint8_t *)p, k);
+	return (ssize_t)k;
+}
+
+/* Write out everything the session has: as conn_flush does, in batches
+ * through a socket that fills up (sg_h2_flush), or frame by frame
+ * (sg_h2_pending), as the input picks. */
 static bool flush(struct app *a)
 {
+	static const size_t batches[] = { 4096, 16384, 65536 };
 	const char *data;
 	ssize_t n;
 	int rounds = 0;
 
-	while ((n = sg_h2_pending(a->h2, &data)) > 0) {
-		frames_out(a, (const uint8_t *)data, (size_t)n);
-		FUZZ_CHECK(++rounds < 100000);
+	if (pick(a, 2)) {
+		size_t batch = batches[pick(a, 3)], record = pick(a, 2) ? 0 : 16384 - 29;
+		int rc;
+
+		/* until the socket took everything, EPOLLOUT after EPOLLOUT */
+		while ((rc = sg_h2_flush(a->h2, &a->out, batch, record, put, a)) == 0 && a->out.len)
+			FUZZ_CHECK(++rounds < 100000);
+		FUZZ_CHECK(rc == 0 || rc == -EPROTO);
+		n = rc;
+	} else {
+		while ((n = sg_h2_pending(a->h2, &data)) > 0) {
+			frames_out(a, (const uint8_t *)data, (size_t)n);
+			FUZZ_CHECK(++rounds < 100000);
+		}
 	}
 	FUZZ_CHECK(a->hdr_len == 0 && a->payload_left == 0);
 	/* The proxy trims only with no stream open; any time nothing is
@@ -564,6 +598,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	while (a.streams)
 		stream_free(a.streams);
 	sg_h2_session_free(a.h2);
+	sg_buf_free(&a.out);
 	FUZZ_CHECK(mem.live == 0);
 	sg_pages_free(a.pages);
 	return 0;
