@@ -36,7 +36,11 @@ YAML
 }
 
 {
+	# an access log that reads response.headers: what the gateway's own
+	# answers carry is kept for it
 	cat <<YAML
+frontendPolicies:
+  accessLog: {filter: 'response.headers["x-no-log"] != "1"'}
 binds:
 - port: 8080
   listeners:
@@ -52,6 +56,14 @@ YAML
 	route h /h "{host: 127.0.0.1:$HP, protocol: {http: {includeResponseHeaders: [x-authz-user]}}, policies: {http: {requestTimeout: 1s}}}"
 	route hp /hp "{host: 127.0.0.1:$HP, protocol: {http: {path: '\"/allow\" + request.path', includeResponseHeaders: [x-authz-user]}}, cache: {key: [request.path], ttl: 1m}}"
 	route gm /gm "{host: 127.0.0.1:$GP, protocol: {grpc: {metadata: {tenant: '{\"name\": request.headers[\"x-tenant\"], \"n\": 2}', flat: request.path, bad: 'request.headers[\"nope\"]'}}}}"
+	cat <<YAML
+    - name: fsh
+      matches: [{path: {pathPrefix: /fsh}}]
+      policies:
+        extAuthz: {host: 127.0.0.1:$DEAD, failureMode: {denyWithStatus: 503}}
+        responseHeaderModifier: {add: {x-route: fsh}}
+      backends: [{host: 127.0.0.1:$V1}]
+YAML
 	cat <<YAML
     - name: gj
       matches: [{path: {pathPrefix: /gj}}]
@@ -100,6 +112,12 @@ check "failureMode allow: the request passes" "$H_CODE $(echo_header x-authz-use
 hcall "$u/fs/error"
 expect "failureMode denyWithStatus: its status, agentgateway's words" 503 \
 	"Authorization service unavailable"
+hcall "$u/fsh/x"
+check "failureMode denyWithStatus, the service down: its status, with the route's response headers" \
+	"$H_CODE $(resp_header x-route) $H_BODY" "503 fsh Authorization service unavailable"
+hcall "$u/open/x"
+check "the gateway serves on after it (it crashed on that answer once the log read response.headers)" \
+	"$H_CODE" 200
 hcall "$u/dead/x"
 expect "a service that refuses connections: 403" 403 "external authorization failed"
 hcall "$u/g/x/pass"

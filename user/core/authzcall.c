@@ -129,11 +129,16 @@ static void undecided(struct sg_extauthz *z, const char *why)
 	case SG_EXT_AUTHZ_ALLOW:
 		sg_request_authorized(r);
 		break;
-	case SG_EXT_AUTHZ_STATUS: /* agentgateway's words for a gRPC service */
+	case SG_EXT_AUTHZ_STATUS: { /* agentgateway's words for a gRPC service */
+		struct sg_h1_edit edit;
+
 		if (!x->http)
 			why = "Authorization service unavailable";
-		sg_request_answer(r, x->deny_status, NULL, why, strlen(why), true);
+		/* the route's response filters, as on any answer of the gateway's */
+		sg_filter_response_edit(&r->plan, &edit);
+		sg_request_answer(r, x->deny_status, &edit, why, strlen(why), true);
 		break;
+	}
 	case SG_EXT_AUTHZ_DENY:
 		sg_request_denied(r, SG_FAIL_EXT_AUTHZ);
 		break;

@@ -172,7 +172,7 @@ void sg_request_answer_seen(struct sg_request *r, uint16_t status, const struct 
 		char digits[24];
 		size_t n = 0;
 
-		if (text && !(edit->drops && edit->drops(edit->arg, "content-type", 12)))
+		if (text && !(edit && edit->drops && edit->drops(edit->arg, "content-type", 12)))
 			first[n++] = (struct sg_h1_header){ { "content-type", 12 },
 							    { "text/plain", 10 } };
 		first[n++] = (struct sg_h1_header){
