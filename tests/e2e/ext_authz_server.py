@@ -36,6 +36,8 @@ Decisions, by a segment of the request's path (/g/allow/x is /allow):
              (an OAuth token endpoint's and Tailscale's whois answers)
   /bye...    HTTP: allowed, then the connection is closed 0.2 s later (a
              service that closes idle connections)
+  /inject... gRPC: allowed with x-authz-user: "alice\r\nx-smuggled: yes"
+             (a value that is no field, which the gateway must refuse)
 anything else: allowed, no edits. A request with header x-token: bad is
 denied as /deny is. --delay-ms N: every check is answered N ms late (the
 slow service of `make bench`'s W9; checks wait in parallel, one thread
@@ -61,7 +63,8 @@ def log_line(path, obj):
 def decision(path, headers):
     if headers.get("x-token") == "bad":
         return "deny"
-    for name in ("allow", "deny", "plain", "slow", "reset", "error", "token", "whois", "bye"):
+    for name in ("allow", "deny", "plain", "slow", "reset", "error", "token", "whois", "bye",
+                 "inject"):
         if "/" + name in path:
             return name
     return "pass"
@@ -149,6 +152,9 @@ def grpc_main(args):
                 md["ratio"].number_value = 0.5
                 md["nested"].struct_value.fields["ok"].bool_value = True
                 md["none"].null_value = 0
+            elif d == "inject":
+                hv = r.ok_response.headers.add()
+                hv.header.key, hv.header.value = "x-authz-user", "alice\r\nx-smuggled: yes"
             elif d == "deny":
                 r.status.code = 7
                 r.denied_response.status.code = 418

@@ -103,6 +103,9 @@ done
 check "the protocol the client spoke is named" "$(last_check | jq -r .protocol)" "HTTP/2"
 hcall "$u/g/plain"
 expect "gRPC: denied without a response: 403" 403 "external authorization failed"
+hcall "$u/g/inject"
+expect "gRPC: a header value with CR LF in it is a malformed answer (failureMode deny): 403" \
+	403 "external authorization failed"
 hcall "$u/g/error"
 expect "gRPC: the call fails (INTERNAL), failureMode deny: 403" 403 "external authorization failed"
 hcall "$u/g/reset"

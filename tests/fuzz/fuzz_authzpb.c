@@ -35,12 +35,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FUZZ_CHECK(r.nremove <= SG_AUTHZPB_MAX_HEADERS);
 	FUZZ_CHECK(r.nresponse <= SG_AUTHZPB_MAX_HEADERS);
 	FUZZ_CHECK(inside(r.message, data, size) && inside(r.body, data, size));
+	/* every header read is one the gateway may write into a head */
 	for (size_t i = 0; i < r.nheaders; i++)
-		FUZZ_CHECK(header_inside(&r.headers[i], data, size));
+		FUZZ_CHECK(header_inside(&r.headers[i], data, size) &&
+			   sg_h1_field_ok(r.headers[i].name, r.headers[i].value));
 	for (size_t i = 0; i < r.nresponse; i++)
-		FUZZ_CHECK(header_inside(&r.response[i], data, size));
+		FUZZ_CHECK(header_inside(&r.response[i], data, size) &&
+			   sg_h1_field_ok(r.response[i].name, r.response[i].value));
 	for (size_t i = 0; i < r.nremove; i++)
-		FUZZ_CHECK(inside(r.remove[i], data, size));
+		FUZZ_CHECK(inside(r.remove[i], data, size) &&
+			   sg_h1_field_ok(r.remove[i], (struct sg_h1_span){ "", 0 }));
 	FUZZ_CHECK(inside(r.metadata, data, size));
 	if (r.metadata.p) {
 		struct sg_json *j;

@@ -35,6 +35,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FUZZ_CHECK(inside(r.body, data, size));
 	FUZZ_CHECK(lines_inside(r.response, r.nresponse, data, size));
 	FUZZ_CHECK(lines_inside(r.request, r.nrequest, data, size));
+	/* every header read is one the gateway may write into a head */
+	for (size_t i = 0; i < r.nresponse; i++)
+		FUZZ_CHECK(sg_h1_field_ok(r.response[i].name, r.response[i].value));
+	for (size_t i = 0; i < r.nrequest; i++)
+		FUZZ_CHECK(sg_h1_field_ok(r.request[i].name, r.request[i].value));
 	FUZZ_CHECK(r.has_limit || (!r.limit && !r.remaining && !r.reset_s));
 	return 0;
 }

@@ -308,6 +308,49 @@ static void test_authzpb_response_malformed_refused(void **state)
 		assert_int_equal(sg_authzpb_check_response(bad[i].p, bad[i].len, &r), -EBADMSG);
 }
 
+/* ok_response {headers {header {key k, value v}}} into m: its length. */
+static size_t ok_header(char *m, const char *k, const char *v)
+{
+	size_t kl = strlen(k), vl = strlen(v), hv = 4 + kl + vl, n = 0;
+
+	m[n++] = 0x1a;
+	m[n++] = (char)(hv + 4);
+	m[n++] = 0x12;
+	m[n++] = (char)(hv + 2);
+	m[n++] = 0x0a;
+	m[n++] = (char)hv;
+	m[n++] = 0x0a;
+	m[n++] = (char)kl;
+	memcpy(m + n, k, kl);
+	n += kl;
+	m[n++] = 0x12;
+	m[n++] = (char)vl;
+	memcpy(m + n, v, vl);
+	return n + vl;
+}
+
+/* A header the service asks for is written into a head as it is: one
+ * that is not a field (a CR LF in its value, a space in its name) makes
+ * the answer malformed, where it once ended its line and started others
+ * (x-smuggled on the backend's request, set-cookie on the client's). */
+static void test_authzpb_response_header_not_a_field_refused(void **state)
+{
+	struct sg_authzpb_response r;
+	char m[64];
+
+	(void)state;
+	assert_int_equal(sg_authzpb_check_response(m, ok_header(m, "x-user", "a\tb"), &r), 0);
+	span_is(r.headers[0].value, "a\tb");
+	assert_int_equal(sg_authzpb_check_response(m, ok_header(m, "x-user", "a\r\nx: y"), &r),
+			 -EBADMSG);
+	assert_int_equal(sg_authzpb_check_response(m, ok_header(m, "x-user", "a\nb"), &r),
+			 -EBADMSG);
+	assert_int_equal(sg_authzpb_check_response(m, ok_header(m, "x user", "a"), &r), -EBADMSG);
+	assert_int_equal(sg_authzpb_check_response(m, ok_header(m, "", "a"), &r), -EBADMSG);
+	/* ok_response {headers_to_remove "a\r\n"} */
+	assert_int_equal(sg_authzpb_check_response("\x1a\x05\x2a\x03\x61\r\n", 7, &r), -EBADMSG);
+}
+
 static void test_authzpb_response_too_many_headers_refused(void **state)
 {
 	/* ok_response with SG_AUTHZPB_MAX_HEADERS + 1 headers {header {key "a"}} */
@@ -342,6 +385,7 @@ int main(void)
 		cmocka_unit_test(test_authzpb_response_unknown_fields_skipped),
 		cmocka_unit_test(test_authzpb_struct_as_json),
 		cmocka_unit_test(test_authzpb_response_malformed_refused),
+		cmocka_unit_test(test_authzpb_response_header_not_a_field_refused),
 		cmocka_unit_test(test_authzpb_response_too_many_headers_refused),
 	};
 

@@ -326,6 +326,16 @@ static void test_backendauth_token_answers(void **state)
 			 SG_FAIL_BACKEND_AUTH);
 	/* an unassigned code as agentgateway prints it, where it was "(null)" */
 	assert_string_equal(why, "token exchange returned status 599 <unknown status code>");
+	/* the token goes into an Authorization header: a CR LF in it would
+	 * start lines of the endpoint's choosing on the backend's request */
+	assert_int_equal(sg_oauth_token_answer(200,
+					       "{\"access_token\":\"tok\\r\\nx-smuggled: yes\","
+					       "\"token_type\":\"Bearer\"}",
+					       NULL, &tok, &exp, why, sizeof(why)),
+			 SG_FAIL_BACKEND_AUTH);
+	assert_null(tok);
+	assert_string_equal(why, "token exchange response's access_token holds a byte outside "
+				 "%x20-7E (RFC 6749 A.12)");
 	assert_int_equal(sg_oauth_token_answer(200, "{\"access_token\":\"a\"}", NULL, &tok, &exp,
 					       why, sizeof(why)),
 			 SG_FAIL_BACKEND_AUTH);

@@ -134,20 +134,38 @@ static void test_rlspb_response_malformed_refused(void **state)
 	free(r);
 }
 
+/* A header the service asks for is written into a head as it is: one
+ * that is not a field (CR LF in its value, no name) makes the answer
+ * malformed. */
+static void test_rlspb_response_header_not_a_field_refused(void **state)
+{
+	struct sg_rlspb_response *r = malloc(sizeof(*r));
+
+	(void)state;
+	assert_non_null(r);
+	/* response_headers_to_add {key "a", value "b\r\nc"} */
+	assert_int_equal(sg_rlspb_response("\x1a\x09\x0a\x01\x61\x12\x04\x62\r\n\x63", 11, r),
+			 -EBADMSG);
+	assert_int_equal(sg_rlspb_response("\x1a\x08\x0a\x01\x61\x12\x03\x62\x09\x63", 10, r), 0);
+	/* {value "b"}: no name */
+	assert_int_equal(sg_rlspb_response("\x1a\x03\x12\x01\x62", 5, r), -EBADMSG);
+	free(r);
+}
+
 static void test_rlspb_response_too_many_headers_refused(void **state)
 {
-	char m[3 * (SG_RLSPB_MAX_HEADERS + 1)];
+	char m[5 * (SG_RLSPB_MAX_HEADERS + 1)];
 	struct sg_rlspb_response *r = malloc(sizeof(*r));
 	size_t n = 0;
 
 	(void)state;
 	assert_non_null(r);
-	for (size_t i = 0; i < SG_RLSPB_MAX_HEADERS + 1; i++) { /* x-: empty HeaderValue */
-		m[n++] = 0x1a;
-		m[n++] = 0x00;
+	for (size_t i = 0; i < SG_RLSPB_MAX_HEADERS + 1; i++) { /* HeaderValue {key "a"} */
+		memcpy(m + n, "\x1a\x03\x0a\x01\x61", 5);
+		n += 5;
 	}
 	assert_int_equal(sg_rlspb_response(m, n, r), -E2BIG);
-	assert_int_equal(sg_rlspb_response(m, n - 2, r), 0);
+	assert_int_equal(sg_rlspb_response(m, n - 5, r), 0);
 	assert_int_equal(r->nresponse, SG_RLSPB_MAX_HEADERS);
 	free(r);
 }
@@ -160,6 +178,7 @@ int main(void)
 		cmocka_unit_test(test_rlspb_response_ok_without_limit),
 		cmocka_unit_test(test_rlspb_response_unknown_fields_skipped),
 		cmocka_unit_test(test_rlspb_response_malformed_refused),
+		cmocka_unit_test(test_rlspb_response_header_not_a_field_refused),
 		cmocka_unit_test(test_rlspb_response_too_many_headers_refused),
 	};
 

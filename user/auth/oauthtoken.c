@@ -1,6 +1,7 @@
 /* An OAuth token endpoint's answer read (the contract is oauthtoken.h). */
 #include "user/auth/oauthtoken.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,15 @@
 
 /* A token is not used this close to its expiry (agentgateway's margin). */
 #define SAFETY_S 15
+
+/* RFC 6749 A.12's VSCHAR, every byte of s: what an access token is. */
+static bool vschars(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || (unsigned char)*s > 0x7e)
+			return false;
+	return true;
+}
 
 int sg_oauth_token_answer(uint16_t status, const char *body, const char *requested, char **token,
 			  int64_t *expires_in, char *why, size_t cap)
@@ -55,6 +65,11 @@ int sg_oauth_token_answer(uint16_t status, const char *body, const char *request
 			 sg_json_str(v), requested);
 	else if (!*s)
 		snprintf(why, cap, "token exchange response contained an empty access_token");
+	else if (!vschars(s))
+		/* it goes into an Authorization header as it is */
+		snprintf(why, cap,
+			 "token exchange response's access_token holds a byte outside "
+			 "%%x20-7E (RFC 6749 A.12)");
 	else if ((*token = strdup(s)))
 		rc = 0;
 	else

@@ -241,6 +241,9 @@ static int header_option(struct sg_pbr r, struct sg_authzpb_header *list, size_t
 	}
 	if (rc < 0)
 		return rc;
+	/* written into the request or the response as it is */
+	if (!sg_h1_field_ok(h.name, h.value))
+		return -EBADMSG;
 	if (*n == SG_AUTHZPB_MAX_HEADERS)
 		return -E2BIG;
 	list[(*n)++] = h;
@@ -317,6 +320,8 @@ static int ok(struct sg_pbr r, struct sg_authzpb_response *out)
 			k = header_option(sg_pbr_sub(&f), out->response, &out->nresponse);
 		else if (out->nremove == SG_AUTHZPB_MAX_HEADERS)
 			k = -E2BIG;
+		else if (!sg_h1_field_ok(f.s, (struct sg_h1_span){ "", 0 }))
+			k = -EBADMSG; /* a name to remove is a field name too */
 		else
 			out->remove[out->nremove++] = f.s;
 		if (k < 0)

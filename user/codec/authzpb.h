@@ -86,7 +86,9 @@ struct sg_authzpb_response {
 
 /* Decode a CheckResponse's protobuf bytes p[0..len) (without gRPC
  * framing) into *r. Returns 0, -EBADMSG for bytes that are not a
- * well-formed message of that shape, or -E2BIG for more header lines than
+ * well-formed message of that shape (a header whose name or value could
+ * not be written as a field, sg_h1_field_ok, among them), or -E2BIG for
+ * more header lines than
  * SG_AUTHZPB_MAX_HEADERS in one list. Unknown fields are skipped. */
 int sg_authzpb_check_response(const char *p, size_t len, struct sg_authzpb_response *r);
 

@@ -148,6 +148,24 @@ static bool is_tchar(unsigned char c)
 	return sg_h1_tchar[c];
 }
 
+bool sg_h1_value_ok(const char *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (((unsigned char)p[i] < 0x20 && p[i] != '\t') || p[i] == 0x7f)
+			return false;
+	return true;
+}
+
+bool sg_h1_field_ok(struct sg_h1_span name, struct sg_h1_span value)
+{
+	if (!name.len)
+		return false;
+	for (size_t i = 0; i < name.len; i++)
+		if (!is_tchar((unsigned char)name.p[i]))
+			return false;
+	return sg_h1_value_ok(value.p, value.len);
+}
+
 static bool is_digit(unsigned char c)
 {
 	return c >= '0' && c <= '9';

@@ -252,6 +252,13 @@ bool sg_h1_expects_continue(const struct sg_h1_req *req);
  * made of; shared with the chunked trailers' reader (h1chunk.c). */
 extern const bool sg_h1_tchar[256];
 
+/* A field that no HTTP parser checked (a service's answer in protobuf, a
+ * token from JSON) before the gateway writes it into a head: the name is
+ * one or more tchars, the value has no control byte but HTAB (RFC 9110
+ * §5.1, §5.5), so that neither can end its line and start another. */
+bool sg_h1_value_ok(const char *p, size_t n);
+bool sg_h1_field_ok(struct sg_h1_span name, struct sg_h1_span value);
+
 /* Whether a field may travel in a trailer section the gateway passes on
  * between HTTP/1 and HTTP/2: not a framing, routing or hop-by-hop field
  * (Content-Length, Host, Transfer-Encoding, Connection, Keep-Alive, TE,

@@ -52,6 +52,9 @@ static int header(struct sg_pbr r, struct sg_h1_header *list, size_t *n)
 	}
 	if (rc < 0)
 		return rc;
+	/* written into the request or the response as it is */
+	if (!sg_h1_field_ok(h.name, h.value))
+		return -EBADMSG;
 	if (*n == SG_RLSPB_MAX_HEADERS)
 		return -E2BIG;
 	list[(*n)++] = h;

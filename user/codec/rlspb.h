@@ -58,7 +58,9 @@ struct sg_rlspb_response {
 
 /* Decode a RateLimitResponse's protobuf bytes p[0..len) (without gRPC
  * framing) into *r. Returns 0, -EBADMSG for bytes that are not a
- * well-formed message of that shape, or -E2BIG for more header lines than
+ * well-formed message of that shape (a header whose name or value could
+ * not be written as a field, sg_h1_field_ok, among them), or -E2BIG for
+ * more header lines than
  * SG_RLSPB_MAX_HEADERS in one list. Unknown fields (dynamic_metadata,
  * quota) are skipped. */
 int sg_rlspb_response(const char *p, size_t len, struct sg_rlspb_response *r);

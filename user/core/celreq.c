@@ -576,15 +576,6 @@ static bool header(void *ud, bool response, size_t i, struct sg_cel_header *h)
 	return true;
 }
 
-/* A header value: no control character but HTAB (RFC 9110 5.5). */
-static bool field_value(const char *s, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if (((unsigned char)s[i] < 0x20 && s[i] != '\t') || s[i] == 0x7f)
-			return false;
-	return true;
-}
-
 static int eval_list(const struct sg_transform_exprs *l, struct sg_cel_run *run,
 		     struct sg_header_kvs *out, sg_celreq_keep_fn keep, void *arg)
 {
@@ -600,7 +591,7 @@ static int eval_list(const struct sg_transform_exprs *l, struct sg_cel_run *run,
 		char *copy;
 
 		sg_cel_eval(l->v[i].expr, run, &val);
-		if (sg_cel_to_text(run, &val, &s, &n) || !field_value(s, n))
+		if (sg_cel_to_text(run, &val, &s, &n) || !sg_h1_value_ok(s, n))
 			continue;
 		if (!(copy = keep(arg, s, n)))
 			return -ENOMEM;

@@ -70,9 +70,8 @@ bool sg_svc_check_set(struct sg_svc_check *c, struct sg_h1_span name, struct sg_
 	}
 	if (sg_svc_owned(name))
 		return true;
-	for (size_t i = 0; value.p && i < value.len; i++)
-		if (((unsigned char)value.p[i] < 0x20 && value.p[i] != '\t') || value.p[i] == 0x7f)
-			value.p = NULL; /* not a field value: as a value that failed */
+	if (value.p && !sg_h1_value_ok(value.p, value.len))
+		value.p = NULL; /* not a field value: as a value that failed */
 	for (size_t i = 0; i < c->n; i++)
 		if (!sg_h1_span_same(c->lines[i].name, name))
 			c->lines[k++] = c->lines[i];
