@@ -1342,6 +1342,11 @@ static void test_h1_write_response_edit_and_answer(void **unused)
 		"hello!");
 	for (size_t cap = 0; cap < (size_t)n; cap++)
 		assert_int_equal(sg_h1_write_answer(200, NULL, "hello!", 6, true, out, cap), -1);
+	/* RFC 9110 §8.6: no Content-Length in a 204, nor a 304 of ours */
+	n = sg_h1_write_answer(204, NULL, "", 0, false, out, sizeof(out));
+	expect_output(out, n, "HTTP/1.1 204 No Content\r\ndate: DATE\r\n\r\n");
+	n = sg_h1_write_answer(304, NULL, "", 0, false, out, sizeof(out));
+	expect_output(out, n, "HTTP/1.1 304 Not Modified\r\ndate: DATE\r\n\r\n");
 }
 
 /* RFC 9110 §6.6.1: a final response gets the Date its origin did not

@@ -447,6 +447,15 @@ static void test_h2_response_fields_edit_and_answer(void **unused)
 		assert_int_equal(
 			sg_h2head_answer_fields(302, &edit, 17, store, cap, f, ARRAY_LEN(f)), -1);
 	assert_int_equal(sg_h2head_answer_fields(302, &edit, 17, store, sizeof(store), f, 3), -1);
+	/* a 204 has no content-length (RFC 9110 §8.6) */
+	{
+		static const char *const nocontent[] = { ":status", "204" };
+
+		expect_fields(f,
+			      sg_h2head_answer_fields(204, NULL, 0, store, sizeof(store), f,
+						      ARRAY_LEN(f)),
+			      nocontent, ARRAY_LEN(nocontent));
+	}
 }
 
 /* ---- preface, upgrade, base64url --------------------------------------------- */

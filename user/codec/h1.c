@@ -1310,9 +1310,12 @@ ssize_t sg_h1_write_answer(uint16_t status, const struct sg_h1_edit *edit, const
 	put_str(&o, reason_phrase(status));
 	put(&o, "\r\n", 2);
 	put_added(&o, edit, NULL);
-	put_str(&o, "content-length: ");
-	put_uint(&o, len);
-	put(&o, "\r\n", 2);
+	/* RFC 9110 §8.6: none in a 204; a 304's would be the 200's */
+	if (status != 204 && status != 304) {
+		put_str(&o, "content-length: ");
+		put_uint(&o, len);
+		put(&o, "\r\n", 2);
+	}
 	put_date(&o, status, adds_date(edit));
 	put_conn(&o, conn);
 	put(&o, "\r\n", 2);

@@ -373,8 +373,9 @@ ssize_t sg_h1_write_response_edit(const struct sg_h1_resp *resp, const struct sg
 
 /* A whole answer a route's filter makes (redirect, direct response, CORS
  * preflight): the status line with the standard reason phrase, the edit's
- * lines (a Location among them), "content-length", the `conn` field,
- * then body[0..len). No Content-Type is added. */
+ * lines (a Location among them), "content-length" (not for a 204 or a
+ * 304, whose len is 0), the `conn` field, then body[0..len). No
+ * Content-Type is added. */
 ssize_t sg_h1_write_answer(uint16_t status, const struct sg_h1_edit *edit, const char *body,
 			   size_t len, enum sg_h1_conn conn, char *out, size_t cap);
 

@@ -359,7 +359,8 @@ ssize_t sg_h2head_answer_fields(uint16_t status, const struct sg_h1_edit *edit, 
 
 	add_status(&f, status);
 	add_edit(&f, edit, NULL);
-	if (!f.full) {
+	/* RFC 9110 §8.6: none in a 204; a 304's would be the 200's */
+	if (!f.full && status != 204 && status != 304) {
 		/* the digits go to store after the names already there */
 		char *digits = store + f.used;
 		int len = snprintf(digits, cap - f.used, "%zu", body_len);

@@ -138,7 +138,8 @@ ssize_t sg_h2head_fields_from_lines(char *lines, size_t len, struct sg_h2_field 
 
 /* The fields of a route filter's answer (redirect, direct response, CORS
  * preflight): ":status", the edit's lines (names lowercased into store),
- * then "content-length: <body_len>" (its digits in store too). Returns the
+ * then "content-length: <body_len>" (its digits in store too; none for a
+ * 204 or a 304). Returns the
  * number of fields or -1 as above. */
 ssize_t sg_h2head_answer_fields(uint16_t status, const struct sg_h1_edit *edit, size_t body_len,
 				char *store, size_t cap, struct sg_h2_field *out, size_t max);

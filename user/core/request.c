@@ -154,6 +154,22 @@ static const char *fail_cause(const struct sg_request *r, enum sg_fail kind, int
 							: sg_attempt_cause(&r->at, kind, err);
 }
 
+/* The gateway's own answer, as the log and span see it and as the client
+ * gets it. A 204 or a 304 has no content (RFC 9110 §15.3.5, §15.4.5):
+ * a configured body is not sent, in either protocol (HTTP/1 would read it
+ * as the next response, HTTP/2 calls it malformed). */
+static void respond(struct sg_request *r, uint16_t status, const struct sg_h1_edit *edit,
+		    const char *body, size_t len, bool text)
+{
+	if (status == 204 || status == 304) {
+		body = "";
+		len = 0;
+		text = false;
+	}
+	sg_request_answer_seen(r, status, edit, body, len, text);
+	r->sink->answer(r, status, edit, body, len, text);
+}
+
 void sg_request_fail(struct sg_request *r, enum sg_fail kind, int err)
 {
 	uint16_t status = sg_fail_status(kind);
@@ -178,20 +194,15 @@ void sg_request_fail(struct sg_request *r, enum sg_fail kind, int err)
 	if (grpc(r)) {
 		sg_grpc_failure(kind, err, cause, r->plan.limits, &g, &edit);
 		count(r, 200);
-		sg_request_answer_seen(r, 200, &edit, NULL, 0, false);
-		r->sink->answer(r, 200, &edit, NULL, 0, false);
+		respond(r, 200, &edit, NULL, 0, false);
 		return;
 	}
 	sg_filter_response_edit(&r->plan, &edit);
 	count(r, status);
 	if (r->plan.refusal_body.p && kind == r->plan.refusal) {
-		sg_request_answer_seen(r, status, &edit, r->plan.refusal_body.p,
-				       r->plan.refusal_body.len, false);
-		r->sink->answer(r, status, &edit, r->plan.refusal_body.p, r->plan.refusal_body.len,
-				false);
+		respond(r, status, &edit, r->plan.refusal_body.p, r->plan.refusal_body.len, false);
 	} else {
-		sg_request_answer_seen(r, status, &edit, body, strlen(body), true);
-		r->sink->answer(r, status, &edit, body, strlen(body), true);
+		respond(r, status, &edit, body, strlen(body), true);
 	}
 }
 
@@ -204,8 +215,7 @@ static void answer_plan(struct sg_request *r)
 	sg_attempt_drop(&r->at);
 	sg_filter_response_edit(&r->plan, &edit);
 	count(r, r->plan.status);
-	sg_request_answer_seen(r, r->plan.status, &edit, r->plan.body.p, r->plan.body.len, false);
-	r->sink->answer(r, r->plan.status, &edit, r->plan.body.p, r->plan.body.len, false);
+	respond(r, r->plan.status, &edit, r->plan.body.p, r->plan.body.len, false);
 }
 
 /* Go on after a filter plan: true to forward the request; false when the
@@ -926,8 +936,7 @@ void sg_request_answer(struct sg_request *r, uint16_t status, const struct sg_h1
 	r->served = NULL;
 	sg_attempt_drop(&r->at);
 	count(r, status);
-	sg_request_answer_seen(r, status, edit, body, len, text);
-	r->sink->answer(r, status, edit, body, len, text);
+	respond(r, status, edit, body, len, text);
 	r->sink->failed(r);
 }
 
