@@ -166,6 +166,54 @@ static void test_jwksfetch_content_length_and_max_age(void **state)
 	server_stop(&s);
 }
 
+/* max-age is RFC 9111's delta-seconds: digits alone (quoted or not), at
+ * most 2^31 s however large; a sign, a letter or a directive that only
+ * ends in "max-age" is none (0). strtoll took "-5" and overflowed on
+ * 9223372036854775807 once multiplied by 1000 (review 3, item 3). */
+static void test_jwksfetch_max_age_is_delta_seconds(void **state)
+{
+	static const struct {
+		const char *cc;
+		int64_t ttl_ms;
+	} cases[] = {
+		{ "max-age=300", 300000 },
+		{ "public, max-age=300, must-revalidate", 300000 },
+		{ "max-age=\"300\"", 300000 },
+		{ "max-age=315360000", 315360000000 }, /* ten years: jwksremote bounds it */
+		{ "max-age=2147483648", 2147483648000 },
+		{ "max-age=9223372036854775", 2147483648000 },
+		{ "max-age=9223372036854775807", 2147483648000 },
+		{ "max-age=99999999999999999999999999999999", 2147483648000 },
+		{ "max-age=-5", 0 },
+		{ "max-age=+5", 0 },
+		{ "max-age=abc", 0 },
+		{ "max-age=5x", 0 },
+		{ "max-age=", 0 },
+		{ "max-age=\"300", 0 },
+		{ "x-max-age=60", 0 },
+		{ "x-max-age=60, max-age=120", 120000 },
+	};
+	char answer[256], *body, err[256];
+	struct server s;
+	size_t len;
+	int64_t ttl;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		snprintf(answer, sizeof(answer),
+			 "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nCache-Control: %s\r\n\r\n{}",
+			 cases[i].cc);
+		server_start(&s, answer);
+		ttl = -1;
+		assert_int_equal(get(&s, "/", &body, &len, &ttl, err), 0);
+		if (ttl != cases[i].ttl_ms)
+			fail_msg("Cache-Control: %s: want %lld ms, got %lld", cases[i].cc,
+				 (long long)cases[i].ttl_ms, (long long)ttl);
+		free(body);
+		server_stop(&s);
+	}
+}
+
 static void test_jwksfetch_chunked_and_close_delimited(void **state)
 {
 	struct server s;
@@ -560,6 +608,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_jwksfetch_content_length_and_max_age),
+		cmocka_unit_test(test_jwksfetch_max_age_is_delta_seconds),
 		cmocka_unit_test(test_jwksfetch_chunked_and_close_delimited),
 		cmocka_unit_test(test_jwksfetch_failures_say_why),
 		cmocka_unit_test(test_fetch_mcp_answer_fields),

@@ -4,9 +4,10 @@
  * gateway's HTTP client): nothing fetched before start and one thread
  * however often started; a failed or unparsable fetch tried again after
  * 1 s, then 2 s, and keeps the keys in force, logged by name; an answer's
- * max-age below 60 s not heeded; a kid miss fetches again once, not
- * sooner than SG_JWKS_KICK_MS after the last; released, its thread ends
- * and fetches no more. */
+ * max-age below 60 s not heeded, one past a day (or past the clock's
+ * range) taken as a day; a kid miss fetches again once, not sooner than
+ * SG_JWKS_KICK_MS after the last; released, its thread ends and fetches
+ * no more. */
 #include <errno.h>
 #include <pthread.h>
 #include <setjmp.h>
@@ -219,6 +220,57 @@ static void test_jwksremote_kick_bounded_and_keys_kept(void **state)
 	sg_jwks_remote_release(r);
 }
 
+/* One remote fetching one answer of max-age ttl_ms: the next fetch it
+ * logs, in s; with wait_ms, no other fetch came in that time. */
+static long long next_fetch_s(int64_t ttl_ms, int wait_ms)
+{
+	const struct answer a[] = { { 0, JWKS("k1"), ttl_ms } };
+	static char out[8192];
+	struct test_capture cap;
+	struct sg_jwks_remote *r = sg_jwks_remote_new("https://idp.example/jwks", 0);
+	const char *at;
+	long long s = -1;
+	int n;
+
+	script(a, 1);
+	sg_log_set_level("info");
+	test_capture_init(&cap);
+	test_capture_start(&cap, STDERR_FILENO);
+	assert_int_equal(sg_jwks_remote_start(r, get), 0);
+	EVENTUALLY(sg_jwks_remote_version(r) >= 1);
+	usleep((useconds_t)wait_ms * 1000);
+	n = calls();
+	/* its thread ended, its log line is written */
+	sg_jwks_remote_release(r);
+	sg_jwks_remote_join(10000);
+	test_capture_end(&cap, out, sizeof(out));
+	if (n != 1)
+		fail_msg("max-age %lld ms: %d fetches in %d ms, not 1", (long long)ttl_ms, n,
+			 wait_ms);
+	at = strstr(out, "1 keys loaded (next fetch in ");
+	if (!at || sscanf(at, "1 keys loaded (next fetch in %lld s)", &s) != 1)
+		fail_msg("no next fetch logged: %s", out);
+	return s;
+}
+
+/* An answer's max-age is heeded from 60 s up to a day: ten years, 2^31 s
+ * (jwksfetch.c's largest) or a ttl whose sum with the clock overflowed
+ * (it wrapped negative, and the thread fetched 6631 times in 0.3 s,
+ * review 3, item 3) wait a day, and nothing is fetched again at once; no
+ * max-age is the 15 min default. */
+static void test_jwksremote_max_age_bounded(void **state)
+{
+	(void)state;
+	assert_int_equal(next_fetch_s(INT64_MAX, 1000), 86400);
+	assert_int_equal(next_fetch_s(9223372036854775LL * 1000, 1000), 86400);
+	assert_int_equal(next_fetch_s(2147483648000LL, 0), 86400);
+	assert_int_equal(next_fetch_s(315360000000LL, 0), 86400);
+	assert_int_equal(next_fetch_s(86400000, 0), 86400);
+	assert_int_equal(next_fetch_s(300000, 0), 300);
+	assert_int_equal(next_fetch_s(200, 0), 60);
+	assert_int_equal(next_fetch_s(0, 0), 900);
+}
+
 /* Released, its thread ends: no fetch after, and join returns at once. */
 static void test_jwksremote_release_stops(void **state)
 {
@@ -248,6 +300,7 @@ int main(void)
 		cmocka_unit_test(test_jwksremote_fetches_once_started),
 		cmocka_unit_test(test_jwksremote_failure_backs_off),
 		cmocka_unit_test(test_jwksremote_kick_bounded_and_keys_kept),
+		cmocka_unit_test(test_jwksremote_max_age_bounded),
 		cmocka_unit_test(test_jwksremote_release_stops),
 	};
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);

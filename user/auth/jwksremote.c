@@ -23,6 +23,12 @@
 #define TTL_DEFAULT_MS (15 * 60 * 1000)
 #define TTL_MIN_MS (60 * 1000)
 #define FAIL_MAX_MS (15 * 1000)
+/* An answer's max-age is heeded up to a day. agentgateway's resource
+ * manager has no ceiling (its max-age only meets MIN_HTTP_REFRESH from
+ * below); 24 h is ours, so that an issuer answering max-age=315360000
+ * (or anyone on an http:// path) cannot pin its keys for ten years: a
+ * rotation is seen within a day even with no kid miss to ask for it. */
+#define TTL_MAX_MS ((int64_t)24 * 60 * 60 * 1000)
 
 struct retired {
 	struct sg_jwks *keys;
@@ -182,10 +188,24 @@ static int64_t fetch(struct sg_jwks_remote *r, unsigned *fails)
 	__atomic_add_fetch(&r->version, 1, __ATOMIC_RELEASE);
 	pthread_mutex_unlock(&r->mu);
 	free(old);
-	SG_INFO("jwtAuth: jwks %s: %zu keys loaded", r->url, sg_jwks_count(ks));
+	/* The config's refresh period (cacheDuration) is the operator's and
+	 * stays as given; only the answer's max-age is bounded above. */
 	if (ttl <= 0)
 		ttl = r->refresh_ms;
-	return ttl < TTL_MIN_MS ? TTL_MIN_MS : ttl;
+	else if (ttl > TTL_MAX_MS)
+		ttl = TTL_MAX_MS;
+	if (ttl < TTL_MIN_MS)
+		ttl = TTL_MIN_MS;
+	SG_INFO("jwtAuth: jwks %s: %zu keys loaded (next fetch in %lld s)", r->url,
+		sg_jwks_count(ks), (long long)(ttl / 1000));
+	return ttl;
+}
+
+/* now + ms, INT64_MAX past it: a due time that wrapped negative would be
+ * due at once, and the thread would fetch in a tight loop. */
+static int64_t later(int64_t now, int64_t ms)
+{
+	return ms > INT64_MAX - now ? INT64_MAX : now + ms;
 }
 
 static void *remote_main(void *arg)
@@ -210,7 +230,7 @@ static void *remote_main(void *arg)
 		r->kick = false;
 		last = now;
 		pthread_mutex_unlock(&r->mu);
-		next = now + fetch(r, &fails);
+		next = later(now, fetch(r, &fails));
 		/* The library's per-thread state (its error queue, random
 		 * generators) goes between fetches: a thread asleep until the
 		 * next one holds none of it, also at exit (LSan does not scan

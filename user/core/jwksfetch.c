@@ -237,21 +237,55 @@ static ssize_t more(struct get *g)
 	}
 }
 
-/* Cache-Control's max-age in ms (0: none, or no-cache / no-store). */
+/* RFC 9111 1.2.2: a delta-seconds too large to represent is taken as
+ * 2^31 s, so that no later sum overflows; jwksremote.c bounds the refresh
+ * much lower still. */
+#define DELTA_SECONDS_MAX ((int64_t)1 << 31)
+
+/* The "max-age=" that starts a directive of v (not "x-max-age="), NULL:
+ * none. */
+static const char *max_age_at(const char *v)
+{
+	for (const char *m = v; (m = strcasestr(m, "max-age=")); m++)
+		if (m == v || m[-1] == ',' || m[-1] == ' ' || m[-1] == '\t')
+			return m;
+	return NULL;
+}
+
+/* Cache-Control's max-age in ms (0: none, no-cache / no-store, or a value
+ * that is not delta-seconds). Digits only, as RFC 9111's 1*DIGIT: a sign
+ * ("-5") or a trailing letter ("5x") is no max-age, and a value past
+ * 2^31 s is 2^31 s (strtoll took "-5", and 9223372036854775807 overflowed
+ * once multiplied by 1000). The quoted form (max-age="300") is taken too,
+ * as RFC 9111 5.2 asks of a recipient. */
 static int64_t max_age(const struct sg_h1_resp *resp)
 {
 	const struct sg_h1_span *cc = sg_h1_resp_header(resp, "cache-control");
 	char v[256];
 	const char *m;
+	int64_t s = 0;
+	bool quoted;
 
 	if (!cc || cc->len >= sizeof(v))
 		return 0;
 	memcpy(v, cc->p, cc->len);
 	v[cc->len] = '\0';
-	if (strcasestr(v, "no-cache") || strcasestr(v, "no-store") ||
-	    !(m = strcasestr(v, "max-age=")))
+	if (strcasestr(v, "no-cache") || strcasestr(v, "no-store") || !(m = max_age_at(v)))
 		return 0;
-	return strtoll(m + 8, NULL, 10) * 1000;
+	m += strlen("max-age=");
+	quoted = *m == '"';
+	m += quoted;
+	if (*m < '0' || *m > '9')
+		return 0;
+	/* s is at most 2^31 * 10 + 9 however many digits come: no overflow */
+	for (; *m >= '0' && *m <= '9'; m++)
+		if (s <= DELTA_SECONDS_MAX)
+			s = s * 10 + (*m - '0');
+	if (quoted && *m++ != '"')
+		return 0;
+	if (*m && *m != ',' && *m != ' ' && *m != '\t')
+		return 0;
+	return (s < DELTA_SECONDS_MAX ? s : DELTA_SECONDS_MAX) * 1000;
 }
 
 /* After `enough` ended the read of a body at g->buf[..keep), on a

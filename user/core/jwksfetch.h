@@ -79,11 +79,12 @@ struct sg_fetch {
 #define SG_FETCH_SESSION_MAX 256
 
 /* The answer, whatever its status: its body (malloc'd, NUL-terminated,
- * the caller's), its Cache-Control max-age (0: none), its Content-Type
- * ("": none, or longer than the field) and its Mcp-Session-Id ("": none,
- * or not 1 to SG_FETCH_SESSION_MAX visible ASCII characters, as MCP's
- * session ids are). `dials`: the connections the fetch made (0: it used
- * the kept one). */
+ * the caller's), its Cache-Control max-age (0: none, or not digits; a
+ * value past 2^31 s is 2^31 s), its Content-Type ("": none, or longer
+ * than the field) and its Mcp-Session-Id ("": none, or not 1 to
+ * SG_FETCH_SESSION_MAX visible ASCII characters, as MCP's session ids
+ * are). `dials`: the connections the fetch made (0: it used the kept
+ * one). */
 struct sg_fetched {
 	uint16_t status;
 	char *body;
@@ -109,7 +110,7 @@ void sg_jwksfetch_start(const struct sg_cfg *cfg);
 
 /* GET url (http:// or https://) as sg_jwks_get_fn: 0 with the body of a
  * 200 answer (malloc'd, the caller's) and its Cache-Control max-age in
- * *ttl_ms (0: none), or -1 with why in err ("connect 127.0.0.1:8443:
+ * *ttl_ms (0: none; at most 2^31 s, as sg_fetched's), or -1 with why in err ("connect 127.0.0.1:8443:
  * Connection refused", "status 503", "tls: certificate verify failed").
  * Blocks its thread up to SG_JWKSFETCH_TIMEOUT_MS. */
 int sg_jwksfetch_get(const char *url, char **body, size_t *len, int64_t *ttl_ms, char *err,
