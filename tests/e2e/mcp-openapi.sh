@@ -1,4 +1,4 @@
-# agentgateway's mcp-openapi example (agentgateway-examples/mcp-openapi/config.yaml: its keys and values, :3000, the API on localhost:8080, run from where its file: finds the document) in front of a small pet store API (petstore.py, serving the e2e's own OpenAPI document petstore-openapi.json under /api/v3), driven by the official SDK client: tools/list shows each operation as a tool named by its operationId, with agentgateway's input schema (exact for getPetById); calls reach the API with the method, path (templated, percent-encoded), query, schema headers and JSON body the arguments say, and their answers come back as agentgateway returns them (structured content and its text; a 4xx as a result; an array under "data"; text as {code, message}); a 5xx is agentgateway's error, HTTP 500 with JSON-RPC -32603; an API that is down, or answers over 2 MiB, fails the call with -32002 naming the target; the target's backendAuth goes on its requests; the client's request headers are passed on (but the framing's and the session's), over the arguments' headers of the same name and under the target's policy; a federation with a stdio target prefixes the tools; a stateless backend serves a call with no session; config_dump shows the target without its document; a document splicegate cannot serve is refused at check, naming the key and where.
+# agentgateway's mcp-openapi example (agentgateway-examples/mcp-openapi/config.yaml: its keys and values, :3000, the API on localhost:8080, run from where its file: finds the document) in front of a small pet store API (petstore.py, serving the e2e's own OpenAPI document petstore-openapi.json under /api/v3), driven by the official SDK client: tools/list shows each operation as a tool named by its operationId, with agentgateway's input schema (exact for getPetById); calls reach the API with the method, path (templated, percent-encoded), query, schema headers and JSON body the arguments say, and their answers come back as agentgateway returns them (structured content and its text; a 4xx as a result; an array under "data"; text as {code, message}); a 5xx is agentgateway's error, HTTP 500 with JSON-RPC -32603 (a 2 MiB body quoted up to its first 4096 bytes, at once); an API that is down, or answers over 2 MiB, or whose answer makes a result over 4 MiB, fails the call with -32002 naming the target; the target's backendAuth goes on its requests; the client's request headers are passed on (but the framing's and the session's), over the arguments' headers of the same name and under the target's policy; a federation with a stdio target prefixes the tools; a stateless backend serves a call with no session; config_dump shows the target without its document; a document splicegate cannot serve is refused at check, naming the key and where.
 . "$(dirname "$0")/lib.sh"
 . "$E2E_DIR/mcplib.sh"
 
@@ -86,6 +86,22 @@ code=$(curl -s -o "$WORK/b" -w '%{http_code}' "${H[@]}" $U -d \
 check "a 5xx: HTTP 500" "$code" 500
 check "... with agentgateway's error" "$(cat "$WORK/b")" \
 	'{"jsonrpc":"2.0","id":4,"error":{"code":-32603,"message":"failed to send message: openapi upstream error: Upstream API call for tool '"'"'getPetById'"'"' failed with status 500 Internal Server Error: db down"}}'
+# 2 MiB of control bytes quoted whole made a 12.5 MB message, over the
+# 4 MiB a JSON-RPC message may be: dropped, the client waited 60 s.
+got=$(curl -s -o "$WORK/b" -w '%{http_code} %{time_total}' --max-time 90 "${H[@]}" $U -d \
+	'{"jsonrpc":"2.0","id":10,"method":"tools/call","params":{"name":"getPetById","arguments":{"path":{"petId":888}}}}')
+check "a 5xx with a 2 MiB body: HTTP 500" "${got%% *}" 500
+if time_in "${got#* }" 0 10; then
+	pass "... answered in ${got#* } s, not after the call's 60 s"
+else
+	fail "... answered in ${got#* } s (want < 10 s)"
+fi
+check "... its error quotes the body's first 4096 bytes, marked cut" \
+	"$(python3 -c 'import json,sys; e=json.load(open(sys.argv[1])); print(e["id"], e["error"]["code"], e["error"]["message"].replace("\x01" * 4096, "<4096 x 01>"))' "$WORK/b")" \
+	"10 -32603 failed to send message: openapi upstream error: Upstream API call for tool 'getPetById' failed with status 500 Internal Server Error: <4096 x 01>... (2097152 bytes in all)"
+curl -s --max-time 90 "${H[@]}" $U -d '{"jsonrpc":"2.0","id":11,"method":"tools/call","params":{"name":"getPetById","arguments":{"path":{"petId":889}}}}' >"$WORK/b"
+check "a 200 with the same body: its result would be over 4 MiB, -32002 naming the target" "$(cat "$WORK/b")" \
+	'{"jsonrpc":"2.0","id":11,"error":{"code":-32002,"message":"target openapi: its answer makes a result over 4 MiB"}}'
 curl -s "${H[@]}" $U -d '{"jsonrpc":"2.0","id":8,"method":"tools/call","params":{"name":"getPetById","arguments":{"path":{"petId":777}}}}' >"$WORK/b"
 check "an answer over 2 MiB: -32002 naming the target" "$(cat "$WORK/b")" \
 	'{"jsonrpc":"2.0","id":8,"error":{"code":-32002,"message":"target openapi: answer over 2097152 bytes"}}'

@@ -9,7 +9,8 @@ Listens on 127.0.0.1:PORT. Each request is logged to LOG as one JSON line:
 x-*, api_key, authorization and content-type, lower-cased, in name order), "body" (as text)}.
   GET  /api/v3/pet/{id}            the pet (200), 404 {"message":"Pet not found"}
                                    for an id it lacks, 500 text "db down" for 666,
-                                   3 MiB of JSON for 777
+                                   3 MiB of JSON for 777, 2 MiB of 0x01 bytes with
+                                   500 for 888, with 200 for 889
   GET  /api/v3/pet/findByStatus    the pets of each ?status= (a JSON array)
   POST /api/v3/pet                 the JSON body back with "id": 10 (200)
   DELETE /api/v3/pet/{id}          200 with an empty body
@@ -75,6 +76,9 @@ class Handler(BaseHTTPRequestHandler):
                 return self.answer(500, "db down", "text/plain")
             if parts[4] == "777":
                 return self.answer(200, json.dumps({"big": "x" * (3 << 20)}))
+            if parts[4] in ("888", "889"):
+                return self.answer(500 if parts[4] == "888" else 200, b"\x01" * (2 << 20),
+                                   "text/plain")
             pid = int(parts[4]) if parts[4].isdigit() else -1
             if pid not in pets:
                 return self.answer(404, json.dumps({"message": "Pet not found"}))

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "user/mcp/jsonrpc.h"
 #include "user/mcp/openapi.h"
 
 static const char *get_headers[] = { "X-Request-ID" };
@@ -239,6 +240,102 @@ static void test_openapi_result(void **state)
 	free(err);
 }
 
+/* The error a 5xx with body[0..len) gives, checked to fit in a JSON-RPC
+ * message as heard() builds it (under SG_JSONRPC_MAX, or the hub drops
+ * it and the client waits 60 s), that message read back as JSON-RPC with
+ * the error's text in it. Returns the error (the caller's). */
+static char *error_of(const char *body, size_t len)
+{
+	char *err = NULL, *msg, *text;
+	struct sg_json *id = sg_json_number(7);
+	struct sg_jsonrpc m;
+	const char *why;
+	size_t n;
+
+	assert_null(sg_openapi_result("t", 500, body, len, &err));
+	assert_non_null(err);
+	n = strlen(err) + 64;
+	msg = malloc(n);
+	snprintf(msg, n, "failed to send message: openapi upstream error: %s", err);
+	text = sg_jsonrpc_error_text(id, SG_JSONRPC_INTERNAL_ERROR, msg);
+	assert_non_null(text);
+	if (strlen(text) > SG_JSONRPC_MAX)
+		fail_msg("a %zu-byte body: a message of %zu bytes", len, strlen(text));
+	assert_int_equal(sg_jsonrpc_parse(text, strlen(text), &m, &why), 0);
+	assert_int_equal(m.kind, SG_JSONRPC_RESPONSE);
+	assert_string_equal(sg_json_str(sg_json_get(m.error, "message")), msg);
+	sg_jsonrpc_free(&m);
+	sg_json_free(id);
+	free(text);
+	free(msg);
+	return err;
+}
+
+/* A 5xx's body is quoted up to SG_MCP_OPENAPI_ERR_BODY_MAX bytes, cut
+ * before a character the bound would split and marked with the body's
+ * size; the error always fits a JSON-RPC message. 2 MiB of 0x01 (each
+ * escaped \u0001) made a 12.5 MB message the hub dropped, and the client
+ * waited 60 s (review 3, item 4). */
+static void test_openapi_error_body_bounded(void **state)
+{
+	const size_t big = SG_MCP_OPENAPI_BODY_MAX, max = SG_MCP_OPENAPI_ERR_BODY_MAX;
+	const char *head = "Upstream API call for tool 't' failed with status 500 Internal "
+			   "Server Error: ";
+	char *body = malloc(big + 1), *err, want[64];
+
+	(void)state;
+	assert_non_null(body);
+	/* control bytes: 4096 of them, then the mark */
+	memset(body, 0x01, big);
+	err = error_of(body, big);
+	assert_int_equal(strlen(err), strlen(head) + max + strlen("... (2097152 bytes in all)"));
+	assert_memory_equal(err, head, strlen(head));
+	assert_int_equal(err[strlen(head)], 0x01);
+	assert_string_equal(err + strlen(head) + max, "... (2097152 bytes in all)");
+	free(err);
+	/* invalid UTF-8: each byte U+FFFD, 3 bytes, still bounded */
+	memset(body, 0xff, big);
+	err = error_of(body, big);
+	assert_int_equal(strlen(err),
+			 strlen(head) + 3 * max + strlen("... (2097152 bytes in all)"));
+	free(err);
+	/* exactly the bound: whole, no mark; one more: cut */
+	memset(body, 'a', big);
+	err = error_of(body, max);
+	assert_int_equal(strlen(err), strlen(head) + max);
+	free(err);
+	err = error_of(body, max + 1);
+	snprintf(want, sizeof(want), "... (%zu bytes in all)", max + 1);
+	assert_string_equal(err + strlen(head) + max, want);
+	free(err);
+	/* a 2-byte character across the bound is left out whole, not split
+	 * into U+FFFD */
+	memcpy(body + max - 1, "\xc3\xa9", 2);
+	err = error_of(body, max + 10);
+	assert_int_equal(err[strlen(head) + max - 2], 'a');
+	assert_string_equal(err + strlen(head) + max - 1, "... (4106 bytes in all)");
+	free(err);
+	/* a 4-byte one ending at the bound is in; one starting there is not */
+	memset(body, 'a', big);
+	memcpy(body + max - 4, "\xf0\x9f\x98\x80", 4);
+	memcpy(body + max, "\xe2\x82\xac", 3);
+	err = error_of(body, max + 3);
+	assert_string_equal(err + strlen(head) + max - 4,
+			    "\xf0\x9f\x98\x80... (4099 bytes in all)");
+	free(err);
+	/* a 3-byte one across it: cut 1 or 2 bytes short */
+	memset(body, 'a', big);
+	memcpy(body + max - 1, "\xe2\x82\xac", 3);
+	err = error_of(body, max + 2);
+	assert_string_equal(err + strlen(head) + max - 1, "... (4098 bytes in all)");
+	free(err);
+	memcpy(body + max - 2, "\xe2\x82\xac", 3);
+	err = error_of(body, max + 1);
+	assert_string_equal(err + strlen(head) + max - 2, "... (4097 bytes in all)");
+	free(err);
+	free(body);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -247,6 +344,7 @@ int main(void)
 		cmocka_unit_test(test_openapi_headers_and_body),
 		cmocka_unit_test(test_openapi_octet_body),
 		cmocka_unit_test(test_openapi_result),
+		cmocka_unit_test(test_openapi_error_body_bounded),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

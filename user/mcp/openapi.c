@@ -329,6 +329,25 @@ static char *lossy(const char *body, size_t len)
 	return t.p;
 }
 
+/* How much of body[0..len) a 5xx error quotes: all of it up to
+ * SG_MCP_OPENAPI_ERR_BODY_MAX bytes, else that much short of the
+ * character the cut would split. Quoted whole, 2 MiB of control bytes
+ * escaped to a 12 MB message, over SG_JSONRPC_MAX: the hub dropped it and
+ * the client waited the call's 60 s for an answer. */
+static size_t quoted(const char *body, size_t len)
+{
+	const unsigned char *s = (const unsigned char *)body;
+	size_t cut = SG_MCP_OPENAPI_ERR_BODY_MAX;
+
+	if (len <= cut)
+		return len;
+	/* a character has 3 continuation bytes at most; more are no
+	 * character, and lossy() replaces them one by one anyway */
+	for (int k = 0; k < 3 && (s[cut] & 0xc0) == 0x80; k++)
+		cut--;
+	return cut;
+}
+
 /* The structured content a body below 500 gives. */
 static struct sg_json *structured(uint16_t status, const char *body, size_t len)
 {
@@ -367,13 +386,18 @@ char *sg_openapi_result(const char *tool, uint16_t status, const char *body, siz
 
 	*err = NULL;
 	if (status >= 500) {
-		if (!(b = lossy(body, len)))
+		size_t cut = quoted(body, len);
+		char more[48] = "";
+
+		if (cut < len)
+			snprintf(more, sizeof(more), "... (%zu bytes in all)", len);
+		if (!(b = lossy(body, cut)))
 			return NULL;
-		n = strlen(tool) + strlen(b) + 128;
+		n = strlen(tool) + strlen(b) + strlen(more) + 128;
 		if ((*err = malloc(n)))
 			snprintf(*err, n,
-				 "Upstream API call for tool '%s' failed with status %u%s%s: %s",
-				 tool, status, reason ? " " : "", reason ? reason : "", b);
+				 "Upstream API call for tool '%s' failed with status %u%s%s: %s%s",
+				 tool, status, reason ? " " : "", reason ? reason : "", b, more);
 		free(b);
 		return NULL;
 	}
@@ -447,7 +471,9 @@ static void exchange_free(struct exchange *x)
 }
 
 /* The hub's message: a JSON-RPC response with id to `text` (a result's
- * JSON, or with err set an error of agentgateway's for it). */
+ * JSON, or with err set an error of agentgateway's for it). -EMSGSIZE: it
+ * would be over SG_JSONRPC_MAX, which the hub drops (the caller fails the
+ * call instead); -ENOMEM. */
 static int reply(struct sg_mcp_openapi *o, uint64_t id, const char *result, int code,
 		 const char *err)
 {
@@ -456,12 +482,12 @@ static int reply(struct sg_mcp_openapi *o, uint64_t id, const char *result, int 
 		     : result ? sg_jsonrpc_result_text(jid, result)
 			      : sg_jsonrpc_error_text(jid, code, err);
 	size_t n = text ? strlen(text) : 0;
-	struct reply *r = text ? malloc(sizeof(*r) + n + 1) : NULL;
+	struct reply *r = text && n <= SG_JSONRPC_MAX ? malloc(sizeof(*r) + n + 1) : NULL;
 
 	sg_json_free(jid);
 	if (!r) {
 		free(text);
-		return -ENOMEM;
+		return n > SG_JSONRPC_MAX ? -EMSGSIZE : -ENOMEM;
 	}
 	r->id = id;
 	r->len = n;
@@ -493,11 +519,12 @@ static void tell_now(struct sg_loop *loop, struct sg_timer *t)
 static void pump(struct sg_mcp_openapi *o);
 
 /* x's answer: the call's result or agentgateway's error; an API that
- * could not be asked fails the call. */
+ * could not be asked, or an answer that makes a message the hub would
+ * drop (over SG_JSONRPC_MAX), fails the call. */
 static void heard(struct sg_mcp_openapi *o, struct exchange *x, int rc,
 		  const struct sg_fetched *got, const char *why)
 {
-	char *res, *err, *msg;
+	char *res, *err, *msg = NULL;
 	size_t n;
 
 	if (rc < 0) {
@@ -506,25 +533,21 @@ static void heard(struct sg_mcp_openapi *o, struct exchange *x, int rc,
 		return;
 	}
 	res = sg_openapi_result(x->tool, got->status, got->body ? got->body : "", got->len, &err);
-	if (res && strlen(res) + 64 > SG_JSONRPC_MAX) {
-		free(res);
-		o->ops->failed(o->arg, x->id, "its answer makes a result over 4 MiB");
-		return;
-	}
-	if (!res && !err) {
-		o->ops->failed(o->arg, x->id, "out of memory");
-		return;
-	}
 	if (res) {
-		reply(o, x->id, res, 0, NULL);
-		free(res);
-		return;
+		rc = reply(o, x->id, res, 0, NULL);
+		why = "its answer makes a result over 4 MiB";
+	} else if (err) {
+		n = strlen(err) + 64;
+		if ((msg = malloc(n)))
+			snprintf(msg, n, "failed to send message: openapi upstream error: %s", err);
+		rc = msg ? reply(o, x->id, NULL, SG_JSONRPC_INTERNAL_ERROR, msg) : -ENOMEM;
+		why = "its error makes a message over 4 MiB";
+	} else {
+		rc = -ENOMEM;
 	}
-	n = strlen(err) + 64;
-	if ((msg = malloc(n)))
-		snprintf(msg, n, "failed to send message: openapi upstream error: %s", err);
-	if (!msg || reply(o, x->id, NULL, SG_JSONRPC_INTERNAL_ERROR, msg))
-		o->ops->failed(o->arg, x->id, "out of memory");
+	if (rc)
+		o->ops->failed(o->arg, x->id, rc == -EMSGSIZE ? why : "out of memory");
+	free(res);
 	free(msg);
 	free(err);
 }

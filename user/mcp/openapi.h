@@ -26,6 +26,8 @@ struct sg_mcp_openapi;
 #define SG_MCP_OPENAPI_THREADS_MAX 64
 /* An API's answer is read up to this (agentgateway's default buffer). */
 #define SG_MCP_OPENAPI_BODY_MAX (2u << 20)
+/* A 5xx error's message quotes this much of the body at most. */
+#define SG_MCP_OPENAPI_ERR_BODY_MAX 4096u
 
 /* The HTTP request a call makes. */
 struct sg_openapi_req {
@@ -61,7 +63,10 @@ void sg_openapi_req_free(struct sg_openapi_req *r);
  * {"code": STATUS, "message": TEXT}), its text content the same
  * serialized. 500 and above: NULL with *err the error's message
  * (malloc'd): "Upstream API call for tool 'NAME' failed with status 500
- * Internal Server Error: BODY". NULL with *err NULL: out of memory. */
+ * Internal Server Error: BODY", BODY as text (invalid UTF-8 replaced);
+ * a body over SG_MCP_OPENAPI_ERR_BODY_MAX bytes is cut there, at a
+ * character's start, and "... (N bytes in all)" follows it (agentgateway
+ * quotes it whole). NULL with *err NULL: out of memory. */
 char *sg_openapi_result(const char *tool, uint16_t status, const char *body, size_t len,
 			char **err);
 
