@@ -1,9 +1,9 @@
 /* A JWKS given by URL (jwtAuth's jwks {url}): its keys as last fetched,
  * refreshed off the data path by a thread of its own, as agentgateway's
- * resource manager refreshes them (the answer's Cache-Control max-age or
- * Expires, else 15 minutes, never sooner than 60 s; a failure is tried
- * again after 1, 2, 4 ... up to 15 s and keeps the keys it had), but a
- * max-age is heeded up to 24 h only (agentgateway has no ceiling). A token
+ * resource manager refreshes them (the answer's Cache-Control max-age,
+ * else 15 minutes, never sooner than 60 s; Expires is not read; a failure
+ * is tried again after 1, 2, 4 ... up to 15 s and keeps the keys it had),
+ * but a max-age is heeded up to 24 h only (agentgateway has no ceiling). A token
  * whose kid is unknown asks for a fetch at once, at most one per
  * SG_JWKS_KICK_MS. The fetch itself is the caller's function
  * (user/core/jwksfetch.c: the gateway's HTTP/1.1 and TLS client). */
