@@ -42,6 +42,7 @@ struct sg_mcp_child {
 	size_t olen, ocap;
 	char *ibuf; /* stdout read, up to a newline */
 	size_t ilen, icap;
+	size_t iscanned; /* ibuf's first bytes already searched: no newline */
 	char ebuf[STDIO_ERR_LINE_MAX];
 	size_t elen;
 	unsigned elines;
@@ -133,20 +134,23 @@ static void on_in(struct sg_loop *loop, struct sg_io *io, uint32_t revents)
 /* Each whole line of ibuf to ops->line; a line over the bound ends it. */
 static void lines(struct sg_mcp_child *ch)
 {
-	size_t start = 0;
+	/* The search goes on where the last one ended: a long line read 64
+	 * KiB at a time is searched once, not again after each read. */
+	size_t start = 0, from = ch->iscanned;
 	char *nl;
 
-	while (!ch->gone && (nl = memchr(ch->ibuf + start, '\n', ch->ilen - start))) {
+	while (!ch->gone && (nl = memchr(ch->ibuf + from, '\n', ch->ilen - from))) {
 		size_t len = (size_t)(nl - (ch->ibuf + start));
 
 		if (len && ch->ibuf[start + len - 1] == '\r')
 			len--;
 		if (len)
 			ch->ops->line(ch->arg, ch->ibuf + start, len);
-		start = (size_t)(nl - ch->ibuf) + 1;
+		start = from = (size_t)(nl - ch->ibuf) + 1;
 	}
 	memmove(ch->ibuf, ch->ibuf + start, ch->ilen - start);
 	ch->ilen -= start;
+	ch->iscanned = ch->ilen;
 	shrink(&ch->ibuf, &ch->icap, ch->ilen);
 	if (ch->ilen > SG_JSONRPC_MAX)
 		gone(ch, "it wrote a message larger than the gateway reads");
