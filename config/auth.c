@@ -468,12 +468,6 @@ static int f_key_hash(struct sg_pctx *c, const struct sg_node *n, void *dst, con
 	return 0;
 }
 
-static int f_node(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
-{
-	*(const struct sg_node **)dst = n;
-	return 0;
-}
-
 static int f_models_refused(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
 {
 	sg_diag_err(c->d, n, "%s: not supported (no LLM backends)", path);
@@ -486,7 +480,7 @@ static int f_api_key(struct sg_pctx *c, const struct sg_node *n, struct sg_api_k
 	static const struct sg_field fields[] = {
 		{ "key", sg_f_str, offsetof(struct sg_api_key, key) },
 		{ "keyHash", f_key_hash, 0 },
-		{ "metadata", f_node, offsetof(struct sg_api_key, metadata) },
+		{ "metadata", sg_f_node, offsetof(struct sg_api_key, metadata) },
 		{ "allowedModels", f_models_refused, 0 },
 		{ 0 },
 	};

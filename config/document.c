@@ -199,17 +199,9 @@ struct shorthand_in {
 	const struct sg_node *policies;
 };
 
-static int f_node(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
-{
-	(void)c;
-	(void)path;
-	*(const struct sg_node **)dst = n;
-	return 0;
-}
-
 static const struct sg_field shorthand_fields[] = {
 	{ "port", sg_f_port, offsetof(struct shorthand_in, port) },
-	{ "policies", f_node, offsetof(struct shorthand_in, policies) },
+	{ "policies", sg_f_node, offsetof(struct shorthand_in, policies) },
 	{ "gateways", sg_f_refused, 0 },
 	/* LocalMcpBackend's keys, flattened in: read by sg_f_mcp_backend */
 	{ "targets", sg_f_ignore, 0 },
@@ -305,18 +297,18 @@ struct standalone_in {
 };
 
 static const struct sg_field top_fields[] = {
-	{ "config", f_node, offsetof(struct standalone_in, config) },
-	{ "frontendPolicies", f_node, offsetof(struct standalone_in, frontend) },
-	{ "binds", f_node, offsetof(struct standalone_in, binds) },
-	{ "gateways", f_node, offsetof(struct standalone_in, gateways) },
-	{ "routes", f_node, offsetof(struct standalone_in, routes) },
-	{ "tcpRoutes", f_node, offsetof(struct standalone_in, tcp_routes) },
-	{ "mcp", f_node, offsetof(struct standalone_in, mcp) },
-	{ "policies", f_node, offsetof(struct standalone_in, policies) },
-	{ "backends", f_node, offsetof(struct standalone_in, backends) },
-	{ "services", f_node, offsetof(struct standalone_in, services) },
-	{ "workloads", f_node, offsetof(struct standalone_in, workloads) },
-	{ "routeGroups", f_node, offsetof(struct standalone_in, groups) },
+	{ "config", sg_f_node, offsetof(struct standalone_in, config) },
+	{ "frontendPolicies", sg_f_node, offsetof(struct standalone_in, frontend) },
+	{ "binds", sg_f_node, offsetof(struct standalone_in, binds) },
+	{ "gateways", sg_f_node, offsetof(struct standalone_in, gateways) },
+	{ "routes", sg_f_node, offsetof(struct standalone_in, routes) },
+	{ "tcpRoutes", sg_f_node, offsetof(struct standalone_in, tcp_routes) },
+	{ "mcp", sg_f_node, offsetof(struct standalone_in, mcp) },
+	{ "policies", sg_f_node, offsetof(struct standalone_in, policies) },
+	{ "backends", sg_f_node, offsetof(struct standalone_in, backends) },
+	{ "services", sg_f_node, offsetof(struct standalone_in, services) },
+	{ "workloads", sg_f_node, offsetof(struct standalone_in, workloads) },
+	{ "routeGroups", sg_f_node, offsetof(struct standalone_in, groups) },
 	{ "ui", sg_f_refused, 0 },
 	{ 0 },
 };

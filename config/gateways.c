@@ -31,14 +31,6 @@ struct gateway_in {
 	bool policies;
 };
 
-static int f_node(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
-{
-	(void)c;
-	(void)path;
-	*(const struct sg_node **)dst = n;
-	return 0;
-}
-
 /* A gateway-phase policy key: parsed with the others once the listener
  * exists (gateway_policies). */
 static int f_later(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
@@ -72,8 +64,8 @@ static const char *const policy_keys[] = { "oidc",    "jwtAuth", "authorization"
 static const struct sg_field gateway_fields[] = {
 	{ "port", sg_f_port, offsetof(struct gateway_in, port), true },
 	{ "protocol", sg_f_str, offsetof(struct gateway_in, l.protocol) },
-	{ "tls", f_node, offsetof(struct gateway_in, l.tls) },
-	{ "listeners", f_node, offsetof(struct gateway_in, listeners) },
+	{ "tls", sg_f_node, offsetof(struct gateway_in, l.tls) },
+	{ "listeners", sg_f_node, offsetof(struct gateway_in, listeners) },
 	GATEWAY_POLICIES,
 	{ 0 },
 };
@@ -82,7 +74,7 @@ static const struct sg_field gateway_listener_fields[] = {
 	{ "name", sg_f_str, offsetof(struct sg_standalone_listener, name) },
 	{ "hostname", sg_f_str, offsetof(struct sg_standalone_listener, hostname) },
 	{ "protocol", sg_f_str, offsetof(struct sg_standalone_listener, protocol) },
-	{ "tls", f_node, offsetof(struct sg_standalone_listener, tls) },
+	{ "tls", sg_f_node, offsetof(struct sg_standalone_listener, tls) },
 	GATEWAY_POLICIES,
 	{ 0 },
 };

@@ -7,14 +7,6 @@
 
 #include "config/filters.h"
 
-static int f_node(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
-{
-	(void)c;
-	(void)path;
-	*(const struct sg_node **)dst = n;
-	return 0;
-}
-
 /* ---- header modifiers -------------------------------------------------- */
 
 struct header_in {
@@ -191,7 +183,7 @@ static int f_precise_hostname(struct sg_pctx *c, const struct sg_node *n, void *
 static const struct sg_field redirect_fields[] = {
 	{ "scheme", sg_f_str, offsetof(struct redirect_in, scheme) },
 	{ "hostname", f_precise_hostname, offsetof(struct redirect_in, hostname) },
-	{ "path", f_node, offsetof(struct redirect_in, path) },
+	{ "path", sg_f_node, offsetof(struct redirect_in, path) },
 	{ "port", sg_f_port, offsetof(struct redirect_in, port) },
 	{ "statusCode", sg_f_u32, offsetof(struct redirect_in, status) },
 	{ 0 },
@@ -241,7 +233,7 @@ struct rewrite_in {
 
 static const struct sg_field rewrite_fields[] = {
 	{ "hostname", f_precise_hostname, offsetof(struct rewrite_in, hostname) },
-	{ "path", f_node, offsetof(struct rewrite_in, path) },
+	{ "path", sg_f_node, offsetof(struct rewrite_in, path) },
 	{ 0 },
 };
 
@@ -278,9 +270,9 @@ struct mirror_in {
 };
 
 static const struct sg_field mirror_fields[] = {
-	{ "backendRef", f_node, offsetof(struct mirror_in, bref), true },
+	{ "backendRef", sg_f_node, offsetof(struct mirror_in, bref), true },
 	{ "percent", sg_f_i64, offsetof(struct mirror_in, percent) },
-	{ "fraction", f_node, offsetof(struct mirror_in, fraction) },
+	{ "fraction", sg_f_node, offsetof(struct mirror_in, fraction) },
 	{ 0 },
 };
 

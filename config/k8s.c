@@ -71,12 +71,6 @@ struct meta_in {
 	const struct sg_node *labels;
 };
 
-static int f_node(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
-{
-	*(const struct sg_node **)dst = n;
-	return 0;
-}
-
 /* An RFC 1123 name as the API server takes one: lowercase letters,
  * digits and '-', dots between labels when `dots` (a DNS subdomain, as
  * most objects' names), starting and ending with a letter or digit, at
@@ -131,7 +125,7 @@ static int f_meta_ns(struct sg_pctx *c, const struct sg_node *n, void *dst, cons
 static const struct sg_field meta_fields[] = {
 	{ "name", f_meta_name, offsetof(struct meta_in, name), true },
 	{ "namespace", f_meta_ns, offsetof(struct meta_in, ns) },
-	{ "labels", f_node, offsetof(struct meta_in, labels) },
+	{ "labels", sg_f_node, offsetof(struct meta_in, labels) },
 	{ "annotations", NULL, 0 },
 	{ "uid", NULL, 0 },
 	{ "resourceVersion", NULL, 0 },
@@ -151,8 +145,8 @@ struct doc_in {
 static const struct sg_field doc_fields[] = {
 	{ "apiVersion", sg_f_str, offsetof(struct doc_in, api), true },
 	{ "kind", sg_f_str, offsetof(struct doc_in, kind), true },
-	{ "metadata", f_node, offsetof(struct doc_in, metadata), true },
-	{ "spec", f_node, offsetof(struct doc_in, spec) },
+	{ "metadata", sg_f_node, offsetof(struct doc_in, metadata), true },
+	{ "spec", sg_f_node, offsetof(struct doc_in, spec) },
 	{ "status", NULL, 0 },
 	/* EndpointSlice, Secret and ConfigMap keep their content at the top
 	 * level (a Secret's or ConfigMap's is read where something refers
@@ -532,7 +526,7 @@ struct slice_ep {
 
 static const struct sg_field slice_ep_fields[] = {
 	{ "addresses", sg_f_strs, offsetof(struct slice_ep, addresses), true },
-	{ "conditions", f_node, offsetof(struct slice_ep, conditions) },
+	{ "conditions", sg_f_node, offsetof(struct slice_ep, conditions) },
 	{ "hostname", NULL, 0 },
 	{ "nodeName", NULL, 0 },
 	{ "zone", NULL, 0 },
@@ -632,8 +626,8 @@ static const struct sg_field gw_listener_fields[] = {
 	{ "port", sg_f_port, offsetof(struct gw_listener_in, port), true },
 	{ "protocol", sg_f_str, offsetof(struct gw_listener_in, protocol), true },
 	{ "hostname", sg_f_str, offsetof(struct gw_listener_in, hostname) },
-	{ "tls", f_node, offsetof(struct gw_listener_in, tls) },
-	{ "allowedRoutes", f_node, offsetof(struct gw_listener_in, allowed) },
+	{ "tls", sg_f_node, offsetof(struct gw_listener_in, tls) },
+	{ "allowedRoutes", sg_f_node, offsetof(struct gw_listener_in, allowed) },
 	{ 0 },
 };
 
@@ -658,7 +652,7 @@ static int client_validation(struct sg_draft *b, const struct sg_res *owner,
 
 static const struct sg_field gw_fields[] = {
 	{ "gatewayClassName", NULL, 0 },
-	{ "listeners", f_node, offsetof(struct gw_in, listeners), true },
+	{ "listeners", sg_f_node, offsetof(struct gw_in, listeners), true },
 	{ "allowedListeners", f_allowed_listeners, offsetof(struct gw_in, allowed_listeners) },
 	{ "tls", f_gw_tls, offsetof(struct gw_in, tls) },
 	{ "addresses", f_unsupported, 0 },
@@ -726,7 +720,7 @@ struct ns_in {
 
 static const struct sg_field ns_fields[] = {
 	{ "from", sg_f_str, offsetof(struct ns_in, from) },
-	{ "selector", f_node, offsetof(struct ns_in, selector) },
+	{ "selector", sg_f_node, offsetof(struct ns_in, selector) },
 	{ 0 },
 };
 
@@ -735,8 +729,8 @@ struct allowed_in {
 };
 
 static const struct sg_field allowed_fields[] = {
-	{ "namespaces", f_node, offsetof(struct allowed_in, namespaces) },
-	{ "kinds", f_node, offsetof(struct allowed_in, kinds) },
+	{ "namespaces", sg_f_node, offsetof(struct allowed_in, namespaces) },
+	{ "kinds", sg_f_node, offsetof(struct allowed_in, kinds) },
 	{ 0 },
 };
 
@@ -827,8 +821,8 @@ struct gw_tls_in {
 
 static const struct sg_field gw_tls_fields[] = {
 	{ "mode", sg_f_str, offsetof(struct gw_tls_in, mode) },
-	{ "certificateRefs", f_node, offsetof(struct gw_tls_in, certs) },
-	{ "options", f_node, offsetof(struct gw_tls_in, options) },
+	{ "certificateRefs", sg_f_node, offsetof(struct gw_tls_in, certs) },
+	{ "options", sg_f_node, offsetof(struct gw_tls_in, options) },
 	{ 0 },
 };
 
@@ -1411,7 +1405,7 @@ static const struct sg_field bref_fields[] = {
 	{ "namespace", sg_f_str, offsetof(struct bref_in, ns) },
 	{ "port", sg_f_port, offsetof(struct bref_in, port) },
 	{ "weight", sg_f_u32, offsetof(struct bref_in, weight) },
-	{ "filters", f_node, offsetof(struct bref_in, filters) },
+	{ "filters", sg_f_node, offsetof(struct bref_in, filters) },
 	{ 0 },
 };
 
@@ -1475,8 +1469,8 @@ struct grant_in {
 };
 
 static const struct sg_field grant_fields[] = {
-	{ "from", f_node, offsetof(struct grant_in, from), true },
-	{ "to", f_node, offsetof(struct grant_in, to), true },
+	{ "from", sg_f_node, offsetof(struct grant_in, from), true },
+	{ "to", sg_f_node, offsetof(struct grant_in, to), true },
 	{ 0 },
 };
 
@@ -1800,12 +1794,12 @@ struct rule_in {
 
 static const struct sg_field rule_fields[] = {
 	{ "name", sg_f_str, offsetof(struct rule_in, name) },
-	{ "matches", f_node, offsetof(struct rule_in, matches) },
-	{ "backendRefs", f_node, offsetof(struct rule_in, brefs) },
-	{ "timeouts", f_node, offsetof(struct rule_in, timeouts) },
-	{ "retry", f_node, offsetof(struct rule_in, retry) },
-	{ "filters", f_node, offsetof(struct rule_in, filters) },
-	{ "sessionPersistence", f_node, offsetof(struct rule_in, session) },
+	{ "matches", sg_f_node, offsetof(struct rule_in, matches) },
+	{ "backendRefs", sg_f_node, offsetof(struct rule_in, brefs) },
+	{ "timeouts", sg_f_node, offsetof(struct rule_in, timeouts) },
+	{ "retry", sg_f_node, offsetof(struct rule_in, retry) },
+	{ "filters", sg_f_node, offsetof(struct rule_in, filters) },
+	{ "sessionPersistence", sg_f_node, offsetof(struct rule_in, session) },
 	{ 0 },
 };
 
@@ -1976,9 +1970,9 @@ static int f_route_hostnames(struct sg_pctx *c, const struct sg_node *n, void *d
 }
 
 static const struct sg_field route_fields[] = {
-	{ "parentRefs", f_node, offsetof(struct route_in, parents), true },
+	{ "parentRefs", sg_f_node, offsetof(struct route_in, parents), true },
 	{ "hostnames", f_route_hostnames, offsetof(struct route_in, hostnames) },
-	{ "rules", f_node, offsetof(struct route_in, rules) },
+	{ "rules", sg_f_node, offsetof(struct route_in, rules) },
 	{ 0 },
 };
 
@@ -2170,10 +2164,10 @@ static const struct sg_field grpc_match_fields[] = {
 
 static const struct sg_field grpc_rule_fields[] = {
 	{ "name", sg_f_str, offsetof(struct rule_in, name) },
-	{ "matches", f_node, offsetof(struct rule_in, matches) },
-	{ "backendRefs", f_node, offsetof(struct rule_in, brefs) },
-	{ "filters", f_node, offsetof(struct rule_in, filters) },
-	{ "sessionPersistence", f_node, offsetof(struct rule_in, session) },
+	{ "matches", sg_f_node, offsetof(struct rule_in, matches) },
+	{ "backendRefs", sg_f_node, offsetof(struct rule_in, brefs) },
+	{ "filters", sg_f_node, offsetof(struct rule_in, filters) },
+	{ "sessionPersistence", sg_f_node, offsetof(struct rule_in, session) },
 	{ 0 },
 };
 
@@ -2232,7 +2226,7 @@ struct tcp_rule_in {
 
 static const struct sg_field tcp_rule_fields[] = {
 	{ "name", sg_f_str, offsetof(struct tcp_rule_in, name) },
-	{ "backendRefs", f_node, offsetof(struct tcp_rule_in, brefs), true },
+	{ "backendRefs", sg_f_node, offsetof(struct tcp_rule_in, brefs), true },
 	{ 0 },
 };
 
@@ -2298,9 +2292,9 @@ static int build_tcproute(struct sg_draft *b, struct sg_res *r)
 }
 
 static const struct sg_field tls_route_fields[] = {
-	{ "parentRefs", f_node, offsetof(struct route_in, parents), true },
+	{ "parentRefs", sg_f_node, offsetof(struct route_in, parents), true },
 	{ "hostnames", sg_f_sni_names, offsetof(struct route_in, hostnames) },
-	{ "rules", f_node, offsetof(struct route_in, rules), true },
+	{ "rules", sg_f_node, offsetof(struct route_in, rules), true },
 	{ 0 },
 };
 
@@ -2500,7 +2494,7 @@ static const struct sg_basic_auth *agp_basic_auth(struct sg_draft *b, const stru
 		{ "mode", sg_f_str, offsetof(struct agp_basic_in, mode) },
 		{ "realm", sg_f_str, offsetof(struct agp_basic_in, realm) },
 		{ "users", sg_f_strs, offsetof(struct agp_basic_in, users) },
-		{ "secretRef", f_node, offsetof(struct agp_basic_in, secret) },
+		{ "secretRef", sg_f_node, offsetof(struct agp_basic_in, secret) },
 		{ "location", f_agp_unsupported, 0 },
 		{ 0 },
 	};
@@ -2642,8 +2636,8 @@ static const struct sg_api_keys *agp_api_keys(struct sg_draft *b, const struct s
 {
 	static const struct sg_field fields[] = {
 		{ "mode", sg_f_str, offsetof(struct agp_apikeys_in, mode) },
-		{ "secretRef", f_node, offsetof(struct agp_apikeys_in, secret) },
-		{ "secretSelector", f_node, offsetof(struct agp_apikeys_in, selector) },
+		{ "secretRef", sg_f_node, offsetof(struct agp_apikeys_in, secret) },
+		{ "secretSelector", sg_f_node, offsetof(struct agp_apikeys_in, selector) },
 		{ "configMapSelector", f_agp_unsupported, 0 },
 		{ "location", f_agp_unsupported, 0 },
 		{ 0 },
@@ -2813,9 +2807,9 @@ static int agp_tokenx_token(struct sg_pctx *c, const struct sg_node *n, const ch
 			    struct sg_cred_location *at, const char **type, bool actor)
 {
 	static const struct sg_field fields[] = {
-		{ "source", f_node, 0 * sizeof(const struct sg_node *) },
-		{ "tokenType", f_node, 1 * sizeof(const struct sg_node *) },
-		{ "mayAct", f_node, 2 * sizeof(const struct sg_node *) },
+		{ "source", sg_f_node, 0 * sizeof(const struct sg_node *) },
+		{ "tokenType", sg_f_node, 1 * sizeof(const struct sg_node *) },
+		{ "mayAct", sg_f_node, 2 * sizeof(const struct sg_node *) },
 		{ 0 },
 	};
 	const struct sg_node *in[3] = { 0 }; /* source, tokenType, mayAct */
@@ -2859,8 +2853,8 @@ static int agp_tokenx_client(struct sg_draft *b, const struct sg_res *r, const s
 {
 	static const struct sg_field fields[] = {
 		{ "clientId", sg_f_str, offsetof(struct agp_client_in, id), true },
-		{ "secretRef", f_node, offsetof(struct agp_client_in, secret) },
-		{ "method", f_node, offsetof(struct agp_client_in, method) },
+		{ "secretRef", sg_f_node, offsetof(struct agp_client_in, secret) },
+		{ "method", sg_f_node, offsetof(struct agp_client_in, method) },
 		{ "privateKeyJwt", f_private_key_jwt, 0 },
 		{ 0 },
 	};
@@ -2899,7 +2893,7 @@ static int agp_tokenx_client(struct sg_draft *b, const struct sg_res *r, const s
 static int agp_tokenx_cache(struct sg_pctx *c, const struct sg_node *n, const char *path,
 			    struct sg_token_exchange *t)
 {
-	static const struct sg_field fields[] = { { "inMemory", f_node, 0 }, { 0 } };
+	static const struct sg_field fields[] = { { "inMemory", sg_f_node, 0 }, { 0 } };
 	static const struct sg_field mem_fields[] = {
 		{ "maxEntries", sg_f_u32, offsetof(struct sg_token_exchange, cache.max_entries) },
 		{ "defaultTtl", sg_f_dur, offsetof(struct sg_token_exchange, default_ttl) },
@@ -2980,20 +2974,20 @@ static struct sg_token_exchange *agp_token_exchange(struct sg_draft *b, const st
 						    const struct sg_node *n, const char *path)
 {
 	static const struct sg_field fields[] = {
-		{ "backendRef", f_node, offsetof(struct agp_tokenx_in, ref) },
-		{ "url", f_node, offsetof(struct agp_tokenx_in, url) },
-		{ "path", f_node, offsetof(struct agp_tokenx_in, path) },
-		{ "grantType", f_node, offsetof(struct agp_tokenx_in, grant) },
-		{ "subjectToken", f_node, offsetof(struct agp_tokenx_in, subject) },
-		{ "actorToken", f_node, offsetof(struct agp_tokenx_in, actor) },
-		{ "audiences", f_node, offsetof(struct agp_tokenx_in, audiences) },
-		{ "scopes", f_node, offsetof(struct agp_tokenx_in, scopes) },
-		{ "resources", f_node, offsetof(struct agp_tokenx_in, resources) },
-		{ "requestedTokenType", f_node, offsetof(struct agp_tokenx_in, requested) },
-		{ "additionalParams", f_node, offsetof(struct agp_tokenx_in, params) },
-		{ "clientAuth", f_node, offsetof(struct agp_tokenx_in, client) },
-		{ "location", f_node, offsetof(struct agp_tokenx_in, location) },
-		{ "cache", f_node, offsetof(struct agp_tokenx_in, cache) },
+		{ "backendRef", sg_f_node, offsetof(struct agp_tokenx_in, ref) },
+		{ "url", sg_f_node, offsetof(struct agp_tokenx_in, url) },
+		{ "path", sg_f_node, offsetof(struct agp_tokenx_in, path) },
+		{ "grantType", sg_f_node, offsetof(struct agp_tokenx_in, grant) },
+		{ "subjectToken", sg_f_node, offsetof(struct agp_tokenx_in, subject) },
+		{ "actorToken", sg_f_node, offsetof(struct agp_tokenx_in, actor) },
+		{ "audiences", sg_f_node, offsetof(struct agp_tokenx_in, audiences) },
+		{ "scopes", sg_f_node, offsetof(struct agp_tokenx_in, scopes) },
+		{ "resources", sg_f_node, offsetof(struct agp_tokenx_in, resources) },
+		{ "requestedTokenType", sg_f_node, offsetof(struct agp_tokenx_in, requested) },
+		{ "additionalParams", sg_f_node, offsetof(struct agp_tokenx_in, params) },
+		{ "clientAuth", sg_f_node, offsetof(struct agp_tokenx_in, client) },
+		{ "location", sg_f_node, offsetof(struct agp_tokenx_in, location) },
+		{ "cache", sg_f_node, offsetof(struct agp_tokenx_in, cache) },
 		{ 0 },
 	};
 	struct sg_pctx *c = &b->c;
@@ -3076,21 +3070,21 @@ static const struct sg_backend_auth *agp_backend_auth(struct sg_draft *b, const 
 {
 	static const struct sg_field fields[] = {
 		{ "key", sg_f_str, offsetof(struct agp_bauth_in, key) },
-		{ "secretRef", f_node, offsetof(struct agp_bauth_in, secret) },
-		{ "passthrough", f_node, offsetof(struct agp_bauth_in, passthrough) },
-		{ "location", f_node, offsetof(struct agp_bauth_in, location) },
-		{ "credentials", f_node, offsetof(struct agp_bauth_in, credentials) },
+		{ "secretRef", sg_f_node, offsetof(struct agp_bauth_in, secret) },
+		{ "passthrough", sg_f_node, offsetof(struct agp_bauth_in, passthrough) },
+		{ "location", sg_f_node, offsetof(struct agp_bauth_in, location) },
+		{ "credentials", sg_f_node, offsetof(struct agp_bauth_in, credentials) },
 		{ "aws", sg_f_backend_auth_refused, 0 },
 		{ "azure", sg_f_backend_auth_refused, 0 },
 		{ "gcp", sg_f_backend_auth_refused, 0 },
-		{ "oauthTokenExchange", f_node, offsetof(struct agp_bauth_in, tokenx) },
+		{ "oauthTokenExchange", sg_f_node, offsetof(struct agp_bauth_in, tokenx) },
 		{ "crossAppAccess", sg_f_backend_auth_refused, 0 },
 		{ "jwtSign", sg_f_backend_auth_refused, 0 },
 		{ 0 },
 	};
 	static const struct sg_field cred_fields[] = {
-		{ "location", f_node, offsetof(struct agp_cred_in, location), true },
-		{ "secretRef", f_node, offsetof(struct agp_cred_in, secret), true },
+		{ "location", sg_f_node, offsetof(struct agp_cred_in, location), true },
+		{ "secretRef", sg_f_node, offsetof(struct agp_cred_in, secret), true },
 		{ 0 },
 	};
 	struct sg_pctx *c = &b->c;
@@ -3165,7 +3159,7 @@ static const struct sg_backend_tls *agp_backend_tls(struct sg_draft *b, const st
 						    const struct sg_node *n, const char *path)
 {
 	static const struct sg_field fields[] = {
-		{ "caCertificateRefs", f_node, offsetof(struct agp_tls_in, cas) },
+		{ "caCertificateRefs", sg_f_node, offsetof(struct agp_tls_in, cas) },
 		{ "insecureSkipVerify", sg_f_str, offsetof(struct agp_tls_in, skip) },
 		{ "certificateSource", sg_f_str, offsetof(struct agp_tls_in, source) },
 		{ "sni", f_agp_tls_sni, 0 },
@@ -3267,11 +3261,11 @@ static const struct sg_backend_tls *btls_validation(struct sg_draft *b, struct s
 						    struct sg_condition *resolved)
 {
 	static const struct sg_field fields[] = {
-		{ "caCertificateRefs", f_node, offsetof(struct btls_validation_in, cas) },
+		{ "caCertificateRefs", sg_f_node, offsetof(struct btls_validation_in, cas) },
 		{ "wellKnownCACertificates", sg_f_str,
 		  offsetof(struct btls_validation_in, well_known) },
 		{ "hostname", sg_f_str, offsetof(struct btls_validation_in, hostname), true },
-		{ "subjectAltNames", f_node, offsetof(struct btls_validation_in, sans) },
+		{ "subjectAltNames", sg_f_node, offsetof(struct btls_validation_in, sans) },
 		{ 0 },
 	};
 	struct sg_pctx *c = &b->c;
@@ -3543,8 +3537,8 @@ static int f_btls_options(struct sg_pctx *c, const struct sg_node *n, void *dst,
 static int build_btls(struct sg_draft *b, struct sg_res *r)
 {
 	static const struct sg_field fields[] = {
-		{ "targetRefs", f_node, offsetof(struct btls_in, targets), true },
-		{ "validation", f_node, offsetof(struct btls_in, validation), true },
+		{ "targetRefs", sg_f_node, offsetof(struct btls_in, targets), true },
+		{ "validation", sg_f_node, offsetof(struct btls_in, validation), true },
 		{ "options", f_btls_options, 0 },
 		{ 0 },
 	};
@@ -3606,10 +3600,10 @@ struct agp_in {
 };
 
 static const struct sg_field agp_fields[] = {
-	{ "targetRefs", f_node, offsetof(struct agp_in, targets), true },
-	{ "frontend", f_node, offsetof(struct agp_in, frontend) },
-	{ "traffic", f_node, offsetof(struct agp_in, traffic) },
-	{ "backend", f_node, offsetof(struct agp_in, backend) },
+	{ "targetRefs", sg_f_node, offsetof(struct agp_in, targets), true },
+	{ "frontend", sg_f_node, offsetof(struct agp_in, frontend) },
+	{ "traffic", sg_f_node, offsetof(struct agp_in, traffic) },
+	{ "backend", sg_f_node, offsetof(struct agp_in, backend) },
 	{ "targetSelectors", sg_f_refused, 0 },
 	{ 0 },
 };
@@ -3847,7 +3841,7 @@ static int f_agp_rate_limit(struct sg_pctx *c, const struct sg_node *n, void *ds
 		struct sg_remote_rl *global;
 	} in = { 0 };
 	static const struct sg_field fields[] = {
-		{ "local", f_node, offsetof(struct rate_limit_in, local) },
+		{ "local", sg_f_node, offsetof(struct rate_limit_in, local) },
 		{ "global", sg_f_global_rate_limit, offsetof(struct rate_limit_in, global) },
 		{ 0 },
 	};
@@ -3913,11 +3907,11 @@ static const struct sg_field agp_traffic_fields[] = {
 	{ "rateLimit", f_agp_rate_limit, 0 },
 	{ "csrf", f_agp_csrf, 0 },
 	{ "jwtAuthentication", sg_f_agp_jwt_auth, offsetof(struct agp_in, jwt) },
-	{ "apiKeyAuthentication", f_node, offsetof(struct agp_in, apikeys_node) },
-	{ "basicAuthentication", f_node, offsetof(struct agp_in, basic_node) },
+	{ "apiKeyAuthentication", sg_f_node, offsetof(struct agp_in, apikeys_node) },
+	{ "basicAuthentication", sg_f_node, offsetof(struct agp_in, basic_node) },
 	{ "extAuth", sg_f_agp_ext_authz, offsetof(struct agp_in, ext_authz) },
 	{ "authorization", sg_f_agp_authorization, offsetof(struct agp_in, authz) },
-	{ "phase", f_node, offsetof(struct agp_in, phase) },
+	{ "phase", sg_f_node, offsetof(struct agp_in, phase) },
 	{ "extProc", sg_f_refused, 0 },
 	{ "buffer", sg_f_refused, 0 },
 	{ "transformation", sg_f_refused, 0 },
@@ -3988,8 +3982,8 @@ static const struct sg_field agp_backend_fields[] = {
 	{ "tcp", f_agp_btcp, 0 },
 	{ "http", f_agp_bhttp, 0 },
 	{ "health", sg_f_health_k8s, offsetof(struct agp_in, health) },
-	{ "tls", f_node, offsetof(struct agp_in, tls_node) },
-	{ "auth", f_node, offsetof(struct agp_in, bauth_node) },
+	{ "tls", sg_f_node, offsetof(struct agp_in, tls_node) },
+	{ "auth", sg_f_node, offsetof(struct agp_in, bauth_node) },
 	{ "ai", sg_f_refused, 0 },
 	{ "mcp", sg_f_refused, 0 },
 	{ "extAuth", sg_f_refused, 0 },
@@ -4314,8 +4308,8 @@ struct gwtls_in {
 };
 
 static const struct sg_field gwtls_fields[] = {
-	{ "frontend", f_node, offsetof(struct gwtls_in, frontend) },
-	{ "backend", f_node, offsetof(struct gwtls_in, backend) },
+	{ "frontend", sg_f_node, offsetof(struct gwtls_in, frontend) },
+	{ "backend", sg_f_node, offsetof(struct gwtls_in, backend) },
 	{ 0 },
 };
 
@@ -4324,8 +4318,8 @@ struct front_in {
 };
 
 static const struct sg_field front_fields[] = {
-	{ "default", f_node, offsetof(struct front_in, def), true },
-	{ "perPort", f_node, offsetof(struct front_in, per_port) },
+	{ "default", sg_f_node, offsetof(struct front_in, def), true },
+	{ "perPort", sg_f_node, offsetof(struct front_in, per_port) },
 	{ 0 },
 };
 
@@ -4336,12 +4330,12 @@ struct port_tls_in {
 
 static const struct sg_field port_tls_fields[] = {
 	{ "port", sg_f_port, offsetof(struct port_tls_in, port), true },
-	{ "tls", f_node, offsetof(struct port_tls_in, tls), true },
+	{ "tls", sg_f_node, offsetof(struct port_tls_in, tls), true },
 	{ 0 },
 };
 
 static const struct sg_field tls_config_fields[] = {
-	{ "validation", f_node, 0 },
+	{ "validation", sg_f_node, 0 },
 	{ 0 },
 };
 
@@ -4351,7 +4345,7 @@ struct validation_in {
 };
 
 static const struct sg_field validation_fields[] = {
-	{ "caCertificateRefs", f_node, offsetof(struct validation_in, cas), true },
+	{ "caCertificateRefs", sg_f_node, offsetof(struct validation_in, cas), true },
 	{ "mode", sg_f_str, offsetof(struct validation_in, mode) },
 	{ 0 },
 };
@@ -4366,7 +4360,7 @@ static const struct sg_field obj_ref_fields[] = {
 };
 
 static const struct sg_field gwback_fields[] = {
-	{ "clientCertificateRef", f_node, 0 },
+	{ "clientCertificateRef", sg_f_node, 0 },
 	{ 0 },
 };
 
@@ -4661,7 +4655,7 @@ struct al_in {
 };
 
 static const struct sg_field al_fields[] = {
-	{ "namespaces", f_node, offsetof(struct al_in, namespaces) },
+	{ "namespaces", sg_f_node, offsetof(struct al_in, namespaces) },
 	{ 0 },
 };
 
@@ -4727,8 +4721,8 @@ struct ls_in {
 };
 
 static const struct sg_field ls_fields[] = {
-	{ "parentRef", f_node, offsetof(struct ls_in, parent), true },
-	{ "listeners", f_node, offsetof(struct ls_in, listeners), true },
+	{ "parentRef", sg_f_node, offsetof(struct ls_in, parent), true },
+	{ "listeners", sg_f_node, offsetof(struct ls_in, listeners), true },
 	{ 0 },
 };
 

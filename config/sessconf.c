@@ -74,22 +74,14 @@ struct sp_in {
 	struct header_in h;
 };
 
-static int f_node(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
-{
-	(void)c;
-	(void)path;
-	*(const struct sg_node **)dst = n;
-	return 0;
-}
-
 static const struct sg_field sp_fields[] = {
 	{ "type", sg_f_str, offsetof(struct sp_in, type) },
 	{ "sessionName", sg_f_str, offsetof(struct sp_in, session_name) },
 	{ "absoluteTimeout", sg_f_dur, offsetof(struct sp_in, absolute) },
 	{ "idleTimeout", sg_f_dur, offsetof(struct sp_in, idle) },
-	{ "cookieConfig", f_node, offsetof(struct sp_in, cookie_config) },
-	{ "cookie", f_node, offsetof(struct sp_in, cookie) },
-	{ "header", f_node, offsetof(struct sp_in, header) },
+	{ "cookieConfig", sg_f_node, offsetof(struct sp_in, cookie_config) },
+	{ "cookie", sg_f_node, offsetof(struct sp_in, cookie) },
+	{ "header", sg_f_node, offsetof(struct sp_in, header) },
 	{ 0 },
 };
 

@@ -523,20 +523,14 @@ struct listener_in {
 	const struct sg_node *routes, *tcp_routes, *policies;
 };
 
-static int f_node(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
-{
-	*(const struct sg_node **)dst = n;
-	return 0;
-}
-
 static const struct sg_field listener_fields[] = {
 	{ "name", sg_f_str, offsetof(struct listener_in, l.name) },
 	{ "protocol", sg_f_str, offsetof(struct listener_in, l.protocol) },
 	{ "hostname", sg_f_str, offsetof(struct listener_in, l.hostname) },
-	{ "routes", f_node, offsetof(struct listener_in, routes) },
-	{ "tcpRoutes", f_node, offsetof(struct listener_in, tcp_routes) },
-	{ "tls", f_node, offsetof(struct listener_in, l.tls) },
-	{ "policies", f_node, offsetof(struct listener_in, policies) },
+	{ "routes", sg_f_node, offsetof(struct listener_in, routes) },
+	{ "tcpRoutes", sg_f_node, offsetof(struct listener_in, tcp_routes) },
+	{ "tls", sg_f_node, offsetof(struct listener_in, l.tls) },
+	{ "policies", sg_f_node, offsetof(struct listener_in, policies) },
 	{ 0 },
 };
 
@@ -645,7 +639,7 @@ struct bind_in {
 
 static const struct sg_field bind_fields[] = {
 	{ "port", sg_f_port, offsetof(struct bind_in, port), true },
-	{ "listeners", f_node, offsetof(struct bind_in, listeners), true },
+	{ "listeners", sg_f_node, offsetof(struct bind_in, listeners), true },
 	{ "tunnelProtocol", sg_f_tunnel_protocol, offsetof(struct bind_in, connect) },
 	{ "mode", sg_f_bind_mode, offsetof(struct bind_in, internal) },
 	{ 0 },
@@ -987,7 +981,7 @@ struct group_in {
 
 static const struct sg_field group_fields[] = {
 	{ "name", sg_f_str, offsetof(struct group_in, name), true },
-	{ "routes", f_node, offsetof(struct group_in, routes), true },
+	{ "routes", sg_f_node, offsetof(struct group_in, routes), true },
 	{ 0 },
 };
 
