@@ -19,6 +19,7 @@
 #include "user/base/base64url.h"
 #include "user/base/list.h"
 #include "user/base/log.h"
+#include "user/codec/h1.h"
 #include "user/core/fetchcall.h"
 #include "user/core/jwksfetch.h"
 #include "user/mcp/jsonrpc.h"
@@ -169,25 +170,6 @@ static bool has_header(const char *lines, const char *name)
 	return false;
 }
 
-static bool token(const char *s)
-{
-	if (!*s)
-		return false;
-	for (; *s; s++)
-		if (!strchr("!#$%&'*+-.^_`|~", *s) && !(*s >= '0' && *s <= '9') &&
-		    !(*s >= 'a' && *s <= 'z') && !(*s >= 'A' && *s <= 'Z'))
-			return false;
-	return true;
-}
-
-static bool field_value(const char *s)
-{
-	for (; *s; s++)
-		if (((unsigned char)*s < 0x20 && *s != '\t') || *s == 0x7f)
-			return false;
-	return true;
-}
-
 /* args.header's members the tool takes, as header lines after `set`. */
 static void add_headers(struct txt *t, const struct sg_openapi_tool *tool,
 			const struct sg_json *vals, const char *taken)
@@ -203,7 +185,9 @@ static void add_headers(struct txt *t, const struct sg_openapi_tool *tool,
 
 		for (size_t i = 0; i < tool->headers.n && !allowed; i++)
 			allowed = !strcmp(tool->headers.v[i], name);
-		if (!allowed || !v || !token(name) || !field_value(v))
+		if (!allowed || !v ||
+		    !sg_h1_field_ok((struct sg_h1_span){ name, strlen(name) },
+				    (struct sg_h1_span){ v, strlen(v) }))
 			continue;
 		for (size_t i = 0; i < sizeof(protected) / sizeof(protected[0]) && allowed; i++)
 			allowed = strcasecmp(name, protected[i]) != 0;
