@@ -1072,23 +1072,27 @@ static bool json_string(struct json *j, struct sg_cel_val *out)
 	return true;
 }
 
-/* An array or an object: elements (pairs for an object) into a list
- * that grows by doubling in the run's memory. */
-/* Pair indexes ordered by key, then by place (qsort_r over an object's
- * entries v: keys at even places). */
+/* Two string keys in byte order, for qsort over pointers to them. */
+static int key_cmp(const void *a, const void *b)
+{
+	const struct sg_cel_val *x = *(const struct sg_cel_val *const *)a;
+	const struct sg_cel_val *y = *(const struct sg_cel_val *const *)b;
+	size_t n = x->s.n < y->s.n ? x->s.n : y->s.n;
+	int c = n ? memcmp(x->s.p, y->s.p, n) : 0; /* "" may have no bytes at all */
+
+	return c ? c : (x->s.n > y->s.n) - (x->s.n < y->s.n);
+}
+
+/* Pair indexes ordered by key (key_cmp), then by place (qsort_r over an
+ * object's entries v: keys at even places). */
 static int key_order(const void *a, const void *b, void *arg)
 {
 	const struct sg_cel_val *v = arg;
 	size_t i = *(const size_t *)a, k = *(const size_t *)b;
 	const struct sg_cel_val *x = &v[2 * i], *y = &v[2 * k];
-	size_t common = x->s.n < y->s.n ? x->s.n : y->s.n;
-	int c = common ? memcmp(x->s.p, y->s.p, common) : 0;
+	int c = key_cmp(&x, &y);
 
-	if (c)
-		return c;
-	if (x->s.n != y->s.n)
-		return x->s.n < y->s.n ? -1 : 1;
-	return i < k ? -1 : 1;
+	return c ? c : i < k ? -1 : 1;
 }
 
 /* An object's entries v[0..*n) (key, value, ...) with each repeated key
@@ -1111,12 +1115,10 @@ static bool json_unique_keys(struct sg_cel_run *run, struct sg_cel_val *v, size_
 	}
 	qsort_r(ix, pairs, sizeof(*ix), key_order, v);
 	for (size_t g = 0, e; g < pairs; g = e) {
-		const struct sg_cel_val *key = &v[2 * ix[g]];
+		const struct sg_cel_val *key = &v[2 * ix[g]], *next;
 
 		/* ix[g..e) name one key, in the order they came */
-		for (e = g + 1; e < pairs && v[2 * ix[e]].s.n == key->s.n &&
-				(!key->s.n || !memcmp(v[2 * ix[e]].s.p, key->s.p, key->s.n));
-		     e++)
+		for (e = g + 1; e < pairs && (next = &v[2 * ix[e]], !key_cmp(&next, &key)); e++)
 			drop[ix[e]] = true;
 		v[2 * ix[g] + 1] = v[2 * ix[e - 1] + 1];
 	}
@@ -1130,6 +1132,8 @@ static bool json_unique_keys(struct sg_cel_run *run, struct sg_cel_val *v, size_
 	return true;
 }
 
+/* An array or an object: elements (pairs for an object) into a list
+ * that grows by doubling in the run's memory. */
 static bool json_compound(struct json *j, struct sg_cel_val *out, bool object)
 {
 	char close = object ? '}' : ']';
@@ -1472,16 +1476,6 @@ static long form_pair(struct sg_cel_run *run, const struct sg_cel_val *k,
 	o++;
 	o += form_put(m ? m + o : NULL, &s);
 	return (long)o;
-}
-
-static int key_cmp(const void *a, const void *b)
-{
-	const struct sg_cel_val *x = *(const struct sg_cel_val *const *)a;
-	const struct sg_cel_val *y = *(const struct sg_cel_val *const *)b;
-	size_t n = x->s.n < y->s.n ? x->s.n : y->s.n;
-	int c = memcmp(x->s.p, y->s.p, n);
-
-	return c ? c : (x->s.n > y->s.n) - (x->s.n < y->s.n);
 }
 
 /* form.encode(map): keys in sorted order, a list as repeated fields. */
