@@ -26,7 +26,8 @@
 #   ROW: haproxy | nginx-16k | splicegate-ENGINE (copy, splice, sockmap, auto)
 #        | floor-epoll | floor-uring (scripts/bench/fwdfloor.c, liburing-dev);
 #        haproxy-poll and splicegate-ENGINE-poll: polling instead of
-#        sleeping (HAProxy's busy-polling, splicegate's --busy-poll 1ms);
+#        sleeping (HAProxy's busy-polling, splicegate's --busy-poll
+#        $BUSY_POLL, 1ms unless set);
 #        splicegate-ENGINE-coalesce: --coalesce 50us;
 #        splicegate-ENGINE-l4: the same bytes through a TCP route (an L4
 #        tunnel: forwarded unread, in the kernel's socket map when the
@@ -155,7 +156,7 @@ binds:
 EOF
 	spawn proxy 1 "$SG_BIN" -c "$WORK/splicegate.yaml" --splice "${ROW#splicegate-}" \
 		--workers 1 --admin 127.0.0.1:$((FRONT + 3)) --admin-socket "$WORK/admin.sock" --log-level warn --access-log off \
-		${POLL:+--busy-poll 1ms} ${NAP:+--coalesce 50us}
+		${POLL:+--busy-poll ${BUSY_POLL:-1ms}} ${NAP:+--coalesce 50us}
 	;;
 *) die "unknown row $ROW" ;;
 esac
