@@ -7,7 +7,7 @@
 #include <sys/un.h>
 
 #include "config/duration.h"
-#include "config/filters.h"
+#include "config/headers.h"
 #include "config/hostname.h"
 #include "config/node.h"
 #include "config/transform.h"

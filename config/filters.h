@@ -11,9 +11,7 @@
 
 #include "config/cfg.h"
 #include "config/fields.h"
-
-/* Header lists longer than this are refused (Gateway API allows 16). */
-#define SG_FILTER_MAX_HEADERS 64
+#include "config/headers.h"
 
 /* Field parsers whose dst is a struct sg_filters. */
 int sg_f_request_headers(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path);
@@ -41,27 +39,12 @@ struct sg_ratelimit *sg_ratelimit_add(struct sg_pctx *c, struct sg_ratelimits *l
 int sg_ratelimit_check(struct sg_pctx *c, struct sg_ratelimit *rl, const struct sg_node *at,
 		       const char *path);
 
-/* n is a map of at most SG_FILTER_MAX_HEADERS headers; else -1 after an
- * error. */
-int sg_header_map_check(struct sg_pctx *c, const struct sg_node *n, const char *path);
-
-/* A header a filter writes: `name` must be an RFC 9110 token and `value`
- * free of control characters other than tab (a CR or LF would split the
- * head it is written into). NULL value: a name alone (remove lists).
- * Returns 0, or -1 after recording an error at `at`. */
-int sg_check_header(struct sg_pctx *c, const struct sg_node *at, const char *path, const char *name,
-		    const char *value);
-
 /* CORS header lists as agentgateway keeps them: names lowercased (its
  * HeaderName), in the arena. Returns 0 or -1 (out of memory). */
 int sg_cors_lowercase(struct sg_pctx *c, struct sg_cors *cors);
 /* struct sg_strs of CORS allowOrigins entries, each "*" or an origin
  * (config/origin.h); any other is an error at its own node. */
 int sg_f_origins(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path);
-
-/* A list of header names (struct sg_strs): tokens, at most
- * SG_FILTER_MAX_HEADERS of them. */
-int sg_f_header_names(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path);
 
 /* Note that f has a filter of `kind` (config_dump lists them in this
  * order); a kind already listed stays where it is. */

@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "config/cel.h"
-#include "config/filters.h"
+#include "config/headers.h"
 #include "config/transform.h"
 
 char *sg_cfg_lower(struct sg_pctx *c, const char *s)
