@@ -19,8 +19,8 @@ u=http://127.0.0.1:8080
 # standalone_yaml FILL [EXTRA-ROUTE]: route /limited (3 tokens, 1 a FILL),
 # /fill (1 token a second), /pair (two limits: 5 an hour and 2 an hour; a
 # minute's fill could come between its requests on a slow run),
-# /tokens (a tokens limit, which counts no request), /burst (10 an hour)
-# and / (no limit).
+# /tokens (a tokens limit, which counts no request), /burst (10 an hour,
+# and a response transformation) and / (no limit).
 standalone_yaml() {
 	cat <<YAML
 binds:
@@ -57,6 +57,7 @@ binds:
       matches: [{path: {pathPrefix: /burst}}]
       policies:
         localRateLimit: [{maxTokens: 10, tokensPerFill: 10, fillInterval: 1h}]
+        transformations: {response: {add: {x-t: "'v'"}}}
       backends: [{host: 127.0.0.1:$V1}]
     ${2:-}
     - name: rest
@@ -151,21 +152,29 @@ hcall "$u/pair"
 hcall "$u/pair"
 check "two limits: the tighter refuses" "$H_CODE $(limits)" "429 2 0"
 
-# A backend that says its own x-ratelimit-* keeps them.
+# A backend that says its own x-ratelimit-* keeps them. The route's
+# response transformation adds its line either way.
+hcall "$u/burst"
+check "a transformed response has our fields and the transformation's line" \
+	"$(limits) $(resp_header x-t)" "10 9 v"
+hcall -H "X-Echo-Set-Header: X-RateLimit-Remaining: 99" "$u/burst"
+check "a backend's own x-ratelimit-remaining is kept, ours not added; x-t still" \
+	"$(grep -ci '^x-ratelimit-' "$H_HEADERS") $(resp_header x-ratelimit-remaining) $(resp_header x-t)" \
+	"1 99 v"
 hcall -H "X-Echo-Set-Header: X-RateLimit-Limit: 99" "$u/burst"
 check "a backend's own x-ratelimit-limit is kept, ours not added" \
 	"$(resp_header x-ratelimit-limit) $(resp_header x-ratelimit-remaining)" "99 "
 hcall --http2-prior-knowledge -H "X-Echo-Set-Header: X-RateLimit-Limit: 99" "$u/burst"
 check "so for an HTTP/2 client" \
-	"$(resp_header x-ratelimit-limit) $(resp_header x-ratelimit-remaining)" "99 "
+	"$(resp_header x-ratelimit-limit) $(resp_header x-ratelimit-remaining) $(resp_header x-t)" "99  v"
 
-# 20 requests at once, over both workers, for the 8 tokens left: 8 pass.
+# 20 requests at once, over both workers, for the 6 tokens left: 6 pass.
 uuid=$(new_uuid)
 seq 20 | xargs -P 10 -I{} curl -s -o /dev/null -w '%{http_code}\n' --max-time 10 \
 	"$u/burst/c?uuid=$uuid" >"$WORK/codes"
-check "20 at once for 8 tokens: 8 pass, 12 get 429, across workers" \
-	"$(sort "$WORK/codes" | uniq -c | awk '{printf "%s:%s ", $2, $1}')" "200:8 429:12 "
-check "and the backend saw 8" "$(backend_count "$V1" "$uuid")" 8
+check "20 at once for 6 tokens: 6 pass, 14 get 429, across workers" \
+	"$(sort "$WORK/codes" | uniq -c | awk '{printf "%s:%s ", $2, $1}')" "200:6 429:14 "
+check "and the backend saw 6" "$(backend_count "$V1" "$uuid")" 6
 
 got=$(curl -s http://127.0.0.1:15000/config_dump |
 	jq -c '[.binds[0].listeners[].routes[] | select(.name == "limited" or .name == "pair") | .inlinePolicies]')

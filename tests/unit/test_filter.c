@@ -12,6 +12,7 @@
 #include <strings.h>
 #include <cmocka.h>
 
+#include "config/cel.h"
 #include "config/duration.h"
 #include "user/core/filter.h"
 #include "user/codec/h1.h"
@@ -577,6 +578,67 @@ static void test_filter_local_rate_limit(void **unused)
 	sg_filter_plan_reset(&p);
 }
 
+/* A response transformation's lines go in before the rate limit's, which
+ * stay the edit's last (nfill) and so fill in only what a response lacks:
+ * a backend's own X-RateLimit-Remaining keeps ours out, and the
+ * transformation's lines stay whatever the response has. Before, they
+ * went after ours, took the fill-in place, and a response with any
+ * x-ratelimit-* field lost them while it gained our x-ratelimit-limit. */
+static void test_filter_rate_limit_lines_stay_last(void **unused)
+{
+	struct sg_ratelimit rl = { .max_tokens = 2,
+				   .tokens_per_fill = 1,
+				   .fill_interval = SG_DUR_S(3600) };
+	struct sg_ratelimits rls = { &rl, 1, 1 };
+	struct sg_cel_err err;
+	struct sg_cel *add_e, *set_e;
+	struct sg_transform_expr adds[1], sets[1];
+	struct sg_transform t = { 0 };
+	struct sg_filters f = { .ratelimits = &rls };
+	struct sg_filter_plan p = { 0 };
+	struct sg_h1_header slots[16];
+	struct sg_h1_resp resp = { .headers = slots, .headers_cap = 16 };
+	struct head h;
+	const char *backend = "HTTP/1.1 200 OK\r\nX-RateLimit-Remaining: 7\r\nx-t: orig\r\n"
+			      "Content-Length: 0\r\n\r\n";
+	char buf[1024], h1[1024], h2[1024];
+
+	(void)unused;
+	assert_int_equal(sg_cel_compile("'v'", &add_e, &err), 0);
+	assert_int_equal(sg_cel_compile("'s'", &set_e, &err), 0);
+	adds[0] = (struct sg_transform_expr){ "x-t", add_e };
+	sets[0] = (struct sg_transform_expr){ "x-s", set_e };
+	t.response = (struct sg_transform_side){ .present = true,
+						 .add = { adds, 1, 1 },
+						 .set = { sets, 1, 1 } };
+	f.transform = &t;
+	atomic_init(&rl.available, 2);
+	atomic_init(&rl.refill_at, 0);
+	parse(&h, "GET /c HTTP/1.1\r\nHost: a\r\n\r\n", NULL);
+	assert_int_equal(sg_filter_plan_request(&p, &f, &h.in), SG_FILTER_FORWARD);
+	assert_int_equal(sg_filter_plan_backend(&p, NULL, &h.in), SG_FILTER_FORWARD);
+	assert_int_equal(sg_h1_parse_response(backend, strlen(backend), 16, &resp), SG_H1_DONE);
+	assert_int_equal(sg_filter_transform_response(&p, &t, &h.in, &resp), 0);
+	assert_string_equal(response_lines(&p, buf, sizeof(buf)),
+			    "x-t: v|x-s: s|x-ratelimit-limit: 2|x-ratelimit-remaining: 1|"
+			    "x-ratelimit-reset: 3600|");
+	forwarded_response(&p, backend, h1, sizeof(h1), h2, sizeof(h2));
+	assert_non_null(strstr(h1, "X-RateLimit-Remaining: 7\r\n"));
+	assert_null(strstr(h1, "x-ratelimit-"));
+	assert_non_null(strstr(h1, "x-t: orig\r\n"));
+	assert_non_null(strstr(h1, "x-t: v\r\n"));
+	assert_non_null(strstr(h1, "x-s: s\r\n"));
+	assert_null(strstr(h2, "x-ratelimit-limit"));
+	assert_non_null(strstr(h2, "x-t: v|"));
+	forwarded_response(&p, "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n", h1, sizeof(h1), h2,
+			   sizeof(h2));
+	assert_non_null(strstr(h1, "x-t: v\r\nx-s: s\r\nx-ratelimit-limit: 2\r\n"
+				   "x-ratelimit-remaining: 1\r\nx-ratelimit-reset: 3600\r\n"));
+	sg_filter_plan_reset(&p);
+	sg_cel_free(add_e);
+	sg_cel_free(set_e);
+}
+
 /* csrf, agentgateway's cases: safe methods pass; Sec-Fetch-Site
  * same-origin or none passes, any other value only from a trusted Origin;
  * without it, no Origin ("null" is none), the target's own origin
@@ -653,6 +715,7 @@ int main(void)
 		cmocka_unit_test(test_filter_plan_answers_redirect_and_direct),
 		cmocka_unit_test(test_filter_cors),
 		cmocka_unit_test(test_filter_local_rate_limit),
+		cmocka_unit_test(test_filter_rate_limit_lines_stay_last),
 		cmocka_unit_test(test_filter_csrf),
 	};
 

@@ -348,6 +348,29 @@ static char *keep_for(void *p, const char *s, size_t len)
 	return s ? keep(p, s, len) : room(p, len);
 }
 
+/* The rate limit's x-ratelimit-* lines are the response edit's last
+ * SG_FILTER_LIMIT_LINES (sg_filter_response_edit's nfill: they only fill
+ * in what a response lacks). What is added once they are in goes before
+ * them: fill_lift takes them off the end (returning how many), and
+ * fill_restore puts them back after whatever came meanwhile. */
+static size_t fill_lift(struct sg_filter_plan *p)
+{
+	size_t fill = p->limits ? SG_FILTER_LIMIT_LINES : 0;
+
+	if (p->response.nadd < fill)
+		fill = 0; /* not in yet (sg_filter_plan_backend puts them last) */
+	p->response.nadd -= fill;
+	return fill;
+}
+
+static int fill_restore(struct sg_filter_plan *p, size_t fill)
+{
+	for (size_t i = 0; i < fill; i++)
+		if (push_add(&p->response, p->limits->lines[i].name, p->limits->lines[i].value) < 0)
+			return -ENOMEM;
+	return 0;
+}
+
 /* A transformation side's edits, evaluated over the request (and resp):
  * its body into the request's (resp NULL) or the response's. */
 static int transform(struct sg_filter_plan *p, struct sg_header_edit *e,
@@ -383,10 +406,15 @@ static int transform(struct sg_filter_plan *p, struct sg_header_edit *e,
 int sg_filter_transform_response(struct sg_filter_plan *p, const struct sg_transform *t,
 				 const struct sg_filter_input *in, const struct sg_h1_resp *resp)
 {
+	size_t fill;
+	int rc;
+
 	if (!t || !t->response.present || p->response_transformed)
 		return 0;
 	p->response_transformed = true;
-	return transform(p, &p->response, &t->response, in, resp);
+	fill = fill_lift(p);
+	rc = transform(p, &p->response, &t->response, in, resp);
+	return fill_restore(p, fill) < 0 ? -ENOMEM : rc;
 }
 
 void sg_filter_plan_reset(struct sg_filter_plan *p)
@@ -445,19 +473,11 @@ int sg_filter_response_add(struct sg_filter_plan *p, struct sg_h1_span name, con
 			   size_t len)
 {
 	const char *v = keep(p, value, len);
-	size_t fill = p->limits ? SG_FILTER_LIMIT_LINES : 0;
-	struct sg_h1_header line;
+	size_t fill = fill_lift(p);
+	int rc;
 
-	if (!v || push_add(&p->response, name, (struct sg_h1_span){ v, len }) < 0)
-		return -ENOMEM;
-	/* Before the rate limit's lines, which must stay last (nfill). */
-	line = p->response.add[p->response.nadd - 1];
-	if (fill && p->response.nadd > fill) {
-		memmove(&p->response.add[p->response.nadd - fill],
-			&p->response.add[p->response.nadd - fill - 1], fill * sizeof(line));
-		p->response.add[p->response.nadd - fill - 1] = line;
-	}
-	return 0;
+	rc = v ? push_add(&p->response, name, (struct sg_h1_span){ v, len }) : -ENOMEM;
+	return fill_restore(p, fill) < 0 ? -ENOMEM : rc;
 }
 
 /* The Host a requestHeaderModifier gives (set beats add), if any. */
