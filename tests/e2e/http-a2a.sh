@@ -1,4 +1,4 @@
-# The a2a policy (agentgateway's examples/traffic-a2a, its config with local ports): a real agent and client of the official A2A SDK (@a2a-js/sdk, a2a_agent.mjs and a2a_client.mjs) through the gateway. The agent card comes back with its URLs the gateway's (v1.0 supportedInterfaces, for A2A-Version 1.0 and for the v0.3 compatibility card; a card under a path keeps it; X-Forwarded-Proto's scheme; HTTP/2 alike); the client, finding the gateway in the card, sends a message and a streamed one through it and gets the agent's answers; the access log has agentgateway's a2a.method and, for a JSON answer, a2a.response.outcome, a2a.result.kind and a2a.context.id (a JSON-RPC error's code too); a v0.3 card's url is rewritten; a card that is no card is 503 processing failed; config_dump shows {"a2a": {}}.
+# The a2a policy (agentgateway's examples/traffic-a2a, its config with local ports): a real agent and client of the official A2A SDK (@a2a-js/sdk, a2a_agent.mjs and a2a_client.mjs) through the gateway. The agent card comes back with its URLs the gateway's (v1.0 supportedInterfaces, for A2A-Version 1.0 and for the v0.3 compatibility card; a card under a path keeps it; X-Forwarded-Proto's scheme; HTTP/2 alike); the client, finding the gateway in the card, sends a message and a streamed one through it and gets the agent's answers; the access log has agentgateway's a2a.method and, for a JSON answer, a2a.response.outcome, a2a.result.kind and a2a.context.id (a JSON-RPC error's code too); a v0.3 card's url is rewritten; a card that is no card, or is past maxBufferSize, is 503 processing failed; config_dump shows {"a2a": {}}.
 . "$(dirname "$0")/lib.sh"
 
 npm_need @a2a-js/sdk express
@@ -73,6 +73,13 @@ check "its log: outcome error with the code" "$(a2a_of '/a2a/jsonrpc?e=1')" \
 hcall -H "host: other.example" "$G/x/.well-known/agent.json"
 expect "a card with no url: 503" 503 \
 	"processing failed: agent card missing URL (no 'url' or 'supportedInterfaces' field)"
+# A card past maxBufferSize (2 MiB here) cannot be read whole, so not
+# rewritten: it fails as agentgateway's JSON read does, and never goes out
+# with the backend's own URLs (it went out as it came).
+hcall -H "host: other.example" "$G/x/.well-known/agent.json?size=3000000"
+expect "a card past maxBufferSize: 503" 503 "processing failed: agent card invalid JSON"
+hcall --http2-prior-knowledge -H "host: other.example" "$G/x/.well-known/agent.json?size=3000000"
+expect "so for an HTTP/2 client" 503 "processing failed: agent card invalid JSON"
 hcall -H "host: other.example" -H "content-type: application/json" \
 	-d '{"jsonrpc":"2.0","id":7,"method":"message/send","params":{}}' "$G/x"
 expect "a call to another backend passes" 200 '*"pod": "v1"*'

@@ -299,6 +299,16 @@ static void release_held(struct sg_request *r)
 	keep_held(r, h);
 }
 
+/* A card the gateway cannot rewrite is never sent with the backend's
+ * URLs in it: 503 "processing failed: WHY", as agentgateway fails it. */
+static void a2a_card_fail(struct sg_request *r, const char *why)
+{
+	retire_held(r);
+	r->plan.refusal = SG_FAIL_PROCESSING;
+	r->plan.cause = sg_filter_plan_keep(&r->plan, why, strlen(why));
+	sg_request_fail(r, SG_FAIL_PROCESSING, 0);
+}
+
 enum sg_request_held sg_request_response_data(struct sg_request *r, const char *p, size_t n,
 					      const char **rest, size_t *nrest)
 {
@@ -327,6 +337,12 @@ enum sg_request_held sg_request_response_data(struct sg_request *r, const char *
 		h->over = true;
 		return SG_REQUEST_HELD;
 	}
+	/* agentgateway reads a card within the bound or fails it (its JSON
+	 * read stops there): the card cannot be rewritten, so it never goes. */
+	if (r->a2a == SG_A2A_CARD) {
+		a2a_card_fail(r, "agent card invalid JSON");
+		return SG_REQUEST_GONE;
+	}
 	release_held(r);
 	if (r->failed)
 		return SG_REQUEST_GONE;
@@ -339,6 +355,10 @@ enum sg_request_held sg_request_response_unhold(struct sg_request *r)
 {
 	if (r->at.route->defer & SG_ROUTE_DEFER_RESP_BODY) {
 		sg_request_fail(r, SG_FAIL_BAD_RESPONSE, ENOBUFS);
+		return SG_REQUEST_GONE;
+	}
+	if (r->a2a == SG_A2A_CARD) {
+		a2a_card_fail(r, "agent card invalid JSON");
 		return SG_REQUEST_GONE;
 	}
 	release_held(r);
@@ -403,12 +423,10 @@ static void a2a_card(struct sg_request *r, const struct sg_h1_resp *out,
 	if (rc == 0)
 		r->sink->respond(r, out, edit, card, clen, NULL, 0);
 	free(card);
-	retire_held(r);
 	if (rc == 0)
-		return;
-	r->plan.refusal = SG_FAIL_PROCESSING;
-	r->plan.cause = sg_filter_plan_keep(&r->plan, why, strlen(why));
-	sg_request_fail(r, SG_FAIL_PROCESSING, 0);
+		retire_held(r);
+	else
+		a2a_card_fail(r, why);
 }
 
 void sg_request_response_end(struct sg_request *r, int err, const struct sg_h2_field *t, size_t nt)
