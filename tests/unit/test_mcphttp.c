@@ -11,7 +11,9 @@
  * answered before the next POST goes; the bytes waiting bounded; the GET
  * stream's messages (id 0), opened again until a 4xx; a legacy target's
  * POSTs sent where its stream's endpoint event says and answered on the
- * stream, whose end is the target's. */
+ * stream, whose end is the target's; an event or a JSON answer with a
+ * NUL byte in its data refused as malformed (the request fails, a legacy
+ * target's stream ends). */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -268,6 +270,48 @@ static void test_mcphttp_failed_posts(void **state)
 	sg_mcp_http_close(down);
 }
 
+/* The target's next request answered 200 with Content-Type `type` and
+ * body[0..len) (which may hold NULs), its connection closed. */
+static void serve_bytes(struct henv *e, const char *type, const char *body, size_t len)
+{
+	size_t alen, head_len;
+	char out[1024];
+	int fd = test_http_take(e->loop, e->lfd, e->asked, sizeof(e->asked), &alen, &head_len);
+	int n = snprintf(out, sizeof(out),
+			 "HTTP/1.1 200 OK\r\nContent-Type: %s\r\nContent-Length: %zu\r\n"
+			 "Connection: close\r\n\r\n",
+			 type, len);
+
+	assert_true(n > 0 && (size_t)n + len <= sizeof(out));
+	memcpy(out + n, body, len);
+	assert_int_equal(write(fd, out, (size_t)n + len), (ssize_t)((size_t)n + len));
+	close(fd);
+}
+
+/* An event whose data holds a NUL byte after the response's JSON: no
+ * message, the request fails at once saying why (it read as the
+ * response, which the owner then dropped: the call failed with no word
+ * of why). A JSON answer with one fails the same way. */
+static void test_mcphttp_nul_in_an_event_is_malformed(void **state)
+{
+	static const char ev[] = "event: message\ndata: {\"jsonrpc\":\"2.0\",\"id\":2,"
+				 "\"result\":{}}\0junk\n\n";
+	static const char json[] = "{\"jsonrpc\":\"2.0\",\"id\":3,\"result\":{}}\0";
+	struct henv *e = *state;
+
+	assert_int_equal(sg_mcp_http_send(e->h, PING(2), strlen(PING(2)), 2, false), 0);
+	serve_bytes(e, "text/event-stream", ev, sizeof(ev) - 1);
+	UNTIL(e, e->nfailed == 1);
+	assert_int_equal(e->failed_id, 2);
+	assert_string_equal(e->failed, "it sent an event whose data holds a NUL byte");
+	assert_int_equal(sg_mcp_http_send(e->h, PING(3), strlen(PING(3)), 3, false), 0);
+	serve_bytes(e, "application/json", json, sizeof(json) - 1);
+	UNTIL(e, e->nfailed == 2);
+	assert_int_equal(e->failed_id, 3);
+	assert_string_equal(e->failed, "it sent a message with a NUL byte in it");
+	assert_int_equal(e->nmsgs + e->ngone, 0);
+}
+
 static void test_mcphttp_session_ended_by_404(void **state)
 {
 	struct henv *e = *state;
@@ -421,6 +465,37 @@ static void test_mcphttp_legacy_sse_target(void **state)
 	sg_mcp_http_close(h);
 }
 
+/* A legacy target's answer (on its stream) whose data holds a NUL byte:
+ * the stream is malformed and, being the session, ends it saying why at
+ * once (the answer was dropped and its call waited for its bound). */
+static void test_mcphttp_legacy_nul_ends_the_stream(void **state)
+{
+	static const char ev[] = "event: message\ndata: {\"jsonrpc\":\"2.0\",\"id\":2,"
+				 "\"result\":{}}\0junk\n\n";
+	struct henv *e = *state;
+	struct sg_mcp_target t = e->t;
+	struct sg_mcp_http *h;
+	size_t len, head_len;
+	const char *head = "HTTP/1.1 200 OK\r\n" SSE "\r\n"
+			   "event: endpoint\ndata: /messages?session=9\n\n";
+	int fd;
+
+	t.kind = SG_MCP_SSE;
+	t.path = "/sse";
+	assert_int_equal(sg_mcp_http_open(e->loop, &t, &ops, e, &h), 0);
+	assert_int_equal(sg_mcp_http_send(h, PING(2), strlen(PING(2)), 2, false), 0);
+	fd = test_http_take(e->loop, e->lfd, e->asked, sizeof(e->asked), &len, &head_len);
+	assert_int_equal(write(fd, head, strlen(head)), (ssize_t)strlen(head));
+	serve(e, test_http_answer("202 Accepted", "", ""));
+	assert_int_equal(write(fd, ev, sizeof(ev) - 1), (ssize_t)(sizeof(ev) - 1));
+	UNTIL(e, e->ngone == 1);
+	assert_string_equal(e->gone,
+			    "its event stream ended: it sent an event whose data holds a NUL byte");
+	assert_int_equal(e->nmsgs, 0);
+	close(fd);
+	sg_mcp_http_close(h);
+}
+
 int main(void)
 {
 #define T(name) cmocka_unit_test_setup_teardown(test_mcphttp_##name, setup, teardown)
@@ -434,6 +509,8 @@ int main(void)
 		T(close_deletes_the_session),
 		T(listens_to_its_get_stream),
 		T(legacy_sse_target),
+		T(nul_in_an_event_is_malformed),
+		T(legacy_nul_ends_the_stream),
 	};
 #undef T
 

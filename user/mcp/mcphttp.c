@@ -218,13 +218,21 @@ static bool answers(const char *text, uint64_t id)
 	return yes;
 }
 
-/* An SSE event: a "message" event with data is one message. */
+/* An SSE event: a "message" event with data is one message. Such data
+ * (or an endpoint's) with a NUL byte in it is neither a message (JSON
+ * text has none) nor a URL: the stream is malformed, -EBADMSG stops it.
+ * (Read as a C string, the JSON before the NUL passed for the response
+ * while the owner, reading all len bytes, dropped it: the call failed
+ * with no word of why, or, an sse target's, waited for its bound.) */
 static int on_event(void *arg, const char *type, const char *data, size_t len)
 {
 	struct exchange *x = arg;
+	bool endpoint = x->listen && !strcmp(type, "endpoint");
 	char *copy;
 
-	if (x->listen && !strcmp(type, "endpoint") && len) { /* the legacy transport's */
+	if ((endpoint || !strcmp(type, "message")) && memchr(data, '\0', len))
+		return -EBADMSG;
+	if (endpoint && len) { /* the legacy transport's */
 		if (!(copy = strdup(data)))
 			return -ENOMEM;
 		free(x->endpoint);
@@ -305,6 +313,14 @@ static void printable(char *s)
 			*s = ' ';
 }
 
+/* Why an event stream could not be read (the parser's failure rc). */
+static const char *sse_why(int rc)
+{
+	return rc == -E2BIG	? "it sent an event larger than the gateway reads"
+	       : rc == -EBADMSG ? "it sent an event whose data holds a NUL byte"
+				: "out of memory";
+}
+
 /* A 2xx answer's messages, read on the thread. */
 static void read_answer(struct exchange *x)
 {
@@ -318,14 +334,15 @@ static void read_answer(struct exchange *x)
 		pthread_mutex_unlock(&x->lock);
 		if (rc != 0) {
 			x->rc = -1;
-			snprintf(x->err, sizeof(x->err), "%s",
-				 rc == -E2BIG ? "it sent an event larger than the gateway reads"
-					      : "out of memory");
+			snprintf(x->err, sizeof(x->err), "%s", sse_why(rc));
 		}
 	} else if (starts(x->got.content_type, "application/json")) {
 		if (x->got.len > SG_JSONRPC_MAX) {
 			x->rc = -1;
 			snprintf(x->err, sizeof(x->err), "it sent a message larger than 4 MiB");
+		} else if (memchr(x->got.body, '\0', x->got.len)) {
+			x->rc = -1;
+			snprintf(x->err, sizeof(x->err), "it sent a message with a NUL byte in it");
 		} else {
 			pthread_mutex_lock(&x->lock);
 			if (add_message(x, x->got.body, x->got.len) == 0)
@@ -394,6 +411,11 @@ static void *run(void *arg)
 	if (streams && x->rc == 0 && x->got.status == 200 &&
 	    starts(x->got.content_type, "text/event-stream"))
 		listen_feed(x, x->got.body, x->got.len); /* the stream's last bytes */
+	/* A stream that could not be read says so at its end. */
+	if (streams && x->rc == 0 && x->sse_rc) {
+		x->rc = -1;
+		snprintf(x->err, sizeof(x->err), "%s", sse_why(x->sse_rc));
+	}
 	if (!streams && x->rc == 0 && x->got.status / 100 == 2)
 		read_answer(x);
 	else if (!streams && x->rc == 0)
