@@ -4,7 +4,8 @@
  * goes is started again and initialized with the client's initialize;
  * a stateless backend gives no session, starts what a request needs and
  * nothing is left once it is answered; the GET stream's events carry ids
- * and a GET with Last-Event-ID gets what it missed. */
+ * and a GET with Last-Event-ID gets what it missed, within the session's
+ * bound on what its clients leave unread. */
 #include <errno.h>
 #include <setjmp.h>
 #include <signal.h>
@@ -196,6 +197,49 @@ static void test_mcp_get_stream_resumes(void **state)
 	sg_mcp_hub_cancel(e->hub, &g);
 }
 
+/* What a GET resuming the stream replays counts against the session's
+ * bound on what its clients leave unread (SG_MCP_QUEUE_MAX), as the
+ * targets' events do: it replayed all it kept whatever was unread. The
+ * events left out come to a GET that resumes from the last one it got. */
+static void test_mcp_replay_within_the_queue_bound(void **state)
+{
+	struct env *e = *state;
+	struct sg_mcp_target t = fake("fake");
+	struct sg_mcp_backend m = { .targets = &t, .n = 1 };
+	char sid[SG_MCP_SID_LEN + 1], ids[128];
+	struct slot g, g2, g3, g4;
+	struct sg_mcp_ask a = { .m = &m, .method = SG_MCP_GET, .sse = true, .has_sid = true };
+
+	session(e, &m, sid);
+	ask(e, &m, SG_MCP_GET, sid, NULL, NULL, &g);
+	sg_mcp_hub_cancel(e->hub, &g);
+	/* three events of about 1.1 KB, kept while no GET is open */
+	free(call(e, &m, sid, "big", "{\"n\":3,\"size\":1000}"));
+	snprintf(a.sid, sizeof(a.sid), "%s", sid);
+	a.has_last_id = true;
+	snprintf(a.last_id, sizeof(a.last_id), "0");
+	memset(&g2, 0, sizeof(g2));
+	g2.waiting = SG_MCP_QUEUE_MAX - 1500; /* its client has that much unread */
+	sg_mcp_hub_call(e->hub, &a, on_done, &g2);
+	assert_true(g2.head);
+	assert_int_equal(g2.nevents, 1);
+	assert_string_equal(ids_of(&g2, ids, sizeof(ids)), "1,");
+	/* no room at all: nothing */
+	memset(&g3, 0, sizeof(g3));
+	g3.waiting = SG_MCP_QUEUE_MAX;
+	sg_mcp_hub_call(e->hub, &a, on_done, &g3);
+	assert_true(g3.head);
+	assert_int_equal(g3.nevents, 0);
+	/* read, resumed from the last it got: the rest */
+	snprintf(a.last_id, sizeof(a.last_id), "1");
+	memset(&g4, 0, sizeof(g4));
+	sg_mcp_hub_call(e->hub, &a, on_done, &g4);
+	assert_string_equal(ids_of(&g4, ids, sizeof(ids)), "2,3,");
+	run_until(e, &g2.done); /* taken over */
+	run_until(e, &g3.done);
+	sg_mcp_hub_cancel(e->hub, &g4);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -205,6 +249,8 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_mcp_stateless, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_mcp_get_stream_resumes, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_mcp_replay_within_the_queue_bound, setup,
+						teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -43,7 +43,7 @@ static void add(struct sg_mcp_replay *r, const char *data)
 	free(ev);
 }
 
-#define SINCE(r, id, s) sg_mcp_replay_since(r, id, strlen(id), record, s)
+#define SINCE(r, id, s) sg_mcp_replay_since(r, id, strlen(id), SIZE_MAX, record, s)
 
 static void test_mcpreplay_ids_and_text(void **state)
 {
@@ -150,6 +150,32 @@ static void test_mcpreplay_bounded_by_bytes(void **state)
 	free(big);
 }
 
+/* What the caller has room for bounds a replay: events in order while
+ * they fit, the rest left for a later GET (a replay counted nowhere let
+ * a client pile up what it never read). */
+static void test_mcpreplay_bounded_by_room(void **state)
+{
+	struct sg_mcp_replay r;
+	struct seen s = { 0 };
+	size_t one = strlen("id: 1\nevent: message\ndata: 1\n\n");
+
+	(void)state;
+	sg_mcp_replay_init(&r);
+	add(&r, "1");
+	add(&r, "2");
+	add(&r, "3");
+	assert_int_equal(sg_mcp_replay_since(&r, "0", 1, 2 * one + 1, record, &s), 2);
+	assert_string_equal(s.text, "id: 1\nevent: message\ndata: 1\n\n"
+				    "id: 2\nevent: message\ndata: 2\n\n");
+	memset(&s, 0, sizeof(s));
+	assert_int_equal(sg_mcp_replay_since(&r, "0", 1, one - 1, record, &s), 0);
+	assert_int_equal(s.n, 0);
+	/* what was left comes once there is room */
+	assert_int_equal(sg_mcp_replay_since(&r, "2", 1, one, record, &s), 1);
+	assert_string_equal(s.text, "id: 3\nevent: message\ndata: 3\n\n");
+	sg_mcp_replay_free(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -158,6 +184,7 @@ int main(void)
 		cmocka_unit_test(test_mcpreplay_refuses_foreign_ids),
 		cmocka_unit_test(test_mcpreplay_bounded_by_count),
 		cmocka_unit_test(test_mcpreplay_bounded_by_bytes),
+		cmocka_unit_test(test_mcpreplay_bounded_by_room),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -702,10 +702,15 @@ static void replay_one(void *arg, char *text, size_t len)
  * dead unnoticed, and MCP allows one stream to carry a message. Its
  * events carry ids; a GET with Last-Event-ID gets first the events after
  * that one (MCP's resumability: those the stream carried, or would have,
- * while the client was away), as many as the replay buffer keeps. */
+ * while the client was away), as many as the replay buffer keeps and
+ * the session's bound on what its clients leave unread has room for:
+ * they count against SG_MCP_QUEUE_MAX as the targets' events do (a GET
+ * replayed up to 256 KiB past it, however much its session's streams
+ * held unread). */
 static void get_stream(struct call *c, const struct sg_mcp_ask *ask)
 {
 	struct session *s = ask->has_sid ? session_find(c->hub, ask->sid) : NULL;
+	size_t waiting;
 
 	if (!ask->sse) {
 		call_error(c, 406, SG_JSONRPC_INVALID_REQUEST,
@@ -730,9 +735,11 @@ static void get_stream(struct call *c, const struct sg_mcp_ask *ask)
 	c->hub->stream->event(c->data, NULL, 0);
 	if (!s->legacy) /* a legacy session ends with its stream: nothing to resume */
 		s->resumable = true;
+	waiting = sg_mcp_session_waiting(s);
 	if (s->resumable && ask->has_last_id &&
-	    sg_mcp_replay_since(&s->replay, ask->last_id, strlen(ask->last_id), replay_one, c) ==
-		    -EINVAL)
+	    sg_mcp_replay_since(&s->replay, ask->last_id, strlen(ask->last_id),
+				waiting < SG_MCP_QUEUE_MAX ? SG_MCP_QUEUE_MAX - waiting : 0,
+				replay_one, c) == -EINVAL)
 		SG_DEBUG("mcp session %s: Last-Event-ID %s is none of its stream's: nothing "
 			 "replayed",
 			 s->id, ask->last_id);

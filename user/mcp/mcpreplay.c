@@ -90,7 +90,7 @@ static bool number(const char *id, size_t len, uint64_t *out)
 	return true;
 }
 
-int sg_mcp_replay_since(const struct sg_mcp_replay *r, const char *id, size_t id_len,
+int sg_mcp_replay_since(const struct sg_mcp_replay *r, const char *id, size_t id_len, size_t room,
 			sg_mcp_replay_fn fn, void *arg)
 {
 	const struct sg_list *l;
@@ -106,6 +106,9 @@ int sg_mcp_replay_since(const struct sg_mcp_replay *r, const char *id, size_t id
 
 		if (k->id <= after)
 			continue;
+		if (k->len > room) /* in order or not at all: ids never skip */
+			break;
+		room -= k->len;
 		if (!(copy = malloc(k->len + 1)))
 			return -ENOMEM;
 		memcpy(copy, k->text, k->len);

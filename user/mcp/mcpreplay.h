@@ -38,12 +38,15 @@ char *sg_mcp_replay_add(struct sg_mcp_replay *r, const char *data, size_t len, s
 typedef void (*sg_mcp_replay_fn)(void *arg, char *text, size_t len);
 
 /* Each kept event after id[0..id_len) (a Last-Event-ID as the client sent
- * it) to fn, oldest first. An id older than the oldest kept replays all
- * that is kept (the rest is lost). Returns the events told; -EINVAL when
- * id is not one this stream gave (not a decimal number, or past the last
- * given): nothing is told; -ENOMEM when a copy failed (those before it
- * were told). */
-int sg_mcp_replay_since(const struct sg_mcp_replay *r, const char *id, size_t id_len,
+ * it) to fn, oldest first, while their texts together fit in `room`
+ * bytes: the first that does not, and those after it, are not told (a
+ * client that reads what it got and comes back with the last id it saw
+ * gets them then, while they are kept). An id older than the oldest kept
+ * replays all that is kept (the rest is lost). Returns the events told;
+ * -EINVAL when id is not one this stream gave (not a decimal number, or
+ * past the last given): nothing is told; -ENOMEM when a copy failed
+ * (those before it were told). */
+int sg_mcp_replay_since(const struct sg_mcp_replay *r, const char *id, size_t id_len, size_t room,
 			sg_mcp_replay_fn fn, void *arg);
 
 /* What r keeps, let go; r may be used again after sg_mcp_replay_init. */

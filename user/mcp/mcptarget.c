@@ -135,8 +135,7 @@ static struct call *stream_for(struct session *s, size_t i, const struct sg_json
 	return s->get;
 }
 
-/* Bytes waiting for the clients of s's streams. */
-static size_t session_waiting(const struct session *s)
+size_t sg_mcp_session_waiting(const struct session *s)
 {
 	const struct sg_mcp_stream_ops *o = s->hub->stream;
 	size_t n = s->get ? o->waiting(s->get->data) : 0;
@@ -306,7 +305,7 @@ static void to_client(struct target *t, const struct sg_jsonrpc *m, uint64_t rel
 		free(ev);
 		return;
 	}
-	if (session_waiting(s) + len > SG_MCP_QUEUE_MAX) {
+	if (sg_mcp_session_waiting(s) + len > SG_MCP_QUEUE_MAX) {
 		free(ev);
 		if (u)
 			upreq_drop(u);

@@ -194,5 +194,8 @@ void sg_mcp_held_drop(struct target *t);
 /* The client's response m to a target's request relayed to it: to that
  * target, with the target's own id. */
 void sg_mcp_upreq_answered(struct session *s, const struct sg_jsonrpc *m);
+/* Bytes waiting for the clients of s's open streams (its GET's, its
+ * streaming calls'), which SG_MCP_QUEUE_MAX bounds. */
+size_t sg_mcp_session_waiting(const struct session *s);
 
 #endif
