@@ -1627,12 +1627,13 @@ static void agentgateway_fn(struct sg_cel_run *run, const struct sg_cel_node *n,
 	case SG_CELF_FORM_ENCODE:
 		return fn_form_encode(run, a, out);
 	case SG_CELF_FAIL:
-		/* An error always says something: fail("") (or text that starts
-		 * with a NUL, which ends the message) says what agentgateway's
-		 * fail() starts with. */
-		if (n->nargs && is_str(a) && a->s.n && a->s.p[0])
-			return sg_cel_error(run, out, "%.*s", (int)(a->s.n > 120 ? 120 : a->s.n),
-					    a->s.p);
+		/* agentgateway's words (crates/celx/src/general.rs fail(): "fail()
+		 * called: MSG", which its logs print within "Error executing
+		 * function 'fail': ..."); fail() without a string says the
+		 * first part alone. */
+		if (n->nargs && is_str(a))
+			return sg_cel_error(run, out, "fail() called: %.*s",
+					    (int)(a->s.n > 120 ? 120 : a->s.n), a->s.p);
 		return sg_cel_error(run, out, "fail() called");
 	default:
 		return conversion(run, n, a, out);
