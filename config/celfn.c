@@ -963,6 +963,10 @@ static int hexv(char c)
 				      : -1;
 }
 
+/* As agentgateway's (the percent-encoding crate's percent_decode, then
+ * decode_utf8): a "%" not followed by two hex digits stays as it is, and
+ * what the escapes make must be well-formed UTF-8, as every CEL string
+ * is ("%ff" made a string no code point can be read from). */
 static void url_decode(struct sg_cel_run *run, const struct sg_cel_val *v, struct sg_cel_val *out)
 {
 	char *m = buf(run, v->s.n, out);
@@ -971,15 +975,17 @@ static void url_decode(struct sg_cel_run *run, const struct sg_cel_val *v, struc
 	if (!m)
 		return;
 	for (size_t k = 0; k < v->s.n; k++) {
-		if (v->s.p[k] != '%') {
+		if (v->s.p[k] != '%' || k + 2 >= v->s.n || hexv(v->s.p[k + 1]) < 0 ||
+		    hexv(v->s.p[k + 2]) < 0) {
 			m[o++] = v->s.p[k];
 			continue;
 		}
-		if (k + 2 >= v->s.n || hexv(v->s.p[k + 1]) < 0 || hexv(v->s.p[k + 2]) < 0)
-			return sg_cel_error(run, out, "url.decode: invalid percent-encoding");
 		m[o++] = (char)(hexv(v->s.p[k + 1]) * 16 + hexv(v->s.p[k + 2]));
 		k += 2;
 	}
+	for (size_t k = 0, len; k < o; k += len)
+		if (!(len = sg_celparse_utf8_len(m + k, o - k)))
+			return sg_cel_error(run, out, "url.decode: invalid UTF-8 at offset %zu", k);
 	set_str(out, SG_CEL_STRING, m, o);
 }
 
@@ -1016,6 +1022,18 @@ static bool json_string(struct json *j, struct sg_cel_val *out)
 
 		if ((unsigned char)c < 0x20)
 			return false;
+		/* Bytes that are not UTF-8 make no CEL string: refused, as
+		 * serde_json's from_slice (agentgateway's json() of bytes) does. */
+		if ((unsigned char)c >= 0x80) {
+			size_t len = sg_celparse_utf8_len(j->s + k, j->at - k);
+
+			if (!len)
+				return false;
+			memcpy(m + o, j->s + k, len);
+			o += len;
+			k += len - 1;
+			continue;
+		}
 		if (c != '\\') {
 			m[o++] = c;
 			continue;

@@ -641,6 +641,32 @@ static void test_cel_fail_says_something(void **state)
 	want_error_is("fail(1)", NULL, "fail() called");
 }
 
+/* CEL strings are UTF-8: url.decode's escapes that make none ("%ff"),
+ * and json()'s strings of bytes that are none, are errors, as
+ * agentgateway's decode_utf8 and serde_json make them; they made
+ * strings no code point could be read from. url.decode leaves a "%"
+ * without two hex digits as it is (percent_decode's way; it refused
+ * it). base64.decode gives bytes, which string() checks. */
+static void test_cel_decoders_make_utf8(void **state)
+{
+	(void)state;
+	want_value("url.decode('caf%C3%A9%20ok')", NULL, "\"caf\u00e9 ok\"");
+	want_value("url.decode('caf%C3%A9').size()", NULL, "4");
+	want_error_is("url.decode('%ff')", NULL, "url.decode: invalid UTF-8 at offset 0");
+	want_error_is("url.decode('ab%C3')", NULL, "url.decode: invalid UTF-8 at offset 2");
+	want_error_is("url.decode('%ED%A0%80')", NULL, "url.decode: invalid UTF-8 at offset 0");
+	want_error_is("url.decode('%C0%AF')", NULL, "url.decode: invalid UTF-8 at offset 0");
+	want_value("url.decode('100%')", NULL, "\"100%\"");
+	want_value("url.decode('%zz%4')", NULL, "\"%zz%4\"");
+	want_value("url.decode('%%41')", NULL, "\"%A\"");
+	want_value("json(b'{\"a\": \"\\xc3\\xa9\"}').a", NULL, "\"\u00e9\"");
+	want_error_is("json(b'{\"a\": \"\\xff\"}')", NULL, "json: invalid JSON");
+	want_error_is("json(b'\"\\xc3\"')", NULL, "json: invalid JSON");
+	want_error_is("json(b'\"\\xed\\xa0\\x80\"')", NULL, "json: invalid JSON");
+	want_value("base64.decode('/w==')", NULL, "b\"\\xff\"");
+	want_error_is("string(base64.decode('/w=='))", NULL, "invalid UTF-8 in bytes at offset 0");
+}
+
 /* Found by fuzz_cel: merge() charges a.n * b.n / 16 steps in one go, and
  * the counter went that far past the bound; it stops one past it. */
 static void test_cel_steps_stop_one_past_bound(void **state)
@@ -691,6 +717,7 @@ int main(void)
 		cmocka_unit_test(test_cel_split_counts_bytes),
 		cmocka_unit_test(test_cel_string_of_bytes_wants_utf8),
 		cmocka_unit_test(test_cel_fail_says_something),
+		cmocka_unit_test(test_cel_decoders_make_utf8),
 		cmocka_unit_test(test_cel_steps_stop_one_past_bound),
 	};
 
