@@ -4,7 +4,9 @@
 # and an HTTP one. Over HTTP/1 and h2c an allowed request reaches the
 # backend with the service's header edits, and its response gets the
 # service's lines; a denial is answered with the service's status, headers
-# and body; a denial without one, a failing, hanging (past its timeout),
+# and body, and the request's CORS lines but not the route's
+# responseHeaderModifier (agentgateway's order); a denial without one, a
+# failing, hanging (past its timeout),
 # resetting or absent service is 403 "external authorization failed"
 # (failureMode deny), passes (allow), or gets the configured status
 # (denyWithStatus). The body goes to the service within its bound (over it:
@@ -64,6 +66,18 @@ YAML
         responseHeaderModifier: {add: {x-route: fsh}}
       backends: [{host: 127.0.0.1:$V1}]
 YAML
+	for rt in gc hc; do
+		[ $rt = gc ] && az="{host: 127.0.0.1:$GP}" || az="{host: 127.0.0.1:$HP, protocol: {http: {}}}"
+		cat <<YAML
+    - name: $rt
+      matches: [{path: {pathPrefix: /$rt}}]
+      policies:
+        cors: {allowOrigins: ["https://app.example"]}
+        extAuthz: $az
+        responseHeaderModifier: {add: {x-route: $rt}}
+      backends: [{host: 127.0.0.1:$V1}]
+YAML
+	done
 	cat <<YAML
     - name: gj
       matches: [{path: {pathPrefix: /gj}}]
@@ -118,6 +132,18 @@ expect "failureMode denyWithStatus: its status, agentgateway's words" 503 \
 hcall "$u/fsh/x"
 check "failureMode denyWithStatus, the service down: its status, with the route's response headers" \
 	"$H_CODE $(resp_header x-route) $H_BODY" "503 fsh Authorization service unavailable"
+# A denial carries the request's CORS lines (a browser reads it) but not
+# the route's responseHeaderModifier, as agentgateway's does.
+for rt in gc hc; do
+	hcall -H "Origin: https://app.example" "$u/$rt/deny"
+	check "$rt: the service's denial with the CORS lines, not the route's response header" \
+		"$H_CODE $(resp_header x-denied-by) [$(resp_header access-control-allow-origin)] [$(resp_header x-route)] $H_BODY" \
+		"418 authz [https://app.example] [] denied by policy"
+done
+hcall -H "Origin: https://app.example" "$u/gc/allow"
+check "gc: allowed, the route's response header and the CORS lines" \
+	"$H_CODE [$(resp_header access-control-allow-origin)] [$(resp_header x-route)]" \
+	"200 [https://app.example] [gc]"
 hcall "$u/open/x"
 check "the gateway serves on after it (it crashed on that answer once the log read response.headers)" \
 	"$H_CODE" 200

@@ -220,19 +220,52 @@ static void grpc_allowed(struct sg_extauthz *z, const struct sg_authzpb_response
 		sg_request_authorized(r);
 }
 
-/* Denied with the lines h[0..n) (kept in the plan), status and body. */
+/* Whether edit e adds a line named `name`. */
+static bool adds(const struct sg_header_edit *e, struct sg_h1_span name)
+{
+	for (size_t i = 0; i < e->nadd; i++)
+		if (e->add[i].name.len == name.len &&
+		    !strncasecmp(e->add[i].name.p, name.p, name.len))
+			return true;
+	return false;
+}
+
+/* lines[0..n) and after them r's CORS lines, lines[] holding cap:
+ * their count. */
+static size_t with_cors(const struct sg_request *r, struct sg_h1_header *lines, size_t n,
+			size_t cap)
+{
+	for (size_t i = 0; i < r->plan.cors.nadd && n < cap; i++)
+		lines[n++] = r->plan.cors.add[i];
+	return n;
+}
+
+/* Denied with the lines h[0..n) (kept in the plan), status and body,
+ * and the request's CORS lines (in place of the service's of their
+ * names), not the rest of the route's response filters. That is
+ * agentgateway's way (crates/agentgateway/src/proxy/httpproxy.rs,
+ * apply_request_policies): a denial is a direct response returned from
+ * the ext_authz step; the lines CORS queued before it are merged into
+ * every response, a denial's included (so that a browser may read it),
+ * while the route's responseHeaderModifier is only chosen for the
+ * response path after that step, and never edits a denial. The failure
+ * mode's answers (undecided()) carry all of the route's filters, which
+ * agentgateway's do not. */
 static void denied(struct sg_extauthz *z, uint16_t status, const struct sg_h1_header *h, size_t n,
 		   const char *body, size_t len)
 {
 	struct sg_request *r = z->r;
+	const struct sg_header_edit *cors = &r->plan.cors;
 	struct sg_h1_header lines[EXTAUTHZ_LINES];
 	struct sg_h1_edit edit = { .add = lines };
+	size_t cap = EXTAUTHZ_LINES - (cors->nadd < EXTAUTHZ_LINES ? cors->nadd : EXTAUTHZ_LINES);
 	const char *b = len ? sg_filter_plan_keep(&r->plan, body, len) : "";
 
-	for (size_t i = 0; i < n && edit.nadd < EXTAUTHZ_LINES; i++)
-		if (!sg_svc_owned(h[i].name) &&
+	for (size_t i = 0; i < n && edit.nadd < cap; i++)
+		if (!sg_svc_owned(h[i].name) && !adds(cors, h[i].name) &&
 		    !keep_line(&r->plan, h[i].name, h[i].value, &lines[edit.nadd++]))
 			b = NULL;
+	edit.nadd = with_cors(r, lines, edit.nadd, EXTAUTHZ_LINES);
 	stop(z);
 	if (!b)
 		sg_request_denied(r, SG_FAIL_CONNECT);
@@ -314,20 +347,21 @@ static int eval_string(struct sg_request *r, const struct sg_cel *e, struct sg_h
 }
 
 /* A 401 or 403 of the HTTP service with http.redirect: 302 to where the
- * expression says (agentgateway's sign-in redirect); an expression that
- * fails is the gateway's own 403. */
+ * expression says (agentgateway's sign-in redirect, a denial as any:
+ * with the CORS lines); an expression that fails is the gateway's own
+ * 403. */
 static void redirected(struct sg_extauthz *z)
 {
 	struct sg_request *r = z->r;
-	struct sg_h1_header loc = { { "location", 8 }, { 0 } };
-	struct sg_h1_edit edit = { .add = &loc, .nadd = 1 };
-	int rc = eval_string(r, z->x->redirect, &loc.value);
+	struct sg_h1_header lines[8] = { { { "location", 8 }, { 0 } } };
+	struct sg_h1_span *loc = &lines[0].value;
+	struct sg_h1_edit edit = { .add = lines, .nadd = with_cors(r, lines, 1, 8) };
+	int rc = eval_string(r, z->x->redirect, loc);
 
 	stop(z);
 	if (rc == -ENOMEM)
 		sg_request_denied(r, SG_FAIL_CONNECT);
-	else if (rc < 0 || memchr(loc.value.p, '\r', loc.value.len) ||
-		 memchr(loc.value.p, '\n', loc.value.len))
+	else if (rc < 0 || memchr(loc->p, '\r', loc->len) || memchr(loc->p, '\n', loc->len))
 		sg_request_denied(r, SG_FAIL_EXT_AUTHZ);
 	else
 		sg_request_answer(r, 302, &edit, "", 0, false);
