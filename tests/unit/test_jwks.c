@@ -167,12 +167,88 @@ static void test_jwks_refused(void **state)
 	sg_jwks_free(k);
 }
 
+/* One RSA key as a JWKS, n and e given in bytes. */
+static struct sg_jwks *rsa_set(const unsigned char *n, size_t nlen, const unsigned char *e,
+			       size_t elen)
+{
+	static char text[4096], a[1400], b[64];
+	char err[256] = "";
+	struct sg_jwks *k = NULL;
+
+	b64u(n, nlen, a);
+	b64u(e, elen, b);
+	snprintf(text, sizeof(text),
+		 "{\"keys\":[{\"kty\":\"RSA\",\"kid\":\"r\",\"n\":\"%s\",\"e\":\"%s\"}]}", a, b);
+	assert_int_equal(sg_jwks_parse(text, strlen(text), &k, err, sizeof(err)), 0);
+	return k;
+}
+
+/* RSA keys agentgateway's verifier (aws-lc-rs: 2048 to 8192 bits, an odd
+ * exponent of at least 3) takes no signature from load, but verify
+ * nothing: with e = 1 the PKCS#1 v1.5 padding of the digest is itself a
+ * "signature" anyone writes without a private key; a 1024-bit key's own
+ * signatures are refused too. */
+static void test_jwks_weak_rsa_verifies_nothing(void **state)
+{
+	static const unsigned char sha256_info[] = { 0x30, 0x31, 0x30, 0x0d, 0x06, 0x09, 0x60,
+						     0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02,
+						     0x01, 0x05, 0x00, 0x04, 0x20 };
+	const char *msg = "eyJhbGciOiJSUzI1NiIsImtpZCI6InIifQ.eyJpc3MiOiJ4In0";
+	unsigned char n[1024], e65537[] = { 1, 0, 1 }, one[] = { 1 };
+	unsigned char em[256], sig[512];
+	unsigned int mdlen = 0;
+	EVP_PKEY *small = EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)1024);
+	BIGNUM *bn = NULL;
+	struct sg_jwks *k;
+	size_t nlen, len;
+
+	(void)state;
+	assert_non_null(small);
+	assert_int_equal(EVP_PKEY_get_bn_param(rsa, OSSL_PKEY_PARAM_RSA_N, &bn), 1);
+	nlen = (size_t)BN_bn2bin(bn, n);
+	BN_free(bn);
+	assert_int_equal(nlen, sizeof(em));
+
+	/* The 2048-bit key with e = 65537 verifies its own signature... */
+	k = rsa_set(n, nlen, e65537, sizeof(e65537));
+	len = sign(rsa, EVP_sha256(), msg, sig, sizeof(sig));
+	assert_true(sg_jwk_verify(sg_jwks_find(k, "r"), SG_JWK_RS256, msg, strlen(msg), sig, len));
+	sg_jwks_free(k);
+
+	/* ...its modulus with e = 1 takes the forged EM = 00 01 FF.. 00
+	 * DigestInfo H(msg) from anyone: no more. */
+	memset(em, 0xff, sizeof(em));
+	em[0] = 0;
+	em[1] = 1;
+	em[sizeof(em) - 32 - sizeof(sha256_info) - 1] = 0;
+	memcpy(em + sizeof(em) - 32 - sizeof(sha256_info), sha256_info, sizeof(sha256_info));
+	assert_int_equal(
+		EVP_Digest(msg, strlen(msg), em + sizeof(em) - 32, &mdlen, EVP_sha256(), NULL), 1);
+	k = rsa_set(n, nlen, one, sizeof(one));
+	assert_false(sg_jwk_verify(sg_jwks_find(k, "r"), SG_JWK_RS256, msg, strlen(msg), em,
+				   sizeof(em)));
+	sg_jwks_free(k);
+
+	/* A 1024-bit key: its own signature is refused. */
+	bn = NULL;
+	assert_int_equal(EVP_PKEY_get_bn_param(small, OSSL_PKEY_PARAM_RSA_N, &bn), 1);
+	nlen = (size_t)BN_bn2bin(bn, n);
+	BN_free(bn);
+	k = rsa_set(n, nlen, e65537, sizeof(e65537));
+	len = sign(small, EVP_sha256(), msg, sig, sizeof(sig));
+	assert_int_equal(len, 128);
+	assert_false(sg_jwk_verify(sg_jwks_find(k, "r"), SG_JWK_RS256, msg, strlen(msg), sig, len));
+	sg_jwks_free(k);
+	EVP_PKEY_free(small);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_jwks_loads_each_family),
 		cmocka_unit_test(test_jwks_alg_names),
 		cmocka_unit_test(test_jwks_refused),
+		cmocka_unit_test(test_jwks_weak_rsa_verifies_nothing),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

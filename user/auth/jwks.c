@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/bn.h>
 #include <openssl/core_names.h>
 #include <openssl/ec.h>
 #include <openssl/evp.h>
@@ -43,6 +44,7 @@ struct sg_jwk {
 	EVP_PKEY *pkey;
 	unsigned algs; /* 1 << enum sg_jwk_alg it verifies */
 	int ec_bits;   /* EC: 256 or 384 */
+	bool weak;     /* an RSA key no signature is taken from (rsa_usable) */
 };
 
 struct sg_jwks {
@@ -102,7 +104,23 @@ static EVP_PKEY *from_params(const char *type, OSSL_PARAM_BLD *b)
 	return pkey;
 }
 
-static EVP_PKEY *rsa_key(const struct sg_json *o, const char **why)
+/* The RSA keys agentgateway's verifier (jsonwebtoken on aws-lc-rs, its
+ * RSA_PKCS1_2048_8192 and RSA_PSS_2048_8192 parameters) takes a
+ * signature from: a modulus of 2048 to 8192 bits, odd, and an odd exponent
+ * of at least 3 below it. OpenSSL checks none of this: with e = 1 a
+ * "signature" is the padded digest itself, which anyone can write, and a
+ * 512-bit modulus is factored in hours. Such a key still loads (as
+ * agentgateway's does, and a remote set's other keys stay usable), but
+ * verifies nothing. */
+static bool rsa_usable(const BIGNUM *n, const BIGNUM *e)
+{
+	int bits = BN_num_bits(n);
+
+	return bits >= 2048 && bits <= 8192 && BN_is_odd(n) && BN_is_odd(e) &&
+	       BN_num_bits(e) >= 2 && BN_cmp(e, n) < 0;
+}
+
+static EVP_PKEY *rsa_key(const struct sg_json *o, bool *weak, const char **why)
 {
 	size_t nlen, elen;
 	unsigned char *n = member(o, "n", &nlen), *e = member(o, "e", &elen);
@@ -116,6 +134,7 @@ static EVP_PKEY *rsa_key(const struct sg_json *o, const char **why)
 	    OSSL_PARAM_BLD_push_BN(b, OSSL_PKEY_PARAM_RSA_E, be)) {
 		*why = "not an RSA public key";
 		pkey = from_params("RSA", b);
+		*weak = !rsa_usable(bn, be);
 	}
 	OSSL_PARAM_BLD_free(b);
 	BN_free(bn);
@@ -195,7 +214,7 @@ static int parse_key(const struct sg_json *o, struct sg_jwk *k, const char **why
 	}
 	if (!strcmp(kty, "RSA")) {
 		family = ALGS_RSA;
-		k->pkey = rsa_key(o, why);
+		k->pkey = rsa_key(o, &k->weak, why);
 	} else if (!strcmp(kty, "EC")) {
 		family = ALGS_EC;
 		k->pkey = ec_key(o, &k->ec_bits, why);
@@ -346,6 +365,8 @@ bool sg_jwk_verify(const struct sg_jwk *k, enum sg_jwk_alg a, const char *msg, s
 
 	if (!ctx)
 		return false;
+	if (k->weak)
+		goto out;
 	if (a == SG_JWK_ES256 || a == SG_JWK_ES384) {
 		size_t half = a == SG_JWK_ES256 ? 32 : 48;
 

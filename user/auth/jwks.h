@@ -55,7 +55,9 @@ const struct sg_jwk *sg_jwks_find(const struct sg_jwks *k, const char *kid);
 bool sg_jwk_allows(const struct sg_jwk *k, enum sg_jwk_alg a);
 /* Whether sig[0..siglen) is k's signature by a (one k allows) of
  * msg[0..msglen): a JWS signature as RFC 7518 §3 writes it (ES256/384 as
- * r || s, of the key's own curve only). */
+ * r || s, of the key's own curve only). An RSA key agentgateway's verifier
+ * would not take (a modulus outside 2048..8192 bits, an exponent that is
+ * even, 1, or not below it) verifies no signature. */
 bool sg_jwk_verify(const struct sg_jwk *k, enum sg_jwk_alg a, const char *msg, size_t msglen,
 		   const unsigned char *sig, size_t siglen);
 
