@@ -421,6 +421,16 @@ static void test_mcpoauth_entra_token_form(void **state)
 	form_is(&m, "grant_type=authorization_code&client_id=other", false, NULL);
 	form_is(&m, "grant_type=authorization_code&code=c1", false, NULL);
 	form_is(&m, "grant_type=client_credentials&client_id=cid&scope=x", false, NULL);
+	/* nor one that reads as a user's grant to us and an app's to Entra:
+	 * "grant_type%00" is another parameter there, a repeated one is
+	 * anyone's guess (agentgateway reads the last) */
+	form_is(&m, "grant_type=client_credentials&client_id=cid&grant_type%00=authorization_code",
+		false, NULL);
+	form_is(&m, "grant_type=client_credentials&client_id=cid&grant_type=authorization_code",
+		false, NULL);
+	form_is(&m, "grant_type=authorization_code%00&client_id=cid", false, NULL);
+	form_is(&m, "grant_type=authorization_code&client_id=other&client_id=cid", false, NULL);
+	form_is(&m, "grant_type=authorization_code&client_id=cid%00other", false, NULL);
 	/* no clientSecret configured: nothing to add */
 	m.client_secret = NULL;
 	form_is(&m, "grant_type=authorization_code&client_id=cid&resource=r", false,

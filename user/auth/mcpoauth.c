@@ -354,7 +354,9 @@ static int hexval(char c)
 }
 
 /* s[0..len) form-decoded ('+' a space, %XX a byte) into out[0..cap),
- * NUL-terminated; false when it does not fit. */
+ * NUL-terminated; false when it does not fit, or holds a NUL (%00), which
+ * a C string would end at: "grant_type%00" is not grant_type, for Entra
+ * no more than for us. */
 static bool form_decode(const char *s, size_t len, char *out, size_t cap)
 {
 	size_t n = 0;
@@ -369,7 +371,7 @@ static bool form_decode(const char *s, size_t len, char *out, size_t cap)
 			c = (char)(hexval(s[i + 1]) * 16 + hexval(s[i + 2]));
 			i += 2;
 		}
-		if (n + 1 >= cap)
+		if (n + 1 >= cap || c == '\0')
 			return false;
 		out[n++] = c;
 	}
@@ -407,7 +409,7 @@ static bool next_param(const char *s, size_t len, size_t *at, struct param *p)
 }
 
 /* Whether p's decoded name is `name`; with `value`, its decoded value
- * into value[0..cap) ("" when it does not fit). */
+ * into value[0..cap) ("" when it does not fit or holds a NUL). */
 static bool param_is(const struct param *p, const char *name, char *value, size_t cap)
 {
 	char n[64];
@@ -490,18 +492,21 @@ char *sg_mcpoauth_entra_token_form(const struct sg_mcp_authn *m, const char *bod
 {
 	const char *secret = m->client_secret;
 	char client_id[512] = "", grant[64] = "", *out;
-	bool has_secret = false, has_id = false;
+	bool has_secret = false;
+	size_t ids = 0, grants = 0, at = 0, n;
 	struct param p;
-	size_t at = 0, n;
 
 	while (next_param(body, len, &at, &p)) {
 		has_secret |= param_is(&p, "client_secret", NULL, 0);
-		has_id |= param_is(&p, "client_id", client_id, sizeof(client_id));
-		param_is(&p, "grant_type", grant, sizeof(grant));
+		ids += param_is(&p, "client_id", client_id, sizeof(client_id));
+		grants += param_is(&p, "grant_type", grant, sizeof(grant));
 	}
 	/* The secret belongs to clientId's registration, and the endpoint
-	 * needs no token: a user's grant for that client alone gets it. */
-	if (authorized || has_secret || !secret || !m->client_id || !has_id ||
+	 * needs no token: a user's grant for that client alone gets it. A
+	 * client_id or grant_type sent twice (RFC 6749 §3.2: never) gets
+	 * none: which one Entra reads is not ours to guess, and the other may
+	 * be client_credentials. */
+	if (authorized || has_secret || !secret || !m->client_id || ids != 1 || grants != 1 ||
 	    strcmp(client_id, m->client_id) ||
 	    (strcmp(grant, "authorization_code") && strcmp(grant, "refresh_token")))
 		secret = NULL;

@@ -76,8 +76,9 @@ int sg_mcpoauth_entra_token_url(const struct sg_mcp_authn *m, char *out, size_t 
  * `resource` parameters, and with m's clientSecret added when the request
  * has no credential of its own (no client_secret; `authorized` false: no
  * Authorization header), is for m's clientId and asks a user's grant
- * (authorization_code, refresh_token): the endpoint needs no token, so
- * a client_credentials grant never gets the gateway's secret. Malloc'd;
+ * (authorization_code, refresh_token), each named once and exactly (no
+ * %00 in a name or value): the endpoint needs no token, so a
+ * client_credentials grant never gets the gateway's secret. Malloc'd;
  * NULL when out of memory. */
 char *sg_mcpoauth_entra_token_form(const struct sg_mcp_authn *m, const char *body, size_t len,
 				   bool authorized);
