@@ -139,6 +139,10 @@ static void test_backendauth_key_locations(void **state)
 	assert_string_equal(added(&p, "x-api-key", buf, sizeof(buf)), "Key k1");
 	assert_string_equal(added(&p, "authorization", buf, sizeof(buf)), "");
 	assert_string_equal(target_of(&p, buf, sizeof(buf)), "/x?y=1&api=a+b%26c");
+	/* the client's however it spells the name: a backend decodes it too,
+	 * and might read the client's first */
+	assert_int_equal(try_plan(c, &p, &a, "/x?ap%69=client&y=1&api"), SG_FILTER_FORWARD);
+	assert_string_equal(target_of(&p, buf, sizeof(buf)), "/x?y=1&api=a+b%26c");
 	assert_string_equal(added(&p, "cookie", buf, sizeof(buf)), "a=1; b=2; api=k3");
 	assert_true(sg_header_edit_drops(&p.request, "cookie", 6));
 	sg_cfg_free(c);
@@ -281,6 +285,9 @@ static void test_backendauth_token_exchange(void **state)
 		 NULL);
 	assert_int_equal(try_plan(c, &p, &a, "/x?act=a&y=1"), SG_FILTER_FORWARD);
 	assert_string_equal(added(&p, "x-up", buf, sizeof(buf)), "T1");
+	assert_string_equal(target_of(&p, buf, sizeof(buf)), "/x?y=1");
+	/* the actor token as the exchange read it (%61ct is act): out too */
+	assert_int_equal(try_plan(c, &p, &a, "/x?%61ct=a&y=1"), SG_FILTER_FORWARD);
 	assert_string_equal(target_of(&p, buf, sizeof(buf)), "/x?y=1");
 	assert_string_equal(added(&p, "cookie", buf, sizeof(buf)), "a=1; b=2");
 	assert_false(sg_header_edit_drops(&p.request, "authorization", 13));

@@ -37,6 +37,23 @@ static const char *current(const struct sg_filter_plan *p, const struct sg_filte
 	return in->header ? in->header(in->ctx, name, len) : NULL;
 }
 
+/* Whether item[0..ilen), a query's pair (sep '&') or a cookie, is called
+ * name: a cookie as written, a query's key form-decoded, as the
+ * credential was found (user/core/authn.c) and as agentgateway's
+ * form_urlencoded reads it ("ap%69=x" is api; a backend decodes it
+ * too). */
+static bool named(const char *item, size_t ilen, char sep, const char *name, size_t nlen)
+{
+	const char *eq = memchr(item, '=', ilen);
+	size_t klen = eq ? (size_t)(eq - item) : ilen;
+	char key[256];
+
+	if (sep != '&')
+		return eq && klen == nlen && !memcmp(item, name, nlen);
+	return sg_form_decode(item, klen, key, sizeof(key)) == (ssize_t)nlen &&
+	       !memcmp(key, name, nlen);
+}
+
 /* s[0..len) split by sep, without the items whose key (up to '=') is
  * name, then `name=value` (value form-encoded when `encode`; value NULL:
  * nothing added), into a new string (malloc'd). */
@@ -60,7 +77,7 @@ static char *replaced(const char *s, size_t len, char sep, const char *name, con
 			item++;
 			ilen--;
 		}
-		if (!ilen || (ilen > nlen && item[nlen] == '=' && !memcmp(item, name, nlen)))
+		if (!ilen || named(item, ilen, sep, name, nlen))
 			continue;
 		if (n) {
 			out[n++] = sep;
