@@ -543,6 +543,47 @@ static void test_authn_strips_what_it_verified(void **state)
 	sg_cfg_free(ck);
 }
 
+/* A route's jwtAuth adds its claims to what the request proved before it
+ * (a listener's basicAuth, apiKey, extAuthz: the gateway phase), as
+ * agentgateway's request extensions keep them; a later token's claims
+ * replace an earlier one's. */
+static void test_authn_jwt_keeps_what_came_before(void **state)
+{
+	struct sg_cfg *c = load("{issuer: https://issuer.example, jwks: '%s'}");
+	static const struct sg_api_key key = { "k", { 0 }, NULL };
+	char bearer[4096];
+	struct sg_filter_plan p = { 0 };
+	struct sg_authn a = { .now = NOW, .basic_user = "alice", .apikey = &key };
+	struct sg_filter_input in = input("/x");
+
+	(void)state;
+	a.extauthz = sg_json_object();
+	in.authn = &a;
+	hdrs[0][0] = "authorization";
+	hdrs[0][1] = bearer;
+	snprintf(bearer, sizeof(bearer), "Bearer %s",
+		 mint("EdDSA", "ed", "{" ISS ",\"sub\":\"one\",\"exp\":1900000000}"));
+	assert_int_equal(
+		sg_filter_plan_request(&p, &c->binds[0].listeners[0].routes[0].eff_filters, &in),
+		SG_FILTER_FORWARD);
+	assert_string_equal(sg_jwt_claims_sub(a.jwt), "one");
+	assert_string_equal(a.basic_user, "alice");
+	assert_ptr_equal(a.apikey, &key);
+	assert_non_null(a.extauthz);
+	sg_filter_plan_reset(&p);
+	snprintf(bearer, sizeof(bearer), "Bearer %s",
+		 mint("EdDSA", "ed", "{" ISS ",\"sub\":\"two\",\"exp\":1900000000}"));
+	assert_int_equal(
+		sg_filter_plan_request(&p, &c->binds[0].listeners[0].routes[0].eff_filters, &in),
+		SG_FILTER_FORWARD);
+	assert_string_equal(sg_jwt_claims_sub(a.jwt), "two");
+	assert_string_equal(a.basic_user, "alice");
+	sg_filter_plan_reset(&p);
+	sg_authn_reset(&a);
+	memset(hdrs, 0, sizeof(hdrs));
+	sg_cfg_free(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -554,6 +595,7 @@ int main(void)
 		cmocka_unit_test(test_jwt_cache_hits_and_expiry),
 		cmocka_unit_test(test_authn_credential_locations),
 		cmocka_unit_test(test_authn_strips_what_it_verified),
+		cmocka_unit_test(test_authn_jwt_keeps_what_came_before),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -305,7 +305,10 @@ enum sg_filter_result sg_authn_jwt_as(struct sg_authn *a, struct sg_filter_plan 
 		sg_jwt_claims_put(claims);
 		return SG_FILTER_FORWARD;
 	}
-	sg_authn_reset(a);
+	/* These claims replace any the request had (a listener's oidc or
+	 * jwtAuth); what else it proved (the listener's basicAuth, apiKey,
+	 * extAuthz) stays, as agentgateway's request extensions do. */
+	sg_jwt_claims_put(a->jwt);
 	a->jwt = claims;
 	return SG_FILTER_FORWARD;
 }

@@ -135,7 +135,7 @@ static int session(struct sg_authn *a, const struct sg_oidc *o, const struct sg_
 		sg_jwt_claims_put(claims);
 		return 1;
 	}
-	sg_authn_reset(a);
+	sg_jwt_claims_put(a->jwt); /* the claims replaced, the rest kept (authn.c) */
 	a->jwt = claims;
 	return 1;
 }
