@@ -1187,6 +1187,10 @@ struct sg_filters {
 	/* agentgateway's a2a policy (user/core/a2a.h): agent cards rewritten,
 	 * calls logged. */
 	bool a2a;
+	/* The config has an oidc policy: every route's requests lose their
+	 * agw_oidc_ cookies (the sealed sessions, bearer credentials for the
+	 * routes that have it), as agentgateway strips them on every route. */
+	bool oidc_cookies;
 	/* The order config_dump lists them in `inlinePolicies`, before
 	 * timeout and retry, as agentgateway does: its fixed order in the
 	 * standalone dialect, its HTTPRoute translation order in Kubernetes

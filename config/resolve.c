@@ -313,6 +313,7 @@ static void resolve_filters(const struct sg_cfg *cfg, const struct sg_listener *
 	const struct sg_policy *p;
 
 	r->eff_filters = r->filters;
+	r->eff_filters.oidc_cookies = cfg->noidcs > 0;
 #define PICK(field, kind, member)                                                                  \
 	if (!r->eff_filters.field) {                                                               \
 		if ((p = chain_policy(cfg, kind, l, r, parent)))                                   \

@@ -9,7 +9,7 @@
 # asked for with the session cookie, clearing the transaction's. With the
 # session the page is served over HTTP/1 and h2c, the ID token's claims
 # reach CEL (jwt.email), and the backend sees none of the agw_oidc_ cookies
-# but the others. Callbacks the gateway did not start are 400 (a forged
+# but the others, nor does the backend of a route without oidc. Callbacks the gateway did not start are 400 (a forged
 # state, no transaction cookie, a CSRF mismatch, the provider's error),
 # a code used twice is the provider's refusal as 500, a tampered session
 # starts a new login, a CORS preflight passes, an expired session starts a
@@ -85,6 +85,11 @@ for opt in --http1.1 --http2-prior-knowledge; do
 		"$H_CODE $(echo_header x-email) [$(echo_header cookie)]" \
 		"200 alice@example.com [theme=dark]"
 done
+# The sealed session lets anyone who holds it in: a route without oidc
+# does not hand it (nor a transaction) to its backend either.
+hcall -H "cookie: theme=dark; $SESSION; $TXN; lang=en" "$u/open/page"
+check "a route without oidc: its backend gets no agw_oidc_ cookie" \
+	"$H_CODE [$(echo_header cookie)]" "200 [theme=dark; lang=en]"
 
 # Callbacks the gateway did not start.
 hcall "$CB?state=bm90LWpzb24&code=x"

@@ -202,6 +202,55 @@ static void test_authn_cookie_key_stripped(void **state)
 	sg_cfg_free(c);
 }
 
+/* On a config with an oidc policy, a route without one hands its backend
+ * none of the agw_oidc_ cookies either (sealed sessions: whoever holds
+ * one is let in), and a cookie credential stripped after them does not
+ * bring them back: one Cookie line, without any of them. */
+static void test_authn_oidc_cookies_stripped_on_every_route(void **state)
+{
+	static const char text[] =
+		"binds:\n- port: 8080\n  listeners:\n  - routes:\n"
+		"    - matches: [{path: {pathPrefix: /open}}]\n"
+		"      policies:\n"
+		"        apiKey: {location: {cookie: {name: key}}, keys: [{key: k 1}]}\n"
+		"      backends: [{host: 127.0.0.1:1}]\n"
+		"    - policies:\n"
+		"        oidc: {issuer: 'http://127.0.0.1:1', clientId: c, clientSecret: s,\n"
+		"          redirectURI: 'http://127.0.0.1:8080/cb',\n"
+		"          authorizationEndpoint: 'http://127.0.0.1:1/auth',\n"
+		"          tokenEndpoint: 'http://127.0.0.1:1/token',\n"
+		"          jwks: {url: 'http://127.0.0.1:1/keys'}}\n"
+		"      backends: [{host: 127.0.0.1:1}]\n";
+	struct sg_filter_plan p = { 0 };
+	struct sg_diag d;
+	struct sg_cfg *c;
+
+	(void)state;
+	sg_diag_init(&d);
+	c = sg_cfg_load_text("a.yaml", text, &d);
+	if (!c || sg_apikey_prepare(c, &d) < 0) {
+		sg_diag_print(&d, stderr);
+		fail();
+	}
+	sg_diag_free(&d);
+	hdrs[0][0] = "cookie";
+	hdrs[0][1] = "a=1; agw_oidc_s_0123456789abcdef=SEALED; key=k 1; "
+		     "agw_oidc_t_0123456789abcdef.id=T; b=2";
+	assert_int_equal(step(c, &p, "/open"), SG_FILTER_FORWARD);
+	assert_true(sg_header_edit_drops(&p.request, "cookie", 6));
+	assert_int_equal(p.request.nadd, 1);
+	assert_int_equal(p.request.add[0].value.len, strlen("a=1; b=2"));
+	assert_memory_equal(p.request.add[0].value.p, "a=1; b=2", p.request.add[0].value.len);
+	/* no such cookie: the line as it came */
+	hdrs[0][1] = "a=1; b=2";
+	assert_int_equal(step(c, &p, "/open"), SG_FILTER_FORWARD);
+	assert_false(sg_header_edit_drops(&p.request, "cookie", 6));
+	assert_int_equal(p.request.nadd, 0);
+	hdrs[0][0] = NULL;
+	sg_filter_plan_reset(&p);
+	sg_cfg_free(c);
+}
+
 /* A header key: the header is dropped, nothing else changes. */
 static void test_authn_header_key_stripped(void **state)
 {
@@ -233,6 +282,7 @@ int main(void)
 		cmocka_unit_test(test_authn_query_key_stripped),
 		cmocka_unit_test(test_authn_cookie_key_stripped),
 		cmocka_unit_test(test_authn_header_key_stripped),
+		cmocka_unit_test(test_authn_oidc_cookies_stripped_on_every_route),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

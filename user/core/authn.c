@@ -183,22 +183,27 @@ static int strip_query(struct sg_filter_plan *p, const char *name, struct sg_h1_
 }
 
 /* The Cookie line without the cookies called `name` (prefix: whose names
- * start with it); none left: no line. */
+ * start with it); none left: no line. The line is the one the plan has
+ * so far, so that a second step that strips cookies (the oidc cookies
+ * on every route, then a jwtAuth's cookie) does not bring back what the
+ * first took out. */
 static int strip_cookie(struct sg_filter_plan *p, const char *name, bool prefix,
 			const struct sg_filter_input *in)
 {
 	static const struct sg_h1_span cookie = { "cookie", 6 };
 	size_t len = 0, n = 0, nlen = strlen(name);
-	const char *c = in->header(in->ctx, "cookie", &len), *end = c + len;
+	const char *c = sg_filter_plan_request_value(p, in, "cookie", &len), *end;
 	char *out;
 	struct pair pr;
 	bool removed = false;
 	int rc;
 
-	if (!c)
+	/* most requests: no such cookie, nothing to copy */
+	if (!c || !memmem(c, len, name, nlen))
 		return 0;
 	if (!(out = malloc(len + 1)))
 		return -ENOMEM;
+	end = c + len;
 	while (next_cookie(&c, end, &pr)) {
 		if ((prefix ? pr.klen >= nlen : pr.klen == nlen) && pr.klen < pr.len &&
 		    !memcmp(pr.p, name, nlen)) {
@@ -212,7 +217,7 @@ static int strip_cookie(struct sg_filter_plan *p, const char *name, bool prefix,
 		memcpy(out + n, pr.p, pr.len);
 		n += pr.len;
 	}
-	rc = removed ? sg_filter_plan_request_line(p, cookie, n ? out : NULL, n) : 0;
+	rc = removed ? sg_filter_plan_request_set(p, cookie, n ? out : NULL, n) : 0;
 	free(out);
 	return rc;
 }

@@ -83,8 +83,9 @@ enum sg_filter_result sg_authn_basic(struct sg_authn *a, struct sg_filter_plan *
 				     const struct sg_filter_input *in);
 
 /* Every cookie of the request whose name starts with `prefix` is taken out
- * of what the backend gets (the Cookie line rewritten, or dropped when
- * none is left). 0 or -ENOMEM. */
+ * of what the backend gets (the Cookie line as the plan has it so far
+ * rewritten, or dropped when none is left; none such: nothing done). 0 or
+ * -ENOMEM. */
 int sg_authn_strip_cookies(struct sg_filter_plan *p, const char *prefix,
 			   const struct sg_filter_input *in);
 

@@ -13,6 +13,7 @@
 #include "config/duration.h"
 #include "config/origin.h"
 #include "policy/ratelimit.h"
+#include "user/auth/oidc.h"
 #include "user/core/authn.h"
 #include "user/base/loop.h"
 #include "user/base/mem.h"
@@ -448,6 +449,30 @@ int sg_filter_plan_request_add(struct sg_filter_plan *p, struct sg_h1_span name,
 	return v ? push_add(&p->route_request, name, (struct sg_h1_span){ v, len }) : -ENOMEM;
 }
 
+int sg_filter_plan_request_set(struct sg_filter_plan *p, struct sg_h1_span name, const char *value,
+			       size_t len)
+{
+	unadd(&p->route_request, name);
+	return sg_filter_plan_request_line(p, name, value, len);
+}
+
+const char *sg_filter_plan_request_value(const struct sg_filter_plan *p,
+					 const struct sg_filter_input *in, const char *name,
+					 size_t *len)
+{
+	const struct sg_header_edit *e = &p->route_request;
+	size_t nlen = strlen(name);
+
+	for (size_t i = e->nadd; i-- > 0;)
+		if (span_is(e->add[i].name, name, nlen)) {
+			*len = e->add[i].value.len;
+			return e->add[i].value.p;
+		}
+	if (sg_header_edit_drops(e, name, nlen))
+		return NULL;
+	return in->header ? in->header(in->ctx, name, len) : NULL;
+}
+
 int sg_filter_plan_target(struct sg_filter_plan *p, const char *target, size_t len)
 {
 	const char *t = keep(p, target, len);
@@ -871,6 +896,10 @@ static enum sg_filter_result early_plan(struct sg_filter_plan *p, const struct s
 		return res;
 	if (f->oidc && (res = sg_oidc_request(in->authn, p, f->oidc, in)) != SG_FILTER_FORWARD)
 		return res;
+	/* A session cookie lets anyone who holds it in: no backend sees one,
+	 * whichever route it is for (agentgateway's apply_request_policies). */
+	if (f->oidc_cookies && sg_authn_strip_cookies(p, SG_OIDC_COOKIE_PREFIX, in) < 0)
+		return SG_FILTER_NOMEM;
 	if (f->jwt && (res = sg_authn_jwt(in->authn, p, f->jwt, in)) != SG_FILTER_FORWARD)
 		return res;
 	if (f->mcp_authn &&

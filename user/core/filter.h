@@ -254,6 +254,17 @@ int sg_filter_plan_request_line(struct sg_filter_plan *p, struct sg_h1_span name
 /* The same line added beside any received one of its name. */
 int sg_filter_plan_request_add(struct sg_filter_plan *p, struct sg_h1_span name, const char *value,
 			       size_t len);
+/* sg_filter_plan_request_line that also replaces the lines of that name
+ * the plan added before: the request then has this one alone (value
+ * NULL: none). */
+int sg_filter_plan_request_set(struct sg_filter_plan *p, struct sg_h1_span name, const char *value,
+			       size_t len);
+/* Header `name` of the request the backend would get so far: the last
+ * line of that name the plan added, else none when it drops the received
+ * ones, else in's (*len bytes, borrowed). NULL: none. */
+const char *sg_filter_plan_request_value(const struct sg_filter_plan *p,
+					 const struct sg_filter_input *in, const char *name,
+					 size_t *len);
 int sg_filter_plan_target(struct sg_filter_plan *p, const char *target, size_t len);
 int sg_filter_plan_response_line(struct sg_filter_plan *p, struct sg_h1_span name,
 				 struct sg_h1_span value);
