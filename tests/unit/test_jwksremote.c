@@ -6,8 +6,8 @@
  * 1 s, then 2 s, and keeps the keys in force, logged by name; an answer's
  * max-age below 60 s not heeded, one past a day (or past the clock's
  * range) taken as a day; a kid miss fetches again once, not sooner than
- * SG_JWKS_KICK_MS after the last; released, its thread ends and fetches
- * no more. */
+ * SG_JWKS_KICK_MS after the last; an answer the same as the one in force
+ * publishes nothing; released, its thread ends and fetches no more. */
 #include <errno.h>
 #include <pthread.h>
 #include <setjmp.h>
@@ -220,6 +220,38 @@ static void test_jwksremote_kick_bounded_and_keys_kept(void **state)
 	sg_jwks_remote_release(r);
 }
 
+/* An answer byte for byte the one in force publishes nothing: the keys,
+ * and the version that sg_jwt_check's cache is keyed by, stay, so a kid
+ * miss (at most one fetch per SG_JWKS_KICK_MS) does not make every token
+ * verified since be verified again; a changed answer does. Before, each
+ * good fetch was a new version. */
+static void test_jwksremote_unchanged_answer_keeps_version(void **state)
+{
+	static const struct answer a[] = {
+		{ 0, JWKS("k1"), 0 },
+		{ 0, JWKS("k1"), 0 },
+		{ 0, JWKS("k2"), 0 },
+	};
+	struct sg_jwks_remote *r = sg_jwks_remote_new("https://idp.example/jwks", 0);
+	const struct sg_jwks *first;
+
+	(void)state;
+	script(a, 3);
+	assert_int_equal(sg_jwks_remote_start(r, get), 0);
+	EVENTUALLY(sg_jwks_remote_version(r) == 1);
+	first = sg_jwks_remote_keys(r);
+	sg_jwks_remote_kick(r);
+	EVENTUALLY(calls() == 2);
+	usleep(100 * 1000); /* what the second answer would have published */
+	assert_int_equal(sg_jwks_remote_version(r), 1);
+	assert_ptr_equal(sg_jwks_remote_keys(r), first);
+	sg_jwks_remote_kick(r);
+	EVENTUALLY(sg_jwks_remote_version(r) == 2);
+	assert_string_equal(kid0(r), "k2");
+	assert_int_equal(calls(), 3);
+	sg_jwks_remote_release(r);
+}
+
 /* One remote fetching one answer of max-age ttl_ms: the next fetch it
  * logs, in s; with wait_ms, no other fetch came in that time. */
 static long long next_fetch_s(int64_t ttl_ms, int wait_ms)
@@ -300,6 +332,7 @@ int main(void)
 		cmocka_unit_test(test_jwksremote_fetches_once_started),
 		cmocka_unit_test(test_jwksremote_failure_backs_off),
 		cmocka_unit_test(test_jwksremote_kick_bounded_and_keys_kept),
+		cmocka_unit_test(test_jwksremote_unchanged_answer_keeps_version),
 		cmocka_unit_test(test_jwksremote_max_age_bounded),
 		cmocka_unit_test(test_jwksremote_release_stops),
 	};

@@ -44,6 +44,12 @@ struct sg_jwks_remote {
 	char *url;
 	struct sg_jwks *keys; /* written under mu, read by any thread atomically */
 	uint64_t version;     /* likewise */
+	/* The body the keys in force came from (the thread's alone): an
+	 * answer byte for byte the same publishes nothing, so the tokens
+	 * verified with those keys stay verified (sg_jwt_check's cache is
+	 * by version). */
+	char *body;
+	size_t body_len;
 	struct retired *retired;
 	sg_jwks_get_fn get;
 	int64_t refresh_ms; /* when an answer names no max-age */
@@ -107,6 +113,7 @@ static void put(struct sg_jwks_remote *r)
 		return;
 	reap(r, INT64_MAX);
 	sg_jwks_free(r->keys);
+	free(r->body);
 	pthread_cond_destroy(&r->cv);
 	pthread_mutex_destroy(&r->mu);
 	free(r->url);
@@ -149,6 +156,19 @@ void sg_jwks_remote_kick(struct sg_jwks_remote *r)
 	pthread_mutex_unlock(&r->mu);
 }
 
+/* How long until the next fetch after a good answer of max-age ttl (ms,
+ * 0: none). The config's refresh period (cacheDuration) is the
+ * operator's and stays as given; only the answer's max-age is bounded
+ * above. */
+static int64_t next_fetch(const struct sg_jwks_remote *r, int64_t ttl)
+{
+	if (ttl <= 0)
+		ttl = r->refresh_ms;
+	else if (ttl > TTL_MAX_MS)
+		ttl = TTL_MAX_MS;
+	return ttl < TTL_MIN_MS ? TTL_MIN_MS : ttl;
+}
+
 /* One fetch: the new keys published (the old ones retired), or why not
  * logged. Returns how long until the next one is due, in ms. */
 static int64_t fetch(struct sg_jwks_remote *r, unsigned *fails)
@@ -156,16 +176,23 @@ static int64_t fetch(struct sg_jwks_remote *r, unsigned *fails)
 	struct sg_jwks *ks = NULL;
 	char err[256] = "", *body = NULL;
 	size_t len = 0;
-	int64_t ttl = 0;
+	int64_t ttl = 0, wait;
 	struct retired *old;
+	bool got = r->get(r->url, &body, &len, &ttl, err, sizeof(err)) == 0;
 
-	if (r->get(r->url, &body, &len, &ttl, err, sizeof(err)) == 0 &&
-	    sg_jwks_parse(body, len, &ks, err, sizeof(err)) < 0)
+	if (got && r->body && len == r->body_len && !memcmp(body, r->body, len)) {
+		free(body);
+		*fails = 0;
+		ttl = next_fetch(r, ttl);
+		SG_INFO("jwtAuth: jwks %s: unchanged, %zu keys kept (next fetch in %lld s)", r->url,
+			sg_jwks_count(r->keys), (long long)(ttl / 1000));
+		return ttl;
+	}
+	if (got && sg_jwks_parse(body, len, &ks, err, sizeof(err)) < 0)
 		ks = NULL;
-	free(body);
 	if (!ks) {
-		int64_t wait = (int64_t)1000 << (*fails < 4 ? *fails : 4);
-
+		free(body);
+		wait = (int64_t)1000 << (*fails < 4 ? *fails : 4);
 		(*fails)++;
 		SG_WARN("jwtAuth: jwks %s: %s (the keys in force kept; next try in %lld ms)",
 			r->url, err[0] ? err : "not a JWKS",
@@ -188,14 +215,10 @@ static int64_t fetch(struct sg_jwks_remote *r, unsigned *fails)
 	__atomic_add_fetch(&r->version, 1, __ATOMIC_RELEASE);
 	pthread_mutex_unlock(&r->mu);
 	free(old);
-	/* The config's refresh period (cacheDuration) is the operator's and
-	 * stays as given; only the answer's max-age is bounded above. */
-	if (ttl <= 0)
-		ttl = r->refresh_ms;
-	else if (ttl > TTL_MAX_MS)
-		ttl = TTL_MAX_MS;
-	if (ttl < TTL_MIN_MS)
-		ttl = TTL_MIN_MS;
+	free(r->body);
+	r->body = body;
+	r->body_len = len;
+	ttl = next_fetch(r, ttl);
 	SG_INFO("jwtAuth: jwks %s: %zu keys loaded (next fetch in %lld s)", r->url,
 		sg_jwks_count(ks), (long long)(ttl / 1000));
 	return ttl;
