@@ -21,9 +21,11 @@
 #include "edtoken.h"
 #include "httpserve.h"
 #include "reqenv.h"
+#include "tests/unit/capture.h"
 
 #include "user/auth/jwt.h"
 #include "user/auth/oidc.h"
+#include "user/base/log.h"
 #include "user/core/oidcflow.h"
 
 #define SECRET "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff"
@@ -329,13 +331,21 @@ static void test_oidcflow_refusals(void **state)
 {
 	struct oenv *o = *state;
 	long exp = (long)time(NULL) + 600;
-	char other_jwks[256], *tok;
+	char other_jwks[256], *tok, log[4096];
 	EVP_PKEY *other = ed_key(other_jwks, sizeof(other_jwks));
+	struct test_capture cap;
 
+	/* The provider's refusal: the browser reads agentgateway's words, the
+	 * gateway's log why. */
 	relogin(o);
+	sg_log_set_level("warn");
+	test_capture_init(&cap);
+	test_capture_start(&cap, STDERR_FILENO);
 	refused(o, reply("400 Bad Request", "{\"error\":\"invalid_grant\"}"), 500,
-		"oidc failure: token exchange failed: token endpoint returned 400: "
-		"{\"error\":\"invalid_grant\"}");
+		"oidc failure: token exchange failed");
+	test_capture_end(&cap, log, sizeof(log));
+	assert_non_null(strstr(log, "oidc: token exchange failed: token endpoint returned 400: "
+				    "{\"error\":\"invalid_grant\"}"));
 	relogin(o);
 	refused(o, reply("200 OK", "{\"access_token\":\"a\"}"), 500,
 		"oidc failure: missing id token");
@@ -367,16 +377,23 @@ static void test_oidcflow_endpoint_down(void **state)
 	struct oenv *o = *state;
 	struct env *e = o->e;
 
-	char want[128];
+	char want[128], log[4096];
+	struct test_capture cap;
 
+	sg_log_set_level("warn");
+	test_capture_init(&cap);
+	test_capture_start(&cap, STDERR_FILENO);
 	start(e, e->cfgs[1]); /* its token endpoint refuses */
 	relogin(o);
 	UNTIL(e, e->seen.answers == 1);
 	assert_int_equal(e->seen.status, 500);
+	/* its address is the gateway's log's, not the browser's */
+	assert_string_equal(e->seen.body, "oidc failure: token exchange failed");
 	snprintf(want, sizeof(want),
-		 "oidc failure: token exchange failed: connect 127.0.0.1:%u: Connection refused",
+		 "oidc: token exchange failed: connect 127.0.0.1:%u: Connection refused",
 		 e->refused_port);
-	assert_string_equal(e->seen.body, want);
+	test_capture_end(&cap, log, sizeof(log));
+	assert_non_null(strstr(log, want));
 	assert_string_equal(e->seen.lines, "");
 }
 

@@ -403,6 +403,25 @@ static void failed(struct sg_request *r, enum sg_fail kind, const char *fmt, ...
 	sg_request_denied(r, kind);
 }
 
+/* The token endpoint could not be asked, or refused: the browser reads
+ * agentgateway's words alone ("token exchange failed": its error prints
+ * no source), never the provider's answer or the gateway's own address
+ * for it; the operator reads why in the gateway's log. */
+static void exchange_failed(struct sg_request *r, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void exchange_failed(struct sg_request *r, const char *fmt, ...)
+{
+	char why[1200];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	SG_WARN("%s: oidc: token exchange failed: %s", r->ip, why);
+	failed(r, SG_FAIL_OIDC_ERROR, "token exchange failed");
+}
+
 /* The ID token's claim `name` as a string; NULL: none. */
 static const char *claim(const struct sg_jwt_claims *c, const char *name)
 {
@@ -469,17 +488,16 @@ static void answered(struct sg_request *r, struct sg_oidc_exchange *x, int rc,
 	char body[1100], why[200], *tok;
 
 	if (rc < 0) {
-		failed(r, SG_FAIL_OIDC_ERROR, "token exchange failed: %s", err);
+		exchange_failed(r, "%s", err);
 		return;
 	}
 	if (got->status != 200) {
 		printable(body, sizeof(body), got->body, got->len > 1024 ? 1024 : got->len);
-		failed(r, SG_FAIL_OIDC_ERROR,
-		       "token exchange failed: token endpoint returned %u: %s", got->status, body);
+		exchange_failed(r, "token endpoint returned %u: %s", got->status, body);
 		return;
 	}
 	if (got->len > TOKEN_ANSWER_MAX) {
-		failed(r, SG_FAIL_OIDC_ERROR, "token exchange failed: answer over 64 KiB");
+		exchange_failed(r, "answer over 64 KiB");
 		return;
 	}
 	if (!(tok = sg_oidc_token_answer(got->body, got->len))) {
