@@ -1,11 +1,12 @@
 /* GET /resources: the Kubernetes resources in force as `kubectl get -o
- * json` would print them, each with the Gateway API status the build left
- * in its struct sg_res_status (and, for Gateways and ListenerSets, their
- * listeners), and the generations and transition times the history kept
- * across configs. */
+ * json` would print them, secrets redacted, each with the Gateway API
+ * status the build left in its struct sg_res_status (and, for Gateways
+ * and ListenerSets, their listeners), and the generations and transition
+ * times the history kept across configs. */
 #include "admin/get.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -611,11 +612,118 @@ static void annotate(struct sg_json *o, const struct sg_get_history *h, const st
 	each_condition(sg_json_get(o, "status"), rkey, annotate_condition, &ac);
 }
 
+/* ---- secrets ------------------------------------------------------------ */
+
+/* What /resources never prints: the TCP admin port, read-only, serves it
+ * to every user of the host, where config_dump already hides the same
+ * secrets. Each value becomes "<redacted>" (a list each of its items), the
+ * keys staying, so that one still sees which a Secret holds. */
+#define GET_REDACTED "<redacted>"
+
+/* An AgentgatewayPolicy's secrets given inline, by the key of the map
+ * that holds them, wherever in its spec: basicAuthentication's htpasswd
+ * lines, backend.auth's key, an inline JWKS (it may hold an HMAC key). */
+static const struct {
+	const char *parent, *key;
+} inline_secrets[] = {
+	{ "basicAuthentication", "users" },
+	{ "auth", "key" },
+	{ "jwks", "inline" },
+};
+
+static struct sg_json *redacted_like(const struct sg_json *v)
+{
+	struct sg_json *out;
+
+	if (sg_json_type(v) != SG_JSON_ARRAY)
+		return sg_json_string(GET_REDACTED);
+	out = sg_json_array();
+	for (const struct sg_json *c = sg_json_first(v); c; c = sg_json_next(c))
+		sg_json_push(out, sg_json_string(GET_REDACTED));
+	return out;
+}
+
+/* Member c of object o redacted, in its place. */
+static void redact(struct sg_json *o, const struct sg_json *c)
+{
+	char *key = strdup(sg_json_key(c)); /* c, and its key, go */
+
+	if (key)
+		sg_json_set(o, key, redacted_like(c));
+	else
+		sg_json_remove(o, sg_json_key(c));
+	free(key);
+}
+
+/* Every member of o redacted (a Secret's data, stringData). */
+static void redact_all(struct sg_json *o)
+{
+	for (struct sg_json *c = sg_json_first(o), *next; c; c = next) {
+		next = sg_json_next(c);
+		redact(o, c);
+	}
+}
+
+static bool inline_secret(const char *parent, const char *key)
+{
+	for (size_t i = 0; parent && i < sizeof(inline_secrets) / sizeof(inline_secrets[0]); i++)
+		if (!strcmp(parent, inline_secrets[i].parent) &&
+		    !strcmp(key, inline_secrets[i].key))
+			return true;
+	return false;
+}
+
+/* The inline secrets under v, whose key in its parent map is `key`
+ * (NULL: an item of a list, or the root). */
+static void redact_inline(struct sg_json *v, const char *key)
+{
+	bool map = sg_json_type(v) == SG_JSON_OBJECT;
+
+	for (struct sg_json *c = sg_json_first(v), *next; c; c = next) {
+		next = sg_json_next(c);
+		if (map && inline_secret(key, sg_json_key(c)))
+			redact(v, c);
+		else
+			redact_inline(c, map ? sg_json_key(c) : NULL);
+	}
+}
+
+/* Resource o (of `kind`) as it may be printed. kubectl's copy of what was
+ * applied, an annotation, holds the same secrets. */
+static void redact_secrets(struct sg_json *o, const char *kind)
+{
+	static const char *const contents[] = { "data", "stringData", "binaryData" };
+	bool secret = !strcmp(kind, "Secret");
+	struct sg_json *ann;
+
+	if (!secret && strcmp(kind, "AgentgatewayPolicy"))
+		return;
+	ann = sg_json_get(sg_json_get(o, "metadata"), "annotations");
+	for (struct sg_json *c = sg_json_first(ann), *next; c; c = next) {
+		next = sg_json_next(c);
+		if (!strcmp(sg_json_key(c), "kubectl.kubernetes.io/last-applied-configuration"))
+			redact(ann, c);
+	}
+	if (!secret) {
+		redact_inline(sg_json_get(o, "spec"), "spec");
+		return;
+	}
+	for (size_t i = 0; i < sizeof(contents) / sizeof(contents[0]); i++) {
+		struct sg_json *v = sg_json_get(o, contents[i]);
+
+		if (sg_json_type(v) == SG_JSON_OBJECT)
+			redact_all(v);
+		else if (v)
+			redact(o, v);
+	}
+}
+
 static struct sg_json *resource(const struct sg_cfg *cfg, const struct sg_get_history *h,
 				const struct sg_res_id *id)
 {
 	struct sg_json *o = sg_json_of_node(id->doc), *meta, *st;
 
+	redact_secrets(o, id->kind);
 	meta = sg_json_get(o, "metadata");
 	if (sg_json_type(meta) == SG_JSON_OBJECT && strcmp(id->kind, "Namespace") != 0 &&
 	    !sg_json_get(meta, "namespace"))

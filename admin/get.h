@@ -25,8 +25,12 @@ int sg_get_record(struct sg_get_history *h, const struct sg_cfg *cfg, time_t now
  * ancestors), filtered by kind, name and namespace (NULL: any). With h
  * (the history recorded for cfg), metadata.generation and every
  * condition's observedGeneration (the resource's generation: each status
- * is made from the spec in force) and lastTransitionTime. Malloc'd;
- * NULL when out of memory. */
+ * is made from the spec in force) and lastTransitionTime. Secrets are
+ * "<redacted>", as config_dump has them (any local user reads this): a
+ * Secret's data and stringData values, an AgentgatewayPolicy's inline
+ * basicAuthentication users, backend.auth key and JWKS, and the
+ * last-applied-configuration annotation of both kinds. Malloc'd; NULL
+ * when out of memory. */
 char *sg_get_resources(const struct sg_cfg *cfg, const struct sg_get_history *h, const char *kind,
 		       const char *name, const char *ns);
 

@@ -4,8 +4,10 @@
 # any admin path: apply and delete by the socket (permission denied) or by
 # --admin HOST:PORT, POST/DELETE /config, /logging and /quitquitquit on the
 # TCP port (403, which names the socket), while root applies and deletes
-# over the socket as the seeds do; --admin-tcp-writes opens the TCP port to
-# writes (logged as a warning) and `apply --admin` works again; two gateways
+# over the socket as the seeds do; what root applied in a Secret or inline
+# in a policy is "<redacted>" in /resources and get for nobody;
+# --admin-tcp-writes opens the TCP port to writes (logged as a warning) and
+# `apply --admin` works again; two gateways
 # on one host, each with its own --admin-socket, are each changed by theirs.
 . "$(dirname "$0")/lib.sh"
 
@@ -84,6 +86,47 @@ check "nothing changed: r1 serves, r2 does not" \
 # Root over the socket: apply and delete.
 "$SG_BIN" apply -f "$WORK/r2.yaml" >/dev/null && "$SG_BIN" delete httproute r1 -n e2e >/dev/null
 check "root: apply and delete over the socket" "$(routes)" '["r2"]'
+
+# Secrets root applied are not read back by anyone else: /resources and
+# get on the TCP port print "<redacted>" for a Secret's values and for a
+# policy's inline htpasswd and backend key, as config_dump does (they
+# were printed as applied).
+cat >"$WORK/secrets.yaml" <<'YAML'
+apiVersion: v1
+kind: Secret
+metadata: {name: creds, namespace: e2e}
+type: Opaque
+data: {api-key: c2stbGl2ZS0xMjM=}
+stringData: {password: hunter2}
+---
+apiVersion: agentgateway.dev/v1alpha1
+kind: AgentgatewayPolicy
+metadata: {name: auth, namespace: e2e}
+spec:
+  targetRefs: [{group: gateway.networking.k8s.io, kind: HTTPRoute, name: r2}]
+  traffic:
+    basicAuthentication:
+      users: ['alice:$apr1$salt$hashhashhashhashhash']
+---
+apiVersion: agentgateway.dev/v1alpha1
+kind: AgentgatewayPolicy
+metadata: {name: key, namespace: e2e}
+spec:
+  targetRefs: [{group: "", kind: Service, name: one}]
+  backend:
+    auth: {key: sk-inline-456}
+YAML
+"$SG_BIN" apply -f "$WORK/secrets.yaml" >"$WORK/out" 2>&1 || fail "apply secrets: $(cat "$WORK/out")"
+nobody curl -s http://127.0.0.1:15000/resources >"$WORK/resources.json"
+nobody "$SG_BIN" get agentgatewaypolicy -n e2e -o yaml >"$WORK/get.yaml" 2>&1
+leaked=$(cat "$WORK/resources.json" "$WORK/get.yaml" |
+	grep -o -e hunter2 -e c2stbGl2ZS0xMjM= -e 'apr1' -e sk-inline-456 | sort -u | tr '\n' ' ')
+check "nobody: /resources and get print no secret" "$leaked" ""
+check "nobody: a Secret's keys stay, their values redacted" \
+	"$(jq -c '.items[] | select(.kind == "Secret") | [.data, .stringData]' "$WORK/resources.json")" \
+	'[{"api-key":"<redacted>"},{"password":"<redacted>"}]'
+check "nobody: get shows the policies, redacted" "$(grep -c '<redacted>' "$WORK/get.yaml")" 2
+"$SG_BIN" delete -f "$WORK/secrets.yaml" >/dev/null
 stop_gateway
 [ -e "$SOCK" ] && fail "the socket file is left after stop" || pass "the socket file is removed at stop"
 

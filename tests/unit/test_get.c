@@ -273,6 +273,112 @@ static void test_get_gateway_spec_tls(void **state)
 	sg_get_history_free(h);
 }
 
+/* /resources, which any user of the host reads on the TCP admin port,
+ * prints no secret (config_dump prints none either): a Secret's data and
+ * stringData values, an AgentgatewayPolicy's inline htpasswd users,
+ * backend key and JWKS (an HMAC key here), and kubectl's
+ * last-applied-configuration copy of them, are "<redacted>"; the keys, and
+ * everything else, stay as applied. */
+static void test_get_redacts_secrets(void **state)
+{
+	static const char text[] = GW
+		"spec: {parentRefs: [{name: gw}]}\n"
+		"---\n"
+		"apiVersion: v1\n"
+		"kind: Secret\n"
+		"metadata:\n"
+		"  name: creds\n"
+		"  namespace: ns\n"
+		"  annotations:\n"
+		"    kubectl.kubernetes.io/last-applied-configuration: "
+		"'{\"stringData\":{\"password\":\"hunter2\"}}'\n"
+		"    team: blue\n"
+		"type: Opaque\n"
+		"data: {tls.key: UFJJVkFURS1LRVk=, api-key: c2stbGl2ZS0xMjM=}\n"
+		"stringData: {password: hunter2}\n"
+		"---\n"
+		"apiVersion: agentgateway.dev/v1alpha1\n"
+		"kind: AgentgatewayPolicy\n"
+		"metadata: {name: auth, namespace: ns}\n"
+		"spec:\n"
+		"  targetRefs: [{group: gateway.networking.k8s.io, kind: HTTPRoute, name: r}]\n"
+		"  traffic:\n"
+		"    basicAuthentication:\n"
+		"      users: ['alice:$apr1$salt$hashhashhashhash']\n"
+		"    jwtAuthentication:\n"
+		"      providers:\n"
+		"      - issuer: me\n"
+		"        jwks:\n"
+		"          inline: '{\"keys\":[{\"kty\":\"oct\",\"kid\":\"k1\",\"alg\":\"HS256\","
+		"\"k\":\"aG1hYy1zZWNyZXQ\"}]}'\n"
+		"---\n"
+		"apiVersion: v1\n"
+		"kind: Service\n"
+		"metadata: {name: svc, namespace: ns}\n"
+		"spec: {clusterIP: 127.0.0.1, ports: [{port: 9000}]}\n"
+		"---\n"
+		"apiVersion: agentgateway.dev/v1alpha1\n"
+		"kind: AgentgatewayPolicy\n"
+		"metadata: {name: key, namespace: ns}\n"
+		"spec:\n"
+		"  targetRefs: [{group: \"\", kind: Service, name: svc}]\n"
+		"  backend:\n"
+		"    auth: {key: sk-inline-456}\n";
+	static const char *const secrets[] = {
+		"hunter2", "UFJJVkFURS1LRVk=", "c2stbGl2ZS0xMjM=",
+		"$apr1$",  "aG1hYy1zZWNyZXQ",  "sk-inline-456",
+	};
+	struct sg_diag d;
+	struct sg_cfg *cfg;
+	struct sg_json *list, *secret = NULL, *pol = NULL;
+	char *out;
+
+	sg_diag_init(&d);
+	cfg = sg_cfg_load_text("t.yaml", text, &d);
+	if (!cfg)
+		sg_diag_print(&d, stderr);
+	sg_diag_free(&d);
+	assert_non_null(cfg);
+	out = sg_get_resources(cfg, NULL, NULL, NULL, NULL);
+	assert_non_null(out);
+	for (size_t i = 0; i < sizeof(secrets) / sizeof(secrets[0]); i++)
+		if (strstr(out, secrets[i]))
+			fail_msg("/resources prints the secret \"%s\":\n%s", secrets[i], out);
+	list = sg_json_parse(out);
+	for (struct sg_json *it = sg_json_first(sg_json_get(list, "items")); it;
+	     it = sg_json_next(it)) {
+		const char *kind = sg_json_str(sg_json_get(it, "kind"));
+		const char *name = sg_json_str(sg_json_get(sg_json_get(it, "metadata"), "name"));
+
+		if (!strcmp(kind, "Secret"))
+			secret = it;
+		if (!strcmp(kind, "AgentgatewayPolicy") && !strcmp(name, "auth"))
+			pol = it;
+	}
+	assert_non_null(secret);
+	assert_non_null(pol);
+	assert_string_equal(sg_json_str(sg_json_get(sg_json_get(secret, "data"), "tls.key")),
+			    "<redacted>");
+	assert_string_equal(sg_json_str(sg_json_get(sg_json_get(secret, "data"), "api-key")),
+			    "<redacted>");
+	assert_string_equal(sg_json_str(sg_json_get(sg_json_get(secret, "stringData"), "password")),
+			    "<redacted>");
+	assert_string_equal(
+		sg_json_str(sg_json_get(sg_json_get(sg_json_get(secret, "metadata"), "annotations"),
+					"team")),
+		"blue");
+	assert_string_equal(sg_json_str(sg_json_get(secret, "type")), "Opaque");
+	assert_string_equal(sg_json_str(sg_json_first(sg_json_get(
+				    sg_json_get(sg_json_get(sg_json_get(pol, "spec"), "traffic"),
+						"basicAuthentication"),
+				    "users"))),
+			    "<redacted>");
+	assert_non_null(strstr(out, "\"issuer\":\t\"me\""));
+	sg_json_free(list);
+	free(out);
+	sg_cfg_free(cfg);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -280,6 +386,7 @@ int main(void)
 		cmocka_unit_test(test_get_without_history),
 		cmocka_unit_test(test_get_listenerset_status),
 		cmocka_unit_test(test_get_gateway_spec_tls),
+		cmocka_unit_test(test_get_redacts_secrets),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
