@@ -37,6 +37,14 @@
  * addresses go on. */
 #define ADMIN_MAX_CONNS 128
 #define ADMIN_MAX_PER_SOURCE 16
+/* Bytes of answers a listener holds that their clients have not taken
+ * yet; past them an answer rendered anew (config_dump, resources,
+ * metrics, stats) is 503. A client that reads one byte every few seconds
+ * keeps its answer (it must only move every ADMIN_TIMEOUT_MS): 128 such
+ * clients held 128 config_dumps, tens of MiB each for a large config, and
+ * rendering each one stalled the loop, readiness answers too. One answer
+ * always goes out, however large. */
+#define ADMIN_MAX_HELD (32u << 20)
 
 struct sg_admin {
 	struct sg_loop *loop;
@@ -51,6 +59,7 @@ struct sg_admin {
 	char *unix_path; /* a unix socket's file, removed at stop; NULL: TCP */
 	struct sg_net_file_id unix_id;
 	bool full_told; /* the cap was logged; again once below it */
+	size_t held;	/* bytes the answers of open connections hold (ADMIN_MAX_HELD) */
 	char *addr;	/* as given, for the log */
 };
 
@@ -64,8 +73,9 @@ struct admin_conn {
 	struct sg_buf in;  /* the request, from its first byte */
 	struct sg_buf out; /* the answer not yet written; set once answering */
 	bool closed;
-	bool refused;		   /* a remote peer of the admin API: every request gets 403 */
-	bool head;		   /* a HEAD request: its answers carry the head alone */
+	bool refused; /* a remote peer of the admin API: every request gets 403 */
+	bool head;    /* a HEAD request: its answers carry the head alone */
+	size_t skip;  /* body bytes still to come that are dropped, not held (skip_body) */
 	char ip[INET6_ADDRSTRLEN]; /* counted in admin->per_source */
 };
 
@@ -74,6 +84,7 @@ struct route {
 	const char *path;
 	void (*handle)(struct admin_conn *c, const struct sg_h1_req *req);
 	bool write; /* changes the gateway: only where writes are taken */
+	bool body;  /* reads the request body (the others' is dropped unread) */
 };
 
 static void conn_free(struct sg_closing *cl)
@@ -91,6 +102,7 @@ static void conn_close(struct admin_conn *c)
 	if (c->closed)
 		return;
 	c->closed = true;
+	c->admin->held -= c->out.cap;
 	sg_timer_stop(c->admin->loop, &c->timer);
 	sg_io_set(c->admin->loop, &c->io, 0);
 	close(c->io.fd);
@@ -112,13 +124,16 @@ static void respond_with(struct admin_conn *c, int status, const char *reason, c
 			 "%sdate: %s\r\nconnection: close\r\n\r\n",
 			 status, reason, ctype, body_len, extra ? extra : "", sg_http_date());
 
+	c->admin->held -= c->out.cap;
 	sg_buf_reset(&c->out);
 	/* RFC 9110 §9.3.2: a HEAD answer has the GET one's fields, no body. */
 	if (n < 0 || (size_t)n >= sizeof(head) || sg_buf_append(&c->out, head, (size_t)n) < 0 ||
 	    (!c->head && sg_buf_append(&c->out, body, body_len) < 0)) {
+		c->admin->held += c->out.cap; /* conn_close takes it off */
 		conn_close(c);
 		return;
 	}
+	c->admin->held += c->out.cap;
 	sg_io_set(c->admin->loop, &c->io, EPOLLOUT);
 	sg_timer_arm(c->admin->loop, &c->timer, sg_loop_now(c->admin->loop) + ADMIN_TIMEOUT_MS);
 }
@@ -134,11 +149,28 @@ static void respond_text(struct admin_conn *c, int status, const char *reason, c
 	respond(c, status, reason, "text/plain", text, strlen(text));
 }
 
+/* Answers not yet taken hold more than ADMIN_MAX_HELD: this one is not
+ * rendered but answered 503. */
+static bool busy(struct admin_conn *c)
+{
+	static const char text[] = "busy: answers not yet taken by their clients hold more than "
+				   "32 MiB; try again\n";
+
+	if (c->admin->held <= ADMIN_MAX_HELD)
+		return false;
+	respond_with(c, 503, "Service Unavailable", "text/plain", "retry-after: 1\r\n", text,
+		     sizeof(text) - 1);
+	return true;
+}
+
 static void handle_config_dump(struct admin_conn *c, const struct sg_h1_req *req)
 {
 	const struct sg_cfg *cfg = c->admin->ops.current(c->admin->ops.ctx);
-	char *json = cfg ? sg_dump_config(cfg) : NULL;
+	char *json;
 
+	if (busy(c))
+		return;
+	json = cfg ? sg_dump_config(cfg) : NULL;
 	if (!json) {
 		respond_text(c, 500, "Internal Server Error", "config dump failed\n");
 		return;
@@ -183,11 +215,14 @@ static void handle_resources(struct admin_conn *c, const struct sg_h1_req *req)
 	char kind[ADMIN_MAX_HEAD], name[ADMIN_MAX_HEAD], ns[ADMIN_MAX_HEAD];
 	const struct sg_get_history *h =
 		c->admin->ops.history ? c->admin->ops.history(c->admin->ops.ctx) : NULL;
-	char *json = cfg ? sg_get_resources(cfg, h, query_param(req, "kind", kind),
-					    query_param(req, "name", name),
-					    query_param(req, "namespace", ns))
-			 : NULL;
+	char *json;
 
+	if (busy(c))
+		return;
+	json = cfg ? sg_get_resources(cfg, h, query_param(req, "kind", kind),
+				      query_param(req, "name", name),
+				      query_param(req, "namespace", ns))
+		   : NULL;
 	if (!json) {
 		respond_text(c, 500, "Internal Server Error", "resources failed\n");
 		return;
@@ -260,8 +295,11 @@ static void handle_delete(struct admin_conn *c, const struct sg_h1_req *req)
 
 static void handle_metrics(struct admin_conn *c, const struct sg_h1_req *req)
 {
-	char *text = c->admin->ops.metrics(c->admin->ops.ctx);
+	char *text;
 
+	if (busy(c))
+		return;
+	text = c->admin->ops.metrics(c->admin->ops.ctx);
 	if (!text) {
 		respond_text(c, 500, "Internal Server Error", "metrics failed\n");
 		return;
@@ -272,8 +310,11 @@ static void handle_metrics(struct admin_conn *c, const struct sg_h1_req *req)
 
 static void handle_stats(struct admin_conn *c, const struct sg_h1_req *req)
 {
-	char *text = c->admin->ops.sockstats(c->admin->ops.ctx);
+	char *text;
 
+	if (busy(c))
+		return;
+	text = c->admin->ops.sockstats(c->admin->ops.ctx);
 	if (!text) {
 		respond_text(c, 500, "Internal Server Error", "stats failed\n");
 		return;
@@ -297,8 +338,8 @@ static const struct route api_routes[] = {
 	{ "GET", "/resources", handle_resources },
 	{ "POST", "/quitquitquit", handle_quit, true },
 	{ "POST", "/logging", handle_logging, true },
-	{ "POST", "/config", handle_apply, true },
-	{ "DELETE", "/config", handle_delete, true },
+	{ "POST", "/config", handle_apply, true, true },
+	{ "DELETE", "/config", handle_delete, true, true },
 	{ "GET", "/metrics", handle_metrics },
 	{ "GET", "/stats", handle_stats },
 	{ NULL },
@@ -351,11 +392,66 @@ static void refuse_write(struct admin_conn *c)
 	respond_text(c, 403, "Forbidden", text);
 }
 
-static void dispatch(struct admin_conn *c, const struct sg_h1_req *req)
+/* A web page's request, which a browser on the host would send for any
+ * site it shows (a form, fetch with mode no-cors: no preflight for a POST
+ * of text): browsers name the page's origin in Origin, and newer ones say
+ * where a request comes from in Sec-Fetch-Site; splicegate apply, curl
+ * and scripts send neither. */
+static bool from_browser(const struct sg_h1_req *req)
+{
+	return sg_h1_header(req, "origin") || sg_h1_header(req, "sec-fetch-site");
+}
+
+/* A write route that this request may not use: on a read-only port, or
+ * from a web page (cross-site request forgery: with --admin-tcp-writes a
+ * page could change the config or stop the gateway). */
+static bool write_refused(const struct admin_conn *c, const struct sg_h1_req *req,
+			  const struct route *r)
+{
+	return r->write && (c->admin->read_only || from_browser(req));
+}
+
+static void refuse_browser(struct admin_conn *c)
+{
+	respond_text(c, 403, "Forbidden",
+		     "the admin API takes no changes from a web browser (the request has an "
+		     "Origin or Sec-Fetch-Site header): use splicegate apply, delete or curl\n");
+}
+
+/* The request target without its query. */
+static struct sg_h1_span path_of(const struct sg_h1_req *req)
 {
 	const char *q = memchr(req->target.p, '?', req->target.len);
-	struct sg_h1_span path = { req->target.p,
-				   q ? (size_t)(q - req->target.p) : req->target.len };
+
+	return (struct sg_h1_span){ req->target.p,
+				    q ? (size_t)(q - req->target.p) : req->target.len };
+}
+
+static bool method_is(const struct sg_h1_req *req, const struct route *r)
+{
+	return span_is(&req->method, r->method) ||
+	       (span_is(&req->method, "HEAD") && !strcmp(r->method, "GET"));
+}
+
+/* The route that will serve req, or NULL when dispatch() answers it
+ * without one: 403 (a remote peer, a write on a read-only port or from a
+ * browser), 404, 405. */
+static const struct route *serving_route(const struct admin_conn *c, const struct sg_h1_req *req)
+{
+	const struct route *routes = role_routes[c->admin->role];
+	struct sg_h1_span path = path_of(req);
+
+	if (c->refused)
+		return NULL;
+	for (size_t i = 0; routes[i].path; i++)
+		if (span_is(&path, routes[i].path) && method_is(req, &routes[i]))
+			return write_refused(c, req, &routes[i]) ? NULL : &routes[i];
+	return NULL;
+}
+
+static void dispatch(struct admin_conn *c, const struct sg_h1_req *req)
+{
+	struct sg_h1_span path = path_of(req);
 	const struct route *routes = role_routes[c->admin->role];
 	bool path_known = false;
 	char allow[96] = "allow: ";
@@ -375,10 +471,11 @@ static void dispatch(struct admin_conn *c, const struct sg_h1_req *req)
 		snprintf(allow + strlen(allow), sizeof(allow) - strlen(allow), "%s%s%s",
 			 allow[7] ? ", " : "", routes[i].method,
 			 strcmp(routes[i].method, "GET") ? "" : ", HEAD");
-		if (span_is(&req->method, routes[i].method) ||
-		    (span_is(&req->method, "HEAD") && !strcmp(routes[i].method, "GET"))) {
+		if (method_is(req, &routes[i])) {
 			if (routes[i].write && c->admin->read_only)
 				refuse_write(c);
+			else if (write_refused(c, req, &routes[i]))
+				refuse_browser(c);
 			else
 				routes[i].handle(c, req);
 			return;
@@ -397,11 +494,12 @@ static void dispatch(struct admin_conn *c, const struct sg_h1_req *req)
  * read on, -1 when it was answered with an error. The input buffer grows
  * (doubling from 4 KiB) to the head limit while the head is incomplete
  * (on_readable), and here to the whole request once the head says how
- * long its body is. */
+ * long its body is, if a route reads that body. */
 static int check_request(struct admin_conn *c, const struct sg_h1_req *req)
 {
 	size_t max_body = c->admin->role == SG_ADMIN_API ? SG_CFG_MAX_TEXT : 0;
 	size_t body = req->content_length > 0 ? (size_t)req->content_length : 0;
+	const struct route *r;
 
 	if (req->chunked) {
 		respond_text(c, 411, "Length Required", "send a Content-Length body\n");
@@ -415,11 +513,56 @@ static int check_request(struct admin_conn *c, const struct sg_h1_req *req)
 	}
 	if (c->in.len >= req->head_len + body)
 		return 0;
+	r = serving_route(c, req);
+	if (!r || !r->body) {
+		/* Nothing reads this body: it is dropped as it comes and the
+		 * head answered after it (skip_body). Held, it let anyone
+		 * who is refused anyway (a remote peer, a write on the
+		 * read-only port) make the server hold 4 MiB on each of its
+		 * 128 connections; not read at all, a client that sends it
+		 * whole before it reads (splicegate apply) would miss the
+		 * answer. */
+		c->skip = req->head_len + body - c->in.len;
+		c->in.len = req->head_len;
+		return 1;
+	}
 	if (sg_buf_reserve(&c->in, req->head_len + body - c->in.len) < 0) {
 		respond_text(c, 500, "Internal Server Error", "out of memory\n");
 		return -1;
 	}
 	return 1;
+}
+
+/* The head held in c->in, whole, parsed again and answered. */
+static void dispatch_held(struct admin_conn *c)
+{
+	struct sg_h1_header slots[ADMIN_MAX_HEADERS];
+	struct sg_h1_req req = { .headers = slots, .headers_cap = ADMIN_MAX_HEADERS };
+	enum sg_h1_result rc = sg_h1_parse_request(c->in.data, c->in.len, ADMIN_MAX_HEADERS, &req);
+
+	SG_BUG_ON(rc != SG_H1_DONE); /* it was whole when first parsed */
+	dispatch(c, &req);
+}
+
+/* A body that no route reads (check_request): read into a scratch buffer
+ * and dropped, a few reads a wake-up, then the head is answered. */
+static void skip_body(struct admin_conn *c)
+{
+	char sink[16384];
+
+	for (int i = 0; i < 4 && c->skip; i++) {
+		ssize_t n = read(c->io.fd, sink, c->skip < sizeof(sink) ? c->skip : sizeof(sink));
+
+		if (n == 0 || (n == -1 && errno != EAGAIN && errno != EINTR)) {
+			conn_close(c);
+			return;
+		}
+		if (n == -1)
+			return;
+		c->skip -= (size_t)n;
+	}
+	if (!c->skip)
+		dispatch_held(c);
 }
 
 static void on_readable(struct admin_conn *c)
@@ -428,6 +571,10 @@ static void on_readable(struct admin_conn *c)
 	struct sg_h1_req req = { .headers = slots, .headers_cap = ADMIN_MAX_HEADERS };
 	ssize_t n;
 
+	if (c->skip) {
+		skip_body(c);
+		return;
+	}
 	if (!sg_buf_room(&c->in)) {
 		/* Only an incomplete head gets here full: check_request made
 		 * room for a body the head announced. */

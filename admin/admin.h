@@ -48,9 +48,13 @@ enum sg_admin_role {
 
 /* Listen on `addr` and serve `role` on `loop`. Each connection carries one
  * request: a head of 16 KiB at most (431), a body only for the admin API
- * and of SG_CFG_MAX_TEXT at most (413), all of it within 10 s of the accept
+ * and of SG_CFG_MAX_TEXT at most (413; held only for POST and DELETE
+ * /config where they are served, any other read and dropped before the
+ * head is answered), all of it within 10 s of the accept
  * (else closed; 408 if part came), and an answer that must move every
- * 10 s; past 128 open connections new ones are reset. Returns NULL with a
+ * 10 s; past 128 open connections new ones are reset, and while answers
+ * not yet taken hold more than 32 MiB, config_dump, resources, metrics
+ * and stats are 503 (Retry-After: 1). Returns NULL with a
  * reason in err[0..errlen) when the address is bad or cannot be bound. */
 struct sg_admin *sg_admin_start(struct sg_loop *loop, const char *addr, enum sg_admin_role role,
 				const struct sg_admin_ops *ops, char *err, size_t errlen);
@@ -66,7 +70,8 @@ struct sg_admin *sg_admin_start_unix(struct sg_loop *loop, const char *path, mod
  * /quitquitquit get 403 with a text that names `writes_at` (the admin
  * socket), since anyone on the host who can connect to a TCP port could
  * otherwise change the config or stop the gateway. NULL: writes served.
- * Returns 0 or -ENOMEM. */
+ * Writes from a web browser (an Origin or Sec-Fetch-Site header: any page
+ * it shows could send one) get 403 either way. Returns 0 or -ENOMEM. */
 int sg_admin_read_only(struct sg_admin *a, const char *writes_at);
 /* The admin API (SG_ADMIN_API) answers every request from a peer outside
  * 127.0.0.0/8 and ::1 with 403 unless allowed here (--admin-allow-remote):

@@ -7,7 +7,7 @@
 # over the socket as the seeds do; what root applied in a Secret or inline
 # in a policy is "<redacted>" in /resources and get for nobody;
 # --admin-tcp-writes opens the TCP port to writes (logged as a warning) and
-# `apply --admin` works again; two gateways
+# `apply --admin` works again, but not to a web browser's (403); two gateways
 # on one host, each with its own --admin-socket, are each changed by theirs.
 . "$(dirname "$0")/lib.sh"
 
@@ -138,6 +138,16 @@ grep -q 'admin API on 127.0.0.1:15000 takes writes from anyone on this host who 
 check "--admin-tcp-writes: apply --admin HOST:PORT" "$? $(cat "$WORK/out")" \
 	"0 httproute.gateway.networking.k8s.io/r2 created"
 check "--admin-tcp-writes: r2 serves" "$(status http://127.0.0.1:8080/two)" 200
+# ... but not from a web page: any site a browser on the host shows could
+# POST there (text needs no CORS preflight) and change the config or stop
+# the gateway.
+check "--admin-tcp-writes: a browser's POST /quitquitquit 403" \
+	"$(curl -s -w ' %{http_code}' --max-time 5 -X POST -H 'Origin: https://evil.example' \
+		-H 'Content-Type: text/plain' http://127.0.0.1:15000/quitquitquit)" \
+	"the admin API takes no changes from a web browser (the request has an Origin or Sec-Fetch-Site header): use splicegate apply, delete or curl
+ 403"
+sleep 0.2
+running "$GW_PID" && pass "the gateway still runs" || fail "a web page stopped the gateway"
 
 # A second gateway beside it, with a socket and ports of its own.
 cat >"$WORK/b.yaml" <<YAML

@@ -15,6 +15,7 @@
 #include <netinet/in.h>
 
 #include <errno.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,8 +36,9 @@ struct env {
 	int quits, changes;
 	char body[256]; /* the last change's */
 	bool del;
-	char ns[64]; /* "" when none came */
-	int status;  /* what the next change answers */
+	char ns[64];	    /* "" when none came */
+	int status;	    /* what the next change answers */
+	size_t metrics_len; /* of the metrics text; 0: a short one */
 	char answer[65536];
 };
 
@@ -65,7 +67,17 @@ static int op_change(void *ctx, const char *body, size_t len, bool del, const ch
 
 static char *op_metrics(void *ctx)
 {
-	return strdup("splicegate_up 1\n");
+	struct env *e = ctx;
+	char *text;
+
+	if (!e->metrics_len)
+		return strdup("splicegate_up 1\n");
+	text = malloc(e->metrics_len + 1);
+	if (text) {
+		memset(text, '#', e->metrics_len);
+		text[e->metrics_len] = '\0';
+	}
+	return text;
 }
 
 static char *op_sockstats(void *ctx)
@@ -236,6 +248,33 @@ static void test_admin_quit(void **state)
 	answered(e, "HTTP/1.1 200 OK", "text/plain", "OK\n");
 }
 
+/* Writes from a web page (a browser names its origin): refused whatever
+ * the port, since any site the browser shows could send them (a POST of
+ * text needs no CORS preflight); reads and other clients' writes served. */
+static void test_admin_refuses_browser_writes(void **state)
+{
+	struct env *e = *state;
+	static const char refused[] = "the admin API takes no changes from a web browser (the "
+				      "request has an Origin or Sec-Fetch-Site header): use "
+				      "splicegate apply, delete or curl\n";
+
+	start(e, SG_ADMIN_API);
+	call(e, "POST /quitquitquit HTTP/1.1\r\nHost: 127.0.0.1:15000\r\n"
+		"Origin: https://evil.example\r\nContent-Type: text/plain\r\n\r\n");
+	answered(e, "HTTP/1.1 403 Forbidden", "text/plain", refused);
+	call(e, "POST /config HTTP/1.1\r\nHost: a\r\nSec-Fetch-Site: cross-site\r\n"
+		"Content-Length: 11\r\n\r\nkind: Gtw\n\n");
+	answered(e, "HTTP/1.1 403 Forbidden", "text/plain", refused);
+	call(e, "POST /logging?level=debug HTTP/1.1\r\nHost: a\r\nOrigin: null\r\n\r\n");
+	answered(e, "HTTP/1.1 403 Forbidden", "text/plain", refused);
+	assert_int_equal(e->quits, 0);
+	assert_int_equal(e->changes, 0);
+	call(e, "GET /config_dump HTTP/1.1\r\nHost: a\r\nOrigin: https://evil.example\r\n\r\n");
+	assert_true(!strncmp(e->answer, "HTTP/1.1 200 OK\r\n", 17));
+	call(e, "POST /quitquitquit HTTP/1.1\r\nHost: a\r\n\r\n");
+	assert_int_equal(e->quits, 1);
+}
+
 /* A known path with another method: 405 naming what it takes; an
  * unknown path: 404. */
 static void test_admin_method_and_path(void **state)
@@ -312,6 +351,150 @@ static void test_admin_refuses_bad_requests(void **state)
 	free(big);
 }
 
+/* Bytes the process has allocated (heap and mmap'd chunks). */
+static size_t heap_bytes(void)
+{
+	struct mallinfo2 mi = mallinfo2();
+
+	return mi.uordblks + mi.hblkhd;
+}
+
+/* Sends p[0..len) on the non-blocking fd, running the loop meanwhile. */
+static void push(struct env *e, int fd, const char *p, size_t len)
+{
+	for (int r = 0; r < 20000 && len; r++) {
+		ssize_t n = send(fd, p, len, MSG_NOSIGNAL);
+
+		if (n > 0) {
+			p += n;
+			len -= (size_t)n;
+		}
+		sg_loop_run_once(e->loop, 1);
+	}
+	assert_int_equal(len, 0);
+}
+
+/* A connection to the server that has sent the head of a POST /config
+ * with a 4 MiB body and all of that body but its last byte. */
+static int unfinished_apply(struct env *e, const char *body)
+{
+	static const char head[] = "POST /config HTTP/1.1\r\nHost: a\r\n"
+				   "Content-Length: 4194304\r\n\r\n";
+	struct sockaddr_in a = { .sin_family = AF_INET,
+				 .sin_port = htons(e->port),
+				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+
+	assert_true(fd >= 0);
+	assert_true(connect(fd, (struct sockaddr *)&a, sizeof(a)) == 0 || errno == EINPROGRESS);
+	push(e, fd, head, sizeof(head) - 1);
+	push(e, fd, body, (4u << 20) - 1);
+	return fd;
+}
+
+/* call_n of `head` followed by a body of 1 MiB. */
+static void call_with_mib(struct env *e, char *buf, const char *head)
+{
+	size_t n = strlen(head);
+
+	memcpy(buf, head, n);
+	memset(buf + n, 'y', 1u << 20);
+	call_n(e, buf, n + (1u << 20));
+}
+
+/* A body that no route reads (a write on the read-only TCP port, or a
+ * refused one) is dropped as it comes: 8 clients each 1 byte short of a
+ * 4 MiB body leave the heap within 1 MiB of what it was (the server held
+ * all 32 MiB until their 10 s ran out, and a client refused anyway could
+ * make it hold 512 MiB); a whole one is answered 403 after its body, which
+ * never reaches the gateway. A GET's body is dropped too, and the GET
+ * served. */
+static void test_admin_unread_body_not_held(void **state)
+{
+	struct env *e = *state;
+	char *body = malloc(4u << 20), *req;
+	int fds[8];
+	size_t before;
+
+	assert_non_null(body);
+	memset(body, 'x', 4u << 20);
+	start(e, SG_ADMIN_API);
+	assert_int_equal(sg_admin_read_only(e->admin, "/run/sg-test.sock"), 0);
+	before = heap_bytes();
+	for (int i = 0; i < 8; i++)
+		fds[i] = unfinished_apply(e, body);
+	for (int r = 0; r < 20; r++)
+		sg_loop_run_once(e->loop, 1);
+	if (heap_bytes() > before + (1u << 20))
+		fail_msg("8 unfinished refused bodies hold %zu bytes", heap_bytes() - before);
+	for (int i = 0; i < 8; i++)
+		close(fds[i]);
+
+	req = malloc((1u << 20) + 128);
+	assert_non_null(req);
+	call_with_mib(e, req,
+		      "POST /config HTTP/1.1\r\nHost: a\r\nContent-Length: 1048576\r\n\r\n");
+	assert_true(!strncmp(e->answer, "HTTP/1.1 403 Forbidden\r\n", 24));
+	assert_non_null(strstr(e->answer, "this admin port is read-only"));
+	assert_int_equal(e->changes, 0);
+	call_with_mib(e, req,
+		      "GET /config_dump HTTP/1.1\r\nHost: a\r\nContent-Length: 1048576\r\n\r\n");
+	assert_true(
+		!strncmp(e->answer, "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n", 49));
+	free(req);
+	free(body);
+}
+
+/* A connection that sent `request` and reads nothing (a receive buffer
+ * of 4 KiB), the loop run a little meanwhile. */
+static int no_reader(struct env *e, const char *request)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET,
+				 .sin_port = htons(e->port),
+				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0), small = 4096;
+
+	assert_true(fd >= 0);
+	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof(small));
+	assert_true(connect(fd, (struct sockaddr *)&a, sizeof(a)) == 0 || errno == EINPROGRESS);
+	push(e, fd, request, strlen(request));
+	for (int r = 0; r < 20; r++)
+		sg_loop_run_once(e->loop, 1);
+	return fd;
+}
+
+/* Answers their clients do not take are held up to 32 MiB: past that an
+ * answer to render anew is 503 with Retry-After, not rendered (clients
+ * that read a byte every few seconds held one each, 128 of them: here 6
+ * held 96 MiB); one answer always goes out, and once the slow clients are
+ * gone the next is served. */
+static void test_admin_bounds_answers_not_taken(void **state)
+{
+	struct env *e = *state;
+	int fds[6];
+	size_t before;
+
+	e->metrics_len = 16u << 20;
+	start(e, SG_ADMIN_API);
+	before = heap_bytes();
+	for (int i = 0; i < 6; i++)
+		fds[i] = no_reader(e, "GET /metrics HTTP/1.1\r\nHost: a\r\n\r\n");
+	if (heap_bytes() > before + (80u << 20))
+		fail_msg("6 slow readers of 16 MiB hold %zu bytes", heap_bytes() - before);
+	call(e, "GET /config_dump HTTP/1.1\r\nHost: a\r\n\r\n");
+	answered(e, "HTTP/1.1 503 Service Unavailable", "text/plain",
+		 "busy: answers not yet taken by their clients hold more than 32 MiB; try "
+		 "again\n");
+	assert_non_null(strstr(e->answer, "\r\nretry-after: 1\r\n"));
+	for (int i = 0; i < 6; i++)
+		close(fds[i]);
+	for (int r = 0; r < 20; r++)
+		sg_loop_run_once(e->loop, 1);
+	e->metrics_len = 0;
+	call(e, "GET /metrics HTTP/1.1\r\nHost: a\r\n\r\n");
+	answered(e, "HTTP/1.1 200 OK", "text/plain; version=0.0.4", "splicegate_up 1\n");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -321,6 +504,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_admin_method_and_path, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_admin_stats_and_ready_roles, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_admin_refuses_bad_requests, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_admin_unread_body_not_held, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_admin_refuses_browser_writes, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_admin_bounds_answers_not_taken, setup,
+						teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
