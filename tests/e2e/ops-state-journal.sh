@@ -8,7 +8,9 @@
 # that survive the next restart; --reset-state starts from the file alone,
 # the journal set aside; an empty state directory starts from the file;
 # at start, bodies applied again since (40 applies of one route) are
-# compacted out of the journal, which then replays to the same routes.
+# compacted out of the journal, which then replays to the same routes; a
+# state directory others may write is refused, and a journal that is a
+# symbolic link is never followed (the file it names stays whole).
 . "$(dirname "$0")/lib.sh"
 
 start_backend one
@@ -108,4 +110,23 @@ grep -q "$STATE/journal: 3 changes replayed on top of the config files" "$WORK/g
 	pass "the compacted journal replays 3 records" || fail "after compaction: $(grep -i journal "$WORK/gateway.log")"
 check "and gives the same routes" "$(routes) $(status /seven40) $(status /eight)" '["r7"] 200 404'
 stop_gateway
+
+# A state directory others may write is refused, and a journal that is a
+# link is never followed: the gateway (root) replayed such a link to
+# another file (here a stand-in for /etc/passwd) as a corrupt journal,
+# copied it aside and truncated it to nothing.
+EVIL=$WORK/evil
+mkdir "$EVIL" && chmod 777 "$EVIL"
+printf 'root:x:0:0::/root:/bin/sh\n' >"$WORK/passwd"
+ln -s "$WORK/passwd" "$EVIL/journal"
+# refused_start WANT: the gateway, started on $EVIL, exits 2 saying WANT.
+refused_start() {
+	timeout 10 "$SG_BIN" -c "$WORK/gw.yaml" --state-dir "$EVIL" >"$WORK/evil.log" 2>&1
+	check "exit status" "$?" 2
+	grep -qF -- "$1" "$WORK/evil.log" && pass "refused: $1" || fail "want \"$1\": $(cat "$WORK/evil.log")"
+	check "the linked file is whole" "$(cat "$WORK/passwd")" "root:x:0:0::/root:/bin/sh"
+}
+refused_start "--state-dir: state directory $EVIL: writable by others (mode 0777), who could put files in it; chmod go-w it or choose another"
+chmod 700 "$EVIL"
+refused_start "--state-dir: $EVIL/journal: a symbolic link, refused: the journal is a file of its own"
 finish

@@ -219,6 +219,69 @@ static void test_journal_compact_keeps_what_is_asked(void **state)
 	remove_dir(dir);
 }
 
+/* The contents of path, at most 63 bytes. */
+static const char *contents(const char *path, char buf[static 64])
+{
+	int fd = open(path, O_RDONLY);
+	ssize_t n = fd >= 0 ? read(fd, buf, 63) : -1;
+
+	if (fd >= 0)
+		close(fd);
+	buf[n > 0 ? n : 0] = '\0';
+	return buf;
+}
+
+/* The gateway (root) never writes through a name someone else could put
+ * in its state directory: a journal that is a link to another file is
+ * refused and that file left whole (it was replayed as a corrupt journal,
+ * copied aside and truncated to nothing: /etc/passwd, say); so is a
+ * directory its group or others may write, or another user's. */
+static void test_journal_refuses_links_and_open_directories(void **state)
+{
+	char *dir = make_dir(), *victim_dir = make_dir(), err[512], victim[512], link[512];
+	char buf[64];
+	struct sg_journal *j;
+	struct sg_diag d;
+	int fd;
+
+	snprintf(victim, sizeof(victim), "%s/passwd", victim_dir);
+	fd = open(victim, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, "root:x:0:0::/root:/bin/sh\n", 26), 26);
+	close(fd);
+	snprintf(link, sizeof(link), "%s/journal", dir);
+	assert_int_equal(symlink(victim, link), 0);
+	sg_diag_init(&d);
+	if (sg_journal_open(dir, false, &j, err, sizeof(err)) == 0) {
+		sg_journal_replay(j, NULL, NULL, &d);
+		sg_journal_close(j);
+		fail_msg("a journal linked to %s was opened; it now holds \"%s\"", victim,
+			 contents(victim, buf));
+	}
+	assert_non_null(strstr(err, "/journal: a symbolic link, refused"));
+	assert_string_equal(contents(victim, buf), "root:x:0:0::/root:/bin/sh\n");
+	assert_int_equal(unlink(link), 0);
+
+	assert_int_equal(chmod(dir, 0777), 0);
+	assert_int_equal(sg_journal_open(dir, false, &j, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, ": writable by others (mode 0777), who could put files in it"));
+	assert_int_equal(chmod(dir, 0770), 0);
+	assert_int_equal(sg_journal_open(dir, false, &j, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, ": writable by its group (mode 0770)"));
+	assert_int_equal(chmod(dir, 0755), 0);
+	if (geteuid() == 0) {
+		assert_int_equal(chown(dir, 65534, 65534), 0);
+		assert_int_equal(sg_journal_open(dir, false, &j, err, sizeof(err)), -1);
+		assert_non_null(strstr(err, ": owned by uid 65534, not by the gateway's user"));
+		assert_int_equal(chown(dir, 0, 0), 0);
+	}
+	assert_int_equal(sg_journal_open(dir, false, &j, err, sizeof(err)), 0);
+	sg_journal_close(j);
+	sg_diag_free(&d);
+	remove_dir(dir);
+	remove_dir(victim_dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -226,6 +289,7 @@ int main(void)
 		cmocka_unit_test(test_journal_torn_and_corrupt_tails_are_cut),
 		cmocka_unit_test(test_journal_one_gateway_and_reset),
 		cmocka_unit_test(test_journal_compact_keeps_what_is_asked),
+		cmocka_unit_test(test_journal_refuses_links_and_open_directories),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -27,10 +27,13 @@
 
 #define JOURNAL_MAGIC "splicegate-journal v1"
 #define JOURNAL_MAX_HEAD 512
+#define JOURNAL_NAME "journal"
+#define JOURNAL_NEW "journal.new" /* compaction's copy, before it takes the name */
 
-/* Owned by the gateway; holds the file open and locked. */
+/* Owned by the gateway; holds the file open and locked, and its directory
+ * open: every file of the journal is reached from dirfd by its name. */
 struct sg_journal {
-	int fd;
+	int fd, dirfd;
 	char *dir, *path;
 	off_t size; /* where the next record goes: the end of the valid ones */
 };
@@ -57,22 +60,15 @@ static uint32_t checksum(const char *f, size_t flen, const char *body, size_t le
 	return (uint32_t)crc32(crc, (const Bytef *)body, (uInt)len);
 }
 
-static int sync_dir(const char *dir)
+static int sync_dir(const struct sg_journal *j)
 {
-	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	int rc = 0;
-
-	if (fd == -1)
-		return -errno;
-	if (fsync(fd) == -1)
-		rc = -errno;
-	close(fd);
-	return rc;
+	return fsync(j->dirfd) == -1 ? -errno : 0;
 }
 
-/* DIR/NAME.<unix time>[.N]: a name nothing has yet, for what is set
- * aside. */
-static int aside_name(const struct sg_journal *j, const char *what, char *buf, size_t cap)
+/* DIR/journal.WHAT.<unix time>[.N] into buf: a name nothing has yet, for
+ * what is set aside; *name is where its last component begins. */
+static int aside_name(const struct sg_journal *j, const char *what, char *buf, size_t cap,
+		      const char **name)
 {
 	struct stat st;
 	long now = (long)time(NULL);
@@ -83,18 +79,70 @@ static int aside_name(const struct sg_journal *j, const char *what, char *buf, s
 
 		if (len < 0 || (size_t)len >= cap)
 			return -ENAMETOOLONG;
-		if (lstat(buf, &st) == -1 && errno == ENOENT)
+		*name = buf + strlen(j->dir) + 1;
+		if (fstatat(j->dirfd, *name, &st, AT_SYMLINK_NOFOLLOW) == -1 && errno == ENOENT)
 			return 0;
 	}
 	return -EEXIST;
 }
 
-/* Opens and locks DIR/journal. */
+/* Opens DIR, made 0700 when missing. The gateway (root, often) writes,
+ * truncates and renames files there, and replays what it finds as
+ * config changes: a directory where another user could put a name (a
+ * link to /etc/passwd, a journal of their own) is refused, as sshd
+ * refuses a home that others may write. Owned by the gateway's user or
+ * root, not writable by group or others; DIR itself may be a link
+ * (systemd's StateDirectory= with DynamicUser= is one). */
+static int open_dir(struct sg_journal *j, char *err, size_t errlen)
+{
+	struct stat st;
+
+	if (mkdir(j->dir, 0700) == -1 && errno != EEXIST) {
+		snprintf(err, errlen, "state directory %s: %s", j->dir, strerror(errno));
+		return -1;
+	}
+	j->dirfd = open(j->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (j->dirfd == -1 || fstat(j->dirfd, &st) == -1) {
+		snprintf(err, errlen, "state directory %s: %s", j->dir, strerror(errno));
+		return -1;
+	}
+	if (st.st_uid != geteuid() && st.st_uid != 0) {
+		snprintf(err, errlen,
+			 "state directory %s: owned by uid %u, not by the gateway's user (uid %u) "
+			 "or root, who alone may put files in it; chown it or choose another",
+			 j->dir, (unsigned)st.st_uid, (unsigned)geteuid());
+		return -1;
+	}
+	if (st.st_mode & (S_IWGRP | S_IWOTH)) {
+		snprintf(err, errlen,
+			 "state directory %s: writable by %s (mode %04o), who could put files "
+			 "in it; chmod go-w it or choose another",
+			 j->dir, st.st_mode & S_IWOTH ? "others" : "its group",
+			 (unsigned)(st.st_mode & 07777));
+		return -1;
+	}
+	return 0;
+}
+
+/* Opens and locks DIR/journal: a regular file, never through a link. */
 static int open_locked(struct sg_journal *j, char *err, size_t errlen)
 {
-	j->fd = open(j->path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	struct stat st;
+
+	j->fd = openat(j->dirfd, JOURNAL_NAME, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (j->fd == -1) {
+		snprintf(err, errlen, "%s: %s", j->path,
+			 errno == ELOOP ? "a symbolic link, refused: the journal is a file of "
+					  "its own"
+					: strerror(errno));
+		return -1;
+	}
+	if (fstat(j->fd, &st) == -1) {
 		snprintf(err, errlen, "%s: %s", j->path, strerror(errno));
+		return -1;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		snprintf(err, errlen, "%s: not a regular file: refused", j->path);
 		return -1;
 	}
 	if (flock(j->fd, LOCK_EX | LOCK_NB) == -1) {
@@ -111,13 +159,14 @@ static int open_locked(struct sg_journal *j, char *err, size_t errlen)
 static int set_aside(struct sg_journal *j, char *err, size_t errlen)
 {
 	char old[4200];
+	const char *name;
 	struct stat st;
 	int rc;
 
 	if (fstat(j->fd, &st) == -1 || st.st_size == 0)
 		return 0;
-	rc = aside_name(j, "old", old, sizeof(old));
-	if (rc == 0 && rename(j->path, old) == -1)
+	rc = aside_name(j, "old", old, sizeof(old), &name);
+	if (rc == 0 && renameat(j->dirfd, JOURNAL_NAME, j->dirfd, name) == -1)
 		rc = -errno;
 	if (rc < 0) {
 		snprintf(err, errlen, "%s: setting it aside: %s", j->path, strerror(-rc));
@@ -134,20 +183,17 @@ int sg_journal_open(const char *dir, bool reset, struct sg_journal **out, char *
 
 	*out = NULL;
 	if (j)
-		j->fd = -1;
-	if (!j || !(j->dir = strdup(dir)) || asprintf(&j->path, "%s/journal", dir) == -1) {
+		j->fd = j->dirfd = -1;
+	if (!j || !(j->dir = strdup(dir)) || asprintf(&j->path, "%s/" JOURNAL_NAME, dir) == -1) {
 		if (j)
 			j->path = NULL;
 		snprintf(err, errlen, "out of memory");
 		goto fail;
 	}
-	if (mkdir(dir, 0700) == -1 && errno != EEXIST) {
-		snprintf(err, errlen, "state directory %s: %s", dir, strerror(errno));
+	if (open_dir(j, err, errlen) == -1 || open_locked(j, err, errlen) == -1 ||
+	    (reset && set_aside(j, err, errlen) == -1))
 		goto fail;
-	}
-	if (open_locked(j, err, errlen) == -1 || (reset && set_aside(j, err, errlen) == -1))
-		goto fail;
-	if (fstat(j->fd, &st) == -1 || sync_dir(dir) < 0) {
+	if (fstat(j->fd, &st) == -1 || sync_dir(j) < 0) {
 		snprintf(err, errlen, "%s: %s", j->path, strerror(errno));
 		goto fail;
 	}
@@ -165,6 +211,8 @@ void sg_journal_close(struct sg_journal *j)
 		return;
 	if (j->fd != -1)
 		close(j->fd);
+	if (j->dirfd != -1)
+		close(j->dirfd);
 	free(j->dir);
 	free(j->path);
 	free(j);
@@ -238,11 +286,12 @@ static int parse_record(const char *data, size_t size, size_t pos, struct sg_jou
 static int cut_tail(struct sg_journal *j, const char *data, size_t pos, size_t size, char *aside,
 		    size_t cap)
 {
-	int rc = aside_name(j, "bad", aside, cap), fd;
+	const char *name;
+	int rc = aside_name(j, "bad", aside, cap, &name), fd;
 
 	if (rc < 0)
 		return rc;
-	fd = open(aside, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	fd = openat(j->dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd == -1)
 		return -errno;
 	for (size_t off = pos; off < size;) {
@@ -262,7 +311,7 @@ static int cut_tail(struct sg_journal *j, const char *data, size_t pos, size_t s
 	if (rc == 0 && (ftruncate(j->fd, (off_t)pos) == -1 || fsync(j->fd) == -1))
 		rc = -errno;
 	if (rc == 0)
-		rc = sync_dir(j->dir);
+		rc = sync_dir(j);
 	return rc;
 }
 
@@ -332,15 +381,15 @@ static int write_all(int fd, const char *buf, size_t len)
 long sg_journal_compact(struct sg_journal *j, sg_journal_keep_fn keep, void *ctx, struct sg_diag *d)
 {
 	size_t size = (size_t)j->size, pos = 0, n = 0, kept = 0;
-	char *data = malloc(size ? size : 1), ns[256], tmp[4200];
+	char *data = malloc(size ? size : 1), ns[256];
 	const char *why;
 	int fd = -1, rc = -ENOMEM;
 
 	if (!data || (rc = read_all(j->fd, data, size)) < 0)
 		goto fail;
-	rc = snprintf(tmp, sizeof(tmp), "%s.new", j->path) >= (int)sizeof(tmp) ? -ENAMETOOLONG : 0;
-	if (rc == 0 && ((fd = open(tmp, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600)) == -1 ||
-			flock(fd, LOCK_EX | LOCK_NB) == -1))
+	fd = openat(j->dirfd, JOURNAL_NEW, O_RDWR | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC,
+		    0600);
+	if (fd == -1 || flock(fd, LOCK_EX | LOCK_NB) == -1)
 		rc = -errno;
 	while (rc == 0 && pos < size) {
 		struct sg_journal_rec rec = { 0 };
@@ -354,7 +403,8 @@ long sg_journal_compact(struct sg_journal *j, sg_journal_keep_fn keep, void *ctx
 			kept++;
 		}
 	}
-	if (rc == 0 && (fsync(fd) == -1 || rename(tmp, j->path) == -1))
+	if (rc == 0 &&
+	    (fsync(fd) == -1 || renameat(j->dirfd, JOURNAL_NEW, j->dirfd, JOURNAL_NAME) == -1))
 		rc = -errno;
 	if (rc < 0)
 		goto fail;
@@ -363,7 +413,7 @@ long sg_journal_compact(struct sg_journal *j, sg_journal_keep_fn keep, void *ctx
 	j->fd = fd;
 	j->size = lseek(fd, 0, SEEK_END);
 	free(data);
-	rc = sync_dir(j->dir);
+	rc = sync_dir(j);
 	if (rc < 0)
 		sg_diag_warn(d, NULL, "%s: compacted, but its directory not synced: %s", j->path,
 			     strerror(-rc));
@@ -371,7 +421,7 @@ long sg_journal_compact(struct sg_journal *j, sg_journal_keep_fn keep, void *ctx
 fail:
 	sg_diag_err(d, NULL, "%s: compacting it: %s; it stays as it is", j->path, strerror(-rc));
 	if (fd != -1) {
-		unlink(tmp);
+		unlinkat(j->dirfd, JOURNAL_NEW, 0);
 		close(fd);
 	}
 	free(data);

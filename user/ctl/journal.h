@@ -25,7 +25,10 @@ struct sg_journal_rec {
 };
 
 /* Open DIR/journal (DIR made 0700 when missing), locked against another
- * gateway on the same directory. `reset`: the records there are not to be
+ * gateway on the same directory. Refused: a DIR owned by another user than
+ * the gateway's or root, or writable by its group or others (they could
+ * put a link or a journal of their own there), and a journal that is a
+ * symbolic link or no regular file. `reset`: the records there are not to be
  * replayed: the file is renamed DIR/journal.old.<unix time> and a new one
  * begun. Returns 0 with *out, or -1 with the reason in err. */
 int sg_journal_open(const char *dir, bool reset, struct sg_journal **out, char *err, size_t errlen);
