@@ -13,6 +13,47 @@
 #include "policy/route.h"
 #include "user/ctl/store.h"
 
+/* malloc, calloc and realloc fail once, on the fail_in'th call from when
+ * it is set (0: never), so that a change's every allocation can be made to
+ * fail in turn. glibc lets a program replace them; its own functions
+ * (strdup) call these. Not under AddressSanitizer, which replaces them
+ * itself. */
+#if defined(__SANITIZE_ADDRESS__)
+#define STORE_FAULTS 0
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define STORE_FAULTS 0
+#endif
+#endif
+#ifndef STORE_FAULTS
+#define STORE_FAULTS 1
+static long fail_in, calls;
+extern void *__libc_malloc(size_t n);
+extern void *__libc_calloc(size_t n, size_t size);
+extern void *__libc_realloc(void *p, size_t n);
+
+static bool fail_now(void)
+{
+	calls++;
+	return fail_in && --fail_in == 0;
+}
+
+void *malloc(size_t n)
+{
+	return fail_now() ? NULL : __libc_malloc(n);
+}
+
+void *calloc(size_t n, size_t size)
+{
+	return fail_now() ? NULL : __libc_calloc(n, size);
+}
+
+void *realloc(void *p, size_t n)
+{
+	return fail_now() ? NULL : __libc_realloc(p, n);
+}
+#endif
+
 static const char base[] = "apiVersion: gateway.networking.k8s.io/v1\n"
 			   "kind: Gateway\n"
 			   "metadata: {name: gw, namespace: ns}\n"
@@ -53,6 +94,8 @@ static int setup(void **state)
 	FILE *fp;
 	int fd;
 
+	if (!f) /* this file's calloc may fail (STORE_FAULTS) */
+		return -1;
 	snprintf(f->path, sizeof(f->path), "/tmp/sg-store-XXXXXX");
 	fd = mkstemp(f->path);
 	assert_int_not_equal(fd, -1);
@@ -450,6 +493,103 @@ static void test_store_reload_same_broken_files_once(void **state)
 	assert_int_equal(sg_store_current(f->store)->nservices, 2);
 }
 
+/* HTTPRoute r<240 x>-NN on gw, at path /NN: long names, so that the
+ * store's arena, where deleted names are copied, fills within 50 deletes. */
+static char *long_route(char *buf, size_t len, int n)
+{
+	snprintf(buf, len,
+		 "apiVersion: gateway.networking.k8s.io/v1\n"
+		 "kind: HTTPRoute\n"
+		 "metadata: {name: r%0240d-%02d, namespace: ns}\n"
+		 "spec:\n"
+		 "  parentRefs: [{name: gw}]\n"
+		 "  rules: [{matches: [{path: {value: /%d}}],\n"
+		 "           backendRefs: [{name: svc, port: 9000}]}]\n",
+		 0, n, n);
+	return buf;
+}
+
+/* Whether route n (long_route) is in force. */
+static bool long_route_in_force(const struct sg_store *s, int n)
+{
+	const struct sg_cfg *cfg = sg_store_current(s);
+	char name[300];
+
+	snprintf(name, sizeof(name), "r%0240d-%02d", 0, n);
+	for (size_t i = 0; i < cfg->nresources; i++)
+		if (!strcmp(cfg->resources[i].kind, "HTTPRoute") &&
+		    !strcmp(cfg->resources[i].name, name))
+			return true;
+	return false;
+}
+
+#define STORE_ROUTES 50
+
+/* A change that runs out of memory changes nothing: not the config, not
+ * the bodies kept, not what was deleted before. 50 routes are deleted one
+ * by one, from the last, the first made to fail at each of its
+ * allocations in turn, the others at each of their last 10 or so (where
+ * the new state is committed, after the build and the report), until it
+ * goes through; every route deleted stays deleted. The store refilled its
+ * list of deleted resources in place and copied a deleted name without
+ * looking: when its arena needed a new block there (the 37th delete
+ * here), a name was left NULL and the next delete crashed, or the list
+ * was cut short and routes deleted earlier came back. */
+static void test_store_out_of_memory_changes_nothing(void **state)
+{
+#if STORE_FAULTS
+	struct fixture *f = *state;
+	char *all = malloc(STORE_ROUTES * 1024), *text = malloc(1024), *report;
+	size_t len = 0;
+	long last = 0;
+
+	assert_true(all && text);
+	for (int i = 0; i < STORE_ROUTES; i++)
+		len += strlen(
+			strcat(strcpy(all + len, i ? "---\n" : ""), long_route(text, 1024, i)));
+	assert_int_equal(change(f->store, all, false, &report), 0);
+	free(report);
+	for (int i = STORE_ROUTES - 1; i >= 0; i--) {
+		int rc = -1;
+
+		long_route(text, 1024, i);
+		/* last: how many allocations the previous delete made. */
+		for (long k = last > 10 ? last - 10 : 1; rc != 0; k++) {
+			const struct sg_cfg *before = sg_store_current(f->store);
+			size_t applied = sg_store_applied(f->store);
+			unsigned changes = sg_store_changes(f->store);
+			struct sg_diag d;
+			bool failed;
+
+			sg_diag_init(&d);
+			calls = 0;
+			fail_in = k;
+			rc = sg_store_change(f->store, text, strlen(text), true, NULL, NULL, NULL,
+					     &report, NULL, &d);
+			failed = fail_in == 0;
+			fail_in = 0;
+			sg_diag_free(&d);
+			free(report);
+			assert_true(rc == 0 || failed);
+			if (rc != 0) {
+				assert_ptr_equal(sg_store_current(f->store), before);
+				assert_int_equal(sg_store_applied(f->store), applied);
+				assert_int_equal(sg_store_changes(f->store), changes);
+			}
+		}
+		last = calls;
+		for (int j = 0; j < STORE_ROUTES; j++)
+			if (long_route_in_force(f->store, j) != (j < i))
+				fail_msg("after deleting routes %d..%d, route %d is %s", i,
+					 STORE_ROUTES - 1, j, j < i ? "gone" : "back in force");
+	}
+	free(text);
+	free(all);
+#else
+	skip();
+#endif
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -466,6 +606,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_store_rejects_standalone, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_store_reload_keeps_applied, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_store_reload_same_broken_files_once, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_store_out_of_memory_changes_nothing, setup,
 						teardown),
 	};
 

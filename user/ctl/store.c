@@ -373,36 +373,48 @@ static int held_copy(struct held *h, const struct sg_res_id *ids, size_t n)
 }
 
 /* Commit: the applied body (holding ids[0..nids)) joins the sources, the
- * deleted list is replaced, the new config goes in force. */
+ * deleted list is replaced, the new config goes in force. What needs
+ * memory is had first, so that a failure (-1) leaves the store as it was
+ * and src the caller's: it refilled the deleted list in place, and one
+ * cut short by a failed allocation brought resources deleted before back
+ * at the next change, or a name left NULL crashed it; and the body stayed
+ * among the sources (freed by the caller all the same). */
 static int commit(struct sg_store *s, struct sg_source *src, const struct sg_res_id *ids,
 		  size_t nids, struct sg_res_id *deleted, size_t ndeleted, struct sg_cfg *cfg)
 {
-	if (src) {
-		size_t applied = s->nsrcs - s->nfiles;
+	size_t applied = s->nsrcs - s->nfiles, cap = s->capdeleted;
+	struct sg_res_id *list = s->deleted;
+	bool ok = true;
 
-		if (sg_mem_grow((void **)&s->srcs, &s->capsrcs, s->nsrcs, sizeof(*s->srcs)) < 0 ||
+	if (src && (sg_mem_grow((void **)&s->srcs, &s->capsrcs, s->nsrcs, sizeof(*s->srcs)) < 0 ||
 		    sg_mem_grow((void **)&s->held, &s->capheld, applied, sizeof(*s->held)) < 0 ||
-		    held_copy(&s->held[applied], ids, nids) == -1)
-			return -1;
-		s->srcs[s->nsrcs++] = *src;
-	}
+		    held_copy(&s->held[applied], ids, nids) == -1))
+		return -1;
 	/* The marks kept have their names in the arena already; only the
 	 * resources deleted now (marked with this change's number) need names
-	 * of their own (the arena never shrinks). */
-	s->ndeleted = 0;
-	for (size_t i = 0; i < ndeleted; i++) {
-		struct sg_res_id *id = sg_arena_push(&s->arena, &s->deleted, &s->ndeleted,
-						     &s->capdeleted, sizeof(*id));
-
-		if (!id)
-			return -1;
-		*id = deleted[i];
-		if (deleted[i].before == s->napplied + 1) {
-			id->kind = sg_arena_strdup(&s->arena, deleted[i].kind);
-			id->ns = sg_arena_strdup(&s->arena, deleted[i].ns);
-			id->name = sg_arena_strdup(&s->arena, deleted[i].name);
-		}
+	 * of their own. The arena never shrinks: neither do the list's room
+	 * nor names a failed commit copied. */
+	for (size_t i = 0; ok && i < ndeleted; i++)
+		if (deleted[i].before == s->napplied + 1)
+			ok = (deleted[i].kind = sg_arena_strdup(&s->arena, deleted[i].kind)) &&
+			     (deleted[i].ns = sg_arena_strdup(&s->arena, deleted[i].ns)) &&
+			     (deleted[i].name = sg_arena_strdup(&s->arena, deleted[i].name));
+	if (ok && ndeleted > cap) {
+		cap = 2 * ndeleted;
+		ok = (list = sg_arena_alloc(&s->arena, cap * sizeof(*list))) != NULL;
 	}
+	if (!ok) {
+		if (src)
+			held_free(&s->held[applied]);
+		return -1;
+	}
+	if (src)
+		s->srcs[s->nsrcs++] = *src;
+	if (ndeleted)
+		memcpy(list, deleted, ndeleted * sizeof(*list));
+	s->deleted = list;
+	s->ndeleted = ndeleted;
+	s->capdeleted = cap;
 	sg_cfg_unref(s->cfg);
 	s->cfg = cfg;
 	forget_failed(s); /* the applied texts changed: those files may build now */
