@@ -120,12 +120,29 @@ static int f_meta_ns(struct sg_pctx *c, const struct sg_node *n, void *dst, cons
 	return 0;
 }
 
+/* labels: a map of strings, as the API server takes them (selectors read
+ * them as such; another shape was taken and matched nothing). */
+static int f_meta_labels(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
+{
+	if (sg_node_is_null(n))
+		return 0;
+	if (sg_need_map(c, n, path) == -1)
+		return -1;
+	for (size_t i = 0; i < sg_map_len(n); i++)
+		if (sg_map_val(n, i)->kind != SG_NODE_SCALAR)
+			return sg_expected(c, sg_map_val(n, i),
+					   sg_path_key(c, path, sg_map_key(n, i)->str),
+					   "a label value (a string)");
+	*(const struct sg_node **)dst = n;
+	return 0;
+}
+
 /* What `kubectl get -o yaml` prints is accepted back; only name, namespace
  * and labels mean anything here. */
 static const struct sg_field meta_fields[] = {
 	{ "name", f_meta_name, offsetof(struct meta_in, name), true },
 	{ "namespace", f_meta_ns, offsetof(struct meta_in, ns) },
-	{ "labels", sg_f_node, offsetof(struct meta_in, labels) },
+	{ "labels", f_meta_labels, offsetof(struct meta_in, labels) },
 	{ "annotations", NULL, 0 },
 	{ "uid", NULL, 0 },
 	{ "resourceVersion", NULL, 0 },

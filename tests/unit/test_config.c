@@ -5087,6 +5087,30 @@ static void test_config_body_holds(void **state)
 		   "try: not a response");
 }
 
+/* metadata.labels is a map of strings, as the API server takes it: a list,
+ * or a value that is a map, is refused where it is (it was taken, and
+ * matched no selector); null is none. */
+static void test_config_k8s_labels_are_a_map_of_strings(void **state)
+{
+	struct loaded *l = *state;
+
+	load_fails(l, "apiVersion: v1\nkind: Namespace\nmetadata: {name: a, labels: [team]}\n",
+		   "t.yaml:3:29: metadata.labels: expected a map, got a list");
+	load_fails(
+		l, "apiVersion: v1\nkind: Namespace\nmetadata: {name: a, labels: {team: {x: 1}}}\n",
+		"t.yaml:3:36: metadata.labels.team: expected a label value (a string), got a map");
+	loaded_reset(l);
+	l->cfg =
+		sg_cfg_load_text("t.yaml",
+				 "apiVersion: v1\nkind: Namespace\nmetadata: {name: a, labels: ~}\n"
+				 "---\napiVersion: v1\nkind: Namespace\n"
+				 "metadata: {name: b, labels: {team: blue, tier: 1}}\n",
+				 &l->diag);
+	if (!l->cfg)
+		print_diag(&l->diag);
+	assert_non_null(l->cfg);
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, loaded_setup, loaded_teardown)
@@ -5169,6 +5193,7 @@ int main(void)
 		T(test_config_k8s_pre_routing),
 		T(test_config_k8s_pre_routing_ext_auth),
 		T(test_config_k8s_api_key_secret_selector),
+		T(test_config_k8s_labels_are_a_map_of_strings),
 		T(test_config_standalone_listener_policies),
 		T(test_config_body_holds),
 		T(test_config_standalone_listener_ext_authz_oidc),
