@@ -807,8 +807,11 @@ struct sg_admin *sg_admin_start_unix(struct sg_loop *loop, const char *path, mod
 
 	if (fd < 0) {
 		snprintf(err, errlen, "admin socket %s: %s%s", path,
-			 fd == -EADDRINUSE ? "in use by a running gateway" : strerror(-fd),
-			 fd == -EADDRINUSE || fd == -EACCES || fd == -EEXIST
+			 fd == -EADDRINUSE ? "in use by a running gateway"
+			 : fd == -EPERM	   ? "its directory is another user's or others may write "
+					     "it, who could put a socket of their own there"
+					   : strerror(-fd),
+			 fd == -EADDRINUSE || fd == -EACCES || fd == -EEXIST || fd == -EPERM
 				 ? " (--admin-socket PATH chooses another)"
 				 : "");
 		return NULL;

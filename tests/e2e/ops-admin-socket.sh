@@ -8,7 +8,8 @@
 # in a policy is "<redacted>" in /resources and get for nobody;
 # --admin-tcp-writes opens the TCP port to writes (logged as a warning) and
 # `apply --admin` works again, but not to a web browser's (403); two gateways
-# on one host, each with its own --admin-socket, are each changed by theirs.
+# on one host, each with its own --admin-socket, are each changed by theirs;
+# an admin socket in a directory others may write is refused.
 . "$(dirname "$0")/lib.sh"
 
 SOCK=$SPLICEGATE_ADMIN_SOCKET
@@ -169,4 +170,13 @@ check "--admin-socket: the second gateway got its apply" \
 check "--admin-socket: the first did not" "$(routes)" '["r2"]'
 stop_pid "$second"
 stop_pid "$first"
+
+# An admin socket in a directory another user may write is refused: they
+# could put a socket of their own in its place and take what root's apply
+# sends there (the gateway listened all the same).
+mkdir "$WORK/open" && chmod 777 "$WORK/open"
+timeout 10 "$SG_BIN" -c "$WORK/b.yaml" --admin-socket "$WORK/open/admin.sock" >"$WORK/open.log" 2>&1
+check "an admin socket in a directory others may write: exit status" "$?" 2
+grep -qF "admin socket $WORK/open/admin.sock: its directory is another user's or others may write it, who could put a socket of their own there (--admin-socket PATH chooses another)" \
+	"$WORK/open.log" && pass "the refusal says why" || fail "refusal: $(cat "$WORK/open.log")"
 finish

@@ -262,6 +262,43 @@ static void test_net_unix_socket_replaces_only_stale(void **state)
 	assert_int_equal(rmdir(dir), 0);
 }
 
+/* The admin socket's directory is refused (-EPERM) where another user
+ * could swap the socket for their own (it was bound there all the same):
+ * writable by group or others without the sticky bit, or another user's;
+ * a sticky one such as /tmp is taken. */
+static void test_net_unix_socket_refuses_open_directories(void **state)
+{
+	char dir[] = "/tmp/sg-test-net.XXXXXX", path[128];
+	struct sg_net_file_id id;
+	int fd;
+
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/admin.sock", dir);
+	assert_int_equal(chmod(dir, 0777), 0);
+	fd = sg_net_listen_unix(path, 0660, &id);
+	if (fd >= 0) {
+		close(fd);
+		unlink(path);
+		rmdir(dir);
+		fail_msg("bound in a directory everyone may write");
+	}
+	assert_int_equal(fd, -EPERM);
+	assert_int_equal(chmod(dir, 0770), 0);
+	assert_int_equal(sg_net_listen_unix(path, 0660, &id), -EPERM);
+	if (geteuid() == 0) {
+		assert_int_equal(chmod(dir, 0755), 0);
+		assert_int_equal(chown(dir, 65534, 65534), 0);
+		assert_int_equal(sg_net_listen_unix(path, 0660, &id), -EPERM);
+		assert_int_equal(chown(dir, 0, 0), 0);
+	}
+	assert_int_equal(chmod(dir, 01777), 0);
+	fd = sg_net_listen_unix(path, 0660, &id);
+	assert_true(fd >= 0);
+	close(fd);
+	sg_net_unlink_unix(path, &id);
+	assert_int_equal(rmdir(dir), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -272,6 +309,7 @@ int main(void)
 		cmocka_unit_test(test_net_probe_takes_no_connections),
 		cmocka_unit_test(test_net_port_held_by_self),
 		cmocka_unit_test(test_net_unix_socket_replaces_only_stale),
+		cmocka_unit_test(test_net_unix_socket_refuses_open_directories),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -268,13 +268,41 @@ static void file_id(const struct stat *st, struct sg_net_file_id *id)
 	id->ctime_ns = (uint64_t)st->st_ctim.tv_sec * 1000000000 + (uint64_t)st->st_ctim.tv_nsec;
 }
 
+/* The directory of `path` (made or not) is one where nobody but the
+ * gateway's user and root may put or take a name: owned by one of them,
+ * and writable by group or others only with the sticky bit (/tmp), under
+ * which nobody removes or renames another's file. Elsewhere another user
+ * could put a socket of their own in the gateway's place, and take what
+ * root's `splicegate apply` sends. 0, or -EPERM. */
+static int dir_of_is_ours(const char *path)
+{
+	char dir[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	char *slash;
+	struct stat st;
+
+	snprintf(dir, sizeof(dir), "%s", path);
+	slash = strrchr(dir, '/');
+	if (!slash)
+		snprintf(dir, sizeof(dir), ".");
+	else if (slash == dir)
+		slash[1] = '\0'; /* "/" */
+	else
+		*slash = '\0';
+	if (stat(dir, &st) == -1)
+		return -errno;
+	if ((st.st_uid != geteuid() && st.st_uid != 0) ||
+	    ((st.st_mode & (S_IWGRP | S_IWOTH)) && !(st.st_mode & S_ISVTX)))
+		return -EPERM;
+	return 0;
+}
+
 int sg_net_listen_unix(const char *path, mode_t mode, struct sg_net_file_id *id)
 {
 	struct sockaddr_un sun;
 	struct stat st;
 	int fd, rc = unix_addr(path, &sun);
 
-	if (rc < 0 || (rc = make_dir_of(path)) < 0)
+	if (rc < 0 || (rc = make_dir_of(path)) < 0 || (rc = dir_of_is_ours(path)) < 0)
 		return rc;
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd == -1)

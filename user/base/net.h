@@ -37,6 +37,9 @@ bool sg_net_port_held_by_self(uint16_t port);
  * in is made (0755) when missing. A socket file left by a process that is
  * gone (a gateway killed with -9) is replaced; one that a live process
  * accepts on is not (-EADDRINUSE), nor a file that is no socket (-EEXIST).
+ * A directory another user could put a socket in instead is refused
+ * (-EPERM): one owned by another user than the process's or root, or
+ * writable by group or others without the sticky bit.
  * *id gets what tells the file from another made there later
  * (sg_net_unlink_unix). Returns the fd, or -errno. Changes the process's
  * umask for the bind: call it before other threads create files. */
