@@ -493,6 +493,7 @@ static void test_store_reload_same_broken_files_once(void **state)
 	assert_int_equal(sg_store_current(f->store)->nservices, 2);
 }
 
+#if STORE_FAULTS
 /* HTTPRoute r<240 x>-NN on gw, at path /NN: long names, so that the
  * store's arena, where deleted names are copied, fills within 50 deletes. */
 static char *long_route(char *buf, size_t len, int n)
@@ -522,6 +523,7 @@ static bool long_route_in_force(const struct sg_store *s, int n)
 			return true;
 	return false;
 }
+#endif
 
 #define STORE_ROUTES 50
 
