@@ -220,16 +220,6 @@ static void grpc_allowed(struct sg_extauthz *z, const struct sg_authzpb_response
 		sg_request_authorized(r);
 }
 
-/* Whether edit e adds a line named `name`. */
-static bool adds(const struct sg_header_edit *e, struct sg_h1_span name)
-{
-	for (size_t i = 0; i < e->nadd; i++)
-		if (e->add[i].name.len == name.len &&
-		    !strncasecmp(e->add[i].name.p, name.p, name.len))
-			return true;
-	return false;
-}
-
 /* lines[0..n) and after them r's CORS lines, lines[] holding cap:
  * their count. */
 static size_t with_cors(const struct sg_request *r, struct sg_h1_header *lines, size_t n,
@@ -262,7 +252,8 @@ static void denied(struct sg_extauthz *z, uint16_t status, const struct sg_h1_he
 	const char *b = len ? sg_filter_plan_keep(&r->plan, body, len) : "";
 
 	for (size_t i = 0; i < n && edit.nadd < cap; i++)
-		if (!sg_svc_owned(h[i].name) && !adds(cors, h[i].name) &&
+		if (!sg_svc_owned(h[i].name) &&
+		    !sg_header_edit_adds(cors, h[i].name.p, h[i].name.len) &&
 		    !keep_line(&r->plan, h[i].name, h[i].value, &lines[edit.nadd++]))
 			b = NULL;
 	edit.nadd = with_cors(r, lines, edit.nadd, EXTAUTHZ_LINES);

@@ -102,6 +102,14 @@ bool sg_header_edit_drops(const struct sg_header_edit *e, const char *name, size
 	return false;
 }
 
+bool sg_header_edit_adds(const struct sg_header_edit *e, const char *name, size_t len)
+{
+	for (size_t i = 0; i < e->nadd; i++)
+		if (span_is(e->add[i].name, name, len))
+			return true;
+	return false;
+}
+
 ssize_t sg_header_edit_render(const struct sg_header_edit *e, char *out, size_t cap)
 {
 	size_t len = 0;

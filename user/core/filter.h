@@ -48,6 +48,8 @@ int sg_header_edit_apply(struct sg_header_edit *e, const struct sg_hdrmod *m);
 
 /* Whether a received header called name[0..len) is dropped by e. */
 bool sg_header_edit_drops(const struct sg_header_edit *e, const char *name, size_t len);
+/* Whether e adds a line called name[0..len) (any case). */
+bool sg_header_edit_adds(const struct sg_header_edit *e, const char *name, size_t len);
 
 /* e's added lines as "name: value\r\n" text into out[0..cap), NUL-
  * terminated; returns its length, or -1 when it does not fit. */
