@@ -386,40 +386,52 @@ static void exchange_free(struct sg_oidc_exchange *x)
 	free(x);
 }
 
+/* The login fails with `kind`, why formatted from fmt. shown NULL: the
+ * browser reads why, the debug log too. Else the browser reads `shown`
+ * alone and the gateway's log why at warn (a token endpoint's failure:
+ * agentgateway's error prints no source, and neither the provider's
+ * answer nor the gateway's own address for it is the browser's). */
+static void vfailed(struct sg_request *r, enum sg_fail kind, const char *shown, const char *fmt,
+		    va_list ap)
+{
+	char why[1400];
+
+	vsnprintf(why, sizeof(why), fmt, ap);
+	if (shown) {
+		SG_WARN("%s: oidc: %s: %s", r->ip, shown, why);
+	} else {
+		SG_DEBUG("%s: oidc: %s", r->ip, why);
+		shown = why;
+	}
+	r->plan.refusal = kind;
+	r->plan.cause = sg_filter_plan_keep(&r->plan, shown, strlen(shown));
+	sg_request_denied(r, kind);
+}
+
 static void failed(struct sg_request *r, enum sg_fail kind, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
 static void failed(struct sg_request *r, enum sg_fail kind, const char *fmt, ...)
 {
-	char why[1400];
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(why, sizeof(why), fmt, ap);
+	vfailed(r, kind, NULL, fmt, ap);
 	va_end(ap);
-	SG_DEBUG("%s: oidc: %s", r->ip, why);
-	r->plan.refusal = kind;
-	r->plan.cause = sg_filter_plan_keep(&r->plan, why, strlen(why));
-	sg_request_denied(r, kind);
 }
 
-/* The token endpoint could not be asked, or refused: the browser reads
- * agentgateway's words alone ("token exchange failed": its error prints
- * no source), never the provider's answer or the gateway's own address
- * for it; the operator reads why in the gateway's log. */
+/* The token endpoint could not be asked, or refused: 500 "token
+ * exchange failed", why in the log (vfailed). */
 static void exchange_failed(struct sg_request *r, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
 static void exchange_failed(struct sg_request *r, const char *fmt, ...)
 {
-	char why[1200];
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(why, sizeof(why), fmt, ap);
+	vfailed(r, SG_FAIL_OIDC_ERROR, "token exchange failed", fmt, ap);
 	va_end(ap);
-	SG_WARN("%s: oidc: token exchange failed: %s", r->ip, why);
-	failed(r, SG_FAIL_OIDC_ERROR, "token exchange failed");
 }
 
 /* The ID token's claim `name` as a string; NULL: none. */
