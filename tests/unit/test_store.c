@@ -437,6 +437,37 @@ static int check_reject(void *ctx, const struct sg_cfg *old, const struct sg_cfg
 	return -1;
 }
 
+/* An apply the check refuses changes nothing, says why, and leaves the body
+ * the caller's: the same body applied again without the check goes in force
+ * and can be deleted (what the refused apply reserved was given back, or
+ * the sanitized run reports it). */
+static void test_store_check_refuses_apply(void **state)
+{
+	struct fixture *f = *state;
+	struct sg_diag d;
+	char *report;
+	int rc;
+
+	assert_int_equal(change(f->store, route_a, false, &report), 0);
+	free(report);
+	sg_diag_init(&d);
+	rc = sg_store_change(f->store, route_b, strlen(route_b), false, NULL, check_reject, NULL,
+			     &report, NULL, &d);
+	assert_int_equal(rc, -1);
+	assert_null(report);
+	assert_int_equal(d.errors, 1);
+	assert_non_null(strstr(d.lines[d.n - 1], "port in use"));
+	sg_diag_free(&d);
+	assert_string_equal(route_host(f->store), "a.example");
+	assert_int_equal(sg_store_changes(f->store), 1);
+	assert_int_equal(change(f->store, route_b, false, &report), 0);
+	free(report);
+	assert_string_equal(route_host(f->store), "b.example");
+	assert_int_equal(change(f->store, route_b, true, &report), 0);
+	free(report);
+	assert_null(route_host(f->store));
+}
+
 /* sg_store_reload of the fixture's file, with a diag of its own; a failure
  * must come with at least one error. */
 static int reload(struct fixture *f, sg_store_check_fn check)
@@ -527,6 +558,20 @@ static bool long_route_in_force(const struct sg_store *s, int n)
 
 #define STORE_ROUTES 50
 
+#if STORE_FAULTS
+/* A change's check that passes and says it ran, as the gateway's journals
+ * the change (a restart replays it). */
+static int vetted_check(void *ctx, const struct sg_cfg *old, const struct sg_cfg *cfg,
+			struct sg_diag *d)
+{
+	(void)old;
+	(void)cfg;
+	(void)d;
+	*(bool *)ctx = true;
+	return 0;
+}
+#endif
+
 /* A change that runs out of memory changes nothing: not the config, not
  * the bodies kept, not what was deleted before. 50 routes are deleted one
  * by one, from the last, the first made to fail at each of its
@@ -536,7 +581,10 @@ static bool long_route_in_force(const struct sg_store *s, int n)
  * list of deleted resources in place and copied a deleted name without
  * looking: when its arena needed a new block there (the 37th delete
  * here), a name was left NULL and the next delete crashed, or the list
- * was cut short and routes deleted earlier came back. */
+ * was cut short and routes deleted earlier came back. And a change whose
+ * check passed (the gateway journals it there) always goes in force: its
+ * allocations after the check used to fail it, and a restart replayed a
+ * change the gateway had refused. */
 static void test_store_out_of_memory_changes_nothing(void **state)
 {
 #if STORE_FAULTS
@@ -561,18 +609,22 @@ static void test_store_out_of_memory_changes_nothing(void **state)
 			size_t applied = sg_store_applied(f->store);
 			unsigned changes = sg_store_changes(f->store);
 			struct sg_diag d;
-			bool failed;
+			bool failed, vetted = false;
 
 			sg_diag_init(&d);
 			calls = 0;
 			fail_in = k;
-			rc = sg_store_change(f->store, text, strlen(text), true, NULL, NULL, NULL,
-					     &report, NULL, &d);
+			rc = sg_store_change(f->store, text, strlen(text), true, NULL, vetted_check,
+					     &vetted, &report, NULL, &d);
 			failed = fail_in == 0;
 			fail_in = 0;
 			sg_diag_free(&d);
 			free(report);
 			assert_true(rc == 0 || failed);
+			if (vetted && rc != 0)
+				fail_msg(
+					"delete of route %d: vetted, then refused (allocation %ld)",
+					i, k);
 			if (rc != 0) {
 				assert_ptr_equal(sg_store_current(f->store), before);
 				assert_int_equal(sg_store_applied(f->store), applied);
@@ -598,6 +650,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_store_apply_creates_then_configures, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_store_delete_then_reapply, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_store_check_refuses_apply, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_store_ties_go_to_the_oldest_route, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_store_keeps_what_builds_need, setup, teardown),

@@ -372,20 +372,38 @@ static int held_copy(struct held *h, const struct sg_res_id *ids, size_t n)
 	return 0;
 }
 
-/* Commit: the applied body (holding ids[0..nids)) joins the sources, the
- * deleted list is replaced, the new config goes in force. What needs
- * memory is had first, so that a failure (-1) leaves the store as it was
- * and src the caller's: it refilled the deleted list in place, and one
- * cut short by a failed allocation brought resources deleted before back
- * at the next change, or a name left NULL crashed it; and the body stayed
- * among the sources (freed by the caller all the same). */
-static int commit(struct sg_store *s, struct sg_source *src, const struct sg_res_id *ids,
-		  size_t nids, struct sg_res_id *deleted, size_t ndeleted, struct sg_cfg *cfg)
+/* A commit in two steps: the applied body (holding ids[0..nids)) joins the
+ * sources, the deleted list is replaced, the new config goes in force.
+ * commit_reserve() has everything that needs memory first, so that its
+ * failure (-1) leaves the store as it was and src the caller's, and
+ * commit_apply() cannot fail: a change's check (the journal's write,
+ * which a restart replays) runs between the two, so that a change it
+ * vetted is never lost to an allocation after it. The store used to
+ * refill the deleted list in place, and one cut short by a failed
+ * allocation brought resources deleted before back at the next change, or
+ * a name left NULL crashed it; and the body stayed among the sources
+ * (freed by the caller all the same). */
+struct commit {
+	struct sg_res_id *list; /* the deleted list's room */
+	size_t cap;
+};
+
+/* A reserved commit that will not be applied (its check failed). */
+static void commit_undo(struct sg_store *s, const struct sg_source *src)
 {
-	size_t applied = s->nsrcs - s->nfiles, cap = s->capdeleted;
-	struct sg_res_id *list = s->deleted;
+	if (src)
+		held_free(&s->held[s->nsrcs - s->nfiles]);
+}
+
+static int commit_reserve(struct sg_store *s, const struct sg_source *src,
+			  const struct sg_res_id *ids, size_t nids, struct sg_res_id *deleted,
+			  size_t ndeleted, struct commit *c)
+{
+	size_t applied = s->nsrcs - s->nfiles;
 	bool ok = true;
 
+	c->list = s->deleted;
+	c->cap = s->capdeleted;
 	if (src && (sg_mem_grow((void **)&s->srcs, &s->capsrcs, s->nsrcs, sizeof(*s->srcs)) < 0 ||
 		    sg_mem_grow((void **)&s->held, &s->capheld, applied, sizeof(*s->held)) < 0 ||
 		    held_copy(&s->held[applied], ids, nids) == -1))
@@ -399,26 +417,28 @@ static int commit(struct sg_store *s, struct sg_source *src, const struct sg_res
 			ok = (deleted[i].kind = sg_arena_strdup(&s->arena, deleted[i].kind)) &&
 			     (deleted[i].ns = sg_arena_strdup(&s->arena, deleted[i].ns)) &&
 			     (deleted[i].name = sg_arena_strdup(&s->arena, deleted[i].name));
-	if (ok && ndeleted > cap) {
-		cap = 2 * ndeleted;
-		ok = (list = sg_arena_alloc(&s->arena, cap * sizeof(*list))) != NULL;
+	if (ok && ndeleted > c->cap) {
+		c->cap = 2 * ndeleted;
+		ok = (c->list = sg_arena_alloc(&s->arena, c->cap * sizeof(*c->list))) != NULL;
 	}
-	if (!ok) {
-		if (src)
-			held_free(&s->held[applied]);
-		return -1;
-	}
+	if (!ok && src)
+		commit_undo(s, src);
+	return ok ? 0 : -1;
+}
+
+static void commit_apply(struct sg_store *s, struct sg_source *src, struct sg_res_id *deleted,
+			 size_t ndeleted, const struct commit *c, struct sg_cfg *cfg)
+{
 	if (src)
 		s->srcs[s->nsrcs++] = *src;
 	if (ndeleted)
-		memcpy(list, deleted, ndeleted * sizeof(*list));
-	s->deleted = list;
+		memcpy(c->list, deleted, ndeleted * sizeof(*c->list));
+	s->deleted = c->list;
 	s->ndeleted = ndeleted;
-	s->capdeleted = cap;
+	s->capdeleted = c->cap;
 	sg_cfg_unref(s->cfg);
 	s->cfg = cfg;
 	forget_failed(s); /* the applied texts changed: those files may build now */
-	return 0;
 }
 
 static struct sg_cfg *build_with(const struct sg_store *s, const struct sg_source *extra,
@@ -668,6 +688,7 @@ int sg_store_change(struct sg_store *s, const char *body, size_t len, bool del, 
 	size_t nids, ndeleted = 0;
 	struct sg_source src = { 0 };
 	struct sg_cfg *cfg = NULL;
+	struct commit c;
 	int missing = 0, ret = -1;
 	char name[32];
 
@@ -694,10 +715,6 @@ int sg_store_change(struct sg_store *s, const char *body, size_t len, bool del, 
 	cfg = build_with(s, del ? NULL : &src, deleted, ndeleted, d);
 	if (!cfg)
 		goto out;
-	if (check && check(check_ctx, s->cfg, cfg, d) == -1) {
-		sg_cfg_unref(cfg);
-		goto out;
-	}
 	if (names && !(*names = calloc(1, 1))) {
 		sg_diag_err(d, NULL, "out of memory");
 		sg_cfg_unref(cfg);
@@ -705,18 +722,27 @@ int sg_store_change(struct sg_store *s, const char *body, size_t len, bool del, 
 	}
 	*report = make_report(s->cfg, cfg, ids, nids, del, &missing, names);
 	report_warnings(report, d, name);
-	if (!*report || commit(s, del ? NULL : &src, ids, nids, deleted, ndeleted, cfg) == -1) {
+	if (!*report ||
+	    commit_reserve(s, del ? NULL : &src, ids, nids, deleted, ndeleted, &c) == -1) {
 		sg_diag_err(d, NULL, "out of memory");
-		sg_cfg_unref(cfg);
-		free(*report);
-		*report = NULL;
-		goto out;
+		goto unbuilt;
 	}
+	/* Last: nothing can fail after it. */
+	if (check && check(check_ctx, s->cfg, cfg, d) == -1) {
+		commit_undo(s, del ? NULL : &src);
+		goto unbuilt;
+	}
+	commit_apply(s, del ? NULL : &src, deleted, ndeleted, &c, cfg);
 	s->napplied++;
 	names = NULL;		       /* the caller's */
 	src = (struct sg_source){ 0 }; /* the store owns its strings now */
 	compact(s);
 	ret = missing ? 1 : 0;
+	goto out;
+unbuilt:
+	sg_cfg_unref(cfg);
+	free(*report);
+	*report = NULL;
 out:
 	if (names) {
 		free(*names);

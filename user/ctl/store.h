@@ -53,7 +53,9 @@ typedef int (*sg_store_check_fn)(void *ctx, const struct sg_cfg *old, const stru
 /* `ns` (may be NULL: "default") is the namespace of the body's resources
  * that name none, as kubectl apply -n gives it (one that names another is
  * refused). `check` (may be NULL) vets the new config before it goes in force: -1
- * rejects the change (reasons in d). `names` (NULL: not wanted) gets on
+ * rejects the change (reasons in d). It runs last, once everything the change
+ * needs is had, so a change it passes goes in force (the gateway's journals
+ * it there). `names` (NULL: not wanted) gets on
  * success the change for a log, malloc'd, one "httproute ns/name
  * configured" line per resource. */
 int sg_store_change(struct sg_store *s, const char *body, size_t len, bool del, const char *ns,
