@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "user/base/hash.h"
+
 /* The longest wait before an entry is asked about again: agentgateway
  * refreshes in the last tenth of a ttl, at most the last 5 s. */
 #define REFRESH_MAX_MS 5000
@@ -34,16 +36,6 @@ struct store {
 	size_t n, max;
 	struct entry *oldest, *newest;
 };
-
-static uint64_t fnv(const void *p, size_t n)
-{
-	const unsigned char *b = p;
-	uint64_t h = 1469598103934665603ull;
-
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ b[i]) * 1099511628211ull;
-	return h;
-}
 
 static void release(void *p)
 {
@@ -131,7 +123,7 @@ enum sg_authz_cache_result sg_authz_cache_get(const struct sg_ext_authz_cache *k
 {
 	struct store *s = k->rt ? k->rt->p : NULL;
 	enum sg_authz_cache_result res = SG_AUTHZ_CACHE_MISS;
-	uint64_t h = fnv(key, klen), window;
+	uint64_t h = sg_hash(key, klen), window;
 	struct entry **at, *e;
 
 	if (!s)
@@ -168,7 +160,7 @@ int sg_authz_cache_put(const struct sg_ext_authz_cache *k, const void *key, size
 		       const void *answer, size_t alen, uint64_t now_ms, uint64_t ttl_ms)
 {
 	struct store *s = k->rt ? k->rt->p : NULL;
-	uint64_t h = fnv(key, klen);
+	uint64_t h = sg_hash(key, klen);
 	struct entry **at, *e;
 
 	if (klen > SG_AUTHZ_CACHE_KEY_MAX || alen > SG_AUTHZ_CACHE_ANSWER_MAX)

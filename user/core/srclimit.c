@@ -13,6 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "user/base/hash.h"
+
 #define SRC_BUCKETS 4096
 
 struct src_entry {
@@ -28,15 +30,12 @@ struct src_table {
 	struct src_entry *buckets[SRC_BUCKETS];
 };
 
-/* FNV-1a: addresses are short and not chosen to collide in a table that
- * only ever costs a longer chain. */
+/* Keyed (sg_hash): an IPv6 client picks 64 bits of its address, and with
+ * a fixed hash could put all its addresses in one bucket, whose chain
+ * every accept then walks under the lock. */
 static struct src_entry **bucket(struct src_table *t, const char *ip)
 {
-	uint32_t h = 2166136261u;
-
-	for (const unsigned char *p = (const unsigned char *)ip; *p; p++)
-		h = (h ^ *p) * 16777619u;
-	return &t->buckets[h % SRC_BUCKETS];
+	return &t->buckets[sg_hash(ip, strlen(ip)) % SRC_BUCKETS];
 }
 
 /* The link that points at ip's entry, or at the chain's end. */
