@@ -472,6 +472,104 @@ static void test_ctl_get_named_yaml(void **state)
 					    "  selector: {}\n");
 }
 
+/* get -o yaml: a key YAML would read as something else is quoted, so that
+ * the output reads back as what the gateway holds ("a: b" made a nested
+ * map, and a line break in a key began a line of its own). */
+static void test_ctl_get_yaml_keys_quoted(void **state)
+{
+	struct env *e = *state;
+	int rc;
+
+	will_answer(e, 200, "OK",
+		    "{\"items\":[{\"apiVersion\":\"v1\",\"kind\":\"Service\","
+		    "\"metadata\":{\"name\":\"svc\",\"namespace\":\"prod\",\"annotations\":"
+		    "{\"a: b\":\"x\",\"#c\":\"y\",\"ok.io/k\":\"z\",\"l\\nkind: Secret\":\"w\","
+		    "\"80\":\"v\"}}}]}",
+		    true);
+	capture(e);
+	rc = sg_ctl_get(&(struct sg_ctl_admin){ .addr = e->admin.addr, .addr_given = true }, "svc",
+			"svc", "prod", false, "yaml");
+	served(e);
+	uncapture(e);
+	assert_int_equal(rc, 0);
+	assert_string_equal(e->stdout_text, "apiVersion: v1\n"
+					    "kind: Service\n"
+					    "metadata:\n"
+					    "  name: svc\n"
+					    "  namespace: prod\n"
+					    "  annotations:\n"
+					    "    \"a: b\": x\n"
+					    "    \"#c\": \"y\"\n"
+					    "    ok.io/k: z\n"
+					    "    \"l\\nkind: Secret\": w\n"
+					    "    \"80\": v\n");
+}
+
+/* get's table and -o name: control characters in what the server sent (an
+ * escape sequence that retitles or rewrites the terminal) print as '?'. */
+static void test_ctl_get_table_controls(void **state)
+{
+	struct env *e = *state;
+	int rc;
+
+	will_answer(e, 200, "OK",
+		    "{\"items\":[{\"metadata\":{\"name\":\"evil\\u001b]2;owned\\u0007\","
+		    "\"namespace\":\"default\"},\"spec\":{}}]}",
+		    true);
+	capture(e);
+	rc = sg_ctl_get(&(struct sg_ctl_admin){ .addr = e->admin.addr, .addr_given = true }, "svc",
+			NULL, NULL, false, "name");
+	served(e);
+	uncapture(e);
+	assert_int_equal(rc, 0);
+	assert_string_equal(e->stdout_text, "service/evil?]2;owned?\n");
+	will_answer(e, 200, "OK",
+		    "{\"items\":[{\"metadata\":{\"name\":\"evil\\u001b]2;owned\\u0007\","
+		    "\"namespace\":\"default\"},\"spec\":{}}]}",
+		    true);
+	capture(e);
+	rc = sg_ctl_get(&(struct sg_ctl_admin){ .addr = e->admin.addr, .addr_given = true }, "svc",
+			NULL, NULL, false, NULL);
+	served(e);
+	uncapture(e);
+	assert_int_equal(rc, 0);
+	assert_null(strchr(e->stdout_text, 0x1b));
+	assert_null(strchr(e->stdout_text, 0x07));
+	assert_non_null(strstr(e->stdout_text, "\nevil?]2;owned?   "));
+}
+
+/* An answer longer than answer_max (whoever listens on the admin port
+ * while the gateway is down) is not read into memory whole: an error,
+ * exit 2. */
+static void test_ctl_get_answer_bounded(void **state)
+{
+	struct env *e = *state;
+	size_t n = 100 << 10;
+	char *big = malloc(n + 1);
+	int rc;
+
+	assert_non_null(big);
+	memset(big, 'x', n);
+	big[n] = '\0';
+	memcpy(big, "HTTP/1.1 200 OK\r\n\r\n", 19);
+	e->admin.answer = big;
+	e->admin.len = 0;
+	assert_int_equal(pthread_create(&e->admin.thread, NULL, serve, &e->admin), 0);
+	e->admin.running = true;
+	capture(e);
+	rc = sg_ctl_get(&(struct sg_ctl_admin){ .addr = e->admin.addr,
+						.addr_given = true,
+						.answer_max = 64 << 10 },
+			"svc", NULL, NULL, false, NULL);
+	served(e);
+	uncapture(e);
+	free(big);
+	assert_int_equal(rc, 2);
+	assert_string_equal(e->stdout_text, "");
+	assert_string_equal(e->stderr_text,
+			    "splicegate: the admin API's answer is over 65536 bytes: not read\n");
+}
+
 /* get KIND NAME of nothing: kubectl's NotFound line, exit 1; a list with
  * nothing in it: "No resources found", exit 0. */
 static void test_ctl_get_not_found(void **state)
@@ -550,6 +648,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_ctl_delete_unknown_kind, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ctl_delete_ignore_not_found, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ctl_get_table, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ctl_get_yaml_keys_quoted, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ctl_get_table_controls, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ctl_get_answer_bounded, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ctl_get_all_namespaces, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ctl_get_named_yaml, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ctl_get_not_found, setup, teardown),

@@ -106,6 +106,7 @@ static int request(const struct sg_ctl_admin *admin, const char *method, const c
 		   const char *body, size_t len, char **answer)
 {
 	const char *host = admin->addr_given ? admin->addr : "localhost";
+	size_t max = admin->answer_max ? admin->answer_max : SG_CTL_ANSWER_MAX;
 	char head[1024];
 	size_t rlen;
 	FILE *f;
@@ -129,10 +130,18 @@ static int request(const struct sg_ctl_admin *admin, const char *method, const c
 			close(fd);
 		return -1;
 	}
-	resp = slurp(f, SIZE_MAX - 1, &rlen);
+	resp = slurp(f, max, &rlen);
 	fclose(f);
-	if (!resp)
+	if (!resp) {
+		fprintf(stderr, "splicegate: reading the admin API's answer: out of memory\n");
 		return -1;
+	}
+	if (rlen > max) {
+		fprintf(stderr, "splicegate: the admin API's answer is over %zu bytes: not read\n",
+			max);
+		free(resp);
+		return -1;
+	}
 	sep = memmem(resp, rlen, "\r\n\r\n", 4);
 	if (sep && sscanf(resp, "HTTP/1.%*d %d", &status) == 1) {
 		size_t blen = rlen - (size_t)(sep + 4 - resp);
@@ -371,6 +380,25 @@ static void yaml_scalar(FILE *f, const struct sg_json *v)
 	}
 }
 
+/* A map key: plain when YAML reads it back as that string, else quoted
+ * as JSON would ("a: b", "#x" or a line break would make another
+ * document of it). */
+static void yaml_key(FILE *f, const char *key)
+{
+	struct sg_json *k;
+	char *s;
+
+	if (plain_ok(key)) {
+		fprintf(f, "%s:", key);
+		return;
+	}
+	k = sg_json_string(key);
+	s = k ? sg_json_print(k, SG_JSON_COMPACT) : NULL;
+	fprintf(f, "%s:", s ? s : "\"\"");
+	free(s);
+	sg_json_free(k);
+}
+
 static bool yaml_block(const struct sg_json *v)
 {
 	return sg_json_first(v) != NULL; /* a non-empty array or object */
@@ -385,7 +413,7 @@ static void yaml_map(FILE *f, const struct sg_json *o, int indent, bool first_in
 	for (const struct sg_json *c = sg_json_first(o); c; c = sg_json_next(c)) {
 		if (!(first_inline && c == sg_json_first(o)))
 			fprintf(f, "%*s", indent, "");
-		fprintf(f, "%s:", sg_json_key(c));
+		yaml_key(f, sg_json_key(c));
 		if (yaml_block(c)) {
 			fputc('\n', f);
 			yaml_value(f, c, sg_json_type(c) == SG_JSON_ARRAY ? indent : indent + 2);
@@ -482,6 +510,17 @@ struct table {
 	size_t nrows;
 };
 
+/* s with each control character as '?': one in a name the server sent
+ * would move the terminal's cursor, or worse (an escape sequence that
+ * retitles the window or rewrites what is shown). */
+static char *printable(char *s)
+{
+	for (char *p = s; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = '?';
+	return s;
+}
+
 static int table_row(struct table *t, const char *const *vals)
 {
 	char **grown = realloc(t->cells, (t->nrows + 1) * t->ncols * sizeof(*grown));
@@ -489,8 +528,13 @@ static int table_row(struct table *t, const char *const *vals)
 	if (!grown)
 		return -1;
 	t->cells = grown;
-	for (size_t i = 0; i < t->ncols; i++)
-		grown[t->nrows * t->ncols + i] = strdup(vals[i] ? vals[i] : "");
+	for (size_t i = 0; i < t->ncols; i++) {
+		char *cell = strdup(vals[i] ? vals[i] : "");
+
+		if (cell)
+			printable(cell);
+		grown[t->nrows * t->ncols + i] = cell;
+	}
 	t->nrows++;
 	return 0;
 }
@@ -1129,7 +1173,7 @@ int sg_ctl_get(const struct sg_ctl_admin *admin, const char *kind, const char *n
 				char q[512];
 
 				qualified(q, sizeof(q), k, jstr(it, "metadata.name"));
-				printf("%s\n", q);
+				printf("%s\n", printable(q));
 			}
 		} else if (!table) {
 			for (const struct sg_json *it = sg_json_first(items); it;

@@ -4,6 +4,7 @@
 #define SG_CTL_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 /* Where a running gateway's admin API is. Its unix socket takes writes
  * and reads; the TCP port takes reads, and writes only when the gateway
@@ -12,7 +13,13 @@ struct sg_ctl_admin {
 	const char *socket; /* --admin-socket, or its default */
 	const char *addr;   /* --admin, or its default */
 	bool addr_given;    /* --admin: every request goes to addr */
+	/* The longest answer read (0: SG_CTL_ANSWER_MAX); a longer one is
+	 * an error. Whoever listens on the TCP port answers a read when the
+	 * gateway is down. */
+	size_t answer_max;
 };
+
+#define SG_CTL_ANSWER_MAX ((size_t)256 << 20)
 
 /* A change sent to a running gateway's admin API (apply or delete). */
 struct sg_ctl_change {
