@@ -16,7 +16,8 @@
 # scriptable stdio target (mcp_stdio_fake.py): roots/list asked of the SDK
 # client; a target that floods is cut off with a JSON-RPC error while
 # another session's goes on; a target whose client does not read its GET
-# stream is cut off once the session's streams hold 8 MiB.
+# stream is cut off once the session's streams hold 8 MiB; a GET whose
+# client left bytes unread is cut when another takes over.
 . "$(dirname "$0")/lib.sh"
 . "$E2E_DIR/mcplib.sh"
 U=http://127.0.0.1:3000/mcp
@@ -198,5 +199,57 @@ check "a target whose client reads nothing: cut off at 8 MiB" \
 check "another session's target answers on" "$(call_tool "$F2" 7 hello '{}' | cut -c1-30)" \
 	'200 {"jsonrpc":"2.0","id":7,"r'
 kill "$R" 2>/dev/null
+
+# A GET whose client left 4 MiB unread, taken over by a second GET: the
+# first is cut (no last chunk), so that it does not go on holding them
+# outside the session's 8 MiB; the second carries what comes next. Before,
+# the first ended gracefully behind its unread bytes: each takeover of a
+# client that reads nothing held 8 MiB more.
+T=$(session $U)
+python3 - "$T" "$WORK/t-opened" "$WORK/t-read" "$WORK/t-result" <<'PY' &
+import os, socket, sys, time
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+s.connect(("127.0.0.1", 3000))
+s.sendall(("GET /mcp HTTP/1.1\r\nHost: 127.0.0.1:3000\r\nAccept: text/event-stream\r\n"
+           "Mcp-Session-Id: %s\r\n\r\n" % sys.argv[1]).encode())
+head = b""
+while b"\r\n\r\n" not in head:
+    head += s.recv(1)
+open(sys.argv[2], "w").write(head.decode())
+for _ in range(300):  # until told to read (30 s at most)
+    if os.path.exists(sys.argv[3]):
+        break
+    time.sleep(0.1)
+s.settimeout(10)
+got = b""
+try:
+    while True:
+        b = s.recv(1 << 20)
+        if not b:
+            break
+        got += b
+        if got.endswith(b"\r\n0\r\n\r\n"):
+            break
+except OSError as e:
+    got += b"[" + type(e).__name__.encode() + b"]"
+open(sys.argv[4], "w").write("last chunk" if got.endswith(b"\r\n0\r\n\r\n") else "cut")
+PY
+TR=$!
+PIDS+=("$TR")
+for _ in $(seq 100); do [ -s "$WORK/t-opened" ] && break; sleep 0.1; done
+check "the GET that reads nothing: 200" "$(head -1 "$WORK/t-opened" | tr -d '\r')" 'HTTP/1.1 200 OK'
+check "4 MiB for a client that reads nothing: taken" \
+	"$(call_tool "$T" 8 big '{"n":64,"size":65536}' | cut -c1-30)" '200 {"jsonrpc":"2.0","id":8,"r'
+curl -s -N -o "$WORK/t2body" --max-time 8 -H "$SSE" -H "mcp-session-id: $T" $U &
+T2=$!
+sleep 0.5
+touch "$WORK/t-read"
+wait "$TR"
+check "the first GET, 4 MiB unread, is cut when a second takes over" "$(cat "$WORK/t-result")" cut
+check "4 MiB more: the second GET carries them" \
+	"$(call_tool "$T" 9 big '{"n":64,"size":65536}' | cut -c1-30)" '200 {"jsonrpc":"2.0","id":9,"r'
+wait "$T2"
+check "the second GET got the 64 events" "$(grep -c '^data: ' "$WORK/t2body")" 64
 stop_gateway
 finish

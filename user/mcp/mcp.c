@@ -688,6 +688,23 @@ static void get_end(struct session *s)
 	answer_later(g, 200, NULL);
 }
 
+/* A GET taken over while its client left bytes of it unread: cut, its
+ * bytes dropped (a reset stream, a closed connection). Ended as get_end
+ * ends it, they would be written as its client reads, outside the
+ * session's bound (SG_MCP_QUEUE_MAX counts the stream in use), and each
+ * takeover of a client that reads nothing would hold as much again. Its
+ * events stay in the replay buffer for a GET with Last-Event-ID. */
+static void get_cut(struct session *s)
+{
+	struct call *g = s->get;
+
+	s->get = NULL;
+	g->gs = NULL; /* the session goes on: not a GET given up */
+	targets_listen(s, false);
+	g->done(g->data, NULL); /* no reply: the worker cuts the stream */
+	call_over(g);
+}
+
 /* An event a GET resuming the stream missed, to it (text taken). */
 static void replay_one(void *arg, char *text, size_t len)
 {
@@ -699,7 +716,8 @@ static void replay_one(void *arg, char *text, size_t len)
 /* A GET: the session's stream opens (its head goes at once) and carries
  * what the targets send outside any call, until the session ends. A
  * second GET takes the stream over: the first one's connection may be
- * dead unnoticed, and MCP allows one stream to carry a message. Its
+ * dead unnoticed, and MCP allows one stream to carry a message (the first
+ * ends, or is cut if its client left bytes unread: get_cut). Its
  * events carry ids; a GET with Last-Event-ID gets first the events after
  * that one (MCP's resumability: those the stream carried, or would have,
  * while the client was away), as many as the replay buffer keeps and
@@ -727,7 +745,10 @@ static void get_stream(struct call *c, const struct sg_mcp_ask *ask)
 			   "MCP-Protocol-Version names a version the gateway does not speak");
 		return;
 	}
-	get_end(s);
+	if (s->get && c->hub->stream->waiting(s->get->data))
+		get_cut(s);
+	else
+		get_end(s);
 	c->op = CALL_STREAM;
 	c->gs = s;
 	s->get = c;
