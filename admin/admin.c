@@ -5,10 +5,12 @@
  * the number of connections open at once. */
 #include "admin/admin.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/epoll.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -418,6 +420,54 @@ static void refuse_browser(struct admin_conn *c)
 		     "Origin or Sec-Fetch-Site header): use splicegate apply, delete or curl\n");
 }
 
+/* Whether the Host a loopback-only admin API was asked by names this host:
+ * "localhost" or an IP literal, with or without a port (none at all:
+ * HTTP/1.0). Any other name reached it through a resolver, and a web page
+ * whose name was made to resolve to 127.0.0.1 (DNS rebinding) is
+ * same-origin with what it reads there: config_dump, /resources. An
+ * operator who names the host otherwise starts the gateway with
+ * --admin-allow-remote, which serves any Host. */
+static bool host_refused(const struct admin_conn *c, const struct sg_h1_req *req)
+{
+	const struct sg_h1_span *h = sg_h1_header(req, "host");
+	char name[64];
+	struct in6_addr a6;
+	struct in_addr a4;
+	size_t n;
+
+	if (c->admin->role != SG_ADMIN_API || c->admin->allow_remote || !h || !h->len)
+		return false;
+	if (h->p[0] == '[') { /* [v6] or [v6]:port */
+		const char *end = memchr(h->p, ']', h->len);
+
+		n = end ? (size_t)(end - h->p - 1) : sizeof(name);
+		if (n >= sizeof(name))
+			return true;
+		memcpy(name, h->p + 1, n);
+		name[n] = '\0';
+		return inet_pton(AF_INET6, name, &a6) != 1;
+	}
+	n = h->len;
+	for (size_t i = 0; i < h->len; i++)
+		if (h->p[i] == ':') {
+			n = i;
+			break;
+		}
+	if (n >= sizeof(name))
+		return true;
+	memcpy(name, h->p, n);
+	name[n] = '\0';
+	return strcasecmp(name, "localhost") != 0 && inet_pton(AF_INET, name, &a4) != 1;
+}
+
+static void refuse_host(struct admin_conn *c)
+{
+	respond_text(c, 403, "Forbidden",
+		     "the admin API answers requests for localhost or an IP address only: "
+		     "a Host that is another name may be a web page's (DNS rebinding); "
+		     "start splicegate with --admin-allow-remote to serve any Host\n");
+}
+
 /* The request target without its query. */
 static struct sg_h1_span path_of(const struct sg_h1_req *req)
 {
@@ -434,14 +484,14 @@ static bool method_is(const struct sg_h1_req *req, const struct route *r)
 }
 
 /* The route that will serve req, or NULL when dispatch() answers it
- * without one: 403 (a remote peer, a write on a read-only port or from a
- * browser), 404, 405. */
+ * without one: 403 (a remote peer, a Host that names another host, a
+ * write on a read-only port or from a browser), 404, 405. */
 static const struct route *serving_route(const struct admin_conn *c, const struct sg_h1_req *req)
 {
 	const struct route *routes = role_routes[c->admin->role];
 	struct sg_h1_span path = path_of(req);
 
-	if (c->refused)
+	if (c->refused || host_refused(c, req))
 		return NULL;
 	for (size_t i = 0; routes[i].path; i++)
 		if (span_is(&path, routes[i].path) && method_is(req, &routes[i]))
@@ -461,6 +511,10 @@ static void dispatch(struct admin_conn *c, const struct sg_h1_req *req)
 		respond_text(c, 403, "Forbidden",
 			     "the admin API answers loopback clients only; start splicegate "
 			     "with --admin-allow-remote to allow others\n");
+		return;
+	}
+	if (host_refused(c, req)) {
+		refuse_host(c);
 		return;
 	}
 	for (size_t i = 0; routes[i].path; i++) {

@@ -189,7 +189,8 @@ static void answered(const struct env *e, const char *line, const char *ctype, c
 	const char *end = strstr(e->answer, "\r\n\r\n");
 
 	assert_non_null(end);
-	assert_true(!strncmp(e->answer, line, strlen(line)));
+	if (strncmp(e->answer, line, strlen(line)))
+		fail_msg("answer: %.200s", e->answer);
 	assert_true(!strncmp(e->answer + strlen(line), "\r\n", 2));
 	snprintf(want, sizeof(want), "\r\ncontent-type: %s\r\ncontent-length: %zu\r\n", ctype,
 		 strlen(body));
@@ -205,7 +206,7 @@ static void test_admin_config_dump(void **state)
 	const char *body;
 
 	start(e, SG_ADMIN_API);
-	call(e, "GET /config_dump HTTP/1.1\r\nHost: a\r\n\r\n");
+	call(e, "GET /config_dump HTTP/1.1\r\nHost: localhost\r\n\r\n");
 	assert_true(
 		!strncmp(e->answer, "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n", 49));
 	body = strstr(e->answer, "\r\n\r\n") + 4;
@@ -220,8 +221,9 @@ static void test_admin_apply_and_delete(void **state)
 	struct env *e = *state;
 
 	start(e, SG_ADMIN_API);
-	call(e, "POST /config?namespace=prod HTTP/1.1\r\nHost: a\r\nContent-Length: 11\r\n\r\n"
-		"kind: Gtw\n\n");
+	call(e,
+	     "POST /config?namespace=prod HTTP/1.1\r\nHost: localhost\r\nContent-Length: 11\r\n\r\n"
+	     "kind: Gtw\n\n");
 	assert_int_equal(e->changes, 1);
 	assert_string_equal(e->body, "kind: Gtw\n\n");
 	assert_false(e->del);
@@ -229,7 +231,7 @@ static void test_admin_apply_and_delete(void **state)
 	answered(e, "HTTP/1.1 200 OK", "text/plain", "applied\n");
 
 	e->status = 404;
-	call(e, "DELETE /config HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\n\r\nx: 1");
+	call(e, "DELETE /config HTTP/1.1\r\nHost: localhost\r\nContent-Length: 3\r\n\r\nx: 1");
 	assert_int_equal(e->changes, 2);
 	assert_string_equal(e->body, "x: ");
 	assert_true(e->del);
@@ -243,7 +245,7 @@ static void test_admin_quit(void **state)
 	struct env *e = *state;
 
 	start(e, SG_ADMIN_API);
-	call(e, "POST /quitquitquit HTTP/1.1\r\nHost: a\r\n\r\n");
+	call(e, "POST /quitquitquit HTTP/1.1\r\nHost: localhost\r\n\r\n");
 	assert_int_equal(e->quits, 1);
 	answered(e, "HTTP/1.1 200 OK", "text/plain", "OK\n");
 }
@@ -262,17 +264,63 @@ static void test_admin_refuses_browser_writes(void **state)
 	call(e, "POST /quitquitquit HTTP/1.1\r\nHost: 127.0.0.1:15000\r\n"
 		"Origin: https://evil.example\r\nContent-Type: text/plain\r\n\r\n");
 	answered(e, "HTTP/1.1 403 Forbidden", "text/plain", refused);
-	call(e, "POST /config HTTP/1.1\r\nHost: a\r\nSec-Fetch-Site: cross-site\r\n"
+	call(e, "POST /config HTTP/1.1\r\nHost: localhost\r\nSec-Fetch-Site: cross-site\r\n"
 		"Content-Length: 11\r\n\r\nkind: Gtw\n\n");
 	answered(e, "HTTP/1.1 403 Forbidden", "text/plain", refused);
-	call(e, "POST /logging?level=debug HTTP/1.1\r\nHost: a\r\nOrigin: null\r\n\r\n");
+	call(e, "POST /logging?level=debug HTTP/1.1\r\nHost: localhost\r\nOrigin: null\r\n\r\n");
 	answered(e, "HTTP/1.1 403 Forbidden", "text/plain", refused);
 	assert_int_equal(e->quits, 0);
 	assert_int_equal(e->changes, 0);
-	call(e, "GET /config_dump HTTP/1.1\r\nHost: a\r\nOrigin: https://evil.example\r\n\r\n");
+	call(e, "GET /config_dump HTTP/1.1\r\nHost: localhost\r\nOrigin: "
+		"https://evil.example\r\n\r\n");
 	assert_true(!strncmp(e->answer, "HTTP/1.1 200 OK\r\n", 17));
-	call(e, "POST /quitquitquit HTTP/1.1\r\nHost: a\r\n\r\n");
+	call(e, "POST /quitquitquit HTTP/1.1\r\nHost: localhost\r\n\r\n");
 	assert_int_equal(e->quits, 1);
+}
+
+/* DNS rebinding: a web page whose name was made to resolve to 127.0.0.1
+ * is same-origin with what it reads on the admin port. The admin API
+ * answers a Host that is localhost or an IP literal (any port, any case,
+ * none at all), and refuses another name with 403, its body unread and
+ * nothing done; --admin-allow-remote serves any Host, and the stats
+ * listener (scraped by names) any too. */
+static void test_admin_refuses_other_hosts(void **state)
+{
+	struct env *e = *state;
+	static const char refused[] =
+		"the admin API answers requests for localhost or an IP address only: a Host "
+		"that is another name may be a web page's (DNS rebinding); start splicegate "
+		"with --admin-allow-remote to serve any Host\n";
+	static const char *const ok[] = {
+		"Host: 127.0.0.1:15000\r\n", "Host: localhost\r\n", "Host: LocalHost:15000\r\n",
+		"Host: [::1]:15000\r\n",     "Host: 10.1.2.3\r\n",  "",
+	};
+	char req[256];
+
+	start(e, SG_ADMIN_API);
+	call(e, "GET /config_dump HTTP/1.1\r\nHost: evil.example:15000\r\n\r\n");
+	answered(e, "HTTP/1.1 403 Forbidden", "text/plain", refused);
+	call(e, "GET /config_dump HTTP/1.1\r\nHost: 127.0.0.1.nip.example\r\n\r\n");
+	answered(e, "HTTP/1.1 403 Forbidden", "text/plain", refused);
+	call(e, "POST /config HTTP/1.1\r\nHost: rebind.example\r\nContent-Length: 11\r\n\r\n"
+		"kind: Gtw\n\n");
+	answered(e, "HTTP/1.1 403 Forbidden", "text/plain", refused);
+	assert_int_equal(e->changes, 0);
+	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		snprintf(req, sizeof(req), "GET /config_dump HTTP/1.%d\r\n%s\r\n", ok[i][0] ? 1 : 0,
+			 ok[i]);
+		call(e, req);
+		if (strncmp(e->answer, "HTTP/1.1 200 OK\r\n", 17))
+			fail_msg("%s: %.40s", req, e->answer);
+	}
+	sg_admin_allow_remote(e->admin, true);
+	call(e, "GET /config_dump HTTP/1.1\r\nHost: gw.example:15000\r\n\r\n");
+	assert_true(!strncmp(e->answer, "HTTP/1.1 200 OK\r\n", 17));
+	stop(e);
+
+	start(e, SG_ADMIN_STATS);
+	call(e, "GET /metrics HTTP/1.1\r\nHost: gw.example:15020\r\n\r\n");
+	answered(e, "HTTP/1.1 200 OK", "text/plain; version=0.0.4", "splicegate_up 1\n");
 }
 
 /* A known path with another method: 405 naming what it takes; an
@@ -282,12 +330,12 @@ static void test_admin_method_and_path(void **state)
 	struct env *e = *state;
 
 	start(e, SG_ADMIN_API);
-	call(e, "GET /config HTTP/1.1\r\nHost: a\r\n\r\n");
+	call(e, "GET /config HTTP/1.1\r\nHost: localhost\r\n\r\n");
 	answered(e, "HTTP/1.1 405 Method Not Allowed", "text/plain", "method not allowed\n");
 	assert_non_null(strstr(e->answer, "\r\nallow: POST, DELETE\r\n"));
-	call(e, "PUT /metrics HTTP/1.1\r\nHost: a\r\n\r\n");
+	call(e, "PUT /metrics HTTP/1.1\r\nHost: localhost\r\n\r\n");
 	assert_non_null(strstr(e->answer, "\r\nallow: GET, HEAD\r\n"));
-	call(e, "GET /nothing HTTP/1.1\r\nHost: a\r\n\r\n");
+	call(e, "GET /nothing HTTP/1.1\r\nHost: localhost\r\n\r\n");
 	answered(e, "HTTP/1.1 404 Not Found", "text/plain", "not found\n");
 	assert_int_equal(e->changes, 0);
 }
@@ -299,23 +347,23 @@ static void test_admin_stats_and_ready_roles(void **state)
 	struct env *e = *state;
 
 	start(e, SG_ADMIN_STATS);
-	call(e, "GET /metrics HTTP/1.1\r\nHost: a\r\n\r\n");
+	call(e, "GET /metrics HTTP/1.1\r\nHost: localhost\r\n\r\n");
 	answered(e, "HTTP/1.1 200 OK", "text/plain; version=0.0.4", "splicegate_up 1\n");
-	call(e, "GET /config_dump HTTP/1.1\r\nHost: a\r\n\r\n");
+	call(e, "GET /config_dump HTTP/1.1\r\nHost: localhost\r\n\r\n");
 	answered(e, "HTTP/1.1 404 Not Found", "text/plain", "not found\n");
-	call(e, "POST /quitquitquit HTTP/1.1\r\nHost: a\r\n\r\n");
+	call(e, "POST /quitquitquit HTTP/1.1\r\nHost: localhost\r\n\r\n");
 	assert_int_equal(e->quits, 0);
 	stop(e);
 
 	start(e, SG_ADMIN_READY);
-	call(e, "GET /healthz/ready HTTP/1.1\r\nHost: a\r\n\r\n");
+	call(e, "GET /healthz/ready HTTP/1.1\r\nHost: localhost\r\n\r\n");
 	answered(e, "HTTP/1.1 200 OK", "text/plain", "ready\n");
 	/* HEAD: the GET answer's head, its content-length, and no body
 	 * (issue 63: the body was sent too). */
-	call(e, "HEAD /healthz/ready HTTP/1.1\r\nHost: a\r\n\r\n");
+	call(e, "HEAD /healthz/ready HTTP/1.1\r\nHost: localhost\r\n\r\n");
 	assert_non_null(strstr(e->answer, "\r\ncontent-length: 6\r\n"));
 	assert_string_equal(strstr(e->answer, "\r\n\r\n"), "\r\n\r\n");
-	call(e, "GET /metrics HTTP/1.1\r\nHost: a\r\n\r\n");
+	call(e, "GET /metrics HTTP/1.1\r\nHost: localhost\r\n\r\n");
 	answered(e, "HTTP/1.1 404 Not Found", "text/plain", "not found\n");
 }
 
@@ -329,9 +377,10 @@ static void test_admin_refuses_bad_requests(void **state)
 
 	assert_non_null(big);
 	start(e, SG_ADMIN_API);
-	call(e, "POST /config HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n");
+	call(e, "POST /config HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: "
+		"chunked\r\n\r\n0\r\n\r\n");
 	answered(e, "HTTP/1.1 411 Length Required", "text/plain", "send a Content-Length body\n");
-	call(e, "POST /config HTTP/1.1\r\nHost: a\r\nContent-Length: 99999999\r\n\r\n");
+	call(e, "POST /config HTTP/1.1\r\nHost: localhost\r\nContent-Length: 99999999\r\n\r\n");
 	answered(e, "HTTP/1.1 413 Payload Too Large", "text/plain",
 		 "request body too large: 4 MiB at most\n");
 	memset(big, 'a', 20000);
@@ -345,7 +394,7 @@ static void test_admin_refuses_bad_requests(void **state)
 	stop(e);
 
 	start(e, SG_ADMIN_STATS);
-	call(e, "GET /metrics HTTP/1.1\r\nHost: a\r\nContent-Length: 2\r\n\r\nhi");
+	call(e, "GET /metrics HTTP/1.1\r\nHost: localhost\r\nContent-Length: 2\r\n\r\nhi");
 	answered(e, "HTTP/1.1 413 Payload Too Large", "text/plain",
 		 "this endpoint takes no request body\n");
 	free(big);
@@ -378,7 +427,7 @@ static void push(struct env *e, int fd, const char *p, size_t len)
  * with a 4 MiB body and all of that body but its last byte. */
 static int unfinished_apply(struct env *e, const char *body)
 {
-	static const char head[] = "POST /config HTTP/1.1\r\nHost: a\r\n"
+	static const char head[] = "POST /config HTTP/1.1\r\nHost: localhost\r\n"
 				   "Content-Length: 4194304\r\n\r\n";
 	struct sockaddr_in a = { .sin_family = AF_INET,
 				 .sin_port = htons(e->port),
@@ -432,13 +481,15 @@ static void test_admin_unread_body_not_held(void **state)
 
 	req = malloc((1u << 20) + 128);
 	assert_non_null(req);
-	call_with_mib(e, req,
-		      "POST /config HTTP/1.1\r\nHost: a\r\nContent-Length: 1048576\r\n\r\n");
+	call_with_mib(
+		e, req,
+		"POST /config HTTP/1.1\r\nHost: localhost\r\nContent-Length: 1048576\r\n\r\n");
 	assert_true(!strncmp(e->answer, "HTTP/1.1 403 Forbidden\r\n", 24));
 	assert_non_null(strstr(e->answer, "this admin port is read-only"));
 	assert_int_equal(e->changes, 0);
-	call_with_mib(e, req,
-		      "GET /config_dump HTTP/1.1\r\nHost: a\r\nContent-Length: 1048576\r\n\r\n");
+	call_with_mib(
+		e, req,
+		"GET /config_dump HTTP/1.1\r\nHost: localhost\r\nContent-Length: 1048576\r\n\r\n");
 	assert_true(
 		!strncmp(e->answer, "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n", 49));
 	free(req);
@@ -478,10 +529,10 @@ static void test_admin_bounds_answers_not_taken(void **state)
 	start(e, SG_ADMIN_API);
 	before = heap_bytes();
 	for (int i = 0; i < 6; i++)
-		fds[i] = no_reader(e, "GET /metrics HTTP/1.1\r\nHost: a\r\n\r\n");
+		fds[i] = no_reader(e, "GET /metrics HTTP/1.1\r\nHost: localhost\r\n\r\n");
 	if (heap_bytes() > before + (80u << 20))
 		fail_msg("6 slow readers of 16 MiB hold %zu bytes", heap_bytes() - before);
-	call(e, "GET /config_dump HTTP/1.1\r\nHost: a\r\n\r\n");
+	call(e, "GET /config_dump HTTP/1.1\r\nHost: localhost\r\n\r\n");
 	answered(e, "HTTP/1.1 503 Service Unavailable", "text/plain",
 		 "busy: answers not yet taken by their clients hold more than 32 MiB; try "
 		 "again\n");
@@ -491,7 +542,7 @@ static void test_admin_bounds_answers_not_taken(void **state)
 	for (int r = 0; r < 20; r++)
 		sg_loop_run_once(e->loop, 1);
 	e->metrics_len = 0;
-	call(e, "GET /metrics HTTP/1.1\r\nHost: a\r\n\r\n");
+	call(e, "GET /metrics HTTP/1.1\r\nHost: localhost\r\n\r\n");
 	answered(e, "HTTP/1.1 200 OK", "text/plain; version=0.0.4", "splicegate_up 1\n");
 }
 
@@ -506,6 +557,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_admin_refuses_bad_requests, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_admin_unread_body_not_held, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_admin_refuses_browser_writes, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_admin_refuses_other_hosts, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_admin_bounds_answers_not_taken, setup,
 						teardown),
 	};
