@@ -422,7 +422,7 @@ static void refuse_browser(struct admin_conn *c)
 
 /* Whether the Host a loopback-only admin API was asked by names this host:
  * "localhost" or an IP literal, with or without a port (none at all:
- * HTTP/1.0). Any other name reached it through a resolver, and a web page
+ * HTTP/1.0), on a TCP port. Any other name reached it through a resolver, and a web page
  * whose name was made to resolve to 127.0.0.1 (DNS rebinding) is
  * same-origin with what it reads there: config_dump, /resources. An
  * operator who names the host otherwise starts the gateway with
@@ -435,8 +435,9 @@ static bool host_refused(const struct admin_conn *c, const struct sg_h1_req *req
 	struct in_addr a4;
 	size_t n;
 
-	if (c->admin->role != SG_ADMIN_API || c->admin->allow_remote || !h || !h->len)
-		return false;
+	if (c->admin->role != SG_ADMIN_API || c->admin->allow_remote || c->admin->unix_path || !h ||
+	    !h->len)
+		return false; /* no browser reaches a unix socket */
 	if (h->p[0] == '[') { /* [v6] or [v6]:port */
 		const char *end = memchr(h->p, ']', h->len);
 

@@ -76,7 +76,9 @@ int sg_admin_read_only(struct sg_admin *a, const char *writes_at);
 /* The admin API (SG_ADMIN_API) answers every request from a peer outside
  * 127.0.0.0/8 and ::1 with 403 unless allowed here (--admin-allow-remote):
  * it can change the config and stop the gateway, and has no authentication.
- * Stats and readiness serve everyone, as scrapers and probes are remote. */
+ * Stats and readiness serve everyone, as scrapers and probes are remote.
+ * Unless allowed, the admin API on a TCP port also answers 403 a Host
+ * that is neither localhost nor an IP address (DNS rebinding). */
 void sg_admin_allow_remote(struct sg_admin *a, bool allow);
 /* Closes the listener and every open admin connection. */
 void sg_admin_stop(struct sg_admin *a);

@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include "admin/admin.h"
@@ -278,6 +279,40 @@ static void test_admin_refuses_browser_writes(void **state)
 	assert_int_equal(e->quits, 1);
 }
 
+/* The admin socket answers any Host (no browser reaches a unix socket):
+ * `curl --unix-socket ... http://x/config_dump`. */
+static void unix_any_host(struct env *e)
+{
+	static const char req[] = "GET /config_dump HTTP/1.1\r\nHost: x\r\n\r\n";
+	struct sg_admin_ops mine = ops;
+	struct sockaddr_un a = { .sun_family = AF_UNIX };
+	char dir[] = "/tmp/test_admin.XXXXXX", err[256];
+	size_t got = 0;
+	int fd;
+
+	assert_non_null(mkdtemp(dir));
+	snprintf(a.sun_path, sizeof(a.sun_path), "%s/admin.sock", dir);
+	mine.ctx = e;
+	e->admin = sg_admin_start_unix(e->loop, a.sun_path, 0600, &mine, err, sizeof(err));
+	if (!e->admin)
+		fail_msg("admin: %s", err);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	assert_int_equal(connect(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	assert_int_equal(send(fd, req, sizeof(req) - 1, MSG_NOSIGNAL), (ssize_t)sizeof(req) - 1);
+	for (int r = 0; r < 600 && got < 17; r++) {
+		ssize_t n;
+
+		sg_loop_run_once(e->loop, 5);
+		if ((n = read(fd, e->answer + got, sizeof(e->answer) - 1 - got)) > 0)
+			got += (size_t)n;
+	}
+	close(fd);
+	e->answer[got] = '\0';
+	assert_true(!strncmp(e->answer, "HTTP/1.1 200 OK\r\n", 17));
+	stop(e);
+	assert_int_equal(rmdir(dir), 0);
+}
+
 /* DNS rebinding: a web page whose name was made to resolve to 127.0.0.1
  * is same-origin with what it reads on the admin port. The admin API
  * answers a Host that is localhost or an IP literal (any port, any case,
@@ -321,6 +356,8 @@ static void test_admin_refuses_other_hosts(void **state)
 	start(e, SG_ADMIN_STATS);
 	call(e, "GET /metrics HTTP/1.1\r\nHost: gw.example:15020\r\n\r\n");
 	answered(e, "HTTP/1.1 200 OK", "text/plain; version=0.0.4", "splicegate_up 1\n");
+	stop(e);
+	unix_any_host(e);
 }
 
 /* A known path with another method: 405 naming what it takes; an
