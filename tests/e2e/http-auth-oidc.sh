@@ -90,6 +90,14 @@ done
 hcall -H "cookie: theme=dark; $SESSION; $TXN; lang=en" "$u/open/page"
 check "a route without oidc: its backend gets no agw_oidc_ cookie" \
 	"$H_CODE [$(echo_header cookie)]" "200 [theme=dark; lang=en]"
+# Two Cookie lines (HTTP/1.1): joined into one, as HTTP/2's crumbs are,
+# so the session in the second line is read, and stripped, like any.
+hcall --http1.1 -H "cookie: theme=dark" -H "cookie: $SESSION; lang=en" "$u/open/page"
+check "two Cookie lines, the session in the second: no agw_oidc_ cookie reaches the backend" \
+	"$H_CODE [$(echo_header cookie)]" "200 [theme=dark; lang=en]"
+hcall --http1.1 -H "cookie: theme=dark" -H "cookie: $SESSION" "$u/app/page?x=1"
+check "two Cookie lines, the session in the second: logged in, the oidc cookie stripped" \
+	"$H_CODE $(echo_header x-email) [$(echo_header cookie)]" "200 alice@example.com [theme=dark]"
 
 # Callbacks the gateway did not start.
 hcall "$CB?state=bm90LWpzb24&code=x"

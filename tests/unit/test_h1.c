@@ -132,6 +132,38 @@ static void test_h1_request_content_length_ows(void **unused)
 	assert_int_equal(sg_h1_parse_request(split, strlen(split), 100, &req), SG_H1_INVALID);
 }
 
+/* Several Cookie lines become one, their values joined with "; " in the
+ * first line's place (an empty one adds nothing), the other fields kept in
+ * order: a credential or a strip reads every cookie, not the first
+ * line's alone. One line: nothing to do. */
+static void test_h1_request_cookies_joined(void **unused)
+{
+	static const char head[] = "GET / HTTP/1.1\r\nHost: h\r\nCookie: a=1\r\nX-A: 1\r\n"
+				   "cookie: \r\nCOOKIE: b=2; c=3\r\nX-B: 2\r\n\r\n";
+	static const char one[] = "GET / HTTP/1.1\r\nHost: h\r\nCookie: a=1\r\n\r\n";
+	struct sg_h1_req req = { .headers = req_slots, .headers_cap = SG_H1_MAX_HEADERS };
+	char *joined;
+
+	assert_int_equal(sg_h1_parse_request(head, strlen(head), 100, &req), SG_H1_DONE);
+	assert_int_equal(req.cookies, 3);
+	assert_int_equal(sg_h1_join_cookies(&req, &joined), 0);
+	assert_non_null(joined);
+	assert_int_equal(req.nheaders, 4);
+	expect_span(req.headers[0].name, "Host");
+	expect_span(req.headers[1].name, "Cookie");
+	expect_span(req.headers[1].value, "a=1; b=2; c=3");
+	expect_span(req.headers[2].name, "X-A");
+	expect_span(req.headers[3].name, "X-B");
+	expect_span(*sg_h1_header(&req, "cookie"), "a=1; b=2; c=3");
+	free(joined);
+
+	assert_int_equal(sg_h1_parse_request(one, strlen(one), 100, &req), SG_H1_DONE);
+	assert_int_equal(req.cookies, 1);
+	assert_int_equal(sg_h1_join_cookies(&req, &joined), 0);
+	assert_null(joined);
+	expect_span(req.headers[1].value, "a=1");
+}
+
 static void test_h1_request_parses_head(void **unused)
 {
 	struct sg_h1_req req = { .headers = req_slots, .headers_cap = SG_H1_MAX_HEADERS };
@@ -1593,6 +1625,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_h1_request_parses_head),
+		cmocka_unit_test(test_h1_request_cookies_joined),
 		cmocka_unit_test(test_h1_request_content_length_ows),
 		cmocka_unit_test(test_h1_request_partial_at_every_split),
 		cmocka_unit_test(test_h1_request_pipelined_stops_at_first),

@@ -4,6 +4,7 @@
 #include "user/codec/h1.h"
 
 #include <endian.h>
+#include <errno.h>
 #include <stdint.h>
 #include <limits.h>
 #include <stdio.h>
@@ -424,6 +425,7 @@ struct fields {
 	unsigned chunkeds;	      /* "chunked" codings in all TE fields */
 	bool close, keep_alive;	      /* Connection (or Proxy-Connection) tokens */
 	unsigned te_fields, hosts;    /* Transfer-Encoding and Host fields seen */
+	unsigned cookies;	      /* Cookie fields seen */
 	struct sg_h1_span te_value;   /* the last Transfer-Encoding's */
 	uint64_t length;
 };
@@ -511,6 +513,9 @@ static bool field_line(const char *buf, size_t at, size_t end, struct sg_h1_head
 	switch (h->name.len) {
 	case 4:
 		f->hosts += sg_h1_span_is(h->name, "host");
+		break;
+	case 6:
+		f->cookies += sg_h1_span_is(h->name, "cookie");
 		break;
 	case 10:
 		if (sg_h1_span_is(h->name, "connection"))
@@ -702,7 +707,50 @@ enum sg_h1_result sg_h1_parse_request(const char *buf, size_t len, size_t max_he
 		return rc;
 	if (!request_framing(&f, req))
 		return SG_H1_INVALID;
+	req->cookies = f.cookies < 255 ? (uint8_t)f.cookies : 255;
 	return host_rules(req, cap, authority);
+}
+
+int sg_h1_join_cookies(struct sg_h1_req *req, char **joined)
+{
+	struct sg_h1_header *first = NULL;
+	size_t len = 0, n = 0, kept = 0;
+	char *out;
+
+	*joined = NULL;
+	if (req->cookies < 2)
+		return 0;
+	for (size_t i = 0; i < req->nheaders; i++)
+		if (sg_h1_span_is(req->headers[i].name, "cookie"))
+			len += req->headers[i].value.len + 2;
+	if (!(out = malloc(len + 1)))
+		return -ENOMEM;
+	for (size_t i = 0; i < req->nheaders; i++) {
+		struct sg_h1_header *h = &req->headers[i];
+
+		if (!sg_h1_span_is(h->name, "cookie")) {
+			req->headers[kept++] = *h;
+			continue;
+		}
+		if (h->value.len) {
+			if (n) {
+				memcpy(out + n, "; ", 2);
+				n += 2;
+			}
+			memcpy(out + n, h->value.p, h->value.len);
+			n += h->value.len;
+		}
+		if (!first) {
+			first = &req->headers[kept];
+			req->headers[kept++] = *h;
+		}
+	}
+	out[n] = '\0';
+	first->value = (struct sg_h1_span){ out, n };
+	req->nheaders = kept;
+	req->cookies = 1;
+	*joined = out;
+	return 0;
 }
 
 const char *sg_h1_header_lookup(void *req, const char *name, size_t *len)

@@ -50,6 +50,7 @@ struct sg_h1_req {
 	bool chunked;
 	bool keep_alive;
 	size_t head_len; /* bytes of the head, including the blank line */
+	uint8_t cookies; /* Cookie field lines (counted up to 255) */
 };
 
 /* A parsed response head; spans point into the parser's buffer and header
@@ -213,6 +214,15 @@ SG_ASCII_INLINE const struct sg_h1_span *sg_h1_resp_header(const struct sg_h1_re
 /* sg_h1_header as the route and filter inputs' header callback takes it:
  * req is a struct sg_h1_req; the value's bytes, *len of them, or NULL. */
 const char *sg_h1_header_lookup(void *req, const char *name, size_t *len);
+
+/* A request with several Cookie lines (req->cookies > 1) gets one, as an
+ * HTTP/2 request's crumbs are joined (RFC 9113 §8.2.3; RFC 6265 §5.4 has a
+ * client send one): their values joined with "; " in *joined (malloc'd,
+ * the caller's to free once the request is done), which the first line's
+ * value points at, the later lines taken out. So that every reader sees
+ * every cookie: credentials, strips, CEL, the backend. 0 (nothing to do:
+ * *joined NULL), or -ENOMEM with the request unchanged. */
+int sg_h1_join_cookies(struct sg_h1_req *req, char **joined);
 
 /* Request body framing: chunked, Content-Length (0 -> NONE), else NONE. */
 enum sg_h1_body sg_h1_request_body(const struct sg_h1_req *req);

@@ -93,6 +93,9 @@ struct request {
 	/* Bytes of held responses read, from either backend: the body
 	 * watchdog's progress (they move nowhere else while held). */
 	uint64_t resp_moved;
+	/* The head's Cookie lines joined (sg_h1_join_cookies), which its one
+	 * Cookie line points at; NULL: it had at most one. */
+	char *cookie_joined;
 };
 
 /* How the request's body goes on after its head, one way at a time

@@ -8,6 +8,7 @@
 #include "user/http1/h1head.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/types.h>
 
@@ -262,6 +263,12 @@ static void try_parse(struct client *c)
 			if (c->r->req.head_len > PROXY_HEAD_MAX) {
 				c->req_done = false;
 				h1c_fail_request(c, too_large(c), 0);
+				return;
+			}
+			free(c->r->cookie_joined);
+			if (sg_h1_join_cookies(&c->r->req, &c->r->cookie_joined) < 0) {
+				c->req_done = false;
+				h1c_fail_request(c, SG_FAIL_OVERLOAD, ENOMEM);
 				return;
 			}
 			got_request_head(c);

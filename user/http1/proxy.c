@@ -167,6 +167,7 @@ static void request_free(struct client *c)
 	h1c_free_all_slots(c);
 	sg_h1x_free(&c->r->ex);
 	sg_h2head_kept_free(&c->r->h2_trailers);
+	free(c->r->cookie_joined);
 	sg_mem_free(c->r);
 	c->r = NULL;
 }
