@@ -115,6 +115,25 @@ static void test_htpasswd_formats(void **state)
 	sg_cfg_free(c);
 }
 
+/* A user on two lines has the second line's password, as agentgateway's
+ * map of users keeps the last. */
+static void test_htpasswd_user_twice_last_wins(void **state)
+{
+	char *err;
+	struct sg_cfg *c;
+
+	snprintf(text, sizeof(text),
+		 "ann:$apr1$abcdefgh$82JubPF2dQkt1tVfvLnXS.\n"
+		 "ann:{SHA}1zulpJ1c34JRp2eSTBZadq7HzbU=\n");
+	c = load("strict", &err);
+	assert_string_equal(err, "");
+	free(err);
+	assert_non_null(c);
+	assert_string_equal(check(c, "ann", "pw-h"), "ann");
+	assert_string_equal(check(c, "ann", "x"), "-");
+	sg_cfg_free(c);
+}
+
 static void test_htpasswd_lines_refused(void **state)
 {
 	static const struct {
@@ -190,6 +209,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_htpasswd_apr1_vector),
 		cmocka_unit_test(test_htpasswd_formats),
+		cmocka_unit_test(test_htpasswd_user_twice_last_wins),
 		cmocka_unit_test(test_htpasswd_lines_refused),
 		cmocka_unit_test(test_authn_basic_step),
 	};

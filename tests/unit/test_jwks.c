@@ -112,6 +112,28 @@ static void test_jwks_loads_each_family(void **state)
 	sg_jwks_free(k);
 }
 
+/* Two keys with one kid: the last in the JWKS is the one that verifies,
+ * as agentgateway's map of kids keeps the last. */
+static void test_jwks_kid_twice_last_wins(void **state)
+{
+	static char text[8192] = "{\"keys\":[";
+	const char *msg = "eyJhbGciOiJFZERTQSJ9.eyJzdWIiOiJ4In0";
+	unsigned char sig[512];
+	char err[256] = "";
+	struct sg_jwks *k = NULL;
+	size_t len;
+
+	(void)state;
+	jwk(rsa, "k", NULL, text, sizeof(text));
+	jwk(ed, "k", NULL, text, sizeof(text));
+	strcat(text, "]}");
+	assert_int_equal(sg_jwks_parse(text, strlen(text), &k, err, sizeof(err)), 0);
+	assert_int_equal(allowed(k, "k"), BIT(EDDSA));
+	len = sign(ed, NULL, msg, sig, sizeof(sig));
+	assert_true(sg_jwk_verify(sg_jwks_find(k, "k"), SG_JWK_EDDSA, msg, strlen(msg), sig, len));
+	sg_jwks_free(k);
+}
+
 /* The names a header's or a key's alg may hold: the signatures verified,
  * HMAC known and never verified, anything else unknown. */
 static void test_jwks_alg_names(void **state)
@@ -246,6 +268,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_jwks_loads_each_family),
+		cmocka_unit_test(test_jwks_kid_twice_last_wins),
 		cmocka_unit_test(test_jwks_alg_names),
 		cmocka_unit_test(test_jwks_refused),
 		cmocka_unit_test(test_jwks_weak_rsa_verifies_nothing),

@@ -267,7 +267,7 @@ const char *sg_htpasswd_check(const struct sg_basic_auth *b, const char *user, s
 {
 	const struct sg_htpasswd *h = b->rt ? b->rt->p : NULL;
 
-	for (size_t i = 0; h && i < h->n; i++)
+	for (size_t i = h ? h->n : 0; i-- > 0;)
 		if (strlen(h->v[i].user) == ulen && !memcmp(h->v[i].user, user, ulen))
 			return matches(h->v[i].hash, pw, plen) ? h->v[i].user : NULL;
 	return NULL;

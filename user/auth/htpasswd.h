@@ -31,7 +31,8 @@ int sg_htpasswd_prepare(const struct sg_cfg *cfg, struct sg_diag *d);
 
 /* The user name (b's own copy) that user[0..ulen) with password pw[0..plen)
  * proves to be, or NULL: no such user, a wrong password, or b not
- * prepared. */
+ * prepared. A user on several lines has the last line's password, as
+ * agentgateway's htpasswd map keeps. */
 const char *sg_htpasswd_check(const struct sg_basic_auth *b, const char *user, size_t ulen,
 			      const char *pw, size_t plen);
 

@@ -76,7 +76,7 @@ const char *sg_jwks_kid(const struct sg_jwks *k, size_t i)
 
 const struct sg_jwk *sg_jwks_find(const struct sg_jwks *k, const char *kid)
 {
-	for (size_t i = 0; k && i < k->n; i++)
+	for (size_t i = k ? k->n : 0; i-- > 0;)
 		if (!strcmp(k->keys[i].kid, kid))
 			return &k->keys[i];
 	return NULL;

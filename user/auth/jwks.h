@@ -47,7 +47,8 @@ void sg_jwks_free(struct sg_jwks *k);
 /* Its keys' ids in JWKS order (i < sg_jwks_count). */
 size_t sg_jwks_count(const struct sg_jwks *k);
 const char *sg_jwks_kid(const struct sg_jwks *k, size_t i);
-/* The first key of k (NULL: none) whose kid is kid, or NULL. */
+/* The key of k (NULL: none) whose kid is kid, or NULL. Of several with
+ * that kid, the last in the JWKS, as agentgateway's map of kids keeps. */
 const struct sg_jwk *sg_jwks_find(const struct sg_jwks *k, const char *kid);
 
 /* Whether k verifies signatures by a: its family's algorithms, or the one
