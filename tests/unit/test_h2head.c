@@ -215,6 +215,32 @@ static void test_h2_request_head_host_rules_and_asterisk(void **unused)
 	assert_int_equal(sg_h2head_request_head(star, 3, store, sizeof(store), &req), -EINVAL);
 }
 
+/* A standard method in another case is refused as over HTTP/1: an HTTP/1
+ * backend's answer to "head" was framed as HEAD's (no body), so the body
+ * a backend sent for it was left on the connection for the next request. */
+static void test_h2_request_head_refuses_method_case(void **unused)
+{
+	static const char *const bad[] = { "head", "Head", "get", "Connect", "options" };
+	static const char *const good[] = { "HEAD", "GET", "PROPFIND", "purge" };
+	struct sg_h1_req req = { .headers = req_slots, .headers_cap = SG_H1_MAX_HEADERS };
+	char store[16];
+
+	for (size_t i = 0; i < ARRAY_LEN(bad); i++) {
+		struct sg_h2_field f[] = { field(":method", bad[i]), field(":path", "/"),
+					   field(":authority", "a") };
+
+		if (sg_h2head_request_head(f, 3, store, sizeof(store), &req) != -EINVAL)
+			fail_msg(":method \"%s\" was taken", bad[i]);
+	}
+	for (size_t i = 0; i < ARRAY_LEN(good); i++) {
+		struct sg_h2_field f[] = { field(":method", good[i]), field(":path", "/"),
+					   field(":authority", "a") };
+
+		assert_int_equal(sg_h2head_request_head(f, 3, store, sizeof(store), &req), 0);
+		expect_span(req.method, good[i]);
+	}
+}
+
 /* The caller's slots bound the fields too. */
 static void test_h2_request_head_stops_at_headers_cap(void **unused)
 {
@@ -564,6 +590,7 @@ int main(void)
 		cmocka_unit_test(test_h2_request_head_host_without_authority),
 		cmocka_unit_test(test_h2_request_head_rejects),
 		cmocka_unit_test(test_h2_request_head_host_rules_and_asterisk),
+		cmocka_unit_test(test_h2_request_head_refuses_method_case),
 		cmocka_unit_test(test_h2_request_head_stops_at_headers_cap),
 		cmocka_unit_test(test_h2_request_from_written_head),
 		cmocka_unit_test(test_h2_request_from_lines_without_host),

@@ -239,7 +239,7 @@ bool sg_h1_authority_valid(const char *p, size_t len, bool need_port)
 /* Any token is a method (RFC 9110 §9.1), but methods are case-sensitive:
  * "head" or "Connect" is refused, as a backend that reads it as HEAD or
  * CONNECT would frame its response otherwise than we do. */
-static bool method_ok(struct sg_h1_span m)
+bool sg_h1_method_ok(struct sg_h1_span m)
 {
 	static const char *const standard[] = { "GET",	   "HEAD",    "POST",  "PUT",  "DELETE",
 						"CONNECT", "OPTIONS", "TRACE", "PATCH" };
@@ -270,7 +270,7 @@ static enum sg_h1_result request_line(const char *buf, size_t len, struct sg_h1_
 	if (i == start || buf[i] != ' ')
 		return SG_H1_INVALID;
 	req->method = (struct sg_h1_span){ buf + start, i - start };
-	if (!method_ok(req->method))
+	if (!sg_h1_method_ok(req->method))
 		return SG_H1_INVALID;
 	start = ++i;
 	while (i < len && (unsigned char)buf[i] > ' ' && buf[i] != 0x7f)

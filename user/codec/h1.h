@@ -243,6 +243,11 @@ enum sg_h1_body sg_h1_response_body_for(const struct sg_h1_resp *resp, const str
  * userinfo, path, space or comma list. */
 bool sg_h1_authority_valid(const char *p, size_t len, bool need_port);
 
+/* Whether method m, a token, may be forwarded: any but a standard method
+ * spelt in another case ("head", "Connect"), which a backend may read as
+ * that method while the gateway frames its answer as another's. */
+bool sg_h1_method_ok(struct sg_h1_span m);
+
 /* The upgrade to offer a backend for `req`: "connection: upgrade\r\n" and
  * "upgrade: <protocols>\r\n" with the protocols the client asked for, less
  * h2c (HTTP/2 is the gateway's to take, never a backend's). Written to

@@ -132,7 +132,10 @@ int sg_h2head_request_head(const struct sg_h2_field *f, size_t n, char *store, s
 		else if (field_is(&f[i], "host") && !host)
 			host = &f[i];
 	}
-	if (!req->method.len || !req->target.len || !target_ok(req))
+	/* A method spelt as no HTTP/1 client may send it is refused here
+	 * too: the HTTP/1 backend's answer to "head" is framed as HEAD's. */
+	if (!req->method.len || !req->target.len || !target_ok(req) ||
+	    !sg_h1_method_ok(req->method))
 		return -EINVAL;
 	if (authority || host) {
 		const struct sg_h2_field *h = authority ? authority : host;
