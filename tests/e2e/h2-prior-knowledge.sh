@@ -1,4 +1,4 @@
-# HTTP/2 by prior knowledge (h2c): nghttp and curl --http2-prior-knowledge get httpbin's and sgbackend's answers over HTTP/2 (Host from :authority, X-Forwarded-For added, hop-by-hop response headers gone); request bodies arrive byte-exact (httpbin POST /anything, one sent after "100 Continue", 100 KiB with content-length, a streamed upload without one), a 16 MiB download arrives intact; a standard method in another case ("head") gets 400, as over HTTP/1.
+# HTTP/2 by prior knowledge (h2c): nghttp and curl --http2-prior-knowledge get httpbin's and sgbackend's answers over HTTP/2 (Host from :authority, X-Forwarded-For added, hop-by-hop response headers gone); request bodies arrive byte-exact (httpbin POST /anything, one sent after "100 Continue", 100 KiB with content-length, a streamed upload without one), a 16 MiB download arrives intact; a standard method in another case ("head") or a :path with a fragment gets 400, as over HTTP/1.
 . "$(dirname "$0")/lib.sh"
 
 start_backend echo
@@ -91,6 +91,10 @@ for engine in $(engines); do
 	# backend's answer as HEAD's, so its body was left on the connection.
 	hcall --http2-prior-knowledge -X head "$G/echo/m"
 	expect ":method head over h2 -> 400, as over HTTP/1" 400 "bad request"
+	# A fragment is routed on by no one: "/echo/f#x" missed exact routes
+	# and reached the backend as sent.
+	hcall --http2-prior-knowledge --request-target '/echo/f#x' "$G/"
+	expect ":path with a fragment over h2 -> 400, as over HTTP/1" 400 "bad request"
 
 	sum=$(curl -s --http2-prior-knowledge --max-time 30 "$G/echo/big?size=16777216" | sha256_of)
 	check "16 MiB download over h2 intact" "$sum" "$(pattern 16777216 | sha256_of)"

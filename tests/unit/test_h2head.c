@@ -241,6 +241,28 @@ static void test_h2_request_head_refuses_method_case(void **unused)
 	}
 }
 
+/* A fragment is in no request-target form (RFC 9110 §7.1): refused as over
+ * HTTP/1, never routed on nor forwarded ("/admin#x" missed an exact route
+ * /admin and went to another route's backend, which may read "/admin"). */
+static void test_h2_request_head_refuses_fragment(void **unused)
+{
+	static const char *const bad[] = { "/admin#x", "/a?b#c", "/#" };
+	struct sg_h1_req req = { .headers = req_slots, .headers_cap = SG_H1_MAX_HEADERS };
+	char store[16];
+
+	for (size_t i = 0; i < ARRAY_LEN(bad); i++) {
+		struct sg_h2_field f[] = { field(":method", "GET"), field(":path", bad[i]),
+					   field(":authority", "a") };
+
+		if (sg_h2head_request_head(f, 3, store, sizeof(store), &req) != -EINVAL)
+			fail_msg(":path \"%s\" was taken", bad[i]);
+	}
+	struct sg_h2_field escaped[] = { field(":method", "GET"), field(":path", "/a%23b"),
+					 field(":authority", "a") };
+	assert_int_equal(sg_h2head_request_head(escaped, 3, store, sizeof(store), &req), 0);
+	expect_span(req.target, "/a%23b");
+}
+
 /* The caller's slots bound the fields too. */
 static void test_h2_request_head_stops_at_headers_cap(void **unused)
 {
@@ -591,6 +613,7 @@ int main(void)
 		cmocka_unit_test(test_h2_request_head_rejects),
 		cmocka_unit_test(test_h2_request_head_host_rules_and_asterisk),
 		cmocka_unit_test(test_h2_request_head_refuses_method_case),
+		cmocka_unit_test(test_h2_request_head_refuses_fragment),
 		cmocka_unit_test(test_h2_request_head_stops_at_headers_cap),
 		cmocka_unit_test(test_h2_request_from_written_head),
 		cmocka_unit_test(test_h2_request_from_lines_without_host),

@@ -99,9 +99,13 @@ static int add_header(struct sg_h1_req *req, struct sg_h1_span name, struct sg_h
 	return 0;
 }
 
-/* :path is origin-form, or "*" for OPTIONS (RFC 9113 §8.3.1). */
+/* :path is origin-form, or "*" for OPTIONS (RFC 9113 §8.3.1). A fragment
+ * ('#') is in no form (RFC 9110 §7.1): refused as over HTTP/1, not routed
+ * on nor forwarded. */
 static bool target_ok(const struct sg_h1_req *req)
 {
+	if (memchr(req->target.p, '#', req->target.len))
+		return false;
 	if (req->target.len == 1 && req->target.p[0] == '*')
 		return req->method.len == 7 && !memcmp(req->method.p, "OPTIONS", 7);
 	return req->target.p[0] == '/';

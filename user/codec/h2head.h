@@ -77,8 +77,8 @@ struct sg_h2_field {
  * head_len is 0. The header slots are the caller's (req->headers and
  * req->headers_cap, kept). Returns 0, -EINVAL without :method or :path (or
  * with a :path that does not start with '/' and is not "*" for OPTIONS, a
- * :method that sg_h1_method_ok refuses, or a Host value that is not empty
- * nor a uri-host[:port]), -E2BIG for more fields than
+ * :method that sg_h1_method_ok refuses, a :path with a fragment, or a
+ * Host value that is not empty nor a uri-host[:port]), -E2BIG for more fields than
  * SG_H1_MAX_HEADERS or req->headers_cap, or a store too small. */
 int sg_h2head_request_head(const struct sg_h2_field *f, size_t n, char *store, size_t cap,
 			   struct sg_h1_req *req);
