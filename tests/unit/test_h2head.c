@@ -263,6 +263,31 @@ static void test_h2_request_head_refuses_fragment(void **unused)
 	expect_span(req.target, "/a%23b");
 }
 
+/* content-length is read as HTTP/1 reads it (leading zeros, up to 2^63-1),
+ * and one the gateway cannot read is refused: before, a value of 19 digits
+ * or more was -1, so the body went chunked to an HTTP/1 backend with the
+ * client's content-length beside "transfer-encoding: chunked". */
+static void test_h2_request_head_content_length(void **unused)
+{
+	struct sg_h2_field f[] = { field(":method", "POST"), field(":path", "/"),
+				   field(":authority", "a"),
+				   field("content-length", "0000000000000000005"),
+				   field("content-length", "5") };
+	struct sg_h1_req req = { .headers = req_slots, .headers_cap = SG_H1_MAX_HEADERS };
+	char store[16];
+
+	assert_int_equal(sg_h2head_request_head(f, 4, store, sizeof(store), &req), 0);
+	assert_int_equal(req.content_length, 5);
+	/* two, as nghttp2 refuses them too */
+	assert_int_equal(sg_h2head_request_head(f, 5, store, sizeof(store), &req), -EINVAL);
+	f[3] = field("content-length", "9223372036854775808");
+	assert_int_equal(sg_h2head_request_head(f, 4, store, sizeof(store), &req), -EINVAL);
+	assert_int_equal(sg_h2head_content_length("9223372036854775807", 19), INT64_MAX);
+	assert_int_equal(sg_h2head_content_length("99999999999999999999", 20), -1);
+	assert_int_equal(sg_h2head_content_length("", 0), -1);
+	assert_int_equal(sg_h2head_content_length("1 ", 2), -1);
+}
+
 /* The caller's slots bound the fields too. */
 static void test_h2_request_head_stops_at_headers_cap(void **unused)
 {
@@ -614,6 +639,7 @@ int main(void)
 		cmocka_unit_test(test_h2_request_head_host_rules_and_asterisk),
 		cmocka_unit_test(test_h2_request_head_refuses_method_case),
 		cmocka_unit_test(test_h2_request_head_refuses_fragment),
+		cmocka_unit_test(test_h2_request_head_content_length),
 		cmocka_unit_test(test_h2_request_head_stops_at_headers_cap),
 		cmocka_unit_test(test_h2_request_from_written_head),
 		cmocka_unit_test(test_h2_request_from_lines_without_host),

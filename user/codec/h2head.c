@@ -61,10 +61,10 @@ int64_t sg_h2head_content_length(const char *p, size_t len)
 {
 	int64_t v = 0;
 
-	if (len == 0 || len > 18)
+	if (len == 0)
 		return -1;
 	for (size_t i = 0; i < len; i++) {
-		if (p[i] < '0' || p[i] > '9')
+		if (p[i] < '0' || p[i] > '9' || v > (INT64_MAX - (p[i] - '0')) / 10)
 			return -1;
 		v = v * 10 + (p[i] - '0');
 	}
@@ -167,8 +167,13 @@ int sg_h2head_request_head(const struct sg_h2_field *f, size_t n, char *store, s
 			cookie_done = true;
 			continue;
 		}
-		if (field_is(x, "content-length"))
-			req->content_length = sg_h2head_content_length(x->value, x->value_len);
+		/* One, that the gateway reads: the body of a request whose
+		 * length it cannot read goes chunked to an HTTP/1 backend,
+		 * and this field would go beside that. */
+		if (field_is(x, "content-length") &&
+		    (req->content_length >= 0 ||
+		     (req->content_length = sg_h2head_content_length(x->value, x->value_len)) < 0))
+			return -EINVAL;
 		err = add_header(req, span(x->name, x->name_len), span(x->value, x->value_len));
 	}
 	return err;

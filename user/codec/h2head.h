@@ -73,12 +73,13 @@ struct sg_h2_field {
  * absent); Cookie fields joined with "; " into one (RFC 9113 §8.2.3),
  * written to store[0..cap); every other regular field as received. Spans
  * of *req point into the fields and store. content_length is set from a
- * content-length field (-1 when none or unparsable); keep_alive is true;
+ * content-length field (-1 when none); keep_alive is true;
  * head_len is 0. The header slots are the caller's (req->headers and
  * req->headers_cap, kept). Returns 0, -EINVAL without :method or :path (or
  * with a :path that does not start with '/' and is not "*" for OPTIONS, a
- * :method that sg_h1_method_ok refuses, a :path with a fragment, or a
- * Host value that is not empty nor a uri-host[:port]), -E2BIG for more fields than
+ * :method that sg_h1_method_ok refuses, a :path with a fragment, a
+ * content-length field that is not one readable value, or a Host value
+ * that is not empty nor a uri-host[:port]), -E2BIG for more fields than
  * SG_H1_MAX_HEADERS or req->headers_cap, or a store too small. */
 int sg_h2head_request_head(const struct sg_h2_field *f, size_t n, char *store, size_t cap,
 			   struct sg_h1_req *req);
@@ -127,8 +128,8 @@ size_t sg_h2head_kept_fields(struct sg_h2_kept *k, const struct sg_h2_field **t)
 
 void sg_h2head_kept_free(struct sg_h2_kept *k);
 
-/* A Content-Length value (digits only, at most 18 of them: no overflow),
- * or -1. */
+/* A Content-Length value (digits only, as many as HTTP/1's reader takes:
+ * leading zeros, at most 2^63-1), or -1. */
 int64_t sg_h2head_content_length(const char *p, size_t len);
 
 /* Header lines "name: value\r\n" in lines[0..len) as fields: names
