@@ -48,8 +48,12 @@ sg_dur sg_health_eviction(const struct sg_health_policy *p, sg_dur fallback, dou
 
 	if (!p)
 		return 0;
-	if (p->has_eviction)
-		base = p->duration != SG_DUR_UNSET ? p->duration : SG_HEALTH_DEFAULT_EVICTION;
+	/* eviction.duration, else the fallback, else 3s when an eviction
+	 * section asks for one (agentgateway's eviction_decision). */
+	if (p->has_eviction && p->duration != SG_DUR_UNSET)
+		base = p->duration;
+	else if (p->has_eviction && fallback == SG_DUR_UNSET)
+		base = SG_HEALTH_DEFAULT_EVICTION;
 	if (base == SG_DUR_UNSET || base <= 0)
 		return 0;
 	has_count = p->has_eviction && p->consecutive_failures != SG_UNSET;

@@ -23,12 +23,13 @@ bool sg_health_unhealthy(const struct sg_health_policy *p, uint16_t status);
 /* An unhealthy try was seen on an endpoint whose health score was `health`
  * (0..1) and that had `failures` unhealthy tries in a row and was evicted
  * `times_evicted` times since its last healthy one, all before this try.
- * Returns how long to evict it, 0 for not at all: with an `eviction`
- * section, its duration (3s when unset); without one, `fallback` (the
- * route's retry backoff; SG_DUR_UNSET: none) — multiplied by
- * times_evicted + 1. The thresholds: consecutiveFailures (when > 0) is
- * reached, or health is below healthThreshold; either evicts when both are
- * set; with neither, every unhealthy try evicts. */
+ * Returns how long to evict it, 0 for not at all: the `eviction`
+ * section's duration, else `fallback` (the route's retry backoff;
+ * SG_DUR_UNSET: none), else 3s when there is an `eviction` section and
+ * never without one — multiplied by times_evicted + 1. The thresholds:
+ * consecutiveFailures (when > 0) is reached, or health is below
+ * healthThreshold; either evicts when both are set; with neither, every
+ * unhealthy try evicts. */
 sg_dur sg_health_eviction(const struct sg_health_policy *p, sg_dur fallback, double health,
 			  uint64_t failures, uint64_t times_evicted);
 

@@ -52,9 +52,10 @@ static void test_health_eviction_thresholds(void **state)
 	assert_int_equal(sg_health_eviction(NULL, SG_DUR_S(1), 1, 0, 0), 0);
 	assert_int_equal(sg_health_eviction(&p, SG_DUR_UNSET, 1, 0, 0), 0);
 	assert_int_equal(sg_health_eviction(&p, SG_DUR_MS(300), 1, 0, 0), SG_DUR_MS(300));
-	/* Eviction without duration: 3s; no threshold: the first failure. */
+	/* Eviction without duration: the retry backoff, else 3s; no
+	 * threshold: the first failure. */
 	p.has_eviction = true;
-	assert_int_equal(sg_health_eviction(&p, SG_DUR_MS(300), 1, 0, 0), SG_DUR_S(3));
+	assert_int_equal(sg_health_eviction(&p, SG_DUR_UNSET, 1, 0, 0), SG_DUR_S(3));
 	/* consecutiveFailures 3: the third in a row (two before it). */
 	p.consecutive_failures = 3;
 	assert_int_equal(sg_health_eviction(&p, SG_DUR_UNSET, 1, 1, 0), 0);
@@ -67,6 +68,25 @@ static void test_health_eviction_thresholds(void **state)
 	p.consecutive_failures = 0;
 	p.health_threshold = -1;
 	assert_int_equal(sg_health_eviction(&p, SG_DUR_UNSET, 1, 5, 0), 0);
+}
+
+/* agentgateway: eviction.duration, else the fallback (Retry-After, the
+ * retry backoff), else 3s. An eviction section without a duration took
+ * 3s over the route's 300ms backoff. */
+static void test_health_eviction_without_duration_takes_backoff(void **state)
+{
+	struct sg_health_policy p = policy();
+
+	(void)state;
+	p.has_eviction = true;
+	assert_int_equal(sg_health_eviction(&p, SG_DUR_MS(300), 1, 0, 0), SG_DUR_MS(300));
+	assert_int_equal(sg_health_eviction(&p, SG_DUR_MS(300), 1, 0, 2), SG_DUR_MS(900));
+	p.consecutive_failures = 2;
+	assert_int_equal(sg_health_eviction(&p, SG_DUR_MS(300), 1, 0, 0), 0);
+	assert_int_equal(sg_health_eviction(&p, SG_DUR_MS(300), 1, 1, 0), SG_DUR_MS(300));
+	/* A duration of its own wins over the backoff. */
+	p.duration = SG_DUR_S(10);
+	assert_int_equal(sg_health_eviction(&p, SG_DUR_MS(300), 1, 1, 0), SG_DUR_S(10));
 }
 
 static void test_health_eviction_backs_off(void **state)
@@ -97,6 +117,7 @@ int main(void)
 		cmocka_unit_test(test_health_default_is_5xx_or_no_response),
 		cmocka_unit_test(test_health_expression_ors_of_ands),
 		cmocka_unit_test(test_health_eviction_thresholds),
+		cmocka_unit_test(test_health_eviction_without_duration_takes_backoff),
 		cmocka_unit_test(test_health_eviction_backs_off),
 		cmocka_unit_test(test_health_ewma_and_score),
 	};
