@@ -676,6 +676,9 @@ int sg_f_frontend_proxy_k8s(struct sg_pctx *c, const struct sg_node *n, void *ds
 	return parse_proxy(c, n, dst, path, fields);
 }
 
+/* agentgateway keeps a retry's attempts in a u8. */
+#define RETRY_MAX_ATTEMPTS 255
+
 static int parse_retry(struct sg_pctx *c, const struct sg_node *n, struct sg_retry *r,
 		       const char *path, const struct sg_field *fields)
 {
@@ -693,8 +696,28 @@ int sg_f_retry(struct sg_pctx *c, const struct sg_node *n, void *dst, const char
 		{ "codes", sg_f_codes, offsetof(struct sg_retry, codes) },
 		{ 0 },
 	};
+	struct sg_retry *r = dst;
 
-	return parse_retry(c, n, dst, path, fields);
+	if (parse_retry(c, n, r, path, fields) == -1)
+		return -1;
+	/* agentgateway's controller writes min(attempts, 255). */
+	if (r->attempts > RETRY_MAX_ATTEMPTS)
+		r->attempts = RETRY_MAX_ATTEMPTS;
+	return 0;
+}
+
+/* The standalone dialect's attempts: agentgateway's NonZeroU8. */
+static int f_attempts(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
+{
+	static const char what[] = "a whole number from 1 to 255";
+	uint64_t v;
+
+	if (parse_uint(c, n, path, RETRY_MAX_ATTEMPTS, what, &v) == -1)
+		return -1;
+	if (v == 0)
+		return sg_expected(c, n, path, what);
+	*(uint32_t *)dst = (uint32_t)v;
+	return 0;
 }
 
 /* A retry expression, refused when it reads what its moment lacks. */
@@ -749,7 +772,7 @@ static int f_retry_condition(struct sg_pctx *c, const struct sg_node *n, void *d
 int sg_f_retry_cel(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
 {
 	static const struct sg_field fields[] = {
-		{ "attempts", sg_f_u32, offsetof(struct sg_retry, attempts) },
+		{ "attempts", f_attempts, offsetof(struct sg_retry, attempts) },
 		{ "backoff", sg_f_dur, offsetof(struct sg_retry, backoff) },
 		{ "codes", sg_f_codes, offsetof(struct sg_retry, codes) },
 		{ "precondition", f_precondition, offsetof(struct sg_retry, precondition) },

@@ -93,9 +93,11 @@ int sg_f_frontend_http(struct sg_pctx *c, const struct sg_node *n, void *dst, co
 int sg_f_frontend_proxy(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path);
 int sg_f_frontend_proxy_k8s(struct sg_pctx *c, const struct sg_node *n, void *dst,
 			    const char *path);
+/* sg_f_retry: the Kubernetes dialect's, attempts above 255 taken as 255
+ * (agentgateway's controller). */
 int sg_f_retry(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path);
 /* The same with agentgateway's precondition and condition (CEL), as its
- * standalone config has them. */
+ * standalone config has them, attempts from 1 to 255 (a NonZeroU8 there). */
 int sg_f_retry_cel(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path);
 /* agentgateway's backend `health` policy (const struct sg_health_policy *,
  * arena-allocated): standalone {unhealthyExpression, eviction {duration,

@@ -515,6 +515,44 @@ static void test_config_loads_seed_004_retry_route(void **state)
 	assert_ptr_equal(ls->fhttp, &cfg->default_fhttp);
 }
 
+/* agentgateway's controller writes min(attempts, 255) (its proxy keeps a
+ * u8): a route's 100000 were as many tries of each request. */
+static void test_config_k8s_retry_attempts_capped(void **state)
+{
+	static const char text[] = GATEWAY
+		"---\n" HTTPBIN "---\n"
+		"apiVersion: gateway.networking.k8s.io/v1\n"
+		"kind: HTTPRoute\n"
+		"metadata: {name: retry, namespace: httpbin}\n"
+		"spec:\n"
+		"  parentRefs: [{name: agentgateway-proxy, namespace: agentgateway-system}]\n"
+		"  rules:\n"
+		"  - backendRefs: [{name: httpbin, port: 8000}]\n"
+		"    retry: {attempts: 100000, codes: [503]}\n"
+		"---\n"
+		"apiVersion: agentgateway.dev/v1alpha1\n"
+		"kind: AgentgatewayPolicy\n"
+		"metadata: {name: r, namespace: agentgateway-system}\n"
+		"spec:\n"
+		"  targetRefs: [{group: gateway.networking.k8s.io, kind: Gateway, name: "
+		"agentgateway-proxy}]\n"
+		"  traffic: {retry: {attempts: 4294967295}}\n";
+	struct loaded *l = *state;
+	struct sg_cfg *cfg = load_ok(l, text, 0);
+	struct sg_listener *ls = find_listener(cfg, "agentgateway-system/agentgateway-proxy.http");
+	struct sg_route *r = find_route(ls, "httpbin/retry.0.0.http");
+	size_t n = 0;
+
+	assert_int_equal(r->eff_retry->attempts, 255);
+	for (size_t i = 0; i < cfg->npolicies; i++) {
+		if (cfg->policies[i].kind != SG_POL_RETRY)
+			continue;
+		assert_int_equal(cfg->policies[i].u.retry.attempts, 255);
+		n++;
+	}
+	assert_int_equal(n, 1);
+}
+
 static void test_config_loads_seed_003_standalone(void **state)
 {
 	struct loaded *l = *state;
@@ -3997,6 +4035,20 @@ static void test_config_rejects_bad_hosts_and_codes(void **state)
 		  "t.yaml:4:42: binds[0].listeners[0].routes[0].policies.retry.codes[0]: expected "
 		  "an "
 		  "HTTP status code from 100 to 599, got \"600\"" },
+		/* agentgateway's NonZeroU8: 0 and 256 were taken (256 tries
+		 * of a request, where agentgateway refuses the config). */
+		{ "standalone attempts 0",
+		  "binds:\n- port: 8080\n  listeners:\n  - routes: [{policies: {retry: {attempts: "
+		  "0}}}]\n",
+		  "t.yaml:4:44: binds[0].listeners[0].routes[0].policies.retry.attempts: expected "
+		  "a "
+		  "whole number from 1 to 255, got \"0\"" },
+		{ "standalone attempts 256",
+		  "binds:\n- port: 8080\n  listeners:\n  - routes: [{policies: {retry: {attempts: "
+		  "256}}}]\n",
+		  "t.yaml:4:44: binds[0].listeners[0].routes[0].policies.retry.attempts: expected "
+		  "a "
+		  "whole number from 1 to 255, got \"256\"" },
 		{ "kubernetes status 42",
 		  K8S_BASE ROUTE_HEAD "  parentRefs: [{name: gw}]\n"
 				      "  rules:\n"
@@ -5141,6 +5193,7 @@ int main(void)
 		T(test_config_loads_seed_002_tcp_keepalive),
 		T(test_config_loads_seed_002_http_keepalive),
 		T(test_config_loads_seed_004_retry_route),
+		T(test_config_k8s_retry_attempts_capped),
 		T(test_config_loads_seed_003_standalone),
 		T(test_config_mcp_http_targets),
 		T(test_config_mcp_stateless),

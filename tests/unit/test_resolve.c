@@ -511,7 +511,6 @@ static void test_resolve_standalone_inline_policies(void **state)
 		"    - name: tuned\n"
 		"      policies:\n"
 		"        timeout: {requestTimeout: 1s}\n"
-		"        retry: {attempts: 0}\n"
 		"      backends: [{host: 127.0.0.1:8000}]\n"
 		"    - name: retried\n"
 		"      policies:\n"
