@@ -459,7 +459,8 @@ static size_t untried(const struct sg_backend_ref *br, size_t bi, uint64_t tried
 }
 
 /* Whether backend bi takes part in this draw. */
-static bool candidate(const struct sg_brefs *bs, size_t bi, uint64_t tried, bool fresh_only)
+static bool candidate(const struct sg_brefs *bs, size_t bi, uint64_t tried, bool fresh_only,
+		      bool again)
 {
 	const struct sg_backend_ref *br = &bs->v[bi];
 
@@ -467,12 +468,14 @@ static bool candidate(const struct sg_brefs *bs, size_t bi, uint64_t tried, bool
 	 * (sg_route_follow) */
 	if (br->weight == 0 || br->kind == SG_BREF_GROUP)
 		return false;
+	if (br->kind == SG_BREF_DYNAMIC)
+		return true;
 	/* An invalid ref, or a Service without a ready endpoint, is drawn
 	 * for its share and answered 500 (Gateway API: its share fails, the
 	 * others' traffic does not grow; agentgateway too draws the backend
-	 * before its endpoint). */
+	 * before its endpoint), by a request's first draw only. */
 	if (br->kind == SG_BREF_INVALID || br->neps == 0)
-		return true;
+		return !again;
 	return !fresh_only || untried(br, bi, tried) > 0;
 }
 
@@ -550,13 +553,13 @@ static size_t pick_ep(const struct sg_backend_ref *br, size_t bi, uint64_t tried
 bool sg_route_pick_lb(const struct sg_brefs *backends, uint64_t rnd, uint64_t tried,
 		      const struct sg_route_lb *lb, size_t *bi, size_t *ei)
 {
-	bool fresh_only = any_fresh(backends, tried);
+	bool fresh_only = any_fresh(backends, tried), again = lb && lb->again;
 	const struct sg_backend_ref *br;
 	uint64_t total = 0, r;
 	size_t b;
 
 	for (b = 0; b < backends->n; b++)
-		if (candidate(backends, b, tried, fresh_only))
+		if (candidate(backends, b, tried, fresh_only, again))
 			total += backends->v[b].weight;
 	if (total == 0)
 		return false;
@@ -564,7 +567,7 @@ bool sg_route_pick_lb(const struct sg_brefs *backends, uint64_t rnd, uint64_t tr
 	 * quotient (still uniform for a 64-bit rnd) the endpoints. */
 	r = rnd % total;
 	for (b = 0; b < backends->n; b++) {
-		if (!candidate(backends, b, tried, fresh_only))
+		if (!candidate(backends, b, tried, fresh_only, again))
 			continue;
 		if (r < backends->v[b].weight)
 			break;

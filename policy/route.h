@@ -119,6 +119,11 @@ struct sg_route_lb {
 	/* Higher is better (policy/health.h's score). */
 	double (*score)(void *ctx, const struct sg_endpoint *ep);
 	void *ctx;
+	/* The request drew before (this is a retry, or a resend): its share
+	 * was a backend with endpoints, so an invalid or empty one is no
+	 * candidate now (its 500 is for the requests its weight draws,
+	 * once each, as agentgateway chooses a request's backend once). */
+	bool again;
 };
 
 /* sg_route_pick, with the endpoint chosen by power-of-two-choices: the
@@ -128,8 +133,8 @@ struct sg_route_lb {
  * the one with the higher lb->score wins (the first on a tie). Candidates
  * are the backend's endpoints lb->evicted does not name, or all of them
  * when it names every one (an all-failing backend still gets its share);
- * among those, untried ones first as in sg_route_pick. lb NULL: as
- * sg_route_pick. */
+ * among those, untried ones first as in sg_route_pick; with lb->again,
+ * invalid and empty backends are not drawn. lb NULL: as sg_route_pick. */
 bool sg_route_pick_lb(const struct sg_brefs *backends, uint64_t rnd, uint64_t tried,
 		      const struct sg_route_lb *lb, size_t *bi, size_t *ei);
 

@@ -318,6 +318,43 @@ static void test_attempt_connect_refused_tries_the_other_endpoint(void **state)
 	assert_int_equal(observed(e->o.at.series, SG_HIST_CONNECT), 0);
 }
 
+/* An invalid backendRef's share (half the weight here) gets 500 no valid
+ * backends on its request's first draw, and only there: a request first
+ * drawn to the valid backend, whose connect is refused, is retried there
+ * and answered 503 connect. Retries drew the invalid backend again and
+ * answered 500 too: 3 requests in 4, not 1 in 2. */
+static void test_attempt_retry_keeps_out_of_the_invalid_share(void **state)
+{
+	struct env *e = *state;
+	const struct sg_listener *l;
+	struct sg_backend_ref *v;
+	char hosts[256];
+	unsigned no_backend = 0;
+
+	snprintf(hosts, sizeof(hosts),
+		 "      - host: 127.0.0.1:%u\n"
+		 "      - host: 127.0.0.1:%u\n",
+		 e->closed_port[0], e->closed_port[1]);
+	begin(e, "      policies:\n        retry:\n          attempts: 1\n", hosts);
+	l = &e->cfg->binds[0].listeners[0];
+	/* The second as a Kubernetes backendRef that does not resolve. */
+	v = (struct sg_backend_ref *)&l->routes[0].backends.v[1];
+	v->kind = SG_BREF_INVALID;
+	v->neps = 0;
+	for (int round = 0; round < 400; round++) {
+		e->o.fails = 0;
+		sg_attempt_begin(&e->o.at, l->key, &l->routes[0], true, &e->cfg->global);
+		sg_attempt_start(&e->o.at);
+		RUN_UNTIL(e, e->o.fails);
+		assert_int_equal(e->o.fails, 1);
+		if (e->o.kind == SG_FAIL_NO_BACKEND)
+			no_backend++;
+		else
+			assert_int_equal(e->o.kind, SG_FAIL_CONNECT);
+	}
+	assert_in_range(no_backend, 160, 240);
+}
+
 /* A listed status is retried while attempts last; then it is the answer. */
 static void test_attempt_retries_a_listed_status(void **state)
 {
@@ -645,6 +682,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_attempt_stale_pooled_connection, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_attempt_no_endpoint, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_attempt_retry_keeps_out_of_the_invalid_share,
+						setup, teardown),
 		cmocka_unit_test(test_attempt_default_host),
 		cmocka_unit_test_setup_teardown(test_attempt_bytes_owner_retry_in_head, setup,
 						teardown),

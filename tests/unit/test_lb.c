@@ -45,7 +45,7 @@ static void pick_n(struct sg_lb *lb, const struct sg_brefs *bs, int n, unsigned 
 	for (int i = 0; i < n; i++) {
 		size_t bi, ei;
 
-		assert_true(sg_lb_pick(lb, bs, sg_route_random(&rng), 0, &bi, &ei));
+		assert_true(sg_lb_pick(lb, bs, sg_route_random(&rng), 0, false, &bi, &ei));
 		count[bi * 8 + ei]++;
 	}
 }
@@ -247,7 +247,7 @@ static void test_lb_retry_prefers_untried(void **state)
 		size_t bi, ei;
 
 		assert_true(sg_lb_pick(lb, &bs, sg_route_random(&rng), SG_ROUTE_TRIED_BIT(0, 0),
-				       &bi, &ei));
+				       true, &bi, &ei));
 		assert_int_equal(ei, 1);
 	}
 	sg_lb_free(lb);

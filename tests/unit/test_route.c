@@ -899,8 +899,10 @@ static void test_route_listener_most_specific(void **state)
 }
 
 /* An invalid backendRef, or a Service without a ready endpoint, keeps its
- * share of the weight: a draw that lands on it picks nothing (the caller
- * answers 500), whatever was tried; the others' share does not grow. */
+ * share of the weight: a request's first draw that lands on it picks
+ * nothing (the caller answers 500), whatever was tried; the others' share
+ * does not grow. A request that drew before (lb->again: its retry) had
+ * its share: it never lands there. */
 static void test_route_pick_invalid_backend_by_weight(void **state)
 {
 	struct sg_endpoint ep = { "127.0.0.1", 80 };
@@ -909,6 +911,7 @@ static void test_route_pick_invalid_backend_by_weight(void **state)
 		{ .kind = SG_BREF_SERVICE, .weight = 3, .eps = &ep, .neps = 1 },
 	};
 	struct sg_brefs bs = { v, 2, 2 };
+	struct sg_route_lb again = { .again = true };
 	size_t bi = 9, ei = 9, fails;
 
 	for (int empty = 0; empty < 2; empty++) {
@@ -924,6 +927,11 @@ static void test_route_pick_invalid_backend_by_weight(void **state)
 					assert_int_equal(bi, 1);
 			}
 			assert_in_range(fails, 800, 1200);
+		}
+		for (uint64_t rnd = 0; rnd < 4000; rnd++) {
+			assert_true(sg_route_pick_lb(&bs, rnd * 0x9e3779b97f4a7c15ull,
+						     SG_ROUTE_TRIED_BIT(1, 0), &again, &bi, &ei));
+			assert_int_equal(bi, 1);
 		}
 		bs.n = 1;
 		assert_false(sg_route_pick(&bs, 12345, 0, &bi, &ei));

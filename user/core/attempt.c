@@ -686,13 +686,14 @@ static const struct sg_endpoint *dynamic_ep(struct sg_attempt *a)
 }
 
 /* The try's endpoint: the one the request's session names, on its first
- * try, while it is there; else by weight and score. */
+ * try, while it is there; else by weight and score. A request that drew
+ * before (a->backend set) had its share of the weights. */
 static bool pick(struct sg_attempt *a, struct sg_lb *lb, size_t *bi, size_t *ei)
 {
 	if (a->session && !a->n && sg_lb_pick_session(lb, &a->route->backends, a->session, bi, ei))
 		return true;
-	return lb ? sg_lb_pick(lb, &a->route->backends, sg_route_random(a->rng), a->tried, bi, ei)
-		  : sg_route_pick(&a->route->backends, sg_route_random(a->rng), a->tried, bi, ei);
+	return sg_lb_pick(lb, &a->route->backends, sg_route_random(a->rng), a->tried,
+			  a->backend != NULL, bi, ei);
 }
 
 void sg_attempt_start(struct sg_attempt *a)

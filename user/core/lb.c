@@ -208,11 +208,12 @@ static double pick_score(void *ctx, const struct sg_endpoint *ep)
 }
 
 bool sg_lb_pick(struct sg_lb *lb, const struct sg_brefs *backends, uint64_t rnd, uint64_t tried,
-		size_t *bi, size_t *ei)
+		bool again, size_t *bi, size_t *ei)
 {
 	/* Nothing evicted in this worker (the usual case): no lookup per
 	 * endpoint, only the two draws'. */
-	struct sg_route_lb v = { getu(&lb->nevicted) ? pick_evicted : NULL, pick_score, lb };
+	struct sg_route_lb v = { lb && getu(&lb->nevicted) ? pick_evicted : NULL,
+				 lb ? pick_score : NULL, lb, again };
 
 	return sg_route_pick_lb(backends, rnd, tried, &v, bi, ei);
 }

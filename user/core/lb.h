@@ -35,9 +35,10 @@ struct sg_lb_ep *sg_lb_get(struct sg_lb *lb, const struct sg_endpoint *ep);
 
 /* sg_route_pick_lb (policy/route.h) over this worker's state: endpoints
  * evicted here are left out while their backend has another, and the
- * higher of two draws by score wins. */
+ * higher of two draws by score wins. `again`: the request drew before
+ * (struct sg_route_lb's). lb NULL: no state. */
 bool sg_lb_pick(struct sg_lb *lb, const struct sg_brefs *backends, uint64_t rnd, uint64_t tried,
-		size_t *bi, size_t *ei);
+		bool again, size_t *bi, size_t *ei);
 
 /* The endpoint of `backends` whose session id (policy/session.h) is
  * `id`, any backend's, whatever its weight, in *bi and *ei; false when none
