@@ -3,7 +3,7 @@
  * (user/base/dns.h), so a slow name server holds only the connections that need
  * it; until the answer the connection has no socket (fd -1), its io records
  * the owner's mask, and a failed lookup reaches the owner as a failed
- * connect. */
+ * connect. A name's new connections take its addresses in turn. */
 #include "user/core/backend.h"
 
 #include <errno.h>
@@ -18,12 +18,16 @@
 #include <unistd.h>
 
 #include "user/base/dns.h"
+#include "user/base/hash.h"
 #include "user/core/lb.h"
 #include "user/base/net.h"
 #include "user/tls/tls.h"
 
 /* TLS client contexts a pool keeps (one per backend TLS policy in use). */
 #define POOL_TLS_CLIENTS 16
+
+/* Turns kept for names with several addresses (see spread()). */
+#define POOL_NAME_TURNS 64
 
 struct tls_client_slot {
 	uint64_t key;
@@ -42,6 +46,7 @@ struct sg_pool {
 	uint64_t tls_clock;
 	uint64_t max_age_ms; /* 0: none */
 	struct sg_log_limit warn_limit;
+	unsigned turn[POOL_NAME_TURNS]; /* by a name's hash: its next address */
 };
 
 struct sg_pool *sg_pool_new(struct sg_loop *loop)
@@ -402,6 +407,28 @@ static int connect_unix(struct sg_backend_conn *u, const char *path)
 	return open_socket(u, &ss, (socklen_t)(offsetof(struct sockaddr_un, sun_path) + n + 1));
 }
 
+/* A name's new connections take its addresses in turn, as agentgateway's
+ * resolver hands them out round robin: the leading addresses of one family
+ * (getaddrinfo's preferred one) are rotated by the name's turn, so that
+ * each connect starts at the next of them and fails over to the others,
+ * then to the other family's. Names whose hashes share a slot share a
+ * turn. */
+static void spread(struct sg_pool *p, struct sg_dns_addrs *a, const char *host)
+{
+	struct sg_dns_addrs was = *a;
+	unsigned n = 1, k;
+
+	while (n < a->n && a->ss[n].ss_family == a->ss[0].ss_family)
+		n++;
+	if (n < 2)
+		return;
+	k = p->turn[sg_hash(host, strlen(host)) % POOL_NAME_TURNS]++ % n;
+	for (unsigned i = 0; i < n; i++) {
+		a->ss[i] = was.ss[(i + k) % n];
+		a->len[i] = was.len[(i + k) % n];
+	}
+}
+
 /* The name's answer, on the loop: connect, and let the owner's events
  * through; a failure reaches the owner as a connect that failed. */
 static void on_resolved(struct sg_dns_query *q)
@@ -410,6 +437,8 @@ static void on_resolved(struct sg_dns_query *q)
 	struct sg_loop *loop = u->pool->loop;
 
 	u->dns = NULL;
+	if (!q->err)
+		spread(u->pool, &q->addrs, q->host);
 	u->err = q->err ? q->err : connect_addrs(u, &q->addrs, 0);
 	free(q);
 	if (!u->err && sg_io_attach(loop, &u->io, u->fd) == -1)
