@@ -222,7 +222,7 @@ for _ in range(300):  # until told to read (30 s at most)
         break
     time.sleep(0.1)
 s.settimeout(10)
-got = b""
+got = bytearray()  # bytes += would copy what came so far at each read
 try:
     while True:
         b = s.recv(1 << 20)
@@ -241,15 +241,24 @@ for _ in $(seq 100); do [ -s "$WORK/t-opened" ] && break; sleep 0.1; done
 check "the GET that reads nothing: 200" "$(head -1 "$WORK/t-opened" | tr -d '\r')" 'HTTP/1.1 200 OK'
 check "4 MiB for a client that reads nothing: taken" \
 	"$(call_tool "$T" 8 big '{"n":64,"size":65536}' | cut -c1-30)" '200 {"jsonrpc":"2.0","id":8,"r'
-curl -s -N -o "$WORK/t2body" --max-time 8 -H "$SSE" -H "mcp-session-id: $T" $U &
+curl -s -N -o "$WORK/t2body" --max-time 60 -H "$SSE" -H "mcp-session-id: $T" $U &
 T2=$!
+PIDS+=("$T2")
 sleep 0.5
 touch "$WORK/t-read"
 wait "$TR"
 check "the first GET, 4 MiB unread, is cut when a second takes over" "$(cat "$WORK/t-result")" cut
 check "4 MiB more: the second GET carries them" \
 	"$(call_tool "$T" 9 big '{"n":64,"size":65536}' | cut -c1-30)" '200 {"jsonrpc":"2.0","id":9,"r'
-wait "$T2"
-check "the second GET got the 64 events" "$(grep -c '^data: ' "$WORK/t2body")" 64
+# The stream stays open: wait for its 64 events (30 s at most), then end it.
+events=0
+for _ in $(seq 300); do
+	events=$(grep -c '^data: ' "$WORK/t2body" 2>/dev/null) || true
+	[ "${events:-0}" -ge 64 ] && break
+	sleep 0.1
+done
+kill "$T2" 2>/dev/null
+wait "$T2" 2>/dev/null
+check "the second GET got the 64 events" "${events:-0}" 64
 stop_gateway
 finish
