@@ -1193,6 +1193,21 @@ static void test_tls_client_refuses_what_it_cannot_verify(void **state)
 	cfg.sans = (struct sg_strs){ (const char *[]){ "x.test", "spiffe://x.test/id" }, 2, 2 };
 	assert_string_equal(verdict(b.s, &cfg, "b.test"),
 			    "certificate verify failed: hostname mismatch");
+	/* An IP address is a SAN like the others: any one of the list is
+	 * enough, beside host names or other addresses (OpenSSL's own check
+	 * holds one address and wanted it and a host name both). */
+	cfg.sans = (struct sg_strs){ (const char *[]){ "127.0.0.1", "10.0.0.9" }, 2, 2 };
+	assert_string_equal(verdict(b.s, &cfg, "evil.test"), "ok");
+	cfg.sans = (struct sg_strs){ (const char *[]){ "b.test", "10.0.0.9" }, 2, 2 };
+	assert_string_equal(verdict(b.s, &cfg, "evil.test"), "ok");
+	cfg.sans = (struct sg_strs){ (const char *[]){ "x.test", "127.0.0.1" }, 2, 2 };
+	assert_string_equal(verdict(b.s, &cfg, "evil.test"), "ok");
+	cfg.sans = (struct sg_strs){ (const char *[]){ "x.test", "10.0.0.9" }, 2, 2 };
+	assert_string_equal(verdict(b.s, &cfg, "b.test"),
+			    "certificate verify failed: hostname mismatch");
+	cfg.sans = (struct sg_strs){ (const char *[]){ "10.0.0.9" }, 1, 1 };
+	assert_string_equal(verdict(b.s, &cfg, "b.test"),
+			    "certificate verify failed: IP address mismatch");
 	/* ... and still only after the chain verified. */
 	other.sans = (struct sg_strs){ (const char *[]){ "spiffe://b.test/id" }, 1, 1 };
 	assert_string_equal(verdict(b.s, &other, "b.test"),

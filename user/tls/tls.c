@@ -1051,10 +1051,9 @@ static bool leaf_has_san(const struct sg_tls_client *c, X509 *x)
 	return found;
 }
 
-/* The SAN check when a URI is among them, which X509_VERIFY_PARAM cannot
- * express: on the leaf, once its chain verified, any one SAN of the list
- * (Gateway API subjectAltNames); else "hostname mismatch", as OpenSSL's
- * own check says it. */
+/* The SAN check X509_VERIFY_PARAM cannot express: on the leaf, once its
+ * chain verified, any one SAN of the list (Gateway API subjectAltNames);
+ * else "hostname mismatch", as OpenSSL's own check says it. */
 static int verify_sans(int ok, X509_STORE_CTX *xs)
 {
 	SSL *ssl = X509_STORE_CTX_get_ex_data(xs, SSL_get_ex_data_X509_STORE_CTX_idx());
@@ -1069,8 +1068,19 @@ static int verify_sans(int ok, X509_STORE_CTX *xs)
 	return 0;
 }
 
-/* The names the certificate must carry: the SANs given, else the host
- * name (an IP literal as an iPAddress SAN). */
+/* Whether c's SANs need verify_sans: X509_VERIFY_PARAM has no URIs, holds
+ * one IP address, and wants every name it is given (a host name and an
+ * address both), where any one SAN of the list must do. */
+static bool sans_need_callback(const struct sg_tls_client *c)
+{
+	for (size_t i = 0; i < c->nsans; i++)
+		if (is_uri(c->sans[i]) || (is_ip(c->sans[i]) && c->nsans > 1))
+			return true;
+	return false;
+}
+
+/* The names the certificate must carry: any of the SANs given, else the
+ * host name (an IP literal as an iPAddress SAN). */
 static int client_verify(struct sg_tls_client *c, SSL *ssl, const char *name)
 {
 	X509_VERIFY_PARAM *vp = SSL_get0_param(ssl);
@@ -1079,11 +1089,10 @@ static int client_verify(struct sg_tls_client *c, SSL *ssl, const char *name)
 	if (c->insecure || c->insecure_host)
 		return 0;
 	X509_VERIFY_PARAM_set_hostflags(vp, HOST_FLAGS);
-	for (size_t i = 0; i < c->nsans; i++)
-		if (is_uri(c->sans[i])) {
-			SSL_set_verify(ssl, SSL_VERIFY_PEER, verify_sans);
-			return 0;
-		}
+	if (sans_need_callback(c)) {
+		SSL_set_verify(ssl, SSL_VERIFY_PEER, verify_sans);
+		return 0;
+	}
 	if (!c->nsans)
 		return (is_ip(name) ? X509_VERIFY_PARAM_set1_ip_asc(vp, name)
 				    : X509_VERIFY_PARAM_set1_host(vp, name, 0)) == 1
