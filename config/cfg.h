@@ -204,6 +204,7 @@ struct sg_backend_tls {
 	 * every connect fails with this text, as agentgateway's invalid
 	 * root does, and the status says so. NULL: usable. */
 	const char *invalid;
+	const struct sg_node *at; /* standalone: where it is written */
 };
 
 /* One comparison of an unhealthy expression: `response.code OP value`.
@@ -1732,6 +1733,11 @@ struct sg_cfg {
 	 * them): user/auth/jwtsign.c parses their keys (rt). */
 	const struct sg_jwt_sign **signers;
 	size_t nsigners, capsigners;
+	/* Every standalone backendTLS with a root or client certificate file
+	 * (config/tlsconf.c lists them): sg_tls_check loads them before the
+	 * config goes in force. */
+	const struct sg_backend_tls **btls_files;
+	size_t nbtls_files, capbtls_files;
 };
 
 /* Release cfg and everything it holds (NULL is fine). */

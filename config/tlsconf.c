@@ -443,7 +443,19 @@ struct sg_backend_tls *sg_parse_backend_tls(struct sg_pctx *c, const struct sg_n
 	    sg_conf_read_file(c, sg_map_get(n, "root"), sg_path_key(c, path, "root"), t->root_path,
 			      &t->root_pem, &t->root_len) == -1)
 		ret = -1;
-	return ret ? NULL : t;
+	if (ret)
+		return NULL;
+	t->at = n;
+	if (c->cfg && (t->root_pem || t->cert_pem)) {
+		const struct sg_backend_tls **slot =
+			sg_arena_push(c->a, &c->cfg->btls_files, &c->cfg->nbtls_files,
+				      &c->cfg->capbtls_files, sizeof(*slot));
+
+		if (!slot)
+			return NULL;
+		*slot = t;
+	}
+	return t;
 }
 
 char *sg_base64_decode(struct sg_arena *a, const char *in, size_t *out_len)

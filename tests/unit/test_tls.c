@@ -1431,6 +1431,53 @@ static void test_vet_names_the_owner(void **state)
 	sg_cfg_free(cfg);
 }
 
+/* A standalone backendTLS whose client key is not its cert's, or whose
+ * root holds no certificate, is refused when the config is checked, where
+ * it is written (it went in force, and every connection to the backend
+ * failed with a 503). */
+static void test_check_refuses_backend_files(void **state)
+{
+	static const char fmt[] = "binds:\n- port: 8080\n  listeners:\n  - routes:\n"
+				  "    - backends:\n      - host: 127.0.0.1:8443\n"
+				  "        policies:\n          backendTLS: {%s}\n";
+	char text[2048], tls[1024], junk[512];
+	struct sg_diag d;
+	struct sg_cfg *cfg;
+	char *all;
+	FILE *f;
+
+	snprintf(junk, sizeof(junk), "%s/junk.pem", dir);
+	f = fopen(junk, "w");
+	assert_non_null(f);
+	fputs("not a certificate\n", f);
+	fclose(f);
+	for (int i = 0; i < 3; i++) {
+		if (i == 0)
+			snprintf(tls, sizeof(tls), "cert: %s/a.test.crt, key: %s/a.test.key", dir,
+				 dir);
+		else if (i == 1)
+			snprintf(tls, sizeof(tls), "cert: %s/a.test.crt, key: %s/w.test.key", dir,
+				 dir);
+		else
+			snprintf(tls, sizeof(tls), "root: %s", junk);
+		snprintf(text, sizeof(text), fmt, tls);
+		sg_diag_init(&d);
+		cfg = sg_cfg_load_text("t.yaml", text, &d);
+		assert_non_null(cfg);
+		assert_int_equal(sg_tls_check(cfg, &d), i ? -1 : 0);
+		all = sg_diag_join(&d);
+		if (i == 1)
+			assert_non_null(
+				strstr(all, "t.yaml:8:23: backendTLS: key does not match cert"));
+		if (i == 2)
+			assert_non_null(
+				strstr(all, "t.yaml:8:23: backendTLS: root: no PEM certificate"));
+		free(all);
+		sg_diag_free(&d);
+		sg_cfg_free(cfg);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1455,6 +1502,7 @@ int main(void)
 		cmocka_unit_test(test_tls_client_resumes_sessions),
 		cmocka_unit_test(test_client_validation_modes),
 		cmocka_unit_test(test_vet_names_the_owner),
+		cmocka_unit_test(test_check_refuses_backend_files),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

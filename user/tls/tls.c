@@ -652,9 +652,34 @@ void sg_tls_vet_secrets(struct sg_cfg *cfg, struct sg_diag *d)
 		}
 }
 
-int sg_tls_check(const struct sg_cfg *cfg, struct sg_diag *d)
+static int client_roots(SSL_CTX *ctx, const struct sg_backend_tls *cfg, char *err, size_t errlen);
+static int client_cert(SSL_CTX *ctx, const struct sg_backend_tls *cfg, char *err, size_t errlen);
+
+/* The root and client certificate files of cfg's standalone backendTLS
+ * policies load, and each client certificate is its key's; else the
+ * config is refused where the policy is written. */
+static int check_backend_files(const struct sg_cfg *cfg, struct sg_diag *d)
 {
 	int ret = 0;
+
+	for (size_t i = 0; i < cfg->nbtls_files; i++) {
+		const struct sg_backend_tls *t = cfg->btls_files[i];
+		SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
+		char why[256] = "out of memory";
+
+		if (!ctx || (t->root_pem && client_roots(ctx, t, why, sizeof(why)) == -1) ||
+		    client_cert(ctx, t, why, sizeof(why)) == -1) {
+			sg_diag_err(d, t->at, "backendTLS: %s", why);
+			ret = -1;
+		}
+		SSL_CTX_free(ctx);
+	}
+	return ret;
+}
+
+int sg_tls_check(const struct sg_cfg *cfg, struct sg_diag *d)
+{
+	int ret = check_backend_files(cfg, d);
 
 	for (size_t i = 0; i < cfg->nbinds; i++) {
 		const struct sg_bind *b = &cfg->binds[i];
@@ -861,33 +886,43 @@ static int on_new_session(SSL *ssl, SSL_SESSION *sess)
 	return 1;
 }
 
-static int client_pem(SSL_CTX *ctx, const struct sg_backend_tls *cfg, char *err, size_t errlen)
+/* The CAs a backend's certificate is verified with: cfg's PEM, else the
+ * system's (OpenSSL's default paths). */
+static int client_roots(SSL_CTX *ctx, const struct sg_backend_tls *cfg, char *err, size_t errlen)
 {
-	BIO *bio = NULL;
-	X509 *x = NULL;
-	EVP_PKEY *key = NULL;
+	X509_STORE *store = SSL_CTX_get_cert_store(ctx);
+	BIO *bio;
 	size_t n = 0;
-	int rc = -1;
 
-	if (cfg->root_pem) {
-		X509_STORE *store = SSL_CTX_get_cert_store(ctx);
-
-		bio = BIO_new_mem_buf(cfg->root_pem, (int)cfg->root_len);
-		for (X509 *ca; bio && (ca = PEM_read_bio_X509(bio, NULL, NULL, NULL)); n++) {
-			X509_STORE_add_cert(store, ca);
-			X509_free(ca);
-		}
-		ERR_clear_error();
-		BIO_free(bio);
-		bio = NULL;
-		if (!n) {
-			snprintf(err, errlen, "root: no PEM certificate");
-			return -1;
-		}
-	} else if (SSL_CTX_set_default_verify_paths(ctx) != 1) {
+	if (!cfg->root_pem) {
+		if (SSL_CTX_set_default_verify_paths(ctx) == 1)
+			return 0;
 		lib_error(err, errlen, "the system's CA certificates");
 		return -1;
 	}
+	bio = BIO_new_mem_buf(cfg->root_pem, (int)cfg->root_len);
+	for (X509 *ca; bio && (ca = PEM_read_bio_X509(bio, NULL, NULL, NULL)); n++) {
+		X509_STORE_add_cert(store, ca);
+		X509_free(ca);
+	}
+	ERR_clear_error();
+	BIO_free(bio);
+	if (!n) {
+		snprintf(err, errlen, "root: no PEM certificate");
+		return -1;
+	}
+	return 0;
+}
+
+/* cfg's client certificate (mutual TLS), its chain and its key; none
+ * without one. */
+static int client_cert(SSL_CTX *ctx, const struct sg_backend_tls *cfg, char *err, size_t errlen)
+{
+	BIO *bio;
+	X509 *x = NULL;
+	EVP_PKEY *key = NULL;
+	int rc = -1;
+
 	if (!cfg->cert_pem)
 		return 0;
 	bio = BIO_new_mem_buf(cfg->cert_pem, (int)cfg->cert_len);
@@ -902,9 +937,13 @@ static int client_pem(SSL_CTX *ctx, const struct sg_backend_tls *cfg, char *err,
 	ERR_clear_error();
 	BIO_free(bio);
 	bio = BIO_new_mem_buf(cfg->key_pem, (int)cfg->key_len);
-	if (!bio || !(key = PEM_read_bio_PrivateKey(bio, NULL, NULL, NULL)) ||
-	    SSL_CTX_use_PrivateKey(ctx, key) != 1 || SSL_CTX_check_private_key(ctx) != 1) {
-		lib_error(err, errlen, "key: no PEM private key matching cert");
+	if (!bio || !(key = PEM_read_bio_PrivateKey(bio, NULL, NULL, NULL))) {
+		lib_error(err, errlen,
+			  "key: no PEM private key (an encrypted one is not supported)");
+		goto out;
+	}
+	if (SSL_CTX_use_PrivateKey(ctx, key) != 1 || SSL_CTX_check_private_key(ctx) != 1) {
+		lib_error(err, errlen, "key does not match cert");
 		goto out;
 	}
 	rc = 0;
@@ -972,7 +1011,8 @@ struct sg_tls_client *sg_tls_client_new(const struct sg_backend_tls *cfg, bool h
 				       SSL_SESS_CACHE_CLIENT | SSL_SESS_CACHE_NO_INTERNAL_STORE);
 	SSL_CTX_sess_set_new_cb(c->ctx, on_new_session);
 	SSL_CTX_set_verify(c->ctx, c->insecure ? SSL_VERIFY_NONE : SSL_VERIFY_PEER, NULL);
-	if (client_pem(c->ctx, cfg, err, errlen) == -1)
+	if (client_roots(c->ctx, cfg, err, errlen) == -1 ||
+	    client_cert(c->ctx, cfg, err, errlen) == -1)
 		goto fail;
 	if (client_alpn(c->ctx, cfg, h2) == -1) {
 		lib_error(err, errlen, "alpn");

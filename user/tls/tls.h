@@ -49,8 +49,11 @@ bool sg_tls_bind_terminates(const struct sg_bind *b);
 int sg_tls_ticket_keys_load(const char *path, char *err, size_t errlen);
 /* Loads the certificates of every bind of cfg that terminates TLS
  * (sg_tls_bind_terminates) as sg_tls_server_new
- * would, reporting each failure in d ("port P: listener NAME: why").
- * Returns 0, or -1 when any failed: such a config must not go in force. */
+ * would, reporting each failure in d ("port P: listener NAME: why"), and
+ * the root and client certificate files of its standalone backendTLS
+ * policies as sg_tls_client_new would ("backendTLS: key does not match
+ * cert"). Returns 0, or -1 when any failed: such a config must not go in
+ * force. */
 struct sg_diag;
 int sg_tls_check(const struct sg_cfg *cfg, struct sg_diag *d);
 /* Kubernetes listeners whose Secret's certificate or key does not load
