@@ -3298,6 +3298,15 @@ static const struct sg_backend_tls *btls_validation(struct sg_draft *b, struct s
 	cond_set(accepted, "Accepted", true, "Accepted", "Configuration is valid");
 	cond_set(resolved, "ResolvedRefs", true, "ResolvedRefs", "Configuration is valid");
 	if (in.well_known) {
+		/* Gateway API refuses both (CEL on BackendTLSPolicyValidation);
+		 * taken, the ConfigMaps were left unread and the system's CAs
+		 * trusted instead. */
+		if (in.cas && (in.cas->kind != SG_NODE_SEQ || in.cas->n)) {
+			sg_diag_err(c->d, in.cas,
+				    "spec.validation: caCertificateRefs and "
+				    "wellKnownCACertificates are exclusive: give one of them");
+			return NULL;
+		}
 		if (strcmp(in.well_known, "System")) {
 			sg_expected(c, sg_map_get(n, "wellKnownCACertificates"),
 				    "spec.validation.wellKnownCACertificates", "System");

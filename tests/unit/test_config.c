@@ -3434,6 +3434,19 @@ static void test_config_btls_options(void **state)
 		  "t.yaml:23:13: spec.options: key \"example.com/min-version\" is not supported "
 		  "(Gateway API leaves BackendTLSPolicy options to the implementation, and "
 		  "agentgateway defines none)" },
+		{ "both CA sources",
+		  K8S_BASE "---\n"
+			   "apiVersion: gateway.networking.k8s.io/v1\n"
+			   "kind: BackendTLSPolicy\n"
+			   "metadata: {name: b}\n"
+			   "spec:\n"
+			   "  targetRefs: [{group: '', kind: Service, name: svc}]\n"
+			   "  validation:\n"
+			   "    wellKnownCACertificates: System\n"
+			   "    hostname: b.test\n"
+			   "    caCertificateRefs: [{group: '', kind: ConfigMap, name: ca}]\n",
+		  "t.yaml:25:24: spec.validation: caCertificateRefs and wellKnownCACertificates "
+		  "are exclusive: give one of them" },
 	};
 	static const struct err_case source[] = {
 		{ "AgentgatewayPolicy backend.tls.certificateSource",
