@@ -3257,7 +3257,10 @@ static int btls_sans(struct sg_pctx *c, const struct sg_node *n, struct sg_strs 
 
 		if (sg_parse_fields(c, n->items[i], fields, v, p) == -1)
 			return -1;
-		if (!strcmp(v[0], "Hostname") ? !v[1] : strcmp(v[0], "URI") || !v[2])
+		/* The other type's field too is refused, as Gateway API's CEL
+		 * refuses it: the hostname of a URI entry was taken for it. */
+		if (!strcmp(v[0], "Hostname") ? !v[1] || v[2]
+					      : strcmp(v[0], "URI") || !v[2] || v[1])
 			return sg_expected(c, n->items[i], p,
 					   "{type: Hostname, hostname: NAME} or {type: URI, uri: "
 					   "URI}");

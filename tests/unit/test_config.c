@@ -3448,6 +3448,22 @@ static void test_config_btls_options(void **state)
 		  "t.yaml:25:24: spec.validation: caCertificateRefs and wellKnownCACertificates "
 		  "are exclusive: give one of them" },
 	};
+	static const struct err_case sans[] = {
+		{ "a URI SAN with a hostname",
+		  K8S_BASE "---\n"
+			   "apiVersion: gateway.networking.k8s.io/v1\n"
+			   "kind: BackendTLSPolicy\n"
+			   "metadata: {name: b}\n"
+			   "spec:\n"
+			   "  targetRefs: [{group: '', kind: Service, name: svc}]\n"
+			   "  validation:\n"
+			   "    wellKnownCACertificates: System\n"
+			   "    hostname: b.test\n"
+			   "    subjectAltNames: [{type: URI, uri: 'spiffe://td/x', hostname: "
+			   "evil.test}]\n",
+		  "t.yaml:25:23: spec.validation.subjectAltNames[0]: expected {type: Hostname, "
+		  "hostname: NAME} or {type: URI, uri: URI}, got a map" },
+	};
 	static const struct err_case source[] = {
 		{ "AgentgatewayPolicy backend.tls.certificateSource",
 		  K8S_BASE POLICY_HEAD "  targetRefs: [{group: '', kind: Service, name: svc}]\n"
@@ -3458,6 +3474,7 @@ static void test_config_btls_options(void **state)
 	struct loaded *l = *state;
 
 	expect_errors(l, cases, ARRAY_LEN(cases));
+	expect_errors(l, sans, ARRAY_LEN(sans));
 	expect_errors(l, source, ARRAY_LEN(source));
 	load_ok(l, BTLS_OPTIONS("{}"), 1);
 }
