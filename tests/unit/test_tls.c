@@ -1169,6 +1169,13 @@ static void test_tls_client_refuses_what_it_cannot_verify(void **state)
 			    "certificate verify failed: unable to get local issuer certificate");
 	assert_string_equal(verdict(b.s, &cfg, "evil.test"),
 			    "certificate verify failed: hostname mismatch");
+	/* A fully qualified name's trailing dot names the same host: the
+	 * certificate's b.test matches it, and the SNI goes without it
+	 * (RFC 6066 §3). */
+	assert_string_equal(verdict(b.s, &cfg, "b.test."), "ok");
+	cfg.hostname = "b.test.";
+	assert_string_equal(verdict(b.s, &cfg, "evil.test"), "ok");
+	cfg.hostname = NULL;
 	/* The policy's hostname beats the endpoint's. */
 	cfg.hostname = "b.test";
 	assert_string_equal(verdict(b.s, &cfg, "evil.test"), "ok");

@@ -1147,21 +1147,28 @@ static int client_verify(struct sg_tls_client *c, SSL *ssl, const char *name)
 struct sg_tls *sg_tls_connect(struct sg_tls_client *c, int fd, const char *host)
 {
 	const char *name = c->hostname ? c->hostname : host;
+	size_t len = strlen(name);
 	struct tls_session *cached;
 	struct sg_tls *t = calloc(1, sizeof(*t));
 
 	if (!t)
 		return NULL;
+	/* A fully qualified name's trailing dot names the same host: the SNI
+	 * goes without it (RFC 6066 §3), and OpenSSL's name check would
+	 * match no certificate with it. */
+	if (len > 1 && name[len - 1] == '.')
+		len--;
 	/* A DNS name is at most 253 bytes; t->sni is the copy OpenSSL is
 	 * handed, since its setter takes a non-const pointer. */
-	if (strlen(name) >= sizeof(t->sni)) {
+	if (len >= sizeof(t->sni)) {
 		free(t);
 		return NULL;
 	}
-	snprintf(t->sni, sizeof(t->sni), "%s", name);
+	memcpy(t->sni, name, len);
+	t->sni[len] = '\0';
 	t->ssl = SSL_new(c->ctx);
-	if (!t->ssl || set_socket(t, fd) == -1 || client_verify(c, t->ssl, name) == -1 ||
-	    (!is_ip(name) && SSL_set_tlsext_host_name(t->ssl, t->sni) != 1)) {
+	if (!t->ssl || set_socket(t, fd) == -1 || client_verify(c, t->ssl, t->sni) == -1 ||
+	    (!is_ip(t->sni) && SSL_set_tlsext_host_name(t->ssl, t->sni) != 1)) {
 		SSL_free(t->ssl);
 		free(t);
 		ERR_clear_error();
