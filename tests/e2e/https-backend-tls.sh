@@ -1,4 +1,4 @@
-# TLS to backends: nginx serving TLS with a certificate signed by a CA made here. Standalone dialect (policies.backendTLS): verified with the CA file, GET and a 2 MiB download byte-identical (both engines' pumps take the copy path) and a POST body; a wrong CA and a wrong hostname are answered 503 "upstream call failed: tls: certificate verify failed: ..." and counted (kind="tls"), the system's CAs do not know the test CA, insecure skips verification; keep-alive TLS connections are pooled and reused (splicegate_pool_reuse_total, one nginx connection for many requests) and a new connection resumes the TLS session; config_dump shows backendTLS as agentgateway prints it. Kubernetes dialect, applied with `splicegate apply -f-`: a BackendTLSPolicy with its CA in a ConfigMap serves the Service over TLS, one whose ConfigMap is missing is a warning at apply, status ResolvedRefs False InvalidCACertificateRef in `get`, and 503 "tls: ConfigMap ... not found"; an AgentgatewayPolicy backend.tls with insecureSkipVerify All serves; a subjectAltNames URI is matched with the certificate's URI SAN (another URI: 503 hostname mismatch); the status ancestor is the Gateway, and a second policy on the same target is Accepted False Conflicted while the first serves; config_dump lists both policies.
+# TLS to backends: nginx serving TLS with a certificate signed by a CA made here. Standalone dialect (policies.backendTLS): verified with the CA file, GET and a 2 MiB download byte-identical (both engines' pumps take the copy path) and a POST body; a wrong CA and a wrong hostname are answered 503 "upstream call failed: tls: certificate verify failed: ..." and counted (kind="tls"), the system's CAs do not know the test CA, insecure skips verification; a hostname with a trailing dot verifies the certificate's name and is sent as SNI without the dot; a subjectAltNames list with an IP address takes any one of its entries; keep-alive TLS connections are pooled and reused (splicegate_pool_reuse_total, one nginx connection for many requests) and a new connection resumes the TLS session; config_dump shows backendTLS as agentgateway prints it. Kubernetes dialect, applied with `splicegate apply -f-`: a BackendTLSPolicy with its CA in a ConfigMap serves the Service over TLS, one whose ConfigMap is missing is a warning at apply, status ResolvedRefs False InvalidCACertificateRef in `get`, and 503 "tls: ConfigMap ... not found"; an AgentgatewayPolicy backend.tls with insecureSkipVerify All serves; a subjectAltNames URI is matched with the certificate's URI SAN (another URI: 503 hostname mismatch); the status ancestor is the Gateway, and a second policy on the same target is Accepted False Conflicted while the first serves; config_dump lists both policies.
 . "$(dirname "$0")/lib.sh"
 
 command -v nginx >/dev/null || {
@@ -34,7 +34,7 @@ error_log $WORK/nginx/error.log;
 events { worker_connections 256; }
 http {
 	access_log $WORK/nginx/access.log;
-	log_format conn '\$connection \$ssl_session_reused \$request_uri \$status';
+	log_format conn '\$connection \$ssl_session_reused \$request_uri \$status \$ssl_server_name';
 	client_body_temp_path $WORK/nginx/tmp;
 	proxy_temp_path $WORK/nginx/tmp;
 	fastcgi_temp_path $WORK/nginx/tmp;
@@ -83,6 +83,18 @@ binds:
       backends:
       - host: 127.0.0.1:$NP
         policies: {backendTLS: {root: $WORK/ca.crt}}
+    - name: fqdn
+      matches: [{path: {pathPrefix: /fqdn/}}]
+      policies: {urlRewrite: {path: {prefix: /}}}
+      backends:
+      - host: 127.0.0.1:$NP
+        policies: {backendTLS: {root: $WORK/ca.crt, hostname: backend.test.}}
+    - name: sans
+      matches: [{path: {pathPrefix: /sans/}}]
+      policies: {urlRewrite: {path: {prefix: /}}}
+      backends:
+      - host: 127.0.0.1:$NP
+        policies: {backendTLS: {root: $WORK/ca.crt, subjectAltNames: [backend.test, 10.9.9.9]}}
     - name: wrongca
       matches: [{path: {pathPrefix: /wrongca/}}]
       backends:
@@ -128,6 +140,16 @@ for engine in copy sockmap; do
 	check "$engine: a 300 kB POST body reaches the backend over TLS" \
 		"$(head -c 300000 /dev/zero | curl -s --max-time 10 --data-binary @- \
 			"http://127.0.0.1:$GP/ok/post")" "posted 300000"
+	hcall "http://127.0.0.1:$GP/fqdn/who?fqdn"
+	expect "$engine: hostname backend.test. (a trailing dot) verifies backend.test" 200 \
+		"hello over tls"
+	sleep 0.5 # nginx's log line follows the response
+	check "$engine: ... and its SNI goes without the dot" \
+		"$(awk '$3 == "/who?fqdn" { s = $5 } END { print s }' "$WORK/nginx/conn.log")" \
+		"backend.test"
+	hcall "http://127.0.0.1:$GP/sans/who"
+	expect "$engine: subjectAltNames [backend.test, 10.9.9.9]: one of them is enough" 200 \
+		"hello over tls"
 	hcall "http://127.0.0.1:$GP/wrongca/who"
 	expect "$engine: a CA that did not sign it: 503" 503 \
 		"upstream call failed: tls: certificate verify failed: unable to get local issuer certificate"
