@@ -1326,6 +1326,84 @@ static void test_client_validation_modes(void **state)
 	}
 }
 
+/* A root CA, an intermediate it signs, and a certificate for DNS name
+ * `host` the intermediate signs: *leaf is that certificate then the
+ * intermediate (a chain as a server sends it), *inter the intermediate. */
+static void make_chain(const char *name, const char *host, struct pem *leaf, struct pem *inter)
+{
+	char cmd[4096], path[256];
+
+	snprintf(cmd, sizeof(cmd),
+		 "cd %s && openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes "
+		 "-days 2 -subj /CN=%s-root -keyout %s-root.key -out %s-root.crt >/dev/null 2>&1 "
+		 "&& openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj "
+		 "/CN=%s-int -keyout %s-int.key -out %s-int.csr >/dev/null 2>&1 && "
+		 "printf 'basicConstraints=critical,CA:TRUE\\nkeyUsage=keyCertSign\\n' >%s-int.ext "
+		 "&& "
+		 "openssl x509 -req -in %s-int.csr -CA %s-root.crt -CAkey %s-root.key "
+		 "-CAcreateserial -days 2 -extfile %s-int.ext -out %s-int.crt >/dev/null 2>&1 && "
+		 "openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj /CN=%s "
+		 "-keyout %s.key -out %s.csr >/dev/null 2>&1 && "
+		 "printf 'subjectAltName=DNS:%s\\n' >%s.ext && "
+		 "openssl x509 -req -in %s.csr -CA %s-int.crt -CAkey %s-int.key -CAcreateserial "
+		 "-days 2 -extfile %s.ext -out %s.crt >/dev/null 2>&1 && cat %s-int.crt >>%s.crt",
+		 dir, name, name, name, name, name, name, name, name, name, name, name, name, name,
+		 name, name, host, name, name, name, name, name, name, name, name);
+	assert_int_equal(system(cmd), 0);
+	snprintf(path, sizeof(path), "%s/%s.crt", dir, name);
+	leaf->cert = slurp(path, &leaf->cert_len);
+	snprintf(path, sizeof(path), "%s/%s.key", dir, name);
+	leaf->key = slurp(path, &leaf->key_len);
+	snprintf(path, sizeof(path), "%s/%s-int.crt", dir, name);
+	inter->cert = slurp(path, &inter->cert_len);
+	inter->key = NULL;
+}
+
+/* A root file that holds an intermediate CA trusts what it signs, as
+ * agentgateway's rustls takes any certificate of its roots for an
+ * anchor: a backend's certificate (TLS to backends), a client's
+ * (a listener's root). OpenSSL wanted a self-signed root there. */
+static void test_intermediate_is_an_anchor(void **state)
+{
+	struct fixture f = { 0 };
+	struct pem leaf, inter, client, client_inter;
+	struct sg_backend_tls cfg = { 0 };
+	struct sg_backend_tls mtls = { .insecure = true };
+	struct sg_tls_client *tc;
+	struct sg_tls_server *s;
+	struct bconn c;
+	char err[256];
+
+	make_chain("chain", "c.test", &leaf, &inter);
+	make_chain("cchain", "client.test", &client, &client_inter);
+	listener(&f, "chain", "", &leaf, NULL);
+	s = sg_tls_server_new(&f.bind, err, sizeof(err));
+	assert_non_null(s);
+	cfg.root_pem = inter.cert;
+	cfg.root_len = inter.cert_len;
+	assert_string_equal(verdict(s, &cfg, "c.test"), "ok");
+	assert_string_equal(verdict(s, &cfg, "evil.test"),
+			    "certificate verify failed: hostname mismatch");
+	sg_tls_server_unref(s);
+
+	f.certs[0].root_pem = client_inter.cert;
+	f.certs[0].root_len = client_inter.cert_len;
+	s = sg_tls_server_new(&f.bind, err, sizeof(err));
+	assert_non_null(s);
+	mtls.cert_pem = client.cert;
+	mtls.cert_len = client.cert_len;
+	mtls.key_pem = client.key;
+	mtls.key_len = client.key_len;
+	tc = sg_tls_client_new(&mtls, false, err, sizeof(err));
+	assert_non_null(tc);
+	bhandshake(&c, s, tc, "c.test");
+	assert_int_equal(c.sres, 1);
+	assert_non_null(sg_tls_peer(c.srv));
+	bconn_free(&c);
+	sg_tls_client_unref(tc);
+	sg_tls_server_unref(s);
+}
+
 /* `pem` as the lines of a YAML block scalar indented by four spaces. */
 static void block(char *out, size_t cap, const char *pem)
 {
@@ -1510,6 +1588,7 @@ int main(void)
 		cmocka_unit_test(test_client_validation_modes),
 		cmocka_unit_test(test_vet_names_the_owner),
 		cmocka_unit_test(test_check_refuses_backend_files),
+		cmocka_unit_test(test_intermediate_is_an_anchor),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

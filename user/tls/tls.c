@@ -386,6 +386,10 @@ static int load_client_ca(SSL_CTX *ctx, const struct sg_tls_cert *c, char *err, 
 		snprintf(err, errlen, "root: no PEM certificate");
 		return -1;
 	}
+	/* Each certificate given is an anchor, an intermediate CA too, as
+	 * agentgateway's rustls takes its roots (OpenSSL wants one that is
+	 * self-signed). */
+	X509_STORE_set_flags(store, X509_V_FLAG_PARTIAL_CHAIN);
 	SSL_CTX_set_client_CA_list(ctx, names);
 	if (c->root_optional)
 		SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, verify_any);
@@ -911,6 +915,9 @@ static int client_roots(SSL_CTX *ctx, const struct sg_backend_tls *cfg, char *er
 		snprintf(err, errlen, "root: no PEM certificate");
 		return -1;
 	}
+	/* As a listener's client CAs (load_client_ca): an intermediate
+	 * given is an anchor. */
+	X509_STORE_set_flags(store, X509_V_FLAG_PARTIAL_CHAIN);
 	return 0;
 }
 
