@@ -119,6 +119,15 @@ EXCLUSIVE_SETS = [{"url", "backendRef"}, {"grpc", "http"}, {"inline", "remote"},
                   {"discovery", "jwks"}]
 
 
+# Template keys a field excludes (a rule the schema leaves to CEL): by kind
+# and the field's path prefix, the keys dropped from the config holding it.
+EXCLUDES = {
+    # Gateway API: caCertificateRefs and wellKnownCACertificates are exclusive
+    ("BackendTLSPolicy", "validation.caCertificateRefs"):
+        [["validation", "wellKnownCACertificates"]],  # in the spec
+}
+
+
 def exclusive(own, alt):
     return any(own in e and (set(alt) & (e - {own})) for e in EXCLUSIVE_SETS)
 
@@ -606,6 +615,10 @@ def emit(out, src, kind, w, root, steps, ps, required, template, tname):
         return
     EMITTED.add((kind, schema_path(steps)))
     fill(kind, doc, steps)
+    for (k, prefix), drops in EXCLUDES.items():
+        if k == kind and schema_path(steps).startswith(prefix):
+            for d in drops:
+                (lookup(doc, d[:-1]) or {}).pop(d[-1], None)
     put_files(doc, ())
     if "filters[].requestRedirect" in schema_path(steps) and "backendRefs[]" not in schema_path(steps):
         doc.get("rules", [{}])[0].pop("backendRefs", None)  # a redirect has none
