@@ -40,7 +40,7 @@ policy() { # NAME ROUTE EXTAUTH-FLOW-MAP
 	policy cp cp "{url: 'http://127.0.0.1:$HP', http: {path: '\"/deny\" + request.path'}}"
 	policy rd rd "{url: 'http://127.0.0.1:$HP', http: {redirect: '\"/signin?from=\" + request.path'}}"
 	policy ah ah "{url: 'http://127.0.0.1:$HP', http: {addRequestHeaders: {x-method: request.method}, body: '\"path=\" + request.path'}}"
-	policy hc hc "{url: 'http://127.0.0.1:$HP', http: {allowedResponseHeaders: [x-authz-user]}, cache: {key: [request.path], ttl: 1s, maxEntries: 10}}"
+	policy hc hc "{url: 'http://127.0.0.1:$HP', http: {allowedResponseHeaders: [x-authz-user]}, cache: {key: [request.path], ttl: 5s, maxEntries: 10}}"
 	policy tt tt "{url: 'http://127.0.0.1:$HP', http: {allowedResponseHeaders: [x-authz-user]}, cache: {key: [request.path], ttl: 'request.headers[\"x-authz-user\"] == \"alice\" ? duration(\"1m\") : duration(\"0s\")'}}"
 	policy miss miss "{backendRef: {name: nowhere, port: 9}, http: {}}"
 } >"$WORK/policies.yaml"
@@ -112,7 +112,7 @@ check "HTTP cache: three requests, one question" \
 	"$H_CODE $(echo_values x-authz-user) $(($(nlines "$HLOG") - n))" "200 alice 1"
 for _ in 1 2; do hcall "$u/hc/plain"; done
 check "HTTP cache: a 403 kept too" "$H_CODE $H_BODY $(($(nlines "$HLOG") - n))" "403 forbidden 2"
-sleep 1.2
+sleep 5.2 # past the ttl of 5 s (long enough for the requests above on a busy machine)
 hcall "$u/hc/allow"
 check "HTTP cache: asked again after the ttl" "$H_CODE $(($(nlines "$HLOG") - n))" "200 3"
 n=$(nlines "$HLOG")

@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """stall_clients.py PORT N SIZE READ HOLD
 
-N clients that each GET /?size=SIZE from 127.0.0.1:PORT (HTTP/1.1), read
+N clients (each with a 1 MiB receive buffer) that each GET /?size=SIZE from 127.0.0.1:PORT (HTTP/1.1), read
 the first READ bytes of the response as fast as they come, then stop
 reading and hold their connections open for HOLD seconds (or until stdin
 closes). Prints "stalled N" once every client has read its READ bytes (or
@@ -18,7 +18,14 @@ def main():
     socks = []
     got = {}
     for _ in range(n):
-        s = socket.create_connection(("127.0.0.1", port))
+        # A receive buffer of its own size, as a client on another host
+        # would have: autotuned here, up to tcp_rmem's maximum (32 MiB on
+        # some machines), 120 of them took the host's TCP memory near its
+        # pressure threshold, where receivers drop and the gateway's send
+        # queues hold what they dropped, by chance.
+        s = socket.socket()
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 20)
+        s.connect(("127.0.0.1", port))
         s.sendall(b"GET /?size=%d HTTP/1.1\r\nHost: stall\r\n\r\n" % size)
         s.setblocking(False)
         socks.append(s)
