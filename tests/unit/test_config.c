@@ -3418,49 +3418,37 @@ static void test_config_bind_defaults_only(void **state)
 		0);
 }
 
-#define BTLS_OPTIONS(options)                                                                      \
+/* A BackendTLSPolicy for svc; its validation's lines after its
+ * wellKnownCACertificates, each "    key: value\n". */
+#define BTLS_VALIDATION(lines)                                                                     \
 	K8S_BASE "---\n"                                                                           \
 		 "apiVersion: gateway.networking.k8s.io/v1\n"                                      \
 		 "kind: BackendTLSPolicy\n"                                                        \
 		 "metadata: {name: b}\n"                                                           \
 		 "spec:\n"                                                                         \
 		 "  targetRefs: [{group: '', kind: Service, name: svc}]\n"                         \
-		 "  validation: {wellKnownCACertificates: System, hostname: b.test}\n"             \
-		 "  options: " options "\n"
+		 "  validation:\n"                                                                 \
+		 "    wellKnownCACertificates: System\n"                                           \
+		 "    hostname: b.test\n" lines
+#define BTLS_OPTIONS(options) BTLS_VALIDATION("  options: " options "\n")
 static void test_config_btls_options(void **state)
 {
 	static const struct err_case cases[] = {
 		{ "options keys", BTLS_OPTIONS("{example.com/min-version: '1.3'}"),
-		  "t.yaml:23:13: spec.options: key \"example.com/min-version\" is not supported "
+		  "t.yaml:25:13: spec.options: key \"example.com/min-version\" is not supported "
 		  "(Gateway API leaves BackendTLSPolicy options to the implementation, and "
 		  "agentgateway defines none)" },
 		{ "both CA sources",
-		  K8S_BASE "---\n"
-			   "apiVersion: gateway.networking.k8s.io/v1\n"
-			   "kind: BackendTLSPolicy\n"
-			   "metadata: {name: b}\n"
-			   "spec:\n"
-			   "  targetRefs: [{group: '', kind: Service, name: svc}]\n"
-			   "  validation:\n"
-			   "    wellKnownCACertificates: System\n"
-			   "    hostname: b.test\n"
-			   "    caCertificateRefs: [{group: '', kind: ConfigMap, name: ca}]\n",
+		  BTLS_VALIDATION(
+			  "    caCertificateRefs: [{group: '', kind: ConfigMap, name: ca}]\n"),
 		  "t.yaml:25:24: spec.validation: caCertificateRefs and wellKnownCACertificates "
 		  "are exclusive: give one of them" },
 	};
 	static const struct err_case sans[] = {
 		{ "a URI SAN with a hostname",
-		  K8S_BASE "---\n"
-			   "apiVersion: gateway.networking.k8s.io/v1\n"
-			   "kind: BackendTLSPolicy\n"
-			   "metadata: {name: b}\n"
-			   "spec:\n"
-			   "  targetRefs: [{group: '', kind: Service, name: svc}]\n"
-			   "  validation:\n"
-			   "    wellKnownCACertificates: System\n"
-			   "    hostname: b.test\n"
-			   "    subjectAltNames: [{type: URI, uri: 'spiffe://td/x', hostname: "
-			   "evil.test}]\n",
+		  BTLS_VALIDATION(
+			  "    subjectAltNames: [{type: URI, uri: 'spiffe://td/x', hostname: "
+			  "evil.test}]\n"),
 		  "t.yaml:25:23: spec.validation.subjectAltNames[0]: expected {type: Hostname, "
 		  "hostname: NAME} or {type: URI, uri: URI}, got a map" },
 	};

@@ -382,6 +382,22 @@ static const char routes_json[] =
 	"{\"type\":\"ResolvedRefs\",\"status\":\"False\",\"reason\":\"BackendNotFound\"}]}]}}"
 	"]}";
 
+/* sg_ctl_get(kind, name, ns, all, output) against e's admin server
+ * answering 200 with `answer`, its output captured; its exit code. */
+static int get(struct env *e, const char *answer, const char *kind, const char *name,
+	       const char *ns, bool all, const char *output)
+{
+	int rc;
+
+	will_answer(e, 200, "OK", answer, true);
+	capture(e);
+	rc = sg_ctl_get(&(struct sg_ctl_admin){ .addr = e->admin.addr, .addr_given = true }, kind,
+			name, ns, all, output);
+	served(e);
+	uncapture(e);
+	return rc;
+}
+
 /* get KIND: GET /resources with the kind and namespace, a table with
  * kubectl's columns, aligned, no trailing blanks; AGE is <unknown> for a
  * resource without creationTimestamp. */
@@ -390,12 +406,7 @@ static void test_ctl_get_table(void **state)
 	struct env *e = *state;
 	int rc;
 
-	will_answer(e, 200, "OK", routes_json, true);
-	capture(e);
-	rc = sg_ctl_get(&(struct sg_ctl_admin){ .addr = e->admin.addr, .addr_given = true },
-			"httproute", NULL, NULL, false, NULL);
-	served(e);
-	uncapture(e);
+	rc = get(e, routes_json, "httproute", NULL, NULL, false, NULL);
 	assert_int_equal(rc, 0);
 	assert_true(!strncmp(e->admin.req,
 			     "GET /resources?kind=HTTPRoute&namespace=default HTTP/1.1\r\n", 58));
@@ -416,18 +427,12 @@ static void test_ctl_get_all_namespaces(void **state)
 	struct env *e = *state;
 	int rc;
 
-	will_answer(
-		e, 200, "OK",
-		"{\"items\":[{\"metadata\":{\"name\":\"gw\",\"namespace\":\"infra\","
-		"\"creationTimestamp\":\"2026-01-01T00:00:00Z\"},"
-		"\"spec\":{\"gatewayClassName\":\"agentgateway\"},"
-		"\"status\":{\"conditions\":[{\"type\":\"Programmed\",\"status\":\"True\"}]}}]}",
-		true);
-	capture(e);
-	rc = sg_ctl_get(&(struct sg_ctl_admin){ .addr = e->admin.addr, .addr_given = true }, "gtw",
-			NULL, "ignored", true, NULL);
-	served(e);
-	uncapture(e);
+	rc = get(e,
+		 "{\"items\":[{\"metadata\":{\"name\":\"gw\",\"namespace\":\"infra\","
+		 "\"creationTimestamp\":\"2026-01-01T00:00:00Z\"},"
+		 "\"spec\":{\"gatewayClassName\":\"agentgateway\"},"
+		 "\"status\":{\"conditions\":[{\"type\":\"Programmed\",\"status\":\"True\"}]}}]}",
+		 "gtw", NULL, "ignored", true, NULL);
 	assert_int_equal(rc, 0);
 	assert_true(!strncmp(e->admin.req, "GET /resources?kind=Gateway HTTP/1.1\r\n", 38));
 	assert_memory_equal(e->stdout_text,
@@ -446,16 +451,11 @@ static void test_ctl_get_named_yaml(void **state)
 	struct env *e = *state;
 	int rc;
 
-	will_answer(e, 200, "OK",
-		    "{\"items\":[{\"apiVersion\":\"v1\",\"kind\":\"Service\","
-		    "\"metadata\":{\"name\":\"svc\",\"namespace\":\"prod\"},"
-		    "\"spec\":{\"ports\":[{\"port\":80,\"name\":\"yes\"}],\"selector\":{}}}]}",
-		    true);
-	capture(e);
-	rc = sg_ctl_get(&(struct sg_ctl_admin){ .addr = e->admin.addr, .addr_given = true }, "svc",
-			"svc", "prod", false, "yaml");
-	served(e);
-	uncapture(e);
+	rc = get(e,
+		 "{\"items\":[{\"apiVersion\":\"v1\",\"kind\":\"Service\","
+		 "\"metadata\":{\"name\":\"svc\",\"namespace\":\"prod\"},"
+		 "\"spec\":{\"ports\":[{\"port\":80,\"name\":\"yes\"}],\"selector\":{}}}]}",
+		 "svc", "svc", "prod", false, "yaml");
 	assert_int_equal(rc, 0);
 	assert_true(!strncmp(e->admin.req,
 			     "GET /resources?kind=Service&name=svc&namespace=prod HTTP/1.1\r\n",
@@ -480,17 +480,12 @@ static void test_ctl_get_yaml_keys_quoted(void **state)
 	struct env *e = *state;
 	int rc;
 
-	will_answer(e, 200, "OK",
-		    "{\"items\":[{\"apiVersion\":\"v1\",\"kind\":\"Service\","
-		    "\"metadata\":{\"name\":\"svc\",\"namespace\":\"prod\",\"annotations\":"
-		    "{\"a: b\":\"x\",\"#c\":\"y\",\"ok.io/k\":\"z\",\"l\\nkind: Secret\":\"w\","
-		    "\"80\":\"v\"}}}]}",
-		    true);
-	capture(e);
-	rc = sg_ctl_get(&(struct sg_ctl_admin){ .addr = e->admin.addr, .addr_given = true }, "svc",
-			"svc", "prod", false, "yaml");
-	served(e);
-	uncapture(e);
+	rc = get(e,
+		 "{\"items\":[{\"apiVersion\":\"v1\",\"kind\":\"Service\","
+		 "\"metadata\":{\"name\":\"svc\",\"namespace\":\"prod\",\"annotations\":"
+		 "{\"a: b\":\"x\",\"#c\":\"y\",\"ok.io/k\":\"z\",\"l\\nkind: Secret\":\"w\","
+		 "\"80\":\"v\"}}}]}",
+		 "svc", "svc", "prod", false, "yaml");
 	assert_int_equal(rc, 0);
 	assert_string_equal(e->stdout_text, "apiVersion: v1\n"
 					    "kind: Service\n"
@@ -512,26 +507,16 @@ static void test_ctl_get_table_controls(void **state)
 	struct env *e = *state;
 	int rc;
 
-	will_answer(e, 200, "OK",
-		    "{\"items\":[{\"metadata\":{\"name\":\"evil\\u001b]2;owned\\u0007\","
-		    "\"namespace\":\"default\"},\"spec\":{}}]}",
-		    true);
-	capture(e);
-	rc = sg_ctl_get(&(struct sg_ctl_admin){ .addr = e->admin.addr, .addr_given = true }, "svc",
-			NULL, NULL, false, "name");
-	served(e);
-	uncapture(e);
+	rc = get(e,
+		 "{\"items\":[{\"metadata\":{\"name\":\"evil\\u001b]2;owned\\u0007\","
+		 "\"namespace\":\"default\"},\"spec\":{}}]}",
+		 "svc", NULL, NULL, false, "name");
 	assert_int_equal(rc, 0);
 	assert_string_equal(e->stdout_text, "service/evil?]2;owned?\n");
-	will_answer(e, 200, "OK",
-		    "{\"items\":[{\"metadata\":{\"name\":\"evil\\u001b]2;owned\\u0007\","
-		    "\"namespace\":\"default\"},\"spec\":{}}]}",
-		    true);
-	capture(e);
-	rc = sg_ctl_get(&(struct sg_ctl_admin){ .addr = e->admin.addr, .addr_given = true }, "svc",
-			NULL, NULL, false, NULL);
-	served(e);
-	uncapture(e);
+	rc = get(e,
+		 "{\"items\":[{\"metadata\":{\"name\":\"evil\\u001b]2;owned\\u0007\","
+		 "\"namespace\":\"default\"},\"spec\":{}}]}",
+		 "svc", NULL, NULL, false, NULL);
 	assert_int_equal(rc, 0);
 	assert_null(strchr(e->stdout_text, 0x1b));
 	assert_null(strchr(e->stdout_text, 0x07));
@@ -577,22 +562,12 @@ static void test_ctl_get_not_found(void **state)
 	struct env *e = *state;
 	int rc;
 
-	will_answer(e, 200, "OK", "{\"items\":[]}", true);
-	capture(e);
-	rc = sg_ctl_get(&(struct sg_ctl_admin){ .addr = e->admin.addr, .addr_given = true },
-			"HTTPRoute", "gone", NULL, false, NULL);
-	served(e);
-	uncapture(e);
+	rc = get(e, "{\"items\":[]}", "HTTPRoute", "gone", NULL, false, NULL);
 	assert_int_equal(rc, 1);
 	assert_string_equal(e->stderr_text,
 			    "Error from server (NotFound): httproutes \"gone\" not found\n");
 
-	will_answer(e, 200, "OK", "{\"items\":[]}", true);
-	capture(e);
-	rc = sg_ctl_get(&(struct sg_ctl_admin){ .addr = e->admin.addr, .addr_given = true },
-			"HTTPRoute", NULL, "prod", false, NULL);
-	served(e);
-	uncapture(e);
+	rc = get(e, "{\"items\":[]}", "HTTPRoute", NULL, "prod", false, NULL);
 	assert_int_equal(rc, 0);
 	assert_string_equal(e->stdout_text, "");
 	assert_string_equal(e->stderr_text, "No resources found in prod namespace.\n");
@@ -625,12 +600,7 @@ static void test_ctl_get_bad_answer(void **state)
 	struct env *e = *state;
 	int rc;
 
-	will_answer(e, 200, "OK", "{\"kind\":\"nope\"}", true);
-	capture(e);
-	rc = sg_ctl_get(&(struct sg_ctl_admin){ .addr = e->admin.addr, .addr_given = true }, "svc",
-			NULL, NULL, false, NULL);
-	served(e);
-	uncapture(e);
+	rc = get(e, "{\"kind\":\"nope\"}", "svc", NULL, NULL, false, NULL);
 	assert_int_equal(rc, 2);
 	assert_string_equal(e->stderr_text,
 			    "splicegate: the gateway's answer is not a resource list\n");
