@@ -173,40 +173,12 @@ check "a flooding target: cut off, its call a JSON-RPC error" "$(call_tool "$F1"
 check "another session's target answers on" "$(call_tool "$F2" 5 hello '{}')" \
 	'200 {"jsonrpc":"2.0","id":5,"result":{"content":[{"type":"text","text":"hello"}]}}'
 
-# A GET stream whose client reads nothing past its head (a socket with a
-# 4 KiB buffer); $WORK/opened once the head came.
-B=$(session $U)
-python3 - "$B" "$WORK/opened" <<'PY' &
-import socket, sys, time
-s = socket.socket()
-s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
-s.connect(("127.0.0.1", 3000))
-s.sendall(("GET /mcp HTTP/1.1\r\nHost: 127.0.0.1:3000\r\nAccept: text/event-stream\r\n"
-           "Mcp-Session-Id: %s\r\n\r\n" % sys.argv[1]).encode())
-head = b""
-while b"\r\n\r\n" not in head:
-    head += s.recv(1)
-open(sys.argv[2], "w").write(head.decode())
-time.sleep(60)
-PY
-R=$!
-PIDS+=("$R")
-for _ in $(seq 100); do [ -s "$WORK/opened" ] && break; sleep 0.1; done
-check "the GET that reads nothing: 200" "$(head -1 "$WORK/opened" | tr -d '\r')" 'HTTP/1.1 200 OK'
-check "a target whose client reads nothing: cut off at 8 MiB" \
-	"$(call_tool "$B" 6 big '{"n":400,"size":65536}')" \
-	'200 {"jsonrpc":"2.0","id":6,"error":{"code":-32002,"message":"target fake: it sent more than the client reads: 8 MiB wait for it"}}'
-check "another session's target answers on" "$(call_tool "$F2" 7 hello '{}' | cut -c1-30)" \
-	'200 {"jsonrpc":"2.0","id":7,"r'
-kill "$R" 2>/dev/null
-
-# A GET whose client left 4 MiB unread, taken over by a second GET: the
-# first is cut (no last chunk), so that it does not go on holding them
-# outside the session's 8 MiB; the second carries what comes next. Before,
-# the first ended gracefully behind its unread bytes: each takeover of a
-# client that reads nothing held 8 MiB more.
-T=$(session $U)
-python3 - "$T" "$WORK/t-opened" "$WORK/t-read" "$WORK/t-result" <<'PY' &
+# lazy_get.py SESSION OPENED [READ RESULT]: a GET stream whose client reads
+# nothing past its head (a socket with a 4 KiB buffer); OPENED holds the
+# head once it came. Then it waits (60 s at most) for the file READ, reads
+# on until the stream ends (10 s without a byte: it stops), and writes to
+# RESULT "last chunk" when the stream ended with its last chunk, else "cut".
+cat >"$WORK/lazy_get.py" <<'PY'
 import os, socket, sys, time
 s = socket.socket()
 s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
@@ -217,7 +189,10 @@ head = b""
 while b"\r\n\r\n" not in head:
     head += s.recv(1)
 open(sys.argv[2], "w").write(head.decode())
-for _ in range(300):  # until told to read (30 s at most)
+if len(sys.argv) < 5:
+    time.sleep(60)
+    sys.exit(0)
+for _ in range(600):
     if os.path.exists(sys.argv[3]):
         break
     time.sleep(0.1)
@@ -235,6 +210,26 @@ except OSError as e:
     got += b"[" + type(e).__name__.encode() + b"]"
 open(sys.argv[4], "w").write("last chunk" if got.endswith(b"\r\n0\r\n\r\n") else "cut")
 PY
+B=$(session $U)
+python3 "$WORK/lazy_get.py" "$B" "$WORK/opened" &
+R=$!
+PIDS+=("$R")
+for _ in $(seq 100); do [ -s "$WORK/opened" ] && break; sleep 0.1; done
+check "the GET that reads nothing: 200" "$(head -1 "$WORK/opened" | tr -d '\r')" 'HTTP/1.1 200 OK'
+check "a target whose client reads nothing: cut off at 8 MiB" \
+	"$(call_tool "$B" 6 big '{"n":400,"size":65536}')" \
+	'200 {"jsonrpc":"2.0","id":6,"error":{"code":-32002,"message":"target fake: it sent more than the client reads: 8 MiB wait for it"}}'
+check "another session's target answers on" "$(call_tool "$F2" 7 hello '{}' | cut -c1-30)" \
+	'200 {"jsonrpc":"2.0","id":7,"r'
+kill "$R" 2>/dev/null
+
+# A GET whose client left 4 MiB unread, taken over by a second GET: the
+# first is cut (no last chunk), so that it does not go on holding them
+# outside the session's 8 MiB; the second carries what comes next. Before,
+# the first ended gracefully behind its unread bytes: each takeover of a
+# client that reads nothing held 8 MiB more.
+T=$(session $U)
+python3 "$WORK/lazy_get.py" "$T" "$WORK/t-opened" "$WORK/t-read" "$WORK/t-result" &
 TR=$!
 PIDS+=("$TR")
 for _ in $(seq 100); do [ -s "$WORK/t-opened" ] && break; sleep 0.1; done
