@@ -456,27 +456,36 @@ static bool ends_chunked(struct sg_h1_span v)
 			       (struct sg_h1_span){ "chunked", 7 });
 }
 
+int64_t sg_h1_decimal(const char *p, size_t len, size_t *used)
+{
+	size_t i = 0;
+	int64_t n = 0;
+
+	for (; i < len && is_digit((unsigned char)p[i]); i++) {
+		int d = p[i] - '0';
+
+		if (n > (INT64_MAX - d) / 10)
+			return -1;
+		n = n * 10 + d;
+	}
+	*used = i;
+	return i ? n : -1;
+}
+
 /* Content-Length: digits, then only OWS (RFC 9110 §5.6.3: spaces and
  * tabs; llhttp refuses a tab there); one field. */
 static bool content_length(struct fields *f, struct sg_h1_span v)
 {
-	size_t i = 0;
-	uint64_t n = 0;
+	size_t i;
+	int64_t n;
 
-	if (f->content_length || !v.len || !is_digit((unsigned char)v.p[0]))
+	if (f->content_length || (n = sg_h1_decimal(v.p, v.len, &i)) < 0)
 		return false;
-	for (; i < v.len && is_digit((unsigned char)v.p[i]); i++) {
-		unsigned d = (unsigned)(v.p[i] - '0');
-
-		if (n > ((uint64_t)INT64_MAX - d) / 10)
-			return false;
-		n = n * 10 + d;
-	}
 	for (; i < v.len; i++)
 		if (!is_ows(v.p[i]))
 			return false;
 	f->content_length = true;
-	f->length = n;
+	f->length = (uint64_t)n;
 	return true;
 }
 

@@ -243,6 +243,11 @@ enum sg_h1_body sg_h1_response_body_for(const struct sg_h1_resp *resp, const str
  * userinfo, path, space or comma list. */
 bool sg_h1_authority_valid(const char *p, size_t len, bool need_port);
 
+/* The decimal number p[0..len) begins with (a Content-Length's digits:
+ * leading zeros taken, at most 2^63-1), with *used set to the digits read;
+ * -1 when p does not begin with a digit or the number is larger. */
+int64_t sg_h1_decimal(const char *p, size_t len, size_t *used);
+
 /* Whether method m, a token, may be forwarded: any but a standard method
  * spelt in another case ("head", "Connect"), which a backend may read as
  * that method while the gateway frames its answer as another's. */

@@ -59,16 +59,10 @@ static struct sg_h1_span span(const char *p, size_t len)
 
 int64_t sg_h2head_content_length(const char *p, size_t len)
 {
-	int64_t v = 0;
+	size_t used = 0;
+	int64_t v = sg_h1_decimal(p, len, &used);
 
-	if (len == 0)
-		return -1;
-	for (size_t i = 0; i < len; i++) {
-		if (p[i] < '0' || p[i] > '9' || v > (INT64_MAX - (p[i] - '0')) / 10)
-			return -1;
-		v = v * 10 + (p[i] - '0');
-	}
-	return v;
+	return used == len ? v : -1;
 }
 
 /* Cookie fields joined with "; " into store; returns the length or -1. */

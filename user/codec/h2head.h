@@ -128,7 +128,7 @@ size_t sg_h2head_kept_fields(struct sg_h2_kept *k, const struct sg_h2_field **t)
 
 void sg_h2head_kept_free(struct sg_h2_kept *k);
 
-/* A Content-Length value (digits only, as many as HTTP/1's reader takes:
+/* A Content-Length value, all of it digits (sg_h1_decimal, HTTP/1's reader:
  * leading zeros, at most 2^63-1), or -1. */
 int64_t sg_h2head_content_length(const char *p, size_t len);
 
