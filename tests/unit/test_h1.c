@@ -403,6 +403,8 @@ static const struct vector smuggling[] = {
 	{ "CONNECT origin-form", "CONNECT / HTTP/1.1\r\nHost: h\r\n\r\n" },
 	{ "head in lower case", "head / HTTP/1.1\r\nHost: h\r\n\r\n" },
 	{ "Connect in mixed case", "Connect h:1 HTTP/1.1\r\nHost: h\r\n\r\n" },
+	{ "small letter last", "PATCh / HTTP/1.1\r\nHost: h\r\n\r\n" },
+	{ "delete in lower case", "delete / HTTP/1.1\r\nHost: h\r\n\r\n" },
 	/* A fragment is in no request-target form (RFC 9112 §3.2). */
 	{ "fragment", "GET /direct#x HTTP/1.1\r\nHost: h\r\n\r\n" },
 	{ "fragment in absolute-form", "GET http://h/#x HTTP/1.1\r\nHost: h\r\n\r\n" },
@@ -432,6 +434,9 @@ static const struct vector accepted[] = {
 	{ "Content-Length with trailing OWS", "POST / HTTP/1.1\r\nHost: h\r\n"
 					      "Content-Length: 5 \r\n\r\n" },
 	{ "extension method", "PURGEX / HTTP/1.1\r\nHost: h\r\n\r\n" },
+	/* No standard method in another case: a method of its own. */
+	{ "extension method in small letters", "purge / HTTP/1.1\r\nHost: h\r\n\r\n" },
+	{ "a standard name and more", "GETs / HTTP/1.1\r\nHost: h\r\n\r\n" },
 	{ "OPTIONS *", "OPTIONS * HTTP/1.1\r\nHost: h\r\n\r\n" },
 	{ "Host IPv6 literal", "GET / HTTP/1.1\r\nHost: [2001:db8::1]:8080\r\n\r\n" },
 	{ "Host pct-encoded, sub-delims", "GET / HTTP/1.1\r\nHost: a%2Db!$&'()*+,;=\r\n\r\n" },

@@ -238,14 +238,26 @@ bool sg_h1_authority_valid(const char *p, size_t len, bool need_port)
 
 /* Any token is a method (RFC 9110 §9.1), but methods are case-sensitive:
  * "head" or "Connect" is refused, as a backend that reads it as HEAD or
- * CONNECT would frame its response otherwise than we do. */
+ * CONNECT would frame its response otherwise than we do. The standard
+ * names are all capitals, so only a method with a small letter can be one
+ * in another case: every request's method is scanned once, and the names
+ * are compared only for such a method. */
 bool sg_h1_method_ok(struct sg_h1_span m)
 {
-	static const char *const standard[] = { "GET",	   "HEAD",    "POST",  "PUT",  "DELETE",
-						"CONNECT", "OPTIONS", "TRACE", "PATCH" };
+	static const struct {
+		const char *name;
+		size_t len;
+	} standard[] = { { "GET", 3 },	   { "HEAD", 4 },    { "POST", 4 },
+			 { "PUT", 3 },	   { "DELETE", 6 },  { "CONNECT", 7 },
+			 { "OPTIONS", 7 }, { "TRACE", 5 },   { "PATCH", 5 } };
+	size_t i = 0;
 
-	for (size_t i = 0; i < sizeof(standard) / sizeof(standard[0]); i++)
-		if (sg_h1_span_is(m, standard[i]) && memcmp(m.p, standard[i], m.len) != 0)
+	while (i < m.len && !(m.p[i] >= 'a' && m.p[i] <= 'z'))
+		i++;
+	if (i == m.len)
+		return true;
+	for (i = 0; i < sizeof(standard) / sizeof(standard[0]); i++)
+		if (m.len == standard[i].len && sg_ascii_is(m.p, standard[i].name, m.len, false))
 			return false;
 	return true;
 }
