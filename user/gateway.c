@@ -556,8 +556,19 @@ static uint64_t file_stamp(uint64_t h, const char *path)
 	return h;
 }
 
-/* What the certificate, key and client-CA files of cfg look like now
- * (file_stamp of each); 0 when cfg names no file. */
+/* file_stamp of each of the paths that are not NULL, after h. */
+static uint64_t files_stamp(uint64_t h, const char *const paths[3])
+{
+	for (size_t k = 0; k < 3; k++)
+		if (paths[k])
+			h = file_stamp(h, paths[k]);
+	return h;
+}
+
+/* What the certificate, key and CA files of cfg look like now (file_stamp
+ * of each): the listeners' and the standalone backendTLS policies' (a
+ * client certificate or a backend's CA renewed is read as a listener's
+ * is); 0 when cfg names no file. */
 static uint64_t cert_stamp(const struct sg_cfg *cfg)
 {
 	uint64_t h = 0;
@@ -565,13 +576,17 @@ static uint64_t cert_stamp(const struct sg_cfg *cfg)
 	for (size_t i = 0; i < cfg->nbinds; i++)
 		for (size_t j = 0; j < cfg->binds[i].nlisteners; j++) {
 			const struct sg_tls_cert *t = cfg->binds[i].listeners[j].tls;
-			const char *paths[3] = { t ? t->cert_path : NULL, t ? t->key_path : NULL,
-						 t ? t->root_path : NULL };
 
-			for (size_t k = 0; k < 3; k++)
-				if (paths[k])
-					h = file_stamp(h, paths[k]);
+			if (t)
+				h = files_stamp(h, (const char *const[3]){ t->cert_path,
+									   t->key_path,
+									   t->root_path });
 		}
+	for (size_t i = 0; i < cfg->nbtls_files; i++) {
+		const struct sg_backend_tls *t = cfg->btls_files[i];
+
+		h = files_stamp(h, (const char *const[3]){ t->cert_path, t->key_path, t->root_path });
+	}
 	return h;
 }
 

@@ -1,4 +1,4 @@
-# TLS to backends: nginx serving TLS with a certificate signed by a CA made here. Standalone dialect (policies.backendTLS): verified with the CA file, GET and a 2 MiB download byte-identical (both engines' pumps take the copy path) and a POST body; a wrong CA and a wrong hostname are answered 503 "upstream call failed: tls: certificate verify failed: ..." and counted (kind="tls"), the system's CAs do not know the test CA, insecure skips verification; a hostname with a trailing dot verifies the certificate's name and is sent as SNI without the dot; a subjectAltNames list with an IP address takes any one of its entries; keep-alive TLS connections are pooled and reused (splicegate_pool_reuse_total, one nginx connection for many requests) and a new connection resumes the TLS session; config_dump shows backendTLS as agentgateway prints it. Kubernetes dialect, applied with `splicegate apply -f-`: a BackendTLSPolicy with its CA in a ConfigMap serves the Service over TLS, one whose ConfigMap is missing is a warning at apply, status ResolvedRefs False InvalidCACertificateRef in `get`, and 503 "tls: ConfigMap ... not found"; an AgentgatewayPolicy backend.tls with insecureSkipVerify All serves; a subjectAltNames URI is matched with the certificate's URI SAN (another URI: 503 hostname mismatch); the status ancestor is the Gateway, and a second policy on the same target is Accepted False Conflicted while the first serves; config_dump lists both policies.
+# TLS to backends: nginx serving TLS with a certificate signed by a CA made here. Standalone dialect (policies.backendTLS): verified with the CA file, GET and a 2 MiB download byte-identical (both engines' pumps take the copy path) and a POST body; a wrong CA and a wrong hostname are answered 503 "upstream call failed: tls: certificate verify failed: ..." and counted (kind="tls"), the system's CAs do not know the test CA, insecure skips verification; a hostname with a trailing dot verifies the certificate's name and is sent as SNI without the dot; a subjectAltNames list with an IP address takes any one of its entries; keep-alive TLS connections are pooled and reused (splicegate_pool_reuse_total, one nginx connection for many requests) and a new connection resumes the TLS session; a root file renewed (renamed over) is in force within seconds without a reload, and a broken one leaves it in force, reported once; config_dump shows backendTLS as agentgateway prints it. Kubernetes dialect, applied with `splicegate apply -f-`: a BackendTLSPolicy with its CA in a ConfigMap serves the Service over TLS, one whose ConfigMap is missing is a warning at apply, status ResolvedRefs False InvalidCACertificateRef in `get`, and 503 "tls: ConfigMap ... not found"; an AgentgatewayPolicy backend.tls with insecureSkipVerify All serves; a subjectAltNames URI is matched with the certificate's URI SAN (another URI: 503 hostname mismatch); the status ancestor is the Gateway, and a second policy on the same target is Accepted False Conflicted while the first serves; config_dump lists both policies.
 . "$(dirname "$0")/lib.sh"
 
 command -v nginx >/dev/null || {
@@ -196,6 +196,27 @@ sleep 0.5 # nginx's log line follows the response
 reused=$(tail -n +$((lines0 + 1)) "$WORK/nginx/conn.log" | awk '$2 == "r"' | wc -l)
 [ "$reused" -ge 1 ] && pass "a new connection resumed the TLS session ($reused)" ||
 	fail "no resumed session in nginx's log: $(tail -n +$((lines0 + 1)) "$WORK/nginx/conn.log")"
+
+# A backendTLS file renewed in place is read again, as a listener's
+# certificate is: the wrongca route's root becomes the CA that signed
+# nginx's certificate (written aside and renamed over, as a renewal does),
+# and its requests verify within seconds, without a reload or a restart.
+cp "$WORK/ca.crt" "$WORK/other.crt.new"
+mv "$WORK/other.crt.new" "$WORK/other.crt"
+for _ in $(seq 40); do
+	hcall "http://127.0.0.1:$GP/wrongca/who"
+	[ "$H_CODE" = 503 ] || break
+	sleep 0.2
+done
+# No rewrite on this route: nginx has no /wrongca/who, over a verified
+# connection.
+check "a renewed backendTLS root file is in force within seconds" "$H_CODE" 404
+echo broken >"$WORK/other.crt"
+sleep 2.5
+hcall "http://127.0.0.1:$GP/wrongca/who"
+check "a broken backendTLS file leaves the one in force" "$H_CODE" 404
+check "... and is reported once" \
+	"$(grep -c 'certificate files changed but do not load' "$WORK/gateway.log")" 1
 
 dump=$(curl -s http://127.0.0.1:15000/config_dump)
 check "config_dump: backendTLS inline policy as agentgateway prints it" \
