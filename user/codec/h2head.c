@@ -65,13 +65,15 @@ int64_t sg_h2head_content_length(const char *p, size_t len)
 	return used == len ? v : -1;
 }
 
-/* Cookie fields joined with "; " into store; returns the length or -1. */
+/* Cookie fields joined with "; " into store, empty ones left out (they
+ * hold no cookie-pair, and "a=1; ; b=2" is no cookie-string: RFC 6265
+ * §4.2.1), as HTTP/1's lines are joined; returns the length or -1. */
 static ssize_t join_cookies(const struct sg_h2_field *f, size_t n, char *store, size_t cap)
 {
 	size_t len = 0;
 
 	for (size_t i = 0; i < n; i++) {
-		if (!field_is(&f[i], "cookie"))
+		if (!f[i].value_len || !field_is(&f[i], "cookie"))
 			continue;
 		if ((len ? 2 : 0) + f[i].value_len > cap - len)
 			return -1;
