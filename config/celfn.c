@@ -604,6 +604,7 @@ static bool parse_duration(const char *s, size_t n, int64_t *out)
 void sg_celfn_string(struct sg_cel_run *run, const struct sg_cel_val *v, struct sg_cel_val *out)
 {
 	char t[64];
+	size_t bad;
 
 	switch (v->type) {
 	case SG_CEL_STRING:
@@ -612,10 +613,8 @@ void sg_celfn_string(struct sg_cel_run *run, const struct sg_cel_val *v, struct 
 	case SG_CEL_BYTES:
 		/* A CEL string is code points: bytes that are not well-formed
 		 * UTF-8 have no string form (cel-go refuses them too). */
-		for (size_t k = 0, len; k < v->s.n; k += len)
-			if (!(len = sg_celparse_utf8_len(v->s.p + k, v->s.n - k)))
-				return sg_cel_error(run, out,
-						    "invalid UTF-8 in bytes at offset %zu", k);
+		if ((bad = sg_cel_utf8_bad(v->s.p, v->s.n)) < v->s.n)
+			return sg_cel_error(run, out, "invalid UTF-8 in bytes at offset %zu", bad);
 		set_str(out, SG_CEL_STRING, v->s.p, v->s.n);
 		return;
 	case SG_CEL_INT:
@@ -970,7 +969,7 @@ static int hexv(char c)
 static void url_decode(struct sg_cel_run *run, const struct sg_cel_val *v, struct sg_cel_val *out)
 {
 	char *m = buf(run, v->s.n, out);
-	size_t o = 0;
+	size_t o = 0, bad;
 
 	if (!m)
 		return;
@@ -983,9 +982,8 @@ static void url_decode(struct sg_cel_run *run, const struct sg_cel_val *v, struc
 		m[o++] = (char)(hexv(v->s.p[k + 1]) * 16 + hexv(v->s.p[k + 2]));
 		k += 2;
 	}
-	for (size_t k = 0, len; k < o; k += len)
-		if (!(len = sg_celparse_utf8_len(m + k, o - k)))
-			return sg_cel_error(run, out, "url.decode: invalid UTF-8 at offset %zu", k);
+	if ((bad = sg_cel_utf8_bad(m, o)) < o)
+		return sg_cel_error(run, out, "url.decode: invalid UTF-8 at offset %zu", bad);
 	set_str(out, SG_CEL_STRING, m, o);
 }
 

@@ -5,12 +5,14 @@
 # envoyproxy/ratelimit does. agentgateway's traffic-ratelimiting-global
 # example (its route policy and the service's config, verbatim) holds: five
 # GET / a minute, the sixth 429 with the x-ratelimit-* fields. The
-# descriptors' CEL values (source.address, literals) are what the service is
-# asked; a descriptor whose value is no string is left out, and with none
-# left the service is not asked. The service's response headers go on the
-# response, its request headers to the backend, its raw body on a 429. A
-# service that is not there passes the request (failOpen) or is 500 "rate
-# limit failed" (failClosed, the default). HTTP/2 clients get the same
+# descriptors' CEL values (source.address, literals; a number as its text,
+# as agentgateway writes it) are what the service is asked; a descriptor
+# whose value has no text (a double), or is a header that is not UTF-8
+# (which the service could not decode, the whole call with it), is left
+# out, and with none left the service is not asked. The service's response
+# headers go on the response, its request headers to the backend, its raw
+# body on a 429. A service that is not there passes the request (failOpen)
+# or is 500 "rate limit failed" (failClosed, the default). HTTP/2 clients get the same
 # answers. The same through an AgentgatewayPolicy's traffic.rateLimit.global
 # (url, or a backendRef to the service's Service; one to a Service that is
 # not there is warned of and fails closed). config_dump prints the policy;
@@ -71,7 +73,9 @@ binds:
 YAML
 	route ip /ip "{domain: agentgateway, host: 127.0.0.1:$GP, descriptors: [{entries: [{key: remote_address, value: source.address}]}], policies: {http: {requestTimeout: 1s}}}"
 	route extras /extras "{domain: agentgateway, host: 127.0.0.1:$GP, descriptors: [{entries: [{key: extras, value: '\"v1\"'}]}]}"
-	route nostr /nostr "{domain: agentgateway, host: 127.0.0.1:$GP, descriptors: [{entries: [{key: remote_address, value: source.port}]}]}"
+	route nostr /nostr "{domain: agentgateway, host: 127.0.0.1:$GP, descriptors: [{entries: [{key: remote_address, value: '1.5'}]}]}"
+	route port /port "{domain: agentgateway, host: 127.0.0.1:$GP, descriptors: [{entries: [{key: port, value: source.port}]}]}"
+	route user /user "{domain: agentgateway, host: 127.0.0.1:$GP, descriptors: [{entries: [{key: user, value: 'request.headers[\"x-user\"]'}]}, {entries: [{key: generic, value: '\"u\"'}]}]}"
 	route slow /slow "{domain: agentgateway, host: 127.0.0.1:$GP, failureMode: failOpen, descriptors: [{entries: [{key: sleep, value: '\"3\"'}]}], policies: {http: {requestTimeout: 500ms}}}"
 	route slowc /slowc "{domain: agentgateway, host: 127.0.0.1:$GP, descriptors: [{entries: [{key: sleep, value: '\"3\"'}]}], policies: {http: {requestTimeout: 500ms}}}"
 	route plain /plain "{domain: agentgateway, host: 127.0.0.1:$GP, descriptors: [{entries: [{key: none, value: '\"x\"'}]}]}"
@@ -156,8 +160,15 @@ check "... and its response header" "$(resp_header x-rls)" "v1"
 
 n=$(wc -l <"$WORK/rls.log")
 hcall "$u/nostr/x"
-check "a descriptor whose value is no string is left out; none left: not asked, passes" \
+check "a descriptor whose value has no text is left out; none left: not asked, passes" \
 	"$H_CODE $(wc -l <"$WORK/rls.log")" "200 $n"
+hcall "$u/port/x"
+check "a number is asked as its text (source.port)" \
+	"$H_CODE $(tail -n 1 "$WORK/rls.log" | jq -c '.descriptors[0][0][0], (.descriptors[0][0][1] | test("^[0-9]+$"))' | tr '\n' ' ')" \
+	'200 "port" true '
+hcall -H $'x-user: b\xe9la' "$u/user/x"
+check "a header that is not UTF-8 leaves its descriptor out, the others are asked" \
+	"$H_CODE $(tail -n 1 "$WORK/rls.log" | jq -c .descriptors)" '200 [[["generic","u"]]]'
 
 hcall "$u/open/x"
 check "the service unreachable, failOpen: passes" "$H_CODE" 200

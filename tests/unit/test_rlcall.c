@@ -158,8 +158,10 @@ static int rl_teardown(void **state)
 }
 
 /* Routes to the test's backend behind remoteRateLimit: /ok asks the
- * service with two descriptors (the second's value is no string), /nostr
- * with none that is whole, /dead and /deadopen a port that refuses,
+ * service with two descriptors (the second's value a number), /nostr
+ * with none that is whole (a double has no text), /text with values of
+ * every type (those with no text, and a string that is not UTF-8, leave
+ * their descriptors out), /dead and /deadopen a port that refuses,
  * /slow within 100 ms. %1$u the backend, %2$u the refusing port, %3$u
  * the service. */
 #define RL(name, prefix, policy)                                                                   \
@@ -169,6 +171,16 @@ static int rl_teardown(void **state)
 	"        remoteRateLimit: " policy "\n"                                                    \
 	"      backends: [{host: 127.0.0.1:%1$u}]\n"
 
+/* /text's descriptors: an entry value of each type. */
+#define RL_TEXT                                                                                    \
+	"{domain: agw, host: '127.0.0.1:%3$u', descriptors: ["                                     \
+	"{entries: [{key: u, value: 2u}]}, "                                                       \
+	"{entries: [{key: b, value: 'request.method == \"GET\"'}]}, "                              \
+	"{entries: [{key: y, value: 'b\"ab\"'}]}, "                                                \
+	"{entries: [{key: m, value: '{\"a\": \"b\"}'}]}, "                                         \
+	"{entries: [{key: t, value: 'duration(\"1s\")'}]}, "                                       \
+	"{entries: [{key: h, value: 'request.headers[\"x-user\"]'}]}]}"
+
 static const char rl_config[] =
 	"binds:\n- port: 8080\n  listeners:\n  - name: web\n    protocol: HTTP\n    routes:\n" RL(
 		"ok", "/ok",
@@ -177,7 +189,7 @@ static const char rl_config[] =
 		"{entries: [{key: port, value: source.port}]}]}")
 		RL("nostr", "/nostr",
 		   "{domain: agw, host: '127.0.0.1:%3$u', descriptors: [{entries: [{key: a, value: "
-		   "'\"x\"'}, {key: port, value: source.port}]}]}")
+		   "'\"x\"'}, {key: half, value: '1.5'}]}]}")
 			RL("dead", "/dead",
 			   "{domain: agw, host: '127.0.0.1:%2$u', descriptors: [{entries: [{key: "
 			   "a, value: '\"x\"'}]}]}")
@@ -188,7 +200,8 @@ static const char rl_config[] =
 					   "{domain: agw, host: '127.0.0.1:%3$u', descriptors: "
 					   "[{entries: [{key: a, value: '\"x\"'}]}], policies: "
 					   "{http: "
-					   "{requestTimeout: 100ms}}}");
+					   "{requestTimeout: 100ms}}}")
+						RL("text", "/text", RL_TEXT);
 
 static struct env *started(struct rlenv *t)
 {
@@ -246,8 +259,8 @@ static void ask(struct env *e, const char *path)
 
 /* ---- cases ------------------------------------------------------------------ */
 
-/* OK: the descriptors evaluated over the request (one whose value is no
- * string left out) went to ShouldRateLimit as a gRPC call; the request
+/* OK: the descriptors evaluated over the request (a number as its
+ * text) went to ShouldRateLimit as a gRPC call; the request
  * goes on to its try with the service's request line, and its response
  * will carry the service's response line and the limit's x-ratelimit-*
  * (a line the gateway's framing owns is not taken). */
@@ -259,12 +272,12 @@ static void test_rlcall_ok_goes_on(void **state)
 
 	ask(e, "/ok/x?y=1");
 	UNTIL(e, e->seen.sends == 1);
-	assert_string_equal(asked(t), "agw; path=/ok/x,remote_address=192.0.2.7");
+	assert_string_equal(asked(t), "agw; path=/ok/x,remote_address=192.0.2.7; port=40000");
 	assert_string_equal(t->rls.srv.streams[0]->method, "POST");
 	assert_string_equal(t->rls.srv.streams[0]->path,
 			    "/envoy.service.ratelimit.v3.RateLimitService/ShouldRateLimit");
 	assert_string_equal(t->rls.srv.streams[0]->fields, "content-type=application/grpc;"
-							   "content-length=56;te=trailers;");
+							   "content-length=73;te=trailers;");
 	assert_int_equal(e->seen.answers, 0);
 	assert_non_null(strstr(e->seen.sent, "\r\nx-rl-request: q1\r\n"));
 	sg_filter_response_edit(&e->r[0].plan, &edit);
@@ -311,6 +324,20 @@ static void test_rlcall_over_limit_429(void **state)
 	assert_int_equal(e->seen.sends, 0);
 	assert_int_equal(counted(e, "bind/8080/web", "bind/8080/web/ok", 429), 1);
 	assert_int_equal(e->f.rl_calls, 0);
+}
+
+/* Entry values as agentgateway's as_str gives them: uint and bool as
+ * their text, bytes in base64; a map, a duration and a header that is
+ * not UTF-8 (obs-text, which a service refuses in a protobuf string, the
+ * whole call with it) leave their descriptors out, not the others. */
+static void test_rlcall_entry_text(void **state)
+{
+	struct rlenv *t = *state;
+	struct env *e = started(t);
+
+	begin_start(e, 0, "GET /text HTTP/1.1\r\nHost: web.example\r\nx-user: b\xe9la\r\n\r\n");
+	UNTIL(e, e->seen.sends == 1);
+	assert_string_equal(asked(t), "agw; u=2; b=true; y=YWI=");
 }
 
 /* No descriptor left whole: nothing is asked, the request goes on. */
@@ -404,6 +431,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_rlcall_undecided, rl_setup, rl_teardown),
 		cmocka_unit_test_setup_teardown(test_rlcall_inflight_bound, rl_setup, rl_teardown),
 		cmocka_unit_test_setup_teardown(test_rlcall_cancel, rl_setup, rl_teardown),
+		cmocka_unit_test_setup_teardown(test_rlcall_entry_text, rl_setup, rl_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

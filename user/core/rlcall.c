@@ -11,6 +11,7 @@
 #include "config/cel.h"
 #include "config/duration.h"
 #include "config/remoterl.h"
+#include "user/base/base64url.h"
 #include "user/base/buf.h"
 #include "user/base/log.h"
 #include "user/codec/h2.h"
@@ -303,6 +304,35 @@ static void on_timeout(struct sg_loop *loop, struct sg_timer *t)
 
 /* ---- the question ------------------------------------------------------------ */
 
+/* An entry's value as agentgateway's as_str gives it, into *out (in the
+ * run's memory or v's): a string as it is, an int, uint or bool as
+ * string() writes it, bytes in base64. false for any other value, and for
+ * a string that is not UTF-8 (a header's obs-text: agentgateway has no
+ * string for it, and the service would refuse the whole call for one
+ * such protobuf string, limits and all): the descriptor is left out. */
+static bool entry_value(struct sg_cel_run *run, const struct sg_cel_val *v, struct sg_h1_span *out)
+{
+	char *b64;
+
+	switch (v->type) {
+	case SG_CEL_STRING:
+	case SG_CEL_INT:
+	case SG_CEL_UINT:
+	case SG_CEL_BOOL:
+		if (sg_cel_to_text(run, v, &out->p, &out->len) < 0)
+			return false;
+		return sg_cel_utf8_bad(out->p, out->len) == out->len;
+	case SG_CEL_BYTES:
+		if (!(b64 = sg_cel_alloc(run, (v->s.n + 2) / 3 * 4 + 1)))
+			return false;
+		out->len = sg_base64_encode_std((const uint8_t *)v->s.p, v->s.n, b64);
+		out->p = b64;
+		return true;
+	default:
+		return false;
+	}
+}
+
 /* The descriptors evaluated over r into d[0..*nd), their entries in e
  * (values in the run's memory, until sg_celreq_end), then the message. */
 static int compose(struct sg_rlcall *c)
@@ -330,13 +360,12 @@ static int compose(struct sg_rlcall *c)
 			struct sg_cel_val val;
 
 			sg_cel_eval(en->value, &cr.run, &val);
-			ok = val.type == SG_CEL_STRING; /* agentgateway's as_string */
-			e[ne++] = (struct sg_rlspb_entry){ { en->key, strlen(en->key) },
-							   { val.s.p, val.s.n } };
+			e[ne] = (struct sg_rlspb_entry){ { en->key, strlen(en->key) } };
+			ok = entry_value(&cr.run, &val, &e[ne++].value);
 		}
 		if (!ok) {
 			SG_DEBUG("%s: remoteRateLimit: descriptor %zu left out (an entry's value "
-				 "is no string)",
+				 "has no text)",
 				 r->ip, i);
 			ne = first;
 			continue;
