@@ -9,7 +9,9 @@
 # failing, hanging (past its timeout),
 # resetting or absent service is 403 "external authorization failed"
 # (failureMode deny), passes (allow), or gets the configured status
-# (denyWithStatus). The body goes to the service within its bound (over it:
+# (denyWithStatus). A header value that is not UTF-8 reaches the service
+# with U+FFFD in place (agentgateway's lossy text), so the service still
+# decides rather than failing the call. The body goes to the service within its bound (over it:
 # 413, or cut with allowPartialMessage). The Check call's metadata_context
 # carries grpc.metadata's values, else a verified JWT's claims under
 # envoy.filters.http.jwt_authn, else nothing (an empty one). A client of
@@ -126,6 +128,9 @@ hcall "$u/g/reset"
 expect "gRPC: the service aborts (UNAVAILABLE): 403" 403 "external authorization failed"
 hcall "$u/fa/error"
 check "failureMode allow: the request passes" "$H_CODE $(echo_header x-authz-user)" "200 "
+hcall -H $'x-name: b\xe9la' "$u/fa/deny"
+check "a header that is not UTF-8 goes with U+FFFD: the service still decides (not failureMode allow)" \
+	"$H_CODE $(last_check | jq -r '.headers["x-name"]')" "418 b"$'\xef\xbf\xbd'"la"
 hcall "$u/fs/error"
 expect "failureMode denyWithStatus: its status, agentgateway's words" 503 \
 	"Authorization service unavailable"

@@ -68,6 +68,68 @@ static void test_authzpb_request_as_protobuf_writes_it(void **state)
 	free(out);
 }
 
+/* What a client sent that is not UTF-8 (obs-text in a header, a body's
+ * Latin-1) goes with each such byte made U+FFFD, as agentgateway's
+ * from_utf8_lossy sends it: a service (grpc-go, Python's protobuf)
+ * refuses the whole CheckRequest for one string that is not UTF-8, so a
+ * client could fail every check it asks for, and pass those with
+ * failureMode allow. A raw body stays as it came. */
+static void test_authzpb_request_text_not_utf8_replaced(void **state)
+{
+	const struct sg_authzpb_header h[] = { { S("x-name"), S("b\xe9la \xe2\x82"), false },
+					       { S("x-ok"), S("\xc3\xa9t\xc3\xa9"), false } };
+	struct sg_authzpb_request q = {
+		.method = S("GET"),
+		.id = S("\x80"),
+		.path = S("/p"),
+		.headers = h,
+		.nheaders = 2,
+		.body = "\xff!",
+		.body_len = 2,
+	};
+	struct sg_pbr r, attrs, req, http, kv;
+	struct sg_pbf f, g;
+	char *out = NULL, seen[256];
+	size_t len = 0, n = 0;
+
+	(void)state;
+	for (int raw = 0; raw < 2; raw++) {
+		q.raw_body = raw;
+		assert_int_equal(sg_authzpb_check_request(&q, &out, &len), 0);
+		n = 0;
+		r = (struct sg_pbr){ out + 5, out + len };
+		assert_int_equal(sg_pbr_next(&r, &f), 1); /* attributes */
+		attrs = sg_pbr_sub(&f);
+		do
+			assert_int_equal(sg_pbr_next(&attrs, &f), 1);
+		while (f.field != 4); /* request */
+		req = sg_pbr_sub(&f);
+		assert_int_equal(sg_pbr_next(&req, &f), 1);
+		assert_int_equal(f.field, 2); /* http */
+		http = sg_pbr_sub(&f);
+		while (sg_pbr_next(&http, &f) > 0) {
+			if (f.field == 3) { /* headers: {key, value} */
+				kv = sg_pbr_sub(&f);
+				n += (size_t)snprintf(seen + n, sizeof(seen) - n, "3:");
+				while (sg_pbr_next(&kv, &g) > 0)
+					n += (size_t)snprintf(seen + n, sizeof(seen) - n, "%.*s;",
+							      (int)g.s.len, g.s.p);
+				continue;
+			}
+			if (f.wire == SG_PB_LEN)
+				n += (size_t)snprintf(seen + n, sizeof(seen) - n, "%u:%.*s;",
+						      f.field, (int)f.s.len, f.s.p);
+		}
+		assert_string_equal(seen, raw ? "1:\xef\xbf\xbd;2:GET;"
+						"3:x-name;b\xef\xbf\xbdla \xef\xbf\xbd\xef\xbf\xbd;"
+						"3:x-ok;\xc3\xa9t\xc3\xa9;4:/p;12:\xff!;"
+					      : "1:\xef\xbf\xbd;2:GET;"
+						"3:x-name;b\xef\xbf\xbdla \xef\xbf\xbd\xef\xbf\xbd;"
+						"3:x-ok;\xc3\xa9t\xc3\xa9;4:/p;11:\xef\xbf\xbd!;");
+		free(out);
+	}
+}
+
 /* The CheckRequest's metadata_context (AttributeContext field 11) of
  * m's JSON, if it sends one: the JSON each filter_metadata entry's
  * Struct reads back as, "key=json;" after one another, into out. */
@@ -380,6 +442,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_authzpb_request_as_protobuf_writes_it),
 		cmocka_unit_test(test_authzpb_request_metadata_context),
+		cmocka_unit_test(test_authzpb_request_text_not_utf8_replaced),
 		cmocka_unit_test(test_authzpb_response_allowed_with_edits),
 		cmocka_unit_test(test_authzpb_response_denied_as_sent),
 		cmocka_unit_test(test_authzpb_response_unknown_fields_skipped),

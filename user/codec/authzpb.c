@@ -19,8 +19,8 @@ static void map_entry(struct sg_pbw *w, unsigned field, const char *k, size_t kl
 {
 	size_t at = sg_pbw_begin(w, field);
 
-	sg_pbw_bytes(w, 1, k, klen);
-	sg_pbw_bytes(w, 2, v, vlen);
+	sg_pbw_text(w, 1, k, klen);
+	sg_pbw_text(w, 2, v, vlen);
 	sg_pbw_end(w, at);
 }
 
@@ -47,21 +47,23 @@ static void http_request(struct sg_pbw *w, const struct sg_authzpb_request *q)
 {
 	size_t at = sg_pbw_begin(w, 2);
 
-	sg_pbw_span(w, 1, q->id);
+	sg_pbw_text(w, 1, q->id.p, q->id.len);
 	sg_pbw_span(w, 2, q->method);
 	for (size_t i = 0; i < q->nheaders; i++)
 		map_entry(w, 3, q->headers[i].name.p, q->headers[i].name.len, q->headers[i].value.p,
 			  q->headers[i].value.len);
-	sg_pbw_span(w, 4, q->path);
-	sg_pbw_span(w, 5, q->host);
+	sg_pbw_text(w, 4, q->path.p, q->path.len);
+	sg_pbw_text(w, 5, q->host.p, q->host.len);
 	sg_pbw_span(w, 6, q->scheme);
 	if (q->size) { /* int64: -1 (unknown) as its ten-byte two's complement */
 		sg_pbw_tag(w, 9, SG_PB_VARINT);
 		sg_pbw_varint(w, (uint64_t)q->size);
 	}
 	sg_pbw_span(w, 10, q->protocol);
-	if (q->body)
-		sg_pbw_bytes(w, q->raw_body ? 12 : 11, q->body, q->body_len);
+	if (q->body && q->raw_body)
+		sg_pbw_bytes(w, 12, q->body, q->body_len);
+	else if (q->body)
+		sg_pbw_text(w, 11, q->body, q->body_len);
 	sg_pbw_end(w, at);
 }
 

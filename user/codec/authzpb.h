@@ -55,7 +55,9 @@ struct sg_authzpb_request {
 
 /* The CheckRequest for q, as one gRPC length-prefixed message (5 bytes of
  * framing, then the protobuf): *out (malloc'd, the caller frees it) and
- * *len. Returns 0 or -ENOMEM. */
+ * *len. What the client sent (id, path, host, headers, a text body) goes
+ * with what is not UTF-8 made U+FFFD (sg_pbw_text). Returns 0 or
+ * -ENOMEM. */
 int sg_authzpb_check_request(const struct sg_authzpb_request *q, char **out, size_t *len);
 
 /* The most header lines a CheckResponse may carry in each list. */

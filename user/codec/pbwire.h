@@ -30,6 +30,12 @@ void sg_pbw_varint(struct sg_pbw *w, uint64_t v);
 void sg_pbw_tag(struct sg_pbw *w, unsigned field, unsigned wire);
 /* A length-delimited field; an empty one is not written (proto3). */
 void sg_pbw_bytes(struct sg_pbw *w, unsigned field, const void *p, size_t n);
+/* A string field made of bytes that came from a client (a header's
+ * value, a body): each byte that begins no well-formed UTF-8 sequence
+ * becomes U+FFFD, as agentgateway's from_utf8_lossy makes it, since a
+ * service refuses the whole message for a string that is not UTF-8. An
+ * empty one is not written. */
+void sg_pbw_text(struct sg_pbw *w, unsigned field, const char *p, size_t n);
 /* s NULL or empty: nothing. */
 void sg_pbw_str(struct sg_pbw *w, unsigned field, const char *s);
 void sg_pbw_span(struct sg_pbw *w, unsigned field, struct sg_h1_span s);
