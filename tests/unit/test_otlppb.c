@@ -107,6 +107,42 @@ static void test_otlppb_span_fields(void **unused)
 	free(out);
 }
 
+/* A string attribute that is not UTF-8 (a path or header with Latin-1
+ * bytes, which the collector would refuse, the whole batch with it) goes
+ * with U+FFFD in place of each such byte; UTF-8 as it is. */
+static void test_otlppb_attr_not_utf8(void **unused)
+{
+	struct sg_otlp_span s;
+	struct fld top[4], rs[4], ss[4], sp[32], kv[4], any[4];
+	char *out;
+	size_t len, nsp, k = 0;
+	const char *want[] = { "/caf\xef\xbf\xbd", "caf\xc3\xa9" };
+
+	(void)unused;
+	memset(&s, 0, sizeof(s));
+	s.trace_id[0] = 1;
+	s.span_id[0] = 1;
+	s.name = "GET r";
+	sg_otlp_attr_str(&s, "url.path", "/caf\xe9");
+	sg_otlp_attr_str(&s, "user", "caf\xc3\xa9");
+	assert_int_equal(sg_otlppb_export(&s, 1, service, 1, "1.2", false, &out, &len), 0);
+	walk((const uint8_t *)out, len, top, 4);
+	walk(top[0].p, top[0].n, rs, 4);
+	walk(field(rs, 2, 2)->p, field(rs, 2, 2)->n, ss, 4);
+	nsp = walk(field(ss, 2, 2)->p, field(ss, 2, 2)->n, sp, 32);
+	for (size_t i = 0; i < nsp; i++) {
+		if (sp[i].f != 9)
+			continue;
+		walk(sp[i].p, sp[i].n, kv, 4);
+		walk(kv[1].p, kv[1].n, any, 4);
+		assert_int_equal(any[0].n, strlen(want[k]));
+		assert_memory_equal(any[0].p, want[k], any[0].n);
+		k++;
+	}
+	assert_int_equal(k, 2);
+	free(out);
+}
+
 /* gRPC framing: a 0 byte, the message's length big-endian, the message;
  * a root span has no parent_span_id. */
 static void test_otlppb_grpc_frame(void **unused)
@@ -164,6 +200,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_otlppb_span_fields),
+		cmocka_unit_test(test_otlppb_attr_not_utf8),
 		cmocka_unit_test(test_otlppb_grpc_frame),
 		cmocka_unit_test(test_otlppb_bounds),
 	};

@@ -18,14 +18,14 @@ static void key_value(struct sg_pbw *w, unsigned field, const struct sg_otlp_att
 
 	sg_pbw_str(w, 1, a->key);
 	v = sg_pbw_begin(w, 2);
-	if (a->str) {
+	if (a->str && !*a->str) {
 		/* an empty string is still a value: written with its tag */
 		sg_pbw_tag(w, 1, SG_PB_LEN);
-		sg_pbw_varint(w, strlen(a->str));
-		if (sg_pbw_room(w, strlen(a->str))) {
-			memcpy(w->p + w->len, a->str, strlen(a->str));
-			w->len += strlen(a->str);
-		}
+		sg_pbw_varint(w, 0);
+	} else if (a->str) {
+		/* a request's path or header: what is not UTF-8 would make the
+		 * collector refuse the whole batch, other clients' spans too */
+		sg_pbw_text(w, 1, a->str, strlen(a->str));
 	} else {
 		sg_pbw_tag(w, 3, SG_PB_VARINT);
 		sg_pbw_varint(w, (uint64_t)a->num);
