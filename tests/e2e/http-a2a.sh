@@ -1,4 +1,4 @@
-# The a2a policy (agentgateway's examples/traffic-a2a, its config with local ports): a real agent and client of the official A2A SDK (@a2a-js/sdk, a2a_agent.mjs and a2a_client.mjs) through the gateway. The agent card comes back with its URLs the gateway's (v1.0 supportedInterfaces, for A2A-Version 1.0 and for the v0.3 compatibility card; a card under a path keeps it; X-Forwarded-Proto's scheme; HTTP/2 alike); the client, finding the gateway in the card, sends a message and a streamed one through it and gets the agent's answers; the access log has agentgateway's a2a.method and, for a JSON answer, a2a.response.outcome, a2a.result.kind and a2a.context.id (a JSON-RPC error's code too); a v0.3 card's url is rewritten; a card that is no card, or is past maxBufferSize, is 503 processing failed; config_dump shows {"a2a": {}}.
+# The a2a policy (agentgateway's examples/traffic-a2a, its config with local ports): a real agent and client of the official A2A SDK (@a2a-js/sdk, a2a_agent.mjs and a2a_client.mjs) through the gateway. The agent card comes back with its URLs the gateway's (v1.0 supportedInterfaces, for A2A-Version 1.0 and for the v0.3 compatibility card; a card under a path keeps it; X-Forwarded-Proto's scheme, the listener's when it names none; HTTP/2 alike); the client, finding the gateway in the card, sends a message and a streamed one through it and gets the agent's answers; the access log has agentgateway's a2a.method and, for a JSON answer, a2a.response.outcome, a2a.result.kind and a2a.context.id (a JSON-RPC error's code too); a v0.3 card's url is rewritten; a card that is no card, or is past maxBufferSize, is 503 processing failed; config_dump shows {"a2a": {}}.
 . "$(dirname "$0")/lib.sh"
 
 npm_need @a2a-js/sdk express
@@ -39,6 +39,9 @@ check "its content type stays" "$(resp_header content-type)" "application/json; 
 hcall --http2-prior-knowledge -H "a2a-version: 1.0" -H "x-forwarded-proto: HTTPS, http" "$G/.well-known/agent-card.json"
 check "HTTP/2, behind a proxy that says https: the first X-Forwarded-Proto's scheme" \
 	"$(jq -r '.supportedInterfaces[0].url' <<<"$H_BODY")" "https://127.0.0.1:$P/a2a/jsonrpc"
+hcall -H "a2a-version: 1.0" -H "x-forwarded-proto: javascript:alert(1)//" "$G/.well-known/agent-card.json"
+check "an X-Forwarded-Proto that is no scheme: the listener's" \
+	"$(jq -r '.supportedInterfaces[0].url' <<<"$H_BODY")" "$G/a2a/jsonrpc"
 hcall "$G/.well-known/agent-card.json"
 check "the v0.3 compatibility card: its interfaces are rewritten (agentgateway leaves its url then)" \
 	"$(jq -c '[.protocolVersion, .supportedInterfaces[0].url, .url]' <<<"$H_BODY")" \

@@ -288,6 +288,40 @@ static void line_is(const struct sg_h1_header *h, const char *name, const char *
 	assert_memory_equal(h->value.p, value, h->value.len);
 }
 
+/* The scheme the client used (MCP's resource metadata, A2A's agent
+ * card): X-Forwarded-Proto's first value that is not empty, lowercased,
+ * when it is a scheme; anything else (blanks inside, ':', none) is the
+ * listener's, as agentgateway's forwarded_scheme has it. */
+static void test_filter_scheme_forwarded(void **unused)
+{
+	static const struct {
+		const char *proto, *want;
+	} cases[] = {
+		{ NULL, "http" },
+		{ "HTTPS, http", "https" },
+		{ " , \thttps ,http", "https" },
+		{ "wss", "wss" },
+		{ ",,", "http" },
+		{ "https x", "http" },
+		{ "ht tp", "http" },
+		{ "javascript:alert(1)//", "http" },
+		{ "https://evil.example", "http" },
+		{ "a-very-long-scheme-name-past-the-room", "http" },
+	};
+	char text[256], scheme[16];
+	struct head h;
+
+	(void)unused;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		snprintf(text, sizeof(text), "GET / HTTP/1.1\r\nHost: a\r\n%s%s%s\r\n",
+			 cases[i].proto ? "X-Forwarded-Proto: " : "",
+			 cases[i].proto ? cases[i].proto : "", cases[i].proto ? "\r\n" : "");
+		parse(&h, text, NULL);
+		sg_filter_scheme(&h.in, scheme, sizeof(scheme));
+		assert_string_equal(scheme, cases[i].want);
+	}
+}
+
 /* The head the policies after extAuthz read: the received lines the
  * route's edits replace or remove left out, the lines they add after
  * the rest (bounded by the room given). */
@@ -717,6 +751,7 @@ int main(void)
 		cmocka_unit_test(test_filter_local_rate_limit),
 		cmocka_unit_test(test_filter_rate_limit_lines_stay_last),
 		cmocka_unit_test(test_filter_csrf),
+		cmocka_unit_test(test_filter_scheme_forwarded),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

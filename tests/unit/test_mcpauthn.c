@@ -289,6 +289,12 @@ static void test_mcpauthn_challenge_base(void **state)
 	hdr_proto = NULL;
 	assert_string_equal(out, "Bearer resource_metadata=\"https://gw.internal:8080/.well-known/"
 				 "oauth-protected-resource/sse\"");
+	/* a value that is no scheme (a blank inside): the listener's */
+	hdr_proto = "https x";
+	sg_mcp_authn_challenge(&m, &in, "/sse", 4, out, sizeof(out));
+	hdr_proto = NULL;
+	assert_string_equal(out, "Bearer resource_metadata=\"http://gw.internal:8080/.well-known/"
+				 "oauth-protected-resource/sse\"");
 	m.resource = "not a URL";
 	sg_mcp_authn_challenge(&m, &in, "/x", 2, out, sizeof(out));
 	assert_string_equal(out, "Bearer resource_metadata=\"http://gw.internal:8080/.well-known/"

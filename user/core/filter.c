@@ -1032,6 +1032,46 @@ void sg_filter_input_init(struct sg_filter_input *in, struct sg_h1_req *req,
 	};
 }
 
+/* Whether s[0..n) is a URI scheme as the http crate takes one: letters,
+ * digits, '+', '-' and '.' (no ':', so no "https://x"). */
+static bool scheme_chars(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') ||
+		      (s[i] >= '0' && s[i] <= '9') || s[i] == '+' || s[i] == '-' || s[i] == '.'))
+			return false;
+	return true;
+}
+
+void sg_filter_scheme(const struct sg_filter_input *in, char *out, size_t cap)
+{
+	size_t len = 0, b = 0, e = 0;
+	const char *v = in->header ? in->header(in->ctx, "x-forwarded-proto", &len) : NULL;
+
+	/* the first value that is not empty once its blanks are trimmed */
+	while (v && b < len) {
+		const char *comma = memchr(v + b, ',', len - b);
+		size_t next = comma ? (size_t)(comma - v) + 1 : len;
+
+		e = comma ? next - 1 : len;
+		while (b < e && (v[b] == ' ' || v[b] == '\t'))
+			b++;
+		while (e > b && (v[e - 1] == ' ' || v[e - 1] == '\t'))
+			e--;
+		if (e > b)
+			break;
+		b = next;
+	}
+	if (b < e && e - b < cap && scheme_chars(v + b, e - b)) {
+		for (size_t i = 0; i < e - b; i++)
+			out[i] = (char)(v[b + i] >= 'A' && v[b + i] <= 'Z' ? v[b + i] + 32
+									   : v[b + i]);
+		out[e - b] = '\0';
+		return;
+	}
+	snprintf(out, cap, "%s", in->scheme ? in->scheme : "http");
+}
+
 struct sg_h1_span sg_filter_backend_host(const struct sg_backend_ref *br)
 {
 	switch (br->kind) {

@@ -306,6 +306,11 @@ ssize_t sg_filter_redirect_location(const struct sg_redirect *r, const struct sg
 void sg_filter_input_init(struct sg_filter_input *in, struct sg_h1_req *req,
 			  const struct sg_match *match, const struct sg_bind *bind);
 
+/* The scheme the client used, into out[0..cap), NUL-terminated: the
+ * first X-Forwarded-Proto value that is not empty, lowercased, when it
+ * is a scheme (agentgateway's forwarded_scheme), else in->scheme. */
+void sg_filter_scheme(const struct sg_filter_input *in, char *out, size_t cap);
+
 /* The host name of backend br (without port; a Service's DNS name), for
  * in->backend_host. */
 struct sg_h1_span sg_filter_backend_host(const struct sg_backend_ref *br);

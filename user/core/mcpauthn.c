@@ -34,33 +34,6 @@ static bool ends_with(const char *s, size_t len, const char *suffix)
 	return len >= n && !memcmp(s + len - n, suffix, n);
 }
 
-/* The request's scheme: x-forwarded-proto's first value that is not
- * empty (lower-cased), else the listener's. */
-static void scheme_of(const struct sg_filter_input *in, char *out, size_t cap)
-{
-	size_t len = 0, n = 0;
-	const char *v = in->header ? in->header(in->ctx, "x-forwarded-proto", &len) : NULL;
-
-	for (size_t i = 0; v && i < len; i++) {
-		char ch = v[i];
-
-		if (ch == ',' && n)
-			break;
-		if (ch == ',' || ch == ' ' || ch == '\t')
-			continue;
-		if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
-		      (ch >= '0' && ch <= '9') || ch == '+' || ch == '-' || ch == '.') ||
-		    n + 1 >= cap) {
-			n = 0; /* not a scheme: the listener's */
-			break;
-		}
-		out[n++] = (char)(ch >= 'A' && ch <= 'Z' ? ch - 'A' + 'a' : ch);
-	}
-	if (!n)
-		n = (size_t)snprintf(out, cap, "%s", in->scheme ? in->scheme : "http");
-	out[n < cap ? n : cap - 1] = '\0';
-}
-
 /* scheme://host of the request, into out (no Host: ""). */
 static void origin_of(const struct sg_filter_input *in, char *out, size_t cap)
 {
@@ -69,7 +42,7 @@ static void origin_of(const struct sg_filter_input *in, char *out, size_t cap)
 	out[0] = '\0';
 	if (!in->host.len)
 		return;
-	scheme_of(in, scheme, sizeof(scheme));
+	sg_filter_scheme(in, scheme, sizeof(scheme));
 	snprintf(out, cap, "%s://%.*s", scheme, (int)in->host.len, in->host.p);
 }
 

@@ -365,33 +365,21 @@ enum sg_request_held sg_request_response_unhold(struct sg_request *r)
 	return r->failed ? SG_REQUEST_GONE : SG_REQUEST_RELEASED;
 }
 
-/* Where the client found the agent card: its scheme (X-Forwarded-Proto's
- * first, else the listener's), Host and path without the card's suffix,
+/* Where the client found the agent card: its scheme (sg_filter_scheme:
+ * X-Forwarded-Proto's, else the listener's), Host and path without the card's suffix,
  * and its query (agentgateway's build_agent_path). malloc'd. */
 static char *a2a_gateway(struct sg_request *r)
 {
-	const struct sg_h1_span *fp = sg_h1_header(r->req, "x-forwarded-proto");
 	struct sg_h1_span t = r->req->target, host = { "", 0 };
 	const char *q = memchr(t.p, '?', t.len);
 	size_t plen = q ? (size_t)(q - t.p) : t.len;
-	char scheme[16];
+	char scheme[32];
 	struct sg_filter_input in;
 	char *out;
-	size_t n = 0;
 
 	sg_request_input(r, &in);
 	host = in.host;
-	snprintf(scheme, sizeof(scheme), "%s", in.scheme);
-	if (fp && fp->len) { /* the first non-empty value, in lower case */
-		const char *v = fp->p, *end = fp->p + fp->len;
-
-		while (v < end && (*v == ' ' || *v == ','))
-			v++;
-		for (; v < end && *v != ',' && *v != ' ' && n + 1 < sizeof(scheme); v++)
-			scheme[n++] = (char)(*v >= 'A' && *v <= 'Z' ? *v + 32 : *v);
-		if (n)
-			scheme[n] = '\0';
-	}
+	sg_filter_scheme(&in, scheme, sizeof(scheme));
 	out = malloc(strlen(scheme) + host.len + t.len + 8);
 	if (out)
 		sprintf(out, "%s://%.*s%.*s%.*s", scheme, (int)host.len, host.p,
