@@ -64,7 +64,7 @@ static void test_h2proxy_get_relayed_from_http1_backend(void **state)
 	test_log_untimed(log);
 	snprintf(want, sizeof(want),
 		 "info  request gateway=default/default listener=bind/8080/web "
-		 "route=bind/8080/web/app endpoint=127.0.0.1:%u src.addr=192.0.2.7 "
+		 "route=bind/8080/web/app endpoint=127.0.0.1:%u src.addr=192.0.2.7:40000 "
 		 "http.method=GET http.host=web.example http.path=/app/x?q=1 "
 		 "http.version=HTTP/2 http.status=201 protocol=HTTP attempts=1 ",
 		 e->port);

@@ -103,17 +103,34 @@ static void test_request_in_turn_forget_the_last(void **state)
 	test_log_untimed(log);
 	assert_string_equal(log,
 			    "info  request gateway=default/default listener=bind/8080/web "
-			    "route=bind/8080/web/direct endpoint=- src.addr=192.0.2.7 "
+			    "route=bind/8080/web/direct endpoint=- src.addr=192.0.2.7:40000 "
 			    "http.method=GET http.host=web.example http.path=/direct "
 			    "http.version=HTTP/1.1 http.status=418 protocol=HTTP attempts=1 "
 			    "duration=0ms bytes_in=0 bytes_out=0 engine=copy\n"
 			    "info  request gateway=default/default listener=bind/8080/web "
-			    "route=- endpoint=- src.addr=192.0.2.7 http.method=GET "
+			    "route=- endpoint=- src.addr=192.0.2.7:40000 http.method=GET "
 			    "http.host=web.example http.path=/none http.version=HTTP/1.1 "
 			    "http.status=404 protocol=HTTP attempts=1 duration=0ms bytes_in=0 "
 			    "bytes_out=0 engine=copy reason=no_route error=\"route not found\"\n");
 	assert_int_equal(counted_all(e), 2);
 	assert_int_equal(sg_admit_count(e->f.admit, SG_ADMIT_REQ, 8080), 0);
+}
+
+/* src.addr is the client's socket address, as agentgateway logs it: its
+ * port after the address, an IPv6 one in brackets. */
+static void test_request_log_src_addr_ipv6(void **state)
+{
+	struct env *e = *state;
+	char log[2048];
+
+	START(e, "");
+	capture_log(e, SG_ACCESS_LOG_TEXT);
+	e->r[0].ip = "2001:db8::7";
+	assert_false(begin(e, 0, "GET /direct HTTP/1.1\r\nHost: web.example\r\n\r\n"));
+	sg_request_log(&e->r[0], 0, 0);
+	sg_request_release(&e->r[0]);
+	test_capture_end(&e->log, log, sizeof(log));
+	assert_non_null(strstr(log, " src.addr=[2001:db8::7]:40000 http.method=GET "));
 }
 
 /* ---- admission -------------------------------------------------------------- */
@@ -347,7 +364,7 @@ static void test_request_counted_and_logged_once(void **state)
 	test_capture_end(&e->log, log, sizeof(log));
 	test_log_untimed(log);
 	assert_string_equal(log, "info  request gateway=default/default listener=bind/8080/web "
-				 "route=bind/8080/web/direct endpoint=- src.addr=192.0.2.7 "
+				 "route=bind/8080/web/direct endpoint=- src.addr=192.0.2.7:40000 "
 				 "http.method=GET http.host=web.example http.path=/direct/a?b=c "
 				 "http.version=HTTP/1.1 http.status=418 protocol=HTTP attempts=1 "
 				 "duration=0ms bytes_in=5 bytes_out=9 engine=copy\n");
@@ -371,7 +388,7 @@ static void test_request_logged_json_without_listener(void **state)
 	test_log_untimed(log);
 	assert_string_equal(log,
 			    "{\"level\":\"info\",\"gateway\":\"\",\"listener\":\"\","
-			    "\"route\":\"\",\"endpoint\":\"\",\"src.addr\":\"192.0.2.7\","
+			    "\"route\":\"\",\"endpoint\":\"\",\"src.addr\":\"192.0.2.7:40000\","
 			    "\"http.method\":\"DELETE\",\"http.host\":\"nobody.example\","
 			    "\"http.path\":\"/x\",\"http.version\":\"HTTP/1.1\","
 			    "\"http.status\":404,\"protocol\":\"HTTP\",\"attempts\":1,"
@@ -935,6 +952,7 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_request_in_turn_forget_the_last, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_request_log_src_addr_ipv6, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_request_admission_503_and_release, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_request_direct_response, setup, teardown),

@@ -166,7 +166,7 @@ struct sg_celreq_mcp;
 struct sg_access_entry {
 	const char *listener, *route, *endpoint;
 	const char *gw_ns, *gw_name;	    /* the listener's Gateway (NULL: standalone) */
-	const char *src;		    /* the client's address */
+	const char *src;		    /* the client's "ip:port" ("[ip]:port") */
 	const char *method, *target, *host; /* not NUL-terminated; host NULL: none */
 	size_t method_len, target_len, host_len;
 	const char *version; /* NULL: HTTP/1.<minor> */

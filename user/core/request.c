@@ -1187,13 +1187,24 @@ static bool log_policy(struct sg_request *r, struct sg_access_entry *e, struct s
 	return true;
 }
 
+/* The client as agentgateway's src.addr shows it, a socket address
+ * ("ip:port", "[ip]:port"), into buf; the address alone when its port is
+ * not known. */
+static const char *src_addr(const struct sg_request *r, char *buf, size_t cap)
+{
+	if (!r->ip || !r->port)
+		return r->ip;
+	snprintf(buf, cap, strchr(r->ip, ':') ? "[%s]:%u" : "%s:%u", r->ip, r->port);
+	return buf;
+}
+
 void sg_request_log(struct sg_request *r, uint64_t uncounted_in, uint64_t uncounted_out)
 {
 	enum sg_access_log format = sg_frontend_log_format(r->ctx, r->logging);
 	const struct sg_h1_span *host = NULL;
 	struct sg_celreq_field added[16];
 	struct sg_celreq l;
-	char error[256];
+	char error[256], src[64];
 	struct sg_access_entry e;
 
 	stop_calls(r); /* the request is over: so are its questions */
@@ -1215,7 +1226,7 @@ void sg_request_log(struct sg_request *r, uint64_t uncounted_in, uint64_t uncoun
 		.endpoint = r->at.endpoint,
 		.gw_ns = r->listener ? r->listener->gw_ns : NULL,
 		.gw_name = r->listener ? r->listener->gw_name : NULL,
-		.src = r->ip,
+		.src = src_addr(r, src, sizeof(src)),
 		.method = r->req ? r->req->method.p : NULL,
 		.method_len = r->req ? r->req->method.len : 0,
 		.target = r->raw_target.p ? r->raw_target.p
