@@ -1322,6 +1322,11 @@ static void test_h1_write_request_edit(void **unused)
 		.add = add,
 		.nadd = 4,
 	};
+	static const struct sg_h1_header set_xff[] = { { { "X-Forwarded-For", 15 },
+							 { "10.1.1.1", 8 } } };
+	struct sg_h1_edit set = {
+		.drops = drops_listed, .arg = dropped, .add = set_xff, .nadd = 1
+	};
 	struct sg_h1_req req = { .headers = req_slots, .headers_cap = SG_H1_MAX_HEADERS };
 	char out[512];
 	ssize_t n;
@@ -1339,6 +1344,14 @@ static void test_h1_write_request_edit(void **unused)
 		      "X-Kept: k\r\n"
 		      "X-Forwarded-For: 192.0.2.7\r\n"
 		      "X-Added: a\r\nX-Added: b\r\n\r\n");
+
+	/* A set of X-Forwarded-For (received dropped, a line added) is the
+	 * whole field: no client address before it. */
+	assert_int_equal(
+		parse_req("GET / HTTP/1.1\r\nHost: h\r\nX-Forwarded-For: 6.6.6.6\r\n\r\n", &req),
+		SG_H1_DONE);
+	n = sg_h1_write_request_edit(&req, &set, "192.0.2.7", 0, NULL, out, sizeof(out));
+	expect_output(out, n, "GET / HTTP/1.1\r\nHost: h\r\nX-Forwarded-For: 10.1.1.1\r\n\r\n");
 
 	/* No Host came (HTTP/1.0): the edit's is added. */
 	assert_int_equal(parse_req("GET / HTTP/1.0\r\n\r\n", &req), SG_H1_DONE);

@@ -1144,11 +1144,28 @@ static void put_added(struct out *o, const struct sg_h1_edit *e, const struct sg
 	}
 }
 
-/* Received X-Forwarded-For values in order, then the client's address. */
+/* Whether the edit sets X-Forwarded-For (drops the received ones and adds
+ * its own): its lines are then the whole field, as a set means (Gateway
+ * API), not lines after the client's address. */
+static bool edit_sets_xff(const struct sg_h1_edit *e)
+{
+	if (!edit_drops(e, (struct sg_h1_span)LIT("X-Forwarded-For"), HN_OTHER))
+		return false;
+	for (size_t i = 0; i < e->nadd; i++)
+		if (sg_h1_span_is(e->add[i].name, "x-forwarded-for"))
+			return true;
+	return false;
+}
+
+/* Received X-Forwarded-For values in order, then the client's address
+ * (nothing when the edit sets the field). */
 static void put_xff(struct out *o, const struct hop_rules *r, const struct sg_h1_edit *e,
 		    const char *client_ip)
 {
 	bool first = true;
+
+	if (edit_sets_xff(e))
+		return;
 
 	for (size_t i = 0; i < r->conn.nheaders; i++) {
 		const struct sg_h1_header *h = &r->conn.headers[i];

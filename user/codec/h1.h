@@ -340,8 +340,9 @@ static inline size_t sg_h1_edit_lines(const struct sg_h1_edit *e, const struct s
 
 /* sg_h1_write_request with a route's edit (NULL = none): the target and
  * Host replaced (a Host is added where none came), received headers it
- * drops left out (X-Forwarded-For too: then only client_ip is sent), its
- * lines added. */
+ * drops left out (X-Forwarded-For too: then only client_ip is sent, unless
+ * the edit also adds X-Forwarded-For lines, a set, which are then the
+ * whole field), its lines added. */
 ssize_t sg_h1_write_request_edit(const struct sg_h1_req *req, const struct sg_h1_edit *edit,
 				 const char *client_ip, unsigned attempt, const char *extra,
 				 char *out, size_t cap);
