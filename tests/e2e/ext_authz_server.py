@@ -124,6 +124,9 @@ def grpc_main(args):
                 "raw_body": h.raw_body.decode("latin-1"), "size": h.size,
                 "source": req.attributes.source.address.socket_address.address,
                 "source_port": req.attributes.source.address.socket_address.port_value,
+                "destination": req.attributes.destination.address.socket_address.address,
+                "destination_port":
+                    req.attributes.destination.address.socket_address.port_value,
                 "context": dict(req.attributes.context_extensions),
                 "metadata": ({k: struct_py(v) for k, v in
                               req.attributes.metadata_context.filter_metadata.items()}

@@ -11,7 +11,8 @@
 # (failureMode deny), passes (allow), or gets the configured status
 # (denyWithStatus). A header value that is not UTF-8 reaches the service
 # with U+FFFD in place (agentgateway's lossy text), so the service still
-# decides rather than failing the call. The body goes to the service within its bound (over it:
+# decides rather than failing the call. The Check call names the source
+# and the destination (the gateway's address and port). The body goes to the service within its bound (over it:
 # 413, or cut with allowPartialMessage). The Check call's metadata_context
 # carries grpc.metadata's values, else a verified JWT's claims under
 # envoy.filters.http.jwt_authn, else nothing (an empty one). A client of
@@ -112,6 +113,8 @@ for opt in --http1.1 --http2-prior-knowledge; do
 	check "$opt gRPC: what the service was asked" \
 		"$(last_check | jq -c '[.method, .path, .host, .scheme, .headers[":method"], .headers[":path"], .headers["x-remove-me"], .context.tenant, .source, .source_port > 1023, .time > 0]')" \
 		'["GET","/g/allow","127.0.0.1:8080","http","GET","/g/allow","1","t1","127.0.0.1",true,true]'
+	check "$opt gRPC: the destination is where the connection arrived (agentgateway's)" \
+		"$(last_check | jq -c '[.destination, .destination_port]')" '["127.0.0.1",8080]'
 	hcall $opt "$u/g/deny"
 	check "$opt gRPC: denied with the service's status, header and body" \
 		"$H_CODE $(resp_header x-denied-by) $H_BODY" "418 authz denied by policy"

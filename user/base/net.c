@@ -349,6 +349,19 @@ uint16_t sg_net_port(const struct sockaddr_storage *ss)
 					       : ((const struct sockaddr_in *)ss)->sin_port);
 }
 
+int sg_net_sock_addr(int fd, bool local, struct sockaddr_storage *ss)
+{
+	socklen_t len = sizeof(*ss);
+	int rc = local ? getsockname(fd, (struct sockaddr *)ss, &len)
+		       : getpeername(fd, (struct sockaddr *)ss, &len);
+
+	if (rc == 0 && ss->ss_family != AF_INET && ss->ss_family != AF_INET6) {
+		errno = EAFNOSUPPORT;
+		return -1;
+	}
+	return rc;
+}
+
 const char *sg_net_addr_str(const struct sockaddr_storage *ss, char *buf, size_t len)
 {
 	char ip[INET6_ADDRSTRLEN];

@@ -109,6 +109,10 @@ int sg_net_keepalive(int fd, const struct sg_keepalive *ka);
 const char *sg_net_ip_str(const struct sockaddr_storage *ss, char *buf, size_t len);
 /* The port of `ss` (host order). */
 uint16_t sg_net_port(const struct sockaddr_storage *ss);
+/* fd's own address (local) or its peer's, IPv4 or IPv6, into *ss.
+ * Returns 0, or -1 (errno from the call; EAFNOSUPPORT for another family,
+ * a unix socket's). */
+int sg_net_sock_addr(int fd, bool local, struct sockaddr_storage *ss);
 /* "ip:port" of `ss` into buf ("[ip]:port" for IPv6). */
 const char *sg_net_addr_str(const struct sockaddr_storage *ss, char *buf, size_t len);
 

@@ -3,6 +3,7 @@
 #include "user/core/authzcall.h"
 
 #include <errno.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +18,7 @@
 #include "user/base/buf.h"
 #include "user/base/json.h"
 #include "user/base/log.h"
+#include "user/base/net.h"
 #include "user/codec/authzpb.h"
 #include "user/codec/h2.h"
 #include "user/codec/pbwire.h"
@@ -1175,17 +1177,24 @@ static int make_head(struct sg_extauthz *z, const struct sg_authzpb_request *q,
 	return 0;
 }
 
-/* What is known of the request, for either protocol. */
-static void describe(struct sg_extauthz *z, struct sg_authzpb_request *q)
+/* What is known of the request, for either protocol; dst (INET6_ADDRSTRLEN
+ * bytes) holds the destination's address. The destination is where the
+ * client's connection arrived, as agentgateway sends it (behind a PROXY
+ * protocol header, the gateway's own address, not the header's). */
+static void describe(struct sg_extauthz *z, struct sg_authzpb_request *q, char *dst)
 {
 	const struct sg_request *r = z->r;
 	const struct sg_h1_span *host = sg_h1_header(r->req, "host");
 	const struct sg_h1_span *id = sg_h1_header(r->req, "x-request-id");
+	struct sockaddr_storage local;
+	bool here = r->sock >= 0 && sg_net_sock_addr(r->sock, true, &local) == 0;
 	struct timespec ts;
 
 	clock_gettime(CLOCK_REALTIME, &ts);
 	*q = (struct sg_authzpb_request){
 		.source = { r->ip, r->port },
+		.destination = { here ? sg_net_ip_str(&local, dst, INET6_ADDRSTRLEN) : NULL,
+				 here ? sg_net_port(&local) : 0 },
 		.time_s = ts.tv_sec,
 		.time_ns = (int32_t)ts.tv_nsec,
 		.method = r->req->method,
@@ -1314,11 +1323,12 @@ static int compose(struct sg_extauthz *z, bool *too_large)
 	struct sg_h1_span *adds = NULL;
 	struct sg_json *md;
 	struct text t = { 0 };
+	char dst[INET6_ADDRSTRLEN];
 	bool partial = false;
 	size_t n;
 	int rc;
 
-	describe(z, &q);
+	describe(z, &q, dst);
 	*too_large = !z->x->body_expr && !request_body(z, &q, &partial);
 	if (*too_large)
 		return 0;

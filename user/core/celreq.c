@@ -392,15 +392,9 @@ static bool uri(struct sg_celreq *c, struct sg_cel_val *out)
 static bool sock_addr(struct sg_celreq *c, bool local, bool port, struct sg_cel_val *out)
 {
 	struct sockaddr_storage ss;
-	socklen_t len = sizeof(ss);
 	char *ip;
-	int rc;
 
-	if (c->v->sock < 0)
-		return false;
-	rc = local ? getsockname(c->v->sock, (struct sockaddr *)&ss, &len)
-		   : getpeername(c->v->sock, (struct sockaddr *)&ss, &len);
-	if (rc == -1 || (ss.ss_family != AF_INET && ss.ss_family != AF_INET6))
+	if (c->v->sock < 0 || sg_net_sock_addr(c->v->sock, local, &ss) == -1)
 		return false;
 	if (port) {
 		*out = (struct sg_cel_val){ .type = SG_CEL_INT, .i = sg_net_port(&ss) };
