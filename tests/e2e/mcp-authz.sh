@@ -1,4 +1,4 @@
-# mcpAuthorization as agentgateway's mcp-authorization example writes it (its rules unchanged: echo for anyone, get-sum for sub test-user, get-env for a token with nested.key "value"), behind jwtAuth, with @modelcontextprotocol/server-everything in streamableHttp mode as the example's `mcp: {host}` target and the official SDK client: each token lists exactly the tools its claims allow, a call the rules refuse is answered as if the tool did not exist (-32602, "Unknown tool: NAME", the target never asked), allowed calls reach the target; prompts filtered by mcp.prompt.name; with two targets the rules read mcp.tool.target and the unprefixed name; without a token (jwtAuth's optional mode) only the rules that need none hold, a bad token is 401; config_dump shows the rules; a rule that does not compile is refused by check at its column.
+# mcpAuthorization as agentgateway's mcp-authorization example writes it (its rules unchanged: echo for anyone, get-sum for sub test-user, get-env for a token with nested.key "value"), behind jwtAuth, with @modelcontextprotocol/server-everything in streamableHttp mode as the example's `mcp: {host}` target and the official SDK client: each token lists exactly the tools its claims allow, a call the rules refuse is answered as if the tool did not exist (-32602, "Unknown tool: NAME", the target never asked), allowed calls reach the target; a call that gives params.name twice is 400 (the gateway read the first, the target the last); prompts filtered by mcp.prompt.name; with two targets the rules read mcp.tool.target and the unprefixed name; without a token (jwtAuth's optional mode) only the rules that need none hold, a bad token is 401; config_dump shows the rules; a rule that does not compile is refused by check at its column.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/authlib.sh"
 
@@ -90,6 +90,14 @@ body=$(curl -s -w ' %{http_code}' -H "Authorization: Bearer $TOK3" -H 'Content-T
 	http://127.0.0.1:3000/mcp)
 check "a refused call, raw: 200 and agentgateway's error" "$body" \
 	'{"jsonrpc":"2.0","id":7,"error":{"code":-32602,"message":"Unknown tool: get-env"}} 200'
+# The rules read the first "name", the target's JSON.parse the last: a
+# message that gives it twice is refused before either reads it.
+body=$(curl -s -w ' %{http_code}' -H "Authorization: Bearer $TOK3" -H 'Content-Type: application/json' \
+	-H 'Accept: application/json, text/event-stream' -H "Mcp-Session-Id: $sid" \
+	--data '{"jsonrpc":"2.0","id":8,"method":"tools/call","params":{"name":"echo","arguments":{},"name":"get-env"}}' \
+	http://127.0.0.1:3000/mcp)
+check "a name given twice: 400, never the second tool" "$body" \
+	'{"jsonrpc":"2.0","id":8,"error":{"code":-32600,"message":"\"params.name\" is given twice"}} 400'
 # jwtAuth's default mode is optional: without a token the rules that read
 # jwt fail, the others hold.
 out=$(client "" tools 'call:get-sum:{"a":1,"b":1}' end)

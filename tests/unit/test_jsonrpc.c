@@ -34,6 +34,12 @@ static void test_jsonrpc_reads_request(void **state)
 	assert_true(id == 3);
 	assert_non_null(m.params);
 	sg_jsonrpc_free(&m);
+	/* the members it does not read may come twice (a tool's arguments) */
+	assert_int_equal(parse("{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"tools/call\","
+			       "\"params\":{\"name\":\"t\",\"arguments\":{\"a\":1,\"a\":2}}}",
+			       &m, &why),
+			 0);
+	sg_jsonrpc_free(&m);
 }
 
 static void test_jsonrpc_reads_notification_and_response(void **state)
@@ -102,6 +108,22 @@ static void test_jsonrpc_refuses(void **state)
 		  false },
 		{ "{\"jsonrpc\":\"2.0\",\"id\":-1e999,\"method\":\"x\"}",
 		  SG_JSONRPC_INVALID_REQUEST, false },
+		/* a member the gateway reads, given twice: it reads the first, a
+		 * target's JSON.parse the last (a call authorized as echo ran
+		 * get-env) */
+		{ "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\",\"params\":{"
+		  "\"name\":\"echo\",\"arguments\":{},\"name\":\"get-env\"}}",
+		  SG_JSONRPC_INVALID_REQUEST, true },
+		{ "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"resources/read\",\"params\":{"
+		  "\"uri\":\"file:///a\",\"uri\":\"file:///b\"}}",
+		  SG_JSONRPC_INVALID_REQUEST, true },
+		{ "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"completion/complete\",\"params\":{"
+		  "\"ref\":{\"type\":\"ref/prompt\",\"name\":\"p\",\"name\":\"q\"}}}",
+		  SG_JSONRPC_INVALID_REQUEST, true },
+		{ "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"ping\",\"method\":\"tools/call\"}",
+		  SG_JSONRPC_INVALID_REQUEST, true },
+		{ "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"x\",\"params\":{},\"params\":{}}",
+		  SG_JSONRPC_INVALID_REQUEST, true },
 	};
 
 	(void)state;

@@ -24,10 +24,62 @@ static bool finite_number(const struct sg_json *v)
 	return sg_json_num(v, &d) == 0 && isfinite(d);
 }
 
+/* A member the gateway reads, and the complaint when a message gives it
+ * twice. */
+struct member {
+	const char *key, *twice;
+};
+
+/* The members the gateway reads, each of which must come once: the JSON
+ * reader keeps every member of a name and the gateway reads the first,
+ * where a target's (JSON.parse, Python's json) takes the last, so that a
+ * tools/call whose params named two tools was authorized
+ * (mcpAuthorization) as the first and ran the second. agentgateway's typed
+ * messages refuse a field given twice too. */
+static const struct member top_members[] = {
+	{ "jsonrpc", "\"jsonrpc\" is given twice" }, { "id", "\"id\" is given twice" },
+	{ "method", "\"method\" is given twice" },   { "params", "\"params\" is given twice" },
+	{ "result", "\"result\" is given twice" },   { "error", "\"error\" is given twice" },
+};
+static const struct member params_members[] = {
+	{ "name", "\"params.name\" is given twice" },
+	{ "uri", "\"params.uri\" is given twice" },
+	{ "ref", "\"params.ref\" is given twice" },
+};
+static const struct member ref_members[] = {
+	{ "type", "\"params.ref.type\" is given twice" },
+	{ "name", "\"params.ref.name\" is given twice" },
+	{ "uri", "\"params.ref.uri\" is given twice" },
+};
+
+#define MEMBERS_MAX 6
+
+/* The complaint for the first of members[0..n) (n <= MEMBERS_MAX) that obj
+ * names twice; NULL: none, or obj is no object. */
+static const char *given_twice(const struct sg_json *obj, const struct member *members, size_t n)
+{
+	bool seen[MEMBERS_MAX] = { false };
+
+	if (sg_json_type(obj) != SG_JSON_OBJECT)
+		return NULL;
+	for (const struct sg_json *v = sg_json_first(obj); v; v = sg_json_next(v))
+		for (size_t k = 0; k < n; k++) {
+			if (strcmp(sg_json_key(v), members[k].key))
+				continue;
+			if (seen[k])
+				return members[k].twice;
+			seen[k] = true;
+		}
+	return NULL;
+}
+
+#define GIVEN_TWICE(obj, members) given_twice(obj, members, sizeof(members) / sizeof(members[0]))
+
 /* The fields of an object already parsed, checked as JSON-RPC 2.0 wants. */
 static int classify(struct sg_jsonrpc *m, const char **why)
 {
 	const struct sg_json *root = m->root, *v = sg_json_get(root, "jsonrpc"), *id, *method;
+	const char *twice;
 	enum sg_json_type t;
 	bool null_id;
 
@@ -46,6 +98,10 @@ static int classify(struct sg_jsonrpc *m, const char **why)
 	if (t == SG_JSON_NUMBER && !finite_number(id))
 		return invalid(why, "\"id\" must be a number a double holds");
 	m->id = null_id ? NULL : id;
+	if ((twice = GIVEN_TWICE(root, top_members)) ||
+	    (twice = GIVEN_TWICE(sg_json_get(root, "params"), params_members)) ||
+	    (twice = GIVEN_TWICE(sg_json_get(sg_json_get(root, "params"), "ref"), ref_members)))
+		return invalid(why, twice);
 	if (!sg_json_str(v) || strcmp(sg_json_str(v), "2.0"))
 		return invalid(why, "\"jsonrpc\" must be \"2.0\"");
 	method = sg_json_get(root, "method");
