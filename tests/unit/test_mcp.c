@@ -5,7 +5,8 @@
  * a stateless backend gives no session, starts what a request needs and
  * nothing is left once it is answered; the GET stream's events carry ids
  * and a GET with Last-Event-ID gets what it missed, within the session's
- * bound on what its clients leave unread. */
+ * bound on what its clients leave unread; a session serves the route that
+ * began it, with the targets it began with. */
 #include <errno.h>
 #include <setjmp.h>
 #include <signal.h>
@@ -240,6 +241,84 @@ static void test_mcp_replay_within_the_queue_bound(void **state)
 	sg_mcp_hub_cancel(e->hub, &g4);
 }
 
+/* An ask of route `route` (its key) in session sid, a POST's body, not
+ * waited for. */
+static void route_ask(struct env *e, const struct sg_mcp_backend *m, const char *route,
+		      enum sg_mcp_method method, const char *sid, const char *body, struct slot *s)
+{
+	struct sg_mcp_ask a = { .m = m, .route = route, .method = method, .json = true };
+
+	memset(s, 0, sizeof(*s));
+	a.sse = method == SG_MCP_GET;
+	if (sid) {
+		a.has_sid = true;
+		snprintf(a.sid, sizeof(a.sid), "%s", sid);
+	}
+	if (body) {
+		a.body_whole = true;
+		a.body = strdup(body);
+		a.body_len = strlen(body);
+	}
+	sg_mcp_hub_call(e->hub, &a, on_done, s);
+	sg_mcp_ask_free(&a);
+}
+
+/* The same, answered: its status (a GET whose stream opened: 200, given
+ * up then). */
+static int route_status(struct env *e, const struct sg_mcp_backend *m, const char *route,
+			enum sg_mcp_method method, const char *sid, const char *body)
+{
+	struct slot s;
+
+	route_ask(e, m, route, method, sid, body, &s);
+	if (s.head) {
+		sg_mcp_hub_cancel(e->hub, &s);
+		return 200;
+	}
+	run_until(e, &s.done);
+	free(s.rep.body);
+	free(s.rep.tcalls);
+	return s.rep.status;
+}
+
+/* A session serves the route that began it (agentgateway's serve their
+ * backend, named after its route), while that route names its targets as
+ * the session does: mcpAuthorization decides on the route's names, the
+ * session routes by its own. Another route's request, or one after a
+ * reload that changed the route's targets, finds no session (404); a
+ * reload that left them keeps it. */
+static void test_mcp_session_serves_its_route(void **state)
+{
+	static const char init[] = "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\","
+				   "\"params\":{\"protocolVersion\":\"2025-06-18\",\"capabilities\""
+				   ":{},\"clientInfo\":{\"name\":\"unit\",\"version\":\"1\"}}}";
+	static const char hello[] = "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"tools/call\","
+				    "\"params\":{\"name\":\"hello\"}}";
+	struct env *e = *state;
+	struct sg_mcp_target t[2] = { fake("a"), fake("b") };
+	struct sg_mcp_backend m = { .targets = t, .n = 1 };
+	struct sg_mcp_backend same = m, more = { .targets = t, .n = 2 };
+	char sid[SG_MCP_SID_LEN + 1];
+	struct slot s;
+
+	route_ask(e, &m, "bind/l/r1", SG_MCP_POST, NULL, init, &s);
+	run_until(e, &s.done);
+	assert_int_equal(s.rep.status, 200);
+	memcpy(sid, s.rep.sid, sizeof(sid));
+	free(s.rep.body);
+	assert_int_equal(
+		route_status(e, &m, "bind/l/r1", SG_MCP_POST, sid,
+			     "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}"),
+		202);
+	assert_int_equal(route_status(e, &m, "bind/l/r2", SG_MCP_POST, sid, hello), 404);
+	assert_int_equal(route_status(e, &m, "bind/l/r2", SG_MCP_GET, sid, NULL), 404);
+	assert_int_equal(route_status(e, &m, "bind/l/r2", SG_MCP_DELETE, sid, NULL), 404);
+	assert_int_equal(route_status(e, &more, "bind/l/r1", SG_MCP_POST, sid, hello), 404);
+	assert_int_equal(route_status(e, &same, "bind/l/r1", SG_MCP_POST, sid, hello), 200);
+	assert_int_equal(route_status(e, &m, "bind/l/r1", SG_MCP_DELETE, sid, NULL), 200);
+	assert_int_equal(sg_mcp_children(), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -249,6 +328,7 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_mcp_stateless, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_mcp_get_stream_resumes, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_mcp_session_serves_its_route, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_mcp_replay_within_the_queue_bound, setup,
 						teardown),
 	};

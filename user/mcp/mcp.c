@@ -69,6 +69,7 @@ void sg_mcp_session_end(struct session *s)
 	free(s->init);
 	free(s->names);
 	free(s->targets);
+	free(s->route);
 	free(s);
 }
 
@@ -86,15 +87,43 @@ void sg_mcp_session_idle(struct sg_loop *loop, struct sg_timer *t)
 	sg_mcp_session_end(s);
 }
 
-static struct session *session_find(struct sg_mcp_hub *hub, const char *id)
+/* The ready session `id` of route `route` (NULL: ""), or NULL. Another
+ * route's is none: its policies (authentication, mcpAuthorization) are
+ * not the ones its session began under, as agentgateway's session is its
+ * backend's alone. */
+static struct session *session_find(struct sg_mcp_hub *hub, const char *id, const char *route)
 {
 	for (struct sg_list *l = hub->sessions.next; l != &hub->sessions; l = l->next) {
 		struct session *s = (struct session *)((char *)l - offsetof(struct session, link));
 
-		if (s->ready && !strcmp(s->id, id))
+		if (s->ready && !strcmp(s->id, id) && !strcmp(s->route, route ? route : ""))
 			return s;
 	}
 	return NULL;
+}
+
+/* s names its targets as m does (the same, in the same order, prefixed
+ * alike). The worker decides mcpAuthorization on the names of the
+ * route's config, the session routes by its own: after a reload that
+ * changed them, a tool refused by one name could be called by another. */
+static bool named_alike(const struct session *s, const struct sg_mcp_backend *m)
+{
+	if (s->n != m->n || s->prefix != sg_mcp_prefixed(m))
+		return false;
+	for (size_t i = 0; i < s->n; i++)
+		if (strcmp(s->names[i], m->targets[i].name))
+			return false;
+	return true;
+}
+
+/* The session ask names, of its route and named as its route's backend
+ * names its targets; NULL: none (unknown, ended, another route's, or one
+ * a reload changed the targets of: the client begins another). */
+static struct session *session_of(struct sg_mcp_hub *hub, const struct sg_mcp_ask *ask)
+{
+	struct session *s = ask->has_sid ? session_find(hub, ask->sid, ask->route) : NULL;
+
+	return s && named_alike(s, ask->m) ? s : NULL;
 }
 
 /* The call of s waiting for target i's response `id`, or NULL. */
@@ -553,7 +582,7 @@ static bool stateless_session(struct call *c, const struct sg_mcp_ask *ask)
 		call_error(c, 503, SG_JSONRPC_SESSION_ERROR, "too many MCP requests in flight");
 		return false;
 	}
-	if (!(s = sg_mcp_session_new(hub, ask->m, true))) {
+	if (!(s = sg_mcp_session_new(hub, ask, true))) {
 		call_error(c, 503, SG_JSONRPC_INTERNAL_ERROR, "out of memory");
 		return false;
 	}
@@ -570,7 +599,7 @@ static void post(struct call *c, const struct sg_mcp_ask *ask)
 	struct session *s;
 
 	if (ask->legacy) {
-		if (!ask->has_sid || !(s = session_find(hub, ask->sid)) || !s->legacy) {
+		if (!(s = session_of(hub, ask)) || !s->legacy) {
 			call_error(c, ask->has_sid ? 404 : 400, SG_JSONRPC_SESSION_ERROR,
 				   ask->has_sid ? "no such MCP session"
 						: "the sessionId query parameter is required");
@@ -590,7 +619,7 @@ static void post(struct call *c, const struct sg_mcp_ask *ask)
 				   "too many MCP sessions: end one with DELETE");
 			return;
 		}
-		if (!(s = sg_mcp_session_new(hub, ask->m, false)) || !keep_init(s, &c->msg)) {
+		if (!(s = sg_mcp_session_new(hub, ask, false)) || !keep_init(s, &c->msg)) {
 			if (s)
 				sg_mcp_session_end(s);
 			call_error(c, 503, SG_JSONRPC_INTERNAL_ERROR, "out of memory");
@@ -601,7 +630,7 @@ static void post(struct call *c, const struct sg_mcp_ask *ask)
 		call_error(c, 400, SG_JSONRPC_SESSION_ERROR,
 			   "Mcp-Session-Id is required: initialize first");
 		return;
-	} else if (!(s = session_find(hub, ask->sid))) {
+	} else if (!(s = session_of(hub, ask))) {
 		call_error(c, 404, SG_JSONRPC_SESSION_ERROR, "no such MCP session");
 		return;
 	} else if (ask->version_unknown) {
@@ -663,7 +692,7 @@ static bool method_is(const struct sg_h1_req *req, const char *m)
 
 static void delete_session(struct call *c, const struct sg_mcp_ask *ask)
 {
-	struct session *s = ask->has_sid ? session_find(c->hub, ask->sid) : NULL;
+	struct session *s = session_of(c->hub, ask);
 
 	if (!s) {
 		call_error(c, ask->has_sid ? 404 : 400, SG_JSONRPC_SESSION_ERROR,
@@ -727,7 +756,7 @@ static void replay_one(void *arg, char *text, size_t len)
  * held unread). */
 static void get_stream(struct call *c, const struct sg_mcp_ask *ask)
 {
-	struct session *s = ask->has_sid ? session_find(c->hub, ask->sid) : NULL;
+	struct session *s = session_of(c->hub, ask);
 	size_t waiting;
 
 	if (!ask->sse) {
@@ -800,7 +829,7 @@ static void legacy_open(struct call *c, const struct sg_mcp_ask *ask)
 		call_error(c, 503, SG_JSONRPC_SESSION_ERROR, "too many MCP sessions");
 		return;
 	}
-	if (!(s = sg_mcp_session_new(hub, ask->m, false))) {
+	if (!(s = sg_mcp_session_new(hub, ask, false))) {
 		call_error(c, 503, SG_JSONRPC_INTERNAL_ERROR, "out of memory");
 		return;
 	}
@@ -820,9 +849,9 @@ static void legacy_open(struct call *c, const struct sg_mcp_ask *ask)
 	hub->stream->event(c->data, ev, len);
 }
 
-void sg_mcp_hub_relay(struct sg_mcp_hub *hub, const char *sid, char *text)
+void sg_mcp_hub_relay(struct sg_mcp_hub *hub, const char *sid, const char *route, char *text)
 {
-	struct session *s = session_find(hub, sid);
+	struct session *s = session_find(hub, sid, route);
 	char *ev = NULL;
 	size_t len = 0;
 
@@ -1107,6 +1136,7 @@ bool sg_mcp_ask_of(struct sg_mcp_ask *a, const struct sg_request *r)
 
 	memset(a, 0, sizeof(*a));
 	a->m = r->at.route->backends.v[0].mcp;
+	a->route = r->at.route->key;
 	a->method = method_is(req, "POST")     ? SG_MCP_POST
 		    : method_is(req, "GET")    ? SG_MCP_GET
 		    : method_is(req, "DELETE") ? SG_MCP_DELETE

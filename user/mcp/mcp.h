@@ -68,6 +68,10 @@ enum sg_mcp_method { SG_MCP_POST, SG_MCP_GET, SG_MCP_DELETE, SG_MCP_OTHER };
  * another thread while the request's own buffers change. */
 struct sg_mcp_ask {
 	const struct sg_mcp_backend *m; /* the route's; its config held by the asker */
+	/* The route's key (its config's; NULL: ""). A session serves the
+	 * route that began it, as agentgateway's serves the backend it
+	 * names after its route ("<route key>/backend0"). */
+	const char *route;
 	enum sg_mcp_method method;
 	bool json; /* Content-Type: application/json */
 	bool sse;  /* Accept names text/event-stream: the answer may be a stream */
@@ -154,10 +158,10 @@ struct sg_mcp_hub *sg_mcp_hub_new(struct sg_loop *loop);
 void sg_mcp_hub_set_stream(struct sg_mcp_hub *hub, const struct sg_mcp_stream_ops *ops);
 
 /* text (a JSON-RPC message, malloc'd, taken) to the client of legacy
- * session `sid` on its stream, as an event: a legacy POST's answer,
- * which its worker filtered first (mcpAuthorization). No such session or
- * stream: dropped. */
-void sg_mcp_hub_relay(struct sg_mcp_hub *hub, const char *sid, char *text);
+ * session `sid` of route `route` (as an ask's) on its stream, as an
+ * event: a legacy POST's answer, which its worker filtered first
+ * (mcpAuthorization). No such session or stream: dropped. */
+void sg_mcp_hub_relay(struct sg_mcp_hub *hub, const char *sid, const char *route, char *text);
 
 /* Answer `ask` (read now, not kept): done(data, reply) follows, from the
  * loop; from inside this call only when out of memory (a 503). */

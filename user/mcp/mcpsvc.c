@@ -102,8 +102,16 @@ struct cancel {
 struct relay {
 	struct item item; /* ITEM_RELAY */
 	char sid[SG_MCP_SID_LEN + 2];
+	char *route; /* the POST's route's key (a copy: its config may go first) */
 	char *text;
 };
+
+static void relay_free(struct relay *x)
+{
+	free(x->route);
+	free(x->text);
+	free(x);
+}
 
 static _Atomic uint64_t job_seq;
 
@@ -125,10 +133,8 @@ static void drop_item(struct sg_list *l)
 		job_free((struct job *)it);
 	else if (it->kind == ITEM_CANCEL)
 		free(it);
-	else if (it->kind == ITEM_RELAY) {
-		free(((struct relay *)it)->text);
-		free(it);
-	}
+	else if (it->kind == ITEM_RELAY)
+		relay_free((struct relay *)it);
 }
 
 static void event_free(struct event *e)
@@ -203,6 +209,7 @@ static void take_item(void *data, struct sg_list *l)
 	struct sg_mcp_service *m = data;
 	struct item *it = SG_LIST_ENTRY(l, struct item, link);
 	struct cancel *x;
+	struct relay *rl;
 
 	switch (it->kind) {
 	case ITEM_JOB: /* the job may be gone when this returns */
@@ -217,8 +224,10 @@ static void take_item(void *data, struct sg_list *l)
 		free(x);
 		break;
 	case ITEM_RELAY:
-		sg_mcp_hub_relay(m->hub, ((struct relay *)it)->sid, ((struct relay *)it)->text);
-		free(it);
+		rl = (struct relay *)it;
+		sg_mcp_hub_relay(m->hub, rl->sid, rl->route, rl->text);
+		rl->text = NULL; /* taken */
+		relay_free(rl);
 		break;
 	case ITEM_STOP:
 		sg_loop_stop(m->loop);
@@ -346,16 +355,16 @@ static void legacy_relay(struct port *p, struct sg_request *r, const char *sid, 
 	struct relay *x = calloc(1, sizeof(*x));
 	struct sg_mcp_reply accepted = { .status = 202 };
 
-	if (x) {
+	if (x && (x->route = strdup(r->at.route->key))) {
 		x->item.kind = ITEM_RELAY;
 		memcpy(x->sid, sid, sizeof(x->sid));
 		x->text = text;
 		sg_list_init(&x->item.link);
 		text = NULL;
-		if (!sg_inbox_post(&p->svc->in, &x->item.link)) {
-			free(x->text);
-			free(x);
-		}
+		if (!sg_inbox_post(&p->svc->in, &x->item.link))
+			relay_free(x);
+	} else {
+		free(x);
 	}
 	free(text); /* out of memory: the answer is lost, as a dropped event would be */
 	sg_mcp_answer(r, &accepted);

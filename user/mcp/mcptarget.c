@@ -648,17 +648,20 @@ static struct sg_mcp_target *conf_copy(const struct sg_mcp_target *t)
 	return c;
 }
 
-/* A session of m's targets: started now (stateful: the client's
- * initialize is their handshake; stdio ones may restart), or each when a
- * request first goes to it (stateless: sg_mcp_target_begin). */
-struct session *sg_mcp_session_new(struct sg_mcp_hub *hub, const struct sg_mcp_backend *m,
+/* A session of ask's route and of its backend's targets: started now
+ * (stateful: the client's initialize is their handshake; stdio ones may
+ * restart), or each when a request first goes to it (stateless:
+ * sg_mcp_target_begin). */
+struct session *sg_mcp_session_new(struct sg_mcp_hub *hub, const struct sg_mcp_ask *ask,
 				   bool stateless)
 {
+	const struct sg_mcp_backend *m = ask->m;
 	struct session *s = calloc(1, sizeof(*s));
 	unsigned char rnd[16];
 
 	if (!s || !(s->names = calloc(m->n, sizeof(*s->names))) ||
 	    !(s->targets = calloc(m->n, sizeof(*s->targets))) ||
+	    !(s->route = strdup(ask->route ? ask->route : "")) ||
 	    getrandom(rnd, sizeof(rnd), 0) != sizeof(rnd))
 		goto fail;
 	for (size_t i = 0; i < sizeof(rnd); i++)
@@ -704,6 +707,7 @@ fail:
 	if (s) {
 		free(s->names);
 		free(s->targets);
+		free(s->route);
 	}
 	free(s);
 	return NULL;

@@ -92,6 +92,7 @@ struct session {
 	struct sg_list link;
 	struct sg_mcp_hub *hub;
 	char id[33];
+	char *route; /* the key of the route that began it (a copy) */
 	bool ready;  /* initialize answered: the client may use it */
 	bool prefix; /* names carry "<target>_" */
 	bool fail_open;
@@ -176,10 +177,11 @@ struct call *sg_mcp_waiting_for(struct session *s, size_t i, uint64_t id);
 
 /* ---- mcptarget.c's, for the sessions and calls ----------------------------- */
 
-/* A session of m's targets: started now (stateful: the client's
- * initialize is their handshake; stdio ones may restart), or each when a
- * request first goes to it (stateless: sg_mcp_target_begin). */
-struct session *sg_mcp_session_new(struct sg_mcp_hub *hub, const struct sg_mcp_backend *m,
+/* A session of ask's route and of its backend's targets: started now
+ * (stateful: the client's initialize is their handshake; stdio ones may
+ * restart), or each when a request first goes to it (stateless:
+ * sg_mcp_target_begin). */
+struct session *sg_mcp_session_new(struct sg_mcp_hub *hub, const struct sg_mcp_ask *ask,
 				   bool stateless);
 /* A stateless session's target, started for the first request to it:
  * initialized by the gateway first unless that request is the client's
